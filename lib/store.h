@@ -1,0 +1,106 @@
+/* store: JSONL shards per workspace and UTC day, their fixed-record indexes, and the
+ * per-workspace id table. Layout and crash rules are in docs/ARCHITECTURE.md.
+ * Handles returned by *_open are closed by *_close; nothing else allocates beyond the call. */
+#ifndef SPANDEX_STORE_H
+#define SPANDEX_STORE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "lib/status.h"
+#include "lib/span.h"
+
+/* Index record: what list, group, rollups and filters need without opening the JSON line.
+ * 128 bytes, host byte order (the file header records the byte order and fails otherwise). */
+struct idx_rec {
+	uint64_t span_h, trace_h, session_h, parent_h; /* hash64 of the id; parent_h 0 for a root */
+	int64_t started_us;
+	int64_t ended_us; /* SPAN_NONE_I64 when absent */
+	int64_t ingested_us;
+	uint64_t off; /* byte offset of the line in the shard's .jsonl */
+	uint32_t len; /* line length without the newline */
+	uint8_t kind, status;
+	uint16_t flags;
+	uint32_t in_tok, out_tok, cached_tok, total_tok; /* 0 when absent; see REC_HAS_* */
+	double cost_total, cost_in, cost_out;             /* 0 when absent; see REC_HAS_* */
+	uint64_t sig;      /* bloom signature of the equality-filter strings (sig_bit) */
+	uint32_t source_h; /* low 32 bits of hash64(source) */
+	uint32_t crc;      /* crc32c of the 124 bytes before it */
+};
+
+enum {
+	REC_ROOT = 1 << 0,
+	REC_SUPERSEDED = 1 << 1, /* a newer version of this span_id exists */
+	REC_HAS_IN_TOK = 1 << 2,
+	REC_HAS_OUT_TOK = 1 << 3,
+	REC_HAS_CACHED_TOK = 1 << 4,
+	REC_HAS_TOTAL_TOK = 1 << 5,
+	REC_HAS_COST_TOTAL = 1 << 6,
+	REC_HAS_COST_IN = 1 << 7,
+	REC_HAS_COST_OUT = 1 << 8,
+	REC_HAS_TRACE = 1 << 9,
+};
+
+/* Bloom bits for (field, value): fields are enum span_str values, plus these extras. */
+enum { SIG_FIELD_TRACE = SS__COUNT, SIG_FIELD_EVAL = SS__COUNT + 1 };
+uint64_t sig_bits(int field, const char *value, size_t n);
+
+/* Fills r from s (everything but off, len, flags' SUPERSEDED and crc). */
+void idx_rec_from_span(const struct span *s, struct idx_rec *r);
+uint32_t idx_rec_crc(const struct idx_rec *r);
+
+/* Limits, each with its reason in docs/ARCHITECTURE.md. */
+#define STORE_MAX_LINE (8u << 20) /* one span line; matches the 8 MiB body cap */
+
+/* Workspace names: reference section 10. True when name is allowed; it then is safe as a
+ * single path component. */
+bool workspace_valid(const char *name);
+
+/* The store root (data directory). Holds no open files; cheap to create per request. */
+struct store {
+	const char *root;
+	bool sync; /* fdatasync before acknowledging (SPANDEX_SYNC, default on) */
+};
+void store_init(struct store *st, const char *root, bool sync);
+
+/* Appends spans (all of one workspace, already validated; ingested_at is set here) durably.
+ * Spans whose span_id already exists replace the older version everywhere. On failure nothing
+ * of the batch is acknowledged; a partial append is completed or repaired by the next writer.
+ * errmsg (may be NULL) gets a short reason for ST_UNAVAILABLE. */
+enum status store_append(struct store *st, const char *ws, struct span *spans, size_t n,
+			 char *errmsg, size_t errlen);
+
+/* Finds the newest version of span_id and appends its line to out. ST_NOT_FOUND if none. */
+enum status store_get(struct store *st, const char *ws, const char *span_id, struct buf *out);
+
+/* A read-only view of one shard: its committed records (mmap'd) and its data file. */
+struct shard {
+	int32_t day;
+	int data_fd;
+	const struct idx_rec *recs;
+	size_t nrecs;
+	void *map;
+	size_t maplen;
+};
+/* Opens the shard of ws/day for reading; ST_NOT_FOUND if it does not exist. */
+enum status shard_open(struct store *st, const char *ws, int32_t day, struct shard *sh);
+void shard_close(struct shard *sh);
+/* Reads the line of record i into out (appends). */
+enum status shard_line(struct shard *sh, size_t i, struct buf *out);
+
+/* Sorted list of the day numbers that have a shard in ws (caller frees *days). */
+enum status store_days(struct store *st, const char *ws, int32_t **days, size_t *n);
+/* Sorted list of workspace names (caller frees each and the array). */
+enum status store_workspaces(struct store *st, char ***names, size_t *n);
+
+/* Admin operations (lib/admin.c uses them; see the spandex CLI). */
+typedef void (*store_progress_fn)(void *ctx, size_t done, size_t total);
+/* Rebuilds every index of ws from the JSONL alone, then the id table and superseded flags. */
+enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
+			  char *errmsg, size_t errlen);
+/* Checks every index of ws against its data and the id table against the indexes. Each
+ * problem is reported through report(ctx, message); returns the number of problems. */
+size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, const char *msg),
+		    void *ctx, store_progress_fn fn, void *pctx);
+
+#endif
