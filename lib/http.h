@@ -9,10 +9,11 @@
 #include <jansson.h>
 #include "lib/util.h"
 #include "lib/status.h"
+#include "lib/verr.h"
+#include "lib/jsonx.h"
 
 /* Limits, each documented in README "Limits". */
 #define HTTP_MAX_BODY_DEFAULT (8u << 20) /* SPANDEX_MAX_BODY; nginx client_max_body_size matches */
-#define HTTP_MAX_JSON_DEPTH 64           /* nesting of any JSON body */
 #define HTTP_MAX_PARAMS 64               /* query parameters per request */
 #define HTTP_MAX_SEGMENTS 16             /* path segments */
 
@@ -81,21 +82,13 @@ void http_error(struct http_req *req, enum status st, const char *msg);
 void http_errorf(struct http_req *req, enum status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Validation errors in FastAPI's HTTPValidationError shape:
- * {"detail":[{"type":..,"loc":[..],"msg":..,"input":..}]}. */
-struct verrs {
-	json_t *list; /* array of error objects */
-};
-void verrs_init(struct verrs *v);
-/* loc: a JSON array (stolen). input: stolen, may be NULL. */
-void verrs_add(struct verrs *v, json_t *loc, const char *type, const char *msg, json_t *input);
-size_t verrs_count(const struct verrs *v);
+/* 422 with the collected validation errors (lib/verr.h); frees v. */
 void http_reply_verrs(struct http_req *req, struct verrs *v); /* 422; frees v */
 
 /* Body helpers. 415 unless Content-Type is one of the given media types (parameters such as
  * charset ignored, case-insensitive). */
 enum status http_require_type(struct http_req *req, const char *const *types);
-/* Parses the body as JSON with HTTP_MAX_JSON_DEPTH; replies 422 json_invalid (with the byte
+/* Parses the body as JSON with JSONX_MAX_DEPTH; replies 422 json_invalid (with the byte
  * position in loc) on malformed input. *out is owned by the caller (json_decref). */
 enum status http_json_body(struct http_req *req, json_t **out);
 
