@@ -47,6 +47,10 @@ typedef enum status (*http_handler)(struct http_req *req);
  * SIGTERM stops them all. Returns the process exit code. */
 int http_main(http_handler handler);
 
+/* Configuration value name (SPANDEX_DATA ...): the FastCGI parameter the web server passes
+ * (fastcgi_param / SetEnv) first, then the process environment; NULL if neither. */
+const char *http_env(struct http_req *req, const char *name);
+
 /* Value of request header name ("X-Workspace"), or NULL. */
 const char *http_header(struct http_req *req, const char *name);
 /* Value of the first query parameter key, or NULL. */
