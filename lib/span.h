@@ -96,7 +96,10 @@ void buf_json_value(struct buf *b, const json_t *v);
 /* Maps an attribute object onto the typed fields by the catalog of reference section 5
  * (model, provider, prompt, agent, tool, project, errors, tokens, costs); every attribute the
  * catalog does not consume is added to s->raw_attributes (created when needed). attrs may hold
- * any JSON values; it is not modified. */
+ * any JSON values; it is not modified. Keys a format drops before the catalog (OTLP's
+ * input.value, session.id ...) are the caller's to leave out. Wrong-typed values (a string
+ * token count) are kept raw; details in lib/catalog.c. New JSON objects hang on the span with
+ * one reference each, released by whoever releases the span. */
 void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs);
 
 #endif
