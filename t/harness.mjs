@@ -176,6 +176,11 @@ export async function startServer({ workers, env = {}, dataDir } = {}) {
 		});
 		procs[p.name] = { pid: child.pid, sock, log: path.join(runDir, `${p.name}.log`), workers: n };
 	}
+	if (missing.includes('spans')) {
+		for (const c of children) c.child.kill('SIGKILL');
+		fs.rmSync(tmp, { recursive: true, force: true });
+		throw new Error(`cgi-bin/spans is not built in ${BUILDDIR} (it answers /healthz): run make`);
+	}
 	const ng = start('nginx', nginx, [
 		'-p', runDir, '-c', conf, '-e', path.join(runDir, 'error.log'), '-g', 'daemon off;',
 	], {});

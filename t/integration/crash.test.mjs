@@ -53,7 +53,21 @@ async function verify(when) {
 	assert.equal(v.code, 0, `spandex verify ${when}:\n${v.stdout}${v.stderr}`);
 }
 
-test('plain-CGI ingest killed while it writes', async () => {
+// Right after a crash and before the next writer repairs it, a shard may end in bytes that
+// no index record covers (the killed batch). verify may name those; anything else is damage.
+async function verifyTornOnly(t, when) {
+	const v = await spandexCli(['verify', srv.dataDir]);
+	if (v.code === 0) return;
+	const lines = (v.stdout + v.stderr).split('\n').filter((l) => l.includes(WS));
+	assert.ok(lines.length > 0, `spandex verify ${when} failed without naming a problem:\n${v.stdout}${v.stderr}`);
+	for (const l of lines) {
+		assert.match(l, /not covered by the index|past the committed records/,
+			`spandex verify ${when}: only an unrepaired tail may be reported:\n${v.stdout}${v.stderr}`);
+	}
+	t.diagnostic(`verify before the repairing write: ${lines.join('; ')}`);
+}
+
+test('plain-CGI ingest killed while it writes', async (t) => {
 	const acked = [];
 	const startedAt = dayTime(7);
 	for (let round = 0; round < 8; round++) {
@@ -89,7 +103,7 @@ test('plain-CGI ingest killed while it writes', async () => {
 		if (res.signal === null && res.code === 0 && res.status === 201) acked.push(...spans.map((s) => s.span_id));
 	}
 	// Right after the crashes, before any other write repairs a torn tail.
-	await verify('after SIGKILLed CGI writers');
+	await verifyTornOnly(t, 'after SIGKILLed CGI writers');
 	await assertAllThere(acked);
 	const r = await ingestSpans(WS, [makeSpan('cgi-final', { started_at: startedAt })]);
 	assert.equal(r.status, 201, r.text);
