@@ -38,4 +38,8 @@ typedef enum status (*qc_run)(struct query *q, struct http_pval *vals, struct bu
 enum status qc_list(struct http_req *req, enum filter_kind kind, const char *const *sorts,
 		    const struct http_pspec *extra, size_t nextra, qc_run run);
 
+/* GET .../spans and GET .../spans/groups (cgi-bin/spans_query.c), routed by cgi-bin/spans. */
+enum status spans_list(struct http_req *req);
+enum status spans_groups(struct http_req *req);
+
 #endif
