@@ -115,7 +115,7 @@ struct qsh {
 	struct shard sh;
 	const char *data;
 	size_t datalen;
-	bool open, missing;
+	bool open, missing, mapped;
 };
 
 struct qdb {
@@ -174,9 +174,16 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 		return NULL;
 	}
 	s->open = true;
-	/* The data file is written before its index record, so its size now covers every
-	 * record shard_open committed to. */
+	return s;
+}
+
+/* Maps the data file on first use: most shards of a query never need a line. The data file
+ * is written before its index record, so its size now covers every record shard_open
+ * committed to. */
+static void db_map(struct qsh *s)
+{
 	struct stat stt;
+	s->mapped = true;
 	if (fstat(s->sh.data_fd, &stt) == 0 && stt.st_size > 0) {
 		void *m = mmap(NULL, stt.st_size, PROT_READ, MAP_SHARED, s->sh.data_fd, 0);
 		if (m != MAP_FAILED) {
@@ -184,13 +191,14 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 			s->datalen = stt.st_size;
 		}
 	}
-	return s;
 }
 
 /* The JSON line of record ri. False for a record the data file does not cover. */
 static bool db_line(struct qsh *s, size_t ri, const char **p, size_t *n)
 {
 	const struct idx_rec *r = &s->sh.recs[ri];
+	if (!s->mapped)
+		db_map(s);
 	if (!s->data || r->off > s->datalen || r->len > s->datalen - r->off)
 		return false;
 	*p = s->data + r->off;
