@@ -35,7 +35,7 @@ struct http_req {
 	size_t body_len;
 	size_t max_body;
 	bool replied;
-	void *priv; /* the FCGX request */
+	void *priv; /* lib/http's own state (the FCGX request) */
 };
 
 /* A request handler: it replies with http_reply* or returns a non-OK status, in which case
@@ -48,12 +48,14 @@ typedef enum status (*http_handler)(struct http_req *req);
 int http_main(http_handler handler);
 
 /* Configuration value name (SPANDEX_DATA ...): the FastCGI parameter the web server passes
- * (fastcgi_param / SetEnv) first, then the process environment; NULL if neither. */
+ * (fastcgi_param / SetEnv) first, then the process environment; NULL if neither. req may be
+ * NULL (outside a request: the environment only). */
 const char *http_env(struct http_req *req, const char *name);
 
 /* Value of request header name ("X-Workspace"), or NULL. */
 const char *http_header(struct http_req *req, const char *name);
-/* Value of the first query parameter key, or NULL. */
+/* Value of the first query parameter key, or NULL. Keys and values are percent-decoded
+ * ('+' as space), valid UTF-8 and NUL-free. */
 const char *http_param(struct http_req *req, const char *key);
 
 /* Parameter tables (kcgi style): every accepted parameter declared once. */
@@ -62,12 +64,12 @@ struct http_pspec {
 	const char *name;
 	enum http_ptype type;
 	bool required;
-	long long min, max;         /* PT_INT bounds (422 outside) */
+	long long min, max;         /* PT_INT inclusive bounds (422 outside); LLONG_MIN/MAX for none */
 	const char *const *choices; /* PT_ENUM: NULL-terminated list (422 outside) */
-	const char *def;            /* default as text, or NULL */
+	const char *def;            /* default as text (checked like a given value), or NULL */
 };
 struct http_pval {
-	const char *s; /* NULL when absent and no default */
+	const char *s; /* NULL when absent and no default; PT_INT's value in i */
 	long long i;
 	bool present;
 };
@@ -89,6 +91,11 @@ void http_errorf(struct http_req *req, enum status st, const char *fmt, ...)
 /* 422 with the collected validation errors (lib/verr.h); frees v. */
 void http_reply_verrs(struct http_req *req, struct verrs *v); /* 422; frees v */
 
+/* ST_OK when req's method is in allowed ("GET" or "GET, POST"; HEAD passes where GET does);
+ * otherwise replies 405 {"detail":"Method Not Allowed"} with an Allow header and returns
+ * ST_METHOD. (A handler returning ST_METHOD itself gets a 405 without Allow.) */
+enum status http_allow(struct http_req *req, const char *allowed);
+
 /* Body helpers. 415 unless Content-Type is one of the given media types (parameters such as
  * charset ignored, case-insensitive). */
 enum status http_require_type(struct http_req *req, const char *const *types);
@@ -97,7 +104,9 @@ enum status http_require_type(struct http_req *req, const char *const *types);
 enum status http_json_body(struct http_req *req, json_t **out);
 
 /* Authentication hook: every request passes here before its handler. With SPANDEX_TOKEN set
- * it requires "Authorization: Bearer <token>" (401 otherwise); unset, all requests pass. */
+ * it requires "Authorization: Bearer <token>"; otherwise it replies 401 {"detail":"Not
+ * authenticated"} with WWW-Authenticate: Bearer and returns non-OK (enum status has no 401).
+ * Unset, all requests pass. */
 enum status http_authenticate(struct http_req *req);
 
 #endif

@@ -1,6 +1,7 @@
 /* span: the typed Span of the Get Span page, and its canonical JSON line.
- * A span's strings and JSON values live in the arena of the request that built it;
- * span_render appends to a caller-owned buf. */
+ * A span's strings live in the arena of the request that built it (or are borrowed from a
+ * JSON document that outlives it); its json_t fields are owned references released by
+ * span_clear. span_render appends to a caller-owned buf. */
 #ifndef SPANDEX_SPAN_H
 #define SPANDEX_SPAN_H
 
@@ -68,6 +69,8 @@ struct span {
 
 /* Sets every field to absent. */
 void span_init(struct span *s);
+/* Releases the json_t fields (not the strings). */
+void span_clear(struct span *s);
 
 extern const char *const span_kind_names[KIND__COUNT];
 extern const char *const span_status_names[SPST__COUNT];
@@ -81,14 +84,22 @@ int span_status_parse(const char *s);
  * always present. Strings must be valid UTF-8 (callers validate input). */
 void span_render(const struct span *s, struct buf *out);
 
-/* Reads back a canonical line into s (strings and JSON in arena a). False when the line is not
- * a canonical span (used by reindex and verify). */
-bool span_parse(struct arena *a, const char *line, size_t len, struct span *s);
+/* Reads back a canonical line into s. Strings point into *root, which the caller releases
+ * with json_decref after span_clear(s). False when the line is not a canonical span (used by
+ * reindex and verify). */
+bool span_parse(const char *line, size_t len, struct span *s, json_t **root);
+
+/* Appends any JSON value compactly (RFC 8259), keys in insertion order, numbers in their
+ * shortest round-trip form (jansson's own dump prints 0.1 as 0.10000000000000001). */
+void buf_json_value(struct buf *b, const json_t *v);
 
 /* Maps an attribute object onto the typed fields by the catalog of reference section 5
  * (model, provider, prompt, agent, tool, project, errors, tokens, costs); every attribute the
  * catalog does not consume is added to s->raw_attributes (created when needed). attrs may hold
- * any JSON values; it is not modified. */
+ * any JSON values; it is not modified. Keys a format drops before the catalog (OTLP's
+ * input.value, session.id ...) are the caller's to leave out. Wrong-typed values (a string
+ * token count) are kept raw; details in lib/catalog.c. New JSON objects hang on the span with
+ * one reference each, released by whoever releases the span. */
 void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs);
 
 #endif

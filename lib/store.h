@@ -41,8 +41,11 @@ enum {
 	REC_HAS_TRACE = 1 << 9,
 };
 
-/* Bloom bits for (field, value): fields are enum span_str values, plus these extras. */
-enum { SIG_FIELD_TRACE = SS__COUNT, SIG_FIELD_EVAL = SS__COUNT + 1 };
+/* Bloom bits for (field, value). Fields: the enum span_str values except the error fields,
+ * and SIG_FIELD_EVAL + k for the k-th key of sig_eval_keys (evaluation_context members). */
+enum { SIG_FIELD_EVAL = SS__COUNT };
+#define SIG_EVAL_KEYS 7
+extern const char *const sig_eval_keys[SIG_EVAL_KEYS];
 uint64_t sig_bits(int field, const char *value, size_t n);
 
 /* Fills r from s (everything but off, len, flags' SUPERSEDED and crc). */

@@ -1,0 +1,493 @@
+/* store: append, get and read views over the JSONL shards, their indexes and the id table.
+ * The file format and the crash rules are described in docs/ARCHITECTURE.md. */
+#include "lib/store.h"
+#include "lib/store_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(struct idx_rec) == 128, "idx_rec is 128 bytes");
+_Static_assert(sizeof(struct idx_hdr) == IDX_HDR, "idx header is 128 bytes");
+_Static_assert(sizeof(struct ids_hdr) == IDS_HDR, "id table header is 64 bytes");
+
+const char *const sig_eval_keys[SIG_EVAL_KEYS] = {
+	"evaluation_id", "evaluation_sha", "evaluation_run_id", "dataset_id",
+	"dataset_name",  "dataset_version", "test_case_id",
+};
+
+bool workspace_valid(const char *name)
+{
+	/* Reference section 10: ^[a-z](?!.*--)[a-z0-9\-@.+_]{1,62}(?<!-)$ */
+	size_t n = name ? strlen(name) : 0;
+	if (n < 2 || n > 63 || name[0] < 'a' || name[0] > 'z' || name[n - 1] == '-')
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		char c = name[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '@' ||
+			  c == '.' || c == '+' || c == '_';
+		if (!ok || (c == '-' && name[i - 1] == '-'))
+			return false;
+	}
+	return true;
+}
+
+void store_init(struct store *st, const char *root, bool sync)
+{
+	st->root = root;
+	st->sync = sync;
+}
+
+uint64_t sig_bits(int field, const char *value, size_t n)
+{
+	uint64_t h = hash64(value, n) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (1ull << (h & 63)) | (1ull << ((h >> 6) & 63));
+}
+
+static uint64_t id_hash(const char *s)
+{
+	return s ? hash64(s, strlen(s)) : 0;
+}
+
+static void set_tok(int64_t v, uint32_t *out, uint16_t *flags, uint16_t bit)
+{
+	if (v == SPAN_NONE_I64)
+		return;
+	*out = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	*flags |= bit;
+}
+
+static void set_cost(double v, double *out, uint16_t *flags, uint16_t bit)
+{
+	if (isnan(v))
+		return;
+	*out = v;
+	*flags |= bit;
+}
+
+void idx_rec_from_span(const struct span *s, struct idx_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->span_h = id_hash(s->span_id);
+	r->trace_h = id_hash(s->trace_id);
+	r->session_h = id_hash(s->session_id);
+	bool root = !s->parent_span_id || !*s->parent_span_id;
+	r->parent_h = root ? 0 : id_hash(s->parent_span_id);
+	r->started_us = s->started_at;
+	r->ended_us = s->ended_at;
+	r->ingested_us = s->ingested_at;
+	r->kind = (uint8_t)s->kind;
+	r->status = (uint8_t)s->status;
+	r->flags = root ? REC_ROOT : 0;
+	if (s->trace_id)
+		r->flags |= REC_HAS_TRACE;
+	set_tok(s->input_tokens, &r->in_tok, &r->flags, REC_HAS_IN_TOK);
+	set_tok(s->output_tokens, &r->out_tok, &r->flags, REC_HAS_OUT_TOK);
+	set_tok(s->cached_tokens, &r->cached_tok, &r->flags, REC_HAS_CACHED_TOK);
+	set_tok(s->total_tokens, &r->total_tok, &r->flags, REC_HAS_TOTAL_TOK);
+	set_cost(s->cost_total_usd, &r->cost_total, &r->flags, REC_HAS_COST_TOTAL);
+	set_cost(s->cost_input_usd, &r->cost_in, &r->flags, REC_HAS_COST_IN);
+	set_cost(s->cost_output_usd, &r->cost_out, &r->flags, REC_HAS_COST_OUT);
+	for (int i = 0; i < SS__COUNT; i++)
+		if (s->str[i] && i != SS_ERROR_TYPE && i != SS_ERROR_MESSAGE)
+			r->sig |= sig_bits(i, s->str[i], strlen(s->str[i]));
+	for (int k = 0; k < SIG_EVAL_KEYS && s->evaluation_context; k++) {
+		json_t *v = json_object_get(s->evaluation_context, sig_eval_keys[k]);
+		if (json_is_string(v))
+			r->sig |= sig_bits(SIG_FIELD_EVAL + k, json_string_value(v),
+					   json_string_length(v));
+	}
+	r->source_h = (uint32_t)id_hash(s->source);
+}
+
+uint32_t idx_rec_crc(const struct idx_rec *r)
+{
+	/* The superseded bit is flipped in place later, so the checksum leaves it out. */
+	struct idx_rec c = *r;
+	c.flags &= (uint16_t)~REC_SUPERSEDED;
+	return crc32c(0, &c, offsetof(struct idx_rec, crc));
+}
+
+/* ---- paths and small I/O helpers ---- */
+
+bool store_path(char *out, const struct store *st, const char *ws, const char *name)
+{
+	int n = ws ? snprintf(out, PATH_MAX, "%s/%s/%s", st->root, ws, name)
+		   : snprintf(out, PATH_MAX, "%s/%s", st->root, name);
+	return n > 0 && n < PATH_MAX;
+}
+
+bool shard_path(char *out, const struct store *st, const char *ws, int32_t day, const char *ext)
+{
+	char d[11], name[32];
+	day_format(day, d);
+	snprintf(name, sizeof(name), "%s.%s", d, ext);
+	return store_path(out, st, ws, name);
+}
+
+int write_all(int fd, const void *p, size_t n)
+{
+	const char *s = p;
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int pwrite_all(int fd, const void *p, size_t n, off_t off)
+{
+	const char *s = p;
+	while (n) {
+		ssize_t w = pwrite(fd, s, n, off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+int pread_all(int fd, void *p, size_t n, off_t off)
+{
+	char *s = p;
+	while (n) {
+		ssize_t r = pread(fd, s, n, off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EIO; /* short file: treated like a damaged one */
+			return -1;
+		}
+		s += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+uint64_t boot_id(void)
+{
+	/* Changes at every boot: an id table written before a crash of the machine may have
+	 * lost pages that its shards (which are fdatasync'ed) kept, so it is rebuilt then. */
+	char b[64] = {0};
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, b, sizeof(b) - 1);
+	close(fd);
+	return n > 0 ? hash64(b, (size_t)n) : 0;
+}
+
+/* ---- shard headers ---- */
+
+void idx_hdr_init(struct idx_hdr *h, int32_t day)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, IDX_MAGIC, 8);
+	h->version = IDX_VERSION;
+	h->rec_size = sizeof(struct idx_rec);
+	h->endian = ENDIAN_TAG;
+	h->day = day;
+}
+
+bool idx_hdr_ok(const struct idx_hdr *h)
+{
+	return !memcmp(h->magic, IDX_MAGIC, 8) && h->version == IDX_VERSION &&
+	       h->rec_size == sizeof(struct idx_rec) && h->endian == ENDIAN_TAG;
+}
+
+/* ---- reading ---- */
+
+enum status shard_open(struct store *st, const char *ws, int32_t day, struct shard *sh)
+{
+	char p[PATH_MAX];
+	memset(sh, 0, sizeof(*sh));
+	sh->day = day;
+	sh->data_fd = -1;
+	if (!shard_path(p, st, ws, day, "idx"))
+		return ST_NOT_FOUND;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return status_from_errno(errno);
+	enum status rc = ST_UNAVAILABLE;
+	struct idx_hdr h;
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || pread_all(fd, &h, sizeof(h), 0) < 0 || !idx_hdr_ok(&h))
+		goto out;
+	/* Readers trust only committed records, and never past the end of the file. */
+	size_t have = ((size_t)sb.st_size - IDX_HDR) / sizeof(struct idx_rec);
+	sh->nrecs = h.committed < have ? h.committed : have;
+	if (sh->nrecs) {
+		sh->maplen = IDX_HDR + sh->nrecs * sizeof(struct idx_rec);
+		sh->map = mmap(NULL, sh->maplen, PROT_READ, MAP_SHARED, fd, 0);
+		if (sh->map == MAP_FAILED) {
+			sh->map = NULL;
+			goto out;
+		}
+		sh->recs = (const struct idx_rec *)((const char *)sh->map + IDX_HDR);
+	}
+	if (!shard_path(p, st, ws, day, "jsonl") ||
+	    (sh->data_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
+		rc = status_from_errno(errno);
+		goto out;
+	}
+	rc = ST_OK;
+out:
+	close(fd);
+	if (rc != ST_OK)
+		shard_close(sh);
+	return rc;
+}
+
+void shard_close(struct shard *sh)
+{
+	if (sh->map)
+		munmap(sh->map, sh->maplen);
+	if (sh->data_fd >= 0)
+		close(sh->data_fd);
+	sh->map = NULL;
+	sh->recs = NULL;
+	sh->nrecs = 0;
+	sh->data_fd = -1;
+}
+
+enum status shard_line(struct shard *sh, size_t i, struct buf *out)
+{
+	const struct idx_rec *r = &sh->recs[i];
+	buf_reserve(out, r->len);
+	if (pread_all(sh->data_fd, out->p + out->len, r->len, (off_t)r->off) < 0)
+		return ST_UNAVAILABLE;
+	out->len += r->len;
+	out->p[out->len] = 0;
+	return ST_OK;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+enum status list_days(struct store *st, const char *ws, const char *ext, int32_t **days,
+		      size_t *n)
+{
+	char p[PATH_MAX];
+	*days = NULL;
+	*n = 0;
+	if (!store_path(p, st, ws, "."))
+		return ST_NOT_FOUND;
+	DIR *d = opendir(p);
+	if (!d)
+		return errno == ENOENT ? ST_OK : status_from_errno(errno);
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char day[11];
+		int32_t dn;
+		if (strlen(e->d_name) != 10 + strlen(ext) || strcmp(e->d_name + 10, ext))
+			continue;
+		memcpy(day, e->d_name, 10);
+		day[10] = 0;
+		if (!day_parse(day, &dn))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*days = xrealloc(*days, cap * sizeof(**days));
+		}
+		(*days)[(*n)++] = dn;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*days, *n, sizeof(**days), cmp_i32);
+	return ST_OK;
+}
+
+enum status store_days(struct store *st, const char *ws, int32_t **days, size_t *n)
+{
+	return list_days(st, ws, ".idx", days, n);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum status store_workspaces(struct store *st, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(st->root);
+	if (!d)
+		return errno == ENOENT ? ST_OK : status_from_errno(errno);
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!workspace_valid(e->d_name))
+			continue;
+		char p[PATH_MAX];
+		struct stat sb;
+		if (!store_path(p, st, e->d_name, "ids.tab") || stat(p, &sb) < 0) {
+			/* A workspace is a directory with shards; the id table marks it. */
+			if (!store_path(p, st, e->d_name, ".") || stat(p, &sb) < 0 ||
+			    !S_ISDIR(sb.st_mode))
+				continue;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*names = xrealloc(*names, cap * sizeof(**names));
+		}
+		(*names)[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_str);
+	return ST_OK;
+}
+
+/* Compares the span_id at the start of a canonical line with the rendered id literal. */
+bool line_has_id(const char *line, size_t len, const struct buf *lit)
+{
+	static const char pre[] = "{\"span_id\":";
+	size_t pl = sizeof(pre) - 1;
+	return len > pl + lit->len && !memcmp(line, pre, pl) && !memcmp(line + pl, lit->p, lit->len) &&
+	       (line[pl + lit->len] == ',' || line[pl + lit->len] == '}');
+}
+
+/* Reads record rec of ws/day and its line if it holds span lit (hash h). */
+static enum status read_version(struct store *st, const char *ws, int32_t day, uint32_t rec,
+				uint64_t h, const struct buf *lit, struct buf *out)
+{
+	char p[PATH_MAX];
+	int ifd = -1, dfd = -1;
+	enum status rc = ST_NOT_FOUND;
+	struct idx_hdr hdr;
+	struct idx_rec r;
+	if (!shard_path(p, st, ws, day, "idx") || (ifd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		goto out;
+	if (pread_all(ifd, &hdr, sizeof(hdr), 0) < 0 || !idx_hdr_ok(&hdr) || rec >= hdr.committed)
+		goto out;
+	if (pread_all(ifd, &r, sizeof(r), IDX_HDR + (off_t)rec * (off_t)sizeof(r)) < 0 ||
+	    r.span_h != h || idx_rec_crc(&r) != r.crc)
+		goto out;
+	if (!shard_path(p, st, ws, day, "jsonl") || (dfd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		goto out;
+	size_t start = out->len;
+	buf_reserve(out, r.len);
+	if (pread_all(dfd, out->p + start, r.len, (off_t)r.off) < 0) {
+		rc = ST_UNAVAILABLE;
+		goto out;
+	}
+	if (!line_has_id(out->p + start, r.len, lit))
+		goto out;
+	out->len += r.len;
+	out->p[out->len] = 0;
+	rc = ST_OK;
+out:
+	if (ifd >= 0)
+		close(ifd);
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+/* The slow path, used only while the id table may be stale (first read after a reboot that
+ * followed a crash, before any writer rebuilt it): newest day first, newest record first. */
+static enum status get_by_scan(struct store *st, const char *ws, uint64_t h,
+			       const struct buf *lit, struct buf *out)
+{
+	int32_t *days;
+	size_t nd;
+	enum status rc = store_days(st, ws, &days, &nd);
+	if (rc != ST_OK)
+		return rc;
+	rc = ST_NOT_FOUND;
+	for (size_t i = nd; i-- > 0 && rc == ST_NOT_FOUND;) {
+		struct shard sh;
+		if (shard_open(st, ws, days[i], &sh) != ST_OK)
+			continue;
+		for (size_t k = sh.nrecs; k-- > 0;) {
+			const struct idx_rec *r = &sh.recs[k];
+			if (r->span_h != h || (r->flags & REC_SUPERSEDED))
+				continue;
+			size_t start = out->len;
+			if (shard_line(&sh, k, out) == ST_OK &&
+			    line_has_id(out->p + start, r->len, lit)) {
+				rc = ST_OK;
+				break;
+			}
+			out->len = start;
+		}
+		shard_close(&sh);
+	}
+	free(days);
+	return rc;
+}
+
+enum status store_get(struct store *st, const char *ws, const char *span_id, struct buf *out)
+{
+	char p[PATH_MAX];
+	if (!workspace_valid(ws) || !store_path(p, st, ws, "ids.tab"))
+		return ST_NOT_FOUND;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? ST_NOT_FOUND : status_from_errno(errno);
+	struct buf lit;
+	buf_init(&lit);
+	buf_json_str(&lit, span_id, strlen(span_id));
+	uint64_t h = id_hash(span_id);
+	enum status rc = ST_NOT_FOUND;
+	struct ids_hdr hdr;
+	if (pread_all(fd, &hdr, sizeof(hdr), 0) < 0 || !ids_hdr_ok(&hdr)) {
+		rc = ST_UNAVAILABLE;
+		goto out;
+	}
+	if (hdr.boot != boot_id()) {
+		rc = get_by_scan(st, ws, h, &lit, out);
+		goto out;
+	}
+	uint64_t mask = hdr.nslots - 1;
+	for (uint64_t i = h & mask, probes = 0; probes < hdr.nslots; i = (i + 1) & mask, probes++) {
+		struct ids_slot s;
+		if (pread_all(fd, &s, sizeof(s), IDS_HDR + (off_t)(i * sizeof(s))) < 0) {
+			rc = ST_UNAVAILABLE;
+			break;
+		}
+		if (s.h == 0)
+			break;
+		if (s.h != h)
+			continue;
+		rc = read_version(st, ws, LOC_DAY(s.loc), LOC_REC(s.loc), h, &lit, out);
+		if (rc != ST_NOT_FOUND)
+			break;
+	}
+out:
+	buf_free(&lit);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,490 @@
+/* store_admin: rebuilding indexes from the JSONL alone, rebuilding the id table and the
+ * superseded flags, and verifying all of it. Each runs under the workspace lock. */
+#include "lib/store.h"
+#include "lib/store_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* One version of one span: what deciding "newest wins" needs. */
+struct version {
+	uint64_t h;
+	int64_t ingested;
+	uint64_t loc;
+	uint16_t flags; /* as stored */
+	bool live;      /* as it should be */
+};
+
+static int cmp_version(const void *a, const void *b)
+{
+	const struct version *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	if (x->ingested != y->ingested)
+		return x->ingested < y->ingested ? -1 : 1;
+	return (x->loc > y->loc) - (x->loc < y->loc);
+}
+
+static int cmp_version_loc(const void *a, const void *b)
+{
+	const struct version *x = a, *y = b;
+	return (x->loc > y->loc) - (x->loc < y->loc);
+}
+
+/* Every committed record of ws, read through read-only shard views. */
+static enum status versions_collect(struct store *st, const char *ws, struct version **out,
+				    size_t *nout, int64_t *last)
+{
+	int32_t *days;
+	size_t nd, n = 0, cap = 0;
+	struct version *v = NULL;
+	enum status rc = store_days(st, ws, &days, &nd);
+	*last = 0;
+	for (size_t d = 0; rc == ST_OK && d < nd; d++) {
+		struct shard sh;
+		if ((rc = shard_open(st, ws, days[d], &sh)) != ST_OK)
+			break;
+		for (size_t k = 0; k < sh.nrecs; k++) {
+			const struct idx_rec *r = &sh.recs[k];
+			if (n == cap) {
+				cap = cap ? cap * 2 : 4096;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[n++] = (struct version){r->span_h, r->ingested_us, LOC(days[d], k),
+						  r->flags, false};
+			if (r->ingested_us > *last)
+				*last = r->ingested_us;
+		}
+		shard_close(&sh);
+	}
+	free(days);
+	*out = v;
+	*nout = n;
+	return rc;
+}
+
+/* The span id literal of the version at loc. */
+static enum status version_id(struct store *st, const char *ws, uint64_t loc, struct buf *lit)
+{
+	struct shard sh;
+	enum status rc = shard_open(st, ws, LOC_DAY(loc), &sh);
+	if (rc != ST_OK)
+		return rc;
+	rc = LOC_REC(loc) < sh.nrecs ? rec_id_lit(sh.data_fd, &sh.recs[LOC_REC(loc)], lit)
+				     : ST_UNAVAILABLE;
+	shard_close(&sh);
+	return rc;
+}
+
+/* Marks the newest version of each span id live. Equal 64-bit hashes of different ids are
+ * told apart by reading the ids, which only runs of equal hashes need. */
+static enum status versions_resolve(struct store *st, const char *ws, struct version *v, size_t n)
+{
+	struct buf a, b;
+	buf_init(&a);
+	buf_init(&b);
+	enum status rc = ST_OK;
+	qsort(v, n, sizeof(*v), cmp_version);
+	for (size_t i = 0, j; i < n && rc == ST_OK; i = j) {
+		for (j = i; j < n && v[j].h == v[i].h; j++)
+			v[j].live = false;
+		if (j - i == 1) {
+			v[i].live = true;
+			continue;
+		}
+		for (size_t k = j; k-- > i && rc == ST_OK;) {
+			bool newest = true;
+			if ((rc = version_id(st, ws, v[k].loc, &a)) != ST_OK)
+				break;
+			for (size_t m = k + 1; m < j && newest; m++) {
+				if (!v[m].live)
+					continue;
+				if ((rc = version_id(st, ws, v[m].loc, &b)) != ST_OK)
+					break;
+				newest = a.len != b.len || memcmp(a.p, b.p, a.len);
+			}
+			v[k].live = newest;
+		}
+	}
+	buf_free(&a);
+	buf_free(&b);
+	return rc;
+}
+
+enum status ids_rebuild(struct store *st, const char *ws)
+{
+	struct version *v = NULL;
+	size_t n = 0;
+	int64_t last;
+	enum status rc = versions_collect(st, ws, &v, &n, &last);
+	if (rc == ST_OK)
+		rc = versions_resolve(st, ws, v, n);
+	if (rc != ST_OK)
+		goto out;
+	struct ids_slot *live = xmalloc((n ? n : 1) * sizeof(*live));
+	size_t nlive = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].live)
+			live[nlive++] = (struct ids_slot){v[i].h, v[i].loc};
+	/* Write the superseded flags that differ, one shard at a time, under its lock. */
+	qsort(v, n, sizeof(*v), cmp_version_loc);
+	for (size_t i = 0, j; i < n && rc == ST_OK; i = j) {
+		struct wshard w;
+		for (j = i; j < n && LOC_DAY(v[j].loc) == LOC_DAY(v[i].loc); j++)
+			;
+		if ((rc = wshard_open(st, ws, LOC_DAY(v[i].loc), false, &w)) != ST_OK)
+			break;
+		for (size_t k = i; k < j; k++) {
+			uint16_t want = v[k].live ? (uint16_t)(v[k].flags & ~REC_SUPERSEDED)
+						  : (uint16_t)(v[k].flags | REC_SUPERSEDED);
+			off_t at = IDX_HDR + (off_t)(LOC_REC(v[k].loc) * sizeof(struct idx_rec)) +
+				   (off_t)offsetof(struct idx_rec, flags);
+			if (want != v[k].flags && pwrite_all(w.idx_fd, &want, sizeof(want), at) < 0)
+				rc = ST_UNAVAILABLE;
+		}
+		if (rc == ST_OK && fdatasync(w.idx_fd) < 0)
+			rc = ST_UNAVAILABLE;
+		wshard_close(&w);
+	}
+	if (rc == ST_OK) {
+		uint64_t nslots = IDS_MIN_SLOTS;
+		while ((uint64_t)nlive * 100 > nslots * IDS_LOAD_PCT)
+			nslots *= 2;
+		struct ids t = {.fd = -1};
+		rc = ids_replace(st, ws, &t, nslots, live, nlive, last);
+		if (rc == ST_OK && msync(t.hdr, t.maplen, MS_SYNC) < 0)
+			rc = ST_UNAVAILABLE;
+		ids_close(&t);
+		sync_dir(st, ws);
+	}
+	free(live);
+out:
+	free(v);
+	return rc;
+}
+
+static enum status errf(char *errmsg, size_t errlen, enum status rc, const char *fmt,
+			const char *a, long long b)
+{
+	if (errmsg && errlen)
+		snprintf(errmsg, errlen, fmt, a, b);
+	return rc;
+}
+
+/* Rebuilds one shard's index from its JSONL: every complete line must be a canonical span;
+ * an unterminated last line (a torn write) is cut off. */
+static enum status reindex_day(struct store *st, const char *ws, int32_t day, char *errmsg,
+			       size_t errlen)
+{
+	char dp[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], dname[11];
+	day_format(day, dname);
+	if (!shard_path(dp, st, ws, day, "jsonl") || !shard_path(ip, st, ws, day, "idx") ||
+	    !shard_path(tp, st, ws, day, "idx.tmp"))
+		return ST_BAD_REQUEST;
+	int dfd = open(dp, O_RDWR | O_CLOEXEC);
+	int lfd = open(ip, O_RDWR | O_CREAT | O_CLOEXEC, 0640); /* the shard lock */
+	int tfd = -1;
+	char *map = NULL;
+	struct stat sb;
+	struct buf recs;
+	buf_init(&recs);
+	enum status rc = ST_UNAVAILABLE;
+	if (dfd < 0 || lfd < 0 || flock(lfd, LOCK_EX) < 0 || fstat(dfd, &sb) < 0) {
+		rc = errf(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", dname, (long long)0);
+		goto out;
+	}
+	size_t size = (size_t)sb.st_size, end = 0;
+	if (size) {
+		map = mmap(NULL, size, PROT_READ, MAP_SHARED, dfd, 0);
+		if (map == MAP_FAILED) {
+			map = NULL;
+			goto out;
+		}
+	}
+	size_t lineno = 0;
+	for (size_t off = 0; off < size;) {
+		char *nl = memchr(map + off, '\n', size - off);
+		if (!nl)
+			break;
+		size_t len = (size_t)(nl - (map + off));
+		struct span s;
+		json_t *root;
+		lineno++;
+		if (!span_parse(map + off, len, &s, &root)) {
+			rc = errf(errmsg, errlen, ST_INVALID, "%s.jsonl line %lld: not a canonical span",
+				  dname, (long long)lineno);
+			goto out;
+		}
+		struct idx_rec r;
+		idx_rec_from_span(&s, &r);
+		r.off = off;
+		r.len = (uint32_t)len;
+		r.crc = idx_rec_crc(&r);
+		buf_add(&recs, &r, sizeof(r));
+		span_clear(&s);
+		json_decref(root);
+		off = end = off + len + 1;
+	}
+	struct idx_hdr h;
+	idx_hdr_init(&h, day);
+	h.committed = recs.len / sizeof(struct idx_rec);
+	/* Publish with a rename: readers see the old index or the new one, never half. */
+	if ((tfd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
+	    write_all(tfd, &h, sizeof(h)) < 0 || write_all(tfd, recs.p, recs.len) < 0 ||
+	    fdatasync(tfd) < 0 || rename(tp, ip) < 0) {
+		rc = errf(errmsg, errlen, ST_UNAVAILABLE, "%s.idx: %s", dname, (long long)errno);
+		goto out;
+	}
+	if (end < size && ftruncate(dfd, (off_t)end) < 0)
+		goto out;
+	rc = ST_OK;
+out:
+	if (map)
+		munmap(map, size);
+	if (tfd >= 0)
+		close(tfd);
+	if (rc != ST_OK)
+		unlink(tp);
+	if (lfd >= 0)
+		close(lfd);
+	if (dfd >= 0)
+		close(dfd);
+	buf_free(&recs);
+	return rc;
+}
+
+enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
+			  char *errmsg, size_t errlen)
+{
+	if (!workspace_valid(ws))
+		return ST_BAD_REQUEST;
+	int32_t *days = NULL;
+	size_t nd = 0;
+	char jp[PATH_MAX];
+	int lockfd = ws_lock(st, ws, true);
+	if (lockfd < 0)
+		return errf(errmsg, errlen, ST_UNAVAILABLE, "%s: workspace lock", ws, 0);
+	enum status rc = list_days(st, ws, ".jsonl", &days, &nd);
+	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
+		rc = reindex_day(st, ws, days[i], errmsg, errlen);
+		if (fn)
+			fn(ctx, i + 1, nd);
+	}
+	if (rc == ST_OK)
+		rc = ids_rebuild(st, ws);
+	/* The indexes now cover every complete line, so no interrupted batch is left. */
+	if (rc == ST_OK && store_path(jp, st, ws, "journal"))
+		truncate(jp, 0);
+	free(days);
+	close(lockfd);
+	return rc;
+}
+
+/* ---- verify ---- */
+
+struct vctx {
+	void (*report)(void *ctx, const char *msg);
+	void *ctx;
+	size_t problems;
+};
+
+static void problem(struct vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct vctx *v, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	v->problems++;
+	if (v->report)
+		v->report(v->ctx, msg);
+}
+
+/* Compares a stored record with the one its line gives; "" when equal, else the field. */
+static const char *rec_diff(const struct idx_rec *a, const struct idx_rec *b)
+{
+#define SAME(f) if (a->f != b->f) return #f
+	SAME(span_h);
+	SAME(trace_h);
+	SAME(session_h);
+	SAME(parent_h);
+	SAME(started_us);
+	SAME(ended_us);
+	SAME(ingested_us);
+	SAME(kind);
+	SAME(status);
+	SAME(in_tok);
+	SAME(out_tok);
+	SAME(cached_tok);
+	SAME(total_tok);
+	SAME(sig);
+	SAME(source_h);
+#undef SAME
+	if ((a->flags & ~REC_SUPERSEDED) != (b->flags & ~REC_SUPERSEDED))
+		return "flags";
+	if (memcmp(&a->cost_total, &b->cost_total, 3 * sizeof(double)))
+		return "costs";
+	return "";
+}
+
+static void verify_day(struct store *st, const char *ws, int32_t day, struct vctx *v)
+{
+	char dname[11], p[PATH_MAX];
+	day_format(day, dname);
+	struct stat ds, is;
+	bool have_idx = shard_path(p, st, ws, day, "idx") && stat(p, &is) == 0;
+	bool have_data = shard_path(p, st, ws, day, "jsonl") && stat(p, &ds) == 0;
+	if (!have_idx || !have_data) {
+		problem(v, "%s/%s: %s without %s", ws, dname, have_idx ? "index" : "data",
+			have_idx ? "data" : "index");
+		return;
+	}
+	struct shard sh;
+	if (shard_open(st, ws, day, &sh) != ST_OK) {
+		problem(v, "%s/%s.idx: unreadable or bad header", ws, dname);
+		return;
+	}
+	if ((uint64_t)is.st_size != IDX_HDR + sh.nrecs * sizeof(struct idx_rec))
+		problem(v, "%s/%s.idx: %lld bytes past the committed records", ws, dname,
+			(long long)(is.st_size - IDX_HDR - (off_t)(sh.nrecs * sizeof(struct idx_rec))));
+	struct buf line;
+	buf_init(&line);
+	uint64_t end = 0;
+	for (size_t k = 0; k < sh.nrecs; k++) {
+		const struct idx_rec *r = &sh.recs[k];
+		if (idx_rec_crc(r) != r->crc) {
+			problem(v, "%s/%s.idx record %zu: checksum mismatch", ws, dname, k);
+			continue;
+		}
+		if (r->off != end)
+			problem(v, "%s/%s.idx record %zu: offset %llu, expected %llu", ws, dname, k,
+				(unsigned long long)r->off, (unsigned long long)end);
+		end = r->off + r->len + 1;
+		line.len = 0;
+		if (r->off + r->len + 1 > (uint64_t)ds.st_size || shard_line(&sh, k, &line) != ST_OK) {
+			problem(v, "%s/%s.idx record %zu: points past the end of the data", ws, dname, k);
+			continue;
+		}
+		char nl = 0;
+		if (pread(sh.data_fd, &nl, 1, (off_t)(r->off + r->len)) != 1 || nl != '\n')
+			problem(v, "%s/%s.idx record %zu: line not terminated", ws, dname, k);
+		struct span s;
+		json_t *root;
+		if (!span_parse(line.p, line.len, &s, &root)) {
+			problem(v, "%s/%s.jsonl at %llu: not a canonical span", ws, dname,
+				(unsigned long long)r->off);
+			continue;
+		}
+		struct idx_rec want;
+		idx_rec_from_span(&s, &want);
+		const char *d = rec_diff(r, &want);
+		if (*d)
+			problem(v, "%s/%s.idx record %zu (span %s): %s differs from the data", ws,
+				dname, k, s.span_id, d);
+		if (time_day(s.started_at) != day)
+			problem(v, "%s/%s.jsonl: span %s starts on another day", ws, dname, s.span_id);
+		span_clear(&s);
+		json_decref(root);
+	}
+	if ((uint64_t)ds.st_size != end)
+		problem(v, "%s/%s.jsonl: %lld bytes not covered by the index", ws, dname,
+			(long long)ds.st_size - (long long)end);
+	buf_free(&line);
+	shard_close(&sh);
+}
+
+/* Looks h up in the table the way store_get does; the loc it names, or UINT64_MAX. */
+static bool ids_points_at(const struct ids *t, uint64_t h, uint64_t loc)
+{
+	uint64_t mask = t->hdr->nslots - 1;
+	for (uint64_t i = h & mask, k = 0; k < t->hdr->nslots; i = (i + 1) & mask, k++) {
+		if (!t->slots[i].h)
+			return false;
+		if (t->slots[i].h == h && t->slots[i].loc == loc)
+			return true;
+	}
+	return false;
+}
+
+size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, const char *msg),
+		    void *ctx, store_progress_fn fn, void *pctx)
+{
+	struct vctx v = {report, ctx, 0};
+	int32_t *dd = NULL, *di = NULL;
+	size_t ndd = 0, ndi = 0;
+	struct version *vs = NULL;
+	size_t nv = 0;
+	int64_t last;
+	struct ids t = {.fd = -1};
+	int jfd = -1;
+	int lockfd = ws_lock(st, ws, true);
+	if (lockfd < 0) {
+		problem(&v, "%s: cannot take the workspace lock: %s", ws, strerror(errno));
+		return v.problems;
+	}
+	/* What the next writer would do first: finish an interrupted batch. */
+	if (ws_prepare(st, ws, &t, &jfd) != ST_OK) {
+		problem(&v, "%s: cannot open the id table or finish the journal: %s", ws,
+			strerror(errno));
+		goto out;
+	}
+	list_days(st, ws, ".jsonl", &dd, &ndd);
+	list_days(st, ws, ".idx", &di, &ndi);
+	for (size_t i = 0, j = 0; i < ndd || j < ndi;) {
+		int32_t day;
+		if (j >= ndi || (i < ndd && dd[i] < di[j]))
+			day = dd[i++];
+		else if (i >= ndd || di[j] < dd[i])
+			day = di[j++];
+		else
+			day = dd[i++], j++;
+		verify_day(st, ws, day, &v);
+		if (fn)
+			fn(pctx, i + j, ndd + ndi);
+	}
+	if (versions_collect(st, ws, &vs, &nv, &last) != ST_OK ||
+	    versions_resolve(st, ws, vs, nv) != ST_OK) {
+		problem(&v, "%s: cannot read the versions of its spans", ws);
+		goto out;
+	}
+	size_t nlive = 0;
+	for (size_t i = 0; i < nv; i++) {
+		char dname[11];
+		day_format(LOC_DAY(vs[i].loc), dname);
+		bool stored_live = !(vs[i].flags & REC_SUPERSEDED);
+		if (stored_live != vs[i].live)
+			problem(&v, "%s/%s.idx record %u: marked %s but is %s", ws, dname,
+				LOC_REC(vs[i].loc), stored_live ? "live" : "superseded",
+				vs[i].live ? "the newest version" : "an older version");
+		if (!vs[i].live)
+			continue;
+		nlive++;
+		if (!ids_points_at(&t, vs[i].h, vs[i].loc))
+			problem(&v, "%s/ids.tab: no entry for the newest version at %s record %u", ws,
+				dname, LOC_REC(vs[i].loc));
+	}
+	if (t.hdr->count < nlive)
+		problem(&v, "%s/ids.tab: %llu entries for %zu spans", ws,
+			(unsigned long long)t.hdr->count, nlive);
+	if (last > t.hdr->last_ingested)
+		problem(&v, "%s/ids.tab: last ingested time is behind the data", ws);
+out:
+	ids_close(&t);
+	if (jfd >= 0)
+		close(jfd);
+	close(lockfd);
+	free(dd);
+	free(di);
+	free(vs);
+	return v.problems;
+}

@@ -1,0 +1,381 @@
+/* check_store: the storage engine: append, get, versions, recovery, reindex, verify. */
+#include <check.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/store.h"
+#include "lib/store_int.h"
+
+static char root[256];
+static struct store st;
+static struct arena *A;
+
+static void setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/spandex-check-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	store_init(&st, root, false);
+	A = arena_new();
+}
+
+static void teardown(void)
+{
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+	arena_free(A);
+}
+
+/* A span with id and start time (us); everything else fixed. */
+static struct span mk(const char *id, int64_t start)
+{
+	struct span s;
+	span_init(&s);
+	s.span_id = arena_strdup(A, id);
+	s.trace_id = "trace-1";
+	s.session_id = "session-1";
+	s.workspace = "ws1";
+	s.source = "test";
+	s.name = "step";
+	s.kind = KIND_LLM;
+	s.status = SPST_SUCCESS;
+	s.started_at = start;
+	s.ended_at = start + 1500;
+	s.str[SS_MODEL] = "gpt-x";
+	s.input_tokens = 10;
+	s.output_tokens = 5;
+	s.cost_total_usd = 0.25;
+	s.input = "hello \"world\"\n";
+	return s;
+}
+
+static const int64_t DAY = 86400000000ll;
+static const int64_t T0 = 1700000000000000ll; /* 2023-11-14T22:13:20Z */
+
+static size_t nproblems;
+static void count_problem(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "verify: %s\n", msg);
+	nproblems++;
+}
+
+static size_t verify(void)
+{
+	nproblems = 0;
+	size_t n = store_verify(&st, "ws1", count_problem, NULL, NULL, NULL);
+	ck_assert_uint_eq(n, nproblems);
+	return n;
+}
+
+static char *get(const char *id)
+{
+	struct buf b;
+	buf_init(&b);
+	enum status rc = store_get(&st, "ws1", id, &b);
+	if (rc != ST_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+static void append(struct span *s, size_t n)
+{
+	char err[128] = "";
+	ck_assert_msg(store_append(&st, "ws1", s, n, err, sizeof(err)) == ST_OK, "append: %s", err);
+}
+
+static off_t fsize(const char *name)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	snprintf(p, sizeof(p), "%s/ws1/%s", root, name);
+	return stat(p, &sb) == 0 ? sb.st_size : -1;
+}
+
+START_TEST(test_workspace_names)
+{
+	ck_assert(workspace_valid("default"));
+	ck_assert(workspace_valid("llama-3.2-3b"));
+	ck_assert(workspace_valid("a@b.c+d_e"));
+	ck_assert(!workspace_valid("a"));
+	ck_assert(!workspace_valid("Default"));
+	ck_assert(!workspace_valid("1abc"));
+	ck_assert(!workspace_valid("ab--c"));
+	ck_assert(!workspace_valid("abc-"));
+	ck_assert(!workspace_valid(".."));
+	ck_assert(!workspace_valid("a/b"));
+	ck_assert(!workspace_valid("a b"));
+	ck_assert(!workspace_valid(""));
+	ck_assert(!workspace_valid(NULL));
+	char long64[65];
+	memset(long64, 'a', 64);
+	long64[64] = 0;
+	ck_assert(!workspace_valid(long64));
+	long64[63] = 0;
+	ck_assert(workspace_valid(long64));
+}
+END_TEST
+
+START_TEST(test_append_get)
+{
+	struct span s[3] = {mk("a", T0), mk("b", T0 + 1), mk("c", T0 + DAY)};
+	append(s, 3);
+	char *a = get("a");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_msg(!strncmp(a, "{\"span_id\":\"a\",\"session_id\":\"session-1\",\"workspace\":\"ws1\","
+				  "\"kind\":\"LLM\",\"name\":\"step\",\"source\":\"test\",\"trace_id\":"
+				  "\"trace-1\",\"started_at\":\"2023-11-14T22:13:20Z\",\"ended_at\":"
+				  "\"2023-11-14T22:13:20.001500Z\",\"status\":\"success\",\"model\":"
+				  "\"gpt-x\",\"input_tokens\":10,\"output_tokens\":5,\"usage_details\":{},"
+				  "\"cost_total_usd\":0.25,\"cost_details\":{},\"input\":\"hello "
+				  "\\\"world\\\"\\n\",\"ingested_at\":\"",
+			      strlen("{\"span_id\":\"a\",\"session_id\":\"session-1\",\"workspace\":"
+				     "\"ws1\",\"kind\":\"LLM\",\"name\":\"step\",\"source\":\"test\","
+				     "\"trace_id\":\"trace-1\",\"started_at\":\"2023-11-14T22:13:20Z\","
+				     "\"ended_at\":\"2023-11-14T22:13:20.001500Z\",\"status\":"
+				     "\"success\",\"model\":\"gpt-x\",\"input_tokens\":10,"
+				     "\"output_tokens\":5,\"usage_details\":{},\"cost_total_usd\":0.25,"
+				     "\"cost_details\":{},\"input\":\"hello \\\"world\\\"\\n\","
+				     "\"ingested_at\":\"")),
+		      "line: %s", a);
+	free(a);
+	char *c = get("c");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(strstr(c, "\"started_at\":\"2023-11-15T22:13:20Z\""));
+	free(c);
+	ck_assert_ptr_null(get("zzz"));
+	ck_assert_ptr_null(get("\"a"));
+	ck_assert_int_eq(verify(), 0);
+	int32_t *days;
+	size_t nd;
+	ck_assert_int_eq(store_days(&st, "ws1", &days, &nd), ST_OK);
+	ck_assert_uint_eq(nd, 2);
+	ck_assert_int_eq(days[1] - days[0], 1);
+	free(days);
+}
+END_TEST
+
+START_TEST(test_versions)
+{
+	struct span s[2] = {mk("a", T0), mk("b", T0)};
+	append(s, 2);
+	/* The new version moves to another day: it must still win everywhere. */
+	struct span v2 = mk("a", T0 + 3 * DAY);
+	v2.name = "second";
+	append(&v2, 1);
+	char *a = get("a");
+	ck_assert_ptr_nonnull(strstr(a, "\"name\":\"second\""));
+	free(a);
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &sh), ST_OK);
+	ck_assert_uint_eq(sh.nrecs, 2);
+	ck_assert(sh.recs[0].flags & REC_SUPERSEDED);
+	ck_assert(!(sh.recs[1].flags & REC_SUPERSEDED));
+	shard_close(&sh);
+	/* The same id twice in one batch: the later one wins. */
+	struct span dup[2] = {mk("d", T0), mk("d", T0 + 5)};
+	dup[1].name = "later";
+	append(dup, 2);
+	char *d = get("d");
+	ck_assert_ptr_nonnull(strstr(d, "\"name\":\"later\""));
+	free(d);
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+START_TEST(test_torn_tail_repaired)
+{
+	struct span s = mk("a", T0);
+	append(&s, 1);
+	char d[11], p[PATH_MAX];
+	day_format(time_day(T0), d);
+	off_t data0 = fsize("2023-11-14.jsonl"), idx0 = fsize("2023-11-14.idx");
+	/* A crash mid-write: half a line and half a record, no journal. */
+	snprintf(p, sizeof(p), "%s/ws1/%s.jsonl", root, d);
+	int fd = open(p, O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, "{\"span_id\":\"tor", 15), 15);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/ws1/%s.idx", root, d);
+	fd = open(p, O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, "0123456789", 10), 10);
+	close(fd);
+	/* Readers trust only committed records. */
+	char *a = get("a");
+	ck_assert_ptr_nonnull(a);
+	free(a);
+	struct span b = mk("b", T0 + 7);
+	append(&b, 1);
+	ck_assert_int_gt(fsize("2023-11-14.jsonl"), data0);
+	ck_assert_int_eq(fsize("2023-11-14.idx"), idx0 + (off_t)sizeof(struct idx_rec));
+	b.span_id = "b";
+	char *bb = get("b");
+	ck_assert_ptr_nonnull(bb);
+	free(bb);
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+START_TEST(test_journal_roll_forward)
+{
+	struct span s[3] = {mk("a", T0), mk("b", T0), mk("c", T0)};
+	append(s, 3);
+	struct span v2 = mk("a", T0 + 9);
+	v2.name = "v2";
+	append(&v2, 1);
+	/* Simulate a writer killed after appending the records of a 2-span batch but before its
+	 * commit count and id table updates: put the commit count back and leave a journal. */
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/2023-11-14.idx", root);
+	int fd = open(p, O_RDWR);
+	struct idx_hdr h;
+	ck_assert_int_eq(pread(fd, &h, sizeof(h), 0), sizeof(h));
+	ck_assert_uint_eq(h.committed, 4);
+	h.committed = 3;
+	ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0), sizeof(h));
+	struct idx_rec r;
+	ck_assert_int_eq(pread(fd, &r, sizeof(r), IDX_HDR), sizeof(r));
+	r.flags &= (uint16_t)~REC_SUPERSEDED;
+	ck_assert_int_eq(pwrite(fd, &r, sizeof(r), IDX_HDR), sizeof(r));
+	close(fd);
+	/* ...and the id table still names the first version. */
+	struct ids t;
+	ck_assert_int_eq(ids_open(&st, "ws1", &t), ST_OK);
+	for (uint64_t i = 0; i < t.hdr->nslots; i++)
+		if (t.slots[i].h == hash64("a", 1))
+			t.slots[i].loc = LOC(time_day(T0), 0);
+	ids_close(&t);
+	snprintf(p, sizeof(p), "%s/ws1/journal", root);
+	fd = open(p, O_RDWR | O_TRUNC);
+	int32_t j[2] = {time_day(T0), 3};
+	ck_assert_int_eq(write(fd, j, sizeof(j)), sizeof(j));
+	close(fd);
+	/* Verify finishes the batch first, as the next writer would. */
+	ck_assert_int_eq(verify(), 0);
+	char *a = get("a");
+	ck_assert_ptr_nonnull(strstr(a, "\"name\":\"v2\""));
+	free(a);
+	ck_assert_int_eq(fsize("journal"), 0);
+}
+END_TEST
+
+START_TEST(test_reindex_equal)
+{
+	struct span s[4] = {mk("a", T0), mk("b", T0 + DAY), mk("c", T0), mk("a", T0 + 2 * DAY)};
+	append(s, 2);
+	append(s + 2, 2);
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof(cmd), "mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-15.idx", root,
+		 root, root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	char err[256] = "";
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)) == ST_OK, "%s", err);
+	snprintf(cmd, sizeof(cmd), "for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done",
+		 root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(verify(), 0);
+	char *a = get("a");
+	ck_assert_ptr_nonnull(strstr(a, "2023-11-16"));
+	free(a);
+}
+END_TEST
+
+START_TEST(test_verify_finds_damage)
+{
+	struct span s[2] = {mk("a", T0), mk("b", T0)};
+	append(s, 2);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/2023-11-14.jsonl", root);
+	int fd = open(p, O_RDWR);
+	/* Change the model of the first line without touching its index record. */
+	char line[4096];
+	ssize_t n = pread(fd, line, sizeof(line) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	line[n] = 0;
+	char *m = strstr(line, "gpt-x");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(pwrite(fd, "gpt-y", 5, m - line), 5);
+	close(fd);
+	ck_assert_int_ge(verify(), 1);
+}
+END_TEST
+
+START_TEST(test_id_table_grows)
+{
+	/* Past IDS_MIN_SLOTS * IDS_LOAD_PCT: the table is rebuilt bigger mid-way. */
+	enum { N = 12000, BATCH = 1000 };
+	for (int b = 0; b < N / BATCH; b++) {
+		struct span s[BATCH];
+		for (int i = 0; i < BATCH; i++) {
+			char id[32];
+			snprintf(id, sizeof(id), "span-%d", b * BATCH + i);
+			s[i] = mk(id, T0 + (int64_t)(i % 3) * DAY);
+		}
+		append(s, BATCH);
+		arena_reset(A);
+	}
+	for (int i = 0; i < N; i += 397) {
+		char id[32];
+		snprintf(id, sizeof(id), "span-%d", i);
+		char *x = get(id);
+		ck_assert_msg(x != NULL, "missing %s", id);
+		free(x);
+	}
+	ck_assert_int_gt(fsize("ids.tab"), (off_t)(IDS_HDR + IDS_MIN_SLOTS * sizeof(struct ids_slot)));
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+START_TEST(test_missing_index_refuses_write)
+{
+	struct span s = mk("a", T0);
+	append(&s, 1);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/2023-11-14.idx", root);
+	ck_assert_int_eq(unlink(p), 0);
+	off_t before = fsize("2023-11-14.jsonl");
+	struct span b = mk("b", T0);
+	char err[128];
+	ck_assert_int_eq(store_append(&st, "ws1", &b, 1, err, sizeof(err)), ST_UNAVAILABLE);
+	/* The data without its index is kept for reindex, never truncated. */
+	ck_assert_int_eq(fsize("2023-11-14.jsonl"), before);
+	ck_assert_int_ge(verify(), 1);
+	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)), ST_OK);
+	append(&b, 1);
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_workspace_names);
+	tcase_add_test(tc, test_append_get);
+	tcase_add_test(tc, test_versions);
+	tcase_add_test(tc, test_torn_tail_repaired);
+	tcase_add_test(tc, test_journal_roll_forward);
+	tcase_add_test(tc, test_reindex_equal);
+	tcase_add_test(tc, test_verify_finds_damage);
+	tcase_add_test(tc, test_id_table_grows);
+	tcase_add_test(tc, test_missing_index_refuses_write);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
