@@ -73,67 +73,13 @@ static void *grow(struct arena *a, void *old, size_t n, size_t *cap, size_t size
 	return p;
 }
 
-/* ---- compact JSON ---- */
-
-void otlp_json_dump(json_t *v, struct buf *out)
-{
-	const char *k;
-	size_t klen, i;
-	json_t *x;
-	bool first = true;
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		buf_addc(out, '{');
-		json_object_keylen_foreach(v, k, klen, x)
-		{
-			if (!first)
-				buf_addc(out, ',');
-			first = false;
-			buf_json_str(out, k, klen);
-			buf_addc(out, ':');
-			otlp_json_dump(x, out);
-		}
-		buf_addc(out, '}');
-		break;
-	case JSON_ARRAY:
-		buf_addc(out, '[');
-		json_array_foreach(v, i, x)
-		{
-			if (i)
-				buf_addc(out, ',');
-			otlp_json_dump(x, out);
-		}
-		buf_addc(out, ']');
-		break;
-	case JSON_STRING:
-		buf_json_str(out, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		buf_printf(out, "%lld", (long long)json_integer_value(v));
-		break;
-	case JSON_REAL:
-		buf_json_num(out, json_real_value(v));
-		break;
-	case JSON_TRUE:
-		buf_adds(out, "true");
-		break;
-	case JSON_FALSE:
-		buf_adds(out, "false");
-		break;
-	case JSON_NULL:
-		buf_adds(out, "null");
-		break;
-	}
-}
-
 static char *dump_arena(struct arena *a, json_t *v)
 {
 	struct buf b;
 	char *s;
 
 	buf_init(&b);
-	otlp_json_dump(v, &b);
+	buf_json_value(&b, v);
 	s = arena_strndup(a, b.p, b.len);
 	buf_free(&b);
 	return s;
@@ -496,7 +442,7 @@ static void set_json_string(json_t *obj, const char *key, json_t *v)
 	struct buf b;
 
 	buf_init(&b);
-	otlp_json_dump(v, &b);
+	buf_json_value(&b, v);
 	json_object_set_new(obj, key, json_stringn_nocheck(b.p, b.len));
 	buf_free(&b);
 }
@@ -565,7 +511,7 @@ static void map_span(struct dec *d, struct raw_span *r)
 	} else {
 		const char *parts[2] = {d->ws, s->trace_id};
 
-		s->session_id = stable_id(d->a, "session-", parts, 2);
+		s->session_id = stable_id(d->a, "session", parts, 2);
 	}
 	s->kind = kind_of(r->attrs);
 	s->status = status_of(r->attrs, r->status_code);
@@ -1274,12 +1220,8 @@ enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc,
 
 void otlp_result_free(struct otlp_result *r)
 {
-	for (size_t i = 0; i < r->nspans; i++) {
-		json_decref(r->spans[i].raw_attributes);
-		json_decref(r->spans[i].usage_details);
-		json_decref(r->spans[i].cost_details);
-		json_decref(r->spans[i].evaluation_context);
-	}
+	for (size_t i = 0; i < r->nspans; i++)
+		span_clear(&r->spans[i]);
 	r->nspans = 0;
 	r->nerrors = 0;
 }

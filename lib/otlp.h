@@ -46,7 +46,4 @@ void otlp_result_free(struct otlp_result *r);
  * when nothing was rejected, else partialSuccess {rejectedSpans, errorMessage}. */
 void otlp_response(const struct otlp_result *r, enum otlp_encoding enc, struct buf *out);
 
-/* Writes v as compact JSON (RFC 8259) with numbers in their shortest round-trip form. */
-void otlp_json_dump(json_t *v, struct buf *out);
-
 #endif

@@ -174,9 +174,10 @@ static char *json_req(const char *span_fields)
 /* Decodes one JSON span that must convert; returns it. */
 static struct span *one(const char *fields, struct otlp_result *r)
 {
-	char msg[256];
+	char msg[256] = "";
 
-	ck_assert_int_eq(decode_json(json_req(fields), r, msg), ST_OK);
+	if (decode_json(json_req(fields), r, msg) != ST_OK)
+		ck_abort_msg("refused: %s", msg);
 	ck_assert_uint_eq(r->nerrors, 0);
 	ck_assert_uint_eq(r->nspans, 1);
 	return &r->spans[0];
@@ -332,13 +333,13 @@ START_TEST(any_values_and_resource_merge)
 	ck_assert_str_eq(json_string_value(raw(s, "nan")), "NaN");
 	ck_assert_str_eq(json_string_value(raw(s, "bytes")), "deadbeef");
 	buf_init(&b);
-	otlp_json_dump(raw(s, "arr"), &b);
+	buf_json_value(&b, raw(s, "arr"));
 	ck_assert_str_eq(b.p, "[\"x\",1,null]");
 	b.len = 0;
-	otlp_json_dump(raw(s, "kv"), &b);
+	buf_json_value(&b, raw(s, "kv"));
 	ck_assert_str_eq(b.p, "{\"role\":\"user\"}");
 	b.len = 0;
-	otlp_json_dump(raw(s, "otel.scope"), &b);
+	buf_json_value(&b, raw(s, "otel.scope"));
 	ck_assert_str_eq(b.p, "{\"name\":\"lib\",\"version\":\"1.2\"}");
 	buf_free(&b);
 	/* An empty AnyValue is no value: not kept. */
@@ -368,7 +369,7 @@ START_TEST(session_id_rule)
 	otlp_result_free(&r);
 
 	s = one(IDS, &r);
-	ck_assert_str_eq(s->session_id, stable_id(ta, "session-", parts, 2));
+	ck_assert_str_eq(s->session_id, stable_id(ta, "session", parts, 2));
 	ck_assert_int_eq(strlen(s->session_id), 8 + 32);
 	otlp_result_free(&r);
 }
@@ -541,7 +542,7 @@ START_TEST(input_output_rebuilt)
 	otlp_result_free(&r);
 
 	/* Tool spans: arguments and result. */
-	s = status_span("\"attributes\":[" A("gen_ai.tool.call.arguments", "{\"city\":\"Paris\"}")
+	s = status_span("\"attributes\":[" A("gen_ai.tool.call.arguments", "{\\\"city\\\":\\\"Paris\\\"}")
 			"," A("gen_ai.tool.call.result", "sunny") "]",
 			&r);
 	ck_assert_str_eq(s->input, "{\"city\":\"Paris\"}");
