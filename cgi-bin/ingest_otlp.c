@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cgi-bin/common.h"
 #include "cgi-bin/ingest.h"
 #include "lib/otlp.h"
 #include "lib/store.h"
@@ -12,7 +13,7 @@ static const char *const otlp_types[] = {"application/x-protobuf", "application/
 
 enum status ingest_otlp(struct http_req *req, const char *ws)
 {
-	const char *ct, *data, *sync;
+	const char *ct;
 	enum otlp_encoding enc;
 	struct otlp_result res;
 	struct store st;
@@ -33,9 +34,7 @@ enum status ingest_otlp(struct http_req *req, const char *ws)
 			    msg);
 		return s;
 	}
-	data = http_env(req, "SPANDEX_DATA");
-	sync = http_env(req, "SPANDEX_SYNC");
-	store_init(&st, data ? data : "./data", !(sync && !strcmp(sync, "0")));
+	cgi_store(req, &st);
 	msg[0] = '\0';
 	if (res.nspans)
 		s = store_append(&st, ws, res.spans, res.nspans, msg, sizeof msg);
