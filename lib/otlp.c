@@ -737,7 +737,7 @@ static void pb_id(struct rid *id, ProtobufCBinaryData b)
 {
 	id->len = b.len;
 	id->bad = b.len > ID_MAX;
-	if (!id->bad)
+	if (!id->bad && b.len)
 		memcpy(id->b, b.data, b.len);
 }
 
