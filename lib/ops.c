@@ -1,0 +1,1178 @@
+/* ops: retention, backup and restore, export and import over a data directory, and the admin
+ * lock. The locking follows the write protocol of docs/ARCHITECTURE.md: the workspace lock,
+ * then the shard lock; docs/operations.md says how cron runs these. */
+#include "lib/ops.h"
+#include "lib/direct.h"
+#include "lib/jsonx.h"
+#include "lib/store_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define COPY_CHUNK (1u << 20)   /* bytes per read/write when copy_file_range cannot be used */
+#define REC_CHUNK 4096          /* index records read at a time (512 KiB) */
+#define IMPORT_BATCH 1000       /* spans per store_append: DIRECT_MAX_SPANS, as one request */
+#define IMPORT_BATCH_BYTES (8u << 20) /* or fewer, so a batch stays about one request body */
+
+static enum status oerr(char *errmsg, size_t errlen, enum status rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static enum status oerr(char *errmsg, size_t errlen, enum status rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (errmsg && errlen)
+		vsnprintf(errmsg, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static bool pathf(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool pathf(char *out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(out, PATH_MAX, fmt, ap);
+	va_end(ap);
+	if (n <= 0 || n >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	return true;
+}
+
+static int mkdir_if(const char *p)
+{
+	return mkdir(p, 0750) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void fsync_dir(const char *p)
+{
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return (flag == FTW_DP ? rmdir(p) : unlink(p)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+/* rm -rf p (never follows symbolic links). */
+static int rm_rf(const char *p)
+{
+	struct stat sb;
+	if (lstat(p, &sb) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Copies the first len bytes of in to out (both at offset 0), in the kernel when it can. */
+static int copy_bytes(int in, int out, uint64_t len)
+{
+	loff_t ioff = 0, ooff = 0;
+	while ((uint64_t)ioff < len) {
+		size_t want = len - (uint64_t)ioff > (1u << 30) ? (1u << 30) : (size_t)(len - (uint64_t)ioff);
+		ssize_t n = copy_file_range(in, &ioff, out, &ooff, want, 0);
+		if (n > 0)
+			continue;
+		if (n == 0) {
+			errno = EIO; /* the source is shorter than it was a moment ago */
+			return -1;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP)
+			return -1;
+		/* Another file system type, or an old kernel: plain reads and writes. */
+		char *b = xmalloc(COPY_CHUNK);
+		int rc = 0;
+		while (rc == 0 && (uint64_t)ioff < len) {
+			size_t c = len - (uint64_t)ioff > COPY_CHUNK ? COPY_CHUNK : (size_t)(len - (uint64_t)ioff);
+			rc = pread_all(in, b, c, ioff) < 0 || pwrite_all(out, b, c, ooff) < 0 ? -1 : 0;
+			ioff += (loff_t)c;
+			ooff += (loff_t)c;
+		}
+		free(b);
+		return rc;
+	}
+	return 0;
+}
+
+/* Writes the first len bytes of src_fd into a new file dst and syncs it. */
+static int copy_to(int src_fd, uint64_t len, const char *dst)
+{
+	int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (copy_bytes(src_fd, fd, len) < 0 || fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(dst);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Copies the file src to dst; *len (may be NULL) gets its size. */
+static int copy_path(const char *src, const char *dst, uint64_t *len)
+{
+	struct stat sb;
+	int fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fstat(fd, &sb) < 0 ? -1 : copy_to(fd, (uint64_t)sb.st_size, dst);
+	int e = errno;
+	close(fd);
+	errno = e;
+	if (rc == 0 && len)
+		*len = (uint64_t)sb.st_size;
+	return rc;
+}
+
+/* ---- the admin lock ---- */
+
+int ops_lock(const char *root, const char *cmd, bool wait, char *errmsg, size_t errlen)
+{
+	char p[PATH_MAX];
+	if (!pathf(p, "%s/%s", root, OPS_LOCK_NAME)) {
+		oerr(errmsg, errlen, ST_BAD_REQUEST, "%s: path too long", root);
+		return -1;
+	}
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
+		if (errno == EINTR)
+			continue;
+		int e = errno;
+		char holder[128] = "";
+		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = 0;
+		holder[strcspn(holder, "\n")] = 0;
+		if (e == EWOULDBLOCK)
+			oerr(errmsg, errlen, ST_UNAVAILABLE, "another run holds %s (%s); try --wait", p,
+			     *holder ? holder : "unknown");
+		else
+			oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* Only a note for whoever is refused next; the flock is what excludes. */
+	char note[128];
+	int n = snprintf(note, sizeof(note), "spandex %s, pid %ld\n", cmd, (long)getpid());
+	if (ftruncate(fd, 0) == 0)
+		pwrite_all(fd, note, (size_t)n, 0);
+	return fd;
+}
+
+/* Under the workspace lock: settles the workspace as its next writer would (journal, id
+ * table after a reboot). */
+static enum status ws_settle(struct store *st, const char *ws)
+{
+	struct ids t = {.fd = -1};
+	int jfd = -1;
+	enum status rc = ws_prepare(st, ws, &t, &jfd);
+	ids_close(&t);
+	if (jfd >= 0)
+		close(jfd);
+	return rc;
+}
+
+/* ---- retention ---- */
+
+/* Puts ws/<day>.<ext> into archive/<ws>/: a hard link when the archive is on the same file
+ * system, else a copy; either way under a temporary name renamed into place. */
+static int archive_file(struct store *st, const char *ws, int32_t day, const char *ext,
+			const char *archive)
+{
+	char src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX], d[11];
+	day_format(day, d);
+	if (!shard_path(src, st, ws, day, ext) || !pathf(dst, "%s/%s/%s.%s", archive, ws, d, ext) ||
+	    !pathf(tmp, "%s.tmp", dst))
+		return -1;
+	if (access(src, F_OK) < 0)
+		return errno == ENOENT ? 0 : -1;
+	/* Whole or absent under the final name, even if this run dies halfway. */
+	unlink(tmp);
+	if (link(src, tmp) < 0 && ((errno != EXDEV && errno != EPERM) || copy_path(src, tmp, NULL) < 0))
+		return -1;
+	if (rename(tmp, dst) < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Removes one day of ws (the caller holds the workspace lock). The index goes first: from
+ * then on no reader lists the day (store_days lists .idx files) and no id lookup trusts it
+ * (read_version opens the .idx), so a crash between the two unlinks leaves only data
+ * without an index, which readers never use and the next run removes. The other order
+ * would leave an index naming lines that are gone. */
+static enum status retain_day(struct store *st, const char *ws, int32_t day, const char *archive,
+			      char *errmsg, size_t errlen)
+{
+	char ip[PATH_MAX], dp[PATH_MAX], d[11];
+	day_format(day, d);
+	if (!shard_path(ip, st, ws, day, "idx") || !shard_path(dp, st, ws, day, "jsonl"))
+		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s/%s: path too long", ws, d);
+	/* The shard lock: no writer (nor reindex) is inside the shard while it goes. */
+	int lfd = open(ip, O_RDWR | O_CLOEXEC);
+	if (lfd < 0 && errno != ENOENT)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", ip, strerror(errno));
+	while (lfd >= 0 && flock(lfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			break;
+	enum status rc = ST_UNAVAILABLE;
+	if (archive && (archive_file(st, ws, day, "jsonl", archive) < 0 ||
+			archive_file(st, ws, day, "idx", archive) < 0)) {
+		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "archiving %s/%s: %s", ws, d, strerror(errno));
+		goto out;
+	}
+	if ((unlink(ip) < 0 && errno != ENOENT) || (unlink(dp) < 0 && errno != ENOENT)) {
+		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "removing %s/%s: %s", ws, d, strerror(errno));
+		goto out;
+	}
+	rc = ST_OK;
+out:
+	if (lfd >= 0)
+		close(lfd);
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Hashes of the live versions in the days about to go (sorted). */
+static void live_hashes(struct store *st, const char *ws, const int32_t *days, size_t nd,
+			uint64_t **hs, size_t *nh)
+{
+	size_t cap = 0;
+	*hs = NULL;
+	*nh = 0;
+	for (size_t i = 0; i < nd; i++) {
+		struct shard sh;
+		if (shard_open(st, ws, days[i], &sh) != ST_OK)
+			continue;
+		for (size_t k = 0; k < sh.nrecs; k++) {
+			if (sh.recs[k].flags & REC_SUPERSEDED)
+				continue;
+			if (*nh == cap) {
+				cap = cap ? cap * 2 : 1024;
+				*hs = xrealloc(*hs, cap * sizeof(**hs));
+			}
+			(*hs)[(*nh)++] = sh.recs[k].span_h;
+		}
+		shard_close(&sh);
+	}
+	if (*nh)
+		qsort(*hs, *nh, sizeof(**hs), cmp_u64);
+}
+
+/* True when a remaining day holds a superseded version whose newer version was removed:
+ * that older version is the newest one now, so flags and id table must be rebuilt (as
+ * reindex would decide from the files alone). */
+static bool needs_rebuild(struct store *st, const char *ws, const uint64_t *hs, size_t nh)
+{
+	int32_t *days;
+	size_t nd;
+	bool need = false;
+	if (!nh || store_days(st, ws, &days, &nd) != ST_OK)
+		return false;
+	for (size_t i = 0; i < nd && !need; i++) {
+		struct shard sh;
+		if (shard_open(st, ws, days[i], &sh) != ST_OK)
+			continue;
+		for (size_t k = 0; k < sh.nrecs && !need; k++)
+			need = (sh.recs[k].flags & REC_SUPERSEDED) &&
+			       bsearch(&sh.recs[k].span_h, hs, nh, sizeof(*hs), cmp_u64);
+		shard_close(&sh);
+	}
+	free(days);
+	return need;
+}
+
+enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, const char *archive,
+		       size_t *removed, char *errmsg, size_t errlen)
+{
+	char p[PATH_MAX];
+	int32_t *dd = NULL, *di = NULL, *old = NULL;
+	size_t ndd = 0, ndi = 0, nold = 0, nh = 0;
+	uint64_t *hs = NULL;
+	*removed = 0;
+	if (!workspace_valid(ws))
+		return oerr(errmsg, errlen, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
+	if (archive && (mkdir_if(archive) < 0 || !pathf(p, "%s/%s", archive, ws) || mkdir_if(p) < 0))
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", archive, strerror(errno));
+	int lockfd = ws_lock(st, ws, true);
+	if (lockfd < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: workspace lock: %s", ws,
+			    strerror(errno));
+	/* First what the next writer would do: finish an interrupted batch, whatever its days. */
+	enum status rc = ws_settle(st, ws);
+	if (rc != ST_OK) {
+		rc = oerr(errmsg, errlen, rc, "%s: finishing the journal: %s", ws, strerror(errno));
+		goto out;
+	}
+	rc = list_days(st, ws, ".jsonl", &dd, &ndd);
+	if (rc == ST_OK)
+		rc = list_days(st, ws, ".idx", &di, &ndi);
+	if (rc != ST_OK) {
+		rc = oerr(errmsg, errlen, rc, "%s: cannot list its days: %s", ws, strerror(errno));
+		goto out;
+	}
+	/* Days with either file: a data file left alone by an interrupted run goes too. */
+	old = xmalloc((ndd + ndi + 1) * sizeof(*old));
+	for (size_t i = 0, j = 0; i < ndd || j < ndi;) {
+		int32_t day = j >= ndi || (i < ndd && dd[i] < di[j]) ? dd[i++]
+			      : i >= ndd || di[j] < dd[i]           ? di[j++]
+								    : (j++, dd[i++]);
+		if (day < cutoff_day)
+			old[nold++] = day;
+	}
+	if (!nold)
+		goto out;
+	live_hashes(st, ws, old, nold, &hs, &nh);
+	for (size_t i = 0; rc == ST_OK && i < nold; i++) {
+		rc = retain_day(st, ws, old[i], archive, errmsg, errlen);
+		*removed += rc == ST_OK;
+	}
+	sync_dir(st, ws);
+	if (archive && pathf(p, "%s/%s", archive, ws))
+		fsync_dir(p);
+	/* Left as they are, id table slots that point into a removed day are stale: lookups and
+	 * writers already treat a slot whose shard is gone as empty. */
+	if (*removed && needs_rebuild(st, ws, hs, nh) && ids_rebuild(st, ws) != ST_OK && rc == ST_OK)
+		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: rebuilding the id table: %s", ws,
+			  strerror(errno));
+out:
+	close(lockfd);
+	free(dd);
+	free(di);
+	free(old);
+	free(hs);
+	return rc;
+}
+
+/* ---- backup ---- */
+
+/* One shard as the snapshot saw it: descriptors opened under the workspace lock, so that a
+ * later retention or reindex cannot change what is copied, and its committed extent. */
+struct snap_day {
+	int32_t day;
+	int idx_fd, data_fd;
+	uint64_t committed, data_end;
+};
+
+struct snap {
+	struct snap_day *days;
+	size_t n;
+	struct buf ids; /* ids.tab as it was under the lock */
+};
+
+static void snap_free(struct snap *sn)
+{
+	for (size_t i = 0; i < sn->n; i++) {
+		close(sn->days[i].idx_fd);
+		close(sn->days[i].data_fd);
+	}
+	free(sn->days);
+	buf_free(&sn->ids);
+	memset(sn, 0, sizeof(*sn));
+}
+
+/* Opens one shard and finds its committed extent: the records the header commits that the
+ * data file fully holds (the same walk-back a writer does after a machine crash). */
+static enum status snap_day_open(struct store *st, const char *ws, int32_t day,
+				 struct snap_day *sd)
+{
+	char p[PATH_MAX];
+	struct idx_hdr h;
+	struct idx_rec r;
+	struct stat is, ds;
+	sd->day = day;
+	sd->idx_fd = sd->data_fd = -1;
+	if (!shard_path(p, st, ws, day, "idx") || (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    !shard_path(p, st, ws, day, "jsonl") || (sd->data_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(sd->idx_fd, &is) < 0 || fstat(sd->data_fd, &ds) < 0 ||
+	    pread_all(sd->idx_fd, &h, sizeof(h), 0) < 0)
+		goto fail;
+	if (!idx_hdr_ok(&h)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	uint64_t have = (uint64_t)(is.st_size - IDX_HDR) / sizeof(struct idx_rec);
+	sd->committed = h.committed < have ? h.committed : have;
+	sd->data_end = 0;
+	while (sd->committed > 0) {
+		if (read_rec(sd->idx_fd, sd->committed - 1, &r) < 0)
+			goto fail;
+		sd->data_end = r.off + r.len + 1;
+		if (sd->data_end <= (uint64_t)ds.st_size)
+			break;
+		sd->committed--;
+		sd->data_end = 0;
+	}
+	return ST_OK;
+fail:
+	if (sd->idx_fd >= 0)
+		close(sd->idx_fd);
+	if (sd->data_fd >= 0)
+		close(sd->data_fd);
+	sd->idx_fd = sd->data_fd = -1;
+	return ST_UNAVAILABLE;
+}
+
+/* The snapshot of ws. The workspace lock is held only here: for settling an interrupted
+ * batch, copying the id table and reading each shard's committed extent. Every batch
+ * acknowledged before this point was committed under the same lock, so it is inside. */
+static enum status snap_take(struct store *st, const char *ws, struct snap *sn, char *errmsg,
+			     size_t errlen)
+{
+	int32_t *days = NULL;
+	size_t nd = 0;
+	struct ids t = {.fd = -1};
+	int jfd = -1;
+	memset(sn, 0, sizeof(*sn));
+	buf_init(&sn->ids);
+	int lockfd = ws_lock(st, ws, true);
+	if (lockfd < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: workspace lock: %s", ws,
+			    strerror(errno));
+	enum status rc = ws_prepare(st, ws, &t, &jfd);
+	if (rc != ST_OK) {
+		rc = oerr(errmsg, errlen, rc, "%s: id table or journal: %s", ws, strerror(errno));
+		goto out;
+	}
+	buf_add(&sn->ids, t.hdr, t.maplen);
+	if ((rc = store_days(st, ws, &days, &nd)) != ST_OK) {
+		rc = oerr(errmsg, errlen, rc, "%s: cannot list its days: %s", ws, strerror(errno));
+		goto out;
+	}
+	sn->days = xmalloc((nd + 1) * sizeof(*sn->days));
+	for (size_t i = 0; i < nd; i++) {
+		if (snap_day_open(st, ws, days[i], &sn->days[sn->n]) != ST_OK) {
+			char d[11];
+			day_format(days[i], d);
+			rc = oerr(errmsg, errlen, ST_UNAVAILABLE,
+				  "%s/%s: unreadable shard (%s); see spandex verify", ws, d,
+				  strerror(errno));
+			goto out;
+		}
+		sn->n++;
+	}
+out:
+	ids_close(&t);
+	if (jfd >= 0)
+		close(jfd);
+	close(lockfd);
+	free(days);
+	if (rc != ST_OK)
+		snap_free(sn);
+	return rc;
+}
+
+/* Whether the snapshot's id table names loc as the newest version of h: the superseded flag
+ * as it was at the snapshot (a later batch may have set it in the live file since). */
+static bool snap_live(const struct snap *sn, uint64_t h, uint64_t loc)
+{
+	const struct ids_hdr *hd = (const struct ids_hdr *)sn->ids.p;
+	const struct ids_slot *sl = (const struct ids_slot *)(sn->ids.p + IDS_HDR);
+	uint64_t mask = hd->nslots - 1;
+	for (uint64_t i = h & mask, k = 0; k < hd->nslots; i = (i + 1) & mask, k++) {
+		if (!sl[i].h)
+			return false;
+		if (sl[i].h == h && sl[i].loc == loc)
+			return true;
+	}
+	return false;
+}
+
+/* Where one day of one workspace goes, and where it was in the previous generation. */
+struct day_paths {
+	char idx[PATH_MAX], data[PATH_MAX], prev_idx[PATH_MAX], prev_data[PATH_MAX];
+	bool prev;
+};
+
+/* Writes the day's index as of the snapshot to p->idx. *same_recs: the previous generation
+ * holds the same records (flags aside); *same_bytes: byte for byte the same file. */
+static int write_index(const struct snap *sn, const struct snap_day *sd, const struct day_paths *p,
+		       bool *same_recs, bool *same_bytes)
+{
+	struct idx_hdr h;
+	struct stat sb;
+	size_t cap = REC_CHUNK * sizeof(struct idx_rec);
+	struct idx_rec *recs = xmalloc(cap), *prev = xmalloc(cap);
+	int pfd = p->prev ? open(p->prev_idx, O_RDONLY | O_CLOEXEC) : -1;
+	int fd = open(p->idx, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	int rc = -1;
+	*same_recs = pfd >= 0 && fstat(pfd, &sb) == 0 &&
+		     (uint64_t)sb.st_size == IDX_HDR + sd->committed * sizeof(struct idx_rec);
+	*same_bytes = *same_recs;
+	if (fd < 0 || pread_all(sd->idx_fd, &h, sizeof(h), 0) < 0)
+		goto out;
+	h.committed = sd->committed;
+	if (*same_recs) {
+		struct idx_hdr ph;
+		if (pread_all(pfd, &ph, sizeof(ph), 0) < 0)
+			goto out;
+		*same_recs = *same_bytes = !memcmp(&ph, &h, sizeof(h));
+	}
+	if (write_all(fd, &h, sizeof(h)) < 0)
+		goto out;
+	for (uint64_t at = 0; at < sd->committed;) {
+		size_t n = sd->committed - at > REC_CHUNK ? REC_CHUNK : (size_t)(sd->committed - at);
+		off_t off = IDX_HDR + (off_t)(at * sizeof(struct idx_rec));
+		if (pread_all(sd->idx_fd, recs, n * sizeof(*recs), off) < 0)
+			goto out;
+		for (size_t k = 0; k < n; k++) {
+			bool live = snap_live(sn, recs[k].span_h, LOC(sd->day, at + k));
+			recs[k].flags = live ? (uint16_t)(recs[k].flags & ~REC_SUPERSEDED)
+					     : (uint16_t)(recs[k].flags | REC_SUPERSEDED);
+		}
+		if (*same_recs && pread_all(pfd, prev, n * sizeof(*prev), off) < 0)
+			goto out;
+		for (size_t k = 0; k < n && *same_recs; k++) {
+			struct idx_rec a = recs[k], b = prev[k];
+			*same_bytes &= a.flags == b.flags;
+			a.flags &= (uint16_t)~REC_SUPERSEDED;
+			b.flags &= (uint16_t)~REC_SUPERSEDED;
+			*same_recs = !memcmp(&a, &b, sizeof(a));
+			*same_bytes &= *same_recs;
+		}
+		if (write_all(fd, recs, n * sizeof(*recs)) < 0)
+			goto out;
+		at += n;
+	}
+	rc = fsync(fd);
+out:
+	if (fd >= 0 && close(fd) < 0)
+		rc = -1;
+	if (pfd >= 0)
+		close(pfd);
+	free(recs);
+	free(prev);
+	return rc;
+}
+
+/* Replaces dst by a hard link to src (both in DEST: one file system). */
+static int relink(const char *src, const char *dst)
+{
+	return unlink(dst) < 0 && errno != ENOENT ? -1 : link(src, dst);
+}
+
+/* Writes one day into the generation: the index always (small, and its superseded flags may
+ * have changed), the data as a hard link to the previous generation's when that holds the
+ * same records and length (the file is append-only), else as a copy of the committed bytes. */
+static enum status backup_day(const char *ws, const struct snap *sn, const struct snap_day *sd,
+			      const char *gdir, const char *pdir, struct ops_backup_stats *stats,
+			      struct buf *manifest, char *errmsg, size_t errlen)
+{
+	char d[11];
+	struct day_paths p;
+	struct stat sb;
+	bool same_recs, same_bytes;
+	day_format(sd->day, d);
+	p.prev = pdir != NULL;
+	if (!pathf(p.idx, "%s/%s/%s.idx", gdir, ws, d) || !pathf(p.data, "%s/%s/%s.jsonl", gdir, ws, d) ||
+	    (pdir && (!pathf(p.prev_idx, "%s/%s/%s.idx", pdir, ws, d) ||
+		      !pathf(p.prev_data, "%s/%s/%s.jsonl", pdir, ws, d))))
+		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s/%s: path too long", ws, d);
+	if (write_index(sn, sd, &p, &same_recs, &same_bytes) < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p.idx, strerror(errno));
+	if (same_bytes && relink(p.prev_idx, p.idx) < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p.idx, strerror(errno));
+	bool linked = same_recs && stat(p.prev_data, &sb) == 0 &&
+		      (uint64_t)sb.st_size == sd->data_end && link(p.prev_data, p.data) == 0;
+	if (!linked && copy_to(sd->data_fd, sd->data_end, p.data) < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p.data, strerror(errno));
+	if (linked) {
+		stats->days_linked++;
+		stats->bytes_linked += sd->data_end;
+	} else {
+		stats->days_copied++;
+		stats->bytes_copied += sd->data_end;
+	}
+	buf_printf(manifest, "%s %s %llu %llu %s\n", ws, d, (unsigned long long)sd->committed,
+		   (unsigned long long)sd->data_end, linked ? "linked" : "copied");
+	return ST_OK;
+}
+
+static int write_file(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, p, n) < 0 || fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+static enum status backup_ws(struct store *st, const char *ws, const char *gdir, const char *pdir,
+			     struct ops_backup_stats *stats, struct buf *manifest, char *errmsg,
+			     size_t errlen)
+{
+	char p[PATH_MAX];
+	struct snap sn;
+	if (!pathf(p, "%s/%s", gdir, ws) || mkdir_if(p) < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s/%s: %s", gdir, ws, strerror(errno));
+	enum status rc = snap_take(st, ws, &sn, errmsg, errlen);
+	if (rc != ST_OK)
+		return rc;
+	if (!pathf(p, "%s/%s/ids.tab", gdir, ws) || write_file(p, sn.ids.p, sn.ids.len) < 0)
+		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+	for (size_t i = 0; rc == ST_OK && i < sn.n; i++)
+		rc = backup_day(ws, &sn, &sn.days[i], gdir, pdir, stats, manifest, errmsg, errlen);
+	if (rc == ST_OK && pathf(p, "%s/%s", gdir, ws))
+		fsync_dir(p);
+	snap_free(&sn);
+	return rc;
+}
+
+/* Generation names: YYYYMMDDTHHMMSSZ, then -N for a second one within the same second. */
+static bool gen_parse(const char *s, unsigned *seq)
+{
+	static const char shape[] = "ddddddddTddddddZ";
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+			return false;
+	*seq = 1;
+	if (!s[16])
+		return true;
+	char *end;
+	unsigned long n = s[16] == '-' && s[17] >= '1' && s[17] <= '9' ? strtoul(s + 17, &end, 10) : 0;
+	if (!n || *end || n > 1000000)
+		return false;
+	*seq = (unsigned)n;
+	return true;
+}
+
+/* The newest complete generation (one with a MANIFEST) under dest, into out (>= 64). */
+static bool gen_latest(const char *dest, char *out)
+{
+	DIR *d = opendir(dest);
+	bool found = false;
+	unsigned best_seq = 0;
+	if (!d)
+		return false;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char p[PATH_MAX];
+		unsigned seq;
+		if (strlen(e->d_name) >= 64 || !gen_parse(e->d_name, &seq) ||
+		    !pathf(p, "%s/%s/MANIFEST", dest, e->d_name) || access(p, F_OK) < 0)
+			continue;
+		int c = found ? strncmp(e->d_name, out, 16) : 1;
+		if (c > 0 || (c == 0 && seq > best_seq)) {
+			strcpy(out, e->d_name);
+			best_seq = seq;
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* Removes generations a crashed run left half-written (.tmp-*). */
+static void gen_clean(const char *dest)
+{
+	DIR *d = opendir(dest);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char p[PATH_MAX];
+		if (!strncmp(e->d_name, ".tmp-", 5) && pathf(p, "%s/%s", dest, e->d_name))
+			rm_rf(p);
+	}
+	closedir(d);
+}
+
+/* Raises the soft limit on open files to the hard one: the snapshot of a workspace keeps two
+ * descriptors per day open. */
+static void more_files(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+enum status ops_backup(struct store *st, const char *dest, struct ops_backup_stats *stats,
+		       char *errmsg, size_t errlen)
+{
+	char prev[64], gen[64], tmp[PATH_MAX], final[PATH_MAX], pdir[PATH_MAX], p[PATH_MAX];
+	char **ws = NULL;
+	size_t nws = 0;
+	struct buf manifest;
+	buf_init(&manifest);
+	memset(stats, 0, sizeof(*stats));
+	if (mkdir_if(dest) < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", dest, strerror(errno));
+	gen_clean(dest);
+	bool have_prev = gen_latest(dest, prev);
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(gen, sizeof(gen), "%Y%m%dT%H%M%SZ", &tm);
+	for (unsigned n = 2; pathf(final, "%s/%s", dest, gen) && access(final, F_OK) == 0; n++)
+		snprintf(gen + 16, sizeof(gen) - 16, "-%u", n);
+	if (!pathf(tmp, "%s/.tmp-%s", dest, gen) || !pathf(final, "%s/%s", dest, gen) ||
+	    (have_prev && !pathf(pdir, "%s/%s", dest, prev)))
+		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s: path too long", dest);
+	if (mkdir_if(tmp) < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
+	more_files();
+	enum status rc = store_workspaces(st, &ws, &nws);
+	if (rc != ST_OK)
+		rc = oerr(errmsg, errlen, rc, "%s: %s", st->root, strerror(errno));
+	char taken[32];
+	time_format(now_us(), taken);
+	buf_printf(&manifest,
+		   "# spandex backup %s, taken %s, previous generation %s\n"
+		   "# workspace day records data_bytes (copied, or linked from the previous)\n",
+		   gen, taken, have_prev ? prev : "none");
+	for (size_t i = 0; rc == ST_OK && i < nws; i++)
+		rc = backup_ws(st, ws[i], tmp, have_prev ? pdir : NULL, stats, &manifest, errmsg,
+			       errlen);
+	/* The MANIFEST marks a complete generation; the rename publishes it. */
+	if (rc == ST_OK && (!pathf(p, "%s/MANIFEST", tmp) ||
+			    write_file(p, manifest.p, manifest.len) < 0))
+		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+	if (rc == ST_OK) {
+		fsync_dir(tmp);
+		if (rename(tmp, final) < 0)
+			rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", final, strerror(errno));
+		fsync_dir(dest);
+	}
+	if (rc != ST_OK)
+		rm_rf(tmp);
+	else
+		snprintf(stats->gen, sizeof(stats->gen), "%s", gen);
+	for (size_t i = 0; i < nws; i++)
+		free(ws[i]);
+	free(ws);
+	buf_free(&manifest);
+	return rc;
+}
+
+/* ---- restore ---- */
+
+/* True when dir holds nothing but the admin lock. */
+static bool dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	bool empty = true;
+	if (!d)
+		return errno == ENOENT;
+	struct dirent *e;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+			!strcmp(e->d_name, OPS_LOCK_NAME);
+	closedir(d);
+	return empty;
+}
+
+/* Checks every day the MANIFEST lists against the files of the generation: a generation
+ * whose files were cut short or lost is refused before anything is copied. */
+static enum status gen_check(const char *gen, char *errmsg, size_t errlen)
+{
+	char p[PATH_MAX], line[512];
+	if (!pathf(p, "%s/MANIFEST", gen))
+		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s: path too long", gen);
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return oerr(errmsg, errlen, ST_NOT_FOUND, "%s: %s", p, strerror(errno));
+	enum status rc = ST_OK;
+	for (unsigned lineno = 1; rc == ST_OK && fgets(line, sizeof(line), f); lineno++) {
+		char ws[64], day[16], dp[PATH_MAX], ip[PATH_MAX];
+		unsigned long long recs, bytes;
+		struct stat ds, is;
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%63s %15s %llu %llu", ws, day, &recs, &bytes) != 4 ||
+		    !workspace_valid(ws)) {
+			rc = oerr(errmsg, errlen, ST_INVALID, "%s line %u: not a manifest line", p, lineno);
+			break;
+		}
+		if (!pathf(dp, "%s/%s/%s.jsonl", gen, ws, day) || !pathf(ip, "%s/%s/%s.idx", gen, ws, day) ||
+		    stat(dp, &ds) < 0 || stat(ip, &is) < 0 || (unsigned long long)ds.st_size != bytes ||
+		    (unsigned long long)is.st_size != IDX_HDR + recs * sizeof(struct idx_rec))
+			rc = oerr(errmsg, errlen, ST_INVALID,
+				  "%s/%s/%s: missing, or not the size the MANIFEST records", gen, ws, day);
+	}
+	fclose(f);
+	return rc;
+}
+
+/* Copies gen/<ws> into root/.restore-<ws>, then swaps it in for root/<ws>. */
+static enum status restore_ws(const char *gen, struct store *st, const char *ws, char *errmsg,
+			      size_t errlen)
+{
+	char src[PATH_MAX], tmp[PATH_MAX], dst[PATH_MAX], old[PATH_MAX];
+	if (!pathf(src, "%s/%s", gen, ws) || !pathf(tmp, "%s/.restore-%s", st->root, ws) ||
+	    !pathf(dst, "%s/%s", st->root, ws) || !pathf(old, "%s/.old-%s", st->root, ws))
+		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s: path too long", ws);
+	if (rm_rf(tmp) < 0 || mkdir_if(tmp) < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
+	DIR *d = opendir(src);
+	if (!d)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", src, strerror(errno));
+	enum status rc = ST_OK;
+	struct dirent *e;
+	while (rc == ST_OK && (e = readdir(d))) {
+		char from[PATH_MAX], to[PATH_MAX];
+		if (e->d_name[0] == '.')
+			continue;
+		/* A copy, never a link: the store writes into its files (flags, appends). */
+		if (!pathf(from, "%s/%s", src, e->d_name) || !pathf(to, "%s/%s", tmp, e->d_name) ||
+		    copy_path(from, to, NULL) < 0)
+			rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", from, strerror(errno));
+	}
+	closedir(d);
+	if (rc != ST_OK) {
+		rm_rf(tmp);
+		return rc;
+	}
+	fsync_dir(tmp);
+	if (rm_rf(old) < 0 || (rename(dst, old) < 0 && errno != ENOENT) || rename(tmp, dst) < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", dst, strerror(errno));
+	fsync_dir(st->root);
+	rm_rf(old);
+	return ST_OK;
+}
+
+enum status ops_restore(const char *backup, struct store *st, bool force, char ***names,
+			size_t *n, char *errmsg, size_t errlen)
+{
+	char gen[PATH_MAX], p[PATH_MAX], latest[64];
+	*names = NULL;
+	*n = 0;
+	if (pathf(p, "%s/MANIFEST", backup) && access(p, F_OK) == 0)
+		snprintf(gen, sizeof(gen), "%s", backup);
+	else if (!gen_latest(backup, latest) || !pathf(gen, "%s/%s", backup, latest))
+		return oerr(errmsg, errlen, ST_NOT_FOUND, "%s: no backup generation (no MANIFEST)",
+			    backup);
+	enum status rc = gen_check(gen, errmsg, errlen);
+	if (rc != ST_OK)
+		return rc;
+	if (mkdir_if(st->root) < 0)
+		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", st->root, strerror(errno));
+	if (!force && !dir_empty(st->root))
+		return oerr(errmsg, errlen, ST_BAD_REQUEST,
+			    "%s is not empty; --force replaces the workspaces the backup holds",
+			    st->root);
+	struct store gst;
+	store_init(&gst, gen, false);
+	if ((rc = store_workspaces(&gst, names, n)) != ST_OK)
+		return oerr(errmsg, errlen, rc, "%s: %s", gen, strerror(errno));
+	for (size_t i = 0; rc == ST_OK && i < *n; i++)
+		rc = restore_ws(gen, st, (*names)[i], errmsg, errlen);
+	return rc;
+}
+
+/* ---- export ---- */
+
+enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_t to_us, int fd,
+		       size_t *count, char *errmsg, size_t errlen)
+{
+	int32_t *days = NULL;
+	size_t nd = 0;
+	struct buf out;
+	buf_init(&out);
+	*count = 0;
+	if (!workspace_valid(ws))
+		return oerr(errmsg, errlen, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
+	enum status rc = store_days(st, ws, &days, &nd);
+	if (rc != ST_OK)
+		rc = oerr(errmsg, errlen, rc, "%s: %s", ws, strerror(errno));
+	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
+		if (days[i] < time_day(from_us) || days[i] > time_day(to_us - 1))
+			continue;
+		struct shard sh;
+		if ((rc = shard_open(st, ws, days[i], &sh)) != ST_OK) {
+			char d[11];
+			day_format(days[i], d);
+			rc = oerr(errmsg, errlen, rc, "%s/%s: unreadable shard", ws, d);
+			break;
+		}
+		for (size_t k = 0; rc == ST_OK && k < sh.nrecs; k++) {
+			const struct idx_rec *r = &sh.recs[k];
+			if ((r->flags & REC_SUPERSEDED) || r->started_us < from_us || r->started_us >= to_us)
+				continue;
+			/* The stored line is the canonical Span: it goes out as it is. */
+			if ((rc = shard_line(&sh, k, &out)) != ST_OK)
+				break;
+			buf_addc(&out, '\n');
+			++*count;
+			if (out.len >= COPY_CHUNK) {
+				if (write_all(fd, out.p, out.len) < 0)
+					rc = ST_UNAVAILABLE;
+				out.len = 0;
+			}
+		}
+		shard_close(&sh);
+		if (rc != ST_OK)
+			rc = oerr(errmsg, errlen, rc, "%s: %s", ws, strerror(errno));
+	}
+	if (rc == ST_OK && out.len && write_all(fd, out.p, out.len) < 0)
+		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "writing: %s", strerror(errno));
+	free(days);
+	buf_free(&out);
+	return rc;
+}
+
+/* ---- import ---- */
+
+/* The fields of the Span schema (the Get Span page) that the direct-ingest request does not
+ * share, and the JSON type each must have; the shared ones are checked by direct_parse, and
+ * input and output here too, because a Span holds them as strings where a request may not. */
+enum ftype { F_STR, F_TIME, F_UINT, F_NUM, F_OBJ, F_RAW };
+static const struct {
+	const char *name;
+	enum ftype type;
+} span_fields[] = {
+	{"workspace", F_STR},         {"project", F_STR},         {"evaluation_context", F_OBJ},
+	{"source", F_STR},            {"ingested_at", F_TIME},    {"error_type", F_STR},
+	{"error_message", F_STR},     {"provider", F_STR},        {"model", F_STR},
+	{"prompt_id", F_STR},         {"prompt_name", F_STR},     {"prompt_version", F_STR},
+	{"agent_id", F_STR},          {"agent_name", F_STR},      {"tool_name", F_STR},
+	{"input_tokens", F_UINT},     {"output_tokens", F_UINT},  {"cached_tokens", F_UINT},
+	{"total_tokens", F_UINT},     {"usage_details", F_OBJ},   {"cost_total_usd", F_NUM},
+	{"cost_input_usd", F_NUM},    {"cost_output_usd", F_NUM}, {"cost_details", F_OBJ},
+	{"raw_attributes", F_RAW},    {"input", F_STR},           {"output", F_STR},
+};
+/* The fields DirectSpanInput shares with Span (reference section 4.4). */
+static const char *const shared_fields[] = {
+	"span_id",    "trace_id", "session_id", "parent_span_id", "name",   "kind",
+	"status",     "started_at", "ended_at", "input",          "output", NULL,
+};
+
+static const char *type_problem(json_t *v, enum ftype t)
+{
+	int64_t us;
+	switch (t) {
+	case F_STR:
+		return json_is_string(v) ? NULL : "Input should be a valid string";
+	case F_TIME:
+		return json_is_string(v) && time_parse(json_string_value(v), true, &us)
+			       ? NULL
+			       : "Input should be a valid datetime with timezone info";
+	case F_UINT:
+		return json_is_integer(v) && json_integer_value(v) >= 0
+			       ? NULL
+			       : "Input should be a non-negative integer";
+	case F_NUM:
+		return json_is_number(v) ? NULL : "Input should be a valid number";
+	case F_OBJ:
+		return json_is_object(v) ? NULL : "Input should be a valid dictionary";
+	case F_RAW: {
+		json_t *o = json_is_string(v) ? json_loads(json_string_value(v), 0, NULL) : NULL;
+		bool ok = json_is_object(o);
+		json_decref(o);
+		return ok ? NULL : "Input should be a string holding a JSON object";
+	}
+	}
+	return "unknown field type";
+}
+
+/* Validates one line into a span whose strings live in *root (the caller releases both).
+ * why gets the first problem, as "field: message". */
+static bool import_line(const char *ws, const char *line, size_t len, struct span *s,
+			json_t **root, char *why, size_t whylen)
+{
+	size_t pos;
+	char msg[128];
+	json_t *o = NULL, *body = NULL, *in = NULL;
+	struct arena *a = arena_new();
+	struct verrs v;
+	verrs_init(&v);
+	*root = NULL;
+	bool ok = false;
+	if (len > STORE_MAX_LINE) {
+		snprintf(why, whylen, "longer than %u bytes", STORE_MAX_LINE);
+		goto out;
+	}
+	if (!(o = jsonx_parse(line, len, &pos, msg, sizeof(msg)))) {
+		snprintf(why, whylen, "invalid JSON at byte %zu: %s", pos, msg);
+		goto out;
+	}
+	if (!json_is_object(o)) {
+		snprintf(why, whylen, "not a JSON object");
+		goto out;
+	}
+	/* Every key must be a Span field; the typed ones must have their type. */
+	const char *k;
+	json_t *x;
+	json_object_foreach(o, k, x) {
+		bool known = false;
+		for (const char *const *f = shared_fields; *f && !known; f++)
+			known = !strcmp(*f, k);
+		for (size_t i = 0; i < sizeof(span_fields) / sizeof(*span_fields); i++) {
+			if (strcmp(span_fields[i].name, k))
+				continue;
+			known = true;
+			const char *bad = json_is_null(x) ? NULL : type_problem(x, span_fields[i].type);
+			if (bad) {
+				snprintf(why, whylen, "%s: %s", k, bad);
+				goto out;
+			}
+		}
+		if (!known) {
+			snprintf(why, whylen, "%s: Extra inputs are not permitted", k);
+			goto out;
+		}
+	}
+	/* The shared fields go through ingest's own validation, as one direct-ingest span. A
+	 * Span may lack trace_id (the request requires it): the span id stands in for the check. */
+	in = json_object();
+	for (const char *const *f = shared_fields; *f; f++)
+		if ((x = json_object_get(o, *f)))
+			json_object_set(in, *f, x);
+	if (!json_object_get(in, "trace_id") || json_is_null(json_object_get(in, "trace_id")))
+		json_object_set(in, "trace_id", json_object_get(o, "span_id"));
+	body = json_pack("{s:[O]}", "spans", in);
+	if ((x = json_object_get(o, "source")))
+		json_object_set(body, "source", x);
+	struct span *ds;
+	if (!direct_parse(a, ws, body, &ds, &v)) {
+		json_t *e = json_array_get(v.list, 0);
+		json_t *loc = json_object_get(e, "loc");
+		json_t *last = json_array_get(loc, json_array_size(loc) - 1);
+		snprintf(why, whylen, "%s: %s", json_is_string(last) ? json_string_value(last) : "span",
+			 json_string_value(json_object_get(e, "msg")));
+		goto out;
+	}
+	/* Defaults as ingest applies them, then the Span as the store reads its own lines. */
+	json_object_set_new(o, "workspace", json_string(ws));
+	if (!json_is_string(json_object_get(o, "session_id")))
+		json_object_set_new(o, "session_id", json_string(ds[0].session_id));
+	if (!json_is_string(json_object_get(o, "kind")))
+		json_object_set_new(o, "kind", json_string(span_kind_names[ds[0].kind]));
+	if (!json_is_string(json_object_get(o, "status")))
+		json_object_set_new(o, "status", json_string(span_status_names[ds[0].status]));
+	json_object_set_new(o, "ingested_at", json_string("1970-01-01T00:00:00Z")); /* set anew */
+	span_clear(&ds[0]);
+	struct buf canon;
+	buf_init(&canon);
+	buf_json_value(&canon, o);
+	ok = span_parse(canon.p, canon.len, s, root);
+	buf_free(&canon);
+	if (!ok)
+		snprintf(why, whylen, "not a valid Span");
+out:
+	json_decref(o);
+	json_decref(body);
+	json_decref(in);
+	verrs_free(&v);
+	arena_free(a);
+	return ok;
+}
+
+/* A batch of validated spans waiting for store_append. */
+struct batch {
+	struct span s[IMPORT_BATCH];
+	json_t *root[IMPORT_BATCH];
+	size_t n, bytes;
+};
+
+static void batch_clear(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		span_clear(&b->s[i]);
+		json_decref(b->root[i]);
+	}
+	b->n = b->bytes = 0;
+}
+
+static enum status batch_store(struct ops_import *im, struct batch *b, char *errmsg, size_t errlen)
+{
+	char why[256] = "";
+	enum status rc = b->n ? store_append(im->st, im->ws, b->s, b->n, why, sizeof(why)) : ST_OK;
+	if (rc == ST_OK)
+		im->spans += b->n;
+	else
+		oerr(errmsg, errlen, rc, "storing into %s: %s", im->ws, *why ? why : strerror(errno));
+	batch_clear(b);
+	return rc;
+}
+
+enum status ops_import_file(struct ops_import *im, const char *path, char *errmsg, size_t errlen)
+{
+	if (!workspace_valid(im->ws))
+		return oerr(errmsg, errlen, ST_BAD_REQUEST, "invalid workspace name '%s'", im->ws);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return oerr(errmsg, errlen, ST_NOT_FOUND, "%s: %s", path, strerror(errno));
+	struct batch *b = xmalloc(sizeof(*b));
+	b->n = b->bytes = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	enum status rc = ST_OK;
+	for (size_t lineno = 1; rc == ST_OK && (len = getline(&line, &cap, f)) >= 0; lineno++) {
+		char why[384], msg[PATH_MAX + 512];
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (!len)
+			continue; /* blank lines (a trailing one) carry nothing */
+		if (!import_line(im->ws, line, (size_t)len, &b->s[b->n], &b->root[b->n], why,
+				 sizeof(why))) {
+			im->bad++;
+			snprintf(msg, sizeof(msg), "%s:%zu: %s", path, lineno, why);
+			if (im->report)
+				im->report(im->ctx, msg);
+			if (!im->check_only)
+				rc = oerr(errmsg, errlen, ST_INVALID, "%s", msg);
+			continue;
+		}
+		if (im->check_only) {
+			span_clear(&b->s[b->n]);
+			json_decref(b->root[b->n]);
+			im->spans++;
+			continue;
+		}
+		b->n++;
+		b->bytes += (size_t)len;
+		if (b->n == IMPORT_BATCH || b->bytes >= IMPORT_BATCH_BYTES)
+			rc = batch_store(im, b, errmsg, errlen);
+	}
+	if (rc == ST_OK && ferror(f))
+		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", path, strerror(errno));
+	if (rc == ST_OK)
+		rc = batch_store(im, b, errmsg, errlen);
+	batch_clear(b);
+	free(b);
+	free(line);
+	fclose(f);
+	return rc;
+}
