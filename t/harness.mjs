@@ -15,9 +15,9 @@ export const SRCDIR =
 export const BUILDDIR = process.env.SPANDEX_BUILDDIR || SRCDIR;
 
 // Sanitizer reports in a program's log fail the test that owned the server.
-const SANITIZER_RE = /ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:/;
+export const SANITIZER_RE = /ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:/;
 
-function findTool(name) {
+export function findTool(name) {
 	const dirs = (process.env.PATH || '').split(':').concat(['/usr/sbin', '/usr/local/sbin', '/sbin']);
 	for (const d of dirs) {
 		const p = path.join(d || '.', name);
@@ -44,7 +44,7 @@ export function programs() {
 	return out;
 }
 
-function freePort() {
+export function freePort() {
 	return new Promise((resolve, reject) => {
 		const s = net.createServer();
 		s.unref();
@@ -56,7 +56,7 @@ function freePort() {
 	});
 }
 
-function run(file, args, opts = {}) {
+export function run(file, args, opts = {}) {
 	return new Promise((resolve) => {
 		execFile(file, args, { maxBuffer: 64 << 20, ...opts }, (err, stdout, stderr) => {
 			const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
@@ -94,7 +94,7 @@ export function childPids(pid) {
 	return out;
 }
 
-function waitExit(child, ms) {
+export function waitExit(child, ms) {
 	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
 	return new Promise((resolve) => {
 		const t = setTimeout(() => resolve(false), ms);
