@@ -491,3 +491,40 @@ out:
 	close(fd);
 	return rc;
 }
+
+enum status store_key_days(struct store *st, const char *ws, enum store_key which, uint64_t h,
+			   int32_t *first, int32_t *last)
+{
+	char p[PATH_MAX];
+	if (!workspace_valid(ws) ||
+	    !store_path(p, st, ws, which == STORE_KEY_TRACE ? "traces.tab" : "sessions.tab"))
+		return ST_UNAVAILABLE;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ST_UNAVAILABLE;
+	enum status rc = ST_UNAVAILABLE;
+	struct ids_hdr hdr;
+	if (pread_all(fd, &hdr, sizeof(hdr), 0) < 0 || !ids_hdr_ok(&hdr) || hdr.boot != boot_id())
+		goto out;
+	uint64_t mask = hdr.nslots - 1;
+	rc = ST_NOT_FOUND;
+	for (uint64_t i = h & mask, probes = 0; probes < hdr.nslots; i = (i + 1) & mask, probes++) {
+		struct ids_slot s;
+		if (pread_all(fd, &s, sizeof(s), IDS_HDR + (off_t)(i * sizeof(s))) < 0) {
+			rc = ST_UNAVAILABLE;
+			break;
+		}
+		if (s.h == 0)
+			break;
+		if (s.h == h) {
+			/* A 64-bit hash shared by two ids only widens the range: still a superset. */
+			*first = RANGE_LO(s.loc);
+			*last = RANGE_HI(s.loc);
+			rc = ST_OK;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return rc;
+}
