@@ -1,0 +1,15 @@
+/* ingest: the handlers of the ingest program, one per ingest format. Each takes a request
+ * already routed to its workspace (a valid name) and replies. */
+#ifndef SPANDEX_CGI_INGEST_H
+#define SPANDEX_CGI_INGEST_H
+
+#include "lib/http.h"
+
+enum status ingest_spans(struct http_req *req, const char *ws);
+/* POST .../ingest/chat-completions (cgi-bin/ingest_chat.c): one captured chat-completion
+ * call; 201 {"session_id","span_id"}. */
+enum status ingest_chat(struct http_req *req, const char *ws);
+/* POST .../ingest/atif (cgi-bin/ingest_atif.c): one ATIF trajectory; 201, empty body. */
+enum status ingest_atif(struct http_req *req, const char *ws);
+
+#endif

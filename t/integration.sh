@@ -1,0 +1,26 @@
+#!/bin/sh
+# integration: the node:test files in t/integration/ against a real nginx (t/harness.mjs).
+# Run by `make check`, which exports SPANDEX_BUILDDIR and SPANDEX_SRCDIR. A missing tool is
+# a hard error (99), never a skip: CI must run these tests.
+srcdir=${SPANDEX_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+SPANDEX_SRCDIR=$srcdir
+SPANDEX_BUILDDIR=${SPANDEX_BUILDDIR:-$srcdir}
+export SPANDEX_SRCDIR SPANDEX_BUILDDIR
+PATH=$PATH:/usr/sbin:/usr/local/sbin
+export PATH
+
+for tool in node nginx spawn-fcgi; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "integration: $tool is missing; ./bootstrap test installs it" >&2
+		exit 99
+	fi
+done
+
+# One file at a time where node can be told so (20.10 and later): each file starts its own
+# nginx and programs, and the machine has 2 cores.
+concurrency=
+if node --help 2>/dev/null | grep -q -- '--test-concurrency'; then
+	concurrency=--test-concurrency=1
+fi
+node --test $concurrency "$srcdir/t/integration/"
+exit $?
