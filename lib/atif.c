@@ -327,10 +327,12 @@ static size_t atif_step(struct atif_ctx *c, json_t *traj, size_t ti, size_t i, c
 	atif_sum_time(sum, s->started_at);
 	s->ended_at = atif_time(json_object_get(atif_invocation(st), "end_timestamp"));
 	atif_sum_time(sum, s->ended_at);
-	if (s->ended_at == SPAN_NONE_I64)
-		s->ended_at = next_start; /* F: the next timed step's start */
+	/* F: a timed step without its own end ends where the next timed step starts. An untimed
+	 * step sits at ingest time + index ms, where that end would mean nothing. */
 	if (s->started_at == SPAN_NONE_I64)
 		s->started_at = c->now + (int64_t)i * US_PER_MS;
+	else if (s->ended_at == SPAN_NONE_I64)
+		s->ended_at = next_start;
 	if (s->ended_at != SPAN_NONE_I64 && s->ended_at < s->started_at)
 		s->ended_at = SPAN_NONE_I64;
 	if (agent) {

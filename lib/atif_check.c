@@ -220,7 +220,8 @@ static void atif_ref(struct verrs *v, json_t *loc, json_t *r, void *ctx)
 static void atif_result(struct verrs *v, json_t *loc, json_t *r, void *ctx)
 {
 	(void)ctx;
-	if (!vs_model(v, loc, r, atif_result_fields, NELEM(atif_result_fields), true))
+	if (!vs_model(v, loc, r, atif_result_fields, NELEM(atif_result_fields), true) &&
+	    !json_is_object(r))
 		return;
 	atif_member(v, loc, r, "content", atif_content, NULL);
 	atif_each(v, loc, r, "subagent_trajectory_ref", atif_ref, NULL);
@@ -229,7 +230,7 @@ static void atif_result(struct verrs *v, json_t *loc, json_t *r, void *ctx)
 static void atif_observation(struct verrs *v, json_t *loc, json_t *o, void *ctx)
 {
 	(void)ctx;
-	if (vs_model(v, loc, o, atif_obs_fields, NELEM(atif_obs_fields), true))
+	if (vs_model(v, loc, o, atif_obs_fields, NELEM(atif_obs_fields), true) || json_is_object(o))
 		atif_each(v, loc, o, "results", atif_result, NULL);
 }
 
@@ -242,7 +243,8 @@ static void atif_call(struct verrs *v, json_t *loc, json_t *c, void *ctx)
 static void atif_metrics(struct verrs *v, json_t *loc, json_t *m, void *ctx)
 {
 	(void)ctx;
-	if (!vs_model(v, loc, m, atif_metrics_fields, NELEM(atif_metrics_fields), true))
+	if (!vs_model(v, loc, m, atif_metrics_fields, NELEM(atif_metrics_fields), true) &&
+	    !json_is_object(m))
 		return;
 	atif_each(v, loc, m, "prompt_token_ids", atif_int_elem, NULL);
 	atif_each(v, loc, m, "completion_token_ids", atif_int_elem, NULL);
@@ -252,7 +254,7 @@ static void atif_metrics(struct verrs *v, json_t *loc, json_t *m, void *ctx)
 /* One AtifStep: a union discriminated on source; pydantic puts the tag in loc. */
 static void atif_step(struct verrs *v, json_t *loc, json_t *st, void *ctx)
 {
-	json_t *src, *lt, *re;
+	json_t *src, *lt, *re, *id;
 	const char *tag;
 	struct buf msg;
 	(void)ctx;
@@ -280,12 +282,13 @@ static void atif_step(struct verrs *v, json_t *loc, json_t *st, void *ctx)
 		return;
 	}
 	lt = vs_loc(loc, tag);
-	if (!vs_model(v, lt, st, atif_step_fields,
-		      strcmp(tag, "agent") ? ATIF_STEP_COMMON : NELEM(atif_step_fields), true))
-		goto out;
-	if (vs_int(json_object_get(st, "step_id")) < 1)
+	/* Like pydantic, every nested field is checked even when a sibling failed. */
+	vs_model(v, lt, st, atif_step_fields,
+		 strcmp(tag, "agent") ? ATIF_STEP_COMMON : NELEM(atif_step_fields), true);
+	id = json_object_get(st, "step_id");
+	if (json_is_integer(id) && json_integer_value(id) < 1)
 		vs_error(v, lt, "step_id", "greater_than_equal",
-			 "Input should be greater than or equal to 1", json_object_get(st, "step_id"));
+			 "Input should be greater than or equal to 1", id);
 	atif_member(v, lt, st, "message", atif_content, NULL);
 	atif_member(v, lt, st, "observation", atif_observation, NULL);
 	atif_each(v, lt, st, "tool_calls", atif_call, NULL);
@@ -294,7 +297,6 @@ static void atif_step(struct verrs *v, json_t *loc, json_t *st, void *ctx)
 	if (re && !json_is_null(re) && !json_is_string(re) && !json_is_number(re))
 		vs_error(v, lt, "reasoning_effort", "string_type",
 			 "Input should be a valid string or number", re);
-out:
 	json_decref(lt);
 }
 
