@@ -3,7 +3,7 @@
 #include "cgi-bin/ingest.h"
 #include "lib/atif.h"
 
-static const char *const atif_types[] = { "application/json", NULL };
+static const char *const atif_types[] = {"application/json", NULL};
 
 enum status ingest_atif(struct http_req *req, const char *ws)
 {

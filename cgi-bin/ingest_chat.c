@@ -5,7 +5,7 @@
 #include "lib/chat.h"
 #include "lib/jsonw.h"
 
-static const char *const chat_types[] = { "application/json", NULL };
+static const char *const chat_types[] = {"application/json", NULL};
 
 enum status ingest_chat(struct http_req *req, const char *ws)
 {

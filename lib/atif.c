@@ -77,7 +77,7 @@ static size_t atif_add(struct atif_ctx *c, const char *id, const char *parent, e
 static const char *atif_id(struct atif_ctx *c, const char *prefix, const char *a, const char *b,
 			   const char *d)
 {
-	const char *parts[4] = { c->ws, a, b, d };
+	const char *parts[4] = {c->ws, a, b, d};
 	return stable_id(c->a, prefix, parts, d ? 4 : 3);
 }
 
@@ -216,7 +216,8 @@ static void atif_tools(struct atif_ctx *c, size_t si, json_t *st, struct atif_su
 		const char *fn = atif_str(c, call, "function_name");
 		json_t *inv = atif_invocation(call), *result = atif_result_for(st, id);
 		const char *step_id = c->spans[si].span_id;
-		size_t ti = atif_add(c, atif_id(c, NULL, step_id, "tool", id), step_id, KIND_TOOL, fn);
+		size_t ti =
+		    atif_add(c, atif_id(c, NULL, step_id, "tool", id), step_id, KIND_TOOL, fn);
 		struct span *t = &c->spans[ti], *s = &c->spans[si];
 
 		t->str[SS_TOOL_NAME] = fn;
@@ -247,7 +248,7 @@ static size_t atif_traj(struct atif_ctx *c, json_t *traj, const char *scope, con
 /* The embedded subagent a ref names (by trajectory_id, else session_id), or -1. */
 static long atif_find_sub(json_t *subs, json_t *ref)
 {
-	static const char *const keys[] = { "trajectory_id", "session_id" };
+	static const char *const keys[] = {"trajectory_id", "session_id"};
 	for (size_t k = 0; k < 2; k++) {
 		json_t *want = json_object_get(ref, keys[k]);
 		if (!json_is_string(want))
@@ -261,12 +262,13 @@ static long atif_find_sub(json_t *subs, json_t *ref)
 
 /* Subagent refs of step st (span si): embedded ones expand under the step, once each;
  * unresolved ones become an AGENT span "subagent-<id>". */
-static void atif_subagent_refs(struct atif_ctx *c, size_t si, json_t *st, json_t *subs,
-			       bool *done, const char *scope, struct atif_sum *sum)
+static void atif_subagent_refs(struct atif_ctx *c, size_t si, json_t *st, json_t *subs, bool *done,
+			       const char *scope, struct atif_sum *sum)
 {
 	json_t *results = json_object_get(json_object_get(st, "observation"), "results");
 	for (size_t j = 0; j < json_array_size(results); j++) {
-		json_t *refs = json_object_get(json_array_get(results, j), "subagent_trajectory_ref");
+		json_t *refs =
+		    json_object_get(json_array_get(results, j), "subagent_trajectory_ref");
 		for (size_t k = 0; k < json_array_size(refs); k++) {
 			json_t *ref = json_array_get(refs, k);
 			long i = atif_find_sub(subs, ref);
@@ -286,8 +288,8 @@ static void atif_subagent_refs(struct atif_ctx *c, size_t si, json_t *st, json_t
 			if (!rid)
 				rid = atif_str(c, ref, "session_id");
 			snprintf(jk, sizeof jk, "%zu.%zu", j, k);
-			u = atif_add(c, atif_id(c, NULL, step_id, "subagent", jk), step_id, KIND_AGENT,
-				     arena_printf(c->a, "subagent-%s", rid));
+			u = atif_add(c, atif_id(c, NULL, step_id, "subagent", jk), step_id,
+				     KIND_AGENT, arena_printf(c->a, "subagent-%s", rid));
 			c->spans[u].started_at = c->spans[si].started_at;
 			c->spans[u].ended_at = c->spans[si].ended_at;
 			atif_raw(&c->spans[u], "atif.subagent_ref", json_deep_copy(ref));
@@ -340,7 +342,8 @@ static size_t atif_step(struct atif_ctx *c, json_t *traj, size_t ti, size_t i, c
 		s->output = atif_step_output(c, st);
 		s->str[SS_MODEL] = atif_str(c, st, "model_name");
 		if (!s->str[SS_MODEL])
-			s->str[SS_MODEL] = atif_str(c, json_object_get(traj, "agent"), "model_name");
+			s->str[SS_MODEL] =
+			    atif_str(c, json_object_get(traj, "agent"), "model_name");
 		catalog_count(json_object_get(m, "prompt_tokens"), &s->input_tokens);
 		catalog_count(json_object_get(m, "completion_tokens"), &s->output_tokens);
 		catalog_count(json_object_get(m, "cached_tokens"), &s->cached_tokens);
@@ -352,7 +355,8 @@ static size_t atif_step(struct atif_ctx *c, json_t *traj, size_t ti, size_t i, c
 		s->input = m ? atif_text(c, m) : ""; /* message defaults to "" */
 	}
 	/* H's sort tie-break, and the step's remaining fields so nothing is lost. */
-	atif_raw(s, "nemo.step_id", json_integer(json_integer_value(json_object_get(st, "step_id"))));
+	atif_raw(s, "nemo.step_id",
+		 json_integer(json_integer_value(json_object_get(st, "step_id"))));
 	rest = json_deep_copy(st);
 	json_object_del(rest, "message");
 	json_object_del(rest, "reasoning_content");
@@ -379,7 +383,8 @@ static json_t *atif_rewards(json_t *vr)
 			rewards = one;
 		}
 	}
-	json_object_foreach(rewards, key, val) {
+	json_object_foreach(rewards, key, val)
+	{
 		json_t *r;
 		if (json_is_boolean(val))
 			r = json_pack("{s:s,s:s,s:i}", "name", key, "data_type", "BOOLEAN", "value",
@@ -434,16 +439,16 @@ static void atif_traj_finish(struct atif_ctx *c, size_t ti, json_t *traj, const 
 	json_t *fm = json_object_get(traj, "final_metrics");
 	json_t *steps = json_object_get(traj, "steps");
 	json_t *err = json_object_get(json_object_get(traj, "extra"), "error");
-	bool has[4] = { false, false, false, false };
-	static const char *const step_keys[4] = { "prompt_tokens", "completion_tokens",
-						  "cached_tokens", "cost_usd" };
+	bool has[4] = {false, false, false, false};
+	static const char *const step_keys[4] = {"prompt_tokens", "completion_tokens",
+						 "cached_tokens", "cost_usd"};
 
 	s->started_at = m->min != SPAN_NONE_I64 ? m->min : c->now;
 	s->ended_at = m->max;
 	for (size_t i = 0; i < json_array_size(steps); i++)
 		for (int k = 0; k < 4; k++) {
-			json_t *x = json_object_get(json_object_get(json_array_get(steps, i), "metrics"),
-						    step_keys[k]);
+			json_t *x = json_object_get(
+			    json_object_get(json_array_get(steps, i), "metrics"), step_keys[k]);
 			has[k] |= x && !json_is_null(x);
 		}
 	if (!has[0])
@@ -487,7 +492,7 @@ static size_t atif_traj(struct atif_ctx *c, json_t *traj, const char *pscope, co
 	json_t *steps = json_object_get(traj, "steps");
 	json_t *subs = json_object_get(traj, "subagent_trajectories");
 	size_t nsteps = json_array_size(steps), nsubs = json_array_size(subs);
-	struct atif_sum sum = { SPAN_NONE_I64, SPAN_NONE_I64, false };
+	struct atif_sum sum = {SPAN_NONE_I64, SPAN_NONE_I64, false};
 	bool *done = arena_alloc(c->a, nsubs + 1);
 	int64_t *starts = arena_alloc(c->a, (nsteps + 1) * sizeof *starts);
 	const char *scope = pscope, *tid, *first_user = NULL, *last_agent = NULL;
@@ -522,8 +527,8 @@ static size_t atif_traj(struct atif_ctx *c, json_t *traj, const char *pscope, co
 			first_user = c->spans[si].input;
 		if (!strcmp(src, "agent"))
 			last_agent = atif_message_empty(json_object_get(st, "message"))
-					     ? c->spans[si].output
-					     : atif_text(c, json_object_get(st, "message"));
+					 ? c->spans[si].output
+					 : atif_text(c, json_object_get(st, "message"));
 	}
 	for (size_t k = 0; k < nsubs; k++)
 		if (!done[k])
@@ -549,7 +554,7 @@ static size_t atif_traj(struct atif_ctx *c, json_t *traj, const char *pscope, co
  * name-based one (same workspace and body, same id) lets a re-import replace its spans. */
 static const char *atif_session(struct arena *a, const char *ws, json_t *body)
 {
-	const char *parts[2] = { ws, jsonw_str(a, body, JSONW_SORT_KEYS | JSONW_OMIT_NULLS) };
+	const char *parts[2] = {ws, jsonw_str(a, body, JSONW_SORT_KEYS | JSONW_OMIT_NULLS)};
 	const char *h = stable_id(a, NULL, parts, 2);
 	return arena_printf(a, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
@@ -558,16 +563,16 @@ static const char *atif_session(struct arena *a, const char *ws, json_t *body)
 enum status atif_map(struct arena *a, const char *ws, json_t *body, int64_t now,
 		     struct span **spans, size_t *n, struct verrs *v)
 {
-	struct atif_ctx c = { a, ws, NULL, now, NULL, 0, 0 };
-	struct atif_sum top = { SPAN_NONE_I64, SPAN_NONE_I64, false };
+	struct atif_ctx c = {a, ws, NULL, now, NULL, 0, 0};
+	struct atif_sum top = {SPAN_NONE_I64, SPAN_NONE_I64, false};
 	json_t *sid;
 
 	if (!atif_check(v, body))
 		return ST_INVALID;
 	sid = json_object_get(body, "session_id");
 	c.session = json_is_string(sid) && json_string_length(sid)
-			    ? arena_strdup(a, json_string_value(sid))
-			    : atif_session(a, ws, body);
+			? arena_strdup(a, json_string_value(sid))
+			: atif_session(a, ws, body);
 	atif_traj(&c, body, c.session, NULL, &top);
 	*spans = c.spans;
 	*n = c.n;

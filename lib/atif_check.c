@@ -12,102 +12,97 @@
 #define NELEM(x) (sizeof(x) / sizeof((x)[0]))
 #define ATIF_V17 "ATIF-v1.7"
 
-static const char *const atif_versions[] = { "ATIF-v1.0", "ATIF-v1.1", "ATIF-v1.2", "ATIF-v1.3",
-					     "ATIF-v1.4", "ATIF-v1.5", "ATIF-v1.6", ATIF_V17, NULL };
-static const char *const atif_sources[] = { "system", "user", "agent", NULL };
-static const char *const atif_part_types[] = { "text", "image", NULL };
-static const char *const atif_media_types[] = { "image/jpeg", "image/png", "image/gif",
-						"image/webp", NULL };
+static const char *const atif_versions[] = {"ATIF-v1.0", "ATIF-v1.1", "ATIF-v1.2",
+					    "ATIF-v1.3", "ATIF-v1.4", "ATIF-v1.5",
+					    "ATIF-v1.6", ATIF_V17,    NULL};
+static const char *const atif_sources[] = {"system", "user", "agent", NULL};
+static const char *const atif_part_types[] = {"text", "image", NULL};
+static const char *const atif_media_types[] = {"image/jpeg", "image/png", "image/gif", "image/webp",
+					       NULL};
 
 /* AtifIngestRequest / AtifTrajectory; schema_version is required only at the top level. */
 static const struct vs_field atif_traj_fields[] = {
-	{ "schema_version", VS_STR, true, false },
-	{ "agent", VS_MODEL, true, false },
-	{ "session_id", VS_STR, false, false },
-	{ "trajectory_id", VS_STR, false, false },
-	{ "final_metrics", VS_MODEL, false, false },
-	{ "continued_trajectory_ref", VS_STR, false, false },
-	{ "notes", VS_STR, false, false },
-	{ "extra", VS_DICT, false, false },
-	{ "steps", VS_LIST, false, false },
-	{ "subagent_trajectories", VS_LIST, false, false },
-	{ "experiment_context", VS_MODEL, false, false },
-	{ "evaluation_context", VS_MODEL, false, false },
+    {"schema_version", VS_STR, true, false},
+    {"agent", VS_MODEL, true, false},
+    {"session_id", VS_STR, false, false},
+    {"trajectory_id", VS_STR, false, false},
+    {"final_metrics", VS_MODEL, false, false},
+    {"continued_trajectory_ref", VS_STR, false, false},
+    {"notes", VS_STR, false, false},
+    {"extra", VS_DICT, false, false},
+    {"steps", VS_LIST, false, false},
+    {"subagent_trajectories", VS_LIST, false, false},
+    {"experiment_context", VS_MODEL, false, false},
+    {"evaluation_context", VS_MODEL, false, false},
 };
 static const struct vs_field atif_agent_fields[] = {
-	{ "name", VS_STR, true, false },
-	{ "version", VS_STR, true, false },
-	{ "model_name", VS_STR, false, false },
-	{ "tool_definitions", VS_LIST, false, false },
-	{ "extra", VS_DICT, false, false },
+    {"name", VS_STR, true, false},	  {"version", VS_STR, true, false},
+    {"model_name", VS_STR, false, false}, {"tool_definitions", VS_LIST, false, false},
+    {"extra", VS_DICT, false, false},
 };
 static const struct vs_field atif_final_fields[] = {
-	{ "total_prompt_tokens", VS_INT, false, false },
-	{ "total_completion_tokens", VS_INT, false, false },
-	{ "total_cached_tokens", VS_INT, false, false },
-	{ "total_cost_usd", VS_NUM, false, false },
-	{ "total_steps", VS_INT, false, true },
-	{ "extra", VS_DICT, false, false },
+    {"total_prompt_tokens", VS_INT, false, false},
+    {"total_completion_tokens", VS_INT, false, false},
+    {"total_cached_tokens", VS_INT, false, false},
+    {"total_cost_usd", VS_NUM, false, false},
+    {"total_steps", VS_INT, false, true},
+    {"extra", VS_DICT, false, false},
 };
 /* AtifStep: the fields every source shares, then the agent-only ones. */
 static const struct vs_field atif_step_fields[] = {
-	{ "step_id", VS_INT, true, false },
-	{ "source", VS_STR, true, false },
-	{ "timestamp", VS_STR, false, false },
-	{ "message", VS_ANY, false, false },
-	{ "is_copied_context", VS_BOOL, false, false },
-	{ "extra", VS_DICT, false, false },
-	{ "llm_call_count", VS_INT, false, true },
-	{ "observation", VS_MODEL, false, false },
-	{ "model_name", VS_STR, false, false },
-	{ "reasoning_effort", VS_ANY, false, false },
-	{ "reasoning_content", VS_STR, false, false },
-	{ "tool_calls", VS_LIST, false, false },
-	{ "metrics", VS_MODEL, false, false },
+    {"step_id", VS_INT, true, false},
+    {"source", VS_STR, true, false},
+    {"timestamp", VS_STR, false, false},
+    {"message", VS_ANY, false, false},
+    {"is_copied_context", VS_BOOL, false, false},
+    {"extra", VS_DICT, false, false},
+    {"llm_call_count", VS_INT, false, true},
+    {"observation", VS_MODEL, false, false},
+    {"model_name", VS_STR, false, false},
+    {"reasoning_effort", VS_ANY, false, false},
+    {"reasoning_content", VS_STR, false, false},
+    {"tool_calls", VS_LIST, false, false},
+    {"metrics", VS_MODEL, false, false},
 };
 #define ATIF_STEP_COMMON 8 /* the first 8 of atif_step_fields; agent steps take all */
 static const struct vs_field atif_call_fields[] = {
-	{ "tool_call_id", VS_STR, true, false },
-	{ "function_name", VS_STR, true, false },
-	{ "arguments", VS_DICT, false, false },
-	{ "extra", VS_DICT, false, false },
+    {"tool_call_id", VS_STR, true, false},
+    {"function_name", VS_STR, true, false},
+    {"arguments", VS_DICT, false, false},
+    {"extra", VS_DICT, false, false},
 };
 static const struct vs_field atif_metrics_fields[] = {
-	{ "prompt_tokens", VS_INT, false, false },
-	{ "completion_tokens", VS_INT, false, false },
-	{ "cached_tokens", VS_INT, false, false },
-	{ "cost_usd", VS_NUM, false, false },
-	{ "prompt_token_ids", VS_LIST, false, false },
-	{ "completion_token_ids", VS_LIST, false, false },
-	{ "logprobs", VS_LIST, false, false },
-	{ "extra", VS_DICT, false, false },
+    {"prompt_tokens", VS_INT, false, false},	 {"completion_tokens", VS_INT, false, false},
+    {"cached_tokens", VS_INT, false, false},	 {"cost_usd", VS_NUM, false, false},
+    {"prompt_token_ids", VS_LIST, false, false}, {"completion_token_ids", VS_LIST, false, false},
+    {"logprobs", VS_LIST, false, false},	 {"extra", VS_DICT, false, false},
 };
 static const struct vs_field atif_obs_fields[] = {
-	{ "results", VS_LIST, true, false },
+    {"results", VS_LIST, true, false},
 };
 static const struct vs_field atif_result_fields[] = {
-	{ "source_call_id", VS_STR, false, false },
-	{ "content", VS_ANY, false, false },
-	{ "subagent_trajectory_ref", VS_LIST, false, false },
-	{ "extra", VS_DICT, false, false },
+    {"source_call_id", VS_STR, false, false},
+    {"content", VS_ANY, false, false},
+    {"subagent_trajectory_ref", VS_LIST, false, false},
+    {"extra", VS_DICT, false, false},
 };
 static const struct vs_field atif_ref_fields[] = {
-	{ "trajectory_id", VS_STR, false, false },
-	{ "trajectory_path", VS_STR, false, false },
-	{ "session_id", VS_STR, false, false },
-	{ "extra", VS_DICT, false, false },
+    {"trajectory_id", VS_STR, false, false},
+    {"trajectory_path", VS_STR, false, false},
+    {"session_id", VS_STR, false, false},
+    {"extra", VS_DICT, false, false},
 };
 static const struct vs_field atif_text_fields[] = {
-	{ "type", VS_STR, true, false },
-	{ "text", VS_STR, true, false },
+    {"type", VS_STR, true, false},
+    {"text", VS_STR, true, false},
 };
 static const struct vs_field atif_image_fields[] = {
-	{ "type", VS_STR, true, false },
-	{ "source", VS_MODEL, true, false },
+    {"type", VS_STR, true, false},
+    {"source", VS_MODEL, true, false},
 };
 static const struct vs_field atif_image_source_fields[] = {
-	{ "media_type", VS_STR, true, false },
-	{ "path", VS_STR, true, false },
+    {"media_type", VS_STR, true, false},
+    {"path", VS_STR, true, false},
 };
 
 /* Calls fn on each element of member key of obj (when it is an array), at loc + [key, i]. */
@@ -175,8 +170,8 @@ static void atif_part(struct verrs *v, json_t *loc, json_t *p, void *ctx)
 			if (vs_model(v, ls, src, atif_image_source_fields,
 				     NELEM(atif_image_source_fields), true)) {
 				json_t *lm = vs_loc(ls, "media_type");
-				vs_choice(v, lm, json_object_get(src, "media_type"), atif_media_types,
-					  "literal_error");
+				vs_choice(v, lm, json_object_get(src, "media_type"),
+					  atif_media_types, "literal_error");
 				json_decref(lm);
 			}
 			json_decref(ls);
@@ -302,7 +297,7 @@ static void atif_step(struct verrs *v, json_t *loc, json_t *st, void *ctx)
 
 /* The "Value error, <text>" of a trajectory-level model validator, at loc. */
 static void atif_value_error(struct verrs *v, json_t *loc, json_t *input, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void atif_value_error(struct verrs *v, json_t *loc, json_t *input, const char *fmt, ...)
 {
 	struct buf msg;
@@ -339,10 +334,11 @@ static bool atif_step_rules(struct verrs *v, json_t *loc, json_t *traj, size_t i
 			json_t *id = json_object_get(json_array_get(calls, j), "tool_call_id");
 			if (atif_str_eq(json_object_get(json_array_get(calls, k), "tool_call_id"),
 					json_string_value(id))) {
-				atif_value_error(v, loc, traj,
-						 "steps[%zu].tool_calls[%zu].tool_call_id: duplicate "
-						 "tool_call_id '%s' within the step",
-						 i, j, json_string_value(id));
+				atif_value_error(
+				    v, loc, traj,
+				    "steps[%zu].tool_calls[%zu].tool_call_id: duplicate "
+				    "tool_call_id '%s' within the step",
+				    i, j, json_string_value(id));
 				return false;
 			}
 		}
@@ -353,14 +349,16 @@ static bool atif_step_rules(struct verrs *v, json_t *loc, json_t *traj, size_t i
 		size_t k;
 		if (json_is_string(sc)) {
 			for (k = 0; k < json_array_size(calls); k++)
-				if (atif_str_eq(json_object_get(json_array_get(calls, k), "tool_call_id"),
-						json_string_value(sc)))
+				if (atif_str_eq(
+					json_object_get(json_array_get(calls, k), "tool_call_id"),
+					json_string_value(sc)))
 					break;
 			if (k == json_array_size(calls)) {
-				atif_value_error(v, loc, traj,
-						 "steps[%zu].observation.results[%zu].source_call_id: "
-						 "'%s' does not match any tool_call_id of the step",
-						 i, j, json_string_value(sc));
+				atif_value_error(
+				    v, loc, traj,
+				    "steps[%zu].observation.results[%zu].source_call_id: "
+				    "'%s' does not match any tool_call_id of the step",
+				    i, j, json_string_value(sc));
 				return false;
 			}
 		}
@@ -393,10 +391,11 @@ static void atif_traj_rules(struct verrs *v, json_t *loc, json_t *traj, int dept
 	for (size_t i = 0; i < json_array_size(steps); i++) {
 		int64_t id = vs_int(json_object_get(json_array_get(steps, i), "step_id"));
 		if (id != (int64_t)i + 1) {
-			atif_value_error(v, loc, traj,
-					 "steps[%zu].step_id: expected %zu (sequential from 1), got "
-					 "%lld",
-					 i, i + 1, (long long)id);
+			atif_value_error(
+			    v, loc, traj,
+			    "steps[%zu].step_id: expected %zu (sequential from 1), got "
+			    "%lld",
+			    i, i + 1, (long long)id);
 			return;
 		}
 	}
@@ -428,10 +427,11 @@ static void atif_traj_rules(struct verrs *v, json_t *loc, json_t *traj, int dept
 		for (size_t m = 0; m < k; m++)
 			if (atif_str_eq(json_object_get(json_array_get(subs, m), "trajectory_id"),
 					json_string_value(tid))) {
-				atif_value_error(v, loc, traj,
-						 "subagent_trajectories[%zu].trajectory_id: duplicate "
-						 "trajectory_id '%s' among the embedded subagents",
-						 k, json_string_value(tid));
+				atif_value_error(
+				    v, loc, traj,
+				    "subagent_trajectories[%zu].trajectory_id: duplicate "
+				    "trajectory_id '%s' among the embedded subagents",
+				    k, json_string_value(tid));
 				goto out;
 			}
 	}

@@ -25,7 +25,7 @@
 #define CAT_COST_DECIMALS 1e6 /* costs keep 6 decimal places (reference section 5, micro-USD) */
 
 enum cat_type {
-	CT_STR,    /* string into s->str[field] */
+	CT_STR,	   /* string into s->str[field] */
 	CT_EVAL,   /* string into s->evaluation_context[sub] */
 	CT_TOKENS, /* non-negative integer into the int64_t at offset field */
 	CT_USAGE,  /* non-negative integer into s->usage_details[sub] */
@@ -34,7 +34,7 @@ enum cat_type {
 
 struct cat_row {
 	enum cat_type type;
-	size_t field;    /* enum span_str for CT_STR; offsetof(struct span, x) for tokens/costs */
+	size_t field;	 /* enum span_str for CT_STR; offsetof(struct span, x) for tokens/costs */
 	const char *sub; /* key inside the JSON object for CT_EVAL / CT_USAGE */
 	const char *keys[CAT_MAX_KEYS]; /* source keys, priority order, NULL-terminated */
 };
@@ -45,51 +45,66 @@ struct cat_row {
  * same row, the further GenAI / OpenInference / OpenLLMetry names of otel-egp.md section 3.4,
  * which only apply when none of the reference's keys is present. */
 static const struct cat_row cat_rows[] = {
-	{ CT_STR, SS_MODEL, NULL,
-	  { "gen_ai.request.model", "gen_ai.response.model", "llm.model_name",
-	    "llm.response.model_name", "llm.request.model_name", "embedding.model_name",
-	    "reranker.model_name" } },
-	{ CT_STR, SS_PROVIDER, NULL,
-	  { "gen_ai.system", "gen_ai.provider.name", "llm.provider", "llm.system" } },
-	{ CT_STR, SS_PROMPT_ID, NULL, { "gen_ai.prompt.id", "prompt.id" } },
-	/* prompt_name / prompt_version: the reference found no source keys; otel-egp.md 3.4. */
-	{ CT_STR, SS_PROMPT_NAME, NULL,
-	  { "gen_ai.prompt.name", "langfuse.observation.prompt.name", "traceloop.prompt.key" } },
-	{ CT_STR, SS_PROMPT_VERSION, NULL,
-	  { "llm.prompt_template.version", "traceloop.prompt.version" } },
-	{ CT_STR, SS_AGENT_ID, NULL, { "gen_ai.agent.id", "agent.id" } },
-	{ CT_STR, SS_AGENT_NAME, NULL, { "gen_ai.agent.name", "llm.agent.name", "agent.name" } },
-	{ CT_STR, SS_TOOL_NAME, NULL, { "gen_ai.tool.name", "tool.name" } },
-	{ CT_STR, SS_PROJECT, NULL, { "gen_ai.project", "project.name", "project" } },
-	{ CT_STR, SS_ERROR_TYPE, NULL, { "exception.type" } },
-	{ CT_STR, SS_ERROR_MESSAGE, NULL, { "exception.message" } },
-	/* The Span's evaluation_context (Get Span page: SpanEvaluationContext) has evaluation_id
-	 * and test_case_id; the F/H names of the evaluation and test case land there. */
-	{ CT_EVAL, 0, "evaluation_id",
-	  { "nemo.evaluation.name", "nemo.experiment.id", "experiment.id" } },
-	{ CT_EVAL, 0, "test_case_id", { "nemo.test_case.name", "nemo.test_case.id" } },
-	{ CT_TOKENS, TOK(input_tokens), NULL,
-	  { "gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens" } },
-	{ CT_TOKENS, TOK(output_tokens), NULL,
-	  { "gen_ai.usage.output_tokens", "llm.token_count.completion",
-	    "gen_ai.usage.completion_tokens" } },
-	{ CT_TOKENS, TOK(cached_tokens), NULL,
-	  { "gen_ai.usage.cached_tokens", "gen_ai.usage.input_cache_tokens",
-	    "llm.token_count.prompt_details.cache_read", "llm.token_count.cached",
-	    "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens" } },
-	/* Not derived from input + output when absent (reference section 5). */
-	{ CT_TOKENS, TOK(total_tokens), NULL,
-	  { "gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens" } },
-	{ CT_USAGE, 0, "prompt_details.cache_write",
-	  { "llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_creation.input_tokens",
-	    "gen_ai.usage.cache_creation_input_tokens" } },
-	{ CT_USAGE, 0, "prompt_details.audio", { "llm.token_count.prompt_details.audio" } },
-	{ CT_USAGE, 0, "completion_details.reasoning",
-	  { "llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning.output_tokens" } },
-	{ CT_USAGE, 0, "completion_details.audio", { "llm.token_count.completion_details.audio" } },
-	{ CT_COST, TOK(cost_total_usd), NULL, { "gen_ai.usage.cost", "llm.cost.total" } },
-	{ CT_COST, TOK(cost_input_usd), NULL, { "llm.cost.prompt" } },
-	{ CT_COST, TOK(cost_output_usd), NULL, { "llm.cost.completion" } },
+    {CT_STR,
+     SS_MODEL,
+     NULL,
+     {"gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "llm.response.model_name",
+      "llm.request.model_name", "embedding.model_name", "reranker.model_name"}},
+    {CT_STR,
+     SS_PROVIDER,
+     NULL,
+     {"gen_ai.system", "gen_ai.provider.name", "llm.provider", "llm.system"}},
+    {CT_STR, SS_PROMPT_ID, NULL, {"gen_ai.prompt.id", "prompt.id"}},
+    /* prompt_name / prompt_version: the reference found no source keys; otel-egp.md 3.4. */
+    {CT_STR,
+     SS_PROMPT_NAME,
+     NULL,
+     {"gen_ai.prompt.name", "langfuse.observation.prompt.name", "traceloop.prompt.key"}},
+    {CT_STR, SS_PROMPT_VERSION, NULL, {"llm.prompt_template.version", "traceloop.prompt.version"}},
+    {CT_STR, SS_AGENT_ID, NULL, {"gen_ai.agent.id", "agent.id"}},
+    {CT_STR, SS_AGENT_NAME, NULL, {"gen_ai.agent.name", "llm.agent.name", "agent.name"}},
+    {CT_STR, SS_TOOL_NAME, NULL, {"gen_ai.tool.name", "tool.name"}},
+    {CT_STR, SS_PROJECT, NULL, {"gen_ai.project", "project.name", "project"}},
+    {CT_STR, SS_ERROR_TYPE, NULL, {"exception.type"}},
+    {CT_STR, SS_ERROR_MESSAGE, NULL, {"exception.message"}},
+    /* The Span's evaluation_context (Get Span page: SpanEvaluationContext) has evaluation_id
+     * and test_case_id; the F/H names of the evaluation and test case land there. */
+    {CT_EVAL, 0, "evaluation_id", {"nemo.evaluation.name", "nemo.experiment.id", "experiment.id"}},
+    {CT_EVAL, 0, "test_case_id", {"nemo.test_case.name", "nemo.test_case.id"}},
+    {CT_TOKENS,
+     TOK(input_tokens),
+     NULL,
+     {"gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens"}},
+    {CT_TOKENS,
+     TOK(output_tokens),
+     NULL,
+     {"gen_ai.usage.output_tokens", "llm.token_count.completion",
+      "gen_ai.usage.completion_tokens"}},
+    {CT_TOKENS,
+     TOK(cached_tokens),
+     NULL,
+     {"gen_ai.usage.cached_tokens", "gen_ai.usage.input_cache_tokens",
+      "llm.token_count.prompt_details.cache_read", "llm.token_count.cached",
+      "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens"}},
+    /* Not derived from input + output when absent (reference section 5). */
+    {CT_TOKENS,
+     TOK(total_tokens),
+     NULL,
+     {"gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens"}},
+    {CT_USAGE,
+     0,
+     "prompt_details.cache_write",
+     {"llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_creation.input_tokens",
+      "gen_ai.usage.cache_creation_input_tokens"}},
+    {CT_USAGE, 0, "prompt_details.audio", {"llm.token_count.prompt_details.audio"}},
+    {CT_USAGE,
+     0,
+     "completion_details.reasoning",
+     {"llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning.output_tokens"}},
+    {CT_USAGE, 0, "completion_details.audio", {"llm.token_count.completion_details.audio"}},
+    {CT_COST, TOK(cost_total_usd), NULL, {"gen_ai.usage.cost", "llm.cost.total"}},
+    {CT_COST, TOK(cost_input_usd), NULL, {"llm.cost.prompt"}},
+    {CT_COST, TOK(cost_output_usd), NULL, {"llm.cost.completion"}},
 };
 #define CAT_NROWS (sizeof cat_rows / sizeof cat_rows[0])
 
@@ -234,7 +249,8 @@ void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs)
 			}
 		}
 	}
-	json_object_foreach(attrs, key, v) {
+	json_object_foreach(attrs, key, v)
+	{
 		size_t row, k;
 		const char *detail;
 		double d;
@@ -254,16 +270,16 @@ void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs)
 
 /* experiment_context (reference 4.2: ExperimentContext{experiment_id (req), test_case_id}). */
 static const struct vs_field ctx_experiment[] = {
-	{ "experiment_id", VS_STR, true, false },
-	{ "test_case_id", VS_STR, false, false },
+    {"experiment_id", VS_STR, true, false},
+    {"test_case_id", VS_STR, false, false},
 };
 /* evaluation_context: the Get Span page's SpanEvaluationContext, plus H's names. */
 static const struct vs_field ctx_evaluation[] = {
-	{ "evaluation_id", VS_STR, false, false },   { "evaluation_sha", VS_STR, false, false },
-	{ "evaluation_run_id", VS_STR, false, false }, { "dataset_id", VS_STR, false, false },
-	{ "dataset_name", VS_STR, false, false },    { "dataset_version", VS_STR, false, false },
-	{ "test_case_id", VS_STR, false, false },    { "metadata", VS_DICT, false, false },
-	{ "evaluation_name", VS_STR, false, false }, { "test_case_name", VS_STR, false, false },
+    {"evaluation_id", VS_STR, false, false},	 {"evaluation_sha", VS_STR, false, false},
+    {"evaluation_run_id", VS_STR, false, false}, {"dataset_id", VS_STR, false, false},
+    {"dataset_name", VS_STR, false, false},	 {"dataset_version", VS_STR, false, false},
+    {"test_case_id", VS_STR, false, false},	 {"metadata", VS_DICT, false, false},
+    {"evaluation_name", VS_STR, false, false},	 {"test_case_name", VS_STR, false, false},
 };
 #define NELEM(x) (sizeof(x) / sizeof((x)[0]))
 

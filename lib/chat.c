@@ -12,33 +12,33 @@
 
 /* ChatCompletionsIngestRequest: additionalProperties false. */
 static const struct vs_field chat_body[] = {
-	{ "request", VS_MODEL, true, false },
-	{ "response", VS_MODEL, true, false },
-	{ "experiment_context", VS_MODEL, false, false },
-	{ "evaluation_context", VS_MODEL, false, false },
-	{ "session_id", VS_STR, false, false },
-	{ "trace_id", VS_STR, false, false },
-	{ "provider", VS_STR, false, false },
-	{ "cost_usd", VS_NUM, false, true },
-	{ "cost_input_usd", VS_NUM, false, true },
-	{ "cost_output_usd", VS_NUM, false, true },
-	{ "cost_details", VS_DICT, false, false },
+    {"request", VS_MODEL, true, false},
+    {"response", VS_MODEL, true, false},
+    {"experiment_context", VS_MODEL, false, false},
+    {"evaluation_context", VS_MODEL, false, false},
+    {"session_id", VS_STR, false, false},
+    {"trace_id", VS_STR, false, false},
+    {"provider", VS_STR, false, false},
+    {"cost_usd", VS_NUM, false, true},
+    {"cost_input_usd", VS_NUM, false, true},
+    {"cost_output_usd", VS_NUM, false, true},
+    {"cost_details", VS_DICT, false, false},
 };
 /* CapturedChatCompletionsRequest: extra keys allowed. */
 static const struct vs_field chat_request[] = {
-	{ "messages", VS_LIST, true, false },
-	{ "model", VS_STR, true, false },
+    {"messages", VS_LIST, true, false},
+    {"model", VS_STR, true, false},
 };
 /* CapturedChatMessage: extra keys allowed. */
 static const struct vs_field chat_message[] = {
-	{ "role", VS_STR, true, false },
+    {"role", VS_STR, true, false},
 };
-static const char *const chat_roles[] = { "user", "system", "assistant", "developer", "tool",
-					  "function", NULL };
+static const char *const chat_roles[] = {"user", "system",   "assistant", "developer",
+					 "tool", "function", NULL};
 /* CapturedChatCompletionsResponse: extra keys allowed. */
 static const struct vs_field chat_response[] = {
-	{ "choices", VS_LIST, false, false },
-	{ "error", VS_DICT, false, false },
+    {"choices", VS_LIST, false, false},
+    {"error", VS_DICT, false, false},
 };
 
 static void chat_check_request(struct verrs *v, json_t *loc, json_t *req)
@@ -82,8 +82,9 @@ static void chat_check_response(struct verrs *v, json_t *loc, json_t *resp)
 	 * fields that passed, as pydantic's "after" validators do. */
 	if (verrs_count(v) == before && !choices == !err)
 		vs_error(v, loc, NULL, "value_error",
-			 choices ? "Value error, response must not contain both 'choices' and 'error'"
-				 : "Value error, response must contain either 'choices' or 'error'",
+			 choices
+			     ? "Value error, response must not contain both 'choices' and 'error'"
+			     : "Value error, response must contain either 'choices' or 'error'",
 			 resp);
 }
 
@@ -113,7 +114,8 @@ static void chat_check(struct verrs *v, json_t *body)
 	details = json_object_get(body, "cost_details");
 	if (json_is_object(details)) {
 		l = vs_loc(loc, "cost_details");
-		json_object_foreach(details, key, val) {
+		json_object_foreach(details, key, val)
+		{
 			json_t *lk = vs_loc(l, key);
 			vs_check(v, lk, val, VS_NUM, true);
 			json_decref(lk);
@@ -155,11 +157,11 @@ static void chat_usage_detail(struct span *s, const char *name, json_t *o, const
  * and Anthropic names). Only non-negative integers count. */
 static void chat_tokens(struct span *s, json_t *usage)
 {
-	static const char *const in[] = { "prompt_tokens", "input_tokens", NULL };
-	static const char *const out[] = { "completion_tokens", "output_tokens", NULL };
-	static const char *const total[] = { "total_tokens", NULL };
-	static const char *const cached[] = { "cached_tokens", NULL };
-	static const char *const cache_read[] = { "cache_read_input_tokens", NULL };
+	static const char *const in[] = {"prompt_tokens", "input_tokens", NULL};
+	static const char *const out[] = {"completion_tokens", "output_tokens", NULL};
+	static const char *const total[] = {"total_tokens", NULL};
+	static const char *const cached[] = {"cached_tokens", NULL};
+	static const char *const cache_read[] = {"cache_read_input_tokens", NULL};
 	json_t *pd = json_object_get(usage, "prompt_tokens_details");
 	json_t *id = json_object_get(usage, "input_tokens_details");
 	json_t *cd = json_object_get(usage, "completion_tokens_details");
@@ -212,19 +214,20 @@ static double chat_cost(json_t *body, const char *field, json_t *details,
  * returned in the Span's cost_details. */
 static void chat_costs(struct span *s, json_t *body)
 {
-	static const char *const total[] = { "total_cost", "total", NULL };
-	static const char *const input[] = { "input_cost", "input", "prompt", NULL };
-	static const char *const output[] = { "output_cost", "output", "completion", NULL };
+	static const char *const total[] = {"total_cost", "total", NULL};
+	static const char *const input[] = {"input_cost", "input", "prompt", NULL};
+	static const char *const output[] = {"output_cost", "output", "completion", NULL};
 	json_t *details = json_object_get(body, "cost_details"), *val;
-	const char *used[NELEM(total) + NELEM(input) + NELEM(output)] = { 0 };
+	const char *used[NELEM(total) + NELEM(input) + NELEM(output)] = {0};
 	const char *key;
 	double d;
 
 	s->cost_total_usd = chat_cost(body, "cost_usd", details, total, used);
 	s->cost_input_usd = chat_cost(body, "cost_input_usd", details, input, used + NELEM(total));
-	s->cost_output_usd = chat_cost(body, "cost_output_usd", details, output,
-				       used + NELEM(total) + NELEM(input));
-	json_object_foreach(details, key, val) {
+	s->cost_output_usd =
+	    chat_cost(body, "cost_output_usd", details, output, used + NELEM(total) + NELEM(input));
+	json_object_foreach(details, key, val)
+	{
 		size_t i;
 		for (i = 0; i < NELEM(used) && !(used[i] && !strcmp(used[i], key)); i++)
 			;
@@ -260,9 +263,10 @@ static void chat_error(struct arena *a, struct span *s, json_t *err)
 		s->str[SS_ERROR_TYPE] = arena_strdup(a, json_string_value(code));
 	else if (json_is_integer(code)) /* some providers send HTTP-like numeric codes */
 		s->str[SS_ERROR_TYPE] =
-			arena_printf(a, "%" JSON_INTEGER_FORMAT, json_integer_value(code));
+		    arena_printf(a, "%" JSON_INTEGER_FORMAT, json_integer_value(code));
 	if (json_is_string(json_object_get(err, "message")))
-		s->str[SS_ERROR_MESSAGE] = arena_strdup(a, json_string_value(json_object_get(err, "message")));
+		s->str[SS_ERROR_MESSAGE] =
+		    arena_strdup(a, json_string_value(json_object_get(err, "message")));
 }
 
 /* Checks and maps one chat-completions body (see chat.h). */
@@ -283,8 +287,8 @@ enum status chat_map(struct arena *a, const char *ws, json_t *body, int64_t now,
 		s->span_id = arena_strdup(a, id);
 	} else {
 		/* Retries of the same call get the same id, so they replace, not duplicate. */
-		const char *parts[2] = { jsonw_str(a, req, JSONW_SORT_KEYS),
-					 jsonw_str(a, resp, JSONW_SORT_KEYS) };
+		const char *parts[2] = {jsonw_str(a, req, JSONW_SORT_KEYS),
+					jsonw_str(a, resp, JSONW_SORT_KEYS)};
 		s->span_id = stable_id(a, CHAT_HASH_PREFIX, parts, 2);
 	}
 	x = chat_str(body, "trace_id");

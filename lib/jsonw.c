@@ -17,8 +17,7 @@ static void jsonw_object(struct buf *b, json_t *v, int flags)
 	json_t *m;
 	bool first = true;
 
-	json_object_foreach(v, k, m)
-		keys[i++] = k;
+	json_object_foreach(v, k, m) keys[i++] = k;
 	if (flags & JSONW_SORT_KEYS)
 		qsort(keys, n, sizeof *keys, jsonw_keycmp);
 	buf_addc(b, '{');

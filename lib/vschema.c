@@ -65,7 +65,8 @@ bool vs_check(struct verrs *v, json_t *loc, json_t *val, enum vs_type t, bool no
 	case VS_INT:
 		if (json_is_real(val) && !vs_integral(val))
 			type = "int_from_float",
-			msg = "Input should be a valid integer, got a number with a fractional part";
+			msg =
+			    "Input should be a valid integer, got a number with a fractional part";
 		else if (!vs_integral(val))
 			type = "int_type", msg = "Input should be a valid integer";
 		break;
@@ -121,13 +122,14 @@ bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *
 		json_decref(l);
 	}
 	if (closed)
-		json_object_foreach(obj, key, val) {
+		json_object_foreach(obj, key, val)
+		{
 			size_t i;
 			for (i = 0; i < n && strcmp(fields[i].name, key); i++)
 				;
 			if (i == n)
-				vs_error(v, loc, key, "extra_forbidden", "Extra inputs are not permitted",
-					 val);
+				vs_error(v, loc, key, "extra_forbidden",
+					 "Extra inputs are not permitted", val);
 		}
 	return verrs_count(v) == before;
 }

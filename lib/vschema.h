@@ -11,10 +11,10 @@
 #include "lib/verr.h"
 
 enum vs_type {
-	VS_ANY,   /* any JSON value */
-	VS_STR,   /* string */
-	VS_INT,   /* integer (an integral float counts, as in pydantic's lax mode) */
-	VS_NUM,   /* integer or float */
+	VS_ANY,	  /* any JSON value */
+	VS_STR,	  /* string */
+	VS_INT,	  /* integer (an integral float counts, as in pydantic's lax mode) */
+	VS_NUM,	  /* integer or float */
 	VS_BOOL,  /* true / false */
 	VS_LIST,  /* array */
 	VS_DICT,  /* open object (dict) */

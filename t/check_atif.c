@@ -12,14 +12,24 @@
 
 #define NOW (1700000500LL * 1000000) /* 2023-11-14T22:21:40Z */
 #define WS "ws-test"
-#define US(s) ((int64_t)(s) * 1000000)
+#define US(s) ((int64_t)(s)*1000000)
 #define T_2025_01_01_10 1735725600LL /* 2025-01-01T10:00:00Z */
 
 static const char *const fixtures[] = {
-	"full_v16", "subagents_v17", "minimal_v10", "no_session", "invalid_step_ids",
-	"invalid_dup_tool_call", "invalid_source_call_id", "invalid_v17_ref", "invalid_ref_empty",
-	"invalid_sub_no_id", "invalid_sub_dup_id", "invalid_schema", "invalid_steps",
-	"invalid_sub_nested",
+    "full_v16",
+    "subagents_v17",
+    "minimal_v10",
+    "no_session",
+    "invalid_step_ids",
+    "invalid_dup_tool_call",
+    "invalid_source_call_id",
+    "invalid_v17_ref",
+    "invalid_ref_empty",
+    "invalid_sub_no_id",
+    "invalid_sub_dup_id",
+    "invalid_schema",
+    "invalid_steps",
+    "invalid_sub_nested",
 };
 
 static struct arena *A;
@@ -118,7 +128,7 @@ START_TEST(root_span)
 	ck_assert_ptr_null(r->parent_span_id);
 	/* stable_id(workspace, session_id, "trajectory", prefix "span"). */
 	{
-		const char *parts[3] = { WS, "sess-atif-1", "trajectory" };
+		const char *parts[3] = {WS, "sess-atif-1", "trajectory"};
 		ck_assert_str_eq(r->span_id, stable_id(A, "span", parts, 3));
 	}
 	for (size_t i = 0; i < N; i++) {
@@ -137,8 +147,9 @@ START_TEST(root_span)
 	ck_assert_str_eq(raw(r, "gen_ai.agent.version"), "\"2.0\"");
 	/* Input: the first user message (content parts as JSON). Output: the last agent step's
 	 * message, which is empty here, so its serialized output. */
-	ck_assert_str_eq(r->input, "[{\"type\":\"text\",\"text\":\"Fix the bug\"},{\"type\":\"image\","
-				   "\"source\":{\"media_type\":\"image/png\",\"path\":\"shot.png\"}}]");
+	ck_assert_str_eq(r->input,
+			 "[{\"type\":\"text\",\"text\":\"Fix the bug\"},{\"type\":\"image\","
+			 "\"source\":{\"media_type\":\"image/png\",\"path\":\"shot.png\"}}]");
 	ck_assert_str_eq(r->output, by_name("agent-4")->output);
 	/* Steps report prompt/completion tokens and cost: final_metrics only fills cached. */
 	ck_assert_int_eq(r->input_tokens, SPAN_NONE_I64);
@@ -175,8 +186,8 @@ START_TEST(step_spans)
 	/* Step id: stable_id(workspace, session_id, str(index), canonical step JSON). */
 	{
 		json_t *st = json_array_get(json_object_get(B, "steps"), 0);
-		const char *parts[4] = { WS, "sess-atif-1", "0",
-					 jsonw_str(A, st, JSONW_SORT_KEYS | JSONW_OMIT_NULLS) };
+		const char *parts[4] = {WS, "sess-atif-1", "0",
+					jsonw_str(A, st, JSONW_SORT_KEYS | JSONW_OMIT_NULLS)};
 		ck_assert_str_eq(sys->span_id, stable_id(A, NULL, parts, 4));
 	}
 	/* End: the next timed step's start (F). */
@@ -187,8 +198,9 @@ START_TEST(step_spans)
 	ck_assert_ptr_null(a3->input);
 	ck_assert_str_eq(a3->str[SS_MODEL], "gpt-4o-mini");
 	ck_assert_str_eq(a4->str[SS_MODEL], "gpt-4o");
-	ck_assert(strncmp(a3->output, "{\"message\":\"Running tools\",\"reasoning_content\":\"think "
-				      "first\",\"tool_calls\":[{\"tool_call_id\":\"c1\"",
+	ck_assert(strncmp(a3->output,
+			  "{\"message\":\"Running tools\",\"reasoning_content\":\"think "
+			  "first\",\"tool_calls\":[{\"tool_call_id\":\"c1\"",
 			  80) == 0);
 	ck_assert_str_eq(a4->output, "{\"message\":\"\",\"reasoning_content\":null,\"tool_calls\":"
 				     "[{\"tool_call_id\":\"d1\",\"function_name\":\"bash\","
@@ -210,8 +222,8 @@ START_TEST(tool_spans)
 	static const struct {
 		const char *id;
 		enum span_status st;
-	} want[] = { { "c1", SPST_SUCCESS }, { "c2", SPST_ERROR }, { "c3", SPST_SUCCESS },
-		     { "c4", SPST_ERROR },   { "c5", SPST_ERROR }, { "d1", SPST_ERROR } };
+	} want[] = {{"c1", SPST_SUCCESS}, {"c2", SPST_ERROR}, {"c3", SPST_SUCCESS},
+		    {"c4", SPST_ERROR},	  {"c5", SPST_ERROR}, {"d1", SPST_ERROR}};
 	size_t seen = 0;
 	ck_assert_int_eq(map("full_v16"), ST_OK);
 	for (size_t i = 0; i < N; i++) {
@@ -233,8 +245,9 @@ START_TEST(tool_spans)
 		seen++;
 	}
 	ck_assert_uint_eq(seen, 6);
-	ck_assert_str_eq(by_name("read_file")->output,
-			 "{\"source_call_id\":\"c3\",\"content\":\"[error] is what this file says\"}");
+	ck_assert_str_eq(
+	    by_name("read_file")->output,
+	    "{\"source_call_id\":\"c3\",\"content\":\"[error] is what this file says\"}");
 	ck_assert_str_eq(by_name("agent-3")->span_id, by_name("read_file")->parent_span_id);
 	ck_assert_int_eq(by_name("edit")->started_at, US(T_2025_01_01_10 + 2));
 	ck_assert_int_eq(by_name("edit")->ended_at, US(T_2025_01_01_10 + 5));
@@ -250,12 +263,13 @@ START_TEST(verifier_span)
 	ck_assert_str_eq(v->parent_span_id, SP[0].span_id);
 	ck_assert_int_eq(v->started_at, US(T_2025_01_01_10 + 6));
 	ck_assert_int_eq(v->ended_at, US(T_2025_01_01_10 + 9));
-	ck_assert_str_eq(raw(v, "nemo.evaluator_results"),
-			 "[{\"name\":\"passed\",\"data_type\":\"BOOLEAN\",\"value\":1,\"created_by\":"
-			 "\"intake:atif_importer\"},{\"name\":\"score\",\"data_type\":\"NUMERIC\","
-			 "\"value\":0.75,\"created_by\":\"intake:atif_importer\"},{\"name\":\"grade\","
-			 "\"data_type\":\"TEXT\",\"string_value\":\"B\",\"created_by\":"
-			 "\"intake:atif_importer\"}]");
+	ck_assert_str_eq(
+	    raw(v, "nemo.evaluator_results"),
+	    "[{\"name\":\"passed\",\"data_type\":\"BOOLEAN\",\"value\":1,\"created_by\":"
+	    "\"intake:atif_importer\"},{\"name\":\"score\",\"data_type\":\"NUMERIC\","
+	    "\"value\":0.75,\"created_by\":\"intake:atif_importer\"},{\"name\":\"grade\","
+	    "\"data_type\":\"TEXT\",\"string_value\":\"B\",\"created_by\":"
+	    "\"intake:atif_importer\"}]");
 }
 END_TEST
 
@@ -343,7 +357,8 @@ START_TEST(session_without_id)
 	ck_assert(sid[8] == '-' && sid[13] == '-' && sid[18] == '-' && sid[23] == '-');
 	ck_assert_str_eq(SP[0].trace_id, sid);
 	/* experiment_context maps to evaluation_id. */
-	ck_assert_str_eq(jsonw_str(A, SP[0].evaluation_context, 0), "{\"evaluation_id\":\"exp-7\"}");
+	ck_assert_str_eq(jsonw_str(A, SP[0].evaluation_context, 0),
+			 "{\"evaluation_id\":\"exp-7\"}");
 	/* A system step without a message has input "". */
 	ck_assert_str_eq(by_name("system-1")->input, "");
 	ck_assert_ptr_null(SP[0].input);
@@ -356,22 +371,22 @@ END_TEST
 static const struct {
 	const char *name, *msg;
 } messages[] = {
-	{ "invalid_step_ids", "Value error, steps[1].step_id: expected 2 (sequential from 1), got 3" },
-	{ "invalid_dup_tool_call", "Value error, steps[0].tool_calls[1].tool_call_id: duplicate "
-				   "tool_call_id 'c' within the step" },
-	{ "invalid_source_call_id", "Value error, steps[0].observation.results[1].source_call_id: "
-				    "'zz' does not match any tool_call_id of the step" },
-	{ "invalid_v17_ref", "Value error, steps[0].observation.results[0].subagent_trajectory_ref[0]: "
-			     "ATIF-v1.7 requires trajectory_id or trajectory_path" },
-	{ "invalid_ref_empty", "Value error, a subagent trajectory ref needs trajectory_id, "
-			       "trajectory_path or session_id" },
-	{ "invalid_sub_no_id", "Value error, subagent_trajectories[0].trajectory_id: an embedded "
-			       "subagent trajectory needs a trajectory_id" },
-	{ "invalid_sub_dup_id", "Value error, subagent_trajectories[1].trajectory_id: duplicate "
-				"trajectory_id 's' among the embedded subagents" },
-	{ "invalid_sub_nested", "Value error, steps[0].step_id: expected 1 (sequential from 1), got 2" },
-	{ "invalid_schema", "Input should be 'ATIF-v1.0', 'ATIF-v1.1', 'ATIF-v1.2', 'ATIF-v1.3', "
-			    "'ATIF-v1.4', 'ATIF-v1.5', 'ATIF-v1.6' or 'ATIF-v1.7'" },
+    {"invalid_step_ids", "Value error, steps[1].step_id: expected 2 (sequential from 1), got 3"},
+    {"invalid_dup_tool_call", "Value error, steps[0].tool_calls[1].tool_call_id: duplicate "
+			      "tool_call_id 'c' within the step"},
+    {"invalid_source_call_id", "Value error, steps[0].observation.results[1].source_call_id: "
+			       "'zz' does not match any tool_call_id of the step"},
+    {"invalid_v17_ref", "Value error, steps[0].observation.results[0].subagent_trajectory_ref[0]: "
+			"ATIF-v1.7 requires trajectory_id or trajectory_path"},
+    {"invalid_ref_empty", "Value error, a subagent trajectory ref needs trajectory_id, "
+			  "trajectory_path or session_id"},
+    {"invalid_sub_no_id", "Value error, subagent_trajectories[0].trajectory_id: an embedded "
+			  "subagent trajectory needs a trajectory_id"},
+    {"invalid_sub_dup_id", "Value error, subagent_trajectories[1].trajectory_id: duplicate "
+			   "trajectory_id 's' among the embedded subagents"},
+    {"invalid_sub_nested", "Value error, steps[0].step_id: expected 1 (sequential from 1), got 2"},
+    {"invalid_schema", "Input should be 'ATIF-v1.0', 'ATIF-v1.1', 'ATIF-v1.2', 'ATIF-v1.3', "
+		       "'ATIF-v1.4', 'ATIF-v1.5', 'ATIF-v1.6' or 'ATIF-v1.7'"},
 };
 
 START_TEST(documented_messages)
@@ -397,26 +412,27 @@ END_TEST
 START_TEST(step_errors)
 {
 	static const char *const want[] = {
-		"[\"body\",\"steps\",0] union_tag_invalid",
-		"[\"body\",\"steps\",1] union_tag_not_found",
-		"[\"body\",\"steps\",2,\"user\",\"tool_calls\"] extra_forbidden",
-		"[\"body\",\"steps\",2,\"user\",\"step_id\"] greater_than_equal",
-		"[\"body\",\"steps\",2,\"user\",\"message\",0,\"source\",\"media_type\"] literal_error",
-		"[\"body\",\"steps\",2,\"user\",\"message\",1,\"type\"] literal_error",
-		"[\"body\",\"steps\",3,\"agent\",\"step_id\"] int_from_float",
-		"[\"body\",\"steps\",3,\"agent\",\"observation\",\"results\"] missing",
-		"[\"body\",\"steps\",3,\"agent\",\"tool_calls\",0,\"tool_call_id\"] missing",
-		"[\"body\",\"steps\",3,\"agent\",\"tool_calls\",0,\"arguments\"] dict_type",
-		"[\"body\",\"steps\",3,\"agent\",\"metrics\",\"prompt_tokens\"] int_type",
-		"[\"body\",\"steps\",3,\"agent\",\"metrics\",\"logprobs\",0] float_type",
-		"[\"body\",\"steps\",3,\"agent\",\"reasoning_effort\"] string_type",
-		"[\"body\",\"steps\",4] model_attributes_type",
+	    "[\"body\",\"steps\",0] union_tag_invalid",
+	    "[\"body\",\"steps\",1] union_tag_not_found",
+	    "[\"body\",\"steps\",2,\"user\",\"tool_calls\"] extra_forbidden",
+	    "[\"body\",\"steps\",2,\"user\",\"step_id\"] greater_than_equal",
+	    "[\"body\",\"steps\",2,\"user\",\"message\",0,\"source\",\"media_type\"] literal_error",
+	    "[\"body\",\"steps\",2,\"user\",\"message\",1,\"type\"] literal_error",
+	    "[\"body\",\"steps\",3,\"agent\",\"step_id\"] int_from_float",
+	    "[\"body\",\"steps\",3,\"agent\",\"observation\",\"results\"] missing",
+	    "[\"body\",\"steps\",3,\"agent\",\"tool_calls\",0,\"tool_call_id\"] missing",
+	    "[\"body\",\"steps\",3,\"agent\",\"tool_calls\",0,\"arguments\"] dict_type",
+	    "[\"body\",\"steps\",3,\"agent\",\"metrics\",\"prompt_tokens\"] int_type",
+	    "[\"body\",\"steps\",3,\"agent\",\"metrics\",\"logprobs\",0] float_type",
+	    "[\"body\",\"steps\",3,\"agent\",\"reasoning_effort\"] string_type",
+	    "[\"body\",\"steps\",4] model_attributes_type",
 	};
 	ck_assert_int_eq(map("invalid_steps"), ST_INVALID);
 	ck_assert_uint_eq(verrs_count(&V), sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < verrs_count(&V); i++) {
 		json_t *e = json_array_get(V.list, i);
-		ck_assert_str_eq(arena_printf(A, "%s %s", jsonw_str(A, json_object_get(e, "loc"), 0),
+		ck_assert_str_eq(arena_printf(A, "%s %s",
+					      jsonw_str(A, json_object_get(e, "loc"), 0),
 					      json_string_value(json_object_get(e, "type"))),
 				 want[i]);
 	}
@@ -430,8 +446,8 @@ START_TEST(max_depth)
 	json_t *leaf = json_pack("{s:s,s:{s:s,s:s}}", "trajectory_id", "t", "agent", "name", "n",
 				 "version", "1");
 	for (int d = 0; d <= ATIF_MAX_SUBAGENT_DEPTH; d++)
-		leaf = json_pack("{s:s,s:{s:s,s:s},s:[o]}", "trajectory_id", "t", "agent", "name", "n",
-				 "version", "1", "subagent_trajectories", leaf);
+		leaf = json_pack("{s:s,s:{s:s,s:s},s:[o]}", "trajectory_id", "t", "agent", "name",
+				 "n", "version", "1", "subagent_trajectories", leaf);
 	json_object_set_new(leaf, "schema_version", json_string("ATIF-v1.7"));
 	json_object_del(leaf, "trajectory_id");
 	B = leaf;

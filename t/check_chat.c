@@ -13,9 +13,11 @@
 #define WS "ws-test"
 
 static const char *const fixtures[] = {
-	"basic", "no_id", "error", "error_code", "alt_usage", "anthropic_usage", "costs",
-	"h_context", "invalid_extra_field", "invalid_both", "invalid_neither", "invalid_request",
-	"invalid_types", "invalid_missing", "invalid_not_object",
+    "basic",	     "no_id",		"error",
+    "error_code",    "alt_usage",	"anthropic_usage",
+    "costs",	     "h_context",	"invalid_extra_field",
+    "invalid_both",  "invalid_neither", "invalid_request",
+    "invalid_types", "invalid_missing", "invalid_not_object",
 };
 
 static struct arena *A;
@@ -104,9 +106,10 @@ START_TEST(basic_fields)
 	ck_assert_str_eq(jsonw_str(A, S.usage_details, JSONW_SORT_KEYS),
 			 "{\"completion_details.audio\":0,\"completion_details.reasoning\":1,"
 			 "\"prompt_details.audio\":0}");
-	ck_assert_str_eq(S.input, "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":"
-				  "\"Be brief.\"},{\"role\":\"user\",\"content\":\"Hi\"}],"
-				  "\"temperature\":0.7}");
+	ck_assert_str_eq(S.input,
+			 "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"system\",\"content\":"
+			 "\"Be brief.\"},{\"role\":\"user\",\"content\":\"Hi\"}],"
+			 "\"temperature\":0.7}");
 	ck_assert(strncmp(S.output, "{\"id\":\"chatcmpl-abc123\",", 24) == 0);
 	ck_assert(isnan(S.cost_total_usd));
 	ck_assert_ptr_null(S.evaluation_context);
@@ -196,23 +199,25 @@ START_TEST(cost_fields)
 {
 	ck_assert_int_eq(map("costs"), ST_OK);
 	ck_assert(S.cost_total_usd == 0.012346); /* 6 decimals */
-	ck_assert(S.cost_input_usd == 0.01);    /* cost_details.input_cost fallback */
+	ck_assert(S.cost_input_usd == 0.01);	 /* cost_details.input_cost fallback */
 	ck_assert(S.cost_output_usd == 0.002);
 	/* total equals cost_usd and input_cost supplied the input: both consumed. "prompt" lost
 	 * to input_cost and "output" differs from cost_output_usd: kept, with the others. */
 	ck_assert_str_eq(jsonw_str(A, S.cost_details, JSONW_SORT_KEYS),
 			 "{\"output\":0.003,\"prompt\":0.5,\"tiny\":0.0,\"web_search\":0.0004}");
 	/* experiment_context wins over evaluation_context (P); the rest is kept. */
-	ck_assert_str_eq(jsonw_str(A, S.evaluation_context, JSONW_SORT_KEYS),
-			 "{\"dataset_name\":\"ds\",\"evaluation_id\":\"exp-1\",\"test_case_id\":\"tc-1\"}");
+	ck_assert_str_eq(
+	    jsonw_str(A, S.evaluation_context, JSONW_SORT_KEYS),
+	    "{\"dataset_name\":\"ds\",\"evaluation_id\":\"exp-1\",\"test_case_id\":\"tc-1\"}");
 }
 END_TEST
 
 START_TEST(h_context_names)
 {
 	ck_assert_int_eq(map("h_context"), ST_OK);
-	ck_assert_str_eq(jsonw_str(A, S.evaluation_context, JSONW_SORT_KEYS),
-			 "{\"evaluation_id\":\"nightly\",\"metadata\":{\"k\":1},\"test_case_id\":\"case-3\"}");
+	ck_assert_str_eq(
+	    jsonw_str(A, S.evaluation_context, JSONW_SORT_KEYS),
+	    "{\"evaluation_id\":\"nightly\",\"metadata\":{\"k\":1},\"test_case_id\":\"case-3\"}");
 	/* An empty messages list is valid; the name is the request model. */
 	ck_assert_str_eq(S.name, "m");
 }
@@ -222,13 +227,13 @@ END_TEST
 static const struct {
 	const char *name, *loc, *type;
 } first_errors[] = {
-	{ "invalid_extra_field", "[\"body\",\"temperature\"]", "extra_forbidden" },
-	{ "invalid_both", "[\"body\",\"response\"]", "value_error" },
-	{ "invalid_neither", "[\"body\",\"response\"]", "value_error" },
-	{ "invalid_request", "[\"body\",\"request\",\"model\"]", "missing" },
-	{ "invalid_types", "[\"body\",\"response\"]", "model_attributes_type" },
-	{ "invalid_missing", "[\"body\",\"request\"]", "missing" },
-	{ "invalid_not_object", "[\"body\"]", "model_attributes_type" },
+    {"invalid_extra_field", "[\"body\",\"temperature\"]", "extra_forbidden"},
+    {"invalid_both", "[\"body\",\"response\"]", "value_error"},
+    {"invalid_neither", "[\"body\",\"response\"]", "value_error"},
+    {"invalid_request", "[\"body\",\"request\",\"model\"]", "missing"},
+    {"invalid_types", "[\"body\",\"response\"]", "model_attributes_type"},
+    {"invalid_missing", "[\"body\",\"request\"]", "missing"},
+    {"invalid_not_object", "[\"body\"]", "model_attributes_type"},
 };
 
 START_TEST(invalid_first_error)
@@ -246,18 +251,19 @@ END_TEST
 START_TEST(invalid_request_all_errors)
 {
 	const char *want[] = {
-		"[\"body\",\"request\",\"model\"] missing",
-		"[\"body\",\"request\",\"messages\",0,\"role\"] enum",
-		"[\"body\",\"request\",\"messages\",1,\"role\"] missing",
-		"[\"body\",\"request\",\"messages\",2] model_attributes_type",
-		"[\"body\",\"response\",\"choices\",0] dict_type",
+	    "[\"body\",\"request\",\"model\"] missing",
+	    "[\"body\",\"request\",\"messages\",0,\"role\"] enum",
+	    "[\"body\",\"request\",\"messages\",1,\"role\"] missing",
+	    "[\"body\",\"request\",\"messages\",2] model_attributes_type",
+	    "[\"body\",\"response\",\"choices\",0] dict_type",
 	};
 	ck_assert_int_eq(map("invalid_request"), ST_INVALID);
 	ck_assert_uint_eq(verrs_count(&V), 5);
 	for (size_t i = 0; i < 5; i++) {
 		json_t *e = json_array_get(V.list, i);
-		const char *got = arena_printf(A, "%s %s", jsonw_str(A, json_object_get(e, "loc"), 0),
-					       json_string_value(json_object_get(e, "type")));
+		const char *got =
+		    arena_printf(A, "%s %s", jsonw_str(A, json_object_get(e, "loc"), 0),
+				 json_string_value(json_object_get(e, "type")));
 		ck_assert_str_eq(got, want[i]);
 	}
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(V.list, 1), "msg")),
@@ -280,7 +286,8 @@ static Suite *chat_suite(void)
 	tcase_add_test(tc, bad_usage_values);
 	tcase_add_test(tc, cost_fields);
 	tcase_add_test(tc, h_context_names);
-	tcase_add_loop_test(tc, invalid_first_error, 0, sizeof first_errors / sizeof first_errors[0]);
+	tcase_add_loop_test(tc, invalid_first_error, 0,
+			    sizeof first_errors / sizeof first_errors[0]);
 	tcase_add_test(tc, invalid_request_all_errors);
 	suite_add_tcase(s, tc);
 	return s;

@@ -58,7 +58,7 @@ void golden_check(const char *dir, const char *name, const char *ext, const char
 	for (i = 0; want[i] && want[i] == got[i]; i++)
 		if (want[i] == '\n')
 			line++;
-	ck_assert_msg(want[i] == got[i], "%s differs at line %zu:\nwant: %.300s\ngot:  %.300s", path,
-		      line, want + i, got + i);
+	ck_assert_msg(want[i] == got[i], "%s differs at line %zu:\nwant: %.300s\ngot:  %.300s",
+		      path, line, want + i, got + i);
 	free(want);
 }
