@@ -172,11 +172,15 @@ out:
 	return rc;
 }
 
-static enum status errf(char *errmsg, size_t errlen, enum status rc, const char *fmt,
-			const char *a, long long b)
+static enum status errf(char *errmsg, size_t errlen, enum status rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static enum status errf(char *errmsg, size_t errlen, enum status rc, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	if (errmsg && errlen)
-		snprintf(errmsg, errlen, fmt, a, b);
+		vsnprintf(errmsg, errlen, fmt, ap);
+	va_end(ap);
 	return rc;
 }
 
@@ -199,7 +203,7 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 	buf_init(&recs);
 	enum status rc = ST_UNAVAILABLE;
 	if (dfd < 0 || lfd < 0 || flock(lfd, LOCK_EX) < 0 || fstat(dfd, &sb) < 0) {
-		rc = errf(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", dname, (long long)0);
+		rc = errf(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", dname, strerror(errno));
 		goto out;
 	}
 	size_t size = (size_t)sb.st_size, end = 0;
@@ -220,8 +224,8 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 		json_t *root;
 		lineno++;
 		if (!span_parse(map + off, len, &s, &root)) {
-			rc = errf(errmsg, errlen, ST_INVALID, "%s.jsonl line %lld: not a canonical span",
-				  dname, (long long)lineno);
+			rc = errf(errmsg, errlen, ST_INVALID, "%s.jsonl line %zu: not a canonical span",
+				  dname, lineno);
 			goto out;
 		}
 		struct idx_rec r;
@@ -241,7 +245,7 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 	if ((tfd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
 	    write_all(tfd, &h, sizeof(h)) < 0 || write_all(tfd, recs.p, recs.len) < 0 ||
 	    fdatasync(tfd) < 0 || rename(tp, ip) < 0) {
-		rc = errf(errmsg, errlen, ST_UNAVAILABLE, "%s.idx: %s", dname, (long long)errno);
+		rc = errf(errmsg, errlen, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));
 		goto out;
 	}
 	if (end < size && ftruncate(dfd, (off_t)end) < 0)
@@ -272,7 +276,8 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 	char jp[PATH_MAX];
 	int lockfd = ws_lock(st, ws, true);
 	if (lockfd < 0)
-		return errf(errmsg, errlen, ST_UNAVAILABLE, "%s: workspace lock", ws, 0);
+		return errf(errmsg, errlen, ST_UNAVAILABLE, "%s: workspace lock: %s", ws,
+			    strerror(errno));
 	enum status rc = list_days(st, ws, ".jsonl", &days, &nd);
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
 		rc = reindex_day(st, ws, days[i], errmsg, errlen);
