@@ -47,11 +47,16 @@ static enum status handle(struct http_req *req)
 	enum status rc = http_allow(req, "POST");
 	if (rc != ST_OK)
 		return rc;
+	/* The standard OTLP path (otel-egp.md 1.1), outside the intake prefix. */
+	if (cgi_route_is(req, 0, "v1", "traces", NULL))
+		return ingest_otlp_v1(req);
 	int i = cgi_intake_route(req, &ws);
 	if (i < 0)
 		return ST_OK;
 	if (cgi_route_is(req, i, "ingest", "spans", NULL))
 		return ingest_spans(req, ws);
+	if (cgi_route_is(req, i, "ingest", "otlp", "v1", "traces", NULL))
+		return ingest_otlp(req, ws);
 	http_error(req, ST_NOT_FOUND, "Not Found");
 	return ST_OK;
 }

@@ -1,5 +1,7 @@
-/* spans: GET .../spans/{span_id} (the stored line is the body) and GET /healthz. */
+/* spans: GET .../spans, .../spans/groups, .../spans/{span_id} (the stored line is the body)
+ * and GET /healthz. */
 #include "cgi-bin/common.h"
+#include "cgi-bin/qcommon.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -8,9 +10,12 @@ static enum status get_span(struct http_req *req, const char *ws, const char *id
 {
 	struct store st;
 	struct buf out;
+	enum status rc = http_params(req, NULL, 0, NULL, NULL);
+	if (rc != ST_OK)
+		return rc;
 	buf_init(&out);
 	cgi_store(req, &st);
-	enum status rc = store_get(&st, ws, id, &out);
+	rc = store_get(&st, ws, id, &out);
 	if (rc == ST_OK)
 		http_reply_json(req, 200, out.p, out.len);
 	else if (rc == ST_NOT_FOUND)
@@ -44,6 +49,10 @@ static enum status handle(struct http_req *req)
 	int i = cgi_intake_route(req, &ws);
 	if (i < 0)
 		return ST_OK;
+	if (cgi_route_is(req, i, "spans", NULL))
+		return spans_list(req);
+	if (cgi_route_is(req, i, "spans", "groups", NULL))
+		return spans_groups(req);
 	if ((size_t)i + 2 == req->nsegs && !strcmp(req->segs[i], "spans"))
 		return get_span(req, ws, req->segs[i + 1]);
 	http_error(req, ST_NOT_FOUND, "Not Found");

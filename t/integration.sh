@@ -16,6 +16,11 @@ for tool in node nginx spawn-fcgi; do
 	fi
 done
 
+# The real OpenTelemetry clients of t/clients (lockfile committed, node_modules not).
+if [ ! -d "$srcdir/t/clients/node_modules" ]; then
+	(cd "$srcdir/t/clients" && npm ci --no-audit --no-fund) || exit 99
+fi
+
 # One file at a time where node can be told so (20.10 and later): each file starts its own
 # nginx and programs, and the machine has 2 cores.
 concurrency=

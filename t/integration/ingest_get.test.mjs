@@ -263,6 +263,14 @@ test('schema violations: 422 and nothing of the batch is written', async (t) => 
 			await assertAbsent(WS, ok.span_id);
 		});
 	}
+	await t.test('no age limit: a span started 400 days ago is stored (retention is cron\'s)', async () => {
+		const old = makeSpan(uid('old'), { started_at: dayTime(0, 400) });
+		const r = await ingestSpans(WS, [old]);
+		assert.equal(r.status, 201, r.text);
+		const g = await request('GET', `/apis/intake/v2/workspaces/${WS}/spans/${old.span_id}`);
+		assert.equal(g.status, 200, g.text);
+		assert.equal(Date.parse(g.json.started_at), Date.parse(old.started_at));
+	});
 	await t.test('0 spans', async () => {
 		assert422(await ingestSpans(WS, []));
 	});
