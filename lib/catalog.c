@@ -2,6 +2,7 @@
  * OTLP / direct-span attribute objects onto the typed Span fields. */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lib/catalog.h"
 #include "lib/span.h"
@@ -202,16 +203,45 @@ static void cat_set(struct arena *a, struct span *s, const struct cat_row *r, js
 	}
 }
 
+/* The table's keys by hash, built once per process: every attribute of every span is looked
+ * up, so a scan of the whole table per key would cost more than the rest of the mapping. */
+struct cat_key {
+	uint64_t h;
+	uint16_t row, k;
+};
+static struct cat_key cat_keys[CAT_NROWS * CAT_MAX_KEYS];
+static size_t cat_nkeys;
+
+static int cmp_cat_key(const void *a, const void *b)
+{
+	const struct cat_key *x = a, *y = b;
+	return (x->h > y->h) - (x->h < y->h);
+}
+
 /* The table position of key, or -1 when the table does not name it. */
 static int cat_find(const char *key, size_t *row, size_t *k)
 {
-	for (size_t i = 0; i < CAT_NROWS; i++)
-		for (size_t j = 0; j < CAT_MAX_KEYS && cat_rows[i].keys[j]; j++)
-			if (!strcmp(cat_rows[i].keys[j], key)) {
-				*row = i;
-				*k = j;
-				return 0;
-			}
+	if (!cat_nkeys) {
+		for (size_t i = 0; i < CAT_NROWS; i++)
+			for (size_t j = 0; j < CAT_MAX_KEYS && cat_rows[i].keys[j]; j++)
+				cat_keys[cat_nkeys++] = (struct cat_key){
+					hash64(cat_rows[i].keys[j], strlen(cat_rows[i].keys[j])),
+					(uint16_t)i, (uint16_t)j};
+		qsort(cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
+	}
+	struct cat_key want = {hash64(key, strlen(key)), 0, 0};
+	const struct cat_key *e =
+		bsearch(&want, cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
+	/* Equal hashes sit side by side; confirm on the string. */
+	while (e && e > cat_keys && e[-1].h == want.h)
+		e--;
+	for (; e && e < cat_keys + cat_nkeys && e->h == want.h; e++) {
+		if (!strcmp(cat_rows[e->row].keys[e->k], key)) {
+			*row = e->row;
+			*k = e->k;
+			return 0;
+		}
+	}
 	return -1;
 }
 
