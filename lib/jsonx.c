@@ -18,6 +18,7 @@ struct jp {
 	const char *err; /* first error, with its position in at */
 	size_t at;
 	struct buf tmp; /* unescaped strings */
+	char why[48];   /* a message with a value in it */
 };
 
 static json_t *fail(struct jp *j, size_t at, const char *why)
@@ -125,8 +126,10 @@ static bool string(struct jp *j, const char **s, size_t *len)
 			return fail(j, j->i, "control character in string"), false;
 		if (c >= 0x80) {
 			size_t k = utf8_seq((const unsigned char *)j->p + j->i, j->n - j->i);
-			if (!k)
-				return fail(j, j->i, "invalid UTF-8 in string"), false;
+			if (!k) {
+				snprintf(j->why, sizeof(j->why), "unable to decode byte 0x%02x", c);
+				return fail(j, j->i, j->why), false;
+			}
 			if (esc)
 				buf_add(&j->tmp, j->p + j->i, k);
 			j->i += k;
