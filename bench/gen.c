@@ -138,19 +138,25 @@ size_t gen_trace(struct gen *g, struct arena *a, struct span *out, int *ws)
 #include <stdlib.h>
 #include "lib/store.h"
 
-/* gen SPANS DATA_DIR [seed]  loads SPANS spans into DATA_DIR with store_append;
- * gen SPANS -        [seed]  prints canonical span lines (ws<TAB>line) for an ingest driver. */
+/* gen SPANS DATA_DIR [seed [workspaces]]  loads SPANS spans into DATA_DIR with store_append;
+ * gen SPANS -        [seed [workspaces]]  prints canonical span lines (ws<TAB>line).
+ * workspaces: 1 to 3 (default 3: bench-0, bench-1, bench-2). */
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: gen SPANS DATA_DIR|- [seed]\n");
+		fprintf(stderr, "usage: gen SPANS DATA_DIR|- [seed [workspaces]]\n");
 		return 2;
 	}
 	long long want = atoll(argv[1]);
 	bool print = strcmp(argv[2], "-") == 0;
 	struct gen g;
 	/* 2024-06-01T00:00:00Z: fixed, so a seed always gives the same data */
-	gen_init(&g, argc > 3 ? strtoull(argv[3], NULL, 10) : 1, 30, 3, 1717200000000000LL);
+	int nws = argc > 4 ? atoi(argv[4]) : 3;
+	if (nws < 1 || nws > 3) {
+		fprintf(stderr, "gen: workspaces must be 1 to 3\n");
+		return 2;
+	}
+	gen_init(&g, argc > 3 ? strtoull(argv[3], NULL, 10) : 1, 30, nws, 1717200000000000LL);
 	struct store st;
 	store_init(&st, argv[2], false);
 	struct arena *a = arena_new();

@@ -57,6 +57,10 @@ static enum status handle(struct http_req *req)
 		return ingest_spans(req, ws);
 	if (cgi_route_is(req, i, "ingest", "otlp", "v1", "traces", NULL))
 		return ingest_otlp(req, ws);
+	if (cgi_route_is(req, i, "ingest", "chat-completions", NULL))
+		return ingest_chat(req, ws);
+	if (cgi_route_is(req, i, "ingest", "atif", NULL))
+		return ingest_atif(req, ws);
 	http_error(req, ST_NOT_FOUND, "Not Found");
 	return ST_OK;
 }

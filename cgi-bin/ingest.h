@@ -6,6 +6,11 @@
 #include "lib/http.h"
 
 enum status ingest_spans(struct http_req *req, const char *ws);
+/* POST .../ingest/chat-completions (cgi-bin/ingest_chat.c): one captured chat-completion
+ * call; 201 {"session_id","span_id"}. */
+enum status ingest_chat(struct http_req *req, const char *ws);
+/* POST .../ingest/atif (cgi-bin/ingest_atif.c): one ATIF trajectory; 201, empty body. */
+enum status ingest_atif(struct http_req *req, const char *ws);
 
 /* POST .../ingest/otlp/v1/traces: an OTLP ExportTraceServiceRequest in protobuf or
  * OTLP/JSON (cgi-bin/ingest_otlp.c). */

@@ -56,7 +56,7 @@ enum status qc_reply(struct http_req *req, const struct query *q, enum status s,
 }
 
 enum status qc_list(struct http_req *req, enum filter_kind kind, const char *const *sorts,
-		    const struct http_pspec *extra, size_t nextra, qc_run run)
+		    bool mode, const struct http_pspec *extra, size_t nextra, qc_run run)
 {
 	static const char *const prefixes[] = {"filter[", NULL};
 	struct http_pspec specs[QP__COUNT + 4];
@@ -65,10 +65,13 @@ enum status qc_list(struct http_req *req, enum filter_kind kind, const char *con
 	struct query q;
 	struct filter f = {0};
 	struct buf out;
+	/* Reference §2: only the endpoint's own extras pass; the List Span Groups page has no
+	 * mode, so there it is an unsupported parameter like any other. */
+	size_t nc = mode ? QP__COUNT : QP_MODE;
 	qc_list_specs(specs, sorts);
 	for (size_t i = 0; i < nextra && i < 4; i++)
-		specs[QP__COUNT + i] = extra[i];
-	enum status s = http_params(req, specs, QP__COUNT + nextra, prefixes, vals);
+		specs[nc + i] = extra[i];
+	enum status s = http_params(req, specs, nc + nextra, prefixes, vals);
 	if (s != ST_OK)
 		return s;
 	if ((s = qc_filter(req, kind, vals[QP_FILTER].s, &f)) != ST_OK)
@@ -77,10 +80,10 @@ enum status qc_list(struct http_req *req, enum filter_kind kind, const char *con
 	q.page = vals[QP_PAGE].i;
 	q.page_size = vals[QP_PAGE_SIZE].i;
 	q.sort = vals[QP_SORT].s;
-	q.summary = strcmp(vals[QP_MODE].s, "summary") == 0;
+	q.summary = mode && strcmp(vals[QP_MODE].s, "summary") == 0;
 	q.f = &f;
 	buf_init(&out);
-	s = qc_reply(req, &q, run(&q, vals, &out), &out);
+	s = qc_reply(req, &q, run(&q, vals + nc, &out), &out);
 	buf_free(&out);
 	filter_free(&f);
 	return s;

@@ -11,8 +11,9 @@
 #define QC_WS 4
 #define QC_RESOURCE 5
 
-/* Index of each common list parameter in the table qc_list_specs builds. */
-enum { QP_PAGE, QP_PAGE_SIZE, QP_SORT, QP_MODE, QP_FILTER, QP__COUNT };
+/* Index of each common list parameter in the table qc_list_specs builds. mode is last: the
+ * endpoints without one (spans/groups) use the first QP_MODE entries only. */
+enum { QP_PAGE, QP_PAGE_SIZE, QP_SORT, QP_FILTER, QP_MODE, QP__COUNT };
 
 /* Fills specs[QP__COUNT] for a list endpoint whose sort takes sorts (NULL-terminated, the
  * first is the default). */
@@ -30,11 +31,12 @@ enum status qc_filter(struct http_req *req, enum filter_kind kind, const char *r
 enum status qc_reply(struct http_req *req, const struct query *q, enum status s,
 		     const struct buf *body);
 
-/* The list endpoints (GET spans, GET traces) share everything but the call: parse the common
- * table (extra, nextra more specs after it), the filter, and reply. run gets q ready. */
-typedef enum status (*qc_run)(struct query *q, struct http_pval *vals, struct buf *out);
+/* The list endpoints (GET spans, spans/groups, traces) share everything but the call: parse
+ * the common table (without `mode` unless mode is true; extra, nextra more specs after it),
+ * the filter, and reply. run gets q ready and the values of the extra specs. */
+typedef enum status (*qc_run)(struct query *q, struct http_pval *extra, struct buf *out);
 enum status qc_list(struct http_req *req, enum filter_kind kind, const char *const *sorts,
-		    const struct http_pspec *extra, size_t nextra, qc_run run);
+		    bool mode, const struct http_pspec *extra, size_t nextra, qc_run run);
 
 /* GET .../spans and GET .../spans/groups (cgi-bin/spans_query.c), routed by cgi-bin/spans. */
 enum status spans_list(struct http_req *req);

@@ -7,18 +7,18 @@
 static const char *const span_sorts[] = {"-started_at", "started_at", NULL};
 static const char *const group_sorts[] = {"-span_count", "span_count", NULL};
 
-static enum status run_spans(struct query *q, struct http_pval *vals, struct buf *out)
+static enum status run_spans(struct query *q, struct http_pval *extra, struct buf *out)
 {
-	(void)vals;
+	(void)extra;
 	return query_spans(q, out);
 }
 
-static enum status run_groups(struct query *q, struct http_pval *vals, struct buf *out)
+static enum status run_groups(struct query *q, struct http_pval *extra, struct buf *out)
 {
 	enum query_group_by by[2];
 	size_t nby;
-	/* vals[QP__COUNT] is `by`; a missing one gets the §7.5 400, not a 422. */
-	enum status s = query_group_by_parse(vals[QP__COUNT].s, by, &nby, q->err, sizeof q->err);
+	/* extra[0] is `by`; a missing one gets the §7.5 400, not a 422. */
+	enum status s = query_group_by_parse(extra[0].s, by, &nby, q->err, sizeof q->err);
 	if (s != ST_OK)
 		return s;
 	return query_groups(q, by, nby, out);
@@ -26,11 +26,11 @@ static enum status run_groups(struct query *q, struct http_pval *vals, struct bu
 
 enum status spans_list(struct http_req *req)
 {
-	return qc_list(req, FILTER_SPANS, span_sorts, NULL, 0, run_spans);
+	return qc_list(req, FILTER_SPANS, span_sorts, true, NULL, 0, run_spans);
 }
 
 enum status spans_groups(struct http_req *req)
 {
 	static const struct http_pspec by = {"by", PT_STRING, false, 0, 0, NULL, NULL};
-	return qc_list(req, FILTER_SPANS, group_sorts, &by, 1, run_groups);
+	return qc_list(req, FILTER_SPANS, group_sorts, false, &by, 1, run_groups);
 }

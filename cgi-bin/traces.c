@@ -6,9 +6,9 @@
 
 static const char *const trace_sorts[] = {"-started_at", "started_at", NULL};
 
-static enum status run_list(struct query *q, struct http_pval *vals, struct buf *out)
+static enum status run_list(struct query *q, struct http_pval *extra, struct buf *out)
 {
-	(void)vals;
+	(void)extra;
 	return query_traces(q, out);
 }
 
@@ -41,7 +41,7 @@ static enum status handler(struct http_req *req)
 	if (i < 0)
 		return ST_OK;
 	if (cgi_route_is(req, i, "traces", NULL))
-		return qc_list(req, FILTER_TRACES, trace_sorts, NULL, 0, run_list);
+		return qc_list(req, FILTER_TRACES, trace_sorts, true, NULL, 0, run_list);
 	if ((size_t)i + 2 == req->nsegs && !strcmp(req->segs[i], "traces"))
 		return get_trace(req);
 	return ST_NOT_FOUND;

@@ -2,8 +2,11 @@
  * OTLP / direct-span attribute objects onto the typed Span fields. */
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include "lib/catalog.h"
 #include "lib/span.h"
+#include "lib/vschema.h"
 
 /* Choices this file makes where the reference is silent (documented in span.h too):
  * - A value of the wrong type (a string token count, a negative token count, a number as a
@@ -23,7 +26,7 @@
 #define CAT_COST_DECIMALS 1e6 /* costs keep 6 decimal places (reference section 5, micro-USD) */
 
 enum cat_type {
-	CT_STR,    /* string into s->str[field] */
+	CT_STR,	   /* string into s->str[field] */
 	CT_EVAL,   /* string into s->evaluation_context[sub] */
 	CT_TOKENS, /* non-negative integer into the int64_t at offset field */
 	CT_USAGE,  /* non-negative integer into s->usage_details[sub] */
@@ -32,7 +35,7 @@ enum cat_type {
 
 struct cat_row {
 	enum cat_type type;
-	size_t field;    /* enum span_str for CT_STR; offsetof(struct span, x) for tokens/costs */
+	size_t field;	 /* enum span_str for CT_STR; offsetof(struct span, x) for tokens/costs */
 	const char *sub; /* key inside the JSON object for CT_EVAL / CT_USAGE */
 	const char *keys[CAT_MAX_KEYS]; /* source keys, priority order, NULL-terminated */
 };
@@ -43,57 +46,72 @@ struct cat_row {
  * same row, the further GenAI / OpenInference / OpenLLMetry names of otel-egp.md section 3.4,
  * which only apply when none of the reference's keys is present. */
 static const struct cat_row cat_rows[] = {
-	{ CT_STR, SS_MODEL, NULL,
-	  { "gen_ai.request.model", "gen_ai.response.model", "llm.model_name",
-	    "llm.response.model_name", "llm.request.model_name", "embedding.model_name",
-	    "reranker.model_name" } },
-	{ CT_STR, SS_PROVIDER, NULL,
-	  { "gen_ai.system", "gen_ai.provider.name", "llm.provider", "llm.system" } },
-	{ CT_STR, SS_PROMPT_ID, NULL, { "gen_ai.prompt.id", "prompt.id" } },
-	/* prompt_name / prompt_version: the reference found no source keys; otel-egp.md 3.4. */
-	{ CT_STR, SS_PROMPT_NAME, NULL,
-	  { "gen_ai.prompt.name", "langfuse.observation.prompt.name", "traceloop.prompt.key" } },
-	{ CT_STR, SS_PROMPT_VERSION, NULL,
-	  { "llm.prompt_template.version", "traceloop.prompt.version" } },
-	{ CT_STR, SS_AGENT_ID, NULL, { "gen_ai.agent.id", "agent.id" } },
-	{ CT_STR, SS_AGENT_NAME, NULL, { "gen_ai.agent.name", "llm.agent.name", "agent.name" } },
-	{ CT_STR, SS_TOOL_NAME, NULL, { "gen_ai.tool.name", "tool.name" } },
-	{ CT_STR, SS_PROJECT, NULL, { "gen_ai.project", "project.name", "project" } },
-	{ CT_STR, SS_ERROR_TYPE, NULL, { "exception.type" } },
-	{ CT_STR, SS_ERROR_MESSAGE, NULL, { "exception.message" } },
-	/* The Span's evaluation_context (Get Span page: SpanEvaluationContext) has evaluation_id
-	 * and test_case_id; the F/H names of the evaluation and test case land there. */
-	{ CT_EVAL, 0, "evaluation_id",
-	  { "nemo.evaluation.name", "nemo.experiment.id", "experiment.id" } },
-	{ CT_EVAL, 0, "test_case_id", { "nemo.test_case.name", "nemo.test_case.id" } },
-	{ CT_TOKENS, TOK(input_tokens), NULL,
-	  { "gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens" } },
-	{ CT_TOKENS, TOK(output_tokens), NULL,
-	  { "gen_ai.usage.output_tokens", "llm.token_count.completion",
-	    "gen_ai.usage.completion_tokens" } },
-	{ CT_TOKENS, TOK(cached_tokens), NULL,
-	  { "gen_ai.usage.cached_tokens", "gen_ai.usage.input_cache_tokens",
-	    "llm.token_count.prompt_details.cache_read", "llm.token_count.cached",
-	    "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens" } },
-	/* Not derived from input + output when absent (reference section 5). */
-	{ CT_TOKENS, TOK(total_tokens), NULL,
-	  { "gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens" } },
-	{ CT_USAGE, 0, "prompt_details.cache_write",
-	  { "llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_creation.input_tokens",
-	    "gen_ai.usage.cache_creation_input_tokens" } },
-	{ CT_USAGE, 0, "prompt_details.audio", { "llm.token_count.prompt_details.audio" } },
-	{ CT_USAGE, 0, "completion_details.reasoning",
-	  { "llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning.output_tokens" } },
-	{ CT_USAGE, 0, "completion_details.audio", { "llm.token_count.completion_details.audio" } },
-	{ CT_COST, TOK(cost_total_usd), NULL, { "gen_ai.usage.cost", "llm.cost.total" } },
-	{ CT_COST, TOK(cost_input_usd), NULL, { "llm.cost.prompt" } },
-	{ CT_COST, TOK(cost_output_usd), NULL, { "llm.cost.completion" } },
+    {CT_STR,
+     SS_MODEL,
+     NULL,
+     {"gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "llm.response.model_name",
+      "llm.request.model_name", "embedding.model_name", "reranker.model_name"}},
+    {CT_STR,
+     SS_PROVIDER,
+     NULL,
+     {"gen_ai.system", "gen_ai.provider.name", "llm.provider", "llm.system"}},
+    {CT_STR, SS_PROMPT_ID, NULL, {"gen_ai.prompt.id", "prompt.id"}},
+    /* prompt_name / prompt_version: the reference found no source keys; otel-egp.md 3.4. */
+    {CT_STR,
+     SS_PROMPT_NAME,
+     NULL,
+     {"gen_ai.prompt.name", "langfuse.observation.prompt.name", "traceloop.prompt.key"}},
+    {CT_STR, SS_PROMPT_VERSION, NULL, {"llm.prompt_template.version", "traceloop.prompt.version"}},
+    {CT_STR, SS_AGENT_ID, NULL, {"gen_ai.agent.id", "agent.id"}},
+    {CT_STR, SS_AGENT_NAME, NULL, {"gen_ai.agent.name", "llm.agent.name", "agent.name"}},
+    {CT_STR, SS_TOOL_NAME, NULL, {"gen_ai.tool.name", "tool.name"}},
+    {CT_STR, SS_PROJECT, NULL, {"gen_ai.project", "project.name", "project"}},
+    {CT_STR, SS_ERROR_TYPE, NULL, {"exception.type"}},
+    {CT_STR, SS_ERROR_MESSAGE, NULL, {"exception.message"}},
+    /* The Span's evaluation_context (Get Span page: SpanEvaluationContext) has evaluation_id
+     * and test_case_id; the F/H names of the evaluation and test case land there. */
+    {CT_EVAL, 0, "evaluation_id", {"nemo.evaluation.name", "nemo.experiment.id", "experiment.id"}},
+    {CT_EVAL, 0, "test_case_id", {"nemo.test_case.name", "nemo.test_case.id"}},
+    {CT_TOKENS,
+     TOK(input_tokens),
+     NULL,
+     {"gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens"}},
+    {CT_TOKENS,
+     TOK(output_tokens),
+     NULL,
+     {"gen_ai.usage.output_tokens", "llm.token_count.completion",
+      "gen_ai.usage.completion_tokens"}},
+    {CT_TOKENS,
+     TOK(cached_tokens),
+     NULL,
+     {"gen_ai.usage.cached_tokens", "gen_ai.usage.input_cache_tokens",
+      "llm.token_count.prompt_details.cache_read", "llm.token_count.cached",
+      "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens"}},
+    /* Not derived from input + output when absent (reference section 5). */
+    {CT_TOKENS,
+     TOK(total_tokens),
+     NULL,
+     {"gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens"}},
+    {CT_USAGE,
+     0,
+     "prompt_details.cache_write",
+     {"llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_creation.input_tokens",
+      "gen_ai.usage.cache_creation_input_tokens"}},
+    {CT_USAGE, 0, "prompt_details.audio", {"llm.token_count.prompt_details.audio"}},
+    {CT_USAGE,
+     0,
+     "completion_details.reasoning",
+     {"llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning.output_tokens"}},
+    {CT_USAGE, 0, "completion_details.audio", {"llm.token_count.completion_details.audio"}},
+    {CT_COST, TOK(cost_total_usd), NULL, {"gen_ai.usage.cost", "llm.cost.total"}},
+    {CT_COST, TOK(cost_input_usd), NULL, {"llm.cost.prompt"}},
+    {CT_COST, TOK(cost_output_usd), NULL, {"llm.cost.completion"}},
 };
 #define CAT_NROWS (sizeof cat_rows / sizeof cat_rows[0])
 
-/* True when v is a non-negative integer token count; integral floats count (OTLP doubles and
- * JSON 3.0 both mean 3). Booleans and strings do not. */
-static bool cat_count(json_t *v, int64_t *out)
+/* Token count rule (see catalog.h): integral floats count because OTLP doubles and JSON 3.0
+ * both mean 3. */
+bool catalog_count(json_t *v, int64_t *out)
 {
 	if (json_is_integer(v)) {
 		if (json_integer_value(v) < 0)
@@ -112,8 +130,14 @@ static bool cat_count(json_t *v, int64_t *out)
 	return false;
 }
 
-/* True when v is a finite non-negative amount of USD; *out is rounded to 6 places. */
-static bool cat_cost(json_t *v, double *out)
+/* Rounds d to the 6 decimals of the service's micro-USD columns. */
+double catalog_round_cost(double d)
+{
+	return round(d * CAT_COST_DECIMALS) / CAT_COST_DECIMALS;
+}
+
+/* Cost rule (see catalog.h). */
+bool catalog_cost(json_t *v, double *out)
 {
 	double d;
 	if (!json_is_number(v))
@@ -121,7 +145,7 @@ static bool cat_cost(json_t *v, double *out)
 	d = json_number_value(v);
 	if (!isfinite(d) || d < 0)
 		return false;
-	*out = round(d * CAT_COST_DECIMALS) / CAT_COST_DECIMALS;
+	*out = catalog_round_cost(d);
 	return true;
 }
 
@@ -136,9 +160,9 @@ static bool cat_usable(const struct cat_row *r, json_t *v)
 		return json_is_string(v);
 	case CT_TOKENS:
 	case CT_USAGE:
-		return cat_count(v, &n);
+		return catalog_count(v, &n);
 	case CT_COST:
-		return cat_cost(v, &d);
+		return catalog_cost(v, &d);
 	}
 	return false;
 }
@@ -164,31 +188,60 @@ static void cat_set(struct arena *a, struct span *s, const struct cat_row *r, js
 			json_object_set(s->evaluation_context, r->sub, v);
 		break;
 	case CT_TOKENS:
-		cat_count(v, &n);
+		catalog_count(v, &n);
 		*(int64_t *)((char *)s + r->field) = n;
 		break;
 	case CT_USAGE:
-		cat_count(v, &n);
+		catalog_count(v, &n);
 		if (!json_object_get(cat_object(&s->usage_details), r->sub))
 			json_object_set_new(s->usage_details, r->sub, json_integer(n));
 		break;
 	case CT_COST:
-		cat_cost(v, &d);
+		catalog_cost(v, &d);
 		*(double *)((char *)s + r->field) = d;
 		break;
 	}
 }
 
+/* The table's keys by hash, built once per process: every attribute of every span is looked
+ * up, so a scan of the whole table per key would cost more than the rest of the mapping. */
+struct cat_key {
+	uint64_t h;
+	uint16_t row, k;
+};
+static struct cat_key cat_keys[CAT_NROWS * CAT_MAX_KEYS];
+static size_t cat_nkeys;
+
+static int cmp_cat_key(const void *a, const void *b)
+{
+	const struct cat_key *x = a, *y = b;
+	return (x->h > y->h) - (x->h < y->h);
+}
+
 /* The table position of key, or -1 when the table does not name it. */
 static int cat_find(const char *key, size_t *row, size_t *k)
 {
-	for (size_t i = 0; i < CAT_NROWS; i++)
-		for (size_t j = 0; j < CAT_MAX_KEYS && cat_rows[i].keys[j]; j++)
-			if (!strcmp(cat_rows[i].keys[j], key)) {
-				*row = i;
-				*k = j;
-				return 0;
-			}
+	if (!cat_nkeys) {
+		for (size_t i = 0; i < CAT_NROWS; i++)
+			for (size_t j = 0; j < CAT_MAX_KEYS && cat_rows[i].keys[j]; j++)
+				cat_keys[cat_nkeys++] = (struct cat_key){
+					hash64(cat_rows[i].keys[j], strlen(cat_rows[i].keys[j])),
+					(uint16_t)i, (uint16_t)j};
+		qsort(cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
+	}
+	struct cat_key want = {hash64(key, strlen(key)), 0, 0};
+	const struct cat_key *e =
+		bsearch(&want, cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
+	/* Equal hashes sit side by side; confirm on the string. */
+	while (e && e > cat_keys && e[-1].h == want.h)
+		e--;
+	for (; e && e < cat_keys + cat_nkeys && e->h == want.h; e++) {
+		if (!strcmp(cat_rows[e->row].keys[e->k], key)) {
+			*row = e->row;
+			*k = e->k;
+			return 0;
+		}
+	}
 	return -1;
 }
 
@@ -226,7 +279,8 @@ void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs)
 			}
 		}
 	}
-	json_object_foreach(attrs, key, v) {
+	json_object_foreach(attrs, key, v)
+	{
 		size_t row, k;
 		const char *detail;
 		double d;
@@ -234,7 +288,7 @@ void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs)
 		    (winner[row] == v || json_equal(winner[row], v)))
 			continue;
 		detail = cat_cost_detail(key);
-		if (detail && cat_cost(v, &d)) {
+		if (detail && catalog_cost(v, &d)) {
 			if (!json_object_get(cat_object(&s->cost_details), detail))
 				json_object_set_new(s->cost_details, detail, json_real(d));
 			continue;
@@ -242,4 +296,71 @@ void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs)
 		if (!json_object_get(cat_object(&s->raw_attributes), key))
 			json_object_set(s->raw_attributes, key, v);
 	}
+}
+
+/* experiment_context (reference 4.2: ExperimentContext{experiment_id (req), test_case_id}). */
+static const struct vs_field ctx_experiment[] = {
+    {"experiment_id", VS_STR, true, false},
+    {"test_case_id", VS_STR, false, false},
+};
+/* evaluation_context: the Get Span page's SpanEvaluationContext, plus H's names. */
+static const struct vs_field ctx_evaluation[] = {
+    {"evaluation_id", VS_STR, false, false},	 {"evaluation_sha", VS_STR, false, false},
+    {"evaluation_run_id", VS_STR, false, false}, {"dataset_id", VS_STR, false, false},
+    {"dataset_name", VS_STR, false, false},	 {"dataset_version", VS_STR, false, false},
+    {"test_case_id", VS_STR, false, false},	 {"metadata", VS_DICT, false, false},
+    {"evaluation_name", VS_STR, false, false},	 {"test_case_name", VS_STR, false, false},
+};
+#define NELEM(x) (sizeof(x) / sizeof((x)[0]))
+
+/* Checks experiment_context / evaluation_context of body (see catalog.h). */
+void catalog_context_check(struct verrs *v, json_t *loc, json_t *body)
+{
+	json_t *c, *l;
+	if ((c = json_object_get(body, "experiment_context")) && !json_is_null(c)) {
+		l = vs_loc(loc, "experiment_context");
+		vs_model(v, l, c, ctx_experiment, NELEM(ctx_experiment), true);
+		json_decref(l);
+	}
+	if ((c = json_object_get(body, "evaluation_context")) && !json_is_null(c)) {
+		l = vs_loc(loc, "evaluation_context");
+		vs_model(v, l, c, ctx_evaluation, NELEM(ctx_evaluation), true);
+		json_decref(l);
+	}
+}
+
+/* Copies the string (or, for metadata, object) member from of src to key to of dst, unless
+ * dst already has to. */
+static void ctx_copy(json_t *dst, const char *to, json_t *src, const char *from)
+{
+	json_t *x = json_object_get(src, from);
+	if ((json_is_string(x) || json_is_object(x)) && !json_object_get(dst, to))
+		json_object_set(dst, to, x);
+}
+
+/* Builds the Span evaluation_context of a checked body (see catalog.h). */
+json_t *catalog_context(json_t *body)
+{
+	json_t *exp = json_object_get(body, "experiment_context");
+	json_t *ev = json_object_get(body, "evaluation_context");
+	json_t *out = json_object();
+
+	/* P: experiment_context wins when both are sent, so it is copied first. */
+	if (json_is_object(exp)) {
+		ctx_copy(out, "evaluation_id", exp, "experiment_id");
+		ctx_copy(out, "test_case_id", exp, "test_case_id");
+	}
+	if (json_is_object(ev)) {
+		for (size_t i = 0; i < NELEM(ctx_evaluation); i++)
+			if (strcmp(ctx_evaluation[i].name, "evaluation_name") &&
+			    strcmp(ctx_evaluation[i].name, "test_case_name"))
+				ctx_copy(out, ctx_evaluation[i].name, ev, ctx_evaluation[i].name);
+		ctx_copy(out, "evaluation_id", ev, "evaluation_name");
+		ctx_copy(out, "test_case_id", ev, "test_case_name");
+	}
+	if (!json_object_size(out)) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
 }

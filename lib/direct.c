@@ -1,122 +1,97 @@
 /* direct: the provider-neutral spans ingest (DirectSpansIngestRequest, reference section 4.4)
- * validated into typed spans. */
+ * validated into typed spans. Type, presence and extra-field checks are lib/vschema's; the
+ * rules of the request model itself (lengths, pattern, datetimes, batch rules) are here. */
 #include "lib/direct.h"
+#include "lib/vschema.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = {"source", "spans", NULL};
-static const char *const span_keys[] = {"span_id",    "trace_id", "session_id", "parent_span_id",
-					"name",       "kind",     "status",     "started_at",
-					"ended_at",   "input",    "output",     "attributes",
-					NULL};
+static const struct vs_field request_fields[] = {
+	{"source", VS_STR, true, false},
+	{"spans", VS_LIST, true, false},
+};
 
-/* loc of a field: ["body", field] or ["body", "spans", i, field]. */
-static json_t *loc(long i, const char *field)
-{
-	if (i < 0)
-		return json_pack("[s,s]", "body", field);
-	return field ? json_pack("[s,s,i,s]", "body", "spans", (json_int_t)i, field)
-		     : json_pack("[s,s,i]", "body", "spans", (json_int_t)i);
-}
+static const struct vs_field span_fields[] = {
+	{"span_id", VS_STR, true, false},    {"trace_id", VS_STR, true, false},
+	{"session_id", VS_STR, false, false}, {"parent_span_id", VS_STR, false, false},
+	{"name", VS_STR, false, false},      {"kind", VS_ANY, false, false},
+	{"status", VS_ANY, false, false},    {"started_at", VS_ANY, true, false},
+	{"ended_at", VS_ANY, false, false},  {"input", VS_ANY, false, false},
+	{"output", VS_ANY, false, false},    {"attributes", VS_DICT, false, false},
+};
 
-static void extra_keys(struct verrs *v, long i, json_t *o, const char *const *allowed)
-{
-	const char *k;
-	json_t *x;
-	json_object_foreach(o, k, x) {
-		bool ok = false;
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = !strcmp(*a, k);
-		if (!ok)
-			verrs_add(v, loc(i, k), "extra_forbidden", "Extra inputs are not permitted",
-				  json_incref(x));
-	}
-}
+#define SOURCE_PATTERN "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
-/* A string field of 1..max characters (code points, as pydantic counts). */
-static const char *str_field(struct verrs *v, long i, json_t *o, const char *key, bool required,
-			     size_t min, size_t max)
+/* Present, non-null member key of o, or NULL. */
+static json_t *member(json_t *o, const char *key)
 {
 	json_t *x = json_object_get(o, key);
-	if (!x || (json_is_null(x) && !required)) {
-		if (required)
-			verrs_add(v, loc(i, key), "missing", "Field required", NULL);
+	return json_is_null(x) ? NULL : x;
+}
+
+/* A string member of min..max characters (code points, as pydantic counts); its type was
+ * checked by vs_model. NULL when absent or out of bounds (the error is added). */
+static const char *str_len(struct verrs *v, json_t *loc, json_t *o, const char *key, size_t min,
+			   size_t max)
+{
+	json_t *x = member(o, key);
+	if (!json_is_string(x))
 		return NULL;
-	}
-	if (!json_is_string(x)) {
-		verrs_add(v, loc(i, key), "string_type", "Input should be a valid string",
-			  json_incref(x));
-		return NULL;
-	}
-	const char *s = json_string_value(x);
 	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+	for (const unsigned char *p = (const unsigned char *)json_string_value(x); *p; p++)
 		n += (*p & 0xc0) != 0x80;
+	if (n >= min && n <= max)
+		return json_string_value(x);
 	char msg[96];
+	json_t *l = vs_loc(loc, key);
 	if (n < min) {
 		snprintf(msg, sizeof(msg), "String should have at least %zu character%s", min,
 			 min == 1 ? "" : "s");
-		verrs_add_ctx(v, loc(i, key), "string_too_short", msg, json_incref(x),
+		verrs_add_ctx(v, l, "string_too_short", msg, json_incref(x),
 			      json_pack("{s:I}", "min_length", (json_int_t)min));
-		return NULL;
-	}
-	if (n > max) {
+	} else {
 		snprintf(msg, sizeof(msg), "String should have at most %zu characters", max);
-		verrs_add_ctx(v, loc(i, key), "string_too_long", msg, json_incref(x),
+		verrs_add_ctx(v, l, "string_too_long", msg, json_incref(x),
 			      json_pack("{s:I}", "max_length", (json_int_t)max));
-		return NULL;
 	}
-	return s;
+	return NULL;
 }
 
-static int enum_field(struct verrs *v, long i, json_t *o, const char *key,
-		      const char *const *names, int count, int def)
+/* An enum member (absent: def). */
+static int choice(struct verrs *v, json_t *loc, json_t *o, const char *key,
+		  const char *const *names, int def)
 {
-	json_t *x = json_object_get(o, key);
-	if (!x || json_is_null(x))
+	json_t *x = member(o, key);
+	if (!x)
 		return def;
-	for (int k = 0; json_is_string(x) && k < count; k++)
+	json_t *l = vs_loc(loc, key);
+	bool ok = vs_choice(v, l, x, names, "enum");
+	json_decref(l);
+	if (!ok)
+		return def;
+	for (int k = 0; names[k]; k++)
 		if (!strcmp(names[k], json_string_value(x)))
 			return k;
-	/* pydantic: "Input should be 'a', 'b' or 'c'" */
-	struct buf m;
-	buf_init(&m);
-	buf_adds(&m, "Input should be ");
-	for (int k = 0; k < count; k++)
-		buf_printf(&m, "%s'%s'", k == 0 ? "" : k == count - 1 ? " or " : ", ", names[k]);
-	struct buf e;
-	buf_init(&e);
-	for (int k = 0; k < count; k++)
-		buf_printf(&e, "%s'%s'", k ? ", " : "", names[k]);
-	verrs_add_ctx(v, loc(i, key), "enum", m.p, json_incref(x),
-		      json_pack("{s:s}", "expected", e.p));
-	buf_free(&m);
-	buf_free(&e);
 	return def;
 }
 
 /* A datetime that must carry a UTC offset (the request model uses AwareDatetime). */
-static bool time_field(struct verrs *v, long i, json_t *o, const char *key, bool required,
-		       int64_t *us)
+static bool aware_time(struct verrs *v, json_t *loc, json_t *o, const char *key, int64_t *us)
 {
-	json_t *x = json_object_get(o, key);
-	*us = SPAN_NONE_I64;
-	if (!x || (json_is_null(x) && !required)) {
-		if (required)
-			verrs_add(v, loc(i, key), "missing", "Field required", NULL);
-		return !required;
-	}
+	json_t *x = member(o, key);
 	int64_t tmp;
+	*us = SPAN_NONE_I64;
+	if (!x)
+		return true;
 	if (!json_is_string(x) || !time_parse(json_string_value(x), false, &tmp)) {
-		verrs_add(v, loc(i, key), "datetime_from_date_parsing",
-			  "Input should be a valid datetime", json_incref(x));
+		vs_error(v, loc, key, "datetime_from_date_parsing", "Input should be a valid datetime",
+			 x);
 		return false;
 	}
 	if (!time_parse(json_string_value(x), true, us)) {
-		verrs_add(v, loc(i, key), "timezone_aware", "Input should have timezone info",
-			  json_incref(x));
+		vs_error(v, loc, key, "timezone_aware", "Input should have timezone info", x);
 		return false;
 	}
 	return true;
@@ -125,7 +100,7 @@ static bool time_field(struct verrs *v, long i, json_t *o, const char *key, bool
 /* input/output: strings are kept, any other JSON value becomes compact JSON. */
 static const char *any_text(struct arena *a, json_t *x)
 {
-	if (!x || json_is_null(x))
+	if (!x)
 		return NULL;
 	if (json_is_string(x))
 		return json_string_value(x);
@@ -139,7 +114,6 @@ static const char *any_text(struct arena *a, json_t *x)
 
 static bool source_ok(const char *s)
 {
-	/* ^[A-Za-z0-9][A-Za-z0-9_.-]*$ */
 	for (size_t k = 0; s[k]; k++) {
 		char c = s[k];
 		bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -147,6 +121,50 @@ static bool source_ok(const char *s)
 			return false;
 	}
 	return true;
+}
+
+static void value_error(struct verrs *v, json_t *loc, const char *field, const char *msg)
+{
+	char m[256];
+	snprintf(m, sizeof(m), "Value error, %s", msg);
+	vs_error(v, loc, field, "value_error", m, NULL);
+}
+
+/* One DirectSpanInput at loc into s (fields of the batch set by the caller). */
+static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o, struct span *s)
+{
+	if (!vs_model(v, loc, o, span_fields, sizeof(span_fields) / sizeof(*span_fields), true) &&
+	    !json_is_object(o))
+		return;
+	s->span_id = str_len(v, loc, o, "span_id", 1, DIRECT_MAX_ID);
+	s->trace_id = str_len(v, loc, o, "trace_id", 1, DIRECT_MAX_ID);
+	s->session_id = str_len(v, loc, o, "session_id", 1, DIRECT_MAX_ID);
+	s->parent_span_id = str_len(v, loc, o, "parent_span_id", 1, DIRECT_MAX_ID);
+	s->name = str_len(v, loc, o, "name", 0, DIRECT_MAX_ID);
+	if (!s->name)
+		s->name = "";
+	s->kind = choice(v, loc, o, "kind", span_kind_names, KIND_UNKNOWN);
+	s->status = choice(v, loc, o, "status", span_status_names, SPST_UNKNOWN);
+	bool t1 = member(o, "started_at") && aware_time(v, loc, o, "started_at", &s->started_at);
+	bool t2 = aware_time(v, loc, o, "ended_at", &s->ended_at);
+	s->input = any_text(a, member(o, "input"));
+	s->output = any_text(a, member(o, "output"));
+	json_t *attrs = member(o, "attributes");
+	if (json_object_size(attrs) > DIRECT_MAX_ATTRIBUTES) {
+		char m[96];
+		snprintf(m, sizeof(m), "at most %d attributes per span", DIRECT_MAX_ATTRIBUTES);
+		value_error(v, loc, "attributes", m);
+	} else if (json_is_object(attrs)) {
+		span_apply_attributes(a, s, attrs);
+	}
+	if (!s->session_id)
+		s->session_id = s->trace_id;
+	if (s->span_id && s->parent_span_id && !strcmp(s->span_id, s->parent_span_id))
+		value_error(v, loc, "parent_span_id", "parent_span_id must differ from span_id");
+	if (t1 && t2 && s->ended_at != SPAN_NONE_I64 && s->ended_at < s->started_at)
+		value_error(v, loc, "ended_at", "ended_at must not be before started_at");
+	/* Unlike the ClickHouse-backed service there is no age limit on started_at: retention is
+	 * the operator's choice, made by cron. */
 }
 
 struct idh {
@@ -162,103 +180,10 @@ static int cmp_idh(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-static void value_error(struct verrs *v, long i, const char *field, const char *msg)
+/* (trace_id, span_id) pairs are unique within a batch: sort by hash, compare neighbours. */
+static void duplicates(struct arena *a, struct verrs *v, json_t *spans_loc, struct span *s,
+		       size_t n)
 {
-	char m[256];
-	snprintf(m, sizeof(m), "Value error, %s", msg);
-	verrs_add(v, loc(i, field), "value_error", m, NULL);
-}
-
-size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span **out,
-		    struct verrs *v)
-{
-	*out = NULL;
-	if (!json_is_object(body)) {
-		verrs_add(v, json_pack("[s]", "body"), "model_attributes_type",
-			  "Input should be a valid dictionary or object to extract fields from",
-			  json_incref(body));
-		return 0;
-	}
-	extra_keys(v, -1, body, top_keys);
-	const char *source = str_field(v, -1, body, "source", true, 1, DIRECT_MAX_SOURCE);
-	if (source && !source_ok(source))
-		verrs_add_ctx(v, loc(-1, "source"), "string_pattern_mismatch",
-			      "String should match pattern '^[A-Za-z0-9][A-Za-z0-9_.-]*$'",
-			      json_string(source),
-			      json_pack("{s:s}", "pattern", "^[A-Za-z0-9][A-Za-z0-9_.-]*$"));
-	json_t *spans = json_object_get(body, "spans");
-	if (!spans) {
-		verrs_add(v, loc(-1, "spans"), "missing", "Field required", NULL);
-		return 0;
-	}
-	if (!json_is_array(spans)) {
-		verrs_add(v, loc(-1, "spans"), "list_type", "Input should be a valid list",
-			  json_incref(spans));
-		return 0;
-	}
-	size_t n = json_array_size(spans);
-	if (n < 1 || n > DIRECT_MAX_SPANS) {
-		char m[128];
-		snprintf(m, sizeof(m), "List should have %s %d item%s after validation, not %zu",
-			 n < 1 ? "at least" : "at most", n < 1 ? 1 : DIRECT_MAX_SPANS,
-			 n < 1 ? "" : "s", n);
-		verrs_add_ctx(v, loc(-1, "spans"), n < 1 ? "too_short" : "too_long", m, NULL,
-			      json_pack("{s:s,s:i,s:I}", "field_type", "List",
-					n < 1 ? "min_length" : "max_length", n < 1 ? 1 : DIRECT_MAX_SPANS,
-					"actual_length", (json_int_t)n));
-		return 0;
-	}
-	struct span *s = arena_alloc(a, n * sizeof(*s));
-	for (size_t k = 0; k < n; k++) {
-		long i = (long)k;
-		json_t *o = json_array_get(spans, k);
-		span_init(&s[k]);
-		if (!json_is_object(o)) {
-			verrs_add(v, loc(i, NULL), "model_attributes_type",
-				  "Input should be a valid dictionary or object to extract fields from",
-				  json_incref(o));
-			continue;
-		}
-		extra_keys(v, i, o, span_keys);
-		s[k].workspace = ws;
-		s[k].source = source;
-		s[k].span_id = str_field(v, i, o, "span_id", true, 1, DIRECT_MAX_ID);
-		s[k].trace_id = str_field(v, i, o, "trace_id", true, 1, DIRECT_MAX_ID);
-		s[k].session_id = str_field(v, i, o, "session_id", false, 1, DIRECT_MAX_ID);
-		s[k].parent_span_id = str_field(v, i, o, "parent_span_id", false, 1, DIRECT_MAX_ID);
-		s[k].name = str_field(v, i, o, "name", false, 0, DIRECT_MAX_ID);
-		if (!s[k].name)
-			s[k].name = "";
-		s[k].kind = enum_field(v, i, o, "kind", span_kind_names, KIND__COUNT, KIND_UNKNOWN);
-		s[k].status =
-			enum_field(v, i, o, "status", span_status_names, SPST__COUNT, SPST_UNKNOWN);
-		bool t1 = time_field(v, i, o, "started_at", true, &s[k].started_at);
-		bool t2 = time_field(v, i, o, "ended_at", false, &s[k].ended_at);
-		s[k].input = any_text(a, json_object_get(o, "input"));
-		s[k].output = any_text(a, json_object_get(o, "output"));
-		json_t *attrs = json_object_get(o, "attributes");
-		if (attrs && !json_is_null(attrs) && !json_is_object(attrs)) {
-			verrs_add(v, loc(i, "attributes"), "dict_type",
-				  "Input should be a valid dictionary", json_incref(attrs));
-		} else if (json_object_size(attrs) > DIRECT_MAX_ATTRIBUTES) {
-			char m[96];
-			snprintf(m, sizeof(m), "Value error, at most %d attributes per span",
-				 DIRECT_MAX_ATTRIBUTES);
-			verrs_add(v, loc(i, "attributes"), "value_error", m, NULL);
-		} else if (attrs) {
-			span_apply_attributes(a, &s[k], attrs);
-		}
-		if (!s[k].session_id)
-			s[k].session_id = s[k].trace_id;
-		if (s[k].span_id && s[k].parent_span_id &&
-		    !strcmp(s[k].span_id, s[k].parent_span_id))
-			value_error(v, i, "parent_span_id", "parent_span_id must differ from span_id");
-		if (t1 && t2 && s[k].ended_at != SPAN_NONE_I64 && s[k].ended_at < s[k].started_at)
-			value_error(v, i, "ended_at", "ended_at must not be before started_at");
-		/* Unlike the ClickHouse-backed service there is no age limit on started_at:
-		 * retention is the operator's choice, made by cron. */
-	}
-	/* (trace_id, span_id) pairs are unique within a batch: sort by hash, compare neighbours. */
 	struct idh *ids = arena_alloc(a, n * sizeof(*ids));
 	size_t nid = 0;
 	for (size_t k = 0; k < n; k++)
@@ -269,17 +194,65 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 	qsort(ids, nid, sizeof(*ids), cmp_idh);
 	for (size_t k = 1; k < nid; k++) {
 		const struct span *x = &s[ids[k - 1].i], *y = &s[ids[k].i];
-		if (ids[k].h == ids[k - 1].h && !strcmp(x->span_id, y->span_id) &&
-		    !strcmp(x->trace_id, y->trace_id)) {
-			char msg[160];
-			snprintf(msg, sizeof(msg),
-				 "duplicate span in batch: spans[%zu] has the same trace_id and span_id",
-				 ids[k - 1].i);
-			value_error(v, (long)ids[k].i, "span_id", msg);
-		}
+		if (ids[k].h != ids[k - 1].h || strcmp(x->span_id, y->span_id) ||
+		    strcmp(x->trace_id, y->trace_id))
+			continue;
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+			 "duplicate span in batch: spans[%zu] has the same trace_id and span_id",
+			 ids[k - 1].i);
+		json_t *l = vs_loci(spans_loc, ids[k].i);
+		value_error(v, l, "span_id", msg);
+		json_decref(l);
 	}
+}
+
+size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span **out,
+		    struct verrs *v)
+{
+	*out = NULL;
+	json_t *loc = json_pack("[s]", "body");
+	json_t *spans_loc = vs_loc(loc, "spans");
+	struct span *s = NULL;
+	size_t n = 0;
+	if (!vs_model(v, loc, body, request_fields, 2, true) && !json_is_object(body))
+		goto out;
+	const char *source = str_len(v, loc, body, "source", 1, DIRECT_MAX_SOURCE);
+	if (source && !source_ok(source))
+		verrs_add_ctx(v, vs_loc(loc, "source"), "string_pattern_mismatch",
+			      "String should match pattern '" SOURCE_PATTERN "'", json_string(source),
+			      json_pack("{s:s}", "pattern", SOURCE_PATTERN));
+	json_t *spans = member(body, "spans");
+	if (!json_is_array(spans))
+		goto out;
+	n = json_array_size(spans);
+	if (n < 1 || n > DIRECT_MAX_SPANS) {
+		char m[128];
+		bool few = n < 1;
+		snprintf(m, sizeof(m), "List should have %s %d item%s after validation, not %zu",
+			 few ? "at least" : "at most", few ? 1 : DIRECT_MAX_SPANS, few ? "" : "s", n);
+		verrs_add_ctx(v, json_incref(spans_loc), few ? "too_short" : "too_long", m, NULL,
+			      json_pack("{s:s,s:i,s:I}", "field_type", "List",
+					few ? "min_length" : "max_length", few ? 1 : DIRECT_MAX_SPANS,
+					"actual_length", (json_int_t)n));
+		n = 0;
+		goto out;
+	}
+	s = arena_alloc(a, n * sizeof(*s));
+	for (size_t k = 0; k < n; k++) {
+		span_init(&s[k]);
+		s[k].workspace = ws;
+		s[k].source = source;
+		json_t *l = vs_loci(spans_loc, k);
+		parse_span(a, v, l, json_array_get(spans, k), &s[k]);
+		json_decref(l);
+	}
+	duplicates(a, v, spans_loc, s, n);
+out:
+	json_decref(loc);
+	json_decref(spans_loc);
 	if (verrs_count(v)) {
-		for (size_t k = 0; k < n; k++)
+		for (size_t k = 0; s && k < n; k++)
 			span_clear(&s[k]);
 		return 0;
 	}

@@ -118,7 +118,9 @@ static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 	const char *fname = filter_field_names[ff];
 	const char *what = c->kind == FILTER_SPANS ? "span" : "trace";
 	enum filter_op fop;
-	if (strcmp(op, "$eq") == 0)
+	/* §3.3: started_at takes $gte and $lte only, so a bare datetime ($eq) is refused; the
+	 * seeds' DatetimeFilter has no other member. */
+	if (strcmp(op, "$eq") == 0 && ff != FF_STARTED_AT)
 		fop = FOP_EQ;
 	else if (ff == FF_STARTED_AT && strcmp(op, "$gte") == 0)
 		fop = FOP_GTE;
@@ -176,14 +178,6 @@ static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 	if (ff == FF_STARTED_AT) {
 		if (!time_parse(fc->vals[0], false, &fc->us))
 			return fail(c, "Filter field '%s' must be a valid datetime.", fname);
-		if (fop == FOP_EQ) { /* §3.1: a bare datetime is an exact match */
-			if (c->f->n + 1 >= FILTER_MAX_CONDS)
-				return fail(c, "Too many filter conditions (at most %d).", FILTER_MAX_CONDS);
-			fc->op = FOP_GTE;
-			c->f->conds[c->f->n + 1] = *fc;
-			c->f->conds[c->f->n + 1].op = FOP_LTE;
-			c->f->n++;
-		}
 	} else if (ff == FF_KIND || ff == FF_STATUS) {
 		bool k = ff == FF_KIND;
 		fc->enumv = k ? span_kind_parse(fc->vals[0]) : span_status_parse(fc->vals[0]);

@@ -219,6 +219,23 @@ static void db_window(struct qdb *db, int64_t smin, int64_t smax, size_t *lo, si
 	*hi = j;
 }
 
+/* Narrows [*lo, *hi) to the days the range table gives for key h (lib/store.h). False when
+ * no span has that key. */
+static bool db_key_window(struct qdb *db, enum store_key which, uint64_t h, size_t *lo, size_t *hi)
+{
+	int32_t first, last;
+	enum status s = store_key_days(db->q->st, db->q->ws, which, h, &first, &last);
+	if (s == ST_NOT_FOUND)
+		return false;
+	if (s != ST_OK)
+		return true; /* no table to ask: every day */
+	while (*lo < *hi && db->days[*lo] < first)
+		(*lo)++;
+	while (*hi > *lo && db->days[*hi - 1] > last)
+		(*hi)--;
+	return true;
+}
+
 /* ---- Compiled filter: record-level tests, then confirmations on the line ---- */
 
 struct linechk {
@@ -361,6 +378,17 @@ static void cf_build(struct arena *a, const struct filter *f, struct cf *c)
 			break;
 		}
 	}
+}
+
+/* The days a compiled filter can match: its started_at window, narrowed by the trace and
+ * session range tables when it names one trace or session. */
+static void cf_window(struct qdb *db, struct cf *c, size_t *lo, size_t *hi)
+{
+	db_window(db, c->smin, c->smax, lo, hi);
+	if ((c->need & NEED_TRACE) && !db_key_window(db, STORE_KEY_TRACE, c->trace_h, lo, hi))
+		c->nothing = true;
+	if ((c->need & NEED_SESSION) && !db_key_window(db, STORE_KEY_SESSION, c->session_h, lo, hi))
+		c->nothing = true;
 }
 
 static inline bool rec_ok(const struct cf *c, const struct idx_rec *r)
@@ -570,7 +598,7 @@ enum status query_spans(struct query *q, struct buf *out)
 		return s;
 	cf_build(q->a, q->f, &c);
 	size_t lo, hi, avail = 0, total = 0, offset;
-	db_window(&db, c.smin, c.smax, &lo, &hi);
+	cf_window(&db, &c, &lo, &hi);
 	for (size_t di = lo; di < hi; di++) {
 		struct qsh *sh = db_shard(&db, di);
 		avail += sh ? sh->sh.nrecs : 0;
@@ -790,7 +818,7 @@ enum status query_groups(struct query *q, const enum query_group_by *by, size_t 
 	const uint64_t empty_h = hash64("", 0);
 	ht_init(&ht, 1024);
 	size_t lo, hi;
-	db_window(&db, c.smin, c.smax, &lo, &hi);
+	cf_window(&db, &c, &lo, &hi);
 	for (size_t di = lo; di < hi && !c.nothing; di++) {
 		struct qsh *sh = db_shard(&db, di);
 		if (!sh)
@@ -1008,7 +1036,20 @@ static void root_offer(struct qdb *db, struct htab *roots, const struct idx_rec 
 /* Adds every live span of the traces in want (trace_h -> rollup in ext) to their rollups. */
 static void rollups_scan(struct qdb *db, struct htab *want)
 {
-	for (size_t di = 0; di < db->ndays; di++) {
+	/* Only the days the range tables give for the wanted traces. */
+	size_t lo = db->ndays, hi = 0;
+	for (size_t i = 0; i < want->cap; i++) {
+		if (!want->s[i].key)
+			continue;
+		size_t a = 0, b = db->ndays;
+		if (!db_key_window(db, STORE_KEY_TRACE, want->s[i].key, &a, &b))
+			continue;
+		if (a < lo)
+			lo = a;
+		if (b > hi)
+			hi = b;
+	}
+	for (size_t di = lo; di < hi; di++) {
 		struct qsh *sh = db_shard(db, di);
 		if (!sh)
 			continue;
@@ -1035,7 +1076,7 @@ enum status query_traces(struct query *q, struct buf *out)
 	cf_build(q->a, q->f, &c);
 	ht_init(&roots, 1024);
 	size_t lo, hi;
-	db_window(&db, c.smin, c.smax, &lo, &hi);
+	cf_window(&db, &c, &lo, &hi);
 	for (size_t di = lo; di < hi && !c.nothing; di++) {
 		struct qsh *sh = db_shard(&db, di);
 		if (!sh)
@@ -1113,7 +1154,9 @@ enum status query_trace_get(struct query *q, const char *id, struct buf *out)
 		return s;
 	cf_one(q->a, FF_TRACE_ID, id, &c);
 	ht_init(&roots, 4);
-	for (size_t di = 0; di < db.ndays && *id; di++) {
+	size_t lo, hi;
+	cf_window(&db, &c, &lo, &hi);
+	for (size_t di = lo; di < hi && *id && !c.nothing; di++) {
 		struct qsh *sh = db_shard(&db, di);
 		if (!sh)
 			continue;
@@ -1157,7 +1200,9 @@ enum status query_session_get(struct query *q, const char *id, struct buf *out)
 		return s;
 	cf_one(q->a, FF_SESSION_ID, id, &c);
 	ht_init(&traces, 64);
-	for (size_t di = 0; di < db.ndays && *id; di++) {
+	size_t lo, hi;
+	cf_window(&db, &c, &lo, &hi);
+	for (size_t di = lo; di < hi && *id && !c.nothing; di++) {
 		struct qsh *sh = db_shard(&db, di);
 		if (!sh)
 			continue;

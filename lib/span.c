@@ -4,11 +4,12 @@
 #include <math.h>
 #include <string.h>
 
-const char *const span_kind_names[KIND__COUNT] = {
+const char *const span_kind_names[KIND__COUNT + 1] = {
 	"LLM",     "CHAIN",    "TOOL",      "RETRIEVER", "EMBEDDING",
-	"AGENT",   "RERANKER", "EVALUATOR", "GUARDRAIL", "UNKNOWN",
+	"AGENT",   "RERANKER", "EVALUATOR", "GUARDRAIL", "UNKNOWN", NULL,
 };
-const char *const span_status_names[SPST__COUNT] = {"success", "error", "cancelled", "unknown"};
+const char *const span_status_names[SPST__COUNT + 1] = {"success", "error", "cancelled",
+							"unknown", NULL};
 const char *const span_str_names[SS__COUNT] = {
 	"project",        "error_type", "error_message", "provider",   "model",    "prompt_id",
 	"prompt_name", "prompt_version", "agent_id", "agent_name", "tool_name",

@@ -72,8 +72,9 @@ void span_init(struct span *s);
 /* Releases the json_t fields (not the strings). */
 void span_clear(struct span *s);
 
-extern const char *const span_kind_names[KIND__COUNT];
-extern const char *const span_status_names[SPST__COUNT];
+/* Names by enum value, each list ending with NULL. */
+extern const char *const span_kind_names[KIND__COUNT + 1];
+extern const char *const span_status_names[SPST__COUNT + 1];
 extern const char *const span_str_names[SS__COUNT];
 /* Enum lookups; return -1 for a name that is not a member. */
 int span_kind_parse(const char *s);

@@ -194,14 +194,21 @@ int pread_all(int fd, void *p, size_t n, off_t off)
 uint64_t boot_id(void)
 {
 	/* Changes at every boot: an id table written before a crash of the machine may have
-	 * lost pages that its shards (which are fdatasync'ed) kept, so it is rebuilt then. */
+	 * lost pages that its shards (which are fdatasync'ed) kept, so it is rebuilt then. A
+	 * process lives within one boot, so it reads the id once. */
+	static uint64_t cached;
+	static bool known;
+	if (known)
+		return cached;
 	char b[64] = {0};
 	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, b, sizeof(b) - 1);
-	close(fd);
-	return n > 0 ? hash64(b, (size_t)n) : 0;
+	if (fd >= 0) {
+		ssize_t n = read(fd, b, sizeof(b) - 1);
+		close(fd);
+		cached = n > 0 ? hash64(b, (size_t)n) : 0;
+	}
+	known = true;
+	return cached;
 }
 
 /* ---- shard headers ---- */
@@ -379,6 +386,25 @@ bool line_has_id(const char *line, size_t len, const struct buf *lit)
 	       (line[pl + lit->len] == ',' || line[pl + lit->len] == '}');
 }
 
+/* Linear probing over a table file read with pread: the next slot of hash h from *i on (*n
+ * slots seen so far). 1 with *out filled, 0 at an empty slot (h is not there), -1 on I/O. */
+static int tab_next(int fd, const struct ids_hdr *hdr, uint64_t h, uint64_t *i, uint64_t *n,
+		    struct ids_slot *out)
+{
+	for (; *n < hdr->nslots; *i = (*i + 1) & (hdr->nslots - 1), (*n)++) {
+		if (pread_all(fd, out, sizeof(*out), IDS_HDR + (off_t)(*i * sizeof(*out))) < 0)
+			return -1;
+		if (out->h == 0)
+			return 0;
+		if (out->h == h) {
+			*i = (*i + 1) & (hdr->nslots - 1);
+			(*n)++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Reads record rec of ws/day and its line if it holds span lit (hash h). */
 static enum status read_version(struct store *st, const char *ws, int32_t day, uint32_t rec,
 				uint64_t h, const struct buf *lit, struct buf *out)
@@ -386,11 +412,10 @@ static enum status read_version(struct store *st, const char *ws, int32_t day, u
 	char p[PATH_MAX];
 	int ifd = -1, dfd = -1;
 	enum status rc = ST_NOT_FOUND;
-	struct idx_hdr hdr;
 	struct idx_rec r;
+	/* No need to read the header's commit count: the id table names a record only after its
+	 * batch committed it, and the checksum, the hash and the id in the line prove the rest. */
 	if (!shard_path(p, st, ws, day, "idx") || (ifd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
-		goto out;
-	if (pread_all(ifd, &hdr, sizeof(hdr), 0) < 0 || !idx_hdr_ok(&hdr) || rec >= hdr.committed)
 		goto out;
 	if (pread_all(ifd, &r, sizeof(r), IDX_HDR + (off_t)rec * (off_t)sizeof(r)) < 0 ||
 	    r.span_h != h || idx_rec_crc(&r) != r.crc)
@@ -471,23 +496,45 @@ enum status store_get(struct store *st, const char *ws, const char *span_id, str
 		rc = get_by_scan(st, ws, h, &lit, out);
 		goto out;
 	}
-	uint64_t mask = hdr.nslots - 1;
-	for (uint64_t i = h & mask, probes = 0; probes < hdr.nslots; i = (i + 1) & mask, probes++) {
-		struct ids_slot s;
-		if (pread_all(fd, &s, sizeof(s), IDS_HDR + (off_t)(i * sizeof(s))) < 0) {
-			rc = ST_UNAVAILABLE;
+	struct ids_slot slot;
+	for (uint64_t i = h & (hdr.nslots - 1), n = 0; rc == ST_NOT_FOUND;) {
+		int f = tab_next(fd, &hdr, h, &i, &n, &slot);
+		if (f <= 0) {
+			rc = f < 0 ? ST_UNAVAILABLE : ST_NOT_FOUND;
 			break;
 		}
-		if (s.h == 0)
-			break;
-		if (s.h != h)
-			continue;
-		rc = read_version(st, ws, LOC_DAY(s.loc), LOC_REC(s.loc), h, &lit, out);
-		if (rc != ST_NOT_FOUND)
-			break;
+		rc = read_version(st, ws, LOC_DAY(slot.loc), LOC_REC(slot.loc), h, &lit, out);
 	}
 out:
 	buf_free(&lit);
+	close(fd);
+	return rc;
+}
+
+enum status store_key_days(struct store *st, const char *ws, enum store_key which, uint64_t h,
+			   int32_t *first, int32_t *last)
+{
+	char p[PATH_MAX];
+	if (!workspace_valid(ws) ||
+	    !store_path(p, st, ws, which == STORE_KEY_TRACE ? "traces.tab" : "sessions.tab"))
+		return ST_UNAVAILABLE;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ST_UNAVAILABLE;
+	enum status rc = ST_UNAVAILABLE;
+	struct ids_hdr hdr;
+	if (pread_all(fd, &hdr, sizeof(hdr), 0) < 0 || !ids_hdr_ok(&hdr) || hdr.boot != boot_id())
+		goto out;
+	struct ids_slot slot;
+	uint64_t i = h & (hdr.nslots - 1), n = 0;
+	int f = tab_next(fd, &hdr, h, &i, &n, &slot);
+	rc = f < 0 ? ST_UNAVAILABLE : f == 0 ? ST_NOT_FOUND : ST_OK;
+	if (f > 0) {
+		/* A 64-bit hash shared by two ids only widens the range: still a superset. */
+		*first = RANGE_LO(slot.loc);
+		*last = RANGE_HI(slot.loc);
+	}
+out:
 	close(fd);
 	return rc;
 }

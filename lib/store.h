@@ -76,6 +76,16 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 /* Finds the newest version of span_id and appends its line to out. ST_NOT_FOUND if none. */
 enum status store_get(struct store *st, const char *ws, const char *span_id, struct buf *out);
 
+/* The first and last day that hold a span of a trace or session id (the range tables kept at
+ * ingest), so a lookup opens only those days. ST_NOT_FOUND: no span has that id.
+ * ST_UNAVAILABLE: the table cannot answer (absent, or possibly stale after a reboot until the
+ * next write); the caller then looks at every day. Days in the range may have been deleted
+ * since (retention). */
+enum store_key { STORE_KEY_TRACE, STORE_KEY_SESSION };
+/* h is hash64 of the id. */
+enum status store_key_days(struct store *st, const char *ws, enum store_key which, uint64_t h,
+			   int32_t *first, int32_t *last);
+
 /* A read-only view of one shard: its committed records (mmap'd) and its data file. */
 struct shard {
 	int32_t day;

@@ -20,6 +20,7 @@ struct version {
 	uint64_t h;
 	int64_t ingested;
 	uint64_t loc;
+	uint64_t trace_h, session_h;
 	uint16_t flags; /* as stored */
 	bool live;      /* as it should be */
 };
@@ -60,7 +61,7 @@ static enum status versions_collect(struct store *st, const char *ws, struct ver
 				v = xrealloc(v, cap * sizeof(*v));
 			}
 			v[n++] = (struct version){r->span_h, r->ingested_us, LOC(days[d], k),
-						  r->flags, false};
+						  r->trace_h, r->session_h, r->flags, false};
 			if (r->ingested_us > *last)
 				*last = r->ingested_us;
 		}
@@ -120,6 +121,50 @@ static enum status versions_resolve(struct store *st, const char *ws, struct ver
 	return rc;
 }
 
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct ids_slot *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return (x->loc > y->loc) - (x->loc < y->loc);
+}
+
+/* The day range of each trace (trace: true) or session over every version: (h, RANGE). */
+static size_t ranges_collect(const struct version *v, size_t n, bool trace, struct ids_slot *out)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (trace && !(v[i].flags & REC_HAS_TRACE))
+			continue;
+		int32_t day = LOC_DAY(v[i].loc);
+		out[m++] = (struct ids_slot){trace ? v[i].trace_h : v[i].session_h, RANGE(day, day)};
+	}
+	qsort(out, m, sizeof(*out), cmp_slot);
+	size_t k = 0;
+	for (size_t i = 0; i < m; i++) {
+		if (k && out[k - 1].h == out[i].h)
+			out[k - 1].loc = RANGE(RANGE_LO(out[k - 1].loc), RANGE_HI(out[i].loc));
+		else
+			out[k++] = out[i];
+	}
+	return k;
+}
+
+/* Writes table name afresh from entries (synced: a rebuild is the recovery path). */
+static enum status table_write(struct store *st, const char *ws, const char *name,
+			       const struct ids_slot *e, size_t n, int64_t last)
+{
+	uint64_t nslots = IDS_MIN_SLOTS;
+	while ((uint64_t)n * 100 > nslots * IDS_LOAD_PCT)
+		nslots *= 2;
+	struct ids t = {.fd = -1, .name = name};
+	enum status rc = ids_replace(st, ws, &t, nslots, e, n, last);
+	if (rc == ST_OK && msync(t.hdr, t.maplen, MS_SYNC) < 0)
+		rc = ST_UNAVAILABLE;
+	ids_close(&t);
+	return rc;
+}
+
 enum status ids_rebuild(struct store *st, const char *ws)
 {
 	struct version *v = NULL;
@@ -155,17 +200,14 @@ enum status ids_rebuild(struct store *st, const char *ws)
 			rc = ST_UNAVAILABLE;
 		wshard_close(&w);
 	}
-	if (rc == ST_OK) {
-		uint64_t nslots = IDS_MIN_SLOTS;
-		while ((uint64_t)nlive * 100 > nslots * IDS_LOAD_PCT)
-			nslots *= 2;
-		struct ids t = {.fd = -1};
-		rc = ids_replace(st, ws, &t, nslots, live, nlive, last);
-		if (rc == ST_OK && msync(t.hdr, t.maplen, MS_SYNC) < 0)
-			rc = ST_UNAVAILABLE;
-		ids_close(&t);
-		sync_dir(st, ws);
-	}
+	if (rc == ST_OK)
+		rc = table_write(st, ws, "ids.tab", live, nlive, last);
+	if (rc == ST_OK)
+		rc = table_write(st, ws, "traces.tab", live, ranges_collect(v, n, true, live), last);
+	if (rc == ST_OK)
+		rc = table_write(st, ws, "sessions.tab", live, ranges_collect(v, n, false, live),
+				 last);
+	sync_dir(st, ws);
 	free(live);
 out:
 	free(v);
@@ -408,15 +450,21 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 	shard_close(&sh);
 }
 
-/* Looks h up in the table the way store_get does; the loc it names, or UINT64_MAX. */
-static bool ids_points_at(const struct ids *t, uint64_t h, uint64_t loc)
+/* Looks h up in the table the way readers do: true when a slot of h holds loc, or (range
+ * tables, loc a day) a range covering it. */
+static bool tab_has(const struct ids *t, uint64_t h, uint64_t loc, bool range)
 {
 	uint64_t mask = t->hdr->nslots - 1;
 	for (uint64_t i = h & mask, k = 0; k < t->hdr->nslots; i = (i + 1) & mask, k++) {
-		if (!t->slots[i].h)
+		const struct ids_slot *s = &t->slots[i];
+		if (!s->h)
 			return false;
-		if (t->slots[i].h == h && t->slots[i].loc == loc)
+		if (s->h != h)
+			continue;
+		if (!range && s->loc == loc)
 			return true;
+		if (range)
+			return (int32_t)loc >= RANGE_LO(s->loc) && (int32_t)loc <= RANGE_HI(s->loc);
 	}
 	return false;
 }
@@ -430,7 +478,7 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 	struct version *vs = NULL;
 	size_t nv = 0;
 	int64_t last;
-	struct ids t = {.fd = -1};
+	struct tabs t = {{.fd = -1}, {.fd = -1}, {.fd = -1}};
 	int jfd = -1;
 	int lockfd = ws_lock(st, ws, true);
 	if (lockfd < 0) {
@@ -466,6 +514,14 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 	for (size_t i = 0; i < nv; i++) {
 		char dname[11];
 		day_format(LOC_DAY(vs[i].loc), dname);
+		uint64_t day = (uint32_t)LOC_DAY(vs[i].loc);
+		if ((vs[i].flags & REC_HAS_TRACE) && !tab_has(&t.tr, vs[i].trace_h, day, true))
+			problem(&v, "%s/traces.tab: the trace of %s record %u is not in its day range",
+				ws, dname, LOC_REC(vs[i].loc));
+		if (!tab_has(&t.se, vs[i].session_h, day, true))
+			problem(&v, "%s/sessions.tab: the session of %s record %u is not in its day "
+				    "range",
+				ws, dname, LOC_REC(vs[i].loc));
 		bool stored_live = !(vs[i].flags & REC_SUPERSEDED);
 		if (stored_live != vs[i].live)
 			problem(&v, "%s/%s.idx record %u: marked %s but is %s", ws, dname,
@@ -474,17 +530,17 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 		if (!vs[i].live)
 			continue;
 		nlive++;
-		if (!ids_points_at(&t, vs[i].h, vs[i].loc))
+		if (!tab_has(&t.id, vs[i].h, vs[i].loc, false))
 			problem(&v, "%s/ids.tab: no entry for the newest version at %s record %u", ws,
 				dname, LOC_REC(vs[i].loc));
 	}
-	if (t.hdr->count < nlive)
+	if (t.id.hdr->count < nlive)
 		problem(&v, "%s/ids.tab: %llu entries for %zu spans", ws,
-			(unsigned long long)t.hdr->count, nlive);
-	if (last > t.hdr->last_ingested)
+			(unsigned long long)t.id.hdr->count, nlive);
+	if (last > t.id.hdr->last_ingested)
 		problem(&v, "%s/ids.tab: last ingested time is behind the data", ws);
 out:
-	ids_close(&t);
+	tabs_close(&t);
 	if (jfd >= 0)
 		close(jfd);
 	close(lockfd);

@@ -81,23 +81,34 @@ void wshard_close(struct wshard *w);
 /* The workspace write lock (ws/lock); -1 on failure with errno set. */
 int ws_lock(struct store *st, const char *ws, bool create);
 
-/* The id table, mapped for writing under the workspace lock. */
+/* A keyed table file (ids.tab, traces.tab, sessions.tab), mapped for writing under the
+ * workspace lock. ids.tab maps span ids to their newest version; the two range tables map a
+ * trace or session id to the first and last day holding one of its spans (RANGE below). */
 struct ids {
 	int fd;
 	struct ids_hdr *hdr;
 	struct ids_slot *slots;
 	size_t maplen;
+	const char *name; /* file name in the workspace directory */
 };
-enum status ids_open(struct store *st, const char *ws, struct ids *t);
+#define RANGE(lo, hi) LOC(lo, (uint32_t)(hi))
+#define RANGE_LO(v) LOC_DAY(v)
+#define RANGE_HI(v) ((int32_t)LOC_REC(v))
+enum status ids_open(struct store *st, const char *ws, const char *name, struct ids *t);
 void ids_close(struct ids *t);
+/* The three tables a writer keeps current. */
+struct tabs {
+	struct ids id, tr, se;
+};
+void tabs_close(struct tabs *t);
 /* Under the workspace lock: opens the id table, finishes an interrupted batch (journal) and
  * rebuilds the table after a reboot. *jfd is the journal, closed by the caller. */
-enum status ws_prepare(struct store *st, const char *ws, struct ids *t, int *jfd);
+enum status ws_prepare(struct store *st, const char *ws, struct tabs *t, int *jfd);
 int read_rec(int fd, uint64_t i, struct idx_rec *r);
 /* The span id literal ("...", as rendered) at the start of record r's line. */
 enum status rec_id_lit(int data_fd, const struct idx_rec *r, struct buf *lit);
 /* Writes a fresh table holding the entries of src (slots with h != 0) and renames it over
- * ids.tab; t (if mapped) is replaced by the new mapping. */
+ * the file t->name; t (if mapped) is replaced by the new mapping. */
 enum status ids_replace(struct store *st, const char *ws, struct ids *t, uint64_t nslots,
 			const struct ids_slot *src, uint64_t nsrc, int64_t last_ingested);
 void sync_dir(struct store *st, const char *ws);

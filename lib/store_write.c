@@ -262,12 +262,20 @@ static int ids_create_tmp(const char *tmp, uint64_t nslots, int64_t last_ingeste
 	return fd;
 }
 
-enum status ids_open(struct store *st, const char *ws, struct ids *t)
+static bool tab_paths(struct store *st, const char *ws, const char *name, char *p, char *tmp)
+{
+	char t[64];
+	snprintf(t, sizeof(t), "%s.tmp", name);
+	return store_path(p, st, ws, name) && store_path(tmp, st, ws, t);
+}
+
+enum status ids_open(struct store *st, const char *ws, const char *name, struct ids *t)
 {
 	char p[PATH_MAX], tmp[PATH_MAX];
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
-	if (!store_path(p, st, ws, "ids.tab") || !store_path(tmp, st, ws, "ids.tab.tmp"))
+	t->name = name;
+	if (!tab_paths(st, ws, name, p, tmp))
 		return ST_BAD_REQUEST;
 	int fd = open(p, O_RDWR | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
@@ -291,12 +299,21 @@ enum status ids_open(struct store *st, const char *ws, struct ids *t)
 
 void ids_close(struct ids *t)
 {
+	const char *name = t->name;
 	if (t->hdr)
 		munmap(t->hdr, t->maplen);
 	if (t->fd >= 0)
 		close(t->fd);
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
+	t->name = name;
+}
+
+void tabs_close(struct tabs *t)
+{
+	ids_close(&t->id);
+	ids_close(&t->tr);
+	ids_close(&t->se);
 }
 
 /* Places (h, loc) in a table known not to hold h (rehash and rebuild). */
@@ -315,12 +332,12 @@ enum status ids_replace(struct store *st, const char *ws, struct ids *t, uint64_
 			       const struct ids_slot *src, uint64_t nsrc, int64_t last_ingested)
 {
 	char p[PATH_MAX], tmp[PATH_MAX];
-	if (!store_path(p, st, ws, "ids.tab") || !store_path(tmp, st, ws, "ids.tab.tmp"))
+	if (!tab_paths(st, ws, t->name, p, tmp))
 		return ST_BAD_REQUEST;
 	int fd = ids_create_tmp(tmp, nslots, last_ingested);
 	if (fd < 0)
 		return ST_UNAVAILABLE;
-	struct ids nt = {.fd = -1};
+	struct ids nt = {.fd = -1, .name = t->name};
 	enum status rc = ids_map(&nt, fd);
 	if (rc != ST_OK) {
 		close(fd);
@@ -411,6 +428,49 @@ static enum status ids_upsert(struct wctx *c, struct ids *t, uint64_t h, const s
 	}
 }
 
+/* Widens the day range of key h to include day (a range table); idempotent. */
+static void range_add(struct ids *t, uint64_t h, int32_t day)
+{
+	uint64_t mask = t->hdr->nslots - 1;
+	for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+		struct ids_slot *s = &t->slots[i];
+		uint64_t sh = __atomic_load_n(&s->h, __ATOMIC_ACQUIRE);
+		if (sh == 0) {
+			__atomic_store_n(&s->loc, RANGE(day, day), __ATOMIC_RELEASE);
+			__atomic_store_n(&s->h, h, __ATOMIC_RELEASE);
+			t->hdr->count++;
+			return;
+		}
+		if (sh != h)
+			continue;
+		uint64_t v = s->loc;
+		int32_t lo = RANGE_LO(v), hi = RANGE_HI(v);
+		if (day < lo || day > hi)
+			__atomic_store_n(&s->loc, RANGE(day < lo ? day : lo, day > hi ? day : hi),
+					 __ATOMIC_RELEASE);
+		return;
+	}
+}
+
+/* Enters record r of day into the trace and session range tables. */
+static void ranges_add(struct tabs *t, const struct idx_rec *r, int32_t day)
+{
+	if (r->flags & REC_HAS_TRACE)
+		range_add(&t->tr, r->trace_h, day);
+	range_add(&t->se, r->session_h, day);
+}
+
+/* Room for n more keys in each of the three tables. */
+static enum status tabs_reserve(struct store *st, const char *ws, struct tabs *t, size_t n)
+{
+	enum status rc = ids_reserve(st, ws, &t->id, n);
+	if (rc == ST_OK)
+		rc = ids_reserve(st, ws, &t->tr, n);
+	if (rc == ST_OK)
+		rc = ids_reserve(st, ws, &t->se, n);
+	return rc;
+}
+
 /* Reads the span id literal of record r of shard w (for recovery, which has no spans). */
 enum status rec_id_lit(int data_fd, const struct idx_rec *r, struct buf *lit)
 {
@@ -450,7 +510,7 @@ static int journal_open(struct store *st, const char *ws)
 
 /* Finishes an interrupted batch: its complete records are committed and entered in the id
  * table (roll forward); torn bytes after them are dropped. */
-static enum status journal_recover(struct store *st, const char *ws, int jfd, struct ids *t)
+static enum status journal_recover(struct store *st, const char *ws, int jfd, struct tabs *t)
 {
 	struct stat sb;
 	if (fstat(jfd, &sb) < 0)
@@ -475,11 +535,12 @@ static enum status journal_recover(struct store *st, const char *ws, int jfd, st
 			struct idx_rec r;
 			if (read_rec(w->idx_fd, k, &r) < 0 || rec_id_lit(w->data_fd, &r, &lit) != ST_OK)
 				goto out;
-			if (ids_reserve(st, ws, t, 1) != ST_OK ||
-			    ids_upsert(&c, t, r.span_h, &lit, LOC(j[i].day, k)) != ST_OK)
+			if (tabs_reserve(st, ws, t, 1) != ST_OK ||
+			    ids_upsert(&c, &t->id, r.span_h, &lit, LOC(j[i].day, k)) != ST_OK)
 				goto out;
-			if (r.ingested_us > t->hdr->last_ingested)
-				t->hdr->last_ingested = r.ingested_us;
+			ranges_add(t, &r, j[i].day);
+			if (r.ingested_us > t->id.hdr->last_ingested)
+				t->id.hdr->last_ingested = r.ingested_us;
 		}
 	}
 	rc = ftruncate(jfd, 0) < 0 ? ST_UNAVAILABLE : ST_OK;
@@ -532,22 +593,34 @@ void sync_dir(struct store *st, const char *ws)
 	}
 }
 
-/* Opens the id table under the workspace lock, rebuilding it after a reboot and finishing an
- * interrupted batch. Shared by writers, reindex and verify. */
-enum status ws_prepare(struct store *st, const char *ws, struct ids *t, int *jfd)
+static enum status tabs_open(struct store *st, const char *ws, struct tabs *t)
 {
-	enum status rc = ids_open(st, ws, t);
+	enum status rc = ids_open(st, ws, "ids.tab", &t->id);
+	if (rc == ST_OK)
+		rc = ids_open(st, ws, "traces.tab", &t->tr);
+	if (rc == ST_OK)
+		rc = ids_open(st, ws, "sessions.tab", &t->se);
+	return rc;
+}
+
+/* Opens the tables under the workspace lock, rebuilding them after a reboot and finishing an
+ * interrupted batch. Shared by writers and verify. */
+enum status ws_prepare(struct store *st, const char *ws, struct tabs *t, int *jfd)
+{
+	enum status rc = tabs_open(st, ws, t);
 	if (rc != ST_OK)
 		return rc;
 	*jfd = journal_open(st, ws);
 	if (*jfd < 0)
 		return ST_UNAVAILABLE;
 	rc = journal_recover(st, ws, *jfd, t);
-	if (rc == ST_OK && t->hdr->boot != boot_id()) {
-		ids_close(t);
+	uint64_t boot = boot_id();
+	if (rc == ST_OK &&
+	    (t->id.hdr->boot != boot || t->tr.hdr->boot != boot || t->se.hdr->boot != boot)) {
+		tabs_close(t);
 		rc = ids_rebuild(st, ws);
 		if (rc == ST_OK)
-			rc = ids_open(st, ws, t);
+			rc = tabs_open(st, ws, t);
 	}
 	return rc;
 }
@@ -578,7 +651,7 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 
 	enum status rc = ST_UNAVAILABLE;
 	int lockfd = -1, jfd = -1;
-	struct ids t = {.fd = -1};
+	struct tabs t = {{.fd = -1}, {.fd = -1}, {.fd = -1}};
 	struct wctx c = {.st = st, .ws = ws};
 	struct jent *jents = xmalloc(n * sizeof(*jents));
 	size_t nj = 0;
@@ -594,7 +667,7 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 	}
 	rc = ws_prepare(st, ws, &t, &jfd);
 	if (rc == ST_OK)
-		rc = ids_reserve(st, ws, &t, n);
+		rc = tabs_reserve(st, ws, &t, n);
 	if (rc != ST_OK) {
 		rc = fail(rc, errmsg, errlen, "id table", errno);
 		goto out;
@@ -617,8 +690,8 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 		goto out;
 	}
 	int64_t base = now_us();
-	if (base <= t.hdr->last_ingested)
-		base = t.hdr->last_ingested + 1;
+	if (base <= t.id.hdr->last_ingested)
+		base = t.id.hdr->last_ingested + 1;
 
 	/* One write of data and one of records per shard, then its commit count. */
 	for (size_t i = 0, g; i < n; i = g) {
@@ -656,19 +729,21 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 		}
 		w->committed += nr;
 		w->data_end += data.len;
+		for (size_t k = 0; k < nr; k++)
+			ranges_add(&t, &recs[k], w->day);
 	}
 	/* The id table, in the caller's order so that a later copy of a span wins. */
 	for (size_t i = 0; i < n; i++) {
 		lit.len = 0;
 		buf_json_str(&lit, spans[i].span_id, strlen(spans[i].span_id));
-		if (ids_upsert(&c, &t, hash64(spans[i].span_id, strlen(spans[i].span_id)), &lit,
+		if (ids_upsert(&c, &t.id, hash64(spans[i].span_id, strlen(spans[i].span_id)), &lit,
 			       locs[i]) != ST_OK) {
 			/* Committed but not indexed by id: the journal stays for the next writer. */
 			rc = fail(ST_UNAVAILABLE, errmsg, errlen, "id table", errno);
 			goto out;
 		}
 	}
-	t.hdr->last_ingested = base + (int64_t)n - 1;
+	t.id.hdr->last_ingested = base + (int64_t)n - 1;
 	if (ftruncate(jfd, 0) < 0) {
 		rc = fail(ST_UNAVAILABLE, errmsg, errlen, "journal", errno);
 		goto out;
@@ -677,7 +752,7 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 	 * kernel merges our syncs with theirs. */
 	for (size_t i = 0; i < c.n; i++)
 		flock(c.sh[i].idx_fd, LOCK_UN);
-	ids_close(&t);
+	tabs_close(&t);
 	close(lockfd);
 	lockfd = -1;
 	rc = ST_OK;
@@ -710,7 +785,7 @@ rollback:
 	}
 out:
 	wctx_close(&c);
-	ids_close(&t);
+	tabs_close(&t);
 	if (jfd >= 0)
 		close(jfd);
 	if (lockfd >= 0)

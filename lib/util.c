@@ -211,13 +211,18 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 
 void buf_json_str(struct buf *b, const char *s, size_t n)
 {
+	/* 1 for the bytes RFC 8259 section 7 requires escaped: '"', '\\' and controls. */
+	static const unsigned char esc[256] = {
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, ['\\'] = 1,
+	};
 	static const char hex[] = "0123456789abcdef";
 	buf_reserve(b, n + 2);
-	buf_addc(b, '"');
+	b->p[b->len++] = '"';
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (!esc[c])
 			continue;
 		buf_add(b, s + run, i - run);
 		run = i + 1;
@@ -413,8 +418,16 @@ static int64_t floordiv(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+static char *digits_out(char *p, unsigned v, int width)
+{
+	for (int k = width - 1; k >= 0; k--, v /= 10)
+		p[k] = (char)('0' + v % 10);
+	return p + width;
+}
+
 void time_format(int64_t us, char *out)
 {
+	/* By hand rather than snprintf: three of these go into every stored line. */
 	int64_t secs = floordiv(us, 1000000);
 	int64_t frac = us - secs * 1000000;
 	int64_t days = floordiv(secs, 86400);
@@ -422,12 +435,28 @@ void time_format(int64_t us, char *out)
 	int y;
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
-	int n = snprintf(out, 32, "%04d-%02u-%02uT%02d:%02d:%02d", y, m, d, (int)(rem / 3600),
+	if (y < 0 || y > 9999) {
+		snprintf(out, 32, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d, (int)(rem / 3600),
 			 (int)(rem / 60 % 60), (int)(rem % 60));
-	if (frac)
-		snprintf(out + n, 32 - (size_t)n, ".%06dZ", (int)frac);
-	else
-		snprintf(out + n, 32 - (size_t)n, "Z");
+		return;
+	}
+	char *p = digits_out(out, (unsigned)y, 4);
+	*p++ = '-';
+	p = digits_out(p, m, 2);
+	*p++ = '-';
+	p = digits_out(p, d, 2);
+	*p++ = 'T';
+	p = digits_out(p, (unsigned)(rem / 3600), 2);
+	*p++ = ':';
+	p = digits_out(p, (unsigned)(rem / 60 % 60), 2);
+	*p++ = ':';
+	p = digits_out(p, (unsigned)(rem % 60), 2);
+	if (frac) {
+		*p++ = '.';
+		p = digits_out(p, (unsigned)frac, 6);
+	}
+	*p++ = 'Z';
+	*p = 0;
 }
 
 int32_t time_day(int64_t us)

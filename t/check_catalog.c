@@ -56,36 +56,36 @@ static const struct {
 	const char *key;
 	enum span_str field;
 } str_keys[] = {
-	{ "gen_ai.request.model", SS_MODEL },
-	{ "gen_ai.response.model", SS_MODEL },
-	{ "llm.model_name", SS_MODEL },
-	{ "llm.response.model_name", SS_MODEL },
-	{ "llm.request.model_name", SS_MODEL },
-	{ "embedding.model_name", SS_MODEL },
-	{ "reranker.model_name", SS_MODEL },
-	{ "gen_ai.system", SS_PROVIDER },
-	{ "gen_ai.provider.name", SS_PROVIDER },
-	{ "llm.provider", SS_PROVIDER },
-	{ "llm.system", SS_PROVIDER },
-	{ "gen_ai.prompt.id", SS_PROMPT_ID },
-	{ "prompt.id", SS_PROMPT_ID },
-	{ "gen_ai.prompt.name", SS_PROMPT_NAME },
-	{ "langfuse.observation.prompt.name", SS_PROMPT_NAME },
-	{ "traceloop.prompt.key", SS_PROMPT_NAME },
-	{ "llm.prompt_template.version", SS_PROMPT_VERSION },
-	{ "traceloop.prompt.version", SS_PROMPT_VERSION },
-	{ "gen_ai.agent.id", SS_AGENT_ID },
-	{ "agent.id", SS_AGENT_ID },
-	{ "gen_ai.agent.name", SS_AGENT_NAME },
-	{ "llm.agent.name", SS_AGENT_NAME },
-	{ "agent.name", SS_AGENT_NAME },
-	{ "gen_ai.tool.name", SS_TOOL_NAME },
-	{ "tool.name", SS_TOOL_NAME },
-	{ "gen_ai.project", SS_PROJECT },
-	{ "project.name", SS_PROJECT },
-	{ "project", SS_PROJECT },
-	{ "exception.type", SS_ERROR_TYPE },
-	{ "exception.message", SS_ERROR_MESSAGE },
+    {"gen_ai.request.model", SS_MODEL},
+    {"gen_ai.response.model", SS_MODEL},
+    {"llm.model_name", SS_MODEL},
+    {"llm.response.model_name", SS_MODEL},
+    {"llm.request.model_name", SS_MODEL},
+    {"embedding.model_name", SS_MODEL},
+    {"reranker.model_name", SS_MODEL},
+    {"gen_ai.system", SS_PROVIDER},
+    {"gen_ai.provider.name", SS_PROVIDER},
+    {"llm.provider", SS_PROVIDER},
+    {"llm.system", SS_PROVIDER},
+    {"gen_ai.prompt.id", SS_PROMPT_ID},
+    {"prompt.id", SS_PROMPT_ID},
+    {"gen_ai.prompt.name", SS_PROMPT_NAME},
+    {"langfuse.observation.prompt.name", SS_PROMPT_NAME},
+    {"traceloop.prompt.key", SS_PROMPT_NAME},
+    {"llm.prompt_template.version", SS_PROMPT_VERSION},
+    {"traceloop.prompt.version", SS_PROMPT_VERSION},
+    {"gen_ai.agent.id", SS_AGENT_ID},
+    {"agent.id", SS_AGENT_ID},
+    {"gen_ai.agent.name", SS_AGENT_NAME},
+    {"llm.agent.name", SS_AGENT_NAME},
+    {"agent.name", SS_AGENT_NAME},
+    {"gen_ai.tool.name", SS_TOOL_NAME},
+    {"tool.name", SS_TOOL_NAME},
+    {"gen_ai.project", SS_PROJECT},
+    {"project.name", SS_PROJECT},
+    {"project", SS_PROJECT},
+    {"exception.type", SS_ERROR_TYPE},
+    {"exception.message", SS_ERROR_MESSAGE},
 };
 
 START_TEST(string_rows)
@@ -108,21 +108,21 @@ static const struct {
 	const char *key;
 	int which; /* 0 input, 1 output, 2 cached, 3 total */
 } tok_keys[] = {
-	{ "gen_ai.usage.input_tokens", 0 },
-	{ "llm.token_count.prompt", 0 },
-	{ "gen_ai.usage.prompt_tokens", 0 },
-	{ "gen_ai.usage.output_tokens", 1 },
-	{ "llm.token_count.completion", 1 },
-	{ "gen_ai.usage.completion_tokens", 1 },
-	{ "gen_ai.usage.cached_tokens", 2 },
-	{ "gen_ai.usage.input_cache_tokens", 2 },
-	{ "llm.token_count.prompt_details.cache_read", 2 },
-	{ "llm.token_count.cached", 2 },
-	{ "gen_ai.usage.cache_read.input_tokens", 2 },
-	{ "gen_ai.usage.cache_read_input_tokens", 2 },
-	{ "gen_ai.usage.total_tokens", 3 },
-	{ "llm.token_count.total", 3 },
-	{ "llm.usage.total_tokens", 3 },
+    {"gen_ai.usage.input_tokens", 0},
+    {"llm.token_count.prompt", 0},
+    {"gen_ai.usage.prompt_tokens", 0},
+    {"gen_ai.usage.output_tokens", 1},
+    {"llm.token_count.completion", 1},
+    {"gen_ai.usage.completion_tokens", 1},
+    {"gen_ai.usage.cached_tokens", 2},
+    {"gen_ai.usage.input_cache_tokens", 2},
+    {"llm.token_count.prompt_details.cache_read", 2},
+    {"llm.token_count.cached", 2},
+    {"gen_ai.usage.cache_read.input_tokens", 2},
+    {"gen_ai.usage.cache_read_input_tokens", 2},
+    {"gen_ai.usage.total_tokens", 3},
+    {"llm.token_count.total", 3},
+    {"llm.usage.total_tokens", 3},
 };
 
 START_TEST(token_rows)
@@ -145,13 +145,13 @@ END_TEST
 static const struct {
 	const char *key, *detail;
 } usage_keys[] = {
-	{ "llm.token_count.prompt_details.cache_write", "prompt_details.cache_write" },
-	{ "gen_ai.usage.cache_creation.input_tokens", "prompt_details.cache_write" },
-	{ "gen_ai.usage.cache_creation_input_tokens", "prompt_details.cache_write" },
-	{ "llm.token_count.prompt_details.audio", "prompt_details.audio" },
-	{ "llm.token_count.completion_details.reasoning", "completion_details.reasoning" },
-	{ "gen_ai.usage.reasoning.output_tokens", "completion_details.reasoning" },
-	{ "llm.token_count.completion_details.audio", "completion_details.audio" },
+    {"llm.token_count.prompt_details.cache_write", "prompt_details.cache_write"},
+    {"gen_ai.usage.cache_creation.input_tokens", "prompt_details.cache_write"},
+    {"gen_ai.usage.cache_creation_input_tokens", "prompt_details.cache_write"},
+    {"llm.token_count.prompt_details.audio", "prompt_details.audio"},
+    {"llm.token_count.completion_details.reasoning", "completion_details.reasoning"},
+    {"gen_ai.usage.reasoning.output_tokens", "completion_details.reasoning"},
+    {"llm.token_count.completion_details.audio", "completion_details.audio"},
 };
 
 START_TEST(usage_rows)
@@ -168,7 +168,8 @@ END_TEST
 
 START_TEST(cost_rows)
 {
-	apply("{\"gen_ai.usage.cost\":0.1234567,\"llm.cost.prompt\":0.1,\"llm.cost.completion\":2}");
+	apply(
+	    "{\"gen_ai.usage.cost\":0.1234567,\"llm.cost.prompt\":0.1,\"llm.cost.completion\":2}");
 	ck_assert(S.cost_total_usd == 0.123457);
 	ck_assert(S.cost_input_usd == 0.1);
 	ck_assert(S.cost_output_usd == 2.0);
@@ -192,8 +193,10 @@ START_TEST(cost_details_dynamic)
 {
 	apply("{\"llm.cost.prompt_details.cache_read\":0.0000016,\"llm.cost.audio\":3,"
 	      "\"llm.cost.note\":\"cheap\",\"llm.cost.neg\":-1,\"llm.cost.\":1}");
-	ck_assert_str_eq(dump(S.cost_details), "{\"audio\":3.0,\"prompt_details.cache_read\":2e-6}");
-	ck_assert_str_eq(raw(), "{\"llm.cost.\":1,\"llm.cost.neg\":-1,\"llm.cost.note\":\"cheap\"}");
+	ck_assert_str_eq(dump(S.cost_details),
+			 "{\"audio\":3.0,\"prompt_details.cache_read\":2e-6}");
+	ck_assert_str_eq(raw(),
+			 "{\"llm.cost.\":1,\"llm.cost.neg\":-1,\"llm.cost.note\":\"cheap\"}");
 	ck_assert(isnan(S.cost_total_usd));
 }
 END_TEST
@@ -201,15 +204,18 @@ END_TEST
 START_TEST(evaluation_rows)
 {
 	apply("{\"nemo.evaluation.name\":\"ev\",\"nemo.test_case.id\":\"tc\"}");
-	ck_assert_str_eq(dump(S.evaluation_context), "{\"evaluation_id\":\"ev\",\"test_case_id\":\"tc\"}");
+	ck_assert_str_eq(dump(S.evaluation_context),
+			 "{\"evaluation_id\":\"ev\",\"test_case_id\":\"tc\"}");
 	ck_assert_ptr_null(S.raw_attributes);
 }
 END_TEST
 
 START_TEST(evaluation_fallbacks)
 {
-	apply("{\"experiment.id\":\"old\",\"nemo.test_case.name\":\"tn\",\"nemo.test_case.id\":\"ti\"}");
-	ck_assert_str_eq(dump(S.evaluation_context), "{\"evaluation_id\":\"old\",\"test_case_id\":\"tn\"}");
+	apply("{\"experiment.id\":\"old\",\"nemo.test_case.name\":\"tn\",\"nemo.test_case.id\":"
+	      "\"ti\"}");
+	ck_assert_str_eq(dump(S.evaluation_context),
+			 "{\"evaluation_id\":\"old\",\"test_case_id\":\"tn\"}");
 	/* The losing test-case key has a different value, so it is kept. */
 	ck_assert_str_eq(raw(), "{\"nemo.test_case.id\":\"ti\"}");
 }
@@ -226,7 +232,8 @@ END_TEST
 /* First non-null wins; an equal loser is consumed, a different one is kept. */
 START_TEST(priority_order)
 {
-	apply("{\"llm.model_name\":\"c\",\"gen_ai.response.model\":\"b\",\"gen_ai.request.model\":\"a\","
+	apply("{\"llm.model_name\":\"c\",\"gen_ai.response.model\":\"b\",\"gen_ai.request.model\":"
+	      "\"a\","
 	      "\"gen_ai.system\":\"openai\",\"gen_ai.provider.name\":\"openai\","
 	      "\"llm.token_count.prompt\":5,\"gen_ai.usage.input_tokens\":4}");
 	ck_assert_str_eq(S.str[SS_MODEL], "a");
@@ -243,7 +250,8 @@ START_TEST(null_is_absent)
 	      "\"gen_ai.usage.input_tokens\":null}");
 	ck_assert_str_eq(S.str[SS_MODEL], "b");
 	ck_assert_int_eq(S.input_tokens, SPAN_NONE_I64);
-	ck_assert_str_eq(raw(), "{\"gen_ai.request.model\":null,\"gen_ai.usage.input_tokens\":null}");
+	ck_assert_str_eq(raw(),
+			 "{\"gen_ai.request.model\":null,\"gen_ai.usage.input_tokens\":null}");
 }
 END_TEST
 
@@ -263,10 +271,11 @@ START_TEST(type_errors)
 	ck_assert_ptr_null(S.str[SS_PROVIDER]);
 	ck_assert(isnan(S.cost_total_usd));
 	ck_assert_ptr_null(S.evaluation_context);
-	ck_assert_str_eq(raw(), "{\"gen_ai.request.model\":42,\"gen_ai.system\":true,"
-				"\"gen_ai.usage.cached_tokens\":false,\"gen_ai.usage.input_tokens\":\"12\","
-				"\"gen_ai.usage.output_tokens\":\"7\",\"gen_ai.usage.total_tokens\":2.5,"
-				"\"llm.cost.total\":\"0.5\",\"nemo.evaluation.name\":{\"x\":1}}");
+	ck_assert_str_eq(
+	    raw(), "{\"gen_ai.request.model\":42,\"gen_ai.system\":true,"
+		   "\"gen_ai.usage.cached_tokens\":false,\"gen_ai.usage.input_tokens\":\"12\","
+		   "\"gen_ai.usage.output_tokens\":\"7\",\"gen_ai.usage.total_tokens\":2.5,"
+		   "\"llm.cost.total\":\"0.5\",\"nemo.evaluation.name\":{\"x\":1}}");
 }
 END_TEST
 
@@ -290,7 +299,8 @@ END_TEST
 
 START_TEST(huge_float_count)
 {
-	apply("{\"gen_ai.usage.input_tokens\":1e300,\"gen_ai.usage.output_tokens\":9007199254740992.0}");
+	apply("{\"gen_ai.usage.input_tokens\":1e300,\"gen_ai.usage.output_tokens\":"
+	      "9007199254740992.0}");
 	ck_assert_int_eq(S.input_tokens, SPAN_NONE_I64);
 	ck_assert_int_eq(S.output_tokens, 9007199254740992LL);
 	ck_assert_str_eq(raw(), "{\"gen_ai.usage.input_tokens\":1e300}");
@@ -300,10 +310,12 @@ END_TEST
 /* Unknown attributes keep their JSON types; agent version is no Span field. */
 START_TEST(raw_verbatim)
 {
-	apply("{\"a\":1,\"b\":1.5,\"c\":\"s\",\"d\":true,\"e\":null,\"f\":[1,\"x\"],\"g\":{\"h\":[]},"
-	      "\"gen_ai.agent.version\":\"1.2\",\"agent.version\":\"1.2\"}");
-	ck_assert_str_eq(raw(), "{\"a\":1,\"agent.version\":\"1.2\",\"b\":1.5,\"c\":\"s\",\"d\":true,"
-				"\"e\":null,\"f\":[1,\"x\"],\"g\":{\"h\":[]},\"gen_ai.agent.version\":\"1.2\"}");
+	apply(
+	    "{\"a\":1,\"b\":1.5,\"c\":\"s\",\"d\":true,\"e\":null,\"f\":[1,\"x\"],\"g\":{\"h\":[]},"
+	    "\"gen_ai.agent.version\":\"1.2\",\"agent.version\":\"1.2\"}");
+	ck_assert_str_eq(
+	    raw(), "{\"a\":1,\"agent.version\":\"1.2\",\"b\":1.5,\"c\":\"s\",\"d\":true,"
+		   "\"e\":null,\"f\":[1,\"x\"],\"g\":{\"h\":[]},\"gen_ai.agent.version\":\"1.2\"}");
 	for (int f = 0; f < SS__COUNT; f++)
 		ck_assert_ptr_null(S.str[f]);
 }
@@ -316,7 +328,8 @@ START_TEST(existing_objects_kept)
 	S.usage_details = json_pack("{s:i}", "prompt_details.audio", 1);
 	S.cost_details = json_pack("{s:f}", "audio", 9.0);
 	apply("{\"x\":\"attr\",\"y\":2,\"llm.token_count.prompt_details.audio\":5,"
-	      "\"llm.token_count.completion_details.audio\":6,\"llm.cost.audio\":1,\"llm.cost.img\":2}");
+	      "\"llm.token_count.completion_details.audio\":6,\"llm.cost.audio\":1,\"llm.cost."
+	      "img\":2}");
 	ck_assert_str_eq(raw(), "{\"x\":\"caller\",\"y\":2}");
 	ck_assert_str_eq(dump(S.usage_details),
 			 "{\"completion_details.audio\":6,\"prompt_details.audio\":1}");

@@ -129,13 +129,13 @@ START_TEST(text_syntax)
 }
 END_TEST
 
-START_TEST(bare_datetime_is_exact)
+/* §3.3: started_at takes $gte/$lte only; a bare datetime means $eq and is refused. */
+START_TEST(bare_datetime_refused)
 {
-	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[started_at]", "2024-01-01T00:00:00Z", NULL), ST_OK);
-	ck_assert_uint_eq(F.n, 2);
-	ck_assert_int_eq(F.conds[0].op, FOP_GTE);
-	ck_assert_int_eq(F.conds[1].op, FOP_LTE);
-	ck_assert(F.conds[0].us == F.conds[1].us);
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[started_at]", "2024-01-01T00:00:00Z", NULL), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: started_at $eq");
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$eq\":\"2024-01-01T00:00:00Z\"}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported trace filter: started_at $eq");
 }
 END_TEST
 
@@ -233,7 +233,7 @@ static Suite *suite(void)
 	tcase_add_test(t, brackets_ops_with_and_without_dollar);
 	tcase_add_test(t, raw_wins_over_brackets);
 	tcase_add_test(t, text_syntax);
-	tcase_add_test(t, bare_datetime_is_exact);
+	tcase_add_test(t, bare_datetime_refused);
 	tcase_add_test(t, trace_id_in);
 	tcase_add_test(t, unknown_field);
 	tcase_add_test(t, unsupported_operators);

@@ -611,8 +611,9 @@ START_TEST(json_malformed)
 {
 	struct resp r = post("application/json", NULL, "{\"a\":1,}", 8, h_json);
 
+	/* Position 7, where a name was expected, as Python's json (and so FastAPI) reports. */
 	ck_reply(r, 422,
-		 "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",8],"
+		 "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",7],"
 		 "\"msg\":\"JSON decode error\",\"input\":{},"
 		 "\"ctx\":{\"error\":\"string or '}' expected\"}}]}");
 	r = post("application/json", NULL, "[\"a\\u0000b\"]", 12, h_json);
@@ -761,6 +762,46 @@ static json_t *parse(const char *s, size_t *pos, char *msg)
 	return jsonx_parse(s, strlen(s), pos, msg, 128);
 }
 
+START_TEST(jsonx_grammar)
+{
+	char msg[128];
+	size_t pos = 0;
+	json_t *v;
+
+	/* escapes, including a surrogate pair (RFC 8259 section 7), decode to UTF-8 */
+	v = parse("[\"a\\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00\"]", &pos, msg);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(json_string_value(json_array_get(v, 0)), "a\"b\\c/d\n\xc3\xa9\xf0\x9f\x98\x80");
+	json_decref(v);
+	/* numbers: integers stay integers, the rest are reals; -0, exponents */
+	v = parse("[0, -12, 9223372036854775807, 1.5, -2e3, 1E-2]", &pos, msg);
+	ck_assert(json_is_integer(json_array_get(v, 1)));
+	ck_assert_int_eq(json_integer_value(json_array_get(v, 2)), INT64_MAX);
+	ck_assert(json_is_real(json_array_get(v, 3)));
+	ck_assert(json_real_value(json_array_get(v, 4)) == -2000.0);
+	json_decref(v);
+	/* the last duplicate key wins */
+	v = parse("{\"k\": 1, \"k\": 2}", &pos, msg);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "k")), 2);
+	json_decref(v);
+	/* each refused with its position */
+	static const struct {
+		const char *in;
+		size_t pos;
+	} bad[] = {
+		{"9223372036854775808", 0}, {"[01]", 2},	  {"[1.]", 1},	 {"[-]", 1},
+		{"\"\\ud800\"", 1},	    {"\"\\udc00x\"", 1}, {"\"\\x\"", 1}, {"\"a\tb\"", 2},
+		{"{\"a\" 1}", 5},	    {"[1 2]", 3},	  {"tru", 0},	 {"", 0},
+		{"\"abc", 0},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_msg(!parse(bad[i].in, &pos, msg), "accepted %s", bad[i].in);
+		ck_assert_msg(pos == bad[i].pos, "%s: position %zu, expected %zu (%s)", bad[i].in, pos,
+			      bad[i].pos, msg);
+	}
+}
+END_TEST
+
 START_TEST(jsonx_limits)
 {
 	char msg[128];
@@ -793,7 +834,7 @@ START_TEST(jsonx_limits)
 	ck_assert_int_eq(json_integer_value(v), 42);
 	json_decref(v);
 	ck_assert_ptr_null(parse("[1] x", &pos, msg));
-	ck_assert_str_eq(msg, "end of file expected");
+	ck_assert_str_eq(msg, "end of data expected");
 	ck_assert_ptr_null(jsonx_parse("[\"a\0\"]", 6, &pos, msg, sizeof msg));
 	ck_assert_uint_eq(pos, 3);
 }
@@ -832,6 +873,7 @@ static Suite *http_suite(void)
 
 	tc = tcase_create("core");
 	tcase_add_test(tc, verr_order);
+	tcase_add_test(tc, jsonx_grammar);
 	tcase_add_test(tc, jsonx_limits);
 	suite_add_tcase(s, tc);
 	return s;

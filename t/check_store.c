@@ -190,6 +190,34 @@ START_TEST(test_versions)
 }
 END_TEST
 
+START_TEST(test_key_ranges)
+{
+	/* A trace that crosses two midnights, and a session with it. */
+	struct span s[3] = {mk("a", T0), mk("b", T0 + DAY), mk("c", T0 + 2 * DAY)};
+	s[2].trace_id = "trace-2";
+	append(s, 3);
+	int32_t lo, hi, d0 = time_day(T0);
+	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("trace-1", 7), &lo, &hi),
+			 ST_OK);
+	ck_assert_int_eq(lo, d0);
+	ck_assert_int_eq(hi, d0 + 1);
+	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_SESSION, hash64("session-1", 9), &lo,
+					&hi),
+			 ST_OK);
+	ck_assert_int_eq(hi - lo, 2);
+	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("nope", 4), &lo, &hi),
+			 ST_NOT_FOUND);
+	/* A rebuild from the data alone gives the same ranges. */
+	char err[128];
+	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)), ST_OK);
+	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("trace-2", 7), &lo, &hi),
+			 ST_OK);
+	ck_assert_int_eq(lo, d0 + 2);
+	ck_assert_int_eq(hi, d0 + 2);
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
 START_TEST(test_torn_tail_repaired)
 {
 	struct span s = mk("a", T0);
@@ -246,7 +274,7 @@ START_TEST(test_journal_roll_forward)
 	close(fd);
 	/* ...and the id table still names the first version. */
 	struct ids t;
-	ck_assert_int_eq(ids_open(&st, "ws1", &t), ST_OK);
+	ck_assert_int_eq(ids_open(&st, "ws1", "ids.tab", &t), ST_OK);
 	for (uint64_t i = 0; i < t.hdr->nslots; i++)
 		if (t.slots[i].h == hash64("a", 1))
 			t.slots[i].loc = LOC(time_day(T0), 0);
@@ -361,6 +389,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_workspace_names);
 	tcase_add_test(tc, test_append_get);
 	tcase_add_test(tc, test_versions);
+	tcase_add_test(tc, test_key_ranges);
 	tcase_add_test(tc, test_torn_tail_repaired);
 	tcase_add_test(tc, test_journal_roll_forward);
 	tcase_add_test(tc, test_reindex_equal);

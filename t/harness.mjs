@@ -316,13 +316,19 @@ export function runCgi(prog, { method = 'GET', path: p, body, contentType, dataD
 		SPANDEX_DATA: dataDir,
 		...env,
 	};
-	const child = spawn(path.join(BUILDDIR, 'cgi-bin', prog), [], { env: cgiEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+	// The body comes from a file, not a pipe, so the program gets all of it even while the
+	// caller blocks its event loop (the crash test does, to time its kills).
+	const bodyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-cgi-'));
+	const bodyFile = path.join(bodyDir, 'body');
+	fs.writeFileSync(bodyFile, payload);
+	const fd = fs.openSync(bodyFile, 'r');
+	const child = spawn(path.join(BUILDDIR, 'cgi-bin', prog), [], { env: cgiEnv, stdio: [fd, 'pipe', 'pipe'] });
+	fs.closeSync(fd);
+	fs.rmSync(bodyDir, { recursive: true, force: true });
 	const out = [];
 	const err = [];
 	child.stdout.on('data', (c) => out.push(c));
 	child.stderr.on('data', (c) => err.push(c));
-	child.stdin.on('error', () => {}); // EPIPE when the program is killed mid-body
-	child.stdin.end(payload);
 	const done = new Promise((resolve) => {
 		child.on('close', (code, signal) => {
 			const raw = Buffer.concat(out).toString('utf8');

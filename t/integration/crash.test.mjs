@@ -22,6 +22,21 @@ after(async () => {
 	await srv?.stop();
 });
 
+// Where a kill lands after the batch starts to reach the disk, one round each.
+const KILL_DELAYS_MS = [0, 0, 0.1, 0.3, 1, 3, 10, 30, 100];
+
+// Busy-waits (the event loop is blocked on purpose: a timer would be far too coarse) until
+// the workspace's files grow past size0 or ms pass; true when they grew.
+function spinUntilGrowth(size0, ms) {
+	const end = Date.now() + ms;
+	while (Date.now() < end) if (wsBytes() !== size0) return true;
+	return false;
+}
+function spin(ms) {
+	const end = performance.now() + ms;
+	while (performance.now() < end);
+}
+
 // Total size of the files under the workspace directory (0 before the first write).
 function wsBytes() {
 	const dir = path.join(srv.dataDir, WS);
@@ -69,8 +84,9 @@ async function verifyTornOnly(t, when) {
 
 test('plain-CGI ingest killed while it writes', async (t) => {
 	const acked = [];
+	let midWrite = 0; // kills that landed after the shard had started to grow
 	const startedAt = dayTime(7);
-	for (let round = 0; round < 8; round++) {
+	for (let round = 0; round < KILL_DELAYS_MS.length; round++) {
 		// A committed batch between the crashes: the next writer must cope with the torn tail.
 		const small = Array.from({ length: 20 }, (_, i) => makeSpan(`cgi-ok-${round}-${i}`, { started_at: startedAt }));
 		const r = await ingestSpans(WS, small);
@@ -89,19 +105,15 @@ test('plain-CGI ingest killed while it writes', async (t) => {
 			body: { source: 'crash', spans },
 			dataDir: srv.dataDir,
 		});
-		// Kill as soon as the shard grows (the batch is being written), or after a delay that
-		// varies by round when the growth is not seen in time.
-		const limit = Date.now() + 5 * (round + 1);
-		while (child.exitCode === null && child.signalCode === null) {
-			if (wsBytes() !== size0 || Date.now() > limit) {
-				child.kill('SIGKILL');
-				break;
-			}
-			await sleep(0);
-		}
+		// Kill once the batch starts to reach the shard, a little later each round, so the
+		// kills land at different points of the write.
+		if (spinUntilGrowth(size0, 10000)) midWrite++;
+		spin(KILL_DELAYS_MS[round]);
+		child.kill('SIGKILL');
 		const res = await done;
 		if (res.signal === null && res.code === 0 && res.status === 201) acked.push(...spans.map((s) => s.span_id));
 	}
+	t.diagnostic(`${midWrite} of ${KILL_DELAYS_MS.length} writers killed after their batch reached the shard; ${acked.length} spans acknowledged`);
 	// Right after the crashes, before any other write repairs a torn tail.
 	await verifyTornOnly(t, 'after SIGKILLed CGI writers');
 	await assertAllThere(acked);
@@ -111,7 +123,7 @@ test('plain-CGI ingest killed while it writes', async (t) => {
 	await assertAllThere([...acked, 'cgi-final']);
 });
 
-test('FastCGI ingest workers killed while requests are in flight', async () => {
+test('FastCGI ingest workers killed while requests are in flight', async (t) => {
 	const master = srv.procs.ingest.pid;
 	const startedAt = dayTime(9);
 	const writers = ['fa', 'fb', 'fc'].map((prefix) => new Promise((resolve) => {
@@ -119,8 +131,11 @@ test('FastCGI ingest workers killed while requests are in flight', async () => {
 			{ maxBuffer: 16 << 20 }, (err, stdout) => resolve({ prefix, stdout }));
 	}));
 	let kills = 0;
-	for (let i = 0; i < 6; i++) {
-		await sleep(60);
+	let midWrite = 0;
+	for (const delay of KILL_DELAYS_MS) {
+		await sleep(100); // the master restarts its workers meanwhile
+		if (spinUntilGrowth(wsBytes(), 5000)) midWrite++;
+		spin(delay);
 		for (const pid of childPids(master)) {
 			try {
 				process.kill(pid, 'SIGKILL');
@@ -146,6 +161,7 @@ test('FastCGI ingest workers killed while requests are in flight', async () => {
 		}
 	}
 	assert.ok(acked.length > 0, 'no batch was acknowledged');
+	t.diagnostic(`${kills} workers killed (${midWrite} rounds while the shard grew), ${failed} batches failed, ${acked.length} spans acknowledged`);
 	await verify(`after ${kills} SIGKILLed workers (${failed} batches failed)`);
 	await assertAllThere(acked);
 

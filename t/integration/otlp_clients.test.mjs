@@ -183,6 +183,25 @@ async function checkRun(run, tag) {
 	assert.equal(oraw['session.id'], undefined);
 	assert.ok(Date.parse(oi.started_at) > 0);
 	assert.ok(Date.parse(oi.ended_at) >= Date.parse(oi.started_at));
+
+	// The trace, by GET traces/{id} and in GET traces: the agent span is its root, and the
+	// rollups add up its spans as read back above.
+	const members = [agent, chat, tool, oi].filter((s) => s.trace_id === trace);
+	const sum = (k) => members.reduce((a, s) => a + (s[k] ?? 0), 0);
+	const tr = await srv.request('GET', `${WS_PREFIX}/${WS}/traces/${trace}`);
+	assert.equal(tr.status, 200, tr.text);
+	assert.equal(tr.json.id, trace);
+	assert.equal(tr.json.root_span_id, ids.agent);
+	assert.equal(tr.json.name, agent.name);
+	assert.equal(tr.json.session_id, agent.session_id);
+	assert.equal(tr.json.status, 'success');
+	assert.equal(tr.json.span_count, members.length);
+	assert.equal(tr.json.error_count, members.filter((s) => s.status === 'error').length);
+	assert.equal(tr.json.input_tokens, sum('input_tokens'));
+	assert.equal(tr.json.output_tokens, sum('output_tokens'));
+	const list = await srv.request('GET', `${WS_PREFIX}/${WS}/traces?filter[id]=${trace}`);
+	assert.equal(list.status, 200, list.text);
+	assert.deepEqual(list.json.data, [tr.json]);
 }
 
 const intakeUrl = () => `${srv.base}${WS_PREFIX}/${WS}/ingest/otlp/v1/traces`;
