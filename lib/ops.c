@@ -189,10 +189,10 @@ int ops_lock(const char *root, const char *cmd, bool wait, char *errmsg, size_t 
  * table after a reboot). */
 static enum status ws_settle(struct store *st, const char *ws)
 {
-	struct ids t = {.fd = -1};
+	struct tabs t = {{.fd = -1}, {.fd = -1}, {.fd = -1}};
 	int jfd = -1;
 	enum status rc = ws_prepare(st, ws, &t, &jfd);
-	ids_close(&t);
+	tabs_close(&t);
 	if (jfd >= 0)
 		close(jfd);
 	return rc;
@@ -388,10 +388,15 @@ struct snap_day {
 	uint64_t committed, data_end;
 };
 
+/* The keyed tables of a workspace, as they were under the lock: the id table (which also
+ * gives the superseded flags of the snapshot) and the trace and session day ranges. */
+enum { SNAP_IDS, SNAP_TRACES, SNAP_SESSIONS, SNAP__TABLES };
+
 struct snap {
 	struct snap_day *days;
 	size_t n;
-	struct buf ids; /* ids.tab as it was under the lock */
+	struct buf tab[SNAP__TABLES];
+	const char *tab_name[SNAP__TABLES];
 };
 
 static void snap_free(struct snap *sn)
@@ -401,7 +406,8 @@ static void snap_free(struct snap *sn)
 		close(sn->days[i].data_fd);
 	}
 	free(sn->days);
-	buf_free(&sn->ids);
+	for (int k = 0; k < SNAP__TABLES; k++)
+		buf_free(&sn->tab[k]);
 	memset(sn, 0, sizeof(*sn));
 }
 
@@ -448,17 +454,18 @@ fail:
 }
 
 /* The snapshot of ws. The workspace lock is held only here: for settling an interrupted
- * batch, copying the id table and reading each shard's committed extent. Every batch
+ * batch, copying the keyed tables and reading each shard's committed extent. Every batch
  * acknowledged before this point was committed under the same lock, so it is inside. */
 static enum status snap_take(struct store *st, const char *ws, struct snap *sn, char *errmsg,
 			     size_t errlen)
 {
 	int32_t *days = NULL;
 	size_t nd = 0;
-	struct ids t = {.fd = -1};
+	struct tabs t = {{.fd = -1}, {.fd = -1}, {.fd = -1}};
 	int jfd = -1;
 	memset(sn, 0, sizeof(*sn));
-	buf_init(&sn->ids);
+	for (int k = 0; k < SNAP__TABLES; k++)
+		buf_init(&sn->tab[k]);
 	int lockfd = ws_lock(st, ws, true);
 	if (lockfd < 0)
 		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: workspace lock: %s", ws,
@@ -468,7 +475,11 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		rc = oerr(errmsg, errlen, rc, "%s: id table or journal: %s", ws, strerror(errno));
 		goto out;
 	}
-	buf_add(&sn->ids, t.hdr, t.maplen);
+	const struct ids *tabs[SNAP__TABLES] = {&t.id, &t.tr, &t.se};
+	for (int k = 0; k < SNAP__TABLES; k++) {
+		buf_add(&sn->tab[k], tabs[k]->hdr, tabs[k]->maplen);
+		sn->tab_name[k] = tabs[k]->name;
+	}
 	if ((rc = store_days(st, ws, &days, &nd)) != ST_OK) {
 		rc = oerr(errmsg, errlen, rc, "%s: cannot list its days: %s", ws, strerror(errno));
 		goto out;
@@ -486,7 +497,7 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		sn->n++;
 	}
 out:
-	ids_close(&t);
+	tabs_close(&t);
 	if (jfd >= 0)
 		close(jfd);
 	close(lockfd);
@@ -500,8 +511,8 @@ out:
  * as it was at the snapshot (a later batch may have set it in the live file since). */
 static bool snap_live(const struct snap *sn, uint64_t h, uint64_t loc)
 {
-	const struct ids_hdr *hd = (const struct ids_hdr *)sn->ids.p;
-	const struct ids_slot *sl = (const struct ids_slot *)(sn->ids.p + IDS_HDR);
+	const struct ids_hdr *hd = (const struct ids_hdr *)sn->tab[SNAP_IDS].p;
+	const struct ids_slot *sl = (const struct ids_slot *)(sn->tab[SNAP_IDS].p + IDS_HDR);
 	uint64_t mask = hd->nslots - 1;
 	for (uint64_t i = h & mask, k = 0; k < hd->nslots; i = (i + 1) & mask, k++) {
 		if (!sl[i].h)
@@ -647,8 +658,10 @@ static enum status backup_ws(struct store *st, const char *ws, const char *gdir,
 	enum status rc = snap_take(st, ws, &sn, errmsg, errlen);
 	if (rc != ST_OK)
 		return rc;
-	if (!pathf(p, "%s/%s/ids.tab", gdir, ws) || write_file(p, sn.ids.p, sn.ids.len) < 0)
-		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+	for (int k = 0; rc == ST_OK && k < SNAP__TABLES; k++)
+		if (!pathf(p, "%s/%s/%s", gdir, ws, sn.tab_name[k]) ||
+		    write_file(p, sn.tab[k].p, sn.tab[k].len) < 0)
+			rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < sn.n; i++)
 		rc = backup_day(ws, &sn, &sn.days[i], gdir, pdir, stats, manifest, errmsg, errlen);
 	if (rc == ST_OK && pathf(p, "%s/%s", gdir, ws))
