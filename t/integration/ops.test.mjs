@@ -126,6 +126,12 @@ test('retain removes and archives whole old days while a writer runs', async () 
 	// Nothing older than 30 days is left, so a second run has nothing to do.
 	const again = await cli('retain', srv.dataDir, '--days', '30', '--workspace', ws, '--verbose');
 	assert.equal(again.stdout, '');
+	// A run killed between its two unlinks leaves a data file without its index (the index
+	// goes first, so no reader trusts it); the next run removes it.
+	fs.copyFileSync(path.join(archive, ws, `${day(40)}.jsonl`), path.join(dir, `${day(50)}.jsonl`));
+	assert.equal((await get(ws, `${ws}-d40-0`)).status, 404, 'data without an index is not read');
+	await cli('retain', srv.dataDir, '--days', '30', '--workspace', ws);
+	assert.ok(!fs.existsSync(path.join(dir, `${day(50)}.jsonl`)));
 	// Without --archive the files simply go.
 	await cli('retain', srv.dataDir, '--days', '2', '--workspace', ws);
 	assert.ok(!fs.existsSync(path.join(dir, `${day(3)}.jsonl`)));
