@@ -21,22 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define COPY_CHUNK (1u << 20)   /* bytes per read/write when copy_file_range cannot be used */
-#define REC_CHUNK 4096          /* index records read at a time (512 KiB) */
-#define IMPORT_BATCH 1000       /* spans per store_append: DIRECT_MAX_SPANS, as one request */
+#define COPY_CHUNK (1u << 20)	      /* bytes per read/write when copy_file_range cannot be used */
+#define REC_CHUNK 4096		      /* index records read at a time (512 KiB) */
+#define IMPORT_BATCH 1000	      /* spans per store_append: DIRECT_MAX_SPANS, as one request */
 #define IMPORT_BATCH_BYTES (8u << 20) /* or fewer, so a batch stays about one request body */
-
-static enum status oerr(char *errmsg, size_t errlen, enum status rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static enum status oerr(char *errmsg, size_t errlen, enum status rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (errmsg && errlen)
-		vsnprintf(errmsg, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static bool pathf(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool pathf(char *out, const char *fmt, ...)
@@ -87,7 +75,8 @@ static int copy_bytes(int in, int out, uint64_t len)
 {
 	loff_t ioff = 0, ooff = 0;
 	while ((uint64_t)ioff < len) {
-		size_t want = len - (uint64_t)ioff > (1u << 30) ? (1u << 30) : (size_t)(len - (uint64_t)ioff);
+		size_t want =
+		    len - (uint64_t)ioff > (1u << 30) ? (1u << 30) : (size_t)(len - (uint64_t)ioff);
 		ssize_t n = copy_file_range(in, &ioff, out, &ooff, want, 0);
 		if (n > 0)
 			continue;
@@ -103,8 +92,11 @@ static int copy_bytes(int in, int out, uint64_t len)
 		char *b = xmalloc(COPY_CHUNK);
 		int rc = 0;
 		while (rc == 0 && (uint64_t)ioff < len) {
-			size_t c = len - (uint64_t)ioff > COPY_CHUNK ? COPY_CHUNK : (size_t)(len - (uint64_t)ioff);
-			rc = pread_all(in, b, c, ioff) < 0 || pwrite_all(out, b, c, ooff) < 0 ? -1 : 0;
+			size_t c = len - (uint64_t)ioff > COPY_CHUNK
+				       ? COPY_CHUNK
+				       : (size_t)(len - (uint64_t)ioff);
+			rc = pread_all(in, b, c, ioff) < 0 || pwrite_all(out, b, c, ooff) < 0 ? -1
+											      : 0;
 			ioff += (loff_t)c;
 			ooff += (loff_t)c;
 		}
@@ -152,12 +144,12 @@ int ops_lock(const char *root, const char *cmd, bool wait, char *errmsg, size_t 
 {
 	char p[PATH_MAX];
 	if (!pathf(p, "%s/%s", root, OPS_LOCK_NAME)) {
-		oerr(errmsg, errlen, ST_BAD_REQUEST, "%s: path too long", root);
+		(enum status) msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", root);
 		return -1;
 	}
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+		(enum status) msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p, strerror(errno));
 		return -1;
 	}
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
@@ -169,10 +161,12 @@ int ops_lock(const char *root, const char *cmd, bool wait, char *errmsg, size_t 
 		holder[n > 0 ? n : 0] = 0;
 		holder[strcspn(holder, "\n")] = 0;
 		if (e == EWOULDBLOCK)
-			oerr(errmsg, errlen, ST_UNAVAILABLE, "another run holds %s (%s); try --wait", p,
-			     *holder ? holder : "unknown");
+			(enum status) msgf(ST_UNAVAILABLE, errmsg, errlen,
+					   "another run holds %s (%s); try --wait", p,
+					   *holder ? holder : "unknown");
 		else
-			oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(e));
+			(enum status)
+			    msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p, strerror(e));
 		close(fd);
 		errno = e;
 		return -1;
@@ -214,7 +208,8 @@ static int archive_file(struct store *st, const char *ws, int32_t day, const cha
 		return errno == ENOENT ? 0 : -1;
 	/* Whole or absent under the final name, even if this run dies halfway. */
 	unlink(tmp);
-	if (link(src, tmp) < 0 && ((errno != EXDEV && errno != EPERM) || copy_path(src, tmp, NULL) < 0))
+	if (link(src, tmp) < 0 &&
+	    ((errno != EXDEV && errno != EPERM) || copy_path(src, tmp, NULL) < 0))
 		return -1;
 	if (rename(tmp, dst) < 0) {
 		int e = errno;
@@ -236,22 +231,26 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 	char ip[PATH_MAX], dp[PATH_MAX], d[11];
 	day_format(day, d);
 	if (!shard_path(ip, st, ws, day, "idx") || !shard_path(dp, st, ws, day, "jsonl"))
-		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s/%s: path too long", ws, d);
+		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s/%s: path too long", ws,
+					 d);
 	/* The shard lock: no writer (nor reindex) is inside the shard while it goes. */
 	int lfd = open(ip, O_RDWR | O_CLOEXEC);
 	if (lfd < 0 && errno != ENOENT)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", ip, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", ip,
+					 strerror(errno));
 	while (lfd >= 0 && flock(lfd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			break;
 	enum status rc = ST_UNAVAILABLE;
 	if (archive && (archive_file(st, ws, day, "jsonl", archive) < 0 ||
 			archive_file(st, ws, day, "idx", archive) < 0)) {
-		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "archiving %s/%s: %s", ws, d, strerror(errno));
+		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "archiving %s/%s: %s", ws, d,
+				       strerror(errno));
 		goto out;
 	}
 	if ((unlink(ip) < 0 && errno != ENOENT) || (unlink(dp) < 0 && errno != ENOENT)) {
-		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "removing %s/%s: %s", ws, d, strerror(errno));
+		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "removing %s/%s: %s", ws, d,
+				       strerror(errno));
 		goto out;
 	}
 	rc = ST_OK;
@@ -325,32 +324,37 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 	uint64_t *hs = NULL;
 	*removed = 0;
 	if (!workspace_valid(ws))
-		return oerr(errmsg, errlen, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
-	if (archive && (mkdir_if(archive) < 0 || !pathf(p, "%s/%s", archive, ws) || mkdir_if(p) < 0))
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", archive, strerror(errno));
+		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen,
+					 "invalid workspace name '%s'", ws);
+	if (archive &&
+	    (mkdir_if(archive) < 0 || !pathf(p, "%s/%s", archive, ws) || mkdir_if(p) < 0))
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", archive,
+					 strerror(errno));
 	int lockfd = ws_lock(st, ws, true);
 	if (lockfd < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: workspace lock: %s", ws,
-			    strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: workspace lock: %s",
+					 ws, strerror(errno));
 	/* First what the next writer would do: finish an interrupted batch, whatever its days. */
 	enum status rc = ws_settle(st, ws);
 	if (rc != ST_OK) {
-		rc = oerr(errmsg, errlen, rc, "%s: finishing the journal: %s", ws, strerror(errno));
+		rc = (enum status)msgf(rc, errmsg, errlen, "%s: finishing the journal: %s", ws,
+				       strerror(errno));
 		goto out;
 	}
 	rc = list_days(st, ws, ".jsonl", &dd, &ndd);
 	if (rc == ST_OK)
 		rc = list_days(st, ws, ".idx", &di, &ndi);
 	if (rc != ST_OK) {
-		rc = oerr(errmsg, errlen, rc, "%s: cannot list its days: %s", ws, strerror(errno));
+		rc = (enum status)msgf(rc, errmsg, errlen, "%s: cannot list its days: %s", ws,
+				       strerror(errno));
 		goto out;
 	}
 	/* Days with either file: a data file left alone by an interrupted run goes too. */
 	old = xmalloc((ndd + ndi + 1) * sizeof(*old));
 	for (size_t i = 0, j = 0; i < ndd || j < ndi;) {
 		int32_t day = j >= ndi || (i < ndd && dd[i] < di[j]) ? dd[i++]
-			      : i >= ndd || di[j] < dd[i]           ? di[j++]
-								    : (j++, dd[i++]);
+			      : i >= ndd || di[j] < dd[i]	     ? di[j++]
+								     : (j++, dd[i++]);
 		if (day < cutoff_day)
 			old[nold++] = day;
 	}
@@ -366,9 +370,10 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 		fsync_dir(p);
 	/* Left as they are, id table slots that point into a removed day are stale: lookups and
 	 * writers already treat a slot whose shard is gone as empty. */
-	if (*removed && needs_rebuild(st, ws, hs, nh) && ids_rebuild(st, ws) != ST_OK && rc == ST_OK)
-		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: rebuilding the id table: %s", ws,
-			  strerror(errno));
+	if (*removed && needs_rebuild(st, ws, hs, nh) && ids_rebuild(st, ws) != ST_OK &&
+	    rc == ST_OK)
+		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
+				       "%s: rebuilding the id table: %s", ws, strerror(errno));
 out:
 	close(lockfd);
 	free(dd);
@@ -413,8 +418,7 @@ static void snap_free(struct snap *sn)
 
 /* Opens one shard and finds its committed extent: the records the header commits that the
  * data file fully holds (the same walk-back a writer does after a machine crash). */
-static enum status snap_day_open(struct store *st, const char *ws, int32_t day,
-				 struct snap_day *sd)
+static enum status snap_day_open(struct store *st, const char *ws, int32_t day, struct snap_day *sd)
 {
 	char p[PATH_MAX];
 	struct idx_hdr h;
@@ -422,10 +426,11 @@ static enum status snap_day_open(struct store *st, const char *ws, int32_t day,
 	struct stat is, ds;
 	sd->day = day;
 	sd->idx_fd = sd->data_fd = -1;
-	if (!shard_path(p, st, ws, day, "idx") || (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    !shard_path(p, st, ws, day, "jsonl") || (sd->data_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(sd->idx_fd, &is) < 0 || fstat(sd->data_fd, &ds) < 0 ||
-	    pread_all(sd->idx_fd, &h, sizeof(h), 0) < 0)
+	if (!shard_path(p, st, ws, day, "idx") ||
+	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    !shard_path(p, st, ws, day, "jsonl") ||
+	    (sd->data_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 || fstat(sd->idx_fd, &is) < 0 ||
+	    fstat(sd->data_fd, &ds) < 0 || pread_all(sd->idx_fd, &h, sizeof(h), 0) < 0)
 		goto fail;
 	if (!idx_hdr_ok(&h)) {
 		errno = EINVAL;
@@ -468,11 +473,12 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		buf_init(&sn->tab[k]);
 	int lockfd = ws_lock(st, ws, true);
 	if (lockfd < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: workspace lock: %s", ws,
-			    strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: workspace lock: %s",
+					 ws, strerror(errno));
 	enum status rc = ws_prepare(st, ws, &t, &jfd);
 	if (rc != ST_OK) {
-		rc = oerr(errmsg, errlen, rc, "%s: id table or journal: %s", ws, strerror(errno));
+		rc = (enum status)msgf(rc, errmsg, errlen, "%s: id table or journal: %s", ws,
+				       strerror(errno));
 		goto out;
 	}
 	const struct ids *tabs[SNAP__TABLES] = {&t.id, &t.tr, &t.se};
@@ -481,7 +487,8 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		sn->tab_name[k] = tabs[k]->name;
 	}
 	if ((rc = store_days(st, ws, &days, &nd)) != ST_OK) {
-		rc = oerr(errmsg, errlen, rc, "%s: cannot list its days: %s", ws, strerror(errno));
+		rc = (enum status)msgf(rc, errmsg, errlen, "%s: cannot list its days: %s", ws,
+				       strerror(errno));
 		goto out;
 	}
 	sn->days = xmalloc((nd + 1) * sizeof(*sn->days));
@@ -489,9 +496,9 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		if (snap_day_open(st, ws, days[i], &sn->days[sn->n]) != ST_OK) {
 			char d[11];
 			day_format(days[i], d);
-			rc = oerr(errmsg, errlen, ST_UNAVAILABLE,
-				  "%s/%s: unreadable shard (%s); see spandex verify", ws, d,
-				  strerror(errno));
+			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
+					       "%s/%s: unreadable shard (%s); see spandex verify",
+					       ws, d, strerror(errno));
 			goto out;
 		}
 		sn->n++;
@@ -556,7 +563,8 @@ static int write_index(const struct snap *sn, const struct snap_day *sd, const s
 	if (write_all(fd, &h, sizeof(h)) < 0)
 		goto out;
 	for (uint64_t at = 0; at < sd->committed;) {
-		size_t n = sd->committed - at > REC_CHUNK ? REC_CHUNK : (size_t)(sd->committed - at);
+		size_t n =
+		    sd->committed - at > REC_CHUNK ? REC_CHUNK : (size_t)(sd->committed - at);
 		off_t off = IDX_HDR + (off_t)(at * sizeof(struct idx_rec));
 		if (pread_all(sd->idx_fd, recs, n * sizeof(*recs), off) < 0)
 			goto out;
@@ -609,18 +617,23 @@ static enum status backup_day(const char *ws, const struct snap *sn, const struc
 	bool same_recs, same_bytes;
 	day_format(sd->day, d);
 	p.prev = pdir != NULL;
-	if (!pathf(p.idx, "%s/%s/%s.idx", gdir, ws, d) || !pathf(p.data, "%s/%s/%s.jsonl", gdir, ws, d) ||
+	if (!pathf(p.idx, "%s/%s/%s.idx", gdir, ws, d) ||
+	    !pathf(p.data, "%s/%s/%s.jsonl", gdir, ws, d) ||
 	    (pdir && (!pathf(p.prev_idx, "%s/%s/%s.idx", pdir, ws, d) ||
 		      !pathf(p.prev_data, "%s/%s/%s.jsonl", pdir, ws, d))))
-		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s/%s: path too long", ws, d);
+		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s/%s: path too long", ws,
+					 d);
 	if (write_index(sn, sd, &p, &same_recs, &same_bytes) < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p.idx, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p.idx,
+					 strerror(errno));
 	if (same_bytes && relink(p.prev_idx, p.idx) < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p.idx, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p.idx,
+					 strerror(errno));
 	bool linked = same_recs && stat(p.prev_data, &sb) == 0 &&
 		      (uint64_t)sb.st_size == sd->data_end && link(p.prev_data, p.data) == 0;
 	if (!linked && copy_to(sd->data_fd, sd->data_end, p.data) < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p.data, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p.data,
+					 strerror(errno));
 	if (linked) {
 		stats->days_linked++;
 		stats->bytes_linked += sd->data_end;
@@ -654,14 +667,16 @@ static enum status backup_ws(struct store *st, const char *ws, const char *gdir,
 	char p[PATH_MAX];
 	struct snap sn;
 	if (!pathf(p, "%s/%s", gdir, ws) || mkdir_if(p) < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s/%s: %s", gdir, ws, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s/%s: %s", gdir, ws,
+					 strerror(errno));
 	enum status rc = snap_take(st, ws, &sn, errmsg, errlen);
 	if (rc != ST_OK)
 		return rc;
 	for (int k = 0; rc == ST_OK && k < SNAP__TABLES; k++)
 		if (!pathf(p, "%s/%s/%s", gdir, ws, sn.tab_name[k]) ||
 		    write_file(p, sn.tab[k].p, sn.tab[k].len) < 0)
-			rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p,
+					       strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < sn.n; i++)
 		rc = backup_day(ws, &sn, &sn.days[i], gdir, pdir, stats, manifest, errmsg, errlen);
 	if (rc == ST_OK && pathf(p, "%s/%s", gdir, ws))
@@ -681,7 +696,8 @@ static bool gen_parse(const char *s, unsigned *seq)
 	if (!s[16])
 		return true;
 	char *end;
-	unsigned long n = s[16] == '-' && s[17] >= '1' && s[17] <= '9' ? strtoul(s + 17, &end, 10) : 0;
+	unsigned long n =
+	    s[16] == '-' && s[17] >= '1' && s[17] <= '9' ? strtoul(s + 17, &end, 10) : 0;
 	if (!n || *end || n > 1000000)
 		return false;
 	*seq = (unsigned)n;
@@ -750,7 +766,8 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
 	buf_init(&manifest);
 	memset(stats, 0, sizeof(*stats));
 	if (mkdir_if(dest) < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", dest, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dest,
+					 strerror(errno));
 	gen_clean(dest);
 	bool have_prev = gen_latest(dest, prev);
 	time_t now = time(NULL);
@@ -761,13 +778,14 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
 		snprintf(gen + 16, sizeof(gen) - 16, "-%u", n);
 	if (!pathf(tmp, "%s/.tmp-%s", dest, gen) || !pathf(final, "%s/%s", dest, gen) ||
 	    (have_prev && !pathf(pdir, "%s/%s", dest, prev)))
-		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s: path too long", dest);
+		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", dest);
 	if (mkdir_if(tmp) < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", tmp,
+					 strerror(errno));
 	more_files();
 	enum status rc = store_workspaces(st, &ws, &nws);
 	if (rc != ST_OK)
-		rc = oerr(errmsg, errlen, rc, "%s: %s", st->root, strerror(errno));
+		rc = (enum status)msgf(rc, errmsg, errlen, "%s: %s", st->root, strerror(errno));
 	char taken[32];
 	time_format(now_us(), taken);
 	buf_printf(&manifest,
@@ -778,13 +796,15 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
 		rc = backup_ws(st, ws[i], tmp, have_prev ? pdir : NULL, stats, &manifest, errmsg,
 			       errlen);
 	/* The MANIFEST marks a complete generation; the rename publishes it. */
-	if (rc == ST_OK && (!pathf(p, "%s/MANIFEST", tmp) ||
-			    write_file(p, manifest.p, manifest.len) < 0))
-		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+	if (rc == ST_OK &&
+	    (!pathf(p, "%s/MANIFEST", tmp) || write_file(p, manifest.p, manifest.len) < 0))
+		rc =
+		    (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p, strerror(errno));
 	if (rc == ST_OK) {
 		fsync_dir(tmp);
 		if (rename(tmp, final) < 0)
-			rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", final, strerror(errno));
+			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", final,
+					       strerror(errno));
 		fsync_dir(dest);
 	}
 	if (rc != ST_OK)
@@ -821,10 +841,11 @@ static enum status gen_check(const char *gen, char *errmsg, size_t errlen)
 {
 	char p[PATH_MAX], line[512];
 	if (!pathf(p, "%s/MANIFEST", gen))
-		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s: path too long", gen);
+		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", gen);
 	FILE *f = fopen(p, "re");
 	if (!f)
-		return oerr(errmsg, errlen, ST_NOT_FOUND, "%s: %s", p, strerror(errno));
+		return (enum status)msgf(ST_NOT_FOUND, errmsg, errlen, "%s: %s", p,
+					 strerror(errno));
 	enum status rc = ST_OK;
 	for (unsigned lineno = 1; rc == ST_OK && fgets(line, sizeof(line), f); lineno++) {
 		char ws[64], day[16], dp[PATH_MAX], ip[PATH_MAX];
@@ -834,14 +855,18 @@ static enum status gen_check(const char *gen, char *errmsg, size_t errlen)
 			continue;
 		if (sscanf(line, "%63s %15s %llu %llu", ws, day, &recs, &bytes) != 4 ||
 		    !workspace_valid(ws)) {
-			rc = oerr(errmsg, errlen, ST_INVALID, "%s line %u: not a manifest line", p, lineno);
+			rc = (enum status)msgf(ST_INVALID, errmsg, errlen,
+					       "%s line %u: not a manifest line", p, lineno);
 			break;
 		}
-		if (!pathf(dp, "%s/%s/%s.jsonl", gen, ws, day) || !pathf(ip, "%s/%s/%s.idx", gen, ws, day) ||
-		    stat(dp, &ds) < 0 || stat(ip, &is) < 0 || (unsigned long long)ds.st_size != bytes ||
+		if (!pathf(dp, "%s/%s/%s.jsonl", gen, ws, day) ||
+		    !pathf(ip, "%s/%s/%s.idx", gen, ws, day) || stat(dp, &ds) < 0 ||
+		    stat(ip, &is) < 0 || (unsigned long long)ds.st_size != bytes ||
 		    (unsigned long long)is.st_size != IDX_HDR + recs * sizeof(struct idx_rec))
-			rc = oerr(errmsg, errlen, ST_INVALID,
-				  "%s/%s/%s: missing, or not the size the MANIFEST records", gen, ws, day);
+			rc = (enum status)msgf(
+			    ST_INVALID, errmsg, errlen,
+			    "%s/%s/%s: missing, or not the size the MANIFEST records", gen, ws,
+			    day);
 	}
 	fclose(f);
 	return rc;
@@ -854,12 +879,14 @@ static enum status restore_ws(const char *gen, struct store *st, const char *ws,
 	char src[PATH_MAX], tmp[PATH_MAX], dst[PATH_MAX], old[PATH_MAX];
 	if (!pathf(src, "%s/%s", gen, ws) || !pathf(tmp, "%s/.restore-%s", st->root, ws) ||
 	    !pathf(dst, "%s/%s", st->root, ws) || !pathf(old, "%s/.old-%s", st->root, ws))
-		return oerr(errmsg, errlen, ST_BAD_REQUEST, "%s: path too long", ws);
+		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", ws);
 	if (rm_rf(tmp) < 0 || mkdir_if(tmp) < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", tmp,
+					 strerror(errno));
 	DIR *d = opendir(src);
 	if (!d)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", src, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", src,
+					 strerror(errno));
 	enum status rc = ST_OK;
 	struct dirent *e;
 	while (rc == ST_OK && (e = readdir(d))) {
@@ -869,7 +896,8 @@ static enum status restore_ws(const char *gen, struct store *st, const char *ws,
 		/* A copy, never a link: the store writes into its files (flags, appends). */
 		if (!pathf(from, "%s/%s", src, e->d_name) || !pathf(to, "%s/%s", tmp, e->d_name) ||
 		    copy_path(from, to, NULL) < 0)
-			rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", from, strerror(errno));
+			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", from,
+					       strerror(errno));
 	}
 	closedir(d);
 	if (rc != ST_OK) {
@@ -878,14 +906,15 @@ static enum status restore_ws(const char *gen, struct store *st, const char *ws,
 	}
 	fsync_dir(tmp);
 	if (rm_rf(old) < 0 || (rename(dst, old) < 0 && errno != ENOENT) || rename(tmp, dst) < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", dst, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dst,
+					 strerror(errno));
 	fsync_dir(st->root);
 	rm_rf(old);
 	return ST_OK;
 }
 
-enum status ops_restore(const char *backup, struct store *st, bool force, char ***names,
-			size_t *n, char *errmsg, size_t errlen)
+enum status ops_restore(const char *backup, struct store *st, bool force, char ***names, size_t *n,
+			char *errmsg, size_t errlen)
 {
 	char gen[PATH_MAX], p[PATH_MAX], latest[64];
 	*names = NULL;
@@ -893,21 +922,22 @@ enum status ops_restore(const char *backup, struct store *st, bool force, char *
 	if (pathf(p, "%s/MANIFEST", backup) && access(p, F_OK) == 0)
 		snprintf(gen, sizeof(gen), "%s", backup);
 	else if (!gen_latest(backup, latest) || !pathf(gen, "%s/%s", backup, latest))
-		return oerr(errmsg, errlen, ST_NOT_FOUND, "%s: no backup generation (no MANIFEST)",
-			    backup);
+		return (enum status)msgf(ST_NOT_FOUND, errmsg, errlen,
+					 "%s: no backup generation (no MANIFEST)", backup);
 	enum status rc = gen_check(gen, errmsg, errlen);
 	if (rc != ST_OK)
 		return rc;
 	if (mkdir_if(st->root) < 0)
-		return oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", st->root, strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", st->root,
+					 strerror(errno));
 	if (!force && !dir_empty(st->root))
-		return oerr(errmsg, errlen, ST_BAD_REQUEST,
-			    "%s is not empty; --force replaces the workspaces the backup holds",
-			    st->root);
+		return (enum status)msgf(
+		    ST_BAD_REQUEST, errmsg, errlen,
+		    "%s is not empty; --force replaces the workspaces the backup holds", st->root);
 	struct store gst;
 	store_init(&gst, gen, false);
 	if ((rc = store_workspaces(&gst, names, n)) != ST_OK)
-		return oerr(errmsg, errlen, rc, "%s: %s", gen, strerror(errno));
+		return (enum status)msgf(rc, errmsg, errlen, "%s: %s", gen, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < *n; i++)
 		rc = restore_ws(gen, st, (*names)[i], errmsg, errlen);
 	return rc;
@@ -924,10 +954,11 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 	buf_init(&out);
 	*count = 0;
 	if (!workspace_valid(ws))
-		return oerr(errmsg, errlen, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
+		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen,
+					 "invalid workspace name '%s'", ws);
 	enum status rc = store_days(st, ws, &days, &nd);
 	if (rc != ST_OK)
-		rc = oerr(errmsg, errlen, rc, "%s: %s", ws, strerror(errno));
+		rc = (enum status)msgf(rc, errmsg, errlen, "%s: %s", ws, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
 		if (days[i] < time_day(from_us) || days[i] > time_day(to_us - 1))
 			continue;
@@ -935,12 +966,14 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 		if ((rc = shard_open(st, ws, days[i], &sh)) != ST_OK) {
 			char d[11];
 			day_format(days[i], d);
-			rc = oerr(errmsg, errlen, rc, "%s/%s: unreadable shard", ws, d);
+			rc =
+			    (enum status)msgf(rc, errmsg, errlen, "%s/%s: unreadable shard", ws, d);
 			break;
 		}
 		for (size_t k = 0; rc == ST_OK && k < sh.nrecs; k++) {
 			const struct idx_rec *r = &sh.recs[k];
-			if ((r->flags & REC_SUPERSEDED) || r->started_us < from_us || r->started_us >= to_us)
+			if ((r->flags & REC_SUPERSEDED) || r->started_us < from_us ||
+			    r->started_us >= to_us)
 				continue;
 			/* The stored line is the canonical Span: it goes out as it is. */
 			if ((rc = shard_line(&sh, k, &out)) != ST_OK)
@@ -955,10 +988,11 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 		}
 		shard_close(&sh);
 		if (rc != ST_OK)
-			rc = oerr(errmsg, errlen, rc, "%s: %s", ws, strerror(errno));
+			rc = (enum status)msgf(rc, errmsg, errlen, "%s: %s", ws, strerror(errno));
 	}
 	if (rc == ST_OK && out.len && write_all(fd, out.p, out.len) < 0)
-		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "writing: %s", strerror(errno));
+		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "writing: %s",
+				       strerror(errno));
 	free(days);
 	buf_free(&out);
 	return rc;
@@ -974,20 +1008,20 @@ static const struct {
 	const char *name;
 	enum ftype type;
 } span_fields[] = {
-	{"workspace", F_STR},         {"project", F_STR},         {"evaluation_context", F_OBJ},
-	{"source", F_STR},            {"ingested_at", F_TIME},    {"error_type", F_STR},
-	{"error_message", F_STR},     {"provider", F_STR},        {"model", F_STR},
-	{"prompt_id", F_STR},         {"prompt_name", F_STR},     {"prompt_version", F_STR},
-	{"agent_id", F_STR},          {"agent_name", F_STR},      {"tool_name", F_STR},
-	{"input_tokens", F_UINT},     {"output_tokens", F_UINT},  {"cached_tokens", F_UINT},
-	{"total_tokens", F_UINT},     {"usage_details", F_OBJ},   {"cost_total_usd", F_NUM},
-	{"cost_input_usd", F_NUM},    {"cost_output_usd", F_NUM}, {"cost_details", F_OBJ},
-	{"raw_attributes", F_RAW},    {"input", F_STR},           {"output", F_STR},
+    {"workspace", F_STR},      {"project", F_STR},	   {"evaluation_context", F_OBJ},
+    {"source", F_STR},	       {"ingested_at", F_TIME},	   {"error_type", F_STR},
+    {"error_message", F_STR},  {"provider", F_STR},	   {"model", F_STR},
+    {"prompt_id", F_STR},      {"prompt_name", F_STR},	   {"prompt_version", F_STR},
+    {"agent_id", F_STR},       {"agent_name", F_STR},	   {"tool_name", F_STR},
+    {"input_tokens", F_UINT},  {"output_tokens", F_UINT},  {"cached_tokens", F_UINT},
+    {"total_tokens", F_UINT},  {"usage_details", F_OBJ},   {"cost_total_usd", F_NUM},
+    {"cost_input_usd", F_NUM}, {"cost_output_usd", F_NUM}, {"cost_details", F_OBJ},
+    {"raw_attributes", F_RAW}, {"input", F_STR},	   {"output", F_STR},
 };
 /* The fields DirectSpanInput shares with Span (reference section 4.4). */
 static const char *const shared_fields[] = {
-	"span_id",    "trace_id", "session_id", "parent_span_id", "name",   "kind",
-	"status",     "started_at", "ended_at", "input",          "output", NULL,
+    "span_id", "trace_id",   "session_id", "parent_span_id", "name",   "kind",
+    "status",  "started_at", "ended_at",   "input",	     "output", NULL,
 };
 
 static const char *type_problem(json_t *v, enum ftype t)
@@ -998,12 +1032,12 @@ static const char *type_problem(json_t *v, enum ftype t)
 		return json_is_string(v) ? NULL : "Input should be a valid string";
 	case F_TIME:
 		return json_is_string(v) && time_parse(json_string_value(v), true, &us)
-			       ? NULL
-			       : "Input should be a valid datetime with timezone info";
+			   ? NULL
+			   : "Input should be a valid datetime with timezone info";
 	case F_UINT:
 		return json_is_integer(v) && json_integer_value(v) >= 0
-			       ? NULL
-			       : "Input should be a non-negative integer";
+			   ? NULL
+			   : "Input should be a non-negative integer";
 	case F_NUM:
 		return json_is_number(v) ? NULL : "Input should be a valid number";
 	case F_OBJ:
@@ -1020,8 +1054,8 @@ static const char *type_problem(json_t *v, enum ftype t)
 
 /* Validates one line into a span whose strings live in *root (the caller releases both).
  * why gets the first problem, as "field: message". */
-static bool import_line(const char *ws, const char *line, size_t len, struct span *s,
-			json_t **root, char *why, size_t whylen)
+static bool import_line(const char *ws, const char *line, size_t len, struct span *s, json_t **root,
+			char *why, size_t whylen)
 {
 	size_t pos;
 	char msg[128];
@@ -1046,7 +1080,8 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 	/* Every key must be a Span field; the typed ones must have their type. */
 	const char *k;
 	json_t *x;
-	json_object_foreach(o, k, x) {
+	json_object_foreach(o, k, x)
+	{
 		bool known = false;
 		for (const char *const *f = shared_fields; *f && !known; f++)
 			known = !strcmp(*f, k);
@@ -1054,7 +1089,8 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 			if (strcmp(span_fields[i].name, k))
 				continue;
 			known = true;
-			const char *bad = json_is_null(x) ? NULL : type_problem(x, span_fields[i].type);
+			const char *bad =
+			    json_is_null(x) ? NULL : type_problem(x, span_fields[i].type);
 			if (bad) {
 				snprintf(why, whylen, "%s: %s", k, bad);
 				goto out;
@@ -1081,7 +1117,8 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 		json_t *e = json_array_get(v.list, 0);
 		json_t *loc = json_object_get(e, "loc");
 		json_t *last = json_array_get(loc, json_array_size(loc) - 1);
-		snprintf(why, whylen, "%s: %s", json_is_string(last) ? json_string_value(last) : "span",
+		snprintf(why, whylen, "%s: %s",
+			 json_is_string(last) ? json_string_value(last) : "span",
 			 json_string_value(json_object_get(e, "msg")));
 		goto out;
 	}
@@ -1134,7 +1171,8 @@ static enum status batch_store(struct ops_import *im, struct batch *b, char *err
 	if (rc == ST_OK)
 		im->spans += b->n;
 	else
-		oerr(errmsg, errlen, rc, "storing into %s: %s", im->ws, *why ? why : strerror(errno));
+		(enum status) msgf(rc, errmsg, errlen, "storing into %s: %s", im->ws,
+				   *why ? why : strerror(errno));
 	batch_clear(b);
 	return rc;
 }
@@ -1142,10 +1180,12 @@ static enum status batch_store(struct ops_import *im, struct batch *b, char *err
 enum status ops_import_file(struct ops_import *im, const char *path, char *errmsg, size_t errlen)
 {
 	if (!workspace_valid(im->ws))
-		return oerr(errmsg, errlen, ST_BAD_REQUEST, "invalid workspace name '%s'", im->ws);
+		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen,
+					 "invalid workspace name '%s'", im->ws);
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return oerr(errmsg, errlen, ST_NOT_FOUND, "%s: %s", path, strerror(errno));
+		return (enum status)msgf(ST_NOT_FOUND, errmsg, errlen, "%s: %s", path,
+					 strerror(errno));
 	struct batch *b = xmalloc(sizeof(*b));
 	b->n = b->bytes = 0;
 	char *line = NULL;
@@ -1165,7 +1205,7 @@ enum status ops_import_file(struct ops_import *im, const char *path, char *errms
 			if (im->report)
 				im->report(im->ctx, msg);
 			if (!im->check_only)
-				rc = oerr(errmsg, errlen, ST_INVALID, "%s", msg);
+				rc = (enum status)msgf(ST_INVALID, errmsg, errlen, "%s", msg);
 			continue;
 		}
 		if (im->check_only) {
@@ -1180,7 +1220,8 @@ enum status ops_import_file(struct ops_import *im, const char *path, char *errms
 			rc = batch_store(im, b, errmsg, errlen);
 	}
 	if (rc == ST_OK && ferror(f))
-		rc = oerr(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", path, strerror(errno));
+		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", path,
+				       strerror(errno));
 	if (rc == ST_OK)
 		rc = batch_store(im, b, errmsg, errlen);
 	batch_clear(b);

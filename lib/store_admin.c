@@ -22,7 +22,7 @@ struct version {
 	uint64_t loc;
 	uint64_t trace_h, session_h;
 	uint16_t flags; /* as stored */
-	bool live;      /* as it should be */
+	bool live;	/* as it should be */
 };
 
 static int cmp_version(const void *a, const void *b)
@@ -60,8 +60,9 @@ static enum status versions_collect(struct store *st, const char *ws, struct ver
 				cap = cap ? cap * 2 : 4096;
 				v = xrealloc(v, cap * sizeof(*v));
 			}
-			v[n++] = (struct version){r->span_h, r->ingested_us, LOC(days[d], k),
-						  r->trace_h, r->session_h, r->flags, false};
+			v[n++] = (struct version){r->span_h,  r->ingested_us, LOC(days[d], k),
+						  r->trace_h, r->session_h,   r->flags,
+						  false};
 			if (r->ingested_us > *last)
 				*last = r->ingested_us;
 		}
@@ -137,7 +138,8 @@ static size_t ranges_collect(const struct version *v, size_t n, bool trace, stru
 		if (trace && !(v[i].flags & REC_HAS_TRACE))
 			continue;
 		int32_t day = LOC_DAY(v[i].loc);
-		out[m++] = (struct ids_slot){trace ? v[i].trace_h : v[i].session_h, RANGE(day, day)};
+		out[m++] =
+		    (struct ids_slot){trace ? v[i].trace_h : v[i].session_h, RANGE(day, day)};
 	}
 	qsort(out, m, sizeof(*out), cmp_slot);
 	size_t k = 0;
@@ -203,7 +205,8 @@ enum status ids_rebuild(struct store *st, const char *ws)
 	if (rc == ST_OK)
 		rc = table_write(st, ws, "ids.tab", live, nlive, last);
 	if (rc == ST_OK)
-		rc = table_write(st, ws, "traces.tab", live, ranges_collect(v, n, true, live), last);
+		rc =
+		    table_write(st, ws, "traces.tab", live, ranges_collect(v, n, true, live), last);
 	if (rc == ST_OK)
 		rc = table_write(st, ws, "sessions.tab", live, ranges_collect(v, n, false, live),
 				 last);
@@ -211,18 +214,6 @@ enum status ids_rebuild(struct store *st, const char *ws)
 	free(live);
 out:
 	free(v);
-	return rc;
-}
-
-static enum status errf(char *errmsg, size_t errlen, enum status rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static enum status errf(char *errmsg, size_t errlen, enum status rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (errmsg && errlen)
-		vsnprintf(errmsg, errlen, fmt, ap);
-	va_end(ap);
 	return rc;
 }
 
@@ -245,7 +236,8 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 	buf_init(&recs);
 	enum status rc = ST_UNAVAILABLE;
 	if (dfd < 0 || lfd < 0 || flock(lfd, LOCK_EX) < 0 || fstat(dfd, &sb) < 0) {
-		rc = errf(errmsg, errlen, ST_UNAVAILABLE, "%s: %s", dname, strerror(errno));
+		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dname,
+				       strerror(errno));
 		goto out;
 	}
 	size_t size = (size_t)sb.st_size, end = 0;
@@ -266,8 +258,9 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 		json_t *root;
 		lineno++;
 		if (!span_parse(map + off, len, &s, &root)) {
-			rc = errf(errmsg, errlen, ST_INVALID, "%s.jsonl line %zu: not a canonical span",
-				  dname, lineno);
+			rc = (enum status)msgf(ST_INVALID, errmsg, errlen,
+					       "%s.jsonl line %zu: not a canonical span", dname,
+					       lineno);
 			goto out;
 		}
 		struct idx_rec r;
@@ -287,7 +280,8 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 	if ((tfd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
 	    write_all(tfd, &h, sizeof(h)) < 0 || write_all(tfd, recs.p, recs.len) < 0 ||
 	    fdatasync(tfd) < 0 || rename(tp, ip) < 0) {
-		rc = errf(errmsg, errlen, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));
+		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s.idx: %s", dname,
+				       strerror(errno));
 		goto out;
 	}
 	if (end < size && ftruncate(dfd, (off_t)end) < 0)
@@ -318,8 +312,8 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 	char jp[PATH_MAX];
 	int lockfd = ws_lock(st, ws, true);
 	if (lockfd < 0)
-		return errf(errmsg, errlen, ST_UNAVAILABLE, "%s: workspace lock: %s", ws,
-			    strerror(errno));
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: workspace lock: %s",
+					 ws, strerror(errno));
 	enum status rc = list_days(st, ws, ".jsonl", &days, &nd);
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
 		rc = reindex_day(st, ws, days[i], errmsg, errlen);
@@ -360,7 +354,9 @@ static void problem(struct vctx *v, const char *fmt, ...)
 /* Compares a stored record with the one its line gives; "" when equal, else the field. */
 static const char *rec_diff(const struct idx_rec *a, const struct idx_rec *b)
 {
-#define SAME(f) if (a->f != b->f) return #f
+#define SAME(f)                                                                                    \
+	if (a->f != b->f)                                                                          \
+	return #f
 	SAME(span_h);
 	SAME(trace_h);
 	SAME(session_h);
@@ -402,8 +398,9 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 		return;
 	}
 	if ((uint64_t)is.st_size != IDX_HDR + sh.nrecs * sizeof(struct idx_rec))
-		problem(v, "%s/%s.idx: %lld bytes past the committed records", ws, dname,
-			(long long)(is.st_size - IDX_HDR - (off_t)(sh.nrecs * sizeof(struct idx_rec))));
+		problem(
+		    v, "%s/%s.idx: %lld bytes past the committed records", ws, dname,
+		    (long long)(is.st_size - IDX_HDR - (off_t)(sh.nrecs * sizeof(struct idx_rec))));
 	struct buf line;
 	buf_init(&line);
 	uint64_t end = 0;
@@ -418,8 +415,10 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 				(unsigned long long)r->off, (unsigned long long)end);
 		end = r->off + r->len + 1;
 		line.len = 0;
-		if (r->off + r->len + 1 > (uint64_t)ds.st_size || shard_line(&sh, k, &line) != ST_OK) {
-			problem(v, "%s/%s.idx record %zu: points past the end of the data", ws, dname, k);
+		if (r->off + r->len + 1 > (uint64_t)ds.st_size ||
+		    shard_line(&sh, k, &line) != ST_OK) {
+			problem(v, "%s/%s.idx record %zu: points past the end of the data", ws,
+				dname, k);
 			continue;
 		}
 		char nl = 0;
@@ -439,7 +438,8 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 			problem(v, "%s/%s.idx record %zu (span %s): %s differs from the data", ws,
 				dname, k, s.span_id, d);
 		if (time_day(s.started_at) != day)
-			problem(v, "%s/%s.jsonl: span %s starts on another day", ws, dname, s.span_id);
+			problem(v, "%s/%s.jsonl: span %s starts on another day", ws, dname,
+				s.span_id);
 		span_clear(&s);
 		json_decref(root);
 	}
@@ -516,11 +516,13 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 		day_format(LOC_DAY(vs[i].loc), dname);
 		uint64_t day = (uint32_t)LOC_DAY(vs[i].loc);
 		if ((vs[i].flags & REC_HAS_TRACE) && !tab_has(&t.tr, vs[i].trace_h, day, true))
-			problem(&v, "%s/traces.tab: the trace of %s record %u is not in its day range",
+			problem(&v,
+				"%s/traces.tab: the trace of %s record %u is not in its day range",
 				ws, dname, LOC_REC(vs[i].loc));
 		if (!tab_has(&t.se, vs[i].session_h, day, true))
-			problem(&v, "%s/sessions.tab: the session of %s record %u is not in its day "
-				    "range",
+			problem(&v,
+				"%s/sessions.tab: the session of %s record %u is not in its day "
+				"range",
 				ws, dname, LOC_REC(vs[i].loc));
 		bool stored_live = !(vs[i].flags & REC_SUPERSEDED);
 		if (stored_live != vs[i].live)
@@ -531,8 +533,8 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 			continue;
 		nlive++;
 		if (!tab_has(&t.id, vs[i].h, vs[i].loc, false))
-			problem(&v, "%s/ids.tab: no entry for the newest version at %s record %u", ws,
-				dname, LOC_REC(vs[i].loc));
+			problem(&v, "%s/ids.tab: no entry for the newest version at %s record %u",
+				ws, dname, LOC_REC(vs[i].loc));
 	}
 	if (t.id.hdr->count < nlive)
 		problem(&v, "%s/ids.tab: %llu entries for %zu spans", ws,

@@ -150,6 +150,16 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
+int msgf(int rc, char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (out && len)
+		vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 void buf_init(struct buf *b)
 {
 	b->p = NULL;

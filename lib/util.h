@@ -22,6 +22,9 @@ void *arena_alloc(struct arena *a, size_t n);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Formats an error message into out (when out is not NULL) and returns rc: for functions that
+ * report a status and a reason. */
+int msgf(int rc, char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* A growable byte buffer, always NUL-terminated after len. Owned by the caller (buf_free). */
 struct buf {
