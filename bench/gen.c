@@ -22,9 +22,10 @@ static int64_t range(struct gen *g, int64_t lo, int64_t hi)
 
 void gen_init(struct gen *g, uint64_t seed, int days, int nws, int64_t end_us)
 {
-	static const char *const words[] = {"the", "agent", "calls", "a", "tool", "to", "search",
-					    "documents", "and", "then", "summarizes", "results", "for",
-					    "user", "query", "about", "weather", "flights", "code"};
+	static const char *const words[] = {"the",	  "agent",   "calls",	  "a",	  "tool",
+					    "to",	  "search",  "documents", "and",  "then",
+					    "summarizes", "results", "for",	  "user", "query",
+					    "about",	  "weather", "flights",	  "code"};
 	memset(g, 0, sizeof *g);
 	g->rng = seed;
 	g->days = days;
@@ -58,10 +59,10 @@ static const struct {
 	const char *model, *provider;
 	double in_cost, out_cost; /* USD per token */
 } models[] = {
-	{"gpt-4o", "openai", 2.5e-6, 1e-5},
-	{"gpt-4o-mini", "openai", 1.5e-7, 6e-7},
-	{"claude-3-5-sonnet", "anthropic", 3e-6, 1.5e-5},
-	{"llama-3.1-70b", "nim", 8.8e-7, 8.8e-7},
+    {"gpt-4o", "openai", 2.5e-6, 1e-5},
+    {"gpt-4o-mini", "openai", 1.5e-7, 6e-7},
+    {"claude-3-5-sonnet", "anthropic", 3e-6, 1.5e-5},
+    {"llama-3.1-70b", "nim", 8.8e-7, 8.8e-7},
 };
 
 static void fill(struct gen *g, struct arena *a, struct span *s, int kind, int64_t start)
@@ -90,20 +91,23 @@ static void fill(struct gen *g, struct arena *a, struct span *s, int kind, int64
 		s->cost_output_usd = round(s->output_tokens * models[m].out_cost * 1e6) / 1e6;
 		s->cost_total_usd = round((s->cost_input_usd + s->cost_output_usd) * 1e6) / 1e6;
 	} else if (kind == KIND_TOOL) {
-		static const char *const tools[] = {"web_search", "calculator", "sql_query", "read_file"};
+		static const char *const tools[] = {"web_search", "calculator", "sql_query",
+						    "read_file"};
 		s->str[SS_TOOL_NAME] = tools[rnd(g) % 4];
 	}
 }
 
 size_t gen_trace(struct gen *g, struct arena *a, struct span *out, int *ws)
 {
-	static const int child_kinds[] = {KIND_LLM, KIND_LLM, KIND_TOOL, KIND_RETRIEVER, KIND_CHAIN, KIND_AGENT};
+	static const int child_kinds[] = {KIND_LLM,	  KIND_LLM,   KIND_TOOL,
+					  KIND_RETRIEVER, KIND_CHAIN, KIND_AGENT};
 	uint64_t t = g->traces++;
 	*ws = (int)(t % (uint64_t)g->nws);
 	/* about three traces per session, so sessions are shared */
 	if (g->sessions == 0 || rnd(g) % 3 == 0)
 		g->sessions++;
-	char *trace = arena_printf(a, "%016llx%016llx", (unsigned long long)rnd(g), (unsigned long long)t);
+	char *trace =
+	    arena_printf(a, "%016llx%016llx", (unsigned long long)rnd(g), (unsigned long long)t);
 	char *session = arena_printf(a, "session-%llu", (unsigned long long)g->sessions);
 	const char *agent = (t % 5) ? "support-bot" : "code-agent";
 	int64_t start = g->end_us - range(g, 1, (int64_t)g->days * 86400 * 1000000LL);
@@ -129,7 +133,8 @@ size_t gen_trace(struct gen *g, struct arena *a, struct span *out, int *ws)
 			level_start[lvl] = i;
 		size_t parent = lvl == 1 ? 0 : (level_start[lvl - 1] ? level_start[lvl - 1] : 0);
 		s->parent_span_id = out[parent].span_id;
-		fill(g, a, s, child_kinds[rnd(g) % 6], out[parent].started_at + range(g, 1000, 60000000));
+		fill(g, a, s, child_kinds[rnd(g) % 6],
+		     out[parent].started_at + range(g, 1000, 60000000));
 	}
 	return n;
 }
@@ -187,7 +192,8 @@ int main(int argc, char **argv)
 				}
 			} else if (nb[w]) {
 				char err[256] = "";
-				if (store_append(&st, gen_ws(w), batch[w], nb[w], err, sizeof err) != ST_OK) {
+				if (store_append(&st, gen_ws(w), batch[w], nb[w], err,
+						 sizeof err) != ST_OK) {
 					fprintf(stderr, "store_append: %s\n", err);
 					return 1;
 				}

@@ -11,7 +11,7 @@
 struct gen {
 	uint64_t rng;
 	int days, nws;
-	int64_t end_us;  /* spans start in the `days` days before this */
+	int64_t end_us;	 /* spans start in the `days` days before this */
 	uint64_t traces; /* traces made so far */
 	uint64_t sessions;
 	char text[8192]; /* pool the input/output text is cut from */

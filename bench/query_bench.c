@@ -12,18 +12,18 @@
 #include "lib/query.h"
 
 static const char *const schema =
-	"CREATE TABLE spans(id INTEGER PRIMARY KEY, ws TEXT NOT NULL, span_id TEXT NOT NULL,"
-	" trace_id TEXT, session_id TEXT NOT NULL, parent_span_id TEXT, kind TEXT, status TEXT,"
-	" model TEXT, started_at INTEGER, ended_at INTEGER, in_tok INTEGER, out_tok INTEGER,"
-	" cached_tok INTEGER, total_tok INTEGER, cost REAL, cost_in REAL, cost_out REAL, body TEXT);"
-	/* one index per access path of the query set, each led by the workspace */
-	"CREATE UNIQUE INDEX spans_id ON spans(ws, span_id);"
-	"CREATE INDEX spans_started ON spans(ws, started_at);"
-	"CREATE INDEX spans_trace ON spans(ws, trace_id);"
-	"CREATE INDEX spans_session ON spans(ws, session_id);"
-	"CREATE INDEX spans_model_status ON spans(ws, model, status, started_at);"
-	"CREATE INDEX spans_kind_trace ON spans(ws, kind, trace_id);"
-	"CREATE INDEX spans_roots ON spans(ws, started_at, trace_id) WHERE parent_span_id IS NULL;";
+    "CREATE TABLE spans(id INTEGER PRIMARY KEY, ws TEXT NOT NULL, span_id TEXT NOT NULL,"
+    " trace_id TEXT, session_id TEXT NOT NULL, parent_span_id TEXT, kind TEXT, status TEXT,"
+    " model TEXT, started_at INTEGER, ended_at INTEGER, in_tok INTEGER, out_tok INTEGER,"
+    " cached_tok INTEGER, total_tok INTEGER, cost REAL, cost_in REAL, cost_out REAL, body TEXT);"
+    /* one index per access path of the query set, each led by the workspace */
+    "CREATE UNIQUE INDEX spans_id ON spans(ws, span_id);"
+    "CREATE INDEX spans_started ON spans(ws, started_at);"
+    "CREATE INDEX spans_trace ON spans(ws, trace_id);"
+    "CREATE INDEX spans_session ON spans(ws, session_id);"
+    "CREATE INDEX spans_model_status ON spans(ws, model, status, started_at);"
+    "CREATE INDEX spans_kind_trace ON spans(ws, kind, trace_id);"
+    "CREATE INDEX spans_roots ON spans(ws, started_at, trace_id) WHERE parent_span_id IS NULL;";
 
 static void die_sql(sqlite3 *db, const char *what)
 {
@@ -44,11 +44,13 @@ static void load(const char *dir, long long want, sqlite3 *db)
 	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		die_sql(db, "schema");
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(db,
-			       "INSERT INTO spans(ws,span_id,trace_id,session_id,parent_span_id,kind,status,model,"
-			       "started_at,ended_at,in_tok,out_tok,cached_tok,total_tok,cost,cost_in,cost_out,body)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &ins, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		db,
+		"INSERT INTO spans(ws,span_id,trace_id,session_id,parent_span_id,kind,status,model,"
+		"started_at,ended_at,in_tok,out_tok,cached_tok,total_tok,cost,cost_in,cost_out,"
+		"body)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		-1, &ins, NULL) != SQLITE_OK)
 		die_sql(db, "prepare insert");
 	for (long long made = 0; made < want;) {
 		struct span tr[50];
@@ -73,17 +75,20 @@ static void load(const char *dir, long long want, sqlite3 *db)
 			else
 				sqlite3_bind_null(ins, c++);
 			sqlite3_bind_text(ins, c++, span_kind_names[s->kind], -1, SQLITE_STATIC);
-			sqlite3_bind_text(ins, c++, span_status_names[s->status], -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, c++, span_status_names[s->status], -1,
+					  SQLITE_STATIC);
 			sqlite3_bind_text(ins, c++, s->str[SS_MODEL], -1, SQLITE_STATIC);
 			sqlite3_bind_int64(ins, c++, s->started_at);
 			sqlite3_bind_int64(ins, c++, s->ended_at);
-			const int64_t tok[4] = {s->input_tokens, s->output_tokens, s->cached_tokens, s->total_tokens};
+			const int64_t tok[4] = {s->input_tokens, s->output_tokens, s->cached_tokens,
+						s->total_tokens};
 			for (int k = 0; k < 4; k++)
 				if (tok[k] == SPAN_NONE_I64)
 					sqlite3_bind_null(ins, c++);
 				else
 					sqlite3_bind_int64(ins, c++, tok[k]);
-			const double cost[3] = {s->cost_total_usd, s->cost_input_usd, s->cost_output_usd};
+			const double cost[3] = {s->cost_total_usd, s->cost_input_usd,
+						s->cost_output_usd};
 			for (int k = 0; k < 3; k++)
 				if (cost[k] != cost[k])
 					sqlite3_bind_null(ins, c++);
@@ -120,37 +125,81 @@ static char trace_id[64], session_id[64], win_lo[40], win_hi[40];
 static int64_t win_lo_us, win_hi_us;
 
 static struct bq queries[] = {
-	{"spans p1", Q_SPANS, NULL, 1, false,
-	 {"SELECT body FROM spans WHERE ws=?1 ORDER BY started_at DESC, id LIMIT 10",
-	  "SELECT count(*) FROM spans WHERE ws=?1"}},
-	{"spans trace_id", Q_SPANS, "{\"trace_id\":\"%T\"}", 1, false,
-	 {"SELECT body FROM spans WHERE ws=?1 AND trace_id=?2 ORDER BY started_at DESC, id LIMIT 10",
-	  "SELECT count(*) FROM spans WHERE ws=?1 AND trace_id=?2"}},
-	{"spans model+status", Q_SPANS, "{\"model\":\"gpt-4o\",\"status\":\"error\"}", 1, false,
-	 {"SELECT body FROM spans WHERE ws=?1 AND model='gpt-4o' AND status='error' ORDER BY started_at DESC, id LIMIT 10",
-	  "SELECT count(*) FROM spans WHERE ws=?1 AND model='gpt-4o' AND status='error'"}},
-	{"spans window", Q_SPANS, "{\"started_at\":{\"$gte\":\"%L\",\"$lte\":\"%H\"}}", 1, false,
-	 {"SELECT body FROM spans WHERE ws=?1 AND started_at BETWEEN ?3 AND ?4 ORDER BY started_at DESC, id LIMIT 10",
-	  "SELECT count(*) FROM spans WHERE ws=?1 AND started_at BETWEEN ?3 AND ?4"}},
-	{"groups trace_id", Q_GROUPS, NULL, 1, false,
-	 {"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND trace_id IS NOT NULL GROUP BY trace_id ORDER BY c DESC, trace_id LIMIT 10",
-	  "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1"}},
-	{"groups kind=LLM", Q_GROUPS, "{\"kind\":\"LLM\"}", 1, false,
-	 {"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND kind='LLM' AND trace_id IS NOT NULL GROUP BY trace_id ORDER BY c DESC, trace_id LIMIT 10",
-	  "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1 AND kind='LLM'"}},
-#define ROOTS "SELECT body, trace_id FROM spans WHERE ws=?1 AND parent_span_id IS NULL ORDER BY started_at DESC, trace_id LIMIT 10 OFFSET ?5"
+    {"spans p1",
+     Q_SPANS,
+     NULL,
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 ORDER BY started_at DESC, id LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1"}},
+    {"spans trace_id",
+     Q_SPANS,
+     "{\"trace_id\":\"%T\"}",
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND trace_id=?2 ORDER BY started_at DESC, id LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1 AND trace_id=?2"}},
+    {"spans model+status",
+     Q_SPANS,
+     "{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND model='gpt-4o' AND status='error' ORDER BY "
+      "started_at DESC, id LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1 AND model='gpt-4o' AND status='error'"}},
+    {"spans window",
+     Q_SPANS,
+     "{\"started_at\":{\"$gte\":\"%L\",\"$lte\":\"%H\"}}",
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND started_at BETWEEN ?3 AND ?4 ORDER BY started_at "
+      "DESC, id LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1 AND started_at BETWEEN ?3 AND ?4"}},
+    {"groups trace_id",
+     Q_GROUPS,
+     NULL,
+     1,
+     false,
+     {"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND trace_id IS NOT NULL GROUP BY "
+      "trace_id ORDER BY c DESC, trace_id LIMIT 10",
+      "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1"}},
+    {"groups kind=LLM",
+     Q_GROUPS,
+     "{\"kind\":\"LLM\"}",
+     1,
+     false,
+     {"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND kind='LLM' AND trace_id IS NOT NULL "
+      "GROUP BY trace_id ORDER BY c DESC, trace_id LIMIT 10",
+      "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1 AND kind='LLM'"}},
+#define ROOTS                                                                                      \
+	"SELECT body, trace_id FROM spans WHERE ws=?1 AND parent_span_id IS NULL ORDER BY "        \
+	"started_at DESC, trace_id LIMIT 10 OFFSET ?5"
 #define NROOTS "SELECT count(*) FROM spans WHERE ws=?1 AND parent_span_id IS NULL"
-#define ROLLUP "SELECT sum(in_tok),sum(out_tok),sum(cached_tok),sum(total_tok),sum(cost),sum(cost_in),sum(cost_out),count(*),sum(status='error') FROM spans WHERE ws=?1 AND trace_id=?2"
-	{"traces p1 summary", Q_TRACES, NULL, 1, true, {ROOTS, NROOTS}},
-	{"traces p1 detailed", Q_TRACES, NULL, 1, false, {ROOTS, NROOTS, ROLLUP}},
-	{"traces p100 summary", Q_TRACES, NULL, 100, true, {ROOTS, NROOTS}},
-	{"traces p100 detailed", Q_TRACES, NULL, 100, false, {ROOTS, NROOTS, ROLLUP}},
-	{"get trace", Q_TRACE, NULL, 1, false,
-	 {"SELECT body FROM spans WHERE ws=?1 AND trace_id=?2 AND parent_span_id IS NULL ORDER BY started_at LIMIT 1",
-	  NULL, ROLLUP}},
-	{"get session", Q_SESSION, NULL, 1, false,
-	 {"SELECT min(started_at), max(ended_at), count(*), count(DISTINCT trace_id), sum(in_tok),sum(out_tok),"
-	  "sum(cached_tok),sum(total_tok),sum(cost),sum(cost_in),sum(cost_out),sum(status='error') FROM spans WHERE ws=?1 AND session_id=?6"}},
+#define ROLLUP                                                                                     \
+	"SELECT "                                                                                  \
+	"sum(in_tok),sum(out_tok),sum(cached_tok),sum(total_tok),sum(cost),sum(cost_in),sum(cost_" \
+	"out),count(*),sum(status='error') FROM spans WHERE ws=?1 AND trace_id=?2"
+    {"traces p1 summary", Q_TRACES, NULL, 1, true, {ROOTS, NROOTS}},
+    {"traces p1 detailed", Q_TRACES, NULL, 1, false, {ROOTS, NROOTS, ROLLUP}},
+    {"traces p100 summary", Q_TRACES, NULL, 100, true, {ROOTS, NROOTS}},
+    {"traces p100 detailed", Q_TRACES, NULL, 100, false, {ROOTS, NROOTS, ROLLUP}},
+    {"get trace",
+     Q_TRACE,
+     NULL,
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND trace_id=?2 AND parent_span_id IS NULL ORDER BY "
+      "started_at LIMIT 1",
+      NULL, ROLLUP}},
+    {"get session",
+     Q_SESSION,
+     NULL,
+     1,
+     false,
+     {"SELECT min(started_at), max(ended_at), count(*), count(DISTINCT trace_id), "
+      "sum(in_tok),sum(out_tok),"
+      "sum(cached_tok),sum(total_tok),sum(cost),sum(cost_in),sum(cost_out),sum(status='error') "
+      "FROM spans WHERE ws=?1 AND session_id=?6"}},
 };
 
 static double now_ms(void)
@@ -190,10 +239,15 @@ static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b,
 	static const enum query_group_by by = QG_TRACE_ID;
 	char ftext[512], err[512];
 	struct filter f;
-	struct query q = {.st = st, .a = a, .ws = "bench-0", .page = b->page, .page_size = 10,
-			  .summary = b->summary, .sort = b->kind == Q_GROUPS ? "-span_count" : "-started_at"};
-	filter_parse(a, b->kind == Q_TRACES ? FILTER_TRACES : FILTER_SPANS, fill(b->filter, ftext, sizeof ftext), NULL,
-		     NULL, 0, &f, err, sizeof err);
+	struct query q = {.st = st,
+			  .a = a,
+			  .ws = "bench-0",
+			  .page = b->page,
+			  .page_size = 10,
+			  .summary = b->summary,
+			  .sort = b->kind == Q_GROUPS ? "-span_count" : "-started_at"};
+	filter_parse(a, b->kind == Q_TRACES ? FILTER_TRACES : FILTER_SPANS,
+		     fill(b->filter, ftext, sizeof ftext), NULL, NULL, 0, &f, err, sizeof err);
 	q.f = &f;
 	out->len = 0;
 	enum status s = b->kind == Q_SPANS    ? query_spans(&q, out)
@@ -216,7 +270,8 @@ static void bind_all(sqlite3_stmt *s, const struct bq *b)
 		if (!strcmp(n, "?1"))
 			sqlite3_bind_text(s, i, "bench-0", -1, SQLITE_STATIC);
 		else if (!strcmp(n, "?2") || !strcmp(n, "?6"))
-			sqlite3_bind_text(s, i, n[1] == '2' ? trace_id : session_id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, i, n[1] == '2' ? trace_id : session_id, -1,
+					  SQLITE_STATIC);
 		else if (!strcmp(n, "?3") || !strcmp(n, "?4"))
 			sqlite3_bind_int64(s, i, n[1] == '3' ? win_lo_us : win_hi_us);
 		else if (!strcmp(n, "?5"))
@@ -241,8 +296,10 @@ static size_t run_sqlite(sqlite3_stmt **st, const struct bq *b, struct buf *out)
 					buf_add(out, t, sqlite3_column_bytes(st[k], c));
 			}
 			if (k == 0 && (b->kind == Q_TRACES || b->kind == Q_TRACE) && nt < 10) {
-				const unsigned char *t = sqlite3_column_text(st[k], b->kind == Q_TRACES ? 1 : 0);
-				snprintf(traces[nt++], 64, "%s", b->kind == Q_TRACES && t ? (const char *)t : trace_id);
+				const unsigned char *t =
+				    sqlite3_column_text(st[k], b->kind == Q_TRACES ? 1 : 0);
+				snprintf(traces[nt++], 64, "%s",
+					 b->kind == Q_TRACES && t ? (const char *)t : trace_id);
 			}
 		}
 		sqlite3_reset(st[k]);
@@ -287,18 +344,23 @@ int main(int argc, char **argv)
 	sqlite3 *db;
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		die_sql(db, "open");
-	sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; PRAGMA mmap_size=8589934592;",
+	sqlite3_exec(db,
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; "
+		     "PRAGMA mmap_size=8589934592;",
 		     NULL, NULL, NULL);
 	if (fresh) {
 		double t0 = now_ms();
 		load(dir, want, db);
-		fprintf(stderr, "loaded %lld spans into both stores in %.1f s\n", want, (now_ms() - t0) / 1e3);
+		fprintf(stderr, "loaded %lld spans into both stores in %.1f s\n", want,
+			(now_ms() - t0) / 1e3);
 	}
 	/* A trace and a session from the middle of bench-0, and a one-day window. */
 	sqlite3_stmt *pick;
 	sqlite3_prepare_v2(db,
-			   "SELECT trace_id, session_id, started_at FROM spans WHERE ws='bench-0' AND parent_span_id IS NULL"
-			   " ORDER BY started_at LIMIT 1 OFFSET (SELECT count(*)/2 FROM spans WHERE ws='bench-0' AND parent_span_id IS NULL)",
+			   "SELECT trace_id, session_id, started_at FROM spans WHERE ws='bench-0' "
+			   "AND parent_span_id IS NULL"
+			   " ORDER BY started_at LIMIT 1 OFFSET (SELECT count(*)/2 FROM spans "
+			   "WHERE ws='bench-0' AND parent_span_id IS NULL)",
 			   -1, &pick, NULL);
 	if (sqlite3_step(pick) != SQLITE_ROW)
 		die_sql(db, "pick");
@@ -316,13 +378,14 @@ int main(int argc, char **argv)
 	struct buf out;
 	buf_init(&out);
 	double *ts = xmalloc(iters * sizeof *ts), *tq = xmalloc(iters * sizeof *tq);
-	printf("%-22s %10s %10s %10s %10s %8s\n", "query (bench-0, ms)", "spandex p50", "p99", "sqlite p50", "p99",
-	       "ratio");
+	printf("%-22s %10s %10s %10s %10s %8s\n", "query (bench-0, ms)", "spandex p50", "p99",
+	       "sqlite p50", "p99", "ratio");
 	for (size_t qi = 0; qi < sizeof queries / sizeof queries[0]; qi++) {
 		struct bq *b = &queries[qi];
 		sqlite3_stmt *sq[3] = {0};
 		for (int k = 0; k < 3; k++)
-			if (b->sql[k] && sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k], NULL) != SQLITE_OK)
+			if (b->sql[k] &&
+			    sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k], NULL) != SQLITE_OK)
 				die_sql(db, b->name);
 		run_spandex(&st, a, b, &out); /* warm both */
 		run_sqlite(sq, b, &out);
@@ -337,7 +400,8 @@ int main(int argc, char **argv)
 		}
 		double s50 = pct(ts, iters, .5), s99 = pct(ts, iters, .99);
 		double q50 = pct(tq, iters, .5), q99 = pct(tq, iters, .99);
-		printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", b->name, s50, s99, q50, q99, q50 / s50);
+		printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", b->name, s50, s99, q50, q99,
+		       q50 / s50);
 		for (int k = 0; k < 3; k++)
 			sqlite3_finalize(sq[k]);
 	}

@@ -125,8 +125,9 @@ int main(int argc, char **argv)
 			argc = 0; /* usage */
 	}
 	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: %s FILE [WORKERS]  (under spawn-fcgi -n; serves FILE as "
-				"application/json from WORKERS processes, 1 to %d)\n",
+		fprintf(stderr,
+			"usage: %s FILE [WORKERS]  (under spawn-fcgi -n; serves FILE as "
+			"application/json from WORKERS processes, 1 to %d)\n",
 			argv[0], TRIVIAL_MAX_WORKERS);
 		return 2;
 	}

@@ -9,9 +9,10 @@ static const char *const modes[] = {"detailed", "summary", NULL};
 void qc_list_specs(struct http_pspec *specs, const char *const *sorts)
 {
 	/* Reference §2: page >= 1, page_size 1..1000 (422 outside); defaults 1 and 10. */
-	specs[QP_PAGE] = (struct http_pspec){"page", PT_INT, false, 1, (long long)1 << 62, NULL, "1"};
-	specs[QP_PAGE_SIZE] = (struct http_pspec){"page_size", PT_INT, false, 1, QUERY_MAX_PAGE_SIZE,
-						  NULL, "10"};
+	specs[QP_PAGE] =
+	    (struct http_pspec){"page", PT_INT, false, 1, (long long)1 << 62, NULL, "1"};
+	specs[QP_PAGE_SIZE] =
+	    (struct http_pspec){"page_size", PT_INT, false, 1, QUERY_MAX_PAGE_SIZE, NULL, "10"};
 	specs[QP_SORT] = (struct http_pspec){"sort", PT_ENUM, false, 0, 0, sorts, sorts[0]};
 	specs[QP_MODE] = (struct http_pspec){"mode", PT_ENUM, false, 0, 0, modes, "detailed"};
 	specs[QP_FILTER] = (struct http_pspec){"filter", PT_STRING, false, 0, 0, NULL, NULL};
@@ -39,7 +40,8 @@ enum status qc_filter(struct http_req *req, enum filter_kind kind, const char *r
 		vals[i] = req->params[i].value;
 	}
 	char err[1024];
-	enum status s = filter_parse(req->arena, kind, raw, keys, vals, req->nparams, f, err, sizeof err);
+	enum status s =
+	    filter_parse(req->arena, kind, raw, keys, vals, req->nparams, f, err, sizeof err);
 	if (s != ST_OK)
 		http_error(req, s, err);
 	return s;

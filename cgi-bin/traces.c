@@ -15,7 +15,8 @@ static enum status run_list(struct query *q, struct http_pval *extra, struct buf
 static enum status get_trace(struct http_req *req)
 {
 	static const char *const modes[] = {"detailed", "summary", NULL};
-	static const struct http_pspec specs[] = {{"mode", PT_ENUM, false, 0, 0, modes, "detailed"}};
+	static const struct http_pspec specs[] = {
+	    {"mode", PT_ENUM, false, 0, 0, modes, "detailed"}};
 	struct http_pval vals[1];
 	struct store st;
 	struct query q;

@@ -225,13 +225,13 @@ static int cat_find(const char *key, size_t *row, size_t *k)
 		for (size_t i = 0; i < CAT_NROWS; i++)
 			for (size_t j = 0; j < CAT_MAX_KEYS && cat_rows[i].keys[j]; j++)
 				cat_keys[cat_nkeys++] = (struct cat_key){
-					hash64(cat_rows[i].keys[j], strlen(cat_rows[i].keys[j])),
-					(uint16_t)i, (uint16_t)j};
+				    hash64(cat_rows[i].keys[j], strlen(cat_rows[i].keys[j])),
+				    (uint16_t)i, (uint16_t)j};
 		qsort(cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
 	}
 	struct cat_key want = {hash64(key, strlen(key)), 0, 0};
 	const struct cat_key *e =
-		bsearch(&want, cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
+	    bsearch(&want, cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
 	/* Equal hashes sit side by side; confirm on the string. */
 	while (e && e > cat_keys && e[-1].h == want.h)
 		e--;

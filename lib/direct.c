@@ -9,17 +9,17 @@
 #include <string.h>
 
 static const struct vs_field request_fields[] = {
-	{"source", VS_STR, true, false},
-	{"spans", VS_LIST, true, false},
+    {"source", VS_STR, true, false},
+    {"spans", VS_LIST, true, false},
 };
 
 static const struct vs_field span_fields[] = {
-	{"span_id", VS_STR, true, false},    {"trace_id", VS_STR, true, false},
-	{"session_id", VS_STR, false, false}, {"parent_span_id", VS_STR, false, false},
-	{"name", VS_STR, false, false},      {"kind", VS_ANY, false, false},
-	{"status", VS_ANY, false, false},    {"started_at", VS_ANY, true, false},
-	{"ended_at", VS_ANY, false, false},  {"input", VS_ANY, false, false},
-	{"output", VS_ANY, false, false},    {"attributes", VS_DICT, false, false},
+    {"span_id", VS_STR, true, false},	  {"trace_id", VS_STR, true, false},
+    {"session_id", VS_STR, false, false}, {"parent_span_id", VS_STR, false, false},
+    {"name", VS_STR, false, false},	  {"kind", VS_ANY, false, false},
+    {"status", VS_ANY, false, false},	  {"started_at", VS_ANY, true, false},
+    {"ended_at", VS_ANY, false, false},	  {"input", VS_ANY, false, false},
+    {"output", VS_ANY, false, false},	  {"attributes", VS_DICT, false, false},
 };
 
 #define SOURCE_PATTERN "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -86,8 +86,8 @@ static bool aware_time(struct verrs *v, json_t *loc, json_t *o, const char *key,
 	if (!x)
 		return true;
 	if (!json_is_string(x) || !time_parse(json_string_value(x), false, &tmp)) {
-		vs_error(v, loc, key, "datetime_from_date_parsing", "Input should be a valid datetime",
-			 x);
+		vs_error(v, loc, key, "datetime_from_date_parsing",
+			 "Input should be a valid datetime", x);
 		return false;
 	}
 	if (!time_parse(json_string_value(x), true, us)) {
@@ -116,7 +116,8 @@ static bool source_ok(const char *s)
 {
 	for (size_t k = 0; s[k]; k++) {
 		char c = s[k];
-		bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		bool alnum =
+		    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 		if (!alnum && (k == 0 || (c != '_' && c != '.' && c != '-')))
 			return false;
 	}
@@ -189,7 +190,7 @@ static void duplicates(struct arena *a, struct verrs *v, json_t *spans_loc, stru
 	for (size_t k = 0; k < n; k++)
 		if (s[k].span_id && s[k].trace_id)
 			ids[nid++] = (struct idh){hash64(s[k].span_id, strlen(s[k].span_id)) ^
-							  hash64(s[k].trace_id, strlen(s[k].trace_id)),
+						      hash64(s[k].trace_id, strlen(s[k].trace_id)),
 						  k};
 	qsort(ids, nid, sizeof(*ids), cmp_idh);
 	for (size_t k = 1; k < nid; k++) {
@@ -220,8 +221,8 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 	const char *source = str_len(v, loc, body, "source", 1, DIRECT_MAX_SOURCE);
 	if (source && !source_ok(source))
 		verrs_add_ctx(v, vs_loc(loc, "source"), "string_pattern_mismatch",
-			      "String should match pattern '" SOURCE_PATTERN "'", json_string(source),
-			      json_pack("{s:s}", "pattern", SOURCE_PATTERN));
+			      "String should match pattern '" SOURCE_PATTERN "'",
+			      json_string(source), json_pack("{s:s}", "pattern", SOURCE_PATTERN));
 	json_t *spans = member(body, "spans");
 	if (!json_is_array(spans))
 		goto out;
@@ -230,11 +231,13 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 		char m[128];
 		bool few = n < 1;
 		snprintf(m, sizeof(m), "List should have %s %d item%s after validation, not %zu",
-			 few ? "at least" : "at most", few ? 1 : DIRECT_MAX_SPANS, few ? "" : "s", n);
+			 few ? "at least" : "at most", few ? 1 : DIRECT_MAX_SPANS, few ? "" : "s",
+			 n);
 		verrs_add_ctx(v, json_incref(spans_loc), few ? "too_short" : "too_long", m, NULL,
 			      json_pack("{s:s,s:i,s:I}", "field_type", "List",
-					few ? "min_length" : "max_length", few ? 1 : DIRECT_MAX_SPANS,
-					"actual_length", (json_int_t)n));
+					few ? "min_length" : "max_length",
+					few ? 1 : DIRECT_MAX_SPANS, "actual_length",
+					(json_int_t)n));
 		n = 0;
 		goto out;
 	}

@@ -9,24 +9,46 @@
 #include "lib/span.h"
 
 const char *const filter_field_names[FF__COUNT] = {
-	"session_id", "trace_id", "project", "evaluation_id", "evaluation_sha",
-	"evaluation_run_id", "dataset_id", "dataset_name", "dataset_version", "test_case_id",
-	"source", "kind", "status", "model", "tool_name", "provider", "agent_id", "agent_name",
-	"prompt_name", "prompt_version", "parent_span_id", "started_at", "id", "experiment_id",
+    "session_id",
+    "trace_id",
+    "project",
+    "evaluation_id",
+    "evaluation_sha",
+    "evaluation_run_id",
+    "dataset_id",
+    "dataset_name",
+    "dataset_version",
+    "test_case_id",
+    "source",
+    "kind",
+    "status",
+    "model",
+    "tool_name",
+    "provider",
+    "agent_id",
+    "agent_name",
+    "prompt_name",
+    "prompt_version",
+    "parent_span_id",
+    "started_at",
+    "id",
+    "experiment_id",
 };
 
 /* §3.2: the shared parser accepts the filter model's fields plus these entity fields; Intake
  * then refuses the ones it cannot serve (§3.3). */
 static const char *const generic_fields[] = {
-	"id", "name", "workspace", "created_at", "updated_at", "entity_type", "project", NULL,
+    "id", "name", "workspace", "created_at", "updated_at", "entity_type", "project", NULL,
 };
 
 /* Operators of the platform filter syntax (§3.1); any other is refused by the shared parser. */
 static const char *const known_ops[] = {
-	"$eq", "$like", "$lt", "$lte", "$gt", "$gte", "$in", "$nin", "$and", "$or", "$not", "$exists", NULL,
+    "$eq",  "$like", "$lt", "$lte", "$gt",     "$gte", "$in",
+    "$nin", "$and",  "$or", "$not", "$exists", NULL,
 };
 
-static const char only_and[] = "Only AND-combined field filters are supported for Intake span storage.";
+static const char only_and[] =
+    "Only AND-combined field filters are supported for Intake span storage.";
 
 static bool in_list(const char *const *list, const char *s)
 {
@@ -154,16 +176,19 @@ static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 			return fail(c, "Filter field '%s' must not be null.", fname);
 		if (!json_is_array(list) || json_array_size(list) == 0) {
 			json_decref(owned);
-			return fail(c, "Filter field '%s' $in must be a non-empty list of strings.", fname);
+			return fail(c, "Filter field '%s' $in must be a non-empty list of strings.",
+				    fname);
 		}
 		if (json_array_size(list) > FILTER_MAX_IN) {
 			json_decref(owned);
-			return fail(c, "Filter field '%s' $in takes at most %d values.", fname, FILTER_MAX_IN);
+			return fail(c, "Filter field '%s' $in takes at most %d values.", fname,
+				    FILTER_MAX_IN);
 		}
 		fc->nvals = json_array_size(list);
 		fc->vals = arena_alloc(c->a, fc->nvals * sizeof *fc->vals);
 		for (size_t i = 0; i < fc->nvals; i++)
-			if ((s = want_string(c, fname, json_array_get(list, i), &fc->vals[i])) != ST_OK) {
+			if ((s = want_string(c, fname, json_array_get(list, i), &fc->vals[i])) !=
+			    ST_OK) {
 				json_decref(owned);
 				return s;
 			}
@@ -186,8 +211,11 @@ static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 			int nn = k ? KIND__COUNT : SPST__COUNT;
 			char list[256] = "";
 			for (int i = 0; i < nn; i++)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
-			return fail(c, "Invalid value '%s' for filter field '%s'. Allowed values: %s", fc->vals[0], fname, list);
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+					 i ? ", " : "", names[i]);
+			return fail(c,
+				    "Invalid value '%s' for filter field '%s'. Allowed values: %s",
+				    fc->vals[0], fname, list);
 		}
 	}
 	c->f->n++;
@@ -203,18 +231,21 @@ static enum status add_field(struct pctx *c, const char *name, json_t *v)
 			unknown_field(c->kind, name, c->err, c->errlen);
 			return ST_BAD_REQUEST;
 		}
-		return fail(c, "Unsupported %s filter: %s $eq", c->kind == FILTER_SPANS ? "span" : "trace", name);
+		return fail(c, "Unsupported %s filter: %s $eq",
+			    c->kind == FILTER_SPANS ? "span" : "trace", name);
 	}
 	if (!json_is_object(v))
 		return add_cond(c, ff, "$eq", v);
 	const char *op;
 	json_t *ov;
 	enum status s;
-	json_object_foreach(v, op, ov) {
+	json_object_foreach(v, op, ov)
+	{
 		if (strcmp(op, "$or") == 0 || strcmp(op, "$not") == 0)
 			return fail(c, "%s", only_and);
 		if (!in_list(known_ops, op))
-			return fail(c, "Unsupported filter operator '%s' for field '%s'.", op, name);
+			return fail(c, "Unsupported filter operator '%s' for field '%s'.", op,
+				    name);
 		if ((s = add_cond(c, ff, op, ov)) != ST_OK)
 			return s;
 	}
@@ -231,16 +262,19 @@ static enum status add_object(struct pctx *c, json_t *obj, int depth)
 	bool logical = false, fields = false;
 	const char *k;
 	json_t *v;
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		if (k[0] == '$')
 			logical = true;
 		else
 			fields = true;
 	}
 	if (logical && fields)
-		return fail(c, "Logical operators ($and, $or, $not) cannot be mixed with field filters at the same level; wrap the field filters in $and.");
+		return fail(c, "Logical operators ($and, $or, $not) cannot be mixed with field "
+			       "filters at the same level; wrap the field filters in $and.");
 	enum status s;
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		if (strcmp(k, "$or") == 0 || strcmp(k, "$not") == 0)
 			return fail(c, "%s", only_and);
 		if (strcmp(k, "$and") == 0) {
@@ -248,7 +282,8 @@ static enum status add_object(struct pctx *c, json_t *obj, int depth)
 				return fail(c, "Filter $and takes a list of filter objects.");
 			size_t i;
 			json_t *e;
-			json_array_foreach(v, i, e) if ((s = add_object(c, e, depth + 1)) != ST_OK) return s;
+			json_array_foreach(v, i, e) if ((s = add_object(c, e, depth + 1)) !=
+							ST_OK) return s;
 			continue;
 		}
 		if (k[0] == '$')
@@ -320,7 +355,10 @@ static enum status from_brackets(struct pctx *c, const char *const *keys, const 
 		}
 		if (np == 0 || np > 2 || *p) {
 			json_decref(tree);
-			return fail(c, "Invalid filter parameter '%s': use filter[field] or filter[field][$op].", keys[i]);
+			return fail(c,
+				    "Invalid filter parameter '%s': use filter[field] or "
+				    "filter[field][$op].",
+				    keys[i]);
 		}
 		bool bad;
 		json_t *v = bracket_value(vals[i], &bad);
@@ -408,7 +446,8 @@ static enum status from_text(struct pctx *c, const char *text, json_t **out)
 {
 	static const struct {
 		const char *tok, *op;
-	} ops[] = {{">=", "$gte"}, {"<=", "$lte"}, {">", "$gt"}, {"<", "$lt"}, {":", "$eq"}, {"~", "$like"}};
+	} ops[] = {{">=", "$gte"}, {"<=", "$lte"}, {">", "$gt"},
+		   {"<", "$lt"},   {":", "$eq"},   {"~", "$like"}};
 	struct lex l = {text};
 	json_t *tree = json_object();
 	enum status s = ST_OK;
@@ -496,8 +535,8 @@ out:
 }
 
 enum status filter_parse(struct arena *a, enum filter_kind kind, const char *raw,
-			 const char *const *keys, const char *const *vals, size_t n, struct filter *f,
-			 char *err, size_t errlen)
+			 const char *const *keys, const char *const *vals, size_t n,
+			 struct filter *f, char *err, size_t errlen)
 {
 	struct pctx c = {a, kind, f, err, errlen};
 	json_t *tree = NULL;

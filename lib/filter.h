@@ -37,7 +37,7 @@ enum filter_field {
 	FF_PROMPT_VERSION,
 	FF_PARENT_SPAN_ID,
 	FF_STARTED_AT,
-	FF_ID,            /* TraceFilter: the trace id */
+	FF_ID,		  /* TraceFilter: the trace id */
 	FF_EXPERIMENT_ID, /* TraceFilter: the root span's evaluation_context.evaluation_id */
 	FF__COUNT
 };
@@ -69,8 +69,8 @@ struct filter {
  * query parameter (only keys starting with "filter[" are read, and only when raw is NULL).
  * On failure returns ST_BAD_REQUEST with the §3.3 message in err; f is then empty. */
 enum status filter_parse(struct arena *a, enum filter_kind kind, const char *raw,
-			 const char *const *keys, const char *const *vals, size_t n, struct filter *f,
-			 char *err, size_t errlen);
+			 const char *const *keys, const char *const *vals, size_t n,
+			 struct filter *f, char *err, size_t errlen);
 void filter_free(struct filter *f);
 
 #endif

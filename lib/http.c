@@ -26,7 +26,7 @@
 /* Per-request state behind req->priv. */
 struct conn {
 	FCGX_Request *fcgx; /* NULL in plain CGI mode: fd 0, fd 1 and the environment */
-	char *inflated;     /* decompressed body (xmalloc), freed after the request */
+	char *inflated;	    /* decompressed body (xmalloc), freed after the request */
 };
 
 static volatile sig_atomic_t stopping; /* SIGTERM/SIGINT seen */
@@ -139,21 +139,36 @@ const char *http_param(struct http_req *req, const char *key)
 static const char *reason(int code)
 {
 	switch (code) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Unknown";
 	}
 }
 
@@ -206,8 +221,8 @@ static void reply_value(struct http_req *req, int code, const char *extra, json_
 	if (s)
 		reply_raw(req, code, "application/json", extra, s, strlen(s));
 	else
-		reply_raw(req, 500, "application/json", NULL, "{\"detail\":\"Internal Server Error\"}",
-			  34);
+		reply_raw(req, 500, "application/json", NULL,
+			  "{\"detail\":\"Internal Server Error\"}", 34);
 	free(s);
 	json_decref(v);
 }
@@ -426,7 +441,8 @@ static enum status parse_query(struct http_req *req)
 		if (klen > 0) {
 			if (req->nparams == HTTP_MAX_PARAMS) {
 				http_errorf(req, ST_BAD_REQUEST,
-					    "Too many query parameters (at most %d)", HTTP_MAX_PARAMS);
+					    "Too many query parameters (at most %d)",
+					    HTTP_MAX_PARAMS);
 				return ST_BAD_REQUEST;
 			}
 			prm = &req->params[req->nparams++];
@@ -434,8 +450,8 @@ static enum status parse_query(struct http_req *req)
 			if (prm->key) {
 				size_t voff = klen < n ? klen + 1 : n;
 
-				prm->value = pct_decode(req->arena, p + voff, n - voff, true,
-							&dummy, &why);
+				prm->value =
+				    pct_decode(req->arena, p + voff, n - voff, true, &dummy, &why);
 			}
 			if (why) {
 				http_errorf(req, ST_BAD_REQUEST, "Invalid query string: %s", why);
@@ -568,14 +584,16 @@ static enum status read_body(struct http_req *req)
 			n = ULLONG_MAX;
 	}
 	if (n > req->max_body) { /* refused before reading any of it */
-		http_errorf(req, ST_TOO_LARGE, "Request body of %llu bytes exceeds the limit of %zu bytes",
-			    n, req->max_body);
+		http_errorf(req, ST_TOO_LARGE,
+			    "Request body of %llu bytes exceeds the limit of %zu bytes", n,
+			    req->max_body);
 		return ST_TOO_LARGE;
 	}
 	p = arena_alloc(req->arena, (size_t)n + 1);
 	got = body_read(conn_of(req), p, (size_t)n);
 	if (got < n) {
-		http_errorf(req, ST_BAD_REQUEST, "Request body ended after %zu of %llu bytes", got, n);
+		http_errorf(req, ST_BAD_REQUEST, "Request body ended after %zu of %llu bytes", got,
+			    n);
 		return ST_BAD_REQUEST;
 	}
 	p[n] = '\0';
@@ -722,7 +740,10 @@ static void check_enum(const struct http_pspec *sp, const char *s, struct verrs 
 			return;
 	buf_init(&expected);
 	for (size_t i = 0; i < n; i++)
-		buf_printf(&expected, "%s'%s'", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+		buf_printf(&expected, "%s'%s'",
+			   i == 0	? ""
+			   : i + 1 == n ? " or "
+					: ", ",
 			   sp->choices[i]);
 	buf_init(&msg);
 	buf_printf(&msg, "Input should be %s", expected.p);

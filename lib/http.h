@@ -13,9 +13,10 @@
 #include "lib/jsonx.h"
 
 /* Limits, each documented in README "Limits". */
-#define HTTP_MAX_BODY_DEFAULT (8u << 20) /* SPANDEX_MAX_BODY; nginx client_max_body_size matches */
-#define HTTP_MAX_PARAMS 64               /* query parameters per request */
-#define HTTP_MAX_SEGMENTS 16             /* path segments */
+#define HTTP_MAX_BODY_DEFAULT (8u << 20) /* SPANDEX_MAX_BODY; nginx client_max_body_size matches   \
+					  */
+#define HTTP_MAX_PARAMS 64		 /* query parameters per request */
+#define HTTP_MAX_SEGMENTS 16		 /* path segments */
 
 struct http_param {
 	const char *key, *value; /* percent-decoded, NUL-free */
@@ -24,14 +25,14 @@ struct http_param {
 struct http_req {
 	struct arena *arena;
 	const char *method;
-	const char *path;               /* percent-decoded path without the query */
+	const char *path;		     /* percent-decoded path without the query */
 	const char *segs[HTTP_MAX_SEGMENTS]; /* path split on '/', empty segments dropped */
 	size_t nsegs;
 	struct http_param params[HTTP_MAX_PARAMS];
 	size_t nparams;
 	const char *content_type;     /* NULL when absent */
 	const char *content_encoding; /* NULL when absent */
-	const char *body;             /* after Content-Encoding is undone; NUL-terminated */
+	const char *body;	      /* after Content-Encoding is undone; NUL-terminated */
 	size_t body_len;
 	size_t max_body;
 	bool replied;
@@ -64,9 +65,9 @@ struct http_pspec {
 	const char *name;
 	enum http_ptype type;
 	bool required;
-	long long min, max;         /* PT_INT inclusive bounds (422 outside); LLONG_MIN/MAX for none */
+	long long min, max; /* PT_INT inclusive bounds (422 outside); LLONG_MIN/MAX for none */
 	const char *const *choices; /* PT_ENUM: NULL-terminated list (422 outside) */
-	const char *def;            /* default as text (checked like a given value), or NULL */
+	const char *def;	    /* default as text (checked like a given value), or NULL */
 };
 struct http_pval {
 	const char *s; /* NULL when absent and no default; PT_INT's value in i */
@@ -86,7 +87,7 @@ void http_reply_json(struct http_req *req, int code, const char *body, size_t le
 /* {"detail": msg} with the status's HTTP code (and Retry-After for ST_UNAVAILABLE). */
 void http_error(struct http_req *req, enum status st, const char *msg);
 void http_errorf(struct http_req *req, enum status st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* 422 with the collected validation errors (lib/verr.h); frees v. */
 void http_reply_verrs(struct http_req *req, struct verrs *v); /* 422; frees v */

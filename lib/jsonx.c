@@ -18,7 +18,7 @@ struct jp {
 	const char *err; /* first error, with its position in at */
 	size_t at;
 	struct buf tmp; /* unescaped strings */
-	char why[48];   /* a message with a value in it */
+	char why[48];	/* a message with a value in it */
 };
 
 static json_t *fail(struct jp *j, size_t at, const char *why)
@@ -160,8 +160,8 @@ static bool string(struct jp *j, const char **s, size_t *len)
 		if (cp >= 0xd800 && cp <= 0xdbff) {
 			/* A surrogate pair (RFC 8259 section 7). */
 			int lo = j->i + 6 <= j->n && j->p[j->i] == '\\' && j->p[j->i + 1] == 'u'
-					 ? hex4(j->p + j->i + 2)
-					 : -1;
+				     ? hex4(j->p + j->i + 2)
+				     : -1;
 			if (lo < 0xdc00 || lo > 0xdfff)
 				return fail(j, at, "invalid Unicode surrogate pair"), false;
 			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -217,7 +217,7 @@ static json_t *number(struct jp *j)
 	} else {
 		double d = strtod(txt, NULL);
 		v = errno == ERANGE && (d > 1 || d < -1) ? fail(j, s, "real number overflow")
-							   : json_real(d);
+							 : json_real(d);
 	}
 	if (txt != small)
 		free(txt);

@@ -23,7 +23,7 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 		       size_t *removed, char *errmsg, size_t errlen);
 
 struct ops_backup_stats {
-	char gen[64];      /* the generation written, DEST/<gen> */
+	char gen[64]; /* the generation written, DEST/<gen> */
 	size_t days_copied, days_linked;
 	uint64_t bytes_copied, bytes_linked;
 };
@@ -36,8 +36,8 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
  * holds anything but the admin lock is refused unless force; then the workspaces of the
  * backup replace those of the same name. The names restored go to *names (caller frees each
  * and the array), for verification. */
-enum status ops_restore(const char *backup, struct store *st, bool force, char ***names,
-			size_t *n, char *errmsg, size_t errlen);
+enum status ops_restore(const char *backup, struct store *st, bool force, char ***names, size_t *n,
+			char *errmsg, size_t errlen);
 
 /* Writes the live (not superseded) spans of ws with from_us <= started_at < to_us to fd, one
  * canonical line each, day by day in ingest order. *count gets the number of lines. */
@@ -48,7 +48,7 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 struct ops_import {
 	struct store *st;
 	const char *ws;
-	bool check_only; /* validate every line, store nothing */
+	bool check_only;			    /* validate every line, store nothing */
 	void (*report)(void *ctx, const char *msg); /* one message per bad line */
 	void *ctx;
 	size_t spans, bad; /* counted over every file */

@@ -26,9 +26,9 @@ struct raw_span {
 	struct rid trace, span, parent;
 	const char *name;
 	uint64_t start_ns, end_ns;
-	json_t *attrs;  /* object: resource attributes, then span attributes on top */
+	json_t *attrs;	/* object: resource attributes, then span attributes on top */
 	json_t *events; /* array of {name, time_unix_nano, attributes} */
-	json_t *links;  /* array of {trace_id, span_id, attributes} */
+	json_t *links;	/* array of {trace_id, span_id, attributes} */
 	int64_t status_code;
 	const char *status_message;
 	json_t *scope; /* {name, version} or NULL (borrowed) */
@@ -144,25 +144,25 @@ struct kind_alias {
 	enum span_kind kind;
 };
 static const struct kind_alias kind_aliases[] = {
-	{"openinference.span.kind", "PROMPT", KIND_CHAIN},
-	{"gen_ai.operation.name", "chat", KIND_LLM},
-	{"gen_ai.operation.name", "text_completion", KIND_LLM},
-	{"gen_ai.operation.name", "generate_content", KIND_LLM},
-	{"gen_ai.operation.name", "embeddings", KIND_EMBEDDING},
-	{"gen_ai.operation.name", "retrieval", KIND_RETRIEVER},
-	{"gen_ai.operation.name", "execute_tool", KIND_TOOL},
-	{"gen_ai.operation.name", "invoke_agent", KIND_AGENT},
-	{"gen_ai.operation.name", "create_agent", KIND_AGENT},
-	{"gen_ai.operation.name", "invoke_workflow", KIND_CHAIN},
-	{"traceloop.span.kind", "workflow", KIND_CHAIN},
-	{"traceloop.span.kind", "task", KIND_CHAIN},
-	{"traceloop.span.kind", "agent", KIND_AGENT},
-	{"traceloop.span.kind", "tool", KIND_TOOL},
-	{"llm.request.type", "chat", KIND_LLM},
-	{"llm.request.type", "completion", KIND_LLM},
-	{"llm.request.type", "embedding", KIND_EMBEDDING},
-	{"llm.request.type", "rerank", KIND_RERANKER},
-	{"langfuse.observation.type", "generation", KIND_LLM},
+    {"openinference.span.kind", "PROMPT", KIND_CHAIN},
+    {"gen_ai.operation.name", "chat", KIND_LLM},
+    {"gen_ai.operation.name", "text_completion", KIND_LLM},
+    {"gen_ai.operation.name", "generate_content", KIND_LLM},
+    {"gen_ai.operation.name", "embeddings", KIND_EMBEDDING},
+    {"gen_ai.operation.name", "retrieval", KIND_RETRIEVER},
+    {"gen_ai.operation.name", "execute_tool", KIND_TOOL},
+    {"gen_ai.operation.name", "invoke_agent", KIND_AGENT},
+    {"gen_ai.operation.name", "create_agent", KIND_AGENT},
+    {"gen_ai.operation.name", "invoke_workflow", KIND_CHAIN},
+    {"traceloop.span.kind", "workflow", KIND_CHAIN},
+    {"traceloop.span.kind", "task", KIND_CHAIN},
+    {"traceloop.span.kind", "agent", KIND_AGENT},
+    {"traceloop.span.kind", "tool", KIND_TOOL},
+    {"llm.request.type", "chat", KIND_LLM},
+    {"llm.request.type", "completion", KIND_LLM},
+    {"llm.request.type", "embedding", KIND_EMBEDDING},
+    {"llm.request.type", "rerank", KIND_RERANKER},
+    {"langfuse.observation.type", "generation", KIND_LLM},
 };
 
 static enum span_kind kind_of(json_t *attrs)
@@ -205,7 +205,7 @@ static enum span_status status_of(json_t *attrs, int64_t code)
 /* Keys the mapping consumes itself, so they do not reach raw_attributes (nemo-intake.md
  * 4.1, the raw_attributes exceptions). */
 static const char *const own_keys[] = {"gen_ai.conversation.id", "input.value", "otel.status_code",
-				       "output.value", "session.id", "status"};
+				       "output.value",		 "session.id",	"status"};
 static const char *const own_prefixes[] = {"llm.input_messages.", "llm.output_messages.",
 					   "llm.tools."};
 
@@ -348,8 +348,8 @@ static json_t *rebuild_list(struct arena *a, const struct ient *e, size_t n, con
 
 static json_t *message(struct arena *a, const struct ient *e, size_t n)
 {
-	static const char *const keys[] = {"role", "content", "name", "tool_call_id", "status",
-					   NULL};
+	static const char *const keys[] = {"role",	   "content", "name",
+					   "tool_call_id", "status",  NULL};
 	json_t *m = json_object(), *arr;
 	struct ient *strip = arena_alloc(a, n * sizeof *strip);
 	size_t k = 0;
@@ -408,8 +408,8 @@ static const char *first_text(struct arena *a, json_t *attrs, const char *const 
 
 static const char *const input_keys[] = {"input.value", "gen_ai.input.messages",
 					 "gen_ai.tool.call.arguments", "tool_arguments", NULL};
-static const char *const output_keys[] = {"output.value", "gen_ai.output.messages",
-					  "final_result", "gen_ai.tool.call.result",
+static const char *const output_keys[] = {"output.value",  "gen_ai.output.messages",
+					  "final_result",  "gen_ai.tool.call.result",
 					  "tool_response", NULL};
 
 /* Exception events (OTel "recording exceptions") name the error when the span's own
@@ -647,14 +647,16 @@ static bool scan_msg(struct scan *sc, const ProtobufCMessageDescriptor *md, cons
 		case 1:
 		case 5:
 			if ((size_t)(end - p) < (wt == 1 ? 8u : 4u))
-				return fail(sc->d, "%s: truncated fixed-size field", md->short_name);
+				return fail(sc->d, "%s: truncated fixed-size field",
+					    md->short_name);
 			p += wt == 1 ? 8 : 4;
 			break;
 		case 2:
 			if (!varint(sc, &p, end, &len))
 				return false;
 			if (len > (uint64_t)(end - p))
-				return fail(sc->d, "%s: field %llu runs past the end of its message",
+				return fail(sc->d,
+					    "%s: field %llu runs past the end of its message",
 					    md->short_name, (unsigned long long)(key >> 3));
 			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
 				if (f->descriptor == &otlp__key_value__descriptor &&
@@ -761,19 +763,19 @@ static void pb_span(struct dec *d, const Otlp__Span *sp, json_t *res_attrs, json
 		const Otlp__Span__Event *e = sp->events[i];
 
 		json_array_append_new(
-			r.events, json_pack("{s:s, s:o, s:o}", "name", e->name, "time_unix_nano",
-					    time_value(e->time_unix_nano), "attributes",
-					    pb_kvs(e->attributes, e->n_attributes)));
+		    r.events, json_pack("{s:s, s:o, s:o}", "name", e->name, "time_unix_nano",
+					time_value(e->time_unix_nano), "attributes",
+					pb_kvs(e->attributes, e->n_attributes)));
 	}
 	r.links = json_array();
 	for (size_t i = 0; i < sp->n_links; i++) {
 		const Otlp__Span__Link *l = sp->links[i];
 
-		json_array_append_new(r.links,
-				      json_pack("{s:o, s:o, s:o}", "trace_id",
-						hex_value(l->trace_id.data, l->trace_id.len),
-						"span_id", hex_value(l->span_id.data, l->span_id.len),
-						"attributes", pb_kvs(l->attributes, l->n_attributes)));
+		json_array_append_new(
+		    r.links, json_pack("{s:o, s:o, s:o}", "trace_id",
+				       hex_value(l->trace_id.data, l->trace_id.len), "span_id",
+				       hex_value(l->span_id.data, l->span_id.len), "attributes",
+				       pb_kvs(l->attributes, l->n_attributes)));
 	}
 	if (sp->status) {
 		r.status_code = sp->status->code;
@@ -811,14 +813,14 @@ static bool decode_pb(struct dec *d, const uint8_t *p, size_t n)
 		return fail(d, "message does not decode");
 	for (size_t i = 0; i < req->n_resource_spans; i++) {
 		const Otlp__ResourceSpans *rs = req->resource_spans[i];
-		json_t *res = rs->resource ? pb_kvs(rs->resource->attributes,
-						    rs->resource->n_attributes)
-					   : json_object();
+		json_t *res = rs->resource
+				  ? pb_kvs(rs->resource->attributes, rs->resource->n_attributes)
+				  : json_object();
 
 		for (size_t j = 0; j < rs->n_scope_spans; j++) {
 			const Otlp__ScopeSpans *ss = rs->scope_spans[j];
-			json_t *scope = ss->scope ? scope_value(ss->scope->name, ss->scope->version)
-						  : NULL;
+			json_t *scope =
+			    ss->scope ? scope_value(ss->scope->name, ss->scope->version) : NULL;
 
 			for (size_t k = 0; k < ss->n_spans; k++)
 				pb_span(d, ss->spans[k], res, scope);
@@ -836,8 +838,8 @@ static bool decode_pb(struct dec *d, const uint8_t *p, size_t n)
 static json_t *jget(struct dec *d, json_t *obj, const char *key, json_type t)
 {
 	json_t *v = json_object_get(obj, key);
-	static const char *const names[] = {"an object", "an array", "a string", "an integer",
-					    "a number", "a boolean", "a boolean", "null"};
+	static const char *const names[] = {"an object", "an array",  "a string",  "an integer",
+					    "a number",	 "a boolean", "a boolean", "null"};
 
 	if (!v || json_is_null(v))
 		return NULL;
@@ -1121,9 +1123,9 @@ static void js_span(struct dec *d, json_t *sp, json_t *res_attrs, json_t *scope)
 		}
 		j64(d, e, "timeUnixNano", false, &t);
 		json_array_append_new(
-			r.events, json_pack("{s:s, s:o, s:o}", "name", jstr(d, e, "name"),
-					    "time_unix_nano", time_value(t), "attributes",
-					    js_kvs(d, jget(d, e, "attributes", JSON_ARRAY), 0)));
+		    r.events, json_pack("{s:s, s:o, s:o}", "name", jstr(d, e, "name"),
+					"time_unix_nano", time_value(t), "attributes",
+					js_kvs(d, jget(d, e, "attributes", JSON_ARRAY), 0)));
 	}
 	r.links = json_array();
 	json_array_foreach(jget(d, sp, "links", JSON_ARRAY), i, e)
@@ -1136,11 +1138,11 @@ static void js_span(struct dec *d, json_t *sp, json_t *res_attrs, json_t *scope)
 		}
 		js_id(d, e, "traceId", 16, &lt);
 		js_id(d, e, "spanId", 8, &ls);
-		json_array_append_new(r.links,
-				      json_pack("{s:o, s:o, s:o}", "trace_id",
-						hex_value(lt.b, lt.bad ? 0 : lt.len), "span_id",
-						hex_value(ls.b, ls.bad ? 0 : ls.len), "attributes",
-						js_kvs(d, jget(d, e, "attributes", JSON_ARRAY), 0)));
+		json_array_append_new(
+		    r.links,
+		    json_pack("{s:o, s:o, s:o}", "trace_id", hex_value(lt.b, lt.bad ? 0 : lt.len),
+			      "span_id", hex_value(ls.b, ls.bad ? 0 : ls.len), "attributes",
+			      js_kvs(d, jget(d, e, "attributes", JSON_ARRAY), 0)));
 	}
 	if ((x = jget(d, sp, "status", JSON_OBJECT))) {
 		r.status_code = js_code(d, x);
@@ -1201,9 +1203,9 @@ static bool decode_json(struct dec *d, const char *p, size_t n)
 
 /* ---- entry points ---- */
 
-enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc,
-			const void *body, size_t len, int64_t now_us, struct otlp_result *out,
-			char *msg, size_t msglen)
+enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
+			size_t len, int64_t now_us, struct otlp_result *out, char *msg,
+			size_t msglen)
 {
 	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .msg = msg, .msglen = msglen};
 	bool ok;

@@ -12,14 +12,17 @@
 #include "lib/util.h"
 
 /* Limits; a request over any of them is refused whole (400), never partly stored. */
-#define OTLP_MAX_ATTRS 4096 /* entries in one attribute list (span, resource, scope, event,
-			       link, kvlist): the SDKs default to 128, so this only stops abuse */
-#define OTLP_MAX_ANY_DEPTH 12 /* AnyValue nesting (a value inside an array or kvlist is one
-				 level deeper). Bounds every recursion in the decoders; 12 also
-				 fits OTLP/JSON under JSONX_MAX_DEPTH (an event attribute at depth
-				 12 sits at JSON depth 12 + 4 * 11 = 56 <= 64). */
-#define OTLP_MAX_MESSAGES (1u << 20) /* protobuf messages in one request: caps decoder memory
-					(about 64 bytes each) whatever the body packs */
+#define OTLP_MAX_ATTRS                                                                             \
+	4096 /* entries in one attribute list (span, resource, scope, event,                       \
+		link, kvlist): the SDKs default to 128, so this only stops abuse */
+#define OTLP_MAX_ANY_DEPTH                                                                         \
+	12 /* AnyValue nesting (a value inside an array or kvlist is one                           \
+	      level deeper). Bounds every recursion in the decoders; 12 also                       \
+	      fits OTLP/JSON under JSONX_MAX_DEPTH (an event attribute at depth                    \
+	      12 sits at JSON depth 12 + 4 * 11 = 56 <= 64). */
+#define OTLP_MAX_MESSAGES                                                                          \
+	(1u << 20)		 /* protobuf messages in one request: caps decoder memory          \
+				    (about 64 bytes each) whatever the body packs */
 #define OTLP_MAX_ERROR_TEXT 4096 /* bytes of rejection messages joined into errorMessage */
 
 enum otlp_encoding { OTLP_PROTOBUF, OTLP_JSON };
@@ -35,9 +38,9 @@ struct otlp_result {
  * workspace ws (source "otel"); now_us stands in for a zero start time. A span that cannot be
  * converted is left out and described in out->errors. Returns ST_BAD_REQUEST with a reason in
  * msg when the body is undecodable or over a limit (then out holds nothing). */
-enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc,
-			const void *body, size_t len, int64_t now_us, struct otlp_result *out,
-			char *msg, size_t msglen);
+enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
+			size_t len, int64_t now_us, struct otlp_result *out, char *msg,
+			size_t msglen);
 
 /* Releases the JSON values the decoded spans hold (the arena keeps everything else). */
 void otlp_result_free(struct otlp_result *r);

@@ -266,30 +266,30 @@ static const struct {
 	const char *key, *sub;
 	int sig;
 } field_src[FF__COUNT] = {
-	[FF_SESSION_ID] = {"session_id", NULL, -1},
-	[FF_TRACE_ID] = {"trace_id", NULL, -1},
-	[FF_PROJECT] = {"project", NULL, SS_PROJECT},
-	[FF_EVALUATION_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
-	[FF_EVALUATION_SHA] = {"evaluation_context", "evaluation_sha", SIG_FIELD_EVAL + 1},
-	[FF_EVALUATION_RUN_ID] = {"evaluation_context", "evaluation_run_id", SIG_FIELD_EVAL + 2},
-	[FF_DATASET_ID] = {"evaluation_context", "dataset_id", SIG_FIELD_EVAL + 3},
-	[FF_DATASET_NAME] = {"evaluation_context", "dataset_name", SIG_FIELD_EVAL + 4},
-	[FF_DATASET_VERSION] = {"evaluation_context", "dataset_version", SIG_FIELD_EVAL + 5},
-	[FF_TEST_CASE_ID] = {"evaluation_context", "test_case_id", SIG_FIELD_EVAL + 6},
-	[FF_SOURCE] = {"source", NULL, -1},
-	[FF_KIND] = {"kind", NULL, -1},
-	[FF_STATUS] = {"status", NULL, -1},
-	[FF_MODEL] = {"model", NULL, SS_MODEL},
-	[FF_TOOL_NAME] = {"tool_name", NULL, SS_TOOL_NAME},
-	[FF_PROVIDER] = {"provider", NULL, SS_PROVIDER},
-	[FF_AGENT_ID] = {"agent_id", NULL, SS_AGENT_ID},
-	[FF_AGENT_NAME] = {"agent_name", NULL, SS_AGENT_NAME},
-	[FF_PROMPT_NAME] = {"prompt_name", NULL, SS_PROMPT_NAME},
-	[FF_PROMPT_VERSION] = {"prompt_version", NULL, SS_PROMPT_VERSION},
-	[FF_PARENT_SPAN_ID] = {"parent_span_id", NULL, -1},
-	[FF_STARTED_AT] = {"started_at", NULL, -1},
-	[FF_ID] = {"trace_id", NULL, -1},
-	[FF_EXPERIMENT_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
+    [FF_SESSION_ID] = {"session_id", NULL, -1},
+    [FF_TRACE_ID] = {"trace_id", NULL, -1},
+    [FF_PROJECT] = {"project", NULL, SS_PROJECT},
+    [FF_EVALUATION_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
+    [FF_EVALUATION_SHA] = {"evaluation_context", "evaluation_sha", SIG_FIELD_EVAL + 1},
+    [FF_EVALUATION_RUN_ID] = {"evaluation_context", "evaluation_run_id", SIG_FIELD_EVAL + 2},
+    [FF_DATASET_ID] = {"evaluation_context", "dataset_id", SIG_FIELD_EVAL + 3},
+    [FF_DATASET_NAME] = {"evaluation_context", "dataset_name", SIG_FIELD_EVAL + 4},
+    [FF_DATASET_VERSION] = {"evaluation_context", "dataset_version", SIG_FIELD_EVAL + 5},
+    [FF_TEST_CASE_ID] = {"evaluation_context", "test_case_id", SIG_FIELD_EVAL + 6},
+    [FF_SOURCE] = {"source", NULL, -1},
+    [FF_KIND] = {"kind", NULL, -1},
+    [FF_STATUS] = {"status", NULL, -1},
+    [FF_MODEL] = {"model", NULL, SS_MODEL},
+    [FF_TOOL_NAME] = {"tool_name", NULL, SS_TOOL_NAME},
+    [FF_PROVIDER] = {"provider", NULL, SS_PROVIDER},
+    [FF_AGENT_ID] = {"agent_id", NULL, SS_AGENT_ID},
+    [FF_AGENT_NAME] = {"agent_name", NULL, SS_AGENT_NAME},
+    [FF_PROMPT_NAME] = {"prompt_name", NULL, SS_PROMPT_NAME},
+    [FF_PROMPT_VERSION] = {"prompt_version", NULL, SS_PROMPT_VERSION},
+    [FF_PARENT_SPAN_ID] = {"parent_span_id", NULL, -1},
+    [FF_STARTED_AT] = {"started_at", NULL, -1},
+    [FF_ID] = {"trace_id", NULL, -1},
+    [FF_EXPERIMENT_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
 };
 
 static const char *lit(struct arena *a, const char *s)
@@ -439,7 +439,8 @@ static bool line_ok(const struct cf *c, struct qsh *s, size_t ri)
 		if (!has)
 			return false;
 		size_t j = 0;
-		while (j < k->nlits && !(strlen(k->lits[j]) == vn && memcmp(k->lits[j], v, vn) == 0))
+		while (j < k->nlits &&
+		       !(strlen(k->lits[j]) == vn && memcmp(k->lits[j], v, vn) == 0))
 			j++;
 		if (j == k->nlits)
 			return false;
@@ -525,7 +526,8 @@ static void topk_finish(struct topk *t)
 /* Page bounds: candidates to keep for page q->page, given at most `avail` results. */
 static size_t page_keep(const struct query *q, size_t avail, size_t *offset)
 {
-	unsigned long long off = (unsigned long long)(q->page - 1) * (unsigned long long)q->page_size;
+	unsigned long long off =
+	    (unsigned long long)(q->page - 1) * (unsigned long long)q->page_size;
 	if (q->page - 1 > (long long)(avail / q->page_size) || off >= avail) {
 		*offset = avail;
 		return 0;
@@ -560,7 +562,8 @@ static void span_summary(struct buf *b, const char *p, size_t n)
 	bool first = true;
 	buf_addc(b, '{');
 	while (jnext(p, n, &pos, &m)) {
-		if ((m.kn == 5 && memcmp(m.k, "input", 5) == 0) || (m.kn == 6 && memcmp(m.k, "output", 6) == 0) ||
+		if ((m.kn == 5 && memcmp(m.k, "input", 5) == 0) ||
+		    (m.kn == 6 && memcmp(m.k, "output", 6) == 0) ||
 		    (m.kn == 14 && memcmp(m.k, "raw_attributes", 14) == 0))
 			continue;
 		if (!first)
@@ -748,13 +751,15 @@ enum status query_group_by_parse(const char *by, enum query_group_by *fields, si
 			g = QG_SESSION_ID;
 		} else {
 			snprintf(err, errlen,
-				 "Unsupported span group-by field: %.*s. Allowed fields: trace_id, session_id",
+				 "Unsupported span group-by field: %.*s. Allowed fields: trace_id, "
+				 "session_id",
 				 (int)len, p);
 			return ST_BAD_REQUEST;
 		}
 		for (size_t i = 0; i < *n; i++)
 			if (fields[i] == g) {
-				snprintf(err, errlen, "Duplicate span group-by field: %.*s", (int)len, p);
+				snprintf(err, errlen, "Duplicate span group-by field: %.*s",
+					 (int)len, p);
 				return ST_BAD_REQUEST;
 			}
 		fields[(*n)++] = g;
@@ -832,7 +837,8 @@ enum status query_groups(struct query *q, const enum query_group_by *by, size_t 
 			for (size_t j = 0; j < nby; j++) {
 				if (by[j] == QG_TRACE_ID) {
 					k[j] = r->trace_h;
-					skip |= !(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h;
+					skip |=
+					    !(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h;
 				} else {
 					k[j] = r->session_h;
 					skip |= r->session_h == empty_h;
@@ -862,7 +868,8 @@ enum status query_groups(struct query *q, const enum query_group_by *by, size_t 
 		group_strings(&g, h);
 		buf_adds(out, i > offset ? ",{\"group\":{" : "{\"group\":{");
 		for (size_t j = 0; j < nby; j++)
-			buf_printf(out, "%s\"%s\":%s", j ? "," : "", group_keys[by[j]], j ? h->s2 : h->s1);
+			buf_printf(out, "%s\"%s\":%s", j ? "," : "", group_keys[by[j]],
+				   j ? h->s2 : h->s1);
 		buf_printf(out, "},\"span_count\":%lld}", (long long)h->count);
 	}
 	page_tail(out, q, tk.n > offset ? tk.n - offset : 0, ht.n);
@@ -881,13 +888,14 @@ enum status query_groups(struct query *q, const enum query_group_by *by, size_t 
 struct rollup {
 	int64_t tok[4]; /* input, output, cached, total */
 	double cost[3]; /* total, input, output */
-	unsigned has;   /* REC_HAS_* bits seen */
+	unsigned has;	/* REC_HAS_* bits seen */
 	int64_t spans, errors;
 };
 
 static void rollup_add(struct rollup *u, const struct idx_rec *r)
 {
-	static const uint16_t tokf[4] = {REC_HAS_IN_TOK, REC_HAS_OUT_TOK, REC_HAS_CACHED_TOK, REC_HAS_TOTAL_TOK};
+	static const uint16_t tokf[4] = {REC_HAS_IN_TOK, REC_HAS_OUT_TOK, REC_HAS_CACHED_TOK,
+					 REC_HAS_TOTAL_TOK};
 	static const uint16_t costf[3] = {REC_HAS_COST_TOTAL, REC_HAS_COST_IN, REC_HAS_COST_OUT};
 	const uint32_t tok[4] = {r->in_tok, r->out_tok, r->cached_tok, r->total_tok};
 	const double cost[3] = {r->cost_total, r->cost_in, r->cost_out};
@@ -909,8 +917,10 @@ static void rollup_add(struct rollup *u, const struct idx_rec *r)
 static void rollup_render(struct buf *b, const struct rollup *u, const char *const *cost_names,
 			  bool counts)
 {
-	static const char *const tokn[4] = {"input_tokens", "output_tokens", "cached_tokens", "total_tokens"};
-	static const uint16_t tokf[4] = {REC_HAS_IN_TOK, REC_HAS_OUT_TOK, REC_HAS_CACHED_TOK, REC_HAS_TOTAL_TOK};
+	static const char *const tokn[4] = {"input_tokens", "output_tokens", "cached_tokens",
+					    "total_tokens"};
+	static const uint16_t tokf[4] = {REC_HAS_IN_TOK, REC_HAS_OUT_TOK, REC_HAS_CACHED_TOK,
+					 REC_HAS_TOTAL_TOK};
 	static const uint16_t costf[3] = {REC_HAS_COST_TOTAL, REC_HAS_COST_IN, REC_HAS_COST_OUT};
 	for (int i = 0; i < 4; i++)
 		if (u->has & tokf[i])
@@ -1083,7 +1093,8 @@ enum status query_traces(struct query *q, struct buf *out)
 			continue;
 		for (size_t i = 0; i < sh->sh.nrecs; i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
-			if (r->parent_h || !(r->flags & REC_ROOT) || !(r->flags & REC_HAS_TRACE) || !live(r))
+			if (r->parent_h || !(r->flags & REC_ROOT) || !(r->flags & REC_HAS_TRACE) ||
+			    !live(r))
 				continue;
 			if (!rec_ok(&c, r) || !line_ok(&c, sh, i))
 				continue;
@@ -1220,7 +1231,8 @@ enum status query_session_get(struct query *q, const char *id, struct buf *out)
 			seen |= 1u << r->status;
 			/* trace_count: distinct (source, trace_id) pairs */
 			bool fresh;
-			ht_find(&traces, (r->flags & REC_HAS_TRACE) ? r->trace_h : 1, r->source_h | 1ull << 32, &fresh);
+			ht_find(&traces, (r->flags & REC_HAS_TRACE) ? r->trace_h : 1,
+				r->source_h | 1ull << 32, &fresh);
 		}
 	}
 	if (!u.spans) {
@@ -1229,10 +1241,10 @@ enum status query_session_get(struct query *q, const char *id, struct buf *out)
 		goto out;
 	}
 	/* §6: error beats cancelled beats unknown beats success. */
-	int st = (seen & 1u << SPST_ERROR)	   ? SPST_ERROR
+	int st = (seen & 1u << SPST_ERROR)	 ? SPST_ERROR
 		 : (seen & 1u << SPST_CANCELLED) ? SPST_CANCELLED
-		 : (seen & 1u << SPST_UNKNOWN)	   ? SPST_UNKNOWN
-						   : SPST_SUCCESS;
+		 : (seen & 1u << SPST_UNKNOWN)	 ? SPST_UNKNOWN
+						 : SPST_SUCCESS;
 	char ts[40];
 	buf_adds(out, "{\"id\":");
 	buf_json_str(out, id, strlen(id));
@@ -1245,8 +1257,8 @@ enum status query_session_get(struct query *q, const char *id, struct buf *out)
 		buf_printf(out, ",\"ended_at\":\"%s\"", ts);
 		duration(out, start, end);
 	}
-	buf_printf(out, ",\"status\":\"%s\",\"trace_count\":%zu,\"span_count\":%lld", span_status_names[st],
-		   traces.n, (long long)u.spans);
+	buf_printf(out, ",\"status\":\"%s\",\"trace_count\":%zu,\"span_count\":%lld",
+		   span_status_names[st], traces.n, (long long)u.spans);
 	rollup_render(out, &u, trace_cost_names, false);
 	buf_addc(out, '}');
 out:

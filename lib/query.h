@@ -23,8 +23,8 @@ struct query {
 	const struct filter *f; /* may be NULL: no filter */
 	long long page, page_size;
 	const char *sort;
-	bool summary; /* mode=summary */
-	char err[512];  /* message for a non-OK status */
+	bool summary;  /* mode=summary */
+	char err[512]; /* message for a non-OK status */
 };
 
 /* GET spans: SpansPage. sort is started_at or -started_at. */

@@ -5,14 +5,14 @@
 #include <string.h>
 
 const char *const span_kind_names[KIND__COUNT + 1] = {
-	"LLM",     "CHAIN",    "TOOL",      "RETRIEVER", "EMBEDDING",
-	"AGENT",   "RERANKER", "EVALUATOR", "GUARDRAIL", "UNKNOWN", NULL,
+    "LLM",	"CHAIN",     "TOOL",	  "RETRIEVER", "EMBEDDING", "AGENT",
+    "RERANKER", "EVALUATOR", "GUARDRAIL", "UNKNOWN",   NULL,
 };
-const char *const span_status_names[SPST__COUNT + 1] = {"success", "error", "cancelled",
-							"unknown", NULL};
+const char *const span_status_names[SPST__COUNT + 1] = {"success", "error", "cancelled", "unknown",
+							NULL};
 const char *const span_str_names[SS__COUNT] = {
-	"project",        "error_type", "error_message", "provider",   "model",    "prompt_id",
-	"prompt_name", "prompt_version", "agent_id", "agent_name", "tool_name",
+    "project",	   "error_type",     "error_message", "provider",   "model",	 "prompt_id",
+    "prompt_name", "prompt_version", "agent_id",      "agent_name", "tool_name",
 };
 
 void span_init(struct span *s)
@@ -62,7 +62,8 @@ void buf_json_value(struct buf *b, const json_t *v)
 		json_t *x;
 		bool first = true;
 		buf_addc(b, '{');
-		json_object_foreach((json_t *)v, k, x) {
+		json_object_foreach((json_t *)v, k, x)
+		{
 			if (!first)
 				buf_addc(b, ',');
 			first = false;

@@ -45,26 +45,26 @@ enum span_str {
 };
 
 struct span {
-	const char *span_id;        /* required */
-	const char *session_id;     /* required */
-	const char *workspace;      /* required */
+	const char *span_id;	    /* required */
+	const char *session_id;	    /* required */
+	const char *workspace;	    /* required */
 	const char *parent_span_id; /* NULL or "" for a root span */
-	const char *trace_id;       /* NULL when absent */
-	const char *name;           /* NULL when absent */
-	const char *source;         /* required */
+	const char *trace_id;	    /* NULL when absent */
+	const char *name;	    /* NULL when absent */
+	const char *source;	    /* required */
 	enum span_kind kind;
 	enum span_status status;
 	int64_t started_at;  /* us, required */
 	int64_t ended_at;    /* us, SPAN_NONE_I64 when absent */
 	int64_t ingested_at; /* us, set by the store */
 	const char *str[SS__COUNT];
-	json_t *evaluation_context; /* object or NULL */
+	json_t *evaluation_context;					  /* object or NULL */
 	int64_t input_tokens, output_tokens, cached_tokens, total_tokens; /* SPAN_NONE_I64 absent */
 	json_t *usage_details; /* object of integers, or NULL (rendered as {}) */
 	double cost_total_usd, cost_input_usd, cost_output_usd; /* NAN when absent */
-	json_t *cost_details; /* object of numbers, or NULL (rendered as {}) */
+	json_t *cost_details;	    /* object of numbers, or NULL (rendered as {}) */
 	const char *input, *output; /* NULL when absent */
-	json_t *raw_attributes;     /* object or NULL; rendered as a JSON string */
+	json_t *raw_attributes;	    /* object or NULL; rendered as a JSON string */
 };
 
 /* Sets every field to absent. */

@@ -5,14 +5,14 @@
 
 enum status {
 	ST_OK = 0,
-	ST_NOT_FOUND,      /* 404 */
-	ST_BAD_REQUEST,    /* 400: bad parameter or filter */
-	ST_INVALID,        /* 422: schema violation */
-	ST_TOO_LARGE,      /* 413: body over the limit */
-	ST_MEDIA_TYPE,     /* 415: unsupported media type */
-	ST_METHOD,         /* 405 */
-	ST_UNAVAILABLE,    /* 503: the store cannot take the write now (disk full, lock, I/O) */
-	ST_INTERNAL,       /* 500: a bug; never for bad input */
+	ST_NOT_FOUND,	/* 404 */
+	ST_BAD_REQUEST, /* 400: bad parameter or filter */
+	ST_INVALID,	/* 422: schema violation */
+	ST_TOO_LARGE,	/* 413: body over the limit */
+	ST_MEDIA_TYPE,	/* 415: unsupported media type */
+	ST_METHOD,	/* 405 */
+	ST_UNAVAILABLE, /* 503: the store cannot take the write now (disk full, lock, I/O) */
+	ST_INTERNAL,	/* 500: a bug; never for bad input */
 	ST__COUNT
 };
 

@@ -21,8 +21,8 @@ _Static_assert(sizeof(struct idx_hdr) == IDX_HDR, "idx header is 128 bytes");
 _Static_assert(sizeof(struct ids_hdr) == IDS_HDR, "id table header is 64 bytes");
 
 const char *const sig_eval_keys[SIG_EVAL_KEYS] = {
-	"evaluation_id", "evaluation_sha", "evaluation_run_id", "dataset_id",
-	"dataset_name",  "dataset_version", "test_case_id",
+    "evaluation_id", "evaluation_sha",	"evaluation_run_id", "dataset_id",
+    "dataset_name",  "dataset_version", "test_case_id",
 };
 
 bool workspace_valid(const char *name)
@@ -33,8 +33,8 @@ bool workspace_valid(const char *name)
 		return false;
 	for (size_t i = 1; i < n; i++) {
 		char c = name[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '@' ||
-			  c == '.' || c == '+' || c == '_';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+			  c == '@' || c == '.' || c == '+' || c == '_';
 		if (!ok || (c == '-' && name[i - 1] == '-'))
 			return false;
 	}
@@ -301,8 +301,7 @@ static int cmp_i32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-enum status list_days(struct store *st, const char *ws, const char *ext, int32_t **days,
-		      size_t *n)
+enum status list_days(struct store *st, const char *ws, const char *ext, int32_t **days, size_t *n)
 {
 	char p[PATH_MAX];
 	*days = NULL;
@@ -382,7 +381,8 @@ bool line_has_id(const char *line, size_t len, const struct buf *lit)
 {
 	static const char pre[] = "{\"span_id\":";
 	size_t pl = sizeof(pre) - 1;
-	return len > pl + lit->len && !memcmp(line, pre, pl) && !memcmp(line + pl, lit->p, lit->len) &&
+	return len > pl + lit->len && !memcmp(line, pre, pl) &&
+	       !memcmp(line + pl, lit->p, lit->len) &&
 	       (line[pl + lit->len] == ',' || line[pl + lit->len] == '}');
 }
 
@@ -443,8 +443,8 @@ out:
 
 /* The slow path, used only while the id table may be stale (first read after a reboot that
  * followed a crash, before any writer rebuilt it): newest day first, newest record first. */
-static enum status get_by_scan(struct store *st, const char *ws, uint64_t h,
-			       const struct buf *lit, struct buf *out)
+static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, const struct buf *lit,
+			       struct buf *out)
 {
 	int32_t *days;
 	size_t nd;

@@ -22,10 +22,10 @@ struct idx_rec {
 	uint8_t kind, status;
 	uint16_t flags;
 	uint32_t in_tok, out_tok, cached_tok, total_tok; /* 0 when absent; see REC_HAS_* */
-	double cost_total, cost_in, cost_out;             /* 0 when absent; see REC_HAS_* */
-	uint64_t sig;      /* bloom signature of the equality-filter strings (sig_bit) */
+	double cost_total, cost_in, cost_out;		 /* 0 when absent; see REC_HAS_* */
+	uint64_t sig;	   /* bloom signature of the equality-filter strings (sig_bit) */
 	uint32_t source_h; /* low 32 bits of hash64(source) */
-	uint32_t crc;      /* crc32c of the 124 bytes before it */
+	uint32_t crc;	   /* crc32c of the 124 bytes before it */
 };
 
 enum {

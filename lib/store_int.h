@@ -17,7 +17,7 @@
 #define IDX_HDR 128
 #define IDS_HDR 64
 #define IDS_MIN_SLOTS (1u << 14) /* 256 KiB: small workspaces stay small */
-#define IDS_LOAD_PCT 70          /* resize above this load: linear probing stays short */
+#define IDS_LOAD_PCT 70		 /* resize above this load: linear probing stays short */
 
 /* <day>.idx starts with this header; committed records follow it. */
 struct idx_hdr {
@@ -32,10 +32,10 @@ struct idx_hdr {
 struct ids_hdr {
 	char magic[8];
 	uint32_t version, endian;
-	uint64_t nslots; /* a power of two */
-	uint64_t count;  /* occupied slots */
+	uint64_t nslots;       /* a power of two */
+	uint64_t count;	       /* occupied slots */
 	int64_t last_ingested; /* versions get strictly increasing ingested_at */
-	uint64_t boot;         /* boot_id() of the writer that last wrote the table */
+	uint64_t boot;	       /* boot_id() of the writer that last wrote the table */
 	char pad[IDS_HDR - 48];
 };
 
@@ -58,8 +58,7 @@ void idx_hdr_init(struct idx_hdr *h, int32_t day);
 bool idx_hdr_ok(const struct idx_hdr *h);
 bool ids_hdr_ok(const struct ids_hdr *h);
 /* Sorted days of ws that have a file "<day><ext>" (ext ".idx" or ".jsonl"). */
-enum status list_days(struct store *st, const char *ws, const char *ext, int32_t **days,
-		      size_t *n);
+enum status list_days(struct store *st, const char *ws, const char *ext, int32_t **days, size_t *n);
 /* True when the canonical line starts with span id literal lit (a rendered JSON string). */
 bool line_has_id(const char *line, size_t len, const struct buf *lit);
 

@@ -84,7 +84,8 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 	    fstat(w->data_fd, &ds) < 0 || fstat(w->idx_fd, &is) < 0)
 		goto out;
 	if (is.st_size < IDX_HDR) {
-		/* A new shard. Data without an index is never truncated here: that needs reindex. */
+		/* A new shard. Data without an index is never truncated here: that needs reindex.
+		 */
 		if (ds.st_size > 0) {
 			errno = ENOENT;
 			goto out;
@@ -118,7 +119,8 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 		char nl;
 		if (read_rec(w->idx_fd, committed, &r) < 0)
 			goto out;
-		if (idx_rec_crc(&r) != r.crc || r.off != end || r.off + r.len + 1 > (uint64_t)ds.st_size ||
+		if (idx_rec_crc(&r) != r.crc || r.off != end ||
+		    r.off + r.len + 1 > (uint64_t)ds.st_size ||
 		    pread_all(w->data_fd, &nl, 1, (off_t)(r.off + r.len)) < 0 || nl != '\n')
 			break;
 		committed++;
@@ -329,7 +331,7 @@ static void ids_place(struct ids_slot *slots, uint64_t nslots, uint64_t h, uint6
 /* Writes a new table with the given live entries (slots with h != 0 from src, or the
  * array ents) and renames it over ids.tab; t is remapped onto it. */
 enum status ids_replace(struct store *st, const char *ws, struct ids *t, uint64_t nslots,
-			       const struct ids_slot *src, uint64_t nsrc, int64_t last_ingested)
+			const struct ids_slot *src, uint64_t nsrc, int64_t last_ingested)
 {
 	char p[PATH_MAX], tmp[PATH_MAX];
 	if (!tab_paths(st, ws, t->name, p, tmp))
@@ -379,8 +381,8 @@ static int rec_same_id(struct wshard *w, const struct idx_rec *r, const struct b
 {
 	size_t want = lit->len + 16 < r->len ? lit->len + 16 : r->len;
 	char *tmp = xmalloc(want);
-	int same = pread_all(w->data_fd, tmp, want, (off_t)r->off) < 0 ? -1
-		   : line_has_id(tmp, want, lit);
+	int same =
+	    pread_all(w->data_fd, tmp, want, (off_t)r->off) < 0 ? -1 : line_has_id(tmp, want, lit);
 	free(tmp);
 	return same;
 }
@@ -419,7 +421,7 @@ static enum status ids_upsert(struct wctx *c, struct ids *t, uint64_t h, const s
 			r.flags |= REC_SUPERSEDED;
 			if (pwrite_all(w->idx_fd, &r.flags, sizeof(r.flags),
 				       IDX_HDR + (off_t)(LOC_REC(old) * sizeof(r)) +
-					       (off_t)offsetof(struct idx_rec, flags)) < 0)
+					   (off_t)offsetof(struct idx_rec, flags)) < 0)
 				return ST_UNAVAILABLE;
 		}
 		/* Same span (or a slot left behind by a deleted day): point it at the new one. */
@@ -533,7 +535,8 @@ static enum status journal_recover(struct store *st, const char *ws, int jfd, st
 		struct wshard *w = wctx_shard(&c, j[i].day);
 		for (uint64_t k = j[i].start; k < w->committed; k++) {
 			struct idx_rec r;
-			if (read_rec(w->idx_fd, k, &r) < 0 || rec_id_lit(w->data_fd, &r, &lit) != ST_OK)
+			if (read_rec(w->idx_fd, k, &r) < 0 ||
+			    rec_id_lit(w->data_fd, &r, &lit) != ST_OK)
 				goto out;
 			if (tabs_reserve(st, ws, t, 1) != ST_OK ||
 			    ids_upsert(&c, &t->id, r.span_h, &lit, LOC(j[i].day, k)) != ST_OK)
@@ -554,7 +557,7 @@ out:
 /* ---- append ---- */
 
 struct pending {
-	size_t span;   /* index in the caller's array */
+	size_t span; /* index in the caller's array */
 	int32_t day;
 	size_t lo, ll; /* rendered line (without ingested_at and the closing brace) in lines */
 };
@@ -738,7 +741,8 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 		buf_json_str(&lit, spans[i].span_id, strlen(spans[i].span_id));
 		if (ids_upsert(&c, &t.id, hash64(spans[i].span_id, strlen(spans[i].span_id)), &lit,
 			       locs[i]) != ST_OK) {
-			/* Committed but not indexed by id: the journal stays for the next writer. */
+			/* Committed but not indexed by id: the journal stays for the next writer.
+			 */
 			rc = fail(ST_UNAVAILABLE, errmsg, errlen, "id table", errno);
 			goto out;
 		}

@@ -11,7 +11,8 @@ struct verrs {
 };
 void verrs_init(struct verrs *v);
 void verrs_free(struct verrs *v);
-/* loc: a JSON array (stolen), e.g. json_pack("[s,s,i,s]", "body", "spans", 3, "span_id"). input: stolen, may be NULL (then omitted). */
+/* loc: a JSON array (stolen), e.g. json_pack("[s,s,i,s]", "body", "spans", 3, "span_id"). input:
+ * stolen, may be NULL (then omitted). */
 void verrs_add(struct verrs *v, json_t *loc, const char *type, const char *msg, json_t *input);
 /* The same with FastAPI's "ctx" object (stolen, may be NULL), e.g. json_pack("{s:i}", "ge", 1). */
 void verrs_add_ctx(struct verrs *v, json_t *loc, const char *type, const char *msg, json_t *input,

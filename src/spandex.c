@@ -15,19 +15,19 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: spandex reindex DATA [--workspace W]   rebuild every index from the JSONL\n"
-	"       spandex verify DATA [--workspace W]    check every index against its data\n"
-	"       spandex stats DATA [--workspace W]     workspaces, days, spans and bytes\n"
-	"       spandex retain DATA --days N [--archive DIR] [--workspace W]\n"
-	"                                  remove (or move to DIR) the days older than N days\n"
-	"       spandex backup DATA DEST         consistent, incremental snapshot in DEST/<time>/\n"
-	"       spandex restore BACKUP DATA [--force]   put a backup back, then verify it\n"
-	"       spandex export DATA --workspace W [--from T] [--to T] [--out FILE]\n"
-	"                                  the live spans as JSONL (T: RFC 3339 or YYYY-MM-DD)\n"
-	"       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
-	"retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
-	"once unless --wait. --verbose prints a summary; otherwise only problems are printed.\n"
-	"Exit status: 0 ok, 1 a problem was found or an operation failed, 2 usage.\n";
+    "usage: spandex reindex DATA [--workspace W]   rebuild every index from the JSONL\n"
+    "       spandex verify DATA [--workspace W]    check every index against its data\n"
+    "       spandex stats DATA [--workspace W]     workspaces, days, spans and bytes\n"
+    "       spandex retain DATA --days N [--archive DIR] [--workspace W]\n"
+    "                                  remove (or move to DIR) the days older than N days\n"
+    "       spandex backup DATA DEST         consistent, incremental snapshot in DEST/<time>/\n"
+    "       spandex restore BACKUP DATA [--force]   put a backup back, then verify it\n"
+    "       spandex export DATA --workspace W [--from T] [--to T] [--out FILE]\n"
+    "                                  the live spans as JSONL (T: RFC 3339 or YYYY-MM-DD)\n"
+    "       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
+    "retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
+    "once unless --wait. --verbose prints a summary; otherwise only problems are printed.\n"
+    "Exit status: 0 ok, 1 a problem was found or an operation failed, 2 usage.\n";
 
 /* A progress bar on stderr, only when it is a terminal (cron stays quiet). */
 struct progress {
@@ -77,7 +77,7 @@ static int workspaces(struct store *st, const char *only, char ***names, size_t 
 /* The command line, parsed. */
 struct opts {
 	const char *pos[2]; /* DATA, and DEST or DATA for backup and restore */
-	char **files;       /* import: the FILE arguments */
+	char **files;	    /* import: the FILE arguments */
 	size_t npos, nfiles;
 	const char *workspace, *archive, *from, *to, *out, *days;
 	bool force, wait, verbose;
@@ -97,7 +97,8 @@ static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *p
 		char err[512] = "";
 		pg->label = ws[i];
 		if (store_reindex(st, ws[i], progress_cb, pg, err, sizeof(err)) != ST_OK) {
-			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i], *err ? err : strerror(errno));
+			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i],
+				*err ? err : strerror(errno));
 			rc = 1;
 		}
 	}
@@ -112,7 +113,8 @@ static int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg
 		problems += store_verify(st, ws[i], report, NULL, progress_cb, pg);
 	}
 	if (problems)
-		fprintf(stderr, "spandex: %zu problem%s found\n", problems, problems == 1 ? "" : "s");
+		fprintf(stderr, "spandex: %zu problem%s found\n", problems,
+			problems == 1 ? "" : "s");
 	return problems ? 1 : 0;
 }
 
@@ -192,7 +194,8 @@ static int cmd_retain(const char *cmd, struct opts *o)
 	char *end, err[512] = "";
 	long days = strtol(o->days, &end, 10);
 	if (!*o->days || *end || days < 0 || days > 1000000) {
-		fprintf(stderr, "spandex: --days wants a number of days (0 or more), not '%s'\n", o->days);
+		fprintf(stderr, "spandex: --days wants a number of days (0 or more), not '%s'\n",
+			o->days);
 		return 2;
 	}
 	struct store st;
@@ -206,13 +209,14 @@ static int cmd_retain(const char *cmd, struct opts *o)
 	int32_t cutoff = time_day(now_us()) - (int32_t)days;
 	for (size_t i = 0; i < n; i++) {
 		size_t removed = 0;
-		if (ops_retain(&st, ws[i], cutoff, o->archive, &removed, err, sizeof(err)) != ST_OK) {
+		if (ops_retain(&st, ws[i], cutoff, o->archive, &removed, err, sizeof(err)) !=
+		    ST_OK) {
 			fprintf(stderr, "spandex: retain %s: %s\n", ws[i], err);
 			rc = 1;
 		}
 		if (o->verbose && removed)
-			printf("retain: %s: %zu day%s %s\n", ws[i], removed, removed == 1 ? "" : "s",
-			       o->archive ? "archived" : "removed");
+			printf("retain: %s: %zu day%s %s\n", ws[i], removed,
+			       removed == 1 ? "" : "s", o->archive ? "archived" : "removed");
 	}
 	free_names(ws, n);
 	return rc;
@@ -291,7 +295,8 @@ static int cmd_export(const char *cmd, struct opts *o)
 	enum status rc = ops_export(&st, o->workspace, from, to, fd, &count, err, sizeof(err));
 	if (o->out) {
 		if (rc == ST_OK && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, o->out) < 0))
-			snprintf(err, sizeof(err), "%s: %s", o->out, strerror(errno)), rc = ST_UNAVAILABLE;
+			snprintf(err, sizeof(err), "%s: %s", o->out, strerror(errno)),
+			    rc = ST_UNAVAILABLE;
 		if (rc != ST_OK) {
 			close(fd);
 			unlink(tmp);
@@ -322,8 +327,11 @@ static int cmd_import(const char *cmd, struct opts *o)
 	size_t shown = 0;
 	struct store st;
 	store_init(&st, o->pos[0], true);
-	struct ops_import im = {.st = &st, .ws = o->workspace, .check_only = true,
-				.report = import_report, .ctx = &shown};
+	struct ops_import im = {.st = &st,
+				.ws = o->workspace,
+				.check_only = true,
+				.report = import_report,
+				.ctx = &shown};
 	/* Every line of every file is checked before anything is stored. */
 	for (size_t pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < o->nfiles; i++) {
@@ -333,8 +341,8 @@ static int cmd_import(const char *cmd, struct opts *o)
 			}
 		}
 		if (im.bad) {
-			fprintf(stderr, "spandex: import: %zu bad line%s; nothing was stored\n", im.bad,
-				im.bad == 1 ? "" : "s");
+			fprintf(stderr, "spandex: import: %zu bad line%s; nothing was stored\n",
+				im.bad, im.bad == 1 ? "" : "s");
 			return 1;
 		}
 		if (!pass) {
@@ -366,35 +374,35 @@ static const struct {
 	bool flag;  /* no value: sets a bool */
 	size_t off; /* where it goes in struct opts */
 } options[] = {
-	{"--workspace", O_WORKSPACE, false, offsetof(struct opts, workspace)},
-	{"--days", O_DAYS, false, offsetof(struct opts, days)},
-	{"--archive", O_ARCHIVE, false, offsetof(struct opts, archive)},
-	{"--from", O_FROM, false, offsetof(struct opts, from)},
-	{"--to", O_TO, false, offsetof(struct opts, to)},
-	{"--out", O_OUT, false, offsetof(struct opts, out)},
-	{"--force", O_FORCE, true, offsetof(struct opts, force)},
-	{"--wait", O_WAIT, true, offsetof(struct opts, wait)},
-	{"--verbose", O_VERBOSE, true, offsetof(struct opts, verbose)},
+    {"--workspace", O_WORKSPACE, false, offsetof(struct opts, workspace)},
+    {"--days", O_DAYS, false, offsetof(struct opts, days)},
+    {"--archive", O_ARCHIVE, false, offsetof(struct opts, archive)},
+    {"--from", O_FROM, false, offsetof(struct opts, from)},
+    {"--to", O_TO, false, offsetof(struct opts, to)},
+    {"--out", O_OUT, false, offsetof(struct opts, out)},
+    {"--force", O_FORCE, true, offsetof(struct opts, force)},
+    {"--wait", O_WAIT, true, offsetof(struct opts, wait)},
+    {"--verbose", O_VERBOSE, true, offsetof(struct opts, verbose)},
 };
 
 #define ADMIN (O_WAIT | O_VERBOSE)
 static const struct command {
 	const char *name;
-	size_t npos;       /* positional arguments; import takes files after them */
-	unsigned opts;     /* options it accepts */
+	size_t npos;	   /* positional arguments; import takes files after them */
+	unsigned opts;	   /* options it accepts */
 	unsigned required; /* options it needs */
-	int lock_pos;      /* the DATA argument whose admin lock it takes, or -1 */
+	int lock_pos;	   /* the DATA argument whose admin lock it takes, or -1 */
 	int (*run)(const char *cmd, struct opts *o);
 } commands[] = {
-	{"reindex", 1, O_WORKSPACE, 0, -1, cmd_store},
-	{"verify", 1, O_WORKSPACE, 0, -1, cmd_store},
-	{"stats", 1, O_WORKSPACE, 0, -1, cmd_store},
-	{"retain", 1, O_DAYS | O_ARCHIVE | O_WORKSPACE | ADMIN, O_DAYS, 0, cmd_retain},
-	{"backup", 2, ADMIN, 0, 0, cmd_backup},
-	{"restore", 2, O_FORCE | ADMIN, 0, 1, cmd_restore},
-	/* Read-only: exports may overlap each other and any job. */
-	{"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE, O_WORKSPACE, -1, cmd_export},
-	{"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import},
+    {"reindex", 1, O_WORKSPACE, 0, -1, cmd_store},
+    {"verify", 1, O_WORKSPACE, 0, -1, cmd_store},
+    {"stats", 1, O_WORKSPACE, 0, -1, cmd_store},
+    {"retain", 1, O_DAYS | O_ARCHIVE | O_WORKSPACE | ADMIN, O_DAYS, 0, cmd_retain},
+    {"backup", 2, ADMIN, 0, 0, cmd_backup},
+    {"restore", 2, O_FORCE | ADMIN, 0, 1, cmd_restore},
+    /* Read-only: exports may overlap each other and any job. */
+    {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE, O_WORKSPACE, -1, cmd_export},
+    {"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import},
 };
 
 static int usage_error(const char *fmt, const char *arg)

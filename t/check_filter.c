@@ -58,8 +58,9 @@ static char *echo(void)
 
 START_TEST(json_fields_and_echo)
 {
-	const char *in = "{\"project\":\"p\",\"status\":\"success\",\"kind\":\"LLM\","
-			 "\"started_at\":{\"$gte\":\"2024-05-01T00:00:00Z\",\"$lte\":\"2024-05-31T23:59:59Z\"}}";
+	const char *in =
+	    "{\"project\":\"p\",\"status\":\"success\",\"kind\":\"LLM\","
+	    "\"started_at\":{\"$gte\":\"2024-05-01T00:00:00Z\",\"$lte\":\"2024-05-31T23:59:59Z\"}}";
 	ck_assert_int_eq(raw(FILTER_SPANS, in), ST_OK);
 	ck_assert_uint_eq(F.n, 5);
 	ck_assert_int_eq(F.conds[0].field, FF_PROJECT);
@@ -78,7 +79,8 @@ END_TEST
 
 START_TEST(json_and_flattens)
 {
-	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$and\":[{\"model\":\"m\"},{\"model\":{\"$eq\":\"n\"}}]}"), ST_OK);
+	ck_assert_int_eq(
+	    raw(FILTER_SPANS, "{\"$and\":[{\"model\":\"m\"},{\"model\":{\"$eq\":\"n\"}}]}"), ST_OK);
 	ck_assert_uint_eq(F.n, 2);
 	ck_assert_str_eq(F.conds[1].vals[0], "n");
 }
@@ -87,12 +89,13 @@ END_TEST
 START_TEST(brackets_ops_with_and_without_dollar)
 {
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[kind]", "TOOL", "filter[started_at][gte]",
-				  "2024-01-01T00:00:00Z", "filter[started_at][$lte]", "2024-01-02T00:00:00Z", "page",
-				  "2", NULL),
+				  "2024-01-01T00:00:00Z", "filter[started_at][$lte]",
+				  "2024-01-02T00:00:00Z", "page", "2", NULL),
 			 ST_OK);
 	ck_assert_uint_eq(F.n, 3);
-	ck_assert_str_eq(echo(), "{\"kind\":\"TOOL\",\"started_at\":{\"$gte\":\"2024-01-01T00:00:00Z\","
-				 "\"$lte\":\"2024-01-02T00:00:00Z\"}}");
+	ck_assert_str_eq(echo(),
+			 "{\"kind\":\"TOOL\",\"started_at\":{\"$gte\":\"2024-01-01T00:00:00Z\","
+			 "\"$lte\":\"2024-01-02T00:00:00Z\"}}");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model][$eq]", "gpt", NULL), ST_OK);
 	ck_assert_int_eq(F.conds[0].field, FF_MODEL);
 	/* No filter at all: nothing to echo. */
@@ -105,7 +108,9 @@ END_TEST
 START_TEST(raw_wins_over_brackets)
 {
 	const char *keys[] = {"filter[model]"}, *vals[] = {"x"};
-	ck_assert_int_eq(filter_parse(A, FILTER_SPANS, "{\"model\":\"y\"}", keys, vals, 1, &F, err, sizeof err), ST_OK);
+	ck_assert_int_eq(
+	    filter_parse(A, FILTER_SPANS, "{\"model\":\"y\"}", keys, vals, 1, &F, err, sizeof err),
+	    ST_OK);
 	ck_assert_uint_eq(F.n, 1);
 	ck_assert_str_eq(F.conds[0].vals[0], "y");
 }
@@ -113,7 +118,10 @@ END_TEST
 
 START_TEST(text_syntax)
 {
-	ck_assert_int_eq(raw(FILTER_SPANS, "kind:\"LLM\" AND model:\"gpt 4\" started_at>=\"2024-01-01T00:00:00Z\""), ST_OK);
+	ck_assert_int_eq(
+	    raw(FILTER_SPANS,
+		"kind:\"LLM\" AND model:\"gpt 4\" started_at>=\"2024-01-01T00:00:00Z\""),
+	    ST_OK);
 	ck_assert_uint_eq(F.n, 3);
 	ck_assert_str_eq(F.conds[1].vals[0], "gpt 4");
 	ck_assert_int_eq(F.conds[2].op, FOP_GTE);
@@ -121,9 +129,11 @@ START_TEST(text_syntax)
 	ck_assert_int_eq(F.conds[0].op, FOP_IN);
 	ck_assert_uint_eq(F.conds[0].nvals, 2);
 	ck_assert_int_eq(raw(FILTER_SPANS, "kind:\"LLM\" OR kind:\"TOOL\""), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Only AND-combined field filters are supported for Intake span storage.");
+	ck_assert_str_eq(err,
+			 "Only AND-combined field filters are supported for Intake span storage.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "-kind:\"LLM\""), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Only AND-combined field filters are supported for Intake span storage.");
+	ck_assert_str_eq(err,
+			 "Only AND-combined field filters are supported for Intake span storage.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "model~\"gpt\""), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Unsupported span filter: model $like");
 }
@@ -132,9 +142,11 @@ END_TEST
 /* §3.3: started_at takes $gte/$lte only; a bare datetime means $eq and is refused. */
 START_TEST(bare_datetime_refused)
 {
-	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[started_at]", "2024-01-01T00:00:00Z", NULL), ST_BAD_REQUEST);
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[started_at]", "2024-01-01T00:00:00Z", NULL),
+			 ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Unsupported span filter: started_at $eq");
-	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$eq\":\"2024-01-01T00:00:00Z\"}}"), ST_BAD_REQUEST);
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$eq\":\"2024-01-01T00:00:00Z\"}}"),
+			 ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Unsupported trace filter: started_at $eq");
 }
 END_TEST
@@ -146,7 +158,10 @@ START_TEST(trace_id_in)
 	ck_assert_int_eq(brackets(FILTER_TRACES, "filter[id][in]", "a,b", NULL), ST_OK);
 	ck_assert_uint_eq(F.conds[0].nvals, 2);
 	ck_assert_str_eq(F.conds[0].vals[1], "b");
-	ck_assert_int_eq(raw(FILTER_TRACES, "{\"experiment_id\":\"e\",\"test_case_id\":\"t\",\"session_id\":\"s\"}"), ST_OK);
+	ck_assert_int_eq(
+	    raw(FILTER_TRACES,
+		"{\"experiment_id\":\"e\",\"test_case_id\":\"t\",\"session_id\":\"s\"}"),
+	    ST_OK);
 	ck_assert_uint_eq(F.n, 3);
 }
 END_TEST
@@ -154,11 +169,13 @@ END_TEST
 START_TEST(unknown_field)
 {
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"model\":\"x\"}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unknown filter field 'model'. Valid fields: ['created_at', 'entity_type', "
-			      "'experiment_id', 'id', 'name', 'project', 'session_id', 'started_at', 'status', "
-			      "'test_case_id', 'updated_at', 'workspace']");
+	ck_assert_str_eq(
+	    err, "Unknown filter field 'model'. Valid fields: ['created_at', 'entity_type', "
+		 "'experiment_id', 'id', 'name', 'project', 'session_id', 'started_at', 'status', "
+		 "'test_case_id', 'updated_at', 'workspace']");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[nope]", "x", NULL), ST_BAD_REQUEST);
-	ck_assert_ptr_nonnull(strstr(err, "Unknown filter field 'nope'. Valid fields: ['agent_id', 'agent_name', "));
+	ck_assert_ptr_nonnull(
+	    strstr(err, "Unknown filter field 'nope'. Valid fields: ['agent_id', 'agent_name', "));
 	ck_assert_ptr_nonnull(strstr(err, "'trace_id', 'updated_at', 'workspace']"));
 	/* Entity fields pass the shared parser; Intake cannot serve them. */
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":\"x\"}"), ST_BAD_REQUEST);
@@ -168,13 +185,15 @@ END_TEST
 
 START_TEST(unsupported_operators)
 {
-	ck_assert_int_eq(raw(FILTER_SPANS, "{\"started_at\":{\"$gt\":\"2024-01-01\"}}"), ST_BAD_REQUEST);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"started_at\":{\"$gt\":\"2024-01-01\"}}"),
+			 ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Unsupported span filter: started_at $gt");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model][in]", "a", NULL), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Unsupported span filter: model $in");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"session_id\":{\"$like\":\"a\"}}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Filter field 'session_id' only supports equality.");
-	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$lt\":\"2024-01-01\"}}"), ST_BAD_REQUEST);
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$lt\":\"2024-01-01\"}}"),
+			 ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Unsupported trace filter: started_at $lt");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":{\"$bogus\":\"a\"}}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Unsupported filter operator '$bogus' for field 'model'.");
@@ -184,13 +203,15 @@ END_TEST
 START_TEST(or_not_and_mixing)
 {
 	const char *msg = "Only AND-combined field filters are supported for Intake span storage.";
-	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$or\":[{\"model\":\"a\"},{\"model\":\"b\"}]}"), ST_BAD_REQUEST);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$or\":[{\"model\":\"a\"},{\"model\":\"b\"}]}"),
+			 ST_BAD_REQUEST);
 	ck_assert_str_eq(err, msg);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$not\":{\"model\":\"a\"}}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, msg);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":{\"$not\":\"a\"}}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, msg);
-	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$and\":[{\"model\":\"a\"}],\"kind\":\"LLM\"}"), ST_BAD_REQUEST);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$and\":[{\"model\":\"a\"}],\"kind\":\"LLM\"}"),
+			 ST_BAD_REQUEST);
 	ck_assert_ptr_nonnull(strstr(err, "wrap the field filters in $and"));
 }
 END_TEST
@@ -206,12 +227,15 @@ START_TEST(values)
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model]", "a,b", NULL), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Filter field 'model' must be a string.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"kind\":\"llm\"}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Invalid value 'llm' for filter field 'kind'. Allowed values: LLM, CHAIN, TOOL, "
-			      "RETRIEVER, EMBEDDING, AGENT, RERANKER, EVALUATOR, GUARDRAIL, UNKNOWN");
+	ck_assert_str_eq(
+	    err, "Invalid value 'llm' for filter field 'kind'. Allowed values: LLM, CHAIN, TOOL, "
+		 "RETRIEVER, EMBEDDING, AGENT, RERANKER, EVALUATOR, GUARDRAIL, UNKNOWN");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"status\":\"ok\"}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Invalid value 'ok' for filter field 'status'. Allowed values: success, error, "
-			      "cancelled, unknown");
-	ck_assert_int_eq(raw(FILTER_SPANS, "{\"started_at\":{\"$gte\":\"yesterday\"}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(
+	    err, "Invalid value 'ok' for filter field 'status'. Allowed values: success, error, "
+		 "cancelled, unknown");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"started_at\":{\"$gte\":\"yesterday\"}}"),
+			 ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Filter field 'started_at' must be a valid datetime.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":"), ST_BAD_REQUEST);
 	ck_assert_ptr_nonnull(strstr(err, "Invalid JSON in filter"));

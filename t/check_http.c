@@ -81,7 +81,8 @@ static struct resp run(const struct reqspec *rq, http_handler h)
 	setenv_opt("HTTP_CONTENT_ENCODING", rq->cenc);
 	setenv_opt("HTTP_AUTHORIZATION", rq->auth);
 	setenv_opt("CONTENT_LENGTH", rq->content_length ? rq->content_length
-						       : rq->body ? cl : NULL);
+				     : rq->body		? cl
+							: NULL);
 	dup2(fileno(in), 0);
 	dup2(fileno(out), 1);
 	ck_assert_int_eq(http_main(h), 0);
@@ -114,10 +115,10 @@ static struct resp get(const char *uri, const char *query, http_handler h)
 	return run(&rq, h);
 }
 
-#define ck_reply(r, c, b)                                                                         \
-	do {                                                                                      \
-		ck_assert_int_eq((r).code, (c));                                                  \
-		ck_assert_str_eq((r).body, (b));                                                  \
+#define ck_reply(r, c, b)                                                                          \
+	do {                                                                                       \
+		ck_assert_int_eq((r).code, (c));                                                   \
+		ck_assert_str_eq((r).body, (b));                                                   \
 	} while (0)
 
 /* ---- Handlers ---- */
@@ -153,11 +154,11 @@ static enum status h_echo(struct http_req *req)
 static const char *const sorts[] = {"asc", "desc", NULL};
 static const char *const filter_prefix[] = {"filter[", NULL};
 static const struct http_pspec list_params[] = {
-	{.name = "page", .type = PT_INT, .min = 1, .max = LLONG_MAX, .def = "1"},
-	{.name = "page_size", .type = PT_INT, .min = 1, .max = 100, .def = "50"},
-	{.name = "sort", .type = PT_ENUM, .choices = sorts, .def = "desc"},
-	{.name = "by", .type = PT_STRING, .required = true},
-	{.name = "filter", .type = PT_STRING},
+    {.name = "page", .type = PT_INT, .min = 1, .max = LLONG_MAX, .def = "1"},
+    {.name = "page_size", .type = PT_INT, .min = 1, .max = 100, .def = "50"},
+    {.name = "sort", .type = PT_ENUM, .choices = sorts, .def = "desc"},
+    {.name = "by", .type = PT_STRING, .required = true},
+    {.name = "filter", .type = PT_STRING},
 };
 
 static enum status h_params(struct http_req *req)
@@ -239,8 +240,8 @@ static enum status h_workspace(struct http_req *req)
 
 START_TEST(path_split)
 {
-	struct resp r = get("/apis/intake/v2/workspaces/ws%20one/spans//x%41/?page=2", "page=2",
-			    h_describe);
+	struct resp r =
+	    get("/apis/intake/v2/workspaces/ws%20one/spans//x%41/?page=2", "page=2", h_describe);
 
 	ck_reply(r, 200,
 		 "{\"method\":\"GET\",\"path\":\"/apis/intake/v2/workspaces/ws one/spans//xA/\","
@@ -262,23 +263,23 @@ END_TEST
 static const struct {
 	const char *uri, *why;
 } bad_paths[] = {
-	{"/w/a%2Fb", "encoded '/' in a segment"},
-	{"/w/a%2fb", "encoded '/' in a segment"},
-	{"/w/..%2F..%2Fetc", "encoded '/' in a segment"},
-	{"/w/%2e%2e/x", "'.' or '..' segment"},
-	{"/w/%2E%2E", "'.' or '..' segment"},
-	{"/w/.%2e", "'.' or '..' segment"},
-	{"/w/../x", "'.' or '..' segment"},
-	{"/w/..", "'.' or '..' segment"},
-	{"/w/./x", "'.' or '..' segment"},
-	{"/w/%2e", "'.' or '..' segment"},
-	{"/w/a%00b", "encoded NUL"},
-	{"/w/%00", "encoded NUL"},
-	{"/w/%zz", "malformed percent-encoding"},
-	{"/w/%4", "malformed percent-encoding"},
-	{"/w/%", "malformed percent-encoding"},
-	{"/w/%%32%66", "malformed percent-encoding"},
-	{"/w/%C3%28", "invalid UTF-8"},
+    {"/w/a%2Fb", "encoded '/' in a segment"},
+    {"/w/a%2fb", "encoded '/' in a segment"},
+    {"/w/..%2F..%2Fetc", "encoded '/' in a segment"},
+    {"/w/%2e%2e/x", "'.' or '..' segment"},
+    {"/w/%2E%2E", "'.' or '..' segment"},
+    {"/w/.%2e", "'.' or '..' segment"},
+    {"/w/../x", "'.' or '..' segment"},
+    {"/w/..", "'.' or '..' segment"},
+    {"/w/./x", "'.' or '..' segment"},
+    {"/w/%2e", "'.' or '..' segment"},
+    {"/w/a%00b", "encoded NUL"},
+    {"/w/%00", "encoded NUL"},
+    {"/w/%zz", "malformed percent-encoding"},
+    {"/w/%4", "malformed percent-encoding"},
+    {"/w/%", "malformed percent-encoding"},
+    {"/w/%%32%66", "malformed percent-encoding"},
+    {"/w/%C3%28", "invalid UTF-8"},
 };
 
 START_TEST(path_refused)
@@ -317,9 +318,10 @@ START_TEST(query_decoding)
 {
 	struct resp r = get("/q", "a=1&b=x+y&c=%26%3D%2B&d&e=&=z&&f%5Bk%5D=%C3%A9", h_describe);
 
-	ck_reply(r, 200,
-		 "{\"method\":\"GET\",\"path\":\"/q\",\"segs\":[\"q\"],\"params\":[[\"a\",\"1\"],"
-		 "[\"b\",\"x y\"],[\"c\",\"&=+\"],[\"d\",\"\"],[\"e\",\"\"],[\"f[k]\",\"\u00e9\"]]}");
+	ck_reply(
+	    r, 200,
+	    "{\"method\":\"GET\",\"path\":\"/q\",\"segs\":[\"q\"],\"params\":[[\"a\",\"1\"],"
+	    "[\"b\",\"x y\"],[\"c\",\"&=+\"],[\"d\",\"\"],[\"e\",\"\"],[\"f[k]\",\"\u00e9\"]]}");
 	/* without QUERY_STRING the query comes from REQUEST_URI */
 	r = get("/q?k=v", NULL, h_describe);
 	ck_assert_int_eq(r.code, 200);
@@ -444,8 +446,8 @@ END_TEST
 static struct resp post(const char *ctype, const char *cenc, const void *body, size_t len,
 			http_handler h)
 {
-	struct reqspec rq = {.method = "POST", .uri = "/b", .ctype = ctype, .cenc = cenc,
-			     .body = body, .len = len};
+	struct reqspec rq = {
+	    .method = "POST", .uri = "/b", .ctype = ctype, .cenc = cenc, .body = body, .len = len};
 
 	return run(&rq, h);
 }
@@ -468,8 +470,8 @@ END_TEST
 
 START_TEST(body_short_or_bad_length)
 {
-	struct reqspec rq = {.method = "POST", .uri = "/b", .body = "12345", .len = 5,
-			     .content_length = "10"};
+	struct reqspec rq = {
+	    .method = "POST", .uri = "/b", .body = "12345", .len = 5, .content_length = "10"};
 	struct resp r = run(&rq, h_echo);
 
 	ck_reply(r, 400, "{\"detail\":\"Request body ended after 5 of 10 bytes\"}");
@@ -540,7 +542,8 @@ START_TEST(body_gzip_bomb)
 	n = zip(zeros, big, MAX_WBITS + 16, gz, big);
 	ck_assert_uint_lt(n, 4096);
 	r = post("application/json", "gzip", gz, n, h_echo);
-	ck_reply(r, 413, "{\"detail\":\"Decompressed request body exceeds the limit of 4096 bytes\"}");
+	ck_reply(r, 413,
+		 "{\"detail\":\"Decompressed request body exceeds the limit of 4096 bytes\"}");
 	/* the limit itself is fine */
 	n = zip(zeros, 4096, MAX_WBITS + 16, gz, big);
 	r = post("application/json", "gzip", gz, n, h_echo);
@@ -744,8 +747,8 @@ START_TEST(verr_order)
 	ck_assert_uint_eq(verrs_count(&v), 0);
 	verrs_add(&v, json_pack("[s,s,i,s]", "body", "spans", 3, "span_id"), "missing",
 		  "Field required", NULL);
-	verrs_add_ctx(&v, json_pack("[s]", "body"), "string_too_long", "too long",
-		      json_string("x"), json_pack("{s:i}", "max_length", 1));
+	verrs_add_ctx(&v, json_pack("[s]", "body"), "string_too_long", "too long", json_string("x"),
+		      json_pack("{s:i}", "max_length", 1));
 	ck_assert_uint_eq(verrs_count(&v), 2);
 	s = json_dumps(v.list, JSON_COMPACT);
 	ck_assert_str_eq(s, "[{\"type\":\"missing\",\"loc\":[\"body\",\"spans\",3,\"span_id\"],"
@@ -771,7 +774,8 @@ START_TEST(jsonx_grammar)
 	/* escapes, including a surrogate pair (RFC 8259 section 7), decode to UTF-8 */
 	v = parse("[\"a\\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00\"]", &pos, msg);
 	ck_assert_ptr_nonnull(v);
-	ck_assert_str_eq(json_string_value(json_array_get(v, 0)), "a\"b\\c/d\n\xc3\xa9\xf0\x9f\x98\x80");
+	ck_assert_str_eq(json_string_value(json_array_get(v, 0)),
+			 "a\"b\\c/d\n\xc3\xa9\xf0\x9f\x98\x80");
 	json_decref(v);
 	/* numbers: integers stay integers, the rest are reals; -0, exponents */
 	v = parse("[0, -12, 9223372036854775807, 1.5, -2e3, 1E-2]", &pos, msg);
@@ -789,15 +793,24 @@ START_TEST(jsonx_grammar)
 		const char *in;
 		size_t pos;
 	} bad[] = {
-		{"9223372036854775808", 0}, {"[01]", 2},	  {"[1.]", 1},	 {"[-]", 1},
-		{"\"\\ud800\"", 1},	    {"\"\\udc00x\"", 1}, {"\"\\x\"", 1}, {"\"a\tb\"", 2},
-		{"{\"a\" 1}", 5},	    {"[1 2]", 3},	  {"tru", 0},	 {"", 0},
-		{"\"abc", 0},
+	    {"9223372036854775808", 0},
+	    {"[01]", 2},
+	    {"[1.]", 1},
+	    {"[-]", 1},
+	    {"\"\\ud800\"", 1},
+	    {"\"\\udc00x\"", 1},
+	    {"\"\\x\"", 1},
+	    {"\"a\tb\"", 2},
+	    {"{\"a\" 1}", 5},
+	    {"[1 2]", 3},
+	    {"tru", 0},
+	    {"", 0},
+	    {"\"abc", 0},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		ck_assert_msg(!parse(bad[i].in, &pos, msg), "accepted %s", bad[i].in);
-		ck_assert_msg(pos == bad[i].pos, "%s: position %zu, expected %zu (%s)", bad[i].in, pos,
-			      bad[i].pos, msg);
+		ck_assert_msg(pos == bad[i].pos, "%s: position %zu, expected %zu (%s)", bad[i].in,
+			      pos, bad[i].pos, msg);
 	}
 }
 END_TEST

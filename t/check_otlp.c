@@ -95,8 +95,8 @@ static Otlp__KeyValue **kvs(size_t n, ...)
 	return a;
 }
 
-static Otlp__Span *pspan(const char *trace, const char *span, const char *parent,
-			 const char *name, uint64_t start, uint64_t end)
+static Otlp__Span *pspan(const char *trace, const char *span, const char *parent, const char *name,
+			 uint64_t start, uint64_t end)
 {
 	Otlp__Span *s = arena_alloc(ta, sizeof *s);
 
@@ -119,8 +119,7 @@ static void pstatus(Otlp__Span *s, int code, const char *msg)
 }
 
 /* Packs one request: the spans under one resource (attributes res) and one scope. */
-static uint8_t *pack(Otlp__Span **spans, size_t n, Otlp__KeyValue **res, size_t nres,
-		     size_t *len)
+static uint8_t *pack(Otlp__Span **spans, size_t n, Otlp__KeyValue **res, size_t nres, size_t *len)
 {
 	Otlp__ExportTraceServiceRequest req = OTLP__EXPORT_TRACE_SERVICE_REQUEST__INIT;
 	Otlp__ResourceSpans rs = OTLP__RESOURCE_SPANS__INIT, *rsp = &rs;
@@ -147,8 +146,8 @@ static uint8_t *pack(Otlp__Span **spans, size_t n, Otlp__KeyValue **res, size_t 
 	return p;
 }
 
-static enum status decode(enum otlp_encoding enc, const void *p, size_t n,
-			  struct otlp_result *r, char *msg)
+static enum status decode(enum otlp_encoding enc, const void *p, size_t n, struct otlp_result *r,
+			  char *msg)
 {
 	return otlp_decode(ta, WS, enc, p, n, NOW, r, msg, 256);
 }
@@ -231,14 +230,15 @@ START_TEST(bad_ids_rejected_per_span)
 	char msg[256];
 	struct buf b;
 	const char *req =
-		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
-		"{\"traceId\":\"" TRACE "\"},"
-		"{\"traceId\":\"00000000000000000000000000000000\",\"spanId\":\"" SPAN "\"},"
-		"{\"traceId\":\"" TRACE "\",\"spanId\":\"0000000000000000\"},"
-		"{\"traceId\":\"" TRACE "\",\"spanId\":\"" SPAN "\",\"parentSpanId\":\"0000000000000000\"},"
-		"{\"traceId\":\"abcd\",\"spanId\":\"" SPAN "\"},"
-		"{\"traceId\":\"" TRACE "\",\"spanId\":\"1111111111111111\",\"parentSpanId\":\"\"}"
-		"]}]}]}";
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+	    "{\"traceId\":\"" TRACE "\"},"
+	    "{\"traceId\":\"00000000000000000000000000000000\",\"spanId\":\"" SPAN "\"},"
+	    "{\"traceId\":\"" TRACE "\",\"spanId\":\"0000000000000000\"},"
+	    "{\"traceId\":\"" TRACE "\",\"spanId\":\"" SPAN
+	    "\",\"parentSpanId\":\"0000000000000000\"},"
+	    "{\"traceId\":\"abcd\",\"spanId\":\"" SPAN "\"},"
+	    "{\"traceId\":\"" TRACE "\",\"spanId\":\"1111111111111111\",\"parentSpanId\":\"\"}"
+	    "]}]}]}";
 
 	ck_assert_int_eq(decode_json(req, &r, msg), ST_OK);
 	ck_assert_uint_eq(r.nspans, 1);
@@ -254,19 +254,20 @@ START_TEST(bad_ids_rejected_per_span)
 	/* Partial success in both encodings. */
 	buf_init(&b);
 	otlp_response(&r, OTLP_JSON, &b);
-	ck_assert_ptr_nonnull(strstr(b.p, "{\"partialSuccess\":{\"rejectedSpans\":5,"
-					  "\"errorMessage\":\"span <missing>: span_id is required; "));
+	ck_assert_ptr_nonnull(strstr(b.p,
+				     "{\"partialSuccess\":{\"rejectedSpans\":5,"
+				     "\"errorMessage\":\"span <missing>: span_id is required; "));
 	b.len = 0;
 	otlp_response(&r, OTLP_PROTOBUF, &b);
 	{
 		Otlp__ExportTraceServiceResponse *resp =
-			otlp__export_trace_service_response__unpack(NULL, b.len, (uint8_t *)b.p);
+		    otlp__export_trace_service_response__unpack(NULL, b.len, (uint8_t *)b.p);
 
 		ck_assert_ptr_nonnull(resp);
 		ck_assert_ptr_nonnull(resp->partial_success);
 		ck_assert_int_eq(resp->partial_success->rejected_spans, 5);
-		ck_assert_ptr_nonnull(strstr(resp->partial_success->error_message,
-					     "trace_id is required"));
+		ck_assert_ptr_nonnull(
+		    strstr(resp->partial_success->error_message, "trace_id is required"));
 		otlp__export_trace_service_response__free_unpacked(resp, NULL);
 	}
 	buf_free(&b);
@@ -299,24 +300,24 @@ START_TEST(any_values_and_resource_merge)
 	struct otlp_result r;
 	struct span *s;
 	const char *req =
-		"{\"resourceSpans\":[{\"resource\":{\"attributes\":["
-		"{\"key\":\"service.name\",\"value\":{\"stringValue\":\"demo\"}},"
-		"{\"key\":\"shared\",\"value\":{\"stringValue\":\"from-resource\"}}]},"
-		"\"scopeSpans\":[{\"scope\":{\"name\":\"lib\",\"version\":\"1.2\"},\"spans\":[{" IDS
-		",\"attributes\":["
-		"{\"key\":\"shared\",\"value\":{\"stringValue\":\"from-span\"}},"
-		"{\"key\":\"b\",\"value\":{\"boolValue\":true}},"
-		"{\"key\":\"i_num\",\"value\":{\"intValue\":9007199254740993}},"
-		"{\"key\":\"i_str\",\"value\":{\"intValue\":\"-9223372036854775808\"}},"
-		"{\"key\":\"d\",\"value\":{\"doubleValue\":0.2}},"
-		"{\"key\":\"nan\",\"value\":{\"doubleValue\":\"NaN\"}},"
-		"{\"key\":\"bytes\",\"value\":{\"bytesValue\":\"3q2+7w==\"}},"
-		"{\"key\":\"arr\",\"value\":{\"arrayValue\":{\"values\":[{\"stringValue\":\"x\"},"
-		"{\"intValue\":\"1\"},{}]}}},"
-		"{\"key\":\"kv\",\"value\":{\"kvlistValue\":{\"values\":[{\"key\":\"role\","
-		"\"value\":{\"stringValue\":\"user\"}}]}}},"
-		"{\"key\":\"empty\",\"value\":{}}"
-		"]}]}]}]}";
+	    "{\"resourceSpans\":[{\"resource\":{\"attributes\":["
+	    "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"demo\"}},"
+	    "{\"key\":\"shared\",\"value\":{\"stringValue\":\"from-resource\"}}]},"
+	    "\"scopeSpans\":[{\"scope\":{\"name\":\"lib\",\"version\":\"1.2\"},\"spans\":[{" IDS
+	    ",\"attributes\":["
+	    "{\"key\":\"shared\",\"value\":{\"stringValue\":\"from-span\"}},"
+	    "{\"key\":\"b\",\"value\":{\"boolValue\":true}},"
+	    "{\"key\":\"i_num\",\"value\":{\"intValue\":9007199254740993}},"
+	    "{\"key\":\"i_str\",\"value\":{\"intValue\":\"-9223372036854775808\"}},"
+	    "{\"key\":\"d\",\"value\":{\"doubleValue\":0.2}},"
+	    "{\"key\":\"nan\",\"value\":{\"doubleValue\":\"NaN\"}},"
+	    "{\"key\":\"bytes\",\"value\":{\"bytesValue\":\"3q2+7w==\"}},"
+	    "{\"key\":\"arr\",\"value\":{\"arrayValue\":{\"values\":[{\"stringValue\":\"x\"},"
+	    "{\"intValue\":\"1\"},{}]}}},"
+	    "{\"key\":\"kv\",\"value\":{\"kvlistValue\":{\"values\":[{\"key\":\"role\","
+	    "\"value\":{\"stringValue\":\"user\"}}]}}},"
+	    "{\"key\":\"empty\",\"value\":{}}"
+	    "]}]}]}]}";
 	char msg[256];
 	struct buf b;
 
@@ -393,9 +394,9 @@ START_TEST(kind_rules)
 	ck_assert_int_eq(kind_for(A("openinference.span.kind", "RETRIEVER")), KIND_RETRIEVER);
 	ck_assert_int_eq(kind_for(A("openinference.span.kind", "PROMPT")), KIND_CHAIN);
 	/* OpenInference wins over GenAI. */
-	ck_assert_int_eq(kind_for(A("gen_ai.operation.name", "chat") "," A(
-				 "openinference.span.kind", "TOOL")),
-			 KIND_TOOL);
+	ck_assert_int_eq(
+	    kind_for(A("gen_ai.operation.name", "chat") "," A("openinference.span.kind", "TOOL")),
+	    KIND_TOOL);
 	/* Beyond NeMo: GenAI-only spans are not UNKNOWN (otel-egp.md 3.4). */
 	ck_assert_int_eq(kind_for(A("gen_ai.operation.name", "chat")), KIND_LLM);
 	ck_assert_int_eq(kind_for(A("gen_ai.operation.name", "text_completion")), KIND_LLM);
@@ -445,13 +446,13 @@ START_TEST(status_rules)
 	ck_assert_ptr_null(raw(s, "otel.status_code"));
 	otlp_result_free(&r);
 	ck_assert_int_eq(
-		status_span("\"attributes\":[" A("status", "canceled") "],\"status\":{\"code\":2}",
-			    &r)->status,
-		SPST_CANCELLED);
+	    status_span("\"attributes\":[" A("status", "canceled") "],\"status\":{\"code\":2}", &r)
+		->status,
+	    SPST_CANCELLED);
 	otlp_result_free(&r);
-	ck_assert_int_eq(status_span("\"attributes\":[" A("otel.status_code", "cancelled") "]",
-				     &r)->status,
-			 SPST_CANCELLED);
+	ck_assert_int_eq(
+	    status_span("\"attributes\":[" A("otel.status_code", "cancelled") "]", &r)->status,
+	    SPST_CANCELLED);
 	otlp_result_free(&r);
 }
 END_TEST
@@ -468,11 +469,11 @@ START_TEST(error_fields)
 	otlp_result_free(&r);
 
 	/* An exception event names the error; the event itself is kept in otel.events. */
-	s = status_span("\"status\":{\"code\":2,\"message\":\"upstream timeout\"},"
-			"\"events\":[{\"name\":\"exception\",\"timeUnixNano\":\"17\",\"attributes\":["
-			A("exception.type", "TimeoutError") "," A("exception.message", "took 30s")
-			"]}]",
-			&r);
+	s = status_span(
+	    "\"status\":{\"code\":2,\"message\":\"upstream timeout\"},"
+	    "\"events\":[{\"name\":\"exception\",\"timeUnixNano\":\"17\",\"attributes\":[" A(
+		"exception.type", "TimeoutError") "," A("exception.message", "took 30s") "]}]",
+	    &r);
 	ck_assert_str_eq(s->str[SS_ERROR_TYPE], "TimeoutError");
 	ck_assert_str_eq(s->str[SS_ERROR_MESSAGE], "took 30s");
 	ck_assert(json_is_string(raw(s, "otel.events")));
@@ -481,15 +482,17 @@ START_TEST(error_fields)
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(ev, 0), "name")),
 			 "exception");
 	ck_assert_int_eq(
-		json_integer_value(json_object_get(json_array_get(ev, 0), "time_unix_nano")), 17);
+	    json_integer_value(json_object_get(json_array_get(ev, 0), "time_unix_nano")), 17);
 	json_decref(ev);
 	otlp_result_free(&r);
 
 	/* The span's own exception.message attribute wins over event and status. */
 	s = status_span("\"status\":{\"code\":2,\"message\":\"status text\"},"
-			"\"attributes\":[" A("exception.message", "attr text") "],"
-			"\"events\":[{\"name\":\"exception\",\"attributes\":["
-			A("exception.message", "event text") "]}]",
+			"\"attributes\":[" A(
+			    "exception.message",
+			    "attr text") "],"
+					 "\"events\":[{\"name\":\"exception\",\"attributes\":[" A(
+					     "exception.message", "event text") "]}]",
 			&r);
 	ck_assert_str_eq(s->str[SS_ERROR_MESSAGE], "attr text");
 	otlp_result_free(&r);
@@ -501,28 +504,37 @@ START_TEST(input_output_rebuilt)
 	struct otlp_result r;
 	struct span *s;
 
-	s = status_span(
-		"\"attributes\":[" A("openinference.span.kind", "LLM") ","
-		A("llm.input_messages.10.message.role", "user") ","
-		A("llm.input_messages.10.message.content", "later") ","
-		A("llm.input_messages.2.message.content", "You are helpful") ","
-		A("llm.input_messages.2.message.role", "system") ","
-		A("llm.output_messages.0.message.role", "assistant") ","
-		A("llm.output_messages.0.message.tool_calls.1.tool_call.function.name", "b") ","
-		A("llm.output_messages.0.message.tool_calls.0.tool_call.id", "call_1") ","
-		A("llm.output_messages.0.message.tool_calls.0.tool_call.function.name", "a") ","
-		A("llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments",
-		  "{}") ","
-		A("llm.tools.0.tool.json_schema", "{}") ","
-		A("input.value", "ignored for LLM when messages exist") "]",
+	s =
+	    status_span(
+		"\"attributes\":[" A("openinference.span.kind", "LLM") "," A(
+		    "llm.input_messages.10.message.role",
+		    "user") "," A("llm.input_messages.10.message.content",
+				  "later") "," A("llm.input_messages.2.message.content",
+						 "You are helpful") "," A("llm.input_messages.2."
+									  "message.role",
+									  "system") "," A("llm."
+											  "output_"
+											  "messages"
+											  ".0."
+											  "message."
+											  "role",
+											  "assistan"
+											  "t") "," A("llm.output_messages.0.message.tool_calls.1.tool_call.function.name",
+												     "b") "," A("llm.output_messages.0.message.tool_calls.0.tool_call.id",
+														"call_1") "," A("llm.output_messages.0.message.tool_calls.0.tool_call.function.name",
+																"a") "," A("llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments",
+																	   "{}") "," A("llm.tools.0.tool.json_schema",
+																		       "{}") "," A("input.value",
+																				   "ignored for LLM when messages exist") "]",
 		&r);
 	ck_assert_int_eq(s->kind, KIND_LLM);
-	ck_assert_str_eq(s->input, "{\"messages\":[{\"role\":\"system\",\"content\":"
-				   "\"You are helpful\"},{\"role\":\"user\",\"content\":\"later\"}]}");
-	ck_assert_str_eq(s->output,
-			 "{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"call_1\","
-			 "\"type\":\"function\",\"function\":{\"name\":\"a\",\"arguments\":\"{}\"}},"
-			 "{\"type\":\"function\",\"function\":{\"name\":\"b\"}}]}]}");
+	ck_assert_str_eq(s->input,
+			 "{\"messages\":[{\"role\":\"system\",\"content\":"
+			 "\"You are helpful\"},{\"role\":\"user\",\"content\":\"later\"}]}");
+	ck_assert_str_eq(
+	    s->output, "{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"call_1\","
+		       "\"type\":\"function\",\"function\":{\"name\":\"a\",\"arguments\":\"{}\"}},"
+		       "{\"type\":\"function\",\"function\":{\"name\":\"b\"}}]}]}");
 	/* The flattened keys and input.value do not reach raw_attributes. */
 	ck_assert_ptr_null(raw(s, "llm.input_messages.2.message.role"));
 	ck_assert_ptr_null(raw(s, "llm.tools.0.tool.json_schema"));
@@ -531,20 +543,24 @@ START_TEST(input_output_rebuilt)
 	otlp_result_free(&r);
 
 	/* Not an LLM span: input.value verbatim, output from a structured value as JSON. */
-	s = status_span("\"attributes\":[" A("llm.input_messages.0.message.role", "user") ","
-			A("input.value", "plain text") ","
-			"{\"key\":\"gen_ai.output.messages\",\"value\":{\"arrayValue\":{\"values\":["
-			"{\"kvlistValue\":{\"values\":[{\"key\":\"role\",\"value\":{\"stringValue\":"
-			"\"assistant\"}}]}}]}}}]",
+	s = status_span("\"attributes\":[" A("llm.input_messages.0.message.role", "user") "," A(
+			    "input.value", "plain text") ","
+							 "{\"key\":\"gen_ai.output.messages\","
+							 "\"value\":{\"arrayValue\":{\"values\":["
+							 "{\"kvlistValue\":{\"values\":[{\"key\":"
+							 "\"role\",\"value\":{\"stringValue\":"
+							 "\"assistant\"}}]}}]}}}]",
 			&r);
 	ck_assert_str_eq(s->input, "plain text");
 	ck_assert_str_eq(s->output, "[{\"role\":\"assistant\"}]");
 	otlp_result_free(&r);
 
 	/* Tool spans: arguments and result. */
-	s = status_span("\"attributes\":[" A("gen_ai.tool.call.arguments", "{\\\"city\\\":\\\"Paris\\\"}")
-			"," A("gen_ai.tool.call.result", "sunny") "]",
-			&r);
+	s = status_span(
+	    "\"attributes\":[" A("gen_ai.tool.call.arguments",
+				 "{\\\"city\\\":\\\"Paris\\\"}") "," A("gen_ai.tool.call.result",
+								       "sunny") "]",
+	    &r);
 	ck_assert_str_eq(s->input, "{\"city\":\"Paris\"}");
 	ck_assert_str_eq(s->output, "sunny");
 	otlp_result_free(&r);
@@ -556,13 +572,15 @@ START_TEST(catalog_applied)
 	struct otlp_result r;
 	struct span *s;
 
-	s = status_span("\"attributes\":[" A("gen_ai.request.model", "gpt-4o") ","
-			A("gen_ai.system", "openai") ","
-			"{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":97}},"
-			"{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\"52\"}},"
-			A("gen_ai.agent.name", "weather_bot") "," A("gen_ai.tool.name", "get_weather")
-			"," A("custom.key", "kept") "]",
-			&r);
+	s = status_span(
+	    "\"attributes\":[" A("gen_ai.request.model", "gpt-4o") "," A(
+		"gen_ai.system",
+		"openai") ","
+			  "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":97}},"
+			  "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\"52\"}}"
+			  "," A("gen_ai.agent.name", "weather_bot") "," A(
+			      "gen_ai.tool.name", "get_weather") "," A("custom.key", "kept") "]",
+	    &r);
 	ck_assert_str_eq(s->str[SS_MODEL], "gpt-4o");
 	ck_assert_str_eq(s->str[SS_PROVIDER], "openai");
 	ck_assert_str_eq(s->str[SS_AGENT_NAME], "weather_bot");
@@ -577,36 +595,103 @@ END_TEST
 /* ---- protobuf and JSON give the same lines ---- */
 
 static const char *const same_json =
-	"{\"resourceSpans\":[{\"resource\":{\"attributes\":["
-	"{\"key\":\"service.name\",\"value\":{\"stringValue\":\"demo-agent\"}}]},"
-	"\"scopeSpans\":[{\"scope\":{\"name\":\"demo-instrumentation\",\"version\":\"0.1.0\"},"
-	"\"spans\":["
-	"{\"traceId\":\"de8d3169ce848a67f7998dcf3c203e0a\",\"spanId\":\"125f0fc7132bade8\","
-	"\"parentSpanId\":\"04b3cf9ef53b9f9b\",\"name\":\"execute_tool get_weather\",\"kind\":1,"
-	"\"startTimeUnixNano\":\"1795238683124000000\",\"endTimeUnixNano\":\"1795238683124178766\","
-	"\"attributes\":[" A("gen_ai.operation.name", "execute_tool") ","
-	A("gen_ai.tool.name", "get_weather") "],"
-	"\"events\":[{\"name\":\"exception\",\"timeUnixNano\":\"1795238683124123594\","
-	"\"attributes\":[" A("exception.type", "Error") "," A("exception.message", "upstream timeout")
-	"]}],\"status\":{\"code\":2,\"message\":\"upstream timeout\"}},"
-	"{\"traceId\":\"de8d3169ce848a67f7998dcf3c203e0a\",\"spanId\":\"04b3cf9ef53b9f9b\","
-	"\"parentSpanId\":\"49b6e03823d82937\",\"name\":\"chat gpt-4o\",\"kind\":3,"
-	"\"startTimeUnixNano\":1795238683124000000,\"endTimeUnixNano\":\"1795238683124863649\","
-	"\"attributes\":[" A("gen_ai.operation.name", "chat") "," A("gen_ai.request.model", "gpt-4o")
-	",{\"key\":\"gen_ai.request.temperature\",\"value\":{\"doubleValue\":0.2}},"
-	"{\"key\":\"gen_ai.request.stream\",\"value\":{\"boolValue\":false}},"
-	"{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":97}},"
-	"{\"key\":\"gen_ai.response.finish_reasons\",\"value\":{\"arrayValue\":{\"values\":["
-	"{\"stringValue\":\"tool_calls\"}]}}},"
-	A("llm.input_messages.0.message.role", "user") ","
-	A("llm.input_messages.0.message.content", "Weather in Paris?") "],"
-	"\"status\":{\"code\":1}},"
-	"{\"traceId\":\"de8d3169ce848a67f7998dcf3c203e0a\",\"spanId\":\"49b6e03823d82937\","
-	"\"name\":\"invoke_agent weather_bot\",\"startTimeUnixNano\":\"1795238683123000000\","
-	"\"endTimeUnixNano\":\"1795238683124476573\",\"attributes\":["
-	A("gen_ai.operation.name", "invoke_agent") "," A("gen_ai.agent.name", "weather_bot") ","
-	A("gen_ai.conversation.id", "conv_5j66") "],\"status\":{\"code\":0}}"
-	"]}]}]}";
+    "{\"resourceSpans\":[{\"resource\":{\"attributes\":["
+    "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"demo-agent\"}}]},"
+    "\"scopeSpans\":[{\"scope\":{\"name\":\"demo-instrumentation\",\"version\":\"0.1.0\"},"
+    "\"spans\":["
+    "{\"traceId\":\"de8d3169ce848a67f7998dcf3c203e0a\",\"spanId\":\"125f0fc7132bade8\","
+    "\"parentSpanId\":\"04b3cf9ef53b9f9b\",\"name\":\"execute_tool get_weather\",\"kind\":1,"
+    "\"startTimeUnixNano\":\"1795238683124000000\",\"endTimeUnixNano\":\"1795238683124178766\","
+    "\"attributes\":[" A("gen_ai.operation.name", "execute_tool") "," A(
+	"gen_ai.tool.name",
+	"get_weather") "],"
+		       "\"events\":[{\"name\":\"exception\",\"timeUnixNano\":"
+		       "\"1795238683124123594\","
+		       "\"attributes\":[" A("exception.type", "Error") "," A(
+			   "exception.message",
+			   "upstream timeout") "]}],\"status\":{\"code\":2,\"message\":\"upstream "
+					       "timeout\"}},"
+					       "{\"traceId\":\"de8d3169ce848a67f7998dcf3c203e0a\","
+					       "\"spanId\":\"04b3cf9ef53b9f9b\","
+					       "\"parentSpanId\":\"49b6e03823d82937\",\"name\":"
+					       "\"chat gpt-4o\",\"kind\":3,"
+					       "\"startTimeUnixNano\":1795238683124000000,"
+					       "\"endTimeUnixNano\":\"1795238683124863649\","
+					       "\"attributes\":[" A("gen_ai.operation.name", "chat") "," A(
+						   "gen_ai.request.model",
+						   "gpt-4o") ",{\"key\":\"gen_ai.request."
+							     "temperature\",\"value\":{"
+							     "\"doubleValue\":0.2}},"
+							     "{\"key\":\"gen_ai.request.stream\","
+							     "\"value\":{\"boolValue\":false}},"
+							     "{\"key\":\"gen_ai.usage.input_"
+							     "tokens\",\"value\":{\"intValue\":97}}"
+							     ","
+							     "{\"key\":\"gen_ai.response.finish_"
+							     "reasons\",\"value\":{\"arrayValue\":{"
+							     "\"values\":["
+							     "{\"stringValue\":\"tool_calls\"}]}}}"
+							     "," A("llm.input_messages.0.message."
+								   "role",
+								   "user") "," A("llm.input_"
+										 "messages.0."
+										 "message.content",
+										 "Weather in "
+										 "Paris?") "],"
+											   "\"statu"
+											   "s\":{"
+											   "\"code"
+											   "\":1}},"
+											   "{\"trac"
+											   "eId\":"
+											   "\"de8d3"
+											   "169ce84"
+											   "8a67f79"
+											   "98dcf3c"
+											   "203e0a"
+											   "\","
+											   "\"spanI"
+											   "d\":"
+											   "\"49b6e"
+											   "03823d8"
+											   "2937\","
+											   "\"name"
+											   "\":"
+											   "\"invok"
+											   "e_"
+											   "agent "
+											   "weather"
+											   "_bot\","
+											   "\"start"
+											   "TimeUni"
+											   "xNano\""
+											   ":\"1795"
+											   "2386831"
+											   "2300000"
+											   "0\","
+											   "\"endTi"
+											   "meUnixN"
+											   "ano\":"
+											   "\"17952"
+											   "3868312"
+											   "4476573"
+											   "\","
+											   "\"attri"
+											   "butes\""
+											   ":[" A("gen_ai.operation.name", "invoke_agent") "," A(
+											       "gen"
+											       "_ai"
+											       ".ag"
+											       "ent"
+											       ".na"
+											       "me",
+											       "wea"
+											       "the"
+											       "r_"
+											       "bo"
+											       "t") "," A("gen_ai.conversation.id",
+													  "conv_5j66") "],\"status\":{\"code\":0}}"
+														       "]}]}]}";
 
 static uint8_t *same_pb(size_t *len)
 {
@@ -640,13 +725,12 @@ static uint8_t *same_pb(size_t *len)
 	arr->array_value->values = arena_alloc(ta, sizeof(Otlp__AnyValue *));
 	arr->array_value->values[0] = av_str("tool_calls");
 	arr->array_value->n_values = 1;
-	c->attributes = kvs(8, kv_str("gen_ai.operation.name", "chat"),
-			    kv_str("gen_ai.request.model", "gpt-4o"),
-			    kv("gen_ai.request.temperature", d), kv("gen_ai.request.stream", bf),
-			    kv("gen_ai.usage.input_tokens", av_int(97)),
-			    kv("gen_ai.response.finish_reasons", arr),
-			    kv_str("llm.input_messages.0.message.role", "user"),
-			    kv_str("llm.input_messages.0.message.content", "Weather in Paris?"));
+	c->attributes = kvs(
+	    8, kv_str("gen_ai.operation.name", "chat"), kv_str("gen_ai.request.model", "gpt-4o"),
+	    kv("gen_ai.request.temperature", d), kv("gen_ai.request.stream", bf),
+	    kv("gen_ai.usage.input_tokens", av_int(97)), kv("gen_ai.response.finish_reasons", arr),
+	    kv_str("llm.input_messages.0.message.role", "user"),
+	    kv_str("llm.input_messages.0.message.content", "Weather in Paris?"));
 	c->n_attributes = 8;
 	c->kind = 3;
 	pstatus(c, 1, "");
@@ -762,11 +846,11 @@ static void bw_envelope(struct bw *w)
 	static const uint8_t tid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 	static const uint8_t sid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
-	bw_str(w, 2, (const char *)sid, 8); /* Span.span_id */
+	bw_str(w, 2, (const char *)sid, 8);  /* Span.span_id */
 	bw_str(w, 1, (const char *)tid, 16); /* Span.trace_id */
-	bw_wrap(w, 2); /* ScopeSpans.spans */
-	bw_wrap(w, 2); /* ResourceSpans.scope_spans */
-	bw_wrap(w, 1); /* ExportTraceServiceRequest.resource_spans */
+	bw_wrap(w, 2);			     /* ScopeSpans.spans */
+	bw_wrap(w, 2);			     /* ResourceSpans.scope_spans */
+	bw_wrap(w, 1);			     /* ExportTraceServiceRequest.resource_spans */
 }
 
 static void expect_refused(const void *p, size_t n, enum otlp_encoding enc, const char *part)
@@ -842,10 +926,10 @@ START_TEST(kvlist_nesting_10000)
 	/* AnyValue{kvlist{KeyValue{"k", AnyValue{...}}}}, 10,000 levels around an empty one. */
 	bw_init(&w, 1u << 20);
 	for (int i = 0; i < 10000; i++) {
-		bw_wrap(&w, 2);        /* KeyValue.value */
+		bw_wrap(&w, 2);	       /* KeyValue.value */
 		bw_str(&w, 1, "k", 1); /* KeyValue.key */
-		bw_wrap(&w, 1);        /* KeyValueList.values */
-		bw_wrap(&w, 6);        /* AnyValue.kvlist_value */
+		bw_wrap(&w, 1);	       /* KeyValueList.values */
+		bw_wrap(&w, 6);	       /* AnyValue.kvlist_value */
 	}
 	bw_wrap(&w, 2);
 	bw_str(&w, 1, "deep", 4);
@@ -911,7 +995,7 @@ START_TEST(invalid_utf8)
 	/* An overlong encoding of '/' in an attribute value. */
 	bw_init(&w, 256);
 	bw_str(&w, 1, "\xc0\xaf", 2); /* AnyValue.string_value */
-	bw_wrap(&w, 2);                /* KeyValue.value */
+	bw_wrap(&w, 2);		      /* KeyValue.value */
 	bw_str(&w, 1, "k", 1);
 	bw_wrap(&w, 9);
 	bw_envelope(&w);
@@ -950,18 +1034,19 @@ END_TEST
 START_TEST(json_shape_errors)
 {
 	const char *bad[] = {
-		"[]",
-		"{\"resourceSpans\":{}}",
-		"{\"resourceSpans\":[1]}",
-		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":5}]}]}]}",
-		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":1.5}]}]}]}",
-		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":\"-1\"}]}]}]}",
-		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[{\"key\":\"a\","
-		"\"value\":{\"intValue\":\"99999999999999999999\"}}]}]}]}]}",
-		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[{\"key\":\"a\","
-		"\"value\":{\"bytesValue\":\"***\"}}]}]}]}]}",
-		"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"status\":{\"code\":\"BAD\"}}]}]}]}",
-		"{\"resourceSpans\":[",
+	    "[]",
+	    "{\"resourceSpans\":{}}",
+	    "{\"resourceSpans\":[1]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":5}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":1.5}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":\"-1\"}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[{\"key\":\"a\","
+	    "\"value\":{\"intValue\":\"99999999999999999999\"}}]}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[{\"key\":\"a\","
+	    "\"value\":{\"bytesValue\":\"***\"}}]}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"status\":{\"code\":\"BAD\"}}]}]}]"
+	    "}",
+	    "{\"resourceSpans\":[",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)

@@ -56,20 +56,26 @@ static void setup(void)
 	store_init(&st, root, false);
 	A = arena_new();
 	struct span s[] = {
-		/* trace t1 crosses midnight: root on the 1st, a child on the 2nd */
-		mk("s1", "t1", "", "sess-a", "2024-03-01T23:59:00Z", 120, KIND_AGENT, SPST_SUCCESS, NULL, -1, NAN),
-		mk("s2", "t1", "s1", "sess-a", "2024-03-01T23:59:10Z", 5, KIND_LLM, SPST_SUCCESS, "gpt-4o", 10, 0.1),
-		mk("s3", "t1", "s1", "sess-a", "2024-03-02T00:00:30Z", 5, KIND_LLM, SPST_ERROR, "gpt-4o", 20, 0.2),
-		/* trace t2: same session, later */
-		mk("s4", "t2", "", "sess-a", "2024-03-02T10:00:00Z", 1, KIND_CHAIN, SPST_ERROR, NULL, -1, NAN),
-		mk("s5", "t2", "s4", "sess-a", "2024-03-02T10:00:00.5Z", 1, KIND_LLM, SPST_SUCCESS, "claude", 5, 0.05),
-		/* trace t3: another session, span without an end */
-		mk("s6", "t3", "", "sess-b", "2024-03-02T11:00:00Z", -1, KIND_TOOL, SPST_SUCCESS, NULL, -1, NAN),
+	    /* trace t1 crosses midnight: root on the 1st, a child on the 2nd */
+	    mk("s1", "t1", "", "sess-a", "2024-03-01T23:59:00Z", 120, KIND_AGENT, SPST_SUCCESS,
+	       NULL, -1, NAN),
+	    mk("s2", "t1", "s1", "sess-a", "2024-03-01T23:59:10Z", 5, KIND_LLM, SPST_SUCCESS,
+	       "gpt-4o", 10, 0.1),
+	    mk("s3", "t1", "s1", "sess-a", "2024-03-02T00:00:30Z", 5, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 20, 0.2),
+	    /* trace t2: same session, later */
+	    mk("s4", "t2", "", "sess-a", "2024-03-02T10:00:00Z", 1, KIND_CHAIN, SPST_ERROR, NULL,
+	       -1, NAN),
+	    mk("s5", "t2", "s4", "sess-a", "2024-03-02T10:00:00.5Z", 1, KIND_LLM, SPST_SUCCESS,
+	       "claude", 5, 0.05),
+	    /* trace t3: another session, span without an end */
+	    mk("s6", "t3", "", "sess-b", "2024-03-02T11:00:00Z", -1, KIND_TOOL, SPST_SUCCESS, NULL,
+	       -1, NAN),
 	};
 	append(s, sizeof s / sizeof s[0]);
 	/* a newer version of s5 supersedes the first: model and tokens change */
-	struct span v2 = mk("s5", "t2", "s4", "sess-a", "2024-03-02T10:00:00.5Z", 1, KIND_LLM, SPST_SUCCESS,
-			    "gpt-4o", 7, 0.07);
+	struct span v2 = mk("s5", "t2", "s4", "sess-a", "2024-03-02T10:00:00.5Z", 1, KIND_LLM,
+			    SPST_SUCCESS, "gpt-4o", 7, 0.07);
 	append(&v2, 1);
 }
 
@@ -115,7 +121,8 @@ static json_t *run(enum status (*fn)(struct query *, struct buf *))
 
 static const char *str_at(json_t *page, size_t i, const char *key)
 {
-	return json_string_value(json_object_get(json_array_get(json_object_get(page, "data"), i), key));
+	return json_string_value(
+	    json_object_get(json_array_get(json_object_get(page, "data"), i), key));
 }
 
 static long long pg(json_t *page, const char *key)
@@ -165,13 +172,15 @@ START_TEST(spans_filters)
 	ck_assert_int_eq(pg(j, "total_results"), 0);
 	ck_assert_int_eq(pg(j, "total_pages"), 0);
 	json_decref(j);
-	q_init("started_at", 1, 10, "{\"trace_id\":\"t1\",\"started_at\":{\"$gte\":\"2024-03-02T00:00:00Z\"}}",
+	q_init("started_at", 1, 10,
+	       "{\"trace_id\":\"t1\",\"started_at\":{\"$gte\":\"2024-03-02T00:00:00Z\"}}",
 	       FILTER_SPANS);
 	j = run(query_spans);
 	ck_assert_int_eq(pg(j, "total_results"), 1);
 	ck_assert_str_eq(str_at(j, 0, "span_id"), "s3");
 	json_decref(j);
-	q_init("started_at", 1, 10, "{\"parent_span_id\":\"s1\",\"kind\":\"LLM\",\"session_id\":\"sess-a\"}",
+	q_init("started_at", 1, 10,
+	       "{\"parent_span_id\":\"s1\",\"kind\":\"LLM\",\"session_id\":\"sess-a\"}",
 	       FILTER_SPANS);
 	j = run(query_spans);
 	ck_assert_int_eq(pg(j, "total_results"), 2);
@@ -219,11 +228,16 @@ START_TEST(groups)
 	json_t *j = run(groups_trace);
 	json_t *d = json_object_get(j, "data");
 	ck_assert_uint_eq(json_array_size(d), 3);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_array_get(d, 0), "group"), "trace_id")), "t1");
-	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(d, 0), "span_count")), 3);
-	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(d, 1), "span_count")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     json_object_get(json_array_get(d, 0), "group"), "trace_id")),
+			 "t1");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(d, 0), "span_count")),
+			 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(d, 1), "span_count")),
+			 2);
 	ck_assert_int_eq(pg(j, "total_results"), 3);
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "grouped_by"), 0)), "trace_id");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "grouped_by"), 0)),
+			 "trace_id");
 	json_decref(j);
 	q_init("span_count", 1, 10, "{\"kind\":\"LLM\"}", FILTER_SPANS);
 	j = run(groups_both);
@@ -241,7 +255,8 @@ START_TEST(group_by_errors)
 	enum query_group_by by[4];
 	size_t n;
 	char err[256];
-	ck_assert_int_eq(query_group_by_parse("session_id,trace_id", by, &n, err, sizeof err), ST_OK);
+	ck_assert_int_eq(query_group_by_parse("session_id,trace_id", by, &n, err, sizeof err),
+			 ST_OK);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(by[0], QG_SESSION_ID);
 	ck_assert_int_eq(query_group_by_parse(NULL, by, &n, err, sizeof err), ST_BAD_REQUEST);
@@ -249,8 +264,10 @@ START_TEST(group_by_errors)
 	ck_assert_int_eq(query_group_by_parse("", by, &n, err, sizeof err), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "At least one group-by field is required.");
 	ck_assert_int_eq(query_group_by_parse("kind", by, &n, err, sizeof err), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span group-by field: kind. Allowed fields: trace_id, session_id");
-	ck_assert_int_eq(query_group_by_parse("trace_id,trace_id", by, &n, err, sizeof err), ST_BAD_REQUEST);
+	ck_assert_str_eq(
+	    err, "Unsupported span group-by field: kind. Allowed fields: trace_id, session_id");
+	ck_assert_int_eq(query_group_by_parse("trace_id,trace_id", by, &n, err, sizeof err),
+			 ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Duplicate span group-by field: trace_id");
 }
 END_TEST
@@ -263,14 +280,16 @@ START_TEST(traces)
 	json_t *t1 = json_array_get(json_object_get(j, "data"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(t1, "id")), "t1");
 	ck_assert_str_eq(json_string_value(json_object_get(t1, "root_span_id")), "s1");
-	ck_assert_int_eq(json_integer_value(json_object_get(t1, "span_count")), 3); /* past midnight too */
+	ck_assert_int_eq(json_integer_value(json_object_get(t1, "span_count")),
+			 3); /* past midnight too */
 	ck_assert_int_eq(json_integer_value(json_object_get(t1, "error_count")), 1);
 	ck_assert_int_eq(json_integer_value(json_object_get(t1, "input_tokens")), 30);
 	ck_assert(fabs(json_number_value(json_object_get(t1, "cost_usd")) - 0.3) < 1e-12);
 	ck_assert(json_number_value(json_object_get(t1, "duration_ms")) == 120000.0);
 	ck_assert_ptr_null(json_object_get(t1, "cached_tokens")); /* no span had it */
 	json_t *t2 = json_array_get(json_object_get(j, "data"), 1);
-	ck_assert_int_eq(json_integer_value(json_object_get(t2, "input_tokens")), 7); /* newest s5 */
+	ck_assert_int_eq(json_integer_value(json_object_get(t2, "input_tokens")),
+			 7); /* newest s5 */
 	ck_assert_str_eq(json_string_value(json_object_get(t2, "status")), "error");
 	json_t *t3 = json_array_get(json_object_get(j, "data"), 2);
 	ck_assert_ptr_null(json_object_get(t3, "ended_at"));
@@ -281,9 +300,11 @@ START_TEST(traces)
 	j = run(query_traces);
 	ck_assert_int_eq(pg(j, "total_results"), 2);
 	ck_assert_str_eq(str_at(j, 0, "id"), "t3");
-	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(j, "data"), 1), "span_count"));
+	ck_assert_ptr_null(
+	    json_object_get(json_array_get(json_object_get(j, "data"), 1), "span_count"));
 	json_decref(j);
-	q_init("-started_at", 1, 10, "{\"status\":\"error\",\"session_id\":\"sess-a\"}", FILTER_TRACES);
+	q_init("-started_at", 1, 10, "{\"status\":\"error\",\"session_id\":\"sess-a\"}",
+	       FILTER_TRACES);
 	j = run(query_traces);
 	ck_assert_int_eq(pg(j, "total_results"), 1);
 	ck_assert_str_eq(str_at(j, 0, "id"), "t2");
@@ -308,8 +329,10 @@ START_TEST(trace_and_session_get)
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "trace_count")), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "span_count")), 5);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "error");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "started_at")), "2024-03-01T23:59:00Z");
-	ck_assert_str_eq(json_string_value(json_object_get(j, "ended_at")), "2024-03-02T10:00:01.500000Z");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "started_at")),
+			 "2024-03-01T23:59:00Z");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "ended_at")),
+			 "2024-03-02T10:00:01.500000Z");
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "input_tokens")), 37);
 	json_decref(j);
 	b.len = 0;

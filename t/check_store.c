@@ -129,22 +129,24 @@ START_TEST(test_append_get)
 	append(s, 3);
 	char *a = get("a");
 	ck_assert_ptr_nonnull(a);
-	ck_assert_msg(!strncmp(a, "{\"span_id\":\"a\",\"session_id\":\"session-1\",\"workspace\":\"ws1\","
-				  "\"kind\":\"LLM\",\"name\":\"step\",\"source\":\"test\",\"trace_id\":"
-				  "\"trace-1\",\"started_at\":\"2023-11-14T22:13:20Z\",\"ended_at\":"
-				  "\"2023-11-14T22:13:20.001500Z\",\"status\":\"success\",\"model\":"
-				  "\"gpt-x\",\"input_tokens\":10,\"output_tokens\":5,\"usage_details\":{},"
-				  "\"cost_total_usd\":0.25,\"cost_details\":{},\"input\":\"hello "
-				  "\\\"world\\\"\\n\",\"ingested_at\":\"",
-			      strlen("{\"span_id\":\"a\",\"session_id\":\"session-1\",\"workspace\":"
-				     "\"ws1\",\"kind\":\"LLM\",\"name\":\"step\",\"source\":\"test\","
-				     "\"trace_id\":\"trace-1\",\"started_at\":\"2023-11-14T22:13:20Z\","
-				     "\"ended_at\":\"2023-11-14T22:13:20.001500Z\",\"status\":"
-				     "\"success\",\"model\":\"gpt-x\",\"input_tokens\":10,"
-				     "\"output_tokens\":5,\"usage_details\":{},\"cost_total_usd\":0.25,"
-				     "\"cost_details\":{},\"input\":\"hello \\\"world\\\"\\n\","
-				     "\"ingested_at\":\"")),
-		      "line: %s", a);
+	ck_assert_msg(
+	    !strncmp(a,
+		     "{\"span_id\":\"a\",\"session_id\":\"session-1\",\"workspace\":\"ws1\","
+		     "\"kind\":\"LLM\",\"name\":\"step\",\"source\":\"test\",\"trace_id\":"
+		     "\"trace-1\",\"started_at\":\"2023-11-14T22:13:20Z\",\"ended_at\":"
+		     "\"2023-11-14T22:13:20.001500Z\",\"status\":\"success\",\"model\":"
+		     "\"gpt-x\",\"input_tokens\":10,\"output_tokens\":5,\"usage_details\":{},"
+		     "\"cost_total_usd\":0.25,\"cost_details\":{},\"input\":\"hello "
+		     "\\\"world\\\"\\n\",\"ingested_at\":\"",
+		     strlen("{\"span_id\":\"a\",\"session_id\":\"session-1\",\"workspace\":"
+			    "\"ws1\",\"kind\":\"LLM\",\"name\":\"step\",\"source\":\"test\","
+			    "\"trace_id\":\"trace-1\",\"started_at\":\"2023-11-14T22:13:20Z\","
+			    "\"ended_at\":\"2023-11-14T22:13:20.001500Z\",\"status\":"
+			    "\"success\",\"model\":\"gpt-x\",\"input_tokens\":10,"
+			    "\"output_tokens\":5,\"usage_details\":{},\"cost_total_usd\":0.25,"
+			    "\"cost_details\":{},\"input\":\"hello \\\"world\\\"\\n\","
+			    "\"ingested_at\":\"")),
+	    "line: %s", a);
 	free(a);
 	char *c = get("c");
 	ck_assert_ptr_nonnull(c);
@@ -197,21 +199,20 @@ START_TEST(test_key_ranges)
 	s[2].trace_id = "trace-2";
 	append(s, 3);
 	int32_t lo, hi, d0 = time_day(T0);
-	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("trace-1", 7), &lo, &hi),
-			 ST_OK);
+	ck_assert_int_eq(
+	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("trace-1", 7), &lo, &hi), ST_OK);
 	ck_assert_int_eq(lo, d0);
 	ck_assert_int_eq(hi, d0 + 1);
-	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_SESSION, hash64("session-1", 9), &lo,
-					&hi),
-			 ST_OK);
+	ck_assert_int_eq(
+	    store_key_days(&st, "ws1", STORE_KEY_SESSION, hash64("session-1", 9), &lo, &hi), ST_OK);
 	ck_assert_int_eq(hi - lo, 2);
 	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("nope", 4), &lo, &hi),
 			 ST_NOT_FOUND);
 	/* A rebuild from the data alone gives the same ranges. */
 	char err[128];
 	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)), ST_OK);
-	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("trace-2", 7), &lo, &hi),
-			 ST_OK);
+	ck_assert_int_eq(
+	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("trace-2", 7), &lo, &hi), ST_OK);
 	ck_assert_int_eq(lo, d0 + 2);
 	ck_assert_int_eq(hi, d0 + 2);
 	ck_assert_int_eq(verify(), 0);
@@ -299,13 +300,15 @@ START_TEST(test_reindex_equal)
 	append(s, 2);
 	append(s + 2, 2);
 	char cmd[3 * PATH_MAX];
-	snprintf(cmd, sizeof(cmd), "mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-15.idx", root,
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-15.idx", root,
 		 root, root, root);
 	ck_assert_int_eq(system(cmd), 0);
 	char err[256] = "";
 	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)) == ST_OK, "%s", err);
-	snprintf(cmd, sizeof(cmd), "for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done",
-		 root, root);
+	snprintf(cmd, sizeof(cmd),
+		 "for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done", root,
+		 root);
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_eq(verify(), 0);
 	char *a = get("a");
@@ -355,7 +358,8 @@ START_TEST(test_id_table_grows)
 		ck_assert_msg(x != NULL, "missing %s", id);
 		free(x);
 	}
-	ck_assert_int_gt(fsize("ids.tab"), (off_t)(IDS_HDR + IDS_MIN_SLOTS * sizeof(struct ids_slot)));
+	ck_assert_int_gt(fsize("ids.tab"),
+			 (off_t)(IDS_HDR + IDS_MIN_SLOTS * sizeof(struct ids_slot)));
 	ck_assert_int_eq(verify(), 0);
 }
 END_TEST
