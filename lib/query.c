@@ -1154,33 +1154,51 @@ static void cf_one(struct arena *a, enum filter_field ff, const char *value, str
 	cf_build(a, &f, c);
 }
 
-enum status query_trace_get(struct query *q, const char *id, struct buf *out)
+/* Calls fn for every live record matching "field = id", only in the days the range tables
+ * name for that trace or session. */
+typedef void (*match_fn)(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r);
+static void scan_key(struct query *q, struct qdb *db, enum filter_field ff, const char *id,
+		     match_fn fn, void *ctx)
 {
-	struct qdb db;
 	struct cf c;
-	struct htab roots = {0};
-	struct rollup u = {0};
-	enum status s = db_open(q, &db);
-	if (s != ST_OK)
-		return s;
-	cf_one(q->a, FF_TRACE_ID, id, &c);
-	ht_init(&roots, 4);
 	size_t lo, hi;
-	cf_window(&db, &c, &lo, &hi);
+	cf_one(q->a, ff, id, &c);
+	cf_window(db, &c, &lo, &hi);
 	for (size_t di = lo; di < hi && *id && !c.nothing; di++) {
-		struct qsh *sh = db_shard(&db, di);
+		struct qsh *sh = db_shard(db, di);
 		if (!sh)
 			continue;
 		for (size_t i = 0; i < sh->sh.nrecs; i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
-			if (!live(r) || !rec_ok(&c, r) || !line_ok(&c, sh, i))
-				continue;
-			rollup_add(&u, r);
-			if (!r->parent_h && (r->flags & REC_ROOT))
-				root_offer(&db, &roots, r, di, i, 1);
+			if (live(r) && rec_ok(&c, r) && line_ok(&c, sh, i))
+				fn(ctx, db, di, i, r);
 		}
 	}
-	struct hslot *h = ht_get(&roots, 1, 0);
+}
+
+struct trace_get {
+	struct htab roots;
+	struct rollup u;
+};
+
+static void trace_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
+{
+	struct trace_get *t = ctx;
+	rollup_add(&t->u, r);
+	if (!r->parent_h && (r->flags & REC_ROOT))
+		root_offer(db, &t->roots, r, di, i, 1);
+}
+
+enum status query_trace_get(struct query *q, const char *id, struct buf *out)
+{
+	struct qdb db;
+	struct trace_get t = {0};
+	enum status s = db_open(q, &db);
+	if (s != ST_OK)
+		return s;
+	ht_init(&t.roots, 4);
+	scan_key(q, &db, FF_TRACE_ID, id, trace_match, &t);
+	struct hslot *h = ht_get(&t.roots, 1, 0);
 	const char *p;
 	size_t n;
 	if (!h || !db_line(&db.sh[h->di], h->ri, &p, &n)) {
@@ -1188,81 +1206,78 @@ enum status query_trace_get(struct query *q, const char *id, struct buf *out)
 		s = ST_NOT_FOUND;
 		goto out;
 	}
-	trace_render(out, q->ws, p, n, &db.sh[h->di].sh.recs[h->ri], q->summary ? NULL : &u);
+	trace_render(out, q->ws, p, n, &db.sh[h->di].sh.recs[h->ri], q->summary ? NULL : &t.u);
 out:
-	free(roots.s);
+	free(t.roots.s);
 	db_close(&db);
 	return s;
 }
 
 /* ---- GET sessions/{id} (§7.3) ---- */
 
+struct session_get {
+	struct htab traces;
+	struct rollup u;
+	int64_t start, end;
+	bool open_end;
+	unsigned seen; /* bit per span_status */
+};
+
+static void session_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
+{
+	struct session_get *g = ctx;
+	(void)db, (void)di, (void)i;
+	rollup_add(&g->u, r);
+	if (r->started_us < g->start)
+		g->start = r->started_us;
+	if (r->ended_us == SPAN_NONE_I64)
+		g->open_end = true;
+	else if (r->ended_us > g->end)
+		g->end = r->ended_us;
+	g->seen |= 1u << r->status;
+	/* trace_count: distinct (source, trace_id) pairs */
+	bool fresh;
+	ht_find(&g->traces, (r->flags & REC_HAS_TRACE) ? r->trace_h : 1, r->source_h | 1ull << 32,
+		&fresh);
+}
+
 enum status query_session_get(struct query *q, const char *id, struct buf *out)
 {
 	struct qdb db;
-	struct cf c;
-	struct htab traces = {0};
-	struct rollup u = {0};
-	int64_t start = INT64_MAX, end = INT64_MIN;
-	bool open_end = false;
-	unsigned seen = 0; /* bit per span_status */
+	struct session_get g = {.start = INT64_MAX, .end = INT64_MIN};
 	enum status s = db_open(q, &db);
 	if (s != ST_OK)
 		return s;
-	cf_one(q->a, FF_SESSION_ID, id, &c);
-	ht_init(&traces, 64);
-	size_t lo, hi;
-	cf_window(&db, &c, &lo, &hi);
-	for (size_t di = lo; di < hi && *id && !c.nothing; di++) {
-		struct qsh *sh = db_shard(&db, di);
-		if (!sh)
-			continue;
-		for (size_t i = 0; i < sh->sh.nrecs; i++) {
-			const struct idx_rec *r = &sh->sh.recs[i];
-			if (!live(r) || !rec_ok(&c, r) || !line_ok(&c, sh, i))
-				continue;
-			rollup_add(&u, r);
-			if (r->started_us < start)
-				start = r->started_us;
-			if (r->ended_us == SPAN_NONE_I64)
-				open_end = true;
-			else if (r->ended_us > end)
-				end = r->ended_us;
-			seen |= 1u << r->status;
-			/* trace_count: distinct (source, trace_id) pairs */
-			bool fresh;
-			ht_find(&traces, (r->flags & REC_HAS_TRACE) ? r->trace_h : 1,
-				r->source_h | 1ull << 32, &fresh);
-		}
-	}
-	if (!u.spans) {
+	ht_init(&g.traces, 64);
+	scan_key(q, &db, FF_SESSION_ID, id, session_match, &g);
+	if (!g.u.spans) {
 		snprintf(q->err, sizeof q->err, "Session %s/%s not found", q->ws, id);
 		s = ST_NOT_FOUND;
 		goto out;
 	}
 	/* §6: error beats cancelled beats unknown beats success. */
-	int st = (seen & 1u << SPST_ERROR)	 ? SPST_ERROR
-		 : (seen & 1u << SPST_CANCELLED) ? SPST_CANCELLED
-		 : (seen & 1u << SPST_UNKNOWN)	 ? SPST_UNKNOWN
-						 : SPST_SUCCESS;
+	int st = (g.seen & 1u << SPST_ERROR)	   ? SPST_ERROR
+		 : (g.seen & 1u << SPST_CANCELLED) ? SPST_CANCELLED
+		 : (g.seen & 1u << SPST_UNKNOWN)   ? SPST_UNKNOWN
+						   : SPST_SUCCESS;
 	char ts[40];
 	buf_adds(out, "{\"id\":");
 	buf_json_str(out, id, strlen(id));
 	buf_adds(out, ",\"workspace\":");
 	buf_json_str(out, q->ws, strlen(q->ws));
-	time_format(start, ts);
+	time_format(g.start, ts);
 	buf_printf(out, ",\"started_at\":\"%s\"", ts);
-	if (!open_end && end != INT64_MIN) {
-		time_format(end, ts);
+	if (!g.open_end && g.end != INT64_MIN) {
+		time_format(g.end, ts);
 		buf_printf(out, ",\"ended_at\":\"%s\"", ts);
-		duration(out, start, end);
+		duration(out, g.start, g.end);
 	}
 	buf_printf(out, ",\"status\":\"%s\",\"trace_count\":%zu,\"span_count\":%lld",
-		   span_status_names[st], traces.n, (long long)u.spans);
-	rollup_render(out, &u, trace_cost_names, false);
+		   span_status_names[st], g.traces.n, (long long)g.u.spans);
+	rollup_render(out, &g.u, trace_cost_names, false);
 	buf_addc(out, '}');
 out:
-	free(traces.s);
+	free(g.traces.s);
 	db_close(&db);
 	return s;
 }
