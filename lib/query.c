@@ -809,6 +809,56 @@ static int group_cmp(void *ctx, const struct cand *x, const struct cand *y)
 	return r ? r : strcmp(hx->s2, hy->s2);
 }
 
+/* Calls fn for every live record the compiled filter matches, in the days of its window. */
+typedef void (*match_fn)(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r);
+static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
+{
+	size_t lo, hi;
+	cf_window(db, c, &lo, &hi);
+	for (size_t di = lo; di < hi && !c->nothing; di++) {
+		struct qsh *sh = db_shard(db, di);
+		if (!sh)
+			continue;
+		for (size_t i = 0; i < sh->sh.nrecs; i++) {
+			const struct idx_rec *r = &sh->sh.recs[i];
+			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i))
+				fn(ctx, db, di, i, r);
+		}
+	}
+}
+
+struct group_scan {
+	struct htab *ht;
+	const enum query_group_by *by;
+	size_t nby;
+	uint64_t empty_h;
+};
+
+static void group_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
+{
+	struct group_scan *g = ctx;
+	uint64_t k[2];
+	(void)db;
+	for (size_t j = 0; j < g->nby; j++) {
+		if (g->by[j] == QG_TRACE_ID) {
+			k[j] = r->trace_h;
+			if (!(r->flags & REC_HAS_TRACE) || r->trace_h == g->empty_h)
+				return; /* spans with an empty group key are left out (§3.3) */
+		} else {
+			k[j] = r->session_h;
+			if (r->session_h == g->empty_h)
+				return;
+		}
+	}
+	bool fresh;
+	struct hslot *h = ht_find(g->ht, k[0], g->nby > 1 ? k[1] : 0, &fresh);
+	if (fresh) {
+		h->di = di;
+		h->ri = i;
+	}
+	h->count++;
+}
+
 enum status query_groups(struct query *q, const enum query_group_by *by, size_t nby,
 			 struct buf *out)
 {
@@ -820,41 +870,9 @@ enum status query_groups(struct query *q, const enum query_group_by *by, size_t 
 	if (s != ST_OK)
 		return s;
 	cf_build(q->a, q->f, &c);
-	const uint64_t empty_h = hash64("", 0);
 	ht_init(&ht, 1024);
-	size_t lo, hi;
-	cf_window(&db, &c, &lo, &hi);
-	for (size_t di = lo; di < hi && !c.nothing; di++) {
-		struct qsh *sh = db_shard(&db, di);
-		if (!sh)
-			continue;
-		for (size_t i = 0; i < sh->sh.nrecs; i++) {
-			const struct idx_rec *r = &sh->sh.recs[i];
-			if (!live(r) || !rec_ok(&c, r) || !line_ok(&c, sh, i))
-				continue;
-			uint64_t k[2];
-			bool skip = false;
-			for (size_t j = 0; j < nby; j++) {
-				if (by[j] == QG_TRACE_ID) {
-					k[j] = r->trace_h;
-					skip |=
-					    !(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h;
-				} else {
-					k[j] = r->session_h;
-					skip |= r->session_h == empty_h;
-				}
-			}
-			if (skip) /* spans with an empty group key are left out (§3.3) */
-				continue;
-			bool fresh;
-			struct hslot *h = ht_find(&ht, k[0], nby > 1 ? k[1] : 0, &fresh);
-			if (fresh) {
-				h->di = di;
-				h->ri = i;
-			}
-			h->count++;
-		}
-	}
+	struct group_scan gs = {&ht, by, nby, hash64("", 0)};
+	scan_cf(&db, &c, group_match, &gs);
 	struct group_ctx g = {&db, &ht, by, nby, q->sort[0] != '-'};
 	size_t offset;
 	topk_init(&tk, page_keep(q, ht.n, &offset), group_cmp, &g);
@@ -1156,24 +1174,14 @@ static void cf_one(struct arena *a, enum filter_field ff, const char *value, str
 
 /* Calls fn for every live record matching "field = id", only in the days the range tables
  * name for that trace or session. */
-typedef void (*match_fn)(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r);
 static void scan_key(struct query *q, struct qdb *db, enum filter_field ff, const char *id,
 		     match_fn fn, void *ctx)
 {
 	struct cf c;
-	size_t lo, hi;
+	if (!*id)
+		return;
 	cf_one(q->a, ff, id, &c);
-	cf_window(db, &c, &lo, &hi);
-	for (size_t di = lo; di < hi && *id && !c.nothing; di++) {
-		struct qsh *sh = db_shard(db, di);
-		if (!sh)
-			continue;
-		for (size_t i = 0; i < sh->sh.nrecs; i++) {
-			const struct idx_rec *r = &sh->sh.recs[i];
-			if (live(r) && rec_ok(&c, r) && line_ok(&c, sh, i))
-				fn(ctx, db, di, i, r);
-		}
-	}
+	scan_cf(db, &c, fn, ctx);
 }
 
 struct trace_get {
