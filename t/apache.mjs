@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+	alive,
 	SRCDIR, BUILDDIR, SANITIZER_RE, findTool, freePort, run, waitExit, programs, childPids, request,
 } from './harness.mjs';
 
@@ -26,15 +27,6 @@ process.on('exit', () => {
 		}
 	}
 });
-
-function alive(pid) {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
 
 // Resolves to {base, port, dataDir, runDir, mode, request, stop}.
 export async function startApache({ mode, workers = 1, env = {} }) {

@@ -67,7 +67,7 @@ export function run(file, args, opts = {}) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function alive(pid) {
+export function alive(pid) {
 	try {
 		process.kill(pid, 0);
 		return true;
