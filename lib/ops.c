@@ -242,18 +242,28 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 		if (errno != EINTR)
 			break;
 	enum status rc = ST_UNAVAILABLE;
-	if (archive && (archive_file(st, ws, day, "jsonl", archive) < 0 ||
-			archive_file(st, ws, day, "idx", archive) < 0)) {
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "archiving %s/%s: %s", ws, d,
-				       strerror(errno));
-		goto out;
-	}
-	if ((unlink(ip) < 0 && errno != ENOENT) || (unlink(dp) < 0 && errno != ENOENT)) {
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "removing %s/%s: %s", ws, d,
-				       strerror(errno));
-		goto out;
-	}
+	/* The lines (plain, or sealed and late), then the index, which makes them a shard. */
+	static const char *const data_exts[] = {"jsonl", "jsonl.zst", "late.jsonl"};
+	enum { NDATA = sizeof(data_exts) / sizeof(*data_exts) };
+	for (size_t k = 0; archive && k <= NDATA; k++)
+		if (archive_file(st, ws, day, k < NDATA ? data_exts[k] : "idx", archive) < 0) {
+			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
+					       "archiving %s/%s: %s", ws, d, strerror(errno));
+			goto out;
+		}
+	if (unlink(ip) < 0 && errno != ENOENT)
+		goto fail;
+	for (size_t k = 0; k < NDATA; k++)
+		if (!shard_path(dp, st, ws, day, data_exts[k]) ||
+		    (unlink(dp) < 0 && errno != ENOENT))
+			goto fail;
+	if (shard_path(dp, st, ws, day, "jsonl.zst.tmp"))
+		unlink(dp);
 	rc = ST_OK;
+	goto out;
+fail:
+	rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "removing %s/%s: %s", ws, d,
+			       strerror(errno));
 out:
 	if (lfd >= 0)
 		close(lfd);
@@ -319,8 +329,8 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 		       size_t *removed, char *errmsg, size_t errlen)
 {
 	char p[PATH_MAX];
-	int32_t *dd = NULL, *di = NULL, *old = NULL;
-	size_t ndd = 0, ndi = 0, nold = 0, nh = 0;
+	int32_t *dd = NULL, *old = NULL;
+	size_t ndd = 0, nold = 0, nh = 0;
 	uint64_t *hs = NULL;
 	*removed = 0;
 	if (!workspace_valid(ws))
@@ -341,23 +351,17 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 				       strerror(errno));
 		goto out;
 	}
-	rc = list_days(st, ws, ".jsonl", &dd, &ndd);
-	if (rc == ST_OK)
-		rc = list_days(st, ws, ".idx", &di, &ndi);
+	rc = shard_days(st, ws, &dd, &ndd);
 	if (rc != ST_OK) {
 		rc = (enum status)msgf(rc, errmsg, errlen, "%s: cannot list its days: %s", ws,
 				       strerror(errno));
 		goto out;
 	}
-	/* Days with either file: a data file left alone by an interrupted run goes too. */
-	old = xmalloc((ndd + ndi + 1) * sizeof(*old));
-	for (size_t i = 0, j = 0; i < ndd || j < ndi;) {
-		int32_t day = j >= ndi || (i < ndd && dd[i] < di[j]) ? dd[i++]
-			      : i >= ndd || di[j] < dd[i]	     ? di[j++]
-								     : (j++, dd[i++]);
-		if (day < cutoff_day)
-			old[nold++] = day;
-	}
+	/* Days with any file: data left alone by an interrupted run goes too. */
+	old = xmalloc((ndd + 1) * sizeof(*old));
+	for (size_t i = 0; i < ndd; i++)
+		if (dd[i] < cutoff_day)
+			old[nold++] = dd[i];
 	if (!nold)
 		goto out;
 	live_hashes(st, ws, old, nold, &hs, &nh);
@@ -377,7 +381,6 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 out:
 	close(lockfd);
 	free(dd);
-	free(di);
 	free(old);
 	free(hs);
 	return rc;
@@ -386,10 +389,13 @@ out:
 /* ---- backup ---- */
 
 /* One shard as the snapshot saw it: descriptors opened under the workspace lock, so that a
- * later retention or reindex cannot change what is copied, and its committed extent. */
+ * later retention, reindex or seal cannot change what is copied, its header and its
+ * committed extent (stream bytes the committed records cover). */
 struct snap_day {
 	int32_t day;
-	int idx_fd, data_fd;
+	int idx_fd;
+	struct sdata d;
+	struct idx_hdr h;
 	uint64_t committed, data_end;
 };
 
@@ -408,7 +414,7 @@ static void snap_free(struct snap *sn)
 {
 	for (size_t i = 0; i < sn->n; i++) {
 		close(sn->days[i].idx_fd);
-		close(sn->days[i].data_fd);
+		sdata_close(&sn->days[i].d);
 	}
 	free(sn->days);
 	for (int k = 0; k < SNAP__TABLES; k++)
@@ -417,44 +423,43 @@ static void snap_free(struct snap *sn)
 }
 
 /* Opens one shard and finds its committed extent: the records the header commits that the
- * data file fully holds (the same walk-back a writer does after a machine crash). */
+ * data fully holds (the same walk-back a writer does after a machine crash). */
 static enum status snap_day_open(struct store *st, const char *ws, int32_t day, struct snap_day *sd)
 {
 	char p[PATH_MAX];
-	struct idx_hdr h;
 	struct idx_rec r;
 	struct stat is, ds;
 	sd->day = day;
-	sd->idx_fd = sd->data_fd = -1;
+	sd->d.fd = -1;
 	if (!shard_path(p, st, ws, day, "idx") ||
-	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    !shard_path(p, st, ws, day, "jsonl") ||
-	    (sd->data_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 || fstat(sd->idx_fd, &is) < 0 ||
-	    fstat(sd->data_fd, &ds) < 0 || pread_all(sd->idx_fd, &h, sizeof(h), 0) < 0)
+	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return ST_UNAVAILABLE;
+	if (shard_data_open(st, ws, day, sd->idx_fd, &sd->h, &sd->d) != ST_OK ||
+	    fstat(sd->idx_fd, &is) < 0)
 		goto fail;
-	if (!idx_hdr_ok(&h)) {
-		errno = EINVAL;
-		goto fail;
+	uint64_t size = sd->d.base;
+	if (sd->d.fd >= 0) {
+		if (fstat(sd->d.fd, &ds) < 0)
+			goto fail;
+		size += (uint64_t)ds.st_size;
 	}
 	uint64_t have = (uint64_t)(is.st_size - IDX_HDR) / sizeof(struct idx_rec);
-	sd->committed = h.committed < have ? h.committed : have;
-	sd->data_end = 0;
-	while (sd->committed > 0) {
+	sd->committed = sd->h.committed < have ? sd->h.committed : have;
+	sd->data_end = sd->d.base;
+	while (sd->committed > sd->h.sealed_recs) {
 		if (read_rec(sd->idx_fd, sd->committed - 1, &r) < 0)
 			goto fail;
 		sd->data_end = r.off + r.len + 1;
-		if (sd->data_end <= (uint64_t)ds.st_size)
+		if (sd->data_end <= size)
 			break;
 		sd->committed--;
-		sd->data_end = 0;
+		sd->data_end = sd->d.base;
 	}
 	return ST_OK;
 fail:
-	if (sd->idx_fd >= 0)
-		close(sd->idx_fd);
-	if (sd->data_fd >= 0)
-		close(sd->data_fd);
-	sd->idx_fd = sd->data_fd = -1;
+	close(sd->idx_fd);
+	sdata_close(&sd->d);
+	sd->idx_fd = -1;
 	return ST_UNAVAILABLE;
 }
 
@@ -551,8 +556,9 @@ static int write_index(const struct snap *sn, const struct snap_day *sd, const s
 	*same_recs = pfd >= 0 && fstat(pfd, &sb) == 0 &&
 		     (uint64_t)sb.st_size == IDX_HDR + sd->committed * sizeof(struct idx_rec);
 	*same_bytes = *same_recs;
-	if (fd < 0 || pread_all(sd->idx_fd, &h, sizeof(h), 0) < 0)
+	if (fd < 0)
 		goto out;
+	h = sd->h; /* as the snapshot saw it: a seal since then changes nothing here */
 	h.committed = sd->committed;
 	if (*same_recs) {
 		struct idx_hdr ph;
@@ -604,23 +610,55 @@ static int relink(const char *src, const char *dst)
 	return unlink(dst) < 0 && errno != ENOENT ? -1 : link(src, dst);
 }
 
+/* The lines of one day in the generation. An open shard's plain lines are append-only, so
+ * the previous generation's file is hard-linked when it has the same records and length;
+ * a sealed file never changes once written, so it is linked when the previous generation
+ * holds the same one (same footer); late lines and anything else are copied. */
+static int backup_lines(const struct snap_day *sd, const struct day_paths *p, bool same_recs,
+			bool *linked, uint64_t *bytes)
+{
+	struct stat sb;
+	if (!sd->d.z) {
+		*bytes = sd->data_end;
+		*linked = same_recs && stat(p->prev_data, &sb) == 0 &&
+			  (uint64_t)sb.st_size == sd->data_end && link(p->prev_data, p->data) == 0;
+		return *linked ? 0 : copy_to(sd->d.fd, sd->data_end, p->data);
+	}
+	char zp[PATH_MAX], prev_zp[PATH_MAX], lp[PATH_MAX];
+	const struct sealed *z = sd->d.z;
+	struct sealed *pz = NULL;
+	if (!pathf(zp, "%s.zst", p->data) || !pathf(prev_zp, "%s.zst", p->prev_data) ||
+	    !pathf(lp, "%.*slate.jsonl", (int)(strlen(p->data) - 5), p->data)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	*bytes = z->maplen;
+	*linked = p->prev && sealed_open(prev_zp, &pz) == ST_OK && pz->maplen == z->maplen &&
+		  !memcmp(pz->h, z->h, sizeof(*z->h)) && link(prev_zp, zp) == 0;
+	sealed_close(pz);
+	if (!*linked && copy_to(z->fd, z->maplen, zp) < 0)
+		return -1;
+	uint64_t late = sd->data_end - sd->d.base;
+	*bytes += late;
+	return late ? copy_to(sd->d.fd, late, lp) : 0;
+}
+
 /* Writes one day into the generation: the index always (small, and its superseded flags may
- * have changed), the data as a hard link to the previous generation's when that holds the
- * same records and length (the file is append-only), else as a copy of the committed bytes. */
+ * have changed), then its lines (backup_lines). */
 static enum status backup_day(const char *ws, const struct snap *sn, const struct snap_day *sd,
 			      const char *gdir, const char *pdir, struct ops_backup_stats *stats,
 			      struct buf *manifest, char *errmsg, size_t errlen)
 {
 	char d[11];
 	struct day_paths p;
-	struct stat sb;
-	bool same_recs, same_bytes;
+	bool same_recs, same_bytes, linked;
+	uint64_t bytes;
 	day_format(sd->day, d);
 	p.prev = pdir != NULL;
 	if (!pathf(p.idx, "%s/%s/%s.idx", gdir, ws, d) ||
 	    !pathf(p.data, "%s/%s/%s.jsonl", gdir, ws, d) ||
-	    (pdir && (!pathf(p.prev_idx, "%s/%s/%s.idx", pdir, ws, d) ||
-		      !pathf(p.prev_data, "%s/%s/%s.jsonl", pdir, ws, d))))
+	    !pathf(p.prev_idx, "%s/%s/%s.idx", pdir ? pdir : "", ws, d) ||
+	    !pathf(p.prev_data, "%s/%s/%s.jsonl", pdir ? pdir : "", ws, d))
 		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s/%s: path too long", ws,
 					 d);
 	if (write_index(sn, sd, &p, &same_recs, &same_bytes) < 0)
@@ -629,20 +667,19 @@ static enum status backup_day(const char *ws, const struct snap *sn, const struc
 	if (same_bytes && relink(p.prev_idx, p.idx) < 0)
 		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p.idx,
 					 strerror(errno));
-	bool linked = same_recs && stat(p.prev_data, &sb) == 0 &&
-		      (uint64_t)sb.st_size == sd->data_end && link(p.prev_data, p.data) == 0;
-	if (!linked && copy_to(sd->data_fd, sd->data_end, p.data) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p.data,
-					 strerror(errno));
+	if (backup_lines(sd, &p, same_recs, &linked, &bytes) < 0)
+		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s/%s/%s: %s", gdir, ws,
+					 d, strerror(errno));
 	if (linked) {
 		stats->days_linked++;
-		stats->bytes_linked += sd->data_end;
+		stats->bytes_linked += bytes;
 	} else {
 		stats->days_copied++;
-		stats->bytes_copied += sd->data_end;
+		stats->bytes_copied += bytes;
 	}
-	buf_printf(manifest, "%s %s %llu %llu %s\n", ws, d, (unsigned long long)sd->committed,
-		   (unsigned long long)sd->data_end, linked ? "linked" : "copied");
+	buf_printf(manifest, "%s %s %llu %llu %s%s\n", ws, d, (unsigned long long)sd->committed,
+		   (unsigned long long)sd->data_end, linked ? "linked" : "copied",
+		   sd->d.z ? " sealed" : "");
 	return ST_OK;
 }
 
@@ -837,6 +874,32 @@ static bool dir_empty(const char *dir)
 
 /* Checks every day the MANIFEST lists against the files of the generation: a generation
  * whose files were cut short or lost is refused before anything is copied. */
+/* Whether a generation holds the lines the index ip names, bytes of stream in all: the
+ * plain file dp, or (sealed) dp.zst and the late lines. */
+static bool gen_lines_ok(const char *ip, const char *dp, unsigned long long bytes)
+{
+	char zp[PATH_MAX], lp[PATH_MAX];
+	struct idx_hdr h;
+	struct stat sb;
+	struct sealed *z;
+	int fd = open(ip, O_RDONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && pread_all(fd, &h, sizeof(h), 0) == 0 && idx_hdr_ok(&h);
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
+		return false;
+	if (!h.sealed_bytes)
+		return stat(dp, &sb) == 0 && (unsigned long long)sb.st_size == bytes;
+	if (!pathf(zp, "%s.zst", dp) ||
+	    !pathf(lp, "%.*slate.jsonl", (int)(strlen(dp) - 5), dp) ||
+	    sealed_open(zp, &z) != ST_OK)
+		return false;
+	ok = z->h->bytes >= h.sealed_bytes && bytes >= h.sealed_bytes;
+	sealed_close(z);
+	uint64_t late = stat(lp, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	return ok && late == bytes - h.sealed_bytes;
+}
+
 static enum status gen_check(const char *gen, char *errmsg, size_t errlen)
 {
 	char p[PATH_MAX], line[512];
@@ -850,7 +913,7 @@ static enum status gen_check(const char *gen, char *errmsg, size_t errlen)
 	for (unsigned lineno = 1; rc == ST_OK && fgets(line, sizeof(line), f); lineno++) {
 		char ws[64], day[16], dp[PATH_MAX], ip[PATH_MAX];
 		unsigned long long recs, bytes;
-		struct stat ds, is;
+		struct stat is;
 		if (line[0] == '#')
 			continue;
 		if (sscanf(line, "%63s %15s %llu %llu", ws, day, &recs, &bytes) != 4 ||
@@ -860,9 +923,9 @@ static enum status gen_check(const char *gen, char *errmsg, size_t errlen)
 			break;
 		}
 		if (!pathf(dp, "%s/%s/%s.jsonl", gen, ws, day) ||
-		    !pathf(ip, "%s/%s/%s.idx", gen, ws, day) || stat(dp, &ds) < 0 ||
-		    stat(ip, &is) < 0 || (unsigned long long)ds.st_size != bytes ||
-		    (unsigned long long)is.st_size != IDX_HDR + recs * sizeof(struct idx_rec))
+		    !pathf(ip, "%s/%s/%s.idx", gen, ws, day) || stat(ip, &is) < 0 ||
+		    (unsigned long long)is.st_size != IDX_HDR + recs * sizeof(struct idx_rec) ||
+		    !gen_lines_ok(ip, dp, bytes))
 			rc = (enum status)msgf(
 			    ST_INVALID, errmsg, errlen,
 			    "%s/%s/%s: missing, or not the size the MANIFEST records", gen, ws,

@@ -109,13 +109,11 @@ static void buf_raw(struct buf *b, const char *p, size_t n, const char *key, con
 		buf_adds(b, "\"\"");
 }
 
-/* ---- Shards: the workspace's days, opened lazily, with their data mmap'd ---- */
+/* ---- Shards: the workspace's days, opened lazily ---- */
 
 struct qsh {
 	struct shard sh;
-	const char *data;
-	size_t datalen;
-	bool open, missing, mapped;
+	bool open, missing;
 };
 
 struct qdb {
@@ -149,14 +147,9 @@ static enum status db_open(struct query *q, struct qdb *db)
 
 static void db_close(struct qdb *db)
 {
-	for (size_t i = 0; i < db->ndays; i++) {
-		struct qsh *s = &db->sh[i];
-		if (!s->open)
-			continue;
-		if (s->data)
-			munmap((void *)s->data, s->datalen);
-		shard_close(&s->sh);
-	}
+	for (size_t i = 0; i < db->ndays; i++)
+		if (db->sh[i].open)
+			shard_close(&db->sh[i].sh);
 	free(db->sh);
 	free(db->days);
 }
@@ -177,33 +170,11 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 	return s;
 }
 
-/* Maps the data file on first use: most shards of a query never need a line. The data file
- * is written before its index record, so its size now covers every record shard_open
- * committed to. */
-static void db_map(struct qsh *s)
-{
-	struct stat stt;
-	s->mapped = true;
-	if (fstat(s->sh.data_fd, &stt) == 0 && stt.st_size > 0) {
-		void *m = mmap(NULL, stt.st_size, PROT_READ, MAP_SHARED, s->sh.data_fd, 0);
-		if (m != MAP_FAILED) {
-			s->data = m;
-			s->datalen = stt.st_size;
-		}
-	}
-}
-
-/* The JSON line of record ri. False for a record the data file does not cover. */
+/* The JSON line of record ri, valid until db_close (open or sealed shard alike). False for a
+ * record the data does not hold. */
 static bool db_line(struct qsh *s, size_t ri, const char **p, size_t *n)
 {
-	const struct idx_rec *r = &s->sh.recs[ri];
-	if (!s->mapped)
-		db_map(s);
-	if (!s->data || r->off > s->datalen || r->len > s->datalen - r->off)
-		return false;
-	*p = s->data + r->off;
-	*n = r->len;
-	return true;
+	return shard_view(&s->sh, ri, p, n);
 }
 
 /* Day index range [*lo, *hi) whose shards can hold started_at in [smin, smax]. */
@@ -614,7 +585,17 @@ enum status query_spans(struct query *q, struct buf *out)
 		if (!sh)
 			continue;
 		const struct idx_rec *recs = sh->sh.recs;
-		for (size_t i = 0; i < sh->sh.nrecs; i++) {
+		/* A sealed shard's start-time order narrows a time window to its records; the
+		 * late ones (after the sealed) are scanned as in an open shard. */
+		const uint32_t *order = NULL;
+		size_t olo = 0, ohi = 0, from = 0;
+		if (shard_by_start(&sh->sh, c.smin, c.smax, &order, &olo, &ohi) &&
+		    ohi - olo < sh->sh.nsealed)
+			from = sh->sh.nsealed;
+		else
+			olo = ohi = 0;
+		for (size_t k = olo; k < ohi + (sh->sh.nrecs - from); k++) {
+			size_t i = k < ohi ? order[k] : from + (k - ohi);
 			const struct idx_rec *r = &recs[i];
 			if (!live(r) || !rec_ok(&c, r) || !line_ok(&c, sh, i))
 				continue;

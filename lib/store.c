@@ -225,7 +225,8 @@ void idx_hdr_init(struct idx_hdr *h, int32_t day)
 
 bool idx_hdr_ok(const struct idx_hdr *h)
 {
-	return !memcmp(h->magic, IDX_MAGIC, 8) && h->version == IDX_VERSION &&
+	return !memcmp(h->magic, IDX_MAGIC, 8) &&
+	       (h->version == IDX_VERSION || h->version == IDX_VERSION_SEALED) &&
 	       h->rec_size == sizeof(struct idx_rec) && h->endian == ENDIAN_TAG;
 }
 
@@ -236,20 +237,24 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 	char p[PATH_MAX];
 	memset(sh, 0, sizeof(*sh));
 	sh->day = day;
-	sh->data_fd = -1;
+	sh->d.fd = -1;
 	if (!shard_path(p, st, ws, day, "idx"))
 		return ST_NOT_FOUND;
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return status_from_errno(errno);
-	enum status rc = ST_UNAVAILABLE;
 	struct idx_hdr h;
 	struct stat sb;
-	if (fstat(fd, &sb) < 0 || pread_all(fd, &h, sizeof(h), 0) < 0 || !idx_hdr_ok(&h))
+	enum status rc = shard_data_open(st, ws, day, fd, &h, &sh->d);
+	if (rc != ST_OK)
+		goto out;
+	rc = ST_UNAVAILABLE;
+	if (fstat(fd, &sb) < 0)
 		goto out;
 	/* Readers trust only committed records, and never past the end of the file. */
 	size_t have = ((size_t)sb.st_size - IDX_HDR) / sizeof(struct idx_rec);
 	sh->nrecs = h.committed < have ? h.committed : have;
+	sh->nsealed = h.sealed_recs < sh->nrecs ? h.sealed_recs : sh->nrecs;
 	if (sh->nrecs) {
 		sh->maplen = IDX_HDR + sh->nrecs * sizeof(struct idx_rec);
 		sh->map = mmap(NULL, sh->maplen, PROT_READ, MAP_SHARED, fd, 0);
@@ -258,11 +263,6 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 			goto out;
 		}
 		sh->recs = (const struct idx_rec *)((const char *)sh->map + IDX_HDR);
-	}
-	if (!shard_path(p, st, ws, day, "jsonl") ||
-	    (sh->data_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
-		rc = status_from_errno(errno);
-		goto out;
 	}
 	rc = ST_OK;
 out:
@@ -276,23 +276,28 @@ void shard_close(struct shard *sh)
 {
 	if (sh->map)
 		munmap(sh->map, sh->maplen);
-	if (sh->data_fd >= 0)
-		close(sh->data_fd);
+	sdata_close(&sh->d);
 	sh->map = NULL;
 	sh->recs = NULL;
-	sh->nrecs = 0;
-	sh->data_fd = -1;
+	sh->nrecs = sh->nsealed = 0;
 }
 
 enum status shard_line(struct shard *sh, size_t i, struct buf *out)
 {
 	const struct idx_rec *r = &sh->recs[i];
 	buf_reserve(out, r->len);
-	if (pread_all(sh->data_fd, out->p + out->len, r->len, (off_t)r->off) < 0)
+	if (sdata_read(&sh->d, r->off, out->p + out->len, r->len) < 0)
 		return ST_UNAVAILABLE;
 	out->len += r->len;
 	out->p[out->len] = 0;
 	return ST_OK;
+}
+
+bool shard_view(struct shard *sh, size_t i, const char **p, size_t *n)
+{
+	const struct idx_rec *r = &sh->recs[i];
+	*n = r->len;
+	return sdata_view(&sh->d, r->off, r->len, p);
 }
 
 static int cmp_i32(const void *a, const void *b)
@@ -331,6 +336,36 @@ enum status list_days(struct store *st, const char *ws, const char *ext, int32_t
 	closedir(d);
 	if (*n)
 		qsort(*days, *n, sizeof(**days), cmp_i32);
+	return ST_OK;
+}
+
+enum status shard_days(struct store *st, const char *ws, int32_t **days, size_t *n)
+{
+	static const char *const exts[] = {".idx", ".jsonl", ".jsonl.zst", ".late.jsonl"};
+	*days = NULL;
+	*n = 0;
+	for (size_t e = 0; e < sizeof(exts) / sizeof(*exts); e++) {
+		int32_t *d;
+		size_t nd;
+		enum status rc = list_days(st, ws, exts[e], &d, &nd);
+		if (rc != ST_OK) {
+			free(*days);
+			*days = NULL;
+			*n = 0;
+			return rc;
+		}
+		*days = xrealloc(*days, (*n + nd + 1) * sizeof(**days));
+		memcpy(*days + *n, d, nd * sizeof(*d));
+		*n += nd;
+		free(d);
+	}
+	if (*n)
+		qsort(*days, *n, sizeof(**days), cmp_i32);
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (!k || (*days)[k - 1] != (*days)[i])
+			(*days)[k++] = (*days)[i];
+	*n = k;
 	return ST_OK;
 }
 
@@ -410,21 +445,24 @@ static enum status read_version(struct store *st, const char *ws, int32_t day, u
 				uint64_t h, const struct buf *lit, struct buf *out)
 {
 	char p[PATH_MAX];
-	int ifd = -1, dfd = -1;
+	int ifd = -1;
+	struct sdata d = {.fd = -1};
 	enum status rc = ST_NOT_FOUND;
 	struct idx_rec r;
-	/* No need to read the header's commit count: the id table names a record only after its
-	 * batch committed it, and the checksum, the hash and the id in the line prove the rest. */
+	struct idx_hdr hdr;
+	/* No need for the header's commit count: the id table names a record only after its
+	 * batch committed it, and the checksum, the hash and the id in the line prove the rest.
+	 * The header says where the lines are (open or sealed). */
 	if (!shard_path(p, st, ws, day, "idx") || (ifd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		goto out;
 	if (pread_all(ifd, &r, sizeof(r), IDX_HDR + (off_t)rec * (off_t)sizeof(r)) < 0 ||
 	    r.span_h != h || idx_rec_crc(&r) != r.crc)
 		goto out;
-	if (!shard_path(p, st, ws, day, "jsonl") || (dfd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+	if (shard_data_open(st, ws, day, ifd, &hdr, &d) != ST_OK)
 		goto out;
 	size_t start = out->len;
 	buf_reserve(out, r.len);
-	if (pread_all(dfd, out->p + start, r.len, (off_t)r.off) < 0) {
+	if (sdata_read(&d, r.off, out->p + start, r.len) < 0) {
 		rc = ST_UNAVAILABLE;
 		goto out;
 	}
@@ -436,8 +474,7 @@ static enum status read_version(struct store *st, const char *ws, int32_t day, u
 out:
 	if (ifd >= 0)
 		close(ifd);
-	if (dfd >= 0)
-		close(dfd);
+	sdata_close(&d);
 	return rc;
 }
 

@@ -86,12 +86,30 @@ enum store_key { STORE_KEY_TRACE, STORE_KEY_SESSION };
 enum status store_key_days(struct store *st, const char *ws, enum store_key which, uint64_t h,
 			   int32_t *first, int32_t *last);
 
-/* A read-only view of one shard: its committed records (mmap'd) and its data file. */
+/* Where the lines of a shard live. A record's off is a position in the day's stream of
+ * lines: an open shard holds the whole stream in <day>.jsonl; a sealed one holds its first
+ * `base` bytes zstd-compressed in <day>.jsonl.zst and the lines of late spans (appended after
+ * the seal) in <day>.late.jsonl, at off - base. */
+struct sealed;
+struct sdata {
+	int fd;		/* <day>.jsonl, or <day>.late.jsonl; -1 when absent */
+	uint64_t base;	/* stream offset of fd's first byte (0 for an open shard) */
+	const char *map; /* fd mapped on the first view */
+	size_t maplen;
+	struct sealed *z; /* NULL for an open shard */
+};
+/* Copies n bytes of the stream at off (within one line) to p. -1 with errno on failure. */
+int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n);
+/* A pointer to the n bytes of the line at off, valid until the shard is closed. */
+bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p);
+
+/* A read-only view of one shard: its committed records (mmap'd) and its lines. */
 struct shard {
 	int32_t day;
-	int data_fd;
+	struct sdata d;
 	const struct idx_rec *recs;
 	size_t nrecs;
+	size_t nsealed; /* records whose lines are in the sealed file; the rest are late */
 	void *map;
 	size_t maplen;
 };
@@ -100,6 +118,14 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 void shard_close(struct shard *sh);
 /* Reads the line of record i into out (appends). */
 enum status shard_line(struct shard *sh, size_t i, struct buf *out);
+/* The line of record i in place (valid until shard_close). False when the data does not
+ * hold it. */
+bool shard_view(struct shard *sh, size_t i, const char **p, size_t *n);
+/* A sealed shard's records in start-time order: *order holds record numbers [0, nsealed)
+ * sorted by started_us (ties by record number); [*lo, *hi) are those with started_us in
+ * [smin, smax]. False for an open shard (no order; scan the records). */
+bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t **order,
+		    size_t *lo, size_t *hi);
 
 /* Sorted list of the day numbers that have a shard in ws (caller frees *days). */
 enum status store_days(struct store *st, const char *ws, int32_t **days, size_t *n);
@@ -111,6 +137,13 @@ typedef void (*store_progress_fn)(void *ctx, size_t done, size_t total);
 /* Rebuilds every index of ws from the JSONL alone, then the id table and superseded flags. */
 enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
 			  char *errmsg, size_t errlen);
+/* Seals day of ws (see docs/ARCHITECTURE.md, "Sealed shards"): its lines go into a file of
+ * independently decompressible zstd blocks with a start-time order and an id table; readers
+ * see the same lines before, during and after. Holds only that day's shard lock, and that
+ * only for the lines appended while it compressed. *in_bytes, *out_bytes: stream and file
+ * sizes. ST_NOT_FOUND: no such shard; ST_OK with *in_bytes 0: nothing new to seal. */
+enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *in_bytes,
+		       uint64_t *out_bytes, char *errmsg, size_t errlen);
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */
 size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, const char *msg),

@@ -81,7 +81,7 @@ static enum status version_id(struct store *st, const char *ws, uint64_t loc, st
 	enum status rc = shard_open(st, ws, LOC_DAY(loc), &sh);
 	if (rc != ST_OK)
 		return rc;
-	rc = LOC_REC(loc) < sh.nrecs ? rec_id_lit(sh.data_fd, &sh.recs[LOC_REC(loc)], lit)
+	rc = LOC_REC(loc) < sh.nrecs ? rec_id_lit(&sh.d, &sh.recs[LOC_REC(loc)], lit)
 				     : ST_UNAVAILABLE;
 	shard_close(&sh);
 	return rc;
@@ -217,64 +217,130 @@ out:
 	return rc;
 }
 
-/* Rebuilds one shard's index from its JSONL: every complete line must be a canonical span;
- * an unterminated last line (a torn write) is cut off. */
+/* Appends the records of the complete lines in p[0, n), which start at stream offset base;
+ * *used gets the bytes they cover (an unterminated last line is left out). */
+static enum status index_lines(const char *p, size_t n, uint64_t base, struct buf *recs,
+			       size_t *used, const char *dname, const char *file, char *errmsg,
+			       size_t errlen)
+{
+	*used = 0;
+	for (size_t off = 0; off < n;) {
+		const char *nl = memchr(p + off, '\n', n - off);
+		if (!nl)
+			break;
+		size_t len = (size_t)(nl - (p + off));
+		struct span s;
+		json_t *root;
+		if (!span_parse(p + off, len, &s, &root))
+			return (enum status)msgf(ST_INVALID, errmsg, errlen,
+						 "%s.%s at byte %llu: not a canonical span", dname,
+						 file, (unsigned long long)(base + off));
+		struct idx_rec r;
+		idx_rec_from_span(&s, &r);
+		r.off = base + off;
+		r.len = (uint32_t)len;
+		r.crc = idx_rec_crc(&r);
+		buf_add(recs, &r, sizeof(r));
+		span_clear(&s);
+		json_decref(root);
+		off = *used = off + len + 1;
+	}
+	return ST_OK;
+}
+
+/* Indexes the lines of a sealed file up to stream offset upto (every block before it). */
+static enum status index_sealed(struct sealed *z, uint64_t upto, struct buf *recs,
+				const char *dname, char *errmsg, size_t errlen)
+{
+	struct sdata d = {.fd = -1, .base = upto, .z = z};
+	struct buf raw;
+	buf_init(&raw);
+	enum status rc = ST_OK;
+	for (uint64_t i = 0; rc == ST_OK && i < z->h->nblocks && z->blk[i].raw_off < upto; i++) {
+		const struct seal_blk *b = &z->blk[i];
+		size_t used;
+		raw.len = 0;
+		buf_reserve(&raw, b->rawlen);
+		if (sdata_read(&d, b->raw_off, raw.p, b->rawlen) < 0)
+			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
+					       "%s.jsonl.zst block %llu: %s", dname,
+					       (unsigned long long)i, strerror(errno));
+		else if ((rc = index_lines(raw.p, b->rawlen, b->raw_off, recs, &used, dname,
+					   "jsonl.zst", errmsg, errlen)) == ST_OK &&
+			 used != b->rawlen)
+			rc = (enum status)msgf(ST_INVALID, errmsg, errlen,
+					       "%s.jsonl.zst block %llu: a line crosses its end",
+					       dname, (unsigned long long)i);
+	}
+	buf_free(&raw);
+	return rc;
+}
+
+/* Rebuilds one shard's index from its lines alone: the plain JSONL of an open shard, or the
+ * sealed file and the late lines of a sealed one. Every complete line must be a canonical
+ * span; an unterminated last line (a torn write) is cut off. */
 static enum status reindex_day(struct store *st, const char *ws, int32_t day, char *errmsg,
 			       size_t errlen)
 {
-	char dp[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], dname[11];
+	char dp[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], zp[PATH_MAX], dname[11];
 	day_format(day, dname);
-	if (!shard_path(dp, st, ws, day, "jsonl") || !shard_path(ip, st, ws, day, "idx") ||
-	    !shard_path(tp, st, ws, day, "idx.tmp"))
+	if (!shard_path(ip, st, ws, day, "idx") || !shard_path(tp, st, ws, day, "idx.tmp") ||
+	    !shard_path(zp, st, ws, day, "jsonl.zst"))
 		return ST_BAD_REQUEST;
-	int dfd = open(dp, O_RDWR | O_CLOEXEC);
 	int lfd = open(ip, O_RDWR | O_CREAT | O_CLOEXEC, 0640); /* the shard lock */
-	int tfd = -1;
+	int dfd = -1, tfd = -1;
 	char *map = NULL;
+	struct sealed *z = NULL;
 	struct stat sb;
+	struct idx_hdr old, h;
 	struct buf recs;
 	buf_init(&recs);
+	idx_hdr_init(&h, day);
 	enum status rc = ST_UNAVAILABLE;
-	if (dfd < 0 || lfd < 0 || flock(lfd, LOCK_EX) < 0 || fstat(dfd, &sb) < 0) {
+	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {
 		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dname,
 				       strerror(errno));
 		goto out;
 	}
-	size_t size = (size_t)sb.st_size, end = 0;
-	if (size) {
+	/* Sealed when the old header says so, or when only the sealed file is left. The old
+	 * header's extent wins over a larger sealed file (a seal that stopped before its
+	 * commit): the late lines continue from it. */
+	bool hdr_ok = pread_all(lfd, &old, sizeof(old), 0) == 0 && idx_hdr_ok(&old);
+	bool plain = !(hdr_ok && old.sealed_bytes) && shard_path(dp, st, ws, day, "jsonl") &&
+		     access(dp, F_OK) == 0;
+	if (!plain) {
+		if ((rc = sealed_open(zp, &z)) != ST_OK) {
+			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
+					       "%s: no data file (%s)", dname, strerror(errno));
+			goto out;
+		}
+		h.version = IDX_VERSION_SEALED;
+		h.sealed_bytes = hdr_ok && old.sealed_bytes ? old.sealed_bytes : z->h->bytes;
+		if ((rc = index_sealed(z, h.sealed_bytes, &recs, dname, errmsg, errlen)) != ST_OK)
+			goto out;
+		h.sealed_recs = recs.len / sizeof(struct idx_rec);
+		if (!shard_path(dp, st, ws, day, "late.jsonl"))
+			goto out;
+		rc = ST_UNAVAILABLE;
+	}
+	dfd = open(dp, O_RDWR | O_CLOEXEC);
+	if (dfd < 0 && !(errno == ENOENT && !plain)) {
+		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dp,
+				       strerror(errno));
+		goto out;
+	}
+	size_t size = 0, end = 0;
+	if (dfd >= 0 && fstat(dfd, &sb) == 0 && (size = (size_t)sb.st_size) > 0) {
 		map = mmap(NULL, size, PROT_READ, MAP_SHARED, dfd, 0);
 		if (map == MAP_FAILED) {
 			map = NULL;
 			goto out;
 		}
-	}
-	size_t lineno = 0;
-	for (size_t off = 0; off < size;) {
-		char *nl = memchr(map + off, '\n', size - off);
-		if (!nl)
-			break;
-		size_t len = (size_t)(nl - (map + off));
-		struct span s;
-		json_t *root;
-		lineno++;
-		if (!span_parse(map + off, len, &s, &root)) {
-			rc = (enum status)msgf(ST_INVALID, errmsg, errlen,
-					       "%s.jsonl line %zu: not a canonical span", dname,
-					       lineno);
+		if ((rc = index_lines(map, size, h.sealed_bytes, &recs, &end, dname,
+				      plain ? "jsonl" : "late.jsonl", errmsg, errlen)) != ST_OK)
 			goto out;
-		}
-		struct idx_rec r;
-		idx_rec_from_span(&s, &r);
-		r.off = off;
-		r.len = (uint32_t)len;
-		r.crc = idx_rec_crc(&r);
-		buf_add(&recs, &r, sizeof(r));
-		span_clear(&s);
-		json_decref(root);
-		off = end = off + len + 1;
+		rc = ST_UNAVAILABLE;
 	}
-	struct idx_hdr h;
-	idx_hdr_init(&h, day);
 	h.committed = recs.len / sizeof(struct idx_rec);
 	/* Publish with a rename: readers see the old index or the new one, never half. */
 	if ((tfd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
@@ -290,6 +356,7 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 out:
 	if (map)
 		munmap(map, size);
+	sealed_close(z);
 	if (tfd >= 0)
 		close(tfd);
 	if (rc != ST_OK)
@@ -314,7 +381,7 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 	if (lockfd < 0)
 		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: workspace lock: %s",
 					 ws, strerror(errno));
-	enum status rc = list_days(st, ws, ".jsonl", &days, &nd);
+	enum status rc = shard_days(st, ws, &days, &nd);
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
 		rc = reindex_day(st, ws, days[i], errmsg, errlen);
 		if (fn)
@@ -385,22 +452,34 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 	char dname[11], p[PATH_MAX];
 	day_format(day, dname);
 	struct stat ds, is;
-	bool have_idx = shard_path(p, st, ws, day, "idx") && stat(p, &is) == 0;
-	bool have_data = shard_path(p, st, ws, day, "jsonl") && stat(p, &ds) == 0;
-	if (!have_idx || !have_data) {
-		problem(v, "%s/%s: %s without %s", ws, dname, have_idx ? "index" : "data",
-			have_idx ? "data" : "index");
+	if (!shard_path(p, st, ws, day, "idx") || stat(p, &is) < 0) {
+		problem(v, "%s/%s: data without index", ws, dname);
 		return;
 	}
 	struct shard sh;
 	if (shard_open(st, ws, day, &sh) != ST_OK) {
-		problem(v, "%s/%s.idx: unreadable or bad header", ws, dname);
+		problem(v, "%s/%s: index unreadable, bad header, or its data missing", ws, dname);
 		return;
 	}
 	if ((uint64_t)is.st_size != IDX_HDR + sh.nrecs * sizeof(struct idx_rec))
 		problem(
 		    v, "%s/%s.idx: %lld bytes past the committed records", ws, dname,
 		    (long long)(is.st_size - IDX_HDR - (off_t)(sh.nrecs * sizeof(struct idx_rec))));
+	const char *file = sh.d.z ? "late.jsonl" : "jsonl";
+	uint64_t size = sh.d.base;
+	if (sh.d.fd >= 0 && fstat(sh.d.fd, &ds) == 0)
+		size += (uint64_t)ds.st_size;
+	if (sh.d.z) {
+		struct buf why;
+		buf_init(&why);
+		sealed_check(sh.d.z, sh.recs, sh.nrecs, &why);
+		for (char *s = why.p, *e; s && s < why.p + why.len; s = e + 1) {
+			e = strchr(s, '\n');
+			*e = 0;
+			problem(v, "%s/%s.jsonl.zst: %s", ws, dname, s);
+		}
+		buf_free(&why);
+	}
 	struct buf line;
 	buf_init(&line);
 	uint64_t end = 0;
@@ -415,19 +494,20 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 				(unsigned long long)r->off, (unsigned long long)end);
 		end = r->off + r->len + 1;
 		line.len = 0;
-		if (r->off + r->len + 1 > (uint64_t)ds.st_size ||
+		bool sealed = k < sh.nsealed;
+		if ((sealed ? end > sh.d.base : (end > size || r->off < sh.d.base)) ||
 		    shard_line(&sh, k, &line) != ST_OK) {
 			problem(v, "%s/%s.idx record %zu: points past the end of the data", ws,
 				dname, k);
 			continue;
 		}
 		char nl = 0;
-		if (pread(sh.data_fd, &nl, 1, (off_t)(r->off + r->len)) != 1 || nl != '\n')
+		if (sdata_read(&sh.d, r->off + r->len, &nl, 1) < 0 || nl != '\n')
 			problem(v, "%s/%s.idx record %zu: line not terminated", ws, dname, k);
 		struct span s;
 		json_t *root;
 		if (!span_parse(line.p, line.len, &s, &root)) {
-			problem(v, "%s/%s.jsonl at %llu: not a canonical span", ws, dname,
+			problem(v, "%s/%s at %llu: not a canonical span", ws, dname,
 				(unsigned long long)r->off);
 			continue;
 		}
@@ -438,14 +518,15 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 			problem(v, "%s/%s.idx record %zu (span %s): %s differs from the data", ws,
 				dname, k, s.span_id, d);
 		if (time_day(s.started_at) != day)
-			problem(v, "%s/%s.jsonl: span %s starts on another day", ws, dname,
-				s.span_id);
+			problem(v, "%s/%s: span %s starts on another day", ws, dname, s.span_id);
 		span_clear(&s);
 		json_decref(root);
 	}
-	if ((uint64_t)ds.st_size != end)
-		problem(v, "%s/%s.jsonl: %lld bytes not covered by the index", ws, dname,
-			(long long)ds.st_size - (long long)end);
+	/* A late file no record uses yet is left from a seal that stopped just before removing
+	 * it; the next writer or seal of the day drops it. */
+	if (size != end && !(sh.d.z && sh.nrecs == sh.nsealed))
+		problem(v, "%s/%s.%s: %lld bytes not covered by the index", ws, dname, file,
+			(long long)size - (long long)end);
 	buf_free(&line);
 	shard_close(&sh);
 }
@@ -473,8 +554,8 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 		    void *ctx, store_progress_fn fn, void *pctx)
 {
 	struct vctx v = {report, ctx, 0};
-	int32_t *dd = NULL, *di = NULL;
-	size_t ndd = 0, ndi = 0;
+	int32_t *dd = NULL;
+	size_t ndd = 0;
 	struct version *vs = NULL;
 	size_t nv = 0;
 	int64_t last;
@@ -491,19 +572,11 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 			strerror(errno));
 		goto out;
 	}
-	list_days(st, ws, ".jsonl", &dd, &ndd);
-	list_days(st, ws, ".idx", &di, &ndi);
-	for (size_t i = 0, j = 0; i < ndd || j < ndi;) {
-		int32_t day;
-		if (j >= ndi || (i < ndd && dd[i] < di[j]))
-			day = dd[i++];
-		else if (i >= ndd || di[j] < dd[i])
-			day = di[j++];
-		else
-			day = dd[i++], j++;
-		verify_day(st, ws, day, &v);
+	shard_days(st, ws, &dd, &ndd);
+	for (size_t i = 0; i < ndd; i++) {
+		verify_day(st, ws, dd[i], &v);
 		if (fn)
-			fn(pctx, i + j, ndd + ndi);
+			fn(pctx, i + 1, ndd);
 	}
 	if (versions_collect(st, ws, &vs, &nv, &last) != ST_OK ||
 	    versions_resolve(st, ws, vs, nv) != ST_OK) {
@@ -547,7 +620,6 @@ out:
 		close(jfd);
 	close(lockfd);
 	free(dd);
-	free(di);
 	free(vs);
 	return v.problems;
 }

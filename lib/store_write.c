@@ -70,23 +70,23 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 	char p[PATH_MAX];
 	memset(w, 0, sizeof(*w));
 	w->day = day;
-	w->data_fd = w->idx_fd = -1;
+	w->data_fd = w->idx_fd = w->d.fd = -1;
 	enum status rc = ST_UNAVAILABLE;
 	struct stat ds, is;
 	struct idx_hdr h;
-	if (!shard_path(p, st, ws, day, "jsonl"))
-		return ST_BAD_REQUEST;
-	w->data_fd = open(p, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (!shard_path(p, st, ws, day, "idx"))
 		return ST_BAD_REQUEST;
+	/* The index first: under its lock the header says where the lines go (the plain file
+	 * of an open shard, or the late file of a sealed one), and no seal moves them. */
 	w->idx_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (w->data_fd < 0 || w->idx_fd < 0 || lock_fd(w->idx_fd) < 0 ||
-	    fstat(w->data_fd, &ds) < 0 || fstat(w->idx_fd, &is) < 0)
+	if (w->idx_fd < 0 || lock_fd(w->idx_fd) < 0 || fstat(w->idx_fd, &is) < 0)
 		goto out;
 	if (is.st_size < IDX_HDR) {
 		/* A new shard. Data without an index is never truncated here: that needs reindex.
 		 */
-		if (ds.st_size > 0) {
+		if (!shard_path(p, st, ws, day, "jsonl"))
+			goto out;
+		if (stat(p, &ds) == 0 && ds.st_size > 0) {
 			errno = ENOENT;
 			goto out;
 		}
@@ -99,29 +99,37 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 		errno = EINVAL;
 		goto out;
 	}
+	if ((rc = sdata_open(st, ws, day, &h, true, &w->d)) != ST_OK ||
+	    fstat(w->d.fd, &ds) < 0) {
+		rc = ST_UNAVAILABLE;
+		goto out;
+	}
+	rc = ST_UNAVAILABLE;
+	w->data_fd = w->d.fd;
+	uint64_t base = w->d.base, size = base + (uint64_t)ds.st_size;
 	uint64_t have = (uint64_t)(is.st_size - IDX_HDR) / sizeof(struct idx_rec);
 	uint64_t committed = h.committed < have ? h.committed : have;
-	uint64_t end = 0;
+	uint64_t end = base;
 	struct idx_rec r;
 	/* Walk back over committed records whose data is not all there (only after a machine
-	 * crash that lost unsynced data; acknowledged records were fdatasync'ed). */
-	while (committed > 0) {
+	 * crash that lost unsynced data; acknowledged records were fdatasync'ed). Sealed
+	 * records are all there. */
+	while (committed > h.sealed_recs) {
 		if (read_rec(w->idx_fd, committed - 1, &r) < 0)
 			goto out;
 		end = r.off + r.len + 1;
-		if (end <= (uint64_t)ds.st_size)
+		if (end <= size)
 			break;
 		committed--;
-		end = 0;
+		end = base;
 	}
 	/* Crash recovery: complete records past the commit point that the journal names. */
 	while (roll_forward && committed < have) {
 		char nl;
 		if (read_rec(w->idx_fd, committed, &r) < 0)
 			goto out;
-		if (idx_rec_crc(&r) != r.crc || r.off != end ||
-		    r.off + r.len + 1 > (uint64_t)ds.st_size ||
-		    pread_all(w->data_fd, &nl, 1, (off_t)(r.off + r.len)) < 0 || nl != '\n')
+		if (idx_rec_crc(&r) != r.crc || r.off != end || r.off + r.len + 1 > size ||
+		    sdata_read(&w->d, r.off + r.len, &nl, 1) < 0 || nl != '\n')
 			break;
 		committed++;
 		end = r.off + r.len + 1;
@@ -130,7 +138,7 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 	if ((uint64_t)is.st_size != IDX_HDR + committed * sizeof(struct idx_rec) &&
 	    ftruncate(w->idx_fd, (off_t)(IDX_HDR + committed * sizeof(struct idx_rec))) < 0)
 		goto out;
-	if ((uint64_t)ds.st_size != end && ftruncate(w->data_fd, (off_t)end) < 0)
+	if (size != end && ftruncate(w->data_fd, (off_t)(end - base)) < 0)
 		goto out;
 	if (h.committed != committed) {
 		h.committed = committed;
@@ -152,8 +160,7 @@ out:
 void wshard_close(struct wshard *w)
 {
 	/* Closing the index descriptor releases the shard lock. */
-	if (w->data_fd >= 0)
-		close(w->data_fd);
+	sdata_close(&w->d);
 	if (w->idx_fd >= 0)
 		close(w->idx_fd);
 	w->data_fd = w->idx_fd = -1;
@@ -381,8 +388,7 @@ static int rec_same_id(struct wshard *w, const struct idx_rec *r, const struct b
 {
 	size_t want = lit->len + 16 < r->len ? lit->len + 16 : r->len;
 	char *tmp = xmalloc(want);
-	int same =
-	    pread_all(w->data_fd, tmp, want, (off_t)r->off) < 0 ? -1 : line_has_id(tmp, want, lit);
+	int same = sdata_read(&w->d, r->off, tmp, want) < 0 ? -1 : line_has_id(tmp, want, lit);
 	free(tmp);
 	return same;
 }
@@ -474,14 +480,14 @@ static enum status tabs_reserve(struct store *st, const char *ws, struct tabs *t
 }
 
 /* Reads the span id literal of record r of shard w (for recovery, which has no spans). */
-enum status rec_id_lit(int data_fd, const struct idx_rec *r, struct buf *lit)
+enum status rec_id_lit(struct sdata *d, const struct idx_rec *r, struct buf *lit)
 {
 	/* The line starts {"span_id":"..." and the literal ends at the first unescaped quote. */
 	lit->len = 0;
 	size_t want = r->len < 8192 ? r->len : 8192;
 	char *tmp = xmalloc(want);
 	enum status rc = ST_UNAVAILABLE;
-	if (pread_all(data_fd, tmp, want, (off_t)r->off) < 0 || want < 13 ||
+	if (sdata_read(d, r->off, tmp, want) < 0 || want < 13 ||
 	    memcmp(tmp, "{\"span_id\":\"", 12))
 		goto out;
 	for (size_t i = 12; i < want; i++) {
@@ -536,7 +542,7 @@ static enum status journal_recover(struct store *st, const char *ws, int jfd, st
 		for (uint64_t k = j[i].start; k < w->committed; k++) {
 			struct idx_rec r;
 			if (read_rec(w->idx_fd, k, &r) < 0 ||
-			    rec_id_lit(w->data_fd, &r, &lit) != ST_OK)
+			    rec_id_lit(&w->d, &r, &lit) != ST_OK)
 				goto out;
 			if (tabs_reserve(st, ws, t, 1) != ST_OK ||
 			    ids_upsert(&c, &t->id, r.span_h, &lit, LOC(j[i].day, k)) != ST_OK)
@@ -777,7 +783,7 @@ rollback:
 	for (size_t i = 0; i < c.n; i++) {
 		struct wshard *w = &c.sh[i];
 		struct idx_hdr h;
-		if (ftruncate(w->data_fd, (off_t)w->data_end0) == 0 &&
+		if (ftruncate(w->data_fd, (off_t)(w->data_end0 - w->d.base)) == 0 &&
 		    ftruncate(w->idx_fd, (off_t)(IDX_HDR + w->committed0 * sizeof(*recs))) == 0 &&
 		    pread_all(w->idx_fd, &h, sizeof(h), 0) == 0) {
 			h.committed = w->committed0;

@@ -18,6 +18,8 @@ static const char usage[] =
     "usage: spandex reindex DATA [--workspace W]   rebuild every index from the JSONL\n"
     "       spandex verify DATA [--workspace W]    check every index against its data\n"
     "       spandex stats DATA [--workspace W]     workspaces, days, spans and bytes\n"
+    "       spandex seal DATA [--older-than N] [--workspace W]\n"
+    "                                  compress the days before today minus N (default 1)\n"
     "       spandex retain DATA --days N [--archive DIR] [--workspace W]\n"
     "                                  remove (or move to DIR) the days older than N days\n"
     "       spandex backup DATA DEST         consistent, incremental snapshot in DEST/<time>/\n"
@@ -25,7 +27,7 @@ static const char usage[] =
     "       spandex export DATA --workspace W [--from T] [--to T] [--out FILE]\n"
     "                                  the live spans as JSONL (T: RFC 3339 or YYYY-MM-DD)\n"
     "       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
-    "retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
+    "seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
     "once unless --wait. --verbose prints a summary; otherwise only problems are printed.\n"
     "Exit status: 0 ok, 1 a problem was found or an operation failed, 2 usage.\n";
 
@@ -79,7 +81,7 @@ struct opts {
 	const char *pos[2]; /* DATA, and DEST or DATA for backup and restore */
 	char **files;	    /* import: the FILE arguments */
 	size_t npos, nfiles;
-	const char *workspace, *archive, *from, *to, *out, *days;
+	const char *workspace, *archive, *from, *to, *out, *days, *older_than;
 	bool force, wait, verbose;
 };
 
@@ -144,7 +146,9 @@ static int cmd_stats(struct store *st, char **ws, size_t n)
 				versions += sh.nrecs;
 				shard_close(&sh);
 			}
-			data += (unsigned long long)file_size(st, ws[i], days[d], "jsonl");
+			data += (unsigned long long)(file_size(st, ws[i], days[d], "jsonl") +
+						     file_size(st, ws[i], days[d], "jsonl.zst") +
+						     file_size(st, ws[i], days[d], "late.jsonl"));
 			idx += (unsigned long long)file_size(st, ws[i], days[d], "idx");
 		}
 		char p[4096];
@@ -188,16 +192,79 @@ static int cmd_store(const char *cmd, struct opts *o)
 	return rc;
 }
 
+/* A number of days for option opt: 0 or more. -1 (after a message) when it is not one. */
+static long parse_days(const char *opt, const char *v)
+{
+	char *end;
+	long days = strtol(v, &end, 10);
+	if (!*v || *end || days < 0 || days > 1000000) {
+		fprintf(stderr, "spandex: %s wants a number of days (0 or more), not '%s'\n", opt,
+			v);
+		return -1;
+	}
+	return days;
+}
+
+static int cmd_seal(const char *cmd, struct opts *o)
+{
+	(void)cmd;
+	char err[512] = "";
+	long days = o->older_than ? parse_days("--older-than", o->older_than) : 1;
+	if (days < 0)
+		return 2;
+	struct store st;
+	store_init(&st, o->pos[0], true);
+	char **ws = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (workspaces(&st, o->workspace, &ws, &n) < 0)
+		return 1;
+	/* Sealed: the days before today minus N (UTC); by default every day before yesterday,
+	 * so late spans of the previous day still land in a plain file. */
+	int32_t cutoff = time_day(now_us()) - (int32_t)days;
+	int64_t t0 = now_us();
+	unsigned long long tin = 0, tout = 0;
+	size_t sealed = 0;
+	for (size_t i = 0; i < n; i++) {
+		int32_t *dl;
+		size_t nd;
+		if (store_days(&st, ws[i], &dl, &nd) != ST_OK) {
+			fprintf(stderr, "spandex: seal %s: cannot list its days: %s\n", ws[i],
+				strerror(errno));
+			rc = 1;
+			continue;
+		}
+		for (size_t d = 0; d < nd && dl[d] < cutoff; d++) {
+			uint64_t in, out;
+			enum status s = store_seal(&st, ws[i], dl[d], &in, &out, err, sizeof(err));
+			if (s != ST_OK && s != ST_NOT_FOUND) {
+				fprintf(stderr, "spandex: seal %s: %s\n", ws[i], err);
+				rc = 1;
+			}
+			if (s == ST_OK && in) {
+				sealed++;
+				tin += in;
+				tout += out;
+			}
+		}
+		free(dl);
+	}
+	double secs = (double)(now_us() - t0) / 1e6;
+	if (o->verbose)
+		printf("seal: %zu day%s, %llu bytes into %llu (%.1fx) in %.2f s (%.1f MB/s)\n",
+		       sealed, sealed == 1 ? "" : "s", tin, tout, tout ? (double)tin / tout : 0.0,
+		       secs, secs > 0 ? (double)tin / 1e6 / secs : 0.0);
+	free_names(ws, n);
+	return rc;
+}
+
 static int cmd_retain(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char *end, err[512] = "";
-	long days = strtol(o->days, &end, 10);
-	if (!*o->days || *end || days < 0 || days > 1000000) {
-		fprintf(stderr, "spandex: --days wants a number of days (0 or more), not '%s'\n",
-			o->days);
+	char err[512] = "";
+	long days = parse_days("--days", o->days);
+	if (days < 0)
 		return 2;
-	}
 	struct store st;
 	store_init(&st, o->pos[0], true);
 	char **ws = NULL;
@@ -366,6 +433,7 @@ enum {
 	O_FORCE = 1 << 6,
 	O_WAIT = 1 << 7,
 	O_VERBOSE = 1 << 8,
+	O_OLDER_THAN = 1 << 9,
 };
 
 static const struct {
@@ -383,6 +451,7 @@ static const struct {
     {"--force", O_FORCE, true, offsetof(struct opts, force)},
     {"--wait", O_WAIT, true, offsetof(struct opts, wait)},
     {"--verbose", O_VERBOSE, true, offsetof(struct opts, verbose)},
+    {"--older-than", O_OLDER_THAN, false, offsetof(struct opts, older_than)},
 };
 
 #define ADMIN (O_WAIT | O_VERBOSE)
@@ -397,6 +466,7 @@ static const struct command {
     {"reindex", 1, O_WORKSPACE, 0, -1, cmd_store},
     {"verify", 1, O_WORKSPACE, 0, -1, cmd_store},
     {"stats", 1, O_WORKSPACE, 0, -1, cmd_store},
+    {"seal", 1, O_OLDER_THAN | O_WORKSPACE | ADMIN, 0, 0, cmd_seal},
     {"retain", 1, O_DAYS | O_ARCHIVE | O_WORKSPACE | ADMIN, O_DAYS, 0, cmd_retain},
     {"backup", 2, ADMIN, 0, 0, cmd_backup},
     {"restore", 2, O_FORCE | ADMIN, 0, 1, cmd_restore},
