@@ -1,7 +1,11 @@
 /* query_bench: the query set of issue 3, run in-process against lib/query and against the
  * same data in SQLite (C API, with the indexes below); prints p50/p99 per query and the
- * ratio SQLite/spandex. Usage: query_bench SPANS DIR [iterations]. DIR is filled on the first
- * run (store shards plus DIR/bench.sqlite) and reused afterwards. */
+ * ratio SQLite/spandex. Usage: query_bench SPANS DIR [iterations [seal]]. DIR is filled on
+ * the first run (store shards plus DIR/bench.sqlite) and reused afterwards.
+ * With "seal" (issue 5), the store's queries are timed open, then every day of every
+ * workspace is sealed (store_seal, timed) and the same queries are timed again on the sealed
+ * store: the same data twice in one run, so the ratio holds on a noisy machine. This seals
+ * DIR in place (it stays readable, but is sealed from then on): run it on a copy. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,7 +114,7 @@ static void load(const char *dir, long long want, sqlite3 *db)
 
 /* ---- the query set ---- */
 
-enum qkind { Q_SPANS, Q_GROUPS, Q_TRACES, Q_TRACE, Q_SESSION };
+enum qkind { Q_SPANS, Q_GROUPS, Q_TRACES, Q_TRACE, Q_SESSION, Q_GET };
 
 struct bq {
 	const char *name;
@@ -121,7 +125,7 @@ struct bq {
 	const char *sql[3]; /* page query, count query, per-row rollup (traces detailed) */
 };
 
-static char trace_id[64], session_id[64], win_lo[40], win_hi[40];
+static char trace_id[64], session_id[64], span_id[80], win_lo[40], win_hi[40];
 static int64_t win_lo_us, win_hi_us;
 
 static struct bq queries[] = {
@@ -200,6 +204,8 @@ static struct bq queries[] = {
       "sum(in_tok),sum(out_tok),"
       "sum(cached_tok),sum(total_tok),sum(cost),sum(cost_in),sum(cost_out),sum(status='error') "
       "FROM spans WHERE ws=?1 AND session_id=?6"}},
+    /* one line: on a sealed shard, the id table's lookup and one block decompressed */
+    {"get span", Q_GET, NULL, 1, false, {"SELECT body FROM spans WHERE ws=?1 AND span_id=?7"}},
 };
 
 static double now_ms(void)
@@ -254,6 +260,7 @@ static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b,
 			: b->kind == Q_GROUPS ? query_groups(&q, &by, 1, out)
 			: b->kind == Q_TRACES ? query_traces(&q, out)
 			: b->kind == Q_TRACE  ? query_trace_get(&q, trace_id, out)
+			: b->kind == Q_GET    ? store_get(st, q.ws, span_id, out)
 					      : query_session_get(&q, session_id, out);
 	filter_free(&f);
 	if (s != ST_OK)
@@ -276,6 +283,8 @@ static void bind_all(sqlite3_stmt *s, const struct bq *b)
 			sqlite3_bind_int64(s, i, n[1] == '3' ? win_lo_us : win_hi_us);
 		else if (!strcmp(n, "?5"))
 			sqlite3_bind_int64(s, i, (b->page - 1) * 10);
+		else if (!strcmp(n, "?7"))
+			sqlite3_bind_text(s, i, span_id, -1, SQLITE_STATIC);
 	}
 }
 
@@ -327,15 +336,110 @@ static double pct(double *v, int n, double p)
 	return v[i];
 }
 
+#define NQ (sizeof queries / sizeof queries[0])
+
+/* p50 and p99 (ms) of each query of the set, for spandex and (when db) SQLite. */
+struct timing {
+	double s50[NQ], s99[NQ], q50[NQ], q99[NQ];
+};
+
+/* Times every query iters times after one warm-up run; spandex and SQLite alternate, so a
+ * burst of load on the machine hits both. */
+static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing *t)
+{
+	struct arena *a = arena_new();
+	struct buf out;
+	buf_init(&out);
+	double *ts = xmalloc(iters * sizeof *ts), *tq = xmalloc(iters * sizeof *tq);
+	for (size_t qi = 0; qi < NQ; qi++) {
+		struct bq *b = &queries[qi];
+		sqlite3_stmt *sq[3] = {0};
+		for (int k = 0; db && k < 3; k++)
+			if (b->sql[k] &&
+			    sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k], NULL) != SQLITE_OK)
+				die_sql(db, b->name);
+		run_spandex(st, a, b, &out); /* warm both */
+		arena_reset(a);
+		if (db)
+			run_sqlite(sq, b, &out);
+		for (int i = 0; i < iters; i++) {
+			double t0 = now_ms();
+			run_spandex(st, a, b, &out);
+			ts[i] = now_ms() - t0;
+			arena_reset(a);
+			if (!db)
+				continue;
+			t0 = now_ms();
+			run_sqlite(sq, b, &out);
+			tq[i] = now_ms() - t0;
+		}
+		t->s50[qi] = pct(ts, iters, .5);
+		t->s99[qi] = pct(ts, iters, .99);
+		if (db) {
+			t->q50[qi] = pct(tq, iters, .5);
+			t->q99[qi] = pct(tq, iters, .99);
+		}
+		for (int k = 0; k < 3; k++)
+			sqlite3_finalize(sq[k]);
+	}
+	buf_free(&out);
+	free(ts);
+	free(tq);
+	arena_free(a);
+}
+
+/* Seals every day of every workspace of the store, as `spandex seal --older-than 0` does;
+ * prints the stream bytes, the sealed files' bytes, their ratio and the throughput. */
+static void seal_all(struct store *st)
+{
+	char **ws, err[512];
+	size_t nws, days = 0;
+	uint64_t tin = 0, tout = 0;
+	if (store_workspaces(st, &ws, &nws) != ST_OK) {
+		fprintf(stderr, "store_workspaces failed\n");
+		exit(1);
+	}
+	double t0 = now_ms();
+	for (size_t w = 0; w < nws; w++) {
+		int32_t *dl;
+		size_t nd;
+		if (store_days(st, ws[w], &dl, &nd) != ST_OK) {
+			fprintf(stderr, "store_days %s failed\n", ws[w]);
+			exit(1);
+		}
+		for (size_t d = 0; d < nd; d++) {
+			uint64_t in, out;
+			if (store_seal(st, ws[w], dl[d], &in, &out, err, sizeof err) != ST_OK) {
+				fprintf(stderr, "store_seal %s day %d: %s\n", ws[w], dl[d], err);
+				exit(1);
+			}
+			days += in > 0;
+			tin += in;
+			tout += out;
+		}
+		free(dl);
+		free(ws[w]);
+	}
+	free(ws);
+	double secs = (now_ms() - t0) / 1e3;
+	printf("seal: %zu days, %llu stream bytes into %llu bytes of .jsonl.zst (%.1fx) in %.2f s "
+	       "(%.1f MB/s)\n",
+	       days, (unsigned long long)tin, (unsigned long long)tout,
+	       tout ? (double)tin / tout : 0.0, secs, secs > 0 ? tin / 1e6 / secs : 0.0);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
-		fprintf(stderr, "usage: query_bench SPANS DIR [iterations]\n");
+	if (argc < 3 || (argc > 4 && strcmp(argv[4], "seal"))) {
+		fprintf(stderr, "usage: query_bench SPANS DIR [iterations [seal]]\n");
 		return 2;
 	}
 	long long want = atoll(argv[1]);
 	const char *dir = argv[2];
 	int iters = argc > 3 ? atoi(argv[3]) : 30;
+	bool seal = argc > 4;
+	if (iters < 1)
+		iters = 1;
 	char path[4096];
 	snprintf(path, sizeof path, "%s/bench.sqlite", dir);
 	struct stat stt;
@@ -354,11 +458,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loaded %lld spans into both stores in %.1f s\n", want,
 			(now_ms() - t0) / 1e3);
 	}
-	/* A trace and a session from the middle of bench-0, and a one-day window. */
+	/* A trace, its root span and its session from the middle of bench-0, and a one-day
+	 * window. */
 	sqlite3_stmt *pick;
 	sqlite3_prepare_v2(db,
-			   "SELECT trace_id, session_id, started_at FROM spans WHERE ws='bench-0' "
-			   "AND parent_span_id IS NULL"
+			   "SELECT trace_id, session_id, started_at, span_id FROM spans WHERE "
+			   "ws='bench-0' AND parent_span_id IS NULL"
 			   " ORDER BY started_at LIMIT 1 OFFSET (SELECT count(*)/2 FROM spans "
 			   "WHERE ws='bench-0' AND parent_span_id IS NULL)",
 			   -1, &pick, NULL);
@@ -366,6 +471,7 @@ int main(int argc, char **argv)
 		die_sql(db, "pick");
 	snprintf(trace_id, sizeof trace_id, "%s", sqlite3_column_text(pick, 0));
 	snprintf(session_id, sizeof session_id, "%s", sqlite3_column_text(pick, 1));
+	snprintf(span_id, sizeof span_id, "%s", sqlite3_column_text(pick, 3));
 	win_lo_us = sqlite3_column_int64(pick, 2) / 86400000000LL * 86400000000LL;
 	win_hi_us = win_lo_us + 86400000000LL - 1;
 	time_format(win_lo_us, win_lo);
@@ -374,41 +480,25 @@ int main(int argc, char **argv)
 
 	struct store st;
 	store_init(&st, dir, false);
-	struct arena *a = arena_new();
-	struct buf out;
-	buf_init(&out);
-	double *ts = xmalloc(iters * sizeof *ts), *tq = xmalloc(iters * sizeof *tq);
+	struct timing open, sealed;
+	time_queries(&st, db, iters, &open);
 	printf("%-22s %10s %10s %10s %10s %8s\n", "query (bench-0, ms)", "spandex p50", "p99",
 	       "sqlite p50", "p99", "ratio");
-	for (size_t qi = 0; qi < sizeof queries / sizeof queries[0]; qi++) {
-		struct bq *b = &queries[qi];
-		sqlite3_stmt *sq[3] = {0};
-		for (int k = 0; k < 3; k++)
-			if (b->sql[k] &&
-			    sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k], NULL) != SQLITE_OK)
-				die_sql(db, b->name);
-		run_spandex(&st, a, b, &out); /* warm both */
-		run_sqlite(sq, b, &out);
-		for (int i = 0; i < iters; i++) {
-			double t0 = now_ms();
-			run_spandex(&st, a, b, &out);
-			ts[i] = now_ms() - t0;
-			arena_reset(a);
-			t0 = now_ms();
-			run_sqlite(sq, b, &out);
-			tq[i] = now_ms() - t0;
-		}
-		double s50 = pct(ts, iters, .5), s99 = pct(ts, iters, .99);
-		double q50 = pct(tq, iters, .5), q99 = pct(tq, iters, .99);
-		printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", b->name, s50, s99, q50, q99,
-		       q50 / s50);
-		for (int k = 0; k < 3; k++)
-			sqlite3_finalize(sq[k]);
+	for (size_t qi = 0; qi < NQ; qi++)
+		printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
+		       open.s50[qi], open.s99[qi], open.q50[qi], open.q99[qi],
+		       open.q50[qi] / open.s50[qi]);
+	if (seal) {
+		seal_all(&st);
+		time_queries(&st, db, iters, &sealed); /* SQLite too: the same interleaving as the open pass */
+		/* ratio = sealed p50 / open p50: above 1 means sealed is slower */
+		printf("%-22s %10s %10s %10s %10s %8s\n", "query (bench-0, ms)", "open p50",
+		       "p99", "sealed p50", "p99", "ratio");
+		for (size_t qi = 0; qi < NQ; qi++)
+			printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
+			       open.s50[qi], open.s99[qi], sealed.s50[qi], sealed.s99[qi],
+			       sealed.s50[qi] / open.s50[qi]);
 	}
-	buf_free(&out);
-	free(ts);
-	free(tq);
-	arena_free(a);
 	sqlite3_close(db);
 	return 0;
 }
