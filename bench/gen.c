@@ -42,6 +42,12 @@ void gen_init(struct gen *g, uint64_t seed, int days, int nws, int64_t end_us)
 	g->text[n] = 0;
 }
 
+void gen_pool(struct gen *g, const char *pool, size_t len)
+{
+	g->pool = pool;
+	g->poollen = len;
+}
+
 const char *gen_ws(int i)
 {
 	static char names[16][16];
@@ -51,8 +57,10 @@ const char *gen_ws(int i)
 
 static const char *text(struct gen *g, struct arena *a)
 {
-	size_t len = range(g, 200, 4000), off = rnd(g) % (sizeof g->text - 4096);
-	return arena_strndup(a, g->text + off, len);
+	const char *pool = g->pool ? g->pool : g->text;
+	size_t n = g->pool ? g->poollen : sizeof g->text;
+	size_t len = range(g, 200, 4000), off = rnd(g) % (n - 4096);
+	return arena_strndup(a, pool + off, len);
 }
 
 static const struct {
@@ -143,9 +151,11 @@ size_t gen_trace(struct gen *g, struct arena *a, struct span *out, int *ws)
 #include <stdlib.h>
 #include "lib/store.h"
 
-/* gen SPANS DATA_DIR [seed [workspaces]]  loads SPANS spans into DATA_DIR with store_append;
- * gen SPANS -        [seed [workspaces]]  prints canonical span lines (ws<TAB>line).
- * workspaces: 1 to 3 (default 3: bench-0, bench-1, bench-2). */
+/* gen SPANS DATA_DIR [seed [workspaces [TEXT]]]  loads SPANS spans into DATA_DIR with
+ *                                               store_append;
+ * gen SPANS -        [seed [workspaces [TEXT]]]  prints canonical span lines (ws<TAB>line).
+ * workspaces: 1 to 3 (default 3: bench-0, bench-1, bench-2). TEXT: a file (over 4 KiB) the
+ * input and output are cut from instead of the word pool (gen_pool). */
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -162,6 +172,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	gen_init(&g, argc > 3 ? strtoull(argv[3], NULL, 10) : 1, 30, nws, 1717200000000000LL);
+	struct buf pool;
+	buf_init(&pool);
+	if (argc > 5) {
+		FILE *f = fopen(argv[5], "rb");
+		char chunk[65536];
+		size_t got;
+		while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_add(&pool, chunk, got);
+		if (!f || ferror(f) || pool.len <= 4096) {
+			fprintf(stderr, "gen: %s: cannot read, or not over 4 KiB\n", argv[5]);
+			return 2;
+		}
+		fclose(f);
+		gen_pool(&g, pool.p, pool.len);
+	}
 	struct store st;
 	store_init(&st, argv[2], false);
 	struct arena *a = arena_new();
@@ -204,6 +229,7 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "gen: %lld spans, %llu traces\n", made, (unsigned long long)g.traces);
 	buf_free(&line);
+	buf_free(&pool);
 	arena_free(a);
 	return 0;
 }

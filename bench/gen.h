@@ -15,10 +15,16 @@ struct gen {
 	uint64_t traces; /* traces made so far */
 	uint64_t sessions;
 	char text[8192]; /* pool the input/output text is cut from */
+	const char *pool; /* when set (gen_pool), the pool instead of text */
+	size_t poollen;
 };
 
 /* seed: any value; end_us: the end of the time range (fixed for reproducible data). */
 void gen_init(struct gen *g, uint64_t seed, int days, int nws, int64_t end_us);
+/* Cuts input/output from pool (len > 4096 bytes, kept by the caller) instead of the
+ * default pool of 19 words: real prose and code compress like real traces, the word pool
+ * does not (issue 5's compression ratio). */
+void gen_pool(struct gen *g, const char *pool, size_t len);
 /* Workspace name i ("bench-0" ...). */
 const char *gen_ws(int i);
 /* One trace into out (capacity >= 50 spans); returns its span count and sets *ws. */
