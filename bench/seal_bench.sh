@@ -19,7 +19,7 @@
 set -euo pipefail
 
 usage() { echo "usage: bench/seal_bench.sh smoke|full [STORE]" >&2; exit 2; }
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
 case $1 in
 smoke) SPANS=20000 MIX_SPANS=5000 ;;
 full) SPANS=1000000 MIX_SPANS=100000 ;;
@@ -62,8 +62,9 @@ timed() {
 	T[$name]=$(secs "$t0" "$(now)")
 }
 # The fields of `spandex seal --verbose` and `spandex backup --verbose`.
-seal_field() { sed -n 's/^seal: \([0-9]*\) days\{0,1\}, \([0-9]*\) bytes into \([0-9]*\) (\([0-9.]*\)x).*/\'"$1"'/p' "$TMP/$2.out"; }
-backup_field() { sed -n 's/.*: \([0-9]*\) days copied (\([0-9]*\) bytes), \([0-9]*\) linked (\([0-9]*\) bytes)/\'"$1"'/p' "$TMP/$2.out"; }
+# FIELD NAME: the FIELD-th number of the line in $TMP/NAME.out.
+seal_field() { sed -n "s/^seal: \([0-9]*\) days\{0,1\}, \([0-9]*\) bytes into \([0-9]*\) (\([0-9.]*\)x).*/\\$1/p" "$TMP/$2.out"; }
+backup_field() { sed -n "s/.*: \([0-9]*\) days copied (\([0-9]*\) bytes), \([0-9]*\) linked (\([0-9]*\) bytes)/\\$1/p" "$TMP/$2.out"; }
 
 # ---- the store ----
 if [ -n "$FROM" ]; then
