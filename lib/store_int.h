@@ -119,6 +119,8 @@ void sdata_close(struct sdata *d);
 /* Opens and checks the structure of a sealed file (not its checksums). */
 enum status sealed_open(const char *path, struct sealed **out);
 void sealed_close(struct sealed *z);
+/* The id table entries of span hash h: *first and the count (by record number). */
+size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **first);
 /* Full check of a sealed file against the index records: footer checksum, every frame,
  * every line where its record says. Appends problems to why (one per line). */
 void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, struct buf *why);

@@ -335,6 +335,23 @@ bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t
 	return true;
 }
 
+size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **first)
+{
+	size_t lo = 0, hi = (size_t)z->h->nrecs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (z->ids[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t n = 0;
+	while (lo + n < z->h->nrecs && z->ids[lo + n].h == h)
+		n++;
+	*first = z->ids + lo;
+	return n;
+}
+
 /* ---- sealing ---- */
 
 /* The file being written: frames so far and the block being filled. */
