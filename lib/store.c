@@ -355,7 +355,8 @@ enum status shard_days(struct store *st, const char *ws, int32_t **days, size_t 
 			return rc;
 		}
 		*days = xrealloc(*days, (*n + nd + 1) * sizeof(**days));
-		memcpy(*days + *n, d, nd * sizeof(*d));
+		if (nd)
+			memcpy(*days + *n, d, nd * sizeof(*d));
 		*n += nd;
 		free(d);
 	}

@@ -46,6 +46,13 @@ static size_t footer_bytes(uint64_t nrecs, uint64_t nblocks)
 	       order_bytes(nrecs) + (size_t)nrecs * sizeof(struct seal_id);
 }
 
+/* Zero bytes at the start of the footer frame's payload, so that the footer (at a file
+ * offset of 8 + pad past the frame start foot) is 8-byte aligned in the mapping. */
+static size_t footer_pad(uint64_t foot)
+{
+	return (size_t)((8 - foot % 8) % 8);
+}
+
 enum status sealed_open(const char *path, struct sealed **out)
 {
 	*out = NULL;
@@ -74,14 +81,15 @@ enum status sealed_open(const char *path, struct sealed **out)
 	    foot > z->maplen - SEAL_TRAILER - 8 - sizeof(struct seal_hdr))
 		goto bad;
 	const char *f = z->map + foot;
-	size_t fsize = le32(f + 4);
-	if (le32(f) != ZSKIP_FOOTER || fsize != z->maplen - SEAL_TRAILER - foot - 8)
+	size_t fsize = le32(f + 4), pad = footer_pad(foot);
+	if (le32(f) != ZSKIP_FOOTER || fsize != z->maplen - SEAL_TRAILER - foot - 8 ||
+	    fsize < pad + sizeof(struct seal_hdr))
 		goto bad;
-	z->h = (const struct seal_hdr *)(f + 8);
+	z->h = (const struct seal_hdr *)(f + 8 + pad);
 	const struct seal_hdr *h = z->h;
 	if (memcmp(h->magic, SEAL_MAGIC, 8) || h->version != SEAL_VERSION ||
 	    h->endian != ENDIAN_TAG || h->zbytes != foot || h->nrecs > UINT32_MAX ||
-	    h->nblocks > z->maplen || fsize != footer_bytes(h->nrecs, h->nblocks))
+	    h->nblocks > z->maplen || fsize != pad + footer_bytes(h->nrecs, h->nblocks))
 		goto bad;
 	z->blk = (const struct seal_blk *)(h + 1);
 	z->order = (const uint32_t *)(z->blk + h->nblocks);
@@ -430,17 +438,18 @@ static int cmp_id(const void *a, const void *b)
 /* Writes the footer and trailer frames for the n records of sh. */
 static int zw_footer(struct zw *w, const struct shard *sh, size_t n, int32_t day)
 {
-	size_t nblocks = w->blks.len / sizeof(struct seal_blk);
-	size_t fsize = footer_bytes(n, nblocks);
+	size_t nblocks = w->blks.len / sizeof(struct seal_blk), pad = footer_pad(w->zoff);
+	size_t fsize = pad + footer_bytes(n, nblocks);
 	if (fsize > UINT32_MAX) {
 		errno = EFBIG;
 		return -1;
 	}
-	char *f = xmalloc(8 + fsize);
-	memset(f, 0, 8 + fsize);
+	/* Built 8-aligned in memory; written from f + 8 - pad, so that it lands aligned. */
+	char *mem = xmalloc(16 + fsize), *f = mem + 8 - pad;
+	memset(mem, 0, 16 + fsize);
 	put_le32(f, ZSKIP_FOOTER);
 	put_le32(f + 4, (uint32_t)fsize);
-	struct seal_hdr *h = (struct seal_hdr *)(f + 8);
+	struct seal_hdr *h = (struct seal_hdr *)(mem + 16);
 	memcpy(h->magic, SEAL_MAGIC, 8);
 	h->version = SEAL_VERSION;
 	h->endian = ENDIAN_TAG;
@@ -460,13 +469,13 @@ static int zw_footer(struct zw *w, const struct shard *sh, size_t n, int32_t day
 	for (size_t i = 0; i < n; i++)
 		ids[i] = (struct seal_id){sh->recs[i].span_h, i};
 	qsort(ids, n, sizeof(*ids), cmp_id);
-	h->crc = crc32c(0, h + 1, fsize - sizeof(*h));
+	h->crc = crc32c(0, h + 1, fsize - pad - sizeof(*h));
 	char t[SEAL_TRAILER];
 	put_le32(t, ZSKIP_TRAILER);
 	put_le32(t + 4, 8);
 	memcpy(t + 8, &w->zoff, 8);
 	int rc = write_all(w->fd, f, 8 + fsize) < 0 || write_all(w->fd, t, sizeof(t)) < 0 ? -1 : 0;
-	free(f);
+	free(mem);
 	return rc;
 }
 
@@ -597,8 +606,8 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	seal_tidy(st, ws, day, &h);
 	sync_dir(st, ws);
 	*in_bytes = w.pos;
-	*out_bytes = w.zoff + 8 + footer_bytes(sh.nrecs, w.blks.len / sizeof(struct seal_blk)) +
-		     SEAL_TRAILER;
+	*out_bytes = w.zoff + 8 + footer_pad(w.zoff) +
+		     footer_bytes(sh.nrecs, w.blks.len / sizeof(struct seal_blk)) + SEAL_TRAILER;
 	rc = ST_OK;
 out:
 	shard_close(&sh);
