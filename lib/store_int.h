@@ -145,6 +145,8 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 			struct wshard *w);
 void wshard_close(struct wshard *w);
 
+/* flock(LOCK_EX), retried on EINTR; -1 on failure with errno set. */
+int lock_fd(int fd);
 /* The workspace write lock (ws/lock); -1 on failure with errno set. */
 int ws_lock(struct store *st, const char *ws, bool create);
 

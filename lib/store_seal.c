@@ -479,14 +479,6 @@ static int zw_footer(struct zw *w, const struct shard *sh, size_t n, int32_t day
 	return rc;
 }
 
-static int lock_ex(int fd)
-{
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
-}
-
 /* Removes what an interrupted or an earlier seal left, under the shard lock and by the
  * header h: the temporary file, the plain lines a sealed file now holds, and a late file
  * that no record uses. */
@@ -512,7 +504,7 @@ static int shard_lock_open(const char *ip)
 		int fd = open(ip, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			return -1;
-		if (lock_ex(fd) == 0 && fstat(fd, &a) == 0 && stat(ip, &b) == 0 &&
+		if (lock_fd(fd) == 0 && fstat(fd, &a) == 0 && stat(ip, &b) == 0 &&
 		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 			return fd;
 		close(fd);

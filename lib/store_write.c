@@ -42,7 +42,7 @@ int ws_lock(struct store *st, const char *ws, bool create)
 	return fd;
 }
 
-static int lock_fd(int fd)
+int lock_fd(int fd)
 {
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)

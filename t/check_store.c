@@ -447,6 +447,15 @@ static char *snapshot(void)
 	return b.p;
 }
 
+/* The store answers as it did when snapshot() gave before, and verifies. */
+static void same_as(const char *before)
+{
+	char *now = snapshot();
+	ck_assert_str_eq(before, now);
+	free(now);
+	ck_assert_int_eq(verify(), 0);
+}
+
 static void seal_all(uint64_t *in_total)
 {
 	int32_t *days;
@@ -475,9 +484,7 @@ START_TEST(test_seal_same_answers)
 	ck_assert_int_eq(fsize("2023-11-14.jsonl"), -1);
 	ck_assert_int_gt(fsize("2023-11-14.jsonl.zst"), 0);
 	ck_assert_int_lt(fsize("2023-11-14.jsonl.zst"), plain);
-	char *after = snapshot();
-	ck_assert_str_eq(before, after);
-	ck_assert_int_eq(verify(), 0);
+	same_as(before);
 	/* The start-time order: sorted, and a window gives exactly the records inside it. */
 	struct shard sh;
 	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &sh), ST_OK);
@@ -502,14 +509,11 @@ START_TEST(test_seal_same_answers)
 	ck_assert_int_eq(pwrite(fd, &boot, sizeof(boot), offsetof(struct ids_hdr, boot)),
 			 sizeof(boot));
 	close(fd);
-	char *scanned = snapshot();
-	ck_assert_str_eq(before, scanned);
-	free(scanned);
+	same_as(before);
 	/* Nothing new: a second seal leaves the files as they are. */
 	seal_all(&in);
 	ck_assert_uint_eq(in, 0);
 	free(before);
-	free(after);
 }
 END_TEST
 
@@ -535,11 +539,8 @@ START_TEST(test_seal_late_spans)
 	seal_all(&in);
 	ck_assert_int_gt(in, 0);
 	ck_assert_int_eq(fsize("2023-11-14.late.jsonl"), -1);
-	char *after = snapshot();
-	ck_assert_str_eq(before, after);
-	ck_assert_int_eq(verify(), 0);
+	same_as(before);
 	free(before);
-	free(after);
 }
 END_TEST
 
@@ -561,16 +562,12 @@ START_TEST(test_seal_interrupted)
 	seal_all(&in);
 	/* 1. Renamed into place, header not rewritten: the old files are the shard. */
 	sh_ok("cp -p %s/old/* %s/ws1/ && echo junk > %s/ws1/2023-11-14.jsonl.zst.tmp && true %s");
-	char *s1 = snapshot();
-	ck_assert_str_eq(before, s1);
-	ck_assert_int_eq(verify(), 0);
+	same_as(before);
 	/* 2. Header rewritten, plain lines not yet removed: the sealed file is the shard. */
 	seal_all(&in);
 	ck_assert_int_eq(fsize("2023-11-14.jsonl.zst.tmp"), -1);
 	sh_ok("cp -p %s/old/2023-11-14.jsonl %s/ws1/ && true %s %s");
-	char *s2 = snapshot();
-	ck_assert_str_eq(before, s2);
-	ck_assert_int_eq(verify(), 0);
+	same_as(before);
 	seal_all(&in);
 	ck_assert_int_eq(fsize("2023-11-14.jsonl"), -1);
 	/* 3. A re-seal that stopped before removing the late lines it folded in: the next
@@ -591,8 +588,6 @@ START_TEST(test_seal_interrupted)
 	free(x);
 	ck_assert_int_eq(verify(), 0);
 	free(before);
-	free(s1);
-	free(s2);
 }
 END_TEST
 
@@ -609,11 +604,8 @@ START_TEST(test_seal_reindex)
 	char err[256] = "";
 	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)) == ST_OK, "%s", err);
 	sh_ok("for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done; true %s %s");
-	char *after = snapshot();
-	ck_assert_str_eq(before, after);
-	ck_assert_int_eq(verify(), 0);
+	same_as(before);
 	free(before);
-	free(after);
 }
 END_TEST
 
