@@ -132,8 +132,8 @@ enum status shard_data_open(struct store *st, const char *ws, int32_t day, int i
 /* A shard opened for writing, under its exclusive lock. */
 struct wshard {
 	int32_t day;
-	int data_fd, idx_fd;
-	struct sdata d; /* data_fd is d.fd */
+	int idx_fd;
+	struct sdata d; /* d.fd: -1 for a sealed shard without late lines yet */
 	uint64_t committed; /* records committed (after repair at open, then after appends) */
 	uint64_t data_end;  /* bytes of data the committed records cover */
 	uint64_t committed0, data_end0; /* as at open: where a failed batch rolls back to */

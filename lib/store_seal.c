@@ -194,7 +194,7 @@ enum status sdata_open(struct store *st, const char *ws, int32_t day, const stru
 	char p[PATH_MAX];
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
-	int flags = writable ? O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
+	int flags = writable ? O_RDWR | O_APPEND | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
 	if (h->sealed_bytes) {
 		enum status rc;
 		if (!shard_path(p, st, ws, day, "jsonl.zst"))
@@ -209,9 +209,10 @@ enum status sdata_open(struct store *st, const char *ws, int32_t day, const stru
 		d->base = h->sealed_bytes;
 		if (!shard_path(p, st, ws, day, "late.jsonl"))
 			return ST_BAD_REQUEST;
-		/* No late file: no late span yet (a reader finds none past sealed_recs). */
-		d->fd = open(p, flags, 0640);
-		if (d->fd < 0 && (writable || errno != ENOENT)) {
+		/* No late file: no late span yet (a reader finds none past sealed_recs; a writer
+		 * creates it for its first late line). */
+		d->fd = open(p, flags);
+		if (d->fd < 0 && errno != ENOENT) {
 			int e = errno;
 			sdata_close(d);
 			errno = e;
@@ -221,7 +222,7 @@ enum status sdata_open(struct store *st, const char *ws, int32_t day, const stru
 	}
 	if (!shard_path(p, st, ws, day, "jsonl"))
 		return ST_BAD_REQUEST;
-	d->fd = open(p, flags, 0640);
+	d->fd = open(p, flags | (writable ? O_CREAT : 0), 0640);
 	return d->fd < 0 ? status_from_errno(errno) : ST_OK;
 }
 
