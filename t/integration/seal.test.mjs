@@ -264,6 +264,8 @@ test('late spans for a sealed day are served at once and folded in by the next s
 	// one sealed day to another, and one moved from a sealed day to today.
 	const late = [
 		makeSpan(`${ws}-late-1`, { trace_id: `${ws}-d4-t0`, session_id: sessions[1], parent_span_id: `${ws}-d4-t0-root`, kind: 'LLM', name: 'late one', started_at: at(4, 2, 0, 3), attributes: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 5 } }),
+		// The start time of two sealed spans: sorted lists put it after them (storage order).
+		makeSpan(`${ws}-late-tie`, { trace_id: `${ws}-d4-t0`, parent_span_id: `${ws}-d4-t0-root`, kind: 'TOOL', name: 'late tie', started_at: at(4, 2, 0, 2) }),
 		makeSpan(`${ws}-late-2`, { trace_id: `${ws}-late-trace`, session_id: sessions[0], kind: 'AGENT', name: 'late root', started_at: at(4, 20) }),
 		makeSpan(`${ws}-d4-t1-llm`, { trace_id: `${ws}-d4-t1`, kind: 'LLM', status: 'error', name: 'late version', started_at: at(4, 7, 0, 1, 250) }),
 		makeSpan(`${ws}-d5-t2-tool`, { trace_id: `${ws}-d5-t2`, kind: 'TOOL', name: 'moved to day 3', started_at: at(3, 12) }),
@@ -284,6 +286,8 @@ test('late spans for a sealed day are served at once and folded in by the next s
 	const names4 = new Map(list4.json.data.map((s) => [s.span_id, s.name]));
 	assert.equal(names4.get(`${ws}-late-1`), 'late one');
 	assert.equal(names4.get(`${ws}-late-2`), 'late root');
+	const tie = await request('GET', `${P}/spans?sort=started_at&mode=summary&filter[started_at][$gte]=${at(4, 2, 0, 2)}&filter[started_at][$lte]=${at(4, 2, 0, 2)}`, { base: srv.base });
+	assert.deepEqual(tie.json.data.map((s) => s.span_id), [`${ws}-d4-t0-tool`, `${ws}-d4-t0-ret`, `${ws}-late-tie`]);
 	assert.equal(names4.get(`${ws}-d4-t1-llm`), 'late version', 'only the new version is listed');
 	assert.equal(list4.json.data.filter((s) => s.span_id === `${ws}-d4-t1-llm`).length, 1);
 	const list5 = await request('GET', `${P}/spans?page_size=100&mode=summary&filter[started_at][$gte]=${at(5, 0)}&filter[started_at][$lte]=${at(5, 23, 59, 59)}`, { base: srv.base });
@@ -295,7 +299,7 @@ test('late spans for a sealed day are served at once and folded in by the next s
 	const ids = [...new Set([...spans, ...late].map((s) => s.span_id))];
 	const paths = requestsFor(ws, {
 		ids, traces: [...traces, `${ws}-late-trace`], sessions,
-		windows: [[at(4, 0), at(4, 23, 59, 59)], [at(4, 1), at(4, 8)], [at(5, 23), at(4, 1)], [at(3, 11), at(3, 13)]],
+		windows: [[at(4, 2, 0, 2), at(4, 2, 0, 2)], [at(4, 0), at(4, 23, 59, 59)], [at(4, 1), at(4, 8)], [at(5, 23), at(4, 1)], [at(3, 11), at(3, 13)]],
 	});
 	const withLate = await snapshot(paths);
 	await quiet('seal', srv.dataDir, '--older-than', '2', '--workspace', ws);
@@ -458,41 +462,120 @@ function rng(seed) {
 	};
 }
 
-// What a seal left of each day: old (open), new (committed and tidied), or one of the
-// states between: the temporary file, the sealed file renamed but not committed, committed
-// with the old lines not yet removed.
-function sealStates(dir) {
+// What a seal left of each day that had something to seal in the store it started from
+// (before: the day's {sealed file size or 0} there): old (untouched), new (committed and
+// tidied), or a state between: the temporary file, the new sealed file renamed into place
+// but not committed, committed with the old plain or late lines not removed yet.
+function sealStates(dir, before) {
 	const out = { old: 0, new: 0, tmp: 0, renamed: 0, untidied: 0 };
-	for (const f of fs.readdirSync(dir)) {
-		if (!f.endsWith('.idx')) continue;
-		const day = f.slice(0, -4);
-		const sealed = idxHeader(path.join(dir, f)).sealedBytes > 0n;
+	for (const [day, zsize] of Object.entries(before)) {
+		const h = idxHeader(path.join(dir, `${day}.idx`));
+		const done = h.sealedBytes > 0n && h.sealedRecs === h.committed;
 		if (has(dir, `${day}.jsonl.zst.tmp`)) out.tmp++;
-		if (!sealed) out[has(dir, `${day}.jsonl.zst`) ? 'renamed' : 'old']++;
-		else out[has(dir, `${day}.jsonl`) ? 'untidied' : 'new']++;
+		if (!done) {
+			const z = path.join(dir, `${day}.jsonl.zst`);
+			out[fs.existsSync(z) && fs.statSync(z).size !== zsize ? 'renamed' : 'old']++;
+		} else {
+			out[has(dir, `${day}.jsonl`) || has(dir, `${day}.late.jsonl`) ? 'untidied' : 'new']++;
+		}
 	}
 	return out;
 }
 
-test('seal SIGKILLed at random points leaves a store that verifies and answers as before', async (t) => {
-	// bench/gen: 12000 spans of one workspace over 30 days of May 2024, written with
-	// store_append into the server's data directory (a workspace no other test uses).
-	const ws = 'bench-0';
-	const gen = await run(path.join(BUILDDIR, 'bench', 'gen'), ['12000', srv.dataDir, '7', '1']);
-	assert.equal(gen.code, 0, gen.stderr);
-	const dir = path.join(srv.dataDir, ws);
-	const pristine = path.join(tmp, 'pristine');
-	fs.cpSync(dir, pristine, { recursive: true });
-	const reset = () => {
-		fs.rmSync(dir, { recursive: true, force: true });
-		fs.cpSync(pristine, dir, { recursive: true });
-	};
+// The days of a workspace directory that a seal would change, with their sealed file size
+// (0: none yet).
+function unsealedDays(dir) {
+	const out = {};
+	for (const f of fs.readdirSync(dir)) {
+		if (!f.endsWith('.idx')) continue;
+		const day = f.slice(0, -4);
+		const h = idxHeader(path.join(dir, f));
+		if (h.sealedBytes > 0n && h.sealedRecs === h.committed) continue;
+		const z = path.join(dir, `${day}.jsonl.zst`);
+		out[day] = fs.existsSync(z) ? fs.statSync(z).size : 0;
+	}
+	return out;
+}
 
-	// The sample: per day, a window of a few hours (sealed: the start-time order) and the
-	// spans, traces and sessions it shows.
-	const P = `${WS_PREFIX}/${ws}`;
-	const days = fs.readdirSync(dir).filter((f) => f.endsWith('.idx')).map((f) => f.slice(0, 10)).sort();
-	assert.ok(days.length >= 25, `bench/gen spread the spans over ${days.length} days`);
+const BENCH_WS = 'bench-0';
+const benchDir = () => path.join(srv.dataDir, BENCH_WS);
+const sealBench = () => quiet('seal', srv.dataDir, '--older-than', '0', '--workspace', BENCH_WS);
+
+// Puts the workspace back as it is in `from` (a copy made while no seal ran).
+function resetBench(from) {
+	fs.rmSync(benchDir(), { recursive: true, force: true });
+	fs.cpSync(from, benchDir(), { recursive: true });
+}
+
+// rounds seals of the store in `from`, each SIGKILLed after a random delay (right away in
+// the first two) somewhere in a run of about fullMs; after each, verify is clean and every
+// sampled answer is the baseline one. Returns a line for the test's diagnostics.
+async function killRounds({ from, rounds, fullMs, rand, seed, paths, baseline }) {
+	const spandex = path.join(BUILDDIR, 'src', 'spandex');
+	const before = unsealedDays(from);
+	assert.ok(Object.keys(before).length > 0, 'the store has days to seal');
+	const totals = { old: 0, new: 0, tmp: 0, renamed: 0, untidied: 0 };
+	let finished = 0;
+	const delays = [];
+	for (let round = 0; round < rounds; round++) {
+		resetBench(from);
+		const delay = round < 2 ? 0 : rand() * fullMs * 1.5;
+		delays.push(delay.toFixed(1));
+		const child = spawn(spandex, ['seal', srv.dataDir, '--older-than', '0', '--workspace', BENCH_WS], { stdio: 'ignore' });
+		const t0 = performance.now();
+		while (performance.now() - t0 < delay); // a timer is far too coarse for these delays
+		child.kill('SIGKILL');
+		assert.ok(await waitExit(child, 30000), 'the killed seal exits');
+		if (child.signalCode !== 'SIGKILL') finished++;
+		const st = sealStates(benchDir(), before);
+		for (const k of Object.keys(totals)) totals[k] += st[k];
+		const what = `round ${round} (seed ${seed}, kill after ${delay.toFixed(1)} ms, days ${JSON.stringify(st)})`;
+		const v = await spandexCli(['verify', srv.dataDir, '--workspace', BENCH_WS]);
+		assert.equal(`${v.code}\n${v.stdout}${v.stderr}`, '0\n', `${what}: spandex verify`);
+		assertSame(baseline, await snapshot(paths), what);
+	}
+	return `an uninterrupted seal took ${fullMs.toFixed(0)} ms; kills after ${delays.join(', ')} ms; ` +
+		`${finished} of ${rounds} seals finished first; states of the ${Object.keys(before).length} days to seal, over all rounds: ${JSON.stringify(totals)}`;
+}
+
+// A seal over the store in `from` made exactly in every state between its steps (a kill
+// rarely lands in the short windows), from the files of `sealed` (the same store sealed):
+// a .tmp cut short on one day, a new sealed file renamed but uncommitted on another, a
+// committed seal whose old lines were not removed yet on a third. Verify is clean, the
+// answers are the baseline ones, and the next seal tidies everything.
+async function madeStates({ from, sealed, paths, baseline, when }) {
+	resetBench(from);
+	const dir = benchDir();
+	const before = unsealedDays(from);
+	const days = Object.keys(before).sort();
+	assert.ok(days.length >= 3, `${when}: three days to seal`);
+	const [dTmp, dRenamed, dUntidied] = [days[0], days[days.length >> 1], days[days.length - 1]];
+	const zst = (d) => path.join(sealed, `${d}.jsonl.zst`);
+	const cut = fs.readFileSync(zst(dTmp));
+	fs.writeFileSync(path.join(dir, `${dTmp}.jsonl.zst.tmp`), cut.subarray(0, cut.length >> 1));
+	// Renamed into place as seal does (a re-seal replaces a sealed file, never rewrites it).
+	const put = (d) => {
+		fs.copyFileSync(zst(d), path.join(dir, `${d}.jsonl.zst.made`));
+		fs.renameSync(path.join(dir, `${d}.jsonl.zst.made`), path.join(dir, `${d}.jsonl.zst`));
+	};
+	put(dRenamed);
+	put(dUntidied);
+	fs.copyFileSync(path.join(sealed, `${dUntidied}.idx`), path.join(dir, `${dUntidied}.idx`));
+	// The .tmp day counts as old too.
+	assert.deepEqual(sealStates(dir, before), { old: days.length - 2, new: 0, tmp: 1, renamed: 1, untidied: 1 }, when);
+	await verifyClean(srv.dataDir, '--workspace', BENCH_WS);
+	assertSame(baseline, await snapshot(paths), `${when}, with every leftover in place`);
+	await sealBench();
+	assert.deepEqual(sealStates(dir, before), { old: 0, new: days.length, tmp: 0, renamed: 0, untidied: 0 }, `${when}, sealed over`);
+	assertSame(baseline, await snapshot(paths), `${when}, after sealing over the leftovers`);
+	await verifyClean(srv.dataDir, '--workspace', BENCH_WS);
+}
+
+// The sample of bench-0 requests: per day, a window of a few hours (sealed: the start-time
+// order) and the spans, traces and sessions it shows, plus ids given.
+async function benchPaths(ids = []) {
+	const P = `${WS_PREFIX}/${BENCH_WS}`;
+	const days = fs.readdirSync(benchDir()).filter((f) => f.endsWith('.idx')).map((f) => f.slice(0, 10)).sort();
 	const paths = [];
 	const traces = new Set();
 	const sessions = new Set();
@@ -508,74 +591,73 @@ test('seal SIGKILLed at random points leaves a store that verifies and answers a
 			if (s.session_id) sessions.add(s.session_id);
 		}
 	}
+	for (const id of ids) paths.push(`${P}/spans/${encodeURIComponent(id)}`);
 	for (const tr of [...traces].slice(0, 15)) paths.push(`${P}/traces/${encodeURIComponent(tr)}`);
 	for (const s of [...sessions].slice(0, 8)) paths.push(`${P}/sessions/${encodeURIComponent(s)}`);
 	paths.push(`${P}/spans?page=2&page_size=50&mode=summary`, `${P}/traces?page=3&page_size=10&mode=summary`,
 		`${P}/spans?mode=summary&filter[kind]=TOOL&filter[status]=error&page_size=20`);
-	const baseline = await snapshot(paths);
 	assert.ok(traces.size > 10, 'the sample holds traces');
+	return { paths, days };
+}
 
-	// How long an uninterrupted seal takes, so the kills spread over all of it.
-	const spandex = path.join(BUILDDIR, 'src', 'spandex');
-	let t0 = performance.now();
-	await quiet('seal', srv.dataDir, '--older-than', '0', '--workspace', ws);
-	const full = performance.now() - t0;
-	assertSame(baseline, await snapshot(paths), 'after an uninterrupted seal');
-	const sealedCopy = path.join(tmp, 'sealed');
-	fs.cpSync(dir, sealedCopy, { recursive: true });
+async function timed(fn) {
+	const t0 = performance.now();
+	await fn();
+	return performance.now() - t0;
+}
 
+test('seal SIGKILLed at random points leaves a store that verifies and answers as before', async (t) => {
+	// bench/gen: 12000 spans of one workspace over 30 days of May 2024, written with
+	// store_append into the server's data directory (a workspace no other test uses).
+	const gen = await run(path.join(BUILDDIR, 'bench', 'gen'), ['12000', srv.dataDir, '7', '1']);
+	assert.equal(gen.code, 0, gen.stderr);
 	const seed = Number(process.env.SPANDEX_SEAL_SEED || Date.now() % 1e9);
 	const rand = rng(seed);
-	const ROUNDS = 20;
-	const totals = { old: 0, new: 0, tmp: 0, renamed: 0, untidied: 0 };
-	let finished = 0;
-	const delays = [];
-	for (let round = 0; round < ROUNDS; round++) {
-		reset();
-		// Right away in the first rounds, then anywhere in the seal's run.
-		const delay = round < 2 ? 0 : rand() * full * 1.2;
-		delays.push(delay.toFixed(1));
-		const child = spawn(spandex, ['seal', srv.dataDir, '--older-than', '0', '--workspace', ws], { stdio: 'ignore' });
-		if (delay > 0) {
-			t0 = performance.now();
-			while (performance.now() - t0 < delay); // a timer is too coarse for these delays
-		}
-		child.kill('SIGKILL');
-		assert.ok(await waitExit(child, 30000), 'the killed seal exits');
-		if (child.signalCode !== 'SIGKILL') finished++;
-		const st = sealStates(dir);
-		for (const k of Object.keys(totals)) totals[k] += st[k];
-		const v = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
-		assert.equal(`${v.code}\n${v.stdout}${v.stderr}`, '0\n',
-			`round ${round} (seed ${seed}, kill after ${delay.toFixed(1)} ms, days ${JSON.stringify(st)}): spandex verify`);
-		assertSame(baseline, await snapshot(paths), `round ${round} (seed ${seed}, kill after ${delay.toFixed(1)} ms, days ${JSON.stringify(st)})`);
-	}
-	t.diagnostic(`seed ${seed}; an uninterrupted seal took ${full.toFixed(0)} ms; kills after ${delays.join(', ')} ms; ` +
-		`${finished} of ${ROUNDS} seals finished first; day states over all rounds: ${JSON.stringify(totals)}`);
+	t.diagnostic(`seed ${seed} (SPANDEX_SEAL_SEED repeats it)`);
 
+	// First seals: plain days into sealed files.
+	const open = path.join(tmp, 'bench-open');
+	fs.cpSync(benchDir(), open, { recursive: true });
+	const { paths, days } = await benchPaths();
+	assert.ok(days.length >= 25, `bench/gen spread the spans over ${days.length} days`);
+	let baseline = await snapshot(paths);
+	let fullMs = await timed(sealBench);
+	assertSame(baseline, await snapshot(paths), 'after an uninterrupted seal');
+	const sealed = path.join(tmp, 'bench-sealed');
+	fs.cpSync(benchDir(), sealed, { recursive: true });
+	t.diagnostic(`first seal: ${await killRounds({ from: open, rounds: 16, fullMs, rand, seed, paths, baseline })}`);
 	// The last killed state: a full seal completes from it and tidies every leftover.
-	await quiet('seal', srv.dataDir, '--older-than', '0', '--workspace', ws);
-	for (const d of days) assertSealed(dir, d);
+	await sealBench();
+	for (const d of days) assertSealed(benchDir(), d);
 	assertSame(baseline, await snapshot(paths), 'after a seal that completes');
-	await verifyClean(srv.dataDir, '--workspace', ws);
+	await verifyClean(srv.dataDir, '--workspace', BENCH_WS);
+	await madeStates({ from: open, sealed, paths, baseline, when: 'first seal' });
 
-	// Every state between the steps, made exactly from the pristine and the sealed files
-	// (a kill rarely lands in the short windows): a .tmp (cut short) left on one day, a
-	// renamed but uncommitted sealed file on another, a committed seal whose old lines were
-	// not removed yet on a third (the .tmp day counts as old too).
-	reset();
-	const [dTmp, dRenamed, dUntidied] = [days[3], days[10], days[20]];
-	const zst = (d) => path.join(sealedCopy, `${d}.jsonl.zst`);
-	const cut = fs.readFileSync(zst(dTmp));
-	fs.writeFileSync(path.join(dir, `${dTmp}.jsonl.zst.tmp`), cut.subarray(0, cut.length >> 1));
-	fs.copyFileSync(zst(dRenamed), path.join(dir, `${dRenamed}.jsonl.zst`));
-	fs.copyFileSync(zst(dUntidied), path.join(dir, `${dUntidied}.jsonl.zst`));
-	fs.copyFileSync(path.join(sealedCopy, `${dUntidied}.idx`), path.join(dir, `${dUntidied}.idx`));
-	assert.deepEqual(sealStates(dir), { old: days.length - 2, new: 0, tmp: 1, renamed: 1, untidied: 1 });
-	await verifyClean(srv.dataDir, '--workspace', ws);
-	assertSame(baseline, await snapshot(paths), 'with every leftover in place');
-	await quiet('seal', srv.dataDir, '--older-than', '0', '--workspace', ws);
-	for (const d of days) assertSealed(dir, d);
-	assertSame(baseline, await snapshot(paths), 'after sealing over the leftovers');
-	await verifyClean(srv.dataDir, '--workspace', ws);
+	// Re-seals: late spans (new ones, and new versions of sealed ones) on a third of the
+	// days, folded into new sealed files.
+	const late = [];
+	const P = `${WS_PREFIX}/${BENCH_WS}`;
+	for (const [k, d] of days.entries()) {
+		if (k % 3) continue;
+		const list = await request('GET', `${P}/spans?page_size=3&mode=summary&filter[started_at][$gte]=${d}T00:00:00Z&filter[started_at][$lte]=${d}T23:59:59Z`, { base: srv.base });
+		for (const s of list.json.data)
+			late.push(makeSpan(s.span_id, { trace_id: s.trace_id, kind: s.kind, name: `late version of ${s.name}`, started_at: s.started_at }));
+		for (let i = 0; i < 20; i++)
+			late.push(makeSpan(`late-${d}-${i}`, { trace_id: `late-trace-${d}`, kind: 'LLM', name: `late ${i}`, started_at: `${d}T${String(6 + (i % 12)).padStart(2, '0')}:30:00Z`, input: 'x'.repeat(500) }));
+	}
+	await ingestOk(BENCH_WS, late);
+	const withLate = path.join(tmp, 'bench-late');
+	fs.cpSync(benchDir(), withLate, { recursive: true });
+	const again = await benchPaths(late.map((s) => s.span_id));
+	baseline = await snapshot(again.paths);
+	fullMs = await timed(sealBench);
+	assertSame(baseline, await snapshot(again.paths), 'after an uninterrupted re-seal');
+	const resealed = path.join(tmp, 'bench-resealed');
+	fs.cpSync(benchDir(), resealed, { recursive: true });
+	t.diagnostic(`re-seal: ${await killRounds({ from: withLate, rounds: 10, fullMs, rand, seed, paths: again.paths, baseline })}`);
+	await sealBench();
+	for (const d of days) assertSealed(benchDir(), d);
+	assertSame(baseline, await snapshot(again.paths), 'after a re-seal that completes');
+	await verifyClean(srv.dataDir, '--workspace', BENCH_WS);
+	await madeStates({ from: withLate, sealed: resealed, paths: again.paths, baseline, when: 're-seal' });
 });
