@@ -205,9 +205,10 @@ test('every endpoint answers byte for byte the same after seal', async () => {
 	for (const name of ['again 1', 'again 2'])
 		await ingestOk(ws, [makeSpan(`${ws}-d7-t0-ret`, { trace_id: `${ws}-d7-t0`, kind: 'RETRIEVER', name, started_at: at(7, 2, 0, 2) })]);
 	await ingestOk(ws, [makeSpan(`${ws}-today`, { trace_id: `${ws}-today`, session_id: sessions[2], kind: 'AGENT', started_at: dayTime(0, 0) })]);
+	await ingestOk(ws, [makeSpan(`${ws}-yesterday`, { trace_id: `${ws}-today`, session_id: sessions[2], kind: 'LLM', started_at: dayTime(0, 1) })]);
 	traces.push(`${ws}-today`);
 
-	const ids = [...new Set([...spans.map((s) => s.span_id), `${ws}-today`])];
+	const ids = [...new Set([...spans.map((s) => s.span_id), `${ws}-today`, `${ws}-yesterday`])];
 	const windows = [
 		[at(4, 1), at(4, 9, 30)], // part of one day
 		[at(6, 23), at(5, 1)], // across midnight
@@ -230,7 +231,13 @@ test('every endpoint answers byte for byte the same after seal', async () => {
 	for (const d of days) plain[d] = fs.readFileSync(path.join(dir, `${dayName(d)}.jsonl`));
 	const exported = linesById((await spandexOk(['export', srv.dataDir, '--workspace', ws])).stdout);
 
+	// By default the days before yesterday: yesterday stays open for its late spans.
+	await quiet('seal', srv.dataDir, '--workspace', ws);
+	assertSealed(dir, dayName(2));
+	assert.ok(has(dir, `${dayName(1)}.jsonl`) && !has(dir, `${dayName(1)}.jsonl.zst`), 'yesterday stays open');
+	assertSame(before0, await snapshot(paths), 'after the days before yesterday are sealed');
 	await quiet('seal', srv.dataDir, '--older-than', '0', '--workspace', ws);
+	assertSealed(dir, dayName(1));
 	for (const d of days) {
 		assertSealed(dir, dayName(d));
 		assert.ok((await zstdcat(path.join(dir, `${dayName(d)}.jsonl.zst`))).equals(plain[d]),
@@ -242,6 +249,10 @@ test('every endpoint answers byte for byte the same after seal', async () => {
 	await verifyClean(srv.dataDir);
 	const again = linesById((await spandexOk(['export', srv.dataDir, '--workspace', ws])).stdout);
 	assert.deepEqual([...again], [...exported], 'export reads the sealed days alike');
+	// reindex rebuilds the indexes of sealed days from their sealed files.
+	await quiet('reindex', srv.dataDir, '--workspace', ws);
+	assertSame(before0, await snapshot(paths), 'after reindex');
+	await verifyClean(srv.dataDir, '--workspace', ws);
 
 	// A second run has nothing to do and changes nothing.
 	const zst = fs.statSync(path.join(dir, `${dayName(5)}.jsonl.zst`));
@@ -308,6 +319,21 @@ test('late spans for a sealed day are served at once and folded in by the next s
 		'the new sealed file holds the old lines, then the late ones');
 	assertSame(withLate, await snapshot(paths), 'after folding the late spans in');
 	await verifyClean(srv.dataDir, '--workspace', ws);
+});
+
+test('seal takes the admin lock; bad arguments are usage errors', async () => {
+	const lockFile = path.join(srv.dataDir, '.spandex-admin.lock');
+	fs.closeSync(fs.openSync(lockFile, 'a'));
+	// flock holds the lock while its command, a seal, tries to take it for itself.
+	const busy = await run('flock', [lockFile, path.join(BUILDDIR, 'src', 'spandex'), 'seal', srv.dataDir, '--older-than', '0']);
+	assert.equal(busy.code, 1, busy.stderr);
+	assert.match(busy.stderr, /another run holds .*\.spandex-admin\.lock/);
+	for (const args of [['seal'], ['seal', srv.dataDir, '--older-than', 'x'], ['seal', srv.dataDir, '--older-than', '-1'],
+		['seal', srv.dataDir, '--days', '3'], ['seal', srv.dataDir, tmp]]) {
+		const r = await spandexCli(args);
+		assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+		assert.equal(r.stdout, '');
+	}
 });
 
 // Every acknowledged span of a writer is there with its newest acknowledged version.
