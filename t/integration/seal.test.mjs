@@ -252,6 +252,8 @@ test('every endpoint answers byte for byte the same after seal', async () => {
 	// reindex rebuilds the indexes of sealed days from their sealed files.
 	await quiet('reindex', srv.dataDir, '--workspace', ws);
 	assertSame(before0, await snapshot(paths), 'after reindex');
+	assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.late.jsonl')), [],
+		'a reindex creates no late files');
 	await verifyClean(srv.dataDir, '--workspace', ws);
 
 	// A second run has nothing to do and changes nothing.
