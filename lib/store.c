@@ -355,7 +355,8 @@ enum status shard_days(struct store *st, const char *ws, int32_t **days, size_t 
 			return rc;
 		}
 		*days = xrealloc(*days, (*n + nd + 1) * sizeof(**days));
-		memcpy(*days + *n, d, nd * sizeof(*d));
+		if (nd)
+			memcpy(*days + *n, d, nd * sizeof(*d));
 		*n += nd;
 		free(d);
 	}
@@ -493,7 +494,16 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 		struct shard sh;
 		if (shard_open(st, ws, days[i], &sh) != ST_OK)
 			continue;
-		for (size_t k = sh.nrecs; k-- > 0;) {
+		/* Newest record first: the late ones, then (sealed) those the id table names for
+		 * h, else every record. */
+		const struct seal_id *ids = NULL;
+		size_t nids = 0, from = 0;
+		if (sh.d.z && sh.d.z->h->nrecs == sh.nsealed) {
+			nids = sealed_find(sh.d.z, h, &ids);
+			from = sh.nsealed;
+		}
+		for (size_t j = sh.nrecs - from + nids; j-- > 0;) {
+			size_t k = j >= nids ? from + (j - nids) : (size_t)ids[j].rec;
 			const struct idx_rec *r = &sh.recs[k];
 			if (r->span_h != h || (r->flags & REC_SUPERSEDED))
 				continue;

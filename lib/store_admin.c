@@ -495,10 +495,14 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 		end = r->off + r->len + 1;
 		line.len = 0;
 		bool sealed = k < sh.nsealed;
-		if ((sealed ? end > sh.d.base : (end > size || r->off < sh.d.base)) ||
-		    shard_line(&sh, k, &line) != ST_OK) {
+		if (sealed ? end > sh.d.base : (end > size || r->off < sh.d.base)) {
 			problem(v, "%s/%s.idx record %zu: points past the end of the data", ws,
 				dname, k);
+			continue;
+		}
+		if (shard_line(&sh, k, &line) != ST_OK) {
+			problem(v, "%s/%s.idx record %zu: its line cannot be read (%s)", ws, dname,
+				k, strerror(errno));
 			continue;
 		}
 		char nl = 0;

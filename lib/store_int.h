@@ -119,6 +119,8 @@ void sdata_close(struct sdata *d);
 /* Opens and checks the structure of a sealed file (not its checksums). */
 enum status sealed_open(const char *path, struct sealed **out);
 void sealed_close(struct sealed *z);
+/* The id table entries of span hash h: *first and the count (by record number). */
+size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **first);
 /* Full check of a sealed file against the index records: footer checksum, every frame,
  * every line where its record says. Appends problems to why (one per line). */
 void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, struct buf *why);
@@ -130,8 +132,8 @@ enum status shard_data_open(struct store *st, const char *ws, int32_t day, int i
 /* A shard opened for writing, under its exclusive lock. */
 struct wshard {
 	int32_t day;
-	int data_fd, idx_fd;
-	struct sdata d; /* data_fd is d.fd */
+	int idx_fd;
+	struct sdata d; /* d.fd: -1 for a sealed shard without late lines yet */
 	uint64_t committed; /* records committed (after repair at open, then after appends) */
 	uint64_t data_end;  /* bytes of data the committed records cover */
 	uint64_t committed0, data_end0; /* as at open: where a failed batch rolls back to */
@@ -143,6 +145,8 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 			struct wshard *w);
 void wshard_close(struct wshard *w);
 
+/* flock(LOCK_EX), retried on EINTR; -1 on failure with errno set. */
+int lock_fd(int fd);
 /* The workspace write lock (ws/lock); -1 on failure with errno set. */
 int ws_lock(struct store *st, const char *ws, bool create);
 

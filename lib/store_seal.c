@@ -46,6 +46,13 @@ static size_t footer_bytes(uint64_t nrecs, uint64_t nblocks)
 	       order_bytes(nrecs) + (size_t)nrecs * sizeof(struct seal_id);
 }
 
+/* Zero bytes at the start of the footer frame's payload, so that the footer (at a file
+ * offset of 8 + pad past the frame start foot) is 8-byte aligned in the mapping. */
+static size_t footer_pad(uint64_t foot)
+{
+	return (size_t)((8 - foot % 8) % 8);
+}
+
 enum status sealed_open(const char *path, struct sealed **out)
 {
 	*out = NULL;
@@ -74,14 +81,15 @@ enum status sealed_open(const char *path, struct sealed **out)
 	    foot > z->maplen - SEAL_TRAILER - 8 - sizeof(struct seal_hdr))
 		goto bad;
 	const char *f = z->map + foot;
-	size_t fsize = le32(f + 4);
-	if (le32(f) != ZSKIP_FOOTER || fsize != z->maplen - SEAL_TRAILER - foot - 8)
+	size_t fsize = le32(f + 4), pad = footer_pad(foot);
+	if (le32(f) != ZSKIP_FOOTER || fsize != z->maplen - SEAL_TRAILER - foot - 8 ||
+	    fsize < pad + sizeof(struct seal_hdr))
 		goto bad;
-	z->h = (const struct seal_hdr *)(f + 8);
+	z->h = (const struct seal_hdr *)(f + 8 + pad);
 	const struct seal_hdr *h = z->h;
 	if (memcmp(h->magic, SEAL_MAGIC, 8) || h->version != SEAL_VERSION ||
 	    h->endian != ENDIAN_TAG || h->zbytes != foot || h->nrecs > UINT32_MAX ||
-	    h->nblocks > z->maplen || fsize != footer_bytes(h->nrecs, h->nblocks))
+	    h->nblocks > z->maplen || fsize != pad + footer_bytes(h->nrecs, h->nblocks))
 		goto bad;
 	z->blk = (const struct seal_blk *)(h + 1);
 	z->order = (const uint32_t *)(z->blk + h->nblocks);
@@ -186,7 +194,7 @@ enum status sdata_open(struct store *st, const char *ws, int32_t day, const stru
 	char p[PATH_MAX];
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
-	int flags = writable ? O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
+	int flags = writable ? O_RDWR | O_APPEND | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
 	if (h->sealed_bytes) {
 		enum status rc;
 		if (!shard_path(p, st, ws, day, "jsonl.zst"))
@@ -201,9 +209,10 @@ enum status sdata_open(struct store *st, const char *ws, int32_t day, const stru
 		d->base = h->sealed_bytes;
 		if (!shard_path(p, st, ws, day, "late.jsonl"))
 			return ST_BAD_REQUEST;
-		/* No late file: no late span yet (a reader finds none past sealed_recs). */
-		d->fd = open(p, flags, 0640);
-		if (d->fd < 0 && (writable || errno != ENOENT)) {
+		/* No late file: no late span yet (a reader finds none past sealed_recs; a writer
+		 * creates it for its first late line). */
+		d->fd = open(p, flags);
+		if (d->fd < 0 && errno != ENOENT) {
 			int e = errno;
 			sdata_close(d);
 			errno = e;
@@ -213,7 +222,7 @@ enum status sdata_open(struct store *st, const char *ws, int32_t day, const stru
 	}
 	if (!shard_path(p, st, ws, day, "jsonl"))
 		return ST_BAD_REQUEST;
-	d->fd = open(p, flags, 0640);
+	d->fd = open(p, flags | (writable ? O_CREAT : 0), 0640);
 	return d->fd < 0 ? status_from_errno(errno) : ST_OK;
 }
 
@@ -335,6 +344,23 @@ bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t
 	return true;
 }
 
+size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **first)
+{
+	size_t lo = 0, hi = (size_t)z->h->nrecs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (z->ids[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t n = 0;
+	while (lo + n < z->h->nrecs && z->ids[lo + n].h == h)
+		n++;
+	*first = z->ids + lo;
+	return n;
+}
+
 /* ---- sealing ---- */
 
 /* The file being written: frames so far and the block being filled. */
@@ -413,17 +439,18 @@ static int cmp_id(const void *a, const void *b)
 /* Writes the footer and trailer frames for the n records of sh. */
 static int zw_footer(struct zw *w, const struct shard *sh, size_t n, int32_t day)
 {
-	size_t nblocks = w->blks.len / sizeof(struct seal_blk);
-	size_t fsize = footer_bytes(n, nblocks);
+	size_t nblocks = w->blks.len / sizeof(struct seal_blk), pad = footer_pad(w->zoff);
+	size_t fsize = pad + footer_bytes(n, nblocks);
 	if (fsize > UINT32_MAX) {
 		errno = EFBIG;
 		return -1;
 	}
-	char *f = xmalloc(8 + fsize);
-	memset(f, 0, 8 + fsize);
+	/* Built 8-aligned in memory; written from f + 8 - pad, so that it lands aligned. */
+	char *mem = xmalloc(16 + fsize), *f = mem + 8 - pad;
+	memset(mem, 0, 16 + fsize);
 	put_le32(f, ZSKIP_FOOTER);
 	put_le32(f + 4, (uint32_t)fsize);
-	struct seal_hdr *h = (struct seal_hdr *)(f + 8);
+	struct seal_hdr *h = (struct seal_hdr *)(mem + 16);
 	memcpy(h->magic, SEAL_MAGIC, 8);
 	h->version = SEAL_VERSION;
 	h->endian = ENDIAN_TAG;
@@ -443,22 +470,14 @@ static int zw_footer(struct zw *w, const struct shard *sh, size_t n, int32_t day
 	for (size_t i = 0; i < n; i++)
 		ids[i] = (struct seal_id){sh->recs[i].span_h, i};
 	qsort(ids, n, sizeof(*ids), cmp_id);
-	h->crc = crc32c(0, h + 1, fsize - sizeof(*h));
+	h->crc = crc32c(0, h + 1, fsize - pad - sizeof(*h));
 	char t[SEAL_TRAILER];
 	put_le32(t, ZSKIP_TRAILER);
 	put_le32(t + 4, 8);
 	memcpy(t + 8, &w->zoff, 8);
 	int rc = write_all(w->fd, f, 8 + fsize) < 0 || write_all(w->fd, t, sizeof(t)) < 0 ? -1 : 0;
-	free(f);
+	free(mem);
 	return rc;
-}
-
-static int lock_ex(int fd)
-{
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
 }
 
 /* Removes what an interrupted or an earlier seal left, under the shard lock and by the
@@ -486,7 +505,7 @@ static int shard_lock_open(const char *ip)
 		int fd = open(ip, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			return -1;
-		if (lock_ex(fd) == 0 && fstat(fd, &a) == 0 && stat(ip, &b) == 0 &&
+		if (lock_fd(fd) == 0 && fstat(fd, &a) == 0 && stat(ip, &b) == 0 &&
 		    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
 			return fd;
 		close(fd);
@@ -580,8 +599,8 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	seal_tidy(st, ws, day, &h);
 	sync_dir(st, ws);
 	*in_bytes = w.pos;
-	*out_bytes = w.zoff + 8 + footer_bytes(sh.nrecs, w.blks.len / sizeof(struct seal_blk)) +
-		     SEAL_TRAILER;
+	*out_bytes = w.zoff + 8 + footer_pad(w.zoff) +
+		     footer_bytes(sh.nrecs, w.blks.len / sizeof(struct seal_blk)) + SEAL_TRAILER;
 	rc = ST_OK;
 out:
 	shard_close(&sh);

@@ -42,7 +42,7 @@ int ws_lock(struct store *st, const char *ws, bool create)
 	return fd;
 }
 
-static int lock_fd(int fd)
+int lock_fd(int fd)
 {
 	while (flock(fd, LOCK_EX) < 0)
 		if (errno != EINTR)
@@ -70,7 +70,7 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 	char p[PATH_MAX];
 	memset(w, 0, sizeof(*w));
 	w->day = day;
-	w->data_fd = w->idx_fd = w->d.fd = -1;
+	w->idx_fd = w->d.fd = -1;
 	enum status rc = ST_UNAVAILABLE;
 	struct stat ds, is;
 	struct idx_hdr h;
@@ -100,13 +100,12 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 		goto out;
 	}
 	if ((rc = sdata_open(st, ws, day, &h, true, &w->d)) != ST_OK ||
-	    fstat(w->d.fd, &ds) < 0) {
+	    (w->d.fd >= 0 && fstat(w->d.fd, &ds) < 0)) {
 		rc = ST_UNAVAILABLE;
 		goto out;
 	}
 	rc = ST_UNAVAILABLE;
-	w->data_fd = w->d.fd;
-	uint64_t base = w->d.base, size = base + (uint64_t)ds.st_size;
+	uint64_t base = w->d.base, size = base + (w->d.fd >= 0 ? (uint64_t)ds.st_size : 0);
 	uint64_t have = (uint64_t)(is.st_size - IDX_HDR) / sizeof(struct idx_rec);
 	uint64_t committed = h.committed < have ? h.committed : have;
 	uint64_t end = base;
@@ -138,7 +137,7 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 	if ((uint64_t)is.st_size != IDX_HDR + committed * sizeof(struct idx_rec) &&
 	    ftruncate(w->idx_fd, (off_t)(IDX_HDR + committed * sizeof(struct idx_rec))) < 0)
 		goto out;
-	if (size != end && ftruncate(w->data_fd, (off_t)(end - base)) < 0)
+	if (size != end && ftruncate(w->d.fd, (off_t)(end - base)) < 0)
 		goto out;
 	if (h.committed != committed) {
 		h.committed = committed;
@@ -157,13 +156,27 @@ out:
 	return rc;
 }
 
+/* Creates the late file of a sealed shard for its first late line (a writer that only marks
+ * a sealed version superseded never needs one). */
+static int wshard_late(struct store *st, const char *ws, struct wshard *w)
+{
+	char p[PATH_MAX];
+	if (!shard_path(p, st, ws, w->day, "late.jsonl")) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	w->d.fd = open(p, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	w->created = true;
+	return w->d.fd < 0 ? -1 : 0;
+}
+
 void wshard_close(struct wshard *w)
 {
 	/* Closing the index descriptor releases the shard lock. */
 	sdata_close(&w->d);
 	if (w->idx_fd >= 0)
 		close(w->idx_fd);
-	w->data_fd = w->idx_fd = -1;
+	w->idx_fd = -1;
 }
 
 /* The shards one write touches, opened on demand and kept until the end of the write. */
@@ -724,7 +737,8 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 		}
 		struct idx_hdr h;
 		size_t nr = g - i;
-		if (write_all(w->data_fd, data.p, data.len) < 0 ||
+		if ((w->d.fd < 0 && wshard_late(st, ws, w) < 0) ||
+		    write_all(w->d.fd, data.p, data.len) < 0 ||
 		    pwrite_all(w->idx_fd, recs, nr * sizeof(*recs),
 			       IDX_HDR + (off_t)(w->committed * sizeof(*recs))) < 0 ||
 		    pread_all(w->idx_fd, &h, sizeof(h), 0) < 0) {
@@ -768,7 +782,8 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 	rc = ST_OK;
 	bool created = false;
 	for (size_t i = 0; st->sync && i < c.n; i++) {
-		if (fdatasync(c.sh[i].data_fd) < 0 || fdatasync(c.sh[i].idx_fd) < 0) {
+		if ((c.sh[i].d.fd >= 0 && fdatasync(c.sh[i].d.fd) < 0) ||
+		    fdatasync(c.sh[i].idx_fd) < 0) {
 			rc = fail(ST_UNAVAILABLE, errmsg, errlen, "fdatasync", errno);
 			break;
 		}
@@ -783,7 +798,7 @@ rollback:
 	for (size_t i = 0; i < c.n; i++) {
 		struct wshard *w = &c.sh[i];
 		struct idx_hdr h;
-		if (ftruncate(w->data_fd, (off_t)(w->data_end0 - w->d.base)) == 0 &&
+		if ((w->d.fd < 0 || ftruncate(w->d.fd, (off_t)(w->data_end0 - w->d.base)) == 0) &&
 		    ftruncate(w->idx_fd, (off_t)(IDX_HDR + w->committed0 * sizeof(*recs))) == 0 &&
 		    pread_all(w->idx_fd, &h, sizeof(h), 0) == 0) {
 			h.committed = w->committed0;

@@ -205,23 +205,34 @@ static long parse_days(const char *opt, const char *v)
 	return days;
 }
 
+/* seal and retain: the store, the workspaces they cover, and the cutoff day: today (UTC)
+ * minus the number of days option opt gives (v, or dflt when absent). 0, or an exit status. */
+static int days_setup(struct opts *o, const char *opt, const char *v, long dflt,
+		      struct store *st, char ***ws, size_t *n, int32_t *cutoff)
+{
+	long days = v ? parse_days(opt, v) : dflt;
+	if (days < 0)
+		return 2;
+	store_init(st, o->pos[0], true);
+	if (workspaces(st, o->workspace, ws, n) < 0)
+		return 1;
+	*cutoff = time_day(now_us()) - (int32_t)days;
+	return 0;
+}
+
 static int cmd_seal(const char *cmd, struct opts *o)
 {
 	(void)cmd;
 	char err[512] = "";
-	long days = o->older_than ? parse_days("--older-than", o->older_than) : 1;
-	if (days < 0)
-		return 2;
 	struct store st;
-	store_init(&st, o->pos[0], true);
 	char **ws = NULL;
 	size_t n = 0;
-	int rc = 0;
-	if (workspaces(&st, o->workspace, &ws, &n) < 0)
-		return 1;
-	/* Sealed: the days before today minus N (UTC); by default every day before yesterday,
-	 * so late spans of the previous day still land in a plain file. */
-	int32_t cutoff = time_day(now_us()) - (int32_t)days;
+	int32_t cutoff;
+	/* Sealed: the days before today minus N; by default every day before yesterday, so
+	 * late spans of the previous day still land in a plain file. */
+	int rc = days_setup(o, "--older-than", o->older_than, 1, &st, &ws, &n, &cutoff);
+	if (rc)
+		return rc;
 	int64_t t0 = now_us();
 	unsigned long long tin = 0, tout = 0;
 	size_t sealed = 0;
@@ -262,18 +273,14 @@ static int cmd_retain(const char *cmd, struct opts *o)
 {
 	(void)cmd;
 	char err[512] = "";
-	long days = parse_days("--days", o->days);
-	if (days < 0)
-		return 2;
 	struct store st;
-	store_init(&st, o->pos[0], true);
 	char **ws = NULL;
 	size_t n = 0;
-	int rc = 0;
-	if (workspaces(&st, o->workspace, &ws, &n) < 0)
-		return 1;
+	int32_t cutoff;
 	/* Kept: today and the N days before it (UTC), whatever the time of day cron runs. */
-	int32_t cutoff = time_day(now_us()) - (int32_t)days;
+	int rc = days_setup(o, "--days", o->days, 0, &st, &ws, &n, &cutoff);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < n; i++) {
 		size_t removed = 0;
 		if (ops_retain(&st, ws[i], cutoff, o->archive, &removed, err, sizeof(err)) !=

@@ -384,6 +384,256 @@ START_TEST(test_missing_index_refuses_write)
 }
 END_TEST
 
+
+/* ---- sealed shards ---- */
+
+enum { SEAL_N = 3000 }; /* several zstd blocks per day */
+
+/* SEAL_N spans over days T0..T0+2 (about 2 KB each), then new versions of some of them. */
+static void seal_fixture(void)
+{
+	static char pad[2048];
+	memset(pad, 'x', sizeof(pad) - 1);
+	for (int b = 0; b < SEAL_N / 500; b++) {
+		struct span s[500];
+		for (int i = 0; i < 500; i++) {
+			char id[32];
+			int k = b * 500 + i;
+			snprintf(id, sizeof(id), "span-%d", k);
+			/* Start times not in ingest order, so the start-time order is a real one. */
+			s[i] = mk(id, T0 + (int64_t)(k % 3) * DAY + (int64_t)((k * 7919) % 5000) * 1000);
+			s[i].input = pad + (k % 1000);
+		}
+		append(s, 500);
+		arena_reset(A);
+	}
+	struct span v = mk("span-7", T0 + DAY + 5);
+	v.name = "second";
+	append(&v, 1);
+}
+
+/* Every line of every day and every span by id, as one string. */
+static char *snapshot(void)
+{
+	struct buf b;
+	buf_init(&b);
+	int32_t *days;
+	size_t nd;
+	ck_assert_int_eq(store_days(&st, "ws1", &days, &nd), ST_OK);
+	for (size_t d = 0; d < nd; d++) {
+		struct shard sh;
+		ck_assert_int_eq(shard_open(&st, "ws1", days[d], &sh), ST_OK);
+		for (size_t i = 0; i < sh.nrecs; i++) {
+			const char *p;
+			size_t n;
+			size_t at = b.len;
+			ck_assert_int_eq(shard_line(&sh, i, &b), ST_OK);
+			ck_assert(shard_view(&sh, i, &p, &n));
+			ck_assert_uint_eq(n, b.len - at);
+			ck_assert(!memcmp(p, b.p + at, n));
+			buf_printf(&b, " %d\n", (int)(sh.recs[i].flags & REC_SUPERSEDED));
+		}
+		shard_close(&sh);
+	}
+	free(days);
+	for (int k = 0; k < SEAL_N; k += 37) {
+		char id[32];
+		snprintf(id, sizeof(id), "span-%d", k);
+		char *x = get(id);
+		ck_assert_msg(x != NULL, "missing %s", id);
+		buf_adds(&b, x);
+		free(x);
+	}
+	return b.p;
+}
+
+/* The store answers as it did when snapshot() gave before, and verifies. */
+static void same_as(const char *before)
+{
+	char *now = snapshot();
+	ck_assert_str_eq(before, now);
+	free(now);
+	ck_assert_int_eq(verify(), 0);
+}
+
+static void seal_all(uint64_t *in_total)
+{
+	int32_t *days;
+	size_t nd;
+	char err[256] = "";
+	*in_total = 0;
+	ck_assert_int_eq(store_days(&st, "ws1", &days, &nd), ST_OK);
+	for (size_t d = 0; d < nd; d++) {
+		uint64_t in, out;
+		ck_assert_msg(store_seal(&st, "ws1", days[d], &in, &out, err, sizeof(err)) == ST_OK,
+			      "seal: %s", err);
+		ck_assert_uint_le(out, in);
+		*in_total += in;
+	}
+	free(days);
+}
+
+START_TEST(test_seal_same_answers)
+{
+	seal_fixture();
+	char *before = snapshot();
+	off_t plain = fsize("2023-11-14.jsonl");
+	uint64_t in;
+	seal_all(&in);
+	ck_assert_int_gt(in, 0);
+	ck_assert_int_eq(fsize("2023-11-14.jsonl"), -1);
+	ck_assert_int_gt(fsize("2023-11-14.jsonl.zst"), 0);
+	ck_assert_int_lt(fsize("2023-11-14.jsonl.zst"), plain);
+	same_as(before);
+	/* The start-time order: sorted, and a window gives exactly the records inside it. */
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &sh), ST_OK);
+	ck_assert_uint_eq(sh.nsealed, sh.nrecs);
+	const uint32_t *o;
+	size_t lo, hi, inside = 0;
+	int64_t a = T0 + 1000000, z = T0 + 2000000;
+	ck_assert(shard_by_start(&sh, a, z, &o, &lo, &hi));
+	for (size_t i = 0; i < sh.nrecs; i++)
+		inside += sh.recs[i].started_us >= a && sh.recs[i].started_us <= z;
+	ck_assert_uint_eq(hi - lo, inside);
+	ck_assert_uint_gt(inside, 0);
+	for (size_t k = lo; k < hi; k++)
+		ck_assert(sh.recs[o[k]].started_us >= a && sh.recs[o[k]].started_us <= z);
+	shard_close(&sh);
+	/* After a reboot (another boot id in ids.tab) gets scan the days: through the sealed id
+	 * tables, with the same answers. */
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/ids.tab", root);
+	int fd = open(p, O_RDWR);
+	uint64_t boot = 12345;
+	ck_assert_int_eq(pwrite(fd, &boot, sizeof(boot), offsetof(struct ids_hdr, boot)),
+			 sizeof(boot));
+	close(fd);
+	same_as(before);
+	/* Nothing new: a second seal leaves the files as they are. */
+	seal_all(&in);
+	ck_assert_uint_eq(in, 0);
+	free(before);
+}
+END_TEST
+
+START_TEST(test_seal_late_spans)
+{
+	seal_fixture();
+	uint64_t in;
+	seal_all(&in);
+	/* A late span for a sealed day, and a new version of a sealed span. */
+	struct span late[2] = {mk("late-1", T0 + 77), mk("span-3", T0 + 2 * DAY + 1)};
+	late[1].name = "third";
+	append(late, 2);
+	ck_assert_int_gt(fsize("2023-11-14.late.jsonl"), 0);
+	char *x = get("late-1");
+	ck_assert_ptr_nonnull(x);
+	free(x);
+	x = get("span-3");
+	ck_assert_ptr_nonnull(strstr(x, "\"name\":\"third\""));
+	free(x);
+	ck_assert_int_eq(verify(), 0);
+	char *before = snapshot();
+	/* Sealing again folds the late lines into the sealed file. */
+	seal_all(&in);
+	ck_assert_int_gt(in, 0);
+	ck_assert_int_eq(fsize("2023-11-14.late.jsonl"), -1);
+	same_as(before);
+	free(before);
+}
+END_TEST
+
+static void sh_ok(const char *fmt)
+{
+	char cmd[4 * PATH_MAX];
+	snprintf(cmd, sizeof(cmd), fmt, root, root, root, root);
+	ck_assert_msg(system(cmd) == 0, "%s", cmd);
+}
+
+/* The states a killed seal can leave, made by hand: each must read like the old or the new
+ * shard, verify clean, and be tidied by the next seal. */
+START_TEST(test_seal_interrupted)
+{
+	seal_fixture();
+	char *before = snapshot();
+	sh_ok("mkdir %s/old && cp -p %s/ws1/2023-11-14.* %s/old/ && true %s");
+	uint64_t in;
+	seal_all(&in);
+	/* 1. Renamed into place, header not rewritten: the old files are the shard. */
+	sh_ok("cp -p %s/old/* %s/ws1/ && echo junk > %s/ws1/2023-11-14.jsonl.zst.tmp && true %s");
+	same_as(before);
+	/* 2. Header rewritten, plain lines not yet removed: the sealed file is the shard. */
+	seal_all(&in);
+	ck_assert_int_eq(fsize("2023-11-14.jsonl.zst.tmp"), -1);
+	sh_ok("cp -p %s/old/2023-11-14.jsonl %s/ws1/ && true %s %s");
+	same_as(before);
+	seal_all(&in);
+	ck_assert_int_eq(fsize("2023-11-14.jsonl"), -1);
+	/* 3. A re-seal that stopped before removing the late lines it folded in: the next
+	 * writer cuts them, and its own late line is found. */
+	struct span late = mk("late-1", T0 + 3);
+	append(&late, 1);
+	sh_ok("cp -p %s/ws1/2023-11-14.late.jsonl %s/old/late && true %s %s");
+	seal_all(&in);
+	sh_ok("cp -p %s/old/late %s/ws1/2023-11-14.late.jsonl && true %s %s");
+	ck_assert_int_eq(verify(), 0);
+	struct span late2 = mk("late-2", T0 + 4);
+	append(&late2, 1);
+	char *x = get("late-2");
+	ck_assert_ptr_nonnull(x);
+	free(x);
+	x = get("late-1");
+	ck_assert_ptr_nonnull(x);
+	free(x);
+	ck_assert_int_eq(verify(), 0);
+	free(before);
+}
+END_TEST
+
+START_TEST(test_seal_reindex)
+{
+	seal_fixture();
+	uint64_t in;
+	seal_all(&in);
+	struct span late = mk("late-1", T0 + 3);
+	append(&late, 1);
+	char *before = snapshot();
+	/* The index from the sealed and late lines alone equals the one the writers kept. */
+	sh_ok("mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-14.idx");
+	char err[256] = "";
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)) == ST_OK, "%s", err);
+	sh_ok("for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done; true %s %s");
+	same_as(before);
+	free(before);
+}
+END_TEST
+
+START_TEST(test_seal_verify_finds_damage)
+{
+	seal_fixture();
+	uint64_t in;
+	seal_all(&in);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/2023-11-15.jsonl.zst", root);
+	int fd = open(p, O_RDWR);
+	char c;
+	ck_assert_int_eq(pread(fd, &c, 1, 100), 1);
+	c ^= 0x55;
+	ck_assert_int_eq(pwrite(fd, &c, 1, 100), 1);
+	close(fd);
+	ck_assert_int_ge(verify(), 1);
+	/* A reader gets an error for a line of the damaged block, never a wrong line. */
+	struct shard sh;
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0) + 1, &sh), ST_OK);
+	ck_assert_int_eq(shard_line(&sh, 0, &b), ST_UNAVAILABLE);
+	shard_close(&sh);
+	buf_free(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("store");
@@ -400,6 +650,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_verify_finds_damage);
 	tcase_add_test(tc, test_id_table_grows);
 	tcase_add_test(tc, test_missing_index_refuses_write);
+	tcase_add_test(tc, test_seal_same_answers);
+	tcase_add_test(tc, test_seal_late_spans);
+	tcase_add_test(tc, test_seal_interrupted);
+	tcase_add_test(tc, test_seal_reindex);
+	tcase_add_test(tc, test_seal_verify_finds_damage);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -386,3 +386,71 @@ export function readIndexes(dir) {
 	walk(dir);
 	return out;
 }
+
+// Runs the admin CLI and throws (with its output) unless it exits 0.
+export async function spandexOk(args, opts) {
+	const r = await spandexCli(args, opts);
+	if (r.code !== 0) throw new Error(`spandex ${args.join(' ')} exited ${r.code ?? r.signal}:\n${r.stdout}${r.stderr}`);
+	return r;
+}
+
+// Every line of a JSONL export, by span_id.
+export function linesById(text) {
+	const out = new Map();
+	for (const line of text.split('\n')) if (line) out.set(JSON.parse(line).span_id, line);
+	return out;
+}
+
+// Ingests batches into ws (at base) until stopped: new spans on the days in `days` (days
+// back), and each time a new version of an earlier span, so superseded flags change under
+// the admin jobs. acked holds every span id whose batch was answered 201, latest the name of
+// each one's newest acknowledged version. stop() throws if a batch was not acknowledged.
+export function startWriter(ws, { base, days = [1, 2] } = {}) {
+	const acked = new Set();
+	const latest = new Map();
+	let stop = false;
+	let n = 0;
+	let failures = 0;
+	const done = (async () => {
+		while (!stop) {
+			const spans = [];
+			for (let k = 0; k < 10; k++, n++) {
+				spans.push(makeSpan(`${ws}-w${n}`, {
+					trace_id: `${ws}-wt${n % 7}`,
+					started_at: dayTime(n, days[n % days.length]),
+					name: `v1 ${n}`,
+					attributes: { 'gen_ai.usage.input_tokens': n },
+				}));
+			}
+			if (n > 20) {
+				const again = n - 15;
+				spans.push(makeSpan(`${ws}-w${again}`, {
+					trace_id: `${ws}-wt${again % 7}`,
+					started_at: dayTime(again, days[again % days.length]),
+					name: `v2 ${again}`,
+				}));
+			}
+			const r = await ingestSpans(ws, spans, { base }).catch(() => null);
+			if (r?.status === 201) {
+				for (const s of spans) {
+					acked.add(s.span_id);
+					latest.set(s.span_id, s.name);
+				}
+			} else {
+				failures++;
+			}
+		}
+	})();
+	return {
+		acked,
+		latest,
+		async until(count) {
+			while (acked.size < count) await sleep(20);
+		},
+		async stop() {
+			stop = true;
+			await done;
+			if (failures) throw new Error(`${failures} batches of the writer were not acknowledged`);
+		},
+	};
+}

@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, ingestSpans, getSpan, makeSpan, spandexCli, dayTime, childPids } from '../harness.mjs';
+import {
+	startServer, ingestSpans, getSpan, makeSpan, spandexCli, spandexOk, dayTime, childPids, startWriter, linesById,
+} from '../harness.mjs';
 
 let srv;
 let tmp;
@@ -19,11 +21,7 @@ after(async () => {
 	if (tmp && process.env.SPANDEX_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function cli(...args) {
-	const r = await spandexCli(args);
-	assert.equal(r.code, 0, `spandex ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
-	return r;
-}
+const cli = (...args) => spandexOk(args);
 
 // The base is always given: the second server of the backup test would otherwise become the
 // harness's default one.
@@ -32,58 +30,6 @@ const get = (ws, id) => getSpan(ws, id, { base: srv.base });
 async function ingestOk(ws, spans) {
 	const r = await ingestSpans(ws, spans, { base: srv.base });
 	assert.equal(r.status, 201, r.text);
-}
-
-// Ingests batches into ws until stopped: new spans on the days in `days` (days back), and each
-// time a new version of an earlier span, so superseded flags change under the jobs. acked
-// holds every span id whose batch was answered 201.
-function startWriter(ws, days = [1, 2]) {
-	const acked = new Set();
-	let stop = false;
-	let n = 0;
-	let failures = 0;
-	const done = (async () => {
-		while (!stop) {
-			const spans = [];
-			for (let k = 0; k < 10; k++, n++) {
-				spans.push(makeSpan(`${ws}-w${n}`, {
-					trace_id: `${ws}-wt${n % 7}`,
-					started_at: dayTime(n, days[n % days.length]),
-					name: `v1 ${n}`,
-					attributes: { 'gen_ai.usage.input_tokens': n },
-				}));
-			}
-			if (n > 20) {
-				const again = n - 15;
-				spans.push(makeSpan(`${ws}-w${again}`, {
-					trace_id: `${ws}-wt${again % 7}`,
-					started_at: dayTime(again, days[again % days.length]),
-					name: `v2 ${again}`,
-				}));
-			}
-			const r = await ingestSpans(ws, spans, { base: srv.base }).catch(() => null);
-			if (r?.status === 201) for (const s of spans) acked.add(s.span_id);
-			else failures++;
-		}
-	})();
-	return {
-		acked,
-		async until(count) {
-			while (acked.size < count) await new Promise((r) => setTimeout(r, 20));
-		},
-		async stop() {
-			stop = true;
-			await done;
-			assert.equal(failures, 0, 'every batch of the writer was acknowledged');
-		},
-	};
-}
-
-// Every line of a JSONL export, by span_id.
-function byId(text) {
-	const out = new Map();
-	for (const line of text.split('\n')) if (line) out.set(JSON.parse(line).span_id, line);
-	return out;
 }
 
 test('retain removes and archives whole old days while a writer runs', async () => {
@@ -103,7 +49,7 @@ test('retain removes and archives whole old days while a writer runs', async () 
 	const archive = path.join(tmp, 'archive');
 	const before40 = fs.readFileSync(path.join(dir, `${day(40)}.jsonl`));
 
-	const w = startWriter(ws, [1, 3]);
+	const w = startWriter(ws, { base: srv.base, days: [1, 3] });
 	await w.until(30);
 	const r = await cli('retain', srv.dataDir, '--days', '30', '--archive', archive, '--workspace', ws);
 	assert.equal(r.stdout + r.stderr, '', 'quiet when all is well');
@@ -147,7 +93,7 @@ test('backup under load restores to a store that verifies and holds every acknow
 			makeSpan(`${ws}-old${back}-${i}`, { started_at: dayTime(i, back), input: 'x'.repeat(300) })));
 	}
 	const dest = path.join(tmp, 'backups');
-	const w = startWriter(ws);
+	const w = startWriter(ws, { base: srv.base });
 	await w.until(100);
 	const ackedBefore = new Set(w.acked);
 	await cli('backup', srv.dataDir, dest);
@@ -174,7 +120,7 @@ test('backup under load restores to a store that verifies and holds every acknow
 		const data = path.join(tmp, `restored-${path.basename(gen)}`);
 		await cli('restore', gen, data);
 		await cli('verify', data);
-		const live = byId((await cli('export', data, '--workspace', ws)).stdout);
+		const live = linesById((await cli('export', data, '--workspace', ws)).stdout);
 		for (const id of acked) assert.ok(live.has(id), `${id} acknowledged before the backup is in it`);
 		for (let i = 0; i < 20; i++) assert.ok(live.has(`${ws}-old6-${i}`));
 	}
@@ -220,19 +166,19 @@ test('export writes the live spans; import reads them back through ingest valida
 
 	const out = path.join(tmp, 'export.jsonl');
 	await cli('export', srv.dataDir, '--workspace', ws, '--out', out);
-	const lines = byId(fs.readFileSync(out, 'utf8'));
+	const lines = linesById(fs.readFileSync(out, 'utf8'));
 	assert.equal(lines.size, 30, 'one line per live span');
 	assert.equal(JSON.parse(lines.get(`${ws}-0`)).name, 'newer', 'the newest version only');
 	for (const [id, line] of lines) assert.equal(line, (await get(ws, id)).text, 'the Get Span body');
 
 	// A time range: only yesterday's spans.
 	const from = dayTime(0, 1).slice(0, 10);
-	const day1 = byId((await cli('export', srv.dataDir, '--workspace', ws, '--from', from)).stdout);
+	const day1 = linesById((await cli('export', srv.dataDir, '--workspace', ws, '--from', from)).stdout);
 	assert.ok(day1.size > 0 && day1.size < 30);
 	for (const line of day1.values()) assert.ok(JSON.parse(line).started_at.startsWith(from));
 
 	await cli('import', srv.dataDir, '--workspace', 'ops-imported', out);
-	const back = byId((await cli('export', srv.dataDir, '--workspace', 'ops-imported')).stdout);
+	const back = linesById((await cli('export', srv.dataDir, '--workspace', 'ops-imported')).stdout);
 	assert.equal(back.size, 30);
 	const strip = (line) => {
 		const o = JSON.parse(line);
