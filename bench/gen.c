@@ -231,6 +231,8 @@ int main(int argc, char **argv)
 	buf_free(&line);
 	buf_free(&pool);
 	arena_free(a);
+	for (int w = 0; w < 3; w++)
+		free(batch[w]);
 	return 0;
 }
 #endif
