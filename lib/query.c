@@ -170,8 +170,9 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 	return s;
 }
 
-/* The JSON line of record ri, valid until db_close (open or sealed shard alike). False for a
- * record the data does not hold. */
+/* The JSON line of record ri, open or sealed shard alike, valid until the next line of the
+ * same shard is read: every caller uses or copies it first. False for a record the data does
+ * not hold. */
 static bool db_line(struct qsh *s, size_t ri, const char **p, size_t *n)
 {
 	return shard_view(&s->sh, ri, p, n);

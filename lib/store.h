@@ -100,7 +100,8 @@ struct sdata {
 };
 /* Copies n bytes of the stream at off (within one line) to p. -1 with errno on failure. */
 int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n);
-/* A pointer to the n bytes of the line at off, valid until the shard is closed. */
+/* A pointer to the n bytes of the line at off, valid until the shard is closed or (sealed)
+ * until the next read or view of it: use the line before reading another. */
 bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p);
 
 /* A read-only view of one shard: its committed records (mmap'd) and its lines. */
@@ -118,8 +119,8 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 void shard_close(struct shard *sh);
 /* Reads the line of record i into out (appends). */
 enum status shard_line(struct shard *sh, size_t i, struct buf *out);
-/* The line of record i in place (valid until shard_close). False when the data does not
- * hold it. */
+/* The line of record i in place, valid until the next line of the shard is read (see
+ * sdata_view). False when the data does not hold it. */
 bool shard_view(struct shard *sh, size_t i, const char **p, size_t *n);
 /* A sealed shard's records in start-time order: *order holds record numbers [0, nsealed)
  * sorted by started_us (ties by record number); [*lo, *hi) are those with started_us in

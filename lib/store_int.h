@@ -76,6 +76,7 @@ bool line_has_id(const char *line, size_t len, const struct buf *lit);
 #define SEAL_VERSION 1
 #define SEAL_BLOCK (64u << 10) /* uncompressed bytes per block: a get decompresses one */
 #define SEAL_LEVEL 3
+#define SEAL_CACHE 4 /* decompressed blocks a reader keeps per sealed file */
 #define ZSKIP_FOOTER 0x184D2A5Eu
 #define ZSKIP_TRAILER 0x184D2A5Fu
 #define SEAL_TRAILER 16
@@ -106,9 +107,11 @@ struct sealed {
 	const struct seal_blk *blk;
 	const uint32_t *order; /* record numbers by (started_us, record) */
 	const struct seal_id *ids;
-	char **keep; /* blocks decompressed for views, by block number */
-	char *last;  /* the block decompressed last for reads, and its number */
-	size_t last_blk;
+	struct zcache {
+		char *p;
+		size_t cap, blk; /* blk: the block it holds, SIZE_MAX for none */
+	} cache[SEAL_CACHE]; /* the blocks decompressed last, reused round-robin */
+	int next;
 };
 /* Opens the data of ws/day as header h describes it (writable: for appending, creating the
  * file of plain lines). ST_NOT_FOUND when a file h names is missing (a seal ran meanwhile:

@@ -63,7 +63,8 @@ enum status sealed_open(const char *path, struct sealed **out)
 	struct sealed *z = xmalloc(sizeof(*z));
 	memset(z, 0, sizeof(*z));
 	z->fd = fd;
-	z->last_blk = SIZE_MAX;
+	for (int k = 0; k < SEAL_CACHE; k++)
+		z->cache[k].blk = SIZE_MAX;
 	errno = EINVAL; /* for every structural failure below */
 	if (fstat(fd, &sb) < 0 || sb.st_size < SEAL_TRAILER + 8 + (off_t)sizeof(struct seal_hdr))
 		goto bad;
@@ -107,34 +108,35 @@ void sealed_close(struct sealed *z)
 {
 	if (!z)
 		return;
-	if (z->keep) {
-		for (uint64_t i = 0; i < z->h->nblocks; i++)
-			free(z->keep[i]);
-		free(z->keep);
-	}
-	free(z->last);
+	for (int k = 0; k < SEAL_CACHE; k++)
+		free(z->cache[k].p);
 	if (z->map)
 		munmap((void *)z->map, z->maplen);
 	close(z->fd);
 	free(z);
 }
 
-/* Decompresses block i into a new allocation of its rawlen bytes; NULL (errno EIO) when the
- * frame is damaged. One context per process: the programs are single-threaded. */
-static char *block_inflate(const struct sealed *z, size_t i)
+/* Decompresses block i into out (grown as needed); -1 (errno EIO) when the frame is
+ * damaged. One context per process: the programs are single-threaded. */
+static int block_inflate(const struct sealed *z, size_t i, struct zcache *out)
 {
 	static ZSTD_DCtx *dctx;
 	const struct seal_blk *b = &z->blk[i];
 	if (!dctx && !(dctx = ZSTD_createDCtx()))
-		return NULL;
-	char *raw = xmalloc(b->rawlen ? b->rawlen : 1);
-	if (b->zoff > z->h->zbytes || b->zlen > z->h->zbytes - b->zoff ||
-	    ZSTD_decompressDCtx(dctx, raw, b->rawlen, z->map + b->zoff, b->zlen) != b->rawlen) {
-		free(raw);
-		errno = EIO;
-		return NULL;
+		return -1;
+	if (out->cap < b->rawlen) {
+		free(out->p);
+		out->cap = b->rawlen;
+		out->p = xmalloc(out->cap);
 	}
-	return raw;
+	out->blk = SIZE_MAX;
+	if (b->zoff > z->h->zbytes || b->zlen > z->h->zbytes - b->zoff ||
+	    ZSTD_decompressDCtx(dctx, out->p, b->rawlen, z->map + b->zoff, b->zlen) != b->rawlen) {
+		errno = EIO;
+		return -1;
+	}
+	out->blk = i;
+	return 0;
 }
 
 /* The block holding stream offset off: its number, or SIZE_MAX. */
@@ -153,37 +155,28 @@ static size_t block_find(const struct sealed *z, uint64_t off)
 	return lo - 1;
 }
 
-/* The n bytes at stream offset off, inside one block (lines never cross blocks). keep: the
- * block stays decompressed until the file is closed (views); else only until the next read. */
-static const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n, bool keep)
+/* The n bytes at stream offset off, inside one block (lines never cross blocks), valid
+ * until SEAL_CACHE - 1 more blocks have been read: blocks are kept round-robin, so that a
+ * query's memory stays bounded whatever it reads, and lines read again soon (a page after
+ * its scan, records taken in start-time order) usually cost no second decompression. */
+static const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n)
 {
 	size_t i = block_find(z, off);
 	if (i == SIZE_MAX || off + n > z->blk[i].raw_off + z->blk[i].rawlen) {
 		errno = EIO;
 		return NULL;
 	}
-	const char *raw;
-	if (z->keep && z->keep[i]) {
-		raw = z->keep[i];
-	} else if (keep) {
-		if (!z->keep) {
-			z->keep = xmalloc((size_t)z->h->nblocks * sizeof(*z->keep));
-			memset(z->keep, 0, (size_t)z->h->nblocks * sizeof(*z->keep));
-		}
-		if (!(z->keep[i] = block_inflate(z, i)))
+	struct zcache *c = NULL;
+	for (int k = 0; k < SEAL_CACHE && !c; k++)
+		if (z->cache[k].blk == i)
+			c = &z->cache[k];
+	if (!c) {
+		c = &z->cache[z->next];
+		z->next = (z->next + 1) % SEAL_CACHE;
+		if (block_inflate(z, i, c) < 0)
 			return NULL;
-		raw = z->keep[i];
-	} else if (z->last_blk == i) {
-		raw = z->last;
-	} else {
-		free(z->last);
-		z->last_blk = SIZE_MAX;
-		if (!(z->last = block_inflate(z, i)))
-			return NULL;
-		z->last_blk = i;
-		raw = z->last;
 	}
-	return raw + (off - z->blk[i].raw_off);
+	return c->p + (off - z->blk[i].raw_off);
 }
 
 /* ---- a shard's data, open or sealed ---- */
@@ -276,7 +269,7 @@ enum status shard_data_open(struct store *st, const char *ws, int32_t day, int i
 int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n)
 {
 	if (d->z && off < d->base) {
-		const char *s = sealed_bytes(d->z, off, n, false);
+		const char *s = sealed_bytes(d->z, off, n);
 		if (!s)
 			return -1;
 		memcpy(p, s, n);
@@ -292,7 +285,7 @@ int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n)
 bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p)
 {
 	if (d->z && off < d->base)
-		return (*p = sealed_bytes(d->z, off, n, true)) != NULL;
+		return (*p = sealed_bytes(d->z, off, n)) != NULL;
 	/* Mapped on first use: the lines are written before their records, so the size now
 	 * covers every record the shard was opened with. */
 	if (!d->map && d->fd >= 0) {
@@ -638,10 +631,8 @@ void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, st
 			buf_printf(why, "block %llu not contiguous\n", (unsigned long long)i);
 		pos = b->raw_off + b->rawlen;
 		zpos = b->zoff + b->zlen;
-		char *raw = block_inflate(z, (size_t)i);
-		if (!raw)
+		if (block_inflate(z, (size_t)i, &z->cache[0]) < 0)
 			buf_printf(why, "block %llu does not decompress\n", (unsigned long long)i);
-		free(raw);
 	}
 	if (pos != h->bytes || zpos != h->zbytes)
 		buf_printf(why, "blocks cover %llu bytes, the header says %llu\n",
