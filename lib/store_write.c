@@ -565,6 +565,15 @@ static enum status journal_recover(struct store *st, const char *ws, int jfd, st
 				t->id.hdr->last_ingested = r.ingested_us;
 		}
 	}
+	/* A writer killed between publishing a slot and counting it left the count one short,
+	 * and the replay finds the slot already there: count the slots again. */
+	struct ids *tabs[] = {&t->id, &t->tr, &t->se};
+	for (size_t k = 0; k < sizeof(tabs) / sizeof(*tabs); k++) {
+		uint64_t used = 0;
+		for (uint64_t i = 0; i < tabs[k]->hdr->nslots; i++)
+			used += tabs[k]->slots[i].h != 0;
+		tabs[k]->hdr->count = used;
+	}
 	rc = ftruncate(jfd, 0) < 0 ? ST_UNAVAILABLE : ST_OK;
 out:
 	buf_free(&lit);
