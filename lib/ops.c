@@ -610,6 +610,13 @@ static int relink(const char *src, const char *dst)
 	return unlink(dst) < 0 && errno != ENOENT ? -1 : link(src, dst);
 }
 
+/* The sealed file and the late lines beside a day's plain lines path (".../<day>.jsonl"). */
+static bool sealed_paths(const char *data, char *zp, char *lp)
+{
+	return pathf(zp, "%s.zst", data) &&
+	       pathf(lp, "%.*slate.jsonl", (int)(strlen(data) - strlen("jsonl")), data);
+}
+
 /* The lines of one day in the generation. An open shard's plain lines are append-only, so
  * the previous generation's file is hard-linked when it has the same records and length;
  * a sealed file never changes once written, so it is linked when the previous generation
@@ -627,8 +634,7 @@ static int backup_lines(const struct snap_day *sd, const struct day_paths *p, bo
 	char zp[PATH_MAX], prev_zp[PATH_MAX], lp[PATH_MAX];
 	const struct sealed *z = sd->d.z;
 	struct sealed *pz = NULL;
-	if (!pathf(zp, "%s.zst", p->data) || !pathf(prev_zp, "%s.zst", p->prev_data) ||
-	    !pathf(lp, "%.*slate.jsonl", (int)(strlen(p->data) - 5), p->data)) {
+	if (!sealed_paths(p->data, zp, lp) || !pathf(prev_zp, "%s.zst", p->prev_data)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -890,9 +896,7 @@ static bool gen_lines_ok(const char *ip, const char *dp, unsigned long long byte
 		return false;
 	if (!h.sealed_bytes)
 		return stat(dp, &sb) == 0 && (unsigned long long)sb.st_size == bytes;
-	if (!pathf(zp, "%s.zst", dp) ||
-	    !pathf(lp, "%.*slate.jsonl", (int)(strlen(dp) - 5), dp) ||
-	    sealed_open(zp, &z) != ST_OK)
+	if (!sealed_paths(dp, zp, lp) || sealed_open(zp, &z) != ST_OK)
 		return false;
 	ok = z->h->bytes >= h.sealed_bytes && bytes >= h.sealed_bytes;
 	sealed_close(z);

@@ -309,10 +309,8 @@ bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t
 		    size_t *lo, size_t *hi)
 {
 	const struct sealed *z = sh->d.z;
-	if (!z || sh->nsealed > z->h->nrecs)
-		return false;
 	/* The order covers the records sealed then; nsealed may be fewer (an older header). */
-	if (z->h->nrecs != sh->nsealed)
+	if (!z || z->h->nrecs != sh->nsealed)
 		return false;
 	const uint32_t *o = z->order;
 	size_t n = sh->nsealed, a = 0, b = n;
@@ -470,6 +468,7 @@ static int zw_footer(struct zw *w, const struct shard *sh, size_t n, int32_t day
 	memcpy(t + 8, &w->zoff, 8);
 	int rc = write_all(w->fd, f, 8 + fsize) < 0 || write_all(w->fd, t, sizeof(t)) < 0 ? -1 : 0;
 	free(mem);
+	w->zoff += 8 + fsize + sizeof(t); /* now the file's size */
 	return rc;
 }
 
@@ -592,8 +591,7 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	seal_tidy(st, ws, day, &h);
 	sync_dir(st, ws);
 	*in_bytes = w.pos;
-	*out_bytes = w.zoff + 8 + footer_pad(w.zoff) +
-		     footer_bytes(sh.nrecs, w.blks.len / sizeof(struct seal_blk)) + SEAL_TRAILER;
+	*out_bytes = w.zoff;
 	rc = ST_OK;
 out:
 	shard_close(&sh);
