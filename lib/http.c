@@ -27,6 +27,7 @@
 struct conn {
 	FCGX_Request *fcgx; /* NULL in plain CGI mode: fd 0, fd 1 and the environment */
 	char *inflated;	    /* decompressed body (xmalloc), freed after the request */
+	struct buf unsized; /* a body read to its end (no CONTENT_LENGTH), freed after it */
 };
 
 static volatile sig_atomic_t stopping; /* SIGTERM/SIGINT seen */
@@ -561,8 +562,45 @@ static enum status decode_body(struct http_req *req)
 	return ST_MEDIA_TYPE;
 }
 
+/* True for the methods whose requests carry a body (RFC 9110 section 9.3). */
+static bool method_has_body(const char *m)
+{
+	return !strcmp(m, "POST") || !strcmp(m, "PUT") || !strcmp(m, "PATCH");
+}
+
+/* A body sent without Content-Length (Transfer-Encoding: chunked): Apache's mod_cgi and
+ * mod_proxy_fcgi pass it with no CONTENT_LENGTH and end the stream with it, so it is read to
+ * its end, at most max_body + 1 bytes (one more tells that it is over the limit). */
+static enum status read_unsized(struct http_req *req)
+{
+	struct conn *c = conn_of(req);
+	struct buf *b = &c->unsized;
+
+	for (;;) {
+		size_t room = 64 * 1024, got;
+
+		if (b->len + room > req->max_body + 1)
+			room = req->max_body + 1 - b->len;
+		buf_reserve(b, room);
+		got = body_read(c, b->p + b->len, room);
+		b->len += got;
+		b->p[b->len] = '\0';
+		if (b->len > req->max_body) {
+			http_errorf(req, ST_TOO_LARGE, "Request body exceeds the limit of %zu bytes",
+				    req->max_body);
+			return ST_TOO_LARGE;
+		}
+		if (got < room)
+			break;
+	}
+	req->body = b->p ? b->p : "";
+	req->body_len = b->len;
+	return decode_body(req);
+}
+
 /* Reads exactly CONTENT_LENGTH bytes (RFC 3875 section 4.1.2). A short body is refused:
- * ingesting a truncated batch would store half of what the client sent. */
+ * ingesting a truncated batch would store half of what the client sent. Without
+ * CONTENT_LENGTH a request that may carry a body is read to its end (read_unsized). */
 static enum status read_body(struct http_req *req)
 {
 	const char *cl = cgi_var(conn_of(req), "CONTENT_LENGTH");
@@ -573,6 +611,8 @@ static enum status read_body(struct http_req *req)
 	req->max_body = max_body(req);
 	req->content_type = cgi_var(conn_of(req), "CONTENT_TYPE");
 	req->content_encoding = http_header(req, "Content-Encoding");
+	if (!(cl && *cl) && method_has_body(req->method))
+		return read_unsized(req);
 	if (cl && *cl) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
@@ -834,6 +874,7 @@ static void serve_one(FCGX_Request *fr, struct arena *a, http_handler handler)
 			;
 	}
 	free(c.inflated);
+	buf_free(&c.unsized);
 	arena_reset(a);
 }
 

@@ -3,8 +3,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { WS_PREFIX, makeSpan, dayTime } from '../harness.mjs';
+import { SRCDIR, WS_PREFIX, makeSpan, dayTime } from '../harness.mjs';
 import { startApache } from '../apache.mjs';
 
 const servers = [];
@@ -67,3 +69,86 @@ test('Apache passes Authorization to the programs (CGIPassAuth) in both set-ups'
 		assert.equal(ok.status, 200, `${mode}: ${ok.text}`);
 	}
 });
+
+// Issue 16: a body sent with Transfer-Encoding: chunked reaches the program without
+// CONTENT_LENGTH (plain CGI always; mod_proxy_fcgi too). It must be read to its end, or an
+// OTLP export is acknowledged and lost. The real exporters stream gzip bodies chunked.
+const require = createRequire(path.join(SRCDIR, 't', 'clients', 'package.json'));
+
+function chunked(srv, p, chunks, headers) {
+	return new Promise((resolve, reject) => {
+		const req = http.request(`${srv.base}${p}`, { method: 'POST', headers }, (res) => {
+			const parts = [];
+			res.on('data', (c) => parts.push(c));
+			res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(parts).toString() }));
+		});
+		req.on('error', reject);
+		for (const c of chunks) req.write(c);
+		req.end();
+	});
+}
+
+function otlpSpans(tag) {
+	const api = require('@opentelemetry/api');
+	const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
+	const done = [];
+	const provider = new BasicTracerProvider({
+		spanProcessors: [{ onStart() {}, onEnd(s) { done.push(s); }, forceFlush: async () => {}, shutdown: async () => {} }],
+	});
+	const tracer = provider.getTracer('apache-chunked');
+	const root = tracer.startSpan(`root ${tag}`, { attributes: { 'gen_ai.request.model': 'm' } });
+	const child = tracer.startSpan(`child ${tag}`, {}, api.trace.setSpan(api.context.active(), root));
+	child.end();
+	root.end();
+	return done;
+}
+
+for (const mode of ['fcgi', 'cgi']) {
+	test(`chunked uploads through Apache (${mode}) are stored whole`, async () => {
+		const srv = await startApache({ mode, env: { SPANDEX_SYNC: '0' } });
+		servers.push(srv);
+		const { OTLPTraceExporter: JsonExporter } = require('@opentelemetry/exporter-trace-otlp-http');
+		const { OTLPTraceExporter: ProtoExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
+		for (const [name, Exporter] of [['json', JsonExporter], ['proto', ProtoExporter]]) {
+			const ws = `chunk-${mode}-${name}`;
+			const spans = otlpSpans(name);
+			const exporter = new Exporter({
+				url: `${srv.base}/v1/traces`, compression: 'gzip', headers: { 'x-workspace': ws },
+			});
+			const result = await new Promise((resolve) => exporter.export(spans, resolve));
+			await exporter.shutdown();
+			assert.equal(result.code, 0, `${name}: ${result.error}`);
+			for (const s of spans) {
+				const r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${s.spanContext().spanId}`);
+				assert.equal(r.status, 200, `${mode} ${name} ${s.name}: ${r.text}`);
+				assert.equal(r.json.name, s.name);
+			}
+		}
+
+		// Direct ingest and OTLP JSON, chunked by hand and not compressed.
+		const ws = `chunk-${mode}-raw`;
+		const body = JSON.stringify({ source: 'apache', spans: [makeSpan(`${ws}-a`, { started_at: dayTime() })] });
+		const half = body.length >> 1;
+		const ing = await chunked(srv, `${WS_PREFIX}/${ws}/ingest/spans`, [body.slice(0, half), body.slice(half)],
+			{ 'Content-Type': 'application/json' });
+		assert.equal(ing.status, 201, ing.text);
+		assert.equal((await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${ws}-a`)).status, 200);
+		const otlp = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{
+			traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'raw',
+			startTimeUnixNano: String(Date.parse(dayTime()) * 1e6), endTimeUnixNano: String(Date.parse(dayTime(5)) * 1e6),
+		}] }] }] });
+		const o = await chunked(srv, `${WS_PREFIX}/${ws}/ingest/otlp/v1/traces`, [otlp.slice(0, 40), otlp.slice(40)],
+			{ 'Content-Type': 'application/json' });
+		assert.equal(o.status, 200, o.text);
+		assert.equal((await srv.request('GET', `${WS_PREFIX}/${ws}/spans/b7ad6b7169203331`)).status, 200);
+
+		// The body cap holds without a length to check up front: 413, nothing stored.
+		const big = await startApache({ mode, env: { SPANDEX_SYNC: '0', SPANDEX_MAX_BODY: '1000' } });
+		servers.push(big);
+		const huge = JSON.stringify({ source: 'apache', spans: [makeSpan(`${ws}-big`, { started_at: dayTime(), input: 'x'.repeat(5000) })] });
+		const r = await chunked(big, `${WS_PREFIX}/${ws}/ingest/spans`, [huge.slice(0, 3000), huge.slice(3000)],
+			{ 'Content-Type': 'application/json' });
+		assert.equal(r.status, 413, r.text);
+		assert.equal((await big.request('GET', `${WS_PREFIX}/${ws}/spans/${ws}-big`)).status, 404);
+	});
+}
