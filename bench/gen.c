@@ -149,7 +149,10 @@ size_t gen_trace(struct gen *g, struct arena *a, struct span *out, int *ws)
 
 #ifdef GEN_MAIN
 #include <stdlib.h>
-#include "lib/store.h"
+#include "lib/store/store.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/mem.h"
 
 /* gen SPANS DATA_DIR [seed [workspaces [TEXT]]]  loads SPANS spans into DATA_DIR with
  *                                               store_append;

@@ -6,7 +6,7 @@
 #define SPANDEX_BENCH_GEN_H
 
 #include <stdint.h>
-#include "lib/span.h"
+#include "lib/model/span.h"
 
 struct gen {
 	uint64_t rng;

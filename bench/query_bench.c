@@ -13,7 +13,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "bench/gen.h"
-#include "lib/query.h"
+#include "lib/query/query.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
 
 static const char *const schema =
     "CREATE TABLE spans(id INTEGER PRIMARY KEY, ws TEXT NOT NULL, span_id TEXT NOT NULL,"

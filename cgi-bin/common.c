@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include "lib/model/workspace.h"
 
 void cgi_store(struct http_req *req, struct store *st)
 {

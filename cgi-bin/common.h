@@ -3,8 +3,8 @@
 #ifndef SPANDEX_CGI_COMMON_H
 #define SPANDEX_CGI_COMMON_H
 
-#include "lib/http.h"
-#include "lib/store.h"
+#include "lib/http/http.h"
+#include "lib/store/store.h"
 
 /* The store configured for this request: SPANDEX_DATA (default ./data) and SPANDEX_SYNC
  * (fdatasync unless "0"). */

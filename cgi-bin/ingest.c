@@ -1,7 +1,7 @@
 /* ingest: POST .../ingest/spans (and the other ingest formats): validate, store, reply. */
 #include "cgi-bin/common.h"
 #include "cgi-bin/ingest.h"
-#include "lib/direct.h"
+#include "lib/ingest/direct.h"
 
 #include <stdio.h>
 

@@ -3,7 +3,7 @@
 #ifndef SPANDEX_CGI_INGEST_H
 #define SPANDEX_CGI_INGEST_H
 
-#include "lib/http.h"
+#include "lib/http/http.h"
 
 enum status ingest_spans(struct http_req *req, const char *ws);
 /* POST .../ingest/chat-completions (cgi-bin/ingest_chat.c): one captured chat-completion

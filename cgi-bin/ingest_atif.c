@@ -1,7 +1,8 @@
 /* ingest_atif: POST .../ingest/atif (reference nemo-intake.md section 4.3). */
 #include "cgi-bin/common.h"
 #include "cgi-bin/ingest.h"
-#include "lib/atif.h"
+#include "lib/ingest/atif.h"
+#include "lib/base/time.h"
 
 static const char *const atif_types[] = {"application/json", NULL};
 
@@ -21,7 +22,7 @@ enum status ingest_atif(struct http_req *req, const char *ws)
 		rc = http_json_body(req, &body);
 	if (rc != ST_OK)
 		goto out;
-	if (atif_map(req->arena, ws, body, now_us(), &spans, &n, &v) != ST_OK) {
+	if (atif_map(req->arena, ws, body, time_now(), &spans, &n, &v) != ST_OK) {
 		http_reply_verrs(req, &v);
 		goto out;
 	}

@@ -2,8 +2,9 @@
 #include <string.h>
 #include "cgi-bin/common.h"
 #include "cgi-bin/ingest.h"
-#include "lib/chat.h"
-#include "lib/jsonw.h"
+#include "lib/ingest/chat.h"
+#include "lib/json/jsonw.h"
+#include "lib/base/time.h"
 
 static const char *const chat_types[] = {"application/json", NULL};
 
@@ -24,7 +25,7 @@ enum status ingest_chat(struct http_req *req, const char *ws)
 		rc = http_json_body(req, &body);
 	if (rc != ST_OK)
 		goto out;
-	if (chat_map(req->arena, ws, body, now_us(), &sp, &v) != ST_OK) {
+	if (chat_map(req->arena, ws, body, time_now(), &sp, &v) != ST_OK) {
 		http_reply_verrs(req, &v);
 		goto out;
 	}
@@ -37,7 +38,7 @@ enum status ingest_chat(struct http_req *req, const char *ws)
 	}
 	/* ChatCompletionsIngestResponse. */
 	reply = json_pack("{s:s,s:s}", "session_id", sp.session_id, "span_id", sp.span_id);
-	text = jsonw_str(req->arena, reply, 0);
+	text = jsonw_astr(req->arena, reply, 0);
 	json_decref(reply);
 	http_reply_json(req, 201, text, strlen(text));
 out:

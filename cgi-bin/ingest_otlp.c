@@ -4,8 +4,11 @@
 
 #include "cgi-bin/common.h"
 #include "cgi-bin/ingest.h"
-#include "lib/otlp.h"
-#include "lib/store.h"
+#include "lib/ingest/otlp.h"
+#include "lib/store/store.h"
+#include "lib/base/buf.h"
+#include "lib/base/time.h"
+#include "lib/model/workspace.h"
 
 /* OTLP 1.1: the decoder follows the Content-Type; lib/http has already undone gzip and
  * applied the body cap after decompression (413). */
@@ -26,7 +29,7 @@ enum status ingest_otlp(struct http_req *req, const char *ws)
 		return s;
 	ct = req->content_type + strspn(req->content_type, " \t");
 	enc = strncasecmp(ct, "application/json", 16) ? OTLP_PROTOBUF : OTLP_JSON;
-	s = otlp_decode(req->arena, ws, enc, req->body, req->body_len, now_us(), &res, msg,
+	s = otlp_decode(req->arena, ws, enc, req->body, req->body_len, time_now(), &res, msg,
 			sizeof msg);
 	if (s != ST_OK) {
 		/* Undecodable data is permanent: 400, which exporters do not retry. */

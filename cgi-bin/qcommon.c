@@ -3,6 +3,8 @@
 #include "cgi-bin/common.h"
 
 #include <string.h>
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
 
 static const char *const modes[] = {"detailed", "summary", NULL};
 

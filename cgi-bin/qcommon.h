@@ -4,8 +4,8 @@
 #ifndef SPANDEX_QCOMMON_H
 #define SPANDEX_QCOMMON_H
 
-#include "lib/http.h"
-#include "lib/query.h"
+#include "lib/http/http.h"
+#include "lib/query/query.h"
 
 /* Path /apis/intake/v2/workspaces/{ws}/<resource>...: segs[QC_WS] is the workspace. */
 #define QC_WS 4

@@ -3,6 +3,7 @@
 #include "cgi-bin/qcommon.h"
 
 #include <string.h>
+#include "lib/base/buf.h"
 
 static enum status handler(struct http_req *req)
 {

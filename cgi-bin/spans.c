@@ -5,6 +5,7 @@
 
 #include <string.h>
 #include <unistd.h>
+#include "lib/base/buf.h"
 
 static enum status get_span(struct http_req *req, const char *ws, const char *id)
 {

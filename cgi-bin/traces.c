@@ -3,6 +3,7 @@
 #include "cgi-bin/qcommon.h"
 
 #include <string.h>
+#include "lib/base/buf.h"
 
 static const char *const trace_sorts[] = {"-started_at", "started_at", NULL};
 

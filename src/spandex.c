@@ -1,8 +1,9 @@
 /* spandex: the operator's command line over a data directory: reindex, verify and stats, and
  * the jobs cron runs (retain, backup, restore, export, import; their logic is in lib/ops.c). */
-#include "lib/ops.h"
-#include "lib/store.h"
-#include "lib/store_int.h"
+#include "lib/ingest/import.h"
+#include "lib/store/ops.h"
+#include "lib/store/store.h"
+#include "lib/store/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
+#include "lib/model/workspace.h"
 
 static const char usage[] =
     "usage: spandex reindex DATA [--workspace W]   rebuild every index from the JSONL\n"
@@ -216,7 +220,7 @@ static int days_setup(struct opts *o, const char *opt, const char *v, long dflt,
 	store_init(st, o->pos[0], true);
 	if (workspaces(st, o->workspace, ws, n) < 0)
 		return 1;
-	*cutoff = time_day(now_us()) - (int32_t)days;
+	*cutoff = time_day(time_now()) - (int32_t)days;
 	return 0;
 }
 
@@ -233,7 +237,7 @@ static int cmd_seal(const char *cmd, struct opts *o)
 	int rc = days_setup(o, "--older-than", o->older_than, 1, &st, &ws, &n, &cutoff);
 	if (rc)
 		return rc;
-	int64_t t0 = now_us();
+	int64_t t0 = time_now();
 	unsigned long long tin = 0, tout = 0;
 	size_t sealed = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -260,7 +264,7 @@ static int cmd_seal(const char *cmd, struct opts *o)
 		}
 		free(dl);
 	}
-	double secs = (double)(now_us() - t0) / 1e6;
+	double secs = (double)(time_now() - t0) / 1e6;
 	if (o->verbose)
 		printf("seal: %zu day%s, %llu bytes into %llu (%.1fx) in %.2f s (%.1f MB/s)\n",
 		       sealed, sealed == 1 ? "" : "s", tin, tout, tout ? (double)tin / tout : 0.0,
@@ -401,7 +405,7 @@ static int cmd_import(const char *cmd, struct opts *o)
 	size_t shown = 0;
 	struct store st;
 	store_init(&st, o->pos[0], true);
-	struct ops_import im = {.st = &st,
+	struct import im = {.st = &st,
 				.ws = o->workspace,
 				.check_only = true,
 				.report = import_report,
@@ -409,7 +413,7 @@ static int cmd_import(const char *cmd, struct opts *o)
 	/* Every line of every file is checked before anything is stored. */
 	for (size_t pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < o->nfiles; i++) {
-			if (ops_import_file(&im, o->files[i], err, sizeof(err)) != ST_OK) {
+			if (import_file(&im, o->files[i], err, sizeof(err)) != ST_OK) {
 				fprintf(stderr, "spandex: import: %s\n", err);
 				return 1;
 			}

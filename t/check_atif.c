@@ -6,9 +6,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/atif.h"
-#include "lib/jsonw.h"
+#include "lib/ingest/atif.h"
+#include "lib/json/jsonw.h"
 #include "t/golden.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/hash.h"
 
 #define NOW (1700000500LL * 1000000) /* 2023-11-14T22:21:40Z */
 #define WS "ws-test"
@@ -86,7 +89,7 @@ static struct span *by_name(const char *name)
 
 static const char *raw(const struct span *s, const char *key)
 {
-	return jsonw_str(A, json_object_get(s->raw_attributes, key), 0);
+	return jsonw_astr(A, json_object_get(s->raw_attributes, key), 0);
 }
 
 static const char *first_msg(void)
@@ -126,10 +129,10 @@ START_TEST(root_span)
 	ck_assert_str_eq(r->name, "terminus");
 	ck_assert_int_eq(r->kind, KIND_AGENT);
 	ck_assert_ptr_null(r->parent_span_id);
-	/* stable_id(workspace, session_id, "trajectory", prefix "span"). */
+	/* hash_stable_id(workspace, session_id, "trajectory", prefix "span"). */
 	{
 		const char *parts[3] = {WS, "sess-atif-1", "trajectory"};
-		ck_assert_str_eq(r->span_id, stable_id(A, "span", parts, 3));
+		ck_assert_str_eq(r->span_id, hash_stable_id(A, "span", parts, 3));
 	}
 	for (size_t i = 0; i < N; i++) {
 		ck_assert_str_eq(SP[i].trace_id, "sess-atif-1");
@@ -140,7 +143,7 @@ START_TEST(root_span)
 		if (i)
 			ck_assert_ptr_null(SP[i].evaluation_context);
 	}
-	ck_assert_str_eq(jsonw_str(A, r->evaluation_context, JSONW_SORT_KEYS),
+	ck_assert_str_eq(jsonw_astr(A, r->evaluation_context, JSONW_SORT_KEYS),
 			 "{\"evaluation_id\":\"ev-1\",\"test_case_id\":\"tc-9\"}");
 	ck_assert_str_eq(r->str[SS_MODEL], "gpt-4o");
 	ck_assert_str_eq(r->str[SS_AGENT_NAME], "terminus");
@@ -183,12 +186,12 @@ START_TEST(step_spans)
 	ck_assert_str_eq(sys->parent_span_id, SP[0].span_id);
 	ck_assert_str_eq(sys->input, "You are an agent.");
 	ck_assert_ptr_null(sys->output);
-	/* Step id: stable_id(workspace, session_id, str(index), canonical step JSON). */
+	/* Step id: hash_stable_id(workspace, session_id, str(index), canonical step JSON). */
 	{
 		json_t *st = json_array_get(json_object_get(B, "steps"), 0);
 		const char *parts[4] = {WS, "sess-atif-1", "0",
-					jsonw_str(A, st, JSONW_SORT_KEYS | JSONW_OMIT_NULLS)};
-		ck_assert_str_eq(sys->span_id, stable_id(A, NULL, parts, 4));
+					jsonw_astr(A, st, JSONW_SORT_KEYS | JSONW_OMIT_NULLS)};
+		ck_assert_str_eq(sys->span_id, hash_stable_id(A, NULL, parts, 4));
 	}
 	/* End: the next timed step's start (F). */
 	ck_assert_int_eq(sys->started_at, US(T_2025_01_01_10));
@@ -357,7 +360,7 @@ START_TEST(session_without_id)
 	ck_assert(sid[8] == '-' && sid[13] == '-' && sid[18] == '-' && sid[23] == '-');
 	ck_assert_str_eq(SP[0].trace_id, sid);
 	/* experiment_context maps to evaluation_id. */
-	ck_assert_str_eq(jsonw_str(A, SP[0].evaluation_context, 0),
+	ck_assert_str_eq(jsonw_astr(A, SP[0].evaluation_context, 0),
 			 "{\"evaluation_id\":\"exp-7\"}");
 	/* A system step without a message has input "". */
 	ck_assert_str_eq(by_name("system-1")->input, "");
@@ -404,7 +407,7 @@ END_TEST
 START_TEST(nested_error_loc)
 {
 	ck_assert_int_eq(map("invalid_sub_nested"), ST_INVALID);
-	ck_assert_str_eq(jsonw_str(A, json_object_get(json_array_get(V.list, 0), "loc"), 0),
+	ck_assert_str_eq(jsonw_astr(A, json_object_get(json_array_get(V.list, 0), "loc"), 0),
 			 "[\"body\",\"subagent_trajectories\",0]");
 }
 END_TEST
@@ -432,7 +435,7 @@ START_TEST(step_errors)
 	for (size_t i = 0; i < verrs_count(&V); i++) {
 		json_t *e = json_array_get(V.list, i);
 		ck_assert_str_eq(arena_printf(A, "%s %s",
-					      jsonw_str(A, json_object_get(e, "loc"), 0),
+					      jsonw_astr(A, json_object_get(e, "loc"), 0),
 					      json_string_value(json_object_get(e, "type"))),
 				 want[i]);
 	}

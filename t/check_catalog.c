@@ -3,7 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/span.h"
+#include "lib/model/span.h"
+#include "lib/base/arena.h"
 
 static struct arena *A;
 static struct span S;

@@ -5,9 +5,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/chat.h"
-#include "lib/jsonw.h"
+#include "lib/ingest/chat.h"
+#include "lib/json/jsonw.h"
 #include "t/golden.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
 
 #define NOW (1700000500LL * 1000000) /* 2023-11-14T22:21:40Z */
 #define WS "ws-test"
@@ -70,7 +72,7 @@ START_TEST(golden)
 		char *got;
 		ck_assert_int_eq(st, ST_INVALID);
 		ck_assert_int_gt(verrs_count(&V), 0);
-		got = arena_printf(A, "%s\n", jsonw_str(A, d, 0));
+		got = arena_printf(A, "%s\n", jsonw_astr(A, d, 0));
 		json_decref(d);
 		golden_check("chat", name, "json", got);
 	} else {
@@ -103,7 +105,7 @@ START_TEST(basic_fields)
 	ck_assert_int_eq(S.output_tokens, 3);
 	ck_assert_int_eq(S.total_tokens, 15);
 	ck_assert_int_eq(S.cached_tokens, 4);
-	ck_assert_str_eq(jsonw_str(A, S.usage_details, JSONW_SORT_KEYS),
+	ck_assert_str_eq(jsonw_astr(A, S.usage_details, JSONW_SORT_KEYS),
 			 "{\"completion_details.audio\":0,\"completion_details.reasoning\":1,"
 			 "\"prompt_details.audio\":0}");
 	ck_assert_str_eq(S.input,
@@ -177,7 +179,7 @@ START_TEST(alternative_usage)
 	ck_assert_int_eq(S.output_tokens, 10);
 	ck_assert_int_eq(S.total_tokens, 40);
 	ck_assert_int_eq(S.cached_tokens, 8);
-	ck_assert_str_eq(jsonw_str(A, S.usage_details, JSONW_SORT_KEYS),
+	ck_assert_str_eq(jsonw_astr(A, S.usage_details, JSONW_SORT_KEYS),
 			 "{\"completion_details.reasoning\":6,\"prompt_details.cache_write\":5}");
 	ck_assert_int_eq(S.started_at, 1700000200LL * 1000000 + 500000);
 }
@@ -191,7 +193,7 @@ START_TEST(bad_usage_values)
 	ck_assert_int_eq(S.output_tokens, SPAN_NONE_I64);
 	ck_assert_int_eq(S.total_tokens, SPAN_NONE_I64);
 	ck_assert_int_eq(S.cached_tokens, 9);
-	ck_assert_str_eq(jsonw_str(A, S.usage_details, 0), "{\"prompt_details.cache_write\":2}");
+	ck_assert_str_eq(jsonw_astr(A, S.usage_details, 0), "{\"prompt_details.cache_write\":2}");
 }
 END_TEST
 
@@ -203,11 +205,11 @@ START_TEST(cost_fields)
 	ck_assert(S.cost_output_usd == 0.002);
 	/* total equals cost_usd and input_cost supplied the input: both consumed. "prompt" lost
 	 * to input_cost and "output" differs from cost_output_usd: kept, with the others. */
-	ck_assert_str_eq(jsonw_str(A, S.cost_details, JSONW_SORT_KEYS),
+	ck_assert_str_eq(jsonw_astr(A, S.cost_details, JSONW_SORT_KEYS),
 			 "{\"output\":0.003,\"prompt\":0.5,\"tiny\":0.0,\"web_search\":0.0004}");
 	/* experiment_context wins over evaluation_context (P); the rest is kept. */
 	ck_assert_str_eq(
-	    jsonw_str(A, S.evaluation_context, JSONW_SORT_KEYS),
+	    jsonw_astr(A, S.evaluation_context, JSONW_SORT_KEYS),
 	    "{\"dataset_name\":\"ds\",\"evaluation_id\":\"exp-1\",\"test_case_id\":\"tc-1\"}");
 }
 END_TEST
@@ -216,7 +218,7 @@ START_TEST(h_context_names)
 {
 	ck_assert_int_eq(map("h_context"), ST_OK);
 	ck_assert_str_eq(
-	    jsonw_str(A, S.evaluation_context, JSONW_SORT_KEYS),
+	    jsonw_astr(A, S.evaluation_context, JSONW_SORT_KEYS),
 	    "{\"evaluation_id\":\"nightly\",\"metadata\":{\"k\":1},\"test_case_id\":\"case-3\"}");
 	/* An empty messages list is valid; the name is the request model. */
 	ck_assert_str_eq(S.name, "m");
@@ -241,7 +243,7 @@ START_TEST(invalid_first_error)
 	json_t *e;
 	ck_assert_int_eq(map(first_errors[_i].name), ST_INVALID);
 	e = json_array_get(V.list, 0);
-	ck_assert_str_eq(jsonw_str(A, json_object_get(e, "loc"), 0), first_errors[_i].loc);
+	ck_assert_str_eq(jsonw_astr(A, json_object_get(e, "loc"), 0), first_errors[_i].loc);
 	ck_assert_str_eq(json_string_value(json_object_get(e, "type")), first_errors[_i].type);
 	ck_assert_ptr_nonnull(json_string_value(json_object_get(e, "msg")));
 	ck_assert_ptr_null(S.span_id);
@@ -262,7 +264,7 @@ START_TEST(invalid_request_all_errors)
 	for (size_t i = 0; i < 5; i++) {
 		json_t *e = json_array_get(V.list, i);
 		const char *got =
-		    arena_printf(A, "%s %s", jsonw_str(A, json_object_get(e, "loc"), 0),
+		    arena_printf(A, "%s %s", jsonw_astr(A, json_object_get(e, "loc"), 0),
 				 json_string_value(json_object_get(e, "type")));
 		ck_assert_str_eq(got, want[i]);
 	}

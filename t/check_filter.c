@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/filter.h"
-#include "lib/span.h"
+#include "lib/api/intake/filter.h"
+#include "lib/model/span.h"
+#include "lib/base/arena.h"
 
 static struct arena *A;
 static struct filter F;

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
-#include "lib/http.h"
+#include "lib/http/http.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
 
 /* ---- Driving http_main as CGI ---- */
 

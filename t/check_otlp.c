@@ -7,8 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/otlp.h"
+#include "lib/ingest/otlp.h"
 #include "proto/otlp_trace.pb-c.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/hash.h"
+#include "lib/json/jsonw.h"
 
 #define WS "team-a"
 #define NOW 1700000000000000LL /* the ingest time handed to the decoder, us */
@@ -334,13 +338,13 @@ START_TEST(any_values_and_resource_merge)
 	ck_assert_str_eq(json_string_value(raw(s, "nan")), "NaN");
 	ck_assert_str_eq(json_string_value(raw(s, "bytes")), "deadbeef");
 	buf_init(&b);
-	buf_json_value(&b, raw(s, "arr"));
+	jsonw_value(&b, raw(s, "arr"));
 	ck_assert_str_eq(b.p, "[\"x\",1,null]");
 	b.len = 0;
-	buf_json_value(&b, raw(s, "kv"));
+	jsonw_value(&b, raw(s, "kv"));
 	ck_assert_str_eq(b.p, "{\"role\":\"user\"}");
 	b.len = 0;
-	buf_json_value(&b, raw(s, "otel.scope"));
+	jsonw_value(&b, raw(s, "otel.scope"));
 	ck_assert_str_eq(b.p, "{\"name\":\"lib\",\"version\":\"1.2\"}");
 	buf_free(&b);
 	/* An empty AnyValue is no value: not kept. */
@@ -370,7 +374,7 @@ START_TEST(session_id_rule)
 	otlp_result_free(&r);
 
 	s = one(IDS, &r);
-	ck_assert_str_eq(s->session_id, stable_id(ta, "session", parts, 2));
+	ck_assert_str_eq(s->session_id, hash_stable_id(ta, "session", parts, 2));
 	ck_assert_int_eq(strlen(s->session_id), 8 + 32);
 	otlp_result_free(&r);
 }

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "lib/query.h"
+#include "lib/query/query.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/time.h"
 
 static char root[64];
 static struct store st;

@@ -8,8 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/store.h"
-#include "lib/store_int.h"
+#include "lib/store/store.h"
+#include "lib/store/internal.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/hash.h"
+#include "lib/base/time.h"
+#include "lib/model/workspace.h"
 
 static char root[256];
 static struct store st;
@@ -200,19 +205,19 @@ START_TEST(test_key_ranges)
 	append(s, 3);
 	int32_t lo, hi, d0 = time_day(T0);
 	ck_assert_int_eq(
-	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("trace-1", 7), &lo, &hi), ST_OK);
+	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("trace-1", 7), &lo, &hi), ST_OK);
 	ck_assert_int_eq(lo, d0);
 	ck_assert_int_eq(hi, d0 + 1);
 	ck_assert_int_eq(
-	    store_key_days(&st, "ws1", STORE_KEY_SESSION, hash64("session-1", 9), &lo, &hi), ST_OK);
+	    store_key_days(&st, "ws1", STORE_KEY_SESSION, hash_bytes("session-1", 9), &lo, &hi), ST_OK);
 	ck_assert_int_eq(hi - lo, 2);
-	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("nope", 4), &lo, &hi),
+	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("nope", 4), &lo, &hi),
 			 ST_NOT_FOUND);
 	/* A rebuild from the data alone gives the same ranges. */
 	char err[128];
 	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)), ST_OK);
 	ck_assert_int_eq(
-	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash64("trace-2", 7), &lo, &hi), ST_OK);
+	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("trace-2", 7), &lo, &hi), ST_OK);
 	ck_assert_int_eq(lo, d0 + 2);
 	ck_assert_int_eq(hi, d0 + 2);
 	ck_assert_int_eq(verify(), 0);
@@ -224,7 +229,7 @@ START_TEST(test_torn_tail_repaired)
 	struct span s = mk("a", T0);
 	append(&s, 1);
 	char d[11], p[PATH_MAX];
-	day_format(time_day(T0), d);
+	time_day_format(time_day(T0), d);
 	off_t data0 = fsize("2023-11-14.jsonl"), idx0 = fsize("2023-11-14.idx");
 	/* A crash mid-write: half a line and half a record, no journal. */
 	snprintf(p, sizeof(p), "%s/ws1/%s.jsonl", root, d);
@@ -277,7 +282,7 @@ START_TEST(test_journal_roll_forward)
 	struct ids t;
 	ck_assert_int_eq(ids_open(&st, "ws1", "ids.tab", &t), ST_OK);
 	for (uint64_t i = 0; i < t.hdr->nslots; i++)
-		if (t.slots[i].h == hash64("a", 1))
+		if (t.slots[i].h == hash_bytes("a", 1))
 			t.slots[i].loc = LOC(time_day(T0), 0);
 	ids_close(&t);
 	snprintf(p, sizeof(p), "%s/ws1/journal", root);
