@@ -10,6 +10,30 @@
 #include "lib/http/http.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
+#include "lib/json/jsonw.h"
+#include "lib/json/jsonx.h"
+
+/* A dialect like the Intake one ({"detail": ...}), so that what is checked here is lib/http's
+ * own work: which error, which status, which headers. */
+static void t_error(struct buf *out, int code, const char *msg)
+{
+	(void)code;
+	buf_adds(out, "{\"detail\":");
+	jsonw_string(out, msg, strlen(msg));
+	buf_addc(out, '}');
+}
+
+static void t_invalid(struct buf *out, json_t *items)
+{
+	buf_adds(out, "{\"detail\":");
+	jsonw_jansson(out, items, JSON_COMPACT);
+	buf_addc(out, '}');
+}
+
+static const struct http_dialect t_dialect = {
+    .error = t_error, .invalid = t_invalid, .ws_refusal = ST_BAD_REQUEST, .key = HTTP_KEY_BEARER};
+/* Every query parameter passes routing; the handlers under test look at them. */
+static const char *const any_key[] = {"", NULL};
 
 /* ---- Driving http_main as CGI ---- */
 
@@ -60,9 +84,9 @@ static void setenv_opt(const char *name, const char *v)
 		unsetenv(name);
 }
 
-/* Runs one CGI request through http_main(h); Check runs each test in its own process, so
- * the environment and fds changed here do not leak. */
-static struct resp run(const struct reqspec *rq, http_handler h)
+/* Runs one CGI request through http_main with one route; Check runs each test in its own
+ * process, so the environment and fds changed here do not leak. */
+static struct resp run_route(const struct reqspec *rq, const struct http_route *route)
 {
 	struct resp r = {0};
 	FILE *in = tmpfile(), *out = tmpfile();
@@ -87,7 +111,8 @@ static struct resp run(const struct reqspec *rq, http_handler h)
 							: NULL);
 	dup2(fileno(in), 0);
 	dup2(fileno(out), 1);
-	ck_assert_int_eq(http_main(h), 0);
+	struct http_surface surface = {&t_dialect, route, 1};
+	ck_assert_int_eq(http_main(&surface), 0);
 	dup2(saved_in, 0);
 	dup2(saved_out, 1);
 	close(saved_in);
@@ -110,6 +135,16 @@ static struct resp run(const struct reqspec *rq, http_handler h)
 	return r;
 }
 
+/* The same through a route for every path ("*") and the request's method that lets every
+ * query parameter through to h. */
+static struct resp run(const struct reqspec *rq, http_handler h)
+{
+	const char *m = rq->method ? rq->method : "GET";
+	struct http_route r = {strcmp(m, "HEAD") ? m : "GET", "*", h, HTTP_READ, NULL, 0, any_key};
+
+	return run_route(rq, &r);
+}
+
 static struct resp get(const char *uri, const char *query, http_handler h)
 {
 	struct reqspec rq = {.uri = uri, .query = query};
@@ -129,7 +164,7 @@ static struct resp get(const char *uri, const char *query, http_handler h)
 static enum status h_describe(struct http_req *req)
 {
 	json_t *segs = json_array(), *params = json_array(), *o;
-	char *s;
+	struct buf *s;
 
 	for (size_t i = 0; i < req->nsegs; i++)
 		json_array_append_new(segs, json_string(req->segs[i]));
@@ -138,10 +173,9 @@ static enum status h_describe(struct http_req *req)
 				      json_pack("[s,s]", req->params[i].key, req->params[i].value));
 	o = json_pack("{s:s,s:s,s:o,s:o}", "method", req->method, "path", req->path, "segs", segs,
 		      "params", params);
-	s = json_dumps(o, JSON_COMPACT);
-	http_reply_json(req, 200, s, strlen(s));
-	free(s);
-	json_decref(o);
+	s = arena_buf(req->arena);
+	jsonw_jansson(s, o, JSON_COMPACT);
+	http_reply_json(req, 200, s->p, s->len);
 	return ST_OK;
 }
 
@@ -163,15 +197,23 @@ static const struct http_pspec list_params[] = {
     {.name = "filter", .type = PT_STRING},
 };
 
+static enum status h_params(struct http_req *req);
+static const struct http_route params_route = {"GET", "/l", h_params, HTTP_READ, list_params, 5,
+					       filter_prefix};
+
+/* GET /l?query through a route with the table above. */
+static struct resp get_params(const char *query)
+{
+	struct reqspec rq = {.uri = "/l", .query = query};
+
+	return run_route(&rq, &params_route);
+}
+
+/* The route checks the table; the handler sees the values. */
 static enum status h_params(struct http_req *req)
 {
-	struct http_pval v[5];
-	enum status st = http_params(req, list_params, 5, filter_prefix, v);
-	char *s;
-
-	if (st != ST_OK)
-		return st;
-	s = arena_printf(req->arena, "page=%lld%s page_size=%lld sort=%s by=%s filter=%s", v[0].i,
+	const struct http_pval *v = req->pv;
+	char *s = arena_printf(req->arena, "page=%lld%s page_size=%lld sort=%s by=%s filter=%s", v[0].i,
 			 v[0].present ? "" : "(default)", v[1].i, v[2].s, v[3].s,
 			 v[4].s ? v[4].s : "-");
 	http_reply(req, 200, "text/plain", s, strlen(s));
@@ -183,16 +225,15 @@ static enum status h_json(struct http_req *req)
 	static const char *const types[] = {"application/json", NULL};
 	enum status st;
 	json_t *v;
-	char *s;
+	struct buf *s;
 
 	if ((st = http_require_type(req, types)) != ST_OK)
 		return st;
 	if ((st = http_json_body(req, &v)) != ST_OK)
 		return st;
-	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	http_reply_json(req, 200, s, strlen(s));
-	free(s);
-	json_decref(v);
+	s = arena_buf(req->arena);
+	jsonw_jansson(s, v, JSON_COMPACT | JSON_ENCODE_ANY);
+	http_reply_json(req, 200, s->p, s->len);
 	return ST_OK;
 }
 
@@ -221,13 +262,10 @@ static enum status h_twice(struct http_req *req)
 	return ST_OK;
 }
 
-static enum status h_get_only(struct http_req *req)
+static enum status h_got(struct http_req *req)
 {
-	enum status st = http_allow(req, "GET");
-
-	if (st == ST_OK)
-		http_reply(req, 200, "text/plain", "got", 3);
-	return st;
+	http_reply(req, 200, "text/plain", "got", 3);
+	return ST_OK;
 }
 
 static enum status h_workspace(struct http_req *req)
@@ -360,19 +398,19 @@ END_TEST
 
 START_TEST(params_defaults_and_values)
 {
-	struct resp r = get("/l", "by=name", h_params);
+	struct resp r = get_params("by=name");
 
 	ck_reply(r, 200, "page=1(default) page_size=50 sort=desc by=name filter=-");
-	r = get("/l", "page=3&page_size=100&sort=asc&by=x&filter=a&filter[name]=b", h_params);
+	r = get_params("page=3&page_size=100&sort=asc&by=x&filter=a&filter[name]=b");
 	ck_reply(r, 200, "page=3 page_size=100 sort=asc by=x filter=a");
-	r = get("/l", "page=-0&by=x", h_params);
+	r = get_params("page=-0&by=x");
 	ck_assert_int_eq(r.code, 422);
 }
 END_TEST
 
 START_TEST(params_unknown)
 {
-	struct resp r = get("/l", "zeta=1&by=x&alpha=2&zeta=3&filter[k]=v&filterx=1", h_params);
+	struct resp r = get_params("zeta=1&by=x&alpha=2&zeta=3&filter[k]=v&filterx=1");
 
 	ck_reply(r, 400, "{\"detail\":\"Unsupported query parameter(s): alpha, filterx, zeta\"}");
 }
@@ -380,40 +418,40 @@ END_TEST
 
 START_TEST(params_invalid)
 {
-	struct resp r = get("/l", "page=0&by=x", h_params);
+	struct resp r = get_params("page=0&by=x");
 
 	ck_reply(r, 422,
 		 "{\"detail\":[{\"type\":\"greater_than_equal\",\"loc\":[\"query\",\"page\"],"
 		 "\"msg\":\"Input should be greater than or equal to 1\",\"input\":\"0\","
 		 "\"ctx\":{\"ge\":1}}]}");
-	r = get("/l", "page_size=101&by=x", h_params);
+	r = get_params("page_size=101&by=x");
 	ck_reply(r, 422,
 		 "{\"detail\":[{\"type\":\"less_than_equal\",\"loc\":[\"query\",\"page_size\"],"
 		 "\"msg\":\"Input should be less than or equal to 100\",\"input\":\"101\","
 		 "\"ctx\":{\"le\":100}}]}");
-	r = get("/l", "page_size=x&by=x", h_params);
+	r = get_params("page_size=x&by=x");
 	ck_reply(r, 422,
 		 "{\"detail\":[{\"type\":\"int_parsing\",\"loc\":[\"query\",\"page_size\"],"
 		 "\"msg\":\"Input should be a valid integer, unable to parse string as an "
 		 "integer\",\"input\":\"x\"}]}");
 	/* a number past long long is out of range, not unparsable */
-	r = get("/l", "page=99999999999999999999999&by=x", h_params);
+	r = get_params("page=99999999999999999999999&by=x");
 	ck_assert_int_eq(r.code, 422);
 	ck_assert_ptr_nonnull(strstr(r.body, "\"type\":\"less_than_equal\""));
-	r = get("/l", "page=-99999999999999999999999&by=x", h_params);
+	r = get_params("page=-99999999999999999999999&by=x");
 	ck_assert_ptr_nonnull(strstr(r.body, "\"type\":\"greater_than_equal\""));
 	/* blanks and trailing junk are not integers */
-	r = get("/l", "page=%2B5&by=x", h_params);
+	r = get_params("page=%2B5&by=x");
 	ck_assert_int_eq(r.code, 200);
-	r = get("/l", "page=+5&by=x", h_params); /* '+' is a space in a query */
+	r = get_params("page=+5&by=x"); /* '+' is a space in a query */
 	ck_assert_ptr_nonnull(strstr(r.body, "int_parsing"));
-	r = get("/l", "page=%205&by=x", h_params);
+	r = get_params("page=%205&by=x");
 	ck_assert_ptr_nonnull(strstr(r.body, "int_parsing"));
-	r = get("/l", "page=5x&by=x", h_params);
+	r = get_params("page=5x&by=x");
 	ck_assert_ptr_nonnull(strstr(r.body, "int_parsing"));
-	r = get("/l", "page=&by=x", h_params);
+	r = get_params("page=&by=x");
 	ck_assert_ptr_nonnull(strstr(r.body, "int_parsing"));
-	r = get("/l", "sort=up&by=x", h_params);
+	r = get_params("sort=up&by=x");
 	ck_reply(r, 422,
 		 "{\"detail\":[{\"type\":\"enum\",\"loc\":[\"query\",\"sort\"],"
 		 "\"msg\":\"Input should be 'asc' or 'desc'\",\"input\":\"up\","
@@ -423,13 +461,13 @@ END_TEST
 
 START_TEST(params_missing_and_several)
 {
-	struct resp r = get("/l", "", h_params);
+	struct resp r = get_params("");
 
 	ck_reply(r, 422,
 		 "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"query\",\"by\"],"
 		 "\"msg\":\"Field required\",\"input\":null}]}");
 	/* every bad value is reported at once, in table order */
-	r = get("/l", "sort=x&page=0", h_params);
+	r = get_params("sort=x&page=0");
 	ck_assert_int_eq(r.code, 422);
 	json_t *v = json_loads(r.body, 0, NULL);
 	json_t *d = json_object_get(v, "detail");
@@ -709,16 +747,20 @@ END_TEST
 
 START_TEST(method_allow)
 {
+	static const struct http_route get_only = {"GET", "/m", h_got, HTTP_READ, NULL, 0, NULL};
 	struct reqspec rq = {.method = "POST", .uri = "/m"};
-	struct resp r = run(&rq, h_get_only);
+	struct resp r = run_route(&rq, &get_only);
 
 	ck_reply(r, 405, "{\"detail\":\"Method Not Allowed\"}");
 	ck_assert_ptr_nonnull(strstr(r.head, "Allow: GET\r\n"));
 	rq.method = "GET";
-	ck_reply(run(&rq, h_get_only), 200, "got");
+	ck_reply(run_route(&rq, &get_only), 200, "got");
+	rq.uri = "/other";
+	ck_reply(run_route(&rq, &get_only), 404, "{\"detail\":\"Not Found\"}");
+	rq.uri = "/m";
 	/* HEAD: GET's headers, no body */
 	rq.method = "HEAD";
-	r = run(&rq, h_get_only);
+	r = run_route(&rq, &get_only);
 	ck_reply(r, 200, "");
 	ck_assert_ptr_nonnull(strstr(r.head, "Content-Length: 3\r\n"));
 }

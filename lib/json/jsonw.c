@@ -189,6 +189,17 @@ void jsonw_dump(struct buf *b, json_t *v, int flags)
 	buf_addc(b, ']');
 }
 
+static int jansson_out(const char *p, size_t n, void *b)
+{
+	buf_add(b, p, n);
+	return 0;
+}
+
+void jsonw_jansson(struct buf *b, const json_t *v, size_t jansson_flags)
+{
+	json_dump_callback(v, jansson_out, b, jansson_flags);
+}
+
 /* Returns v as compact JSON in arena a. */
 char *jsonw_astr(struct arena *a, json_t *v, int flags)
 {

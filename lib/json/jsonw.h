@@ -25,6 +25,9 @@ void jsonw_number(struct buf *b, double v);
 void jsonw_value(struct buf *b, const json_t *v);
 /* Appends v as compact JSON (no spaces), object keys in insertion order unless sorted. */
 void jsonw_dump(struct buf *b, json_t *v, int flags);
+/* Appends v exactly as jansson's json_dumps(v, flags) would print it, without the string
+ * json_dumps allocates (which is the arena's while arena_json is set). */
+void jsonw_jansson(struct buf *b, const json_t *v, size_t jansson_flags);
 /* The same, as a NUL-terminated string in arena a. */
 char *jsonw_astr(struct arena *a, json_t *v, int flags);
 

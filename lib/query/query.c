@@ -437,10 +437,8 @@ static void page_tail(struct buf *b, const struct query *q, size_t cur, size_t t
 		   q->page, q->page_size, cur, pages, total);
 	jsonw_string(b, q->sort, strlen(q->sort));
 	if (q->f && q->f->echo) {
-		char *e = json_dumps(q->f->echo, JSON_COMPACT);
 		buf_adds(b, ",\"filter\":");
-		buf_adds(b, e);
-		free(e);
+		jsonw_jansson(b, q->f->echo, JSON_COMPACT);
 	}
 }
 
