@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 export const SRCDIR =
 	process.env.SPANDEX_SRCDIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILDDIR = process.env.SPANDEX_BUILDDIR || SRCDIR;
+// Where t/clients' npm packages are installed (t/integration.sh: the source, or the build
+// directory when the source is read-only).
+export const CLIENTS = process.env.SPANDEX_CLIENTS || path.join(SRCDIR, 't', 'clients');
 
 // Sanitizer reports in a program's log fail the test that owned the server.
 export const SANITIZER_RE = /ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:/;

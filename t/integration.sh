@@ -16,9 +16,17 @@ for tool in node nginx spawn-fcgi apache2 flock zstdcat; do
 	fi
 done
 
-# The real OpenTelemetry clients of t/clients (lockfile committed, node_modules not).
-if [ ! -d "$srcdir/t/clients/node_modules" ]; then
-	(cd "$srcdir/t/clients" && npm ci --no-audit --no-fund) || exit 99
+# The real OpenTelemetry clients of t/clients (lockfile committed, node_modules not), installed
+# beside the source unless it is read-only (make distcheck): then in the build directory.
+SPANDEX_CLIENTS=$srcdir/t/clients
+if [ ! -d "$SPANDEX_CLIENTS/node_modules" ] && ! [ -w "$SPANDEX_CLIENTS" ]; then
+	SPANDEX_CLIENTS=$SPANDEX_BUILDDIR/t/clients
+	mkdir -p "$SPANDEX_CLIENTS" || exit 99
+	cp "$srcdir/t/clients/package.json" "$srcdir/t/clients/package-lock.json" "$SPANDEX_CLIENTS/" || exit 99
+fi
+export SPANDEX_CLIENTS
+if [ ! -d "$SPANDEX_CLIENTS/node_modules" ]; then
+	(cd "$SPANDEX_CLIENTS" && npm ci --no-audit --no-fund) || exit 99
 fi
 
 # One file at a time where node can be told so (20.10 and later): each file starts its own

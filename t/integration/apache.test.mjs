@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { SRCDIR, WS_PREFIX, makeSpan, dayTime } from '../harness.mjs';
+import { CLIENTS, WS_PREFIX, makeSpan, dayTime } from '../harness.mjs';
 import { startApache } from '../apache.mjs';
 
 const servers = [];
@@ -73,7 +73,7 @@ test('Apache passes Authorization to the programs (CGIPassAuth) in both set-ups'
 // Issue 16: a body sent with Transfer-Encoding: chunked reaches the program without
 // CONTENT_LENGTH (plain CGI always; mod_proxy_fcgi too). It must be read to its end, or an
 // OTLP export is acknowledged and lost. The real exporters stream gzip bodies chunked.
-const require = createRequire(path.join(SRCDIR, 't', 'clients', 'package.json'));
+const require = createRequire(path.join(CLIENTS, 'package.json'));
 
 function chunked(srv, p, chunks, headers) {
 	return new Promise((resolve, reject) => {

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { startServer, getSpan, spandexCli, SRCDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, getSpan, spandexCli, CLIENTS, WS_PREFIX } from '../harness.mjs';
 import { varint, field } from '../otlp_wire.mjs';
 
-const require = createRequire(path.join(SRCDIR, 't', 'clients', 'package.json'));
+const require = createRequire(path.join(CLIENTS, 'package.json'));
 const api = require('@opentelemetry/api');
 const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
 const { resourceFromAttributes } = require('@opentelemetry/resources');
