@@ -483,6 +483,14 @@ bool atif_check(struct verrs *v, json_t *body)
 	json_t *loc = json_pack("[s]", "body");
 	size_t before = verrs_count(v);
 	atif_traj(v, loc, body, true, 0);
+	/* The session id becomes every span's trace and session id: one id rule for every format
+	 * (an empty one is replaced by a generated id, atif.c). */
+	json_t *sid = json_is_object(body) ? json_object_get(body, "session_id") : NULL;
+	if (json_is_string(sid) && json_string_length(sid)) {
+		json_t *l = vs_loc(loc, "session_id");
+		vs_id(v, l, sid);
+		json_decref(l);
+	}
 	json_decref(loc);
 	return verrs_count(v) == before;
 }

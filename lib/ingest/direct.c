@@ -64,6 +64,18 @@ static const char *str_len(struct verrs *v, json_t *loc, json_t *o, const char *
 	return NULL;
 }
 
+/* An id member (one rule for every format: span_id_problem); NULL when absent or refused. */
+static const char *id_field(struct verrs *v, json_t *loc, json_t *o, const char *key)
+{
+	json_t *x = member(o, key);
+	if (!json_is_string(x))
+		return NULL;
+	json_t *l = vs_loc(loc, key);
+	bool ok = vs_id(v, l, x);
+	json_decref(l);
+	return ok ? json_string_value(x) : NULL;
+}
+
 /* An enum member (absent: def). */
 static int choice(struct verrs *v, json_t *loc, json_t *o, const char *key,
 		  const char *const *names, int def)
@@ -142,11 +154,11 @@ static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o,
 	if (!vs_model(v, loc, o, span_fields, sizeof(span_fields) / sizeof(*span_fields), true) &&
 	    !json_is_object(o))
 		return;
-	s->span_id = str_len(v, loc, o, "span_id", 1, DIRECT_MAX_ID);
-	s->trace_id = str_len(v, loc, o, "trace_id", 1, DIRECT_MAX_ID);
-	s->session_id = str_len(v, loc, o, "session_id", 1, DIRECT_MAX_ID);
-	s->parent_span_id = str_len(v, loc, o, "parent_span_id", 1, DIRECT_MAX_ID);
-	s->name = str_len(v, loc, o, "name", 0, DIRECT_MAX_ID);
+	s->span_id = id_field(v, loc, o, "span_id");
+	s->trace_id = id_field(v, loc, o, "trace_id");
+	s->session_id = id_field(v, loc, o, "session_id");
+	s->parent_span_id = id_field(v, loc, o, "parent_span_id");
+	s->name = str_len(v, loc, o, "name", 0, SPAN_MAX_ID);
 	if (!s->name)
 		s->name = "";
 	s->kind = choice(v, loc, o, "kind", span_kind_names, KIND_UNKNOWN);

@@ -10,7 +10,6 @@
 #include "lib/model/verr.h"
 
 #define DIRECT_MAX_SPANS 1000	   /* spans per request, as the NeMo service */
-#define DIRECT_MAX_ID 1024	   /* characters in span_id, trace_id, session_id, name */
 #define DIRECT_MAX_SOURCE 128	   /* characters in source */
 #define DIRECT_MAX_ATTRIBUTES 4096 /* attributes per span: bounds the work per line */
 

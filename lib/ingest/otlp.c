@@ -495,6 +495,15 @@ static void map_span(struct dec *d, struct raw_span *r)
 		reject(d, sid, why);
 		return;
 	}
+	/* One id rule for every format: a session id that could not be stored is refused with
+	 * its span. */
+	k = str_attr(r->attrs, "gen_ai.conversation.id");
+	if (!k)
+		k = str_attr(r->attrs, "session.id");
+	if (k && (why = span_id_problem(k))) {
+		reject(d, sid, arena_printf(d->a, "session id: %s", why));
+		return;
+	}
 
 	d->res.spans = grow(d->a, d->res.spans, d->res.nspans, &d->span_cap, sizeof *s);
 	s = &d->res.spans[d->res.nspans++];
@@ -509,9 +518,6 @@ static void map_span(struct dec *d, struct raw_span *r)
 	s->started_at = r->start_ns ? (int64_t)(r->start_ns / 1000) : d->now_us;
 	s->ended_at = r->end_ns ? (int64_t)(r->end_ns / 1000) : SPAN_NONE_I64;
 
-	k = str_attr(r->attrs, "gen_ai.conversation.id");
-	if (!k)
-		k = str_attr(r->attrs, "session.id");
 	if (k) {
 		s->session_id = arena_strdup(d->a, k);
 	} else {

@@ -239,3 +239,19 @@ bad:
 	*root = NULL;
 	return false;
 }
+
+const char *span_id_problem(const char *id)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+		n += (*p & 0xc0) != 0x80;
+	if (n == 0)
+		return "String should have at least 1 character";
+	if (n > SPAN_MAX_ID)
+		return "String should have at most 1024 characters";
+	if (!strcmp(id, ".") || !strcmp(id, "..") || strchr(id, '/'))
+		return "Value error, an id cannot be '.' or '..' or contain '/': it could not be "
+		       "fetched by id";
+	return NULL;
+}

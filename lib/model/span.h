@@ -29,6 +29,16 @@ enum span_status { SPST_SUCCESS, SPST_ERROR, SPST_CANCELLED, SPST_UNKNOWN, SPST_
 
 #define SPAN_NONE_I64 INT64_MIN /* absent token count or time */
 
+/* Ids (span, trace, session, parent) of every format, and names: at most this many
+ * characters (the NeMo service's direct-ingest limit). */
+#define SPAN_MAX_ID 1024
+
+/* Why id cannot be stored as a span, trace or session id, or NULL when it can: empty, longer
+ * than SPAN_MAX_ID characters, or impossible to name in a URL path segment ("." and ".." are
+ * dot-segments, RFC 3986 section 3.3; a '/' would split it). Every stored id can then be
+ * fetched by id. */
+const char *span_id_problem(const char *id);
+
 /* The optional string fields that filters match by equality, in Span field order. */
 enum span_str {
 	SS_PROJECT,

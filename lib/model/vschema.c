@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lib/base/buf.h"
 #include "lib/model/vschema.h"
+#include "lib/model/span.h"
 
 /* Copies loc and appends one element. */
 static json_t *vs_child(json_t *loc, json_t *elem)
@@ -153,5 +154,23 @@ bool vs_choice(struct verrs *v, json_t *loc, json_t *val, const char *const *cho
 	}
 	vs_error(v, loc, NULL, type, msg.p, val);
 	buf_free(&msg);
+	return false;
+}
+
+bool vs_id(struct verrs *v, json_t *loc, json_t *val)
+{
+	if (!json_is_string(val))
+		return vs_check(v, loc, val, VS_STR, false);
+	const char *why = span_id_problem(json_string_value(val));
+	if (!why)
+		return true;
+	if (!strncmp(why, "String should have at least", 28))
+		verrs_add_ctx(v, json_incref(loc), "string_too_short", why, json_incref(val),
+			      json_pack("{s:i}", "min_length", 1));
+	else if (!strncmp(why, "String should have at most", 26))
+		verrs_add_ctx(v, json_incref(loc), "string_too_long", why, json_incref(val),
+			      json_pack("{s:i}", "max_length", SPAN_MAX_ID));
+	else
+		verrs_add(v, json_incref(loc), "value_error", why, json_incref(val));
 	return false;
 }

@@ -51,6 +51,10 @@ bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *
 bool vs_choice(struct verrs *v, json_t *loc, json_t *val, const char *const *choices,
 	       const char *type);
 
+/* True when val is a string that can be stored as an id (span_id_problem); otherwise adds
+ * pydantic's string_too_short / string_too_long, or a value_error, at loc. */
+bool vs_id(struct verrs *v, json_t *loc, json_t *val);
+
 /* The integer of a VS_INT-valid value. */
 int64_t vs_int(json_t *val);
 
