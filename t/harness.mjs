@@ -228,7 +228,8 @@ export async function startServer({ workers, env = {}, dataDir } = {}) {
 		},
 	};
 
-	// Ready when /healthz answers 200 through nginx; a child that exits first is an error.
+	// Ready when /healthz answers through nginx (200, or a program's 503 "degraded"); a child
+	// that exits first is an error.
 	const deadline = Date.now() + 30000;
 	for (;;) {
 		const dead = children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
@@ -238,7 +239,7 @@ export async function startServer({ workers, env = {}, dataDir } = {}) {
 			throw new Error(`${dead.name} exited during start-up:\n${log}`);
 		}
 		const r = await request('GET', '/healthz', { base }).catch(() => null);
-		if (r && r.status === 200) break;
+		if (r && (r.status === 200 || r.json?.status === 'degraded')) break;
 		if (Date.now() > deadline) {
 			const errlog = path.join(runDir, 'error.log');
 			const log = fs.existsSync(errlog) ? fs.readFileSync(errlog, 'utf8') : '';

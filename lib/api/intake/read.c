@@ -3,9 +3,12 @@
 #include "lib/api/intake/intake.h"
 
 #include <string.h>
+#include <stdlib.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/params.h"
+#include "lib/json/jsonw.h"
 #include "lib/query/query.h"
 
 /* The filter of the request (filter= or filter[...]); 400 with the reference's message. */
@@ -145,13 +148,40 @@ enum status intake_get_span(struct http_req *req)
 	return ST_OK;
 }
 
-/* For operators and load balancers: the data directory must be usable. */
+/* For operators and load balancers (no key needed, so it names no path and no data): 200
+ * {"status":"ok"} while the data directory can take a write; 503 {"status":"degraded",
+ * "detail"} with Retry-After when it cannot (unusable, read-only, out of inodes, or less
+ * free space than SPANDEX_MIN_FREE, by default two bodies of the maximum size: a full batch
+ * would then be refused). */
 enum status intake_healthz(struct http_req *req)
 {
 	static const char ok[] = "{\"status\":\"ok\"}";
+	const char *why = NULL, *v = http_env(req, "SPANDEX_MIN_FREE");
+	unsigned long long min_free = 2ull * (req->max_body ? req->max_body : HTTP_MAX_BODY_DEFAULT);
+	struct statvfs fs;
+	char *end;
 
-	if (access(req->store.root, R_OK | W_OK | X_OK) < 0)
-		return http_fail(req, ST_UNAVAILABLE, "The data directory is not usable");
-	http_reply_json(req, 200, ok, sizeof(ok) - 1);
+	if (v && *v) {
+		unsigned long long n = strtoull(v, &end, 10);
+		if (!*end)
+			min_free = n;
+	}
+	if (access(req->store.root, R_OK | W_OK | X_OK) < 0 || statvfs(req->store.root, &fs) < 0)
+		why = "the data directory is not usable";
+	else if (fs.f_flag & ST_RDONLY)
+		why = "the data directory is read-only";
+	else if (fs.f_files && fs.f_favail == 0)
+		why = "the file system of the data directory has no inodes left";
+	else if ((unsigned long long)fs.f_bavail * fs.f_frsize < min_free)
+		why = "the file system of the data directory is (nearly) full";
+	if (!why) {
+		http_reply_json(req, 200, ok, sizeof(ok) - 1);
+		return ST_OK;
+	}
+	struct buf *out = arena_buf(req->arena);
+	buf_adds(out, "{\"status\":\"degraded\",\"detail\":");
+	jsonw_string(out, why, strlen(why));
+	buf_addc(out, '}');
+	http_reply_with(req, 503, "application/json", "Retry-After: 30\r\n", out->p, out->len);
 	return ST_OK;
 }
