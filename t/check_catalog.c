@@ -24,6 +24,13 @@ static void teardown(void)
 	arena_free(A);
 }
 
+/* A fresh span, for a test that tries several attribute sets. */
+static void reset(void)
+{
+	teardown();
+	setup();
+}
+
 /* Applies the attributes written as JSON text to the fixture span. */
 static void apply(const char *text)
 {
@@ -64,6 +71,7 @@ static const struct {
     {"llm.request.model_name", SS_MODEL},
     {"embedding.model_name", SS_MODEL},
     {"reranker.model_name", SS_MODEL},
+    {"langfuse.observation.model.name", SS_MODEL},
     {"gen_ai.system", SS_PROVIDER},
     {"gen_ai.provider.name", SS_PROVIDER},
     {"llm.provider", SS_PROVIDER},
@@ -74,6 +82,7 @@ static const struct {
     {"langfuse.observation.prompt.name", SS_PROMPT_NAME},
     {"traceloop.prompt.key", SS_PROMPT_NAME},
     {"llm.prompt_template.version", SS_PROMPT_VERSION},
+    {"langfuse.observation.prompt.version", SS_PROMPT_VERSION},
     {"traceloop.prompt.version", SS_PROMPT_VERSION},
     {"gen_ai.agent.id", SS_AGENT_ID},
     {"agent.id", SS_AGENT_ID},
@@ -86,6 +95,7 @@ static const struct {
     {"project.name", SS_PROJECT},
     {"project", SS_PROJECT},
     {"exception.type", SS_ERROR_TYPE},
+    {"error.type", SS_ERROR_TYPE},
     {"exception.message", SS_ERROR_MESSAGE},
 };
 
@@ -367,6 +377,172 @@ START_TEST(strings_copied)
 }
 END_TEST
 
+/* The NeMo order stands where otel-egp.md 3.4 differs: the requested model wins over the one
+ * that answered, which is kept raw when it differs and consumed when it is the same;
+ * Langfuse's model name comes last. */
+START_TEST(model_order)
+{
+	apply(
+	    "{\"gen_ai.response.model\":\"gpt-4o-2024-08-06\",\"gen_ai.request.model\":\"gpt-4o\","
+	    "\"langfuse.observation.model.name\":\"gpt-4o\"}");
+	ck_assert_str_eq(S.str[SS_MODEL], "gpt-4o");
+	ck_assert_str_eq(raw(), "{\"gen_ai.response.model\":\"gpt-4o-2024-08-06\"}");
+	reset();
+	apply("{\"gen_ai.response.model\":\"gpt-4o\",\"gen_ai.request.model\":\"gpt-4o\"}");
+	ck_assert_str_eq(S.str[SS_MODEL], "gpt-4o");
+	ck_assert_ptr_null(S.raw_attributes);
+	reset();
+	apply("{\"llm.model_name\":\"m\",\"langfuse.observation.model.name\":\"lf\"}");
+	ck_assert_str_eq(S.str[SS_MODEL], "m");
+	ck_assert_str_eq(raw(), "{\"langfuse.observation.model.name\":\"lf\"}");
+}
+END_TEST
+
+/* Prompt versions: a string, or an integer (Langfuse, Traceloop) written in decimal; the
+ * OpenInference key first, Langfuse's, then Traceloop's. */
+START_TEST(prompt_version_ints)
+{
+	apply("{\"langfuse.observation.prompt.version\":3,\"traceloop.prompt.version\":3}");
+	ck_assert_str_eq(S.str[SS_PROMPT_VERSION], "3");
+	ck_assert_ptr_null(S.raw_attributes);
+	reset();
+	apply("{\"llm.prompt_template.version\":\"v2\",\"langfuse.observation.prompt.version\":3,"
+	      "\"traceloop.prompt.version\":4.0}");
+	ck_assert_str_eq(S.str[SS_PROMPT_VERSION], "v2");
+	ck_assert_str_eq(raw(), "{\"langfuse.observation.prompt.version\":3,"
+				"\"traceloop.prompt.version\":4.0}");
+	reset();
+	/* An integral double is an integer (OTLP doubles); a fraction, a negative number or a
+	 * boolean is no version, and the next key is tried. */
+	apply("{\"langfuse.observation.prompt.version\":2.5,\"traceloop.prompt.version\":7.0}");
+	ck_assert_str_eq(S.str[SS_PROMPT_VERSION], "7");
+	ck_assert_str_eq(raw(), "{\"langfuse.observation.prompt.version\":2.5}");
+	reset();
+	apply("{\"langfuse.observation.prompt.version\":-1,\"traceloop.prompt.version\":true}");
+	ck_assert_ptr_null(S.str[SS_PROMPT_VERSION]);
+	ck_assert_str_eq(raw(), "{\"langfuse.observation.prompt.version\":-1,"
+				"\"traceloop.prompt.version\":true}");
+	reset();
+	apply("{\"langfuse.observation.prompt.version\":9007199254740993}");
+	ck_assert_str_eq(S.str[SS_PROMPT_VERSION], "9007199254740993");
+}
+END_TEST
+
+/* traceloop.entity.name names the tool of a TOOL span and the agent of an AGENT span, after
+ * the keys that name them outright; on other spans it is only raw. */
+static const struct {
+	enum span_kind kind;
+	const char *attrs;
+	const char *tool, *agent, *raw;
+} entity_cases[] = {
+    {KIND_TOOL, "{\"traceloop.entity.name\":\"search\"}", "search", NULL, ""},
+    {KIND_AGENT, "{\"traceloop.entity.name\":\"planner\"}", NULL, "planner", ""},
+    {KIND_CHAIN, "{\"traceloop.entity.name\":\"flow\"}", NULL, NULL,
+     "{\"traceloop.entity.name\":\"flow\"}"},
+    {KIND_LLM, "{\"traceloop.entity.name\":\"openai.chat\"}", NULL, NULL,
+     "{\"traceloop.entity.name\":\"openai.chat\"}"},
+    {KIND_TOOL, "{\"traceloop.entity.name\":\"t\",\"gen_ai.tool.name\":\"g\"}", "g", NULL,
+     "{\"traceloop.entity.name\":\"t\"}"},
+    {KIND_TOOL, "{\"traceloop.entity.name\":\"g\",\"tool.name\":\"g\"}", "g", NULL, ""},
+    {KIND_AGENT, "{\"traceloop.entity.name\":\"t\",\"agent.name\":\"a\"}", NULL, "a",
+     "{\"traceloop.entity.name\":\"t\"}"},
+    {KIND_AGENT, "{\"traceloop.entity.name\":\"a\",\"gen_ai.agent.name\":\"a\"}", NULL, "a", ""},
+    {KIND_AGENT, "{\"traceloop.entity.name\":\"t\",\"gen_ai.tool.name\":\"g\"}", "g", "t", ""},
+};
+
+START_TEST(entity_name_by_kind)
+{
+	S.kind = entity_cases[_i].kind;
+	apply(entity_cases[_i].attrs);
+	if (entity_cases[_i].tool)
+		ck_assert_str_eq(S.str[SS_TOOL_NAME], entity_cases[_i].tool);
+	else
+		ck_assert_ptr_null(S.str[SS_TOOL_NAME]);
+	if (entity_cases[_i].agent)
+		ck_assert_str_eq(S.str[SS_AGENT_NAME], entity_cases[_i].agent);
+	else
+		ck_assert_ptr_null(S.str[SS_AGENT_NAME]);
+	ck_assert_str_eq(raw(), entity_cases[_i].raw);
+}
+END_TEST
+
+/* OTel's error.type names the error when exception.type does not; a different one is kept. */
+START_TEST(error_type_order)
+{
+	apply("{\"error.type\":\"_OTHER\"}");
+	ck_assert_str_eq(S.str[SS_ERROR_TYPE], "_OTHER");
+	ck_assert_ptr_null(S.raw_attributes);
+	reset();
+	apply("{\"error.type\":\"timeout\",\"exception.type\":\"TimeoutError\"}");
+	ck_assert_str_eq(S.str[SS_ERROR_TYPE], "TimeoutError");
+	ck_assert_str_eq(raw(), "{\"error.type\":\"timeout\"}");
+	reset();
+	apply("{\"error.type\":\"TimeoutError\",\"exception.type\":\"TimeoutError\"}");
+	ck_assert_ptr_null(S.raw_attributes);
+}
+END_TEST
+
+/* Without llm.cost.prompt / llm.cost.completion, the input and output costs are the sums of
+ * their details (OpenInference's own example: prompt 0.0021, completion 0.0045); the details
+ * stay in cost_details and the total is not derived. */
+START_TEST(cost_detail_sums)
+{
+	apply("{\"llm.cost.prompt_details.input\":0.0003,\"llm.cost.prompt_details.cache_write\":"
+	      "0.0006,\"llm.cost.prompt_details.cache_read\":0.0003,"
+	      "\"llm.cost.prompt_details.cache_input\":0.0006,\"llm.cost.prompt_details.audio\":"
+	      "0.0003,\"llm.cost.completion_details.output\":0.0009,"
+	      "\"llm.cost.completion_details.reasoning\":0.0024,"
+	      "\"llm.cost.completion_details.audio\":0.0012}");
+	ck_assert(S.cost_input_usd == 0.0021);
+	ck_assert(S.cost_output_usd == 0.0045);
+	ck_assert(isnan(S.cost_total_usd));
+	ck_assert_str_eq(
+	    dump(S.cost_details),
+	    "{\"completion_details.audio\":0.0012,\"completion_details.output\":0.0009,"
+	    "\"completion_details.reasoning\":0.0024,\"prompt_details.audio\":0.0003,"
+	    "\"prompt_details.cache_input\":0.0006,\"prompt_details.cache_read\":0.0003,"
+	    "\"prompt_details.cache_write\":0.0006,\"prompt_details.input\":0.0003}");
+	ck_assert_ptr_null(S.raw_attributes);
+}
+END_TEST
+
+START_TEST(cost_detail_sums_lose)
+{
+	/* The whole, when sent, wins over the sum of its parts; a bad part is no part. */
+	apply("{\"llm.cost.prompt\":0.5,\"llm.cost.prompt_details.input\":0.1,"
+	      "\"llm.cost.completion_details.output\":0.25,"
+	      "\"llm.cost.completion_details.audio\":\"0.1\","
+	      "\"llm.cost.completion_details.reasoning\":-1}");
+	ck_assert(S.cost_input_usd == 0.5);
+	ck_assert(S.cost_output_usd == 0.25);
+	ck_assert_str_eq(raw(), "{\"llm.cost.completion_details.audio\":\"0.1\","
+				"\"llm.cost.completion_details.reasoning\":-1}");
+	reset();
+	/* Other dynamic costs are no part of either. */
+	apply("{\"llm.cost.audio\":3,\"llm.cost.prompt_detailsx\":1}");
+	ck_assert(isnan(S.cost_input_usd));
+	ck_assert(isnan(S.cost_output_usd));
+}
+END_TEST
+
+/* Attributes the Span schema has no field for stay in raw_attributes, unchanged. */
+START_TEST(no_span_field)
+{
+	apply("{\"gen_ai.tool.call.id\":\"call_1\",\"user.id\":\"u1\",\"langfuse.user.id\":\"u1\","
+	      "\"tag.tags\":[\"a\"],\"metadata\":\"{}\",\"gen_ai.agent.description\":\"d\","
+	      "\"gen_ai.workflow.name\":\"w\",\"traceloop.workflow.name\":\"w\","
+	      "\"gen_ai.response.id\":\"r\",\"tool.id\":\"call_1\"}");
+	ck_assert_str_eq(raw(),
+			 "{\"gen_ai.agent.description\":\"d\",\"gen_ai.response.id\":\"r\","
+			 "\"gen_ai.tool.call.id\":\"call_1\",\"gen_ai.workflow.name\":\"w\","
+			 "\"langfuse.user.id\":\"u1\",\"metadata\":\"{}\",\"tag.tags\":[\"a\"],"
+			 "\"tool.id\":\"call_1\",\"traceloop.workflow.name\":\"w\","
+			 "\"user.id\":\"u1\"}");
+	for (int f = 0; f < SS__COUNT; f++)
+		ck_assert_ptr_null(S.str[f]);
+}
+END_TEST
+
 static Suite *catalog_suite(void)
 {
 	Suite *s = suite_create("catalog");
@@ -391,6 +567,14 @@ static Suite *catalog_suite(void)
 	tcase_add_test(tc, not_an_object);
 	tcase_add_test(tc, empty_object);
 	tcase_add_test(tc, strings_copied);
+	tcase_add_test(tc, model_order);
+	tcase_add_test(tc, prompt_version_ints);
+	tcase_add_loop_test(tc, entity_name_by_kind, 0,
+			    sizeof entity_cases / sizeof entity_cases[0]);
+	tcase_add_test(tc, error_type_order);
+	tcase_add_test(tc, cost_detail_sums);
+	tcase_add_test(tc, cost_detail_sums_lose);
+	tcase_add_test(tc, no_span_field);
 	suite_add_tcase(s, tc);
 	return s;
 }

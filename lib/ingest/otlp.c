@@ -169,6 +169,15 @@ static const struct kind_alias kind_aliases[] = {
     {"llm.request.type", "embedding", KIND_EMBEDDING},
     {"llm.request.type", "rerank", KIND_RERANKER},
     {"langfuse.observation.type", "generation", KIND_LLM},
+    /* Langfuse's observation types beyond span/event/generation (its "Observation Types"
+     * page) name SpanKind members. */
+    {"langfuse.observation.type", "agent", KIND_AGENT},
+    {"langfuse.observation.type", "tool", KIND_TOOL},
+    {"langfuse.observation.type", "chain", KIND_CHAIN},
+    {"langfuse.observation.type", "retriever", KIND_RETRIEVER},
+    {"langfuse.observation.type", "embedding", KIND_EMBEDDING},
+    {"langfuse.observation.type", "evaluator", KIND_EVALUATOR},
+    {"langfuse.observation.type", "guardrail", KIND_GUARDRAIL},
 };
 
 static enum span_kind kind_of(json_t *attrs)
@@ -193,11 +202,48 @@ static enum span_kind kind_of(json_t *attrs)
 	return KIND_UNKNOWN;
 }
 
-/* nemo-intake.md 6: the status or otel.status_code attribute first, then the OTLP code;
- * UNSET and OK are both success. */
-static enum span_status status_of(json_t *attrs, int64_t code)
+/* The attributes of the span's first exception event (OTel "recording exceptions"), or
+ * NULL. */
+static json_t *exception_attrs(json_t *events)
 {
-	const char *v = str_attr(attrs, "status");
+	size_t i;
+	json_t *ev;
+
+	json_array_foreach(events, i, ev)
+	{
+		json_t *name = json_object_get(ev, "name");
+
+		if (json_is_string(name) && !strcmp(json_string_value(name), "exception"))
+			return json_object_get(ev, "attributes");
+	}
+	return NULL;
+}
+
+/* Whether s reads like a cancellation rather than a failure (otel-egp.md 3.4): Python's
+ * CancelledError, JS's AbortError, .NET's OperationCanceledException, Java's
+ * CancellationException, Go's "context canceled", gRPC's CANCELLED. */
+static bool cancel_words(const char *s)
+{
+	static const char *const words[] = {"cancelled", "canceled", "cancellation", "aborterror"};
+
+	for (size_t i = 0; s && i < sizeof words / sizeof *words; i++)
+		if (strcasestr(s, words[i]))
+			return true;
+	return false;
+}
+
+/* nemo-intake.md 6: the status or otel.status_code attribute first, then the OTLP code. Then
+ * otel-egp.md 3.4, where the reference says nothing: Langfuse's level ERROR is the SDK's own
+ * verdict, like the status attribute; OK stays success; an UNSET span that names an error
+ * (error.type, exception.type, an exception event) failed, since OTel's "recording errors"
+ * sets error.type only then; a failure whose error type or status message reads like a
+ * cancellation is cancelled. */
+static enum span_status status_of(json_t *attrs, json_t *events, int64_t code, const char *msg)
+{
+	const char *v = str_attr(attrs, "status"), *et = str_attr(attrs, "error.type");
+	json_t *ex = exception_attrs(events);
+	const char *xt = str_attr(attrs, "exception.type");
+	bool failed;
 
 	if (!v)
 		v = str_attr(attrs, "otel.status_code");
@@ -205,7 +251,17 @@ static enum span_status status_of(json_t *attrs, int64_t code)
 		return SPST_ERROR;
 	if (v && (!strcasecmp(v, "cancelled") || !strcasecmp(v, "canceled")))
 		return SPST_CANCELLED;
-	return code == 2 ? SPST_ERROR : SPST_SUCCESS;
+	v = str_attr(attrs, "langfuse.observation.level");
+	failed = v && !strcasecmp(v, "ERROR");
+	if (!failed && code == 1)
+		return SPST_SUCCESS;
+	if (!xt)
+		xt = str_attr(ex, "exception.type");
+	failed = failed || code == 2 || et || xt || ex;
+	if (!failed)
+		return SPST_SUCCESS;
+	return cancel_words(et) || cancel_words(xt) || cancel_words(msg) ? SPST_CANCELLED
+									 : SPST_ERROR;
 }
 
 /* Keys the mapping consumes itself, so they do not reach raw_attributes (nemo-intake.md
@@ -285,16 +341,16 @@ static void pick(json_t *obj, const struct ient *e, size_t n, const char *strip,
 				json_object_set(obj, names[k], e[i].v);
 }
 
-static json_t *tool_call(struct arena *a, const struct ient *e, size_t n)
+/* One tool call {id, type, function: {name, arguments}}: the id and type under strip, the
+ * function's fields under fstrip. */
+static json_t *call_from(const struct ient *e, size_t n, const char *strip, const char *fstrip)
 {
 	static const char *const keys[] = {"id", "type", NULL};
-	static const char *const fkeys[] = {"function.name", "function.arguments", NULL};
-	static const char *const fnames[] = {"name", "arguments", NULL};
+	static const char *const fkeys[] = {"name", "arguments", NULL};
 	json_t *tc = json_object(), *fn = json_object();
 
-	(void)a;
-	pick(tc, e, n, "tool_call.", keys, keys);
-	pick(fn, e, n, "tool_call.", fkeys, fnames);
+	pick(tc, e, n, strip, keys, keys);
+	pick(fn, e, n, fstrip, fkeys, fkeys);
 	if (json_object_size(fn)) {
 		/* nemo-intake.md 4.1: a function call implies type "function". */
 		if (!json_object_get(tc, "type"))
@@ -303,6 +359,20 @@ static json_t *tool_call(struct arena *a, const struct ient *e, size_t n)
 	}
 	json_decref(fn);
 	return tc;
+}
+
+/* OpenInference: tool_call.id, tool_call.function.name ... */
+static json_t *tool_call(struct arena *a, const struct ient *e, size_t n)
+{
+	(void)a;
+	return call_from(e, n, "tool_call.", "tool_call.function.");
+}
+
+/* OpenLLMetry: id, name, arguments (gen_ai.completion.<i>.tool_calls.<j>.name ...). */
+static json_t *flat_call(struct arena *a, const struct ient *e, size_t n)
+{
+	(void)a;
+	return call_from(e, n, "", "");
 }
 
 /* Calls each(group) for every run of entries sharing an index, appending non-empty results
@@ -352,49 +422,92 @@ static json_t *rebuild_list(struct arena *a, const struct ient *e, size_t n, con
 	return arr;
 }
 
-static json_t *message(struct arena *a, const struct ient *e, size_t n)
-{
-	static const char *const keys[] = {"role",	   "content", "name",
-					   "tool_call_id", "status",  NULL};
-	json_t *m = json_object(), *arr;
-	struct ient *strip = arena_alloc(a, n * sizeof *strip);
-	size_t k = 0;
+/* How one convention flattens a message: its fields under strip, its tool calls built by
+ * call. */
+struct msg_shape {
+	const char *strip;
+	const char *const *keys;
+	json_t *(*call)(struct arena *, const struct ient *, size_t);
+};
 
-	pick(m, e, n, "message.", keys, keys);
+static json_t *shaped_message(struct arena *a, const struct ient *e, size_t n,
+			      const struct msg_shape *sh)
+{
+	size_t sl = strlen(sh->strip), k = 0;
+	json_t *m = json_object(), *arr;
+	struct ient *strip = arena_alloc(a, (n ? n : 1) * sizeof *strip);
+
+	pick(m, e, n, sh->strip, sh->keys, sh->keys);
 	for (size_t i = 0; i < n; i++)
-		if (!strncmp(e[i].rest, "message.", 8)) {
+		if (!strncmp(e[i].rest, sh->strip, sl)) {
 			strip[k] = e[i];
-			strip[k++].rest = e[i].rest + 8;
+			strip[k++].rest = e[i].rest + sl;
 		}
 	if ((arr = rebuild_list(a, strip, k, "contents.", content_part)))
 		json_object_set_new(m, "contents", arr);
-	if ((arr = rebuild_list(a, strip, k, "tool_calls.", tool_call)))
+	if ((arr = rebuild_list(a, strip, k, "tool_calls.", sh->call)))
 		json_object_set_new(m, "tool_calls", arr);
 	return m;
 }
 
-/* nemo-intake.md 4.1: {"messages":[...]} rebuilt from llm.input_messages.<i>.message.* (or
- * the output ones); NULL when the attributes hold none. */
-static char *rebuild(struct arena *a, json_t *attrs, const char *prefix)
+/* OpenInference: llm.input_messages.<i>.message.{role,content,...} (nemo-intake.md 4.1). */
+static json_t *message(struct arena *a, const struct ient *e, size_t n)
 {
-	size_t n = json_object_size(attrs), m = 0;
-	struct ient *all = arena_alloc(a, (n ? n : 1) * sizeof *all);
-	const char *k;
-	json_t *v, *msgs, *wrap;
-	char *s;
+	static const char *const keys[] = {"role",	   "content", "name",
+					   "tool_call_id", "status",  NULL};
+	static const struct msg_shape sh = {"message.", keys, tool_call};
 
+	return shaped_message(a, e, n, &sh);
+}
+
+/* OpenLLMetry: gen_ai.prompt.<i>.{role,content,tool_call_id,...} and gen_ai.completion.<i>.*
+ * with finish_reason (otel-egp.md 3.1: the deprecated flattened prompt and completion). */
+static json_t *flat_message(struct arena *a, const struct ient *e, size_t n)
+{
+	static const char *const keys[] = {"role",	   "content",	    "name",
+					   "tool_call_id", "finish_reason", NULL};
+	static const struct msg_shape sh = {"", keys, flat_call};
+
+	return shaped_message(a, e, n, &sh);
+}
+
+static char *messages_text(struct arena *a, json_t *msgs)
+{
+	json_t *wrap = json_pack("{so}", "messages", msgs);
+	char *s = dump_arena(a, wrap);
+
+	json_decref(wrap);
+	return s;
+}
+
+/* nemo-intake.md 4.1: {"messages":[...]} rebuilt from llm.input_messages.<i>.message.* (or
+ * the output ones, or another convention's flattened list, by each); NULL when the
+ * attributes hold none. */
+static char *rebuild(struct arena *a, json_t *attrs, const char *prefix,
+		     json_t *(*each)(struct arena *, const struct ient *, size_t))
+{
+	size_t n = json_object_size(attrs), m = 0, pl = strlen(prefix);
+	struct ient *all;
+	const char *k;
+	json_t *v, *msgs;
+	bool any = false;
+
+	/* Most spans hold no such list: look before copying every attribute. */
+	json_object_foreach(attrs, k, v)
+	{
+		if ((any = !strncmp(k, prefix, pl)))
+			break;
+	}
+	if (!any)
+		return NULL;
+	all = arena_alloc(a, (n ? n : 1) * sizeof *all);
 	json_object_foreach(attrs, k, v)
 	{
 		all[m] = (struct ient){0, m, k, v};
 		m++;
 	}
-	msgs = rebuild_list(a, all, m, prefix, message);
-	if (!msgs)
-		return NULL;
-	wrap = json_pack("{so}", "messages", msgs);
-	s = dump_arena(a, wrap);
-	json_decref(wrap);
-	return s;
+	msgs = rebuild_list(a, all, m, prefix, each);
+	return msgs ? messages_text(a, msgs) : NULL;
 }
 
 /* The first present key of keys: strings verbatim, anything else as compact JSON. */
@@ -412,34 +525,166 @@ static const char *first_text(struct arena *a, json_t *attrs, const char *const 
 	return NULL;
 }
 
-static const char *const input_keys[] = {"input.value", "gen_ai.input.messages",
-					 "gen_ai.tool.call.arguments", "tool_arguments", NULL};
-static const char *const output_keys[] = {"output.value",  "gen_ai.output.messages",
-					  "final_result",  "gen_ai.tool.call.result",
-					  "tool_response", NULL};
+/* JSON text v as a value, or NULL when it is not JSON. */
+static json_t *parse_text(json_t *v)
+{
+	char msg[8];
+	size_t pos;
+
+	return jsonx_parse(json_string_value(v), json_string_length(v), &pos, msg, sizeof msg);
+}
+
+/* v as a new JSON array the caller may change: a copy of it, or the array its JSON text
+ * holds; NULL otherwise. */
+static json_t *as_array(json_t *v)
+{
+	json_t *p;
+
+	if (json_is_array(v))
+		return json_copy(v);
+	if (!json_is_string(v) || !(p = parse_text(v)))
+		return NULL;
+	if (json_is_array(p))
+		return p;
+	json_decref(p);
+	return NULL;
+}
+
+/* gen_ai.input.messages, with gen_ai.system_instructions (which the GenAI conventions keep
+ * apart from the chat history) in front as the system message the conventions'
+ * gen-ai-input-messages.json would hold them in; otel-egp.md 3.4 allows this. Without system
+ * instructions the messages are kept verbatim, as the reference keeps them. Both attributes
+ * stay in raw_attributes. */
+static const char *genai_input(struct arena *a, json_t *attrs)
+{
+	static const char *const keys[] = {"gen_ai.input.messages", NULL};
+	json_t *si = json_object_get(attrs, "gen_ai.system_instructions");
+	json_t *msgs = json_object_get(attrs, keys[0]), *parts, *all;
+	const char *t;
+
+	if (!si || json_is_null(si))
+		return first_text(a, attrs, keys);
+	/* An array of parts; a string that is no such array is one text part. */
+	parts = as_array(si);
+	if (!parts && json_is_string(si))
+		parts = json_pack("[{s:s, s:O}]", "type", "text", "content", si);
+	all = !msgs || json_is_null(msgs) ? json_array() : as_array(msgs);
+	if (!parts || !all) {
+		/* Nothing that could be put together: the messages as they came. */
+		json_decref(parts);
+		json_decref(all);
+		return first_text(a, attrs, keys);
+	}
+	json_array_insert_new(all, 0, json_pack("{s:s, s:o}", "role", "system", "parts", parts));
+	t = dump_arena(a, all);
+	json_decref(all);
+	return t;
+}
+
+/* The deprecated GenAI span events (otel-egp.md 3.1, sent as span events by older
+ * instrumentations): gen_ai.{system,user,assistant,tool}.message for the input, gen_ai.choice
+ * for the output, as {"messages":[...]}. Each message is the role its name gives, then the
+ * event's attributes (content, tool_calls, id ...; a choice's message object lifted), without
+ * the gen_ai.system / gen_ai.provider.name that only repeat the span's. */
+static const char *event_messages(struct arena *a, json_t *events, bool output)
+{
+	static const struct {
+		const char *name, *role;
+		bool output;
+	} kinds[] = {
+	    {"gen_ai.system.message", "system", false},
+	    {"gen_ai.user.message", "user", false},
+	    {"gen_ai.assistant.message", "assistant", false},
+	    {"gen_ai.tool.message", "tool", false},
+	    {"gen_ai.choice", "assistant", true},
+	};
+	json_t *msgs = json_array(), *ev, *v;
+	const char *k;
+	size_t i;
+
+	json_array_foreach(events, i, ev)
+	{
+		const char *name = json_string_value(json_object_get(ev, "name"));
+		json_t *m;
+		size_t j;
+
+		for (j = 0; j < sizeof kinds / sizeof *kinds; j++)
+			if (name && kinds[j].output == output && !strcmp(name, kinds[j].name))
+				break;
+		if (j == sizeof kinds / sizeof *kinds)
+			continue;
+		m = json_pack("{s:s}", "role", kinds[j].role);
+		json_object_foreach(json_object_get(ev, "attributes"), k, v)
+		{
+			if (json_is_null(v) || !strcmp(k, "gen_ai.system") ||
+			    !strcmp(k, "gen_ai.provider.name"))
+				continue;
+			if (output && !strcmp(k, "message") && json_is_object(v))
+				json_object_update(m, v);
+			else
+				json_object_set(m, k, v);
+		}
+		json_array_append_new(msgs, m);
+	}
+	if (!json_array_size(msgs)) {
+		json_decref(msgs);
+		return NULL;
+	}
+	return messages_text(a, msgs);
+}
+
+/* The input and output rows of otel-egp.md 3.4, with the reference's keys in its order
+ * (nemo-intake.md 4.1) and the other conventions' after them: OpenLLMetry's
+ * traceloop.entity.*, Langfuse's langfuse.observation.*, the deprecated GenAI gen_ai.prompt /
+ * gen_ai.completion, their flattened OpenLLMetry form, then the deprecated events. */
+static const char *const input_keys[] = {
+    "gen_ai.tool.call.arguments", "tool_arguments", "traceloop.entity.input",
+    "langfuse.observation.input", "gen_ai.prompt",  NULL};
+static const char *const output_keys[] = {"output.value",
+					  "gen_ai.output.messages",
+					  "final_result",
+					  "gen_ai.tool.call.result",
+					  "tool_response",
+					  "traceloop.entity.output",
+					  "langfuse.observation.output",
+					  "gen_ai.completion",
+					  NULL};
+
+static const char *input_of(struct arena *a, json_t *attrs, json_t *events)
+{
+	static const char *const value[] = {"input.value", NULL};
+	const char *t = first_text(a, attrs, value);
+
+	if (!t)
+		t = genai_input(a, attrs);
+	if (!t)
+		t = first_text(a, attrs, input_keys);
+	if (!t)
+		t = rebuild(a, attrs, "gen_ai.prompt.", flat_message);
+	return t ? t : event_messages(a, events, false);
+}
+
+static const char *output_of(struct arena *a, json_t *attrs, json_t *events)
+{
+	const char *t = first_text(a, attrs, output_keys);
+
+	if (!t)
+		t = rebuild(a, attrs, "gen_ai.completion.", flat_message);
+	return t ? t : event_messages(a, events, true);
+}
 
 /* Exception events (OTel "recording exceptions") name the error when the span's own
  * attributes do not. */
 static void exception_event(json_t *work, json_t *events)
 {
 	static const char *const keys[] = {"exception.type", "exception.message"};
-	size_t i;
-	json_t *ev;
+	json_t *at = exception_attrs(events);
 
-	json_array_foreach(events, i, ev)
-	{
-		json_t *at = json_object_get(ev, "attributes");
+	for (size_t k = 0; at && k < 2; k++) {
+		json_t *v = json_object_get(at, keys[k]);
 
-		if (!json_is_string(json_object_get(ev, "name")) ||
-		    strcmp(json_string_value(json_object_get(ev, "name")), "exception"))
-			continue;
-		for (size_t k = 0; k < 2; k++) {
-			json_t *v = json_object_get(at, keys[k]);
-
-			if (json_is_string(v) && !json_object_get(work, keys[k]))
-				json_object_set(work, keys[k], v);
-		}
-		return;
+		if (json_is_string(v) && !json_object_get(work, keys[k]))
+			json_object_set(work, keys[k], v);
 	}
 }
 
@@ -475,7 +720,7 @@ static const char *id_check(const struct rid *id, size_t want, const char *name,
 static void map_span(struct dec *d, struct raw_span *r)
 {
 	char tid[2 * ID_MAX + 1], sid[2 * ID_MAX + 1], pid[2 * ID_MAX + 1];
-	const char *why, *k;
+	const char *why, *k, *sess = NULL;
 	struct span *s;
 	json_t *work, *v;
 
@@ -495,11 +740,13 @@ static void map_span(struct dec *d, struct raw_span *r)
 		reject(d, sid, why);
 		return;
 	}
-	/* One id rule for every format: a session id that could not be stored is refused with
-	 * its span. */
+	/* The session: nemo-intake.md 4.1's keys, then Langfuse's (otel-egp.md 3.4). One id rule
+	 * for every format: a session id that could not be stored is refused with its span. */
 	k = str_attr(r->attrs, "gen_ai.conversation.id");
 	if (!k)
 		k = str_attr(r->attrs, "session.id");
+	if (!k)
+		k = str_attr(r->attrs, "langfuse.session.id");
 	if (k && (why = span_id_problem(k))) {
 		reject(d, sid, arena_printf(d->a, "session id: %s", why));
 		return;
@@ -519,31 +766,37 @@ static void map_span(struct dec *d, struct raw_span *r)
 	s->ended_at = r->end_ns ? (int64_t)(r->end_ns / 1000) : SPAN_NONE_I64;
 
 	if (k) {
-		s->session_id = arena_strdup(d->a, k);
+		s->session_id = sess = arena_strdup(d->a, k);
 	} else {
 		const char *parts[2] = {d->ws, s->trace_id};
 
 		s->session_id = hash_stable_id(d->a, "session", parts, 2);
 	}
 	s->kind = kind_of(r->attrs);
-	s->status = status_of(r->attrs, r->status_code);
+	s->status = status_of(r->attrs, r->events, r->status_code, r->status_message);
 
 	if (s->kind == KIND_LLM) {
-		s->input = rebuild(d->a, r->attrs, "llm.input_messages.");
-		s->output = rebuild(d->a, r->attrs, "llm.output_messages.");
+		s->input = rebuild(d->a, r->attrs, "llm.input_messages.", message);
+		s->output = rebuild(d->a, r->attrs, "llm.output_messages.", message);
 	}
 	if (!s->input)
-		s->input = first_text(d->a, r->attrs, input_keys);
+		s->input = input_of(d->a, r->attrs, r->events);
 	if (!s->output)
-		s->output = first_text(d->a, r->attrs, output_keys);
+		s->output = output_of(d->a, r->attrs, r->events);
 
 	/* What the catalog sees: every non-null attribute the mapping did not consume, the
 	 * exception event's names, and the span's events, scope and links as raw attributes. */
 	work = json_object();
 	json_object_foreach(r->attrs, k, v)
 	{
-		if (!json_is_null(v) && !own_key(k))
-			json_object_set_nocheck(work, k, v);
+		if (json_is_null(v) || own_key(k))
+			continue;
+		/* Langfuse's session key is consumed like session.id when it gave the session;
+		 * one that differs from the session stays, so nothing is lost. */
+		if (sess && !strcmp(k, "langfuse.session.id") && json_is_string(v) &&
+		    json_string_length(v) == strlen(sess) && !strcmp(json_string_value(v), sess))
+			continue;
+		json_object_set_nocheck(work, k, v);
 	}
 	exception_event(work, r->events);
 	if (json_array_size(r->events))
@@ -557,6 +810,12 @@ static void map_span(struct dec *d, struct raw_span *r)
 
 	if (!s->str[SS_ERROR_MESSAGE] && r->status_message && *r->status_message)
 		s->str[SS_ERROR_MESSAGE] = r->status_message;
+	/* Langfuse's status message is the error's when its level says ERROR (otel-egp.md 3.3);
+	 * the attribute stays in raw_attributes. */
+	k = str_attr(r->attrs, "langfuse.observation.level");
+	if (!s->str[SS_ERROR_MESSAGE] && k && !strcasecmp(k, "ERROR") &&
+	    (k = str_attr(r->attrs, "langfuse.observation.status_message")))
+		s->str[SS_ERROR_MESSAGE] = arena_strdup(d->a, k);
 }
 
 static void raw_free(struct raw_span *r)

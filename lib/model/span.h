@@ -103,12 +103,14 @@ bool span_parse(const char *line, size_t len, struct span *s, json_t **root);
 
 
 /* Maps an attribute object onto the typed fields by the catalog of reference section 5
- * (model, provider, prompt, agent, tool, project, errors, tokens, costs); every attribute the
- * catalog does not consume is added to s->raw_attributes (created when needed). attrs may hold
- * any JSON values; it is not modified. Keys a format drops before the catalog (OTLP's
- * input.value, session.id ...) are the caller's to leave out. Wrong-typed values (a string
- * token count) are kept raw; details in lib/catalog.c. New JSON objects hang on the span with
- * one reference each, released by whoever releases the span. */
+ * (model, provider, prompt, agent, tool, project, errors, tokens, costs) and the further keys
+ * of otel-egp.md 3.4; every attribute the catalog does not consume is added to
+ * s->raw_attributes (created when needed). attrs may hold any JSON values; it is not modified.
+ * s->kind must be set: traceloop.entity.name names the tool of a TOOL span and the agent of
+ * an AGENT span. Keys a format drops before the catalog (OTLP's input.value, session.id ...)
+ * are the caller's to leave out. Wrong-typed values (a string token count) are kept raw;
+ * details in lib/model/catalog.c. New JSON objects hang on the span with one reference each,
+ * released by whoever releases the span. */
 void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs);
 
 #endif

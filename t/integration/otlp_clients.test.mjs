@@ -1,5 +1,5 @@
-// Real OpenTelemetry JS exporters (t/clients, from npm) send nested GenAI and OpenInference
-// spans through nginx to both OTLP paths as JSON, gzip JSON and protobuf; every mapped field
+// Real OpenTelemetry JS exporters (t/clients, from npm) send nested GenAI, OpenInference,
+// OpenLLMetry and Langfuse spans through nginx to both OTLP paths as JSON, gzip JSON and protobuf; every mapped field
 // is read back with GET spans/{id}. Then hostile bodies, each refused with a 4xx, and the
 // store still verifies (reference nemo-intake.md 4.1, 5, 6; otel-egp.md 1-3).
 import { test, before, after } from 'node:test';
@@ -27,12 +27,10 @@ after(async () => {
 
 const WS = 'otlp-ws';
 
-// Makes the spans of one agent run and returns them ended, with their ids. Children end
-// first, as in a real export.
-function makeSpans(tag) {
-	const done = [];
+// A tracer whose ended spans go to done, under a resource with the attributes res.
+function tracerInto(done, res, scope, version) {
 	const provider = new BasicTracerProvider({
-		resource: resourceFromAttributes({ 'service.name': `demo-${tag}`, 'deployment.environment.name': 'dev' }),
+		resource: resourceFromAttributes(res),
 		spanProcessors: [{
 			onStart() {},
 			onEnd(s) { done.push(s); },
@@ -40,7 +38,15 @@ function makeSpans(tag) {
 			shutdown: async () => {},
 		}],
 	});
-	const tracer = provider.getTracer('demo-instrumentation', '0.1.0');
+	return provider.getTracer(scope, version);
+}
+
+// Makes the spans of one agent run and returns them ended, with their ids. Children end
+// first, as in a real export.
+function makeSpans(tag) {
+	const done = [];
+	const tracer = tracerInto(done, { 'service.name': `demo-${tag}`, 'deployment.environment.name': 'dev' },
+		'demo-instrumentation', '0.1.0');
 	const under = (s) => api.trace.setSpan(api.context.active(), s);
 
 	const agent = tracer.startSpan('invoke_agent weather_bot', {
@@ -154,6 +160,8 @@ async function checkRun(run, tag) {
 	const events = JSON.parse(craw['otel.events']);
 	assert.equal(events[0].name, 'gen_ai.user.message');
 	assert.equal(events[0].attributes.content, 'Weather in Paris?');
+	// The deprecated GenAI message event is the input when no attribute holds one.
+	assert.deepEqual(JSON.parse(chat.input), { messages: [{ role: 'user', content: 'Weather in Paris?' }] });
 
 	const tool = await span(ids.tool);
 	assert.equal(tool.kind, 'TOOL');
@@ -225,6 +233,166 @@ for (const [name, make] of transports) {
 		const r = await exportWith(make(), run.spans);
 		assert.equal(r.code, 0, `export failed: ${r.error}`);
 		await checkRun(run, tag);
+	});
+}
+
+// The other conventions' keys (README "Attribute mapping"; otel-egp.md 3.1-3.4): a Langfuse
+// generation, an OpenLLMetry tool and agent, an OpenInference span with only cost details,
+// GenAI spans that fail by error.type alone, are cancelled, and carry system instructions.
+function makeConventionSpans(tag) {
+	const done = [];
+	const tracer = tracerInto(done, { 'service.name': `conv-${tag}` }, 'conventions', '1.0.0');
+	const under = (s) => api.trace.setSpan(api.context.active(), s);
+	const spans = {};
+
+	spans.workflow = tracer.startSpan('trip.workflow', {
+		attributes: {
+			'traceloop.span.kind': 'workflow',
+			'traceloop.entity.name': 'trip',
+			'traceloop.workflow.name': 'trip',
+			'langfuse.session.id': `lf-session-${tag}`,
+		},
+	});
+	spans.langfuse = tracer.startSpan('generation', {
+		attributes: {
+			'langfuse.observation.type': 'generation',
+			'langfuse.session.id': `lf-session-${tag}`,
+			'langfuse.user.id': 'user-42',
+			'langfuse.observation.model.name': 'claude-3-5-sonnet',
+			'langfuse.observation.prompt.name': 'support-prompt',
+			'langfuse.observation.prompt.version': 3,
+			'langfuse.observation.input': '{"question":"Where is Lisbon?"}',
+			'langfuse.observation.output': 'Portugal',
+		},
+	}, under(spans.workflow));
+	spans.agent = tracer.startSpan('planner.agent', {
+		attributes: { 'traceloop.span.kind': 'agent', 'traceloop.entity.name': 'planner' },
+	}, under(spans.workflow));
+	spans.tool = tracer.startSpan('get_weather.tool', {
+		attributes: {
+			'traceloop.span.kind': 'tool',
+			'traceloop.entity.name': 'get_weather',
+			'traceloop.entity.input': '{"args":["Lisbon"],"kwargs":{}}',
+			'traceloop.entity.output': '"sunny"',
+			'gen_ai.tool.call.id': 'call_7',
+		},
+	}, under(spans.agent));
+	// OTel "recording errors" without an exception: error.type alone, status left UNSET.
+	spans.failed = tracer.startSpan('chat gpt-4o', {
+		attributes: {
+			'gen_ai.operation.name': 'chat',
+			'gen_ai.request.model': 'gpt-4o',
+			'gen_ai.response.model': 'gpt-4o-2024-08-06',
+			'error.type': 'timeout',
+			'user.id': 'user-42',
+		},
+	}, under(spans.agent));
+	// A cancelled call, as Python's SDK records asyncio.CancelledError.
+	spans.cancelled = tracer.startSpan('chat cancelled', {
+		attributes: { 'gen_ai.operation.name': 'chat', 'error.type': 'asyncio.CancelledError' },
+	}, under(spans.agent));
+	spans.cancelled.setStatus({ code: api.SpanStatusCode.ERROR, message: 'CancelledError: ' });
+	spans.instructions = tracer.startSpan('chat with instructions', {
+		attributes: {
+			'gen_ai.operation.name': 'chat',
+			'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: 'Be brief.' }]),
+			'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Hi' }] }]),
+		},
+	}, under(spans.agent));
+	spans.costs = tracer.startSpan('ChatCompletion', {
+		attributes: {
+			'openinference.span.kind': 'LLM',
+			'llm.cost.prompt_details.input': 0.0003,
+			'llm.cost.prompt_details.cache_read': 0.0001,
+			'llm.cost.completion_details.output': 0.0009,
+		},
+	}, under(spans.agent));
+	spans.level = tracer.startSpan('langfuse error', {
+		attributes: {
+			'langfuse.observation.level': 'ERROR',
+			'langfuse.observation.status_message': 'rate limited',
+		},
+	}, under(spans.workflow));
+	for (const k of ['tool', 'failed', 'cancelled', 'instructions', 'costs', 'agent', 'langfuse', 'level', 'workflow'])
+		spans[k].end();
+	const ids = Object.fromEntries(Object.entries(spans).map(([k, s]) => [k, s.spanContext().spanId]));
+	return { spans: done, ids };
+}
+
+async function checkConventions({ ids }, tag) {
+	const lf = await span(ids.langfuse);
+	assert.equal(lf.kind, 'LLM');
+	assert.equal(lf.session_id, `lf-session-${tag}`);
+	assert.equal(lf.model, 'claude-3-5-sonnet');
+	assert.equal(lf.prompt_name, 'support-prompt');
+	assert.equal(lf.prompt_version, '3');
+	assert.equal(lf.input, '{"question":"Where is Lisbon?"}');
+	assert.equal(lf.output, 'Portugal');
+	const lraw = JSON.parse(lf.raw_attributes);
+	assert.equal(lraw['langfuse.session.id'], undefined);
+	assert.equal(lraw['langfuse.observation.model.name'], undefined);
+	assert.equal(lraw['langfuse.user.id'], 'user-42');
+
+	const wf = await span(ids.workflow);
+	assert.equal(wf.kind, 'CHAIN');
+	assert.equal(wf.agent_name ?? null, null);
+	assert.equal(wf.tool_name ?? null, null);
+	assert.equal(JSON.parse(wf.raw_attributes)['traceloop.entity.name'], 'trip');
+
+	const agent = await span(ids.agent);
+	assert.equal(agent.kind, 'AGENT');
+	assert.equal(agent.agent_name, 'planner');
+	// No session attribute here: the NeMo stable id of the trace, not Langfuse's.
+	assert.match(agent.session_id, /^session-[0-9a-f]{32}$/);
+
+	const tool = await span(ids.tool);
+	assert.equal(tool.kind, 'TOOL');
+	assert.equal(tool.tool_name, 'get_weather');
+	assert.equal(tool.input, '{"args":["Lisbon"],"kwargs":{}}');
+	assert.equal(tool.output, '"sunny"');
+	// The Span schema has no tool call id: it stays queryable in raw_attributes.
+	assert.equal(JSON.parse(tool.raw_attributes)['gen_ai.tool.call.id'], 'call_7');
+
+	const failed = await span(ids.failed);
+	assert.equal(failed.status, 'error');
+	assert.equal(failed.error_type, 'timeout');
+	assert.equal(failed.model, 'gpt-4o');
+	const fraw = JSON.parse(failed.raw_attributes);
+	assert.equal(fraw['gen_ai.response.model'], 'gpt-4o-2024-08-06');
+	assert.equal(fraw['user.id'], 'user-42');
+	assert.equal(fraw['error.type'], undefined);
+
+	const cancelled = await span(ids.cancelled);
+	assert.equal(cancelled.status, 'cancelled');
+	assert.equal(cancelled.error_type, 'asyncio.CancelledError');
+	assert.equal(cancelled.error_message, 'CancelledError: ');
+
+	const instr = await span(ids.instructions);
+	assert.deepEqual(JSON.parse(instr.input), [
+		{ role: 'system', parts: [{ type: 'text', content: 'Be brief.' }] },
+		{ role: 'user', parts: [{ type: 'text', content: 'Hi' }] },
+	]);
+
+	const costs = await span(ids.costs);
+	assert.equal(costs.cost_input_usd, 0.0004);
+	assert.equal(costs.cost_output_usd, 0.0009);
+	assert.equal(costs.cost_total_usd ?? null, null);
+	assert.deepEqual(costs.cost_details, {
+		'prompt_details.input': 0.0003, 'prompt_details.cache_read': 0.0001, 'completion_details.output': 0.0009,
+	});
+
+	const level = await span(ids.level);
+	assert.equal(level.status, 'error');
+	assert.equal(level.error_message, 'rate limited');
+}
+
+for (const [name, make] of [transports[0], transports[5]]) {
+	test(`other conventions mapped: ${name}`, async () => {
+		const tag = `conv-${name.replace(/[^a-z]+/g, '-')}`;
+		const run = makeConventionSpans(tag);
+		const r = await exportWith(make(), run.spans);
+		assert.equal(r.code, 0, `export failed: ${r.error}`);
+		await checkConventions(run, tag);
 	});
 }
 
