@@ -219,31 +219,14 @@ static json_t *exception_attrs(json_t *events)
 	return NULL;
 }
 
-/* Whether s reads like a cancellation rather than a failure (otel-egp.md 3.4): Python's
- * CancelledError, JS's AbortError, .NET's OperationCanceledException, Java's
- * CancellationException, Go's "context canceled", gRPC's CANCELLED. */
-static bool cancel_words(const char *s)
+/* nemo-intake.md 6, which the NeMo service follows and spandex answers like: the status or
+ * otel.status_code attribute first, then the OTLP code: ERROR is error, everything else
+ * (UNSET and OK alike) success, whatever error.type or exception events say; only the
+ * attribute names a cancellation. Langfuse's level ERROR is that SDK's own status attribute
+ * (otel-egp.md 3.3), so it counts like the status attribute. */
+static enum span_status status_of(json_t *attrs, int64_t code)
 {
-	static const char *const words[] = {"cancelled", "canceled", "cancellation", "aborterror"};
-
-	for (size_t i = 0; s && i < sizeof words / sizeof *words; i++)
-		if (strcasestr(s, words[i]))
-			return true;
-	return false;
-}
-
-/* nemo-intake.md 6: the status or otel.status_code attribute first, then the OTLP code. Then
- * otel-egp.md 3.4, where the reference says nothing: Langfuse's level ERROR is the SDK's own
- * verdict, like the status attribute; OK stays success; an UNSET span that names an error
- * (error.type, exception.type, an exception event) failed, since OTel's "recording errors"
- * sets error.type only then; a failure whose error type or status message reads like a
- * cancellation is cancelled. */
-static enum span_status status_of(json_t *attrs, json_t *events, int64_t code, const char *msg)
-{
-	const char *v = str_attr(attrs, "status"), *et = str_attr(attrs, "error.type");
-	json_t *ex = exception_attrs(events);
-	const char *xt = str_attr(attrs, "exception.type");
-	bool failed;
+	const char *v = str_attr(attrs, "status");
 
 	if (!v)
 		v = str_attr(attrs, "otel.status_code");
@@ -252,16 +235,9 @@ static enum span_status status_of(json_t *attrs, json_t *events, int64_t code, c
 	if (v && (!strcasecmp(v, "cancelled") || !strcasecmp(v, "canceled")))
 		return SPST_CANCELLED;
 	v = str_attr(attrs, "langfuse.observation.level");
-	failed = v && !strcasecmp(v, "ERROR");
-	if (!failed && code == 1)
-		return SPST_SUCCESS;
-	if (!xt)
-		xt = str_attr(ex, "exception.type");
-	failed = failed || code == 2 || et || xt || ex;
-	if (!failed)
-		return SPST_SUCCESS;
-	return cancel_words(et) || cancel_words(xt) || cancel_words(msg) ? SPST_CANCELLED
-									 : SPST_ERROR;
+	if (v && !strcasecmp(v, "ERROR"))
+		return SPST_ERROR;
+	return code == 2 ? SPST_ERROR : SPST_SUCCESS;
 }
 
 /* Keys the mapping consumes itself, so they do not reach raw_attributes (nemo-intake.md
@@ -773,7 +749,7 @@ static void map_span(struct dec *d, struct raw_span *r)
 		s->session_id = hash_stable_id(d->a, "session", parts, 2);
 	}
 	s->kind = kind_of(r->attrs);
-	s->status = status_of(r->attrs, r->events, r->status_code, r->status_message);
+	s->status = status_of(r->attrs, r->status_code);
 
 	if (s->kind == KIND_LLM) {
 		s->input = rebuild(d->a, r->attrs, "llm.input_messages.", message);

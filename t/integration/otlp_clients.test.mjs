@@ -277,7 +277,7 @@ function makeConventionSpans(tag) {
 			'gen_ai.tool.call.id': 'call_7',
 		},
 	}, under(spans.agent));
-	// OTel "recording errors" without an exception: error.type alone, status left UNSET.
+	// OTel "recording errors": status ERROR and error.type, no exception event.
 	spans.failed = tracer.startSpan('chat gpt-4o', {
 		attributes: {
 			'gen_ai.operation.name': 'chat',
@@ -287,9 +287,11 @@ function makeConventionSpans(tag) {
 			'user.id': 'user-42',
 		},
 	}, under(spans.agent));
-	// A cancelled call, as Python's SDK records asyncio.CancelledError.
+	spans.failed.setStatus({ code: api.SpanStatusCode.ERROR });
+	// A cancelled call: NeMo's status attribute names it (nemo-intake.md 6); a status ERROR
+	// with cancellation wording stays error, as the NeMo service answers.
 	spans.cancelled = tracer.startSpan('chat cancelled', {
-		attributes: { 'gen_ai.operation.name': 'chat', 'error.type': 'asyncio.CancelledError' },
+		attributes: { 'gen_ai.operation.name': 'chat', 'error.type': 'asyncio.CancelledError', status: 'cancelled' },
 	}, under(spans.agent));
 	spans.cancelled.setStatus({ code: api.SpanStatusCode.ERROR, message: 'CancelledError: ' });
 	spans.instructions = tracer.startSpan('chat with instructions', {
