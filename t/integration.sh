@@ -9,7 +9,7 @@ export SPANDEX_SRCDIR SPANDEX_BUILDDIR
 PATH=$PATH:/usr/sbin:/usr/local/sbin
 export PATH
 
-for tool in node nginx spawn-fcgi apache2 flock zstdcat; do
+for tool in node nginx spawn-fcgi apache2 flock zstdcat jq; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "integration: $tool is missing; ./bootstrap test installs it" >&2
 		exit 99
