@@ -78,6 +78,8 @@ export async function startApache({ mode, workers = 1, env = {} }) {
 		'StartServers 2',
 		'MaxRequestWorkers 8',
 		`DocumentRoot "${runDir}/empty"`,
+		// mod_mime without the system's table: the viewer's configuration adds its own types.
+		'TypesConfig /dev/null',
 		'<Directory />',
 		'	Require all denied',
 		'</Directory>',
