@@ -4,11 +4,17 @@
 import { h, clear } from './dom.js';
 import { parse, href, WS_RE } from './route.js';
 import { setKeyPrompt, getKey, setKey, onKeyChange } from './api.js';
-import { heading } from './views/common.js';
-import * as traces from './views/traces.js';
-import * as trace from './views/trace.js';
-import * as sessions from './views/sessions.js';
-import * as overview from './views/overview.js';
+import { heading, errorBox, loading } from './views/common.js';
+
+// Each view's module is fetched when first shown, so the first screen waits for its own code
+// only (index.html preloads the traces table's).
+const VIEW = {
+	traces: () => import('./views/traces.js').then((m) => m.mount),
+	trace: () => import('./views/trace.js').then((m) => m.mount),
+	sessions: () => import('./views/sessions.js').then((m) => m.mountList),
+	session: () => import('./views/sessions.js').then((m) => m.mountOne),
+	overview: () => import('./views/overview.js').then((m) => m.mount),
+};
 
 const RECENT = 'spandex.workspaces';
 
@@ -118,14 +124,14 @@ function setTitle(t) {
 }
 
 function pick(r) {
-	if (r.view === 'traces') return r.id ? trace.mount : traces.mount;
-	if (r.view === 'sessions') return r.id ? sessions.mountOne : sessions.mountList;
-	if (r.view === 'overview') return overview.mount;
-	return (root, rr, ctx) => {
+	if (r.view === 'traces') return VIEW[r.id ? 'trace' : 'traces']();
+	if (r.view === 'sessions') return VIEW[r.id ? 'session' : 'sessions']();
+	if (r.view === 'overview') return VIEW.overview();
+	return Promise.resolve((root, rr, ctx) => {
 		ctx.setTitle('Not found');
 		root.append(heading('No such view'), h('p', 'This link names no view of the trace viewer. ', h('a', { href: href(rr.ws, 'traces') }, 'Go to the traces')));
 		return {};
-	};
+	});
 }
 
 function route({ force = false } = {}) {
@@ -150,21 +156,30 @@ function route({ force = false } = {}) {
 		current.instance.destroy?.();
 	}
 	const controller = new AbortController();
-	clear(main);
 	const ctx = { ws: r.ws, signal: controller.signal, setTitle, askKey };
-	let instance;
-	try {
-		instance = pick(r)(main, r, ctx) || {};
-	} catch (e) {
-		console.error(e);
-		clear(main).append(h('div.error-box', { role: 'alert' }, h('h2.error-title', 'The viewer failed to show this page'), h('p.error-detail', String(e?.message || e))));
-		instance = {};
-	}
-	current = { key, instance, controller };
-	// After a navigation (not the first load) focus goes to the new page's heading, so
-	// keyboard and screen-reader users start at the top of what changed.
-	if (!first && !instance.focus) main.querySelector('.page-title')?.focus({ preventScroll: true });
-	if (!first) window.scrollTo(0, 0);
+	// The view is in place (possibly still loading its code) from here on: a later route
+	// aborts and replaces it.
+	const slot = { key, instance: {}, controller };
+	current = slot;
+	if (!main.querySelector('.loading')) clear(main).append(loading());
+	const show = (mount) => {
+		if (current !== slot) return;
+		clear(main);
+		try {
+			slot.instance = mount(main, r, ctx) || {};
+		} catch (e) {
+			clear(main).append(errorBox(e));
+			return;
+		}
+		// After a navigation (not the first load) focus goes to the new page's heading, so
+		// keyboard and screen-reader users start at the top of what changed.
+		if (!first && !slot.instance.focus) main.querySelector('.page-title')?.focus({ preventScroll: true });
+		if (!first) window.scrollTo(0, 0);
+	};
+	pick(r).then(show, (e) => {
+		// The module itself failed to load (a server gone, a half-upgraded install).
+		if (current === slot) clear(main).append(errorBox(new Error(`The viewer could not load its code: ${e?.message || e}`), { retry: () => location.reload() }));
+	});
 }
 
 window.addEventListener('hashchange', () => route());

@@ -199,6 +199,15 @@ export function shortId(id) {
 	return id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
 }
 
+// A User Timing mark when a view first shows its data ("spandex:traces", ...): what
+// bench/ui_first_screen.mjs reads, and what the browser's performance panel shows.
+const marked = new Set();
+export function markShown(view) {
+	if (marked.has(view)) return;
+	marked.add(view);
+	performance.mark(`spandex:${view}`);
+}
+
 // Runs at most n of the functions given to it at a time (lazy enrichment must not starve the
 // FastCGI workers or the browser's six connections).
 export function limiter(n) {

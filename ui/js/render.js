@@ -105,9 +105,11 @@ export function messageView(m) {
 	const known = ['system', 'developer', 'user', 'assistant', 'tool', 'function'].includes(role) ? role : 'other';
 	const hasParts = Array.isArray(m.content) && m.content.some((p) => p?.type === 'tool_use');
 	const text = contentText(hasParts ? m.content.filter((p) => p?.type !== 'tool_use') : m.content);
+	// A tool's result is often JSON text: shown as JSON.
+	const asJson = (known === 'tool' || known === 'function') ? decode(text) : text;
 	return h(`div.msg.msg-${known}`,
 		h('div.msg-role', role, m.name ? h('span.muted', ` · ${m.name}`) : null, m.tool_call_id ? h('span.muted', ` · ${m.tool_call_id}`) : null),
-		text ? foldable(text, 'msg-text') : null,
+		typeof asJson === 'object' && asJson !== null ? jsonBlock(asJson) : text ? foldable(text, 'msg-text') : null,
 		toolCalls(m));
 }
 

@@ -5,7 +5,7 @@
 // traces that started (GET traces mode=detailed) whose rollups give tokens and cost. Counts are
 // exact; tokens, cost and the trace tables are exact when a bucket's traces fit in its page,
 // else estimated from that page and marked so.
-import { h, clear, fmtInt, fmtCompact, fmtCost, fmtCostAxis, fmtDuration, fmtPercent, fmtDateTime, statusPill, limiter } from '../dom.js';
+import { h, clear, fmtInt, fmtCompact, fmtCost, fmtCostAxis, fmtDuration, fmtPercent, fmtDateTime, statusPill, limiter, markShown } from '../dom.js';
 import { api } from '../api.js';
 import { href } from '../route.js';
 import { barChart, rateChart } from '../chart.js';
@@ -91,6 +91,7 @@ export function mount(root, route, ctx) {
 			return;
 		}
 		render(buckets, results, sample);
+		markShown('overview');
 	})();
 
 	function render(buckets, results, sample) {

@@ -2,7 +2,7 @@
 // only order the API offers), and one session as a conversation: its aggregate (GET
 // sessions/{id}), its traces in order (GET traces filtered by session_id, oldest first), and
 // for each trace the root span's input and output (GET spans/{root_span_id}) as the turn.
-import { h, clear, fmtDateTime, fmtDuration, fmtInt, fmtCost, fmtCompact, statusPill, limiter, fmtAgo } from '../dom.js';
+import { h, clear, fmtDateTime, fmtDuration, fmtInt, fmtCost, fmtCompact, statusPill, limiter, fmtAgo, markShown } from '../dom.js';
 import { api } from '../api.js';
 import { href } from '../route.js';
 import { decode, asMessages, messageView, contentText, payloadView } from '../render.js';
@@ -165,6 +165,7 @@ export function mountOne(root, route, ctx) {
 		}
 		const offset = (page - 1) * TURNS;
 		res.data.forEach((t, i) => list.append(turn(ws, t, offset + i, roots, ctx.signal)));
+		markShown('session');
 		clear(moreBox);
 		const pg = res.pagination || {};
 		if (!res.data.length && page === 1) moreBox.append(h('p.muted', 'No trace of this session has a root span, so there is no turn to show.'));

@@ -1,7 +1,7 @@
 // trace: one trace: its summary (GET traces/{id}), its spans (GET spans filtered by trace_id,
 // summary mode, sorted by start, 1000 a page) as a waterfall, and the selected span's panel
 // (GET spans/{id}). The selected span is in the URL (?span=), so a link opens on it.
-import { h, clear, fmtDateTime, fmtDuration, fmtInt, fmtCost, parseTime, statusPill, copyButton, fmtAgo } from '../dom.js';
+import { h, clear, fmtDateTime, fmtDuration, fmtInt, fmtCost, parseTime, statusPill, copyButton, fmtAgo, markShown } from '../dom.js';
 import { api, ApiError } from '../api.js';
 import { href } from '../route.js';
 import { createWaterfall } from '../waterfall.js';
@@ -119,6 +119,7 @@ export function mount(root, route, ctx) {
 		if (!(want && wf.select(want, { focus: true, notify: true }))) {
 			wf.select(spans.find((s) => s.span_id === trace.root_span_id)?.span_id || wf.first(), { focus: true });
 		}
+		markShown('trace');
 	}
 
 	load();

@@ -2,7 +2,7 @@
 // screen, with the List Traces filters (status, session, time window), sort by start, paging
 // kept in the URL, live refresh, and free text once the API takes `search=`. The model column
 // is filled after the table shows, from the spans of the visible traces only.
-import { h, clear, fmtDateTime, fmtAgo, fmtDuration, fmtCompact, fmtCost, fmtInt, statusPill, shortId, limiter } from '../dom.js';
+import { h, clear, fmtDateTime, fmtAgo, fmtDuration, fmtCompact, fmtCost, fmtInt, statusPill, shortId, limiter, markShown } from '../dom.js';
 import { api, traceModel, searchSupported } from '../api.js';
 import { href } from '../route.js';
 import { errorBox, loading, empty, heading, isAbort, rememberList } from './common.js';
@@ -138,11 +138,18 @@ export function mount(root, route, ctx) {
 		liveBtn.classList.toggle('on', state.live);
 	}
 
-	// Free text lights up once the API takes `search=` (today it answers 400).
-	searchSupported(ws, { signal: ctx.signal }).then((ok) => {
-		searchField.hidden = !ok;
-		form.classList.toggle('with-search', ok);
-	}).catch(() => {});
+	// Free text lights up once the API takes `search=` (today it answers 400). Asked after the
+	// first page is shown, so the probe never delays it.
+	let probed = false;
+	function probeSearch() {
+		if (probed) return;
+		probed = true;
+		searchSupported(ws, { signal: ctx.signal }).then((ok) => {
+			searchField.hidden = !ok;
+			form.classList.toggle('with-search', ok);
+			if (ok && state.q) load();
+		}).catch(() => {});
+	}
 
 	function request() {
 		const filter = {};
@@ -177,12 +184,15 @@ export function mount(root, route, ctx) {
 			}
 			count.textContent = '';
 			clear(body).append(errorBox(e, { retry: () => load(), askKey: ctx.askKey, what: 'Traces' }));
+			probeSearch();
 			return;
 		}
 		if (ctl.signal.aborted) return;
 		notice.hidden = true;
 		lastPage = page;
 		render(page, ctl.signal);
+		markShown('traces');
+		probeSearch();
 	}
 
 	function render(page, signal) {
@@ -226,7 +236,7 @@ export function mount(root, route, ctx) {
 	}
 
 	function row(t, maxDur, signal) {
-		const modelCell = h('td.col-model', h('span.muted.pending', { 'aria-label': 'model loading' }, '…'));
+		const modelCell = h('td.col-model', { 'data-label': 'Model' }, h('span.muted.pending', { 'aria-label': 'model loading' }, '…'));
 		models(() => (signal.aborted ? null : traceModel(ws, t, { signal }))).then((m) => {
 			if (m === null) return;
 			clear(modelCell).append(m ? h('span.model', { title: m }, m) : h('span.muted', '—'));
@@ -240,13 +250,13 @@ export function mount(root, route, ctx) {
 			h('td.col-name', h('a.row-link', { href: href(ws, 'traces', t.id) }, t.name || h('span.muted', '(unnamed)')),
 				h('div.sub', h('span.mono', { title: t.id }, shortId(t.id)))),
 			h('td.col-start', h('span', { title: `${t.started_at} (UTC) · ${fmtAgo(t.started_at)}` }, fmtDateTime(t.started_at))),
-			h('td.num.col-dur', h('div.dur-cell', fmtDuration(dur),
+			h('td.num.col-dur', { 'data-label': 'Duration' }, h('div.dur-cell', fmtDuration(dur),
 				dur !== undefined ? h('span.dur-bar', { 'aria-hidden': 'true', style: { width: `${Math.max(2, (dur / maxDur) * 100)}%` } }) : null)),
 			h('td.col-status', statusPill(t.status, failedSpans(t))),
-			h('td.num.col-spans', fmtInt(t.span_count)),
-			h('td.num.col-tokens', { title: t.total_tokens !== undefined || t.input_tokens !== undefined ? `input ${fmtInt(t.input_tokens ?? 0)} · output ${fmtInt(t.output_tokens ?? 0)}${t.cached_tokens ? ` · cached ${fmtInt(t.cached_tokens)}` : ''}` : null },
+			h('td.num.col-spans', { 'data-label': 'Spans' }, fmtInt(t.span_count)),
+			h('td.num.col-tokens', { 'data-label': 'Tokens', title: t.total_tokens !== undefined || t.input_tokens !== undefined ? `input ${fmtInt(t.input_tokens ?? 0)} · output ${fmtInt(t.output_tokens ?? 0)}${t.cached_tokens ? ` · cached ${fmtInt(t.cached_tokens)}` : ''}` : null },
 				tokensOf(t) === null ? h('span.muted', '—') : fmtCompact(tokensOf(t))),
-			h('td.num.col-cost', t.cost_usd === undefined ? h('span.muted', '—') : fmtCost(t.cost_usd)),
+			h('td.num.col-cost', { 'data-label': 'Cost' }, t.cost_usd === undefined ? h('span.muted', '—') : fmtCost(t.cost_usd)),
 			modelCell,
 			h('td.col-session', t.session_id && t.session_id !== t.id
 				? h('a.mono', { href: href(ws, 'sessions', t.session_id), title: t.session_id }, shortId(t.session_id))
@@ -271,11 +281,11 @@ export function mount(root, route, ctx) {
 		jump.addEventListener('change', () => jumpForm.requestSubmit());
 		size.addEventListener('change', () => go({ ...state, size: size.value, page: '1' }));
 		return h('nav.pager', { 'aria-label': 'Pages of traces' },
-			link(1, 'First page', '«', page <= 1),
+			h('span.page-edge', link(1, 'First page', '«', page <= 1)),
 			link(page - 1, 'Previous page', '‹ Previous', page <= 1),
 			jumpForm,
 			link(page + 1, 'Next page', 'Next ›', page >= pages),
-			link(pages, 'Last page', '»', page >= pages),
+			h('span.page-edge', link(pages, 'Last page', '»', page >= pages)),
 			h('div.page-size', h('label', { for: 'f-size' }, 'Rows'), size));
 	}
 
