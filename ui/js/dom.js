@@ -50,9 +50,6 @@ export function clear(el) {
 	return el;
 }
 
-// A text that only screen readers read.
-export const srOnly = (text) => h('span.sr-only', text);
-
 // ---- time ----
 
 // Microseconds since the epoch from an RFC 3339 time; the API keeps microseconds, which
@@ -75,13 +72,6 @@ export function fmtDateTime(iso, { seconds = true } = {}) {
 	const d = new Date(us / 1000);
 	const s = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 	return seconds ? `${s}:${pad(d.getSeconds())}` : s;
-}
-
-export function fmtTimeOfDay(iso) {
-	const us = parseTime(iso);
-	if (Number.isNaN(us)) return '—';
-	const d = new Date(us / 1000);
-	return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
 export function fmtAgo(iso, now = Date.now()) {

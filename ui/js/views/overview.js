@@ -13,7 +13,7 @@ import { errorBox, loading, empty, heading, isAbort } from './common.js';
 import { tokensOf } from './traces.js';
 
 const HOUR = 3.6e6;
-export const OVERVIEW_RANGES = {
+const OVERVIEW_RANGES = {
 	'24h': { label: 'Last 24 hours', size: HOUR, n: 24, bucket: 'hour' },
 	'7d': { label: 'Last 7 days', size: 6 * HOUR, n: 28, bucket: '6 hours' },
 	'30d': { label: 'Last 30 days', size: 24 * HOUR, n: 30, bucket: 'day' },

@@ -28,7 +28,6 @@ export function mount(root, route, ctx) {
 	let wf = null;
 	let spanCtl = null;
 	let t0 = NaN;
-	let spanList = [];
 	let pending = null;
 	ctx.setTitle(`Trace ${id} · ${ws}`);
 
@@ -51,7 +50,6 @@ export function mount(root, route, ctx) {
 	function onSelect(s) {
 		spanCtl?.abort();
 		spanCtl = new AbortController();
-		ctx.signal.addEventListener('abort', () => spanCtl.abort(), { once: true });
 		history.replaceState(null, '', href(ws, 'traces', id, { span: s.span_id }));
 		// A burst of arrow presses shows the last span only.
 		clearTimeout(pending);
@@ -83,7 +81,6 @@ export function mount(root, route, ctx) {
 			trace = { id, name: spans[0]?.name, started_at: spans[0]?.started_at };
 		}
 		if (sp.value.total > spans.length) warn.push(`Showing the first ${fmtInt(spans.length)} of ${fmtInt(sp.value.total)} spans.`);
-		spanList = spans;
 		render(trace, spans, warn);
 	}
 
@@ -131,14 +128,12 @@ export function mount(root, route, ctx) {
 			if (wf && want && want !== wf.selectedId) wf.select(want, { focus: true });
 			return true;
 		},
-		focus() {
-			// The tree takes focus itself once loaded.
-		},
+		// The tree takes the focus itself once loaded (so the app leaves the heading alone).
+		focus() {},
 		destroy() {
 			document.removeEventListener('keydown', keys);
 			clearTimeout(pending);
 			spanCtl?.abort();
-			spanList = [];
 		},
 	};
 }

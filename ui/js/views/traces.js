@@ -98,11 +98,9 @@ export function mount(root, route, ctx) {
 	const notice = h('div.notice', { role: 'status', hidden: true });
 	root.append(head, form, notice, body);
 
-	const go = (next, { replace = false } = {}) => {
+	const go = (next) => {
 		const target = href(ws, 'traces', null, paramsOf(next));
-		if (replace) history.replaceState(null, '', target);
 		if (target !== location.hash) location.hash = target;
-		else if (replace) apply(stateOf(new URLSearchParams(target.split('?')[1] || '')));
 	};
 	const fromForm = () => ({
 		...state,
@@ -164,11 +162,11 @@ export function mount(root, route, ctx) {
 		};
 	}
 
+	ctx.signal.addEventListener('abort', () => loadCtl?.abort(), { once: true });
 	async function load({ quiet = false } = {}) {
 		loadCtl?.abort();
 		const ctl = new AbortController();
 		loadCtl = ctl;
-		ctx.signal.addEventListener('abort', () => ctl.abort(), { once: true });
 		if (!quiet || !lastPage) {
 			clear(body).append(loading('Loading traces…'));
 		}
@@ -190,7 +188,10 @@ export function mount(root, route, ctx) {
 		if (ctl.signal.aborted) return;
 		notice.hidden = true;
 		lastPage = page;
+		// A live reload must not take the focus away from the row a keyboard user is on.
+		const focused = body.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
 		render(page, ctl.signal);
+		if (focused) body.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus({ preventScroll: true });
 		markShown('traces');
 		probeSearch();
 	}
@@ -244,7 +245,6 @@ export function mount(root, route, ctx) {
 			if (isAbort(e)) return;
 			clear(modelCell).append(h('span.muted', { title: e.detail || e.message }, '?'));
 		});
-		const errs = t.error_count || 0;
 		const dur = t.duration_ms;
 		return h('tr',
 			h('td.col-name', h('a.row-link', { href: href(ws, 'traces', t.id) }, t.name || h('span.muted', '(unnamed)')),
