@@ -8,8 +8,21 @@
 // (spandex:<view>, set when its data is on screen) measured from the start of navigation, so
 // it counts the page, its code, the API answer and the rendering, and not Playwright's own
 // round trips; "complete" adds what fills in afterwards (the model column, the span panel).
+// BENCH_BROWSER_CPUS=1 runs chromium under `taskset -c 1` (through a wrapper script), so run
+// the bench itself as `taskset -c 0 node bench/ui_first_screen.mjs ...`: on a 2-CPU machine the
+// server gets one CPU and the browser the other, as bench/run keeps its clients apart.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startServer } from '../t/harness.mjs';
-import { launch } from '../t/ui/browser.mjs';
+
+if (process.env.BENCH_BROWSER_CPUS) {
+	const wrapper = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-bench-')), 'chromium');
+	const real = process.env.SPANDEX_CHROMIUM || '/usr/bin/chromium';
+	fs.writeFileSync(wrapper, `#!/bin/sh\nexec taskset -c ${process.env.BENCH_BROWSER_CPUS} ${real} "$@"\n`, { mode: 0o755 });
+	process.env.SPANDEX_CHROMIUM = wrapper;
+}
+const { launch } = await import('../t/ui/browser.mjs');
 
 const [dataDir, ws, runsArg] = process.argv.slice(2);
 if (!dataDir || !ws) {

@@ -5,11 +5,12 @@ import { h, clear } from './dom.js';
 import { parse, href, WS_RE } from './route.js';
 import { setKeyPrompt, getKey, setKey, onKeyChange } from './api.js';
 import { heading, errorBox, loading } from './views/common.js';
+import { mount as tracesMount } from './views/traces.js';
 
-// Each view's module is fetched when first shown, so the first screen waits for its own code
-// only (index.html preloads the traces table's).
+// The traces table is the first screen of most visits: its code comes with this module. The
+// other views' modules are fetched when first shown.
 const VIEW = {
-	traces: () => import('./views/traces.js').then((m) => m.mount),
+	traces: () => Promise.resolve(tracesMount),
 	trace: () => import('./views/trace.js').then((m) => m.mount),
 	sessions: () => import('./views/sessions.js').then((m) => m.mountList),
 	session: () => import('./views/sessions.js').then((m) => m.mountOne),

@@ -100,7 +100,7 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 		// The duration goes after the bar, or inside a long bar that ends late, or before a
 		// short one that ends late.
 		const late = right > 78;
-		const inside = late && width > 22;
+		const inside = late && width > 22 && !err; // not over the error stripes
 		const row = h(`div.wf-row${err ? '.error' : ''}`, {
 			role: 'treeitem', id: `wf-${cssId(s.span_id)}`, tabindex: '-1',
 			'aria-level': String(n.depth + 1), 'aria-setsize': String(size), 'aria-posinset': String(pos),

@@ -99,7 +99,7 @@ export function showSpan(panel, ws, s, traceStartUs, { signal, askKey } = {}) {
 			facts([
 				['Started', h('span', { title: s.started_at }, fmtDateTime(s.started_at))],
 				['Duration', dur === null ? 'still open' : fmtDuration(dur)],
-				['Offset', Number.isNaN(traceStartUs) ? null : `+${fmtDuration((start - traceStartUs) / 1000)}`],
+				['Offset', Number.isNaN(traceStartUs) ? null : start <= traceStartUs ? 'trace start' : `+${fmtDuration((start - traceStartUs) / 1000)}`],
 				['Model', s.model], ['Tool', s.tool_name],
 				['Span id', h('span.id-with-copy', h('code', s.span_id), copyButton(s.span_id, 'Copy span id'))],
 			])),
