@@ -163,6 +163,11 @@ export async function searchSupported(ws, { signal } = {}) {
 // (NeMo Helix does), else the root span's model or the first LLM span's, read from the
 // spans of that trace (one small request, two at most). Cached for the page's lifetime.
 const modelCache = new Map();
+// The model when already known (so a live reload draws it at once), else undefined.
+export function knownModel(ws, trace) {
+	if (Array.isArray(trace.models) && trace.models.length) return trace.models.join(', ');
+	return modelCache.get(`${ws}\u0000${trace.id}`);
+}
 export async function traceModel(ws, trace, { signal } = {}) {
 	if (Array.isArray(trace.models) && trace.models.length) return trace.models.join(', ');
 	const ck = `${ws}\u0000${trace.id}`;

@@ -3,7 +3,7 @@
 // kept in the URL, live refresh, and free text once the API takes `search=`. The model column
 // is filled after the table shows, from the spans of the visible traces only.
 import { h, clear, fmtDateTime, fmtAgo, fmtDuration, fmtCompact, fmtCost, fmtInt, statusPill, shortId, limiter, markShown } from '../dom.js';
-import { api, traceModel, searchSupported } from '../api.js';
+import { api, traceModel, knownModel, searchSupported } from '../api.js';
 import { href } from '../route.js';
 import { errorBox, loading, empty, heading, isAbort, rememberList } from './common.js';
 
@@ -237,14 +237,20 @@ export function mount(root, route, ctx) {
 	}
 
 	function row(t, maxDur, signal) {
-		const modelCell = h('td.col-model', { 'data-label': 'Model' }, h('span.muted.pending', { 'aria-label': 'model loading' }, '…'));
-		models(() => (signal.aborted ? null : traceModel(ws, t, { signal }))).then((m) => {
-			if (m === null) return;
-			clear(modelCell).append(m ? h('span.model', { title: m }, m) : h('span.muted', '—'));
-		}).catch((e) => {
-			if (isAbort(e)) return;
-			clear(modelCell).append(h('span.muted', { title: e.detail || e.message }, '?'));
-		});
+		const modelCell = h('td.col-model', { 'data-label': 'Model' });
+		const showModel = (m) => clear(modelCell).append(m ? h('span.model', { title: m }, m) : h('span.muted', '—'));
+		const known = knownModel(ws, t);
+		if (known !== undefined) {
+			showModel(known);
+		} else {
+			modelCell.append(h('span.muted.pending', { 'aria-label': 'model loading' }, '…'));
+			models(() => (signal.aborted ? null : traceModel(ws, t, { signal }))).then((m) => {
+				if (m !== null) showModel(m);
+			}).catch((e) => {
+				if (isAbort(e)) return;
+				clear(modelCell).append(h('span.muted', { title: e.detail || e.message }, '?'));
+			});
+		}
 		const dur = t.duration_ms;
 		return h('tr',
 			h('td.col-name', h('a.row-link', { href: href(ws, 'traces', t.id) }, t.name || h('span.muted', '(unnamed)')),
