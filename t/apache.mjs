@@ -37,6 +37,7 @@ export async function startApache({ mode, workers = 1, env = {} }) {
 	const runDir = path.join(tmp, 'run');
 	const dataDir = path.join(tmp, 'data');
 	const progDir = path.join(tmp, 'cgi-bin');
+	const uiDir = path.join(tmp, 'ui');
 	for (const d of [runDir, path.join(runDir, 'empty'), dataDir, progDir]) fs.mkdirSync(d, { recursive: true });
 	// The Apache user must reach the programs and the data: copies under a traversable tmp.
 	fs.chmodSync(tmp, 0o755);
@@ -46,6 +47,8 @@ export async function startApache({ mode, workers = 1, env = {} }) {
 		if (fs.existsSync(bin)) fs.copyFileSync(bin, path.join(progDir, p.name));
 	}
 	fs.chmodSync(progDir, 0o755);
+	// The trace viewer's files, a copy the Apache user can read wherever the tree is.
+	fs.cpSync(path.join(SRCDIR, 'ui'), uiDir, { recursive: true });
 	const root = process.getuid() === 0;
 	let ids = null;
 	if (root) {
@@ -55,11 +58,11 @@ export async function startApache({ mode, workers = 1, env = {} }) {
 	const port = await freePort();
 	const base = `http://127.0.0.1:${port}`;
 
-	const gen = await run('sh', [path.join(SRCDIR, 'apache', 'genconf'), '-m', mode, '-d', dataDir,
+	const gen = await run('sh', [path.join(SRCDIR, 'apache', 'genconf'), '-m', mode, '-d', dataDir, '-w', uiDir,
 		...(mode === 'fcgi' ? ['-s', runDir] : ['-b', progDir])]);
 	if (gen.code !== 0) throw new Error(`apache/genconf failed: ${gen.stderr}`);
 	fs.writeFileSync(path.join(runDir, 'spandex.conf'), gen.stdout);
-	const mods = ['mpm_prefork', 'authz_core', 'alias', 'env',
+	const mods = ['mpm_prefork', 'authz_core', 'alias', 'env', 'mime',
 		...(mode === 'fcgi' ? ['proxy', 'proxy_fcgi'] : ['cgi'])];
 	const conf = path.join(runDir, 'apache2.conf');
 	fs.writeFileSync(conf, [
@@ -75,6 +78,8 @@ export async function startApache({ mode, workers = 1, env = {} }) {
 		'StartServers 2',
 		'MaxRequestWorkers 8',
 		`DocumentRoot "${runDir}/empty"`,
+		// mod_mime without the system's table: the viewer's configuration adds its own types.
+		'TypesConfig /dev/null',
 		'<Directory />',
 		'	Require all denied',
 		'</Directory>',

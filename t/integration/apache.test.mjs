@@ -56,6 +56,21 @@ for (const mode of ['fcgi', 'cgi']) {
 		const leak = await srv.request('GET', `/${ws}/${dayTime().slice(0, 10)}.jsonl`);
 		assert.equal(leak.status >= 400 && leak.status < 500, true, `status ${leak.status}`);
 		assert.doesNotMatch(leak.text, /span_id/);
+
+		// The trace viewer: /ui/ is its page, its modules have a type the browser runs, and
+		// / and /ui lead to it.
+		const page = await srv.request('GET', '/ui/');
+		assert.equal(page.status, 200, page.text);
+		assert.match(page.headers['content-type'], /^text\/html/);
+		assert.match(page.text, /<script type="module" src="js\/app\.js">/);
+		const mod = await srv.request('GET', '/ui/js/app.js');
+		assert.equal(mod.status, 200);
+		assert.match(mod.headers['content-type'], /^text\/javascript/);
+		for (const [p, status] of [['/', 302], ['/ui', 301]]) {
+			const r = await srv.request('GET', p);
+			assert.equal(r.status, status, p);
+			assert.match(r.headers.location, /\/ui\/$/, p);
+		}
 	});
 }
 

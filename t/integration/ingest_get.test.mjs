@@ -379,7 +379,11 @@ test('bad workspace names: 4xx and nothing created on disk', async () => {
 });
 
 test('paths outside the API and unknown API paths: 404 JSON', async () => {
-	for (const p of ['/', '/data', '/run/nginx.conf', `${WS_PREFIX}/${WS}/nothing`, '/apis/intake/v2/']) {
+	for (const p of ['/data', '/run/nginx.conf', `${WS_PREFIX}/${WS}/nothing`, '/apis/intake/v2/', '/ui/no-such-file']) {
 		assertDetail(await request('GET', p), 404);
 	}
+	// `/` is the trace viewer's (issue 14): a redirect, nothing else.
+	const root = await request('GET', '/');
+	assert.equal(root.status, 302);
+	assert.equal(root.headers.location, '/ui/');
 });

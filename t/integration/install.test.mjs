@@ -49,16 +49,28 @@ test('make install honours prefix and DESTDIR; make uninstall removes everything
 		want.push(`usr/libexec/spandex/${p.name}`, `usr/lib/systemd/system/spandex-${p.name}.socket`,
 			`usr/lib/systemd/system/spandex-${p.name}.service`);
 	}
+	// The trace viewer: every file of ui/ (Makefile.am lists them one by one).
+	const ui = files(path.join(SRCDIR, 'ui'));
+	assert.ok(ui.includes('index.html') && ui.includes('js/app.js'));
+	for (const f of ui) want.push(`usr/share/spandex/ui/${f}`);
 	for (const f of want) assert.ok(got.includes(f), `${f} installed (got ${got.join(', ')})`);
+	for (const f of ui) {
+		assert.ok(fs.readFileSync(path.join(dest, 'usr/share/spandex/ui', f)).equals(fs.readFileSync(path.join(SRCDIR, 'ui', f))), f);
+	}
 	// The configuration names the final paths, not the staging directory.
 	const snippet = fs.readFileSync(path.join(dest, 'etc/spandex/nginx/spandex-locations.conf'), 'utf8');
 	assert.match(snippet, /fastcgi_pass unix:\/run\/spandex\/ingest\.sock;/);
 	assert.match(snippet, /fastcgi_param SPANDEX_DATA "\/var\/lib\/spandex";/);
 	assert.doesNotMatch(snippet, new RegExp(dest));
+	// The include serves the installed viewer, and so do both Apache configurations.
+	assert.match(snippet, /alias \/usr\/share\/spandex\/ui\/;/);
+	for (const name of ['spandex-fcgi.conf', 'spandex-cgi.conf']) {
+		assert.match(fs.readFileSync(path.join(dest, 'etc/spandex/apache', name), 'utf8'), /^AliasMatch "\^\/ui\/\(\.\+\)\$" "\/usr\/share\/spandex\/ui\/\$1"$/m, name);
+	}
 
 	// The include is exactly the locations the standalone configuration of ./bootstrap run holds.
 	const standalone = await run('sh', [path.join(SRCDIR, 'nginx', 'genconf'), '-r', '/run/x', '-s', '/run/spandex',
-		'-d', '/var/lib/spandex', '-f', 'fastcgi_params']);
+		'-d', '/var/lib/spandex', '-f', 'fastcgi_params', '-w', '/usr/share/spandex/ui']);
 	assert.equal(standalone.code, 0, standalone.stderr);
 	const body = snippet.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
 	const inStandalone = standalone.stdout.split('\n').map((l) => l.trim());
