@@ -1,0 +1,34 @@
+-- spandex.sql: DuckDB table macros over a spandex data directory, so that SQL counts what the
+-- API counts. A span re-sent with the same id (an OTLP retry, an Opik update, a Scale GP
+-- start and end) is a new line in the files; the API answers with the newest version only,
+-- and so do these. Load with `.read /usr/share/spandex/analytics/spandex.sql` (duckdb CLI) or
+-- by running this file's text, then e.g.:
+--   SELECT model, sum(cost_total_usd) FROM spandex_spans('/var/lib/spandex') GROUP BY 1;
+--   SELECT count(*) FROM spandex_workspace_spans('/var/lib/spandex', 'team-a');
+-- Open days (<day>.jsonl), the late lines of sealed days (<day>.late.jsonl) and sealed days
+-- (<day>.jsonl.zst, zstd by its extension) are read alike. ignore_errors skips the torn last
+-- line of a write in progress (it reads as a row of nulls, left out below), and a seal's
+-- temporary file (.tmp) is left out; while a seal finishes, a day's lines may be in two files
+-- at once, which the newest-version rule reads once.
+
+CREATE OR REPLACE MACRO spandex_lines(files) AS TABLE
+SELECT * EXCLUDE (filename)
+FROM read_json(files, format = 'newline_delimited', union_by_name = true,
+               ignore_errors = true, filename = true)
+WHERE span_id IS NOT NULL AND filename NOT LIKE '%.tmp';
+
+-- The newest version of each span id of each workspace: what GET .../spans/{span_id} returns.
+CREATE OR REPLACE MACRO spandex_live(files) AS TABLE
+SELECT * EXCLUDE (spandex_version) FROM (
+    SELECT *, row_number() OVER (PARTITION BY workspace, span_id
+                                 ORDER BY CAST(ingested_at AS TIMESTAMPTZ) DESC) AS spandex_version
+    FROM spandex_lines(files)
+) WHERE spandex_version = 1;
+
+-- Every live span of every workspace of the data directory.
+CREATE OR REPLACE MACRO spandex_spans(data) AS TABLE
+SELECT * FROM spandex_live(data || '/*/*.jsonl*');
+
+-- The live spans of one workspace (reads only its files).
+CREATE OR REPLACE MACRO spandex_workspace_spans(data, ws) AS TABLE
+SELECT * FROM spandex_live(data || '/' || ws || '/*.jsonl*');

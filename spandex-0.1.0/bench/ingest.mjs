@@ -1,0 +1,200 @@
+// ingest.mjs: the ingest load client of bench/run. It POSTs a fixed number of batches to
+// .../ingest/spans over a few keep-alive connections and prints one JSON line of results.
+//
+// Every batch is one template batch (a DirectSpansIngestRequest from any generator) with its
+// ids made unique and its day chosen per batch: the template is serialised once with fixed-width
+// markers, and each request is a copy with the markers overwritten in place, so the client
+// spends microseconds per batch and the server, not the client, is what is measured.
+//
+//   node bench/ingest.mjs --url URL --template FILE --batches K [--concurrency C]
+//        [--days D] [--tag T]
+//   node bench/ingest.mjs --make N            (a template batch of N spans on stdout)
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+
+const ID_MARK = '~~~~~~~~'; // replaced by the batch number: 8 base-36 digits
+const DAY_MARK = '@@@@-@@-@@'; // replaced by the batch's UTC day
+const DAY_MS = 86400e3;
+
+function args(argv) {
+	const o = {};
+	for (let i = 0; i < argv.length; i += 2) {
+		if (!argv[i].startsWith('--') || i + 1 >= argv.length)
+			throw new Error(`bad argument ${argv[i]}`);
+		o[argv[i].slice(2)] = argv[i + 1];
+	}
+	return o;
+}
+
+// A small span generator: LLM, tool and chain spans of a few traces, ~1.3 KB each once
+// canonical (the size of the perf-anchors corpus). bench/gen.c replaces it once it can write
+// a template batch.
+function makeBatch(n) {
+	const words = ('the a model tool agent user answer question context token retrieval ' +
+		'document summary plan step result error retry cache latency prompt system reply ' +
+		'search query index table chart report budget invoice customer order shipping ' +
+		'weather flight hotel booking refund policy account password reset schedule').split(' ');
+	let seed = 12345;
+	const rnd = (k) => { // mulberry32: fixed seed, so every run sends the same spans
+		seed = (seed + 0x6d2b79f5) | 0;
+		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+		return ((t ^ (t >>> 14)) >>> 0) % k;
+	};
+	const text = (lo, hi) => {
+		const out = [];
+		for (let i = lo + rnd(hi - lo); i > 0; i--)
+			out.push(words[rnd(words.length)]);
+		return out.join(' ');
+	};
+	const hex = (k) => {
+		let s = '';
+		while (s.length < k)
+			s += rnd(0x10000).toString(16).padStart(4, '0');
+		return s.slice(0, k);
+	};
+	const spans = [];
+	let trace, root, t0;
+	for (let i = 0; i < n; i++) {
+		if (i % 10 === 0) {
+			trace = hex(24) + i.toString(16).padStart(8, '0');
+			root = null;
+			t0 = Date.UTC(2025, 0, 1, rnd(22), rnd(60), rnd(60), rnd(1000));
+		}
+		const kind = root === null ? 'AGENT' : ['LLM', 'LLM', 'TOOL', 'RETRIEVER'][rnd(4)];
+		const start = t0 + (i % 10) * 1500;
+		const id = hex(8) + i.toString(16).padStart(8, '0'); // unique within the batch
+		const llm = kind === 'LLM';
+		const span = {
+			span_id: id,
+			trace_id: trace,
+			session_id: `sess-${trace.slice(0, 12)}`,
+			name: llm ? 'chat.completions' : kind.toLowerCase() + '.run',
+			kind,
+			status: rnd(50) === 0 ? 'error' : 'success',
+			started_at: new Date(start).toISOString(),
+			ended_at: new Date(start + 200 + rnd(1200)).toISOString(),
+			input: text(40, 120),
+			output: text(10, 60),
+			attributes: {
+				'gen_ai.system': 'openai',
+				'gen_ai.request.model': ['gpt-4o', 'gpt-4o-mini', 'llama-3.1-70b'][rnd(3)],
+				'agent.name': 'support-bot',
+				'project.name': 'bench',
+				'deployment.environment': 'bench',
+			},
+		};
+		if (root !== null)
+			span.parent_span_id = root;
+		else
+			root = id;
+		if (llm) {
+			const inTok = 200 + rnd(2000), outTok = 20 + rnd(400);
+			Object.assign(span.attributes, {
+				'gen_ai.usage.input_tokens': inTok,
+				'gen_ai.usage.output_tokens': outTok,
+				'gen_ai.usage.total_tokens': inTok + outTok,
+				'llm.cost.total': (inTok * 2.5 + outTok * 10) / 1e6,
+			});
+		} else if (kind === 'TOOL') {
+			span.attributes['tool.name'] = ['search', 'lookup_order', 'send_email'][rnd(3)];
+		}
+		spans.push(span);
+	}
+	return { source: 'bench', spans };
+}
+
+// The template with markers: every id is prefixed with ID_MARK (so a batch's ids differ from
+// every other batch's) and both times of a span get the same DAY_MARK date.
+function markTemplate(batch) {
+	const mark = (v) => (typeof v === 'string' && v.length ? ID_MARK + v : v);
+	for (const s of batch.spans) {
+		s.span_id = mark(s.span_id);
+		s.trace_id = mark(s.trace_id);
+		s.session_id = mark(s.session_id);
+		s.parent_span_id = mark(s.parent_span_id);
+		if (typeof s.started_at === 'string' && /^\d{4}-\d\d-\d\dT/.test(s.started_at)) {
+			const st = s.started_at.slice(10);
+			s.started_at = DAY_MARK + st;
+			if (typeof s.ended_at === 'string' && /^\d{4}-\d\d-\d\dT/.test(s.ended_at)) {
+				const en = s.ended_at.slice(10);
+				// Same day for both: a span that crossed midnight becomes instantaneous.
+				s.ended_at = DAY_MARK + (en >= st ? en : st);
+			}
+		}
+	}
+	const buf = Buffer.from(JSON.stringify(batch));
+	const find = (m) => {
+		const offs = [];
+		for (let at = buf.indexOf(m); at >= 0; at = buf.indexOf(m, at + m.length))
+			offs.push(at);
+		return offs;
+	};
+	return { buf, ids: find(ID_MARK), days: find(DAY_MARK), spans: batch.spans.length };
+}
+
+function post(agent, url, body) {
+	return new Promise((resolve, reject) => {
+		const req = http.request(url, {
+			method: 'POST',
+			agent,
+			headers: { 'Content-Type': 'application/json', 'Content-Length': body.length },
+		}, (res) => {
+			const chunks = [];
+			res.on('data', (c) => chunks.push(c));
+			res.on('end', () => resolve({ code: res.statusCode, body: Buffer.concat(chunks).toString() }));
+		});
+		req.on('error', reject);
+		req.end(body);
+	});
+}
+
+async function run(o) {
+	const tpl = markTemplate(JSON.parse(readFileSync(o.template, 'utf8')));
+	const batches = Number(o.batches), conc = Number(o.concurrency || 4);
+	const days = Number(o.days || 1), tag = o.tag || '';
+	if (!(batches > 0) || !(conc > 0) || !(days > 0) || tag.length > 4)
+		throw new Error('--batches, --concurrency and --days must be positive, --tag at most 4 characters');
+	const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+	const make = (seq) => {
+		const b = Buffer.allocUnsafe(tpl.buf.length);
+		tpl.buf.copy(b);
+		// tag + batch number in base 36, 8 characters in all.
+		const id = tag + seq.toString(36).padStart(8 - tag.length, '0');
+		const day = new Date(today - (seq % days) * DAY_MS).toISOString().slice(0, 10);
+		for (const at of tpl.ids)
+			b.write(id, at, 'latin1');
+		for (const at of tpl.days)
+			b.write(day, at, 'latin1');
+		return b;
+	};
+	const agent = new http.Agent({ keepAlive: true, maxSockets: conc });
+	let next = 0, errors = 0, firstError = null;
+	const t0 = process.hrtime.bigint();
+	await Promise.all(Array.from({ length: conc }, async () => {
+		while (next < batches) {
+			const r = await post(agent, o.url, make(next++));
+			if (r.code !== 201) {
+				errors++;
+				firstError ??= `${r.code} ${r.body.slice(0, 300)}`;
+			}
+		}
+	}));
+	const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+	agent.destroy();
+	const spans = batches * tpl.spans;
+	console.log(JSON.stringify({
+		batches, batch_size: tpl.spans, spans, seconds: secs,
+		spans_per_s: Math.round(spans / secs), errors, first_error: firstError,
+	}));
+	return errors ? 1 : 0;
+}
+
+const o = args(process.argv.slice(2));
+if (o.make) {
+	process.stdout.write(JSON.stringify(makeBatch(Number(o.make))) + '\n');
+} else {
+	if (!o.url || !o.template || !o.batches)
+		throw new Error('usage: ingest.mjs --url URL --template FILE --batches K [--concurrency C] [--days D] [--tag T]');
+	process.exitCode = await run(o);
+}

@@ -1,0 +1,508 @@
+/* query_bench: the query set of issue 3, run in-process against lib/query and against the
+ * same data in SQLite (C API, with the indexes below); prints p50/p99 per query and the
+ * ratio SQLite/spandex. Usage: query_bench SPANS DIR [iterations [seal]]. DIR is filled on
+ * the first run (store shards plus DIR/bench.sqlite) and reused afterwards.
+ * With "seal" (issue 5), the store's queries are timed open, then every day of every
+ * workspace is sealed (store_seal, timed) and the same queries are timed again on the sealed
+ * store: the same data twice in one run, so the ratio holds on a noisy machine. This seals
+ * DIR in place (it stays readable, but is sealed from then on): run it on a copy. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "bench/gen.h"
+#include "lib/query/query.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
+
+static const char *const schema =
+    "CREATE TABLE spans(id INTEGER PRIMARY KEY, ws TEXT NOT NULL, span_id TEXT NOT NULL,"
+    " trace_id TEXT, session_id TEXT NOT NULL, parent_span_id TEXT, kind TEXT, status TEXT,"
+    " model TEXT, started_at INTEGER, ended_at INTEGER, in_tok INTEGER, out_tok INTEGER,"
+    " cached_tok INTEGER, total_tok INTEGER, cost REAL, cost_in REAL, cost_out REAL, body TEXT);"
+    /* one index per access path of the query set, each led by the workspace */
+    "CREATE UNIQUE INDEX spans_id ON spans(ws, span_id);"
+    "CREATE INDEX spans_started ON spans(ws, started_at);"
+    "CREATE INDEX spans_trace ON spans(ws, trace_id);"
+    "CREATE INDEX spans_session ON spans(ws, session_id);"
+    "CREATE INDEX spans_model_status ON spans(ws, model, status, started_at);"
+    "CREATE INDEX spans_kind_trace ON spans(ws, kind, trace_id);"
+    "CREATE INDEX spans_roots ON spans(ws, started_at, trace_id) WHERE parent_span_id IS NULL;";
+
+static void die_sql(sqlite3 *db, const char *what)
+{
+	fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
+	exit(1);
+}
+
+static void load(const char *dir, long long want, sqlite3 *db)
+{
+	struct gen g;
+	struct store st;
+	struct arena *a = arena_new();
+	struct buf body;
+	sqlite3_stmt *ins;
+	buf_init(&body);
+	gen_init(&g, 1, 30, 3, 1717200000000000LL);
+	store_init(&st, dir, false);
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		die_sql(db, "schema");
+	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	if (sqlite3_prepare_v2(
+		db,
+		"INSERT INTO spans(ws,span_id,trace_id,session_id,parent_span_id,kind,status,model,"
+		"started_at,ended_at,in_tok,out_tok,cached_tok,total_tok,cost,cost_in,cost_out,"
+		"body)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		-1, &ins, NULL) != SQLITE_OK)
+		die_sql(db, "prepare insert");
+	for (long long made = 0; made < want;) {
+		struct span tr[50];
+		int ws;
+		size_t n = gen_trace(&g, a, tr, &ws);
+		char err[256];
+		if (store_append(&st, gen_ws(ws), tr, n, err, sizeof err) != ST_OK) {
+			fprintf(stderr, "store_append: %s\n", err);
+			exit(1);
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct span *s = &tr[i];
+			body.len = 0;
+			span_render(s, &body);
+			int c = 1;
+			sqlite3_bind_text(ins, c++, s->workspace, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, c++, s->span_id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, c++, s->trace_id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, c++, s->session_id, -1, SQLITE_STATIC);
+			if (s->parent_span_id)
+				sqlite3_bind_text(ins, c++, s->parent_span_id, -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(ins, c++);
+			sqlite3_bind_text(ins, c++, span_kind_names[s->kind], -1, SQLITE_STATIC);
+			sqlite3_bind_text(ins, c++, span_status_names[s->status], -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_text(ins, c++, s->str[SS_MODEL], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(ins, c++, s->started_at);
+			sqlite3_bind_int64(ins, c++, s->ended_at);
+			const int64_t tok[4] = {s->input_tokens, s->output_tokens, s->cached_tokens,
+						s->total_tokens};
+			for (int k = 0; k < 4; k++)
+				if (tok[k] == SPAN_NONE_I64)
+					sqlite3_bind_null(ins, c++);
+				else
+					sqlite3_bind_int64(ins, c++, tok[k]);
+			const double cost[3] = {s->cost_total_usd, s->cost_input_usd,
+						s->cost_output_usd};
+			for (int k = 0; k < 3; k++)
+				if (cost[k] != cost[k])
+					sqlite3_bind_null(ins, c++);
+				else
+					sqlite3_bind_double(ins, c++, cost[k]);
+			sqlite3_bind_text(ins, c++, body.p, body.len, SQLITE_TRANSIENT);
+			if (sqlite3_step(ins) != SQLITE_DONE)
+				die_sql(db, "insert");
+			sqlite3_reset(ins);
+		}
+		made += n;
+		arena_reset(a);
+	}
+	sqlite3_finalize(ins);
+	sqlite3_exec(db, "COMMIT; ANALYZE;", NULL, NULL, NULL);
+	buf_free(&body);
+	arena_free(a);
+}
+
+/* ---- the query set ---- */
+
+enum qkind { Q_SPANS, Q_GROUPS, Q_TRACES, Q_TRACE, Q_SESSION, Q_GET };
+
+struct bq {
+	const char *name;
+	enum qkind kind;
+	const char *filter; /* spandex filter JSON; %s takes the trace id or a window bound */
+	long long page;
+	bool summary;
+	const char *sql[3]; /* page query, count query, per-row rollup (traces detailed) */
+};
+
+static char trace_id[64], session_id[64], span_id[80], win_lo[40], win_hi[40];
+static int64_t win_lo_us, win_hi_us;
+
+static struct bq queries[] = {
+    {"spans p1",
+     Q_SPANS,
+     NULL,
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 ORDER BY started_at DESC, id LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1"}},
+    {"spans trace_id",
+     Q_SPANS,
+     "{\"trace_id\":\"%T\"}",
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND trace_id=?2 ORDER BY started_at DESC, id LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1 AND trace_id=?2"}},
+    {"spans model+status",
+     Q_SPANS,
+     "{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND model='gpt-4o' AND status='error' ORDER BY "
+      "started_at DESC, id LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1 AND model='gpt-4o' AND status='error'"}},
+    {"spans window",
+     Q_SPANS,
+     "{\"started_at\":{\"$gte\":\"%L\",\"$lte\":\"%H\"}}",
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND started_at BETWEEN ?3 AND ?4 ORDER BY started_at "
+      "DESC, id LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1 AND started_at BETWEEN ?3 AND ?4"}},
+    {"groups trace_id",
+     Q_GROUPS,
+     NULL,
+     1,
+     false,
+     {"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND trace_id IS NOT NULL GROUP BY "
+      "trace_id ORDER BY c DESC, trace_id LIMIT 10",
+      "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1"}},
+    {"groups kind=LLM",
+     Q_GROUPS,
+     "{\"kind\":\"LLM\"}",
+     1,
+     false,
+     {"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND kind='LLM' AND trace_id IS NOT NULL "
+      "GROUP BY trace_id ORDER BY c DESC, trace_id LIMIT 10",
+      "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1 AND kind='LLM'"}},
+#define ROOTS                                                                                      \
+	"SELECT body, trace_id FROM spans WHERE ws=?1 AND parent_span_id IS NULL ORDER BY "        \
+	"started_at DESC, trace_id LIMIT 10 OFFSET ?5"
+#define NROOTS "SELECT count(*) FROM spans WHERE ws=?1 AND parent_span_id IS NULL"
+#define ROLLUP                                                                                     \
+	"SELECT "                                                                                  \
+	"sum(in_tok),sum(out_tok),sum(cached_tok),sum(total_tok),sum(cost),sum(cost_in),sum(cost_" \
+	"out),count(*),sum(status='error') FROM spans WHERE ws=?1 AND trace_id=?2"
+    {"traces p1 summary", Q_TRACES, NULL, 1, true, {ROOTS, NROOTS}},
+    {"traces p1 detailed", Q_TRACES, NULL, 1, false, {ROOTS, NROOTS, ROLLUP}},
+    {"traces p100 summary", Q_TRACES, NULL, 100, true, {ROOTS, NROOTS}},
+    {"traces p100 detailed", Q_TRACES, NULL, 100, false, {ROOTS, NROOTS, ROLLUP}},
+    {"get trace",
+     Q_TRACE,
+     NULL,
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND trace_id=?2 AND parent_span_id IS NULL ORDER BY "
+      "started_at LIMIT 1",
+      NULL, ROLLUP}},
+    {"get session",
+     Q_SESSION,
+     NULL,
+     1,
+     false,
+     {"SELECT min(started_at), max(ended_at), count(*), count(DISTINCT trace_id), "
+      "sum(in_tok),sum(out_tok),"
+      "sum(cached_tok),sum(total_tok),sum(cost),sum(cost_in),sum(cost_out),sum(status='error') "
+      "FROM spans WHERE ws=?1 AND session_id=?6"}},
+    /* one line: on a sealed shard, the id table's lookup and one block decompressed */
+    {"get span", Q_GET, NULL, 1, false, {"SELECT body FROM spans WHERE ws=?1 AND span_id=?7"}},
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The filter text with %T, %L, %H replaced by the trace id and window bounds. */
+static const char *fill(const char *f, char *out, size_t len)
+{
+	if (!f)
+		return NULL;
+	size_t o = 0;
+	for (; *f && o + 64 < len; f++) {
+		const char *r = NULL;
+		if (*f == '%' && f[1] == 'T')
+			r = trace_id;
+		else if (*f == '%' && f[1] == 'L')
+			r = win_lo;
+		else if (*f == '%' && f[1] == 'H')
+			r = win_hi;
+		if (r) {
+			o += snprintf(out + o, len - o, "%s", r);
+			f++;
+		} else {
+			out[o++] = *f;
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
+static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b, struct buf *out)
+{
+	static const enum query_group_by by = QG_TRACE_ID;
+	char ftext[512], err[512];
+	struct filter f;
+	struct query q = {.st = st,
+			  .a = a,
+			  .ws = "bench-0",
+			  .page = b->page,
+			  .page_size = 10,
+			  .summary = b->summary,
+			  .sort = b->kind == Q_GROUPS ? "-span_count" : "-started_at"};
+	filter_parse(a, b->kind == Q_TRACES ? FILTER_TRACES : FILTER_SPANS,
+		     fill(b->filter, ftext, sizeof ftext), NULL, NULL, 0, &f, err, sizeof err);
+	q.f = &f;
+	out->len = 0;
+	enum status s = b->kind == Q_SPANS    ? query_spans(&q, out)
+			: b->kind == Q_GROUPS ? query_groups(&q, &by, 1, out)
+			: b->kind == Q_TRACES ? query_traces(&q, out)
+			: b->kind == Q_TRACE  ? query_trace_get(&q, trace_id, out)
+			: b->kind == Q_GET    ? store_get(st, q.ws, span_id, out)
+					      : query_session_get(&q, session_id, out);
+	filter_free(&f);
+	if (s != ST_OK)
+		fprintf(stderr, "%s: status %d %s\n", b->name, s, q.err);
+	return out->len;
+}
+
+static void bind_all(sqlite3_stmt *s, const struct bq *b)
+{
+	for (int i = 1; i <= sqlite3_bind_parameter_count(s); i++) {
+		const char *n = sqlite3_bind_parameter_name(s, i);
+		if (!n)
+			continue;
+		if (!strcmp(n, "?1"))
+			sqlite3_bind_text(s, i, "bench-0", -1, SQLITE_STATIC);
+		else if (!strcmp(n, "?2") || !strcmp(n, "?6"))
+			sqlite3_bind_text(s, i, n[1] == '2' ? trace_id : session_id, -1,
+					  SQLITE_STATIC);
+		else if (!strcmp(n, "?3") || !strcmp(n, "?4"))
+			sqlite3_bind_int64(s, i, n[1] == '3' ? win_lo_us : win_hi_us);
+		else if (!strcmp(n, "?5"))
+			sqlite3_bind_int64(s, i, (b->page - 1) * 10);
+		else if (!strcmp(n, "?7"))
+			sqlite3_bind_text(s, i, span_id, -1, SQLITE_STATIC);
+	}
+}
+
+/* Runs the SQL of b, copying every returned body into out like a server would. */
+static size_t run_sqlite(sqlite3_stmt **st, const struct bq *b, struct buf *out)
+{
+	out->len = 0;
+	char traces[10][64];
+	int nt = 0;
+	for (int k = 0; k < 2; k++) {
+		if (!st[k])
+			continue;
+		bind_all(st[k], b);
+		while (sqlite3_step(st[k]) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(st[k]); c++) {
+				const unsigned char *t = sqlite3_column_text(st[k], c);
+				if (t)
+					buf_add(out, t, sqlite3_column_bytes(st[k], c));
+			}
+			if (k == 0 && (b->kind == Q_TRACES || b->kind == Q_TRACE) && nt < 10) {
+				const unsigned char *t =
+				    sqlite3_column_text(st[k], b->kind == Q_TRACES ? 1 : 0);
+				snprintf(traces[nt++], 64, "%s",
+					 b->kind == Q_TRACES && t ? (const char *)t : trace_id);
+			}
+		}
+		sqlite3_reset(st[k]);
+	}
+	for (int i = 0; st[2] && i < nt; i++) {
+		bind_all(st[2], b);
+		sqlite3_bind_text(st[2], 2, traces[i], -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(st[2]) == SQLITE_ROW)
+			buf_printf(out, "%lld", (long long)sqlite3_column_int64(st[2], 7));
+		sqlite3_reset(st[2]);
+	}
+	return out->len;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double pct(double *v, int n, double p)
+{
+	qsort(v, n, sizeof *v, cmp_d);
+	int i = (int)(p * (n - 1) + 0.5);
+	return v[i];
+}
+
+#define NQ (sizeof queries / sizeof queries[0])
+
+/* p50 and p99 (ms) of each query of the set, for spandex and (when db) SQLite. */
+struct timing {
+	double s50[NQ], s99[NQ], q50[NQ], q99[NQ];
+};
+
+/* Times every query iters times after one warm-up run; spandex and SQLite alternate, so a
+ * burst of load on the machine hits both. */
+static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing *t)
+{
+	struct arena *a = arena_new();
+	struct buf out;
+	buf_init(&out);
+	double *ts = xmalloc(iters * sizeof *ts), *tq = xmalloc(iters * sizeof *tq);
+	for (size_t qi = 0; qi < NQ; qi++) {
+		struct bq *b = &queries[qi];
+		sqlite3_stmt *sq[3] = {0};
+		for (int k = 0; db && k < 3; k++)
+			if (b->sql[k] &&
+			    sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k], NULL) != SQLITE_OK)
+				die_sql(db, b->name);
+		run_spandex(st, a, b, &out); /* warm both */
+		arena_reset(a);
+		if (db)
+			run_sqlite(sq, b, &out);
+		for (int i = 0; i < iters; i++) {
+			double t0 = now_ms();
+			run_spandex(st, a, b, &out);
+			ts[i] = now_ms() - t0;
+			arena_reset(a);
+			if (!db)
+				continue;
+			t0 = now_ms();
+			run_sqlite(sq, b, &out);
+			tq[i] = now_ms() - t0;
+		}
+		t->s50[qi] = pct(ts, iters, .5);
+		t->s99[qi] = pct(ts, iters, .99);
+		if (db) {
+			t->q50[qi] = pct(tq, iters, .5);
+			t->q99[qi] = pct(tq, iters, .99);
+		}
+		for (int k = 0; k < 3; k++)
+			sqlite3_finalize(sq[k]);
+	}
+	buf_free(&out);
+	free(ts);
+	free(tq);
+	arena_free(a);
+}
+
+/* Seals every day of every workspace of the store, as `spandex seal --older-than 0` does;
+ * prints the stream bytes, the sealed files' bytes, their ratio and the throughput. */
+static void seal_all(struct store *st)
+{
+	char **ws, err[512];
+	size_t nws, days = 0;
+	uint64_t tin = 0, tout = 0;
+	if (store_workspaces(st, &ws, &nws) != ST_OK) {
+		fprintf(stderr, "store_workspaces failed\n");
+		exit(1);
+	}
+	double t0 = now_ms();
+	for (size_t w = 0; w < nws; w++) {
+		int32_t *dl;
+		size_t nd;
+		if (store_days(st, ws[w], &dl, &nd) != ST_OK) {
+			fprintf(stderr, "store_days %s failed\n", ws[w]);
+			exit(1);
+		}
+		for (size_t d = 0; d < nd; d++) {
+			uint64_t in, out;
+			if (store_seal(st, ws[w], dl[d], &in, &out, err, sizeof err) != ST_OK) {
+				fprintf(stderr, "store_seal %s day %d: %s\n", ws[w], dl[d], err);
+				exit(1);
+			}
+			days += in > 0;
+			tin += in;
+			tout += out;
+		}
+		free(dl);
+		free(ws[w]);
+	}
+	free(ws);
+	double secs = (now_ms() - t0) / 1e3;
+	printf("seal: %zu days, %llu stream bytes into %llu bytes of .jsonl.zst (%.1fx) in %.2f s "
+	       "(%.1f MB/s)\n",
+	       days, (unsigned long long)tin, (unsigned long long)tout,
+	       tout ? (double)tin / tout : 0.0, secs, secs > 0 ? tin / 1e6 / secs : 0.0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3 || (argc > 4 && strcmp(argv[4], "seal"))) {
+		fprintf(stderr, "usage: query_bench SPANS DIR [iterations [seal]]\n");
+		return 2;
+	}
+	long long want = atoll(argv[1]);
+	const char *dir = argv[2];
+	int iters = argc > 3 ? atoi(argv[3]) : 30;
+	bool seal = argc > 4;
+	if (iters < 1)
+		iters = 1;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/bench.sqlite", dir);
+	struct stat stt;
+	bool fresh = stat(path, &stt) != 0;
+	mkdir(dir, 0755);
+	sqlite3 *db;
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		die_sql(db, "open");
+	sqlite3_exec(db,
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; "
+		     "PRAGMA mmap_size=8589934592;",
+		     NULL, NULL, NULL);
+	if (fresh) {
+		double t0 = now_ms();
+		load(dir, want, db);
+		fprintf(stderr, "loaded %lld spans into both stores in %.1f s\n", want,
+			(now_ms() - t0) / 1e3);
+	}
+	/* A trace, its root span and its session from the middle of bench-0, and a one-day
+	 * window. */
+	sqlite3_stmt *pick;
+	sqlite3_prepare_v2(db,
+			   "SELECT trace_id, session_id, started_at, span_id FROM spans WHERE "
+			   "ws='bench-0' AND parent_span_id IS NULL"
+			   " ORDER BY started_at LIMIT 1 OFFSET (SELECT count(*)/2 FROM spans "
+			   "WHERE ws='bench-0' AND parent_span_id IS NULL)",
+			   -1, &pick, NULL);
+	if (sqlite3_step(pick) != SQLITE_ROW)
+		die_sql(db, "pick");
+	snprintf(trace_id, sizeof trace_id, "%s", sqlite3_column_text(pick, 0));
+	snprintf(session_id, sizeof session_id, "%s", sqlite3_column_text(pick, 1));
+	snprintf(span_id, sizeof span_id, "%s", sqlite3_column_text(pick, 3));
+	win_lo_us = sqlite3_column_int64(pick, 2) / 86400000000LL * 86400000000LL;
+	win_hi_us = win_lo_us + 86400000000LL - 1;
+	time_format(win_lo_us, win_lo);
+	time_format(win_hi_us, win_hi);
+	sqlite3_finalize(pick);
+
+	struct store st;
+	store_init(&st, dir, false);
+	struct timing open, sealed;
+	time_queries(&st, db, iters, &open);
+	printf("%-22s %10s %10s %10s %10s %8s\n", "query (bench-0, ms)", "spandex p50", "p99",
+	       "sqlite p50", "p99", "ratio");
+	for (size_t qi = 0; qi < NQ; qi++)
+		printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
+		       open.s50[qi], open.s99[qi], open.q50[qi], open.q99[qi],
+		       open.q50[qi] / open.s50[qi]);
+	if (seal) {
+		seal_all(&st);
+		time_queries(&st, db, iters, &sealed); /* SQLite too: the same interleaving as the open pass */
+		/* ratio = sealed p50 / open p50: above 1 means sealed is slower */
+		printf("%-22s %10s %10s %10s %10s %8s\n", "query (bench-0, ms)", "open p50",
+		       "p99", "sealed p50", "p99", "ratio");
+		for (size_t qi = 0; qi < NQ; qi++)
+			printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
+			       open.s50[qi], open.s99[qi], sealed.s50[qi], sealed.s99[qi],
+			       sealed.s50[qi] / open.s50[qi]);
+	}
+	sqlite3_close(db);
+	return 0;
+}

@@ -1,0 +1,158 @@
+/* trivial: the ceiling of the FastCGI architecture for the GET benchmark (BENCHMARKS.md).
+ * It answers every request with the bytes of one file, loaded once at start, so bench/run can
+ * put the same body behind the same nginx as cgi-bin/spans and compare the two rates. */
+#include <errno.h>
+#include <fcgiapp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TRIVIAL_MAX_WORKERS 64 /* far above what a benchmark host has cores for */
+
+/* Reads all of path into a malloc'd buffer; NULL (with errno set) on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n == cap) {
+			char *grown;
+
+			cap = cap ? 2 * cap : 4096;
+			grown = realloc(data, cap);
+			if (!grown)
+				goto fail;
+			data = grown;
+		}
+		size_t got = fread(data + n, 1, cap - n, f);
+
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f))
+		goto fail;
+	fclose(f);
+	*len = n;
+	return data;
+fail:
+	free(data);
+	fclose(f);
+	return NULL;
+}
+
+/* The accept loop: every request gets the same headers and body. */
+static void serve(const char *head, int hlen, const char *body, size_t len)
+{
+	FCGX_Request req;
+
+	if (FCGX_InitRequest(&req, 0, 0) != 0) {
+		fprintf(stderr, "trivial: FCGX_InitRequest failed\n");
+		return;
+	}
+	while (FCGX_Accept_r(&req) >= 0) {
+		FCGX_PutStr(head, hlen, req.out);
+		FCGX_PutStr(body, (int)len, req.out);
+		FCGX_Finish_r(&req);
+	}
+}
+
+static volatile sig_atomic_t stopping;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+/* Forks n workers that serve the inherited socket, as http_main does for the real programs
+ * with SPANDEX_WORKERS, so that both sides of the comparison have n processes and one master
+ * whose SIGTERM stops them. Returns when every worker has ended. */
+static void prefork(int n, const char *head, int hlen, const char *body, size_t len)
+{
+	struct sigaction sa;
+	pid_t pids[TRIVIAL_MAX_WORKERS];
+	int i, left = 0;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_term; /* no SA_RESTART: wait() must return on SIGTERM */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			serve(head, hlen, body, len);
+			_exit(0);
+		}
+		if (pids[i] > 0)
+			left++;
+	}
+	while (left > 0) {
+		if (wait(NULL) > 0) {
+			left--;
+		} else if (errno == EINTR && stopping) {
+			for (i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGTERM);
+			stopping = 0;
+		} else if (errno != EINTR) {
+			break;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char head[160];
+	char *body = NULL, *end;
+	size_t len = 0;
+	long workers = 1;
+	int hlen, rc = 1;
+
+	if (argc == 3) {
+		errno = 0;
+		workers = strtol(argv[2], &end, 10);
+		if (errno || *end || workers < 1 || workers > TRIVIAL_MAX_WORKERS)
+			argc = 0; /* usage */
+	}
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr,
+			"usage: %s FILE [WORKERS]  (under spawn-fcgi -n; serves FILE as "
+			"application/json from WORKERS processes, 1 to %d)\n",
+			argv[0], TRIVIAL_MAX_WORKERS);
+		return 2;
+	}
+	body = slurp(argv[1], &len);
+	if (!body) {
+		fprintf(stderr, "trivial: %s: %s\n", argv[1], strerror(errno));
+		goto out;
+	}
+	/* The headers are formatted once with snprintf: FCGX_FPrintF has its own format parser,
+	 * which knows no %zu, and per-request formatting would only add noise. They are the
+	 * headers lib/http sends with a JSON reply, so only the body source differs. */
+	hlen = snprintf(head, sizeof head,
+			"Status: 200 OK\r\nContent-Type: application/json\r\n"
+			"Content-Length: %zu\r\n\r\n",
+			len);
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "trivial: FCGX_Init failed\n");
+		goto out;
+	}
+	if (workers == 1)
+		serve(head, hlen, body, len);
+	else
+		prefork((int)workers, head, hlen, body, len);
+	rc = 0;
+out:
+	free(body);
+	return rc;
+}

@@ -1,0 +1,585 @@
+/* filter: parse and check the Intake `filter` parameter (reference nemo-intake.md §3). */
+#include "lib/api/intake/filter.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/json/jsonx.h"
+#include "lib/model/span.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/time.h"
+
+const char *const filter_field_names[FF__COUNT] = {
+    "session_id",
+    "trace_id",
+    "project",
+    "evaluation_id",
+    "evaluation_sha",
+    "evaluation_run_id",
+    "dataset_id",
+    "dataset_name",
+    "dataset_version",
+    "test_case_id",
+    "source",
+    "kind",
+    "status",
+    "model",
+    "tool_name",
+    "provider",
+    "agent_id",
+    "agent_name",
+    "prompt_name",
+    "prompt_version",
+    "parent_span_id",
+    "started_at",
+    "id",
+    "experiment_id",
+};
+
+/* §3.2: the shared parser accepts the filter model's fields plus these entity fields; Intake
+ * then refuses the ones it cannot serve (§3.3). */
+static const char *const generic_fields[] = {
+    "id", "name", "workspace", "created_at", "updated_at", "entity_type", "project", NULL,
+};
+
+/* Operators of the platform filter syntax (§3.1); any other is refused by the shared parser. */
+static const char *const known_ops[] = {
+    "$eq",  "$like", "$lt", "$lte", "$gt",     "$gte", "$in",
+    "$nin", "$and",  "$or", "$not", "$exists", NULL,
+};
+
+static const char only_and[] =
+    "Only AND-combined field filters are supported for Intake span storage.";
+
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/* Fields of SpanFilter (List Span Groups page) or TraceFilter (List Traces page). */
+static bool field_served(enum filter_kind kind, int ff)
+{
+	if (kind == FILTER_SPANS)
+		return ff <= FF_STARTED_AT;
+	return ff == FF_ID || ff == FF_SESSION_ID || ff == FF_STATUS || ff == FF_STARTED_AT ||
+	       ff == FF_EXPERIMENT_ID || ff == FF_TEST_CASE_ID;
+}
+
+static int field_lookup(const char *name)
+{
+	for (int i = 0; i < FF__COUNT; i++)
+		if (strcmp(filter_field_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "Unknown filter field 'x'. Valid fields: ['a', 'b']": Python's repr of the sorted set. */
+static void unknown_field(enum filter_kind kind, const char *name, char *err, size_t errlen)
+{
+	const char *names[FF__COUNT + 8];
+	size_t n = 0;
+	for (int i = 0; i < FF__COUNT; i++)
+		if (field_served(kind, i))
+			names[n++] = filter_field_names[i];
+	for (const char *const *g = generic_fields; *g; g++) {
+		bool dup = false;
+		for (size_t i = 0; i < n; i++)
+			dup |= strcmp(names[i], *g) == 0;
+		if (!dup)
+			names[n++] = *g;
+	}
+	qsort(names, n, sizeof names[0], cmp_str);
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "Unknown filter field '%s'. Valid fields: [", name);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s'%s'", i ? ", " : "", names[i]);
+	buf_addc(&b, ']');
+	snprintf(err, errlen, "%s", b.p);
+	buf_free(&b);
+}
+
+struct pctx {
+	struct arena *a;
+	enum filter_kind kind;
+	struct filter *f;
+	char *err;
+	size_t errlen;
+};
+
+static enum status fail(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static enum status fail(struct pctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return ST_BAD_REQUEST;
+}
+
+/* §3.3: values are non-null strings. */
+static enum status want_string(struct pctx *c, const char *field, json_t *v, const char **out)
+{
+	if (json_is_null(v))
+		return fail(c, "Filter field '%s' must not be null.", field);
+	if (!json_is_string(v))
+		return fail(c, "Filter field '%s' must be a string.", field);
+	*out = arena_strndup(c->a, json_string_value(v), json_string_length(v));
+	return ST_OK;
+}
+
+static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
+{
+	const char *fname = filter_field_names[ff];
+	const char *what = c->kind == FILTER_SPANS ? "span" : "trace";
+	enum filter_op fop;
+	/* §3.3: started_at takes $gte and $lte only, so a bare datetime ($eq) is refused; the
+	 * seeds' DatetimeFilter has no other member. */
+	if (strcmp(op, "$eq") == 0 && ff != FF_STARTED_AT)
+		fop = FOP_EQ;
+	else if (ff == FF_STARTED_AT && strcmp(op, "$gte") == 0)
+		fop = FOP_GTE;
+	else if (ff == FF_STARTED_AT && strcmp(op, "$lte") == 0)
+		fop = FOP_LTE;
+	else if (ff == FF_ID && strcmp(op, "$in") == 0)
+		fop = FOP_IN;
+	else if (c->kind == FILTER_TRACES && ff != FF_STARTED_AT && ff != FF_ID)
+		return fail(c, "Filter field '%s' only supports equality.", fname);
+	else
+		return fail(c, "Unsupported %s filter: %s %s", what, fname, op);
+	if (c->f->n >= FILTER_MAX_CONDS)
+		return fail(c, "Too many filter conditions (at most %d).", FILTER_MAX_CONDS);
+	struct filter_cond *fc = &c->f->conds[c->f->n];
+	memset(fc, 0, sizeof *fc);
+	fc->field = ff;
+	fc->op = fop;
+	enum status s;
+	if (fop == FOP_IN) {
+		/* §3.2: a string value of $in is split on commas. */
+		json_t *list = v;
+		json_t *owned = NULL;
+		if (json_is_string(v)) {
+			owned = list = json_array();
+			const char *p = json_string_value(v);
+			for (const char *q; (q = strchr(p, ',')); p = q + 1)
+				json_array_append_new(list, json_stringn(p, q - p));
+			json_array_append_new(list, json_string(p));
+		}
+		if (json_is_null(list))
+			return fail(c, "Filter field '%s' must not be null.", fname);
+		if (!json_is_array(list) || json_array_size(list) == 0) {
+			json_decref(owned);
+			return fail(c, "Filter field '%s' $in must be a non-empty list of strings.",
+				    fname);
+		}
+		if (json_array_size(list) > FILTER_MAX_IN) {
+			json_decref(owned);
+			return fail(c, "Filter field '%s' $in takes at most %d values.", fname,
+				    FILTER_MAX_IN);
+		}
+		fc->nvals = json_array_size(list);
+		fc->vals = arena_alloc(c->a, fc->nvals * sizeof *fc->vals);
+		for (size_t i = 0; i < fc->nvals; i++)
+			if ((s = want_string(c, fname, json_array_get(list, i), &fc->vals[i])) !=
+			    ST_OK) {
+				json_decref(owned);
+				return s;
+			}
+		json_decref(owned);
+		c->f->n++;
+		return ST_OK;
+	}
+	fc->nvals = 1;
+	fc->vals = arena_alloc(c->a, sizeof *fc->vals);
+	if ((s = want_string(c, fname, v, &fc->vals[0])) != ST_OK)
+		return s;
+	if (ff == FF_STARTED_AT) {
+		if (!time_parse(fc->vals[0], false, &fc->us))
+			return fail(c, "Filter field '%s' must be a valid datetime.", fname);
+	} else if (ff == FF_KIND || ff == FF_STATUS) {
+		bool k = ff == FF_KIND;
+		fc->enumv = k ? span_kind_parse(fc->vals[0]) : span_status_parse(fc->vals[0]);
+		if (fc->enumv < 0) {
+			const char *const *names = k ? span_kind_names : span_status_names;
+			int nn = k ? KIND__COUNT : SPST__COUNT;
+			char list[256] = "";
+			for (int i = 0; i < nn; i++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+					 i ? ", " : "", names[i]);
+			return fail(c,
+				    "Invalid value '%s' for filter field '%s'. Allowed values: %s",
+				    fc->vals[0], fname, list);
+		}
+	}
+	c->f->n++;
+	return ST_OK;
+}
+
+/* One field's value: a literal ($eq) or an operator object (§3.1 JSON form). */
+static enum status add_field(struct pctx *c, const char *name, json_t *v)
+{
+	int ff = field_lookup(name);
+	if (ff < 0 || !field_served(c->kind, ff)) {
+		if (!in_list(generic_fields, name)) {
+			unknown_field(c->kind, name, c->err, c->errlen);
+			return ST_BAD_REQUEST;
+		}
+		return fail(c, "Unsupported %s filter: %s $eq",
+			    c->kind == FILTER_SPANS ? "span" : "trace", name);
+	}
+	if (!json_is_object(v))
+		return add_cond(c, ff, "$eq", v);
+	const char *op;
+	json_t *ov;
+	enum status s;
+	json_object_foreach(v, op, ov)
+	{
+		if (strcmp(op, "$or") == 0 || strcmp(op, "$not") == 0)
+			return fail(c, "%s", only_and);
+		if (!in_list(known_ops, op))
+			return fail(c, "Unsupported filter operator '%s' for field '%s'.", op,
+				    name);
+		if ((s = add_cond(c, ff, op, ov)) != ST_OK)
+			return s;
+	}
+	return ST_OK;
+}
+
+/* A filter object: field keys, or logical keys alone (§3.2: mixing them is refused). */
+static enum status add_object(struct pctx *c, json_t *obj, int depth)
+{
+	if (!json_is_object(obj))
+		return fail(c, "Filter must be a JSON object.");
+	if (depth > 8)
+		return fail(c, "Filter nesting is too deep.");
+	bool logical = false, fields = false;
+	const char *k;
+	json_t *v;
+	json_object_foreach(obj, k, v)
+	{
+		if (k[0] == '$')
+			logical = true;
+		else
+			fields = true;
+	}
+	if (logical && fields)
+		return fail(c, "Logical operators ($and, $or, $not) cannot be mixed with field "
+			       "filters at the same level; wrap the field filters in $and.");
+	enum status s;
+	json_object_foreach(obj, k, v)
+	{
+		if (strcmp(k, "$or") == 0 || strcmp(k, "$not") == 0)
+			return fail(c, "%s", only_and);
+		if (strcmp(k, "$and") == 0) {
+			if (!json_is_array(v))
+				return fail(c, "Filter $and takes a list of filter objects.");
+			size_t i;
+			json_t *e;
+			json_array_foreach(v, i, e) if ((s = add_object(c, e, depth + 1)) !=
+							ST_OK) return s;
+			continue;
+		}
+		if (k[0] == '$')
+			return fail(c, "Unsupported filter operator '%s'.", k);
+		if ((s = add_field(c, k, v)) != ST_OK)
+			return s;
+	}
+	return ST_OK;
+}
+
+/* §3.2 bracket value: JSON for { or [, null when empty, a list when it holds commas. */
+static json_t *bracket_value(const char *v, bool *bad)
+{
+	*bad = false;
+	if (v[0] == '{' || v[0] == '[') {
+		size_t pos;
+		char msg[64];
+		json_t *j = jsonx_parse(v, strlen(v), &pos, msg, sizeof msg);
+		*bad = j == NULL;
+		return j;
+	}
+	if (!v[0])
+		return json_null();
+	if (!strchr(v, ','))
+		return json_string(v);
+	json_t *list = json_array();
+	for (const char *q; (q = strchr(v, ',')); v = q + 1)
+		json_array_append_new(list, json_stringn(v, q - v));
+	json_array_append_new(list, json_string(v));
+	return list;
+}
+
+/* Sets obj[key] = v, turning a repeated key into a list (§3.2). Steals v. */
+static void set_or_append(json_t *obj, const char *key, json_t *v)
+{
+	json_t *old = json_object_get(obj, key);
+	if (!old) {
+		json_object_set_new(obj, key, v);
+	} else if (json_is_array(old)) {
+		json_array_append_new(old, v);
+	} else {
+		json_t *list = json_array();
+		json_array_append(list, old);
+		json_array_append_new(list, v);
+		json_object_set_new(obj, key, list);
+	}
+}
+
+/* Collects filter[field] and filter[field][op] keys into the nested dict (§3.2). */
+static enum status from_brackets(struct pctx *c, const char *const *keys, const char *const *vals,
+				 size_t n, json_t **out)
+{
+	json_t *tree = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(keys[i], "filter[", 7) != 0)
+			continue;
+		const char *p = keys[i] + 6;
+		char part[2][128];
+		int np = 0;
+		while (*p == '[' && np < 3) {
+			const char *e = strchr(p, ']');
+			if (!e || (size_t)(e - p - 1) >= sizeof part[0] || e == p + 1 || np == 2) {
+				np = 3;
+				break;
+			}
+			memcpy(part[np], p + 1, e - p - 1);
+			part[np++][e - p - 1] = 0;
+			p = e + 1;
+		}
+		if (np == 0 || np > 2 || *p) {
+			json_decref(tree);
+			return fail(c,
+				    "Invalid filter parameter '%s': use filter[field] or "
+				    "filter[field][$op].",
+				    keys[i]);
+		}
+		bool bad;
+		json_t *v = bracket_value(vals[i], &bad);
+		if (bad) {
+			json_decref(tree);
+			return fail(c, "Invalid JSON in filter parameter '%s'.", keys[i]);
+		}
+		if (!tree)
+			tree = json_object();
+		if (np == 1) {
+			set_or_append(tree, part[0], v);
+			continue;
+		}
+		char op[132];
+		snprintf(op, sizeof op, "%s%s", part[1][0] == '$' ? "" : "$", part[1]);
+		json_t *fo = json_object_get(tree, part[0]);
+		if (fo && !json_is_object(fo)) { /* filter[f]=a with filter[f][op]=b */
+			json_t *w = json_object();
+			json_object_set(w, "$eq", fo);
+			json_object_set_new(tree, part[0], w);
+			fo = w;
+		} else if (!fo) {
+			fo = json_object();
+			json_object_set_new(tree, part[0], fo);
+		}
+		set_or_append(fo, op, v);
+	}
+	*out = tree;
+	return ST_OK;
+}
+
+/* Text syntax (§3.1): field:"v", field>="v", field IN ["a","b"], joined by AND or spaces.
+ * OR and the - negation are refused like $or/$not; parentheses only group. */
+struct lex {
+	const char *p;
+};
+
+static void lex_ws(struct lex *l)
+{
+	while (isspace((unsigned char)*l->p) || *l->p == '(' || *l->p == ')')
+		l->p++;
+}
+
+static bool lex_word(struct lex *l, const char *w)
+{
+	size_t n = strlen(w);
+	if (strncmp(l->p, w, n) == 0 && !isalnum((unsigned char)l->p[n]) && l->p[n] != '_') {
+		l->p += n;
+		return true;
+	}
+	return false;
+}
+
+/* A quoted string (backslash escapes the next byte) or a bare token. */
+static json_t *lex_value(struct lex *l)
+{
+	lex_ws(l);
+	struct buf b;
+	buf_init(&b);
+	if (*l->p == '"') {
+		for (l->p++; *l->p && *l->p != '"'; l->p++) {
+			if (*l->p == '\\' && l->p[1])
+				l->p++;
+			buf_addc(&b, *l->p);
+		}
+		if (*l->p != '"') {
+			buf_free(&b);
+			return NULL;
+		}
+		l->p++;
+	} else {
+		while (*l->p && !isspace((unsigned char)*l->p) && !strchr("()[],", *l->p))
+			buf_addc(&b, *l->p++);
+		if (!b.len) {
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	json_t *j = json_stringn(b.p, b.len);
+	buf_free(&b);
+	return j;
+}
+
+static enum status from_text(struct pctx *c, const char *text, json_t **out)
+{
+	static const struct {
+		const char *tok, *op;
+	} ops[] = {{">=", "$gte"}, {"<=", "$lte"}, {">", "$gt"},
+		   {"<", "$lt"},   {":", "$eq"},   {"~", "$like"}};
+	struct lex l = {text};
+	json_t *tree = json_object();
+	enum status s = ST_OK;
+	for (;;) {
+		lex_ws(&l);
+		if (!*l.p)
+			break;
+		if (lex_word(&l, "AND"))
+			continue;
+		if (*l.p == '-' || lex_word(&l, "OR") || lex_word(&l, "NOT")) {
+			s = fail(c, "%s", only_and);
+			goto out;
+		}
+		const char *f = l.p;
+		while (isalnum((unsigned char)*l.p) || *l.p == '_' || *l.p == '.')
+			l.p++;
+		char field[128];
+		if (l.p == f || (size_t)(l.p - f) >= sizeof field) {
+			s = fail(c, "Invalid filter text near '%.20s'.", f);
+			goto out;
+		}
+		memcpy(field, f, l.p - f);
+		field[l.p - f] = 0;
+		lex_ws(&l);
+		const char *op = NULL;
+		json_t *v = NULL;
+		if (lex_word(&l, "NOT")) {
+			s = fail(c, "%s", only_and);
+			goto out;
+		} else if (lex_word(&l, "IN")) {
+			op = "$in";
+			lex_ws(&l);
+			if (*l.p++ != '[') {
+				s = fail(c, "Invalid filter text: IN takes a [list].");
+				goto out;
+			}
+			v = json_array();
+			json_t *e;
+			while ((e = lex_value(&l))) {
+				json_array_append_new(v, e);
+				lex_ws(&l);
+				if (*l.p == ',')
+					l.p++;
+			}
+			lex_ws(&l);
+			if (*l.p++ != ']') {
+				json_decref(v);
+				s = fail(c, "Invalid filter text: IN takes a [list].");
+				goto out;
+			}
+		} else {
+			for (size_t i = 0; i < sizeof ops / sizeof ops[0] && !op; i++)
+				if (strncmp(l.p, ops[i].tok, strlen(ops[i].tok)) == 0) {
+					op = ops[i].op;
+					l.p += strlen(ops[i].tok);
+				}
+			if (!op || !(v = lex_value(&l))) {
+				s = fail(c, "Invalid filter text near '%.20s'.", f);
+				goto out;
+			}
+		}
+		if (strcmp(op, "$eq") == 0 && !json_object_get(tree, field)) {
+			json_object_set_new(tree, field, v);
+			continue;
+		}
+		json_t *fo = json_object_get(tree, field);
+		if (fo && !json_is_object(fo)) {
+			json_t *w = json_object();
+			json_object_set(w, "$eq", fo);
+			json_object_set_new(tree, field, w);
+			fo = w;
+		} else if (!fo) {
+			fo = json_object();
+			json_object_set_new(tree, field, fo);
+		}
+		json_object_set_new(fo, op, v);
+	}
+out:
+	if (s != ST_OK) {
+		json_decref(tree);
+		tree = NULL;
+	}
+	*out = tree;
+	return s;
+}
+
+enum status filter_parse(struct arena *a, enum filter_kind kind, const char *raw,
+			 const char *const *keys, const char *const *vals, size_t n,
+			 struct filter *f, char *err, size_t errlen)
+{
+	struct pctx c = {a, kind, f, err, errlen};
+	json_t *tree = NULL;
+	enum status s = ST_OK;
+	memset(f, 0, sizeof *f);
+	f->conds = arena_alloc(a, FILTER_MAX_CONDS * sizeof *f->conds);
+	if (raw) {
+		/* §3.2: a raw filter= wins over bracket keys; '{' means JSON, else text syntax. */
+		const char *p = raw;
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '{') {
+			size_t pos;
+			char msg[128];
+			tree = jsonx_parse(raw, strlen(raw), &pos, msg, sizeof msg);
+			if (!tree) {
+				s = fail(&c, "Invalid JSON in filter: %s (at byte %zu).", msg, pos);
+				goto out;
+			}
+		} else if ((s = from_text(&c, raw, &tree)) != ST_OK) {
+			goto out;
+		}
+	} else if ((s = from_brackets(&c, keys, vals, n, &tree)) != ST_OK) {
+		goto out;
+	}
+	if (!tree)
+		goto out;
+	if ((s = add_object(&c, tree, 0)) != ST_OK)
+		goto out;
+	f->echo = tree;
+	tree = NULL;
+out:
+	json_decref(tree);
+	if (s != ST_OK)
+		f->n = 0;
+	return s;
+}
+
+void filter_free(struct filter *f)
+{
+	json_decref(f->echo);
+	f->echo = NULL;
+}

@@ -1,0 +1,133 @@
+/* ingest: the Intake ingest endpoints (reference nemo-intake.md section 4): a format in,
+ * spans out (lib/ingest), stored whole or not at all. */
+#include "lib/api/intake/intake.h"
+
+#include <string.h>
+#include <strings.h>
+#include "lib/base/time.h"
+#include "lib/ingest/atif.h"
+#include "lib/ingest/chat.h"
+#include "lib/ingest/direct.h"
+#include "lib/ingest/otlp.h"
+#include "lib/json/jsonw.h"
+
+static const char *const json_types[] = {"application/json", NULL};
+
+/* The body as JSON (415 and 422 in the dialect otherwise). */
+static enum status json_body(struct http_req *req, json_t **body)
+{
+	enum status st = http_require_type(req, json_types);
+	return st == ST_OK ? http_json_body(req, body) : st;
+}
+
+/* Stores a batch; a refusal of the store is the client's to retry (503, Retry-After). The
+ * reason reads "<what> not stored (<why>); retry later", or is the store's own without what. */
+static enum status store(struct http_req *req, struct span *spans, size_t n, const char *what)
+{
+	char why[256] = "";
+	enum status st = store_append(&req->store, req->ws, spans, n, why, sizeof why);
+
+	if (st == ST_OK)
+		return ST_OK;
+	if (!what)
+		return http_fail(req, st, "%s", why);
+	return http_fail(req, st, "%s not stored (%s); retry later", what, why);
+}
+
+/* POST ingest/spans: DirectSpansIngestRequest (section 4.4); 201, empty body. */
+enum status intake_ingest_spans(struct http_req *req)
+{
+	json_t *body;
+	struct span *spans;
+	struct verrs v;
+	enum status st = json_body(req, &body);
+
+	if (st != ST_OK)
+		return st;
+	verrs_init(&v);
+	size_t n = direct_parse(req->arena, req->ws, body, &spans, &v);
+	if (!n)
+		return http_fail_invalid(req, &v);
+	if ((st = store(req, spans, n, "Spans")) != ST_OK)
+		return st;
+	http_reply(req, 201, NULL, "", 0);
+	return ST_OK;
+}
+
+/* POST ingest/chat-completions (section 4.2): one captured call; 201
+ * ChatCompletionsIngestResponse {"session_id","span_id"}. */
+enum status intake_ingest_chat(struct http_req *req)
+{
+	json_t *body;
+	struct verrs v;
+	struct span sp;
+	enum status st = json_body(req, &body);
+
+	if (st != ST_OK)
+		return st;
+	verrs_init(&v);
+	span_init(&sp);
+	if (chat_map(req->arena, req->ws, body, time_now(), &sp, &v) != ST_OK)
+		return http_fail_invalid(req, &v);
+	if ((st = store(req, &sp, 1, "Span")) != ST_OK)
+		return st;
+	struct buf *out = arena_buf(req->arena);
+	buf_adds(out, "{\"session_id\":");
+	jsonw_string(out, sp.session_id, strlen(sp.session_id));
+	buf_adds(out, ",\"span_id\":");
+	jsonw_string(out, sp.span_id, strlen(sp.span_id));
+	buf_addc(out, '}');
+	http_reply_json(req, 201, out->p, out->len);
+	return ST_OK;
+}
+
+/* POST ingest/atif (section 4.3): one ATIF trajectory; the reference's 201, empty body. */
+enum status intake_ingest_atif(struct http_req *req)
+{
+	json_t *body;
+	struct span *spans;
+	size_t n = 0;
+	struct verrs v;
+	enum status st = json_body(req, &body);
+
+	if (st != ST_OK)
+		return st;
+	verrs_init(&v);
+	if (atif_map(req->arena, req->ws, body, time_now(), &spans, &n, &v) != ST_OK)
+		return http_fail_invalid(req, &v);
+	if ((st = store(req, spans, n, "Spans")) != ST_OK)
+		return st;
+	http_reply(req, 201, NULL, "", 0);
+	return ST_OK;
+}
+
+/* OTLP 1.1: the decoder follows the Content-Type; lib/http has already undone gzip and
+ * applied the body cap after decompression (413). */
+static const char *const otlp_types[] = {"application/x-protobuf", "application/json", NULL};
+
+/* POST ingest/otlp/v1/traces and the standard /v1/traces (section 4.1, otel-egp.md 1). */
+enum status intake_ingest_otlp(struct http_req *req)
+{
+	struct otlp_result res;
+	char msg[256] = "";
+	enum status st = http_require_type(req, otlp_types);
+
+	if (st != ST_OK)
+		return st;
+	const char *ct = req->content_type + strspn(req->content_type, " \t");
+	enum otlp_encoding enc = strncasecmp(ct, "application/json", 16) ? OTLP_PROTOBUF : OTLP_JSON;
+	st = otlp_decode(req->arena, req->ws, enc, req->body, req->body_len, time_now(), &res, msg,
+			 sizeof msg);
+	/* Undecodable data is permanent: 400, which exporters do not retry. */
+	if (st != ST_OK)
+		return http_fail(req, st, "Invalid OTLP %s: %s",
+				 enc == OTLP_JSON ? "JSON" : "protobuf", msg);
+	/* 503 + Retry-After: every OTLP exporter retries it. */
+	if (res.nspans && (st = store(req, res.spans, res.nspans, NULL)) != ST_OK)
+		return st;
+	struct buf *out = arena_buf(req->arena);
+	otlp_response(&res, enc, out);
+	http_reply(req, 200, enc == OTLP_JSON ? "application/json" : "application/x-protobuf",
+		   out->p ? out->p : "", out->len);
+	return ST_OK;
+}

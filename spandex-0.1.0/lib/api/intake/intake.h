@@ -1,0 +1,32 @@
+/* intake: the NeMo Platform Intake v2 surface (the seed pages, reference nemo-intake.md):
+ * its dialect, its route tables (one per program of cgi-bin/) and their handlers. */
+#ifndef SPANDEX_API_INTAKE_INTAKE_H
+#define SPANDEX_API_INTAKE_INTAKE_H
+
+#include "lib/http/http.h"
+
+/* The programs: POST ingest/... and /v1/traces; GET spans..., /healthz; GET traces...;
+ * GET sessions/{id}. */
+extern const struct http_surface intake_ingest_surface;
+extern const struct http_surface intake_spans_surface;
+extern const struct http_surface intake_traces_surface;
+extern const struct http_surface intake_sessions_surface;
+
+/* The dialect: {"detail": "..."} errors, FastAPI's HTTPValidationError for 422, the
+ * workspace in the path (X-Workspace for the standard OTLP path), Authorization: Bearer. */
+extern const struct http_dialect intake_dialect;
+
+/* Handlers (lib/api/intake/ingest.c and read.c). */
+enum status intake_ingest_spans(struct http_req *req);
+enum status intake_ingest_otlp(struct http_req *req);
+enum status intake_ingest_chat(struct http_req *req);
+enum status intake_ingest_atif(struct http_req *req);
+enum status intake_list_spans(struct http_req *req);
+enum status intake_span_groups(struct http_req *req);
+enum status intake_get_span(struct http_req *req);
+enum status intake_list_traces(struct http_req *req);
+enum status intake_get_trace(struct http_req *req);
+enum status intake_get_session(struct http_req *req);
+enum status intake_healthz(struct http_req *req);
+
+#endif

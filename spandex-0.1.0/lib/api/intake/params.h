@@ -1,0 +1,10 @@
+/* params: the query parameters of the Intake list endpoints (reference nemo-intake.md
+ * section 2), shared by their route tables and handlers. */
+#ifndef SPANDEX_API_INTAKE_PARAMS_H
+#define SPANDEX_API_INTAKE_PARAMS_H
+
+/* Positions in the list tables of lib/api/intake/routes.c: every list takes page,
+ * page_size, sort and filter first; then mode (spans, traces) or by (spans/groups). */
+enum { IP_PAGE, IP_PAGE_SIZE, IP_SORT, IP_FILTER, IP_MODE, IP_BY = IP_MODE };
+
+#endif

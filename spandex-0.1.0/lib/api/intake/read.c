@@ -1,0 +1,187 @@
+/* read: the Intake read endpoints (the seed pages; reference nemo-intake.md section 7):
+ * list spans, span groups, get span, list traces, get trace, get session, and /healthz. */
+#include "lib/api/intake/intake.h"
+
+#include <string.h>
+#include <stdlib.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+#include "lib/api/intake/filter.h"
+#include "lib/api/intake/params.h"
+#include "lib/json/jsonw.h"
+#include "lib/query/query.h"
+
+/* The filter of the request (filter= or filter[...]); 400 with the reference's message. */
+static enum status parse_filter(struct http_req *req, enum filter_kind kind, const char *raw,
+				struct filter *f)
+{
+	const char **keys = arena_alloc(req->arena, (req->nparams + 1) * sizeof *keys);
+	const char **vals = arena_alloc(req->arena, (req->nparams + 1) * sizeof *vals);
+	char err[1024];
+
+	for (size_t i = 0; i < req->nparams; i++) {
+		keys[i] = req->params[i].key;
+		vals[i] = req->params[i].value;
+	}
+	enum status st =
+	    filter_parse(req->arena, kind, raw, keys, vals, req->nparams, f, err, sizeof err);
+	return st == ST_OK ? ST_OK : http_fail(req, st, "%s", err);
+}
+
+static void query_init(struct http_req *req, struct query *q)
+{
+	memset(q, 0, sizeof *q);
+	q->st = &req->store;
+	q->a = req->arena;
+	q->ws = req->ws;
+	q->page = 1;
+	q->page_size = QUERY_DEFAULT_PAGE_SIZE;
+	q->sort = "-started_at";
+}
+
+/* Replies 200 with the page, or fails with the query's reason. */
+static enum status reply(struct http_req *req, const struct query *q, enum status st,
+			 const struct buf *out)
+{
+	if (st != ST_OK)
+		return http_fail(req, st, "%s", q->err);
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+
+/* A list request: the common parameters (lib/api/intake/params.h), the filter, the page. */
+static enum status list(struct http_req *req, enum filter_kind kind, bool mode, struct query *q,
+			struct filter *f)
+{
+	const struct http_pval *pv = req->pv;
+	enum status st = parse_filter(req, kind, pv[IP_FILTER].s, f);
+
+	if (st != ST_OK)
+		return st;
+	query_init(req, q);
+	q->page = pv[IP_PAGE].i;
+	q->page_size = pv[IP_PAGE_SIZE].i;
+	q->sort = pv[IP_SORT].s;
+	q->summary = mode && !strcmp(pv[IP_MODE].s, "summary");
+	q->f = f;
+	return ST_OK;
+}
+
+enum status intake_list_spans(struct http_req *req)
+{
+	struct query q;
+	struct filter f = {0};
+	struct buf *out = arena_buf(req->arena);
+	enum status st = list(req, FILTER_SPANS, true, &q, &f);
+
+	if (st != ST_OK)
+		return st;
+	st = reply(req, &q, query_spans(&q, out), out);
+	filter_free(&f);
+	return st;
+}
+
+enum status intake_span_groups(struct http_req *req)
+{
+	struct query q;
+	struct filter f = {0};
+	struct buf *out = arena_buf(req->arena);
+	enum query_group_by by[2];
+	size_t nby;
+	enum status st = list(req, FILTER_SPANS, false, &q, &f);
+
+	if (st != ST_OK)
+		return st;
+	/* A missing `by` gets the §7.5 400, not a 422. */
+	st = query_group_by_parse(req->pv[IP_BY].s, by, &nby, q.err, sizeof q.err);
+	if (st == ST_OK)
+		st = query_groups(&q, by, nby, out);
+	st = reply(req, &q, st, out);
+	filter_free(&f);
+	return st;
+}
+
+enum status intake_list_traces(struct http_req *req)
+{
+	struct query q;
+	struct filter f = {0};
+	struct buf *out = arena_buf(req->arena);
+	enum status st = list(req, FILTER_TRACES, true, &q, &f);
+
+	if (st != ST_OK)
+		return st;
+	st = reply(req, &q, query_traces(&q, out), out);
+	filter_free(&f);
+	return st;
+}
+
+enum status intake_get_trace(struct http_req *req)
+{
+	struct query q;
+	struct buf *out = arena_buf(req->arena);
+
+	query_init(req, &q);
+	q.summary = !strcmp(req->pv[0].s, "summary");
+	return reply(req, &q, query_trace_get(&q, req->id, out), out);
+}
+
+enum status intake_get_session(struct http_req *req)
+{
+	struct query q;
+	struct buf *out = arena_buf(req->arena);
+
+	query_init(req, &q);
+	return reply(req, &q, query_session_get(&q, req->id, out), out);
+}
+
+/* GET spans/{span_id}: the stored line is the body. */
+enum status intake_get_span(struct http_req *req)
+{
+	struct buf *out = arena_buf(req->arena);
+	enum status st = store_get(&req->store, req->ws, req->id, out);
+
+	if (st == ST_NOT_FOUND)
+		return http_fail(req, st, "Span %.200s/%.1100s not found", req->ws, req->id);
+	if (st != ST_OK)
+		return http_fail(req, st, "%s", status_message(st));
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+
+/* For operators and load balancers (no key needed, so it names no path and no data): 200
+ * {"status":"ok"} while the data directory can take a write; 503 {"status":"degraded",
+ * "detail"} with Retry-After when it cannot (unusable, read-only, out of inodes, or less
+ * free space than SPANDEX_MIN_FREE, by default two bodies of the maximum size: a full batch
+ * would then be refused). */
+enum status intake_healthz(struct http_req *req)
+{
+	static const char ok[] = "{\"status\":\"ok\"}";
+	const char *why = NULL, *v = http_env(req, "SPANDEX_MIN_FREE");
+	unsigned long long min_free = 2ull * (req->max_body ? req->max_body : HTTP_MAX_BODY_DEFAULT);
+	struct statvfs fs;
+	char *end;
+
+	if (v && *v) {
+		unsigned long long n = strtoull(v, &end, 10);
+		if (!*end)
+			min_free = n;
+	}
+	if (access(req->store.root, R_OK | W_OK | X_OK) < 0 || statvfs(req->store.root, &fs) < 0)
+		why = "the data directory is not usable";
+	else if (fs.f_flag & ST_RDONLY)
+		why = "the data directory is read-only";
+	else if (fs.f_files && fs.f_favail == 0)
+		why = "the file system of the data directory has no inodes left";
+	else if ((unsigned long long)fs.f_bavail * fs.f_frsize < min_free)
+		why = "the file system of the data directory is (nearly) full";
+	if (!why) {
+		http_reply_json(req, 200, ok, sizeof(ok) - 1);
+		return ST_OK;
+	}
+	struct buf *out = arena_buf(req->arena);
+	buf_adds(out, "{\"status\":\"degraded\",\"detail\":");
+	jsonw_string(out, why, strlen(why));
+	buf_addc(out, '}');
+	http_reply_with(req, 503, "application/json", "Retry-After: 30\r\n", out->p, out->len);
+	return ST_OK;
+}

@@ -1,0 +1,64 @@
+/* routes: the route tables of the Intake programs (reference nemo-intake.md section 1). */
+#include "lib/api/intake/intake.h"
+
+#include "lib/api/intake/params.h"
+#include "lib/query/query.h"
+
+#define WS "/apis/intake/v2/workspaces/{workspace}"
+#define N(a) (sizeof(a) / sizeof(*(a)))
+
+/* Reference section 2: page >= 1, page_size 1..1000 (422 outside); defaults 1 and 10. */
+static const char *const span_sorts[] = {"-started_at", "started_at", NULL};
+static const char *const group_sorts[] = {"-span_count", "span_count", NULL};
+static const char *const modes[] = {"detailed", "summary", NULL};
+static const char *const filter_prefix[] = {"filter[", NULL};
+#define PAGE {"page", PT_INT, false, 1, (long long)1 << 62, NULL, "1"}
+#define PAGE_SIZE {"page_size", PT_INT, false, 1, QUERY_MAX_PAGE_SIZE, NULL, "10"}
+#define FILTER {"filter", PT_STRING, false, 0, 0, NULL, NULL}
+#define MODE {"mode", PT_ENUM, false, 0, 0, modes, "detailed"}
+
+static const struct http_pspec span_list[] = {
+    PAGE, PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"}, FILTER, MODE};
+/* The List Span Groups page has no mode: there it is an unsupported parameter like any
+ * other. A missing `by` is the handler's 400 (section 7.5), not a 422. */
+static const struct http_pspec group_list[] = {
+    PAGE, PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, group_sorts, "-span_count"}, FILTER,
+    {"by", PT_STRING, false, 0, 0, NULL, NULL}};
+static const struct http_pspec trace_list[] = {
+    PAGE, PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"}, FILTER, MODE};
+static const struct http_pspec trace_get[] = {MODE};
+
+static const struct http_route ingest_routes[] = {
+    {"POST", WS "/ingest/spans", intake_ingest_spans, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", WS "/ingest/otlp/v1/traces", intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", WS "/ingest/chat-completions", intake_ingest_chat, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", WS "/ingest/atif", intake_ingest_atif, HTTP_WRITE, NULL, 0, NULL},
+    /* The standard OTLP path (otel-egp.md 1.1): the workspace from X-Workspace. */
+    {"POST", "/v1/traces", intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL},
+};
+const struct http_surface intake_ingest_surface = {&intake_dialect, ingest_routes,
+						   N(ingest_routes)};
+
+static const struct http_route spans_routes[] = {
+    {"GET", WS "/spans", intake_list_spans, HTTP_READ, span_list, N(span_list), filter_prefix},
+    {"GET", WS "/spans/groups", intake_span_groups, HTTP_READ, group_list, N(group_list),
+     filter_prefix},
+    {"GET", WS "/spans/{id}", intake_get_span, HTTP_READ, NULL, 0, NULL},
+    {"GET", "/healthz", intake_healthz, HTTP_PUBLIC, NULL, 0, NULL},
+};
+const struct http_surface intake_spans_surface = {&intake_dialect, spans_routes,
+						  N(spans_routes)};
+
+static const struct http_route traces_routes[] = {
+    {"GET", WS "/traces", intake_list_traces, HTTP_READ, trace_list, N(trace_list),
+     filter_prefix},
+    {"GET", WS "/traces/{id}", intake_get_trace, HTTP_READ, trace_get, N(trace_get), NULL},
+};
+const struct http_surface intake_traces_surface = {&intake_dialect, traces_routes,
+						   N(traces_routes)};
+
+static const struct http_route sessions_routes[] = {
+    {"GET", WS "/sessions/{id}", intake_get_session, HTTP_READ, NULL, 0, NULL},
+};
+const struct http_surface intake_sessions_surface = {&intake_dialect, sessions_routes,
+						     N(sessions_routes)};

@@ -1,0 +1,425 @@
+/* auth: the key file, its parse cache keyed by the file's identity, the per-request check,
+ * and the writes of `spandex key`. */
+#include "lib/auth/auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "lib/base/hash.h"
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
+#include "lib/model/workspace.h"
+
+const char *const auth_role_names[] = {"read", "write", "admin", NULL};
+
+int auth_role_parse(const char *s)
+{
+	for (int i = 0; auth_role_names[i]; i++)
+		if (!strcmp(s, auth_role_names[i]))
+			return i;
+	return -1;
+}
+
+/* One line of the file: id, workspace, role, created, sha256 (hex) of the key, label. */
+struct entry {
+	struct auth_key k;
+	uint8_t hash[32];
+};
+
+/* The parsed file and the identity it was parsed from: another file (a rename), another
+ * size or another change time means another parse. */
+static struct {
+	char path[PATH_MAX];
+	bool known;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+	struct entry *e;
+	size_t n;
+} cache;
+
+static bool path_in(char *out, const char *root, const char *name)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", root, name);
+	return n > 0 && n < PATH_MAX;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Parses one line in place; false for a comment, a blank or a damaged line (skipped: a key
+ * that cannot be read authorizes nothing). */
+static bool parse_line(char *line, struct entry *out)
+{
+	char *f[6];
+	size_t nf = 0;
+
+	if (line[0] == '#' || line[0] == '\0')
+		return false;
+	/* Six tab-separated fields; the last (the label) may be absent. */
+	for (char *p = line; p && nf < 6;) {
+		f[nf++] = p;
+		if ((p = nf < 6 ? strchr(p, '\t') : NULL))
+			*p++ = '\0';
+	}
+	if (nf < 5)
+		return false;
+	memset(out, 0, sizeof *out);
+	int role = auth_role_parse(f[2]);
+	if (role < 0 || strlen(f[0]) >= sizeof out->k.id || strlen(f[4]) != 64 ||
+	    (strcmp(f[1], AUTH_ALL_WORKSPACES) && !workspace_valid(f[1])) ||
+	    !time_parse(f[3], true, &out->k.created_us))
+		return false;
+	for (int i = 0; i < 32; i++) {
+		int hi = hexval(f[4][2 * i]), lo = hexval(f[4][2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		out->hash[i] = (uint8_t)(hi << 4 | lo);
+	}
+	snprintf(out->k.id, sizeof out->k.id, "%s", f[0]);
+	snprintf(out->k.workspace, sizeof out->k.workspace, "%s", f[1]);
+	snprintf(out->k.label, sizeof out->k.label, "%s", nf > 5 ? f[5] : "");
+	out->k.role = (enum auth_role)role;
+	return true;
+}
+
+/* Reads the file behind fd into a fresh entry array. */
+static enum status parse_file(int fd, struct entry **out, size_t *n)
+{
+	FILE *f = fdopen(dup(fd), "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	*out = NULL;
+	*n = 0;
+	if (!f)
+		return ST_UNAVAILABLE;
+	while ((len = getline(&line, &cap, f)) >= 0 && *n < AUTH_MAX_KEYS) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		if (parse_line(line, &(*out)[*n]))
+			(*n)++;
+	}
+	free(line);
+	fclose(f);
+	return ST_OK;
+}
+
+/* The keys of root, parsed again only when the file changed. */
+static enum status load(const char *root, struct entry **e, size_t *n)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+
+	if (!path_in(p, root, AUTH_FILE))
+		return ST_BAD_REQUEST;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*e = NULL;
+		*n = 0;
+		return errno == ENOENT ? ST_OK : ST_UNAVAILABLE;
+	}
+	enum status st = ST_OK;
+	if (fstat(fd, &sb) < 0) {
+		st = ST_UNAVAILABLE;
+	} else if (!(cache.known && !strcmp(cache.path, p) && cache.dev == sb.st_dev &&
+		     cache.ino == sb.st_ino && cache.size == sb.st_size &&
+		     cache.mtime.tv_sec == sb.st_mtim.tv_sec &&
+		     cache.mtime.tv_nsec == sb.st_mtim.tv_nsec &&
+		     cache.ctime.tv_sec == sb.st_ctim.tv_sec &&
+		     cache.ctime.tv_nsec == sb.st_ctim.tv_nsec)) {
+		struct entry *ne;
+		size_t nn;
+		if ((st = parse_file(fd, &ne, &nn)) == ST_OK) {
+			free(cache.e);
+			cache.e = ne;
+			cache.n = nn;
+			snprintf(cache.path, sizeof cache.path, "%s", p);
+			cache.dev = sb.st_dev;
+			cache.ino = sb.st_ino;
+			cache.size = sb.st_size;
+			cache.mtime = sb.st_mtim;
+			cache.ctime = sb.st_ctim;
+			cache.known = true;
+		}
+	}
+	close(fd);
+	*e = cache.e;
+	*n = st == ST_OK ? cache.n : 0;
+	return st;
+}
+
+bool auth_enabled(const char *root, const char *token)
+{
+	struct entry *e;
+	size_t n = 0;
+
+	if (token && *token)
+		return true;
+	/* A key file that cannot be read must not open the door: treat it as on. */
+	return load(root, &e, &n) != ST_OK || n > 0;
+}
+
+/* Compares two digests in time independent of where they differ. */
+static bool same_digest(const uint8_t *a, const uint8_t *b)
+{
+	unsigned diff = 0;
+
+	for (int i = 0; i < 32; i++)
+		diff |= a[i] ^ b[i];
+	return diff == 0;
+}
+
+/* Refreshes the last-use stamp of key id when it is older than AUTH_USED_EVERY_SEC. */
+static void mark_used(const char *root, const char *id)
+{
+	char d[PATH_MAX], p[PATH_MAX + 32];
+	struct stat sb;
+
+	if (!path_in(d, root, AUTH_USED_DIR) || snprintf(p, sizeof p, "%s/%s", d, id) >= (int)sizeof p)
+		return;
+	if (stat(p, &sb) == 0 && time(NULL) - sb.st_mtime < AUTH_USED_EVERY_SEC)
+		return;
+	mkdir(d, 0750);
+	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (fd >= 0) {
+		futimens(fd, NULL);
+		close(fd);
+	}
+}
+
+enum status auth_check(const char *root, const char *token, const char *presented, const char *ws,
+		       enum auth_role need, struct err *e)
+{
+	struct entry *keys;
+	size_t n;
+	uint8_t got[32], want[32];
+	bool have_token = token && *token;
+
+	if (load(root, &keys, &n) != ST_OK)
+		return err_set(e, ST_UNAVAILABLE, "The key file cannot be read");
+	if (!have_token && n == 0)
+		return ST_OK;
+	if (!presented || !*presented)
+		return err_set(e, ST_UNAUTHORIZED, "Not authenticated");
+	hash_sha256(presented, strlen(presented), got);
+	if (have_token) {
+		hash_sha256(token, strlen(token), want);
+		if (same_digest(got, want))
+			return ST_OK; /* SPANDEX_TOKEN: a global admin key */
+	}
+	/* Every stored digest is compared whole, matching or not. */
+	const struct entry *match = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (same_digest(got, keys[i].hash) && !match)
+			match = &keys[i];
+	if (!match)
+		return err_set(e, ST_UNAUTHORIZED, "Not authenticated");
+	if (ws && strcmp(match->k.workspace, AUTH_ALL_WORKSPACES) &&
+	    strcmp(match->k.workspace, ws))
+		return err_set(e, ST_FORBIDDEN, "This key is not valid for workspace '%s'", ws);
+	if (match->k.role < need)
+		return err_set(e, ST_FORBIDDEN, "This key's role (%s) does not allow this (%s needed)",
+			       auth_role_names[match->k.role], auth_role_names[need]);
+	mark_used(root, match->k.id);
+	return ST_OK;
+}
+
+/* ---- spandex key ---- */
+
+static int lock_keys(const char *root, struct err *e)
+{
+	char p[PATH_MAX];
+
+	if (!path_in(p, root, AUTH_FILE ".lock")) {
+		err_set(e, ST_BAD_REQUEST, "data directory path too long");
+		return -1;
+	}
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		err_sys(e, errno, "%s", p);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Writes keys (n of them) as the new file, atomically. */
+static enum status write_keys(const char *root, const struct entry *keys, size_t n, struct err *e)
+{
+	char p[PATH_MAX], tmp[PATH_MAX];
+
+	if (!path_in(p, root, AUTH_FILE) || !path_in(tmp, root, AUTH_FILE ".tmp"))
+		return err_set(e, ST_BAD_REQUEST, "data directory path too long");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		return err_sys(e, errno, "%s", tmp);
+	}
+	fprintf(f, "# spandex API keys (spandex key create|list|revoke): id, workspace, role, "
+		   "created, SHA-256 of the key, label\n");
+	for (size_t i = 0; i < n; i++) {
+		char ts[40], hex[65];
+		time_format(keys[i].k.created_us, ts);
+		hash_hex(keys[i].hash, 32, hex);
+		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\n", keys[i].k.id, keys[i].k.workspace,
+			auth_role_names[keys[i].k.role], ts, hex, keys[i].k.label);
+	}
+	bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+	int err = errno;
+	if (fclose(f) != 0 && ok) {
+		ok = false;
+		err = errno;
+	}
+	if (!ok || rename(tmp, p) < 0) {
+		err = ok ? errno : err;
+		unlink(tmp);
+		return err_sys(e, err, "%s", p);
+	}
+	return ST_OK;
+}
+
+/* The entries of the file as it is now (not the cache: a writer reads under its lock). */
+static enum status read_keys(const char *root, struct entry **keys, size_t *n, struct err *e)
+{
+	char p[PATH_MAX];
+
+	*keys = NULL;
+	*n = 0;
+	if (!path_in(p, root, AUTH_FILE))
+		return err_set(e, ST_BAD_REQUEST, "data directory path too long");
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? ST_OK : err_sys(e, errno, "%s", p);
+	enum status st = parse_file(fd, keys, n);
+	close(fd);
+	return st == ST_OK ? ST_OK : err_sys(e, errno, "%s", p);
+}
+
+static void random_hex(char *out, size_t bytes)
+{
+	uint8_t r[64];
+
+	if (bytes > sizeof r || getrandom(r, bytes, 0) != (ssize_t)bytes)
+		abort(); /* the kernel's random source does not fail for a few bytes */
+	hash_hex(r, bytes, out);
+}
+
+enum status auth_create(const char *root, const char *ws, enum auth_role role, const char *label,
+			char *key, size_t keylen, struct auth_key *k, struct err *e)
+{
+	struct entry *keys;
+	size_t n;
+	char secret[65];
+
+	if (strcmp(ws, AUTH_ALL_WORKSPACES) && !workspace_valid(ws))
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
+	if (label && (strlen(label) > AUTH_MAX_LABEL || strpbrk(label, "\t\r\n")))
+		return err_set(e, ST_BAD_REQUEST,
+			       "a label is at most %d bytes, without tabs or line breaks",
+			       AUTH_MAX_LABEL);
+	if (keylen < 64)
+		return err_set(e, ST_INTERNAL, "key buffer too small");
+	int lfd = lock_keys(root, e);
+	if (lfd < 0)
+		return e ? e->st : ST_UNAVAILABLE;
+	enum status st = read_keys(root, &keys, &n, e);
+	if (st == ST_OK && n >= AUTH_MAX_KEYS)
+		st = err_set(e, ST_CONFLICT, "at most %d keys", AUTH_MAX_KEYS);
+	if (st == ST_OK) {
+		struct entry ne;
+		memset(&ne, 0, sizeof ne);
+		/* 160 random bits: guessing is hopeless, so one SHA-256 is the right hash. */
+		random_hex(secret, 20);
+		snprintf(key, keylen, "spx_%s", secret);
+		hash_sha256(key, strlen(key), ne.hash);
+		ne.k.id[0] = 'k';
+		random_hex(ne.k.id + 1, 5);
+		snprintf(ne.k.workspace, sizeof ne.k.workspace, "%s", ws);
+		ne.k.role = role;
+		ne.k.created_us = time_now() / 1000000 * 1000000;
+		snprintf(ne.k.label, sizeof ne.k.label, "%s", label ? label : "");
+		keys = xrealloc(keys, (n + 1) * sizeof *keys);
+		keys[n++] = ne;
+		st = write_keys(root, keys, n, e);
+		if (st == ST_OK)
+			*k = ne.k;
+	}
+	free(keys);
+	close(lfd);
+	return st;
+}
+
+enum status auth_list(const char *root, const char *ws, struct auth_key **out, size_t *n,
+		      struct err *e)
+{
+	struct entry *keys;
+	size_t nk;
+	enum status st = read_keys(root, &keys, &nk, e);
+
+	*out = NULL;
+	*n = 0;
+	if (st != ST_OK)
+		return st;
+	*out = xmalloc((nk ? nk : 1) * sizeof **out);
+	for (size_t i = 0; i < nk; i++) {
+		char p[PATH_MAX + 32];
+		struct stat sb;
+		if (ws && strcmp(keys[i].k.workspace, ws))
+			continue;
+		struct auth_key *k = &(*out)[(*n)++];
+		*k = keys[i].k;
+		k->used_us = 0;
+		if (snprintf(p, sizeof p, "%s/%s/%s", root, AUTH_USED_DIR, k->id) < (int)sizeof p &&
+		    stat(p, &sb) == 0)
+			k->used_us = (int64_t)sb.st_mtim.tv_sec * 1000000 + sb.st_mtim.tv_nsec / 1000;
+	}
+	free(keys);
+	return ST_OK;
+}
+
+enum status auth_revoke(const char *root, const char *id, struct err *e)
+{
+	struct entry *keys;
+	size_t n, k = 0;
+	int lfd = lock_keys(root, e);
+
+	if (lfd < 0)
+		return e ? e->st : ST_UNAVAILABLE;
+	enum status st = read_keys(root, &keys, &n, e);
+	for (size_t i = 0; st == ST_OK && i < n; i++)
+		if (strcmp(keys[i].k.id, id))
+			keys[k++] = keys[i];
+	if (st == ST_OK && k == n)
+		st = err_set(e, ST_NOT_FOUND, "no key with id '%s'", id);
+	if (st == ST_OK)
+		st = write_keys(root, keys, k, e);
+	if (st == ST_OK) {
+		char p[PATH_MAX + 32];
+		if (snprintf(p, sizeof p, "%s/%s/%s", root, AUTH_USED_DIR, id) < (int)sizeof p)
+			unlink(p);
+	}
+	free(keys);
+	close(lfd);
+	return st;
+}

@@ -1,0 +1,60 @@
+/* auth: API keys per workspace with a role, kept hashed in DATA/.spandex-keys (a file the web
+ * server never serves: the data directory is never served), and the check every request of
+ * every API passes through. Programs stay stateless: the file is parsed again whenever its
+ * identity or change time moves, so a revoke counts from the next request. Nothing returned
+ * here needs freeing by the caller except what auth_list hands out. */
+#ifndef SPANDEX_AUTH_AUTH_H
+#define SPANDEX_AUTH_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/base/status.h"
+
+#define AUTH_FILE ".spandex-keys"	  /* in DATA; not a valid workspace name */
+#define AUTH_USED_DIR ".spandex-keys.used" /* in DATA: one file per key, its mtime the last use */
+#define AUTH_MAX_KEYS 4096		  /* keys in one file: a list, not a user database */
+#define AUTH_MAX_LABEL 128		  /* bytes of a key's label */
+#define AUTH_USED_EVERY_SEC 60		  /* a key's last-use stamp is refreshed at most this often */
+#define AUTH_ALL_WORKSPACES "*"
+
+/* Roles, each including the ones before it: read every GET and search; write ingest and every
+ * write of Opik and Scale GP; admin everything, deletes included. */
+enum auth_role { AUTH_READ, AUTH_WRITE, AUTH_ADMIN };
+extern const char *const auth_role_names[]; /* "read", "write", "admin", NULL */
+int auth_role_parse(const char *s);	     /* -1 when not a role */
+
+/* A key as listed (never the key itself). */
+struct auth_key {
+	char id[16];	     /* "k" and 10 hex digits */
+	char workspace[64]; /* a workspace name or "*" */
+	enum auth_role role;
+	int64_t created_us, used_us; /* used_us 0 when never used */
+	char label[AUTH_MAX_LABEL + 1];
+};
+
+/* Is authentication on for DATA: a key file with at least one key, or token set
+ * (SPANDEX_TOKEN, a global admin key; may be NULL). */
+bool auth_enabled(const char *root, const char *token);
+
+/* Checks presented (the key the request carried, NULL when none) for workspace ws (NULL for
+ * none) and a need of at least role. ST_OK when authentication is off, or the key is token or
+ * a stored key of ws (or "*") with that role; ST_UNAUTHORIZED without a key or with an unknown
+ * one; ST_FORBIDDEN for a known key of another workspace or a lesser role. Comparisons take the
+ * same time whatever the key. e (may be NULL) gets the reason. */
+enum status auth_check(const char *root, const char *token, const char *presented, const char *ws,
+		       enum auth_role need, struct err *e);
+
+/* The CLI side (spandex key). Each rewrites DATA/.spandex-keys through a temporary file and a
+ * rename, under an exclusive lock on it. */
+/* Creates a key for ws (a workspace name or "*") with role and label (may be NULL); the key
+ * itself (high entropy, shown once) goes to key (>= 64 bytes), its id to k. */
+enum status auth_create(const char *root, const char *ws, enum auth_role role, const char *label,
+			char *key, size_t keylen, struct auth_key *k, struct err *e);
+/* The keys, of workspace ws only when not NULL; *out is malloc'd (caller frees). */
+enum status auth_list(const char *root, const char *ws, struct auth_key **out, size_t *n,
+		      struct err *e);
+/* Removes key id; ST_NOT_FOUND when there is none. */
+enum status auth_revoke(const char *root, const char *id, struct err *e);
+
+#endif

@@ -1,0 +1,191 @@
+/* arena: per-request memory. Blocks are freed together by arena_reset; deferred calls run
+ * there first (newest first), so a request owns its file handles and malloc'd buffers too. */
+#include "lib/base/arena.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base/mem.h"
+#include "lib/base/buf.h"
+
+/* Arena: a chain of blocks; big requests get a block of their own. */
+struct ablock {
+	struct ablock *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+/* A call arena_reset makes before it frees the blocks. */
+struct adefer {
+	struct adefer *next;
+	void (*fn)(void *);
+	void *p;
+};
+
+struct arena {
+	struct ablock *head;
+	struct adefer *defers; /* newest first; the records live in the blocks */
+};
+
+#define ARENA_BLOCK (64u << 10)
+
+static struct ablock *ablock_new(size_t cap)
+{
+	struct ablock *b = xmalloc(sizeof(*b) + cap);
+	b->next = NULL;
+	b->used = 0;
+	b->cap = cap;
+	return b;
+}
+
+struct arena *arena_new(void)
+{
+	struct arena *a = xmalloc(sizeof(*a));
+	a->head = ablock_new(ARENA_BLOCK);
+	a->defers = NULL;
+	return a;
+}
+
+static void run_defers(struct arena *a)
+{
+	/* A deferred call may defer another: run until none is left. */
+	while (a->defers) {
+		struct adefer *d = a->defers;
+		a->defers = d->next;
+		d->fn(d->p);
+	}
+}
+
+void arena_defer(struct arena *a, void (*fn)(void *), void *p)
+{
+	struct adefer *d = arena_alloc(a, sizeof(*d));
+	d->fn = fn;
+	d->p = p;
+	d->next = a->defers;
+	a->defers = d;
+}
+
+static void buf_release(void *p)
+{
+	buf_free(p);
+}
+
+struct buf *arena_buf(struct arena *a)
+{
+	struct buf *b = arena_alloc(a, sizeof(*b));
+	buf_init(b);
+	arena_defer(a, buf_release, b);
+	return b;
+}
+
+void arena_reset(struct arena *a)
+{
+	run_defers(a);
+	struct ablock *b = a->head, *keep = NULL;
+	while (b) {
+		struct ablock *next = b->next;
+		if (!next && b->cap == ARENA_BLOCK) {
+			keep = b;
+		} else {
+			free(b);
+		}
+		b = next;
+	}
+	if (!keep)
+		keep = ablock_new(ARENA_BLOCK);
+	keep->used = 0;
+	keep->next = NULL;
+	a->head = keep;
+}
+
+void arena_free(struct arena *a)
+{
+	if (!a)
+		return;
+	run_defers(a);
+	struct ablock *b = a->head;
+	while (b) {
+		struct ablock *next = b->next;
+		free(b);
+		b = next;
+	}
+	free(a);
+}
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	const size_t align = sizeof(max_align_t);
+	n = (n + align - 1) & ~(align - 1);
+	struct ablock *b = a->head;
+	if (b->cap - b->used < n) {
+		size_t cap = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+		struct ablock *nb = ablock_new(cap);
+		if (cap == ARENA_BLOCK) {
+			nb->next = a->head;
+			a->head = nb;
+			b = nb;
+		} else {
+			/* A big block goes behind the head so the head keeps serving small ones. */
+			nb->next = b->next;
+			b->next = nb;
+			nb->used = n;
+			return nb->data;
+		}
+	}
+	void *p = (char *)b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+char *arena_printf(struct arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = arena_alloc(a, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+
+/* ---- jansson in the arena ---- */
+
+static struct arena *json_arena;
+
+static void *json_alloc(size_t n)
+{
+	/* jansson frees without a size and never reallocates; the arena frees it all at once. */
+	return arena_alloc(json_arena, n);
+}
+
+static void json_release(void *p)
+{
+	(void)p;
+}
+
+void arena_json(struct arena *a)
+{
+	json_arena = a;
+	if (a)
+		json_set_alloc_funcs(json_alloc, json_release);
+	else
+		json_set_alloc_funcs(malloc, free);
+}

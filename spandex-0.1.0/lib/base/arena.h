@@ -1,0 +1,32 @@
+/* arena: everything a request allocates. arena_reset runs the deferred calls (newest first),
+ * then frees every block but the first, which is kept for the next request. Allocation never
+ * fails (lib/base/mem.h). One ownership rule per request: what comes from the arena, or is
+ * handed to it with arena_defer, is never freed by hand. */
+#ifndef SPANDEX_BASE_ARENA_H
+#define SPANDEX_BASE_ARENA_H
+
+#include <stddef.h>
+#include "lib/base/buf.h"
+
+struct arena;
+struct arena *arena_new(void);
+void arena_free(struct arena *a);
+void arena_reset(struct arena *a);
+void *arena_alloc(struct arena *a, size_t n);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Runs fn(p) at the next arena_reset (or arena_free): for what holds more than memory (a
+ * file descriptor, a mapping, malloc'd memory of a library). */
+void arena_defer(struct arena *a, void (*fn)(void *), void *p);
+/* A growable buffer freed at the next reset. */
+struct buf *arena_buf(struct arena *a);
+
+/* Makes jansson allocate from a (NULL: from malloc again). While it is set, json_decref frees
+ * nothing and the values live until the reset: the HTTP programs set it around each request,
+ * so their handlers never release JSON. Values made with one setting must not be released
+ * with the other. */
+void arena_json(struct arena *a);
+
+#endif

@@ -1,0 +1,79 @@
+/* hash: the id hash of the index format, CRC-32C, SHA-256 (nettle) and the NeMo stable ids. */
+#include "lib/base/hash.h"
+
+#include <nettle/sha2.h>
+#include <string.h>
+#include "lib/base/arena.h"
+
+uint64_t hash_bytes(const void *p, size_t n)
+{
+	/* FNV-1a, then a murmur3 finalizer so short ids spread over all 64 bits. */
+	const unsigned char *s = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+uint32_t hash_crc32c(uint32_t crc, const void *p, size_t n)
+{
+	static uint32_t table[256];
+	if (!table[1]) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+			table[i] = c;
+		}
+	}
+	const unsigned char *s = p;
+	crc = ~crc;
+	while (n--)
+		crc = table[(crc ^ *s++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+void hash_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+void hash_sha256(const void *p, size_t n, uint8_t out[32])
+{
+	struct sha256_ctx c;
+	sha256_init(&c);
+	sha256_update(&c, n, p);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, out);
+}
+
+char *hash_stable_id(struct arena *a, const char *prefix, const char *const *parts, size_t nparts)
+{
+	struct sha256_ctx c;
+	sha256_init(&c);
+	for (size_t i = 0; i < nparts; i++) {
+		uint64_t n = strlen(parts[i]);
+		uint8_t len[8];
+		for (int k = 0; k < 8; k++)
+			len[k] = (uint8_t)(n >> (56 - 8 * k));
+		sha256_update(&c, 8, len);
+		sha256_update(&c, n, (const uint8_t *)parts[i]);
+	}
+	uint8_t dig[32];
+	sha256_digest(&c, SHA256_DIGEST_SIZE, dig);
+	char hex[65];
+	hash_hex(dig, 32, hex);
+	hex[32] = 0;
+	return prefix && *prefix ? arena_printf(a, "%s-%s", prefix, hex) : arena_strdup(a, hex);
+}

@@ -1,0 +1,23 @@
+/* hash: hashes and checksums. Nothing here allocates except hash_stable_id (in the arena). */
+#ifndef SPANDEX_BASE_HASH_H
+#define SPANDEX_BASE_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct arena;
+
+/* 64-bit hash of a byte string, as the index format stores it; never 0 (0 marks an empty
+ * slot). */
+uint64_t hash_bytes(const void *p, size_t n);
+/* CRC-32C (Castagnoli) of p, continuing crc (0 to start). */
+uint32_t hash_crc32c(uint32_t crc, const void *p, size_t n);
+/* SHA-256 (FIPS 180-4) by nettle. */
+void hash_sha256(const void *p, size_t n, uint8_t out[32]);
+/* Lower-case hex of n bytes; out holds 2n+1. */
+void hash_hex(const uint8_t *p, size_t n, char *out);
+/* stable_id of the NeMo service: SHA-256 over each part as an 8-byte big-endian length and its
+ * bytes, the first 32 hex characters, behind prefix ("" for none). Returns an arena string. */
+char *hash_stable_id(struct arena *a, const char *prefix, const char *const *parts, size_t nparts);
+
+#endif

@@ -1,0 +1,118 @@
+/* conn: the request's I/O over FastCGI (libfcgi's fcgiapp, explicit FCGX_Request) or plain
+ * CGI (RFC 3875): variables, body stream, output, error log. */
+#include "lib/http/internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static struct http_conn *conn_of(struct http_req *req)
+{
+	return req->priv;
+}
+
+/* FastCGI params and CGI meta-variables play the same role (FastCGI spec section 6.2). */
+const char *http_var(struct http_req *req, const char *name)
+{
+	struct http_conn *c = conn_of(req);
+
+	return c->fcgx ? FCGX_GetParam(name, c->fcgx->envp) : getenv(name);
+}
+
+/* Reads up to n body bytes; fewer only when the body ends (FCGI_STDIN's empty record, or
+ * EOF on fd 0). */
+size_t http_body_read(struct http_req *req, char *p, size_t n)
+{
+	struct http_conn *c = conn_of(req);
+	size_t got = 0;
+
+	while (got < n) {
+		size_t want = n - got < INT_MAX ? n - got : INT_MAX;
+		ssize_t r;
+
+		if (c->fcgx)
+			r = FCGX_GetStr(p + got, (int)want, c->fcgx->in);
+		else
+			r = read(STDIN_FILENO, p + got, want);
+		if (r < 0 && !c->fcgx && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
+void http_out_write(struct http_req *req, const char *p, size_t n)
+{
+	struct http_conn *c = conn_of(req);
+
+	while (n > 0) {
+		size_t want = n < INT_MAX ? n : INT_MAX;
+		ssize_t w;
+
+		if (c->fcgx)
+			w = FCGX_PutStr(p, (int)want, c->fcgx->out);
+		else
+			w = write(STDOUT_FILENO, p, want);
+		if (w < 0 && !c->fcgx && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* the client is gone; nothing useful is left to do */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+void http_log(struct http_req *req, const char *fmt, ...)
+{
+	struct http_conn *c = req ? conn_of(req) : NULL;
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (c && c->fcgx)
+		FCGX_FPrintF(c->fcgx->err, "spandex: %s\n", line);
+	else
+		fprintf(stderr, "spandex: %s\n", line);
+}
+
+const char *http_env(struct http_req *req, const char *name)
+{
+	const char *v = req ? http_var(req, name) : NULL;
+
+	return v ? v : getenv(name);
+}
+
+/* RFC 3875 section 4.1.18: a header becomes HTTP_ + upper case with '-' as '_'; the two
+ * body headers have their own meta-variables (sections 4.1.2, 4.1.3). */
+const char *http_header(struct http_req *req, const char *name)
+{
+	char var[128] = "HTTP_";
+	size_t i, off = 5;
+
+	if (!strcasecmp(name, "Content-Type") || !strcasecmp(name, "Content-Length"))
+		off = 0;
+	if (off + strlen(name) >= sizeof var)
+		return NULL;
+	for (i = 0; name[i]; i++)
+		var[off + i] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
+	var[off + i] = '\0';
+	return http_var(req, var);
+}
+
+const char *http_param(struct http_req *req, const char *key)
+{
+	for (size_t i = 0; i < req->nparams; i++)
+		if (!strcmp(req->params[i].key, key))
+			return req->params[i].value;
+	return NULL;
+}

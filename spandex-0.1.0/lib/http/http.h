@@ -1,0 +1,165 @@
+/* http: one FastCGI/CGI request, routed by a table to its handler, and the one reply path.
+ * It knows no API: a surface (lib/api/<name>) hands it a route table and a dialect (its
+ * error bodies, where its workspace and its key come from). Everything a request allocates
+ * lives in req->arena, JSON included (arena_json), so handlers free nothing. */
+#ifndef SPANDEX_HTTP_HTTP_H
+#define SPANDEX_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/status.h"
+#include "lib/model/verr.h"
+#include "lib/store/store.h"
+
+/* Limits, each documented in README "Limits". */
+#define HTTP_MAX_BODY_DEFAULT (8u << 20) /* SPANDEX_MAX_BODY; nginx client_max_body_size matches */
+#define HTTP_MAX_PARAMS 64		 /* query parameters per request */
+#define HTTP_MAX_SEGMENTS 16		 /* path segments */
+
+struct http_param {
+	const char *key, *value; /* percent-decoded, NUL-free, valid UTF-8 */
+};
+
+/* Parameter tables (kcgi style): every accepted query parameter declared once. */
+enum http_ptype { PT_INT, PT_STRING, PT_ENUM, PT_BOOL };
+struct http_pspec {
+	const char *name;
+	enum http_ptype type;
+	bool required;
+	long long min, max;	    /* PT_INT inclusive bounds (422 outside); LLONG_MIN/MAX for none */
+	const char *const *choices; /* PT_ENUM: NULL-terminated list (422 outside) */
+	const char *def;	    /* default as text (checked like a given value), or NULL */
+};
+struct http_pval {
+	const char *s; /* NULL when absent and no default */
+	long long i;   /* PT_INT's value; PT_BOOL: 0 or 1 */
+	bool present;  /* given in the request (not the default) */
+};
+
+/* What a route needs of the caller's key (lib/auth): nothing, read, write or admin. */
+enum http_access { HTTP_PUBLIC, HTTP_READ, HTTP_WRITE, HTTP_ADMIN };
+
+struct http_req;
+/* A handler replies (http_reply*) and returns ST_OK, or returns another status with the
+ * reason in req->err (http_fail), which the loop turns into an error reply in the dialect. */
+typedef enum status (*http_handler)(struct http_req *req);
+
+/* One route: method and path pattern. Pattern segments are literals, "{workspace}" (the
+ * workspace, checked against the naming rules) or "{id}" / "{id2}" (any one segment). A
+ * route without {workspace} takes it from the dialect's header, unless it is public (and so
+ * about no workspace: /healthz). The pattern "*" matches every path. */
+struct http_route {
+	const char *method; /* GET (HEAD too), POST, PUT, PATCH or DELETE */
+	const char *pattern;
+	http_handler fn;
+	enum http_access access;
+	const struct http_pspec *params; /* the query parameters it takes; others get 400 */
+	size_t nparams;
+	const char *const *prefixes; /* parameter key prefixes left to the handler ("filter[") */
+};
+
+/* Where a surface's clients put their key (lib/auth checks it). */
+enum http_keyfrom {
+	HTTP_KEY_BEARER,    /* Authorization: Bearer <key> (NeMo, OTLP) */
+	HTTP_KEY_RAW,	    /* authorization: <key> (Opik) */
+	HTTP_KEY_X_API_KEY, /* x-api-key: <key> (Scale GP) */
+};
+
+/* An API's way of speaking: its error bodies and where it finds workspace and key. */
+struct http_dialect {
+	/* Appends the body of an error reply with HTTP code code and message msg. */
+	void (*error)(struct buf *out, int code, const char *msg);
+	/* Appends the body of a 422 from FastAPI-style items {type, loc, msg, input}. */
+	void (*invalid)(struct buf *out, json_t *items);
+	const char *ws_header;	/* the workspace of routes without {workspace} ... */
+	const char *ws_default; /* ... and when that header is absent or empty */
+	enum status ws_refusal; /* the status of a workspace name outside the rules */
+	enum http_keyfrom key;
+	const char *prefix; /* every route also answers under this path prefix ("/api"), or NULL */
+};
+
+/* A program's routes and dialect: the whole of what http_main needs. */
+struct http_surface {
+	const struct http_dialect *dialect;
+	const struct http_route *routes;
+	size_t nroutes;
+};
+
+struct http_req {
+	struct arena *arena;
+	const char *method;
+	const char *path;		     /* percent-decoded path without the query */
+	const char *segs[HTTP_MAX_SEGMENTS]; /* path split on '/', empty segments dropped */
+	size_t nsegs;
+	struct http_param params[HTTP_MAX_PARAMS];
+	size_t nparams;
+	const char *content_type;     /* NULL when absent */
+	const char *content_encoding; /* NULL when absent */
+	const char *body;	      /* after Content-Encoding is undone; NUL-terminated */
+	size_t body_len;
+	size_t max_body;
+	/* Set by routing, before the handler runs. */
+	const struct http_surface *surface;
+	const struct http_route *route;
+	const char *ws;		/* the workspace (valid), or NULL for a route that has none */
+	const char *id, *id2;	/* the {id} and {id2} segments, or NULL */
+	struct http_pval *pv;	/* the route's parameters, in the order of route->params */
+	struct store store;	/* SPANDEX_DATA and SPANDEX_SYNC of this request */
+	struct err err;		/* the reason of a failed handler (http_fail) */
+	json_t *verrs;		/* items of a 422 (http_fail_invalid), or NULL */
+	bool replied, streaming;
+	void *priv; /* lib/http's own state (the FCGX request) */
+};
+
+/* The accept loop of every program in cgi-bin/: FastCGI on fd 0, or one request as plain CGI.
+ * With SPANDEX_WORKERS=N (N>1) under FastCGI it pre-forks N workers and restarts any that die;
+ * SIGTERM stops them all. Each request: path and query parsed, route matched (404, 405 with
+ * Allow), workspace and key checked, parameters validated, and only then the body read; then
+ * the handler. Returns the process exit code. */
+int http_main(const struct http_surface *s);
+
+/* Configuration value name (SPANDEX_DATA ...): the FastCGI parameter the web server passes
+ * (fastcgi_param / SetEnv) first, then the process environment; NULL if neither. req may be
+ * NULL (outside a request: the environment only). */
+const char *http_env(struct http_req *req, const char *name);
+/* Value of request header name ("X-Workspace"), or NULL. */
+const char *http_header(struct http_req *req, const char *name);
+/* Value of the first query parameter key, or NULL. */
+const char *http_param(struct http_req *req, const char *key);
+
+/* Records the reason of a failure for the loop's error reply and returns st. */
+enum status http_fail(struct http_req *req, enum status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same for a whole error object. */
+enum status http_fail_err(struct http_req *req, const struct err *e);
+/* A 422 with validation errors v (lib/model/verr.h); returns ST_INVALID. */
+enum status http_fail_invalid(struct http_req *req, struct verrs *v);
+
+/* Replies. A second reply to one request is dropped (and logged). */
+void http_reply(struct http_req *req, int code, const char *ctype, const char *body, size_t len);
+void http_reply_json(struct http_req *req, int code, const char *body, size_t len);
+/* Extra header lines (each ending in CRLF) with the reply. */
+void http_reply_with(struct http_req *req, int code, const char *ctype, const char *headers,
+		     const char *body, size_t len);
+/* A streamed reply of unknown length: the head now, then any number of writes. */
+void http_stream_open(struct http_req *req, int code, const char *ctype);
+void http_stream_write(struct http_req *req, const char *p, size_t n);
+
+/* Validates req's query against a parameter table (what the loop does for a route's own
+ * table; exposed for tests and for handlers that take a second table). Unknown keys: 400
+ * "Unsupported query parameter(s): a, b" (sorted); bad values: 422. The failure is
+ * recorded in req (http_fail) and its status returned. */
+enum status http_params(struct http_req *req, const struct http_pspec *specs, size_t n,
+			const char *const *prefixes, struct http_pval *out);
+
+/* Body helpers. 415 unless Content-Type is one of the given media types (parameters such as
+ * charset ignored, case-insensitive). */
+enum status http_require_type(struct http_req *req, const char *const *types);
+/* Parses the body as JSON with JSONX_MAX_DEPTH; 422 json_invalid (with the byte position in
+ * loc) on malformed input, "missing" for an empty body. *out lives in the request arena. */
+enum status http_json_body(struct http_req *req, json_t **out);
+
+#endif

@@ -1,0 +1,39 @@
+/* http internal: the connection under a request and the steps of its handling, shared by
+ * the files of lib/http only (conn.c -> request.c, params.c, reply.c -> route.c -> main.c). */
+#ifndef SPANDEX_HTTP_INTERNAL_H
+#define SPANDEX_HTTP_INTERNAL_H
+
+#include <fcgiapp.h>
+#include "lib/http/http.h"
+
+/* Per-request state behind req->priv. */
+struct http_conn {
+	FCGX_Request *fcgx; /* NULL in plain CGI mode: fd 0, fd 1 and the environment */
+	char *inflated;	    /* decompressed body (xmalloc), freed after the request */
+	struct buf unsized; /* a body read to its end (no CONTENT_LENGTH), freed after it */
+};
+
+/* conn.c: the FastCGI params or CGI meta-variables, the body stream, the output, the log. */
+const char *http_var(struct http_req *req, const char *name);
+size_t http_body_read(struct http_req *req, char *p, size_t n);
+void http_out_write(struct http_req *req, const char *p, size_t n);
+/* Server-side problems go to FCGI_STDERR (the web server's error log) or stderr. req may be
+ * NULL (outside a request). */
+void http_log(struct http_req *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* request.c: path and query (RFC 3986), then the body. Each replies on failure. */
+enum status http_parse_path(struct http_req *req);
+enum status http_parse_query(struct http_req *req);
+enum status http_read_body(struct http_req *req);
+
+/* reply.c: the error reply of st in the surface's dialect (msg NULL: the default text), or
+ * of req->err / req->verrs after a failed handler. */
+void http_reply_error(struct http_req *req, enum status st, const char *msg);
+void http_reply_failure(struct http_req *req, enum status st);
+/* 405 with Allow (RFC 9110 section 15.5.6). */
+void http_reply_method(struct http_req *req, const char *allow);
+
+/* route.c: everything between the parsed request and its handler. */
+void http_dispatch(struct http_req *req);
+
+#endif

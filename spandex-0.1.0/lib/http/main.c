@@ -1,0 +1,193 @@
+/* main: the accept loop of every program: FastCGI (pre-forked workers, restarted when they
+ * die) or one request as plain CGI (RFC 3875). */
+#include "lib/http/internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HTTP_MAX_WORKERS 64
+/* A worker that dies sooner than this after its start is crash-looping: wait before the
+ * next start so the parent does not spin. */
+#define HTTP_RESPAWN_BACKOFF_SEC 1
+
+static volatile sig_atomic_t stopping; /* SIGTERM/SIGINT seen */
+static volatile sig_atomic_t busy;     /* a worker is inside a request */
+
+static void serve_one(FCGX_Request *fr, struct arena *a, const struct http_surface *s)
+{
+	struct http_conn c = {.fcgx = fr};
+	struct http_req req = {.arena = a, .priv = &c, .surface = s};
+
+	arena_json(a);
+	http_dispatch(&req);
+	/* Leave no body bytes unread: the web server may still be sending them, and a
+	 * connection closed under it turns our reply into a 502 (FastCGI spec section 5.3). */
+	if (fr) {
+		char sink[16384];
+
+		while (FCGX_GetStr(sink, sizeof sink, fr->in) > 0)
+			;
+	}
+	free(c.inflated);
+	buf_free(&c.unsized);
+	arena_reset(a);
+	arena_json(NULL);
+}
+
+/* A worker stops at once when idle, or after the request in hand. */
+static void on_term_worker(int sig)
+{
+	(void)sig;
+	if (!busy)
+		_exit(0);
+	stopping = 1;
+}
+
+static void on_term_parent(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void set_signals(void (*fn)(int))
+{
+	struct sigaction sa = {.sa_handler = fn}; /* no SA_RESTART: waits must see the signal */
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* The FastCGI accept loop on the listening socket the spawner left on fd 0 (FastCGI spec
+ * section 2.2). */
+static int serve(const struct http_surface *s)
+{
+	FCGX_Request fr;
+	struct arena *a = arena_new();
+	int rc = 0;
+
+	set_signals(on_term_worker);
+	if (FCGX_InitRequest(&fr, 0, 0) != 0)
+		abort();
+	while (!stopping) {
+		if (FCGX_Accept_r(&fr) < 0) {
+			rc = stopping ? 0 : 1;
+			break;
+		}
+		busy = 1;
+		serve_one(&fr, a, s);
+		FCGX_Finish_r(&fr);
+		busy = 0;
+	}
+	FCGX_Free(&fr, 1);
+	arena_free(a);
+	return rc;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static pid_t spawn_worker(const struct http_surface *s)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(serve(s));
+	if (pid < 0)
+		http_log(NULL, "fork: %s", strerror(errno));
+	return pid;
+}
+
+/* Pre-forks n workers that all accept on fd 0, replaces any that dies (after a back-off if
+ * it died young), and on SIGTERM/SIGINT stops them and returns 0. */
+static int prefork(const struct http_surface *s, int n)
+{
+	pid_t pids[HTTP_MAX_WORKERS];
+	double born[HTTP_MAX_WORKERS];
+
+	set_signals(on_term_parent);
+	for (int i = 0; i < n; i++) {
+		pids[i] = spawn_worker(s);
+		born[i] = mono_now();
+	}
+	while (!stopping) {
+		int wst, i = 0;
+		pid_t pid = waitpid(-1, &wst, 0);
+
+		if (pid < 0 && errno == EINTR)
+			continue;
+		/* The slot to refill: the dead worker's or, once no child is left, one whose fork
+		 * failed. */
+		while (i < n && pids[i] != (pid > 0 ? pid : -1))
+			i++;
+		if (i == n && pid < 0)
+			break;
+		if (i == n)
+			continue;
+		if (pid > 0 && !(WIFEXITED(wst) && WEXITSTATUS(wst) == 0))
+			http_log(NULL, "worker %d died (status %d); restarting", (int)pid, wst);
+		if (mono_now() - born[i] < HTTP_RESPAWN_BACKOFF_SEC) {
+			struct timespec ts = {HTTP_RESPAWN_BACKOFF_SEC, 0};
+
+			nanosleep(&ts, NULL); /* SIGTERM cuts it short */
+		}
+		if (stopping)
+			break;
+		pids[i] = spawn_worker(s);
+		born[i] = mono_now();
+	}
+	for (int i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	return 0;
+}
+
+static int worker_count(void)
+{
+	const char *v = getenv("SPANDEX_WORKERS");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 1 || n > HTTP_MAX_WORKERS) {
+		http_log(NULL, "SPANDEX_WORKERS=%s is not 1..%d; using 1", v, HTTP_MAX_WORKERS);
+		return 1;
+	}
+	return (int)n;
+}
+
+int http_main(const struct http_surface *s)
+{
+	int n;
+
+	/* A client that hangs up mid-reply must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	if (FCGX_Init() != 0)
+		return 1;
+	/* fd 0 is not a socket: plain CGI (RFC 3875), exactly one request. */
+	if (FCGX_IsCGI()) {
+		struct arena *a = arena_new();
+
+		serve_one(NULL, a, s);
+		arena_free(a);
+		return 0;
+	}
+	n = worker_count();
+	return n > 1 ? prefork(s, n) : serve(s);
+}

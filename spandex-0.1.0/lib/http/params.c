@@ -1,0 +1,163 @@
+/* params: query parameter tables (kcgi style), checked with pydantic's messages. */
+#include "lib/http/internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static bool key_declared(const char *key, const struct http_pspec *specs, size_t n,
+			 const char *const *prefixes)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(key, specs[i].name))
+			return true;
+	for (size_t i = 0; prefixes && prefixes[i]; i++)
+		if (!strncmp(key, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* 400 naming every undeclared key once, sorted; false when there is none. */
+static bool refuse_unknown(struct http_req *req, const struct http_pspec *specs, size_t n,
+			   const char *const *prefixes)
+{
+	const char *unknown[HTTP_MAX_PARAMS];
+	size_t nu = 0;
+	struct buf msg;
+
+	for (size_t i = 0; i < req->nparams; i++)
+		if (!key_declared(req->params[i].key, specs, n, prefixes))
+			unknown[nu++] = req->params[i].key;
+	if (nu == 0)
+		return false;
+	qsort(unknown, nu, sizeof *unknown, cmp_str);
+	buf_init(&msg);
+	buf_adds(&msg, "Unsupported query parameter(s): ");
+	for (size_t i = 0; i < nu; i++)
+		if (i == 0 || strcmp(unknown[i], unknown[i - 1]))
+			buf_printf(&msg, "%s%s", i ? ", " : "", unknown[i]);
+	http_fail(req, ST_BAD_REQUEST, "%s", msg.p);
+	buf_free(&msg);
+	return true;
+}
+
+/* pydantic's messages and ctx for an int query parameter with ge/le bounds. */
+static void check_int(const struct http_pspec *sp, const char *s, long long *out, struct verrs *v)
+{
+	char *end;
+	long long x;
+	bool low, high;
+
+	errno = 0;
+	x = strtoll(s, &end, 10);
+	/* strtoll would skip leading blanks; a number is sign and digits only. */
+	if (end == s || *end || isspace((unsigned char)s[0])) {
+		verrs_add(v, json_pack("[s,s]", "query", sp->name), "int_parsing",
+			  "Input should be a valid integer, unable to parse string as an integer",
+			  json_string(s));
+		return;
+	}
+	low = x < sp->min || (errno == ERANGE && x == LLONG_MIN);
+	high = x > sp->max || (errno == ERANGE && x == LLONG_MAX);
+	if (low || high) {
+		long long bound = low ? sp->min : sp->max;
+		char msg[96];
+
+		snprintf(msg, sizeof msg, "Input should be %s than or equal to %lld",
+			 low ? "greater" : "less", bound);
+		verrs_add_ctx(v, json_pack("[s,s]", "query", sp->name),
+			      low ? "greater_than_equal" : "less_than_equal", msg, json_string(s),
+			      json_pack("{s:I}", low ? "ge" : "le", (json_int_t)bound));
+		return;
+	}
+	*out = x;
+}
+
+/* pydantic's enum error: "Input should be 'a', 'b' or 'c'". */
+static void check_enum(const struct http_pspec *sp, const char *s, struct verrs *v)
+{
+	struct buf expected, msg;
+	size_t n = 0;
+
+	for (n = 0; sp->choices[n]; n++)
+		if (!strcmp(s, sp->choices[n]))
+			return;
+	buf_init(&expected);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&expected, "%s'%s'",
+			   i == 0	? ""
+			   : i + 1 == n ? " or "
+					: ", ",
+			   sp->choices[i]);
+	buf_init(&msg);
+	buf_printf(&msg, "Input should be %s", expected.p);
+	verrs_add_ctx(v, json_pack("[s,s]", "query", sp->name), "enum", msg.p, json_string(s),
+		      json_pack("{s:s}", "expected", expected.p));
+	buf_free(&expected);
+	buf_free(&msg);
+}
+
+/* pydantic's lax bool: the words it takes for true and false, case-insensitive. */
+static void check_bool(const struct http_pspec *sp, const char *s, long long *out, struct verrs *v)
+{
+	static const char *const yes[] = {"true", "1", "yes", "on", "t", "y", NULL};
+	static const char *const no[] = {"false", "0", "no", "off", "f", "n", NULL};
+	for (size_t i = 0; yes[i]; i++) {
+		if (!strcasecmp(s, yes[i])) {
+			*out = 1;
+			return;
+		}
+		if (!strcasecmp(s, no[i])) {
+			*out = 0;
+			return;
+		}
+	}
+	verrs_add(v, json_pack("[s,s]", "query", sp->name), "bool_parsing",
+		  "Input should be a valid boolean, unable to interpret input", json_string(s));
+}
+
+enum status http_params(struct http_req *req, const struct http_pspec *specs, size_t n,
+			const char *const *prefixes, struct http_pval *out)
+{
+	struct verrs v;
+
+	if (refuse_unknown(req, specs, n, prefixes))
+		return ST_BAD_REQUEST;
+	verrs_init(&v);
+	for (size_t i = 0; i < n; i++) {
+		const struct http_pspec *sp = &specs[i];
+		const char *s = http_param(req, sp->name);
+
+		out[i] = (struct http_pval){.s = s, .present = s != NULL};
+		if (!s && sp->required) {
+			verrs_add(&v, json_pack("[s,s]", "query", sp->name), "missing",
+				  "Field required", json_null());
+			continue;
+		}
+		/* A default goes through the same checks, so a wrong table shows at once. */
+		if (!s)
+			s = out[i].s = sp->def;
+		if (!s)
+			continue;
+		if (sp->type == PT_INT)
+			check_int(sp, s, &out[i].i, &v);
+		else if (sp->type == PT_ENUM)
+			check_enum(sp, s, &v);
+		else if (sp->type == PT_BOOL)
+			check_bool(sp, s, &out[i].i, &v);
+	}
+	if (verrs_count(&v))
+		return http_fail_invalid(req, &v);
+	verrs_free(&v);
+	return ST_OK;
+}
+

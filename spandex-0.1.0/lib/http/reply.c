@@ -1,0 +1,182 @@
+/* reply: the one writer of responses (RFC 3875 section 6.3.3), error replies in the
+ * surface's dialect, and streamed replies. */
+#include "lib/http/internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/base/utf8.h"
+
+/* Reason phrases of RFC 9110 section 15 for the codes the APIs use. */
+static const char *reason(int code)
+{
+	switch (code) {
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Unknown";
+	}
+}
+
+/* The head of a reply; len < 0: unknown length (a stream). A second reply is dropped: it
+ * would land inside the first one's body. */
+static bool reply_head(struct http_req *req, int code, const char *ctype, const char *extra,
+		       long long len)
+{
+	struct buf *head = arena_buf(req->arena);
+
+	if (req->replied) {
+		http_log(req, "second reply (%d) to one request dropped", code);
+		return false;
+	}
+	req->replied = true;
+	buf_printf(head, "Status: %d %s\r\n", code, reason(code));
+	/* RFC 9110 sections 8.6, 15.3.5: a 204 has neither content nor Content-Length. */
+	if (code != 204) {
+		if (ctype)
+			buf_printf(head, "Content-Type: %s\r\n", ctype);
+		if (len >= 0)
+			buf_printf(head, "Content-Length: %lld\r\n", len);
+	}
+	if (extra)
+		buf_adds(head, extra);
+	buf_adds(head, "\r\n");
+	http_out_write(req, head->p, head->len);
+	return true;
+}
+
+static bool has_body(struct http_req *req, int code)
+{
+	return code != 204 && strcmp(req->method, "HEAD") != 0;
+}
+
+void http_reply_with(struct http_req *req, int code, const char *ctype, const char *headers,
+		     const char *body, size_t len)
+{
+	if (reply_head(req, code, ctype, headers, (long long)len) && has_body(req, code))
+		http_out_write(req, body, len);
+}
+
+void http_reply(struct http_req *req, int code, const char *ctype, const char *body, size_t len)
+{
+	http_reply_with(req, code, ctype, NULL, body, len);
+}
+
+void http_reply_json(struct http_req *req, int code, const char *body, size_t len)
+{
+	http_reply_with(req, code, "application/json", NULL, body, len);
+}
+
+void http_stream_open(struct http_req *req, int code, const char *ctype)
+{
+	req->streaming = reply_head(req, code, ctype, NULL, -1) && has_body(req, code);
+}
+
+void http_stream_write(struct http_req *req, const char *p, size_t n)
+{
+	if (req->streaming)
+		http_out_write(req, p, n);
+}
+
+/* ---- failures and error replies ---- */
+
+enum status http_fail(struct http_req *req, enum status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	req->err.st = st;
+	va_start(ap, fmt);
+	vsnprintf(req->err.msg, sizeof req->err.msg, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+enum status http_fail_err(struct http_req *req, const struct err *e)
+{
+	req->err = *e;
+	return e->st;
+}
+
+enum status http_fail_invalid(struct http_req *req, struct verrs *v)
+{
+	req->verrs = v->list;
+	req->err.st = ST_INVALID;
+	return ST_INVALID;
+}
+
+/* Headers an error reply carries: when to retry (RFC 9110 section 10.2.3), how to
+ * authenticate (RFC 9110 section 11.6.1, RFC 6750 section 3). */
+static const char *error_headers(struct http_req *req, enum status st)
+{
+	if (st == ST_UNAVAILABLE || st == ST_TOO_MANY)
+		return "Retry-After: 1\r\n";
+	if (st == ST_UNAUTHORIZED && req->surface->dialect->key == HTTP_KEY_BEARER)
+		return "WWW-Authenticate: Bearer\r\n";
+	return NULL;
+}
+
+void http_reply_error(struct http_req *req, enum status st, const char *msg)
+{
+	int code = status_http(st);
+	struct buf *b = arena_buf(req->arena);
+
+	/* A message that is not UTF-8 (a header quoted into it) cannot be said in JSON: say
+	 * something true without it. */
+	if (!msg || !*msg || !utf8_valid(msg, strlen(msg)))
+		msg = status_message(st);
+	req->surface->dialect->error(b, code, msg);
+	http_reply_with(req, code, "application/json", error_headers(req, st), b->p, b->len);
+}
+
+void http_reply_failure(struct http_req *req, enum status st)
+{
+	if (st == ST_INVALID && req->verrs) {
+		struct buf *b = arena_buf(req->arena);
+
+		req->surface->dialect->invalid(b, req->verrs);
+		http_reply_json(req, status_http(ST_INVALID), b->p, b->len);
+		return;
+	}
+	http_reply_error(req, st, req->err.st == st ? req->err.msg : NULL);
+}
+
+void http_reply_method(struct http_req *req, const char *allow)
+{
+	struct buf *b = arena_buf(req->arena);
+	const char *extra = arena_printf(req->arena, "Allow: %s\r\n", allow);
+
+	req->surface->dialect->error(b, 405, "Method Not Allowed");
+	http_reply_with(req, 405, "application/json", extra, b->p, b->len);
+}

@@ -1,0 +1,379 @@
+/* request: the path and query of a request (RFC 3986) and its body (RFC 3875, RFC 9110
+ * section 8.4: Content-Length or read to its end, Content-Encoding undone, the size cap
+ * measured after decompression). */
+#include "lib/http/internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+#include "lib/base/mem.h"
+#include "lib/base/utf8.h"
+#include "lib/json/jsonx.h"
+
+/* SPANDEX_MAX_BODY is capped so a body always fits zlib's 32-bit counters. */
+#define HTTP_MAX_BODY_CEILING (1u << 30)
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decodes s[0..n) into the arena (RFC 3986 section 2.1: "%" HEXDIG HEXDIG); with
+ * plus_space '+' is a space (application/x-www-form-urlencoded, queries only). Returns NULL
+ * and why on a malformed escape, a NUL, or bytes that are not UTF-8. */
+static char *pct_decode(struct arena *a, const char *s, size_t n, bool plus_space, size_t *outlen,
+			const char **why)
+{
+	char *out = arena_alloc(a, n + 1);
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
+			int lo = hi >= 0 ? hexval((unsigned char)s[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0) {
+				*why = "malformed percent-encoding";
+				return NULL;
+			}
+			c = hi * 16 + lo;
+			i += 2;
+		} else if (c == '+' && plus_space) {
+			c = ' ';
+		}
+		if (c == 0) {
+			*why = "encoded NUL";
+			return NULL;
+		}
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	if (!utf8_valid(out, o)) {
+		*why = "invalid UTF-8";
+		return NULL;
+	}
+	*outlen = o;
+	return out;
+}
+
+/* Splits the raw REQUEST_URI path into decoded segments. This is the boundary that keeps
+ * anything able to climb out of a directory away from handlers: a segment may not decode to
+ * '/' or NUL, and may not be "." or ".." (RFC 3986 section 3.3 dot-segments), raw or
+ * encoded. */
+enum status http_parse_path(struct http_req *req)
+{
+	const char *uri = http_var(req, "REQUEST_URI");
+	const char *why = NULL;
+	char *path;
+	size_t len, plen = 0;
+
+	if (!uri) {
+		http_log(req, "REQUEST_URI is not set by the web server");
+		return http_fail(req, ST_INTERNAL, "%s", status_message(ST_INTERNAL));
+	}
+	/* absolute-form request-target (RFC 9112 section 3.2.2): drop scheme and authority. */
+	if (uri[0] != '/' && strstr(uri, "://")) {
+		uri = strchr(strstr(uri, "://") + 3, '/');
+		if (!uri)
+			uri = "/";
+	}
+	len = strcspn(uri, "?#");
+	path = arena_alloc(req->arena, len + 1);
+	for (size_t i = 0; i < len;) {
+		size_t n = strcspn(uri + i, "/?#"), slen;
+		char *seg;
+
+		if (n == 0) { /* an empty segment: kept in path, dropped from segs */
+			if (uri[i] == '/')
+				path[plen++] = '/';
+			i++;
+			continue;
+		}
+		seg = pct_decode(req->arena, uri + i, n, false, &slen, &why);
+		if (seg && memchr(seg, '/', slen))
+			why = "encoded '/' in a segment";
+		else if (seg && (!strcmp(seg, ".") || !strcmp(seg, "..")))
+			why = "'.' or '..' segment";
+		if (why)
+			return http_fail(req, ST_BAD_REQUEST, "Invalid path: %s", why);
+		if (req->nsegs == HTTP_MAX_SEGMENTS) /* no route is that deep */
+			return http_fail(req, ST_NOT_FOUND, "%s", status_message(ST_NOT_FOUND));
+		req->segs[req->nsegs++] = seg;
+		memcpy(path + plen, seg, slen);
+		plen += slen;
+		i += n;
+	}
+	path[plen] = '\0';
+	req->path = plen ? path : "/";
+	return ST_OK;
+}
+
+/* key=value pairs joined by '&' (WHATWG URL "application/x-www-form-urlencoded parsing"). */
+enum status http_parse_query(struct http_req *req)
+{
+	const char *qs = http_var(req, "QUERY_STRING");
+	const char *why = NULL;
+
+	if (!qs) { /* some servers only pass REQUEST_URI */
+		const char *uri = http_var(req, "REQUEST_URI");
+
+		qs = uri && strchr(uri, '?') ? strchr(uri, '?') + 1 : "";
+	}
+	for (const char *p = qs; *p;) {
+		size_t n = strcspn(p, "&"), klen = strcspn(p, "=");
+		struct http_param *prm;
+		size_t dummy;
+
+		if (klen > n)
+			klen = n;
+		if (klen > 0) {
+			if (req->nparams == HTTP_MAX_PARAMS) 
+				return http_fail(req, ST_BAD_REQUEST,
+					    "Too many query parameters (at most %d)",
+					    HTTP_MAX_PARAMS);
+			prm = &req->params[req->nparams++];
+			prm->key = pct_decode(req->arena, p, klen, true, &dummy, &why);
+			if (prm->key) {
+				size_t voff = klen < n ? klen + 1 : n;
+
+				prm->value =
+				    pct_decode(req->arena, p + voff, n - voff, true, &dummy, &why);
+			}
+			if (why)
+				return http_fail(req, ST_BAD_REQUEST, "Invalid query string: %s", why);
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	return ST_OK;
+}
+
+/* ---- body ---- */
+
+static size_t max_body(struct http_req *req)
+{
+	const char *v = http_env(req, "SPANDEX_MAX_BODY");
+	char *end;
+	unsigned long long n;
+
+	if (!v || !*v)
+		return HTTP_MAX_BODY_DEFAULT;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n == 0 || !isdigit((unsigned char)v[0])) {
+		http_log(req, "SPANDEX_MAX_BODY=%s is not a byte count; using %u", v,
+			HTTP_MAX_BODY_DEFAULT);
+		return HTTP_MAX_BODY_DEFAULT;
+	}
+	return n < HTTP_MAX_BODY_CEILING ? (size_t)n : HTTP_MAX_BODY_CEILING;
+}
+
+/* Inflates req->body (gzip: RFC 1952, several members allowed; deflate: the zlib format of
+ * RFC 1950, as RFC 9110 section 8.4.1.2 defines it). The limit applies to the inflated size,
+ * so a small bomb gets the same 413 as a large body; at most max+1 bytes are ever produced. */
+static enum status inflate_body(struct http_req *req, int wbits, const char *name)
+{
+	struct http_conn *c = req->priv;
+	z_stream z = {0};
+	size_t cap = 0, len = 0, limit = req->max_body + 1;
+	enum status st = ST_OK;
+
+	if (inflateInit2(&z, wbits) != Z_OK)
+		abort(); /* only out of memory: the spawner restarts the process */
+	z.next_in = (Bytef *)req->body;
+	z.avail_in = (uInt)req->body_len;
+	for (;;) {
+		int zr;
+
+		if (len == cap) {
+			cap = cap ? cap * 2 : 64 * 1024;
+			if (cap > limit)
+				cap = limit;
+			c->inflated = xrealloc(c->inflated, cap + 1);
+		}
+		z.next_out = (Bytef *)c->inflated + len;
+		z.avail_out = (uInt)(cap - len);
+		zr = inflate(&z, Z_NO_FLUSH);
+		len = cap - z.avail_out;
+		if (len > req->max_body) {
+			http_fail(req, ST_TOO_LARGE,
+				    "Decompressed request body exceeds the limit of %zu bytes",
+				    req->max_body);
+			st = ST_TOO_LARGE;
+			goto out;
+		}
+		if (zr == Z_STREAM_END && z.avail_in == 0)
+			break;
+		if (zr == Z_STREAM_END && wbits > MAX_WBITS) { /* next gzip member */
+			inflateReset(&z);
+			continue;
+		}
+		if (zr == Z_OK || (zr == Z_BUF_ERROR && z.avail_out == 0))
+			continue;
+		/* Z_DATA_ERROR, trailing bytes after a deflate stream, or input that ends before
+		 * the stream does (Z_BUF_ERROR with room left). */
+		http_fail(req, ST_BAD_REQUEST, "Invalid %s data in the request body", name);
+		st = ST_BAD_REQUEST;
+		goto out;
+	}
+	c->inflated[len] = '\0';
+	req->body = c->inflated;
+	req->body_len = len;
+out:
+	inflateEnd(&z);
+	return st;
+}
+
+/* Undoes Content-Encoding (RFC 9110 section 8.4); other codings get 415 (section 15.5.16). */
+static enum status decode_body(struct http_req *req)
+{
+	const char *e = req->content_encoding;
+	size_t n;
+
+	if (!e)
+		return ST_OK;
+	e += strspn(e, " \t");
+	n = strcspn(e, " \t");
+	if (n == 0 || (n == 8 && !strncasecmp(e, "identity", 8)))
+		return ST_OK;
+	if ((n == 4 && !strncasecmp(e, "gzip", 4)) || (n == 6 && !strncasecmp(e, "x-gzip", 6)))
+		return inflate_body(req, MAX_WBITS + 16, "gzip");
+	if (n == 7 && !strncasecmp(e, "deflate", 7))
+		return inflate_body(req, MAX_WBITS, "deflate");
+	return http_fail(req, ST_MEDIA_TYPE, "Unsupported Content-Encoding '%s'", req->content_encoding);
+}
+
+/* True for the methods whose requests carry a body (RFC 9110 section 9.3). */
+static bool method_has_body(const char *m)
+{
+	return !strcmp(m, "POST") || !strcmp(m, "PUT") || !strcmp(m, "PATCH");
+}
+
+/* A body sent without Content-Length (Transfer-Encoding: chunked): Apache's mod_cgi and
+ * mod_proxy_fcgi pass it with no CONTENT_LENGTH and end the stream with it, so it is read to
+ * its end, at most max_body + 1 bytes (one more tells that it is over the limit). */
+static enum status read_unsized(struct http_req *req)
+{
+	struct http_conn *c = req->priv;
+	struct buf *b = &c->unsized;
+
+	for (;;) {
+		size_t room = 64 * 1024, got;
+
+		if (b->len + room > req->max_body + 1)
+			room = req->max_body + 1 - b->len;
+		buf_reserve(b, room);
+		got = http_body_read(req, b->p + b->len, room);
+		b->len += got;
+		b->p[b->len] = '\0';
+		if (b->len > req->max_body) 
+			return http_fail(req, ST_TOO_LARGE, "Request body exceeds the limit of %zu bytes",
+				    req->max_body);
+		if (got < room)
+			break;
+	}
+	req->body = b->p ? b->p : "";
+	req->body_len = b->len;
+	return decode_body(req);
+}
+
+/* Reads exactly CONTENT_LENGTH bytes (RFC 3875 section 4.1.2). A short body is refused:
+ * ingesting a truncated batch would store half of what the client sent. Without
+ * CONTENT_LENGTH a request that may carry a body is read to its end (read_unsized). */
+enum status http_read_body(struct http_req *req)
+{
+	const char *cl = http_var(req, "CONTENT_LENGTH");
+	unsigned long long n = 0;
+	char *p, *end;
+	size_t got;
+
+	req->max_body = max_body(req);
+	req->content_type = http_var(req, "CONTENT_TYPE");
+	req->content_encoding = http_header(req, "Content-Encoding");
+	if (!(cl && *cl) && method_has_body(req->method))
+		return read_unsized(req);
+	if (cl && *cl) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (*end || !isdigit((unsigned char)cl[0])) 
+			return http_fail(req, ST_BAD_REQUEST, "%s", "Invalid Content-Length");
+		if (errno == ERANGE)
+			n = ULLONG_MAX;
+	}
+	if (n > req->max_body) { /* refused before reading any of it */
+		return http_fail(req, ST_TOO_LARGE,
+			    "Request body of %llu bytes exceeds the limit of %zu bytes", n,
+			    req->max_body);
+	}
+	p = arena_alloc(req->arena, (size_t)n + 1);
+	got = http_body_read(req, p, (size_t)n);
+	if (got < n) 
+		return http_fail(req, ST_BAD_REQUEST, "Request body ended after %zu of %llu bytes", got,
+			    n);
+	p[n] = '\0';
+	req->body = p;
+	req->body_len = (size_t)n;
+	return decode_body(req);
+}
+
+enum status http_require_type(struct http_req *req, const char *const *types)
+{
+	const char *ct = req->content_type ? req->content_type : "";
+	struct buf want;
+	size_t n;
+
+	/* media-type = type "/" subtype parameters, case-insensitive (RFC 9110 section 8.3.1). */
+	ct += strspn(ct, " \t");
+	n = strcspn(ct, ";");
+	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+		n--;
+	for (size_t i = 0; types[i]; i++)
+		if (strlen(types[i]) == n && !strncasecmp(ct, types[i], n))
+			return ST_OK;
+	buf_init(&want);
+	for (size_t i = 0; types[i]; i++)
+		buf_printf(&want, "%s%s", i ? ", " : "", types[i]);
+	if (n == 0)
+		http_fail(req, ST_MEDIA_TYPE, "Missing Content-Type; expected %s%s",
+			    types[0] && types[1] ? "one of " : "", want.p);
+	else
+		http_fail(req, ST_MEDIA_TYPE, "Unsupported media type '%.*s'; expected %s%s",
+			    (int)n, ct, types[0] && types[1] ? "one of " : "", want.p);
+	buf_free(&want);
+	return ST_MEDIA_TYPE;
+}
+
+/* FastAPI's answers: an empty body is a missing field, bad JSON is json_invalid with the
+ * position in loc and the parser's reason in ctx. */
+enum status http_json_body(struct http_req *req, json_t **out)
+{
+	struct verrs v;
+	char why[128];
+	size_t pos = 0;
+
+	*out = NULL;
+	verrs_init(&v);
+	if (strspn(req->body, " \t\r\n") == req->body_len) {
+		verrs_add(&v, json_pack("[s]", "body"), "missing", "Field required", json_null());
+	} else {
+		*out = jsonx_parse(req->body, req->body_len, &pos, why, sizeof why);
+		if (*out) {
+			verrs_free(&v);
+			return ST_OK;
+		}
+		verrs_add_ctx(&v, json_pack("[s,I]", "body", (json_int_t)pos), "json_invalid",
+			      "JSON decode error", json_object(), json_pack("{s:s}", "error", why));
+	}
+	return http_fail_invalid(req, &v);
+}
+

@@ -1,0 +1,211 @@
+/* route: from a parsed request to its handler. The route table decides the handler, the
+ * workspace and the access the key needs; all of it is settled, and the parameters checked,
+ * before a byte of the body is read. */
+#include "lib/http/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "lib/auth/auth.h"
+#include "lib/model/workspace.h"
+
+/* Matches the pattern against segs[from..]; fills the captures of a match. */
+static bool pattern_match(struct http_req *req, const char *pattern, size_t from, const char **ws,
+			  const char **id, const char **id2)
+{
+	const char *p = pattern;
+	size_t k = from;
+
+	*ws = *id = *id2 = NULL;
+	if (!strcmp(pattern, "*"))
+		return true;
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (!n)
+			break;
+		if (k == req->nsegs)
+			return false;
+		if (n == 11 && !strncmp(p, "{workspace}", n))
+			*ws = req->segs[k];
+		else if (n == 4 && !strncmp(p, "{id}", n))
+			*id = req->segs[k];
+		else if (n == 5 && !strncmp(p, "{id2}", n))
+			*id2 = req->segs[k];
+		else if (strlen(req->segs[k]) != n || strncmp(p, req->segs[k], n))
+			return false;
+		k++;
+		p += n;
+	}
+	return k == req->nsegs;
+}
+
+/* The segments of the dialect's optional prefix ("/api" -> 1) when the path starts with it. */
+static size_t prefix_segments(struct http_req *req)
+{
+	const char *p = req->surface->dialect->prefix;
+	size_t k = 0;
+
+	while (p && *p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if (!n)
+			break;
+		if (k == req->nsegs || strlen(req->segs[k]) != n || strncmp(p, req->segs[k], n))
+			return 0;
+		k++;
+		p += n;
+	}
+	return k;
+}
+
+static bool method_is(const char *route, const char *m)
+{
+	/* HEAD is GET without the body (RFC 9110 section 9.3.2); the reply drops the body. */
+	return !strcmp(route, m) || (!strcmp(m, "HEAD") && !strcmp(route, "GET"));
+}
+
+/* The route of req; NULL after the 404 or 405 (with Allow) has been written. */
+static const struct http_route *route_find(struct http_req *req)
+{
+	const struct http_surface *s = req->surface;
+	size_t offs[2] = {0, prefix_segments(req)};
+	struct buf *allow = arena_buf(req->arena);
+
+	for (size_t o = 0; o < 2; o++) {
+		if (o && !offs[1])
+			break;
+		for (size_t i = 0; i < s->nroutes; i++) {
+			const struct http_route *r = &s->routes[i];
+			const char *ws, *id, *id2;
+
+			if (!pattern_match(req, r->pattern, offs[o], &ws, &id, &id2))
+				continue;
+			if (method_is(r->method, req->method)) {
+				req->ws = ws;
+				req->id = id;
+				req->id2 = id2;
+				return r;
+			}
+			if (!strstr(allow->p ? allow->p : "", r->method))
+				buf_printf(allow, "%s%s", allow->len ? ", " : "", r->method);
+		}
+		if (allow->len)
+			break;
+	}
+	if (allow->len)
+		http_reply_method(req, allow->p);
+	else
+		http_reply_error(req, ST_NOT_FOUND, "Not Found");
+	return NULL;
+}
+
+/* The workspace of the route: its {workspace} segment, else the dialect's header. */
+static enum status route_workspace(struct http_req *req, bool in_path)
+{
+	const struct http_dialect *d = req->surface->dialect;
+
+	if (in_path) {
+		/* Reference section 10: checked before it is ever used in a path. */
+		if (!workspace_valid(req->ws))
+			return http_fail(req, d->ws_refusal, "Invalid workspace name '%.100s': %s",
+					 req->ws, WORKSPACE_RULES);
+		return ST_OK;
+	}
+	if (!d->ws_header || req->route->access == HTTP_PUBLIC)
+		return ST_OK;
+	req->ws = http_header(req, d->ws_header);
+	if (!req->ws || !*req->ws)
+		req->ws = d->ws_default;
+	if (!workspace_valid(req->ws))
+		return http_fail(req, d->ws_refusal, "Invalid workspace name in %s: '%.64s'",
+				 d->ws_header, req->ws);
+	return ST_OK;
+}
+
+/* The key the client sent, where its API puts it; NULL when there is none. */
+static const char *route_key(struct http_req *req)
+{
+	const char *v;
+
+	switch (req->surface->dialect->key) {
+	case HTTP_KEY_BEARER:
+		/* RFC 6750 section 2.1; the scheme name is case-insensitive (RFC 9110 11.1). */
+		v = http_header(req, "Authorization");
+		if (!v || strncasecmp(v, "Bearer ", 7))
+			return NULL;
+		return v + 7 + strspn(v + 7, " ");
+	case HTTP_KEY_RAW:
+		return http_header(req, "Authorization");
+	case HTTP_KEY_X_API_KEY:
+		return http_header(req, "X-Api-Key");
+	}
+	return NULL;
+}
+
+/* The key the route needs (lib/auth): none for public routes; SPANDEX_TOKEN stays a global
+ * admin key. A failure answers 401 or 403 in the dialect, before the body is read. */
+static enum status route_authorize(struct http_req *req)
+{
+	static const enum auth_role need[] = {
+	    [HTTP_READ] = AUTH_READ, [HTTP_WRITE] = AUTH_WRITE, [HTTP_ADMIN] = AUTH_ADMIN};
+	struct err e = {0};
+
+	if (req->route->access == HTTP_PUBLIC)
+		return ST_OK;
+	if (auth_check(req->store.root, http_env(req, "SPANDEX_TOKEN"), route_key(req), req->ws,
+		       need[req->route->access], &e) != ST_OK)
+		return http_fail_err(req, &e);
+	return ST_OK;
+}
+
+static void route_store(struct http_req *req)
+{
+	const char *root = http_env(req, "SPANDEX_DATA");
+	const char *sync = http_env(req, "SPANDEX_SYNC");
+
+	store_init(&req->store, root && *root ? root : "./data", !(sync && !strcmp(sync, "0")));
+}
+
+void http_dispatch(struct http_req *req)
+{
+	const char *m = http_var(req, "REQUEST_METHOD");
+	const struct http_route *r;
+	enum status st;
+
+	req->method = m && *m ? m : "GET";
+	st = http_parse_path(req);
+	if (st == ST_OK)
+		st = http_parse_query(req);
+	if (st != ST_OK) {
+		http_reply_failure(req, st);
+		return;
+	}
+	if (!(r = route_find(req)))
+		return;
+	req->route = r;
+	req->pv = arena_alloc(req->arena, (r->nparams + 1) * sizeof *req->pv);
+	route_store(req);
+	st = route_workspace(req, req->ws != NULL);
+	/* Before the body, so no unauthenticated body is read or inflated. */
+	if (st == ST_OK)
+		st = route_authorize(req);
+	if (st == ST_OK)
+		st = http_params(req, r->params, r->nparams, r->prefixes, req->pv);
+	if (st == ST_OK)
+		st = http_read_body(req);
+	if (st == ST_OK)
+		st = r->fn(req);
+	if (req->replied)
+		return;
+	if (st == ST_OK) {
+		http_log(req, "handler for %s %s returned without a reply", req->method, req->path);
+		st = ST_INTERNAL;
+	}
+	http_reply_failure(req, st);
+}

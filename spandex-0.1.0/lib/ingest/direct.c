@@ -1,0 +1,281 @@
+/* direct: the provider-neutral spans ingest (DirectSpansIngestRequest, reference section 4.4)
+ * validated into typed spans. Type, presence and extra-field checks are lib/vschema's; the
+ * rules of the request model itself (lengths, pattern, datetimes, batch rules) are here. */
+#include "lib/ingest/direct.h"
+#include "lib/model/vschema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/hash.h"
+#include "lib/base/time.h"
+#include "lib/json/jsonw.h"
+
+static const struct vs_field request_fields[] = {
+    {"source", VS_STR, true, false},
+    {"spans", VS_LIST, true, false},
+};
+
+static const struct vs_field span_fields[] = {
+    {"span_id", VS_STR, true, false},	  {"trace_id", VS_STR, true, false},
+    {"session_id", VS_STR, false, false}, {"parent_span_id", VS_STR, false, false},
+    {"name", VS_STR, false, false},	  {"kind", VS_ANY, false, false},
+    {"status", VS_ANY, false, false},	  {"started_at", VS_ANY, true, false},
+    {"ended_at", VS_ANY, false, false},	  {"input", VS_ANY, false, false},
+    {"output", VS_ANY, false, false},	  {"attributes", VS_DICT, false, false},
+};
+
+#define SOURCE_PATTERN "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+/* Present, non-null member key of o, or NULL. */
+static json_t *member(json_t *o, const char *key)
+{
+	json_t *x = json_object_get(o, key);
+	return json_is_null(x) ? NULL : x;
+}
+
+/* A string member of min..max characters (code points, as pydantic counts); its type was
+ * checked by vs_model. NULL when absent or out of bounds (the error is added). */
+static const char *str_len(struct verrs *v, json_t *loc, json_t *o, const char *key, size_t min,
+			   size_t max)
+{
+	json_t *x = member(o, key);
+	if (!json_is_string(x))
+		return NULL;
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)json_string_value(x); *p; p++)
+		n += (*p & 0xc0) != 0x80;
+	if (n >= min && n <= max)
+		return json_string_value(x);
+	char msg[96];
+	json_t *l = vs_loc(loc, key);
+	if (n < min) {
+		snprintf(msg, sizeof(msg), "String should have at least %zu character%s", min,
+			 min == 1 ? "" : "s");
+		verrs_add_ctx(v, l, "string_too_short", msg, json_incref(x),
+			      json_pack("{s:I}", "min_length", (json_int_t)min));
+	} else {
+		snprintf(msg, sizeof(msg), "String should have at most %zu characters", max);
+		verrs_add_ctx(v, l, "string_too_long", msg, json_incref(x),
+			      json_pack("{s:I}", "max_length", (json_int_t)max));
+	}
+	return NULL;
+}
+
+/* An id member (one rule for every format: span_id_problem); NULL when absent or refused. */
+static const char *id_field(struct verrs *v, json_t *loc, json_t *o, const char *key)
+{
+	json_t *x = member(o, key);
+	if (!json_is_string(x))
+		return NULL;
+	json_t *l = vs_loc(loc, key);
+	bool ok = vs_id(v, l, x);
+	json_decref(l);
+	return ok ? json_string_value(x) : NULL;
+}
+
+/* An enum member (absent: def). */
+static int choice(struct verrs *v, json_t *loc, json_t *o, const char *key,
+		  const char *const *names, int def)
+{
+	json_t *x = member(o, key);
+	if (!x)
+		return def;
+	json_t *l = vs_loc(loc, key);
+	bool ok = vs_choice(v, l, x, names, "enum");
+	json_decref(l);
+	if (!ok)
+		return def;
+	for (int k = 0; names[k]; k++)
+		if (!strcmp(names[k], json_string_value(x)))
+			return k;
+	return def;
+}
+
+/* A datetime that must carry a UTC offset (the request model uses AwareDatetime). */
+static bool aware_time(struct verrs *v, json_t *loc, json_t *o, const char *key, int64_t *us)
+{
+	json_t *x = member(o, key);
+	int64_t tmp;
+	*us = SPAN_NONE_I64;
+	if (!x)
+		return true;
+	if (!json_is_string(x) || !time_parse(json_string_value(x), false, &tmp)) {
+		vs_error(v, loc, key, "datetime_from_date_parsing",
+			 "Input should be a valid datetime", x);
+		return false;
+	}
+	if (!time_parse(json_string_value(x), true, us)) {
+		vs_error(v, loc, key, "timezone_aware", "Input should have timezone info", x);
+		return false;
+	}
+	return true;
+}
+
+/* input/output: strings are kept, any other JSON value becomes compact JSON. */
+static const char *any_text(struct arena *a, json_t *x)
+{
+	if (!x)
+		return NULL;
+	if (json_is_string(x))
+		return json_string_value(x);
+	struct buf b;
+	buf_init(&b);
+	jsonw_value(&b, x);
+	char *s = arena_strndup(a, b.p, b.len);
+	buf_free(&b);
+	return s;
+}
+
+static bool source_ok(const char *s)
+{
+	for (size_t k = 0; s[k]; k++) {
+		char c = s[k];
+		bool alnum =
+		    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (!alnum && (k == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+static void value_error(struct verrs *v, json_t *loc, const char *field, const char *msg)
+{
+	char m[256];
+	snprintf(m, sizeof(m), "Value error, %s", msg);
+	vs_error(v, loc, field, "value_error", m, NULL);
+}
+
+/* One DirectSpanInput at loc into s (fields of the batch set by the caller). */
+static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o, struct span *s)
+{
+	if (!vs_model(v, loc, o, span_fields, sizeof(span_fields) / sizeof(*span_fields), true) &&
+	    !json_is_object(o))
+		return;
+	s->span_id = id_field(v, loc, o, "span_id");
+	s->trace_id = id_field(v, loc, o, "trace_id");
+	s->session_id = id_field(v, loc, o, "session_id");
+	s->parent_span_id = id_field(v, loc, o, "parent_span_id");
+	s->name = str_len(v, loc, o, "name", 0, SPAN_MAX_ID);
+	if (!s->name)
+		s->name = "";
+	s->kind = choice(v, loc, o, "kind", span_kind_names, KIND_UNKNOWN);
+	s->status = choice(v, loc, o, "status", span_status_names, SPST_UNKNOWN);
+	bool t1 = member(o, "started_at") && aware_time(v, loc, o, "started_at", &s->started_at);
+	bool t2 = aware_time(v, loc, o, "ended_at", &s->ended_at);
+	s->input = any_text(a, member(o, "input"));
+	s->output = any_text(a, member(o, "output"));
+	json_t *attrs = member(o, "attributes");
+	if (json_object_size(attrs) > DIRECT_MAX_ATTRIBUTES) {
+		char m[96];
+		snprintf(m, sizeof(m), "at most %d attributes per span", DIRECT_MAX_ATTRIBUTES);
+		value_error(v, loc, "attributes", m);
+	} else if (json_is_object(attrs)) {
+		span_apply_attributes(a, s, attrs);
+	}
+	if (!s->session_id)
+		s->session_id = s->trace_id;
+	if (s->span_id && s->parent_span_id && !strcmp(s->span_id, s->parent_span_id))
+		value_error(v, loc, "parent_span_id", "parent_span_id must differ from span_id");
+	if (t1 && t2 && s->ended_at != SPAN_NONE_I64 && s->ended_at < s->started_at)
+		value_error(v, loc, "ended_at", "ended_at must not be before started_at");
+	/* Unlike the ClickHouse-backed service there is no age limit on started_at: retention is
+	 * the operator's choice, made by cron. */
+}
+
+struct idh {
+	uint64_t h;
+	size_t i;
+};
+
+static int cmp_idh(const void *a, const void *b)
+{
+	const struct idh *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/* (trace_id, span_id) pairs are unique within a batch: sort by hash, compare neighbours. */
+static void duplicates(struct arena *a, struct verrs *v, json_t *spans_loc, struct span *s,
+		       size_t n)
+{
+	struct idh *ids = arena_alloc(a, n * sizeof(*ids));
+	size_t nid = 0;
+	for (size_t k = 0; k < n; k++)
+		if (s[k].span_id && s[k].trace_id)
+			ids[nid++] = (struct idh){hash_bytes(s[k].span_id, strlen(s[k].span_id)) ^
+						      hash_bytes(s[k].trace_id, strlen(s[k].trace_id)),
+						  k};
+	qsort(ids, nid, sizeof(*ids), cmp_idh);
+	for (size_t k = 1; k < nid; k++) {
+		const struct span *x = &s[ids[k - 1].i], *y = &s[ids[k].i];
+		if (ids[k].h != ids[k - 1].h || strcmp(x->span_id, y->span_id) ||
+		    strcmp(x->trace_id, y->trace_id))
+			continue;
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+			 "duplicate span in batch: spans[%zu] has the same trace_id and span_id",
+			 ids[k - 1].i);
+		json_t *l = vs_loci(spans_loc, ids[k].i);
+		value_error(v, l, "span_id", msg);
+		json_decref(l);
+	}
+}
+
+size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span **out,
+		    struct verrs *v)
+{
+	*out = NULL;
+	json_t *loc = json_pack("[s]", "body");
+	json_t *spans_loc = vs_loc(loc, "spans");
+	struct span *s = NULL;
+	size_t n = 0;
+	if (!vs_model(v, loc, body, request_fields, 2, true) && !json_is_object(body))
+		goto out;
+	const char *source = str_len(v, loc, body, "source", 1, DIRECT_MAX_SOURCE);
+	if (source && !source_ok(source))
+		verrs_add_ctx(v, vs_loc(loc, "source"), "string_pattern_mismatch",
+			      "String should match pattern '" SOURCE_PATTERN "'",
+			      json_string(source), json_pack("{s:s}", "pattern", SOURCE_PATTERN));
+	json_t *spans = member(body, "spans");
+	if (!json_is_array(spans))
+		goto out;
+	n = json_array_size(spans);
+	if (n < 1 || n > DIRECT_MAX_SPANS) {
+		char m[128];
+		bool few = n < 1;
+		snprintf(m, sizeof(m), "List should have %s %d item%s after validation, not %zu",
+			 few ? "at least" : "at most", few ? 1 : DIRECT_MAX_SPANS, few ? "" : "s",
+			 n);
+		verrs_add_ctx(v, json_incref(spans_loc), few ? "too_short" : "too_long", m, NULL,
+			      json_pack("{s:s,s:i,s:I}", "field_type", "List",
+					few ? "min_length" : "max_length",
+					few ? 1 : DIRECT_MAX_SPANS, "actual_length",
+					(json_int_t)n));
+		n = 0;
+		goto out;
+	}
+	s = arena_alloc(a, n * sizeof(*s));
+	for (size_t k = 0; k < n; k++) {
+		span_init(&s[k]);
+		s[k].workspace = ws;
+		s[k].source = source;
+		json_t *l = vs_loci(spans_loc, k);
+		parse_span(a, v, l, json_array_get(spans, k), &s[k]);
+		json_decref(l);
+	}
+	duplicates(a, v, spans_loc, s, n);
+out:
+	json_decref(loc);
+	json_decref(spans_loc);
+	if (verrs_count(v)) {
+		for (size_t k = 0; s && k < n; k++)
+			span_clear(&s[k]);
+		return 0;
+	}
+	*out = s;
+	return n;
+}

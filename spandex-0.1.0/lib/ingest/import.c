@@ -1,0 +1,251 @@
+/* import: validate JSONL span lines and store them in batches (spandex import). */
+#include "lib/ingest/import.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base/arena.h"
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
+#include "lib/ingest/direct.h"
+#include "lib/json/jsonx.h"
+#include "lib/base/buf.h"
+#include "lib/base/status.h"
+#include "lib/json/jsonw.h"
+#include "lib/model/workspace.h"
+
+#define IMPORT_BATCH 1000	      /* spans per store_append: DIRECT_MAX_SPANS, as one request */
+#define IMPORT_BATCH_BYTES (8u << 20) /* or fewer, so a batch stays about one request body */
+
+/* The fields of the Span schema (the Get Span page) that the direct-ingest request does not
+ * share, and the JSON type each must have; the shared ones are checked by direct_parse, and
+ * input and output here too, because a Span holds them as strings where a request may not. */
+enum ftype { F_STR, F_TIME, F_UINT, F_NUM, F_OBJ, F_RAW };
+static const struct {
+	const char *name;
+	enum ftype type;
+} span_fields[] = {
+    {"workspace", F_STR},      {"project", F_STR},	   {"evaluation_context", F_OBJ},
+    {"source", F_STR},	       {"ingested_at", F_TIME},	   {"error_type", F_STR},
+    {"error_message", F_STR},  {"provider", F_STR},	   {"model", F_STR},
+    {"prompt_id", F_STR},      {"prompt_name", F_STR},	   {"prompt_version", F_STR},
+    {"agent_id", F_STR},       {"agent_name", F_STR},	   {"tool_name", F_STR},
+    {"input_tokens", F_UINT},  {"output_tokens", F_UINT},  {"cached_tokens", F_UINT},
+    {"total_tokens", F_UINT},  {"usage_details", F_OBJ},   {"cost_total_usd", F_NUM},
+    {"cost_input_usd", F_NUM}, {"cost_output_usd", F_NUM}, {"cost_details", F_OBJ},
+    {"raw_attributes", F_RAW}, {"input", F_STR},	   {"output", F_STR},
+};
+/* The fields DirectSpanInput shares with Span (reference section 4.4). */
+static const char *const shared_fields[] = {
+    "span_id", "trace_id",   "session_id", "parent_span_id", "name",   "kind",
+    "status",  "started_at", "ended_at",   "input",	     "output", NULL,
+};
+
+static const char *type_problem(json_t *v, enum ftype t)
+{
+	int64_t us;
+	switch (t) {
+	case F_STR:
+		return json_is_string(v) ? NULL : "Input should be a valid string";
+	case F_TIME:
+		return json_is_string(v) && time_parse(json_string_value(v), true, &us)
+			   ? NULL
+			   : "Input should be a valid datetime with timezone info";
+	case F_UINT:
+		return json_is_integer(v) && json_integer_value(v) >= 0
+			   ? NULL
+			   : "Input should be a non-negative integer";
+	case F_NUM:
+		return json_is_number(v) ? NULL : "Input should be a valid number";
+	case F_OBJ:
+		return json_is_object(v) ? NULL : "Input should be a valid dictionary";
+	case F_RAW: {
+		json_t *o = json_is_string(v) ? json_loads(json_string_value(v), 0, NULL) : NULL;
+		bool ok = json_is_object(o);
+		json_decref(o);
+		return ok ? NULL : "Input should be a string holding a JSON object";
+	}
+	}
+	return "unknown field type";
+}
+
+/* Validates one line into a span whose strings live in *root (the caller releases both).
+ * why gets the first problem, as "field: message". */
+static bool import_line(const char *ws, const char *line, size_t len, struct span *s, json_t **root,
+			char *why, size_t whylen)
+{
+	size_t pos;
+	char msg[128];
+	json_t *o = NULL, *body = NULL, *in = NULL;
+	struct arena *a = arena_new();
+	struct verrs v;
+	verrs_init(&v);
+	*root = NULL;
+	bool ok = false;
+	if (len > STORE_MAX_LINE) {
+		snprintf(why, whylen, "longer than %u bytes", STORE_MAX_LINE);
+		goto out;
+	}
+	if (!(o = jsonx_parse(line, len, &pos, msg, sizeof(msg)))) {
+		snprintf(why, whylen, "invalid JSON at byte %zu: %s", pos, msg);
+		goto out;
+	}
+	if (!json_is_object(o)) {
+		snprintf(why, whylen, "not a JSON object");
+		goto out;
+	}
+	/* Every key must be a Span field; the typed ones must have their type. */
+	const char *k;
+	json_t *x;
+	json_object_foreach(o, k, x)
+	{
+		bool known = false;
+		for (const char *const *f = shared_fields; *f && !known; f++)
+			known = !strcmp(*f, k);
+		for (size_t i = 0; i < sizeof(span_fields) / sizeof(*span_fields); i++) {
+			if (strcmp(span_fields[i].name, k))
+				continue;
+			known = true;
+			const char *bad =
+			    json_is_null(x) ? NULL : type_problem(x, span_fields[i].type);
+			if (bad) {
+				snprintf(why, whylen, "%s: %s", k, bad);
+				goto out;
+			}
+		}
+		if (!known) {
+			snprintf(why, whylen, "%s: Extra inputs are not permitted", k);
+			goto out;
+		}
+	}
+	/* The shared fields go through ingest's own validation, as one direct-ingest span. A
+	 * Span may lack trace_id (the request requires it): the span id stands in for the check. */
+	in = json_object();
+	for (const char *const *f = shared_fields; *f; f++)
+		if ((x = json_object_get(o, *f)))
+			json_object_set(in, *f, x);
+	if (!json_object_get(in, "trace_id") || json_is_null(json_object_get(in, "trace_id")))
+		json_object_set(in, "trace_id", json_object_get(o, "span_id"));
+	body = json_pack("{s:[O]}", "spans", in);
+	if ((x = json_object_get(o, "source")))
+		json_object_set(body, "source", x);
+	struct span *ds;
+	if (!direct_parse(a, ws, body, &ds, &v)) {
+		json_t *e = json_array_get(v.list, 0);
+		json_t *loc = json_object_get(e, "loc");
+		json_t *last = json_array_get(loc, json_array_size(loc) - 1);
+		snprintf(why, whylen, "%s: %s",
+			 json_is_string(last) ? json_string_value(last) : "span",
+			 json_string_value(json_object_get(e, "msg")));
+		goto out;
+	}
+	/* Defaults as ingest applies them, then the Span as the store reads its own lines. */
+	json_object_set_new(o, "workspace", json_string(ws));
+	if (!json_is_string(json_object_get(o, "session_id")))
+		json_object_set_new(o, "session_id", json_string(ds[0].session_id));
+	if (!json_is_string(json_object_get(o, "kind")))
+		json_object_set_new(o, "kind", json_string(span_kind_names[ds[0].kind]));
+	if (!json_is_string(json_object_get(o, "status")))
+		json_object_set_new(o, "status", json_string(span_status_names[ds[0].status]));
+	json_object_set_new(o, "ingested_at", json_string("1970-01-01T00:00:00Z")); /* set anew */
+	span_clear(&ds[0]);
+	struct buf canon;
+	buf_init(&canon);
+	jsonw_value(&canon, o);
+	ok = span_parse(canon.p, canon.len, s, root);
+	buf_free(&canon);
+	if (!ok)
+		snprintf(why, whylen, "not a valid Span");
+out:
+	json_decref(o);
+	json_decref(body);
+	json_decref(in);
+	verrs_free(&v);
+	arena_free(a);
+	return ok;
+}
+
+/* A batch of validated spans waiting for store_append. */
+struct batch {
+	struct span s[IMPORT_BATCH];
+	json_t *root[IMPORT_BATCH];
+	size_t n, bytes;
+};
+
+static void batch_clear(struct batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		span_clear(&b->s[i]);
+		json_decref(b->root[i]);
+	}
+	b->n = b->bytes = 0;
+}
+
+static enum status batch_store(struct import *im, struct batch *b, char *errmsg, size_t errlen)
+{
+	char why[256] = "";
+	enum status rc = b->n ? store_append(im->st, im->ws, b->s, b->n, why, sizeof(why)) : ST_OK;
+	if (rc == ST_OK)
+		im->spans += b->n;
+	else
+		(enum status) msgf(rc, errmsg, errlen, "storing into %s: %s", im->ws,
+				   *why ? why : strerror(errno));
+	batch_clear(b);
+	return rc;
+}
+
+enum status import_file(struct import *im, const char *path, char *errmsg, size_t errlen)
+{
+	if (!workspace_valid(im->ws))
+		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen,
+					 "invalid workspace name '%s'", im->ws);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return (enum status)msgf(ST_NOT_FOUND, errmsg, errlen, "%s: %s", path,
+					 strerror(errno));
+	struct batch *b = xmalloc(sizeof(*b));
+	b->n = b->bytes = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	enum status rc = ST_OK;
+	for (size_t lineno = 1; rc == ST_OK && (len = getline(&line, &cap, f)) >= 0; lineno++) {
+		char why[384], msg[PATH_MAX + 512];
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (!len)
+			continue; /* blank lines (a trailing one) carry nothing */
+		if (!import_line(im->ws, line, (size_t)len, &b->s[b->n], &b->root[b->n], why,
+				 sizeof(why))) {
+			im->bad++;
+			snprintf(msg, sizeof(msg), "%s:%zu: %s", path, lineno, why);
+			if (im->report)
+				im->report(im->ctx, msg);
+			if (!im->check_only)
+				rc = (enum status)msgf(ST_INVALID, errmsg, errlen, "%s", msg);
+			continue;
+		}
+		if (im->check_only) {
+			span_clear(&b->s[b->n]);
+			json_decref(b->root[b->n]);
+			im->spans++;
+			continue;
+		}
+		b->n++;
+		b->bytes += (size_t)len;
+		if (b->n == IMPORT_BATCH || b->bytes >= IMPORT_BATCH_BYTES)
+			rc = batch_store(im, b, errmsg, errlen);
+	}
+	if (rc == ST_OK && ferror(f))
+		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", path,
+				       strerror(errno));
+	if (rc == ST_OK)
+		rc = batch_store(im, b, errmsg, errlen);
+	batch_clear(b);
+	free(b);
+	free(line);
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,27 @@
+/* import: JSONL Span lines (as `spandex export` writes them) into one workspace, each line
+ * checked as ingest checks a span. Nothing here keeps state between calls; errmsg (may be
+ * NULL) gets a one-line reason. */
+#ifndef SPANDEX_INGEST_IMPORT_H
+#define SPANDEX_INGEST_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "lib/base/status.h"
+#include "lib/store/store.h"
+
+struct import {
+	struct store *st;
+	const char *ws;
+	bool check_only;			    /* validate every line, store nothing */
+	void (*report)(void *ctx, const char *msg); /* one message per bad line */
+	void *ctx;
+	size_t spans, bad; /* counted over every file */
+};
+/* Validates each line of path as ingest validates a span (the direct-ingest rules for the
+ * fields it shares, the Span types for the rest) and, unless check_only, stores the spans
+ * with store_append in batches. The line's workspace is replaced by im->ws and ingested_at
+ * is set anew. Bad lines are reported with their number. When storing, the first bad line
+ * stops the import (batches before it stay), so callers check every file first. */
+enum status import_file(struct import *im, const char *path, char *errmsg, size_t errlen);
+
+#endif

@@ -1,0 +1,378 @@
+/* jsonx: an RFC 8259 parser that builds jansson values. jansson's own reader lexes through a
+ * per-character stream and tops out near 60 MB/s here, which capped ingest; this one scans the
+ * buffer directly, checks the nesting limit as it descends (no stack to exhaust), validates
+ * UTF-8 once and hands jansson strings it need not check again. */
+#include "lib/json/jsonx.h"
+#include "lib/base/mem.h"
+#include "lib/base/buf.h"
+#include "lib/base/utf8.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct jp {
+	const char *p;
+	size_t n, i;
+	int depth;
+	const char *err; /* first error, with its position in at */
+	size_t at;
+	struct buf tmp; /* unescaped strings */
+	char why[48];	/* a message with a value in it */
+};
+
+static json_t *fail(struct jp *j, size_t at, const char *why)
+{
+	if (!j->err) {
+		j->err = why;
+		j->at = at;
+	}
+	return NULL;
+}
+
+static void ws(struct jp *j)
+{
+	while (j->i < j->n) {
+		char c = j->p[j->i];
+		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+			break;
+		j->i++;
+	}
+}
+
+static int hex4(const char *s)
+{
+	int v = 0;
+	for (int k = 0; k < 4; k++) {
+		char c = s[k];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+static void put_utf8(struct buf *b, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | cp >> 18);
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	buf_add(b, u, n);
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t avail)
+{
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	return len <= avail && utf8_valid((const char *)s, len) ? len : 0;
+}
+
+/* A string at j->i (the opening quote). Sets *s and *len to the text: a slice of the input when
+ * it has no escapes, else j->tmp. */
+static bool string(struct jp *j, const char **s, size_t *len)
+{
+	size_t start = ++j->i;
+	bool esc = false;
+	j->tmp.len = 0;
+	for (;;) {
+		size_t run = j->i;
+		while (j->i < j->n) {
+			unsigned char c = (unsigned char)j->p[j->i];
+			if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+				break;
+			j->i++;
+		}
+		if (esc)
+			buf_add(&j->tmp, j->p + run, j->i - run);
+		if (j->i >= j->n)
+			return fail(j, start - 1, "unterminated string"), false;
+		unsigned char c = (unsigned char)j->p[j->i];
+		if (c == '"') {
+			if (esc) {
+				*s = j->tmp.p ? j->tmp.p : "";
+				*len = j->tmp.len;
+			} else {
+				*s = j->p + start;
+				*len = j->i - start;
+			}
+			j->i++;
+			return true;
+		}
+		if (c < 0x20)
+			return fail(j, j->i, "control character in string"), false;
+		if (c >= 0x80) {
+			size_t k = utf8_seq((const unsigned char *)j->p + j->i, j->n - j->i);
+			if (!k) {
+				snprintf(j->why, sizeof(j->why), "unable to decode byte 0x%02x", c);
+				return fail(j, j->i, j->why), false;
+			}
+			if (esc)
+				buf_add(&j->tmp, j->p + j->i, k);
+			j->i += k;
+			continue;
+		}
+		/* A backslash: from here on the string is built in tmp. */
+		if (!esc) {
+			esc = true;
+			buf_add(&j->tmp, j->p + start, j->i - start);
+		}
+		if (j->i + 1 >= j->n)
+			return fail(j, j->i, "unterminated string"), false;
+		char e = j->p[j->i + 1];
+		const char *simple = strchr("\"\\/bfnrt", e);
+		if (simple && e) {
+			static const char out[] = "\"\\/\b\f\n\r\t";
+			buf_addc(&j->tmp, out[simple - "\"\\/bfnrt"]);
+			j->i += 2;
+			continue;
+		}
+		if (e != 'u' || j->i + 6 > j->n)
+			return fail(j, j->i, "invalid escape"), false;
+		int cp = hex4(j->p + j->i + 2);
+		if (cp < 0)
+			return fail(j, j->i, "invalid \\u escape"), false;
+		size_t at = j->i;
+		j->i += 6;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			/* A surrogate pair (RFC 8259 section 7). */
+			int lo = j->i + 6 <= j->n && j->p[j->i] == '\\' && j->p[j->i + 1] == 'u'
+				     ? hex4(j->p + j->i + 2)
+				     : -1;
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return fail(j, at, "invalid Unicode surrogate pair"), false;
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			j->i += 6;
+		} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+			return fail(j, at, "invalid Unicode surrogate pair"), false;
+		} else if (cp == 0) {
+			return fail(j, at, "\\u0000 is not allowed in strings"), false;
+		}
+		put_utf8(&j->tmp, (uint32_t)cp);
+	}
+}
+
+static json_t *number(struct jp *j)
+{
+	size_t s = j->i, k = j->i;
+	bool real = false;
+	if (k < j->n && j->p[k] == '-')
+		k++;
+	if (k < j->n && j->p[k] == '0') {
+		k++;
+	} else if (k < j->n && j->p[k] >= '1' && j->p[k] <= '9') {
+		while (k < j->n && j->p[k] >= '0' && j->p[k] <= '9')
+			k++;
+	} else {
+		return fail(j, s, "invalid token");
+	}
+	if (k < j->n && j->p[k] == '.') {
+		real = true;
+		if (++k >= j->n || j->p[k] < '0' || j->p[k] > '9')
+			return fail(j, s, "invalid number");
+		while (k < j->n && j->p[k] >= '0' && j->p[k] <= '9')
+			k++;
+	}
+	if (k < j->n && (j->p[k] == 'e' || j->p[k] == 'E')) {
+		real = true;
+		if (++k < j->n && (j->p[k] == '+' || j->p[k] == '-'))
+			k++;
+		if (k >= j->n || j->p[k] < '0' || j->p[k] > '9')
+			return fail(j, s, "invalid number");
+		while (k < j->n && j->p[k] >= '0' && j->p[k] <= '9')
+			k++;
+	}
+	/* strtoll/strtod need a terminated copy: the input need not end after the number. */
+	char small[64], *txt = k - s < sizeof(small) ? small : xmalloc(k - s + 1);
+	memcpy(txt, j->p + s, k - s);
+	txt[k - s] = 0;
+	json_t *v;
+	errno = 0;
+	if (!real) {
+		long long x = strtoll(txt, NULL, 10);
+		v = errno == ERANGE ? fail(j, s, "too big integer") : json_integer(x);
+	} else {
+		double d = strtod(txt, NULL);
+		v = errno == ERANGE && (d > 1 || d < -1) ? fail(j, s, "real number overflow")
+							 : json_real(d);
+	}
+	if (txt != small)
+		free(txt);
+	j->i = k;
+	return v;
+}
+
+static json_t *value(struct jp *j);
+
+static json_t *object(struct jp *j)
+{
+	json_t *o = json_object();
+	j->i++;
+	ws(j);
+	if (j->i < j->n && j->p[j->i] == '}') {
+		j->i++;
+		return o;
+	}
+	for (;;) {
+		ws(j);
+		const char *k;
+		size_t kl;
+		if (j->i >= j->n || j->p[j->i] != '"' || !string(j, &k, &kl))
+			goto bad;
+		/* The key may live in tmp, which the value's strings reuse: keep a copy. */
+		char small[128], *key = kl < sizeof(small) ? small : xmalloc(kl + 1);
+		memcpy(key, k, kl);
+		key[kl] = 0;
+		ws(j);
+		json_t *v = NULL;
+		if (j->i < j->n && j->p[j->i] == ':') {
+			j->i++;
+			v = value(j);
+		} else {
+			fail(j, j->i, "':' expected");
+		}
+		/* RFC 8259 leaves duplicate names open; the last one wins, as in Python. */
+		if (v)
+			json_object_setn_new_nocheck(o, key, kl, v);
+		if (key != small)
+			free(key);
+		if (!v)
+			goto bad;
+		ws(j);
+		if (j->i < j->n && j->p[j->i] == ',') {
+			j->i++;
+			continue;
+		}
+		if (j->i < j->n && j->p[j->i] == '}') {
+			j->i++;
+			return o;
+		}
+		fail(j, j->i, "'}' or ',' expected");
+		goto bad;
+	}
+bad:
+	if (j->i >= j->n)
+		fail(j, j->i, "unexpected end of input");
+	fail(j, j->i, "string or '}' expected");
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *array(struct jp *j)
+{
+	json_t *a = json_array();
+	j->i++;
+	ws(j);
+	if (j->i < j->n && j->p[j->i] == ']') {
+		j->i++;
+		return a;
+	}
+	for (;;) {
+		json_t *v = value(j);
+		if (!v)
+			goto bad;
+		json_array_append_new(a, v);
+		ws(j);
+		if (j->i < j->n && j->p[j->i] == ',') {
+			j->i++;
+			continue;
+		}
+		if (j->i < j->n && j->p[j->i] == ']') {
+			j->i++;
+			return a;
+		}
+		fail(j, j->i, j->i >= j->n ? "unexpected end of input" : "']' or ',' expected");
+		goto bad;
+	}
+bad:
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *word(struct jp *j, const char *w, json_t *v)
+{
+	size_t l = strlen(w);
+	if (j->n - j->i < l || memcmp(j->p + j->i, w, l))
+		return fail(j, j->i, "invalid token");
+	j->i += l;
+	return v;
+}
+
+static json_t *value(struct jp *j)
+{
+	ws(j);
+	if (j->i >= j->n)
+		return fail(j, j->i, "unexpected end of input");
+	json_t *v;
+	switch (j->p[j->i]) {
+	case '{':
+	case '[':
+		if (++j->depth > JSONX_MAX_DEPTH)
+			return fail(j, j->i, "nesting deeper than the limit");
+		v = j->p[j->i] == '{' ? object(j) : array(j);
+		j->depth--;
+		return v;
+	case '"': {
+		const char *s;
+		size_t len;
+		return string(j, &s, &len) ? json_stringn_nocheck(s, len) : NULL;
+	}
+	case 't':
+		return word(j, "true", json_true());
+	case 'f':
+		return word(j, "false", json_false());
+	case 'n':
+		return word(j, "null", json_null());
+	default:
+		return number(j);
+	}
+}
+
+json_t *jsonx_parse(const char *p, size_t n, size_t *pos, char *msg, size_t msglen)
+{
+	struct jp j = {.p = p, .n = n};
+	buf_init(&j.tmp);
+	json_t *v = value(&j);
+	if (v) {
+		ws(&j);
+		if (j.i < j.n) {
+			fail(&j, j.i, "end of data expected");
+			json_decref(v);
+			v = NULL;
+		}
+	}
+	if (!v) {
+		*pos = j.at;
+		if (!strcmp(j.err, "nesting deeper than the limit"))
+			snprintf(msg, msglen, "nesting deeper than %d levels", JSONX_MAX_DEPTH);
+		else
+			snprintf(msg, msglen, "%s", j.err);
+	}
+	buf_free(&j.tmp);
+	return v;
+}

@@ -1,0 +1,116 @@
+/* span: the typed Span of the Get Span page, and its canonical JSON line.
+ * A span's strings live in the arena of the request that built it (or are borrowed from a
+ * JSON document that outlives it); its json_t fields are owned references released by
+ * span_clear. span_render appends to a caller-owned buf. */
+#ifndef SPANDEX_SPAN_H
+#define SPANDEX_SPAN_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <jansson.h>
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+
+enum span_kind {
+	KIND_LLM,
+	KIND_CHAIN,
+	KIND_TOOL,
+	KIND_RETRIEVER,
+	KIND_EMBEDDING,
+	KIND_AGENT,
+	KIND_RERANKER,
+	KIND_EVALUATOR,
+	KIND_GUARDRAIL,
+	KIND_UNKNOWN,
+	KIND__COUNT
+};
+
+enum span_status { SPST_SUCCESS, SPST_ERROR, SPST_CANCELLED, SPST_UNKNOWN, SPST__COUNT };
+
+#define SPAN_NONE_I64 INT64_MIN /* absent token count or time */
+
+/* Ids (span, trace, session, parent) of every format, and names: at most this many
+ * characters (the NeMo service's direct-ingest limit). */
+#define SPAN_MAX_ID 1024
+
+/* Why id cannot be stored as a span, trace or session id, or NULL when it can: empty, longer
+ * than SPAN_MAX_ID characters, or impossible to name in a URL path segment ("." and ".." are
+ * dot-segments, RFC 3986 section 3.3; a '/' would split it). Every stored id can then be
+ * fetched by id. */
+const char *span_id_problem(const char *id);
+
+/* The optional string fields that filters match by equality, in Span field order. */
+enum span_str {
+	SS_PROJECT,
+	SS_ERROR_TYPE,
+	SS_ERROR_MESSAGE,
+	SS_PROVIDER,
+	SS_MODEL,
+	SS_PROMPT_ID,
+	SS_PROMPT_NAME,
+	SS_PROMPT_VERSION,
+	SS_AGENT_ID,
+	SS_AGENT_NAME,
+	SS_TOOL_NAME,
+	SS__COUNT
+};
+
+struct span {
+	const char *span_id;	    /* required */
+	const char *session_id;	    /* required */
+	const char *workspace;	    /* required */
+	const char *parent_span_id; /* NULL or "" for a root span */
+	const char *trace_id;	    /* NULL when absent */
+	const char *name;	    /* NULL when absent */
+	const char *source;	    /* required */
+	enum span_kind kind;
+	enum span_status status;
+	int64_t started_at;  /* us, required */
+	int64_t ended_at;    /* us, SPAN_NONE_I64 when absent */
+	int64_t ingested_at; /* us, set by the store */
+	const char *str[SS__COUNT];
+	json_t *evaluation_context;					  /* object or NULL */
+	int64_t input_tokens, output_tokens, cached_tokens, total_tokens; /* SPAN_NONE_I64 absent */
+	json_t *usage_details; /* object of integers, or NULL (rendered as {}) */
+	double cost_total_usd, cost_input_usd, cost_output_usd; /* NAN when absent */
+	json_t *cost_details;	    /* object of numbers, or NULL (rendered as {}) */
+	const char *input, *output; /* NULL when absent */
+	json_t *raw_attributes;	    /* object or NULL; rendered as a JSON string */
+};
+
+/* Sets every field to absent. */
+void span_init(struct span *s);
+/* Releases the json_t fields (not the strings). */
+void span_clear(struct span *s);
+
+/* Names by enum value, each list ending with NULL. */
+extern const char *const span_kind_names[KIND__COUNT + 1];
+extern const char *const span_status_names[SPST__COUNT + 1];
+extern const char *const span_str_names[SS__COUNT];
+/* Enum lookups; return -1 for a name that is not a member. */
+int span_kind_parse(const char *s);
+int span_status_parse(const char *s);
+
+/* Appends the canonical line (no newline): the exact Get Span body, compact, fields in the
+ * order of the Get Span page, absent optional fields omitted, usage_details and cost_details
+ * always present. Strings must be valid UTF-8 (callers validate input). */
+void span_render(const struct span *s, struct buf *out);
+
+/* Reads back a canonical line into s. Strings point into *root, which the caller releases
+ * with json_decref after span_clear(s). False when the line is not a canonical span (used by
+ * reindex and verify). */
+bool span_parse(const char *line, size_t len, struct span *s, json_t **root);
+
+
+/* Maps an attribute object onto the typed fields by the catalog of reference section 5
+ * (model, provider, prompt, agent, tool, project, errors, tokens, costs) and the further keys
+ * of otel-egp.md 3.4; every attribute the catalog does not consume is added to
+ * s->raw_attributes (created when needed). attrs may hold any JSON values; it is not modified.
+ * s->kind must be set: traceloop.entity.name names the tool of a TOOL span and the agent of
+ * an AGENT span. Keys a format drops before the catalog (OTLP's input.value, session.id ...)
+ * are the caller's to leave out. Wrong-typed values (a string token count) are kept raw;
+ * details in lib/model/catalog.c. New JSON objects hang on the span with one reference each,
+ * released by whoever releases the span. */
+void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs);
+
+#endif

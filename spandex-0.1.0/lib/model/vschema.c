@@ -1,0 +1,176 @@
+/* vschema: request-body checks with pydantic v2's error types and messages (what FastAPI
+ * returns in HTTPValidationError.detail[]). */
+#include <math.h>
+#include <string.h>
+#include "lib/base/buf.h"
+#include "lib/model/vschema.h"
+#include "lib/model/span.h"
+
+/* Copies loc and appends one element. */
+static json_t *vs_child(json_t *loc, json_t *elem)
+{
+	json_t *c = loc ? json_copy(loc) : json_array();
+	json_array_append_new(c, elem);
+	return c;
+}
+
+/* Returns loc + [key] as a new array. */
+json_t *vs_loc(json_t *loc, const char *key)
+{
+	return vs_child(loc, json_string(key));
+}
+
+/* Returns loc + [i] as a new array. */
+json_t *vs_loci(json_t *loc, size_t i)
+{
+	return vs_child(loc, json_integer((json_int_t)i));
+}
+
+/* Adds an error at loc (+ key); see vschema.h. */
+void vs_error(struct verrs *v, json_t *loc, const char *key, const char *type, const char *msg,
+	      json_t *input)
+{
+	verrs_add(v, key ? vs_loc(loc, key) : json_copy(loc), type, msg,
+		  input ? json_deep_copy(input) : NULL);
+}
+
+static bool vs_integral(json_t *val)
+{
+	double d;
+	if (json_is_integer(val))
+		return true;
+	if (!json_is_real(val))
+		return false;
+	d = json_real_value(val);
+	/* 2^63: the first double outside int64_t. */
+	return d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+}
+
+/* Returns the integer of a value vs_check accepted as VS_INT. */
+int64_t vs_int(json_t *val)
+{
+	return json_is_integer(val) ? json_integer_value(val) : (int64_t)json_real_value(val);
+}
+
+/* Checks val's type; see vschema.h. Messages are pydantic v2's. */
+bool vs_check(struct verrs *v, json_t *loc, json_t *val, enum vs_type t, bool nonneg)
+{
+	const char *type = NULL, *msg = NULL;
+	switch (t) {
+	case VS_ANY:
+		return true;
+	case VS_STR:
+		if (!json_is_string(val))
+			type = "string_type", msg = "Input should be a valid string";
+		break;
+	case VS_INT:
+		if (json_is_real(val) && !vs_integral(val))
+			type = "int_from_float",
+			msg =
+			    "Input should be a valid integer, got a number with a fractional part";
+		else if (!vs_integral(val))
+			type = "int_type", msg = "Input should be a valid integer";
+		break;
+	case VS_NUM:
+		if (!json_is_number(val))
+			type = "float_type", msg = "Input should be a valid number";
+		break;
+	case VS_BOOL:
+		if (!json_is_boolean(val))
+			type = "bool_type", msg = "Input should be a valid boolean";
+		break;
+	case VS_LIST:
+		if (!json_is_array(val))
+			type = "list_type", msg = "Input should be a valid list";
+		break;
+	case VS_DICT:
+		if (!json_is_object(val))
+			type = "dict_type", msg = "Input should be a valid dictionary";
+		break;
+	case VS_MODEL:
+		if (!json_is_object(val))
+			type = "model_attributes_type",
+			msg = "Input should be a valid dictionary or object to extract fields from";
+		break;
+	}
+	if (!type && nonneg && json_is_number(val) && json_number_value(val) < 0)
+		type = "greater_than_equal", msg = "Input should be greater than or equal to 0";
+	if (!type)
+		return true;
+	vs_error(v, loc, NULL, type, msg, val);
+	return false;
+}
+
+/* Checks obj as a model; see vschema.h. */
+bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields, size_t n,
+	      bool closed)
+{
+	size_t before = verrs_count(v);
+	const char *key;
+	json_t *val;
+
+	if (!vs_check(v, loc, obj, VS_MODEL, false))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		val = json_object_get(obj, fields[i].name);
+		if (!val || (json_is_null(val) && !fields[i].required)) {
+			if (fields[i].required && !val)
+				vs_error(v, loc, fields[i].name, "missing", "Field required", obj);
+			continue;
+		}
+		json_t *l = vs_loc(loc, fields[i].name);
+		vs_check(v, l, val, fields[i].type, fields[i].nonneg);
+		json_decref(l);
+	}
+	if (closed)
+		json_object_foreach(obj, key, val)
+		{
+			size_t i;
+			for (i = 0; i < n && strcmp(fields[i].name, key); i++)
+				;
+			if (i == n)
+				vs_error(v, loc, key, "extra_forbidden",
+					 "Extra inputs are not permitted", val);
+		}
+	return verrs_count(v) == before;
+}
+
+/* Checks val against a list of allowed strings; see vschema.h. */
+bool vs_choice(struct verrs *v, json_t *loc, json_t *val, const char *const *choices,
+	       const char *type)
+{
+	struct buf msg;
+	size_t n = 0;
+
+	for (; choices[n]; n++)
+		if (json_is_string(val) && !strcmp(json_string_value(val), choices[n]))
+			return true;
+	buf_init(&msg);
+	buf_adds(&msg, "Input should be ");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_adds(&msg, i + 1 == n ? " or " : ", ");
+		buf_printf(&msg, "'%s'", choices[i]);
+	}
+	vs_error(v, loc, NULL, type, msg.p, val);
+	buf_free(&msg);
+	return false;
+}
+
+bool vs_id(struct verrs *v, json_t *loc, json_t *val)
+{
+	if (!json_is_string(val))
+		return vs_check(v, loc, val, VS_STR, false);
+	const char *why = span_id_problem(json_string_value(val));
+	if (!why)
+		return true;
+	if (!strncmp(why, "String should have at least", 28))
+		verrs_add_ctx(v, json_incref(loc), "string_too_short", why, json_incref(val),
+			      json_pack("{s:i}", "min_length", 1));
+	else if (!strncmp(why, "String should have at most", 26))
+		verrs_add_ctx(v, json_incref(loc), "string_too_long", why, json_incref(val),
+			      json_pack("{s:i}", "max_length", SPAN_MAX_ID));
+	else
+		verrs_add(v, json_incref(loc), "value_error", why, json_incref(val));
+	return false;
+}

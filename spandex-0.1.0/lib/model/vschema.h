@@ -1,0 +1,61 @@
+/* vschema: pydantic-style checks of JSON request bodies, reporting into a struct verrs with
+ * FastAPI's loc/type/msg (pydantic v2 error types). loc arrays passed in are borrowed; the
+ * functions build the child locations they report. */
+#ifndef SPANDEX_VSCHEMA_H
+#define SPANDEX_VSCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "lib/model/verr.h"
+
+enum vs_type {
+	VS_ANY,	  /* any JSON value */
+	VS_STR,	  /* string */
+	VS_INT,	  /* integer (an integral float counts, as in pydantic's lax mode) */
+	VS_NUM,	  /* integer or float */
+	VS_BOOL,  /* true / false */
+	VS_LIST,  /* array */
+	VS_DICT,  /* open object (dict) */
+	VS_MODEL, /* object checked by the caller (a nested model) */
+};
+
+struct vs_field {
+	const char *name;
+	enum vs_type type;
+	bool required;
+	bool nonneg; /* VS_INT / VS_NUM: ge=0 */
+};
+
+/* loc + [key] / loc + [i], as new arrays (the caller owns them). */
+json_t *vs_loc(json_t *loc, const char *key);
+json_t *vs_loci(json_t *loc, size_t i);
+
+/* Adds one error at loc + [key] (key NULL: at loc itself); input is copied (may be NULL). */
+void vs_error(struct verrs *v, json_t *loc, const char *key, const char *type, const char *msg,
+	      json_t *input);
+
+/* True when val has type t (and is >= 0 when nonneg); otherwise adds the pydantic error at
+ * loc and returns false. */
+bool vs_check(struct verrs *v, json_t *loc, json_t *val, enum vs_type t, bool nonneg);
+
+/* Checks obj as a model at loc: an object, every required field present, no unknown key when
+ * closed, each present field of its type (null counts as absent for optional fields). Returns
+ * true when nothing was added to v. */
+bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields, size_t n,
+	      bool closed);
+
+/* True when val is a string equal to one of choices (NULL-terminated); otherwise adds a
+ * pydantic "enum"/"literal_error" error listing them ("Input should be 'a', 'b' or 'c'"). */
+bool vs_choice(struct verrs *v, json_t *loc, json_t *val, const char *const *choices,
+	       const char *type);
+
+/* True when val is a string that can be stored as an id (span_id_problem); otherwise adds
+ * pydantic's string_too_short / string_too_long, or a value_error, at loc. */
+bool vs_id(struct verrs *v, json_t *loc, json_t *val);
+
+/* The integer of a VS_INT-valid value. */
+int64_t vs_int(json_t *val);
+
+#endif

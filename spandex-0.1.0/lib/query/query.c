@@ -1,0 +1,1189 @@
+/* query: list, group and roll up spans by scanning the fixed index records of each shard;
+ * JSON lines are read only to confirm hash and bloom matches and for the page returned. */
+#include "lib/query/query.h"
+#include "lib/json/jline.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/hash.h"
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
+#include "lib/json/jsonw.h"
+#include "lib/model/workspace.h"
+
+static void buf_raw(struct buf *b, const char *p, size_t n, const char *key, const char *sub)
+{
+	const char *v;
+	size_t vn;
+	if (jline_get2(p, n, key, sub, &v, &vn))
+		buf_add(b, v, vn);
+	else
+		buf_adds(b, "\"\"");
+}
+
+/* ---- Shards: the workspace's days, opened lazily ---- */
+
+struct qsh {
+	struct shard sh;
+	bool open, missing;
+};
+
+struct qdb {
+	struct query *q;
+	int32_t *days;
+	size_t ndays;
+	struct qsh *sh;
+};
+
+static enum status db_open(struct query *q, struct qdb *db)
+{
+	memset(db, 0, sizeof *db);
+	db->q = q;
+	if (!workspace_valid(q->ws)) {
+		snprintf(q->err, sizeof q->err, "Workspace %s not found", q->ws);
+		return ST_NOT_FOUND;
+	}
+	enum status s = store_days(q->st, q->ws, &db->days, &db->ndays);
+	if (s == ST_NOT_FOUND) { /* a workspace with no data answers like an empty one */
+		db->days = NULL;
+		db->ndays = 0;
+		return ST_OK;
+	}
+	if (s != ST_OK)
+		return s;
+	db->sh = db->ndays ? xmalloc(db->ndays * sizeof *db->sh) : NULL;
+	if (db->sh)
+		memset(db->sh, 0, db->ndays * sizeof *db->sh);
+	return ST_OK;
+}
+
+static void db_close(struct qdb *db)
+{
+	for (size_t i = 0; i < db->ndays; i++)
+		if (db->sh[i].open)
+			shard_close(&db->sh[i].sh);
+	free(db->sh);
+	free(db->days);
+}
+
+/* Shard of day index di, or NULL when it cannot be opened (deleted since store_days). */
+static struct qsh *db_shard(struct qdb *db, size_t di)
+{
+	struct qsh *s = &db->sh[di];
+	if (s->open)
+		return s;
+	if (s->missing)
+		return NULL;
+	if (shard_open(db->q->st, db->q->ws, db->days[di], &s->sh) != ST_OK) {
+		s->missing = true;
+		return NULL;
+	}
+	s->open = true;
+	return s;
+}
+
+/* The JSON line of record ri, open or sealed shard alike, valid until the next line of the
+ * same shard is read: every caller uses or copies it first. False for a record the data does
+ * not hold. */
+static bool db_line(struct qsh *s, size_t ri, const char **p, size_t *n)
+{
+	return shard_view(&s->sh, ri, p, n);
+}
+
+/* Day index range [*lo, *hi) whose shards can hold started_at in [smin, smax]. */
+static void db_window(struct qdb *db, int64_t smin, int64_t smax, size_t *lo, size_t *hi)
+{
+	int32_t dmin = time_day(smin), dmax = time_day(smax);
+	size_t i = 0, j = db->ndays;
+	while (i < j && db->days[i] < dmin)
+		i++;
+	while (j > i && db->days[j - 1] > dmax)
+		j--;
+	*lo = i;
+	*hi = j;
+}
+
+/* Narrows [*lo, *hi) to the days the range table gives for key h (lib/store.h). False when
+ * no span has that key. */
+static bool db_key_window(struct qdb *db, enum store_key which, uint64_t h, size_t *lo, size_t *hi)
+{
+	int32_t first, last;
+	enum status s = store_key_days(db->q->st, db->q->ws, which, h, &first, &last);
+	if (s == ST_NOT_FOUND)
+		return false;
+	if (s != ST_OK)
+		return true; /* no table to ask: every day */
+	while (*lo < *hi && db->days[*lo] < first)
+		(*lo)++;
+	while (*hi > *lo && db->days[*hi - 1] > last)
+		(*hi)--;
+	return true;
+}
+
+/* ---- Compiled filter: record-level tests, then confirmations on the line ---- */
+
+struct linechk {
+	const char *key, *sub;
+	const char **lits; /* JSON literals of the accepted values */
+	size_t nlits;
+	bool empty; /* "" matches an absent or empty field */
+};
+
+enum { NEED_TRACE = 1, NEED_SESSION = 2, NEED_PARENT = 4, NEED_SOURCE = 8, NEED_IDS = 16 };
+
+struct cf {
+	unsigned need;
+	bool nothing; /* contradictory conditions */
+	uint64_t trace_h, session_h, parent_h, sig;
+	uint32_t source_h;
+	int kind, status;
+	int64_t smin, smax;
+	uint64_t *ids; /* TraceFilter id $in hashes */
+	size_t nids;
+	struct linechk chk[FILTER_MAX_CONDS];
+	size_t nchk;
+};
+
+/* Where each filter field lives in the Span line, and its bloom field (-1: none; ids use the
+ * record's hashes). Evaluation keys follow sig_eval_keys of lib/store.c. */
+static const struct {
+	const char *key, *sub;
+	int sig;
+} field_src[FF__COUNT] = {
+    [FF_SESSION_ID] = {"session_id", NULL, -1},
+    [FF_TRACE_ID] = {"trace_id", NULL, -1},
+    [FF_PROJECT] = {"project", NULL, SS_PROJECT},
+    [FF_EVALUATION_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
+    [FF_EVALUATION_SHA] = {"evaluation_context", "evaluation_sha", SIG_FIELD_EVAL + 1},
+    [FF_EVALUATION_RUN_ID] = {"evaluation_context", "evaluation_run_id", SIG_FIELD_EVAL + 2},
+    [FF_DATASET_ID] = {"evaluation_context", "dataset_id", SIG_FIELD_EVAL + 3},
+    [FF_DATASET_NAME] = {"evaluation_context", "dataset_name", SIG_FIELD_EVAL + 4},
+    [FF_DATASET_VERSION] = {"evaluation_context", "dataset_version", SIG_FIELD_EVAL + 5},
+    [FF_TEST_CASE_ID] = {"evaluation_context", "test_case_id", SIG_FIELD_EVAL + 6},
+    [FF_SOURCE] = {"source", NULL, -1},
+    [FF_KIND] = {"kind", NULL, -1},
+    [FF_STATUS] = {"status", NULL, -1},
+    [FF_MODEL] = {"model", NULL, SS_MODEL},
+    [FF_TOOL_NAME] = {"tool_name", NULL, SS_TOOL_NAME},
+    [FF_PROVIDER] = {"provider", NULL, SS_PROVIDER},
+    [FF_AGENT_ID] = {"agent_id", NULL, SS_AGENT_ID},
+    [FF_AGENT_NAME] = {"agent_name", NULL, SS_AGENT_NAME},
+    [FF_PROMPT_NAME] = {"prompt_name", NULL, SS_PROMPT_NAME},
+    [FF_PROMPT_VERSION] = {"prompt_version", NULL, SS_PROMPT_VERSION},
+    [FF_PARENT_SPAN_ID] = {"parent_span_id", NULL, -1},
+    [FF_STARTED_AT] = {"started_at", NULL, -1},
+    [FF_ID] = {"trace_id", NULL, -1},
+    [FF_EXPERIMENT_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
+};
+
+static const char *lit(struct arena *a, const char *s)
+{
+	struct buf b;
+	buf_init(&b);
+	jsonw_string(&b, s, strlen(s));
+	char *r = arena_strndup(a, b.p, b.len);
+	buf_free(&b);
+	return r;
+}
+
+/* Sets a hash condition; a second, different value for the same field matches nothing. */
+static void need_hash(struct cf *c, unsigned bit, uint64_t *slot, uint64_t h)
+{
+	if ((c->need & bit) && *slot != h)
+		c->nothing = true;
+	c->need |= bit;
+	*slot = h;
+}
+
+static void cf_build(struct arena *a, const struct filter *f, struct cf *c)
+{
+	memset(c, 0, sizeof *c);
+	c->kind = c->status = -1;
+	c->smin = INT64_MIN;
+	c->smax = INT64_MAX;
+	for (size_t i = 0; f && i < f->n; i++) {
+		const struct filter_cond *fc = &f->conds[i];
+		if (fc->field == FF_STARTED_AT) {
+			if (fc->op == FOP_GTE && fc->us > c->smin)
+				c->smin = fc->us;
+			if (fc->op == FOP_LTE && fc->us < c->smax)
+				c->smax = fc->us;
+			continue;
+		}
+		if (fc->field == FF_KIND || fc->field == FF_STATUS) {
+			int *slot = fc->field == FF_KIND ? &c->kind : &c->status;
+			if (*slot >= 0 && *slot != fc->enumv)
+				c->nothing = true;
+			*slot = fc->enumv;
+			continue;
+		}
+		struct linechk *k = &c->chk[c->nchk++];
+		k->key = field_src[fc->field].key;
+		k->sub = field_src[fc->field].sub;
+		k->nlits = fc->nvals;
+		k->lits = arena_alloc(a, fc->nvals * sizeof *k->lits);
+		for (size_t j = 0; j < fc->nvals; j++)
+			k->lits[j] = lit(a, fc->vals[j]);
+		const char *v = fc->vals[0];
+		size_t vn = strlen(v);
+		if (fc->op == FOP_IN) {
+			c->need |= NEED_IDS;
+			c->ids = arena_alloc(a, fc->nvals * sizeof *c->ids);
+			c->nids = fc->nvals;
+			for (size_t j = 0; j < fc->nvals; j++)
+				c->ids[j] = hash_bytes(fc->vals[j], strlen(fc->vals[j]));
+			continue;
+		}
+		if (vn == 0) { /* "" means absent: only the line can tell */
+			k->empty = true;
+			continue;
+		}
+		uint64_t h = hash_bytes(v, vn);
+		switch (fc->field) {
+		case FF_TRACE_ID:
+		case FF_ID:
+			need_hash(c, NEED_TRACE, &c->trace_h, h);
+			break;
+		case FF_SESSION_ID:
+			need_hash(c, NEED_SESSION, &c->session_h, h);
+			break;
+		case FF_PARENT_SPAN_ID:
+			need_hash(c, NEED_PARENT, &c->parent_h, h);
+			break;
+		case FF_SOURCE:
+			if ((c->need & NEED_SOURCE) && c->source_h != (uint32_t)h)
+				c->nothing = true;
+			c->need |= NEED_SOURCE;
+			c->source_h = (uint32_t)h;
+			break;
+		default:
+			if (field_src[fc->field].sig >= 0)
+				c->sig |= sig_bits(field_src[fc->field].sig, v, vn);
+			break;
+		}
+	}
+}
+
+/* The days a compiled filter can match: its started_at window, narrowed by the trace and
+ * session range tables when it names one trace or session. */
+static void cf_window(struct qdb *db, struct cf *c, size_t *lo, size_t *hi)
+{
+	db_window(db, c->smin, c->smax, lo, hi);
+	if ((c->need & NEED_TRACE) && !db_key_window(db, STORE_KEY_TRACE, c->trace_h, lo, hi))
+		c->nothing = true;
+	if ((c->need & NEED_SESSION) && !db_key_window(db, STORE_KEY_SESSION, c->session_h, lo, hi))
+		c->nothing = true;
+}
+
+static inline bool rec_ok(const struct cf *c, const struct idx_rec *r)
+{
+	if (r->started_us < c->smin || r->started_us > c->smax)
+		return false;
+	if ((c->kind >= 0 && r->kind != c->kind) || (c->status >= 0 && r->status != c->status))
+		return false;
+	if ((r->sig & c->sig) != c->sig)
+		return false;
+	if (!c->need)
+		return true;
+	if ((c->need & NEED_TRACE) && (!(r->flags & REC_HAS_TRACE) || r->trace_h != c->trace_h))
+		return false;
+	if ((c->need & NEED_SESSION) && r->session_h != c->session_h)
+		return false;
+	if ((c->need & NEED_PARENT) && r->parent_h != c->parent_h)
+		return false;
+	if ((c->need & NEED_SOURCE) && r->source_h != c->source_h)
+		return false;
+	if (c->need & NEED_IDS) {
+		size_t i = 0;
+		while (i < c->nids && c->ids[i] != r->trace_h)
+			i++;
+		if (i == c->nids || !(r->flags & REC_HAS_TRACE))
+			return false;
+	}
+	return true;
+}
+
+/* Confirms every equality on the line itself (hash collisions, bloom false positives). */
+static bool line_ok(const struct cf *c, struct qsh *s, size_t ri)
+{
+	const char *p, *v;
+	size_t n, vn;
+	if (!c->nchk)
+		return true;
+	if (!db_line(s, ri, &p, &n))
+		return false;
+	for (size_t i = 0; i < c->nchk; i++) {
+		const struct linechk *k = &c->chk[i];
+		bool has = jline_get2(p, n, k->key, k->sub, &v, &vn);
+		if (k->empty) {
+			if (has && !(vn == 2 && v[0] == '"'))
+				return false;
+			continue;
+		}
+		if (!has)
+			return false;
+		size_t j = 0;
+		while (j < k->nlits &&
+		       !(strlen(k->lits[j]) == vn && memcmp(k->lits[j], v, vn) == 0))
+			j++;
+		if (j == k->nlits)
+			return false;
+	}
+	return true;
+}
+
+static inline bool live(const struct idx_rec *r)
+{
+	return !(r->flags & REC_SUPERSEDED);
+}
+
+/* ---- Top-k selection: a heap whose root is the worst kept candidate ---- */
+
+struct cand {
+	int64_t key;
+	uint32_t a, b;
+};
+typedef int (*cand_cmp)(void *ctx, const struct cand *x, const struct cand *y); /* <0: x first */
+
+struct topk {
+	struct cand *h;
+	size_t n, k;
+	cand_cmp cmp;
+	void *ctx;
+};
+
+static void topk_init(struct topk *t, size_t k, cand_cmp cmp, void *ctx)
+{
+	t->h = k ? xmalloc(k * sizeof *t->h) : NULL;
+	t->n = 0;
+	t->k = k;
+	t->cmp = cmp;
+	t->ctx = ctx;
+}
+
+static void topk_push(struct topk *t, struct cand c)
+{
+	size_t i;
+	if (t->n < t->k) {
+		i = t->n++;
+		while (i > 0 && t->cmp(t->ctx, &t->h[(i - 1) / 2], &c) < 0) {
+			t->h[i] = t->h[(i - 1) / 2];
+			i = (i - 1) / 2;
+		}
+		t->h[i] = c;
+		return;
+	}
+	if (!t->k || t->cmp(t->ctx, &c, &t->h[0]) >= 0)
+		return;
+	i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, w = i;
+		const struct cand *wc = &c;
+		if (l < t->n && t->cmp(t->ctx, &t->h[l], wc) > 0)
+			w = l, wc = &t->h[l];
+		if (l + 1 < t->n && t->cmp(t->ctx, &t->h[l + 1], wc) > 0)
+			w = l + 1, wc = &t->h[l + 1];
+		if (w == i)
+			break;
+		t->h[i] = t->h[w];
+		i = w;
+	}
+	t->h[i] = c;
+}
+
+static struct topk *sort_tk;
+static int sort_cmp(const void *x, const void *y)
+{
+	return sort_tk->cmp(sort_tk->ctx, x, y);
+}
+
+/* Sorts the kept candidates into output order. */
+static void topk_finish(struct topk *t)
+{
+	if (!t->n)
+		return;
+	sort_tk = t;
+	qsort(t->h, t->n, sizeof *t->h, sort_cmp);
+	sort_tk = NULL;
+}
+
+/* Page bounds: candidates to keep for page q->page, given at most `avail` results. */
+static size_t page_keep(const struct query *q, size_t avail, size_t *offset)
+{
+	unsigned long long off =
+	    (unsigned long long)(q->page - 1) * (unsigned long long)q->page_size;
+	if (q->page - 1 > (long long)(avail / q->page_size) || off >= avail) {
+		*offset = avail;
+		return 0;
+	}
+	*offset = off;
+	return off + q->page_size < avail ? off + q->page_size : avail;
+}
+
+/* ---- Response pieces ---- */
+
+static void page_tail(struct buf *b, const struct query *q, size_t cur, size_t total)
+{
+	size_t pages = total ? (total - 1) / q->page_size + 1 : 0;
+	buf_printf(b,
+		   "],\"pagination\":{\"page\":%lld,\"page_size\":%lld,\"current_page_size\":%zu,"
+		   "\"total_pages\":%zu,\"total_results\":%zu},\"sort\":",
+		   q->page, q->page_size, cur, pages, total);
+	jsonw_string(b, q->sort, strlen(q->sort));
+	if (q->f && q->f->echo) {
+		buf_adds(b, ",\"filter\":");
+		jsonw_jansson(b, q->f->echo, JSON_COMPACT);
+	}
+}
+
+/* Span line without input, output and raw_attributes (mode=summary, §7.1). */
+static void span_summary(struct buf *b, const char *p, size_t n)
+{
+	size_t pos = 0;
+	struct jline_member m;
+	bool first = true;
+	buf_addc(b, '{');
+	while (jline_next(p, n, &pos, &m)) {
+		if ((m.kn == 5 && memcmp(m.k, "input", 5) == 0) ||
+		    (m.kn == 6 && memcmp(m.k, "output", 6) == 0) ||
+		    (m.kn == 14 && memcmp(m.k, "raw_attributes", 14) == 0))
+			continue;
+		if (!first)
+			buf_addc(b, ',');
+		buf_add(b, m.k - 1, m.end - (m.start + 1));
+		first = false;
+	}
+	buf_addc(b, '}');
+}
+
+/* ---- GET spans ---- */
+
+struct span_ctx {
+	bool asc;
+};
+
+static int span_cmp(void *ctx, const struct cand *x, const struct cand *y)
+{
+	const struct span_ctx *c = ctx;
+	if (x->key != y->key)
+		return (x->key < y->key) == c->asc ? -1 : 1;
+	if (x->a != y->a) /* ties: storage order, which is ingest order within a day */
+		return x->a < y->a ? -1 : 1;
+	return x->b < y->b ? -1 : x->b > y->b;
+}
+
+enum status query_spans(struct query *q, struct buf *out)
+{
+	struct qdb db;
+	struct cf c;
+	struct topk tk = {0};
+	struct span_ctx sc = {q->sort[0] != '-'};
+	enum status s = db_open(q, &db);
+	if (s != ST_OK)
+		return s;
+	cf_build(q->a, q->f, &c);
+	size_t lo, hi, avail = 0, total = 0, offset;
+	cf_window(&db, &c, &lo, &hi);
+	for (size_t di = lo; di < hi; di++) {
+		struct qsh *sh = db_shard(&db, di);
+		avail += sh ? sh->sh.nrecs : 0;
+	}
+	topk_init(&tk, page_keep(q, avail, &offset), span_cmp, &sc);
+	for (size_t step = 0; step < hi - lo && !c.nothing; step++) {
+		/* Newest days first for -started_at, so the heap fills with winners early. */
+		size_t di = sc.asc ? lo + step : hi - 1 - step;
+		struct qsh *sh = db_shard(&db, di);
+		if (!sh)
+			continue;
+		const struct idx_rec *recs = sh->sh.recs;
+		/* A sealed shard's start-time order narrows a time window to its records; the
+		 * late ones (after the sealed) are scanned as in an open shard. */
+		const uint32_t *order = NULL;
+		size_t olo = 0, ohi = 0, from = 0;
+		if (shard_by_start(&sh->sh, c.smin, c.smax, &order, &olo, &ohi) &&
+		    ohi - olo < sh->sh.nsealed)
+			from = sh->sh.nsealed;
+		else
+			olo = ohi = 0;
+		for (size_t k = olo; k < ohi + (sh->sh.nrecs - from); k++) {
+			size_t i = k < ohi ? order[k] : from + (k - ohi);
+			const struct idx_rec *r = &recs[i];
+			if (!live(r) || !rec_ok(&c, r) || !line_ok(&c, sh, i))
+				continue;
+			total++;
+			if (tk.n == tk.k && tk.k &&
+			    (sc.asc ? r->started_us > tk.h[0].key : r->started_us < tk.h[0].key))
+				continue;
+			topk_push(&tk, (struct cand){r->started_us, (uint32_t)di, (uint32_t)i});
+		}
+	}
+	topk_finish(&tk);
+	buf_adds(out, "{\"data\":[");
+	size_t cur = 0;
+	for (size_t i = offset; i < tk.n; i++) {
+		const char *p;
+		size_t n;
+		struct qsh *sh = db_shard(&db, tk.h[i].a);
+		if (!sh || !db_line(sh, tk.h[i].b, &p, &n))
+			continue;
+		if (cur++)
+			buf_addc(out, ',');
+		if (q->summary)
+			span_summary(out, p, n);
+		else
+			buf_add(out, p, n);
+	}
+	page_tail(out, q, cur, total);
+	buf_addc(out, '}');
+	free(tk.h);
+	db_close(&db);
+	return ST_OK;
+}
+
+/* ---- Hash table of uint64 keys (0 is empty; hash_bytes never returns 0) ---- */
+
+struct hslot {
+	uint64_t key, h2;
+	int64_t count, started;
+	uint32_t di, ri;
+	const char *s1, *s2; /* lazily read key strings (JSON literals) */
+	void *ext;
+};
+
+struct htab {
+	struct hslot *s;
+	size_t cap, n;
+};
+
+static void ht_init(struct htab *t, size_t cap)
+{
+	t->cap = 64;
+	while (t->cap < cap * 2)
+		t->cap *= 2;
+	t->s = xmalloc(t->cap * sizeof *t->s);
+	memset(t->s, 0, t->cap * sizeof *t->s);
+	t->n = 0;
+}
+
+static struct hslot *ht_find(struct htab *t, uint64_t key, uint64_t h2, bool *fresh);
+
+static void ht_grow(struct htab *t)
+{
+	struct htab nt;
+	ht_init(&nt, t->cap);
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->s[i].key) {
+			bool fr;
+			*ht_find(&nt, t->s[i].key, t->s[i].h2, &fr) = t->s[i];
+		}
+	free(t->s);
+	*t = nt;
+}
+
+/* The slot of (key, h2), created when absent (*fresh true). */
+static struct hslot *ht_find(struct htab *t, uint64_t key, uint64_t h2, bool *fresh)
+{
+	if ((t->n + 1) * 2 > t->cap)
+		ht_grow(t);
+	size_t i = (key ^ (key >> 29)) & (t->cap - 1);
+	while (t->s[i].key && !(t->s[i].key == key && t->s[i].h2 == h2))
+		i = (i + 1) & (t->cap - 1);
+	*fresh = !t->s[i].key;
+	if (*fresh) {
+		memset(&t->s[i], 0, sizeof t->s[i]);
+		t->s[i].key = key;
+		t->s[i].h2 = h2;
+		t->n++;
+	}
+	return &t->s[i];
+}
+
+static struct hslot *ht_get(const struct htab *t, uint64_t key, uint64_t h2)
+{
+	size_t i = (key ^ (key >> 29)) & (t->cap - 1);
+	while (t->s[i].key) {
+		if (t->s[i].key == key && t->s[i].h2 == h2)
+			return &t->s[i];
+		i = (i + 1) & (t->cap - 1);
+	}
+	return NULL;
+}
+
+/* ---- GET spans/groups ---- */
+
+enum status query_group_by_parse(const char *by, enum query_group_by *fields, size_t *n, char *err,
+				 size_t errlen)
+{
+	*n = 0;
+	const char *p = by ? by : "";
+	bool any = false;
+	for (const char *e; *p || !any; p = *e ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (!e)
+			e = p + strlen(p);
+		size_t len = e - p;
+		while (len && p[0] == ' ')
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		any = true;
+		if (!len) {
+			if (!*e && *n == 0) {
+				snprintf(err, errlen, "At least one group-by field is required.");
+				return ST_BAD_REQUEST;
+			}
+			if (!*e)
+				break;
+			continue;
+		}
+		enum query_group_by g;
+		if (len == 8 && memcmp(p, "trace_id", 8) == 0) {
+			g = QG_TRACE_ID;
+		} else if (len == 10 && memcmp(p, "session_id", 10) == 0) {
+			g = QG_SESSION_ID;
+		} else {
+			snprintf(err, errlen,
+				 "Unsupported span group-by field: %.*s. Allowed fields: trace_id, "
+				 "session_id",
+				 (int)len, p);
+			return ST_BAD_REQUEST;
+		}
+		for (size_t i = 0; i < *n; i++)
+			if (fields[i] == g) {
+				snprintf(err, errlen, "Duplicate span group-by field: %.*s",
+					 (int)len, p);
+				return ST_BAD_REQUEST;
+			}
+		fields[(*n)++] = g;
+		if (!*e)
+			break;
+	}
+	return ST_OK;
+}
+
+struct group_ctx {
+	struct qdb *db;
+	struct htab *ht;
+	const enum query_group_by *by;
+	size_t nby;
+	bool asc;
+};
+
+static const char *const group_keys[] = {"trace_id", "session_id"};
+
+/* Loads a group's key literals from its first span's line. */
+static void group_strings(struct group_ctx *g, struct hslot *h)
+{
+	if (h->s1)
+		return;
+	const char *p, *v;
+	size_t n, vn;
+	const char *s[2] = {"\"\"", "\"\""};
+	struct qsh *sh = db_shard(g->db, h->di);
+	for (size_t i = 0; i < g->nby; i++)
+		if (sh && db_line(sh, h->ri, &p, &n) && jline_get(p, n, group_keys[g->by[i]], &v, &vn))
+			s[i] = arena_strndup(g->db->q->a, v, vn);
+	h->s1 = s[0];
+	h->s2 = s[1];
+}
+
+static int group_cmp(void *ctx, const struct cand *x, const struct cand *y)
+{
+	struct group_ctx *g = ctx;
+	if (x->key != y->key)
+		return (x->key < y->key) == g->asc ? -1 : 1;
+	struct hslot *hx = &g->ht->s[x->a], *hy = &g->ht->s[y->a];
+	if (hx == hy)
+		return 0;
+	group_strings(g, hx);
+	group_strings(g, hy);
+	int r = strcmp(hx->s1, hy->s1);
+	return r ? r : strcmp(hx->s2, hy->s2);
+}
+
+/* Calls fn for every live record the compiled filter matches, in the days of its window. */
+typedef void (*match_fn)(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r);
+static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
+{
+	size_t lo, hi;
+	cf_window(db, c, &lo, &hi);
+	for (size_t di = lo; di < hi && !c->nothing; di++) {
+		struct qsh *sh = db_shard(db, di);
+		if (!sh)
+			continue;
+		for (size_t i = 0; i < sh->sh.nrecs; i++) {
+			const struct idx_rec *r = &sh->sh.recs[i];
+			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i))
+				fn(ctx, db, di, i, r);
+		}
+	}
+}
+
+struct group_scan {
+	struct htab *ht;
+	const enum query_group_by *by;
+	size_t nby;
+	uint64_t empty_h;
+};
+
+static void group_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
+{
+	struct group_scan *g = ctx;
+	uint64_t k[2];
+	(void)db;
+	for (size_t j = 0; j < g->nby; j++) {
+		if (g->by[j] == QG_TRACE_ID) {
+			k[j] = r->trace_h;
+			if (!(r->flags & REC_HAS_TRACE) || r->trace_h == g->empty_h)
+				return; /* spans with an empty group key are left out (§3.3) */
+		} else {
+			k[j] = r->session_h;
+			if (r->session_h == g->empty_h)
+				return;
+		}
+	}
+	bool fresh;
+	struct hslot *h = ht_find(g->ht, k[0], g->nby > 1 ? k[1] : 0, &fresh);
+	if (fresh) {
+		h->di = di;
+		h->ri = i;
+	}
+	h->count++;
+}
+
+enum status query_groups(struct query *q, const enum query_group_by *by, size_t nby,
+			 struct buf *out)
+{
+	struct qdb db;
+	struct cf c;
+	struct htab ht = {0};
+	struct topk tk = {0};
+	enum status s = db_open(q, &db);
+	if (s != ST_OK)
+		return s;
+	cf_build(q->a, q->f, &c);
+	ht_init(&ht, 1024);
+	struct group_scan gs = {&ht, by, nby, hash_bytes("", 0)};
+	scan_cf(&db, &c, group_match, &gs);
+	struct group_ctx g = {&db, &ht, by, nby, q->sort[0] != '-'};
+	size_t offset;
+	topk_init(&tk, page_keep(q, ht.n, &offset), group_cmp, &g);
+	for (size_t i = 0; i < ht.cap; i++)
+		if (ht.s[i].key)
+			topk_push(&tk, (struct cand){ht.s[i].count, (uint32_t)i, 0});
+	topk_finish(&tk);
+	buf_adds(out, "{\"data\":[");
+	for (size_t i = offset; i < tk.n; i++) {
+		struct hslot *h = &ht.s[tk.h[i].a];
+		group_strings(&g, h);
+		buf_adds(out, i > offset ? ",{\"group\":{" : "{\"group\":{");
+		for (size_t j = 0; j < nby; j++)
+			buf_printf(out, "%s\"%s\":%s", j ? "," : "", group_keys[by[j]],
+				   j ? h->s2 : h->s1);
+		buf_printf(out, "},\"span_count\":%lld}", (long long)h->count);
+	}
+	page_tail(out, q, tk.n > offset ? tk.n - offset : 0, ht.n);
+	buf_adds(out, ",\"grouped_by\":[");
+	for (size_t j = 0; j < nby; j++)
+		buf_printf(out, "%s\"%s\"", j ? "," : "", group_keys[by[j]]);
+	buf_adds(out, "]}");
+	free(tk.h);
+	free(ht.s);
+	db_close(&db);
+	return ST_OK;
+}
+
+/* ---- Traces: one per root span, rolled up over every span of the trace ---- */
+
+struct rollup {
+	int64_t tok[4]; /* input, output, cached, total */
+	double cost[3]; /* total, input, output */
+	unsigned has;	/* REC_HAS_* bits seen */
+	int64_t spans, errors;
+};
+
+static void rollup_add(struct rollup *u, const struct idx_rec *r)
+{
+	static const uint16_t tokf[4] = {REC_HAS_IN_TOK, REC_HAS_OUT_TOK, REC_HAS_CACHED_TOK,
+					 REC_HAS_TOTAL_TOK};
+	static const uint16_t costf[3] = {REC_HAS_COST_TOTAL, REC_HAS_COST_IN, REC_HAS_COST_OUT};
+	const uint32_t tok[4] = {r->in_tok, r->out_tok, r->cached_tok, r->total_tok};
+	const double cost[3] = {r->cost_total, r->cost_in, r->cost_out};
+	for (int i = 0; i < 4; i++)
+		if (r->flags & tokf[i]) {
+			u->tok[i] += tok[i];
+			u->has |= tokf[i];
+		}
+	for (int i = 0; i < 3; i++)
+		if (r->flags & costf[i]) {
+			u->cost[i] += cost[i];
+			u->has |= costf[i];
+		}
+	u->spans++;
+	u->errors += r->status == SPST_ERROR;
+}
+
+/* Sums present in at least one span; costs keep 6 decimals like the stored values (§5). */
+static void rollup_render(struct buf *b, const struct rollup *u, const char *const *cost_names,
+			  bool counts)
+{
+	static const char *const tokn[4] = {"input_tokens", "output_tokens", "cached_tokens",
+					    "total_tokens"};
+	static const uint16_t tokf[4] = {REC_HAS_IN_TOK, REC_HAS_OUT_TOK, REC_HAS_CACHED_TOK,
+					 REC_HAS_TOTAL_TOK};
+	static const uint16_t costf[3] = {REC_HAS_COST_TOTAL, REC_HAS_COST_IN, REC_HAS_COST_OUT};
+	for (int i = 0; i < 4; i++)
+		if (u->has & tokf[i])
+			buf_printf(b, ",\"%s\":%lld", tokn[i], (long long)u->tok[i]);
+	for (int i = 0; i < 3; i++)
+		if (u->has & costf[i]) {
+			buf_printf(b, ",\"%s\":", cost_names[i]);
+			jsonw_number(b, round(u->cost[i] * 1e6) / 1e6);
+		}
+	if (counts)
+		buf_printf(b, ",\"span_count\":%lld,\"error_count\":%lld", (long long)u->spans,
+			   (long long)u->errors);
+}
+
+static const char *const trace_cost_names[3] = {"cost_usd", "cost_input_usd", "cost_output_usd"};
+
+static void duration(struct buf *b, int64_t start, int64_t end)
+{
+	buf_adds(b, ",\"duration_ms\":");
+	jsonw_number(b, (double)(end - start) / 1000.0);
+}
+
+/* Trace of the List Traces page, in schema order, from its root line and rollup (NULL in
+ * summary mode). */
+static void trace_render(struct buf *b, const char *ws, const char *p, size_t n,
+			 const struct idx_rec *root, const struct rollup *u)
+{
+	const char *v;
+	size_t vn;
+	buf_adds(b, "{\"id\":");
+	buf_raw(b, p, n, "trace_id", NULL);
+	buf_adds(b, ",\"root_span_id\":");
+	buf_raw(b, p, n, "span_id", NULL);
+	buf_adds(b, ",\"session_id\":");
+	buf_raw(b, p, n, "session_id", NULL);
+	buf_adds(b, ",\"workspace\":");
+	jsonw_string(b, ws, strlen(ws));
+	if (jline_get(p, n, "name", &v, &vn)) {
+		buf_adds(b, ",\"name\":");
+		buf_add(b, v, vn);
+	}
+	/* Trace.experiment_context (List Traces page) is the root's evaluation context. */
+	if (jline_get2(p, n, "evaluation_context", "evaluation_id", &v, &vn)) {
+		buf_adds(b, ",\"experiment_context\":{\"experiment_id\":");
+		buf_add(b, v, vn);
+		if (jline_get2(p, n, "evaluation_context", "test_case_id", &v, &vn)) {
+			buf_adds(b, ",\"test_case_id\":");
+			buf_add(b, v, vn);
+		}
+		buf_addc(b, '}');
+	}
+	buf_adds(b, ",\"started_at\":");
+	buf_raw(b, p, n, "started_at", NULL);
+	if (jline_get(p, n, "ended_at", &v, &vn)) {
+		buf_adds(b, ",\"ended_at\":");
+		buf_add(b, v, vn);
+		if (root->ended_us != SPAN_NONE_I64)
+			duration(b, root->started_us, root->ended_us);
+	}
+	buf_adds(b, ",\"status\":");
+	buf_raw(b, p, n, "status", NULL);
+	if (u)
+		rollup_render(b, u, trace_cost_names, true);
+	buf_addc(b, '}');
+}
+
+struct trace_ctx {
+	struct qdb *db;
+	struct htab *ht;
+	bool asc;
+};
+
+/* JSON literal of key in the line of (di, ri), cached in *slot. */
+static const char *cached_lit(struct qdb *db, uint32_t di, uint32_t ri, const char *key,
+			      const char **slot)
+{
+	if (*slot)
+		return *slot;
+	const char *p, *v;
+	size_t n, vn;
+	struct qsh *sh = db_shard(db, di);
+	*slot = "\"\"";
+	if (sh && db_line(sh, ri, &p, &n) && jline_get(p, n, key, &v, &vn))
+		*slot = arena_strndup(db->q->a, v, vn);
+	return *slot;
+}
+
+static int trace_cmp(void *ctx, const struct cand *x, const struct cand *y)
+{
+	struct trace_ctx *t = ctx;
+	if (x->key != y->key)
+		return (x->key < y->key) == t->asc ? -1 : 1;
+	struct hslot *hx = &t->ht->s[x->a], *hy = &t->ht->s[y->a];
+	if (hx == hy)
+		return 0;
+	/* §7.2: ties broken by id ascending, in both directions */
+	return strcmp(cached_lit(t->db, hx->di, hx->ri, "trace_id", &hx->s1),
+		      cached_lit(t->db, hy->di, hy->ri, "trace_id", &hy->s1));
+}
+
+/* Keeps the earliest root of a trace; §7.2: ties by root_span_id. */
+static void root_offer(struct qdb *db, struct htab *roots, const struct idx_rec *r, size_t di,
+		       size_t ri, uint64_t key)
+{
+	bool fresh;
+	struct hslot *h = ht_find(roots, key, 0, &fresh);
+	if (!fresh) {
+		if (r->started_us > h->started)
+			return;
+		if (r->started_us == h->started) {
+			const char *mine = NULL;
+			cached_lit(db, di, ri, "span_id", &mine);
+			if (strcmp(mine, cached_lit(db, h->di, h->ri, "span_id", &h->s2)) >= 0)
+				return;
+		}
+	}
+	h->started = r->started_us;
+	h->di = di;
+	h->ri = ri;
+	h->s1 = h->s2 = NULL;
+}
+
+/* Adds every live span of the traces in want (trace_h -> rollup in ext) to their rollups. */
+static void rollups_scan(struct qdb *db, struct htab *want)
+{
+	/* Only the days the range tables give for the wanted traces. */
+	size_t lo = db->ndays, hi = 0;
+	for (size_t i = 0; i < want->cap; i++) {
+		if (!want->s[i].key)
+			continue;
+		size_t a = 0, b = db->ndays;
+		if (!db_key_window(db, STORE_KEY_TRACE, want->s[i].key, &a, &b))
+			continue;
+		if (a < lo)
+			lo = a;
+		if (b > hi)
+			hi = b;
+	}
+	for (size_t di = lo; di < hi; di++) {
+		struct qsh *sh = db_shard(db, di);
+		if (!sh)
+			continue;
+		for (size_t i = 0; i < sh->sh.nrecs; i++) {
+			const struct idx_rec *r = &sh->sh.recs[i];
+			if (!(r->flags & REC_HAS_TRACE) || !live(r))
+				continue;
+			struct hslot *h = ht_get(want, r->trace_h, 0);
+			if (h)
+				rollup_add(h->ext, r);
+		}
+	}
+}
+
+enum status query_traces(struct query *q, struct buf *out)
+{
+	struct qdb db;
+	struct cf c;
+	struct htab roots = {0}, want = {0};
+	struct topk tk = {0};
+	enum status s = db_open(q, &db);
+	if (s != ST_OK)
+		return s;
+	cf_build(q->a, q->f, &c);
+	ht_init(&roots, 1024);
+	size_t lo, hi;
+	cf_window(&db, &c, &lo, &hi);
+	for (size_t di = lo; di < hi && !c.nothing; di++) {
+		struct qsh *sh = db_shard(&db, di);
+		if (!sh)
+			continue;
+		for (size_t i = 0; i < sh->sh.nrecs; i++) {
+			const struct idx_rec *r = &sh->sh.recs[i];
+			if (r->parent_h || !(r->flags & REC_ROOT) || !(r->flags & REC_HAS_TRACE) ||
+			    !live(r))
+				continue;
+			if (!rec_ok(&c, r) || !line_ok(&c, sh, i))
+				continue;
+			root_offer(&db, &roots, r, di, i, r->trace_h);
+		}
+	}
+	struct trace_ctx tc = {&db, &roots, q->sort[0] != '-'};
+	size_t offset;
+	topk_init(&tk, page_keep(q, roots.n, &offset), trace_cmp, &tc);
+	for (size_t i = 0; i < roots.cap; i++)
+		if (roots.s[i].key)
+			topk_push(&tk, (struct cand){roots.s[i].started, (uint32_t)i, 0});
+	topk_finish(&tk);
+	struct rollup *ups = NULL;
+	if (!q->summary && tk.n > offset) {
+		ups = xmalloc((tk.n - offset) * sizeof *ups);
+		memset(ups, 0, (tk.n - offset) * sizeof *ups);
+		ht_init(&want, tk.n - offset);
+		for (size_t i = offset; i < tk.n; i++) {
+			bool fresh;
+			ht_find(&want, roots.s[tk.h[i].a].key, 0, &fresh)->ext = &ups[i - offset];
+		}
+		rollups_scan(&db, &want);
+	}
+	buf_adds(out, "{\"data\":[");
+	size_t cur = 0;
+	for (size_t i = offset; i < tk.n; i++) {
+		struct hslot *h = &roots.s[tk.h[i].a];
+		struct qsh *sh = db_shard(&db, h->di);
+		const char *p;
+		size_t n;
+		if (!sh || !db_line(sh, h->ri, &p, &n))
+			continue;
+		if (cur++)
+			buf_addc(out, ',');
+		trace_render(out, q->ws, p, n, &sh->sh.recs[h->ri], ups ? &ups[i - offset] : NULL);
+	}
+	page_tail(out, q, cur, roots.n);
+	buf_addc(out, '}');
+	free(ups);
+	free(want.s);
+	free(tk.h);
+	free(roots.s);
+	db_close(&db);
+	return ST_OK;
+}
+
+/* Builds the one-condition filter "field = value" for the get endpoints. */
+static void cf_one(struct arena *a, enum filter_field ff, const char *value, struct cf *c)
+{
+	struct filter f = {0};
+	struct filter_cond fc = {.field = ff, .op = FOP_EQ, .nvals = 1};
+	fc.vals = arena_alloc(a, sizeof *fc.vals);
+	fc.vals[0] = value;
+	f.conds = &fc;
+	f.n = 1;
+	cf_build(a, &f, c);
+}
+
+/* Calls fn for every live record matching "field = id", only in the days the range tables
+ * name for that trace or session. */
+static void scan_key(struct query *q, struct qdb *db, enum filter_field ff, const char *id,
+		     match_fn fn, void *ctx)
+{
+	struct cf c;
+	if (!*id)
+		return;
+	cf_one(q->a, ff, id, &c);
+	scan_cf(db, &c, fn, ctx);
+}
+
+struct trace_get {
+	struct htab roots;
+	struct rollup u;
+};
+
+static void trace_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
+{
+	struct trace_get *t = ctx;
+	rollup_add(&t->u, r);
+	if (!r->parent_h && (r->flags & REC_ROOT))
+		root_offer(db, &t->roots, r, di, i, 1);
+}
+
+enum status query_trace_get(struct query *q, const char *id, struct buf *out)
+{
+	struct qdb db;
+	struct trace_get t = {0};
+	enum status s = db_open(q, &db);
+	if (s != ST_OK)
+		return s;
+	ht_init(&t.roots, 4);
+	scan_key(q, &db, FF_TRACE_ID, id, trace_match, &t);
+	struct hslot *h = ht_get(&t.roots, 1, 0);
+	const char *p;
+	size_t n;
+	if (!h || !db_line(&db.sh[h->di], h->ri, &p, &n)) {
+		snprintf(q->err, sizeof q->err, "Trace %s/%s not found", q->ws, id);
+		s = ST_NOT_FOUND;
+		goto out;
+	}
+	trace_render(out, q->ws, p, n, &db.sh[h->di].sh.recs[h->ri], q->summary ? NULL : &t.u);
+out:
+	free(t.roots.s);
+	db_close(&db);
+	return s;
+}
+
+/* ---- GET sessions/{id} (§7.3) ---- */
+
+struct session_get {
+	struct htab traces;
+	struct rollup u;
+	int64_t start, end;
+	bool open_end;
+	unsigned seen; /* bit per span_status */
+};
+
+static void session_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
+{
+	struct session_get *g = ctx;
+	(void)db, (void)di, (void)i;
+	rollup_add(&g->u, r);
+	if (r->started_us < g->start)
+		g->start = r->started_us;
+	if (r->ended_us == SPAN_NONE_I64)
+		g->open_end = true;
+	else if (r->ended_us > g->end)
+		g->end = r->ended_us;
+	g->seen |= 1u << r->status;
+	/* trace_count: distinct (source, trace_id) pairs */
+	bool fresh;
+	ht_find(&g->traces, (r->flags & REC_HAS_TRACE) ? r->trace_h : 1, r->source_h | 1ull << 32,
+		&fresh);
+}
+
+enum status query_session_get(struct query *q, const char *id, struct buf *out)
+{
+	struct qdb db;
+	struct session_get g = {.start = INT64_MAX, .end = INT64_MIN};
+	enum status s = db_open(q, &db);
+	if (s != ST_OK)
+		return s;
+	ht_init(&g.traces, 64);
+	scan_key(q, &db, FF_SESSION_ID, id, session_match, &g);
+	if (!g.u.spans) {
+		snprintf(q->err, sizeof q->err, "Session %s/%s not found", q->ws, id);
+		s = ST_NOT_FOUND;
+		goto out;
+	}
+	/* §6: error beats cancelled beats unknown beats success. */
+	int st = (g.seen & 1u << SPST_ERROR)	   ? SPST_ERROR
+		 : (g.seen & 1u << SPST_CANCELLED) ? SPST_CANCELLED
+		 : (g.seen & 1u << SPST_UNKNOWN)   ? SPST_UNKNOWN
+						   : SPST_SUCCESS;
+	char ts[40];
+	buf_adds(out, "{\"id\":");
+	jsonw_string(out, id, strlen(id));
+	buf_adds(out, ",\"workspace\":");
+	jsonw_string(out, q->ws, strlen(q->ws));
+	time_format(g.start, ts);
+	buf_printf(out, ",\"started_at\":\"%s\"", ts);
+	if (!g.open_end && g.end != INT64_MIN) {
+		time_format(g.end, ts);
+		buf_printf(out, ",\"ended_at\":\"%s\"", ts);
+		duration(out, g.start, g.end);
+	}
+	buf_printf(out, ",\"status\":\"%s\",\"trace_count\":%zu,\"span_count\":%lld",
+		   span_status_names[st], g.traces.n, (long long)g.u.spans);
+	rollup_render(out, &g.u, trace_cost_names, false);
+	buf_addc(out, '}');
+out:
+	free(g.traces.s);
+	db_close(&db);
+	return s;
+}

@@ -1,0 +1,151 @@
+/* store: JSONL shards per workspace and UTC day, their fixed-record indexes, and the
+ * per-workspace id table. Layout and crash rules are in docs/ARCHITECTURE.md.
+ * Handles returned by *_open are closed by *_close; nothing else allocates beyond the call. */
+#ifndef SPANDEX_STORE_H
+#define SPANDEX_STORE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "lib/base/status.h"
+#include "lib/model/span.h"
+#include "lib/model/workspace.h"
+
+/* Index record: what list, group, rollups and filters need without opening the JSON line.
+ * 128 bytes, host byte order (the file header records the byte order and fails otherwise). */
+struct idx_rec {
+	uint64_t span_h, trace_h, session_h, parent_h; /* hash_bytes of the id; parent_h 0 for a root */
+	int64_t started_us;
+	int64_t ended_us; /* SPAN_NONE_I64 when absent */
+	int64_t ingested_us;
+	uint64_t off; /* byte offset of the line in the shard's .jsonl */
+	uint32_t len; /* line length without the newline */
+	uint8_t kind, status;
+	uint16_t flags;
+	uint32_t in_tok, out_tok, cached_tok, total_tok; /* 0 when absent; see REC_HAS_* */
+	double cost_total, cost_in, cost_out;		 /* 0 when absent; see REC_HAS_* */
+	uint64_t sig;	   /* bloom signature of the equality-filter strings (sig_bit) */
+	uint32_t source_h; /* low 32 bits of hash_bytes(source) */
+	uint32_t crc;	   /* crc32c of the 124 bytes before it */
+};
+
+enum {
+	REC_ROOT = 1 << 0,
+	REC_SUPERSEDED = 1 << 1, /* a newer version of this span_id exists */
+	REC_HAS_IN_TOK = 1 << 2,
+	REC_HAS_OUT_TOK = 1 << 3,
+	REC_HAS_CACHED_TOK = 1 << 4,
+	REC_HAS_TOTAL_TOK = 1 << 5,
+	REC_HAS_COST_TOTAL = 1 << 6,
+	REC_HAS_COST_IN = 1 << 7,
+	REC_HAS_COST_OUT = 1 << 8,
+	REC_HAS_TRACE = 1 << 9,
+};
+
+/* Bloom bits for (field, value). Fields: the enum span_str values except the error fields,
+ * and SIG_FIELD_EVAL + k for the k-th key of sig_eval_keys (evaluation_context members). */
+enum { SIG_FIELD_EVAL = SS__COUNT };
+#define SIG_EVAL_KEYS 7
+extern const char *const sig_eval_keys[SIG_EVAL_KEYS];
+uint64_t sig_bits(int field, const char *value, size_t n);
+
+/* Fills r from s (everything but off, len, flags' SUPERSEDED and crc). */
+void idx_rec_from_span(const struct span *s, struct idx_rec *r);
+uint32_t idx_rec_crc(const struct idx_rec *r);
+
+/* Limits, each with its reason in docs/ARCHITECTURE.md. */
+#define STORE_MAX_LINE (8u << 20) /* one span line; matches the 8 MiB body cap */
+
+
+/* The store root (data directory). Holds no open files; cheap to create per request. */
+struct store {
+	const char *root;
+	bool sync; /* fdatasync before acknowledging (SPANDEX_SYNC, default on) */
+};
+void store_init(struct store *st, const char *root, bool sync);
+
+/* Appends spans (all of one workspace, already validated; ingested_at is set here) durably.
+ * Spans whose span_id already exists replace the older version everywhere. On failure nothing
+ * of the batch is acknowledged; a partial append is completed or repaired by the next writer.
+ * errmsg (may be NULL) gets a short reason for ST_UNAVAILABLE. */
+enum status store_append(struct store *st, const char *ws, struct span *spans, size_t n,
+			 char *errmsg, size_t errlen);
+
+/* Finds the newest version of span_id and appends its line to out. ST_NOT_FOUND if none. */
+enum status store_get(struct store *st, const char *ws, const char *span_id, struct buf *out);
+
+/* The first and last day that hold a span of a trace or session id (the range tables kept at
+ * ingest), so a lookup opens only those days. ST_NOT_FOUND: no span has that id.
+ * ST_UNAVAILABLE: the table cannot answer (absent, or possibly stale after a reboot until the
+ * next write); the caller then looks at every day. Days in the range may have been deleted
+ * since (retention). */
+enum store_key { STORE_KEY_TRACE, STORE_KEY_SESSION };
+/* h is hash_bytes of the id. */
+enum status store_key_days(struct store *st, const char *ws, enum store_key which, uint64_t h,
+			   int32_t *first, int32_t *last);
+
+/* Where the lines of a shard live. A record's off is a position in the day's stream of
+ * lines: an open shard holds the whole stream in <day>.jsonl; a sealed one holds its first
+ * `base` bytes zstd-compressed in <day>.jsonl.zst and the lines of late spans (appended after
+ * the seal) in <day>.late.jsonl, at off - base. */
+struct sealed;
+struct sdata {
+	int fd;		/* <day>.jsonl, or <day>.late.jsonl; -1 when absent */
+	uint64_t base;	/* stream offset of fd's first byte (0 for an open shard) */
+	const char *map; /* fd mapped on the first view */
+	size_t maplen;
+	struct sealed *z; /* NULL for an open shard */
+};
+/* Copies n bytes of the stream at off (within one line) to p. -1 with errno on failure. */
+int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n);
+/* A pointer to the n bytes of the line at off, valid until the shard is closed or (sealed)
+ * until the next read or view of it: use the line before reading another. */
+bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p);
+
+/* A read-only view of one shard: its committed records (mmap'd) and its lines. */
+struct shard {
+	int32_t day;
+	struct sdata d;
+	const struct idx_rec *recs;
+	size_t nrecs;
+	size_t nsealed; /* records whose lines are in the sealed file; the rest are late */
+	void *map;
+	size_t maplen;
+};
+/* Opens the shard of ws/day for reading; ST_NOT_FOUND if it does not exist. */
+enum status shard_open(struct store *st, const char *ws, int32_t day, struct shard *sh);
+void shard_close(struct shard *sh);
+/* Reads the line of record i into out (appends). */
+enum status shard_line(struct shard *sh, size_t i, struct buf *out);
+/* The line of record i in place, valid until the next line of the shard is read (see
+ * sdata_view). False when the data does not hold it. */
+bool shard_view(struct shard *sh, size_t i, const char **p, size_t *n);
+/* A sealed shard's records in start-time order: *order holds record numbers [0, nsealed)
+ * sorted by started_us (ties by record number); [*lo, *hi) are those with started_us in
+ * [smin, smax]. False for an open shard (no order; scan the records). */
+bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t **order,
+		    size_t *lo, size_t *hi);
+
+/* Sorted list of the day numbers that have a shard in ws (caller frees *days). */
+enum status store_days(struct store *st, const char *ws, int32_t **days, size_t *n);
+/* Sorted list of workspace names (caller frees each and the array). */
+enum status store_workspaces(struct store *st, char ***names, size_t *n);
+
+/* Admin operations (lib/admin.c uses them; see the spandex CLI). */
+typedef void (*store_progress_fn)(void *ctx, size_t done, size_t total);
+/* Rebuilds every index of ws from the JSONL alone, then the id table and superseded flags. */
+enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
+			  char *errmsg, size_t errlen);
+/* Seals day of ws (see docs/ARCHITECTURE.md, "Sealed shards"): its lines go into a file of
+ * independently decompressible zstd blocks with a start-time order and an id table; readers
+ * see the same lines before, during and after. Holds only that day's shard lock, and that
+ * only for the lines appended while it compressed. *in_bytes, *out_bytes: stream and file
+ * sizes. ST_NOT_FOUND: no such shard; ST_OK with *in_bytes 0: nothing new to seal. */
+enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *in_bytes,
+		       uint64_t *out_bytes, char *errmsg, size_t errlen);
+/* Checks every index of ws against its data and the id table against the indexes. Each
+ * problem is reported through report(ctx, message); returns the number of problems. */
+size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, const char *msg),
+		    void *ctx, store_progress_fn fn, void *pctx);
+
+#endif

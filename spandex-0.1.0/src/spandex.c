@@ -1,0 +1,574 @@
+/* spandex: the operator's command line over a data directory: reindex, verify and stats, and
+ * the jobs cron runs (retain, backup, restore, export, import; their logic is in lib/ops.c). */
+#include "lib/ingest/import.h"
+#include "lib/store/ops.h"
+#include "lib/store/store.h"
+#include "lib/store/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
+#include "lib/model/workspace.h"
+
+static const char usage[] =
+    "usage: spandex reindex DATA [--workspace W]   rebuild every index from the JSONL\n"
+    "       spandex verify DATA [--workspace W]    check every index against its data\n"
+    "       spandex stats DATA [--workspace W]     workspaces, days, spans and bytes\n"
+    "       spandex seal DATA [--older-than N] [--workspace W]\n"
+    "                                  compress the days before today minus N (default 1)\n"
+    "       spandex retain DATA --days N [--archive DIR] [--workspace W]\n"
+    "                                  remove (or move to DIR) the days older than N days\n"
+    "       spandex backup DATA DEST         consistent, incremental snapshot in DEST/<time>/\n"
+    "       spandex restore BACKUP DATA [--force]   put a backup back, then verify it\n"
+    "       spandex export DATA --workspace W [--from T] [--to T] [--out FILE]\n"
+    "                                  the live spans as JSONL (T: RFC 3339 or YYYY-MM-DD)\n"
+    "       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
+    "seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
+    "once unless --wait. --verbose prints a summary; otherwise only problems are printed.\n"
+    "Exit status: 0 ok, 1 a problem was found or an operation failed, 2 usage.\n";
+
+/* A progress bar on stderr, only when it is a terminal (cron stays quiet). */
+struct progress {
+	bool tty;
+	const char *label;
+};
+
+static void progress_cb(void *ctx, size_t done, size_t total)
+{
+	struct progress *p = ctx;
+	if (!p->tty || !total)
+		return;
+	int width = 40, fill = (int)(done * (size_t)width / total);
+	fprintf(stderr, "\r%-24.24s [%.*s%*s] %zu/%zu", p->label, fill,
+		"########################################", width - fill, "", done, total);
+	if (done == total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static void report(void *ctx, const char *msg)
+{
+	(void)ctx;
+	printf("%s\n", msg);
+}
+
+/* The workspaces a command covers: the one named, or all of them. */
+static int workspaces(struct store *st, const char *only, char ***names, size_t *n)
+{
+	if (only) {
+		if (!workspace_valid(only)) {
+			fprintf(stderr, "spandex: invalid workspace name '%s'\n", only);
+			return -1;
+		}
+		*names = xmalloc(sizeof(**names));
+		(*names)[0] = xstrdup(only);
+		*n = 1;
+		return 0;
+	}
+	if (store_workspaces(st, names, n) != ST_OK) {
+		fprintf(stderr, "spandex: cannot list %s: %s\n", st->root, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The command line, parsed. */
+struct opts {
+	const char *pos[2]; /* DATA, and DEST or DATA for backup and restore */
+	char **files;	    /* import: the FILE arguments */
+	size_t npos, nfiles;
+	const char *workspace, *archive, *from, *to, *out, *days, *older_than;
+	bool force, wait, verbose;
+};
+
+static void free_names(char **ws, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ws[i]);
+	free(ws);
+}
+
+static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *pg)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		char err[512] = "";
+		pg->label = ws[i];
+		if (store_reindex(st, ws[i], progress_cb, pg, err, sizeof(err)) != ST_OK) {
+			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i],
+				*err ? err : strerror(errno));
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+static int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg)
+{
+	size_t problems = 0;
+	for (size_t i = 0; i < n; i++) {
+		pg->label = ws[i];
+		problems += store_verify(st, ws[i], report, NULL, progress_cb, pg);
+	}
+	if (problems)
+		fprintf(stderr, "spandex: %zu problem%s found\n", problems,
+			problems == 1 ? "" : "s");
+	return problems ? 1 : 0;
+}
+
+static off_t file_size(struct store *st, const char *ws, int32_t day, const char *ext)
+{
+	char p[4096];
+	struct stat sb;
+	return shard_path(p, st, ws, day, ext) && stat(p, &sb) == 0 ? sb.st_size : 0;
+}
+
+static int cmd_stats(struct store *st, char **ws, size_t n)
+{
+	printf("%-32s %6s %12s %12s %14s %14s\n", "workspace", "days", "spans", "versions",
+	       "data_bytes", "index_bytes");
+	unsigned long long tspans = 0, tdata = 0, tidx = 0;
+	for (size_t i = 0; i < n; i++) {
+		int32_t *days;
+		size_t nd;
+		if (store_days(st, ws[i], &days, &nd) != ST_OK)
+			return 1;
+		unsigned long long spans = 0, versions = 0, data = 0, idx = 0;
+		for (size_t d = 0; d < nd; d++) {
+			struct shard sh;
+			if (shard_open(st, ws[i], days[d], &sh) == ST_OK) {
+				for (size_t k = 0; k < sh.nrecs; k++)
+					spans += !(sh.recs[k].flags & REC_SUPERSEDED);
+				versions += sh.nrecs;
+				shard_close(&sh);
+			}
+			data += (unsigned long long)(file_size(st, ws[i], days[d], "jsonl") +
+						     file_size(st, ws[i], days[d], "jsonl.zst") +
+						     file_size(st, ws[i], days[d], "late.jsonl"));
+			idx += (unsigned long long)file_size(st, ws[i], days[d], "idx");
+		}
+		char p[4096];
+		struct stat sb;
+		if (store_path(p, st, ws[i], "ids.tab") && stat(p, &sb) == 0)
+			idx += (unsigned long long)sb.st_size;
+		printf("%-32s %6zu %12llu %12llu %14llu %14llu\n", ws[i], nd, spans, versions, data,
+		       idx);
+		tspans += spans;
+		tdata += data;
+		tidx += idx;
+		free(days);
+	}
+	printf("%-32s %6s %12llu %12s %14llu %14llu\n", "total", "", tspans, "", tdata, tidx);
+	return 0;
+}
+
+/* reindex, verify and stats: over one workspace or all of them. */
+static int cmd_store(const char *cmd, struct opts *o)
+{
+	struct store st;
+	struct stat sb;
+	store_init(&st, o->pos[0], true);
+	if (stat(st.root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "spandex: %s is not a data directory\n", st.root);
+		return 1;
+	}
+	char **ws = NULL;
+	size_t n = 0;
+	int rc;
+	struct progress pg = {isatty(STDERR_FILENO), ""};
+	if (workspaces(&st, o->workspace, &ws, &n) < 0)
+		return 1;
+	if (!strcmp(cmd, "reindex"))
+		rc = cmd_reindex(&st, ws, n, &pg);
+	else if (!strcmp(cmd, "verify"))
+		rc = cmd_verify(&st, ws, n, &pg);
+	else
+		rc = cmd_stats(&st, ws, n);
+	free_names(ws, n);
+	return rc;
+}
+
+/* A number of days for option opt: 0 or more. -1 (after a message) when it is not one. */
+static long parse_days(const char *opt, const char *v)
+{
+	char *end;
+	long days = strtol(v, &end, 10);
+	if (!*v || *end || days < 0 || days > 1000000) {
+		fprintf(stderr, "spandex: %s wants a number of days (0 or more), not '%s'\n", opt,
+			v);
+		return -1;
+	}
+	return days;
+}
+
+/* seal and retain: the store, the workspaces they cover, and the cutoff day: today (UTC)
+ * minus the number of days option opt gives (v, or dflt when absent). 0, or an exit status. */
+static int days_setup(struct opts *o, const char *opt, const char *v, long dflt,
+		      struct store *st, char ***ws, size_t *n, int32_t *cutoff)
+{
+	long days = v ? parse_days(opt, v) : dflt;
+	if (days < 0)
+		return 2;
+	store_init(st, o->pos[0], true);
+	if (workspaces(st, o->workspace, ws, n) < 0)
+		return 1;
+	*cutoff = time_day(time_now()) - (int32_t)days;
+	return 0;
+}
+
+static int cmd_seal(const char *cmd, struct opts *o)
+{
+	(void)cmd;
+	char err[512] = "";
+	struct store st;
+	char **ws = NULL;
+	size_t n = 0;
+	int32_t cutoff;
+	/* Sealed: the days before today minus N; by default every day before yesterday, so
+	 * late spans of the previous day still land in a plain file. */
+	int rc = days_setup(o, "--older-than", o->older_than, 1, &st, &ws, &n, &cutoff);
+	if (rc)
+		return rc;
+	int64_t t0 = time_now();
+	unsigned long long tin = 0, tout = 0;
+	size_t sealed = 0;
+	for (size_t i = 0; i < n; i++) {
+		int32_t *dl;
+		size_t nd;
+		if (store_days(&st, ws[i], &dl, &nd) != ST_OK) {
+			fprintf(stderr, "spandex: seal %s: cannot list its days: %s\n", ws[i],
+				strerror(errno));
+			rc = 1;
+			continue;
+		}
+		for (size_t d = 0; d < nd && dl[d] < cutoff; d++) {
+			uint64_t in, out;
+			enum status s = store_seal(&st, ws[i], dl[d], &in, &out, err, sizeof(err));
+			if (s != ST_OK && s != ST_NOT_FOUND) {
+				fprintf(stderr, "spandex: seal %s: %s\n", ws[i], err);
+				rc = 1;
+			}
+			if (s == ST_OK && in) {
+				sealed++;
+				tin += in;
+				tout += out;
+			}
+		}
+		free(dl);
+	}
+	double secs = (double)(time_now() - t0) / 1e6;
+	if (o->verbose)
+		printf("seal: %zu day%s, %llu bytes into %llu (%.1fx) in %.2f s (%.1f MB/s)\n",
+		       sealed, sealed == 1 ? "" : "s", tin, tout, tout ? (double)tin / tout : 0.0,
+		       secs, secs > 0 ? (double)tin / 1e6 / secs : 0.0);
+	free_names(ws, n);
+	return rc;
+}
+
+static int cmd_retain(const char *cmd, struct opts *o)
+{
+	(void)cmd;
+	char err[512] = "";
+	struct store st;
+	char **ws = NULL;
+	size_t n = 0;
+	int32_t cutoff;
+	/* Kept: today and the N days before it (UTC), whatever the time of day cron runs. */
+	int rc = days_setup(o, "--days", o->days, 0, &st, &ws, &n, &cutoff);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		size_t removed = 0;
+		if (ops_retain(&st, ws[i], cutoff, o->archive, &removed, err, sizeof(err)) !=
+		    ST_OK) {
+			fprintf(stderr, "spandex: retain %s: %s\n", ws[i], err);
+			rc = 1;
+		}
+		if (o->verbose && removed)
+			printf("retain: %s: %zu day%s %s\n", ws[i], removed,
+			       removed == 1 ? "" : "s", o->archive ? "archived" : "removed");
+	}
+	free_names(ws, n);
+	return rc;
+}
+
+static int cmd_backup(const char *cmd, struct opts *o)
+{
+	(void)cmd;
+	char err[512] = "";
+	struct store st;
+	struct ops_backup_stats bs;
+	store_init(&st, o->pos[0], true);
+	if (ops_backup(&st, o->pos[1], &bs, err, sizeof(err)) != ST_OK) {
+		fprintf(stderr, "spandex: backup: %s\n", err);
+		return 1;
+	}
+	if (o->verbose)
+		printf("backup: %s/%s: %zu days copied (%llu bytes), %zu linked (%llu bytes)\n",
+		       o->pos[1], bs.gen, bs.days_copied, (unsigned long long)bs.bytes_copied,
+		       bs.days_linked, (unsigned long long)bs.bytes_linked);
+	return 0;
+}
+
+static int cmd_restore(const char *cmd, struct opts *o)
+{
+	(void)cmd;
+	char err[512] = "";
+	char **ws = NULL;
+	size_t n = 0;
+	struct store st;
+	store_init(&st, o->pos[1], true);
+	if (ops_restore(o->pos[0], &st, o->force, &ws, &n, err, sizeof(err)) != ST_OK) {
+		fprintf(stderr, "spandex: restore: %s\n", err);
+		free_names(ws, n);
+		return 1;
+	}
+	/* The restored store must pass verify as it is, without a reindex. */
+	struct progress pg = {isatty(STDERR_FILENO), ""};
+	int rc = cmd_verify(&st, ws, n, &pg);
+	if (o->verbose && !rc)
+		printf("restore: %zu workspace%s restored into %s and verified\n", n,
+		       n == 1 ? "" : "s", st.root);
+	free_names(ws, n);
+	return rc;
+}
+
+/* --from/--to: RFC 3339, or a date (midnight UTC). */
+static bool parse_time_opt(const char *name, const char *v, int64_t *us)
+{
+	if (time_parse(v, false, us))
+		return true;
+	fprintf(stderr, "spandex: %s wants an RFC 3339 time or YYYY-MM-DD, not '%s'\n", name, v);
+	return false;
+}
+
+static int cmd_export(const char *cmd, struct opts *o)
+{
+	(void)cmd;
+	char err[512] = "", tmp[PATH_MAX];
+	int64_t from = INT64_MIN / 2, to = INT64_MAX / 2;
+	if ((o->from && !parse_time_opt("--from", o->from, &from)) ||
+	    (o->to && !parse_time_opt("--to", o->to, &to)))
+		return 2;
+	struct store st;
+	store_init(&st, o->pos[0], true);
+	/* A file appears whole or not at all: written aside, renamed when complete. */
+	int fd = STDOUT_FILENO;
+	if (o->out) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp", o->out);
+		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
+			fprintf(stderr, "spandex: export: %s: %s\n", tmp, strerror(errno));
+			return 1;
+		}
+	}
+	size_t count = 0;
+	enum status rc = ops_export(&st, o->workspace, from, to, fd, &count, err, sizeof(err));
+	if (o->out) {
+		if (rc == ST_OK && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, o->out) < 0))
+			snprintf(err, sizeof(err), "%s: %s", o->out, strerror(errno)),
+			    rc = ST_UNAVAILABLE;
+		if (rc != ST_OK) {
+			close(fd);
+			unlink(tmp);
+		}
+	}
+	if (rc != ST_OK) {
+		fprintf(stderr, "spandex: export: %s\n", err);
+		return 1;
+	}
+	if (o->verbose)
+		fprintf(stderr, "export: %zu spans\n", count);
+	return 0;
+}
+
+#define IMPORT_MAX_REPORTS 100 /* bad lines printed; the count covers them all */
+
+static void import_report(void *ctx, const char *msg)
+{
+	size_t *shown = ctx;
+	if ((*shown)++ < IMPORT_MAX_REPORTS)
+		fprintf(stderr, "%s\n", msg);
+}
+
+static int cmd_import(const char *cmd, struct opts *o)
+{
+	(void)cmd;
+	char err[512] = "";
+	size_t shown = 0;
+	struct store st;
+	store_init(&st, o->pos[0], true);
+	struct import im = {.st = &st,
+				.ws = o->workspace,
+				.check_only = true,
+				.report = import_report,
+				.ctx = &shown};
+	/* Every line of every file is checked before anything is stored. */
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < o->nfiles; i++) {
+			if (import_file(&im, o->files[i], err, sizeof(err)) != ST_OK) {
+				fprintf(stderr, "spandex: import: %s\n", err);
+				return 1;
+			}
+		}
+		if (im.bad) {
+			fprintf(stderr, "spandex: import: %zu bad line%s; nothing was stored\n",
+				im.bad, im.bad == 1 ? "" : "s");
+			return 1;
+		}
+		if (!pass) {
+			im.check_only = false;
+			im.spans = 0;
+		}
+	}
+	if (o->verbose)
+		printf("import: %zu spans into %s\n", im.spans, o->workspace);
+	return 0;
+}
+
+/* Options: each command lists the ones it takes. */
+enum {
+	O_WORKSPACE = 1 << 0,
+	O_DAYS = 1 << 1,
+	O_ARCHIVE = 1 << 2,
+	O_FROM = 1 << 3,
+	O_TO = 1 << 4,
+	O_OUT = 1 << 5,
+	O_FORCE = 1 << 6,
+	O_WAIT = 1 << 7,
+	O_VERBOSE = 1 << 8,
+	O_OLDER_THAN = 1 << 9,
+};
+
+static const struct {
+	const char *name;
+	unsigned bit;
+	bool flag;  /* no value: sets a bool */
+	size_t off; /* where it goes in struct opts */
+} options[] = {
+    {"--workspace", O_WORKSPACE, false, offsetof(struct opts, workspace)},
+    {"--days", O_DAYS, false, offsetof(struct opts, days)},
+    {"--archive", O_ARCHIVE, false, offsetof(struct opts, archive)},
+    {"--from", O_FROM, false, offsetof(struct opts, from)},
+    {"--to", O_TO, false, offsetof(struct opts, to)},
+    {"--out", O_OUT, false, offsetof(struct opts, out)},
+    {"--force", O_FORCE, true, offsetof(struct opts, force)},
+    {"--wait", O_WAIT, true, offsetof(struct opts, wait)},
+    {"--verbose", O_VERBOSE, true, offsetof(struct opts, verbose)},
+    {"--older-than", O_OLDER_THAN, false, offsetof(struct opts, older_than)},
+};
+
+#define ADMIN (O_WAIT | O_VERBOSE)
+static const struct command {
+	const char *name;
+	size_t npos;	   /* positional arguments; import takes files after them */
+	unsigned opts;	   /* options it accepts */
+	unsigned required; /* options it needs */
+	int lock_pos;	   /* the DATA argument whose admin lock it takes, or -1 */
+	int (*run)(const char *cmd, struct opts *o);
+} commands[] = {
+    {"reindex", 1, O_WORKSPACE, 0, -1, cmd_store},
+    {"verify", 1, O_WORKSPACE, 0, -1, cmd_store},
+    {"stats", 1, O_WORKSPACE, 0, -1, cmd_store},
+    {"seal", 1, O_OLDER_THAN | O_WORKSPACE | ADMIN, 0, 0, cmd_seal},
+    {"retain", 1, O_DAYS | O_ARCHIVE | O_WORKSPACE | ADMIN, O_DAYS, 0, cmd_retain},
+    {"backup", 2, ADMIN, 0, 0, cmd_backup},
+    {"restore", 2, O_FORCE | ADMIN, 0, 1, cmd_restore},
+    /* Read-only: exports may overlap each other and any job. */
+    {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE, O_WORKSPACE, -1, cmd_export},
+    {"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import},
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("spandex: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return 2;
+}
+
+static int parse(const struct command *c, int argc, char **argv, struct opts *o)
+{
+	unsigned seen = 0;
+	memset(o, 0, sizeof(*o));
+	o->files = xmalloc((size_t)argc * sizeof(*o->files));
+	for (int i = 2; i < argc; i++) {
+		size_t k = 0, nopt = sizeof(options) / sizeof(*options);
+		if (strncmp(argv[i], "--", 2)) {
+			if (o->npos < c->npos)
+				o->pos[o->npos++] = argv[i];
+			else if (!strcmp(c->name, "import"))
+				o->files[o->nfiles++] = argv[i];
+			else
+				return usage_error("unexpected argument '%s'", argv[i]);
+			continue;
+		}
+		while (k < nopt && strcmp(options[k].name, argv[i]))
+			k++;
+		if (k == nopt || !(c->opts & options[k].bit))
+			return usage_error("unknown option '%s' for this command", argv[i]);
+		seen |= options[k].bit;
+		char *field = (char *)o + options[k].off;
+		if (options[k].flag)
+			*(bool *)field = true;
+		else if (i + 1 < argc)
+			*(const char **)field = argv[++i];
+		else
+			return usage_error("%s needs a value", argv[i]);
+	}
+	if (o->npos < c->npos)
+		return usage_error("%s needs more arguments", c->name);
+	if (!strcmp(c->name, "import") && !o->nfiles)
+		return usage_error("%s needs at least one FILE", c->name);
+	for (size_t k = 0; k < sizeof(options) / sizeof(*options); k++)
+		if ((c->required & options[k].bit) && !(seen & options[k].bit))
+			return usage_error("this command needs %s", options[k].name);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c = NULL;
+	for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(*commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			c = &commands[i];
+	if (!c) {
+		if (argc >= 2)
+			fprintf(stderr, "spandex: unknown command '%s'\n", argv[1]);
+		fputs(usage, stderr);
+		return 2;
+	}
+	struct opts o;
+	int rc = parse(c, argc, argv, &o);
+	if (rc)
+		goto out;
+	int lockfd = -1;
+	if (c->lock_pos >= 0) {
+		char err[512] = "";
+		const char *data = o.pos[c->lock_pos];
+		/* restore may create DATA; the others need an existing one. */
+		if (!strcmp(c->name, "restore") && mkdir(data, 0750) < 0 && errno != EEXIST) {
+			fprintf(stderr, "spandex: %s: %s\n", data, strerror(errno));
+			rc = 1;
+			goto out;
+		}
+		if ((lockfd = ops_lock(data, c->name, o.wait, err, sizeof(err))) < 0) {
+			fprintf(stderr, "spandex: %s: %s\n", c->name, err);
+			rc = 1;
+			goto out;
+		}
+	}
+	rc = c->run(c->name, &o);
+	if (lockfd >= 0)
+		close(lockfd);
+out:
+	free(o.files);
+	return rc;
+}

@@ -1,0 +1,186 @@
+/* check_auth: lib/auth over a temporary data directory: keys created, listed and revoked; the
+ * check's answers for every role, workspace and key; a revoke seen by the next check of the
+ * same process (no restart); damaged lines authorizing nothing. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/auth/auth.h"
+
+static char root[64];
+
+static void setup(void)
+{
+	snprintf(root, sizeof root, "/tmp/check_auth.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void create(const char *ws, enum auth_role role, char *key, struct auth_key *k)
+{
+	struct err e = {0};
+	ck_assert_int_eq(auth_create(root, ws, role, "label", key, 80, k, &e), ST_OK);
+	ck_assert_int_eq(strncmp(key, "spx_", 4), 0);
+	ck_assert_uint_eq(strlen(key), 44);
+}
+
+static enum status check(const char *key, const char *ws, enum auth_role need)
+{
+	return auth_check(root, NULL, key, ws, need, NULL);
+}
+
+START_TEST(off_until_a_key_exists)
+{
+	char key[80];
+	struct auth_key k;
+
+	ck_assert(!auth_enabled(root, NULL));
+	ck_assert(auth_enabled(root, "tok"));
+	ck_assert_int_eq(check(NULL, "team-a", AUTH_ADMIN), ST_OK);
+	create("team-a", AUTH_READ, key, &k);
+	ck_assert(auth_enabled(root, NULL));
+	ck_assert_int_eq(check(NULL, "team-a", AUTH_READ), ST_UNAUTHORIZED);
+	ck_assert_int_eq(check("", "team-a", AUTH_READ), ST_UNAUTHORIZED);
+}
+END_TEST
+
+START_TEST(roles_and_workspaces)
+{
+	char r[80], w[80], a[80], all[80];
+	struct auth_key k;
+	struct err e = {0};
+
+	create("team-a", AUTH_READ, r, &k);
+	create("team-a", AUTH_WRITE, w, &k);
+	create("team-a", AUTH_ADMIN, a, &k);
+	create("*", AUTH_WRITE, all, &k);
+	ck_assert_int_eq(check(r, "team-a", AUTH_READ), ST_OK);
+	ck_assert_int_eq(auth_check(root, NULL, r, "team-a", AUTH_WRITE, &e), ST_FORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(e.msg, "read"));
+	ck_assert_int_eq(check(w, "team-a", AUTH_WRITE), ST_OK);
+	ck_assert_int_eq(check(w, "team-a", AUTH_READ), ST_OK);
+	ck_assert_int_eq(check(w, "team-a", AUTH_ADMIN), ST_FORBIDDEN);
+	ck_assert_int_eq(check(a, "team-a", AUTH_ADMIN), ST_OK);
+	ck_assert_int_eq(auth_check(root, NULL, a, "team-b", AUTH_READ, &e), ST_FORBIDDEN);
+	ck_assert_str_eq(e.msg, "This key is not valid for workspace 'team-b'");
+	ck_assert_int_eq(check(all, "team-b", AUTH_WRITE), ST_OK);
+	ck_assert_int_eq(check(all, "team-b", AUTH_ADMIN), ST_FORBIDDEN);
+	/* unknown keys, and a known key with a byte more or less */
+	ck_assert_int_eq(check("spx_0000", "team-a", AUTH_READ), ST_UNAUTHORIZED);
+	r[20] ^= 1;
+	ck_assert_int_eq(check(r, "team-a", AUTH_READ), ST_UNAUTHORIZED);
+	w[strlen(w) - 1] = '\0';
+	ck_assert_int_eq(check(w, "team-a", AUTH_READ), ST_UNAUTHORIZED);
+	/* SPANDEX_TOKEN stays a global admin key beside the stored ones */
+	ck_assert_int_eq(auth_check(root, "tok", "tok", "any-ws", AUTH_ADMIN, NULL), ST_OK);
+	ck_assert_int_eq(auth_check(root, "tok", a, "team-a", AUTH_ADMIN, NULL), ST_OK);
+	ck_assert_int_eq(auth_check(root, "tok", "tok2", "team-a", AUTH_READ, NULL),
+			 ST_UNAUTHORIZED);
+}
+END_TEST
+
+START_TEST(list_and_revoke)
+{
+	char k1[80], k2[80];
+	struct auth_key a, b, *ks;
+	size_t n;
+	struct err e = {0};
+
+	create("team-a", AUTH_WRITE, k1, &a);
+	create("team-b", AUTH_READ, k2, &b);
+	ck_assert_int_eq(check(k1, "team-a", AUTH_WRITE), ST_OK); /* stamps the last use */
+	ck_assert_int_eq(auth_list(root, NULL, &ks, &n, &e), ST_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(ks[0].id, a.id);
+	ck_assert_str_eq(ks[0].workspace, "team-a");
+	ck_assert_int_eq(ks[0].role, AUTH_WRITE);
+	ck_assert_str_eq(ks[0].label, "label");
+	ck_assert_int_gt(ks[0].used_us, 0);
+	ck_assert_int_eq(ks[1].used_us, 0);
+	free(ks);
+	ck_assert_int_eq(auth_list(root, "team-b", &ks, &n, &e), ST_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(ks[0].id, b.id);
+	free(ks);
+	/* The key itself is nowhere in the file. */
+	char p[128], text[4096];
+	snprintf(p, sizeof p, "%s/%s", root, AUTH_FILE);
+	FILE *f = fopen(p, "r");
+	size_t len = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	ck_assert_ptr_null(strstr(text, k1 + 4));
+	struct stat sb;
+	ck_assert_int_eq(stat(p, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 077, 0);
+	/* A revoke counts from the next check, in the same process. */
+	ck_assert_int_eq(auth_revoke(root, a.id, &e), ST_OK);
+	ck_assert_int_eq(check(k1, "team-a", AUTH_READ), ST_UNAUTHORIZED);
+	ck_assert_int_eq(check(k2, "team-b", AUTH_READ), ST_OK);
+	ck_assert_int_eq(auth_revoke(root, a.id, &e), ST_NOT_FOUND);
+	ck_assert_int_eq(auth_revoke(root, b.id, &e), ST_OK);
+	/* No key left: authentication is off again. */
+	ck_assert(!auth_enabled(root, NULL));
+	ck_assert_int_eq(check(NULL, "team-b", AUTH_ADMIN), ST_OK);
+}
+END_TEST
+
+START_TEST(bad_input)
+{
+	char key[80], p[128];
+	struct auth_key k;
+	struct err e = {0};
+
+	ck_assert_int_eq(auth_create(root, "Bad/Name", AUTH_READ, NULL, key, 80, &k, &e),
+			 ST_BAD_REQUEST);
+	ck_assert_int_eq(auth_create(root, "ok-ws", AUTH_READ, "tab\there", key, 80, &k, &e),
+			 ST_BAD_REQUEST);
+	ck_assert_int_eq(auth_role_parse("admin"), AUTH_ADMIN);
+	ck_assert_int_eq(auth_role_parse("root"), -1);
+	/* A damaged line authorizes nothing, and the others still work. */
+	create("ok-ws", AUTH_READ, key, &k);
+	snprintf(p, sizeof p, "%s/%s", root, AUTH_FILE);
+	FILE *f = fopen(p, "a");
+	fputs("kdamaged\tok-ws\tadmin\tnot-a-time\t00\n", f);
+	fputs("garbage without tabs\n", f);
+	fclose(f);
+	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_OK);
+	ck_assert_int_eq(check("00", "ok-ws", AUTH_READ), ST_UNAUTHORIZED);
+	/* A key file that cannot be read keeps the door shut. */
+	if (geteuid() != 0) {
+		ck_assert_int_eq(chmod(p, 0), 0);
+		ck_assert(auth_enabled(root, NULL));
+		ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
+	}
+}
+END_TEST
+
+static Suite *auth_suite(void)
+{
+	Suite *s = suite_create("auth");
+	TCase *tc = tcase_create("keys");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, off_until_a_key_exists);
+	tcase_add_test(tc, roles_and_workspaces);
+	tcase_add_test(tc, list_and_revoke);
+	tcase_add_test(tc, bad_input);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(auth_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

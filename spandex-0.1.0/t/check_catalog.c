@@ -1,0 +1,590 @@
+/* Check suite for lib/catalog.c: the attribute catalog of reference nemo-intake.md section 5. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/model/span.h"
+#include "lib/base/arena.h"
+
+static struct arena *A;
+static struct span S;
+
+static void setup(void)
+{
+	A = arena_new();
+	span_init(&S);
+}
+
+static void teardown(void)
+{
+	json_decref(S.evaluation_context);
+	json_decref(S.usage_details);
+	json_decref(S.cost_details);
+	json_decref(S.raw_attributes);
+	arena_free(A);
+}
+
+/* A fresh span, for a test that tries several attribute sets. */
+static void reset(void)
+{
+	teardown();
+	setup();
+}
+
+/* Applies the attributes written as JSON text to the fixture span. */
+static void apply(const char *text)
+{
+	json_error_t err;
+	json_t *attrs = json_loads(text, 0, &err);
+	ck_assert_msg(attrs != NULL, "bad test JSON: %s", err.text);
+	span_apply_attributes(A, &S, attrs);
+	json_decref(attrs);
+}
+
+/* v as compact JSON with sorted keys ("" when NULL). */
+static const char *dump(json_t *v)
+{
+	static char out[4096];
+	char *t;
+	if (!v)
+		return "";
+	t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+	snprintf(out, sizeof out, "%s", t);
+	free(t);
+	return out;
+}
+
+static const char *raw(void)
+{
+	return dump(S.raw_attributes);
+}
+
+/* Every string row and every one of its source keys, each alone. */
+static const struct {
+	const char *key;
+	enum span_str field;
+} str_keys[] = {
+    {"gen_ai.request.model", SS_MODEL},
+    {"gen_ai.response.model", SS_MODEL},
+    {"llm.model_name", SS_MODEL},
+    {"llm.response.model_name", SS_MODEL},
+    {"llm.request.model_name", SS_MODEL},
+    {"embedding.model_name", SS_MODEL},
+    {"reranker.model_name", SS_MODEL},
+    {"langfuse.observation.model.name", SS_MODEL},
+    {"gen_ai.system", SS_PROVIDER},
+    {"gen_ai.provider.name", SS_PROVIDER},
+    {"llm.provider", SS_PROVIDER},
+    {"llm.system", SS_PROVIDER},
+    {"gen_ai.prompt.id", SS_PROMPT_ID},
+    {"prompt.id", SS_PROMPT_ID},
+    {"gen_ai.prompt.name", SS_PROMPT_NAME},
+    {"langfuse.observation.prompt.name", SS_PROMPT_NAME},
+    {"traceloop.prompt.key", SS_PROMPT_NAME},
+    {"llm.prompt_template.version", SS_PROMPT_VERSION},
+    {"langfuse.observation.prompt.version", SS_PROMPT_VERSION},
+    {"traceloop.prompt.version", SS_PROMPT_VERSION},
+    {"gen_ai.agent.id", SS_AGENT_ID},
+    {"agent.id", SS_AGENT_ID},
+    {"gen_ai.agent.name", SS_AGENT_NAME},
+    {"llm.agent.name", SS_AGENT_NAME},
+    {"agent.name", SS_AGENT_NAME},
+    {"gen_ai.tool.name", SS_TOOL_NAME},
+    {"tool.name", SS_TOOL_NAME},
+    {"gen_ai.project", SS_PROJECT},
+    {"project.name", SS_PROJECT},
+    {"project", SS_PROJECT},
+    {"exception.type", SS_ERROR_TYPE},
+    {"error.type", SS_ERROR_TYPE},
+    {"exception.message", SS_ERROR_MESSAGE},
+};
+
+START_TEST(string_rows)
+{
+	char text[256];
+	snprintf(text, sizeof text, "{\"%s\":\"v-%d\"}", str_keys[_i].key, _i);
+	apply(text);
+	ck_assert_ptr_nonnull(S.str[str_keys[_i].field]);
+	snprintf(text, sizeof text, "v-%d", _i);
+	ck_assert_str_eq(S.str[str_keys[_i].field], text);
+	for (int f = 0; f < SS__COUNT; f++)
+		if (f != (int)str_keys[_i].field)
+			ck_assert_ptr_null(S.str[f]);
+	ck_assert_ptr_null(S.raw_attributes);
+}
+END_TEST
+
+/* Every token row and key: the value lands in the right counter and nowhere else. */
+static const struct {
+	const char *key;
+	int which; /* 0 input, 1 output, 2 cached, 3 total */
+} tok_keys[] = {
+    {"gen_ai.usage.input_tokens", 0},
+    {"llm.token_count.prompt", 0},
+    {"gen_ai.usage.prompt_tokens", 0},
+    {"gen_ai.usage.output_tokens", 1},
+    {"llm.token_count.completion", 1},
+    {"gen_ai.usage.completion_tokens", 1},
+    {"gen_ai.usage.cached_tokens", 2},
+    {"gen_ai.usage.input_cache_tokens", 2},
+    {"llm.token_count.prompt_details.cache_read", 2},
+    {"llm.token_count.cached", 2},
+    {"gen_ai.usage.cache_read.input_tokens", 2},
+    {"gen_ai.usage.cache_read_input_tokens", 2},
+    {"gen_ai.usage.total_tokens", 3},
+    {"llm.token_count.total", 3},
+    {"llm.usage.total_tokens", 3},
+};
+
+START_TEST(token_rows)
+{
+	char text[256];
+	int64_t got[4];
+	snprintf(text, sizeof text, "{\"%s\":%d}", tok_keys[_i].key, 100 + _i);
+	apply(text);
+	got[0] = S.input_tokens;
+	got[1] = S.output_tokens;
+	got[2] = S.cached_tokens;
+	got[3] = S.total_tokens;
+	for (int w = 0; w < 4; w++)
+		ck_assert_int_eq(got[w], w == tok_keys[_i].which ? 100 + _i : SPAN_NONE_I64);
+	ck_assert_ptr_null(S.raw_attributes);
+	ck_assert_ptr_null(S.usage_details);
+}
+END_TEST
+
+static const struct {
+	const char *key, *detail;
+} usage_keys[] = {
+    {"llm.token_count.prompt_details.cache_write", "prompt_details.cache_write"},
+    {"gen_ai.usage.cache_creation.input_tokens", "prompt_details.cache_write"},
+    {"gen_ai.usage.cache_creation_input_tokens", "prompt_details.cache_write"},
+    {"llm.token_count.prompt_details.audio", "prompt_details.audio"},
+    {"llm.token_count.completion_details.reasoning", "completion_details.reasoning"},
+    {"gen_ai.usage.reasoning.output_tokens", "completion_details.reasoning"},
+    {"llm.token_count.completion_details.audio", "completion_details.audio"},
+};
+
+START_TEST(usage_rows)
+{
+	char text[256], want[256];
+	snprintf(text, sizeof text, "{\"%s\":7.0}", usage_keys[_i].key);
+	apply(text);
+	snprintf(want, sizeof want, "{\"%s\":7}", usage_keys[_i].detail);
+	ck_assert_str_eq(dump(S.usage_details), want);
+	ck_assert_ptr_null(S.raw_attributes);
+	ck_assert_int_eq(S.input_tokens, SPAN_NONE_I64);
+}
+END_TEST
+
+START_TEST(cost_rows)
+{
+	apply(
+	    "{\"gen_ai.usage.cost\":0.1234567,\"llm.cost.prompt\":0.1,\"llm.cost.completion\":2}");
+	ck_assert(S.cost_total_usd == 0.123457);
+	ck_assert(S.cost_input_usd == 0.1);
+	ck_assert(S.cost_output_usd == 2.0);
+	ck_assert_ptr_null(S.raw_attributes);
+	ck_assert_ptr_null(S.cost_details);
+}
+END_TEST
+
+START_TEST(cost_total_second_key)
+{
+	apply("{\"llm.cost.total\":1.5}");
+	ck_assert(S.cost_total_usd == 1.5);
+	ck_assert(isnan(S.cost_input_usd));
+	ck_assert(isnan(S.cost_output_usd));
+	ck_assert_ptr_null(S.cost_details);
+}
+END_TEST
+
+/* Any other numeric llm.cost.<x> is a cost_details entry named x; non-numbers stay raw. */
+START_TEST(cost_details_dynamic)
+{
+	apply("{\"llm.cost.prompt_details.cache_read\":0.0000016,\"llm.cost.audio\":3,"
+	      "\"llm.cost.note\":\"cheap\",\"llm.cost.neg\":-1,\"llm.cost.\":1}");
+	ck_assert_str_eq(dump(S.cost_details),
+			 "{\"audio\":3.0,\"prompt_details.cache_read\":2e-6}");
+	ck_assert_str_eq(raw(),
+			 "{\"llm.cost.\":1,\"llm.cost.neg\":-1,\"llm.cost.note\":\"cheap\"}");
+	ck_assert(isnan(S.cost_total_usd));
+}
+END_TEST
+
+START_TEST(evaluation_rows)
+{
+	apply("{\"nemo.evaluation.name\":\"ev\",\"nemo.test_case.id\":\"tc\"}");
+	ck_assert_str_eq(dump(S.evaluation_context),
+			 "{\"evaluation_id\":\"ev\",\"test_case_id\":\"tc\"}");
+	ck_assert_ptr_null(S.raw_attributes);
+}
+END_TEST
+
+START_TEST(evaluation_fallbacks)
+{
+	apply("{\"experiment.id\":\"old\",\"nemo.test_case.name\":\"tn\",\"nemo.test_case.id\":"
+	      "\"ti\"}");
+	ck_assert_str_eq(dump(S.evaluation_context),
+			 "{\"evaluation_id\":\"old\",\"test_case_id\":\"tn\"}");
+	/* The losing test-case key has a different value, so it is kept. */
+	ck_assert_str_eq(raw(), "{\"nemo.test_case.id\":\"ti\"}");
+}
+END_TEST
+
+START_TEST(evaluation_middle_key)
+{
+	apply("{\"nemo.experiment.id\":\"e2\",\"experiment.id\":\"e3\"}");
+	ck_assert_str_eq(dump(S.evaluation_context), "{\"evaluation_id\":\"e2\"}");
+	ck_assert_str_eq(raw(), "{\"experiment.id\":\"e3\"}");
+}
+END_TEST
+
+/* First non-null wins; an equal loser is consumed, a different one is kept. */
+START_TEST(priority_order)
+{
+	apply("{\"llm.model_name\":\"c\",\"gen_ai.response.model\":\"b\",\"gen_ai.request.model\":"
+	      "\"a\","
+	      "\"gen_ai.system\":\"openai\",\"gen_ai.provider.name\":\"openai\","
+	      "\"llm.token_count.prompt\":5,\"gen_ai.usage.input_tokens\":4}");
+	ck_assert_str_eq(S.str[SS_MODEL], "a");
+	ck_assert_str_eq(S.str[SS_PROVIDER], "openai");
+	ck_assert_int_eq(S.input_tokens, 4);
+	ck_assert_str_eq(raw(), "{\"gen_ai.response.model\":\"b\",\"llm.model_name\":\"c\","
+				"\"llm.token_count.prompt\":5}");
+}
+END_TEST
+
+START_TEST(null_is_absent)
+{
+	apply("{\"gen_ai.request.model\":null,\"gen_ai.response.model\":\"b\","
+	      "\"gen_ai.usage.input_tokens\":null}");
+	ck_assert_str_eq(S.str[SS_MODEL], "b");
+	ck_assert_int_eq(S.input_tokens, SPAN_NONE_I64);
+	ck_assert_str_eq(raw(),
+			 "{\"gen_ai.request.model\":null,\"gen_ai.usage.input_tokens\":null}");
+}
+END_TEST
+
+/* A value of the wrong type is no value: the next key is tried and the bad one kept raw. */
+START_TEST(type_errors)
+{
+	apply("{\"gen_ai.usage.input_tokens\":\"12\",\"llm.token_count.prompt\":12,"
+	      "\"gen_ai.usage.output_tokens\":\"7\",\"gen_ai.request.model\":42,"
+	      "\"gen_ai.system\":true,\"gen_ai.usage.total_tokens\":2.5,"
+	      "\"gen_ai.usage.cached_tokens\":false,\"llm.cost.total\":\"0.5\","
+	      "\"nemo.evaluation.name\":{\"x\":1}}");
+	ck_assert_int_eq(S.input_tokens, 12);
+	ck_assert_int_eq(S.output_tokens, SPAN_NONE_I64);
+	ck_assert_int_eq(S.total_tokens, SPAN_NONE_I64);
+	ck_assert_int_eq(S.cached_tokens, SPAN_NONE_I64);
+	ck_assert_ptr_null(S.str[SS_MODEL]);
+	ck_assert_ptr_null(S.str[SS_PROVIDER]);
+	ck_assert(isnan(S.cost_total_usd));
+	ck_assert_ptr_null(S.evaluation_context);
+	ck_assert_str_eq(
+	    raw(), "{\"gen_ai.request.model\":42,\"gen_ai.system\":true,"
+		   "\"gen_ai.usage.cached_tokens\":false,\"gen_ai.usage.input_tokens\":\"12\","
+		   "\"gen_ai.usage.output_tokens\":\"7\",\"gen_ai.usage.total_tokens\":2.5,"
+		   "\"llm.cost.total\":\"0.5\",\"nemo.evaluation.name\":{\"x\":1}}");
+}
+END_TEST
+
+START_TEST(negative_numbers)
+{
+	apply("{\"gen_ai.usage.input_tokens\":-1,\"gen_ai.usage.output_tokens\":-2.0,"
+	      "\"llm.token_count.prompt_details.audio\":-3,\"gen_ai.usage.cost\":-0.5,"
+	      "\"llm.cost.prompt\":-0.0,\"gen_ai.usage.total_tokens\":0}");
+	ck_assert_int_eq(S.input_tokens, SPAN_NONE_I64);
+	ck_assert_int_eq(S.output_tokens, SPAN_NONE_I64);
+	ck_assert_int_eq(S.total_tokens, 0);
+	ck_assert_ptr_null(S.usage_details);
+	ck_assert(isnan(S.cost_total_usd));
+	/* -0.0 is not below zero: a zero cost. */
+	ck_assert(S.cost_input_usd == 0.0);
+	ck_assert_str_eq(raw(), "{\"gen_ai.usage.cost\":-0.5,\"gen_ai.usage.input_tokens\":-1,"
+				"\"gen_ai.usage.output_tokens\":-2.0,"
+				"\"llm.token_count.prompt_details.audio\":-3}");
+}
+END_TEST
+
+START_TEST(huge_float_count)
+{
+	apply("{\"gen_ai.usage.input_tokens\":1e300,\"gen_ai.usage.output_tokens\":"
+	      "9007199254740992.0}");
+	ck_assert_int_eq(S.input_tokens, SPAN_NONE_I64);
+	ck_assert_int_eq(S.output_tokens, 9007199254740992LL);
+	ck_assert_str_eq(raw(), "{\"gen_ai.usage.input_tokens\":1e300}");
+}
+END_TEST
+
+/* Unknown attributes keep their JSON types; agent version is no Span field. */
+START_TEST(raw_verbatim)
+{
+	apply(
+	    "{\"a\":1,\"b\":1.5,\"c\":\"s\",\"d\":true,\"e\":null,\"f\":[1,\"x\"],\"g\":{\"h\":[]},"
+	    "\"gen_ai.agent.version\":\"1.2\",\"agent.version\":\"1.2\"}");
+	ck_assert_str_eq(
+	    raw(), "{\"a\":1,\"agent.version\":\"1.2\",\"b\":1.5,\"c\":\"s\",\"d\":true,"
+		   "\"e\":null,\"f\":[1,\"x\"],\"g\":{\"h\":[]},\"gen_ai.agent.version\":\"1.2\"}");
+	for (int f = 0; f < SS__COUNT; f++)
+		ck_assert_ptr_null(S.str[f]);
+}
+END_TEST
+
+/* JSON objects the caller already put on the span are extended, their keys kept. */
+START_TEST(existing_objects_kept)
+{
+	S.raw_attributes = json_pack("{s:s}", "x", "caller");
+	S.usage_details = json_pack("{s:i}", "prompt_details.audio", 1);
+	S.cost_details = json_pack("{s:f}", "audio", 9.0);
+	apply("{\"x\":\"attr\",\"y\":2,\"llm.token_count.prompt_details.audio\":5,"
+	      "\"llm.token_count.completion_details.audio\":6,\"llm.cost.audio\":1,\"llm.cost."
+	      "img\":2}");
+	ck_assert_str_eq(raw(), "{\"x\":\"caller\",\"y\":2}");
+	ck_assert_str_eq(dump(S.usage_details),
+			 "{\"completion_details.audio\":6,\"prompt_details.audio\":1}");
+	ck_assert_str_eq(dump(S.cost_details), "{\"audio\":9.0,\"img\":2.0}");
+}
+END_TEST
+
+START_TEST(not_an_object)
+{
+	json_t *arr = json_pack("[s]", "gen_ai.request.model");
+	span_apply_attributes(A, &S, arr);
+	span_apply_attributes(A, &S, NULL);
+	json_decref(arr);
+	ck_assert_ptr_null(S.raw_attributes);
+	ck_assert_ptr_null(S.str[SS_MODEL]);
+}
+END_TEST
+
+START_TEST(empty_object)
+{
+	apply("{}");
+	ck_assert_ptr_null(S.raw_attributes);
+	ck_assert_ptr_null(S.usage_details);
+	ck_assert_ptr_null(S.cost_details);
+	ck_assert_ptr_null(S.evaluation_context);
+}
+END_TEST
+
+/* The span's strings are copies: they outlive the attribute object. */
+START_TEST(strings_copied)
+{
+	apply("{\"gen_ai.tool.name\":\"search\"}");
+	ck_assert_str_eq(S.str[SS_TOOL_NAME], "search");
+}
+END_TEST
+
+/* The NeMo order stands where otel-egp.md 3.4 differs: the requested model wins over the one
+ * that answered, which is kept raw when it differs and consumed when it is the same;
+ * Langfuse's model name comes last. */
+START_TEST(model_order)
+{
+	apply(
+	    "{\"gen_ai.response.model\":\"gpt-4o-2024-08-06\",\"gen_ai.request.model\":\"gpt-4o\","
+	    "\"langfuse.observation.model.name\":\"gpt-4o\"}");
+	ck_assert_str_eq(S.str[SS_MODEL], "gpt-4o");
+	ck_assert_str_eq(raw(), "{\"gen_ai.response.model\":\"gpt-4o-2024-08-06\"}");
+	reset();
+	apply("{\"gen_ai.response.model\":\"gpt-4o\",\"gen_ai.request.model\":\"gpt-4o\"}");
+	ck_assert_str_eq(S.str[SS_MODEL], "gpt-4o");
+	ck_assert_ptr_null(S.raw_attributes);
+	reset();
+	apply("{\"llm.model_name\":\"m\",\"langfuse.observation.model.name\":\"lf\"}");
+	ck_assert_str_eq(S.str[SS_MODEL], "m");
+	ck_assert_str_eq(raw(), "{\"langfuse.observation.model.name\":\"lf\"}");
+}
+END_TEST
+
+/* Prompt versions: a string, or an integer (Langfuse, Traceloop) written in decimal; the
+ * OpenInference key first, Langfuse's, then Traceloop's. */
+START_TEST(prompt_version_ints)
+{
+	apply("{\"langfuse.observation.prompt.version\":3,\"traceloop.prompt.version\":3}");
+	ck_assert_str_eq(S.str[SS_PROMPT_VERSION], "3");
+	ck_assert_ptr_null(S.raw_attributes);
+	reset();
+	apply("{\"llm.prompt_template.version\":\"v2\",\"langfuse.observation.prompt.version\":3,"
+	      "\"traceloop.prompt.version\":4.0}");
+	ck_assert_str_eq(S.str[SS_PROMPT_VERSION], "v2");
+	ck_assert_str_eq(raw(), "{\"langfuse.observation.prompt.version\":3,"
+				"\"traceloop.prompt.version\":4.0}");
+	reset();
+	/* An integral double is an integer (OTLP doubles); a fraction, a negative number or a
+	 * boolean is no version, and the next key is tried. */
+	apply("{\"langfuse.observation.prompt.version\":2.5,\"traceloop.prompt.version\":7.0}");
+	ck_assert_str_eq(S.str[SS_PROMPT_VERSION], "7");
+	ck_assert_str_eq(raw(), "{\"langfuse.observation.prompt.version\":2.5}");
+	reset();
+	apply("{\"langfuse.observation.prompt.version\":-1,\"traceloop.prompt.version\":true}");
+	ck_assert_ptr_null(S.str[SS_PROMPT_VERSION]);
+	ck_assert_str_eq(raw(), "{\"langfuse.observation.prompt.version\":-1,"
+				"\"traceloop.prompt.version\":true}");
+	reset();
+	apply("{\"langfuse.observation.prompt.version\":9007199254740993}");
+	ck_assert_str_eq(S.str[SS_PROMPT_VERSION], "9007199254740993");
+}
+END_TEST
+
+/* traceloop.entity.name names the tool of a TOOL span and the agent of an AGENT span, after
+ * the keys that name them outright; on other spans it is only raw. */
+static const struct {
+	enum span_kind kind;
+	const char *attrs;
+	const char *tool, *agent, *raw;
+} entity_cases[] = {
+    {KIND_TOOL, "{\"traceloop.entity.name\":\"search\"}", "search", NULL, ""},
+    {KIND_AGENT, "{\"traceloop.entity.name\":\"planner\"}", NULL, "planner", ""},
+    {KIND_CHAIN, "{\"traceloop.entity.name\":\"flow\"}", NULL, NULL,
+     "{\"traceloop.entity.name\":\"flow\"}"},
+    {KIND_LLM, "{\"traceloop.entity.name\":\"openai.chat\"}", NULL, NULL,
+     "{\"traceloop.entity.name\":\"openai.chat\"}"},
+    {KIND_TOOL, "{\"traceloop.entity.name\":\"t\",\"gen_ai.tool.name\":\"g\"}", "g", NULL,
+     "{\"traceloop.entity.name\":\"t\"}"},
+    {KIND_TOOL, "{\"traceloop.entity.name\":\"g\",\"tool.name\":\"g\"}", "g", NULL, ""},
+    {KIND_AGENT, "{\"traceloop.entity.name\":\"t\",\"agent.name\":\"a\"}", NULL, "a",
+     "{\"traceloop.entity.name\":\"t\"}"},
+    {KIND_AGENT, "{\"traceloop.entity.name\":\"a\",\"gen_ai.agent.name\":\"a\"}", NULL, "a", ""},
+    {KIND_AGENT, "{\"traceloop.entity.name\":\"t\",\"gen_ai.tool.name\":\"g\"}", "g", "t", ""},
+};
+
+START_TEST(entity_name_by_kind)
+{
+	S.kind = entity_cases[_i].kind;
+	apply(entity_cases[_i].attrs);
+	if (entity_cases[_i].tool)
+		ck_assert_str_eq(S.str[SS_TOOL_NAME], entity_cases[_i].tool);
+	else
+		ck_assert_ptr_null(S.str[SS_TOOL_NAME]);
+	if (entity_cases[_i].agent)
+		ck_assert_str_eq(S.str[SS_AGENT_NAME], entity_cases[_i].agent);
+	else
+		ck_assert_ptr_null(S.str[SS_AGENT_NAME]);
+	ck_assert_str_eq(raw(), entity_cases[_i].raw);
+}
+END_TEST
+
+/* OTel's error.type names the error when exception.type does not; a different one is kept. */
+START_TEST(error_type_order)
+{
+	apply("{\"error.type\":\"_OTHER\"}");
+	ck_assert_str_eq(S.str[SS_ERROR_TYPE], "_OTHER");
+	ck_assert_ptr_null(S.raw_attributes);
+	reset();
+	apply("{\"error.type\":\"timeout\",\"exception.type\":\"TimeoutError\"}");
+	ck_assert_str_eq(S.str[SS_ERROR_TYPE], "TimeoutError");
+	ck_assert_str_eq(raw(), "{\"error.type\":\"timeout\"}");
+	reset();
+	apply("{\"error.type\":\"TimeoutError\",\"exception.type\":\"TimeoutError\"}");
+	ck_assert_ptr_null(S.raw_attributes);
+}
+END_TEST
+
+/* Without llm.cost.prompt / llm.cost.completion, the input and output costs are the sums of
+ * their details (OpenInference's own example: prompt 0.0021, completion 0.0045); the details
+ * stay in cost_details and the total is not derived. */
+START_TEST(cost_detail_sums)
+{
+	apply("{\"llm.cost.prompt_details.input\":0.0003,\"llm.cost.prompt_details.cache_write\":"
+	      "0.0006,\"llm.cost.prompt_details.cache_read\":0.0003,"
+	      "\"llm.cost.prompt_details.cache_input\":0.0006,\"llm.cost.prompt_details.audio\":"
+	      "0.0003,\"llm.cost.completion_details.output\":0.0009,"
+	      "\"llm.cost.completion_details.reasoning\":0.0024,"
+	      "\"llm.cost.completion_details.audio\":0.0012}");
+	ck_assert(S.cost_input_usd == 0.0021);
+	ck_assert(S.cost_output_usd == 0.0045);
+	ck_assert(isnan(S.cost_total_usd));
+	ck_assert_str_eq(
+	    dump(S.cost_details),
+	    "{\"completion_details.audio\":0.0012,\"completion_details.output\":0.0009,"
+	    "\"completion_details.reasoning\":0.0024,\"prompt_details.audio\":0.0003,"
+	    "\"prompt_details.cache_input\":0.0006,\"prompt_details.cache_read\":0.0003,"
+	    "\"prompt_details.cache_write\":0.0006,\"prompt_details.input\":0.0003}");
+	ck_assert_ptr_null(S.raw_attributes);
+}
+END_TEST
+
+START_TEST(cost_detail_sums_lose)
+{
+	/* The whole, when sent, wins over the sum of its parts; a bad part is no part. */
+	apply("{\"llm.cost.prompt\":0.5,\"llm.cost.prompt_details.input\":0.1,"
+	      "\"llm.cost.completion_details.output\":0.25,"
+	      "\"llm.cost.completion_details.audio\":\"0.1\","
+	      "\"llm.cost.completion_details.reasoning\":-1}");
+	ck_assert(S.cost_input_usd == 0.5);
+	ck_assert(S.cost_output_usd == 0.25);
+	ck_assert_str_eq(raw(), "{\"llm.cost.completion_details.audio\":\"0.1\","
+				"\"llm.cost.completion_details.reasoning\":-1}");
+	reset();
+	/* Other dynamic costs are no part of either. */
+	apply("{\"llm.cost.audio\":3,\"llm.cost.prompt_detailsx\":1}");
+	ck_assert(isnan(S.cost_input_usd));
+	ck_assert(isnan(S.cost_output_usd));
+}
+END_TEST
+
+/* Attributes the Span schema has no field for stay in raw_attributes, unchanged. */
+START_TEST(no_span_field)
+{
+	apply("{\"gen_ai.tool.call.id\":\"call_1\",\"user.id\":\"u1\",\"langfuse.user.id\":\"u1\","
+	      "\"tag.tags\":[\"a\"],\"metadata\":\"{}\",\"gen_ai.agent.description\":\"d\","
+	      "\"gen_ai.workflow.name\":\"w\",\"traceloop.workflow.name\":\"w\","
+	      "\"gen_ai.response.id\":\"r\",\"tool.id\":\"call_1\"}");
+	ck_assert_str_eq(raw(),
+			 "{\"gen_ai.agent.description\":\"d\",\"gen_ai.response.id\":\"r\","
+			 "\"gen_ai.tool.call.id\":\"call_1\",\"gen_ai.workflow.name\":\"w\","
+			 "\"langfuse.user.id\":\"u1\",\"metadata\":\"{}\",\"tag.tags\":[\"a\"],"
+			 "\"tool.id\":\"call_1\",\"traceloop.workflow.name\":\"w\","
+			 "\"user.id\":\"u1\"}");
+	for (int f = 0; f < SS__COUNT; f++)
+		ck_assert_ptr_null(S.str[f]);
+}
+END_TEST
+
+static Suite *catalog_suite(void)
+{
+	Suite *s = suite_create("catalog");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, string_rows, 0, sizeof str_keys / sizeof str_keys[0]);
+	tcase_add_loop_test(tc, token_rows, 0, sizeof tok_keys / sizeof tok_keys[0]);
+	tcase_add_loop_test(tc, usage_rows, 0, sizeof usage_keys / sizeof usage_keys[0]);
+	tcase_add_test(tc, cost_rows);
+	tcase_add_test(tc, cost_total_second_key);
+	tcase_add_test(tc, cost_details_dynamic);
+	tcase_add_test(tc, evaluation_rows);
+	tcase_add_test(tc, evaluation_fallbacks);
+	tcase_add_test(tc, evaluation_middle_key);
+	tcase_add_test(tc, priority_order);
+	tcase_add_test(tc, null_is_absent);
+	tcase_add_test(tc, type_errors);
+	tcase_add_test(tc, negative_numbers);
+	tcase_add_test(tc, huge_float_count);
+	tcase_add_test(tc, raw_verbatim);
+	tcase_add_test(tc, existing_objects_kept);
+	tcase_add_test(tc, not_an_object);
+	tcase_add_test(tc, empty_object);
+	tcase_add_test(tc, strings_copied);
+	tcase_add_test(tc, model_order);
+	tcase_add_test(tc, prompt_version_ints);
+	tcase_add_loop_test(tc, entity_name_by_kind, 0,
+			    sizeof entity_cases / sizeof entity_cases[0]);
+	tcase_add_test(tc, error_type_order);
+	tcase_add_test(tc, cost_detail_sums);
+	tcase_add_test(tc, cost_detail_sums_lose);
+	tcase_add_test(tc, no_span_field);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(catalog_suite());
+	int failed;
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

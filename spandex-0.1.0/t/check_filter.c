@@ -1,0 +1,278 @@
+/* check_filter: the filter parser of reference nemo-intake.md §3.2/§3.3 (all three syntaxes,
+ * every documented error message, the echo tree). */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/api/intake/filter.h"
+#include "lib/model/span.h"
+#include "lib/base/arena.h"
+
+static struct arena *A;
+static struct filter F;
+static char err[1024];
+
+static void setup(void)
+{
+	A = arena_new();
+	memset(&F, 0, sizeof F);
+	err[0] = 0;
+}
+
+static void teardown(void)
+{
+	filter_free(&F);
+	arena_free(A);
+}
+
+static enum status raw(enum filter_kind k, const char *text)
+{
+	filter_free(&F);
+	return filter_parse(A, k, text, NULL, NULL, 0, &F, err, sizeof err);
+}
+
+/* Bracket form: pairs key, value, ..., NULL. */
+static enum status brackets(enum filter_kind k, ...)
+{
+	const char *keys[16], *vals[16];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, k);
+	for (const char *key; (key = va_arg(ap, const char *)) && n < 16; n++) {
+		keys[n] = key;
+		vals[n] = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	filter_free(&F);
+	return filter_parse(A, k, NULL, keys, vals, n, &F, err, sizeof err);
+}
+
+static char *echo(void)
+{
+	static char out[2048];
+	char *s = json_dumps(F.echo, JSON_COMPACT | JSON_SORT_KEYS);
+	snprintf(out, sizeof out, "%s", s);
+	free(s);
+	return out;
+}
+
+START_TEST(json_fields_and_echo)
+{
+	const char *in =
+	    "{\"project\":\"p\",\"status\":\"success\",\"kind\":\"LLM\","
+	    "\"started_at\":{\"$gte\":\"2024-05-01T00:00:00Z\",\"$lte\":\"2024-05-31T23:59:59Z\"}}";
+	ck_assert_int_eq(raw(FILTER_SPANS, in), ST_OK);
+	ck_assert_uint_eq(F.n, 5);
+	ck_assert_int_eq(F.conds[0].field, FF_PROJECT);
+	ck_assert_str_eq(F.conds[0].vals[0], "p");
+	ck_assert_int_eq(F.conds[1].enumv, SPST_SUCCESS);
+	ck_assert_int_eq(F.conds[2].enumv, KIND_LLM);
+	ck_assert_int_eq(F.conds[3].op, FOP_GTE);
+	ck_assert(F.conds[3].us == 1714521600000000LL);
+	ck_assert_int_eq(F.conds[4].op, FOP_LTE);
+	/* The echo is the filter as received (List Span Groups example). */
+	char *s = json_dumps(F.echo, JSON_COMPACT);
+	ck_assert_str_eq(s, in);
+	free(s);
+}
+END_TEST
+
+START_TEST(json_and_flattens)
+{
+	ck_assert_int_eq(
+	    raw(FILTER_SPANS, "{\"$and\":[{\"model\":\"m\"},{\"model\":{\"$eq\":\"n\"}}]}"), ST_OK);
+	ck_assert_uint_eq(F.n, 2);
+	ck_assert_str_eq(F.conds[1].vals[0], "n");
+}
+END_TEST
+
+START_TEST(brackets_ops_with_and_without_dollar)
+{
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[kind]", "TOOL", "filter[started_at][gte]",
+				  "2024-01-01T00:00:00Z", "filter[started_at][$lte]",
+				  "2024-01-02T00:00:00Z", "page", "2", NULL),
+			 ST_OK);
+	ck_assert_uint_eq(F.n, 3);
+	ck_assert_str_eq(echo(),
+			 "{\"kind\":\"TOOL\",\"started_at\":{\"$gte\":\"2024-01-01T00:00:00Z\","
+			 "\"$lte\":\"2024-01-02T00:00:00Z\"}}");
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model][$eq]", "gpt", NULL), ST_OK);
+	ck_assert_int_eq(F.conds[0].field, FF_MODEL);
+	/* No filter at all: nothing to echo. */
+	ck_assert_int_eq(brackets(FILTER_SPANS, "page", "1", NULL), ST_OK);
+	ck_assert_ptr_null(F.echo);
+	ck_assert_uint_eq(F.n, 0);
+}
+END_TEST
+
+START_TEST(raw_wins_over_brackets)
+{
+	const char *keys[] = {"filter[model]"}, *vals[] = {"x"};
+	ck_assert_int_eq(
+	    filter_parse(A, FILTER_SPANS, "{\"model\":\"y\"}", keys, vals, 1, &F, err, sizeof err),
+	    ST_OK);
+	ck_assert_uint_eq(F.n, 1);
+	ck_assert_str_eq(F.conds[0].vals[0], "y");
+}
+END_TEST
+
+START_TEST(text_syntax)
+{
+	ck_assert_int_eq(
+	    raw(FILTER_SPANS,
+		"kind:\"LLM\" AND model:\"gpt 4\" started_at>=\"2024-01-01T00:00:00Z\""),
+	    ST_OK);
+	ck_assert_uint_eq(F.n, 3);
+	ck_assert_str_eq(F.conds[1].vals[0], "gpt 4");
+	ck_assert_int_eq(F.conds[2].op, FOP_GTE);
+	ck_assert_int_eq(raw(FILTER_TRACES, "id IN [\"a\", \"b\"]"), ST_OK);
+	ck_assert_int_eq(F.conds[0].op, FOP_IN);
+	ck_assert_uint_eq(F.conds[0].nvals, 2);
+	ck_assert_int_eq(raw(FILTER_SPANS, "kind:\"LLM\" OR kind:\"TOOL\""), ST_BAD_REQUEST);
+	ck_assert_str_eq(err,
+			 "Only AND-combined field filters are supported for Intake span storage.");
+	ck_assert_int_eq(raw(FILTER_SPANS, "-kind:\"LLM\""), ST_BAD_REQUEST);
+	ck_assert_str_eq(err,
+			 "Only AND-combined field filters are supported for Intake span storage.");
+	ck_assert_int_eq(raw(FILTER_SPANS, "model~\"gpt\""), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: model $like");
+}
+END_TEST
+
+/* §3.3: started_at takes $gte/$lte only; a bare datetime means $eq and is refused. */
+START_TEST(bare_datetime_refused)
+{
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[started_at]", "2024-01-01T00:00:00Z", NULL),
+			 ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: started_at $eq");
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$eq\":\"2024-01-01T00:00:00Z\"}}"),
+			 ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported trace filter: started_at $eq");
+}
+END_TEST
+
+START_TEST(trace_id_in)
+{
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"id\":{\"$in\":[\"a\",\"b\",\"c\"]}}"), ST_OK);
+	ck_assert_uint_eq(F.conds[0].nvals, 3);
+	ck_assert_int_eq(brackets(FILTER_TRACES, "filter[id][in]", "a,b", NULL), ST_OK);
+	ck_assert_uint_eq(F.conds[0].nvals, 2);
+	ck_assert_str_eq(F.conds[0].vals[1], "b");
+	ck_assert_int_eq(
+	    raw(FILTER_TRACES,
+		"{\"experiment_id\":\"e\",\"test_case_id\":\"t\",\"session_id\":\"s\"}"),
+	    ST_OK);
+	ck_assert_uint_eq(F.n, 3);
+}
+END_TEST
+
+START_TEST(unknown_field)
+{
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"model\":\"x\"}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(
+	    err, "Unknown filter field 'model'. Valid fields: ['created_at', 'entity_type', "
+		 "'experiment_id', 'id', 'name', 'project', 'session_id', 'started_at', 'status', "
+		 "'test_case_id', 'updated_at', 'workspace']");
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[nope]", "x", NULL), ST_BAD_REQUEST);
+	ck_assert_ptr_nonnull(
+	    strstr(err, "Unknown filter field 'nope'. Valid fields: ['agent_id', 'agent_name', "));
+	ck_assert_ptr_nonnull(strstr(err, "'trace_id', 'updated_at', 'workspace']"));
+	/* Entity fields pass the shared parser; Intake cannot serve them. */
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":\"x\"}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: name $eq");
+}
+END_TEST
+
+START_TEST(unsupported_operators)
+{
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"started_at\":{\"$gt\":\"2024-01-01\"}}"),
+			 ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: started_at $gt");
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model][in]", "a", NULL), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: model $in");
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"session_id\":{\"$like\":\"a\"}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Filter field 'session_id' only supports equality.");
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$lt\":\"2024-01-01\"}}"),
+			 ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported trace filter: started_at $lt");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":{\"$bogus\":\"a\"}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported filter operator '$bogus' for field 'model'.");
+}
+END_TEST
+
+START_TEST(or_not_and_mixing)
+{
+	const char *msg = "Only AND-combined field filters are supported for Intake span storage.";
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$or\":[{\"model\":\"a\"},{\"model\":\"b\"}]}"),
+			 ST_BAD_REQUEST);
+	ck_assert_str_eq(err, msg);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$not\":{\"model\":\"a\"}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, msg);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":{\"$not\":\"a\"}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, msg);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$and\":[{\"model\":\"a\"}],\"kind\":\"LLM\"}"),
+			 ST_BAD_REQUEST);
+	ck_assert_ptr_nonnull(strstr(err, "wrap the field filters in $and"));
+}
+END_TEST
+
+START_TEST(values)
+{
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":null}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Filter field 'model' must not be null.");
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model]", "", NULL), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Filter field 'model' must not be null.");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":3}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Filter field 'model' must be a string.");
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model]", "a,b", NULL), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Filter field 'model' must be a string.");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"kind\":\"llm\"}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(
+	    err, "Invalid value 'llm' for filter field 'kind'. Allowed values: LLM, CHAIN, TOOL, "
+		 "RETRIEVER, EMBEDDING, AGENT, RERANKER, EVALUATOR, GUARDRAIL, UNKNOWN");
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"status\":\"ok\"}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(
+	    err, "Invalid value 'ok' for filter field 'status'. Allowed values: success, error, "
+		 "cancelled, unknown");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"started_at\":{\"$gte\":\"yesterday\"}}"),
+			 ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Filter field 'started_at' must be a valid datetime.");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":"), ST_BAD_REQUEST);
+	ck_assert_ptr_nonnull(strstr(err, "Invalid JSON in filter"));
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model]", "{bad", NULL), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Invalid JSON in filter parameter 'filter[model]'.");
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[a][b][c]", "x", NULL), ST_BAD_REQUEST);
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"id\":{\"$in\":[\"a\",1]}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Filter field 'id' must be a string.");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("filter");
+	TCase *t = tcase_create("parse");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, json_fields_and_echo);
+	tcase_add_test(t, json_and_flattens);
+	tcase_add_test(t, brackets_ops_with_and_without_dollar);
+	tcase_add_test(t, raw_wins_over_brackets);
+	tcase_add_test(t, text_syntax);
+	tcase_add_test(t, bare_datetime_refused);
+	tcase_add_test(t, trace_id_in);
+	tcase_add_test(t, unknown_field);
+	tcase_add_test(t, unsupported_operators);
+	tcase_add_test(t, or_not_and_mixing);
+	tcase_add_test(t, values);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(suite());
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

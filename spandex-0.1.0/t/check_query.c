@@ -1,0 +1,396 @@
+/* check_query: lib/query against a small store built in a temp dir with store_append:
+ * paging, sorting, filters confirmed on the line, superseded versions, groups, traces with a
+ * span past midnight, rollups, sessions, and an empty workspace. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lib/query/query.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/time.h"
+
+static char root[64];
+static struct store st;
+static struct arena *A;
+
+/* One span: id, trace, parent ("" for a root), session, start ("...Z"), seconds long, kind,
+ * status, model (NULL for none), input tokens (-1 for none), cost (NAN for none). */
+static struct span mk(const char *id, const char *trace, const char *parent, const char *session,
+		      const char *start, int secs, int kind, int status, const char *model, int tok,
+		      double cost)
+{
+	struct span s;
+	span_init(&s);
+	s.span_id = id;
+	s.trace_id = trace;
+	s.parent_span_id = parent;
+	s.session_id = session;
+	s.workspace = "ws";
+	s.source = "test";
+	s.name = id;
+	s.kind = kind;
+	s.status = status;
+	ck_assert(time_parse(start, true, &s.started_at));
+	s.ended_at = secs < 0 ? SPAN_NONE_I64 : s.started_at + (int64_t)secs * 1000000;
+	s.str[SS_MODEL] = model;
+	if (tok >= 0) {
+		s.input_tokens = tok;
+		s.output_tokens = 2 * tok;
+	}
+	s.cost_total_usd = cost;
+	s.input = "some input";
+	s.output = "some output";
+	return s;
+}
+
+static void append(struct span *s, size_t n)
+{
+	char err[128];
+	ck_assert_int_eq(store_append(&st, "ws", s, n, err, sizeof err), ST_OK);
+}
+
+static void setup(void)
+{
+	snprintf(root, sizeof root, "/tmp/check_query.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	store_init(&st, root, false);
+	A = arena_new();
+	struct span s[] = {
+	    /* trace t1 crosses midnight: root on the 1st, a child on the 2nd */
+	    mk("s1", "t1", "", "sess-a", "2024-03-01T23:59:00Z", 120, KIND_AGENT, SPST_SUCCESS,
+	       NULL, -1, NAN),
+	    mk("s2", "t1", "s1", "sess-a", "2024-03-01T23:59:10Z", 5, KIND_LLM, SPST_SUCCESS,
+	       "gpt-4o", 10, 0.1),
+	    mk("s3", "t1", "s1", "sess-a", "2024-03-02T00:00:30Z", 5, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 20, 0.2),
+	    /* trace t2: same session, later */
+	    mk("s4", "t2", "", "sess-a", "2024-03-02T10:00:00Z", 1, KIND_CHAIN, SPST_ERROR, NULL,
+	       -1, NAN),
+	    mk("s5", "t2", "s4", "sess-a", "2024-03-02T10:00:00.5Z", 1, KIND_LLM, SPST_SUCCESS,
+	       "claude", 5, 0.05),
+	    /* trace t3: another session, span without an end */
+	    mk("s6", "t3", "", "sess-b", "2024-03-02T11:00:00Z", -1, KIND_TOOL, SPST_SUCCESS, NULL,
+	       -1, NAN),
+	};
+	append(s, sizeof s / sizeof s[0]);
+	/* a newer version of s5 supersedes the first: model and tokens change */
+	struct span v2 = mk("s5", "t2", "s4", "sess-a", "2024-03-02T10:00:00.5Z", 1, KIND_LLM,
+			    SPST_SUCCESS, "gpt-4o", 7, 0.07);
+	append(&v2, 1);
+}
+
+static void teardown(void)
+{
+	arena_free(A);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct query Q;
+static struct filter F;
+
+static void q_init(const char *sort, long long page, long long size, const char *filter,
+		   enum filter_kind kind)
+{
+	memset(&Q, 0, sizeof Q);
+	Q.st = &st;
+	Q.a = A;
+	Q.ws = "ws";
+	Q.sort = sort;
+	Q.page = page;
+	Q.page_size = size;
+	filter_free(&F);
+	char err[512];
+	ck_assert_int_eq(filter_parse(A, kind, filter, NULL, NULL, 0, &F, err, sizeof err), ST_OK);
+	Q.f = &F;
+}
+
+/* Runs fn into a JSON value (the caller decrefs). */
+static json_t *run(enum status (*fn)(struct query *, struct buf *))
+{
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(fn(&Q, &b), ST_OK);
+	json_error_t je;
+	json_t *j = json_loadb(b.p, b.len, 0, &je);
+	ck_assert_msg(j != NULL, "bad JSON: %s", b.p);
+	buf_free(&b);
+	return j;
+}
+
+static const char *str_at(json_t *page, size_t i, const char *key)
+{
+	return json_string_value(
+	    json_object_get(json_array_get(json_object_get(page, "data"), i), key));
+}
+
+static long long pg(json_t *page, const char *key)
+{
+	return json_integer_value(json_object_get(json_object_get(page, "pagination"), key));
+}
+
+START_TEST(spans_sorted_and_paged)
+{
+	q_init("-started_at", 1, 4, NULL, FILTER_SPANS);
+	json_t *j = run(query_spans);
+	ck_assert_str_eq(str_at(j, 0, "span_id"), "s6");
+	ck_assert_str_eq(str_at(j, 3, "span_id"), "s3");
+	ck_assert_int_eq(pg(j, "total_results"), 6); /* the old s5 does not count */
+	ck_assert_int_eq(pg(j, "total_pages"), 2);
+	ck_assert_int_eq(pg(j, "current_page_size"), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "sort")), "-started_at");
+	ck_assert_ptr_null(json_object_get(j, "filter"));
+	json_decref(j);
+	q_init("started_at", 2, 4, NULL, FILTER_SPANS); /* last page */
+	j = run(query_spans);
+	ck_assert_int_eq(pg(j, "current_page_size"), 2);
+	ck_assert_str_eq(str_at(j, 0, "span_id"), "s5");
+	ck_assert_str_eq(str_at(j, 0, "model"), "gpt-4o");
+	ck_assert_str_eq(str_at(j, 1, "span_id"), "s6");
+	json_decref(j);
+	q_init("started_at", 3, 4, NULL, FILTER_SPANS); /* past the end */
+	j = run(query_spans);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "data")), 0);
+	ck_assert_int_eq(pg(j, "total_results"), 6);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(spans_filters)
+{
+	q_init("started_at", 1, 10, "{\"model\":\"gpt-4o\",\"status\":\"success\"}", FILTER_SPANS);
+	json_t *j = run(query_spans);
+	ck_assert_int_eq(pg(j, "total_results"), 2);
+	ck_assert_str_eq(str_at(j, 0, "span_id"), "s2");
+	ck_assert_str_eq(str_at(j, 1, "span_id"), "s5");
+	ck_assert_ptr_nonnull(json_object_get(j, "filter"));
+	json_decref(j);
+	/* the superseded version's model matches nothing */
+	q_init("started_at", 1, 10, "{\"model\":\"claude\"}", FILTER_SPANS);
+	j = run(query_spans);
+	ck_assert_int_eq(pg(j, "total_results"), 0);
+	ck_assert_int_eq(pg(j, "total_pages"), 0);
+	json_decref(j);
+	q_init("started_at", 1, 10,
+	       "{\"trace_id\":\"t1\",\"started_at\":{\"$gte\":\"2024-03-02T00:00:00Z\"}}",
+	       FILTER_SPANS);
+	j = run(query_spans);
+	ck_assert_int_eq(pg(j, "total_results"), 1);
+	ck_assert_str_eq(str_at(j, 0, "span_id"), "s3");
+	json_decref(j);
+	q_init("started_at", 1, 10,
+	       "{\"parent_span_id\":\"s1\",\"kind\":\"LLM\",\"session_id\":\"sess-a\"}",
+	       FILTER_SPANS);
+	j = run(query_spans);
+	ck_assert_int_eq(pg(j, "total_results"), 2);
+	json_decref(j);
+	q_init("started_at", 1, 10, "{\"trace_id\":\"t1\",\"kind\":\"TOOL\"}", FILTER_SPANS);
+	j = run(query_spans);
+	ck_assert_int_eq(pg(j, "total_results"), 0);
+	json_decref(j);
+	q_init("started_at", 1, 10, "{\"trace_id\":\"nope\"}", FILTER_SPANS);
+	j = run(query_spans);
+	ck_assert_int_eq(pg(j, "total_results"), 0);
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(spans_summary)
+{
+	q_init("-started_at", 1, 1, NULL, FILTER_SPANS);
+	Q.summary = true;
+	json_t *j = run(query_spans);
+	json_t *s = json_array_get(json_object_get(j, "data"), 0);
+	ck_assert_ptr_null(json_object_get(s, "input"));
+	ck_assert_ptr_null(json_object_get(s, "output"));
+	ck_assert_ptr_nonnull(json_object_get(s, "ingested_at"));
+	ck_assert_ptr_nonnull(json_object_get(s, "usage_details"));
+	json_decref(j);
+}
+END_TEST
+
+static enum status groups_trace(struct query *q, struct buf *b)
+{
+	enum query_group_by by[] = {QG_TRACE_ID};
+	return query_groups(q, by, 1, b);
+}
+
+static enum status groups_both(struct query *q, struct buf *b)
+{
+	enum query_group_by by[] = {QG_SESSION_ID, QG_TRACE_ID};
+	return query_groups(q, by, 2, b);
+}
+
+START_TEST(groups)
+{
+	q_init("-span_count", 1, 10, NULL, FILTER_SPANS);
+	json_t *j = run(groups_trace);
+	json_t *d = json_object_get(j, "data");
+	ck_assert_uint_eq(json_array_size(d), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(
+			     json_object_get(json_array_get(d, 0), "group"), "trace_id")),
+			 "t1");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(d, 0), "span_count")),
+			 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(d, 1), "span_count")),
+			 2);
+	ck_assert_int_eq(pg(j, "total_results"), 3);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "grouped_by"), 0)),
+			 "trace_id");
+	json_decref(j);
+	q_init("span_count", 1, 10, "{\"kind\":\"LLM\"}", FILTER_SPANS);
+	j = run(groups_both);
+	d = json_object_get(j, "data");
+	ck_assert_uint_eq(json_array_size(d), 2); /* t2: 1 LLM, t1: 2 LLM */
+	json_t *g = json_object_get(json_array_get(d, 0), "group");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "trace_id")), "t2");
+	ck_assert_str_eq(json_string_value(json_object_get(g, "session_id")), "sess-a");
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(group_by_errors)
+{
+	enum query_group_by by[4];
+	size_t n;
+	char err[256];
+	ck_assert_int_eq(query_group_by_parse("session_id,trace_id", by, &n, err, sizeof err),
+			 ST_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(by[0], QG_SESSION_ID);
+	ck_assert_int_eq(query_group_by_parse(NULL, by, &n, err, sizeof err), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "At least one group-by field is required.");
+	ck_assert_int_eq(query_group_by_parse("", by, &n, err, sizeof err), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "At least one group-by field is required.");
+	ck_assert_int_eq(query_group_by_parse("kind", by, &n, err, sizeof err), ST_BAD_REQUEST);
+	ck_assert_str_eq(
+	    err, "Unsupported span group-by field: kind. Allowed fields: trace_id, session_id");
+	ck_assert_int_eq(query_group_by_parse("trace_id,trace_id", by, &n, err, sizeof err),
+			 ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Duplicate span group-by field: trace_id");
+}
+END_TEST
+
+START_TEST(traces)
+{
+	q_init("started_at", 1, 10, NULL, FILTER_TRACES);
+	json_t *j = run(query_traces);
+	ck_assert_int_eq(pg(j, "total_results"), 3);
+	json_t *t1 = json_array_get(json_object_get(j, "data"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(t1, "id")), "t1");
+	ck_assert_str_eq(json_string_value(json_object_get(t1, "root_span_id")), "s1");
+	ck_assert_int_eq(json_integer_value(json_object_get(t1, "span_count")),
+			 3); /* past midnight too */
+	ck_assert_int_eq(json_integer_value(json_object_get(t1, "error_count")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(t1, "input_tokens")), 30);
+	ck_assert(fabs(json_number_value(json_object_get(t1, "cost_usd")) - 0.3) < 1e-12);
+	ck_assert(json_number_value(json_object_get(t1, "duration_ms")) == 120000.0);
+	ck_assert_ptr_null(json_object_get(t1, "cached_tokens")); /* no span had it */
+	json_t *t2 = json_array_get(json_object_get(j, "data"), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(t2, "input_tokens")),
+			 7); /* newest s5 */
+	ck_assert_str_eq(json_string_value(json_object_get(t2, "status")), "error");
+	json_t *t3 = json_array_get(json_object_get(j, "data"), 2);
+	ck_assert_ptr_null(json_object_get(t3, "ended_at"));
+	ck_assert_ptr_null(json_object_get(t3, "duration_ms"));
+	json_decref(j);
+	q_init("-started_at", 1, 10, "{\"id\":{\"$in\":[\"t1\",\"t3\"]}}", FILTER_TRACES);
+	Q.summary = true;
+	j = run(query_traces);
+	ck_assert_int_eq(pg(j, "total_results"), 2);
+	ck_assert_str_eq(str_at(j, 0, "id"), "t3");
+	ck_assert_ptr_null(
+	    json_object_get(json_array_get(json_object_get(j, "data"), 1), "span_count"));
+	json_decref(j);
+	q_init("-started_at", 1, 10, "{\"status\":\"error\",\"session_id\":\"sess-a\"}",
+	       FILTER_TRACES);
+	j = run(query_traces);
+	ck_assert_int_eq(pg(j, "total_results"), 1);
+	ck_assert_str_eq(str_at(j, 0, "id"), "t2");
+	json_decref(j);
+}
+END_TEST
+
+START_TEST(trace_and_session_get)
+{
+	struct buf b;
+	buf_init(&b);
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	ck_assert_int_eq(query_trace_get(&Q, "t1", &b), ST_OK);
+	json_t *j = json_loads(b.p, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "span_count")), 3);
+	json_decref(j);
+	b.len = 0;
+	ck_assert_int_eq(query_trace_get(&Q, "t9", &b), ST_NOT_FOUND);
+	ck_assert_str_eq(Q.err, "Trace ws/t9 not found");
+	ck_assert_int_eq(query_session_get(&Q, "sess-a", &b), ST_OK);
+	j = json_loads(b.p, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "trace_count")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "span_count")), 5);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "error");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "started_at")),
+			 "2024-03-01T23:59:00Z");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "ended_at")),
+			 "2024-03-02T10:00:01.500000Z");
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "input_tokens")), 37);
+	json_decref(j);
+	b.len = 0;
+	ck_assert_int_eq(query_session_get(&Q, "sess-b", &b), ST_OK);
+	j = json_loads(b.p, 0, NULL);
+	ck_assert_ptr_null(json_object_get(j, "ended_at")); /* s6 has no end */
+	ck_assert_ptr_null(json_object_get(j, "input_tokens"));
+	json_decref(j);
+	ck_assert_int_eq(query_session_get(&Q, "nope", &b), ST_NOT_FOUND);
+	ck_assert_str_eq(Q.err, "Session ws/nope not found");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(empty_and_invalid_workspace)
+{
+	q_init("-started_at", 1, 10, NULL, FILTER_SPANS);
+	Q.ws = "empty-ws";
+	json_t *j = run(query_spans);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "data")), 0);
+	ck_assert_int_eq(pg(j, "total_pages"), 0);
+	json_decref(j);
+	j = run(query_traces);
+	ck_assert_int_eq(pg(j, "total_results"), 0);
+	json_decref(j);
+	struct buf b;
+	buf_init(&b);
+	Q.ws = "../etc";
+	ck_assert_int_eq(query_spans(&Q, &b), ST_NOT_FOUND);
+	buf_free(&b);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("query");
+	TCase *t = tcase_create("store");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, spans_sorted_and_paged);
+	tcase_add_test(t, spans_filters);
+	tcase_add_test(t, spans_summary);
+	tcase_add_test(t, groups);
+	tcase_add_test(t, group_by_errors);
+	tcase_add_test(t, traces);
+	tcase_add_test(t, trace_and_session_get);
+	tcase_add_test(t, empty_and_invalid_workspace);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(suite());
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

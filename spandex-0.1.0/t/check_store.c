@@ -1,0 +1,698 @@
+/* check_store: the storage engine: append, get, versions, recovery, reindex, verify. */
+#include <check.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/store/store.h"
+#include "lib/store/internal.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/hash.h"
+#include "lib/base/time.h"
+#include "lib/model/workspace.h"
+
+static char root[256];
+static struct store st;
+static struct arena *A;
+
+static void setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/spandex-check-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	store_init(&st, root, false);
+	A = arena_new();
+}
+
+static void teardown(void)
+{
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+	arena_free(A);
+}
+
+/* A span with id and start time (us); everything else fixed. */
+static struct span mk(const char *id, int64_t start)
+{
+	struct span s;
+	span_init(&s);
+	s.span_id = arena_strdup(A, id);
+	s.trace_id = "trace-1";
+	s.session_id = "session-1";
+	s.workspace = "ws1";
+	s.source = "test";
+	s.name = "step";
+	s.kind = KIND_LLM;
+	s.status = SPST_SUCCESS;
+	s.started_at = start;
+	s.ended_at = start + 1500;
+	s.str[SS_MODEL] = "gpt-x";
+	s.input_tokens = 10;
+	s.output_tokens = 5;
+	s.cost_total_usd = 0.25;
+	s.input = "hello \"world\"\n";
+	return s;
+}
+
+static const int64_t DAY = 86400000000ll;
+static const int64_t T0 = 1700000000000000ll; /* 2023-11-14T22:13:20Z */
+
+static size_t nproblems;
+static void count_problem(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "verify: %s\n", msg);
+	nproblems++;
+}
+
+static size_t verify(void)
+{
+	nproblems = 0;
+	size_t n = store_verify(&st, "ws1", count_problem, NULL, NULL, NULL);
+	ck_assert_uint_eq(n, nproblems);
+	return n;
+}
+
+static char *get(const char *id)
+{
+	struct buf b;
+	buf_init(&b);
+	enum status rc = store_get(&st, "ws1", id, &b);
+	if (rc != ST_OK) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+static void append(struct span *s, size_t n)
+{
+	char err[128] = "";
+	ck_assert_msg(store_append(&st, "ws1", s, n, err, sizeof(err)) == ST_OK, "append: %s", err);
+}
+
+static off_t fsize(const char *name)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	snprintf(p, sizeof(p), "%s/ws1/%s", root, name);
+	return stat(p, &sb) == 0 ? sb.st_size : -1;
+}
+
+START_TEST(test_workspace_names)
+{
+	ck_assert(workspace_valid("default"));
+	ck_assert(workspace_valid("llama-3.2-3b"));
+	ck_assert(workspace_valid("a@b.c+d_e"));
+	ck_assert(!workspace_valid("a"));
+	ck_assert(!workspace_valid("Default"));
+	ck_assert(!workspace_valid("1abc"));
+	ck_assert(!workspace_valid("ab--c"));
+	ck_assert(!workspace_valid("abc-"));
+	ck_assert(!workspace_valid(".."));
+	ck_assert(!workspace_valid("a/b"));
+	ck_assert(!workspace_valid("a b"));
+	ck_assert(!workspace_valid(""));
+	ck_assert(!workspace_valid(NULL));
+	char long64[65];
+	memset(long64, 'a', 64);
+	long64[64] = 0;
+	ck_assert(!workspace_valid(long64));
+	long64[63] = 0;
+	ck_assert(workspace_valid(long64));
+}
+END_TEST
+
+START_TEST(test_append_get)
+{
+	struct span s[3] = {mk("a", T0), mk("b", T0 + 1), mk("c", T0 + DAY)};
+	append(s, 3);
+	char *a = get("a");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_msg(
+	    !strncmp(a,
+		     "{\"span_id\":\"a\",\"session_id\":\"session-1\",\"workspace\":\"ws1\","
+		     "\"kind\":\"LLM\",\"name\":\"step\",\"source\":\"test\",\"trace_id\":"
+		     "\"trace-1\",\"started_at\":\"2023-11-14T22:13:20Z\",\"ended_at\":"
+		     "\"2023-11-14T22:13:20.001500Z\",\"status\":\"success\",\"model\":"
+		     "\"gpt-x\",\"input_tokens\":10,\"output_tokens\":5,\"usage_details\":{},"
+		     "\"cost_total_usd\":0.25,\"cost_details\":{},\"input\":\"hello "
+		     "\\\"world\\\"\\n\",\"ingested_at\":\"",
+		     strlen("{\"span_id\":\"a\",\"session_id\":\"session-1\",\"workspace\":"
+			    "\"ws1\",\"kind\":\"LLM\",\"name\":\"step\",\"source\":\"test\","
+			    "\"trace_id\":\"trace-1\",\"started_at\":\"2023-11-14T22:13:20Z\","
+			    "\"ended_at\":\"2023-11-14T22:13:20.001500Z\",\"status\":"
+			    "\"success\",\"model\":\"gpt-x\",\"input_tokens\":10,"
+			    "\"output_tokens\":5,\"usage_details\":{},\"cost_total_usd\":0.25,"
+			    "\"cost_details\":{},\"input\":\"hello \\\"world\\\"\\n\","
+			    "\"ingested_at\":\"")),
+	    "line: %s", a);
+	free(a);
+	char *c = get("c");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_nonnull(strstr(c, "\"started_at\":\"2023-11-15T22:13:20Z\""));
+	free(c);
+	ck_assert_ptr_null(get("zzz"));
+	ck_assert_ptr_null(get("\"a"));
+	ck_assert_int_eq(verify(), 0);
+	int32_t *days;
+	size_t nd;
+	ck_assert_int_eq(store_days(&st, "ws1", &days, &nd), ST_OK);
+	ck_assert_uint_eq(nd, 2);
+	ck_assert_int_eq(days[1] - days[0], 1);
+	free(days);
+}
+END_TEST
+
+START_TEST(test_versions)
+{
+	struct span s[2] = {mk("a", T0), mk("b", T0)};
+	append(s, 2);
+	/* The new version moves to another day: it must still win everywhere. */
+	struct span v2 = mk("a", T0 + 3 * DAY);
+	v2.name = "second";
+	append(&v2, 1);
+	char *a = get("a");
+	ck_assert_ptr_nonnull(strstr(a, "\"name\":\"second\""));
+	free(a);
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &sh), ST_OK);
+	ck_assert_uint_eq(sh.nrecs, 2);
+	ck_assert(sh.recs[0].flags & REC_SUPERSEDED);
+	ck_assert(!(sh.recs[1].flags & REC_SUPERSEDED));
+	shard_close(&sh);
+	/* The same id twice in one batch: the later one wins. */
+	struct span dup[2] = {mk("d", T0), mk("d", T0 + 5)};
+	dup[1].name = "later";
+	append(dup, 2);
+	char *d = get("d");
+	ck_assert_ptr_nonnull(strstr(d, "\"name\":\"later\""));
+	free(d);
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+START_TEST(test_key_ranges)
+{
+	/* A trace that crosses two midnights, and a session with it. */
+	struct span s[3] = {mk("a", T0), mk("b", T0 + DAY), mk("c", T0 + 2 * DAY)};
+	s[2].trace_id = "trace-2";
+	append(s, 3);
+	int32_t lo, hi, d0 = time_day(T0);
+	ck_assert_int_eq(
+	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("trace-1", 7), &lo, &hi), ST_OK);
+	ck_assert_int_eq(lo, d0);
+	ck_assert_int_eq(hi, d0 + 1);
+	ck_assert_int_eq(
+	    store_key_days(&st, "ws1", STORE_KEY_SESSION, hash_bytes("session-1", 9), &lo, &hi), ST_OK);
+	ck_assert_int_eq(hi - lo, 2);
+	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("nope", 4), &lo, &hi),
+			 ST_NOT_FOUND);
+	/* A rebuild from the data alone gives the same ranges. */
+	char err[128];
+	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)), ST_OK);
+	ck_assert_int_eq(
+	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("trace-2", 7), &lo, &hi), ST_OK);
+	ck_assert_int_eq(lo, d0 + 2);
+	ck_assert_int_eq(hi, d0 + 2);
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+START_TEST(test_torn_tail_repaired)
+{
+	struct span s = mk("a", T0);
+	append(&s, 1);
+	char d[11], p[PATH_MAX];
+	time_day_format(time_day(T0), d);
+	off_t data0 = fsize("2023-11-14.jsonl"), idx0 = fsize("2023-11-14.idx");
+	/* A crash mid-write: half a line and half a record, no journal. */
+	snprintf(p, sizeof(p), "%s/ws1/%s.jsonl", root, d);
+	int fd = open(p, O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, "{\"span_id\":\"tor", 15), 15);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/ws1/%s.idx", root, d);
+	fd = open(p, O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, "0123456789", 10), 10);
+	close(fd);
+	/* Readers trust only committed records. */
+	char *a = get("a");
+	ck_assert_ptr_nonnull(a);
+	free(a);
+	struct span b = mk("b", T0 + 7);
+	append(&b, 1);
+	ck_assert_int_gt(fsize("2023-11-14.jsonl"), data0);
+	ck_assert_int_eq(fsize("2023-11-14.idx"), idx0 + (off_t)sizeof(struct idx_rec));
+	b.span_id = "b";
+	char *bb = get("b");
+	ck_assert_ptr_nonnull(bb);
+	free(bb);
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+START_TEST(test_journal_roll_forward)
+{
+	struct span s[3] = {mk("a", T0), mk("b", T0), mk("c", T0)};
+	append(s, 3);
+	struct span v2 = mk("a", T0 + 9);
+	v2.name = "v2";
+	append(&v2, 1);
+	/* Simulate a writer killed after appending the records of a 2-span batch but before its
+	 * commit count and id table updates: put the commit count back and leave a journal. */
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/2023-11-14.idx", root);
+	int fd = open(p, O_RDWR);
+	struct idx_hdr h;
+	ck_assert_int_eq(pread(fd, &h, sizeof(h), 0), sizeof(h));
+	ck_assert_uint_eq(h.committed, 4);
+	h.committed = 3;
+	ck_assert_int_eq(pwrite(fd, &h, sizeof(h), 0), sizeof(h));
+	struct idx_rec r;
+	ck_assert_int_eq(pread(fd, &r, sizeof(r), IDX_HDR), sizeof(r));
+	r.flags &= (uint16_t)~REC_SUPERSEDED;
+	ck_assert_int_eq(pwrite(fd, &r, sizeof(r), IDX_HDR), sizeof(r));
+	close(fd);
+	/* ...and the id table still names the first version. */
+	struct ids t;
+	ck_assert_int_eq(ids_open(&st, "ws1", "ids.tab", &t), ST_OK);
+	for (uint64_t i = 0; i < t.hdr->nslots; i++)
+		if (t.slots[i].h == hash_bytes("a", 1))
+			t.slots[i].loc = LOC(time_day(T0), 0);
+	ids_close(&t);
+	snprintf(p, sizeof(p), "%s/ws1/journal", root);
+	fd = open(p, O_RDWR | O_TRUNC);
+	int32_t j[2] = {time_day(T0), 3};
+	ck_assert_int_eq(write(fd, j, sizeof(j)), sizeof(j));
+	close(fd);
+	/* Verify finishes the batch first, as the next writer would. */
+	ck_assert_int_eq(verify(), 0);
+	char *a = get("a");
+	ck_assert_ptr_nonnull(strstr(a, "\"name\":\"v2\""));
+	free(a);
+	ck_assert_int_eq(fsize("journal"), 0);
+}
+END_TEST
+
+START_TEST(test_journal_recounts_slots)
+{
+	/* A writer killed after publishing a slot and before counting it: the replay finds the
+	 * slot there, and the count must still come out right. */
+	struct span s[3] = {mk("a", T0), mk("b", T0), mk("c", T0)};
+	append(s, 3);
+	struct ids t;
+	ck_assert_int_eq(ids_open(&st, "ws1", "ids.tab", &t), ST_OK);
+	t.hdr->count--;
+	ids_close(&t);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/journal", root);
+	int fd = open(p, O_RDWR | O_TRUNC);
+	int32_t j[2] = {time_day(T0), 0};
+	ck_assert_int_eq(write(fd, j, sizeof(j)), sizeof(j));
+	close(fd);
+	ck_assert_int_eq(verify(), 0);
+	ck_assert_int_eq(ids_open(&st, "ws1", "ids.tab", &t), ST_OK);
+	ck_assert_uint_eq(t.hdr->count, 3);
+	ids_close(&t);
+}
+END_TEST
+
+START_TEST(test_reindex_equal)
+{
+	struct span s[4] = {mk("a", T0), mk("b", T0 + DAY), mk("c", T0), mk("a", T0 + 2 * DAY)};
+	append(s, 2);
+	append(s + 2, 2);
+	char cmd[3 * PATH_MAX];
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-15.idx", root,
+		 root, root, root);
+	ck_assert_int_eq(system(cmd), 0);
+	char err[256] = "";
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)) == ST_OK, "%s", err);
+	snprintf(cmd, sizeof(cmd),
+		 "for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done", root,
+		 root);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(verify(), 0);
+	char *a = get("a");
+	ck_assert_ptr_nonnull(strstr(a, "2023-11-16"));
+	free(a);
+}
+END_TEST
+
+START_TEST(test_verify_finds_damage)
+{
+	struct span s[2] = {mk("a", T0), mk("b", T0)};
+	append(s, 2);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/2023-11-14.jsonl", root);
+	int fd = open(p, O_RDWR);
+	/* Change the model of the first line without touching its index record. */
+	char line[4096];
+	ssize_t n = pread(fd, line, sizeof(line) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	line[n] = 0;
+	char *m = strstr(line, "gpt-x");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(pwrite(fd, "gpt-y", 5, m - line), 5);
+	close(fd);
+	ck_assert_int_ge(verify(), 1);
+}
+END_TEST
+
+START_TEST(test_id_table_grows)
+{
+	/* Past IDS_MIN_SLOTS * IDS_LOAD_PCT: the table is rebuilt bigger mid-way. */
+	enum { N = 12000, BATCH = 1000 };
+	for (int b = 0; b < N / BATCH; b++) {
+		struct span s[BATCH];
+		for (int i = 0; i < BATCH; i++) {
+			char id[32];
+			snprintf(id, sizeof(id), "span-%d", b * BATCH + i);
+			s[i] = mk(id, T0 + (int64_t)(i % 3) * DAY);
+		}
+		append(s, BATCH);
+		arena_reset(A);
+	}
+	for (int i = 0; i < N; i += 397) {
+		char id[32];
+		snprintf(id, sizeof(id), "span-%d", i);
+		char *x = get(id);
+		ck_assert_msg(x != NULL, "missing %s", id);
+		free(x);
+	}
+	ck_assert_int_gt(fsize("ids.tab"),
+			 (off_t)(IDS_HDR + IDS_MIN_SLOTS * sizeof(struct ids_slot)));
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+START_TEST(test_missing_index_refuses_write)
+{
+	struct span s = mk("a", T0);
+	append(&s, 1);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/2023-11-14.idx", root);
+	ck_assert_int_eq(unlink(p), 0);
+	off_t before = fsize("2023-11-14.jsonl");
+	struct span b = mk("b", T0);
+	char err[128];
+	ck_assert_int_eq(store_append(&st, "ws1", &b, 1, err, sizeof(err)), ST_UNAVAILABLE);
+	/* The data without its index is kept for reindex, never truncated. */
+	ck_assert_int_eq(fsize("2023-11-14.jsonl"), before);
+	ck_assert_int_ge(verify(), 1);
+	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)), ST_OK);
+	append(&b, 1);
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+
+/* ---- sealed shards ---- */
+
+enum { SEAL_N = 3000 }; /* several zstd blocks per day */
+
+/* SEAL_N spans over days T0..T0+2 (about 2 KB each), then new versions of some of them. */
+static void seal_fixture(void)
+{
+	static char pad[2048];
+	memset(pad, 'x', sizeof(pad) - 1);
+	for (int b = 0; b < SEAL_N / 500; b++) {
+		struct span s[500];
+		for (int i = 0; i < 500; i++) {
+			char id[32];
+			int k = b * 500 + i;
+			snprintf(id, sizeof(id), "span-%d", k);
+			/* Start times not in ingest order, so the start-time order is a real one. */
+			s[i] = mk(id, T0 + (int64_t)(k % 3) * DAY + (int64_t)((k * 7919) % 5000) * 1000);
+			s[i].input = pad + (k % 1000);
+		}
+		append(s, 500);
+		arena_reset(A);
+	}
+	struct span v = mk("span-7", T0 + DAY + 5);
+	v.name = "second";
+	append(&v, 1);
+}
+
+/* Every line of every day and every span by id, as one string. */
+static char *snapshot(void)
+{
+	struct buf b;
+	buf_init(&b);
+	int32_t *days;
+	size_t nd;
+	ck_assert_int_eq(store_days(&st, "ws1", &days, &nd), ST_OK);
+	for (size_t d = 0; d < nd; d++) {
+		struct shard sh;
+		ck_assert_int_eq(shard_open(&st, "ws1", days[d], &sh), ST_OK);
+		for (size_t i = 0; i < sh.nrecs; i++) {
+			const char *p;
+			size_t n;
+			size_t at = b.len;
+			ck_assert_int_eq(shard_line(&sh, i, &b), ST_OK);
+			ck_assert(shard_view(&sh, i, &p, &n));
+			ck_assert_uint_eq(n, b.len - at);
+			ck_assert(!memcmp(p, b.p + at, n));
+			buf_printf(&b, " %d\n", (int)(sh.recs[i].flags & REC_SUPERSEDED));
+		}
+		shard_close(&sh);
+	}
+	free(days);
+	for (int k = 0; k < SEAL_N; k += 37) {
+		char id[32];
+		snprintf(id, sizeof(id), "span-%d", k);
+		char *x = get(id);
+		ck_assert_msg(x != NULL, "missing %s", id);
+		buf_adds(&b, x);
+		free(x);
+	}
+	return b.p;
+}
+
+/* The store answers as it did when snapshot() gave before, and verifies. */
+static void same_as(const char *before)
+{
+	char *now = snapshot();
+	ck_assert_str_eq(before, now);
+	free(now);
+	ck_assert_int_eq(verify(), 0);
+}
+
+static void seal_all(uint64_t *in_total)
+{
+	int32_t *days;
+	size_t nd;
+	char err[256] = "";
+	*in_total = 0;
+	ck_assert_int_eq(store_days(&st, "ws1", &days, &nd), ST_OK);
+	for (size_t d = 0; d < nd; d++) {
+		uint64_t in, out;
+		ck_assert_msg(store_seal(&st, "ws1", days[d], &in, &out, err, sizeof(err)) == ST_OK,
+			      "seal: %s", err);
+		ck_assert_uint_le(out, in);
+		*in_total += in;
+	}
+	free(days);
+}
+
+START_TEST(test_seal_same_answers)
+{
+	seal_fixture();
+	char *before = snapshot();
+	off_t plain = fsize("2023-11-14.jsonl");
+	uint64_t in;
+	seal_all(&in);
+	ck_assert_int_gt(in, 0);
+	ck_assert_int_eq(fsize("2023-11-14.jsonl"), -1);
+	ck_assert_int_gt(fsize("2023-11-14.jsonl.zst"), 0);
+	ck_assert_int_lt(fsize("2023-11-14.jsonl.zst"), plain);
+	same_as(before);
+	/* The start-time order: sorted, and a window gives exactly the records inside it. */
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &sh), ST_OK);
+	ck_assert_uint_eq(sh.nsealed, sh.nrecs);
+	const uint32_t *o;
+	size_t lo, hi, inside = 0;
+	int64_t a = T0 + 1000000, z = T0 + 2000000;
+	ck_assert(shard_by_start(&sh, a, z, &o, &lo, &hi));
+	for (size_t i = 0; i < sh.nrecs; i++)
+		inside += sh.recs[i].started_us >= a && sh.recs[i].started_us <= z;
+	ck_assert_uint_eq(hi - lo, inside);
+	ck_assert_uint_gt(inside, 0);
+	for (size_t k = lo; k < hi; k++)
+		ck_assert(sh.recs[o[k]].started_us >= a && sh.recs[o[k]].started_us <= z);
+	shard_close(&sh);
+	/* After a reboot (another boot id in ids.tab) gets scan the days: through the sealed id
+	 * tables, with the same answers. */
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/ids.tab", root);
+	int fd = open(p, O_RDWR);
+	uint64_t boot = 12345;
+	ck_assert_int_eq(pwrite(fd, &boot, sizeof(boot), offsetof(struct ids_hdr, boot)),
+			 sizeof(boot));
+	close(fd);
+	same_as(before);
+	/* Nothing new: a second seal leaves the files as they are. */
+	seal_all(&in);
+	ck_assert_uint_eq(in, 0);
+	free(before);
+}
+END_TEST
+
+START_TEST(test_seal_late_spans)
+{
+	seal_fixture();
+	uint64_t in;
+	seal_all(&in);
+	/* A late span for a sealed day, and a new version of a sealed span. */
+	struct span late[2] = {mk("late-1", T0 + 77), mk("span-3", T0 + 2 * DAY + 1)};
+	late[1].name = "third";
+	append(late, 2);
+	ck_assert_int_gt(fsize("2023-11-14.late.jsonl"), 0);
+	char *x = get("late-1");
+	ck_assert_ptr_nonnull(x);
+	free(x);
+	x = get("span-3");
+	ck_assert_ptr_nonnull(strstr(x, "\"name\":\"third\""));
+	free(x);
+	ck_assert_int_eq(verify(), 0);
+	char *before = snapshot();
+	/* Sealing again folds the late lines into the sealed file. */
+	seal_all(&in);
+	ck_assert_int_gt(in, 0);
+	ck_assert_int_eq(fsize("2023-11-14.late.jsonl"), -1);
+	same_as(before);
+	free(before);
+}
+END_TEST
+
+static void sh_ok(const char *fmt)
+{
+	char cmd[4 * PATH_MAX];
+	snprintf(cmd, sizeof(cmd), fmt, root, root, root, root);
+	ck_assert_msg(system(cmd) == 0, "%s", cmd);
+}
+
+/* The states a killed seal can leave, made by hand: each must read like the old or the new
+ * shard, verify clean, and be tidied by the next seal. */
+START_TEST(test_seal_interrupted)
+{
+	seal_fixture();
+	char *before = snapshot();
+	sh_ok("mkdir %s/old && cp -p %s/ws1/2023-11-14.* %s/old/ && true %s");
+	uint64_t in;
+	seal_all(&in);
+	/* 1. Renamed into place, header not rewritten: the old files are the shard. */
+	sh_ok("cp -p %s/old/* %s/ws1/ && echo junk > %s/ws1/2023-11-14.jsonl.zst.tmp && true %s");
+	same_as(before);
+	/* 2. Header rewritten, plain lines not yet removed: the sealed file is the shard. */
+	seal_all(&in);
+	ck_assert_int_eq(fsize("2023-11-14.jsonl.zst.tmp"), -1);
+	sh_ok("cp -p %s/old/2023-11-14.jsonl %s/ws1/ && true %s %s");
+	same_as(before);
+	seal_all(&in);
+	ck_assert_int_eq(fsize("2023-11-14.jsonl"), -1);
+	/* 3. A re-seal that stopped before removing the late lines it folded in: the next
+	 * writer cuts them, and its own late line is found. */
+	struct span late = mk("late-1", T0 + 3);
+	append(&late, 1);
+	sh_ok("cp -p %s/ws1/2023-11-14.late.jsonl %s/old/late && true %s %s");
+	seal_all(&in);
+	sh_ok("cp -p %s/old/late %s/ws1/2023-11-14.late.jsonl && true %s %s");
+	ck_assert_int_eq(verify(), 0);
+	struct span late2 = mk("late-2", T0 + 4);
+	append(&late2, 1);
+	char *x = get("late-2");
+	ck_assert_ptr_nonnull(x);
+	free(x);
+	x = get("late-1");
+	ck_assert_ptr_nonnull(x);
+	free(x);
+	ck_assert_int_eq(verify(), 0);
+	free(before);
+}
+END_TEST
+
+START_TEST(test_seal_reindex)
+{
+	seal_fixture();
+	uint64_t in;
+	seal_all(&in);
+	struct span late = mk("late-1", T0 + 3);
+	append(&late, 1);
+	char *before = snapshot();
+	/* The index from the sealed and late lines alone equals the one the writers kept. */
+	sh_ok("mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-14.idx");
+	char err[256] = "";
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)) == ST_OK, "%s", err);
+	sh_ok("for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done; true %s %s");
+	same_as(before);
+	free(before);
+}
+END_TEST
+
+START_TEST(test_seal_verify_finds_damage)
+{
+	seal_fixture();
+	uint64_t in;
+	seal_all(&in);
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/ws1/2023-11-15.jsonl.zst", root);
+	int fd = open(p, O_RDWR);
+	char c;
+	ck_assert_int_eq(pread(fd, &c, 1, 100), 1);
+	c ^= 0x55;
+	ck_assert_int_eq(pwrite(fd, &c, 1, 100), 1);
+	close(fd);
+	ck_assert_int_ge(verify(), 1);
+	/* A reader gets an error for a line of the damaged block, never a wrong line. */
+	struct shard sh;
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0) + 1, &sh), ST_OK);
+	ck_assert_int_eq(shard_line(&sh, 0, &b), ST_UNAVAILABLE);
+	shard_close(&sh);
+	buf_free(&b);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_workspace_names);
+	tcase_add_test(tc, test_append_get);
+	tcase_add_test(tc, test_versions);
+	tcase_add_test(tc, test_key_ranges);
+	tcase_add_test(tc, test_torn_tail_repaired);
+	tcase_add_test(tc, test_journal_roll_forward);
+	tcase_add_test(tc, test_journal_recounts_slots);
+	tcase_add_test(tc, test_reindex_equal);
+	tcase_add_test(tc, test_verify_finds_damage);
+	tcase_add_test(tc, test_id_table_grows);
+	tcase_add_test(tc, test_missing_index_refuses_write);
+	tcase_add_test(tc, test_seal_same_answers);
+	tcase_add_test(tc, test_seal_late_spans);
+	tcase_add_test(tc, test_seal_interrupted);
+	tcase_add_test(tc, test_seal_reindex);
+	tcase_add_test(tc, test_seal_verify_finds_damage);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

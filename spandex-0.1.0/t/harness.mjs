@@ -1,0 +1,460 @@
+// harness: starts spandex the way ./bootstrap run does (nginx/genconf, spawn-fcgi per program,
+// nginx in front) on a free loopback port with private temp directories, for node:test files.
+// Programs come from SPANDEX_BUILDDIR (default: the repository root), configuration templates
+// from SPANDEX_SRCDIR. SPANDEX_KEEP=1 keeps the temp directories for a look afterwards.
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SRCDIR =
+	process.env.SPANDEX_SRCDIR || path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BUILDDIR = process.env.SPANDEX_BUILDDIR || SRCDIR;
+// Where t/clients' npm packages are installed (t/integration.sh: the source, or the build
+// directory when the source is read-only).
+export const CLIENTS = process.env.SPANDEX_CLIENTS || path.join(SRCDIR, 't', 'clients');
+
+// Sanitizer reports in a program's log fail the test that owned the server.
+export const SANITIZER_RE = /ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:/;
+
+export function findTool(name) {
+	const dirs = (process.env.PATH || '').split(':').concat(['/usr/sbin', '/usr/local/sbin', '/sbin']);
+	for (const d of dirs) {
+		const p = path.join(d || '.', name);
+		try {
+			fs.accessSync(p, fs.constants.X_OK);
+			return p;
+		} catch {
+			// not in this directory
+		}
+	}
+	throw new Error(`${name} not found: run ./bootstrap test, or apt-get install ${name === 'nginx' ? 'nginx-light' : name}`);
+}
+
+// The programs and their worker counts, from nginx/programs (shared with ./bootstrap).
+export function programs() {
+	const text = fs.readFileSync(path.join(SRCDIR, 'nginx', 'programs'), 'utf8');
+	const out = [];
+	for (const line of text.split('\n')) {
+		const t = line.trim();
+		if (!t || t.startsWith('#')) continue;
+		const [name, workers] = t.split(/\s+/);
+		out.push({ name, workers: Number(workers) });
+	}
+	return out;
+}
+
+export function freePort() {
+	return new Promise((resolve, reject) => {
+		const s = net.createServer();
+		s.unref();
+		s.on('error', reject);
+		s.listen(0, '127.0.0.1', () => {
+			const { port } = s.address();
+			s.close(() => resolve(port));
+		});
+	});
+}
+
+export function run(file, args, opts = {}) {
+	return new Promise((resolve) => {
+		execFile(file, args, { maxBuffer: 64 << 20, ...opts }, (err, stdout, stderr) => {
+			const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+			resolve({ code, signal: err?.signal ?? null, stdout, stderr });
+		});
+	});
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function alive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+// Pids whose parent is pid (the pre-forked workers of a program), from /proc.
+export function childPids(pid) {
+	const out = [];
+	for (const ent of fs.readdirSync('/proc')) {
+		if (!/^\d+$/.test(ent)) continue;
+		let stat;
+		try {
+			stat = fs.readFileSync(`/proc/${ent}/stat`, 'utf8');
+		} catch {
+			continue; // exited meanwhile
+		}
+		// Field 4 (ppid) follows the parenthesised command name, which may hold spaces.
+		const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+		if (Number(rest[1]) === pid && rest[0] !== 'Z') out.push(Number(ent));
+	}
+	return out;
+}
+
+export function waitExit(child, ms) {
+	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+	return new Promise((resolve) => {
+		const t = setTimeout(() => resolve(false), ms);
+		child.once('exit', () => {
+			clearTimeout(t);
+			resolve(true);
+		});
+	});
+}
+
+const live = new Set(); // children of every running server, killed if the test process exits
+process.on('exit', () => {
+	for (const c of live) {
+		try {
+			process.kill(c.pid, 'SIGKILL');
+		} catch {
+			// already gone
+		}
+	}
+});
+
+let current = null; // the server request() talks to when no base is given
+
+// Starts nginx and every built program. workers: a number for every program, or
+// {program: n}; env: extra environment for the programs; dataDir: use this data directory
+// (kept on stop) instead of a fresh one. Resolves to {base, port, dataDir, runDir, procs, stop}.
+export async function startServer({ workers, env = {}, dataDir } = {}) {
+	const nginx = findTool('nginx');
+	const spawnFcgi = findTool('spawn-fcgi');
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-'));
+	const runDir = path.join(tmp, 'run');
+	dataDir = path.resolve(dataDir || path.join(tmp, 'data'));
+	for (const d of [runDir, path.join(runDir, 'tmp'), path.join(runDir, 'empty'), dataDir])
+		fs.mkdirSync(d, { recursive: true });
+	const port = await freePort();
+	const base = `http://127.0.0.1:${port}`;
+
+	// Root's nginx workers would otherwise run as nobody and not reach the 0600 sockets.
+	const user = process.getuid() === 0 ? ['-u', 'root'] : [];
+	const gen = await run('sh', [
+		path.join(SRCDIR, 'nginx', 'genconf'),
+		'-r', runDir, '-d', dataDir, '-p', String(port), ...user,
+	]);
+	if (gen.code !== 0) throw new Error(`nginx/genconf failed: ${gen.stderr}`);
+	const conf = path.join(runDir, 'nginx.conf');
+	fs.writeFileSync(conf, gen.stdout);
+
+	const children = [];
+	const procs = {};
+	const missing = [];
+	const start = (name, file, args, extraEnv) => {
+		const log = path.join(runDir, `${name}.log`);
+		const fd = fs.openSync(log, 'a');
+		const child = spawn(file, args, {
+			env: { ...process.env, ...extraEnv },
+			stdio: ['ignore', fd, fd],
+		});
+		fs.closeSync(fd);
+		child.on('error', () => {}); // reported through the exit code / readiness check
+		children.push({ name, child, log });
+		live.add(child);
+		child.once('exit', () => live.delete(child));
+		return child;
+	};
+
+	for (const p of programs()) {
+		const bin = path.join(BUILDDIR, 'cgi-bin', p.name);
+		if (!fs.existsSync(bin)) {
+			missing.push(p.name);
+			continue;
+		}
+		const n = typeof workers === 'number' ? workers : (workers?.[p.name] ?? p.workers);
+		const sock = path.join(runDir, `${p.name}.sock`);
+		// Exactly as ./bootstrap run: spawn-fcgi -n execs the program, so this pid is its master.
+		const child = start(p.name, spawnFcgi, ['-n', '-s', sock, '-M', '0600', '--', bin], {
+			SPANDEX_WORKERS: String(n),
+			SPANDEX_DATA: dataDir,
+			...env,
+		});
+		procs[p.name] = { pid: child.pid, sock, log: path.join(runDir, `${p.name}.log`), workers: n };
+	}
+	if (missing.includes('spans')) {
+		for (const c of children) c.child.kill('SIGKILL');
+		fs.rmSync(tmp, { recursive: true, force: true });
+		throw new Error(`cgi-bin/spans is not built in ${BUILDDIR} (it answers /healthz): run make`);
+	}
+	const ng = start('nginx', nginx, [
+		'-p', runDir, '-c', conf, '-e', path.join(runDir, 'error.log'), '-g', 'daemon off;',
+	], {});
+	procs.nginx = { pid: ng.pid, log: path.join(runDir, 'error.log') };
+
+	let stopped = false;
+	const srv = {
+		base, port, dataDir, runDir, tmpDir: tmp, procs, missing,
+		request: (method, p, opts = {}) => request(method, p, { ...opts, base }),
+		// Stops everything this server started and removes its temp directories (the data
+		// directory too unless it was given). Throws if a program logged a sanitizer report.
+		async stop() {
+			if (stopped) return;
+			stopped = true;
+			if (current === srv) current = null;
+			const workersLeft = children.flatMap((c) => childPids(c.child.pid));
+			for (const c of children) {
+				try {
+					c.child.kill('SIGTERM');
+				} catch {
+					// already gone
+				}
+			}
+			for (const c of children) if (!(await waitExit(c.child, 10000))) c.child.kill('SIGKILL');
+			for (const pid of workersLeft) {
+				for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+				if (alive(pid)) process.kill(pid, 'SIGKILL');
+			}
+			const reports = [];
+			for (const c of children) {
+				if (c.name === 'nginx') continue;
+				const text = fs.existsSync(c.log) ? fs.readFileSync(c.log, 'utf8') : '';
+				if (SANITIZER_RE.test(text)) reports.push(`${c.log}:\n${text.slice(0, 8000)}`);
+			}
+			if (process.env.SPANDEX_KEEP === '1') {
+				console.error(`# SPANDEX_KEEP=1: kept ${tmp}`);
+			} else {
+				// tmp holds runDir, and dataDir only when this server made it.
+				fs.rmSync(tmp, { recursive: true, force: true });
+			}
+			if (reports.length) throw new Error(`sanitizer report:\n${reports.join('\n')}`);
+		},
+	};
+
+	// Ready when /healthz answers through nginx (200, or a program's 503 "degraded"); a child
+	// that exits first is an error.
+	const deadline = Date.now() + 30000;
+	for (;;) {
+		const dead = children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
+		if (dead) {
+			const log = fs.existsSync(dead.log) ? fs.readFileSync(dead.log, 'utf8') : '';
+			await srv.stop().catch(() => {});
+			throw new Error(`${dead.name} exited during start-up:\n${log}`);
+		}
+		const r = await request('GET', '/healthz', { base }).catch(() => null);
+		if (r && (r.status === 200 || r.json?.status === 'degraded')) break;
+		if (Date.now() > deadline) {
+			const errlog = path.join(runDir, 'error.log');
+			const log = fs.existsSync(errlog) ? fs.readFileSync(errlog, 'utf8') : '';
+			await srv.stop().catch(() => {});
+			throw new Error(`spandex did not answer GET /healthz (last: ${r ? r.status : 'no connection'}):\n${log}`);
+		}
+		await sleep(100);
+	}
+	current = srv;
+	return srv;
+}
+
+// One HTTP request, the path sent exactly as given (no normalisation of "..", "%2F" ...).
+// body: a string or Buffer as is, anything else as JSON (Content-Type application/json
+// unless headers say otherwise). Resolves to {status, headers, text, json}; json is undefined
+// when the body is not JSON.
+export function request(method, p, { body, headers = {}, base } = {}) {
+	base = base || current?.base;
+	if (!base) return Promise.reject(new Error('request: no server started and no base given'));
+	const url = new URL(base);
+	const hdrs = { ...headers };
+	const has = (k) => Object.keys(hdrs).some((h) => h.toLowerCase() === k);
+	let payload;
+	if (body !== undefined) {
+		payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+		if (!has('content-type')) hdrs['Content-Type'] = 'application/json';
+		if (!has('content-length') && !has('transfer-encoding'))
+			hdrs['Content-Length'] = Buffer.byteLength(payload);
+	}
+	return new Promise((resolve, reject) => {
+		const req = http.request(
+			{ host: url.hostname, port: url.port, method, path: p, headers: hdrs, agent: false },
+			(res) => {
+				const chunks = [];
+				res.on('data', (c) => chunks.push(c));
+				res.on('end', () => {
+					const text = Buffer.concat(chunks).toString('utf8');
+					let json;
+					try {
+						json = JSON.parse(text);
+					} catch {
+						json = undefined;
+					}
+					resolve({ status: res.statusCode, headers: res.headers, text, json });
+				});
+				res.on('error', reject);
+			},
+		);
+		req.on('error', reject);
+		if (payload !== undefined) req.write(payload);
+		req.end();
+	});
+}
+
+// Runs the built admin CLI (src/spandex). Resolves to {code, signal, stdout, stderr}.
+export function spandexCli(args, { env = {} } = {}) {
+	return run(path.join(BUILDDIR, 'src', 'spandex'), args, { env: { ...process.env, ...env } });
+}
+
+// Runs a program once as plain CGI (no nginx, no spawn-fcgi), the environment set the way
+// nginx's fastcgi_params would. Returns {child, done}; done resolves to {code, signal,
+// status, headers, body} once it exits (status from the CGI "Status:" header).
+export function runCgi(prog, { method = 'GET', path: p, body, contentType, dataDir, env = {} }) {
+	const [docUri, query = ''] = p.split('?');
+	const payload = body === undefined ? Buffer.alloc(0)
+		: Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+	const cgiEnv = {
+		...process.env,
+		GATEWAY_INTERFACE: 'CGI/1.1',
+		SERVER_PROTOCOL: 'HTTP/1.1',
+		REQUEST_METHOD: method,
+		REQUEST_URI: p,
+		DOCUMENT_URI: decodeURIComponent(docUri),
+		SCRIPT_NAME: decodeURIComponent(docUri),
+		QUERY_STRING: query,
+		CONTENT_LENGTH: body === undefined ? '' : String(payload.length),
+		CONTENT_TYPE: body === undefined ? '' : (contentType || 'application/json'),
+		SPANDEX_DATA: dataDir,
+		...env,
+	};
+	// The body comes from a file, not a pipe, so the program gets all of it even while the
+	// caller blocks its event loop (the crash test does, to time its kills).
+	const bodyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-cgi-'));
+	const bodyFile = path.join(bodyDir, 'body');
+	fs.writeFileSync(bodyFile, payload);
+	const fd = fs.openSync(bodyFile, 'r');
+	const child = spawn(path.join(BUILDDIR, 'cgi-bin', prog), [], { env: cgiEnv, stdio: [fd, 'pipe', 'pipe'] });
+	fs.closeSync(fd);
+	fs.rmSync(bodyDir, { recursive: true, force: true });
+	const out = [];
+	const err = [];
+	child.stdout.on('data', (c) => out.push(c));
+	child.stderr.on('data', (c) => err.push(c));
+	const done = new Promise((resolve) => {
+		child.on('close', (code, signal) => {
+			const raw = Buffer.concat(out).toString('utf8');
+			const sep = raw.indexOf('\r\n\r\n') >= 0 ? '\r\n\r\n' : '\n\n';
+			const cut = raw.indexOf(sep);
+			const head = cut >= 0 ? raw.slice(0, cut) : '';
+			const headers = {};
+			for (const line of head.split(/\r?\n/)) {
+				const i = line.indexOf(':');
+				if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+			}
+			const status = headers.status ? parseInt(headers.status, 10) : (cut >= 0 ? 200 : null);
+			resolve({ code, signal, status, headers, body: cut >= 0 ? raw.slice(cut + sep.length) : raw,
+				stderr: Buffer.concat(err).toString('utf8') });
+		});
+	});
+	return { child, done };
+}
+
+// Span helpers shared by the tests.
+export const WS_PREFIX = '/apis/intake/v2/workspaces';
+
+// A UTC time well inside the 90-day window and away from midnight: noon yesterday, plus ms.
+export function dayTime(offsetMs = 0, daysBack = 1) {
+	const d = new Date();
+	const noon = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - daysBack, 12);
+	return new Date(noon + offsetMs).toISOString();
+}
+
+// POST .../ingest/spans of spans from source into workspace ws.
+export function ingestSpans(ws, spans, { source = 'itest', base } = {}) {
+	return request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source, spans }, base });
+}
+
+// GET .../spans/{id}.
+export function getSpan(ws, id, { base } = {}) {
+	return request('GET', `${WS_PREFIX}/${ws}/spans/${encodeURIComponent(id)}`, { base });
+}
+
+// A minimal valid DirectSpanInput; fields in extra override or add.
+export function makeSpan(id, extra = {}) {
+	return { span_id: id, trace_id: `trace-${id}`, started_at: dayTime(), ...extra };
+}
+
+// The .idx files under dir, as {relative path: Buffer}.
+export function readIndexes(dir) {
+	const out = {};
+	const walk = (d) => {
+		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+			const p = path.join(d, e.name);
+			if (e.isDirectory()) walk(p);
+			else if (e.name.endsWith('.idx')) out[path.relative(dir, p)] = fs.readFileSync(p);
+		}
+	};
+	walk(dir);
+	return out;
+}
+
+// Runs the admin CLI and throws (with its output) unless it exits 0.
+export async function spandexOk(args, opts) {
+	const r = await spandexCli(args, opts);
+	if (r.code !== 0) throw new Error(`spandex ${args.join(' ')} exited ${r.code ?? r.signal}:\n${r.stdout}${r.stderr}`);
+	return r;
+}
+
+// Every line of a JSONL export, by span_id.
+export function linesById(text) {
+	const out = new Map();
+	for (const line of text.split('\n')) if (line) out.set(JSON.parse(line).span_id, line);
+	return out;
+}
+
+// Ingests batches into ws (at base) until stopped: new spans on the days in `days` (days
+// back), and each time a new version of an earlier span, so superseded flags change under
+// the admin jobs. acked holds every span id whose batch was answered 201, latest the name of
+// each one's newest acknowledged version. stop() throws if a batch was not acknowledged.
+export function startWriter(ws, { base, days = [1, 2] } = {}) {
+	const acked = new Set();
+	const latest = new Map();
+	let stop = false;
+	let n = 0;
+	let failures = 0;
+	const done = (async () => {
+		while (!stop) {
+			const spans = [];
+			for (let k = 0; k < 10; k++, n++) {
+				spans.push(makeSpan(`${ws}-w${n}`, {
+					trace_id: `${ws}-wt${n % 7}`,
+					started_at: dayTime(n, days[n % days.length]),
+					name: `v1 ${n}`,
+					attributes: { 'gen_ai.usage.input_tokens': n },
+				}));
+			}
+			if (n > 20) {
+				const again = n - 15;
+				spans.push(makeSpan(`${ws}-w${again}`, {
+					trace_id: `${ws}-wt${again % 7}`,
+					started_at: dayTime(again, days[again % days.length]),
+					name: `v2 ${again}`,
+				}));
+			}
+			const r = await ingestSpans(ws, spans, { base }).catch(() => null);
+			if (r?.status === 201) {
+				for (const s of spans) {
+					acked.add(s.span_id);
+					latest.set(s.span_id, s.name);
+				}
+			} else {
+				failures++;
+			}
+		}
+	})();
+	return {
+		acked,
+		latest,
+		async until(count) {
+			while (acked.size < count) await sleep(20);
+		},
+		async stop() {
+			stop = true;
+			await done;
+			if (failures) throw new Error(`${failures} batches of the writer were not acknowledged`);
+		},
+	};
+}

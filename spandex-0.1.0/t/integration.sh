@@ -1,0 +1,39 @@
+#!/bin/sh
+# integration: the node:test files in t/integration/ against a real nginx (t/harness.mjs).
+# Run by `make check`, which exports SPANDEX_BUILDDIR and SPANDEX_SRCDIR. A missing tool is
+# a hard error (99), never a skip: CI must run these tests.
+srcdir=${SPANDEX_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+SPANDEX_SRCDIR=$srcdir
+SPANDEX_BUILDDIR=${SPANDEX_BUILDDIR:-$srcdir}
+export SPANDEX_SRCDIR SPANDEX_BUILDDIR
+PATH=$PATH:/usr/sbin:/usr/local/sbin
+export PATH
+
+for tool in node nginx spawn-fcgi apache2 flock zstdcat jq; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "integration: $tool is missing; ./bootstrap test installs it" >&2
+		exit 99
+	fi
+done
+
+# The real OpenTelemetry clients of t/clients (lockfile committed, node_modules not), installed
+# beside the source unless it is read-only (make distcheck): then in the build directory.
+SPANDEX_CLIENTS=$srcdir/t/clients
+if [ ! -d "$SPANDEX_CLIENTS/node_modules" ] && ! [ -w "$SPANDEX_CLIENTS" ]; then
+	SPANDEX_CLIENTS=$SPANDEX_BUILDDIR/t/clients
+	mkdir -p "$SPANDEX_CLIENTS" || exit 99
+	cp "$srcdir/t/clients/package.json" "$srcdir/t/clients/package-lock.json" "$SPANDEX_CLIENTS/" || exit 99
+fi
+export SPANDEX_CLIENTS
+if [ ! -d "$SPANDEX_CLIENTS/node_modules" ]; then
+	(cd "$SPANDEX_CLIENTS" && npm ci --no-audit --no-fund) || exit 99
+fi
+
+# One file at a time where node can be told so (20.10 and later): each file starts its own
+# nginx and programs, and the machine has 2 cores.
+concurrency=
+if node --help 2>/dev/null | grep -q -- '--test-concurrency'; then
+	concurrency=--test-concurrency=1
+fi
+node --test $concurrency "$srcdir/t/integration/"
+exit $?

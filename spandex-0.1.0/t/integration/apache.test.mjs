@@ -1,0 +1,169 @@
+// The API through a real Apache in both set-ups of docs/operations.md: mod_proxy_fcgi to the
+// programs under spawn-fcgi, and plain CGI through ScriptAlias (one process per request).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { CLIENTS, WS_PREFIX, makeSpan, dayTime } from '../harness.mjs';
+import { startApache } from '../apache.mjs';
+
+const servers = [];
+after(async () => {
+	for (const s of servers) await s.stop();
+});
+
+for (const mode of ['fcgi', 'cgi']) {
+	test(`the API through Apache (${mode})`, async () => {
+		const srv = await startApache({ mode, env: { SPANDEX_SYNC: '0' } });
+		servers.push(srv);
+		const ws = `apache-${mode}`;
+		const spans = Array.from({ length: 5 }, (_, i) => makeSpan(`${ws}-${i}`, {
+			trace_id: `${ws}-trace`,
+			parent_span_id: i ? `${ws}-0` : undefined,
+			started_at: dayTime(i * 1000),
+			name: `span ${i}`,
+			attributes: { 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': i },
+		}));
+
+		const health = await srv.request('GET', '/healthz');
+		assert.equal(health.status, 200, health.text);
+
+		const ing = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'apache', spans } });
+		assert.equal(ing.status, 201, ing.text);
+		// SetEnv brought SPANDEX_DATA: the shard is in the data directory Apache was given.
+		assert.ok(fs.existsSync(path.join(srv.dataDir, ws, `${dayTime().slice(0, 10)}.jsonl`)));
+
+		const one = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${ws}-3`);
+		assert.equal(one.status, 200, one.text);
+		assert.equal(one.json.name, 'span 3');
+		assert.equal(one.json.input_tokens, 3);
+		assert.match(one.headers['content-type'], /application\/json/);
+
+		const list = await srv.request('GET', `${WS_PREFIX}/${ws}/spans?page_size=10`);
+		assert.equal(list.status, 200, list.text);
+		assert.deepEqual(list.json.data.map((s) => s.span_id).sort(), spans.map((s) => s.span_id).sort());
+
+		const missing = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/nope`);
+		assert.equal(missing.status, 404);
+		assert.equal(typeof missing.json.detail, 'string');
+		const bad = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { spans: [{}] } });
+		assert.equal(bad.status, 422);
+		assert.ok(Array.isArray(bad.json.detail) && bad.json.detail.length > 0);
+
+		// Nothing of the data directory is reachable as a file.
+		const leak = await srv.request('GET', `/${ws}/${dayTime().slice(0, 10)}.jsonl`);
+		assert.equal(leak.status >= 400 && leak.status < 500, true, `status ${leak.status}`);
+		assert.doesNotMatch(leak.text, /span_id/);
+
+		// The trace viewer: /ui/ is its page, its modules have a type the browser runs, and
+		// / and /ui lead to it.
+		const page = await srv.request('GET', '/ui/');
+		assert.equal(page.status, 200, page.text);
+		assert.match(page.headers['content-type'], /^text\/html/);
+		assert.match(page.text, /<script type="module" src="js\/app\.js">/);
+		const mod = await srv.request('GET', '/ui/js/app.js');
+		assert.equal(mod.status, 200);
+		assert.match(mod.headers['content-type'], /^text\/javascript/);
+		for (const [p, status] of [['/', 302], ['/ui', 301]]) {
+			const r = await srv.request('GET', p);
+			assert.equal(r.status, status, p);
+			assert.match(r.headers.location, /\/ui\/$/, p);
+		}
+	});
+}
+
+test('Apache passes Authorization to the programs (CGIPassAuth) in both set-ups', async () => {
+	for (const mode of ['fcgi', 'cgi']) {
+		const srv = await startApache({ mode, env: { SPANDEX_TOKEN: 'sesame' } });
+		servers.push(srv);
+		const path_ = `${WS_PREFIX}/auth-${mode}/spans`;
+		assert.equal((await srv.request('GET', path_)).status, 401, `${mode}: no token`);
+		const ok = await srv.request('GET', path_, { headers: { Authorization: 'Bearer sesame' } });
+		assert.equal(ok.status, 200, `${mode}: ${ok.text}`);
+	}
+});
+
+// Issue 16: a body sent with Transfer-Encoding: chunked reaches the program without
+// CONTENT_LENGTH (plain CGI always; mod_proxy_fcgi too). It must be read to its end, or an
+// OTLP export is acknowledged and lost. The real exporters stream gzip bodies chunked.
+const require = createRequire(path.join(CLIENTS, 'package.json'));
+
+function chunked(srv, p, chunks, headers) {
+	return new Promise((resolve, reject) => {
+		const req = http.request(`${srv.base}${p}`, { method: 'POST', headers }, (res) => {
+			const parts = [];
+			res.on('data', (c) => parts.push(c));
+			res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(parts).toString() }));
+		});
+		req.on('error', reject);
+		for (const c of chunks) req.write(c);
+		req.end();
+	});
+}
+
+function otlpSpans(tag) {
+	const api = require('@opentelemetry/api');
+	const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
+	const done = [];
+	const provider = new BasicTracerProvider({
+		spanProcessors: [{ onStart() {}, onEnd(s) { done.push(s); }, forceFlush: async () => {}, shutdown: async () => {} }],
+	});
+	const tracer = provider.getTracer('apache-chunked');
+	const root = tracer.startSpan(`root ${tag}`, { attributes: { 'gen_ai.request.model': 'm' } });
+	const child = tracer.startSpan(`child ${tag}`, {}, api.trace.setSpan(api.context.active(), root));
+	child.end();
+	root.end();
+	return done;
+}
+
+for (const mode of ['fcgi', 'cgi']) {
+	test(`chunked uploads through Apache (${mode}) are stored whole`, async () => {
+		const srv = await startApache({ mode, env: { SPANDEX_SYNC: '0' } });
+		servers.push(srv);
+		const { OTLPTraceExporter: JsonExporter } = require('@opentelemetry/exporter-trace-otlp-http');
+		const { OTLPTraceExporter: ProtoExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
+		for (const [name, Exporter] of [['json', JsonExporter], ['proto', ProtoExporter]]) {
+			const ws = `chunk-${mode}-${name}`;
+			const spans = otlpSpans(name);
+			const exporter = new Exporter({
+				url: `${srv.base}/v1/traces`, compression: 'gzip', headers: { 'x-workspace': ws },
+			});
+			const result = await new Promise((resolve) => exporter.export(spans, resolve));
+			await exporter.shutdown();
+			assert.equal(result.code, 0, `${name}: ${result.error}`);
+			for (const s of spans) {
+				const r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${s.spanContext().spanId}`);
+				assert.equal(r.status, 200, `${mode} ${name} ${s.name}: ${r.text}`);
+				assert.equal(r.json.name, s.name);
+			}
+		}
+
+		// Direct ingest and OTLP JSON, chunked by hand and not compressed.
+		const ws = `chunk-${mode}-raw`;
+		const body = JSON.stringify({ source: 'apache', spans: [makeSpan(`${ws}-a`, { started_at: dayTime() })] });
+		const half = body.length >> 1;
+		const ing = await chunked(srv, `${WS_PREFIX}/${ws}/ingest/spans`, [body.slice(0, half), body.slice(half)],
+			{ 'Content-Type': 'application/json' });
+		assert.equal(ing.status, 201, ing.text);
+		assert.equal((await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${ws}-a`)).status, 200);
+		const otlp = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{
+			traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'raw',
+			startTimeUnixNano: String(Date.parse(dayTime()) * 1e6), endTimeUnixNano: String(Date.parse(dayTime(5)) * 1e6),
+		}] }] }] });
+		const o = await chunked(srv, `${WS_PREFIX}/${ws}/ingest/otlp/v1/traces`, [otlp.slice(0, 40), otlp.slice(40)],
+			{ 'Content-Type': 'application/json' });
+		assert.equal(o.status, 200, o.text);
+		assert.equal((await srv.request('GET', `${WS_PREFIX}/${ws}/spans/b7ad6b7169203331`)).status, 200);
+
+		// The body cap holds without a length to check up front: 413, nothing stored.
+		const big = await startApache({ mode, env: { SPANDEX_SYNC: '0', SPANDEX_MAX_BODY: '1000' } });
+		servers.push(big);
+		const huge = JSON.stringify({ source: 'apache', spans: [makeSpan(`${ws}-big`, { started_at: dayTime(), input: 'x'.repeat(5000) })] });
+		const r = await chunked(big, `${WS_PREFIX}/${ws}/ingest/spans`, [huge.slice(0, 3000), huge.slice(3000)],
+			{ 'Content-Type': 'application/json' });
+		assert.equal(r.status, 413, r.text);
+		assert.equal((await big.request('GET', `${WS_PREFIX}/${ws}/spans/${ws}-big`)).status, 404);
+	});
+}

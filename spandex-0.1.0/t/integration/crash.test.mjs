@@ -1,0 +1,173 @@
+// Writers killed with SIGKILL in the middle of a batch: afterwards `spandex verify` passes
+// and every span whose POST was answered 201 can be read back (DESIGN "Recovery").
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+	startServer, runCgi, getSpan, ingestSpans, makeSpan, spandexCli, childPids, dayTime, WS_PREFIX,
+} from '../harness.mjs';
+
+const WS = 'crashy';
+const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), 'writer.mjs');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let srv;
+before(async () => {
+	srv = await startServer({ workers: { ingest: 2, spans: 2 } });
+});
+after(async () => {
+	await srv?.stop();
+});
+
+// Where a kill lands after the batch starts to reach the disk, one round each.
+const KILL_DELAYS_MS = [0, 0, 0.1, 0.3, 1, 3, 10, 30, 100];
+
+// Busy-waits (the event loop is blocked on purpose: a timer would be far too coarse) until
+// the workspace's files grow past size0 or ms pass; true when they grew.
+function spinUntilGrowth(size0, ms) {
+	const end = Date.now() + ms;
+	while (Date.now() < end) if (wsBytes() !== size0) return true;
+	return false;
+}
+function spin(ms) {
+	const end = performance.now() + ms;
+	while (performance.now() < end);
+}
+
+// Total size of the files under the workspace directory (0 before the first write).
+function wsBytes() {
+	const dir = path.join(srv.dataDir, WS);
+	if (!fs.existsSync(dir)) return 0;
+	let n = 0;
+	for (const f of fs.readdirSync(dir)) {
+		try {
+			n += fs.statSync(path.join(dir, f)).size;
+		} catch {
+			// renamed meanwhile
+		}
+	}
+	return n;
+}
+
+async function assertAllThere(ids) {
+	for (let i = 0; i < ids.length; i += 50) {
+		const chunk = ids.slice(i, i + 50);
+		const got = await Promise.all(chunk.map((id) => getSpan(WS, id)));
+		for (const [k, g] of got.entries()) {
+			assert.equal(g.status, 200, `acknowledged span ${chunk[k]} is missing: ${g.status} ${g.text}`);
+			assert.equal(g.json.span_id, chunk[k]);
+		}
+	}
+}
+
+async function verify(when) {
+	const v = await spandexCli(['verify', srv.dataDir]);
+	assert.equal(v.code, 0, `spandex verify ${when}:\n${v.stdout}${v.stderr}`);
+}
+
+// Right after a crash and before the next writer repairs it, a shard may end in bytes that
+// no index record covers (the killed batch). verify may name those; anything else is damage.
+async function verifyTornOnly(t, when) {
+	const v = await spandexCli(['verify', srv.dataDir]);
+	if (v.code === 0) return;
+	const lines = (v.stdout + v.stderr).split('\n').filter((l) => l.includes(WS));
+	assert.ok(lines.length > 0, `spandex verify ${when} failed without naming a problem:\n${v.stdout}${v.stderr}`);
+	for (const l of lines) {
+		assert.match(l, /not covered by the index|past the committed records/,
+			`spandex verify ${when}: only an unrepaired tail may be reported:\n${v.stdout}${v.stderr}`);
+	}
+	t.diagnostic(`verify before the repairing write: ${lines.join('; ')}`);
+}
+
+test('plain-CGI ingest killed while it writes', async (t) => {
+	const acked = [];
+	let midWrite = 0; // kills that landed after the shard had started to grow
+	const startedAt = dayTime(7);
+	for (let round = 0; round < KILL_DELAYS_MS.length; round++) {
+		// A committed batch between the crashes: the next writer must cope with the torn tail.
+		const small = Array.from({ length: 20 }, (_, i) => makeSpan(`cgi-ok-${round}-${i}`, { started_at: startedAt }));
+		const r = await ingestSpans(WS, small);
+		assert.equal(r.status, 201, `ingest after a crash: ${r.status} ${r.text}`);
+		acked.push(...small.map((s) => s.span_id));
+
+		const spans = Array.from({ length: 1000 }, (_, i) => makeSpan(`cgi-${round}-${i}`, {
+			started_at: startedAt,
+			input: `payload ${i} `.repeat(20),
+			attributes: { round, i },
+		}));
+		const size0 = wsBytes();
+		const { child, done } = runCgi('ingest', {
+			method: 'POST',
+			path: `${WS_PREFIX}/${WS}/ingest/spans`,
+			body: { source: 'crash', spans },
+			dataDir: srv.dataDir,
+		});
+		// Kill once the batch starts to reach the shard, a little later each round, so the
+		// kills land at different points of the write.
+		if (spinUntilGrowth(size0, 10000)) midWrite++;
+		spin(KILL_DELAYS_MS[round]);
+		child.kill('SIGKILL');
+		const res = await done;
+		if (res.signal === null && res.code === 0 && res.status === 201) acked.push(...spans.map((s) => s.span_id));
+	}
+	t.diagnostic(`${midWrite} of ${KILL_DELAYS_MS.length} writers killed after their batch reached the shard; ${acked.length} spans acknowledged`);
+	// Right after the crashes, before any other write repairs a torn tail.
+	await verifyTornOnly(t, 'after SIGKILLed CGI writers');
+	await assertAllThere(acked);
+	const r = await ingestSpans(WS, [makeSpan('cgi-final', { started_at: startedAt })]);
+	assert.equal(r.status, 201, r.text);
+	await verify('after the next write');
+	await assertAllThere([...acked, 'cgi-final']);
+});
+
+test('FastCGI ingest workers killed while requests are in flight', async (t) => {
+	const master = srv.procs.ingest.pid;
+	const startedAt = dayTime(9);
+	const writers = ['fa', 'fb', 'fc'].map((prefix) => new Promise((resolve) => {
+		execFile(process.execPath, [writer, srv.base, WS, prefix, '600', '40', startedAt],
+			{ maxBuffer: 16 << 20 }, (err, stdout) => resolve({ prefix, stdout }));
+	}));
+	let kills = 0;
+	let midWrite = 0;
+	for (const delay of KILL_DELAYS_MS) {
+		await sleep(100); // the master restarts its workers meanwhile
+		if (spinUntilGrowth(wsBytes(), 5000)) midWrite++;
+		spin(delay);
+		for (const pid of childPids(master)) {
+			try {
+				process.kill(pid, 'SIGKILL');
+				kills++;
+			} catch {
+				// exited on its own
+			}
+		}
+	}
+	const results = await Promise.all(writers);
+	assert.ok(kills > 0, 'no ingest worker was found to kill');
+
+	const acked = [];
+	let failed = 0;
+	for (const { prefix, stdout } of results) {
+		for (const line of stdout.trim().split('\n')) {
+			const [status, first, last] = line.split(' ');
+			if (status !== '201') {
+				failed++;
+				continue;
+			}
+			for (let i = Number(first); i <= Number(last); i++) acked.push(`${prefix}-${i}`);
+		}
+	}
+	assert.ok(acked.length > 0, 'no batch was acknowledged');
+	t.diagnostic(`${kills} workers killed (${midWrite} rounds while the shard grew), ${failed} batches failed, ${acked.length} spans acknowledged`);
+	await verify(`after ${kills} SIGKILLed workers (${failed} batches failed)`);
+	await assertAllThere(acked);
+
+	// The master restarted its workers: ingest still works.
+	const r = await ingestSpans(WS, [makeSpan('fcgi-final', { started_at: startedAt })]);
+	assert.equal(r.status, 201, r.text);
+	assert.ok(childPids(master).length > 0, 'the ingest master has workers again');
+	await verify('after the next write');
+});

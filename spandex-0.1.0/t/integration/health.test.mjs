@@ -1,0 +1,39 @@
+// GET /healthz (issue 13): no key needed and nothing about the data in it; 200 while the
+// data directory can take a write, 503 "degraded" with Retry-After when it cannot.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { startServer } from '../harness.mjs';
+
+const servers = [];
+after(async () => {
+	for (const s of servers) await s.stop();
+});
+
+test('healthz: ok, then degraded below SPANDEX_MIN_FREE or on a read-only data directory', async () => {
+	const srv = await startServer({ env: { SPANDEX_TOKEN: 'sesame' } });
+	servers.push(srv);
+	const ok = await srv.request('GET', '/healthz');
+	assert.equal(ok.status, 200, ok.text);
+	assert.deepEqual(ok.json, { status: 'ok' });
+	// Needs no key, even with authentication on: a load balancer has none.
+	assert.doesNotMatch(ok.text, new RegExp(srv.dataDir));
+
+	// More free space asked for than any disk has: the store cannot take a batch.
+	const full = await startServer({ env: { SPANDEX_MIN_FREE: String(2 ** 60) } });
+	servers.push(full);
+	const d = await full.request('GET', '/healthz');
+	assert.equal(d.status, 503, d.text);
+	assert.equal(d.json.status, 'degraded');
+	assert.match(d.json.detail, /full/);
+	assert.equal(d.headers['retry-after'], '30');
+	assert.doesNotMatch(d.text, new RegExp(full.dataDir));
+
+	if (process.getuid() !== 0) {
+		fs.chmodSync(srv.dataDir, 0o500);
+		const ro = await srv.request('GET', '/healthz');
+		fs.chmodSync(srv.dataDir, 0o755);
+		assert.equal(ro.status, 503, ro.text);
+		assert.equal(ro.json.status, 'degraded');
+	}
+});

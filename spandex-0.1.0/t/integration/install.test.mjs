@@ -1,0 +1,151 @@
+// `make install` for existing hosting (docs/operations.md): what it installs, that the nginx
+// include is the text the standalone configuration embeds, that nginx and Apache accept the
+// installed configurations, that the systemd units are sound, and that uninstall removes it all.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SRCDIR, BUILDDIR, findTool, run, programs } from '../harness.mjs';
+
+let tmp;
+before(() => {
+	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-install-'));
+});
+after(() => {
+	if (tmp && process.env.SPANDEX_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// make in the build directory, outside any make that runs this test (no jobserver handed down).
+function make(...args) {
+	const env = { ...process.env };
+	for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES']) delete env[k];
+	return run('make', ['-s', '-C', BUILDDIR, ...args], { env });
+}
+
+function files(dir) {
+	const out = [];
+	const walk = (d) => {
+		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+			const p = path.join(d, e.name);
+			if (e.isDirectory()) walk(p);
+			else out.push(path.relative(dir, p));
+		}
+	};
+	if (fs.existsSync(dir)) walk(dir);
+	return out.sort();
+}
+
+test('make install honours prefix and DESTDIR; make uninstall removes everything', async () => {
+	const dest = path.join(tmp, 'stage');
+	const vars = ['prefix=/usr', 'sysconfdir=/etc', 'localstatedir=/var'];
+	const r = await make('install', `DESTDIR=${dest}`, ...vars);
+	assert.equal(r.code, 0, r.stderr);
+	const got = files(dest);
+	const want = ['usr/bin/spandex', 'usr/share/man/man1/spandex.1', 'usr/share/man/man8/spandex-fcgi.8',
+		'etc/spandex/nginx/spandex-locations.conf', 'etc/spandex/apache/spandex-fcgi.conf',
+		'etc/spandex/apache/spandex-cgi.conf', 'etc/spandex/spandex.env'];
+	for (const p of programs()) {
+		want.push(`usr/libexec/spandex/${p.name}`, `usr/lib/systemd/system/spandex-${p.name}.socket`,
+			`usr/lib/systemd/system/spandex-${p.name}.service`);
+	}
+	// The trace viewer: every file of ui/ (Makefile.am lists them one by one).
+	const ui = files(path.join(SRCDIR, 'ui'));
+	assert.ok(ui.includes('index.html') && ui.includes('js/app.js'));
+	for (const f of ui) want.push(`usr/share/spandex/ui/${f}`);
+	for (const f of want) assert.ok(got.includes(f), `${f} installed (got ${got.join(', ')})`);
+	for (const f of ui) {
+		assert.ok(fs.readFileSync(path.join(dest, 'usr/share/spandex/ui', f)).equals(fs.readFileSync(path.join(SRCDIR, 'ui', f))), f);
+	}
+	// The configuration names the final paths, not the staging directory.
+	const snippet = fs.readFileSync(path.join(dest, 'etc/spandex/nginx/spandex-locations.conf'), 'utf8');
+	assert.match(snippet, /fastcgi_pass unix:\/run\/spandex\/ingest\.sock;/);
+	assert.match(snippet, /fastcgi_param SPANDEX_DATA "\/var\/lib\/spandex";/);
+	assert.doesNotMatch(snippet, new RegExp(dest));
+	// The include serves the installed viewer, and so do both Apache configurations.
+	assert.match(snippet, /alias \/usr\/share\/spandex\/ui\/;/);
+	for (const name of ['spandex-fcgi.conf', 'spandex-cgi.conf']) {
+		assert.match(fs.readFileSync(path.join(dest, 'etc/spandex/apache', name), 'utf8'), /^AliasMatch "\^\/ui\/\(\.\+\)\$" "\/usr\/share\/spandex\/ui\/\$1"$/m, name);
+	}
+
+	// The include is exactly the locations the standalone configuration of ./bootstrap run holds.
+	const standalone = await run('sh', [path.join(SRCDIR, 'nginx', 'genconf'), '-r', '/run/x', '-s', '/run/spandex',
+		'-d', '/var/lib/spandex', '-f', 'fastcgi_params', '-w', '/usr/share/spandex/ui']);
+	assert.equal(standalone.code, 0, standalone.stderr);
+	const body = snippet.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+	const inStandalone = standalone.stdout.split('\n').map((l) => l.trim());
+	for (const line of body) assert.ok(inStandalone.includes(line.trim()), `standalone has: ${line}`);
+
+	const un = await make('uninstall', `DESTDIR=${dest}`, ...vars);
+	assert.equal(un.code, 0, un.stderr);
+	assert.deepEqual(files(dest), [], 'nothing left after uninstall');
+});
+
+test('nginx and Apache accept the installed configurations; the systemd units are sound', async () => {
+	const prefix = path.join(tmp, 'root');
+	const r = await make('install', `prefix=${prefix}/usr`, `sysconfdir=${prefix}/etc`,
+		`localstatedir=${prefix}/var`, `spandexsockdir=${prefix}/run/spandex`);
+	assert.equal(r.code, 0, r.stderr);
+	const conf = path.join(prefix, 'etc', 'spandex');
+
+	// nginx: the include inside an ordinary server block.
+	const ngdir = path.join(tmp, 'nginx');
+	fs.mkdirSync(path.join(ngdir, 'logs'), { recursive: true });
+	// The include names fastcgi_params relative to nginx's configuration directory.
+	fs.writeFileSync(path.join(ngdir, 'fastcgi_params'), 'fastcgi_param REQUEST_URI $request_uri;\n');
+	fs.writeFileSync(path.join(ngdir, 'nginx.conf'), `pid ${ngdir}/nginx.pid;
+error_log ${ngdir}/error.log;
+events {}
+http {
+	access_log off;
+	client_body_temp_path ${ngdir}/tmp;
+	server {
+		listen 127.0.0.1:1;
+		root ${ngdir}/www;
+		include ${conf}/nginx/spandex-locations.conf;
+	}
+}
+`);
+	const ng = await run(findTool('nginx'), ['-t', '-p', ngdir, '-c', path.join(ngdir, 'nginx.conf'), '-e', path.join(ngdir, 'error.log')]);
+	assert.equal(ng.code, 0, `nginx -t:\n${ng.stderr}`);
+
+	// Apache: each installed configuration in a minimal server.
+	for (const [name, mods] of [['spandex-fcgi.conf', ['proxy', 'proxy_fcgi']], ['spandex-cgi.conf', ['cgi']]]) {
+		const apdir = path.join(tmp, `apache-${name}`);
+		fs.mkdirSync(apdir, { recursive: true });
+		fs.writeFileSync(path.join(apdir, 'apache2.conf'), [
+			`ServerRoot "${apdir}"`, `DefaultRuntimeDir "${apdir}"`, `ErrorLog "${apdir}/error.log"`,
+			...['mpm_prefork', 'authz_core', 'alias', 'env', ...mods].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+			'Listen 127.0.0.1:1', 'ServerName localhost', `Include "${conf}/apache/${name}"`, '',
+		].join('\n'));
+		const ap = await run(findTool('apache2'), ['-t', '-f', path.join(apdir, 'apache2.conf')]);
+		assert.equal(ap.code, 0, `apache2 -t ${name}:\n${ap.stderr}`);
+	}
+
+	// systemd: the listening socket on fd 0 (libfcgi), the service as its own user.
+	const unitdir = path.join(prefix, 'usr/lib/systemd/system');
+	for (const p of programs()) {
+		const svc = fs.readFileSync(path.join(unitdir, `spandex-${p.name}.service`), 'utf8');
+		assert.match(svc, new RegExp(`^ExecStart=${prefix}/usr/libexec/spandex/${p.name}$`, 'm'));
+		for (const line of ['StandardInput=socket', 'StandardOutput=journal', 'User=spandex',
+			`Environment=SPANDEX_DATA=${prefix}/var/lib/spandex SPANDEX_WORKERS=${p.workers}`]) {
+			assert.ok(svc.split('\n').includes(line), `${p.name}.service: ${line}`);
+		}
+		const sock = fs.readFileSync(path.join(unitdir, `spandex-${p.name}.socket`), 'utf8');
+		assert.ok(sock.split('\n').includes(`ListenStream=${prefix}/run/spandex/${p.name}.sock`));
+	}
+	let analyze = null;
+	try {
+		analyze = findTool('systemd-analyze');
+	} catch {
+		// a container without systemd: the unit text checks above stand alone
+	}
+	if (analyze) {
+		for (const f of fs.readdirSync(unitdir)) {
+			const v = await run(analyze, ['verify', '--man=no', path.join(unitdir, f)],
+				{ env: { ...process.env, SYSTEMD_UNIT_PATH: `${unitdir}:` } });
+			assert.equal(v.code, 0, `systemd-analyze verify ${f}:\n${v.stderr}`);
+			assert.equal(v.stderr.trim(), '', `systemd-analyze verify ${f} is silent`);
+		}
+	}
+});

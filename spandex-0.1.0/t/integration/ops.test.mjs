@@ -1,0 +1,253 @@
+// The cron jobs of the spandex CLI (docs/operations.md): retain, backup and restore each run
+// while a writer keeps ingesting through nginx; export/import round trip; the admin lock.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+	startServer, ingestSpans, getSpan, makeSpan, spandexCli, spandexOk, dayTime, childPids, startWriter, linesById,
+} from '../harness.mjs';
+
+let srv;
+let tmp;
+before(async () => {
+	srv = await startServer({ workers: { ingest: 2, spans: 2, traces: 1, sessions: 1 } });
+	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-ops-'));
+});
+after(async () => {
+	await srv?.stop();
+	if (tmp && process.env.SPANDEX_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const cli = (...args) => spandexOk(args);
+
+// The base is always given: the second server of the backup test would otherwise become the
+// harness's default one.
+const get = (ws, id) => getSpan(ws, id, { base: srv.base });
+
+async function ingestOk(ws, spans) {
+	const r = await ingestSpans(ws, spans, { base: srv.base });
+	assert.equal(r.status, 201, r.text);
+}
+
+test('retain removes and archives whole old days while a writer runs', async () => {
+	const ws = 'ops-retain';
+	for (const back of [40, 35, 3]) {
+		await ingestOk(ws, Array.from({ length: 5 }, (_, i) =>
+			makeSpan(`${ws}-d${back}-${i}`, { started_at: dayTime(i, back) })));
+	}
+	// A span whose newest version is on a day that goes: its older version, on a day that
+	// stays, is the newest one afterwards (as reindex would decide from the files).
+	await ingestOk(ws, [makeSpan(`${ws}-moved`, { name: 'old version', started_at: dayTime(0, 3) })]);
+	await ingestOk(ws, [makeSpan(`${ws}-moved`, { name: 'new version', started_at: dayTime(0, 40) })]);
+	assert.equal((await get(ws, `${ws}-moved`)).json.name, 'new version');
+
+	const day = (back) => dayTime(0, back).slice(0, 10);
+	const dir = path.join(srv.dataDir, ws);
+	const archive = path.join(tmp, 'archive');
+	const before40 = fs.readFileSync(path.join(dir, `${day(40)}.jsonl`));
+
+	const w = startWriter(ws, { base: srv.base, days: [1, 3] });
+	await w.until(30);
+	const r = await cli('retain', srv.dataDir, '--days', '30', '--archive', archive, '--workspace', ws);
+	assert.equal(r.stdout + r.stderr, '', 'quiet when all is well');
+	await w.until(w.acked.size + 30);
+	await w.stop();
+
+	for (const back of [40, 35]) {
+		for (const ext of ['jsonl', 'idx']) {
+			assert.ok(!fs.existsSync(path.join(dir, `${day(back)}.${ext}`)), `${day(back)}.${ext} removed`);
+			assert.ok(fs.existsSync(path.join(archive, ws, `${day(back)}.${ext}`)), `${day(back)}.${ext} archived`);
+		}
+		assert.equal((await get(ws, `${ws}-d${back}-0`)).status, 404);
+	}
+	assert.ok(fs.readFileSync(path.join(archive, ws, `${day(40)}.jsonl`)).equals(before40), 'archived as it was');
+	assert.equal((await get(ws, `${ws}-d3-4`)).status, 200, 'a kept day stays');
+	assert.equal((await get(ws, `${ws}-moved`)).json.name, 'old version');
+	for (const id of w.acked) assert.equal((await get(ws, id)).status, 200, id);
+	await cli('verify', srv.dataDir, '--workspace', ws);
+
+	// Nothing older than 30 days is left, so a second run has nothing to do.
+	const again = await cli('retain', srv.dataDir, '--days', '30', '--workspace', ws, '--verbose');
+	assert.equal(again.stdout, '');
+	// A run killed between its two unlinks leaves a data file without its index (the index
+	// goes first, so no reader trusts it); the next run removes it.
+	fs.copyFileSync(path.join(archive, ws, `${day(40)}.jsonl`), path.join(dir, `${day(50)}.jsonl`));
+	assert.equal((await get(ws, `${ws}-d40-0`)).status, 404, 'data without an index is not read');
+	await cli('retain', srv.dataDir, '--days', '30', '--workspace', ws);
+	assert.ok(!fs.existsSync(path.join(dir, `${day(50)}.jsonl`)));
+	// Without --archive the files simply go.
+	await cli('retain', srv.dataDir, '--days', '2', '--workspace', ws);
+	assert.ok(!fs.existsSync(path.join(dir, `${day(3)}.jsonl`)));
+	assert.equal((await get(ws, `${ws}-moved`)).status, 404);
+	await cli('verify', srv.dataDir, '--workspace', ws);
+});
+
+test('backup under load restores to a store that verifies and holds every acknowledged span', async () => {
+	const ws = 'ops-backup';
+	// Old days the writer never appends to: the second backup links them.
+	for (const back of [7, 6]) {
+		await ingestOk(ws, Array.from({ length: 20 }, (_, i) =>
+			makeSpan(`${ws}-old${back}-${i}`, { started_at: dayTime(i, back), input: 'x'.repeat(300) })));
+	}
+	const dest = path.join(tmp, 'backups');
+	const w = startWriter(ws, { base: srv.base });
+	await w.until(100);
+	const ackedBefore = new Set(w.acked);
+	await cli('backup', srv.dataDir, dest);
+	await w.until(w.acked.size + 50);
+	// A new version of an old-day span changes that day's flags but not its data.
+	await ingestOk(ws, [makeSpan(`${ws}-old7-3`, { started_at: dayTime(0, 1), name: 'moved' })]);
+	const ackedBefore2 = new Set(w.acked);
+	await cli('backup', srv.dataDir, dest);
+	await w.stop();
+
+	const gens = fs.readdirSync(dest).sort();
+	assert.equal(gens.length, 2, `two generations: ${gens}`);
+	const [g1, g2] = gens.map((g) => path.join(dest, g));
+	for (const g of [g1, g2]) assert.ok(fs.existsSync(path.join(g, 'MANIFEST')));
+	const d6 = `${dayTime(0, 6).slice(0, 10)}.jsonl`;
+	const d7 = `${dayTime(0, 7).slice(0, 10)}.jsonl`;
+	assert.equal(fs.statSync(path.join(g2, ws, d6)).ino, fs.statSync(path.join(g1, ws, d6)).ino,
+		'an unchanged day is a hard link to the previous generation');
+	assert.equal(fs.statSync(path.join(g2, ws, d7)).ino, fs.statSync(path.join(g1, ws, d7)).ino,
+		'a day whose flags changed still links its data');
+	assert.match(fs.readFileSync(path.join(g2, 'MANIFEST'), 'utf8'), new RegExp(`${ws} \\S+ 20 \\d+ linked`));
+
+	for (const [gen, acked] of [[g1, ackedBefore], [g2, ackedBefore2]]) {
+		const data = path.join(tmp, `restored-${path.basename(gen)}`);
+		await cli('restore', gen, data);
+		await cli('verify', data);
+		const live = linesById((await cli('export', data, '--workspace', ws)).stdout);
+		for (const id of acked) assert.ok(live.has(id), `${id} acknowledged before the backup is in it`);
+		for (let i = 0; i < 20; i++) assert.ok(live.has(`${ws}-old6-${i}`));
+	}
+	// The newest generation is the default; a non-empty DATA needs --force.
+	const data = path.join(tmp, 'restored-latest');
+	await cli('restore', dest, data);
+	const refused = await spandexCli(['restore', dest, data]);
+	assert.equal(refused.code, 1);
+	assert.match(refused.stderr, /not empty/);
+	await cli('restore', dest, data, '--force');
+
+	// Served from the restored directory, the API answers as before.
+	const back = await startServer({ workers: 1, dataDir: data });
+	try {
+		const r = await back.request('GET', `/apis/intake/v2/workspaces/${ws}/spans/${ws}-old7-3`);
+		assert.equal(r.status, 200);
+		assert.equal(r.json.name, 'moved');
+		const first = [...ackedBefore][0];
+		assert.equal((await back.request('GET', `/apis/intake/v2/workspaces/${ws}/spans/${first}`)).status, 200);
+	} finally {
+		await back.stop();
+	}
+});
+
+test('export writes the live spans; import reads them back through ingest validation', async () => {
+	const ws = 'ops-export';
+	const spans = Array.from({ length: 30 }, (_, i) => makeSpan(`${ws}-${i}`, {
+		trace_id: `${ws}-t${i % 3}`,
+		parent_span_id: i % 3 ? `${ws}-${i - (i % 3)}` : undefined,
+		started_at: dayTime(i * 1000, 1 + (i % 2)),
+		ended_at: dayTime(i * 1000 + 10, 1 + (i % 2)),
+		kind: i % 3 ? 'LLM' : 'AGENT',
+		status: i % 5 ? 'success' : 'error',
+		input: { messages: [{ role: 'user', content: `q${i}` }] },
+		output: `a${i}`,
+		attributes: {
+			'gen_ai.request.model': 'm1', 'gen_ai.usage.input_tokens': i, 'llm.cost.total': i / 100,
+			'gen_ai.project': 'p', custom: { nested: [i, 'x'] },
+		},
+	}));
+	await ingestOk(ws, spans);
+	await ingestOk(ws, [makeSpan(`${ws}-0`, { trace_id: `${ws}-t0`, started_at: dayTime(0, 1), name: 'newer' })]);
+
+	const out = path.join(tmp, 'export.jsonl');
+	await cli('export', srv.dataDir, '--workspace', ws, '--out', out);
+	const lines = linesById(fs.readFileSync(out, 'utf8'));
+	assert.equal(lines.size, 30, 'one line per live span');
+	assert.equal(JSON.parse(lines.get(`${ws}-0`)).name, 'newer', 'the newest version only');
+	for (const [id, line] of lines) assert.equal(line, (await get(ws, id)).text, 'the Get Span body');
+
+	// A time range: only yesterday's spans.
+	const from = dayTime(0, 1).slice(0, 10);
+	const day1 = linesById((await cli('export', srv.dataDir, '--workspace', ws, '--from', from)).stdout);
+	assert.ok(day1.size > 0 && day1.size < 30);
+	for (const line of day1.values()) assert.ok(JSON.parse(line).started_at.startsWith(from));
+
+	await cli('import', srv.dataDir, '--workspace', 'ops-imported', out);
+	const back = linesById((await cli('export', srv.dataDir, '--workspace', 'ops-imported')).stdout);
+	assert.equal(back.size, 30);
+	const strip = (line) => {
+		const o = JSON.parse(line);
+		delete o.workspace;
+		delete o.ingested_at;
+		return o;
+	};
+	for (const [id, line] of lines) assert.deepEqual(strip(back.get(id)), strip(line), id);
+	for (const line of back.values()) assert.equal(JSON.parse(line).workspace, 'ops-imported');
+	await cli('verify', srv.dataDir, '--workspace', 'ops-imported');
+
+	// Bad lines are named by number and nothing of the file is stored.
+	const good = [...lines.values()][1];
+	const badObj = JSON.parse(good);
+	badObj.span_id = 'ops-bad-kind';
+	badObj.kind = 'NOT_A_KIND';
+	const bad = path.join(tmp, 'bad.jsonl');
+	fs.writeFileSync(bad, [good, '{"span_id": "x"', JSON.stringify(badObj),
+		JSON.stringify({ ...JSON.parse(good), span_id: 'ops-bad-tok', input_tokens: 'many' }),
+		JSON.stringify({ ...JSON.parse(good), span_id: 'ops-bad-extra', color: 'red' })].join('\n') + '\n');
+	const r = await spandexCli(['import', srv.dataDir, '--workspace', 'ops-rejected', bad]);
+	assert.equal(r.code, 1);
+	assert.match(r.stderr, /bad\.jsonl:2: invalid JSON/);
+	assert.match(r.stderr, /bad\.jsonl:3: kind: Input should be/);
+	assert.match(r.stderr, /bad\.jsonl:4: input_tokens: /);
+	assert.match(r.stderr, /bad\.jsonl:5: color: Extra inputs are not permitted/);
+	assert.match(r.stderr, /4 bad lines; nothing was stored/);
+	assert.equal((await get('ops-rejected', JSON.parse(good).span_id)).status, 404);
+});
+
+test('the admin lock: a second run fails at once, or waits with --wait; usage is exit 2', async () => {
+	const lockFile = path.join(srv.dataDir, '.spandex-admin.lock');
+	fs.closeSync(fs.openSync(lockFile, 'a'));
+	// Another holder of the lock, as a running job would be: flock -o holds it itself while
+	// its command runs, and lets go when the command ends.
+	const holder = spawn('flock', ['-o', lockFile, 'sleep', '60'], { stdio: 'ignore' });
+	const release = () => {
+		for (const pid of childPids(holder.pid)) process.kill(pid, 'SIGTERM');
+	};
+	try {
+		for (;;) {
+			const probe = await new Promise((resolve) => {
+				spawn('flock', ['-n', lockFile, 'true']).on('exit', (code) => resolve(code));
+			});
+			if (probe !== 0) break;
+			await new Promise((r) => setTimeout(r, 20));
+		}
+		const busy = await spandexCli(['backup', srv.dataDir, path.join(tmp, 'locked')]);
+		assert.equal(busy.code, 1);
+		assert.match(busy.stderr, /another run holds .*\.spandex-admin\.lock/);
+		assert.ok(!fs.existsSync(path.join(tmp, 'locked')), 'nothing done');
+
+		let finished = false;
+		const waiting = spandexCli(['retain', srv.dataDir, '--days', '3650', '--wait']).then((x) => {
+			finished = true;
+			return x;
+		});
+		await new Promise((r) => setTimeout(r, 300));
+		assert.equal(finished, false, '--wait waits for the holder');
+		release();
+		const r = await waiting;
+		assert.equal(r.code, 0, r.stderr);
+	} finally {
+		release();
+		holder.kill('SIGKILL');
+	}
+	for (const args of [['retain', srv.dataDir], ['export', srv.dataDir], ['backup', srv.dataDir],
+		['retain', srv.dataDir, '--days', 'x'], ['frobnicate', srv.dataDir], ['verify', srv.dataDir, '--bogus']]) {
+		const r = await spandexCli(args);
+		assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+	}
+});

@@ -1,0 +1,51 @@
+#!/bin/sh
+# ui: the trace viewer's tests (t/ui/*.test.mjs): playwright-core drives Debian's chromium
+# against a real nginx and the programs (t/harness.mjs). Run by `make check`, which exports
+# SPANDEX_BUILDDIR and SPANDEX_SRCDIR. A missing tool is a hard error (99), never a skip: CI
+# must run these tests. No browser is ever downloaded.
+srcdir=${SPANDEX_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+SPANDEX_SRCDIR=$srcdir
+SPANDEX_BUILDDIR=${SPANDEX_BUILDDIR:-$srcdir}
+export SPANDEX_SRCDIR SPANDEX_BUILDDIR
+PATH=$PATH:/usr/sbin:/usr/local/sbin
+export PATH
+
+for tool in node npm nginx spawn-fcgi; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "ui: $tool is missing; ./bootstrap test installs it" >&2
+		exit 99
+	fi
+done
+SPANDEX_CHROMIUM=${SPANDEX_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$SPANDEX_CHROMIUM" ]; then
+	echo "ui: $SPANDEX_CHROMIUM is missing; ./bootstrap test installs Debian's chromium" >&2
+	exit 99
+fi
+export SPANDEX_CHROMIUM
+
+# playwright-core as pinned by t/ui/package-lock.json (node_modules is not committed). A
+# read-only source tree (make distcheck) gets its copy in the build tree instead.
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD
+SPANDEX_UI_MODULES=$srcdir/t/ui
+if [ ! -d "$SPANDEX_UI_MODULES/node_modules/playwright-core" ]; then
+	if [ -w "$srcdir/t/ui" ]; then
+		(cd "$srcdir/t/ui" && npm ci --no-audit --no-fund) || exit 99
+	else
+		SPANDEX_UI_MODULES=$SPANDEX_BUILDDIR/t/ui-modules
+		mkdir -p "$SPANDEX_UI_MODULES" &&
+			cp "$srcdir/t/ui/package.json" "$srcdir/t/ui/package-lock.json" "$SPANDEX_UI_MODULES/" &&
+			chmod u+w "$SPANDEX_UI_MODULES"/package*.json &&
+			(cd "$SPANDEX_UI_MODULES" && npm ci --no-audit --no-fund) || exit 99
+	fi
+fi
+export SPANDEX_UI_MODULES
+SPANDEX_UI_SHOTS=${SPANDEX_UI_SHOTS:-$SPANDEX_BUILDDIR/t/ui-screenshots}
+export SPANDEX_UI_SHOTS
+
+concurrency=
+if node --help 2>/dev/null | grep -q -- '--test-concurrency'; then
+	concurrency=--test-concurrency=1
+fi
+node --test $concurrency "$srcdir/t/ui/"
+exit $?

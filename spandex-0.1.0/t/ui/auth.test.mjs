@@ -1,0 +1,103 @@
+// The trace viewer with auth on (SPANDEX_TOKEN): the API answers 401 {"detail":"Not
+// authenticated"} until the browser sends Authorization: Bearer <key>. The viewer asks for the
+// key once, keeps it in localStorage, and says so when a key is refused.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, request, BUILDDIR, WS_PREFIX } from '../harness.mjs';
+import { launch, unexpected } from './browser.mjs';
+import { fixtureSpans, FIXTURE } from './fixture.mjs';
+
+const WS = 'ui-auth';
+const TOKEN = 'viewer-test-key-7f3a';
+const SHOTS = process.env.SPANDEX_UI_SHOTS || path.join(BUILDDIR, 't', 'ui-screenshots');
+// Before the key: every request is refused once (401); the search probe is refused (400).
+const EXPECTED = [{ status: 401, url: /\/apis\/intake\/v2\// }, { status: 400, url: /search=/ }];
+
+let srv;
+let browser;
+before(async () => {
+	srv = await startServer({ env: { SPANDEX_TOKEN: TOKEN } });
+	const r = await request('POST', `${WS_PREFIX}/${WS}/ingest/spans`, {
+		base: srv.base, headers: { Authorization: `Bearer ${TOKEN}` }, body: { source: 'ui-fixture', spans: fixtureSpans() },
+	});
+	assert.equal(r.status, 201, r.text);
+	browser = await launch();
+	fs.mkdirSync(SHOTS, { recursive: true });
+});
+after(async () => {
+	await browser?.close();
+	await srv?.stop();
+});
+
+test('with SPANDEX_TOKEN the viewer asks for the key once, then loads', async () => {
+	const anon = await request('GET', `${WS_PREFIX}/${WS}/traces`, { base: srv.base });
+	assert.equal(anon.status, 401);
+	assert.equal(anon.headers['www-authenticate'], 'Bearer');
+
+	const page = await browser.newPage();
+	const sent = [];
+	page.on('request', (r) => {
+		if (r.url().includes('/apis/intake/v2/')) sent.push(r.headers().authorization || null);
+	});
+	await page.goto(`${srv.base}/ui/#/${WS}/traces`);
+	await page.waitForSelector('#key-dialog[open]');
+	assert.equal(await page.evaluate(() => document.activeElement.id), 'key-input');
+	await page.screenshot({ path: path.join(SHOTS, 'key-prompt.png') });
+
+	// A wrong key: asked again, with the reason.
+	await page.fill('#key-input', 'wrong-key');
+	await page.press('#key-input', 'Enter');
+	await page.waitForSelector('#key-reason:not([hidden])');
+	assert.match(await page.textContent('#key-reason'), /did not accept/);
+	assert.equal(await page.locator('#key-dialog[open]').count(), 1);
+
+	// The right key: the table loads, and the key is kept.
+	await page.fill('#key-input', TOKEN);
+	await page.click('#key-dialog button[value=ok]');
+	await page.waitForSelector('.traces-table tbody tr');
+	assert.equal(await page.locator('.traces-table tbody tr').count(), FIXTURE.traces.length);
+	assert.equal(await page.locator('#key-dialog[open]').count(), 0);
+	assert.equal(await page.evaluate(() => localStorage.getItem('spandex.key')), TOKEN);
+	assert.ok(sent.includes(`Bearer ${TOKEN}`));
+	assert.equal(await page.locator('#key-button').isVisible(), true);
+
+	// A reload, another view: no prompt, every request carries the key.
+	sent.length = 0;
+	await page.reload();
+	await page.waitForSelector('.traces-table tbody tr');
+	await page.goto(`${srv.base}/ui/#/${WS}/traces/tr-support-1`);
+	await page.waitForSelector('section[aria-labelledby=sp-input]');
+	assert.equal(await page.locator('#key-dialog[open]').count(), 0);
+	assert.ok(sent.length > 0 && sent.every((a) => a === `Bearer ${TOKEN}`), `every request sent the key: ${sent}`);
+	assert.deepEqual(unexpected(page, EXPECTED), []);
+	await page.close();
+});
+
+test('a cancelled prompt leaves the API detail and a way back; the key can be forgotten', async () => {
+	const page = await browser.newPage();
+	await page.goto(`${srv.base}/ui/#/${WS}/overview`);
+	await page.evaluate(() => localStorage.removeItem('spandex.key'));
+	await page.reload();
+	await page.waitForSelector('#key-dialog[open]');
+	await page.click('#key-dialog button[value=cancel]');
+	await page.waitForSelector('.error-box');
+	assert.equal(await page.textContent('.error-detail'), 'Not authenticated');
+	await page.click('.error-box button:has-text("Enter key")');
+	await page.waitForSelector('#key-dialog[open]');
+	await page.fill('#key-input', TOKEN);
+	await page.press('#key-input', 'Enter');
+	await page.waitForSelector('.chart-svg');
+
+	// Forget: the next request asks again.
+	await page.click('#key-button');
+	await page.waitForSelector('#key-dialog[open]');
+	await page.click('#key-forget');
+	assert.equal(await page.evaluate(() => localStorage.getItem('spandex.key')), null);
+	await page.waitForSelector('#key-dialog[open]');
+	await page.click('#key-dialog button[value=cancel]');
+	await page.waitForSelector('.error-box');
+	assert.deepEqual(unexpected(page, EXPECTED), []);
+	await page.close();
+});

@@ -1,0 +1,186 @@
+// api: the viewer's only way to the server, the public NeMo Intake v2 read API of this origin
+// (reference nemo-intake.md sections 2, 3 and 7). Every failure becomes an ApiError whose
+// message is the API's own `detail`; a 401 asks for a key once (kept in localStorage) and
+// retries.
+
+export const PREFIX = '/apis/intake/v2/workspaces/';
+const KEY_STORE = 'spandex.key';
+
+export class ApiError extends Error {
+	constructor(status, detail, url) {
+		super(detail);
+		this.name = 'ApiError';
+		this.status = status;
+		this.detail = detail;
+		this.url = url;
+	}
+}
+
+// The `detail` of an error body: a string ({"detail": "..."}), or FastAPI's 422 list of
+// {loc, msg}; anything else is described by its status.
+export function detailOf(body, status, statusText) {
+	if (body && typeof body.detail === 'string') return body.detail;
+	if (body && Array.isArray(body.detail)) {
+		return body.detail.map((d) => {
+			const loc = Array.isArray(d?.loc) ? d.loc.join('.') : '';
+			return loc ? `${loc}: ${d?.msg ?? ''}` : String(d?.msg ?? '');
+		}).join('; ');
+	}
+	return `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
+}
+
+export function getKey() {
+	try {
+		return localStorage.getItem(KEY_STORE) || '';
+	} catch {
+		return '';
+	}
+}
+
+export function setKey(key) {
+	try {
+		if (key) localStorage.setItem(KEY_STORE, key);
+		else localStorage.removeItem(KEY_STORE);
+	} catch {
+		// storage refused (private mode): the key lives until the page closes
+	}
+	memoryKey = key || '';
+	for (const fn of keyListeners) fn(!!key);
+}
+
+let memoryKey = '';
+const keyListeners = new Set();
+export const onKeyChange = (fn) => keyListeners.add(fn);
+const currentKey = () => getKey() || memoryKey;
+
+// The app installs the prompt: async (reason) => key or null (cancelled).
+let prompt = null;
+export function setKeyPrompt(fn) {
+	prompt = fn;
+}
+
+// One prompt at a time: requests that meet a 401 meanwhile wait for the same answer.
+let asking = null;
+function askKey(reason) {
+	if (!asking) {
+		asking = Promise.resolve(prompt ? prompt(reason) : null).finally(() => {
+			asking = null;
+		});
+	}
+	return asking;
+}
+
+export function url(path, params) {
+	const q = new URLSearchParams();
+	for (const [k, v] of Object.entries(params || {})) {
+		if (v === undefined || v === null || v === '') continue;
+		q.set(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+	}
+	const qs = q.toString();
+	return PREFIX + path + (qs ? `?${qs}` : '');
+}
+
+// GET PREFIX+path with params (objects are sent as JSON, the API's `filter=` form). Resolves
+// to the parsed body; rejects with ApiError, or an AbortError when signal aborts.
+export async function get(path, params, { signal } = {}) {
+	const target = url(path, params);
+	for (let attempt = 0; ; attempt++) {
+		const key = currentKey();
+		const headers = { Accept: 'application/json' };
+		if (key) headers.Authorization = `Bearer ${key}`;
+		let res;
+		try {
+			res = await fetch(target, { headers, signal, cache: 'no-store', credentials: 'same-origin' });
+		} catch (e) {
+			if (e?.name === 'AbortError') throw e;
+			throw new ApiError(0, `The API could not be reached (${e?.message || 'network error'}). Is spandex running?`, target);
+		}
+		const text = await res.text();
+		let body = null;
+		try {
+			body = text ? JSON.parse(text) : null;
+		} catch {
+			body = null;
+		}
+		if (res.status === 401 && attempt < 5 && prompt) {
+			// Another request may have stored a new key while this one was on the wire.
+			if (currentKey() !== key) continue;
+			const reason = key ? 'The API did not accept this key.' : null;
+			const fresh = await askKey(reason);
+			if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+			if (fresh) continue;
+		}
+		if (!res.ok) throw new ApiError(res.status, detailOf(body, res.status, res.statusText), target);
+		if (body === null || typeof body !== 'object') {
+			throw new ApiError(res.status, `The API answered ${res.status} with a body that is not JSON.`, target);
+		}
+		return body;
+	}
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+	traces: (ws, params, o) => get(`${enc(ws)}/traces`, params, o),
+	trace: (ws, id, o) => get(`${enc(ws)}/traces/${enc(id)}`, { mode: 'detailed' }, o),
+	spans: (ws, params, o) => get(`${enc(ws)}/spans`, params, o),
+	span: (ws, id, o) => get(`${enc(ws)}/spans/${enc(id)}`, null, o),
+	session: (ws, id, o) => get(`${enc(ws)}/sessions/${enc(id)}`, null, o),
+	groups: (ws, params, o) => get(`${enc(ws)}/spans/groups`, params, o),
+};
+
+// Whether GET traces takes `search=` (free text). Today the API answers 400 "Unsupported
+// query parameter(s): search"; the box appears by itself once it answers 200. The answer is
+// kept for an hour in localStorage, so the probe (whose 400 the browser's console notes)
+// runs rarely.
+const SEARCH_STORE = 'spandex.search';
+const SEARCH_TTL_MS = 3600e3;
+export async function searchSupported(ws, { signal } = {}) {
+	try {
+		const known = JSON.parse(localStorage.getItem(SEARCH_STORE) || 'null');
+		if (known && typeof known.ok === 'boolean' && Date.now() - known.at < SEARCH_TTL_MS) return known.ok;
+	} catch {
+		// no storage: ask every time
+	}
+	let ok;
+	try {
+		await get(`${enc(ws)}/traces`, { page_size: 1, mode: 'summary', search: 'spandex' }, { signal });
+		ok = true;
+	} catch (e) {
+		if (e?.name === 'AbortError') throw e;
+		if (e instanceof ApiError && e.status === 400 && /search/.test(e.detail)) ok = false;
+		else return false; // another failure (auth, workspace): decide later
+	}
+	try {
+		localStorage.setItem(SEARCH_STORE, JSON.stringify({ ok, at: Date.now() }));
+	} catch {
+		// not kept
+	}
+	return ok;
+}
+
+// The model shown for a trace in tables: the trace's own `models` when the API rolls them up
+// (NeMo Helix does), else the root span's model or the first LLM span's, read from the
+// spans of that trace (one small request, two at most). Cached for the page's lifetime.
+const modelCache = new Map();
+// The model when already known (so a live reload draws it at once), else undefined.
+export function knownModel(ws, trace) {
+	if (Array.isArray(trace.models) && trace.models.length) return trace.models.join(', ');
+	return modelCache.get(`${ws}\u0000${trace.id}`);
+}
+export async function traceModel(ws, trace, { signal } = {}) {
+	if (Array.isArray(trace.models) && trace.models.length) return trace.models.join(', ');
+	const ck = `${ws}\u0000${trace.id}`;
+	if (modelCache.has(ck)) return modelCache.get(ck);
+	const first = await api.spans(ws, { filter: { trace_id: trace.id }, sort: 'started_at', page_size: 5, mode: 'summary' }, { signal });
+	const spans = first.data || [];
+	const root = spans.find((s) => s.span_id === trace.root_span_id);
+	let model = root?.model || spans.find((s) => s.kind === 'LLM' && s.model)?.model || '';
+	if (!model && (first.pagination?.total_results ?? 0) > spans.length) {
+		const llm = await api.spans(ws, { filter: { trace_id: trace.id, kind: 'LLM' }, sort: 'started_at', page_size: 1, mode: 'summary' }, { signal });
+		model = llm.data?.[0]?.model || '';
+	}
+	if (!model) model = spans.find((s) => s.model)?.model || '';
+	modelCache.set(ck, model);
+	return model;
+}

@@ -1,0 +1,219 @@
+// dom: building elements without innerHTML (every API string lands as text, never as markup)
+// and the formatters every view shares (times, durations, tokens, cost).
+
+// h('tag.class#id', {attrs}, ...children): attrs starting with "on" are listeners, "style"
+// takes an object (set through the CSSOM, which the Content-Security-Policy allows), false,
+// null and undefined attributes and children are skipped.
+export function h(tag, attrs, ...children) {
+	let name = tag;
+	const classes = [];
+	let id = null;
+	name = name.replace(/([.#])([^.#]+)/g, (_, sigil, v) => {
+		if (sigil === '.') classes.push(v);
+		else id = v;
+		return '';
+	});
+	const svg = SVG_TAGS.has(name);
+	const el = svg ? document.createElementNS(SVG_NS, name) : document.createElement(name || 'div');
+	if (classes.length) el.setAttribute('class', classes.join(' '));
+	if (id) el.id = id;
+	if (attrs && (typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) {
+		children.unshift(attrs);
+		attrs = null;
+	}
+	for (const [k, v] of Object.entries(attrs || {})) {
+		if (v === false || v === null || v === undefined) continue;
+		if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+		else if (k === 'style') Object.assign(el.style, v);
+		else if (k === 'class') el.setAttribute('class', [el.getAttribute('class'), v].filter(Boolean).join(' '));
+		else if (k === 'dataset') Object.assign(el.dataset, v);
+		else if (!svg && (k === 'value' || k === 'checked' || k === 'selected')) el[k] = v;
+		else el.setAttribute(k, v === true ? '' : String(v));
+	}
+	append(el, children);
+	return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const SVG_TAGS = new Set(['svg', 'g', 'rect', 'line', 'path', 'text', 'title', 'circle', 'polyline', 'defs', 'pattern', 'tspan']);
+
+export function append(el, children) {
+	for (const c of children.flat(Infinity)) {
+		if (c === null || c === undefined || c === false) continue;
+		el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+	}
+	return el;
+}
+
+export function clear(el) {
+	while (el.firstChild) el.firstChild.remove();
+	return el;
+}
+
+// ---- time ----
+
+// Microseconds since the epoch from an RFC 3339 time; the API keeps microseconds, which
+// Date.parse drops. NaN when absent or unreadable.
+export function parseTime(iso) {
+	if (!iso) return NaN;
+	const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(iso);
+	if (!m) return Date.parse(iso) * 1000;
+	const ms = Date.parse(m[1] + (m[3] || 'Z'));
+	const frac = m[2] ? Number((m[2] + '000000').slice(0, 6)) : 0;
+	return ms * 1000 + frac;
+}
+
+const pad = (n, w = 2) => String(n).padStart(w, '0');
+
+// Local wall time, "2025-06-01 14:03:07" (the time zone is the browser's; titles carry UTC).
+export function fmtDateTime(iso, { seconds = true } = {}) {
+	const us = parseTime(iso);
+	if (Number.isNaN(us)) return '—';
+	const d = new Date(us / 1000);
+	const s = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+	return seconds ? `${s}:${pad(d.getSeconds())}` : s;
+}
+
+export function fmtAgo(iso, now = Date.now()) {
+	const us = parseTime(iso);
+	if (Number.isNaN(us)) return '';
+	const s = Math.round((now - us / 1000) / 1000);
+	if (s < 0) return 'in the future';
+	if (s < 60) return `${s} s ago`;
+	if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+	if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+	const d = Math.floor(s / 86400);
+	return d === 1 ? 'yesterday' : `${d} days ago`;
+}
+
+// A duration in milliseconds: "840 µs", "12.3 ms", "1.24 s", "3 min 05 s", "2 h 10 min".
+export function fmtDuration(ms) {
+	if (ms === null || ms === undefined || Number.isNaN(ms)) return '—';
+	if (ms < 1) return `${Math.round(ms * 1000)} µs`;
+	if (ms < 10) return `${ms.toFixed(2)} ms`;
+	if (ms < 1000) return `${ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
+	const s = ms / 1000;
+	if (s < 10) return `${s.toFixed(2)} s`;
+	if (s < 60) return `${s.toFixed(1)} s`;
+	if (s < 3600) return `${Math.floor(s / 60)} min ${pad(Math.floor(s % 60))} s`;
+	return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} min`;
+}
+
+// ---- numbers ----
+
+const intFmt = new Intl.NumberFormat('en-US');
+export const fmtInt = (n) => (n === null || n === undefined ? '—' : intFmt.format(n));
+
+// 1234 -> "1.2k", 3400000 -> "3.4M" (tables); exact figures go in titles.
+export function fmtCompact(n) {
+	if (n === null || n === undefined) return '—';
+	const a = Math.abs(n);
+	if (a < 1000) return String(Math.round(n * 100) / 100);
+	if (a < 1e6) return `${(n / 1e3).toFixed(a < 1e4 ? 1 : 0)}k`;
+	if (a < 1e9) return `${(n / 1e6).toFixed(a < 1e7 ? 1 : 0)}M`;
+	return `${(n / 1e9).toFixed(1)}B`;
+}
+
+// USD with enough digits to tell small LLM costs apart: $0.000412, $0.0123, $1.24, $1,240.
+export function fmtCost(usd) {
+	if (usd === null || usd === undefined || Number.isNaN(usd)) return '—';
+	if (usd === 0) return '$0';
+	const a = Math.abs(usd);
+	if (a >= 1000) return `$${intFmt.format(Math.round(usd))}`;
+	if (a >= 1) return `$${usd.toFixed(2)}`;
+	if (a >= 0.01) return `$${usd.toFixed(4)}`;
+	return `$${usd.toFixed(6)}`;
+}
+
+export const fmtPercent = (x) => (x === null || x === undefined || Number.isNaN(x) ? '—'
+	: x === 0 ? '0%' : `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`);
+
+// An axis label: a duration without trailing zeros ("1 s", "1.5 s", "250 ms").
+export const fmtTick = (ms) => fmtDuration(ms).replace(/\.0+ /, ' ').replace(/(\.\d*?)0+ /, '$1 ');
+
+// A cost for an axis: two significant digits ("$0.05", "$0.0025", "$12").
+export function fmtCostAxis(usd) {
+	if (!usd) return '$0';
+	return `$${Number(usd.toPrecision(2))}`;
+}
+
+// ---- small widgets ----
+
+// A status pill: success, error, cancelled, unknown.
+export function statusPill(status, extra) {
+	const s = status || 'unknown';
+	const icon = { success: '✓', error: '✕', cancelled: '⊘', unknown: '?' }[s] || '?';
+	return h(`span.pill.status-${s}`, h('span.pill-icon', { 'aria-hidden': 'true' }, icon), s, extra ? h('span.pill-extra', extra) : null);
+}
+
+export const KINDS = ['LLM', 'AGENT', 'CHAIN', 'TOOL', 'RETRIEVER', 'EMBEDDING', 'RERANKER', 'EVALUATOR', 'GUARDRAIL', 'UNKNOWN'];
+
+// Labels short enough for a waterfall row.
+export const KIND_SHORT = {
+	LLM: 'LLM', AGENT: 'AGENT', CHAIN: 'CHAIN', TOOL: 'TOOL', RETRIEVER: 'RETR', EMBEDDING: 'EMBED',
+	RERANKER: 'RERANK', EVALUATOR: 'EVAL', GUARDRAIL: 'GUARD', UNKNOWN: 'SPAN',
+};
+
+export function kindBadge(kind) {
+	const k = KINDS.includes(kind) ? kind : 'UNKNOWN';
+	return h(`span.kind.kind-${k}`, { title: k }, k === 'UNKNOWN' ? 'SPAN' : k);
+}
+
+const copyIcon = () => h('svg.icon', { viewBox: '0 0 16 16', 'aria-hidden': 'true' },
+	h('rect', { x: '5.5', y: '5.5', width: '8', height: '8', rx: '1.5' }),
+	h('path', { d: 'M10.5 3.5v-0.5a1.5 1.5 0 0 0-1.5-1.5h-5a1.5 1.5 0 0 0-1.5 1.5v5a1.5 1.5 0 0 0 1.5 1.5h0.5' }));
+
+// A button that copies text and says so (to screen readers too, through its label).
+export function copyButton(text, label = 'Copy') {
+	const b = h('button.copy', { type: 'button', title: label, 'aria-label': label }, copyIcon());
+	b.addEventListener('click', async () => {
+		let ok = true;
+		try {
+			await navigator.clipboard.writeText(text);
+		} catch {
+			ok = false;
+		}
+		b.setAttribute('aria-label', ok ? 'Copied' : 'Copy failed');
+		b.classList.add(ok ? 'done' : 'failed');
+		setTimeout(() => {
+			b.setAttribute('aria-label', label);
+			b.classList.remove('done', 'failed');
+		}, 1200);
+	});
+	return b;
+}
+
+// Short form of a long id for tables: the start and the end.
+export function shortId(id) {
+	if (!id) return '';
+	return id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
+}
+
+// A User Timing mark when a view first shows its data ("spandex:traces", ...): what
+// bench/ui_first_screen.mjs reads, and what the browser's performance panel shows.
+const marked = new Set();
+export function markShown(view) {
+	if (marked.has(view)) return;
+	marked.add(view);
+	performance.mark(`spandex:${view}`);
+}
+
+// Runs at most n of the functions given to it at a time (lazy enrichment must not starve the
+// FastCGI workers or the browser's six connections).
+export function limiter(n) {
+	let active = 0;
+	const queue = [];
+	const next = () => {
+		if (active >= n || !queue.length) return;
+		active++;
+		const { fn, resolve, reject } = queue.shift();
+		Promise.resolve().then(fn).then(resolve, reject).finally(() => {
+			active--;
+			next();
+		});
+	};
+	return (fn) => new Promise((resolve, reject) => {
+		queue.push({ fn, resolve, reject });
+		next();
+	});
+}

@@ -1,0 +1,170 @@
+// render: a span's input and output as people read them. Chat messages (OpenAI-style message
+// arrays, {role, content} objects, chat-completions requests and responses, Responses API
+// items) become bubbles; other JSON is pretty-printed with colours; plain text stays text.
+import { h } from './dom.js';
+
+// The value of an input/output field: the API stores them as strings, often JSON text.
+export function decode(value) {
+	if (typeof value !== 'string') return value;
+	const t = value.trim();
+	if ((t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'))) {
+		try {
+			return JSON.parse(t);
+		} catch {
+			return value;
+		}
+	}
+	return value;
+}
+
+const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isMessage = (m) => isObj(m) && typeof m.role === 'string' &&
+	('content' in m || 'tool_calls' in m || 'function_call' in m || 'parts' in m);
+
+// The chat messages in a decoded value, or null when it is not a conversation.
+export function asMessages(v) {
+	if (Array.isArray(v) && v.length && v.every(isMessage)) return v;
+	if (!isObj(v)) return null;
+	if (isMessage(v)) return [v];
+	// A chat-completions request, and the Responses API's `input` list.
+	for (const k of ['messages', 'input']) {
+		if (Array.isArray(v[k]) && v[k].length && v[k].every((m) => isMessage(m) || m?.type === 'message')) {
+			const out = v[k].filter(isMessage);
+			if (typeof v.instructions === 'string') out.unshift({ role: 'system', content: v.instructions });
+			if (typeof v.system === 'string') out.unshift({ role: 'system', content: v.system });
+			return out.length ? out : null;
+		}
+	}
+	// A chat-completions response.
+	if (Array.isArray(v.choices) && v.choices.length && v.choices.every((c) => isMessage(c?.message) || isMessage(c?.delta))) {
+		return v.choices.map((c) => c.message || c.delta);
+	}
+	// A Responses API response: output items of type "message" and function calls.
+	if (Array.isArray(v.output) && v.output.length && v.output.some((o) => o?.type === 'message')) {
+		return v.output.flatMap((o) => {
+			if (o?.type === 'message') return [{ role: o.role || 'assistant', content: o.content }];
+			if (o?.type === 'function_call') return [{ role: 'assistant', content: null, tool_calls: [{ function: { name: o.name, arguments: o.arguments } }] }];
+			return [];
+		});
+	}
+	// Anthropic's message response: {role, content: [...]} is caught above; a bare
+	// {type: "message", content} is not.
+	if (v.type === 'message' && Array.isArray(v.content)) return [{ role: v.role || 'assistant', content: v.content }];
+	return null;
+}
+
+// The text of a message's content: a string, or parts ({type: text|input_text|output_text,
+// text}); other parts are named in brackets.
+export function contentText(content) {
+	if (content === null || content === undefined) return '';
+	if (typeof content === 'string') return content;
+	if (Array.isArray(content)) {
+		return content.map((p) => {
+			if (typeof p === 'string') return p;
+			if (typeof p?.text === 'string') return p.text;
+			if (p?.type === 'image_url' || p?.type === 'input_image' || p?.type === 'image') return '[image]';
+			if (p?.type === 'tool_use') return `[tool call ${p.name || ''}]`;
+			if (p?.type === 'tool_result') return contentText(p.content);
+			return JSON.stringify(p);
+		}).join('\n');
+	}
+	if (isObj(content) && typeof content.text === 'string') return content.text;
+	return JSON.stringify(content, null, 2);
+}
+
+const LONG = 1200; // characters before a message or text is folded behind "Show all"
+
+function foldable(text, cls = 'text') {
+	const pre = h(`div.${cls}`, text.length > LONG ? `${text.slice(0, LONG)}…` : text);
+	if (text.length <= LONG) return pre;
+	const more = h('button.link-button', { type: 'button', 'aria-expanded': 'false' }, `Show all ${text.length.toLocaleString('en-US')} characters`);
+	more.addEventListener('click', () => {
+		const open = more.getAttribute('aria-expanded') === 'true';
+		pre.textContent = open ? `${text.slice(0, LONG)}…` : text;
+		more.setAttribute('aria-expanded', String(!open));
+		more.textContent = open ? `Show all ${text.length.toLocaleString('en-US')} characters` : 'Show less';
+	});
+	return h('div', pre, more);
+}
+
+function toolCalls(m) {
+	const calls = Array.isArray(m.tool_calls) ? m.tool_calls : m.function_call ? [{ function: m.function_call }] : [];
+	const parts = Array.isArray(m.content) ? m.content.filter((p) => p?.type === 'tool_use') : [];
+	const all = [
+		...calls.map((c) => ({ name: c.function?.name || c.name || 'tool', args: c.function?.arguments ?? c.arguments, id: c.id })),
+		...parts.map((p) => ({ name: p.name, args: p.input, id: p.id })),
+	];
+	return all.map((c) => h('div.tool-call',
+		h('div.tool-call-head', h('span.tool-call-label', 'calls'), h('code', c.name), c.id ? h('span.muted', ` ${c.id}`) : null),
+		jsonBlock(decode(typeof c.args === 'string' ? c.args : JSON.stringify(c.args ?? {})))));
+}
+
+// One chat message as a bubble.
+export function messageView(m) {
+	const role = String(m.role || 'message').toLowerCase();
+	const known = ['system', 'developer', 'user', 'assistant', 'tool', 'function'].includes(role) ? role : 'other';
+	const hasParts = Array.isArray(m.content) && m.content.some((p) => p?.type === 'tool_use');
+	const text = contentText(hasParts ? m.content.filter((p) => p?.type !== 'tool_use') : m.content);
+	// A tool's result is often JSON text: shown as JSON.
+	const asJson = (known === 'tool' || known === 'function') ? decode(text) : text;
+	return h(`div.msg.msg-${known}`,
+		h('div.msg-role', role, m.name ? h('span.muted', ` · ${m.name}`) : null, m.tool_call_id ? h('span.muted', ` · ${m.tool_call_id}`) : null),
+		typeof asJson === 'object' && asJson !== null ? jsonBlock(asJson) : text ? foldable(text, 'msg-text') : null,
+		toolCalls(m));
+}
+
+export function messagesView(msgs) {
+	return h('div.messages', msgs.map(messageView));
+}
+
+// Pretty JSON with token classes (key, string, number, literal), as DOM text.
+export function jsonBlock(value) {
+	const out = h('pre.json');
+	const text = (s, cls) => out.append(cls ? h(`span.${cls}`, s) : document.createTextNode(s));
+	const walk = (v, ind) => {
+		if (Array.isArray(v)) {
+			if (!v.length) return text('[]');
+			text('[\n');
+			v.forEach((x, i) => {
+				text('  '.repeat(ind + 1));
+				walk(x, ind + 1);
+				text(i < v.length - 1 ? ',\n' : '\n');
+			});
+			text(`${'  '.repeat(ind)}]`);
+		} else if (isObj(v)) {
+			const keys = Object.keys(v);
+			if (!keys.length) return text('{}');
+			text('{\n');
+			keys.forEach((k, i) => {
+				text('  '.repeat(ind + 1));
+				text(JSON.stringify(k), 'j-key');
+				text(': ');
+				walk(v[k], ind + 1);
+				text(i < keys.length - 1 ? ',\n' : '\n');
+			});
+			text(`${'  '.repeat(ind)}}`);
+		} else if (typeof v === 'string') {
+			text(JSON.stringify(v), 'j-str');
+		} else if (typeof v === 'number') {
+			text(String(v), 'j-num');
+		} else {
+			text(String(v), 'j-lit');
+		}
+	};
+	walk(value, 0);
+	return out;
+}
+
+// An input or output field: messages, JSON or text; `mode` 'pretty' or 'raw'.
+export function payloadView(value, mode = 'pretty') {
+	if (value === undefined || value === null || value === '') return h('p.empty-note', 'Nothing recorded.');
+	if (mode === 'raw') return h('pre.raw', typeof value === 'string' ? value : JSON.stringify(value));
+	const v = decode(value);
+	const msgs = asMessages(v);
+	if (msgs) return messagesView(msgs);
+	if (typeof v === 'string') return foldable(v, 'text');
+	return jsonBlock(v);
+}
+
+// Whether a payload renders as messages (for the section's label).
+export const isConversation = (value) => !!asMessages(decode(value));

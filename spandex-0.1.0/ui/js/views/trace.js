@@ -1,0 +1,139 @@
+// trace: one trace: its summary (GET traces/{id}), its spans (GET spans filtered by trace_id,
+// summary mode, sorted by start, 1000 a page) as a waterfall, and the selected span's panel
+// (GET spans/{id}). The selected span is in the URL (?span=), so a link opens on it.
+import { h, clear, fmtDateTime, fmtDuration, fmtInt, fmtCost, parseTime, statusPill, copyButton, fmtAgo, markShown } from '../dom.js';
+import { api, ApiError } from '../api.js';
+import { href } from '../route.js';
+import { createWaterfall } from '../waterfall.js';
+import { errorBox, loading, heading, isAbort, lastList, facts } from './common.js';
+import { showSpan } from './span.js';
+import { failedSpans } from './traces.js';
+
+const PAGE = 1000; // the API's largest page
+const MAX_PAGES = 20; // 20,000 spans: beyond that the waterfall says it shows part
+
+async function traceSpans(ws, id, signal) {
+	const params = (page) => ({ filter: { trace_id: id }, sort: 'started_at', mode: 'summary', page_size: PAGE, page });
+	const first = await api.spans(ws, params(1), { signal });
+	const pages = Math.min(MAX_PAGES, first.pagination?.total_pages ?? 1);
+	const rest = [];
+	for (let p = 2; p <= pages; p++) rest.push(api.spans(ws, params(p), { signal }));
+	const more = await Promise.all(rest);
+	return { spans: [first, ...more].flatMap((r) => r.data || []), total: first.pagination?.total_results ?? 0 };
+}
+
+export function mount(root, route, ctx) {
+	const ws = route.ws;
+	const id = route.id;
+	let wf = null;
+	let spanCtl = null;
+	let t0 = NaN;
+	let pending = null;
+	ctx.setTitle(`Trace ${id} · ${ws}`);
+
+	const back = h('a.back', { href: lastList(href(ws, 'traces')) }, '← Traces');
+	const body = h('div.trace-body', loading('Loading trace…'));
+	root.append(h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, back), body);
+
+	const keys = (e) => {
+		// Up/Down anywhere on the page (outside a form field or the tree itself) move between spans.
+		if (!wf || e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+		const t = e.target;
+		if (t.closest?.('input, select, textarea, [contenteditable], .wf-rows, dialog')) return;
+		if (e.key === 'ArrowDown' || e.key === 'j') wf.move(1);
+		else if (e.key === 'ArrowUp' || e.key === 'k') wf.move(-1);
+		else return;
+		e.preventDefault();
+	};
+	document.addEventListener('keydown', keys);
+
+	function onSelect(s) {
+		spanCtl?.abort();
+		spanCtl = new AbortController();
+		history.replaceState(null, '', href(ws, 'traces', id, { span: s.span_id }));
+		// A burst of arrow presses shows the last span only.
+		clearTimeout(pending);
+		const sig = spanCtl.signal;
+		pending = setTimeout(() => showSpan(panel, ws, s, t0, { signal: sig, askKey: ctx.askKey }), 60);
+	}
+
+	const panel = h('section.span-panel', { 'aria-labelledby': 'span-title', tabindex: '-1' });
+
+	async function load() {
+		clear(body).append(loading('Loading trace…'));
+		const [tr, sp] = await Promise.allSettled([api.trace(ws, id, { signal: ctx.signal }), traceSpans(ws, id, ctx.signal)]);
+		if (ctx.signal.aborted) return;
+		if (sp.status === 'rejected') {
+			if (isAbort(sp.reason)) return;
+			clear(body).append(errorBox(sp.reason, { retry: load, askKey: ctx.askKey, what: 'The spans of this trace' }));
+			return;
+		}
+		let trace = tr.status === 'fulfilled' ? tr.value : null;
+		const spans = sp.value.spans;
+		if (!trace && (!spans.length || !(tr.reason instanceof ApiError && tr.reason.status === 404))) {
+			if (isAbort(tr.reason)) return;
+			clear(body).append(errorBox(tr.reason, { retry: load, askKey: ctx.askKey, what: 'This trace' }));
+			return;
+		}
+		const warn = [];
+		if (!trace) {
+			warn.push('This trace has no root span (a span without a parent), so the API does not list it; its spans are shown as found.');
+			trace = { id, name: spans[0]?.name, started_at: spans[0]?.started_at };
+		}
+		if (sp.value.total > spans.length) warn.push(`Showing the first ${fmtInt(spans.length)} of ${fmtInt(sp.value.total)} spans.`);
+		render(trace, spans, warn);
+	}
+
+	function render(trace, spans, warn) {
+		t0 = parseTime(trace.started_at);
+		ctx.setTitle(`${trace.name || id} · Trace · ${ws}`);
+		const tokens = trace.total_tokens ?? ((trace.input_tokens ?? 0) + (trace.output_tokens ?? 0) || undefined);
+		const head = h('header.trace-head',
+			heading(trace.name || '(unnamed trace)', statusPill(trace.status, failedSpans(trace))),
+			facts([
+				['Started', h('span', { title: `${trace.started_at} · ${fmtAgo(trace.started_at)}` }, fmtDateTime(trace.started_at))],
+				['Duration', trace.duration_ms !== undefined ? fmtDuration(trace.duration_ms) : null],
+				['Spans', fmtInt(trace.span_count ?? spans.length)],
+				['Tokens', tokens !== undefined ? h('span', { title: `input ${fmtInt(trace.input_tokens ?? 0)} · output ${fmtInt(trace.output_tokens ?? 0)}` }, fmtInt(tokens)) : null],
+				['Cost', trace.cost_usd !== undefined ? fmtCost(trace.cost_usd) : null],
+				['Session', trace.session_id ? h('a', { href: href(ws, 'sessions', trace.session_id) }, trace.session_id) : null],
+				['Trace id', h('span.id-with-copy', h('code', id), copyButton(id, 'Copy trace id'))],
+			], 'facts facts-row'));
+		clear(body).append(head);
+		for (const w of warn) body.append(h('p.notice', { role: 'status' }, w));
+		if (!spans.length) {
+			body.append(h('p.empty', 'No spans found for this trace.'));
+			return;
+		}
+		wf = createWaterfall({ spans, trace, onSelect, labelledBy: 'wf-title' });
+		const hint = h('p.hint', h('kbd', '↑'), ' ', h('kbd', '↓'), ' move between spans · ', h('kbd', '←'), ' ', h('kbd', '→'), ' fold');
+		body.append(h('div.trace-split',
+			h('section.wf-panel', { 'aria-labelledby': 'wf-title' },
+				h('div.section-head', h('h2#wf-title', `Spans (${fmtInt(wf.count)})`), hint),
+				wf.el),
+			panel));
+		const want = route.params.get('span');
+		if (!(want && wf.select(want, { focus: true, notify: true }))) {
+			wf.select(spans.find((s) => s.span_id === trace.root_span_id)?.span_id || wf.first(), { focus: true });
+		}
+		markShown('trace');
+	}
+
+	load();
+
+	return {
+		update(r) {
+			// Back and forward between spans of this trace: select, do not reload.
+			const want = r.params.get('span');
+			if (wf && want && want !== wf.selectedId) wf.select(want, { focus: true });
+			return true;
+		},
+		// The tree takes the focus itself once loaded (so the app leaves the heading alone).
+		focus() {},
+		destroy() {
+			document.removeEventListener('keydown', keys);
+			clearTimeout(pending);
+			spanCtl?.abort();
+		},
+	};
+}
