@@ -1,5 +1,6 @@
 /* spandex: the operator's command line over a data directory: reindex, verify and stats, and
  * the jobs cron runs (retain, backup, restore, export, import; their logic is in lib/ops.c). */
+#include "src/key.h"
 #include "lib/ingest/import.h"
 #include "lib/store/ops.h"
 #include "lib/store/store.h"
@@ -31,6 +32,7 @@ static const char usage[] =
     "       spandex export DATA --workspace W [--from T] [--to T] [--out FILE]\n"
     "                                  the live spans as JSONL (T: RFC 3339 or YYYY-MM-DD)\n"
     "       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
+    "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
     "seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
     "once unless --wait. --verbose prints a summary; otherwise only problems are printed.\n"
     "Exit status: 0 ok, 1 a problem was found or an operation failed, 2 usage.\n";
@@ -535,6 +537,8 @@ static int parse(const struct command *c, int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "key"))
+		return key_main(argc, argv);
 	const struct command *c = NULL;
 	for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(*commands); i++)
 		if (!strcmp(argv[1], commands[i].name))

@@ -1,7 +1,0 @@
-/* ingest: the Intake program of lib/api/intake/routes.c (intake_ingest_surface). */
-#include "lib/api/intake/intake.h"
-
-int main(void)
-{
-	return http_main(&intake_ingest_surface);
-}

@@ -1,7 +1,0 @@
-/* spans: the Intake program of lib/api/intake/routes.c (intake_spans_surface). */
-#include "lib/api/intake/intake.h"
-
-int main(void)
-{
-	return http_main(&intake_spans_surface);
-}

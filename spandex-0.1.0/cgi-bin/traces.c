@@ -1,7 +1,0 @@
-/* traces: the Intake program of lib/api/intake/routes.c (intake_traces_surface). */
-#include "lib/api/intake/intake.h"
-
-int main(void)
-{
-	return http_main(&intake_traces_surface);
-}

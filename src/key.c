@@ -1,0 +1,145 @@
+/* key: `spandex key create|list|revoke`, the API keys of lib/auth (one per workspace and
+ * role, stored hashed in DATA/.spandex-keys). */
+#include "src/key.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "lib/auth/auth.h"
+#include "lib/base/time.h"
+
+const char key_usage[] =
+    "usage: spandex key create DATA --workspace W|'*' --role read|write|admin [--name LABEL]\n"
+    "       spandex key list DATA [--workspace W]\n"
+    "       spandex key revoke DATA ID\n"
+    "create prints the new key on stdout, once: it is stored hashed and cannot be shown again.\n"
+    "Authentication is on as soon as one key exists (SPANDEX_TOKEN stays a global admin key);\n"
+    "a revoke counts from the next request, with no restart.\n";
+
+static int usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "spandex: key: %s\n", why);
+	fputs(key_usage, stderr);
+	return 2;
+}
+
+/* The value after option name in argv[from..), or NULL. */
+static const char *opt(int argc, char **argv, int from, const char *name)
+{
+	for (int i = from; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return NULL;
+}
+
+/* Every argument from argv[from] on is one of the allowed options with a value. */
+static bool only(int argc, char **argv, int from, const char *const *allowed)
+{
+	for (int i = from; i < argc; i += 2) {
+		bool ok = false;
+		for (size_t k = 0; allowed[k]; k++)
+			ok |= !strcmp(argv[i], allowed[k]);
+		if (!ok || i + 1 >= argc)
+			return false;
+	}
+	return true;
+}
+
+static bool data_dir(const char *p)
+{
+	struct stat sb;
+	if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return true;
+	fprintf(stderr, "spandex: key: %s is not a data directory\n", p);
+	return false;
+}
+
+static int create(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--workspace", "--role", "--name", NULL};
+	const char *ws = opt(argc, argv, 4, "--workspace"), *role = opt(argc, argv, 4, "--role");
+	char key[80];
+	struct auth_key k;
+	struct err e = {0};
+
+	if (argc < 4 || !only(argc, argv, 4, allowed) || !ws || !role)
+		return usage("create needs DATA, --workspace and --role");
+	int r = auth_role_parse(role);
+	if (r < 0)
+		return usage("--role is read, write or admin");
+	if (!data_dir(argv[3]))
+		return 1;
+	if (auth_create(argv[3], ws, (enum auth_role)r, opt(argc, argv, 4, "--name"), key,
+			sizeof key, &k, &e) != ST_OK) {
+		fprintf(stderr, "spandex: key create: %s\n", err_text(&e));
+		return e.st == ST_BAD_REQUEST ? 2 : 1;
+	}
+	printf("%s\n", key);
+	fprintf(stderr, "spandex: key %s for workspace %s (%s) created; it is shown only now\n",
+		k.id, k.workspace, auth_role_names[k.role]);
+	return 0;
+}
+
+static int list(int argc, char **argv)
+{
+	static const char *const allowed[] = {"--workspace", NULL};
+	struct auth_key *ks;
+	size_t n;
+	struct err e = {0};
+
+	if (argc < 4 || !only(argc, argv, 4, allowed))
+		return usage("list takes DATA and an optional --workspace");
+	if (!data_dir(argv[3]))
+		return 1;
+	if (auth_list(argv[3], opt(argc, argv, 4, "--workspace"), &ks, &n, &e) != ST_OK) {
+		fprintf(stderr, "spandex: key list: %s\n", err_text(&e));
+		return 1;
+	}
+	printf("%-12s %-32s %-6s %-20s %-20s %s\n", "id", "workspace", "role", "created",
+	       "last used", "label");
+	for (size_t i = 0; i < n; i++) {
+		char created[40], used[40] = "never";
+		time_format(ks[i].created_us, created);
+		if (ks[i].used_us)
+			time_format(ks[i].used_us / 1000000 * 1000000, used);
+		printf("%-12s %-32s %-6s %-20s %-20s %s\n", ks[i].id, ks[i].workspace,
+		       auth_role_names[ks[i].role], created, used, ks[i].label);
+	}
+	free(ks);
+	return 0;
+}
+
+static int revoke(int argc, char **argv)
+{
+	struct err e = {0};
+
+	if (argc != 5)
+		return usage("revoke takes DATA and the key's ID");
+	if (!data_dir(argv[3]))
+		return 1;
+	if (auth_revoke(argv[3], argv[4], &e) != ST_OK) {
+		fprintf(stderr, "spandex: key revoke: %s\n", err_text(&e));
+		return 1;
+	}
+	return 0;
+}
+
+int key_main(int argc, char **argv)
+{
+	if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
+		if (argc >= 3) {
+			fputs(key_usage, stdout);
+			return 0;
+		}
+		return usage(NULL);
+	}
+	if (!strcmp(argv[2], "create"))
+		return create(argc, argv);
+	if (!strcmp(argv[2], "list"))
+		return list(argc, argv);
+	if (!strcmp(argv[2], "revoke"))
+		return revoke(argc, argv);
+	return usage("the subcommands are create, list and revoke");
+}
