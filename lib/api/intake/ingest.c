@@ -2,6 +2,7 @@
  * spans out (lib/ingest), stored whole or not at all. */
 #include "lib/api/intake/intake.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include "lib/base/time.h"
@@ -10,6 +11,7 @@
 #include "lib/ingest/direct.h"
 #include "lib/ingest/otlp.h"
 #include "lib/json/jsonw.h"
+#include "lib/model/price.h"
 
 static const char *const json_types[] = {"application/json", NULL};
 
@@ -25,6 +27,14 @@ static enum status json_body(struct http_req *req, json_t **body)
 static enum status store(struct http_req *req, struct span *spans, size_t n, const char *what)
 {
 	char why[256] = "";
+	struct err pe = {0};
+	/* Costs from the price table (SPANDEX_PRICES) for spans that came without any. A table
+	 * that cannot be read costs the spans their computed costs, never the spans. */
+	const struct prices *prices = prices_load(http_env(req, "SPANDEX_PRICES"), &pe);
+	if (pe.st)
+		fprintf(stderr, "spandex: %s; spans stored without computed costs\n", pe.msg);
+	for (size_t i = 0; prices && i < n; i++)
+		prices_apply(prices, &spans[i], false);
 	enum status st = store_append(&req->store, req->ws, spans, n, why, sizeof why);
 
 	if (st == ST_OK)

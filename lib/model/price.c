@@ -1,0 +1,215 @@
+/* price: parsing the price table, matching models, computing costs. */
+#include "lib/model/price.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include "lib/base/mem.h"
+#include "lib/model/catalog.h"
+
+/* The parsed table and the identity of the file it came from. */
+static struct {
+	char path[PATH_MAX];
+	bool known;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct prices p;
+} cache;
+
+static void prices_clear(struct prices *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->rows[i].model);
+	free(p->rows);
+	memset(p, 0, sizeof *p);
+}
+
+/* A price: a non-negative decimal number; "-" (cached only) for none. */
+static bool parse_price(const char *s, bool dash_ok, double *out)
+{
+	char *end;
+
+	if (dash_ok && !strcmp(s, "-")) {
+		*out = -1;
+		return true;
+	}
+	errno = 0;
+	*out = strtod(s, &end);
+	return *s && !*end && !errno && isfinite(*out) && *out >= 0;
+}
+
+static enum status parse(FILE *f, const char *path, struct prices *p, struct err *e)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned no = 0;
+	enum status st = ST_OK;
+
+	memset(p, 0, sizeof *p);
+	while (st == ST_OK && (len = getline(&line, &cap, f)) >= 0) {
+		char *field[4];
+		size_t nf = 0;
+
+		no++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!strncmp(line, "# taken:", 8)) {
+			const char *d = line + 8 + strspn(line + 8, " \t");
+			snprintf(p->taken, sizeof p->taken, "%.*s", (int)strcspn(d, " \t,;"), d);
+			continue;
+		}
+		if (line[0] == '#' || line[strspn(line, " \t")] == '\0')
+			continue;
+		for (char *s = line; s && nf < 4;) {
+			field[nf++] = s;
+			if ((s = strchr(s, '\t')))
+				*s++ = '\0';
+		}
+		if (p->n == PRICE_MAX_MODELS)
+			st = err_set(e, ST_INVALID, "%s: more than %d models", path, PRICE_MAX_MODELS);
+		else if (nf != 4 || !*field[0])
+			st = err_set(e, ST_INVALID, "%s:%u: want model, input, output and cached, "
+						    "separated by tabs",
+				     path, no);
+		else {
+			struct price_row r = {0};
+			if (!parse_price(field[1], false, &r.in) ||
+			    !parse_price(field[2], false, &r.out) ||
+			    !parse_price(field[3], true, &r.cached)) {
+				st = err_set(e, ST_INVALID, "%s:%u: a price is a number of USD per "
+							    "million tokens",
+					     path, no);
+			} else {
+				r.model = xstrdup(field[0]);
+				p->rows = xrealloc(p->rows, (p->n + 1) * sizeof *p->rows);
+				p->rows[p->n++] = r;
+			}
+		}
+	}
+	free(line);
+	if (st == ST_OK && !p->taken[0])
+		st = err_set(e, ST_INVALID, "%s: no \"# taken: YYYY-MM-DD\" line: say when the prices "
+					    "were taken",
+			     path);
+	if (st != ST_OK)
+		prices_clear(p);
+	return st;
+}
+
+const struct prices *prices_load(const char *path, struct err *e)
+{
+	struct stat sb;
+
+	if (!path || !*path)
+		return NULL;
+	FILE *f = fopen(path, "re");
+	if (!f || fstat(fileno(f), &sb) < 0) {
+		err_sys(e, errno, "price table %s", path);
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	if (!(cache.known && !strcmp(cache.path, path) && cache.dev == sb.st_dev &&
+	      cache.ino == sb.st_ino && cache.size == sb.st_size &&
+	      cache.mtime.tv_sec == sb.st_mtim.tv_sec && cache.mtime.tv_nsec == sb.st_mtim.tv_nsec)) {
+		struct prices p;
+		if (parse(f, path, &p, e) != ST_OK) {
+			fclose(f);
+			return NULL;
+		}
+		prices_clear(&cache.p);
+		cache.p = p;
+		snprintf(cache.path, sizeof cache.path, "%s", path);
+		cache.dev = sb.st_dev;
+		cache.ino = sb.st_ino;
+		cache.size = sb.st_size;
+		cache.mtime = sb.st_mtim;
+		cache.known = true;
+	}
+	fclose(f);
+	return &cache.p;
+}
+
+/* The longest row that is model itself, or a prefix of it ending where a version suffix
+ * starts ('-', ':', '@'). */
+static const struct price_row *longest(const struct prices *p, const char *model)
+{
+	const struct price_row *best = NULL;
+	size_t best_len = 0, mlen = strlen(model);
+
+	for (size_t i = 0; i < p->n; i++) {
+		size_t n = strlen(p->rows[i].model);
+		if (n <= best_len || n > mlen || strncasecmp(model, p->rows[i].model, n))
+			continue;
+		char next = model[n];
+		if (next == '\0' || next == '-' || next == ':' || next == '@') {
+			best = &p->rows[i];
+			best_len = n;
+		}
+	}
+	return best;
+}
+
+const struct price_row *prices_find(const struct prices *p, const char *model)
+{
+	const struct price_row *r;
+
+	if (!p || !model || !*model)
+		return NULL;
+	if ((r = longest(p, model)))
+		return r;
+	/* "openai/gpt-4o", "anthropic.claude-3-5-sonnet-20240620-v1:0" (Bedrock). */
+	const char *slash = strrchr(model, '/'), *dot = strchr(model, '.');
+	if (slash && (r = longest(p, slash + 1)))
+		return r;
+	return dot ? longest(p, dot + 1) : NULL;
+}
+
+static bool has(double v)
+{
+	return !isnan(v);
+}
+
+bool prices_apply(const struct prices *p, struct span *s, bool recompute)
+{
+	const struct price_row *r;
+	json_t *mark = s->raw_attributes ? json_object_get(s->raw_attributes, PRICE_COMPUTED_KEY)
+					 : NULL;
+	bool computed = json_is_string(mark) && !strcmp(json_string_value(mark), "computed");
+	bool in = s->input_tokens != SPAN_NONE_I64, out = s->output_tokens != SPAN_NONE_I64;
+
+	if (!p || (!in && !out) || !(r = prices_find(p, s->str[SS_MODEL])))
+		return false;
+	if (computed ? !recompute : has(s->cost_total_usd) || has(s->cost_input_usd) ||
+					 has(s->cost_output_usd))
+		return false;
+	s->cost_input_usd = s->cost_output_usd = NAN;
+	double total = 0;
+	if (in) {
+		int64_t cached = s->cached_tokens != SPAN_NONE_I64 ? s->cached_tokens : 0;
+		if (cached > s->input_tokens)
+			cached = s->input_tokens;
+		double cp = r->cached >= 0 ? r->cached : r->in;
+		s->cost_input_usd = catalog_round_cost(
+		    ((double)(s->input_tokens - cached) * r->in + (double)cached * cp) / 1e6);
+		total += s->cost_input_usd;
+	}
+	if (out) {
+		s->cost_output_usd = catalog_round_cost((double)s->output_tokens * r->out / 1e6);
+		total += s->cost_output_usd;
+	}
+	s->cost_total_usd = catalog_round_cost(total);
+	if (!s->raw_attributes)
+		s->raw_attributes = json_object();
+	json_object_set_new(s->raw_attributes, PRICE_COMPUTED_KEY, json_string("computed"));
+	json_object_set_new(s->raw_attributes, PRICE_TABLE_KEY, json_string(p->taken));
+	return true;
+}
