@@ -13,7 +13,7 @@ enum status ingest_spans(struct http_req *req, const char *ws)
 	struct span *spans = NULL;
 	struct verrs v;
 	struct store st;
-	char err[256] = "";
+	struct err e = {ST_OK, ""};
 	verrs_init(&v);
 	enum status rc = http_require_type(req, json_types);
 	if (rc == ST_OK)
@@ -26,11 +26,11 @@ enum status ingest_spans(struct http_req *req, const char *ws)
 		goto out;
 	}
 	cgi_store(req, &st);
-	rc = store_append(&st, ws, spans, n, err, sizeof(err));
+	rc = store_append(&st, ws, spans, n, &e);
 	for (size_t i = 0; i < n; i++)
 		span_clear(&spans[i]);
 	if (rc != ST_OK) {
-		http_errorf(req, rc, "Spans not stored (%s); retry later", err);
+		http_errorf(req, rc, "Spans not stored (%s); retry later", err_text(&e));
 		rc = ST_OK;
 		goto out;
 	}

@@ -13,7 +13,7 @@ enum status ingest_atif(struct http_req *req, const char *ws)
 	size_t n = 0;
 	struct verrs v;
 	struct store st;
-	char err[256] = "";
+	struct err e = {ST_OK, ""};
 	enum status rc;
 
 	verrs_init(&v);
@@ -27,9 +27,9 @@ enum status ingest_atif(struct http_req *req, const char *ws)
 		goto out;
 	}
 	cgi_store(req, &st);
-	rc = store_append(&st, ws, spans, n, err, sizeof err);
+	rc = store_append(&st, ws, spans, n, &e);
 	if (rc != ST_OK) {
-		http_errorf(req, rc, "Spans not stored (%s); retry later", err);
+		http_errorf(req, rc, "Spans not stored (%s); retry later", err_text(&e));
 		rc = ST_OK;
 		goto out;
 	}

@@ -14,7 +14,7 @@ enum status ingest_chat(struct http_req *req, const char *ws)
 	struct verrs v;
 	struct span sp;
 	struct store st;
-	char err[256] = "";
+	struct err e = {ST_OK, ""};
 	const char *text;
 	enum status rc;
 
@@ -30,9 +30,9 @@ enum status ingest_chat(struct http_req *req, const char *ws)
 		goto out;
 	}
 	cgi_store(req, &st);
-	rc = store_append(&st, ws, &sp, 1, err, sizeof err);
+	rc = store_append(&st, ws, &sp, 1, &e);
 	if (rc != ST_OK) {
-		http_errorf(req, rc, "Span not stored (%s); retry later", err);
+		http_errorf(req, rc, "Span not stored (%s); retry later", err_text(&e));
 		rc = ST_OK;
 		goto out;
 	}

@@ -22,6 +22,7 @@ enum status ingest_otlp(struct http_req *req, const char *ws)
 	struct store st;
 	struct buf out;
 	char msg[256] = "";
+	struct err e = {ST_OK, ""};
 	enum status s;
 
 	s = http_require_type(req, otlp_types);
@@ -38,12 +39,11 @@ enum status ingest_otlp(struct http_req *req, const char *ws)
 		return s;
 	}
 	cgi_store(req, &st);
-	msg[0] = '\0';
 	if (res.nspans)
-		s = store_append(&st, ws, res.spans, res.nspans, msg, sizeof msg);
+		s = store_append(&st, ws, res.spans, res.nspans, &e);
 	if (s != ST_OK) {
 		/* 503 + Retry-After (lib/http): every OTLP exporter retries it. */
-		http_error(req, s, *msg ? msg : status_message(s));
+		http_error(req, s, err_text(&e));
 		goto out;
 	}
 	buf_init(&out);

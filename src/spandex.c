@@ -100,11 +100,10 @@ static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *p
 {
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		char err[512] = "";
+		struct err e = {ST_OK, ""};
 		pg->label = ws[i];
-		if (store_reindex(st, ws[i], progress_cb, pg, err, sizeof(err)) != ST_OK) {
-			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i],
-				*err ? err : strerror(errno));
+		if (store_reindex(st, ws[i], progress_cb, pg, &e) != ST_OK) {
+			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i], err_text(&e));
 			rc = 1;
 		}
 	}
@@ -227,7 +226,7 @@ static int days_setup(struct opts *o, const char *opt, const char *v, long dflt,
 static int cmd_seal(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	struct store st;
 	char **ws = NULL;
 	size_t n = 0;
@@ -251,9 +250,9 @@ static int cmd_seal(const char *cmd, struct opts *o)
 		}
 		for (size_t d = 0; d < nd && dl[d] < cutoff; d++) {
 			uint64_t in, out;
-			enum status s = store_seal(&st, ws[i], dl[d], &in, &out, err, sizeof(err));
+			enum status s = store_seal(&st, ws[i], dl[d], &in, &out, &e);
 			if (s != ST_OK && s != ST_NOT_FOUND) {
-				fprintf(stderr, "spandex: seal %s: %s\n", ws[i], err);
+				fprintf(stderr, "spandex: seal %s: %s\n", ws[i], err_text(&e));
 				rc = 1;
 			}
 			if (s == ST_OK && in) {
@@ -276,7 +275,7 @@ static int cmd_seal(const char *cmd, struct opts *o)
 static int cmd_retain(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	struct store st;
 	char **ws = NULL;
 	size_t n = 0;
@@ -287,9 +286,8 @@ static int cmd_retain(const char *cmd, struct opts *o)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		size_t removed = 0;
-		if (ops_retain(&st, ws[i], cutoff, o->archive, &removed, err, sizeof(err)) !=
-		    ST_OK) {
-			fprintf(stderr, "spandex: retain %s: %s\n", ws[i], err);
+		if (ops_retain(&st, ws[i], cutoff, o->archive, &removed, &e) != ST_OK) {
+			fprintf(stderr, "spandex: retain %s: %s\n", ws[i], err_text(&e));
 			rc = 1;
 		}
 		if (o->verbose && removed)
@@ -303,12 +301,12 @@ static int cmd_retain(const char *cmd, struct opts *o)
 static int cmd_backup(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	struct store st;
 	struct ops_backup_stats bs;
 	store_init(&st, o->pos[0], true);
-	if (ops_backup(&st, o->pos[1], &bs, err, sizeof(err)) != ST_OK) {
-		fprintf(stderr, "spandex: backup: %s\n", err);
+	if (ops_backup(&st, o->pos[1], &bs, &e) != ST_OK) {
+		fprintf(stderr, "spandex: backup: %s\n", err_text(&e));
 		return 1;
 	}
 	if (o->verbose)
@@ -321,13 +319,13 @@ static int cmd_backup(const char *cmd, struct opts *o)
 static int cmd_restore(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	char **ws = NULL;
 	size_t n = 0;
 	struct store st;
 	store_init(&st, o->pos[1], true);
-	if (ops_restore(o->pos[0], &st, o->force, &ws, &n, err, sizeof(err)) != ST_OK) {
-		fprintf(stderr, "spandex: restore: %s\n", err);
+	if (ops_restore(o->pos[0], &st, o->force, &ws, &n, &e) != ST_OK) {
+		fprintf(stderr, "spandex: restore: %s\n", err_text(&e));
 		free_names(ws, n);
 		return 1;
 	}
@@ -353,7 +351,8 @@ static bool parse_time_opt(const char *name, const char *v, int64_t *us)
 static int cmd_export(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "", tmp[PATH_MAX];
+	struct err e = {ST_OK, ""};
+	char tmp[PATH_MAX];
 	int64_t from = INT64_MIN / 2, to = INT64_MAX / 2;
 	if ((o->from && !parse_time_opt("--from", o->from, &from)) ||
 	    (o->to && !parse_time_opt("--to", o->to, &to)))
@@ -370,18 +369,17 @@ static int cmd_export(const char *cmd, struct opts *o)
 		}
 	}
 	size_t count = 0;
-	enum status rc = ops_export(&st, o->workspace, from, to, fd, &count, err, sizeof(err));
+	enum status rc = ops_export(&st, o->workspace, from, to, fd, &count, &e);
 	if (o->out) {
 		if (rc == ST_OK && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, o->out) < 0))
-			snprintf(err, sizeof(err), "%s: %s", o->out, strerror(errno)),
-			    rc = ST_UNAVAILABLE;
+			rc = err_set(&e, ST_UNAVAILABLE, "%s: %s", o->out, strerror(errno));
 		if (rc != ST_OK) {
 			close(fd);
 			unlink(tmp);
 		}
 	}
 	if (rc != ST_OK) {
-		fprintf(stderr, "spandex: export: %s\n", err);
+		fprintf(stderr, "spandex: export: %s\n", err_text(&e));
 		return 1;
 	}
 	if (o->verbose)
@@ -401,7 +399,7 @@ static void import_report(void *ctx, const char *msg)
 static int cmd_import(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	size_t shown = 0;
 	struct store st;
 	store_init(&st, o->pos[0], true);
@@ -413,8 +411,8 @@ static int cmd_import(const char *cmd, struct opts *o)
 	/* Every line of every file is checked before anything is stored. */
 	for (size_t pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < o->nfiles; i++) {
-			if (import_file(&im, o->files[i], err, sizeof(err)) != ST_OK) {
-				fprintf(stderr, "spandex: import: %s\n", err);
+			if (import_file(&im, o->files[i], &e) != ST_OK) {
+				fprintf(stderr, "spandex: import: %s\n", err_text(&e));
 				return 1;
 			}
 		}
@@ -551,7 +549,7 @@ int main(int argc, char **argv)
 		goto out;
 	int lockfd = -1;
 	if (c->lock_pos >= 0) {
-		char err[512] = "";
+		struct err e = {ST_OK, ""};
 		const char *data = o.pos[c->lock_pos];
 		/* restore may create DATA; the others need an existing one. */
 		if (!strcmp(c->name, "restore") && mkdir(data, 0750) < 0 && errno != EEXIST) {
@@ -559,8 +557,8 @@ int main(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		if ((lockfd = ops_lock(data, c->name, o.wait, err, sizeof(err))) < 0) {
-			fprintf(stderr, "spandex: %s: %s\n", c->name, err);
+		if ((lockfd = ops_lock(data, c->name, o.wait, &e)) < 0) {
+			fprintf(stderr, "spandex: %s: %s\n", c->name, err_text(&e));
 			rc = 1;
 			goto out;
 		}

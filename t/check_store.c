@@ -92,8 +92,8 @@ static char *get(const char *id)
 
 static void append(struct span *s, size_t n)
 {
-	char err[128] = "";
-	ck_assert_msg(store_append(&st, "ws1", s, n, err, sizeof(err)) == ST_OK, "append: %s", err);
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_append(&st, "ws1", s, n, &e) == ST_OK, "append: %s", err_text(&e));
 }
 
 static off_t fsize(const char *name)
@@ -214,8 +214,8 @@ START_TEST(test_key_ranges)
 	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("nope", 4), &lo, &hi),
 			 ST_NOT_FOUND);
 	/* A rebuild from the data alone gives the same ranges. */
-	char err[128];
-	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)), ST_OK);
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, &e), ST_OK);
 	ck_assert_int_eq(
 	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("trace-2", 7), &lo, &hi), ST_OK);
 	ck_assert_int_eq(lo, d0 + 2);
@@ -332,8 +332,8 @@ START_TEST(test_reindex_equal)
 		 "mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-15.idx", root,
 		 root, root, root);
 	ck_assert_int_eq(system(cmd), 0);
-	char err[256] = "";
-	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)) == ST_OK, "%s", err);
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
 	snprintf(cmd, sizeof(cmd),
 		 "for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done", root,
 		 root);
@@ -401,12 +401,12 @@ START_TEST(test_missing_index_refuses_write)
 	ck_assert_int_eq(unlink(p), 0);
 	off_t before = fsize("2023-11-14.jsonl");
 	struct span b = mk("b", T0);
-	char err[128];
-	ck_assert_int_eq(store_append(&st, "ws1", &b, 1, err, sizeof(err)), ST_UNAVAILABLE);
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_append(&st, "ws1", &b, 1, &e), ST_UNAVAILABLE);
 	/* The data without its index is kept for reindex, never truncated. */
 	ck_assert_int_eq(fsize("2023-11-14.jsonl"), before);
 	ck_assert_int_ge(verify(), 1);
-	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)), ST_OK);
+	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, &e), ST_OK);
 	append(&b, 1);
 	ck_assert_int_eq(verify(), 0);
 }
@@ -488,13 +488,13 @@ static void seal_all(uint64_t *in_total)
 {
 	int32_t *days;
 	size_t nd;
-	char err[256] = "";
+	struct err e = {ST_OK, ""};
 	*in_total = 0;
 	ck_assert_int_eq(store_days(&st, "ws1", &days, &nd), ST_OK);
 	for (size_t d = 0; d < nd; d++) {
 		uint64_t in, out;
-		ck_assert_msg(store_seal(&st, "ws1", days[d], &in, &out, err, sizeof(err)) == ST_OK,
-			      "seal: %s", err);
+		ck_assert_msg(store_seal(&st, "ws1", days[d], &in, &out, &e) == ST_OK, "seal: %s",
+			      err_text(&e));
 		ck_assert_uint_le(out, in);
 		*in_total += in;
 	}
@@ -629,8 +629,8 @@ START_TEST(test_seal_reindex)
 	char *before = snapshot();
 	/* The index from the sealed and late lines alone equals the one the writers kept. */
 	sh_ok("mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-14.idx");
-	char err[256] = "";
-	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, err, sizeof(err)) == ST_OK, "%s", err);
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
 	sh_ok("for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done; true %s %s");
 	same_as(before);
 	free(before);

@@ -225,8 +225,7 @@ out:
 /* Appends the records of the complete lines in p[0, n), which start at stream offset base;
  * *used gets the bytes they cover (an unterminated last line is left out). */
 static enum status index_lines(const char *p, size_t n, uint64_t base, struct buf *recs,
-			       size_t *used, const char *dname, const char *file, char *errmsg,
-			       size_t errlen)
+			       size_t *used, const char *dname, const char *file, struct err *e)
 {
 	*used = 0;
 	for (size_t off = 0; off < n;) {
@@ -237,9 +236,8 @@ static enum status index_lines(const char *p, size_t n, uint64_t base, struct bu
 		struct span s;
 		json_t *root;
 		if (!span_parse(p + off, len, &s, &root))
-			return (enum status)msgf(ST_INVALID, errmsg, errlen,
-						 "%s.%s at byte %llu: not a canonical span", dname,
-						 file, (unsigned long long)(base + off));
+			return err_set(e, ST_INVALID, "%s.%s at byte %llu: not a canonical span",
+				       dname, file, (unsigned long long)(base + off));
 		struct idx_rec r;
 		idx_rec_from_span(&s, &r);
 		r.off = base + off;
@@ -255,7 +253,7 @@ static enum status index_lines(const char *p, size_t n, uint64_t base, struct bu
 
 /* Indexes the lines of a sealed file up to stream offset upto (every block before it). */
 static enum status index_sealed(struct sealed *z, uint64_t upto, struct buf *recs,
-				const char *dname, char *errmsg, size_t errlen)
+				const char *dname, struct err *e)
 {
 	struct sdata d = {.fd = -1, .base = upto, .z = z};
 	struct buf raw;
@@ -267,15 +265,14 @@ static enum status index_sealed(struct sealed *z, uint64_t upto, struct buf *rec
 		raw.len = 0;
 		buf_reserve(&raw, b->rawlen);
 		if (sdata_read(&d, b->raw_off, raw.p, b->rawlen) < 0)
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-					       "%s.jsonl.zst block %llu: %s", dname,
-					       (unsigned long long)i, strerror(errno));
+			rc = err_set(e, ST_UNAVAILABLE, "%s.jsonl.zst block %llu: %s", dname,
+				     (unsigned long long)i, strerror(errno));
 		else if ((rc = index_lines(raw.p, b->rawlen, b->raw_off, recs, &used, dname,
-					   "jsonl.zst", errmsg, errlen)) == ST_OK &&
+					   "jsonl.zst", e)) == ST_OK &&
 			 used != b->rawlen)
-			rc = (enum status)msgf(ST_INVALID, errmsg, errlen,
-					       "%s.jsonl.zst block %llu: a line crosses its end",
-					       dname, (unsigned long long)i);
+			rc = err_set(e, ST_INVALID,
+				     "%s.jsonl.zst block %llu: a line crosses its end", dname,
+				     (unsigned long long)i);
 	}
 	buf_free(&raw);
 	return rc;
@@ -284,14 +281,13 @@ static enum status index_sealed(struct sealed *z, uint64_t upto, struct buf *rec
 /* Rebuilds one shard's index from its lines alone: the plain JSONL of an open shard, or the
  * sealed file and the late lines of a sealed one. Every complete line must be a canonical
  * span; an unterminated last line (a torn write) is cut off. */
-static enum status reindex_day(struct store *st, const char *ws, int32_t day, char *errmsg,
-			       size_t errlen)
+static enum status reindex_day(struct store *st, const char *ws, int32_t day, struct err *e)
 {
 	char dp[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], zp[PATH_MAX], dname[11];
 	time_day_format(day, dname);
 	if (!shard_path(ip, st, ws, day, "idx") || !shard_path(tp, st, ws, day, "idx.tmp") ||
 	    !shard_path(zp, st, ws, day, "jsonl.zst"))
-		return ST_BAD_REQUEST;
+		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
 	int lfd = open(ip, O_RDWR | O_CREAT | O_CLOEXEC, 0640); /* the shard lock */
 	int dfd = -1, tfd = -1;
 	char *map = NULL;
@@ -303,8 +299,7 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 	idx_hdr_init(&h, day);
 	enum status rc = ST_UNAVAILABLE;
 	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dname,
-				       strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dname, strerror(errno));
 		goto out;
 	}
 	/* Sealed when the old header says so, or when only the sealed file is left. The old
@@ -315,13 +310,13 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 		     access(dp, F_OK) == 0;
 	if (!plain) {
 		if ((rc = sealed_open(zp, &z)) != ST_OK) {
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-					       "%s: no data file (%s)", dname, strerror(errno));
+			rc = err_set(e, ST_UNAVAILABLE, "%s: no data file (%s)", dname,
+				     strerror(errno));
 			goto out;
 		}
 		h.version = IDX_VERSION_SEALED;
 		h.sealed_bytes = hdr_ok && old.sealed_bytes ? old.sealed_bytes : z->h->bytes;
-		if ((rc = index_sealed(z, h.sealed_bytes, &recs, dname, errmsg, errlen)) != ST_OK)
+		if ((rc = index_sealed(z, h.sealed_bytes, &recs, dname, e)) != ST_OK)
 			goto out;
 		h.sealed_recs = recs.len / sizeof(struct idx_rec);
 		if (!shard_path(dp, st, ws, day, "late.jsonl"))
@@ -330,8 +325,7 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 	}
 	dfd = open(dp, O_RDWR | O_CLOEXEC);
 	if (dfd < 0 && !(errno == ENOENT && !plain)) {
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dp,
-				       strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
 		goto out;
 	}
 	size_t size = 0, end = 0;
@@ -339,10 +333,11 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 		map = mmap(NULL, size, PROT_READ, MAP_SHARED, dfd, 0);
 		if (map == MAP_FAILED) {
 			map = NULL;
+			rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
 			goto out;
 		}
 		if ((rc = index_lines(map, size, h.sealed_bytes, &recs, &end, dname,
-				      plain ? "jsonl" : "late.jsonl", errmsg, errlen)) != ST_OK)
+				      plain ? "jsonl" : "late.jsonl", e)) != ST_OK)
 			goto out;
 		rc = ST_UNAVAILABLE;
 	}
@@ -351,12 +346,13 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, ch
 	if ((tfd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
 	    write_all(tfd, &h, sizeof(h)) < 0 || write_all(tfd, recs.p, recs.len) < 0 ||
 	    fdatasync(tfd) < 0 || rename(tp, ip) < 0) {
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s.idx: %s", dname,
-				       strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));
 		goto out;
 	}
-	if (end < size && ftruncate(dfd, (off_t)end) < 0)
+	if (end < size && ftruncate(dfd, (off_t)end) < 0) {
+		rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
 		goto out;
+	}
 	rc = ST_OK;
 out:
 	if (map)
@@ -375,25 +371,26 @@ out:
 }
 
 enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
-			  char *errmsg, size_t errlen)
+			  struct err *e)
 {
 	if (!workspace_valid(ws))
-		return ST_BAD_REQUEST;
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	int32_t *days = NULL;
 	size_t nd = 0;
 	char jp[PATH_MAX];
 	int lockfd = ws_lock(st, ws, true);
 	if (lockfd < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: workspace lock: %s",
-					 ws, strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
 	enum status rc = shard_days(st, ws, &days, &nd);
+	if (rc != ST_OK)
+		err_set(e, rc, "%s", strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
-		rc = reindex_day(st, ws, days[i], errmsg, errlen);
+		rc = reindex_day(st, ws, days[i], e);
 		if (fn)
 			fn(ctx, i + 1, nd);
 	}
-	if (rc == ST_OK)
-		rc = ids_rebuild(st, ws);
+	if (rc == ST_OK && (rc = ids_rebuild(st, ws)) != ST_OK)
+		err_set(e, rc, "%s", strerror(errno));
 	/* The indexes now cover every complete line, so no interrupted batch is left. */
 	if (rc == ST_OK && store_path(jp, st, ws, "journal"))
 		truncate(jp, 0);

@@ -24,8 +24,8 @@
 #include "lib/base/time.h"
 #include "lib/model/workspace.h"
 
-#define COPY_CHUNK (1u << 20)	      /* bytes per read/write when copy_file_range cannot be used */
-#define REC_CHUNK 4096		      /* index records read at a time (512 KiB) */
+#define COPY_CHUNK (1u << 20) /* bytes per read/write when copy_file_range cannot be used */
+#define REC_CHUNK 4096	      /* index records read at a time (512 KiB) */
 
 static bool pathf(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool pathf(char *out, const char *fmt, ...)
@@ -141,35 +141,33 @@ static int copy_path(const char *src, const char *dst, uint64_t *len)
 
 /* ---- the admin lock ---- */
 
-int ops_lock(const char *root, const char *cmd, bool wait, char *errmsg, size_t errlen)
+int ops_lock(const char *root, const char *cmd, bool wait, struct err *e)
 {
 	char p[PATH_MAX];
 	if (!pathf(p, "%s/%s", root, OPS_LOCK_NAME)) {
-		(enum status) msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", root);
+		err_set(e, ST_BAD_REQUEST, "%s: path too long", root);
 		return -1;
 	}
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		(enum status) msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p, strerror(errno));
+		err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 		return -1;
 	}
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
 		if (errno == EINTR)
 			continue;
-		int e = errno;
+		int en = errno;
 		char holder[128] = "";
 		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
 		holder[n > 0 ? n : 0] = 0;
 		holder[strcspn(holder, "\n")] = 0;
-		if (e == EWOULDBLOCK)
-			(enum status) msgf(ST_UNAVAILABLE, errmsg, errlen,
-					   "another run holds %s (%s); try --wait", p,
-					   *holder ? holder : "unknown");
+		if (en == EWOULDBLOCK)
+			err_set(e, ST_UNAVAILABLE, "another run holds %s (%s); try --wait", p,
+				*holder ? holder : "unknown");
 		else
-			(enum status)
-			    msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p, strerror(e));
+			err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(en));
 		close(fd);
-		errno = e;
+		errno = en;
 		return -1;
 	}
 	/* Only a note for whoever is refused next; the flock is what excludes. */
@@ -227,18 +225,16 @@ static int archive_file(struct store *st, const char *ws, int32_t day, const cha
  * without an index, which readers never use and the next run removes. The other order
  * would leave an index naming lines that are gone. */
 static enum status retain_day(struct store *st, const char *ws, int32_t day, const char *archive,
-			      char *errmsg, size_t errlen)
+			      struct err *e)
 {
 	char ip[PATH_MAX], dp[PATH_MAX], d[11];
 	time_day_format(day, d);
 	if (!shard_path(ip, st, ws, day, "idx") || !shard_path(dp, st, ws, day, "jsonl"))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s/%s: path too long", ws,
-					 d);
+		return err_set(e, ST_BAD_REQUEST, "%s/%s: path too long", ws, d);
 	/* The shard lock: no writer (nor reindex) is inside the shard while it goes. */
 	int lfd = open(ip, O_RDWR | O_CLOEXEC);
 	if (lfd < 0 && errno != ENOENT)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", ip,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", ip, strerror(errno));
 	while (lfd >= 0 && flock(lfd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			break;
@@ -248,8 +244,8 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 	enum { NDATA = sizeof(data_exts) / sizeof(*data_exts) };
 	for (size_t k = 0; archive && k <= NDATA; k++)
 		if (archive_file(st, ws, day, k < NDATA ? data_exts[k] : "idx", archive) < 0) {
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-					       "archiving %s/%s: %s", ws, d, strerror(errno));
+			rc = err_set(e, ST_UNAVAILABLE, "archiving %s/%s: %s", ws, d,
+				     strerror(errno));
 			goto out;
 		}
 	if (unlink(ip) < 0 && errno != ENOENT)
@@ -263,8 +259,7 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 	rc = ST_OK;
 	goto out;
 fail:
-	rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "removing %s/%s: %s", ws, d,
-			       strerror(errno));
+	rc = err_set(e, ST_UNAVAILABLE, "removing %s/%s: %s", ws, d, strerror(errno));
 out:
 	if (lfd >= 0)
 		close(lfd);
@@ -327,7 +322,7 @@ static bool needs_rebuild(struct store *st, const char *ws, const uint64_t *hs, 
 }
 
 enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, const char *archive,
-		       size_t *removed, char *errmsg, size_t errlen)
+		       size_t *removed, struct err *e)
 {
 	char p[PATH_MAX];
 	int32_t *dd = NULL, *old = NULL;
@@ -335,27 +330,22 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 	uint64_t *hs = NULL;
 	*removed = 0;
 	if (!workspace_valid(ws))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen,
-					 "invalid workspace name '%s'", ws);
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	if (archive &&
 	    (mkdir_if(archive) < 0 || !pathf(p, "%s/%s", archive, ws) || mkdir_if(p) < 0))
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", archive,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", archive, strerror(errno));
 	int lockfd = ws_lock(st, ws, true);
 	if (lockfd < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: workspace lock: %s",
-					 ws, strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
 	/* First what the next writer would do: finish an interrupted batch, whatever its days. */
 	enum status rc = ws_settle(st, ws);
 	if (rc != ST_OK) {
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: finishing the journal: %s", ws,
-				       strerror(errno));
+		rc = err_set(e, rc, "%s: finishing the journal: %s", ws, strerror(errno));
 		goto out;
 	}
 	rc = shard_days(st, ws, &dd, &ndd);
 	if (rc != ST_OK) {
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: cannot list its days: %s", ws,
-				       strerror(errno));
+		rc = err_set(e, rc, "%s: cannot list its days: %s", ws, strerror(errno));
 		goto out;
 	}
 	/* Days with any file: data left alone by an interrupted run goes too. */
@@ -367,7 +357,7 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 		goto out;
 	live_hashes(st, ws, old, nold, &hs, &nh);
 	for (size_t i = 0; rc == ST_OK && i < nold; i++) {
-		rc = retain_day(st, ws, old[i], archive, errmsg, errlen);
+		rc = retain_day(st, ws, old[i], archive, e);
 		*removed += rc == ST_OK;
 	}
 	sync_dir(st, ws);
@@ -377,8 +367,8 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 	 * writers already treat a slot whose shard is gone as empty. */
 	if (*removed && needs_rebuild(st, ws, hs, nh) && ids_rebuild(st, ws) != ST_OK &&
 	    rc == ST_OK)
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-				       "%s: rebuilding the id table: %s", ws, strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: rebuilding the id table: %s", ws,
+			     strerror(errno));
 out:
 	close(lockfd);
 	free(dd);
@@ -432,8 +422,7 @@ static enum status snap_day_open(struct store *st, const char *ws, int32_t day, 
 	struct stat is, ds;
 	sd->day = day;
 	sd->d.fd = -1;
-	if (!shard_path(p, st, ws, day, "idx") ||
-	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+	if (!shard_path(p, st, ws, day, "idx") || (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return ST_UNAVAILABLE;
 	if (shard_data_open(st, ws, day, sd->idx_fd, &sd->h, &sd->d) != ST_OK ||
 	    fstat(sd->idx_fd, &is) < 0)
@@ -467,8 +456,7 @@ fail:
 /* The snapshot of ws. The workspace lock is held only here: for settling an interrupted
  * batch, copying the keyed tables and reading each shard's committed extent. Every batch
  * acknowledged before this point was committed under the same lock, so it is inside. */
-static enum status snap_take(struct store *st, const char *ws, struct snap *sn, char *errmsg,
-			     size_t errlen)
+static enum status snap_take(struct store *st, const char *ws, struct snap *sn, struct err *e)
 {
 	int32_t *days = NULL;
 	size_t nd = 0;
@@ -479,12 +467,10 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		buf_init(&sn->tab[k]);
 	int lockfd = ws_lock(st, ws, true);
 	if (lockfd < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: workspace lock: %s",
-					 ws, strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
 	enum status rc = ws_prepare(st, ws, &t, &jfd);
 	if (rc != ST_OK) {
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: id table or journal: %s", ws,
-				       strerror(errno));
+		rc = err_set(e, rc, "%s: id table or journal: %s", ws, strerror(errno));
 		goto out;
 	}
 	const struct ids *tabs[SNAP__TABLES] = {&t.id, &t.tr, &t.se};
@@ -493,8 +479,7 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		sn->tab_name[k] = tabs[k]->name;
 	}
 	if ((rc = store_days(st, ws, &days, &nd)) != ST_OK) {
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: cannot list its days: %s", ws,
-				       strerror(errno));
+		rc = err_set(e, rc, "%s: cannot list its days: %s", ws, strerror(errno));
 		goto out;
 	}
 	sn->days = xmalloc((nd + 1) * sizeof(*sn->days));
@@ -502,9 +487,9 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		if (snap_day_open(st, ws, days[i], &sn->days[sn->n]) != ST_OK) {
 			char d[11];
 			time_day_format(days[i], d);
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-					       "%s/%s: unreadable shard (%s); see spandex verify",
-					       ws, d, strerror(errno));
+			rc = err_set(e, ST_UNAVAILABLE,
+				     "%s/%s: unreadable shard (%s); see spandex verify", ws, d,
+				     strerror(errno));
 			goto out;
 		}
 		sn->n++;
@@ -654,7 +639,7 @@ static int backup_lines(const struct snap_day *sd, const struct day_paths *p, bo
  * have changed), then its lines (backup_lines). */
 static enum status backup_day(const char *ws, const struct snap *sn, const struct snap_day *sd,
 			      const char *gdir, const char *pdir, struct ops_backup_stats *stats,
-			      struct buf *manifest, char *errmsg, size_t errlen)
+			      struct buf *manifest, struct err *e)
 {
 	char d[11];
 	struct day_paths p;
@@ -666,17 +651,13 @@ static enum status backup_day(const char *ws, const struct snap *sn, const struc
 	    !pathf(p.data, "%s/%s/%s.jsonl", gdir, ws, d) ||
 	    !pathf(p.prev_idx, "%s/%s/%s.idx", pdir ? pdir : "", ws, d) ||
 	    !pathf(p.prev_data, "%s/%s/%s.jsonl", pdir ? pdir : "", ws, d))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s/%s: path too long", ws,
-					 d);
+		return err_set(e, ST_BAD_REQUEST, "%s/%s: path too long", ws, d);
 	if (write_index(sn, sd, &p, &same_recs, &same_bytes) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p.idx,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", p.idx, strerror(errno));
 	if (same_bytes && relink(p.prev_idx, p.idx) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p.idx,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", p.idx, strerror(errno));
 	if (backup_lines(sd, &p, same_recs, &linked, &bytes) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s/%s/%s: %s", gdir, ws,
-					 d, strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s/%s/%s: %s", gdir, ws, d, strerror(errno));
 	if (linked) {
 		stats->days_linked++;
 		stats->bytes_linked += bytes;
@@ -705,24 +686,21 @@ static int write_file(const char *path, const void *p, size_t n)
 }
 
 static enum status backup_ws(struct store *st, const char *ws, const char *gdir, const char *pdir,
-			     struct ops_backup_stats *stats, struct buf *manifest, char *errmsg,
-			     size_t errlen)
+			     struct ops_backup_stats *stats, struct buf *manifest, struct err *e)
 {
 	char p[PATH_MAX];
 	struct snap sn;
 	if (!pathf(p, "%s/%s", gdir, ws) || mkdir_if(p) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s/%s: %s", gdir, ws,
-					 strerror(errno));
-	enum status rc = snap_take(st, ws, &sn, errmsg, errlen);
+		return err_set(e, ST_UNAVAILABLE, "%s/%s: %s", gdir, ws, strerror(errno));
+	enum status rc = snap_take(st, ws, &sn, e);
 	if (rc != ST_OK)
 		return rc;
 	for (int k = 0; rc == ST_OK && k < SNAP__TABLES; k++)
 		if (!pathf(p, "%s/%s/%s", gdir, ws, sn.tab_name[k]) ||
 		    write_file(p, sn.tab[k].p, sn.tab[k].len) < 0)
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p,
-					       strerror(errno));
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < sn.n; i++)
-		rc = backup_day(ws, &sn, &sn.days[i], gdir, pdir, stats, manifest, errmsg, errlen);
+		rc = backup_day(ws, &sn, &sn.days[i], gdir, pdir, stats, manifest, e);
 	if (rc == ST_OK && pathf(p, "%s/%s", gdir, ws))
 		fsync_dir(p);
 	snap_free(&sn);
@@ -801,7 +779,7 @@ static void more_files(void)
 }
 
 enum status ops_backup(struct store *st, const char *dest, struct ops_backup_stats *stats,
-		       char *errmsg, size_t errlen)
+		       struct err *e)
 {
 	char prev[64], gen[64], tmp[PATH_MAX], final[PATH_MAX], pdir[PATH_MAX], p[PATH_MAX];
 	char **ws = NULL;
@@ -810,8 +788,7 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
 	buf_init(&manifest);
 	memset(stats, 0, sizeof(*stats));
 	if (mkdir_if(dest) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dest,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", dest, strerror(errno));
 	gen_clean(dest);
 	bool have_prev = gen_latest(dest, prev);
 	time_t now = time(NULL);
@@ -822,14 +799,13 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
 		snprintf(gen + 16, sizeof(gen) - 16, "-%u", n);
 	if (!pathf(tmp, "%s/.tmp-%s", dest, gen) || !pathf(final, "%s/%s", dest, gen) ||
 	    (have_prev && !pathf(pdir, "%s/%s", dest, prev)))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", dest);
+		return err_set(e, ST_BAD_REQUEST, "%s: path too long", dest);
 	if (mkdir_if(tmp) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", tmp,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
 	more_files();
 	enum status rc = store_workspaces(st, &ws, &nws);
 	if (rc != ST_OK)
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: %s", st->root, strerror(errno));
+		rc = err_set(e, rc, "%s: %s", st->root, strerror(errno));
 	char taken[32];
 	time_format(time_now(), taken);
 	buf_printf(&manifest,
@@ -837,18 +813,15 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
 		   "# workspace day records data_bytes (copied, or linked from the previous)\n",
 		   gen, taken, have_prev ? prev : "none");
 	for (size_t i = 0; rc == ST_OK && i < nws; i++)
-		rc = backup_ws(st, ws[i], tmp, have_prev ? pdir : NULL, stats, &manifest, errmsg,
-			       errlen);
+		rc = backup_ws(st, ws[i], tmp, have_prev ? pdir : NULL, stats, &manifest, e);
 	/* The MANIFEST marks a complete generation; the rename publishes it. */
 	if (rc == ST_OK &&
 	    (!pathf(p, "%s/MANIFEST", tmp) || write_file(p, manifest.p, manifest.len) < 0))
-		rc =
-		    (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p, strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 	if (rc == ST_OK) {
 		fsync_dir(tmp);
 		if (rename(tmp, final) < 0)
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", final,
-					       strerror(errno));
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", final, strerror(errno));
 		fsync_dir(dest);
 	}
 	if (rc != ST_OK)
@@ -905,15 +878,14 @@ static bool gen_lines_ok(const char *ip, const char *dp, unsigned long long byte
 	return ok && late == bytes - h.sealed_bytes;
 }
 
-static enum status gen_check(const char *gen, char *errmsg, size_t errlen)
+static enum status gen_check(const char *gen, struct err *e)
 {
 	char p[PATH_MAX], line[512];
 	if (!pathf(p, "%s/MANIFEST", gen))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", gen);
+		return err_set(e, ST_BAD_REQUEST, "%s: path too long", gen);
 	FILE *f = fopen(p, "re");
 	if (!f)
-		return (enum status)msgf(ST_NOT_FOUND, errmsg, errlen, "%s: %s", p,
-					 strerror(errno));
+		return err_set(e, ST_NOT_FOUND, "%s: %s", p, strerror(errno));
 	enum status rc = ST_OK;
 	for (unsigned lineno = 1; rc == ST_OK && fgets(line, sizeof(line), f); lineno++) {
 		char ws[64], day[16], dp[PATH_MAX], ip[PATH_MAX];
@@ -923,49 +895,43 @@ static enum status gen_check(const char *gen, char *errmsg, size_t errlen)
 			continue;
 		if (sscanf(line, "%63s %15s %llu %llu", ws, day, &recs, &bytes) != 4 ||
 		    !workspace_valid(ws)) {
-			rc = (enum status)msgf(ST_INVALID, errmsg, errlen,
-					       "%s line %u: not a manifest line", p, lineno);
+			rc = err_set(e, ST_INVALID, "%s line %u: not a manifest line", p, lineno);
 			break;
 		}
 		if (!pathf(dp, "%s/%s/%s.jsonl", gen, ws, day) ||
 		    !pathf(ip, "%s/%s/%s.idx", gen, ws, day) || stat(ip, &is) < 0 ||
 		    (unsigned long long)is.st_size != IDX_HDR + recs * sizeof(struct idx_rec) ||
 		    !gen_lines_ok(ip, dp, bytes))
-			rc = (enum status)msgf(
-			    ST_INVALID, errmsg, errlen,
-			    "%s/%s/%s: missing, or not the size the MANIFEST records", gen, ws,
-			    day);
+			rc = err_set(e, ST_INVALID,
+				     "%s/%s/%s: missing, or not the size the MANIFEST records", gen,
+				     ws, day);
 	}
 	fclose(f);
 	return rc;
 }
 
 /* Copies gen/<ws> into root/.restore-<ws>, then swaps it in for root/<ws>. */
-static enum status restore_ws(const char *gen, struct store *st, const char *ws, char *errmsg,
-			      size_t errlen)
+static enum status restore_ws(const char *gen, struct store *st, const char *ws, struct err *e)
 {
 	char src[PATH_MAX], tmp[PATH_MAX], dst[PATH_MAX], old[PATH_MAX];
 	if (!pathf(src, "%s/%s", gen, ws) || !pathf(tmp, "%s/.restore-%s", st->root, ws) ||
 	    !pathf(dst, "%s/%s", st->root, ws) || !pathf(old, "%s/.old-%s", st->root, ws))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", ws);
+		return err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
 	if (rm_rf(tmp) < 0 || mkdir_if(tmp) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", tmp,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
 	DIR *d = opendir(src);
 	if (!d)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", src,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", src, strerror(errno));
 	enum status rc = ST_OK;
-	struct dirent *e;
-	while (rc == ST_OK && (e = readdir(d))) {
+	struct dirent *de;
+	while (rc == ST_OK && (de = readdir(d))) {
 		char from[PATH_MAX], to[PATH_MAX];
-		if (e->d_name[0] == '.')
+		if (de->d_name[0] == '.')
 			continue;
 		/* A copy, never a link: the store writes into its files (flags, appends). */
-		if (!pathf(from, "%s/%s", src, e->d_name) || !pathf(to, "%s/%s", tmp, e->d_name) ||
-		    copy_path(from, to, NULL) < 0)
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", from,
-					       strerror(errno));
+		if (!pathf(from, "%s/%s", src, de->d_name) ||
+		    !pathf(to, "%s/%s", tmp, de->d_name) || copy_path(from, to, NULL) < 0)
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", from, strerror(errno));
 	}
 	closedir(d);
 	if (rc != ST_OK) {
@@ -974,15 +940,14 @@ static enum status restore_ws(const char *gen, struct store *st, const char *ws,
 	}
 	fsync_dir(tmp);
 	if (rm_rf(old) < 0 || (rename(dst, old) < 0 && errno != ENOENT) || rename(tmp, dst) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dst,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", dst, strerror(errno));
 	fsync_dir(st->root);
 	rm_rf(old);
 	return ST_OK;
 }
 
 enum status ops_restore(const char *backup, struct store *st, bool force, char ***names, size_t *n,
-			char *errmsg, size_t errlen)
+			struct err *e)
 {
 	char gen[PATH_MAX], p[PATH_MAX], latest[64];
 	*names = NULL;
@@ -990,31 +955,29 @@ enum status ops_restore(const char *backup, struct store *st, bool force, char *
 	if (pathf(p, "%s/MANIFEST", backup) && access(p, F_OK) == 0)
 		snprintf(gen, sizeof(gen), "%s", backup);
 	else if (!gen_latest(backup, latest) || !pathf(gen, "%s/%s", backup, latest))
-		return (enum status)msgf(ST_NOT_FOUND, errmsg, errlen,
-					 "%s: no backup generation (no MANIFEST)", backup);
-	enum status rc = gen_check(gen, errmsg, errlen);
+		return err_set(e, ST_NOT_FOUND, "%s: no backup generation (no MANIFEST)", backup);
+	enum status rc = gen_check(gen, e);
 	if (rc != ST_OK)
 		return rc;
 	if (mkdir_if(st->root) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", st->root,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", st->root, strerror(errno));
 	if (!force && !dir_empty(st->root))
-		return (enum status)msgf(
-		    ST_BAD_REQUEST, errmsg, errlen,
-		    "%s is not empty; --force replaces the workspaces the backup holds", st->root);
+		return err_set(e, ST_BAD_REQUEST,
+			       "%s is not empty; --force replaces the workspaces the backup holds",
+			       st->root);
 	struct store gst;
 	store_init(&gst, gen, false);
 	if ((rc = store_workspaces(&gst, names, n)) != ST_OK)
-		return (enum status)msgf(rc, errmsg, errlen, "%s: %s", gen, strerror(errno));
+		return err_set(e, rc, "%s: %s", gen, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < *n; i++)
-		rc = restore_ws(gen, st, (*names)[i], errmsg, errlen);
+		rc = restore_ws(gen, st, (*names)[i], e);
 	return rc;
 }
 
 /* ---- export ---- */
 
 enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_t to_us, int fd,
-		       size_t *count, char *errmsg, size_t errlen)
+		       size_t *count, struct err *e)
 {
 	int32_t *days = NULL;
 	size_t nd = 0;
@@ -1022,11 +985,10 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 	buf_init(&out);
 	*count = 0;
 	if (!workspace_valid(ws))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen,
-					 "invalid workspace name '%s'", ws);
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	enum status rc = store_days(st, ws, &days, &nd);
 	if (rc != ST_OK)
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: %s", ws, strerror(errno));
+		rc = err_set(e, rc, "%s: %s", ws, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
 		if (days[i] < time_day(from_us) || days[i] > time_day(to_us - 1))
 			continue;
@@ -1034,8 +996,7 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 		if ((rc = shard_open(st, ws, days[i], &sh)) != ST_OK) {
 			char d[11];
 			time_day_format(days[i], d);
-			rc =
-			    (enum status)msgf(rc, errmsg, errlen, "%s/%s: unreadable shard", ws, d);
+			rc = err_set(e, rc, "%s/%s: unreadable shard", ws, d);
 			break;
 		}
 		for (size_t k = 0; rc == ST_OK && k < sh.nrecs; k++) {
@@ -1056,11 +1017,10 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 		}
 		shard_close(&sh);
 		if (rc != ST_OK)
-			rc = (enum status)msgf(rc, errmsg, errlen, "%s: %s", ws, strerror(errno));
+			rc = err_set(e, rc, "%s: %s", ws, strerror(errno));
 	}
 	if (rc == ST_OK && out.len && write_all(fd, out.p, out.len) < 0)
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "writing: %s",
-				       strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "writing: %s", strerror(errno));
 	free(days);
 	buf_free(&out);
 	return rc;

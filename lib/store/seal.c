@@ -392,23 +392,20 @@ static int zw_flush(struct zw *w)
 }
 
 /* Adds the lines of records [from, to) of sh, which must continue the stream. */
-static enum status zw_lines(struct zw *w, struct shard *sh, size_t from, size_t to, char *errmsg,
-			    size_t errlen)
+static enum status zw_lines(struct zw *w, struct shard *sh, size_t from, size_t to, struct err *e)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct idx_rec *r = &sh->recs[i];
 		if (r->off != w->pos)
-			return (enum status)msgf(ST_INVALID, errmsg, errlen,
-						 "record %zu is not where the stream continues; "
-						 "run spandex verify",
-						 i);
+			return err_set(e, ST_INVALID,
+				       "record %zu is not where the stream continues; "
+				       "run spandex verify",
+				       i);
 		if (w->raw.len && w->raw.len + r->len + 1 > SEAL_BLOCK && zw_flush(w) < 0)
-			return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "writing: %s",
-						 strerror(errno));
+			return err_set(e, ST_UNAVAILABLE, "writing: %s", strerror(errno));
 		if (shard_line(sh, i, &w->raw) != ST_OK)
-			return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-						 "record %zu: cannot read its line: %s", i,
-						 strerror(errno));
+			return err_set(e, ST_UNAVAILABLE, "record %zu: cannot read its line: %s", i,
+				       strerror(errno));
 		buf_addc(&w->raw, '\n');
 		w->pos += r->len + 1;
 	}
@@ -513,7 +510,7 @@ static int shard_lock_open(const char *ip)
 }
 
 enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *in_bytes,
-		       uint64_t *out_bytes, char *errmsg, size_t errlen)
+		       uint64_t *out_bytes, struct err *e)
 {
 	char ip[PATH_MAX], zp[PATH_MAX], tp[PATH_MAX], d[11];
 	*in_bytes = *out_bytes = 0;
@@ -521,7 +518,7 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	if (!workspace_valid(ws) || !shard_path(ip, st, ws, day, "idx") ||
 	    !shard_path(zp, st, ws, day, "jsonl.zst") ||
 	    !shard_path(tp, st, ws, day, "jsonl.zst.tmp"))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s/%s: bad name", ws, d);
+		return err_set(e, ST_BAD_REQUEST, "%s/%s: bad name", ws, d);
 	struct shard sh;
 	struct zw w = {.fd = -1};
 	struct idx_hdr h;
@@ -532,41 +529,37 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	/* First, without any lock, the lines committed so far: the long part. */
 	enum status rc = shard_open(st, ws, day, &sh);
 	if (rc != ST_OK)
-		return rc == ST_NOT_FOUND ? rc
-					  : (enum status)msgf(rc, errmsg, errlen, "%s/%s: %s", ws,
-							      d, strerror(errno));
+		return rc == ST_NOT_FOUND ? err_set(e, rc, "%s/%s: no such shard", ws, d)
+					  : err_set(e, rc, "%s/%s: %s", ws, d, strerror(errno));
 	size_t n0 = sh.nrecs;
 	bool resealing = sh.d.z != NULL, fresh = sh.nrecs > sh.nsealed;
 	if (fresh) {
 		w.cctx = ZSTD_createCCtx();
 		w.fd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 		if (!w.cctx || w.fd < 0 ||
-		    ZSTD_isError(ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_compressionLevel,
-							SEAL_LEVEL)) ||
+		    ZSTD_isError(
+			ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_compressionLevel, SEAL_LEVEL)) ||
 		    ZSTD_isError(ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_checksumFlag, 1))) {
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", tp,
-					       strerror(errno));
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", tp, strerror(errno));
 			goto out;
 		}
-		if ((rc = zw_lines(&w, &sh, 0, n0, errmsg, errlen)) != ST_OK)
+		if ((rc = zw_lines(&w, &sh, 0, n0, e)) != ST_OK)
 			goto out;
 	}
 	shard_close(&sh);
 	/* Then, under the shard lock (writers of this day wait, no other), what was appended
 	 * meanwhile, and the switch. */
 	if ((lfd = shard_lock_open(ip)) < 0) {
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", ip,
-				       strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", ip, strerror(errno));
 		goto out;
 	}
 	if ((rc = shard_open(st, ws, day, &sh)) != ST_OK) {
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s/%s: %s", ws, d, strerror(errno));
+		rc = err_set(e, rc, "%s/%s: %s", ws, d, strerror(errno));
 		goto out;
 	}
 	if (sh.nrecs < n0 || (sh.d.z != NULL) != resealing) {
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-				       "%s/%s changed under the seal (reindex?); run it again", ws,
-				       d);
+		rc = err_set(e, ST_UNAVAILABLE,
+			     "%s/%s changed under the seal (reindex?); run it again", ws, d);
 		goto out;
 	}
 	if (!fresh) {
@@ -575,12 +568,11 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 			seal_tidy(st, ws, day, &h);
 		goto out;
 	}
-	if ((rc = zw_lines(&w, &sh, n0, sh.nrecs, errmsg, errlen)) != ST_OK)
+	if ((rc = zw_lines(&w, &sh, n0, sh.nrecs, e)) != ST_OK)
 		goto out;
 	if (zw_flush(&w) < 0 || zw_footer(&w, &sh, sh.nrecs, day) < 0 || fdatasync(w.fd) < 0 ||
 	    rename(tp, zp) < 0) {
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", tp,
-				       strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", tp, strerror(errno));
 		goto out;
 	}
 	sync_dir(st, ws);
@@ -590,8 +582,7 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	    (h.version = IDX_VERSION_SEALED, h.sealed_bytes = w.pos, h.sealed_recs = sh.nrecs,
 	     pwrite_all(lfd, &h, sizeof(h), 0) < 0) ||
 	    fdatasync(lfd) < 0) {
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", ip,
-				       strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", ip, strerror(errno));
 		goto out;
 	}
 	seal_tidy(st, ws, day, &h);
@@ -624,8 +615,8 @@ void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, st
 	if (hash_crc32c(0, h + 1, fsize - sizeof(*h)) != h->crc)
 		buf_printf(why, "footer checksum mismatch\n");
 	if (h->nrecs > nrecs) {
-		buf_printf(why, "holds %llu records, the index %zu\n",
-			   (unsigned long long)h->nrecs, nrecs);
+		buf_printf(why, "holds %llu records, the index %zu\n", (unsigned long long)h->nrecs,
+			   nrecs);
 		return;
 	}
 	uint64_t pos = 0, zpos = 0;
@@ -643,8 +634,7 @@ void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, st
 			   (unsigned long long)pos, (unsigned long long)h->bytes);
 	for (uint64_t i = 0; i < h->nrecs; i++) {
 		uint32_t o = z->order[i];
-		if (o >= h->nrecs ||
-		    (i && recs[z->order[i - 1]].started_us > recs[o].started_us))
+		if (o >= h->nrecs || (i && recs[z->order[i - 1]].started_us > recs[o].started_us))
 			buf_printf(why, "start-time order broken at %llu\n", (unsigned long long)i);
 		const struct seal_id *e = &z->ids[i];
 		if (e->rec >= h->nrecs || recs[e->rec].span_h != e->h ||

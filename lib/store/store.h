@@ -67,9 +67,9 @@ void store_init(struct store *st, const char *root, bool sync);
 /* Appends spans (all of one workspace, already validated; ingested_at is set here) durably.
  * Spans whose span_id already exists replace the older version everywhere. On failure nothing
  * of the batch is acknowledged; a partial append is completed or repaired by the next writer.
- * errmsg (may be NULL) gets a short reason for ST_UNAVAILABLE. */
+ * e (may be NULL) gets the reason. */
 enum status store_append(struct store *st, const char *ws, struct span *spans, size_t n,
-			 char *errmsg, size_t errlen);
+			 struct err *e);
 
 /* Finds the newest version of span_id and appends its line to out. ST_NOT_FOUND if none. */
 enum status store_get(struct store *st, const char *ws, const char *span_id, struct buf *out);
@@ -135,14 +135,14 @@ enum status store_workspaces(struct store *st, char ***names, size_t *n);
 typedef void (*store_progress_fn)(void *ctx, size_t done, size_t total);
 /* Rebuilds every index of ws from the JSONL alone, then the id table and superseded flags. */
 enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
-			  char *errmsg, size_t errlen);
+			  struct err *e);
 /* Seals day of ws (see docs/ARCHITECTURE.md, "Sealed shards"): its lines go into a file of
  * independently decompressible zstd blocks with a start-time order and an id table; readers
  * see the same lines before, during and after. Holds only that day's shard lock, and that
  * only for the lines appended while it compressed. *in_bytes, *out_bytes: stream and file
  * sizes. ST_NOT_FOUND: no such shard; ST_OK with *in_bytes 0: nothing new to seal. */
 enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *in_bytes,
-		       uint64_t *out_bytes, char *errmsg, size_t errlen);
+		       uint64_t *out_bytes, struct err *e);
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */
 size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, const char *msg),

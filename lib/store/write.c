@@ -56,13 +56,6 @@ int lock_fd(int fd)
 	return 0;
 }
 
-static enum status fail(enum status st, char *errmsg, size_t errlen, const char *what, int err)
-{
-	if (errmsg && errlen)
-		snprintf(errmsg, errlen, "%s: %s", what, strerror(err));
-	return st;
-}
-
 /* ---- shards ---- */
 
 int read_rec(int fd, uint64_t i, struct idx_rec *r)
@@ -506,8 +499,7 @@ enum status rec_id_lit(struct sdata *d, const struct idx_rec *r, struct buf *lit
 	size_t want = r->len < 8192 ? r->len : 8192;
 	char *tmp = xmalloc(want);
 	enum status rc = ST_UNAVAILABLE;
-	if (sdata_read(d, r->off, tmp, want) < 0 || want < 13 ||
-	    memcmp(tmp, "{\"span_id\":\"", 12))
+	if (sdata_read(d, r->off, tmp, want) < 0 || want < 13 || memcmp(tmp, "{\"span_id\":\"", 12))
 		goto out;
 	for (size_t i = 12; i < want; i++) {
 		if (tmp[i] == '\\') {
@@ -560,8 +552,7 @@ static enum status journal_recover(struct store *st, const char *ws, int jfd, st
 		struct wshard *w = wctx_shard(&c, j[i].day);
 		for (uint64_t k = j[i].start; k < w->committed; k++) {
 			struct idx_rec r;
-			if (read_rec(w->idx_fd, k, &r) < 0 ||
-			    rec_id_lit(&w->d, &r, &lit) != ST_OK)
+			if (read_rec(w->idx_fd, k, &r) < 0 || rec_id_lit(&w->d, &r, &lit) != ST_OK)
 				goto out;
 			if (tabs_reserve(st, ws, t, 1) != ST_OK ||
 			    ids_upsert(&c, &t->id, r.span_h, &lit, LOC(j[i].day, k)) != ST_OK)
@@ -663,10 +654,10 @@ enum status ws_prepare(struct store *st, const char *ws, struct tabs *t, int *jf
 }
 
 enum status store_append(struct store *st, const char *ws, struct span *spans, size_t n,
-			 char *errmsg, size_t errlen)
+			 struct err *e)
 {
 	if (!workspace_valid(ws))
-		return ST_BAD_REQUEST;
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	if (!n)
 		return ST_OK;
 	/* Render outside every lock; only ingested_at, the last field, waits for the lock. */
@@ -699,14 +690,14 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 	uint64_t *locs = xmalloc(n * sizeof(*locs));
 
 	if (mkdir_p2(st, ws) < 0 || (lockfd = ws_lock(st, ws, true)) < 0) {
-		rc = fail(ST_UNAVAILABLE, errmsg, errlen, "workspace lock", errno);
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", "workspace lock", strerror(errno));
 		goto out;
 	}
 	rc = ws_prepare(st, ws, &t, &jfd);
 	if (rc == ST_OK)
 		rc = tabs_reserve(st, ws, &t, n);
 	if (rc != ST_OK) {
-		rc = fail(rc, errmsg, errlen, "id table", errno);
+		rc = err_set(e, rc, "%s: %s", "id table", strerror(errno));
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -716,14 +707,14 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 		if (!w) {
 			char d[11];
 			time_day_format(pd[i].day, d);
-			rc = fail(ST_UNAVAILABLE, errmsg, errlen, d, errno);
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", d, strerror(errno));
 			goto out;
 		}
 		jents[nj++] = (struct jent){w->day, (uint32_t)w->committed};
 	}
 	if (pwrite_all(jfd, jents, nj * sizeof(*jents), 0) < 0 ||
 	    ftruncate(jfd, (off_t)(nj * sizeof(*jents))) < 0) {
-		rc = fail(ST_UNAVAILABLE, errmsg, errlen, "journal", errno);
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", "journal", strerror(errno));
 		goto out;
 	}
 	int64_t base = time_now();
@@ -757,12 +748,12 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 		    pwrite_all(w->idx_fd, recs, nr * sizeof(*recs),
 			       IDX_HDR + (off_t)(w->committed * sizeof(*recs))) < 0 ||
 		    pread_all(w->idx_fd, &h, sizeof(h), 0) < 0) {
-			rc = fail(ST_UNAVAILABLE, errmsg, errlen, "append", errno);
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", "append", strerror(errno));
 			goto rollback;
 		}
 		h.committed = w->committed + nr;
 		if (pwrite_all(w->idx_fd, &h, sizeof(h), 0) < 0) {
-			rc = fail(ST_UNAVAILABLE, errmsg, errlen, "commit", errno);
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", "commit", strerror(errno));
 			goto rollback;
 		}
 		w->committed += nr;
@@ -774,17 +765,17 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 	for (size_t i = 0; i < n; i++) {
 		lit.len = 0;
 		jsonw_string(&lit, spans[i].span_id, strlen(spans[i].span_id));
-		if (ids_upsert(&c, &t.id, hash_bytes(spans[i].span_id, strlen(spans[i].span_id)), &lit,
-			       locs[i]) != ST_OK) {
+		if (ids_upsert(&c, &t.id, hash_bytes(spans[i].span_id, strlen(spans[i].span_id)),
+			       &lit, locs[i]) != ST_OK) {
 			/* Committed but not indexed by id: the journal stays for the next writer.
 			 */
-			rc = fail(ST_UNAVAILABLE, errmsg, errlen, "id table", errno);
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", "id table", strerror(errno));
 			goto out;
 		}
 	}
 	t.id.hdr->last_ingested = base + (int64_t)n - 1;
 	if (ftruncate(jfd, 0) < 0) {
-		rc = fail(ST_UNAVAILABLE, errmsg, errlen, "journal", errno);
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", "journal", strerror(errno));
 		goto out;
 	}
 	/* Release the locks, then make it durable: other writers append meanwhile and the
@@ -799,7 +790,7 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 	for (size_t i = 0; st->sync && i < c.n; i++) {
 		if ((c.sh[i].d.fd >= 0 && fdatasync(c.sh[i].d.fd) < 0) ||
 		    fdatasync(c.sh[i].idx_fd) < 0) {
-			rc = fail(ST_UNAVAILABLE, errmsg, errlen, "fdatasync", errno);
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", "fdatasync", strerror(errno));
 			break;
 		}
 		created |= c.sh[i].created;
