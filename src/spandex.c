@@ -3,7 +3,6 @@
 #include "lib/ingest/import.h"
 #include "lib/store/ops.h"
 #include "lib/store/store.h"
-#include "lib/store/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -123,47 +122,21 @@ static int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg
 	return problems ? 1 : 0;
 }
 
-static off_t file_size(struct store *st, const char *ws, int32_t day, const char *ext)
-{
-	char p[4096];
-	struct stat sb;
-	return shard_path(p, st, ws, day, ext) && stat(p, &sb) == 0 ? sb.st_size : 0;
-}
-
 static int cmd_stats(struct store *st, char **ws, size_t n)
 {
 	printf("%-32s %6s %12s %12s %14s %14s\n", "workspace", "days", "spans", "versions",
 	       "data_bytes", "index_bytes");
 	unsigned long long tspans = 0, tdata = 0, tidx = 0;
 	for (size_t i = 0; i < n; i++) {
-		int32_t *days;
-		size_t nd;
-		if (store_days(st, ws[i], &days, &nd) != ST_OK)
+		struct store_stats s;
+		if (store_stats(st, ws[i], &s) != ST_OK)
 			return 1;
-		unsigned long long spans = 0, versions = 0, data = 0, idx = 0;
-		for (size_t d = 0; d < nd; d++) {
-			struct shard sh;
-			if (shard_open(st, ws[i], days[d], &sh) == ST_OK) {
-				for (size_t k = 0; k < sh.nrecs; k++)
-					spans += !(sh.recs[k].flags & REC_SUPERSEDED);
-				versions += sh.nrecs;
-				shard_close(&sh);
-			}
-			data += (unsigned long long)(file_size(st, ws[i], days[d], "jsonl") +
-						     file_size(st, ws[i], days[d], "jsonl.zst") +
-						     file_size(st, ws[i], days[d], "late.jsonl"));
-			idx += (unsigned long long)file_size(st, ws[i], days[d], "idx");
-		}
-		char p[4096];
-		struct stat sb;
-		if (store_path(p, st, ws[i], "ids.tab") && stat(p, &sb) == 0)
-			idx += (unsigned long long)sb.st_size;
-		printf("%-32s %6zu %12llu %12llu %14llu %14llu\n", ws[i], nd, spans, versions, data,
-		       idx);
-		tspans += spans;
-		tdata += data;
-		tidx += idx;
-		free(days);
+		printf("%-32s %6zu %12llu %12llu %14llu %14llu\n", ws[i], s.days,
+		       (unsigned long long)s.spans, (unsigned long long)s.versions,
+		       (unsigned long long)s.data_bytes, (unsigned long long)s.index_bytes);
+		tspans += s.spans;
+		tdata += s.data_bytes;
+		tidx += s.index_bytes;
 	}
 	printf("%-32s %6s %12llu %12s %14llu %14llu\n", "total", "", tspans, "", tdata, tidx);
 	return 0;

@@ -1,6 +1,6 @@
 /* ops: the operator's jobs over a data directory, the ones cron runs: retention, backup and
- * restore, export (import is lib/ingest/import.h), and the admin lock that keeps two runs apart. Core only.
- * Nothing here keeps state between calls; e (may be NULL) gets a one-line reason. */
+ * restore, export (import is lib/ingest/import.h), and the admin lock that keeps two runs apart.
+ * Core only. Nothing here keeps state between calls; e (may be NULL) gets a one-line reason. */
 #ifndef SPANDEX_OPS_H
 #define SPANDEX_OPS_H
 
