@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "lib/base/arena.h"
 #include "lib/base/status.h"
 #include "lib/model/span.h"
 #include "lib/model/workspace.h"
@@ -79,6 +80,25 @@ void store_init(struct store *st, const char *root, bool sync);
  * of the batch is acknowledged; a partial append is completed or repaired by the next writer.
  * e (may be NULL) gets the reason. */
 enum status store_append(struct store *st, const char *ws, struct span *spans, size_t n,
+			 struct err *e);
+
+/* The merge of store_update for span_id. current: its newest stored version, parsed (NULL
+ * when there is none); it and the strings it points to live until store_update returns. out
+ * (span_init'ed) gets the version to write: a valid span of the workspace (as ingest
+ * validates) with the same span_id; its strings must live until store_update returns (the
+ * arena a is there for that) and its json_t fields are owned references that store_update
+ * releases. Leaving out->span_id NULL answers "no change": nothing is written for that id.
+ * Any status but ST_OK (with e filled) abandons the whole update. */
+typedef enum status (*store_merge_fn)(void *ctx, struct arena *a, const char *span_id,
+				      const struct span *current, struct span *out, struct err *e);
+/* Read-merge-write under the workspace lock: for each of the n ids, reads the newest version
+ * (through the id table, as store_get does), asks fn for the new one, and appends every
+ * changed version as one batch, as store_append does, before the lock is released; so no
+ * other writer's version falls between the read and the write. An id named twice sees the
+ * version the first merge gave, and only the last version is written. Nothing is written
+ * when no merge changed anything. */
+enum status store_update(struct store *st, const char *ws, struct arena *a,
+			 const char *const *span_ids, size_t n, store_merge_fn fn, void *ctx,
 			 struct err *e);
 
 /* Finds the newest version of span_id and appends its line to out. ST_NOT_FOUND if none. */

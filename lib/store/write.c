@@ -2,7 +2,8 @@
  * phases, each a function: render (no lock held), lock (the workspace lock, then what every
  * writer does first), plan (the shards, locked, and the journal naming them), commit (per
  * shard: lines, records, commit count), ids (the id and range tables), and durability (the
- * locks released, then fdatasync); rollback when a commit fails. */
+ * locks released, then fdatasync); rollback when a commit fails. store_update reads and
+ * merges between lock and plan, so nothing can come between its read and its write. */
 #include "lib/store/write.h"
 
 #include <errno.h>
@@ -312,5 +313,116 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 	if (rc == ST_OK)
 		rc = batch_write(&b, e);
 	batch_free(&b);
+	return rc;
+}
+
+/* ---- update: read, merge and write under one lock ---- */
+
+/* A stored version, parsed: its strings point into root. */
+struct parsed {
+	struct span s;
+	json_t *root;
+};
+
+static void parsed_release(void *p)
+{
+	struct parsed *v = p;
+	span_clear(&v->s);
+	json_decref(v->root);
+}
+
+/* The newest stored version of id, parsed, into *cur (NULL when there is none). It lives
+ * until the arena's next reset. */
+static enum status read_current(struct batch *b, struct arena *a, const char *id,
+				const struct span **cur, struct err *e)
+{
+	struct buf line;
+	buf_init(&line);
+	*cur = NULL;
+	enum status rc = store_get(b->st, b->ws, id, &line);
+	if (rc == ST_NOT_FOUND) {
+		rc = ST_OK;
+	} else if (rc != ST_OK) {
+		err_set(e, rc, "span %s: %s", id, strerror(errno));
+	} else {
+		struct parsed *v = arena_alloc(a, sizeof(*v));
+		if (span_parse(line.p, line.len, &v->s, &v->root)) {
+			arena_defer(a, parsed_release, v);
+			*cur = &v->s;
+		} else {
+			rc = err_set(e, ST_UNAVAILABLE,
+				     "span %s: its stored line is not a canonical span", id);
+		}
+	}
+	buf_free(&line);
+	return rc;
+}
+
+/* The versions an update writes: outs[0, n), where gone[k] marks one that a later merge of
+ * the same id replaced (kept alive: that merge may point into it). */
+struct merged {
+	struct span *outs;
+	bool *gone;
+	size_t n;
+};
+
+/* Merges id: fn gets the newest version (the one an earlier merge of this update gave, else
+ * the stored one) and may add a new one. */
+static enum status merge_one(struct batch *b, struct arena *a, const char *id, store_merge_fn fn,
+			     void *ctx, struct merged *m, struct err *e)
+{
+	const struct span *cur = NULL;
+	size_t prev = m->n;
+	while (prev-- > 0 && (m->gone[prev] || strcmp(m->outs[prev].span_id, id)))
+		;
+	enum status rc = ST_OK;
+	if (prev != SIZE_MAX)
+		cur = &m->outs[prev];
+	else
+		rc = read_current(b, a, id, &cur, e);
+	struct span *out = &m->outs[m->n];
+	span_init(out);
+	if (rc == ST_OK)
+		rc = fn(ctx, a, id, cur, out, e);
+	if (rc == ST_OK && out->span_id && strcmp(out->span_id, id))
+		rc = err_set(e, ST_INTERNAL, "the merge of span %s gave span %s", id, out->span_id);
+	if (rc != ST_OK || !out->span_id) {
+		span_clear(out); /* an error, or no change */
+		return rc;
+	}
+	if (prev != SIZE_MAX)
+		m->gone[prev] = true;
+	m->n++;
+	return ST_OK;
+}
+
+enum status store_update(struct store *st, const char *ws, struct arena *a,
+			 const char *const *span_ids, size_t n, store_merge_fn fn, void *ctx,
+			 struct err *e)
+{
+	if (!workspace_valid(ws))
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
+	if (!n)
+		return ST_OK;
+	struct merged m = {arena_alloc(a, n * sizeof(*m.outs)), arena_alloc(a, n * sizeof(bool)),
+			   0};
+	memset(m.gone, 0, n * sizeof(bool));
+	struct batch b;
+	batch_init(&b, st, ws);
+	enum status rc = batch_lock(&b, e);
+	for (size_t i = 0; rc == ST_OK && i < n; i++)
+		rc = merge_one(&b, a, span_ids[i], fn, ctx, &m, e);
+	struct span *w = arena_alloc(a, (m.n ? m.n : 1) * sizeof(*w));
+	size_t nw = 0;
+	for (size_t i = 0; i < m.n; i++)
+		if (!m.gone[i])
+			w[nw++] = m.outs[i];
+	if (rc == ST_OK && nw) {
+		batch_render(&b, w, nw);
+		rc = batch_write(&b, e);
+	}
+	batch_free(&b);
+	for (size_t i = 0; i < m.n; i++)
+		span_clear(&m.outs[i]);
 	return rc;
 }

@@ -1,4 +1,4 @@
-/* write: the write path: store_append (store.h), and what every holder of the
+/* write: the write path: store_append, store_update (store.h), and what every holder of the
  * workspace lock does first. Private to lib/store. */
 #ifndef SPANDEX_STORE_WRITE_H
 #define SPANDEX_STORE_WRITE_H
