@@ -8,11 +8,11 @@
 #include <unistd.h>
 #include "lib/base/hash.h"
 
-int io_write_all(int fd, const void *p, size_t n)
+/* Writes all n bytes: at off with pwrite, or (off < 0) at the file's position with write. */
+static int put_all(int fd, const char *s, size_t n, off_t off)
 {
-	const char *s = p;
 	while (n) {
-		ssize_t w = write(fd, s, n);
+		ssize_t w = off < 0 ? write(fd, s, n) : pwrite(fd, s, n, off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -20,25 +20,20 @@ int io_write_all(int fd, const void *p, size_t n)
 		}
 		s += w;
 		n -= (size_t)w;
+		if (off >= 0)
+			off += w;
 	}
 	return 0;
 }
 
+int io_write_all(int fd, const void *p, size_t n)
+{
+	return put_all(fd, p, n, -1);
+}
+
 int io_pwrite_all(int fd, const void *p, size_t n, off_t off)
 {
-	const char *s = p;
-	while (n) {
-		ssize_t w = pwrite(fd, s, n, off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
-		off += w;
-	}
-	return 0;
+	return put_all(fd, p, n, off);
 }
 
 int io_pread_all(int fd, void *p, size_t n, off_t off)
