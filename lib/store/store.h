@@ -163,6 +163,7 @@ struct store_stats {
 	uint64_t data_bytes;	  /* plain, sealed and late lines of those days */
 	uint64_t index_bytes;	  /* their indexes and the id table */
 };
+/* Counts them for ws; fails only when its days cannot be listed. */
 enum status store_stats(struct store *st, const char *ws, struct store_stats *out);
 
 /* Admin operations (the spandex CLI runs them). */
