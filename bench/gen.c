@@ -219,10 +219,9 @@ int main(int argc, char **argv)
 					printf("%s\t%s\n", gen_ws(w), line.p);
 				}
 			} else if (nb[w]) {
-				char err[256] = "";
-				if (store_append(&st, gen_ws(w), batch[w], nb[w], err,
-						 sizeof err) != ST_OK) {
-					fprintf(stderr, "store_append: %s\n", err);
+				struct err e = {ST_OK, ""};
+				if (store_append(&st, gen_ws(w), batch[w], nb[w], &e) != ST_OK) {
+					fprintf(stderr, "store_append: %s\n", err_text(&e));
 					return 1;
 				}
 			}

@@ -64,9 +64,9 @@ static void load(const char *dir, long long want, sqlite3 *db)
 		struct span tr[50];
 		int ws;
 		size_t n = gen_trace(&g, a, tr, &ws);
-		char err[256];
-		if (store_append(&st, gen_ws(ws), tr, n, err, sizeof err) != ST_OK) {
-			fprintf(stderr, "store_append: %s\n", err);
+		struct err e = {ST_OK, ""};
+		if (store_append(&st, gen_ws(ws), tr, n, &e) != ST_OK) {
+			fprintf(stderr, "store_append: %s\n", err_text(&e));
 			exit(1);
 		}
 		for (size_t i = 0; i < n; i++) {
@@ -396,7 +396,8 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
  * prints the stream bytes, the sealed files' bytes, their ratio and the throughput. */
 static void seal_all(struct store *st)
 {
-	char **ws, err[512];
+	char **ws;
+	struct err e = {ST_OK, ""};
 	size_t nws, days = 0;
 	uint64_t tin = 0, tout = 0;
 	if (store_workspaces(st, &ws, &nws) != ST_OK) {
@@ -413,8 +414,9 @@ static void seal_all(struct store *st)
 		}
 		for (size_t d = 0; d < nd; d++) {
 			uint64_t in, out;
-			if (store_seal(st, ws[w], dl[d], &in, &out, err, sizeof err) != ST_OK) {
-				fprintf(stderr, "store_seal %s day %d: %s\n", ws[w], dl[d], err);
+			if (store_seal(st, ws[w], dl[d], &in, &out, &e) != ST_OK) {
+				fprintf(stderr, "store_seal %s day %d: %s\n", ws[w], dl[d],
+					err_text(&e));
 				exit(1);
 			}
 			days += in > 0;

@@ -4,7 +4,6 @@
 #include "lib/ingest/import.h"
 #include "lib/store/ops.h"
 #include "lib/store/store.h"
-#include "lib/store/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -102,11 +101,10 @@ static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *p
 {
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		char err[512] = "";
+		struct err e = {ST_OK, ""};
 		pg->label = ws[i];
-		if (store_reindex(st, ws[i], progress_cb, pg, err, sizeof(err)) != ST_OK) {
-			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i],
-				*err ? err : strerror(errno));
+		if (store_reindex(st, ws[i], progress_cb, pg, &e) != ST_OK) {
+			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i], err_text(&e));
 			rc = 1;
 		}
 	}
@@ -126,47 +124,21 @@ static int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg
 	return problems ? 1 : 0;
 }
 
-static off_t file_size(struct store *st, const char *ws, int32_t day, const char *ext)
-{
-	char p[4096];
-	struct stat sb;
-	return shard_path(p, st, ws, day, ext) && stat(p, &sb) == 0 ? sb.st_size : 0;
-}
-
 static int cmd_stats(struct store *st, char **ws, size_t n)
 {
 	printf("%-32s %6s %12s %12s %14s %14s\n", "workspace", "days", "spans", "versions",
 	       "data_bytes", "index_bytes");
 	unsigned long long tspans = 0, tdata = 0, tidx = 0;
 	for (size_t i = 0; i < n; i++) {
-		int32_t *days;
-		size_t nd;
-		if (store_days(st, ws[i], &days, &nd) != ST_OK)
+		struct store_stats s;
+		if (store_stats(st, ws[i], &s) != ST_OK)
 			return 1;
-		unsigned long long spans = 0, versions = 0, data = 0, idx = 0;
-		for (size_t d = 0; d < nd; d++) {
-			struct shard sh;
-			if (shard_open(st, ws[i], days[d], &sh) == ST_OK) {
-				for (size_t k = 0; k < sh.nrecs; k++)
-					spans += !(sh.recs[k].flags & REC_SUPERSEDED);
-				versions += sh.nrecs;
-				shard_close(&sh);
-			}
-			data += (unsigned long long)(file_size(st, ws[i], days[d], "jsonl") +
-						     file_size(st, ws[i], days[d], "jsonl.zst") +
-						     file_size(st, ws[i], days[d], "late.jsonl"));
-			idx += (unsigned long long)file_size(st, ws[i], days[d], "idx");
-		}
-		char p[4096];
-		struct stat sb;
-		if (store_path(p, st, ws[i], "ids.tab") && stat(p, &sb) == 0)
-			idx += (unsigned long long)sb.st_size;
-		printf("%-32s %6zu %12llu %12llu %14llu %14llu\n", ws[i], nd, spans, versions, data,
-		       idx);
-		tspans += spans;
-		tdata += data;
-		tidx += idx;
-		free(days);
+		printf("%-32s %6zu %12llu %12llu %14llu %14llu\n", ws[i], s.days,
+		       (unsigned long long)s.spans, (unsigned long long)s.versions,
+		       (unsigned long long)s.data_bytes, (unsigned long long)s.index_bytes);
+		tspans += s.spans;
+		tdata += s.data_bytes;
+		tidx += s.index_bytes;
 	}
 	printf("%-32s %6s %12llu %12s %14llu %14llu\n", "total", "", tspans, "", tdata, tidx);
 	return 0;
@@ -229,7 +201,7 @@ static int days_setup(struct opts *o, const char *opt, const char *v, long dflt,
 static int cmd_seal(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	struct store st;
 	char **ws = NULL;
 	size_t n = 0;
@@ -253,9 +225,9 @@ static int cmd_seal(const char *cmd, struct opts *o)
 		}
 		for (size_t d = 0; d < nd && dl[d] < cutoff; d++) {
 			uint64_t in, out;
-			enum status s = store_seal(&st, ws[i], dl[d], &in, &out, err, sizeof(err));
+			enum status s = store_seal(&st, ws[i], dl[d], &in, &out, &e);
 			if (s != ST_OK && s != ST_NOT_FOUND) {
-				fprintf(stderr, "spandex: seal %s: %s\n", ws[i], err);
+				fprintf(stderr, "spandex: seal %s: %s\n", ws[i], err_text(&e));
 				rc = 1;
 			}
 			if (s == ST_OK && in) {
@@ -278,7 +250,7 @@ static int cmd_seal(const char *cmd, struct opts *o)
 static int cmd_retain(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	struct store st;
 	char **ws = NULL;
 	size_t n = 0;
@@ -289,9 +261,8 @@ static int cmd_retain(const char *cmd, struct opts *o)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		size_t removed = 0;
-		if (ops_retain(&st, ws[i], cutoff, o->archive, &removed, err, sizeof(err)) !=
-		    ST_OK) {
-			fprintf(stderr, "spandex: retain %s: %s\n", ws[i], err);
+		if (ops_retain(&st, ws[i], cutoff, o->archive, &removed, &e) != ST_OK) {
+			fprintf(stderr, "spandex: retain %s: %s\n", ws[i], err_text(&e));
 			rc = 1;
 		}
 		if (o->verbose && removed)
@@ -305,12 +276,12 @@ static int cmd_retain(const char *cmd, struct opts *o)
 static int cmd_backup(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	struct store st;
 	struct ops_backup_stats bs;
 	store_init(&st, o->pos[0], true);
-	if (ops_backup(&st, o->pos[1], &bs, err, sizeof(err)) != ST_OK) {
-		fprintf(stderr, "spandex: backup: %s\n", err);
+	if (ops_backup(&st, o->pos[1], &bs, &e) != ST_OK) {
+		fprintf(stderr, "spandex: backup: %s\n", err_text(&e));
 		return 1;
 	}
 	if (o->verbose)
@@ -323,13 +294,13 @@ static int cmd_backup(const char *cmd, struct opts *o)
 static int cmd_restore(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	char **ws = NULL;
 	size_t n = 0;
 	struct store st;
 	store_init(&st, o->pos[1], true);
-	if (ops_restore(o->pos[0], &st, o->force, &ws, &n, err, sizeof(err)) != ST_OK) {
-		fprintf(stderr, "spandex: restore: %s\n", err);
+	if (ops_restore(o->pos[0], &st, o->force, &ws, &n, &e) != ST_OK) {
+		fprintf(stderr, "spandex: restore: %s\n", err_text(&e));
 		free_names(ws, n);
 		return 1;
 	}
@@ -355,7 +326,8 @@ static bool parse_time_opt(const char *name, const char *v, int64_t *us)
 static int cmd_export(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "", tmp[PATH_MAX];
+	struct err e = {ST_OK, ""};
+	char tmp[PATH_MAX];
 	int64_t from = INT64_MIN / 2, to = INT64_MAX / 2;
 	if ((o->from && !parse_time_opt("--from", o->from, &from)) ||
 	    (o->to && !parse_time_opt("--to", o->to, &to)))
@@ -372,18 +344,17 @@ static int cmd_export(const char *cmd, struct opts *o)
 		}
 	}
 	size_t count = 0;
-	enum status rc = ops_export(&st, o->workspace, from, to, fd, &count, err, sizeof(err));
+	enum status rc = ops_export(&st, o->workspace, from, to, fd, &count, &e);
 	if (o->out) {
 		if (rc == ST_OK && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, o->out) < 0))
-			snprintf(err, sizeof(err), "%s: %s", o->out, strerror(errno)),
-			    rc = ST_UNAVAILABLE;
+			rc = err_set(&e, ST_UNAVAILABLE, "%s: %s", o->out, strerror(errno));
 		if (rc != ST_OK) {
 			close(fd);
 			unlink(tmp);
 		}
 	}
 	if (rc != ST_OK) {
-		fprintf(stderr, "spandex: export: %s\n", err);
+		fprintf(stderr, "spandex: export: %s\n", err_text(&e));
 		return 1;
 	}
 	if (o->verbose)
@@ -403,7 +374,7 @@ static void import_report(void *ctx, const char *msg)
 static int cmd_import(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	char err[512] = "";
+	struct err e = {ST_OK, ""};
 	size_t shown = 0;
 	struct store st;
 	store_init(&st, o->pos[0], true);
@@ -415,8 +386,8 @@ static int cmd_import(const char *cmd, struct opts *o)
 	/* Every line of every file is checked before anything is stored. */
 	for (size_t pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < o->nfiles; i++) {
-			if (import_file(&im, o->files[i], err, sizeof(err)) != ST_OK) {
-				fprintf(stderr, "spandex: import: %s\n", err);
+			if (import_file(&im, o->files[i], &e) != ST_OK) {
+				fprintf(stderr, "spandex: import: %s\n", err_text(&e));
 				return 1;
 			}
 		}
@@ -555,7 +526,7 @@ int main(int argc, char **argv)
 		goto out;
 	int lockfd = -1;
 	if (c->lock_pos >= 0) {
-		char err[512] = "";
+		struct err e = {ST_OK, ""};
 		const char *data = o.pos[c->lock_pos];
 		/* restore may create DATA; the others need an existing one. */
 		if (!strcmp(c->name, "restore") && mkdir(data, 0750) < 0 && errno != EEXIST) {
@@ -563,8 +534,8 @@ int main(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		if ((lockfd = ops_lock(data, c->name, o.wait, err, sizeof(err))) < 0) {
-			fprintf(stderr, "spandex: %s: %s\n", c->name, err);
+		if ((lockfd = ops_lock(data, c->name, o.wait, &e)) < 0) {
+			fprintf(stderr, "spandex: %s: %s\n", c->name, err_text(&e));
 			rc = 1;
 			goto out;
 		}

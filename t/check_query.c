@@ -48,8 +48,8 @@ static struct span mk(const char *id, const char *trace, const char *parent, con
 
 static void append(struct span *s, size_t n)
 {
-	char err[128];
-	ck_assert_int_eq(store_append(&st, "ws", s, n, err, sizeof err), ST_OK);
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_append(&st, "ws", s, n, &e) == ST_OK, "append: %s", err_text(&e));
 }
 
 static void setup(void)

@@ -80,14 +80,3 @@ const char *err_text(const struct err *e)
 {
 	return e && e->msg[0] ? e->msg : status_message(e ? e->st : ST_INTERNAL);
 }
-
-int msgf(int rc, char *out, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (out && len)
-		vsnprintf(out, len, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-

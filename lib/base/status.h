@@ -45,9 +45,6 @@ enum status err_set(struct err *e, enum status st, const char *fmt, ...)
 /* For a failed system call: the status of errnum, and "<what>: <strerror(errnum)>". */
 enum status err_sys(struct err *e, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Formats a reason into out (when out is not NULL) and returns rc. Superseded by struct err;
- * the store's last callers move to it in this change. */
-int msgf(int rc, char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The message of e: its text, or the status's default. */
 const char *err_text(const struct err *e);
 

@@ -183,28 +183,26 @@ static void batch_clear(struct batch *b)
 	b->n = b->bytes = 0;
 }
 
-static enum status batch_store(struct import *im, struct batch *b, char *errmsg, size_t errlen)
+static enum status batch_store(struct import *im, struct batch *b, struct err *e)
 {
-	char why[256] = "";
-	enum status rc = b->n ? store_append(im->st, im->ws, b->s, b->n, why, sizeof(why)) : ST_OK;
+	struct err why = {ST_OK, ""};
+	enum status rc = b->n ? store_append(im->st, im->ws, b->s, b->n, &why) : ST_OK;
 	if (rc == ST_OK)
 		im->spans += b->n;
 	else
-		(enum status) msgf(rc, errmsg, errlen, "storing into %s: %s", im->ws,
-				   *why ? why : strerror(errno));
+		err_set(e, rc, "storing into %s: %s", im->ws,
+			why.msg[0] ? why.msg : strerror(errno));
 	batch_clear(b);
 	return rc;
 }
 
-enum status import_file(struct import *im, const char *path, char *errmsg, size_t errlen)
+enum status import_file(struct import *im, const char *path, struct err *e)
 {
 	if (!workspace_valid(im->ws))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen,
-					 "invalid workspace name '%s'", im->ws);
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", im->ws);
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return (enum status)msgf(ST_NOT_FOUND, errmsg, errlen, "%s: %s", path,
-					 strerror(errno));
+		return err_set(e, ST_NOT_FOUND, "%s: %s", path, strerror(errno));
 	struct batch *b = xmalloc(sizeof(*b));
 	b->n = b->bytes = 0;
 	char *line = NULL;
@@ -224,7 +222,7 @@ enum status import_file(struct import *im, const char *path, char *errmsg, size_
 			if (im->report)
 				im->report(im->ctx, msg);
 			if (!im->check_only)
-				rc = (enum status)msgf(ST_INVALID, errmsg, errlen, "%s", msg);
+				rc = err_set(e, ST_INVALID, "%s", msg);
 			continue;
 		}
 		if (im->check_only) {
@@ -236,13 +234,12 @@ enum status import_file(struct import *im, const char *path, char *errmsg, size_
 		b->n++;
 		b->bytes += (size_t)len;
 		if (b->n == IMPORT_BATCH || b->bytes >= IMPORT_BATCH_BYTES)
-			rc = batch_store(im, b, errmsg, errlen);
+			rc = batch_store(im, b, e);
 	}
 	if (rc == ST_OK && ferror(f))
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", path,
-				       strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", path, strerror(errno));
 	if (rc == ST_OK)
-		rc = batch_store(im, b, errmsg, errlen);
+		rc = batch_store(im, b, e);
 	batch_clear(b);
 	free(b);
 	free(line);

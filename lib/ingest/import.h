@@ -1,6 +1,6 @@
 /* import: JSONL Span lines (as `spandex export` writes them) into one workspace, each line
- * checked as ingest checks a span. Nothing here keeps state between calls; errmsg (may be
- * NULL) gets a one-line reason. */
+ * checked as ingest checks a span. Nothing here keeps state between calls; e (may be NULL)
+ * gets a one-line reason. */
 #ifndef SPANDEX_INGEST_IMPORT_H
 #define SPANDEX_INGEST_IMPORT_H
 
@@ -22,6 +22,6 @@ struct import {
  * with store_append in batches. The line's workspace is replaced by im->ws and ingested_at
  * is set anew. Bad lines are reported with their number. When storing, the first bad line
  * stops the import (batches before it stay), so callers check every file first. */
-enum status import_file(struct import *im, const char *path, char *errmsg, size_t errlen);
+enum status import_file(struct import *im, const char *path, struct err *e);
 
 #endif

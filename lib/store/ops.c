@@ -2,7 +2,6 @@
  * lock. The locking follows the write protocol of docs/ARCHITECTURE.md: the workspace lock,
  * then the shard lock; docs/operations.md says how cron runs these. */
 #include "lib/store/ops.h"
-#include "lib/store/internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,9 +22,17 @@
 #include "lib/base/status.h"
 #include "lib/base/time.h"
 #include "lib/model/workspace.h"
+#include "lib/store/io.h"
+#include "lib/store/layout.h"
+#include "lib/store/rebuild.h"
+#include "lib/store/record.h"
+#include "lib/store/sdata.h"
+#include "lib/store/sealed.h"
+#include "lib/store/tab.h"
+#include "lib/store/write.h"
 
-#define COPY_CHUNK (1u << 20)	      /* bytes per read/write when copy_file_range cannot be used */
-#define REC_CHUNK 4096		      /* index records read at a time (512 KiB) */
+#define COPY_CHUNK (1u << 20) /* bytes per read/write when copy_file_range cannot be used */
+#define REC_CHUNK 4096	      /* index records read at a time (512 KiB) */
 
 static bool pathf(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool pathf(char *out, const char *fmt, ...)
@@ -39,20 +46,6 @@ static bool pathf(char *out, const char *fmt, ...)
 		return false;
 	}
 	return true;
-}
-
-static int mkdir_if(const char *p)
-{
-	return mkdir(p, 0750) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-static void fsync_dir(const char *p)
-{
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
 }
 
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -96,8 +89,9 @@ static int copy_bytes(int in, int out, uint64_t len)
 			size_t c = len - (uint64_t)ioff > COPY_CHUNK
 				       ? COPY_CHUNK
 				       : (size_t)(len - (uint64_t)ioff);
-			rc = pread_all(in, b, c, ioff) < 0 || pwrite_all(out, b, c, ooff) < 0 ? -1
-											      : 0;
+			rc = io_pread_all(in, b, c, ioff) < 0 || io_pwrite_all(out, b, c, ooff) < 0
+				 ? -1
+				 : 0;
 			ioff += (loff_t)c;
 			ooff += (loff_t)c;
 		}
@@ -141,42 +135,40 @@ static int copy_path(const char *src, const char *dst, uint64_t *len)
 
 /* ---- the admin lock ---- */
 
-int ops_lock(const char *root, const char *cmd, bool wait, char *errmsg, size_t errlen)
+int ops_lock(const char *root, const char *cmd, bool wait, struct err *e)
 {
 	char p[PATH_MAX];
 	if (!pathf(p, "%s/%s", root, OPS_LOCK_NAME)) {
-		(enum status) msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", root);
+		err_set(e, ST_BAD_REQUEST, "%s: path too long", root);
 		return -1;
 	}
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		(enum status) msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p, strerror(errno));
+		err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 		return -1;
 	}
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
 		if (errno == EINTR)
 			continue;
-		int e = errno;
+		int en = errno;
 		char holder[128] = "";
 		ssize_t n = pread(fd, holder, sizeof(holder) - 1, 0);
 		holder[n > 0 ? n : 0] = 0;
 		holder[strcspn(holder, "\n")] = 0;
-		if (e == EWOULDBLOCK)
-			(enum status) msgf(ST_UNAVAILABLE, errmsg, errlen,
-					   "another run holds %s (%s); try --wait", p,
-					   *holder ? holder : "unknown");
+		if (en == EWOULDBLOCK)
+			err_set(e, ST_UNAVAILABLE, "another run holds %s (%s); try --wait", p,
+				*holder ? holder : "unknown");
 		else
-			(enum status)
-			    msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p, strerror(e));
+			err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(en));
 		close(fd);
-		errno = e;
+		errno = en;
 		return -1;
 	}
 	/* Only a note for whoever is refused next; the flock is what excludes. */
 	char note[128];
 	int n = snprintf(note, sizeof(note), "spandex %s, pid %ld\n", cmd, (long)getpid());
 	if (ftruncate(fd, 0) == 0)
-		pwrite_all(fd, note, (size_t)n, 0);
+		io_pwrite_all(fd, note, (size_t)n, 0);
 	return fd;
 }
 
@@ -184,10 +176,10 @@ int ops_lock(const char *root, const char *cmd, bool wait, char *errmsg, size_t 
  * table after a reboot). */
 static enum status ws_settle(struct store *st, const char *ws)
 {
-	struct tabs t = {{.fd = -1}, {.fd = -1}, {.fd = -1}};
+	struct tab_set t = TAB_SET_CLOSED;
 	int jfd = -1;
-	enum status rc = ws_prepare(st, ws, &t, &jfd);
-	tabs_close(&t);
+	enum status rc = write_prepare(st, ws, &t, &jfd);
+	tab_close_all(&t);
 	if (jfd >= 0)
 		close(jfd);
 	return rc;
@@ -195,14 +187,16 @@ static enum status ws_settle(struct store *st, const char *ws)
 
 /* ---- retention ---- */
 
-/* Puts ws/<day>.<ext> into archive/<ws>/: a hard link when the archive is on the same file
- * system, else a copy; either way under a temporary name renamed into place. */
-static int archive_file(struct store *st, const char *ws, int32_t day, const char *ext,
+/* Puts file f of ws/<day> into archive/<ws>/ (laid out as a data directory): a hard link when
+ * the archive is on the same file system, else a copy; either way under a temporary name
+ * renamed into place. */
+static int archive_file(struct store *st, const char *ws, int32_t day, enum layout_file f,
 			const char *archive)
 {
-	char src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX], d[11];
-	time_day_format(day, d);
-	if (!shard_path(src, st, ws, day, ext) || !pathf(dst, "%s/%s/%s.%s", archive, ws, d, ext) ||
+	char src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
+	struct store arch;
+	store_init(&arch, archive, false);
+	if (!layout_shard_path(src, st, ws, day, f) || !layout_shard_path(dst, &arch, ws, day, f) ||
 	    !pathf(tmp, "%s.tmp", dst))
 		return -1;
 	if (access(src, F_OK) < 0)
@@ -227,44 +221,41 @@ static int archive_file(struct store *st, const char *ws, int32_t day, const cha
  * without an index, which readers never use and the next run removes. The other order
  * would leave an index naming lines that are gone. */
 static enum status retain_day(struct store *st, const char *ws, int32_t day, const char *archive,
-			      char *errmsg, size_t errlen)
+			      struct err *e)
 {
 	char ip[PATH_MAX], dp[PATH_MAX], d[11];
 	time_day_format(day, d);
-	if (!shard_path(ip, st, ws, day, "idx") || !shard_path(dp, st, ws, day, "jsonl"))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s/%s: path too long", ws,
-					 d);
+	if (!layout_shard_path(ip, st, ws, day, LAYOUT_IDX) ||
+	    !layout_shard_path(dp, st, ws, day, LAYOUT_JSONL))
+		return err_set(e, ST_BAD_REQUEST, "%s/%s: path too long", ws, d);
 	/* The shard lock: no writer (nor reindex) is inside the shard while it goes. */
 	int lfd = open(ip, O_RDWR | O_CLOEXEC);
 	if (lfd < 0 && errno != ENOENT)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", ip,
-					 strerror(errno));
-	while (lfd >= 0 && flock(lfd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			break;
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", ip, strerror(errno));
+	if (lfd >= 0)
+		io_lock_fd(lfd);
 	enum status rc = ST_UNAVAILABLE;
 	/* The lines (plain, or sealed and late), then the index, which makes them a shard. */
-	static const char *const data_exts[] = {"jsonl", "jsonl.zst", "late.jsonl"};
-	enum { NDATA = sizeof(data_exts) / sizeof(*data_exts) };
+	static const enum layout_file data[] = {LAYOUT_JSONL, LAYOUT_ZST, LAYOUT_LATE};
+	enum { NDATA = sizeof(data) / sizeof(*data) };
 	for (size_t k = 0; archive && k <= NDATA; k++)
-		if (archive_file(st, ws, day, k < NDATA ? data_exts[k] : "idx", archive) < 0) {
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-					       "archiving %s/%s: %s", ws, d, strerror(errno));
+		if (archive_file(st, ws, day, k < NDATA ? data[k] : LAYOUT_IDX, archive) < 0) {
+			rc = err_set(e, ST_UNAVAILABLE, "archiving %s/%s: %s", ws, d,
+				     strerror(errno));
 			goto out;
 		}
 	if (unlink(ip) < 0 && errno != ENOENT)
 		goto fail;
 	for (size_t k = 0; k < NDATA; k++)
-		if (!shard_path(dp, st, ws, day, data_exts[k]) ||
+		if (!layout_shard_path(dp, st, ws, day, data[k]) ||
 		    (unlink(dp) < 0 && errno != ENOENT))
 			goto fail;
-	if (shard_path(dp, st, ws, day, "jsonl.zst.tmp"))
+	if (layout_shard_path(dp, st, ws, day, LAYOUT_ZST_TMP))
 		unlink(dp);
 	rc = ST_OK;
 	goto out;
 fail:
-	rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "removing %s/%s: %s", ws, d,
-			       strerror(errno));
+	rc = err_set(e, ST_UNAVAILABLE, "removing %s/%s: %s", ws, d, strerror(errno));
 out:
 	if (lfd >= 0)
 		close(lfd);
@@ -327,35 +318,31 @@ static bool needs_rebuild(struct store *st, const char *ws, const uint64_t *hs, 
 }
 
 enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, const char *archive,
-		       size_t *removed, char *errmsg, size_t errlen)
+		       size_t *removed, struct err *e)
 {
 	char p[PATH_MAX];
 	int32_t *dd = NULL, *old = NULL;
 	size_t ndd = 0, nold = 0, nh = 0;
 	uint64_t *hs = NULL;
+	struct store arch; /* the archive is laid out as a data directory */
+	store_init(&arch, archive, false);
 	*removed = 0;
 	if (!workspace_valid(ws))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen,
-					 "invalid workspace name '%s'", ws);
-	if (archive &&
-	    (mkdir_if(archive) < 0 || !pathf(p, "%s/%s", archive, ws) || mkdir_if(p) < 0))
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", archive,
-					 strerror(errno));
-	int lockfd = ws_lock(st, ws, true);
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
+	if (archive && (io_mkdir(archive) < 0 || !layout_dir(p, &arch, ws) || io_mkdir(p) < 0))
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", archive, strerror(errno));
+	int lockfd = layout_ws_lock(st, ws, true);
 	if (lockfd < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: workspace lock: %s",
-					 ws, strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
 	/* First what the next writer would do: finish an interrupted batch, whatever its days. */
 	enum status rc = ws_settle(st, ws);
 	if (rc != ST_OK) {
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: finishing the journal: %s", ws,
-				       strerror(errno));
+		rc = err_set(e, rc, "%s: finishing the journal: %s", ws, strerror(errno));
 		goto out;
 	}
-	rc = shard_days(st, ws, &dd, &ndd);
+	rc = layout_shard_days(st, ws, &dd, &ndd);
 	if (rc != ST_OK) {
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: cannot list its days: %s", ws,
-				       strerror(errno));
+		rc = err_set(e, rc, "%s: cannot list its days: %s", ws, strerror(errno));
 		goto out;
 	}
 	/* Days with any file: data left alone by an interrupted run goes too. */
@@ -367,18 +354,18 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 		goto out;
 	live_hashes(st, ws, old, nold, &hs, &nh);
 	for (size_t i = 0; rc == ST_OK && i < nold; i++) {
-		rc = retain_day(st, ws, old[i], archive, errmsg, errlen);
+		rc = retain_day(st, ws, old[i], archive, e);
 		*removed += rc == ST_OK;
 	}
-	sync_dir(st, ws);
-	if (archive && pathf(p, "%s/%s", archive, ws))
-		fsync_dir(p);
+	layout_sync_dir(st, ws);
+	if (archive && layout_dir(p, &arch, ws))
+		io_sync_dir(p);
 	/* Left as they are, id table slots that point into a removed day are stale: lookups and
 	 * writers already treat a slot whose shard is gone as empty. */
-	if (*removed && needs_rebuild(st, ws, hs, nh) && ids_rebuild(st, ws) != ST_OK &&
+	if (*removed && needs_rebuild(st, ws, hs, nh) && rebuild_ids(st, ws) != ST_OK &&
 	    rc == ST_OK)
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-				       "%s: rebuilding the id table: %s", ws, strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: rebuilding the id table: %s", ws,
+			     strerror(errno));
 out:
 	close(lockfd);
 	free(dd);
@@ -408,7 +395,7 @@ struct snap {
 	struct snap_day *days;
 	size_t n;
 	struct buf tab[SNAP__TABLES];
-	const char *tab_name[SNAP__TABLES];
+	enum layout_file tab_file[SNAP__TABLES];
 };
 
 static void snap_free(struct snap *sn)
@@ -428,14 +415,13 @@ static void snap_free(struct snap *sn)
 static enum status snap_day_open(struct store *st, const char *ws, int32_t day, struct snap_day *sd)
 {
 	char p[PATH_MAX];
-	struct idx_rec r;
 	struct stat is, ds;
 	sd->day = day;
 	sd->d.fd = -1;
-	if (!shard_path(p, st, ws, day, "idx") ||
+	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) ||
 	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return ST_UNAVAILABLE;
-	if (shard_data_open(st, ws, day, sd->idx_fd, &sd->h, &sd->d) != ST_OK ||
+	if (sdata_open_idx(st, ws, day, sd->idx_fd, &sd->h, &sd->d) != ST_OK ||
 	    fstat(sd->idx_fd, &is) < 0)
 		goto fail;
 	uint64_t size = sd->d.base;
@@ -444,18 +430,11 @@ static enum status snap_day_open(struct store *st, const char *ws, int32_t day, 
 			goto fail;
 		size += (uint64_t)ds.st_size;
 	}
-	uint64_t have = (uint64_t)(is.st_size - IDX_HDR) / sizeof(struct idx_rec);
+	uint64_t have = (uint64_t)(is.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
 	sd->committed = sd->h.committed < have ? sd->h.committed : have;
-	sd->data_end = sd->d.base;
-	while (sd->committed > sd->h.sealed_recs) {
-		if (read_rec(sd->idx_fd, sd->committed - 1, &r) < 0)
-			goto fail;
-		sd->data_end = r.off + r.len + 1;
-		if (sd->data_end <= size)
-			break;
-		sd->committed--;
-		sd->data_end = sd->d.base;
-	}
+	if (rec_walk_back(sd->idx_fd, sd->h.sealed_recs, sd->d.base, size, &sd->committed,
+			  &sd->data_end) < 0)
+		goto fail;
 	return ST_OK;
 fail:
 	close(sd->idx_fd);
@@ -467,34 +446,30 @@ fail:
 /* The snapshot of ws. The workspace lock is held only here: for settling an interrupted
  * batch, copying the keyed tables and reading each shard's committed extent. Every batch
  * acknowledged before this point was committed under the same lock, so it is inside. */
-static enum status snap_take(struct store *st, const char *ws, struct snap *sn, char *errmsg,
-			     size_t errlen)
+static enum status snap_take(struct store *st, const char *ws, struct snap *sn, struct err *e)
 {
 	int32_t *days = NULL;
 	size_t nd = 0;
-	struct tabs t = {{.fd = -1}, {.fd = -1}, {.fd = -1}};
+	struct tab_set t = TAB_SET_CLOSED;
 	int jfd = -1;
 	memset(sn, 0, sizeof(*sn));
 	for (int k = 0; k < SNAP__TABLES; k++)
 		buf_init(&sn->tab[k]);
-	int lockfd = ws_lock(st, ws, true);
+	int lockfd = layout_ws_lock(st, ws, true);
 	if (lockfd < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: workspace lock: %s",
-					 ws, strerror(errno));
-	enum status rc = ws_prepare(st, ws, &t, &jfd);
+		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
+	enum status rc = write_prepare(st, ws, &t, &jfd);
 	if (rc != ST_OK) {
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: id table or journal: %s", ws,
-				       strerror(errno));
+		rc = err_set(e, rc, "%s: id table or journal: %s", ws, strerror(errno));
 		goto out;
 	}
-	const struct ids *tabs[SNAP__TABLES] = {&t.id, &t.tr, &t.se};
+	const struct tab *tabs[SNAP__TABLES] = {&t.id, &t.tr, &t.se};
 	for (int k = 0; k < SNAP__TABLES; k++) {
 		buf_add(&sn->tab[k], tabs[k]->hdr, tabs[k]->maplen);
-		sn->tab_name[k] = tabs[k]->name;
+		sn->tab_file[k] = tabs[k]->file;
 	}
 	if ((rc = store_days(st, ws, &days, &nd)) != ST_OK) {
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: cannot list its days: %s", ws,
-				       strerror(errno));
+		rc = err_set(e, rc, "%s: cannot list its days: %s", ws, strerror(errno));
 		goto out;
 	}
 	sn->days = xmalloc((nd + 1) * sizeof(*sn->days));
@@ -502,15 +477,15 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		if (snap_day_open(st, ws, days[i], &sn->days[sn->n]) != ST_OK) {
 			char d[11];
 			time_day_format(days[i], d);
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen,
-					       "%s/%s: unreadable shard (%s); see spandex verify",
-					       ws, d, strerror(errno));
+			rc = err_set(e, ST_UNAVAILABLE,
+				     "%s/%s: unreadable shard (%s); see spandex verify", ws, d,
+				     strerror(errno));
 			goto out;
 		}
 		sn->n++;
 	}
 out:
-	tabs_close(&t);
+	tab_close_all(&t);
 	if (jfd >= 0)
 		close(jfd);
 	close(lockfd);
@@ -524,23 +499,35 @@ out:
  * as it was at the snapshot (a later batch may have set it in the live file since). */
 static bool snap_live(const struct snap *sn, uint64_t h, uint64_t loc)
 {
-	const struct ids_hdr *hd = (const struct ids_hdr *)sn->tab[SNAP_IDS].p;
-	const struct ids_slot *sl = (const struct ids_slot *)(sn->tab[SNAP_IDS].p + IDS_HDR);
-	uint64_t mask = hd->nslots - 1;
-	for (uint64_t i = h & mask, k = 0; k < hd->nslots; i = (i + 1) & mask, k++) {
-		if (!sl[i].h)
-			return false;
-		if (sl[i].h == h && sl[i].loc == loc)
-			return true;
-	}
-	return false;
+	const char *t = sn->tab[SNAP_IDS].p;
+	return tab_holds((const struct tab_hdr *)t, (const struct tab_slot *)(t + STORE_TAB_HDR), h,
+			 loc, false);
 }
 
 /* Where one day of one workspace goes, and where it was in the previous generation. */
 struct day_paths {
-	char idx[PATH_MAX], data[PATH_MAX], prev_idx[PATH_MAX], prev_data[PATH_MAX];
+	char idx[PATH_MAX], data[PATH_MAX], zst[PATH_MAX], late[PATH_MAX];
+	char prev_idx[PATH_MAX], prev_data[PATH_MAX], prev_zst[PATH_MAX];
 	bool prev;
 };
+
+/* The paths of day in the generation gdir and the previous one pdir (NULL when none): each
+ * generation is laid out as a data directory. */
+static bool day_paths_make(struct day_paths *p, const char *gdir, const char *pdir, const char *ws,
+			   int32_t day)
+{
+	struct store g, pg;
+	store_init(&g, gdir, false);
+	store_init(&pg, pdir ? pdir : "", false);
+	p->prev = pdir != NULL;
+	return layout_shard_path(p->idx, &g, ws, day, LAYOUT_IDX) &&
+	       layout_shard_path(p->data, &g, ws, day, LAYOUT_JSONL) &&
+	       layout_shard_path(p->zst, &g, ws, day, LAYOUT_ZST) &&
+	       layout_shard_path(p->late, &g, ws, day, LAYOUT_LATE) &&
+	       layout_shard_path(p->prev_idx, &pg, ws, day, LAYOUT_IDX) &&
+	       layout_shard_path(p->prev_data, &pg, ws, day, LAYOUT_JSONL) &&
+	       layout_shard_path(p->prev_zst, &pg, ws, day, LAYOUT_ZST);
+}
 
 /* Writes the day's index as of the snapshot to p->idx. *same_recs: the previous generation
  * holds the same records (flags aside); *same_bytes: byte for byte the same file. */
@@ -555,7 +542,7 @@ static int write_index(const struct snap *sn, const struct snap_day *sd, const s
 	int fd = open(p->idx, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	int rc = -1;
 	*same_recs = pfd >= 0 && fstat(pfd, &sb) == 0 &&
-		     (uint64_t)sb.st_size == IDX_HDR + sd->committed * sizeof(struct idx_rec);
+		     (uint64_t)sb.st_size == STORE_IDX_HDR + sd->committed * sizeof(struct idx_rec);
 	*same_bytes = *same_recs;
 	if (fd < 0)
 		goto out;
@@ -563,24 +550,24 @@ static int write_index(const struct snap *sn, const struct snap_day *sd, const s
 	h.committed = sd->committed;
 	if (*same_recs) {
 		struct idx_hdr ph;
-		if (pread_all(pfd, &ph, sizeof(ph), 0) < 0)
+		if (io_pread_all(pfd, &ph, sizeof(ph), 0) < 0)
 			goto out;
 		*same_recs = *same_bytes = !memcmp(&ph, &h, sizeof(h));
 	}
-	if (write_all(fd, &h, sizeof(h)) < 0)
+	if (io_write_all(fd, &h, sizeof(h)) < 0)
 		goto out;
 	for (uint64_t at = 0; at < sd->committed;) {
 		size_t n =
 		    sd->committed - at > REC_CHUNK ? REC_CHUNK : (size_t)(sd->committed - at);
-		off_t off = IDX_HDR + (off_t)(at * sizeof(struct idx_rec));
-		if (pread_all(sd->idx_fd, recs, n * sizeof(*recs), off) < 0)
+		off_t off = STORE_IDX_HDR + (off_t)(at * sizeof(struct idx_rec));
+		if (io_pread_all(sd->idx_fd, recs, n * sizeof(*recs), off) < 0)
 			goto out;
 		for (size_t k = 0; k < n; k++) {
 			bool live = snap_live(sn, recs[k].span_h, LOC(sd->day, at + k));
 			recs[k].flags = live ? (uint16_t)(recs[k].flags & ~REC_SUPERSEDED)
 					     : (uint16_t)(recs[k].flags | REC_SUPERSEDED);
 		}
-		if (*same_recs && pread_all(pfd, prev, n * sizeof(*prev), off) < 0)
+		if (*same_recs && io_pread_all(pfd, prev, n * sizeof(*prev), off) < 0)
 			goto out;
 		for (size_t k = 0; k < n && *same_recs; k++) {
 			struct idx_rec a = recs[k], b = prev[k];
@@ -590,7 +577,7 @@ static int write_index(const struct snap *sn, const struct snap_day *sd, const s
 			*same_recs = !memcmp(&a, &b, sizeof(a));
 			*same_bytes &= *same_recs;
 		}
-		if (write_all(fd, recs, n * sizeof(*recs)) < 0)
+		if (io_write_all(fd, recs, n * sizeof(*recs)) < 0)
 			goto out;
 		at += n;
 	}
@@ -611,13 +598,6 @@ static int relink(const char *src, const char *dst)
 	return unlink(dst) < 0 && errno != ENOENT ? -1 : link(src, dst);
 }
 
-/* The sealed file and the late lines beside a day's plain lines path (".../<day>.jsonl"). */
-static bool sealed_paths(const char *data, char *zp, char *lp)
-{
-	return pathf(zp, "%s.zst", data) &&
-	       pathf(lp, "%.*slate.jsonl", (int)(strlen(data) - strlen("jsonl")), data);
-}
-
 /* The lines of one day in the generation. An open shard's plain lines are append-only, so
  * the previous generation's file is hard-linked when it has the same records and length;
  * a sealed file never changes once written, so it is linked when the previous generation
@@ -632,51 +612,38 @@ static int backup_lines(const struct snap_day *sd, const struct day_paths *p, bo
 			  (uint64_t)sb.st_size == sd->data_end && link(p->prev_data, p->data) == 0;
 		return *linked ? 0 : copy_to(sd->d.fd, sd->data_end, p->data);
 	}
-	char zp[PATH_MAX], prev_zp[PATH_MAX], lp[PATH_MAX];
 	const struct sealed *z = sd->d.z;
 	struct sealed *pz = NULL;
-	if (!sealed_paths(p->data, zp, lp) || !pathf(prev_zp, "%s.zst", p->prev_data)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	*bytes = z->maplen;
-	*linked = p->prev && sealed_open(prev_zp, &pz) == ST_OK && pz->maplen == z->maplen &&
-		  !memcmp(pz->h, z->h, sizeof(*z->h)) && link(prev_zp, zp) == 0;
+	*linked = p->prev && sealed_open(p->prev_zst, &pz) == ST_OK && pz->maplen == z->maplen &&
+		  !memcmp(pz->h, z->h, sizeof(*z->h)) && link(p->prev_zst, p->zst) == 0;
 	sealed_close(pz);
-	if (!*linked && copy_to(z->fd, z->maplen, zp) < 0)
+	if (!*linked && copy_to(z->fd, z->maplen, p->zst) < 0)
 		return -1;
 	uint64_t late = sd->data_end - sd->d.base;
 	*bytes += late;
-	return late ? copy_to(sd->d.fd, late, lp) : 0;
+	return late ? copy_to(sd->d.fd, late, p->late) : 0;
 }
 
 /* Writes one day into the generation: the index always (small, and its superseded flags may
  * have changed), then its lines (backup_lines). */
 static enum status backup_day(const char *ws, const struct snap *sn, const struct snap_day *sd,
 			      const char *gdir, const char *pdir, struct ops_backup_stats *stats,
-			      struct buf *manifest, char *errmsg, size_t errlen)
+			      struct buf *manifest, struct err *e)
 {
 	char d[11];
 	struct day_paths p;
 	bool same_recs, same_bytes, linked;
 	uint64_t bytes;
 	time_day_format(sd->day, d);
-	p.prev = pdir != NULL;
-	if (!pathf(p.idx, "%s/%s/%s.idx", gdir, ws, d) ||
-	    !pathf(p.data, "%s/%s/%s.jsonl", gdir, ws, d) ||
-	    !pathf(p.prev_idx, "%s/%s/%s.idx", pdir ? pdir : "", ws, d) ||
-	    !pathf(p.prev_data, "%s/%s/%s.jsonl", pdir ? pdir : "", ws, d))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s/%s: path too long", ws,
-					 d);
+	if (!day_paths_make(&p, gdir, pdir, ws, sd->day))
+		return err_set(e, ST_BAD_REQUEST, "%s/%s: path too long", ws, d);
 	if (write_index(sn, sd, &p, &same_recs, &same_bytes) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p.idx,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", p.idx, strerror(errno));
 	if (same_bytes && relink(p.prev_idx, p.idx) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p.idx,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", p.idx, strerror(errno));
 	if (backup_lines(sd, &p, same_recs, &linked, &bytes) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s/%s/%s: %s", gdir, ws,
-					 d, strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s/%s/%s: %s", gdir, ws, d, strerror(errno));
 	if (linked) {
 		stats->days_linked++;
 		stats->bytes_linked += bytes;
@@ -695,7 +662,7 @@ static int write_file(const char *path, const void *p, size_t n)
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, p, n) < 0 || fsync(fd) < 0) {
+	if (io_write_all(fd, p, n) < 0 || fsync(fd) < 0) {
 		int e = errno;
 		close(fd);
 		errno = e;
@@ -705,26 +672,25 @@ static int write_file(const char *path, const void *p, size_t n)
 }
 
 static enum status backup_ws(struct store *st, const char *ws, const char *gdir, const char *pdir,
-			     struct ops_backup_stats *stats, struct buf *manifest, char *errmsg,
-			     size_t errlen)
+			     struct ops_backup_stats *stats, struct buf *manifest, struct err *e)
 {
 	char p[PATH_MAX];
 	struct snap sn;
-	if (!pathf(p, "%s/%s", gdir, ws) || mkdir_if(p) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s/%s: %s", gdir, ws,
-					 strerror(errno));
-	enum status rc = snap_take(st, ws, &sn, errmsg, errlen);
+	struct store g;
+	store_init(&g, gdir, false);
+	if (!layout_dir(p, &g, ws) || io_mkdir(p) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s/%s: %s", gdir, ws, strerror(errno));
+	enum status rc = snap_take(st, ws, &sn, e);
 	if (rc != ST_OK)
 		return rc;
 	for (int k = 0; rc == ST_OK && k < SNAP__TABLES; k++)
-		if (!pathf(p, "%s/%s/%s", gdir, ws, sn.tab_name[k]) ||
+		if (!layout_path(p, &g, ws, sn.tab_file[k]) ||
 		    write_file(p, sn.tab[k].p, sn.tab[k].len) < 0)
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p,
-					       strerror(errno));
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < sn.n; i++)
-		rc = backup_day(ws, &sn, &sn.days[i], gdir, pdir, stats, manifest, errmsg, errlen);
-	if (rc == ST_OK && pathf(p, "%s/%s", gdir, ws))
-		fsync_dir(p);
+		rc = backup_day(ws, &sn, &sn.days[i], gdir, pdir, stats, manifest, e);
+	if (rc == ST_OK && layout_dir(p, &g, ws))
+		io_sync_dir(p);
 	snap_free(&sn);
 	return rc;
 }
@@ -801,7 +767,7 @@ static void more_files(void)
 }
 
 enum status ops_backup(struct store *st, const char *dest, struct ops_backup_stats *stats,
-		       char *errmsg, size_t errlen)
+		       struct err *e)
 {
 	char prev[64], gen[64], tmp[PATH_MAX], final[PATH_MAX], pdir[PATH_MAX], p[PATH_MAX];
 	char **ws = NULL;
@@ -809,9 +775,8 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
 	struct buf manifest;
 	buf_init(&manifest);
 	memset(stats, 0, sizeof(*stats));
-	if (mkdir_if(dest) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dest,
-					 strerror(errno));
+	if (io_mkdir(dest) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", dest, strerror(errno));
 	gen_clean(dest);
 	bool have_prev = gen_latest(dest, prev);
 	time_t now = time(NULL);
@@ -822,14 +787,13 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
 		snprintf(gen + 16, sizeof(gen) - 16, "-%u", n);
 	if (!pathf(tmp, "%s/.tmp-%s", dest, gen) || !pathf(final, "%s/%s", dest, gen) ||
 	    (have_prev && !pathf(pdir, "%s/%s", dest, prev)))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", dest);
-	if (mkdir_if(tmp) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", tmp,
-					 strerror(errno));
+		return err_set(e, ST_BAD_REQUEST, "%s: path too long", dest);
+	if (io_mkdir(tmp) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
 	more_files();
 	enum status rc = store_workspaces(st, &ws, &nws);
 	if (rc != ST_OK)
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: %s", st->root, strerror(errno));
+		rc = err_set(e, rc, "%s: %s", st->root, strerror(errno));
 	char taken[32];
 	time_format(time_now(), taken);
 	buf_printf(&manifest,
@@ -837,19 +801,16 @@ enum status ops_backup(struct store *st, const char *dest, struct ops_backup_sta
 		   "# workspace day records data_bytes (copied, or linked from the previous)\n",
 		   gen, taken, have_prev ? prev : "none");
 	for (size_t i = 0; rc == ST_OK && i < nws; i++)
-		rc = backup_ws(st, ws[i], tmp, have_prev ? pdir : NULL, stats, &manifest, errmsg,
-			       errlen);
+		rc = backup_ws(st, ws[i], tmp, have_prev ? pdir : NULL, stats, &manifest, e);
 	/* The MANIFEST marks a complete generation; the rename publishes it. */
 	if (rc == ST_OK &&
 	    (!pathf(p, "%s/MANIFEST", tmp) || write_file(p, manifest.p, manifest.len) < 0))
-		rc =
-		    (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", p, strerror(errno));
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 	if (rc == ST_OK) {
-		fsync_dir(tmp);
+		io_sync_dir(tmp);
 		if (rename(tmp, final) < 0)
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", final,
-					       strerror(errno));
-		fsync_dir(dest);
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", final, strerror(errno));
+		io_sync_dir(dest);
 	}
 	if (rc != ST_OK)
 		rm_rf(tmp);
@@ -881,23 +842,29 @@ static bool dir_empty(const char *dir)
 
 /* Checks every day the MANIFEST lists against the files of the generation: a generation
  * whose files were cut short or lost is refused before anything is copied. */
-/* Whether a generation holds the lines the index ip names, bytes of stream in all: the
- * plain file dp, or (sealed) dp.zst and the late lines. */
-static bool gen_lines_ok(const char *ip, const char *dp, unsigned long long bytes)
+/* Whether the generation g holds the lines the index of ws/day names, bytes of stream in
+ * all: the plain lines, or (sealed) the sealed file and the late lines. */
+static bool gen_lines_ok(const struct store *g, const char *ws, int32_t day,
+			 unsigned long long bytes)
 {
-	char zp[PATH_MAX], lp[PATH_MAX];
+	char ip[PATH_MAX], dp[PATH_MAX], zp[PATH_MAX], lp[PATH_MAX];
 	struct idx_hdr h;
 	struct stat sb;
 	struct sealed *z;
+	if (!layout_shard_path(ip, g, ws, day, LAYOUT_IDX) ||
+	    !layout_shard_path(dp, g, ws, day, LAYOUT_JSONL) ||
+	    !layout_shard_path(zp, g, ws, day, LAYOUT_ZST) ||
+	    !layout_shard_path(lp, g, ws, day, LAYOUT_LATE))
+		return false;
 	int fd = open(ip, O_RDONLY | O_CLOEXEC);
-	bool ok = fd >= 0 && pread_all(fd, &h, sizeof(h), 0) == 0 && idx_hdr_ok(&h);
+	bool ok = fd >= 0 && io_pread_all(fd, &h, sizeof(h), 0) == 0 && rec_hdr_ok(&h);
 	if (fd >= 0)
 		close(fd);
 	if (!ok)
 		return false;
 	if (!h.sealed_bytes)
 		return stat(dp, &sb) == 0 && (unsigned long long)sb.st_size == bytes;
-	if (!sealed_paths(dp, zp, lp) || sealed_open(zp, &z) != ST_OK)
+	if (sealed_open(zp, &z) != ST_OK)
 		return false;
 	ok = z->h->bytes >= h.sealed_bytes && bytes >= h.sealed_bytes;
 	sealed_close(z);
@@ -905,84 +872,82 @@ static bool gen_lines_ok(const char *ip, const char *dp, unsigned long long byte
 	return ok && late == bytes - h.sealed_bytes;
 }
 
-static enum status gen_check(const char *gen, char *errmsg, size_t errlen)
+static enum status gen_check(const char *gen, struct err *e)
 {
 	char p[PATH_MAX], line[512];
+	struct store g;
+	store_init(&g, gen, false);
 	if (!pathf(p, "%s/MANIFEST", gen))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", gen);
+		return err_set(e, ST_BAD_REQUEST, "%s: path too long", gen);
 	FILE *f = fopen(p, "re");
 	if (!f)
-		return (enum status)msgf(ST_NOT_FOUND, errmsg, errlen, "%s: %s", p,
-					 strerror(errno));
+		return err_set(e, ST_NOT_FOUND, "%s: %s", p, strerror(errno));
 	enum status rc = ST_OK;
 	for (unsigned lineno = 1; rc == ST_OK && fgets(line, sizeof(line), f); lineno++) {
-		char ws[64], day[16], dp[PATH_MAX], ip[PATH_MAX];
+		char ws[64], day[16], ip[PATH_MAX];
 		unsigned long long recs, bytes;
+		int32_t dn;
 		struct stat is;
 		if (line[0] == '#')
 			continue;
 		if (sscanf(line, "%63s %15s %llu %llu", ws, day, &recs, &bytes) != 4 ||
 		    !workspace_valid(ws)) {
-			rc = (enum status)msgf(ST_INVALID, errmsg, errlen,
-					       "%s line %u: not a manifest line", p, lineno);
+			rc = err_set(e, ST_INVALID, "%s line %u: not a manifest line", p, lineno);
 			break;
 		}
-		if (!pathf(dp, "%s/%s/%s.jsonl", gen, ws, day) ||
-		    !pathf(ip, "%s/%s/%s.idx", gen, ws, day) || stat(ip, &is) < 0 ||
-		    (unsigned long long)is.st_size != IDX_HDR + recs * sizeof(struct idx_rec) ||
-		    !gen_lines_ok(ip, dp, bytes))
-			rc = (enum status)msgf(
-			    ST_INVALID, errmsg, errlen,
-			    "%s/%s/%s: missing, or not the size the MANIFEST records", gen, ws,
-			    day);
+		if (!time_day_parse(day, &dn) || !layout_shard_path(ip, &g, ws, dn, LAYOUT_IDX) ||
+		    stat(ip, &is) < 0 ||
+		    (unsigned long long)is.st_size !=
+			STORE_IDX_HDR + recs * sizeof(struct idx_rec) ||
+		    !gen_lines_ok(&g, ws, dn, bytes))
+			rc = err_set(e, ST_INVALID,
+				     "%s/%s/%s: missing, or not the size the MANIFEST records", gen,
+				     ws, day);
 	}
 	fclose(f);
 	return rc;
 }
 
 /* Copies gen/<ws> into root/.restore-<ws>, then swaps it in for root/<ws>. */
-static enum status restore_ws(const char *gen, struct store *st, const char *ws, char *errmsg,
-			      size_t errlen)
+static enum status restore_ws(const char *gen, struct store *st, const char *ws, struct err *e)
 {
 	char src[PATH_MAX], tmp[PATH_MAX], dst[PATH_MAX], old[PATH_MAX];
-	if (!pathf(src, "%s/%s", gen, ws) || !pathf(tmp, "%s/.restore-%s", st->root, ws) ||
-	    !pathf(dst, "%s/%s", st->root, ws) || !pathf(old, "%s/.old-%s", st->root, ws))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen, "%s: path too long", ws);
-	if (rm_rf(tmp) < 0 || mkdir_if(tmp) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", tmp,
-					 strerror(errno));
+	struct store g;
+	store_init(&g, gen, false);
+	if (!layout_dir(src, &g, ws) || !pathf(tmp, "%s/.restore-%s", st->root, ws) ||
+	    !layout_dir(dst, st, ws) || !pathf(old, "%s/.old-%s", st->root, ws))
+		return err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
+	if (rm_rf(tmp) < 0 || io_mkdir(tmp) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
 	DIR *d = opendir(src);
 	if (!d)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", src,
-					 strerror(errno));
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", src, strerror(errno));
 	enum status rc = ST_OK;
-	struct dirent *e;
-	while (rc == ST_OK && (e = readdir(d))) {
+	struct dirent *de;
+	while (rc == ST_OK && (de = readdir(d))) {
 		char from[PATH_MAX], to[PATH_MAX];
-		if (e->d_name[0] == '.')
+		if (de->d_name[0] == '.')
 			continue;
 		/* A copy, never a link: the store writes into its files (flags, appends). */
-		if (!pathf(from, "%s/%s", src, e->d_name) || !pathf(to, "%s/%s", tmp, e->d_name) ||
-		    copy_path(from, to, NULL) < 0)
-			rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", from,
-					       strerror(errno));
+		if (!pathf(from, "%s/%s", src, de->d_name) ||
+		    !pathf(to, "%s/%s", tmp, de->d_name) || copy_path(from, to, NULL) < 0)
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", from, strerror(errno));
 	}
 	closedir(d);
 	if (rc != ST_OK) {
 		rm_rf(tmp);
 		return rc;
 	}
-	fsync_dir(tmp);
+	io_sync_dir(tmp);
 	if (rm_rf(old) < 0 || (rename(dst, old) < 0 && errno != ENOENT) || rename(tmp, dst) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", dst,
-					 strerror(errno));
-	fsync_dir(st->root);
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", dst, strerror(errno));
+	io_sync_dir(st->root);
 	rm_rf(old);
 	return ST_OK;
 }
 
 enum status ops_restore(const char *backup, struct store *st, bool force, char ***names, size_t *n,
-			char *errmsg, size_t errlen)
+			struct err *e)
 {
 	char gen[PATH_MAX], p[PATH_MAX], latest[64];
 	*names = NULL;
@@ -990,31 +955,29 @@ enum status ops_restore(const char *backup, struct store *st, bool force, char *
 	if (pathf(p, "%s/MANIFEST", backup) && access(p, F_OK) == 0)
 		snprintf(gen, sizeof(gen), "%s", backup);
 	else if (!gen_latest(backup, latest) || !pathf(gen, "%s/%s", backup, latest))
-		return (enum status)msgf(ST_NOT_FOUND, errmsg, errlen,
-					 "%s: no backup generation (no MANIFEST)", backup);
-	enum status rc = gen_check(gen, errmsg, errlen);
+		return err_set(e, ST_NOT_FOUND, "%s: no backup generation (no MANIFEST)", backup);
+	enum status rc = gen_check(gen, e);
 	if (rc != ST_OK)
 		return rc;
-	if (mkdir_if(st->root) < 0)
-		return (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "%s: %s", st->root,
-					 strerror(errno));
+	if (io_mkdir(st->root) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", st->root, strerror(errno));
 	if (!force && !dir_empty(st->root))
-		return (enum status)msgf(
-		    ST_BAD_REQUEST, errmsg, errlen,
-		    "%s is not empty; --force replaces the workspaces the backup holds", st->root);
+		return err_set(e, ST_BAD_REQUEST,
+			       "%s is not empty; --force replaces the workspaces the backup holds",
+			       st->root);
 	struct store gst;
 	store_init(&gst, gen, false);
 	if ((rc = store_workspaces(&gst, names, n)) != ST_OK)
-		return (enum status)msgf(rc, errmsg, errlen, "%s: %s", gen, strerror(errno));
+		return err_set(e, rc, "%s: %s", gen, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < *n; i++)
-		rc = restore_ws(gen, st, (*names)[i], errmsg, errlen);
+		rc = restore_ws(gen, st, (*names)[i], e);
 	return rc;
 }
 
 /* ---- export ---- */
 
 enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_t to_us, int fd,
-		       size_t *count, char *errmsg, size_t errlen)
+		       size_t *count, struct err *e)
 {
 	int32_t *days = NULL;
 	size_t nd = 0;
@@ -1022,11 +985,10 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 	buf_init(&out);
 	*count = 0;
 	if (!workspace_valid(ws))
-		return (enum status)msgf(ST_BAD_REQUEST, errmsg, errlen,
-					 "invalid workspace name '%s'", ws);
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	enum status rc = store_days(st, ws, &days, &nd);
 	if (rc != ST_OK)
-		rc = (enum status)msgf(rc, errmsg, errlen, "%s: %s", ws, strerror(errno));
+		rc = err_set(e, rc, "%s: %s", ws, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
 		if (days[i] < time_day(from_us) || days[i] > time_day(to_us - 1))
 			continue;
@@ -1034,8 +996,7 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 		if ((rc = shard_open(st, ws, days[i], &sh)) != ST_OK) {
 			char d[11];
 			time_day_format(days[i], d);
-			rc =
-			    (enum status)msgf(rc, errmsg, errlen, "%s/%s: unreadable shard", ws, d);
+			rc = err_set(e, rc, "%s/%s: unreadable shard", ws, d);
 			break;
 		}
 		for (size_t k = 0; rc == ST_OK && k < sh.nrecs; k++) {
@@ -1049,18 +1010,17 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 			buf_addc(&out, '\n');
 			++*count;
 			if (out.len >= COPY_CHUNK) {
-				if (write_all(fd, out.p, out.len) < 0)
+				if (io_write_all(fd, out.p, out.len) < 0)
 					rc = ST_UNAVAILABLE;
 				out.len = 0;
 			}
 		}
 		shard_close(&sh);
 		if (rc != ST_OK)
-			rc = (enum status)msgf(rc, errmsg, errlen, "%s: %s", ws, strerror(errno));
+			rc = err_set(e, rc, "%s: %s", ws, strerror(errno));
 	}
-	if (rc == ST_OK && out.len && write_all(fd, out.p, out.len) < 0)
-		rc = (enum status)msgf(ST_UNAVAILABLE, errmsg, errlen, "writing: %s",
-				       strerror(errno));
+	if (rc == ST_OK && out.len && io_write_all(fd, out.p, out.len) < 0)
+		rc = err_set(e, ST_UNAVAILABLE, "writing: %s", strerror(errno));
 	free(days);
 	buf_free(&out);
 	return rc;

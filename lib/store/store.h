@@ -1,12 +1,15 @@
-/* store: JSONL shards per workspace and UTC day, their fixed-record indexes, and the
- * per-workspace id table. Layout and crash rules are in docs/ARCHITECTURE.md.
- * Handles returned by *_open are closed by *_close; nothing else allocates beyond the call. */
+/* store: the public face of lib/store: JSONL shards per workspace and UTC day, their
+ * fixed-record indexes, and the per-workspace id and range tables. Layout and crash rules are
+ * in docs/ARCHITECTURE.md; the files of lib/store and the order they call in are listed there
+ * ("The store's files"). Handles returned by *_open are closed by *_close; nothing else
+ * allocates beyond the call, except what a function says the caller frees. */
 #ifndef SPANDEX_STORE_H
 #define SPANDEX_STORE_H
 
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "lib/base/arena.h"
 #include "lib/base/status.h"
 #include "lib/model/span.h"
 #include "lib/model/workspace.h"
@@ -14,7 +17,8 @@
 /* Index record: what list, group, rollups and filters need without opening the JSON line.
  * 128 bytes, host byte order (the file header records the byte order and fails otherwise). */
 struct idx_rec {
-	uint64_t span_h, trace_h, session_h, parent_h; /* hash_bytes of the id; parent_h 0 for a root */
+	uint64_t span_h, trace_h, session_h,
+	    parent_h; /* hash_bytes of the id; parent_h 0 for a root */
 	int64_t started_us;
 	int64_t ended_us; /* SPAN_NONE_I64 when absent */
 	int64_t ingested_us;
@@ -49,13 +53,20 @@ enum { SIG_FIELD_EVAL = SS__COUNT };
 extern const char *const sig_eval_keys[SIG_EVAL_KEYS];
 uint64_t sig_bits(int field, const char *value, size_t n);
 
-/* Fills r from s (everything but off, len, flags' SUPERSEDED and crc). */
-void idx_rec_from_span(const struct span *s, struct idx_rec *r);
-uint32_t idx_rec_crc(const struct idx_rec *r);
-
 /* Limits, each with its reason in docs/ARCHITECTURE.md. */
 #define STORE_MAX_LINE (8u << 20) /* one span line; matches the 8 MiB body cap */
 
+/* The file format where a tool or a test reads or damages the files directly (the layout is
+ * in docs/ARCHITECTURE.md, "Files"). lib/store's own structures are tied to these numbers at
+ * compile time. All fields are host byte order. */
+#define STORE_IDX_HDR 128	  /* <day>.idx: header bytes before record 0 */
+#define STORE_IDX_COMMITTED_AT 24 /* the header's uint64 count of committed records */
+#define STORE_TAB_HDR 64	  /* ids.tab, traces.tab, sessions.tab: header bytes */
+#define STORE_TAB_COUNT_AT 24	  /* the header's uint64 count of occupied slots */
+#define STORE_TAB_BOOT_AT 40	  /* the header's uint64 boot id of the table's last writer */
+#define STORE_TAB_SLOT 16	  /* a slot: uint64 hash (0: empty), uint64 value */
+/* The value of an ids.tab slot: the day and the record number of the newest version. */
+#define STORE_LOC(day, rec) (((uint64_t)(uint32_t)(day) << 32) | (uint32_t)(rec))
 
 /* The store root (data directory). Holds no open files; cheap to create per request. */
 struct store {
@@ -67,9 +78,28 @@ void store_init(struct store *st, const char *root, bool sync);
 /* Appends spans (all of one workspace, already validated; ingested_at is set here) durably.
  * Spans whose span_id already exists replace the older version everywhere. On failure nothing
  * of the batch is acknowledged; a partial append is completed or repaired by the next writer.
- * errmsg (may be NULL) gets a short reason for ST_UNAVAILABLE. */
+ * e (may be NULL) gets the reason. */
 enum status store_append(struct store *st, const char *ws, struct span *spans, size_t n,
-			 char *errmsg, size_t errlen);
+			 struct err *e);
+
+/* The merge of store_update for span_id. current: its newest stored version, parsed (NULL
+ * when there is none); it and the strings it points to live until store_update returns. out
+ * (span_init'ed) gets the version to write: a valid span of the workspace (as ingest
+ * validates) with the same span_id; its strings must live until store_update returns (the
+ * arena a is there for that) and its json_t fields are owned references that store_update
+ * releases. Leaving out->span_id NULL answers "no change": nothing is written for that id.
+ * Any status but ST_OK (with e filled) abandons the whole update. */
+typedef enum status (*store_merge_fn)(void *ctx, struct arena *a, const char *span_id,
+				      const struct span *current, struct span *out, struct err *e);
+/* Read-merge-write under the workspace lock: for each of the n ids, reads the newest version
+ * (through the id table, as store_get does), asks fn for the new one, and appends every
+ * changed version as one batch, as store_append does, before the lock is released; so no
+ * other writer's version falls between the read and the write. An id named twice sees the
+ * version the first merge gave, and only the last version is written. Nothing is written
+ * when no merge changed anything. */
+enum status store_update(struct store *st, const char *ws, struct arena *a,
+			 const char *const *span_ids, size_t n, store_merge_fn fn, void *ctx,
+			 struct err *e);
 
 /* Finds the newest version of span_id and appends its line to out. ST_NOT_FOUND if none. */
 enum status store_get(struct store *st, const char *ws, const char *span_id, struct buf *out);
@@ -87,20 +117,15 @@ enum status store_key_days(struct store *st, const char *ws, enum store_key whic
 /* Where the lines of a shard live. A record's off is a position in the day's stream of
  * lines: an open shard holds the whole stream in <day>.jsonl; a sealed one holds its first
  * `base` bytes zstd-compressed in <day>.jsonl.zst and the lines of late spans (appended after
- * the seal) in <day>.late.jsonl, at off - base. */
+ * the seal) in <day>.late.jsonl, at off - base. Read through shard_line and shard_view. */
 struct sealed;
 struct sdata {
-	int fd;		/* <day>.jsonl, or <day>.late.jsonl; -1 when absent */
-	uint64_t base;	/* stream offset of fd's first byte (0 for an open shard) */
+	int fd;		 /* <day>.jsonl, or <day>.late.jsonl; -1 when absent */
+	uint64_t base;	 /* stream offset of fd's first byte (0 for an open shard) */
 	const char *map; /* fd mapped on the first view */
 	size_t maplen;
 	struct sealed *z; /* NULL for an open shard */
 };
-/* Copies n bytes of the stream at off (within one line) to p. -1 with errno on failure. */
-int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n);
-/* A pointer to the n bytes of the line at off, valid until the shard is closed or (sealed)
- * until the next read or view of it: use the line before reading another. */
-bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p);
 
 /* A read-only view of one shard: its committed records (mmap'd) and its lines. */
 struct shard {
@@ -117,8 +142,8 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 void shard_close(struct shard *sh);
 /* Reads the line of record i into out (appends). */
 enum status shard_line(struct shard *sh, size_t i, struct buf *out);
-/* The line of record i in place, valid until the next line of the shard is read (see
- * sdata_view). False when the data does not hold it. */
+/* The line of record i in place, valid until the next line of the shard is read. False when
+ * the data does not hold it. */
 bool shard_view(struct shard *sh, size_t i, const char **p, size_t *n);
 /* A sealed shard's records in start-time order: *order holds record numbers [0, nsealed)
  * sorted by started_us (ties by record number); [*lo, *hi) are those with started_us in
@@ -131,18 +156,28 @@ enum status store_days(struct store *st, const char *ws, int32_t **days, size_t 
 /* Sorted list of workspace names (caller frees each and the array). */
 enum status store_workspaces(struct store *st, char ***names, size_t *n);
 
-/* Admin operations (lib/admin.c uses them; see the spandex CLI). */
+/* What `spandex stats` prints for a workspace. */
+struct store_stats {
+	size_t days;		  /* days with an index */
+	uint64_t spans, versions; /* live records, all committed records */
+	uint64_t data_bytes;	  /* plain, sealed and late lines of those days */
+	uint64_t index_bytes;	  /* their indexes and the id table */
+};
+/* Counts them for ws; fails only when its days cannot be listed. */
+enum status store_stats(struct store *st, const char *ws, struct store_stats *out);
+
+/* Admin operations (the spandex CLI runs them). */
 typedef void (*store_progress_fn)(void *ctx, size_t done, size_t total);
 /* Rebuilds every index of ws from the JSONL alone, then the id table and superseded flags. */
 enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
-			  char *errmsg, size_t errlen);
+			  struct err *e);
 /* Seals day of ws (see docs/ARCHITECTURE.md, "Sealed shards"): its lines go into a file of
  * independently decompressible zstd blocks with a start-time order and an id table; readers
  * see the same lines before, during and after. Holds only that day's shard lock, and that
  * only for the lines appended while it compressed. *in_bytes, *out_bytes: stream and file
  * sizes. ST_NOT_FOUND: no such shard; ST_OK with *in_bytes 0: nothing new to seal. */
 enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *in_bytes,
-		       uint64_t *out_bytes, char *errmsg, size_t errlen);
+		       uint64_t *out_bytes, struct err *e);
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */
 size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, const char *msg),

@@ -143,7 +143,10 @@ test('paging moves through a large workspace and keeps its place on reload', asy
 	assert.equal(first.length, 25);
 	await page.click('a[aria-label="Next page"]');
 	await page.waitForFunction(() => location.hash.includes('page=2'));
-	await page.waitForFunction((id) => document.querySelector('.traces-table tbody tr .sub .mono')?.title !== id, first[0]);
+	await page.waitForFunction((id) => {
+		const rows = document.querySelectorAll('.traces-table tbody tr .sub .mono');
+		return rows.length === 25 && rows[0].title !== id;
+	}, first[0]);
 	const second = await rowIds(page);
 	const api = await request('GET', `${WS_PREFIX}/${BUSY}/traces?page=2&page_size=25`, { base: srv.base });
 	assert.deepEqual(second, api.json.data.map((t) => t.id));

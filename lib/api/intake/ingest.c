@@ -26,8 +26,7 @@ static enum status json_body(struct http_req *req, json_t **body)
  * reason reads "<what> not stored (<why>); retry later", or is the store's own without what. */
 static enum status store(struct http_req *req, struct span *spans, size_t n, const char *what)
 {
-	char why[256] = "";
-	struct err pe = {0};
+	struct err pe = {0}, e = {0};
 	/* Costs from the price table (SPANDEX_PRICES) for spans that came without any. A table
 	 * that cannot be read costs the spans their computed costs, never the spans. */
 	const struct prices *prices = prices_load(http_env(req, "SPANDEX_PRICES"), &pe);
@@ -35,13 +34,13 @@ static enum status store(struct http_req *req, struct span *spans, size_t n, con
 		fprintf(stderr, "spandex: %s; spans stored without computed costs\n", pe.msg);
 	for (size_t i = 0; prices && i < n; i++)
 		prices_apply(prices, &spans[i], false);
-	enum status st = store_append(&req->store, req->ws, spans, n, why, sizeof why);
+	enum status st = store_append(&req->store, req->ws, spans, n, &e);
 
 	if (st == ST_OK)
 		return ST_OK;
 	if (!what)
-		return http_fail(req, st, "%s", why);
-	return http_fail(req, st, "%s not stored (%s); retry later", what, why);
+		return http_fail_err(req, &e);
+	return http_fail(req, st, "%s not stored (%s); retry later", what, err_text(&e));
 }
 
 /* POST ingest/spans: DirectSpansIngestRequest (section 4.4); 201, empty body. */

@@ -1,0 +1,114 @@
+/* io: whole reads and writes, locks, directory syncs and the boot id (see io.h). */
+#include "lib/store/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/base/hash.h"
+
+/* Writes all n bytes: at off with pwrite, or (off < 0) at the file's position with write. */
+static int put_all(int fd, const char *s, size_t n, off_t off)
+{
+	while (n) {
+		ssize_t w = off < 0 ? write(fd, s, n) : pwrite(fd, s, n, off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += w;
+		n -= (size_t)w;
+		if (off >= 0)
+			off += w;
+	}
+	return 0;
+}
+
+int io_write_all(int fd, const void *p, size_t n)
+{
+	return put_all(fd, p, n, -1);
+}
+
+int io_pwrite_all(int fd, const void *p, size_t n, off_t off)
+{
+	return put_all(fd, p, n, off);
+}
+
+int io_pread_all(int fd, void *p, size_t n, off_t off)
+{
+	char *s = p;
+	while (n) {
+		ssize_t r = pread(fd, s, n, off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EIO; /* short file: treated like a damaged one */
+			return -1;
+		}
+		s += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+int io_lock_fd(int fd)
+{
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+int io_lock_open(const char *path, bool create)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0640);
+	if (fd < 0)
+		return -1;
+	if (io_lock_fd(fd) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int io_mkdir(const char *path)
+{
+	return mkdir(path, 0750) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+void io_sync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+uint64_t io_boot_id(void)
+{
+	/* Changes at every boot: an id table written before a crash of the machine may have
+	 * lost pages that its shards (which are fdatasync'ed) kept, so it is rebuilt then. A
+	 * process lives within one boot, so it reads the id once. */
+	static uint64_t cached;
+	static bool known;
+	if (known)
+		return cached;
+	char b[64] = {0};
+	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, b, sizeof(b) - 1);
+		close(fd);
+		cached = n > 0 ? hash_bytes(b, (size_t)n) : 0;
+	}
+	known = true;
+	return cached;
+}

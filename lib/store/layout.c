@@ -1,0 +1,220 @@
+/* layout: the store's file names, its paths, its listings and the workspace lock. A name
+ * appears here once; every other file of lib/store asks for it by its enum layout_file. */
+#include "lib/store/layout.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
+#include "lib/store/io.h"
+
+static const struct {
+	const char *name;
+	bool shard;	      /* <day>.<name>, else a file of the workspace */
+	bool aside;	      /* a temporary, renamed over its file when complete */
+	enum layout_file tmp; /* the temporary this file is written under, or itself */
+} files[LAYOUT__COUNT] = {
+    [LAYOUT_IDX] = {"idx", true, false, LAYOUT_IDX_TMP},
+    [LAYOUT_IDX_TMP] = {"idx.tmp", true, true, LAYOUT_IDX_TMP},
+    [LAYOUT_JSONL] = {"jsonl", true, false, LAYOUT_JSONL},
+    [LAYOUT_ZST] = {"jsonl.zst", true, false, LAYOUT_ZST_TMP},
+    [LAYOUT_ZST_TMP] = {"jsonl.zst.tmp", true, true, LAYOUT_ZST_TMP},
+    [LAYOUT_LATE] = {"late.jsonl", true, false, LAYOUT_LATE},
+    [LAYOUT_IDS] = {"ids.tab", false, false, LAYOUT_IDS_TMP},
+    [LAYOUT_IDS_TMP] = {"ids.tab.tmp", false, true, LAYOUT_IDS_TMP},
+    [LAYOUT_TRACES] = {"traces.tab", false, false, LAYOUT_TRACES_TMP},
+    [LAYOUT_TRACES_TMP] = {"traces.tab.tmp", false, true, LAYOUT_TRACES_TMP},
+    [LAYOUT_SESSIONS] = {"sessions.tab", false, false, LAYOUT_SESSIONS_TMP},
+    [LAYOUT_SESSIONS_TMP] = {"sessions.tab.tmp", false, true, LAYOUT_SESSIONS_TMP},
+    [LAYOUT_JOURNAL] = {"journal", false, false, LAYOUT_JOURNAL},
+    [LAYOUT_LOCK] = {"lock", false, false, LAYOUT_LOCK},
+};
+
+const char *layout_name(enum layout_file f)
+{
+	return files[f].name;
+}
+
+enum layout_file layout_tmp(enum layout_file f)
+{
+	return files[f].tmp;
+}
+
+void store_init(struct store *st, const char *root, bool sync)
+{
+	st->root = root;
+	st->sync = sync;
+}
+
+/* <root>/<ws>/<name>, or <root>/<ws> when name is NULL. */
+static bool path_of(char *out, const struct store *st, const char *ws, const char *name)
+{
+	int n = name ? snprintf(out, PATH_MAX, "%s/%s/%s", st->root, ws, name)
+		     : snprintf(out, PATH_MAX, "%s/%s", st->root, ws);
+	if (n > 0 && n < PATH_MAX)
+		return true;
+	errno = ENAMETOOLONG;
+	return false;
+}
+
+bool layout_dir(char *out, const struct store *st, const char *ws)
+{
+	return path_of(out, st, ws, NULL);
+}
+
+bool layout_path(char *out, const struct store *st, const char *ws, enum layout_file f)
+{
+	return path_of(out, st, ws, files[f].name);
+}
+
+bool layout_shard_path(char *out, const struct store *st, const char *ws, int32_t day,
+		       enum layout_file f)
+{
+	char d[11], name[32];
+	time_day_format(day, d);
+	snprintf(name, sizeof(name), "%s.%s", d, files[f].name);
+	return path_of(out, st, ws, name);
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+enum status layout_days(struct store *st, const char *ws, enum layout_file f, int32_t **days,
+			size_t *n)
+{
+	char p[PATH_MAX];
+	const char *ext = files[f].name;
+	*days = NULL;
+	*n = 0;
+	if (!layout_dir(p, st, ws))
+		return ST_NOT_FOUND;
+	DIR *d = opendir(p);
+	if (!d)
+		return errno == ENOENT ? ST_OK : status_from_errno(errno);
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char day[11];
+		int32_t dn;
+		/* YYYY-MM-DD.<name> */
+		if (strlen(e->d_name) != 11 + strlen(ext) || e->d_name[10] != '.' ||
+		    strcmp(e->d_name + 11, ext))
+			continue;
+		memcpy(day, e->d_name, 10);
+		day[10] = 0;
+		if (!time_day_parse(day, &dn))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*days = xrealloc(*days, cap * sizeof(**days));
+		}
+		(*days)[(*n)++] = dn;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*days, *n, sizeof(**days), cmp_i32);
+	return ST_OK;
+}
+
+enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, size_t *n)
+{
+	*days = NULL;
+	*n = 0;
+	for (int f = 0; f < LAYOUT__COUNT; f++) {
+		int32_t *d;
+		size_t nd;
+		if (!files[f].shard || files[f].aside)
+			continue;
+		enum status rc = layout_days(st, ws, f, &d, &nd);
+		if (rc != ST_OK) {
+			free(*days);
+			*days = NULL;
+			*n = 0;
+			return rc;
+		}
+		*days = xrealloc(*days, (*n + nd + 1) * sizeof(**days));
+		if (nd)
+			memcpy(*days + *n, d, nd * sizeof(*d));
+		*n += nd;
+		free(d);
+	}
+	if (*n)
+		qsort(*days, *n, sizeof(**days), cmp_i32);
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (!k || (*days)[k - 1] != (*days)[i])
+			(*days)[k++] = (*days)[i];
+	*n = k;
+	return ST_OK;
+}
+
+enum status store_days(struct store *st, const char *ws, int32_t **days, size_t *n)
+{
+	return layout_days(st, ws, LAYOUT_IDX, days, n);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum status store_workspaces(struct store *st, char ***names, size_t *n)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(st->root);
+	if (!d)
+		return errno == ENOENT ? ST_OK : status_from_errno(errno);
+	size_t cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!workspace_valid(e->d_name))
+			continue;
+		char p[PATH_MAX];
+		struct stat sb;
+		if (!layout_path(p, st, e->d_name, LAYOUT_IDS) || stat(p, &sb) < 0) {
+			/* A workspace is a directory with shards; the id table marks it. */
+			if (!layout_dir(p, st, e->d_name) || stat(p, &sb) < 0 ||
+			    !S_ISDIR(sb.st_mode))
+				continue;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*names = xrealloc(*names, cap * sizeof(**names));
+		}
+		(*names)[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_str);
+	return ST_OK;
+}
+
+int layout_mkdir(struct store *st, const char *ws)
+{
+	char p[PATH_MAX];
+	if (io_mkdir(st->root) < 0)
+		return -1;
+	return layout_dir(p, st, ws) ? io_mkdir(p) : -1;
+}
+
+void layout_sync_dir(struct store *st, const char *ws)
+{
+	char p[PATH_MAX];
+	if (layout_dir(p, st, ws))
+		io_sync_dir(p);
+}
+
+int layout_ws_lock(struct store *st, const char *ws, bool create)
+{
+	char p[PATH_MAX];
+	return layout_path(p, st, ws, LAYOUT_LOCK) ? io_lock_open(p, create) : -1;
+}

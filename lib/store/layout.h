@@ -1,0 +1,56 @@
+/* layout: every name the store gives a file, in one table, and the paths built from it:
+ * per shard <root>/<ws>/<YYYY-MM-DD>.<name>, per workspace <root>/<ws>/<name>. Also lists
+ * the days and workspaces on disk and holds the workspace lock. Private to lib/store. */
+#ifndef SPANDEX_STORE_LAYOUT_H
+#define SPANDEX_STORE_LAYOUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/store/store.h"
+
+enum layout_file {
+	/* per shard (docs/ARCHITECTURE.md, "Files") */
+	LAYOUT_IDX,	/* the index: header and records */
+	LAYOUT_IDX_TMP, /* an index being rebuilt by reindex */
+	LAYOUT_JSONL,	/* the lines of an open shard */
+	LAYOUT_ZST,	/* the sealed lines */
+	LAYOUT_ZST_TMP, /* a sealed file being written */
+	LAYOUT_LATE,	/* lines that arrived after the seal */
+	/* per workspace */
+	LAYOUT_IDS,	/* span_id -> newest version */
+	LAYOUT_IDS_TMP, /* written aside, then renamed over it */
+	LAYOUT_TRACES,	/* trace_id -> first and last day */
+	LAYOUT_TRACES_TMP,
+	LAYOUT_SESSIONS, /* session_id -> first and last day */
+	LAYOUT_SESSIONS_TMP,
+	LAYOUT_JOURNAL, /* the shards of a batch in progress */
+	LAYOUT_LOCK,	/* the workspace's writer lock */
+	LAYOUT__COUNT
+};
+
+/* The name of f ("idx", "ids.tab" ...): a shard's files add it to the day and a dot. */
+const char *layout_name(enum layout_file f);
+/* The temporary name f is written under before it is renamed into place (f itself for a
+ * file that is never replaced whole). */
+enum layout_file layout_tmp(enum layout_file f);
+
+/* The paths (out: PATH_MAX bytes). False (errno ENAMETOOLONG) when one would be too long. */
+bool layout_dir(char *out, const struct store *st, const char *ws);
+bool layout_path(char *out, const struct store *st, const char *ws, enum layout_file f);
+bool layout_shard_path(char *out, const struct store *st, const char *ws, int32_t day,
+		       enum layout_file f);
+
+/* Sorted days of ws that have the shard file f (caller frees *days). */
+enum status layout_days(struct store *st, const char *ws, enum layout_file f, int32_t **days,
+			size_t *n);
+/* Sorted days of ws that have any file of a shard (index, plain, sealed or late lines). */
+enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, size_t *n);
+
+/* Creates the root and the workspace directory as needed; -1 with errno on failure. */
+int layout_mkdir(struct store *st, const char *ws);
+/* Syncs the workspace directory (names created, renamed or removed in it). */
+void layout_sync_dir(struct store *st, const char *ws);
+/* Takes the workspace write lock: its fd (closing it releases the lock), or -1 with errno. */
+int layout_ws_lock(struct store *st, const char *ws, bool create);
+
+#endif

@@ -1,0 +1,376 @@
+/* rebuild: the derived data of a workspace made again from its lines (see rebuild.h).
+ * Everything here runs under the workspace lock, and each shard it writes under that
+ * shard's lock; each step can be run again after a crash. */
+#include "lib/store/rebuild.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/base/buf.h"
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
+#include "lib/store/io.h"
+#include "lib/store/layout.h"
+#include "lib/store/record.h"
+#include "lib/store/sdata.h"
+#include "lib/store/sealed.h"
+#include "lib/store/tab.h"
+#include "lib/store/wshard.h"
+
+static int cmp_version(const void *a, const void *b)
+{
+	const struct version *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	if (x->ingested != y->ingested)
+		return x->ingested < y->ingested ? -1 : 1;
+	return (x->loc > y->loc) - (x->loc < y->loc);
+}
+
+static int cmp_version_loc(const void *a, const void *b)
+{
+	const struct version *x = a, *y = b;
+	return (x->loc > y->loc) - (x->loc < y->loc);
+}
+
+/* Every committed record of ws, read through read-only shard views. */
+enum status rebuild_versions(struct store *st, const char *ws, struct version **out, size_t *nout,
+			     int64_t *last)
+{
+	int32_t *days;
+	size_t nd, n = 0, cap = 0;
+	struct version *v = NULL;
+	enum status rc = store_days(st, ws, &days, &nd);
+	*last = 0;
+	for (size_t d = 0; rc == ST_OK && d < nd; d++) {
+		struct shard sh;
+		if ((rc = shard_open(st, ws, days[d], &sh)) != ST_OK)
+			break;
+		for (size_t k = 0; k < sh.nrecs; k++) {
+			const struct idx_rec *r = &sh.recs[k];
+			if (n == cap) {
+				cap = cap ? cap * 2 : 4096;
+				v = xrealloc(v, cap * sizeof(*v));
+			}
+			v[n++] = (struct version){r->span_h,  r->ingested_us, LOC(days[d], k),
+						  r->trace_h, r->session_h,   r->flags,
+						  false};
+			if (r->ingested_us > *last)
+				*last = r->ingested_us;
+		}
+		shard_close(&sh);
+	}
+	free(days);
+	*out = v;
+	*nout = n;
+	return rc;
+}
+
+/* The span id literal of the version at loc. */
+static enum status version_id(struct store *st, const char *ws, uint64_t loc, struct buf *lit)
+{
+	struct shard sh;
+	enum status rc = shard_open(st, ws, LOC_DAY(loc), &sh);
+	if (rc != ST_OK)
+		return rc;
+	rc = LOC_REC(loc) < sh.nrecs ? sdata_id_lit(&sh.d, &sh.recs[LOC_REC(loc)], lit)
+				     : ST_UNAVAILABLE;
+	shard_close(&sh);
+	return rc;
+}
+
+/* Marks the newest version of each span id live. Equal 64-bit hashes of different ids are
+ * told apart by reading the ids, which only runs of equal hashes need. */
+enum status rebuild_resolve(struct store *st, const char *ws, struct version *v, size_t n)
+{
+	struct buf a, b;
+	buf_init(&a);
+	buf_init(&b);
+	enum status rc = ST_OK;
+	qsort(v, n, sizeof(*v), cmp_version);
+	for (size_t i = 0, j; i < n && rc == ST_OK; i = j) {
+		for (j = i; j < n && v[j].h == v[i].h; j++)
+			v[j].live = false;
+		if (j - i == 1) {
+			v[i].live = true;
+			continue;
+		}
+		for (size_t k = j; k-- > i && rc == ST_OK;) {
+			bool newest = true;
+			if ((rc = version_id(st, ws, v[k].loc, &a)) != ST_OK)
+				break;
+			for (size_t m = k + 1; m < j && newest; m++) {
+				if (!v[m].live)
+					continue;
+				if ((rc = version_id(st, ws, v[m].loc, &b)) != ST_OK)
+					break;
+				newest = a.len != b.len || memcmp(a.p, b.p, a.len);
+			}
+			v[k].live = newest;
+		}
+	}
+	buf_free(&a);
+	buf_free(&b);
+	return rc;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct tab_slot *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return (x->loc > y->loc) - (x->loc < y->loc);
+}
+
+/* The day range of each trace (trace: true) or session over every version: (h, RANGE). */
+static size_t ranges_collect(const struct version *v, size_t n, bool trace, struct tab_slot *out)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (trace && !(v[i].flags & REC_HAS_TRACE))
+			continue;
+		int32_t day = LOC_DAY(v[i].loc);
+		out[m++] =
+		    (struct tab_slot){trace ? v[i].trace_h : v[i].session_h, RANGE(day, day)};
+	}
+	qsort(out, m, sizeof(*out), cmp_slot);
+	size_t k = 0;
+	for (size_t i = 0; i < m; i++) {
+		if (k && out[k - 1].h == out[i].h)
+			out[k - 1].loc = RANGE(RANGE_LO(out[k - 1].loc), RANGE_HI(out[i].loc));
+		else
+			out[k++] = out[i];
+	}
+	return k;
+}
+
+enum status rebuild_ids(struct store *st, const char *ws)
+{
+	struct version *v = NULL;
+	size_t n = 0;
+	int64_t last;
+	enum status rc = rebuild_versions(st, ws, &v, &n, &last);
+	if (rc == ST_OK)
+		rc = rebuild_resolve(st, ws, v, n);
+	if (rc != ST_OK)
+		goto out;
+	struct tab_slot *live = xmalloc((n ? n : 1) * sizeof(*live));
+	size_t nlive = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].live)
+			live[nlive++] = (struct tab_slot){v[i].h, v[i].loc};
+	/* Write the superseded flags that differ, one shard at a time, under its lock. */
+	qsort(v, n, sizeof(*v), cmp_version_loc);
+	for (size_t i = 0, j; i < n && rc == ST_OK; i = j) {
+		struct wshard w;
+		for (j = i; j < n && LOC_DAY(v[j].loc) == LOC_DAY(v[i].loc); j++)
+			;
+		if ((rc = wshard_open(st, ws, LOC_DAY(v[i].loc), false, &w)) != ST_OK)
+			break;
+		for (size_t k = i; k < j; k++) {
+			uint16_t want = v[k].live ? (uint16_t)(v[k].flags & ~REC_SUPERSEDED)
+						  : (uint16_t)(v[k].flags | REC_SUPERSEDED);
+			if (want != v[k].flags &&
+			    rec_write_flags(w.idx_fd, LOC_REC(v[k].loc), want) < 0)
+				rc = ST_UNAVAILABLE;
+		}
+		if (rc == ST_OK && fdatasync(w.idx_fd) < 0)
+			rc = ST_UNAVAILABLE;
+		wshard_close(&w);
+	}
+	if (rc == ST_OK)
+		rc = tab_write(st, ws, LAYOUT_IDS, live, nlive, last);
+	if (rc == ST_OK)
+		rc = tab_write(st, ws, LAYOUT_TRACES, live, ranges_collect(v, n, true, live), last);
+	if (rc == ST_OK)
+		rc = tab_write(st, ws, LAYOUT_SESSIONS, live, ranges_collect(v, n, false, live),
+			       last);
+	layout_sync_dir(st, ws);
+	free(live);
+out:
+	free(v);
+	return rc;
+}
+
+/* Appends the records of the complete lines in p[0, n), which start at stream offset base;
+ * *used gets the bytes they cover (an unterminated last line is left out). */
+static enum status index_lines(const char *p, size_t n, uint64_t base, struct buf *recs,
+			       size_t *used, const char *dname, const char *file, struct err *e)
+{
+	*used = 0;
+	for (size_t off = 0; off < n;) {
+		const char *nl = memchr(p + off, '\n', n - off);
+		if (!nl)
+			break;
+		size_t len = (size_t)(nl - (p + off));
+		struct span s;
+		json_t *root;
+		if (!span_parse(p + off, len, &s, &root))
+			return err_set(e, ST_INVALID, "%s.%s at byte %llu: not a canonical span",
+				       dname, file, (unsigned long long)(base + off));
+		struct idx_rec r;
+		rec_from_span(&s, &r);
+		r.off = base + off;
+		r.len = (uint32_t)len;
+		r.crc = rec_crc(&r);
+		buf_add(recs, &r, sizeof(r));
+		span_clear(&s);
+		json_decref(root);
+		off = *used = off + len + 1;
+	}
+	return ST_OK;
+}
+
+/* Indexes the lines of a sealed file up to stream offset upto (every block before it). */
+static enum status index_sealed(struct sealed *z, uint64_t upto, struct buf *recs,
+				const char *dname, struct err *e)
+{
+	struct sdata d = {.fd = -1, .base = upto, .z = z};
+	struct buf raw;
+	buf_init(&raw);
+	enum status rc = ST_OK;
+	for (uint64_t i = 0; rc == ST_OK && i < z->h->nblocks && z->blk[i].raw_off < upto; i++) {
+		const struct seal_blk *b = &z->blk[i];
+		size_t used;
+		raw.len = 0;
+		buf_reserve(&raw, b->rawlen);
+		if (sdata_read(&d, b->raw_off, raw.p, b->rawlen) < 0)
+			rc = err_set(e, ST_UNAVAILABLE, "%s.jsonl.zst block %llu: %s", dname,
+				     (unsigned long long)i, strerror(errno));
+		else if ((rc = index_lines(raw.p, b->rawlen, b->raw_off, recs, &used, dname,
+					   layout_name(LAYOUT_ZST), e)) == ST_OK &&
+			 used != b->rawlen)
+			rc = err_set(e, ST_INVALID,
+				     "%s.jsonl.zst block %llu: a line crosses its end", dname,
+				     (unsigned long long)i);
+	}
+	buf_free(&raw);
+	return rc;
+}
+
+/* Rebuilds one shard's index from its lines alone: the plain JSONL of an open shard, or the
+ * sealed file and the late lines of a sealed one. Every complete line must be a canonical
+ * span; an unterminated last line (a torn write) is cut off. */
+static enum status reindex_day(struct store *st, const char *ws, int32_t day, struct err *e)
+{
+	char dp[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], zp[PATH_MAX], dname[11];
+	time_day_format(day, dname);
+	if (!layout_shard_path(ip, st, ws, day, LAYOUT_IDX) ||
+	    !layout_shard_path(tp, st, ws, day, LAYOUT_IDX_TMP) ||
+	    !layout_shard_path(zp, st, ws, day, LAYOUT_ZST))
+		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
+	int lfd = open(ip, O_RDWR | O_CREAT | O_CLOEXEC, 0640); /* the shard lock */
+	int dfd = -1, tfd = -1;
+	char *map = NULL;
+	struct sealed *z = NULL;
+	struct stat sb;
+	struct idx_hdr old, h;
+	struct buf recs;
+	buf_init(&recs);
+	rec_hdr_init(&h, day);
+	enum status rc = ST_UNAVAILABLE;
+	if (lfd < 0 || io_lock_fd(lfd) < 0) {
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dname, strerror(errno));
+		goto out;
+	}
+	/* Sealed when the old header says so, or when only the sealed file is left. The old
+	 * header's extent wins over a larger sealed file (a seal that stopped before its
+	 * commit): the late lines continue from it. */
+	bool hdr_ok = io_pread_all(lfd, &old, sizeof(old), 0) == 0 && rec_hdr_ok(&old);
+	bool plain = !(hdr_ok && old.sealed_bytes) &&
+		     layout_shard_path(dp, st, ws, day, LAYOUT_JSONL) && access(dp, F_OK) == 0;
+	if (!plain) {
+		if ((rc = sealed_open(zp, &z)) != ST_OK) {
+			rc = err_set(e, ST_UNAVAILABLE, "%s: no data file (%s)", dname,
+				     strerror(errno));
+			goto out;
+		}
+		h.version = IDX_VERSION_SEALED;
+		h.sealed_bytes = hdr_ok && old.sealed_bytes ? old.sealed_bytes : z->h->bytes;
+		if ((rc = index_sealed(z, h.sealed_bytes, &recs, dname, e)) != ST_OK)
+			goto out;
+		h.sealed_recs = recs.len / sizeof(struct idx_rec);
+		if (!layout_shard_path(dp, st, ws, day, LAYOUT_LATE))
+			goto out;
+		rc = ST_UNAVAILABLE;
+	}
+	dfd = open(dp, O_RDWR | O_CLOEXEC);
+	if (dfd < 0 && !(errno == ENOENT && !plain)) {
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
+		goto out;
+	}
+	size_t size = 0, end = 0;
+	if (dfd >= 0 && fstat(dfd, &sb) == 0 && (size = (size_t)sb.st_size) > 0) {
+		map = mmap(NULL, size, PROT_READ, MAP_SHARED, dfd, 0);
+		if (map == MAP_FAILED) {
+			map = NULL;
+			rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
+			goto out;
+		}
+		if ((rc = index_lines(map, size, h.sealed_bytes, &recs, &end, dname,
+				      layout_name(plain ? LAYOUT_JSONL : LAYOUT_LATE), e)) != ST_OK)
+			goto out;
+		rc = ST_UNAVAILABLE;
+	}
+	h.committed = recs.len / sizeof(struct idx_rec);
+	/* Publish with a rename: readers see the old index or the new one, never half. */
+	if ((tfd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
+	    io_write_all(tfd, &h, sizeof(h)) < 0 || io_write_all(tfd, recs.p, recs.len) < 0 ||
+	    fdatasync(tfd) < 0 || rename(tp, ip) < 0) {
+		rc = err_set(e, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));
+		goto out;
+	}
+	if (end < size && ftruncate(dfd, (off_t)end) < 0) {
+		rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
+		goto out;
+	}
+	rc = ST_OK;
+out:
+	if (map)
+		munmap(map, size);
+	sealed_close(z);
+	if (tfd >= 0)
+		close(tfd);
+	if (rc != ST_OK)
+		unlink(tp);
+	if (lfd >= 0)
+		close(lfd);
+	if (dfd >= 0)
+		close(dfd);
+	buf_free(&recs);
+	return rc;
+}
+
+enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
+			  struct err *e)
+{
+	if (!workspace_valid(ws))
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
+	int32_t *days = NULL;
+	size_t nd = 0;
+	char jp[PATH_MAX];
+	int lockfd = layout_ws_lock(st, ws, true);
+	if (lockfd < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
+	enum status rc = layout_shard_days(st, ws, &days, &nd);
+	if (rc != ST_OK)
+		err_set(e, rc, "%s", strerror(errno));
+	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
+		rc = reindex_day(st, ws, days[i], e);
+		if (fn)
+			fn(ctx, i + 1, nd);
+	}
+	if (rc == ST_OK && (rc = rebuild_ids(st, ws)) != ST_OK)
+		err_set(e, rc, "%s", strerror(errno));
+	/* The indexes now cover every complete line, so no interrupted batch is left. */
+	if (rc == ST_OK && layout_path(jp, st, ws, LAYOUT_JOURNAL))
+		truncate(jp, 0);
+	free(days);
+	close(lockfd);
+	return rc;
+}

@@ -1,0 +1,30 @@
+/* rebuild: what can be derived from the lines again: every version of every span and which
+ * is the newest, the id and range tables and the superseded flags (rebuild_ids, after a
+ * reboot or a retention), and every index (store_reindex). Private to lib/store. */
+#ifndef SPANDEX_STORE_REBUILD_H
+#define SPANDEX_STORE_REBUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/store/store.h"
+
+/* One version of one span: what deciding "newest wins" needs. */
+struct version {
+	uint64_t h;
+	int64_t ingested;
+	uint64_t loc;
+	uint64_t trace_h, session_h;
+	uint16_t flags; /* as stored */
+	bool live;	/* as it should be */
+};
+/* Every committed record of ws (caller frees *out); *last: the newest ingested_at. */
+enum status rebuild_versions(struct store *st, const char *ws, struct version **out, size_t *n,
+			     int64_t *last);
+/* Marks the newest version of each span id live (v is sorted by hash on return). */
+enum status rebuild_resolve(struct store *st, const char *ws, struct version *v, size_t n);
+/* Rebuilds the id and range tables and every superseded flag of ws from its shards (caller
+ * holds the workspace lock). */
+enum status rebuild_ids(struct store *st, const char *ws);
+
+#endif

@@ -1,0 +1,48 @@
+/* record: one index record and the header of the index file: a record made from a span, its
+ * checksum and signature bits, reading a record and flipping its flags in place, and the
+ * check that a line holds a given span id. Private to lib/store. */
+#ifndef SPANDEX_STORE_RECORD_H
+#define SPANDEX_STORE_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/base/buf.h"
+#include "lib/store/store.h"
+
+#define IDX_MAGIC "SPXIDX1\n"
+#define IDX_VERSION 1
+#define IDX_VERSION_SEALED 2   /* set by a seal, so that older programs refuse the shard */
+#define ENDIAN_TAG 0x01020304u /* in every file header: a file of the other byte order fails */
+
+/* <day>.idx starts with this header; committed records follow it. */
+struct idx_hdr {
+	char magic[8];
+	uint32_t version, rec_size, endian;
+	int32_t day;
+	uint64_t committed;    /* records readers may trust; the commit point of a batch */
+	uint64_t sealed_bytes; /* stream bytes in <day>.jsonl.zst; 0: an open shard */
+	uint64_t sealed_recs;  /* records whose lines are there */
+	char pad[STORE_IDX_HDR - 48];
+};
+
+/* Fills r from s (everything but off, len, flags' SUPERSEDED and crc). */
+void rec_from_span(const struct span *s, struct idx_rec *r);
+/* CRC-32C of r with the superseded bit cleared (it is flipped in place later). */
+uint32_t rec_crc(const struct idx_rec *r);
+void rec_hdr_init(struct idx_hdr *h, int32_t day);
+bool rec_hdr_ok(const struct idx_hdr *h);
+/* Record i of the index fd: 0, or -1 with errno. */
+int rec_read(int fd, uint64_t i, struct idx_rec *r);
+/* Writes the flags of record i of the index fd in place (the CRC leaves out SUPERSEDED, the
+ * only bit that changes): 0, or -1 with errno. */
+int rec_write_flags(int fd, uint64_t i, uint16_t flags);
+/* Walks *committed back over records whose line is not all in the first size bytes of the
+ * stream (a machine crash lost unsynced data; acknowledged records were synced). *end gets
+ * where the line of the last one left ends (base when none past sealed_recs is left; records
+ * up to sealed_recs are in the sealed file). 0, or -1 with errno. */
+int rec_walk_back(int fd, uint64_t sealed_recs, uint64_t base, uint64_t size, uint64_t *committed,
+		  uint64_t *end);
+/* True when the canonical line starts with span id literal lit (a rendered JSON string). */
+bool rec_line_has_id(const char *line, size_t len, const struct buf *lit);
+
+#endif

@@ -1,0 +1,175 @@
+/* sdata: a shard's lines, open (<day>.jsonl) or sealed (<day>.jsonl.zst and
+ * <day>.late.jsonl); every reader and writer of lines goes through it, so that open and
+ * sealed shards answer alike. */
+#include "lib/store/sdata.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/base/mem.h"
+#include "lib/store/io.h"
+#include "lib/store/layout.h"
+#include "lib/store/sealed.h"
+
+enum status sdata_open(struct store *st, const char *ws, int32_t day, const struct idx_hdr *h,
+		       bool writable, struct sdata *d)
+{
+	char p[PATH_MAX];
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+	int flags = writable ? O_RDWR | O_APPEND | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
+	if (h->sealed_bytes) {
+		enum status rc;
+		if (!layout_shard_path(p, st, ws, day, LAYOUT_ZST))
+			return ST_BAD_REQUEST;
+		if ((rc = sealed_open(p, &d->z)) != ST_OK)
+			return rc;
+		if (d->z->h->bytes < h->sealed_bytes || d->z->h->nrecs < h->sealed_recs) {
+			sdata_close(d);
+			errno = EINVAL;
+			return ST_UNAVAILABLE;
+		}
+		d->base = h->sealed_bytes;
+		if (!layout_shard_path(p, st, ws, day, LAYOUT_LATE))
+			return ST_BAD_REQUEST;
+		/* No late file: no late span yet (a reader finds none past sealed_recs; a writer
+		 * creates it for its first late line). */
+		d->fd = open(p, flags);
+		if (d->fd < 0 && errno != ENOENT) {
+			int e = errno;
+			sdata_close(d);
+			errno = e;
+			return status_from_errno(e);
+		}
+		return ST_OK;
+	}
+	if (!layout_shard_path(p, st, ws, day, LAYOUT_JSONL))
+		return ST_BAD_REQUEST;
+	d->fd = open(p, flags | (writable ? O_CREAT : 0), 0640);
+	return d->fd < 0 ? status_from_errno(errno) : ST_OK;
+}
+
+void sdata_close(struct sdata *d)
+{
+	if (d->map)
+		munmap((void *)d->map, d->maplen);
+	if (d->fd >= 0)
+		close(d->fd);
+	sealed_close(d->z);
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+}
+
+enum status sdata_open_idx(struct store *st, const char *ws, int32_t day, int idx_fd,
+			   struct idx_hdr *h, struct sdata *d)
+{
+	/* A seal commits by rewriting the header after its file is in place, then removes the
+	 * files it replaced. A reader opens the files the header names and reads the header
+	 * again: the same sealed extent means the files it holds belong to that header. */
+	for (int attempt = 0; attempt < 8; attempt++) {
+		struct idx_hdr again;
+		if (io_pread_all(idx_fd, h, sizeof(*h), 0) < 0)
+			return ST_UNAVAILABLE;
+		if (!rec_hdr_ok(h)) {
+			errno = EINVAL;
+			return ST_UNAVAILABLE;
+		}
+		enum status rc = sdata_open(st, ws, day, h, false, d);
+		if (rc != ST_OK && rc != ST_NOT_FOUND)
+			return rc;
+		if (io_pread_all(idx_fd, &again, sizeof(again), 0) < 0) {
+			sdata_close(d);
+			return ST_UNAVAILABLE;
+		}
+		if (rc == ST_OK && again.sealed_bytes == h->sealed_bytes) {
+			/* A sealed shard without a late file has no record past the seal. */
+			if (h->sealed_bytes && d->fd < 0 && h->committed > h->sealed_recs)
+				h->committed = h->sealed_recs;
+			return ST_OK;
+		}
+		if (rc == ST_OK)
+			sdata_close(d);
+		else if (again.sealed_bytes == h->sealed_bytes)
+			return ST_NOT_FOUND; /* the file is gone for good (retention) */
+	}
+	errno = EAGAIN;
+	return ST_UNAVAILABLE;
+}
+
+int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n)
+{
+	if (d->z && off < d->base) {
+		const char *s = sealed_bytes(d->z, off, n);
+		if (!s)
+			return -1;
+		memcpy(p, s, n);
+		return 0;
+	}
+	if (d->fd < 0 || off < d->base) {
+		errno = EIO;
+		return -1;
+	}
+	return io_pread_all(d->fd, p, n, (off_t)(off - d->base));
+}
+
+bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p)
+{
+	if (d->z && off < d->base)
+		return (*p = sealed_bytes(d->z, off, n)) != NULL;
+	/* Mapped on first use: the lines are written before their records, so the size now
+	 * covers every record the shard was opened with. */
+	if (!d->map && d->fd >= 0) {
+		struct stat sb;
+		if (fstat(d->fd, &sb) == 0 && sb.st_size > 0) {
+			void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, d->fd, 0);
+			if (m != MAP_FAILED) {
+				d->map = m;
+				d->maplen = (size_t)sb.st_size;
+			}
+		}
+	}
+	uint64_t at = off - d->base;
+	if (!d->map || off < d->base || at > d->maplen || n > d->maplen - at)
+		return false;
+	*p = d->map + at;
+	return true;
+}
+
+enum status sdata_id_lit(struct sdata *d, const struct idx_rec *r, struct buf *lit)
+{
+	/* The line starts {"span_id":"..." and the literal ends at the first unescaped quote. */
+	lit->len = 0;
+	size_t want = r->len < 8192 ? r->len : 8192;
+	char *tmp = xmalloc(want);
+	enum status rc = ST_UNAVAILABLE;
+	if (sdata_read(d, r->off, tmp, want) < 0 || want < 13 || memcmp(tmp, "{\"span_id\":\"", 12))
+		goto out;
+	for (size_t i = 12; i < want; i++) {
+		if (tmp[i] == '\\') {
+			i++;
+			continue;
+		}
+		if (tmp[i] == '"') {
+			buf_add(lit, tmp + 11, i - 10);
+			rc = ST_OK;
+			break;
+		}
+	}
+out:
+	free(tmp);
+	return rc;
+}
+
+int sdata_has_id(struct sdata *d, const struct idx_rec *r, const struct buf *lit)
+{
+	size_t want = lit->len + 16 < r->len ? lit->len + 16 : r->len;
+	char *tmp = xmalloc(want);
+	int same = sdata_read(d, r->off, tmp, want) < 0 ? -1 : rec_line_has_id(tmp, want, lit);
+	free(tmp);
+	return same;
+}

@@ -1,0 +1,80 @@
+/* sealed: the format of a sealed file, <day>.jsonl.zst, and reading it: opening and checking
+ * its structure, finding a span's records by hash, a line's bytes (one block decompressed,
+ * a few kept), and the full check verify runs. seal.c writes the format; nothing else here
+ * knows a shard. Private to lib/store.
+ *
+ * The file: zstd frames of whole lines (a block: about SEAL_BLOCK bytes, each frame
+ * decompressible alone), then a skippable frame holding the footer (seal_hdr, the block
+ * table, the start-time order, the id table), then a skippable frame of 8 bytes giving the
+ * footer frame's offset. zstdcat reads the file as the plain JSONL. */
+#ifndef SPANDEX_STORE_SEALED_H
+#define SPANDEX_STORE_SEALED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/base/buf.h"
+#include "lib/store/store.h"
+
+#define SEAL_MAGIC "SPXSEAL1"
+#define SEAL_VERSION 1
+#define SEAL_BLOCK (64u << 10) /* uncompressed bytes per block: a get decompresses one */
+#define SEAL_LEVEL 3
+#define SEAL_CACHE 4 /* decompressed blocks a reader keeps per sealed file */
+#define ZSKIP_FOOTER 0x184D2A5Eu
+#define ZSKIP_TRAILER 0x184D2A5Fu
+#define SEAL_TRAILER 16
+
+struct seal_hdr {
+	char magic[8];
+	uint32_t version, endian;
+	int32_t day;
+	uint32_t crc;	  /* crc32c of the footer after this header */
+	uint64_t nrecs;	  /* records 0..nrecs-1 of the index have their lines here */
+	uint64_t bytes;	  /* stream bytes (uncompressed) */
+	uint64_t nblocks; /* frames */
+	uint64_t zbytes;  /* bytes of the frames: the footer frame starts here */
+	char pad[8];
+};
+struct seal_blk {
+	uint64_t raw_off, zoff; /* stream offset of the first line; file offset of the frame */
+	uint32_t zlen, rawlen;
+};
+struct seal_id {
+	uint64_t h, rec; /* span_h and record number, sorted by (h, rec) */
+};
+struct sealed {
+	int fd;
+	const char *map;
+	size_t maplen;
+	const struct seal_hdr *h;
+	const struct seal_blk *blk;
+	const uint32_t *order; /* record numbers by (started_us, record) */
+	const struct seal_id *ids;
+	struct zcache {
+		char *p;
+		size_t cap, blk; /* blk: the block it holds, SIZE_MAX for none */
+	} cache[SEAL_CACHE];	 /* the blocks decompressed last, reused round-robin */
+	int next;
+};
+
+/* Opens and checks the structure of a sealed file (not its checksums). */
+enum status sealed_open(const char *path, struct sealed **out);
+void sealed_close(struct sealed *z);
+/* The id table entries of span hash h: *first and the count (by record number). */
+size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **first);
+/* The n bytes at stream offset off (within one line), valid until SEAL_CACHE - 1 more
+ * blocks have been read; NULL (errno EIO) when no block holds them or it is damaged. */
+const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n);
+/* Full check of a sealed file against the index records: footer checksum, every frame,
+ * every line where its record says. Appends problems to why (one per line). */
+void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, struct buf *why);
+
+/* The footer's layout, for the writer: the bytes of the start-time order (padded to 8), of
+ * the whole footer after the frame header, and the zero bytes that align it at file offset
+ * foot. The id table's order. */
+size_t sealed_order_bytes(uint64_t nrecs);
+size_t sealed_footer_bytes(uint64_t nrecs, uint64_t nblocks);
+size_t sealed_footer_pad(uint64_t foot);
+int sealed_id_cmp(const void *a, const void *b);
+
+#endif

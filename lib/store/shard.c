@@ -1,0 +1,114 @@
+/* shard: read-only views of one shard (struct shard, in store.h): its committed records,
+ * mapped, and its lines; what every query reads. Takes no lock: it trusts only the records
+ * the header commits and the bytes they cover. */
+#include "lib/store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/store/layout.h"
+#include "lib/store/record.h"
+#include "lib/store/sdata.h"
+#include "lib/store/sealed.h"
+
+enum status shard_open(struct store *st, const char *ws, int32_t day, struct shard *sh)
+{
+	char p[PATH_MAX];
+	memset(sh, 0, sizeof(*sh));
+	sh->day = day;
+	sh->d.fd = -1;
+	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX))
+		return ST_NOT_FOUND;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return status_from_errno(errno);
+	struct idx_hdr h;
+	struct stat sb;
+	enum status rc = sdata_open_idx(st, ws, day, fd, &h, &sh->d);
+	if (rc != ST_OK)
+		goto out;
+	rc = ST_UNAVAILABLE;
+	if (fstat(fd, &sb) < 0)
+		goto out;
+	/* Readers trust only committed records, and never past the end of the file. */
+	size_t have = ((size_t)sb.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
+	sh->nrecs = h.committed < have ? h.committed : have;
+	sh->nsealed = h.sealed_recs < sh->nrecs ? h.sealed_recs : sh->nrecs;
+	if (sh->nrecs) {
+		sh->maplen = STORE_IDX_HDR + sh->nrecs * sizeof(struct idx_rec);
+		sh->map = mmap(NULL, sh->maplen, PROT_READ, MAP_SHARED, fd, 0);
+		if (sh->map == MAP_FAILED) {
+			sh->map = NULL;
+			goto out;
+		}
+		sh->recs = (const struct idx_rec *)((const char *)sh->map + STORE_IDX_HDR);
+	}
+	rc = ST_OK;
+out:
+	close(fd);
+	if (rc != ST_OK)
+		shard_close(sh);
+	return rc;
+}
+
+void shard_close(struct shard *sh)
+{
+	if (sh->map)
+		munmap(sh->map, sh->maplen);
+	sdata_close(&sh->d);
+	sh->map = NULL;
+	sh->recs = NULL;
+	sh->nrecs = sh->nsealed = 0;
+}
+
+enum status shard_line(struct shard *sh, size_t i, struct buf *out)
+{
+	const struct idx_rec *r = &sh->recs[i];
+	buf_reserve(out, r->len);
+	if (sdata_read(&sh->d, r->off, out->p + out->len, r->len) < 0)
+		return ST_UNAVAILABLE;
+	out->len += r->len;
+	out->p[out->len] = 0;
+	return ST_OK;
+}
+
+bool shard_view(struct shard *sh, size_t i, const char **p, size_t *n)
+{
+	const struct idx_rec *r = &sh->recs[i];
+	*n = r->len;
+	return sdata_view(&sh->d, r->off, r->len, p);
+}
+
+bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t **order,
+		    size_t *lo, size_t *hi)
+{
+	const struct sealed *z = sh->d.z;
+	/* The order covers the records sealed then; nsealed may be fewer (an older header). */
+	if (!z || z->h->nrecs != sh->nsealed)
+		return false;
+	const uint32_t *o = z->order;
+	size_t n = sh->nsealed, a = 0, b = n;
+	while (a < b) { /* first with started_us >= smin */
+		size_t m = a + (b - a) / 2;
+		if (sh->recs[o[m]].started_us < smin)
+			a = m + 1;
+		else
+			b = m;
+	}
+	*lo = a;
+	b = n;
+	while (a < b) { /* first with started_us > smax */
+		size_t m = a + (b - a) / 2;
+		if (sh->recs[o[m]].started_us <= smax)
+			a = m + 1;
+		else
+			b = m;
+	}
+	*hi = a;
+	*order = o;
+	return true;
+}

@@ -1,0 +1,326 @@
+/* tab: the keyed table files (see tab.h; the reasons are in docs/ARCHITECTURE.md, "The id
+ * table" and "The trace and session range tables"). A table is replaced whole by writing it
+ * aside and renaming it, so a reader holding the old one keeps a consistent snapshot. */
+#include "lib/store/tab.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/store/io.h"
+#include "lib/store/record.h"
+
+_Static_assert(sizeof(struct tab_hdr) == STORE_TAB_HDR, "table header is 64 bytes");
+_Static_assert(sizeof(struct tab_slot) == STORE_TAB_SLOT, "table slot is 16 bytes");
+_Static_assert(offsetof(struct tab_hdr, count) == STORE_TAB_COUNT_AT, "count where store.h says");
+_Static_assert(offsetof(struct tab_hdr, boot) == STORE_TAB_BOOT_AT, "boot where store.h says");
+
+bool tab_hdr_ok(const struct tab_hdr *h)
+{
+	return !memcmp(h->magic, TAB_MAGIC, 8) && h->version == TAB_VERSION &&
+	       h->endian == ENDIAN_TAG && h->nslots >= TAB_MIN_SLOTS &&
+	       (h->nslots & (h->nslots - 1)) == 0 && h->count < h->nslots;
+}
+
+static size_t tab_size(uint64_t nslots)
+{
+	return STORE_TAB_HDR + nslots * sizeof(struct tab_slot);
+}
+
+static enum status tab_map(struct tab *t, int fd)
+{
+	struct stat sb;
+	struct tab_hdr h;
+	t->fd = fd;
+	if (fstat(fd, &sb) < 0 || io_pread_all(fd, &h, sizeof(h), 0) < 0 || !tab_hdr_ok(&h) ||
+	    (uint64_t)sb.st_size != tab_size(h.nslots)) {
+		errno = EINVAL;
+		return ST_UNAVAILABLE;
+	}
+	t->maplen = (size_t)sb.st_size;
+	void *m = mmap(NULL, t->maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return ST_UNAVAILABLE;
+	t->hdr = m;
+	t->slots = (struct tab_slot *)((char *)m + STORE_TAB_HDR);
+	return ST_OK;
+}
+
+/* Creates an empty table of nslots in a temporary file; fully allocated so that stores into
+ * the mapping can never fault on a full disk. Returns its fd, or -1. */
+static int tab_create_tmp(const char *tmp, uint64_t nslots, int64_t last_ingested)
+{
+	int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	struct tab_hdr h;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, TAB_MAGIC, 8);
+	h.version = TAB_VERSION;
+	h.endian = ENDIAN_TAG;
+	h.nslots = nslots;
+	h.last_ingested = last_ingested;
+	h.boot = io_boot_id();
+	int e = posix_fallocate(fd, 0, (off_t)tab_size(nslots));
+	if (e || io_pwrite_all(fd, &h, sizeof(h), 0) < 0) {
+		if (e)
+			errno = e;
+		e = errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* The table's path and the one it is written under before the rename. */
+static bool tab_paths(struct store *st, const char *ws, enum layout_file file, char *p, char *tmp)
+{
+	return layout_path(p, st, ws, file) && layout_path(tmp, st, ws, layout_tmp(file));
+}
+
+enum status tab_open(struct store *st, const char *ws, enum layout_file file, struct tab *t)
+{
+	char p[PATH_MAX], tmp[PATH_MAX];
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	t->file = file;
+	if (!tab_paths(st, ws, file, p, tmp))
+		return ST_BAD_REQUEST;
+	int fd = open(p, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		fd = tab_create_tmp(tmp, TAB_MIN_SLOTS, 0);
+		if (fd >= 0 && rename(tmp, p) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (fd < 0)
+		return ST_UNAVAILABLE;
+	enum status rc = tab_map(t, fd);
+	if (rc != ST_OK) {
+		int e = errno;
+		tab_close(t); /* closes fd */
+		errno = e;
+	}
+	return rc;
+}
+
+void tab_close(struct tab *t)
+{
+	enum layout_file file = t->file;
+	if (t->hdr)
+		munmap(t->hdr, t->maplen);
+	if (t->fd >= 0)
+		close(t->fd);
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	t->file = file;
+}
+
+/* Places (h, loc) in a table known not to hold h (rehash and rebuild). */
+static void tab_place(struct tab_slot *slots, uint64_t nslots, uint64_t h, uint64_t loc)
+{
+	uint64_t mask = nslots - 1, i = h & mask;
+	while (slots[i].h)
+		i = (i + 1) & mask;
+	slots[i].loc = loc;
+	slots[i].h = h;
+}
+
+enum status tab_replace(struct store *st, const char *ws, struct tab *t, uint64_t nslots,
+			const struct tab_slot *src, uint64_t nsrc, int64_t last_ingested)
+{
+	char p[PATH_MAX], tmp[PATH_MAX];
+	if (!tab_paths(st, ws, t->file, p, tmp))
+		return ST_BAD_REQUEST;
+	int fd = tab_create_tmp(tmp, nslots, last_ingested);
+	if (fd < 0)
+		return ST_UNAVAILABLE;
+	struct tab nt = {.fd = -1, .file = t->file};
+	enum status rc = tab_map(&nt, fd);
+	if (rc != ST_OK) {
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	uint64_t count = 0;
+	for (uint64_t i = 0; i < nsrc; i++) {
+		if (!src[i].h)
+			continue;
+		tab_place(nt.slots, nslots, src[i].h, src[i].loc);
+		count++;
+	}
+	nt.hdr->count = count;
+	/* Readers holding the old table keep a consistent (older) snapshot; rename is atomic. */
+	if (rename(tmp, p) < 0) {
+		tab_close(&nt);
+		unlink(tmp);
+		return ST_UNAVAILABLE;
+	}
+	tab_close(t);
+	*t = nt;
+	return ST_OK;
+}
+
+enum status tab_reserve(struct store *st, const char *ws, struct tab *t, size_t n)
+{
+	uint64_t need = t->hdr->count + n, nslots = t->hdr->nslots;
+	while (need * 100 > nslots * TAB_LOAD_PCT)
+		nslots *= 2;
+	if (nslots == t->hdr->nslots)
+		return ST_OK;
+	return tab_replace(st, ws, t, nslots, t->slots, t->hdr->nslots, t->hdr->last_ingested);
+}
+
+enum status tab_write(struct store *st, const char *ws, enum layout_file file,
+		      const struct tab_slot *e, size_t n, int64_t last_ingested)
+{
+	uint64_t nslots = TAB_MIN_SLOTS;
+	while ((uint64_t)n * 100 > nslots * TAB_LOAD_PCT)
+		nslots *= 2;
+	struct tab t = {.fd = -1, .file = file};
+	enum status rc = tab_replace(st, ws, &t, nslots, e, n, last_ingested);
+	/* Synced: a rebuild is the recovery path, and batches do not sync the table. */
+	if (rc == ST_OK && msync(t.hdr, t.maplen, MS_SYNC) < 0)
+		rc = ST_UNAVAILABLE;
+	tab_close(&t);
+	return rc;
+}
+
+/* Publishes (h, loc) in the empty slot s: location first, then the hash, so that a reader
+ * never sees a half-made slot. */
+static void slot_publish(struct tab *t, struct tab_slot *s, uint64_t h, uint64_t loc)
+{
+	__atomic_store_n(&s->loc, loc, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->h, h, __ATOMIC_RELEASE);
+	t->hdr->count++;
+}
+
+enum status tab_upsert(struct tab *t, uint64_t h, uint64_t loc, tab_same_fn same, void *ctx)
+{
+	uint64_t mask = t->hdr->nslots - 1;
+	for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+		struct tab_slot *s = &t->slots[i];
+		uint64_t sh = __atomic_load_n(&s->h, __ATOMIC_ACQUIRE);
+		if (sh == 0) {
+			slot_publish(t, s, h, loc);
+			return ST_OK;
+		}
+		if (sh != h)
+			continue;
+		if (s->loc == loc)
+			return ST_OK;
+		int k = same(ctx, s->loc);
+		if (k < 0)
+			return ST_UNAVAILABLE;
+		if (!k)
+			continue; /* a different key with the same 64-bit hash */
+		__atomic_store_n(&s->loc, loc, __ATOMIC_RELEASE);
+		return ST_OK;
+	}
+}
+
+void tab_widen(struct tab *t, uint64_t h, int32_t day)
+{
+	uint64_t mask = t->hdr->nslots - 1;
+	for (uint64_t i = h & mask;; i = (i + 1) & mask) {
+		struct tab_slot *s = &t->slots[i];
+		uint64_t sh = __atomic_load_n(&s->h, __ATOMIC_ACQUIRE);
+		if (sh == 0) {
+			slot_publish(t, s, h, RANGE(day, day));
+			return;
+		}
+		if (sh != h)
+			continue;
+		uint64_t v = s->loc;
+		int32_t lo = RANGE_LO(v), hi = RANGE_HI(v);
+		if (day < lo || day > hi)
+			__atomic_store_n(&s->loc, RANGE(day < lo ? day : lo, day > hi ? day : hi),
+					 __ATOMIC_RELEASE);
+		return;
+	}
+}
+
+void tab_recount(struct tab *t)
+{
+	uint64_t used = 0;
+	for (uint64_t i = 0; i < t->hdr->nslots; i++)
+		used += t->slots[i].h != 0;
+	t->hdr->count = used;
+}
+
+bool tab_holds(const struct tab_hdr *hdr, const struct tab_slot *slots, uint64_t h, uint64_t loc,
+	       bool range)
+{
+	uint64_t mask = hdr->nslots - 1;
+	for (uint64_t i = h & mask, k = 0; k < hdr->nslots; i = (i + 1) & mask, k++) {
+		const struct tab_slot *s = &slots[i];
+		if (!s->h)
+			return false;
+		if (s->h != h)
+			continue;
+		if (!range && s->loc == loc)
+			return true;
+		if (range)
+			return (int32_t)loc >= RANGE_LO(s->loc) && (int32_t)loc <= RANGE_HI(s->loc);
+	}
+	return false;
+}
+
+int tab_probe(int fd, const struct tab_hdr *hdr, uint64_t h, uint64_t *i, uint64_t *n,
+	      struct tab_slot *out)
+{
+	for (; *n < hdr->nslots; *i = (*i + 1) & (hdr->nslots - 1), (*n)++) {
+		if (io_pread_all(fd, out, sizeof(*out),
+				 STORE_TAB_HDR + (off_t)(*i * sizeof(*out))) < 0)
+			return -1;
+		if (out->h == 0)
+			return 0;
+		if (out->h == h) {
+			*i = (*i + 1) & (hdr->nslots - 1);
+			(*n)++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+enum status tab_open_all(struct store *st, const char *ws, struct tab_set *t)
+{
+	enum status rc = tab_open(st, ws, LAYOUT_IDS, &t->id);
+	if (rc == ST_OK)
+		rc = tab_open(st, ws, LAYOUT_TRACES, &t->tr);
+	if (rc == ST_OK)
+		rc = tab_open(st, ws, LAYOUT_SESSIONS, &t->se);
+	return rc;
+}
+
+void tab_close_all(struct tab_set *t)
+{
+	tab_close(&t->id);
+	tab_close(&t->tr);
+	tab_close(&t->se);
+}
+
+enum status tab_reserve_all(struct store *st, const char *ws, struct tab_set *t, size_t n)
+{
+	enum status rc = tab_reserve(st, ws, &t->id, n);
+	if (rc == ST_OK)
+		rc = tab_reserve(st, ws, &t->tr, n);
+	if (rc == ST_OK)
+		rc = tab_reserve(st, ws, &t->se, n);
+	return rc;
+}
+
+void tab_add_ranges(struct tab_set *t, const struct idx_rec *r, int32_t day)
+{
+	if (r->flags & REC_HAS_TRACE)
+		tab_widen(&t->tr, r->trace_h, day);
+	tab_widen(&t->se, r->session_h, day);
+}

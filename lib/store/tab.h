@@ -1,0 +1,105 @@
+/* tab: the keyed table files of a workspace, one format for three tables: ids.tab (span_id
+ * -> the day and record of its newest version), traces.tab and sessions.tab (trace or
+ * session id -> the first and last day holding one of its spans). Open addressing with
+ * linear probing over 64-bit hashes; mapped for writing under the workspace lock, read with
+ * pread by readers that take no lock. What a slot's value means, and whether an entry of the
+ * same hash is the same key, is the caller's: tab.c reads no shard. Private to lib/store. */
+#ifndef SPANDEX_STORE_TAB_H
+#define SPANDEX_STORE_TAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/store/layout.h"
+#include "lib/store/store.h"
+
+#define TAB_MAGIC "SPXIDS1\n"
+#define TAB_VERSION 1
+#define TAB_MIN_SLOTS (1u << 14) /* 256 KiB: small workspaces stay small */
+#define TAB_LOAD_PCT 70		 /* resize above this load: linear probing stays short */
+
+struct tab_hdr {
+	char magic[8];
+	uint32_t version, endian;
+	uint64_t nslots;       /* a power of two */
+	uint64_t count;	       /* occupied slots */
+	int64_t last_ingested; /* versions get strictly increasing ingested_at */
+	uint64_t boot;	       /* io_boot_id() of the writer that last wrote the table */
+	char pad[STORE_TAB_HDR - 48];
+};
+
+/* A slot: h == 0 is empty. In ids.tab, loc is LOC(day, record); in the range tables,
+ * RANGE(first day, last day). Written loc first, h second, so no reader sees half a slot. */
+struct tab_slot {
+	uint64_t h;
+	uint64_t loc;
+};
+#define LOC(day, rec) STORE_LOC(day, rec)
+#define LOC_DAY(loc) ((int32_t)(uint32_t)((loc) >> 32))
+#define LOC_REC(loc) ((uint32_t)(loc))
+#define RANGE(lo, hi) LOC(lo, (uint32_t)(hi))
+#define RANGE_LO(v) LOC_DAY(v)
+#define RANGE_HI(v) ((int32_t)LOC_REC(v))
+
+/* One table mapped for writing (under the workspace lock). */
+struct tab {
+	int fd;
+	struct tab_hdr *hdr;
+	struct tab_slot *slots;
+	size_t maplen;
+	enum layout_file file; /* LAYOUT_IDS, LAYOUT_TRACES or LAYOUT_SESSIONS */
+};
+
+bool tab_hdr_ok(const struct tab_hdr *h);
+/* Maps table file of ws, creating an empty one when there is none. */
+enum status tab_open(struct store *st, const char *ws, enum layout_file file, struct tab *t);
+void tab_close(struct tab *t);
+/* Writes a fresh table of nslots holding the entries of src (those with h != 0), renames it
+ * over t->file and maps t onto it (t may be unmapped: t->fd -1, t->file set). */
+enum status tab_replace(struct store *st, const char *ws, struct tab *t, uint64_t nslots,
+			const struct tab_slot *src, uint64_t nsrc, int64_t last_ingested);
+/* Grows the table so that n more keys keep the load under TAB_LOAD_PCT. */
+enum status tab_reserve(struct store *st, const char *ws, struct tab *t, size_t n);
+/* Writes table file of ws afresh from n distinct entries and syncs it (a rebuild). */
+enum status tab_write(struct store *st, const char *ws, enum layout_file file,
+		      const struct tab_slot *e, size_t n, int64_t last_ingested);
+
+/* Asked by tab_upsert about an entry of the same hash that names another location loc:
+ * 1 when it is the same key (the caller has marked the version at loc superseded, if it
+ * still is one), 0 when it is another key with the same 64-bit hash, -1 on I/O failure. */
+typedef int (*tab_same_fn)(void *ctx, uint64_t loc);
+/* Points key h at loc (a new slot, or the slot of the same key). Idempotent, so crash
+ * recovery can replay it. */
+enum status tab_upsert(struct tab *t, uint64_t h, uint64_t loc, tab_same_fn same, void *ctx);
+/* Widens the day range of key h to include day (a range table); idempotent. */
+void tab_widen(struct tab *t, uint64_t h, int32_t day);
+/* Sets the count of occupied slots from the slots themselves. */
+void tab_recount(struct tab *t);
+/* Looks h up the way readers do: true when a slot of h holds loc, or (range, loc a day) a
+ * range covering it. hdr and slots may be a copy of a table. */
+bool tab_holds(const struct tab_hdr *hdr, const struct tab_slot *slots, uint64_t h, uint64_t loc,
+	       bool range);
+/* Linear probing over a table file read with pread (readers): the next slot of hash h from
+ * *i on (*n slots seen so far). 1 with *out filled, 0 at an empty slot (h is not there), -1
+ * on I/O failure. Start with *i = h & (nslots - 1), *n = 0. */
+int tab_probe(int fd, const struct tab_hdr *hdr, uint64_t h, uint64_t *i, uint64_t *n,
+	      struct tab_slot *out);
+
+/* The three tables a writer keeps current. */
+struct tab_set {
+	struct tab id, tr, se;
+};
+#define TAB_SET_CLOSED                                                                             \
+	{                                                                                          \
+		{.fd = -1}, {.fd = -1},                                                            \
+		{                                                                                  \
+			.fd = -1                                                                   \
+		}                                                                                  \
+	}
+enum status tab_open_all(struct store *st, const char *ws, struct tab_set *t);
+void tab_close_all(struct tab_set *t);
+/* Room for n more keys in each of the three tables. */
+enum status tab_reserve_all(struct store *st, const char *ws, struct tab_set *t, size_t n);
+/* Enters record r of day into the trace and session range tables. */
+void tab_add_ranges(struct tab_set *t, const struct idx_rec *r, int32_t day);
+
+#endif

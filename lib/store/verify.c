@@ -1,0 +1,234 @@
+/* verify: spandex verify: every index of a workspace against its lines, sealed files
+ * against their footers, which version of each span is live, and the id and range tables
+ * against the records. It first does what the next writer would (finish an interrupted
+ * batch), and reports what it finds instead of repairing it. */
+#include "lib/store/store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/base/buf.h"
+#include "lib/base/time.h"
+#include "lib/store/layout.h"
+#include "lib/store/rebuild.h"
+#include "lib/store/record.h"
+#include "lib/store/sdata.h"
+#include "lib/store/sealed.h"
+#include "lib/store/tab.h"
+#include "lib/store/write.h"
+
+struct vctx {
+	void (*report)(void *ctx, const char *msg);
+	void *ctx;
+	size_t problems;
+};
+
+static void problem(struct vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void problem(struct vctx *v, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	v->problems++;
+	if (v->report)
+		v->report(v->ctx, msg);
+}
+
+/* Compares a stored record with the one its line gives; "" when equal, else the field. */
+static const char *rec_diff(const struct idx_rec *a, const struct idx_rec *b)
+{
+#define SAME(f)                                                                                    \
+	if (a->f != b->f)                                                                          \
+	return #f
+	SAME(span_h);
+	SAME(trace_h);
+	SAME(session_h);
+	SAME(parent_h);
+	SAME(started_us);
+	SAME(ended_us);
+	SAME(ingested_us);
+	SAME(kind);
+	SAME(status);
+	SAME(in_tok);
+	SAME(out_tok);
+	SAME(cached_tok);
+	SAME(total_tok);
+	SAME(sig);
+	SAME(source_h);
+#undef SAME
+	if ((a->flags & ~REC_SUPERSEDED) != (b->flags & ~REC_SUPERSEDED))
+		return "flags";
+	if (memcmp(&a->cost_total, &b->cost_total, 3 * sizeof(double)))
+		return "costs";
+	return "";
+}
+
+static void verify_day(struct store *st, const char *ws, int32_t day, struct vctx *v)
+{
+	char dname[11], p[PATH_MAX];
+	time_day_format(day, dname);
+	struct stat ds, is;
+	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) || stat(p, &is) < 0) {
+		problem(v, "%s/%s: data without index", ws, dname);
+		return;
+	}
+	struct shard sh;
+	if (shard_open(st, ws, day, &sh) != ST_OK) {
+		problem(v, "%s/%s: index unreadable, bad header, or its data missing", ws, dname);
+		return;
+	}
+	if ((uint64_t)is.st_size != STORE_IDX_HDR + sh.nrecs * sizeof(struct idx_rec))
+		problem(v, "%s/%s.idx: %lld bytes past the committed records", ws, dname,
+			(long long)(is.st_size - STORE_IDX_HDR -
+				    (off_t)(sh.nrecs * sizeof(struct idx_rec))));
+	const char *file = layout_name(sh.d.z ? LAYOUT_LATE : LAYOUT_JSONL);
+	uint64_t size = sh.d.base;
+	if (sh.d.fd >= 0 && fstat(sh.d.fd, &ds) == 0)
+		size += (uint64_t)ds.st_size;
+	if (sh.d.z) {
+		struct buf why;
+		buf_init(&why);
+		sealed_check(sh.d.z, sh.recs, sh.nrecs, &why);
+		for (char *s = why.p, *e; s && s < why.p + why.len; s = e + 1) {
+			e = strchr(s, '\n');
+			*e = 0;
+			problem(v, "%s/%s.jsonl.zst: %s", ws, dname, s);
+		}
+		buf_free(&why);
+	}
+	struct buf line;
+	buf_init(&line);
+	uint64_t end = 0;
+	for (size_t k = 0; k < sh.nrecs; k++) {
+		const struct idx_rec *r = &sh.recs[k];
+		if (rec_crc(r) != r->crc) {
+			problem(v, "%s/%s.idx record %zu: checksum mismatch", ws, dname, k);
+			continue;
+		}
+		if (r->off != end)
+			problem(v, "%s/%s.idx record %zu: offset %llu, expected %llu", ws, dname, k,
+				(unsigned long long)r->off, (unsigned long long)end);
+		end = r->off + r->len + 1;
+		line.len = 0;
+		bool sealed = k < sh.nsealed;
+		if (sealed ? end > sh.d.base : (end > size || r->off < sh.d.base)) {
+			problem(v, "%s/%s.idx record %zu: points past the end of the data", ws,
+				dname, k);
+			continue;
+		}
+		if (shard_line(&sh, k, &line) != ST_OK) {
+			problem(v, "%s/%s.idx record %zu: its line cannot be read (%s)", ws, dname,
+				k, strerror(errno));
+			continue;
+		}
+		char nl = 0;
+		if (sdata_read(&sh.d, r->off + r->len, &nl, 1) < 0 || nl != '\n')
+			problem(v, "%s/%s.idx record %zu: line not terminated", ws, dname, k);
+		struct span s;
+		json_t *root;
+		if (!span_parse(line.p, line.len, &s, &root)) {
+			problem(v, "%s/%s at %llu: not a canonical span", ws, dname,
+				(unsigned long long)r->off);
+			continue;
+		}
+		struct idx_rec want;
+		rec_from_span(&s, &want);
+		const char *d = rec_diff(r, &want);
+		if (*d)
+			problem(v, "%s/%s.idx record %zu (span %s): %s differs from the data", ws,
+				dname, k, s.span_id, d);
+		if (time_day(s.started_at) != day)
+			problem(v, "%s/%s: span %s starts on another day", ws, dname, s.span_id);
+		span_clear(&s);
+		json_decref(root);
+	}
+	/* A late file no record uses yet is left from a seal that stopped just before removing
+	 * it; the next writer or seal of the day drops it. */
+	if (size != end && !(sh.d.z && sh.nrecs == sh.nsealed))
+		problem(v, "%s/%s.%s: %lld bytes not covered by the index", ws, dname, file,
+			(long long)size - (long long)end);
+	buf_free(&line);
+	shard_close(&sh);
+}
+
+size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, const char *msg),
+		    void *ctx, store_progress_fn fn, void *pctx)
+{
+	struct vctx v = {report, ctx, 0};
+	int32_t *dd = NULL;
+	size_t ndd = 0;
+	struct version *vs = NULL;
+	size_t nv = 0;
+	int64_t last;
+	struct tab_set t = TAB_SET_CLOSED;
+	int jfd = -1;
+	int lockfd = layout_ws_lock(st, ws, true);
+	if (lockfd < 0) {
+		problem(&v, "%s: cannot take the workspace lock: %s", ws, strerror(errno));
+		return v.problems;
+	}
+	/* What the next writer would do first: finish an interrupted batch. */
+	if (write_prepare(st, ws, &t, &jfd) != ST_OK) {
+		problem(&v, "%s: cannot open the id table or finish the journal: %s", ws,
+			strerror(errno));
+		goto out;
+	}
+	layout_shard_days(st, ws, &dd, &ndd);
+	for (size_t i = 0; i < ndd; i++) {
+		verify_day(st, ws, dd[i], &v);
+		if (fn)
+			fn(pctx, i + 1, ndd);
+	}
+	if (rebuild_versions(st, ws, &vs, &nv, &last) != ST_OK ||
+	    rebuild_resolve(st, ws, vs, nv) != ST_OK) {
+		problem(&v, "%s: cannot read the versions of its spans", ws);
+		goto out;
+	}
+	size_t nlive = 0;
+	for (size_t i = 0; i < nv; i++) {
+		char dname[11];
+		time_day_format(LOC_DAY(vs[i].loc), dname);
+		uint64_t day = (uint32_t)LOC_DAY(vs[i].loc);
+		if ((vs[i].flags & REC_HAS_TRACE) &&
+		    !tab_holds(t.tr.hdr, t.tr.slots, vs[i].trace_h, day, true))
+			problem(&v,
+				"%s/traces.tab: the trace of %s record %u is not in its day range",
+				ws, dname, LOC_REC(vs[i].loc));
+		if (!tab_holds(t.se.hdr, t.se.slots, vs[i].session_h, day, true))
+			problem(&v,
+				"%s/sessions.tab: the session of %s record %u is not in its day "
+				"range",
+				ws, dname, LOC_REC(vs[i].loc));
+		bool stored_live = !(vs[i].flags & REC_SUPERSEDED);
+		if (stored_live != vs[i].live)
+			problem(&v, "%s/%s.idx record %u: marked %s but is %s", ws, dname,
+				LOC_REC(vs[i].loc), stored_live ? "live" : "superseded",
+				vs[i].live ? "the newest version" : "an older version");
+		if (!vs[i].live)
+			continue;
+		nlive++;
+		if (!tab_holds(t.id.hdr, t.id.slots, vs[i].h, vs[i].loc, false))
+			problem(&v, "%s/ids.tab: no entry for the newest version at %s record %u",
+				ws, dname, LOC_REC(vs[i].loc));
+	}
+	if (t.id.hdr->count < nlive)
+		problem(&v, "%s/ids.tab: %llu entries for %zu spans", ws,
+			(unsigned long long)t.id.hdr->count, nlive);
+	if (last > t.id.hdr->last_ingested)
+		problem(&v, "%s/ids.tab: last ingested time is behind the data", ws);
+out:
+	tab_close_all(&t);
+	if (jfd >= 0)
+		close(jfd);
+	close(lockfd);
+	free(dd);
+	free(vs);
+	return v.problems;
+}

@@ -1,0 +1,200 @@
+/* wshard: shards opened for writing, the set of them one write holds, and the id table
+ * entry of a new version (see wshard.h; the crash rules are in docs/ARCHITECTURE.md). */
+#include "lib/store/wshard.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/base/mem.h"
+#include "lib/store/io.h"
+#include "lib/store/layout.h"
+#include "lib/store/record.h"
+#include "lib/store/sdata.h"
+
+enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll_forward,
+			struct wshard *w)
+{
+	char p[PATH_MAX];
+	memset(w, 0, sizeof(*w));
+	w->day = day;
+	w->idx_fd = w->d.fd = -1;
+	enum status rc = ST_UNAVAILABLE;
+	struct stat ds, is;
+	struct idx_hdr h;
+	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX))
+		return ST_BAD_REQUEST;
+	/* The index first: under its lock the header says where the lines go (the plain file
+	 * of an open shard, or the late file of a sealed one), and no seal moves them. */
+	w->idx_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (w->idx_fd < 0 || io_lock_fd(w->idx_fd) < 0 || fstat(w->idx_fd, &is) < 0)
+		goto out;
+	if (is.st_size < STORE_IDX_HDR) {
+		/* A new shard. Data without an index is never truncated here: that needs reindex.
+		 */
+		if (!layout_shard_path(p, st, ws, day, LAYOUT_JSONL))
+			goto out;
+		if (stat(p, &ds) == 0 && ds.st_size > 0) {
+			errno = ENOENT;
+			goto out;
+		}
+		rec_hdr_init(&h, day);
+		if (ftruncate(w->idx_fd, 0) < 0 || io_pwrite_all(w->idx_fd, &h, sizeof(h), 0) < 0)
+			goto out;
+		w->created = true;
+		is.st_size = STORE_IDX_HDR;
+	} else if (io_pread_all(w->idx_fd, &h, sizeof(h), 0) < 0 || !rec_hdr_ok(&h)) {
+		errno = EINVAL;
+		goto out;
+	}
+	if ((rc = sdata_open(st, ws, day, &h, true, &w->d)) != ST_OK ||
+	    (w->d.fd >= 0 && fstat(w->d.fd, &ds) < 0)) {
+		rc = ST_UNAVAILABLE;
+		goto out;
+	}
+	rc = ST_UNAVAILABLE;
+	uint64_t base = w->d.base, size = base + (w->d.fd >= 0 ? (uint64_t)ds.st_size : 0);
+	uint64_t have = (uint64_t)(is.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
+	uint64_t committed = h.committed < have ? h.committed : have;
+	uint64_t end;
+	struct idx_rec r;
+	if (rec_walk_back(w->idx_fd, h.sealed_recs, base, size, &committed, &end) < 0)
+		goto out;
+	/* Crash recovery: complete records past the commit point that the journal names. */
+	while (roll_forward && committed < have) {
+		char nl;
+		if (rec_read(w->idx_fd, committed, &r) < 0)
+			goto out;
+		if (rec_crc(&r) != r.crc || r.off != end || r.off + r.len + 1 > size ||
+		    sdata_read(&w->d, r.off + r.len, &nl, 1) < 0 || nl != '\n')
+			break;
+		committed++;
+		end = r.off + r.len + 1;
+	}
+	/* Drop the torn tail: bytes no committed record covers were never acknowledged. */
+	if ((uint64_t)is.st_size != STORE_IDX_HDR + committed * sizeof(struct idx_rec) &&
+	    ftruncate(w->idx_fd, (off_t)(STORE_IDX_HDR + committed * sizeof(struct idx_rec))) < 0)
+		goto out;
+	if (size != end && ftruncate(w->d.fd, (off_t)(end - base)) < 0)
+		goto out;
+	if (h.committed != committed) {
+		h.committed = committed;
+		if (io_pwrite_all(w->idx_fd, &h, sizeof(h), 0) < 0)
+			goto out;
+	}
+	w->committed = w->committed0 = committed;
+	w->data_end = w->data_end0 = end;
+	rc = ST_OK;
+out:
+	if (rc != ST_OK) {
+		int e = errno;
+		wshard_close(w);
+		errno = e;
+	}
+	return rc;
+}
+
+/* Creates the late file of a sealed shard for its first late line (a writer that only marks
+ * a sealed version superseded never needs one). */
+int wshard_late(struct store *st, const char *ws, struct wshard *w)
+{
+	char p[PATH_MAX];
+	if (!layout_shard_path(p, st, ws, w->day, LAYOUT_LATE)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	w->d.fd = open(p, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	w->created = true;
+	return w->d.fd < 0 ? -1 : 0;
+}
+
+void wshard_close(struct wshard *w)
+{
+	/* Closing the index descriptor releases the shard lock. */
+	sdata_close(&w->d);
+	if (w->idx_fd >= 0)
+		close(w->idx_fd);
+	w->idx_fd = -1;
+}
+
+void wshard_rollback(struct wshard *w)
+{
+	struct idx_hdr h;
+	if ((w->d.fd < 0 || ftruncate(w->d.fd, (off_t)(w->data_end0 - w->d.base)) == 0) &&
+	    ftruncate(w->idx_fd, (off_t)(STORE_IDX_HDR + w->committed0 * sizeof(struct idx_rec))) ==
+		0 &&
+	    io_pread_all(w->idx_fd, &h, sizeof(h), 0) == 0) {
+		h.committed = w->committed0;
+		io_pwrite_all(w->idx_fd, &h, sizeof(h), 0);
+	}
+}
+
+struct wshard *wshard_get(struct wshard_set *c, int32_t day)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->sh[i].day == day)
+			return &c->sh[i];
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->sh = xrealloc(c->sh, c->cap * sizeof(*c->sh));
+	}
+	if (wshard_open(c->st, c->ws, day, c->roll_forward, &c->sh[c->n]) != ST_OK)
+		return NULL;
+	return &c->sh[c->n++];
+}
+
+/* An existing shard, without creating one (a deleted day is simply gone). */
+static struct wshard *wshard_existing(struct wshard_set *c, int32_t day)
+{
+	char p[PATH_MAX];
+	for (size_t i = 0; i < c->n; i++)
+		if (c->sh[i].day == day)
+			return &c->sh[i];
+	if (!layout_shard_path(p, c->st, c->ws, day, LAYOUT_IDX) || access(p, F_OK) < 0)
+		return NULL;
+	return wshard_get(c, day);
+}
+
+void wshard_set_close(struct wshard_set *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		wshard_close(&c->sh[i]);
+	free(c->sh);
+	c->sh = NULL;
+	c->n = c->cap = 0;
+}
+
+/* What tab_upsert asks about the entry of span h (id literal lit) that names old. */
+struct same_span {
+	struct wshard_set *set;
+	uint64_t h;
+	const struct buf *lit;
+};
+
+/* tab_same_fn: the version at old is the same span when its record still has the hash and
+ * its line the id; then it is marked superseded. A version whose day is gone, or that the
+ * shard no longer commits, is the same span too: there is nothing left to mark. */
+static int same_span(void *ctx, uint64_t old)
+{
+	struct same_span *c = ctx;
+	struct wshard *w = wshard_existing(c->set, LOC_DAY(old));
+	struct idx_rec r;
+	bool live = w && LOC_REC(old) < w->committed &&
+		    rec_read(w->idx_fd, LOC_REC(old), &r) == 0 && r.span_h == c->h;
+	if (!live)
+		return 1;
+	int same = sdata_has_id(&w->d, &r, c->lit);
+	if (same <= 0)
+		return same;
+	return rec_write_flags(w->idx_fd, LOC_REC(old), r.flags | REC_SUPERSEDED) < 0 ? -1 : 1;
+}
+
+enum status wshard_upsert_id(struct wshard_set *set, struct tab *ids, uint64_t h,
+			     const struct buf *lit, uint64_t loc)
+{
+	struct same_span c = {set, h, lit};
+	return tab_upsert(ids, h, loc, same_span, &c);
+}

@@ -1,0 +1,49 @@
+/* wshard: a shard opened for writing, under its exclusive lock: opening (creating) it and
+ * repairing a torn tail, its late file, rolling a failed batch back; the set of shards one
+ * write touches; and entering a new version into the id table, which marks the version it
+ * replaces superseded in that version's shard. Private to lib/store. */
+#ifndef SPANDEX_STORE_WSHARD_H
+#define SPANDEX_STORE_WSHARD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/base/buf.h"
+#include "lib/store/store.h"
+#include "lib/store/tab.h"
+
+struct wshard {
+	int32_t day;
+	int idx_fd;
+	struct sdata d;			/* d.fd: -1 for a sealed shard without late lines yet */
+	uint64_t committed;		/* records committed (after repair at open, then appends) */
+	uint64_t data_end;		/* bytes of data the committed records cover */
+	uint64_t committed0, data_end0; /* as at open: where a failed batch rolls back to */
+	bool created;
+};
+/* Opens (creating) and locks ws/day; repairs a torn tail. roll_forward: commit complete
+ * records past the committed count (crash recovery) instead of dropping them. */
+enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll_forward,
+			struct wshard *w);
+void wshard_close(struct wshard *w);
+/* Creates the late file of a sealed shard for its first late line: 0, or -1 with errno. */
+int wshard_late(struct store *st, const char *ws, struct wshard *w);
+/* Cuts data and records back to where they were at open, and the commit count with them. */
+void wshard_rollback(struct wshard *w);
+
+/* The shards one write touches, opened on demand and kept (locked) until the end. */
+struct wshard_set {
+	struct store *st;
+	const char *ws;
+	struct wshard *sh;
+	size_t n, cap;
+	bool roll_forward; /* as wshard_open */
+};
+/* The shard of day, opened when first asked for; NULL (errno set) when it cannot be. */
+struct wshard *wshard_get(struct wshard_set *set, int32_t day);
+void wshard_set_close(struct wshard_set *set);
+/* Points the id table entry of span h (id literal lit) at loc; a version it named before is
+ * marked superseded in its shard (opened into set). Idempotent, so recovery can replay it. */
+enum status wshard_upsert_id(struct wshard_set *set, struct tab *ids, uint64_t h,
+			     const struct buf *lit, uint64_t loc);
+
+#endif
