@@ -1,0 +1,127 @@
+/* crosswalk: kinds and statuses between spandex, Opik and Scale GP v5 (crosswalk.h). */
+#include <string.h>
+#include "lib/model/crosswalk.h"
+
+/* One row per foreign type: the kind it is stored as. The first row of a kind is that kind's
+ * default type when read back. Opik has four types (opik.md §2), SGP 25 plus OUTPUT_GUARDRAIL
+ * (otel-egp.md §4.4). */
+struct row {
+	enum span_kind kind;
+	const char *type;
+};
+
+static const struct row opik_rows[] = {
+	{KIND_LLM, "llm"},	 {KIND_TOOL, "tool"},	   {KIND_GUARDRAIL, "guardrail"},
+	{KIND_CHAIN, "general"}, {KIND_AGENT, "general"},  {KIND_RETRIEVER, "general"},
+	{KIND_EMBEDDING, "general"}, {KIND_RERANKER, "general"}, {KIND_EVALUATOR, "general"},
+	{KIND_UNKNOWN, "general"},
+};
+
+static const struct row sgp_rows[] = {
+	{KIND_LLM, "COMPLETION"},
+	{KIND_LLM, "COMPLETION_INPUT"},
+	{KIND_LLM, "PROMPT_ENGINEERING"},
+	{KIND_LLM, "DOCUMENT_PROMPT"},
+	{KIND_RETRIEVER, "KB_RETRIEVAL"},
+	{KIND_RETRIEVER, "KB_INPUT"},
+	{KIND_RETRIEVER, "DOCUMENT_SEARCH"},
+	{KIND_RETRIEVER, "FILE_RETRIEVAL"},
+	{KIND_RERANKER, "RERANKING"},
+	{KIND_TOOL, "CODE_EXECUTION"},
+	{KIND_TOOL, "EXTERNAL_ENDPOINT"},
+	{KIND_TOOL, "KB_ADD_CHUNK"},
+	{KIND_TOOL, "KB_MANAGEMENT"},
+	{KIND_EVALUATOR, "EVALUATION"},
+	{KIND_GUARDRAIL, "GUARDRAIL"},
+	{KIND_GUARDRAIL, "OUTPUT_GUARDRAIL"},
+	{KIND_AGENT, "AGENT_TRACER"},
+	{KIND_AGENT, "AGENT_WORKFLOW"},
+	{KIND_CHAIN, "TRACER"},
+	{KIND_CHAIN, "MAP_REDUCE"},
+	{KIND_CHAIN, "TEXT_INPUT"},
+	{KIND_CHAIN, "TEXT_OUTPUT"},
+	{KIND_CHAIN, "DOCUMENT_INPUT"},
+	{KIND_CHAIN, "DATA_MANIPULATION"},
+	{KIND_CHAIN, "CUSTOM"},
+	{KIND_UNKNOWN, "STANDALONE"},
+	{KIND_EMBEDDING, "STANDALONE"},
+};
+
+const char *const crosswalk_opik_types[] = {"general", "tool", "llm", "guardrail", NULL};
+const char *const crosswalk_sgp_types[] = {
+	"TEXT_INPUT",	     "TEXT_OUTPUT",	"COMPLETION_INPUT", "COMPLETION",
+	"KB_RETRIEVAL",	     "KB_INPUT",	"RERANKING",	    "EXTERNAL_ENDPOINT",
+	"PROMPT_ENGINEERING", "DOCUMENT_INPUT", "MAP_REDUCE",	    "DOCUMENT_SEARCH",
+	"DOCUMENT_PROMPT",   "CUSTOM",		"CODE_EXECUTION",   "DATA_MANIPULATION",
+	"EVALUATION",	     "FILE_RETRIEVAL",	"KB_ADD_CHUNK",	    "KB_MANAGEMENT",
+	"GUARDRAIL",	     "TRACER",		"AGENT_TRACER",	    "AGENT_WORKFLOW",
+	"STANDALONE",	     "OUTPUT_GUARDRAIL", NULL,
+};
+
+static const struct row *rows(enum crosswalk_api api, size_t *n)
+{
+	if (api == CW_OPIK) {
+		*n = sizeof opik_rows / sizeof *opik_rows;
+		return opik_rows;
+	}
+	*n = sizeof sgp_rows / sizeof *sgp_rows;
+	return sgp_rows;
+}
+
+static const char *default_type(enum crosswalk_api api, enum span_kind kind)
+{
+	size_t n;
+	const struct row *r = rows(api, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (r[i].kind == kind)
+			return r[i].type;
+	return api == CW_OPIK ? "general" : "STANDALONE";
+}
+
+int crosswalk_kind(enum crosswalk_api api, const char *type)
+{
+	size_t n;
+	const struct row *r = rows(api, &n);
+
+	for (size_t i = 0; type && i < n; i++)
+		if (!strcmp(r[i].type, type))
+			return (int)r[i].kind;
+	return api == CW_OPIK ? -1 : KIND_UNKNOWN;
+}
+
+bool crosswalk_keep_type(enum crosswalk_api api, const char *type)
+{
+	int k = crosswalk_kind(api, type);
+	return k >= 0 && strcmp(default_type(api, (enum span_kind)k), type) != 0;
+}
+
+const char *crosswalk_type(enum crosswalk_api api, const struct span *s)
+{
+	json_t *kept = s->raw_attributes ? json_object_get(s->raw_attributes,
+							   api == CW_OPIK ? CROSSWALK_OPIK_TYPE
+									  : CROSSWALK_SGP_TYPE)
+					 : NULL;
+	const char *t = json_string_value(kept);
+
+	if (t && crosswalk_kind(api, t) == (int)s->kind) {
+		/* An SGP type SGP did not list maps to KIND_UNKNOWN and is kept as sent. */
+		return t;
+	}
+	return default_type(api, s->kind);
+}
+
+static const char *const sgp_status[SPST__COUNT] = {"SUCCESS", "ERROR", "CANCELED", NULL};
+
+int crosswalk_status(enum crosswalk_api api, const char *status)
+{
+	for (int i = 0; api == CW_SGP && status && i < SPST__COUNT; i++)
+		if (sgp_status[i] && !strcmp(sgp_status[i], status))
+			return i;
+	return -1;
+}
+
+const char *crosswalk_status_name(enum crosswalk_api api, enum span_status st)
+{
+	return api == CW_SGP && st < SPST__COUNT ? sgp_status[st] : NULL;
+}
