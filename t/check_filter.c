@@ -179,8 +179,13 @@ START_TEST(unknown_field)
 	    strstr(err, "Unknown filter field 'nope'. Valid fields: ['agent_id', 'agent_name', "));
 	ck_assert_ptr_nonnull(strstr(err, "'trace_id', 'updated_at', 'workspace']"));
 	/* Entity fields pass the shared parser; Intake cannot serve them. */
-	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":\"x\"}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: name $eq");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"created_at\":\"x\"}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: created_at $eq");
+	/* name is served, spans and traces (the root span's), equality only. */
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":\"x\"}"), ST_OK);
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"name\":\"x\"}"), ST_OK);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":{\"$like\":\"x\"}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: name $like");
 }
 END_TEST
 

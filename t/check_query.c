@@ -1,12 +1,14 @@
 /* check_query: lib/query against a small store built in a temp dir with store_append:
  * paging, sorting, filters confirmed on the line, superseded versions, groups, traces with a
- * span past midnight, rollups, sessions, and an empty workspace. */
+ * span past midnight, rollups, sessions, an empty workspace; rows for other
+ * surfaces with offsets, keyset cursors both ways, roots, predicates and free text. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/api/intake/filter.h"
 #include "lib/query/query.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
@@ -369,6 +371,117 @@ START_TEST(empty_and_invalid_workspace)
 }
 END_TEST
 
+/* The ids of a row listing, comma-joined. */
+static const char *row_ids(const struct query_rows *r)
+{
+	static char ids[256];
+	ids[0] = '\0';
+	for (size_t i = 0; i < r->n; i++) {
+		json_t *j = json_loadb(r->rows[i].line, r->rows[i].len, 0, NULL);
+		ck_assert_ptr_nonnull(j);
+		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? "," : "",
+			 json_string_value(json_object_get(j, "span_id")));
+		json_decref(j);
+	}
+	return ids;
+}
+
+static const char *rows(const char *sort, long long offset, long long limit, const char *after,
+			const char *before, struct query_rows *r)
+{
+	q_init(sort, 0, 0, NULL, FILTER_SPANS);
+	Q.offset = offset;
+	Q.limit = limit;
+	Q.after_id = after;
+	Q.before_id = before;
+	ck_assert_int_eq(query_span_rows(&Q, r), ST_OK);
+	return row_ids(r);
+}
+
+START_TEST(span_rows_and_cursors)
+{
+	struct query_rows r;
+	ck_assert_str_eq(rows("started_at", 0, 2, NULL, NULL, &r), "s1,s2");
+	ck_assert(r.more);
+	ck_assert_uint_eq(r.total, 6);
+	ck_assert_str_eq(rows("-started_at", 4, 10, NULL, NULL, &r), "s2,s1");
+	ck_assert(!r.more);
+	/* Forward from a cursor and back again: no gaps, no repeats. */
+	ck_assert_str_eq(rows("started_at", 0, 2, "s2", NULL, &r), "s3,s4");
+	ck_assert(r.more);
+	ck_assert_str_eq(rows("started_at", 0, 2, "s4", NULL, &r), "s5,s6");
+	ck_assert(!r.more);
+	ck_assert_str_eq(rows("started_at", 0, 2, NULL, "s5", &r), "s3,s4");
+	ck_assert(r.more);
+	ck_assert_str_eq(rows("started_at", 0, 2, NULL, "s3", &r), "s1,s2");
+	ck_assert(!r.more);
+	ck_assert_str_eq(rows("-started_at", 0, 3, "s4", NULL, &r), "s3,s2,s1");
+	ck_assert_str_eq(rows("-started_at", 0, 1, NULL, "s4", &r), "s5");
+	/* A cursor outside the listing, both cursors, a bad limit. */
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 2;
+	Q.after_id = "nope";
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_NOT_FOUND);
+	Q.before_id = "s1";
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_BAD_REQUEST);
+	Q.after_id = Q.before_id = NULL;
+	Q.limit = 0;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_BAD_REQUEST);
+}
+END_TEST
+
+static bool llm_only(void *ctx, const char *line, size_t n)
+{
+	(void)ctx;
+	return memmem(line, n, "\"kind\":\"LLM\"", 12) != NULL;
+}
+
+START_TEST(span_rows_conditions)
+{
+	struct query_rows r;
+	/* roots, a surface's predicate, free text, and the name filter, with the filter. */
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 10;
+	Q.roots_only = true;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_str_eq(row_ids(&r), "s1,s4,s6");
+	struct query_pred pred = {llm_only, NULL};
+	q_init("started_at", 0, 0, "{\"trace_id\":\"t1\"}", FILTER_SPANS);
+	Q.limit = 10;
+	Q.preds = &pred;
+	Q.npreds = 1;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_str_eq(row_ids(&r), "s2,s3");
+	const char *terms[] = {"S3"};
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 10;
+	Q.search = terms;
+	Q.nsearch = 1;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_str_eq(row_ids(&r), "s3");
+	const char *two[] = {"SOME", "nothing-like-it"};
+	Q.search = two;
+	Q.nsearch = 2;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_uint_eq(r.n, 0);
+	ck_assert_uint_eq(r.total, 0);
+	q_init("started_at", 1, 10, "{\"name\":\"s4\"}", FILTER_SPANS);
+	json_t *j = run(query_spans);
+	ck_assert_int_eq(pg(j, "total_results"), 1);
+	ck_assert_str_eq(str_at(j, 0, "span_id"), "s4");
+	json_decref(j);
+	/* The same terms through the Intake listings: traces match on their root span. */
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	const char *t[] = {"s4"};
+	Q.search = t;
+	Q.nsearch = 1;
+	j = run(query_traces);
+	ck_assert_int_eq(pg(j, "total_results"), 1);
+	ck_assert_str_eq(str_at(j, 0, "id"), "t2");
+	json_decref(j);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("query");
@@ -382,6 +495,8 @@ static Suite *suite(void)
 	tcase_add_test(t, traces);
 	tcase_add_test(t, trace_and_session_get);
 	tcase_add_test(t, empty_and_invalid_workspace);
+	tcase_add_test(t, span_rows_and_cursors);
+	tcase_add_test(t, span_rows_conditions);
 	suite_add_tcase(s, t);
 	return s;
 }

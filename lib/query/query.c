@@ -14,6 +14,7 @@
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
+#include "lib/base/utf8.h"
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 
@@ -180,6 +181,7 @@ static const struct {
     [FF_STARTED_AT] = {"started_at", NULL, -1},
     [FF_ID] = {"trace_id", NULL, -1},
     [FF_EXPERIMENT_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
+    [FF_NAME] = {"name", NULL, -1},
 };
 
 static const char *lit(struct arena *a, const char *s)
@@ -478,6 +480,113 @@ static int span_cmp(void *ctx, const struct cand *x, const struct cand *y)
 	return x->b < y->b ? -1 : x->b > y->b;
 }
 
+/* A free-text term is looked for in the name, the input and the output of the span. */
+static bool text_match(const char *p, size_t n, const char *term)
+{
+	static const char *const keys[] = {"name", "input", "output"};
+	size_t m = strlen(term);
+	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+		const char *v;
+		size_t vn;
+		if (jline_get2(p, n, keys[k], NULL, &v, &vn) && utf8_casefind(v, vn, term, m))
+			return true;
+	}
+	return false;
+}
+
+/* The conditions beyond the index and the filter's equalities: roots only, free-text terms
+ * and the surface's own predicates, all on the line. */
+static bool extra_ok(const struct query *q, const struct idx_rec *r, struct qsh *s, size_t ri)
+{
+	const char *p;
+	size_t n;
+	if (q->roots_only && !(r->flags & REC_ROOT))
+		return false;
+	if (!q->nsearch && !q->npreds)
+		return true;
+	if (!db_line(s, ri, &p, &n))
+		return false;
+	for (size_t i = 0; i < q->nsearch; i++)
+		if (!text_match(p, n, q->search[i]))
+			return false;
+	for (size_t i = 0; i < q->npreds; i++)
+		if (!q->preds[i].fn(q->preds[i].ctx, p, n))
+			return false;
+	return true;
+}
+
+/* Finds the live record of span id within the filtered set: its sort candidate. */
+static bool find_cursor(struct query *q, struct qdb *db, const struct cf *c, size_t lo, size_t hi,
+			const char *id, struct cand *out)
+{
+	uint64_t h = hash_bytes(id, strlen(id));
+	const char *lit_id = lit(q->a, id);
+	for (size_t di = lo; di < hi; di++) {
+		struct qsh *sh = db_shard(db, di);
+		for (size_t i = 0; sh && i < sh->sh.nrecs; i++) {
+			const struct idx_rec *r = &sh->sh.recs[i];
+			const char *p, *v;
+			size_t n, vn;
+			if (r->span_h != h || !live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
+			    !extra_ok(q, r, sh, i) || !db_line(sh, i, &p, &n) ||
+			    !jline_get2(p, n, "span_id", NULL, &v, &vn) || vn != strlen(lit_id) ||
+			    memcmp(v, lit_id, vn) != 0)
+				continue;
+			*out = (struct cand){r->started_us, (uint32_t)di, (uint32_t)i};
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Selects the spans of q into tk (keep of them, best first by sc) and counts them all into
+ * *total. With a cursor, only candidates strictly beyond it in sc's order are kept (not
+ * counted differently: total is the whole filtered set). */
+static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo, size_t hi,
+			struct span_ctx *sc, const struct cand *cursor, struct topk *tk,
+			size_t *total)
+{
+	for (size_t step = 0; step < hi - lo && !c->nothing; step++) {
+		/* Newest days first for -started_at, so the heap fills with winners early. */
+		size_t di = sc->asc ? lo + step : hi - 1 - step;
+		struct qsh *sh = db_shard(db, di);
+		if (!sh)
+			continue;
+		const struct idx_rec *recs = sh->sh.recs;
+		/* A sealed shard's start-time order narrows a time window to its records; the
+		 * late ones (after the sealed) are scanned as in an open shard. */
+		const uint32_t *order = NULL;
+		size_t olo = 0, ohi = 0, from = 0;
+		if (shard_by_start(&sh->sh, c->smin, c->smax, &order, &olo, &ohi) &&
+		    ohi - olo < sh->sh.nsealed)
+			from = sh->sh.nsealed;
+		else
+			olo = ohi = 0;
+		for (size_t k = olo; k < ohi + (sh->sh.nrecs - from); k++) {
+			size_t i = k < ohi ? order[k] : from + (k - ohi);
+			const struct idx_rec *r = &recs[i];
+			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(q, r, sh, i))
+				continue;
+			(*total)++;
+			struct cand cd = {r->started_us, (uint32_t)di, (uint32_t)i};
+			if (cursor && span_cmp(sc, cursor, &cd) >= 0)
+				continue;
+			if (tk->n == tk->k && tk->k &&
+			    (sc->asc ? r->started_us > tk->h[0].key : r->started_us < tk->h[0].key))
+				continue;
+			topk_push(tk, cd);
+		}
+	}
+	topk_finish(tk);
+}
+
+/* The days q can match and its compiled filter; *lo == *hi when none. */
+static void span_plan(struct query *q, struct qdb *db, struct cf *c, size_t *lo, size_t *hi)
+{
+	cf_build(q->a, q->f, c);
+	cf_window(db, c, lo, hi);
+}
+
 enum status query_spans(struct query *q, struct buf *out)
 {
 	struct qdb db;
@@ -487,43 +596,14 @@ enum status query_spans(struct query *q, struct buf *out)
 	enum status s = db_open(q, &db);
 	if (s != ST_OK)
 		return s;
-	cf_build(q->a, q->f, &c);
 	size_t lo, hi, avail = 0, total = 0, offset;
-	cf_window(&db, &c, &lo, &hi);
+	span_plan(q, &db, &c, &lo, &hi);
 	for (size_t di = lo; di < hi; di++) {
 		struct qsh *sh = db_shard(&db, di);
 		avail += sh ? sh->sh.nrecs : 0;
 	}
 	topk_init(&tk, page_keep(q, avail, &offset), span_cmp, &sc);
-	for (size_t step = 0; step < hi - lo && !c.nothing; step++) {
-		/* Newest days first for -started_at, so the heap fills with winners early. */
-		size_t di = sc.asc ? lo + step : hi - 1 - step;
-		struct qsh *sh = db_shard(&db, di);
-		if (!sh)
-			continue;
-		const struct idx_rec *recs = sh->sh.recs;
-		/* A sealed shard's start-time order narrows a time window to its records; the
-		 * late ones (after the sealed) are scanned as in an open shard. */
-		const uint32_t *order = NULL;
-		size_t olo = 0, ohi = 0, from = 0;
-		if (shard_by_start(&sh->sh, c.smin, c.smax, &order, &olo, &ohi) &&
-		    ohi - olo < sh->sh.nsealed)
-			from = sh->sh.nsealed;
-		else
-			olo = ohi = 0;
-		for (size_t k = olo; k < ohi + (sh->sh.nrecs - from); k++) {
-			size_t i = k < ohi ? order[k] : from + (k - ohi);
-			const struct idx_rec *r = &recs[i];
-			if (!live(r) || !rec_ok(&c, r) || !line_ok(&c, sh, i))
-				continue;
-			total++;
-			if (tk.n == tk.k && tk.k &&
-			    (sc.asc ? r->started_us > tk.h[0].key : r->started_us < tk.h[0].key))
-				continue;
-			topk_push(&tk, (struct cand){r->started_us, (uint32_t)di, (uint32_t)i});
-		}
-	}
-	topk_finish(&tk);
+	span_select(q, &db, &c, lo, hi, &sc, NULL, &tk, &total);
 	buf_adds(out, "{\"data\":[");
 	size_t cur = 0;
 	for (size_t i = offset; i < tk.n; i++) {
@@ -541,6 +621,66 @@ enum status query_spans(struct query *q, struct buf *out)
 	}
 	page_tail(out, q, cur, total);
 	buf_addc(out, '}');
+	free(tk.h);
+	db_close(&db);
+	return ST_OK;
+}
+
+enum status query_span_rows(struct query *q, struct query_rows *out)
+{
+	struct qdb db;
+	struct cf c;
+	struct topk tk = {0};
+	bool asc = !q->sort || q->sort[0] != '-';
+	const char *cursor_id = q->after_id ? q->after_id : q->before_id;
+	/* Rows before a cursor are the nearest ones in the opposite order, turned back. */
+	struct span_ctx sc = {q->before_id ? !asc : asc};
+	struct cand cursor;
+	memset(out, 0, sizeof *out);
+	if (q->after_id && q->before_id) {
+		snprintf(q->err, sizeof q->err, "Give one cursor, not both.");
+		return ST_BAD_REQUEST;
+	}
+	if (q->limit < 1 || q->offset < 0) {
+		snprintf(q->err, sizeof q->err, "The limit must be at least 1 and the offset 0 or more.");
+		return ST_BAD_REQUEST;
+	}
+	enum status s = db_open(q, &db);
+	if (s != ST_OK)
+		return s;
+	size_t lo, hi;
+	span_plan(q, &db, &c, &lo, &hi);
+	/* The cursor is looked up in every day the filter allows, so a window that moved does
+	 * not lose it. */
+	if (cursor_id && !find_cursor(q, &db, &c, lo, hi, cursor_id, &cursor)) {
+		db_close(&db);
+		snprintf(q->err, sizeof q->err, "Cursor span %.256s not found in this listing.",
+			 cursor_id);
+		return ST_NOT_FOUND;
+	}
+	/* offset + limit rows, and one more to tell whether there are more. */
+	unsigned long long keep = (unsigned long long)q->offset + (unsigned long long)q->limit + 1;
+	topk_init(&tk, keep, span_cmp, &sc);
+	span_select(q, &db, &c, lo, hi, &sc, cursor_id ? &cursor : NULL, &tk, &out->total);
+	size_t from = (size_t)q->offset < tk.n ? (size_t)q->offset : tk.n;
+	size_t n = tk.n - from;
+	out->more = n > (size_t)q->limit;
+	if (out->more)
+		n = (size_t)q->limit;
+	out->rows = arena_alloc(q->a, (n ? n : 1) * sizeof *out->rows);
+	for (size_t i = 0; i < n; i++) {
+		/* Before a cursor the heap is in the opposite order: the last kept comes first. */
+		const struct cand *cd = &tk.h[q->before_id ? from + n - 1 - i : from + i];
+		const char *p;
+		size_t len;
+		struct qsh *sh = db_shard(&db, cd->a);
+		if (!sh || !db_line(sh, cd->b, &p, &len))
+			continue;
+		struct query_row *r = &out->rows[out->n++];
+		r->line = arena_strndup(q->a, p, len);
+		r->len = len;
+		r->started_us = cd->key;
+	}
 	free(tk.h);
 	db_close(&db);
 	return ST_OK;
@@ -719,7 +859,7 @@ static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
 			continue;
 		for (size_t i = 0; i < sh->sh.nrecs; i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
-			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i))
+			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i) && extra_ok(db->q, r, sh, i))
 				fn(ctx, db, di, i, r);
 		}
 	}
@@ -1012,7 +1152,7 @@ enum status query_traces(struct query *q, struct buf *out)
 			if (r->parent_h || !(r->flags & REC_ROOT) || !(r->flags & REC_HAS_TRACE) ||
 			    !live(r))
 				continue;
-			if (!rec_ok(&c, r) || !line_ok(&c, sh, i))
+			if (!rec_ok(&c, r) || !line_ok(&c, sh, i) || !extra_ok(q, r, sh, i))
 				continue;
 			root_offer(&db, &roots, r, di, i, r->trace_h);
 		}

@@ -151,7 +151,16 @@ const CASES = [
 	// Every documented error (reference §2, §3.3, §7.5).
 	['err-unknown-field', `${A}/spans?filter[color]=red`],
 	['err-unknown-field-traces', `${A}/traces?${jf({ kind: 'LLM' })}`],
-	['err-generic-field', `${A}/spans?filter[name]=plan-trip`],
+	['err-generic-field', `${A}/spans?filter[created_at]=2025-03-14T00:00:00Z`],
+	// spandex's extensions: the name filter and free-text search (name, input, output).
+	['spans-name', `${A}/spans?filter[name]=plan-trip&mode=summary`, SpansPage],
+	['traces-name', `${A}/traces?filter[name]=plan-trip&mode=summary`, TracesPage],
+	['spans-search', `${A}/spans?search=LISBON&mode=summary&page_size=20`, SpansPage],
+	['spans-search-two-terms', `${A}/spans?search=plan%20TRIP&mode=summary`, SpansPage],
+	['spans-search-with-filter', `${A}/spans?search=lisbon&filter[kind]=AGENT&mode=summary`, SpansPage],
+	['traces-search', `${A}/traces?search=lisbon&mode=summary`, TracesPage],
+	['groups-search', `${A}/spans/groups?by=trace_id&search=lisbon`, SpanGroupsPage],
+	['err-search-too-many', `${A}/spans?search=a%20b%20c%20d%20e%20f%20g%20h%20i%20j%20k`],
 	['err-unsupported-op', `${A}/spans?filter[model][$like]=gpt`],
 	['err-unsupported-op-started-at', `${A}/spans?filter[started_at][$gt]=2025-03-14T00:00:00Z`],
 	['err-started-at-bare', `${A}/spans?filter[started_at]=2025-03-13T09:00:00Z`],

@@ -15,8 +15,6 @@ import { ingestFixture, ingestBusy, fixtureSpans, FIXTURE } from './fixture.mjs'
 const WS = 'ui-fixture';
 const BUSY = 'ui-busy';
 const SHOTS = process.env.SPANDEX_UI_SHOTS || path.join(BUILDDIR, 't', 'ui-screenshots');
-// The viewer asks once whether GET traces takes `search=`; today the API answers 400.
-const PROBE = { status: 400, url: /\/traces\?.*search=/ };
 
 let srv;
 let browser;
@@ -44,7 +42,7 @@ async function shot(page, name) {
 	await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
-function clean(page, expected = [PROBE]) {
+function clean(page, expected = []) {
 	assert.deepEqual(unexpected(page, expected), [], 'no console errors');
 }
 
@@ -90,8 +88,8 @@ test('the traces table lists the fixture traces, newest first, with their model'
 	assert.match(await row.textContent(), /5\.40 s/);
 	assert.match(await row.textContent(), /success.*1 failed span/);
 	assert.equal(await page.textContent('.head-count'), '7 traces');
-	// The free-text box waits for the API to take search= (today: 400 Unsupported ...).
-	assert.equal(await page.locator('#f-q').isVisible(), false);
+	// The free-text box shows once the API has said it takes search=.
+	await page.waitForSelector('#f-q', { state: 'visible' });
 	await shot(page, 'traces');
 	clean(page);
 	await page.close();
@@ -352,7 +350,7 @@ test('API errors show the API detail, never a blank page', async () => {
 	assert.equal(await page.textContent('.error-detail'), bad.json.detail);
 	assert.match(await page.textContent('.error-title'), /400/);
 	await shot(page, 'error');
-	clean(page, [PROBE, { status: 400, url: /filter=\{"status":"bogus"\}/ }]);
+	clean(page, [{ status: 400, url: /filter=\{"status":"bogus"\}/ }]);
 	const p2 = await open(`#/${WS}/traces/no-such-trace`, '.error-box');
 	assert.equal(await p2.textContent('.error-detail'), `Trace ${WS}/no-such-trace not found`);
 	clean(p2, [{ status: 404, url: /traces\/no-such-trace/ }]);
@@ -367,27 +365,21 @@ test('API errors show the API detail, never a blank page', async () => {
 	for (const p of [page, p2, p3]) await p.close();
 });
 
-test('the search box lights up once the API accepts search=', async () => {
-	const page = await browser.newPage();
-	// Stand in for a future API that takes search=: answer its probe and its searches.
-	let searched = null;
-	await page.route(/\/traces\?.*search=/, async (route) => {
-		const u = new URL(route.request().url());
-		searched = u.searchParams.get('search');
-		await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
-			data: [], pagination: { page: 1, page_size: 1, current_page_size: 0, total_pages: 0, total_results: 0 } }) });
-	});
-	await page.goto(`${srv.base}/ui/#/${WS}/traces`);
-	await page.evaluate(() => localStorage.removeItem('spandex.search'));
-	await page.reload();
+test('free text finds the traces whose root span names or holds the words', async () => {
+	const page = await open(`#/${WS}/traces`, '.traces-table tbody tr');
 	await page.waitForSelector('#f-q', { state: 'visible' });
-	await page.fill('#f-q', 'harbour');
+	const api = await request('GET', `${WS_PREFIX}/${WS}/traces?search=RESEARCH&page_size=100&mode=summary`, { base: srv.base });
+	const want = api.json.data.map((t) => t.id);
+	assert.ok(want.length > 0 && want.length < FIXTURE.traces.length, want.join());
+	await page.fill('#f-q', 'RESEARCH');
 	await page.press('#f-q', 'Enter');
-	await page.waitForFunction(() => location.hash.includes('q=harbour'));
+	await page.waitForFunction(() => location.hash.includes('q=RESEARCH'));
+	await page.waitForFunction((n) => document.querySelectorAll('.traces-table tbody tr').length === n, want.length);
+	assert.deepEqual(await rowIds(page), want);
+	await page.fill('#f-q', 'no-such-words-anywhere');
+	await page.press('#f-q', 'Enter');
 	await page.waitForSelector('.empty');
-	assert.equal(searched, 'harbour');
 	clean(page);
-	await page.evaluate(() => localStorage.removeItem('spandex.search'));
 	await page.close();
 });
 

@@ -129,10 +129,10 @@ export const api = {
 	groups: (ws, params, o) => get(`${enc(ws)}/spans/groups`, params, o),
 };
 
-// Whether GET traces takes `search=` (free text). Today the API answers 400 "Unsupported
-// query parameter(s): search"; the box appears by itself once it answers 200. The answer is
-// kept for an hour in localStorage, so the probe (whose 400 the browser's console notes)
-// runs rarely.
+// Whether GET traces takes `search=` (free text): spandex does; a server that does not (the
+// NeMo service, an older spandex) answers 400 "Unsupported query parameter(s): search" and
+// the box stays hidden. The answer is kept for an hour in localStorage, so the probe runs
+// rarely.
 const SEARCH_STORE = 'spandex.search';
 const SEARCH_TTL_MS = 3600e3;
 export async function searchSupported(ws, { signal } = {}) {

@@ -11,33 +11,6 @@
 #include "lib/base/buf.h"
 #include "lib/base/time.h"
 
-const char *const filter_field_names[FF__COUNT] = {
-    "session_id",
-    "trace_id",
-    "project",
-    "evaluation_id",
-    "evaluation_sha",
-    "evaluation_run_id",
-    "dataset_id",
-    "dataset_name",
-    "dataset_version",
-    "test_case_id",
-    "source",
-    "kind",
-    "status",
-    "model",
-    "tool_name",
-    "provider",
-    "agent_id",
-    "agent_name",
-    "prompt_name",
-    "prompt_version",
-    "parent_span_id",
-    "started_at",
-    "id",
-    "experiment_id",
-};
-
 /* §3.2: the shared parser accepts the filter model's fields plus these entity fields; Intake
  * then refuses the ones it cannot serve (§3.3). */
 static const char *const generic_fields[] = {
@@ -64,6 +37,8 @@ static bool in_list(const char *const *list, const char *s)
 /* Fields of SpanFilter (List Span Groups page) or TraceFilter (List Traces page). */
 static bool field_served(enum filter_kind kind, int ff)
 {
+	if (ff == FF_NAME) /* spandex's own: the name (of a trace: its root span's) */
+		return true;
 	if (kind == FILTER_SPANS)
 		return ff <= FF_STARTED_AT;
 	return ff == FF_ID || ff == FF_SESSION_ID || ff == FF_STATUS || ff == FF_STARTED_AT ||

@@ -4,7 +4,12 @@
 #define SPANDEX_API_INTAKE_PARAMS_H
 
 /* Positions in the list tables of lib/api/intake/routes.c: every list takes page,
- * page_size, sort and filter first; then mode (spans, traces) or by (spans/groups). */
-enum { IP_PAGE, IP_PAGE_SIZE, IP_SORT, IP_FILTER, IP_MODE, IP_BY = IP_MODE };
+ * page_size, sort and filter first; then mode (spans, traces) or by (spans/groups); then
+ * search (spandex's extension: free-text terms). */
+enum { IP_PAGE, IP_PAGE_SIZE, IP_SORT, IP_FILTER, IP_MODE, IP_BY = IP_MODE, IP_SEARCH };
+
+/* search=: at most this many whitespace-separated terms, each at most INTAKE_MAX_TERM bytes. */
+#define INTAKE_MAX_TERMS 10
+#define INTAKE_MAX_TERM 256
 
 #endif

@@ -49,16 +49,45 @@ static enum status reply(struct http_req *req, const struct query *q, enum statu
 	return ST_OK;
 }
 
+/* search=: whitespace-separated terms, ANDed (lib/query matches them case-blind in name,
+ * input and output). */
+static enum status search_terms(struct http_req *req, const char *text, struct query *q)
+{
+	const char **terms = arena_alloc(req->arena, INTAKE_MAX_TERMS * sizeof *terms);
+	size_t n = 0;
+
+	for (const char *p = text; p && *p;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		size_t len = strcspn(p, " \t\n\r");
+		if (!len)
+			break;
+		if (n == INTAKE_MAX_TERMS)
+			return http_fail(req, ST_BAD_REQUEST,
+					 "search takes at most %d terms.", INTAKE_MAX_TERMS);
+		if (len > INTAKE_MAX_TERM)
+			return http_fail(req, ST_BAD_REQUEST,
+					 "A search term is at most %d bytes.", INTAKE_MAX_TERM);
+		terms[n++] = arena_strndup(req->arena, p, len);
+		p += len;
+	}
+	q->search = terms;
+	q->nsearch = n;
+	return ST_OK;
+}
+
 /* A list request: the common parameters (lib/api/intake/params.h), the filter, the page. */
 static enum status list(struct http_req *req, enum filter_kind kind, bool mode, struct query *q,
 			struct filter *f)
 {
 	const struct http_pval *pv = req->pv;
-	enum status st = parse_filter(req, kind, pv[IP_FILTER].s, f);
+	enum status st;
 
-	if (st != ST_OK)
-		return st;
 	query_init(req, q);
+	/* The terms first: a refused filter leaves nothing to release. */
+	if ((st = search_terms(req, pv[IP_SEARCH].s, q)) != ST_OK ||
+	    (st = parse_filter(req, kind, pv[IP_FILTER].s, f)) != ST_OK)
+		return st;
 	q->page = pv[IP_PAGE].i;
 	q->page_size = pv[IP_PAGE_SIZE].i;
 	q->sort = pv[IP_SORT].s;

@@ -16,16 +16,19 @@ static const char *const filter_prefix[] = {"filter[", NULL};
 #define PAGE_SIZE {"page_size", PT_INT, false, 1, QUERY_MAX_PAGE_SIZE, NULL, "10"}
 #define FILTER {"filter", PT_STRING, false, 0, 0, NULL, NULL}
 #define MODE {"mode", PT_ENUM, false, 0, 0, modes, "detailed"}
+#define SEARCH {"search", PT_STRING, false, 0, 0, NULL, NULL}
 
 static const struct http_pspec span_list[] = {
-    PAGE, PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"}, FILTER, MODE};
+    PAGE, PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"}, FILTER, MODE,
+    SEARCH};
 /* The List Span Groups page has no mode: there it is an unsupported parameter like any
  * other. A missing `by` is the handler's 400 (section 7.5), not a 422. */
 static const struct http_pspec group_list[] = {
     PAGE, PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, group_sorts, "-span_count"}, FILTER,
-    {"by", PT_STRING, false, 0, 0, NULL, NULL}};
+    {"by", PT_STRING, false, 0, 0, NULL, NULL}, SEARCH};
 static const struct http_pspec trace_list[] = {
-    PAGE, PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"}, FILTER, MODE};
+    PAGE, PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"}, FILTER, MODE,
+    SEARCH};
 static const struct http_pspec trace_get[] = {MODE};
 
 static const struct http_route ingest_routes[] = {

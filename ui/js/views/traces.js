@@ -1,6 +1,6 @@
 // traces: the workspace's traces as a table, one page-sized GET traces (mode=detailed) per
 // screen, with the List Traces filters (status, session, time window), sort by start, paging
-// kept in the URL, live refresh, and free text once the API takes `search=`. The model column
+// kept in the URL, live refresh, and free text where the API takes `search=`. The model column
 // is filled after the table shows, from the spans of the visible traces only.
 import { h, clear, fmtDateTime, fmtAgo, fmtDuration, fmtCompact, fmtCost, fmtInt, statusPill, shortId, limiter, markShown } from '../dom.js';
 import { api, traceModel, knownModel, searchSupported } from '../api.js';
@@ -136,7 +136,7 @@ export function mount(root, route, ctx) {
 		liveBtn.classList.toggle('on', state.live);
 	}
 
-	// Free text lights up once the API takes `search=` (today it answers 400). Asked after the
+	// Free text lights up where the API takes `search=` (spandex does; others answer 400). Asked after the
 	// first page is shown, so the probe never delays it.
 	let probed = false;
 	function probeSearch() {

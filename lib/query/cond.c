@@ -1,0 +1,30 @@
+/* cond: the names of the condition fields (cond.h). */
+#include "lib/query/cond.h"
+
+const char *const filter_field_names[FF__COUNT] = {
+    "session_id",
+    "trace_id",
+    "project",
+    "evaluation_id",
+    "evaluation_sha",
+    "evaluation_run_id",
+    "dataset_id",
+    "dataset_name",
+    "dataset_version",
+    "test_case_id",
+    "source",
+    "kind",
+    "status",
+    "model",
+    "tool_name",
+    "provider",
+    "agent_id",
+    "agent_name",
+    "prompt_name",
+    "prompt_version",
+    "parent_span_id",
+    "started_at",
+    "id",
+    "experiment_id",
+    "name",
+};
