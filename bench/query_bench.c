@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "bench/gen.h"
+#include "lib/api/intake/filter.h"
+#include "lib/api/intake/pages.h"
 #include "lib/query/query.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
@@ -260,12 +262,12 @@ static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b,
 		     fill(b->filter, ftext, sizeof ftext), NULL, NULL, 0, &f, err, sizeof err);
 	q.f = &f;
 	out->len = 0;
-	enum status s = b->kind == Q_SPANS    ? query_spans(&q, out)
-			: b->kind == Q_GROUPS ? query_groups(&q, &by, 1, out)
-			: b->kind == Q_TRACES ? query_traces(&q, out)
-			: b->kind == Q_TRACE  ? query_trace_get(&q, trace_id, out)
+	enum status s = b->kind == Q_SPANS    ? pages_spans(&q, out)
+			: b->kind == Q_GROUPS ? pages_groups(&q, &by, 1, out)
+			: b->kind == Q_TRACES ? pages_traces(&q, out)
+			: b->kind == Q_TRACE  ? pages_trace(&q, trace_id, out)
 			: b->kind == Q_GET    ? store_get(st, q.ws, span_id, out)
-					      : query_session_get(&q, session_id, out);
+					      : pages_session(&q, session_id, out);
 	filter_free(&f);
 	if (s != ST_OK)
 		fprintf(stderr, "%s: status %d %s\n", b->name, s, q.err);

@@ -3,12 +3,9 @@
 #include "lib/query/query.h"
 #include "lib/json/jline.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
@@ -17,16 +14,6 @@
 #include "lib/base/utf8.h"
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
-
-static void buf_raw(struct buf *b, const char *p, size_t n, const char *key, const char *sub)
-{
-	const char *v;
-	size_t vn;
-	if (jline_get2(p, n, key, sub, &v, &vn))
-		buf_add(b, v, vn);
-	else
-		buf_adds(b, "\"\"");
-}
 
 /* ---- Shards: the workspace's days, opened lazily ---- */
 
@@ -415,53 +402,40 @@ static void topk_finish(struct topk *t)
 	sort_tk = NULL;
 }
 
-/* Page bounds: candidates to keep for page q->page, given at most `avail` results. */
-static size_t page_keep(const struct query *q, size_t avail, size_t *offset)
+/* The rows of the page asked for: page and page_size when q->page > 0, else offset and
+ * limit. *offset is where the page starts among the sorted candidates; the return value is
+ * how many candidates to keep, one more than the page when `extra` (to tell if there are
+ * more), never more than `avail`, the most the scan can find. */
+static size_t rows_keep(const struct query *q, size_t avail, bool extra, size_t *offset)
 {
-	unsigned long long off =
-	    (unsigned long long)(q->page - 1) * (unsigned long long)q->page_size;
-	if (q->page - 1 > (long long)(avail / q->page_size) || off >= avail) {
+	unsigned long long off, lim = (unsigned long long)(q->page > 0 ? q->page_size : q->limit);
+	if (q->page > 0) {
+		if (q->page - 1 > (long long)(avail / (size_t)q->page_size)) {
+			*offset = avail;
+			return 0;
+		}
+		off = (unsigned long long)(q->page - 1) * (unsigned long long)q->page_size;
+	} else {
+		off = (unsigned long long)q->offset;
+	}
+	if (off >= avail) {
 		*offset = avail;
 		return 0;
 	}
 	*offset = off;
-	return off + q->page_size < avail ? off + q->page_size : avail;
+	unsigned long long keep = off + lim + (extra ? 1 : 0);
+	return keep < avail ? keep : avail;
 }
 
-/* ---- Response pieces ---- */
-
-static void page_tail(struct buf *b, const struct query *q, size_t cur, size_t total)
+/* The page size of q: page_size or limit, at least 1. */
+static enum status rows_check(struct query *q)
 {
-	size_t pages = total ? (total - 1) / q->page_size + 1 : 0;
-	buf_printf(b,
-		   "],\"pagination\":{\"page\":%lld,\"page_size\":%lld,\"current_page_size\":%zu,"
-		   "\"total_pages\":%zu,\"total_results\":%zu},\"sort\":",
-		   q->page, q->page_size, cur, pages, total);
-	jsonw_string(b, q->sort, strlen(q->sort));
-	if (q->f && q->f->echo) {
-		buf_adds(b, ",\"filter\":");
-		jsonw_jansson(b, q->f->echo, JSON_COMPACT);
+	if (q->page > 0 ? q->page_size < 1 : (q->limit < 1 || q->offset < 0)) {
+		snprintf(q->err, sizeof q->err,
+			 "The limit must be at least 1 and the offset 0 or more.");
+		return ST_BAD_REQUEST;
 	}
-}
-
-/* Span line without input, output and raw_attributes (mode=summary, §7.1). */
-static void span_summary(struct buf *b, const char *p, size_t n)
-{
-	size_t pos = 0;
-	struct jline_member m;
-	bool first = true;
-	buf_addc(b, '{');
-	while (jline_next(p, n, &pos, &m)) {
-		if ((m.kn == 5 && memcmp(m.k, "input", 5) == 0) ||
-		    (m.kn == 6 && memcmp(m.k, "output", 6) == 0) ||
-		    (m.kn == 14 && memcmp(m.k, "raw_attributes", 14) == 0))
-			continue;
-		if (!first)
-			buf_addc(b, ',');
-		buf_add(b, m.k - 1, m.end - (m.start + 1));
-		first = false;
-	}
-	buf_addc(b, '}');
+	return ST_OK;
 }
 
 /* ---- GET spans ---- */
@@ -587,45 +561,6 @@ static void span_plan(struct query *q, struct qdb *db, struct cf *c, size_t *lo,
 	cf_window(db, c, lo, hi);
 }
 
-enum status query_spans(struct query *q, struct buf *out)
-{
-	struct qdb db;
-	struct cf c;
-	struct topk tk = {0};
-	struct span_ctx sc = {q->sort[0] != '-'};
-	enum status s = db_open(q, &db);
-	if (s != ST_OK)
-		return s;
-	size_t lo, hi, avail = 0, total = 0, offset;
-	span_plan(q, &db, &c, &lo, &hi);
-	for (size_t di = lo; di < hi; di++) {
-		struct qsh *sh = db_shard(&db, di);
-		avail += sh ? sh->sh.nrecs : 0;
-	}
-	topk_init(&tk, page_keep(q, avail, &offset), span_cmp, &sc);
-	span_select(q, &db, &c, lo, hi, &sc, NULL, &tk, &total);
-	buf_adds(out, "{\"data\":[");
-	size_t cur = 0;
-	for (size_t i = offset; i < tk.n; i++) {
-		const char *p;
-		size_t n;
-		struct qsh *sh = db_shard(&db, tk.h[i].a);
-		if (!sh || !db_line(sh, tk.h[i].b, &p, &n))
-			continue;
-		if (cur++)
-			buf_addc(out, ',');
-		if (q->summary)
-			span_summary(out, p, n);
-		else
-			buf_add(out, p, n);
-	}
-	page_tail(out, q, cur, total);
-	buf_addc(out, '}');
-	free(tk.h);
-	db_close(&db);
-	return ST_OK;
-}
-
 enum status query_span_rows(struct query *q, struct query_rows *out)
 {
 	struct qdb db;
@@ -641,14 +576,10 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 		snprintf(q->err, sizeof q->err, "Give one cursor, not both.");
 		return ST_BAD_REQUEST;
 	}
-	if (q->limit < 1 || q->offset < 0) {
-		snprintf(q->err, sizeof q->err, "The limit must be at least 1 and the offset 0 or more.");
-		return ST_BAD_REQUEST;
-	}
-	enum status s = db_open(q, &db);
-	if (s != ST_OK)
+	enum status s = rows_check(q);
+	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
 		return s;
-	size_t lo, hi;
+	size_t lo, hi, avail = 0, offset;
 	span_plan(q, &db, &c, &lo, &hi);
 	/* The cursor is looked up in every day the filter allows, so a window that moved does
 	 * not lose it. */
@@ -658,15 +589,17 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 			 cursor_id);
 		return ST_NOT_FOUND;
 	}
-	/* offset + limit rows, and one more to tell whether there are more. */
-	unsigned long long keep = (unsigned long long)q->offset + (unsigned long long)q->limit + 1;
-	topk_init(&tk, keep, span_cmp, &sc);
+	for (size_t di = lo; di < hi; di++) {
+		struct qsh *sh = db_shard(&db, di);
+		avail += sh ? sh->sh.nrecs : 0;
+	}
+	topk_init(&tk, rows_keep(q, avail, true, &offset), span_cmp, &sc);
 	span_select(q, &db, &c, lo, hi, &sc, cursor_id ? &cursor : NULL, &tk, &out->total);
-	size_t from = (size_t)q->offset < tk.n ? (size_t)q->offset : tk.n;
-	size_t n = tk.n - from;
-	out->more = n > (size_t)q->limit;
+	size_t from = offset < tk.n ? offset : tk.n;
+	size_t n = tk.n - from, lim = (size_t)(q->page > 0 ? q->page_size : q->limit);
+	out->more = n > lim;
 	if (out->more)
-		n = (size_t)q->limit;
+		n = lim;
 	out->rows = arena_alloc(q->a, (n ? n : 1) * sizeof *out->rows);
 	for (size_t i = 0; i < n; i++) {
 		/* Before a cursor the heap is in the opposite order: the last kept comes first. */
@@ -756,56 +689,6 @@ static struct hslot *ht_get(const struct htab *t, uint64_t key, uint64_t h2)
 }
 
 /* ---- GET spans/groups ---- */
-
-enum status query_group_by_parse(const char *by, enum query_group_by *fields, size_t *n, char *err,
-				 size_t errlen)
-{
-	*n = 0;
-	const char *p = by ? by : "";
-	bool any = false;
-	for (const char *e; *p || !any; p = *e ? e + 1 : e) {
-		e = strchr(p, ',');
-		if (!e)
-			e = p + strlen(p);
-		size_t len = e - p;
-		while (len && p[0] == ' ')
-			p++, len--;
-		while (len && p[len - 1] == ' ')
-			len--;
-		any = true;
-		if (!len) {
-			if (!*e && *n == 0) {
-				snprintf(err, errlen, "At least one group-by field is required.");
-				return ST_BAD_REQUEST;
-			}
-			if (!*e)
-				break;
-			continue;
-		}
-		enum query_group_by g;
-		if (len == 8 && memcmp(p, "trace_id", 8) == 0) {
-			g = QG_TRACE_ID;
-		} else if (len == 10 && memcmp(p, "session_id", 10) == 0) {
-			g = QG_SESSION_ID;
-		} else {
-			snprintf(err, errlen,
-				 "Unsupported span group-by field: %.*s. Allowed fields: trace_id, "
-				 "session_id",
-				 (int)len, p);
-			return ST_BAD_REQUEST;
-		}
-		for (size_t i = 0; i < *n; i++)
-			if (fields[i] == g) {
-				snprintf(err, errlen, "Duplicate span group-by field: %.*s",
-					 (int)len, p);
-				return ST_BAD_REQUEST;
-			}
-		fields[(*n)++] = g;
-		if (!*e)
-			break;
-	}
-	return ST_OK;
-}
 
 struct group_ctx {
 	struct qdb *db;
@@ -897,42 +780,39 @@ static void group_match(void *ctx, struct qdb *db, size_t di, size_t i, const st
 	h->count++;
 }
 
-enum status query_groups(struct query *q, const enum query_group_by *by, size_t nby,
-			 struct buf *out)
+enum status query_group_rows(struct query *q, const enum query_group_by *by, size_t nby,
+			    struct query_groups *out)
 {
 	struct qdb db;
 	struct cf c;
 	struct htab ht = {0};
 	struct topk tk = {0};
-	enum status s = db_open(q, &db);
-	if (s != ST_OK)
+	memset(out, 0, sizeof *out);
+	enum status s = rows_check(q);
+	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
 		return s;
 	cf_build(q->a, q->f, &c);
 	ht_init(&ht, 1024);
 	struct group_scan gs = {&ht, by, nby, hash_bytes("", 0)};
 	scan_cf(&db, &c, group_match, &gs);
-	struct group_ctx g = {&db, &ht, by, nby, q->sort[0] != '-'};
+	struct group_ctx g = {&db, &ht, by, nby, !q->sort || q->sort[0] != '-'};
 	size_t offset;
-	topk_init(&tk, page_keep(q, ht.n, &offset), group_cmp, &g);
+	topk_init(&tk, rows_keep(q, ht.n, false, &offset), group_cmp, &g);
 	for (size_t i = 0; i < ht.cap; i++)
 		if (ht.s[i].key)
 			topk_push(&tk, (struct cand){ht.s[i].count, (uint32_t)i, 0});
 	topk_finish(&tk);
-	buf_adds(out, "{\"data\":[");
+	out->total = ht.n;
+	out->rows = arena_alloc(q->a, (tk.n > offset ? tk.n - offset : 1) * sizeof *out->rows);
 	for (size_t i = offset; i < tk.n; i++) {
 		struct hslot *h = &ht.s[tk.h[i].a];
+		struct query_group *r = &out->rows[out->n++];
 		group_strings(&g, h);
-		buf_adds(out, i > offset ? ",{\"group\":{" : "{\"group\":{");
-		for (size_t j = 0; j < nby; j++)
-			buf_printf(out, "%s\"%s\":%s", j ? "," : "", group_keys[by[j]],
-				   j ? h->s2 : h->s1);
-		buf_printf(out, "},\"span_count\":%lld}", (long long)h->count);
+		r->key[0] = h->s1;
+		r->key[1] = nby > 1 ? h->s2 : NULL;
+		r->count = h->count;
 	}
-	page_tail(out, q, tk.n > offset ? tk.n - offset : 0, ht.n);
-	buf_adds(out, ",\"grouped_by\":[");
-	for (size_t j = 0; j < nby; j++)
-		buf_printf(out, "%s\"%s\"", j ? "," : "", group_keys[by[j]]);
-	buf_adds(out, "]}");
+	out->more = offset + out->n < out->total;
 	free(tk.h);
 	free(ht.s);
 	db_close(&db);
@@ -941,14 +821,7 @@ enum status query_groups(struct query *q, const enum query_group_by *by, size_t 
 
 /* ---- Traces: one per root span, rolled up over every span of the trace ---- */
 
-struct rollup {
-	int64_t tok[4]; /* input, output, cached, total */
-	double cost[3]; /* total, input, output */
-	unsigned has;	/* REC_HAS_* bits seen */
-	int64_t spans, errors;
-};
-
-static void rollup_add(struct rollup *u, const struct idx_rec *r)
+static void rollup_add(struct query_rollup *u, const struct idx_rec *r)
 {
 	static const uint16_t tokf[4] = {REC_HAS_IN_TOK, REC_HAS_OUT_TOK, REC_HAS_CACHED_TOK,
 					 REC_HAS_TOTAL_TOK};
@@ -958,89 +831,15 @@ static void rollup_add(struct rollup *u, const struct idx_rec *r)
 	for (int i = 0; i < 4; i++)
 		if (r->flags & tokf[i]) {
 			u->tok[i] += tok[i];
-			u->has |= tokf[i];
+			u->has_tok[i] = true;
 		}
 	for (int i = 0; i < 3; i++)
 		if (r->flags & costf[i]) {
 			u->cost[i] += cost[i];
-			u->has |= costf[i];
+			u->has_cost[i] = true;
 		}
 	u->spans++;
 	u->errors += r->status == SPST_ERROR;
-}
-
-/* Sums present in at least one span; costs keep 6 decimals like the stored values (§5). */
-static void rollup_render(struct buf *b, const struct rollup *u, const char *const *cost_names,
-			  bool counts)
-{
-	static const char *const tokn[4] = {"input_tokens", "output_tokens", "cached_tokens",
-					    "total_tokens"};
-	static const uint16_t tokf[4] = {REC_HAS_IN_TOK, REC_HAS_OUT_TOK, REC_HAS_CACHED_TOK,
-					 REC_HAS_TOTAL_TOK};
-	static const uint16_t costf[3] = {REC_HAS_COST_TOTAL, REC_HAS_COST_IN, REC_HAS_COST_OUT};
-	for (int i = 0; i < 4; i++)
-		if (u->has & tokf[i])
-			buf_printf(b, ",\"%s\":%lld", tokn[i], (long long)u->tok[i]);
-	for (int i = 0; i < 3; i++)
-		if (u->has & costf[i]) {
-			buf_printf(b, ",\"%s\":", cost_names[i]);
-			jsonw_number(b, round(u->cost[i] * 1e6) / 1e6);
-		}
-	if (counts)
-		buf_printf(b, ",\"span_count\":%lld,\"error_count\":%lld", (long long)u->spans,
-			   (long long)u->errors);
-}
-
-static const char *const trace_cost_names[3] = {"cost_usd", "cost_input_usd", "cost_output_usd"};
-
-static void duration(struct buf *b, int64_t start, int64_t end)
-{
-	buf_adds(b, ",\"duration_ms\":");
-	jsonw_number(b, (double)(end - start) / 1000.0);
-}
-
-/* Trace of the List Traces page, in schema order, from its root line and rollup (NULL in
- * summary mode). */
-static void trace_render(struct buf *b, const char *ws, const char *p, size_t n,
-			 const struct idx_rec *root, const struct rollup *u)
-{
-	const char *v;
-	size_t vn;
-	buf_adds(b, "{\"id\":");
-	buf_raw(b, p, n, "trace_id", NULL);
-	buf_adds(b, ",\"root_span_id\":");
-	buf_raw(b, p, n, "span_id", NULL);
-	buf_adds(b, ",\"session_id\":");
-	buf_raw(b, p, n, "session_id", NULL);
-	buf_adds(b, ",\"workspace\":");
-	jsonw_string(b, ws, strlen(ws));
-	if (jline_get(p, n, "name", &v, &vn)) {
-		buf_adds(b, ",\"name\":");
-		buf_add(b, v, vn);
-	}
-	/* Trace.experiment_context (List Traces page) is the root's evaluation context. */
-	if (jline_get2(p, n, "evaluation_context", "evaluation_id", &v, &vn)) {
-		buf_adds(b, ",\"experiment_context\":{\"experiment_id\":");
-		buf_add(b, v, vn);
-		if (jline_get2(p, n, "evaluation_context", "test_case_id", &v, &vn)) {
-			buf_adds(b, ",\"test_case_id\":");
-			buf_add(b, v, vn);
-		}
-		buf_addc(b, '}');
-	}
-	buf_adds(b, ",\"started_at\":");
-	buf_raw(b, p, n, "started_at", NULL);
-	if (jline_get(p, n, "ended_at", &v, &vn)) {
-		buf_adds(b, ",\"ended_at\":");
-		buf_add(b, v, vn);
-		if (root->ended_us != SPAN_NONE_I64)
-			duration(b, root->started_us, root->ended_us);
-	}
-	buf_adds(b, ",\"status\":");
-	buf_raw(b, p, n, "status", NULL);
-	if (u)
-		rollup_render(b, u, trace_cost_names, true);
-	buf_addc(b, '}');
 }
 
 struct trace_ctx {
@@ -1130,14 +929,31 @@ static void rollups_scan(struct qdb *db, struct htab *want)
 	}
 }
 
-enum status query_traces(struct query *q, struct buf *out)
+/* A trace row from its root record (the line copied into q->a). False when the data does
+ * not hold the line. */
+static bool trace_row(struct qdb *db, const struct hslot *h, struct query_trace *t)
+{
+	const char *p;
+	size_t n;
+	struct qsh *sh = db_shard(db, h->di);
+	if (!sh || !db_line(sh, h->ri, &p, &n))
+		return false;
+	t->root.line = arena_strndup(db->q->a, p, n);
+	t->root.len = n;
+	t->root.started_us = sh->sh.recs[h->ri].started_us;
+	t->ended_us = sh->sh.recs[h->ri].ended_us;
+	return true;
+}
+
+enum status query_trace_rows(struct query *q, struct query_traces *out)
 {
 	struct qdb db;
 	struct cf c;
 	struct htab roots = {0}, want = {0};
 	struct topk tk = {0};
-	enum status s = db_open(q, &db);
-	if (s != ST_OK)
+	memset(out, 0, sizeof *out);
+	enum status s = rows_check(q);
+	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
 		return s;
 	cf_build(q->a, q->f, &c);
 	ht_init(&roots, 1024);
@@ -1157,40 +973,34 @@ enum status query_traces(struct query *q, struct buf *out)
 			root_offer(&db, &roots, r, di, i, r->trace_h);
 		}
 	}
-	struct trace_ctx tc = {&db, &roots, q->sort[0] != '-'};
+	struct trace_ctx tc = {&db, &roots, !q->sort || q->sort[0] != '-'};
 	size_t offset;
-	topk_init(&tk, page_keep(q, roots.n, &offset), trace_cmp, &tc);
+	topk_init(&tk, rows_keep(q, roots.n, false, &offset), trace_cmp, &tc);
 	for (size_t i = 0; i < roots.cap; i++)
 		if (roots.s[i].key)
 			topk_push(&tk, (struct cand){roots.s[i].started, (uint32_t)i, 0});
 	topk_finish(&tk);
-	struct rollup *ups = NULL;
-	if (!q->summary && tk.n > offset) {
-		ups = xmalloc((tk.n - offset) * sizeof *ups);
-		memset(ups, 0, (tk.n - offset) * sizeof *ups);
-		ht_init(&want, tk.n - offset);
+	size_t n = tk.n > offset ? tk.n - offset : 0;
+	out->total = roots.n;
+	out->rows = arena_alloc(q->a, (n ? n : 1) * sizeof *out->rows);
+	memset(out->rows, 0, (n ? n : 1) * sizeof *out->rows);
+	if (!q->summary && n) {
+		ht_init(&want, n);
 		for (size_t i = offset; i < tk.n; i++) {
 			bool fresh;
-			ht_find(&want, roots.s[tk.h[i].a].key, 0, &fresh)->ext = &ups[i - offset];
+			ht_find(&want, roots.s[tk.h[i].a].key, 0, &fresh)->ext =
+			    &out->rows[i - offset].u;
 		}
 		rollups_scan(&db, &want);
 	}
-	buf_adds(out, "{\"data\":[");
-	size_t cur = 0;
+	/* Rows whose line cannot be read are left out; the rest move up over them (row k's
+	 * rollup is read before any row at or below k is written). */
 	for (size_t i = offset; i < tk.n; i++) {
-		struct hslot *h = &roots.s[tk.h[i].a];
-		struct qsh *sh = db_shard(&db, h->di);
-		const char *p;
-		size_t n;
-		if (!sh || !db_line(sh, h->ri, &p, &n))
-			continue;
-		if (cur++)
-			buf_addc(out, ',');
-		trace_render(out, q->ws, p, n, &sh->sh.recs[h->ri], ups ? &ups[i - offset] : NULL);
+		struct query_trace t = {.u = out->rows[i - offset].u};
+		if (trace_row(&db, &roots.s[tk.h[i].a], &t))
+			out->rows[out->n++] = t;
 	}
-	page_tail(out, q, cur, roots.n);
-	buf_addc(out, '}');
-	free(ups);
+	out->more = offset + n < out->total;
 	free(want.s);
 	free(tk.h);
 	free(roots.s);
@@ -1198,7 +1008,6 @@ enum status query_traces(struct query *q, struct buf *out)
 	return ST_OK;
 }
 
-/* Builds the one-condition filter "field = value" for the get endpoints. */
 static void cf_one(struct arena *a, enum filter_field ff, const char *value, struct cf *c)
 {
 	struct filter f = {0};
@@ -1224,7 +1033,7 @@ static void scan_key(struct query *q, struct qdb *db, enum filter_field ff, cons
 
 struct trace_get {
 	struct htab roots;
-	struct rollup u;
+	struct query_rollup u;
 };
 
 static void trace_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
@@ -1235,25 +1044,23 @@ static void trace_match(void *ctx, struct qdb *db, size_t di, size_t i, const st
 		root_offer(db, &t->roots, r, di, i, 1);
 }
 
-enum status query_trace_get(struct query *q, const char *id, struct buf *out)
+enum status query_trace_find(struct query *q, const char *id, struct query_trace *out)
 {
 	struct qdb db;
 	struct trace_get t = {0};
+	memset(out, 0, sizeof *out);
 	enum status s = db_open(q, &db);
 	if (s != ST_OK)
 		return s;
 	ht_init(&t.roots, 4);
 	scan_key(q, &db, FF_TRACE_ID, id, trace_match, &t);
 	struct hslot *h = ht_get(&t.roots, 1, 0);
-	const char *p;
-	size_t n;
-	if (!h || !db_line(&db.sh[h->di], h->ri, &p, &n)) {
+	if (!h || !trace_row(&db, h, out)) {
 		snprintf(q->err, sizeof q->err, "Trace %s/%s not found", q->ws, id);
 		s = ST_NOT_FOUND;
-		goto out;
+	} else if (!q->summary) {
+		out->u = t.u;
 	}
-	trace_render(out, q->ws, p, n, &db.sh[h->di].sh.recs[h->ri], q->summary ? NULL : &t.u);
-out:
 	free(t.roots.s);
 	db_close(&db);
 	return s;
@@ -1263,23 +1070,22 @@ out:
 
 struct session_get {
 	struct htab traces;
-	struct rollup u;
-	int64_t start, end;
-	bool open_end;
+	struct query_session *out;
 	unsigned seen; /* bit per span_status */
 };
 
 static void session_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
 {
 	struct session_get *g = ctx;
+	struct query_session *o = g->out;
 	(void)db, (void)di, (void)i;
-	rollup_add(&g->u, r);
-	if (r->started_us < g->start)
-		g->start = r->started_us;
+	rollup_add(&o->u, r);
+	if (r->started_us < o->started_us)
+		o->started_us = r->started_us;
 	if (r->ended_us == SPAN_NONE_I64)
-		g->open_end = true;
-	else if (r->ended_us > g->end)
-		g->end = r->ended_us;
+		o->open_end = true;
+	else if (r->ended_us > o->ended_us)
+		o->ended_us = r->ended_us;
 	g->seen |= 1u << r->status;
 	/* trace_count: distinct (source, trace_id) pairs */
 	bool fresh;
@@ -1287,42 +1093,31 @@ static void session_match(void *ctx, struct qdb *db, size_t di, size_t i, const 
 		&fresh);
 }
 
-enum status query_session_get(struct query *q, const char *id, struct buf *out)
+enum status query_session_find(struct query *q, const char *id, struct query_session *out)
 {
 	struct qdb db;
-	struct session_get g = {.start = INT64_MAX, .end = INT64_MIN};
+	struct session_get g = {.out = out};
+	memset(out, 0, sizeof *out);
+	out->started_us = INT64_MAX;
+	out->ended_us = INT64_MIN;
 	enum status s = db_open(q, &db);
 	if (s != ST_OK)
 		return s;
 	ht_init(&g.traces, 64);
 	scan_key(q, &db, FF_SESSION_ID, id, session_match, &g);
-	if (!g.u.spans) {
+	if (!out->u.spans) {
 		snprintf(q->err, sizeof q->err, "Session %s/%s not found", q->ws, id);
 		s = ST_NOT_FOUND;
-		goto out;
+	} else {
+		/* §6: error beats cancelled beats unknown beats success. */
+		out->status = (g.seen & 1u << SPST_ERROR)	  ? SPST_ERROR
+			      : (g.seen & 1u << SPST_CANCELLED) ? SPST_CANCELLED
+			      : (g.seen & 1u << SPST_UNKNOWN)	  ? SPST_UNKNOWN
+								  : SPST_SUCCESS;
+		out->traces = g.traces.n;
+		if (out->open_end)
+			out->ended_us = INT64_MIN;
 	}
-	/* §6: error beats cancelled beats unknown beats success. */
-	int st = (g.seen & 1u << SPST_ERROR)	   ? SPST_ERROR
-		 : (g.seen & 1u << SPST_CANCELLED) ? SPST_CANCELLED
-		 : (g.seen & 1u << SPST_UNKNOWN)   ? SPST_UNKNOWN
-						   : SPST_SUCCESS;
-	char ts[40];
-	buf_adds(out, "{\"id\":");
-	jsonw_string(out, id, strlen(id));
-	buf_adds(out, ",\"workspace\":");
-	jsonw_string(out, q->ws, strlen(q->ws));
-	time_format(g.start, ts);
-	buf_printf(out, ",\"started_at\":\"%s\"", ts);
-	if (!g.open_end && g.end != INT64_MIN) {
-		time_format(g.end, ts);
-		buf_printf(out, ",\"ended_at\":\"%s\"", ts);
-		duration(out, g.start, g.end);
-	}
-	buf_printf(out, ",\"status\":\"%s\",\"trace_count\":%zu,\"span_count\":%lld",
-		   span_status_names[st], g.traces.n, (long long)g.u.spans);
-	rollup_render(out, &g.u, trace_cost_names, false);
-	buf_addc(out, '}');
-out:
 	free(g.traces.s);
 	db_close(&db);
 	return s;

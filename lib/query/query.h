@@ -1,6 +1,7 @@
-/* query: the read side of the Intake API over the store (list spans, span groups, traces,
- * sessions; reference nemo-intake.md §2, §7 and the seed pages). Each call writes a complete
- * response body into a caller-owned buf; scratch memory comes from the caller's arena. */
+/* query: the read side of every API over the store: spans, span groups, traces with token
+ * and cost rollups, sessions, as rows. It knows no API's JSON: each surface writes its own
+ * pages from the rows (lib/api/intake/pages.c). Rows and scratch memory come from the
+ * caller's arena. */
 #ifndef SPANDEX_QUERY_H
 #define SPANDEX_QUERY_H
 
@@ -11,7 +12,7 @@
 #include "lib/base/status.h"
 #include "lib/store/store.h"
 #include "lib/base/arena.h"
-#include "lib/base/buf.h"
+#include "lib/model/span.h"
 
 /* Limits (reference §2): page_size 1..1000; page is bounded only by the data. */
 #define QUERY_MAX_PAGE_SIZE 1000
@@ -25,11 +26,10 @@ struct query {
 	const struct filter *f; /* may be NULL: no filter */
 	long long page, page_size;
 	const char *sort;
-	bool summary;  /* mode=summary */
+	bool summary;  /* mode=summary: traces come without rollups */
 	char err[512]; /* message for a non-OK status */
 
-	/* Conditions beyond f, for every surface (query_span_rows; query_spans honours them
-	 * too). A span must pass all of them. */
+	/* Conditions beyond f, honoured by every listing. A span must pass all of them. */
 	const struct query_pred *preds; /* the surface's own conditions, on the line */
 	size_t npreds;
 	const char *const *search; /* free-text terms, ANDed, each matched case-blind (ASCII
@@ -67,29 +67,67 @@ struct query_rows {
 	bool more;    /* rows remain beyond this page (past the cursor's side) */
 };
 
-/* GET spans: SpansPage. sort is started_at or -started_at. */
-enum status query_spans(struct query *q, struct buf *out);
-
 /* Spans as rows for any surface: q->sort is "started_at" (oldest first; also NULL) or
- * "-started_at"; ties by storage order, so pages never overlap. q->limit >= 1 rows after
- * q->offset, or after/before a cursor span (ST_NOT_FOUND when the cursor is not in the
- * listing; ST_BAD_REQUEST for both cursors or a bad limit; message in q->err). */
+ * "-started_at"; ties by storage order, so pages never overlap. The page is q->page and
+ * q->page_size when q->page > 0, else q->limit >= 1 rows after q->offset, or after/before a
+ * cursor span (ST_NOT_FOUND when the cursor is not in the listing; ST_BAD_REQUEST for both
+ * cursors or a bad limit; message in q->err). */
 enum status query_span_rows(struct query *q, struct query_rows *out);
 
-/* Group-by fields of GET spans/groups (§7.5). */
-enum query_group_by { QG_TRACE_ID, QG_SESSION_ID };
-/* Parses `by` (comma-separated, no duplicates); ST_BAD_REQUEST with the §7.5 message. */
-enum status query_group_by_parse(const char *by, enum query_group_by *fields, size_t *n, char *err,
-				 size_t errlen);
-/* GET spans/groups: SpanGroupsPage. sort is span_count or -span_count; ties by key. */
-enum status query_groups(struct query *q, const enum query_group_by *by, size_t nby,
-			 struct buf *out);
+/* Token and cost sums over a set of spans; a sum counts only where at least one span has
+ * the value (has_*). */
+enum { QT_INPUT, QT_OUTPUT, QT_CACHED, QT_TOTAL };
+enum { QC_TOTAL, QC_INPUT, QC_OUTPUT };
+struct query_rollup {
+	int64_t tok[4];
+	double cost[3];
+	bool has_tok[4], has_cost[3];
+	int64_t spans, errors;
+};
 
-/* GET traces: TracesPage over root spans (TraceFilter); sort [-]started_at, ties by id. */
-enum status query_traces(struct query *q, struct buf *out);
-/* GET traces/{id}: one Trace; ST_NOT_FOUND with "Trace <ws>/<id> not found" in q->err. */
-enum status query_trace_get(struct query *q, const char *id, struct buf *out);
-/* GET sessions/{id}: the Session aggregate of §7.3; ST_NOT_FOUND when it has no spans. */
-enum status query_session_get(struct query *q, const char *id, struct buf *out);
+/* A trace: its root span (the earliest root; ties by span id) and, unless q->summary, the
+ * rollup over every live span of the trace, on any day. */
+struct query_trace {
+	struct query_row root;
+	int64_t ended_us; /* the root's; SPAN_NONE_I64 when open */
+	struct query_rollup u;
+};
+struct query_traces {
+	struct query_trace *rows; /* in q->a */
+	size_t n, total;
+	bool more;
+};
+/* Traces of the root spans q matches; sort [-]started_at, ties by trace id ascending (§7.2);
+ * paged like query_span_rows (no cursors). */
+enum status query_trace_rows(struct query *q, struct query_traces *out);
+/* One trace by id; ST_NOT_FOUND with "Trace <ws>/<id> not found" in q->err. */
+enum status query_trace_find(struct query *q, const char *id, struct query_trace *out);
+
+/* Group-by fields of span groups (§7.5). */
+enum query_group_by { QG_TRACE_ID, QG_SESSION_ID };
+struct query_group {
+	const char *key[2]; /* JSON literals of the by fields, in order ("" when absent) */
+	int64_t count;
+};
+struct query_groups {
+	struct query_group *rows; /* in q->a */
+	size_t n, total;
+	bool more;
+};
+/* Groups of the spans q matches by 1 or 2 fields; spans whose key is empty are left out.
+ * sort [-]span_count, ties by key; paged like query_trace_rows. */
+enum status query_group_rows(struct query *q, const enum query_group_by *by, size_t nby,
+			     struct query_groups *out);
+
+/* A session (§7.3): every live span with that session id. */
+struct query_session {
+	int64_t started_us, ended_us; /* ended_us INT64_MIN when a span is still open */
+	enum span_status status;      /* error beats cancelled beats unknown beats success */
+	size_t traces;		      /* distinct (source, trace_id) pairs */
+	struct query_rollup u;
+	bool open_end;
+};
+/* ST_NOT_FOUND ("Session <ws>/<id> not found") when it has no spans. */
+enum status query_session_find(struct query *q, const char *id, struct query_session *out);
 
 #endif

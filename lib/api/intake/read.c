@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include "lib/api/intake/filter.h"
+#include "lib/api/intake/pages.h"
 #include "lib/api/intake/params.h"
 #include "lib/json/jsonw.h"
 #include "lib/query/query.h"
@@ -105,7 +106,7 @@ enum status intake_list_spans(struct http_req *req)
 
 	if (st != ST_OK)
 		return st;
-	st = reply(req, &q, query_spans(&q, out), out);
+	st = reply(req, &q, pages_spans(&q, out), out);
 	filter_free(&f);
 	return st;
 }
@@ -122,9 +123,9 @@ enum status intake_span_groups(struct http_req *req)
 	if (st != ST_OK)
 		return st;
 	/* A missing `by` gets the §7.5 400, not a 422. */
-	st = query_group_by_parse(req->pv[IP_BY].s, by, &nby, q.err, sizeof q.err);
+	st = pages_group_by(req->pv[IP_BY].s, by, &nby, q.err, sizeof q.err);
 	if (st == ST_OK)
-		st = query_groups(&q, by, nby, out);
+		st = pages_groups(&q, by, nby, out);
 	st = reply(req, &q, st, out);
 	filter_free(&f);
 	return st;
@@ -139,7 +140,7 @@ enum status intake_list_traces(struct http_req *req)
 
 	if (st != ST_OK)
 		return st;
-	st = reply(req, &q, query_traces(&q, out), out);
+	st = reply(req, &q, pages_traces(&q, out), out);
 	filter_free(&f);
 	return st;
 }
@@ -151,7 +152,7 @@ enum status intake_get_trace(struct http_req *req)
 
 	query_init(req, &q);
 	q.summary = !strcmp(req->pv[0].s, "summary");
-	return reply(req, &q, query_trace_get(&q, req->id, out), out);
+	return reply(req, &q, pages_trace(&q, req->id, out), out);
 }
 
 enum status intake_get_session(struct http_req *req)
@@ -160,7 +161,7 @@ enum status intake_get_session(struct http_req *req)
 	struct buf *out = arena_buf(req->arena);
 
 	query_init(req, &q);
-	return reply(req, &q, query_session_get(&q, req->id, out), out);
+	return reply(req, &q, pages_session(&q, req->id, out), out);
 }
 
 /* GET spans/{span_id}: the stored line is the body. */

@@ -1,0 +1,289 @@
+/* pages: Intake response bodies from lib/query's rows (pages.h). */
+#include "lib/api/intake/pages.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "lib/base/time.h"
+#include "lib/json/jline.h"
+#include "lib/json/jsonw.h"
+#include "lib/model/span.h"
+
+static const char *const group_keys[] = {"trace_id", "session_id"};
+static const char *const trace_cost_names[3] = {"cost_usd", "cost_input_usd", "cost_output_usd"};
+
+/* The JSON value of key in a line, or "" when absent. */
+static void buf_raw(struct buf *b, const char *p, size_t n, const char *key)
+{
+	const char *v;
+	size_t vn;
+	if (jline_get2(p, n, key, NULL, &v, &vn))
+		buf_add(b, v, vn);
+	else
+		buf_adds(b, "\"\"");
+}
+
+/* The pagination object, the sort and the filter echo that close every list page. */
+static void page_tail(struct buf *b, const struct query *q, size_t cur, size_t total)
+{
+	size_t pages = total ? (total - 1) / q->page_size + 1 : 0;
+	buf_printf(b,
+		   "],\"pagination\":{\"page\":%lld,\"page_size\":%lld,\"current_page_size\":%zu,"
+		   "\"total_pages\":%zu,\"total_results\":%zu},\"sort\":",
+		   q->page, q->page_size, cur, pages, total);
+	jsonw_string(b, q->sort, strlen(q->sort));
+	if (q->f && q->f->echo) {
+		buf_adds(b, ",\"filter\":");
+		jsonw_jansson(b, q->f->echo, JSON_COMPACT);
+	}
+}
+
+/* Span line without input, output and raw_attributes (mode=summary, §7.1). */
+static void span_summary(struct buf *b, const char *p, size_t n)
+{
+	size_t pos = 0;
+	struct jline_member m;
+	bool first = true;
+	buf_addc(b, '{');
+	while (jline_next(p, n, &pos, &m)) {
+		if ((m.kn == 5 && memcmp(m.k, "input", 5) == 0) ||
+		    (m.kn == 6 && memcmp(m.k, "output", 6) == 0) ||
+		    (m.kn == 14 && memcmp(m.k, "raw_attributes", 14) == 0))
+			continue;
+		if (!first)
+			buf_addc(b, ',');
+		buf_add(b, m.k - 1, m.end - (m.start + 1));
+		first = false;
+	}
+	buf_addc(b, '}');
+}
+
+static void spans_page(const struct query *q, const struct query_rows *r, struct buf *out)
+{
+	buf_adds(out, "{\"data\":[");
+	for (size_t i = 0; i < r->n; i++) {
+		if (i)
+			buf_addc(out, ',');
+		if (q->summary)
+			span_summary(out, r->rows[i].line, r->rows[i].len);
+		else
+			buf_add(out, r->rows[i].line, r->rows[i].len);
+	}
+	page_tail(out, q, r->n, r->total);
+	buf_addc(out, '}');
+}
+
+static void groups_page(const struct query *q, const enum query_group_by *by, size_t nby,
+			const struct query_groups *g, struct buf *out)
+{
+	buf_adds(out, "{\"data\":[");
+	for (size_t i = 0; i < g->n; i++) {
+		buf_adds(out, i ? ",{\"group\":{" : "{\"group\":{");
+		for (size_t j = 0; j < nby; j++)
+			buf_printf(out, "%s\"%s\":%s", j ? "," : "", group_keys[by[j]],
+				   g->rows[i].key[j]);
+		buf_printf(out, "},\"span_count\":%lld}", (long long)g->rows[i].count);
+	}
+	page_tail(out, q, g->n, g->total);
+	buf_adds(out, ",\"grouped_by\":[");
+	for (size_t j = 0; j < nby; j++)
+		buf_printf(out, "%s\"%s\"", j ? "," : "", group_keys[by[j]]);
+	buf_adds(out, "]}");
+}
+
+static void duration(struct buf *b, int64_t start, int64_t end)
+{
+	buf_adds(b, ",\"duration_ms\":");
+	jsonw_number(b, (double)(end - start) / 1000.0);
+}
+
+/* Sums present in at least one span; costs keep 6 decimals like the stored values (§5). */
+static void rollup(struct buf *b, const struct query_rollup *u, bool counts)
+{
+	static const char *const tokn[4] = {"input_tokens", "output_tokens", "cached_tokens",
+					    "total_tokens"};
+	for (int i = 0; i < 4; i++)
+		if (u->has_tok[i])
+			buf_printf(b, ",\"%s\":%lld", tokn[i], (long long)u->tok[i]);
+	for (int i = 0; i < 3; i++)
+		if (u->has_cost[i]) {
+			buf_printf(b, ",\"%s\":", trace_cost_names[i]);
+			jsonw_number(b, round(u->cost[i] * 1e6) / 1e6);
+		}
+	if (counts)
+		buf_printf(b, ",\"span_count\":%lld,\"error_count\":%lld", (long long)u->spans,
+			   (long long)u->errors);
+}
+
+/* A Trace of the List Traces page, in schema order, from its root line and rollup (left
+ * out in summary mode). */
+static void trace(struct buf *b, const struct query *q, const struct query_trace *t)
+{
+	const char *p = t->root.line, *v;
+	size_t n = t->root.len, vn;
+	buf_adds(b, "{\"id\":");
+	buf_raw(b, p, n, "trace_id");
+	buf_adds(b, ",\"root_span_id\":");
+	buf_raw(b, p, n, "span_id");
+	buf_adds(b, ",\"session_id\":");
+	buf_raw(b, p, n, "session_id");
+	buf_adds(b, ",\"workspace\":");
+	jsonw_string(b, q->ws, strlen(q->ws));
+	if (jline_get(p, n, "name", &v, &vn)) {
+		buf_adds(b, ",\"name\":");
+		buf_add(b, v, vn);
+	}
+	/* Trace.experiment_context (List Traces page) is the root's evaluation context. */
+	if (jline_get2(p, n, "evaluation_context", "evaluation_id", &v, &vn)) {
+		buf_adds(b, ",\"experiment_context\":{\"experiment_id\":");
+		buf_add(b, v, vn);
+		if (jline_get2(p, n, "evaluation_context", "test_case_id", &v, &vn)) {
+			buf_adds(b, ",\"test_case_id\":");
+			buf_add(b, v, vn);
+		}
+		buf_addc(b, '}');
+	}
+	buf_adds(b, ",\"started_at\":");
+	buf_raw(b, p, n, "started_at");
+	if (jline_get(p, n, "ended_at", &v, &vn)) {
+		buf_adds(b, ",\"ended_at\":");
+		buf_add(b, v, vn);
+		if (t->ended_us != SPAN_NONE_I64)
+			duration(b, t->root.started_us, t->ended_us);
+	}
+	buf_adds(b, ",\"status\":");
+	buf_raw(b, p, n, "status");
+	if (!q->summary)
+		rollup(b, &t->u, true);
+	buf_addc(b, '}');
+}
+
+static void traces_page(const struct query *q, const struct query_traces *t, struct buf *out)
+{
+	buf_adds(out, "{\"data\":[");
+	for (size_t i = 0; i < t->n; i++) {
+		if (i)
+			buf_addc(out, ',');
+		trace(out, q, &t->rows[i]);
+	}
+	page_tail(out, q, t->n, t->total);
+	buf_addc(out, '}');
+}
+
+static void session_body(const struct query *q, const char *id, const struct query_session *s,
+			 struct buf *out)
+{
+	char ts[40];
+	buf_adds(out, "{\"id\":");
+	jsonw_string(out, id, strlen(id));
+	buf_adds(out, ",\"workspace\":");
+	jsonw_string(out, q->ws, strlen(q->ws));
+	time_format(s->started_us, ts);
+	buf_printf(out, ",\"started_at\":\"%s\"", ts);
+	if (s->ended_us != INT64_MIN) {
+		time_format(s->ended_us, ts);
+		buf_printf(out, ",\"ended_at\":\"%s\"", ts);
+		duration(out, s->started_us, s->ended_us);
+	}
+	buf_printf(out, ",\"status\":\"%s\",\"trace_count\":%zu,\"span_count\":%lld",
+		   span_status_names[s->status], s->traces, (long long)s->u.spans);
+	rollup(out, &s->u, false);
+	buf_addc(out, '}');
+}
+
+enum status pages_spans(struct query *q, struct buf *out)
+{
+	struct query_rows r;
+	enum status st = query_span_rows(q, &r);
+	if (st == ST_OK)
+		spans_page(q, &r, out);
+	return st;
+}
+
+enum status pages_groups(struct query *q, const enum query_group_by *by, size_t nby,
+			 struct buf *out)
+{
+	struct query_groups g;
+	enum status st = query_group_rows(q, by, nby, &g);
+	if (st == ST_OK)
+		groups_page(q, by, nby, &g, out);
+	return st;
+}
+
+enum status pages_traces(struct query *q, struct buf *out)
+{
+	struct query_traces t;
+	enum status st = query_trace_rows(q, &t);
+	if (st == ST_OK)
+		traces_page(q, &t, out);
+	return st;
+}
+
+enum status pages_trace(struct query *q, const char *id, struct buf *out)
+{
+	struct query_trace t;
+	enum status st = query_trace_find(q, id, &t);
+	if (st == ST_OK)
+		trace(out, q, &t);
+	return st;
+}
+
+enum status pages_session(struct query *q, const char *id, struct buf *out)
+{
+	struct query_session s;
+	enum status st = query_session_find(q, id, &s);
+	if (st == ST_OK)
+		session_body(q, id, &s, out);
+	return st;
+}
+
+enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *n, char *err,
+			   size_t errlen)
+{
+	*n = 0;
+	const char *p = by ? by : "";
+	bool any = false;
+	for (const char *e; *p || !any; p = *e ? e + 1 : e) {
+		e = strchr(p, ',');
+		if (!e)
+			e = p + strlen(p);
+		size_t len = e - p;
+		while (len && p[0] == ' ')
+			p++, len--;
+		while (len && p[len - 1] == ' ')
+			len--;
+		any = true;
+		if (!len) {
+			if (!*e && *n == 0) {
+				snprintf(err, errlen, "At least one group-by field is required.");
+				return ST_BAD_REQUEST;
+			}
+			if (!*e)
+				break;
+			continue;
+		}
+		enum query_group_by g;
+		if (len == 8 && memcmp(p, "trace_id", 8) == 0) {
+			g = QG_TRACE_ID;
+		} else if (len == 10 && memcmp(p, "session_id", 10) == 0) {
+			g = QG_SESSION_ID;
+		} else {
+			snprintf(err, errlen,
+				 "Unsupported span group-by field: %.*s. Allowed fields: trace_id, "
+				 "session_id",
+				 (int)len, p);
+			return ST_BAD_REQUEST;
+		}
+		for (size_t i = 0; i < *n; i++)
+			if (fields[i] == g) {
+				snprintf(err, errlen, "Duplicate span group-by field: %.*s",
+					 (int)len, p);
+				return ST_BAD_REQUEST;
+			}
+		fields[(*n)++] = g;
+		if (!*e)
+			break;
+	}
+	return ST_OK;
+}
+

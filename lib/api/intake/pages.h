@@ -1,0 +1,28 @@
+/* pages: the Intake response bodies of the read endpoints (the seed pages; reference
+ * nemo-intake.md §7), written from lib/query's rows: SpansPage, SpanGroupsPage, TracesPage,
+ * Trace and Session; and the `by` parameter of span groups. Each page is appended, whole,
+ * to a caller-owned buf. */
+#ifndef SPANDEX_API_INTAKE_PAGES_H
+#define SPANDEX_API_INTAKE_PAGES_H
+
+#include <stddef.h>
+#include "lib/base/buf.h"
+#include "lib/base/status.h"
+#include "lib/query/query.h"
+
+/* Parses `by` (comma-separated, no duplicates) into at most two fields; ST_BAD_REQUEST with
+ * the §7.5 message in err. */
+enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *n, char *err,
+			   size_t errlen);
+
+/* Each runs q (lib/query) and writes the page: SpansPage, SpanGroupsPage, TracesPage, one
+ * Trace, one Session. q's page, page_size, sort, filter echo and mode are honoured and
+ * echoed. On a non-OK status nothing is written and q->err says why. */
+enum status pages_spans(struct query *q, struct buf *out);
+enum status pages_groups(struct query *q, const enum query_group_by *by, size_t nby,
+			 struct buf *out);
+enum status pages_traces(struct query *q, struct buf *out);
+enum status pages_trace(struct query *q, const char *id, struct buf *out);
+enum status pages_session(struct query *q, const char *id, struct buf *out);
+
+#endif
