@@ -475,7 +475,7 @@ START_TEST(max_depth)
 }
 END_TEST
 
-static Suite *atif_suite(void)
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("atif");
 	TCase *tc = tcase_create("core");
@@ -494,14 +494,4 @@ static Suite *atif_suite(void)
 	tcase_add_test(tc, max_depth);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(atif_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -163,7 +163,7 @@ START_TEST(bad_input)
 }
 END_TEST
 
-static Suite *auth_suite(void)
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("auth");
 	TCase *tc = tcase_create("keys");
@@ -174,13 +174,4 @@ static Suite *auth_suite(void)
 	tcase_add_test(tc, bad_input);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(auth_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -543,7 +543,7 @@ START_TEST(no_span_field)
 }
 END_TEST
 
-static Suite *catalog_suite(void)
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("catalog");
 	TCase *tc = tcase_create("core");
@@ -577,14 +577,4 @@ static Suite *catalog_suite(void)
 	tcase_add_test(tc, no_span_field);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(catalog_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -274,7 +274,7 @@ START_TEST(invalid_request_all_errors)
 }
 END_TEST
 
-static Suite *chat_suite(void)
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("chat");
 	TCase *tc = tcase_create("core");
@@ -293,14 +293,4 @@ static Suite *chat_suite(void)
 	tcase_add_test(tc, invalid_request_all_errors);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(chat_suite());
-	int failed;
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -253,7 +253,7 @@ START_TEST(values)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("filter");
 	TCase *t = tcase_create("parse");
@@ -271,13 +271,4 @@ static Suite *suite(void)
 	tcase_add_test(t, values);
 	suite_add_tcase(s, t);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *r = srunner_create(suite());
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -897,7 +897,7 @@ START_TEST(jsonx_limits)
 }
 END_TEST
 
-static Suite *http_suite(void)
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("http");
 	TCase *tc = tcase_create("cgi");
@@ -934,15 +934,4 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, jsonx_limits);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(http_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

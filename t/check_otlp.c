@@ -1489,7 +1489,7 @@ START_TEST(json_shape_errors)
 }
 END_TEST
 
-static Suite *otlp_suite(void)
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("otlp");
 	TCase *m = tcase_create("mapping"), *h = tcase_create("hostile");
@@ -1528,15 +1528,4 @@ static Suite *otlp_suite(void)
 	suite_add_tcase(s, m);
 	suite_add_tcase(s, h);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(otlp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -483,7 +483,7 @@ START_TEST(span_rows_conditions)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("query");
 	TCase *t = tcase_create("store");
@@ -500,13 +500,4 @@ static Suite *suite(void)
 	tcase_add_test(t, span_rows_conditions);
 	suite_add_tcase(s, t);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *r = srunner_create(suite());
-	srunner_run_all(r, CK_NORMAL);
-	int failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -869,7 +869,7 @@ START_TEST(test_update_concurrent)
 }
 END_TEST
 
-static Suite *suite(void)
+Suite *check_suite(void)
 {
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("core");
@@ -898,13 +898,4 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_update_concurrent);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
