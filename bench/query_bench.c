@@ -270,7 +270,7 @@ static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b,
 					      : pages_session(&q, session_id, out);
 	filter_free(&f);
 	if (s != ST_OK)
-		fprintf(stderr, "%s: status %d %s\n", b->name, s, q.err);
+		fprintf(stderr, "%s: status %d %s\n", b->name, s, q.err.msg);
 	return out->len;
 }
 

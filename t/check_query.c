@@ -260,21 +260,21 @@ START_TEST(group_by_errors)
 {
 	enum query_group_by by[4];
 	size_t n;
-	char err[256];
-	ck_assert_int_eq(pages_group_by("session_id,trace_id", by, &n, err, sizeof err),
+	struct err e = {0};
+	ck_assert_int_eq(pages_group_by("session_id,trace_id", by, &n, &e),
 			 ST_OK);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(by[0], QG_SESSION_ID);
-	ck_assert_int_eq(pages_group_by(NULL, by, &n, err, sizeof err), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "At least one group-by field is required.");
-	ck_assert_int_eq(pages_group_by("", by, &n, err, sizeof err), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "At least one group-by field is required.");
-	ck_assert_int_eq(pages_group_by("kind", by, &n, err, sizeof err), ST_BAD_REQUEST);
+	ck_assert_int_eq(pages_group_by(NULL, by, &n, &e), ST_BAD_REQUEST);
+	ck_assert_str_eq(e.msg, "At least one group-by field is required.");
+	ck_assert_int_eq(pages_group_by("", by, &n, &e), ST_BAD_REQUEST);
+	ck_assert_str_eq(e.msg, "At least one group-by field is required.");
+	ck_assert_int_eq(pages_group_by("kind", by, &n, &e), ST_BAD_REQUEST);
 	ck_assert_str_eq(
-	    err, "Unsupported span group-by field: kind. Allowed fields: trace_id, session_id");
-	ck_assert_int_eq(pages_group_by("trace_id,trace_id", by, &n, err, sizeof err),
+	    e.msg, "Unsupported span group-by field: kind. Allowed fields: trace_id, session_id");
+	ck_assert_int_eq(pages_group_by("trace_id,trace_id", by, &n, &e),
 			 ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Duplicate span group-by field: trace_id");
+	ck_assert_str_eq(e.msg, "Duplicate span group-by field: trace_id");
 }
 END_TEST
 
@@ -329,7 +329,7 @@ START_TEST(trace_and_session_get)
 	json_decref(j);
 	b.len = 0;
 	ck_assert_int_eq(pages_trace(&Q, "t9", &b), ST_NOT_FOUND);
-	ck_assert_str_eq(Q.err, "Trace ws/t9 not found");
+	ck_assert_str_eq(Q.err.msg, "Trace ws/t9 not found");
 	ck_assert_int_eq(pages_session(&Q, "sess-a", &b), ST_OK);
 	j = json_loads(b.p, 0, NULL);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "trace_count")), 2);
@@ -348,7 +348,7 @@ START_TEST(trace_and_session_get)
 	ck_assert_ptr_null(json_object_get(j, "input_tokens"));
 	json_decref(j);
 	ck_assert_int_eq(pages_session(&Q, "nope", &b), ST_NOT_FOUND);
-	ck_assert_str_eq(Q.err, "Session ws/nope not found");
+	ck_assert_str_eq(Q.err.msg, "Session ws/nope not found");
 	buf_free(&b);
 }
 END_TEST

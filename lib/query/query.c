@@ -34,7 +34,7 @@ static enum status db_open(struct query *q, struct qdb *db)
 	memset(db, 0, sizeof *db);
 	db->q = q;
 	if (!workspace_valid(q->ws)) {
-		snprintf(q->err, sizeof q->err, "Workspace %s not found", q->ws);
+		err_set(&q->err, ST_NOT_FOUND, "Workspace %s not found", q->ws);
 		return ST_NOT_FOUND;
 	}
 	enum status s = store_days(q->st, q->ws, &db->days, &db->ndays);
@@ -431,7 +431,7 @@ static size_t rows_keep(const struct query *q, size_t avail, bool extra, size_t 
 static enum status rows_check(struct query *q)
 {
 	if (q->page > 0 ? q->page_size < 1 : (q->limit < 1 || q->offset < 0)) {
-		snprintf(q->err, sizeof q->err,
+		err_set(&q->err, ST_BAD_REQUEST,
 			 "The limit must be at least 1 and the offset 0 or more.");
 		return ST_BAD_REQUEST;
 	}
@@ -573,7 +573,7 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 	struct cand cursor;
 	memset(out, 0, sizeof *out);
 	if (q->after_id && q->before_id) {
-		snprintf(q->err, sizeof q->err, "Give one cursor, not both.");
+		err_set(&q->err, ST_BAD_REQUEST, "Give one cursor, not both.");
 		return ST_BAD_REQUEST;
 	}
 	enum status s = rows_check(q);
@@ -585,7 +585,7 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 	 * not lose it. */
 	if (cursor_id && !find_cursor(q, &db, &c, lo, hi, cursor_id, &cursor)) {
 		db_close(&db);
-		snprintf(q->err, sizeof q->err, "Cursor span %.256s not found in this listing.",
+		err_set(&q->err, ST_NOT_FOUND, "Cursor span %.256s not found in this listing.",
 			 cursor_id);
 		return ST_NOT_FOUND;
 	}
@@ -1056,7 +1056,7 @@ enum status query_trace_find(struct query *q, const char *id, struct query_trace
 	scan_key(q, &db, FF_TRACE_ID, id, trace_match, &t);
 	struct hslot *h = ht_get(&t.roots, 1, 0);
 	if (!h || !trace_row(&db, h, out)) {
-		snprintf(q->err, sizeof q->err, "Trace %s/%s not found", q->ws, id);
+		err_set(&q->err, ST_NOT_FOUND, "Trace %s/%s not found", q->ws, id);
 		s = ST_NOT_FOUND;
 	} else if (!q->summary) {
 		out->u = t.u;
@@ -1106,7 +1106,7 @@ enum status query_session_find(struct query *q, const char *id, struct query_ses
 	ht_init(&g.traces, 64);
 	scan_key(q, &db, FF_SESSION_ID, id, session_match, &g);
 	if (!out->u.spans) {
-		snprintf(q->err, sizeof q->err, "Session %s/%s not found", q->ws, id);
+		err_set(&q->err, ST_NOT_FOUND, "Session %s/%s not found", q->ws, id);
 		s = ST_NOT_FOUND;
 	} else {
 		/* §6: error beats cancelled beats unknown beats success. */

@@ -27,7 +27,7 @@ struct query {
 	long long page, page_size;
 	const char *sort;
 	bool summary;  /* mode=summary: traces come without rollups */
-	char err[512]; /* message for a non-OK status */
+	struct err err; /* why, for a non-OK status */
 
 	/* Conditions beyond f, honoured by every listing. A span must pass all of them. */
 	const struct query_pred *preds; /* the surface's own conditions, on the line */

@@ -237,8 +237,8 @@ enum status pages_session(struct query *q, const char *id, struct buf *out)
 	return st;
 }
 
-enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *n, char *err,
-			   size_t errlen)
+enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *n,
+			   struct err *why)
 {
 	*n = 0;
 	const char *p = by ? by : "";
@@ -255,8 +255,8 @@ enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *
 		any = true;
 		if (!len) {
 			if (!*e && *n == 0) {
-				snprintf(err, errlen, "At least one group-by field is required.");
-				return ST_BAD_REQUEST;
+				return err_set(why, ST_BAD_REQUEST,
+					       "At least one group-by field is required.");
 			}
 			if (!*e)
 				break;
@@ -268,17 +268,15 @@ enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *
 		} else if (len == 10 && memcmp(p, "session_id", 10) == 0) {
 			g = QG_SESSION_ID;
 		} else {
-			snprintf(err, errlen,
-				 "Unsupported span group-by field: %.*s. Allowed fields: trace_id, "
-				 "session_id",
-				 (int)len, p);
-			return ST_BAD_REQUEST;
+			return err_set(why, ST_BAD_REQUEST,
+				       "Unsupported span group-by field: %.*s. Allowed fields: "
+				       "trace_id, session_id",
+				       (int)len, p);
 		}
 		for (size_t i = 0; i < *n; i++)
 			if (fields[i] == g) {
-				snprintf(err, errlen, "Duplicate span group-by field: %.*s",
-					 (int)len, p);
-				return ST_BAD_REQUEST;
+				return err_set(why, ST_BAD_REQUEST,
+					       "Duplicate span group-by field: %.*s", (int)len, p);
 			}
 		fields[(*n)++] = g;
 		if (!*e)

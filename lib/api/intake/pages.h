@@ -11,9 +11,9 @@
 #include "lib/query/query.h"
 
 /* Parses `by` (comma-separated, no duplicates) into at most two fields; ST_BAD_REQUEST with
- * the §7.5 message in err. */
-enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *n, char *err,
-			   size_t errlen);
+ * the §7.5 message in why. */
+enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *n,
+			   struct err *why);
 
 /* Each runs q (lib/query) and writes the page: SpansPage, SpanGroupsPage, TracesPage, one
  * Trace, one Session. q's page, page_size, sort, filter echo and mode are honoured and

@@ -45,7 +45,7 @@ static enum status reply(struct http_req *req, const struct query *q, enum statu
 			 const struct buf *out)
 {
 	if (st != ST_OK)
-		return http_fail(req, st, "%s", q->err);
+		return http_fail(req, st, "%s", q->err.st == st ? q->err.msg : "");
 	http_reply_json(req, 200, out->p, out->len);
 	return ST_OK;
 }
@@ -123,7 +123,7 @@ enum status intake_span_groups(struct http_req *req)
 	if (st != ST_OK)
 		return st;
 	/* A missing `by` gets the §7.5 400, not a 422. */
-	st = pages_group_by(req->pv[IP_BY].s, by, &nby, q.err, sizeof q.err);
+	st = pages_group_by(req->pv[IP_BY].s, by, &nby, &q.err);
 	if (st == ST_OK)
 		st = pages_groups(&q, by, nby, out);
 	st = reply(req, &q, st, out);
