@@ -483,6 +483,26 @@ START_TEST(span_rows_conditions)
 }
 END_TEST
 
+START_TEST(budget)
+{
+	struct query_rows r;
+	/* Three index records' worth of bytes: the listing of seven records is refused. */
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 10;
+	Q.budget_bytes = 3 * sizeof(struct idx_rec);
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_BAD_REQUEST);
+	ck_assert_ptr_nonnull(strstr(Q.err.msg, "SPANDEX_QUERY_BYTES"));
+	struct query_traces t;
+	ck_assert_int_eq(query_trace_rows(&Q, &t), ST_BAD_REQUEST);
+	/* A time budget the query stays within answers. */
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 10;
+	Q.budget_ms = 1000;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_uint_eq(r.total, 6);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -498,6 +518,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, empty_and_invalid_workspace);
 	tcase_add_test(t, span_rows_and_cursors);
 	tcase_add_test(t, span_rows_conditions);
+	tcase_add_test(t, budget);
 	suite_add_tcase(s, t);
 	return s;
 }

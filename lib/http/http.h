@@ -125,6 +125,10 @@ int http_main(const struct http_surface *s);
  * (fastcgi_param / SetEnv) first, then the process environment; NULL if neither. req may be
  * NULL (outside a request: the environment only). */
 const char *http_env(struct http_req *req, const char *name);
+/* A count setting (a byte count, milliseconds): the value of name when it is a positive
+ * decimal number, else def (a value that is not a number is logged once per request). */
+unsigned long long http_env_count(struct http_req *req, const char *name,
+				  unsigned long long def);
 /* Value of request header name ("X-Workspace"), or NULL. */
 const char *http_header(struct http_req *req, const char *name);
 /* Value of the first query parameter key, or NULL. */

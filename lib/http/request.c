@@ -160,21 +160,27 @@ enum status http_parse_query(struct http_req *req)
 
 /* ---- body ---- */
 
-static size_t max_body(struct http_req *req)
+unsigned long long http_env_count(struct http_req *req, const char *name,
+				  unsigned long long def)
 {
-	const char *v = http_env(req, "SPANDEX_MAX_BODY");
+	const char *v = http_env(req, name);
 	char *end;
 	unsigned long long n;
 
 	if (!v || !*v)
-		return HTTP_MAX_BODY_DEFAULT;
+		return def;
 	errno = 0;
 	n = strtoull(v, &end, 10);
 	if (errno || *end || n == 0 || !isdigit((unsigned char)v[0])) {
-		http_log(req, "SPANDEX_MAX_BODY=%s is not a byte count; using %u", v,
-			HTTP_MAX_BODY_DEFAULT);
-		return HTTP_MAX_BODY_DEFAULT;
+		http_log(req, "%s=%s is not a positive number; using %llu", name, v, def);
+		return def;
 	}
+	return n;
+}
+
+static size_t max_body(struct http_req *req)
+{
+	unsigned long long n = http_env_count(req, "SPANDEX_MAX_BODY", HTTP_MAX_BODY_DEFAULT);
 	return n < HTTP_MAX_BODY_CEILING ? (size_t)n : HTTP_MAX_BODY_CEILING;
 }
 

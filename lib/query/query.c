@@ -4,6 +4,7 @@
 #include "lib/json/jline.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/arena.h"
@@ -17,9 +18,35 @@
 
 /* ---- Shards: the workspace's days, opened lazily ---- */
 
+/* What a query may still spend: bytes of records and lines read, and time. The clock is
+ * read once every 1024 records. */
+struct budget {
+	uint64_t bytes, max_bytes;
+	int64_t deadline_ns;
+	unsigned tick;
+	bool over;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Spends n bytes; true once the budget is gone (and from then on). */
+static inline bool spend(struct budget *b, size_t n)
+{
+	b->bytes += n;
+	if (b->bytes > b->max_bytes || (!(++b->tick & 1023) && mono_ns() > b->deadline_ns))
+		b->over = true;
+	return b->over;
+}
+
 struct qsh {
 	struct shard sh;
 	bool open, missing;
+	struct budget *b;
 };
 
 struct qdb {
@@ -27,12 +54,34 @@ struct qdb {
 	int32_t *days;
 	size_t ndays;
 	struct qsh *sh;
+	struct budget b;
 };
+
+/* One record of the scan: false once the query's budget is spent. */
+static inline bool db_rec(struct qdb *db)
+{
+	return !spend(&db->b, sizeof(struct idx_rec));
+}
+
+/* The status of a query that ran out of budget, with what to do about it. */
+static enum status db_over(struct qdb *db)
+{
+	const struct query *q = db->q;
+	return err_set(&db->q->err, ST_BAD_REQUEST,
+		       "This query needs more than its budget (%lld ms, %llu bytes read; "
+		       "SPANDEX_QUERY_MS, SPANDEX_QUERY_BYTES): narrow it with a time window "
+		       "or a more selective filter.",
+		       q->budget_ms > 0 ? q->budget_ms : QUERY_BUDGET_MS,
+		       q->budget_bytes > 0 ? q->budget_bytes : QUERY_BUDGET_BYTES);
+}
 
 static enum status db_open(struct query *q, struct qdb *db)
 {
 	memset(db, 0, sizeof *db);
 	db->q = q;
+	db->b.max_bytes = q->budget_bytes > 0 ? q->budget_bytes : QUERY_BUDGET_BYTES;
+	db->b.deadline_ns =
+	    mono_ns() + (q->budget_ms > 0 ? q->budget_ms : QUERY_BUDGET_MS) * 1000000;
 	if (!workspace_valid(q->ws)) {
 		err_set(&q->err, ST_NOT_FOUND, "Workspace %s not found", q->ws);
 		return ST_NOT_FOUND;
@@ -73,6 +122,7 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 		return NULL;
 	}
 	s->open = true;
+	s->b = &db->b;
 	return s;
 }
 
@@ -81,7 +131,10 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
  * not hold. */
 static bool db_line(struct qsh *s, size_t ri, const char **p, size_t *n)
 {
-	return shard_view(&s->sh, ri, p, n);
+	if (!shard_view(&s->sh, ri, p, n))
+		return false;
+	spend(s->b, *n);
+	return true;
 }
 
 /* Day index range [*lo, *hi) whose shards can hold started_at in [smin, smax]. */
@@ -495,9 +548,9 @@ static bool find_cursor(struct query *q, struct qdb *db, const struct cf *c, siz
 {
 	uint64_t h = hash_bytes(id, strlen(id));
 	const char *lit_id = lit(q->a, id);
-	for (size_t di = lo; di < hi; di++) {
+	for (size_t di = lo; di < hi && !db->b.over; di++) {
 		struct qsh *sh = db_shard(db, di);
-		for (size_t i = 0; sh && i < sh->sh.nrecs; i++) {
+		for (size_t i = 0; sh && i < sh->sh.nrecs && db_rec(db); i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
 			const char *p, *v;
 			size_t n, vn;
@@ -520,7 +573,7 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 			struct span_ctx *sc, const struct cand *cursor, struct topk *tk,
 			size_t *total)
 {
-	for (size_t step = 0; step < hi - lo && !c->nothing; step++) {
+	for (size_t step = 0; step < hi - lo && !c->nothing && !db->b.over; step++) {
 		/* Newest days first for -started_at, so the heap fills with winners early. */
 		size_t di = sc->asc ? lo + step : hi - 1 - step;
 		struct qsh *sh = db_shard(db, di);
@@ -536,7 +589,7 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 			from = sh->sh.nsealed;
 		else
 			olo = ohi = 0;
-		for (size_t k = olo; k < ohi + (sh->sh.nrecs - from); k++) {
+		for (size_t k = olo; k < ohi + (sh->sh.nrecs - from) && db_rec(db); k++) {
 			size_t i = k < ohi ? order[k] : from + (k - ohi);
 			const struct idx_rec *r = &recs[i];
 			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(q, r, sh, i))
@@ -585,6 +638,8 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 	 * not lose it. */
 	if (cursor_id && !find_cursor(q, &db, &c, lo, hi, cursor_id, &cursor)) {
 		db_close(&db);
+		if (db.b.over)
+			return db_over(&db);
 		err_set(&q->err, ST_NOT_FOUND, "Cursor span %.256s not found in this listing.",
 			 cursor_id);
 		return ST_NOT_FOUND;
@@ -595,6 +650,11 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 	}
 	topk_init(&tk, rows_keep(q, avail, true, &offset), span_cmp, &sc);
 	span_select(q, &db, &c, lo, hi, &sc, cursor_id ? &cursor : NULL, &tk, &out->total);
+	if (db.b.over) {
+		free(tk.h);
+		db_close(&db);
+		return db_over(&db);
+	}
 	size_t from = offset < tk.n ? offset : tk.n;
 	size_t n = tk.n - from, lim = (size_t)(q->page > 0 ? q->page_size : q->limit);
 	out->more = n > lim;
@@ -736,11 +796,11 @@ static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
 {
 	size_t lo, hi;
 	cf_window(db, c, &lo, &hi);
-	for (size_t di = lo; di < hi && !c->nothing; di++) {
+	for (size_t di = lo; di < hi && !c->nothing && !db->b.over; di++) {
 		struct qsh *sh = db_shard(db, di);
 		if (!sh)
 			continue;
-		for (size_t i = 0; i < sh->sh.nrecs; i++) {
+		for (size_t i = 0; i < sh->sh.nrecs && db_rec(db); i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
 			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i) && extra_ok(db->q, r, sh, i))
 				fn(ctx, db, di, i, r);
@@ -795,6 +855,11 @@ enum status query_group_rows(struct query *q, const enum query_group_by *by, siz
 	ht_init(&ht, 1024);
 	struct group_scan gs = {&ht, by, nby, hash_bytes("", 0)};
 	scan_cf(&db, &c, group_match, &gs);
+	if (db.b.over) {
+		free(ht.s);
+		db_close(&db);
+		return db_over(&db);
+	}
 	struct group_ctx g = {&db, &ht, by, nby, !q->sort || q->sort[0] != '-'};
 	size_t offset;
 	topk_init(&tk, rows_keep(q, ht.n, false, &offset), group_cmp, &g);
@@ -914,11 +979,11 @@ static void rollups_scan(struct qdb *db, struct htab *want)
 		if (b > hi)
 			hi = b;
 	}
-	for (size_t di = lo; di < hi; di++) {
+	for (size_t di = lo; di < hi && !db->b.over; di++) {
 		struct qsh *sh = db_shard(db, di);
 		if (!sh)
 			continue;
-		for (size_t i = 0; i < sh->sh.nrecs; i++) {
+		for (size_t i = 0; i < sh->sh.nrecs && db_rec(db); i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
 			if (!(r->flags & REC_HAS_TRACE) || !live(r))
 				continue;
@@ -959,11 +1024,11 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	ht_init(&roots, 1024);
 	size_t lo, hi;
 	cf_window(&db, &c, &lo, &hi);
-	for (size_t di = lo; di < hi && !c.nothing; di++) {
+	for (size_t di = lo; di < hi && !c.nothing && !db.b.over; di++) {
 		struct qsh *sh = db_shard(&db, di);
 		if (!sh)
 			continue;
-		for (size_t i = 0; i < sh->sh.nrecs; i++) {
+		for (size_t i = 0; i < sh->sh.nrecs && db_rec(&db); i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
 			if (r->parent_h || !(r->flags & REC_ROOT) || !(r->flags & REC_HAS_TRACE) ||
 			    !live(r))
@@ -992,6 +1057,13 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 			    &out->rows[i - offset].u;
 		}
 		rollups_scan(&db, &want);
+	}
+	if (db.b.over) {
+		free(want.s);
+		free(tk.h);
+		free(roots.s);
+		db_close(&db);
+		return db_over(&db);
 	}
 	/* Rows whose line cannot be read are left out; the rest move up over them (row k's
 	 * rollup is read before any row at or below k is written). */
@@ -1055,7 +1127,9 @@ enum status query_trace_find(struct query *q, const char *id, struct query_trace
 	ht_init(&t.roots, 4);
 	scan_key(q, &db, FF_TRACE_ID, id, trace_match, &t);
 	struct hslot *h = ht_get(&t.roots, 1, 0);
-	if (!h || !trace_row(&db, h, out)) {
+	if (db.b.over) {
+		s = db_over(&db);
+	} else if (!h || !trace_row(&db, h, out)) {
 		err_set(&q->err, ST_NOT_FOUND, "Trace %s/%s not found", q->ws, id);
 		s = ST_NOT_FOUND;
 	} else if (!q->summary) {
@@ -1105,7 +1179,9 @@ enum status query_session_find(struct query *q, const char *id, struct query_ses
 		return s;
 	ht_init(&g.traces, 64);
 	scan_key(q, &db, FF_SESSION_ID, id, session_match, &g);
-	if (!out->u.spans) {
+	if (db.b.over) {
+		s = db_over(&db);
+	} else if (!out->u.spans) {
 		err_set(&q->err, ST_NOT_FOUND, "Session %s/%s not found", q->ws, id);
 		s = ST_NOT_FOUND;
 	} else {

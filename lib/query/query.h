@@ -18,6 +18,13 @@
 #define QUERY_MAX_PAGE_SIZE 1000
 #define QUERY_DEFAULT_PAGE_SIZE 10
 
+/* What one query may spend before it is refused (400, "narrow it"): time, and bytes of
+ * index records and span lines read. Operators set SPANDEX_QUERY_MS and SPANDEX_QUERY_BYTES;
+ * the defaults let every query of the benchmarks on a million spans finish and stop one
+ * that would occupy a worker for long. */
+#define QUERY_BUDGET_MS 10000LL
+#define QUERY_BUDGET_BYTES (8ULL << 30)
+
 /* One list request. sort is the echoed sort text ("-started_at", "span_count" ...). */
 struct query {
 	struct store *st;
@@ -43,6 +50,10 @@ struct query {
 	 * sort order come back, in the sort order. */
 	long long offset, limit;
 	const char *after_id, *before_id;
+
+	/* The budget; 0 takes the default. */
+	long long budget_ms;
+	unsigned long long budget_bytes;
 };
 
 /* A condition of a surface's own (Opik's operators, SGP's body filters): true when the span
