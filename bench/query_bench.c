@@ -129,11 +129,15 @@ struct bq {
 	long long page;
 	bool summary;
 	const char *sql[3]; /* page query, count query, per-row rollup (traces detailed) */
+	const char *search; /* a free-text term (GET spans search=); ripgrep is timed on it too */
 };
 
 static char trace_id[64], session_id[64], span_id[80], win_lo[40], win_hi[40];
 static int64_t win_lo_us, win_hi_us;
 
+/* Rows leave out the fields they do not use (search, the third SQL statement). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static struct bq queries[] = {
     {"spans p1",
      Q_SPANS,
@@ -212,7 +216,28 @@ static struct bq queries[] = {
       "FROM spans WHERE ws=?1 AND session_id=?6"}},
     /* one line: on a sealed shard, the id table's lookup and one block decompressed */
     {"get span", Q_GET, NULL, 1, false, {"SELECT body FROM spans WHERE ws=?1 AND span_id=?7"}},
+    /* Free text over every line (the generated words are in nearly every span): a term no
+     * span has, so every line is read, and one most spans have. */
+    {"search none",
+     Q_SPANS,
+     NULL,
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND body LIKE '%zqxjv%' ORDER BY started_at DESC, id "
+      "LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1 AND body LIKE '%zqxjv%'"},
+     "zqxjv"},
+    {"search common",
+     Q_SPANS,
+     NULL,
+     1,
+     false,
+     {"SELECT body FROM spans WHERE ws=?1 AND body LIKE '%weather%' ORDER BY started_at DESC, "
+      "id LIMIT 10",
+      "SELECT count(*) FROM spans WHERE ws=?1 AND body LIKE '%weather%'"},
+     "WEATHER"}
 };
+#pragma GCC diagnostic pop
 
 static double now_ms(void)
 {
@@ -261,6 +286,8 @@ static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b,
 	filter_parse(a, b->kind == Q_TRACES ? FILTER_TRACES : FILTER_SPANS,
 		     fill(b->filter, ftext, sizeof ftext), NULL, NULL, 0, &f, err, sizeof err);
 	q.f = &f;
+	q.search = &b->search;
+	q.nsearch = b->search ? 1 : 0;
 	out->len = 0;
 	enum status s = b->kind == Q_SPANS    ? pages_spans(&q, out)
 			: b->kind == Q_GROUPS ? pages_groups(&q, &by, 1, out)
@@ -394,6 +421,29 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 	arena_free(a);
 }
 
+/* p50 (ms) of `rg -c -i -F term` over bench-0's open .jsonl files, iters runs after one
+ * warm-up; -1 when ripgrep is not installed. */
+static double time_rg(const char *dir, const char *term, int iters)
+{
+	char cmd[8192];
+	double *t = xmalloc(iters * sizeof *t);
+	snprintf(cmd, sizeof cmd, "rg -c -i -F --glob '*.jsonl' -- '%s' %s/bench-0 >/dev/null 2>&1",
+		 term, dir);
+	if (system("command -v rg >/dev/null 2>&1") != 0 || system(cmd) > 1 << 8) {
+		free(t);
+		return -1;
+	}
+	for (int i = 0; i < iters; i++) {
+		double t0 = now_ms();
+		if (system(cmd) == -1)
+			break;
+		t[i] = now_ms() - t0;
+	}
+	double r = pct(t, iters, .5);
+	free(t);
+	return r;
+}
+
 /* Seals every day of every workspace of the store, as `spandex seal --older-than 0` does;
  * prints the stream bytes, the sealed files' bytes, their ratio and the throughput. */
 static void seal_all(struct store *st)
@@ -496,6 +546,18 @@ int main(int argc, char **argv)
 		printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
 		       open.s50[qi], open.s99[qi], open.q50[qi], open.q99[qi],
 		       open.q50[qi] / open.s50[qi]);
+	/* Free text against ripgrep on the same files (ratio = ripgrep p50 / spandex p50; above 1
+	 * means spandex is faster). ripgrep starts a process each run, as a user would. */
+	for (size_t qi = 0; qi < NQ; qi++) {
+		if (!queries[qi].search)
+			continue;
+		double rg = time_rg(dir, queries[qi].search, iters);
+		if (rg < 0)
+			printf("%-22s ripgrep not installed\n", queries[qi].name);
+		else
+			printf("%-22s spandex p50 %.3f ms, rg -c -i -F p50 %.3f ms, ratio %.2f\n",
+			       queries[qi].name, open.s50[qi], rg, rg / open.s50[qi]);
+	}
 	if (seal) {
 		seal_all(&st);
 		time_queries(&st, db, iters, &sealed); /* SQLite too: the same interleaving as the open pass */

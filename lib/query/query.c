@@ -510,14 +510,18 @@ static int span_cmp(void *ctx, const struct cand *x, const struct cand *y)
 /* A free-text term is looked for in the name, the input and the output of the span. */
 static bool text_match(const char *p, size_t n, const char *term)
 {
-	static const char *const keys[] = {"name", "input", "output"};
-	size_t m = strlen(term);
-	for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
-		const char *v;
-		size_t vn;
-		if (jline_get2(p, n, keys[k], NULL, &v, &vn) && utf8_casefind(v, vn, term, m))
+	size_t m = strlen(term), pos = 0;
+	struct jline_member f;
+	/* Most lines lack the term anywhere: one pass over the line at memchr speed settles
+	 * those before any field is looked at. */
+	if (!utf8_casefind(p, n, term, m))
+		return false;
+	/* Then one walk over the members, not a lookup per field. */
+	while (jline_next(p, n, &pos, &f))
+		if (((f.kn == 4 && !memcmp(f.k, "name", 4)) || (f.kn == 5 && !memcmp(f.k, "input", 5)) ||
+		     (f.kn == 6 && !memcmp(f.k, "output", 6))) &&
+		    utf8_casefind(f.v, f.vn, term, m))
 			return true;
-	}
 	return false;
 }
 
