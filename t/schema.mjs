@@ -111,6 +111,24 @@ export const Session = {
 	required: ['id', 'workspace', 'started_at', 'status', 'trace_count', 'span_count'],
 };
 
+// spandex's own GET spans/stats (no seed page: README, "spandex's extensions").
+const statSums = {
+	span_count: int, error_count: int, trace_count: int, input_tokens: int, output_tokens: int,
+	cached_tokens: int, total_tokens: int, cost_usd: num, cost_input_usd: num, cost_output_usd: num,
+};
+export const SpanStats = {
+	type: 'object',
+	properties: {
+		start: dt, end: dt, bucket_seconds: int, ...statSums,
+		duration_ms: { type: 'object', properties: { p50: num, p95: num } },
+		buckets: { type: 'array', items: { type: 'object', properties: { start: dt, ...statSums }, required: ['start', 'span_count', 'error_count', 'trace_count'] } },
+		slowest_traces: { type: 'array', items: Trace },
+		costliest_traces: { type: 'array', items: Trace },
+		filter: anyObj,
+	},
+	required: ['start', 'end', 'bucket_seconds', 'span_count', 'error_count', 'trace_count', 'duration_ms', 'buckets', 'slowest_traces', 'costliest_traces'],
+};
+
 export const BadRequestError = {
 	type: 'object',
 	properties: { detail: str },

@@ -3,6 +3,7 @@
 #include "lib/query/query.h"
 #include "lib/json/jline.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -1201,4 +1202,158 @@ enum status query_session_find(struct query *q, const char *id, struct query_ses
 	free(g.traces.s);
 	db_close(&db);
 	return s;
+}
+
+/* ---- Stats over time (the viewer's overview; reference: none, spandex's own) ---- */
+
+/* Top QUERY_STATS_TOP candidates by a key, largest first: a small array kept sorted. */
+struct top {
+	struct cand c[QUERY_STATS_TOP];
+	size_t n;
+};
+
+static void top_offer(struct top *t, struct cand c)
+{
+	size_t i = t->n < QUERY_STATS_TOP ? t->n++ : QUERY_STATS_TOP;
+	if (i == QUERY_STATS_TOP) {
+		if (c.key <= t->c[QUERY_STATS_TOP - 1].key)
+			return;
+		i = QUERY_STATS_TOP - 1;
+	}
+	while (i > 0 && t->c[i - 1].key < c.key) {
+		t->c[i] = t->c[i - 1];
+		i--;
+	}
+	t->c[i] = c;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The rows of the traces in top (cand.a/b: the root's day and record), with their rollups
+ * over every span of the trace. */
+static size_t top_rows(struct qdb *db, const struct top *t, struct query_trace *out)
+{
+	struct htab want = {0};
+	struct hslot roots[QUERY_STATS_TOP];
+	size_t n = 0;
+	ht_init(&want, QUERY_STATS_TOP);
+	for (size_t i = 0; i < t->n; i++) {
+		struct qsh *sh = db_shard(db, t->c[i].a);
+		bool fresh;
+		if (!sh)
+			continue;
+		roots[n] = (struct hslot){.di = t->c[i].a, .ri = t->c[i].b};
+		memset(&out[n], 0, sizeof out[n]);
+		ht_find(&want, sh->sh.recs[t->c[i].b].trace_h, 0, &fresh)->ext = &out[n].u;
+		n++;
+	}
+	rollups_scan(db, &want);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct query_trace r = {.u = out[i].u};
+		if (trace_row(db, &roots[i], &r))
+			out[k++] = r;
+	}
+	free(want.s);
+	return k;
+}
+
+enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
+			struct query_stats *out)
+{
+	struct qdb db;
+	struct cf c;
+	struct htab cost = {0};
+	struct top slow = {0}, dear = {0};
+	int64_t *durs = NULL;
+	size_t ndurs = 0, capdurs = 0;
+	memset(out, 0, sizeof *out);
+	if (bucket_us <= 0 || to_us <= from_us ||
+	    (to_us - from_us - 1) / bucket_us + 1 > QUERY_MAX_BUCKETS)
+		return err_set(&q->err, ST_BAD_REQUEST,
+			       "The window must end after it starts and hold at most %d buckets.",
+			       QUERY_MAX_BUCKETS);
+	enum status s = db_open(q, &db);
+	if (s != ST_OK)
+		return s;
+	out->n = (size_t)((to_us - from_us - 1) / bucket_us + 1);
+	out->buckets = arena_alloc(q->a, out->n * sizeof *out->buckets);
+	memset(out->buckets, 0, out->n * sizeof *out->buckets);
+	for (size_t i = 0; i < out->n; i++)
+		out->buckets[i].t0_us = from_us + (int64_t)i * bucket_us;
+	cf_build(q->a, q->f, &c);
+	if (from_us > c.smin)
+		c.smin = from_us;
+	if (to_us - 1 < c.smax)
+		c.smax = to_us - 1;
+	ht_init(&cost, 1024);
+	size_t lo, hi;
+	cf_window(&db, &c, &lo, &hi);
+	for (size_t di = lo; di < hi && !c.nothing && !db.b.over; di++) {
+		struct qsh *sh = db_shard(&db, di);
+		if (!sh)
+			continue;
+		for (size_t i = 0; i < sh->sh.nrecs && db_rec(&db); i++) {
+			const struct idx_rec *r = &sh->sh.recs[i];
+			if (!live(r) || !rec_ok(&c, r) || !line_ok(&c, sh, i) || !extra_ok(q, r, sh, i))
+				continue;
+			struct query_bucket *b = &out->buckets[(r->started_us - from_us) / bucket_us];
+			rollup_add(&b->u, r);
+			rollup_add(&out->total, r);
+			if (!(r->flags & REC_HAS_TRACE))
+				continue;
+			bool fresh, root = !r->parent_h && (r->flags & REC_ROOT);
+			/* Per trace: count -1 until its root is seen, then 0; started holds the
+			 * cost of its spans so far in micro-dollars. */
+			struct hslot *h = ht_find(&cost, r->trace_h, 0, &fresh);
+			if (fresh)
+				h->count = -1;
+			if (r->flags & REC_HAS_COST_TOTAL)
+				h->started += llround(r->cost_total * 1e6);
+			if (!root || h->count >= 0)
+				continue;
+			h->count = 0;
+			h->di = (uint32_t)di;
+			h->ri = (uint32_t)i;
+			b->traces++;
+			out->traces++;
+			if (r->ended_us == SPAN_NONE_I64)
+				continue;
+			if (ndurs == capdurs) {
+				capdurs = capdurs ? 2 * capdurs : 1024;
+				durs = xrealloc(durs, capdurs * sizeof *durs);
+			}
+			durs[ndurs++] = r->ended_us - r->started_us;
+			top_offer(&slow, (struct cand){r->ended_us - r->started_us, (uint32_t)di,
+						       (uint32_t)i});
+		}
+	}
+	if (db.b.over) {
+		free(durs);
+		free(cost.s);
+		db_close(&db);
+		return db_over(&db);
+	}
+	/* The most expensive traces: the cost of their spans in the window, among the traces
+	 * whose root started in it. */
+	for (size_t i = 0; i < cost.cap; i++)
+		if (cost.s[i].key && cost.s[i].count >= 0 && cost.s[i].started > 0)
+			top_offer(&dear, (struct cand){cost.s[i].started, cost.s[i].di, cost.s[i].ri});
+	out->dur_p50_us = out->dur_p95_us = -1;
+	if (ndurs) {
+		qsort(durs, ndurs, sizeof *durs, cmp_i64);
+		/* Nearest rank: the smallest value at or above that share of the values. */
+		out->dur_p50_us = durs[(ndurs + 1) / 2 - 1];
+		out->dur_p95_us = durs[(size_t)ceil((double)ndurs * 0.95) - 1];
+	}
+	out->nslowest = top_rows(&db, &slow, out->slowest);
+	out->ncostliest = top_rows(&db, &dear, out->costliest);
+	free(durs);
+	free(cost.s);
+	db_close(&db);
+	return ST_OK;
 }

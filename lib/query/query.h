@@ -141,4 +141,29 @@ struct query_session {
 /* ST_NOT_FOUND ("Session <ws>/<id> not found") when it has no spans. */
 enum status query_session_find(struct query *q, const char *id, struct query_session *out);
 
+/* Activity over time, all from the index (no line is read unless a condition needs it):
+ * buckets of bucket_us from from_us up to to_us (at most QUERY_MAX_BUCKETS), each with the
+ * rollup of the spans that started in it and the traces whose root did; the start-to-end
+ * times of those roots at p50 and p95; the slowest traces and the most expensive ones
+ * (by the cost of their spans in the window), each with its rollup over all its spans. q's
+ * conditions apply; its page does not. */
+#define QUERY_MAX_BUCKETS 1000
+#define QUERY_STATS_TOP 10
+struct query_bucket {
+	int64_t t0_us;
+	struct query_rollup u;
+	int64_t traces;
+};
+struct query_stats {
+	struct query_bucket *buckets; /* in q->a */
+	size_t n;
+	struct query_rollup total;
+	int64_t traces;
+	int64_t dur_p50_us, dur_p95_us; /* -1 when no root has an end */
+	struct query_trace slowest[QUERY_STATS_TOP], costliest[QUERY_STATS_TOP];
+	size_t nslowest, ncostliest;
+};
+enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
+			struct query_stats *out);
+
 #endif

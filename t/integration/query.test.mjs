@@ -12,7 +12,7 @@ import path from 'node:path';
 import { startServer, request, ingestSpans, SRCDIR, WS_PREFIX } from '../harness.mjs';
 import {
 	validate, Span, SpansPage, SpanGroupsPage, TracesPage, Trace, Session, BadRequestError,
-	HTTPValidationError,
+	HTTPValidationError, SpanStats,
 } from '../schema.mjs';
 
 const FIXTURES = path.join(SRCDIR, 't', 'fixtures', 'query');
@@ -160,6 +160,13 @@ const CASES = [
 	['spans-search-with-filter', `${A}/spans?search=lisbon&filter[kind]=AGENT&mode=summary`, SpansPage],
 	['traces-search', `${A}/traces?search=lisbon&mode=summary`, TracesPage],
 	['groups-search', `${A}/spans/groups?by=trace_id&search=lisbon`, SpanGroupsPage],
+	// spandex's own activity stats (the viewer's overview).
+	['stats-day', `${A}/spans/stats?start=2025-03-14T00:00:00Z&end=2025-03-15T00:00:00Z&bucket_seconds=21600`, SpanStats],
+	['stats-filtered', `${A}/spans/stats?start=2025-03-01T00:00:00Z&end=2025-04-01T00:00:00Z&bucket_seconds=${31 * 86400}&filter[kind]=LLM`, SpanStats],
+	['stats-empty-window', `${A}/spans/stats?start=2020-01-01T00:00:00Z&end=2020-01-02T00:00:00Z`, SpanStats],
+	['err-stats-too-many-buckets', `${A}/spans/stats?start=2020-01-01T00:00:00Z&end=2021-01-01T00:00:00Z&bucket_seconds=60`],
+	['err-stats-missing-end', `${A}/spans/stats?start=2020-01-01T00:00:00Z`],
+	['err-stats-bad-start', `${A}/spans/stats?start=yesterday&end=2021-01-01T00:00:00Z`],
 	['err-search-too-many', `${A}/spans?search=a%20b%20c%20d%20e%20f%20g%20h%20i%20j%20k`],
 	['err-unsupported-op', `${A}/spans?filter[model][$like]=gpt`],
 	['err-unsupported-op-started-at', `${A}/spans?filter[started_at][$gt]=2025-03-14T00:00:00Z`],

@@ -343,6 +343,31 @@ test('the overview charts spans, tokens, cost and errors, and ranks traces', asy
 	await busy.close();
 });
 
+test('the overview asks spandex once, and a server without spans/stats per bucket, with the same figures', async () => {
+	const kpis = async (stub) => {
+		const page = await browser.newPage();
+		const api = [];
+		page.on('request', (r) => { if (r.url().includes('/apis/intake/')) api.push(r.url()); });
+		// The NeMo service reads "stats" as a span id: 404 Span ... not found.
+		if (stub) await page.route(/\/spans\/stats\?/, (route) => route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ detail: `Span ${WS}/stats not found` }) }));
+		await page.goto(`${srv.base}/ui/#/${WS}/overview?range=30d`);
+		await page.waitForSelector('.chart-svg');
+		const text = (await page.textContent('.kpis')).replace(/\s+/g, ' ');
+		const slowest = await page.$$eval('.top-table:first-child tbody tr td:first-child a', (els) => els.map((e) => e.getAttribute('href')));
+		clean(page, stub ? [{ status: 404, url: /spans\/stats/ }] : []);
+		await page.close();
+		return { text, slowest, api };
+	};
+	const one = await kpis(false);
+	const many = await kpis(true);
+	assert.equal(one.api.filter((u) => u.includes('/spans/stats?')).length, 1);
+	assert.ok(one.api.length <= 3, one.api.join('\n')); // the latest trace, the stats (and the key probe)
+	assert.ok(many.api.length > 30, `${many.api.length} requests`);
+	// Exact either way on this small fixture: every bucket's traces fit in its page.
+	assert.equal(one.text, many.text);
+	assert.deepEqual(one.slowest, many.slowest);
+});
+
 test('API errors show the API detail, never a blank page', async () => {
 	const bad = await request('GET', `${WS_PREFIX}/${WS}/traces?filter=${encodeURIComponent('{"status":"bogus"}')}`, { base: srv.base });
 	assert.equal(bad.status, 400);

@@ -127,6 +127,8 @@ export const api = {
 	span: (ws, id, o) => get(`${enc(ws)}/spans/${enc(id)}`, null, o),
 	session: (ws, id, o) => get(`${enc(ws)}/sessions/${enc(id)}`, null, o),
 	groups: (ws, params, o) => get(`${enc(ws)}/spans/groups`, params, o),
+	// spandex's own activity stats (README, "spandex's extensions"); other servers answer 4xx.
+	stats: (ws, params, o) => get(`${enc(ws)}/spans/stats`, params, o),
 };
 
 // Whether GET traces takes `search=` (free text): spandex does; a server that does not (the

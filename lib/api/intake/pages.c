@@ -237,6 +237,65 @@ enum status pages_session(struct query *q, const char *id, struct buf *out)
 	return st;
 }
 
+/* The counts and sums of a rollup as the stats page names them. */
+static void stats_sums(struct buf *b, const struct query_rollup *u, int64_t traces)
+{
+	buf_printf(b, "\"span_count\":%lld,\"error_count\":%lld,\"trace_count\":%lld",
+		   (long long)u->spans, (long long)u->errors, (long long)traces);
+	rollup(b, u, false);
+}
+
+static void stats_traces(struct buf *b, const struct query *q, const char *name,
+			 const struct query_trace *t, size_t n)
+{
+	buf_printf(b, ",\"%s\":[", name);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_addc(b, ',');
+		trace(b, q, &t[i]);
+	}
+	buf_addc(b, ']');
+}
+
+enum status pages_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
+			struct buf *out)
+{
+	struct query_stats s;
+	char ts[40];
+	enum status st = query_stats(q, from_us, to_us, bucket_us, &s);
+	if (st != ST_OK)
+		return st;
+	time_format(from_us, ts);
+	buf_printf(out, "{\"start\":\"%s\"", ts);
+	time_format(to_us, ts);
+	buf_printf(out, ",\"end\":\"%s\",\"bucket_seconds\":%lld,", ts,
+		   (long long)(bucket_us / 1000000));
+	stats_sums(out, &s.total, s.traces);
+	buf_adds(out, ",\"duration_ms\":{");
+	if (s.dur_p50_us >= 0) {
+		buf_adds(out, "\"p50\":");
+		jsonw_number(out, (double)s.dur_p50_us / 1000.0);
+		buf_adds(out, ",\"p95\":");
+		jsonw_number(out, (double)s.dur_p95_us / 1000.0);
+	}
+	buf_adds(out, "},\"buckets\":[");
+	for (size_t i = 0; i < s.n; i++) {
+		time_format(s.buckets[i].t0_us, ts);
+		buf_printf(out, "%s{\"start\":\"%s\",", i ? "," : "", ts);
+		stats_sums(out, &s.buckets[i].u, s.buckets[i].traces);
+		buf_addc(out, '}');
+	}
+	buf_addc(out, ']');
+	stats_traces(out, q, "slowest_traces", s.slowest, s.nslowest);
+	stats_traces(out, q, "costliest_traces", s.costliest, s.ncostliest);
+	if (q->f && q->f->echo) {
+		buf_adds(out, ",\"filter\":");
+		jsonw_jansson(out, q->f->echo, JSON_COMPACT);
+	}
+	buf_addc(out, '}');
+	return ST_OK;
+}
+
 enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *n,
 			   struct err *why)
 {

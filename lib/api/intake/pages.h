@@ -6,6 +6,7 @@
 #define SPANDEX_API_INTAKE_PAGES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "lib/base/buf.h"
 #include "lib/base/status.h"
 #include "lib/query/query.h"
@@ -24,5 +25,9 @@ enum status pages_groups(struct query *q, const enum query_group_by *by, size_t 
 enum status pages_traces(struct query *q, struct buf *out);
 enum status pages_trace(struct query *q, const char *id, struct buf *out);
 enum status pages_session(struct query *q, const char *id, struct buf *out);
+/* spandex's own: activity over [from_us, to_us) in buckets (query_stats): totals, p50/p95 of
+ * the traces' durations, one object per bucket, the slowest and the costliest traces. */
+enum status pages_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
+			struct buf *out);
 
 #endif

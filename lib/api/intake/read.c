@@ -9,6 +9,7 @@
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/pages.h"
 #include "lib/api/intake/params.h"
+#include "lib/base/time.h"
 #include "lib/json/jsonw.h"
 #include "lib/query/query.h"
 
@@ -164,6 +165,29 @@ enum status intake_get_session(struct http_req *req)
 
 	query_init(req, &q);
 	return reply(req, &q, pages_session(&q, req->id, out), out);
+}
+
+/* GET spans/stats: activity over a window (spandex's own, for the viewer's overview). */
+enum status intake_span_stats(struct http_req *req)
+{
+	const struct http_pval *pv = req->pv;
+	struct query q;
+	struct filter f = {0};
+	struct buf *out = arena_buf(req->arena);
+	int64_t from, to;
+	enum status st;
+
+	if (!time_parse(pv[IP_STATS_START].s, false, &from) ||
+	    !time_parse(pv[IP_STATS_END].s, false, &to))
+		return http_fail(req, ST_BAD_REQUEST, "start and end must be valid datetimes.");
+	query_init(req, &q);
+	if ((st = search_terms(req, pv[IP_STATS_SEARCH].s, &q)) != ST_OK ||
+	    (st = parse_filter(req, FILTER_SPANS, pv[IP_STATS_FILTER].s, &f)) != ST_OK)
+		return st;
+	q.f = &f;
+	st = reply(req, &q, pages_stats(&q, from, to, pv[IP_STATS_BUCKET].i * 1000000, out), out);
+	filter_free(&f);
+	return st;
 }
 
 /* GET spans/{span_id}: the stored line is the body. */

@@ -30,6 +30,13 @@ static const struct http_pspec trace_list[] = {
     PAGE, PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"}, FILTER, MODE,
     SEARCH};
 static const struct http_pspec trace_get[] = {MODE};
+/* spans/stats (spandex's own): the window, the bucket (1 minute to 31 days), the filter. */
+static const struct http_pspec stats_params[] = {
+    {"start", PT_STRING, true, 0, 0, NULL, NULL},
+    {"end", PT_STRING, true, 0, 0, NULL, NULL},
+    {"bucket_seconds", PT_INT, false, 60, 31 * 86400, NULL, "3600"},
+    FILTER,
+    SEARCH};
 
 static const struct http_route ingest_routes[] = {
     {"POST", WS "/ingest/spans", intake_ingest_spans, HTTP_WRITE, NULL, 0, NULL},
@@ -45,6 +52,8 @@ const struct http_surface intake_ingest_surface = {&intake_dialect, ingest_route
 static const struct http_route spans_routes[] = {
     {"GET", WS "/spans", intake_list_spans, HTTP_READ, span_list, N(span_list), filter_prefix},
     {"GET", WS "/spans/groups", intake_span_groups, HTTP_READ, group_list, N(group_list),
+     filter_prefix},
+    {"GET", WS "/spans/stats", intake_span_stats, HTTP_READ, stats_params, N(stats_params),
      filter_prefix},
     {"GET", WS "/spans/{id}", intake_get_span, HTTP_READ, NULL, 0, NULL},
     {"GET", "/healthz", intake_healthz, HTTP_PUBLIC, NULL, 0, NULL},

@@ -1,12 +1,13 @@
 // overview: spans, tokens, cost and error rate over time for a workspace, and its slowest and
-// most expensive traces. The API has no metrics endpoint and sorts only by start time, so per
-// time bucket it asks three page-sized questions: how many spans started (total_results of a
-// one-row GET spans), how many of them failed (the same with status=error), and a page of the
-// traces that started (GET traces mode=detailed) whose rollups give tokens and cost. Counts are
-// exact; tokens, cost and the trace tables are exact when a bucket's traces fit in its page,
-// else estimated from that page and marked so.
+// most expensive traces. spandex answers it in one request (GET spans/stats, its own
+// extension: every figure exact). Against a server without it (the NeMo service) the view
+// asks, per time bucket, three page-sized questions of the NeMo API: how many spans started
+// (total_results of a one-row GET spans), how many of them failed (the same with status=error),
+// and a page of the traces that started (GET traces mode=detailed) whose rollups give tokens
+// and cost. Counts are exact then; tokens, cost and the trace tables are exact when a bucket's
+// traces fit in its page, else estimated from that page and marked so.
 import { h, clear, fmtInt, fmtCompact, fmtCost, fmtCostAxis, fmtDuration, fmtPercent, fmtDateTime, statusPill, limiter, markShown } from '../dom.js';
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { href } from '../route.js';
 import { barChart, rateChart } from '../chart.js';
 import { errorBox, loading, empty, heading, isAbort } from './common.js';
@@ -76,6 +77,20 @@ export function mount(root, route, ctx) {
 		note.textContent = `${R.label} of data, up to the latest trace (${fmtDateTime(latest.data[0].started_at)}), one bar per ${R.bucket}, local time.`;
 		const sample = Math.min(1000, Math.max(50, Math.ceil(SAMPLE_BUDGET / R.n)));
 		const buckets = Array.from({ length: R.n }, (_, i) => ({ t0: start + i * R.size, t1: start + (i + 1) * R.size }));
+		const fail = (e) => {
+			if (!isAbort(e)) clear(body).append(errorBox(e, { askKey: ctx.askKey, retry: () => location.reload(), what: 'Overview' }));
+		};
+		// One request where the server has spans/stats; a 4xx that is not about the key means
+		// it has not (the NeMo service reads "stats" as a span id), and the view asks per bucket.
+		try {
+			const st = await api.stats(ws, { start: new Date(start).toISOString(), end: new Date(end).toISOString(), bucket_seconds: R.size / 1000 }, sig);
+			render(buckets, fromStats(buckets, st), [...st.slowest_traces, ...st.costliest_traces],
+				{ estimated: false, lat: { p50: st.duration_ms.p50, p95: st.duration_ms.p95, n: st.trace_count } });
+			markShown('overview');
+			return;
+		} catch (e) {
+			if (!(e instanceof ApiError) || e.status === 401 || e.status === 403 || e.status >= 500) return fail(e);
+		}
 		let results;
 		try {
 			results = await Promise.all(buckets.map((b) => {
@@ -87,20 +102,27 @@ export function mount(root, route, ctx) {
 				]);
 			}));
 		} catch (e) {
-			if (!isAbort(e)) clear(body).append(errorBox(e, { askKey: ctx.askKey, retry: () => location.reload(), what: 'Overview' }));
-			return;
+			return fail(e);
 		}
-		render(buckets, results, sample);
+		const sampled = fromPages(buckets, results);
+		render(buckets, sampled.rows, sampled.all, { estimated: sampled.estimated, sample });
 		markShown('overview');
 	})();
 
-	function render(buckets, results, sample) {
+	const titleOf = (b) => `${fmtDateTime(new Date(b.t0).toISOString(), { seconds: false })} – ${fmtDateTime(new Date(b.t1).toISOString(), { seconds: false })}`;
+
+	// Bucket rows from spans/stats: every figure exact.
+	function fromStats(buckets, st) {
+		return buckets.map((b, i) => {
+			const s = st.buckets[i] || { span_count: 0, error_count: 0, trace_count: 0 };
+			return { ...b, n: s.span_count, e: s.error_count, tTotal: s.trace_count, tok: tokensOf(s) ?? 0, usd: s.cost_usd ?? 0, est: false, title: titleOf(b), label: bucketLabel(b.t0, R.size, i) };
+		});
+	}
+
+	// Bucket rows from the three NeMo questions per bucket; tokens and cost scaled up from the
+	// page of traces when a bucket holds more than the page.
+	function fromPages(buckets, results) {
 		const all = [];
-		let spans = 0;
-		let errors = 0;
-		let traces = 0;
-		let tokens = 0;
-		let cost = 0;
 		let estimated = false;
 		const rows = buckets.map((b, i) => {
 			const [sp, er, tr] = results[i];
@@ -113,17 +135,25 @@ export function mount(root, route, ctx) {
 			const usd = tr.data.reduce((a, t) => a + (t.cost_usd ?? 0), 0) * scale;
 			const est = tTotal > got;
 			estimated ||= est;
-			spans += n;
-			errors += e;
-			traces += tTotal;
-			tokens += tok;
-			cost += usd;
 			all.push(...tr.data);
-			const title = `${fmtDateTime(new Date(b.t0).toISOString(), { seconds: false })} – ${fmtDateTime(new Date(b.t1).toISOString(), { seconds: false })}`;
-			return { ...b, n, e, tTotal, tok, usd, est, title, label: bucketLabel(b.t0, R.size, i) };
+			return { ...b, n, e, tTotal, tok, usd, est, title: titleOf(b), label: bucketLabel(b.t0, R.size, i) };
 		});
+		return { rows, all, estimated };
+	}
+
+	// lat: the traces' p50 and p95 durations when the server worked them out; else they come
+	// from the traces read.
+	function render(buckets, rows, traceList, { estimated, sample, lat }) {
+		const all = [...new Map(traceList.map((t) => [t.id, t])).values()];
+		const sum = (k) => rows.reduce((a, r) => a + r[k], 0);
+		const spans = sum('n');
+		const errors = sum('e');
+		const traces = sum('tTotal');
+		const tokens = sum('tok');
+		const cost = sum('usd');
 		const durs = all.map((t) => t.duration_ms).filter((d) => d !== undefined).sort((a, b) => a - b);
-		const pct = (p) => (durs.length ? durs[Math.min(durs.length - 1, Math.floor(p * durs.length))] : undefined);
+		const pct = (p) => (lat ? lat[p === 0.5 ? 'p50' : 'p95'] : durs.length ? durs[Math.min(durs.length - 1, Math.floor(p * durs.length))] : undefined);
+		const nDur = lat ? (lat.p50 === undefined ? 0 : lat.n) : durs.length;
 		const approx = estimated ? '≈ ' : '';
 		const kpi = (label, value, sub) => h('div.kpi', h('div.kpi-label', label), h('div.kpi-value', value), sub ? h('div.kpi-sub', sub) : null);
 		clear(body);
@@ -137,8 +167,8 @@ export function mount(root, route, ctx) {
 			kpi('Error rate', fmtPercent(spans ? errors / spans : 0), `${fmtInt(errors)} failed spans`),
 			kpi('Tokens', approx + fmtCompact(Math.round(tokens))),
 			kpi('Cost', approx + fmtCost(cost)),
-			kpi('Latency p50', durs.length ? fmtDuration(pct(0.5)) : '—', `${fmtInt(durs.length)} ${estimated ? 'sampled ' : ''}traces`),
-			kpi('Latency p95', durs.length ? fmtDuration(pct(0.95)) : '—')));
+			kpi('Latency p50', nDur ? fmtDuration(pct(0.5)) : '—', `${fmtInt(nDur)} ${estimated ? 'sampled ' : ''}traces`),
+			kpi('Latency p95', nDur ? fmtDuration(pct(0.95)) : '—')));
 		if (estimated) {
 			body.append(h('p.notice', `Some buckets hold more than ${fmtInt(sample)} traces: their tokens and cost are estimated from the ${fmtInt(sample)} newest (marked lighter), and the tables below rank those. Span counts and error rates are exact.`));
 		}
@@ -158,7 +188,7 @@ export function mount(root, route, ctx) {
 			h('figure.chart', h('figcaption', 'Error rate (spans with status error)'),
 				rateChart({ title: 'Error rate', buckets: rate, fmt: fmtPercent, axis: (x) => `${Number((x * 100).toPrecision(3))}%`, summary: worst.value !== null ? `Highest ${fmtPercent(worst.value)} in ${worst.title}.` : 'No spans.' }))));
 		const top = (title, key, fmt, cap) => {
-			const list = all.filter((t) => t[key] !== undefined).sort((a, b) => b[key] - a[key]).slice(0, 8);
+			const list = all.filter((t) => t[key] !== undefined).sort((a, b) => b[key] - a[key] || a.id.localeCompare(b.id)).slice(0, 8);
 			return h('section.top-table', { 'aria-labelledby': `top-${key}` },
 				h('h2.section-title', { id: `top-${key}` }, title),
 				list.length ? h('div.table-wrap', h('table.data.compact',
