@@ -1,0 +1,147 @@
+// soak.mjs: mixed load for a while, with workers killed under it (issue 13). Writers ingest
+// batches, readers ask the query set, and every few seconds one ingest or query worker gets
+// SIGKILL (its master starts another). At the end: the latency of each kind of request, every
+// status seen, and the proof: every span whose batch was acknowledged (201) reads back, and
+// `spandex verify` passes. Exit 1 when a span is lost, verify fails or a 5xx other than the
+// 502 of a request whose worker was killed under it is seen.
+//
+//   node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S]
+//
+// Defaults: 300 s, 2 writers, 4 readers, a kill every 5 s. `make bench-smoke` runs 20 s.
+// Loopback only; nginx and the real programs are started by t/harness.mjs (2 workers each).
+import http from 'node:http';
+import { startServer, childPids, spandexCli, WS_PREFIX } from '../t/harness.mjs';
+
+const [secArg = '300', wArg = '2', rArg = '4', kArg = '5'] = process.argv.slice(2);
+const SECONDS = Number(secArg);
+const WRITERS = Number(wArg);
+const READERS = Number(rArg);
+const KILL_EVERY_MS = Number(kArg) * 1000;
+const WS = 'soak';
+const BATCH = 50;
+const agent = new http.Agent({ keepAlive: true, maxSockets: WRITERS + READERS + 4 });
+
+function send(base, method, path, body) {
+	return new Promise((resolve) => {
+		const t0 = process.hrtime.bigint();
+		const data = body ? Buffer.from(JSON.stringify(body)) : null;
+		const req = http.request(base + path, {
+			method, agent,
+			headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {},
+		}, (res) => {
+			const chunks = [];
+			res.on('data', (c) => chunks.push(c));
+			res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - t0) / 1e6, text: Buffer.concat(chunks).toString() }));
+		});
+		req.on('error', (e) => resolve({ status: 0, ms: Number(process.hrtime.bigint() - t0) / 1e6, text: String(e) }));
+		if (data) req.write(data);
+		req.end();
+	});
+}
+
+const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-3-5-sonnet'];
+const WORDS = ['weather', 'flights', 'refund', 'invoice', 'search', 'summary', 'agent', 'tool'];
+let seq = 0;
+function batch(writer) {
+	const now = Date.now();
+	const trace = `tr-${writer}-${seq}`;
+	return Array.from({ length: BATCH }, (_, i) => {
+		const n = seq++;
+		return {
+			span_id: `s-${writer}-${n}`, trace_id: trace, session_id: `sess-${writer}-${n % 97}`,
+			parent_span_id: i ? `s-${writer}-${n - i}` : undefined, name: i ? `step-${i % 7}` : 'agent-run',
+			kind: i ? (i % 3 ? 'LLM' : 'TOOL') : 'AGENT', status: n % 23 === 0 ? 'error' : 'success',
+			// Over the last two days, so queries cross a day boundary.
+			started_at: new Date(now - (n % 2) * 86400e3 - (BATCH - i) * 10).toISOString(),
+			ended_at: new Date(now - (n % 2) * 86400e3 - (BATCH - i) * 10 + 5 + (n % 50)).toISOString(),
+			input: `${WORDS[n % WORDS.length]} question ${n}`, output: `answer ${n}`,
+			attributes: { 'gen_ai.request.model': MODELS[n % 3], 'gen_ai.usage.input_tokens': 100 + (n % 900), 'gen_ai.usage.output_tokens': 20 + (n % 200) },
+		};
+	});
+}
+
+const enc = encodeURIComponent;
+const QUERIES = [
+	['list spans', () => `/spans`],
+	['model+status', () => `/spans?filter=${enc(JSON.stringify({ model: MODELS[seq % 3], status: 'error' }))}`],
+	['traces detailed', () => `/traces`],
+	['groups', () => `/spans/groups?by=trace_id`],
+	['search', () => `/spans?search=${WORDS[seq % WORDS.length]}`],
+	['stats 2 days', () => `/spans/stats?start=${enc(new Date(Date.now() - 2 * 86400e3).toISOString())}&end=${enc(new Date(Date.now() + 60e3).toISOString())}&bucket_seconds=3600`],
+	['get span', () => `/spans/${enc(acked.length ? acked[Math.floor(Math.random() * acked.length)] : 'none-yet')}`],
+];
+
+const acked = [];
+const pct = (xs, p) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : NaN);
+
+const srv = await startServer({ workers: { ingest: 2, spans: 2, traces: 2 } });
+const statuses = {};
+const lat = {};
+let kills = 0;
+let killedAt = 0;
+let bad5xx = 0;
+const note = (kind, r) => {
+	statuses[r.status] = (statuses[r.status] || 0) + 1;
+	(lat[kind] ||= []).push(r.ms);
+	// A 502 right after a kill is the request the killed worker held: allowed, and retried.
+	if (r.status >= 500 && !(r.status === 502 && Date.now() - killedAt < 2000)) {
+		bad5xx++;
+		console.error(`${kind}: ${r.status} ${r.text.slice(0, 200)}`);
+	}
+};
+const end = Date.now() + SECONDS * 1000;
+try {
+	const writers = Array.from({ length: WRITERS }, async (_, w) => {
+		while (Date.now() < end) {
+			const spans = batch(w);
+			let r;
+			do {
+				r = await send(srv.base, 'POST', `${WS_PREFIX}/${WS}/ingest/spans`, { source: 'soak', spans });
+				note('ingest batch', r);
+			} while (r.status === 502 || r.status === 503);
+			if (r.status === 201) acked.push(...spans.map((s) => s.span_id));
+		}
+	});
+	const readers = Array.from({ length: READERS }, async (_, k) => {
+		for (let i = k; Date.now() < end; i++) {
+			const [kind, path] = QUERIES[i % QUERIES.length];
+			const r = await send(srv.base, 'GET', `${WS_PREFIX}/${WS}${path()}`);
+			note(kind, r);
+		}
+	});
+	const killer = (async () => {
+		const progs = ['ingest', 'spans', 'traces'].map((p) => srv.procs[p]).filter(Boolean);
+		while (KILL_EVERY_MS > 0 && Date.now() + KILL_EVERY_MS < end) {
+			await new Promise((r) => setTimeout(r, KILL_EVERY_MS));
+			const p = progs[kills % progs.length];
+			const pids = childPids(p.pid);
+			if (!pids.length) continue;
+			killedAt = Date.now();
+			process.kill(pids[Math.floor(Math.random() * pids.length)], 'SIGKILL');
+			kills++;
+		}
+	})();
+	await Promise.all([...writers, ...readers, killer]);
+
+	// The proof: every acknowledged span is there, and the store verifies.
+	let lost = 0;
+	for (let i = 0; i < acked.length; i += 64) {
+		const got = await Promise.all(acked.slice(i, i + 64).map((id) => send(srv.base, 'GET', `${WS_PREFIX}/${WS}/spans/${enc(id)}`)));
+		lost += got.filter((g) => g.status !== 200).length;
+	}
+	const v = await spandexCli(['verify', srv.dataDir]);
+	console.log(`soak: ${SECONDS} s, ${WRITERS} writers, ${READERS} readers, ${kills} workers killed; ` +
+		`${acked.length} spans acknowledged, ${lost} lost; verify ${v.code === 0 ? 'ok' : 'FAILED'}; ` +
+		`5xx not explained by a kill: ${bad5xx}`);
+	console.log(`statuses: ${JSON.stringify(statuses)}`);
+	console.log('| request | count | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|');
+	for (const [k, xs] of Object.entries(lat))
+		console.log(`| ${k} | ${xs.length} | ${pct(xs, 50).toFixed(1)} | ${pct(xs, 99).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`);
+	const all = Object.entries(lat).filter(([k]) => k !== 'ingest batch').flatMap(([, xs]) => xs);
+	console.log(`| every query | ${all.length} | ${pct(all, 50).toFixed(1)} | ${pct(all, 99).toFixed(1)} | ${Math.max(...all).toFixed(1)} |`);
+	if (v.code !== 0) console.error(v.stdout + v.stderr);
+	process.exitCode = lost || v.code !== 0 || bad5xx ? 1 : 0;
+} finally {
+	agent.destroy();
+	await srv.stop();
+}
