@@ -185,6 +185,7 @@ struct cf {
 	uint64_t trace_h, session_h, parent_h, sig;
 	uint32_t source_h;
 	int kind, status;
+	bool roots; /* root spans only: no parent */
 	int64_t smin, smax;
 	uint64_t *ids; /* TraceFilter id $in hashes */
 	size_t nids;
@@ -324,9 +325,16 @@ static void cf_window(struct qdb *db, struct cf *c, size_t *lo, size_t *hi)
 		c->nothing = true;
 }
 
+static inline bool root(const struct idx_rec *r)
+{
+	return !r->parent_h && (r->flags & REC_ROOT);
+}
+
 static inline bool rec_ok(const struct cf *c, const struct idx_rec *r)
 {
 	if (r->started_us < c->smin || r->started_us > c->smax)
+		return false;
+	if (c->roots && !root(r))
 		return false;
 	if ((c->kind >= 0 && r->kind != c->kind) || (c->status >= 0 && r->status != c->status))
 		return false;
@@ -526,14 +534,12 @@ static bool text_match(const char *p, size_t n, const char *term)
 	return false;
 }
 
-/* The conditions beyond the index and the filter's equalities: roots only, free-text terms
- * and the surface's own predicates, all on the line. */
-static bool extra_ok(const struct query *q, const struct idx_rec *r, struct qsh *s, size_t ri)
+/* The conditions beyond the index and the filter's equalities: free-text terms and the
+ * surface's own predicates, both on the line. */
+static bool extra_ok(const struct query *q, struct qsh *s, size_t ri)
 {
 	const char *p;
 	size_t n;
-	if (q->roots_only && !(r->flags & REC_ROOT))
-		return false;
 	if (!q->nsearch && !q->npreds)
 		return true;
 	if (!db_line(s, ri, &p, &n))
@@ -560,7 +566,7 @@ static bool find_cursor(struct query *q, struct qdb *db, const struct cf *c, siz
 			const char *p, *v;
 			size_t n, vn;
 			if (r->span_h != h || !live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
-			    !extra_ok(q, r, sh, i) || !db_line(sh, i, &p, &n) ||
+			    !extra_ok(q, sh, i) || !db_line(sh, i, &p, &n) ||
 			    !jline_get2(p, n, "span_id", NULL, &v, &vn) || vn != strlen(lit_id) ||
 			    memcmp(v, lit_id, vn) != 0)
 				continue;
@@ -597,7 +603,7 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 		for (size_t k = olo; k < ohi + (sh->sh.nrecs - from) && db_rec(db); k++) {
 			size_t i = k < ohi ? order[k] : from + (k - ohi);
 			const struct idx_rec *r = &recs[i];
-			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(q, r, sh, i))
+			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(q, sh, i))
 				continue;
 			(*total)++;
 			struct cand cd = {r->started_us, (uint32_t)di, (uint32_t)i};
@@ -616,6 +622,7 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 static void span_plan(struct query *q, struct qdb *db, struct cf *c, size_t *lo, size_t *hi)
 {
 	cf_build(q->a, q->f, c);
+	c->roots = q->roots_only;
 	cf_window(db, c, lo, hi);
 }
 
@@ -807,7 +814,7 @@ static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
 			continue;
 		for (size_t i = 0; i < sh->sh.nrecs && db_rec(db); i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
-			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i) && extra_ok(db->q, r, sh, i))
+			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i) && extra_ok(db->q, sh, i))
 				fn(ctx, db, di, i, r);
 		}
 	}
@@ -968,6 +975,13 @@ static void root_offer(struct qdb *db, struct htab *roots, const struct idx_rec 
 	h->s1 = h->s2 = NULL;
 }
 
+/* Offers each matching root of a trace (ctx: the roots' table). */
+static void root_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
+{
+	if (r->flags & REC_HAS_TRACE)
+		root_offer(db, ctx, r, di, i, r->trace_h);
+}
+
 /* Adds every live span of the traces in want (trace_h -> rollup in ext) to their rollups. */
 static void rollups_scan(struct qdb *db, struct htab *want)
 {
@@ -1026,23 +1040,9 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
 		return s;
 	cf_build(q->a, q->f, &c);
+	c.roots = true;
 	ht_init(&roots, 1024);
-	size_t lo, hi;
-	cf_window(&db, &c, &lo, &hi);
-	for (size_t di = lo; di < hi && !c.nothing && !db.b.over; di++) {
-		struct qsh *sh = db_shard(&db, di);
-		if (!sh)
-			continue;
-		for (size_t i = 0; i < sh->sh.nrecs && db_rec(&db); i++) {
-			const struct idx_rec *r = &sh->sh.recs[i];
-			if (r->parent_h || !(r->flags & REC_ROOT) || !(r->flags & REC_HAS_TRACE) ||
-			    !live(r))
-				continue;
-			if (!rec_ok(&c, r) || !line_ok(&c, sh, i) || !extra_ok(q, r, sh, i))
-				continue;
-			root_offer(&db, &roots, r, di, i, r->trace_h);
-		}
-	}
+	scan_cf(&db, &c, root_match, &roots);
 	struct trace_ctx tc = {&db, &roots, !q->sort || q->sort[0] != '-'};
 	size_t offset;
 	topk_init(&tk, rows_keep(q, roots.n, false, &offset), trace_cmp, &tc);
@@ -1117,7 +1117,7 @@ static void trace_match(void *ctx, struct qdb *db, size_t di, size_t i, const st
 {
 	struct trace_get *t = ctx;
 	rollup_add(&t->u, r);
-	if (!r->parent_h && (r->flags & REC_ROOT))
+	if (root(r))
 		root_offer(db, &t->roots, r, di, i, 1);
 }
 
@@ -1262,15 +1262,55 @@ static size_t top_rows(struct qdb *db, const struct top *t, struct query_trace *
 	return k;
 }
 
+struct stats_scan {
+	struct query_stats *out;
+	int64_t from_us, bucket_us;
+	struct htab cost; /* per trace: count -1 until its root is seen, then 0; started holds
+			     the cost of its spans so far in micro-dollars */
+	int64_t *durs;	  /* durations of the roots with an end */
+	size_t ndurs, capdurs;
+	struct top slow;
+};
+
+static void stats_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
+{
+	struct stats_scan *g = ctx;
+	struct query_bucket *b = &g->out->buckets[(r->started_us - g->from_us) / g->bucket_us];
+	(void)db;
+	rollup_add(&b->u, r);
+	rollup_add(&g->out->total, r);
+	if (!(r->flags & REC_HAS_TRACE))
+		return;
+	bool fresh;
+	struct hslot *h = ht_find(&g->cost, r->trace_h, 0, &fresh);
+	if (fresh)
+		h->count = -1;
+	if (r->flags & REC_HAS_COST_TOTAL)
+		h->started += llround(r->cost_total * 1e6);
+	if (!root(r) || h->count >= 0)
+		return;
+	h->count = 0;
+	h->di = (uint32_t)di;
+	h->ri = (uint32_t)i;
+	b->traces++;
+	g->out->traces++;
+	if (r->ended_us == SPAN_NONE_I64)
+		return;
+	if (g->ndurs == g->capdurs) {
+		g->capdurs = g->capdurs ? 2 * g->capdurs : 1024;
+		g->durs = xrealloc(g->durs, g->capdurs * sizeof *g->durs);
+	}
+	g->durs[g->ndurs++] = r->ended_us - r->started_us;
+	top_offer(&g->slow, (struct cand){r->ended_us - r->started_us, (uint32_t)di, (uint32_t)i});
+}
+
 enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
 			struct query_stats *out)
 {
 	struct qdb db;
 	struct cf c;
-	struct htab cost = {0};
-	struct top slow = {0}, dear = {0};
-	int64_t *durs = NULL;
-	size_t ndurs = 0, capdurs = 0;
+	struct top dear = {0};
+	struct stats_scan g = {.out = out, .from_us = from_us, .bucket_us = bucket_us};
 	memset(out, 0, sizeof *out);
 	if (bucket_us <= 0 || to_us <= from_us ||
 	    (to_us - from_us - 1) / bucket_us + 1 > QUERY_MAX_BUCKETS)
@@ -1290,70 +1330,32 @@ enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t
 		c.smin = from_us;
 	if (to_us - 1 < c.smax)
 		c.smax = to_us - 1;
-	ht_init(&cost, 1024);
-	size_t lo, hi;
-	cf_window(&db, &c, &lo, &hi);
-	for (size_t di = lo; di < hi && !c.nothing && !db.b.over; di++) {
-		struct qsh *sh = db_shard(&db, di);
-		if (!sh)
-			continue;
-		for (size_t i = 0; i < sh->sh.nrecs && db_rec(&db); i++) {
-			const struct idx_rec *r = &sh->sh.recs[i];
-			if (!live(r) || !rec_ok(&c, r) || !line_ok(&c, sh, i) || !extra_ok(q, r, sh, i))
-				continue;
-			struct query_bucket *b = &out->buckets[(r->started_us - from_us) / bucket_us];
-			rollup_add(&b->u, r);
-			rollup_add(&out->total, r);
-			if (!(r->flags & REC_HAS_TRACE))
-				continue;
-			bool fresh, root = !r->parent_h && (r->flags & REC_ROOT);
-			/* Per trace: count -1 until its root is seen, then 0; started holds the
-			 * cost of its spans so far in micro-dollars. */
-			struct hslot *h = ht_find(&cost, r->trace_h, 0, &fresh);
-			if (fresh)
-				h->count = -1;
-			if (r->flags & REC_HAS_COST_TOTAL)
-				h->started += llround(r->cost_total * 1e6);
-			if (!root || h->count >= 0)
-				continue;
-			h->count = 0;
-			h->di = (uint32_t)di;
-			h->ri = (uint32_t)i;
-			b->traces++;
-			out->traces++;
-			if (r->ended_us == SPAN_NONE_I64)
-				continue;
-			if (ndurs == capdurs) {
-				capdurs = capdurs ? 2 * capdurs : 1024;
-				durs = xrealloc(durs, capdurs * sizeof *durs);
-			}
-			durs[ndurs++] = r->ended_us - r->started_us;
-			top_offer(&slow, (struct cand){r->ended_us - r->started_us, (uint32_t)di,
-						       (uint32_t)i});
-		}
-	}
+	ht_init(&g.cost, 1024);
+	scan_cf(&db, &c, stats_match, &g);
 	if (db.b.over) {
-		free(durs);
-		free(cost.s);
+		free(g.durs);
+		free(g.cost.s);
 		db_close(&db);
 		return db_over(&db);
 	}
 	/* The most expensive traces: the cost of their spans in the window, among the traces
 	 * whose root started in it. */
-	for (size_t i = 0; i < cost.cap; i++)
-		if (cost.s[i].key && cost.s[i].count >= 0 && cost.s[i].started > 0)
-			top_offer(&dear, (struct cand){cost.s[i].started, cost.s[i].di, cost.s[i].ri});
-	out->dur_p50_us = out->dur_p95_us = -1;
-	if (ndurs) {
-		qsort(durs, ndurs, sizeof *durs, cmp_i64);
-		/* Nearest rank: the smallest value at or above that share of the values. */
-		out->dur_p50_us = durs[(ndurs + 1) / 2 - 1];
-		out->dur_p95_us = durs[(size_t)ceil((double)ndurs * 0.95) - 1];
+	for (size_t i = 0; i < g.cost.cap; i++) {
+		const struct hslot *h = &g.cost.s[i];
+		if (h->key && h->count >= 0 && h->started > 0)
+			top_offer(&dear, (struct cand){h->started, h->di, h->ri});
 	}
-	out->nslowest = top_rows(&db, &slow, out->slowest);
+	out->dur_p50_us = out->dur_p95_us = -1;
+	if (g.ndurs) {
+		/* Nearest rank: the smallest value at or above that share of the values. */
+		qsort(g.durs, g.ndurs, sizeof *g.durs, cmp_i64);
+		out->dur_p50_us = g.durs[(g.ndurs + 1) / 2 - 1];
+		out->dur_p95_us = g.durs[(size_t)ceil((double)g.ndurs * 0.95) - 1];
+	}
+	out->nslowest = top_rows(&db, &g.slow, out->slowest);
 	out->ncostliest = top_rows(&db, &dear, out->costliest);
-	free(durs);
-	free(cost.s);
+	free(g.durs);
+	free(g.cost.s);
 	db_close(&db);
 	return ST_OK;
 }
