@@ -37,6 +37,15 @@ void span_clear(struct span *s)
 	s->evaluation_context = s->usage_details = s->cost_details = s->raw_attributes = NULL;
 }
 
+void span_copy(struct span *dst, const struct span *src)
+{
+	*dst = *src;
+	dst->evaluation_context = json_deep_copy(src->evaluation_context);
+	dst->usage_details = json_deep_copy(src->usage_details);
+	dst->cost_details = json_deep_copy(src->cost_details);
+	dst->raw_attributes = json_deep_copy(src->raw_attributes);
+}
+
 static int lookup(const char *const *names, int n, const char *s)
 {
 	if (!s)

@@ -82,6 +82,9 @@ struct span {
 void span_init(struct span *s);
 /* Releases the json_t fields (not the strings). */
 void span_clear(struct span *s);
+/* dst becomes a copy of src that shares its strings and has its own copy of each json_t
+ * field, free to change (a merge's starting point, lib/store's store_update). */
+void span_copy(struct span *dst, const struct span *src);
 
 /* Names by enum value, each list ending with NULL. */
 extern const char *const span_kind_names[KIND__COUNT + 1];

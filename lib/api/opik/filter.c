@@ -1,0 +1,441 @@
+/* filter: Opik's `filters` (reference opik.md §7), run by lib/query as a predicate on each
+ * candidate span. */
+#include "lib/api/opik/opik.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base/time.h"
+#include "lib/base/utf8.h"
+#include "lib/json/jsonw.h"
+#include "lib/model/crosswalk.h"
+
+enum ftype { T_STRING, T_NUMBER, T_DATE, T_LIST, T_DICT, T_SCORES, T_ERROR, T_ENUM };
+static const char *const type_names[] = {"string", "number", "date_time", "list",
+					 "dictionary", "feedback_scores_number", "error_container", "enum"};
+
+enum fsrc {
+	F_ID, F_NAME, F_INPUT, F_OUTPUT, F_MODEL, F_PROVIDER, F_TRACE_ID, F_THREAD, F_START, F_END,
+	F_COST, F_PROMPT, F_COMPLETION, F_TOTAL, F_DURATION, F_TTFT, F_TAGS, F_METADATA, F_SCORES,
+	F_ERROR, F_ERROR_TYPE, F_TYPE, F_SOURCE, F_ENVIRONMENT,
+};
+
+static const struct ffield {
+	const char *name;
+	enum ftype type;
+	enum fsrc src;
+	int only; /* -1 both, else the enum opik_entity */
+} ffields[] = {
+    {"id", T_STRING, F_ID, -1},
+    {"name", T_STRING, F_NAME, -1},
+    {"input", T_STRING, F_INPUT, -1},
+    {"output", T_STRING, F_OUTPUT, -1},
+    {"model", T_STRING, F_MODEL, OPIK_SPAN},
+    {"provider", T_STRING, F_PROVIDER, OPIK_SPAN},
+    {"trace_id", T_STRING, F_TRACE_ID, OPIK_SPAN},
+    {"thread_id", T_STRING, F_THREAD, OPIK_TRACE},
+    {"start_time", T_DATE, F_START, -1},
+    {"end_time", T_DATE, F_END, -1},
+    {"total_estimated_cost", T_NUMBER, F_COST, OPIK_SPAN},
+    {"usage.prompt_tokens", T_NUMBER, F_PROMPT, OPIK_SPAN},
+    {"usage.completion_tokens", T_NUMBER, F_COMPLETION, OPIK_SPAN},
+    {"usage.total_tokens", T_NUMBER, F_TOTAL, OPIK_SPAN},
+    {"duration", T_NUMBER, F_DURATION, -1},
+    {"ttft", T_NUMBER, F_TTFT, -1},
+    {"tags", T_LIST, F_TAGS, -1},
+    {"metadata", T_DICT, F_METADATA, -1},
+    {"feedback_scores", T_SCORES, F_SCORES, -1},
+    {"error_info", T_ERROR, F_ERROR, -1},
+    {"error_type", T_STRING, F_ERROR_TYPE, -1},
+    {"type", T_ENUM, F_TYPE, OPIK_SPAN},
+    {"source", T_ENUM, F_SOURCE, -1},
+    {"environment", T_ENUM, F_ENVIRONMENT, -1},
+};
+#define NFF (sizeof ffields / sizeof *ffields)
+
+enum fop { O_EQ, O_NE, O_GT, O_GE, O_LT, O_LE, O_CONTAINS, O_NOT_CONTAINS, O_STARTS, O_ENDS,
+	   O_EMPTY, O_NOT_EMPTY, O_IN, O_NOT_IN };
+static const char *const op_names[] = {"=", "!=", ">", ">=", "<", "<=", "contains", "not_contains",
+				       "starts_with", "ends_with", "is_empty", "is_not_empty",
+				       "in", "not_in"};
+#define NOPS (sizeof op_names / sizeof *op_names)
+
+/* The operators each type takes (§7.2), a bit per enum fop. */
+#define B(o) (1u << (o))
+static const unsigned type_ops[] = {
+    [T_STRING] = B(O_EQ) | B(O_NE) | B(O_GT) | B(O_LT) | B(O_CONTAINS) | B(O_NOT_CONTAINS) |
+		 B(O_STARTS) | B(O_ENDS) | B(O_EMPTY) | B(O_NOT_EMPTY),
+    [T_NUMBER] = B(O_EQ) | B(O_NE) | B(O_GT) | B(O_GE) | B(O_LT) | B(O_LE),
+    [T_DATE] = B(O_EQ) | B(O_NE) | B(O_GT) | B(O_GE) | B(O_LT) | B(O_LE),
+    [T_LIST] = B(O_EQ) | B(O_NE) | B(O_CONTAINS) | B(O_NOT_CONTAINS) | B(O_EMPTY) |
+	       B(O_NOT_EMPTY),
+    [T_DICT] = B(O_EQ) | B(O_NE) | B(O_GT) | B(O_LT) | B(O_CONTAINS) | B(O_NOT_CONTAINS) |
+	       B(O_STARTS) | B(O_ENDS) | B(O_EMPTY) | B(O_NOT_EMPTY),
+    [T_SCORES] = B(O_EQ) | B(O_NE) | B(O_GT) | B(O_GE) | B(O_LT) | B(O_LE) | B(O_EMPTY) |
+		 B(O_NOT_EMPTY),
+    [T_ERROR] = B(O_EMPTY) | B(O_NOT_EMPTY),
+    [T_ENUM] = B(O_EQ) | B(O_NE) | B(O_IN) | B(O_NOT_IN) | B(O_EMPTY) | B(O_NOT_EMPTY),
+};
+
+struct fcond {
+	const struct ffield *f;
+	enum fop op;
+	const char *key;   /* metadata path or score name */
+	const char *value; /* "" for the no-value operators */
+	double num;	   /* T_NUMBER, T_SCORES, T_DICT's > < */
+	int64_t us;	   /* T_DATE */
+};
+
+struct opik_filter {
+	enum opik_entity ent;
+	struct fcond *c;
+	size_t n;
+	const char *type;	/* GET ... type=: the span type */
+	const char *project;	/* project_name: spans of other APIs (no project) are in the default */
+	const char *project_id; /* project_id: the id opik_project_id makes of the name */
+	bool spans_only;	/* leave out the trace rows */
+	struct arena *a;
+};
+
+static bool ci_eq(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+static bool ci_starts(const char *s, const char *p)
+{
+	return strncasecmp(s, p, strlen(p)) == 0;
+}
+
+static bool ci_ends(const char *s, const char *p)
+{
+	size_t n = strlen(s), m = strlen(p);
+	return n >= m && strcasecmp(s + n - m, p) == 0;
+}
+
+static bool ci_has(const char *s, const char *p)
+{
+	return utf8_casefind(s, strlen(s), p, strlen(p));
+}
+
+/* A string compared by op (absent: only is_empty and != hold). */
+static bool str_test(const struct fcond *c, const char *s)
+{
+	if (c->op == O_EMPTY)
+		return !s || !*s;
+	if (c->op == O_NOT_EMPTY)
+		return s && *s;
+	if (!s)
+		return c->op == O_NE || c->op == O_NOT_CONTAINS;
+	switch (c->op) {
+	case O_EQ:
+		return ci_eq(s, c->value);
+	case O_NE:
+		return !ci_eq(s, c->value);
+	case O_GT:
+		return strcasecmp(s, c->value) > 0;
+	case O_LT:
+		return strcasecmp(s, c->value) < 0;
+	case O_CONTAINS:
+		return ci_has(s, c->value);
+	case O_NOT_CONTAINS:
+		return !ci_has(s, c->value);
+	case O_STARTS:
+		return ci_starts(s, c->value);
+	case O_ENDS:
+		return ci_ends(s, c->value);
+	case O_IN:
+	case O_NOT_IN: {
+		bool in = false;
+		for (const char *p = c->value; *p && !in;) {
+			size_t l = strcspn(p, ",");
+			in = strlen(s) == l && strncmp(s, p, l) == 0;
+			p += l + (p[l] == ',');
+		}
+		return c->op == O_IN ? in : !in;
+	}
+	default:
+		return false;
+	}
+}
+
+static bool num_test(enum fop op, bool has, double x, double v)
+{
+	if (op == O_EMPTY)
+		return !has;
+	if (op == O_NOT_EMPTY)
+		return has;
+	if (!has)
+		return op == O_NE;
+	switch (op) {
+	case O_EQ:
+		return x == v;
+	case O_NE:
+		return x != v;
+	case O_GT:
+		return x > v;
+	case O_GE:
+		return x >= v;
+	case O_LT:
+		return x < v;
+	case O_LE:
+		return x <= v;
+	default:
+		return false;
+	}
+}
+
+static json_t *raw(const struct span *s, const char *k)
+{
+	return s->raw_attributes ? json_object_get(s->raw_attributes, k) : NULL;
+}
+
+/* The value at a metadata path: "a.b", "$.a.b", "a[0].b". */
+static json_t *path_get(json_t *o, const char *path)
+{
+	char seg[256];
+	if (path[0] == '$')
+		path += path[1] == '.' ? 2 : 1;
+	while (o && *path) {
+		size_t l = strcspn(path, ".[");
+		if (l) {
+			snprintf(seg, sizeof seg, "%.*s", (int)l, path);
+			o = json_object_get(o, seg);
+			path += l;
+		} else if (*path == '[') {
+			o = json_array_get(o, strtoul(path + 1, NULL, 10));
+			path += strcspn(path, "]") + (path[strcspn(path, "]")] ? 1 : 0);
+		}
+		if (*path == '.')
+			path++;
+	}
+	return o;
+}
+
+static bool cond_test(const struct fcond *c, const struct span *s, struct arena *a)
+{
+	char buf[64];
+	switch (c->f->src) {
+	case F_ID:
+		return str_test(c, c->f->only == OPIK_TRACE || opik_is_trace_row(s) ? s->trace_id : s->span_id);
+	case F_NAME:
+		return str_test(c, s->name);
+	case F_INPUT:
+		return str_test(c, s->input);
+	case F_OUTPUT:
+		return str_test(c, s->output);
+	case F_MODEL:
+		return str_test(c, s->str[SS_MODEL]);
+	case F_PROVIDER:
+		return str_test(c, s->str[SS_PROVIDER]);
+	case F_TRACE_ID:
+		return str_test(c, s->trace_id);
+	case F_THREAD:
+		return str_test(c, json_string_value(raw(s, "opik.thread_id")));
+	case F_ERROR_TYPE:
+		return str_test(c, s->str[SS_ERROR_TYPE]);
+	case F_START:
+		return num_test(c->op, true, (double)s->started_at, (double)c->us);
+	case F_END:
+		return num_test(c->op, s->ended_at != SPAN_NONE_I64, (double)s->ended_at, (double)c->us);
+	case F_COST:
+		return num_test(c->op, !isnan(s->cost_total_usd), s->cost_total_usd, c->num);
+	case F_PROMPT:
+		return num_test(c->op, s->input_tokens != SPAN_NONE_I64, (double)s->input_tokens, c->num);
+	case F_COMPLETION:
+		return num_test(c->op, s->output_tokens != SPAN_NONE_I64, (double)s->output_tokens, c->num);
+	case F_TOTAL:
+		return num_test(c->op, s->total_tokens != SPAN_NONE_I64, (double)s->total_tokens, c->num);
+	case F_DURATION: /* ms; 0 while there is no end (§7.2) */
+		return num_test(c->op, true,
+				s->ended_at == SPAN_NONE_I64 ? 0 : (double)(s->ended_at - s->started_at) / 1000.0,
+				c->num);
+	case F_TTFT: {
+		json_t *t = raw(s, "opik.ttft");
+		return num_test(c->op, json_is_number(t), json_number_value(t), c->num);
+	}
+	case F_TAGS: {
+		json_t *tags = raw(s, "opik.tags"), *t;
+		size_t i, n = json_array_size(tags);
+		if (c->op == O_EMPTY || c->op == O_NOT_EMPTY)
+			return (n == 0) == (c->op == O_EMPTY);
+		bool hit = false;
+		json_array_foreach(tags, i, t)
+		{
+			const char *v = json_string_value(t);
+			if (v && (c->op == O_EQ || c->op == O_NE ? !strcmp(v, c->value) : ci_has(v, c->value)))
+				hit = true;
+		}
+		return c->op == O_EQ || c->op == O_CONTAINS ? hit : !hit;
+	}
+	case F_METADATA: {
+		json_t *v = path_get(raw(s, "opik.metadata"), c->key ? c->key : "");
+		const char *text = NULL;
+		if (json_is_string(v)) {
+			text = json_string_value(v);
+		} else if (v && !json_is_null(v)) {
+			struct buf *b = arena_buf(a);
+			jsonw_jansson(b, v, JSON_COMPACT | JSON_ENCODE_ANY);
+			text = arena_strndup(a, b->p, b->len);
+		}
+		if (c->op == O_GT || c->op == O_LT)
+			return text && num_test(c->op, true, strtod(text, NULL), c->num);
+		return str_test(c, text);
+	}
+	case F_SCORES: {
+		json_t *fs = raw(s, "opik.feedback_scores"), *x;
+		size_t i;
+		json_array_foreach(fs, i, x)
+		{
+			const char *n = json_string_value(json_object_get(x, "name"));
+			if (n && c->key && ci_eq(n, c->key))
+				return num_test(c->op, true, json_number_value(json_object_get(x, "value")), c->num);
+		}
+		return num_test(c->op, false, 0, c->num);
+	}
+	case F_ERROR:
+		return (s->status == SPST_ERROR) == (c->op == O_NOT_EMPTY);
+	case F_TYPE:
+		return str_test(c, crosswalk_type(CW_OPIK, s));
+	case F_SOURCE:
+		return str_test(c, json_string_value(raw(s, "opik.source")));
+	case F_ENVIRONMENT:
+		return str_test(c, json_string_value(raw(s, "opik.environment")));
+	}
+	(void)buf;
+	return false;
+}
+
+/* The predicate lib/query runs on each candidate line. */
+static bool opik_match(void *ctx, const char *line, size_t n)
+{
+	struct opik_filter *f = ctx;
+	struct span s;
+	json_t *root = NULL;
+	bool ok = span_parse(line, n, &s, &root);
+	if (ok && f->spans_only && opik_is_trace_row(&s))
+		ok = false;
+	if (ok && f->project) {
+		const char *p = s.str[SS_PROJECT];
+		ok = p ? !strcmp(p, f->project) : !strcmp(f->project, OPIK_DEFAULT_PROJECT);
+	}
+	if (ok && f->project_id) {
+		const char *p = s.str[SS_PROJECT] ? s.str[SS_PROJECT] : OPIK_DEFAULT_PROJECT;
+		ok = !strcmp(opik_project_id(f->a, p), f->project_id);
+	}
+	if (ok && f->type)
+		ok = !strcmp(crosswalk_type(CW_OPIK, &s), f->type);
+	for (size_t i = 0; ok && i < f->n; i++)
+		ok = cond_test(&f->c[i], &s, f->a);
+	span_clear(&s);
+	json_decref(root);
+	return ok;
+}
+
+enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t *filters,
+			      const char *raw_text, struct opik_filter **out)
+{
+	struct opik_filter *f = arena_alloc(req->arena, sizeof *f);
+	memset(f, 0, sizeof *f);
+	f->ent = ent;
+	f->a = req->arena;
+	f->spans_only = ent == OPIK_SPAN;
+	*out = f;
+	json_t *owned = NULL;
+	if (raw_text && *raw_text) {
+		owned = filters = json_loads(raw_text, 0, NULL);
+		if (!json_is_array(filters)) {
+			json_decref(owned);
+			return http_fail(req, ST_BAD_REQUEST, "Invalid filters query parameter '%.200s'",
+					 raw_text);
+		}
+	}
+	if (!filters || json_is_null(filters))
+		return ST_OK;
+	if (!json_is_array(filters))
+		return http_fail(req, ST_BAD_REQUEST, "filters must be an array");
+	f->c = arena_alloc(req->arena, (json_array_size(filters) + 1) * sizeof *f->c);
+	size_t i;
+	json_t *x;
+	enum status st = ST_OK;
+	json_array_foreach(filters, i, x)
+	{
+		const char *field = json_string_value(json_object_get(x, "field"));
+		const char *op = json_string_value(json_object_get(x, "operator"));
+		const char *key = json_string_value(json_object_get(x, "key"));
+		json_t *vj = json_object_get(x, "value");
+		const struct ffield *ff = NULL;
+		size_t o = 0;
+		for (size_t k = 0; field && k < NFF; k++)
+			if (!strcmp(ffields[k].name, field) && (ffields[k].only < 0 || ffields[k].only == (int)ent))
+				ff = &ffields[k];
+		while (op && o < NOPS && strcmp(op_names[o], op))
+			o++;
+		if (!json_is_object(x) || !ff) {
+			st = http_fail(req, ST_BAD_REQUEST, "Invalid filter field '%.100s'",
+				       field ? field : "(none)");
+			break;
+		}
+		if (!op || o == NOPS || !(type_ops[ff->type] & B(o))) {
+			st = http_fail(req, ST_BAD_REQUEST, "Invalid operator '%.40s' for field '%s' of type '%s'",
+				       op ? op : "(none)", ff->name, type_names[ff->type]);
+			break;
+		}
+		struct fcond *c = &f->c[f->n];
+		memset(c, 0, sizeof *c);
+		c->f = ff;
+		c->op = (enum fop)o;
+		c->key = key ? arena_strdup(req->arena, key) : NULL;
+		/* Values come as strings; null for the no-value operators (§7.1). */
+		const char *v = json_is_string(vj) ? json_string_value(vj) : "";
+		if (json_is_number(vj))
+			v = arena_printf(req->arena, "%.17g", json_number_value(vj));
+		c->value = arena_strdup(req->arena, v);
+		bool need = c->op != O_EMPTY && c->op != O_NOT_EMPTY;
+		char *end = NULL;
+		if ((ff->type == T_DICT || ff->type == T_SCORES) && (!c->key || !*c->key)) {
+			st = http_fail(req, ST_BAD_REQUEST, "Invalid value '%.100s' or key '' for field '%s'", v, ff->name);
+			break;
+		}
+		if (need && (ff->type == T_NUMBER || ff->type == T_SCORES ||
+			     (ff->type == T_DICT && (c->op == O_GT || c->op == O_LT)))) {
+			c->num = strtod(v, &end);
+			if (!*v || *end) {
+				st = http_fail(req, ST_BAD_REQUEST, "Invalid value '%.100s' or key '%.100s' for field '%s'",
+					       v, c->key ? c->key : "", ff->name);
+				break;
+			}
+		}
+		if (need && ff->type == T_DATE && !time_parse(v, false, &c->us)) {
+			st = http_fail(req, ST_BAD_REQUEST, "Invalid value '%.100s' for field '%s'", v, ff->name);
+			break;
+		}
+		f->n++;
+	}
+	json_decref(owned);
+	return st;
+}
+
+void opik_filter_scope(struct opik_filter *f, const char *project, const char *type)
+{
+	f->project = project;
+	f->type = type;
+}
+
+void opik_filter_project_id(struct opik_filter *f, const char *id)
+{
+	f->project_id = id;
+}
+
+void opik_filter_all(struct opik_filter *f)
+{
+	f->spans_only = false;
+}
+
+void opik_filter_pred(struct opik_filter *f, struct query_pred *p)
+{
+	p->fn = opik_match;
+	p->ctx = f;
+}

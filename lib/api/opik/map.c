@@ -1,0 +1,563 @@
+/* map: Opik traces and spans <-> spandex spans (map.h). */
+#include "lib/api/opik/map.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include "lib/base/hash.h"
+#include "lib/base/time.h"
+#include "lib/json/jsonw.h"
+#include "lib/model/crosswalk.h"
+
+/* The table. Each Opik field, what it becomes, and for which entity (both unless said). */
+enum how {
+	H_ID,	    /* span_id */
+	H_TRACE,    /* trace_id (a span's; a trace's is its id) */
+	H_PARENT,   /* parent_span_id (a span's) */
+	H_PROJECT,  /* str[SS_PROJECT] */
+	H_NAME,	    /* name */
+	H_TYPE,	    /* kind, through lib/model/crosswalk (a span's) */
+	H_START,    /* started_at */
+	H_END,	    /* ended_at */
+	H_TEXT,	    /* input / output: the JSON text of the value */
+	H_STR,	    /* a typed string field (model, provider) */
+	H_USAGE,    /* tokens and usage_details */
+	H_COST,	    /* cost_total_usd */
+	H_ERROR,    /* status error, error_type, error_message, and the object kept */
+	H_THREAD,   /* session_id, and the thread kept (a trace's) */
+	H_KEEP,	    /* kept verbatim in raw_attributes as "opik.<name>" */
+};
+
+static const struct field {
+	const char *name;
+	enum how how;
+	int arg; /* H_STR: enum span_str; H_TEXT: 0 input, 1 output; H_KEEP: 1 = object only */
+	int only; /* -1 both, else the one enum opik_entity it belongs to */
+} fields[] = {
+    {"id", H_ID, 0, -1},
+    {"trace_id", H_TRACE, 0, OPIK_SPAN},
+    {"parent_span_id", H_PARENT, 0, OPIK_SPAN},
+    {"project_name", H_PROJECT, 0, -1},
+    {"name", H_NAME, 0, -1},
+    {"type", H_TYPE, 0, OPIK_SPAN},
+    {"start_time", H_START, 0, -1},
+    {"end_time", H_END, 0, -1},
+    {"input", H_TEXT, 0, -1},
+    {"output", H_TEXT, 1, -1},
+    {"model", H_STR, SS_MODEL, OPIK_SPAN},
+    {"provider", H_STR, SS_PROVIDER, OPIK_SPAN},
+    {"usage", H_USAGE, 0, OPIK_SPAN},
+    {"total_estimated_cost", H_COST, 0, OPIK_SPAN},
+    {"error_info", H_ERROR, 0, -1},
+    {"thread_id", H_THREAD, 0, OPIK_TRACE},
+    {"metadata", H_KEEP, 0, -1},
+    {"tags", H_KEEP, 0, -1},
+    {"ttft", H_KEEP, 0, -1},
+    {"environment", H_KEEP, 0, -1},
+    {"source", H_KEEP, 0, -1},
+    {"total_estimated_cost_version", H_KEEP, 0, OPIK_SPAN},
+    {"last_updated_at", H_KEEP, 0, -1},
+};
+#define NFIELDS (sizeof fields / sizeof *fields)
+
+#define RAW_ENTITY "opik.entity"
+
+static void raw_set(struct span *s, const char *key, json_t *v)
+{
+	if (!s->raw_attributes)
+		s->raw_attributes = json_object();
+	json_object_set_new(s->raw_attributes, key, v);
+}
+
+static json_t *raw_get(const struct span *s, const char *key)
+{
+	return s->raw_attributes ? json_object_get(s->raw_attributes, key) : NULL;
+}
+
+static const char *raw_key(struct arena *a, const char *name)
+{
+	return arena_printf(a, "opik.%s", name);
+}
+
+static void bad(struct verrs *v, json_t *loc, const char *name, const char *type, const char *msg,
+		json_t *input)
+{
+	json_t *l = json_deep_copy(loc);
+	json_array_append_new(l, json_string(name));
+	verrs_add(v, l, type, msg, input ? json_incref(input) : NULL);
+}
+
+/* A UUID version 7 (RFC 9562 section 5.7): what the Opik SDK makes, for a create without id. */
+static const char *uuid7(struct arena *a)
+{
+	uint8_t b[16];
+	uint64_t ms = (uint64_t)(time_now() / 1000);
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+		memset(b, 0x5a, sizeof b);
+	for (int i = 0; i < 6; i++)
+		b[i] = (uint8_t)(ms >> (40 - 8 * i));
+	b[6] = (uint8_t)(0x70 | (b[6] & 0x0f));
+	b[8] = (uint8_t)(0x80 | (b[8] & 0x3f));
+	char hex[33];
+	hash_hex(b, 16, hex);
+	return arena_printf(a, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}
+
+const char *opik_project_id(struct arena *a, const char *name)
+{
+	const char *parts[] = {"opik-project", name};
+	const char *h = hash_stable_id(a, "", parts, 2);
+	/* The shape of a UUID version 8 (custom), so clients that check the format take it. */
+	return arena_printf(a, "%.8s-%.4s-8%.3s-a%.3s-%.12s", h, h + 8, h + 13, h + 17, h + 20);
+}
+
+/* An id field: a string spandex can store and fetch by id (lib/model/span.h). */
+static const char *id_value(struct verrs *v, json_t *loc, const char *name, json_t *x)
+{
+	const char *why = json_is_string(x) ? span_id_problem(json_string_value(x)) : "must be a string";
+	if (!why)
+		return json_string_value(x);
+	char msg[160];
+	snprintf(msg, sizeof msg, "%s %s", name, why);
+	bad(v, loc, name, "value_error", msg, x);
+	return NULL;
+}
+
+static bool time_value(struct verrs *v, json_t *loc, const char *name, json_t *x, int64_t *us)
+{
+	if (json_is_string(x) && time_parse(json_string_value(x), false, us))
+		return true;
+	bad(v, loc, name, "datetime_parsing", "must be an ISO 8601 date-time", x);
+	return false;
+}
+
+/* input, output: an object, an array or a string (§8.1), stored as its JSON text. */
+static const char *text_value(struct arena *a, struct verrs *v, json_t *loc, const char *name,
+			      json_t *x)
+{
+	if (!json_is_object(x) && !json_is_array(x) && !json_is_string(x)) {
+		bad(v, loc, name, "value_error", "must be an object, an array or a string", x);
+		return NULL;
+	}
+	struct buf *b = arena_buf(a);
+	jsonw_jansson(b, x, JSON_COMPACT | JSON_ENCODE_ANY);
+	return arena_strndup(a, b->p, b->len);
+}
+
+static void usage_value(struct span *s, struct verrs *v, json_t *loc, json_t *x)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} tok[] = {
+	    {"prompt_tokens", offsetof(struct span, input_tokens)},
+	    {"completion_tokens", offsetof(struct span, output_tokens)},
+	    {"total_tokens", offsetof(struct span, total_tokens)},
+	};
+	const char *k;
+	json_t *n;
+	if (!json_is_object(x)) {
+		bad(v, loc, "usage", "dict_type", "must be an object of integers", x);
+		return;
+	}
+	json_object_foreach(x, k, n)
+	{
+		if (!json_is_number(n)) {
+			bad(v, loc, "usage", "int_type", "must be an object of integers", x);
+			return;
+		}
+	}
+	json_decref(s->usage_details);
+	s->usage_details = json_object();
+	json_object_foreach(x, k, n)
+	{
+		json_int_t i = json_is_integer(n) ? json_integer_value(n) : (json_int_t)llround(json_real_value(n));
+		json_object_set_new(s->usage_details, k, json_integer(i));
+		for (size_t t = 0; t < sizeof tok / sizeof *tok; t++)
+			if (!strcmp(k, tok[t].key))
+				*(int64_t *)((char *)s + tok[t].off) = i;
+	}
+}
+
+static void error_value(struct arena *a, struct span *s, struct verrs *v, json_t *loc, json_t *x)
+{
+	if (json_is_null(x)) {
+		s->status = SPST_SUCCESS;
+		s->str[SS_ERROR_TYPE] = s->str[SS_ERROR_MESSAGE] = NULL;
+		if (s->raw_attributes)
+			json_object_del(s->raw_attributes, "opik.error_info");
+		return;
+	}
+	if (!json_is_object(x)) {
+		bad(v, loc, "error_info", "dict_type", "must be an object", x);
+		return;
+	}
+	json_t *t = json_object_get(x, "exception_type"), *m = json_object_get(x, "message");
+	s->status = SPST_ERROR;
+	s->str[SS_ERROR_TYPE] = json_is_string(t) ? arena_strdup(a, json_string_value(t)) : NULL;
+	s->str[SS_ERROR_MESSAGE] = json_is_string(m) ? arena_strdup(a, json_string_value(m)) : NULL;
+	raw_set(s, "opik.error_info", json_deep_copy(x));
+}
+
+static const char *str_value(struct arena *a, struct verrs *v, json_t *loc, const char *name,
+			     json_t *x)
+{
+	if (json_is_string(x) && json_string_length(x) <= SPAN_MAX_ID)
+		return arena_strdup(a, json_string_value(x));
+	bad(v, loc, name, "string_type", "must be a string of at most 1024 characters", x);
+	return NULL;
+}
+
+void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *obj, bool create,
+		struct span *s, struct verrs *v, json_t *loc)
+{
+	if (!json_is_object(obj)) {
+		verrs_add(v, loc, "dict_type", "must be an object", json_incref(obj));
+		return;
+	}
+	if (create) {
+		s->workspace = ws;
+		s->source = OPIK_SOURCE;
+		s->kind = KIND_CHAIN; /* Opik's "general"; a trace has no type */
+		s->status = SPST_SUCCESS;
+		s->str[SS_PROJECT] = OPIK_DEFAULT_PROJECT;
+		if (ent == OPIK_TRACE)
+			raw_set(s, RAW_ENTITY, json_string("trace"));
+		char ts[40];
+		time_format(time_now(), ts);
+		raw_set(s, "opik.created_at", json_string(ts));
+	}
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const struct field *f = &fields[i];
+		json_t *x = json_object_get(obj, f->name);
+		if (!x || (f->only >= 0 && f->only != (int)ent))
+			continue;
+		/* null clears an optional field; the ids and start_time are not optional. */
+		bool null = json_is_null(x);
+		const char *sv;
+		switch (f->how) {
+		case H_ID:
+			if (create && !null && (sv = id_value(v, loc, f->name, x)))
+				s->span_id = sv;
+			break;
+		case H_TRACE:
+			if (!null && (sv = id_value(v, loc, f->name, x)))
+				s->trace_id = sv;
+			break;
+		case H_PARENT:
+			if (null)
+				s->parent_span_id = NULL;
+			else if ((sv = id_value(v, loc, f->name, x)))
+				s->parent_span_id = sv;
+			break;
+		case H_PROJECT:
+			if (!null && (sv = str_value(a, v, loc, f->name, x)) && *sv)
+				s->str[SS_PROJECT] = sv;
+			break;
+		case H_NAME:
+			s->name = null ? NULL : str_value(a, v, loc, f->name, x);
+			break;
+		case H_TYPE: {
+			int k = null ? KIND_CHAIN : crosswalk_kind(CW_OPIK, json_string_value(x));
+			if (k < 0) {
+				bad(v, loc, f->name, "enum",
+				    "Input should be 'general', 'tool', 'llm' or 'guardrail'", x);
+				break;
+			}
+			s->kind = (enum span_kind)k;
+			if (!null && crosswalk_keep_type(CW_OPIK, json_string_value(x)))
+				raw_set(s, CROSSWALK_OPIK_TYPE, json_incref(x));
+			else if (s->raw_attributes)
+				json_object_del(s->raw_attributes, CROSSWALK_OPIK_TYPE);
+			break;
+		}
+		case H_START:
+			if (!null)
+				time_value(v, loc, f->name, x, &s->started_at);
+			break;
+		case H_END:
+			if (null)
+				s->ended_at = SPAN_NONE_I64;
+			else
+				time_value(v, loc, f->name, x, &s->ended_at);
+			break;
+		case H_TEXT: {
+			const char **slot = f->arg ? &s->output : &s->input;
+			*slot = null ? NULL : text_value(a, v, loc, f->name, x);
+			break;
+		}
+		case H_STR:
+			s->str[f->arg] = null ? NULL : str_value(a, v, loc, f->name, x);
+			break;
+		case H_USAGE:
+			if (!null)
+				usage_value(s, v, loc, x);
+			break;
+		case H_COST:
+			if (null)
+				s->cost_total_usd = NAN;
+			else if (json_is_number(x) && json_number_value(x) >= 0)
+				s->cost_total_usd = json_number_value(x);
+			else
+				bad(v, loc, f->name, "decimal_type", "must be a number of at least 0", x);
+			break;
+		case H_ERROR:
+			error_value(a, s, v, loc, x);
+			break;
+		case H_THREAD:
+			if (!null && (sv = id_value(v, loc, f->name, x))) {
+				s->session_id = sv;
+				raw_set(s, "opik.thread_id", json_incref(x));
+			}
+			break;
+		case H_KEEP:
+			if (null && s->raw_attributes)
+				json_object_del(s->raw_attributes, raw_key(a, f->name));
+			else if (!null)
+				raw_set(s, raw_key(a, f->name), json_deep_copy(x));
+			break;
+		}
+	}
+	if (create) {
+		if (!s->span_id && !json_object_get(obj, "id"))
+			s->span_id = uuid7(a);
+		if (!json_object_get(obj, "start_time") || json_is_null(json_object_get(obj, "start_time")))
+			bad(v, loc, "start_time", "missing", "Field required", NULL);
+		if (ent == OPIK_TRACE) {
+			s->trace_id = s->span_id;
+			s->parent_span_id = NULL;
+		} else if (!s->trace_id && !json_object_get(obj, "trace_id")) {
+			bad(v, loc, "trace_id", "missing", "Field required", NULL);
+		}
+		if (!s->session_id)
+			s->session_id = s->trace_id ? s->trace_id : s->span_id;
+	}
+	/* A span without a parent hangs under its trace's row (map.h), created or updated. */
+	if (ent == OPIK_SPAN && s->trace_id && (!s->parent_span_id || !*s->parent_span_id))
+		s->parent_span_id = s->trace_id;
+	json_decref(loc);
+}
+
+bool opik_is_trace_row(const struct span *s)
+{
+	const char *e = json_string_value(raw_get(s, RAW_ENTITY));
+	return e && !strcmp(e, "trace");
+}
+
+/* ---- reading back ---- */
+
+static bool excluded(json_t *exclude, const char *name)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(exclude, i, x)
+	{
+		if (json_is_string(x) && !strcmp(json_string_value(x), name))
+			return true;
+	}
+	return false;
+}
+
+static void key(struct buf *b, bool *first, const char *name)
+{
+	buf_adds(b, *first ? "{\"" : ",\"");
+	buf_adds(b, name);
+	buf_adds(b, "\":");
+	*first = false;
+}
+
+static void str_or_null(struct buf *b, const char *s)
+{
+	if (s)
+		jsonw_string(b, s, strlen(s));
+	else
+		buf_adds(b, "null");
+}
+
+/* input and output as Opik wants them (§4.4: an object, an array of objects or a string):
+ * stored JSON text that parses to one of those is that; anything else reads as a string. */
+static void text_out(struct buf *b, const char *text)
+{
+	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+	bool ok = json_is_object(j) || json_is_string(j);
+	if (json_is_array(j)) {
+		size_t i;
+		json_t *x;
+		ok = true;
+		json_array_foreach(j, i, x) ok = ok && json_is_object(x);
+	}
+	if (ok)
+		jsonw_jansson(b, j, JSON_COMPACT | JSON_ENCODE_ANY);
+	else
+		jsonw_string(b, text, strlen(text));
+	json_decref(j);
+}
+
+static void time_out(struct buf *b, int64_t us)
+{
+	char ts[40];
+	time_format(us, ts);
+	jsonw_string(b, ts, strlen(ts));
+}
+
+void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
+		 const struct query_rollup *u, json_t *exclude)
+{
+	bool first = true;
+	const char *project = s->str[SS_PROJECT] ? s->str[SS_PROJECT] : OPIK_DEFAULT_PROJECT;
+#define WANT(n) (!excluded(exclude, (n)))
+	key(out, &first, "id");
+	str_or_null(out, ent == OPIK_TRACE ? s->trace_id : s->span_id);
+	key(out, &first, "project_name");
+	jsonw_string(out, project, strlen(project));
+	key(out, &first, "project_id");
+	str_or_null(out, opik_project_id(a, project));
+	if (ent == OPIK_SPAN) {
+		key(out, &first, "trace_id");
+		str_or_null(out, s->trace_id);
+		key(out, &first, "parent_span_id");
+		/* The trace's row is no span of Opik's: its children are the trace's top spans. */
+		bool top = !s->parent_span_id || !*s->parent_span_id ||
+			   (s->trace_id && !strcmp(s->parent_span_id, s->trace_id));
+		str_or_null(out, top ? NULL : s->parent_span_id);
+		if (WANT("type")) {
+			key(out, &first, "type");
+			const char *t = crosswalk_type(CW_OPIK, s);
+			jsonw_string(out, t, strlen(t));
+		}
+	}
+	if (WANT("name") && s->name) {
+		key(out, &first, "name");
+		jsonw_string(out, s->name, strlen(s->name));
+	}
+	if (WANT("start_time")) {
+		key(out, &first, "start_time");
+		time_out(out, s->started_at);
+	}
+	if (WANT("end_time") && s->ended_at != SPAN_NONE_I64) {
+		key(out, &first, "end_time");
+		time_out(out, s->ended_at);
+	}
+	if (WANT("input") && s->input) {
+		key(out, &first, "input");
+		text_out(out, s->input);
+	}
+	if (WANT("output") && s->output) {
+		key(out, &first, "output");
+		text_out(out, s->output);
+	}
+	if (ent == OPIK_SPAN && WANT("model") && s->str[SS_MODEL]) {
+		key(out, &first, "model");
+		jsonw_string(out, s->str[SS_MODEL], strlen(s->str[SS_MODEL]));
+	}
+	if (ent == OPIK_SPAN && WANT("provider") && s->str[SS_PROVIDER]) {
+		key(out, &first, "provider");
+		jsonw_string(out, s->str[SS_PROVIDER], strlen(s->str[SS_PROVIDER]));
+	}
+	/* What was kept verbatim, and the error_info object (or one made from the typed fields
+	 * of a span that came another way). */
+	for (size_t i = 0; i < NFIELDS; i++) {
+		json_t *x = fields[i].how == H_KEEP || fields[i].how == H_THREAD
+				? raw_get(s, raw_key(a, fields[i].name))
+				: NULL;
+		if (x && WANT(fields[i].name) && (fields[i].only < 0 || fields[i].only == (int)ent)) {
+			key(out, &first, fields[i].name);
+			jsonw_jansson(out, x, JSON_COMPACT | JSON_ENCODE_ANY);
+		}
+	}
+	if (WANT("error_info") && s->status == SPST_ERROR) {
+		json_t *e = raw_get(s, "opik.error_info");
+		key(out, &first, "error_info");
+		if (e) {
+			jsonw_jansson(out, e, JSON_COMPACT);
+		} else {
+			const char *t = s->str[SS_ERROR_TYPE] ? s->str[SS_ERROR_TYPE] : "Error";
+			buf_adds(out, "{\"exception_type\":");
+			jsonw_string(out, t, strlen(t));
+			if (s->str[SS_ERROR_MESSAGE]) {
+				buf_adds(out, ",\"message\":");
+				jsonw_string(out, s->str[SS_ERROR_MESSAGE], strlen(s->str[SS_ERROR_MESSAGE]));
+			}
+			buf_adds(out, ",\"traceback\":\"\"}");
+		}
+	}
+	/* usage: a span's own; a trace's, the sums over its spans. */
+	if (WANT("usage")) {
+		struct buf *ub = arena_buf(a);
+		bool any = false;
+		if (ent == OPIK_SPAN && s->usage_details && json_object_size(s->usage_details)) {
+			jsonw_jansson(ub, s->usage_details, JSON_COMPACT);
+			any = true;
+		} else {
+			static const char *const names[] = {"prompt_tokens", "completion_tokens", "total_tokens"};
+			int64_t v[3] = {s->input_tokens, s->output_tokens, s->total_tokens};
+			bool has[3] = {v[0] != SPAN_NONE_I64, v[1] != SPAN_NONE_I64, v[2] != SPAN_NONE_I64};
+			if (ent == OPIK_TRACE && u) {
+				v[0] = u->tok[QT_INPUT], v[1] = u->tok[QT_OUTPUT], v[2] = u->tok[QT_TOTAL];
+				has[0] = u->has_tok[QT_INPUT], has[1] = u->has_tok[QT_OUTPUT],
+				has[2] = u->has_tok[QT_TOTAL];
+			}
+			buf_addc(ub, '{');
+			for (int i = 0; i < 3; i++)
+				if (has[i]) {
+					buf_printf(ub, "%s\"%s\":%lld", any ? "," : "", names[i], (long long)v[i]);
+					any = true;
+				}
+			buf_addc(ub, '}');
+		}
+		if (any) {
+			key(out, &first, "usage");
+			buf_add(out, ub->p, ub->len);
+		}
+	}
+	double cost = ent == OPIK_TRACE && u ? (u->has_cost[QC_TOTAL] ? u->cost[QC_TOTAL] : NAN)
+					     : s->cost_total_usd;
+	if (WANT("total_estimated_cost") && !isnan(cost)) {
+		key(out, &first, "total_estimated_cost");
+		jsonw_number(out, round(cost * 1e6) / 1e6);
+	}
+	if (WANT("duration") && s->ended_at != SPAN_NONE_I64) {
+		key(out, &first, "duration");
+		jsonw_number(out, (double)(s->ended_at - s->started_at) / 1000.0);
+	}
+	if (WANT("feedback_scores")) {
+		json_t *fs = raw_get(s, "opik.feedback_scores");
+		key(out, &first, "feedback_scores");
+		if (fs)
+			jsonw_jansson(out, fs, JSON_COMPACT);
+		else
+			buf_adds(out, "[]");
+	}
+	if (WANT("comments")) {
+		key(out, &first, "comments");
+		buf_adds(out, "[]");
+	}
+	json_t *created = raw_get(s, "opik.created_at");
+	if (WANT("created_at")) {
+		key(out, &first, "created_at");
+		if (json_is_string(created))
+			jsonw_jansson(out, created, JSON_COMPACT | JSON_ENCODE_ANY);
+		else
+			time_out(out, s->ingested_at);
+	}
+	if (WANT("last_updated_at") && !raw_get(s, "opik.last_updated_at")) {
+		key(out, &first, "last_updated_at");
+		time_out(out, s->ingested_at);
+	}
+	if (WANT("created_by")) {
+		key(out, &first, "created_by");
+		buf_adds(out, "\"admin\"");
+	}
+	if (WANT("last_updated_by")) {
+		key(out, &first, "last_updated_by");
+		buf_adds(out, "\"admin\"");
+	}
+	if (ent == OPIK_TRACE && u) {
+		key(out, &first, "span_count");
+		/* The trace's own row is not one of its spans. */
+		buf_printf(out, "%lld", (long long)(u->spans - (opik_is_trace_row(s) ? 1 : 0)));
+	}
+#undef WANT
+	buf_addc(out, '}');
+}

@@ -1,0 +1,46 @@
+/* map: Opik's traces and spans (reference opik.md §8) as spandex spans, and back: the one
+ * table between the two shapes.
+ *
+ * An Opik trace is stored as a root span whose span_id is the trace id, marked
+ * raw_attributes["opik.entity"] = "trace"; an Opik span without a parent is stored as a child
+ * of that row (parent_span_id = its trace id) and read back with parent_span_id null. So a
+ * NeMo client sees one ordinary trace tree, and spans from any other API read back through
+ * Opik as spans of their traces. What the span schema has no field for (metadata, tags,
+ * error_info, feedback scores, thread, environment, ttft, Opik's own source) is kept in
+ * raw_attributes under "opik.<name>". */
+#ifndef SPANDEX_API_OPIK_MAP_H
+#define SPANDEX_API_OPIK_MAP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/model/span.h"
+#include "lib/model/verr.h"
+#include "lib/query/query.h"
+
+enum opik_entity { OPIK_SPAN, OPIK_TRACE };
+
+#define OPIK_DEFAULT_PROJECT "Default Project"
+#define OPIK_SOURCE "opik" /* spandex's source of what came through Opik */
+
+/* Applies the fields present in obj (a SpanWrite/TraceWrite when create, else a
+ * SpanUpdate/TraceUpdate) onto s in workspace ws. A create starts from span_init: it needs
+ * start_time (and trace_id for a span) and makes an id when there is none; an update changes
+ * only what it names. Problems go to v under loc (stolen). Strings live in a. */
+void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *obj, bool create,
+		struct span *s, struct verrs *v, json_t *loc);
+
+/* Whether a stored span is an Opik trace row. */
+bool opik_is_trace_row(const struct span *s);
+
+/* Appends the public Span (or, for a trace row or a root span asked for as a trace, the public
+ * Trace with the rollup u of its spans, u may be NULL) of s. exclude: field names to leave
+ * out (may be NULL). */
+void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
+		 const struct query_rollup *u, json_t *exclude);
+
+/* The project id Opik clients see for a project name: a UUID made from the name. */
+const char *opik_project_id(struct arena *a, const char *name);
+
+#endif

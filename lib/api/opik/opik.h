@@ -1,0 +1,53 @@
+/* opik: the Opik REST API surface (reference opik.md), enough for the `opik` npm SDK: traces
+ * and spans written in batches and patched, read by id, listed, searched as a stream, scored.
+ * Every route answers under /v1/private and /api/v1/private; the workspace is Comet-Workspace
+ * ("default" when absent), the key the raw authorization header. */
+#ifndef SPANDEX_API_OPIK_OPIK_H
+#define SPANDEX_API_OPIK_OPIK_H
+
+#include "lib/api/opik/map.h"
+#include "lib/http/http.h"
+#include "lib/query/query.h"
+
+extern const struct http_surface opik_surface;
+extern const struct http_dialect opik_dialect;
+
+/* Limits (opik.md §2, §6). */
+#define OPIK_MAX_PAGE_SIZE 1000
+#define OPIK_MAX_BATCH 1000	 /* traces or spans of one batch */
+#define OPIK_SEARCH_LIMIT 500	 /* search's default limit ... */
+#define OPIK_MAX_SEARCH_LIMIT 2000 /* ... and its most */
+
+/* Handlers: write.c and read.c. */
+enum status opik_traces_batch(struct http_req *req);
+enum status opik_spans_batch(struct http_req *req);
+enum status opik_trace_create(struct http_req *req);
+enum status opik_span_create(struct http_req *req);
+enum status opik_trace_patch(struct http_req *req);
+enum status opik_span_patch(struct http_req *req);
+enum status opik_trace_scores(struct http_req *req);
+enum status opik_span_scores(struct http_req *req);
+enum status opik_trace_score(struct http_req *req);
+enum status opik_span_score(struct http_req *req);
+enum status opik_get_trace(struct http_req *req);
+enum status opik_get_span(struct http_req *req);
+enum status opik_list_traces(struct http_req *req);
+enum status opik_list_spans(struct http_req *req);
+enum status opik_search_traces(struct http_req *req);
+enum status opik_search_spans(struct http_req *req);
+enum status opik_project_retrieve(struct http_req *req);
+
+/* filter.c: the `filters` of a list or search (a JSON array, or its text as a query
+ * parameter), as a predicate for lib/query. 400 in the dialect on a bad filter. */
+struct opik_filter;
+enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t *filters,
+			      const char *raw_text, struct opik_filter **out);
+/* Only the spans of project (NULL: any) and of span type (NULL: any). */
+void opik_filter_scope(struct opik_filter *f, const char *project, const char *type);
+/* Only the spans of the project whose id opik_project_id gives. */
+void opik_filter_project_id(struct opik_filter *f, const char *id);
+/* Trace rows too (a list of spans leaves them out). */
+void opik_filter_all(struct opik_filter *f);
+void opik_filter_pred(struct opik_filter *f, struct query_pred *p);
+
+#endif

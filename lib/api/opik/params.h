@@ -1,0 +1,22 @@
+/* params: positions in the list parameter table of lib/api/opik/routes.c. */
+#ifndef SPANDEX_API_OPIK_PARAMS_H
+#define SPANDEX_API_OPIK_PARAMS_H
+
+enum {
+	OL_PAGE,
+	OL_SIZE,
+	OL_PROJECT_NAME,
+	OL_PROJECT_ID,
+	OL_FILTERS,
+	OL_SORTING,
+	OL_EXCLUDE,
+	OL_SEARCH,
+	OL_FROM,
+	OL_TO,
+	OL_TRUNCATE,
+	OL_STRIP,
+	OL_TRACE_ID, /* spans only, as is what follows */
+	OL_TYPE,
+};
+
+#endif

@@ -1,0 +1,365 @@
+/* read: Opik's reads (reference opik.md §2, §3, §6, §10; the seed page opik-v1-list-spans):
+ * by id, pages, streamed searches, and the one projects call the SDK makes. */
+#include "lib/api/opik/opik.h"
+#include "lib/api/opik/params.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "lib/base/time.h"
+#include "lib/json/jsonw.h"
+
+static const char *const json_types[] = {"application/json", NULL};
+
+/* The spans of Opik's sortableBy: the fields spandex can order by (start time). */
+static const char sortable[] = "[\"start_time\"]";
+
+static void query_init(struct http_req *req, struct query *q)
+{
+	memset(q, 0, sizeof *q);
+	q->st = &req->store;
+	q->a = req->arena;
+	q->ws = req->ws;
+	q->sort = "-started_at";
+	q->budget_ms = (long long)http_env_count(req, "SPANDEX_QUERY_MS", QUERY_BUDGET_MS);
+	q->budget_bytes = http_env_count(req, "SPANDEX_QUERY_BYTES", QUERY_BUDGET_BYTES);
+}
+
+/* The stored span of id, parsed (its strings in *root, the caller's to release); false when
+ * there is none. */
+static bool load(struct http_req *req, const char *id, struct span *s, json_t **root)
+{
+	struct buf *line = arena_buf(req->arena);
+	if (store_get(&req->store, req->ws, id, line) != ST_OK || !span_parse(line->p, line->len, s, root))
+		return false;
+	arena_defer(req->arena, (void (*)(void *))json_decref, *root);
+	return true;
+}
+
+enum status opik_get_span(struct http_req *req)
+{
+	struct span s;
+	json_t *root;
+	if (!load(req, req->id, &s, &root) || opik_is_trace_row(&s))
+		return http_fail(req, ST_NOT_FOUND, "Span not found");
+	struct buf *out = arena_buf(req->arena);
+	opik_render(out, req->arena, OPIK_SPAN, &s, NULL, NULL);
+	span_clear(&s);
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+
+/* A trace row, and the rollup of its spans, as the public Trace. */
+static void trace_out(struct http_req *req, struct buf *out, const struct query_trace *t,
+		      json_t *exclude)
+{
+	struct span s;
+	json_t *root;
+	if (!span_parse(t->root.line, t->root.len, &s, &root))
+		return;
+	opik_render(out, req->arena, OPIK_TRACE, &s, &t->u, exclude);
+	span_clear(&s);
+	json_decref(root);
+}
+
+enum status opik_get_trace(struct http_req *req)
+{
+	struct query q;
+	struct query_trace t;
+	query_init(req, &q);
+	enum status st = query_trace_find(&q, req->id, &t);
+	if (st == ST_NOT_FOUND)
+		return http_fail(req, st, "Trace not found");
+	if (st != ST_OK)
+		return http_fail(req, st, "%s", err_text(&q.err));
+	struct buf *out = arena_buf(req->arena);
+	trace_out(req, out, &t, NULL);
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+
+/* ---- lists and searches: the conditions ---- */
+
+struct list {
+	struct query q;
+	struct filter f;
+	struct filter_cond conds[4]; /* project, trace, from, to */
+	struct query_pred pred;
+	const char *terms[1];
+	json_t *exclude;
+};
+
+/* The project, trace, type, filters, search and time window of a list or search. project and
+ * project_id: one is needed (400). */
+static enum status scope(struct http_req *req, enum opik_entity ent, struct list *l,
+			 const char *project, const char *project_id, const char *trace_id,
+			 const char *type, json_t *filters, const char *filters_text, const char *search,
+			 const char *from, const char *to)
+{
+	struct opik_filter *of;
+	enum status st;
+	query_init(req, &l->q);
+	if (!project && !project_id)
+		return http_fail(req, ST_BAD_REQUEST, "Either 'project_name' or 'project_id' query param is required");
+	if ((st = opik_filter_parse(req, ent, filters, filters_text, &of)) != ST_OK)
+		return st;
+	opik_filter_scope(of, project, type);
+	/* A project id is the one opik_project_id makes of its name: only names are stored. */
+	if (project_id && !project)
+		opik_filter_project_id(of, project_id);
+	opik_filter_pred(of, &l->pred);
+	l->q.preds = &l->pred;
+	l->q.npreds = 1;
+	/* The index narrows by the project's and the trace's hashes before the predicate. */
+	size_t n = 0;
+	if (project && strcmp(project, OPIK_DEFAULT_PROJECT)) {
+		l->conds[n] = (struct filter_cond){.field = FF_PROJECT, .op = FOP_EQ, .nvals = 1};
+		l->conds[n].vals = arena_alloc(req->arena, sizeof(char *));
+		l->conds[n++].vals[0] = project;
+	}
+	if (trace_id) {
+		l->conds[n] = (struct filter_cond){.field = FF_TRACE_ID, .op = FOP_EQ, .nvals = 1};
+		l->conds[n].vals = arena_alloc(req->arena, sizeof(char *));
+		l->conds[n++].vals[0] = trace_id;
+	}
+	/* from_time/to_time: Opik's creation window; spandex's is the start time (indexed). */
+	const char *bound[2] = {from, to};
+	for (int b = 0; b < 2; b++) {
+		if (!bound[b])
+			continue;
+		l->conds[n] = (struct filter_cond){.field = FF_STARTED_AT, .op = b ? FOP_LTE : FOP_GTE};
+		if (!time_parse(bound[b], false, &l->conds[n++].us))
+			return http_fail(req, ST_BAD_REQUEST, "%s must be an ISO 8601 date-time",
+					 b ? "to_time" : "from_time");
+	}
+	l->f.conds = l->conds;
+	l->f.n = n;
+	l->q.f = &l->f;
+	if (search && *search) {
+		l->terms[0] = search;
+		l->q.search = l->terms;
+		l->q.nsearch = 1;
+	}
+	return ST_OK;
+}
+
+/* exclude=["input", ...] (a JSON array of field names; 400 otherwise). */
+static enum status exclude_parse(struct http_req *req, const char *text, json_t **out)
+{
+	*out = NULL;
+	if (!text || !*text)
+		return ST_OK;
+	*out = json_loads(text, 0, NULL);
+	if (!json_is_array(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return http_fail(req, ST_BAD_REQUEST, "Invalid exclude query parameter '%.200s'", text);
+	}
+	arena_defer(req->arena, (void (*)(void *))json_decref, *out);
+	return ST_OK;
+}
+
+/* sorting=[{"field":"start_time","direction":"ASC"}]: only the first element counts and
+ * fields spandex cannot order by are ignored (§7.4); malformed JSON is a 400. */
+static enum status sorting_parse(struct http_req *req, const char *text, struct query *q)
+{
+	if (!text || !*text)
+		return ST_OK;
+	json_t *j = json_loads(text, 0, NULL);
+	if (!json_is_array(j)) {
+		json_decref(j);
+		return http_fail(req, ST_BAD_REQUEST, "Invalid sorting query parameter '%.200s'", text);
+	}
+	json_t *first = json_array_get(j, 0);
+	const char *field = json_string_value(json_object_get(first, "field"));
+	const char *dir = json_string_value(json_object_get(first, "direction"));
+	if (field && !strcmp(field, "start_time"))
+		q->sort = dir && !strcasecmp(dir, "ASC") ? "started_at" : "-started_at";
+	json_decref(j);
+	return ST_OK;
+}
+
+static enum status list(struct http_req *req, enum opik_entity ent)
+{
+	const struct http_pval *pv = req->pv;
+	struct list *l = arena_alloc(req->arena, sizeof *l);
+	enum status st;
+	memset(l, 0, sizeof *l);
+	if ((st = scope(req, ent, l, pv[OL_PROJECT_NAME].s, pv[OL_PROJECT_ID].s,
+			ent == OPIK_SPAN ? pv[OL_TRACE_ID].s : NULL, ent == OPIK_SPAN ? pv[OL_TYPE].s : NULL,
+			NULL, pv[OL_FILTERS].s, pv[OL_SEARCH].s, pv[OL_FROM].s, pv[OL_TO].s)) != ST_OK ||
+	    (st = exclude_parse(req, pv[OL_EXCLUDE].s, &l->exclude)) != ST_OK ||
+	    (st = sorting_parse(req, pv[OL_SORTING].s, &l->q)) != ST_OK)
+		return st;
+	l->q.page = pv[OL_PAGE].i;
+	l->q.page_size = pv[OL_SIZE].i;
+	struct buf *out = arena_buf(req->arena), *items = arena_buf(req->arena);
+	size_t total, n;
+	if (ent == OPIK_SPAN) {
+		struct query_rows r;
+		if ((st = query_span_rows(&l->q, &r)) != ST_OK)
+			return http_fail(req, st, "%s", err_text(&l->q.err));
+		for (size_t i = 0; i < r.n; i++) {
+			struct span s;
+			json_t *root;
+			if (!span_parse(r.rows[i].line, r.rows[i].len, &s, &root))
+				continue;
+			if (items->len)
+				buf_addc(items, ',');
+			opik_render(items, req->arena, OPIK_SPAN, &s, NULL, l->exclude);
+			span_clear(&s);
+			json_decref(root);
+		}
+		total = r.total, n = r.n;
+	} else {
+		struct query_traces t;
+		l->q.roots_only = true;
+		if ((st = query_trace_rows(&l->q, &t)) != ST_OK)
+			return http_fail(req, st, "%s", err_text(&l->q.err));
+		for (size_t i = 0; i < t.n; i++) {
+			if (items->len)
+				buf_addc(items, ',');
+			trace_out(req, items, &t.rows[i], l->exclude);
+		}
+		total = t.total, n = t.n;
+	}
+	/* size is the number of items on this page (opik.md §2). */
+	buf_printf(out, "{\"page\":%lld,\"size\":%zu,\"total\":%zu,\"content\":[", l->q.page, n, total);
+	buf_add(out, items->p, items->len);
+	buf_printf(out, "],\"sortableBy\":%s}", sortable);
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+
+enum status opik_list_spans(struct http_req *req)
+{
+	return list(req, OPIK_SPAN);
+}
+
+enum status opik_list_traces(struct http_req *req)
+{
+	return list(req, OPIK_TRACE);
+}
+
+/* POST spans/search, traces/search (§6): the body's conditions, then the items newest first as
+ * a stream of compact JSON objects, each followed by \r\n. last_retrieved_id continues after
+ * that item. */
+static enum status search(struct http_req *req, enum opik_entity ent)
+{
+	json_t *body;
+	enum status st = http_require_type(req, json_types);
+	if (st != ST_OK || (st = http_json_body(req, &body)) != ST_OK)
+		return st;
+	if (!json_is_object(body))
+		return http_fail(req, ST_BAD_REQUEST, "The search body must be an object");
+	struct list *l = arena_alloc(req->arena, sizeof *l);
+	memset(l, 0, sizeof *l);
+	json_t *lim = json_object_get(body, "limit"), *ex = json_object_get(body, "exclude");
+	long long limit = json_is_integer(lim) ? json_integer_value(lim) : OPIK_SEARCH_LIMIT;
+	if (limit < 1 || limit > OPIK_MAX_SEARCH_LIMIT)
+		return http_fail(req, ST_BAD_REQUEST, "limit must be between 1 and %d", OPIK_MAX_SEARCH_LIMIT);
+#define S(k) json_string_value(json_object_get(body, k))
+	if ((st = scope(req, ent, l, S("project_name"), S("project_id"),
+			ent == OPIK_SPAN ? S("trace_id") : NULL, ent == OPIK_SPAN ? S("type") : NULL,
+			json_object_get(body, "filters"), NULL, S("search"), S("from_time"),
+			S("to_time"))) != ST_OK)
+		return st;
+	l->exclude = json_is_array(ex) ? ex : NULL;
+	l->q.limit = limit;
+	l->q.after_id = S("last_retrieved_id");
+#undef S
+	struct buf *out = arena_buf(req->arena);
+	if (ent == OPIK_SPAN) {
+		struct query_rows r;
+		st = query_span_rows(&l->q, &r);
+		if (st == ST_NOT_FOUND && l->q.after_id)
+			r.n = 0, st = ST_OK; /* a cursor that is gone: nothing after it */
+		if (st != ST_OK)
+			return http_fail(req, st, "%s", err_text(&l->q.err));
+		http_stream_open(req, 200, "application/octet-stream");
+		for (size_t i = 0; i < r.n; i++) {
+			struct span s;
+			json_t *root;
+			if (!span_parse(r.rows[i].line, r.rows[i].len, &s, &root))
+				continue;
+			out->len = 0;
+			opik_render(out, req->arena, OPIK_SPAN, &s, NULL, l->exclude);
+			buf_adds(out, "\r\n");
+			http_stream_write(req, out->p, out->len);
+			span_clear(&s);
+			json_decref(root);
+		}
+		return ST_OK;
+	}
+	/* Traces: pages of the trace listing until the limit, after the cursor trace. */
+	struct query_traces t;
+	const char *after = l->q.after_id;
+	l->q.after_id = NULL;
+	l->q.roots_only = true;
+	l->q.offset = 0;
+	l->q.limit = OPIK_MAX_SEARCH_LIMIT;
+	if ((st = query_trace_rows(&l->q, &t)) != ST_OK)
+		return http_fail(req, st, "%s", err_text(&l->q.err));
+	http_stream_open(req, 200, "application/octet-stream");
+	bool passed = !after;
+	long long sent = 0;
+	for (size_t i = 0; i < t.n && sent < limit; i++) {
+		struct span s;
+		json_t *root;
+		if (!span_parse(t.rows[i].root.line, t.rows[i].root.len, &s, &root))
+			continue;
+		if (passed) {
+			out->len = 0;
+			opik_render(out, req->arena, OPIK_TRACE, &s, &t.rows[i].u, l->exclude);
+			buf_adds(out, "\r\n");
+			http_stream_write(req, out->p, out->len);
+			sent++;
+		} else if (s.trace_id && !strcmp(s.trace_id, after)) {
+			passed = true;
+		}
+		span_clear(&s);
+		json_decref(root);
+	}
+	return ST_OK;
+}
+
+enum status opik_search_spans(struct http_req *req)
+{
+	return search(req, OPIK_SPAN);
+}
+
+enum status opik_search_traces(struct http_req *req)
+{
+	return search(req, OPIK_TRACE);
+}
+
+/* POST projects/retrieve {"name"}: the project exists once a span names it (§10). */
+enum status opik_project_retrieve(struct http_req *req)
+{
+	json_t *body;
+	enum status st = http_require_type(req, json_types);
+	if (st != ST_OK || (st = http_json_body(req, &body)) != ST_OK)
+		return st;
+	const char *name = json_string_value(json_object_get(body, "name"));
+	if (!name || !*name)
+		return http_fail(req, ST_BAD_REQUEST, "name is required");
+	struct list *l = arena_alloc(req->arena, sizeof *l);
+	memset(l, 0, sizeof *l);
+	if ((st = scope(req, OPIK_SPAN, l, name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)) != ST_OK)
+		return st;
+	opik_filter_all(l->pred.ctx);
+	l->q.limit = 1;
+	struct query_rows r;
+	if ((st = query_span_rows(&l->q, &r)) != ST_OK)
+		return http_fail(req, st, "%s", err_text(&l->q.err));
+	if (!r.n)
+		return http_fail(req, ST_NOT_FOUND, "Project not found");
+	struct buf *out = arena_buf(req->arena);
+	const char *id = opik_project_id(req->arena, name);
+	buf_adds(out, "{\"id\":");
+	jsonw_string(out, id, strlen(id));
+	buf_adds(out, ",\"name\":");
+	jsonw_string(out, name, strlen(name));
+	buf_addc(out, '}');
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}

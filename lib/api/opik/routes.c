@@ -1,0 +1,44 @@
+/* routes: the Opik program's route table (reference opik.md §2, §3, §10; the seed page
+ * opik-v1-list-spans). Every path also answers under /api (opik_dialect.prefix). */
+#include "lib/api/opik/opik.h"
+#include "lib/api/opik/params.h"
+
+#define P "/v1/private"
+#define N(a) (sizeof(a) / sizeof(*(a)))
+
+static const char *const types[] = {"general", "tool", "llm", "guardrail", NULL};
+#define BOOL(n) {n, PT_BOOL, false, 0, 0, NULL, "false"}
+#define STR(n) {n, PT_STRING, false, 0, 0, NULL, NULL}
+
+/* In the order of params.h's OL_*, for both lists: traces take the table up to trace_id, so
+ * trace_id and type are not parameters of theirs. */
+static const struct http_pspec span_list[] = {
+    {"page", PT_INT, false, 1, (long long)1 << 40, NULL, "1"},
+    {"size", PT_INT, false, 1, OPIK_MAX_PAGE_SIZE, NULL, "10"},
+    STR("project_name"), STR("project_id"), STR("filters"), STR("sorting"), STR("exclude"),
+    STR("search"), STR("from_time"), STR("to_time"), BOOL("truncate"), BOOL("strip_attachments"),
+    STR("trace_id"), {"type", PT_ENUM, false, 0, 0, types, NULL},
+};
+static const struct http_pspec one[] = {BOOL("strip_attachments"), BOOL("truncate")};
+
+static const struct http_route routes[] = {
+    {"POST", P "/traces/batch", opik_traces_batch, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", P "/spans/batch", opik_spans_batch, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", P "/traces/search", opik_search_traces, HTTP_READ, NULL, 0, NULL},
+    {"POST", P "/spans/search", opik_search_spans, HTTP_READ, NULL, 0, NULL},
+    {"POST", P "/traces", opik_trace_create, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", P "/spans", opik_span_create, HTTP_WRITE, NULL, 0, NULL},
+    {"PUT", P "/traces/feedback-scores", opik_trace_scores, HTTP_WRITE, NULL, 0, NULL},
+    {"PUT", P "/spans/feedback-scores", opik_span_scores, HTTP_WRITE, NULL, 0, NULL},
+    {"PUT", P "/traces/{id}/feedback-scores", opik_trace_score, HTTP_WRITE, NULL, 0, NULL},
+    {"PUT", P "/spans/{id}/feedback-scores", opik_span_score, HTTP_WRITE, NULL, 0, NULL},
+    {"PATCH", P "/traces/{id}", opik_trace_patch, HTTP_WRITE, NULL, 0, NULL},
+    {"PATCH", P "/spans/{id}", opik_span_patch, HTTP_WRITE, NULL, 0, NULL},
+    {"GET", P "/traces/{id}", opik_get_trace, HTTP_READ, one, N(one), NULL},
+    {"GET", P "/spans/{id}", opik_get_span, HTTP_READ, one, N(one), NULL},
+    {"GET", P "/traces", opik_list_traces, HTTP_READ, span_list, OL_TRACE_ID, NULL},
+    {"GET", P "/spans", opik_list_spans, HTTP_READ, span_list, N(span_list), NULL},
+    {"POST", P "/projects/retrieve", opik_project_retrieve, HTTP_READ, NULL, 0, NULL},
+};
+
+const struct http_surface opik_surface = {&opik_dialect, routes, N(routes)};

@@ -1,0 +1,422 @@
+/* write: Opik's writes (reference opik.md §2-§5): batch and single creates, PATCH, feedback
+ * scores. Every write is a read-merge-write of lib/store (store_update) under the workspace
+ * lock, because the SDK's queues are not ordered (§4.3): spans may come before their trace, a
+ * PATCH before its create, a create again after a retry. A PATCH of an id not stored yet is
+ * kept as a partial row that the create completes. */
+#include "lib/api/opik/opik.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "lib/base/time.h"
+#include "lib/model/price.h"
+
+static const char *const json_types[] = {"application/json", NULL};
+
+#define RAW_PENDING "opik.pending" /* the PATCH fields a partial row waits to apply */
+
+static enum status json_body(struct http_req *req, json_t **body)
+{
+	enum status st = http_require_type(req, json_types);
+	return st == ST_OK ? http_json_body(req, body) : st;
+}
+
+static json_t *raw(const struct span *s, const char *k)
+{
+	return s->raw_attributes ? json_object_get(s->raw_attributes, k) : NULL;
+}
+
+/* Keeps what the stored version has that a create does not send: its scores, when it was
+ * first created. */
+static void keep_from(struct span *out, const struct span *cur)
+{
+	static const char *const keys[] = {"opik.feedback_scores", "opik.created_at"};
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		json_t *x = raw(cur, keys[i]);
+		if (x)
+			json_object_set(out->raw_attributes, keys[i], x);
+	}
+}
+
+/* ---- creates ---- */
+
+struct creates {
+	enum opik_entity ent;
+	const char *ws;
+	struct span *spans;
+	size_t n;
+};
+
+static enum status merge_create(void *ctx, struct arena *a, const char *id, const struct span *cur,
+				struct span *out, struct err *e)
+{
+	struct creates *c = ctx;
+	struct verrs v;
+	(void)e;
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcmp(c->spans[i].span_id, id))
+			continue;
+		span_copy(out, &c->spans[i]);
+		if (!cur)
+			return ST_OK;
+		keep_from(out, cur);
+		/* A partial row: the PATCHes that came first apply after the create. */
+		json_t *pending = raw(cur, RAW_PENDING);
+		if (pending) {
+			verrs_init(&v);
+			opik_apply(a, c->ws, c->ent, pending, false, out, &v, json_array());
+			verrs_free(&v);
+		}
+		return ST_OK;
+	}
+	return ST_OK; /* not ours: no change */
+}
+
+/* Validates and stores items (a JSON array of TraceWrite or SpanWrite). */
+static enum status create(struct http_req *req, enum opik_entity ent, json_t *items,
+			  const char *list)
+{
+	struct verrs v;
+	size_t n = json_array_size(items);
+	struct creates c = {ent, req->ws, arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n};
+	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
+	struct err pe = {0}, e = {0};
+	const struct prices *prices = prices_load(http_env(req, "SPANDEX_PRICES"), &pe);
+
+	verrs_init(&v);
+	arena_defer(req->arena, (void (*)(void *))verrs_free, &v);
+	for (size_t i = 0; i < n; i++) {
+		struct span *s = &c.spans[i];
+		span_init(s);
+		arena_defer(req->arena, (void (*)(void *))span_clear, s);
+		json_t *loc = list ? json_pack("[s,s,i]", "body", list, (json_int_t)i) : json_pack("[s]", "body");
+		opik_apply(req->arena, req->ws, ent, json_array_get(items, i), true, s, &v, loc);
+		ids[i] = s->span_id;
+		for (size_t j = 0; j < i && s->span_id; j++)
+			if (ids[j] && !strcmp(ids[j], s->span_id)) {
+				verrs_add(&v, json_pack("[s,s,i,s]", "body", list ? list : "", (json_int_t)i, "id"),
+					  "value_error", ent == OPIK_SPAN ? "Duplicate span id" : "Duplicate trace id",
+					  NULL);
+				break;
+			}
+		if (prices && ent == OPIK_SPAN)
+			prices_apply(prices, s, false);
+	}
+	if (verrs_count(&v))
+		return http_fail_invalid(req, &v);
+	if (store_update(&req->store, req->ws, req->arena, ids, n, merge_create, &c, &e) != ST_OK)
+		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
+	return ST_OK;
+}
+
+static enum status batch(struct http_req *req, enum opik_entity ent)
+{
+	const char *list = ent == OPIK_SPAN ? "spans" : "traces";
+	json_t *body;
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	json_t *items = json_object_get(body, list);
+	if (!json_is_array(items)) {
+		struct verrs v;
+		verrs_init(&v);
+		verrs_add(&v, json_pack("[s,s]", "body", list), "list_type", "must be a list", NULL);
+		return http_fail_invalid(req, &v);
+	}
+	if (json_array_size(items) > OPIK_MAX_BATCH)
+		return http_fail(req, ST_TOO_LARGE, "At most %d %s per batch", OPIK_MAX_BATCH, list);
+	if ((st = create(req, ent, items, list)) != ST_OK)
+		return st;
+	http_reply(req, 204, NULL, NULL, 0);
+	return ST_OK;
+}
+
+enum status opik_traces_batch(struct http_req *req)
+{
+	return batch(req, OPIK_TRACE);
+}
+
+enum status opik_spans_batch(struct http_req *req)
+{
+	return batch(req, OPIK_SPAN);
+}
+
+/* POST traces or spans: one item, 201 with its Location. */
+static enum status single(struct http_req *req, enum opik_entity ent)
+{
+	json_t *body, *items;
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	items = json_array();
+	arena_defer(req->arena, (void (*)(void *))json_decref, items);
+	json_array_append(items, body);
+	if (!json_object_get(body, "id") && json_is_object(body)) {
+		/* The id is made here, so the Location can name it. */
+		struct span s;
+		struct verrs v;
+		span_init(&s);
+		verrs_init(&v);
+		opik_apply(req->arena, req->ws, ent, body, true, &s, &v, json_array());
+		if (s.span_id)
+			json_object_set_new(body, "id", json_string(s.span_id));
+		span_clear(&s);
+		verrs_free(&v);
+	}
+	if ((st = create(req, ent, items, NULL)) != ST_OK)
+		return st;
+	const char *id = json_string_value(json_object_get(body, "id"));
+	const char *loc = arena_printf(req->arena, "Location: /v1/private/%s/%s\r\n",
+				       ent == OPIK_SPAN ? "spans" : "traces", id ? id : "");
+	http_reply_with(req, 201, NULL, loc, NULL, 0);
+	return ST_OK;
+}
+
+enum status opik_trace_create(struct http_req *req)
+{
+	return single(req, OPIK_TRACE);
+}
+
+enum status opik_span_create(struct http_req *req)
+{
+	return single(req, OPIK_SPAN);
+}
+
+/* ---- PATCH ---- */
+
+struct patch {
+	enum opik_entity ent;
+	const char *ws;
+	json_t *body;
+};
+
+static enum status merge_patch(void *ctx, struct arena *a, const char *id, const struct span *cur,
+			       struct span *out, struct err *e)
+{
+	struct patch *p = ctx;
+	struct verrs v;
+	(void)e;
+	verrs_init(&v);
+	if (cur) {
+		span_copy(out, cur);
+		opik_apply(a, p->ws, p->ent, p->body, false, out, &v, json_array());
+		json_t *pending = raw(cur, RAW_PENDING);
+		if (pending) { /* still partial: the create applies all of it after */
+			json_t *all = json_deep_copy(pending);
+			json_object_update(all, p->body);
+			json_object_set_new(out->raw_attributes, RAW_PENDING, all);
+		}
+	} else {
+		/* Before its create (§4.3): a partial row, started now until the create says. */
+		json_t *stub = json_pack("{s:s,s:s}", "id", id, "start_time", "1970-01-01T00:00:00Z");
+		const char *trace = json_string_value(json_object_get(p->body, "trace_id"));
+		if (p->ent == OPIK_SPAN && trace)
+			json_object_set_new(stub, "trace_id", json_string(trace));
+		opik_apply(a, p->ws, p->ent, stub, true, out, &v, json_array());
+		json_decref(stub);
+		out->started_at = time_now();
+		opik_apply(a, p->ws, p->ent, p->body, false, out, &v, json_array());
+		json_object_set_new(out->raw_attributes, RAW_PENDING, json_deep_copy(p->body));
+	}
+	verrs_free(&v);
+	return ST_OK;
+}
+
+static enum status patch(struct http_req *req, enum opik_entity ent)
+{
+	json_t *body;
+	struct verrs v;
+	struct err e = {0};
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	/* Checked once on a scratch span, so a bad PATCH is a 422 and writes nothing. */
+	struct span scratch;
+	span_init(&scratch);
+	verrs_init(&v);
+	arena_defer(req->arena, (void (*)(void *))verrs_free, &v);
+	opik_apply(req->arena, req->ws, ent, body, false, &scratch, &v, json_pack("[s]", "body"));
+	span_clear(&scratch);
+	if (ent == OPIK_SPAN && !json_is_string(json_object_get(body, "trace_id")))
+		verrs_add(&v, json_pack("[s,s]", "body", "trace_id"), "missing", "Field required", NULL);
+	if (span_id_problem(req->id))
+		verrs_add(&v, json_pack("[s,s]", "path", "id"), "value_error", span_id_problem(req->id), NULL);
+	if (verrs_count(&v))
+		return http_fail_invalid(req, &v);
+	struct patch p = {ent, req->ws, body};
+	const char *ids[] = {req->id};
+	if (store_update(&req->store, req->ws, req->arena, ids, 1, merge_patch, &p, &e) != ST_OK)
+		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
+	http_reply(req, 204, NULL, NULL, 0);
+	return ST_OK;
+}
+
+enum status opik_trace_patch(struct http_req *req)
+{
+	return patch(req, OPIK_TRACE);
+}
+
+enum status opik_span_patch(struct http_req *req)
+{
+	return patch(req, OPIK_SPAN);
+}
+
+/* ---- feedback scores (§5) ---- */
+
+struct scores {
+	json_t *items; /* FeedbackScoreBatchItem, each with its id */
+};
+
+/* One score as the public objects show it; replaces the score of that name. */
+static void score_set(struct span *out, json_t *item)
+{
+	static const char *const copy[] = {"name", "value", "source", "category_name", "reason"};
+	char ts[40];
+	json_t *list = json_object_get(out->raw_attributes, "opik.feedback_scores");
+	json_t *sc = json_object();
+	size_t i;
+	json_t *x;
+	for (size_t k = 0; k < sizeof copy / sizeof *copy; k++)
+		if ((x = json_object_get(item, copy[k])) && !json_is_null(x))
+			json_object_set(sc, copy[k], x);
+	time_format(time_now(), ts);
+	json_object_set_new(sc, "created_at", json_string(ts));
+	json_object_set_new(sc, "last_updated_at", json_string(ts));
+	json_object_set_new(sc, "created_by", json_string("admin"));
+	json_object_set_new(sc, "last_updated_by", json_string("admin"));
+	if (!json_is_array(list)) {
+		list = json_array();
+		json_object_set_new(out->raw_attributes, "opik.feedback_scores", list);
+	}
+	const char *name = json_string_value(json_object_get(item, "name"));
+	json_array_foreach(list, i, x)
+	{
+		if (!strcmp(json_string_value(json_object_get(x, "name")) ? json_string_value(json_object_get(x, "name")) : "", name)) {
+			json_array_set_new(list, i, sc);
+			return;
+		}
+	}
+	json_array_append_new(list, sc);
+}
+
+static enum status merge_scores(void *ctx, struct arena *a, const char *id, const struct span *cur,
+				struct span *out, struct err *e)
+{
+	struct scores *s = ctx;
+	size_t i;
+	json_t *it;
+	(void)a, (void)e;
+	if (!cur)
+		return ST_OK; /* nothing to score: no change (the SDK sends scores after creates) */
+	span_copy(out, cur);
+	if (!out->raw_attributes)
+		out->raw_attributes = json_object();
+	json_array_foreach(s->items, i, it)
+	{
+		const char *x = json_string_value(json_object_get(it, "id"));
+		if (x && !strcmp(x, id))
+			score_set(out, it);
+	}
+	return ST_OK;
+}
+
+static void score_check(struct verrs *v, json_t *it, json_int_t i, bool need_id)
+{
+	static const char *const sources[] = {"ui", "sdk", "online_scoring"};
+	const char *src = json_string_value(json_object_get(it, "source"));
+	bool src_ok = false;
+	for (size_t k = 0; src && k < 3; k++)
+		src_ok |= !strcmp(src, sources[k]);
+	if (!json_is_object(it)) {
+		verrs_add(v, json_pack("[s,s,I]", "body", "scores", i), "dict_type", "must be an object", NULL);
+		return;
+	}
+	if (need_id && (!json_is_string(json_object_get(it, "id")) ||
+			span_id_problem(json_string_value(json_object_get(it, "id")))))
+		verrs_add(v, json_pack("[s,s,I,s]", "body", "scores", i, "id"), "missing", "must be an id", NULL);
+	if (!json_is_string(json_object_get(it, "name")))
+		verrs_add(v, json_pack("[s,s,I,s]", "body", "scores", i, "name"), "missing", "must be a string", NULL);
+	if (!json_is_number(json_object_get(it, "value")))
+		verrs_add(v, json_pack("[s,s,I,s]", "body", "scores", i, "value"), "missing", "must be a number", NULL);
+	if (!src_ok)
+		verrs_add(v, json_pack("[s,s,I,s]", "body", "scores", i, "source"), "enum",
+			  "must be one of ui, sdk, online_scoring", NULL);
+}
+
+static enum status scores(struct http_req *req, json_t *items)
+{
+	struct verrs v;
+	struct err e = {0};
+	size_t n = json_array_size(items), i, k = 0;
+	json_t *it;
+	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
+	verrs_init(&v);
+	arena_defer(req->arena, (void (*)(void *))verrs_free, &v);
+	json_array_foreach(items, i, it)
+	{
+		score_check(&v, it, (json_int_t)i, true);
+		const char *id = json_string_value(json_object_get(it, "id"));
+		bool seen = false;
+		for (size_t j = 0; id && j < k; j++)
+			seen |= !strcmp(ids[j], id);
+		if (id && !seen)
+			ids[k++] = id;
+	}
+	if (verrs_count(&v))
+		return http_fail_invalid(req, &v);
+	struct scores s = {items};
+	if (store_update(&req->store, req->ws, req->arena, ids, k, merge_scores, &s, &e) != ST_OK)
+		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
+	http_reply(req, 204, NULL, NULL, 0);
+	return ST_OK;
+}
+
+static enum status scores_batch(struct http_req *req)
+{
+	json_t *body;
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	json_t *items = json_object_get(body, "scores");
+	if (!json_is_array(items) || json_array_size(items) > OPIK_MAX_BATCH) {
+		struct verrs v;
+		verrs_init(&v);
+		verrs_add(&v, json_pack("[s,s]", "body", "scores"), "list_type",
+			  "must be a list of at most 1000 scores", NULL);
+		return http_fail_invalid(req, &v);
+	}
+	return scores(req, items);
+}
+
+/* PUT {id}/feedback-scores: one FeedbackScore for the id of the path. */
+static enum status score_one(struct http_req *req)
+{
+	json_t *body;
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	if (json_is_object(body))
+		json_object_set_new(body, "id", json_string(req->id));
+	json_t *items = json_pack("[O]", body);
+	arena_defer(req->arena, (void (*)(void *))json_decref, items);
+	return scores(req, items);
+}
+
+enum status opik_trace_scores(struct http_req *req)
+{
+	return scores_batch(req);
+}
+
+enum status opik_span_scores(struct http_req *req)
+{
+	return scores_batch(req);
+}
+
+enum status opik_trace_score(struct http_req *req)
+{
+	return score_one(req);
+}
+
+enum status opik_span_score(struct http_req *req)
+{
+	return score_one(req);
+}

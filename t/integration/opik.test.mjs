@@ -1,0 +1,177 @@
+// The Opik REST API (issue 11) driven by the real `opik` npm SDK (t/clients, pinned) through
+// nginx and cgi-bin/opik, as reference opik.md §4 and §12 describe its traffic: traces and
+// nested spans written in batches, updated after the create was sent (PATCH), scored, then
+// read back four ways by the SDK and once more through the NeMo API: one store.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { startServer, CLIENTS, WS_PREFIX } from '../harness.mjs';
+
+const require = createRequire(path.join(CLIENTS, 'package.json'));
+const { Opik } = await import(require.resolve('opik'));
+
+const PROJECT = 'opik-compat-demo';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let srv;
+before(async () => {
+	srv = await startServer();
+});
+after(async () => {
+	await srv?.stop();
+});
+
+const client = (opts = {}) => new Opik({ apiUrl: srv.base, projectName: PROJECT, workspaceName: 'default', ...opts });
+
+test('the SDK logs a trace with spans, usage and a score, and reads them back four ways', async () => {
+	const c = client();
+	const trace = c.trace({ name: 'demo-trace', input: { question: 'What is 2+2?' }, tags: ['demo'], metadata: { run: 1 } });
+	const retrieve = trace.span({ name: 'retrieve', type: 'tool', input: { query: '2+2' } });
+	retrieve.update({ output: { docs: ['arithmetic.md'] } });
+	retrieve.end();
+	const llm = trace.span({
+		name: 'answer', type: 'llm', model: 'gpt-4o-mini', provider: 'openai',
+		input: { messages: [{ role: 'user', content: 'What is 2+2?' }] },
+		usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 },
+	});
+	llm.update({ output: { content: '4' }, metadata: { temperature: 0 } });
+	llm.end();
+	llm.score({ name: 'correct', value: 1, reason: 'exact match' });
+	trace.update({ output: { answer: '4' } });
+	trace.end();
+	await c.flush();
+	const traceId = trace.data.id;
+
+	const found = await c.searchSpans({ projectName: PROJECT, filterString: `trace_id = "${traceId}"`, maxResults: 100 });
+	assert.deepEqual(found.map((s) => [s.name, s.type]).sort(), [['answer', 'llm'], ['retrieve', 'tool']]);
+	const traces = await c.searchTraces({ projectName: PROJECT, filterString: `id = "${traceId}"` });
+	assert.deepEqual(traces.map((t) => [t.id, t.name]), [[traceId, 'demo-trace']]);
+	const page = await c.api.spans.getSpansByProject({ projectName: PROJECT, traceId, size: 10 });
+	assert.equal(page.total, 2);
+	assert.deepEqual(page.content.map((s) => s.name).sort(), ['answer', 'retrieve']);
+	const span = await c.api.spans.getSpanById(llm.data.id);
+	assert.equal(span.name, 'answer');
+	assert.deepEqual(span.usage, { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+	assert.deepEqual(span.feedbackScores.map((f) => [f.name, f.value, f.reason]), [['correct', 1, 'exact match']]);
+	assert.equal(span.parentSpanId ?? null, null);
+	const tr = await c.api.traces.getTraceById(traceId);
+	assert.equal(tr.name, 'demo-trace');
+	assert.deepEqual(tr.output, { answer: '4' });
+	assert.deepEqual(tr.tags, ['demo']);
+	assert.deepEqual(tr.usage, { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+
+	// One store: the NeMo API sees the same trace, its spans under the trace's root.
+	const nemo = await srv.request('GET', `${WS_PREFIX}/default/traces/${traceId}`);
+	assert.equal(nemo.status, 200, nemo.text);
+	assert.equal(nemo.json.name, 'demo-trace');
+	assert.equal(nemo.json.span_count, 3);
+	assert.equal(nemo.json.total_tokens, 15);
+	const nemoSpan = await srv.request('GET', `${WS_PREFIX}/default/spans/${llm.data.id}`);
+	assert.equal(nemoSpan.json.kind, 'LLM');
+	assert.equal(nemoSpan.json.model, 'gpt-4o-mini');
+	assert.equal(nemoSpan.json.parent_span_id, traceId);
+});
+
+test('updates after the create went out arrive as PATCH; nested spans, errors and a late trace end', async () => {
+	const c = client({ headers: { 'X-Extra': '1' } });
+	const trace = c.trace({ name: 't2', input: 'plain string input', threadId: 'thread-1' });
+	const outer = trace.span({ name: 'outer' });
+	const inner = outer.span({ name: 'inner', type: 'guardrail' });
+	await c.flush(); // the creates go out now ...
+	await sleep(50);
+	inner.update({ output: { ok: true }, errorInfo: { exceptionType: 'ValueError', message: 'bad', traceback: 'tb...' } });
+	inner.end();
+	outer.end();
+	trace.update({ output: { done: true } });
+	trace.end();
+	await c.flush(); // ... and these as PATCHes
+	const got = await c.api.spans.getSpanById(inner.data.id);
+	assert.equal(got.type, 'guardrail');
+	assert.equal(got.parentSpanId, outer.data.id);
+	assert.deepEqual(got.output, { ok: true });
+	assert.equal(got.errorInfo.exceptionType, 'ValueError');
+	assert.ok(got.endTime, 'the end came by PATCH');
+	const o = await c.api.spans.getSpanById(outer.data.id);
+	assert.equal(o.type, 'general'); // no type sent: general (opik.md §4.6)
+	assert.ok(o.endTime);
+	const t = await c.api.traces.getTraceById(trace.data.id);
+	assert.equal(t.input, 'plain string input');
+	assert.deepEqual(t.output, { done: true });
+	assert.equal(t.threadId, 'thread-1');
+	// The NeMo view: the error is a span status, the thread the trace's session.
+	const nemo = await srv.request('GET', `${WS_PREFIX}/default/spans/${inner.data.id}`);
+	assert.equal(nemo.json.status, 'error');
+	assert.equal(nemo.json.error_type, 'ValueError');
+	const tn = await srv.request('GET', `${WS_PREFIX}/default/traces/${trace.data.id}`);
+	assert.equal(tn.json.session_id, 'thread-1');
+});
+
+test('filters, paging, the /api prefix and another workspace', async () => {
+	const c = client({ apiUrl: `${srv.base}/api`, workspaceName: 'team-b', projectName: 'filters' });
+	for (let i = 0; i < 12; i++) {
+		const t = c.trace({ name: `t-${i}`, metadata: { env: i % 2 ? 'prod' : 'dev' } });
+		t.span({ name: i % 3 ? 'chat' : 'lookup', type: i % 3 ? 'llm' : 'tool', usage: { total_tokens: i * 10 }, tags: i === 5 ? ['vip'] : [] }).end();
+		t.end();
+	}
+	await c.flush();
+	const llm = await c.searchSpans({ projectName: 'filters', filterString: 'type = "llm" and usage.total_tokens > 50' });
+	assert.deepEqual(llm.map((s) => s.usage.total_tokens).sort((a, b) => a - b), [70, 80, 100, 110]);
+	const vip = await c.searchSpans({ projectName: 'filters', filterString: 'tags contains "vip"' });
+	assert.equal(vip.length, 1);
+	const prod = await c.searchTraces({ projectName: 'filters', filterString: 'metadata.env = "prod"' });
+	assert.equal(prod.length, 6);
+	const p1 = await c.api.traces.getTracesByProject({ projectName: 'filters', page: 1, size: 5 });
+	const p3 = await c.api.traces.getTracesByProject({ projectName: 'filters', page: 3, size: 5 });
+	assert.equal(p1.total, 12);
+	assert.equal(p1.content.length, 5);
+	assert.equal(p3.content.length, 2);
+	// Workspaces are apart: the default workspace has no such project.
+	const none = await client().api.spans.getSpansByProject({ projectName: 'filters' });
+	assert.equal(none.total, 0);
+});
+
+test('bad input answers in Opik\'s shape: 422 {"errors"}, 400 {"code","message"}, 404', async () => {
+	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': 'default' };
+	const post = (p, body) => srv.request('POST', p, { body, headers: h });
+	let r = await post('/v1/private/spans/batch', { spans: [{ name: 'no start', trace_id: 'x' }] });
+	assert.equal(r.status, 422, r.text);
+	assert.ok(Array.isArray(r.json.errors) && r.json.errors.some((e) => /start_time/.test(e)), r.text);
+	r = await post('/v1/private/spans/batch', { spans: [{ id: 'a', trace_id: 't', start_time: '2026-01-01T00:00:00Z', type: 'agent' }] });
+	assert.equal(r.status, 422, r.text);
+	r = await post('/v1/private/spans/batch', { spans: [{ id: 'a', trace_id: 't', start_time: '2026-01-01T00:00:00Z' }, { id: 'a', trace_id: 't', start_time: '2026-01-01T00:00:00Z' }] });
+	assert.equal(r.status, 422, r.text);
+	assert.match(r.text, /Duplicate span id/);
+	r = await srv.request('GET', '/v1/private/spans', { headers: h });
+	assert.equal(r.status, 400);
+	assert.deepEqual(Object.keys(r.json).sort(), ['code', 'message']);
+	r = await srv.request('GET', `/v1/private/spans?project_name=p&filters=${encodeURIComponent('[{"field":"name","operator":">=","value":"a"}]')}`, { headers: h });
+	assert.equal(r.status, 400);
+	assert.match(r.json.message, /Invalid operator '>=' for field 'name' of type 'string'/);
+	r = await srv.request('GET', '/v1/private/spans/no-such-span', { headers: h });
+	assert.equal(r.status, 404);
+	assert.equal(r.json.code, 404);
+	r = await srv.request('GET', '/v1/private/traces/no-such-trace', { headers: h });
+	assert.equal(r.status, 404);
+});
+
+test('with keys on, the SDK sends its key raw in authorization; no key or a read key is refused in Opik\'s shape', async () => {
+	const keyed = await startServer({ env: { SPANDEX_TOKEN: 'opik-admin-key' } });
+	try {
+		const c = new Opik({ apiUrl: keyed.base, projectName: 'keyed', workspaceName: 'default', apiKey: 'opik-admin-key' });
+		const t = c.trace({ name: 'with-key' });
+		t.end();
+		await c.flush();
+		const got = await c.api.traces.getTraceById(t.data.id);
+		assert.equal(got.name, 'with-key');
+		// The same key works on the NeMo API as a bearer token.
+		const nemo = await keyed.request('GET', `${WS_PREFIX}/default/traces/${t.data.id}`, { headers: { Authorization: 'Bearer opik-admin-key' } });
+		assert.equal(nemo.status, 200, nemo.text);
+		const anon = await keyed.request('GET', `/v1/private/traces/${t.data.id}`, { headers: { authorization: '' } });
+		assert.equal(anon.status, 401, anon.text);
+		assert.equal(anon.json.code, 401);
+		const bearer = await keyed.request('GET', `/v1/private/traces/${t.data.id}`, { headers: { authorization: 'wrong' } });
+		assert.equal(bearer.status, 401);
+	} finally {
+		await keyed.stop();
+	}
+});
