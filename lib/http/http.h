@@ -76,10 +76,18 @@ struct http_dialect {
 	void (*invalid)(struct buf *out, json_t *items);
 	const char *ws_header;	/* the workspace of routes without {workspace} ... */
 	const char *ws_default; /* ... and when that header is absent or empty */
+	/* The workspace a header value names, when the API's names are not workspace names
+	 * (Scale GP's account ids); NULL: the value itself. The result is checked as a name. */
+	const char *(*ws_name)(struct arena *a, const char *value);
 	enum status ws_refusal; /* the status of a workspace name outside the rules */
 	enum http_keyfrom key;
 	const char *prefix; /* every route also answers under this path prefix ("/api"), or NULL */
 };
+
+/* FastAPI's error bodies, for the dialects of APIs built on it (NeMo Intake, Scale GP):
+ * {"detail": "<msg>"}, and HTTPValidationError {"detail": [items]}. */
+void http_fastapi_error(struct buf *out, int code, const char *msg);
+void http_fastapi_invalid(struct buf *out, json_t *items);
 
 /* A program's routes and dialect: the whole of what http_main needs. */
 struct http_surface {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "lib/base/utf8.h"
+#include "lib/json/jsonw.h"
 
 /* Reason phrases of RFC 9110 section 15 for the codes the APIs use. */
 static const char *reason(int code)
@@ -108,6 +109,25 @@ void http_stream_write(struct http_req *req, const char *p, size_t n)
 {
 	if (req->streaming)
 		http_out_write(req, p, n);
+}
+
+/* ---- FastAPI's shapes ---- */
+
+void http_fastapi_error(struct buf *out, int code, const char *msg)
+{
+	(void)code;
+	buf_adds(out, "{\"detail\":");
+	jsonw_string(out, msg, strlen(msg));
+	buf_addc(out, '}');
+}
+
+/* As FastAPI's JSONResponse prints it (jansson's compact form, which the golden replies were
+ * recorded from). */
+void http_fastapi_invalid(struct buf *out, json_t *items)
+{
+	buf_adds(out, "{\"detail\":");
+	jsonw_jansson(out, items, JSON_COMPACT);
+	buf_addc(out, '}');
 }
 
 /* ---- failures and error replies ---- */

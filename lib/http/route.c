@@ -122,6 +122,8 @@ static enum status route_workspace(struct http_req *req, bool in_path)
 	req->ws = http_header(req, d->ws_header);
 	if (!req->ws || !*req->ws)
 		req->ws = d->ws_default;
+	else if (d->ws_name)
+		req->ws = d->ws_name(req->arena, req->ws);
 	if (!workspace_valid(req->ws))
 		return http_fail(req, d->ws_refusal, "Invalid workspace name in %s: '%.64s'",
 				 d->ws_header, req->ws);

@@ -553,6 +553,21 @@ static bool extra_ok(const struct query *q, struct qsh *s, size_t ri)
 	return true;
 }
 
+/* The value a span listing orders by (q->order): absent tokens and open spans count 0. */
+static inline int64_t sort_key(const struct query *q, const struct idx_rec *r)
+{
+	switch (q->order) {
+	case QO_DURATION:
+		return r->ended_us == SPAN_NONE_I64 ? 0 : r->ended_us - r->started_us;
+	case QO_INPUT_TOKENS:
+		return (r->flags & REC_HAS_IN_TOK) ? r->in_tok : 0;
+	case QO_OUTPUT_TOKENS:
+		return (r->flags & REC_HAS_OUT_TOK) ? r->out_tok : 0;
+	default:
+		return r->started_us;
+	}
+}
+
 /* Finds the live record of span id within the filtered set: its sort candidate. */
 static bool find_cursor(struct query *q, struct qdb *db, const struct cf *c, size_t lo, size_t hi,
 			const char *id, struct cand *out)
@@ -570,7 +585,7 @@ static bool find_cursor(struct query *q, struct qdb *db, const struct cf *c, siz
 			    !jline_get2(p, n, "span_id", NULL, &v, &vn) || vn != strlen(lit_id) ||
 			    memcmp(v, lit_id, vn) != 0)
 				continue;
-			*out = (struct cand){r->started_us, (uint32_t)di, (uint32_t)i};
+			*out = (struct cand){sort_key(q, r), (uint32_t)di, (uint32_t)i};
 			return true;
 		}
 	}
@@ -606,11 +621,12 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(q, sh, i))
 				continue;
 			(*total)++;
-			struct cand cd = {r->started_us, (uint32_t)di, (uint32_t)i};
+			int64_t key = sort_key(q, r);
+			struct cand cd = {key, (uint32_t)di, (uint32_t)i};
 			if (cursor && span_cmp(sc, cursor, &cd) >= 0)
 				continue;
 			if (tk->n == tk->k && tk->k &&
-			    (sc->asc ? r->started_us > tk->h[0].key : r->started_us < tk->h[0].key))
+			    (sc->asc ? key > tk->h[0].key : key < tk->h[0].key))
 				continue;
 			topk_push(tk, cd);
 		}
@@ -684,7 +700,7 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 		struct query_row *r = &out->rows[out->n++];
 		r->line = arena_strndup(q->a, p, len);
 		r->len = len;
-		r->started_us = cd->key;
+		r->started_us = sh->sh.recs[cd->b].started_us;
 	}
 	free(tk.h);
 	db_close(&db);

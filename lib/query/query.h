@@ -50,6 +50,8 @@ struct query {
 	 * sort order come back, in the sort order. */
 	long long offset, limit;
 	const char *after_id, *before_id;
+	/* query_span_rows: what sort orders by (QO_START unless set); ties by storage order. */
+	enum query_order { QO_START, QO_DURATION, QO_INPUT_TOKENS, QO_OUTPUT_TOKENS } order;
 
 	/* The budget; 0 takes the default. */
 	long long budget_ms;

@@ -83,7 +83,6 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 	const struct prices *prices = prices_load(http_env(req, "SPANDEX_PRICES"), &pe);
 
 	verrs_init(&v);
-	arena_defer(req->arena, (void (*)(void *))verrs_free, &v);
 	for (size_t i = 0; i < n; i++) {
 		struct span *s = &c.spans[i];
 		span_init(s);
@@ -233,7 +232,6 @@ static enum status patch(struct http_req *req, enum opik_entity ent)
 	struct span scratch;
 	span_init(&scratch);
 	verrs_init(&v);
-	arena_defer(req->arena, (void (*)(void *))verrs_free, &v);
 	opik_apply(req->arena, req->ws, ent, body, false, &scratch, &v, json_pack("[s]", "body"));
 	span_clear(&scratch);
 	if (ent == OPIK_SPAN && !json_is_string(json_object_get(body, "trace_id")))
@@ -350,7 +348,6 @@ static enum status scores(struct http_req *req, json_t *items)
 	json_t *it;
 	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
 	verrs_init(&v);
-	arena_defer(req->arena, (void (*)(void *))verrs_free, &v);
 	json_array_foreach(items, i, it)
 	{
 		score_check(&v, it, (json_int_t)i, true);

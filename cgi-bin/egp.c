@@ -1,0 +1,7 @@
+/* egp: the Scale GP v5 spans program of lib/api/egp/routes.c (egp_surface). */
+#include "lib/api/egp/egp.h"
+
+int main(void)
+{
+	return http_main(&egp_surface);
+}

@@ -1,0 +1,30 @@
+/* map: Scale GP v5 spans (reference otel-egp.md §4.3, the seed page scale-egp-v5-spans-search)
+ * as spandex spans, and back: the one table between the two shapes. Types and statuses go
+ * through lib/model/crosswalk; what the span schema has no field for (group_id, metadata,
+ * expected, the application ids) is kept in raw_attributes under "sgp.<name>". */
+#ifndef SPANDEX_API_EGP_MAP_H
+#define SPANDEX_API_EGP_MAP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/model/span.h"
+#include "lib/model/verr.h"
+
+#define EGP_SOURCE "sgp"     /* spandex's source of what came through Scale GP */
+#define EGP_MAX_TRACE_ID 256 /* the seed's maxLength of trace_id */
+
+/* Applies the fields of obj onto s in workspace ws: a SpanCreateRequest when create (name,
+ * trace_id and start_timestamp required; an id made when absent), else a PATCH body (only
+ * name, end_timestamp, output, metadata, status). Problems go to v under loc (stolen). */
+void egp_apply(struct arena *a, const char *ws, json_t *obj, bool create, struct span *s,
+	       struct verrs *v, json_t *loc);
+
+/* Appends the Span of s; account is the x-selected-account-id it is read under. */
+void egp_render(struct buf *out, struct arena *a, const struct span *s, const char *account);
+
+/* Whether a stored version has ended (the upsert keeps a completed span over a started one). */
+bool egp_completed(const struct span *s);
+
+#endif

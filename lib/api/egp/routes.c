@@ -1,0 +1,41 @@
+/* routes: the Scale GP v5 spans program's route table (otel-egp.md §4.2; the seed page). */
+#include "lib/api/egp/egp.h"
+#include "lib/api/egp/params.h"
+
+#define N(a) (sizeof(a) / sizeof(*(a)))
+
+static const char *const orders[] = {"asc", "desc", NULL};
+
+/* In the order of params.h's ES_*. */
+static const struct http_pspec search_params[] = {
+    {"starting_after", PT_STRING, false, 0, 0, NULL, NULL},
+    {"ending_before", PT_STRING, false, 0, 0, NULL, NULL},
+    {"limit", PT_INT, false, 1, EGP_MAX_LIMIT, NULL, "100"},
+    {"sort_by", PT_STRING, false, 0, 0, NULL, NULL},
+    {"sort_order", PT_ENUM, false, 0, 0, orders, "asc"},
+    {"from_ts", PT_STRING, false, 0, 0, NULL, NULL},
+    {"to_ts", PT_STRING, false, 0, 0, NULL, NULL},
+    {"allow_partial_results", PT_BOOL, false, 0, 0, NULL, "false"},
+};
+/* In the order of params.h's EL_*. */
+static const struct http_pspec list_params[] = {
+    {"starting_after", PT_STRING, false, 0, 0, NULL, NULL},
+    {"ending_before", PT_STRING, false, 0, 0, NULL, NULL},
+    {"limit", PT_INT, false, 1, EGP_MAX_LIST_LIMIT, NULL, "100"},
+    {"trace_id", PT_STRING, false, 0, 0, NULL, NULL},
+    {"parents_only", PT_BOOL, false, 0, 0, NULL, "false"},
+    {"from_ts", PT_INT, false, 0, (long long)1 << 40, NULL, NULL},
+    {"to_ts", PT_INT, false, 0, (long long)1 << 40, NULL, NULL},
+};
+
+static const struct http_route routes[] = {
+    {"POST", "/v5/spans/search", egp_search, HTTP_READ, search_params, N(search_params), NULL},
+    {"POST", "/v5/spans/batch", egp_batch_insert, HTTP_WRITE, NULL, 0, NULL},
+    {"PUT", "/v5/spans/batch", egp_batch_upsert, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", "/v5/spans", egp_create, HTTP_WRITE, NULL, 0, NULL},
+    {"GET", "/v5/spans", egp_list, HTTP_READ, list_params, N(list_params), NULL},
+    {"GET", "/v5/spans/{id}", egp_get, HTTP_READ, NULL, 0, NULL},
+    {"PATCH", "/v5/spans/{id}", egp_patch, HTTP_WRITE, NULL, 0, NULL},
+};
+
+const struct http_surface egp_surface = {&egp_dialect, routes, N(routes)};

@@ -1,0 +1,581 @@
+/* spans: the Scale GP v5 spans endpoints (otel-egp.md §4.2, §4.5, §4.6; the seed page). Writes
+ * go through lib/store's store_update: an insert refuses an id already stored (409), an upsert
+ * keeps a completed version over a started one (the tracing SDK exports each span twice, at
+ * its start and at its end, in any order). Search and list are lib/query's span rows with a
+ * keyset cursor on span ids. */
+#include "lib/api/egp/egp.h"
+#include "lib/api/egp/params.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "lib/base/time.h"
+#include "lib/base/utf8.h"
+#include "lib/model/crosswalk.h"
+#include "lib/model/price.h"
+#include "lib/query/query.h"
+
+static const char *const json_types[] = {"application/json", NULL};
+
+static enum status json_body(struct http_req *req, json_t **body)
+{
+	enum status st = http_require_type(req, json_types);
+	return st == ST_OK ? http_json_body(req, body) : st;
+}
+
+/* The account the request is made for, as responses name it. */
+static const char *account(struct http_req *req)
+{
+	const char *a = http_header(req, "x-selected-account-id");
+	return a && *a ? a : "default";
+}
+
+static enum status invalid(struct http_req *req, json_t *loc, const char *type, const char *msg)
+{
+	struct verrs v;
+	verrs_init(&v);
+	verrs_add(&v, loc, type, msg, NULL);
+	return http_fail_invalid(req, &v);
+}
+
+/* ---- writes ---- */
+
+enum mode { INSERT, UPSERT };
+
+struct writes {
+	enum mode mode;
+	struct span *spans;
+	size_t n;
+	const char *conflict; /* INSERT: an id that is already stored */
+};
+
+static enum status merge(void *ctx, struct arena *a, const char *id, const struct span *cur,
+			 struct span *out, struct err *e)
+{
+	struct writes *w = ctx;
+	(void)a;
+	for (size_t i = 0; i < w->n; i++) {
+		if (strcmp(w->spans[i].span_id, id))
+			continue;
+		if (cur && w->mode == INSERT) {
+			w->conflict = id;
+			return err_set(e, ST_CONFLICT, "Span %.200s already exists", id);
+		}
+		/* Completed beats started: a start that comes after the end changes nothing. */
+		if (cur && egp_completed(cur) && !egp_completed(&w->spans[i]))
+			return ST_OK;
+		span_copy(out, &w->spans[i]);
+		return ST_OK;
+	}
+	return ST_OK;
+}
+
+/* Validates items (SpanCreateRequest), stores them, and answers with the Spans as stored. */
+static enum status write_items(struct http_req *req, json_t *items, enum mode mode, bool list)
+{
+	struct verrs v;
+	struct err e = {0}, pe = {0};
+	size_t n = json_array_size(items);
+	struct writes w = {mode, arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n, NULL};
+	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
+	const struct prices *prices = prices_load(http_env(req, "SPANDEX_PRICES"), &pe);
+
+	verrs_init(&v);
+	for (size_t i = 0; i < n; i++) {
+		struct span *s = &w.spans[i];
+		span_init(s);
+		arena_defer(req->arena, (void (*)(void *))span_clear, s);
+		json_t *loc = list ? json_pack("[s,s,i]", "body", "items", (json_int_t)i) : json_pack("[s]", "body");
+		egp_apply(req->arena, req->ws, json_array_get(items, i), true, s, &v, loc);
+		ids[i] = s->span_id ? s->span_id : "";
+		if (prices)
+			prices_apply(prices, s, false);
+	}
+	if (verrs_count(&v))
+		return http_fail_invalid(req, &v);
+	enum status st = store_update(&req->store, req->ws, req->arena, ids, n, merge, &w, &e);
+	if (st == ST_CONFLICT)
+		return http_fail(req, st, "%s", err_text(&e));
+	if (st != ST_OK)
+		return http_fail(req, st, "not stored (%s); retry later", err_text(&e));
+	/* The answer: each span as it now is (an upsert that lost to a completed version answers
+	 * with the completed one). */
+	struct buf *out = arena_buf(req->arena), *line = arena_buf(req->arena);
+	if (list)
+		buf_adds(out, "{\"object\":\"list\",\"items\":[");
+	for (size_t i = 0; i < n; i++) {
+		struct span s;
+		json_t *root;
+		line->len = 0;
+		if (store_get(&req->store, req->ws, ids[i], line) != ST_OK ||
+		    !span_parse(line->p, line->len, &s, &root))
+			continue;
+		if (list && i)
+			buf_addc(out, ',');
+		egp_render(out, req->arena, &s, account(req));
+		span_clear(&s);
+		json_decref(root);
+	}
+	if (list)
+		buf_adds(out, "]}");
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+
+enum status egp_create(struct http_req *req)
+{
+	json_t *body;
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	json_t *items = json_pack("[O]", body);
+	arena_defer(req->arena, (void (*)(void *))json_decref, items);
+	return write_items(req, items, INSERT, false);
+}
+
+static enum status batch(struct http_req *req, enum mode mode)
+{
+	json_t *body;
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	json_t *items = json_object_get(body, "items");
+	if (!json_is_array(items))
+		return invalid(req, json_pack("[s,s]", "body", "items"), "list_type", "Input should be a valid list");
+	if (json_array_size(items) > EGP_MAX_BATCH)
+		return invalid(req, json_pack("[s,s]", "body", "items"), "too_long",
+			       "List should have at most 1000 items after validation");
+	return write_items(req, items, mode, true);
+}
+
+enum status egp_batch_insert(struct http_req *req)
+{
+	return batch(req, INSERT);
+}
+
+enum status egp_batch_upsert(struct http_req *req)
+{
+	return batch(req, UPSERT);
+}
+
+/* The stored span of id, parsed; false when there is none. */
+static bool load(struct http_req *req, const char *id, struct span *s, json_t **root)
+{
+	struct buf *line = arena_buf(req->arena);
+	if (store_get(&req->store, req->ws, id, line) != ST_OK || !span_parse(line->p, line->len, s, root))
+		return false;
+	arena_defer(req->arena, (void (*)(void *))json_decref, *root);
+	return true;
+}
+
+enum status egp_get(struct http_req *req)
+{
+	struct span s;
+	json_t *root;
+	if (!load(req, req->id, &s, &root))
+		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
+	struct buf *out = arena_buf(req->arena);
+	egp_render(out, req->arena, &s, account(req));
+	span_clear(&s);
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+
+/* PATCH: only name, end_timestamp, output, metadata, status (§4.2); 404 for an unknown id. */
+struct patch {
+	json_t *body;
+	const char *ws;
+	bool found;
+};
+
+static enum status merge_patch(void *ctx, struct arena *a, const char *id, const struct span *cur,
+			       struct span *out, struct err *e)
+{
+	struct patch *p = ctx;
+	struct verrs v;
+	(void)id, (void)e;
+	if (!cur)
+		return ST_OK;
+	p->found = true;
+	span_copy(out, cur);
+	verrs_init(&v);
+	egp_apply(a, p->ws, p->body, false, out, &v, json_array());
+	verrs_free(&v);
+	return ST_OK;
+}
+
+enum status egp_patch(struct http_req *req)
+{
+	json_t *body;
+	struct verrs v;
+	struct err e = {0};
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	struct span scratch, cur;
+	json_t *root;
+	if (!load(req, req->id, &cur, &root))
+		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
+	/* Checked on a copy first, so a bad PATCH is a 422 and writes nothing. */
+	span_copy(&scratch, &cur);
+	span_clear(&cur);
+	verrs_init(&v);
+	egp_apply(req->arena, req->ws, body, false, &scratch, &v, json_pack("[s]", "body"));
+	span_clear(&scratch);
+	if (verrs_count(&v))
+		return http_fail_invalid(req, &v);
+	struct patch p = {body, req->ws, false};
+	const char *ids[] = {req->id};
+	if (store_update(&req->store, req->ws, req->arena, ids, 1, merge_patch, &p, &e) != ST_OK)
+		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
+	if (!p.found)
+		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
+	return egp_get(req);
+}
+
+/* ---- search and list ---- */
+
+/* The body filters a search applies on each candidate's line (the index narrows by trace ids
+ * and the time window first). */
+struct sfilter {
+	bool parents_only;
+	json_t *trace_ids; /* more than the index takes, or empty (nothing matches) */
+	json_t *span_ids, *excluded_span_ids, *excluded_trace_ids, *parent_ids, *names, *statuses,
+	    *types, *extra_metadata, *variant_ids, *assessment_types, *acp_types, *agent_names,
+	    *agent_ids;
+	const char *group_id;
+	long long min_ms, max_ms; /* -1: none */
+};
+
+static bool in_list(json_t *list, const char *s)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(list, i, x)
+	{
+		if (s && json_is_string(x) && !strcmp(json_string_value(x), s))
+			return true;
+	}
+	return false;
+}
+
+static json_t *raw(const struct span *s, const char *k)
+{
+	return s->raw_attributes ? json_object_get(s->raw_attributes, k) : NULL;
+}
+
+/* A metadata value matched against a filter value: equal JSON, or for a list filter value,
+ * equal to any element (§4.5). */
+static bool md_match(json_t *have, json_t *want)
+{
+	if (!have)
+		return false;
+	if (json_is_array(want)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(want, i, x)
+		{
+			if (json_equal(have, x))
+				return true;
+		}
+		return false;
+	}
+	return json_equal(have, want);
+}
+
+static bool search_match(void *ctx, const char *line, size_t n)
+{
+	struct sfilter *f = ctx;
+	struct span s;
+	json_t *root = NULL;
+	if (!span_parse(line, n, &s, &root))
+		return false;
+	json_t *md = raw(&s, "sgp.metadata");
+	bool ok = true;
+	if (f->span_ids && !in_list(f->span_ids, s.span_id))
+		ok = false;
+	if (ok && f->trace_ids && !in_list(f->trace_ids, s.trace_id))
+		ok = false;
+	if (ok && f->excluded_span_ids && in_list(f->excluded_span_ids, s.span_id))
+		ok = false;
+	if (ok && f->excluded_trace_ids && in_list(f->excluded_trace_ids, s.trace_id))
+		ok = false;
+	if (ok && f->parent_ids && !in_list(f->parent_ids, s.parent_span_id))
+		ok = false;
+	if (ok && f->names && !in_list(f->names, s.name))
+		ok = false;
+	if (ok && f->statuses && !in_list(f->statuses, crosswalk_status_name(CW_SGP, s.status)))
+		ok = false;
+	if (ok && f->types && !in_list(f->types, crosswalk_type(CW_SGP, &s)))
+		ok = false;
+	if (ok && f->group_id)
+		ok = json_is_string(raw(&s, "sgp.group_id")) &&
+		     !strcmp(json_string_value(raw(&s, "sgp.group_id")), f->group_id);
+	if (ok && f->variant_ids)
+		ok = in_list(f->variant_ids, json_string_value(raw(&s, "sgp.application_variant_id")));
+	/* Agentex's processors name their agent and protocol in the metadata (§4.7). */
+	if (ok && f->agent_names)
+		ok = in_list(f->agent_names, json_string_value(json_object_get(md, "__agent_name__")));
+	if (ok && f->agent_ids)
+		ok = in_list(f->agent_ids, json_string_value(json_object_get(md, "__agent_id__")));
+	if (ok && f->acp_types)
+		ok = in_list(f->acp_types, json_string_value(json_object_get(md, "__acp_type__")));
+	/* spandex keeps no assessments: a trace with one of these types does not exist here. */
+	if (ok && f->assessment_types && json_array_size(f->assessment_types))
+		ok = false;
+	if (ok && f->extra_metadata) {
+		const char *k;
+		json_t *want;
+		json_object_foreach(f->extra_metadata, k, want)
+		{
+			if (!md_match(json_object_get(md, k), want)) {
+				ok = false;
+				break;
+			}
+		}
+	}
+	if (ok && (f->min_ms >= 0 || f->max_ms >= 0)) {
+		/* Against the completed duration: a span without an end never matches. */
+		long long ms = s.ended_at == SPAN_NONE_I64 ? -1 : (s.ended_at - s.started_at) / 1000;
+		ok = ms >= 0 && (f->min_ms < 0 || ms >= f->min_ms) && (f->max_ms < 0 || ms <= f->max_ms);
+	}
+	span_clear(&s);
+	json_decref(root);
+	return ok;
+}
+
+/* One list of strings of the body; false (with the 422 item) when it is not one. */
+static bool str_list(struct verrs *v, json_t *body, const char *key, json_t **out, size_t *nids)
+{
+	json_t *x = json_object_get(body, key);
+	size_t i;
+	json_t *e;
+	*out = NULL;
+	if (!x || json_is_null(x))
+		return true;
+	if (!json_is_array(x)) {
+		verrs_add(v, json_pack("[s,s]", "body", key), "list_type", "Input should be a valid list", json_incref(x));
+		return false;
+	}
+	json_array_foreach(x, i, e)
+	{
+		if (!json_is_string(e)) {
+			verrs_add(v, json_pack("[s,s,i]", "body", key, (json_int_t)i), "string_type",
+				  "Input should be a valid string", json_incref(e));
+			return false;
+		}
+	}
+	*nids += json_array_size(x);
+	*out = x;
+	return true;
+}
+
+/* The rows of q, answered as {object, items, limit, total, has_more}. */
+static enum status answer(struct http_req *req, struct query *q, long long limit)
+{
+	struct query_rows r;
+	enum status st = query_span_rows(q, &r);
+	if (st == ST_NOT_FOUND && (q->after_id || q->before_id))
+		return invalid(req, json_pack("[s,s]", "query", q->after_id ? "starting_after" : "ending_before"),
+			       "value_error", "Value error, the cursor is no span of this listing");
+	if (st != ST_OK)
+		return http_fail(req, st, "%s", err_text(&q->err));
+	struct buf *out = arena_buf(req->arena);
+	buf_adds(out, "{\"object\":\"list\",\"items\":[");
+	for (size_t i = 0; i < r.n; i++) {
+		struct span s;
+		json_t *root;
+		if (!span_parse(r.rows[i].line, r.rows[i].len, &s, &root))
+			continue;
+		if (i)
+			buf_addc(out, ',');
+		egp_render(out, req->arena, &s, account(req));
+		span_clear(&s);
+		json_decref(root);
+	}
+	buf_printf(out, "],\"limit\":%lld,\"total\":%zu,\"has_more\":%s}", limit, r.total,
+		   r.more ? "true" : "false");
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+
+static void query_init(struct http_req *req, struct query *q)
+{
+	memset(q, 0, sizeof *q);
+	q->st = &req->store;
+	q->a = req->arena;
+	q->ws = req->ws;
+	q->sort = "started_at";
+	q->budget_ms = (long long)http_env_count(req, "SPANDEX_QUERY_MS", QUERY_BUDGET_MS);
+	q->budget_bytes = http_env_count(req, "SPANDEX_QUERY_BYTES", QUERY_BUDGET_BYTES);
+}
+
+/* The started_at window of a search or list, into the filter's conditions. */
+static void window(struct filter *f, struct filter_cond *c, bool has_from, int64_t from,
+		   bool has_to, int64_t to)
+{
+	if (has_from)
+		c[f->n++] = (struct filter_cond){.field = FF_STARTED_AT, .op = FOP_GTE, .us = from};
+	if (has_to)
+		c[f->n++] = (struct filter_cond){.field = FF_STARTED_AT, .op = FOP_LTE, .us = to};
+}
+
+/* The cursors of a search or list: one of them (422 for both). */
+static enum status cursors(struct http_req *req, struct query *q, const char *after, const char *before)
+{
+	if (after && before)
+		return invalid(req, json_pack("[s,s]", "query", "ending_before"), "value_error",
+			       "Value error, give starting_after or ending_before, not both");
+	q->after_id = after && *after ? after : NULL;
+	q->before_id = before && *before ? before : NULL;
+	return ST_OK;
+}
+
+enum status egp_search(struct http_req *req)
+{
+	const struct http_pval *pv = req->pv;
+	json_t *body;
+	struct verrs v;
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	if (!json_is_object(body))
+		return invalid(req, json_pack("[s]", "body"), "model_attributes_type",
+			       "Input should be a valid dictionary or object to extract fields from");
+	struct sfilter *sf = arena_alloc(req->arena, sizeof *sf);
+	memset(sf, 0, sizeof *sf);
+	sf->min_ms = sf->max_ms = -1;
+	verrs_init(&v);
+	size_t nids = 0;
+	json_t *trace_ids = NULL;
+	str_list(&v, body, "span_ids", &sf->span_ids, &nids);
+	str_list(&v, body, "trace_ids", &trace_ids, &nids);
+	str_list(&v, body, "excluded_span_ids", &sf->excluded_span_ids, &nids);
+	str_list(&v, body, "excluded_trace_ids", &sf->excluded_trace_ids, &nids);
+	str_list(&v, body, "parent_ids", &sf->parent_ids, &nids);
+	str_list(&v, body, "names", &sf->names, &nids);
+	str_list(&v, body, "statuses", &sf->statuses, &nids);
+	str_list(&v, body, "types", &sf->types, &nids);
+	str_list(&v, body, "application_variant_ids", &sf->variant_ids, &nids);
+	str_list(&v, body, "assessment_types", &sf->assessment_types, &nids);
+	str_list(&v, body, "acp_types", &sf->acp_types, &nids);
+	str_list(&v, body, "agentex_agent_names", &sf->agent_names, &nids);
+	str_list(&v, body, "agentex_agent_ids", &sf->agent_ids, &nids);
+	json_t *terms = NULL;
+	size_t nterms = 0;
+	str_list(&v, body, "search_texts", &terms, &nterms);
+	json_t *x;
+	size_t i;
+	json_array_foreach(sf->statuses, i, x)
+	{
+		if (crosswalk_status(CW_SGP, json_string_value(x)) < 0)
+			verrs_add(&v, json_pack("[s,s,i]", "body", "statuses", (json_int_t)i), "enum",
+				  "Input should be 'SUCCESS', 'ERROR' or 'CANCELED'", json_incref(x));
+	}
+	if (nids > EGP_MAX_IDS)
+		verrs_add(&v, json_pack("[s]", "body"), "value_error",
+			  "Value error, the id lists hold more than 10000 ids together", NULL);
+	if (nterms > EGP_MAX_TERMS)
+		verrs_add(&v, json_pack("[s,s]", "body", "search_texts"), "too_long",
+			  "List should have at most 10 items after validation", NULL);
+	json_array_foreach(terms, i, x)
+	{
+		if (utf8_valid(json_string_value(x), json_string_length(x)) && json_string_length(x) < EGP_MIN_TERM)
+			verrs_add(&v, json_pack("[s,s,i]", "body", "search_texts", (json_int_t)i), "string_too_short",
+				  "String should have at least 2 characters", json_incref(x));
+	}
+	json_t *po = json_object_get(body, "parents_only"), *gid = json_object_get(body, "group_id"),
+	       *em = json_object_get(body, "extra_metadata");
+	if (po && !json_is_null(po) && !json_is_boolean(po))
+		verrs_add(&v, json_pack("[s,s]", "body", "parents_only"), "bool_type", "Input should be a valid boolean", json_incref(po));
+	if (gid && !json_is_null(gid) && !json_is_string(gid))
+		verrs_add(&v, json_pack("[s,s]", "body", "group_id"), "string_type", "Input should be a valid string", json_incref(gid));
+	if (em && !json_is_null(em) && !json_is_object(em))
+		verrs_add(&v, json_pack("[s,s]", "body", "extra_metadata"), "dict_type", "Input should be a valid dictionary", json_incref(em));
+	static const char *const durs[] = {"min_duration_ms", "max_duration_ms"};
+	for (int k = 0; k < 2; k++) {
+		json_t *d = json_object_get(body, durs[k]);
+		if (d && !json_is_null(d) && (!json_is_integer(d) || json_integer_value(d) < 0))
+			verrs_add(&v, json_pack("[s,s]", "body", durs[k]), "int_type", "Input should be a valid integer", json_incref(d));
+		else if (d && json_is_integer(d))
+			*(k ? &sf->max_ms : &sf->min_ms) = json_integer_value(d);
+	}
+	int64_t from = 0, to = 0;
+	bool has_from = pv[ES_FROM].s != NULL, has_to = pv[ES_TO].s != NULL;
+	if (has_from && !time_parse(pv[ES_FROM].s, false, &from))
+		verrs_add(&v, json_pack("[s,s]", "query", "from_ts"), "datetime_from_date_parsing", "Input should be a valid datetime", NULL);
+	if (has_to && !time_parse(pv[ES_TO].s, false, &to))
+		verrs_add(&v, json_pack("[s,s]", "query", "to_ts"), "datetime_from_date_parsing", "Input should be a valid datetime", NULL);
+	if (has_from && has_to && from > to)
+		verrs_add(&v, json_pack("[s,s]", "query", "from_ts"), "value_error", "Value error, from_ts is later than to_ts", NULL);
+	if (verrs_count(&v))
+		return http_fail_invalid(req, &v);
+	sf->parents_only = json_is_true(po);
+	sf->group_id = json_string_value(gid);
+	sf->extra_metadata = json_is_object(em) ? em : NULL;
+
+	struct query q;
+	struct filter f = {0};
+	struct filter_cond *c = arena_alloc(req->arena, 3 * sizeof *c);
+	struct query_pred pred = {search_match, sf};
+	query_init(req, &q);
+	f.conds = c;
+	/* The index finds trace ids by hash (at most FILTER_MAX_IN; more go to the predicate). */
+	size_t ntr = json_array_size(trace_ids);
+	if (ntr && ntr <= FILTER_MAX_IN) {
+		c[0] = (struct filter_cond){.field = FF_TRACE_ID, .op = FOP_IN, .nvals = ntr};
+		c[0].vals = arena_alloc(req->arena, ntr * sizeof(char *));
+		json_array_foreach(trace_ids, i, x) c[0].vals[i] = json_string_value(x);
+		f.n = 1;
+	} else {
+		sf->trace_ids = trace_ids;
+	}
+	window(&f, c, has_from, from, has_to, to);
+	q.f = &f;
+	q.roots_only = sf->parents_only;
+	q.preds = &pred;
+	q.npreds = 1;
+	if (terms && json_array_size(terms)) {
+		const char **t = arena_alloc(req->arena, json_array_size(terms) * sizeof *t);
+		json_array_foreach(terms, i, x) t[i] = json_string_value(x);
+		q.search = t;
+		q.nsearch = json_array_size(terms);
+	}
+	/* sort_by: start_timestamp (the default), duration_ms, input_tokens, output_tokens; other
+	 * values order by start time, as SGP's legacy store does (§4.5). */
+	const char *by = pv[ES_SORT_BY].s;
+	q.order = !by ? QO_START
+		  : !strcmp(by, "duration_ms") ? QO_DURATION
+		  : !strcmp(by, "input_tokens") ? QO_INPUT_TOKENS
+		  : !strcmp(by, "output_tokens") ? QO_OUTPUT_TOKENS
+						  : QO_START;
+	q.sort = !strcmp(pv[ES_SORT_ORDER].s, "desc") ? "-started_at" : "started_at";
+	q.limit = pv[ES_LIMIT].i;
+	if ((st = cursors(req, &q, pv[ES_AFTER].s, pv[ES_BEFORE].s)) != ST_OK)
+		return st;
+	return answer(req, &q, q.limit);
+}
+
+/* GET /v5/spans (older docs): trace_id, parents_only, from_ts/to_ts in epoch seconds. */
+enum status egp_list(struct http_req *req)
+{
+	const struct http_pval *pv = req->pv;
+	struct query q;
+	struct filter f = {0};
+	struct filter_cond c[3];
+	enum status st;
+	query_init(req, &q);
+	f.conds = c;
+	if (pv[EL_TRACE_ID].s) {
+		c[f.n] = (struct filter_cond){.field = FF_TRACE_ID, .op = FOP_EQ, .nvals = 1};
+		c[f.n].vals = arena_alloc(req->arena, sizeof(char *));
+		c[f.n++].vals[0] = pv[EL_TRACE_ID].s;
+	}
+	window(&f, c, pv[EL_FROM].present, pv[EL_FROM].i * 1000000, pv[EL_TO].present,
+	       pv[EL_TO].i * 1000000);
+	q.f = &f;
+	q.roots_only = pv[EL_PARENTS_ONLY].i;
+	q.limit = pv[EL_LIMIT].i;
+	if ((st = cursors(req, &q, pv[EL_AFTER].s, pv[EL_BEFORE].s)) != ST_OK)
+		return st;
+	return answer(req, &q, q.limit);
+}
