@@ -16,10 +16,13 @@
 #include <unistd.h>
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
+#include "lib/model/price.h"
 #include "lib/model/workspace.h"
+#include "src/commit.h"
 
 static const char usage[] =
-    "usage: spandex reindex DATA [--workspace W]   rebuild every index from the JSONL\n"
+    "usage: spandex reindex DATA [--workspace W] [--prices FILE]\n"
+    "                                  rebuild every index from the JSONL (and the costs)\n"
     "       spandex verify DATA [--workspace W]    check every index against its data\n"
     "       spandex stats DATA [--workspace W]     workspaces, days, spans and bytes\n"
     "       spandex seal DATA [--older-than N] [--workspace W]\n"
@@ -32,27 +35,47 @@ static const char usage[] =
     "                                  the live spans as JSONL (T: RFC 3339 or YYYY-MM-DD)\n"
     "       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
     "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
+    "       spandex help [COMMAND] | COMMAND --help | --version\n"
     "seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
     "once unless --wait. --verbose prints a summary; otherwise only problems are printed.\n"
-    "Exit status: 0 ok, 1 a problem was found or an operation failed, 2 usage.\n";
+    "reindex, verify and seal show progress on a terminal (--progress: always, --no-progress:\n"
+    "never; cron stays quiet). Exit status: 0 ok, 1 a problem was found or an operation\n"
+    "failed, 2 usage.\n";
 
-/* A progress bar on stderr, only when it is a terminal (cron stays quiet). */
+/* Progress on stderr: a bar that redraws on a terminal, a line a second (and the last)
+ * elsewhere when --progress asks for it; nothing under cron unless asked. */
 struct progress {
-	bool tty;
+	bool show, tty;
 	const char *label;
+	int64_t last; /* when the last line was printed (not on a terminal) */
 };
 
 static void progress_cb(void *ctx, size_t done, size_t total)
 {
 	struct progress *p = ctx;
-	if (!p->tty || !total)
+	if (!p->show || !total)
 		return;
+	if (!p->tty) {
+		int64_t now = time_now();
+		if (done < total && now - p->last < 1000000)
+			return;
+		p->last = now;
+		fprintf(stderr, "%s: %zu/%zu\n", p->label, done, total);
+		return;
+	}
 	int width = 40, fill = (int)(done * (size_t)width / total);
 	fprintf(stderr, "\r%-24.24s [%.*s%*s] %zu/%zu", p->label, fill,
 		"########################################", width - fill, "", done, total);
 	if (done == total)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+/* What reindex cut and kept (a damaged end of a day's data): always said, on stderr. */
+static void note(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "spandex: %s\n", msg);
 }
 
 static void report(void *ctx, const char *msg)
@@ -86,9 +109,15 @@ struct opts {
 	const char *pos[2]; /* DATA, and DEST or DATA for backup and restore */
 	char **files;	    /* import: the FILE arguments */
 	size_t npos, nfiles;
-	const char *workspace, *archive, *from, *to, *out, *days, *older_than;
-	bool force, wait, verbose;
+	const char *workspace, *archive, *from, *to, *out, *days, *older_than, *prices;
+	bool force, wait, verbose, progress, no_progress;
 };
+
+static struct progress progress_for(const struct opts *o)
+{
+	bool tty = isatty(STDERR_FILENO);
+	return (struct progress){(tty || o->progress) && !o->no_progress, tty, "", 0};
+}
 
 static void free_names(char **ws, size_t n)
 {
@@ -97,21 +126,116 @@ static void free_names(char **ws, size_t n)
 	free(ws);
 }
 
-static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *pg)
+/* reindex --prices: the costs of ws priced again from the table, for the spans whose costs
+ * were computed before or that have none (a cost the client sent is never touched). */
+struct repricing {
+	const struct prices *table;
+	size_t changed;
+};
+
+static enum status reprice(void *ctx, struct arena *a, const char *id, const struct span *cur,
+			   struct span *out, struct err *e)
 {
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct err e = {ST_OK, ""};
-		pg->label = ws[i];
-		if (store_reindex(st, ws[i], progress_cb, pg, &e) != ST_OK) {
-			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i], err_text(&e));
-			rc = 1;
-		}
+	struct repricing *r = ctx;
+	(void)a, (void)id, (void)e;
+	if (!cur)
+		return ST_OK;
+	span_copy(out, cur);
+	if (prices_apply(r->table, out, true)) {
+		r->changed++;
+		return ST_OK;
 	}
+	span_clear(out);
+	span_init(out); /* out->span_id NULL: no change */
+	return ST_OK;
+}
+
+static int reprice_ws(struct store *st, const char *ws, const struct prices *table,
+		      struct progress *pg, size_t *changed)
+{
+	int32_t *days;
+	size_t nd, nid = 0;
+	struct err e = {ST_OK, ""};
+	struct repricing r = {table, 0};
+	struct arena *a = arena_new();
+	const char **ids = xmalloc(1000 * sizeof *ids);
+	int rc = 0;
+	if (store_days(st, ws, &days, &nd) != ST_OK) {
+		fprintf(stderr, "spandex: reindex %s: cannot list its days\n", ws);
+		free(ids);
+		arena_free(a);
+		return 1;
+	}
+	for (size_t d = 0; d < nd && !rc; d++) {
+		struct shard sh;
+		if (shard_open(st, ws, days[d], &sh) != ST_OK)
+			continue;
+		struct buf line;
+		buf_init(&line);
+		/* Live spans only; the merge decides which of them change. */
+		for (size_t k = 0; k <= sh.nrecs && !rc; k++) {
+			if (k < sh.nrecs) {
+				const struct idx_rec *rec = &sh.recs[k];
+				struct span s;
+				json_t *root;
+				line.len = 0;
+				if ((rec->flags & REC_SUPERSEDED) || shard_line(&sh, k, &line) != ST_OK ||
+				    !span_parse(line.p, line.len, &s, &root))
+					continue;
+				ids[nid++] = arena_strdup(a, s.span_id);
+				span_clear(&s);
+				json_decref(root);
+			}
+			if (nid == 1000 || (k == sh.nrecs && nid)) {
+				if (store_update(st, ws, a, ids, nid, reprice, &r, &e) != ST_OK) {
+					fprintf(stderr, "spandex: reindex %s --prices: %s\n", ws, err_text(&e));
+					rc = 1;
+				}
+				nid = 0;
+				arena_reset(a);
+			}
+		}
+		buf_free(&line);
+		shard_close(&sh);
+		progress_cb(pg, d + 1, nd);
+	}
+	*changed += r.changed;
+	free(days);
+	free(ids);
+	arena_free(a);
 	return rc;
 }
 
-static int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg)
+static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *pg,
+		       const struct opts *o)
+{
+	int rc = 0;
+	struct err e = {ST_OK, ""};
+	const struct prices *table = NULL;
+	size_t changed = 0;
+	if (o->prices && !(table = prices_load(o->prices, &e))) {
+		fprintf(stderr, "spandex: reindex --prices %s: %s\n", o->prices, err_text(&e));
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pg->label = ws[i];
+		if (store_reindex(st, ws[i], progress_cb, pg, note, NULL, &e) != ST_OK) {
+			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i], err_text(&e));
+			rc = 1;
+		} else if (table && reprice_ws(st, ws[i], table, pg, &changed)) {
+			rc = 1;
+		}
+	}
+	if (o->verbose)
+		printf("reindex: %zu workspace%s%s", n, n == 1 ? "" : "s", table ? "" : "\n");
+	if (o->verbose && table)
+		printf(", %zu span%s priced again from %s (taken %s)\n", changed,
+		       changed == 1 ? "" : "s", o->prices, table->taken);
+	return rc;
+}
+
+static int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg,
+		      const struct opts *o)
 {
 	size_t problems = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -121,6 +245,8 @@ static int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg
 	if (problems)
 		fprintf(stderr, "spandex: %zu problem%s found\n", problems,
 			problems == 1 ? "" : "s");
+	else if (o->verbose)
+		printf("verify: %zu workspace%s, no problem found\n", n, n == 1 ? "" : "s");
 	return problems ? 1 : 0;
 }
 
@@ -157,13 +283,13 @@ static int cmd_store(const char *cmd, struct opts *o)
 	char **ws = NULL;
 	size_t n = 0;
 	int rc;
-	struct progress pg = {isatty(STDERR_FILENO), ""};
+	struct progress pg = progress_for(o);
 	if (workspaces(&st, o->workspace, &ws, &n) < 0)
 		return 1;
 	if (!strcmp(cmd, "reindex"))
-		rc = cmd_reindex(&st, ws, n, &pg);
+		rc = cmd_reindex(&st, ws, n, &pg, o);
 	else if (!strcmp(cmd, "verify"))
-		rc = cmd_verify(&st, ws, n, &pg);
+		rc = cmd_verify(&st, ws, n, &pg, o);
 	else
 		rc = cmd_stats(&st, ws, n);
 	free_names(ws, n);
@@ -214,7 +340,9 @@ static int cmd_seal(const char *cmd, struct opts *o)
 	int64_t t0 = time_now();
 	unsigned long long tin = 0, tout = 0;
 	size_t sealed = 0;
+	struct progress pg = progress_for(o);
 	for (size_t i = 0; i < n; i++) {
+		pg.label = ws[i];
 		int32_t *dl;
 		size_t nd;
 		if (store_days(&st, ws[i], &dl, &nd) != ST_OK) {
@@ -235,6 +363,7 @@ static int cmd_seal(const char *cmd, struct opts *o)
 				tin += in;
 				tout += out;
 			}
+			progress_cb(&pg, d + 1, nd);
 		}
 		free(dl);
 	}
@@ -305,8 +434,9 @@ static int cmd_restore(const char *cmd, struct opts *o)
 		return 1;
 	}
 	/* The restored store must pass verify as it is, without a reindex. */
-	struct progress pg = {isatty(STDERR_FILENO), ""};
-	int rc = cmd_verify(&st, ws, n, &pg);
+	struct progress pg = progress_for(o);
+	struct opts quiet = {.verbose = false};
+	int rc = cmd_verify(&st, ws, n, &pg, &quiet);
 	if (o->verbose && !rc)
 		printf("restore: %zu workspace%s restored into %s and verified\n", n,
 		       n == 1 ? "" : "s", st.root);
@@ -418,6 +548,8 @@ enum {
 	O_WAIT = 1 << 7,
 	O_VERBOSE = 1 << 8,
 	O_OLDER_THAN = 1 << 9,
+	O_PROGRESS = 1 << 10,
+	O_PRICES = 1 << 11,
 };
 
 static const struct {
@@ -436,6 +568,9 @@ static const struct {
     {"--wait", O_WAIT, true, offsetof(struct opts, wait)},
     {"--verbose", O_VERBOSE, true, offsetof(struct opts, verbose)},
     {"--older-than", O_OLDER_THAN, false, offsetof(struct opts, older_than)},
+    {"--progress", O_PROGRESS, true, offsetof(struct opts, progress)},
+    {"--no-progress", O_PROGRESS, true, offsetof(struct opts, no_progress)},
+    {"--prices", O_PRICES, false, offsetof(struct opts, prices)},
 };
 
 #define ADMIN (O_WAIT | O_VERBOSE)
@@ -446,17 +581,48 @@ static const struct command {
 	unsigned required; /* options it needs */
 	int lock_pos;	   /* the DATA argument whose admin lock it takes, or -1 */
 	int (*run)(const char *cmd, struct opts *o);
+	const char *help; /* spandex COMMAND --help */
 } commands[] = {
-    {"reindex", 1, O_WORKSPACE, 0, -1, cmd_store},
-    {"verify", 1, O_WORKSPACE, 0, -1, cmd_store},
-    {"stats", 1, O_WORKSPACE, 0, -1, cmd_store},
-    {"seal", 1, O_OLDER_THAN | O_WORKSPACE | ADMIN, 0, 0, cmd_seal},
-    {"retain", 1, O_DAYS | O_ARCHIVE | O_WORKSPACE | ADMIN, O_DAYS, 0, cmd_retain},
-    {"backup", 2, ADMIN, 0, 0, cmd_backup},
-    {"restore", 2, O_FORCE | ADMIN, 0, 1, cmd_restore},
+    {"reindex", 1, O_WORKSPACE | O_VERBOSE | O_PROGRESS | O_PRICES, 0, -1, cmd_store,
+     "usage: spandex reindex DATA [--workspace W] [--prices FILE] [--verbose] [--progress]\n"
+     "Rebuilds every index of each workspace (or of W) from its JSONL alone: the day indexes, the\n"
+     "id table and the superseded flags. A day whose data ends in bytes that are no complete\n"
+     "span (a torn write, damage) has them cut: they are kept in <day>.quarantine beside it, and\n"
+     "what was cut is said on stderr with the span ids still readable in it.\n"
+     "--prices FILE  then prices again the spans whose costs were computed (or that have none)\n"
+     "               from the table FILE (prices/prices.tsv format); sent costs stay.\n"
+     "--verbose      a summary on stdout.\n"},
+    {"verify", 1, O_WORKSPACE | O_VERBOSE | O_PROGRESS, 0, -1, cmd_store,
+     "usage: spandex verify DATA [--workspace W] [--verbose] [--progress]\n"
+     "Checks every index against its data and prints each problem; exit 1 when there is one.\n"
+     "--verbose  says so on stdout when there is none.\n"},
+    {"stats", 1, O_WORKSPACE, 0, -1, cmd_store,
+     "usage: spandex stats DATA [--workspace W]\n"
+     "Per workspace: days, live spans, stored versions, data and index bytes.\n"},
+    {"seal", 1, O_OLDER_THAN | O_WORKSPACE | O_PROGRESS | ADMIN, 0, 0, cmd_seal,
+     "usage: spandex seal DATA [--older-than N] [--workspace W] [--wait] [--verbose] [--progress]\n"
+     "Compresses the days before today minus N (default 1) into .jsonl.zst; readers see the\n"
+     "same spans before, during and after. --verbose: bytes in and out, and the speed.\n"},
+    {"retain", 1, O_DAYS | O_ARCHIVE | O_WORKSPACE | ADMIN, O_DAYS, 0, cmd_retain,
+     "usage: spandex retain DATA --days N [--archive DIR] [--workspace W] [--wait] [--verbose]\n"
+     "Removes the days older than N days (keeps today and the N before it), or moves them to\n"
+     "DIR/<workspace>/ with --archive.\n"},
+    {"backup", 2, ADMIN, 0, 0, cmd_backup,
+     "usage: spandex backup DATA DEST [--wait] [--verbose]\n"
+     "A consistent, incremental snapshot of DATA in DEST/<time>/ (unchanged files hard-linked\n"
+     "to the previous snapshot).\n"},
+    {"restore", 2, O_FORCE | ADMIN, 0, 1, cmd_restore,
+     "usage: spandex restore BACKUP DATA [--force] [--wait] [--verbose]\n"
+     "Puts a snapshot back into DATA (which must be empty unless --force), then verifies it.\n"},
     /* Read-only: exports may overlap each other and any job. */
-    {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE, O_WORKSPACE, -1, cmd_export},
-    {"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import},
+    {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE, O_WORKSPACE, -1, cmd_export,
+     "usage: spandex export DATA --workspace W [--from T] [--to T] [--out FILE] [--verbose]\n"
+     "The live spans of W that start in [T, T) as JSONL (T: RFC 3339 or YYYY-MM-DD), to\n"
+     "stdout or FILE.\n"},
+    {"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import,
+     "usage: spandex import DATA --workspace W FILE... [--wait] [--verbose]\n"
+     "JSONL spans (an export) into W, each checked as direct ingest checks it; a file with a bad\n"
+     "line imports nothing.\n"},
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -467,11 +633,17 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
+/* Parses the command line of c; -1 after printing its help (--help, -h anywhere). */
 static int parse(const struct command *c, int argc, char **argv, struct opts *o)
 {
 	unsigned seen = 0;
 	memset(o, 0, sizeof(*o));
 	o->files = xmalloc((size_t)argc * sizeof(*o->files));
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->help, stdout);
+			return -1;
+		}
 	for (int i = 2; i < argc; i++) {
 		size_t k = 0, nopt = sizeof(options) / sizeof(*options);
 		if (strncmp(argv[i], "--", 2)) {
@@ -506,23 +678,46 @@ static int parse(const struct command *c, int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+static const struct command *command(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(commands) / sizeof(*commands); i++)
+		if (!strcmp(name, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "key"))
+	const char *a1 = argc >= 2 ? argv[1] : NULL;
+	if (a1 && !strcmp(a1, "key"))
 		return key_main(argc, argv);
-	const struct command *c = NULL;
-	for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(*commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			c = &commands[i];
+	if (a1 && (!strcmp(a1, "--version") || !strcmp(a1, "version"))) {
+		printf("spandex %s (%s)\n", PACKAGE_VERSION, SPANDEX_COMMIT);
+		return 0;
+	}
+	if (a1 && (!strcmp(a1, "help") || !strcmp(a1, "--help") || !strcmp(a1, "-h"))) {
+		const struct command *h = command(argc >= 3 ? argv[2] : NULL);
+		if (argc >= 3 && !strcmp(argv[2], "key"))
+			return key_main(3, (char *[]){argv[0], "key", "--help", NULL});
+		if (argc >= 3 && !h) {
+			fprintf(stderr, "spandex: unknown command '%s'\n%s", argv[2], usage);
+			return 2;
+		}
+		fputs(h ? h->help : usage, stdout);
+		return 0;
+	}
+	const struct command *c = command(a1);
 	if (!c) {
-		if (argc >= 2)
-			fprintf(stderr, "spandex: unknown command '%s'\n", argv[1]);
+		if (a1)
+			fprintf(stderr, "spandex: unknown command '%s'\n", a1);
 		fputs(usage, stderr);
 		return 2;
 	}
 	struct opts o;
 	int rc = parse(c, argc, argv, &o);
-	if (rc)
+	if (rc < 0)
+		rc = 0; /* its help was asked for */
+	if (rc || o.npos < c->npos)
 		goto out;
 	int lockfd = -1;
 	if (c->lock_pos >= 0) {

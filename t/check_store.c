@@ -252,7 +252,7 @@ START_TEST(test_key_ranges)
 			 ST_NOT_FOUND);
 	/* A rebuild from the data alone gives the same ranges. */
 	struct err e = {ST_OK, ""};
-	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, &e), ST_OK);
+	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, NULL, NULL, &e), ST_OK);
 	ck_assert_int_eq(
 	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("trace-2", 7), &lo, &hi), ST_OK);
 	ck_assert_int_eq(lo, d0 + 2);
@@ -356,7 +356,7 @@ START_TEST(test_reindex_equal)
 		 root, root, root);
 	ck_assert_int_eq(system(cmd), 0);
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
 	snprintf(cmd, sizeof(cmd),
 		 "for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done", root,
 		 root);
@@ -429,7 +429,7 @@ START_TEST(test_missing_index_refuses_write)
 	/* The data without its index is kept for reindex, never truncated. */
 	ck_assert_int_eq(fsize("2023-11-14.jsonl"), before);
 	ck_assert_int_ge(verify(), 1);
-	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, &e), ST_OK);
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
 	append(&b, 1);
 	ck_assert_int_eq(verify(), 0);
 }
@@ -647,7 +647,7 @@ START_TEST(test_seal_reindex)
 	/* The index from the sealed and late lines alone equals the one the writers kept. */
 	sh_ok("mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-14.idx");
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
 	sh_ok("for f in %s/orig/*.idx; do cmp $f %s/ws1/$(basename $f) || exit 1; done; true %s %s");
 	same_as(before);
 	free(before);

@@ -18,6 +18,7 @@ static const struct {
 	bool shard;	      /* <day>.<name>, else a file of the workspace */
 	bool aside;	      /* a temporary, renamed over its file when complete */
 	enum layout_file tmp; /* the temporary this file is written under, or itself */
+	bool beside;	      /* named by day, but no part of the shard (no day of its own) */
 } files[LAYOUT__COUNT] = {
     [LAYOUT_IDX] = {"idx", true, false, LAYOUT_IDX_TMP},
     [LAYOUT_IDX_TMP] = {"idx.tmp", true, true, LAYOUT_IDX_TMP},
@@ -33,6 +34,8 @@ static const struct {
     [LAYOUT_SESSIONS_TMP] = {"sessions.tab.tmp", false, true, LAYOUT_SESSIONS_TMP},
     [LAYOUT_JOURNAL] = {"journal", false, false, LAYOUT_JOURNAL},
     [LAYOUT_LOCK] = {"lock", false, false, LAYOUT_LOCK},
+    /* Not *.jsonl*: analytics/spandex.sql and the jq recipe never read it as spans. */
+    [LAYOUT_QUARANTINE] = {"quarantine", true, false, LAYOUT_QUARANTINE, true},
 };
 
 const char *layout_name(enum layout_file f)
@@ -131,7 +134,7 @@ enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, 
 	for (int f = 0; f < LAYOUT__COUNT; f++) {
 		int32_t *d;
 		size_t nd;
-		if (!files[f].shard || files[f].aside)
+		if (!files[f].shard || files[f].aside || files[f].beside)
 			continue;
 		enum status rc = layout_days(st, ws, f, &d, &nd);
 		if (rc != ST_OK) {

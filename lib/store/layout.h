@@ -25,6 +25,7 @@ enum layout_file {
 	LAYOUT_SESSIONS_TMP,
 	LAYOUT_JOURNAL, /* the shards of a batch in progress */
 	LAYOUT_LOCK,	/* the workspace's writer lock */
+	LAYOUT_QUARANTINE, /* bytes reindex cut from a day's data, kept for a person to read */
 	LAYOUT__COUNT
 };
 

@@ -256,7 +256,56 @@ static enum status index_sealed(struct sealed *z, uint64_t upto, struct buf *rec
 /* Rebuilds one shard's index from its lines alone: the plain JSONL of an open shard, or the
  * sealed file and the late lines of a sealed one. Every complete line must be a canonical
  * span; an unterminated last line (a torn write) is cut off. */
-static enum status reindex_day(struct store *st, const char *ws, int32_t day, struct err *e)
+/* What reindex says about what it changed besides the indexes (the cut bytes it kept). */
+struct notes {
+	void (*fn)(void *ctx, const char *msg);
+	void *ctx;
+};
+
+/* Keeps the bytes p[0..n) that reindex cuts from the data of ws/day: appended to
+ * <day>.quarantine beside the shard (made durable before the cut), and said, with the span ids
+ * that can still be read in them. */
+static enum status quarantine(struct store *st, const char *ws, int32_t day, const char *dname,
+			      const char *p, size_t n, const struct notes *nt, struct err *e)
+{
+	char qp[PATH_MAX];
+	int fd = -1;
+	if (!layout_shard_path(qp, st, ws, day, LAYOUT_QUARANTINE) ||
+	    (fd = open(qp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0 ||
+	    io_write_all(fd, p, n) < 0 || fdatasync(fd) < 0) {
+		enum status rc = err_set(e, ST_UNAVAILABLE, "%s: cannot keep the %zu bytes to cut: %s",
+					 qp, n, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	close(fd);
+	if (!nt || !nt->fn)
+		return ST_OK;
+	struct buf msg;
+	buf_init(&msg);
+	buf_printf(&msg, "%s/%s: cut %zu bytes of an incomplete or damaged end into %s; span ids "
+		   "still readable in them:", ws, dname, n, qp);
+	size_t found = 0;
+	static const char key[] = "\"span_id\":\"";
+	for (const char *q = p; (q = memmem(q, n - (size_t)(q - p), key, sizeof key - 1));) {
+		q += sizeof key - 1;
+		const char *end = memchr(q, '"', n - (size_t)(q - p));
+		if (!end)
+			break;
+		buf_printf(&msg, " %.*s", (int)(end - q > 200 ? 200 : end - q), q);
+		found++;
+		q = end;
+	}
+	if (!found)
+		buf_adds(&msg, " none");
+	nt->fn(nt->ctx, msg.p);
+	buf_free(&msg);
+	return ST_OK;
+}
+
+static enum status reindex_day(struct store *st, const char *ws, int32_t day,
+			       const struct notes *nt, struct err *e)
 {
 	char dp[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], zp[PATH_MAX], dname[11];
 	time_day_format(day, dname);
@@ -325,9 +374,13 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day, st
 		rc = err_set(e, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));
 		goto out;
 	}
-	if (end < size && ftruncate(dfd, (off_t)end) < 0) {
-		rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
-		goto out;
+	if (end < size) {
+		if ((rc = quarantine(st, ws, day, dname, map + end, size - end, nt, e)) != ST_OK)
+			goto out;
+		if (ftruncate(dfd, (off_t)end) < 0) {
+			rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
+			goto out;
+		}
 	}
 	rc = ST_OK;
 out:
@@ -347,8 +400,9 @@ out:
 }
 
 enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
-			  struct err *e)
+			  void (*note)(void *nctx, const char *msg), void *nctx, struct err *e)
 {
+	struct notes nt = {note, nctx};
 	if (!workspace_valid(ws))
 		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	int32_t *days = NULL;
@@ -361,7 +415,7 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 	if (rc != ST_OK)
 		err_set(e, rc, "%s", strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
-		rc = reindex_day(st, ws, days[i], e);
+		rc = reindex_day(st, ws, days[i], &nt, e);
 		if (fn)
 			fn(ctx, i + 1, nd);
 	}

@@ -168,9 +168,12 @@ enum status store_stats(struct store *st, const char *ws, struct store_stats *ou
 
 /* Admin operations (the spandex CLI runs them). */
 typedef void (*store_progress_fn)(void *ctx, size_t done, size_t total);
-/* Rebuilds every index of ws from the JSONL alone, then the id table and superseded flags. */
+/* Rebuilds every index of ws from the JSONL alone, then the id table and superseded flags.
+ * A day whose data ends in bytes that are no complete span line (a torn write, damage) has
+ * them cut: they are first appended to <day>.quarantine beside it, and note (may be NULL)
+ * is told what was cut, where it went and which span ids can still be read in it. */
 enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
-			  struct err *e);
+			  void (*note)(void *nctx, const char *msg), void *nctx, struct err *e);
 /* Seals day of ws (see docs/ARCHITECTURE.md, "Sealed shards"): its lines go into a file of
  * independently decompressible zstd blocks with a start-time order and an id table; readers
  * see the same lines before, during and after. Holds only that day's shard lock, and that

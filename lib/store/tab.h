@@ -14,7 +14,7 @@
 
 #define TAB_MAGIC "SPXIDS1\n"
 #define TAB_VERSION 1
-#define TAB_MIN_SLOTS (1u << 14) /* 256 KiB: small workspaces stay small */
+#define TAB_MIN_SLOTS (1u << 10) /* 16 KiB each: a new workspace starts small, tables double */
 #define TAB_LOAD_PCT 70		 /* resize above this load: linear probing stays short */
 
 struct tab_hdr {

@@ -151,9 +151,13 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 	}
 	/* A late file no record uses yet is left from a seal that stopped just before removing
 	 * it; the next writer or seal of the day drops it. */
-	if (size != end && !(sh.d.z && sh.nrecs == sh.nsealed))
-		problem(v, "%s/%s.%s: %lld bytes not covered by the index", ws, dname, file,
-			(long long)size - (long long)end);
+	if (size > end && !(sh.d.z && sh.nrecs == sh.nsealed))
+		problem(v, "%s/%s.%s: %llu bytes not covered by the index", ws, dname, file,
+			(unsigned long long)(size - end));
+	else if (size < end)
+		problem(v, "%s/%s.%s: %llu bytes the index names are missing from the data (it is "
+			   "shorter than its records say; reindex rebuilds the index from what is there)",
+			ws, dname, file, (unsigned long long)(end - size));
 	buf_free(&line);
 	shard_close(&sh);
 }

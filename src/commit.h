@@ -1,0 +1,1 @@
+#define SPANDEX_COMMIT "600c503-dirty"

@@ -1,0 +1,133 @@
+// The operator's first hour with the CLI (issue 16): help and version, per-command help, the
+// flags the usage names, progress on request, what reindex cuts (kept and said), verify's
+// counts, small new workspaces, and costs priced again from a changed table.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, ingestSpans, getSpan, makeSpan, spandexCli, dayTime, WS_PREFIX } from '../harness.mjs';
+
+let srv;
+before(async () => {
+	srv = await startServer();
+});
+after(async () => {
+	await srv?.stop();
+});
+
+test('help, -h, --help and --version answer on stdout with exit 0; each command has its own help', async () => {
+	for (const args of [['help'], ['-h'], ['--help']]) {
+		const r = await spandexCli(args);
+		assert.equal(r.code, 0, args.join(' '));
+		assert.match(r.stdout, /^usage: spandex reindex/);
+		assert.equal(r.stderr, '');
+	}
+	const v = await spandexCli(['--version']);
+	assert.equal(v.code, 0);
+	assert.match(v.stdout, /^spandex \d+\.\d+\.\d+ \([0-9a-f]{7,}(-dirty)?\)\n$|^spandex \d+\.\d+\.\d+ \(unknown\)\n$/);
+	for (const cmd of ['reindex', 'verify', 'stats', 'seal', 'retain', 'backup', 'restore', 'export', 'import']) {
+		for (const args of [[cmd, '--help'], [cmd, '-h'], ['help', cmd]]) {
+			const r = await spandexCli(args);
+			assert.equal(r.code, 0, args.join(' '));
+			assert.match(r.stdout, new RegExp(`^usage: spandex ${cmd} `), args.join(' '));
+		}
+	}
+	const bad = await spandexCli(['nope']);
+	assert.equal(bad.code, 2);
+	assert.match(bad.stderr, /unknown command 'nope'/);
+	// Every flag a command's help names is one it takes.
+	for (const cmd of ['reindex', 'verify', 'seal', 'export']) {
+		const help = (await spandexCli([cmd, '--help'])).stdout.split('\n')[0];
+		for (const flag of help.match(/--[a-z-]+/g)) assert.doesNotMatch((await spandexCli([cmd, flag])).stderr, /unknown option/, `${cmd} ${flag}`);
+	}
+});
+
+test('verify --verbose and reindex --verbose summarise; --progress reports under cron too', async () => {
+	const ws = 'cli-verbose';
+	assert.equal((await ingestSpans(ws, [makeSpan('v-1', { started_at: dayTime(0, 1) }), makeSpan('v-2', { started_at: dayTime(0, 2) })])).status, 201);
+	let r = await spandexCli(['verify', srv.dataDir, '--workspace', ws, '--verbose']);
+	assert.equal(r.code, 0, r.stderr);
+	assert.match(r.stdout, /verify: 1 workspace, no problem found/);
+	r = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.stdout + r.stderr, '', 'quiet without a terminal (cron)');
+	r = await spandexCli(['verify', srv.dataDir, '--workspace', ws, '--progress']);
+	assert.match(r.stderr, new RegExp(`${ws}: 2/2`));
+	r = await spandexCli(['reindex', srv.dataDir, '--workspace', ws, '--verbose', '--progress']);
+	assert.equal(r.code, 0, r.stderr);
+	assert.match(r.stdout, /reindex: 1 workspace/);
+	assert.match(r.stderr, new RegExp(`${ws}: 2/2`));
+	r = await spandexCli(['seal', srv.dataDir, '--workspace', ws, '--progress', '--no-progress']);
+	assert.equal(r.stderr, '');
+});
+
+test('reindex keeps what it cuts from a damaged day in <day>.quarantine and says so; verify counts right', async () => {
+	const ws = 'cli-damaged';
+	const spans = [0, 1, 2].map((i) => makeSpan(`dmg-${i}`, { started_at: dayTime(i * 1000, 1) }));
+	assert.equal((await ingestSpans(ws, spans)).status, 201);
+	const dir = path.join(srv.dataDir, ws);
+	const day = fs.readdirSync(dir).find((f) => f.endsWith('.jsonl'));
+	const file = path.join(dir, day);
+	// A torn write: half of a fourth line at the end, and the index says nothing of it.
+	const tail = `${JSON.stringify({ ...spans[0], span_id: 'dmg-torn', workspace: ws })}`.slice(0, 60);
+	fs.appendFileSync(file, tail);
+	let r = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 1);
+	assert.match(r.stdout, new RegExp(`${tail.length} bytes not covered by the index`));
+	// Cut the last line short instead: the index now names bytes that are gone.
+	const full = fs.readFileSync(file);
+	fs.writeFileSync(file, full.subarray(0, full.length - tail.length - 10));
+	r = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 1);
+	assert.doesNotMatch(r.stdout, /-\d+ bytes/);
+	assert.match(r.stdout, /bytes the index names are missing from the data/);
+	r = await spandexCli(['reindex', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 0, r.stderr);
+	const q = path.join(dir, day.replace('.jsonl', '.quarantine'));
+	assert.match(r.stderr, new RegExp(`cut \\d+ bytes .* into ${q.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; span ids still readable in them: dmg-2`));
+	assert.ok(fs.readFileSync(q, 'utf8').includes('"span_id":"dmg-2"'), 'the cut bytes are kept');
+	r = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 0, r.stdout + r.stderr);
+	assert.equal((await getSpan(ws, 'dmg-1')).status, 200);
+	assert.equal((await getSpan(ws, 'dmg-2')).status, 404);
+	// The quarantine is no day of the store and no *.jsonl* file.
+	assert.doesNotMatch(path.basename(q), /\.jsonl/);
+});
+
+test('a new workspace starts small', async () => {
+	const ws = 'cli-small';
+	const spans = Array.from({ length: 12 }, (_, i) => makeSpan(`small-${i}`, { started_at: dayTime(i * 1000, 1) }));
+	assert.equal((await ingestSpans(ws, spans)).status, 201);
+	const dir = path.join(srv.dataDir, ws);
+	const bytes = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+	// Three tables of 1,024 slots (16 KiB each), the day's data and index.
+	assert.ok(bytes < 64 * 1024, `${bytes} bytes for 12 spans`);
+});
+
+test('reindex --prices prices again what was computed, and leaves sent costs alone', async () => {
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-prices-'));
+	const table = path.join(tmp, 'prices.tsv');
+	fs.writeFileSync(table, '# taken: 2025-06-01\ngpt-4o\t2.50\t10.00\t1.25\n');
+	const priced = await startServer({ dataDir: fs.mkdtempSync(path.join(tmp, 'data-')), env: { SPANDEX_PRICES: table } });
+	try {
+		const ws = 'cli-prices';
+		const attrs = { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 1000, 'gen_ai.usage.output_tokens': 100 };
+		const r = await priced.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'itest', spans: [
+			makeSpan('computed', { started_at: dayTime(0, 1), attributes: attrs }),
+			makeSpan('sent', { started_at: dayTime(1000, 1), attributes: { ...attrs, 'gen_ai.usage.cost': 0.5 } }),
+		] } });
+		assert.equal(r.status, 201, r.text);
+		const cost = async (id) => (await priced.request('GET', `${WS_PREFIX}/${ws}/spans/${id}`)).json.cost_total_usd;
+		assert.equal(await cost('computed'), 0.0035);
+		fs.writeFileSync(table, '# taken: 2025-09-01\ngpt-4o\t5.00\t20.00\t2.50\n');
+		const cli = await spandexCli(['reindex', priced.dataDir, '--workspace', ws, '--prices', table, '--verbose']);
+		assert.equal(cli.code, 0, cli.stderr);
+		assert.match(cli.stdout, /1 span priced again from .* \(taken 2025-09-01\)/);
+		assert.equal(await cost('computed'), 0.007);
+		assert.equal(await cost('sent'), 0.5);
+		const v = await spandexCli(['verify', priced.dataDir]);
+		assert.equal(v.code, 0, v.stdout);
+	} finally {
+		await priced.stop();
+	}
+});
