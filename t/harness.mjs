@@ -123,8 +123,8 @@ let current = null; // the server request() talks to when no base is given
 
 // Starts nginx and every built program. workers: a number for every program, or
 // {program: n}; env: extra environment for the programs; dataDir: use this data directory
-// (kept on stop) instead of a fresh one. Resolves to {base, port, dataDir, runDir, procs, stop}.
-export async function startServer({ workers, env = {}, dataDir } = {}) {
+// (kept on stop) instead of a fresh one; port: listen on this port (a restart) instead of a free one. Resolves to {base, port, dataDir, runDir, procs, stop}.
+export async function startServer({ workers, env = {}, dataDir, port: fixedPort } = {}) {
 	const nginx = findTool('nginx');
 	const spawnFcgi = findTool('spawn-fcgi');
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-'));
@@ -132,7 +132,7 @@ export async function startServer({ workers, env = {}, dataDir } = {}) {
 	dataDir = path.resolve(dataDir || path.join(tmp, 'data'));
 	for (const d of [runDir, path.join(runDir, 'tmp'), path.join(runDir, 'empty'), dataDir])
 		fs.mkdirSync(d, { recursive: true });
-	const port = await freePort();
+	const port = fixedPort || (await freePort());
 	const base = `http://127.0.0.1:${port}`;
 
 	// Root's nginx workers would otherwise run as nobody and not reach the 0600 sockets.
