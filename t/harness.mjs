@@ -458,3 +458,44 @@ export function startWriter(ws, { base, days = [1, 2] } = {}) {
 		},
 	};
 }
+
+// A front nginx (nginx/genconf -F, docs/scaling.md) over backends (startServer results), on a
+// free port. Resolves to {base, dir, request, pin(text), freeze(text), reload(), stop()}:
+// pin and freeze write its pin and freeze files, reload makes nginx read them.
+export async function startFront(backends) {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-front-'));
+	for (const d of ['tmp', 'empty']) fs.mkdirSync(path.join(dir, d));
+	const port = await freePort();
+	const user = process.getuid() === 0 ? ['-u', 'root'] : [];
+	const gen = await run('sh', [path.join(SRCDIR, 'nginx', 'genconf'), '-F', '-r', dir, '-p', String(port), ...user,
+		...backends.flatMap((s) => ['-b', `127.0.0.1:${s.port}`])]);
+	if (gen.code !== 0) throw new Error(`nginx/genconf -F failed: ${gen.stderr}`);
+	fs.writeFileSync(path.join(dir, 'nginx.conf'), gen.stdout);
+	const nginx = findTool('nginx');
+	const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
+	const child = spawn(nginx, [...args, '-g', 'daemon off;'], { stdio: 'ignore' });
+	const base = `http://127.0.0.1:${port}`;
+	for (let i = 0; i < 100; i++) {
+		try {
+			await request('GET', '/nothing', { base });
+			break;
+		} catch {
+			await new Promise((r) => setTimeout(r, 50));
+		}
+	}
+	return {
+		base, dir,
+		request: (m, p, o = {}) => request(m, p, { ...o, base }),
+		pin: (lines) => fs.writeFileSync(path.join(dir, 'pins.conf'), lines),
+		freeze: (lines) => fs.writeFileSync(path.join(dir, 'freeze.conf'), lines),
+		async reload() {
+			const r = await run(nginx, [...args, '-s', 'reload']);
+			if (r.code !== 0) throw new Error(`nginx -s reload: ${r.stderr}`);
+			await new Promise((r) => setTimeout(r, 300)); // the new workers take over
+		},
+		stop() {
+			child.kill('SIGTERM');
+			fs.rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}

@@ -6,53 +6,12 @@
 // backend while a writer runs, losing no acknowledged span (docs/scaling.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { startServer, request, freePort, findTool, run, spandexCli, SRCDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, startFront, spandexCli, WS_PREFIX } from '../harness.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let a, b, front;
-
-// The front: genconf -F over the two backends, started as its own nginx.
-async function startFront(backends) {
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-front-'));
-	for (const d of ['tmp', 'empty']) fs.mkdirSync(path.join(dir, d));
-	const port = await freePort();
-	const user = process.getuid() === 0 ? ['-u', 'root'] : [];
-	const gen = await run('sh', [path.join(SRCDIR, 'nginx', 'genconf'), '-F', '-r', dir, '-p', String(port), ...user,
-		...backends.flatMap((s) => ['-b', `127.0.0.1:${s.port}`])]);
-	assert.equal(gen.code, 0, gen.stderr);
-	fs.writeFileSync(path.join(dir, 'nginx.conf'), gen.stdout);
-	const nginx = findTool('nginx');
-	const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
-	const child = spawn(nginx, [...args, '-g', 'daemon off;'], { stdio: 'ignore' });
-	const base = `http://127.0.0.1:${port}`;
-	for (let i = 0; i < 100; i++) {
-		try {
-			await request('GET', '/nothing', { base });
-			break;
-		} catch {
-			await sleep(50);
-		}
-	}
-	return {
-		base, dir,
-		request: (m, p, o = {}) => request(m, p, { ...o, base }),
-		pin: (lines) => fs.writeFileSync(path.join(dir, 'pins.conf'), lines),
-		freeze: (lines) => fs.writeFileSync(path.join(dir, 'freeze.conf'), lines),
-		async reload() {
-			const r = await run(nginx, [...args, '-s', 'reload']);
-			assert.equal(r.code, 0, r.stderr);
-			await sleep(300); // the new workers take over
-		},
-		stop() {
-			child.kill('SIGTERM');
-			fs.rmSync(dir, { recursive: true, force: true });
-		},
-	};
-}
 
 before(async () => {
 	a = await startServer();
