@@ -122,7 +122,7 @@ test('a workspace moves to the other backend while a writer runs; no acknowledge
 	await front.reload();
 	// The days written since the first copy, again (a span re-sent is a new version).
 	const days = fs.readdirSync(path.join(from.dataDir, ws)).filter((f) => /\.jsonl$/.test(f) &&
-		fs.statSync(path.join(from.dataDir, ws, f)).mtimeMs >= marker - 50) // coarse file times.map((f) => f.slice(0, 10));
+		fs.statSync(path.join(from.dataDir, ws, f)).mtimeMs >= marker - 50).map((f) => f.slice(0, 10)); // -50: coarse file times
 	for (const day of days) {
 		const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86400e3).toISOString().slice(0, 10);
 		await cli('export', from.dataDir, '--workspace', ws, '--from', day, '--to', next, '--out', dump);
