@@ -175,3 +175,22 @@ test('with keys on, the SDK sends its key raw in authorization; no key or a read
 		await keyed.stop();
 	}
 });
+
+test('a score or a PATCH that comes before its create is kept and merged when the create arrives', async () => {
+	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': 'default' };
+	const req = (m, p, body) => srv.request(m, p, { body, headers: h });
+	const trace = '01a1fc91-aaaa-7000-8000-000000000001', span = '01a1fc91-aaaa-7000-8000-000000000002';
+	let r = await req('PUT', '/v1/private/spans/feedback-scores', { scores: [{ id: span, name: 'early', value: 0.5, source: 'sdk' }] });
+	assert.equal(r.status, 204, r.text);
+	r = await req('PATCH', `/v1/private/spans/${span}`, { trace_id: trace, output: { late: 'patch' } });
+	assert.equal(r.status, 204, r.text);
+	r = await req('POST', '/v1/private/spans/batch', { spans: [{ id: span, trace_id: trace, name: 'created-last', start_time: '2026-01-02T03:04:05Z', input: { q: 1 } }] });
+	assert.equal(r.status, 204, r.text);
+	const got = (await req('GET', `/v1/private/spans/${span}`)).json;
+	assert.equal(got.name, 'created-last');
+	assert.equal(got.start_time.slice(0, 19), '2026-01-02T03:04:05');
+	assert.deepEqual(got.output, { late: 'patch' });
+	assert.deepEqual(got.input, { q: 1 });
+	assert.deepEqual(got.feedback_scores.map((f) => [f.name, f.value]), [['early', 0.5]]);
+	assert.equal(got.trace_id, trace);
+});

@@ -261,6 +261,8 @@ enum status opik_span_patch(struct http_req *req)
 /* ---- feedback scores (§5) ---- */
 
 struct scores {
+	enum opik_entity ent;
+	const char *ws;
 	json_t *items; /* FeedbackScoreBatchItem, each with its id */
 };
 
@@ -302,10 +304,23 @@ static enum status merge_scores(void *ctx, struct arena *a, const char *id, cons
 	struct scores *s = ctx;
 	size_t i;
 	json_t *it;
-	(void)a, (void)e;
-	if (!cur)
-		return ST_OK; /* nothing to score: no change (the SDK sends scores after creates) */
-	span_copy(out, cur);
+	(void)e;
+	if (cur) {
+		span_copy(out, cur);
+	} else {
+		/* A score before its create (§4.3): a partial row holding the score, which the
+		 * create keeps (keep_from). Until then it is a root span of its own trace. */
+		struct verrs v;
+		json_t *stub = json_pack("{s:s,s:s,s:s}", "id", id, "trace_id", id, "start_time",
+					 "1970-01-01T00:00:00Z");
+		verrs_init(&v);
+		opik_apply(a, s->ws, s->ent, stub, true, out, &v, json_array());
+		verrs_free(&v);
+		json_decref(stub);
+		out->started_at = time_now();
+		out->parent_span_id = NULL;
+		json_object_set_new(out->raw_attributes, RAW_PENDING, json_object());
+	}
 	if (!out->raw_attributes)
 		out->raw_attributes = json_object();
 	json_array_foreach(s->items, i, it)
@@ -340,7 +355,7 @@ static void score_check(struct verrs *v, json_t *it, json_int_t i, bool need_id)
 			  "must be one of ui, sdk, online_scoring", NULL);
 }
 
-static enum status scores(struct http_req *req, json_t *items)
+static enum status scores(struct http_req *req, enum opik_entity ent, json_t *items)
 {
 	struct verrs v;
 	struct err e = {0};
@@ -360,14 +375,14 @@ static enum status scores(struct http_req *req, json_t *items)
 	}
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
-	struct scores s = {items};
+	struct scores s = {ent, req->ws, items};
 	if (store_update(&req->store, req->ws, req->arena, ids, k, merge_scores, &s, &e) != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	http_reply(req, 204, NULL, NULL, 0);
 	return ST_OK;
 }
 
-static enum status scores_batch(struct http_req *req)
+static enum status scores_batch(struct http_req *req, enum opik_entity ent)
 {
 	json_t *body;
 	enum status st = json_body(req, &body);
@@ -381,11 +396,11 @@ static enum status scores_batch(struct http_req *req)
 			  "must be a list of at most 1000 scores", NULL);
 		return http_fail_invalid(req, &v);
 	}
-	return scores(req, items);
+	return scores(req, ent, items);
 }
 
 /* PUT {id}/feedback-scores: one FeedbackScore for the id of the path. */
-static enum status score_one(struct http_req *req)
+static enum status score_one(struct http_req *req, enum opik_entity ent)
 {
 	json_t *body;
 	enum status st = json_body(req, &body);
@@ -395,25 +410,25 @@ static enum status score_one(struct http_req *req)
 		json_object_set_new(body, "id", json_string(req->id));
 	json_t *items = json_pack("[O]", body);
 	arena_defer(req->arena, (void (*)(void *))json_decref, items);
-	return scores(req, items);
+	return scores(req, ent, items);
 }
 
 enum status opik_trace_scores(struct http_req *req)
 {
-	return scores_batch(req);
+	return scores_batch(req, OPIK_TRACE);
 }
 
 enum status opik_span_scores(struct http_req *req)
 {
-	return scores_batch(req);
+	return scores_batch(req, OPIK_SPAN);
 }
 
 enum status opik_trace_score(struct http_req *req)
 {
-	return score_one(req);
+	return score_one(req, OPIK_TRACE);
 }
 
 enum status opik_span_score(struct http_req *req)
 {
-	return score_one(req);
+	return score_one(req, OPIK_SPAN);
 }
