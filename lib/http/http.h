@@ -76,10 +76,8 @@ struct http_dialect {
 	void (*invalid)(struct buf *out, json_t *items);
 	const char *ws_header;	/* the workspace of routes without {workspace} ... */
 	const char *ws_default; /* ... and when that header is absent or empty */
-	/* The workspace a header value names, when the API's names are not workspace names
-	 * (Scale GP's account ids); NULL: the value itself. The result is checked as a name. */
-	const char *(*ws_name)(struct arena *a, const char *value);
-	enum status ws_refusal; /* the status of a workspace name outside the rules */
+	enum status ws_refusal; /* the status of a workspace name outside the rules (ST_INVALID:
+				   a 422 whose item names the header) */
 	enum http_keyfrom key;
 	const char *prefix; /* every route also answers under this path prefix ("/api"), or NULL */
 };

@@ -122,12 +122,18 @@ static enum status route_workspace(struct http_req *req, bool in_path)
 	req->ws = http_header(req, d->ws_header);
 	if (!req->ws || !*req->ws)
 		req->ws = d->ws_default;
-	else if (d->ws_name)
-		req->ws = d->ws_name(req->arena, req->ws);
-	if (!workspace_valid(req->ws))
-		return http_fail(req, d->ws_refusal, "Invalid workspace name in %s: '%.64s'",
-				 d->ws_header, req->ws);
-	return ST_OK;
+	if (workspace_valid(req->ws))
+		return ST_OK;
+	if (d->ws_refusal == ST_INVALID) {
+		/* A 422 names the header as FastAPI would: loc ["header", <name>]. */
+		struct verrs v;
+		verrs_init(&v);
+		verrs_add(&v, json_pack("[s,s]", "header", d->ws_header), "value_error",
+			  "Value error, not a workspace name: " WORKSPACE_RULES, json_string(req->ws));
+		return http_fail_invalid(req, &v);
+	}
+	return http_fail(req, d->ws_refusal, "Invalid workspace name in %s: '%.64s'", d->ws_header,
+			 req->ws);
 }
 
 /* The key the client sent, where its API puts it; NULL when there is none. */

@@ -181,19 +181,23 @@ test('search: every filter, sort orders, and cursor paging through 250 spans bot
 	}
 });
 
-test('account ids that are no workspace names, and keys in x-api-key', async () => {
+test('the account header names the workspace (422 when it cannot), and keys in x-api-key', async () => {
+	let r = await sgp('POST', '/v5/spans', { name: 'n', trace_id: 't1', start_timestamp: iso(T0) }, { 'x-selected-account-id': '65a5f0c2e4b0' });
+	assert.equal(r.status, 422, r.text);
+	assert.deepEqual(r.json.detail[0].loc, ['header', 'x-selected-account-id']);
+	r = await srv.request('GET', '/v5/spans/none', { headers: {} }); // no header: the workspace default
+	assert.equal(r.status, 404, r.text);
 	const keyed = await startServer({ env: { SPANDEX_TOKEN: 'sgp-key' } });
 	try {
-		const acct = '65a5f0c2e4b0a1b2c3d4e5f6';
-		const h = { 'Content-Type': 'application/json', 'x-selected-account-id': acct };
-		let r = await keyed.request('POST', '/v5/spans', { body: { name: 'n', trace_id: 't1', start_timestamp: iso(T0) }, headers: h });
+		const h = { 'Content-Type': 'application/json', 'x-selected-account-id': 'acct-keyed' };
+		r = await keyed.request('POST', '/v5/spans', { body: { name: 'n', trace_id: 't1', start_timestamp: iso(T0) }, headers: h });
 		assert.equal(r.status, 401, r.text);
 		assert.equal(typeof r.json.detail, 'string');
 		r = await keyed.request('POST', '/v5/spans', { body: { name: 'n', trace_id: 't1', start_timestamp: iso(T0) }, headers: { ...h, 'x-api-key': 'sgp-key' } });
 		assert.equal(r.status, 200, r.text);
-		assert.equal(r.json.account_id, acct);
-		// Stored in the workspace acct-<account id>, which the NeMo API reads with the same key.
-		const nemo = await keyed.request('GET', `${WS_PREFIX}/acct-${acct}/spans/${r.json.id}`, { headers: { Authorization: 'Bearer sgp-key' } });
+		assert.equal(r.json.account_id, 'acct-keyed');
+		// The same key reads it through the NeMo API, as a bearer token.
+		const nemo = await keyed.request('GET', `${WS_PREFIX}/acct-keyed/spans/${r.json.id}`, { headers: { Authorization: 'Bearer sgp-key' } });
 		assert.equal(nemo.status, 200, nemo.text);
 	} finally {
 		await keyed.stop();

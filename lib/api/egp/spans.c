@@ -22,11 +22,10 @@ static enum status json_body(struct http_req *req, json_t **body)
 	return st == ST_OK ? http_json_body(req, body) : st;
 }
 
-/* The account the request is made for, as responses name it. */
+/* The account the request is made for, as responses name it: its workspace. */
 static const char *account(struct http_req *req)
 {
-	const char *a = http_header(req, "x-selected-account-id");
-	return a && *a ? a : "default";
+	return req->ws;
 }
 
 static enum status invalid(struct http_req *req, json_t *loc, const char *type, const char *msg)
