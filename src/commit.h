@@ -1,1 +1,0 @@
-#define SPANDEX_COMMIT "600c503-dirty"
