@@ -123,8 +123,9 @@ let current = null; // the server request() talks to when no base is given
 
 // Starts nginx and every built program. workers: a number for every program, or
 // {program: n}; env: extra environment for the programs; dataDir: use this data directory
-// (kept on stop) instead of a fresh one; port: listen on this port (a restart) instead of a free one. Resolves to {base, port, dataDir, runDir, procs, stop}.
-export async function startServer({ workers, env = {}, dataDir, port: fixedPort } = {}) {
+// (kept on stop) instead of a fresh one; port: listen on this port (a restart) instead of a free one;
+// rate: nginx's requests per second per client (genconf -R; 0, the tests' default: no limit). Resolves to {base, port, dataDir, runDir, procs, stop}.
+export async function startServer({ workers, env = {}, dataDir, port: fixedPort, rate = 0 } = {}) {
 	const nginx = findTool('nginx');
 	const spawnFcgi = findTool('spawn-fcgi');
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-'));
@@ -139,7 +140,7 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort 
 	const user = process.getuid() === 0 ? ['-u', 'root'] : [];
 	const gen = await run('sh', [
 		path.join(SRCDIR, 'nginx', 'genconf'),
-		'-r', runDir, '-d', dataDir, '-p', String(port), ...user,
+		'-r', runDir, '-d', dataDir, '-p', String(port), '-R', String(rate), ...user,
 	]);
 	if (gen.code !== 0) throw new Error(`nginx/genconf failed: ${gen.stderr}`);
 	const conf = path.join(runDir, 'nginx.conf');

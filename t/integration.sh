@@ -25,8 +25,18 @@ if [ ! -d "$SPANDEX_CLIENTS/node_modules" ] && ! [ -w "$SPANDEX_CLIENTS" ]; then
 	cp "$srcdir/t/clients/package.json" "$srcdir/t/clients/package-lock.json" "$SPANDEX_CLIENTS/" || exit 99
 fi
 export SPANDEX_CLIENTS
-if [ ! -d "$SPANDEX_CLIENTS/node_modules" ]; then
-	(cd "$SPANDEX_CLIENTS" && npm ci --no-audit --no-fund) || exit 99
+# npm ci, three tries (a registry that times out once should not fail the suite); again
+# whenever the lockfile is newer than the installed tree (a client was added).
+npm_ci() {
+	for try in 1 2 3; do
+		(cd "$1" && npm ci --no-audit --no-fund) && return 0
+		sleep $((try * 5))
+	done
+	return 1
+}
+if [ ! -f "$SPANDEX_CLIENTS/node_modules/.package-lock.json" ] ||
+	[ "$SPANDEX_CLIENTS/package-lock.json" -nt "$SPANDEX_CLIENTS/node_modules/.package-lock.json" ]; then
+	npm_ci "$SPANDEX_CLIENTS" || exit 99
 fi
 
 # One file at a time where node can be told so (20.10 and later): each file starts its own

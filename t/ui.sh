@@ -28,15 +28,23 @@ export SPANDEX_CHROMIUM
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD
 SPANDEX_UI_MODULES=$srcdir/t/ui
+# npm ci, three tries: a registry that times out once should not fail the suite.
+npm_ci() {
+	for try in 1 2 3; do
+		(cd "$1" && npm ci --no-audit --no-fund) && return 0
+		sleep $((try * 5))
+	done
+	return 1
+}
 if [ ! -d "$SPANDEX_UI_MODULES/node_modules/playwright-core" ]; then
 	if [ -w "$srcdir/t/ui" ]; then
-		(cd "$srcdir/t/ui" && npm ci --no-audit --no-fund) || exit 99
+		npm_ci "$srcdir/t/ui" || exit 99
 	else
 		SPANDEX_UI_MODULES=$SPANDEX_BUILDDIR/t/ui-modules
 		mkdir -p "$SPANDEX_UI_MODULES" &&
 			cp "$srcdir/t/ui/package.json" "$srcdir/t/ui/package-lock.json" "$SPANDEX_UI_MODULES/" &&
 			chmod u+w "$SPANDEX_UI_MODULES"/package*.json &&
-			(cd "$SPANDEX_UI_MODULES" && npm ci --no-audit --no-fund) || exit 99
+			npm_ci "$SPANDEX_UI_MODULES" || exit 99
 	fi
 fi
 export SPANDEX_UI_MODULES

@@ -37,3 +37,16 @@ test('healthz: ok, then degraded below SPANDEX_MIN_FREE or on a read-only data d
 		assert.equal(ro.json.status, 'degraded');
 	}
 });
+
+test('nginx limits each client\'s request rate: a 429 in the API\'s shape with Retry-After', async () => {
+	const srv = await startServer({ rate: 1 }); // genconf -R 1: 1 request a second, burst 2
+	servers.push(srv);
+	const got = await Promise.all(Array.from({ length: 12 }, () => srv.request('GET', '/apis/intake/v2/workspaces/default/spans')));
+	const limited = got.filter((r) => r.status === 429);
+	assert.ok(limited.length >= 5, got.map((r) => r.status).join());
+	assert.ok(got.some((r) => r.status === 200));
+	for (const r of limited) {
+		assert.deepEqual(r.json, { detail: 'Too many requests; retry later' });
+		assert.equal(r.headers['retry-after'], '1');
+	}
+});

@@ -99,6 +99,7 @@ events {}
 http {
 	access_log off;
 	client_body_temp_path ${ngdir}/tmp;
+	include ${conf}/nginx/spandex-http.conf;
 	server {
 		listen 127.0.0.1:1;
 		root ${ngdir}/www;
