@@ -1,0 +1,12 @@
+/* fuzz json: the JSON reader of every request body (lib/json/jsonx: depth and size limits). */
+#include "t/fuzz/fuzz.h"
+#include "lib/json/jsonx.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char msg[256];
+	size_t pos = 0;
+	json_t *j = jsonx_parse((const char *)data, size, &pos, msg, sizeof msg);
+	json_decref(j);
+	return 0;
+}

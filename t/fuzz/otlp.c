@@ -1,0 +1,24 @@
+/* fuzz otlp: OTLP/HTTP bodies, protobuf or JSON by the first byte (lib/ingest/otlp). */
+#include "t/fuzz/fuzz.h"
+#include "lib/ingest/otlp.h"
+#include "lib/base/buf.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!size)
+		return 0;
+	struct arena *a = arena_new();
+	struct otlp_result r;
+	struct buf out;
+	char msg[512];
+	enum otlp_encoding enc = data[0] & 1 ? OTLP_JSON : OTLP_PROTOBUF;
+	memset(&r, 0, sizeof r);
+	buf_init(&out);
+	if (otlp_decode(a, "fuzz", enc, data + 1, size - 1, 1700000000000000, &r, msg, sizeof msg) == ST_OK) {
+		otlp_response(&r, enc, &out);
+		otlp_result_free(&r);
+	}
+	buf_free(&out);
+	arena_free(a);
+	return 0;
+}
