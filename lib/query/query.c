@@ -398,7 +398,8 @@ static inline bool live(const struct idx_rec *r)
 
 struct cand {
 	int64_t key;
-	uint32_t a, b;
+	uint32_t a, b;	    /* day index, record index */
+	uint64_t tp, sp;    /* first 8 bytes of trace_id and span_id (q->ties_by_ids only) */
 };
 typedef int (*cand_cmp)(void *ctx, const struct cand *x, const struct cand *y); /* <0: x first */
 
@@ -504,13 +505,64 @@ static enum status rows_check(struct query *q)
 
 struct span_ctx {
 	bool asc;
+	bool ids; /* ties by trace_id, then span_id (q->ties_by_ids) */
+	struct qdb *db;
 };
+
+/* The first 8 bytes of an id, big-endian, zero-padded: bytewise order of the prefixes. */
+static uint64_t id_prefix(const char *v, size_t n)
+{
+	uint64_t x = 0;
+	for (size_t i = 0; i < 8; i++)
+		x = x << 8 | (i < n ? (unsigned char)v[i] : 0);
+	return x;
+}
+
+/* Fills the id prefixes of cd from its line p[0..n). */
+static void cand_ids(struct cand *cd, const char *p, size_t n)
+{
+	const char *v;
+	size_t vn;
+	cd->tp = jline_get2(p, n, "trace_id", NULL, &v, &vn) ? id_prefix(v, vn) : 0;
+	cd->sp = jline_get2(p, n, "span_id", NULL, &v, &vn) ? id_prefix(v, vn) : 0;
+}
+
+/* Bytewise order of the whole id `field` of x and y, whose prefixes are equal: read from the
+ * lines (copied, as a sealed block may be dropped by the next read). Equal 64-bit hashes of
+ * the ids are taken for equal ids. */
+static int id_cmp_lines(struct qdb *db, const struct cand *x, const struct cand *y, bool trace)
+{
+	struct qsh *sx = db_shard(db, x->a), *sy = db_shard(db, y->a);
+	if (!sx || !sy)
+		return 0;
+	const struct idx_rec *rx = &sx->sh.recs[x->b], *ry = &sy->sh.recs[y->b];
+	if (trace ? rx->trace_h == ry->trace_h : rx->span_h == ry->span_h)
+		return 0;
+	const char *field = trace ? "trace_id" : "span_id", *p, *v;
+	char bx[SPAN_MAX_ID + 8];
+	size_t n, vn, xn = 0;
+	if (db_line(sx, x->b, &p, &n) && jline_get2(p, n, field, NULL, &v, &vn)) {
+		xn = vn < sizeof bx ? vn : sizeof bx;
+		memcpy(bx, v, xn);
+	}
+	if (!db_line(sy, y->b, &p, &n) || !jline_get2(p, n, field, NULL, &v, &vn))
+		vn = 0;
+	int d = memcmp(bx, v, xn < vn ? xn : vn);
+	return d ? d : (xn > vn) - (xn < vn);
+}
 
 static int span_cmp(void *ctx, const struct cand *x, const struct cand *y)
 {
 	const struct span_ctx *c = ctx;
 	if (x->key != y->key)
 		return (x->key < y->key) == c->asc ? -1 : 1;
+	if (c->ids) { /* otel-egp.md §4.5: trace_id, then id, bytewise, in the sort's direction */
+		int d = x->tp != y->tp ? (x->tp < y->tp ? -1 : 1) : id_cmp_lines(c->db, x, y, true);
+		if (!d)
+			d = x->sp != y->sp ? (x->sp < y->sp ? -1 : 1) : id_cmp_lines(c->db, x, y, false);
+		if (d)
+			return (d < 0) == c->asc ? -1 : 1;
+	}
 	if (x->a != y->a) /* ties: storage order, which is ingest order within a day */
 		return x->a < y->a ? -1 : 1;
 	return x->b < y->b ? -1 : x->b > y->b;
@@ -585,7 +637,9 @@ static bool find_cursor(struct query *q, struct qdb *db, const struct cf *c, siz
 			    !jline_get2(p, n, "span_id", NULL, &v, &vn) || vn != strlen(lit_id) ||
 			    memcmp(v, lit_id, vn) != 0)
 				continue;
-			*out = (struct cand){sort_key(q, r), (uint32_t)di, (uint32_t)i};
+			*out = (struct cand){sort_key(q, r), (uint32_t)di, (uint32_t)i, 0, 0};
+			if (q->ties_by_ids)
+				cand_ids(out, p, n);
 			return true;
 		}
 	}
@@ -622,11 +676,17 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 				continue;
 			(*total)++;
 			int64_t key = sort_key(q, r);
-			struct cand cd = {key, (uint32_t)di, (uint32_t)i};
-			if (cursor && span_cmp(sc, cursor, &cd) >= 0)
-				continue;
+			struct cand cd = {key, (uint32_t)di, (uint32_t)i, 0, 0};
+			if (cursor && key != cursor->key && (key < cursor->key) == sc->asc)
+				continue; /* at or before the cursor by the key alone */
 			if (tk->n == tk->k && tk->k &&
 			    (sc->asc ? key > tk->h[0].key : key < tk->h[0].key))
+				continue;
+			const char *p;
+			size_t n;
+			if (sc->ids && db_line(sh, i, &p, &n))
+				cand_ids(&cd, p, n);
+			if (cursor && span_cmp(sc, cursor, &cd) >= 0)
 				continue;
 			topk_push(tk, cd);
 		}
@@ -650,7 +710,7 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 	bool asc = !q->sort || q->sort[0] != '-';
 	const char *cursor_id = q->after_id ? q->after_id : q->before_id;
 	/* Rows before a cursor are the nearest ones in the opposite order, turned back. */
-	struct span_ctx sc = {q->before_id ? !asc : asc};
+	struct span_ctx sc = {q->before_id ? !asc : asc, q->ties_by_ids, &db};
 	struct cand cursor;
 	memset(out, 0, sizeof *out);
 	if (q->after_id && q->before_id) {
@@ -893,7 +953,7 @@ enum status query_group_rows(struct query *q, const enum query_group_by *by, siz
 	topk_init(&tk, rows_keep(q, ht.n, false, &offset), group_cmp, &g);
 	for (size_t i = 0; i < ht.cap; i++)
 		if (ht.s[i].key)
-			topk_push(&tk, (struct cand){ht.s[i].count, (uint32_t)i, 0});
+			topk_push(&tk, (struct cand){.key = ht.s[i].count, .a = (uint32_t)i});
 	topk_finish(&tk);
 	out->total = ht.n;
 	out->rows = arena_alloc(q->a, (tk.n > offset ? tk.n - offset : 1) * sizeof *out->rows);
@@ -1064,7 +1124,7 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	topk_init(&tk, rows_keep(q, roots.n, false, &offset), trace_cmp, &tc);
 	for (size_t i = 0; i < roots.cap; i++)
 		if (roots.s[i].key)
-			topk_push(&tk, (struct cand){roots.s[i].started, (uint32_t)i, 0});
+			topk_push(&tk, (struct cand){.key = roots.s[i].started, .a = (uint32_t)i});
 	topk_finish(&tk);
 	size_t n = tk.n > offset ? tk.n - offset : 0;
 	out->total = roots.n;
@@ -1317,7 +1377,7 @@ static void stats_match(void *ctx, struct qdb *db, size_t di, size_t i, const st
 		g->durs = xrealloc(g->durs, g->capdurs * sizeof *g->durs);
 	}
 	g->durs[g->ndurs++] = r->ended_us - r->started_us;
-	top_offer(&g->slow, (struct cand){r->ended_us - r->started_us, (uint32_t)di, (uint32_t)i});
+	top_offer(&g->slow, (struct cand){.key = r->ended_us - r->started_us, .a = (uint32_t)di, .b = (uint32_t)i});
 }
 
 enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
@@ -1359,7 +1419,7 @@ enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t
 	for (size_t i = 0; i < g.cost.cap; i++) {
 		const struct hslot *h = &g.cost.s[i];
 		if (h->key && h->count >= 0 && h->started > 0)
-			top_offer(&dear, (struct cand){h->started, h->di, h->ri});
+			top_offer(&dear, (struct cand){.key = h->started, .a = h->di, .b = h->ri});
 	}
 	out->dur_p50_us = out->dur_p95_us = -1;
 	if (g.ndurs) {

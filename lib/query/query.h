@@ -50,8 +50,11 @@ struct query {
 	 * sort order come back, in the sort order. */
 	long long offset, limit;
 	const char *after_id, *before_id;
-	/* query_span_rows: what sort orders by (QO_START unless set); ties by storage order. */
+	/* query_span_rows: what sort orders by (QO_START unless set); ties by storage order, or
+	 * with ties_by_ids by trace_id and then span_id, bytewise (SGP's order), so that an
+	 * upsert that keeps the key keeps its place in a cursor walk. */
 	enum query_order { QO_START, QO_DURATION, QO_INPUT_TOKENS, QO_OUTPUT_TOKENS } order;
+	bool ties_by_ids;
 
 	/* The budget; 0 takes the default. */
 	long long budget_ms;

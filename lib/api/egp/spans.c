@@ -404,6 +404,7 @@ static void query_init(struct http_req *req, struct query *q)
 	q->a = req->arena;
 	q->ws = req->ws;
 	q->sort = "started_at";
+	q->ties_by_ids = true; /* otel-egp.md §4.5 */
 	q->budget_ms = (long long)http_env_count(req, "SPANDEX_QUERY_MS", QUERY_BUDGET_MS);
 	q->budget_bytes = http_env_count(req, "SPANDEX_QUERY_BYTES", QUERY_BUDGET_BYTES);
 }
