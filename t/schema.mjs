@@ -188,3 +188,35 @@ export function validate(s, v, path = '$') {
 	}
 	return errs;
 }
+
+// Scale GP v5 (../shared/seeds/scale-egp-v5-spans-search.txt): Span, PaginatedList_Span_,
+// ApplicationOperationStatus and ApplicationOperationType, Identity. input_tokens and
+// output_tokens are the newest versions' additions (reference otel-egp.md §4.4).
+const SGP_STATUS = ['SUCCESS', 'ERROR', 'CANCELED'];
+const SGP_TYPE = ['TEXT_INPUT', 'TEXT_OUTPUT', 'COMPLETION_INPUT', 'COMPLETION', 'KB_RETRIEVAL',
+	'KB_INPUT', 'RERANKING', 'EXTERNAL_ENDPOINT', 'PROMPT_ENGINEERING', 'DOCUMENT_INPUT',
+	'MAP_REDUCE', 'DOCUMENT_SEARCH', 'DOCUMENT_PROMPT', 'CUSTOM', 'CODE_EXECUTION',
+	'DATA_MANIPULATION', 'EVALUATION', 'FILE_RETRIEVAL', 'KB_ADD_CHUNK', 'KB_MANAGEMENT',
+	'GUARDRAIL', 'OUTPUT_GUARDRAIL', 'TRACER', 'AGENT_TRACER', 'AGENT_WORKFLOW', 'STANDALONE'];
+const Identity = {
+	type: 'object',
+	properties: { id: str, object: { type: 'string', enum: ['identity'] }, type: { type: 'string', enum: ['user', 'service_account'] } },
+	required: ['id', 'type'],
+};
+export const SgpSpan = {
+	type: 'object',
+	properties: {
+		id: str, object: { type: 'string', enum: ['span'] }, created_by: Identity, name: str, trace_id: str,
+		parent_id: str, group_id: str, start_timestamp: dt, end_timestamp: dt, input: anyObj,
+		output: anyObj, metadata: anyObj, expected: anyObj,
+		status: { type: 'string', enum: SGP_STATUS }, type: { type: 'string', enum: SGP_TYPE },
+		application_interaction_id: str, application_variant_id: str, account_id: str,
+		input_tokens: int, output_tokens: int,
+	},
+	required: ['id', 'name', 'trace_id', 'start_timestamp', 'account_id'],
+};
+export const PaginatedListSpan = {
+	type: 'object',
+	properties: { object: { type: 'string', enum: ['list'] }, items: { type: 'array', items: SgpSpan }, limit: int, total: int, has_more: { type: 'boolean' } },
+	required: ['items', 'total', 'has_more'],
+};

@@ -217,7 +217,7 @@ test('cursor walks under a concurrent writer: no span missed or repeated, ties b
 	const span = (i, extra = {}) => ({
 		id: randomUUID(), name: 'step', trace_id: traces[i % 7], start_timestamp: iso(base + Math.floor(i / 3) * 1000),
 		end_timestamp: iso(base + Math.floor(i / 3) * 1000 + (i % 5) * 100), input: {}, output: {}, metadata: {},
-		status: 'SUCCESS', type: i % 4 ? 'COMPLETION' : 'TOOL', ...extra,
+		status: 'SUCCESS', type: i % 4 ? 'COMPLETION' : 'CODE_EXECUTION', ...extra,
 	});
 	const known = new Map();
 	const stored = Array.from({ length: 300 }, (_, i) => span(i));
@@ -249,7 +249,7 @@ test('cursor walks under a concurrent writer: no span missed or repeated, ties b
 			['start_timestamp', 'asc', 7, {}],
 			['start_timestamp', 'desc', 50, { types: ['COMPLETION'] }],
 			['duration_ms', 'desc', 13, {}],
-			['duration_ms', 'asc', 100, { types: ['TOOL'] }],
+			['duration_ms', 'asc', 100, { types: ['CODE_EXECUTION'] }],
 			['input_tokens', 'asc', 31, {}],
 		]) {
 			const what = `${by} ${sortOrder} limit ${limit} ${JSON.stringify(body)}`;
