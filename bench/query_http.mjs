@@ -7,6 +7,9 @@
 // REQUESTS (per query, after 5 warm-up requests) to 200. Prints a Markdown table of p50/p99 in
 // ms. The client is node's http module on one keep-alive connection, so the figures include
 // nginx, FastCGI and the client's own parsing. Loopback only; every loop is bounded.
+// After the NeMo queries come the Scale GP search (issue 12: no filter, a trace id,
+// statuses+types, a search_texts term, and the 10th page of a cursor walk against the first)
+// and Opik's (issue 11: GET spans page 1 with a filter, and a search stream of 1000 spans).
 import http from 'node:http';
 import { startServer } from '../t/harness.mjs';
 
@@ -18,19 +21,24 @@ if (!dataDir) {
 const N = Number(nArg);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function get(base, path) {
+function call(base, method, path, body, headers = {}) {
 	return new Promise((resolve, reject) => {
 		const t0 = process.hrtime.bigint();
-		http.get(base + path, { agent }, (res) => {
+		const payload = body === undefined ? undefined : JSON.stringify(body);
+		const h = payload === undefined ? headers : { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) };
+		const req = http.request(base + path, { method, agent, headers: h }, (res) => {
 			const chunks = [];
 			res.on('data', (c) => chunks.push(c));
 			res.on('end', () => {
 				const ms = Number(process.hrtime.bigint() - t0) / 1e6;
 				resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString(), ms });
 			});
-		}).on('error', reject);
+		});
+		req.on('error', reject);
+		req.end(payload);
 	});
 }
+const get = (base, path, headers) => call(base, 'GET', path, undefined, headers);
 
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
@@ -60,14 +68,36 @@ try {
 		['get trace', `${api}/traces/${encodeURIComponent(first.trace_id)}`],
 		['get session', `${api}/sessions/${encodeURIComponent(first.session_id)}`],
 	];
+	const sgpH = { 'x-selected-account-id': ws };
+	const search = (q, body) => ['POST', `/v5/spans/search?${q}`, body, sgpH];
+	// The cursor of page 10 of an SGP walk: the id of the last span of page 9.
+	let cursor = null;
+	for (let i = 0; i < 9; i++) {
+		const r = await call(srv.base, ...search(`limit=100${cursor ? `&starting_after=${encodeURIComponent(cursor)}` : ''}`, {}));
+		cursor = JSON.parse(r.body).items.at(-1).id;
+	}
+	const word = (first.name || 'agent').split(/\W+/)[0] || 'agent';
+	const opikH = { 'Comet-Workspace': ws };
+	const projectName = first.project || 'Default Project';
+	const opikF = encodeURIComponent(JSON.stringify([{ field: 'type', operator: '=', value: 'llm' }]));
+	const all = [
+		...queries.map(([name, path]) => [name, 'GET', path]),
+		['SGP search, no filter', ...search('limit=100', {})],
+		['SGP search, a trace id', ...search('limit=100', { trace_ids: [first.trace_id] })],
+		['SGP search, statuses+types', ...search('limit=100', { statuses: ['ERROR'], types: ['COMPLETION'] })],
+		[`SGP search, search_texts "${word}"`, ...search('limit=100', { search_texts: [word] })],
+		['SGP search, page 10 of a cursor walk', ...search(`limit=100&starting_after=${encodeURIComponent(cursor)}`, {})],
+		['Opik GET spans page 1, type=llm', 'GET', `/v1/private/spans?project_name=${encodeURIComponent(projectName)}&filters=${opikF}`, undefined, opikH],
+		['Opik search stream, 1000 spans', 'POST', '/v1/private/spans/search', { project_name: projectName, limit: 1000 }, opikH],
+	];
 	console.log(`| query (\`node bench/query_http.mjs ${dataDir} ${ws} ${N}\`) | p50 ms | p99 ms |`);
 	console.log('|---|---|---|');
-	for (const [name, path] of queries) {
+	for (const [name, ...req] of all) {
 		for (let i = 0; i < 5; i++)
-			await get(srv.base, path);
+			await call(srv.base, ...req);
 		const ms = [];
 		for (let i = 0; i < N; i++) {
-			const r = await get(srv.base, path);
+			const r = await call(srv.base, ...req);
 			if (r.status !== 200)
 				throw new Error(`${name}: ${r.status} ${r.body.slice(0, 200)}`);
 			ms.push(r.ms);

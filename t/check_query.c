@@ -437,6 +437,20 @@ static bool llm_only(void *ctx, const char *line, size_t n)
 	return memmem(line, n, "\"kind\":\"LLM\"", 12) != NULL;
 }
 
+static int line_calls;
+static bool count_lines(void *ctx, const char *line, size_t n)
+{
+	(void)ctx;
+	line_calls++;
+	return llm_only(NULL, line, n);
+}
+
+static int bare_llm(void *ctx, int kind)
+{
+	(void)ctx;
+	return kind == KIND_LLM;
+}
+
 START_TEST(span_rows_conditions)
 {
 	struct query_rows r;
@@ -446,13 +460,38 @@ START_TEST(span_rows_conditions)
 	Q.roots_only = true;
 	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
 	ck_assert_str_eq(row_ids(&r), "s1,s4,s6");
-	struct query_pred pred = {llm_only, NULL};
+	struct query_pred pred = {llm_only, NULL, NULL};
 	q_init("started_at", 0, 0, "{\"trace_id\":\"t1\"}", FILTER_SPANS);
 	Q.limit = 10;
 	Q.preds = &pred;
 	Q.npreds = 1;
 	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
 	ck_assert_str_eq(row_ids(&r), "s2,s3");
+	/* Spans without raw_attributes: the predicate answers from the kind, no line is read. */
+	struct query_pred bare = {count_lines, NULL, bare_llm};
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 10;
+	Q.preds = &bare;
+	Q.npreds = 1;
+	line_calls = 0;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_str_eq(row_ids(&r), "s2,s3,s5");
+	ck_assert_int_eq(line_calls, 0);
+	/* Kind and status sets (a surface's list of types or statuses): each narrows, and two
+	 * sets with nothing in common match nothing. */
+	struct filter_cond sets[2] = {
+	    {.field = FF_KIND, .op = FOP_IN, .enums = 1u << KIND_LLM | 1u << KIND_TOOL},
+	    {.field = FF_STATUS, .op = FOP_IN, .enums = 1u << SPST_SUCCESS},
+	};
+	struct filter fs = {sets, 2, NULL};
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 10;
+	Q.f = &fs;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_str_eq(row_ids(&r), "s2,s5,s6");
+	sets[1] = (struct filter_cond){.field = FF_KIND, .op = FOP_EQ, .enumv = KIND_AGENT};
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_uint_eq(r.total, 0);
 	const char *terms[] = {"S3"};
 	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
 	Q.limit = 10;

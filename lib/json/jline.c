@@ -87,3 +87,48 @@ bool jline_get2(const char *p, size_t n, const char *key, const char *sub, const
 		return true;
 	return **v == '{' && jline_get(*v, *vn, sub, v, vn);
 }
+
+size_t jline_unquote(const char *v, size_t vn, char *out, size_t size)
+{
+	size_t o = 0;
+	if (vn < 2 || v[0] != '"' || v[vn - 1] != '"')
+		return (size_t)-1;
+	for (size_t i = 1; i + 1 < vn; i++) {
+		char c = v[i];
+		if (c == '\\') {
+			if (i + 2 >= vn)
+				return (size_t)-1;
+			c = v[++i];
+			switch (c) {
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case '"': case '\\': case '/': break;
+			case 'u': {
+				unsigned x = 0;
+				for (int k = 1; k <= 4; k++) {
+					char h = i + k < vn - 1 ? v[i + k] : 0;
+					int d = h >= '0' && h <= '9' ? h - '0'
+						: (h | 32) >= 'a' && (h | 32) <= 'f' ? (h | 32) - 'a' + 10 : -1;
+					if (d < 0)
+						return (size_t)-1;
+					x = x << 4 | (unsigned)d;
+				}
+				if (x >= 0x80) /* not from jsonw_string, which writes UTF-8 as is */
+					return (size_t)-1;
+				c = (char)x;
+				i += 4;
+				break;
+			}
+			default:
+				return (size_t)-1;
+			}
+		}
+		if (o == size)
+			return (size_t)-1;
+		out[o++] = c;
+	}
+	return o;
+}

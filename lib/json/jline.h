@@ -23,5 +23,9 @@ bool jline_get(const char *p, size_t n, const char *key, const char **v, size_t 
 /* Raw value of key, or of sub inside the object at key (sub may be NULL). */
 bool jline_get2(const char *p, size_t n, const char *key, const char *sub, const char **v,
 		size_t *vn);
+/* The text of the string literal v[0..vn) (quotes included) decoded into out[0..size): its
+ * length, or (size_t)-1 when it does not fit or escapes (backslash-u) a non-ASCII
+ * character (jsonw_string never writes one). For members stored as a string of JSON. */
+size_t jline_unquote(const char *v, size_t vn, char *out, size_t size);
 
 #endif

@@ -1,5 +1,6 @@
 /* crosswalk: kinds and statuses between spandex, Opik and Scale GP v5 (crosswalk.h). */
 #include <string.h>
+#include <strings.h>
 #include "lib/model/crosswalk.h"
 
 /* One row per foreign type: the kind it is stored as. The first row of a kind is that kind's
@@ -96,19 +97,64 @@ bool crosswalk_keep_type(enum crosswalk_api api, const char *type)
 	return k >= 0 && strcmp(default_type(api, (enum span_kind)k), type) != 0;
 }
 
+const char *crosswalk_type_of(enum crosswalk_api api, enum span_kind kind, const char *kept)
+{
+	/* An SGP type SGP did not list maps to KIND_UNKNOWN and is kept as sent. */
+	if (kept && crosswalk_kind(api, kept) == (int)kind)
+		return kept;
+	return default_type(api, kind);
+}
+
 const char *crosswalk_type(enum crosswalk_api api, const struct span *s)
 {
 	json_t *kept = s->raw_attributes ? json_object_get(s->raw_attributes,
 							   api == CW_OPIK ? CROSSWALK_OPIK_TYPE
 									  : CROSSWALK_SGP_TYPE)
 					 : NULL;
-	const char *t = json_string_value(kept);
+	return crosswalk_type_of(api, s->kind, json_string_value(kept));
+}
 
-	if (t && crosswalk_kind(api, t) == (int)s->kind) {
-		/* An SGP type SGP did not list maps to KIND_UNKNOWN and is kept as sent. */
-		return t;
-	}
-	return default_type(api, s->kind);
+/* A string member's text when it is plain (no escapes) and fits in buf; else NULL. */
+static const char *plain(const char *v, size_t vn, char *buf, size_t size)
+{
+	if (vn < 2 || v[0] != '"' || vn - 2 >= size || memchr(v, '\\', vn))
+		return NULL;
+	memcpy(buf, v + 1, vn - 2);
+	buf[vn - 2] = 0;
+	return buf;
+}
+
+const char *crosswalk_line_type(enum crosswalk_api api, const struct span_line *m,
+				char buf[CROSSWALK_TYPE_MAX])
+{
+	char kb[32];
+	const char *v, *kept = NULL;
+	size_t vn;
+	int kind = m->kind && plain(m->kind, m->kindn, kb, sizeof kb) ? span_kind_parse(kb) : -1;
+	if (kind < 0)
+		return NULL;
+	int has = span_line_attr(m, api == CW_OPIK ? CROSSWALK_OPIK_TYPE : CROSSWALK_SGP_TYPE, &v, &vn);
+	if (!has || (has > 0 && v[0] == '"' && !(kept = plain(v, vn, buf, CROSSWALK_TYPE_MAX))))
+		return NULL;
+	return crosswalk_type_of(api, (enum span_kind)kind, kept);
+}
+
+uint32_t crosswalk_kinds_of(enum crosswalk_api api, const char *type)
+{
+	size_t n;
+	const struct row *r = rows(api, &n);
+	uint32_t set = 0;
+	/* Kept: the kinds the type is stored as; read back: the kinds it is the default of. */
+	for (size_t i = 0; type && i < n; i++)
+		if (!strcasecmp(r[i].type, type))
+			set |= 1u << r[i].kind;
+	for (int k = 0; type && k < KIND__COUNT; k++)
+		if (!strcasecmp(default_type(api, (enum span_kind)k), type))
+			set |= 1u << k;
+	/* SGP keeps a type it does not list on KIND_UNKNOWN. */
+	if (type && api == CW_SGP && crosswalk_kind(api, type) == KIND_UNKNOWN)
+		set |= 1u << KIND_UNKNOWN;
+	return set;
 }
 
 static const char *const sgp_status[SPST__COUNT] = {"SUCCESS", "ERROR", "CANCELED", NULL};

@@ -9,6 +9,7 @@
 #ifndef SPANDEX_CROSSWALK_H
 #define SPANDEX_CROSSWALK_H
 
+#include <stdint.h>
 #include "lib/model/span.h"
 
 #define CROSSWALK_OPIK_TYPE "opik.type"
@@ -23,6 +24,17 @@ int crosswalk_kind(enum crosswalk_api api, const char *type);
 /* The type a span reads back with: the verbatim type kept in raw_attributes when it is still
  * one that maps to the span's kind, else the default type of the kind. */
 const char *crosswalk_type(enum crosswalk_api api, const struct span *s);
+/* The same from the span's kind and the verbatim type kept for it (NULL: none). */
+const char *crosswalk_type_of(enum crosswalk_api api, enum span_kind kind, const char *kept);
+/* The same from a scanned line (span_line_scan), for predicates that run on every candidate;
+ * NULL when the line does not say plainly (an escaped or long kept type, attributes too long
+ * to decode): parse the line then. buf holds a kept type that is returned. */
+#define CROSSWALK_TYPE_MAX 64
+const char *crosswalk_line_type(enum crosswalk_api api, const struct span_line *m,
+				char buf[CROSSWALK_TYPE_MAX]);
+/* The kinds whose spans can read back as type (case-blind, so a superset for a filter to
+ * narrow by before it compares the type itself): a bit per enum span_kind. */
+uint32_t crosswalk_kinds_of(enum crosswalk_api api, const char *type);
 /* Whether the verbatim type must be kept: it is not the default type of its kind. */
 bool crosswalk_keep_type(enum crosswalk_api api, const char *type);
 

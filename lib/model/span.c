@@ -5,6 +5,7 @@
 #include <string.h>
 #include "lib/base/buf.h"
 #include "lib/base/time.h"
+#include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
 
 const char *const span_kind_names[KIND__COUNT + 1] = {
@@ -164,6 +165,35 @@ void span_render(const struct span *s, struct buf *out)
 	}
 	put_time(out, "ingested_at", s->ingested_at);
 	buf_addc(out, '}');
+}
+
+void span_line_scan(const char *line, size_t len, struct span_line *m)
+{
+	size_t pos = 0;
+	struct jline_member f;
+	m->kind = m->project = NULL;
+	m->kindn = m->projectn = m->attrsn = 0;
+	m->attrs_state = -1;
+	while (jline_next(line, len, &pos, &f)) {
+		if (f.kn == 4 && !memcmp(f.k, "kind", 4)) {
+			m->kind = f.v;
+			m->kindn = f.vn;
+		} else if (f.kn == 7 && !memcmp(f.k, "project", 7)) {
+			m->project = f.v;
+			m->projectn = f.vn;
+		} else if (f.kn == 14 && !memcmp(f.k, "raw_attributes", 14)) {
+			size_t n = jline_unquote(f.v, f.vn, m->attrs, sizeof m->attrs);
+			m->attrs_state = n != (size_t)-1 && n >= 2 && m->attrs[0] == '{' ? 1 : 0;
+			m->attrsn = m->attrs_state > 0 ? n : 0;
+		}
+	}
+}
+
+int span_line_attr(const struct span_line *m, const char *key, const char **v, size_t *vn)
+{
+	if (m->attrs_state <= 0)
+		return m->attrs_state;
+	return jline_get(m->attrs, m->attrsn, key, v, vn) ? 1 : -1;
 }
 
 static const char *get_str(json_t *o, const char *k)

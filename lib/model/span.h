@@ -104,6 +104,23 @@ void span_render(const struct span *s, struct buf *out);
  * reindex and verify). */
 bool span_parse(const char *line, size_t len, struct span *s, json_t **root);
 
+/* What the predicates a query runs on every candidate line read most, found in one walk over
+ * a canonical line (lib/json/jline) instead of span_parse: kind, project (raw JSON values;
+ * NULL when absent) and raw_attributes, which span_render stores as a JSON string of compact
+ * JSON and which is decoded here when it fits. */
+#define SPAN_LINE_RAW_MAX 8192
+struct span_line {
+	const char *kind, *project;
+	size_t kindn, projectn;
+	int attrs_state; /* 1: decoded into attrs; -1: the span has none; 0: too long or odd */
+	size_t attrsn;
+	char attrs[SPAN_LINE_RAW_MAX];
+};
+void span_line_scan(const char *line, size_t len, struct span_line *m);
+/* One member of the attributes: its raw JSON value. 1: found; -1: the span has no such
+ * member; 0: cannot tell without span_parse. */
+int span_line_attr(const struct span_line *m, const char *key, const char **v, size_t *vn);
+
 
 /* Maps an attribute object onto the typed fields by the catalog of reference section 5
  * (model, provider, prompt, agent, tool, project, errors, tokens, costs) and the further keys

@@ -50,7 +50,8 @@ struct filter_cond {
 	const char **vals;
 	size_t nvals;
 	int64_t us;
-	int enumv; /* FF_KIND / FF_STATUS: the enum span_kind / span_status value */
+	int enumv;	/* FF_KIND / FF_STATUS, EQ: the enum span_kind / span_status value */
+	uint32_t enums; /* FF_KIND / FF_STATUS, IN: bit v set for each value v (vals unused) */
 };
 
 struct filter {

@@ -48,6 +48,7 @@ struct qsh {
 	struct shard sh;
 	bool open, missing;
 	struct budget *b;
+	size_t charged; /* 1 + the record whose line was last charged to the budget */
 };
 
 struct qdb {
@@ -134,7 +135,10 @@ static bool db_line(struct qsh *s, size_t ri, const char **p, size_t *n)
 {
 	if (!shard_view(&s->sh, ri, p, n))
 		return false;
-	spend(s->b, *n);
+	/* A line read again for the next check of the same candidate is not read twice. */
+	if (s->charged != ri + 1)
+		spend(s->b, *n);
+	s->charged = ri + 1;
 	return true;
 }
 
@@ -179,12 +183,14 @@ struct linechk {
 
 enum { NEED_TRACE = 1, NEED_SESSION = 2, NEED_PARENT = 4, NEED_SOURCE = 8, NEED_IDS = 16 };
 
+_Static_assert(KIND__COUNT <= 32 && SPST__COUNT <= 32, "kind and status sets are 32-bit masks");
+
 struct cf {
 	unsigned need;
 	bool nothing; /* contradictory conditions */
 	uint64_t trace_h, session_h, parent_h, sig;
 	uint32_t source_h;
-	int kind, status;
+	uint32_t kinds, statuses; /* bit v: kind or status v may match; 0: any */
 	bool roots; /* root spans only: no parent */
 	int64_t smin, smax;
 	uint64_t *ids; /* TraceFilter id $in hashes */
@@ -248,7 +254,6 @@ static void need_hash(struct cf *c, unsigned bit, uint64_t *slot, uint64_t h)
 static void cf_build(struct arena *a, const struct filter *f, struct cf *c)
 {
 	memset(c, 0, sizeof *c);
-	c->kind = c->status = -1;
 	c->smin = INT64_MIN;
 	c->smax = INT64_MAX;
 	for (size_t i = 0; f && i < f->n; i++) {
@@ -261,10 +266,12 @@ static void cf_build(struct arena *a, const struct filter *f, struct cf *c)
 			continue;
 		}
 		if (fc->field == FF_KIND || fc->field == FF_STATUS) {
-			int *slot = fc->field == FF_KIND ? &c->kind : &c->status;
-			if (*slot >= 0 && *slot != fc->enumv)
+			/* Each condition narrows the set; an empty one matches nothing. */
+			uint32_t *set = fc->field == FF_KIND ? &c->kinds : &c->statuses;
+			uint32_t m = fc->op == FOP_IN ? fc->enums : 1u << fc->enumv;
+			*set = *set ? *set & m : m;
+			if (!*set)
 				c->nothing = true;
-			*slot = fc->enumv;
 			continue;
 		}
 		struct linechk *k = &c->chk[c->nchk++];
@@ -330,13 +337,19 @@ static inline bool root(const struct idx_rec *r)
 	return !r->parent_h && (r->flags & REC_ROOT);
 }
 
+/* Whether v is in a kind or status set (0: the set of all). */
+static inline bool in_set(uint32_t set, unsigned v)
+{
+	return !set || (v < 32 && (set >> v & 1));
+}
+
 static inline bool rec_ok(const struct cf *c, const struct idx_rec *r)
 {
 	if (r->started_us < c->smin || r->started_us > c->smax)
 		return false;
 	if (c->roots && !root(r))
 		return false;
-	if ((c->kind >= 0 && r->kind != c->kind) || (c->status >= 0 && r->status != c->status))
+	if (!in_set(c->kinds, r->kind) || !in_set(c->statuses, r->status))
 		return false;
 	if ((r->sig & c->sig) != c->sig)
 		return false;
@@ -594,12 +607,25 @@ static bool extra_ok(const struct query *q, struct qsh *s, size_t ri)
 	size_t n;
 	if (!q->nsearch && !q->npreds)
 		return true;
+	const struct idx_rec *r = &s->sh.recs[ri];
+	size_t i = 0;
+	/* A span without raw_attributes: the predicates that can answer from its kind do. */
+	while (!q->nsearch && i < q->npreds && (r->flags & REC_NO_ATTRS) && q->preds[i].bare) {
+		int b = q->preds[i].bare(q->preds[i].ctx, r->kind);
+		if (b < 0)
+			break;
+		if (!b)
+			return false;
+		i++;
+	}
+	if (i == q->npreds && !q->nsearch)
+		return true;
 	if (!db_line(s, ri, &p, &n))
 		return false;
-	for (size_t i = 0; i < q->nsearch; i++)
-		if (!text_match(p, n, q->search[i]))
+	for (size_t k = 0; k < q->nsearch; k++)
+		if (!text_match(p, n, q->search[k]))
 			return false;
-	for (size_t i = 0; i < q->npreds; i++)
+	for (; i < q->npreds; i++)
 		if (!q->preds[i].fn(q->preds[i].ctx, p, n))
 			return false;
 	return true;

@@ -67,6 +67,9 @@ struct query {
 struct query_pred {
 	bool (*fn)(void *ctx, const char *line, size_t n);
 	void *ctx;
+	/* Optional: the answer for a span with no raw_attributes from its kind alone (1 or 0),
+	 * so its line is not read; -1 when the line is needed all the same. */
+	int (*bare)(void *ctx, int kind);
 };
 
 /* One span of a listing: its canonical line (copied into q->a) and start time. */

@@ -44,6 +44,9 @@ enum {
 	REC_HAS_COST_IN = 1 << 7,
 	REC_HAS_COST_OUT = 1 << 8,
 	REC_HAS_TRACE = 1 << 9,
+	/* The span has no raw_attributes, so a surface predicate that only looks there need not
+	 * read its line (0 in records written before this flag: unknown, read the line). */
+	REC_NO_ATTRS = 1 << 10,
 };
 
 /* Bloom bits for (field, value). Fields: the enum span_str values except the error fields,

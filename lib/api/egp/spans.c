@@ -246,6 +246,7 @@ struct sfilter {
 	    *agent_ids;
 	const char *group_id;
 	long long min_ms, max_ms; /* -1: none */
+	bool parse; /* a condition beyond types needs the parsed span */
 };
 
 static bool in_list(json_t *list, const char *s)
@@ -289,6 +290,16 @@ static bool search_match(void *ctx, const char *line, size_t n)
 	struct sfilter *f = ctx;
 	struct span s;
 	json_t *root = NULL;
+	/* The types from the line itself: most searches need nothing more, and parsing every
+	 * candidate would cost more than the rest of the query. */
+	if (f->types) {
+		char buf[CROSSWALK_TYPE_MAX];
+		struct span_line m;
+		span_line_scan(line, n, &m);
+		const char *t = crosswalk_line_type(CW_SGP, &m, buf);
+		if (t && (!in_list(f->types, t) || !f->parse))
+			return in_list(f->types, t);
+	}
 	if (!span_parse(line, n, &s, &root))
 		return false;
 	json_t *md = raw(&s, "sgp.metadata");
@@ -343,6 +354,15 @@ static bool search_match(void *ctx, const char *line, size_t n)
 	span_clear(&s);
 	json_decref(root);
 	return ok;
+}
+
+/* A span without raw_attributes has its kind's default type and no SGP metadata. */
+static int search_bare(void *ctx, int kind)
+{
+	struct sfilter *f = ctx;
+	if (f->parse)
+		return -1;
+	return in_list(f->types, crosswalk_type_of(CW_SGP, (enum span_kind)kind, NULL));
 }
 
 /* One list of strings of the body; false (with the 422 item) when it is not one. */
@@ -530,25 +550,40 @@ enum status egp_search(struct http_req *req)
 
 	struct query q;
 	struct filter f = {0};
-	struct filter_cond *c = arena_alloc(req->arena, 3 * sizeof *c);
-	struct query_pred pred = {search_match, sf};
+	struct filter_cond *c = arena_alloc(req->arena, 5 * sizeof *c);
+	struct query_pred pred = {search_match, sf, search_bare};
 	query_init(req, &q);
 	f.conds = c;
+	/* The index narrows by status (exactly) and by the kinds the types are stored as. */
+	uint32_t set = 0;
+	json_array_foreach(sf->statuses, i, x) set |= 1u << crosswalk_status(CW_SGP, json_string_value(x));
+	if (sf->statuses)
+		c[f.n++] = (struct filter_cond){.field = FF_STATUS, .op = FOP_IN, .enums = set};
+	set = 0;
+	json_array_foreach(sf->types, i, x) set |= crosswalk_kinds_of(CW_SGP, json_string_value(x));
+	if (sf->types)
+		c[f.n++] = (struct filter_cond){.field = FF_KIND, .op = FOP_IN, .enums = set};
+	sf->statuses = NULL;
 	/* The index finds trace ids by hash (at most FILTER_MAX_IN; more go to the predicate). */
 	size_t ntr = json_array_size(trace_ids);
 	if (ntr && ntr <= FILTER_MAX_IN) {
-		c[0] = (struct filter_cond){.field = FF_TRACE_ID, .op = FOP_IN, .nvals = ntr};
-		c[0].vals = arena_alloc(req->arena, ntr * sizeof(char *));
-		json_array_foreach(trace_ids, i, x) c[0].vals[i] = json_string_value(x);
-		f.n = 1;
+		/* One id is an equality, which the trace range table narrows to its days. */
+		struct filter_cond *in = &c[f.n++];
+		*in = (struct filter_cond){.field = FF_TRACE_ID, .op = ntr == 1 ? FOP_EQ : FOP_IN, .nvals = ntr};
+		in->vals = arena_alloc(req->arena, ntr * sizeof(char *));
+		json_array_foreach(trace_ids, i, x) in->vals[i] = json_string_value(x);
 	} else {
 		sf->trace_ids = trace_ids;
 	}
 	window(&f, c, has_from, from, has_to, to);
 	q.f = &f;
 	q.roots_only = sf->parents_only;
+	sf->parse = sf->trace_ids || sf->span_ids || sf->excluded_span_ids || sf->excluded_trace_ids ||
+		    sf->parent_ids || sf->names || sf->group_id || sf->variant_ids || sf->agent_names ||
+		    sf->agent_ids || sf->acp_types || (sf->assessment_types && json_array_size(sf->assessment_types)) ||
+		    sf->extra_metadata || sf->min_ms >= 0 || sf->max_ms >= 0;
 	q.preds = &pred;
-	q.npreds = 1;
+	q.npreds = sf->parse || sf->types;
 	if (terms && json_array_size(terms)) {
 		const char **t = arena_alloc(req->arena, json_array_size(terms) * sizeof *t);
 		json_array_foreach(terms, i, x) t[i] = json_string_value(x);

@@ -94,6 +94,7 @@ struct opik_filter {
 	size_t n;
 	const char *type;	/* GET ... type=: the span type */
 	const char *project;	/* project_name: spans of other APIs (no project) are in the default */
+	const char *project_lit; /* project as a JSON string, as the line has it */
 	const char *project_id; /* project_id: the id opik_project_id makes of the name */
 	bool spans_only;	/* leave out the trace rows */
 	struct arena *a;
@@ -308,12 +309,66 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 	return false;
 }
 
+/* What the line settles without parsing it (span_line_scan): the trace rows, the project and
+ * the type, which are most lists' only conditions. -1: no match; 1: a match, nothing else to
+ * test; 0: parse the line to know. */
+static int line_match(const struct opik_filter *f, const char *line, size_t n)
+{
+	struct span_line m;
+	const char *t = NULL;
+	char buf[CROSSWALK_TYPE_MAX];
+	span_line_scan(line, n, &m);
+	int row = f->spans_only ? opik_line_is_trace_row(&m) : -1;
+	if (row >= 0)
+		return row ? -1 : 0;
+	if (f->project) {
+		bool has = m.project && !(m.projectn == 4 && !memcmp(m.project, "null", 4));
+		if (has ? m.projectn != strlen(f->project_lit) || memcmp(m.project, f->project_lit, m.projectn)
+			: strcmp(f->project, OPIK_DEFAULT_PROJECT) != 0)
+			return -1;
+	}
+	if ((f->type || f->n) && !(t = crosswalk_line_type(CW_OPIK, &m, buf)))
+		return 0;
+	if (f->type && strcmp(t, f->type))
+		return -1;
+	bool rest = f->project_id != NULL;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->c[i].f->src != F_TYPE)
+			rest = true;
+		else if (!str_test(&f->c[i], t))
+			return -1;
+	}
+	return rest ? 0 : 1;
+}
+
+/* A span without raw_attributes is no trace row and has its kind's default type; a project
+ * other than the default is confirmed by the index condition scope() adds. */
+static int opik_bare(void *ctx, int kind)
+{
+	const struct opik_filter *f = ctx;
+	const char *t = crosswalk_type_of(CW_OPIK, (enum span_kind)kind, NULL);
+	if (f->project_id || (f->project && !strcmp(f->project, OPIK_DEFAULT_PROJECT)))
+		return -1;
+	if (f->type && strcmp(t, f->type))
+		return 0;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->c[i].f->src != F_TYPE)
+			return -1;
+		if (!str_test(&f->c[i], t))
+			return 0;
+	}
+	return 1;
+}
+
 /* The predicate lib/query runs on each candidate line. */
 static bool opik_match(void *ctx, const char *line, size_t n)
 {
 	struct opik_filter *f = ctx;
 	struct span s;
 	json_t *root = NULL;
+	int quick = line_match(f, line, n);
+	if (quick)
+		return quick > 0;
 	bool ok = span_parse(line, n, &s, &root);
 	if (ok && f->spans_only && opik_is_trace_row(&s))
 		ok = false;
@@ -422,6 +477,31 @@ void opik_filter_scope(struct opik_filter *f, const char *project, const char *t
 {
 	f->project = project;
 	f->type = type;
+	if (project) {
+		struct buf *b = arena_buf(f->a);
+		jsonw_string(b, project, strlen(project));
+		f->project_lit = arena_strndup(f->a, b->p, b->len);
+	}
+}
+
+uint32_t opik_filter_kinds(const struct opik_filter *f)
+{
+	uint32_t set = f->type ? crosswalk_kinds_of(CW_OPIK, f->type) : 0;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct fcond *c = &f->c[i];
+		if (c->f->src != F_TYPE || (c->op != O_EQ && c->op != O_IN))
+			continue;
+		uint32_t m = 0;
+		for (const char *p = c->value; *p;) { /* "in": a comma-separated list */
+			size_t l = strcspn(p, ",");
+			char t[CROSSWALK_TYPE_MAX];
+			snprintf(t, sizeof t, "%.*s", (int)l, p);
+			m |= crosswalk_kinds_of(CW_OPIK, t);
+			p += l + (p[l] == ',');
+		}
+		set = set ? set & m : m;
+	}
+	return set;
 }
 
 void opik_filter_project_id(struct opik_filter *f, const char *id)
@@ -438,4 +518,5 @@ void opik_filter_pred(struct opik_filter *f, struct query_pred *p)
 {
 	p->fn = opik_match;
 	p->ctx = f;
+	p->bare = opik_bare;
 }

@@ -345,6 +345,14 @@ bool opik_is_trace_row(const struct span *s)
 	return e && !strcmp(e, "trace");
 }
 
+int opik_line_is_trace_row(const struct span_line *m)
+{
+	const char *v;
+	size_t vn;
+	int has = span_line_attr(m, RAW_ENTITY, &v, &vn);
+	return has <= 0 ? has : vn == 7 && !memcmp(v, "\"trace\"", 7) ? 1 : -1;
+}
+
 /* ---- reading back ---- */
 
 static bool excluded(json_t *exclude, const char *name)

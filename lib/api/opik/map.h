@@ -33,6 +33,8 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 
 /* Whether a stored span is an Opik trace row. */
 bool opik_is_trace_row(const struct span *s);
+/* The same from a scanned line (span_line_scan): 1 yes, -1 no, 0 parse to know. */
+int opik_line_is_trace_row(const struct span_line *m);
 
 /* Appends the public Span (or, for a trace row or a root span asked for as a trace, the public
  * Trace with the rollup u of its spans, u may be NULL) of s. exclude: field names to leave

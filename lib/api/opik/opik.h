@@ -46,6 +46,8 @@ enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t
 void opik_filter_scope(struct opik_filter *f, const char *project, const char *type);
 /* Only the spans of the project whose id opik_project_id gives. */
 void opik_filter_project_id(struct opik_filter *f, const char *id);
+/* The kinds the filter's types allow, for the index to narrow by (a superset; 0: any). */
+uint32_t opik_filter_kinds(const struct opik_filter *f);
 /* Trace rows too (a list of spans leaves them out). */
 void opik_filter_all(struct opik_filter *f);
 void opik_filter_pred(struct opik_filter *f, struct query_pred *p);

@@ -82,7 +82,7 @@ enum status opik_get_trace(struct http_req *req)
 struct list {
 	struct query q;
 	struct filter f;
-	struct filter_cond conds[4]; /* project, trace, from, to */
+	struct filter_cond conds[5]; /* project, trace, kinds, from, to */
 	struct query_pred pred;
 	const char *terms[1];
 	json_t *exclude;
@@ -121,6 +121,9 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 		l->conds[n].vals = arena_alloc(req->arena, sizeof(char *));
 		l->conds[n++].vals[0] = trace_id;
 	}
+	uint32_t kinds = opik_filter_kinds(of);
+	if (kinds)
+		l->conds[n++] = (struct filter_cond){.field = FF_KIND, .op = FOP_IN, .enums = kinds};
 	/* from_time/to_time: Opik's creation window; spandex's is the start time (indexed). */
 	const char *bound[2] = {from, to};
 	for (int b = 0; b < 2; b++) {
