@@ -167,6 +167,28 @@ void span_render(const struct span *s, struct buf *out)
 	buf_addc(out, '}');
 }
 
+bool span_is_deleted(const struct span *s)
+{
+	return s->raw_attributes && json_is_true(json_object_get(s->raw_attributes, SPAN_DELETED));
+}
+
+void span_tombstone(struct span *out, const struct span *cur)
+{
+	out->span_id = cur->span_id;
+	out->trace_id = cur->trace_id;
+	out->parent_span_id = cur->parent_span_id;
+	out->session_id = cur->session_id;
+	out->workspace = cur->workspace;
+	out->name = cur->name;
+	out->source = cur->source;
+	out->kind = cur->kind;
+	out->status = cur->status;
+	out->started_at = cur->started_at;
+	out->ended_at = cur->ended_at;
+	out->str[SS_PROJECT] = cur->str[SS_PROJECT];
+	out->raw_attributes = json_pack("{s:b}", SPAN_DELETED, 1);
+}
+
 void span_line_scan(const char *line, size_t len, struct span_line *m)
 {
 	size_t pos = 0;

@@ -104,6 +104,15 @@ void span_render(const struct span *s, struct buf *out);
  * reindex and verify). */
 bool span_parse(const char *line, size_t len, struct span *s, json_t **root);
 
+/* Deleting a span writes a version of it that says so: its identity (ids, name, kind,
+ * status, times, project) and raw_attributes {SPAN_DELETED: true}, nothing else. Every reader
+ * treats the id as absent from then on (lib/store, lib/query: the index flag REC_DELETED);
+ * a later version (the span sent again) brings it back, as any newer version wins. */
+#define SPAN_DELETED "spandex.deleted"
+bool span_is_deleted(const struct span *s);
+/* out (span_init'ed) becomes the deleting version of cur; its strings point into cur. */
+void span_tombstone(struct span *out, const struct span *cur);
+
 /* What the predicates a query runs on every candidate line read most, found in one walk over
  * a canonical line (lib/json/jline) instead of span_parse: kind, project (raw JSON values;
  * NULL when absent) and raw_attributes, which span_render stores as a JSON string of compact

@@ -404,7 +404,7 @@ static bool line_ok(const struct cf *c, struct qsh *s, size_t ri)
 
 static inline bool live(const struct idx_rec *r)
 {
-	return !(r->flags & REC_SUPERSEDED);
+	return !(r->flags & (REC_SUPERSEDED | REC_DELETED));
 }
 
 /* ---- Top-k selection: a heap whose root is the worst kept candidate ---- */

@@ -36,7 +36,8 @@ static enum status read_version(struct store *st, const char *ws, int32_t day, u
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) ||
 	    (ifd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		goto out;
-	if (rec_read(ifd, rec, &r) < 0 || r.span_h != h || rec_crc(&r) != r.crc)
+	if (rec_read(ifd, rec, &r) < 0 || r.span_h != h || rec_crc(&r) != r.crc ||
+	    (r.flags & REC_DELETED))
 		goto out;
 	if (sdata_open_idx(st, ws, day, ifd, &hdr, &d) != ST_OK)
 		goto out;
@@ -84,7 +85,7 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 		for (size_t j = sh.nrecs - from + nids; j-- > 0;) {
 			size_t k = j >= nids ? from + (j - nids) : (size_t)ids[j].rec;
 			const struct idx_rec *r = &sh.recs[k];
-			if (r->span_h != h || (r->flags & REC_SUPERSEDED))
+			if (r->span_h != h || (r->flags & (REC_SUPERSEDED | REC_DELETED)))
 				continue;
 			size_t start = out->len;
 			if (shard_line(&sh, k, out) == ST_OK &&
@@ -192,7 +193,7 @@ enum status store_stats(struct store *st, const char *ws, struct store_stats *ou
 		struct shard sh;
 		if (shard_open(st, ws, days[d], &sh) == ST_OK) {
 			for (size_t k = 0; k < sh.nrecs; k++)
-				out->spans += !(sh.recs[k].flags & REC_SUPERSEDED);
+				out->spans += !(sh.recs[k].flags & (REC_SUPERSEDED | REC_DELETED));
 			out->versions += sh.nrecs;
 			shard_close(&sh);
 		}

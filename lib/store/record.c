@@ -66,6 +66,8 @@ void rec_from_span(const struct span *s, struct idx_rec *r)
 		r->flags |= REC_HAS_TRACE;
 	if (!s->raw_attributes || !json_object_size(s->raw_attributes)) /* as span_render omits it */
 		r->flags |= REC_NO_ATTRS;
+	if (span_is_deleted(s))
+		r->flags |= REC_DELETED;
 	set_tok(s->input_tokens, &r->in_tok, &r->flags, REC_HAS_IN_TOK);
 	set_tok(s->output_tokens, &r->out_tok, &r->flags, REC_HAS_OUT_TOK);
 	set_tok(s->cached_tokens, &r->cached_tok, &r->flags, REC_HAS_CACHED_TOK);

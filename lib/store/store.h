@@ -47,6 +47,7 @@ enum {
 	/* The span has no raw_attributes, so a surface predicate that only looks there need not
 	 * read its line (0 in records written before this flag: unknown, read the line). */
 	REC_NO_ATTRS = 1 << 10,
+	REC_DELETED = 1 << 11, /* the newest version deletes the span (span_is_deleted) */
 };
 
 /* Bloom bits for (field, value). Fields: the enum span_str values except the error fields,

@@ -194,3 +194,54 @@ test('a score or a PATCH that comes before its create is kept and merged when th
 	assert.deepEqual(got.feedback_scores.map((f) => [f.name, f.value]), [['early', 0.5]]);
 	assert.equal(got.trace_id, trace);
 });
+
+test('deleting traces (the SDK\'s deleteTraces and deleteTraceById) removes them and their spans from every API; a span sent again comes back', async () => {
+	const c = client({ workspaceName: 'deletes', projectName: 'del' });
+	const keep = c.trace({ name: 'keep' });
+	keep.span({ name: 'kept-span', type: 'llm' }).end();
+	keep.end();
+	const gone = [];
+	for (let i = 0; i < 3; i++) {
+		const t = c.trace({ name: `gone-${i}` });
+		const s = t.span({ name: `gone-span-${i}`, type: 'tool' });
+		s.span({ name: `gone-child-${i}` }).end();
+		s.end();
+		t.end();
+		gone.push(t);
+	}
+	await c.flush();
+	const h = { 'Comet-Workspace': 'deletes' };
+	await c.api.traces.deleteTraces({ ids: [gone[0].data.id, gone[1].data.id, 'no-such-trace'] });
+	await c.api.traces.deleteTraceById(gone[2].data.id);
+
+	const spans = await c.searchSpans({ projectName: 'del' });
+	assert.deepEqual(spans.map((s) => s.name), ['kept-span']);
+	const traces = await c.searchTraces({ projectName: 'del' });
+	assert.deepEqual(traces.map((t) => t.name), ['keep']);
+	const page = await c.api.traces.getTracesByProject({ projectName: 'del' });
+	assert.equal(page.total, 1);
+	let r = await srv.request('GET', `/v1/private/traces/${gone[0].data.id}`, { headers: h });
+	assert.equal(r.status, 404);
+	// The same store through NeMo and SGP: no span, no trace of the deleted ones.
+	r = await srv.request('GET', `${WS_PREFIX}/deletes/traces/${gone[1].data.id}`);
+	assert.equal(r.status, 404, r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/deletes/spans?page_size=100`);
+	assert.deepEqual(r.json.data.map((s) => s.name).sort(), ['keep', 'kept-span']);
+	r = await srv.request('POST', '/v5/spans/search', { body: {}, headers: { 'x-selected-account-id': 'deletes', 'Content-Type': 'application/json' } });
+	assert.equal(r.json.total, 2);
+	// Deleting again, or a trace that never was, is no error.
+	r = await srv.request('DELETE', `/v1/private/traces/${gone[2].data.id}`, { headers: h });
+	assert.equal(r.status, 204);
+	r = await srv.request('POST', '/v1/private/traces/delete', { body: { ids: [] }, headers: { ...h, 'Content-Type': 'application/json' } });
+	assert.equal(r.status, 422, r.text);
+	assert.ok(Array.isArray(r.json.errors), r.text);
+	// A newer version brings a span back, as any newer version wins: the trace sent again.
+	r = await srv.request('POST', '/v1/private/traces/batch', {
+		body: { traces: [{ id: gone[0].data.id, name: 'again', project_name: 'del', start_time: new Date().toISOString() }] },
+		headers: { ...h, 'Content-Type': 'application/json' },
+	});
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `/v1/private/traces/${gone[0].data.id}`, { headers: h });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.name, 'again');
+});

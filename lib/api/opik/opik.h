@@ -36,6 +36,10 @@ enum status opik_list_spans(struct http_req *req);
 enum status opik_search_traces(struct http_req *req);
 enum status opik_search_spans(struct http_req *req);
 enum status opik_project_retrieve(struct http_req *req);
+enum status opik_trace_delete(struct http_req *req);
+enum status opik_traces_delete(struct http_req *req);
+/* A query of the request's workspace, newest first, with the request's budget (read.c). */
+void opik_query_init(struct http_req *req, struct query *q);
 
 /* filter.c: the `filters` of a list or search (a JSON array, or its text as a query
  * parameter), as a predicate for lib/query. 400 in the dialect on a bad filter. */

@@ -13,7 +13,7 @@ static const char *const json_types[] = {"application/json", NULL};
 /* The spans of Opik's sortableBy: the fields spandex can order by (start time). */
 static const char sortable[] = "[\"start_time\"]";
 
-static void query_init(struct http_req *req, struct query *q)
+void opik_query_init(struct http_req *req, struct query *q)
 {
 	memset(q, 0, sizeof *q);
 	q->st = &req->store;
@@ -65,7 +65,7 @@ enum status opik_get_trace(struct http_req *req)
 {
 	struct query q;
 	struct query_trace t;
-	query_init(req, &q);
+	opik_query_init(req, &q);
 	enum status st = query_trace_find(&q, req->id, &t);
 	if (st == ST_NOT_FOUND)
 		return http_fail(req, st, "Trace not found");
@@ -97,7 +97,7 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 {
 	struct opik_filter *of;
 	enum status st;
-	query_init(req, &l->q);
+	opik_query_init(req, &l->q);
 	if (!project && !project_id)
 		return http_fail(req, ST_BAD_REQUEST, "Either 'project_name' or 'project_id' query param is required");
 	if ((st = opik_filter_parse(req, ent, filters, filters_text, &of)) != ST_OK)

@@ -25,6 +25,8 @@ static const struct http_route routes[] = {
     {"POST", P "/traces/batch", opik_traces_batch, HTTP_WRITE, NULL, 0, NULL},
     {"POST", P "/spans/batch", opik_spans_batch, HTTP_WRITE, NULL, 0, NULL},
     {"POST", P "/traces/search", opik_search_traces, HTTP_READ, NULL, 0, NULL},
+    {"POST", P "/traces/delete", opik_traces_delete, HTTP_WRITE, NULL, 0, NULL},
+    {"DELETE", P "/traces/{id}", opik_trace_delete, HTTP_WRITE, NULL, 0, NULL},
     {"POST", P "/spans/search", opik_search_spans, HTTP_READ, NULL, 0, NULL},
     {"POST", P "/traces", opik_trace_create, HTTP_WRITE, NULL, 0, NULL},
     {"POST", P "/spans", opik_span_create, HTTP_WRITE, NULL, 0, NULL},

@@ -6,8 +6,11 @@
 #include "lib/api/opik/opik.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "lib/base/mem.h"
 #include "lib/base/time.h"
+#include "lib/json/jline.h"
 #include "lib/model/price.h"
 
 static const char *const json_types[] = {"application/json", NULL};
@@ -432,3 +435,109 @@ enum status opik_span_score(struct http_req *req)
 {
 	return score_one(req, OPIK_SPAN);
 }
+
+/* ---- trace delete ---- */
+
+static enum status merge_delete(void *ctx, struct arena *a, const char *id, const struct span *cur,
+				struct span *out, struct err *e)
+{
+	(void)ctx, (void)a, (void)id, (void)e;
+	if (cur) /* else already gone: no change */
+		span_tombstone(out, cur);
+	return ST_OK;
+}
+
+/* Deletes every span of the n traces (the trace rows too): a deleting version of each
+ * (span_tombstone), in batches of OPIK_MAX_BATCH. Unknown ids are no error (Opik answers 204). */
+static enum status delete_traces(struct http_req *req, const char *const *traces, size_t n)
+{
+	struct err e = {0};
+	enum status st = ST_OK;
+	const char **ids = NULL;
+	size_t cap = 0;
+	for (size_t t = 0; t < n && st == ST_OK; t++) {
+		struct query q;
+		struct filter f = {0};
+		const char *trace = traces[t];
+		struct filter_cond c = {.field = FF_TRACE_ID, .op = FOP_EQ, .vals = &trace, .nvals = 1};
+		f.conds = &c;
+		f.n = 1;
+		/* Pages by offset in one total order, all collected before anything is written. */
+		size_t nids = 0;
+		for (bool more = true; more && st == ST_OK;) {
+			struct query_rows r;
+			opik_query_init(req, &q);
+			q.f = &f;
+			q.ties_by_ids = true;
+			q.offset = (long long)nids;
+			q.limit = OPIK_MAX_BATCH;
+			if ((st = query_span_rows(&q, &r)) != ST_OK) {
+				st = http_fail(req, st, "%s", err_text(&q.err));
+				break;
+			}
+			if (nids + r.n > cap) {
+				cap = nids + r.n;
+				ids = xrealloc(ids, cap * sizeof *ids);
+			}
+			for (size_t i = 0; i < r.n; i++) {
+				const char *v;
+				size_t vn, m;
+				char *id;
+				if (!jline_get(r.rows[i].line, r.rows[i].len, "span_id", &v, &vn))
+					continue;
+				id = arena_alloc(req->arena, vn + 1);
+				if ((m = jline_unquote(v, vn, id, vn)) == (size_t)-1)
+					continue;
+				id[m] = 0;
+				ids[nids++] = id;
+			}
+			more = r.more && r.n;
+		}
+		for (size_t i = 0; i < nids && st == ST_OK; i += OPIK_MAX_BATCH) {
+			size_t k = nids - i < OPIK_MAX_BATCH ? nids - i : OPIK_MAX_BATCH;
+			if (store_update(&req->store, req->ws, req->arena, ids + i, k, merge_delete, NULL, &e) != ST_OK)
+				st = http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
+		}
+	}
+	free(ids);
+	if (st == ST_OK)
+		http_reply(req, 204, NULL, NULL, 0);
+	return st;
+}
+
+/* DELETE /traces/{id} */
+enum status opik_trace_delete(struct http_req *req)
+{
+	const char *ids[] = {req->id};
+	return delete_traces(req, ids, 1);
+}
+
+/* POST /traces/delete {"ids": [...]}: 1 to OPIK_MAX_BATCH ids (the backend's @Size). */
+enum status opik_traces_delete(struct http_req *req)
+{
+	json_t *body, *x;
+	struct verrs v;
+	size_t i;
+	enum status st = json_body(req, &body);
+	if (st != ST_OK)
+		return st;
+	json_t *ids = json_object_get(body, "ids");
+	size_t n = json_array_size(ids);
+	verrs_init(&v);
+	if (!json_is_array(ids) || n < 1 || n > OPIK_MAX_BATCH)
+		verrs_add(&v, json_pack("[s,s]", "body", "ids"), "value_error",
+			  "ids size must be between 1 and 1000", NULL);
+	const char **list = arena_alloc(req->arena, (n ? n : 1) * sizeof *list);
+	json_array_foreach(ids, i, x)
+	{
+		if (!json_is_string(x) || !*json_string_value(x))
+			verrs_add(&v, json_pack("[s,s,i]", "body", "ids", (json_int_t)i), "string_type",
+				  "ids must be non-empty strings", NULL);
+		list[i] = json_string_value(x);
+	}
+	if (verrs_count(&v))
+		return http_fail_invalid(req, &v);
+	verrs_free(&v);
+	return delete_traces(req, list, n);
+}
+
