@@ -245,3 +245,42 @@ test('deleting traces (the SDK\'s deleteTraces and deleteTraceById) removes them
 	assert.equal(r.status, 200, r.text);
 	assert.equal(r.json.name, 'again');
 });
+
+test('span and trace stats (§9) through the SDK: counts, duration percentiles, means of tags, cost, usage and scores', async () => {
+	const c = client({ workspaceName: 'stats', projectName: 'st' });
+	const t0 = Date.parse('2026-03-01T10:00:00Z');
+	for (let i = 0; i < 4; i++) {
+		const t = c.trace({ name: `t${i}`, input: { q: i }, startTime: new Date(t0 + i * 60000), endTime: new Date(t0 + i * 60000 + 5000), tags: i ? ['a', 'b'] : [] });
+		const s = t.span({
+			name: `llm${i}`, type: 'llm', startTime: new Date(t0 + i * 60000), input: i % 2 ? { m: 'x' } : undefined,
+			usage: { prompt_tokens: 10 * (i + 1), completion_tokens: 1, total_tokens: 10 * (i + 1) + 1 },
+			totalEstimatedCost: i ? 0.5 : undefined, metadata: i === 3 ? { env: 'prod' } : undefined,
+			endTime: new Date(t0 + i * 60000 + (i + 1) * 1000),
+		});
+		if (i < 2) s.score({ name: 'good', value: i });
+	}
+	await c.flush();
+	const byName = (r) => Object.fromEntries(r.stats.map((x) => [x.name, x]));
+	const spans = byName(await c.api.spans.getSpanStats({ projectName: 'st' }));
+	assert.equal(spans.span_count.value, 4);
+	assert.equal(spans.span_count.type, 'COUNT');
+	assert.equal(spans.duration.type, 'PERCENTAGE');
+	assert.equal(spans.duration.value.p50, 2500); // 1, 2, 3, 4 s
+	assert.equal(spans.input.value, 2);
+	assert.equal(spans.metadata.value, 1);
+	assert.equal(spans.total_estimated_cost.value, 0.5); // the mean of those that cost anything
+	assert.equal(spans['usage.prompt_tokens'].value, 25);
+	assert.equal(spans['feedback_score.good'].value, 0.5);
+	const llm = byName(await c.api.spans.getSpanStats({ projectName: 'st', filters: JSON.stringify([{ field: 'name', operator: '=', value: 'llm3' }]) }));
+	assert.equal(llm.span_count.value, 1);
+	assert.equal(llm['usage.total_tokens'].value, 41);
+	const traces = byName(await c.api.traces.getTraceStats({ projectName: 'st' }));
+	assert.equal(traces.trace_count.value, 4);
+	assert.equal(traces.duration.value.p99, 5000);
+	assert.equal(traces.input.value, 4);
+	assert.equal(traces.tags.value, 1.5);
+	assert.equal(traces['usage.prompt_tokens'].value, 25); // each trace's sum over its one span
+	const none = byName(await c.api.spans.getSpanStats({ projectName: 'nothing-here' }));
+	assert.equal(none.span_count.value, 0);
+	assert.deepEqual(none.duration.value, { p50: 0, p90: 0, p99: 0 });
+});

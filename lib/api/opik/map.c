@@ -409,6 +409,24 @@ static void time_out(struct buf *b, int64_t us)
 	jsonw_string(b, ts, strlen(ts));
 }
 
+json_t *opik_usage(const struct span *s, const struct query_rollup *u, enum opik_entity ent)
+{
+	if (ent == OPIK_SPAN && s->usage_details && json_object_size(s->usage_details))
+		return json_deep_copy(s->usage_details);
+	static const char *const names[] = {"prompt_tokens", "completion_tokens", "total_tokens"};
+	int64_t v[3] = {s->input_tokens, s->output_tokens, s->total_tokens};
+	bool has[3] = {v[0] != SPAN_NONE_I64, v[1] != SPAN_NONE_I64, v[2] != SPAN_NONE_I64};
+	if (ent == OPIK_TRACE && u) {
+		v[0] = u->tok[QT_INPUT], v[1] = u->tok[QT_OUTPUT], v[2] = u->tok[QT_TOTAL];
+		has[0] = u->has_tok[QT_INPUT], has[1] = u->has_tok[QT_OUTPUT], has[2] = u->has_tok[QT_TOTAL];
+	}
+	json_t *o = json_object();
+	for (int i = 0; i < 3; i++)
+		if (has[i])
+			json_object_set_new(o, names[i], json_integer(v[i]));
+	return o;
+}
+
 void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
 		 const struct query_rollup *u, json_t *exclude)
 {
@@ -490,34 +508,13 @@ void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const s
 			buf_adds(out, ",\"traceback\":\"\"}");
 		}
 	}
-	/* usage: a span's own; a trace's, the sums over its spans. */
 	if (WANT("usage")) {
-		struct buf *ub = arena_buf(a);
-		bool any = false;
-		if (ent == OPIK_SPAN && s->usage_details && json_object_size(s->usage_details)) {
-			jsonw_jansson(ub, s->usage_details, JSON_COMPACT);
-			any = true;
-		} else {
-			static const char *const names[] = {"prompt_tokens", "completion_tokens", "total_tokens"};
-			int64_t v[3] = {s->input_tokens, s->output_tokens, s->total_tokens};
-			bool has[3] = {v[0] != SPAN_NONE_I64, v[1] != SPAN_NONE_I64, v[2] != SPAN_NONE_I64};
-			if (ent == OPIK_TRACE && u) {
-				v[0] = u->tok[QT_INPUT], v[1] = u->tok[QT_OUTPUT], v[2] = u->tok[QT_TOTAL];
-				has[0] = u->has_tok[QT_INPUT], has[1] = u->has_tok[QT_OUTPUT],
-				has[2] = u->has_tok[QT_TOTAL];
-			}
-			buf_addc(ub, '{');
-			for (int i = 0; i < 3; i++)
-				if (has[i]) {
-					buf_printf(ub, "%s\"%s\":%lld", any ? "," : "", names[i], (long long)v[i]);
-					any = true;
-				}
-			buf_addc(ub, '}');
-		}
-		if (any) {
+		json_t *usage = opik_usage(s, u, ent);
+		if (json_object_size(usage)) {
 			key(out, &first, "usage");
-			buf_add(out, ub->p, ub->len);
+			jsonw_jansson(out, usage, JSON_COMPACT);
 		}
+		json_decref(usage);
 	}
 	double cost = ent == OPIK_TRACE && u ? (u->has_cost[QC_TOTAL] ? u->cost[QC_TOTAL] : NAN)
 					     : s->cost_total_usd;

@@ -37,6 +37,14 @@ enum status opik_search_traces(struct http_req *req);
 enum status opik_search_spans(struct http_req *req);
 enum status opik_project_retrieve(struct http_req *req);
 enum status opik_trace_delete(struct http_req *req);
+enum status opik_span_stats(struct http_req *req);
+enum status opik_trace_stats(struct http_req *req);
+/* The query of a list (GET spans or traces) with these conditions, in the request's arena;
+ * 400 in the dialect on a bad one (read.c). */
+enum status opik_list_query(struct http_req *req, enum opik_entity ent, const char *project,
+			    const char *project_id, const char *trace_id, const char *type,
+			    const char *filters_text, const char *search, const char *from,
+			    const char *to, struct query **q);
 enum status opik_traces_delete(struct http_req *req);
 /* A query of the request's workspace, newest first, with the request's budget (read.c). */
 void opik_query_init(struct http_req *req, struct query *q);

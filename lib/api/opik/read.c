@@ -145,6 +145,18 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 	return ST_OK;
 }
 
+enum status opik_list_query(struct http_req *req, enum opik_entity ent, const char *project,
+			    const char *project_id, const char *trace_id, const char *type,
+			    const char *filters_text, const char *search, const char *from,
+			    const char *to, struct query **q)
+{
+	struct list *l = arena_alloc(req->arena, sizeof *l);
+	memset(l, 0, sizeof *l);
+	*q = &l->q;
+	return scope(req, ent, l, project, project_id, trace_id, type, NULL, filters_text, search,
+		     from, to);
+}
+
 /* exclude=["input", ...] (a JSON array of field names; 400 otherwise). */
 static enum status exclude_parse(struct http_req *req, const char *text, json_t **out)
 {

@@ -36,6 +36,8 @@ static const struct http_route routes[] = {
     {"PUT", P "/spans/{id}/feedback-scores", opik_span_score, HTTP_WRITE, NULL, 0, NULL},
     {"PATCH", P "/traces/{id}", opik_trace_patch, HTTP_WRITE, NULL, 0, NULL},
     {"PATCH", P "/spans/{id}", opik_span_patch, HTTP_WRITE, NULL, 0, NULL},
+    {"GET", P "/traces/stats", opik_trace_stats, HTTP_READ, span_list, OL_TRACE_ID, NULL},
+    {"GET", P "/spans/stats", opik_span_stats, HTTP_READ, span_list, N(span_list), NULL},
     {"GET", P "/traces/{id}", opik_get_trace, HTTP_READ, one, N(one), NULL},
     {"GET", P "/spans/{id}", opik_get_span, HTTP_READ, one, N(one), NULL},
     {"GET", P "/traces", opik_list_traces, HTTP_READ, span_list, OL_TRACE_ID, NULL},

@@ -1,0 +1,235 @@
+/* stats: GET spans/stats and traces/stats (reference opik.md §9): the figures Opik's project
+ * page shows, over what the same conditions as a list select. As the backend computes them:
+ * the count; duration percentiles (ms, of the items that ended); how many have an input, an
+ * output, metadata; the mean number of tags; the mean cost of those that cost anything; the
+ * mean of each usage key and each feedback score over the items that have it. */
+#include "lib/api/opik/opik.h"
+#include "lib/api/opik/params.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base/arena.h"
+#include "lib/base/mem.h"
+#include "lib/json/jsonw.h"
+
+struct mean {
+	double sum;
+	size_t n;
+};
+
+struct stats {
+	size_t n, input, output, metadata, tags;
+	double *dur; /* ms, malloc'd */
+	size_t ndur, cap;
+	struct mean cost;
+	json_t *usage, *scores; /* name -> [sum, n] */
+};
+
+static void mean_add(json_t *means, const char *name, double v)
+{
+	json_t *m = json_object_get(means, name);
+	if (!m)
+		json_object_set_new(means, name, m = json_pack("[f,i]", 0.0, 0));
+	json_array_set_new(m, 0, json_real(json_real_value(json_array_get(m, 0)) + v));
+	json_array_set_new(m, 1, json_integer(json_integer_value(json_array_get(m, 1)) + 1));
+}
+
+/* Stored input or output that says something: not absent, "", {} or []. */
+static bool has_text(const char *t)
+{
+	return t && *t && strcmp(t, "{}") && strcmp(t, "[]") && strcmp(t, "\"\"");
+}
+
+static json_t *raw(const struct span *s, const char *k)
+{
+	return s->raw_attributes ? json_object_get(s->raw_attributes, k) : NULL;
+}
+
+/* One item: a span, or a trace's row with the rollup of its spans (u). */
+static void stats_add(struct stats *st, const struct span *s, const struct query_rollup *u,
+		      enum opik_entity ent)
+{
+	st->n++;
+	if (s->ended_at != SPAN_NONE_I64) {
+		if (st->ndur == st->cap) {
+			st->cap = st->cap ? 2 * st->cap : 1024;
+			st->dur = xrealloc(st->dur, st->cap * sizeof *st->dur);
+		}
+		st->dur[st->ndur++] = (double)(s->ended_at - s->started_at) / 1000.0;
+	}
+	st->input += has_text(s->input);
+	st->output += has_text(s->output);
+	st->metadata += json_object_size(raw(s, "opik.metadata")) > 0;
+	st->tags += json_array_size(raw(s, "opik.tags"));
+	double cost = ent == OPIK_TRACE && u ? (u->has_cost[QC_TOTAL] ? u->cost[QC_TOTAL] : NAN)
+					     : s->cost_total_usd;
+	if (!isnan(cost) && cost > 0)
+		st->cost.sum += cost, st->cost.n++;
+	json_t *usage = opik_usage(s, u, ent), *x;
+	const char *k;
+	json_object_foreach(usage, k, x)
+	{
+		if (json_is_number(x))
+			mean_add(st->usage, k, json_number_value(x));
+	}
+	json_decref(usage);
+	size_t i;
+	json_array_foreach(raw(s, "opik.feedback_scores"), i, x)
+	{
+		const char *name = json_string_value(json_object_get(x, "name"));
+		json_t *v = json_object_get(x, "value");
+		if (name && json_is_number(v))
+			mean_add(st->scores, name, json_number_value(v));
+	}
+}
+
+/* The predicate that sees every span of the selection (it runs after the list's own). */
+static bool observe(void *ctx, const char *line, size_t n)
+{
+	struct span s;
+	json_t *root;
+	if (span_parse(line, n, &s, &root)) {
+		stats_add(ctx, &s, NULL, OPIK_SPAN);
+		span_clear(&s);
+		json_decref(root);
+	}
+	return true;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile of the sorted v[0..n), interpolated between the nearest ranks. */
+static double quantile(const double *v, size_t n, double q)
+{
+	if (!n)
+		return 0;
+	double pos = q * (double)(n - 1);
+	size_t lo = (size_t)pos;
+	return lo + 1 < n ? v[lo] + (pos - (double)lo) * (v[lo + 1] - v[lo]) : v[lo];
+}
+
+/* The start of one item, up to its value. */
+static void item(struct buf *out, struct arena *a, const char *type, const char *prefix,
+		 const char *name)
+{
+	const char *full = arena_printf(a, "%s%s", prefix, name);
+	buf_printf(out, ",{\"type\":\"%s\",\"name\":", type);
+	jsonw_string(out, full, strlen(full));
+	buf_adds(out, ",\"value\":");
+}
+
+static void means_out(struct buf *out, struct arena *a, json_t *means, const char *prefix)
+{
+	const char *k;
+	json_t *m;
+	json_object_foreach(means, k, m)
+	{
+		item(out, a, "AVG", prefix, k);
+		jsonw_number(out, json_real_value(json_array_get(m, 0)) /
+				      (double)json_integer_value(json_array_get(m, 1)));
+		buf_addc(out, '}');
+	}
+}
+
+static void reply(struct http_req *req, struct stats *st, enum opik_entity ent)
+{
+	struct buf *out = arena_buf(req->arena);
+	qsort(st->dur, st->ndur, sizeof *st->dur, cmp_double);
+	buf_printf(out, "{\"stats\":[{\"type\":\"COUNT\",\"name\":\"%s\",\"value\":%zu}",
+		   ent == OPIK_TRACE ? "trace_count" : "span_count", st->n);
+	item(out, req->arena, "PERCENTAGE", "", "duration");
+	buf_adds(out, "{\"p50\":");
+	jsonw_number(out, quantile(st->dur, st->ndur, 0.5));
+	buf_adds(out, ",\"p90\":");
+	jsonw_number(out, quantile(st->dur, st->ndur, 0.9));
+	buf_adds(out, ",\"p99\":");
+	jsonw_number(out, quantile(st->dur, st->ndur, 0.99));
+	buf_adds(out, "}}");
+	buf_printf(out, ",{\"type\":\"COUNT\",\"name\":\"input\",\"value\":%zu}", st->input);
+	buf_printf(out, ",{\"type\":\"COUNT\",\"name\":\"output\",\"value\":%zu}", st->output);
+	buf_printf(out, ",{\"type\":\"COUNT\",\"name\":\"metadata\",\"value\":%zu}", st->metadata);
+	item(out, req->arena, "AVG", "", "tags");
+	jsonw_number(out, st->n ? (double)st->tags / (double)st->n : 0);
+	buf_addc(out, '}');
+	item(out, req->arena, "AVG", "", "total_estimated_cost");
+	jsonw_number(out, st->cost.n ? st->cost.sum / (double)st->cost.n : 0);
+	buf_addc(out, '}');
+	means_out(out, req->arena, st->usage, "usage.");
+	means_out(out, req->arena, st->scores, "feedback_score.");
+	buf_adds(out, "]}");
+	http_reply_json(req, 200, out->p, out->len);
+}
+
+static void stats_free(void *p)
+{
+	struct stats *st = p;
+	free(st->dur);
+	json_decref(st->usage);
+	json_decref(st->scores);
+}
+
+static enum status stats(struct http_req *req, enum opik_entity ent)
+{
+	const struct http_pval *pv = req->pv;
+	struct query *q;
+	struct stats *st = arena_alloc(req->arena, sizeof *st);
+	memset(st, 0, sizeof *st);
+	st->usage = json_object();
+	st->scores = json_object();
+	arena_defer(req->arena, stats_free, st);
+	enum status s = opik_list_query(req, ent, pv[OL_PROJECT_NAME].s, pv[OL_PROJECT_ID].s,
+					ent == OPIK_SPAN ? pv[OL_TRACE_ID].s : NULL,
+					ent == OPIK_SPAN ? pv[OL_TYPE].s : NULL, pv[OL_FILTERS].s,
+					pv[OL_SEARCH].s, pv[OL_FROM].s, pv[OL_TO].s, &q);
+	if (s != ST_OK)
+		return s;
+	if (ent == OPIK_SPAN) {
+		/* The list's predicate, then one that sees each span the list selects. */
+		struct query_pred *p = arena_alloc(req->arena, 2 * sizeof *p);
+		p[0] = q->preds[0];
+		p[1] = (struct query_pred){observe, st, NULL};
+		q->preds = p;
+		q->npreds = 2;
+		q->limit = 1;
+		struct query_rows r;
+		if ((s = query_span_rows(q, &r)) != ST_OK)
+			return http_fail(req, s, "%s", err_text(&q->err));
+	} else {
+		/* Every trace, a page at a time. */
+		q->roots_only = true;
+		q->page_size = OPIK_MAX_PAGE_SIZE;
+		for (q->page = 1;; q->page++) {
+			struct query_traces t;
+			if ((s = query_trace_rows(q, &t)) != ST_OK)
+				return http_fail(req, s, "%s", err_text(&q->err));
+			for (size_t i = 0; i < t.n; i++) {
+				struct span sp;
+				json_t *root;
+				if (!span_parse(t.rows[i].root.line, t.rows[i].root.len, &sp, &root))
+					continue;
+				stats_add(st, &sp, &t.rows[i].u, OPIK_TRACE);
+				span_clear(&sp);
+				json_decref(root);
+			}
+			if (!t.more || !t.n)
+				break;
+		}
+	}
+	reply(req, st, ent);
+	return ST_OK;
+}
+
+enum status opik_span_stats(struct http_req *req)
+{
+	return stats(req, OPIK_SPAN);
+}
+
+enum status opik_trace_stats(struct http_req *req)
+{
+	return stats(req, OPIK_TRACE);
+}
