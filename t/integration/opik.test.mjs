@@ -284,3 +284,33 @@ test('span and trace stats (§9) through the SDK: counts, duration percentiles, 
 	assert.equal(none.span_count.value, 0);
 	assert.deepEqual(none.duration.value, { p50: 0, p90: 0, p99: 0 });
 });
+
+test('GET projects lists every project the workspace\'s spans name, with the ids retrieve gives', async () => {
+	const c = client({ workspaceName: 'projects' });
+	for (const [project, day] of [['alpha', '2026-02-01'], ['beta', '2026-02-03'], ['alpha', '2026-02-05']]) {
+		const t = c.trace({ name: 'x', projectName: project, startTime: new Date(`${day}T00:00:00Z`) });
+		t.end();
+	}
+	await c.flush();
+	// A span from another API without a project is in the default one.
+	let r = await srv.request('POST', `${WS_PREFIX}/projects/ingest/spans`, {
+		body: { source: 'test', spans: [{ span_id: 'n1', trace_id: 'n1', name: 'nemo', kind: 'LLM', started_at: '2026-01-01T00:00:00Z' }] },
+		headers: { 'Content-Type': 'application/json' },
+	});
+	assert.ok(r.status < 300, r.text);
+	const page = await c.api.projects.findProjects({});
+	assert.equal(page.total, 3);
+	assert.deepEqual(page.content.map((p) => p.name), ['alpha', 'beta', 'Default Project']);
+	assert.equal(page.content[0].lastUpdatedTraceAt.toISOString(), '2026-02-05T00:00:00.000Z');
+	assert.equal(page.content[0].createdAt.toISOString(), '2026-02-01T00:00:00.000Z');
+	const h = { 'Comet-Workspace': 'projects', 'Content-Type': 'application/json' };
+	r = await srv.request('POST', '/v1/private/projects/retrieve', { body: { name: 'beta' }, headers: h });
+	assert.equal(r.json.id, page.content[1].id);
+	const named = await c.api.projects.findProjects({ name: 'ALP', size: 1 });
+	assert.deepEqual(named.content.map((p) => p.name), ['alpha']);
+	r = await srv.request('GET', '/v1/private/projects?page=2&size=2', { headers: h });
+	assert.deepEqual(r.json.content.map((p) => p.name), ['Default Project']);
+	r = await srv.request('GET', '/v1/private/projects', { headers: { 'Comet-Workspace': 'never-written' } });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.total, 0);
+});

@@ -37,6 +37,7 @@ enum status opik_search_traces(struct http_req *req);
 enum status opik_search_spans(struct http_req *req);
 enum status opik_project_retrieve(struct http_req *req);
 enum status opik_trace_delete(struct http_req *req);
+enum status opik_list_projects(struct http_req *req);
 enum status opik_span_stats(struct http_req *req);
 enum status opik_trace_stats(struct http_req *req);
 /* The query of a list (GET spans or traces) with these conditions, in the request's arena;

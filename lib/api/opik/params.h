@@ -19,4 +19,7 @@ enum {
 	OL_TYPE,
 };
 
+/* GET projects */
+enum { OP_PAGE, OP_SIZE, OP_NAME, OP_SORTING };
+
 #endif

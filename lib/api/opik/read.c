@@ -4,8 +4,11 @@
 #include "lib/api/opik/params.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lib/base/time.h"
+#include "lib/base/utf8.h"
+#include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
 
 static const char *const json_types[] = {"application/json", NULL};
@@ -378,3 +381,101 @@ enum status opik_project_retrieve(struct http_req *req)
 	http_reply_json(req, 200, out->p, out->len);
 	return ST_OK;
 }
+
+/* ---- GET projects: the names the spans carry ---- */
+
+/* Each span's project (none: the default) with its first and last start time, from the line
+ * alone; name -> [first us, last us]. */
+static bool project_seen(void *ctx, const char *line, size_t n)
+{
+	json_t *seen = ctx;
+	const char *v, *t;
+	size_t vn, tn;
+	char name[1024], ts[64];
+	int64_t us = 0;
+	const char *p = OPIK_DEFAULT_PROJECT;
+	if (jline_get(line, n, "project", &v, &vn) && v[0] == '"') {
+		size_t m = jline_unquote(v, vn, name, sizeof name - 1);
+		if (m == (size_t)-1)
+			return true; /* a name longer than a project name can be: not one of these */
+		name[m] = 0;
+		p = name;
+	}
+	if (jline_get(line, n, "started_at", &t, &tn) && tn >= 2 && tn - 2 < sizeof ts) {
+		memcpy(ts, t + 1, tn - 2);
+		ts[tn - 2] = 0;
+		time_parse(ts, false, &us);
+	}
+	json_t *r = json_object_get(seen, p);
+	if (!r)
+		json_object_set_new(seen, p, json_pack("[I,I]", (json_int_t)us, (json_int_t)us));
+	else if (us < json_integer_value(json_array_get(r, 0)))
+		json_array_set_new(r, 0, json_integer(us));
+	else if (us > json_integer_value(json_array_get(r, 1)))
+		json_array_set_new(r, 1, json_integer(us));
+	return true;
+}
+
+struct project {
+	const char *name;
+	int64_t first, last;
+};
+
+static int by_last(const void *a, const void *b)
+{
+	const struct project *x = a, *y = b;
+	return x->last != y->last ? (x->last < y->last ? 1 : -1) : strcmp(x->name, y->name);
+}
+
+/* GET projects (§10, the UI's list): every project a span of the workspace names, the most
+ * recently active first; name= keeps those whose name contains it (case-blind). A scan of
+ * every span's line: bounded by the query budget like any query. */
+enum status opik_list_projects(struct http_req *req)
+{
+	const struct http_pval *pv = req->pv;
+	json_t *seen = json_object();
+	arena_defer(req->arena, (void (*)(void *))json_decref, seen);
+	struct query q;
+	struct query_pred pred = {project_seen, seen, NULL};
+	struct query_rows r;
+	opik_query_init(req, &q);
+	q.preds = &pred;
+	q.npreds = 1;
+	q.limit = 1;
+	enum status st = query_span_rows(&q, &r);
+	if (st != ST_OK && st != ST_NOT_FOUND) /* no workspace yet: no projects */
+		return http_fail(req, st, "%s", err_text(&q.err));
+	size_t n = 0, cap = json_object_size(seen);
+	struct project *ps = arena_alloc(req->arena, (cap ? cap : 1) * sizeof *ps);
+	const char *k, *want = pv[OP_NAME].s;
+	json_t *x;
+	json_object_foreach(seen, k, x)
+	{
+		if (want && *want && !utf8_casefind(k, strlen(k), want, strlen(want)))
+			continue;
+		ps[n++] = (struct project){k, json_integer_value(json_array_get(x, 0)),
+					   json_integer_value(json_array_get(x, 1))};
+	}
+	qsort(ps, n, sizeof *ps, by_last);
+	long long page = pv[OP_PAGE].i, size = pv[OP_SIZE].i;
+	size_t from = (size_t)((page - 1) * size < (long long)n ? (page - 1) * size : (long long)n);
+	size_t to = from + (size_t)size < n ? from + (size_t)size : n;
+	struct buf *out = arena_buf(req->arena);
+	buf_printf(out, "{\"page\":%lld,\"size\":%zu,\"total\":%zu,\"content\":[", page, to - from, n);
+	for (size_t i = from; i < to; i++) {
+		char first[40], last[40];
+		const char *id = opik_project_id(req->arena, ps[i].name);
+		time_format(ps[i].first, first);
+		time_format(ps[i].last, last);
+		buf_adds(out, i > from ? ",{\"id\":" : "{\"id\":");
+		jsonw_string(out, id, strlen(id));
+		buf_adds(out, ",\"name\":");
+		jsonw_string(out, ps[i].name, strlen(ps[i].name));
+		buf_printf(out, ",\"visibility\":\"private\",\"created_at\":\"%s\",\"last_updated_at\":\"%s\","
+			   "\"last_updated_trace_at\":\"%s\"}", first, last, last);
+	}
+	buf_adds(out, "],\"sortableBy\":[]}");
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+

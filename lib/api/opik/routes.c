@@ -19,6 +19,11 @@ static const struct http_pspec span_list[] = {
     STR("search"), STR("from_time"), STR("to_time"), BOOL("truncate"), BOOL("strip_attachments"),
     STR("trace_id"), {"type", PT_ENUM, false, 0, 0, types, NULL},
 };
+static const struct http_pspec projects[] = {
+    {"page", PT_INT, false, 1, (long long)1 << 40, NULL, "1"},
+    {"size", PT_INT, false, 1, OPIK_MAX_PAGE_SIZE, NULL, "10"},
+    STR("name"), STR("sorting"),
+};
 static const struct http_pspec one[] = {BOOL("strip_attachments"), BOOL("truncate")};
 
 static const struct http_route routes[] = {
@@ -43,6 +48,7 @@ static const struct http_route routes[] = {
     {"GET", P "/traces", opik_list_traces, HTTP_READ, span_list, OL_TRACE_ID, NULL},
     {"GET", P "/spans", opik_list_spans, HTTP_READ, span_list, N(span_list), NULL},
     {"POST", P "/projects/retrieve", opik_project_retrieve, HTTP_READ, NULL, 0, NULL},
+    {"GET", P "/projects", opik_list_projects, HTTP_READ, projects, N(projects), NULL},
 };
 
 const struct http_surface opik_surface = {&opik_dialect, routes, N(routes)};
