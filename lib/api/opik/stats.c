@@ -157,7 +157,8 @@ static void reply(struct http_req *req, struct stats *st, enum opik_entity ent)
 	jsonw_number(out, st->n ? (double)st->tags / (double)st->n : 0);
 	buf_addc(out, '}');
 	item(out, req->arena, "AVG", "", "total_estimated_cost");
-	jsonw_number(out, st->cost.n ? st->cost.sum / (double)st->cost.n : 0);
+	/* To 12 decimals, as the backend's Decimal128(12) has it. */
+	jsonw_number(out, st->cost.n ? round(st->cost.sum / (double)st->cost.n * 1e12) / 1e12 : 0);
 	buf_addc(out, '}');
 	means_out(out, req->arena, st->usage, "usage.");
 	means_out(out, req->arena, st->scores, "feedback_score.");
