@@ -359,6 +359,90 @@ START_TEST(test_journal_roll_forward)
 }
 END_TEST
 
+/* A writer of a three-day batch SIGKILLed (the test hook of lib/store/write.c) after it
+ * committed `after` shards, before the id table. */
+static void append_killed(struct span *s, size_t n, const char *after)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct err e = {ST_OK, ""};
+		setenv("SPANDEX_TEST_KILL_AFTER_SHARDS", after, 1);
+		store_append(&st, "ws1", s, n, &e);
+		_exit(3); /* not reached: the hook kills */
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
+}
+
+/* The multi-day batch: spans on three days and a new version of x. */
+static void three_days(struct span *b)
+{
+	b[0] = mk("a", T0);
+	b[1] = mk("b", T0 + DAY);
+	b[2] = mk("c", T0 + 2 * DAY);
+	b[3] = mk("x", T0 + DAY);
+	b[3].name = "x-v2";
+}
+
+/* Killed after the first of three shards: the next writer undoes the batch. None of it is
+ * stored, the version it would have replaced is still the live one, verify is clean. */
+START_TEST(test_journal_undoes_partial_batch)
+{
+	struct span x = mk("x", T0);
+	append(&x, 1);
+	struct span b[4];
+	three_days(b);
+	append_killed(b, 4, "1");
+	ck_assert_uint_gt(fsize("journal"), 0);
+	struct span z = mk("z", T0 + DAY);
+	append(&z, 1);
+	ck_assert_int_eq(fsize("journal"), 0);
+	for (const char *const *id = (const char *const[]){"a", "b", "c", NULL}; *id; id++)
+		ck_assert_msg(get(*id) == NULL, "%s was kept from a batch that did not finish", *id);
+	char *xs = get("x");
+	ck_assert_ptr_nonnull(xs);
+	ck_assert_ptr_nonnull(strstr(xs, "\"name\":\"step\""));
+	free(xs);
+	struct store_stats ss;
+	ck_assert_int_eq(store_stats(&st, "ws1", &ss), ST_OK);
+	ck_assert_uint_eq(ss.spans, 2);
+	ck_assert_uint_eq(ss.versions, 2);
+	ck_assert_int_eq(verify(), 0);
+	/* The batch sent again (the client's retry) is stored whole. */
+	three_days(b);
+	append(b, 4);
+	for (const char *const *id = (const char *const[]){"a", "b", "c", NULL}; *id; id++) {
+		char *v = get(*id);
+		ck_assert_ptr_nonnull(v);
+		free(v);
+	}
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
+/* Killed after all three shards, before the id table: the next writer finishes the batch. */
+START_TEST(test_journal_finishes_whole_batch)
+{
+	struct span x = mk("x", T0);
+	append(&x, 1);
+	struct span b[4];
+	three_days(b);
+	append_killed(b, 4, "3");
+	ck_assert_int_eq(verify(), 0); /* verify settles the journal as a writer would */
+	ck_assert_int_eq(fsize("journal"), 0);
+	for (const char *const *id = (const char *const[]){"a", "b", "c", NULL}; *id; id++) {
+		char *v = get(*id);
+		ck_assert_msg(v != NULL, "%s lost from a batch that was whole", *id);
+		free(v);
+	}
+	char *xs = get("x");
+	ck_assert_ptr_nonnull(strstr(xs, "\"name\":\"x-v2\""));
+	free(xs);
+}
+END_TEST
+
 START_TEST(test_journal_recounts_slots)
 {
 	/* A writer killed after publishing a slot and before counting it: the replay finds the
@@ -915,6 +999,8 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_torn_tail_repaired);
 	tcase_add_test(tc, test_journal_roll_forward);
 	tcase_add_test(tc, test_journal_recounts_slots);
+	tcase_add_test(tc, test_journal_undoes_partial_batch);
+	tcase_add_test(tc, test_journal_finishes_whole_batch);
 	tcase_add_test(tc, test_reindex_equal);
 	tcase_add_test(tc, test_verify_finds_damage);
 	tcase_add_test(tc, test_id_table_grows);

@@ -1,7 +1,9 @@
 /* journal: the shards of a batch in progress, one entry per shard with its committed count
- * when the batch began; empty when no batch is. Written before a batch's first byte and
- * emptied after its last id table entry, so the next writer can finish a batch whose writer
- * died (docs/ARCHITECTURE.md, "Crash rules"). Private to lib/store. */
+ * when the batch began and the count the batch brings it to; empty when no batch is. Written
+ * before a batch's first byte and emptied after its last id table entry, so the next writer
+ * can settle a batch whose writer died: finish it when every shard of it is complete, else
+ * undo it, so a batch is stored whole or not at all (docs/ARCHITECTURE.md, "Crash rules").
+ * Private to lib/store. */
 #ifndef SPANDEX_STORE_JOURNAL_H
 #define SPANDEX_STORE_JOURNAL_H
 
@@ -12,7 +14,7 @@
 
 struct jent {
 	int32_t day;
-	uint32_t start;
+	uint32_t start, end; /* committed before the batch, and after it */
 };
 /* Opens (creating) the journal of ws: its fd, or -1 with errno. */
 int journal_open(struct store *st, const char *ws);
@@ -20,8 +22,9 @@ int journal_open(struct store *st, const char *ws);
 int journal_write(int jfd, const struct jent *j, size_t n);
 /* Empties it: the batch is complete (or rolled back). 0, or -1 with errno. */
 int journal_clear(int jfd);
-/* Under the workspace lock: finishes an interrupted batch. Its complete records are
- * committed and entered in the tables (roll forward); torn bytes after them are dropped. */
+/* Under the workspace lock: settles an interrupted batch. When every shard holds all of its
+ * records, they are committed and entered in the tables (roll forward); otherwise every shard
+ * goes back to where the batch found it (roll back). Torn bytes are dropped either way. */
 enum status journal_recover(struct store *st, const char *ws, int jfd, struct tab_set *t);
 
 #endif
