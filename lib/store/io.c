@@ -67,16 +67,25 @@ int io_lock_fd(int fd)
 
 int io_lock_open(const char *path, bool create)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0640);
-	if (fd < 0)
-		return -1;
-	if (io_lock_fd(fd) < 0) {
-		int e = errno;
+	/* A lock file removed while we waited for it (a refused first write takes its empty
+	 * workspace away, store_append) locks nothing: open the one at path again. */
+	for (int tries = 0; tries < 100; tries++) {
+		int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0640);
+		if (fd < 0)
+			return -1;
+		struct stat a, b;
+		if (io_lock_fd(fd) < 0 || fstat(fd, &a) < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (a.st_nlink > 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return fd;
 		close(fd);
-		errno = e;
-		return -1;
 	}
-	return fd;
+	errno = EAGAIN;
+	return -1;
 }
 
 int io_mkdir(const char *path)

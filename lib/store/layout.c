@@ -43,6 +43,11 @@ const char *layout_name(enum layout_file f)
 	return files[f].name;
 }
 
+bool layout_per_day(enum layout_file f)
+{
+	return files[f].shard;
+}
+
 enum layout_file layout_tmp(enum layout_file f)
 {
 	return files[f].tmp;

@@ -34,6 +34,8 @@ const char *layout_name(enum layout_file f);
 /* The temporary name f is written under before it is renamed into place (f itself for a
  * file that is never replaced whole). */
 enum layout_file layout_tmp(enum layout_file f);
+/* Whether f is named by day (<day>.<name>), else a file of the workspace. */
+bool layout_per_day(enum layout_file f);
 
 /* The paths (out: PATH_MAX bytes). False (errno ENAMETOOLONG) when one would be too long. */
 bool layout_dir(char *out, const struct store *st, const char *ws);

@@ -7,10 +7,12 @@
 #include "lib/store/write.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
@@ -127,7 +129,14 @@ static void batch_render(struct batch *b, struct span *spans, size_t n)
 /* Lock: takes the workspace lock and settles the workspace (journal, reboot). */
 static enum status batch_lock(struct batch *b, struct err *e)
 {
-	if (layout_mkdir(b->st, b->ws) < 0 || (b->lockfd = layout_ws_lock(b->st, b->ws, true)) < 0)
+	/* Again when the directory went away in between (batch_forget of another writer). */
+	for (int tries = 0; tries < 3; tries++) {
+		if (layout_mkdir(b->st, b->ws) < 0)
+			break;
+		if ((b->lockfd = layout_ws_lock(b->st, b->ws, true)) >= 0 || errno != ENOENT)
+			break;
+	}
+	if (b->lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "workspace lock: %s", strerror(errno));
 	enum status rc = write_prepare(b->st, b->ws, &b->t, &b->jfd);
 	return rc == ST_OK ? rc : err_set(e, rc, "id table: %s", strerror(errno));
@@ -315,6 +324,45 @@ static enum status batch_write(struct batch *b, struct err *e)
 	return batch_durable(b, e);
 }
 
+/* After a failed write, under the workspace lock: a workspace that holds no span (its first
+ * write was refused, say by a full disk) is taken away again, so that a refused write leaves
+ * nothing behind. Only spandex's own files go; a directory that holds anything else stays. A
+ * writer waiting for the lock opens it again (io_lock_open, batch_lock). */
+static void batch_forget(struct batch *b)
+{
+	struct store_stats ss;
+	struct stat sb;
+	int32_t *days = NULL;
+	size_t nd = 0;
+	char p[PATH_MAX];
+	if (b->lockfd < 0 || store_stats(b->st, b->ws, &ss) != ST_OK || ss.versions ||
+	    layout_shard_days(b->st, b->ws, &days, &nd) != ST_OK)
+		return;
+	/* No committed record is not enough (an index may be missing): no byte of any line. */
+	for (size_t i = 0; i < nd; i++)
+		for (int f = 0; f < LAYOUT__COUNT; f++)
+			if (layout_per_day(f) && f != LAYOUT_IDX &&
+			    (!layout_shard_path(p, b->st, b->ws, days[i], f) ||
+			     (stat(p, &sb) == 0 && sb.st_size > 0))) {
+				free(days);
+				return;
+			}
+	wshard_set_close(&b->set);
+	tab_close_all(&b->t);
+	for (size_t i = 0; i < nd; i++)
+		for (int f = 0; f < LAYOUT__COUNT; f++)
+			if (layout_per_day(f) && layout_shard_path(p, b->st, b->ws, days[i], f))
+				unlink(p);
+	free(days);
+	for (int f = 0; f < LAYOUT__COUNT; f++)
+		if (!layout_per_day(f) && f != LAYOUT_LOCK && layout_path(p, b->st, b->ws, f))
+			unlink(p);
+	if (layout_path(p, b->st, b->ws, LAYOUT_LOCK))
+		unlink(p);
+	if (layout_dir(p, b->st, b->ws))
+		rmdir(p);
+}
+
 enum status store_append(struct store *st, const char *ws, struct span *spans, size_t n,
 			 struct err *e)
 {
@@ -328,6 +376,8 @@ enum status store_append(struct store *st, const char *ws, struct span *spans, s
 	enum status rc = batch_lock(&b, e);
 	if (rc == ST_OK)
 		rc = batch_write(&b, e);
+	if (rc != ST_OK)
+		batch_forget(&b);
 	batch_free(&b);
 	return rc;
 }
@@ -437,6 +487,8 @@ enum status store_update(struct store *st, const char *ws, struct arena *a,
 		batch_render(&b, w, nw);
 		rc = batch_write(&b, e);
 	}
+	if (rc != ST_OK)
+		batch_forget(&b);
 	batch_free(&b);
 	for (size_t i = 0; i < m.n; i++)
 		span_clear(&m.outs[i]);

@@ -1,0 +1,229 @@
+/* fault: an LD_PRELOAD shim that makes the store's system calls fail the way disks and
+ * kernels do, for t/integration/faults.test.mjs (issue 13). SPANDEX_FAULT is a comma list:
+ *   enospc=SUBSTR  write, pwrite, ftruncate (growing) and fallocate on a file whose path
+ *                  contains SUBSTR fail with ENOSPC (a full disk); up to four of them;
+ *   eio-sync       fdatasync and fsync fail with EIO;
+ *   eio-write      write and pwrite of .jsonl and .idx files fail with EIO;
+ *   short          write and pwrite of a regular file move at most half the bytes asked
+ *                  (at least one);
+ *   eintr          every other write, pwrite, read, pread and flock of a regular file fails
+ *                  with EINTR before doing anything.
+ * Nothing else changes; without SPANDEX_FAULT the shim passes every call through. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static struct {
+	bool init, eio_sync, eio_write, shrt, eintr;
+	char enospc[4][128]; /* path substrings; "" unused */
+	unsigned tick;
+} F;
+
+static void init(void)
+{
+	if (F.init)
+		return;
+	F.init = true;
+	const char *s = getenv("SPANDEX_FAULT");
+	if (!s)
+		return;
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s", s);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(t, "enospc=", 7)) {
+			for (int i = 0; i < 4; i++)
+				if (!F.enospc[i][0]) {
+					snprintf(F.enospc[i], sizeof F.enospc[i], "%s", t + 7);
+					break;
+				}
+		}
+		else if (!strcmp(t, "eio-sync"))
+			F.eio_sync = true;
+		else if (!strcmp(t, "eio-write"))
+			F.eio_write = true;
+		else if (!strcmp(t, "short"))
+			F.shrt = true;
+		else if (!strcmp(t, "eintr"))
+			F.eintr = true;
+	}
+}
+
+/* Whether the file open at fd has a path containing sub (or, with sub NULL, is a store file:
+ * .jsonl or .idx). */
+static bool fd_path_has(int fd, const char *sub)
+{
+	char link[64], path[PATH_MAX];
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, path, sizeof path - 1);
+	if (n < 0)
+		return false;
+	path[n] = 0;
+	if (sub)
+		return *sub && strstr(path, sub);
+	return strstr(path, ".jsonl") || strstr(path, ".idx");
+}
+
+/* Short writes and EINTR only hit regular files: sockets and pipes (FastCGI, the logs) are
+ * left alone. */
+static bool regular(int fd)
+{
+	struct stat sb;
+	return fd > 2 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static bool full(int fd)
+{
+	for (int i = 0; i < 4 && F.enospc[i][0]; i++)
+		if (fd_path_has(fd, F.enospc[i]))
+			return true;
+	return false;
+}
+
+static bool interrupted(int fd)
+{
+	return F.eintr && regular(fd) && (++F.tick & 1);
+}
+
+/* The next definition of name (libc's, or a sanitizer's in front of it). */
+#define NEXT(name)                                                                         \
+	static __typeof__(&name) real_##name;                                              \
+	if (!real_##name)                                                                  \
+	real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
+
+
+static ssize_t fail(int e)
+{
+	errno = e;
+	return -1;
+}
+
+ssize_t write(int fd, const void *p, size_t n)
+{
+	NEXT(write);
+	init();
+	if (fd > 2 && n) {
+		if (interrupted(fd))
+			return fail(EINTR);
+		if (full(fd))
+			return fail(ENOSPC);
+		if (F.eio_write && fd_path_has(fd, NULL))
+			return fail(EIO);
+		if (F.shrt && n > 1 && regular(fd))
+			n /= 2;
+	}
+	return real_write(fd, p, n);
+}
+
+ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
+{
+	NEXT(pwrite);
+	init();
+	if (fd > 2 && n) {
+		if (interrupted(fd))
+			return fail(EINTR);
+		if (full(fd))
+			return fail(ENOSPC);
+		if (F.eio_write && fd_path_has(fd, NULL))
+			return fail(EIO);
+		if (F.shrt && n > 1 && regular(fd))
+			n /= 2;
+	}
+	return real_pwrite(fd, p, n, off);
+}
+
+ssize_t pwrite64(int fd, const void *p, size_t n, off_t off)
+{
+	return pwrite(fd, p, n, off);
+}
+
+ssize_t read(int fd, void *p, size_t n)
+{
+	NEXT(read);
+	init();
+	if (fd > 2 && n && interrupted(fd))
+		return fail(EINTR);
+	return real_read(fd, p, n);
+}
+
+ssize_t pread(int fd, void *p, size_t n, off_t off)
+{
+	NEXT(pread);
+	init();
+	if (fd > 2 && n && interrupted(fd))
+		return fail(EINTR);
+	return real_pread(fd, p, n, off);
+}
+
+ssize_t pread64(int fd, void *p, size_t n, off_t off)
+{
+	return pread(fd, p, n, off);
+}
+
+int ftruncate(int fd, off_t len)
+{
+	NEXT(ftruncate);
+	init();
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && len > sb.st_size && full(fd))
+		return (int)fail(ENOSPC);
+	return real_ftruncate(fd, len);
+}
+
+int ftruncate64(int fd, off_t len)
+{
+	return ftruncate(fd, len);
+}
+
+int posix_fallocate(int fd, off_t off, off_t len)
+{
+	NEXT(posix_fallocate);
+	init();
+	if (full(fd))
+		return ENOSPC;
+	return real_posix_fallocate(fd, off, len);
+}
+
+int fallocate(int fd, int mode, off_t off, off_t len)
+{
+	NEXT(fallocate);
+	init();
+	if (full(fd))
+		return (int)fail(ENOSPC);
+	return real_fallocate(fd, mode, off, len);
+}
+
+int fdatasync(int fd)
+{
+	NEXT(fdatasync);
+	init();
+	if (F.eio_sync)
+		return (int)fail(EIO);
+	return real_fdatasync(fd);
+}
+
+int fsync(int fd)
+{
+	NEXT(fsync);
+	init();
+	if (F.eio_sync)
+		return (int)fail(EIO);
+	return real_fsync(fd);
+}
+
+int flock(int fd, int op)
+{
+	NEXT(flock);
+	init();
+	if (!(op & LOCK_UN) && interrupted(fd))
+		return (int)fail(EINTR);
+	return real_flock(fd, op);
+}

@@ -1,0 +1,107 @@
+// Faults injected under the real programs (issue 13): t/fault/libfault.so, preloaded into every
+// FastCGI program, makes the store's system calls fail as disks and kernels do (SPANDEX_FAULT,
+// see t/fault/fault.c). Short writes and EINTR must change nothing; EIO on a write or a sync
+// and a full disk must answer 503 with Retry-After in the API's shape, keep every span stored
+// before intact, and leave nothing a reader trusts wrongly (spandex verify is clean after);
+// a refused first write of a new workspace leaves no directory behind.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer, request, ingestSpans, makeSpan, dayTime, spandexOk, BUILDDIR, WS_PREFIX } from '../harness.mjs';
+
+const SHIM = path.join(BUILDDIR, 't', 'fault', 'libfault.so');
+const data = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-faults-'));
+after(() => {
+	if (process.env.SPANDEX_KEEP !== '1') fs.rmSync(data, { recursive: true, force: true });
+});
+
+// A server on the shared data directory with the shim and the given faults (none: no shim).
+// A sanitizer build wants its runtime first among the preloaded libraries; the shim is not
+// instrumented, so that check is turned off for these runs only.
+function serve(faults) {
+	const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
+	const env = faults ? { LD_PRELOAD: SHIM, SPANDEX_FAULT: faults, SPANDEX_SYNC: '1', ASAN_OPTIONS: asan } : {};
+	return startServer({ dataDir: data, env, workers: 1 });
+}
+
+// n spans of ws over three days (a multi-day batch).
+const batch = (prefix, n) => Array.from({ length: n }, (_, i) =>
+	makeSpan(`${prefix}-${i}`, { name: `${prefix} ${i}`, started_at: dayTime(i * 1000, 1 + (i % 3)) }));
+
+async function ids(srv, ws) {
+	const r = await request('GET', `${WS_PREFIX}/${ws}/spans?page_size=1000`, { base: srv.base });
+	assert.equal(r.status, 200, r.text);
+	return r.json.data.map((s) => s.span_id).sort();
+}
+
+function assertRefused(r) {
+	assert.equal(r.status, 503, r.text);
+	assert.ok(r.headers['retry-after'], 'Retry-After');
+	assert.equal(typeof r.json.detail, 'string', r.text); // the NeMo shape
+}
+
+test('short writes and EINTR on every file change nothing: all spans stored, read back and verified', async () => {
+	const srv = await serve('short,eintr');
+	try {
+		for (let k = 0; k < 3; k++) {
+			const r = await ingestSpans('calm', batch(`calm${k}`, 40), { base: srv.base });
+			assert.equal(r.status, 201, r.text);
+		}
+		const got = await ids(srv, 'calm');
+		assert.equal(got.length, 120);
+		const one = await request('GET', `${WS_PREFIX}/calm/spans/calm1-7`, { base: srv.base });
+		assert.equal(one.json.name, 'calm1 7');
+	} finally {
+		await srv.stop();
+	}
+	await spandexOk(['verify', data]);
+});
+
+test('EIO on a write or a sync: 503 with Retry-After, and what was stored before stays', async () => {
+	let srv = await serve(null);
+	const before = batch('kept', 30);
+	assert.equal((await ingestSpans('eio', before, { base: srv.base })).status, 201);
+	await srv.stop();
+	for (const fault of ['eio-write', 'eio-sync']) {
+		srv = await serve(fault);
+		try {
+			assertRefused(await ingestSpans('eio', batch(`lost-${fault}`, 30), { base: srv.base }));
+			// Reads go on: every span stored before is there.
+			const got = await ids(srv, 'eio');
+			for (const s of before) assert.ok(got.includes(s.span_id), `${fault}: ${s.span_id} lost`);
+			if (fault === 'eio-write') assert.equal(got.length, 30, 'a failed write left spans behind');
+		} finally {
+			await srv.stop();
+		}
+	}
+	await spandexOk(['verify', data]);
+	srv = await serve(null);
+	try {
+		// The client's retry after the fault is stored whole.
+		assert.equal((await ingestSpans('eio', batch('lost-eio-write', 30), { base: srv.base })).status, 201);
+		const got = await ids(srv, 'eio');
+		assert.equal(got.filter((i) => i.startsWith('kept-')).length, 30);
+		assert.equal(got.filter((i) => i.startsWith('lost-eio-write-')).length, 30);
+	} finally {
+		await srv.stop();
+	}
+	await spandexOk(['verify', data]);
+});
+
+test('a full disk refuses a write with 503; a new workspace\'s refused first write leaves no directory', async () => {
+	let srv = await serve(null);
+	assert.equal((await ingestSpans('full', batch('full', 10), { base: srv.base })).status, 201);
+	await srv.stop();
+	srv = await serve('enospc=/full/,enospc=/fresh/');
+	try {
+		assertRefused(await ingestSpans('fresh', batch('fresh', 10), { base: srv.base }));
+		assert.equal(fs.existsSync(path.join(data, 'fresh')), false, 'the refused workspace was left on disk');
+		assertRefused(await ingestSpans('full', batch('more', 10), { base: srv.base }));
+		assert.deepEqual(await ids(srv, 'full'), batch('full', 10).map((s) => s.span_id).sort());
+	} finally {
+		await srv.stop();
+	}
+	await spandexOk(['verify', data]);
+});
