@@ -25,6 +25,9 @@ void http_log(struct http_req *req, const char *fmt, ...) __attribute__((format(
 enum status http_parse_path(struct http_req *req);
 enum status http_parse_query(struct http_req *req);
 enum status http_read_body(struct http_req *req);
+/* Undoes the Content-Encoding of req->body (gzip, deflate; 415 otherwise) within max_body; the
+ * inflated bytes live in the connection until the request ends (t/fuzz/body.c calls it). */
+enum status http_decode_body(struct http_req *req);
 
 /* reply.c: the error reply of st in the surface's dialect (msg NULL: the default text), or
  * of req->err / req->verrs after a failed handler. */

@@ -241,7 +241,7 @@ out:
 }
 
 /* Undoes Content-Encoding (RFC 9110 section 8.4); other codings get 415 (section 15.5.16). */
-static enum status decode_body(struct http_req *req)
+enum status http_decode_body(struct http_req *req)
 {
 	const char *e = req->content_encoding;
 	size_t n;
@@ -290,7 +290,7 @@ static enum status read_unsized(struct http_req *req)
 	}
 	req->body = b->p ? b->p : "";
 	req->body_len = b->len;
-	return decode_body(req);
+	return http_decode_body(req);
 }
 
 /* Reads exactly CONTENT_LENGTH bytes (RFC 3875 section 4.1.2). A short body is refused:
@@ -329,7 +329,7 @@ enum status http_read_body(struct http_req *req)
 	p[n] = '\0';
 	req->body = p;
 	req->body_len = (size_t)n;
-	return decode_body(req);
+	return http_decode_body(req);
 }
 
 enum status http_require_type(struct http_req *req, const char *const *types)
