@@ -1,0 +1,126 @@
+// Hostile input (issue 13), as a script that stays in the suite: 900 requests made from a fixed
+// seed against every surface (NeMo, OTLP, Opik, Scale GP, the viewer, healthz): paths with
+// traversal, encoded NULs and overlong UTF-8, every method, wrong and missing content types,
+// broken gzip, junk workspace and account headers, and bodies that are random bytes, cut JSON,
+// deep nesting, NULs, lone surrogates, huge numbers and ids, wrong types in every field. None
+// may answer 5xx; afterwards every program is still up (the harness fails on a sanitizer
+// report), the spans stored before are read back byte for byte, and spandex verify is clean.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { startServer, request, ingestSpans, makeSpan, spandexOk, alive, WS_PREFIX } from '../harness.mjs';
+
+let srv;
+before(async () => {
+	srv = await startServer({ workers: 1 });
+});
+after(async () => {
+	await srv?.stop();
+});
+
+// A small deterministic generator (mulberry32), so a failure is reproducible.
+function rng(seed) {
+	return () => {
+		seed = (seed + 0x6d2b79f5) | 0;
+		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const WS = 'hostile';
+const BASES = [
+	`${WS_PREFIX}/${WS}/ingest/spans`, `${WS_PREFIX}/${WS}/ingest/chat-completions`, `${WS_PREFIX}/${WS}/ingest/atif`,
+	`${WS_PREFIX}/${WS}/spans`, `${WS_PREFIX}/${WS}/spans/groups`, `${WS_PREFIX}/${WS}/spans/stats`,
+	`${WS_PREFIX}/${WS}/traces`, `${WS_PREFIX}/${WS}/sessions`, `${WS_PREFIX}/${WS}/spans/s-1`,
+	`${WS_PREFIX}/${WS}/traces/t-1`, '/v1/traces', '/v1/private/spans/batch', '/v1/private/traces/batch',
+	'/v1/private/spans', '/v1/private/traces', '/v1/private/spans/search', '/v1/private/traces/search',
+	'/v1/private/spans/stats', '/v1/private/projects', '/v1/private/traces/delete', '/api/v1/private/spans/s-1',
+	'/v5/spans', '/v5/spans/search', '/v5/spans/batch', '/v5/spans/s-1', '/healthz', '/ui/', '/',
+];
+const METHODS = ['GET', 'POST', 'POST', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+const SEGMENTS = ['..', '%2e%2e', '%2F', '%00', '%c0%af', '%ff', 'a'.repeat(3000), '%E2%80%AE', '.', '~', '%25', '\u00e9'];
+const QUERIES = ['', '?page=-1', '?page_size=99999999999999999999', '?filter=%7B%22a%22', '?filter=' + '%5B'.repeat(500),
+	'?limit=0', '?limit=abc', '?sort=%00', '?project_name=', '?filters=%5B%7B%7D%5D', '?a=1&a=2&a=3', '?%zz', '?' + 'k=v&'.repeat(400),
+	'?from_ts=9999999999999', '?starting_after=nope&ending_before=nope', '?search=' + '%F0%9F'.repeat(10)];
+
+function junkJson(r) {
+	const pick = (xs) => xs[Math.floor(r() * xs.length)];
+	const id = () => pick(['', ' ', '..', '/', 'a/b', 'x'.repeat(2000), '\u0000', '\ud800', 'é', 17, null, [], {}]);
+	const span = () => ({
+		span_id: id(), trace_id: id(), id: id(), name: pick(['', 'x'.repeat(100000), 5, null]),
+		started_at: pick(['', 'yesterday', '2026-13-45T99:99:99Z', 1e300, '0000-01-01T00:00:00Z', null]),
+		start_time: pick(['2026-01-01T00:00:00Z', 'x', -1]), start_timestamp: pick(['2026-01-01T00:00:00Z', {}, 'now']),
+		kind: pick(['LLM', 'llm', '', 'NOPE', 1]), type: pick(['llm', 'COMPLETION', 'agent', [], null]),
+		input: pick(['x', {}, [1, [2, [3]]], 1e308, -0]), attributes: pick([{ 'gen_ai.usage.input_tokens': 'many' }, [], 'x', { '': { '': 1 } }]),
+		usage: pick([{ total_tokens: -5 }, { prompt_tokens: 1e400 }, 'x']), metadata: pick([{ a: { b: { c: 1 } } }, 5]),
+	});
+	return pick([
+		() => ({ source: 'h', spans: Array.from({ length: 1 + Math.floor(r() * 3) }, span) }),
+		() => ({ spans: span() }), () => ({ traces: [span()] }), () => ({ items: [span(), span()] }),
+		() => span(), () => [span()], () => ({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: id(), spanId: id() }] }] }] }),
+		() => ({ messages: pick([[], [{ role: 'user', content: id() }], 'x']), model: id(), choices: 7 }),
+		() => ({ schema_version: 'ATIF-v9', steps: [{ step_id: -1 }], session_id: id() }),
+		() => ({ ids: pick([[], ['x'], 'x', Array(2000).fill('a')]) }), () => ({ project_name: id(), filters: pick(['x', [{}], [{ field: 'name', operator: 'zz' }]]), limit: pick([0, -1, 1e9, 'x']) }),
+		() => ({ statuses: pick([['DONE'], 'ERROR', [1]]), types: [id()], search_texts: pick([['a'], Array(50).fill('ab')]), extra_metadata: pick([[], { k: [[]] }]) }),
+	])();
+}
+
+function body(r) {
+	const x = r();
+	if (x < 0.15) return Buffer.from(Array.from({ length: Math.floor(r() * 2000) }, () => Math.floor(r() * 256)));
+	if (x < 0.25) return JSON.stringify(junkJson(r)).slice(0, Math.floor(r() * 200)); // cut
+	if (x < 0.3) return '['.repeat(20000) + ']'.repeat(20000); // deep
+	if (x < 0.35) return '{"spans":[{"span_id":"a\\u0000b","x":"\\ud800"}], "spans": 1}';
+	if (x < 0.4) return '{"a":' + '1'.repeat(5000) + '}';
+	return JSON.stringify(junkJson(r));
+}
+
+function headers(r) {
+	const pick = (xs) => xs[Math.floor(r() * xs.length)];
+	const h = {};
+	const ct = pick([undefined, 'application/json', 'application/json', 'application/json', 'text/plain', 'application/x-protobuf', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '']);
+	if (ct !== undefined) h['Content-Type'] = ct;
+	if (r() < 0.15) h['Comet-Workspace'] = pick(['', '..', 'a/b', 'x'.repeat(300), 'ÄÖ', 'default']);
+	if (r() < 0.15) h['x-selected-account-id'] = pick(['', '../etc', 'x'.repeat(300), WS]);
+	if (r() < 0.2) h.Authorization = pick(['Bearer', 'Bearer ' + 'x'.repeat(4000), 'Basic Og==', '\t']);
+	return h;
+}
+
+async function stored() {
+	const r = await request('GET', `${WS_PREFIX}/${WS}/spans?page_size=100`);
+	assert.equal(r.status, 200, r.text);
+	return r.json.data.map((s) => JSON.stringify(s)).sort();
+}
+
+test('900 hostile requests: never a 5xx, every program up, the stored spans unchanged, verify clean', { timeout: 300000 }, async () => {
+	const spans = Array.from({ length: 20 }, (_, i) => makeSpan(`keep-${i}`, { name: `kept ${i}` }));
+	assert.equal((await ingestSpans(WS, spans)).status, 201);
+	const before = await stored();
+	const r = rng(20261122);
+	const bad = [];
+	const seen = {};
+	for (let i = 0; i < 900; i++) {
+		const pick = (xs) => xs[Math.floor(r() * xs.length)];
+		let p = pick(BASES);
+		if (r() < 0.15) p += `/${pick(SEGMENTS)}`;
+		if (r() < 0.1) p = p.replace(`/${WS}/`, `/${pick(SEGMENTS)}/`);
+		if (r() < 0.4) p += pick(QUERIES);
+		const method = pick(METHODS);
+		const h = headers(r);
+		let b = ['POST', 'PUT', 'PATCH'].includes(method) || r() < 0.1 ? body(r) : undefined;
+		if (b !== undefined && r() < 0.15) {
+			h['Content-Encoding'] = pick(['gzip', 'deflate', 'br', 'gzip, gzip']);
+			if (r() < 0.5) b = zlib.gzipSync(Buffer.from(typeof b === 'string' ? b : b)).subarray(0, 30);
+		}
+		const res = await request(method, p, { body: b, headers: h }).catch((e) => ({ status: 0, text: String(e) }));
+		// A dropped connection is as bad as a 5xx: something died mid-request.
+		seen[res.status] = (seen[res.status] || 0) + 1;
+		if (res.status >= 500 || res.status === 0) bad.push(`${method} ${p.slice(0, 120)} -> ${res.status} ${String(res.text).slice(0, 200)}`);
+	}
+	assert.deepEqual(bad, []);
+	console.log(JSON.stringify(seen));
+	for (const [name, p] of Object.entries(srv.procs)) assert.ok(alive(p.pid), `${name} is down`);
+	assert.deepEqual(await stored(), before);
+	await spandexOk(['verify', srv.dataDir]);
+});
