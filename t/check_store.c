@@ -376,6 +376,18 @@ static void append_killed(struct span *s, size_t n, const char *after)
 	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
 }
 
+/* Whether each of a, b and c (the batch below) is stored. */
+static void expect_abc(bool stored)
+{
+	static const char *const ids[] = {"a", "b", "c"};
+	for (size_t i = 0; i < 3; i++) {
+		char *v = get(ids[i]);
+		ck_assert_msg((v != NULL) == stored, "%s: %s", ids[i],
+			      stored ? "lost from a batch that was whole" : "kept from a batch that did not finish");
+		free(v);
+	}
+}
+
 /* The multi-day batch: spans on three days and a new version of x. */
 static void three_days(struct span *b)
 {
@@ -399,8 +411,7 @@ START_TEST(test_journal_undoes_partial_batch)
 	struct span z = mk("z", T0 + DAY);
 	append(&z, 1);
 	ck_assert_int_eq(fsize("journal"), 0);
-	for (const char *const *id = (const char *const[]){"a", "b", "c", NULL}; *id; id++)
-		ck_assert_msg(get(*id) == NULL, "%s was kept from a batch that did not finish", *id);
+	expect_abc(false);
 	char *xs = get("x");
 	ck_assert_ptr_nonnull(xs);
 	ck_assert_ptr_nonnull(strstr(xs, "\"name\":\"step\""));
@@ -413,11 +424,7 @@ START_TEST(test_journal_undoes_partial_batch)
 	/* The batch sent again (the client's retry) is stored whole. */
 	three_days(b);
 	append(b, 4);
-	for (const char *const *id = (const char *const[]){"a", "b", "c", NULL}; *id; id++) {
-		char *v = get(*id);
-		ck_assert_ptr_nonnull(v);
-		free(v);
-	}
+	expect_abc(true);
 	ck_assert_int_eq(verify(), 0);
 }
 END_TEST
@@ -432,11 +439,7 @@ START_TEST(test_journal_finishes_whole_batch)
 	append_killed(b, 4, "3");
 	ck_assert_int_eq(verify(), 0); /* verify settles the journal as a writer would */
 	ck_assert_int_eq(fsize("journal"), 0);
-	for (const char *const *id = (const char *const[]){"a", "b", "c", NULL}; *id; id++) {
-		char *v = get(*id);
-		ck_assert_msg(v != NULL, "%s lost from a batch that was whole", *id);
-		free(v);
-	}
+	expect_abc(true);
 	char *xs = get("x");
 	ck_assert_ptr_nonnull(strstr(xs, "\"name\":\"x-v2\""));
 	free(xs);

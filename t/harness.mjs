@@ -2,6 +2,7 @@
 // nginx in front) on a free loopback port with private temp directories, for node:test files.
 // Programs come from SPANDEX_BUILDDIR (default: the repository root), configuration templates
 // from SPANDEX_SRCDIR. SPANDEX_KEEP=1 keeps the temp directories for a look afterwards.
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -500,3 +501,23 @@ export async function startFront(backends) {
 		},
 	};
 }
+
+// Deterministic random numbers in [0, 1) (mulberry32), so a failing run can be repeated.
+export function rng(seed) {
+	return () => {
+		seed = (seed + 0x6d2b79f5) | 0;
+		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+// The golden tests' own check: case names are unique, and (unless the files are being
+// rewritten) every file of dir belongs to a case.
+export function checkGoldenNames(dir, names, updating) {
+	assert.equal(new Set(names).size, names.length, 'duplicate case name');
+	if (updating || !fs.existsSync(dir)) return;
+	const stale = fs.readdirSync(dir).filter((f) => !names.includes(f.replace(/\.json$/, '')));
+	assert.deepEqual(stale, [], 'golden files without a case');
+}
+

@@ -99,44 +99,44 @@ static bool interrupted(int fd)
 	if (!real_##name)                                                                  \
 	real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
 
-
 static ssize_t fail(int e)
 {
 	errno = e;
 	return -1;
 }
 
+/* The fault of a write of n bytes to fd (0: none), and the bytes it may move. */
+static int write_fault(int fd, size_t *n)
+{
+	init();
+	if (fd <= 2 || !*n)
+		return 0;
+	if (interrupted(fd))
+		return EINTR;
+	if (full(fd))
+		return ENOSPC;
+	if (F.eio_write && fd_path_has(fd, NULL))
+		return EIO;
+	if (F.shrt && *n > 1 && regular(fd))
+		*n /= 2;
+	return 0;
+}
+
 ssize_t write(int fd, const void *p, size_t n)
 {
 	NEXT(write);
-	init();
-	if (fd > 2 && n) {
-		if (interrupted(fd))
-			return fail(EINTR);
-		if (full(fd))
-			return fail(ENOSPC);
-		if (F.eio_write && fd_path_has(fd, NULL))
-			return fail(EIO);
-		if (F.shrt && n > 1 && regular(fd))
-			n /= 2;
-	}
+	int e = write_fault(fd, &n);
+	if (e)
+		return fail(e);
 	return real_write(fd, p, n);
 }
 
 ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
 {
 	NEXT(pwrite);
-	init();
-	if (fd > 2 && n) {
-		if (interrupted(fd))
-			return fail(EINTR);
-		if (full(fd))
-			return fail(ENOSPC);
-		if (F.eio_write && fd_path_has(fd, NULL))
-			return fail(EIO);
-		if (F.shrt && n > 1 && regular(fd))
-			n /= 2;
-	}
+	int e = write_fault(fd, &n);
+	if (e)
+		return fail(e);
 	return real_pwrite(fd, p, n, off);
 }
 

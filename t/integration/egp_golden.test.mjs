@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, request, SRCDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, request, SRCDIR, WS_PREFIX, checkGoldenNames } from '../harness.mjs';
 import { validate, SgpSpan, PaginatedListSpan, HTTPValidationError, BadRequestError } from '../schema.mjs';
 
 const FIXTURES = path.join(SRCDIR, 't', 'fixtures', 'egp');
@@ -102,11 +102,7 @@ after(async () => {
 });
 
 test('case names are unique and every golden file has a case', () => {
-	const names = CASES.map((c) => c[0]);
-	assert.equal(new Set(names).size, names.length, 'duplicate case name');
-	if (UPDATE) return;
-	const stale = fs.readdirSync(GOLDEN).filter((f) => !names.includes(f.replace(/\.json$/, '')));
-	assert.deepEqual(stale, [], 'golden files without a case');
+	checkGoldenNames(GOLDEN, CASES.map((c) => c[0]), UPDATE);
 });
 
 for (const [name, method, p, body, schema] of CASES) {

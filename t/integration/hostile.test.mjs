@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { startServer, request, ingestSpans, makeSpan, spandexOk, alive, WS_PREFIX } from '../harness.mjs';
+import { startServer, request, ingestSpans, makeSpan, spandexOk, alive, WS_PREFIX, rng } from '../harness.mjs';
 
 let srv;
 before(async () => {
@@ -18,15 +18,6 @@ after(async () => {
 	await srv?.stop();
 });
 
-// A small deterministic generator (mulberry32), so a failure is reproducible.
-function rng(seed) {
-	return () => {
-		seed = (seed + 0x6d2b79f5) | 0;
-		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 const WS = 'hostile';
 const BASES = [

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, request, SRCDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, request, SRCDIR, WS_PREFIX, checkGoldenNames } from '../harness.mjs';
 
 const FIXTURES = path.join(SRCDIR, 't', 'fixtures', 'opik');
 const GOLDEN = path.join(SRCDIR, 't', 'golden', 'opik');
@@ -103,11 +103,7 @@ after(async () => {
 });
 
 test('case names are unique and every golden file has a case', () => {
-	const names = CASES.map((c) => c[0]);
-	assert.equal(new Set(names).size, names.length, 'duplicate case name');
-	if (UPDATE) return;
-	const stale = fs.readdirSync(GOLDEN).filter((x) => !names.includes(x.replace(/\.json$/, '')));
-	assert.deepEqual(stale, [], 'golden files without a case');
+	checkGoldenNames(GOLDEN, CASES.map((c) => c[0]), UPDATE);
 });
 
 for (const [name, p0] of CASES) {

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, request, ingestSpans, SRCDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, request, ingestSpans, SRCDIR, WS_PREFIX, checkGoldenNames } from '../harness.mjs';
 import {
 	validate, Span, SpansPage, SpanGroupsPage, TracesPage, Trace, Session, BadRequestError,
 	HTTPValidationError, SpanStats,
@@ -242,11 +242,7 @@ after(async () => {
 });
 
 test('case names are unique and every golden file has a case', () => {
-	const names = CASES.map((c) => c[0]);
-	assert.equal(new Set(names).size, names.length, 'duplicate case name');
-	if (UPDATE || !fs.existsSync(GOLDEN)) return;
-	const stale = fs.readdirSync(GOLDEN).filter((f) => !names.includes(f.replace(/\.json$/, '')));
-	assert.deepEqual(stale, [], 'golden files without a case');
+	checkGoldenNames(GOLDEN, CASES.map((c) => c[0]), UPDATE);
 });
 
 for (const [name, p, schema] of CASES) {

@@ -11,8 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
 	startServer, request, ingestSpans, makeSpan, spandexCli, spandexOk, run, dayTime, startWriter,
-	linesById, waitExit, BUILDDIR, WS_PREFIX,
-} from '../harness.mjs';
+	linesById, waitExit, BUILDDIR, WS_PREFIX, rng } from '../harness.mjs';
 
 let srv;
 let tmp;
@@ -480,15 +479,6 @@ test('backup and restore of sealed days while a writer runs; unchanged sealed fi
 
 // ---- SIGKILL during seal ----
 
-// Deterministic random numbers (mulberry32), so a failing run can be repeated.
-function rng(seed) {
-	return () => {
-		seed = (seed + 0x6d2b79f5) | 0;
-		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 // What a seal left of each day that had something to seal in the store it started from
 // (before: the day's {sealed file size or 0} there): old (untouched), new (committed and
