@@ -139,7 +139,8 @@ static void means_out(struct buf *out, struct arena *a, json_t *means, const cha
 static void reply(struct http_req *req, struct stats *st, enum opik_entity ent)
 {
 	struct buf *out = arena_buf(req->arena);
-	qsort(st->dur, st->ndur, sizeof *st->dur, cmp_double);
+	if (st->ndur) /* qsort takes no NULL, even for none */
+		qsort(st->dur, st->ndur, sizeof *st->dur, cmp_double);
 	buf_printf(out, "{\"stats\":[{\"type\":\"COUNT\",\"name\":\"%s\",\"value\":%zu}",
 		   ent == OPIK_TRACE ? "trace_count" : "span_count", st->n);
 	item(out, req->arena, "PERCENTAGE", "", "duration");
