@@ -297,8 +297,9 @@ static bool search_match(void *ctx, const char *line, size_t n)
 		struct span_line m;
 		span_line_scan(line, n, &m);
 		const char *t = crosswalk_line_type(CW_SGP, &m, buf);
-		if (t && (!in_list(f->types, t) || !f->parse))
-			return in_list(f->types, t);
+		bool in = t && in_list(f->types, t);
+		if (t && (!in || !f->parse))
+			return in;
 	}
 	if (!span_parse(line, n, &s, &root))
 		return false;

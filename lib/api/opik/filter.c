@@ -309,6 +309,22 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 	return false;
 }
 
+/* The type conditions (type= and the filters on `type`) against the span's type t: -1 one
+ * fails; 1 all hold and no other condition is left; 0 they hold and others are left. */
+static int types_match(const struct opik_filter *f, const char *t)
+{
+	if (f->type && strcmp(t, f->type))
+		return -1;
+	bool rest = f->project_id != NULL;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->c[i].f->src != F_TYPE)
+			rest = true;
+		else if (!str_test(&f->c[i], t))
+			return -1;
+	}
+	return rest ? 0 : 1;
+}
+
 /* What the line settles without parsing it (span_line_scan): the trace rows, the project and
  * the type, which are most lists' only conditions. -1: no match; 1: a match, nothing else to
  * test; 0: parse the line to know. */
@@ -329,16 +345,7 @@ static int line_match(const struct opik_filter *f, const char *line, size_t n)
 	}
 	if ((f->type || f->n) && !(t = crosswalk_line_type(CW_OPIK, &m, buf)))
 		return 0;
-	if (f->type && strcmp(t, f->type))
-		return -1;
-	bool rest = f->project_id != NULL;
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->c[i].f->src != F_TYPE)
-			rest = true;
-		else if (!str_test(&f->c[i], t))
-			return -1;
-	}
-	return rest ? 0 : 1;
+	return types_match(f, t);
 }
 
 /* A span without raw_attributes is no trace row and has its kind's default type; a project
@@ -346,18 +353,10 @@ static int line_match(const struct opik_filter *f, const char *line, size_t n)
 static int opik_bare(void *ctx, int kind)
 {
 	const struct opik_filter *f = ctx;
-	const char *t = crosswalk_type_of(CW_OPIK, (enum span_kind)kind, NULL);
-	if (f->project_id || (f->project && !strcmp(f->project, OPIK_DEFAULT_PROJECT)))
+	if (f->project && !strcmp(f->project, OPIK_DEFAULT_PROJECT))
 		return -1;
-	if (f->type && strcmp(t, f->type))
-		return 0;
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->c[i].f->src != F_TYPE)
-			return -1;
-		if (!str_test(&f->c[i], t))
-			return 0;
-	}
-	return 1;
+	int r = types_match(f, crosswalk_type_of(CW_OPIK, (enum span_kind)kind, NULL));
+	return r < 0 ? 0 : r > 0 ? 1 : -1;
 }
 
 /* The predicate lib/query runs on each candidate line. */
