@@ -14,6 +14,7 @@
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/base/time.h"
+#include "lib/base/utf8.h"
 
 static char root[64];
 static struct store st;
@@ -572,6 +573,100 @@ START_TEST(stats)
 }
 END_TEST
 
+/* The reference for utf8_needle_find: decode both texts, fold every code point, compare
+ * at each character start. */
+static size_t decode(const char *s, size_t n, uint32_t *cp)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {
+			cp[k++] = c;
+			i++;
+		} else if ((c & 0xe0) == 0xc0) {
+			cp[k++] = (uint32_t)(c & 0x1f) << 6 | ((unsigned char)s[i + 1] & 0x3f);
+			i += 2;
+		} else {
+			cp[k++] = (uint32_t)(c & 0x0f) << 12 | ((unsigned char)s[i + 1] & 0x3f) << 6 |
+				  ((unsigned char)s[i + 2] & 0x3f);
+			i += 3;
+		}
+	}
+	return k;
+}
+
+static bool naive_find(const char *h, const char *nd)
+{
+	uint32_t a[600], b[64];
+	size_t na = decode(h, strlen(h), a), nb = decode(nd, strlen(nd), b);
+	for (size_t i = 0; i + nb <= na; i++) {
+		size_t j = 0;
+		while (j < nb && utf8_fold(a[i + j]) == utf8_fold(b[j]))
+			j++;
+		if (j == nb)
+			return true;
+	}
+	return false;
+}
+
+static bool cfind(const char *h, const char *nd)
+{
+	return utf8_casefind(h, strlen(h), nd, strlen(nd));
+}
+
+START_TEST(text_search)
+{
+	/* Folding: Latin-1 and Extended-A, Greek with tonos and final sigma, Cyrillic. */
+	ck_assert(cfind("Crème BRÛLÉE", "brûlée"));
+	ck_assert(cfind("ŁÓDŹ", "łódź"));
+	ck_assert(cfind("ΟΔΥΣΣΕΥΣ", "οδυσσευς"));
+	ck_assert(cfind("Άλφα", "άλφα"));
+	ck_assert(cfind("ΠΡΙΒΕΤ МИР", "приВЕТ мир") == false);
+	ck_assert(cfind("ПРИВЕТ мир", "приВЕТ МИР"));
+	ck_assert(cfind("ЁЛКА", "ёлка"));
+	ck_assert(cfind("say WEATHER", "weather"));
+	ck_assert(!cfind("weathe", "weather"));
+	ck_assert(cfind("x", ""));
+	ck_assert_uint_eq(utf8_fold(0x17f), 0x17f); /* long s: its folding would shrink it */
+	ck_assert_uint_eq(utf8_fold(0xd7), 0xd7);   /* the multiplication sign has no case */
+	/* Against the reference, on random texts of letters that fold and bytes that do not,
+	 * long enough for the vector loop and its tail, with the term planted or not. */
+	static const char *const alpha[] = {"a", "B", "z", "Q", " ", "\"", ":", "7", "é", "É",
+					    "ß", "σ", "Σ", "ς", "д", "Д", "я", "Я", "ё", "Ё",
+					    "€", "ĳ", "Ĳ", "\\"};
+	const size_t na = sizeof alpha / sizeof *alpha;
+	uint64_t seed = 42;
+	for (int round = 0; round < 20000; round++) {
+		char h[700], nd[64];
+		size_t hn = 0, nn = 0, hl, nl;
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		hl = (seed >> 33) % 200;
+		nl = 1 + (seed >> 20) % 5;
+		for (size_t i = 0; i < nl; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			const char *c = alpha[(seed >> 33) % na];
+			memcpy(nd + nn, c, strlen(c));
+			nn += strlen(c);
+		}
+		nd[nn] = 0;
+		for (size_t i = 0; i < hl; i++) {
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			const char *c = alpha[(seed >> 33) % (round % 3 ? na : 6)];
+			if ((seed >> 50) % 97 == 0 && hn + nn < 600) { /* the term, cases swapped */
+				for (size_t k = 0; k < nn; k++)
+					h[hn + k] = nd[k] >= 'a' && nd[k] <= 'z' ? (char)(nd[k] - 32) : nd[k];
+				hn += nn;
+				continue;
+			}
+			memcpy(h + hn, c, strlen(c));
+			hn += strlen(c);
+		}
+		h[hn] = 0;
+		ck_assert_msg(utf8_casefind(h, hn, nd, nn) == naive_find(h, nd), "%s in %s", nd, h);
+	}
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -590,5 +685,8 @@ Suite *check_suite(void)
 	tcase_add_test(t, budget);
 	tcase_add_test(t, stats);
 	suite_add_tcase(s, t);
+	TCase *u = tcase_create("text");
+	tcase_add_test(u, text_search);
+	suite_add_tcase(s, u);
 	return s;
 }

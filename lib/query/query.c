@@ -57,6 +57,7 @@ struct qdb {
 	size_t ndays;
 	struct qsh *sh;
 	struct budget b;
+	struct utf8_needle *text; /* q->search, prepared once */
 };
 
 /* One record of the scan: false once the query's budget is spent. */
@@ -81,6 +82,13 @@ static enum status db_open(struct query *q, struct qdb *db)
 {
 	memset(db, 0, sizeof *db);
 	db->q = q;
+	if (q->nsearch) {
+		db->text = arena_alloc(q->a, q->nsearch * sizeof *db->text);
+		for (size_t k = 0; k < q->nsearch; k++) {
+			size_t m = strlen(q->search[k]);
+			utf8_needle_init(&db->text[k], q->search[k], m, arena_alloc(q->a, m + 1));
+		}
+	}
 	db->b.max_bytes = q->budget_bytes > 0 ? q->budget_bytes : QUERY_BUDGET_BYTES;
 	db->b.deadline_ns =
 	    mono_ns() + (q->budget_ms > 0 ? q->budget_ms : QUERY_BUDGET_MS) * 1000000;
@@ -582,27 +590,28 @@ static int span_cmp(void *ctx, const struct cand *x, const struct cand *y)
 }
 
 /* A free-text term is looked for in the name, the input and the output of the span. */
-static bool text_match(const char *p, size_t n, const char *term)
+static bool text_match(const char *p, size_t n, const struct utf8_needle *term)
 {
-	size_t m = strlen(term), pos = 0;
+	size_t pos = 0;
 	struct jline_member f;
-	/* Most lines lack the term anywhere: one pass over the line at memchr speed settles
+	/* Most lines lack the term anywhere: one pass over the line at memory speed settles
 	 * those before any field is looked at. */
-	if (!utf8_casefind(p, n, term, m))
+	if (!utf8_needle_find(term, p, n))
 		return false;
 	/* Then one walk over the members, not a lookup per field. */
 	while (jline_next(p, n, &pos, &f))
 		if (((f.kn == 4 && !memcmp(f.k, "name", 4)) || (f.kn == 5 && !memcmp(f.k, "input", 5)) ||
 		     (f.kn == 6 && !memcmp(f.k, "output", 6))) &&
-		    utf8_casefind(f.v, f.vn, term, m))
+		    utf8_needle_find(term, f.v, f.vn))
 			return true;
 	return false;
 }
 
 /* The conditions beyond the index and the filter's equalities: free-text terms and the
  * surface's own predicates, both on the line. */
-static bool extra_ok(const struct query *q, struct qsh *s, size_t ri)
+static bool extra_ok(const struct qdb *db, struct qsh *s, size_t ri)
 {
+	const struct query *q = db->q;
 	const char *p;
 	size_t n;
 	if (!q->nsearch && !q->npreds)
@@ -623,7 +632,7 @@ static bool extra_ok(const struct query *q, struct qsh *s, size_t ri)
 	if (!db_line(s, ri, &p, &n))
 		return false;
 	for (size_t k = 0; k < q->nsearch; k++)
-		if (!text_match(p, n, q->search[k]))
+		if (!text_match(p, n, &db->text[k]))
 			return false;
 	for (; i < q->npreds; i++)
 		if (!q->preds[i].fn(q->preds[i].ctx, p, n))
@@ -659,7 +668,7 @@ static bool find_cursor(struct query *q, struct qdb *db, const struct cf *c, siz
 			const char *p, *v;
 			size_t n, vn;
 			if (r->span_h != h || !live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
-			    !extra_ok(q, sh, i) || !db_line(sh, i, &p, &n) ||
+			    !extra_ok(db, sh, i) || !db_line(sh, i, &p, &n) ||
 			    !jline_get2(p, n, "span_id", NULL, &v, &vn) || vn != strlen(lit_id) ||
 			    memcmp(v, lit_id, vn) != 0)
 				continue;
@@ -698,7 +707,7 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 		for (size_t k = olo; k < ohi + (sh->sh.nrecs - from) && db_rec(db); k++) {
 			size_t i = k < ohi ? order[k] : from + (k - ohi);
 			const struct idx_rec *r = &recs[i];
-			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(q, sh, i))
+			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(db, sh, i))
 				continue;
 			(*total)++;
 			int64_t key = sort_key(q, r);
@@ -916,7 +925,7 @@ static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
 			continue;
 		for (size_t i = 0; i < sh->sh.nrecs && db_rec(db); i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
-			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i) && extra_ok(db->q, sh, i))
+			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i) && extra_ok(db, sh, i))
 				fn(ctx, db, di, i, r);
 		}
 	}

@@ -39,9 +39,10 @@ struct query {
 	/* Conditions beyond f, honoured by every listing. A span must pass all of them. */
 	const struct query_pred *preds; /* the surface's own conditions, on the line */
 	size_t npreds;
-	const char *const *search; /* free-text terms, ANDed, each matched case-blind (ASCII
-				      letters) in the span's name, input or output as stored
-				      (JSON text: a term is matched as written) */
+	const char *const *search; /* free-text terms, ANDed, each matched case-blind
+				      (utf8_fold: Latin, Greek, Cyrillic) in the span's name,
+				      input or output as stored (JSON text: a term is matched
+				      as written) */
 	size_t nsearch;
 	bool roots_only; /* spans with no parent */
 

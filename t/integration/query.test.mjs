@@ -27,11 +27,14 @@ const BATCHES = [
 	['golden-a', 'a2-langsmith.json'],
 	['golden-a', 'a3-resend.json'],
 	['golden-b', 'b1-other-workspace.json'],
+	['golden-text', 't1-text.json'],
 ];
 
 const A = `${WS_PREFIX}/golden-a`;
 const B = `${WS_PREFIX}/golden-b`;
 const E = `${WS_PREFIX}/golden-empty`;
+const T = `${WS_PREFIX}/golden-text`;
+const q = encodeURIComponent;
 const jf = (obj) => `filter=${encodeURIComponent(JSON.stringify(obj))}`;
 const DAY14 = 'filter[started_at][$gte]=2025-03-14T00:00:00Z&filter[started_at][$lte]=2025-03-14T23:59:59.999999Z';
 
@@ -160,6 +163,14 @@ const CASES = [
 	['spans-search-with-filter', `${A}/spans?search=lisbon&filter[kind]=AGENT&mode=summary`, SpansPage],
 	['traces-search', `${A}/traces?search=lisbon&mode=summary`, TracesPage],
 	['groups-search', `${A}/spans/groups?by=trace_id&search=lisbon`, SpanGroupsPage],
+	// Case folding beyond ASCII (Latin, Greek with final sigma, Cyrillic); other scripts as
+	// written; two terms in two fields of one span.
+	['search-fold-cyrillic', `${T}/spans?search=${q('ПРИВЕТ ёЛКА')}&mode=summary`, SpansPage],
+	['search-fold-greek', `${T}/spans?search=${q('ΟΔΥΣΣΕΥΣ')}&mode=summary`, SpansPage],
+	['search-fold-latin', `${T}/spans?search=${q('BRÛLÉE łÓdŹ')}&mode=summary`, SpansPage],
+	['search-fold-name', `${T}/spans?search=${q('перевод')}&mode=summary`, SpansPage],
+	['search-other-script', `${T}/spans?search=${q('東京')}&mode=summary`, SpansPage],
+	['search-fold-no-match', `${T}/spans?search=${q('ΠΡΙΒΕΤ')}&mode=summary`, SpansPage],
 	// spandex's own activity stats (the viewer's overview).
 	['stats-day', `${A}/spans/stats?start=2025-03-14T00:00:00Z&end=2025-03-15T00:00:00Z&bucket_seconds=21600`, SpanStats],
 	['stats-filtered', `${A}/spans/stats?start=2025-03-01T00:00:00Z&end=2025-04-01T00:00:00Z&bucket_seconds=${31 * 86400}&filter[kind]=LLM`, SpanStats],
