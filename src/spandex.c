@@ -25,6 +25,7 @@ static const char usage[] =
     "                                  rebuild every index from the JSONL (and the costs)\n"
     "       spandex verify DATA [--workspace W]    check every index against its data\n"
     "       spandex stats DATA [--workspace W]     workspaces, days, spans and bytes\n"
+    "       spandex index DATA [--workspace W]     build the text indexes search reads\n"
     "       spandex seal DATA [--older-than N] [--workspace W]\n"
     "                                  compress the days before today minus N (default 1)\n"
     "       spandex retain DATA --days N [--archive DIR] [--workspace W]\n"
@@ -36,7 +37,7 @@ static const char usage[] =
     "       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
     "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
     "       spandex help [COMMAND] | COMMAND --help | --version\n"
-    "seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
+    "index, seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
     "once unless --wait. --verbose prints a summary; otherwise only problems are printed.\n"
     "reindex, verify and seal show progress on a terminal (--progress: always, --no-progress:\n"
     "never; cron stays quiet). Exit status: 0 ok, 1 a problem was found or an operation\n"
@@ -206,6 +207,41 @@ static int reprice_ws(struct store *st, const char *ws, const struct prices *tab
 	return rc;
 }
 
+/* The text index of day of ws, built when it does not cover the day's records; counts a
+ * build into *built. 0, or 1 after saying what failed. */
+static int index_day(struct store *st, const char *ws, int32_t day, size_t *built)
+{
+	bool b;
+	size_t covered;
+	enum status s = store_text_index(st, ws, day, &b, &covered);
+	if (s != ST_OK && s != ST_NOT_FOUND) {
+		char d[11];
+		time_day_format(day, d);
+		fprintf(stderr, "spandex: index %s/%s: %s\n", ws, d, strerror(errno));
+		return 1;
+	}
+	*built += b;
+	return 0;
+}
+
+/* index_day for every day of ws. */
+static int index_ws(struct store *st, const char *ws, struct progress *pg, size_t *built)
+{
+	int32_t *dl;
+	size_t nd;
+	int rc = 0;
+	if (store_days(st, ws, &dl, &nd) != ST_OK) {
+		fprintf(stderr, "spandex: index %s: cannot list its days: %s\n", ws, strerror(errno));
+		return 1;
+	}
+	for (size_t d = 0; d < nd; d++) {
+		rc |= index_day(st, ws, dl[d], built);
+		progress_cb(pg, d + 1, nd);
+	}
+	free(dl);
+	return rc;
+}
+
 static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *pg,
 		       const struct opts *o)
 {
@@ -219,10 +255,12 @@ static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *p
 	}
 	for (size_t i = 0; i < n; i++) {
 		pg->label = ws[i];
+		size_t built = 0;
 		if (store_reindex(st, ws[i], progress_cb, pg, note, NULL, &e) != ST_OK) {
 			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i], err_text(&e));
 			rc = 1;
-		} else if (table && reprice_ws(st, ws[i], table, pg, &changed)) {
+		} else if ((table && reprice_ws(st, ws[i], table, pg, &changed)) ||
+			   index_ws(st, ws[i], pg, &built)) {
 			rc = 1;
 		}
 	}
@@ -250,6 +288,22 @@ static int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg
 	return problems ? 1 : 0;
 }
 
+static int cmd_index(struct store *st, char **ws, size_t n, struct progress *pg,
+		     const struct opts *o)
+{
+	size_t built = 0;
+	int rc = 0;
+	int64_t t0 = time_now();
+	for (size_t i = 0; i < n; i++) {
+		pg->label = ws[i];
+		rc |= index_ws(st, ws[i], pg, &built);
+	}
+	if (o->verbose)
+		printf("index: %zu workspace%s, %zu day%s indexed in %.2f s\n", n, n == 1 ? "" : "s",
+		       built, built == 1 ? "" : "s", (double)(time_now() - t0) / 1e6);
+	return rc;
+}
+
 static int cmd_stats(struct store *st, char **ws, size_t n)
 {
 	printf("%-32s %6s %12s %12s %14s %14s\n", "workspace", "days", "spans", "versions",
@@ -270,7 +324,7 @@ static int cmd_stats(struct store *st, char **ws, size_t n)
 	return 0;
 }
 
-/* reindex, verify and stats: over one workspace or all of them. */
+/* reindex, index, verify and stats: over one workspace or all of them. */
 static int cmd_store(const char *cmd, struct opts *o)
 {
 	struct store st;
@@ -288,6 +342,8 @@ static int cmd_store(const char *cmd, struct opts *o)
 		return 1;
 	if (!strcmp(cmd, "reindex"))
 		rc = cmd_reindex(&st, ws, n, &pg, o);
+	else if (!strcmp(cmd, "index"))
+		rc = cmd_index(&st, ws, n, &pg, o);
 	else if (!strcmp(cmd, "verify"))
 		rc = cmd_verify(&st, ws, n, &pg, o);
 	else
@@ -339,7 +395,7 @@ static int cmd_seal(const char *cmd, struct opts *o)
 		return rc;
 	int64_t t0 = time_now();
 	unsigned long long tin = 0, tout = 0;
-	size_t sealed = 0;
+	size_t sealed = 0, indexed = 0;
 	struct progress pg = progress_for(o);
 	for (size_t i = 0; i < n; i++) {
 		pg.label = ws[i];
@@ -363,6 +419,8 @@ static int cmd_seal(const char *cmd, struct opts *o)
 				tin += in;
 				tout += out;
 			}
+			if (s == ST_OK && index_day(&st, ws[i], dl[d], &indexed))
+				rc = 1;
 			progress_cb(&pg, d + 1, nd);
 		}
 		free(dl);
@@ -596,6 +654,12 @@ static const struct command {
      "usage: spandex verify DATA [--workspace W] [--verbose] [--progress]\n"
      "Checks every index against its data and prints each problem; exit 1 when there is one.\n"
      "--verbose  says so on stdout when there is none.\n"},
+    {"index", 1, O_WORKSPACE | O_PROGRESS | ADMIN, 0, 0, cmd_store,
+     "usage: spandex index DATA [--workspace W] [--wait] [--verbose] [--progress]\n"
+     "Builds the text index (<day>.tix) of every day whose index does not cover all its spans,\n"
+     "so that a free-text search reads only the lines that can hold its terms. Spans stored\n"
+     "after a day was indexed are searched line by line until the next run: run it from cron\n"
+     "(every few minutes); seal and reindex index the days they touch.\n"},
     {"stats", 1, O_WORKSPACE, 0, -1, cmd_store,
      "usage: spandex stats DATA [--workspace W]\n"
      "Per workspace: days, live spans, stored versions, data and index bytes.\n"},

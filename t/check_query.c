@@ -13,6 +13,7 @@
 #include "lib/query/query.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
+#include "lib/base/hash.h"
 #include "lib/base/time.h"
 #include "lib/base/utf8.h"
 
@@ -627,6 +628,22 @@ START_TEST(text_search)
 	ck_assert(cfind("say WEATHER", "weather"));
 	ck_assert(!cfind("weathe", "weather"));
 	ck_assert(cfind("x", ""));
+	/* CRC-32C (the text index's checksum): the check value, and the same at every length
+	 * and alignment as the bitwise definition. */
+	ck_assert_uint_eq(hash_crc32c(0, "123456789", 9), 0xe3069283u);
+	unsigned char data[300];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (unsigned char)(i * 7 + 3);
+	for (size_t off = 0; off < 9; off++)
+		for (size_t n = 0; n + off <= sizeof data; n += 37) {
+			uint32_t c = ~0u;
+			for (size_t i = 0; i < n; i++) {
+				c ^= data[off + i];
+				for (int k = 0; k < 8; k++)
+					c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+			}
+			ck_assert_uint_eq(hash_crc32c(0, data + off, n), ~c);
+		}
 	ck_assert_uint_eq(utf8_fold(0x17f), 0x17f); /* long s: its folding would shrink it */
 	ck_assert_uint_eq(utf8_fold(0xd7), 0xd7);   /* the multiplication sign has no case */
 	/* Against the reference, on random texts of letters that fold and bytes that do not,
@@ -667,6 +684,145 @@ START_TEST(text_search)
 }
 END_TEST
 
+/* The ids free text finds among the spans of "ws", oldest first ("" for none). */
+static const char *found(const char *t1, const char *t2)
+{
+	static char out[256];
+	const char *terms[] = {t1, t2};
+	struct query_rows r;
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 100;
+	Q.search = terms;
+	Q.nsearch = t2 ? 2 : 1;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	snprintf(out, sizeof out, "%s", row_ids(&r));
+	return out;
+}
+
+static int32_t day_of(const char *d)
+{
+	int32_t n;
+	ck_assert(time_day_parse(d, &n));
+	return n;
+}
+
+/* Builds the text index of day d; returns whether it was (re)built. */
+static bool index_day(const char *d)
+{
+	bool built;
+	size_t covered;
+	ck_assert_int_eq(store_text_index(&st, "ws", day_of(d), &built, &covered), ST_OK);
+	return built;
+}
+
+static char tix_path[128];
+static const char *tix_of(const char *root_dir, const char *d)
+{
+	snprintf(tix_path, sizeof tix_path, "%s/ws/%s.tix", root_dir, d);
+	return tix_path;
+}
+
+static size_t count_problems(void)
+{
+	return store_verify(&st, "ws", NULL, NULL, NULL, NULL);
+}
+
+START_TEST(text_index)
+{
+	struct span x[3];
+	x[0] = mk("x1", "t9", "", "sess-x", "2024-03-02T12:00:00Z", 1, KIND_LLM, SPST_SUCCESS,
+		  NULL, -1, NAN);
+	x[0].input = "Take tram 28 through Lisbon";
+	x[0].output = "Ο Οδυσσεύς και ο ΟΔΥΣΣΕΥΣ";
+	x[1] = mk("x2", "t9", "x1", "sess-x", "2024-03-02T12:00:01Z", 1, KIND_TOOL, SPST_SUCCESS,
+		  NULL, -1, NAN);
+	/* a word past TIX_MAX_WORD: its record is a candidate for every term */
+	x[1].input = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaazebra!";
+	x[2] = mk("x3", "t9", "x1", "sess-x", "2024-03-02T12:00:02Z", 1, KIND_TOOL, SPST_SUCCESS,
+		  NULL, -1, NAN);
+	x[2].output = "{\"city\":\"LISBON\"}";
+	append(x, 3);
+	static const char *const cases[][3] = {
+	    {"lisbon", NULL, "x1,x3"}, {"TRAM 28", NULL, "x1"},	   {"οδυσσευς", NULL, "x1"},
+	    {"ebra", NULL, "x2"},      {"some", "S5", "s5"},	   {"nothing", NULL, ""},
+	    {"!", NULL, "x2"},	       {"28", "lisbon", "x1"},	   {"city\\\":\\\"lis", NULL, "x3"},
+	    {"tram", "ΟΔΥΣ", "x1"},    {"zzz", "lisbon", ""},
+	};
+	const size_t nc = sizeof cases / sizeof *cases;
+	for (size_t k = 0; k < nc; k++)
+		ck_assert_str_eq(found(cases[k][0], cases[k][1]), cases[k][2]);
+	/* Indexed: the same answers; a second build has nothing to do. */
+	ck_assert(index_day("2024-03-01"));
+	ck_assert(index_day("2024-03-02"));
+	ck_assert(!index_day("2024-03-02"));
+	for (size_t k = 0; k < nc; k++)
+		ck_assert_str_eq(found(cases[k][0], cases[k][1]), cases[k][2]);
+	/* The index narrows: of day 2's records only x1 and x3 hold "lisbon" (x2 every term). */
+	struct shard sh;
+	uint64_t *bits;
+	size_t covered, nset = 0;
+	const char *lisbon[] = {"lisbon"};
+	ck_assert_int_eq(shard_open(&st, "ws", day_of("2024-03-02"), &sh), ST_OK);
+	ck_assert_int_eq(store_text_candidates(&st, "ws", &sh, lisbon, 1, &bits, &covered), ST_OK);
+	ck_assert_uint_eq(covered, sh.nrecs);
+	for (size_t i = 0; i < covered; i++)
+		nset += bits[i >> 6] >> (i & 63) & 1;
+	ck_assert_uint_eq(nset, 3);
+	free(bits);
+	shard_close(&sh);
+	/* Spans stored after the build are read line by line; a new version that lost the term
+	 * is no match, before the next build and after it. */
+	struct span y = mk("y1", "t9", "x1", "sess-x", "2024-03-02T12:00:03Z", 1, KIND_TOOL,
+			   SPST_SUCCESS, NULL, -1, NAN);
+	y.input = "back to lisbon";
+	append(&y, 1);
+	struct span x1b = x[0];
+	x1b.input = "Take the train to Porto";
+	append(&x1b, 1);
+	ck_assert_str_eq(found("lisbon", NULL), "x3,y1");
+	ck_assert(index_day("2024-03-02"));
+	ck_assert_str_eq(found("lisbon", NULL), "x3,y1");
+	ck_assert_str_eq(found("porto", NULL), "x1");
+	ck_assert_uint_eq(count_problems(), 0);
+	/* An index of other records (another store's same day, as if the day's last records were
+	 * undone and written again) is not trusted: the answers stay those of the lines. */
+	char other[64], cmd[320];
+	snprintf(other, sizeof other, "/tmp/check_query_o.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(other));
+	struct store st2;
+	store_init(&st2, other, false);
+	struct span z = mk("z1", "t8", "", "sess-z", "2024-03-02T01:00:00Z", 1, KIND_LLM,
+			   SPST_SUCCESS, NULL, -1, NAN);
+	z.input = "nothing about portugal";
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_append(&st2, "ws", &z, 1, &e), ST_OK);
+	bool built;
+	ck_assert_int_eq(store_text_index(&st2, "ws", day_of("2024-03-02"), &built, &covered),
+			 ST_OK);
+	char from[128];
+	snprintf(from, sizeof from, "%s", tix_of(other, "2024-03-02"));
+	snprintf(cmd, sizeof cmd, "cp %s %s", from, tix_of(root, "2024-03-02"));
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_str_eq(found("lisbon", NULL), "x3,y1");
+	ck_assert_str_eq(found("porto", NULL), "x1");
+	ck_assert_uint_eq(count_problems(), 0); /* stale, not damaged */
+	snprintf(cmd, sizeof cmd, "rm -rf %s", other);
+	ck_assert_int_eq(system(cmd), 0);
+	/* A damaged index is not trusted either, and verify says so. */
+	ck_assert(index_day("2024-03-02"));
+	FILE *f = fopen(tix_of(root, "2024-03-02"), "r+");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, -1, SEEK_END);
+	fputc(0x7f, f);
+	fclose(f);
+	ck_assert_str_eq(found("lisbon", NULL), "x3,y1");
+	ck_assert_uint_eq(count_problems(), 1);
+	ck_assert(truncate(tix_of(root, "2024-03-02"), 70) == 0);
+	ck_assert_str_eq(found("porto", NULL), "x1");
+	ck_assert_uint_eq(count_problems(), 1);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -684,6 +840,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, span_rows_conditions);
 	tcase_add_test(t, budget);
 	tcase_add_test(t, stats);
+	tcase_add_test(t, text_index);
 	suite_add_tcase(s, t);
 	TCase *u = tcase_create("text");
 	tcase_add_test(u, text_search);

@@ -178,8 +178,9 @@ static inline bool anchor_ok(unsigned char c, unsigned char a)
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_AVX2_PATH 1
-/* The vector loop of utf8_needle_find 32 starts at a time, on machines with AVX2: from *sp
- * while a whole vector of starts fits; *sp is left where it stopped. */
+/* The vector loop of utf8_needle_pos 32 starts at a time, on machines with AVX2: from *sp
+ * while a whole vector of starts fits. True with *sp the match; else *sp is where it
+ * stopped. */
 __attribute__((target("avx2"))) static bool find_avx2(const struct utf8_needle *nd,
 						       const unsigned char *h, size_t starts,
 						       size_t *sp)
@@ -198,7 +199,7 @@ __attribute__((target("avx2"))) static bool find_avx2(const struct utf8_needle *
 		while (bits) {
 			size_t k = (size_t)__builtin_ctz(bits);
 			if (match_at(h + s + k, nd->f, nd->m, nd->ascii)) {
-				*sp = s;
+				*sp = s + k;
 				return true;
 			}
 			bits &= bits - 1;
@@ -209,27 +210,33 @@ __attribute__((target("avx2"))) static bool find_avx2(const struct utf8_needle *
 }
 #endif
 
-bool utf8_needle_find(const struct utf8_needle *nd, const char *hay, size_t n)
+void utf8_fold_text(const char *s, size_t n, char *out)
+{
+	for (size_t j = 0; j < n;)
+		j += fold_at((const unsigned char *)s + j, n - j, (unsigned char *)out + j);
+}
+
+size_t utf8_needle_pos(const struct utf8_needle *nd, const char *hay, size_t n)
 {
 	const unsigned char *h = (const unsigned char *)hay, *f = nd->f;
 	const size_t m = nd->m;
 	if (!m)
-		return true;
+		return 0;
 	if (m > n)
-		return false;
+		return SIZE_MAX;
 	const size_t starts = n - m + 1; /* match positions 0 .. starts-1 */
 	size_t s = 0;
 	if (!nd->na) { /* no ASCII byte: each character start in turn */
 		for (; s < starts; s++)
 			if ((h[s] & 0xc0) != 0x80 && match_at(h + s, f, m, false))
-				return true;
-		return false;
+				return s;
+		return SIZE_MAX;
 	}
 	const size_t i1 = nd->at[0], i2 = nd->na > 1 ? nd->at[1] : nd->at[0];
 	const unsigned char a1 = f[i1], a2 = f[i2];
 #ifdef HAVE_AVX2_PATH
 	if (__builtin_cpu_supports("avx2") && find_avx2(nd, h, starts, &s))
-		return true;
+		return s;
 #endif
 #ifdef __SSE2__
 	/* 16 starts at a time (what AVX2 left): both anchors' bytes compared in one vector each (a letter with
@@ -247,7 +254,7 @@ bool utf8_needle_find(const struct utf8_needle *nd, const char *hay, size_t n)
 		while (bits) {
 			size_t k = (size_t)__builtin_ctz(bits);
 			if (match_at(h + s + k, f, m, nd->ascii))
-				return true;
+				return s + k;
 			bits &= bits - 1;
 		}
 	}
@@ -255,8 +262,13 @@ bool utf8_needle_find(const struct utf8_needle *nd, const char *hay, size_t n)
 	for (; s < starts; s++)
 		if (anchor_ok(h[s + i1], a1) && anchor_ok(h[s + i2], a2) &&
 		    match_at(h + s, f, m, nd->ascii))
-			return true;
-	return false;
+			return s;
+	return SIZE_MAX;
+}
+
+bool utf8_needle_find(const struct utf8_needle *nd, const char *hay, size_t n)
+{
+	return utf8_needle_pos(nd, hay, n) != SIZE_MAX;
 }
 
 bool utf8_casefind(const char *hay, size_t n, const char *needle, size_t m)

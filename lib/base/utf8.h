@@ -35,6 +35,12 @@ void utf8_needle_init(struct utf8_needle *nd, const char *needle, size_t m, char
  * has it); a term of only non-ASCII characters walks the text character by character. */
 bool utf8_needle_find(const struct utf8_needle *nd, const char *hay, size_t n);
 
+/* The offset in hay of nd's first occurrence, or SIZE_MAX. */
+size_t utf8_needle_pos(const struct utf8_needle *nd, const char *hay, size_t n);
+
+/* s[0..n) folded into out[0..n) (utf8_fold keeps every length). */
+void utf8_fold_text(const char *s, size_t n, char *out);
+
 /* utf8_needle_find for one needle, prepared on the spot. */
 bool utf8_casefind(const char *hay, size_t n, const char *needle, size_t m);
 

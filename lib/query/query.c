@@ -49,6 +49,8 @@ struct qsh {
 	bool open, missing;
 	struct budget *b;
 	size_t charged; /* 1 + the record whose line was last charged to the budget */
+	uint64_t *tbits; /* with search terms: the text index's candidates ... */
+	size_t tcovered; /* ... among records [0, tcovered) */
 };
 
 struct qdb {
@@ -113,8 +115,10 @@ static enum status db_open(struct query *q, struct qdb *db)
 static void db_close(struct qdb *db)
 {
 	for (size_t i = 0; i < db->ndays; i++)
-		if (db->sh[i].open)
+		if (db->sh[i].open) {
 			shard_close(&db->sh[i].sh);
+			free(db->sh[i].tbits);
+		}
 	free(db->sh);
 	free(db->days);
 }
@@ -133,6 +137,11 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 	}
 	s->open = true;
 	s->b = &db->b;
+	/* Free text: the day's text index rules out the records whose words cannot hold the
+	 * terms (none: every line is read). */
+	if (db->q->nsearch)
+		store_text_candidates(db->q->st, db->q->ws, &s->sh, db->q->search, db->q->nsearch,
+				      &s->tbits, &s->tcovered);
 	return s;
 }
 
@@ -616,6 +625,8 @@ static bool extra_ok(const struct qdb *db, struct qsh *s, size_t ri)
 	size_t n;
 	if (!q->nsearch && !q->npreds)
 		return true;
+	if (s->tbits && ri < s->tcovered && !(s->tbits[ri >> 6] >> (ri & 63) & 1))
+		return false;
 	const struct idx_rec *r = &s->sh.recs[ri];
 	size_t i = 0;
 	/* A span without raw_attributes: the predicates that can answer from its kind do. */

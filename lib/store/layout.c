@@ -26,6 +26,9 @@ static const struct {
     [LAYOUT_ZST] = {"jsonl.zst", true, false, LAYOUT_ZST_TMP},
     [LAYOUT_ZST_TMP] = {"jsonl.zst.tmp", true, true, LAYOUT_ZST_TMP},
     [LAYOUT_LATE] = {"late.jsonl", true, false, LAYOUT_LATE},
+    /* Derived: a text index alone makes no day (its shard must match it to be read). */
+    [LAYOUT_TIX] = {"tix", true, false, LAYOUT_TIX_TMP, true},
+    [LAYOUT_TIX_TMP] = {"tix.tmp", true, true, LAYOUT_TIX_TMP},
     [LAYOUT_IDS] = {"ids.tab", false, false, LAYOUT_IDS_TMP},
     [LAYOUT_IDS_TMP] = {"ids.tab.tmp", false, true, LAYOUT_IDS_TMP},
     [LAYOUT_TRACES] = {"traces.tab", false, false, LAYOUT_TRACES_TMP},

@@ -16,6 +16,8 @@ enum layout_file {
 	LAYOUT_ZST,	/* the sealed lines */
 	LAYOUT_ZST_TMP, /* a sealed file being written */
 	LAYOUT_LATE,	/* lines that arrived after the seal */
+	LAYOUT_TIX,	/* the text index (derived) */
+	LAYOUT_TIX_TMP, /* a text index being written */
 	/* per workspace */
 	LAYOUT_IDS,	/* span_id -> newest version */
 	LAYOUT_IDS_TMP, /* written aside, then renamed over it */

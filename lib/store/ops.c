@@ -250,8 +250,12 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 		if (!layout_shard_path(dp, st, ws, day, data[k]) ||
 		    (unlink(dp) < 0 && errno != ENOENT))
 			goto fail;
-	if (layout_shard_path(dp, st, ws, day, LAYOUT_ZST_TMP))
-		unlink(dp);
+	/* Leftovers and derived files: the text index is never trusted without its shard (its
+	 * last record must match), so it can go last. */
+	static const enum layout_file extra[] = {LAYOUT_ZST_TMP, LAYOUT_TIX, LAYOUT_TIX_TMP};
+	for (size_t k = 0; k < sizeof extra / sizeof *extra; k++)
+		if (layout_shard_path(dp, st, ws, day, extra[k]))
+			unlink(dp);
 	rc = ST_OK;
 	goto out;
 fail:

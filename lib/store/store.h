@@ -185,6 +185,27 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
  * sizes. ST_NOT_FOUND: no such shard; ST_OK with *in_bytes 0: nothing new to seal. */
 enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *in_bytes,
 		       uint64_t *out_bytes, struct err *e);
+/* The text index of a day (<day>.tix; docs/ARCHITECTURE.md, "The text index"): the words
+ * (runs of letters, digits and non-ASCII characters, folded) of each record's name, input
+ * and output, and the records holding each. Derived data, built aside and renamed into
+ * place; it covers the records committed when it was built, and readers read the lines of
+ * the records after those. A word longer than TIX_MAX_WORD bytes, or past TIX_MAX_WORDS
+ * distinct words in a day, puts its record among those every term may match. */
+#define TIX_MAX_WORD 64
+#define TIX_MAX_WORDS (8u << 20)
+/* Builds the text index of ws/day over its committed records, unless the one in place
+ * already covers them all (*built false). *covered: the records the index covers. */
+enum status store_text_index(struct store *st, const char *ws, int32_t day, bool *built,
+			     size_t *covered);
+/* For the shard sh of ws: *bits (caller frees) gets bit i set for each record i < *covered
+ * that may hold every one of terms[0..n) (case-blind substrings of its name, input or
+ * output; the line decides); records from *covered on are not covered. ST_NOT_FOUND when
+ * there is no usable index (none, stale, damaged, or no term with a letter or digit): read
+ * every line. */
+enum status store_text_candidates(struct store *st, const char *ws, const struct shard *sh,
+				  const char *const *terms, size_t n, uint64_t **bits,
+				  size_t *covered);
+
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */
 size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, const char *msg),

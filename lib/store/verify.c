@@ -19,6 +19,7 @@
 #include "lib/store/record.h"
 #include "lib/store/sdata.h"
 #include "lib/store/sealed.h"
+#include "lib/store/tix.h"
 #include "lib/store/tab.h"
 #include "lib/store/write.h"
 
@@ -103,6 +104,15 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 		}
 		buf_free(&why);
 	}
+	struct buf why;
+	buf_init(&why);
+	tix_check(st, ws, &sh, &why);
+	for (char *s = why.p, *e; s && s < why.p + why.len; s = e + 1) {
+		e = strchr(s, '\n');
+		*e = 0;
+		problem(v, "%s/%s.tix: %s", ws, dname, s);
+	}
+	buf_free(&why);
 	struct buf line;
 	buf_init(&line);
 	uint64_t end = 0;

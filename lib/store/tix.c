@@ -1,0 +1,497 @@
+/* tix: the text index of a day (<day>.tix): for every word of the name, input and output of
+ * its records, the records that hold it. A free-text term then reads only the lines of the
+ * records whose words contain the term's letters and digits; the lines confirm every match,
+ * so the index only has to be a superset. It is derived data: built aside and renamed into
+ * place (by `spandex index`, seal and reindex), covering the records committed when it was
+ * built; readers scan the lines of the records after those, and trust the file only while
+ * its last covered record is still the one it was built from. docs/ARCHITECTURE.md ("The
+ * text index") has the format and the reasons. */
+#include "lib/store/tix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/base/buf.h"
+#include "lib/base/hash.h"
+#include "lib/base/mem.h"
+#include "lib/base/utf8.h"
+#include "lib/json/jline.h"
+#include "lib/store/io.h"
+#include "lib/store/layout.h"
+
+#define TIX_MAGIC "SPXTIX1\n"
+#define TIX_VERSION 1
+#define TIX_ORDER 0x01020304u
+
+/* The header; then the words (each followed by '\n'; word 0 is empty: the records that hold
+ * a word longer than TIX_MAX_WORD, which every term may match), padded to 8 bytes; their
+ * start offsets (uint32, nwords + 1); the offsets of their postings (uint64, nwords + 1);
+ * the postings: record numbers ascending, each as the LEB128 varint of its distance from the
+ * one before minus one. */
+struct tix_hdr {
+	char magic[8];
+	uint32_t version, order;
+	int32_t day;
+	uint32_t nwords;
+	uint64_t nrecs;		  /* records [0, nrecs) are covered */
+	uint64_t last_span_h;	  /* record nrecs-1 when built: span_h ... */
+	int64_t last_ingested_us; /* ... and ingested_us */
+	uint64_t blob_len;
+	uint32_t body_crc; /* crc32c of everything after the header */
+	uint32_t crc;	   /* crc32c of the 60 bytes before it */
+};
+_Static_assert(sizeof(struct tix_hdr) == 64, "the text index header is 64 bytes");
+
+static inline bool word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+static size_t pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* ---- building ---- */
+
+struct tword {
+	uint32_t off, len; /* in blob */
+	uint32_t last;	   /* 1 + the last record added, 0 for none */
+	struct buf post;
+};
+
+struct tbuild {
+	struct buf blob;
+	struct tword *w;
+	size_t nw, capw;
+	uint32_t *slots; /* 1 + word index, 0 free */
+	size_t nslots;
+	char fold[TIX_MAX_WORD];
+};
+
+static void put_varint(struct buf *b, uint64_t v)
+{
+	char t[10];
+	size_t n = 0;
+	do {
+		t[n++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	buf_add(b, t, n);
+}
+
+static void add_rec(struct tword *w, uint32_t rec)
+{
+	if (w->last == rec + 1)
+		return;
+	put_varint(&w->post, w->last ? rec - w->last : rec);
+	w->last = rec + 1;
+}
+
+static uint32_t new_word(struct tbuild *b, const char *s, size_t n)
+{
+	if (b->nw == b->capw) {
+		b->capw = b->capw ? b->capw * 2 : 1024;
+		b->w = xrealloc(b->w, b->capw * sizeof *b->w);
+	}
+	struct tword *w = &b->w[b->nw];
+	w->off = (uint32_t)b->blob.len;
+	w->len = (uint32_t)n;
+	w->last = 0;
+	buf_init(&w->post);
+	buf_add(&b->blob, s, n);
+	buf_add(&b->blob, "\n", 1);
+	return (uint32_t)b->nw++;
+}
+
+static void grow_slots(struct tbuild *b)
+{
+	size_t n = b->nslots ? b->nslots * 2 : 4096;
+	uint32_t *s = xcalloc(n, sizeof *s);
+	for (size_t k = 1; k < b->nw; k++) { /* word 0 is not in the table */
+		uint64_t h = hash_bytes(b->blob.p + b->w[k].off, b->w[k].len);
+		size_t i = h & (n - 1);
+		while (s[i])
+			i = (i + 1) & (n - 1);
+		s[i] = (uint32_t)k + 1;
+	}
+	free(b->slots);
+	b->slots = s;
+	b->nslots = n;
+}
+
+/* The word s[0..n), folded, for record rec. False when the index is full (TIX_MAX_WORDS):
+ * then the record goes to word 0. */
+static bool add_word(struct tbuild *b, const char *s, size_t n, uint32_t rec)
+{
+	utf8_fold_text(s, n, b->fold);
+	uint64_t h = hash_bytes(b->fold, n);
+	if (2 * (b->nw + 1) > b->nslots)
+		grow_slots(b);
+	size_t i = h & (b->nslots - 1);
+	for (; b->slots[i]; i = (i + 1) & (b->nslots - 1)) {
+		struct tword *w = &b->w[b->slots[i] - 1];
+		if (w->len == n && !memcmp(b->blob.p + w->off, b->fold, n)) {
+			add_rec(w, rec);
+			return true;
+		}
+	}
+	if (b->nw >= TIX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
+		return false;
+	uint32_t k = new_word(b, b->fold, n);
+	b->slots[i] = k + 1;
+	add_rec(&b->w[k], rec);
+	return true;
+}
+
+/* The words of one field's value: runs of letters, digits and non-ASCII bytes, as stored
+ * (JSON text, so an escape's letter joins the word after it, as it does for the search). */
+static void add_text(struct tbuild *b, const char *p, size_t n, uint32_t rec)
+{
+	for (size_t i = 0; i < n;) {
+		if (!word_byte((unsigned char)p[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < n && word_byte((unsigned char)p[j]))
+			j++;
+		if (j - i > TIX_MAX_WORD || !add_word(b, p + i, j - i, rec))
+			add_rec(&b->w[0], rec);
+		i = j;
+	}
+}
+
+static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
+{
+	size_t pos = 0;
+	struct jline_member f;
+	while (jline_next(p, n, &pos, &f))
+		if ((f.kn == 4 && !memcmp(f.k, "name", 4)) || (f.kn == 5 && !memcmp(f.k, "input", 5)) ||
+		    (f.kn == 6 && !memcmp(f.k, "output", 6)))
+			add_text(b, f.v, f.vn, rec);
+}
+
+static void tbuild_free(struct tbuild *b)
+{
+	for (size_t k = 0; k < b->nw; k++)
+		buf_free(&b->w[k].post);
+	free(b->w);
+	free(b->slots);
+	buf_free(&b->blob);
+}
+
+/* The whole file in out: header and body. */
+static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *out)
+{
+	struct tix_hdr h;
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, TIX_MAGIC, 8);
+	h.version = TIX_VERSION;
+	h.order = TIX_ORDER;
+	h.day = sh->day;
+	h.nwords = (uint32_t)b->nw;
+	h.nrecs = sh->nrecs;
+	h.last_span_h = sh->recs[sh->nrecs - 1].span_h;
+	h.last_ingested_us = sh->recs[sh->nrecs - 1].ingested_us;
+	h.blob_len = b->blob.len;
+	buf_add(out, &h, sizeof h);
+	buf_add(out, b->blob.p, b->blob.len);
+	static const char zero[8];
+	buf_add(out, zero, pad8(b->blob.len) - b->blob.len);
+	for (size_t k = 0; k <= b->nw; k++) {
+		uint32_t o = k < b->nw ? b->w[k].off : (uint32_t)b->blob.len;
+		buf_add(out, &o, sizeof o);
+	}
+	buf_add(out, zero, pad8(4 * (b->nw + 1)) - 4 * (b->nw + 1));
+	uint64_t po = 0;
+	for (size_t k = 0; k <= b->nw; k++) {
+		buf_add(out, &po, sizeof po);
+		if (k < b->nw)
+			po += b->w[k].post.len;
+	}
+	for (size_t k = 0; k < b->nw; k++)
+		buf_add(out, b->w[k].post.p, b->w[k].post.len);
+	struct tix_hdr *hp = (struct tix_hdr *)out->p;
+	hp->body_crc = hash_crc32c(0, out->p + sizeof h, out->len - sizeof h);
+	hp->crc = hash_crc32c(0, hp, offsetof(struct tix_hdr, crc));
+}
+
+/* ---- reading ---- */
+
+/* A mapped index file, its parts checked against the file's size. */
+struct tix {
+	void *map;
+	size_t len;
+	const struct tix_hdr *h;
+	const char *blob;
+	const uint32_t *starts;
+	const uint64_t *poffs;
+	const unsigned char *post;
+	size_t post_len;
+};
+
+static void tix_close(struct tix *t)
+{
+	if (t->map)
+		munmap(t->map, t->len);
+	memset(t, 0, sizeof *t);
+}
+
+/* Maps ws/day's index; false (errno set) when it is missing or malformed. */
+static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *t)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	memset(t, 0, sizeof *t);
+	if (!layout_shard_path(p, st, ws, day, LAYOUT_TIX))
+		return false;
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	bool ok = false;
+	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(struct tix_hdr))
+		goto out;
+	t->len = (size_t)sb.st_size;
+	t->map = mmap(NULL, t->len, PROT_READ, MAP_SHARED, fd, 0);
+	if (t->map == MAP_FAILED) {
+		t->map = NULL;
+		goto out;
+	}
+	const struct tix_hdr *h = t->h = t->map;
+	errno = EINVAL;
+	if (memcmp(h->magic, TIX_MAGIC, 8) || h->version != TIX_VERSION || h->order != TIX_ORDER ||
+	    h->day != day || h->crc != hash_crc32c(0, h, offsetof(struct tix_hdr, crc)) ||
+	    h->nwords < 1 || h->blob_len > t->len)
+		goto out;
+	size_t nw = h->nwords, at = sizeof *h + pad8(h->blob_len);
+	size_t need = at + pad8(4 * (nw + 1)) + 8 * (nw + 1);
+	if (nw > TIX_MAX_WORDS || need > t->len)
+		goto out;
+	t->blob = (const char *)t->map + sizeof *h;
+	t->starts = (const uint32_t *)((const char *)t->map + at);
+	t->poffs = (const uint64_t *)((const char *)t->map + at + pad8(4 * (nw + 1)));
+	t->post = (const unsigned char *)t->map + need;
+	t->post_len = t->len - need;
+	/* The whole body's checksum (CRC-32C runs at memory speed): a damaged file would
+	 * rule out records that hold a term. */
+	if (t->starts[0] != 0 || t->starts[nw] != h->blob_len || t->poffs[0] != 0 ||
+	    t->poffs[nw] != t->post_len ||
+	    h->body_crc != hash_crc32c(0, (const char *)t->map + sizeof *h, t->len - sizeof *h))
+		goto out;
+	ok = true;
+out:
+	close(fd);
+	if (!ok)
+		tix_close(t);
+	return ok;
+}
+
+/* Word k's postings into bits (n bits): false when they are malformed (a word's bounds out of
+ * order, a record past n). */
+static bool or_postings(const struct tix *t, size_t k, uint64_t *bits, size_t n)
+{
+	uint64_t a = t->poffs[k], z = t->poffs[k + 1], rec = 0;
+	bool first = true;
+	if (a > z || z > t->post_len)
+		return false;
+	for (uint64_t i = a; i < z;) {
+		uint64_t v = 0;
+		for (int shift = 0;; shift += 7) {
+			if (i >= z || shift > 63)
+				return false;
+			unsigned char c = t->post[i++];
+			v |= (uint64_t)(c & 0x7f) << shift;
+			if (!(c & 0x80))
+				break;
+		}
+		rec = first ? v : rec + 1 + v;
+		first = false;
+		if (rec >= n)
+			return false;
+		bits[rec >> 6] |= 1ull << (rec & 63);
+	}
+	return true;
+}
+
+/* The records whose words contain chunk c[0..m) (already a run of word bytes), into bits. */
+static bool chunk_bits(const struct tix *t, const char *c, size_t m, uint64_t *bits, size_t n)
+{
+	char *fold = xmalloc(m);
+	struct utf8_needle nd;
+	utf8_needle_init(&nd, c, m, fold);
+	bool ok = or_postings(t, 0, bits, n);
+	const size_t nw = t->h->nwords, blen = t->h->blob_len;
+	for (size_t at = 0; ok && at < blen;) {
+		size_t q = utf8_needle_pos(&nd, t->blob + at, blen - at);
+		if (q == SIZE_MAX)
+			break;
+		q += at;
+		/* the word holding q: the last start at or before it */
+		size_t lo = 0, hi = nw;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (t->starts[mid] <= q)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		ok = or_postings(t, lo, bits, n);
+		at = t->starts[lo + 1];
+	}
+	free(fold);
+	return ok;
+}
+
+static bool tix_current(const struct tix *t, const struct shard *sh)
+{
+	const struct tix_hdr *h = t->h;
+	return h->nrecs && h->nrecs <= sh->nrecs &&
+	       sh->recs[h->nrecs - 1].span_h == h->last_span_h &&
+	       sh->recs[h->nrecs - 1].ingested_us == h->last_ingested_us;
+}
+
+enum status store_text_candidates(struct store *st, const char *ws, const struct shard *sh,
+				  const char *const *terms, size_t nterms, uint64_t **out,
+				  size_t *covered)
+{
+	struct tix t;
+	*out = NULL;
+	*covered = 0;
+	if (!sh->nrecs || !tix_open(st, ws, sh->day, &t))
+		return ST_NOT_FOUND;
+	if (!tix_current(&t, sh)) {
+		tix_close(&t);
+		return ST_NOT_FOUND;
+	}
+	size_t n = t.h->nrecs, words = (n + 63) / 64;
+	uint64_t *all = NULL, *one = xmalloc(words * sizeof *one);
+	bool ok = true;
+	for (size_t k = 0; ok && k < nterms; k++) {
+		const char *s = terms[k];
+		for (size_t i = 0, len = strlen(s); ok && i < len;) {
+			if (!word_byte((unsigned char)s[i])) {
+				i++;
+				continue;
+			}
+			size_t j = i;
+			while (j < len && word_byte((unsigned char)s[j]))
+				j++;
+			memset(one, 0, words * sizeof *one);
+			ok = chunk_bits(&t, s + i, j - i, one, n);
+			if (!all) {
+				all = one;
+				one = xmalloc(words * sizeof *one);
+			} else {
+				for (size_t w = 0; w < words; w++)
+					all[w] &= one[w];
+			}
+			i = j;
+		}
+	}
+	free(one);
+	tix_close(&t);
+	if (!ok || !all) { /* a damaged file, or no term with a letter or digit */
+		free(all);
+		return ST_NOT_FOUND;
+	}
+	*out = all;
+	*covered = n;
+	return ST_OK;
+}
+
+/* ---- building, checking ---- */
+
+enum status store_text_index(struct store *st, const char *ws, int32_t day, bool *built,
+			     size_t *covered)
+{
+	char p[PATH_MAX], tp[PATH_MAX];
+	struct shard sh;
+	struct tix t;
+	*built = false;
+	*covered = 0;
+	enum status rc = shard_open(st, ws, day, &sh);
+	if (rc != ST_OK)
+		return rc;
+	if (!sh.nrecs) {
+		shard_close(&sh);
+		return ST_OK;
+	}
+	if (tix_open(st, ws, day, &t)) {
+		bool cur = tix_current(&t, &sh) && t.h->nrecs == sh.nrecs;
+		tix_close(&t);
+		if (cur) {
+			*covered = sh.nrecs;
+			shard_close(&sh);
+			return ST_OK;
+		}
+	}
+	struct tbuild b;
+	memset(&b, 0, sizeof b);
+	buf_init(&b.blob);
+	new_word(&b, "", 0); /* word 0: records every term may match */
+	rc = ST_OK;
+	for (size_t i = 0; i < sh.nrecs && rc == ST_OK; i++) {
+		const char *line;
+		size_t n;
+		if (!shard_view(&sh, i, &line, &n)) {
+			add_rec(&b.w[0], (uint32_t)i); /* unreadable: never ruled out */
+			continue;
+		}
+		add_line(&b, line, n, (uint32_t)i);
+	}
+	struct buf out;
+	buf_init(&out);
+	tbuild_render(&b, &sh, &out);
+	tbuild_free(&b);
+	rc = ST_UNAVAILABLE;
+	int fd = -1;
+	/* Two builders of one day take turns on the temporary's lock (io_lock_open re-opens one
+	 * renamed away meanwhile), so neither renames the other's half-written file. */
+	if (layout_shard_path(p, st, ws, day, LAYOUT_TIX) &&
+	    layout_shard_path(tp, st, ws, day, LAYOUT_TIX_TMP) &&
+	    (fd = io_lock_open(tp, true)) >= 0 && ftruncate(fd, 0) == 0 &&
+	    io_write_all(fd, out.p, out.len) == 0 && fdatasync(fd) == 0 && rename(tp, p) == 0) {
+		layout_sync_dir(st, ws);
+		*built = true;
+		*covered = sh.nrecs;
+		rc = ST_OK;
+	}
+	if (rc != ST_OK && fd >= 0)
+		unlink(tp);
+	if (fd >= 0)
+		close(fd);
+	buf_free(&out);
+	shard_close(&sh);
+	return rc;
+}
+
+int tix_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
+{
+	char p[PATH_MAX];
+	struct tix t;
+	if (!layout_shard_path(p, st, ws, sh->day, LAYOUT_TIX) || access(p, F_OK) < 0)
+		return 0;
+	if (!tix_open(st, ws, sh->day, &t)) {
+		buf_printf(why, "its header, sizes or checksum do not check\n");
+		return 1;
+	}
+	int bad = 0;
+	size_t n = t.h->nrecs, words = (n + 63) / 64;
+	uint64_t *bits = xcalloc(words ? words : 1, sizeof *bits);
+	for (size_t k = 0; !bad && k < t.h->nwords; k++)
+		if (t.starts[k] >= t.starts[k + 1] || t.blob[t.starts[k + 1] - 1] != '\n' ||
+		    !or_postings(&t, k, bits, n)) {
+			buf_printf(why, "word %zu is malformed\n", k);
+			bad = 1;
+		}
+	free(bits);
+	tix_close(&t);
+	return bad;
+}
