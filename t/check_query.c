@@ -758,16 +758,29 @@ START_TEST(text_index)
 	for (size_t k = 0; k < nc; k++)
 		ck_assert_str_eq(found(cases[k][0], cases[k][1]), cases[k][2]);
 	/* The index narrows: of day 2's records only x1 and x3 hold "lisbon" (x2 every term). */
+	/* A single word is known to match where an indexed word holds it (x1, x3), so those
+	 * lines are not read; x2's over-long word leaves it a candidate only. A term with a
+	 * space is never known from the words. */
 	struct shard sh;
-	uint64_t *bits;
-	size_t covered, nset = 0;
-	const char *lisbon[] = {"lisbon"};
+	uint64_t *bits, *sure;
+	size_t covered, nset = 0, nsure = 0;
+	const char *lisbon[] = {"lisbon"}, *phrase[] = {"through lisbon"};
 	ck_assert_int_eq(shard_open(&st, "ws", day_of("2024-03-02"), &sh), ST_OK);
-	ck_assert_int_eq(store_text_candidates(&st, "ws", &sh, lisbon, 1, &bits, &covered), ST_OK);
+	ck_assert_int_eq(store_text_candidates(&st, "ws", &sh, lisbon, 1, &bits, &sure, &covered),
+			 ST_OK);
 	ck_assert_uint_eq(covered, sh.nrecs);
-	for (size_t i = 0; i < covered; i++)
+	ck_assert_ptr_nonnull(sure);
+	for (size_t i = 0; i < covered; i++) {
 		nset += bits[i >> 6] >> (i & 63) & 1;
+		nsure += sure[i >> 6] >> (i & 63) & 1;
+	}
 	ck_assert_uint_eq(nset, 3);
+	ck_assert_uint_eq(nsure, 2);
+	free(bits);
+	free(sure);
+	ck_assert_int_eq(store_text_candidates(&st, "ws", &sh, phrase, 1, &bits, &sure, &covered),
+			 ST_OK);
+	ck_assert_ptr_null(sure);
 	free(bits);
 	shard_close(&sh);
 	/* Spans stored after the build are read line by line; a new version that lost the term

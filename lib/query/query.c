@@ -50,6 +50,7 @@ struct qsh {
 	struct budget *b;
 	size_t charged; /* 1 + the record whose line was last charged to the budget */
 	uint64_t *tbits; /* with search terms: the text index's candidates ... */
+	uint64_t *tsure; /* ... those it knows match (NULL: none) ... */
 	size_t tcovered; /* ... among records [0, tcovered) */
 };
 
@@ -118,6 +119,7 @@ static void db_close(struct qdb *db)
 		if (db->sh[i].open) {
 			shard_close(&db->sh[i].sh);
 			free(db->sh[i].tbits);
+			free(db->sh[i].tsure);
 		}
 	free(db->sh);
 	free(db->days);
@@ -141,7 +143,7 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 	 * terms (none: every line is read). */
 	if (db->q->nsearch)
 		store_text_candidates(db->q->st, db->q->ws, &s->sh, db->q->search, db->q->nsearch,
-				      &s->tbits, &s->tcovered);
+				      &s->tbits, &s->tsure, &s->tcovered);
 	return s;
 }
 
@@ -618,6 +620,11 @@ static bool text_match(const char *p, size_t n, const struct utf8_needle *term)
 
 /* The conditions beyond the index and the filter's equalities: free-text terms and the
  * surface's own predicates, both on the line. */
+static inline bool bit_at(const uint64_t *bits, size_t i)
+{
+	return bits[i >> 6] >> (i & 63) & 1;
+}
+
 static bool extra_ok(const struct qdb *db, struct qsh *s, size_t ri)
 {
 	const struct query *q = db->q;
@@ -625,12 +632,17 @@ static bool extra_ok(const struct qdb *db, struct qsh *s, size_t ri)
 	size_t n;
 	if (!q->nsearch && !q->npreds)
 		return true;
-	if (s->tbits && ri < s->tcovered && !(s->tbits[ri >> 6] >> (ri & 63) & 1))
-		return false;
+	/* The text index rules a record out, or (s->tsure) in; else the line decides. */
+	bool text = q->nsearch > 0;
+	if (text && s->tbits && ri < s->tcovered) {
+		if (!bit_at(s->tbits, ri))
+			return false;
+		text = !(s->tsure && bit_at(s->tsure, ri));
+	}
 	const struct idx_rec *r = &s->sh.recs[ri];
 	size_t i = 0;
 	/* A span without raw_attributes: the predicates that can answer from its kind do. */
-	while (!q->nsearch && i < q->npreds && (r->flags & REC_NO_ATTRS) && q->preds[i].bare) {
+	while (!text && i < q->npreds && (r->flags & REC_NO_ATTRS) && q->preds[i].bare) {
 		int b = q->preds[i].bare(q->preds[i].ctx, r->kind);
 		if (b < 0)
 			break;
@@ -638,11 +650,11 @@ static bool extra_ok(const struct qdb *db, struct qsh *s, size_t ri)
 			return false;
 		i++;
 	}
-	if (i == q->npreds && !q->nsearch)
+	if (i == q->npreds && !text)
 		return true;
 	if (!db_line(s, ri, &p, &n))
 		return false;
-	for (size_t k = 0; k < q->nsearch; k++)
+	for (size_t k = 0; text && k < q->nsearch; k++)
 		if (!text_match(p, n, &db->text[k]))
 			return false;
 	for (; i < q->npreds; i++)

@@ -199,12 +199,15 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 			     size_t *covered);
 /* For the shard sh of ws: *bits (caller frees) gets bit i set for each record i < *covered
  * that may hold every one of terms[0..n) (case-blind substrings of its name, input or
- * output; the line decides); records from *covered on are not covered. ST_NOT_FOUND when
+ * output); records from *covered on are not covered. When every term is a single word
+ * (letters, digits and non-ASCII characters only), a record whose indexed words contain
+ * each one holds each one, and *sure (caller frees) marks those: their lines need not be
+ * read. Otherwise *sure is NULL and the lines of the candidates decide. ST_NOT_FOUND when
  * there is no usable index (none, stale, damaged, or no term with a letter or digit): read
  * every line. */
 enum status store_text_candidates(struct store *st, const char *ws, const struct shard *sh,
 				  const char *const *terms, size_t n, uint64_t **bits,
-				  size_t *covered);
+				  uint64_t **sure, size_t *covered);
 
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */

@@ -359,10 +359,10 @@ static bool tix_current(const struct tix *t, const struct shard *sh)
 
 enum status store_text_candidates(struct store *st, const char *ws, const struct shard *sh,
 				  const char *const *terms, size_t nterms, uint64_t **out,
-				  size_t *covered)
+				  uint64_t **sure, size_t *covered)
 {
 	struct tix t;
-	*out = NULL;
+	*out = *sure = NULL;
 	*covered = 0;
 	if (!sh->nrecs || !tix_open(st, ws, sh->day, &t))
 		return ST_NOT_FOUND;
@@ -372,10 +372,11 @@ enum status store_text_candidates(struct store *st, const char *ws, const struct
 	}
 	size_t n = t.h->nrecs, words = (n + 63) / 64;
 	uint64_t *all = NULL, *one = xmalloc(words * sizeof *one);
-	bool ok = true;
+	bool ok = true, whole = true; /* every term a single run of word bytes */
 	for (size_t k = 0; ok && k < nterms; k++) {
 		const char *s = terms[k];
-		for (size_t i = 0, len = strlen(s); ok && i < len;) {
+		size_t len = strlen(s), runs = 0;
+		for (size_t i = 0; ok && i < len;) {
 			if (!word_byte((unsigned char)s[i])) {
 				i++;
 				continue;
@@ -383,6 +384,7 @@ enum status store_text_candidates(struct store *st, const char *ws, const struct
 			size_t j = i;
 			while (j < len && word_byte((unsigned char)s[j]))
 				j++;
+			runs += 1 + (i > 0 || j < len);
 			memset(one, 0, words * sizeof *one);
 			ok = chunk_bits(&t, s + i, j - i, one, n);
 			if (!all) {
@@ -394,11 +396,24 @@ enum status store_text_candidates(struct store *st, const char *ws, const struct
 			}
 			i = j;
 		}
+		whole = whole && runs == 1;
+	}
+	/* A single-word term inside an indexed word is in the span's text; the records of word
+	 * 0 (a word too long to index, a line that could not be read) are only candidates. */
+	if (ok && all && whole) {
+		memset(one, 0, words * sizeof *one);
+		ok = or_postings(&t, 0, one, n);
+		for (size_t w = 0; w < words; w++)
+			one[w] = all[w] & ~one[w];
+		*sure = one;
+		one = NULL;
 	}
 	free(one);
 	tix_close(&t);
 	if (!ok || !all) { /* a damaged file, or no term with a letter or digit */
 		free(all);
+		free(*sure);
+		*sure = NULL;
 		return ST_NOT_FOUND;
 	}
 	*out = all;
