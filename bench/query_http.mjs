@@ -8,7 +8,8 @@
 // ms. The client is node's http module on one keep-alive connection, so the figures include
 // nginx, FastCGI and the client's own parsing. Loopback only; every loop is bounded.
 // After the NeMo queries come the Scale GP search (issue 12: no filter, a trace id,
-// statuses+types, a search_texts term, and the 10th page of a cursor walk against the first)
+// statuses+types, a search_texts term, and the 10th page of a cursor walk against the first),
+// free text in the three APIs (with the text index when `spandex index` has run on DATA_DIR)
 // and Opik's (issue 11: GET spans page 1 with a filter, and a search stream of 1000 spans).
 import http from 'node:http';
 import { startServer } from '../t/harness.mjs';
@@ -86,6 +87,10 @@ try {
 		['SGP search, a trace id', ...search('limit=100', { trace_ids: [first.trace_id] })],
 		['SGP search, statuses+types', ...search('limit=100', { statuses: ['ERROR'], types: ['COMPLETION'] })],
 		[`SGP search, search_texts "${word}"`, ...search('limit=100', { search_texts: [word] })],
+		// bench/gen plants zanzibar in 1% of spans and lisbon in 30% (the text index's rows)
+		['NeMo search, a word in 1% of spans', 'GET', `${api}/spans?search=zanzibar`],
+		['SGP search, search_texts a word in 30%', ...search('limit=100', { search_texts: ['Lisbon'] })],
+		['Opik search stream, search a word in 1%', 'POST', '/v1/private/spans/search', { project_name: projectName, search: 'zanzibar', limit: 1000 }, opikH],
 		['SGP search, page 10 of a cursor walk', ...search(`limit=100&starting_after=${encodeURIComponent(cursor)}`, {})],
 		['Opik GET spans page 1, type=llm', 'GET', `/v1/private/spans?project_name=${encodeURIComponent(projectName)}&filters=${opikF}`, undefined, opikH],
 		['Opik search stream, 1000 spans', 'POST', '/v1/private/spans/search', { project_name: projectName, limit: 1000 }, opikH],

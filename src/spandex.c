@@ -25,7 +25,7 @@ static const char usage[] =
     "                                  rebuild every index from the JSONL (and the costs)\n"
     "       spandex verify DATA [--workspace W]    check every index against its data\n"
     "       spandex stats DATA [--workspace W]     workspaces, days, spans and bytes\n"
-    "       spandex index DATA [--workspace W]     build the text indexes search reads\n"
+    "       spandex index DATA [--workspace W]     build the text and field indexes\n"
     "       spandex seal DATA [--older-than N] [--workspace W]\n"
     "                                  compress the days before today minus N (default 1)\n"
     "       spandex retain DATA --days N [--archive DIR] [--workspace W]\n"
@@ -207,7 +207,7 @@ static int reprice_ws(struct store *st, const char *ws, const struct prices *tab
 	return rc;
 }
 
-/* The text index of day of ws, built when it does not cover the day's records; counts a
+/* The text and field index of day of ws, built when it does not cover the day's records; counts a
  * build into *built. 0, or 1 after saying what failed. */
 static int index_day(struct store *st, const char *ws, int32_t day, size_t *built)
 {
@@ -656,10 +656,11 @@ static const struct command {
      "--verbose  says so on stdout when there is none.\n"},
     {"index", 1, O_WORKSPACE | O_PROGRESS | ADMIN, 0, 0, cmd_store,
      "usage: spandex index DATA [--workspace W] [--wait] [--verbose] [--progress]\n"
-     "Builds the text index (<day>.tix) of every day whose index does not cover all its spans,\n"
-     "so that a free-text search reads only the lines that can hold its terms. Spans stored\n"
-     "after a day was indexed are searched line by line until the next run: run it from cron\n"
-     "(every few minutes); seal and reindex index the days they touch.\n"},
+     "Builds the text and field index (<day>.tix) of every day whose index is missing, damaged\n"
+     "or behind its spans, so that a free-text search reads only the lines that can hold its\n"
+     "terms, and a filter on project, model, provider, agent, tool, prompt or name none.\n"
+     "Spans stored after a day was indexed are read line by line until the next run: run it\n"
+     "from cron (every few minutes); seal and reindex index the days they touch.\n"},
     {"stats", 1, O_WORKSPACE, 0, -1, cmd_store,
      "usage: spandex stats DATA [--workspace W]\n"
      "Per workspace: days, live spans, stored versions, data and index bytes.\n"},

@@ -699,6 +699,18 @@ static const char *found(const char *t1, const char *t2)
 	return out;
 }
 
+/* The ids of the live spans of "ws" a filter keeps, oldest first. */
+static const char *filtered(const char *filter)
+{
+	static char out[256];
+	struct query_rows r;
+	q_init("started_at", 0, 0, filter, FILTER_SPANS);
+	Q.limit = 100;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	snprintf(out, sizeof out, "%s", row_ids(&r));
+	return out;
+}
+
 static int32_t day_of(const char *d)
 {
 	int32_t n;
@@ -751,12 +763,23 @@ START_TEST(text_index)
 	const size_t nc = sizeof cases / sizeof *cases;
 	for (size_t k = 0; k < nc; k++)
 		ck_assert_str_eq(found(cases[k][0], cases[k][1]), cases[k][2]);
+	static const char *const filters[][2] = {
+	    {"{\"model\":\"gpt-4o\"}", "s2,s3,s5"},
+	    {"{\"model\":\"claude\"}", ""},
+	    {"{\"model\":\"gpt-4o\",\"status\":\"error\"}", "s3"},
+	    {"{\"name\":\"x3\"}", "x3"},
+	};
+	const size_t nf = sizeof filters / sizeof *filters;
+	for (size_t k = 0; k < nf; k++)
+		ck_assert_str_eq(filtered(filters[k][0]), filters[k][1]);
 	/* Indexed: the same answers; a second build has nothing to do. */
 	ck_assert(index_day("2024-03-01"));
 	ck_assert(index_day("2024-03-02"));
 	ck_assert(!index_day("2024-03-02"));
 	for (size_t k = 0; k < nc; k++)
 		ck_assert_str_eq(found(cases[k][0], cases[k][1]), cases[k][2]);
+	for (size_t k = 0; k < nf; k++)
+		ck_assert_str_eq(filtered(filters[k][0]), filters[k][1]);
 	/* The index narrows: of day 2's records only x1 and x3 hold "lisbon" (x2 every term). */
 	/* A single word is known to match where an indexed word holds it (x1, x3), so those
 	 * lines are not read; x2's over-long word leaves it a candidate only. A term with a
@@ -766,8 +789,10 @@ START_TEST(text_index)
 	size_t covered, nset = 0, nsure = 0;
 	const char *lisbon[] = {"lisbon"}, *phrase[] = {"through lisbon"};
 	ck_assert_int_eq(shard_open(&st, "ws", day_of("2024-03-02"), &sh), ST_OK);
-	ck_assert_int_eq(store_text_candidates(&st, "ws", &sh, lisbon, 1, &bits, &sure, &covered),
-			 ST_OK);
+	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	ck_assert_ptr_nonnull(ix);
+	covered = store_tix_covered(ix);
+	ck_assert_int_eq(store_tix_text(ix, lisbon, 1, &bits, &sure), ST_OK);
 	ck_assert_uint_eq(covered, sh.nrecs);
 	ck_assert_ptr_nonnull(sure);
 	for (size_t i = 0; i < covered; i++) {
@@ -778,10 +803,21 @@ START_TEST(text_index)
 	ck_assert_uint_eq(nsure, 2);
 	free(bits);
 	free(sure);
-	ck_assert_int_eq(store_text_candidates(&st, "ws", &sh, phrase, 1, &bits, &sure, &covered),
-			 ST_OK);
+	ck_assert_int_eq(store_tix_text(ix, phrase, 1, &bits, &sure), ST_OK);
 	ck_assert_ptr_null(sure);
 	free(bits);
+	/* The field columns: each record's model as its line holds it ("gpt-4o" with quotes),
+	 * absent where it has none. */
+	const uint64_t *model = store_tix_col(ix, store_tix_col_of("model", NULL));
+	size_t with_model = 0, absent = 0;
+	for (size_t i = 0; i < covered; i++) {
+		with_model += model[i] == store_tix_hash("\"gpt-4o\"", 8);
+		absent += model[i] == TIX_ABSENT;
+	}
+	ck_assert_uint_eq(with_model, 2); /* s3 and the second version of s5 */
+	ck_assert_uint_eq(with_model + absent, covered - 1); /* and the first s5: claude */
+	ck_assert_int_eq(store_tix_col_of("evaluation_context", "evaluation_id"), -1);
+	store_tix_close(ix);
 	shard_close(&sh);
 	/* Spans stored after the build are read line by line; a new version that lost the term
 	 * is no match, before the next build and after it. */

@@ -6,6 +6,7 @@
 #ifndef SPANDEX_COND_H
 #define SPANDEX_COND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -52,6 +53,7 @@ struct filter_cond {
 	int64_t us;
 	int enumv;	/* FF_KIND / FF_STATUS, EQ: the enum span_kind / span_status value */
 	uint32_t enums; /* FF_KIND / FF_STATUS, IN: bit v set for each value v (vals unused) */
+	bool or_absent; /* EQ of a string field: a span without the field matches too */
 };
 
 struct filter {

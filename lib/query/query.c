@@ -49,9 +49,13 @@ struct qsh {
 	bool open, missing;
 	struct budget *b;
 	size_t charged; /* 1 + the record whose line was last charged to the budget */
-	uint64_t *tbits; /* with search terms: the text index's candidates ... */
-	uint64_t *tsure; /* ... those it knows match (NULL: none) ... */
-	size_t tcovered; /* ... among records [0, tcovered) */
+	const struct query *q;
+	/* The day's text and field index (store_tix_open), opened on first need. */
+	struct store_tix *tix;
+	bool tix_tried;
+	size_t tcovered; /* the records it covers: [0, tcovered) */
+	uint64_t *tbits; /* with search terms: its candidates ... */
+	uint64_t *tsure; /* ... and those it knows match (NULL: none) */
 };
 
 struct qdb {
@@ -120,9 +124,21 @@ static void db_close(struct qdb *db)
 			shard_close(&db->sh[i].sh);
 			free(db->sh[i].tbits);
 			free(db->sh[i].tsure);
+			store_tix_close(db->sh[i].tix);
 		}
 	free(db->sh);
 	free(db->days);
+}
+
+/* The text and field index of s, when it has one to trust. */
+static struct store_tix *qsh_tix(struct qsh *s)
+{
+	if (!s->tix_tried) {
+		s->tix_tried = true;
+		s->tix = store_tix_open(s->q->st, s->q->ws, &s->sh);
+		s->tcovered = s->tix ? store_tix_covered(s->tix) : 0;
+	}
+	return s->tix;
 }
 
 /* Shard of day index di, or NULL when it cannot be opened (deleted since store_days). */
@@ -139,11 +155,12 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 	}
 	s->open = true;
 	s->b = &db->b;
-	/* Free text: the day's text index rules out the records whose words cannot hold the
-	 * terms (none: every line is read). */
-	if (db->q->nsearch)
-		store_text_candidates(db->q->st, db->q->ws, &s->sh, db->q->search, db->q->nsearch,
-				      &s->tbits, &s->tsure, &s->tcovered);
+	s->q = db->q;
+	/* Free text: the day's index rules out the records whose words cannot hold the terms
+	 * (none: every line is read). */
+	if (db->q->nsearch && qsh_tix(s) &&
+	    store_tix_text(s->tix, db->q->search, db->q->nsearch, &s->tbits, &s->tsure) != ST_OK)
+		s->tbits = s->tsure = NULL;
 	return s;
 }
 
@@ -196,8 +213,11 @@ static bool db_key_window(struct qdb *db, enum store_key which, uint64_t h, size
 struct linechk {
 	const char *key, *sub;
 	const char **lits; /* JSON literals of the accepted values */
+	uint64_t *lit_h;   /* their store_tix_hash */
 	size_t nlits;
-	bool empty; /* "" matches an absent or empty field */
+	bool empty;  /* an absent field, or "", matches too (the filter value "") */
+	bool absent; /* an absent field matches too (filter_cond.or_absent) */
+	int col;     /* the field's column in the day's index, or -1 */
 };
 
 enum { NEED_TRACE = 1, NEED_SESSION = 2, NEED_PARENT = 4, NEED_SOURCE = 8, NEED_IDS = 16 };
@@ -296,10 +316,18 @@ static void cf_build(struct arena *a, const struct filter *f, struct cf *c)
 		struct linechk *k = &c->chk[c->nchk++];
 		k->key = field_src[fc->field].key;
 		k->sub = field_src[fc->field].sub;
+		k->col = store_tix_col_of(k->key, k->sub);
 		k->nlits = fc->nvals;
 		k->lits = arena_alloc(a, fc->nvals * sizeof *k->lits);
-		for (size_t j = 0; j < fc->nvals; j++)
+		k->lit_h = arena_alloc(a, fc->nvals * sizeof *k->lit_h);
+		for (size_t j = 0; j < fc->nvals; j++) {
 			k->lits[j] = lit(a, fc->vals[j]);
+			k->lit_h[j] = store_tix_hash(k->lits[j], strlen(k->lits[j]));
+		}
+		if (fc->or_absent) { /* the index's bits are not set for an absent field */
+			k->absent = true;
+			continue;
+		}
 		const char *v = fc->vals[0];
 		size_t vn = strlen(v);
 		if (fc->op == FOP_IN) {
@@ -392,25 +420,53 @@ static inline bool rec_ok(const struct cf *c, const struct idx_rec *r)
 	return true;
 }
 
-/* Confirms every equality on the line itself (hash collisions, bloom false positives). */
+/* What the day's index column says of record ri for k: 1 a match, 0 none, -1 the line must
+ * tell (no index, not covered, or a line the index could not read). */
+static int col_says(const struct linechk *k, struct qsh *s, size_t ri)
+{
+	const uint64_t *col;
+	if (k->col < 0 || !qsh_tix(s) || ri >= s->tcovered || !(col = store_tix_col(s->tix, k->col)))
+		return -1;
+	uint64_t v = col[ri];
+	if (v == TIX_UNKNOWN)
+		return -1;
+	if ((k->empty || k->absent) && v == TIX_ABSENT)
+		return 1;
+	if (k->empty && v == store_tix_hash("\"\"", 2))
+		return 1;
+	for (size_t j = 0; j < k->nlits; j++)
+		if (v == k->lit_h[j])
+			return 1;
+	return 0;
+}
+
+/* Confirms every equality exactly: by the day's index columns (64-bit hashes of the values
+ * as stored) where they cover the record, else on the line itself (hash collisions, bloom
+ * false positives). */
 static bool line_ok(const struct cf *c, struct qsh *s, size_t ri)
 {
 	const char *p, *v;
 	size_t n, vn;
-	if (!c->nchk)
+	bool line = false;
+	for (size_t i = 0; i < c->nchk; i++) {
+		int says = col_says(&c->chk[i], s, ri);
+		if (!says)
+			return false;
+		line |= says < 0;
+	}
+	if (!line)
 		return true;
 	if (!db_line(s, ri, &p, &n))
 		return false;
 	for (size_t i = 0; i < c->nchk; i++) {
 		const struct linechk *k = &c->chk[i];
-		bool has = jline_get2(p, n, k->key, k->sub, &v, &vn);
-		if (k->empty) {
-			if (has && !(vn == 2 && v[0] == '"'))
-				return false;
-			continue;
-		}
-		if (!has)
+		if (!jline_get2(p, n, k->key, k->sub, &v, &vn)) {
+			if (k->empty || k->absent)
+				continue;
 			return false;
+		}
+		if (k->empty && vn == 2 && v[0] == '"')
+			continue;
 		size_t j = 0;
 		while (j < k->nlits &&
 		       !(strlen(k->lits[j]) == vn && memcmp(k->lits[j], v, vn) == 0))

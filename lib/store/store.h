@@ -155,6 +155,8 @@ bool shard_view(struct shard *sh, size_t i, const char **p, size_t *n);
 bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t **order,
 		    size_t *lo, size_t *hi);
 
+struct store_tix;
+
 /* Sorted list of the day numbers that have a shard in ws (caller frees *days). */
 enum status store_days(struct store *st, const char *ws, int32_t **days, size_t *n);
 /* Sorted list of workspace names (caller frees each and the array). */
@@ -185,29 +187,44 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
  * sizes. ST_NOT_FOUND: no such shard; ST_OK with *in_bytes 0: nothing new to seal. */
 enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *in_bytes,
 		       uint64_t *out_bytes, struct err *e);
-/* The text index of a day (<day>.tix; docs/ARCHITECTURE.md, "The text index"): the words
- * (runs of letters, digits and non-ASCII characters, folded) of each record's name, input
- * and output, and the records holding each. Derived data, built aside and renamed into
- * place; it covers the records committed when it was built, and readers read the lines of
- * the records after those. A word longer than TIX_MAX_WORD bytes, or past TIX_MAX_WORDS
- * distinct words in a day, puts its record among those every term may match. */
+/* The text and field index of a day (<day>.tix; docs/ARCHITECTURE.md, "The text and field
+ * index"): the words (runs of letters, digits and non-ASCII characters, folded) of each
+ * record's name, input and output with the records holding each, and a hash of each record's
+ * value of the fields of tix_cols. Derived data, built aside and renamed into place; it
+ * covers the records committed when it was built, and readers read the lines of the records
+ * after those. A word longer than TIX_MAX_WORD bytes, or past TIX_MAX_WORDS distinct words in
+ * a day, puts its record among those every term may match. */
 #define TIX_MAX_WORD 64
 #define TIX_MAX_WORDS (8u << 20)
-/* Builds the text index of ws/day over its committed records, unless the one in place
- * already covers them all (*built false). *covered: the records the index covers. */
+#define TIX_NCOLS 9
+extern const char *const tix_cols[TIX_NCOLS]; /* top-level keys of the span line */
+#define TIX_ABSENT 0		       /* a column's value for a span without the field */
+#define TIX_UNKNOWN UINT64_MAX	       /* ... for a span whose line could not be read */
+/* The column of top-level key (sub NULL), or -1. */
+int store_tix_col_of(const char *key, const char *sub);
+/* A column's value for the field's JSON value v[0..n) as the line holds it (jline_get). */
+uint64_t store_tix_hash(const char *v, size_t n);
+/* Builds the index of ws/day over its committed records, unless the one in place already
+ * covers them all (*built false). *covered: the records the index covers. */
 enum status store_text_index(struct store *st, const char *ws, int32_t day, bool *built,
 			     size_t *covered);
-/* For the shard sh of ws: *bits (caller frees) gets bit i set for each record i < *covered
- * that may hold every one of terms[0..n) (case-blind substrings of its name, input or
- * output); records from *covered on are not covered. When every term is a single word
- * (letters, digits and non-ASCII characters only), a record whose indexed words contain
- * each one holds each one, and *sure (caller frees) marks those: their lines need not be
- * read. Otherwise *sure is NULL and the lines of the candidates decide. ST_NOT_FOUND when
- * there is no usable index (none, stale, damaged, or no term with a letter or digit): read
- * every line. */
-enum status store_text_candidates(struct store *st, const char *ws, const struct shard *sh,
-				  const char *const *terms, size_t n, uint64_t **bits,
-				  uint64_t **sure, size_t *covered);
+/* The index of the open shard sh of ws, or NULL when there is none it can trust (missing,
+ * built from other records, damaged). */
+struct store_tix *store_tix_open(struct store *st, const char *ws, const struct shard *sh);
+void store_tix_close(struct store_tix *x);
+/* The records it covers: [0, covered). */
+size_t store_tix_covered(const struct store_tix *x);
+/* Column col: one value per covered record; NULL when it is damaged (its checksum, checked
+ * on the first call, does not hold). */
+const uint64_t *store_tix_col(struct store_tix *x, int col);
+/* *bits (caller frees) gets bit i set for each covered record i that may hold every one of
+ * terms[0..n) (case-blind substrings of its name, input or output). When every term is a
+ * single word (letters, digits and non-ASCII characters only), a record whose indexed words
+ * contain each one holds each one, and *sure (caller frees) marks those: their lines need not
+ * be read; otherwise *sure is NULL and the lines of the candidates decide. ST_NOT_FOUND when
+ * no term has a letter or digit, or the text section is damaged: read every line. */
+enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t n,
+			   uint64_t **bits, uint64_t **sure);
 
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */

@@ -29,11 +29,13 @@
 #define TIX_VERSION 1
 #define TIX_ORDER 0x01020304u
 
-/* The header; then the words (each followed by '\n'; word 0 is empty: the records that hold
- * a word longer than TIX_MAX_WORD, which every term may match), padded to 8 bytes; their
- * start offsets (uint32, nwords + 1); the offsets of their postings (uint64, nwords + 1);
- * the postings: record numbers ascending, each as the LEB128 varint of its distance from the
- * one before minus one. */
+/* The header; then the text section: the words (each followed by '\n'; word 0 is empty: the
+ * records that hold a word longer than TIX_MAX_WORD, which every term may match), padded to 8
+ * bytes; their start offsets (uint32, nwords + 1), padded; the offsets of their postings
+ * (uint64, nwords + 1); the postings: record numbers ascending, each as the LEB128 varint of
+ * its distance from the one before minus one, padded. Then the columns: TIX_NCOLS runs of
+ * nrecs uint64 values. Each section has its own checksum, checked by a reader the first time
+ * it reads the section, so a query pays for what it reads. */
 struct tix_hdr {
 	char magic[8];
 	uint32_t version, order;
@@ -43,10 +45,31 @@ struct tix_hdr {
 	uint64_t last_span_h;	  /* record nrecs-1 when built: span_h ... */
 	int64_t last_ingested_us; /* ... and ingested_us */
 	uint64_t blob_len;
-	uint32_t body_crc; /* crc32c of everything after the header */
-	uint32_t crc;	   /* crc32c of the 60 bytes before it */
+	uint32_t text_crc;	       /* crc32c of the text section */
+	uint32_t col_crc[TIX_NCOLS]; /* crc32c of each column */
+	char pad[28];
+	uint32_t crc; /* crc32c of the 124 bytes before it */
 };
-_Static_assert(sizeof(struct tix_hdr) == 64, "the text index header is 64 bytes");
+_Static_assert(sizeof(struct tix_hdr) == 128, "the text index header is 128 bytes");
+
+const char *const tix_cols[TIX_NCOLS] = {
+    "project",	 "model",	"provider",	  "agent_id", "agent_name",
+    "tool_name", "prompt_name", "prompt_version", "name",
+};
+
+int store_tix_col_of(const char *key, const char *sub)
+{
+	for (int k = 0; !sub && k < TIX_NCOLS; k++)
+		if (!strcmp(tix_cols[k], key))
+			return k;
+	return -1;
+}
+
+uint64_t store_tix_hash(const char *v, size_t n)
+{
+	uint64_t h = hash_bytes(v, n);
+	return h == TIX_ABSENT ? 1 : h == TIX_UNKNOWN ? h - 1 : h;
+}
 
 static inline bool word_byte(unsigned char c)
 {
@@ -73,6 +96,8 @@ struct tbuild {
 	uint32_t *slots; /* 1 + word index, 0 free */
 	size_t nslots;
 	char fold[TIX_MAX_WORD];
+	uint64_t *cols; /* column k of record i at k * nrecs + i */
+	size_t nrecs;
 };
 
 static void put_varint(struct buf *b, uint64_t v)
@@ -168,14 +193,24 @@ static void add_text(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 	}
 }
 
+/* The words of the name, input and output, and the columns, of record rec's line: one walk
+ * over the members (the first of a key counts, as for jline_get). */
 static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 {
 	size_t pos = 0;
 	struct jline_member f;
-	while (jline_next(p, n, &pos, &f))
+	unsigned seen = 0;
+	while (jline_next(p, n, &pos, &f)) {
 		if ((f.kn == 4 && !memcmp(f.k, "name", 4)) || (f.kn == 5 && !memcmp(f.k, "input", 5)) ||
 		    (f.kn == 6 && !memcmp(f.k, "output", 6)))
 			add_text(b, f.v, f.vn, rec);
+		for (int k = 0; k < TIX_NCOLS; k++)
+			if (!(seen >> k & 1) && strlen(tix_cols[k]) == f.kn &&
+			    !memcmp(tix_cols[k], f.k, f.kn)) {
+				b->cols[(size_t)k * b->nrecs + rec] = store_tix_hash(f.v, f.vn);
+				seen |= 1u << k;
+			}
+	}
 }
 
 static void tbuild_free(struct tbuild *b)
@@ -184,6 +219,7 @@ static void tbuild_free(struct tbuild *b)
 		buf_free(&b->w[k].post);
 	free(b->w);
 	free(b->slots);
+	free(b->cols);
 	buf_free(&b->blob);
 }
 
@@ -218,8 +254,13 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	}
 	for (size_t k = 0; k < b->nw; k++)
 		buf_add(out, b->w[k].post.p, b->w[k].post.len);
+	buf_add(out, zero, pad8(po) - po);
+	buf_add(out, b->cols, (size_t)TIX_NCOLS * b->nrecs * sizeof *b->cols);
 	struct tix_hdr *hp = (struct tix_hdr *)out->p;
-	hp->body_crc = hash_crc32c(0, out->p + sizeof h, out->len - sizeof h);
+	size_t colbytes = b->nrecs * sizeof *b->cols, text = out->len - sizeof h - TIX_NCOLS * colbytes;
+	hp->text_crc = hash_crc32c(0, out->p + sizeof h, text);
+	for (int k = 0; k < TIX_NCOLS; k++)
+		hp->col_crc[k] = hash_crc32c(0, out->p + sizeof h + text + k * colbytes, colbytes);
 	hp->crc = hash_crc32c(0, hp, offsetof(struct tix_hdr, crc));
 }
 
@@ -235,6 +276,10 @@ struct tix {
 	const uint64_t *poffs;
 	const unsigned char *post;
 	size_t post_len;
+	const uint64_t *cols; /* TIX_NCOLS columns of nrecs values */
+	size_t text_len;      /* bytes of the text section */
+	/* Sections checked so far: 1 good, -1 damaged, 0 not yet. */
+	int text_ok, col_ok[TIX_NCOLS];
 };
 
 static void tix_close(struct tix *t)
@@ -278,12 +323,14 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 	t->starts = (const uint32_t *)((const char *)t->map + at);
 	t->poffs = (const uint64_t *)((const char *)t->map + at + pad8(4 * (nw + 1)));
 	t->post = (const unsigned char *)t->map + need;
-	t->post_len = t->len - need;
-	/* The whole body's checksum (CRC-32C runs at memory speed): a damaged file would
-	 * rule out records that hold a term. */
-	if (t->starts[0] != 0 || t->starts[nw] != h->blob_len || t->poffs[0] != 0 ||
-	    t->poffs[nw] != t->post_len ||
-	    h->body_crc != hash_crc32c(0, (const char *)t->map + sizeof *h, t->len - sizeof *h))
+	t->post_len = t->poffs[nw];
+	size_t cols = (size_t)TIX_NCOLS * 8;
+	if (h->nrecs > (t->len - need) / cols || t->post_len > t->len - need ||
+	    need + pad8(t->post_len) + h->nrecs * cols != t->len)
+		goto out;
+	t->cols = (const uint64_t *)((const char *)t->map + need + pad8(t->post_len));
+	t->text_len = need + pad8(t->post_len) - sizeof *h;
+	if (t->starts[0] != 0 || t->starts[nw] != h->blob_len || t->poffs[0] != 0)
 		goto out;
 	ok = true;
 out:
@@ -291,6 +338,27 @@ out:
 	if (!ok)
 		tix_close(t);
 	return ok;
+}
+
+/* The text section's checksum holds (checked once): a damaged one would rule out records
+ * that hold a term. */
+static bool text_good(struct tix *t)
+{
+	if (!t->text_ok)
+		t->text_ok = t->h->text_crc == hash_crc32c(0, t->blob, t->text_len) ? 1 : -1;
+	return t->text_ok > 0;
+}
+
+/* Column k's checksum holds (checked once): a damaged one would match the wrong records. */
+static bool col_good(struct tix *t, int k)
+{
+	size_t n = t->h->nrecs * sizeof *t->cols;
+	if (!t->col_ok[k])
+		t->col_ok[k] = t->h->col_crc[k] ==
+				       hash_crc32c(0, t->cols + (size_t)k * t->h->nrecs, n)
+				   ? 1
+				   : -1;
+	return t->col_ok[k] > 0;
 }
 
 /* Word k's postings into bits (n bits): false when they are malformed (a word's bounds out of
@@ -357,20 +425,50 @@ static bool tix_current(const struct tix *t, const struct shard *sh)
 	       sh->recs[h->nrecs - 1].ingested_us == h->last_ingested_us;
 }
 
-enum status store_text_candidates(struct store *st, const char *ws, const struct shard *sh,
-				  const char *const *terms, size_t nterms, uint64_t **out,
-				  uint64_t **sure, size_t *covered)
+struct store_tix {
+	struct tix t;
+};
+
+struct store_tix *store_tix_open(struct store *st, const char *ws, const struct shard *sh)
 {
 	struct tix t;
-	*out = *sure = NULL;
-	*covered = 0;
 	if (!sh->nrecs || !tix_open(st, ws, sh->day, &t))
-		return ST_NOT_FOUND;
+		return NULL;
 	if (!tix_current(&t, sh)) {
 		tix_close(&t);
-		return ST_NOT_FOUND;
+		return NULL;
 	}
-	size_t n = t.h->nrecs, words = (n + 63) / 64;
+	struct store_tix *x = xmalloc(sizeof *x);
+	x->t = t;
+	return x;
+}
+
+void store_tix_close(struct store_tix *x)
+{
+	if (!x)
+		return;
+	tix_close(&x->t);
+	free(x);
+}
+
+size_t store_tix_covered(const struct store_tix *x)
+{
+	return x->t.h->nrecs;
+}
+
+const uint64_t *store_tix_col(struct store_tix *x, int col)
+{
+	return col_good(&x->t, col) ? x->t.cols + (size_t)col * x->t.h->nrecs : NULL;
+}
+
+enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t nterms,
+			   uint64_t **out, uint64_t **sure)
+{
+	const struct tix *t = &x->t;
+	*out = *sure = NULL;
+	if (!text_good(&x->t))
+		return ST_NOT_FOUND;
+	size_t n = t->h->nrecs, words = (n + 63) / 64;
 	uint64_t *all = NULL, *one = xmalloc(words * sizeof *one);
 	bool ok = true, whole = true; /* every term a single run of word bytes */
 	for (size_t k = 0; ok && k < nterms; k++) {
@@ -386,7 +484,7 @@ enum status store_text_candidates(struct store *st, const char *ws, const struct
 				j++;
 			runs += 1 + (i > 0 || j < len);
 			memset(one, 0, words * sizeof *one);
-			ok = chunk_bits(&t, s + i, j - i, one, n);
+			ok = chunk_bits(t, s + i, j - i, one, n);
 			if (!all) {
 				all = one;
 				one = xmalloc(words * sizeof *one);
@@ -402,22 +500,20 @@ enum status store_text_candidates(struct store *st, const char *ws, const struct
 	 * 0 (a word too long to index, a line that could not be read) are only candidates. */
 	if (ok && all && whole) {
 		memset(one, 0, words * sizeof *one);
-		ok = or_postings(&t, 0, one, n);
+		ok = or_postings(t, 0, one, n);
 		for (size_t w = 0; w < words; w++)
 			one[w] = all[w] & ~one[w];
 		*sure = one;
 		one = NULL;
 	}
 	free(one);
-	tix_close(&t);
-	if (!ok || !all) { /* a damaged file, or no term with a letter or digit */
+	if (!ok || !all) { /* damaged postings, or no term with a letter or digit */
 		free(all);
 		free(*sure);
 		*sure = NULL;
 		return ST_NOT_FOUND;
 	}
 	*out = all;
-	*covered = n;
 	return ST_OK;
 }
 
@@ -439,7 +535,9 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		return ST_OK;
 	}
 	if (tix_open(st, ws, day, &t)) {
-		bool cur = tix_current(&t, &sh) && t.h->nrecs == sh.nrecs;
+		bool cur = tix_current(&t, &sh) && t.h->nrecs == sh.nrecs && text_good(&t);
+		for (int k = 0; cur && k < TIX_NCOLS; k++)
+			cur = col_good(&t, k);
 		tix_close(&t);
 		if (cur) {
 			*covered = sh.nrecs;
@@ -451,12 +549,16 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	memset(&b, 0, sizeof b);
 	buf_init(&b.blob);
 	new_word(&b, "", 0); /* word 0: records every term may match */
+	b.nrecs = sh.nrecs;
+	b.cols = xcalloc((size_t)TIX_NCOLS * sh.nrecs, sizeof *b.cols);
 	rc = ST_OK;
 	for (size_t i = 0; i < sh.nrecs && rc == ST_OK; i++) {
 		const char *line;
 		size_t n;
 		if (!shard_view(&sh, i, &line, &n)) {
 			add_rec(&b.w[0], (uint32_t)i); /* unreadable: never ruled out */
+			for (int k = 0; k < TIX_NCOLS; k++)
+				b.cols[(size_t)k * b.nrecs + i] = TIX_UNKNOWN;
 			continue;
 		}
 		add_line(&b, line, n, (uint32_t)i);
@@ -494,10 +596,19 @@ int tix_check(struct store *st, const char *ws, const struct shard *sh, struct b
 	if (!layout_shard_path(p, st, ws, sh->day, LAYOUT_TIX) || access(p, F_OK) < 0)
 		return 0;
 	if (!tix_open(st, ws, sh->day, &t)) {
-		buf_printf(why, "its header, sizes or checksum do not check\n");
+		buf_printf(why, "its header or sizes do not check\n");
 		return 1;
 	}
 	int bad = 0;
+	if (!text_good(&t)) {
+		buf_printf(why, "the text section's checksum does not check\n");
+		bad = 1;
+	}
+	for (int k = 0; k < TIX_NCOLS; k++)
+		if (!col_good(&t, k)) {
+			buf_printf(why, "column %s: checksum mismatch\n", tix_cols[k]);
+			bad = 1;
+		}
 	size_t n = t.h->nrecs, words = (n + 63) / 64;
 	uint64_t *bits = xcalloc(words ? words : 1, sizeof *bits);
 	for (size_t k = 0; !bad && k < t.h->nwords; k++)

@@ -313,4 +313,17 @@ test('GET projects lists every project the workspace\'s spans name, with the ids
 	r = await srv.request('GET', '/v1/private/projects', { headers: { 'Comet-Workspace': 'never-written' } });
 	assert.equal(r.status, 200, r.text);
 	assert.equal(r.json.total, 0);
+	// Spans of another API (no raw attributes: the index answers their type from the kind)
+	// are listed by their project's name or id, the default project's too.
+	r = await srv.request('POST', `${WS_PREFIX}/projects/ingest/spans`, {
+		body: { source: 'test', spans: [{ span_id: 'n2', trace_id: 'n2', name: 'nemo2', kind: 'LLM', started_at: '2026-01-02T00:00:00Z', attributes: { project: 'beta' } }] },
+		headers: { 'Content-Type': 'application/json' },
+	});
+	assert.ok(r.status < 300, r.text);
+	for (const [q, want] of [[`project_id=${page.content[1].id}`, ['n2']], [`project_id=${page.content[2].id}`, ['n1']],
+		['project_name=beta', ['n2']], ['project_name=Default%20Project', ['n1']], [`project_id=${page.content[0].id}`, []]]) {
+		r = await srv.request('GET', `/v1/private/spans?${q}&filters=${encodeURIComponent(JSON.stringify([{ field: 'type', operator: '=', value: 'llm' }]))}`, { headers: h });
+		assert.equal(r.status, 200, r.text);
+		assert.deepEqual(r.json.content.map((s) => s.id), want, q);
+	}
 });

@@ -348,13 +348,12 @@ static int line_match(const struct opik_filter *f, const char *line, size_t n)
 	return types_match(f, t);
 }
 
-/* A span without raw_attributes is no trace row and has its kind's default type; a project
- * other than the default is confirmed by the index condition scope() adds. */
+/* A span without raw_attributes is no trace row and has its kind's default type; the
+ * project (the default one too) is confirmed by the index condition scope() adds, and a
+ * project id on the line (types_match). */
 static int opik_bare(void *ctx, int kind)
 {
 	const struct opik_filter *f = ctx;
-	if (f->project && !strcmp(f->project, OPIK_DEFAULT_PROJECT))
-		return -1;
 	int r = types_match(f, crosswalk_type_of(CW_OPIK, (enum span_kind)kind, NULL));
 	return r < 0 ? 0 : r > 0 ? 1 : -1;
 }

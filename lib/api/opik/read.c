@@ -112,10 +112,12 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 	opik_filter_pred(of, &l->pred);
 	l->q.preds = &l->pred;
 	l->q.npreds = 1;
-	/* The index narrows by the project's and the trace's hashes before the predicate. */
+	/* The index narrows by the project's and the trace's hashes before the predicate; the
+	 * default project is also every span without one. */
 	size_t n = 0;
-	if (project && strcmp(project, OPIK_DEFAULT_PROJECT)) {
-		l->conds[n] = (struct filter_cond){.field = FF_PROJECT, .op = FOP_EQ, .nvals = 1};
+	if (project) {
+		l->conds[n] = (struct filter_cond){.field = FF_PROJECT, .op = FOP_EQ, .nvals = 1,
+						   .or_absent = !strcmp(project, OPIK_DEFAULT_PROJECT)};
 		l->conds[n].vals = arena_alloc(req->arena, sizeof(char *));
 		l->conds[n++].vals[0] = project;
 	}
