@@ -5,18 +5,20 @@
 // `spandex verify` passes. Exit 1 when a span is lost, verify fails or a 5xx other than the
 // 502 of a request whose worker was killed under it is seen.
 //
-//   node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S]
+//   node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S] [INDEX_EVERY_S]
 //
-// Defaults: 300 s, 2 writers, 4 readers, a kill every 5 s. `make bench-smoke` runs 20 s.
+// Defaults: 300 s, 2 writers, 4 readers, a kill every 5 s, no `spandex index` (with
+// INDEX_EVERY_S, it runs that often, as cron would). `make bench-smoke` runs 20 s.
 // Loopback only; nginx and the real programs are started by t/harness.mjs (2 workers each).
 import http from 'node:http';
 import { startServer, childPids, spandexCli, WS_PREFIX } from '../t/harness.mjs';
 
-const [secArg = '300', wArg = '2', rArg = '4', kArg = '5'] = process.argv.slice(2);
+const [secArg = '300', wArg = '2', rArg = '4', kArg = '5', iArg = '0'] = process.argv.slice(2);
 const SECONDS = Number(secArg);
 const WRITERS = Number(wArg);
 const READERS = Number(rArg);
 const KILL_EVERY_MS = Number(kArg) * 1000;
+const INDEX_EVERY_MS = Number(iArg) * 1000;
 const WS = 'soak';
 const BATCH = 50;
 const agent = new http.Agent({ keepAlive: true, maxSockets: WRITERS + READERS + 4 });
@@ -121,7 +123,16 @@ try {
 			kills++;
 		}
 	})();
-	await Promise.all([...writers, ...readers, killer]);
+	let indexRuns = 0;
+	const indexer = (async () => {
+		while (INDEX_EVERY_MS > 0 && Date.now() + INDEX_EVERY_MS < end) {
+			await new Promise((r) => setTimeout(r, INDEX_EVERY_MS));
+			const r = await spandexCli(['index', srv.dataDir, '--wait']);
+			if (r.code !== 0) throw new Error(`spandex index exited ${r.code}: ${r.stderr}`);
+			indexRuns++;
+		}
+	})();
+	await Promise.all([...writers, ...readers, killer, indexer]);
 
 	// The proof: every acknowledged span is there, and the store verifies.
 	let lost = 0;
@@ -130,7 +141,7 @@ try {
 		lost += got.filter((g) => g.status !== 200).length;
 	}
 	const v = await spandexCli(['verify', srv.dataDir]);
-	console.log(`soak: ${SECONDS} s, ${WRITERS} writers, ${READERS} readers, ${kills} workers killed; ` +
+	console.log(`soak: ${SECONDS} s, ${WRITERS} writers, ${READERS} readers, ${kills} workers killed, ${indexRuns} index runs; ` +
 		`${acked.length} spans acknowledged, ${lost} lost; verify ${v.code === 0 ? 'ok' : 'FAILED'}; ` +
 		`5xx not explained by a kill: ${bad5xx}`);
 	console.log(`statuses: ${JSON.stringify(statuses)}`);

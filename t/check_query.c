@@ -524,6 +524,35 @@ START_TEST(span_rows_conditions)
 }
 END_TEST
 
+START_TEST(rows_without_total)
+{
+	/* A caller without a total (an Opik stream) gets the same rows; the older day, whose
+	 * spans all start before the rows kept, is not read. */
+	struct query_rows r;
+	char all[256];
+	q_init("-started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 2;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	snprintf(all, sizeof all, "%s", row_ids(&r));
+	ck_assert_uint_eq(r.total, 6);
+	Q.no_total = true;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_str_eq(row_ids(&r), all);
+	ck_assert(r.more);
+	ck_assert_uint_eq(r.total, 4); /* day 2 only */
+	/* Ascending, and a page that needs both days: every day is read. */
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 3;
+	Q.no_total = true;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_str_eq(row_ids(&r), "s1,s2,s3");
+	Q.limit = 10;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	ck_assert_str_eq(row_ids(&r), "s1,s2,s3,s4,s5,s6");
+	ck_assert_uint_eq(r.total, 6);
+}
+END_TEST
+
 START_TEST(budget)
 {
 	struct query_rows r;
@@ -887,6 +916,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, empty_and_invalid_workspace);
 	tcase_add_test(t, span_rows_and_cursors);
 	tcase_add_test(t, span_rows_conditions);
+	tcase_add_test(t, rows_without_total);
 	tcase_add_test(t, budget);
 	tcase_add_test(t, stats);
 	tcase_add_test(t, text_index);

@@ -760,8 +760,10 @@ static bool find_cursor(struct query *q, struct qdb *db, const struct cf *c, siz
 	return false;
 }
 
+#define DAY_US 86400000000LL
+
 /* Selects the spans of q into tk (keep of them, best first by sc) and counts them all into
- * *total. With a cursor, only candidates strictly beyond it in sc's order are kept (not
+ * *total (unless q->no_total). With a cursor, only candidates strictly beyond it in sc's order are kept (not
  * counted differently: total is the whole filtered set). */
 static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo, size_t hi,
 			struct span_ctx *sc, const struct cand *cursor, struct topk *tk,
@@ -803,6 +805,15 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 			if (cursor && span_cmp(sc, cursor, &cd) >= 0)
 				continue;
 			topk_push(tk, cd);
+		}
+		/* Without a total, the days beyond stop mattering once the kept rows all start
+		 * before (after, ascending) every span of the next day: a day holds the spans that
+		 * start on it. */
+		if (q->no_total && q->order == QO_START && tk->k && tk->n == tk->k &&
+		    step + 1 < hi - lo) {
+			int64_t next = (int64_t)db->days[sc->asc ? di + 1 : di - 1] * DAY_US;
+			if (sc->asc ? next > tk->h[0].key : next + DAY_US - 1 < tk->h[0].key)
+				break;
 		}
 	}
 	topk_finish(tk);

@@ -56,6 +56,10 @@ struct query {
 	 * upsert that keeps the key keeps its place in a cursor walk. */
 	enum query_order { QO_START, QO_DURATION, QO_INPUT_TOKENS, QO_OUTPUT_TOKENS } order;
 	bool ties_by_ids;
+	/* query_span_rows: the caller needs the rows, not the total (an Opik search stream):
+	 * ordered by start, the days past the last row are not read, and total counts only the
+	 * days read. */
+	bool no_total;
 
 	/* The budget; 0 takes the default. */
 	long long budget_ms;

@@ -285,6 +285,7 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 		return st;
 	l->exclude = json_is_array(ex) ? ex : NULL;
 	l->q.limit = limit;
+	l->q.no_total = true; /* a stream has no total */
 	l->q.after_id = S("last_retrieved_id");
 #undef S
 	struct buf *out = arena_buf(req->arena);
