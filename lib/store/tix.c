@@ -1,11 +1,12 @@
-/* tix: the text index of a day (<day>.tix): for every word of the name, input and output of
- * its records, the records that hold it. A free-text term then reads only the lines of the
- * records whose words contain the term's letters and digits; the lines confirm every match,
- * so the index only has to be a superset. It is derived data: built aside and renamed into
- * place (by `spandex index`, seal and reindex), covering the records committed when it was
- * built; readers scan the lines of the records after those, and trust the file only while
- * its last covered record is still the one it was built from. docs/ARCHITECTURE.md ("The
- * text index") has the format and the reasons. */
+/* tix: the text and field index of a day (<day>.tix): for every word of the name, input and
+ * output of its records, the records that hold it, and per record a hash of each field of
+ * tix_cols. A free-text term then reads only the lines of the records whose words contain the
+ * term's letters and digits (none when the term is one word), and an equality on a column
+ * reads no line. It is derived data: built aside and renamed into place (by `spandex index`,
+ * seal and reindex), covering the records committed when it was built; readers read the lines
+ * of the records after those, and trust the file only while its last covered record is still
+ * the one it was built from and the checksum of each section they read holds.
+ * docs/ARCHITECTURE.md ("The text and field index") has the format and the reasons. */
 #include "lib/store/tix.h"
 
 #include <errno.h>

@@ -1,13 +1,14 @@
-/* tix: the text index's check, for verify (its build and reads are in store.h). */
+/* tix: the text and field index's check, for verify (its build and reads are in store.h). */
 #ifndef SPANDEX_STORE_TIX_H
 #define SPANDEX_STORE_TIX_H
 
 #include "lib/base/buf.h"
 #include "lib/store/store.h"
 
-/* Checks the text index of sh's day, if it has one: its header, sizes, checksum and every
- * word's postings; each problem is a line appended to why. A stale index (the day has
- * changed since it was built) is no problem: readers ignore it. Returns the problems. */
+/* Checks the text and field index of sh's day, if it has one: its header, sizes, every
+ * section's checksum and every word's postings; each problem is a line appended to why. A
+ * stale index (the day has changed since it was built) is no problem: readers ignore it.
+ * Returns the problems. */
 int tix_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why);
 
 #endif
