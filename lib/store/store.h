@@ -195,7 +195,7 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
  * after those. A word longer than TIX_MAX_WORD bytes, or past TIX_MAX_WORDS distinct words in
  * a day, puts its record among those every term may match. */
 #define TIX_MAX_WORD 64
-#define TIX_MAX_WORDS (8u << 20)
+#define TIX_MAX_WORDS (2u << 20)
 #define TIX_NCOLS 9
 extern const char *const tix_cols[TIX_NCOLS]; /* top-level keys of the span line */
 #define TIX_ABSENT 0		       /* a column's value for a span without the field */

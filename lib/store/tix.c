@@ -84,10 +84,13 @@ static size_t pad8(size_t n)
 
 /* ---- building ---- */
 
+/* A word being indexed. Most words of a day are rare (ids, numbers, names), so a word's
+ * postings start at 8 bytes and double: about 64 bytes a word in all. */
 struct tword {
 	uint32_t off, len; /* in blob */
 	uint32_t last;	   /* 1 + the last record added, 0 for none */
-	struct buf post;
+	uint32_t plen, pcap;
+	unsigned char *post;
 };
 
 struct tbuild {
@@ -101,22 +104,19 @@ struct tbuild {
 	size_t nrecs;
 };
 
-static void put_varint(struct buf *b, uint64_t v)
-{
-	char t[10];
-	size_t n = 0;
-	do {
-		t[n++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-	buf_add(b, t, n);
-}
-
 static void add_rec(struct tword *w, uint32_t rec)
 {
 	if (w->last == rec + 1)
 		return;
-	put_varint(&w->post, w->last ? rec - w->last : rec);
+	if (w->pcap - w->plen < 5) { /* a uint32 distance takes at most 5 bytes */
+		w->pcap = w->pcap ? w->pcap * 2 : 8;
+		w->post = xrealloc(w->post, w->pcap);
+	}
+	uint32_t v = w->last ? rec - w->last : rec;
+	do {
+		w->post[w->plen++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
 	w->last = rec + 1;
 }
 
@@ -129,8 +129,8 @@ static uint32_t new_word(struct tbuild *b, const char *s, size_t n)
 	struct tword *w = &b->w[b->nw];
 	w->off = (uint32_t)b->blob.len;
 	w->len = (uint32_t)n;
-	w->last = 0;
-	buf_init(&w->post);
+	w->last = w->plen = w->pcap = 0;
+	w->post = NULL;
 	buf_add(&b->blob, s, n);
 	buf_add(&b->blob, "\n", 1);
 	return (uint32_t)b->nw++;
@@ -217,7 +217,7 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 static void tbuild_free(struct tbuild *b)
 {
 	for (size_t k = 0; k < b->nw; k++)
-		buf_free(&b->w[k].post);
+		free(b->w[k].post);
 	free(b->w);
 	free(b->slots);
 	free(b->cols);
@@ -251,10 +251,10 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	for (size_t k = 0; k <= b->nw; k++) {
 		buf_add(out, &po, sizeof po);
 		if (k < b->nw)
-			po += b->w[k].post.len;
+			po += b->w[k].plen;
 	}
 	for (size_t k = 0; k < b->nw; k++)
-		buf_add(out, b->w[k].post.p, b->w[k].post.len);
+		buf_add(out, b->w[k].post, b->w[k].plen);
 	buf_add(out, zero, pad8(po) - po);
 	buf_add(out, b->cols, (size_t)TIX_NCOLS * b->nrecs * sizeof *b->cols);
 	struct tix_hdr *hp = (struct tix_hdr *)out->p;
