@@ -130,6 +130,53 @@ test('filters, paging, the /api prefix and another workspace', async () => {
 	assert.equal(none.total, 0);
 });
 
+test('lists and streams render input and output as a single span read does, whatever text they hold', async () => {
+	const h = { 'Comet-Workspace': 'texts', 'Content-Type': 'application/json' };
+	const texts = ['  {"a": 1}', '\t[{"b": 2}]', '[1, 2]', '"quoted"', '42', '', '\nplain', 'plain "quotes" and \\ slashes', 'ünïcödé ΣΣ'];
+	const trace = '0190a1b2-0000-7000-8000-000000000001';
+	const spans = texts.map((t, i) => ({
+		id: `0190a1b2-0000-7000-8000-0000000001${String(i).padStart(2, '0')}`, trace_id: trace, project_name: 'texts',
+		name: `s${i}`, type: 'general', start_time: `2026-03-01T00:00:0${i}Z`, input: t, output: i % 2 ? { v: t } : t,
+	}));
+	let r = await srv.request('POST', '/v1/private/spans/batch', { body: { spans }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	const one = {};
+	for (const sp of spans) {
+		r = await srv.request('GET', `/v1/private/spans/${sp.id}`, { headers: h });
+		assert.equal(r.status, 200, r.text);
+		one[sp.id] = r.json;
+	}
+	r = await srv.request('GET', '/v1/private/spans?project_name=texts&size=100', { headers: h });
+	assert.equal(r.json.content.length, texts.length);
+	const stream = await srv.request('POST', '/v1/private/spans/search', { body: { project_name: 'texts', limit: 100 }, headers: h });
+	const streamed = stream.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l));
+	for (const got of [...r.json.content, ...streamed]) {
+		assert.deepEqual(got.input, one[got.id].input, `input of ${got.name}`);
+		assert.deepEqual(got.output, one[got.id].output, `output of ${got.name}`);
+	}
+	assert.equal(streamed.length, texts.length);
+	// The same texts from another API, stored as they are: JSON text reads as JSON (§4.4).
+	r = await srv.request('POST', `${WS_PREFIX}/texts/ingest/spans`, {
+		body: { source: 'test', spans: texts.map((t, i) => ({ span_id: `n${i}`, trace_id: 'nt', name: `n${i}`, started_at: `2026-03-02T00:00:0${i}Z`, input: t, output: t })) },
+		headers: { 'Content-Type': 'application/json' },
+	});
+	assert.ok(r.status < 300, r.text);
+	const listed = (await srv.request('GET', '/v1/private/spans?project_name=Default%20Project&size=100', { headers: h })).json.content;
+	const streamedN = (await srv.request('POST', '/v1/private/spans/search', { body: { project_name: 'Default Project', limit: 100 }, headers: h }))
+		.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l));
+	assert.equal(listed.length, texts.length);
+	for (const got of [...listed, ...streamedN]) {
+		const single = (await srv.request('GET', `/v1/private/spans/${got.id}`, { headers: h })).json;
+		assert.deepEqual([got.input, got.output], [single.input, single.output], got.name);
+	}
+	const byName = Object.fromEntries(listed.map((x) => [x.name, x.input]));
+	assert.deepEqual(byName.n0, { a: 1 });
+	assert.deepEqual(byName.n1, [{ b: 2 }]);
+	assert.equal(byName.n2, '[1, 2]'); // an array of numbers is no payload: the text
+	assert.equal(byName.n3, 'quoted');
+	assert.equal(byName.n4, '42');
+});
+
 test('bad input answers in Opik\'s shape: 422 {"errors"}, 400 {"code","message"}, 404', async () => {
 	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': 'default' };
 	const post = (p, body) => srv.request('POST', p, { body, headers: h });

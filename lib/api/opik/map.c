@@ -7,6 +7,7 @@
 #include <sys/random.h>
 #include "lib/base/hash.h"
 #include "lib/base/time.h"
+#include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
 #include "lib/model/crosswalk.h"
 
@@ -427,8 +428,76 @@ json_t *opik_usage(const struct span *s, const struct query_rollup *u, enum opik
 	return o;
 }
 
+/* The input and output as the span's line holds them (JSON string literals), when the caller
+ * took them out of the line before parsing it; NULL for absent. */
+struct raw_io {
+	const char *v[2];
+	size_t n[2];
+};
+
+/* input or output (§4.4) from its literal: the literal itself when its text cannot be an
+ * object, an array or a string (it does not start, after white space, with {, [ or an
+ * escaped quote), so the long texts of most spans are copied, not parsed and written again;
+ * else as text_out decides. */
+static void raw_text_out(struct buf *b, struct arena *a, const char *v, size_t vn)
+{
+	size_t i = 1;
+	while (i + 1 < vn && (v[i] == ' ' || (v[i] == '\\' && memchr("ntr", v[i + 1], 3) && ++i)))
+		i++;
+	if (i + 1 < vn && v[i] != '{' && v[i] != '[' && !(v[i] == '\\' && v[i + 1] == '"')) {
+		buf_add(b, v, vn);
+		return;
+	}
+	char *text = arena_alloc(a, vn + 1);
+	size_t tn = jline_unquote(v, vn, text, vn + 1);
+	if (tn == (size_t)-1) {
+		buf_add(b, v, vn); /* not reached for a line spandex wrote */
+		return;
+	}
+	text[tn] = 0;
+	text_out(b, text);
+}
+
+static void render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
+		   const struct query_rollup *u, json_t *exclude, const struct raw_io *io);
+
 void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
 		 const struct query_rollup *u, json_t *exclude)
+{
+	render(out, a, ent, s, u, exclude, NULL);
+}
+
+bool opik_render_line(struct buf *out, struct arena *a, enum opik_entity ent, const char *line,
+		      size_t n, const struct query_rollup *u, json_t *exclude)
+{
+	struct raw_io io = {{NULL, NULL}, {0, 0}};
+	struct buf *slim = arena_buf(a);
+	struct jline_member m;
+	size_t pos = 0, last = 0;
+	while (jline_next(line, n, &pos, &m)) {
+		int k = m.kn == 5 && !memcmp(m.k, "input", 5)	 ? 0
+			: m.kn == 6 && !memcmp(m.k, "output", 6) ? 1
+								 : -1;
+		if (k < 0 || m.start == 0 || m.vn < 2 || m.v[0] != '"')
+			continue;
+		buf_add(slim, line + last, m.start - last);
+		last = m.end;
+		io.v[k] = m.v;
+		io.n[k] = m.vn;
+	}
+	buf_add(slim, line + last, n - last);
+	struct span s;
+	json_t *root;
+	if (!span_parse(slim->p, slim->len, &s, &root))
+		return false;
+	render(out, a, ent, &s, u, exclude, &io);
+	span_clear(&s);
+	json_decref(root);
+	return true;
+}
+
+static void render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
+		   const struct query_rollup *u, json_t *exclude, const struct raw_io *io)
 {
 	bool first = true;
 	const char *project = s->str[SS_PROJECT] ? s->str[SS_PROJECT] : OPIK_DEFAULT_PROJECT;
@@ -465,13 +534,15 @@ void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const s
 		key(out, &first, "end_time");
 		time_out(out, s->ended_at);
 	}
-	if (WANT("input") && s->input) {
-		key(out, &first, "input");
-		text_out(out, s->input);
-	}
-	if (WANT("output") && s->output) {
-		key(out, &first, "output");
-		text_out(out, s->output);
+	const char *text[2] = {s->input, s->output}, *name[2] = {"input", "output"};
+	for (int k = 0; k < 2; k++) {
+		if (!WANT(name[k]) || !(text[k] || (io && io->v[k])))
+			continue;
+		key(out, &first, name[k]);
+		if (io && io->v[k])
+			raw_text_out(out, a, io->v[k], io->n[k]);
+		else
+			text_out(out, text[k]);
 	}
 	if (ent == OPIK_SPAN && WANT("model") && s->str[SS_MODEL]) {
 		key(out, &first, "model");

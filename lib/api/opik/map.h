@@ -46,6 +46,12 @@ json_t *opik_usage(const struct span *s, const struct query_rollup *u, enum opik
 void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
 		 const struct query_rollup *u, json_t *exclude);
 
+/* opik_render of the span whose line is line[0..n), parsing only its small members (the
+ * input and output are rendered from their literals): what lists and streams use. False when
+ * the line is no span. */
+bool opik_render_line(struct buf *out, struct arena *a, enum opik_entity ent, const char *line,
+		      size_t n, const struct query_rollup *u, json_t *exclude);
+
 /* The project id Opik clients see for a project name: a UUID made from the name. */
 const char *opik_project_id(struct arena *a, const char *name);
 

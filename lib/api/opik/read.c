@@ -219,15 +219,12 @@ static enum status list(struct http_req *req, enum opik_entity ent)
 		if ((st = query_span_rows(&l->q, &r)) != ST_OK)
 			return http_fail(req, st, "%s", err_text(&l->q.err));
 		for (size_t i = 0; i < r.n; i++) {
-			struct span s;
-			json_t *root;
-			if (!span_parse(r.rows[i].line, r.rows[i].len, &s, &root))
-				continue;
-			if (items->len)
+			size_t at = items->len;
+			if (at)
 				buf_addc(items, ',');
-			opik_render(items, req->arena, OPIK_SPAN, &s, NULL, l->exclude);
-			span_clear(&s);
-			json_decref(root);
+			if (!opik_render_line(items, req->arena, OPIK_SPAN, r.rows[i].line,
+					      r.rows[i].len, NULL, l->exclude))
+				items->len = at;
 		}
 		total = r.total, n = r.n;
 	} else {
@@ -298,16 +295,12 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 			return http_fail(req, st, "%s", err_text(&l->q.err));
 		http_stream_open(req, 200, "application/octet-stream");
 		for (size_t i = 0; i < r.n; i++) {
-			struct span s;
-			json_t *root;
-			if (!span_parse(r.rows[i].line, r.rows[i].len, &s, &root))
-				continue;
 			out->len = 0;
-			opik_render(out, req->arena, OPIK_SPAN, &s, NULL, l->exclude);
+			if (!opik_render_line(out, req->arena, OPIK_SPAN, r.rows[i].line,
+					      r.rows[i].len, NULL, l->exclude))
+				continue;
 			buf_adds(out, "\r\n");
 			http_stream_write(req, out->p, out->len);
-			span_clear(&s);
-			json_decref(root);
 		}
 		return ST_OK;
 	}
