@@ -134,6 +134,10 @@ test('search: every filter, sort orders, and cursor paging through 250 spans bot
 	assert.deepEqual(ids(await search({ names: ['plan'], statuses: ['ERROR'] }, all)), want((s) => s.name === 'plan' && s.status === 'ERROR'));
 	assert.deepEqual(ids(await search({ types: ['CODE_EXECUTION'] }, all)), want((s) => s.type === 'CODE_EXECUTION'));
 	assert.deepEqual(ids(await search({ search_texts: ['needle'] }, all)), ['sp-042']);
+	// A term shaped like a UUID is a trace id (§4), in either case, ANDed with the others.
+	assert.deepEqual(ids(await search({ search_texts: [trace.toUpperCase()] }, all)), want((s) => s.trace_id === trace));
+	assert.deepEqual(ids(await search({ search_texts: [other, 'NEEDLE'] }, all)), ['sp-042']);
+	assert.deepEqual(ids(await search({ search_texts: [trace, 'needle'] }, all)), []);
 	assert.deepEqual(ids(await search({ extra_metadata: { env: 'dev' } }, all)), want((s) => s.metadata.env === 'dev'));
 	assert.deepEqual(ids(await search({ extra_metadata: { env: ['dev', 'prod'] }, agentex_agent_names: ['bot'] }, all)).length, 250);
 	assert.deepEqual(ids(await search({ min_duration_ms: 1000, max_duration_ms: 1100 }, all)), want((s, i) => i % 13 >= 10 && i % 13 <= 11));

@@ -433,6 +433,18 @@ static void query_init(struct http_req *req, struct query *q)
 	q->budget_bytes = http_env_count(req, "SPANDEX_QUERY_BYTES", QUERY_BUDGET_BYTES);
 }
 
+/* 8-4-4-4-12 hex digits: a search_texts term SGP takes for a trace id. */
+static bool uuid_shaped(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		char ch = s[i];
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? ch != '-' : !((ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')))
+			return false;
+	}
+	return s[36] == 0;
+}
+
 /* The started_at window of a search or list, into the filter's conditions. */
 static void window(struct filter *f, struct filter_cond *c, bool has_from, int64_t from,
 		   bool has_to, int64_t to)
@@ -551,7 +563,7 @@ enum status egp_search(struct http_req *req)
 
 	struct query q;
 	struct filter f = {0};
-	struct filter_cond *c = arena_alloc(req->arena, 5 * sizeof *c);
+	struct filter_cond *c = arena_alloc(req->arena, (5 + nterms) * sizeof *c);
 	struct query_pred pred = {search_match, sf, search_bare};
 	query_init(req, &q);
 	f.conds = c;
@@ -585,11 +597,24 @@ enum status egp_search(struct http_req *req)
 		    sf->extra_metadata || sf->min_ms >= 0 || sf->max_ms >= 0;
 	q.preds = &pred;
 	q.npreds = sf->parse || sf->types;
+	/* Terms, ANDed; one shaped like a UUID is a trace id instead (§4). */
 	if (terms && json_array_size(terms)) {
 		const char **t = arena_alloc(req->arena, json_array_size(terms) * sizeof *t);
-		json_array_foreach(terms, i, x) t[i] = json_string_value(x);
+		json_array_foreach(terms, i, x)
+		{
+			const char *term = json_string_value(x);
+			if (!uuid_shaped(term)) {
+				t[q.nsearch++] = term;
+				continue;
+			}
+			char *id = arena_strndup(req->arena, term, 36);
+			for (char *p = id; *p; p++)
+				*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+			c[f.n] = (struct filter_cond){.field = FF_TRACE_ID, .op = FOP_EQ, .nvals = 1};
+			c[f.n].vals = arena_alloc(req->arena, sizeof(char *));
+			c[f.n++].vals[0] = id;
+		}
 		q.search = t;
-		q.nsearch = json_array_size(terms);
 	}
 	/* sort_by: start_timestamp (the default), duration_ms, input_tokens, output_tokens; other
 	 * values order by start time, as SGP's legacy store does (§4.5). */
