@@ -77,6 +77,22 @@ static inline bool word_byte(unsigned char c)
 	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+/* The next word of s[*at..n): a run of word bytes, [*a, *at) after the call. False when
+ * there is none. The index and the terms are cut by this one function. */
+static bool next_word(const char *s, size_t n, size_t *at, size_t *a)
+{
+	size_t i = *at;
+	while (i < n && !word_byte((unsigned char)s[i]))
+		i++;
+	if (i == n)
+		return false;
+	*a = i;
+	while (i < n && word_byte((unsigned char)s[i]))
+		i++;
+	*at = i;
+	return true;
+}
+
 static size_t pad8(size_t n)
 {
 	return (n + 7) & ~(size_t)7;
@@ -180,18 +196,9 @@ static bool add_word(struct tbuild *b, const char *s, size_t n, uint32_t rec)
  * (JSON text, so an escape's letter joins the word after it, as it does for the search). */
 static void add_text(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 {
-	for (size_t i = 0; i < n;) {
-		if (!word_byte((unsigned char)p[i])) {
-			i++;
-			continue;
-		}
-		size_t j = i;
-		while (j < n && word_byte((unsigned char)p[j]))
-			j++;
-		if (j - i > TIX_MAX_WORD || !add_word(b, p + i, j - i, rec))
+	for (size_t at = 0, a; next_word(p, n, &at, &a);)
+		if (at - a > TIX_MAX_WORD || !add_word(b, p + a, at - a, rec))
 			add_rec(&b->w[0], rec);
-		i = j;
-	}
 }
 
 /* The words of the name, input and output, and the columns, of record rec's line: one walk
@@ -475,17 +482,10 @@ enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t
 	for (size_t k = 0; ok && k < nterms; k++) {
 		const char *s = terms[k];
 		size_t len = strlen(s), runs = 0;
-		for (size_t i = 0; ok && i < len;) {
-			if (!word_byte((unsigned char)s[i])) {
-				i++;
-				continue;
-			}
-			size_t j = i;
-			while (j < len && word_byte((unsigned char)s[j]))
-				j++;
-			runs += 1 + (i > 0 || j < len);
+		for (size_t at = 0, a; ok && next_word(s, len, &at, &a);) {
+			runs += 1 + (a > 0 || at < len);
 			memset(one, 0, words * sizeof *one);
-			ok = chunk_bits(t, s + i, j - i, one, n);
+			ok = chunk_bits(t, s + a, at - a, one, n);
 			if (!all) {
 				all = one;
 				one = xmalloc(words * sizeof *one);
@@ -493,7 +493,6 @@ enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t
 				for (size_t w = 0; w < words; w++)
 					all[w] &= one[w];
 			}
-			i = j;
 		}
 		whole = whole && runs == 1;
 	}

@@ -441,9 +441,15 @@ struct raw_io {
  * else as text_out decides. */
 static void raw_text_out(struct buf *b, struct arena *a, const char *v, size_t vn)
 {
-	size_t i = 1;
-	while (i + 1 < vn && (v[i] == ' ' || (v[i] == '\\' && memchr("ntr", v[i + 1], 3) && ++i)))
-		i++;
+	size_t i = 1; /* past the quote, over white space: raw, or escaped as \n \t \r */
+	for (;;) {
+		if (i + 1 < vn && v[i] == ' ')
+			i++;
+		else if (i + 2 < vn && v[i] == '\\' && memchr("ntr", v[i + 1], 3))
+			i += 2;
+		else
+			break;
+	}
 	if (i + 1 < vn && v[i] != '{' && v[i] != '[' && !(v[i] == '\\' && v[i + 1] == '"')) {
 		buf_add(b, v, vn);
 		return;
