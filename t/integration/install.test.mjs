@@ -36,6 +36,47 @@ function files(dir) {
 	return out.sort();
 }
 
+// nginx -t on an ordinary server block that includes the http-level file and the locations
+// file (either may be null), or on a whole configuration (main: its path).
+async function nginxAccepts(label, httpConf, locations, main = null) {
+	const ngdir = path.join(tmp, `nginx-${label}`);
+	fs.mkdirSync(path.join(ngdir, 'logs'), { recursive: true });
+	// The include names fastcgi_params relative to nginx's configuration directory.
+	fs.writeFileSync(path.join(ngdir, 'fastcgi_params'), 'fastcgi_param REQUEST_URI $request_uri;\n');
+	fs.writeFileSync(path.join(ngdir, 'nginx.conf'), `pid ${ngdir}/nginx.pid;
+error_log ${ngdir}/error.log;
+events {}
+http {
+	access_log off;
+	client_body_temp_path ${ngdir}/tmp;
+	${httpConf ? `include ${httpConf};` : ''}
+	server {
+		listen 127.0.0.1:1;
+		root ${ngdir}/www;
+		${locations ? `include ${locations};` : ''}
+	}
+}
+`);
+	const conf = main ?? path.join(ngdir, 'nginx.conf');
+	const ng = await run(findTool('nginx'), ['-t', '-p', ngdir, '-c', conf, '-e', path.join(ngdir, 'error.log')]);
+	assert.equal(ng.code, 0, `nginx -t ${label}:\n${ng.stderr}`);
+}
+
+const APACHE_MODS = { 'spandex-fcgi.conf': ['proxy', 'proxy_fcgi'], 'spandex-cgi.conf': ['cgi'] };
+
+// apache2 -t on a minimal server that includes file (name: which of the two configurations).
+async function apacheAccepts(name, file) {
+	const apdir = path.join(tmp, `apache-${path.basename(file)}-${name}`);
+	fs.mkdirSync(apdir, { recursive: true });
+	fs.writeFileSync(path.join(apdir, 'apache2.conf'), [
+		`ServerRoot "${apdir}"`, `DefaultRuntimeDir "${apdir}"`, `ErrorLog "${apdir}/error.log"`,
+		...['mpm_prefork', 'authz_core', 'alias', 'env', ...APACHE_MODS[name]].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+		'Listen 127.0.0.1:1', 'ServerName localhost', `Include "${file}"`, '',
+	].join('\n'));
+	const ap = await run(findTool('apache2'), ['-t', '-f', path.join(apdir, 'apache2.conf')]);
+	assert.equal(ap.code, 0, `apache2 -t ${name}:\n${ap.stderr}`);
+}
+
 test('make install honours prefix and DESTDIR; make uninstall removes everything', async () => {
 	const dest = path.join(tmp, 'stage');
 	const vars = ['prefix=/usr', 'sysconfdir=/etc', 'localstatedir=/var'];
@@ -81,47 +122,19 @@ test('make install honours prefix and DESTDIR; make uninstall removes everything
 	assert.deepEqual(files(dest), [], 'nothing left after uninstall');
 });
 
+let prefix; // the installed tree of the next test, for the one after it
 test('nginx and Apache accept the installed configurations; the systemd units are sound', async () => {
-	const prefix = path.join(tmp, 'root');
+	prefix = path.join(tmp, 'root');
 	const r = await make('install', `prefix=${prefix}/usr`, `sysconfdir=${prefix}/etc`,
 		`localstatedir=${prefix}/var`, `spandexsockdir=${prefix}/run/spandex`);
 	assert.equal(r.code, 0, r.stderr);
 	const conf = path.join(prefix, 'etc', 'spandex');
 
 	// nginx: the include inside an ordinary server block.
-	const ngdir = path.join(tmp, 'nginx');
-	fs.mkdirSync(path.join(ngdir, 'logs'), { recursive: true });
-	// The include names fastcgi_params relative to nginx's configuration directory.
-	fs.writeFileSync(path.join(ngdir, 'fastcgi_params'), 'fastcgi_param REQUEST_URI $request_uri;\n');
-	fs.writeFileSync(path.join(ngdir, 'nginx.conf'), `pid ${ngdir}/nginx.pid;
-error_log ${ngdir}/error.log;
-events {}
-http {
-	access_log off;
-	client_body_temp_path ${ngdir}/tmp;
-	include ${conf}/nginx/spandex-http.conf;
-	server {
-		listen 127.0.0.1:1;
-		root ${ngdir}/www;
-		include ${conf}/nginx/spandex-locations.conf;
-	}
-}
-`);
-	const ng = await run(findTool('nginx'), ['-t', '-p', ngdir, '-c', path.join(ngdir, 'nginx.conf'), '-e', path.join(ngdir, 'error.log')]);
-	assert.equal(ng.code, 0, `nginx -t:\n${ng.stderr}`);
+	await nginxAccepts('include', `${conf}/nginx/spandex-http.conf`, `${conf}/nginx/spandex-locations.conf`);
 
 	// Apache: each installed configuration in a minimal server.
-	for (const [name, mods] of [['spandex-fcgi.conf', ['proxy', 'proxy_fcgi']], ['spandex-cgi.conf', ['cgi']]]) {
-		const apdir = path.join(tmp, `apache-${name}`);
-		fs.mkdirSync(apdir, { recursive: true });
-		fs.writeFileSync(path.join(apdir, 'apache2.conf'), [
-			`ServerRoot "${apdir}"`, `DefaultRuntimeDir "${apdir}"`, `ErrorLog "${apdir}/error.log"`,
-			...['mpm_prefork', 'authz_core', 'alias', 'env', ...mods].map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
-			'Listen 127.0.0.1:1', 'ServerName localhost', `Include "${conf}/apache/${name}"`, '',
-		].join('\n'));
-		const ap = await run(findTool('apache2'), ['-t', '-f', path.join(apdir, 'apache2.conf')]);
-		assert.equal(ap.code, 0, `apache2 -t ${name}:\n${ap.stderr}`);
-	}
+	for (const name of ['spandex-fcgi.conf', 'spandex-cgi.conf']) await apacheAccepts(name, `${conf}/apache/${name}`);
 
 	// systemd: the listening socket on fd 0 (libfcgi), the service as its own user.
 	const unitdir = path.join(prefix, 'usr/lib/systemd/system');
@@ -149,4 +162,50 @@ http {
 			assert.equal(v.stderr.trim(), '', `systemd-analyze verify ${f} is silent`);
 		}
 	}
+});
+
+// README step 4 and docs/operations.md run the installed generators for other paths: they must
+// find every template beside them (the viewer's too) and write what nginx and Apache accept.
+test('the installed genconf scripts write accepted configurations with the documented options', async () => {
+	assert.ok(prefix, 'the previous test installed a tree');
+	const share = path.join(prefix, 'usr/share/spandex');
+	const ui = path.join(share, 'ui');
+	const out = path.join(tmp, 'generated');
+	fs.mkdirSync(out, { recursive: true });
+	const gen = async (file, script, args) => {
+		const r = await run('sh', [path.join(share, script), ...args]);
+		assert.equal(r.code, 0, `${script} ${args.join(' ')}:\n${r.stderr}`);
+		assert.equal(r.stderr, '', `${script} is silent`);
+		fs.writeFileSync(path.join(out, file), r.stdout);
+		return r.stdout;
+	};
+
+	// nginx: the include (README step 4, operations.md), its http-level line, a standalone
+	// configuration and a front (docs/scaling.md).
+	const loc = await gen('locations.conf', 'nginx/genconf', ['-l', '-s', '/run/spandex', '-d', '/srv/spandex', '-f', 'fastcgi_params', '-w', ui]);
+	assert.match(loc, /fastcgi_pass unix:\/run\/spandex\/opik\.sock;/);
+	assert.match(loc, /fastcgi_param SPANDEX_DATA "\/srv\/spandex";/);
+	assert.ok(loc.includes(`alias ${ui}/;`), 'the include serves the installed viewer');
+	// Without -w the installed script serves the installed viewer, which sits beside it.
+	const dflt = await gen('locations-default.conf', 'nginx/genconf', ['-l', '-s', '/run/spandex', '-d', '/srv/spandex']);
+	assert.ok(dflt.includes(`alias ${ui}/;`), 'the default viewer is the installed one');
+	assert.doesNotMatch(await gen('locations-noui.conf', 'nginx/genconf', ['-l', '-s', '/run/spandex', '-d', '/srv/spandex', '-w', '-']), /alias/);
+	await gen('http.conf', 'nginx/genconf', ['-z']);
+	await nginxAccepts('generated-include', path.join(out, 'http.conf'), path.join(out, 'locations.conf'));
+	await nginxAccepts('generated-noui', path.join(out, 'http.conf'), path.join(out, 'locations-noui.conf'));
+	const run_ = path.join(tmp, 'standalone-run');
+	fs.mkdirSync(path.join(run_, 'tmp'), { recursive: true });
+	await gen('standalone.conf', 'nginx/genconf', ['-r', run_, '-d', '/srv/spandex', '-p', '8080']);
+	await nginxAccepts('generated-standalone', null, null, path.join(out, 'standalone.conf'));
+	const frontRun = path.join(tmp, 'front-run');
+	fs.mkdirSync(path.join(frontRun, 'tmp'), { recursive: true });
+	const front = await gen('front.conf', 'nginx/genconf', ['-F', '-r', frontRun, '-p', '8080', '-b', '127.0.0.1:8081', '-b', '127.0.0.1:8082']);
+	assert.match(front, /hash \$spandex_ws consistent;/);
+	await nginxAccepts('generated-front', null, null, path.join(out, 'front.conf'));
+
+	// Apache: both modes as docs/operations.md writes them.
+	const fcgi = await gen('spandex-fcgi.conf', 'apache/genconf', ['-m', 'fcgi', '-s', '/run/spandex', '-d', '/srv/spandex', '-w', ui]);
+	const cgi = await gen('spandex-cgi.conf', 'apache/genconf', ['-m', 'cgi', '-b', '/usr/libexec/spandex', '-d', '/srv/spandex', '-w', ui]);
+	for (const text of [fcgi, cgi]) assert.ok(text.includes(`"${ui}/$1"`), 'Apache serves the installed viewer');
+	for (const name of ['spandex-fcgi.conf', 'spandex-cgi.conf']) await apacheAccepts(name, path.join(out, name));
 });
