@@ -49,4 +49,33 @@ test('nginx limits each client\'s request rate: a 429 in the API\'s shape with R
 		assert.deepEqual(r.json, { detail: 'Too many requests; retry later' });
 		assert.equal(r.headers['retry-after'], '1');
 	}
+	// Opik's paths, with and without /api: Opik's shape (opik.md §1), the same Retry-After;
+	// Scale GP keeps FastAPI's.
+	for (const [p, headers, want] of [
+		['/v1/private/spans', { 'Comet-Workspace': 'default' }, { code: 429, message: 'Too many requests; retry later' }],
+		['/api/v1/private/traces', { 'Comet-Workspace': 'default' }, { code: 429, message: 'Too many requests; retry later' }],
+		['/v5/spans', {}, { detail: 'Too many requests; retry later' }],
+	]) {
+		const more = await Promise.all(Array.from({ length: 8 }, () => srv.request('GET', p, { headers })));
+		const over = more.filter((r) => r.status === 429);
+		assert.ok(over.length >= 5, `${p}: ${more.map((r) => r.status).join()}`);
+		for (const r of over) {
+			assert.deepEqual(r.json, want, p);
+			assert.equal(r.headers['retry-after'], '1');
+		}
+	}
+});
+
+test('nginx\'s 413 on an Opik path is in Opik\'s shape, on NeMo\'s in FastAPI\'s', async () => {
+	const srv = await startServer();
+	servers.push(srv);
+	const big = Buffer.alloc(9 << 20, 0x20); // over client_max_body_size 8m: nginx answers
+	for (const p of ['/v1/private/spans/batch', '/api/v1/private/traces/batch']) {
+		const r = await srv.request('POST', p, { body: big, headers: { 'Comet-Workspace': 'default' } });
+		assert.equal(r.status, 413, r.text);
+		assert.deepEqual(r.json, { code: 413, message: 'Request body is larger than the limit of 8 MiB' });
+	}
+	const r = await srv.request('POST', '/apis/intake/v2/workspaces/default/ingest/spans', { body: big });
+	assert.equal(r.status, 413, r.text);
+	assert.deepEqual(r.json, { detail: 'Request body is larger than the limit of 8 MiB' });
 });
