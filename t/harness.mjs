@@ -490,10 +490,19 @@ export async function startFront(backends) {
 		request: (m, p, o = {}) => request(m, p, { ...o, base }),
 		pin: (lines) => fs.writeFileSync(path.join(dir, 'pins.conf'), lines),
 		freeze: (lines) => fs.writeFileSync(path.join(dir, 'freeze.conf'), lines),
+		// nginx -s reload returns once the master has the signal; the old workers go on with
+		// the requests they hold (a write to a workspace just frozen among them). Done when
+		// every worker of the old configuration has exited (docs/scaling.md, the move).
 		async reload() {
+			const old = childPids(child.pid);
 			const r = await run(nginx, [...args, '-s', 'reload']);
 			if (r.code !== 0) throw new Error(`nginx -s reload: ${r.stderr}`);
-			await new Promise((r) => setTimeout(r, 300)); // the new workers take over
+			for (let i = 0; ; i++) {
+				const now = childPids(child.pid);
+				if (now.length > 0 && !now.some((p) => old.includes(p))) break;
+				if (i >= 1500) throw new Error(`nginx reload: old workers still running after 30 s\n${fs.readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
+				await new Promise((res) => setTimeout(res, 20));
+			}
 		},
 		stop() {
 			child.kill('SIGTERM');

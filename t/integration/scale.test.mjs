@@ -8,7 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, startFront, spandexCli, WS_PREFIX } from '../harness.mjs';
+import zlib from 'node:zlib';
+import { startServer, startFront, spandexCli, SRCDIR, WS_PREFIX } from '../harness.mjs';
+import { varint, field } from '../otlp_wire.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let a, b, front;
@@ -29,42 +31,139 @@ const T = Date.now() - 3600e3;
 const iso = (ms) => new Date(ms).toISOString();
 const onDisk = (srv, ws) => fs.existsSync(path.join(srv.dataDir, ws));
 
-test('50 workspaces through the front, every ingest format and API; each on one backend, about half on each', async () => {
-	for (const [i, ws] of WS.entries()) {
-		const id = (k) => `${ws}-${k}`;
-		let r = await front.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'scale', spans: [
-			{ span_id: id('direct'), trace_id: id('t'), name: 'root', kind: 'AGENT', status: 'success', started_at: iso(T + i) }] } });
-		assert.equal(r.status, 201, r.text);
-		r = await front.request('POST', '/v1/traces', { headers: { 'X-Workspace': ws }, body: { resourceSpans: [{ scopeSpans: [{ spans: [{
-			traceId: Buffer.from(id('otlp').padEnd(16, 'x').slice(0, 16)).toString('hex'), spanId: Buffer.from(String(i).padStart(8, '0')).toString('hex'),
-			name: 'otlp', startTimeUnixNano: String((T + i) * 1e6), endTimeUnixNano: String((T + i + 5) * 1e6) }] }] }] } });
-		assert.equal(r.status, 200, r.text);
-		r = await front.request('POST', `${WS_PREFIX}/${ws}/ingest/chat-completions`, { body: {
-			request: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
-			response: { id: id('chat'), model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }] } } });
-		assert.ok([200, 201].includes(r.status), r.text);
-		r = await front.request('POST', '/v1/private/spans/batch', { headers: { 'Comet-Workspace': ws }, body: { spans: [
-			{ id: id('opik'), trace_id: id('t'), name: 'opik', start_time: iso(T + i), project_name: 'p' }] } });
-		assert.equal(r.status, 204, r.text);
-		r = await front.request('POST', '/v5/spans', { headers: { 'x-selected-account-id': ws }, body: { id: id('sgp'), name: 'sgp', trace_id: id('t'), start_timestamp: iso(T + i) } });
-		assert.equal(r.status, 200, r.text);
+// nginx's consistent hash (ngx_http_upstream_hash_module.c, ngx_http_upstream_init_chash):
+// 160 points per server, each crc32(host \0 port prev_hash) of the server's text as written in
+// the upstream block; a key goes to the first point at or after crc32(key). Order and address
+// play no part, which is what docs/scaling.md's promotion of a standby relies on.
+function chashPick(servers, key) {
+	const points = [];
+	for (const server of servers) {
+		const colon = server.lastIndexOf(':');
+		const base = Buffer.from(`${server.slice(0, colon)}\0${server.slice(colon + 1)}`);
+		const prev = Buffer.alloc(4); // little-endian, as on this machine
+		for (let j = 0; j < 160; j++) {
+			const h = zlib.crc32(Buffer.concat([base, prev]));
+			points.push({ h, server });
+			prev.writeUInt32LE(h);
+		}
 	}
+	points.sort((x, y) => x.h - y.h);
+	const h = zlib.crc32(Buffer.from(key));
+	const i = points.findIndex((p) => p.h >= h);
+	return points[i < 0 ? 0 : i].server;
+}
+
+// One span over OTLP protobuf (opentelemetry/proto/trace/v1): request { resource_spans {
+// scope_spans { span { trace_id, span_id, name, start and end time (fixed64) } } } }.
+function otlpProto(traceId, spanId, name, startMs) {
+	const fixed64 = (f, ms) => Buffer.concat([varint(f * 8 + 1), (() => {
+		const b = Buffer.alloc(8);
+		b.writeBigUInt64LE(BigInt(ms) * 1000000n);
+		return b;
+	})()]);
+	const span = Buffer.concat([field(1, traceId), field(2, spanId), field(5, Buffer.from(name)),
+		fixed64(7, startMs), fixed64(8, startMs + 5)]);
+	return field(1, field(2, field(2, span)));
+}
+
+const ATIF = JSON.parse(fs.readFileSync(path.join(SRCDIR, 't/fixtures/atif/minimal_v10.json'), 'utf8'));
+const ATIF_SPANS = fs.readFileSync(path.join(SRCDIR, 't/golden/atif/minimal_v10.jsonl'), 'utf8').trim().split('\n').length;
+// Spans per workspace: direct, OTLP JSON, OTLP protobuf, OTLP on the NeMo path, chat, ATIF's,
+// Opik span and trace, Scale GP create and batch.
+const PER_WS = 1 + 1 + 1 + 1 + 1 + ATIF_SPANS + 2 + 2;
+const hex = (s, n) => Buffer.from(s.padEnd(n, 'x').slice(0, n));
+
+// Every ingest format and every API's writes, for workspace i.
+async function writeAll(i, ws) {
+	const id = (k) => `${ws}-${k}`;
+	const ok = (r, want, what) => assert.ok([want].flat().includes(r.status), `${ws} ${what}: ${r.status} ${r.text}`);
+	ok(await front.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'scale', spans: [
+		{ span_id: id('direct'), trace_id: id('t'), name: 'root', kind: 'AGENT', status: 'success', started_at: iso(T + i) }] } }), 201, 'direct');
+	const otlpJson = (k) => ({ resourceSpans: [{ scopeSpans: [{ spans: [{
+		traceId: hex(id(k), 16).toString('hex'), spanId: hex(`${i}${k}`, 8).toString('hex'),
+		name: k, startTimeUnixNano: String((T + i) * 1e6), endTimeUnixNano: String((T + i + 5) * 1e6) }] }] }] });
+	ok(await front.request('POST', '/v1/traces', { headers: { 'X-Workspace': ws }, body: otlpJson('otlp') }), 200, 'OTLP JSON');
+	ok(await front.request('POST', '/v1/traces', { headers: { 'X-Workspace': ws, 'Content-Type': 'application/x-protobuf' },
+		body: otlpProto(hex(id('pb'), 16), hex(`${i}pb`, 8), 'otlp-pb', T + i) }), 200, 'OTLP protobuf');
+	ok(await front.request('POST', `${WS_PREFIX}/${ws}/ingest/otlp/v1/traces`, { body: otlpJson('nemo-otlp') }), 200, 'OTLP, NeMo path');
+	ok(await front.request('POST', `${WS_PREFIX}/${ws}/ingest/chat-completions`, { body: {
+		request: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+		response: { id: id('chat'), model: 'gpt-4o', choices: [{ index: 0, message: { role: 'assistant', content: 'hello' }, finish_reason: 'stop' }] } } }), [200, 201], 'chat');
+	ok(await front.request('POST', `${WS_PREFIX}/${ws}/ingest/atif`, { body: { ...ATIF, session_id: id('atif') } }), 201, 'ATIF');
+	const comet = { 'Comet-Workspace': ws };
+	ok(await front.request('POST', '/v1/private/spans/batch', { headers: comet, body: { spans: [
+		{ id: id('opik'), trace_id: id('t'), name: 'opik', start_time: iso(T + i), project_name: 'p' }] } }), 204, 'Opik spans');
+	ok(await front.request('POST', '/api/v1/private/traces/batch', { headers: comet, body: { traces: [
+		{ id: id('ot'), name: 'opik-trace', start_time: iso(T + i), project_name: 'p' }] } }), 204, 'Opik traces');
+	const acct = { 'x-selected-account-id': ws };
+	ok(await front.request('POST', '/v5/spans', { headers: acct, body: { id: id('sgp'), name: 'sgp', trace_id: id('t'), start_timestamp: iso(T + i) } }), 200, 'SGP create');
+	ok(await front.request('POST', '/v5/spans/batch', { headers: acct, body: { items: [
+		{ id: id('sgp2'), name: 'sgp-batch', trace_id: id('t'), start_timestamp: iso(T + i) }] } }), 200, 'SGP batch');
+}
+
+// Every query API reads the workspace back through srv (the front, or another front).
+async function readAll(srv, ws) {
+	const id = (k) => `${ws}-${k}`;
+	const spans = await srv.request('GET', `${WS_PREFIX}/${ws}/spans?page_size=100`);
+	assert.equal(spans.status, 200, spans.text);
+	assert.equal(spans.json.pagination.total_results, PER_WS, `${ws}: ${spans.text}`);
+	const tr = await srv.request('GET', `${WS_PREFIX}/${ws}/traces/${id('t')}`);
+	assert.equal(tr.json.span_count, 4, `${ws}: ${tr.text}`); // direct, Opik, Scale GP twice
+	const trs = await srv.request('GET', `${WS_PREFIX}/${ws}/traces?page_size=100`);
+	assert.equal(trs.status, 200, trs.text);
+	assert.equal(trs.json.data.find((t) => t.id === id('t'))?.span_count, 4, `${ws}: ${trs.text}`);
+	const comet = { 'Comet-Workspace': ws };
+	const o = await srv.request('GET', `/v1/private/spans/${id('sgp')}`, { headers: comet });
+	assert.equal(o.status, 200, o.text);
+	const ot = await srv.request('GET', `/api/v1/private/traces/${id('ot')}`, { headers: comet });
+	assert.equal(ot.json?.name, 'opik-trace', ot.text);
+	const stream = await srv.request('POST', '/v1/private/spans/search', { headers: comet, body: { project_name: 'p', limit: 100 } });
+	assert.equal(stream.status, 200, stream.text);
+	const streamed = stream.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l).id);
+	assert.ok(streamed.includes(id('opik')), `${ws}: ${stream.text}`);
+	const acct = { 'x-selected-account-id': ws };
+	const s = await srv.request('POST', '/v5/spans/search', { headers: acct, body: { trace_ids: [id('t')] } });
+	assert.equal(s.json.total, 4, s.text);
+	const l = await srv.request('GET', `/v5/spans?trace_id=${id('t')}`, { headers: acct });
+	assert.equal(l.status, 200, l.text);
+	assert.ok(l.json.items.some((x) => x.id === id('sgp2')), `${ws}: ${l.text}`);
+}
+
+// n at a time, so the two backends' workers are busy together.
+async function inParallel(list, n, fn) {
+	for (let i = 0; i < list.length; i += n) await Promise.all(list.slice(i, i + n).map((x, j) => fn(x, i + j)));
+}
+
+test('50 workspaces through the front, every ingest format and API; each on one backend, about half on each', async () => {
+	await inParallel(WS, 5, (ws, i) => writeAll(i, ws));
+	await inParallel(WS, 5, (ws) => readAll(front, ws));
 	let onA = 0;
+	const servers = [a, b].map((s) => `127.0.0.1:${s.port}`);
 	for (const ws of WS) {
-		const id = (k) => `${ws}-${k}`;
 		assert.notEqual(onDisk(a, ws), onDisk(b, ws), `${ws} lives on exactly one backend`);
 		onA += onDisk(a, ws);
-		const spans = await front.request('GET', `${WS_PREFIX}/${ws}/spans?page_size=100`);
-		assert.equal(spans.status, 200, spans.text);
-		assert.equal(spans.json.pagination.total_results, 5, `${ws}: ${spans.text}`);
-		const tr = await front.request('GET', `${WS_PREFIX}/${ws}/traces/${id('t')}`);
-		assert.equal(tr.json.span_count, 3);
-		const o = await front.request('GET', `/v1/private/spans/${id('sgp')}`, { headers: { 'Comet-Workspace': ws } });
-		assert.equal(o.status, 200, o.text);
-		const s = await front.request('POST', '/v5/spans/search', { headers: { 'x-selected-account-id': ws }, body: { trace_ids: [id('t')] } });
-		assert.equal(s.json.total, 3);
+		// Where nginx put it is where its hash of the servers' text says.
+		assert.equal(chashPick(servers, ws), servers[onDisk(a, ws) ? 0 : 1], ws);
 	}
 	assert.ok(onA >= 15 && onA <= 35, `${onA} of 50 workspaces on backend a`);
+});
+
+test('the hash depends on each backend\'s text, not its order: a front with the list reversed serves every workspace', async () => {
+	const reversed = await startFront([b, a]);
+	try {
+		await inParallel(WS, 5, async (ws) => {
+			const r = await reversed.request('GET', `${WS_PREFIX}/${ws}/spans?page_size=1`);
+			assert.equal(r.json?.pagination?.total_results, PER_WS, `${ws}: ${r.text}`);
+		});
+	} finally {
+		reversed.stop();
+	}
+	// A backend given by a new address instead (what a promoted standby would be without a
+	// stable name) takes other points: workspaces of the backend that stayed move too.
+	const servers = [a, b].map((s) => `127.0.0.1:${s.port}`);
+	const moved = [`127.0.0.2:${a.port}`, servers[1]];
+	const stayedMoved = WS.filter((ws) => chashPick(servers, ws) === servers[1] && chashPick(moved, ws) !== servers[1]);
+	assert.ok(stayedMoved.length > 0, 'a new address re-maps workspaces of the other backend');
 });
 
 test('a stopped backend costs only its own workspaces, with a JSON 503', async () => {
@@ -77,6 +176,18 @@ test('a stopped backend costs only its own workspaces, with a JSON 503', async (
 			assert.equal(r.status, 503, r.text);
 			assert.match(r.json.detail, /backend of this workspace/);
 			assert.ok(r.headers['retry-after']);
+			// Each API in its own shape: Opik's {code, message} (opik.md §1), Scale GP's FastAPI.
+			for (const p of ['/v1/private/spans', '/api/v1/private/traces']) {
+				const o = await front.request('GET', `${p}?project_name=p`, { headers: { 'Comet-Workspace': ws } });
+				assert.equal(o.status, 503, o.text);
+				assert.deepEqual(Object.keys(o.json), ['code', 'message'], o.text);
+				assert.equal(o.json.code, 503);
+				assert.match(o.json.message, /backend of this workspace/);
+				assert.equal(o.headers['retry-after'], '10');
+			}
+			const g = await front.request('POST', '/v5/spans/search', { headers: { 'x-selected-account-id': ws }, body: {} });
+			assert.equal(g.status, 503, g.text);
+			assert.match(g.json.detail, /backend of this workspace/);
 		}
 		for (const ws of onA.slice(0, 5)) {
 			const r = await front.request('GET', `${WS_PREFIX}/${ws}/spans`);
@@ -105,7 +216,11 @@ test('a workspace moves to the other backend while a writer runs; no acknowledge
 			await sleep(5);
 		}
 	})();
-	await sleep(300);
+	// Some spans on the old backend first.
+	const acks = async (n) => {
+		for (const want = acked.length + n; acked.length < want;) await sleep(10);
+	};
+	await acks(20);
 	// The move as docs/scaling.md describes it.
 	const dump = path.join(front.dir, `${ws}.jsonl`);
 	const cli = async (...args) => {
@@ -117,9 +232,23 @@ test('a workspace moves to the other backend while a writer runs; no acknowledge
 	await sleep(20);
 	await cli('export', from.dataDir, '--workspace', ws, '--out', dump);
 	await cli('import', to.dataDir, '--workspace', ws, dump);
-	await sleep(300);
+	await acks(5); // writes go on during the copy
 	front.freeze(`${ws} 1;\n`);
+	// reload() returns once every old worker has exited, with the writes it held: from here
+	// every write of ws answers 503, in each API's shape, and nothing more reaches the old
+	// backend.
 	await front.reload();
+	const pb = await front.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'scale', spans: [
+		{ span_id: 'frozen-probe', trace_id: 'move-t', name: 'w', kind: 'TOOL', status: 'success', started_at: iso(Date.now()) }] } });
+	assert.equal(pb.status, 503, pb.text);
+	assert.match(pb.json.detail, /moving/);
+	assert.equal(pb.headers['retry-after'], '5');
+	const po = await front.request('POST', '/v1/private/spans/batch', { headers: { 'Comet-Workspace': ws }, body: { spans: [
+		{ id: 'frozen-probe', trace_id: 'move-t', name: 'w', start_time: iso(Date.now()) }] } });
+	assert.equal(po.status, 503, po.text);
+	assert.deepEqual(po.json, { code: 503, message: 'This workspace is moving to another backend; retry in a few seconds' });
+	assert.equal((await front.request('GET', `${WS_PREFIX}/${ws}/spans?page_size=1`)).status, 200, 'reads go on');
+	const frozenAt = acked.length;
 	// The days written since the first copy, again (a span re-sent is a new version).
 	const days = fs.readdirSync(path.join(from.dataDir, ws)).filter((f) => /\.jsonl$/.test(f) &&
 		fs.statSync(path.join(from.dataDir, ws, f)).mtimeMs >= marker - 50).map((f) => f.slice(0, 10)); // -50: coarse file times
@@ -128,10 +257,11 @@ test('a workspace moves to the other backend while a writer runs; no acknowledge
 		await cli('export', from.dataDir, '--workspace', ws, '--from', day, '--to', next, '--out', dump);
 		await cli('import', to.dataDir, '--workspace', ws, dump);
 	}
+	assert.equal(acked.length, frozenAt, 'no write acknowledged while frozen');
 	front.pin(`${ws} 127.0.0.1:${to.port};\n`);
 	front.freeze('');
 	await front.reload();
-	await sleep(300);
+	await acks(10); // writes to the new backend
 	stop = true;
 	await writer;
 	assert.ok(acked.length > 20, `${acked.length} spans acknowledged`);
