@@ -3,7 +3,8 @@
 // table, its filters, sort and paging; one trace's waterfall and span panel, by mouse and by
 // keyboard; a session; the overview; API errors; a narrow screen. Every page must end with
 // no console error but the HTTP errors a test provokes on purpose (browser.mjs). A
-// screenshot of each view goes to SPANDEX_UI_SHOTS (t/ui-screenshots of the build tree).
+// screenshot of each view goes to SPANDEX_UI_SHOTS (t/ui-screenshots of the build tree);
+// docs/ui-{trace,traces,session,overview}.png are copies of four of them (README, "Trace viewer").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
