@@ -169,6 +169,12 @@ test('the hash depends on each backend\'s text, not its order: a front with the 
 test('a stopped backend costs only its own workspaces, with a JSON 503', async () => {
 	const onB = WS.filter((ws) => onDisk(b, ws));
 	const onA = WS.filter((ws) => onDisk(a, ws));
+	// The front's own 413 (its body limit) is in the API's shape too.
+	const big = Buffer.alloc(9 << 20, 0x20);
+	const o413 = await front.request('POST', '/v1/private/spans/batch', { headers: { 'Comet-Workspace': onA[0] }, body: big });
+	assert.deepEqual([o413.status, o413.json], [413, { code: 413, message: 'Request body is larger than the limit of 8 MiB' }], o413.text);
+	const n413 = await front.request('POST', `${WS_PREFIX}/${onA[0]}/ingest/spans`, { body: big });
+	assert.deepEqual([n413.status, n413.json], [413, { detail: 'Request body is larger than the limit of 8 MiB' }], n413.text);
 	await b.stop();
 	try {
 		for (const ws of onB.slice(0, 5)) {
