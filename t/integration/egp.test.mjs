@@ -36,33 +36,106 @@ function assertPage(p) {
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
-test('the tracing SDK\'s two exports per span: the completed one wins in either order', async () => {
+// The bodies of otel-egp.md §4.7, as Span.to_request_params() of scale_gp_beta's tracing SDK
+// builds them: name, id, trace_id, start_timestamp (Python's isoformat, microseconds and an
+// offset), input, output and metadata as objects ({} by default), status, type, and
+// end_timestamp and parent_id only when set. Each span is exported when it starts and when it
+// ends, both through PUT /v5/spans/batch.
+const isoUs = (ms, us) => new Date(ms).toISOString().replace('Z', `${String(us).padStart(3, '0')}+00:00`);
+function sdkTrace() {
 	const trace = randomUUID(), root = randomUUID(), child = randomUUID();
-	const start = (id, parent, name, type) => ({ name, id, trace_id: trace, parent_id: parent, start_timestamp: iso(T0), input: { q: 'weather in Paris' }, output: {}, metadata: { k: 'v' }, status: 'SUCCESS', type });
-	const end = (s, ms) => ({ ...s, end_timestamp: iso(T0 + ms), output: { answer: 'sunny' } });
-	const r0 = start(root, undefined, 'agent', 'AGENT_WORKFLOW');
-	const c0 = start(child, root, 'retrieve_docs', 'KB_RETRIEVAL');
-	// The child's end arrives before its start (retries, separate batches).
-	let r = await sgp('PUT', '/v5/spans/batch', { items: [r0, end(c0, 500)] });
-	assert.equal(r.status, 200, r.text);
-	assertPage({ ...r.json, total: 0, has_more: false });
-	r = await sgp('PUT', '/v5/spans/batch', { items: [c0, end(r0, 900)] });
-	assert.equal(r.status, 200, r.text);
-	const got = await sgp('GET', `/v5/spans/${child}`);
-	assert.equal(got.status, 200, got.text);
-	assertSpan(got.json);
-	assert.equal(got.json.end_timestamp.slice(0, 23), new Date(T0 + 500).toISOString().slice(0, 23));
-	assert.deepEqual(got.json.output, { answer: 'sunny' });
-	assert.equal(got.json.type, 'KB_RETRIEVAL');
-	assert.equal(got.json.parent_id, root);
-	assert.equal(got.json.account_id, ACCOUNT);
+	const started = {
+		root: { name: 'agent-run', id: root, trace_id: trace, start_timestamp: isoUs(T0, 123), input: { question: 'weather in Paris?' }, output: {}, metadata: { k: 'v' }, status: 'SUCCESS', type: 'STANDALONE' },
+		child: { name: 'retrieve_docs', id: child, trace_id: trace, parent_id: root, start_timestamp: isoUs(T0 + 100, 456), input: { query: 'Paris weather' }, output: {}, metadata: { k: 'v' }, status: 'SUCCESS', type: 'KB_RETRIEVAL' },
+	};
+	const completed = {
+		root: { ...started.root, end_timestamp: isoUs(T0 + 900, 123), output: { answer: 'sunny' } },
+		child: { ...started.child, end_timestamp: isoUs(T0 + 600, 456), output: { docs: ['forecast: sunny'] } },
+	};
+	return { trace, root, child, started, completed };
+}
+
+// Reads root and child back and checks each is its completed version, field by field.
+async function checkCompleted(t, what) {
+	for (const k of ['root', 'child']) {
+		const want = t.completed[k];
+		const got = await sgp('GET', `/v5/spans/${want.id}`);
+		assert.equal(got.status, 200, `${what} ${k}: ${got.text}`);
+		assertSpan(got.json);
+		const s = got.json;
+		assert.equal(s.end_timestamp, want.end_timestamp.replace('+00:00', 'Z'), `${what} ${k}: end`);
+		assert.equal(s.start_timestamp, want.start_timestamp.replace('+00:00', 'Z'), `${what} ${k}: start`);
+		assert.deepEqual([s.name, s.trace_id, s.parent_id, s.status, s.type, s.account_id], [want.name, want.trace_id, want.parent_id, want.status, want.type, ACCOUNT], `${what} ${k}`);
+		assert.deepEqual([s.input, s.output, s.metadata], [want.input, want.output, want.metadata], `${what} ${k}`);
+	}
+}
+
+test('the tracing SDK\'s exports (§4.7): the completed version wins in one batch and across batches, in either order', async () => {
+	const orders = {
+		'one batch, started then completed': (t) => [[t.started.root, t.started.child, t.completed.child, t.completed.root]],
+		'one batch, completed then started': (t) => [[t.completed.child, t.completed.root, t.started.root, t.started.child]],
+		'one batch per span, either order': (t) => [[t.started.root, t.completed.root], [t.completed.child, t.started.child]],
+		'started and completed in separate batches': (t) => [[t.started.root, t.started.child], [t.completed.child, t.completed.root]],
+		'completed batch before started batch': (t) => [[t.completed.child, t.completed.root], [t.started.root, t.started.child]],
+		'mixed across batches': (t) => [[t.started.root, t.completed.child], [t.started.child, t.completed.root]],
+	};
+	for (const [what, batches] of Object.entries(orders)) {
+		const t = sdkTrace();
+		const ended = new Set();
+		for (const items of batches(t)) {
+			const r = await sgp('PUT', '/v5/spans/batch', { items });
+			assert.equal(r.status, 200, `${what}: ${r.text}`);
+			assertPage({ ...r.json, total: 0, has_more: false });
+			// The reply holds each item as now stored: completed once a completed export came.
+			for (const x of items) if (x.end_timestamp) ended.add(x.id);
+			assert.deepEqual(r.json.items.map((x) => [x.id, 'end_timestamp' in x]), items.map((x) => [x.id, ended.has(x.id)]), what);
+		}
+		await checkCompleted(t, what);
+		// Search sees the completed versions too: duration and output.
+		const found = await sgp('POST', '/v5/spans/search?limit=10', { trace_ids: [t.trace], min_duration_ms: 500 });
+		assert.equal(found.status, 200, found.text);
+		assert.deepEqual(found.json.items.map((s) => s.id), [t.root, t.child], what);
+	}
 	// One store: the NeMo API sees the trace with both spans, kinds from the crosswalk.
-	const nemo = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/traces/${trace}`);
+	const t = sdkTrace();
+	await sgp('PUT', '/v5/spans/batch', { items: [t.started.root, t.started.child, t.completed.child, t.completed.root] });
+	const nemo = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/traces/${t.trace}`);
 	assert.equal(nemo.status, 200, nemo.text);
 	assert.equal(nemo.json.span_count, 2);
-	const ns = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/spans/${child}`);
+	const ns = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/spans/${t.child}`);
 	assert.equal(ns.json.kind, 'RETRIEVER');
 	assert.equal(ns.json.source, 'sgp');
+	assert.equal(ns.json.ended_at.slice(0, 23), new Date(T0 + 600).toISOString().slice(0, 23));
+});
+
+test('the tracing SDK\'s export of a span that raised (§4.7): status ERROR and metadata.error*', async () => {
+	const t = sdkTrace();
+	const failed = { ...t.completed.child, status: 'ERROR', output: {}, metadata: { k: 'v', error: true, error_type: 'TimeoutError', error_message: 'the index did not answer' } };
+	let r = await sgp('PUT', '/v5/spans/batch', { items: [t.started.root, t.started.child] });
+	assert.equal(r.status, 200, r.text);
+	r = await sgp('PUT', '/v5/spans/batch', { items: [failed, t.completed.root] });
+	assert.equal(r.status, 200, r.text);
+	const got = await sgp('GET', `/v5/spans/${t.child}`);
+	assert.equal(got.status, 200, got.text);
+	assertSpan(got.json);
+	assert.equal(got.json.status, 'ERROR');
+	assert.deepEqual(got.json.metadata, failed.metadata);
+	assert.equal(got.json.end_timestamp, failed.end_timestamp.replace('+00:00', 'Z'));
+	// Found by status and by the error keys of its metadata; the root stays SUCCESS.
+	const found = await sgp('POST', '/v5/spans/search', { trace_ids: [t.trace], statuses: ['ERROR'] });
+	assert.deepEqual(found.json.items.map((s) => s.id), [t.child]);
+	const byMd = await sgp('POST', '/v5/spans/search', { trace_ids: [t.trace], extra_metadata: { error: true, error_type: 'TimeoutError' } });
+	assert.deepEqual(byMd.json.items.map((s) => s.id), [t.child]);
+	assert.equal((await sgp('GET', `/v5/spans/${t.root}`)).json.status, 'SUCCESS');
+	// The other APIs see the failure: NeMo's status and error fields, Opik's error_info.
+	const ns = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/spans/${t.child}`);
+	assert.equal(ns.json.status, 'error');
+	assert.equal(ns.json.error_type, 'TimeoutError');
+	assert.equal(ns.json.error_message, 'the index did not answer');
+	const op = await srv.request('GET', `/v1/private/spans/${t.child}`, { headers: { 'Comet-Workspace': ACCOUNT } });
+	assert.equal(op.status, 200, op.text);
+	assert.equal(op.json.error_info?.exception_type, 'TimeoutError', op.text);
+	assert.equal(op.json.error_info?.message, 'the index did not answer', op.text);
 });
 
 test('create, batch insert (409 on a stored id), patch, and 422s in FastAPI\'s shape', async () => {
@@ -101,6 +174,7 @@ test('create, batch insert (409 on a stored id), patch, and 422s in FastAPI\'s s
 	}
 	r = await sgp('PUT', '/v5/spans/batch', { items: Array.from({ length: 1001 }, () => ({})) });
 	assert.equal(r.status, 422);
+	assert.deepEqual(r.json.detail.map((d) => [d.loc, d.type]), [[['body', 'items'], 'too_long']], r.text);
 });
 
 test('search: every filter, sort orders, and cursor paging through 250 spans both ways', async () => {
@@ -237,7 +311,8 @@ test('cursor walks under a concurrent writer: no span missed or repeated, ties b
 
 	// The writer: five new spans among the stored ones every few milliseconds, 400 in all (so
 	// that a walk does not chase them forever). (Re-sending a stored span while a page is read is not
-	// covered: docs/ARCHITECTURE.md, "Versions and readers".)
+	// covered: docs/ARCHITECTURE.md, "Layers", "The query engine and its surfaces": the one window
+	// not closed.)
 	let writing = true;
 	const writer = (async () => {
 		for (let k = 0; writing && k < 80; k++) {

@@ -200,6 +200,19 @@ void egp_apply(struct arena *a, const char *ws, json_t *obj, bool create, struct
 		}
 		}
 	}
+	/* The tracing SDK writes a raised exception into the metadata (otel-egp.md §4.7): the
+	 * span's error fields, so the other APIs show it as their own. */
+	json_t *md = json_object_get(obj, "metadata");
+	if (json_is_object(md)) {
+		static const struct {
+			const char *key;
+			enum span_str field;
+		} errs[] = {{"error_type", SS_ERROR_TYPE}, {"error_message", SS_ERROR_MESSAGE}};
+		for (size_t i = 0; i < 2; i++) {
+			const char *t = json_string_value(json_object_get(md, errs[i].key));
+			s->str[errs[i].field] = t ? arena_strdup(a, t) : NULL;
+		}
+	}
 	if (create) {
 		static const char *const required[] = {"name", "trace_id", "start_timestamp"};
 		for (size_t i = 0; i < 3; i++)

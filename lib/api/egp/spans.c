@@ -47,27 +47,29 @@ struct writes {
 	enum mode mode;
 	struct span *spans;
 	size_t n;
+	size_t next; /* the item of the next merge: store_update merges the ids in their order */
 	const char *conflict; /* INSERT: an id that is already stored */
 };
 
+/* The merge of one item. An id sent twice in one batch (the tracing SDK's started and
+ * completed exports of one span) is merged twice, the second time over what the first gave,
+ * so the rule within a batch is the rule across batches. */
 static enum status merge(void *ctx, struct arena *a, const char *id, const struct span *cur,
 			 struct span *out, struct err *e)
 {
 	struct writes *w = ctx;
 	(void)a;
-	for (size_t i = 0; i < w->n; i++) {
-		if (strcmp(w->spans[i].span_id, id))
-			continue;
-		if (cur && w->mode == INSERT) {
-			w->conflict = id;
-			return err_set(e, ST_CONFLICT, "Span %.200s already exists", id);
-		}
-		/* Completed beats started: a start that comes after the end changes nothing. */
-		if (cur && egp_completed(cur) && !egp_completed(&w->spans[i]))
-			return ST_OK;
-		span_copy(out, &w->spans[i]);
-		return ST_OK;
+	if (w->next >= w->n || strcmp(w->spans[w->next].span_id, id))
+		return err_set(e, ST_INTERNAL, "merge of span %.200s out of order", id);
+	const struct span *item = &w->spans[w->next++];
+	if (cur && w->mode == INSERT) {
+		w->conflict = id;
+		return err_set(e, ST_CONFLICT, "Span %.200s already exists", id);
 	}
+	/* Completed beats started: a start that comes after the end changes nothing. */
+	if (cur && egp_completed(cur) && !egp_completed(item))
+		return ST_OK;
+	span_copy(out, item);
 	return ST_OK;
 }
 
@@ -77,7 +79,8 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 	struct verrs v;
 	struct err e = {0}, pe = {0};
 	size_t n = json_array_size(items);
-	struct writes w = {mode, arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n, NULL};
+	struct writes w = {mode, arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n, 0,
+			   NULL};
 	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
 	const struct prices *prices = prices_load(http_env(req, "SPANDEX_PRICES"), &pe);
 
