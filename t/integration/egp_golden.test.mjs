@@ -1,5 +1,6 @@
 // The Scale GP v5 spans API through nginx against golden replies: the fixtures of
-// t/fixtures/egp/ (eight spans written through SGP, two ingested through NeMo) in account
+// t/fixtures/egp/ (eight spans written through SGP, three ingested through NeMo, one of them
+// without a status) in account
 // golden-sgp, then every case below compared byte for byte (pretty-printed) with
 // t/golden/egp/<case>.json and validated against the seed's schemas (t/schema.mjs): every
 // body filter of the search, each sort in both directions, cursors, get, and the 422s and
@@ -43,6 +44,8 @@ const CASES = [
 	['filter-group-id', 'POST', S, { group_id: 'g-1' }, PaginatedListSpan],
 	['filter-names', 'POST', S, { names: ['plan', 'lookup'] }, PaginatedListSpan],
 	['filter-statuses', 'POST', S, { statuses: ['ERROR', 'CANCELED'] }, PaginatedListSpan],
+	// A NeMo span stored without a status reads as SUCCESS, and SUCCESS finds it.
+	['filter-statuses-success', 'POST', S, { statuses: ['SUCCESS'], trace_ids: ['tr-n'] }, PaginatedListSpan],
 	['filter-types', 'POST', S, { types: ['COMPLETION', 'KB_RETRIEVAL'] }, PaginatedListSpan],
 	['filter-search-texts', 'POST', S, { search_texts: ['refund'] }, PaginatedListSpan],
 	['filter-search-texts-and', 'POST', S, { search_texts: ['REFUND', 'policy', 'answer'] }, PaginatedListSpan],
@@ -58,6 +61,7 @@ const CASES = [
 	['list-get', 'GET', '/v5/spans?trace_id=tr-a&limit=2', undefined, PaginatedListSpan],
 	['get-sgp', 'GET', '/v5/spans/b-root', undefined, SgpSpan],
 	['get-nemo', 'GET', '/v5/spans/n-llm', undefined, SgpSpan],
+	['get-nemo-no-status', 'GET', '/v5/spans/n-note', undefined, SgpSpan],
 	['err-get-unknown', 'GET', '/v5/spans/nope', undefined],
 	['err-status', 'POST', S, { statuses: ['DONE'] }],
 	['err-type', 'POST', S, { types: ['LLM'] }],

@@ -315,9 +315,7 @@ void egp_render(struct buf *out, struct arena *a, const struct span *s, const ch
 			jsonw_jansson(out, x, JSON_COMPACT | JSON_ENCODE_ANY);
 		}
 	}
-	/* unknown: a span from a source that said nothing; SGP has no such status. */
-	const char *st = crosswalk_status_name(CW_SGP, s->status);
-	buf_printf(out, ",\"status\":\"%s\",\"type\":", st ? st : "SUCCESS");
+	buf_printf(out, ",\"status\":\"%s\",\"type\":", crosswalk_status_name(CW_SGP, s->status));
 	const char *type = crosswalk_type(CW_SGP, s);
 	jsonw_string(out, type, strlen(type));
 	buf_adds(out, ",\"account_id\":");

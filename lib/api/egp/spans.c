@@ -570,9 +570,13 @@ enum status egp_search(struct http_req *req)
 	struct query_pred pred = {search_match, sf, search_bare};
 	query_init(req, &q);
 	f.conds = c;
-	/* The index narrows by status (exactly) and by the kinds the types are stored as. */
+	/* The index narrows by status (exactly: the statuses that read back as those asked for)
+	 * and by the kinds the types are stored as. */
 	uint32_t set = 0;
-	json_array_foreach(sf->statuses, i, x) set |= 1u << crosswalk_status(CW_SGP, json_string_value(x));
+	json_array_foreach(sf->statuses, i, x)
+	{
+		set |= crosswalk_statuses_of(CW_SGP, json_string_value(x));
+	}
 	if (sf->statuses)
 		c[f.n++] = (struct filter_cond){.field = FF_STATUS, .op = FOP_IN, .enums = set};
 	set = 0;
