@@ -51,7 +51,15 @@ const CASES = [
 	['filter-search-texts-and', 'POST', S, { search_texts: ['REFUND', 'policy', 'answer'] }, PaginatedListSpan],
 	['filter-extra-metadata', 'POST', S, { extra_metadata: { env: 'prod' } }, PaginatedListSpan],
 	['filter-extra-metadata-list', 'POST', S, { extra_metadata: { env: ['staging', 'eu'] } }, PaginatedListSpan],
+	// The metadata of a span from another API, as replies show it: its typed fields.
+	['filter-extra-metadata-nemo', 'POST', S, { extra_metadata: { model: 'gpt-4o' } }, PaginatedListSpan],
+	['filter-extra-metadata-nemo-agent', 'POST', S, { extra_metadata: { agent_name: 'support-bot' } }, PaginatedListSpan],
 	['filter-duration', 'POST', S, { min_duration_ms: 500, max_duration_ms: 1500 }, PaginatedListSpan],
+	// The seed's integers have no minimum: a negative minimum takes every completed span, a
+	// negative maximum none; a number without a fraction is an integer (JSON Schema, pydantic).
+	['filter-duration-negative-min', 'POST', S, { min_duration_ms: -5, max_duration_ms: 500 }, PaginatedListSpan],
+	['filter-duration-negative-max', 'POST', S, { max_duration_ms: -1 }, PaginatedListSpan],
+	['filter-duration-whole-float', 'POST', S, '{"min_duration_ms": 3000.0}', PaginatedListSpan],
 	['filter-variant', 'POST', S, { application_variant_ids: ['var-1'] }, PaginatedListSpan],
 	['filter-agentex-names', 'POST', S, { agentex_agent_names: ['support-bot'] }, PaginatedListSpan],
 	['filter-agentex-ids', 'POST', S, { agentex_agent_ids: ['agent-1'] }, PaginatedListSpan],
@@ -75,6 +83,7 @@ const CASES = [
 	['err-span-ids-not-list', 'POST', S, { span_ids: 'a-root' }],
 	['err-search-text-short', 'POST', S, { search_texts: ['a'] }],
 	['err-duration-type', 'POST', S, { min_duration_ms: 'long' }],
+	['err-duration-fraction', 'POST', S, { max_duration_ms: 1.5 }],
 	['err-body-not-object', 'POST', S, [1, 2]],
 	['err-write-end-before-start', 'POST', '/v5/spans', { name: 'x', trace_id: 'tr-x', start_timestamp: '2025-04-02T10:00:00Z', end_timestamp: '2025-04-02T09:00:00Z' }],
 	['err-write-no-name', 'POST', '/v5/spans', { trace_id: 'tr-x', start_timestamp: '2025-04-02T10:00:00Z' }],

@@ -235,6 +235,19 @@ bool egp_completed(const struct span *s)
 	return s->ended_at != SPAN_NONE_I64;
 }
 
+json_t *egp_metadata(const struct span *s)
+{
+	/* SGP's own, or for a span from another API its typed fields of note. */
+	json_t *md = raw_get(s, "sgp.metadata");
+	if (md)
+		return json_incref(md);
+	md = json_object();
+	for (int i = 0; i < SS__COUNT; i++)
+		if (s->str[i])
+			json_object_set_new(md, span_str_names[i], json_string(s->str[i]));
+	return md;
+}
+
 static void time_out(struct buf *b, int64_t us)
 {
 	char ts[40];
@@ -291,19 +304,10 @@ void egp_render(struct buf *out, struct arena *a, const struct span *s, const ch
 	object_out(out, s->input);
 	buf_adds(out, ",\"output\":");
 	object_out(out, s->output);
-	/* metadata: SGP's own, or for a span from another API its typed fields of note. */
-	json_t *md = raw_get(s, "sgp.metadata");
+	json_t *md = egp_metadata(s);
 	buf_adds(out, ",\"metadata\":");
-	if (md) {
-		jsonw_jansson(out, md, JSON_COMPACT);
-	} else {
-		json_t *m = json_object();
-		for (int i = 0; i < SS__COUNT; i++)
-			if (s->str[i])
-				json_object_set_new(m, span_str_names[i], json_string(s->str[i]));
-		jsonw_jansson(out, m, JSON_COMPACT);
-		json_decref(m);
-	}
+	jsonw_jansson(out, md, JSON_COMPACT);
+	json_decref(md);
 	static const char *const kept[] = {"expected", "group_id", "application_interaction_id",
 					   "application_variant_id"};
 	for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
