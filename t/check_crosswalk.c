@@ -125,7 +125,17 @@ START_TEST(statuses)
 	ck_assert_int_eq(crosswalk_status(CW_SGP, "CANCELED"), SPST_CANCELLED);
 	ck_assert_int_eq(crosswalk_status(CW_SGP, "CANCELLED"), -1);
 	ck_assert_str_eq(crosswalk_status_name(CW_SGP, SPST_ERROR), "ERROR");
-	ck_assert_ptr_null(crosswalk_status_name(CW_SGP, SPST_UNKNOWN));
+	/* Unknown reads as SGP's default, and a filter for that finds it. */
+	ck_assert_str_eq(crosswalk_status_name(CW_SGP, SPST_UNKNOWN), "SUCCESS");
+	ck_assert_int_eq(crosswalk_status(CW_SGP, "SUCCESS"), SPST_SUCCESS);
+	ck_assert_uint_eq(crosswalk_statuses_of(CW_SGP, "SUCCESS"),
+			  1u << SPST_SUCCESS | 1u << SPST_UNKNOWN);
+	ck_assert_uint_eq(crosswalk_statuses_of(CW_SGP, "ERROR"), 1u << SPST_ERROR);
+	ck_assert_uint_eq(crosswalk_statuses_of(CW_SGP, "DONE"), 0);
+	for (int st = 0; st < SPST__COUNT; st++) {
+		const char *name = crosswalk_status_name(CW_SGP, (enum span_status)st);
+		ck_assert(crosswalk_statuses_of(CW_SGP, name) >> st & 1);
+	}
 	ck_assert_ptr_null(crosswalk_status_name(CW_OPIK, SPST_ERROR));
 }
 END_TEST

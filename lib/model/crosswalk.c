@@ -157,17 +157,41 @@ uint32_t crosswalk_kinds_of(enum crosswalk_api api, const char *type)
 	return set;
 }
 
-static const char *const sgp_status[SPST__COUNT] = {"SUCCESS", "ERROR", "CANCELED", NULL};
+/* SGP's statuses (otel-egp.md §4.4), one row per spandex status: its name when read back. The
+ * first row of a name is the status it is stored as. A span from a source that said nothing
+ * (unknown) reads as SUCCESS, SGP's default, so a filter for SUCCESS finds it too. */
+static const struct srow {
+	enum span_status st;
+	const char *name;
+} sgp_status_rows[] = {
+	{SPST_SUCCESS, "SUCCESS"},
+	{SPST_ERROR, "ERROR"},
+	{SPST_CANCELLED, "CANCELED"},
+	{SPST_UNKNOWN, "SUCCESS"},
+};
+#define NSTATUS (sizeof sgp_status_rows / sizeof *sgp_status_rows)
 
 int crosswalk_status(enum crosswalk_api api, const char *status)
 {
-	for (int i = 0; api == CW_SGP && status && i < SPST__COUNT; i++)
-		if (sgp_status[i] && !strcmp(sgp_status[i], status))
-			return i;
+	for (size_t i = 0; api == CW_SGP && status && i < NSTATUS; i++)
+		if (!strcmp(sgp_status_rows[i].name, status))
+			return (int)sgp_status_rows[i].st;
 	return -1;
 }
 
 const char *crosswalk_status_name(enum crosswalk_api api, enum span_status st)
 {
-	return api == CW_SGP && st < SPST__COUNT ? sgp_status[st] : NULL;
+	for (size_t i = 0; api == CW_SGP && i < NSTATUS; i++)
+		if (sgp_status_rows[i].st == st)
+			return sgp_status_rows[i].name;
+	return NULL;
+}
+
+uint32_t crosswalk_statuses_of(enum crosswalk_api api, const char *status)
+{
+	uint32_t set = 0;
+	for (size_t i = 0; api == CW_SGP && status && i < NSTATUS; i++)
+		if (!strcmp(sgp_status_rows[i].name, status))
+			set |= 1u << sgp_status_rows[i].st;
+	return set;
 }

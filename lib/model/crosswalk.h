@@ -38,9 +38,14 @@ uint32_t crosswalk_kinds_of(enum crosswalk_api api, const char *type);
 /* Whether the verbatim type must be kept: it is not the default type of its kind. */
 bool crosswalk_keep_type(enum crosswalk_api api, const char *type);
 
-/* Statuses. Opik has none (an error_info object means error); SGP: SUCCESS, ERROR, CANCELED. */
+/* Statuses. Opik has none (an error_info object means error); SGP: SUCCESS, ERROR, CANCELED,
+ * and a span whose source gave none (unknown) reads back as SUCCESS. */
 int crosswalk_status(enum crosswalk_api api, const char *status); /* -1 when not a member */
-const char *crosswalk_status_name(enum crosswalk_api api, enum span_status st); /* NULL: none */
+/* The name st reads back with; NULL when the api has no statuses. */
+const char *crosswalk_status_name(enum crosswalk_api api, enum span_status st);
+/* The statuses that read back as status (for a filter to narrow by): a bit per enum
+ * span_status; 0 when it is no member. */
+uint32_t crosswalk_statuses_of(enum crosswalk_api api, const char *status);
 
 /* The type names an api lists, ending with NULL (for validation messages and enums). */
 extern const char *const crosswalk_opik_types[];

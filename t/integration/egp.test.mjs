@@ -6,7 +6,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, WS_PREFIX } from '../harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { startServer, WS_PREFIX, SRCDIR, CLIENTS } from '../harness.mjs';
+import { SgpSpan } from '../schema.mjs';
 
 const ACCOUNT = 'acct-team-a';
 let srv;
@@ -36,33 +40,106 @@ function assertPage(p) {
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 
-test('the tracing SDK\'s two exports per span: the completed one wins in either order', async () => {
+// The bodies of otel-egp.md §4.7, as Span.to_request_params() of scale_gp_beta's tracing SDK
+// builds them: name, id, trace_id, start_timestamp (Python's isoformat, microseconds and an
+// offset), input, output and metadata as objects ({} by default), status, type, and
+// end_timestamp and parent_id only when set. Each span is exported when it starts and when it
+// ends, both through PUT /v5/spans/batch.
+const isoUs = (ms, us) => new Date(ms).toISOString().replace('Z', `${String(us).padStart(3, '0')}+00:00`);
+function sdkTrace() {
 	const trace = randomUUID(), root = randomUUID(), child = randomUUID();
-	const start = (id, parent, name, type) => ({ name, id, trace_id: trace, parent_id: parent, start_timestamp: iso(T0), input: { q: 'weather in Paris' }, output: {}, metadata: { k: 'v' }, status: 'SUCCESS', type });
-	const end = (s, ms) => ({ ...s, end_timestamp: iso(T0 + ms), output: { answer: 'sunny' } });
-	const r0 = start(root, undefined, 'agent', 'AGENT_WORKFLOW');
-	const c0 = start(child, root, 'retrieve_docs', 'KB_RETRIEVAL');
-	// The child's end arrives before its start (retries, separate batches).
-	let r = await sgp('PUT', '/v5/spans/batch', { items: [r0, end(c0, 500)] });
-	assert.equal(r.status, 200, r.text);
-	assertPage({ ...r.json, total: 0, has_more: false });
-	r = await sgp('PUT', '/v5/spans/batch', { items: [c0, end(r0, 900)] });
-	assert.equal(r.status, 200, r.text);
-	const got = await sgp('GET', `/v5/spans/${child}`);
-	assert.equal(got.status, 200, got.text);
-	assertSpan(got.json);
-	assert.equal(got.json.end_timestamp.slice(0, 23), new Date(T0 + 500).toISOString().slice(0, 23));
-	assert.deepEqual(got.json.output, { answer: 'sunny' });
-	assert.equal(got.json.type, 'KB_RETRIEVAL');
-	assert.equal(got.json.parent_id, root);
-	assert.equal(got.json.account_id, ACCOUNT);
+	const started = {
+		root: { name: 'agent-run', id: root, trace_id: trace, start_timestamp: isoUs(T0, 123), input: { question: 'weather in Paris?' }, output: {}, metadata: { k: 'v' }, status: 'SUCCESS', type: 'STANDALONE' },
+		child: { name: 'retrieve_docs', id: child, trace_id: trace, parent_id: root, start_timestamp: isoUs(T0 + 100, 456), input: { query: 'Paris weather' }, output: {}, metadata: { k: 'v' }, status: 'SUCCESS', type: 'KB_RETRIEVAL' },
+	};
+	const completed = {
+		root: { ...started.root, end_timestamp: isoUs(T0 + 900, 123), output: { answer: 'sunny' } },
+		child: { ...started.child, end_timestamp: isoUs(T0 + 600, 456), output: { docs: ['forecast: sunny'] } },
+	};
+	return { trace, root, child, started, completed };
+}
+
+// Reads root and child back and checks each is its completed version, field by field.
+async function checkCompleted(t, what) {
+	for (const k of ['root', 'child']) {
+		const want = t.completed[k];
+		const got = await sgp('GET', `/v5/spans/${want.id}`);
+		assert.equal(got.status, 200, `${what} ${k}: ${got.text}`);
+		assertSpan(got.json);
+		const s = got.json;
+		assert.equal(s.end_timestamp, want.end_timestamp.replace('+00:00', 'Z'), `${what} ${k}: end`);
+		assert.equal(s.start_timestamp, want.start_timestamp.replace('+00:00', 'Z'), `${what} ${k}: start`);
+		assert.deepEqual([s.name, s.trace_id, s.parent_id, s.status, s.type, s.account_id], [want.name, want.trace_id, want.parent_id, want.status, want.type, ACCOUNT], `${what} ${k}`);
+		assert.deepEqual([s.input, s.output, s.metadata], [want.input, want.output, want.metadata], `${what} ${k}`);
+	}
+}
+
+test('the tracing SDK\'s exports (§4.7): the completed version wins in one batch and across batches, in either order', async () => {
+	const orders = {
+		'one batch, started then completed': (t) => [[t.started.root, t.started.child, t.completed.child, t.completed.root]],
+		'one batch, completed then started': (t) => [[t.completed.child, t.completed.root, t.started.root, t.started.child]],
+		'one batch per span, either order': (t) => [[t.started.root, t.completed.root], [t.completed.child, t.started.child]],
+		'started and completed in separate batches': (t) => [[t.started.root, t.started.child], [t.completed.child, t.completed.root]],
+		'completed batch before started batch': (t) => [[t.completed.child, t.completed.root], [t.started.root, t.started.child]],
+		'mixed across batches': (t) => [[t.started.root, t.completed.child], [t.started.child, t.completed.root]],
+	};
+	for (const [what, batches] of Object.entries(orders)) {
+		const t = sdkTrace();
+		const ended = new Set();
+		for (const items of batches(t)) {
+			const r = await sgp('PUT', '/v5/spans/batch', { items });
+			assert.equal(r.status, 200, `${what}: ${r.text}`);
+			assertPage({ ...r.json, total: 0, has_more: false });
+			// The reply holds each item as now stored: completed once a completed export came.
+			for (const x of items) if (x.end_timestamp) ended.add(x.id);
+			assert.deepEqual(r.json.items.map((x) => [x.id, 'end_timestamp' in x]), items.map((x) => [x.id, ended.has(x.id)]), what);
+		}
+		await checkCompleted(t, what);
+		// Search sees the completed versions too: duration and output.
+		const found = await sgp('POST', '/v5/spans/search?limit=10', { trace_ids: [t.trace], min_duration_ms: 500 });
+		assert.equal(found.status, 200, found.text);
+		assert.deepEqual(found.json.items.map((s) => s.id), [t.root, t.child], what);
+	}
 	// One store: the NeMo API sees the trace with both spans, kinds from the crosswalk.
-	const nemo = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/traces/${trace}`);
+	const t = sdkTrace();
+	await sgp('PUT', '/v5/spans/batch', { items: [t.started.root, t.started.child, t.completed.child, t.completed.root] });
+	const nemo = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/traces/${t.trace}`);
 	assert.equal(nemo.status, 200, nemo.text);
 	assert.equal(nemo.json.span_count, 2);
-	const ns = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/spans/${child}`);
+	const ns = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/spans/${t.child}`);
 	assert.equal(ns.json.kind, 'RETRIEVER');
 	assert.equal(ns.json.source, 'sgp');
+	assert.equal(ns.json.ended_at.slice(0, 23), new Date(T0 + 600).toISOString().slice(0, 23));
+});
+
+test('the tracing SDK\'s export of a span that raised (§4.7): status ERROR and metadata.error*', async () => {
+	const t = sdkTrace();
+	const failed = { ...t.completed.child, status: 'ERROR', output: {}, metadata: { k: 'v', error: true, error_type: 'TimeoutError', error_message: 'the index did not answer' } };
+	let r = await sgp('PUT', '/v5/spans/batch', { items: [t.started.root, t.started.child] });
+	assert.equal(r.status, 200, r.text);
+	r = await sgp('PUT', '/v5/spans/batch', { items: [failed, t.completed.root] });
+	assert.equal(r.status, 200, r.text);
+	const got = await sgp('GET', `/v5/spans/${t.child}`);
+	assert.equal(got.status, 200, got.text);
+	assertSpan(got.json);
+	assert.equal(got.json.status, 'ERROR');
+	assert.deepEqual(got.json.metadata, failed.metadata);
+	assert.equal(got.json.end_timestamp, failed.end_timestamp.replace('+00:00', 'Z'));
+	// Found by status and by the error keys of its metadata; the root stays SUCCESS.
+	const found = await sgp('POST', '/v5/spans/search', { trace_ids: [t.trace], statuses: ['ERROR'] });
+	assert.deepEqual(found.json.items.map((s) => s.id), [t.child]);
+	const byMd = await sgp('POST', '/v5/spans/search', { trace_ids: [t.trace], extra_metadata: { error: true, error_type: 'TimeoutError' } });
+	assert.deepEqual(byMd.json.items.map((s) => s.id), [t.child]);
+	assert.equal((await sgp('GET', `/v5/spans/${t.root}`)).json.status, 'SUCCESS');
+	// The other APIs see the failure: NeMo's status and error fields, Opik's error_info.
+	const ns = await srv.request('GET', `${WS_PREFIX}/${ACCOUNT}/spans/${t.child}`);
+	assert.equal(ns.json.status, 'error');
+	assert.equal(ns.json.error_type, 'TimeoutError');
+	assert.equal(ns.json.error_message, 'the index did not answer');
+	const op = await srv.request('GET', `/v1/private/spans/${t.child}`, { headers: { 'Comet-Workspace': ACCOUNT } });
+	assert.equal(op.status, 200, op.text);
+	assert.equal(op.json.error_info?.exception_type, 'TimeoutError', op.text);
+	assert.equal(op.json.error_info?.message, 'the index did not answer', op.text);
 });
 
 test('create, batch insert (409 on a stored id), patch, and 422s in FastAPI\'s shape', async () => {
@@ -101,6 +178,7 @@ test('create, batch insert (409 on a stored id), patch, and 422s in FastAPI\'s s
 	}
 	r = await sgp('PUT', '/v5/spans/batch', { items: Array.from({ length: 1001 }, () => ({})) });
 	assert.equal(r.status, 422);
+	assert.deepEqual(r.json.detail.map((d) => [d.loc, d.type]), [[['body', 'items'], 'too_long']], r.text);
 });
 
 test('search: every filter, sort orders, and cursor paging through 250 spans both ways', async () => {
@@ -237,7 +315,8 @@ test('cursor walks under a concurrent writer: no span missed or repeated, ties b
 
 	// The writer: five new spans among the stored ones every few milliseconds, 400 in all (so
 	// that a walk does not chase them forever). (Re-sending a stored span while a page is read is not
-	// covered: docs/ARCHITECTURE.md, "Versions and readers".)
+	// covered: docs/ARCHITECTURE.md, "Layers", "The query engine and its surfaces": the one window
+	// not closed.)
 	let writing = true;
 	const writer = (async () => {
 		for (let k = 0; writing && k < 80; k++) {
@@ -294,4 +373,150 @@ test('cursor walks under a concurrent writer: no span missed or repeated, ties b
 		writing = false;
 		await writer;
 	}
+});
+
+// README's two mapping tables ("The Scale GP v5 spans API", "The mapping"), row by row against
+// the server: each SGP type written through SGP is stored as its row's kind (NeMo reads it) and
+// reads back as sent; a NeMo span of each kind reads through SGP with the last column's type;
+// each status both ways. Every type of the seed's ApplicationOperationType is in the table.
+function readmeTables() {
+	const text = fs.readFileSync(path.join(SRCDIR, 'README.md'), 'utf8');
+	const part = text.slice(text.indexOf('**The mapping**'), text.indexOf('A `statuses` filter finds'));
+	const rows = part.split('\n').filter((l) => l.startsWith('| `') || l.startsWith('| none'))
+		.map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+	const codes = (c) => [...c.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+	const isStatus = (r) => /^`[a-z]+`$/.test(r[1]);
+	const kinds = rows.filter((r) => !isStatus(r)).map((r) => ({ kind: codes(r[0])[0], types: codes(r[1]), reads: codes(r[2])[0] }));
+	const statuses = rows.filter(isStatus).map((r) => ({ sent: codes(r[0])[0], stored: codes(r[1])[0], reads: codes(r[2])[0] }));
+	return { kinds, statuses };
+}
+
+test('README\'s mapping tables are what the server does, row by row', async () => {
+	const acct = { 'x-selected-account-id': 'acct-mapping' };
+	const { kinds, statuses } = readmeTables();
+	assert.equal(kinds.length, 10);
+	assert.equal(statuses.length, 4);
+	assert.deepEqual(kinds.flatMap((k) => k.types).sort(), [...SgpSpan.properties.type.enum].sort());
+	const trace = randomUUID();
+	const items = [], want = [];
+	for (const { kind, types } of kinds) {
+		for (const type of [...types, ...(kind === 'UNKNOWN' ? ['NOT_LISTED_YET'] : [])]) {
+			const id = `type-${type}`;
+			items.push({ name: type, id, trace_id: trace, start_timestamp: iso(T0), status: 'SUCCESS', type });
+			want.push([id, kind, type]);
+		}
+	}
+	let r = await sgp('PUT', '/v5/spans/batch', { items }, acct);
+	assert.equal(r.status, 200, r.text);
+	for (const [id, kind, type] of want) {
+		const n = await srv.request('GET', `${WS_PREFIX}/acct-mapping/spans/${id}`);
+		assert.equal(n.json.kind, kind, `${type} is stored as ${kind}`);
+		const g = await sgp('GET', `/v5/spans/${id}`, undefined, acct);
+		assert.equal(g.json.type, type, `${type} reads back as sent`);
+	}
+	// Spans of every kind from NeMo, one without a status: the last columns.
+	const nemo = kinds.map(({ kind }) => ({ span_id: `nemo-${kind}`, trace_id: 'nemo-kinds', name: kind, kind, started_at: '2025-06-01T12:00:00Z' }));
+	for (const st of statuses.filter((x) => x.stored !== 'unknown')) nemo.push({ span_id: `nemo-${st.stored}`, trace_id: 'nemo-kinds', name: st.stored, status: st.stored, started_at: '2025-06-01T12:00:00Z' });
+	r = await srv.request('POST', `${WS_PREFIX}/acct-mapping/ingest/spans`, { body: { source: 'test', spans: nemo }, headers: { 'Content-Type': 'application/json' } });
+	assert.equal(r.status, 201, r.text);
+	for (const { kind, reads } of kinds) assert.equal((await sgp('GET', `/v5/spans/nemo-${kind}`, undefined, acct)).json.type, reads, kind);
+	for (const { sent, stored, reads } of statuses) {
+		const id = stored === 'unknown' ? 'nemo-UNKNOWN' : `nemo-${stored}`;
+		assert.equal((await srv.request('GET', `${WS_PREFIX}/acct-mapping/spans/${id}`)).json.status, stored, id);
+		const g = await sgp('GET', `/v5/spans/${id}`, undefined, acct);
+		assert.equal(g.json.status, reads, `${stored} reads as ${reads}`);
+		// The filter finds what the reply shows.
+		const f = await sgp('POST', '/v5/spans/search?limit=1000', { trace_ids: ['nemo-kinds'], statuses: [reads] }, acct);
+		assert.ok(f.json.items.some((x) => x.id === id), `statuses [${reads}] finds ${id}`);
+		if (!sent) continue;
+		const w = await sgp('POST', '/v5/spans', { name: 's', trace_id: 'status-trace', start_timestamp: iso(T0), status: sent }, acct);
+		assert.equal((await srv.request('GET', `${WS_PREFIX}/acct-mapping/spans/${w.json.id}`)).json.status, stored, sent);
+	}
+	// Keyed by id alone: the same id upserted under another trace is that span, moved.
+	const id = randomUUID(), other = randomUUID();
+	await sgp('PUT', '/v5/spans/batch', { items: [{ name: 'a', id, trace_id: trace, start_timestamp: iso(T0) }] }, acct);
+	r = await sgp('PUT', '/v5/spans/batch', { items: [{ name: 'b', id, trace_id: other, start_timestamp: iso(T0), end_timestamp: iso(T0 + 1) }] }, acct);
+	assert.equal((await sgp('GET', `/v5/spans/${id}`, undefined, acct)).json.trace_id, other);
+	const old = await sgp('POST', '/v5/spans/search', { trace_ids: [trace], span_ids: [id] }, acct);
+	assert.equal(old.json.total, 0);
+});
+
+// One store, three APIs (issue 12): a span written through SGP is read through Opik in Opik's
+// shape; spans sent by the real OpenTelemetry JS exporter (t/clients) to /v1/traces are found by
+// the SGP search in the SGP shape.
+test('one store: SGP spans read through Opik, OTLP spans from the OpenTelemetry exporter found by SGP search', async () => {
+	const acct = 'acct-cross';
+	const t = sdkTrace();
+	const child = { ...t.completed.child, type: 'COMPLETION', metadata: { model: 'gpt-4o' } };
+	let r = await sgp('PUT', '/v5/spans/batch', { items: [t.completed.root, child] }, { 'x-selected-account-id': acct });
+	assert.equal(r.status, 200, r.text);
+	const opik = async (id) => {
+		const g = await srv.request('GET', `/v1/private/spans/${id}`, { headers: { 'Comet-Workspace': acct } });
+		assert.equal(g.status, 200, g.text);
+		return g.json;
+	};
+	const oc = await opik(t.child);
+	assert.deepEqual([oc.type, oc.name, oc.trace_id, oc.parent_span_id, oc.duration], ['llm', child.name, t.trace, t.root, 500]);
+	assert.deepEqual([oc.input, oc.output], [child.input, child.output]);
+	assert.equal(oc.start_time, child.start_timestamp.replace('+00:00', 'Z'));
+	assert.equal(oc.end_time, child.end_timestamp.replace('+00:00', 'Z'));
+	assert.equal(oc.error_info, undefined);
+	const or = await opik(t.root);
+	assert.deepEqual([or.type, or.parent_span_id, or.duration], ['general', null, 900]);
+
+	// OTLP through the exporter: a chat that failed and one that did not, under an agent.
+	const require = createRequire(path.join(CLIENTS, 'package.json'));
+	const api = require('@opentelemetry/api');
+	const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
+	const { resourceFromAttributes } = require('@opentelemetry/resources');
+	const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
+	const done = [];
+	const tracer = new BasicTracerProvider({
+		resource: resourceFromAttributes({ 'service.name': 'sgp-cross' }),
+		spanProcessors: [{ onStart() {}, onEnd(s) { done.push(s); }, forceFlush: async () => {}, shutdown: async () => {} }],
+	}).getTracer('cross', '1.0.0');
+	const agent = tracer.startSpan('invoke_agent helper', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'helper' } });
+	const under = api.trace.setSpan(api.context.active(), agent);
+	const chat = (name, text, failed) => {
+		const s = tracer.startSpan(name, {
+			kind: api.SpanKind.CLIENT,
+			attributes: {
+				'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o',
+				'gen_ai.usage.input_tokens': failed ? 11 : 21, 'gen_ai.usage.output_tokens': failed ? 0 : 7,
+				'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: text }] }]),
+			},
+		}, under);
+		if (failed) {
+			s.recordException(new Error('rate limited'));
+			s.setStatus({ code: api.SpanStatusCode.ERROR, message: 'rate limited' });
+		}
+		s.end();
+		return s;
+	};
+	const bad = chat('chat gpt-4o', 'Plan a trip to Lisbon', true), good = chat('chat gpt-4o', 'Plan a trip to Porto', false);
+	agent.end();
+	const exporter = new OTLPTraceExporter({ url: `${srv.base}/v1/traces`, headers: { 'X-Workspace': acct } });
+	const res = await new Promise((resolve) => exporter.export(done, resolve)).finally(() => exporter.shutdown());
+	assert.equal(res.code, 0, `export failed: ${res.error}`);
+	const traceId = agent.spanContext().traceId;
+	const search = async (body) => {
+		const x = await sgp('POST', '/v5/spans/search?limit=100', { trace_ids: [traceId], ...body }, { 'x-selected-account-id': acct });
+		assert.equal(x.status, 200, x.text);
+		assertPage(x.json);
+		return x.json.items;
+	};
+	const failed = await search({ types: ['COMPLETION'], statuses: ['ERROR'] });
+	assert.deepEqual(failed.map((x) => x.id), [bad.spanContext().spanId]);
+	const f = failed[0];
+	assert.deepEqual([f.type, f.status, f.trace_id, f.parent_id, f.input_tokens, f.output_tokens], ['COMPLETION', 'ERROR', traceId, agent.spanContext().spanId, 11, 0]);
+	assert.ok(Array.isArray(f.input.messages), JSON.stringify(f.input));
+	assert.match(JSON.stringify(f.input.messages), /Plan a trip to Lisbon/);
+	assert.equal(f.metadata.model, 'gpt-4o');
+	assert.equal(f.metadata.error_message, 'rate limited');
+	const ok = await search({ types: ['COMPLETION'], statuses: ['SUCCESS'] });
+	assert.deepEqual(ok.map((x) => [x.id, x.input_tokens, x.output_tokens]), [[good.spanContext().spanId, 21, 7]]);
+	assert.deepEqual((await search({ search_texts: ['lisbon'] })).map((x) => x.id), [bad.spanContext().spanId]);
+	assert.deepEqual((await search({ extra_metadata: { model: 'gpt-4o' } })).length, 2);
+	const agents = await search({ types: ['AGENT_TRACER'], parents_only: true });
+	assert.deepEqual(agents.map((x) => [x.id, x.metadata.agent_name]), [[agent.spanContext().spanId, 'helper']]);
 });

@@ -1,5 +1,6 @@
 // The Scale GP v5 spans API through nginx against golden replies: the fixtures of
-// t/fixtures/egp/ (eight spans written through SGP, two ingested through NeMo) in account
+// t/fixtures/egp/ (eight spans written through SGP, three ingested through NeMo, one of them
+// without a status) in account
 // golden-sgp, then every case below compared byte for byte (pretty-printed) with
 // t/golden/egp/<case>.json and validated against the seed's schemas (t/schema.mjs): every
 // body filter of the search, each sort in both directions, cursors, get, and the 422s and
@@ -43,12 +44,22 @@ const CASES = [
 	['filter-group-id', 'POST', S, { group_id: 'g-1' }, PaginatedListSpan],
 	['filter-names', 'POST', S, { names: ['plan', 'lookup'] }, PaginatedListSpan],
 	['filter-statuses', 'POST', S, { statuses: ['ERROR', 'CANCELED'] }, PaginatedListSpan],
+	// A NeMo span stored without a status reads as SUCCESS, and SUCCESS finds it.
+	['filter-statuses-success', 'POST', S, { statuses: ['SUCCESS'], trace_ids: ['tr-n'] }, PaginatedListSpan],
 	['filter-types', 'POST', S, { types: ['COMPLETION', 'KB_RETRIEVAL'] }, PaginatedListSpan],
 	['filter-search-texts', 'POST', S, { search_texts: ['refund'] }, PaginatedListSpan],
 	['filter-search-texts-and', 'POST', S, { search_texts: ['REFUND', 'policy', 'answer'] }, PaginatedListSpan],
 	['filter-extra-metadata', 'POST', S, { extra_metadata: { env: 'prod' } }, PaginatedListSpan],
 	['filter-extra-metadata-list', 'POST', S, { extra_metadata: { env: ['staging', 'eu'] } }, PaginatedListSpan],
+	// The metadata of a span from another API, as replies show it: its typed fields.
+	['filter-extra-metadata-nemo', 'POST', S, { extra_metadata: { model: 'gpt-4o' } }, PaginatedListSpan],
+	['filter-extra-metadata-nemo-agent', 'POST', S, { extra_metadata: { agent_name: 'support-bot' } }, PaginatedListSpan],
 	['filter-duration', 'POST', S, { min_duration_ms: 500, max_duration_ms: 1500 }, PaginatedListSpan],
+	// The seed's integers have no minimum: a negative minimum takes every completed span, a
+	// negative maximum none; a number without a fraction is an integer (JSON Schema, pydantic).
+	['filter-duration-negative-min', 'POST', S, { min_duration_ms: -5, max_duration_ms: 500 }, PaginatedListSpan],
+	['filter-duration-negative-max', 'POST', S, { max_duration_ms: -1 }, PaginatedListSpan],
+	['filter-duration-whole-float', 'POST', S, '{"min_duration_ms": 3000.0}', PaginatedListSpan],
 	['filter-variant', 'POST', S, { application_variant_ids: ['var-1'] }, PaginatedListSpan],
 	['filter-agentex-names', 'POST', S, { agentex_agent_names: ['support-bot'] }, PaginatedListSpan],
 	['filter-agentex-ids', 'POST', S, { agentex_agent_ids: ['agent-1'] }, PaginatedListSpan],
@@ -58,6 +69,7 @@ const CASES = [
 	['list-get', 'GET', '/v5/spans?trace_id=tr-a&limit=2', undefined, PaginatedListSpan],
 	['get-sgp', 'GET', '/v5/spans/b-root', undefined, SgpSpan],
 	['get-nemo', 'GET', '/v5/spans/n-llm', undefined, SgpSpan],
+	['get-nemo-no-status', 'GET', '/v5/spans/n-note', undefined, SgpSpan],
 	['err-get-unknown', 'GET', '/v5/spans/nope', undefined],
 	['err-status', 'POST', S, { statuses: ['DONE'] }],
 	['err-type', 'POST', S, { types: ['LLM'] }],
@@ -71,6 +83,7 @@ const CASES = [
 	['err-span-ids-not-list', 'POST', S, { span_ids: 'a-root' }],
 	['err-search-text-short', 'POST', S, { search_texts: ['a'] }],
 	['err-duration-type', 'POST', S, { min_duration_ms: 'long' }],
+	['err-duration-fraction', 'POST', S, { max_duration_ms: 1.5 }],
 	['err-body-not-object', 'POST', S, [1, 2]],
 	['err-write-end-before-start', 'POST', '/v5/spans', { name: 'x', trace_id: 'tr-x', start_timestamp: '2025-04-02T10:00:00Z', end_timestamp: '2025-04-02T09:00:00Z' }],
 	['err-write-no-name', 'POST', '/v5/spans', { trace_id: 'tr-x', start_timestamp: '2025-04-02T10:00:00Z' }],

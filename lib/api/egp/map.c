@@ -200,6 +200,19 @@ void egp_apply(struct arena *a, const char *ws, json_t *obj, bool create, struct
 		}
 		}
 	}
+	/* The tracing SDK writes a raised exception into the metadata (otel-egp.md §4.7): the
+	 * span's error fields, so the other APIs show it as their own. */
+	json_t *md = json_object_get(obj, "metadata");
+	if (json_is_object(md)) {
+		static const struct {
+			const char *key;
+			enum span_str field;
+		} errs[] = {{"error_type", SS_ERROR_TYPE}, {"error_message", SS_ERROR_MESSAGE}};
+		for (size_t i = 0; i < 2; i++) {
+			const char *t = json_string_value(json_object_get(md, errs[i].key));
+			s->str[errs[i].field] = t ? arena_strdup(a, t) : NULL;
+		}
+	}
 	if (create) {
 		static const char *const required[] = {"name", "trace_id", "start_timestamp"};
 		for (size_t i = 0; i < 3; i++)
@@ -220,6 +233,19 @@ void egp_apply(struct arena *a, const char *ws, json_t *obj, bool create, struct
 bool egp_completed(const struct span *s)
 {
 	return s->ended_at != SPAN_NONE_I64;
+}
+
+json_t *egp_metadata(const struct span *s)
+{
+	/* SGP's own, or for a span from another API its typed fields of note. */
+	json_t *md = raw_get(s, "sgp.metadata");
+	if (md)
+		return json_incref(md);
+	md = json_object();
+	for (int i = 0; i < SS__COUNT; i++)
+		if (s->str[i])
+			json_object_set_new(md, span_str_names[i], json_string(s->str[i]));
+	return md;
 }
 
 static void time_out(struct buf *b, int64_t us)
@@ -278,19 +304,10 @@ void egp_render(struct buf *out, struct arena *a, const struct span *s, const ch
 	object_out(out, s->input);
 	buf_adds(out, ",\"output\":");
 	object_out(out, s->output);
-	/* metadata: SGP's own, or for a span from another API its typed fields of note. */
-	json_t *md = raw_get(s, "sgp.metadata");
+	json_t *md = egp_metadata(s);
 	buf_adds(out, ",\"metadata\":");
-	if (md) {
-		jsonw_jansson(out, md, JSON_COMPACT);
-	} else {
-		json_t *m = json_object();
-		for (int i = 0; i < SS__COUNT; i++)
-			if (s->str[i])
-				json_object_set_new(m, span_str_names[i], json_string(s->str[i]));
-		jsonw_jansson(out, m, JSON_COMPACT);
-		json_decref(m);
-	}
+	jsonw_jansson(out, md, JSON_COMPACT);
+	json_decref(md);
 	static const char *const kept[] = {"expected", "group_id", "application_interaction_id",
 					   "application_variant_id"};
 	for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
@@ -302,9 +319,7 @@ void egp_render(struct buf *out, struct arena *a, const struct span *s, const ch
 			jsonw_jansson(out, x, JSON_COMPACT | JSON_ENCODE_ANY);
 		}
 	}
-	/* unknown: a span from a source that said nothing; SGP has no such status. */
-	const char *st = crosswalk_status_name(CW_SGP, s->status);
-	buf_printf(out, ",\"status\":\"%s\",\"type\":", st ? st : "SUCCESS");
+	buf_printf(out, ",\"status\":\"%s\",\"type\":", crosswalk_status_name(CW_SGP, s->status));
 	const char *type = crosswalk_type(CW_SGP, s);
 	jsonw_string(out, type, strlen(type));
 	buf_adds(out, ",\"account_id\":");

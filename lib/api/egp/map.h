@@ -24,6 +24,12 @@ void egp_apply(struct arena *a, const char *ws, json_t *obj, bool create, struct
 /* Appends the Span of s; account is the x-selected-account-id it is read under. */
 void egp_render(struct buf *out, struct arena *a, const struct span *s, const char *account);
 
+/* The metadata object of s as SGP shows it (a new reference): the metadata sent through SGP,
+ * or for a span from another API its typed fields of note (model, provider, agent_name, ...).
+ * The renderer and the search's metadata filters both read it, so a filter finds what a
+ * reply shows. */
+json_t *egp_metadata(const struct span *s);
+
 /* Whether a stored version has ended (the upsert keeps a completed span over a started one). */
 bool egp_completed(const struct span *s);
 

@@ -47,27 +47,29 @@ struct writes {
 	enum mode mode;
 	struct span *spans;
 	size_t n;
+	size_t next; /* the item of the next merge: store_update merges the ids in their order */
 	const char *conflict; /* INSERT: an id that is already stored */
 };
 
+/* The merge of one item. An id sent twice in one batch (the tracing SDK's started and
+ * completed exports of one span) is merged twice, the second time over what the first gave,
+ * so the rule within a batch is the rule across batches. */
 static enum status merge(void *ctx, struct arena *a, const char *id, const struct span *cur,
 			 struct span *out, struct err *e)
 {
 	struct writes *w = ctx;
 	(void)a;
-	for (size_t i = 0; i < w->n; i++) {
-		if (strcmp(w->spans[i].span_id, id))
-			continue;
-		if (cur && w->mode == INSERT) {
-			w->conflict = id;
-			return err_set(e, ST_CONFLICT, "Span %.200s already exists", id);
-		}
-		/* Completed beats started: a start that comes after the end changes nothing. */
-		if (cur && egp_completed(cur) && !egp_completed(&w->spans[i]))
-			return ST_OK;
-		span_copy(out, &w->spans[i]);
-		return ST_OK;
+	if (w->next >= w->n || strcmp(w->spans[w->next].span_id, id))
+		return err_set(e, ST_INTERNAL, "merge of span %.200s out of order", id);
+	const struct span *item = &w->spans[w->next++];
+	if (cur && w->mode == INSERT) {
+		w->conflict = id;
+		return err_set(e, ST_CONFLICT, "Span %.200s already exists", id);
 	}
+	/* Completed beats started: a start that comes after the end changes nothing. */
+	if (cur && egp_completed(cur) && !egp_completed(item))
+		return ST_OK;
+	span_copy(out, item);
 	return ST_OK;
 }
 
@@ -77,7 +79,8 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 	struct verrs v;
 	struct err e = {0}, pe = {0};
 	size_t n = json_array_size(items);
-	struct writes w = {mode, arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n, NULL};
+	struct writes w = {mode, arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n, 0,
+			   NULL};
 	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
 	const struct prices *prices = prices_load(http_env(req, "SPANDEX_PRICES"), &pe);
 
@@ -245,7 +248,8 @@ struct sfilter {
 	    *types, *extra_metadata, *variant_ids, *assessment_types, *acp_types, *agent_names,
 	    *agent_ids;
 	const char *group_id;
-	long long min_ms, max_ms; /* -1: none */
+	bool has_min, has_max;
+	long long min_ms, max_ms;
 	bool parse; /* a condition beyond types needs the parsed span */
 };
 
@@ -303,7 +307,7 @@ static bool search_match(void *ctx, const char *line, size_t n)
 	}
 	if (!span_parse(line, n, &s, &root))
 		return false;
-	json_t *md = raw(&s, "sgp.metadata");
+	json_t *md = egp_metadata(&s);
 	bool ok = true;
 	if (f->span_ids && !in_list(f->span_ids, s.span_id))
 		ok = false;
@@ -347,11 +351,13 @@ static bool search_match(void *ctx, const char *line, size_t n)
 			}
 		}
 	}
-	if (ok && (f->min_ms >= 0 || f->max_ms >= 0)) {
+	if (ok && (f->has_min || f->has_max)) {
 		/* Against the completed duration: a span without an end never matches. */
-		long long ms = s.ended_at == SPAN_NONE_I64 ? -1 : (s.ended_at - s.started_at) / 1000;
-		ok = ms >= 0 && (f->min_ms < 0 || ms >= f->min_ms) && (f->max_ms < 0 || ms <= f->max_ms);
+		long long ms = (s.ended_at - s.started_at) / 1000;
+		ok = s.ended_at != SPAN_NONE_I64 && (!f->has_min || ms >= f->min_ms) &&
+		     (!f->has_max || ms <= f->max_ms);
 	}
+	json_decref(md);
 	span_clear(&s);
 	json_decref(root);
 	return ok;
@@ -390,6 +396,31 @@ static bool str_list(struct verrs *v, json_t *body, const char *key, json_t **ou
 	*nids += json_array_size(x);
 	*out = x;
 	return true;
+}
+
+/* min_duration_ms or max_duration_ms: the seed's integer with no bounds (a negative minimum
+ * takes every completed span, a negative maximum none), also as a number with no fraction,
+ * as JSON Schema's integer and pydantic take it. */
+static void duration(struct verrs *v, json_t *body, const char *key, bool *has, long long *ms)
+{
+	json_t *d = json_object_get(body, key);
+	double r = json_is_real(d) ? json_real_value(d) : 0.5;
+	if (!d || json_is_null(d))
+		return;
+	if (json_is_integer(d)) {
+		*ms = json_integer_value(d);
+	} else if (r > -9.2e18 && r < 9.2e18 && r == (double)(long long)r) {
+		*ms = (long long)r;
+	} else {
+		bool frac = json_is_real(d);
+		const char *msg = frac ? "Input should be a valid integer, got a number with a "
+					 "fractional part"
+				       : "Input should be a valid integer";
+		verrs_add(v, json_pack("[s,s]", "body", key), frac ? "int_from_float" : "int_type",
+			  msg, json_incref(d));
+		return;
+	}
+	*has = true;
 }
 
 /* The rows of q, answered as {object, items, limit, total, has_more}. */
@@ -479,7 +510,6 @@ enum status egp_search(struct http_req *req)
 			       "Input should be a valid dictionary or object to extract fields from");
 	struct sfilter *sf = arena_alloc(req->arena, sizeof *sf);
 	memset(sf, 0, sizeof *sf);
-	sf->min_ms = sf->max_ms = -1;
 	verrs_init(&v);
 	size_t nids = 0;
 	json_t *trace_ids = NULL;
@@ -539,14 +569,8 @@ enum status egp_search(struct http_req *req)
 		verrs_add(&v, json_pack("[s,s]", "body", "group_id"), "string_type", "Input should be a valid string", json_incref(gid));
 	if (em && !json_is_null(em) && !json_is_object(em))
 		verrs_add(&v, json_pack("[s,s]", "body", "extra_metadata"), "dict_type", "Input should be a valid dictionary", json_incref(em));
-	static const char *const durs[] = {"min_duration_ms", "max_duration_ms"};
-	for (int k = 0; k < 2; k++) {
-		json_t *d = json_object_get(body, durs[k]);
-		if (d && !json_is_null(d) && (!json_is_integer(d) || json_integer_value(d) < 0))
-			verrs_add(&v, json_pack("[s,s]", "body", durs[k]), "int_type", "Input should be a valid integer", json_incref(d));
-		else if (d && json_is_integer(d))
-			*(k ? &sf->max_ms : &sf->min_ms) = json_integer_value(d);
-	}
+	duration(&v, body, "min_duration_ms", &sf->has_min, &sf->min_ms);
+	duration(&v, body, "max_duration_ms", &sf->has_max, &sf->max_ms);
 	int64_t from = 0, to = 0;
 	bool has_from = pv[ES_FROM].s != NULL, has_to = pv[ES_TO].s != NULL;
 	if (has_from && !time_parse(pv[ES_FROM].s, false, &from))
@@ -567,9 +591,13 @@ enum status egp_search(struct http_req *req)
 	struct query_pred pred = {search_match, sf, search_bare};
 	query_init(req, &q);
 	f.conds = c;
-	/* The index narrows by status (exactly) and by the kinds the types are stored as. */
+	/* The index narrows by status (exactly: the statuses that read back as those asked for)
+	 * and by the kinds the types are stored as. */
 	uint32_t set = 0;
-	json_array_foreach(sf->statuses, i, x) set |= 1u << crosswalk_status(CW_SGP, json_string_value(x));
+	json_array_foreach(sf->statuses, i, x)
+	{
+		set |= crosswalk_statuses_of(CW_SGP, json_string_value(x));
+	}
 	if (sf->statuses)
 		c[f.n++] = (struct filter_cond){.field = FF_STATUS, .op = FOP_IN, .enums = set};
 	set = 0;
@@ -594,7 +622,7 @@ enum status egp_search(struct http_req *req)
 	sf->parse = sf->trace_ids || sf->span_ids || sf->excluded_span_ids || sf->excluded_trace_ids ||
 		    sf->parent_ids || sf->names || sf->group_id || sf->variant_ids || sf->agent_names ||
 		    sf->agent_ids || sf->acp_types || (sf->assessment_types && json_array_size(sf->assessment_types)) ||
-		    sf->extra_metadata || sf->min_ms >= 0 || sf->max_ms >= 0;
+		    sf->extra_metadata || sf->has_min || sf->has_max;
 	q.preds = &pred;
 	q.npreds = sf->parse || sf->types;
 	/* Terms, ANDed; one shaped like a UUID is a trace id instead (§4). */
