@@ -14,16 +14,4 @@ static const struct fuzz_op ops[] = {
 static const char *const ids[] = {"a-root", "a-llm", "a-tool", "a-guard", "b-root",
 				  "b-llm",  "b-ret", "c-root", "x"};
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc, (void)argv;
-	fuzz_handler_init();
-	return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	fuzz_requests(&egp_surface, ops, sizeof ops / sizeof *ops, ids, sizeof ids / sizeof *ids,
-		      data, size);
-	return 0;
-}
+FUZZ_HANDLER_MAIN(egp_surface, ops, ids)

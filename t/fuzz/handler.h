@@ -111,4 +111,21 @@ static void fuzz_requests(const struct http_surface *s, const struct fuzz_op *op
 	}
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* The entry points of a harness of surface s: ops and ids as fuzz_requests takes them. */
+#define FUZZ_HANDLER_MAIN(s, ops, ids)                                                             \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)                                          \
+	{                                                                                          \
+		(void)argc, (void)argv;                                                            \
+		fuzz_handler_init();                                                               \
+		return 0;                                                                          \
+	}                                                                                          \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                               \
+	{                                                                                          \
+		fuzz_requests(&(s), ops, sizeof ops / sizeof *ops, ids, sizeof ids / sizeof *ids,  \
+			      data, size);                                                         \
+		return 0;                                                                          \
+	}
+
 #endif

@@ -29,16 +29,4 @@ static const struct fuzz_op ops[] = {
 static const char *const ids[] = {"tr-a",    "tr-b",  "tr-c",	   "a-llm", "a-tool",
 				  "a-guard", "b-llm", "b-general", "c-llm", "x"};
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc, (void)argv;
-	fuzz_handler_init();
-	return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	fuzz_requests(&opik_surface, ops, sizeof ops / sizeof *ops, ids, sizeof ids / sizeof *ids,
-		      data, size);
-	return 0;
-}
+FUZZ_HANDLER_MAIN(opik_surface, ops, ids)

@@ -27,10 +27,10 @@ after(async () => {
 const KILL_DELAYS_MS = [0, 0, 0.1, 0.3, 1, 3, 10, 30, 100];
 
 // Busy-waits (the event loop is blocked on purpose: a timer would be far too coarse) until
-// the workspace's files grow past size0 or ms pass; true when they grew.
-function spinUntilGrowth(size0, ms) {
+// the files of workspace ws grow past size0 or ms pass; true when they grew.
+function spinUntilGrowth(size0, ms, ws = WS) {
 	const end = Date.now() + ms;
-	while (Date.now() < end) if (wsBytes() !== size0) return true;
+	while (Date.now() < end) if (wsBytes(ws) !== size0) return true;
 	return false;
 }
 function spin(ms) {
@@ -39,8 +39,8 @@ function spin(ms) {
 }
 
 // Total size of the files under the workspace directory (0 before the first write).
-function wsBytes() {
-	const dir = path.join(srv.dataDir, WS);
+function wsBytes(ws = WS) {
+	const dir = path.join(srv.dataDir, ws);
 	if (!fs.existsSync(dir)) return 0;
 	let n = 0;
 	for (const f of fs.readdirSync(dir)) {
@@ -51,6 +51,20 @@ function wsBytes() {
 		}
 	}
 	return n;
+}
+
+// SIGKILLs every worker of the FastCGI master; how many there were.
+function killWorkers(master) {
+	let kills = 0;
+	for (const pid of childPids(master)) {
+		try {
+			process.kill(pid, 'SIGKILL');
+			kills++;
+		} catch {
+			// exited on its own
+		}
+	}
+	return kills;
 }
 
 async function assertAllThere(ids) {
@@ -137,14 +151,7 @@ test('FastCGI ingest workers killed while requests are in flight', async (t) => 
 		await sleep(100); // the master restarts its workers meanwhile
 		if (spinUntilGrowth(wsBytes(), 5000)) midWrite++;
 		spin(delay);
-		for (const pid of childPids(master)) {
-			try {
-				process.kill(pid, 'SIGKILL');
-				kills++;
-			} catch {
-				// exited on its own
-			}
-		}
+		kills += killWorkers(master);
 	}
 	const results = await Promise.all(writers);
 	assert.ok(kills > 0, 'no ingest worker was found to kill');
@@ -187,18 +194,6 @@ test('FastCGI ingest workers killed mid-batch: a three-day batch is stored whole
 	const ws = 'crashy3';
 	const master = srv.procs.ingest.pid;
 	const startedAt = dayTime(11);
-	const dir = path.join(srv.dataDir, ws);
-	const bytes = () => {
-		let n = 0;
-		for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-			try {
-				n += fs.statSync(path.join(dir, f)).size;
-			} catch {
-				// renamed meanwhile
-			}
-		}
-		return n;
-	};
 	// Batches of 150 spans over three days (50 a day), from three clients at once.
 	const writers = ['ma', 'mb', 'mc'].map((prefix) => new Promise((resolve) => {
 		execFile(process.execPath, [writer, srv.base, ws, prefix, '3000', '150', startedAt, '3'],
@@ -210,19 +205,9 @@ test('FastCGI ingest workers killed mid-batch: a three-day batch is stored whole
 	Promise.all(writers).then(() => { done = true; });
 	for (let round = 0; round < 30 && !done; round++) {
 		await sleep(60); // the master restarts its workers meanwhile
-		const size0 = bytes();
-		const end = Date.now() + 2000;
-		while (Date.now() < end && bytes() === size0);
-		if (bytes() !== size0) midWrite++;
+		if (spinUntilGrowth(wsBytes(ws), 2000, ws)) midWrite++;
 		spin(KILL_DELAYS_MS[round % KILL_DELAYS_MS.length]);
-		for (const pid of childPids(master)) {
-			try {
-				process.kill(pid, 'SIGKILL');
-				kills++;
-			} catch {
-				// exited on its own
-			}
-		}
+		kills += killWorkers(master);
 	}
 	const results = await Promise.all(writers);
 	assert.ok(kills > 0, 'no ingest worker was found to kill');
