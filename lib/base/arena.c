@@ -9,6 +9,9 @@
 #include <string.h>
 #include "lib/base/mem.h"
 #include "lib/base/buf.h"
+#ifdef SPANDEX_FUZZ_POISON
+#include <sanitizer/asan_interface.h>
+#endif
 
 /* Arena: a chain of blocks; big requests get a block of their own. */
 struct ablock {
@@ -95,6 +98,9 @@ void arena_reset(struct arena *a)
 	}
 	if (!keep)
 		keep = ablock_new(ARENA_BLOCK);
+#ifdef SPANDEX_FUZZ_POISON
+	ASAN_UNPOISON_MEMORY_REGION(keep->data, keep->cap);
+#endif
 	keep->used = 0;
 	keep->next = NULL;
 	a->head = keep;
@@ -165,11 +171,32 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	return p;
 }
 
-
 /* ---- jansson in the arena ---- */
 
 static struct arena *json_arena;
 
+#ifdef SPANDEX_FUZZ_POISON
+/* The fuzz build (t/fuzz/run) poisons what jansson frees, so a value read after its last
+ * reference is dropped is an AddressSanitizer report there, as it would be under malloc,
+ * rather than a read of arena bytes that happen to be intact. */
+#define JSON_HEAD 16 /* the size of the value, ahead of it; keeps the value 16-aligned */
+
+static void *json_alloc(size_t n)
+{
+	char *p = arena_alloc(json_arena, n + JSON_HEAD);
+	memcpy(p, &n, sizeof n);
+	return p + JSON_HEAD;
+}
+
+static void json_release(void *p)
+{
+	size_t n;
+	if (!p)
+		return;
+	memcpy(&n, (char *)p - JSON_HEAD, sizeof n);
+	ASAN_POISON_MEMORY_REGION(p, n);
+}
+#else
 static void *json_alloc(size_t n)
 {
 	/* jansson frees without a size and never reallocates; the arena frees it all at once. */
@@ -180,6 +207,7 @@ static void json_release(void *p)
 {
 	(void)p;
 }
+#endif
 
 void arena_json(struct arena *a)
 {

@@ -1,6 +1,7 @@
-// The query budget (issue 13): a query that would read more than SPANDEX_QUERY_BYTES (or run
-// longer than SPANDEX_QUERY_MS) is refused with a 400 that says how to narrow it; a get by id
-// (the id table, no scan) still answers, and the same store answers under the default budget.
+// The query budget (issue 13): a query that would read more than SPANDEX_QUERY_BYTES or run
+// longer than SPANDEX_QUERY_MS is refused with a 400 that says how to narrow it, in the shape
+// of the API asked (NeMo and Scale GP {detail}, Opik {code, message}); a get by id (the id
+// table, no scan) still answers, and the same store answers under the default budget.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, WS_PREFIX } from '../harness.mjs';
@@ -10,23 +11,49 @@ after(async () => {
 	for (const s of servers) await s.stop();
 });
 
+const BUDGET = /budget.*SPANDEX_QUERY_MS, SPANDEX_QUERY_BYTES.*narrow it/;
+
+// n spans in workspace budget, 1,000 a batch, one a second from 2025-06-01.
+async function fill(srv, n) {
+	const spans = Array.from({ length: n }, (_, i) => ({
+		span_id: `b-${i}`, trace_id: `t-${i % 40}`, session_id: 's', name: `step ${i}`, kind: 'LLM',
+		status: 'success', started_at: new Date(Date.UTC(2025, 5, 1, 0, 0, i)).toISOString(),
+		input: `question ${i} about the budget of a query`, output: `answer ${i}`,
+	}));
+	for (let i = 0; i < spans.length; i += 1000) {
+		const r = await srv.request('POST', `${WS_PREFIX}/budget/ingest/spans`, { body: { source: 'budget', spans: spans.slice(i, i + 1000) } });
+		assert.equal(r.status, 201, r.text);
+	}
+}
+
 test('a query over its byte budget gets a 400 that names the budget', async () => {
 	// 64 KiB: about 500 index records, so 2,000 spans cannot all be looked at.
 	const srv = await startServer({ env: { SPANDEX_QUERY_BYTES: String(64 * 1024) } });
 	servers.push(srv);
 	const ws = `${WS_PREFIX}/budget`;
-	const spans = Array.from({ length: 2000 }, (_, i) => ({
-		span_id: `b-${i}`, trace_id: `t-${i % 40}`, session_id: 's', name: `step ${i}`, kind: 'LLM',
-		status: 'success', started_at: new Date(Date.UTC(2025, 5, 1, 0, 0, i)).toISOString(),
-	}));
-	for (let i = 0; i < spans.length; i += 1000) {
-		const r = await srv.request('POST', `${ws}/ingest/spans`, { body: { source: 'budget', spans: spans.slice(i, i + 1000) } });
-		assert.equal(r.status, 201, r.text);
-	}
+	await fill(srv, 2000);
 	for (const path of ['/spans', '/traces', '/spans/groups?by=trace_id', '/spans?search=step']) {
 		const r = await srv.request('GET', `${ws}${path}`);
 		assert.equal(r.status, 400, `${path}: ${r.text}`);
-		assert.match(r.json.detail, /budget.*SPANDEX_QUERY_BYTES.*narrow it/, path);
+		assert.match(r.json.detail, BUDGET, path);
+	}
+	// Opik's list and search stream, in Opik's shape; Scale GP's search, in FastAPI's.
+	const opik = { 'Comet-Workspace': 'budget' };
+	for (const [method, path, body] of [
+		['GET', '/v1/private/spans?project_name=Default%20Project', undefined],
+		['GET', '/v1/private/traces?project_name=Default%20Project', undefined],
+		['POST', '/v1/private/spans/search', { project_name: 'Default Project', search: 'budget', limit: 1000 }]]) {
+		const r = await srv.request(method, path, { headers: opik, body });
+		assert.equal(r.status, 400, `Opik ${path}: ${r.text}`);
+		assert.deepEqual(Object.keys(r.json).sort(), ['code', 'message'], r.text);
+		assert.equal(r.json.code, 400);
+		assert.match(r.json.message, BUDGET, path);
+	}
+	for (const body of [{}, { search_texts: ['budget'] }, { names: ['step 7'] }]) {
+		const r = await srv.request('POST', '/v5/spans/search', { headers: { 'x-selected-account-id': 'budget' }, body });
+		assert.equal(r.status, 400, `SGP ${JSON.stringify(body)}: ${r.text}`);
+		assert.deepEqual(Object.keys(r.json), ['detail'], r.text);
+		assert.match(r.json.detail, BUDGET);
 	}
 	const one = await srv.request('GET', `${ws}/spans/b-1999`);
 	assert.equal(one.status, 200, one.text);
@@ -36,4 +63,30 @@ test('a query over its byte budget gets a 400 that names the budget', async () =
 	const all = await roomy.request('GET', `${ws}/spans?page_size=1`);
 	assert.equal(all.status, 200, all.text);
 	assert.equal(all.json.pagination.total_results, 2000);
+});
+
+test('a query over its time budget gets the same 400; the default budget answers it', async () => {
+	// 1 ms: the clock, read every 1,024 records, is past it long before a search has read the
+	// lines of 30,000 spans (about 10 MB, far under the default byte budget).
+	const srv = await startServer({ env: { SPANDEX_QUERY_MS: '1' } });
+	servers.push(srv);
+	const ws = `${WS_PREFIX}/budget`;
+	await fill(srv, 30000);
+	const slow = [
+		['NeMo', 'GET', `${ws}/spans?search=nothing-matches-this&page_size=1`, undefined, {}, (r) => r.json.detail],
+		['Opik', 'POST', '/v1/private/spans/search', { project_name: 'Default Project', search: 'nothing-matches-this' },
+			{ 'Comet-Workspace': 'budget' }, (r) => r.json.message],
+		['SGP', 'POST', '/v5/spans/search', { search_texts: ['nothing-matches-this'] }, { 'x-selected-account-id': 'budget' }, (r) => r.json.detail],
+	];
+	for (const [api, method, path, body, headers, text] of slow) {
+		const r = await srv.request(method, path, { body, headers });
+		assert.equal(r.status, 400, `${api}: ${r.text}`);
+		assert.match(text(r), /\(1 ms, \d+ bytes read; SPANDEX_QUERY_MS/, api);
+	}
+	const roomy = await startServer({ dataDir: srv.dataDir });
+	servers.push(roomy);
+	for (const [api, method, path, body, headers] of slow) {
+		const r = await roomy.request(method, path, { body, headers });
+		assert.equal(r.status, 200, `${api} under the default budget: ${r.text}`);
+	}
 });

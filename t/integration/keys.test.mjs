@@ -1,7 +1,8 @@
 // API keys per workspace and role (issue 13) through nginx and the real programs: keys made
 // with `spandex key create`, checked before any body is read, 401 and 403 in the API's shape,
-// a revoke counted from the next request with no restart. (Opik and Scale GP take the same
-// keys where their clients send them; their own tests cover those headers.)
+// a revoke counted from the next request with no restart. One key works in all three APIs,
+// each taking it where its clients send it (NeMo and OTLP Bearer, Opik the raw authorization
+// header, Scale GP x-api-key) and refusing in its own error shape.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, spandexCli, makeSpan, dayTime, WS_PREFIX } from '../harness.mjs';
@@ -86,4 +87,77 @@ test('list shows ids and last use, never a key; a revoke counts from the next re
 	assert.equal((await list('team-a', keys.write)).status, 401);
 	assert.equal((await list('team-a', keys.read)).status, 200);
 	assert.equal((await spandexCli(['key', 'revoke', srv.dataDir, id])).code, 1);
+});
+
+// Each API: where its key goes, its workspace header, one read and one write of workspace ws,
+// and its error shape (NeMo and Scale GP FastAPI's {detail}, Opik Dropwizard's {code, message}).
+const detail = (r, status, text) => {
+	assert.deepEqual(Object.keys(r.json), ['detail'], r.text);
+	assert.match(r.json.detail, text);
+};
+const APIS = {
+	nemo: {
+		key: bearer,
+		read: (ws, h) => srv.request('GET', `${WS_PREFIX}/${ws}/spans`, { headers: h }),
+		write: (ws, h, id) => srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, {
+			headers: h, body: { source: 'keys', spans: [makeSpan(id, { started_at: dayTime() })] } }),
+		ok: { read: 200, write: 201 },
+		error: detail,
+	},
+	opik: {
+		key: (k) => (k ? { authorization: k } : {}),
+		read: (ws, h) => srv.request('GET', '/v1/private/traces/o-1', { headers: { ...h, 'Comet-Workspace': ws } }),
+		write: (ws, h, id) => srv.request('POST', '/v1/private/traces/batch', {
+			headers: { ...h, 'Comet-Workspace': ws },
+			body: { traces: [{ id, name: 'keys', start_time: new Date().toISOString() }] } }),
+		ok: { read: 200, write: 204 },
+		error: (r, status, text) => {
+			assert.deepEqual(Object.keys(r.json).sort(), ['code', 'message'], r.text);
+			assert.equal(r.json.code, status);
+			assert.match(r.json.message, text);
+		},
+	},
+	sgp: {
+		key: (k) => (k ? { 'x-api-key': k } : {}),
+		read: (ws, h) => srv.request('POST', '/v5/spans/search', { headers: { ...h, 'x-selected-account-id': ws }, body: {} }),
+		write: (ws, h, id) => srv.request('POST', '/v5/spans', {
+			headers: { ...h, 'x-selected-account-id': ws },
+			body: { id, trace_id: `t-${id}`, name: 'keys', start_timestamp: new Date().toISOString() } }),
+		ok: { read: 200, write: 200 },
+		error: detail,
+	},
+};
+
+test('one key in all three APIs where each client sends it; 401 and 403 in each API\'s shape', async () => {
+	const made = {};
+	for (const [name, role] of [['multi-write', 'write'], ['multi-read', 'read']]) {
+		const r = await spandexCli(['key', 'create', srv.dataDir, '--workspace', 'team-m', '--role', role, '--name', name]);
+		assert.equal(r.code, 0, r.stderr);
+		made[role] = r.stdout.trim();
+	}
+	for (const [api, a] of Object.entries(APIS)) {
+		// The Opik read is of the trace its write makes first.
+		const id = api === 'opik' ? 'o-1' : `${api}-1`;
+		const w = await a.write('team-m', a.key(made.write), id);
+		assert.equal(w.status, a.ok.write, `${api} write: ${w.text}`);
+		const r = await a.read('team-m', a.key(made.write));
+		assert.equal(r.status, a.ok.read, `${api} read: ${r.text}`);
+		assert.equal((await a.read('team-m', a.key(made.read))).status, a.ok.read, `${api} read with the read key`);
+		for (const [why, h] of [['no key', a.key(null)], ['unknown key', a.key('spx_' + '0'.repeat(40))],
+			['a key in the wrong header', api === 'opik' ? { 'x-api-key': made.write } : { authorization: made.write }]]) {
+			for (const [kind, res] of [['read', await a.read('team-m', h)], ['write', await a.write('team-m', h, `${id}-x`)]]) {
+				assert.equal(res.status, 401, `${api} ${kind}, ${why}: ${res.text}`);
+				a.error(res, 401, /^Not authenticated$/);
+			}
+		}
+		const cross = await a.read('team-a', a.key(made.write));
+		assert.equal(cross.status, 403, `${api} on another workspace: ${cross.text}`);
+		a.error(cross, 403, /not valid for workspace 'team-a'/);
+		const ro = await a.write('team-m', a.key(made.read), `${id}-ro`);
+		assert.equal(ro.status, 403, `${api} write with a read key: ${ro.text}`);
+		a.error(ro, 403, /role \(read\)/);
+	}
+	// Nothing refused was stored: each API's one write is there, and only it.
+	const all = await APIS.nemo.read('team-m', bearer(made.read));
+	assert.deepEqual(all.json.data.map((s) => s.span_id).sort(), ['nemo-1', 'o-1', 'sgp-1']);
 });

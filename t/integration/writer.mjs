@@ -1,10 +1,11 @@
 // writer: one client process for the concurrency and crash tests. Posts `count` spans with
 // ids <prefix>-<n> in batches of `batch` to workspace ws, and prints one line per batch,
-// "<status> <first> <last>", so the parent knows which spans were acknowledged.
-// usage: node writer.mjs BASE WS PREFIX COUNT BATCH [STARTED_AT]
+// "<status> <first> <last>", so the parent knows which spans were acknowledged. With DAYS,
+// span n starts n % DAYS days before STARTED_AT, so each batch spans DAYS days.
+// usage: node writer.mjs BASE WS PREFIX COUNT BATCH [STARTED_AT [DAYS]]
 import { ingestSpans, makeSpan } from '../harness.mjs';
 
-const [base, ws, prefix, count, batch, startedAt] = process.argv.slice(2);
+const [base, ws, prefix, count, batch, startedAt, days = '1'] = process.argv.slice(2);
 const n = Number(count);
 const per = Number(batch);
 let failed = 0;
@@ -17,7 +18,7 @@ for (let first = 0; first < n; first += per) {
 			name: `span ${i} of ${prefix}`,
 			kind: 'LLM',
 			status: 'success',
-			...(startedAt ? { started_at: startedAt } : {}),
+			...(startedAt ? { started_at: new Date(Date.parse(startedAt) - (i % Number(days)) * 86400e3).toISOString() } : {}),
 			input: `question ${i}`,
 			attributes: { 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': i, writer: prefix },
 		}));

@@ -113,12 +113,14 @@ const char *opik_project_id(struct arena *a, const char *name)
 	return arena_printf(a, "%.8s-%.4s-8%.3s-a%.3s-%.12s", h, h + 8, h + 13, h + 17, h + 20);
 }
 
-/* An id field: a string spandex can store and fetch by id (lib/model/span.h). */
-static const char *id_value(struct verrs *v, json_t *loc, const char *name, json_t *x)
+/* An id field: a string spandex can store and fetch by id (lib/model/span.h). A copy in a:
+ * the span outlives obj when a merge applies a stub it then releases (write.c). */
+static const char *id_value(struct arena *a, struct verrs *v, json_t *loc, const char *name,
+			    json_t *x)
 {
 	const char *why = json_is_string(x) ? span_id_problem(json_string_value(x)) : "must be a string";
 	if (!why)
-		return json_string_value(x);
+		return arena_strdup(a, json_string_value(x));
 	char msg[160];
 	snprintf(msg, sizeof msg, "%s %s", name, why);
 	bad(v, loc, name, "value_error", msg, x);
@@ -239,17 +241,17 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 		const char *sv;
 		switch (f->how) {
 		case H_ID:
-			if (create && !null && (sv = id_value(v, loc, f->name, x)))
+			if (create && !null && (sv = id_value(a, v, loc, f->name, x)))
 				s->span_id = sv;
 			break;
 		case H_TRACE:
-			if (!null && (sv = id_value(v, loc, f->name, x)))
+			if (!null && (sv = id_value(a, v, loc, f->name, x)))
 				s->trace_id = sv;
 			break;
 		case H_PARENT:
 			if (null)
 				s->parent_span_id = NULL;
-			else if ((sv = id_value(v, loc, f->name, x)))
+			else if ((sv = id_value(a, v, loc, f->name, x)))
 				s->parent_span_id = sv;
 			break;
 		case H_PROJECT:
@@ -307,7 +309,7 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 			error_value(a, s, v, loc, x);
 			break;
 		case H_THREAD:
-			if (!null && (sv = id_value(v, loc, f->name, x))) {
+			if (!null && (sv = id_value(a, v, loc, f->name, x))) {
 				s->session_id = sv;
 				raw_set(s, "opik.thread_id", json_incref(x));
 			}

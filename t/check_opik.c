@@ -1,0 +1,55 @@
+/* check_opik: lib/api/opik's mapping (map.c) on its own: what opik_apply puts in a span holds
+ * after the object it came from is released (the write merges apply stubs they release at
+ * once; t/fuzz/opik_body found a span reading its trace id from a freed stub). */
+#include <check.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/api/opik/map.h"
+
+/* Frees as malloc does, after overwriting, so a read of a released value sees garbage. */
+static void scribble_free(void *p)
+{
+	if (p)
+		memset(p, 0xA5, malloc_usable_size(p));
+	free(p);
+}
+
+START_TEST(apply_copies_what_it_keeps)
+{
+	struct arena *a = arena_new();
+	struct verrs v;
+	struct span s;
+	json_set_alloc_funcs(malloc, scribble_free);
+	verrs_init(&v);
+	span_init(&s);
+	/* A PATCH before its create, as merge_patch of write.c applies it: a stub, released, then
+	 * the body (which reads the trace id the stub set). */
+	json_t *stub = json_pack("{s:s,s:s,s:s}", "id", "sp-1", "trace_id", "tr-1", "start_time",
+				 "1970-01-01T00:00:00Z");
+	opik_apply(a, "ws", OPIK_SPAN, stub, true, &s, &v, json_array());
+	json_decref(stub);
+	json_t *body = json_pack("{s:s,s:s}", "name", "late", "end_time", "1970-01-01T00:00:01Z");
+	opik_apply(a, "ws", OPIK_SPAN, body, false, &s, &v, json_array());
+	json_decref(body);
+	ck_assert_int_eq(verrs_count(&v), 0);
+	ck_assert_str_eq(s.span_id, "sp-1");
+	ck_assert_str_eq(s.trace_id, "tr-1");
+	ck_assert_str_eq(s.parent_span_id, "tr-1");
+	ck_assert_str_eq(s.session_id, "tr-1");
+	ck_assert_str_eq(s.name, "late");
+	span_clear(&s);
+	verrs_free(&v);
+	json_set_alloc_funcs(malloc, free);
+	arena_free(a);
+}
+END_TEST
+
+Suite *check_suite(void)
+{
+	Suite *s = suite_create("opik");
+	TCase *tc = tcase_create("map");
+	tcase_add_test(tc, apply_copies_what_it_keeps);
+	suite_add_tcase(s, tc);
+	return s;
+}

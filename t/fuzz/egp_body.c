@@ -1,0 +1,17 @@
+/* fuzz egp_body: Scale GP's bodies (create, batch insert and upsert, PATCH, and the search
+ * request's filters) through their handlers (lib/api/egp/spans.c, the mapping of map.c), in
+ * any order on one store, then read back (get, search, list). */
+#include "t/fuzz/handler.h"
+#include "lib/api/egp/egp.h"
+
+static const struct fuzz_op ops[] = {
+    {"POST", "/v5/spans"},	 {"POST", "/v5/spans/batch"},  {"PUT", "/v5/spans/batch"},
+    {"PATCH", "/v5/spans/{id}"}, {"POST", "/v5/spans/search"}, {"GET", "/v5/spans/{id}"},
+    {"GET", "/v5/spans"},
+};
+
+/* The ids of t/fixtures/egp, so PATCHes and reads meet what the seeds create. */
+static const char *const ids[] = {"a-root", "a-llm", "a-tool", "a-guard", "b-root",
+				  "b-llm",  "b-ret", "c-root", "x"};
+
+FUZZ_HANDLER_MAIN(egp_surface, ops, ids)
