@@ -142,7 +142,9 @@ static enum status reprice(void *ctx, struct arena *a, const char *id, const str
 	if (!cur)
 		return ST_OK;
 	span_copy(out, cur);
-	if (prices_apply(r->table, out, true)) {
+	/* A table that gives the same costs and the same date writes nothing: a second run over
+	 * an unchanged table leaves every span as it was. */
+	if (prices_apply(r->table, out, true) && !prices_same(cur, out)) {
 		r->changed++;
 		return ST_OK;
 	}
@@ -648,7 +650,8 @@ static const struct command {
      "span (a torn write, damage) has them cut: they are kept in <day>.quarantine beside it, and\n"
      "what was cut is said on stderr with the span ids still readable in it.\n"
      "--prices FILE  then prices again the spans whose costs were computed (or that have none)\n"
-     "               from the table FILE (prices/prices.tsv format); sent costs stay.\n"
+     "               from the table FILE (prices/prices.tsv format); sent costs stay, and\n"
+     "               only spans whose cost changes get a new version.\n"
      "--verbose      a summary on stdout.\n"},
     {"verify", 1, O_WORKSPACE | O_VERBOSE | O_PROGRESS, 0, -1, cmd_store,
      "usage: spandex verify DATA [--workspace W] [--verbose] [--progress]\n"

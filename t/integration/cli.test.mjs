@@ -125,6 +125,27 @@ test('reindex --prices prices again what was computed, and leaves sent costs alo
 		assert.match(cli.stdout, /1 span priced again from .* \(taken 2025-09-01\)/);
 		assert.equal(await cost('computed'), 0.007);
 		assert.equal(await cost('sent'), 0.5);
+		// The same table again changes nothing: no span priced, no new version written.
+		const versions = async () => (await spandexCli(['stats', priced.dataDir, '--workspace', ws])).stdout.split('\n')[1].trim().split(/\s+/)[3];
+		const before = await versions();
+		for (let i = 0; i < 2; i++) {
+			const again = await spandexCli(['reindex', priced.dataDir, '--workspace', ws, '--prices', table, '--verbose']);
+			assert.equal(again.code, 0, again.stderr);
+			assert.match(again.stdout, /0 spans priced again/);
+		}
+		assert.equal(await versions(), before);
+		// A model the table no longer names keeps the cost last computed for it, and the date
+		// of the table that gave it (README, "Costs").
+		fs.writeFileSync(table, '# taken: 2025-10-01\ngpt-4.1\t2.00\t8.00\t0.50\n');
+		const gone = await spandexCli(['reindex', priced.dataDir, '--workspace', ws, '--prices', table, '--verbose']);
+		assert.match(gone.stdout, /0 spans priced again .* \(taken 2025-10-01\)/);
+		assert.equal(await cost('computed'), 0.007);
+		const exported = (await spandexCli(['export', priced.dataDir, '--workspace', ws])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+		const kept = exported.find((s) => s.span_id === 'computed');
+		kept.raw_attributes = JSON.parse(kept.raw_attributes); // a JSON string, as stored
+		assert.equal(kept.raw_attributes['spandex.cost'], 'computed');
+		assert.equal(kept.raw_attributes['spandex.price_table'], '2025-09-01');
+		assert.equal(await versions(), before);
 		const v = await spandexCli(['verify', priced.dataDir]);
 		assert.equal(v.code, 0, v.stdout);
 	} finally {
