@@ -3,10 +3,11 @@
 // counts, small new workspaces, and costs priced again from a changed table.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, ingestSpans, getSpan, makeSpan, spandexCli, dayTime, WS_PREFIX } from '../harness.mjs';
+import { startServer, ingestSpans, getSpan, makeSpan, spandexCli, dayTime, WS_PREFIX, BUILDDIR } from '../harness.mjs';
 
 let srv;
 before(async () => {
@@ -59,6 +60,32 @@ test('verify --verbose and reindex --verbose summarise; --progress reports under
 	assert.match(r.stderr, new RegExp(`${ws}: 2/2`));
 	r = await spandexCli(['seal', srv.dataDir, '--workspace', ws, '--progress', '--no-progress']);
 	assert.equal(r.stderr, '');
+});
+
+test('seal --progress counts the days it seals and ends with N/N; the summary has its own line', async () => {
+	const ws = 'cli-seal-progress';
+	// Yesterday stays open (--older-than 1); the two days before it are sealed: 2 of 3 days.
+	const spans = [1, 2, 3].map((back) => makeSpan(`sp-${back}`, { started_at: dayTime(0, back) }));
+	assert.equal((await ingestSpans(ws, spans)).status, 201);
+	const r = await spandexCli(['seal', srv.dataDir, '--workspace', ws, '--progress', '--verbose']);
+	assert.equal(r.code, 0, r.stderr);
+	const lines = r.stderr.trimEnd().split('\n');
+	assert.equal(lines.at(-1), `${ws}: 2/2`, r.stderr);
+	assert.ok(lines.every((l) => /^\S+: \d\/2$/.test(l)), r.stderr);
+	assert.match(r.stdout, /^seal: 2 days, /);
+	// On a terminal the bar redraws in place; it ends with 2/2 and a newline before the summary.
+	if (!fs.existsSync('/usr/bin/script')) return;
+	for (const back of [2, 3]) {
+		const late = makeSpan(`sp-late-${back}`, { started_at: dayTime(1000, back) });
+		assert.equal((await ingestSpans(ws, [late])).status, 201);
+	}
+	const cmd = [path.join(BUILDDIR, 'src', 'spandex'), 'seal', srv.dataDir, '--workspace', ws, '--verbose'];
+	const tty = await new Promise((resolve) => {
+		execFile('/usr/bin/script', ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8' },
+			(err, stdout) => resolve({ err, out: stdout.replace(/\r\n/g, '\n') }));
+	});
+	assert.ifError(tty.err);
+	assert.match(tty.out, /\] 2\/2\nseal: 2 days, /, JSON.stringify(tty.out));
 });
 
 test('reindex keeps what it cuts from a damaged day in <day>.quarantine and says so; verify counts right', async () => {
