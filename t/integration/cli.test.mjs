@@ -121,6 +121,34 @@ test('reindex keeps what it cuts from a damaged day in <day>.quarantine and says
 	assert.doesNotMatch(path.basename(q), /\.jsonl/);
 });
 
+test('retain removes (or archives) a day\'s quarantine with the day, and one left without its day', async () => {
+	const ws = 'cli-retain-q';
+	const spans = [0, 1].map((i) => makeSpan(`rq-${i}`, { started_at: dayTime(i * 1000, 5) }));
+	assert.equal((await ingestSpans(ws, spans)).status, 201);
+	const dir = path.join(srv.dataDir, ws);
+	const day = fs.readdirSync(dir).find((f) => f.endsWith('.jsonl')).replace('.jsonl', '');
+	fs.appendFileSync(path.join(dir, `${day}.jsonl`), '{"span_id":"rq-torn","na');
+	let r = await spandexCli(['reindex', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 0, r.stderr);
+	assert.ok(fs.existsSync(path.join(dir, `${day}.quarantine`)));
+	// An older quarantine whose day a retention before this one removed.
+	const older = new Date(Date.parse(`${day}T00:00:00Z`) - 86400e3).toISOString().slice(0, 10);
+	fs.writeFileSync(path.join(dir, `${older}.quarantine`), '{"span_id":"rq-old","na');
+	const arch = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-arch-'));
+	r = await spandexCli(['retain', srv.dataDir, '--workspace', ws, '--days', '2', '--archive', arch, '--verbose']);
+	assert.equal(r.code, 0, r.stderr);
+	assert.deepEqual(fs.readdirSync(dir).filter((f) => /^\d{4}-/.test(f)), [], 'no file of an old day is left');
+	const kept = fs.readdirSync(path.join(arch, ws)).sort();
+	assert.ok(kept.includes(`${day}.quarantine`) && kept.includes(`${older}.quarantine`), kept.join(' '));
+	assert.equal(fs.readFileSync(path.join(arch, ws, `${day}.quarantine`), 'utf8'), '{"span_id":"rq-torn","na');
+	// Without --archive they are removed.
+	fs.writeFileSync(path.join(dir, `${older}.quarantine`), 'x');
+	r = await spandexCli(['retain', srv.dataDir, '--workspace', ws, '--days', '2']);
+	assert.equal(r.code, 0, r.stderr);
+	assert.ok(!fs.existsSync(path.join(dir, `${older}.quarantine`)));
+	fs.rmSync(arch, { recursive: true });
+});
+
 test('a new workspace starts small', async () => {
 	const ws = 'cli-small';
 	const spans = Array.from({ length: 12 }, (_, i) => makeSpan(`small-${i}`, { started_at: dayTime(i * 1000, 1) }));
