@@ -39,8 +39,8 @@ static const char usage[] =
     "       spandex help [COMMAND] | COMMAND --help | --version\n"
     "index, seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
     "once unless --wait. --verbose prints a summary; otherwise only problems are printed.\n"
-    "reindex, verify and seal show progress on a terminal (--progress: always, --no-progress:\n"
-    "never; cron stays quiet). Exit status: 0 ok, 1 a problem was found or an operation\n"
+    "reindex, verify, index and seal show progress on a terminal (--progress: always,\n"
+    "--no-progress: never; cron stays quiet). Exit status: 0 ok, 1 a problem was found or an operation\n"
     "failed, 2 usage.\n";
 
 /* Progress on stderr: a bar that redraws on a terminal, a line a second (and the last)
