@@ -14,6 +14,11 @@ const char key_usage[] =
     "       spandex key list DATA [--workspace W]\n"
     "       spandex key revoke DATA ID\n"
     "create prints the new key on stdout, once: it is stored hashed and cannot be shown again.\n"
+    "Roles: read (every GET and search), write (ingest and every write, plus read), admin\n"
+    "(everything, deletes too). --workspace '*' makes a key for every workspace; list with\n"
+    "--workspace W shows those too (workspace '*'), since they work on W.\n"
+    "Keys are kept hashed in DATA/.spandex-keys. Run spandex key as the owner of DATA (the\n"
+    "user the programs run as); run as root, it gives the files it creates to that owner.\n"
     "Authentication is on as soon as one key exists (SPANDEX_TOKEN stays a global admin key);\n"
     "a revoke counts from the next request, with no restart.\n";
 
@@ -128,13 +133,14 @@ static int revoke(int argc, char **argv)
 
 int key_main(int argc, char **argv)
 {
-	if (argc < 3 || !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
-		if (argc >= 3) {
+	if (argc < 3)
+		return usage(NULL);
+	/* spandex key --help, and spandex key create|list|revoke ... --help */
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(key_usage, stdout);
 			return 0;
 		}
-		return usage(NULL);
-	}
 	if (!strcmp(argv[2], "create"))
 		return create(argc, argv);
 	if (!strcmp(argv[2], "list"))

@@ -39,8 +39,8 @@ static const char usage[] =
     "       spandex help [COMMAND] | COMMAND --help | --version\n"
     "index, seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run fails at\n"
     "once unless --wait. --verbose prints a summary; otherwise only problems are printed.\n"
-    "reindex, verify and seal show progress on a terminal (--progress: always, --no-progress:\n"
-    "never; cron stays quiet). Exit status: 0 ok, 1 a problem was found or an operation\n"
+    "reindex, verify, index and seal show progress on a terminal (--progress: always,\n"
+    "--no-progress: never; cron stays quiet). Exit status: 0 ok, 1 a problem was found or an operation\n"
     "failed, 2 usage.\n";
 
 /* Progress on stderr: a bar that redraws on a terminal, a line a second (and the last)
@@ -49,6 +49,7 @@ struct progress {
 	bool show, tty;
 	const char *label;
 	int64_t last; /* when the last line was printed (not on a terminal) */
+	bool open;    /* a bar is drawn on the terminal without its newline yet */
 };
 
 static void progress_cb(void *ctx, size_t done, size_t total)
@@ -67,21 +68,32 @@ static void progress_cb(void *ctx, size_t done, size_t total)
 	int width = 40, fill = (int)(done * (size_t)width / total);
 	fprintf(stderr, "\r%-24.24s [%.*s%*s] %zu/%zu", p->label, fill,
 		"########################################", width - fill, "", done, total);
-	if (done == total)
+	p->open = done < total;
+	if (!p->open)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+/* Ends a bar left short (an error stopped the work) so that what follows has its own line. */
+static void progress_end(struct progress *p)
+{
+	if (p->open)
+		fputc('\n', stderr);
+	p->open = false;
 }
 
 /* What reindex cut and kept (a damaged end of a day's data): always said, on stderr. */
 static void note(void *ctx, const char *msg)
 {
-	(void)ctx;
+	if (ctx)
+		progress_end(ctx);
 	fprintf(stderr, "spandex: %s\n", msg);
 }
 
 static void report(void *ctx, const char *msg)
 {
-	(void)ctx;
+	if (ctx)
+		progress_end(ctx);
 	printf("%s\n", msg);
 }
 
@@ -117,7 +129,7 @@ struct opts {
 static struct progress progress_for(const struct opts *o)
 {
 	bool tty = isatty(STDERR_FILENO);
-	return (struct progress){(tty || o->progress) && !o->no_progress, tty, "", 0};
+	return (struct progress){(tty || o->progress) && !o->no_progress, tty, "", 0, false};
 }
 
 static void free_names(char **ws, size_t n)
@@ -142,7 +154,9 @@ static enum status reprice(void *ctx, struct arena *a, const char *id, const str
 	if (!cur)
 		return ST_OK;
 	span_copy(out, cur);
-	if (prices_apply(r->table, out, true)) {
+	/* A table that gives the same costs and the same date writes nothing: a second run over
+	 * an unchanged table leaves every span as it was. */
+	if (prices_apply(r->table, out, true) && !prices_same(cur, out)) {
 		r->changed++;
 		return ST_OK;
 	}
@@ -256,7 +270,7 @@ static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *p
 	for (size_t i = 0; i < n; i++) {
 		pg->label = ws[i];
 		size_t built = 0;
-		if (store_reindex(st, ws[i], progress_cb, pg, note, NULL, &e) != ST_OK) {
+		if (store_reindex(st, ws[i], progress_cb, pg, note, pg, &e) != ST_OK) {
 			fprintf(stderr, "spandex: reindex %s: %s\n", ws[i], err_text(&e));
 			rc = 1;
 		} else if ((table && reprice_ws(st, ws[i], table, pg, &changed)) ||
@@ -264,6 +278,7 @@ static int cmd_reindex(struct store *st, char **ws, size_t n, struct progress *p
 			rc = 1;
 		}
 	}
+	progress_end(pg);
 	if (o->verbose)
 		printf("reindex: %zu workspace%s%s", n, n == 1 ? "" : "s", table ? "" : "\n");
 	if (o->verbose && table)
@@ -278,8 +293,9 @@ static int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg
 	size_t problems = 0;
 	for (size_t i = 0; i < n; i++) {
 		pg->label = ws[i];
-		problems += store_verify(st, ws[i], report, NULL, progress_cb, pg);
+		problems += store_verify(st, ws[i], report, pg, progress_cb, pg);
 	}
+	progress_end(pg);
 	if (problems)
 		fprintf(stderr, "spandex: %zu problem%s found\n", problems,
 			problems == 1 ? "" : "s");
@@ -298,6 +314,7 @@ static int cmd_index(struct store *st, char **ws, size_t n, struct progress *pg,
 		pg->label = ws[i];
 		rc |= index_ws(st, ws[i], pg, &built);
 	}
+	progress_end(pg);
 	if (o->verbose)
 		printf("index: %zu workspace%s, %zu day%s indexed in %.2f s\n", n, n == 1 ? "" : "s",
 		       built, built == 1 ? "" : "s", (double)(time_now() - t0) / 1e6);
@@ -407,7 +424,10 @@ static int cmd_seal(const char *cmd, struct opts *o)
 			rc = 1;
 			continue;
 		}
-		for (size_t d = 0; d < nd && dl[d] < cutoff; d++) {
+		size_t due = 0; /* the days to seal: the progress counts these, not every day */
+		while (due < nd && dl[due] < cutoff)
+			due++;
+		for (size_t d = 0; d < due; d++) {
 			uint64_t in, out;
 			enum status s = store_seal(&st, ws[i], dl[d], &in, &out, &e);
 			if (s != ST_OK && s != ST_NOT_FOUND) {
@@ -421,10 +441,11 @@ static int cmd_seal(const char *cmd, struct opts *o)
 			}
 			if (s == ST_OK && index_day(&st, ws[i], dl[d], &indexed))
 				rc = 1;
-			progress_cb(&pg, d + 1, nd);
+			progress_cb(&pg, d + 1, due);
 		}
 		free(dl);
 	}
+	progress_end(&pg);
 	double secs = (double)(time_now() - t0) / 1e6;
 	if (o->verbose)
 		printf("seal: %zu day%s, %llu bytes into %llu (%.1fx) in %.2f s (%.1f MB/s)\n",
@@ -648,7 +669,8 @@ static const struct command {
      "span (a torn write, damage) has them cut: they are kept in <day>.quarantine beside it, and\n"
      "what was cut is said on stderr with the span ids still readable in it.\n"
      "--prices FILE  then prices again the spans whose costs were computed (or that have none)\n"
-     "               from the table FILE (prices/prices.tsv format); sent costs stay.\n"
+     "               from the table FILE (prices/prices.tsv format); sent costs stay, and\n"
+     "               only spans whose cost changes get a new version.\n"
      "--verbose      a summary on stdout.\n"},
     {"verify", 1, O_WORKSPACE | O_VERBOSE | O_PROGRESS, 0, -1, cmd_store,
      "usage: spandex verify DATA [--workspace W] [--verbose] [--progress]\n"

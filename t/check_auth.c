@@ -110,6 +110,16 @@ START_TEST(list_and_revoke)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(ks[0].id, b.id);
 	free(ks);
+	/* A key for every workspace is listed with each workspace it works on. */
+	char k3[80];
+	struct auth_key c;
+	create(AUTH_ALL_WORKSPACES, AUTH_READ, k3, &c);
+	ck_assert_int_eq(auth_list(root, "team-b", &ks, &n, &e), ST_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(ks[1].id, c.id);
+	ck_assert_str_eq(ks[1].workspace, AUTH_ALL_WORKSPACES);
+	free(ks);
+	ck_assert_int_eq(auth_revoke(root, c.id, &e), ST_OK);
 	/* The key itself is nowhere in the file. */
 	char p[128], text[4096];
 	snprintf(p, sizeof p, "%s/%s", root, AUTH_FILE);

@@ -178,7 +178,8 @@ START_TEST(unknown_field)
 	ck_assert_ptr_nonnull(
 	    strstr(err, "Unknown filter field 'nope'. Valid fields: ['agent_id', 'agent_name', "));
 	ck_assert_ptr_nonnull(strstr(err, "'trace_id', 'updated_at', 'workspace']"));
-	/* Entity fields pass the shared parser; Intake cannot serve them. */
+	/* Every field the list names is served: the entity fields too (entity_fields). A
+	 * bare datetime is refused as for started_at. */
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"created_at\":\"x\"}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Unsupported span filter: created_at $eq");
 	/* name is served, spans and traces (the root span's), equality only. */
@@ -186,6 +187,49 @@ START_TEST(unknown_field)
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"name\":\"x\"}"), ST_OK);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":{\"$like\":\"x\"}}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(err, "Unsupported span filter: name $like");
+}
+END_TEST
+
+/* §3.2's generic entity fields: id (span_id of a span), workspace, entity_type, created_at
+ * and updated_at (ingested_at, $gte/$lte as started_at), project of a trace. */
+START_TEST(entity_fields)
+{
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"id\":\"s1\",\"workspace\":\"w\"}"), ST_OK);
+	ck_assert_uint_eq(F.n, 2);
+	ck_assert_int_eq(F.conds[0].field, FF_SPAN_ID);
+	ck_assert_int_eq(F.conds[1].field, FF_WORKSPACE);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"id\":{\"$in\":\"a,b\"}}"), ST_OK);
+	ck_assert_int_eq(F.conds[0].op, FOP_IN);
+	ck_assert_uint_eq(F.conds[0].nvals, 2);
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"id\":\"t1\"}"), ST_OK);
+	ck_assert_int_eq(F.conds[0].field, FF_ID);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"entity_type\":\"span\"}"), ST_OK);
+	ck_assert_int_eq(F.conds[0].enumv, 1);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"entity_type\":\"trace\"}"), ST_OK);
+	ck_assert_int_eq(F.conds[0].enumv, 0);
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"entity_type\":\"trace\"}"), ST_OK);
+	ck_assert_int_eq(F.conds[0].enumv, 1);
+	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[created_at][gte]", "2024-01-01T00:00:00Z",
+				  "filter[updated_at][$lte]", "2024-01-02", NULL),
+			 ST_OK);
+	ck_assert_uint_eq(F.n, 2);
+	ck_assert_int_eq(F.conds[0].op, FOP_GTE);
+	ck_assert_int_eq(F.conds[0].us, 1704067200000000LL);
+	ck_assert_int_eq(F.conds[1].field, FF_UPDATED_AT);
+	ck_assert_int_eq(raw(FILTER_TRACES, "created_at>=\"2024-01-01\" project:\"p\""), ST_OK);
+	ck_assert_int_eq(F.conds[1].field, FF_PROJECT);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"updated_at\":{\"$gt\":\"2024-01-01\"}}"),
+			 ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: updated_at $gt");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"created_at\":{\"$gte\":\"soon\"}}"),
+			 ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Filter field 'created_at' must be a valid datetime.");
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"workspace\":{\"$in\":[\"w\"]}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Filter field 'workspace' only supports equality.");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"entity_type\":{\"$like\":\"s\"}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: entity_type $like");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"project\":{\"$in\":[\"p\"]}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(err, "Unsupported span filter: project $in");
 }
 END_TEST
 
@@ -266,6 +310,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, bare_datetime_refused);
 	tcase_add_test(t, trace_id_in);
 	tcase_add_test(t, unknown_field);
+	tcase_add_test(t, entity_fields);
 	tcase_add_test(t, unsupported_operators);
 	tcase_add_test(t, or_not_and_mixing);
 	tcase_add_test(t, values);

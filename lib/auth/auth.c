@@ -244,6 +244,21 @@ enum status auth_check(const char *root, const char *token, const char *presente
 
 /* ---- spandex key ---- */
 
+/* Run as root, the CLI gives the files it creates to the owner of the data directory: the
+ * programs run as that user and must read the key file (0600), and a later `spandex key` run
+ * as that user must take the lock. Nothing to do for any other user (the files are its own).
+ * -1 with errno when the change fails. */
+static int give_to_data_owner(int fd, const char *root)
+{
+	struct stat sb;
+
+	if (geteuid() != 0)
+		return 0;
+	if (stat(root, &sb) < 0)
+		return -1;
+	return fchown(fd, sb.st_uid, sb.st_gid);
+}
+
 static int lock_keys(const char *root, struct err *e)
 {
 	char p[PATH_MAX];
@@ -253,7 +268,7 @@ static int lock_keys(const char *root, struct err *e)
 		return -1;
 	}
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+	if (fd < 0 || give_to_data_owner(fd, root) < 0 || flock(fd, LOCK_EX) < 0) {
 		err_sys(e, errno, "%s", p);
 		if (fd >= 0)
 			close(fd);
@@ -270,11 +285,14 @@ static enum status write_keys(const char *root, const struct entry *keys, size_t
 	if (!path_in(p, root, AUTH_FILE) || !path_in(tmp, root, AUTH_FILE ".tmp"))
 		return err_set(e, ST_BAD_REQUEST, "data directory path too long");
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	FILE *f = fd >= 0 && give_to_data_owner(fd, root) == 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
-		if (fd >= 0)
+		int err = errno;
+		if (fd >= 0) {
 			close(fd);
-		return err_sys(e, errno, "%s", tmp);
+			unlink(tmp);
+		}
+		return err_sys(e, err, "%s", tmp);
 	}
 	fprintf(f, "# spandex API keys (spandex key create|list|revoke): id, workspace, role, "
 		   "created, SHA-256 of the key, label\n");
@@ -385,7 +403,9 @@ enum status auth_list(const char *root, const char *ws, struct auth_key **out, s
 	for (size_t i = 0; i < nk; i++) {
 		char p[PATH_MAX + 32];
 		struct stat sb;
-		if (ws && strcmp(keys[i].k.workspace, ws))
+		/* A key for every workspace works on ws too: listed with it. */
+		if (ws && strcmp(keys[i].k.workspace, ws) &&
+		    strcmp(keys[i].k.workspace, AUTH_ALL_WORKSPACES))
 			continue;
 		struct auth_key *k = &(*out)[(*n)++];
 		*k = keys[i].k;

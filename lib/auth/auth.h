@@ -46,12 +46,14 @@ enum status auth_check(const char *root, const char *token, const char *presente
 		       enum auth_role need, struct err *e);
 
 /* The CLI side (spandex key). Each rewrites DATA/.spandex-keys through a temporary file and a
- * rename, under an exclusive lock on it. */
+ * rename, under an exclusive lock on it. Run as root, the files it creates are given to the
+ * owner of DATA (the user the programs run as), so they can read them. */
 /* Creates a key for ws (a workspace name or "*") with role and label (may be NULL); the key
  * itself (high entropy, shown once) goes to key (>= 64 bytes), its id to k. */
 enum status auth_create(const char *root, const char *ws, enum auth_role role, const char *label,
 			char *key, size_t keylen, struct auth_key *k, struct err *e);
-/* The keys, of workspace ws only when not NULL; *out is malloc'd (caller frees). */
+/* The keys; when ws is not NULL, those that work on ws: its own and the "*" keys. *out is
+ * malloc'd (caller frees). */
 enum status auth_list(const char *root, const char *ws, struct auth_key **out, size_t *n,
 		      struct err *e);
 /* Removes key id; ST_NOT_FOUND when there is none. */

@@ -213,3 +213,21 @@ bool prices_apply(const struct prices *p, struct span *s, bool recompute)
 	json_object_set_new(s->raw_attributes, PRICE_TABLE_KEY, json_string(p->taken));
 	return true;
 }
+
+static bool same_cost(double a, double b)
+{
+	return has(a) ? has(b) && a == b : !has(b);
+}
+
+static const char *table_of(const struct span *s)
+{
+	json_t *t = s->raw_attributes ? json_object_get(s->raw_attributes, PRICE_TABLE_KEY) : NULL;
+	return json_is_string(t) ? json_string_value(t) : "";
+}
+
+bool prices_same(const struct span *a, const struct span *b)
+{
+	return same_cost(a->cost_input_usd, b->cost_input_usd) &&
+	       same_cost(a->cost_output_usd, b->cost_output_usd) &&
+	       same_cost(a->cost_total_usd, b->cost_total_usd) && !strcmp(table_of(a), table_of(b));
+}

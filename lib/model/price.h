@@ -39,4 +39,8 @@ const struct price_row *prices_find(const struct prices *p, const char *model);
  * marked computed is priced again (the table changed). True when the costs were set. */
 bool prices_apply(const struct prices *p, struct span *s, bool recompute);
 
+/* True when b's costs (each of the three, absent alike) and its PRICE_TABLE_KEY equal a's:
+ * pricing a again changed nothing worth a new version. */
+bool prices_same(const struct span *a, const struct span *b);
+
 #endif

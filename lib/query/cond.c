@@ -27,4 +27,9 @@ const char *const filter_field_names[FF__COUNT] = {
     "id",
     "experiment_id",
     "name",
+    "id",
+    "workspace",
+    "entity_type",
+    "created_at",
+    "updated_at",
 };

@@ -37,21 +37,29 @@ enum filter_field {
 	FF_STARTED_AT,
 	FF_ID,		  /* TraceFilter: the trace id */
 	FF_EXPERIMENT_ID, /* TraceFilter: the root span's evaluation_context.evaluation_id */
-	FF_NAME,	  /* the span's (of a trace: the root span's) name; spandex's own */
+	FF_NAME,	  /* the span's (of a trace: its root span's) name; spandex's own */
+	/* The generic entity fields of the platform filter (nemo-intake.md §3.2). */
+	FF_SPAN_ID,	/* "id" of a span: its span_id */
+	FF_WORKSPACE,	/* the workspace listed: all or nothing */
+	FF_ENTITY_TYPE, /* "span" or "trace", what is listed: all or nothing (enumv) */
+	FF_CREATED_AT,	/* ingested_at of the version listed (of a trace: its root span's) */
+	FF_UPDATED_AT,	/* the same: a new version is a new ingest */
 	FF__COUNT
 };
 extern const char *const filter_field_names[FF__COUNT];
 
 enum filter_op { FOP_EQ, FOP_GTE, FOP_LTE, FOP_IN };
 
-/* One comparison. EQ has one value, IN one or more; GTE/LTE are started_at bounds in us. */
+/* One comparison. EQ has one value, IN one or more; GTE/LTE are started_at, created_at and
+ * updated_at bounds in us. */
 struct filter_cond {
 	enum filter_field field;
 	enum filter_op op;
 	const char **vals;
 	size_t nvals;
 	int64_t us;
-	int enumv;	/* FF_KIND / FF_STATUS, EQ: the enum span_kind / span_status value */
+	int enumv;	/* FF_KIND / FF_STATUS, EQ: the enum span_kind / span_status value;
+			   FF_ENTITY_TYPE: 1 when it names what is listed, else 0 */
 	uint32_t enums; /* FF_KIND / FF_STATUS, IN: bit v set for each value v (vals unused) */
 	bool or_absent; /* EQ of a string field: a span without the field matches too */
 };

@@ -220,20 +220,31 @@ struct linechk {
 	int col;     /* the field's column in the day's index, or -1 */
 };
 
-enum { NEED_TRACE = 1, NEED_SESSION = 2, NEED_PARENT = 4, NEED_SOURCE = 8, NEED_IDS = 16 };
+enum {
+	NEED_TRACE = 1,
+	NEED_SESSION = 2,
+	NEED_PARENT = 4,
+	NEED_SOURCE = 8,
+	NEED_IDS = 16,
+	NEED_SPAN = 32,
+	NEED_SPAN_IDS = 64
+};
 
 _Static_assert(KIND__COUNT <= 32 && SPST__COUNT <= 32, "kind and status sets are 32-bit masks");
 
 struct cf {
 	unsigned need;
 	bool nothing; /* contradictory conditions */
-	uint64_t trace_h, session_h, parent_h, sig;
+	uint64_t trace_h, session_h, parent_h, span_h, sig;
 	uint32_t source_h;
 	uint32_t kinds, statuses; /* bit v: kind or status v may match; 0: any */
 	bool roots; /* root spans only: no parent */
 	int64_t smin, smax;
-	uint64_t *ids; /* TraceFilter id $in hashes */
+	int64_t imin, imax; /* ingested_at (created_at, updated_at) */
+	uint64_t *ids;	    /* TraceFilter id $in hashes */
 	size_t nids;
+	uint64_t *sids; /* span id $in hashes */
+	size_t nsids;
 	struct linechk chk[FILTER_MAX_CONDS];
 	size_t nchk;
 };
@@ -269,6 +280,12 @@ static const struct {
     [FF_ID] = {"trace_id", NULL, -1},
     [FF_EXPERIMENT_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
     [FF_NAME] = {"name", NULL, -1},
+    [FF_SPAN_ID] = {"span_id", NULL, -1},
+    /* Settled by cf_build: never looked for on the line. */
+    [FF_WORKSPACE] = {"workspace", NULL, -1},
+    [FF_ENTITY_TYPE] = {"entity_type", NULL, -1},
+    [FF_CREATED_AT] = {"ingested_at", NULL, -1},
+    [FF_UPDATED_AT] = {"ingested_at", NULL, -1},
 };
 
 static const char *lit(struct arena *a, const char *s)
@@ -290,18 +307,48 @@ static void need_hash(struct cf *c, unsigned bit, uint64_t *slot, uint64_t h)
 	*slot = h;
 }
 
-static void cf_build(struct arena *a, const struct filter *f, struct cf *c)
+/* A [min, max] window narrowed by a GTE or LTE bound. */
+static void bound(const struct filter_cond *fc, int64_t *min, int64_t *max)
+{
+	if (fc->op == FOP_GTE && fc->us > *min)
+		*min = fc->us;
+	if (fc->op == FOP_LTE && fc->us < *max)
+		*max = fc->us;
+}
+
+/* Hashes of the values of an IN condition. */
+static uint64_t *in_hashes(struct arena *a, const struct filter_cond *fc)
+{
+	uint64_t *h = arena_alloc(a, fc->nvals * sizeof *h);
+	for (size_t j = 0; j < fc->nvals; j++)
+		h[j] = hash_bytes(fc->vals[j], strlen(fc->vals[j]));
+	return h;
+}
+
+/* f compiled for the spans of workspace ws (NULL only when f names no workspace). */
+static void cf_build(struct arena *a, const struct filter *f, const char *ws, struct cf *c)
 {
 	memset(c, 0, sizeof *c);
-	c->smin = INT64_MIN;
-	c->smax = INT64_MAX;
+	c->smin = c->imin = INT64_MIN;
+	c->smax = c->imax = INT64_MAX;
 	for (size_t i = 0; f && i < f->n; i++) {
 		const struct filter_cond *fc = &f->conds[i];
 		if (fc->field == FF_STARTED_AT) {
-			if (fc->op == FOP_GTE && fc->us > c->smin)
-				c->smin = fc->us;
-			if (fc->op == FOP_LTE && fc->us < c->smax)
-				c->smax = fc->us;
+			bound(fc, &c->smin, &c->smax);
+			continue;
+		}
+		if (fc->field == FF_CREATED_AT || fc->field == FF_UPDATED_AT) {
+			bound(fc, &c->imin, &c->imax);
+			continue;
+		}
+		/* Every span listed is of ws and of the entity listed: the condition holds for
+		 * all of them or for none. */
+		if (fc->field == FF_WORKSPACE) {
+			c->nothing |= strcmp(fc->vals[0], ws) != 0;
+			continue;
+		}
+		if (fc->field == FF_ENTITY_TYPE) {
+			c->nothing |= !fc->enumv;
 			continue;
 		}
 		if (fc->field == FF_KIND || fc->field == FF_STATUS) {
@@ -330,12 +377,16 @@ static void cf_build(struct arena *a, const struct filter *f, struct cf *c)
 		}
 		const char *v = fc->vals[0];
 		size_t vn = strlen(v);
+		if (fc->op == FOP_IN && fc->field == FF_SPAN_ID) {
+			c->need |= NEED_SPAN_IDS;
+			c->sids = in_hashes(a, fc);
+			c->nsids = fc->nvals;
+			continue;
+		}
 		if (fc->op == FOP_IN) {
 			c->need |= NEED_IDS;
-			c->ids = arena_alloc(a, fc->nvals * sizeof *c->ids);
+			c->ids = in_hashes(a, fc);
 			c->nids = fc->nvals;
-			for (size_t j = 0; j < fc->nvals; j++)
-				c->ids[j] = hash_bytes(fc->vals[j], strlen(fc->vals[j]));
 			continue;
 		}
 		if (vn == 0) { /* "" means absent: only the line can tell */
@@ -353,6 +404,9 @@ static void cf_build(struct arena *a, const struct filter *f, struct cf *c)
 			break;
 		case FF_PARENT_SPAN_ID:
 			need_hash(c, NEED_PARENT, &c->parent_h, h);
+			break;
+		case FF_SPAN_ID:
+			need_hash(c, NEED_SPAN, &c->span_h, h);
 			break;
 		case FF_SOURCE:
 			if ((c->need & NEED_SOURCE) && c->source_h != (uint32_t)h)
@@ -394,6 +448,8 @@ static inline bool rec_ok(const struct cf *c, const struct idx_rec *r)
 {
 	if (r->started_us < c->smin || r->started_us > c->smax)
 		return false;
+	if (r->ingested_us < c->imin || r->ingested_us > c->imax)
+		return false;
 	if (c->roots && !root(r))
 		return false;
 	if (!in_set(c->kinds, r->kind) || !in_set(c->statuses, r->status))
@@ -410,11 +466,20 @@ static inline bool rec_ok(const struct cf *c, const struct idx_rec *r)
 		return false;
 	if ((c->need & NEED_SOURCE) && r->source_h != c->source_h)
 		return false;
+	if ((c->need & NEED_SPAN) && r->span_h != c->span_h)
+		return false;
 	if (c->need & NEED_IDS) {
 		size_t i = 0;
 		while (i < c->nids && c->ids[i] != r->trace_h)
 			i++;
 		if (i == c->nids || !(r->flags & REC_HAS_TRACE))
+			return false;
+	}
+	if (c->need & NEED_SPAN_IDS) {
+		size_t i = 0;
+		while (i < c->nsids && c->sids[i] != r->span_h)
+			i++;
+		if (i == c->nsids)
 			return false;
 	}
 	return true;
@@ -822,7 +887,7 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 /* The days q can match and its compiled filter; *lo == *hi when none. */
 static void span_plan(struct query *q, struct qdb *db, struct cf *c, size_t *lo, size_t *hi)
 {
-	cf_build(q->a, q->f, c);
+	cf_build(q->a, q->f, q->ws, c);
 	c->roots = q->roots_only;
 	cf_window(db, c, lo, hi);
 }
@@ -1064,7 +1129,7 @@ enum status query_group_rows(struct query *q, const enum query_group_by *by, siz
 	enum status s = rows_check(q);
 	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
 		return s;
-	cf_build(q->a, q->f, &c);
+	cf_build(q->a, q->f, q->ws, &c);
 	ht_init(&ht, 1024);
 	struct group_scan gs = {&ht, by, nby, hash_bytes("", 0)};
 	scan_cf(&db, &c, group_match, &gs);
@@ -1240,7 +1305,7 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	enum status s = rows_check(q);
 	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
 		return s;
-	cf_build(q->a, q->f, &c);
+	cf_build(q->a, q->f, q->ws, &c);
 	c.roots = true;
 	ht_init(&roots, 1024);
 	scan_cf(&db, &c, root_match, &roots);
@@ -1294,7 +1359,7 @@ static void cf_one(struct arena *a, enum filter_field ff, const char *value, str
 	fc.vals[0] = value;
 	f.conds = &fc;
 	f.n = 1;
-	cf_build(a, &f, c);
+	cf_build(a, &f, NULL, c);
 }
 
 /* Calls fn for every live record matching "field = id", only in the days the range tables
@@ -1526,7 +1591,7 @@ enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t
 	memset(out->buckets, 0, out->n * sizeof *out->buckets);
 	for (size_t i = 0; i < out->n; i++)
 		out->buckets[i].t0_us = from_us + (int64_t)i * bucket_us;
-	cf_build(q->a, q->f, &c);
+	cf_build(q->a, q->f, q->ws, &c);
 	if (from_us > c.smin)
 		c.smin = from_us;
 	if (to_us - 1 < c.smax)

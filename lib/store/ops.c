@@ -235,11 +235,14 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 	if (lfd >= 0)
 		io_lock_fd(lfd);
 	enum status rc = ST_UNAVAILABLE;
-	/* The lines (plain, or sealed and late), then the index, which makes them a shard. */
+	/* The lines (plain, or sealed and late), then the index, which makes them a shard; and
+	 * what reindex cut from the day, kept for a person to read. */
 	static const enum layout_file data[] = {LAYOUT_JSONL, LAYOUT_ZST, LAYOUT_LATE};
+	static const enum layout_file kept[] = {LAYOUT_JSONL, LAYOUT_ZST, LAYOUT_LATE, LAYOUT_IDX,
+						LAYOUT_QUARANTINE};
 	enum { NDATA = sizeof(data) / sizeof(*data) };
-	for (size_t k = 0; archive && k <= NDATA; k++)
-		if (archive_file(st, ws, day, k < NDATA ? data[k] : LAYOUT_IDX, archive) < 0) {
+	for (size_t k = 0; archive && k < sizeof kept / sizeof *kept; k++)
+		if (archive_file(st, ws, day, kept[k], archive) < 0) {
 			rc = err_set(e, ST_UNAVAILABLE, "archiving %s/%s: %s", ws, d,
 				     strerror(errno));
 			goto out;
@@ -252,7 +255,8 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 			goto fail;
 	/* Leftovers and derived files: the text index is never trusted without its shard (its
 	 * last record must match), so it can go last. */
-	static const enum layout_file extra[] = {LAYOUT_ZST_TMP, LAYOUT_TIX, LAYOUT_TIX_TMP};
+	static const enum layout_file extra[] = {LAYOUT_ZST_TMP, LAYOUT_TIX, LAYOUT_TIX_TMP,
+						 LAYOUT_QUARANTINE};
 	for (size_t k = 0; k < sizeof extra / sizeof *extra; k++)
 		if (layout_shard_path(dp, st, ws, day, extra[k]))
 			unlink(dp);
@@ -349,11 +353,19 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 		rc = err_set(e, rc, "%s: cannot list its days: %s", ws, strerror(errno));
 		goto out;
 	}
-	/* Days with any file: data left alone by an interrupted run goes too. */
-	old = xmalloc((ndd + 1) * sizeof(*old));
-	for (size_t i = 0; i < ndd; i++)
-		if (dd[i] < cutoff_day)
-			old[nold++] = dd[i];
+	/* Days with any file: data left alone by an interrupted run goes too, and a quarantine
+	 * whose day is already gone (kept by a retention that did not know it). */
+	int32_t *qd = NULL;
+	size_t nqd = 0;
+	if (layout_days(st, ws, LAYOUT_QUARANTINE, &qd, &nqd) != ST_OK)
+		nqd = 0;
+	old = xmalloc((ndd + nqd + 1) * sizeof(*old));
+	for (size_t i = 0, j = 0; i < ndd || j < nqd;) {
+		int32_t day = j == nqd || (i < ndd && dd[i] <= qd[j]) ? dd[i++] : qd[j++];
+		if (day < cutoff_day && (!nold || old[nold - 1] != day))
+			old[nold++] = day;
+	}
+	free(qd);
 	if (!nold)
 		goto out;
 	live_hashes(st, ws, old, nold, &hs, &nh);

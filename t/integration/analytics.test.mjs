@@ -65,12 +65,27 @@ function summary(spans) {
 	return { n: spans.length, cost: round6(cost), byModel };
 }
 
-test('DuckDB macros and the jq recipe count what the API counts, re-sent and sealed spans included', async () => {
+test('DuckDB macros and the jq recipe count what the API counts, re-sent, late, sealed and deleted spans included', async () => {
 	for (const ws of WORKSPACES) await fill(ws);
 	// Seal every day before today: the oldest two are sealed, the newest stays open.
 	await spandexOk(['seal', srv.dataDir, '--older-than', '1']);
 	const sealed = fs.readdirSync(path.join(srv.dataDir, WORKSPACES[0])).filter((f) => f.endsWith('.jsonl.zst'));
 	assert.ok(sealed.length >= 1, `sealed days: ${sealed}`);
+	for (const ws of WORKSPACES) {
+		// Late lines of a sealed day: a new span, and a new version of a sealed one (s2).
+		const late = [
+			makeSpan(`${ws}-late`, { trace_id: `${ws}-t1`, started_at: dayTime(7000, 3), attributes: { 'gen_ai.request.model': 'llama', 'llm.cost.total': 0.02 } }),
+			makeSpan(`${ws}-s2`, { trace_id: `${ws}-t2`, started_at: dayTime(2000, 3), attributes: { 'gen_ai.request.model': 'llama', 'llm.cost.total': 0.03 } }),
+		];
+		const r = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'a', spans: late } });
+		assert.equal(r.status, 201, r.text);
+	}
+	assert.ok(fs.readdirSync(path.join(srv.dataDir, WORKSPACES[0])).some((f) => f.endsWith('.late.jsonl')), 'a late file');
+	// A delete (Opik's, of trace t0 and its spans) in the first workspace: a tombstone version
+	// that every reader must leave out.
+	const del = await srv.request('POST', '/v1/private/traces/delete', {
+		body: { ids: [`${WORKSPACES[0]}-t0`] }, headers: { 'Comet-Workspace': WORKSPACES[0], 'Content-Type': 'application/json' } });
+	assert.equal(del.status, 204, del.text);
 
 	const db = await DuckDBInstance.create(':memory:');
 	const c = await db.connect();
@@ -85,7 +100,8 @@ test('DuckDB macros and the jq recipe count what the API counts, re-sent and sea
 
 	for (const ws of WORKSPACES) {
 		const api = summary(await apiSpans(ws));
-		assert.equal(api.n, 10);
+		// Ten, one late, and in the first workspace trace t0's four spans deleted.
+		assert.equal(api.n, ws === WORKSPACES[0] ? 7 : 11);
 		const duck = await rows(`SELECT count(*)::INTEGER AS n, round(sum(cost_total_usd), 6) AS total
 			FROM spandex_workspace_spans('${data}', '${ws}')`);
 		assert.deepEqual({ n: duck[0].n, cost: round6(duck[0].total) }, { n: api.n, cost: api.cost }, `DuckDB, ${ws}`);
@@ -95,6 +111,6 @@ test('DuckDB macros and the jq recipe count what the API counts, re-sent and sea
 		assert.deepEqual(summary(jqLive.filter((s) => s.workspace === ws)), api, `jq, ${ws}`);
 		// The naive sum over the lines counts the re-sent spans twice: the point of the macros.
 		const naive = await rows(`SELECT count(*)::INTEGER AS n FROM spandex_lines('${data}/${ws}/*.jsonl*')`);
-		assert.equal(naive[0].n, 15);
+		assert.equal(naive[0].n, ws === WORKSPACES[0] ? 21 : 17);
 	}
 });

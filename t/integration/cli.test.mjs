@@ -3,10 +3,11 @@
 // counts, small new workspaces, and costs priced again from a changed table.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, ingestSpans, getSpan, makeSpan, spandexCli, dayTime, WS_PREFIX } from '../harness.mjs';
+import { startServer, ingestSpans, getSpan, makeSpan, spandexCli, dayTime, WS_PREFIX, BUILDDIR } from '../harness.mjs';
 
 let srv;
 before(async () => {
@@ -61,6 +62,32 @@ test('verify --verbose and reindex --verbose summarise; --progress reports under
 	assert.equal(r.stderr, '');
 });
 
+test('seal --progress counts the days it seals and ends with N/N; the summary has its own line', async () => {
+	const ws = 'cli-seal-progress';
+	// Yesterday stays open (--older-than 1); the two days before it are sealed: 2 of 3 days.
+	const spans = [1, 2, 3].map((back) => makeSpan(`sp-${back}`, { started_at: dayTime(0, back) }));
+	assert.equal((await ingestSpans(ws, spans)).status, 201);
+	const r = await spandexCli(['seal', srv.dataDir, '--workspace', ws, '--progress', '--verbose']);
+	assert.equal(r.code, 0, r.stderr);
+	const lines = r.stderr.trimEnd().split('\n');
+	assert.equal(lines.at(-1), `${ws}: 2/2`, r.stderr);
+	assert.ok(lines.every((l) => /^\S+: \d\/2$/.test(l)), r.stderr);
+	assert.match(r.stdout, /^seal: 2 days, /);
+	// On a terminal the bar redraws in place; it ends with 2/2 and a newline before the summary.
+	if (!fs.existsSync('/usr/bin/script')) return;
+	for (const back of [2, 3]) {
+		const late = makeSpan(`sp-late-${back}`, { started_at: dayTime(1000, back) });
+		assert.equal((await ingestSpans(ws, [late])).status, 201);
+	}
+	const cmd = [path.join(BUILDDIR, 'src', 'spandex'), 'seal', srv.dataDir, '--workspace', ws, '--verbose'];
+	const tty = await new Promise((resolve) => {
+		execFile('/usr/bin/script', ['-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], { encoding: 'utf8' },
+			(err, stdout) => resolve({ err, out: stdout.replace(/\r\n/g, '\n') }));
+	});
+	assert.ifError(tty.err);
+	assert.match(tty.out, /\] 2\/2\nseal: 2 days, /, JSON.stringify(tty.out));
+});
+
 test('reindex keeps what it cuts from a damaged day in <day>.quarantine and says so; verify counts right', async () => {
 	const ws = 'cli-damaged';
 	const spans = [0, 1, 2].map((i) => makeSpan(`dmg-${i}`, { started_at: dayTime(i * 1000, 1) }));
@@ -94,6 +121,34 @@ test('reindex keeps what it cuts from a damaged day in <day>.quarantine and says
 	assert.doesNotMatch(path.basename(q), /\.jsonl/);
 });
 
+test('retain removes (or archives) a day\'s quarantine with the day, and one left without its day', async () => {
+	const ws = 'cli-retain-q';
+	const spans = [0, 1].map((i) => makeSpan(`rq-${i}`, { started_at: dayTime(i * 1000, 5) }));
+	assert.equal((await ingestSpans(ws, spans)).status, 201);
+	const dir = path.join(srv.dataDir, ws);
+	const day = fs.readdirSync(dir).find((f) => f.endsWith('.jsonl')).replace('.jsonl', '');
+	fs.appendFileSync(path.join(dir, `${day}.jsonl`), '{"span_id":"rq-torn","na');
+	let r = await spandexCli(['reindex', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 0, r.stderr);
+	assert.ok(fs.existsSync(path.join(dir, `${day}.quarantine`)));
+	// An older quarantine whose day a retention before this one removed.
+	const older = new Date(Date.parse(`${day}T00:00:00Z`) - 86400e3).toISOString().slice(0, 10);
+	fs.writeFileSync(path.join(dir, `${older}.quarantine`), '{"span_id":"rq-old","na');
+	const arch = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-arch-'));
+	r = await spandexCli(['retain', srv.dataDir, '--workspace', ws, '--days', '2', '--archive', arch, '--verbose']);
+	assert.equal(r.code, 0, r.stderr);
+	assert.deepEqual(fs.readdirSync(dir).filter((f) => /^\d{4}-/.test(f)), [], 'no file of an old day is left');
+	const kept = fs.readdirSync(path.join(arch, ws)).sort();
+	assert.ok(kept.includes(`${day}.quarantine`) && kept.includes(`${older}.quarantine`), kept.join(' '));
+	assert.equal(fs.readFileSync(path.join(arch, ws, `${day}.quarantine`), 'utf8'), '{"span_id":"rq-torn","na');
+	// Without --archive they are removed.
+	fs.writeFileSync(path.join(dir, `${older}.quarantine`), 'x');
+	r = await spandexCli(['retain', srv.dataDir, '--workspace', ws, '--days', '2']);
+	assert.equal(r.code, 0, r.stderr);
+	assert.ok(!fs.existsSync(path.join(dir, `${older}.quarantine`)));
+	fs.rmSync(arch, { recursive: true });
+});
+
 test('a new workspace starts small', async () => {
 	const ws = 'cli-small';
 	const spans = Array.from({ length: 12 }, (_, i) => makeSpan(`small-${i}`, { started_at: dayTime(i * 1000, 1) }));
@@ -125,6 +180,27 @@ test('reindex --prices prices again what was computed, and leaves sent costs alo
 		assert.match(cli.stdout, /1 span priced again from .* \(taken 2025-09-01\)/);
 		assert.equal(await cost('computed'), 0.007);
 		assert.equal(await cost('sent'), 0.5);
+		// The same table again changes nothing: no span priced, no new version written.
+		const versions = async () => (await spandexCli(['stats', priced.dataDir, '--workspace', ws])).stdout.split('\n')[1].trim().split(/\s+/)[3];
+		const before = await versions();
+		for (let i = 0; i < 2; i++) {
+			const again = await spandexCli(['reindex', priced.dataDir, '--workspace', ws, '--prices', table, '--verbose']);
+			assert.equal(again.code, 0, again.stderr);
+			assert.match(again.stdout, /0 spans priced again/);
+		}
+		assert.equal(await versions(), before);
+		// A model the table no longer names keeps the cost last computed for it, and the date
+		// of the table that gave it (README, "Costs").
+		fs.writeFileSync(table, '# taken: 2025-10-01\ngpt-4.1\t2.00\t8.00\t0.50\n');
+		const gone = await spandexCli(['reindex', priced.dataDir, '--workspace', ws, '--prices', table, '--verbose']);
+		assert.match(gone.stdout, /0 spans priced again .* \(taken 2025-10-01\)/);
+		assert.equal(await cost('computed'), 0.007);
+		const exported = (await spandexCli(['export', priced.dataDir, '--workspace', ws])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+		const kept = exported.find((s) => s.span_id === 'computed');
+		kept.raw_attributes = JSON.parse(kept.raw_attributes); // a JSON string, as stored
+		assert.equal(kept.raw_attributes['spandex.cost'], 'computed');
+		assert.equal(kept.raw_attributes['spandex.price_table'], '2025-09-01');
+		assert.equal(await versions(), before);
 		const v = await spandexCli(['verify', priced.dataDir]);
 		assert.equal(v.code, 0, v.stdout);
 	} finally {

@@ -5,6 +5,9 @@
 // header, Scale GP x-api-key) and refusing in its own error shape.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startServer, spandexCli, makeSpan, dayTime, WS_PREFIX } from '../harness.mjs';
 
 let srv;
@@ -76,6 +79,10 @@ test('the key is checked before the body is read: a bad body without a key is a 
 test('list shows ids and last use, never a key; a revoke counts from the next request', async () => {
 	const l = await spandexCli(['key', 'list', srv.dataDir, '--workspace', 'team-a']);
 	assert.equal(l.code, 0, l.stderr);
+	// The '*' key works on team-a: listed with it, its workspace shown as '*'; team-b's is not.
+	const rows = l.stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/));
+	assert.deepEqual(rows.map((r) => [r[1], r.at(-1)]).sort(),
+		[['*', 'all'], ['team-a', 'admin'], ['team-a', 'read'], ['team-a', 'write']]);
 	for (const k of Object.values(keys)) assert.ok(!l.stdout.includes(k.slice(4)), 'no key in the listing');
 	const row = l.stdout.split('\n').find((line) => line.endsWith(' write'));
 	assert.ok(row, l.stdout);
@@ -160,4 +167,33 @@ test('one key in all three APIs where each client sends it; 401 and 403 in each 
 	// Nothing refused was stored: each API's one write is there, and only it.
 	const all = await APIS.nemo.read('team-m', bearer(made.read));
 	assert.deepEqual(all.json.data.map((s) => s.span_id).sort(), ['nemo-1', 'o-1', 'sgp-1']);
+});
+
+test('every key subcommand answers --help on stdout with exit 0', async () => {
+	for (const args of [['key', '--help'], ['key', 'create', '--help'], ['key', 'list', '-h'],
+		['key', 'revoke', '--help'], ['key', 'create', srv.dataDir, '--help'], ['help', 'key']]) {
+		const r = await spandexCli(args);
+		assert.equal(r.code, 0, args.join(' '));
+		assert.match(r.stdout, /^usage: spandex key create/, args.join(' '));
+		assert.equal(r.stderr, '');
+	}
+});
+
+test('run as root, spandex key gives the key file to the owner of the data directory', { skip: process.getuid?.() !== 0 && 'not root' }, async () => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-keyown-'));
+	try {
+		fs.chownSync(dir, 65534, 65534);
+		const r = await spandexCli(['key', 'create', dir, '--workspace', 'team-own', '--role', 'read']);
+		assert.equal(r.code, 0, r.stderr);
+		for (const f of ['.spandex-keys', '.spandex-keys.lock']) {
+			const st = fs.statSync(path.join(dir, f));
+			assert.deepEqual([st.uid, st.gid, st.mode & 0o777], [65534, 65534, 0o600], f);
+		}
+		// A revoke rewrites the file: still the owner's.
+		const id = r.stderr.match(/key (k[0-9a-f]+) /)[1];
+		assert.equal((await spandexCli(['key', 'revoke', dir, id])).code, 0);
+		assert.equal(fs.statSync(path.join(dir, '.spandex-keys')).uid, 65534);
+	} finally {
+		fs.rmSync(dir, { recursive: true });
+	}
 });

@@ -158,6 +158,21 @@ const CASES = [
 	// spandex's extensions: the name filter and free-text search (name, input, output).
 	['spans-name', `${A}/spans?filter[name]=plan-trip&mode=summary`, SpansPage],
 	['traces-name', `${A}/traces?filter[name]=plan-trip&mode=summary`, TracesPage],
+	// The generic entity fields the unknown-field message lists (§3.2), all served: id (a
+	// span's span_id), workspace and entity_type (all or nothing), created_at and updated_at
+	// (ingested_at; the golden times lie before and after any ingest), a trace's project.
+	['spans-filter-id', `${A}/spans?filter[id]=alpha-llm-1&mode=summary`, SpansPage],
+	['spans-filter-id-in', `${A}/spans?${jf({ id: { $in: ['night-root', 'alpha-tool', 'nope'] } })}&mode=summary`, SpansPage],
+	['spans-filter-workspace', `${A}/spans?filter[workspace]=golden-a&filter[kind]=TOOL&mode=summary`, SpansPage],
+	['spans-filter-workspace-other', `${A}/spans?filter[workspace]=golden-b&mode=summary`, SpansPage],
+	['spans-filter-entity-type', `${A}/spans?filter=${q('entity_type:"span" kind:"LLM"')}&mode=summary`, SpansPage],
+	['spans-filter-entity-type-trace', `${A}/spans?filter[entity_type]=trace&mode=summary`, SpansPage],
+	['spans-filter-created-at', `${A}/spans?filter[created_at][$gte]=2020-01-01T00:00:00Z&filter[kind]=AGENT&mode=summary`, SpansPage],
+	['spans-filter-updated-at-before', `${A}/spans?filter[updated_at][$lte]=2020-01-01T00:00:00Z&mode=summary`, SpansPage],
+	['traces-filter-project', `${A}/traces?filter[project]=proj-x&mode=summary`, TracesPage],
+	['traces-filter-entity-type', `${A}/traces?${jf({ entity_type: 'trace', workspace: 'golden-a', id: 'trace-alpha' })}&mode=summary`, TracesPage],
+	['traces-filter-created-at', `${A}/traces?filter[created_at][$lte]=2999-01-01T00:00:00Z&filter[status]=error&mode=summary`, TracesPage],
+	['groups-filter-id', `${A}/spans/groups?by=trace_id&filter[id]=beta-llm`, SpanGroupsPage],
 	['spans-search', `${A}/spans?search=LISBON&mode=summary&page_size=20`, SpansPage],
 	['spans-search-two-terms', `${A}/spans?search=plan%20TRIP&mode=summary`, SpansPage],
 	['spans-search-with-filter', `${A}/spans?search=lisbon&filter[kind]=AGENT&mode=summary`, SpansPage],
@@ -273,3 +288,27 @@ for (const [name, p, schema] of CASES) {
 		assert.equal(got, fs.readFileSync(file, 'utf8'), `${name}: response differs from ${file}`);
 	});
 }
+
+// created_at and updated_at compare the ingest time of the version listed (to the
+// microsecond: the spans of one batch are a microsecond apart), on both sides of a pivot.
+test('created_at and updated_at filter on ingested_at', async () => {
+	const all = (await request('GET', `${A}/spans?page_size=100&mode=summary`)).json.data;
+	// RFC 3339 with six decimals, all in Z: their order as strings is their order in time.
+	assert.ok(all.every((s) => /\.\d{6}Z$/.test(s.ingested_at)));
+	const times = all.map((s) => s.ingested_at).sort();
+	const pivot = times[Math.floor(times.length / 2)];
+	const want = (pred) => all.filter((s) => pred(s.ingested_at)).map((s) => s.span_id).sort();
+	const ids = async (what, f) => {
+		const r = await request('GET', `${A}/${what}?page_size=100&mode=summary&${jf(f)}`);
+		assert.equal(r.status, 200, r.text);
+		return r.json.data.map((s) => (what === 'spans' ? s.span_id : s.id)).sort();
+	};
+	const after = await ids('spans', { created_at: { $gte: pivot } });
+	assert.deepEqual(after, want((x) => x >= pivot));
+	assert.ok(after.length > 0 && after.length < all.length);
+	assert.deepEqual(await ids('spans', { updated_at: { $lte: pivot } }), want((x) => x <= pivot));
+	assert.deepEqual(await ids('spans', { created_at: { $gte: pivot, $lte: pivot } }), want((x) => x === pivot));
+	// A trace's created_at is its root span's.
+	const roots = all.filter((s) => !s.parent_span_id && s.ingested_at >= pivot).map((s) => s.trace_id).sort();
+	assert.deepEqual(await ids('traces', { created_at: { $gte: pivot } }), roots);
+});

@@ -11,8 +11,9 @@
 #include "lib/base/buf.h"
 #include "lib/base/time.h"
 
-/* §3.2: the shared parser accepts the filter model's fields plus these entity fields; Intake
- * then refuses the ones it cannot serve (§3.3). */
+/* §3.2: the shared parser accepts the filter model's fields plus these entity fields, and
+ * spandex serves them all: id (a span's span_id, a trace's id), name, workspace and
+ * entity_type (all or nothing), created_at and updated_at (ingested_at), project. */
 static const char *const generic_fields[] = {
     "id", "name", "workspace", "created_at", "updated_at", "entity_type", "project", NULL,
 };
@@ -34,23 +35,34 @@ static bool in_list(const char *const *list, const char *s)
 	return false;
 }
 
-/* Fields of SpanFilter (List Span Groups page) or TraceFilter (List Traces page). */
+/* Fields of SpanFilter (List Span Groups page) or TraceFilter (List Traces page), and the
+ * generic entity fields. */
 static bool field_served(enum filter_kind kind, int ff)
 {
-	if (ff == FF_NAME) /* spandex's own: the name (of a trace: its root span's) */
+	if (ff == FF_NAME || ff == FF_WORKSPACE || ff == FF_ENTITY_TYPE || ff == FF_CREATED_AT ||
+	    ff == FF_UPDATED_AT)
 		return true;
 	if (kind == FILTER_SPANS)
-		return ff <= FF_STARTED_AT;
+		return ff <= FF_STARTED_AT || ff == FF_SPAN_ID;
 	return ff == FF_ID || ff == FF_SESSION_ID || ff == FF_STATUS || ff == FF_STARTED_AT ||
-	       ff == FF_EXPERIMENT_ID || ff == FF_TEST_CASE_ID;
+	       ff == FF_EXPERIMENT_ID || ff == FF_TEST_CASE_ID || ff == FF_PROJECT;
 }
 
-static int field_lookup(const char *name)
+/* The condition field of name; "id" is a span's span_id or a trace's id. -1 when unknown. */
+static int field_lookup(enum filter_kind kind, const char *name)
 {
+	if (kind == FILTER_SPANS && strcmp(name, "id") == 0)
+		return FF_SPAN_ID;
 	for (int i = 0; i < FF__COUNT; i++)
 		if (strcmp(filter_field_names[i], name) == 0)
 			return i;
 	return -1;
+}
+
+/* Fields compared as datetimes, with $gte and $lte only (§3.3). */
+static bool time_field(int ff)
+{
+	return ff == FF_STARTED_AT || ff == FF_CREATED_AT || ff == FF_UPDATED_AT;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -119,16 +131,16 @@ static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 	const char *what = c->kind == FILTER_SPANS ? "span" : "trace";
 	enum filter_op fop;
 	/* §3.3: started_at takes $gte and $lte only, so a bare datetime ($eq) is refused; the
-	 * seeds' DatetimeFilter has no other member. */
-	if (strcmp(op, "$eq") == 0 && ff != FF_STARTED_AT)
+	 * seeds' DatetimeFilter has no other member. created_at and updated_at alike. */
+	if (strcmp(op, "$eq") == 0 && !time_field(ff))
 		fop = FOP_EQ;
-	else if (ff == FF_STARTED_AT && strcmp(op, "$gte") == 0)
+	else if (time_field(ff) && strcmp(op, "$gte") == 0)
 		fop = FOP_GTE;
-	else if (ff == FF_STARTED_AT && strcmp(op, "$lte") == 0)
+	else if (time_field(ff) && strcmp(op, "$lte") == 0)
 		fop = FOP_LTE;
-	else if (ff == FF_ID && strcmp(op, "$in") == 0)
+	else if ((ff == FF_ID || ff == FF_SPAN_ID) && strcmp(op, "$in") == 0)
 		fop = FOP_IN;
-	else if (c->kind == FILTER_TRACES && ff != FF_STARTED_AT && ff != FF_ID)
+	else if (c->kind == FILTER_TRACES && !time_field(ff) && ff != FF_ID)
 		return fail(c, "Filter field '%s' only supports equality.", fname);
 	else
 		return fail(c, "Unsupported %s filter: %s %s", what, fname, op);
@@ -178,9 +190,11 @@ static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 	fc->vals = arena_alloc(c->a, sizeof *fc->vals);
 	if ((s = want_string(c, fname, v, &fc->vals[0])) != ST_OK)
 		return s;
-	if (ff == FF_STARTED_AT) {
+	if (time_field(ff)) {
 		if (!time_parse(fc->vals[0], false, &fc->us))
 			return fail(c, "Filter field '%s' must be a valid datetime.", fname);
+	} else if (ff == FF_ENTITY_TYPE) {
+		fc->enumv = strcmp(fc->vals[0], c->kind == FILTER_SPANS ? "span" : "trace") == 0;
 	} else if (ff == FF_KIND || ff == FF_STATUS) {
 		bool k = ff == FF_KIND;
 		fc->enumv = k ? span_kind_parse(fc->vals[0]) : span_status_parse(fc->vals[0]);
@@ -203,14 +217,10 @@ static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 /* One field's value: a literal ($eq) or an operator object (§3.1 JSON form). */
 static enum status add_field(struct pctx *c, const char *name, json_t *v)
 {
-	int ff = field_lookup(name);
+	int ff = field_lookup(c->kind, name);
 	if (ff < 0 || !field_served(c->kind, ff)) {
-		if (!in_list(generic_fields, name)) {
-			unknown_field(c->kind, name, c->err, c->errlen);
-			return ST_BAD_REQUEST;
-		}
-		return fail(c, "Unsupported %s filter: %s $eq",
-			    c->kind == FILTER_SPANS ? "span" : "trace", name);
+		unknown_field(c->kind, name, c->err, c->errlen);
+		return ST_BAD_REQUEST;
 	}
 	if (!json_is_object(v))
 		return add_cond(c, ff, "$eq", v);
