@@ -1332,8 +1332,8 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 		all = rollups_all(&db, &roots);
 	/* The cursor: a trace of this listing; the rows strictly after it in trace_cmp's order. */
 	struct cand cursor = {0};
-	struct hslot *ch = q->after_id ? ht_get(&roots, hash_bytes(q->after_id, strlen(q->after_id)), 0)
-				       : NULL;
+	struct hslot *ch =
+	    q->after_id ? ht_get(&roots, hash_bytes(q->after_id, strlen(q->after_id)), 0) : NULL;
 	if (ch && all && !q->rollup_pred(q->rollup_ctx, &all[ch - roots.s]))
 		ch = NULL;
 	if (q->after_id && !ch && !db.b.over) {

@@ -247,11 +247,14 @@ static bool rollup_test(void *ctx, const struct query_rollup *u)
 	const struct opik_filter *f = ctx;
 	for (size_t i = 0; i < f->n; i++) {
 		const struct fcond *c = &f->c[i];
-		int t = c->f->src == F_PROMPT ? QT_INPUT : c->f->src == F_COMPLETION ? QT_OUTPUT : QT_TOTAL;
+		int t = c->f->src == F_PROMPT	    ? QT_INPUT
+			: c->f->src == F_COMPLETION ? QT_OUTPUT
+						    : QT_TOTAL;
 		if (!on_rollup(f, c))
 			continue;
-		bool ok = c->f->src == F_COST ? num_test(c->op, u->has_cost[QC_TOTAL], u->cost[QC_TOTAL], c->num)
-					      : num_test(c->op, u->has_tok[t], (double)u->tok[t], c->num);
+		bool ok = c->f->src == F_COST
+			      ? num_test(c->op, u->has_cost[QC_TOTAL], u->cost[QC_TOTAL], c->num)
+			      : num_test(c->op, u->has_tok[t], (double)u->tok[t], c->num);
 		if (!ok)
 			return false;
 	}
