@@ -1248,12 +1248,13 @@ static void root_match(void *ctx, struct qdb *db, size_t di, size_t i, const str
 		root_offer(db, ctx, r, di, i, r->trace_h);
 }
 
-/* Adds every live span of the traces in want (trace_h -> rollup in ext) to their rollups. */
-static void rollups_scan(struct qdb *db, struct htab *want)
+/* Adds every live span of the traces in want (trace_h -> rollup in ext) to their rollups;
+ * in every day when all_days (many traces: the range lookups would cost more). */
+static void rollups_scan(struct qdb *db, struct htab *want, bool all_days)
 {
 	/* Only the days the range tables give for the wanted traces. */
-	size_t lo = db->ndays, hi = 0;
-	for (size_t i = 0; i < want->cap; i++) {
+	size_t lo = all_days ? 0 : db->ndays, hi = all_days ? db->ndays : 0;
+	for (size_t i = 0; i < want->cap && !all_days; i++) {
 		if (!want->s[i].key)
 			continue;
 		size_t a = 0, b = db->ndays;
@@ -1307,7 +1308,7 @@ static struct query_rollup *rollups_all(struct qdb *db, struct htab *roots)
 		if (roots->s[i].key)
 			ht_find(&want, roots->s[i].key, 0, &fresh)->ext = &u[i];
 	}
-	rollups_scan(db, &want);
+	rollups_scan(db, &want, true);
 	free(want.s);
 	return u;
 }
@@ -1371,7 +1372,7 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 			ht_find(&want, roots.s[tk.h[i].a].key, 0, &fresh)->ext =
 			    &out->rows[i - offset].u;
 		}
-		rollups_scan(&db, &want);
+		rollups_scan(&db, &want, false);
 	}
 	if (db.b.over) {
 		s = db_over(&db);
@@ -1560,7 +1561,7 @@ static size_t top_rows(struct qdb *db, const struct top *t, struct query_trace *
 		ht_find(&want, sh->sh.recs[t->c[i].b].trace_h, 0, &fresh)->ext = &out[n].u;
 		n++;
 	}
-	rollups_scan(db, &want);
+	rollups_scan(db, &want, false);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct query_trace r = {.u = out[i].u};

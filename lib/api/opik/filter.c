@@ -361,6 +361,8 @@ static int types_match(const struct opik_filter *f, const char *t)
 		return -1;
 	bool rest = f->project_id != NULL;
 	for (size_t i = 0; i < f->n; i++) {
+		if (on_rollup(f, &f->c[i]))
+			continue; /* tested on the trace's rollup, not here */
 		if (f->c[i].f->src != F_TYPE)
 			rest = true;
 		else if (!str_test(&f->c[i], t))
