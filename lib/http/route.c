@@ -70,12 +70,15 @@ static bool method_is(const char *route, const char *m)
 	return !strcmp(route, m) || (!strcmp(m, "HEAD") && !strcmp(route, "GET"));
 }
 
-/* The route of req; NULL after the 404 or 405 (with Allow) has been written. */
+/* The route of req; NULL after the 404 or 405 (with Allow) has been written. A route
+ * without a handler names a path and method the surface refuses (405) though a later
+ * pattern ({id}) would take it. */
 static const struct http_route *route_find(struct http_req *req)
 {
 	const struct http_surface *s = req->surface;
 	size_t offs[2] = {0, prefix_segments(req)};
 	struct buf *allow = arena_buf(req->arena);
+	bool refused = false;
 
 	for (size_t o = 0; o < 2; o++) {
 		if (o && !offs[1])
@@ -87,6 +90,9 @@ static const struct http_route *route_find(struct http_req *req)
 			if (!pattern_match(req, r->pattern, offs[o], &ws, &id, &id2))
 				continue;
 			if (method_is(r->method, req->method)) {
+				refused |= !r->fn;
+				if (refused)
+					continue;
 				req->ws = ws;
 				req->id = id;
 				req->id2 = id2;
@@ -95,7 +101,7 @@ static const struct http_route *route_find(struct http_req *req)
 			if (!strstr(allow->p ? allow->p : "", r->method))
 				buf_printf(allow, "%s%s", allow->len ? ", " : "", r->method);
 		}
-		if (allow->len)
+		if (allow->len || refused)
 			break;
 	}
 	if (allow->len)

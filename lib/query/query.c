@@ -1248,12 +1248,13 @@ static void root_match(void *ctx, struct qdb *db, size_t di, size_t i, const str
 		root_offer(db, ctx, r, di, i, r->trace_h);
 }
 
-/* Adds every live span of the traces in want (trace_h -> rollup in ext) to their rollups. */
-static void rollups_scan(struct qdb *db, struct htab *want)
+/* Adds every live span of the traces in want (trace_h -> rollup in ext) to their rollups;
+ * in every day when all_days (many traces: the range lookups would cost more). */
+static void rollups_scan(struct qdb *db, struct htab *want, bool all_days)
 {
 	/* Only the days the range tables give for the wanted traces. */
-	size_t lo = db->ndays, hi = 0;
-	for (size_t i = 0; i < want->cap; i++) {
+	size_t lo = all_days ? 0 : db->ndays, hi = all_days ? db->ndays : 0;
+	for (size_t i = 0; i < want->cap && !all_days; i++) {
 		if (!want->s[i].key)
 			continue;
 		size_t a = 0, b = db->ndays;
@@ -1295,12 +1296,30 @@ static bool trace_row(struct qdb *db, const struct hslot *h, struct query_trace 
 	return true;
 }
 
+/* The roots' rollups into u (one per slot of roots), for a rollup condition. */
+static struct query_rollup *rollups_all(struct qdb *db, struct htab *roots)
+{
+	struct htab want = {0};
+	struct query_rollup *u = xmalloc((roots->cap ? roots->cap : 1) * sizeof *u);
+	memset(u, 0, (roots->cap ? roots->cap : 1) * sizeof *u);
+	ht_init(&want, roots->n);
+	for (size_t i = 0; i < roots->cap; i++) {
+		bool fresh;
+		if (roots->s[i].key)
+			ht_find(&want, roots->s[i].key, 0, &fresh)->ext = &u[i];
+	}
+	rollups_scan(db, &want, true);
+	free(want.s);
+	return u;
+}
+
 enum status query_trace_rows(struct query *q, struct query_traces *out)
 {
 	struct qdb db;
 	struct cf c;
 	struct htab roots = {0}, want = {0};
 	struct topk tk = {0};
+	struct query_rollup *all = NULL;
 	memset(out, 0, sizeof *out);
 	enum status s = rows_check(q);
 	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
@@ -1310,31 +1329,54 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	ht_init(&roots, 1024);
 	scan_cf(&db, &c, root_match, &roots);
 	struct trace_ctx tc = {&db, &roots, !q->sort || q->sort[0] != '-'};
-	size_t offset;
-	topk_init(&tk, rows_keep(q, roots.n, false, &offset), trace_cmp, &tc);
+	if (q->rollup_pred && !db.b.over)
+		all = rollups_all(&db, &roots);
+	/* The cursor: a trace of this listing; the rows strictly after it in trace_cmp's order. */
+	struct cand cursor = {0};
+	struct hslot *ch =
+	    q->after_id ? ht_get(&roots, hash_bytes(q->after_id, strlen(q->after_id)), 0) : NULL;
+	if (ch && all && !q->rollup_pred(q->rollup_ctx, &all[ch - roots.s]))
+		ch = NULL;
+	if (q->after_id && !ch && !db.b.over) {
+		err_set(&q->err, ST_NOT_FOUND, "Cursor trace %.256s not found in this listing.",
+			q->after_id);
+		s = ST_NOT_FOUND;
+		goto out;
+	}
+	if (ch)
+		cursor = (struct cand){.key = ch->started, .a = (uint32_t)(ch - roots.s)};
+	size_t offset, pass = 0, after = 0;
 	for (size_t i = 0; i < roots.cap; i++)
-		if (roots.s[i].key)
-			topk_push(&tk, (struct cand){.key = roots.s[i].started, .a = (uint32_t)i});
+		pass += roots.s[i].key && (!all || q->rollup_pred(q->rollup_ctx, &all[i]));
+	topk_init(&tk, rows_keep(q, pass, false, &offset), trace_cmp, &tc);
+	for (size_t i = 0; i < roots.cap; i++) {
+		struct cand cd = {.key = roots.s[i].started, .a = (uint32_t)i};
+		if (!roots.s[i].key || (all && !q->rollup_pred(q->rollup_ctx, &all[i])) ||
+		    (ch && trace_cmp(&tc, &cursor, &cd) >= 0))
+			continue;
+		after++;
+		topk_push(&tk, cd);
+	}
 	topk_finish(&tk);
 	size_t n = tk.n > offset ? tk.n - offset : 0;
-	out->total = roots.n;
+	out->total = pass;
 	out->rows = arena_alloc(q->a, (n ? n : 1) * sizeof *out->rows);
 	memset(out->rows, 0, (n ? n : 1) * sizeof *out->rows);
-	if (!q->summary && n) {
+	if (all) {
+		for (size_t i = offset; i < tk.n; i++)
+			out->rows[i - offset].u = all[tk.h[i].a];
+	} else if (!q->summary && n) {
 		ht_init(&want, n);
 		for (size_t i = offset; i < tk.n; i++) {
 			bool fresh;
 			ht_find(&want, roots.s[tk.h[i].a].key, 0, &fresh)->ext =
 			    &out->rows[i - offset].u;
 		}
-		rollups_scan(&db, &want);
+		rollups_scan(&db, &want, false);
 	}
 	if (db.b.over) {
-		free(want.s);
-		free(tk.h);
-		free(roots.s);
-		db_close(&db);
-		return db_over(&db);
+		s = db_over(&db);
+		goto out;
 	}
 	/* Rows whose line cannot be read are left out; the rest move up over them (row k's
 	 * rollup is read before any row at or below k is written). */
@@ -1343,12 +1385,14 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 		if (trace_row(&db, &roots.s[tk.h[i].a], &t))
 			out->rows[out->n++] = t;
 	}
-	out->more = offset + n < out->total;
+	out->more = offset + n < after;
+out:
+	free(all);
 	free(want.s);
 	free(tk.h);
 	free(roots.s);
 	db_close(&db);
-	return ST_OK;
+	return s;
 }
 
 static void cf_one(struct arena *a, enum filter_field ff, const char *value, struct cf *c)
@@ -1517,7 +1561,7 @@ static size_t top_rows(struct qdb *db, const struct top *t, struct query_trace *
 		ht_find(&want, sh->sh.recs[t->c[i].b].trace_h, 0, &fresh)->ext = &out[n].u;
 		n++;
 	}
-	rollups_scan(db, &want);
+	rollups_scan(db, &want, false);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct query_trace r = {.u = out[i].u};

@@ -28,6 +28,8 @@
 #define QUERY_BUDGET_MS 5000LL
 #define QUERY_BUDGET_BYTES (2ULL << 30)
 
+struct query_rollup;
+
 /* One list request. sort is the echoed sort text ("-started_at", "span_count" ...). */
 struct query {
 	struct store *st;
@@ -63,6 +65,11 @@ struct query {
 	 * ordered by start, the days past the last row are not read, and total counts only the
 	 * days read. */
 	bool no_total;
+	/* query_trace_rows: a condition on a trace's rollup over all its spans (Opik's usage and
+	 * cost of a trace); with one, every matching root's rollup is summed before the page is
+	 * chosen, and total counts the traces that pass. */
+	bool (*rollup_pred)(void *ctx, const struct query_rollup *u);
+	void *rollup_ctx;
 
 	/* The budget; 0 takes the default. */
 	long long budget_ms;
@@ -125,7 +132,8 @@ struct query_traces {
 	bool more;
 };
 /* Traces of the root spans q matches; sort [-]started_at, ties by trace id ascending (§7.2);
- * paged like query_span_rows (no cursors). */
+ * paged like query_span_rows, or after the trace q->after_id (ST_NOT_FOUND when that trace
+ * is not in the listing). */
 enum status query_trace_rows(struct query *q, struct query_traces *out);
 /* One trace by id; ST_NOT_FOUND with "Trace <ws>/<id> not found" in q->err. */
 enum status query_trace_find(struct query *q, const char *id, struct query_trace *out);

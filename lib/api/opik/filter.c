@@ -19,7 +19,7 @@ static const char *const type_names[] = {"string", "number", "date_time", "list"
 enum fsrc {
 	F_ID, F_NAME, F_INPUT, F_OUTPUT, F_MODEL, F_PROVIDER, F_TRACE_ID, F_THREAD, F_START, F_END,
 	F_COST, F_PROMPT, F_COMPLETION, F_TOTAL, F_DURATION, F_TTFT, F_TAGS, F_METADATA, F_SCORES,
-	F_ERROR, F_ERROR_TYPE, F_TYPE, F_SOURCE, F_ENVIRONMENT,
+	F_ERROR, F_ERROR_TYPE, F_TYPE, F_SOURCE, F_ENVIRONMENT, F_INPUT_JSON, F_OUTPUT_JSON,
 };
 
 static const struct ffield {
@@ -38,14 +38,16 @@ static const struct ffield {
     {"thread_id", T_STRING, F_THREAD, OPIK_TRACE},
     {"start_time", T_DATE, F_START, -1},
     {"end_time", T_DATE, F_END, -1},
-    {"total_estimated_cost", T_NUMBER, F_COST, OPIK_SPAN},
-    {"usage.prompt_tokens", T_NUMBER, F_PROMPT, OPIK_SPAN},
-    {"usage.completion_tokens", T_NUMBER, F_COMPLETION, OPIK_SPAN},
-    {"usage.total_tokens", T_NUMBER, F_TOTAL, OPIK_SPAN},
+    {"total_estimated_cost", T_NUMBER, F_COST, -1},
+    {"usage.prompt_tokens", T_NUMBER, F_PROMPT, -1},
+    {"usage.completion_tokens", T_NUMBER, F_COMPLETION, -1},
+    {"usage.total_tokens", T_NUMBER, F_TOTAL, -1},
     {"duration", T_NUMBER, F_DURATION, -1},
     {"ttft", T_NUMBER, F_TTFT, -1},
     {"tags", T_LIST, F_TAGS, -1},
     {"metadata", T_DICT, F_METADATA, -1},
+    {"input_json", T_DICT, F_INPUT_JSON, -1},
+    {"output_json", T_DICT, F_OUTPUT_JSON, -1},
     {"feedback_scores", T_SCORES, F_SCORES, -1},
     {"error_info", T_ERROR, F_ERROR, -1},
     {"error_type", T_STRING, F_ERROR_TYPE, -1},
@@ -215,6 +217,50 @@ static json_t *path_get(json_t *o, const char *path)
 	return o;
 }
 
+/* A dictionary's value v (§7.2): as text, compared as a string, or by > < as a number;
+ * absent or null is empty. */
+static bool dict_test(const struct fcond *c, json_t *v, struct arena *a)
+{
+	const char *text = NULL;
+	if (json_is_string(v)) {
+		text = json_string_value(v);
+	} else if (v && !json_is_null(v)) {
+		struct buf *b = arena_buf(a);
+		jsonw_jansson(b, v, JSON_COMPACT | JSON_ENCODE_ANY);
+		text = arena_strndup(a, b->p, b->len);
+	}
+	if (c->op == O_GT || c->op == O_LT)
+		return text && num_test(c->op, true, strtod(text, NULL), c->num);
+	return str_test(c, text);
+}
+
+/* A trace's usage and cost are the sums over its spans (§8.2): tested on its rollup
+ * (opik_filter_rollup), not on its row. */
+static bool on_rollup(const struct opik_filter *f, const struct fcond *c)
+{
+	return f->ent == OPIK_TRACE && (c->f->src == F_COST || c->f->src == F_PROMPT ||
+					c->f->src == F_COMPLETION || c->f->src == F_TOTAL);
+}
+
+static bool rollup_test(void *ctx, const struct query_rollup *u)
+{
+	const struct opik_filter *f = ctx;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct fcond *c = &f->c[i];
+		int t = c->f->src == F_PROMPT	    ? QT_INPUT
+			: c->f->src == F_COMPLETION ? QT_OUTPUT
+						    : QT_TOTAL;
+		if (!on_rollup(f, c))
+			continue;
+		bool ok = c->f->src == F_COST
+			      ? num_test(c->op, u->has_cost[QC_TOTAL], u->cost[QC_TOTAL], c->num)
+			      : num_test(c->op, u->has_tok[t], (double)u->tok[t], c->num);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 static bool cond_test(const struct fcond *c, const struct span *s, struct arena *a)
 {
 	char buf[64];
@@ -271,19 +317,17 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 		}
 		return c->op == O_EQ || c->op == O_CONTAINS ? hit : !hit;
 	}
-	case F_METADATA: {
-		json_t *v = path_get(raw(s, "opik.metadata"), c->key ? c->key : "");
-		const char *text = NULL;
-		if (json_is_string(v)) {
-			text = json_string_value(v);
-		} else if (v && !json_is_null(v)) {
-			struct buf *b = arena_buf(a);
-			jsonw_jansson(b, v, JSON_COMPACT | JSON_ENCODE_ANY);
-			text = arena_strndup(a, b->p, b->len);
-		}
-		if (c->op == O_GT || c->op == O_LT)
-			return text && num_test(c->op, true, strtod(text, NULL), c->num);
-		return str_test(c, text);
+	case F_METADATA:
+		return dict_test(c, path_get(raw(s, "opik.metadata"), c->key), a);
+	case F_INPUT_JSON:
+	case F_OUTPUT_JSON: {
+		/* §7.2: the value at the key's path in the input (output) parsed as JSON. */
+		json_t *doc = json_loads(c->f->src == F_INPUT_JSON ? (s->input ? s->input : "")
+								   : (s->output ? s->output : ""),
+					 JSON_DECODE_ANY, NULL);
+		bool ok = dict_test(c, path_get(doc, c->key), a);
+		json_decref(doc);
+		return ok;
 	}
 	case F_SCORES: {
 		json_t *fs = raw(s, "opik.feedback_scores"), *x;
@@ -317,6 +361,8 @@ static int types_match(const struct opik_filter *f, const char *t)
 		return -1;
 	bool rest = f->project_id != NULL;
 	for (size_t i = 0; i < f->n; i++) {
+		if (on_rollup(f, &f->c[i]))
+			continue; /* tested on the trace's rollup, not here */
 		if (f->c[i].f->src != F_TYPE)
 			rest = true;
 		else if (!str_test(&f->c[i], t))
@@ -381,7 +427,7 @@ static bool opik_match(void *ctx, const char *line, size_t n)
 	if (ok && f->type)
 		ok = !strcmp(crosswalk_type(CW_OPIK, &s), f->type);
 	for (size_t i = 0; ok && i < f->n; i++)
-		ok = cond_test(&f->c[i], &s, f->a);
+		ok = on_rollup(f, &f->c[i]) || cond_test(&f->c[i], &s, f->a);
 	span_clear(&s);
 	json_decref(root);
 	return ok;
@@ -510,6 +556,15 @@ void opik_filter_project_id(struct opik_filter *f, const char *id)
 void opik_filter_all(struct opik_filter *f)
 {
 	f->spans_only = false;
+}
+
+void opik_filter_rollup(struct opik_filter *f, struct query *q)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (on_rollup(f, &f->c[i])) {
+			q->rollup_pred = rollup_test;
+			q->rollup_ctx = f;
+		}
 }
 
 void opik_filter_pred(struct opik_filter *f, struct query_pred *p)

@@ -64,5 +64,7 @@ uint32_t opik_filter_kinds(const struct opik_filter *f);
 /* Trace rows too (a list of spans leaves them out). */
 void opik_filter_all(struct opik_filter *f);
 void opik_filter_pred(struct opik_filter *f, struct query_pred *p);
+/* A trace filter on usage or cost: q tests it on each trace's rollup. */
+void opik_filter_rollup(struct opik_filter *f, struct query *q);
 
 #endif

@@ -110,6 +110,7 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 	if (project_id && !project)
 		opik_filter_project_id(of, project_id);
 	opik_filter_pred(of, &l->pred);
+	opik_filter_rollup(of, &l->q);
 	l->q.preds = &l->pred;
 	l->q.npreds = 1;
 	/* The index narrows by the project's and the trace's hashes before the predicate; the
@@ -280,6 +281,8 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 			json_object_get(body, "filters"), NULL, S("search"), S("from_time"),
 			S("to_time"))) != ST_OK)
 		return st;
+	if (ex && !json_is_null(ex) && !json_is_array(ex))
+		return http_fail(req, ST_BAD_REQUEST, "exclude must be an array of field names");
 	l->exclude = json_is_array(ex) ? ex : NULL;
 	l->q.limit = limit;
 	l->q.no_total = true; /* a stream has no total */
@@ -304,32 +307,24 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 		}
 		return ST_OK;
 	}
-	/* Traces: pages of the trace listing until the limit, after the cursor trace. */
+	/* Traces: the listing after the cursor trace, limit of them. */
 	struct query_traces t;
-	const char *after = l->q.after_id;
-	l->q.after_id = NULL;
 	l->q.roots_only = true;
-	l->q.offset = 0;
-	l->q.limit = OPIK_MAX_SEARCH_LIMIT;
-	if ((st = query_trace_rows(&l->q, &t)) != ST_OK)
+	st = query_trace_rows(&l->q, &t);
+	if (st == ST_NOT_FOUND && l->q.after_id)
+		t.n = 0, st = ST_OK; /* a cursor that is gone: nothing after it */
+	if (st != ST_OK)
 		return http_fail(req, st, "%s", err_text(&l->q.err));
 	http_stream_open(req, 200, "application/octet-stream");
-	bool passed = !after;
-	long long sent = 0;
-	for (size_t i = 0; i < t.n && sent < limit; i++) {
+	for (size_t i = 0; i < t.n; i++) {
 		struct span s;
 		json_t *root;
 		if (!span_parse(t.rows[i].root.line, t.rows[i].root.len, &s, &root))
 			continue;
-		if (passed) {
-			out->len = 0;
-			opik_render(out, req->arena, OPIK_TRACE, &s, &t.rows[i].u, l->exclude);
-			buf_adds(out, "\r\n");
-			http_stream_write(req, out->p, out->len);
-			sent++;
-		} else if (s.trace_id && !strcmp(s.trace_id, after)) {
-			passed = true;
-		}
+		out->len = 0;
+		opik_render(out, req->arena, OPIK_TRACE, &s, &t.rows[i].u, l->exclude);
+		buf_adds(out, "\r\n");
+		http_stream_write(req, out->p, out->len);
 		span_clear(&s);
 		json_decref(root);
 	}

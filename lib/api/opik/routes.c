@@ -30,8 +30,9 @@ static const struct http_route routes[] = {
     {"POST", P "/traces/batch", opik_traces_batch, HTTP_WRITE, NULL, 0, NULL},
     {"POST", P "/spans/batch", opik_spans_batch, HTTP_WRITE, NULL, 0, NULL},
     {"POST", P "/traces/search", opik_search_traces, HTTP_READ, NULL, 0, NULL},
-    {"POST", P "/traces/delete", opik_traces_delete, HTTP_WRITE, NULL, 0, NULL},
-    {"DELETE", P "/traces/{id}", opik_trace_delete, HTTP_WRITE, NULL, 0, NULL},
+    /* Deletes take the admin role (issue 13: admin is everything, deletes too). */
+    {"POST", P "/traces/delete", opik_traces_delete, HTTP_ADMIN, NULL, 0, NULL},
+    {"DELETE", P "/traces/{id}", opik_trace_delete, HTTP_ADMIN, NULL, 0, NULL},
     {"POST", P "/spans/search", opik_search_spans, HTTP_READ, NULL, 0, NULL},
     {"POST", P "/traces", opik_trace_create, HTTP_WRITE, NULL, 0, NULL},
     {"POST", P "/spans", opik_span_create, HTTP_WRITE, NULL, 0, NULL},
@@ -39,6 +40,9 @@ static const struct http_route routes[] = {
     {"PUT", P "/spans/feedback-scores", opik_span_scores, HTTP_WRITE, NULL, 0, NULL},
     {"PUT", P "/traces/{id}/feedback-scores", opik_trace_score, HTTP_WRITE, NULL, 0, NULL},
     {"PUT", P "/spans/{id}/feedback-scores", opik_span_score, HTTP_WRITE, NULL, 0, NULL},
+    /* The batch PATCHes (opik.md S6) are not served: 405, not a PATCH of an id "batch". */
+    {"PATCH", P "/traces/batch", NULL, HTTP_WRITE, NULL, 0, NULL},
+    {"PATCH", P "/spans/batch", NULL, HTTP_WRITE, NULL, 0, NULL},
     {"PATCH", P "/traces/{id}", opik_trace_patch, HTTP_WRITE, NULL, 0, NULL},
     {"PATCH", P "/spans/{id}", opik_span_patch, HTTP_WRITE, NULL, 0, NULL},
     {"GET", P "/traces/stats", opik_trace_stats, HTTP_READ, span_list, OL_TRACE_ID, NULL},

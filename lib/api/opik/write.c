@@ -58,8 +58,14 @@ static enum status merge_create(void *ctx, struct arena *a, const char *id, cons
 	for (size_t i = 0; i < c->n; i++) {
 		if (strcmp(c->spans[i].span_id, id))
 			continue;
+		/* A create of a span that exists whole changes nothing (a single create of one is
+		 * a 409 in the backend, opik.md §2): a batch sent again, after PATCHes and scores,
+		 * loses none of them. A partial row is completed; a deleted span is created anew.
+		 */
+		if (cur && !span_is_deleted(cur) && !raw(cur, RAW_PENDING))
+			return ST_OK;
 		span_copy(out, &c->spans[i]);
-		if (!cur)
+		if (!cur || span_is_deleted(cur))
 			return ST_OK;
 		keep_from(out, cur);
 		/* A partial row: the PATCHes that came first apply after the create. */
