@@ -6,7 +6,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/pages.h"
@@ -901,6 +903,119 @@ START_TEST(text_index)
 }
 END_TEST
 
+/* A sealed day of several zstd frames (about 64 KiB of lines each): a word at the start and
+ * one at the end of every span's text are found, so the last line of each frame and the first
+ * of the next are; a phrase made of the end of one span's text and the start of the next's
+ * (neighbours in the stream, and across a frame at one pair) is not, with the lines read
+ * (no index) and with the index. */
+START_TEST(sealed_frames)
+{
+	enum { N = 240 };
+	static char ids[N][8], ins[N][640], outs[N][32];
+	struct span s[N];
+	char filler[600];
+	size_t fn = 0;
+	while (fn + 8 < sizeof filler)
+		fn += (size_t)snprintf(filler + fn, sizeof filler - fn, "%s", "pad wax ");
+	for (int k = 0; k < N; k++) {
+		char start[32];
+		snprintf(ids[k], sizeof ids[k], "f%03d", k);
+		snprintf(start, sizeof start, "2024-03-05T10:%02d:%02dZ", k / 60, k % 60);
+		s[k] = mk(ids[k], "tf", k ? "f000" : "", "sess-f", start, 1, KIND_LLM, SPST_SUCCESS,
+			  NULL, -1, NAN);
+		snprintf(ins[k], sizeof ins[k], "head%03d %s", k, filler);
+		snprintf(outs[k], sizeof outs[k], "%s tail%03d", k % 2 ? "ok" : "done", k);
+		s[k].input = ins[k];
+		s[k].output = outs[k];
+	}
+	append(s, N);
+	uint64_t in, out;
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_seal(&st, "ws", day_of("2024-03-05"), &in, &out, &e), ST_OK);
+	ck_assert_uint_gt(in, 3 * (64u << 10)); /* at least four frames */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			ck_assert(index_day("2024-03-05"));
+		for (int k = 0; k < N; k++) {
+			char t[64], u[64];
+			snprintf(t, sizeof t, "HEAD%03d", k);
+			snprintf(u, sizeof u, "tail%03d", k);
+			ck_assert_str_eq(found(t, u), ids[k]);
+			if (k + 1 == N)
+				continue;
+			snprintf(t, sizeof t, "tail%03d head%03d", k, k + 1);
+			ck_assert_str_eq(found(t, NULL), "");
+		}
+	}
+	ck_assert_str_eq(found("\"}", NULL), ""); /* the end of a line is no text */
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
+/* A batch the journal undoes, with the text index built while it was committed in one shard
+ * (a writer killed between two days of it): once undone, no search returns its span, before
+ * and after the next build, and when the batch is sent again and the day's last record is
+ * again a version of the same span. */
+START_TEST(undone_batch_not_searched)
+{
+	struct span b[3];
+	static const char *const days[] = {"2024-03-03T09:00:00Z", "2024-03-04T09:00:00Z",
+					   "2024-03-05T09:00:00Z"};
+	static const char *const bid[] = {"u1", "u2", "u3"};
+	for (int k = 0; k < 3; k++) {
+		b[k] = mk(bid[k], "tu", "", "sess-u", days[k], 1, KIND_LLM, SPST_SUCCESS, NULL, -1,
+			  NAN);
+		b[k].input = "an undoneword here";
+	}
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct err e = {ST_OK, ""};
+		setenv("SPANDEX_TEST_KILL_AFTER_SHARDS", "1", 1);
+		store_append(&st, "ws", b, 3, &e);
+		_exit(3); /* not reached: the hook kills */
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* The index is built over the committed records of the first day, u1 among them. */
+	ck_assert(index_day("2024-03-03"));
+	/* The next writer undoes the batch and adds a span of its own on that day. */
+	struct span z = mk("z1", "tz", "", "sess-z", "2024-03-03T10:00:00Z", 1, KIND_LLM,
+			   SPST_SUCCESS, NULL, -1, NAN);
+	z.input = "a keptword here";
+	append(&z, 1);
+	ck_assert_str_eq(found("undoneword", NULL), "");
+	ck_assert_str_eq(found("keptword", NULL), "z1");
+	ck_assert_str_eq(found("here", NULL), "z1");
+	ck_assert(index_day("2024-03-03"));
+	ck_assert_str_eq(found("undoneword", NULL), "");
+	ck_assert_str_eq(found("here", NULL), "z1");
+	/* Killed again, indexed, undone; the retry then stores the batch whole: its spans, once
+	 * each (the undone record of u1 is gone, the new one is the day's last again). */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct err e = {ST_OK, ""};
+		setenv("SPANDEX_TEST_KILL_AFTER_SHARDS", "1", 1);
+		store_append(&st, "ws", b, 3, &e);
+		_exit(3);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert(index_day("2024-03-03"));
+	b[0].input = "a retried text";
+	append(b, 3);
+	ck_assert_str_eq(found("undoneword", NULL), "u2,u3");
+	ck_assert_str_eq(found("retried", NULL), "u1");
+	ck_assert_str_eq(found("here", NULL), "z1,u2,u3");
+	ck_assert(index_day("2024-03-03"));
+	ck_assert_str_eq(found("undoneword", NULL), "u2,u3");
+	ck_assert_str_eq(found("here", NULL), "z1,u2,u3");
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -921,6 +1036,14 @@ Suite *check_suite(void)
 	tcase_add_test(t, stats);
 	tcase_add_test(t, text_index);
 	suite_add_tcase(s, t);
+	/* Hundreds of queries on a sealed day, and forked writers: more than the default 4 s
+	 * under a loaded machine or a sanitizer. */
+	TCase *w = tcase_create("index");
+	tcase_add_checked_fixture(w, setup, teardown);
+	tcase_set_timeout(w, 120);
+	tcase_add_test(w, sealed_frames);
+	tcase_add_test(w, undone_batch_not_searched);
+	suite_add_tcase(s, w);
 	TCase *u = tcase_create("text");
 	tcase_add_test(u, text_search);
 	suite_add_tcase(s, u);

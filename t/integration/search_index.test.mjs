@@ -126,3 +126,26 @@ test('an index of other records or a damaged one is ignored; verify names the da
 	await spandexOk(['verify', srv.dataDir]);
 	await checkAll('rebuilt');
 });
+
+test('spandex index killed while writing leaves at most a temporary: same answers, verify clean, the next run completes', async () => {
+	// A tail on both days, so both indexes are stale and the next run rebuilds them.
+	await put([
+		{ span_id: 'kill-1', trace_id: 't-k', name: 'after kill', started_at: dayTime(600e3, 1), input: 'Lisbon again', output: 'tram' },
+		{ span_id: 'kill-2', trace_id: 't-k', name: 'after kill', started_at: dayTime(600e3, 2), input: 'gamma', output: 'οδυσσεια' },
+	]);
+	const dir = path.join(srv.dataDir, WS);
+	const before = new Map(tixFiles().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+	const killed = await spandexCli(['index', srv.dataDir], { env: { SPANDEX_TEST_KILL_IN_INDEX: '1' } });
+	assert.equal(killed.signal, 'SIGKILL', `${killed.code} ${killed.stdout}${killed.stderr}`);
+	// The indexes in place are the old ones, byte for byte; the half-written one is a .tmp.
+	for (const [f, b] of before) assert.deepEqual(fs.readFileSync(path.join(dir, f)), b, f);
+	const tmps = fs.readdirSync(dir).filter((f) => f.endsWith('.tix.tmp'));
+	assert.equal(tmps.length, 1, fs.readdirSync(dir).join(' '));
+	await checkAll('index killed');
+	await spandexOk(['verify', srv.dataDir]);
+	const done = await spandexOk(['index', srv.dataDir, '--verbose']);
+	assert.match(done.stdout, /2 days indexed/);
+	for (const [f, b] of before) assert.notDeepEqual(fs.readFileSync(path.join(dir, f)), b, `${f} rebuilt`);
+	await checkAll('indexed after the kill');
+	await spandexOk(['verify', srv.dataDir]);
+});
