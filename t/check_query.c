@@ -1016,6 +1016,193 @@ START_TEST(undone_batch_not_searched)
 }
 END_TEST
 
+/* Every lookup by trace or session id, and a page of traces with rollups, as one string. */
+static char *lookups(void)
+{
+	static const char *const traces[] = {"t1", "t2", "t3", "big", "tk", "nope"};
+	static const char *const sessions[] = {"sess-a", "sess-b", "sess-big", "sess-k", "nope"};
+	struct buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < sizeof traces / sizeof *traces; i++) {
+		char f[64];
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		buf_printf(&b, "|%d|", pages_trace(&Q, traces[i], &b));
+		snprintf(f, sizeof f, "{\"trace_id\":\"%s\"}", traces[i]);
+		q_init("-started_at", 2, 7, f, FILTER_SPANS);
+		buf_printf(&b, "|%d|", pages_spans(&Q, &b));
+	}
+	for (size_t i = 0; i < sizeof sessions / sizeof *sessions; i++) {
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		buf_printf(&b, "|%d|", pages_session(&Q, sessions[i], &b));
+	}
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	buf_printf(&b, "|%d|", pages_traces(&Q, &b));
+	return b.p;
+}
+
+static const char *const kdays[] = {"2024-03-01", "2024-03-02", "2024-03-06"};
+
+/* The lookups with no text index at all (every record of the range tables' days read). */
+static char *lookups_unindexed(void)
+{
+	char saved[3][160];
+	for (int d = 0; d < 3; d++) {
+		snprintf(saved[d], sizeof saved[d], "%s.saved", tix_of(root, kdays[d]));
+		rename(tix_of(root, kdays[d]), saved[d]);
+	}
+	char *r = lookups();
+	for (int d = 0; d < 3; d++)
+		rename(saved[d], tix_of(root, kdays[d]));
+	return r;
+}
+
+/* What store_tix_keyed answers for every trace and session hash of day d, against the
+ * records themselves: 1 all right, 0 a wrong list, -1 no map. */
+static int keyed_right(const char *d)
+{
+	struct shard sh;
+	int ok = 1;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	ck_assert_ptr_nonnull(ix);
+	size_t cov = store_tix_covered(ix);
+	for (size_t i = 0; i < cov && ok > 0; i++)
+		for (int k = 0; k < 2 && ok > 0; k++) {
+			uint64_t h = k ? sh.recs[i].session_h : sh.recs[i].trace_h;
+			uint32_t *r;
+			size_t n, j = 0;
+			if (store_tix_keyed(ix, k ? STORE_KEY_SESSION : STORE_KEY_TRACE, h, &r,
+					    &n) != ST_OK) {
+				ok = -1;
+				break;
+			}
+			for (size_t x = 0; x < cov; x++)
+				if ((k ? sh.recs[x].session_h : sh.recs[x].trace_h) == h)
+					ok = ok > 0 && j < n && r[j++] == x;
+			ok = ok > 0 && j == n;
+			free(r);
+		}
+	store_tix_close(ix);
+	shard_close(&sh);
+	return ok;
+}
+
+/* The byte offset of the key maps in the index file of day d (docs/ARCHITECTURE.md, "The
+ * text and field index": before the nine columns) and their length. */
+static void key_maps_at(const char *d, long *at, long *len)
+{
+	FILE *f = fopen(tix_of(root, d), "r");
+	uint64_t n;
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 24, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(&n, 8, 1, f), 1);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fclose(f);
+	size_t blocks = (n + 1023) / 1024;
+	*len = (long)(2 * (8 * n + (4 * n + 7) / 8 * 8 + (4 * blocks + 7) / 8 * 8));
+	*at = size - 72 * (long)n - *len;
+}
+
+START_TEST(key_maps)
+{
+	/* A day with a trace of 1,300 spans (its map entries cross a block of 1,024) among
+	 * others of one span each. */
+	enum { N = 2000 };
+	static char ids[N][12], tr[N][12], starts[N][32];
+	struct span *big = calloc(N, sizeof *big);
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "b%04d", i);
+		snprintf(tr[i], sizeof tr[i], "o%04d", i);
+		snprintf(starts[i], sizeof starts[i], "2024-03-06T%02d:%02d:%02dZ", i / 3600,
+			 i / 60 % 60, i % 60);
+		bool in = i % 3 != 1 || i < 100;
+		big[i] = mk(ids[i], in ? "big" : tr[i], in && i ? "b0000" : "",
+			    in ? "sess-big" : "sess-o", starts[i], 1, KIND_LLM, SPST_SUCCESS, "m",
+			    i, 0.5);
+	}
+	append(big, 1000);
+	append(big + 1000, N - 1000);
+	char *plain = lookups();
+	for (int d = 0; d < 3; d++)
+		ck_assert(index_day(kdays[d]));
+	for (int d = 0; d < 3; d++)
+		ck_assert_int_eq(keyed_right(kdays[d]), 1);
+	char *got = lookups();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A tail after the build, with a new trace and session and a new version of a span of
+	 * "big" on another day: the map's records, then the tail. */
+	struct span t[3] = {
+	    mk("k1", "tk", "", "sess-k", "2024-03-06T20:00:00Z", 1, KIND_LLM, SPST_ERROR, NULL, 3,
+	       NAN),
+	    mk("k2", "big", "b0000", "sess-big", "2024-03-06T20:00:01Z", 1, KIND_TOOL, SPST_SUCCESS,
+	       NULL, 4, 0.25),
+	    mk("b0005", "big", "b0000", "sess-a", "2024-03-02T20:00:00Z", 1, KIND_TOOL,
+	       SPST_SUCCESS, NULL, 9, 1.5),
+	};
+	append(t, 3);
+	free(plain);
+	plain = lookups_unindexed();
+	got = lookups();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	ck_assert(index_day("2024-03-06"));
+	ck_assert(index_day("2024-03-02"));
+	got = lookups();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A damaged block of a map: that lookup reads the records, verify names the map. */
+	long at, len;
+	key_maps_at("2024-03-06", &at, &len);
+	FILE *f = fopen(tix_of(root, "2024-03-06"), "r+");
+	ck_assert_int_eq(fseek(f, at + 8 * 1030, SEEK_SET), 0);
+	int c = fgetc(f);
+	fseek(f, at + 8 * 1030, SEEK_SET);
+	fputc(c ^ 0x5a, f);
+	fclose(f);
+	ck_assert_int_eq(keyed_right("2024-03-06"), -1);
+	got = lookups();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	ck_assert_uint_eq(count_problems(), 1);
+	/* An index written before the key maps (version 1: the same file without them) is
+	 * read, the lookups scan its records, verify finds nothing wrong, and the next build
+	 * upgrades it. */
+	ck_assert(index_day("2024-03-06"));
+	key_maps_at("2024-03-06", &at, &len);
+	f = fopen(tix_of(root, "2024-03-06"), "r");
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	char *file = malloc((size_t)size);
+	fseek(f, 0, SEEK_SET);
+	ck_assert_uint_eq(fread(file, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	uint32_t one = 1;
+	memcpy(file + 8, &one, 4);
+	uint32_t crc = hash_crc32c(0, file, 124);
+	memcpy(file + 124, &crc, 4);
+	memmove(file + at, file + at + len, (size_t)(size - at - len));
+	f = fopen(tix_of(root, "2024-03-06"), "w");
+	ck_assert_uint_eq(fwrite(file, 1, (size_t)(size - len), f), (size_t)(size - len));
+	fclose(f);
+	free(file);
+	ck_assert_int_eq(keyed_right("2024-03-06"), -1);
+	got = lookups();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	ck_assert_str_eq(found("B0005", NULL), "b0005"); /* its words and columns still answer */
+	ck_assert_str_eq(filtered("{\"name\":\"b1999\"}"), "b1999");
+	ck_assert_uint_eq(count_problems(), 0);
+	ck_assert(index_day("2024-03-06"));
+	ck_assert_int_eq(keyed_right("2024-03-06"), 1);
+	free(plain);
+	free(big);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -1043,6 +1230,7 @@ Suite *check_suite(void)
 	tcase_set_timeout(w, 120);
 	tcase_add_test(w, sealed_frames);
 	tcase_add_test(w, undone_batch_not_searched);
+	tcase_add_test(w, key_maps);
 	suite_add_tcase(s, w);
 	TCase *u = tcase_create("text");
 	tcase_add_test(u, text_search);

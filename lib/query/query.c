@@ -547,6 +547,73 @@ static inline bool live(const struct idx_rec *r)
 	return !(r->flags & (REC_SUPERSEDED | REC_DELETED));
 }
 
+/* The records of a shard a scan visits: list[0..n) (ascending record numbers, or a sealed
+ * day's start-time order), then every record from `from` on. */
+struct visit {
+	const uint32_t *list;
+	uint32_t *own; /* list, when it is ours to free */
+	size_t n, from;
+};
+
+static inline size_t visit_len(const struct visit *v, const struct qsh *s)
+{
+	return v->n + (s->sh.nrecs - v->from);
+}
+
+static inline size_t visit_at(const struct visit *v, size_t k)
+{
+	return k < v->n ? v->list[k] : v->from + (k - v->n);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The records of s that may have one of the trace or session hashes hs[0..nh) (distinct):
+ * those the day's key map names and those past what it covers, ascending; every record when
+ * the day has no key map to trust (true then, false when the map answered). */
+static bool qsh_visit_keys(struct qsh *s, enum store_key which, const uint64_t *hs, size_t nh,
+			   struct visit *v)
+{
+	memset(v, 0, sizeof *v);
+	if (!qsh_tix(s))
+		return true;
+	for (size_t j = 0; j < nh; j++) {
+		uint32_t *r;
+		size_t n;
+		if (store_tix_keyed(s->tix, which, hs[j], &r, &n) != ST_OK) {
+			free(v->own);
+			memset(v, 0, sizeof *v);
+			return true;
+		}
+		if (n) {
+			v->own = xrealloc(v->own, (v->n + n) * sizeof *v->own);
+			memcpy(v->own + v->n, r, n * sizeof *r);
+			v->n += n;
+		}
+		free(r);
+	}
+	if (nh > 1 && v->n) /* distinct hashes: disjoint lists, merged into storage order */
+		qsort(v->own, v->n, sizeof *v->own, cmp_u32);
+	v->list = v->own;
+	v->from = s->tcovered;
+	return false;
+}
+
+/* The records of s a compiled filter must visit: with one trace or session, those of the key
+ * map (qsh_visit_keys); else every record. */
+static void qsh_visit(struct qsh *s, const struct cf *c, struct visit *v)
+{
+	if (c->need & NEED_TRACE)
+		qsh_visit_keys(s, STORE_KEY_TRACE, &c->trace_h, 1, v);
+	else if (c->need & NEED_SESSION)
+		qsh_visit_keys(s, STORE_KEY_SESSION, &c->session_h, 1, v);
+	else
+		memset(v, 0, sizeof *v);
+}
+
 /* ---- Top-k selection: a heap whose root is the worst kept candidate ---- */
 
 struct cand {
@@ -841,17 +908,18 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 		if (!sh)
 			continue;
 		const struct idx_rec *recs = sh->sh.recs;
-		/* A sealed shard's start-time order narrows a time window to its records; the
-		 * late ones (after the sealed) are scanned as in an open shard. */
+		/* One trace or session: the records the day's key map names. Else a sealed
+		 * shard's start-time order narrows a time window to its records; the late ones
+		 * (after the sealed) are scanned as in an open shard. */
+		struct visit v;
 		const uint32_t *order = NULL;
-		size_t olo = 0, ohi = 0, from = 0;
-		if (shard_by_start(&sh->sh, c->smin, c->smax, &order, &olo, &ohi) &&
+		size_t olo, ohi;
+		qsh_visit(sh, c, &v);
+		if (!v.list && shard_by_start(&sh->sh, c->smin, c->smax, &order, &olo, &ohi) &&
 		    ohi - olo < sh->sh.nsealed)
-			from = sh->sh.nsealed;
-		else
-			olo = ohi = 0;
-		for (size_t k = olo; k < ohi + (sh->sh.nrecs - from) && db_rec(db); k++) {
-			size_t i = k < ohi ? order[k] : from + (k - ohi);
+			v = (struct visit){order + olo, NULL, ohi - olo, sh->sh.nsealed};
+		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
+			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &recs[i];
 			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(db, sh, i))
 				continue;
@@ -871,6 +939,7 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 				continue;
 			topk_push(tk, cd);
 		}
+		free(v.own);
 		/* Without a total, the days beyond stop mattering once the kept rows all start
 		 * before (after, ascending) every span of the next day: a day holds the spans that
 		 * start on it. */
@@ -1078,11 +1147,15 @@ static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
 		struct qsh *sh = db_shard(db, di);
 		if (!sh)
 			continue;
-		for (size_t i = 0; i < sh->sh.nrecs && db_rec(db); i++) {
+		struct visit v;
+		qsh_visit(sh, c, &v);
+		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
+			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &sh->sh.recs[i];
 			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i) && extra_ok(db, sh, i))
 				fn(ctx, db, di, i, r);
 		}
+		free(v.own);
 	}
 }
 
@@ -1248,6 +1321,11 @@ static void root_match(void *ctx, struct qdb *db, size_t di, size_t i, const str
 		root_offer(db, ctx, r, di, i, r->trace_h);
 }
 
+/* Up to this many traces, a page's rollups read the records the days' key maps name for
+ * them (a binary search each); past it, every record of their days, which costs about as
+ * much as that many searches. */
+#define QUERY_KEYED_MAX 256
+
 /* Adds every live span of the traces in want (trace_h -> rollup in ext) to their rollups;
  * in every day when all_days (many traces: the range lookups would cost more). */
 static void rollups_scan(struct qdb *db, struct htab *want, bool all_days)
@@ -1265,19 +1343,33 @@ static void rollups_scan(struct qdb *db, struct htab *want, bool all_days)
 		if (b > hi)
 			hi = b;
 	}
+	/* A page of traces: the records the days' key maps name for them. */
+	uint64_t *keys = NULL;
+	size_t nkeys = 0;
+	if (!all_days && want->n <= QUERY_KEYED_MAX) {
+		keys = xmalloc((want->n ? want->n : 1) * sizeof *keys);
+		for (size_t i = 0; i < want->cap; i++)
+			if (want->s[i].key)
+				keys[nkeys++] = want->s[i].key;
+	}
 	for (size_t di = lo; di < hi && !db->b.over; di++) {
 		struct qsh *sh = db_shard(db, di);
 		if (!sh)
 			continue;
-		for (size_t i = 0; i < sh->sh.nrecs && db_rec(db); i++) {
-			const struct idx_rec *r = &sh->sh.recs[i];
+		struct visit v = {0};
+		if (keys)
+			qsh_visit_keys(sh, STORE_KEY_TRACE, keys, nkeys, &v);
+		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
+			const struct idx_rec *r = &sh->sh.recs[visit_at(&v, k)];
 			if (!(r->flags & REC_HAS_TRACE) || !live(r))
 				continue;
 			struct hslot *h = ht_get(want, r->trace_h, 0);
 			if (h)
 				rollup_add(h->ext, r);
 		}
+		free(v.own);
 	}
+	free(keys);
 }
 
 /* A trace row from its root record (the line copied into q->a). False when the data does

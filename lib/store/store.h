@@ -189,8 +189,8 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 		       uint64_t *out_bytes, struct err *e);
 /* The text and field index of a day (<day>.tix; docs/ARCHITECTURE.md, "The text and field
  * index"): the words (runs of letters, digits and non-ASCII characters, folded) of each
- * record's name, input and output with the records holding each, and a hash of each record's
- * value of the fields of tix_cols. Derived data, built aside and renamed into place; it
+ * record's name, input and output with the records holding each, a hash of each record's
+ * value of the fields of tix_cols, and the records of each trace and session hash. Derived data, built aside and renamed into place; it
  * covers the records committed when it was built, and readers read the lines of the records
  * after those. A word longer than TIX_MAX_WORD bytes, or past TIX_MAX_WORDS distinct words in
  * a day, puts its record among those every term may match. */
@@ -217,6 +217,11 @@ size_t store_tix_covered(const struct store_tix *x);
 /* Column col: one value per covered record; NULL when it is damaged (its checksum, checked
  * on the first call, does not hold). */
 const uint64_t *store_tix_col(struct store_tix *x, int col);
+/* The covered records whose trace (STORE_KEY_TRACE) or session hash is h, ascending: *recs
+ * (caller frees; NULL when none) and *n. ST_NOT_FOUND when the index has no key maps (one
+ * built by an older spandex) or the part of the map read is damaged: scan the records. */
+enum status store_tix_keyed(struct store_tix *x, enum store_key which, uint64_t h, uint32_t **recs,
+			    size_t *n);
 /* *bits (caller frees) gets bit i set for each covered record i that may hold every one of
  * terms[0..n) (case-blind substrings of its name, input or output). When every term is a
  * single word (letters, digits and non-ASCII characters only), a record whose indexed words

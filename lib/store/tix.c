@@ -1,8 +1,9 @@
 /* tix: the text and field index of a day (<day>.tix): for every word of the name, input and
- * output of its records, the records that hold it, and per record a hash of each field of
- * tix_cols. A free-text term then reads only the lines of the records whose words contain the
- * term's letters and digits (none when the term is one word), and an equality on a column
- * reads no line. It is derived data: built aside and renamed into place (by `spandex index`,
+ * output of its records, the records that hold it; per record a hash of each field of
+ * tix_cols; and the records of each trace and session (the key maps). A free-text term then
+ * reads only the lines of the records whose words contain the term's letters and digits (none
+ * when the term is one word), an equality on a column reads no line, and a trace or session
+ * lookup reads only its own records. It is derived data: built aside and renamed into place (by `spandex index`,
  * seal and reindex), covering the records committed when it was built; readers read the lines
  * of the records after those, and trust the file only while its last covered record is still
  * the one it was built from and the checksum of each section they read holds.
@@ -28,16 +29,23 @@
 #include "lib/store/layout.h"
 
 #define TIX_MAGIC "SPXTIX1\n"
-#define TIX_VERSION 1
+#define TIX_VERSION 2 /* 2 added the key maps; a version 1 file is read without them */
+#define TIX_VERSION_NOKEYS 1
 #define TIX_ORDER 0x01020304u
+#define TIX_NKEYS 2	    /* the key maps: trace, then session (enum store_key) */
+#define TIX_KEY_BLOCK 1024u /* entries under one checksum: a lookup checks one or two */
 
 /* The header; then the text section: the words (each followed by '\n'; word 0 is empty: the
  * records that hold a word longer than TIX_MAX_WORD, which every term may match), padded to 8
  * bytes; their start offsets (uint32, nwords + 1), padded; the offsets of their postings
  * (uint64, nwords + 1); the postings: record numbers ascending, each as the LEB128 varint of
- * its distance from the one before minus one, padded. Then the columns: TIX_NCOLS runs of
- * nrecs uint64 values. Each section has its own checksum, checked by a reader the first time
- * it reads the section, so a query pays for what it reads. */
+ * its distance from the one before minus one, padded. Then (version 2) the key maps, per
+ * key of enum store_key: nrecs uint64 hashes (the records' trace_h or session_h) sorted
+ * ascending, ties by record; the nrecs record numbers in the same order (uint32, padded);
+ * a crc32c per block of TIX_KEY_BLOCK entries, over its hashes and then its record numbers
+ * (padded). Then the columns: TIX_NCOLS runs of nrecs uint64 values. Each section (each
+ * block of a key map) has its own checksum, checked by a reader the first time it reads it,
+ * so a query pays for what it reads. */
 struct tix_hdr {
 	char magic[8];
 	uint32_t version, order;
@@ -97,6 +105,24 @@ static bool next_word(const char *s, size_t n, size_t *at, size_t *a)
 static size_t pad8(size_t n)
 {
 	return (n + 7) & ~(size_t)7;
+}
+
+static size_t key_blocks(size_t nrecs)
+{
+	return (nrecs + TIX_KEY_BLOCK - 1) / TIX_KEY_BLOCK;
+}
+
+/* Bytes of one key map of nrecs records: hashes, record numbers, block checksums. */
+static size_t key_bytes(size_t nrecs)
+{
+	return 8 * nrecs + pad8(4 * nrecs) + pad8(4 * key_blocks(nrecs));
+}
+
+/* The checksum of block b of a key map of n entries. */
+static uint32_t key_block_crc(const uint64_t *hs, const uint32_t *rs, size_t n, size_t b)
+{
+	size_t a = b * TIX_KEY_BLOCK, z = a + TIX_KEY_BLOCK < n ? a + TIX_KEY_BLOCK : n;
+	return hash_crc32c(hash_crc32c(0, hs + a, 8 * (z - a)), rs + a, 4 * (z - a));
 }
 
 /* ---- building ---- */
@@ -232,6 +258,47 @@ static void tbuild_free(struct tbuild *b)
 	buf_free(&b->blob);
 }
 
+struct key_ent {
+	uint64_t h;
+	uint32_t rec;
+};
+
+static int key_ent_cmp(const void *x, const void *y)
+{
+	const struct key_ent *a = x, *b = y;
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+/* The key map of key k (enum store_key) of sh's records, appended to out. */
+static void render_keys(const struct shard *sh, int k, struct buf *out)
+{
+	size_t n = sh->nrecs, nb = key_blocks(n);
+	struct key_ent *e = xmalloc((n ? n : 1) * sizeof *e);
+	for (size_t i = 0; i < n; i++)
+		e[i] = (struct key_ent){k == STORE_KEY_TRACE ? sh->recs[i].trace_h
+							     : sh->recs[i].session_h,
+					(uint32_t)i};
+	qsort(e, n, sizeof *e, key_ent_cmp);
+	uint64_t *hs = xmalloc((n ? n : 1) * sizeof *hs);
+	uint32_t *rs = xmalloc(pad8(4 * n) + 8), *crc = xcalloc(nb + 2, sizeof *crc);
+	memset(rs, 0, pad8(4 * n));
+	for (size_t i = 0; i < n; i++) {
+		hs[i] = e[i].h;
+		rs[i] = e[i].rec;
+	}
+	for (size_t b = 0; b < nb; b++)
+		crc[b] = key_block_crc(hs, rs, n, b);
+	buf_add(out, hs, 8 * n);
+	buf_add(out, rs, pad8(4 * n));
+	buf_add(out, crc, pad8(4 * nb));
+	free(e);
+	free(hs);
+	free(rs);
+	free(crc);
+}
+
 /* The whole file in out: header and body. */
 static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *out)
 {
@@ -264,12 +331,15 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	for (size_t k = 0; k < b->nw; k++)
 		buf_add(out, b->w[k].post, b->w[k].plen);
 	buf_add(out, zero, pad8(po) - po);
+	size_t text = out->len - sizeof h;
+	for (int k = 0; k < TIX_NKEYS; k++)
+		render_keys(sh, k, out);
+	size_t colbytes = b->nrecs * sizeof *b->cols, cols = out->len;
 	buf_add(out, b->cols, (size_t)TIX_NCOLS * b->nrecs * sizeof *b->cols);
 	struct tix_hdr *hp = (struct tix_hdr *)out->p;
-	size_t colbytes = b->nrecs * sizeof *b->cols, text = out->len - sizeof h - TIX_NCOLS * colbytes;
 	hp->text_crc = hash_crc32c(0, out->p + sizeof h, text);
 	for (int k = 0; k < TIX_NCOLS; k++)
-		hp->col_crc[k] = hash_crc32c(0, out->p + sizeof h + text + k * colbytes, colbytes);
+		hp->col_crc[k] = hash_crc32c(0, out->p + cols + k * colbytes, colbytes);
 	hp->crc = hash_crc32c(0, hp, offsetof(struct tix_hdr, crc));
 }
 
@@ -287,6 +357,10 @@ struct tix {
 	size_t post_len;
 	const uint64_t *cols; /* TIX_NCOLS columns of nrecs values */
 	size_t text_len;      /* bytes of the text section */
+	/* The key maps (version 2; NULL in a version 1 file): per key, hashes sorted, their
+	 * records, a checksum per block. */
+	const uint64_t *key_h[TIX_NKEYS];
+	const uint32_t *key_rec[TIX_NKEYS], *key_crc[TIX_NKEYS];
 	/* Sections checked so far: 1 good, -1 damaged, 0 not yet. */
 	int text_ok, col_ok[TIX_NCOLS];
 };
@@ -320,9 +394,11 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 	}
 	const struct tix_hdr *h = t->h = t->map;
 	errno = EINVAL;
-	if (memcmp(h->magic, TIX_MAGIC, 8) || h->version != TIX_VERSION || h->order != TIX_ORDER ||
-	    h->day != day || h->crc != hash_crc32c(0, h, offsetof(struct tix_hdr, crc)) ||
-	    h->nwords < 1 || h->blob_len > t->len)
+	if (memcmp(h->magic, TIX_MAGIC, 8) ||
+	    (h->version != TIX_VERSION && h->version != TIX_VERSION_NOKEYS) ||
+	    h->order != TIX_ORDER || h->day != day ||
+	    h->crc != hash_crc32c(0, h, offsetof(struct tix_hdr, crc)) || h->nwords < 1 ||
+	    h->blob_len > t->len)
 		goto out;
 	size_t nw = h->nwords, at = sizeof *h + pad8(h->blob_len);
 	size_t need = at + pad8(4 * (nw + 1)) + 8 * (nw + 1);
@@ -333,11 +409,21 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 	t->poffs = (const uint64_t *)((const char *)t->map + at + pad8(4 * (nw + 1)));
 	t->post = (const unsigned char *)t->map + need;
 	t->post_len = t->poffs[nw];
-	size_t cols = (size_t)TIX_NCOLS * 8;
-	if (h->nrecs > (t->len - need) / cols || t->post_len > t->len - need ||
-	    need + pad8(t->post_len) + h->nrecs * cols != t->len)
+	/* Per record: a value per column, and (version 2) 12 bytes per key map. */
+	bool keys = h->version != TIX_VERSION_NOKEYS;
+	size_t cols = (size_t)TIX_NCOLS * 8, per = cols + (keys ? TIX_NKEYS * 12 : 0);
+	if (h->nrecs > (t->len - need) / per || t->post_len > t->len - need)
 		goto out;
-	t->cols = (const uint64_t *)((const char *)t->map + need + pad8(t->post_len));
+	size_t kat = need + pad8(t->post_len), kb = keys ? key_bytes(h->nrecs) : 0;
+	if (kat + TIX_NKEYS * kb + h->nrecs * cols != t->len)
+		goto out;
+	for (int k = 0; keys && k < TIX_NKEYS; k++) {
+		const char *m = (const char *)t->map + kat + k * kb;
+		t->key_h[k] = (const uint64_t *)m;
+		t->key_rec[k] = (const uint32_t *)(m + 8 * h->nrecs);
+		t->key_crc[k] = (const uint32_t *)(m + 8 * h->nrecs + pad8(4 * h->nrecs));
+	}
+	t->cols = (const uint64_t *)((const char *)t->map + kat + TIX_NKEYS * kb);
 	t->text_len = need + pad8(t->post_len) - sizeof *h;
 	if (t->starts[0] != 0 || t->starts[nw] != h->blob_len || t->poffs[0] != 0)
 		goto out;
@@ -470,6 +556,66 @@ const uint64_t *store_tix_col(struct store_tix *x, int col)
 	return col_good(&x->t, col) ? x->t.cols + (size_t)col * x->t.h->nrecs : NULL;
 }
 
+/* Block b of key map k checks: not kept, as a lookup reads one or two blocks. */
+static bool key_block_good(const struct tix *t, int k, size_t b)
+{
+	return t->key_crc[k][b] == key_block_crc(t->key_h[k], t->key_rec[k], t->h->nrecs, b);
+}
+
+_Static_assert(STORE_KEY_TRACE == 0 && STORE_KEY_SESSION == 1, "the key maps' order");
+
+enum status store_tix_keyed(struct store_tix *x, enum store_key which, uint64_t h, uint32_t **recs,
+			    size_t *n)
+{
+	const struct tix *t = &x->t;
+	const int k = which;
+	*recs = NULL;
+	*n = 0;
+	if (!t->key_h[k])
+		return ST_NOT_FOUND;
+	const uint64_t *hs = t->key_h[k];
+	const uint32_t *rs = t->key_rec[k];
+	const size_t nrecs = t->h->nrecs, B = TIX_KEY_BLOCK;
+	/* The last block whose first hash is below h (or block 0). Its checksum, checked next,
+	 * vouches for that first hash, so no block before it holds h; each block the walk
+	 * enters after it is checked on entry. */
+	size_t lo = 0, hi = key_blocks(nrecs);
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (hs[mid * B] < h)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (!key_block_good(t, k, lo))
+		return ST_NOT_FOUND;
+	size_t a = lo * B, z = a + B < nrecs ? a + B : nrecs, cap = 0;
+	while (a < z) {
+		size_t mid = (a + z) / 2;
+		if (hs[mid] < h)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	for (size_t i = a; i < nrecs; i++) {
+		if ((i % B == 0 && i != lo * B && !key_block_good(t, k, i / B)) ||
+		    (hs[i] == h && rs[i] >= nrecs)) {
+			free(*recs);
+			*recs = NULL;
+			*n = 0;
+			return ST_NOT_FOUND;
+		}
+		if (hs[i] != h)
+			break;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*recs = xrealloc(*recs, cap * sizeof **recs);
+		}
+		(*recs)[(*n)++] = rs[i];
+	}
+	return ST_OK;
+}
+
 enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t nterms,
 			   uint64_t **out, uint64_t **sure)
 {
@@ -547,9 +693,14 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		return ST_OK;
 	}
 	if (tix_open(st, ws, day, &t)) {
-		bool cur = tix_current(&t, &sh) && t.h->nrecs == sh.nrecs && text_good(&t);
+		/* An index of an older version is built again (it lacks the key maps). */
+		bool cur = t.h->version == TIX_VERSION && tix_current(&t, &sh) &&
+			   t.h->nrecs == sh.nrecs && text_good(&t);
 		for (int k = 0; cur && k < TIX_NCOLS; k++)
 			cur = col_good(&t, k);
+		for (int k = 0; cur && k < TIX_NKEYS; k++)
+			for (size_t b = 0; cur && b < key_blocks(t.h->nrecs); b++)
+				cur = key_block_good(&t, k, b);
 		tix_close(&t);
 		if (cur) {
 			*covered = sh.nrecs;
@@ -603,6 +754,35 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	return rc;
 }
 
+/* Key map k of t: every block's checksum, the order, each covered record once, and (sh: the
+ * shard it was built from) each record's own hash. 1 and a line in why when it fails. */
+static int key_check(const struct tix *t, int k, const struct shard *sh, struct buf *why)
+{
+	static const char *const name[TIX_NKEYS] = {"trace", "session"};
+	const uint64_t *hs = t->key_h[k];
+	const uint32_t *rs = t->key_rec[k];
+	size_t n = t->h->nrecs, nb = key_blocks(n), bad = SIZE_MAX;
+	for (size_t b = 0; b < nb && bad == SIZE_MAX; b++)
+		if (!key_block_good(t, k, b))
+			bad = b * TIX_KEY_BLOCK;
+	uint64_t *seen = xcalloc((n + 63) / 64, sizeof *seen);
+	for (size_t i = 0; i < n && bad == SIZE_MAX; i++) {
+		uint32_t r = rs[i];
+		if (r >= n || (seen[r >> 6] >> (r & 63) & 1) ||
+		    (i && (hs[i - 1] > hs[i] || (hs[i - 1] == hs[i] && rs[i - 1] > r))) ||
+		    (sh &&
+		     hs[i] != (k == STORE_KEY_TRACE ? sh->recs[r].trace_h : sh->recs[r].session_h)))
+			bad = i;
+		else
+			seen[r >> 6] |= 1ull << (r & 63);
+	}
+	free(seen);
+	if (bad == SIZE_MAX)
+		return 0;
+	buf_printf(why, "the %s map is wrong at entry %zu\n", name[k], bad);
+	return 1;
+}
+
 int tix_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
 {
 	char p[PATH_MAX];
@@ -632,6 +812,8 @@ int tix_check(struct store *st, const char *ws, const struct shard *sh, struct b
 			bad = 1;
 		}
 	free(bits);
+	for (int k = 0; k < TIX_NKEYS && t.key_h[k]; k++)
+		bad |= key_check(&t, k, tix_current(&t, sh) ? sh : NULL, why);
 	tix_close(&t);
 	return bad;
 }
