@@ -4,8 +4,9 @@
  * the first run (store shards plus DIR/bench.sqlite) and reused afterwards.
  * With "seal" (issue 5), the store's queries are timed open, then every day of every
  * workspace is sealed (store_seal, timed) and the same queries are timed again on the sealed
- * store: the same data twice in one run, so the ratio holds on a noisy machine. This seals
- * DIR in place (it stays readable, but is sealed from then on): run it on a copy. */
+ * store: the same data twice in one run, so the ratio holds on a noisy machine; the searches
+ * on the sealed days are then timed against `rg -z` over the same .jsonl.zst files. This
+ * seals DIR in place (it stays readable, but is sealed from then on): run it on a copy. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,14 +440,15 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 	arena_free(a);
 }
 
-/* p50 (ms) of `rg -c -i -F term` over bench-0's open .jsonl files, iters runs after one
- * warm-up; -1 when ripgrep is not installed. */
-static double time_rg(const char *dir, const char *term, int iters)
+/* p50 (ms) of `rg -c -i -F term` over bench-0's open .jsonl files (sealed: `rg -z` over its
+ * .jsonl.zst files), iters runs after one warm-up; -1 when ripgrep is not installed. */
+static double time_rg(const char *dir, const char *term, int iters, bool sealed)
 {
 	char cmd[8192];
 	double *t = xmalloc(iters * sizeof *t);
-	snprintf(cmd, sizeof cmd, "rg -c -i -F --glob '*.jsonl' -- '%s' %s/bench-0 >/dev/null 2>&1",
-		 term, dir);
+	snprintf(cmd, sizeof cmd,
+		 "rg %s-c -i -F --glob '*.jsonl%s' -- '%s' %s/bench-0 >/dev/null 2>&1",
+		 sealed ? "-z " : "", sealed ? ".zst" : "", term, dir);
 	if (system("command -v rg >/dev/null 2>&1") != 0 || system(cmd) > 1 << 8) {
 		free(t);
 		return -1;
@@ -563,6 +565,17 @@ static void index_all(struct store *st, const char *dir)
 	       t.data ? 100.0 * t.idx / t.data : 0.0);
 }
 
+/* The table of every query, spandex against SQLite (ratio = SQLite p50 / spandex p50: above
+ * 1 means spandex is faster). */
+static void print_vs_sqlite(const char *title, const struct timing *t)
+{
+	printf("%-22s %10s %10s %10s %10s %8s\n", title, "spandex p50", "p99", "sqlite p50", "p99",
+	       "ratio");
+	for (size_t qi = 0; qi < NQ; qi++)
+		printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name, t->s50[qi],
+		       t->s99[qi], t->q50[qi], t->q99[qi], t->q50[qi] / t->s50[qi]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3 || (argc > 4 && strcmp(argv[4], "seal"))) {
@@ -623,31 +636,20 @@ int main(int argc, char **argv)
 	if (system(rm) != 0)
 		fprintf(stderr, "could not remove the old text indexes\n");
 	time_queries(&st, db, iters, &open);
-	printf("%-22s %10s %10s %10s %10s %8s\n", "query (bench-0, ms)", "spandex p50", "p99",
-	       "sqlite p50", "p99", "ratio");
-	for (size_t qi = 0; qi < NQ; qi++)
-		printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
-		       open.s50[qi], open.s99[qi], open.q50[qi], open.q99[qi],
-		       open.q50[qi] / open.s50[qi]);
+	print_vs_sqlite("query (bench-0, ms)", &open);
 	/* Free text, read line by line (above) and with the text index, against ripgrep on the
 	 * same files (ratio = ripgrep p50 / spandex p50; above 1 means spandex is faster).
 	 * ripgrep starts a process each run, as a user would. */
 	index_all(&st, dir);
 	time_queries(&st, db, iters, &indexed); /* SQLite too: the same interleaving */
-	/* Every query again with the text and field index (its columns, key maps and words):
-	 * ratio = SQLite p50 / spandex p50, above 1 means spandex is faster. */
-	printf("%-22s %10s %10s %10s %10s %8s\n", "indexed (bench-0, ms)", "spandex p50", "p99",
-	       "sqlite p50", "p99", "ratio");
-	for (size_t qi = 0; qi < NQ; qi++)
-		printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
-		       indexed.s50[qi], indexed.s99[qi], indexed.q50[qi], indexed.q99[qi],
-		       indexed.q50[qi] / indexed.s50[qi]);
+	/* Every query again with the text and field index (its columns, key maps and words). */
+	print_vs_sqlite("indexed (bench-0, ms)", &indexed);
 	printf("%-22s %10s %10s %10s %10s %10s %8s\n", "search (bench-0, ms)", "scan p50",
 	       "index p50", "p99", "sqlite p50", "rg p50", "rg/index");
 	for (size_t qi = 0; qi < NQ; qi++) {
 		if (!queries[qi].search)
 			continue;
-		double rg = time_rg(dir, queries[qi].search, iters);
+		double rg = time_rg(dir, queries[qi].search, iters, false);
 		printf("%-22s %10.3f %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
 		       open.s50[qi], indexed.s50[qi], indexed.s99[qi], open.q50[qi], rg,
 		       rg < 0 ? 0.0 : rg / indexed.s50[qi]);
@@ -663,6 +665,17 @@ int main(int argc, char **argv)
 			printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
 			       indexed.s50[qi], indexed.s99[qi], sealed.s50[qi], sealed.s99[qi],
 			       sealed.s50[qi] / indexed.s50[qi]);
+		/* Search on the sealed days against ripgrep decompressing the same files. */
+		printf("%-22s %10s %10s %10s %8s\n", "sealed search (ms)", "index p50", "p99",
+		       "rg -z p50", "rg/index");
+		for (size_t qi = 0; qi < NQ; qi++) {
+			if (!queries[qi].search)
+				continue;
+			double rg = time_rg(dir, queries[qi].search, iters, true);
+			printf("%-22s %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
+			       sealed.s50[qi], sealed.s99[qi], rg,
+			       rg < 0 ? 0.0 : rg / sealed.s50[qi]);
+		}
 	}
 	sqlite3_close(db);
 	return 0;

@@ -952,6 +952,23 @@ START_TEST(sealed_frames)
 }
 END_TEST
 
+/* Appends s[0..n) in a child that the test hook of lib/store/write.c SIGKILLs once it has
+ * committed the batch's first shard, before the others and the id table. */
+static void append_killed(struct span *s, size_t n)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct err e = {ST_OK, ""};
+		setenv("SPANDEX_TEST_KILL_AFTER_SHARDS", "1", 1);
+		store_append(&st, "ws", s, n, &e);
+		_exit(3); /* not reached: the hook kills */
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
 /* A batch the journal undoes, with the text index built while it was committed in one shard
  * (a writer killed between two days of it): once undone, no search returns its span, before
  * and after the next build, and when the batch is sent again and the day's last record is
@@ -967,17 +984,7 @@ START_TEST(undone_batch_not_searched)
 			  NAN);
 		b[k].input = "an undoneword here";
 	}
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct err e = {ST_OK, ""};
-		setenv("SPANDEX_TEST_KILL_AFTER_SHARDS", "1", 1);
-		store_append(&st, "ws", b, 3, &e);
-		_exit(3); /* not reached: the hook kills */
-	}
-	int status;
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	append_killed(b, 3);
 	/* The index is built over the committed records of the first day, u1 among them. */
 	ck_assert(index_day("2024-03-03"));
 	/* The next writer undoes the batch and adds a span of its own on that day. */
@@ -993,16 +1000,7 @@ START_TEST(undone_batch_not_searched)
 	ck_assert_str_eq(found("here", NULL), "z1");
 	/* Killed again, indexed, undone; the retry then stores the batch whole: its spans, once
 	 * each (the undone record of u1 is gone, the new one is the day's last again). */
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct err e = {ST_OK, ""};
-		setenv("SPANDEX_TEST_KILL_AFTER_SHARDS", "1", 1);
-		store_append(&st, "ws", b, 3, &e);
-		_exit(3);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	append_killed(b, 3);
 	ck_assert(index_day("2024-03-03"));
 	b[0].input = "a retried text";
 	append(b, 3);
