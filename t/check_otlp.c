@@ -153,7 +153,11 @@ static uint8_t *pack(Otlp__Span **spans, size_t n, Otlp__KeyValue **res, size_t 
 static enum status decode(enum otlp_encoding enc, const void *p, size_t n, struct otlp_result *r,
 			  char *msg)
 {
-	return otlp_decode(ta, WS, enc, p, n, NOW, r, msg, 256);
+	struct err e;
+	enum status st = otlp_decode(ta, WS, enc, p, n, NOW, r, &e);
+	if (st != ST_OK)
+		snprintf(msg, 256, "%.255s", e.msg);
+	return st;
 }
 
 static enum status decode_json(const char *text, struct otlp_result *r, char *msg)

@@ -145,6 +145,34 @@ void *arena_alloc(struct arena *a, size_t n)
 	return p;
 }
 
+struct arena_mark arena_mark(struct arena *a)
+{
+	return (struct arena_mark){a->head, a->head->next, a->head->used, a->defers};
+}
+
+/* Blocks come in two ways after a mark: a new head (in front of the marked one) and a big
+ * block put right behind whichever block was head then (so behind the marked head, before
+ * its old next, too). Both are freed; the marked head gets its old fill back. */
+void arena_release(struct arena *a, struct arena_mark m)
+{
+	while (a->defers != m.defers) {
+		struct adefer *d = a->defers;
+		a->defers = d->next;
+		d->fn(d->p);
+	}
+	for (struct ablock *b = a->head, *next; b != m.head; b = next) {
+		next = b->next;
+		free(b);
+	}
+	for (struct ablock *b = m.head->next, *next; b != m.next; b = next) {
+		next = b->next;
+		free(b);
+	}
+	m.head->next = m.next;
+	m.head->used = m.used;
+	a->head = m.head;
+}
+
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
 	char *p = arena_alloc(a, n + 1);

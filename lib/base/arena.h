@@ -23,6 +23,23 @@ void arena_defer(struct arena *a, void (*fn)(void *), void *p);
 /* A growable buffer freed at the next reset. */
 struct buf *arena_buf(struct arena *a);
 
+/* A point in an arena to come back to. Between arena_mark and arena_release a caller may
+ * allocate freely (JSON too, while arena_json points at a); the release runs the calls deferred
+ * since the mark and frees every byte allocated since, so work done once per candidate of a
+ * query (parse a line, test it) costs the memory of one candidate, not of all of them.
+ * Nothing allocated after the mark may be used after the release: what must outlive it is
+ * allocated before the mark or copied out after the release. Marks nest (release the inner
+ * first); arena_reset forgets them all. */
+struct ablock;
+struct adefer;
+struct arena_mark {
+	struct ablock *head, *next;
+	size_t used;
+	struct adefer *defers;
+};
+struct arena_mark arena_mark(struct arena *a);
+void arena_release(struct arena *a, struct arena_mark m);
+
 /* Makes jansson allocate from a (NULL: from malloc again). While it is set, json_decref frees
  * nothing and the values live until the reset: the HTTP programs set it around each request,
  * so their handlers never release JSON. Values made with one setting must not be released

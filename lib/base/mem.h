@@ -1,5 +1,8 @@
 /* mem: allocation that cannot fail. Out of memory aborts the process (STYLE.md 6: the
- * spawner restarts it), so callers never check for NULL. The caller frees what it gets. */
+ * spawner restarts it), so callers never check for NULL. The caller frees what it gets.
+ * The names break the rule that a module's symbols carry its prefix (t/layers.sh lets them):
+ * xmalloc and its kin are the names C programmers know for exactly this (git, OpenSSH, GNU),
+ * they stand in for malloc and friends in every file, and mem_malloc would say less. */
 #ifndef SPANDEX_BASE_MEM_H
 #define SPANDEX_BASE_MEM_H
 

@@ -364,7 +364,7 @@ enum status http_require_type(struct http_req *req, const char *const *types)
 enum status http_json_body(struct http_req *req, json_t **out)
 {
 	struct verrs v;
-	char why[128];
+	struct err why;
 	size_t pos = 0;
 
 	*out = NULL;
@@ -372,13 +372,13 @@ enum status http_json_body(struct http_req *req, json_t **out)
 	if (strspn(req->body, " \t\r\n") == req->body_len) {
 		verrs_add(&v, json_pack("[s]", "body"), "missing", "Field required", json_null());
 	} else {
-		*out = jsonx_parse(req->body, req->body_len, &pos, why, sizeof why);
+		*out = jsonx_parse(req->body, req->body_len, &pos, &why);
 		if (*out) {
 			verrs_free(&v);
 			return ST_OK;
 		}
 		verrs_add_ctx(&v, json_pack("[s,I]", "body", (json_int_t)pos), "json_invalid",
-			      "JSON decode error", json_object(), json_pack("{s:s}", "error", why));
+			      "JSON decode error", json_object(), json_pack("{s:s}", "error", why.msg));
 	}
 	return http_fail_invalid(req, &v);
 }

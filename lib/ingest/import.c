@@ -77,7 +77,7 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 			char *why, size_t whylen)
 {
 	size_t pos;
-	char msg[128];
+	struct err e;
 	json_t *o = NULL, *body = NULL, *in = NULL;
 	struct arena *a = arena_new();
 	struct verrs v;
@@ -88,8 +88,8 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 		snprintf(why, whylen, "longer than %u bytes", STORE_MAX_LINE);
 		goto out;
 	}
-	if (!(o = jsonx_parse(line, len, &pos, msg, sizeof(msg)))) {
-		snprintf(why, whylen, "invalid JSON at byte %zu: %s", pos, msg);
+	if (!(o = jsonx_parse(line, len, &pos, &e))) {
+		snprintf(why, whylen, "invalid JSON at byte %zu: %.200s", pos, e.msg);
 		goto out;
 	}
 	if (!json_is_object(o)) {

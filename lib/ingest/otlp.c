@@ -47,8 +47,7 @@ struct dec {
 	struct otlp_result res;
 	size_t span_cap, err_cap;
 	bool failed;
-	char *msg;
-	size_t msglen;
+	struct err *err; /* may be NULL */
 };
 
 static bool fail(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -59,9 +58,12 @@ static bool fail(struct dec *d, const char *fmt, ...)
 	if (d->failed)
 		return false;
 	d->failed = true;
-	va_start(ap, fmt);
-	vsnprintf(d->msg, d->msglen, fmt, ap);
-	va_end(ap);
+	if (d->err) {
+		d->err->st = ST_BAD_REQUEST;
+		va_start(ap, fmt);
+		vsnprintf(d->err->msg, sizeof d->err->msg, fmt, ap);
+		va_end(ap);
+	}
 	return false;
 }
 
@@ -504,10 +506,9 @@ static const char *first_text(struct arena *a, json_t *attrs, const char *const 
 /* JSON text v as a value, or NULL when it is not JSON. */
 static json_t *parse_text(json_t *v)
 {
-	char msg[8];
 	size_t pos;
 
-	return jsonx_parse(json_string_value(v), json_string_length(v), &pos, msg, sizeof msg);
+	return jsonx_parse(json_string_value(v), json_string_length(v), &pos, NULL);
 }
 
 /* v as a new JSON array the caller may change: a copy of it, or the array its JSON text
@@ -1403,13 +1404,13 @@ static void js_span(struct dec *d, json_t *sp, json_t *res_attrs, json_t *scope)
 
 static bool decode_json(struct dec *d, const char *p, size_t n)
 {
-	char jmsg[160];
+	struct err e;
 	size_t pos = 0, i, j, k;
 	json_t *root, *rs, *ss, *sp, *x;
 
-	root = jsonx_parse(p, n, &pos, jmsg, sizeof jmsg);
+	root = jsonx_parse(p, n, &pos, &e);
 	if (!root)
-		return fail(d, "%s at byte %zu", jmsg, pos);
+		return fail(d, "%s at byte %zu", e.msg, pos);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return fail(d, "the body must be a JSON object");
@@ -1451,10 +1452,9 @@ static bool decode_json(struct dec *d, const char *p, size_t n)
 /* ---- entry points ---- */
 
 enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
-			size_t len, int64_t now_us, struct otlp_result *out, char *msg,
-			size_t msglen)
+			size_t len, int64_t now_us, struct otlp_result *out, struct err *e)
 {
-	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .msg = msg, .msglen = msglen};
+	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .err = e};
 	bool ok;
 
 	ok = enc == OTLP_PROTOBUF ? decode_pb(&d, body, len) : decode_json(&d, body, len);

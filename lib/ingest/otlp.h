@@ -37,11 +37,10 @@ struct otlp_result {
 
 /* Decodes an ExportTraceServiceRequest body and maps every span onto struct span for
  * workspace ws (source "otel"); now_us stands in for a zero start time. A span that cannot be
- * converted is left out and described in out->errors. Returns ST_BAD_REQUEST with a reason in
- * msg when the body is undecodable or over a limit (then out holds nothing). */
+ * converted is left out and described in out->errors. Returns ST_BAD_REQUEST, with the reason
+ * in e (when not NULL), when the body is undecodable or over a limit (then out holds nothing). */
 enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
-			size_t len, int64_t now_us, struct otlp_result *out, char *msg,
-			size_t msglen);
+			size_t len, int64_t now_us, struct otlp_result *out, struct err *e);
 
 /* Releases the JSON values the decoded spans hold (the arena keeps everything else). */
 void otlp_result_free(struct otlp_result *r);

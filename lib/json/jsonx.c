@@ -353,7 +353,7 @@ static json_t *value(struct jp *j)
 	}
 }
 
-json_t *jsonx_parse(const char *p, size_t n, size_t *pos, char *msg, size_t msglen)
+json_t *jsonx_parse(const char *p, size_t n, size_t *pos, struct err *e)
 {
 	struct jp j = {.p = p, .n = n};
 	buf_init(&j.tmp);
@@ -369,9 +369,10 @@ json_t *jsonx_parse(const char *p, size_t n, size_t *pos, char *msg, size_t msgl
 	if (!v) {
 		*pos = j.at;
 		if (!strcmp(j.err, "nesting deeper than the limit"))
-			snprintf(msg, msglen, "nesting deeper than %d levels", JSONX_MAX_DEPTH);
+			err_set(e, ST_BAD_REQUEST, "nesting deeper than %d levels",
+				JSONX_MAX_DEPTH);
 		else
-			snprintf(msg, msglen, "%s", j.err);
+			err_set(e, ST_BAD_REQUEST, "%s", j.err);
 	}
 	buf_free(&j.tmp);
 	return v;

@@ -4,9 +4,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char msg[256];
+	struct err e;
 	size_t pos = 0;
-	json_t *j = jsonx_parse((const char *)data, size, &pos, msg, sizeof msg);
+	json_t *j = jsonx_parse((const char *)data, size, &pos, &e);
 	json_decref(j);
 	return 0;
 }

@@ -10,11 +10,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct arena *a = arena_new();
 	struct otlp_result r;
 	struct buf out;
-	char msg[512];
+	struct err e;
 	enum otlp_encoding enc = data[0] & 1 ? OTLP_JSON : OTLP_PROTOBUF;
 	memset(&r, 0, sizeof r);
 	buf_init(&out);
-	if (otlp_decode(a, "fuzz", enc, data + 1, size - 1, 1700000000000000, &r, msg, sizeof msg) == ST_OK) {
+	if (otlp_decode(a, "fuzz", enc, data + 1, size - 1, 1700000000000000, &r, &e) == ST_OK) {
 		otlp_response(&r, enc, &out);
 		otlp_result_free(&r);
 	}

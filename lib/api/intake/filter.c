@@ -288,8 +288,7 @@ static json_t *bracket_value(const char *v, bool *bad)
 	*bad = false;
 	if (v[0] == '{' || v[0] == '[') {
 		size_t pos;
-		char msg[64];
-		json_t *j = jsonx_parse(v, strlen(v), &pos, msg, sizeof msg);
+		json_t *j = jsonx_parse(v, strlen(v), &pos, NULL);
 		*bad = j == NULL;
 		return j;
 	}
@@ -538,10 +537,10 @@ enum status filter_parse(struct arena *a, enum filter_kind kind, const char *raw
 			p++;
 		if (*p == '{') {
 			size_t pos;
-			char msg[128];
-			tree = jsonx_parse(raw, strlen(raw), &pos, msg, sizeof msg);
+			struct err e;
+			tree = jsonx_parse(raw, strlen(raw), &pos, &e);
 			if (!tree) {
-				s = fail(&c, "Invalid JSON in filter: %s (at byte %zu).", msg, pos);
+				s = fail(&c, "Invalid JSON in filter: %s (at byte %zu).", e.msg, pos);
 				goto out;
 			}
 		} else if ((s = from_text(&c, raw, &tree)) != ST_OK) {

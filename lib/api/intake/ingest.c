@@ -118,19 +118,18 @@ static const char *const otlp_types[] = {"application/x-protobuf", "application/
 enum status intake_ingest_otlp(struct http_req *req)
 {
 	struct otlp_result res;
-	char msg[256] = "";
+	struct err e;
 	enum status st = http_require_type(req, otlp_types);
 
 	if (st != ST_OK)
 		return st;
 	const char *ct = req->content_type + strspn(req->content_type, " \t");
 	enum otlp_encoding enc = strncasecmp(ct, "application/json", 16) ? OTLP_PROTOBUF : OTLP_JSON;
-	st = otlp_decode(req->arena, req->ws, enc, req->body, req->body_len, time_now(), &res, msg,
-			 sizeof msg);
+	st = otlp_decode(req->arena, req->ws, enc, req->body, req->body_len, time_now(), &res, &e);
 	/* Undecodable data is permanent: 400, which exporters do not retry. */
 	if (st != ST_OK)
 		return http_fail(req, st, "Invalid OTLP %s: %s",
-				 enc == OTLP_JSON ? "JSON" : "protobuf", msg);
+				 enc == OTLP_JSON ? "JSON" : "protobuf", e.msg);
 	/* 503 + Retry-After: every OTLP exporter retries it. */
 	if (res.nspans && (st = store(req, res.spans, res.nspans, NULL)) != ST_OK)
 		return st;
