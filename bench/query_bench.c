@@ -302,19 +302,20 @@ static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b,
 			  .page_size = 10,
 			  .summary = b->summary,
 			  .sort = b->kind == Q_GROUPS ? "-span_count" : "-started_at"};
-	filter_parse(a, b->kind == Q_TRACES ? FILTER_TRACES : FILTER_SPANS,
-		     fill(b->filter, ftext, sizeof ftext), NULL, NULL, 0, &f, err, sizeof err);
+	intake_filter_parse(a, b->kind == Q_TRACES ? FILTER_TRACES : FILTER_SPANS,
+			    fill(b->filter, ftext, sizeof ftext), NULL, NULL, 0, &f, err,
+			    sizeof err);
 	q.f = &f;
 	q.search = &b->search;
 	q.nsearch = b->search ? 1 : 0;
 	out->len = 0;
-	enum status s = b->kind == Q_SPANS    ? pages_spans(&q, out)
-			: b->kind == Q_GROUPS ? pages_groups(&q, &by, 1, out)
-			: b->kind == Q_TRACES ? pages_traces(&q, out)
-			: b->kind == Q_TRACE  ? pages_trace(&q, trace_id, out)
+	enum status s = b->kind == Q_SPANS    ? intake_pages_spans(&q, out)
+			: b->kind == Q_GROUPS ? intake_pages_groups(&q, &by, 1, out)
+			: b->kind == Q_TRACES ? intake_pages_traces(&q, out)
+			: b->kind == Q_TRACE  ? intake_pages_trace(&q, trace_id, out)
 			: b->kind == Q_GET    ? store_get(st, q.ws, span_id, out)
-					      : pages_session(&q, session_id, out);
-	filter_free(&f);
+					      : intake_pages_session(&q, session_id, out);
+	intake_filter_free(&f);
 	if (s != ST_OK)
 		fprintf(stderr, "%s: status %d %s\n", b->name, s, q.err.msg);
 	return out->len;

@@ -37,7 +37,7 @@ static void apply(const char *text)
 	json_error_t err;
 	json_t *attrs = json_loads(text, 0, &err);
 	ck_assert_msg(attrs != NULL, "bad test JSON: %s", err.text);
-	span_apply_attributes(A, &S, attrs);
+	catalog_apply(A, &S, attrs);
 	json_decref(attrs);
 }
 
@@ -351,8 +351,8 @@ END_TEST
 START_TEST(not_an_object)
 {
 	json_t *arr = json_pack("[s]", "gen_ai.request.model");
-	span_apply_attributes(A, &S, arr);
-	span_apply_attributes(A, &S, NULL);
+	catalog_apply(A, &S, arr);
+	catalog_apply(A, &S, NULL);
 	json_decref(arr);
 	ck_assert_ptr_null(S.raw_attributes);
 	ck_assert_ptr_null(S.str[SS_MODEL]);

@@ -22,14 +22,14 @@ static void setup(void)
 
 static void teardown(void)
 {
-	filter_free(&F);
+	intake_filter_free(&F);
 	arena_free(A);
 }
 
 static enum status raw(enum filter_kind k, const char *text)
 {
-	filter_free(&F);
-	return filter_parse(A, k, text, NULL, NULL, 0, &F, err, sizeof err);
+	intake_filter_free(&F);
+	return intake_filter_parse(A, k, text, NULL, NULL, 0, &F, err, sizeof err);
 }
 
 /* Bracket form: pairs key, value, ..., NULL. */
@@ -44,8 +44,8 @@ static enum status brackets(enum filter_kind k, ...)
 		vals[n] = va_arg(ap, const char *);
 	}
 	va_end(ap);
-	filter_free(&F);
-	return filter_parse(A, k, NULL, keys, vals, n, &F, err, sizeof err);
+	intake_filter_free(&F);
+	return intake_filter_parse(A, k, NULL, keys, vals, n, &F, err, sizeof err);
 }
 
 static char *echo(void)
@@ -109,9 +109,9 @@ END_TEST
 START_TEST(raw_wins_over_brackets)
 {
 	const char *keys[] = {"filter[model]"}, *vals[] = {"x"};
-	ck_assert_int_eq(
-	    filter_parse(A, FILTER_SPANS, "{\"model\":\"y\"}", keys, vals, 1, &F, err, sizeof err),
-	    ST_OK);
+	ck_assert_int_eq(intake_filter_parse(A, FILTER_SPANS, "{\"model\":\"y\"}", keys, vals, 1,
+					     &F, err, sizeof err),
+			 ST_OK);
 	ck_assert_uint_eq(F.n, 1);
 	ck_assert_str_eq(F.conds[0].vals[0], "y");
 }

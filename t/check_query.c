@@ -110,9 +110,10 @@ static void q_init(const char *sort, long long page, long long size, const char 
 	Q.sort = sort;
 	Q.page = page;
 	Q.page_size = size;
-	filter_free(&F);
+	intake_filter_free(&F);
 	char err[512];
-	ck_assert_int_eq(filter_parse(A, kind, filter, NULL, NULL, 0, &F, err, sizeof err), ST_OK);
+	ck_assert_int_eq(intake_filter_parse(A, kind, filter, NULL, NULL, 0, &F, err, sizeof err),
+			 ST_OK);
 	Q.f = &F;
 }
 
@@ -143,7 +144,7 @@ static long long pg(json_t *page, const char *key)
 START_TEST(spans_sorted_and_paged)
 {
 	q_init("-started_at", 1, 4, NULL, FILTER_SPANS);
-	json_t *j = run(pages_spans);
+	json_t *j = run(intake_pages_spans);
 	ck_assert_str_eq(str_at(j, 0, "span_id"), "s6");
 	ck_assert_str_eq(str_at(j, 3, "span_id"), "s3");
 	ck_assert_int_eq(pg(j, "total_results"), 6); /* the old s5 does not count */
@@ -153,14 +154,14 @@ START_TEST(spans_sorted_and_paged)
 	ck_assert_ptr_null(json_object_get(j, "filter"));
 	json_decref(j);
 	q_init("started_at", 2, 4, NULL, FILTER_SPANS); /* last page */
-	j = run(pages_spans);
+	j = run(intake_pages_spans);
 	ck_assert_int_eq(pg(j, "current_page_size"), 2);
 	ck_assert_str_eq(str_at(j, 0, "span_id"), "s5");
 	ck_assert_str_eq(str_at(j, 0, "model"), "gpt-4o");
 	ck_assert_str_eq(str_at(j, 1, "span_id"), "s6");
 	json_decref(j);
 	q_init("started_at", 3, 4, NULL, FILTER_SPANS); /* past the end */
-	j = run(pages_spans);
+	j = run(intake_pages_spans);
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "data")), 0);
 	ck_assert_int_eq(pg(j, "total_results"), 6);
 	json_decref(j);
@@ -170,7 +171,7 @@ END_TEST
 START_TEST(spans_filters)
 {
 	q_init("started_at", 1, 10, "{\"model\":\"gpt-4o\",\"status\":\"success\"}", FILTER_SPANS);
-	json_t *j = run(pages_spans);
+	json_t *j = run(intake_pages_spans);
 	ck_assert_int_eq(pg(j, "total_results"), 2);
 	ck_assert_str_eq(str_at(j, 0, "span_id"), "s2");
 	ck_assert_str_eq(str_at(j, 1, "span_id"), "s5");
@@ -178,29 +179,29 @@ START_TEST(spans_filters)
 	json_decref(j);
 	/* the superseded version's model matches nothing */
 	q_init("started_at", 1, 10, "{\"model\":\"claude\"}", FILTER_SPANS);
-	j = run(pages_spans);
+	j = run(intake_pages_spans);
 	ck_assert_int_eq(pg(j, "total_results"), 0);
 	ck_assert_int_eq(pg(j, "total_pages"), 0);
 	json_decref(j);
 	q_init("started_at", 1, 10,
 	       "{\"trace_id\":\"t1\",\"started_at\":{\"$gte\":\"2024-03-02T00:00:00Z\"}}",
 	       FILTER_SPANS);
-	j = run(pages_spans);
+	j = run(intake_pages_spans);
 	ck_assert_int_eq(pg(j, "total_results"), 1);
 	ck_assert_str_eq(str_at(j, 0, "span_id"), "s3");
 	json_decref(j);
 	q_init("started_at", 1, 10,
 	       "{\"parent_span_id\":\"s1\",\"kind\":\"LLM\",\"session_id\":\"sess-a\"}",
 	       FILTER_SPANS);
-	j = run(pages_spans);
+	j = run(intake_pages_spans);
 	ck_assert_int_eq(pg(j, "total_results"), 2);
 	json_decref(j);
 	q_init("started_at", 1, 10, "{\"trace_id\":\"t1\",\"kind\":\"TOOL\"}", FILTER_SPANS);
-	j = run(pages_spans);
+	j = run(intake_pages_spans);
 	ck_assert_int_eq(pg(j, "total_results"), 0);
 	json_decref(j);
 	q_init("started_at", 1, 10, "{\"trace_id\":\"nope\"}", FILTER_SPANS);
-	j = run(pages_spans);
+	j = run(intake_pages_spans);
 	ck_assert_int_eq(pg(j, "total_results"), 0);
 	json_decref(j);
 }
@@ -210,7 +211,7 @@ START_TEST(spans_summary)
 {
 	q_init("-started_at", 1, 1, NULL, FILTER_SPANS);
 	Q.summary = true;
-	json_t *j = run(pages_spans);
+	json_t *j = run(intake_pages_spans);
 	json_t *s = json_array_get(json_object_get(j, "data"), 0);
 	ck_assert_ptr_null(json_object_get(s, "input"));
 	ck_assert_ptr_null(json_object_get(s, "output"));
@@ -223,13 +224,13 @@ END_TEST
 static enum status groups_trace(struct query *q, struct buf *b)
 {
 	enum query_group_by by[] = {QG_TRACE_ID};
-	return pages_groups(q, by, 1, b);
+	return intake_pages_groups(q, by, 1, b);
 }
 
 static enum status groups_both(struct query *q, struct buf *b)
 {
 	enum query_group_by by[] = {QG_SESSION_ID, QG_TRACE_ID};
-	return pages_groups(q, by, 2, b);
+	return intake_pages_groups(q, by, 2, b);
 }
 
 START_TEST(groups)
@@ -265,19 +266,17 @@ START_TEST(group_by_errors)
 	enum query_group_by by[4];
 	size_t n;
 	struct err e = {0};
-	ck_assert_int_eq(pages_group_by("session_id,trace_id", by, &n, &e),
-			 ST_OK);
+	ck_assert_int_eq(intake_pages_group_by("session_id,trace_id", by, &n, &e), ST_OK);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(by[0], QG_SESSION_ID);
-	ck_assert_int_eq(pages_group_by(NULL, by, &n, &e), ST_BAD_REQUEST);
+	ck_assert_int_eq(intake_pages_group_by(NULL, by, &n, &e), ST_BAD_REQUEST);
 	ck_assert_str_eq(e.msg, "At least one group-by field is required.");
-	ck_assert_int_eq(pages_group_by("", by, &n, &e), ST_BAD_REQUEST);
+	ck_assert_int_eq(intake_pages_group_by("", by, &n, &e), ST_BAD_REQUEST);
 	ck_assert_str_eq(e.msg, "At least one group-by field is required.");
-	ck_assert_int_eq(pages_group_by("kind", by, &n, &e), ST_BAD_REQUEST);
+	ck_assert_int_eq(intake_pages_group_by("kind", by, &n, &e), ST_BAD_REQUEST);
 	ck_assert_str_eq(
 	    e.msg, "Unsupported span group-by field: kind. Allowed fields: trace_id, session_id");
-	ck_assert_int_eq(pages_group_by("trace_id,trace_id", by, &n, &e),
-			 ST_BAD_REQUEST);
+	ck_assert_int_eq(intake_pages_group_by("trace_id,trace_id", by, &n, &e), ST_BAD_REQUEST);
 	ck_assert_str_eq(e.msg, "Duplicate span group-by field: trace_id");
 }
 END_TEST
@@ -285,7 +284,7 @@ END_TEST
 START_TEST(traces)
 {
 	q_init("started_at", 1, 10, NULL, FILTER_TRACES);
-	json_t *j = run(pages_traces);
+	json_t *j = run(intake_pages_traces);
 	ck_assert_int_eq(pg(j, "total_results"), 3);
 	json_t *t1 = json_array_get(json_object_get(j, "data"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(t1, "id")), "t1");
@@ -307,7 +306,7 @@ START_TEST(traces)
 	json_decref(j);
 	q_init("-started_at", 1, 10, "{\"id\":{\"$in\":[\"t1\",\"t3\"]}}", FILTER_TRACES);
 	Q.summary = true;
-	j = run(pages_traces);
+	j = run(intake_pages_traces);
 	ck_assert_int_eq(pg(j, "total_results"), 2);
 	ck_assert_str_eq(str_at(j, 0, "id"), "t3");
 	ck_assert_ptr_null(
@@ -315,7 +314,7 @@ START_TEST(traces)
 	json_decref(j);
 	q_init("-started_at", 1, 10, "{\"status\":\"error\",\"session_id\":\"sess-a\"}",
 	       FILTER_TRACES);
-	j = run(pages_traces);
+	j = run(intake_pages_traces);
 	ck_assert_int_eq(pg(j, "total_results"), 1);
 	ck_assert_str_eq(str_at(j, 0, "id"), "t2");
 	json_decref(j);
@@ -327,14 +326,14 @@ START_TEST(trace_and_session_get)
 	struct buf b;
 	buf_init(&b);
 	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
-	ck_assert_int_eq(pages_trace(&Q, "t1", &b), ST_OK);
+	ck_assert_int_eq(intake_pages_trace(&Q, "t1", &b), ST_OK);
 	json_t *j = json_loads(b.p, 0, NULL);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "span_count")), 3);
 	json_decref(j);
 	b.len = 0;
-	ck_assert_int_eq(pages_trace(&Q, "t9", &b), ST_NOT_FOUND);
+	ck_assert_int_eq(intake_pages_trace(&Q, "t9", &b), ST_NOT_FOUND);
 	ck_assert_str_eq(Q.err.msg, "Trace ws/t9 not found");
-	ck_assert_int_eq(pages_session(&Q, "sess-a", &b), ST_OK);
+	ck_assert_int_eq(intake_pages_session(&Q, "sess-a", &b), ST_OK);
 	j = json_loads(b.p, 0, NULL);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "trace_count")), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "span_count")), 5);
@@ -346,12 +345,12 @@ START_TEST(trace_and_session_get)
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "input_tokens")), 37);
 	json_decref(j);
 	b.len = 0;
-	ck_assert_int_eq(pages_session(&Q, "sess-b", &b), ST_OK);
+	ck_assert_int_eq(intake_pages_session(&Q, "sess-b", &b), ST_OK);
 	j = json_loads(b.p, 0, NULL);
 	ck_assert_ptr_null(json_object_get(j, "ended_at")); /* s6 has no end */
 	ck_assert_ptr_null(json_object_get(j, "input_tokens"));
 	json_decref(j);
-	ck_assert_int_eq(pages_session(&Q, "nope", &b), ST_NOT_FOUND);
+	ck_assert_int_eq(intake_pages_session(&Q, "nope", &b), ST_NOT_FOUND);
 	ck_assert_str_eq(Q.err.msg, "Session ws/nope not found");
 	buf_free(&b);
 }
@@ -361,17 +360,17 @@ START_TEST(empty_and_invalid_workspace)
 {
 	q_init("-started_at", 1, 10, NULL, FILTER_SPANS);
 	Q.ws = "empty-ws";
-	json_t *j = run(pages_spans);
+	json_t *j = run(intake_pages_spans);
 	ck_assert_uint_eq(json_array_size(json_object_get(j, "data")), 0);
 	ck_assert_int_eq(pg(j, "total_pages"), 0);
 	json_decref(j);
-	j = run(pages_traces);
+	j = run(intake_pages_traces);
 	ck_assert_int_eq(pg(j, "total_results"), 0);
 	json_decref(j);
 	struct buf b;
 	buf_init(&b);
 	Q.ws = "../etc";
-	ck_assert_int_eq(pages_spans(&Q, &b), ST_NOT_FOUND);
+	ck_assert_int_eq(intake_pages_spans(&Q, &b), ST_NOT_FOUND);
 	buf_free(&b);
 }
 END_TEST
@@ -510,7 +509,7 @@ START_TEST(span_rows_conditions)
 	ck_assert_uint_eq(r.n, 0);
 	ck_assert_uint_eq(r.total, 0);
 	q_init("started_at", 1, 10, "{\"name\":\"s4\"}", FILTER_SPANS);
-	json_t *j = run(pages_spans);
+	json_t *j = run(intake_pages_spans);
 	ck_assert_int_eq(pg(j, "total_results"), 1);
 	ck_assert_str_eq(str_at(j, 0, "span_id"), "s4");
 	json_decref(j);
@@ -519,7 +518,7 @@ START_TEST(span_rows_conditions)
 	const char *t[] = {"s4"};
 	Q.search = t;
 	Q.nsearch = 1;
-	j = run(pages_traces);
+	j = run(intake_pages_traces);
 	ck_assert_int_eq(pg(j, "total_results"), 1);
 	ck_assert_str_eq(str_at(j, 0, "id"), "t2");
 	json_decref(j);
@@ -1024,17 +1023,17 @@ static char *lookups(void)
 	for (size_t i = 0; i < sizeof traces / sizeof *traces; i++) {
 		char f[64];
 		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
-		buf_printf(&b, "|%d|", pages_trace(&Q, traces[i], &b));
+		buf_printf(&b, "|%d|", intake_pages_trace(&Q, traces[i], &b));
 		snprintf(f, sizeof f, "{\"trace_id\":\"%s\"}", traces[i]);
 		q_init("-started_at", 2, 7, f, FILTER_SPANS);
-		buf_printf(&b, "|%d|", pages_spans(&Q, &b));
+		buf_printf(&b, "|%d|", intake_pages_spans(&Q, &b));
 	}
 	for (size_t i = 0; i < sizeof sessions / sizeof *sessions; i++) {
 		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
-		buf_printf(&b, "|%d|", pages_session(&Q, sessions[i], &b));
+		buf_printf(&b, "|%d|", intake_pages_session(&Q, sessions[i], &b));
 	}
 	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
-	buf_printf(&b, "|%d|", pages_traces(&Q, &b));
+	buf_printf(&b, "|%d|", intake_pages_traces(&Q, &b));
 	return b.p;
 }
 

@@ -105,8 +105,7 @@ done <"$tmp/calls"
 #   vschema.c vs_ (struct vs_field)      record.c  rec_
 # Generated protobuf-c code (otlp__) keeps protoc-c's names.
 # Symbols still waiting for the rename of /tmp/renames.sh (issue 9): emptied when it runs.
-pending="span_apply_attributes sig_bits sig_eval_keys filter_field_names filter_parse filter_free
-	pages_group_by pages_groups pages_session pages_spans pages_stats pages_trace pages_traces"
+pending=""
 while read -r d obj sym; do
 	m=${obj%.o}
 	surface=${d##*/}

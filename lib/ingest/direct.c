@@ -173,7 +173,7 @@ static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o,
 		snprintf(m, sizeof(m), "at most %d attributes per span", DIRECT_MAX_ATTRIBUTES);
 		value_error(v, loc, "attributes", m);
 	} else if (json_is_object(attrs)) {
-		span_apply_attributes(a, s, attrs);
+		catalog_apply(a, s, attrs);
 	}
 	if (!s->session_id)
 		s->session_id = s->trace_id;

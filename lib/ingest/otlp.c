@@ -782,7 +782,7 @@ static void map_span(struct dec *d, struct raw_span *r)
 		set_json_string(work, "otel.links", r->links);
 	if (r->scope)
 		json_object_set(work, "otel.scope", r->scope);
-	span_apply_attributes(d->a, s, work);
+	catalog_apply(d->a, s, work);
 	json_decref(work);
 
 	if (!s->str[SS_ERROR_MESSAGE] && r->status_message && *r->status_message)

@@ -335,7 +335,7 @@ static void cat_sum_costs(struct span *s, json_t *const *winner, const double *s
 
 /* Applies the catalog of reference section 5 to attrs (see span.h for the contract and the
  * top of this file for the choices where the reference is silent). */
-void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs)
+void catalog_apply(struct arena *a, struct span *s, json_t *attrs)
 {
 	json_t *winner[CAT_NROWS];
 	double sum[CAT_NSUMS] = {0};

@@ -1,6 +1,6 @@
 /* catalog: the value rules of the semantic attribute catalog (reference nemo-intake.md
  * section 5), shared by every ingest format that fills token counts and costs.
- * span_apply_attributes itself is declared in lib/span.h. Nothing here allocates. */
+ * catalog_apply itself is declared in lib/span.h. Nothing here allocates. */
 #ifndef SPANDEX_CATALOG_H
 #define SPANDEX_CATALOG_H
 

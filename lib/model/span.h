@@ -140,6 +140,6 @@ int span_line_attr(const struct span_line *m, const char *key, const char **v, s
  * are the caller's to leave out. Wrong-typed values (a string token count) are kept raw;
  * details in lib/model/catalog.c. New JSON objects hang on the span with one reference each,
  * released by whoever releases the span. */
-void span_apply_attributes(struct arena *a, struct span *s, json_t *attrs);
+void catalog_apply(struct arena *a, struct span *s, json_t *attrs);
 
 #endif

@@ -1,7 +1,7 @@
 /* cond: the names of the condition fields (cond.h). */
 #include "lib/query/cond.h"
 
-const char *const filter_field_names[FF__COUNT] = {
+const char *const cond_field_names[FF__COUNT] = {
     "session_id",
     "trace_id",
     "project",

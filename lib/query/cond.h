@@ -2,7 +2,7 @@
  * its own filter language (lib/api/intake/filter.c: the NeMo filter; Opik and SGP bodies) into
  * this AND list; lib/query narrows by the index where a field has one and confirms on the
  * line. Everything a list points to lives in the caller's arena; echo is the surface's
- * (jansson, owned by the struct, released by filter_free of the surface that built it). */
+ * (jansson, owned by the struct, released by intake_filter_free of the surface that built it). */
 #ifndef SPANDEX_COND_H
 #define SPANDEX_COND_H
 
@@ -46,7 +46,7 @@ enum filter_field {
 	FF_UPDATED_AT,	/* the same: a new version is a new ingest */
 	FF__COUNT
 };
-extern const char *const filter_field_names[FF__COUNT];
+extern const char *const cond_field_names[FF__COUNT];
 
 enum filter_op { FOP_EQ, FOP_GTE, FOP_LTE, FOP_IN };
 

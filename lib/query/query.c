@@ -250,7 +250,7 @@ struct cf {
 };
 
 /* Where each filter field lives in the Span line, and its bloom field (-1: none; ids use the
- * record's hashes). Evaluation keys follow sig_eval_keys of lib/store.c. */
+ * record's hashes). Evaluation keys follow rec_sig_eval_keys of lib/store.c. */
 static const struct {
 	const char *key, *sub;
 	int sig;
@@ -416,7 +416,7 @@ static void cf_build(struct arena *a, const struct filter *f, const char *ws, st
 			break;
 		default:
 			if (field_src[fc->field].sig >= 0)
-				c->sig |= sig_bits(field_src[fc->field].sig, v, vn);
+				c->sig |= rec_sig_bits(field_src[fc->field].sig, v, vn);
 			break;
 		}
 	}

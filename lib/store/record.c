@@ -13,12 +13,12 @@ _Static_assert(sizeof(struct idx_hdr) == STORE_IDX_HDR, "idx header is 128 bytes
 _Static_assert(offsetof(struct idx_hdr, committed) == STORE_IDX_COMMITTED_AT,
 	       "committed count where store.h says");
 
-const char *const sig_eval_keys[SIG_EVAL_KEYS] = {
+const char *const rec_sig_eval_keys[SIG_EVAL_KEYS] = {
     "evaluation_id", "evaluation_sha",	"evaluation_run_id", "dataset_id",
     "dataset_name",  "dataset_version", "test_case_id",
 };
 
-uint64_t sig_bits(int field, const char *value, size_t n)
+uint64_t rec_sig_bits(int field, const char *value, size_t n)
 {
 	uint64_t h = hash_bytes(value, n) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
 	h ^= h >> 29;
@@ -77,12 +77,12 @@ void rec_from_span(const struct span *s, struct idx_rec *r)
 	set_cost(s->cost_output_usd, &r->cost_out, &r->flags, REC_HAS_COST_OUT);
 	for (int i = 0; i < SS__COUNT; i++)
 		if (s->str[i] && i != SS_ERROR_TYPE && i != SS_ERROR_MESSAGE)
-			r->sig |= sig_bits(i, s->str[i], strlen(s->str[i]));
+			r->sig |= rec_sig_bits(i, s->str[i], strlen(s->str[i]));
 	for (int k = 0; k < SIG_EVAL_KEYS && s->evaluation_context; k++) {
-		json_t *v = json_object_get(s->evaluation_context, sig_eval_keys[k]);
+		json_t *v = json_object_get(s->evaluation_context, rec_sig_eval_keys[k]);
 		if (json_is_string(v))
-			r->sig |= sig_bits(SIG_FIELD_EVAL + k, json_string_value(v),
-					   json_string_length(v));
+			r->sig |= rec_sig_bits(SIG_FIELD_EVAL + k, json_string_value(v),
+					       json_string_length(v));
 	}
 	r->source_h = (uint32_t)id_hash(s->source);
 }

@@ -1,12 +1,12 @@
 /* tix: the text and field index of a day (<day>.tix): for every word of the name, input and
  * output of its records, the records that hold it; per record a hash of each field of
- * tix_cols; and the records of each trace and session (the key maps). A free-text term then
+ * store_tix_cols; and the records of each trace and session (the key maps). A free-text term then
  * reads only the lines of the records whose words contain the term's letters and digits (none
  * when the term is one word), an equality on a column reads no line, and a trace or session
- * lookup reads only its own records. It is derived data: built aside and renamed into place (by `spandex index`,
- * seal and reindex), covering the records committed when it was built; readers read the lines
- * of the records after those, and trust the file only while its last covered record is still
- * the one it was built from and the checksum of each section they read holds.
+ * lookup reads only its own records. It is derived data: built aside and renamed into place (by
+ * `spandex index`, seal and reindex), covering the records committed when it was built; readers
+ * read the lines of the records after those, and trust the file only while its last covered record
+ * is still the one it was built from and the checksum of each section they read holds.
  * docs/ARCHITECTURE.md ("The text and field index") has the format and the reasons. */
 #include "lib/store/tix.h"
 
@@ -62,7 +62,7 @@ struct tix_hdr {
 };
 _Static_assert(sizeof(struct tix_hdr) == 128, "the text index header is 128 bytes");
 
-const char *const tix_cols[TIX_NCOLS] = {
+const char *const store_tix_cols[TIX_NCOLS] = {
     "project",	 "model",	"provider",	  "agent_id", "agent_name",
     "tool_name", "prompt_name", "prompt_version", "name",
 };
@@ -70,7 +70,7 @@ const char *const tix_cols[TIX_NCOLS] = {
 int store_tix_col_of(const char *key, const char *sub)
 {
 	for (int k = 0; !sub && k < TIX_NCOLS; k++)
-		if (!strcmp(tix_cols[k], key))
+		if (!strcmp(store_tix_cols[k], key))
 			return k;
 	return -1;
 }
@@ -240,8 +240,8 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 		    (f.kn == 6 && !memcmp(f.k, "output", 6)))
 			add_text(b, f.v, f.vn, rec);
 		for (int k = 0; k < TIX_NCOLS; k++)
-			if (!(seen >> k & 1) && strlen(tix_cols[k]) == f.kn &&
-			    !memcmp(tix_cols[k], f.k, f.kn)) {
+			if (!(seen >> k & 1) && strlen(store_tix_cols[k]) == f.kn &&
+			    !memcmp(store_tix_cols[k], f.k, f.kn)) {
 				b->cols[(size_t)k * b->nrecs + rec] = store_tix_hash(f.v, f.vn);
 				seen |= 1u << k;
 			}
@@ -783,7 +783,7 @@ static int key_check(const struct tix *t, int k, const struct shard *sh, struct 
 	return 1;
 }
 
-int tix_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
+int store_tix_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
 {
 	char p[PATH_MAX];
 	struct tix t;
@@ -800,7 +800,7 @@ int tix_check(struct store *st, const char *ws, const struct shard *sh, struct b
 	}
 	for (int k = 0; k < TIX_NCOLS; k++)
 		if (!col_good(&t, k)) {
-			buf_printf(why, "column %s: checksum mismatch\n", tix_cols[k]);
+			buf_printf(why, "column %s: checksum mismatch\n", store_tix_cols[k]);
 			bad = 1;
 		}
 	size_t n = t.h->nrecs, words = (n + 63) / 64;

@@ -9,6 +9,6 @@
  * section's checksum and every word's postings; each problem is a line appended to why. A
  * stale index (the day has changed since it was built) is no problem: readers ignore it.
  * Returns the problems. */
-int tix_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why);
+int store_tix_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why);
 
 #endif

@@ -106,7 +106,7 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 	}
 	struct buf why;
 	buf_init(&why);
-	tix_check(st, ws, &sh, &why);
+	store_tix_check(st, ws, &sh, &why);
 	for (char *s = why.p, *e; s && s < why.p + why.len; s = e + 1) {
 		e = strchr(s, '\n');
 		*e = 0;

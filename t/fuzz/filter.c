@@ -24,11 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			keys[n] = p;
 			vals[n++] = eq ? eq : "";
 		}
-		filter_parse(a, kind, NULL, keys, vals, n, &f, err, sizeof err);
+		intake_filter_parse(a, kind, NULL, keys, vals, n, &f, err, sizeof err);
 	} else {
-		filter_parse(a, kind, s, NULL, NULL, 0, &f, err, sizeof err);
+		intake_filter_parse(a, kind, s, NULL, NULL, 0, &f, err, sizeof err);
 	}
-	filter_free(&f);
+	intake_filter_free(&f);
 	arena_free(a);
 	return 0;
 }

@@ -54,7 +54,7 @@ static int field_lookup(enum filter_kind kind, const char *name)
 	if (kind == FILTER_SPANS && strcmp(name, "id") == 0)
 		return FF_SPAN_ID;
 	for (int i = 0; i < FF__COUNT; i++)
-		if (strcmp(filter_field_names[i], name) == 0)
+		if (strcmp(cond_field_names[i], name) == 0)
 			return i;
 	return -1;
 }
@@ -77,7 +77,7 @@ static void unknown_field(enum filter_kind kind, const char *name, char *err, si
 	size_t n = 0;
 	for (int i = 0; i < FF__COUNT; i++)
 		if (field_served(kind, i))
-			names[n++] = filter_field_names[i];
+			names[n++] = cond_field_names[i];
 	for (const char *const *g = generic_fields; *g; g++) {
 		bool dup = false;
 		for (size_t i = 0; i < n; i++)
@@ -127,7 +127,7 @@ static enum status want_string(struct pctx *c, const char *field, json_t *v, con
 
 static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 {
-	const char *fname = filter_field_names[ff];
+	const char *fname = cond_field_names[ff];
 	const char *what = c->kind == FILTER_SPANS ? "span" : "trace";
 	enum filter_op fop;
 	/* §3.3: started_at takes $gte and $lte only, so a bare datetime ($eq) is refused; the
@@ -521,9 +521,9 @@ out:
 	return s;
 }
 
-enum status filter_parse(struct arena *a, enum filter_kind kind, const char *raw,
-			 const char *const *keys, const char *const *vals, size_t n,
-			 struct filter *f, char *err, size_t errlen)
+enum status intake_filter_parse(struct arena *a, enum filter_kind kind, const char *raw,
+				const char *const *keys, const char *const *vals, size_t n,
+				struct filter *f, char *err, size_t errlen)
 {
 	struct pctx c = {a, kind, f, err, errlen};
 	json_t *tree = NULL;
@@ -562,7 +562,7 @@ out:
 	return s;
 }
 
-void filter_free(struct filter *f)
+void intake_filter_free(struct filter *f)
 {
 	json_decref(f->echo);
 	f->echo = NULL;

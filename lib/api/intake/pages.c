@@ -191,7 +191,7 @@ static void session_body(const struct query *q, const char *id, const struct que
 	buf_addc(out, '}');
 }
 
-enum status pages_spans(struct query *q, struct buf *out)
+enum status intake_pages_spans(struct query *q, struct buf *out)
 {
 	struct query_rows r;
 	enum status st = query_span_rows(q, &r);
@@ -200,8 +200,8 @@ enum status pages_spans(struct query *q, struct buf *out)
 	return st;
 }
 
-enum status pages_groups(struct query *q, const enum query_group_by *by, size_t nby,
-			 struct buf *out)
+enum status intake_pages_groups(struct query *q, const enum query_group_by *by, size_t nby,
+				struct buf *out)
 {
 	struct query_groups g;
 	enum status st = query_group_rows(q, by, nby, &g);
@@ -210,7 +210,7 @@ enum status pages_groups(struct query *q, const enum query_group_by *by, size_t 
 	return st;
 }
 
-enum status pages_traces(struct query *q, struct buf *out)
+enum status intake_pages_traces(struct query *q, struct buf *out)
 {
 	struct query_traces t;
 	enum status st = query_trace_rows(q, &t);
@@ -219,7 +219,7 @@ enum status pages_traces(struct query *q, struct buf *out)
 	return st;
 }
 
-enum status pages_trace(struct query *q, const char *id, struct buf *out)
+enum status intake_pages_trace(struct query *q, const char *id, struct buf *out)
 {
 	struct query_trace t;
 	enum status st = query_trace_find(q, id, &t);
@@ -228,7 +228,7 @@ enum status pages_trace(struct query *q, const char *id, struct buf *out)
 	return st;
 }
 
-enum status pages_session(struct query *q, const char *id, struct buf *out)
+enum status intake_pages_session(struct query *q, const char *id, struct buf *out)
 {
 	struct query_session s;
 	enum status st = query_session_find(q, id, &s);
@@ -257,8 +257,8 @@ static void stats_traces(struct buf *b, const struct query *q, const char *name,
 	buf_addc(b, ']');
 }
 
-enum status pages_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
-			struct buf *out)
+enum status intake_pages_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
+			       struct buf *out)
 {
 	struct query_stats s;
 	char ts[40];
@@ -296,8 +296,8 @@ enum status pages_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t
 	return ST_OK;
 }
 
-enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *n,
-			   struct err *why)
+enum status intake_pages_group_by(const char *by, enum query_group_by *fields, size_t *n,
+				  struct err *why)
 {
 	*n = 0;
 	const char *p = by ? by : "";

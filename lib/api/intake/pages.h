@@ -13,21 +13,21 @@
 
 /* Parses `by` (comma-separated, no duplicates) into at most two fields; ST_BAD_REQUEST with
  * the §7.5 message in why. */
-enum status pages_group_by(const char *by, enum query_group_by *fields, size_t *n,
-			   struct err *why);
+enum status intake_pages_group_by(const char *by, enum query_group_by *fields, size_t *n,
+				  struct err *why);
 
 /* Each runs q (lib/query) and writes the page: SpansPage, SpanGroupsPage, TracesPage, one
  * Trace, one Session. q's page, page_size, sort, filter echo and mode are honoured and
  * echoed. On a non-OK status nothing is written and q->err says why. */
-enum status pages_spans(struct query *q, struct buf *out);
-enum status pages_groups(struct query *q, const enum query_group_by *by, size_t nby,
-			 struct buf *out);
-enum status pages_traces(struct query *q, struct buf *out);
-enum status pages_trace(struct query *q, const char *id, struct buf *out);
-enum status pages_session(struct query *q, const char *id, struct buf *out);
+enum status intake_pages_spans(struct query *q, struct buf *out);
+enum status intake_pages_groups(struct query *q, const enum query_group_by *by, size_t nby,
+				struct buf *out);
+enum status intake_pages_traces(struct query *q, struct buf *out);
+enum status intake_pages_trace(struct query *q, const char *id, struct buf *out);
+enum status intake_pages_session(struct query *q, const char *id, struct buf *out);
 /* spandex's own: activity over [from_us, to_us) in buckets (query_stats): totals, p50/p95 of
  * the traces' durations, one object per bucket, the slowest and the costliest traces. */
-enum status pages_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
-			struct buf *out);
+enum status intake_pages_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
+			       struct buf *out);
 
 #endif

@@ -25,8 +25,8 @@ static enum status parse_filter(struct http_req *req, enum filter_kind kind, con
 		keys[i] = req->params[i].key;
 		vals[i] = req->params[i].value;
 	}
-	enum status st =
-	    filter_parse(req->arena, kind, raw, keys, vals, req->nparams, f, err, sizeof err);
+	enum status st = intake_filter_parse(req->arena, kind, raw, keys, vals, req->nparams, f,
+					     err, sizeof err);
 	return st == ST_OK ? ST_OK : http_fail(req, st, "%s", err);
 }
 
@@ -109,8 +109,8 @@ enum status intake_list_spans(struct http_req *req)
 
 	if (st != ST_OK)
 		return st;
-	st = reply(req, &q, pages_spans(&q, out), out);
-	filter_free(&f);
+	st = reply(req, &q, intake_pages_spans(&q, out), out);
+	intake_filter_free(&f);
 	return st;
 }
 
@@ -126,11 +126,11 @@ enum status intake_span_groups(struct http_req *req)
 	if (st != ST_OK)
 		return st;
 	/* A missing `by` gets the §7.5 400, not a 422. */
-	st = pages_group_by(req->pv[IP_BY].s, by, &nby, &q.err);
+	st = intake_pages_group_by(req->pv[IP_BY].s, by, &nby, &q.err);
 	if (st == ST_OK)
-		st = pages_groups(&q, by, nby, out);
+		st = intake_pages_groups(&q, by, nby, out);
 	st = reply(req, &q, st, out);
-	filter_free(&f);
+	intake_filter_free(&f);
 	return st;
 }
 
@@ -143,8 +143,8 @@ enum status intake_list_traces(struct http_req *req)
 
 	if (st != ST_OK)
 		return st;
-	st = reply(req, &q, pages_traces(&q, out), out);
-	filter_free(&f);
+	st = reply(req, &q, intake_pages_traces(&q, out), out);
+	intake_filter_free(&f);
 	return st;
 }
 
@@ -155,7 +155,7 @@ enum status intake_get_trace(struct http_req *req)
 
 	query_init(req, &q);
 	q.summary = !strcmp(req->pv[0].s, "summary");
-	return reply(req, &q, pages_trace(&q, req->id, out), out);
+	return reply(req, &q, intake_pages_trace(&q, req->id, out), out);
 }
 
 enum status intake_get_session(struct http_req *req)
@@ -164,7 +164,7 @@ enum status intake_get_session(struct http_req *req)
 	struct buf *out = arena_buf(req->arena);
 
 	query_init(req, &q);
-	return reply(req, &q, pages_session(&q, req->id, out), out);
+	return reply(req, &q, intake_pages_session(&q, req->id, out), out);
 }
 
 /* GET spans/stats: activity over a window (spandex's own, for the viewer's overview). */
@@ -185,8 +185,9 @@ enum status intake_span_stats(struct http_req *req)
 	    (st = parse_filter(req, FILTER_SPANS, pv[IP_STATS_FILTER].s, &f)) != ST_OK)
 		return st;
 	q.f = &f;
-	st = reply(req, &q, pages_stats(&q, from, to, pv[IP_STATS_BUCKET].i * 1000000, out), out);
-	filter_free(&f);
+	st = reply(req, &q, intake_pages_stats(&q, from, to, pv[IP_STATS_BUCKET].i * 1000000, out),
+		   out);
+	intake_filter_free(&f);
 	return st;
 }
 
