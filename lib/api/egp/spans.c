@@ -251,6 +251,7 @@ struct sfilter {
 	bool has_min, has_max;
 	long long min_ms, max_ms;
 	bool parse; /* a condition beyond types needs the parsed span */
+	struct arena *a; /* the request's: each candidate's parse is given back (search_match) */
 };
 
 static bool in_list(json_t *list, const char *s)
@@ -289,7 +290,7 @@ static bool md_match(json_t *have, json_t *want)
 	return json_equal(have, want);
 }
 
-static bool search_match(void *ctx, const char *line, size_t n)
+static bool search_test(void *ctx, const char *line, size_t n)
 {
 	struct sfilter *f = ctx;
 	struct span s;
@@ -360,6 +361,17 @@ static bool search_match(void *ctx, const char *line, size_t n)
 	json_decref(md);
 	span_clear(&s);
 	json_decref(root);
+	return ok;
+}
+
+/* The predicate lib/query runs on each candidate: its parse lives only until its answer, so a
+ * query over a million candidates holds the memory of one (arena_mark). */
+static bool search_match(void *ctx, const char *line, size_t n)
+{
+	struct sfilter *f = ctx;
+	struct arena_mark m = arena_mark(f->a);
+	bool ok = search_test(ctx, line, n);
+	arena_release(f->a, m);
 	return ok;
 }
 
@@ -510,6 +522,7 @@ enum status egp_search(struct http_req *req)
 			       "Input should be a valid dictionary or object to extract fields from");
 	struct sfilter *sf = arena_alloc(req->arena, sizeof *sf);
 	memset(sf, 0, sizeof *sf);
+	sf->a = req->arena;
 	verrs_init(&v);
 	size_t nids = 0;
 	json_t *trace_ids = NULL;

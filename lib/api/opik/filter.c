@@ -404,8 +404,7 @@ static int opik_bare(void *ctx, int kind)
 	return r < 0 ? 0 : r > 0 ? 1 : -1;
 }
 
-/* The predicate lib/query runs on each candidate line. */
-static bool opik_match(void *ctx, const char *line, size_t n)
+static bool opik_test(void *ctx, const char *line, size_t n)
 {
 	struct opik_filter *f = ctx;
 	struct span s;
@@ -430,6 +429,17 @@ static bool opik_match(void *ctx, const char *line, size_t n)
 		ok = on_rollup(f, &f->c[i]) || cond_test(&f->c[i], &s, f->a);
 	span_clear(&s);
 	json_decref(root);
+	return ok;
+}
+
+/* The predicate lib/query runs on each candidate line; what it parses is given back before
+ * the next one (arena_mark), so a scan holds the memory of one candidate, not of all. */
+static bool opik_match(void *ctx, const char *line, size_t n)
+{
+	struct opik_filter *f = ctx;
+	struct arena_mark m = arena_mark(f->a);
+	bool ok = opik_test(ctx, line, n);
+	arena_release(f->a, m);
 	return ok;
 }
 
