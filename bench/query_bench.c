@@ -293,7 +293,7 @@ static const char *fill(const char *f, char *out, size_t len)
 static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b, struct buf *out)
 {
 	static const enum query_group_by by = QG_TRACE_ID;
-	char ftext[512], err[512];
+	char ftext[512];
 	struct filter f;
 	struct query q = {.st = st,
 			  .a = a,
@@ -303,8 +303,7 @@ static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b,
 			  .summary = b->summary,
 			  .sort = b->kind == Q_GROUPS ? "-span_count" : "-started_at"};
 	intake_filter_parse(a, b->kind == Q_TRACES ? FILTER_TRACES : FILTER_SPANS,
-			    fill(b->filter, ftext, sizeof ftext), NULL, NULL, 0, &f, err,
-			    sizeof err);
+			    fill(b->filter, ftext, sizeof ftext), NULL, NULL, 0, &f, NULL);
 	q.f = &f;
 	q.search = &b->search;
 	q.nsearch = b->search ? 1 : 0;
@@ -315,7 +314,6 @@ static size_t run_spandex(struct store *st, struct arena *a, const struct bq *b,
 			: b->kind == Q_TRACE  ? intake_pages_trace(&q, trace_id, out)
 			: b->kind == Q_GET    ? store_get(st, q.ws, span_id, out)
 					      : intake_pages_session(&q, session_id, out);
-	intake_filter_free(&f);
 	if (s != ST_OK)
 		fprintf(stderr, "%s: status %d %s\n", b->name, s, q.err.msg);
 	return out->len;

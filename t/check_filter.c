@@ -11,25 +11,23 @@
 
 static struct arena *A;
 static struct filter F;
-static char err[1024];
+static struct err E;
 
 static void setup(void)
 {
 	A = arena_new();
 	memset(&F, 0, sizeof F);
-	err[0] = 0;
+	memset(&E, 0, sizeof E);
 }
 
 static void teardown(void)
 {
-	intake_filter_free(&F);
 	arena_free(A);
 }
 
 static enum status raw(enum filter_kind k, const char *text)
 {
-	intake_filter_free(&F);
-	return intake_filter_parse(A, k, text, NULL, NULL, 0, &F, err, sizeof err);
+	return intake_filter_parse(A, k, text, NULL, NULL, 0, &F, &E);
 }
 
 /* Bracket form: pairs key, value, ..., NULL. */
@@ -44,8 +42,7 @@ static enum status brackets(enum filter_kind k, ...)
 		vals[n] = va_arg(ap, const char *);
 	}
 	va_end(ap);
-	intake_filter_free(&F);
-	return intake_filter_parse(A, k, NULL, keys, vals, n, &F, err, sizeof err);
+	return intake_filter_parse(A, k, NULL, keys, vals, n, &F, &E);
 }
 
 static char *echo(void)
@@ -109,9 +106,9 @@ END_TEST
 START_TEST(raw_wins_over_brackets)
 {
 	const char *keys[] = {"filter[model]"}, *vals[] = {"x"};
-	ck_assert_int_eq(intake_filter_parse(A, FILTER_SPANS, "{\"model\":\"y\"}", keys, vals, 1,
-					     &F, err, sizeof err),
-			 ST_OK);
+	ck_assert_int_eq(
+	    intake_filter_parse(A, FILTER_SPANS, "{\"model\":\"y\"}", keys, vals, 1, &F, &E),
+	    ST_OK);
 	ck_assert_uint_eq(F.n, 1);
 	ck_assert_str_eq(F.conds[0].vals[0], "y");
 }
@@ -130,13 +127,14 @@ START_TEST(text_syntax)
 	ck_assert_int_eq(F.conds[0].op, FOP_IN);
 	ck_assert_uint_eq(F.conds[0].nvals, 2);
 	ck_assert_int_eq(raw(FILTER_SPANS, "kind:\"LLM\" OR kind:\"TOOL\""), ST_BAD_REQUEST);
-	ck_assert_str_eq(err,
+	ck_assert_int_eq(E.st, ST_BAD_REQUEST);
+	ck_assert_str_eq(E.msg,
 			 "Only AND-combined field filters are supported for Intake span storage.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "-kind:\"LLM\""), ST_BAD_REQUEST);
-	ck_assert_str_eq(err,
+	ck_assert_str_eq(E.msg,
 			 "Only AND-combined field filters are supported for Intake span storage.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "model~\"gpt\""), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: model $like");
+	ck_assert_str_eq(E.msg, "Unsupported span filter: model $like");
 }
 END_TEST
 
@@ -145,10 +143,10 @@ START_TEST(bare_datetime_refused)
 {
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[started_at]", "2024-01-01T00:00:00Z", NULL),
 			 ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: started_at $eq");
+	ck_assert_str_eq(E.msg, "Unsupported span filter: started_at $eq");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$eq\":\"2024-01-01T00:00:00Z\"}}"),
 			 ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported trace filter: started_at $eq");
+	ck_assert_str_eq(E.msg, "Unsupported trace filter: started_at $eq");
 }
 END_TEST
 
@@ -171,22 +169,23 @@ START_TEST(unknown_field)
 {
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"model\":\"x\"}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(
-	    err, "Unknown filter field 'model'. Valid fields: ['created_at', 'entity_type', "
-		 "'experiment_id', 'id', 'name', 'project', 'session_id', 'started_at', 'status', "
-		 "'test_case_id', 'updated_at', 'workspace']");
+	    E.msg,
+	    "Unknown filter field 'model'. Valid fields: ['created_at', 'entity_type', "
+	    "'experiment_id', 'id', 'name', 'project', 'session_id', 'started_at', 'status', "
+	    "'test_case_id', 'updated_at', 'workspace']");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[nope]", "x", NULL), ST_BAD_REQUEST);
-	ck_assert_ptr_nonnull(
-	    strstr(err, "Unknown filter field 'nope'. Valid fields: ['agent_id', 'agent_name', "));
-	ck_assert_ptr_nonnull(strstr(err, "'trace_id', 'updated_at', 'workspace']"));
+	ck_assert_ptr_nonnull(strstr(
+	    E.msg, "Unknown filter field 'nope'. Valid fields: ['agent_id', 'agent_name', "));
+	ck_assert_ptr_nonnull(strstr(E.msg, "'trace_id', 'updated_at', 'workspace']"));
 	/* Every field the list names is served: the entity fields too (entity_fields). A
 	 * bare datetime is refused as for started_at. */
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"created_at\":\"x\"}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: created_at $eq");
+	ck_assert_str_eq(E.msg, "Unsupported span filter: created_at $eq");
 	/* name is served, spans and traces (the root span's), equality only. */
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":\"x\"}"), ST_OK);
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"name\":\"x\"}"), ST_OK);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":{\"$like\":\"x\"}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: name $like");
+	ck_assert_str_eq(E.msg, "Unsupported span filter: name $like");
 }
 END_TEST
 
@@ -220,16 +219,16 @@ START_TEST(entity_fields)
 	ck_assert_int_eq(F.conds[1].field, FF_PROJECT);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"updated_at\":{\"$gt\":\"2024-01-01\"}}"),
 			 ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: updated_at $gt");
+	ck_assert_str_eq(E.msg, "Unsupported span filter: updated_at $gt");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"created_at\":{\"$gte\":\"soon\"}}"),
 			 ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Filter field 'created_at' must be a valid datetime.");
+	ck_assert_str_eq(E.msg, "Filter field 'created_at' must be a valid datetime.");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"workspace\":{\"$in\":[\"w\"]}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Filter field 'workspace' only supports equality.");
+	ck_assert_str_eq(E.msg, "Filter field 'workspace' only supports equality.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"entity_type\":{\"$like\":\"s\"}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: entity_type $like");
+	ck_assert_str_eq(E.msg, "Unsupported span filter: entity_type $like");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"project\":{\"$in\":[\"p\"]}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: project $in");
+	ck_assert_str_eq(E.msg, "Unsupported span filter: project $in");
 }
 END_TEST
 
@@ -237,16 +236,16 @@ START_TEST(unsupported_operators)
 {
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"started_at\":{\"$gt\":\"2024-01-01\"}}"),
 			 ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: started_at $gt");
+	ck_assert_str_eq(E.msg, "Unsupported span filter: started_at $gt");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model][in]", "a", NULL), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported span filter: model $in");
+	ck_assert_str_eq(E.msg, "Unsupported span filter: model $in");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"session_id\":{\"$like\":\"a\"}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Filter field 'session_id' only supports equality.");
+	ck_assert_str_eq(E.msg, "Filter field 'session_id' only supports equality.");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$lt\":\"2024-01-01\"}}"),
 			 ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported trace filter: started_at $lt");
+	ck_assert_str_eq(E.msg, "Unsupported trace filter: started_at $lt");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":{\"$bogus\":\"a\"}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Unsupported filter operator '$bogus' for field 'model'.");
+	ck_assert_str_eq(E.msg, "Unsupported filter operator '$bogus' for field 'model'.");
 }
 END_TEST
 
@@ -255,45 +254,45 @@ START_TEST(or_not_and_mixing)
 	const char *msg = "Only AND-combined field filters are supported for Intake span storage.";
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$or\":[{\"model\":\"a\"},{\"model\":\"b\"}]}"),
 			 ST_BAD_REQUEST);
-	ck_assert_str_eq(err, msg);
+	ck_assert_str_eq(E.msg, msg);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$not\":{\"model\":\"a\"}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, msg);
+	ck_assert_str_eq(E.msg, msg);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":{\"$not\":\"a\"}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, msg);
+	ck_assert_str_eq(E.msg, msg);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"$and\":[{\"model\":\"a\"}],\"kind\":\"LLM\"}"),
 			 ST_BAD_REQUEST);
-	ck_assert_ptr_nonnull(strstr(err, "wrap the field filters in $and"));
+	ck_assert_ptr_nonnull(strstr(E.msg, "wrap the field filters in $and"));
 }
 END_TEST
 
 START_TEST(values)
 {
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":null}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Filter field 'model' must not be null.");
+	ck_assert_str_eq(E.msg, "Filter field 'model' must not be null.");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model]", "", NULL), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Filter field 'model' must not be null.");
+	ck_assert_str_eq(E.msg, "Filter field 'model' must not be null.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":3}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Filter field 'model' must be a string.");
+	ck_assert_str_eq(E.msg, "Filter field 'model' must be a string.");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model]", "a,b", NULL), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Filter field 'model' must be a string.");
+	ck_assert_str_eq(E.msg, "Filter field 'model' must be a string.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"kind\":\"llm\"}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(
-	    err, "Invalid value 'llm' for filter field 'kind'. Allowed values: LLM, CHAIN, TOOL, "
-		 "RETRIEVER, EMBEDDING, AGENT, RERANKER, EVALUATOR, GUARDRAIL, UNKNOWN");
+	    E.msg, "Invalid value 'llm' for filter field 'kind'. Allowed values: LLM, CHAIN, TOOL, "
+		   "RETRIEVER, EMBEDDING, AGENT, RERANKER, EVALUATOR, GUARDRAIL, UNKNOWN");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"status\":\"ok\"}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(
-	    err, "Invalid value 'ok' for filter field 'status'. Allowed values: success, error, "
-		 "cancelled, unknown");
+	    E.msg, "Invalid value 'ok' for filter field 'status'. Allowed values: success, error, "
+		   "cancelled, unknown");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"started_at\":{\"$gte\":\"yesterday\"}}"),
 			 ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Filter field 'started_at' must be a valid datetime.");
+	ck_assert_str_eq(E.msg, "Filter field 'started_at' must be a valid datetime.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":"), ST_BAD_REQUEST);
-	ck_assert_ptr_nonnull(strstr(err, "Invalid JSON in filter"));
+	ck_assert_ptr_nonnull(strstr(E.msg, "Invalid JSON in filter"));
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model]", "{bad", NULL), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Invalid JSON in filter parameter 'filter[model]'.");
+	ck_assert_str_eq(E.msg, "Invalid JSON in filter parameter 'filter[model]'.");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[a][b][c]", "x", NULL), ST_BAD_REQUEST);
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"id\":{\"$in\":[\"a\",1]}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(err, "Filter field 'id' must be a string.");
+	ck_assert_str_eq(E.msg, "Filter field 'id' must be a string.");
 }
 END_TEST
 

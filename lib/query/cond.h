@@ -1,8 +1,8 @@
 /* cond: the conditions a query runs under, the same for every API surface. A surface parses
  * its own filter language (lib/api/intake/filter.c: the NeMo filter; Opik and SGP bodies) into
  * this AND list; lib/query narrows by the index where a field has one and confirms on the
- * line. Everything a list points to lives in the caller's arena; echo is the surface's
- * (jansson, owned by the struct, released by intake_filter_free of the surface that built it). */
+ * line. Everything a list points to lives in the caller's arena, echo too (jansson, handed to
+ * the arena by the surface that built it). */
 #ifndef SPANDEX_COND_H
 #define SPANDEX_COND_H
 

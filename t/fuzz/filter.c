@@ -8,7 +8,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	struct arena *a = arena_new();
-	char *s = fuzz_str(a, data + 1, size - 1), err[1024];
+	char *s = fuzz_str(a, data + 1, size - 1);
+	struct err err;
 	struct filter f = {0};
 	enum filter_kind kind = data[0] & 1 ? FILTER_TRACES : FILTER_SPANS;
 	if (data[0] & 2) {
@@ -24,11 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			keys[n] = p;
 			vals[n++] = eq ? eq : "";
 		}
-		intake_filter_parse(a, kind, NULL, keys, vals, n, &f, err, sizeof err);
+		intake_filter_parse(a, kind, NULL, keys, vals, n, &f, &err);
 	} else {
-		intake_filter_parse(a, kind, s, NULL, NULL, 0, &f, err, sizeof err);
+		intake_filter_parse(a, kind, s, NULL, NULL, 0, &f, &err);
 	}
-	intake_filter_free(&f);
 	arena_free(a);
 	return 0;
 }

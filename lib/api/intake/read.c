@@ -19,15 +19,15 @@ static enum status parse_filter(struct http_req *req, enum filter_kind kind, con
 {
 	const char **keys = arena_alloc(req->arena, (req->nparams + 1) * sizeof *keys);
 	const char **vals = arena_alloc(req->arena, (req->nparams + 1) * sizeof *vals);
-	char err[1024];
+	struct err err;
 
 	for (size_t i = 0; i < req->nparams; i++) {
 		keys[i] = req->params[i].key;
 		vals[i] = req->params[i].value;
 	}
-	enum status st = intake_filter_parse(req->arena, kind, raw, keys, vals, req->nparams, f,
-					     err, sizeof err);
-	return st == ST_OK ? ST_OK : http_fail(req, st, "%s", err);
+	enum status st =
+	    intake_filter_parse(req->arena, kind, raw, keys, vals, req->nparams, f, &err);
+	return st == ST_OK ? ST_OK : http_fail_err(req, &err);
 }
 
 static void query_init(struct http_req *req, struct query *q)
@@ -88,7 +88,6 @@ static enum status list(struct http_req *req, enum filter_kind kind, bool mode, 
 	enum status st;
 
 	query_init(req, q);
-	/* The terms first: a refused filter leaves nothing to release. */
 	if ((st = search_terms(req, pv[IP_SEARCH].s, q)) != ST_OK ||
 	    (st = parse_filter(req, kind, pv[IP_FILTER].s, f)) != ST_OK)
 		return st;
@@ -109,9 +108,7 @@ enum status intake_list_spans(struct http_req *req)
 
 	if (st != ST_OK)
 		return st;
-	st = reply(req, &q, intake_pages_spans(&q, out), out);
-	intake_filter_free(&f);
-	return st;
+	return reply(req, &q, intake_pages_spans(&q, out), out);
 }
 
 enum status intake_span_groups(struct http_req *req)
@@ -129,9 +126,7 @@ enum status intake_span_groups(struct http_req *req)
 	st = intake_pages_group_by(req->pv[IP_BY].s, by, &nby, &q.err);
 	if (st == ST_OK)
 		st = intake_pages_groups(&q, by, nby, out);
-	st = reply(req, &q, st, out);
-	intake_filter_free(&f);
-	return st;
+	return reply(req, &q, st, out);
 }
 
 enum status intake_list_traces(struct http_req *req)
@@ -143,9 +138,7 @@ enum status intake_list_traces(struct http_req *req)
 
 	if (st != ST_OK)
 		return st;
-	st = reply(req, &q, intake_pages_traces(&q, out), out);
-	intake_filter_free(&f);
-	return st;
+	return reply(req, &q, intake_pages_traces(&q, out), out);
 }
 
 enum status intake_get_trace(struct http_req *req)
@@ -185,10 +178,8 @@ enum status intake_span_stats(struct http_req *req)
 	    (st = parse_filter(req, FILTER_SPANS, pv[IP_STATS_FILTER].s, &f)) != ST_OK)
 		return st;
 	q.f = &f;
-	st = reply(req, &q, intake_pages_stats(&q, from, to, pv[IP_STATS_BUCKET].i * 1000000, out),
-		   out);
-	intake_filter_free(&f);
-	return st;
+	return reply(req, &q,
+		     intake_pages_stats(&q, from, to, pv[IP_STATS_BUCKET].i * 1000000, out), out);
 }
 
 /* GET spans/{span_id}: the stored line is the body. */
