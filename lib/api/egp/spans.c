@@ -88,7 +88,6 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 	for (size_t i = 0; i < n; i++) {
 		struct span *s = &w.spans[i];
 		span_init(s);
-		arena_defer(req->arena, (void (*)(void *))span_clear, s);
 		json_t *loc = list ? json_pack("[s,s,i]", "body", "items", (json_int_t)i) : json_pack("[s]", "body");
 		egp_apply(req->arena, req->ws, json_array_get(items, i), true, s, &v, loc);
 		ids[i] = s->span_id ? s->span_id : "";
@@ -117,8 +116,6 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 		if (list && i)
 			buf_addc(out, ',');
 		egp_render(out, req->arena, &s, account(req));
-		span_clear(&s);
-		json_decref(root);
 	}
 	if (list)
 		buf_adds(out, "]}");
@@ -133,7 +130,6 @@ enum status egp_create(struct http_req *req)
 	if (st != ST_OK)
 		return st;
 	json_t *items = json_pack("[O]", body);
-	arena_defer(req->arena, (void (*)(void *))json_decref, items);
 	return write_items(req, items, INSERT, false);
 }
 
@@ -168,7 +164,6 @@ static bool load(struct http_req *req, const char *id, struct span *s, json_t **
 	struct buf *line = arena_buf(req->arena);
 	if (store_get(&req->store, req->ws, id, line) != ST_OK || !span_parse(line->p, line->len, s, root))
 		return false;
-	arena_defer(req->arena, (void (*)(void *))json_decref, *root);
 	return true;
 }
 
@@ -180,7 +175,6 @@ enum status egp_get(struct http_req *req)
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
 	struct buf *out = arena_buf(req->arena);
 	egp_render(out, req->arena, &s, account(req));
-	span_clear(&s);
 	http_reply_json(req, 200, out->p, out->len);
 	return ST_OK;
 }
@@ -204,7 +198,6 @@ static enum status merge_patch(void *ctx, struct arena *a, const char *id, const
 	span_copy(out, cur);
 	verrs_init(&v);
 	egp_apply(a, p->ws, p->body, false, out, &v, json_array());
-	verrs_free(&v);
 	return ST_OK;
 }
 
@@ -222,10 +215,8 @@ enum status egp_patch(struct http_req *req)
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
 	/* Checked on a copy first, so a bad PATCH is a 422 and writes nothing. */
 	span_copy(&scratch, &cur);
-	span_clear(&cur);
 	verrs_init(&v);
 	egp_apply(req->arena, req->ws, body, false, &scratch, &v, json_pack("[s]", "body"));
-	span_clear(&scratch);
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
 	struct patch p = {body, req->ws, false};
@@ -358,9 +349,6 @@ static bool search_test(void *ctx, const char *line, size_t n)
 		ok = s.ended_at != SPAN_NONE_I64 && (!f->has_min || ms >= f->min_ms) &&
 		     (!f->has_max || ms <= f->max_ms);
 	}
-	json_decref(md);
-	span_clear(&s);
-	json_decref(root);
 	return ok;
 }
 
@@ -455,8 +443,6 @@ static enum status answer(struct http_req *req, struct query *q, long long limit
 		if (i)
 			buf_addc(out, ',');
 		egp_render(out, req->arena, &s, account(req));
-		span_clear(&s);
-		json_decref(root);
 	}
 	buf_printf(out, "],\"limit\":%lld,\"total\":%zu,\"has_more\":%s}", limit, r.total,
 		   r.more ? "true" : "false");

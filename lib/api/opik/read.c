@@ -27,14 +27,13 @@ void opik_query_init(struct http_req *req, struct query *q)
 	q->budget_bytes = http_env_count(req, "SPANDEX_QUERY_BYTES", QUERY_BUDGET_BYTES);
 }
 
-/* The stored span of id, parsed (its strings in *root, the caller's to release); false when
- * there is none. */
+/* The stored span of id, parsed (its strings in *root, in the request arena); false when there
+ * is none. */
 static bool load(struct http_req *req, const char *id, struct span *s, json_t **root)
 {
 	struct buf *line = arena_buf(req->arena);
 	if (store_get(&req->store, req->ws, id, line) != ST_OK || !span_parse(line->p, line->len, s, root))
 		return false;
-	arena_defer(req->arena, (void (*)(void *))json_decref, *root);
 	return true;
 }
 
@@ -46,7 +45,6 @@ enum status opik_get_span(struct http_req *req)
 		return http_fail(req, ST_NOT_FOUND, "Span not found");
 	struct buf *out = arena_buf(req->arena);
 	opik_render(out, req->arena, OPIK_SPAN, &s, NULL, NULL);
-	span_clear(&s);
 	http_reply_json(req, 200, out->p, out->len);
 	return ST_OK;
 }
@@ -60,8 +58,6 @@ static void trace_out(struct http_req *req, struct buf *out, const struct query_
 	if (!span_parse(t->root.line, t->root.len, &s, &root))
 		return;
 	opik_render(out, req->arena, OPIK_TRACE, &s, &t->u, exclude);
-	span_clear(&s);
-	json_decref(root);
 }
 
 enum status opik_get_trace(struct http_req *req)
@@ -171,11 +167,9 @@ static enum status exclude_parse(struct http_req *req, const char *text, json_t 
 		return ST_OK;
 	*out = json_loads(text, 0, NULL);
 	if (!json_is_array(*out)) {
-		json_decref(*out);
 		*out = NULL;
 		return http_fail(req, ST_BAD_REQUEST, "Invalid exclude query parameter '%.200s'", text);
 	}
-	arena_defer(req->arena, (void (*)(void *))json_decref, *out);
 	return ST_OK;
 }
 
@@ -186,16 +180,13 @@ static enum status sorting_parse(struct http_req *req, const char *text, struct 
 	if (!text || !*text)
 		return ST_OK;
 	json_t *j = json_loads(text, 0, NULL);
-	if (!json_is_array(j)) {
-		json_decref(j);
+	if (!json_is_array(j))
 		return http_fail(req, ST_BAD_REQUEST, "Invalid sorting query parameter '%.200s'", text);
-	}
 	json_t *first = json_array_get(j, 0);
 	const char *field = json_string_value(json_object_get(first, "field"));
 	const char *dir = json_string_value(json_object_get(first, "direction"));
 	if (field && !strcmp(field, "start_time"))
 		q->sort = dir && !strcasecmp(dir, "ASC") ? "started_at" : "-started_at";
-	json_decref(j);
 	return ST_OK;
 }
 
@@ -325,8 +316,6 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 		opik_render(out, req->arena, OPIK_TRACE, &s, &t.rows[i].u, l->exclude);
 		buf_adds(out, "\r\n");
 		http_stream_write(req, out->p, out->len);
-		span_clear(&s);
-		json_decref(root);
 	}
 	return ST_OK;
 }
@@ -425,7 +414,6 @@ enum status opik_list_projects(struct http_req *req)
 {
 	const struct http_pval *pv = req->pv;
 	json_t *seen = json_object();
-	arena_defer(req->arena, (void (*)(void *))json_decref, seen);
 	struct query q;
 	struct query_pred pred = {project_seen, seen, NULL};
 	struct query_rows r;

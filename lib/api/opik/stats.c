@@ -73,7 +73,6 @@ static void stats_add(struct stats *st, const struct span *s, const struct query
 		if (json_is_number(x))
 			mean_add(st->usage, k, json_number_value(x));
 	}
-	json_decref(usage);
 	size_t i;
 	json_array_foreach(raw(s, "opik.feedback_scores"), i, x)
 	{
@@ -89,11 +88,8 @@ static bool observe(void *ctx, const char *line, size_t n)
 {
 	struct span s;
 	json_t *root;
-	if (span_parse(line, n, &s, &root)) {
+	if (span_parse(line, n, &s, &root))
 		stats_add(ctx, &s, NULL, OPIK_SPAN);
-		span_clear(&s);
-		json_decref(root);
-	}
 	return true;
 }
 
@@ -171,8 +167,6 @@ static void stats_free(void *p)
 {
 	struct stats *st = p;
 	free(st->dur);
-	json_decref(st->usage);
-	json_decref(st->scores);
 }
 
 static enum status stats(struct http_req *req, enum opik_entity ent)
@@ -215,8 +209,6 @@ static enum status stats(struct http_req *req, enum opik_entity ent)
 				if (!span_parse(t.rows[i].root.line, t.rows[i].root.len, &sp, &root))
 					continue;
 				stats_add(st, &sp, &t.rows[i].u, OPIK_TRACE);
-				span_clear(&sp);
-				json_decref(root);
 			}
 			if (!t.more || !t.n)
 				break;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/json/jline.h"
 #include "lib/model/price.h"
@@ -73,7 +72,6 @@ static enum status merge_create(void *ctx, struct arena *a, const char *id, cons
 		if (pending) {
 			verrs_init(&v);
 			opik_apply(a, c->ws, c->ent, pending, false, out, &v, json_array());
-			verrs_free(&v);
 		}
 		return ST_OK;
 	}
@@ -95,7 +93,6 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 	for (size_t i = 0; i < n; i++) {
 		struct span *s = &c.spans[i];
 		span_init(s);
-		arena_defer(req->arena, (void (*)(void *))span_clear, s);
 		json_t *loc = list ? json_pack("[s,s,i]", "body", list, (json_int_t)i) : json_pack("[s]", "body");
 		opik_apply(req->arena, req->ws, ent, json_array_get(items, i), true, s, &v, loc);
 		ids[i] = s->span_id;
@@ -156,7 +153,6 @@ static enum status single(struct http_req *req, enum opik_entity ent)
 	if (st != ST_OK)
 		return st;
 	items = json_array();
-	arena_defer(req->arena, (void (*)(void *))json_decref, items);
 	json_array_append(items, body);
 	if (!json_object_get(body, "id") && json_is_object(body)) {
 		/* The id is made here, so the Location can name it. */
@@ -167,8 +163,6 @@ static enum status single(struct http_req *req, enum opik_entity ent)
 		opik_apply(req->arena, req->ws, ent, body, true, &s, &v, json_array());
 		if (s.span_id)
 			json_object_set_new(body, "id", json_string(s.span_id));
-		span_clear(&s);
-		verrs_free(&v);
 	}
 	if ((st = create(req, ent, items, NULL)) != ST_OK)
 		return st;
@@ -220,12 +214,10 @@ static enum status merge_patch(void *ctx, struct arena *a, const char *id, const
 		if (p->ent == OPIK_SPAN && trace)
 			json_object_set_new(stub, "trace_id", json_string(trace));
 		opik_apply(a, p->ws, p->ent, stub, true, out, &v, json_array());
-		json_decref(stub);
 		out->started_at = time_now();
 		opik_apply(a, p->ws, p->ent, p->body, false, out, &v, json_array());
 		json_object_set_new(out->raw_attributes, RAW_PENDING, json_deep_copy(p->body));
 	}
-	verrs_free(&v);
 	return ST_OK;
 }
 
@@ -242,7 +234,6 @@ static enum status patch(struct http_req *req, enum opik_entity ent)
 	span_init(&scratch);
 	verrs_init(&v);
 	opik_apply(req->arena, req->ws, ent, body, false, &scratch, &v, json_pack("[s]", "body"));
-	span_clear(&scratch);
 	if (ent == OPIK_SPAN && !json_is_string(json_object_get(body, "trace_id")))
 		verrs_add(&v, json_pack("[s,s]", "body", "trace_id"), "missing", "Field required", NULL);
 	if (span_id_problem(req->id))
@@ -324,8 +315,6 @@ static enum status merge_scores(void *ctx, struct arena *a, const char *id, cons
 					 "1970-01-01T00:00:00Z");
 		verrs_init(&v);
 		opik_apply(a, s->ws, s->ent, stub, true, out, &v, json_array());
-		verrs_free(&v);
-		json_decref(stub);
 		out->started_at = time_now();
 		out->parent_span_id = NULL;
 		json_object_set_new(out->raw_attributes, RAW_PENDING, json_object());
@@ -418,7 +407,6 @@ static enum status score_one(struct http_req *req, enum opik_entity ent)
 	if (json_is_object(body))
 		json_object_set_new(body, "id", json_string(req->id));
 	json_t *items = json_pack("[O]", body);
-	arena_defer(req->arena, (void (*)(void *))json_decref, items);
 	return scores(req, ent, items);
 }
 
@@ -482,8 +470,12 @@ static enum status delete_traces(struct http_req *req, const char *const *traces
 				break;
 			}
 			if (nids + r.n > cap) {
-				cap = nids + r.n;
-				ids = xrealloc(ids, cap * sizeof *ids);
+				const char **grown;
+				cap = 2 * (nids + r.n);
+				grown = arena_alloc(req->arena, cap * sizeof *grown);
+				if (nids)
+					memcpy(grown, ids, nids * sizeof *ids);
+				ids = grown;
 			}
 			for (size_t i = 0; i < r.n; i++) {
 				const char *v;
@@ -505,7 +497,6 @@ static enum status delete_traces(struct http_req *req, const char *const *traces
 				st = http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 		}
 	}
-	free(ids);
 	if (st == ST_OK)
 		http_reply(req, 204, NULL, NULL, 0);
 	return st;
@@ -543,7 +534,6 @@ enum status opik_traces_delete(struct http_req *req)
 	}
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
-	verrs_free(&v);
 	return delete_traces(req, list, n);
 }
 
