@@ -72,9 +72,9 @@ static const char *type_problem(json_t *v, enum ftype t)
 }
 
 /* Validates one line into a span whose strings live in *root (the caller releases both).
- * why gets the first problem, as "field: message". */
+ * why gets the first problem (ST_INVALID), as "field: message". */
 static bool import_line(const char *ws, const char *line, size_t len, struct span *s, json_t **root,
-			char *why, size_t whylen)
+			struct err *why)
 {
 	size_t pos;
 	struct err e;
@@ -85,15 +85,15 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 	*root = NULL;
 	bool ok = false;
 	if (len > STORE_MAX_LINE) {
-		snprintf(why, whylen, "longer than %u bytes", STORE_MAX_LINE);
+		err_set(why, ST_INVALID, "longer than %u bytes", STORE_MAX_LINE);
 		goto out;
 	}
 	if (!(o = jsonx_parse(line, len, &pos, &e))) {
-		snprintf(why, whylen, "invalid JSON at byte %zu: %.200s", pos, e.msg);
+		err_set(why, ST_INVALID, "invalid JSON at byte %zu: %.200s", pos, e.msg);
 		goto out;
 	}
 	if (!json_is_object(o)) {
-		snprintf(why, whylen, "not a JSON object");
+		err_set(why, ST_INVALID, "not a JSON object");
 		goto out;
 	}
 	/* Every key must be a Span field; the typed ones must have their type. */
@@ -111,12 +111,12 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 			const char *bad =
 			    json_is_null(x) ? NULL : type_problem(x, span_fields[i].type);
 			if (bad) {
-				snprintf(why, whylen, "%s: %s", k, bad);
+				err_set(why, ST_INVALID, "%s: %s", k, bad);
 				goto out;
 			}
 		}
 		if (!known) {
-			snprintf(why, whylen, "%s: Extra inputs are not permitted", k);
+			err_set(why, ST_INVALID, "%s: Extra inputs are not permitted", k);
 			goto out;
 		}
 	}
@@ -136,9 +136,9 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 		json_t *e = json_array_get(v.list, 0);
 		json_t *loc = json_object_get(e, "loc");
 		json_t *last = json_array_get(loc, json_array_size(loc) - 1);
-		snprintf(why, whylen, "%s: %s",
-			 json_is_string(last) ? json_string_value(last) : "span",
-			 json_string_value(json_object_get(e, "msg")));
+		err_set(why, ST_INVALID, "%s: %s",
+			json_is_string(last) ? json_string_value(last) : "span",
+			json_string_value(json_object_get(e, "msg")));
 		goto out;
 	}
 	/* Defaults as ingest applies them, then the Span as the store reads its own lines. */
@@ -157,7 +157,7 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 	ok = span_parse(canon.p, canon.len, s, root);
 	buf_free(&canon);
 	if (!ok)
-		snprintf(why, whylen, "not a valid Span");
+		err_set(why, ST_INVALID, "not a valid Span");
 out:
 	json_decref(o);
 	json_decref(body);
@@ -210,15 +210,15 @@ enum status import_file(struct import *im, const char *path, struct err *e)
 	ssize_t len;
 	enum status rc = ST_OK;
 	for (size_t lineno = 1; rc == ST_OK && (len = getline(&line, &cap, f)) >= 0; lineno++) {
-		char why[384], msg[PATH_MAX + 512];
+		char msg[PATH_MAX + 512];
+		struct err why;
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			len--;
 		if (!len)
 			continue; /* blank lines (a trailing one) carry nothing */
-		if (!import_line(im->ws, line, (size_t)len, &b->s[b->n], &b->root[b->n], why,
-				 sizeof(why))) {
+		if (!import_line(im->ws, line, (size_t)len, &b->s[b->n], &b->root[b->n], &why)) {
 			im->bad++;
-			snprintf(msg, sizeof(msg), "%s:%zu: %s", path, lineno, why);
+			snprintf(msg, sizeof(msg), "%s:%zu: %s", path, lineno, why.msg);
 			if (im->report)
 				im->report(im->ctx, msg);
 			if (!im->check_only)
