@@ -460,7 +460,7 @@ START_TEST(span_rows_conditions)
 	Q.roots_only = true;
 	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
 	ck_assert_str_eq(row_ids(&r), "s1,s4,s6");
-	struct query_pred pred = {llm_only, NULL, NULL};
+	struct query_pred pred = {llm_only, NULL, NULL, false};
 	q_init("started_at", 0, 0, "{\"trace_id\":\"t1\"}", FILTER_SPANS);
 	Q.limit = 10;
 	Q.preds = &pred;
@@ -468,7 +468,7 @@ START_TEST(span_rows_conditions)
 	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
 	ck_assert_str_eq(row_ids(&r), "s2,s3");
 	/* Spans without raw_attributes: the predicate answers from the kind, no line is read. */
-	struct query_pred bare = {count_lines, NULL, bare_llm};
+	struct query_pred bare = {count_lines, NULL, bare_llm, false};
 	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
 	Q.limit = 10;
 	Q.preds = &bare;

@@ -845,9 +845,19 @@ static bool extra_ok(const struct qdb *db, struct qsh *s, size_t ri)
 	for (size_t k = 0; text && k < q->nsearch; k++)
 		if (!text_match(p, n, &db->text[k]))
 			return false;
-	for (; i < q->npreds; i++)
-		if (!q->preds[i].fn(q->preds[i].ctx, p, n))
+	for (; i < q->npreds; i++) {
+		const struct query_pred *pr = &q->preds[i];
+		bool ok;
+		if (pr->transient && q->a) {
+			struct arena_mark m = arena_mark(q->a);
+			ok = pr->fn(pr->ctx, p, n);
+			arena_release(q->a, m);
+		} else {
+			ok = pr->fn(pr->ctx, p, n);
+		}
+		if (!ok)
 			return false;
+	}
 	return true;
 }
 

@@ -85,6 +85,10 @@ struct query_pred {
 	/* Optional: the answer for a span with no raw_attributes from its kind alone (1 or 0),
 	 * so its line is not read; -1 when the line is needed all the same. */
 	int (*bare)(void *ctx, int kind);
+	/* true: what fn allocates in q->a is garbage once it answers, and the engine gives it back
+	 * after each call (arena_mark), so a scan that parses every candidate holds the memory of
+	 * one candidate, not of all of them. false for a predicate that keeps what it makes. */
+	bool transient;
 };
 
 /* One span of a listing: its canonical line (copied into q->a) and start time. */

@@ -242,7 +242,6 @@ struct sfilter {
 	bool has_min, has_max;
 	long long min_ms, max_ms;
 	bool parse; /* a condition beyond types needs the parsed span */
-	struct arena *a; /* the request's: each candidate's parse is given back (search_match) */
 };
 
 static bool in_list(json_t *list, const char *s)
@@ -281,7 +280,7 @@ static bool md_match(json_t *have, json_t *want)
 	return json_equal(have, want);
 }
 
-static bool search_test(void *ctx, const char *line, size_t n)
+static bool search_match(void *ctx, const char *line, size_t n)
 {
 	struct sfilter *f = ctx;
 	struct span s;
@@ -349,17 +348,6 @@ static bool search_test(void *ctx, const char *line, size_t n)
 		ok = s.ended_at != SPAN_NONE_I64 && (!f->has_min || ms >= f->min_ms) &&
 		     (!f->has_max || ms <= f->max_ms);
 	}
-	return ok;
-}
-
-/* The predicate lib/query runs on each candidate: its parse lives only until its answer, so a
- * query over a million candidates holds the memory of one (arena_mark). */
-static bool search_match(void *ctx, const char *line, size_t n)
-{
-	struct sfilter *f = ctx;
-	struct arena_mark m = arena_mark(f->a);
-	bool ok = search_test(ctx, line, n);
-	arena_release(f->a, m);
 	return ok;
 }
 
@@ -508,7 +496,6 @@ enum status egp_search(struct http_req *req)
 			       "Input should be a valid dictionary or object to extract fields from");
 	struct sfilter *sf = arena_alloc(req->arena, sizeof *sf);
 	memset(sf, 0, sizeof *sf);
-	sf->a = req->arena;
 	verrs_init(&v);
 	size_t nids = 0;
 	json_t *trace_ids = NULL;
@@ -587,7 +574,7 @@ enum status egp_search(struct http_req *req)
 	struct query q;
 	struct filter f = {0};
 	struct filter_cond *c = arena_alloc(req->arena, (5 + nterms) * sizeof *c);
-	struct query_pred pred = {search_match, sf, search_bare};
+	struct query_pred pred = {search_match, sf, search_bare, true};
 	query_init(req, &q);
 	f.conds = c;
 	/* The index narrows by status (exactly: the statuses that read back as those asked for)

@@ -404,7 +404,8 @@ static int opik_bare(void *ctx, int kind)
 	return r < 0 ? 0 : r > 0 ? 1 : -1;
 }
 
-static bool opik_test(void *ctx, const char *line, size_t n)
+/* The predicate lib/query runs on each candidate line (transient: its parse is given back). */
+static bool opik_match(void *ctx, const char *line, size_t n)
 {
 	struct opik_filter *f = ctx;
 	struct span s;
@@ -429,17 +430,6 @@ static bool opik_test(void *ctx, const char *line, size_t n)
 		ok = on_rollup(f, &f->c[i]) || cond_test(&f->c[i], &s, f->a);
 	span_clear(&s);
 	json_decref(root);
-	return ok;
-}
-
-/* The predicate lib/query runs on each candidate line; what it parses is given back before
- * the next one (arena_mark), so a scan holds the memory of one candidate, not of all. */
-static bool opik_match(void *ctx, const char *line, size_t n)
-{
-	struct opik_filter *f = ctx;
-	struct arena_mark m = arena_mark(f->a);
-	bool ok = opik_test(ctx, line, n);
-	arena_release(f->a, m);
 	return ok;
 }
 
@@ -582,4 +572,5 @@ void opik_filter_pred(struct opik_filter *f, struct query_pred *p)
 	p->fn = opik_match;
 	p->ctx = f;
 	p->bare = opik_bare;
+	p->transient = true;
 }

@@ -415,7 +415,7 @@ enum status opik_list_projects(struct http_req *req)
 	const struct http_pval *pv = req->pv;
 	json_t *seen = json_object();
 	struct query q;
-	struct query_pred pred = {project_seen, seen, NULL};
+	struct query_pred pred = {project_seen, seen, NULL, false};
 	struct query_rows r;
 	opik_query_init(req, &q);
 	q.preds = &pred;

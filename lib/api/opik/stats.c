@@ -188,7 +188,7 @@ static enum status stats(struct http_req *req, enum opik_entity ent)
 		/* The list's predicate, then one that sees each span the list selects. */
 		struct query_pred *p = arena_alloc(req->arena, 2 * sizeof *p);
 		p[0] = q->preds[0];
-		p[1] = (struct query_pred){observe, st, NULL};
+		p[1] = (struct query_pred){observe, st, NULL, false};
 		q->preds = p;
 		q->npreds = 2;
 		q->limit = 1;
