@@ -77,9 +77,10 @@ trap 'rm -rf "$tmp"' EXIT
 for la in $libs; do
 	d=${la%%=*}
 	a=${la#*=}
-	# "folder object symbol" for every global definition; "folder symbol" for every undefined.
+	# "folder object symbol" for every global definition (not the compiler's own, such as
+	# ASan's __odr_asan.*); "folder symbol" for every undefined.
 	nm -A -g --defined-only "$a" 2>/dev/null |
-		awk -v d="$d" 'NF == 3 && $2 ~ /[TDBR]/ { n = split($1, p, ":"); print d, p[n - 1], $3 }' \
+		awk -v d="$d" 'NF == 3 && $2 ~ /[TDBR]/ && $3 !~ /^__/ { n = split($1, p, ":"); print d, p[n - 1], $3 }' \
 			>>"$tmp/defs"
 	nm -g --undefined-only "$a" 2>/dev/null | awk -v d="$d" 'NF == 2 { print d, $2 }' >>"$tmp/undefs"
 done
