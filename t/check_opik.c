@@ -1,6 +1,7 @@
 /* check_opik: lib/api/opik's mapping (map.c) on its own: what opik_apply puts in a span holds
- * after the object it came from is released (the write merges apply stubs they release at
- * once; t/fuzz/opik_body found a span reading its trace id from a freed stub). */
+ * after the object it came from is released (t/fuzz/opik_body found a span reading its trace
+ * id from the released placeholder object that write.c applies for a PATCH before its create,
+ * when write.c still released it). */
 #include <check.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -23,8 +24,8 @@ START_TEST(apply_copies_what_it_keeps)
 	json_set_alloc_funcs(malloc, scribble_free);
 	verrs_init(&v);
 	span_init(&s);
-	/* A PATCH before its create, as merge_patch of write.c applies it: a stub, released, then
-	 * the body (which reads the trace id the stub set). */
+	/* A PATCH before its create, as merge_patch of write.c applies it: a placeholder object
+	 * (released here at once), then the body (which reads the trace id the placeholder set). */
 	json_t *stub = json_pack("{s:s,s:s,s:s}", "id", "sp-1", "trace_id", "tr-1", "start_time",
 				 "1970-01-01T00:00:00Z");
 	opik_apply(a, "ws", OPIK_SPAN, stub, true, &s, &v, json_array());

@@ -114,7 +114,8 @@ const char *opik_project_id(struct arena *a, const char *name)
 }
 
 /* An id field: a string spandex can store and fetch by id (lib/model/span.h). A copy in a:
- * the span outlives obj when a merge applies a stub it then releases (write.c). */
+ * the span may outlive obj (a caller with jansson on malloc may release obj at once, as
+ * t/check_opik does with write.c's placeholder object of a PATCH before its create). */
 static const char *id_value(struct arena *a, struct verrs *v, json_t *loc, const char *name,
 			    json_t *x)
 {
