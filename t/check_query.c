@@ -18,6 +18,7 @@
 #include "lib/base/hash.h"
 #include "lib/base/time.h"
 #include "lib/base/utf8.h"
+#include "lib/json/jline.h"
 
 static char root[64];
 static struct store st;
@@ -1036,18 +1037,24 @@ static char *lookups(void)
 
 static const char *const kdays[] = {"2024-03-01", "2024-03-02", "2024-03-06"};
 
+/* What fn answers with the text indexes of days[0..n) set aside (every record read). */
+static char *unindexed(const char *const *days, int n, char *(*fn)(void))
+{
+	char saved[8][160];
+	for (int d = 0; d < n; d++) {
+		snprintf(saved[d], sizeof saved[d], "%s.saved", tix_of(root, days[d]));
+		rename(tix_of(root, days[d]), saved[d]);
+	}
+	char *r = fn();
+	for (int d = 0; d < n; d++)
+		rename(saved[d], tix_of(root, days[d]));
+	return r;
+}
+
 /* The lookups with no text index at all (every record of the range tables' days read). */
 static char *lookups_unindexed(void)
 {
-	char saved[3][160];
-	for (int d = 0; d < 3; d++) {
-		snprintf(saved[d], sizeof saved[d], "%s.saved", tix_of(root, kdays[d]));
-		rename(tix_of(root, kdays[d]), saved[d]);
-	}
-	char *r = lookups();
-	for (int d = 0; d < 3; d++)
-		rename(saved[d], tix_of(root, kdays[d]));
-	return r;
+	return unindexed(kdays, 3, lookups);
 }
 
 /* What store_tix_keyed answers for every trace and session hash of day d, against the
@@ -1082,20 +1089,25 @@ static int keyed_right(const char *d)
 }
 
 /* The byte offset of the key maps in the index file of day d (docs/ARCHITECTURE.md, "The
- * text and field index": before the nine columns) and their length. */
-static void key_maps_at(const char *d, long *at, long *len)
+ * text and field index": before the nine columns and the counts) and their length; *counts:
+ * the bytes of the counts, at the end. */
+static void key_maps_at(const char *d, long *at, long *len, long *counts)
 {
 	FILE *f = fopen(tix_of(root, d), "r");
 	uint64_t n;
+	uint32_t nc;
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fseek(f, 24, SEEK_SET), 0);
 	ck_assert_uint_eq(fread(&n, 8, 1, f), 1);
+	ck_assert_int_eq(fseek(f, 96, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(&nc, 4, 1, f), 1);
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
 	fclose(f);
 	size_t blocks = (n + 1023) / 1024;
+	*counts = 16 * (long)nc;
 	*len = (long)(2 * (8 * n + (4 * n + 7) / 8 * 8 + (4 * blocks + 7) / 8 * 8));
-	*at = size - 72 * (long)n - *len;
+	*at = size - *counts - 72 * (long)n - *len;
 }
 
 START_TEST(key_maps)
@@ -1149,8 +1161,8 @@ START_TEST(key_maps)
 	free(got);
 	ck_assert_uint_eq(count_problems(), 0);
 	/* A damaged block of a map: that lookup reads the records, verify names the map. */
-	long at, len;
-	key_maps_at("2024-03-06", &at, &len);
+	long at, len, counts;
+	key_maps_at("2024-03-06", &at, &len, &counts);
 	FILE *f = fopen(tix_of(root, "2024-03-06"), "r+");
 	ck_assert_int_eq(fseek(f, at + 8 * 1030, SEEK_SET), 0);
 	int c = fgetc(f);
@@ -1162,11 +1174,11 @@ START_TEST(key_maps)
 	ck_assert_str_eq(got, plain);
 	free(got);
 	ck_assert_uint_eq(count_problems(), 1);
-	/* An index written before the key maps (version 1: the same file without them) is
-	 * read, the lookups scan its records, verify finds nothing wrong, and the next build
-	 * upgrades it. */
+	/* An index written before the key maps (version 1: the same file without them and
+	 * without the counts) is read, the lookups scan its records, verify finds nothing
+	 * wrong, and the next build upgrades it. */
 	ck_assert(index_day("2024-03-06"));
-	key_maps_at("2024-03-06", &at, &len);
+	key_maps_at("2024-03-06", &at, &len, &counts);
 	f = fopen(tix_of(root, "2024-03-06"), "r");
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
@@ -1178,6 +1190,7 @@ START_TEST(key_maps)
 	memcpy(file + 8, &one, 4);
 	uint32_t crc = hash_crc32c(0, file, 124);
 	memcpy(file + 124, &crc, 4);
+	size -= counts;
 	memmove(file + at, file + at + len, (size_t)(size - at - len));
 	f = fopen(tix_of(root, "2024-03-06"), "w");
 	ck_assert_uint_eq(fwrite(file, 1, (size_t)(size - len), f), (size_t)(size - len));
@@ -1194,6 +1207,150 @@ START_TEST(key_maps)
 	ck_assert_int_eq(keyed_right("2024-03-06"), 1);
 	free(plain);
 	free(big);
+}
+END_TEST
+
+/* Pages of span listings, each a filter the day counts can total, in both orders, with a
+ * window that holds some days whole and cuts one, as one string. */
+static char *counted_pages(void)
+{
+	static const char *const filters[] = {
+	    NULL,
+	    "{\"model\":\"gpt-4o\"}",
+	    "{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+	    "{\"kind\":\"LLM\",\"status\":\"success\"}",
+	    "{\"model\":\"\"}",
+	    "{\"name\":\"c0007\"}",
+	    "{\"project\":\"nope\"}",
+	    "{\"started_at\":{\"$gte\":\"2024-03-05T00:00:00Z\","
+	    "\"$lte\":\"2024-03-07T12:00:00Z\"},\"status\":\"error\"}",
+	};
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	static const long long pages[][2] = {{1, 10}, {3, 7}, {1, 500}, {40, 10}};
+	struct buf b;
+	buf_init(&b);
+	for (size_t f = 0; f < sizeof filters / sizeof *filters; f++)
+		for (size_t s = 0; s < 2; s++)
+			for (size_t p = 0; p < sizeof pages / sizeof *pages; p++) {
+				q_init(sorts[s], pages[p][0], pages[p][1], filters[f],
+				       FILTER_SPANS);
+				buf_printf(&b, "|%d|", intake_pages_spans(&Q, &b));
+			}
+	return b.p;
+}
+
+static const char *const cdays[] = {"2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07"};
+
+/* The counted pages with no text index (every record of every day visited). */
+static char *counted_unindexed(void)
+{
+	return unindexed(cdays, 4, counted_pages);
+}
+
+/* What the index of day d counts of the live records with model gpt-4o and status error
+ * (-1: it cannot say), and the same count from the records. */
+static long long counted(const char *d, long long *truth)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	ck_assert_ptr_nonnull(ix);
+	uint64_t h = store_tix_hash("\"gpt-4o\"", 8), n;
+	struct store_tix_q q = {0, 1u << SPST_ERROR, false, store_tix_col_of("model", NULL), &h, 1};
+	long long r = store_tix_count(ix, &sh, &q, &n) ? (long long)n : -1;
+	*truth = 0;
+	for (size_t i = 0; i < store_tix_covered(ix); i++) {
+		const struct idx_rec *x = &sh.recs[i];
+		const char *p, *v;
+		size_t len, vn;
+		*truth += store_rec_live(x) && x->status == SPST_ERROR &&
+			  shard_view(&sh, i, &p, &len) &&
+			  jline_get2(p, len, "model", NULL, &v, &vn) && vn == 8 &&
+			  !memcmp(v, "\"gpt-4o\"", 8);
+	}
+	store_tix_close(ix);
+	shard_close(&sh);
+	return r;
+}
+
+START_TEST(live_counts)
+{
+	/* 1,200 spans over four days: traces of a root and five children, three models and
+	 * none, two statuses, four kinds; then a few new versions. */
+	enum { N = 1200 };
+	static char ids[N][12], tr[N][12], par[N][12], starts[N][32];
+	static const char *const models[] = {"gpt-4o", "claude", NULL, "gpt-4o", ""};
+	static const int kinds[] = {KIND_LLM, KIND_TOOL, KIND_CHAIN, KIND_LLM};
+	struct span *s = calloc(N, sizeof *s);
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "c%04d", i);
+		snprintf(tr[i], sizeof tr[i], "ct%03d", i / 6);
+		snprintf(par[i], sizeof par[i], "c%04d", i / 6 * 6);
+		snprintf(starts[i], sizeof starts[i], "2024-03-%02dT%02d:%02d:%02dZ", 4 + i / 300,
+			 i % 300 / 13, i % 60, i % 47);
+		s[i] = mk(ids[i], tr[i], i % 6 ? par[i] : "", "sess-c", starts[i], 1, kinds[i % 4],
+			  i % 7 == 3 ? SPST_ERROR : SPST_SUCCESS, models[i % 5], i, 0.5);
+	}
+	append(s, N / 2);
+	append(s + N / 2, N - N / 2);
+	for (int i = 0; i < 40; i++) { /* new versions, on the same day: some turn to errors */
+		s[i * 29].status = i % 2 ? SPST_ERROR : SPST_SUCCESS;
+		append(&s[i * 29], 1);
+	}
+	char *plain = counted_unindexed();
+	for (int d = 0; d < 4; d++)
+		ck_assert(index_day(cdays[d]));
+	char *got = counted_pages();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	long long truth;
+	for (int d = 0; d < 4; d++)
+		ck_assert_int_eq(counted(cdays[d], &truth), truth);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A tail after the build (new spans and a new version of an indexed span on another
+	 * day): the counts cover the rest, the tail is visited. */
+	struct span t[2] = {
+	    mk("c9000", "ct900", "", "sess-c", "2024-03-06T23:00:00Z", 1, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 3, NAN),
+	    mk("c0010", "ct001", "c0006", "sess-c", "2024-03-07T01:00:00Z", 1, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 4, NAN),
+	};
+	append(t, 2);
+	/* c0010 was indexed on 2024-03-04: its old version is superseded there, so that day's
+	 * counts no longer say (its flags moved), the other days' still do. */
+	ck_assert_int_eq(counted("2024-03-04", &truth), -1);
+	ck_assert_int_eq(counted("2024-03-05", &truth), truth);
+	free(plain);
+	plain = counted_unindexed();
+	got = counted_pages();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* The next build counts again, tail and flags included. */
+	ck_assert(index_day("2024-03-04"));
+	ck_assert(index_day("2024-03-06"));
+	ck_assert(!index_day("2024-03-05"));
+	for (int d = 0; d < 4; d++)
+		ck_assert_int_eq(counted(cdays[d], &truth), truth);
+	got = counted_pages();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	/* Damaged counts: never used, named by verify, rebuilt by the next build. */
+	FILE *f = fopen(tix_of(root, "2024-03-05"), "r+");
+	ck_assert_int_eq(fseek(f, -5, SEEK_END), 0);
+	int c = fgetc(f);
+	fseek(f, -5, SEEK_END);
+	fputc(c ^ 0x21, f);
+	fclose(f);
+	ck_assert_int_eq(counted("2024-03-05", &truth), -1);
+	got = counted_pages();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	ck_assert_uint_eq(count_problems(), 1);
+	ck_assert(index_day("2024-03-05"));
+	ck_assert_uint_eq(count_problems(), 0);
+	free(plain);
+	free(s);
 }
 END_TEST
 
@@ -1225,6 +1382,7 @@ Suite *check_suite(void)
 	tcase_add_test(w, sealed_frames);
 	tcase_add_test(w, undone_batch_not_searched);
 	tcase_add_test(w, key_maps);
+	tcase_add_test(w, live_counts);
 	suite_add_tcase(s, w);
 	TCase *u = tcase_create("text");
 	tcase_add_test(u, text_search);

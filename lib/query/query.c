@@ -435,7 +435,7 @@ static void cf_window(struct qdb *db, struct cf *c, size_t *lo, size_t *hi)
 
 static inline bool root(const struct idx_rec *r)
 {
-	return !r->parent_h && (r->flags & REC_ROOT);
+	return store_rec_root(r);
 }
 
 /* Whether v is in a kind or status set (0: the set of all). */
@@ -544,7 +544,34 @@ static bool line_ok(const struct cf *c, struct qsh *s, size_t ri)
 
 static inline bool live(const struct idx_rec *r)
 {
-	return !(r->flags & (REC_SUPERSEDED | REC_DELETED));
+	return store_rec_live(r);
+}
+
+/* What the day's counts can count of a compiled filter (store_tix_count), for the days its
+ * started_at window holds whole: kinds, statuses, roots and at most one equality on an index
+ * column. False when it has any other condition: those days are counted record by record. */
+static bool cf_countable(struct arena *a, const struct query *q, const struct cf *c,
+			 struct store_tix_q *tq)
+{
+	if (c->nothing || c->need || c->imin != INT64_MIN || c->imax != INT64_MAX || q->nsearch ||
+	    q->npreds || c->nchk > 1 || (c->nchk && c->chk[0].col < 0))
+		return false;
+	*tq = (struct store_tix_q){c->kinds, c->statuses, c->roots, -1, NULL, 0};
+	if (c->nchk) {
+		const struct linechk *k = &c->chk[0];
+		uint64_t *v = arena_alloc(a, (k->nlits + 2) * sizeof *v);
+		size_t n = 0;
+		for (size_t j = 0; j < k->nlits; j++)
+			v[n++] = k->lit_h[j];
+		if (k->empty || k->absent)
+			v[n++] = TIX_ABSENT;
+		if (k->empty)
+			v[n++] = store_tix_hash("\"\"", 2);
+		tq->col = k->col;
+		tq->vals = v;
+		tq->nvals = n;
+	}
+	return true;
 }
 
 /* The records of a shard a scan visits: list[0..n) (ascending record numbers, or a sealed
@@ -603,15 +630,26 @@ static bool qsh_visit_keys(struct qsh *s, enum store_key which, const uint64_t *
 }
 
 /* The records of s a compiled filter must visit: with one trace or session, those of the key
- * map (qsh_visit_keys); else every record. */
+ * map (qsh_visit_keys); with free-text terms the day's index answered, its candidates (then
+ * the records past what it covers); else every record. */
 static void qsh_visit(struct qsh *s, const struct cf *c, struct visit *v)
 {
-	if (c->need & NEED_TRACE)
-		qsh_visit_keys(s, STORE_KEY_TRACE, &c->trace_h, 1, v);
-	else if (c->need & NEED_SESSION)
-		qsh_visit_keys(s, STORE_KEY_SESSION, &c->session_h, 1, v);
-	else
-		memset(v, 0, sizeof *v);
+	if ((c->need & NEED_TRACE) && !qsh_visit_keys(s, STORE_KEY_TRACE, &c->trace_h, 1, v))
+		return;
+	if ((c->need & NEED_SESSION) && !qsh_visit_keys(s, STORE_KEY_SESSION, &c->session_h, 1, v))
+		return;
+	memset(v, 0, sizeof *v);
+	if (!s->tbits)
+		return;
+	size_t words = (s->tcovered + 63) / 64, n = 0;
+	for (size_t w = 0; w < words; w++)
+		n += (size_t)__builtin_popcountll(s->tbits[w]);
+	v->own = xmalloc((n ? n : 1) * sizeof *v->own);
+	for (size_t w = 0; w < words; w++)
+		for (uint64_t b = s->tbits[w]; b; b &= b - 1)
+			v->own[v->n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+	v->list = v->own;
+	v->from = s->tcovered;
 }
 
 /* ---- Top-k selection: a heap whose root is the worst kept candidate ---- */
@@ -911,6 +949,12 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 			struct span_ctx *sc, const struct cand *cursor, struct topk *tk,
 			size_t *total)
 {
+	/* Totals from the days' counts: ordered by start with no cursor, a day the window
+	 * holds whole is counted by its index, and its records are visited only while they
+	 * can still make the page. */
+	struct store_tix_q tq;
+	bool countable =
+	    !cursor && !q->no_total && q->order == QO_START && cf_countable(q->a, q, c, &tq);
 	for (size_t step = 0; step < hi - lo && !c->nothing && !db->b.over; step++) {
 		/* Newest days first for -started_at, so the heap fills with winners early. */
 		size_t di = sc->asc ? lo + step : hi - 1 - step;
@@ -918,22 +962,38 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 		if (!sh)
 			continue;
 		const struct idx_rec *recs = sh->sh.recs;
+		int64_t day_lo = (int64_t)db->days[di] * DAY_US, day_hi = day_lo + DAY_US - 1;
+		uint64_t counted = 0;
+		size_t covered = 0;
+		if (countable && c->smin <= day_lo && c->smax >= day_hi && qsh_tix(sh) &&
+		    store_tix_count(sh->tix, &sh->sh, &tq, &counted)) {
+			covered = sh->tcovered;
+			*total += counted;
+		}
 		/* One trace or session: the records the day's key map names. Else a sealed
 		 * shard's start-time order narrows a time window to its records; the late ones
-		 * (after the sealed) are scanned as in an open shard. */
+		 * (after the sealed) are scanned as in an open shard. A counted day no row of
+		 * which can beat the page's worst kept row: only the records past the counts. */
 		struct visit v;
 		const uint32_t *order = NULL;
 		size_t olo, ohi;
 		qsh_visit(sh, c, &v);
-		if (!v.list && shard_by_start(&sh->sh, c->smin, c->smax, &order, &olo, &ohi) &&
-		    ohi - olo < sh->sh.nsealed)
+		if (covered && tk->k && tk->n == tk->k &&
+		    (sc->asc ? day_lo > tk->h[0].key : day_hi < tk->h[0].key)) {
+			free(v.own);
+			v = (struct visit){NULL, NULL, 0, covered};
+		} else if (!v.list &&
+			   shard_by_start(&sh->sh, c->smin, c->smax, &order, &olo, &ohi) &&
+			   ohi - olo < sh->sh.nsealed) {
 			v = (struct visit){order + olo, NULL, ohi - olo, sh->sh.nsealed};
+		}
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &recs[i];
 			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(db, sh, i))
 				continue;
-			(*total)++;
+			if (i >= covered)
+				(*total)++;
 			int64_t key = sort_key(q, r);
 			struct cand cd = {key, (uint32_t)di, (uint32_t)i, 0, 0};
 			if (cursor && key != cursor->key && (key < cursor->key) == sc->asc)

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 #include "lib/base/hash.h"
 #include "lib/store/io.h"
 
@@ -103,6 +104,10 @@ void rec_hdr_init(struct idx_hdr *h, int32_t day)
 	h->rec_size = sizeof(struct idx_rec);
 	h->endian = ENDIAN_TAG;
 	h->day = day;
+	/* Even, and unlike the generation of the file it may replace (reindex). */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->flag_gen = hash_bytes(&ts, sizeof ts) << 1;
 }
 
 bool rec_hdr_ok(const struct idx_hdr *h)
@@ -125,8 +130,17 @@ int rec_read(int fd, uint64_t i, struct idx_rec *r)
 
 int rec_write_flags(int fd, uint64_t i, uint16_t flags)
 {
-	return io_pwrite_all(fd, &flags, sizeof(flags),
-			     rec_at(i) + (off_t)offsetof(struct idx_rec, flags));
+	uint64_t gen;
+	off_t at = (off_t)offsetof(struct idx_hdr, flag_gen);
+	if (io_pread_all(fd, &gen, sizeof(gen), at) < 0)
+		return -1;
+	gen = (gen + 2) | 1; /* odd: a flag is being written */
+	if (io_pwrite_all(fd, &gen, sizeof(gen), at) < 0 ||
+	    io_pwrite_all(fd, &flags, sizeof(flags),
+			  rec_at(i) + (off_t)offsetof(struct idx_rec, flags)) < 0)
+		return -1;
+	gen++;
+	return io_pwrite_all(fd, &gen, sizeof(gen), at);
 }
 
 int rec_walk_back(int fd, uint64_t sealed_recs, uint64_t base, uint64_t size, uint64_t *committed,

@@ -22,7 +22,12 @@ struct idx_hdr {
 	uint64_t committed;    /* records readers may trust; the commit point of a batch */
 	uint64_t sealed_bytes; /* stream bytes in <day>.jsonl.zst; 0: an open shard */
 	uint64_t sealed_recs;  /* records whose lines are there */
-	char pad[STORE_IDX_HDR - 48];
+	/* Changes before and after every flag written in place (rec_write_flags): odd while a
+	 * write is under way, even between them, and a fresh even value in a new header, so
+	 * that counts taken from the flags (the day's .tix) can tell they still hold. 0 in a
+	 * header written before it existed. */
+	uint64_t flag_gen;
+	char pad[STORE_IDX_HDR - 56];
 };
 
 /* Fills r from s (everything but off, len, flags' SUPERSEDED and crc). */
@@ -34,7 +39,8 @@ bool rec_hdr_ok(const struct idx_hdr *h);
 /* Record i of the index fd: 0, or -1 with errno. */
 int rec_read(int fd, uint64_t i, struct idx_rec *r);
 /* Writes the flags of record i of the index fd in place (the CRC leaves out SUPERSEDED, the
- * only bit that changes): 0, or -1 with errno. */
+ * only bit that changes), the header's flag_gen made odd before and even after: 0, or -1
+ * with errno. The caller holds the workspace lock. */
 int rec_write_flags(int fd, uint64_t i, uint16_t flags);
 /* Walks *committed back over records whose line is not all in the first size bytes of the
  * stream (a machine crash lost unsynced data; acknowledged records were synced). *end gets

@@ -38,6 +38,7 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 	size_t have = ((size_t)sb.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
 	sh->nrecs = h.committed < have ? h.committed : have;
 	sh->nsealed = h.sealed_recs < sh->nrecs ? h.sealed_recs : sh->nrecs;
+	sh->flag_gen = h.flag_gen;
 	if (sh->nrecs) {
 		sh->maplen = STORE_IDX_HDR + sh->nrecs * sizeof(struct idx_rec);
 		sh->map = mmap(NULL, sh->maplen, PROT_READ, MAP_SHARED, fd, 0);

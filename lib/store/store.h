@@ -50,6 +50,18 @@ enum {
 	REC_DELETED = 1 << 11, /* the newest version deletes the span (span_is_deleted) */
 };
 
+/* A record listings show: neither superseded nor deleted. */
+static inline bool store_rec_live(const struct idx_rec *r)
+{
+	return !(r->flags & (REC_SUPERSEDED | REC_DELETED));
+}
+
+/* A root span: no parent. */
+static inline bool store_rec_root(const struct idx_rec *r)
+{
+	return !r->parent_h && (r->flags & REC_ROOT);
+}
+
 /* Bloom bits for (field, value). Fields: the enum span_str values except the error fields,
  * and SIG_FIELD_EVAL + k for the k-th key of rec_sig_eval_keys (evaluation_context members). */
 enum { SIG_FIELD_EVAL = SS__COUNT };
@@ -138,6 +150,7 @@ struct shard {
 	const struct idx_rec *recs;
 	size_t nrecs;
 	size_t nsealed; /* records whose lines are in the sealed file; the rest are late */
+	uint64_t flag_gen; /* the header's flag generation when opened (store_tix_count) */
 	void *map;
 	size_t maplen;
 };
@@ -230,6 +243,23 @@ enum status store_tix_keyed(struct store_tix *x, enum store_key which, uint64_t 
  * no term has a letter or digit, or the text section is damaged: read every line. */
 enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t n,
 			   uint64_t **bits, uint64_t **sure);
+
+/* What store_tix_count counts: the live covered records whose kind is in kinds and status in
+ * statuses (bit sets; 0: any), roots only if roots, and, with col >= 0, whose column col holds
+ * one of vals[0..nvals) (TIX_ABSENT for an absent field). */
+struct store_tix_q {
+	uint32_t kinds, statuses;
+	bool roots;
+	int col;
+	const uint64_t *vals;
+	size_t nvals;
+};
+/* The count of the records q names among those the index covers, from the counts the index
+ * holds: live counts per column value, kind, status and root, taken when it was built. False
+ * when they cannot say: an index without them, flags written since (sh->flag_gen moved: a
+ * version superseded), a column value it could not read, a damaged section. */
+bool store_tix_count(struct store_tix *x, const struct shard *sh, const struct store_tix_q *q,
+		     uint64_t *n);
 
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */

@@ -27,9 +27,11 @@
 #include "lib/json/jline.h"
 #include "lib/store/io.h"
 #include "lib/store/layout.h"
+#include "lib/store/record.h"
 
 #define TIX_MAGIC "SPXTIX1\n"
-#define TIX_VERSION 2 /* 2 added the key maps; a version 1 file is read without them */
+#define TIX_VERSION 3 /* 3 added the counts, 2 the key maps; older files are read without */
+#define TIX_VERSION_NOCOUNTS 2
 #define TIX_VERSION_NOKEYS 1
 #define TIX_ORDER 0x01020304u
 #define TIX_NKEYS 2	    /* the key maps: trace, then session (enum store_key) */
@@ -43,7 +45,10 @@
  * key of enum store_key: nrecs uint64 hashes (the records' trace_h or session_h) sorted
  * ascending, ties by record; the nrecs record numbers in the same order (uint32, padded);
  * a crc32c per block of TIX_KEY_BLOCK entries, over its hashes and then its record numbers
- * (padded). Then the columns: TIX_NCOLS runs of nrecs uint64 values. Each section (each
+ * (padded). Then the columns: TIX_NCOLS runs of nrecs uint64 values. Then (version 3) the
+ * counts: struct tix_count entries, sorted, each the number of live covered records with one
+ * value of one column (or of none: TIX_COUNT_ALL), one kind, one status and root or not, as
+ * the records' flags were at generation counts_gen of the day's header. Each section (each
  * block of a key map) has its own checksum, checked by a reader the first time it reads it,
  * so a query pays for what it reads. */
 struct tix_hdr {
@@ -57,7 +62,9 @@ struct tix_hdr {
 	uint64_t blob_len;
 	uint32_t text_crc;	       /* crc32c of the text section */
 	uint32_t col_crc[TIX_NCOLS]; /* crc32c of each column */
-	char pad[28];
+	uint32_t ncounts, counts_crc; /* version 3: entries of the counts, their crc32c */
+	uint64_t counts_gen;	      /* the idx header's flag_gen they hold for; odd: none */
+	char pad[12];
 	uint32_t crc; /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct tix_hdr) == 128, "the text index header is 128 bytes");
@@ -105,6 +112,30 @@ static bool next_word(const char *s, size_t n, size_t *at, size_t *a)
 static size_t pad8(size_t n)
 {
 	return (n + 7) & ~(size_t)7;
+}
+
+/* One entry of the counts (version 3). */
+struct tix_count {
+	uint64_t h;  /* the column's value (any: 0 with TIX_COUNT_ALL) */
+	uint8_t col; /* the column, or TIX_COUNT_ALL */
+	uint8_t kind, status, root;
+	uint32_t n; /* live covered records */
+};
+_Static_assert(sizeof(struct tix_count) == 16, "a count is 16 bytes");
+#define TIX_COUNT_ALL 0xff
+
+static int count_cmp(const void *x, const void *y)
+{
+	const struct tix_count *a = x, *b = y;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->status != b->status)
+		return a->status < b->status ? -1 : 1;
+	return (a->root > b->root) - (a->root < b->root);
 }
 
 static size_t key_blocks(size_t nrecs)
@@ -299,6 +330,40 @@ static void render_keys(const struct shard *sh, int k, struct buf *out)
 	free(crc);
 }
 
+/* The counts of the live records among sh's first n (cols: their column values, column k of
+ * record i at k * n + i), appended to out; their number. One column at a time, so the memory
+ * is 16 bytes a record. */
+static uint32_t render_counts(const struct shard *sh, size_t n, const uint64_t *cols,
+			      struct buf *out)
+{
+	size_t total = 0;
+	struct tix_count *e = xmalloc((n ? n : 1) * sizeof *e);
+	for (int k = 0; k <= TIX_NCOLS; k++) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct idx_rec *r = &sh->recs[i];
+			if (store_rec_live(r))
+				e[m++] =
+				    (struct tix_count){k < TIX_NCOLS ? cols[(size_t)k * n + i] : 0,
+						       (uint8_t)(k < TIX_NCOLS ? k : TIX_COUNT_ALL),
+						       r->kind,
+						       r->status,
+						       store_rec_root(r),
+						       1};
+		}
+		qsort(e, m, sizeof *e, count_cmp);
+		for (size_t a = 0, z; a < m; a = z) {
+			struct tix_count c = e[a];
+			for (z = a + 1; z < m && !count_cmp(&e[z], &c); z++)
+				c.n++;
+			buf_add(out, &c, sizeof c);
+			total++;
+		}
+	}
+	free(e);
+	return (uint32_t)total;
+}
+
 /* The whole file in out: header and body. */
 static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *out)
 {
@@ -336,7 +401,16 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 		render_keys(sh, k, out);
 	size_t colbytes = b->nrecs * sizeof *b->cols, cols = out->len;
 	buf_add(out, b->cols, (size_t)TIX_NCOLS * b->nrecs * sizeof *b->cols);
+	/* The counts hold for the flags as they were between two readings of the header's
+	 * generation (sh->flag_gen was read when the shard was opened): a flag written in
+	 * between, or under way (odd), leaves them unusable until the next build. */
+	size_t counts = out->len;
+	uint32_t nc = render_counts(sh, b->nrecs, b->cols, out);
+	uint64_t gen = ((const struct idx_hdr *)sh->map)->flag_gen;
 	struct tix_hdr *hp = (struct tix_hdr *)out->p;
+	hp->ncounts = nc;
+	hp->counts_gen = gen == sh->flag_gen && !(gen & 1) ? gen : 1;
+	hp->counts_crc = hash_crc32c(0, out->p + counts, out->len - counts);
 	hp->text_crc = hash_crc32c(0, out->p + sizeof h, text);
 	for (int k = 0; k < TIX_NCOLS; k++)
 		hp->col_crc[k] = hash_crc32c(0, out->p + cols + k * colbytes, colbytes);
@@ -361,8 +435,9 @@ struct tix {
 	 * records, a checksum per block. */
 	const uint64_t *key_h[TIX_NKEYS];
 	const uint32_t *key_rec[TIX_NKEYS], *key_crc[TIX_NKEYS];
+	const struct tix_count *counts; /* version 3; NULL before */
 	/* Sections checked so far: 1 good, -1 damaged, 0 not yet. */
-	int text_ok, col_ok[TIX_NCOLS];
+	int text_ok, col_ok[TIX_NCOLS], counts_ok;
 };
 
 static void tix_close(struct tix *t)
@@ -395,7 +470,8 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 	const struct tix_hdr *h = t->h = t->map;
 	errno = EINVAL;
 	if (memcmp(h->magic, TIX_MAGIC, 8) ||
-	    (h->version != TIX_VERSION && h->version != TIX_VERSION_NOKEYS) ||
+	    (h->version != TIX_VERSION && h->version != TIX_VERSION_NOCOUNTS &&
+	     h->version != TIX_VERSION_NOKEYS) ||
 	    h->order != TIX_ORDER || h->day != day ||
 	    h->crc != hash_crc32c(0, h, offsetof(struct tix_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
@@ -415,8 +491,12 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 	if (h->nrecs > (t->len - need) / per || t->post_len > t->len - need)
 		goto out;
 	size_t kat = need + pad8(t->post_len), kb = keys ? key_bytes(h->nrecs) : 0;
-	if (kat + TIX_NKEYS * kb + h->nrecs * cols != t->len)
+	size_t cat = kat + TIX_NKEYS * kb + h->nrecs * cols;
+	size_t nc = h->version == TIX_VERSION ? h->ncounts : 0;
+	if (cat + nc * sizeof *t->counts != t->len)
 		goto out;
+	if (h->version == TIX_VERSION)
+		t->counts = (const struct tix_count *)((const char *)t->map + cat);
 	for (int k = 0; keys && k < TIX_NKEYS; k++) {
 		const char *m = (const char *)t->map + kat + k * kb;
 		t->key_h[k] = (const uint64_t *)m;
@@ -454,6 +534,17 @@ static bool col_good(struct tix *t, int k)
 				   ? 1
 				   : -1;
 	return t->col_ok[k] > 0;
+}
+
+/* The counts' checksum holds (checked once). */
+static bool counts_good(struct tix *t)
+{
+	if (!t->counts_ok)
+		t->counts_ok =
+		    t->h->counts_crc == hash_crc32c(0, t->counts, t->h->ncounts * sizeof *t->counts)
+			? 1
+			: -1;
+	return t->counts_ok > 0;
 }
 
 /* Word k's postings into bits (n bits): false when they are malformed (a word's bounds out of
@@ -544,6 +635,44 @@ void store_tix_close(struct store_tix *x)
 		return;
 	tix_close(&x->t);
 	free(x);
+}
+
+static inline bool in_set(uint32_t set, unsigned v)
+{
+	return !set || (v < 32 && (set >> v & 1));
+}
+
+bool store_tix_count(struct store_tix *x, const struct shard *sh, const struct store_tix_q *q,
+		     uint64_t *n)
+{
+	struct tix *t = &x->t;
+	if (!t->counts || t->h->counts_gen != sh->flag_gen || !counts_good(t))
+		return false;
+	const struct tix_count *c = t->counts;
+	size_t nc = t->h->ncounts, a = 0, b = nc;
+	unsigned col = q->col >= 0 ? (unsigned)q->col : TIX_COUNT_ALL;
+	while (a < b) { /* the first entry of the column */
+		size_t m = a + (b - a) / 2;
+		if (c[m].col < col)
+			a = m + 1;
+		else
+			b = m;
+	}
+	uint64_t sum = 0;
+	for (; a < nc && c[a].col == col; a++) {
+		if (col != TIX_COUNT_ALL && c[a].h == TIX_UNKNOWN)
+			return false; /* a line the builder could not read: its value is unknown */
+		size_t j = 0;
+		while (col != TIX_COUNT_ALL && j < q->nvals && q->vals[j] != c[a].h)
+			j++;
+		if (j == q->nvals && col != TIX_COUNT_ALL)
+			continue;
+		if (in_set(q->kinds, c[a].kind) && in_set(q->statuses, c[a].status) &&
+		    (!q->roots || c[a].root))
+			sum += c[a].n;
+	}
+	*n = sum;
+	return true;
 }
 
 size_t store_tix_covered(const struct store_tix *x)
@@ -693,9 +822,11 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		return ST_OK;
 	}
 	if (tix_open(st, ws, day, &t)) {
-		/* An index of an older version is built again (it lacks the key maps). */
+		/* An index of an older version is built again (it lacks the key maps or the
+		 * counts), and so is one whose counts a flag written since has made stale. */
 		bool cur = t.h->version == TIX_VERSION && tix_current(&t, &sh) &&
-			   t.h->nrecs == sh.nrecs && text_good(&t);
+			   t.h->nrecs == sh.nrecs && t.h->counts_gen == sh.flag_gen &&
+			   text_good(&t) && counts_good(&t);
 		for (int k = 0; cur && k < TIX_NCOLS; k++)
 			cur = col_good(&t, k);
 		for (int k = 0; cur && k < TIX_NKEYS; k++)
@@ -814,6 +945,21 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 	free(bits);
 	for (int k = 0; k < TIX_NKEYS && t.key_h[k]; k++)
 		bad |= key_check(&t, k, tix_current(&t, sh) ? sh : NULL, why);
+	if (t.counts && !counts_good(&t)) {
+		buf_printf(why, "the counts' checksum does not check\n");
+		bad = 1;
+	} else if (t.counts && !bad && tix_current(&t, sh) && t.h->counts_gen == sh->flag_gen) {
+		/* Current counts are the shard's own, entry for entry. */
+		struct buf want;
+		buf_init(&want);
+		render_counts(sh, t.h->nrecs, t.cols, &want);
+		if (want.len != t.h->ncounts * sizeof *t.counts ||
+		    memcmp(want.p, t.counts, want.len)) {
+			buf_printf(why, "the counts differ from the records'\n");
+			bad = 1;
+		}
+		buf_free(&want);
+	}
 	tix_close(&t);
 	return bad;
 }
