@@ -565,10 +565,14 @@ static int write_index(const struct snap *sn, const struct snap_day *sd, const s
 	h = sd->h; /* as the snapshot saw it: a seal since then changes nothing here */
 	h.committed = sd->committed;
 	if (*same_recs) {
+		/* The flag generation moves with the flags, which may differ (below). */
 		struct idx_hdr ph;
 		if (io_pread_all(pfd, &ph, sizeof(ph), 0) < 0)
 			goto out;
-		*same_recs = *same_bytes = !memcmp(&ph, &h, sizeof(h));
+		*same_bytes = ph.flag_gen == h.flag_gen;
+		ph.flag_gen = h.flag_gen;
+		*same_recs = !memcmp(&ph, &h, sizeof(h));
+		*same_bytes &= *same_recs;
 	}
 	if (io_write_all(fd, &h, sizeof(h)) < 0)
 		goto out;

@@ -112,9 +112,12 @@ test('an index of other records or a damaged one is ignored; verify names the da
 	fs.copyFileSync(b, a); // another day's index: built from other records
 	await checkAll('foreign index');
 	assert.match((await spandexCli(['verify', srv.dataDir])).stdout, /\.tix: its header or sizes do not check/);
-	// A damaged word list and a damaged column: each section has its own checksum.
+	// A damaged word list, a damaged column (the last, before the counts at the end) and
+	// damaged counts: each section has its own checksum.
 	const bad = Buffer.from(saved);
+	const counts = 16 * saved.readUInt32LE(96);
 	bad[130] ^= 0x55;
+	bad[bad.length - counts - 1] ^= 0x55;
 	bad[bad.length - 1] ^= 0x55;
 	fs.writeFileSync(a, bad);
 	await checkAll('damaged index');
@@ -122,6 +125,7 @@ test('an index of other records or a damaged one is ignored; verify names the da
 	assert.equal(v.code, 1);
 	assert.match(v.stdout, /\.tix: the text section's checksum does not check/);
 	assert.match(v.stdout, /\.tix: column name: checksum mismatch/);
+	assert.match(v.stdout, /\.tix: the counts' checksum does not check/);
 	await spandexOk(['index', srv.dataDir]);
 	await spandexOk(['verify', srv.dataDir]);
 	await checkAll('rebuilt');
