@@ -7,10 +7,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/store/layout.h"
+#include "lib/store/mapc.h"
 #include "lib/store/record.h"
 #include "lib/store/sdata.h"
 #include "lib/store/sealed.h"
@@ -40,12 +40,10 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 	sh->nsealed = h.sealed_recs < sh->nrecs ? h.sealed_recs : sh->nrecs;
 	sh->flag_gen = h.flag_gen;
 	if (sh->nrecs) {
-		sh->maplen = STORE_IDX_HDR + sh->nrecs * sizeof(struct idx_rec);
-		sh->map = mmap(NULL, sh->maplen, PROT_READ, MAP_SHARED, fd, 0);
-		if (sh->map == MAP_FAILED) {
-			sh->map = NULL;
+		sh->map = mapc_get(fd, STORE_IDX_HDR + sh->nrecs * sizeof(struct idx_rec), false,
+				   &sh->mc);
+		if (!sh->map)
 			goto out;
-		}
 		sh->recs = (const struct idx_rec *)((const char *)sh->map + STORE_IDX_HDR);
 	}
 	rc = ST_OK;
@@ -58,10 +56,10 @@ out:
 
 void shard_close(struct shard *sh)
 {
-	if (sh->map)
-		munmap(sh->map, sh->maplen);
+	mapc_put(sh->mc);
 	sdata_close(&sh->d);
 	sh->map = NULL;
+	sh->mc = NULL;
 	sh->recs = NULL;
 	sh->nrecs = sh->nsealed = 0;
 }

@@ -143,6 +143,7 @@ struct sdata {
 	struct sealed *z; /* NULL for an open shard */
 };
 
+struct mapc_ent;
 /* A read-only view of one shard: its committed records (mmap'd) and its lines. */
 struct shard {
 	int32_t day;
@@ -151,8 +152,8 @@ struct shard {
 	size_t nrecs;
 	size_t nsealed; /* records whose lines are in the sealed file; the rest are late */
 	uint64_t flag_gen; /* the header's flag generation when opened (store_tix_count) */
-	void *map;
-	size_t maplen;
+	const void *map;   /* the index file from its header on (lib/store/mapc.h) */
+	struct mapc_ent *mc;
 };
 /* Opens the shard of ws/day for reading; ST_NOT_FOUND if it does not exist. */
 enum status shard_open(struct store *st, const char *ws, int32_t day, struct shard *sh);

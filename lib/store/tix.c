@@ -27,6 +27,7 @@
 #include "lib/json/jline.h"
 #include "lib/store/io.h"
 #include "lib/store/layout.h"
+#include "lib/store/mapc.h"
 #include "lib/store/record.h"
 
 #define TIX_MAGIC "SPXTIX1\n"
@@ -421,7 +422,7 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 
 /* A mapped index file, its parts checked against the file's size. */
 struct tix {
-	void *map;
+	const void *map;
 	size_t len;
 	const struct tix_hdr *h;
 	const char *blob;
@@ -436,14 +437,16 @@ struct tix {
 	const uint64_t *key_h[TIX_NKEYS];
 	const uint32_t *key_rec[TIX_NKEYS], *key_crc[TIX_NKEYS];
 	const struct tix_count *counts; /* version 3; NULL before */
-	/* Sections checked so far: 1 good, -1 damaged, 0 not yet. */
-	int text_ok, col_ok[TIX_NCOLS], counts_ok;
+	/* Sections found good, kept with the mapping for the next queries of the process
+	 * (mapc_bits: bit 0 the text, 1 + k column k, TIX_NCOLS + 1 the counts), and found
+	 * damaged by this reader. */
+	struct mapc_ent *mc;
+	uint32_t *good, bad;
 };
 
 static void tix_close(struct tix *t)
 {
-	if (t->map)
-		munmap(t->map, t->len);
+	mapc_put(t->mc);
 	memset(t, 0, sizeof *t);
 }
 
@@ -462,11 +465,9 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(struct tix_hdr))
 		goto out;
 	t->len = (size_t)sb.st_size;
-	t->map = mmap(NULL, t->len, PROT_READ, MAP_SHARED, fd, 0);
-	if (t->map == MAP_FAILED) {
-		t->map = NULL;
+	if (!(t->map = mapc_get(fd, t->len, true, &t->mc)))
 		goto out;
-	}
+	t->good = mapc_bits(t->mc);
 	const struct tix_hdr *h = t->h = t->map;
 	errno = EINVAL;
 	if (memcmp(h->magic, TIX_MAGIC, 8) ||
@@ -515,36 +516,38 @@ out:
 	return ok;
 }
 
-/* The text section's checksum holds (checked once): a damaged one would rule out records
- * that hold a term. */
+/* Whether section bit of t (see struct tix) holds its checksum want over p[0..n): checked
+ * once per mapping of the file, a good answer kept for the process's next queries. A damaged
+ * section would rule out records that hold a term, or match or count the wrong ones. */
+static bool section_good(struct tix *t, unsigned bit, uint32_t want, const void *p, size_t n)
+{
+	if (*t->good >> bit & 1)
+		return true;
+	if (t->bad >> bit & 1)
+		return false;
+	if (hash_crc32c(0, p, n) != want) {
+		t->bad |= 1u << bit;
+		return false;
+	}
+	*t->good |= 1u << bit;
+	return true;
+}
+
 static bool text_good(struct tix *t)
 {
-	if (!t->text_ok)
-		t->text_ok = t->h->text_crc == hash_crc32c(0, t->blob, t->text_len) ? 1 : -1;
-	return t->text_ok > 0;
+	return section_good(t, 0, t->h->text_crc, t->blob, t->text_len);
 }
 
-/* Column k's checksum holds (checked once): a damaged one would match the wrong records. */
 static bool col_good(struct tix *t, int k)
 {
-	size_t n = t->h->nrecs * sizeof *t->cols;
-	if (!t->col_ok[k])
-		t->col_ok[k] = t->h->col_crc[k] ==
-				       hash_crc32c(0, t->cols + (size_t)k * t->h->nrecs, n)
-				   ? 1
-				   : -1;
-	return t->col_ok[k] > 0;
+	return section_good(t, 1 + (unsigned)k, t->h->col_crc[k], t->cols + (size_t)k * t->h->nrecs,
+			    t->h->nrecs * sizeof *t->cols);
 }
 
-/* The counts' checksum holds (checked once). */
 static bool counts_good(struct tix *t)
 {
-	if (!t->counts_ok)
-		t->counts_ok =
-		    t->h->counts_crc == hash_crc32c(0, t->counts, t->h->ncounts * sizeof *t->counts)
-			? 1
-			: -1;
-	return t->counts_ok > 0;
+	return section_good(t, TIX_NCOLS + 1, t->h->counts_crc, t->counts,
+			    t->h->ncounts * sizeof *t->counts);
 }
 
 /* Word k's postings into bits (n bits): false when they are malformed (a word's bounds out of

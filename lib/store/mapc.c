@@ -1,0 +1,161 @@
+/* mapc: mappings of index files kept across queries (see mapc.h). A small table, searched
+ * linearly: a query holds a few hundred at most, and a lookup costs far less than the fstat
+ * before it. */
+#include "lib/store/mapc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "lib/base/mem.h"
+
+#define MAPC_SLACK (1u << 20) /* a growing file's mapping passes its end by up to this */
+
+struct mapc_ent {
+	dev_t dev;
+	ino_t ino;
+	bool fixed, gone; /* gone: replaced by a larger mapping; unmapped when no one holds it */
+	off_t size;
+	struct timespec ctime;
+	void *map;
+	size_t len;
+	unsigned refs;
+	int64_t used_ms;
+	uint32_t bits;
+};
+
+static struct mapc_ent **ents;
+static size_t nents, capents;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void ent_free(size_t i)
+{
+	struct mapc_ent *e = ents[i];
+	munmap(e->map, e->len);
+	free(e);
+	ents[i] = ents[--nents];
+}
+
+/* Unmaps what no one holds and is gone or idle, then the least recently used unheld ones
+ * while the table holds too much. */
+static void sweep(int64_t now)
+{
+	size_t bytes = 0, unheld = 0;
+	for (size_t i = 0; i < nents;) {
+		struct mapc_ent *e = ents[i];
+		if (!e->refs && (e->gone || now - e->used_ms > MAPC_IDLE_MS)) {
+			ent_free(i);
+			continue;
+		}
+		if (!e->refs) {
+			bytes += e->len;
+			unheld++;
+		}
+		i++;
+	}
+	while (unheld > MAPC_MAX_FILES || bytes > MAPC_MAX_BYTES) {
+		size_t old = SIZE_MAX;
+		for (size_t i = 0; i < nents; i++)
+			if (!ents[i]->refs &&
+			    (old == SIZE_MAX || ents[i]->used_ms < ents[old]->used_ms))
+				old = i;
+		if (old == SIZE_MAX)
+			break;
+		bytes -= ents[old]->len;
+		unheld--;
+		ent_free(old);
+	}
+}
+
+const void *mapc_get(int fd, size_t need, bool fixed, struct mapc_ent **out)
+{
+	struct stat sb;
+	if (fstat(fd, &sb) < 0)
+		return NULL;
+	static int64_t swept;
+	int64_t now = now_ms();
+	if (now - swept >= 1000) {
+		sweep(now);
+		swept = now;
+	}
+	for (size_t i = 0; i < nents; i++) {
+		struct mapc_ent *e = ents[i];
+		if (e->gone || e->dev != sb.st_dev || e->ino != sb.st_ino || e->fixed != fixed)
+			continue;
+		if (e->len >= need &&
+		    (!fixed || (e->size == sb.st_size && e->ctime.tv_sec == sb.st_ctim.tv_sec &&
+				e->ctime.tv_nsec == sb.st_ctim.tv_nsec))) {
+			e->refs++;
+			e->used_ms = now;
+			*out = e;
+			return e->map;
+		}
+		e->gone = true; /* too small, or another content: a new mapping below */
+		if (!e->refs)
+			ent_free(i);
+		break;
+	}
+	size_t len = need;
+	if (!fixed) /* room to grow: the next queries of a growing day need not map it again */
+		len = (need + MAPC_SLACK - 1) / MAPC_SLACK * MAPC_SLACK;
+	if (!len) {
+		errno = EINVAL;
+		return NULL;
+	}
+	void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	struct mapc_ent *e = xmalloc(sizeof *e);
+	*e = (struct mapc_ent){.dev = sb.st_dev,
+			       .ino = sb.st_ino,
+			       .fixed = fixed,
+			       .size = sb.st_size,
+			       .ctime = sb.st_ctim,
+			       .map = m,
+			       .len = len,
+			       .refs = 1,
+			       .used_ms = now};
+	if (nents == capents) {
+		capents = capents ? 2 * capents : 64;
+		ents = xrealloc(ents, capents * sizeof *ents);
+	}
+	ents[nents++] = e;
+	*out = e;
+	return m;
+}
+
+void mapc_put(struct mapc_ent *e)
+{
+	if (!e)
+		return;
+	e->refs--;
+	e->used_ms = now_ms();
+	if (!e->refs && e->gone)
+		for (size_t i = 0; i < nents; i++)
+			if (ents[i] == e) {
+				ent_free(i);
+				break;
+			}
+}
+
+uint32_t *mapc_bits(struct mapc_ent *e)
+{
+	return &e->bits;
+}
+
+void mapc_drop(void)
+{
+	for (size_t i = 0; i < nents;)
+		if (!ents[i]->refs)
+			ent_free(i);
+		else
+			i++;
+}

@@ -1,0 +1,36 @@
+/* mapc: the read-only mappings of a process's index files (a day's .idx records and its .tix),
+ * kept from one query to the next. A FastCGI worker answers many queries over the same days;
+ * mapping a file, faulting its pages in and unmapping it again cost more than reading the few
+ * records most queries need (on a virtual machine a page fault and the TLB flush of an munmap
+ * cost microseconds each). Single-threaded, like every spandex process. Private to lib/store. */
+#ifndef SPANDEX_STORE_MAPC_H
+#define SPANDEX_STORE_MAPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Mappings left unused this long are unmapped by a later mapc_get, so a file removed since
+ * (retention, reindex) stops holding its disk space once the process answers again; a process
+ * keeps at most MAPC_MAX_FILES unused files and MAPC_MAX_BYTES of unused mappings (least
+ * recently used go first). The table is swept at most once a second. */
+#define MAPC_IDLE_MS 30000
+#define MAPC_MAX_FILES 512
+#define MAPC_MAX_BYTES (2ull << 30)
+
+struct mapc_ent;
+
+/* The first need bytes (at least) of the open file fd, mapped read-only and shared, and *e, to
+ * give back with mapc_put. A file that grows is mapped again when a caller needs more than its
+ * mapping holds; a mapping may pass the file's end (with slack for growth), and a caller reads
+ * only what the file holds. With fixed, the file's content never changes in place (it is
+ * written aside and renamed): a file of the same inode but another size or change time is
+ * mapped anew, with its mapc_bits at 0. NULL, errno set, when it cannot be mapped. */
+const void *mapc_get(int fd, size_t need, bool fixed, struct mapc_ent **e);
+void mapc_put(struct mapc_ent *e);
+/* Bits a reader keeps with a fixed file's mapping, 0 at first: what it has checked of it. */
+uint32_t *mapc_bits(struct mapc_ent *e);
+/* Unmaps every mapping no caller holds (tests). */
+void mapc_drop(void);
+
+#endif
