@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "lib/store/store.h"
-#include "lib/store/mapc.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
@@ -993,54 +992,43 @@ START_TEST(test_update_concurrent)
 }
 END_TEST
 
-/* mapc keeps one mapping per file across gets, maps a grown file again, and maps a fixed file
- * anew (its bits at 0) once it changed in place. */
-START_TEST(test_mapc)
+/* A shard opened again reuses its index mapping (lib/store/mapc.c): the same records at the
+ * same address, new ones included, until the file outgrows the mapping's slack. */
+START_TEST(test_mapping_kept)
 {
-	char p[PATH_MAX + 16];
-	snprintf(p, sizeof p, "%s/growing", root);
-	int fd = open(p, O_RDWR | O_CREAT, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(pwrite(fd, "abc", 3, 0), 3);
-	struct mapc_ent *a, *b;
-	const char *m1 = mapc_get(fd, 3, false, &a), *m2 = mapc_get(fd, 3, false, &b);
-	ck_assert_ptr_nonnull(m1);
-	ck_assert_ptr_eq(m1, m2);
-	ck_assert_ptr_eq(a, b);
-	ck_assert(!memcmp(m1, "abc", 3));
-	ck_assert_int_eq(pwrite(fd, "d", 1, 3), 1); /* a shared mapping sees the append */
-	ck_assert_int_eq(m1[3], 'd');
-	mapc_put(b);
-	const size_t big = (3u << 20) + 5;
-	ck_assert_int_eq(pwrite(fd, "z", 1, (off_t)big - 1), 1);
-	const char *m3 = mapc_get(fd, big, false, &b); /* past the first mapping: a new one */
-	ck_assert_ptr_ne(m3, m1);
-	ck_assert_ptr_ne(a, b);
-	ck_assert_int_eq(m3[big - 1], 'z');
-	ck_assert_int_eq(m1[0], 'a'); /* the old one stays while it is held */
-	mapc_put(a);
-	mapc_put(b);
-	close(fd);
-
-	snprintf(p, sizeof p, "%s/fixed", root);
-	fd = open(p, O_RDWR | O_CREAT, 0600);
-	ck_assert_int_eq(pwrite(fd, "xyz", 3, 0), 3);
-	ck_assert_ptr_nonnull(mapc_get(fd, 3, true, &a));
-	ck_assert_uint_eq(*mapc_bits(a), 0);
-	*mapc_bits(a) |= 5;
-	mapc_put(a);
-	ck_assert_ptr_nonnull(mapc_get(fd, 3, true, &a));
-	ck_assert_uint_eq(*mapc_bits(a), 5); /* what its reader checked, kept */
-	mapc_put(a);
-	struct timespec pause = {0, 2000000};
-	nanosleep(&pause, NULL);
-	ck_assert_int_eq(pwrite(fd, "Y", 1, 1), 1); /* changed in place: checked again */
-	const char *m4 = mapc_get(fd, 3, true, &a);
-	ck_assert_uint_eq(*mapc_bits(a), 0);
-	ck_assert(!memcmp(m4, "xYz", 3));
-	mapc_put(a);
-	mapc_drop();
-	close(fd);
+	struct span s[2] = {mk("a", T0), mk("b", T0 + 1)};
+	append(s, 2);
+	struct shard a, b;
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &a), ST_OK);
+	const void *first = a.map;
+	shard_close(&a);
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &a), ST_OK);
+	ck_assert_ptr_eq(a.map, first);
+	/* One more span: the mapping is the same, and holds its record. */
+	struct span c = mk("c", T0 + 2);
+	append(&c, 1);
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &b), ST_OK);
+	ck_assert_ptr_eq(b.map, first);
+	ck_assert_uint_eq(b.nrecs, 3);
+	ck_assert_uint_eq(b.recs[2].started_us, T0 + 2);
+	shard_close(&b);
+	/* Past 1 MiB of records (8,192): mapped again, while the old one is still held. */
+	enum { N = 9000 };
+	struct span *many = calloc(N, sizeof *many);
+	for (int i = 0; i < N; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "m%05d", i);
+		many[i] = mk(id, T0 + 10 + i);
+	}
+	append(many, N);
+	free(many);
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &b), ST_OK);
+	ck_assert_ptr_ne(b.map, first);
+	ck_assert_uint_eq(b.nrecs, N + 3);
+	ck_assert_uint_eq(b.recs[N + 2].started_us, T0 + 10 + N - 1);
+	ck_assert_uint_eq(a.recs[2].started_us, T0 + 2);
+	shard_close(&a);
+	shard_close(&b);
 }
 END_TEST
 
@@ -1051,7 +1039,7 @@ Suite *check_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_workspace_names);
-	tcase_add_test(tc, test_mapc);
+	tcase_add_test(tc, test_mapping_kept);
 	tcase_add_test(tc, test_append_get);
 	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_deleted);

@@ -150,12 +150,3 @@ uint32_t *mapc_bits(struct mapc_ent *e)
 {
 	return &e->bits;
 }
-
-void mapc_drop(void)
-{
-	for (size_t i = 0; i < nents;)
-		if (!ents[i]->refs)
-			ent_free(i);
-		else
-			i++;
-}

@@ -30,7 +30,5 @@ const void *mapc_get(int fd, size_t need, bool fixed, struct mapc_ent **e);
 void mapc_put(struct mapc_ent *e);
 /* Bits a reader keeps with a fixed file's mapping, 0 at first: what it has checked of it. */
 uint32_t *mapc_bits(struct mapc_ent *e);
-/* Unmaps every mapping no caller holds (tests). */
-void mapc_drop(void);
 
 #endif
