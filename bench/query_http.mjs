@@ -56,6 +56,8 @@ try {
 	const lo = mid.toISOString();
 	const f = (o) => `filter=${encodeURIComponent(JSON.stringify(o))}`;
 	const queries = [
+		// The floor: what any answer costs through nginx and FastCGI on this client.
+		['HTTP floor: GET /healthz', '/healthz'],
 		['list spans page 1', `${api}/spans`],
 		['list spans, trace_id', `${api}/spans?${f({ trace_id: first.trace_id })}`],
 		['list spans, model+status', `${api}/spans?${f({ model: 'gpt-4o', status: 'error' })}`],

@@ -1,8 +1,9 @@
-/* mapc: the read-only mappings of a process's index files (a day's .idx records and its .tix),
- * kept from one query to the next. A FastCGI worker answers many queries over the same days;
- * mapping a file, faulting its pages in and unmapping it again cost more than reading the few
- * records most queries need (on a virtual machine a page fault and the TLB flush of an munmap
- * cost microseconds each). Single-threaded, like every spandex process. Private to lib/store. */
+/* mapc: the read-only mappings of a process's store files (a day's .idx records, its .tix and
+ * the lines of an open day), kept from one query to the next. A FastCGI worker answers many
+ * queries over the same days; mapping a file, faulting its pages in and unmapping it again
+ * cost more than reading the few records most queries need, and as much as a scan of the
+ * lines themselves (on a virtual machine a page fault and the TLB flush of an munmap cost
+ * microseconds each). Single-threaded, like every spandex process. Private to lib/store. */
 #ifndef SPANDEX_STORE_MAPC_H
 #define SPANDEX_STORE_MAPC_H
 

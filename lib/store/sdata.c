@@ -8,12 +8,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/base/mem.h"
 #include "lib/store/io.h"
 #include "lib/store/layout.h"
+#include "lib/store/mapc.h"
 #include "lib/store/sealed.h"
 
 enum status sdata_open(struct store *st, const char *ws, int32_t day, const struct idx_hdr *h,
@@ -56,8 +56,7 @@ enum status sdata_open(struct store *st, const char *ws, int32_t day, const stru
 
 void sdata_close(struct sdata *d)
 {
-	if (d->map)
-		munmap((void *)d->map, d->maplen);
+	mapc_put(d->mc);
 	if (d->fd >= 0)
 		close(d->fd);
 	sealed_close(d->z);
@@ -125,13 +124,9 @@ bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p)
 	 * covers every record the shard was opened with. */
 	if (!d->map && d->fd >= 0) {
 		struct stat sb;
-		if (fstat(d->fd, &sb) == 0 && sb.st_size > 0) {
-			void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, d->fd, 0);
-			if (m != MAP_FAILED) {
-				d->map = m;
-				d->maplen = (size_t)sb.st_size;
-			}
-		}
+		if (fstat(d->fd, &sb) == 0 && sb.st_size > 0 &&
+		    (d->map = mapc_get(d->fd, (size_t)sb.st_size, false, &d->mc)))
+			d->maplen = (size_t)sb.st_size;
 	}
 	uint64_t at = off - d->base;
 	if (!d->map || off < d->base || at > d->maplen || n > d->maplen - at)

@@ -135,15 +135,15 @@ enum status store_key_days(struct store *st, const char *ws, enum store_key whic
  * `base` bytes zstd-compressed in <day>.jsonl.zst and the lines of late spans (appended after
  * the seal) in <day>.late.jsonl, at off - base. Read through shard_line and shard_view. */
 struct sealed;
+struct mapc_ent;
 struct sdata {
 	int fd;		 /* <day>.jsonl, or <day>.late.jsonl; -1 when absent */
 	uint64_t base;	 /* stream offset of fd's first byte (0 for an open shard) */
-	const char *map; /* fd mapped on the first view */
-	size_t maplen;
+	const char *map; /* fd mapped on the first view (lib/store/mapc.h) ... */
+	size_t maplen;	 /* ... its first maplen bytes, what it held then */
+	struct mapc_ent *mc;
 	struct sealed *z; /* NULL for an open shard */
 };
-
-struct mapc_ent;
 /* A read-only view of one shard: its committed records (mmap'd) and its lines. */
 struct shard {
 	int32_t day;
