@@ -1,13 +1,14 @@
 /* tix: the text and field index of a day (<day>.tix): for every word of the name, input and
  * output of its records, the records that hold it; per record a hash of each field of
- * store_tix_cols; and the records of each trace and session (the key maps). A free-text term then
- * reads only the lines of the records whose words contain the term's letters and digits (none
- * when the term is one word), an equality on a column reads no line, and a trace or session
- * lookup reads only its own records. It is derived data: built aside and renamed into place (by
- * `spandex index`, seal and reindex), covering the records committed when it was built; readers
- * read the lines of the records after those, and trust the file only while its last covered record
- * is still the one it was built from and the checksum of each section they read holds.
- * docs/ARCHITECTURE.md ("The text and field index") has the format and the reasons. */
+ * store_tix_cols; the records of each trace and session (the key maps); and the day's live
+ * counts. A free-text term then reads only the lines of the records whose words contain the
+ * term's letters and digits (none when the term is one word), an equality on a column reads no
+ * line, a trace or session lookup reads only its own records, and a list's total is summed from
+ * the counts while the flags they were taken from hold. It is derived data: built aside and renamed
+ * into place (by `spandex index`, seal and reindex), covering the records committed when it was
+ * built; readers read the lines of the records after those, and trust the file only while its last
+ * covered record is still the one it was built from and the checksum of each section they read
+ * holds. docs/ARCHITECTURE.md ("The text and field index") has the format and the reasons. */
 #include "lib/store/tix.h"
 
 #include <errno.h>
