@@ -343,10 +343,11 @@ static bool search_match(void *ctx, const char *line, size_t n)
 		}
 	}
 	if (ok && (f->has_min || f->has_max)) {
-		/* Against the completed duration: a span without an end never matches. */
-		long long ms = (s.ended_at - s.started_at) / 1000;
-		ok = s.ended_at != SPAN_NONE_I64 && (!f->has_min || ms >= f->min_ms) &&
-		     (!f->has_max || ms <= f->max_ms);
+		/* Against the completed duration: a span without an end never matches (and its
+		 * missing end, INT64_MIN, is not a time to subtract from). */
+		ok = s.ended_at != SPAN_NONE_I64;
+		long long ms = ok ? (s.ended_at - s.started_at) / 1000 : 0;
+		ok = ok && (!f->has_min || ms >= f->min_ms) && (!f->has_max || ms <= f->max_ms);
 	}
 	return ok;
 }
