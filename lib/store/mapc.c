@@ -1,14 +1,16 @@
 /* mapc: mappings of index files kept across queries (see mapc.h). A small table, searched
- * linearly: a query holds a few hundred at most, and a lookup costs far less than the fstat
+ * linearly: a query holds a few hundred at most, and a lookup costs far less than the stat
  * before it. */
 #include "lib/store/mapc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "lib/base/mem.h"
 
 #define MAPC_SLACK (1u << 20) /* a growing file's mapping passes its end by up to this */
@@ -75,34 +77,39 @@ static void sweep(int64_t now)
 	}
 }
 
-const void *mapc_get(int fd, size_t need, bool fixed, struct mapc_ent **out)
+/* The entry of sb's file that serves need bytes, held; NULL when there is none (a mapping
+ * of that file too small or of other content is marked gone). */
+static struct mapc_ent *lookup(const struct stat *sb, size_t need, bool fixed, int64_t now)
 {
-	struct stat sb;
-	if (fstat(fd, &sb) < 0)
-		return NULL;
 	static int64_t swept;
-	int64_t now = now_ms();
 	if (now - swept >= 1000) {
 		sweep(now);
 		swept = now;
 	}
 	for (size_t i = 0; i < nents; i++) {
 		struct mapc_ent *e = ents[i];
-		if (e->gone || e->dev != sb.st_dev || e->ino != sb.st_ino || e->fixed != fixed)
+		if (e->gone || e->dev != sb->st_dev || e->ino != sb->st_ino || e->fixed != fixed)
 			continue;
 		if (e->len >= need &&
-		    (!fixed || (e->size == sb.st_size && e->ctime.tv_sec == sb.st_ctim.tv_sec &&
-				e->ctime.tv_nsec == sb.st_ctim.tv_nsec))) {
+		    (!fixed || (e->size == sb->st_size && e->ctime.tv_sec == sb->st_ctim.tv_sec &&
+				e->ctime.tv_nsec == sb->st_ctim.tv_nsec))) {
 			e->refs++;
 			e->used_ms = now;
-			*out = e;
-			return e->map;
+			return e;
 		}
 		e->gone = true; /* too small, or another content: a new mapping below */
 		if (!e->refs)
 			ent_free(i);
 		break;
 	}
+	return NULL;
+}
+
+const void *mapc_get(int fd, const struct stat *sb, size_t need, bool fixed, struct mapc_ent **out)
+{
+	int64_t now = now_ms();
+	if ((*out = lookup(sb, need, fixed, now)))
+		return (*out)->map;
 	size_t len = need;
 	if (!fixed) /* room to grow: the next queries of a growing day need not map it again */
 		len = (need + MAPC_SLACK - 1) / MAPC_SLACK * MAPC_SLACK;
@@ -114,11 +121,11 @@ const void *mapc_get(int fd, size_t need, bool fixed, struct mapc_ent **out)
 	if (m == MAP_FAILED)
 		return NULL;
 	struct mapc_ent *e = xmalloc(sizeof *e);
-	*e = (struct mapc_ent){.dev = sb.st_dev,
-			       .ino = sb.st_ino,
+	*e = (struct mapc_ent){.dev = sb->st_dev,
+			       .ino = sb->st_ino,
 			       .fixed = fixed,
-			       .size = sb.st_size,
-			       .ctime = sb.st_ctim,
+			       .size = sb->st_size,
+			       .ctime = sb->st_ctim,
 			       .map = m,
 			       .len = len,
 			       .refs = 1,
@@ -129,6 +136,28 @@ const void *mapc_get(int fd, size_t need, bool fixed, struct mapc_ent **out)
 	}
 	ents[nents++] = e;
 	*out = e;
+	return m;
+}
+
+const void *mapc_get_path(const char *path, size_t *len, struct mapc_ent **out)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return NULL;
+	if ((*out = lookup(&sb, (size_t)sb.st_size, true, now_ms()))) {
+		*len = (size_t)sb.st_size;
+		return (*out)->map;
+	}
+	/* Not mapped yet: the file's own fstat, since path may name another file by now. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	const void *m = NULL;
+	if (fstat(fd, &sb) == 0 && (m = mapc_get(fd, &sb, (size_t)sb.st_size, true, out)))
+		*len = (size_t)sb.st_size;
+	int e = errno;
+	close(fd);
+	errno = e;
 	return m;
 }
 

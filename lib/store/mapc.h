@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 /* Mappings left unused this long are unmapped by a later mapc_get, so a file removed since
  * (retention, reindex) stops holding its disk space once the process answers again; a process
@@ -21,13 +22,17 @@
 
 struct mapc_ent;
 
-/* The first need bytes (at least) of the open file fd, mapped read-only and shared, and *e, to
- * give back with mapc_put. A file that grows is mapped again when a caller needs more than its
- * mapping holds; a mapping may pass the file's end (with slack for growth), and a caller reads
- * only what the file holds. With fixed, the file's content never changes in place (it is
- * written aside and renamed): a file of the same inode but another size or change time is
- * mapped anew, with its mapc_bits at 0. NULL, errno set, when it cannot be mapped. */
-const void *mapc_get(int fd, size_t need, bool fixed, struct mapc_ent **e);
+/* The first need bytes (at least) of the open file fd, whose fstat is *sb, mapped read-only and
+ * shared, and *e, to give back with mapc_put. A file that grows is mapped again when a caller
+ * needs more than its mapping holds; a mapping may pass the file's end (with slack for
+ * growth), and a caller reads only what the file holds. With fixed, the file's content never
+ * changes in place (it is written aside and renamed): a file of the same inode but another
+ * size or change time is mapped anew, with its mapc_bits at 0. NULL, errno set, when it cannot
+ * be mapped. */
+const void *mapc_get(int fd, const struct stat *sb, size_t need, bool fixed, struct mapc_ent **e);
+/* The whole of the fixed file at path, *len its size: a stat, and no open at all when the
+ * file is the one already mapped. NULL, errno set, when it is missing or cannot be mapped. */
+const void *mapc_get_path(const char *path, size_t *len, struct mapc_ent **e);
 void mapc_put(struct mapc_ent *e);
 /* Bits a reader keeps with a fixed file's mapping, 0 at first: what it has checked of it. */
 uint32_t *mapc_bits(struct mapc_ent *e);

@@ -125,7 +125,7 @@ bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p)
 	if (!d->map && d->fd >= 0) {
 		struct stat sb;
 		if (fstat(d->fd, &sb) == 0 && sb.st_size > 0 &&
-		    (d->map = mapc_get(d->fd, (size_t)sb.st_size, false, &d->mc)))
+		    (d->map = mapc_get(d->fd, &sb, (size_t)sb.st_size, false, &d->mc)))
 			d->maplen = (size_t)sb.st_size;
 	}
 	uint64_t at = off - d->base;

@@ -40,8 +40,8 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 	sh->nsealed = h.sealed_recs < sh->nrecs ? h.sealed_recs : sh->nrecs;
 	sh->flag_gen = h.flag_gen;
 	if (sh->nrecs) {
-		sh->map = mapc_get(fd, STORE_IDX_HDR + sh->nrecs * sizeof(struct idx_rec), false,
-				   &sh->mc);
+		sh->map = mapc_get(fd, &sb, STORE_IDX_HDR + sh->nrecs * sizeof(struct idx_rec),
+				   false, &sh->mc);
 		if (!sh->map)
 			goto out;
 		sh->recs = (const struct idx_rec *)((const char *)sh->map + STORE_IDX_HDR);

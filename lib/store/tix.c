@@ -455,18 +455,13 @@ static void tix_close(struct tix *t)
 static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *t)
 {
 	char p[PATH_MAX];
-	struct stat sb;
 	memset(t, 0, sizeof *t);
-	if (!layout_shard_path(p, st, ws, day, LAYOUT_TIX))
-		return false;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (!layout_shard_path(p, st, ws, day, LAYOUT_TIX) ||
+	    !(t->map = mapc_get_path(p, &t->len, &t->mc)))
 		return false;
 	bool ok = false;
-	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(struct tix_hdr))
-		goto out;
-	t->len = (size_t)sb.st_size;
-	if (!(t->map = mapc_get(fd, t->len, true, &t->mc)))
+	errno = EINVAL;
+	if (t->len < sizeof(struct tix_hdr))
 		goto out;
 	t->good = mapc_bits(t->mc);
 	const struct tix_hdr *h = t->h = t->map;
@@ -511,7 +506,6 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 		goto out;
 	ok = true;
 out:
-	close(fd);
 	if (!ok)
 		tix_close(t);
 	return ok;
