@@ -139,6 +139,12 @@ const void *mapc_get(int fd, const struct stat *sb, size_t need, bool fixed, str
 	return m;
 }
 
+const void *mapc_find(const struct stat *sb, size_t need, bool fixed, struct mapc_ent **out)
+{
+	*out = lookup(sb, need, fixed, now_ms());
+	return *out ? (*out)->map : NULL;
+}
+
 const void *mapc_get_path(const char *path, size_t *len, struct mapc_ent **out)
 {
 	struct stat sb;

@@ -30,6 +30,9 @@ struct mapc_ent;
  * size or change time is mapped anew, with its mapc_bits at 0. NULL, errno set, when it cannot
  * be mapped. */
 const void *mapc_get(int fd, const struct stat *sb, size_t need, bool fixed, struct mapc_ent **e);
+/* The mapping of sb's file already made that holds need bytes, with *e; NULL when there is
+ * none (then map it with mapc_get). */
+const void *mapc_find(const struct stat *sb, size_t need, bool fixed, struct mapc_ent **e);
 /* The whole of the fixed file at path, *len its size: a stat, and no open at all when the
  * file is the one already mapped. NULL, errno set, when it is missing or cannot be mapped. */
 const void *mapc_get_path(const char *path, size_t *len, struct mapc_ent **e);

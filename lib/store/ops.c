@@ -437,7 +437,7 @@ static enum status snap_day_open(struct store *st, const char *ws, int32_t day, 
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) ||
 	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return ST_UNAVAILABLE;
-	if (sdata_open_idx(st, ws, day, sd->idx_fd, &sd->h, &sd->d) != ST_OK ||
+	if (sdata_open_idx(st, ws, day, sd->idx_fd, NULL, &sd->h, &sd->d) != ST_OK ||
 	    fstat(sd->idx_fd, &is) < 0)
 		goto fail;
 	uint64_t size = sd->d.base;

@@ -39,7 +39,7 @@ static enum status read_version(struct store *st, const char *ws, int32_t day, u
 	if (rec_read(ifd, rec, &r) < 0 || r.span_h != h || rec_crc(&r) != r.crc ||
 	    (r.flags & REC_DELETED))
 		goto out;
-	if (sdata_open_idx(st, ws, day, ifd, &hdr, &d) != ST_OK)
+	if (sdata_open_idx(st, ws, day, ifd, NULL, &hdr, &d) != ST_OK)
 		goto out;
 	size_t start = out->len;
 	buf_reserve(out, r.len);

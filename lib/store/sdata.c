@@ -64,15 +64,24 @@ void sdata_close(struct sdata *d)
 	d->fd = -1;
 }
 
+/* The index header, from its file or its shared mapping (which sees every write to it). */
+static int hdr_read(int idx_fd, const void *idx_map, struct idx_hdr *h)
+{
+	if (!idx_map)
+		return io_pread_all(idx_fd, h, sizeof(*h), 0);
+	memcpy(h, idx_map, sizeof(*h));
+	return 0;
+}
+
 enum status sdata_open_idx(struct store *st, const char *ws, int32_t day, int idx_fd,
-			   struct idx_hdr *h, struct sdata *d)
+			   const void *idx_map, struct idx_hdr *h, struct sdata *d)
 {
 	/* A seal commits by rewriting the header after its file is in place, then removes the
 	 * files it replaced. A reader opens the files the header names and reads the header
 	 * again: the same sealed extent means the files it holds belong to that header. */
 	for (int attempt = 0; attempt < 8; attempt++) {
 		struct idx_hdr again;
-		if (io_pread_all(idx_fd, h, sizeof(*h), 0) < 0)
+		if (hdr_read(idx_fd, idx_map, h) < 0)
 			return ST_UNAVAILABLE;
 		if (!rec_hdr_ok(h)) {
 			errno = EINVAL;
@@ -81,7 +90,7 @@ enum status sdata_open_idx(struct store *st, const char *ws, int32_t day, int id
 		enum status rc = sdata_open(st, ws, day, h, false, d);
 		if (rc != ST_OK && rc != ST_NOT_FOUND)
 			return rc;
-		if (io_pread_all(idx_fd, &again, sizeof(again), 0) < 0) {
+		if (hdr_read(idx_fd, idx_map, &again) < 0) {
 			sdata_close(d);
 			return ST_UNAVAILABLE;
 		}

@@ -16,10 +16,11 @@
  * re-read the header and retry). */
 enum status sdata_open(struct store *st, const char *ws, int32_t day, const struct idx_hdr *h,
 		       bool writable, struct sdata *d);
-/* Reads the header of the index idx_fd into *h and opens the data it names, consistent with
- * each other although a seal may commit meanwhile. */
+/* Reads the header of the index idx_fd (or, when idx_map is not NULL, of the index it maps,
+ * shared) into *h and opens the data it names, consistent with each other although a seal
+ * may commit meanwhile. */
 enum status sdata_open_idx(struct store *st, const char *ws, int32_t day, int idx_fd,
-			   struct idx_hdr *h, struct sdata *d);
+			   const void *idx_map, struct idx_hdr *h, struct sdata *d);
 void sdata_close(struct sdata *d);
 /* Copies n bytes of the stream at off (within one line) to p. -1 with errno on failure. */
 int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n);

@@ -15,6 +15,47 @@
 #include "lib/store/sdata.h"
 #include "lib/store/sealed.h"
 
+/* The committed records of h that a file of size bytes holds (readers trust only those). */
+static void shard_set(struct shard *sh, const struct idx_hdr *h, off_t size)
+{
+	size_t have = ((size_t)size - STORE_IDX_HDR) / sizeof(struct idx_rec);
+	sh->nrecs = h->committed < have ? h->committed : have;
+	sh->nsealed = h->sealed_recs < sh->nrecs ? h->sealed_recs : sh->nrecs;
+	sh->flag_gen = h->flag_gen;
+}
+
+/* A day whose index this process holds mapped already, and that committed no record past the
+ * size a stat of it gives: the header read through the mapping, so no open, read or close of
+ * the index. False, sh untouched, when the ordinary open must answer. */
+static bool shard_open_mapped(struct store *st, const char *ws, const char *p, struct shard *sh)
+{
+	struct stat sb;
+	struct idx_hdr h;
+	struct mapc_ent *mc;
+	if (stat(p, &sb) < 0 || (size_t)sb.st_size < STORE_IDX_HDR)
+		return false;
+	const void *m = mapc_find(&sb, (size_t)sb.st_size, false, &mc);
+	if (!m)
+		return false;
+	/* The header is read after the stat: a day that grew meanwhile takes the ordinary
+	 * path, which sizes the file after reading its header. */
+	size_t have = ((size_t)sb.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
+	if (sdata_open_idx(st, ws, sh->day, -1, m, &h, &sh->d) != ST_OK || h.committed > have) {
+		sdata_close(&sh->d);
+		mapc_put(mc);
+		return false;
+	}
+	shard_set(sh, &h, sb.st_size);
+	if (!sh->nrecs) {
+		mapc_put(mc);
+		return true;
+	}
+	sh->map = m;
+	sh->mc = mc;
+	sh->recs = (const struct idx_rec *)((const char *)m + STORE_IDX_HDR);
+	return true;
+}
+
 enum status shard_open(struct store *st, const char *ws, int32_t day, struct shard *sh)
 {
 	char p[PATH_MAX];
@@ -23,22 +64,20 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 	sh->d.fd = -1;
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX))
 		return ST_NOT_FOUND;
+	if (shard_open_mapped(st, ws, p, sh))
+		return ST_OK;
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return status_from_errno(errno);
 	struct idx_hdr h;
 	struct stat sb;
-	enum status rc = sdata_open_idx(st, ws, day, fd, &h, &sh->d);
+	enum status rc = sdata_open_idx(st, ws, day, fd, NULL, &h, &sh->d);
 	if (rc != ST_OK)
 		goto out;
 	rc = ST_UNAVAILABLE;
 	if (fstat(fd, &sb) < 0)
 		goto out;
-	/* Readers trust only committed records, and never past the end of the file. */
-	size_t have = ((size_t)sb.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
-	sh->nrecs = h.committed < have ? h.committed : have;
-	sh->nsealed = h.sealed_recs < sh->nrecs ? h.sealed_recs : sh->nrecs;
-	sh->flag_gen = h.flag_gen;
+	shard_set(sh, &h, sb.st_size);
 	if (sh->nrecs) {
 		sh->map = mapc_get(fd, &sb, STORE_IDX_HDR + sh->nrecs * sizeof(struct idx_rec),
 				   false, &sh->mc);
