@@ -433,11 +433,6 @@ static void cf_window(struct qdb *db, struct cf *c, size_t *lo, size_t *hi)
 		c->nothing = true;
 }
 
-static inline bool root(const struct idx_rec *r)
-{
-	return store_rec_root(r);
-}
-
 /* Whether v is in a kind or status set (0: the set of all). */
 static inline bool in_set(uint32_t set, unsigned v)
 {
@@ -450,7 +445,7 @@ static inline bool rec_ok(const struct cf *c, const struct idx_rec *r)
 		return false;
 	if (r->ingested_us < c->imin || r->ingested_us > c->imax)
 		return false;
-	if (c->roots && !root(r))
+	if (c->roots && !store_rec_root(r))
 		return false;
 	if (!in_set(c->kinds, r->kind) || !in_set(c->statuses, r->status))
 		return false;
@@ -540,11 +535,6 @@ static bool line_ok(const struct cf *c, struct qsh *s, size_t ri)
 			return false;
 	}
 	return true;
-}
-
-static inline bool live(const struct idx_rec *r)
-{
-	return store_rec_live(r);
 }
 
 /* What the day's counts can count of a compiled filter (store_tix_count), for the days its
@@ -926,8 +916,8 @@ static bool find_cursor(struct query *q, struct qdb *db, const struct cf *c, siz
 			const struct idx_rec *r = &sh->sh.recs[i];
 			const char *p, *v;
 			size_t n, vn;
-			if (r->span_h != h || !live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
-			    !extra_ok(db, sh, i) || !db_line(sh, i, &p, &n) ||
+			if (r->span_h != h || !store_rec_live(r) || !rec_ok(c, r) ||
+			    !line_ok(c, sh, i) || !extra_ok(db, sh, i) || !db_line(sh, i, &p, &n) ||
 			    !jline_get2(p, n, "span_id", NULL, &v, &vn) || vn != strlen(lit_id) ||
 			    memcmp(v, lit_id, vn) != 0)
 				continue;
@@ -977,20 +967,21 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 		struct visit v;
 		const uint32_t *order = NULL;
 		size_t olo, ohi;
-		qsh_visit(sh, c, &v);
 		if (covered && tk->k && tk->n == tk->k &&
 		    (sc->asc ? day_lo > tk->h[0].key : day_hi < tk->h[0].key)) {
-			free(v.own);
 			v = (struct visit){NULL, NULL, 0, covered};
-		} else if (!v.list &&
-			   shard_by_start(&sh->sh, c->smin, c->smax, &order, &olo, &ohi) &&
-			   ohi - olo < sh->sh.nsealed) {
-			v = (struct visit){order + olo, NULL, ohi - olo, sh->sh.nsealed};
+		} else {
+			qsh_visit(sh, c, &v);
+			if (!v.list &&
+			    shard_by_start(&sh->sh, c->smin, c->smax, &order, &olo, &ohi) &&
+			    ohi - olo < sh->sh.nsealed)
+				v = (struct visit){order + olo, NULL, ohi - olo, sh->sh.nsealed};
 		}
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &recs[i];
-			if (!live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) || !extra_ok(db, sh, i))
+			if (!store_rec_live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
+			    !extra_ok(db, sh, i))
 				continue;
 			if (i >= covered)
 				(*total)++;
@@ -1222,7 +1213,8 @@ static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &sh->sh.recs[i];
-			if (live(r) && rec_ok(c, r) && line_ok(c, sh, i) && extra_ok(db, sh, i))
+			if (store_rec_live(r) && rec_ok(c, r) && line_ok(c, sh, i) &&
+			    extra_ok(db, sh, i))
 				fn(ctx, db, di, i, r);
 		}
 		free(v.own);
@@ -1431,7 +1423,7 @@ static void rollups_scan(struct qdb *db, struct htab *want, bool all_days)
 			qsh_visit_keys(sh, STORE_KEY_TRACE, keys, nkeys, &v);
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			const struct idx_rec *r = &sh->sh.recs[visit_at(&v, k)];
-			if (!(r->flags & REC_HAS_TRACE) || !live(r))
+			if (!(r->flags & REC_HAS_TRACE) || !store_rec_live(r))
 				continue;
 			struct hslot *h = ht_get(want, r->trace_h, 0);
 			if (h)
@@ -1589,7 +1581,7 @@ static void trace_match(void *ctx, struct qdb *db, size_t di, size_t i, const st
 {
 	struct trace_get *t = ctx;
 	rollup_add(&t->u, r);
-	if (root(r))
+	if (store_rec_root(r))
 		root_offer(db, &t->roots, r, di, i, 1);
 }
 
@@ -1759,7 +1751,7 @@ static void stats_match(void *ctx, struct qdb *db, size_t di, size_t i, const st
 		h->count = -1;
 	if (r->flags & REC_HAS_COST_TOTAL)
 		h->started += llround(r->cost_total * 1e6);
-	if (!root(r) || h->count >= 0)
+	if (!store_rec_root(r) || h->count >= 0)
 		return;
 	h->count = 0;
 	h->di = (uint32_t)di;

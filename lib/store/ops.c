@@ -1021,8 +1021,7 @@ enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_
 		}
 		for (size_t k = 0; rc == ST_OK && k < sh.nrecs; k++) {
 			const struct idx_rec *r = &sh.recs[k];
-			if ((r->flags & (REC_SUPERSEDED | REC_DELETED)) || r->started_us < from_us ||
-			    r->started_us >= to_us)
+			if (!store_rec_live(r) || r->started_us < from_us || r->started_us >= to_us)
 				continue;
 			/* The stored line is the canonical Span: it goes out as it is. */
 			if ((rc = shard_line(&sh, k, &out)) != ST_OK)

@@ -85,7 +85,7 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 		for (size_t j = sh.nrecs - from + nids; j-- > 0;) {
 			size_t k = j >= nids ? from + (j - nids) : (size_t)ids[j].rec;
 			const struct idx_rec *r = &sh.recs[k];
-			if (r->span_h != h || (r->flags & (REC_SUPERSEDED | REC_DELETED)))
+			if (r->span_h != h || !store_rec_live(r))
 				continue;
 			size_t start = out->len;
 			if (shard_line(&sh, k, out) == ST_OK &&
@@ -193,7 +193,7 @@ enum status store_stats(struct store *st, const char *ws, struct store_stats *ou
 		struct shard sh;
 		if (shard_open(st, ws, days[d], &sh) == ST_OK) {
 			for (size_t k = 0; k < sh.nrecs; k++)
-				out->spans += !(sh.recs[k].flags & (REC_SUPERSEDED | REC_DELETED));
+				out->spans += store_rec_live(&sh.recs[k]);
 			out->versions += sh.nrecs;
 			shard_close(&sh);
 		}

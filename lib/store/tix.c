@@ -465,7 +465,6 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 		goto out;
 	t->good = mapc_bits(t->mc);
 	const struct tix_hdr *h = t->h = t->map;
-	errno = EINVAL;
 	if (memcmp(h->magic, TIX_MAGIC, 8) ||
 	    (h->version != TIX_VERSION && h->version != TIX_VERSION_NOCOUNTS &&
 	     h->version != TIX_VERSION_NOKEYS) ||
@@ -658,13 +657,16 @@ bool store_tix_count(struct store_tix *x, const struct shard *sh, const struct s
 	}
 	uint64_t sum = 0;
 	for (; a < nc && c[a].col == col; a++) {
-		if (col != TIX_COUNT_ALL && c[a].h == TIX_UNKNOWN)
-			return false; /* a line the builder could not read: its value is unknown */
-		size_t j = 0;
-		while (col != TIX_COUNT_ALL && j < q->nvals && q->vals[j] != c[a].h)
-			j++;
-		if (j == q->nvals && col != TIX_COUNT_ALL)
-			continue;
+		if (col != TIX_COUNT_ALL) {
+			if (c[a].h == TIX_UNKNOWN)
+				return false; /* a line the builder could not read: its value is
+						 unknown */
+			size_t j = 0;
+			while (j < q->nvals && q->vals[j] != c[a].h)
+				j++;
+			if (j == q->nvals)
+				continue;
+		}
 		if (in_set(q->kinds, c[a].kind) && in_set(q->statuses, c[a].status) &&
 		    (!q->roots || c[a].root))
 			sum += c[a].n;
