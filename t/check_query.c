@@ -949,15 +949,17 @@ START_TEST(sealed_frames)
 }
 END_TEST
 
-/* Appends s[0..n) in a child that the test hook of lib/store/write.c SIGKILLs once it has
- * committed the batch's first shard, before the others and the id table. */
-static void append_killed(struct span *s, size_t n)
+/* Appends s[0..n) in a child that a test hook of lib/store/write.c SIGKILLs: hook
+ * SPANDEX_TEST_KILL_AFTER_SHARDS once it has committed the batch's first shard, before the
+ * others and the id table; SPANDEX_TEST_KILL_IN_TEXT once the first shard's lines, records and
+ * text segment are written, before the header commits them. */
+static void append_killed_by(const char *hook, struct span *s, size_t n)
 {
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct err e = {ST_OK, ""};
-		setenv("SPANDEX_TEST_KILL_AFTER_SHARDS", "1", 1);
+		setenv(hook, "1", 1);
 		store_append(&st, "ws", s, n, &e);
 		_exit(3); /* not reached: the hook kills */
 	}
@@ -965,6 +967,139 @@ static void append_killed(struct span *s, size_t n)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
+
+static void append_killed(struct span *s, size_t n)
+{
+	append_killed_by("SPANDEX_TEST_KILL_AFTER_SHARDS", s, n);
+}
+
+/* Bits i of a bitmap, for i in [0, n), as a string of 0 and 1. */
+static const char *bitstr(const uint64_t *bits, size_t n)
+{
+	static char out[64];
+	for (size_t i = 0; i < n && i + 1 < sizeof out; i++)
+		out[i] = bits && (bits[i >> 6] >> (i & 63) & 1) ? '1' : '0';
+	out[n < sizeof out ? n : sizeof out - 1] = 0;
+	return out;
+}
+
+static char tdx_file[128];
+static const char *tdx_of(const char *d)
+{
+	snprintf(tdx_file, sizeof tdx_file, "%s/ws/%s.tdx", root, d);
+	return tdx_file;
+}
+
+/* The writer's text tail (<day>.tdx, issue 10): with no .tix, each batch's segment answers for
+ * its records, so a term's candidates are the records holding it and a one-word term needs no
+ * line; `spandex index` folds the tail into the .tix and removes it, and the next batch starts
+ * a new tail past what the .tix covers; a damaged segment is passed over (its records' lines
+ * decide) and verify names it; a writer killed between its segment and its commit leaves
+ * nothing a reader trusts. */
+START_TEST(text_tail)
+{
+	const char *day = "2024-03-06";
+	struct span x[3];
+	x[0] = mk("w1", "tw", "", "sess-w", "2024-03-06T12:00:00Z", 1, KIND_LLM, SPST_SUCCESS, NULL,
+		  -1, NAN);
+	x[0].input = "Take tram 28 through Lisbon";
+	x[1] = mk("w2", "tw", "w1", "sess-w", "2024-03-06T12:00:01Z", 1, KIND_TOOL, SPST_SUCCESS,
+		  NULL, -1, NAN);
+	x[1].input = "Porto by train";
+	x[2] = mk("w3", "tw", "w1", "sess-w", "2024-03-06T12:00:02Z", 1, KIND_TOOL, SPST_SUCCESS,
+		  NULL, -1, NAN);
+	x[2].output = "{\"city\":\"LISBON\"}";
+	append(x, 2); /* one segment of two records, then one of one */
+	append(x + 2, 1);
+	struct shard sh;
+	uint64_t *bits = NULL, *sure = NULL;
+	const char *lisbon[] = {"lisbon"}, *phrase[] = {"through lisbon"}, *bang[] = {"!"};
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
+	ck_assert_uint_gt(sh.text_end, 0);
+	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, lisbon, 1, &bits, &sure), 3);
+	ck_assert_str_eq(bitstr(bits, 3), "101");
+	ck_assert_str_eq(bitstr(sure, 3), "101");
+	free(bits);
+	free(sure);
+	bits = sure = NULL;
+	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, phrase, 1, &bits, &sure), 3);
+	ck_assert_str_eq(bitstr(bits, 3), "100"); /* "through" and "lisbon": the line decides */
+	ck_assert_ptr_null(sure);
+	free(bits);
+	bits = NULL;
+	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, bang, 1, &bits, &sure), 0);
+	ck_assert_ptr_null(bits);
+	shard_close(&sh);
+	ck_assert_str_eq(found("lisbon", NULL), "w1,w3");
+	ck_assert_str_eq(found("through lisbon", NULL), "w1");
+	ck_assert_str_eq(found("TRAIN", NULL), "w2");
+	ck_assert_uint_eq(count_problems(), 0);
+	/* Folded: the .tix covers every record, the tail is gone. */
+	ck_assert(index_day(day));
+	ck_assert_int_ne(access(tdx_of(day), F_OK), 0);
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
+	ck_assert_uint_eq(sh.text_end, 0);
+	shard_close(&sh);
+	/* A new tail past the .tix: the bits of both, one array. */
+	struct span y = mk("y1", "tw", "w1", "sess-w", "2024-03-06T12:00:03Z", 1, KIND_TOOL,
+			   SPST_SUCCESS, NULL, -1, NAN);
+	y.input = "back to lisbon";
+	append(&y, 1);
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
+	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	ck_assert_ptr_nonnull(ix);
+	ck_assert_uint_eq(store_tix_covered(ix), 3);
+	ck_assert_int_eq(store_tix_text(ix, lisbon, 1, &bits, &sure), ST_OK);
+	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 3, lisbon, 1, &bits, &sure), 4);
+	ck_assert_str_eq(bitstr(bits, 4), "1011");
+	ck_assert_str_eq(bitstr(sure, 4), "1011");
+	free(bits);
+	free(sure);
+	store_tix_close(ix);
+	shard_close(&sh);
+	ck_assert_str_eq(found("lisbon", NULL), "w1,w3,y1");
+	/* A damaged segment is passed over: y1 is a candidate again, its line decides. */
+	FILE *f = fopen(tdx_of(day), "r+");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, -9, SEEK_END);
+	fputc(0x7f, f);
+	fclose(f);
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
+	bits = sure = NULL;
+	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, lisbon, 1, &bits, &sure), 0);
+	shard_close(&sh);
+	ck_assert_str_eq(found("lisbon", NULL), "w1,w3,y1");
+	ck_assert_str_eq(found("back", NULL), "y1");
+	ck_assert_uint_eq(count_problems(), 1);
+	ck_assert(index_day(day));
+	ck_assert_uint_eq(count_problems(), 0);
+	/* Killed between its segment and its commit: the next writer finishes the batch from the
+	 * journal (its records and lines are whole) but not its segment, which lies past the
+	 * committed end of the tail: k1 is read line by line, and the next batch's segment is
+	 * written over the dead one. */
+	struct span k = mk("k1", "tk", "", "sess-k", "2024-03-06T13:00:00Z", 1, KIND_LLM,
+			   SPST_SUCCESS, NULL, -1, NAN);
+	k.input = "a killedword";
+	append_killed_by("SPANDEX_TEST_KILL_IN_TEXT", &k, 1);
+	struct span z = mk("z1", "tz", "", "sess-z", "2024-03-06T14:00:00Z", 1, KIND_LLM,
+			   SPST_SUCCESS, NULL, -1, NAN);
+	z.input = "a keptword";
+	append(&z, 1);
+	ck_assert_str_eq(found("killedword", NULL), "k1");
+	ck_assert_str_eq(found("keptword", NULL), "z1");
+	ck_assert_str_eq(found("a", NULL), "w1,w2,y1,k1,z1");
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
+	const char *killed[] = {"killedword"};
+	bits = sure = NULL;
+	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, killed, 1, &bits, &sure), 6);
+	ck_assert_str_eq(bitstr(bits, 6),
+			 "111110"); /* no segment but z1's: folded, or never committed */
+	free(bits);
+	free(sure);
+	shard_close(&sh);
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
 
 /* A batch the journal undoes, with the text index built while it was committed in one shard
  * (a writer killed between two days of it): once undone, no search returns its span, before
@@ -1373,6 +1508,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, budget);
 	tcase_add_test(t, stats);
 	tcase_add_test(t, text_index);
+	tcase_add_test(t, text_tail);
 	suite_add_tcase(s, t);
 	/* Hundreds of queries on a sealed day, and forked writers: more than the default 4 s
 	 * under a loaded machine or a sanitizer. */

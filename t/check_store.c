@@ -479,7 +479,7 @@ START_TEST(test_reindex_equal)
 	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
 	snprintf(cmd, sizeof(cmd),
 		 "for f in %s/orig/*.idx; do g=%s/ws1/$(basename $f); cmp -n 48 $f $g && "
-		 "cmp -i 56 $f $g || exit 1; done",
+		 "cmp -i 64 $f $g || exit 1; done",
 		 root, root);
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_eq(verify(), 0);
@@ -769,7 +769,7 @@ START_TEST(test_seal_reindex)
 	sh_ok("mkdir %s/orig && cp %s/ws1/*.idx %s/orig/ && rm %s/ws1/2023-11-14.idx");
 	struct err e = {ST_OK, ""};
 	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
-	sh_ok("for f in %s/orig/*.idx; do g=%s/ws1/$(basename $f); cmp -n 48 $f $g && cmp -i 56 $f "
+	sh_ok("for f in %s/orig/*.idx; do g=%s/ws1/$(basename $f); cmp -n 48 $f $g && cmp -i 64 $f "
 	      "$g "
 	      "|| exit 1; done; true %s %s");
 	same_as(before);

@@ -54,8 +54,10 @@ struct qsh {
 	struct store_tix *tix;
 	bool tix_tried;
 	size_t tcovered; /* the records it covers: [0, tcovered) */
-	uint64_t *tbits; /* with search terms: its candidates ... */
-	uint64_t *tsure; /* ... and those it knows match (NULL: none) */
+	/* With search terms, from the .tix and the tail's segments (store_tdx_text): */
+	size_t xcovered; /* the records they answer for: [0, xcovered) */
+	uint64_t *tbits; /* the candidates ... */
+	uint64_t *tsure; /* ... and those known to match (NULL: none) */
 };
 
 struct qdb {
@@ -156,11 +158,15 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 	s->open = true;
 	s->b = &db->b;
 	s->q = db->q;
-	/* Free text: the day's index rules out the records whose words cannot hold the terms
-	 * (none: every line is read). */
-	if (db->q->nsearch && qsh_tix(s) &&
-	    store_tix_text(s->tix, db->q->search, db->q->nsearch, &s->tbits, &s->tsure) != ST_OK)
-		s->tbits = s->tsure = NULL;
+	/* Free text: the day's index, then its tail's, rule out the records whose words cannot
+	 * hold the terms (none: every line is read). */
+	if (db->q->nsearch) {
+		if (qsh_tix(s) && store_tix_text(s->tix, db->q->search, db->q->nsearch, &s->tbits,
+						 &s->tsure) == ST_OK)
+			s->xcovered = s->tcovered;
+		s->xcovered = store_tdx_text(db->q->st, db->q->ws, &s->sh, s->xcovered,
+					     db->q->search, db->q->nsearch, &s->tbits, &s->tsure);
+	}
 	return s;
 }
 
@@ -631,7 +637,7 @@ static void qsh_visit(struct qsh *s, const struct cf *c, struct visit *v)
 	memset(v, 0, sizeof *v);
 	if (!s->tbits)
 		return;
-	size_t words = (s->tcovered + 63) / 64, n = 0;
+	size_t words = (s->xcovered + 63) / 64, n = 0;
 	for (size_t w = 0; w < words; w++)
 		n += (size_t)__builtin_popcountll(s->tbits[w]);
 	v->own = xmalloc((n ? n : 1) * sizeof *v->own);
@@ -639,7 +645,7 @@ static void qsh_visit(struct qsh *s, const struct cf *c, struct visit *v)
 		for (uint64_t b = s->tbits[w]; b; b &= b - 1)
 			v->own[v->n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
 	v->list = v->own;
-	v->from = s->tcovered;
+	v->from = s->xcovered;
 }
 
 /* ---- Top-k selection: a heap whose root is the worst kept candidate ---- */
@@ -850,7 +856,7 @@ static bool extra_ok(const struct qdb *db, struct qsh *s, size_t ri)
 		return true;
 	/* The text index rules a record out, or (s->tsure) in; else the line decides. */
 	bool text = q->nsearch > 0;
-	if (text && s->tbits && ri < s->tcovered) {
+	if (text && s->tbits && ri < s->xcovered) {
 		if (!bit_at(s->tbits, ri))
 			return false;
 		text = !(s->tsure && bit_at(s->tsure, ri));

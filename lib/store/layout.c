@@ -29,6 +29,7 @@ static const struct {
     /* Derived: a text index alone makes no day (its shard must match it to be read). */
     [LAYOUT_TIX] = {"tix", true, false, LAYOUT_TIX_TMP, true},
     [LAYOUT_TIX_TMP] = {"tix.tmp", true, true, LAYOUT_TIX_TMP},
+    [LAYOUT_TDX] = {"tdx", true, false, LAYOUT_TDX, true},
     [LAYOUT_IDS] = {"ids.tab", false, false, LAYOUT_IDS_TMP},
     [LAYOUT_IDS_TMP] = {"ids.tab.tmp", false, true, LAYOUT_IDS_TMP},
     [LAYOUT_TRACES] = {"traces.tab", false, false, LAYOUT_TRACES_TMP},

@@ -18,6 +18,7 @@ enum layout_file {
 	LAYOUT_LATE,	/* lines that arrived after the seal */
 	LAYOUT_TIX,	/* the text index (derived) */
 	LAYOUT_TIX_TMP, /* a text index being written */
+	LAYOUT_TDX,	/* the text index of the tail, written with the data */
 	/* per workspace */
 	LAYOUT_IDS,	/* span_id -> newest version */
 	LAYOUT_IDS_TMP, /* written aside, then renamed over it */
@@ -25,8 +26,8 @@ enum layout_file {
 	LAYOUT_TRACES_TMP,
 	LAYOUT_SESSIONS, /* session_id -> first and last day */
 	LAYOUT_SESSIONS_TMP,
-	LAYOUT_JOURNAL, /* the shards of a batch in progress */
-	LAYOUT_LOCK,	/* the workspace's writer lock */
+	LAYOUT_JOURNAL,	   /* the shards of a batch in progress */
+	LAYOUT_LOCK,	   /* the workspace's writer lock */
 	LAYOUT_QUARANTINE, /* bytes reindex cut from a day's data, kept for a person to read */
 	LAYOUT__COUNT
 };

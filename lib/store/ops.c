@@ -256,7 +256,7 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 	/* Leftovers and derived files: the text index is never trusted without its shard (its
 	 * last record must match), so it can go last. */
 	static const enum layout_file extra[] = {LAYOUT_ZST_TMP, LAYOUT_TIX, LAYOUT_TIX_TMP,
-						 LAYOUT_QUARANTINE};
+						 LAYOUT_TDX, LAYOUT_QUARANTINE};
 	for (size_t k = 0; k < sizeof extra / sizeof *extra; k++)
 		if (layout_shard_path(dp, st, ws, day, extra[k]))
 			unlink(dp);
@@ -564,6 +564,7 @@ static int write_index(const struct snap *sn, const struct snap_day *sd, const s
 		goto out;
 	h = sd->h; /* as the snapshot saw it: a seal since then changes nothing here */
 	h.committed = sd->committed;
+	h.text_end = 0; /* the text tail is derived: not in the backup */
 	if (*same_recs) {
 		/* The flag generation moves with the flags, which may differ (below). */
 		struct idx_hdr ph;

@@ -307,7 +307,7 @@ static enum status quarantine(struct store *st, const char *ws, int32_t day, con
 static enum status reindex_day(struct store *st, const char *ws, int32_t day,
 			       const struct notes *nt, struct err *e)
 {
-	char dp[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], zp[PATH_MAX], dname[11];
+	char dp[PATH_MAX], dp2[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], zp[PATH_MAX], dname[11];
 	time_day_format(day, dname);
 	if (!layout_shard_path(ip, st, ws, day, LAYOUT_IDX) ||
 	    !layout_shard_path(tp, st, ws, day, LAYOUT_IDX_TMP) ||
@@ -367,6 +367,10 @@ static enum status reindex_day(struct store *st, const char *ws, int32_t day,
 		rc = ST_UNAVAILABLE;
 	}
 	h.committed = recs.len / sizeof(struct idx_rec);
+	/* The new header has no text tail (text_end 0): the old one's segments go first, so no
+	 * reader of the new index ever reads them. */
+	if (layout_shard_path(dp2, st, ws, day, LAYOUT_TDX))
+		unlink(dp2);
 	/* Publish with a rename: readers see the old index or the new one, never half. */
 	if ((tfd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
 	    io_write_all(tfd, &h, sizeof(h)) < 0 || io_write_all(tfd, recs.p, recs.len) < 0 ||

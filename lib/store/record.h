@@ -27,7 +27,10 @@ struct idx_hdr {
 	 * that counts taken from the flags (the day's .tix) can tell they still hold. 0 in a
 	 * header written before it existed. */
 	uint64_t flag_gen;
-	char pad[STORE_IDX_HDR - 56];
+	/* Bytes of <day>.tdx that the committed records' text segments fill (lib/store/tdx.h),
+	 * moved by the same header write that commits them; 0 when there is none. */
+	uint64_t text_end;
+	char pad[STORE_IDX_HDR - 64];
 };
 
 /* Fills r from s (everything but off, len, flags' SUPERSEDED and crc). */

@@ -22,6 +22,7 @@ static void shard_set(struct shard *sh, const struct idx_hdr *h, off_t size)
 	sh->nrecs = h->committed < have ? h->committed : have;
 	sh->nsealed = h->sealed_recs < sh->nrecs ? h->sealed_recs : sh->nrecs;
 	sh->flag_gen = h->flag_gen;
+	sh->text_end = h->text_end;
 }
 
 /* A day whose index this process holds mapped already, and that committed no record past the

@@ -152,6 +152,7 @@ struct shard {
 	size_t nrecs;
 	size_t nsealed; /* records whose lines are in the sealed file; the rest are late */
 	uint64_t flag_gen; /* the header's flag generation when opened (store_tix_count) */
+	uint64_t text_end; /* bytes of <day>.tdx its committed records' segments fill */
 	const void *map;   /* the index file from its header on (lib/store/mapc.h) */
 	struct mapc_ent *mc;
 };
@@ -244,6 +245,15 @@ enum status store_tix_keyed(struct store_tix *x, enum store_key which, uint64_t 
  * no term has a letter or digit, or the text section is damaged: read every line. */
 enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t n,
 			   uint64_t **bits, uint64_t **sure);
+
+/* The text of the tail (<day>.tdx; docs/ARCHITECTURE.md, "The text of the tail"): the writer's
+ * index of the words of each batch, for the records past what the .tix covers. Given *bits and
+ * *sure as store_tix_text made them for records [0, from) (both NULL when from is 0), extends
+ * them (caller frees) to every record of sh: the records of the segments that hold them as
+ * their words say, any other one a candidate whose line decides. Returns the records the bits
+ * now cover: from itself (the arrays untouched) when the tail has nothing to say. */
+size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		      const char *const *terms, size_t nterms, uint64_t **bits, uint64_t **sure);
 
 /* What store_tix_count counts: the live covered records whose kind is in kinds and status in
  * statuses (bit sets; 0: any), roots only if roots, and, with col >= 0, whose column col holds

@@ -30,6 +30,8 @@
 #include "lib/store/layout.h"
 #include "lib/store/mapc.h"
 #include "lib/store/record.h"
+#include "lib/store/tdx.h"
+#include "lib/store/words.h"
 
 #define TIX_MAGIC "SPXTIX1\n"
 #define TIX_VERSION 3 /* 3 added the counts, 2 the key maps; older files are read without */
@@ -90,27 +92,6 @@ uint64_t store_tix_hash(const char *v, size_t n)
 	return h == TIX_ABSENT ? 1 : h == TIX_UNKNOWN ? h - 1 : h;
 }
 
-static inline bool word_byte(unsigned char c)
-{
-	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-}
-
-/* The next word of s[*at..n): a run of word bytes, [*a, *at) after the call. False when
- * there is none. The index and the terms are cut by this one function. */
-static bool next_word(const char *s, size_t n, size_t *at, size_t *a)
-{
-	size_t i = *at;
-	while (i < n && !word_byte((unsigned char)s[i]))
-		i++;
-	if (i == n)
-		return false;
-	*a = i;
-	while (i < n && word_byte((unsigned char)s[i]))
-		i++;
-	*at = i;
-	return true;
-}
-
 static size_t pad8(size_t n)
 {
 	return (n + 7) & ~(size_t)7;
@@ -160,106 +141,11 @@ static uint32_t key_block_crc(const uint64_t *hs, const uint32_t *rs, size_t n, 
 
 /* ---- building ---- */
 
-/* A word being indexed. Most words of a day are rare (ids, numbers, names), so a word's
- * postings start at 8 bytes and double: about 64 bytes a word in all. */
-struct tword {
-	uint32_t off, len; /* in blob */
-	uint32_t last;	   /* 1 + the last record added, 0 for none */
-	uint32_t plen, pcap;
-	unsigned char *post;
-};
-
 struct tbuild {
-	struct buf blob;
-	struct tword *w;
-	size_t nw, capw;
-	uint32_t *slots; /* 1 + word index, 0 free */
-	size_t nslots;
-	char fold[TIX_MAX_WORD];
+	struct wbuild w;
 	uint64_t *cols; /* column k of record i at k * nrecs + i */
 	size_t nrecs;
 };
-
-static void add_rec(struct tword *w, uint32_t rec)
-{
-	if (w->last == rec + 1)
-		return;
-	if (w->pcap - w->plen < 5) { /* a uint32 distance takes at most 5 bytes */
-		w->pcap = w->pcap ? w->pcap * 2 : 8;
-		w->post = xrealloc(w->post, w->pcap);
-	}
-	uint32_t v = w->last ? rec - w->last : rec;
-	do {
-		w->post[w->plen++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		v >>= 7;
-	} while (v);
-	w->last = rec + 1;
-}
-
-static uint32_t new_word(struct tbuild *b, const char *s, size_t n)
-{
-	if (b->nw == b->capw) {
-		b->capw = b->capw ? b->capw * 2 : 1024;
-		b->w = xrealloc(b->w, b->capw * sizeof *b->w);
-	}
-	struct tword *w = &b->w[b->nw];
-	w->off = (uint32_t)b->blob.len;
-	w->len = (uint32_t)n;
-	w->last = w->plen = w->pcap = 0;
-	w->post = NULL;
-	buf_add(&b->blob, s, n);
-	buf_add(&b->blob, "\n", 1);
-	return (uint32_t)b->nw++;
-}
-
-static void grow_slots(struct tbuild *b)
-{
-	size_t n = b->nslots ? b->nslots * 2 : 4096;
-	uint32_t *s = xcalloc(n, sizeof *s);
-	for (size_t k = 1; k < b->nw; k++) { /* word 0 is not in the table */
-		uint64_t h = hash_bytes(b->blob.p + b->w[k].off, b->w[k].len);
-		size_t i = h & (n - 1);
-		while (s[i])
-			i = (i + 1) & (n - 1);
-		s[i] = (uint32_t)k + 1;
-	}
-	free(b->slots);
-	b->slots = s;
-	b->nslots = n;
-}
-
-/* The word s[0..n), folded, for record rec. False when the index is full (TIX_MAX_WORDS):
- * then the record goes to word 0. */
-static bool add_word(struct tbuild *b, const char *s, size_t n, uint32_t rec)
-{
-	utf8_fold_text(s, n, b->fold);
-	uint64_t h = hash_bytes(b->fold, n);
-	if (2 * (b->nw + 1) > b->nslots)
-		grow_slots(b);
-	size_t i = h & (b->nslots - 1);
-	for (; b->slots[i]; i = (i + 1) & (b->nslots - 1)) {
-		struct tword *w = &b->w[b->slots[i] - 1];
-		if (w->len == n && !memcmp(b->blob.p + w->off, b->fold, n)) {
-			add_rec(w, rec);
-			return true;
-		}
-	}
-	if (b->nw >= TIX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
-		return false;
-	uint32_t k = new_word(b, b->fold, n);
-	b->slots[i] = k + 1;
-	add_rec(&b->w[k], rec);
-	return true;
-}
-
-/* The words of one field's value: runs of letters, digits and non-ASCII bytes, as stored
- * (JSON text, so an escape's letter joins the word after it, as it does for the search). */
-static void add_text(struct tbuild *b, const char *p, size_t n, uint32_t rec)
-{
-	for (size_t at = 0, a; next_word(p, n, &at, &a);)
-		if (at - a > TIX_MAX_WORD || !add_word(b, p + a, at - a, rec))
-			add_rec(&b->w[0], rec);
-}
 
 /* The words of the name, input and output, and the columns, of record rec's line: one walk
  * over the members (the first of a key counts, as for jline_get). */
@@ -269,9 +155,8 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 	struct jline_member f;
 	unsigned seen = 0;
 	while (jline_next(p, n, &pos, &f)) {
-		if ((f.kn == 4 && !memcmp(f.k, "name", 4)) || (f.kn == 5 && !memcmp(f.k, "input", 5)) ||
-		    (f.kn == 6 && !memcmp(f.k, "output", 6)))
-			add_text(b, f.v, f.vn, rec);
+		if (words_field(f.k, f.kn))
+			wbuild_text(&b->w, f.v, f.vn, rec);
 		for (int k = 0; k < TIX_NCOLS; k++)
 			if (!(seen >> k & 1) && strlen(store_tix_cols[k]) == f.kn &&
 			    !memcmp(store_tix_cols[k], f.k, f.kn)) {
@@ -283,12 +168,8 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 
 static void tbuild_free(struct tbuild *b)
 {
-	for (size_t k = 0; k < b->nw; k++)
-		free(b->w[k].post);
-	free(b->w);
-	free(b->slots);
+	wbuild_free(&b->w);
 	free(b->cols);
-	buf_free(&b->blob);
 }
 
 struct key_ent {
@@ -375,29 +256,13 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	h.version = TIX_VERSION;
 	h.order = TIX_ORDER;
 	h.day = sh->day;
-	h.nwords = (uint32_t)b->nw;
+	h.nwords = (uint32_t)b->w.nw;
 	h.nrecs = sh->nrecs;
 	h.last_span_h = sh->recs[sh->nrecs - 1].span_h;
 	h.last_ingested_us = sh->recs[sh->nrecs - 1].ingested_us;
-	h.blob_len = b->blob.len;
+	h.blob_len = b->w.blob.len;
 	buf_add(out, &h, sizeof h);
-	buf_add(out, b->blob.p, b->blob.len);
-	static const char zero[8];
-	buf_add(out, zero, pad8(b->blob.len) - b->blob.len);
-	for (size_t k = 0; k <= b->nw; k++) {
-		uint32_t o = k < b->nw ? b->w[k].off : (uint32_t)b->blob.len;
-		buf_add(out, &o, sizeof o);
-	}
-	buf_add(out, zero, pad8(4 * (b->nw + 1)) - 4 * (b->nw + 1));
-	uint64_t po = 0;
-	for (size_t k = 0; k <= b->nw; k++) {
-		buf_add(out, &po, sizeof po);
-		if (k < b->nw)
-			po += b->w[k].plen;
-	}
-	for (size_t k = 0; k < b->nw; k++)
-		buf_add(out, b->w[k].post, b->w[k].plen);
-	buf_add(out, zero, pad8(po) - po);
+	wbuild_render(&b->w, out);
 	size_t text = out->len - sizeof h;
 	for (int k = 0; k < TIX_NKEYS; k++)
 		render_keys(sh, k, out);
@@ -426,13 +291,8 @@ struct tix {
 	const void *map;
 	size_t len;
 	const struct tix_hdr *h;
-	const char *blob;
-	const uint32_t *starts;
-	const uint64_t *poffs;
-	const unsigned char *post;
-	size_t post_len;
+	struct wview text;
 	const uint64_t *cols; /* TIX_NCOLS columns of nrecs values */
-	size_t text_len;      /* bytes of the text section */
 	/* The key maps (version 2; NULL in a version 1 file): per key, hashes sorted, their
 	 * records, a checksum per block. */
 	const uint64_t *key_h[TIX_NKEYS];
@@ -472,21 +332,15 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 	    h->crc != hash_crc32c(0, h, offsetof(struct tix_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
-	size_t nw = h->nwords, at = sizeof *h + pad8(h->blob_len);
-	size_t need = at + pad8(4 * (nw + 1)) + 8 * (nw + 1);
-	if (nw > TIX_MAX_WORDS || need > t->len)
+	if (!wview_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len))
 		goto out;
-	t->blob = (const char *)t->map + sizeof *h;
-	t->starts = (const uint32_t *)((const char *)t->map + at);
-	t->poffs = (const uint64_t *)((const char *)t->map + at + pad8(4 * (nw + 1)));
-	t->post = (const unsigned char *)t->map + need;
-	t->post_len = t->poffs[nw];
+	size_t need = sizeof *h + t->text.len;
 	/* Per record: a value per column, and (version 2) 12 bytes per key map. */
 	bool keys = h->version != TIX_VERSION_NOKEYS;
 	size_t cols = (size_t)TIX_NCOLS * 8, per = cols + (keys ? TIX_NKEYS * 12 : 0);
-	if (h->nrecs > (t->len - need) / per || t->post_len > t->len - need)
+	if (h->nrecs > (t->len - need) / per)
 		goto out;
-	size_t kat = need + pad8(t->post_len), kb = keys ? key_bytes(h->nrecs) : 0;
+	size_t kat = need, kb = keys ? key_bytes(h->nrecs) : 0;
 	size_t cat = kat + TIX_NKEYS * kb + h->nrecs * cols;
 	size_t nc = h->version == TIX_VERSION ? h->ncounts : 0;
 	if (cat + nc * sizeof *t->counts != t->len)
@@ -500,9 +354,6 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 		t->key_crc[k] = (const uint32_t *)(m + 8 * h->nrecs + pad8(4 * h->nrecs));
 	}
 	t->cols = (const uint64_t *)((const char *)t->map + kat + TIX_NKEYS * kb);
-	t->text_len = need + pad8(t->post_len) - sizeof *h;
-	if (t->starts[0] != 0 || t->starts[nw] != h->blob_len || t->poffs[0] != 0)
-		goto out;
 	ok = true;
 out:
 	if (!ok)
@@ -529,7 +380,7 @@ static bool section_good(struct tix *t, unsigned bit, uint32_t want, const void 
 
 static bool text_good(struct tix *t)
 {
-	return section_good(t, 0, t->h->text_crc, t->blob, t->text_len);
+	return section_good(t, 0, t->h->text_crc, t->text.blob, t->text.len);
 }
 
 static bool col_good(struct tix *t, int k)
@@ -542,62 +393,6 @@ static bool counts_good(struct tix *t)
 {
 	return section_good(t, TIX_NCOLS + 1, t->h->counts_crc, t->counts,
 			    t->h->ncounts * sizeof *t->counts);
-}
-
-/* Word k's postings into bits (n bits): false when they are malformed (a word's bounds out of
- * order, a record past n). */
-static bool or_postings(const struct tix *t, size_t k, uint64_t *bits, size_t n)
-{
-	uint64_t a = t->poffs[k], z = t->poffs[k + 1], rec = 0;
-	bool first = true;
-	if (a > z || z > t->post_len)
-		return false;
-	for (uint64_t i = a; i < z;) {
-		uint64_t v = 0;
-		for (int shift = 0;; shift += 7) {
-			if (i >= z || shift > 63)
-				return false;
-			unsigned char c = t->post[i++];
-			v |= (uint64_t)(c & 0x7f) << shift;
-			if (!(c & 0x80))
-				break;
-		}
-		rec = first ? v : rec + 1 + v;
-		first = false;
-		if (rec >= n)
-			return false;
-		bits[rec >> 6] |= 1ull << (rec & 63);
-	}
-	return true;
-}
-
-/* The records whose words contain chunk c[0..m) (already a run of word bytes), into bits. */
-static bool chunk_bits(const struct tix *t, const char *c, size_t m, uint64_t *bits, size_t n)
-{
-	char *fold = xmalloc(m);
-	struct utf8_needle nd;
-	utf8_needle_init(&nd, c, m, fold);
-	bool ok = or_postings(t, 0, bits, n);
-	const size_t nw = t->h->nwords, blen = t->h->blob_len;
-	for (size_t at = 0; ok && at < blen;) {
-		size_t q = utf8_needle_pos(&nd, t->blob + at, blen - at);
-		if (q == SIZE_MAX)
-			break;
-		q += at;
-		/* the word holding q: the last start at or before it */
-		size_t lo = 0, hi = nw;
-		while (hi - lo > 1) {
-			size_t mid = (lo + hi) / 2;
-			if (t->starts[mid] <= q)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		ok = or_postings(t, lo, bits, n);
-		at = t->starts[lo + 1];
-	}
-	free(fold);
-	return ok;
 }
 
 static bool tix_current(const struct tix *t, const struct shard *sh)
@@ -748,49 +543,10 @@ enum status store_tix_keyed(struct store_tix *x, enum store_key which, uint64_t 
 enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t nterms,
 			   uint64_t **out, uint64_t **sure)
 {
-	const struct tix *t = &x->t;
 	*out = *sure = NULL;
 	if (!text_good(&x->t))
 		return ST_NOT_FOUND;
-	size_t n = t->h->nrecs, words = (n + 63) / 64;
-	uint64_t *all = NULL, *one = xmalloc(words * sizeof *one);
-	bool ok = true, whole = true; /* every term a single run of word bytes */
-	for (size_t k = 0; ok && k < nterms; k++) {
-		const char *s = terms[k];
-		size_t len = strlen(s), runs = 0;
-		for (size_t at = 0, a; ok && next_word(s, len, &at, &a);) {
-			runs += 1 + (a > 0 || at < len);
-			memset(one, 0, words * sizeof *one);
-			ok = chunk_bits(t, s + a, at - a, one, n);
-			if (!all) {
-				all = one;
-				one = xmalloc(words * sizeof *one);
-			} else {
-				for (size_t w = 0; w < words; w++)
-					all[w] &= one[w];
-			}
-		}
-		whole = whole && runs == 1;
-	}
-	/* A single-word term inside an indexed word is in the span's text; the records of word
-	 * 0 (a word too long to index, a line that could not be read) are only candidates. */
-	if (ok && all && whole) {
-		memset(one, 0, words * sizeof *one);
-		ok = or_postings(t, 0, one, n);
-		for (size_t w = 0; w < words; w++)
-			one[w] = all[w] & ~one[w];
-		*sure = one;
-		one = NULL;
-	}
-	free(one);
-	if (!ok || !all) { /* damaged postings, or no term with a letter or digit */
-		free(all);
-		free(*sure);
-		*sure = NULL;
-		return ST_NOT_FOUND;
-	}
-	*out = all;
-	return ST_OK;
+	return wview_terms(&x->t.text, terms, nterms, x->t.h->nrecs, out, sure);
 }
 
 /* ---- building, checking ---- */
@@ -835,14 +591,15 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		tix_close(&t);
 		if (cur) {
 			*covered = sh.nrecs;
+			if (sh.text_end)
+				tdx_fold(st, ws, day, sh.nrecs);
 			shard_close(&sh);
 			return ST_OK;
 		}
 	}
 	struct tbuild b;
 	memset(&b, 0, sizeof b);
-	buf_init(&b.blob);
-	new_word(&b, "", 0); /* word 0: records every term may match */
+	wbuild_init(&b.w);
 	b.nrecs = sh.nrecs;
 	b.cols = xcalloc((size_t)TIX_NCOLS * sh.nrecs, sizeof *b.cols);
 	rc = ST_OK;
@@ -850,7 +607,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		const char *line;
 		size_t n;
 		if (!shard_view(&sh, i, &line, &n)) {
-			add_rec(&b.w[0], (uint32_t)i); /* unreadable: never ruled out */
+			wbuild_any(&b.w, (uint32_t)i); /* unreadable: never ruled out */
 			for (int k = 0; k < TIX_NCOLS; k++)
 				b.cols[(size_t)k * b.nrecs + i] = TIX_UNKNOWN;
 			continue;
@@ -875,6 +632,9 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		*built = true;
 		*covered = sh.nrecs;
 		rc = ST_OK;
+		/* The day's text is all in the .tix now: its tail segments go. */
+		if (sh.text_end)
+			tdx_fold(st, ws, day, sh.nrecs);
 	}
 	if (rc != ST_OK && fd >= 0)
 		unlink(tp);
@@ -934,15 +694,11 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 			buf_printf(why, "column %s: checksum mismatch\n", store_tix_cols[k]);
 			bad = 1;
 		}
-	size_t n = t.h->nrecs, words = (n + 63) / 64;
-	uint64_t *bits = xcalloc(words ? words : 1, sizeof *bits);
-	for (size_t k = 0; !bad && k < t.h->nwords; k++)
-		if (t.starts[k] >= t.starts[k + 1] || t.blob[t.starts[k + 1] - 1] != '\n' ||
-		    !or_postings(&t, k, bits, n)) {
-			buf_printf(why, "word %zu is malformed\n", k);
-			bad = 1;
-		}
-	free(bits);
+	size_t w = bad ? SIZE_MAX : wview_check(&t.text, t.h->nrecs);
+	if (w != SIZE_MAX) {
+		buf_printf(why, "word %zu is malformed\n", w);
+		bad = 1;
+	}
 	for (int k = 0; k < TIX_NKEYS && t.key_h[k]; k++)
 		bad |= key_check(&t, k, tix_current(&t, sh) ? sh : NULL, why);
 	if (t.counts && !counts_good(&t)) {

@@ -19,6 +19,7 @@
 #include "lib/store/record.h"
 #include "lib/store/sdata.h"
 #include "lib/store/sealed.h"
+#include "lib/store/tdx.h"
 #include "lib/store/tix.h"
 #include "lib/store/tab.h"
 #include "lib/store/write.h"
@@ -71,6 +72,18 @@ static const char *rec_diff(const struct idx_rec *a, const struct idx_rec *b)
 	return "";
 }
 
+/* Each line of why a problem of ws/dname's file f; why emptied. */
+static void problems(struct vctx *v, struct buf *why, const char *ws, const char *dname,
+		     enum layout_file f)
+{
+	for (char *s = why->p, *e; s && s < why->p + why->len; s = e + 1) {
+		e = strchr(s, '\n');
+		*e = 0;
+		problem(v, "%s/%s.%s: %s", ws, dname, layout_name(f), s);
+	}
+	why->len = 0;
+}
+
 static void verify_day(struct store *st, const char *ws, int32_t day, struct vctx *v)
 {
 	char dname[11], p[PATH_MAX];
@@ -93,25 +106,16 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 	uint64_t size = sh.d.base;
 	if (sh.d.fd >= 0 && fstat(sh.d.fd, &ds) == 0)
 		size += (uint64_t)ds.st_size;
-	if (sh.d.z) {
-		struct buf why;
-		buf_init(&why);
-		sealed_check(sh.d.z, sh.recs, sh.nrecs, &why);
-		for (char *s = why.p, *e; s && s < why.p + why.len; s = e + 1) {
-			e = strchr(s, '\n');
-			*e = 0;
-			problem(v, "%s/%s.jsonl.zst: %s", ws, dname, s);
-		}
-		buf_free(&why);
-	}
 	struct buf why;
 	buf_init(&why);
-	store_tix_check(st, ws, &sh, &why);
-	for (char *s = why.p, *e; s && s < why.p + why.len; s = e + 1) {
-		e = strchr(s, '\n');
-		*e = 0;
-		problem(v, "%s/%s.tix: %s", ws, dname, s);
+	if (sh.d.z) {
+		sealed_check(sh.d.z, sh.recs, sh.nrecs, &why);
+		problems(v, &why, ws, dname, LAYOUT_ZST);
 	}
+	store_tix_check(st, ws, &sh, &why);
+	problems(v, &why, ws, dname, LAYOUT_TIX);
+	tdx_check(st, ws, &sh, &why);
+	problems(v, &why, ws, dname, LAYOUT_TDX);
 	buf_free(&why);
 	struct buf line;
 	buf_init(&line);

@@ -24,6 +24,7 @@
 #include "lib/store/layout.h"
 #include "lib/store/rebuild.h"
 #include "lib/store/record.h"
+#include "lib/store/tdx.h"
 #include "lib/store/wshard.h"
 
 enum status write_prepare(struct store *st, const char *ws, struct tab_set *t, int *jfd)
@@ -196,8 +197,18 @@ static void build_shard(struct batch *b, struct wshard *w, size_t i, size_t g)
 	}
 }
 
-/* One write of the lines, one of the records, then the commit count: the shard's commit
- * point. */
+/* Test hook (t/integration/search_index.test.mjs): SPANDEX_TEST_KILL_IN_TEXT set kills the
+ * writer with SIGKILL after a shard's lines, records and text segment are written, before the
+ * header write that commits them. Unset in every real deployment. */
+static void test_kill_text(void)
+{
+	const char *k = getenv("SPANDEX_TEST_KILL_IN_TEXT");
+	if (k && *k)
+		raise(SIGKILL);
+}
+
+/* One write of the lines, one of the records, one of the text segment, then the commit count
+ * (and the text's end): the shard's commit point. */
 static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr, struct err *e)
 {
 	struct idx_hdr h;
@@ -207,6 +218,9 @@ static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr, st
 			  STORE_IDX_HDR + (off_t)(w->committed * sizeof(*b->recs))) < 0 ||
 	    io_pread_all(w->idx_fd, &h, sizeof(h), 0) < 0)
 		return err_set(e, ST_UNAVAILABLE, "append: %s", strerror(errno));
+	/* The words of the batch's text, committed with its records by the header write. */
+	tdx_append(b->st, b->ws, w, &h, b->recs, nr, b->data.p);
+	test_kill_text();
 	h.committed = w->committed + nr;
 	if (io_pwrite_all(w->idx_fd, &h, sizeof(h), 0) < 0)
 		return err_set(e, ST_UNAVAILABLE, "commit: %s", strerror(errno));

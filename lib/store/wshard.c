@@ -21,7 +21,7 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 	char p[PATH_MAX];
 	memset(w, 0, sizeof(*w));
 	w->day = day;
-	w->idx_fd = w->d.fd = -1;
+	w->idx_fd = w->d.fd = w->tdx_fd = -1;
 	enum status rc = ST_UNAVAILABLE;
 	struct stat ds, is;
 	struct idx_hdr h;
@@ -87,6 +87,7 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 	}
 	w->committed = w->committed0 = committed;
 	w->data_end = w->data_end0 = end;
+	w->text_end0 = h.text_end;
 	rc = ST_OK;
 out:
 	if (rc != ST_OK) {
@@ -115,9 +116,11 @@ void wshard_close(struct wshard *w)
 {
 	/* Closing the index descriptor releases the shard lock. */
 	sdata_close(&w->d);
+	if (w->tdx_fd >= 0)
+		close(w->tdx_fd);
 	if (w->idx_fd >= 0)
 		close(w->idx_fd);
-	w->idx_fd = -1;
+	w->idx_fd = w->tdx_fd = -1;
 }
 
 void wshard_rollback(struct wshard *w)
@@ -128,6 +131,7 @@ void wshard_rollback(struct wshard *w)
 		0 &&
 	    io_pread_all(w->idx_fd, &h, sizeof(h), 0) == 0) {
 		h.committed = w->committed0;
+		h.text_end = w->text_end0;
 		io_pwrite_all(w->idx_fd, &h, sizeof(h), 0);
 	}
 }

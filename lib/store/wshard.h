@@ -18,6 +18,8 @@ struct wshard {
 	uint64_t committed;		/* records committed (after repair at open, then appends) */
 	uint64_t data_end;		/* bytes of data the committed records cover */
 	uint64_t committed0, data_end0; /* as at open: where a failed batch rolls back to */
+	uint64_t text_end0;		/* ... and the header's text_end */
+	int tdx_fd;			/* <day>.tdx, opened for the batch's first segment */
 	bool created;
 };
 /* Opens (creating) and locks ws/day; repairs a torn tail. roll_forward: commit complete

@@ -1,7 +1,8 @@
 // `spandex reindex` rebuilds every .idx from the JSONL alone, byte for byte the same as the
 // ones ingest wrote but for the header's flag generation (bytes 48-55, a fresh one, so that
-// the day's old live counts are not trusted); `spandex verify` agrees; a deleted index comes
-// back.
+// the day's old live counts are not trusted) and the end of its text tail (bytes 56-63: reindex
+// removes the writer's .tdx, which `spandex index` replaces); `spandex verify` agrees; a deleted
+// index comes back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -22,9 +23,9 @@ async function cli(...args) {
 	return r;
 }
 
-// Two .idx files are the same but for the header's flag generation.
+// Two .idx files are the same but for the header's flag generation and text tail.
 function sameIndex(a, b) {
-	const mask = (x) => { const c = Buffer.from(x); if (c.length >= 56) c.fill(0, 48, 56); return c; };
+	const mask = (x) => { const c = Buffer.from(x); if (c.length >= 64) c.fill(0, 48, 64); return c; };
 	return mask(a).equals(mask(b));
 }
 

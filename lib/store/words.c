@@ -1,0 +1,305 @@
+/* words: the word dictionary of the text indexes (words.h). */
+#include "lib/store/words.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base/hash.h"
+#include "lib/base/mem.h"
+#include "lib/base/utf8.h"
+
+static inline bool word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+bool words_next(const char *s, size_t n, size_t *at, size_t *a)
+{
+	size_t i = *at;
+	while (i < n && !word_byte((unsigned char)s[i]))
+		i++;
+	if (i == n)
+		return false;
+	*a = i;
+	while (i < n && word_byte((unsigned char)s[i]))
+		i++;
+	*at = i;
+	return true;
+}
+
+bool words_field(const char *k, size_t kn)
+{
+	return (kn == 4 && !memcmp(k, "name", 4)) || (kn == 5 && !memcmp(k, "input", 5)) ||
+	       (kn == 6 && !memcmp(k, "output", 6));
+}
+
+static size_t pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* ---- building ---- */
+
+/* A word being indexed. Most words of a day are rare (ids, numbers, names), so a word's
+ * postings start at 8 bytes and double: about 64 bytes a word in all. */
+struct wbuild_word {
+	uint32_t off, len; /* in blob */
+	uint32_t last;	   /* 1 + the last record added, 0 for none */
+	uint32_t plen, pcap;
+	unsigned char *post;
+};
+
+static void add_rec(struct wbuild_word *w, uint32_t rec)
+{
+	if (w->last == rec + 1)
+		return;
+	if (w->pcap - w->plen < 5) { /* a uint32 distance takes at most 5 bytes */
+		w->pcap = w->pcap ? w->pcap * 2 : 8;
+		w->post = xrealloc(w->post, w->pcap);
+	}
+	uint32_t v = w->last ? rec - w->last : rec;
+	do {
+		w->post[w->plen++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	w->last = rec + 1;
+}
+
+static uint32_t new_word(struct wbuild *b, const char *s, size_t n)
+{
+	if (b->nw == b->capw) {
+		b->capw = b->capw ? b->capw * 2 : 1024;
+		b->w = xrealloc(b->w, b->capw * sizeof *b->w);
+	}
+	struct wbuild_word *w = &b->w[b->nw];
+	w->off = (uint32_t)b->blob.len;
+	w->len = (uint32_t)n;
+	w->last = w->plen = w->pcap = 0;
+	w->post = NULL;
+	buf_add(&b->blob, s, n);
+	buf_add(&b->blob, "\n", 1);
+	return (uint32_t)b->nw++;
+}
+
+void wbuild_init(struct wbuild *b)
+{
+	memset(b, 0, sizeof *b);
+	buf_init(&b->blob);
+	new_word(b, "", 0);
+}
+
+void wbuild_free(struct wbuild *b)
+{
+	for (size_t k = 0; k < b->nw; k++)
+		free(b->w[k].post);
+	free(b->w);
+	free(b->slots);
+	buf_free(&b->blob);
+}
+
+static void grow_slots(struct wbuild *b)
+{
+	size_t n = b->nslots ? b->nslots * 2 : 4096;
+	uint32_t *s = xcalloc(n, sizeof *s);
+	for (size_t k = 1; k < b->nw; k++) { /* word 0 is not in the table */
+		uint64_t h = hash_bytes(b->blob.p + b->w[k].off, b->w[k].len);
+		size_t i = h & (n - 1);
+		while (s[i])
+			i = (i + 1) & (n - 1);
+		s[i] = (uint32_t)k + 1;
+	}
+	free(b->slots);
+	b->slots = s;
+	b->nslots = n;
+}
+
+/* The word s[0..n), folded, for record rec. False when the dictionary is full (TIX_MAX_WORDS):
+ * then the record goes to word 0. */
+static bool add_word(struct wbuild *b, const char *s, size_t n, uint32_t rec)
+{
+	utf8_fold_text(s, n, b->fold);
+	uint64_t h = hash_bytes(b->fold, n);
+	if (2 * (b->nw + 1) > b->nslots)
+		grow_slots(b);
+	size_t i = h & (b->nslots - 1);
+	for (; b->slots[i]; i = (i + 1) & (b->nslots - 1)) {
+		struct wbuild_word *w = &b->w[b->slots[i] - 1];
+		if (w->len == n && !memcmp(b->blob.p + w->off, b->fold, n)) {
+			add_rec(w, rec);
+			return true;
+		}
+	}
+	if (b->nw >= TIX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
+		return false;
+	uint32_t k = new_word(b, b->fold, n);
+	b->slots[i] = k + 1;
+	add_rec(&b->w[k], rec);
+	return true;
+}
+
+void wbuild_text(struct wbuild *b, const char *p, size_t n, uint32_t rec)
+{
+	for (size_t at = 0, a; words_next(p, n, &at, &a);)
+		if (at - a > TIX_MAX_WORD || !add_word(b, p + a, at - a, rec))
+			add_rec(&b->w[0], rec);
+}
+
+void wbuild_any(struct wbuild *b, uint32_t rec)
+{
+	add_rec(&b->w[0], rec);
+}
+
+void wbuild_render(const struct wbuild *b, struct buf *out)
+{
+	static const char zero[8];
+	buf_add(out, b->blob.p, b->blob.len);
+	buf_add(out, zero, pad8(b->blob.len) - b->blob.len);
+	for (size_t k = 0; k <= b->nw; k++) {
+		uint32_t o = k < b->nw ? b->w[k].off : (uint32_t)b->blob.len;
+		buf_add(out, &o, sizeof o);
+	}
+	buf_add(out, zero, pad8(4 * (b->nw + 1)) - 4 * (b->nw + 1));
+	uint64_t po = 0;
+	for (size_t k = 0; k <= b->nw; k++) {
+		buf_add(out, &po, sizeof po);
+		if (k < b->nw)
+			po += b->w[k].plen;
+	}
+	for (size_t k = 0; k < b->nw; k++)
+		buf_add(out, b->w[k].post, b->w[k].plen);
+	buf_add(out, zero, pad8(po) - po);
+}
+
+/* ---- reading ---- */
+
+bool wview_open(struct wview *v, const void *p, size_t n, size_t nwords, size_t blob_len)
+{
+	memset(v, 0, sizeof *v);
+	if (nwords < 1 || nwords > TIX_MAX_WORDS || blob_len > n)
+		return false;
+	size_t at = pad8(blob_len), need = at + pad8(4 * (nwords + 1)) + 8 * (nwords + 1);
+	if (need > n)
+		return false;
+	v->blob = p;
+	v->blob_len = blob_len;
+	v->nwords = nwords;
+	v->starts = (const uint32_t *)((const char *)p + at);
+	v->poffs = (const uint64_t *)((const char *)p + at + pad8(4 * (nwords + 1)));
+	v->post = (const unsigned char *)p + need;
+	v->post_len = v->poffs[nwords];
+	if (v->post_len > n - need || v->starts[0] != 0 || v->starts[nwords] != blob_len ||
+	    v->poffs[0] != 0)
+		return false;
+	v->len = need + pad8(v->post_len);
+	return v->len <= n;
+}
+
+bool wview_or(const struct wview *v, size_t k, uint64_t *bits, size_t nrecs)
+{
+	uint64_t a = v->poffs[k], z = v->poffs[k + 1], rec = 0;
+	bool first = true;
+	if (a > z || z > v->post_len)
+		return false;
+	for (uint64_t i = a; i < z;) {
+		uint64_t x = 0;
+		for (int shift = 0;; shift += 7) {
+			if (i >= z || shift > 63)
+				return false;
+			unsigned char c = v->post[i++];
+			x |= (uint64_t)(c & 0x7f) << shift;
+			if (!(c & 0x80))
+				break;
+		}
+		rec = first ? x : rec + 1 + x;
+		first = false;
+		if (rec >= nrecs)
+			return false;
+		bits[rec >> 6] |= 1ull << (rec & 63);
+	}
+	return true;
+}
+
+/* The records whose words contain chunk c[0..m) (already a run of word bytes), into bits. */
+static bool chunk_bits(const struct wview *v, const char *c, size_t m, uint64_t *bits, size_t n)
+{
+	char *fold = xmalloc(m);
+	struct utf8_needle nd;
+	utf8_needle_init(&nd, c, m, fold);
+	bool ok = wview_or(v, 0, bits, n);
+	const size_t nw = v->nwords, blen = v->blob_len;
+	for (size_t at = 0; ok && at < blen;) {
+		size_t q = utf8_needle_pos(&nd, v->blob + at, blen - at);
+		if (q == SIZE_MAX)
+			break;
+		q += at;
+		/* the word holding q: the last start at or before it */
+		size_t lo = 0, hi = nw;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (v->starts[mid] <= q)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		ok = wview_or(v, lo, bits, n);
+		at = v->starts[lo + 1];
+	}
+	free(fold);
+	return ok;
+}
+
+enum status wview_terms(const struct wview *v, const char *const *terms, size_t nterms,
+			size_t n, uint64_t **out, uint64_t **sure)
+{
+	*out = *sure = NULL;
+	size_t words = (n + 63) / 64;
+	uint64_t *all = NULL, *one = xmalloc((words ? words : 1) * sizeof *one);
+	bool ok = true, whole = true; /* every term a single run of word bytes */
+	for (size_t k = 0; ok && k < nterms; k++) {
+		const char *s = terms[k];
+		size_t len = strlen(s), runs = 0;
+		for (size_t at = 0, a; ok && words_next(s, len, &at, &a);) {
+			runs += 1 + (a > 0 || at < len);
+			memset(one, 0, words * sizeof *one);
+			ok = chunk_bits(v, s + a, at - a, one, n);
+			if (!all) {
+				all = one;
+				one = xmalloc((words ? words : 1) * sizeof *one);
+			} else {
+				for (size_t w = 0; w < words; w++)
+					all[w] &= one[w];
+			}
+		}
+		whole = whole && runs == 1;
+	}
+	/* A single-word term inside an indexed word is in the span's text; the records of word
+	 * 0 (a word too long to index, a line that could not be read) are only candidates. */
+	if (ok && all && whole) {
+		memset(one, 0, words * sizeof *one);
+		ok = wview_or(v, 0, one, n);
+		for (size_t w = 0; w < words; w++)
+			one[w] = all[w] & ~one[w];
+		*sure = one;
+		one = NULL;
+	}
+	free(one);
+	if (!ok || !all) { /* damaged postings, or no term with a letter or digit */
+		free(all);
+		free(*sure);
+		*sure = NULL;
+		return ST_NOT_FOUND;
+	}
+	*out = all;
+	return ST_OK;
+}
+
+size_t wview_check(const struct wview *v, size_t nrecs)
+{
+	uint64_t *bits = xcalloc((nrecs + 63) / 64 + 1, sizeof *bits);
+	size_t bad = SIZE_MAX;
+	for (size_t k = 0; bad == SIZE_MAX && k < v->nwords; k++)
+		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
+		    v->blob[v->starts[k + 1] - 1] != '\n' || !wview_or(v, k, bits, nrecs))
+			bad = k;
+	free(bits);
+	return bad;
+}
