@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
 
@@ -96,12 +95,24 @@ void wbuild_free(struct wbuild *b)
 	buf_free(&b->blob);
 }
 
+/* The hash of a folded word in the build's table (FNV-1a: words are short, and wbuild_text
+ * computes it as it folds). */
+#define WORD_H0 0xcbf29ce484222325ull
+#define WORD_HM 0x100000001b3ull
+static uint64_t word_hash(const char *s, size_t n)
+{
+	uint64_t h = WORD_H0;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * WORD_HM;
+	return h;
+}
+
 static void grow_slots(struct wbuild *b)
 {
 	size_t n = b->nslots ? b->nslots * 2 : 4096;
 	uint32_t *s = xcalloc(n, sizeof *s);
 	for (size_t k = 1; k < b->nw; k++) { /* word 0 is not in the table */
-		uint64_t h = hash_bytes(b->blob.p + b->w[k].off, b->w[k].len);
+		uint64_t h = word_hash(b->blob.p + b->w[k].off, b->w[k].len);
 		size_t i = h & (n - 1);
 		while (s[i])
 			i = (i + 1) & (n - 1);
@@ -112,12 +123,10 @@ static void grow_slots(struct wbuild *b)
 	b->nslots = n;
 }
 
-/* The word s[0..n), folded, for record rec. False when the dictionary is full (TIX_MAX_WORDS):
- * then the record goes to word 0. */
-static bool add_word(struct wbuild *b, const char *s, size_t n, uint32_t rec)
+/* The word b->fold[0..n) (folded; h its word_hash) for record rec. False when the dictionary
+ * is full (TIX_MAX_WORDS): then the record goes to word 0. */
+static bool add_word(struct wbuild *b, size_t n, uint64_t h, uint32_t rec)
 {
-	utf8_fold_text(s, n, b->fold);
-	uint64_t h = hash_bytes(b->fold, n);
 	if (2 * (b->nw + 1) > b->nslots)
 		grow_slots(b);
 	size_t i = h & (b->nslots - 1);
@@ -136,11 +145,49 @@ static bool add_word(struct wbuild *b, const char *s, size_t n, uint32_t rec)
 	return true;
 }
 
+/* Per byte: 0 for no word byte, 1 for a non-ASCII one, else the ASCII letter or digit folded
+ * (what words_next and utf8_fold do to it). */
+static const unsigned char *word_class(void)
+{
+	static unsigned char t[256];
+	if (!t['0'])
+		for (unsigned c = 0; c < 256; c++)
+			t[c] = c >= 0x80 ? 1
+			       : word_byte((unsigned char)c)
+				   ? (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c)
+				   : 0;
+	return t;
+}
+
+/* One pass per word: its end, its ASCII folded and hashed on the way; a word with a non-ASCII
+ * byte is folded again by utf8_fold_text, which keeps its length. */
 void wbuild_text(struct wbuild *b, const char *p, size_t n, uint32_t rec)
 {
-	for (size_t at = 0, a; words_next(p, n, &at, &a);)
-		if (at - a > TIX_MAX_WORD || !add_word(b, p + a, at - a, rec))
+	const unsigned char *s = (const unsigned char *)p, *cls = word_class();
+	for (size_t i = 0; i < n;) {
+		while (i < n && !cls[s[i]])
+			i++;
+		if (i == n)
+			break;
+		size_t a = i;
+		uint64_t h = WORD_H0;
+		bool ascii = true;
+		for (; i < n && cls[s[i]]; i++) {
+			unsigned char c = cls[s[i]];
+			ascii = ascii && c != 1;
+			if (i - a < TIX_MAX_WORD) {
+				b->fold[i - a] = (char)c;
+				h = (h ^ c) * WORD_HM;
+			}
+		}
+		size_t len = i - a;
+		if (len <= TIX_MAX_WORD && !ascii) {
+			utf8_fold_text(p + a, len, b->fold);
+			h = word_hash(b->fold, len);
+		}
+		if (len > TIX_MAX_WORD || !add_word(b, len, h, rec))
 			add_rec(&b->w[0], rec);
+	}
 }
 
 void wbuild_any(struct wbuild *b, uint32_t rec)
