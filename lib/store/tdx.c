@@ -51,15 +51,15 @@ void tdx_append(struct store *st, const char *ws, struct wshard *w, struct idx_h
 		return;
 	if ((uint64_t)sb.st_size < h->text_end)
 		h->text_end = 0;
-	struct wbuild b;
-	wbuild_init(&b);
+	struct words_build b;
+	words_init(&b);
 	for (size_t k = 0; k < n; k++) {
 		const char *line = data + (recs[k].off - w->data_end);
 		size_t pos = 0;
 		struct jline_member f;
 		while (jline_next(line, recs[k].len, &pos, &f))
 			if (words_field(f.k, f.kn))
-				wbuild_text(&b, f.v, f.vn, (uint32_t)k);
+				words_add(&b, f.v, f.vn, (uint32_t)k);
 	}
 	struct tdx_seg s;
 	memset(&s, 0, sizeof s);
@@ -74,8 +74,8 @@ void tdx_append(struct store *st, const char *ws, struct wshard *w, struct idx_h
 	struct buf out;
 	buf_init(&out);
 	buf_add(&out, &s, sizeof s);
-	wbuild_render(&b, &out);
-	wbuild_free(&b);
+	words_render(&b, &out);
+	words_free(&b);
 	struct tdx_seg *sp = (struct tdx_seg *)out.p;
 	sp->body_len = out.len - sizeof s;
 	sp->body_crc = hash_crc32c(0, out.p + sizeof s, sp->body_len);
@@ -147,13 +147,13 @@ static bool next_seg(const char *m, uint64_t end, uint64_t *at, const struct tdx
 /* Whether segment s holds records of sh as they are: its records committed, its last one the
  * one it was built from (a batch undone after a crash and written again, a day rebuilt by
  * reindex: not), its body whole and its text section in bounds. */
-static bool seg_good(const struct shard *sh, const struct tdx_seg *s, struct wview *v)
+static bool seg_good(const struct shard *sh, const struct tdx_seg *s, struct words_view *v)
 {
 	size_t z = (size_t)s->first + s->nrecs;
 	return s->nrecs && z <= sh->nrecs && sh->recs[z - 1].span_h == s->last_span_h &&
 	       sh->recs[z - 1].ingested_us == s->last_ingested_us &&
 	       s->body_crc == hash_crc32c(0, s + 1, s->body_len) &&
-	       wview_open(v, s + 1, s->body_len, s->nwords, s->blob_len);
+	       words_open(v, s + 1, s->body_len, s->nwords, s->blob_len);
 }
 
 static bool bit_get(const uint64_t *bits, size_t i)
@@ -185,12 +185,12 @@ size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, 
 	uint64_t *all = NULL, *yes = NULL;
 	bool whole = true;
 	const struct tdx_seg *s;
-	struct wview v;
+	struct words_view v;
 	bool good;
 	for (uint64_t at = 0; next_seg(m, sh->text_end, &at, &s, &good);) {
 		uint64_t *a, *y;
 		if (!good || (size_t)s->first + s->nrecs <= from || !seg_good(sh, s, &v) ||
-		    wview_terms(&v, terms, nterms, s->nrecs, &a, &y) != ST_OK)
+		    words_terms(&v, terms, nterms, s->nrecs, &a, &y) != ST_OK)
 			continue;
 		if (!all) { /* the records before from as the caller had them; the rest unknown:
 			       candidates until a segment says otherwise */
@@ -232,7 +232,7 @@ int tdx_check(struct store *st, const char *ws, const struct shard *sh, struct b
 		return 0;
 	int bad = 0;
 	const struct tdx_seg *s;
-	struct wview v;
+	struct words_view v;
 	bool good;
 	size_t w;
 	for (uint64_t at = 0, was = 0; next_seg(m, sh->text_end, &at, &s, &good); was = at) {
@@ -243,8 +243,8 @@ int tdx_check(struct store *st, const char *ws, const struct shard *sh, struct b
 			break;
 		}
 		if (s->body_crc != hash_crc32c(0, s + 1, s->body_len) ||
-		    !wview_open(&v, s + 1, s->body_len, s->nwords, s->blob_len) ||
-		    (w = wview_check(&v, s->nrecs)) != SIZE_MAX) {
+		    !words_open(&v, s + 1, s->body_len, s->nwords, s->blob_len) ||
+		    (w = words_check(&v, s->nrecs)) != SIZE_MAX) {
 			buf_printf(why, "the text tail's segment of records %u-%u is damaged\n",
 				   s->first, s->first + s->nrecs - 1);
 			bad = 1;

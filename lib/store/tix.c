@@ -142,7 +142,7 @@ static uint32_t key_block_crc(const uint64_t *hs, const uint32_t *rs, size_t n, 
 /* ---- building ---- */
 
 struct tbuild {
-	struct wbuild w;
+	struct words_build w;
 	uint64_t *cols; /* column k of record i at k * nrecs + i */
 	size_t nrecs;
 };
@@ -156,7 +156,7 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 	unsigned seen = 0;
 	while (jline_next(p, n, &pos, &f)) {
 		if (words_field(f.k, f.kn))
-			wbuild_text(&b->w, f.v, f.vn, rec);
+			words_add(&b->w, f.v, f.vn, rec);
 		for (int k = 0; k < TIX_NCOLS; k++)
 			if (!(seen >> k & 1) && strlen(store_tix_cols[k]) == f.kn &&
 			    !memcmp(store_tix_cols[k], f.k, f.kn)) {
@@ -168,7 +168,7 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 
 static void tbuild_free(struct tbuild *b)
 {
-	wbuild_free(&b->w);
+	words_free(&b->w);
 	free(b->cols);
 }
 
@@ -262,7 +262,7 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	h.last_ingested_us = sh->recs[sh->nrecs - 1].ingested_us;
 	h.blob_len = b->w.blob.len;
 	buf_add(out, &h, sizeof h);
-	wbuild_render(&b->w, out);
+	words_render(&b->w, out);
 	size_t text = out->len - sizeof h;
 	for (int k = 0; k < TIX_NKEYS; k++)
 		render_keys(sh, k, out);
@@ -291,7 +291,7 @@ struct tix {
 	const void *map;
 	size_t len;
 	const struct tix_hdr *h;
-	struct wview text;
+	struct words_view text;
 	const uint64_t *cols; /* TIX_NCOLS columns of nrecs values */
 	/* The key maps (version 2; NULL in a version 1 file): per key, hashes sorted, their
 	 * records, a checksum per block. */
@@ -332,7 +332,7 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 	    h->crc != hash_crc32c(0, h, offsetof(struct tix_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
-	if (!wview_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len))
+	if (!words_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len))
 		goto out;
 	size_t need = sizeof *h + t->text.len;
 	/* Per record: a value per column, and (version 2) 12 bytes per key map. */
@@ -546,7 +546,7 @@ enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t
 	*out = *sure = NULL;
 	if (!text_good(&x->t))
 		return ST_NOT_FOUND;
-	return wview_terms(&x->t.text, terms, nterms, x->t.h->nrecs, out, sure);
+	return words_terms(&x->t.text, terms, nterms, x->t.h->nrecs, out, sure);
 }
 
 /* ---- building, checking ---- */
@@ -599,7 +599,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	}
 	struct tbuild b;
 	memset(&b, 0, sizeof b);
-	wbuild_init(&b.w);
+	words_init(&b.w);
 	b.nrecs = sh.nrecs;
 	b.cols = xcalloc((size_t)TIX_NCOLS * sh.nrecs, sizeof *b.cols);
 	rc = ST_OK;
@@ -607,7 +607,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		const char *line;
 		size_t n;
 		if (!shard_view(&sh, i, &line, &n)) {
-			wbuild_any(&b.w, (uint32_t)i); /* unreadable: never ruled out */
+			words_add_any(&b.w, (uint32_t)i); /* unreadable: never ruled out */
 			for (int k = 0; k < TIX_NCOLS; k++)
 				b.cols[(size_t)k * b.nrecs + i] = TIX_UNKNOWN;
 			continue;
@@ -694,7 +694,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 			buf_printf(why, "column %s: checksum mismatch\n", store_tix_cols[k]);
 			bad = 1;
 		}
-	size_t w = bad ? SIZE_MAX : wview_check(&t.text, t.h->nrecs);
+	size_t w = bad ? SIZE_MAX : words_check(&t.text, t.h->nrecs);
 	if (w != SIZE_MAX) {
 		buf_printf(why, "word %zu is malformed\n", w);
 		bad = 1;

@@ -40,14 +40,14 @@ static size_t pad8(size_t n)
 
 /* A word being indexed. Most words of a day are rare (ids, numbers, names), so a word's
  * postings start at 8 bytes and double: about 64 bytes a word in all. */
-struct wbuild_word {
+struct words_word {
 	uint32_t off, len; /* in blob */
 	uint32_t last;	   /* 1 + the last record added, 0 for none */
 	uint32_t plen, pcap;
 	unsigned char *post;
 };
 
-static void add_rec(struct wbuild_word *w, uint32_t rec)
+static void add_rec(struct words_word *w, uint32_t rec)
 {
 	if (w->last == rec + 1)
 		return;
@@ -63,13 +63,13 @@ static void add_rec(struct wbuild_word *w, uint32_t rec)
 	w->last = rec + 1;
 }
 
-static uint32_t new_word(struct wbuild *b, const char *s, size_t n)
+static uint32_t new_word(struct words_build *b, const char *s, size_t n)
 {
 	if (b->nw == b->capw) {
 		b->capw = b->capw ? b->capw * 2 : 1024;
 		b->w = xrealloc(b->w, b->capw * sizeof *b->w);
 	}
-	struct wbuild_word *w = &b->w[b->nw];
+	struct words_word *w = &b->w[b->nw];
 	w->off = (uint32_t)b->blob.len;
 	w->len = (uint32_t)n;
 	w->last = w->plen = w->pcap = 0;
@@ -79,14 +79,14 @@ static uint32_t new_word(struct wbuild *b, const char *s, size_t n)
 	return (uint32_t)b->nw++;
 }
 
-void wbuild_init(struct wbuild *b)
+void words_init(struct words_build *b)
 {
 	memset(b, 0, sizeof *b);
 	buf_init(&b->blob);
 	new_word(b, "", 0);
 }
 
-void wbuild_free(struct wbuild *b)
+void words_free(struct words_build *b)
 {
 	for (size_t k = 0; k < b->nw; k++)
 		free(b->w[k].post);
@@ -95,7 +95,7 @@ void wbuild_free(struct wbuild *b)
 	buf_free(&b->blob);
 }
 
-/* The hash of a folded word in the build's table (FNV-1a: words are short, and wbuild_text
+/* The hash of a folded word in the build's table (FNV-1a: words are short, and words_add
  * computes it as it folds). */
 #define WORD_H0 0xcbf29ce484222325ull
 #define WORD_HM 0x100000001b3ull
@@ -107,7 +107,7 @@ static uint64_t word_hash(const char *s, size_t n)
 	return h;
 }
 
-static void grow_slots(struct wbuild *b)
+static void grow_slots(struct words_build *b)
 {
 	size_t n = b->nslots ? b->nslots * 2 : 4096;
 	uint32_t *s = xcalloc(n, sizeof *s);
@@ -125,13 +125,13 @@ static void grow_slots(struct wbuild *b)
 
 /* The word b->fold[0..n) (folded; h its word_hash) for record rec. False when the dictionary
  * is full (TIX_MAX_WORDS): then the record goes to word 0. */
-static bool add_word(struct wbuild *b, size_t n, uint64_t h, uint32_t rec)
+static bool add_word(struct words_build *b, size_t n, uint64_t h, uint32_t rec)
 {
 	if (2 * (b->nw + 1) > b->nslots)
 		grow_slots(b);
 	size_t i = h & (b->nslots - 1);
 	for (; b->slots[i]; i = (i + 1) & (b->nslots - 1)) {
-		struct wbuild_word *w = &b->w[b->slots[i] - 1];
+		struct words_word *w = &b->w[b->slots[i] - 1];
 		if (w->len == n && !memcmp(b->blob.p + w->off, b->fold, n)) {
 			add_rec(w, rec);
 			return true;
@@ -161,7 +161,7 @@ static const unsigned char *word_class(void)
 
 /* One pass per word: its end, its ASCII folded and hashed on the way; a word with a non-ASCII
  * byte is folded again by utf8_fold_text, which keeps its length. */
-void wbuild_text(struct wbuild *b, const char *p, size_t n, uint32_t rec)
+void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 {
 	const unsigned char *s = (const unsigned char *)p, *cls = word_class();
 	for (size_t i = 0; i < n;) {
@@ -190,12 +190,12 @@ void wbuild_text(struct wbuild *b, const char *p, size_t n, uint32_t rec)
 	}
 }
 
-void wbuild_any(struct wbuild *b, uint32_t rec)
+void words_add_any(struct words_build *b, uint32_t rec)
 {
 	add_rec(&b->w[0], rec);
 }
 
-void wbuild_render(const struct wbuild *b, struct buf *out)
+void words_render(const struct words_build *b, struct buf *out)
 {
 	static const char zero[8];
 	buf_add(out, b->blob.p, b->blob.len);
@@ -218,7 +218,7 @@ void wbuild_render(const struct wbuild *b, struct buf *out)
 
 /* ---- reading ---- */
 
-bool wview_open(struct wview *v, const void *p, size_t n, size_t nwords, size_t blob_len)
+bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len)
 {
 	memset(v, 0, sizeof *v);
 	if (nwords < 1 || nwords > TIX_MAX_WORDS || blob_len > n)
@@ -240,7 +240,7 @@ bool wview_open(struct wview *v, const void *p, size_t n, size_t nwords, size_t 
 	return v->len <= n;
 }
 
-bool wview_or(const struct wview *v, size_t k, uint64_t *bits, size_t nrecs)
+bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs)
 {
 	uint64_t a = v->poffs[k], z = v->poffs[k + 1], rec = 0;
 	bool first = true;
@@ -266,12 +266,13 @@ bool wview_or(const struct wview *v, size_t k, uint64_t *bits, size_t nrecs)
 }
 
 /* The records whose words contain chunk c[0..m) (already a run of word bytes), into bits. */
-static bool chunk_bits(const struct wview *v, const char *c, size_t m, uint64_t *bits, size_t n)
+static bool chunk_bits(const struct words_view *v, const char *c, size_t m, uint64_t *bits,
+		       size_t n)
 {
 	char *fold = xmalloc(m);
 	struct utf8_needle nd;
 	utf8_needle_init(&nd, c, m, fold);
-	bool ok = wview_or(v, 0, bits, n);
+	bool ok = words_or(v, 0, bits, n);
 	const size_t nw = v->nwords, blen = v->blob_len;
 	for (size_t at = 0; ok && at < blen;) {
 		size_t q = utf8_needle_pos(&nd, v->blob + at, blen - at);
@@ -287,14 +288,14 @@ static bool chunk_bits(const struct wview *v, const char *c, size_t m, uint64_t 
 			else
 				hi = mid;
 		}
-		ok = wview_or(v, lo, bits, n);
+		ok = words_or(v, lo, bits, n);
 		at = v->starts[lo + 1];
 	}
 	free(fold);
 	return ok;
 }
 
-enum status wview_terms(const struct wview *v, const char *const *terms, size_t nterms,
+enum status words_terms(const struct words_view *v, const char *const *terms, size_t nterms,
 			size_t n, uint64_t **out, uint64_t **sure)
 {
 	*out = *sure = NULL;
@@ -322,7 +323,7 @@ enum status wview_terms(const struct wview *v, const char *const *terms, size_t 
 	 * 0 (a word too long to index, a line that could not be read) are only candidates. */
 	if (ok && all && whole) {
 		memset(one, 0, words * sizeof *one);
-		ok = wview_or(v, 0, one, n);
+		ok = words_or(v, 0, one, n);
 		for (size_t w = 0; w < words; w++)
 			one[w] = all[w] & ~one[w];
 		*sure = one;
@@ -339,13 +340,13 @@ enum status wview_terms(const struct wview *v, const char *const *terms, size_t 
 	return ST_OK;
 }
 
-size_t wview_check(const struct wview *v, size_t nrecs)
+size_t words_check(const struct words_view *v, size_t nrecs)
 {
 	uint64_t *bits = xcalloc((nrecs + 63) / 64 + 1, sizeof *bits);
 	size_t bad = SIZE_MAX;
 	for (size_t k = 0; bad == SIZE_MAX && k < v->nwords; k++)
 		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
-		    v->blob[v->starts[k + 1] - 1] != '\n' || !wview_or(v, k, bits, nrecs))
+		    v->blob[v->starts[k + 1] - 1] != '\n' || !words_or(v, k, bits, nrecs))
 			bad = k;
 	free(bits);
 	return bad;

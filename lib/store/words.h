@@ -22,31 +22,31 @@ bool words_field(const char *k, size_t kn);
 /* A dictionary being built: each folded word once, with its records ascending. Word 0 is empty:
  * its records are those every term may match (a word over TIX_MAX_WORD bytes, a line that could
  * not be read, a word past TIX_MAX_WORDS). */
-struct wbuild_word;
-struct wbuild {
+struct words_word;
+struct words_build {
 	struct buf blob; /* the words, each followed by '\n' */
-	struct wbuild_word *w;
+	struct words_word *w;
 	size_t nw, capw;
 	uint32_t *slots; /* 1 + word index, 0 free */
 	size_t nslots;
 	char fold[TIX_MAX_WORD];
 };
-void wbuild_init(struct wbuild *b);
-void wbuild_free(struct wbuild *b);
+void words_init(struct words_build *b);
+void words_free(struct words_build *b);
 /* The words of a field's value p[0..n) as the line stores it (JSON text, so an escape's letter
  * joins the word after it, as it does for the search), for record rec. Records are added in
  * ascending order. */
-void wbuild_text(struct wbuild *b, const char *p, size_t n, uint32_t rec);
+void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec);
 /* Record rec may match every term (its line could not be read). */
-void wbuild_any(struct wbuild *b, uint32_t rec);
+void words_add_any(struct words_build *b, uint32_t rec);
 /* The text section, appended to out (each part padded to 8 bytes): the words; their start
  * offsets (uint32, nwords + 1); the offsets of their postings (uint64, nwords + 1); the
  * postings: record numbers ascending, each the LEB128 varint of its distance from the one
  * before minus one (the first: itself). */
-void wbuild_render(const struct wbuild *b, struct buf *out);
+void words_render(const struct words_build *b, struct buf *out);
 
 /* A text section read back, its parts checked against the bytes that hold it. */
-struct wview {
+struct words_view {
 	const char *blob;
 	size_t blob_len, nwords;
 	const uint32_t *starts;
@@ -57,16 +57,16 @@ struct wview {
 };
 /* The section at p[0..n) of nwords words and blob_len bytes of words into v; false when its
  * parts do not fit in n bytes or its first offsets are wrong. */
-bool wview_open(struct wview *v, const void *p, size_t n, size_t nwords, size_t blob_len);
+bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len);
 /* Word k's records into bits (nrecs bits): false when they are malformed (bounds out of order,
  * a record past nrecs). */
-bool wview_or(const struct wview *v, size_t k, uint64_t *bits, size_t nrecs);
+bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs);
 /* The records of nrecs that may hold every one of terms[0..nterms) (store_tix_text): *bits,
  * and *sure (NULL unless every term is one word) those that do. ST_NOT_FOUND when no term has
  * a letter or digit, or a posting list is malformed. */
-enum status wview_terms(const struct wview *v, const char *const *terms, size_t nterms,
+enum status words_terms(const struct words_view *v, const char *const *terms, size_t nterms,
 			size_t nrecs, uint64_t **bits, uint64_t **sure);
 /* The first malformed word (its bounds, its terminator, its postings), or SIZE_MAX. */
-size_t wview_check(const struct wview *v, size_t nrecs);
+size_t words_check(const struct words_view *v, size_t nrecs);
 
 #endif
