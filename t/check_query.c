@@ -767,20 +767,33 @@ static size_t count_problems(void)
 	return store_verify(&st, "ws", NULL, NULL, NULL, NULL);
 }
 
+/* A successful one-second span, an LLM root when parent is "" and a tool span under it else,
+ * whose input and output are the given texts (NULL: mk's own). */
+static struct span mk_text(const char *id, const char *trace, const char *parent,
+			   const char *session, const char *start, const char *input,
+			   const char *output)
+{
+	struct span s = mk(id, trace, parent, session, start, 1, *parent ? KIND_TOOL : KIND_LLM,
+			   SPST_SUCCESS, NULL, -1, NAN);
+	if (input)
+		s.input = input;
+	if (output)
+		s.output = output;
+	return s;
+}
+
 START_TEST(text_index)
 {
-	struct span x[3];
-	x[0] = mk("x1", "t9", "", "sess-x", "2024-03-02T12:00:00Z", 1, KIND_LLM, SPST_SUCCESS,
-		  NULL, -1, NAN);
-	x[0].input = "Take tram 28 through Lisbon";
-	x[0].output = "Ο Οδυσσεύς και ο ΟΔΥΣΣΕΥΣ";
-	x[1] = mk("x2", "t9", "x1", "sess-x", "2024-03-02T12:00:01Z", 1, KIND_TOOL, SPST_SUCCESS,
-		  NULL, -1, NAN);
-	/* a word past TIX_MAX_WORD: its record is a candidate for every term */
-	x[1].input = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaazebra!";
-	x[2] = mk("x3", "t9", "x1", "sess-x", "2024-03-02T12:00:02Z", 1, KIND_TOOL, SPST_SUCCESS,
-		  NULL, -1, NAN);
-	x[2].output = "{\"city\":\"LISBON\"}";
+	/* x2: a word past TIX_MAX_WORD: its record is a candidate for every term */
+	struct span x[3] = {
+	    mk_text("x1", "t9", "", "sess-x", "2024-03-02T12:00:00Z", "Take tram 28 through Lisbon",
+		    "Ο Οδυσσεύς και ο ΟΔΥΣΣΕΥΣ"),
+	    mk_text("x2", "t9", "x1", "sess-x", "2024-03-02T12:00:01Z",
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaazebra!",
+		    NULL),
+	    mk_text("x3", "t9", "x1", "sess-x", "2024-03-02T12:00:02Z", NULL,
+		    "{\"city\":\"LISBON\"}"),
+	};
 	append(x, 3);
 	static const char *const cases[][3] = {
 	    {"lisbon", NULL, "x1,x3"}, {"TRAM 28", NULL, "x1"},	   {"οδυσσευς", NULL, "x1"},
@@ -849,9 +862,8 @@ START_TEST(text_index)
 	shard_close(&sh);
 	/* Spans stored after the build are read line by line; a new version that lost the term
 	 * is no match, before the next build and after it. */
-	struct span y = mk("y1", "t9", "x1", "sess-x", "2024-03-02T12:00:03Z", 1, KIND_TOOL,
-			   SPST_SUCCESS, NULL, -1, NAN);
-	y.input = "back to lisbon";
+	struct span y =
+	    mk_text("y1", "t9", "x1", "sess-x", "2024-03-02T12:00:03Z", "back to lisbon", NULL);
 	append(&y, 1);
 	struct span x1b = x[0];
 	x1b.input = "Take the train to Porto";
@@ -868,9 +880,8 @@ START_TEST(text_index)
 	ck_assert_ptr_nonnull(mkdtemp(other));
 	struct store st2;
 	store_init(&st2, other, false);
-	struct span z = mk("z1", "t8", "", "sess-z", "2024-03-02T01:00:00Z", 1, KIND_LLM,
-			   SPST_SUCCESS, NULL, -1, NAN);
-	z.input = "nothing about portugal";
+	struct span z = mk_text("z1", "t8", "", "sess-z", "2024-03-02T01:00:00Z",
+				"nothing about portugal", NULL);
 	struct err e = {ST_OK, ""};
 	ck_assert_int_eq(store_append(&st2, "ws", &z, 1, &e), ST_OK);
 	bool built;
@@ -999,16 +1010,13 @@ static const char *tdx_of(const char *d)
 START_TEST(text_tail)
 {
 	const char *day = "2024-03-06";
-	struct span x[3];
-	x[0] = mk("w1", "tw", "", "sess-w", "2024-03-06T12:00:00Z", 1, KIND_LLM, SPST_SUCCESS, NULL,
-		  -1, NAN);
-	x[0].input = "Take tram 28 through Lisbon";
-	x[1] = mk("w2", "tw", "w1", "sess-w", "2024-03-06T12:00:01Z", 1, KIND_TOOL, SPST_SUCCESS,
-		  NULL, -1, NAN);
-	x[1].input = "Porto by train";
-	x[2] = mk("w3", "tw", "w1", "sess-w", "2024-03-06T12:00:02Z", 1, KIND_TOOL, SPST_SUCCESS,
-		  NULL, -1, NAN);
-	x[2].output = "{\"city\":\"LISBON\"}";
+	struct span x[3] = {
+	    mk_text("w1", "tw", "", "sess-w", "2024-03-06T12:00:00Z", "Take tram 28 through Lisbon",
+		    NULL),
+	    mk_text("w2", "tw", "w1", "sess-w", "2024-03-06T12:00:01Z", "Porto by train", NULL),
+	    mk_text("w3", "tw", "w1", "sess-w", "2024-03-06T12:00:02Z", NULL,
+		    "{\"city\":\"LISBON\"}"),
+	};
 	append(x, 2); /* one segment of two records, then one of one */
 	append(x + 2, 1);
 	struct shard sh;
@@ -1041,9 +1049,8 @@ START_TEST(text_tail)
 	ck_assert_uint_eq(sh.text_end, 0);
 	shard_close(&sh);
 	/* A new tail past the .tix: the bits of both, one array. */
-	struct span y = mk("y1", "tw", "w1", "sess-w", "2024-03-06T12:00:03Z", 1, KIND_TOOL,
-			   SPST_SUCCESS, NULL, -1, NAN);
-	y.input = "back to lisbon";
+	struct span y =
+	    mk_text("y1", "tw", "w1", "sess-w", "2024-03-06T12:00:03Z", "back to lisbon", NULL);
 	append(&y, 1);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
@@ -1077,13 +1084,11 @@ START_TEST(text_tail)
 	 * journal (its records and lines are whole) but not its segment, which lies past the
 	 * committed end of the tail: k1 is read line by line, and the next batch's segment is
 	 * written over the dead one. */
-	struct span k = mk("k1", "tk", "", "sess-k", "2024-03-06T13:00:00Z", 1, KIND_LLM,
-			   SPST_SUCCESS, NULL, -1, NAN);
-	k.input = "a killedword";
+	struct span k =
+	    mk_text("k1", "tk", "", "sess-k", "2024-03-06T13:00:00Z", "a killedword", NULL);
 	append_killed_by("SPANDEX_TEST_KILL_IN_TEXT", &k, 1);
-	struct span z = mk("z1", "tz", "", "sess-z", "2024-03-06T14:00:00Z", 1, KIND_LLM,
-			   SPST_SUCCESS, NULL, -1, NAN);
-	z.input = "a keptword";
+	struct span z =
+	    mk_text("z1", "tz", "", "sess-z", "2024-03-06T14:00:00Z", "a keptword", NULL);
 	append(&z, 1);
 	ck_assert_str_eq(found("killedword", NULL), "k1");
 	ck_assert_str_eq(found("keptword", NULL), "z1");
@@ -1120,9 +1125,8 @@ START_TEST(undone_batch_not_searched)
 	/* The index is built over the committed records of the first day, u1 among them. */
 	ck_assert(index_day("2024-03-03"));
 	/* The next writer undoes the batch and adds a span of its own on that day. */
-	struct span z = mk("z1", "tz", "", "sess-z", "2024-03-03T10:00:00Z", 1, KIND_LLM,
-			   SPST_SUCCESS, NULL, -1, NAN);
-	z.input = "a keptword here";
+	struct span z =
+	    mk_text("z1", "tz", "", "sess-z", "2024-03-03T10:00:00Z", "a keptword here", NULL);
 	append(&z, 1);
 	ck_assert_str_eq(found("undoneword", NULL), "");
 	ck_assert_str_eq(found("keptword", NULL), "z1");

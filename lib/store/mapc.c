@@ -145,12 +145,22 @@ const void *mapc_find(const struct stat *sb, size_t need, bool fixed, struct map
 	return *out ? (*out)->map : NULL;
 }
 
-const void *mapc_get_path(const char *path, size_t *len, struct mapc_ent **out)
+/* Whether sb's file holds need bytes (0: any size); EIO when it does not, as for a short read. */
+static bool holds(const struct stat *sb, size_t need)
+{
+	if ((size_t)sb->st_size >= need)
+		return true;
+	errno = EIO;
+	return false;
+}
+
+const void *mapc_get_path(const char *path, size_t need, bool fixed, size_t *len,
+			  struct mapc_ent **out)
 {
 	struct stat sb;
-	if (stat(path, &sb) < 0)
+	if (stat(path, &sb) < 0 || !holds(&sb, need))
 		return NULL;
-	if ((*out = lookup(&sb, (size_t)sb.st_size, true, now_ms()))) {
+	if ((*out = lookup(&sb, need ? need : (size_t)sb.st_size, fixed, now_ms()))) {
 		*len = (size_t)sb.st_size;
 		return (*out)->map;
 	}
@@ -159,7 +169,8 @@ const void *mapc_get_path(const char *path, size_t *len, struct mapc_ent **out)
 	if (fd < 0)
 		return NULL;
 	const void *m = NULL;
-	if (fstat(fd, &sb) == 0 && (m = mapc_get(fd, &sb, (size_t)sb.st_size, true, out)))
+	if (fstat(fd, &sb) == 0 && holds(&sb, need) &&
+	    (m = mapc_get(fd, &sb, need ? need : (size_t)sb.st_size, fixed, out)))
 		*len = (size_t)sb.st_size;
 	int e = errno;
 	close(fd);

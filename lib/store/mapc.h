@@ -33,9 +33,11 @@ const void *mapc_get(int fd, const struct stat *sb, size_t need, bool fixed, str
 /* The mapping of sb's file already made that holds need bytes, with *e; NULL when there is
  * none (then map it with mapc_get). */
 const void *mapc_find(const struct stat *sb, size_t need, bool fixed, struct mapc_ent **e);
-/* The whole of the fixed file at path, *len its size: a stat, and no open at all when the
- * file is the one already mapped. NULL, errno set, when it is missing or cannot be mapped. */
-const void *mapc_get_path(const char *path, size_t *len, struct mapc_ent **e);
+/* The file at path mapped (fixed as for mapc_get), *len its size: at least its first need
+ * bytes, or with need 0 the whole of it. A stat, and no open at all when the file is the one
+ * already mapped. NULL, errno set, when it is missing, shorter than need or cannot be mapped. */
+const void *mapc_get_path(const char *path, size_t need, bool fixed, size_t *len,
+			  struct mapc_ent **e);
 void mapc_put(struct mapc_ent *e);
 /* Bits a reader keeps with a fixed file's mapping, 0 at first: what it has checked of it. */
 uint32_t *mapc_bits(struct mapc_ent *e);

@@ -1,7 +1,6 @@
 /* tdx: the text index of a day's tail, written with the data (tdx.h). */
 #include "lib/store/tdx.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -107,20 +106,10 @@ static const char *tdx_map(struct store *st, const char *ws, const struct shard 
 			   struct mapc_ent **mc)
 {
 	char p[PATH_MAX];
-	struct stat sb;
-	if (!sh->text_end || !layout_shard_path(p, st, ws, sh->day, LAYOUT_TDX) ||
-	    stat(p, &sb) < 0 || (uint64_t)sb.st_size < sh->text_end)
+	size_t len;
+	if (!sh->text_end || !layout_shard_path(p, st, ws, sh->day, LAYOUT_TDX))
 		return NULL;
-	const void *m = mapc_find(&sb, sh->text_end, false, mc);
-	if (m)
-		return m;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_size >= sh->text_end)
-		m = mapc_get(fd, &sb, sh->text_end, false, mc);
-	close(fd);
-	return m;
+	return mapc_get_path(p, sh->text_end, false, &len, mc);
 }
 
 /* The segment at *at of the tail m[0..end): its header and text section, *at moved past it.
@@ -144,16 +133,21 @@ static bool next_seg(const char *m, uint64_t end, uint64_t *at, const struct tdx
 	return true;
 }
 
+/* Whether segment s's body is whole (its checksum) and its text section in bounds, in v. */
+static bool seg_body(const struct tdx_seg *s, struct words_view *v)
+{
+	return s->body_crc == hash_crc32c(0, s + 1, s->body_len) &&
+	       words_open(v, s + 1, s->body_len, s->nwords, s->blob_len);
+}
+
 /* Whether segment s holds records of sh as they are: its records committed, its last one the
  * one it was built from (a batch undone after a crash and written again, a day rebuilt by
- * reindex: not), its body whole and its text section in bounds. */
+ * reindex: not), its body whole. */
 static bool seg_good(const struct shard *sh, const struct tdx_seg *s, struct words_view *v)
 {
 	size_t z = (size_t)s->first + s->nrecs;
 	return s->nrecs && z <= sh->nrecs && sh->recs[z - 1].span_h == s->last_span_h &&
-	       sh->recs[z - 1].ingested_us == s->last_ingested_us &&
-	       s->body_crc == hash_crc32c(0, s + 1, s->body_len) &&
-	       words_open(v, s + 1, s->body_len, s->nwords, s->blob_len);
+	       sh->recs[z - 1].ingested_us == s->last_ingested_us && seg_body(s, v);
 }
 
 static bool bit_get(const uint64_t *bits, size_t i)
@@ -192,14 +186,18 @@ size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, 
 		if (!good || (size_t)s->first + s->nrecs <= from || !seg_good(sh, s, &v) ||
 		    words_terms(&v, terms, nterms, s->nrecs, &a, &y) != ST_OK)
 			continue;
-		if (!all) { /* the records before from as the caller had them; the rest unknown:
-			       candidates until a segment says otherwise */
+		if (!all) { /* the records before from as the caller had them (its bits past from
+			       are 0); the rest unknown: candidates until a segment says otherwise
+			     */
+			size_t had = (from + 63) / 64;
 			all = xcalloc(words, sizeof *all);
 			yes = xcalloc(words, sizeof *yes);
-			for (size_t i = 0; i < n; i++)
-				set_bit(all, i, i >= from || bit_get(*bits, i));
-			for (size_t i = 0; *sure && i < from; i++)
-				set_bit(yes, i, bit_get(*sure, i));
+			if (from)
+				memcpy(all, *bits, had * sizeof *all);
+			if (from && *sure)
+				memcpy(yes, *sure, had * sizeof *yes);
+			for (size_t i = from; i < n; i++)
+				set_bit(all, i, true);
 		}
 		whole = whole && y;
 		for (size_t i = s->first > from ? s->first : from; i < (size_t)s->first + s->nrecs;
@@ -234,7 +232,6 @@ int tdx_check(struct store *st, const char *ws, const struct shard *sh, struct b
 	const struct tdx_seg *s;
 	struct words_view v;
 	bool good;
-	size_t w;
 	for (uint64_t at = 0, was = 0; next_seg(m, sh->text_end, &at, &s, &good); was = at) {
 		if (!good) {
 			buf_printf(why, "the segment at byte %llu of its text tail does not check\n",
@@ -242,9 +239,7 @@ int tdx_check(struct store *st, const char *ws, const struct shard *sh, struct b
 			bad = 1;
 			break;
 		}
-		if (s->body_crc != hash_crc32c(0, s + 1, s->body_len) ||
-		    !words_open(&v, s + 1, s->body_len, s->nwords, s->blob_len) ||
-		    (w = words_check(&v, s->nrecs)) != SIZE_MAX) {
+		if (!seg_body(s, &v) || words_check(&v, s->nrecs) != SIZE_MAX) {
 			buf_printf(why, "the text tail's segment of records %u-%u is damaged\n",
 				   s->first, s->first + s->nrecs - 1);
 			bad = 1;

@@ -317,7 +317,7 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *
 	char p[PATH_MAX];
 	memset(t, 0, sizeof *t);
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_TIX) ||
-	    !(t->map = mapc_get_path(p, &t->len, &t->mc)))
+	    !(t->map = mapc_get_path(p, 0, true, &t->len, &t->mc)))
 		return false;
 	bool ok = false;
 	errno = EINVAL;

@@ -12,8 +12,8 @@
 #include "lib/store/store.h"
 
 /* The next word of s[*at..n): a run of ASCII letters and digits and non-ASCII bytes, [*a, *at)
- * after the call. False when there is none. The indexes and the terms are cut by this one
- * function. */
+ * after the call. False when there is none. The terms are cut by it, the indexed text by
+ * words_add, both by the one test of a word byte (words.c, word_byte). */
 bool words_next(const char *s, size_t n, size_t *at, size_t *a);
 /* Whether top-level key k[0..kn) of a span line is one whose words are indexed: name, input,
  * output. */
