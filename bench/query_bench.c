@@ -584,6 +584,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: query_bench SPANS DIR [iterations [seal]]\n");
 		return 2;
 	}
+	mem_keep_for_reuse(); /* as a FastCGI worker does */
 	long long want = atoll(argv[1]);
 	const char *dir = argv[2];
 	int iters = argc > 3 ? atoi(argv[3]) : 30;

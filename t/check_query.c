@@ -354,6 +354,58 @@ START_TEST(trace_and_session_get)
 }
 END_TEST
 
+/* A trace or session is looked for in the days of its range only, without listing the
+ * workspace: days with no shard inside the range are passed over, and a range longer than
+ * QUERY_KEY_DAYS is looked for in the days the workspace lists. */
+START_TEST(keyed_days)
+{
+	struct span s[] = {
+	    mk("g1", "gap", "", "sess-gap", "2024-04-01T10:00:00Z", 1, KIND_CHAIN, SPST_SUCCESS,
+	       NULL, 3, NAN),
+	    mk("g2", "gap", "g1", "sess-gap", "2024-04-06T10:00:00Z", 1, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 4, NAN),
+	    mk("l1", "long", "", "sess-long", "2024-04-01T11:00:00Z", 1, KIND_CHAIN, SPST_SUCCESS,
+	       NULL, 5, NAN),
+	    mk("l2", "long", "l1", "sess-long", "2024-09-01T11:00:00Z", 1, KIND_LLM, SPST_SUCCESS,
+	       NULL, 6, NAN),
+	};
+	append(s, sizeof s / sizeof s[0]);
+	static const struct {
+		const char *id;
+		long long tokens;
+	} want[] = {{"gap", 7}, {"long", 11}};
+	struct buf b;
+	buf_init(&b);
+	for (size_t k = 0; k < 2; k++) {
+		char sess[32], filter[64];
+		snprintf(sess, sizeof sess, "sess-%s", want[k].id);
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		b.len = 0;
+		ck_assert_int_eq(intake_pages_trace(&Q, want[k].id, &b), ST_OK);
+		json_t *j = json_loads(b.p, 0, NULL);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "span_count")), 2);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "input_tokens")),
+				 want[k].tokens);
+		json_decref(j);
+		b.len = 0;
+		ck_assert_int_eq(intake_pages_session(&Q, sess, &b), ST_OK);
+		j = json_loads(b.p, 0, NULL);
+		ck_assert_int_eq(json_integer_value(json_object_get(j, "span_count")), 2);
+		json_decref(j);
+		snprintf(filter, sizeof filter, "{\"trace_id\":\"%s\"}", want[k].id);
+		q_init("-started_at", 1, 10, filter, FILTER_SPANS);
+		j = run(intake_pages_spans);
+		ck_assert_int_eq(pg(j, "total_results"), 2);
+		ck_assert_str_eq(str_at(j, 0, "span_id"), k ? "l2" : "g2");
+		json_decref(j);
+	}
+	/* The range table has no such trace: not found, without a day opened. */
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	ck_assert_int_eq(intake_pages_trace(&Q, "none", &b), ST_NOT_FOUND);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(empty_and_invalid_workspace)
 {
 	q_init("-started_at", 1, 10, NULL, FILTER_SPANS);
@@ -1505,6 +1557,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, group_by_errors);
 	tcase_add_test(t, traces);
 	tcase_add_test(t, trace_and_session_get);
+	tcase_add_test(t, keyed_days);
 	tcase_add_test(t, empty_and_invalid_workspace);
 	tcase_add_test(t, span_rows_and_cursors);
 	tcase_add_test(t, span_rows_conditions);

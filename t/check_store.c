@@ -994,6 +994,46 @@ END_TEST
 
 /* A shard opened again reuses its index mapping (lib/store/mapc.c): the same records at the
  * same address, new ones included, until the file outgrows the mapping's slack. */
+/* A query's shard maps its lines when it first reads one. By then a seal may have replaced
+ * them (the sealed file holds the same bytes), or retention removed the day (the line is not
+ * there: an error, never other bytes). */
+START_TEST(test_lines_read_late)
+{
+	struct span s[3] = {mk("a", T0), mk("b", T0 + 1), mk("c", T0 + 2)};
+	append(s, 3);
+	char *want = get("b");
+	ck_assert_ptr_nonnull(want);
+	struct shard sh, gone;
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&st, "ws1", time_day(T0), &gone), ST_OK);
+	ck_assert(sh.d.lazy && sh.d.fd < 0 && !sh.d.map && !sh.d.z);
+	uint64_t in, out;
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_seal(&st, "ws1", time_day(T0), &in, &out, &e), ST_OK);
+	ck_assert_int_eq(fsize("2023-11-14.jsonl"), -1);
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(shard_line(&sh, 1, &b), ST_OK);
+	ck_assert_str_eq(b.p, want);
+	ck_assert_ptr_nonnull(sh.d.z);
+	shard_close(&sh);
+	char p[PATH_MAX];
+	static const char *const files[] = {"2023-11-14.idx", "2023-11-14.jsonl.zst"};
+	for (size_t k = 0; k < 2; k++) {
+		snprintf(p, sizeof p, "%s/ws1/%s", root, files[k]);
+		ck_assert_int_eq(unlink(p), 0);
+	}
+	b.len = 0;
+	ck_assert_int_eq(shard_line(&gone, 1, &b), ST_UNAVAILABLE);
+	const char *line;
+	size_t n;
+	ck_assert(!shard_view(&gone, 0, &line, &n));
+	shard_close(&gone);
+	buf_free(&b);
+	free(want);
+}
+END_TEST
+
 START_TEST(test_mapping_kept)
 {
 	struct span s[2] = {mk("a", T0), mk("b", T0 + 1)};
@@ -1040,6 +1080,7 @@ Suite *check_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_workspace_names);
 	tcase_add_test(tc, test_mapping_kept);
+	tcase_add_test(tc, test_lines_read_late);
 	tcase_add_test(tc, test_append_get);
 	tcase_add_test(tc, test_versions);
 	tcase_add_test(tc, test_deleted);

@@ -1,6 +1,7 @@
 /* mem: malloc wrappers that abort on failure. */
 #include "lib/base/mem.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,4 +41,10 @@ void *xcalloc(size_t n, size_t size)
 	if (!p)
 		oom();
 	return p;
+}
+
+void mem_keep_for_reuse(void)
+{
+	mallopt(M_MMAP_THRESHOLD, (int)MEM_KEEP_ALLOC);
+	mallopt(M_TRIM_THRESHOLD, (int)MEM_KEEP_FREE);
 }

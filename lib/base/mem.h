@@ -14,4 +14,14 @@ char *xstrdup(const char *s);
 /* Zeroed memory for n objects of size each. */
 void *xcalloc(size_t n, size_t size);
 
+/* A process that answers one query after another (a FastCGI worker) keeps the memory of one
+ * query for the next: allocations up to MEM_KEEP_ALLOC come from the heap, and up to
+ * MEM_KEEP_FREE of free heap stays mapped. glibc's defaults (128 KiB for both, the first
+ * rising only as large blocks are freed) hand a query's tables back to the kernel when it
+ * ends, and the next query faults every page of them in again: a page of traces at a
+ * million spans took 6x as long that way (BENCHMARKS.md). */
+#define MEM_KEEP_ALLOC (32u << 20)
+#define MEM_KEEP_FREE (64u << 20)
+void mem_keep_for_reuse(void);
+
 #endif

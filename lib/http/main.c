@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/base/mem.h"
 
 #define HTTP_MAX_WORKERS 64
 /* A worker that dies sooner than this after its start is crash-looping: wait before the
@@ -73,6 +74,7 @@ static int serve(const struct http_surface *s)
 	int rc = 0;
 
 	set_signals(on_term_worker);
+	mem_keep_for_reuse();
 	if (FCGX_InitRequest(&fr, 0, 0) != 0)
 		abort();
 	while (!stopping) {

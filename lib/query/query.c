@@ -67,6 +67,14 @@ struct qdb {
 	struct qsh *sh;
 	struct budget b;
 	struct utf8_needle *text; /* q->search, prepared once */
+	/* The last range-table lookup (db_key_days): its table, key and answer. */
+	struct {
+		bool done;
+		enum store_key which;
+		uint64_t h;
+		enum status s;
+		int32_t first, last;
+	} key;
 };
 
 /* One record of the scan: false once the query's budget is spent. */
@@ -87,36 +95,20 @@ static enum status db_over(struct qdb *db)
 		       q->budget_bytes > 0 ? q->budget_bytes : QUERY_BUDGET_BYTES);
 }
 
-static enum status db_open(struct query *q, struct qdb *db)
+/* The first and last day of key h (store_key_days), asked once per query. */
+static enum status db_key_days(struct qdb *db, enum store_key which, uint64_t h, int32_t *first,
+			       int32_t *last)
 {
-	memset(db, 0, sizeof *db);
-	db->q = q;
-	if (q->nsearch) {
-		db->text = arena_alloc(q->a, q->nsearch * sizeof *db->text);
-		for (size_t k = 0; k < q->nsearch; k++) {
-			size_t m = strlen(q->search[k]);
-			utf8_needle_init(&db->text[k], q->search[k], m, arena_alloc(q->a, m + 1));
-		}
+	if (!db->key.done || db->key.which != which || db->key.h != h) {
+		db->key.done = true;
+		db->key.which = which;
+		db->key.h = h;
+		db->key.s =
+		    store_key_days(db->q->st, db->q->ws, which, h, &db->key.first, &db->key.last);
 	}
-	db->b.max_bytes = q->budget_bytes > 0 ? q->budget_bytes : QUERY_BUDGET_BYTES;
-	db->b.deadline_ns =
-	    mono_ns() + (q->budget_ms > 0 ? q->budget_ms : QUERY_BUDGET_MS) * 1000000;
-	if (!workspace_valid(q->ws)) {
-		err_set(&q->err, ST_NOT_FOUND, "Workspace %s not found", q->ws);
-		return ST_NOT_FOUND;
-	}
-	enum status s = store_days(q->st, q->ws, &db->days, &db->ndays);
-	if (s == ST_NOT_FOUND) { /* a workspace with no data answers like an empty one */
-		db->days = NULL;
-		db->ndays = 0;
-		return ST_OK;
-	}
-	if (s != ST_OK)
-		return s;
-	db->sh = db->ndays ? xmalloc(db->ndays * sizeof *db->sh) : NULL;
-	if (db->sh)
-		memset(db->sh, 0, db->ndays * sizeof *db->sh);
-	return ST_OK;
+	*first = db->key.first;
+	*last = db->key.last;
+	return db->key.s;
 }
 
 static void db_close(struct qdb *db)
@@ -202,7 +194,7 @@ static void db_window(struct qdb *db, int64_t smin, int64_t smax, size_t *lo, si
 static bool db_key_window(struct qdb *db, enum store_key which, uint64_t h, size_t *lo, size_t *hi)
 {
 	int32_t first, last;
-	enum status s = store_key_days(db->q->st, db->q->ws, which, h, &first, &last);
+	enum status s = db_key_days(db, which, h, &first, &last);
 	if (s == ST_NOT_FOUND)
 		return false;
 	if (s != ST_OK)
@@ -254,6 +246,66 @@ struct cf {
 	struct linechk chk[FILTER_MAX_CONDS];
 	size_t nchk;
 };
+
+/* A trace or session whose range of days is longer than this is looked for in the days the
+ * workspace lists, not in each day of its range. */
+#define QUERY_KEY_DAYS 64
+
+/* The days of a filter c that names one trace or session, from the range tables with no
+ * listing of the workspace: true with db->days set (none: no span has that key), false when
+ * the tables cannot answer or the range is longer than QUERY_KEY_DAYS (then list them). */
+static bool db_key_open(struct qdb *db, const struct cf *c)
+{
+	enum store_key which = (c->need & NEED_TRACE) ? STORE_KEY_TRACE : STORE_KEY_SESSION;
+	int32_t first, last;
+	enum status s = db_key_days(db, which, which == STORE_KEY_TRACE ? c->trace_h : c->session_h,
+				    &first, &last);
+	if (s == ST_NOT_FOUND)
+		return true;
+	if (s != ST_OK || first > last || last - first >= QUERY_KEY_DAYS)
+		return false;
+	db->ndays = (size_t)(last - first) + 1;
+	db->days = xmalloc(db->ndays * sizeof *db->days);
+	for (size_t i = 0; i < db->ndays; i++)
+		db->days[i] = first + (int32_t)i; /* a day with no shard opens as missing */
+	return true;
+}
+
+/* Opens the query's workspace: its days (with c, a compiled filter or NULL, only those a
+ * trace or session key it names can have), none opened yet. */
+static enum status db_open(struct query *q, struct qdb *db, const struct cf *c)
+{
+	memset(db, 0, sizeof *db);
+	db->q = q;
+	if (q->nsearch) {
+		db->text = arena_alloc(q->a, q->nsearch * sizeof *db->text);
+		for (size_t k = 0; k < q->nsearch; k++) {
+			size_t m = strlen(q->search[k]);
+			utf8_needle_init(&db->text[k], q->search[k], m, arena_alloc(q->a, m + 1));
+		}
+	}
+	db->b.max_bytes = q->budget_bytes > 0 ? q->budget_bytes : QUERY_BUDGET_BYTES;
+	db->b.deadline_ns =
+	    mono_ns() + (q->budget_ms > 0 ? q->budget_ms : QUERY_BUDGET_MS) * 1000000;
+	if (!workspace_valid(q->ws)) {
+		err_set(&q->err, ST_NOT_FOUND, "Workspace %s not found", q->ws);
+		return ST_NOT_FOUND;
+	}
+	enum status s = ST_OK;
+	if (!(c && !c->nothing && (c->need & (NEED_TRACE | NEED_SESSION)) && db_key_open(db, c)))
+		s = store_days(q->st, q->ws, &db->days, &db->ndays);
+	if (s == ST_NOT_FOUND) { /* a workspace with no data answers like an empty one */
+		db->days = NULL;
+		db->ndays = 0;
+		return ST_OK;
+	}
+	if (s != ST_OK)
+		return s;
+	db->sh = db->ndays ? xmalloc(db->ndays * sizeof *db->sh) : NULL;
+	if (db->sh)
+		memset(db->sh, 0, db->ndays * sizeof *db->sh);
+	return ST_OK;
+}
 
 /* Where each filter field lives in the Span line, and its bloom field (-1: none; ids use the
  * record's hashes). Evaluation keys follow rec_sig_eval_keys of lib/store.c. */
@@ -1020,14 +1072,6 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 	topk_finish(tk);
 }
 
-/* The days q can match and its compiled filter; *lo == *hi when none. */
-static void span_plan(struct query *q, struct qdb *db, struct cf *c, size_t *lo, size_t *hi)
-{
-	cf_build(q->a, q->f, q->ws, c);
-	c->roots = q->roots_only;
-	cf_window(db, c, lo, hi);
-}
-
 enum status query_span_rows(struct query *q, struct query_rows *out)
 {
 	struct qdb db;
@@ -1044,10 +1088,15 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 		return ST_BAD_REQUEST;
 	}
 	enum status s = rows_check(q);
-	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
+	if (s != ST_OK)
+		return s;
+	/* The compiled filter, then the days it can match; lo == hi when none. */
+	cf_build(q->a, q->f, q->ws, &c);
+	c.roots = q->roots_only;
+	if ((s = db_open(q, &db, &c)) != ST_OK)
 		return s;
 	size_t lo, hi, avail = 0, offset;
-	span_plan(q, &db, &c, &lo, &hi);
+	cf_window(&db, &c, &lo, &hi);
 	/* The cursor is looked up in every day the filter allows, so a window that moved does
 	 * not lose it. */
 	if (cursor_id && !find_cursor(q, &db, &c, lo, hi, cursor_id, &cursor)) {
@@ -1268,9 +1317,11 @@ enum status query_group_rows(struct query *q, const enum query_group_by *by, siz
 	struct topk tk = {0};
 	memset(out, 0, sizeof *out);
 	enum status s = rows_check(q);
-	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
+	if (s != ST_OK)
 		return s;
 	cf_build(q->a, q->f, q->ws, &c);
+	if ((s = db_open(q, &db, &c)) != ST_OK)
+		return s;
 	ht_init(&ht, 1024);
 	struct group_scan gs = {&ht, by, nby, hash_bytes("", 0)};
 	scan_cf(&db, &c, group_match, &gs);
@@ -1482,10 +1533,12 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	struct query_rollup *all = NULL;
 	memset(out, 0, sizeof *out);
 	enum status s = rows_check(q);
-	if (s != ST_OK || (s = db_open(q, &db)) != ST_OK)
+	if (s != ST_OK)
 		return s;
 	cf_build(q->a, q->f, q->ws, &c);
 	c.roots = true;
+	if ((s = db_open(q, &db, &c)) != ST_OK)
+		return s;
 	ht_init(&roots, 1024);
 	scan_cf(&db, &c, root_match, &roots);
 	struct trace_ctx tc = {&db, &roots, !q->sort || q->sort[0] != '-'};
@@ -1566,16 +1619,14 @@ static void cf_one(struct arena *a, enum filter_field ff, const char *value, str
 	cf_build(a, &f, NULL, c);
 }
 
-/* Calls fn for every live record matching "field = id", only in the days the range tables
- * name for that trace or session. */
-static void scan_key(struct query *q, struct qdb *db, enum filter_field ff, const char *id,
-		     match_fn fn, void *ctx)
+/* Opens db on the days the range tables name for the trace or session "field = id", and
+ * compiles that filter into c (matching nothing for an empty id). */
+static enum status db_open_key(struct query *q, struct qdb *db, enum filter_field ff,
+			       const char *id, struct cf *c)
 {
-	struct cf c;
-	if (!*id)
-		return;
-	cf_one(q->a, ff, id, &c);
-	scan_cf(db, &c, fn, ctx);
+	cf_one(q->a, ff, id, c);
+	c->nothing |= !*id;
+	return db_open(q, db, c);
 }
 
 struct trace_get {
@@ -1596,11 +1647,12 @@ enum status query_trace_find(struct query *q, const char *id, struct query_trace
 	struct qdb db;
 	struct trace_get t = {0};
 	memset(out, 0, sizeof *out);
-	enum status s = db_open(q, &db);
+	struct cf c;
+	enum status s = db_open_key(q, &db, FF_TRACE_ID, id, &c);
 	if (s != ST_OK)
 		return s;
 	ht_init(&t.roots, 4);
-	scan_key(q, &db, FF_TRACE_ID, id, trace_match, &t);
+	scan_cf(&db, &c, trace_match, &t);
 	struct hslot *h = ht_get(&t.roots, 1, 0);
 	if (db.b.over) {
 		s = db_over(&db);
@@ -1649,11 +1701,12 @@ enum status query_session_find(struct query *q, const char *id, struct query_ses
 	memset(out, 0, sizeof *out);
 	out->started_us = INT64_MAX;
 	out->ended_us = INT64_MIN;
-	enum status s = db_open(q, &db);
+	struct cf c;
+	enum status s = db_open_key(q, &db, FF_SESSION_ID, id, &c);
 	if (s != ST_OK)
 		return s;
 	ht_init(&g.traces, 64);
-	scan_key(q, &db, FF_SESSION_ID, id, session_match, &g);
+	scan_cf(&db, &c, session_match, &g);
 	if (db.b.over) {
 		s = db_over(&db);
 	} else if (!out->u.spans) {
@@ -1787,7 +1840,7 @@ enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t
 		return err_set(&q->err, ST_BAD_REQUEST,
 			       "The window must end after it starts and hold at most %d buckets.",
 			       QUERY_MAX_BUCKETS);
-	enum status s = db_open(q, &db);
+	enum status s = db_open(q, &db, NULL);
 	if (s != ST_OK)
 		return s;
 	out->n = (size_t)((to_us - from_us - 1) / bucket_us + 1);

@@ -431,21 +431,16 @@ static void snap_free(struct snap *sn)
 static enum status snap_day_open(struct store *st, const char *ws, int32_t day, struct snap_day *sd)
 {
 	char p[PATH_MAX];
-	struct stat is, ds;
+	struct stat is;
 	sd->day = day;
 	sd->d.fd = -1;
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) ||
 	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return ST_UNAVAILABLE;
-	if (sdata_open_idx(st, ws, day, sd->idx_fd, NULL, &sd->h, &sd->d) != ST_OK ||
-	    fstat(sd->idx_fd, &is) < 0)
+	uint64_t size;
+	if (sdata_open_idx(st, ws, day, sd->idx_fd, NULL, SDATA_FD, &sd->h, &sd->d) != ST_OK ||
+	    fstat(sd->idx_fd, &is) < 0 || sdata_end(&sd->d, &size) < 0)
 		goto fail;
-	uint64_t size = sd->d.base;
-	if (sd->d.fd >= 0) {
-		if (fstat(sd->d.fd, &ds) < 0)
-			goto fail;
-		size += (uint64_t)ds.st_size;
-	}
 	uint64_t have = (uint64_t)(is.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
 	sd->committed = sd->h.committed < have ? sd->h.committed : have;
 	if (rec_walk_back(sd->idx_fd, sd->h.sealed_recs, sd->d.base, size, &sd->committed,

@@ -1,10 +1,9 @@
 /* read: a span by id and the days of a trace or session, through the workspace's tables
- * (read with pread: readers take no lock), and the figures of spandex stats. Every hit is
+ * (mapped: readers take no lock), and the figures of spandex stats. Every hit is
  * confirmed on the record (hash, checksum) and on the line (the id itself). */
 #include "lib/store/store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +14,20 @@
 #include "lib/json/jsonw.h"
 #include "lib/store/io.h"
 #include "lib/store/layout.h"
+#include "lib/store/mapc.h"
 #include "lib/store/record.h"
 #include "lib/store/sdata.h"
 #include "lib/store/sealed.h"
 #include "lib/store/tab.h"
 
-/* Reads record rec of ws/day and its line if it holds span lit (hash h). */
+/* Reads record rec of ws/day and its line if it holds span lit (hash h): through the
+ * process's mappings of the day's index and lines, a stat of each once mapped. */
 static enum status read_version(struct store *st, const char *ws, int32_t day, uint32_t rec,
 				uint64_t h, const struct buf *lit, struct buf *out)
 {
 	char p[PATH_MAX];
-	int ifd = -1;
+	size_t len;
+	struct mapc_ent *mc = NULL;
 	struct sdata d = {.fd = -1};
 	enum status rc = ST_NOT_FOUND;
 	struct idx_rec r;
@@ -33,13 +35,15 @@ static enum status read_version(struct store *st, const char *ws, int32_t day, u
 	/* No need for the header's commit count: the id table names a record only after its
 	 * batch committed it, and the checksum, the hash and the id in the line prove the rest.
 	 * The header says where the lines are (open or sealed). */
+	const char *m;
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) ||
-	    (ifd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+	    !(m = mapc_get_path(p, STORE_IDX_HDR + ((size_t)rec + 1) * sizeof(r), false, &len,
+				&mc)))
 		goto out;
-	if (rec_read(ifd, rec, &r) < 0 || r.span_h != h || rec_crc(&r) != r.crc ||
-	    (r.flags & REC_DELETED))
+	memcpy(&r, m + STORE_IDX_HDR + (size_t)rec * sizeof(r), sizeof(r));
+	if (r.span_h != h || rec_crc(&r) != r.crc || (r.flags & REC_DELETED))
 		goto out;
-	if (sdata_open_idx(st, ws, day, ifd, NULL, &hdr, &d) != ST_OK)
+	if (sdata_open_idx(st, ws, day, -1, m, SDATA_MAP, &hdr, &d) != ST_OK)
 		goto out;
 	size_t start = out->len;
 	buf_reserve(out, r.len);
@@ -53,8 +57,7 @@ static enum status read_version(struct store *st, const char *ws, int32_t day, u
 	out->p[out->len] = 0;
 	rc = ST_OK;
 out:
-	if (ifd >= 0)
-		close(ifd);
+	mapc_put(mc);
 	sdata_close(&d);
 	return rc;
 }
@@ -103,67 +106,51 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 
 enum status store_get(struct store *st, const char *ws, const char *span_id, struct buf *out)
 {
-	char p[PATH_MAX];
-	if (!workspace_valid(ws) || !layout_path(p, st, ws, LAYOUT_IDS))
+	struct mapc_ent *mc;
+	const struct tab_hdr *t;
+	if (!workspace_valid(ws))
 		return ST_NOT_FOUND;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? ST_NOT_FOUND : status_from_errno(errno);
+	if (!(t = tab_view(st, ws, LAYOUT_IDS, &mc)))
+		return errno == ENOENT ? ST_NOT_FOUND : ST_UNAVAILABLE;
 	struct buf lit;
 	buf_init(&lit);
 	jsonw_string(&lit, span_id, strlen(span_id));
 	uint64_t h = hash_bytes(span_id, strlen(span_id));
 	enum status rc = ST_NOT_FOUND;
-	struct tab_hdr hdr;
-	if (io_pread_all(fd, &hdr, sizeof(hdr), 0) < 0 || !tab_hdr_ok(&hdr)) {
-		rc = ST_UNAVAILABLE;
-		goto out;
-	}
-	if (hdr.boot != io_boot_id()) {
-		rc = get_by_scan(st, ws, h, &lit, out);
-		goto out;
-	}
 	struct tab_slot slot;
-	for (uint64_t i = h & (hdr.nslots - 1), n = 0; rc == ST_NOT_FOUND;) {
-		int f = tab_probe(fd, &hdr, h, &i, &n, &slot);
-		if (f <= 0) {
-			rc = f < 0 ? ST_UNAVAILABLE : ST_NOT_FOUND;
-			break;
-		}
-		rc = read_version(st, ws, LOC_DAY(slot.loc), LOC_REC(slot.loc), h, &lit, out);
-	}
-out:
+	if (t->boot != io_boot_id())
+		rc = get_by_scan(st, ws, h, &lit, out);
+	else
+		for (uint64_t i = h & (t->nslots - 1), n = 0;
+		     rc == ST_NOT_FOUND && tab_probe(t, h, &i, &n, &slot);)
+			rc = read_version(st, ws, LOC_DAY(slot.loc), LOC_REC(slot.loc), h, &lit,
+					  out);
 	buf_free(&lit);
-	close(fd);
+	mapc_put(mc);
 	return rc;
 }
 
 enum status store_key_days(struct store *st, const char *ws, enum store_key which, uint64_t h,
 			   int32_t *first, int32_t *last)
 {
-	char p[PATH_MAX];
+	struct mapc_ent *mc;
+	const struct tab_hdr *t;
 	if (!workspace_valid(ws) ||
-	    !layout_path(p, st, ws, which == STORE_KEY_TRACE ? LAYOUT_TRACES : LAYOUT_SESSIONS))
-		return ST_UNAVAILABLE;
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	    !(t = tab_view(st, ws, which == STORE_KEY_TRACE ? LAYOUT_TRACES : LAYOUT_SESSIONS,
+			   &mc)))
 		return ST_UNAVAILABLE;
 	enum status rc = ST_UNAVAILABLE;
-	struct tab_hdr hdr;
-	if (io_pread_all(fd, &hdr, sizeof(hdr), 0) < 0 || !tab_hdr_ok(&hdr) ||
-	    hdr.boot != io_boot_id())
-		goto out;
 	struct tab_slot slot;
-	uint64_t i = h & (hdr.nslots - 1), n = 0;
-	int f = tab_probe(fd, &hdr, h, &i, &n, &slot);
-	rc = f < 0 ? ST_UNAVAILABLE : f == 0 ? ST_NOT_FOUND : ST_OK;
-	if (f > 0) {
-		/* A 64-bit hash shared by two ids only widens the range: still a superset. */
-		*first = RANGE_LO(slot.loc);
-		*last = RANGE_HI(slot.loc);
+	uint64_t i = h & (t->nslots - 1), n = 0;
+	if (t->boot == io_boot_id()) {
+		rc = tab_probe(t, h, &i, &n, &slot) ? ST_OK : ST_NOT_FOUND;
+		if (rc == ST_OK) {
+			/* A 64-bit hash shared by two ids only widens the range: a superset. */
+			*first = RANGE_LO(slot.loc);
+			*last = RANGE_HI(slot.loc);
+		}
 	}
-out:
-	close(fd);
+	mapc_put(mc);
 	return rc;
 }
 

@@ -17,12 +17,12 @@
 #include "lib/store/sealed.h"
 
 enum status sdata_open(struct store *st, const char *ws, int32_t day, const struct idx_hdr *h,
-		       bool writable, struct sdata *d)
+		       enum sdata_mode mode, struct sdata *d)
 {
 	char p[PATH_MAX];
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
-	int flags = writable ? O_RDWR | O_APPEND | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
+	int flags = mode == SDATA_WRITE ? O_RDWR | O_APPEND | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
 	if (h->sealed_bytes) {
 		enum status rc;
 		if (!layout_shard_path(p, st, ws, day, LAYOUT_ZST))
@@ -50,8 +50,40 @@ enum status sdata_open(struct store *st, const char *ws, int32_t day, const stru
 	}
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_JSONL))
 		return ST_BAD_REQUEST;
-	d->fd = open(p, flags | (writable ? O_CREAT : 0), 0640);
+	if (mode == SDATA_MAP) {
+		*d = (struct sdata){.fd = -1, .lazy = true, .st = st, .ws = ws, .day = day};
+		return ST_OK;
+	}
+	d->fd = open(p, flags | (mode == SDATA_WRITE ? O_CREAT : 0), 0640);
 	return d->fd < 0 ? status_from_errno(errno) : ST_OK;
+}
+
+/* Maps a query's plain lines on its first read. They are the file the header named when the
+ * shard was opened or, if a seal replaced it since, the sealed file and late file the header
+ * names now: the same stream of bytes, and every record committed before the seal, all the
+ * query trusts, is in the sealed part. An empty file maps nothing. False, errno set, when the
+ * lines cannot be read (a day retention removed meanwhile). */
+static bool data_map(struct sdata *d)
+{
+	char p[PATH_MAX];
+	size_t len;
+	d->lazy = false;
+	if (!layout_shard_path(p, d->st, d->ws, d->day, LAYOUT_JSONL))
+		return false;
+	if ((d->map = mapc_get_path(p, 0, false, &len, &d->mc)) || errno == EINVAL) {
+		d->maplen = d->map ? len : 0; /* EINVAL: an empty file, nothing to map */
+		return true;
+	}
+	int fd;
+	struct idx_hdr h;
+	if (errno != ENOENT || !layout_shard_path(p, d->st, d->ws, d->day, LAYOUT_IDX) ||
+	    (fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	enum status rc = sdata_open_idx(d->st, d->ws, d->day, fd, NULL, SDATA_FD, &h, d);
+	close(fd);
+	if (rc != ST_OK)
+		errno = EIO;
+	return rc == ST_OK;
 }
 
 void sdata_close(struct sdata *d)
@@ -74,7 +106,8 @@ static int hdr_read(int idx_fd, const void *idx_map, struct idx_hdr *h)
 }
 
 enum status sdata_open_idx(struct store *st, const char *ws, int32_t day, int idx_fd,
-			   const void *idx_map, struct idx_hdr *h, struct sdata *d)
+			   const void *idx_map, enum sdata_mode mode, struct idx_hdr *h,
+			   struct sdata *d)
 {
 	/* A seal commits by rewriting the header after its file is in place, then removes the
 	 * files it replaced. A reader opens the files the header names and reads the header
@@ -87,7 +120,7 @@ enum status sdata_open_idx(struct store *st, const char *ws, int32_t day, int id
 			errno = EINVAL;
 			return ST_UNAVAILABLE;
 		}
-		enum status rc = sdata_open(st, ws, day, h, false, d);
+		enum status rc = sdata_open(st, ws, day, h, mode, d);
 		if (rc != ST_OK && rc != ST_NOT_FOUND)
 			return rc;
 		if (hdr_read(idx_fd, idx_map, &again) < 0) {
@@ -111,26 +144,27 @@ enum status sdata_open_idx(struct store *st, const char *ws, int32_t day, int id
 
 int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n)
 {
-	if (d->z && off < d->base) {
-		const char *s = sealed_bytes(d->z, off, n);
-		if (!s)
-			return -1;
-		memcpy(p, s, n);
-		return 0;
-	}
-	if (d->fd < 0 || off < d->base) {
+	/* A writer's and a snapshot's lines by descriptor; the rest as viewed. */
+	if (d->fd >= 0 && off >= d->base)
+		return io_pread_all(d->fd, p, n, (off_t)(off - d->base));
+	const char *s;
+	if (!sdata_view(d, off, n, &s)) {
 		errno = EIO;
 		return -1;
 	}
-	return io_pread_all(d->fd, p, n, (off_t)(off - d->base));
+	memcpy(p, s, n);
+	return 0;
 }
 
 bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p)
 {
+	if (d->lazy)
+		data_map(d);
 	if (d->z && off < d->base)
 		return (*p = sealed_bytes(d->z, off, n)) != NULL;
-	/* Mapped on first use: the lines are written before their records, so the size now
-	 * covers every record the shard was opened with. */
+	/* A file held by descriptor (late lines, a snapshot's) mapped on first use: the lines
+	 * are written before their records, so the size now covers every record the shard was
+	 * opened with. */
 	if (!d->map && d->fd >= 0) {
 		struct stat sb;
 		if (fstat(d->fd, &sb) == 0 && sb.st_size > 0 &&
@@ -142,6 +176,17 @@ bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p)
 		return false;
 	*p = d->map + at;
 	return true;
+}
+
+int sdata_end(struct sdata *d, uint64_t *end)
+{
+	struct stat sb;
+	if (d->lazy && !data_map(d))
+		return -1;
+	if (d->fd >= 0 && fstat(d->fd, &sb) < 0)
+		return -1;
+	*end = d->base + (d->fd >= 0 ? (uint64_t)sb.st_size : d->map ? d->maplen : 0);
+	return 0;
 }
 
 enum status sdata_id_lit(struct sdata *d, const struct idx_rec *r, struct buf *lit)

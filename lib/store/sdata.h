@@ -11,17 +11,28 @@
 #include "lib/store/record.h"
 #include "lib/store/store.h"
 
-/* Opens the data of ws/day as header h describes it (writable: for appending, creating the
- * file of plain lines). ST_NOT_FOUND when a file h names is missing (a seal ran meanwhile:
- * re-read the header and retry). */
+/* How a shard's lines are opened:
+ * - SDATA_MAP, a query's: an open shard's <day>.jsonl is mapped when a line is first read,
+ *   through the process's mappings (lib/store/mapc.h), so a day whose lines a query never
+ *   reads costs no system call for them, and one it reads costs a stat once mapped. ws must
+ *   outlive d. If a seal replaced the file by then, the sealed one is read: the same stream.
+ * - SDATA_FD, a snapshot's: descriptors opened now, which keep the files they name.
+ * - SDATA_WRITE, a writer's: appending, the file of plain lines created if absent. */
+enum sdata_mode { SDATA_MAP, SDATA_FD, SDATA_WRITE };
+/* Opens the data of ws/day as header h describes it. ST_NOT_FOUND when a file h names is
+ * missing (a seal ran meanwhile: re-read the header and retry). */
 enum status sdata_open(struct store *st, const char *ws, int32_t day, const struct idx_hdr *h,
-		       bool writable, struct sdata *d);
+		       enum sdata_mode mode, struct sdata *d);
 /* Reads the header of the index idx_fd (or, when idx_map is not NULL, of the index it maps,
- * shared) into *h and opens the data it names, consistent with each other although a seal
- * may commit meanwhile. */
+ * shared) into *h and opens the data it names (SDATA_MAP or SDATA_FD), consistent with each
+ * other although a seal may commit meanwhile. */
 enum status sdata_open_idx(struct store *st, const char *ws, int32_t day, int idx_fd,
-			   const void *idx_map, struct idx_hdr *h, struct sdata *d);
+			   const void *idx_map, enum sdata_mode mode, struct idx_hdr *h,
+			   struct sdata *d);
 void sdata_close(struct sdata *d);
+/* The end of the stream as the files hold it now (the sealed bytes and the size of the plain
+ * or late file): 0, or -1 with errno when the lines cannot be read. */
+int sdata_end(struct sdata *d, uint64_t *end);
 /* Copies n bytes of the stream at off (within one line) to p. -1 with errno on failure. */
 int sdata_read(struct sdata *d, uint64_t off, void *p, size_t n);
 /* A pointer to the n bytes of the line at off, valid until the shard is closed or (sealed)

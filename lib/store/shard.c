@@ -41,7 +41,8 @@ static bool shard_open_mapped(struct store *st, const char *ws, const char *p, s
 	/* The header is read after the stat: a day that grew meanwhile takes the ordinary
 	 * path, which sizes the file after reading its header. */
 	size_t have = ((size_t)sb.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
-	if (sdata_open_idx(st, ws, sh->day, -1, m, &h, &sh->d) != ST_OK || h.committed > have) {
+	if (sdata_open_idx(st, ws, sh->day, -1, m, SDATA_MAP, &h, &sh->d) != ST_OK ||
+	    h.committed > have) {
 		sdata_close(&sh->d);
 		mapc_put(mc);
 		return false;
@@ -72,7 +73,7 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 		return status_from_errno(errno);
 	struct idx_hdr h;
 	struct stat sb;
-	enum status rc = sdata_open_idx(st, ws, day, fd, NULL, &h, &sh->d);
+	enum status rc = sdata_open_idx(st, ws, day, fd, NULL, SDATA_MAP, &h, &sh->d);
 	if (rc != ST_OK)
 		goto out;
 	rc = ST_UNAVAILABLE;

@@ -139,10 +139,15 @@ struct mapc_ent;
 struct sdata {
 	int fd;		 /* <day>.jsonl, or <day>.late.jsonl; -1 when absent */
 	uint64_t base;	 /* stream offset of fd's first byte (0 for an open shard) */
-	const char *map; /* fd mapped on the first view (lib/store/mapc.h) ... */
+	const char *map; /* the plain lines mapped on the first read (lib/store/mapc.h) ... */
 	size_t maplen;	 /* ... its first maplen bytes, what it held then */
 	struct mapc_ent *mc;
 	struct sealed *z; /* NULL for an open shard */
+	/* A reader's open shard (SDATA_MAP): the day whose <day>.jsonl the first read maps. */
+	bool lazy;
+	struct store *st;
+	const char *ws;
+	int32_t day;
 };
 /* A read-only view of one shard: its committed records (mmap'd) and its lines. */
 struct shard {

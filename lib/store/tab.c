@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/store/io.h"
+#include "lib/store/mapc.h"
 #include "lib/store/record.h"
 
 _Static_assert(sizeof(struct tab_hdr) == STORE_TAB_HDR, "table header is 64 bytes");
@@ -273,22 +274,43 @@ bool tab_holds(const struct tab_hdr *hdr, const struct tab_slot *slots, uint64_t
 	return false;
 }
 
-int tab_probe(int fd, const struct tab_hdr *hdr, uint64_t h, uint64_t *i, uint64_t *n,
-	      struct tab_slot *out)
+const struct tab_hdr *tab_view(struct store *st, const char *ws, enum layout_file file,
+			       struct mapc_ent **mc)
 {
+	char p[PATH_MAX];
+	size_t len;
+	const struct tab_hdr *h;
+	if (!layout_path(p, st, ws, file)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (!(h = mapc_get_path(p, 0, false, &len, mc)))
+		return NULL;
+	if (len < sizeof(*h) || !tab_hdr_ok(h) || len != tab_size(h->nslots)) {
+		mapc_put(*mc);
+		errno = EINVAL;
+		return NULL;
+	}
+	return h;
+}
+
+bool tab_probe(const struct tab_hdr *hdr, uint64_t h, uint64_t *i, uint64_t *n,
+	       struct tab_slot *out)
+{
+	const struct tab_slot *slots = (const void *)((const char *)hdr + STORE_TAB_HDR);
 	for (; *n < hdr->nslots; *i = (*i + 1) & (hdr->nslots - 1), (*n)++) {
-		if (io_pread_all(fd, out, sizeof(*out),
-				 STORE_TAB_HDR + (off_t)(*i * sizeof(*out))) < 0)
-			return -1;
+		const struct tab_slot *s = &slots[*i];
+		out->h = __atomic_load_n(&s->h, __ATOMIC_ACQUIRE);
+		out->loc = __atomic_load_n(&s->loc, __ATOMIC_ACQUIRE);
 		if (out->h == 0)
-			return 0;
+			return false;
 		if (out->h == h) {
 			*i = (*i + 1) & (hdr->nslots - 1);
 			(*n)++;
-			return 1;
+			return true;
 		}
 	}
-	return 0;
+	return false;
 }
 
 enum status tab_open_all(struct store *st, const char *ws, struct tab_set *t)

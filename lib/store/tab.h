@@ -1,8 +1,8 @@
 /* tab: the keyed table files of a workspace, one format for three tables: ids.tab (span_id
  * -> the day and record of its newest version), traces.tab and sessions.tab (trace or
  * session id -> the first and last day holding one of its spans). Open addressing with
- * linear probing over 64-bit hashes; mapped for writing under the workspace lock, read with
- * pread by readers that take no lock. What a slot's value means, and whether an entry of the
+ * linear probing over 64-bit hashes; mapped for writing under the workspace lock, and mapped
+ * read-only by readers, who take no lock. What a slot's value means, and whether an entry of the
  * same hash is the same key, is the caller's: tab.c reads no shard. Private to lib/store. */
 #ifndef SPANDEX_STORE_TAB_H
 #define SPANDEX_STORE_TAB_H
@@ -78,11 +78,18 @@ void tab_recount(struct tab *t);
  * range covering it. hdr and slots may be a copy of a table. */
 bool tab_holds(const struct tab_hdr *hdr, const struct tab_slot *slots, uint64_t h, uint64_t loc,
 	       bool range);
-/* Linear probing over a table file read with pread (readers): the next slot of hash h from
- * *i on (*n slots seen so far). 1 with *out filled, 0 at an empty slot (h is not there), -1
- * on I/O failure. Start with *i = h & (nslots - 1), *n = 0. */
-int tab_probe(int fd, const struct tab_hdr *hdr, uint64_t h, uint64_t *i, uint64_t *n,
-	      struct tab_slot *out);
+/* A reader's view of table file of ws (readers take no lock): mapped shared through the
+ * process's mappings (lib/store/mapc.h), so a lookup costs one stat once mapped; its header
+ * checked, and its size the one the header gives. Give *mc back with mapc_put. NULL, errno
+ * set (ENOENT: there is no table), when it cannot be read. */
+const struct tab_hdr *tab_view(struct store *st, const char *ws, enum layout_file file,
+			       struct mapc_ent **mc);
+/* Linear probing over a reader's view, whose slots change under it (each is read h first,
+ * loc second, the reverse of how a writer fills it): the next slot of hash h from *i on (*n
+ * slots seen so far). True with *out filled; false at an empty slot (h is not there). Start
+ * with *i = h & (nslots - 1), *n = 0. */
+bool tab_probe(const struct tab_hdr *hdr, uint64_t h, uint64_t *i, uint64_t *n,
+	       struct tab_slot *out);
 
 /* The three tables a writer keeps current. */
 struct tab_set {

@@ -88,7 +88,7 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 {
 	char dname[11], p[PATH_MAX];
 	time_day_format(day, dname);
-	struct stat ds, is;
+	struct stat is;
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) || stat(p, &is) < 0) {
 		problem(v, "%s/%s: data without index", ws, dname);
 		return;
@@ -102,10 +102,13 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 		problem(v, "%s/%s.idx: %lld bytes past the committed records", ws, dname,
 			(long long)(is.st_size - STORE_IDX_HDR -
 				    (off_t)(sh.nrecs * sizeof(struct idx_rec))));
+	uint64_t size;
+	if (sdata_end(&sh.d, &size) < 0) {
+		problem(v, "%s/%s: its data missing or unreadable", ws, dname);
+		shard_close(&sh);
+		return;
+	}
 	const char *file = layout_name(sh.d.z ? LAYOUT_LATE : LAYOUT_JSONL);
-	uint64_t size = sh.d.base;
-	if (sh.d.fd >= 0 && fstat(sh.d.fd, &ds) == 0)
-		size += (uint64_t)ds.st_size;
 	struct buf why;
 	buf_init(&why);
 	if (sh.d.z) {

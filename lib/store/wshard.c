@@ -50,13 +50,14 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 		errno = EINVAL;
 		goto out;
 	}
-	if ((rc = sdata_open(st, ws, day, &h, true, &w->d)) != ST_OK ||
-	    (w->d.fd >= 0 && fstat(w->d.fd, &ds) < 0)) {
+	uint64_t base, size;
+	if ((rc = sdata_open(st, ws, day, &h, SDATA_WRITE, &w->d)) != ST_OK ||
+	    sdata_end(&w->d, &size) < 0) {
 		rc = ST_UNAVAILABLE;
 		goto out;
 	}
 	rc = ST_UNAVAILABLE;
-	uint64_t base = w->d.base, size = base + (w->d.fd >= 0 ? (uint64_t)ds.st_size : 0);
+	base = w->d.base;
 	uint64_t have = (uint64_t)(is.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
 	uint64_t committed = h.committed < have ? h.committed : have;
 	uint64_t end;
