@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <string.h>
 #include "lib/base/arena.h"
+#include "lib/base/time.h"
 
 static int ran;
 
@@ -111,6 +112,23 @@ START_TEST(test_release_json)
 }
 END_TEST
 
+/* Day names, formatted by hand (years 0-9999): each parses back to the same day. */
+START_TEST(test_day_format)
+{
+	static const char *const days[] = {"1970-01-01", "2024-02-29", "2024-03-01",
+					   "1000-01-01", "9999-12-31", "2000-10-09"};
+	char out[11];
+	for (size_t i = 0; i < sizeof days / sizeof *days; i++) {
+		int32_t day;
+		ck_assert(time_day_parse(days[i], &day));
+		time_day_format(day, out);
+		ck_assert_str_eq(out, days[i]);
+	}
+	time_day_format(0, out);
+	ck_assert_str_eq(out, "1970-01-01");
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("base");
@@ -119,6 +137,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_release_frees_blocks);
 	tcase_add_test(tc, test_release_nested);
 	tcase_add_test(tc, test_release_json);
+	tcase_add_test(tc, test_day_format);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -175,7 +175,18 @@ void time_day_format(int32_t day, char *out)
 	int y;
 	unsigned m, d;
 	civil_from_days(day, &y, &m, &d);
-	snprintf(out, 11, "%04d-%02u-%02u", y, m, d);
+	if (y < 0 || y > 9999) {
+		snprintf(out, 11, "%04d-%02u-%02u", y, m, d);
+		return;
+	}
+	/* By hand, not by printf: a query formats the day of every shard path it builds. */
+	const unsigned v[] = {(unsigned)y / 100, (unsigned)y % 100, m, d}, at[] = {0, 2, 5, 8};
+	for (int i = 0; i < 4; i++) {
+		out[at[i]] = (char)('0' + v[i] / 10);
+		out[at[i] + 1] = (char)('0' + v[i] % 10);
+	}
+	out[4] = out[7] = '-';
+	out[10] = 0;
 }
 
 bool time_day_parse(const char *s, int32_t *day)
