@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "lib/base/hash.h"
 #include "lib/base/mem.h"
 
 #define MAPC_SLACK (1u << 20) /* a growing file's mapping passes its end by up to this */
@@ -26,6 +27,9 @@ struct mapc_ent {
 	unsigned refs;
 	int64_t used_ms;
 	uint32_t bits;
+	/* A fixed file: the path it was last found by (its hash; 0 none), and when. */
+	uint64_t path_h;
+	int64_t path_ms;
 };
 
 static struct mapc_ent **ents;
@@ -154,14 +158,50 @@ static bool holds(const struct stat *sb, size_t need)
 	return false;
 }
 
+/* The fixed file path (hash ph) was found to name within MAPC_PATH_MS, held; NULL when there
+ * is none. */
+static struct mapc_ent *path_recent(uint64_t ph, size_t need, int64_t now)
+{
+	for (size_t i = 0; i < nents; i++) {
+		struct mapc_ent *e = ents[i];
+		if (e->path_h == ph && !e->gone && now - e->path_ms < MAPC_PATH_MS &&
+		    (size_t)e->size >= need) {
+			e->refs++;
+			e->used_ms = now;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* No entry is known to be the file of the path of hash ph any more. */
+static void path_forget(uint64_t ph)
+{
+	for (size_t i = 0; i < nents; i++)
+		if (ents[i]->path_h == ph)
+			ents[i]->path_h = 0;
+}
+
+/* Records that path (hash ph) names e now, and no other entry. */
+static void path_found(struct mapc_ent *e, uint64_t ph, int64_t now)
+{
+	path_forget(ph);
+	e->path_h = ph;
+	e->path_ms = now;
+}
+
 const void *mapc_get_path(const char *path, size_t need, bool fixed, size_t *len,
 			  struct mapc_ent **out)
 {
 	struct stat sb;
+	int64_t now = now_ms();
+	uint64_t ph = fixed ? hash_bytes(path, strlen(path)) | 1 : 0;
 	if (stat(path, &sb) < 0 || !holds(&sb, need))
 		return NULL;
-	if ((*out = lookup(&sb, need ? need : (size_t)sb.st_size, fixed, now_ms()))) {
+	if ((*out = lookup(&sb, need ? need : (size_t)sb.st_size, fixed, now))) {
 		*len = (size_t)sb.st_size;
+		if (fixed)
+			path_found(*out, ph, now);
 		return (*out)->map;
 	}
 	/* Not mapped yet: the file's own fstat, since path may name another file by now. */
@@ -170,12 +210,29 @@ const void *mapc_get_path(const char *path, size_t need, bool fixed, size_t *len
 		return NULL;
 	const void *m = NULL;
 	if (fstat(fd, &sb) == 0 && holds(&sb, need) &&
-	    (m = mapc_get(fd, &sb, need ? need : (size_t)sb.st_size, fixed, out)))
+	    (m = mapc_get(fd, &sb, need ? need : (size_t)sb.st_size, fixed, out))) {
 		*len = (size_t)sb.st_size;
+		if (fixed)
+			path_found(*out, ph, now);
+	}
 	int e = errno;
 	close(fd);
 	errno = e;
 	return m;
+}
+
+const void *mapc_get_recent(const char *path, size_t need, size_t *len, struct mapc_ent **out)
+{
+	if ((*out = path_recent(hash_bytes(path, strlen(path)) | 1, need, now_ms()))) {
+		*len = (size_t)(*out)->size;
+		return (*out)->map;
+	}
+	return mapc_get_path(path, need, true, len, out);
+}
+
+void mapc_forget_path(const char *path)
+{
+	path_forget(hash_bytes(path, strlen(path)) | 1);
 }
 
 void mapc_put(struct mapc_ent *e)

@@ -19,6 +19,8 @@
 #define MAPC_IDLE_MS 30000
 #define MAPC_MAX_FILES 512
 #define MAPC_MAX_BYTES (2ull << 30)
+/* How long mapc_get_recent takes a path to name the fixed file it named, with no stat. */
+#define MAPC_PATH_MS 1000
 
 struct mapc_ent;
 
@@ -38,6 +40,15 @@ const void *mapc_find(const struct stat *sb, size_t need, bool fixed, struct map
  * already mapped. NULL, errno set, when it is missing, shorter than need or cannot be mapped. */
 const void *mapc_get_path(const char *path, size_t need, bool fixed, size_t *len,
 			  struct mapc_ent **e);
+/* mapc_get_path of a fixed file, with no stat at all when a stat found path to name a file
+ * mapped here less than MAPC_PATH_MS ago: that file is taken, although the path may name a
+ * newer one (renamed over it) or the file may have been written in place meanwhile. Only for
+ * readers that check what they map against what it indexes (a day's .tix against its
+ * records), for whom an older file is as good; a builder or a check uses mapc_get_path. */
+const void *mapc_get_recent(const char *path, size_t need, size_t *len, struct mapc_ent **e);
+/* Called by a process that has just renamed a new file to path: its next mapc_get_recent
+ * looks at the path again. */
+void mapc_forget_path(const char *path);
 void mapc_put(struct mapc_ent *e);
 /* Bits a reader keeps with a fixed file's mapping, 0 at first: what it has checked of it. */
 uint32_t *mapc_bits(struct mapc_ent *e);

@@ -311,13 +311,15 @@ static void tix_close(struct tix *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* Maps ws/day's index; false (errno set) when it is missing or malformed. */
-static bool tix_open(struct store *st, const char *ws, int32_t day, struct tix *t)
+/* Maps ws/day's index (with recent, as a query does: mapc_get_recent); false (errno set) when
+ * it is missing or malformed. */
+static bool tix_open(struct store *st, const char *ws, int32_t day, bool recent, struct tix *t)
 {
 	char p[PATH_MAX];
 	memset(t, 0, sizeof *t);
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_TIX) ||
-	    !(t->map = mapc_get_path(p, 0, true, &t->len, &t->mc)))
+	    !(t->map = recent ? mapc_get_recent(p, 0, &t->len, &t->mc)
+			      : mapc_get_path(p, 0, true, &t->len, &t->mc)))
 		return false;
 	bool ok = false;
 	errno = EINVAL;
@@ -410,7 +412,7 @@ struct store_tix {
 struct store_tix *store_tix_open(struct store *st, const char *ws, const struct shard *sh)
 {
 	struct tix t;
-	if (!sh->nrecs || !tix_open(st, ws, sh->day, &t))
+	if (!sh->nrecs || !tix_open(st, ws, sh->day, true, &t))
 		return NULL;
 	if (!tix_current(&t, sh)) {
 		tix_close(&t);
@@ -577,7 +579,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		shard_close(&sh);
 		return ST_OK;
 	}
-	if (tix_open(st, ws, day, &t)) {
+	if (tix_open(st, ws, day, false, &t)) {
 		/* An index of an older version is built again (it lacks the key maps or the
 		 * counts), and so is one whose counts a flag written since has made stale. */
 		bool cur = t.h->version == TIX_VERSION && tix_current(&t, &sh) &&
@@ -628,6 +630,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	    io_write_all(fd, out.p, out.len / 2) == 0 && test_kill() &&
 	    io_write_all(fd, out.p + out.len / 2, out.len - out.len / 2) == 0 &&
 	    fdatasync(fd) == 0 && rename(tp, p) == 0) {
+		mapc_forget_path(p);
 		layout_sync_dir(st, ws);
 		*built = true;
 		*covered = sh.nrecs;
@@ -680,7 +683,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 	struct tix t;
 	if (!layout_shard_path(p, st, ws, sh->day, LAYOUT_TIX) || access(p, F_OK) < 0)
 		return 0;
-	if (!tix_open(st, ws, sh->day, &t)) {
+	if (!tix_open(st, ws, sh->day, false, &t)) {
 		buf_printf(why, "its header or sizes do not check\n");
 		return 1;
 	}
