@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/arena.h"
+#include "lib/base/bits.h"
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
@@ -894,11 +895,6 @@ static bool text_match(const char *p, size_t n, const struct utf8_needle *term)
 
 /* The conditions beyond the index and the filter's equalities: free-text terms and the
  * surface's own predicates, both on the line. */
-static inline bool bit_at(const uint64_t *bits, size_t i)
-{
-	return bits[i >> 6] >> (i & 63) & 1;
-}
-
 static bool extra_ok(const struct qdb *db, struct qsh *s, size_t ri)
 {
 	const struct query *q = db->q;
@@ -909,9 +905,9 @@ static bool extra_ok(const struct qdb *db, struct qsh *s, size_t ri)
 	/* The text index rules a record out, or (s->tsure) in; else the line decides. */
 	bool text = q->nsearch > 0;
 	if (text && s->tbits && ri < s->xcovered) {
-		if (!bit_at(s->tbits, ri))
+		if (!bits_get(s->tbits, ri))
 			return false;
-		text = !(s->tsure && bit_at(s->tsure, ri));
+		text = !(s->tsure && bits_get(s->tsure, ri));
 	}
 	const struct idx_rec *r = &s->sh.recs[ri];
 	size_t i = 0;

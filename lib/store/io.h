@@ -1,5 +1,6 @@
 /* io: the system calls of the store that must not stop halfway: whole reads and writes
- * (EINTR retried, a short file read as EIO), exclusive flocks, directory syncs, the boot id.
+ * (EINTR retried, a short file read as EIO), exclusive flocks, directory syncs, the boot id;
+ * and the hook by which tests kill a process where a crash would.
  * The ground floor of lib/store: it knows no file of the store. Private to lib/store. */
 #ifndef SPANDEX_STORE_IO_H
 #define SPANDEX_STORE_IO_H
@@ -26,5 +27,8 @@ int io_mkdir(const char *path);
 void io_sync_dir(const char *path);
 /* A hash of this boot's id: it changes at every boot. Read once per process. */
 uint64_t io_boot_id(void);
+/* A test hook: kills the process with SIGKILL, as a crash would, when the environment
+ * variable var is set and not empty (never in a real deployment); true otherwise. */
+bool io_test_kill(const char *var);
 
 #endif

@@ -280,12 +280,8 @@ const struct tab_hdr *tab_view(struct store *st, const char *ws, enum layout_fil
 	char p[PATH_MAX];
 	size_t len;
 	const struct tab_hdr *h;
-	if (!layout_path(p, st, ws, file)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	if (!(h = mapc_get_path(p, 0, false, &len, mc)))
-		return NULL;
+	if (!layout_path(p, st, ws, file) || !(h = mapc_get_path(p, 0, false, &len, mc)))
+		return NULL; /* errno set: ENAMETOOLONG for a path too long */
 	if (len < sizeof(*h) || !tab_hdr_ok(h) || len != tab_size(h->nslots)) {
 		mapc_put(*mc);
 		errno = EINVAL;

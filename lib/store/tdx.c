@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lib/base/bits.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/json/jline.h"
@@ -150,19 +151,6 @@ static bool seg_good(const struct shard *sh, const struct tdx_seg *s, struct wor
 	       sh->recs[z - 1].ingested_us == s->last_ingested_us && seg_body(s, v);
 }
 
-static bool bit_get(const uint64_t *bits, size_t i)
-{
-	return bits[i >> 6] >> (i & 63) & 1;
-}
-
-static void set_bit(uint64_t *bits, size_t i, bool on)
-{
-	if (on)
-		bits[i >> 6] |= 1ull << (i & 63);
-	else
-		bits[i >> 6] &= ~(1ull << (i & 63));
-}
-
 size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
 		      const char *const *terms, size_t nterms, uint64_t **bits, uint64_t **sure)
 {
@@ -197,13 +185,13 @@ size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, 
 			if (from && *sure)
 				memcpy(yes, *sure, had * sizeof *yes);
 			for (size_t i = from; i < n; i++)
-				set_bit(all, i, true);
+				bits_set(all, i);
 		}
 		whole = whole && y;
 		for (size_t i = s->first > from ? s->first : from; i < (size_t)s->first + s->nrecs;
 		     i++) {
-			set_bit(all, i, bit_get(a, i - s->first));
-			set_bit(yes, i, y && bit_get(y, i - s->first));
+			bits_put(all, i, bits_get(a, i - s->first));
+			bits_put(yes, i, y && bits_get(y, i - s->first));
 		}
 		free(a);
 		free(y);

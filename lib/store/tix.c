@@ -14,13 +14,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lib/base/bits.h"
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
@@ -556,13 +556,7 @@ enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t
 /* Test hook (t/integration/search_index.test.mjs): SPANDEX_TEST_KILL_IN_INDEX set kills the
  * builder with SIGKILL once half of its temporary is written, before the rename: the crash
  * readers, verify and the next build must shrug off. Unset in every real deployment. */
-static bool test_kill(void)
-{
-	const char *k = getenv("SPANDEX_TEST_KILL_IN_INDEX");
-	if (k && *k)
-		raise(SIGKILL);
-	return true;
-}
+#define TEST_KILL_IN_INDEX "SPANDEX_TEST_KILL_IN_INDEX"
 
 enum status store_text_index(struct store *st, const char *ws, int32_t day, bool *built,
 			     size_t *covered)
@@ -627,7 +621,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	if (layout_shard_path(p, st, ws, day, LAYOUT_TIX) &&
 	    layout_shard_path(tp, st, ws, day, LAYOUT_TIX_TMP) &&
 	    (fd = io_lock_open(tp, true)) >= 0 && ftruncate(fd, 0) == 0 &&
-	    io_write_all(fd, out.p, out.len / 2) == 0 && test_kill() &&
+	    io_write_all(fd, out.p, out.len / 2) == 0 && io_test_kill(TEST_KILL_IN_INDEX) &&
 	    io_write_all(fd, out.p + out.len / 2, out.len - out.len / 2) == 0 &&
 	    fdatasync(fd) == 0 && rename(tp, p) == 0) {
 		mapc_forget_path(p);
@@ -662,13 +656,13 @@ static int key_check(const struct tix *t, int k, const struct shard *sh, struct 
 	uint64_t *seen = xcalloc((n + 63) / 64, sizeof *seen);
 	for (size_t i = 0; i < n && bad == SIZE_MAX; i++) {
 		uint32_t r = rs[i];
-		if (r >= n || (seen[r >> 6] >> (r & 63) & 1) ||
+		if (r >= n || bits_get(seen, r) ||
 		    (i && (hs[i - 1] > hs[i] || (hs[i - 1] == hs[i] && rs[i - 1] > r))) ||
 		    (sh &&
 		     hs[i] != (k == STORE_KEY_TRACE ? sh->recs[r].trace_h : sh->recs[r].session_h)))
 			bad = i;
 		else
-			seen[r >> 6] |= 1ull << (r & 63);
+			bits_set(seen, r);
 	}
 	free(seen);
 	if (bad == SIZE_MAX)

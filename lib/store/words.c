@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "lib/base/bits.h"
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
 
@@ -260,7 +261,7 @@ bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs
 		first = false;
 		if (rec >= nrecs)
 			return false;
-		bits[rec >> 6] |= 1ull << (rec & 63);
+		bits_set(bits, rec);
 	}
 	return true;
 }

@@ -200,12 +200,7 @@ static void build_shard(struct batch *b, struct wshard *w, size_t i, size_t g)
 /* Test hook (t/integration/search_index.test.mjs): SPANDEX_TEST_KILL_IN_TEXT set kills the
  * writer with SIGKILL after a shard's lines, records and text segment are written, before the
  * header write that commits them. Unset in every real deployment. */
-static void test_kill_text(void)
-{
-	const char *k = getenv("SPANDEX_TEST_KILL_IN_TEXT");
-	if (k && *k)
-		raise(SIGKILL);
-}
+#define TEST_KILL_IN_TEXT "SPANDEX_TEST_KILL_IN_TEXT"
 
 /* One write of the lines, one of the records, one of the text segment, then the commit count
  * (and the text's end): the shard's commit point. */
@@ -220,7 +215,7 @@ static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr, st
 		return err_set(e, ST_UNAVAILABLE, "append: %s", strerror(errno));
 	/* The words of the batch's text, committed with its records by the header write. */
 	tdx_append(b->st, b->ws, w, &h, b->recs, nr, b->data.p);
-	test_kill_text();
+	io_test_kill(TEST_KILL_IN_TEXT);
 	h.committed = w->committed + nr;
 	if (io_pwrite_all(w->idx_fd, &h, sizeof(h), 0) < 0)
 		return err_set(e, ST_UNAVAILABLE, "commit: %s", strerror(errno));

@@ -50,14 +50,14 @@ enum status wshard_open(struct store *st, const char *ws, int32_t day, bool roll
 		errno = EINVAL;
 		goto out;
 	}
-	uint64_t base, size;
+	uint64_t size;
 	if ((rc = sdata_open(st, ws, day, &h, SDATA_WRITE, &w->d)) != ST_OK ||
 	    sdata_end(&w->d, &size) < 0) {
 		rc = ST_UNAVAILABLE;
 		goto out;
 	}
 	rc = ST_UNAVAILABLE;
-	base = w->d.base;
+	uint64_t base = w->d.base;
 	uint64_t have = (uint64_t)(is.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
 	uint64_t committed = h.committed < have ? h.committed : have;
 	uint64_t end;

@@ -1,0 +1,29 @@
+/* bits: bitmaps in arrays of uint64_t, bit i in word i / 64 (the text indexes' candidate and
+ * match sets, a check's records seen). Header only: each is a shift and a mask. */
+#ifndef SPANDEX_BASE_BITS_H
+#define SPANDEX_BASE_BITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+static inline bool bits_get(const uint64_t *b, size_t i)
+{
+	return b[i >> 6] >> (i & 63) & 1;
+}
+
+static inline void bits_set(uint64_t *b, size_t i)
+{
+	b[i >> 6] |= 1ull << (i & 63);
+}
+
+/* Sets bit i to on. */
+static inline void bits_put(uint64_t *b, size_t i, bool on)
+{
+	if (on)
+		bits_set(b, i);
+	else
+		b[i >> 6] &= ~(1ull << (i & 63));
+}
+
+#endif
