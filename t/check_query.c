@@ -13,6 +13,7 @@
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/pages.h"
 #include "lib/query/query.h"
+#include "lib/store/ops.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
@@ -1574,6 +1575,110 @@ START_TEST(live_counts)
 }
 END_TEST
 
+/* ---- Looks: a settled workspace directory, its listing and files taken with no stat ---- */
+
+static const char *const look_ws[] = {"grows", "newday", "reindexed", "retained"};
+enum { LOOK_WS = sizeof look_ws / sizeof *look_ws };
+
+/* Span <ws>-<n> of trace <ws>-t, a child of <ws>-1, started at start. */
+static void look_append(const char *ws, int n, const char *start)
+{
+	char id[32], trace[32], parent[32];
+	snprintf(id, sizeof id, "%s-%d", ws, n);
+	snprintf(trace, sizeof trace, "%s-t", ws);
+	snprintf(parent, sizeof parent, "%s-1", ws);
+	struct span s =
+	    mk(arena_strdup(A, id), arena_strdup(A, trace), n == 1 ? "" : arena_strdup(A, parent),
+	       "sess-look", start, 1, KIND_LLM, SPST_SUCCESS, "gpt-4o", n, NAN);
+	s.workspace = ws;
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_append(&st, ws, &s, 1, &e) == ST_OK, "append: %s", err_text(&e));
+}
+
+/* ws's spans newest first ("<total>:<id>,<id>..."), its trace's span count, and whether
+ * span <ws>-<get> can be read by id. */
+static const char *look_state(const char *ws, int get)
+{
+	static char out[256];
+	char id[32], trace[32];
+	q_init("-started_at", 1, 10, NULL, FILTER_SPANS);
+	Q.ws = ws;
+	json_t *j = run(intake_pages_spans);
+	int at = snprintf(out, sizeof out, "%lld:", pg(j, "total_results"));
+	json_t *data = json_object_get(j, "data");
+	for (size_t i = 0; i < json_array_size(data); i++)
+		at += snprintf(out + at, sizeof out - (size_t)at, "%s%s", i ? "," : "",
+			       str_at(j, i, "span_id"));
+	json_decref(j);
+	struct buf b;
+	buf_init(&b);
+	snprintf(trace, sizeof trace, "%s-t", ws);
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	Q.ws = ws;
+	long long spans = -1;
+	if (intake_pages_trace(&Q, trace, &b) == ST_OK) {
+		j = json_loads(b.p, 0, NULL);
+		spans = json_integer_value(json_object_get(j, "span_count"));
+		json_decref(j);
+	}
+	snprintf(id, sizeof id, "%s-%d", ws, get);
+	b.len = 0;
+	enum status s = store_get(&st, ws, id, &b);
+	buf_free(&b);
+	snprintf(out + at, sizeof out - (size_t)at, " trace:%lld get:%s", spans,
+		 s == ST_OK ? "yes" : "no");
+	return out;
+}
+
+START_TEST(looks_kept)
+{
+	uint64_t look[LOOK_WS];
+	char want[64];
+	for (size_t w = 0; w < LOOK_WS; w++) {
+		look_append(look_ws[w], 1, "2024-03-01T10:00:00Z");
+		look_append(look_ws[w], 2, "2024-03-01T11:00:00Z");
+		look_append(look_ws[w], 3, "2024-03-02T10:00:00Z");
+	}
+	/* Nothing is taken from a directory changed less than the settle time ago. */
+	ck_assert_uint_eq(store_look(&st, "grows"), 0);
+	ck_assert_int_eq(usleep((STORE_LOOK_SETTLE_MS + 300) * 1000), 0);
+	for (size_t w = 0; w < LOOK_WS; w++) {
+		look[w] = store_look(&st, look_ws[w]);
+		ck_assert_uint_ne(look[w], 0);
+		ck_assert_uint_eq(store_look(&st, look_ws[w]), look[w]);
+		/* Twice: the first lists and stats, the second takes what the first found. */
+		for (int k = 0; k < 2; k++) {
+			snprintf(want, sizeof want, "3:%s-3,%s-2,%s-1 trace:3 get:yes", look_ws[w],
+				 look_ws[w], look_ws[w]);
+			ck_assert_str_eq(look_state(look_ws[w], 1), want);
+		}
+	}
+	/* A span appended to a day already there renames nothing: the same look, and the
+	 * query reads its record and line past what the look's stats found. */
+	look_append("grows", 4, "2024-03-02T12:00:00Z");
+	ck_assert_uint_eq(store_look(&st, "grows"), look[0]);
+	ck_assert_str_eq(look_state("grows", 4),
+			 "4:grows-4,grows-3,grows-2,grows-1 trace:4 get:yes");
+	/* A new day is a new name: a new look, and the day listed. */
+	look_append("newday", 4, "2024-03-05T10:00:00Z");
+	ck_assert_uint_ne(store_look(&st, "newday"), look[1]);
+	ck_assert_str_eq(look_state("newday", 4),
+			 "4:newday-4,newday-3,newday-2,newday-1 trace:4 get:yes");
+	/* reindex renames new indexes and tables into place; a span written after is seen. */
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_reindex(&st, "reindexed", NULL, NULL, NULL, NULL, &e), ST_OK);
+	look_append("reindexed", 4, "2024-03-02T12:00:00Z");
+	ck_assert_str_eq(look_state("reindexed", 4),
+			 "4:reindexed-4,reindexed-3,reindexed-2,reindexed-1 trace:4 get:yes");
+	/* Retention removes a day: its spans are gone at once (the trace with its root). */
+	size_t removed = 0;
+	ck_assert_int_eq(ops_retain(&st, "retained", day_of("2024-03-02"), NULL, &removed, &e),
+			 ST_OK);
+	ck_assert_uint_eq(removed, 1);
+	ck_assert_str_eq(look_state("retained", 1), "1:retained-3 trace:-1 get:no");
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -1606,6 +1711,7 @@ Suite *check_suite(void)
 	tcase_add_test(w, tix_replaced);
 	tcase_add_test(w, key_maps);
 	tcase_add_test(w, live_counts);
+	tcase_add_test(w, looks_kept);
 	suite_add_tcase(s, w);
 	TCase *u = tcase_create("text");
 	tcase_add_test(u, text_search);

@@ -275,19 +275,23 @@ START_TEST(test_key_ranges)
 	append(s, 3);
 	int32_t lo, hi, d0 = time_day(T0);
 	ck_assert_int_eq(
-	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("trace-1", 7), &lo, &hi), ST_OK);
+	    store_key_days(&st, "ws1", 0, STORE_KEY_TRACE, hash_bytes("trace-1", 7), &lo, &hi),
+	    ST_OK);
 	ck_assert_int_eq(lo, d0);
 	ck_assert_int_eq(hi, d0 + 1);
 	ck_assert_int_eq(
-	    store_key_days(&st, "ws1", STORE_KEY_SESSION, hash_bytes("session-1", 9), &lo, &hi), ST_OK);
+	    store_key_days(&st, "ws1", 0, STORE_KEY_SESSION, hash_bytes("session-1", 9), &lo, &hi),
+	    ST_OK);
 	ck_assert_int_eq(hi - lo, 2);
-	ck_assert_int_eq(store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("nope", 4), &lo, &hi),
-			 ST_NOT_FOUND);
+	ck_assert_int_eq(
+	    store_key_days(&st, "ws1", 0, STORE_KEY_TRACE, hash_bytes("nope", 4), &lo, &hi),
+	    ST_NOT_FOUND);
 	/* A rebuild from the data alone gives the same ranges. */
 	struct err e = {ST_OK, ""};
 	ck_assert_int_eq(store_reindex(&st, "ws1", NULL, NULL, NULL, NULL, &e), ST_OK);
 	ck_assert_int_eq(
-	    store_key_days(&st, "ws1", STORE_KEY_TRACE, hash_bytes("trace-2", 7), &lo, &hi), ST_OK);
+	    store_key_days(&st, "ws1", 0, STORE_KEY_TRACE, hash_bytes("trace-2", 7), &lo, &hi),
+	    ST_OK);
 	ck_assert_int_eq(lo, d0 + 2);
 	ck_assert_int_eq(hi, d0 + 2);
 	ck_assert_int_eq(verify(), 0);

@@ -68,6 +68,7 @@ struct qdb {
 	struct qsh *sh;
 	struct budget b;
 	struct utf8_needle *text; /* q->search, prepared once */
+	uint64_t look;		  /* the query's look at its workspace (store_look) */
 	/* The last range-table lookup (db_key_days): its table, key and answer. */
 	struct {
 		bool done;
@@ -104,8 +105,8 @@ static enum status db_key_days(struct qdb *db, enum store_key which, uint64_t h,
 		db->key.done = true;
 		db->key.which = which;
 		db->key.h = h;
-		db->key.s =
-		    store_key_days(db->q->st, db->q->ws, which, h, &db->key.first, &db->key.last);
+		db->key.s = store_key_days(db->q->st, db->q->ws, db->look, which, h, &db->key.first,
+					   &db->key.last);
 	}
 	*first = db->key.first;
 	*last = db->key.last;
@@ -144,7 +145,7 @@ static struct qsh *db_shard(struct qdb *db, size_t di)
 		return s;
 	if (s->missing)
 		return NULL;
-	if (shard_open(db->q->st, db->q->ws, db->days[di], &s->sh) != ST_OK) {
+	if (shard_open_at(db->q->st, db->q->ws, db->days[di], db->look, &s->sh) != ST_OK) {
 		s->missing = true;
 		return NULL;
 	}
@@ -293,8 +294,9 @@ static enum status db_open(struct query *q, struct qdb *db, const struct cf *c)
 		return ST_NOT_FOUND;
 	}
 	enum status s = ST_OK;
+	db->look = store_look(q->st, q->ws);
 	if (!(c && !c->nothing && (c->need & (NEED_TRACE | NEED_SESSION)) && db_key_open(db, c)))
-		s = store_days(q->st, q->ws, &db->days, &db->ndays);
+		s = store_days_at(q->st, q->ws, db->look, &db->days, &db->ndays);
 	if (s == ST_NOT_FOUND) { /* a workspace with no data answers like an empty one */
 		db->days = NULL;
 		db->ndays = 0;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/store/io.h"
@@ -184,6 +185,107 @@ enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, 
 enum status store_days(struct store *st, const char *ws, int32_t **days, size_t *n)
 {
 	return layout_days(st, ws, LAYOUT_IDX, days, n);
+}
+
+/* ---- Looks (store_look): what a process found in a workspace directory, while it holds ---- */
+
+/* Directories a process remembers (the least recently looked at is forgotten first). */
+#define LOOK_DIRS 64
+
+static struct look {
+	char *dir;
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime, ctime;
+	uint64_t look; /* 0: changed too recently to take anything found in it */
+	uint64_t used;
+	bool listed; /* days: its days, listed under look */
+	int32_t *days;
+	size_t ndays;
+} looks[LOOK_DIRS];
+static size_t nlooks;
+static uint64_t look_seq, look_clock;
+
+static bool ts_eq(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* Whether the times of a stat taken now are STORE_LOOK_SETTLE_MS old. */
+static bool settled(const struct stat *sb)
+{
+	struct timespec now;
+	struct timespec t = sb->st_mtim;
+	if (sb->st_ctim.tv_sec > t.tv_sec ||
+	    (sb->st_ctim.tv_sec == t.tv_sec && sb->st_ctim.tv_nsec > t.tv_nsec))
+		t = sb->st_ctim;
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t ms = (int64_t)(now.tv_sec - t.tv_sec) * 1000 + (now.tv_nsec - t.tv_nsec) / 1000000;
+	return ms >= STORE_LOOK_SETTLE_MS;
+}
+
+uint64_t store_look(struct store *st, const char *ws)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	if (!layout_dir(p, st, ws) || stat(p, &sb) < 0)
+		return 0;
+	struct look *l = NULL;
+	for (size_t i = 0; i < nlooks && !l; i++)
+		if (!strcmp(looks[i].dir, p))
+			l = &looks[i];
+	if (l && l->look && l->dev == sb.st_dev && l->ino == sb.st_ino &&
+	    ts_eq(l->mtime, sb.st_mtim) && ts_eq(l->ctime, sb.st_ctim)) {
+		l->used = ++look_clock;
+		return l->look;
+	}
+	if (!l && nlooks < LOOK_DIRS) {
+		l = &looks[nlooks++];
+		l->dir = xstrdup(p);
+	} else if (!l) {
+		l = &looks[0];
+		for (size_t i = 1; i < nlooks; i++)
+			if (looks[i].used < l->used)
+				l = &looks[i];
+		free(l->dir);
+		l->dir = xstrdup(p);
+	}
+	free(l->days);
+	l->days = NULL;
+	l->ndays = 0;
+	l->listed = false;
+	l->dev = sb.st_dev;
+	l->ino = sb.st_ino;
+	l->mtime = sb.st_mtim;
+	l->ctime = sb.st_ctim;
+	l->used = ++look_clock;
+	l->look = settled(&sb) ? ++look_seq : 0;
+	return l->look;
+}
+
+enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32_t **days,
+			  size_t *n)
+{
+	struct look *l = NULL;
+	for (size_t i = 0; look && i < nlooks && !l; i++)
+		if (looks[i].look == look)
+			l = &looks[i];
+	if (l && l->listed) {
+		*n = l->ndays;
+		*days = xmalloc((*n ? *n : 1) * sizeof(**days));
+		if (*n)
+			memcpy(*days, l->days, *n * sizeof(**days));
+		return ST_OK;
+	}
+	enum status rc = layout_days(st, ws, LAYOUT_IDX, days, n);
+	if (rc == ST_OK && l) {
+		l->days = xmalloc((*n ? *n : 1) * sizeof(**days));
+		if (*n)
+			memcpy(l->days, *days, *n * sizeof(**days));
+		l->ndays = *n;
+		l->listed = true;
+	}
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)

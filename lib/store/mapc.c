@@ -27,9 +27,12 @@ struct mapc_ent {
 	unsigned refs;
 	int64_t used_ms;
 	uint32_t bits;
-	/* A fixed file: the path it was last found by (its hash; 0 none), and when. */
+	/* The path a stat last found to name this file (its hash; 0 none), and when. For a
+	 * file written in place, the look it was found under (0 none) and the bytes it held. */
 	uint64_t path_h;
 	int64_t path_ms;
+	uint64_t path_look;
+	size_t path_len;
 };
 
 static struct mapc_ent **ents;
@@ -164,7 +167,7 @@ static struct mapc_ent *path_recent(uint64_t ph, size_t need, int64_t now)
 {
 	for (size_t i = 0; i < nents; i++) {
 		struct mapc_ent *e = ents[i];
-		if (e->path_h == ph && !e->gone && now - e->path_ms < MAPC_PATH_MS &&
+		if (e->path_h == ph && e->fixed && !e->gone && now - e->path_ms < MAPC_PATH_MS &&
 		    (size_t)e->size >= need) {
 			e->refs++;
 			e->used_ms = now;
@@ -182,43 +185,70 @@ static void path_forget(uint64_t ph)
 			ents[i]->path_h = 0;
 }
 
-/* Records that path (hash ph) names e now, and no other entry. */
-static void path_found(struct mapc_ent *e, uint64_t ph, int64_t now)
+/* Records that a stat found path (hash ph) to name e's file, of size bytes, now (and under
+ * look, for a file written in place), and that it names no other entry's. */
+static void path_found(struct mapc_ent *e, uint64_t ph, int64_t now, uint64_t look, off_t size)
 {
 	path_forget(ph);
 	e->path_h = ph;
 	e->path_ms = now;
+	e->path_look = e->fixed ? 0 : look;
+	e->path_len = (size_t)size < e->len ? (size_t)size : e->len;
 }
 
-const void *mapc_get_path(const char *path, size_t need, bool fixed, size_t *len,
+const void *mapc_looked(const char *path, uint64_t look, size_t need, size_t *len,
+			struct mapc_ent **out)
+{
+	uint64_t ph = hash_bytes(path, strlen(path)) | 1;
+	for (size_t i = 0; look && i < nents; i++) {
+		struct mapc_ent *e = ents[i];
+		if (e->path_h == ph && e->path_look == look && !e->gone && e->path_len >= need) {
+			e->refs++;
+			e->used_ms = now_ms();
+			*len = e->path_len;
+			*out = e;
+			return e->map;
+		}
+	}
+	*out = NULL;
+	return NULL;
+}
+
+const void *mapc_get_path(const char *path, size_t need, bool fixed, uint64_t look, size_t *len,
 			  struct mapc_ent **out)
 {
 	struct stat sb;
 	int64_t now = now_ms();
-	uint64_t ph = fixed ? hash_bytes(path, strlen(path)) | 1 : 0;
+	uint64_t ph = hash_bytes(path, strlen(path)) | 1;
+	const void *m;
+	if (!fixed && (m = mapc_looked(path, look, need, len, out)))
+		return m;
 	if (stat(path, &sb) < 0 || !holds(&sb, need))
 		return NULL;
 	if ((*out = lookup(&sb, need ? need : (size_t)sb.st_size, fixed, now))) {
 		*len = (size_t)sb.st_size;
-		if (fixed)
-			path_found(*out, ph, now);
+		path_found(*out, ph, now, look, sb.st_size);
 		return (*out)->map;
 	}
 	/* Not mapped yet: the file's own fstat, since path may name another file by now. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	const void *m = NULL;
+	m = NULL;
 	if (fstat(fd, &sb) == 0 && holds(&sb, need) &&
 	    (m = mapc_get(fd, &sb, need ? need : (size_t)sb.st_size, fixed, out))) {
 		*len = (size_t)sb.st_size;
-		if (fixed)
-			path_found(*out, ph, now);
+		path_found(*out, ph, now, look, sb.st_size);
 	}
 	int e = errno;
 	close(fd);
 	errno = e;
 	return m;
+}
+
+void mapc_found(struct mapc_ent *e, const char *path, uint64_t look, off_t size)
+{
+	path_found(e, hash_bytes(path, strlen(path)) | 1, now_ms(), look, size);
 }
 
 const void *mapc_get_recent(const char *path, size_t need, size_t *len, struct mapc_ent **out)
@@ -227,7 +257,7 @@ const void *mapc_get_recent(const char *path, size_t need, size_t *len, struct m
 		*len = (size_t)(*out)->size;
 		return (*out)->map;
 	}
-	return mapc_get_path(path, need, true, len, out);
+	return mapc_get_path(path, need, true, 0, len, out);
 }
 
 void mapc_forget_path(const char *path)

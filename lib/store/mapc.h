@@ -37,9 +37,20 @@ const void *mapc_get(int fd, const struct stat *sb, size_t need, bool fixed, str
 const void *mapc_find(const struct stat *sb, size_t need, bool fixed, struct mapc_ent **e);
 /* The file at path mapped (fixed as for mapc_get), *len its size: at least its first need
  * bytes, or with need 0 the whole of it. A stat, and no open at all when the file is the one
- * already mapped. NULL, errno set, when it is missing, shorter than need or cannot be mapped. */
-const void *mapc_get_path(const char *path, size_t need, bool fixed, size_t *len,
+ * already mapped. NULL, errno set, when it is missing, shorter than need or cannot be mapped.
+ * With a look (store_look: a stat of the directory that found no name in it changed since the
+ * look's first stat), a file written in place that a stat under the same look found at path,
+ * holding need bytes then, is taken with no stat: *len the bytes it held then. */
+const void *mapc_get_path(const char *path, size_t need, bool fixed, uint64_t look, size_t *len,
 			  struct mapc_ent **e);
+/* The mapping of the file written in place that a stat under look found path to name, when it
+ * held need bytes then (*len: the bytes it held), with no system call; NULL when there is none
+ * (then mapc_get_path looks at the file). */
+const void *mapc_looked(const char *path, uint64_t look, size_t need, size_t *len,
+			struct mapc_ent **e);
+/* Records that path names e's file, of size bytes, as an open and fstat found just now under
+ * look (for mapc_get_path's later calls). */
+void mapc_found(struct mapc_ent *e, const char *path, uint64_t look, off_t size);
 /* mapc_get_path of a fixed file, with no stat at all when a stat found path to name a file
  * mapped here less than MAPC_PATH_MS ago: that file is taken, although the path may name a
  * newer one (renamed over it) or the file may have been written in place meanwhile. Only for

@@ -22,8 +22,8 @@
 
 /* Reads record rec of ws/day and its line if it holds span lit (hash h): through the
  * process's mappings of the day's index and lines, a stat of each once mapped. */
-static enum status read_version(struct store *st, const char *ws, int32_t day, uint32_t rec,
-				uint64_t h, const struct buf *lit, struct buf *out)
+static enum status read_version(struct store *st, const char *ws, uint64_t look, int32_t day,
+				uint32_t rec, uint64_t h, const struct buf *lit, struct buf *out)
 {
 	char p[PATH_MAX];
 	size_t len;
@@ -37,7 +37,7 @@ static enum status read_version(struct store *st, const char *ws, int32_t day, u
 	 * The header says where the lines are (open or sealed). */
 	const char *m;
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) ||
-	    !(m = mapc_get_path(p, STORE_IDX_HDR + ((size_t)rec + 1) * sizeof(r), false, &len,
+	    !(m = mapc_get_path(p, STORE_IDX_HDR + ((size_t)rec + 1) * sizeof(r), false, look, &len,
 				&mc)))
 		goto out;
 	memcpy(&r, m + STORE_IDX_HDR + (size_t)rec * sizeof(r), sizeof(r));
@@ -45,6 +45,7 @@ static enum status read_version(struct store *st, const char *ws, int32_t day, u
 		goto out;
 	if (sdata_open_idx(st, ws, day, -1, m, SDATA_MAP, &hdr, &d) != ST_OK)
 		goto out;
+	d.look = look;
 	size_t start = out->len;
 	buf_reserve(out, r.len);
 	if (sdata_read(&d, r.off, out->p + start, r.len) < 0) {
@@ -110,7 +111,8 @@ enum status store_get(struct store *st, const char *ws, const char *span_id, str
 	const struct tab_hdr *t;
 	if (!workspace_valid(ws))
 		return ST_NOT_FOUND;
-	if (!(t = tab_view(st, ws, LAYOUT_IDS, &mc)))
+	uint64_t look = store_look(st, ws);
+	if (!(t = tab_view(st, ws, LAYOUT_IDS, look, &mc)))
 		return errno == ENOENT ? ST_NOT_FOUND : ST_UNAVAILABLE;
 	struct buf lit;
 	buf_init(&lit);
@@ -123,20 +125,20 @@ enum status store_get(struct store *st, const char *ws, const char *span_id, str
 	else
 		for (uint64_t i = h & (t->nslots - 1), n = 0;
 		     rc == ST_NOT_FOUND && tab_probe(t, h, &i, &n, &slot);)
-			rc = read_version(st, ws, LOC_DAY(slot.loc), LOC_REC(slot.loc), h, &lit,
-					  out);
+			rc = read_version(st, ws, look, LOC_DAY(slot.loc), LOC_REC(slot.loc), h,
+					  &lit, out);
 	buf_free(&lit);
 	mapc_put(mc);
 	return rc;
 }
 
-enum status store_key_days(struct store *st, const char *ws, enum store_key which, uint64_t h,
-			   int32_t *first, int32_t *last)
+enum status store_key_days(struct store *st, const char *ws, uint64_t look, enum store_key which,
+			   uint64_t h, int32_t *first, int32_t *last)
 {
 	struct mapc_ent *mc;
 	const struct tab_hdr *t;
 	if (!workspace_valid(ws) ||
-	    !(t = tab_view(st, ws, which == STORE_KEY_TRACE ? LAYOUT_TRACES : LAYOUT_SESSIONS,
+	    !(t = tab_view(st, ws, which == STORE_KEY_TRACE ? LAYOUT_TRACES : LAYOUT_SESSIONS, look,
 			   &mc)))
 		return ST_UNAVAILABLE;
 	enum status rc = ST_UNAVAILABLE;

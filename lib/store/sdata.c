@@ -62,7 +62,8 @@ enum status sdata_open(struct store *st, const char *ws, int32_t day, const stru
  * shard was opened or, if a seal replaced it since, the sealed file and late file the header
  * names now: the same stream of bytes, and every record committed before the seal, all the
  * query trusts, is in the sealed part. An empty file maps nothing. False, errno set, when the
- * lines cannot be read (a day retention removed meanwhile). */
+ * lines cannot be read (a day retention removed meanwhile). Under a look, the lines as a stat
+ * under it found them: sdata_view maps them again when a line lies past that. */
 static bool data_map(struct sdata *d)
 {
 	char p[PATH_MAX];
@@ -70,7 +71,7 @@ static bool data_map(struct sdata *d)
 	d->lazy = false;
 	if (!layout_shard_path(p, d->st, d->ws, d->day, LAYOUT_JSONL))
 		return false;
-	if ((d->map = mapc_get_path(p, 0, false, &len, &d->mc)) || errno == EINVAL) {
+	if ((d->map = mapc_get_path(p, 0, false, d->look, &len, &d->mc)) || errno == EINVAL) {
 		d->maplen = d->map ? len : 0; /* EINVAL: an empty file, nothing to map */
 		return true;
 	}
@@ -89,6 +90,7 @@ static bool data_map(struct sdata *d)
 void sdata_close(struct sdata *d)
 {
 	mapc_put(d->mc);
+	mapc_put(d->held);
 	if (d->fd >= 0)
 		close(d->fd);
 	sealed_close(d->z);
@@ -160,6 +162,16 @@ bool sdata_view(struct sdata *d, uint64_t off, size_t n, const char **p)
 {
 	if (d->lazy)
 		data_map(d);
+	if (d->look && d->map && !d->z && (off > d->maplen || n > d->maplen - off)) {
+		/* A line written after the look's stat: the file as it is now. The first mapping
+		 * stays held for the views given from it (data_map may reopen d whole). */
+		struct mapc_ent *held = d->mc;
+		d->map = NULL;
+		d->mc = NULL;
+		d->look = 0;
+		data_map(d);
+		d->held = held;
+	}
 	if (d->z && off < d->base)
 		return (*p = sealed_bytes(d->z, off, n)) != NULL;
 	/* A file held by descriptor (late lines, a snapshot's) mapped on first use: the lines

@@ -26,28 +26,35 @@ static void shard_set(struct shard *sh, const struct idx_hdr *h, off_t size)
 }
 
 /* A day whose index this process holds mapped already, and that committed no record past the
- * size a stat of it gives: the header read through the mapping, so no open, read or close of
- * the index. False, sh untouched, when the ordinary open must answer. */
-static bool shard_open_mapped(struct store *st, const char *ws, const char *p, struct shard *sh)
+ * size a stat of it gave: the header read through the mapping, so no open, read or close of
+ * the index, and no stat when one under look found the file. False, sh untouched, when the
+ * ordinary open must answer. */
+static bool shard_open_mapped(struct store *st, const char *ws, const char *p, uint64_t look,
+			      struct shard *sh)
 {
 	struct stat sb;
 	struct idx_hdr h;
 	struct mapc_ent *mc;
-	if (stat(p, &sb) < 0 || (size_t)sb.st_size < STORE_IDX_HDR)
-		return false;
-	const void *m = mapc_find(&sb, (size_t)sb.st_size, false, &mc);
-	if (!m)
-		return false;
-	/* The header is read after the stat: a day that grew meanwhile takes the ordinary
-	 * path, which sizes the file after reading its header. */
-	size_t have = ((size_t)sb.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
+	size_t size;
+	const void *m = mapc_looked(p, look, STORE_IDX_HDR, &size, &mc);
+	if (!m) {
+		if (stat(p, &sb) < 0 || (size_t)sb.st_size < STORE_IDX_HDR ||
+		    !(m = mapc_find(&sb, (size_t)sb.st_size, false, &mc)))
+			return false;
+		size = (size_t)sb.st_size;
+		mapc_found(mc, p, look, sb.st_size);
+	}
+	/* The header is read after the size was taken: a day that grew since takes the
+	 * ordinary path, which sizes the file after reading its header. */
+	size_t have = (size - STORE_IDX_HDR) / sizeof(struct idx_rec);
 	if (sdata_open_idx(st, ws, sh->day, -1, m, SDATA_MAP, &h, &sh->d) != ST_OK ||
 	    h.committed > have) {
 		sdata_close(&sh->d);
 		mapc_put(mc);
 		return false;
 	}
-	shard_set(sh, &h, sb.st_size);
+	sh->d.look = look;
+	shard_set(sh, &h, (off_t)size);
 	if (!sh->nrecs) {
 		mapc_put(mc);
 		return true;
@@ -60,13 +67,19 @@ static bool shard_open_mapped(struct store *st, const char *ws, const char *p, s
 
 enum status shard_open(struct store *st, const char *ws, int32_t day, struct shard *sh)
 {
+	return shard_open_at(st, ws, day, 0, sh);
+}
+
+enum status shard_open_at(struct store *st, const char *ws, int32_t day, uint64_t look,
+			  struct shard *sh)
+{
 	char p[PATH_MAX];
 	memset(sh, 0, sizeof(*sh));
 	sh->day = day;
 	sh->d.fd = -1;
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX))
 		return ST_NOT_FOUND;
-	if (shard_open_mapped(st, ws, p, sh))
+	if (shard_open_mapped(st, ws, p, look, sh))
 		return ST_OK;
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -76,6 +89,7 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 	enum status rc = sdata_open_idx(st, ws, day, fd, NULL, SDATA_MAP, &h, &sh->d);
 	if (rc != ST_OK)
 		goto out;
+	sh->d.look = look;
 	rc = ST_UNAVAILABLE;
 	if (fstat(fd, &sb) < 0)
 		goto out;
@@ -85,6 +99,7 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 				   false, &sh->mc);
 		if (!sh->map)
 			goto out;
+		mapc_found(sh->mc, p, look, sb.st_size);
 		sh->recs = (const struct idx_rec *)((const char *)sh->map + STORE_IDX_HDR);
 	}
 	rc = ST_OK;

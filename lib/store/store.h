@@ -120,6 +120,21 @@ enum status store_update(struct store *st, const char *ws, struct arena *a,
 /* Finds the newest version of span_id and appends its line to out. ST_NOT_FOUND if none. */
 enum status store_get(struct store *st, const char *ws, const char *span_id, struct buf *out);
 
+/* A query's look at ws's directory: one stat, and a value that names what it found. Every
+ * create, rename and removal in a directory moves its change time, so while the directory's
+ * change and modification times stay what the process's last look found, and were at least
+ * STORE_LOOK_SETTLE_MS old then (a later change could not carry the same times, whatever the
+ * file system's clock granularity), no name in it changed, and store_look returns the same
+ * value. What the process found under that value stays true: the days listed
+ * (store_days_at), and the file each path named (shard_open_at, store_key_days, store_get),
+ * which is then taken without a stat. Files written in place are still read through their
+ * headers and commit counts, so a record committed since is seen. 0 when nothing may be taken
+ * so (the directory changed within the settle time, or cannot be looked at): every file is
+ * looked at. Take a look at the start of each query: a look kept longer would not see a day
+ * created or a file replaced since. */
+#define STORE_LOOK_SETTLE_MS 2000
+uint64_t store_look(struct store *st, const char *ws);
+
 /* The first and last day that hold a span of a trace or session id (the range tables kept at
  * ingest), so a lookup opens only those days. ST_NOT_FOUND: no span has that id.
  * ST_UNAVAILABLE: the table cannot answer (absent, or possibly stale after a reboot until the
@@ -127,8 +142,8 @@ enum status store_get(struct store *st, const char *ws, const char *span_id, str
  * since (retention). */
 enum store_key { STORE_KEY_TRACE, STORE_KEY_SESSION };
 /* h is hash_bytes of the id. */
-enum status store_key_days(struct store *st, const char *ws, enum store_key which, uint64_t h,
-			   int32_t *first, int32_t *last);
+enum status store_key_days(struct store *st, const char *ws, uint64_t look, enum store_key which,
+			   uint64_t h, int32_t *first, int32_t *last);
 
 /* Where the lines of a shard live. A record's off is a position in the day's stream of
  * lines: an open shard holds the whole stream in <day>.jsonl; a sealed one holds its first
@@ -143,11 +158,15 @@ struct sdata {
 	size_t maplen;	 /* ... its first maplen bytes, what it held then */
 	struct mapc_ent *mc;
 	struct sealed *z; /* NULL for an open shard */
-	/* A reader's open shard (SDATA_MAP): the day whose <day>.jsonl the first read maps. */
+	/* A reader's open shard (SDATA_MAP): the day whose <day>.jsonl the first read maps,
+	 * under look (store_look; 0 none), and the mapping of that look once a read needed more
+	 * than it held (kept for the views already given). */
 	bool lazy;
 	struct store *st;
 	const char *ws;
 	int32_t day;
+	uint64_t look;
+	struct mapc_ent *held;
 };
 /* A read-only view of one shard: its committed records (mmap'd) and its lines. */
 struct shard {
@@ -161,8 +180,11 @@ struct shard {
 	const void *map;   /* the index file from its header on (lib/store/mapc.h) */
 	struct mapc_ent *mc;
 };
-/* Opens the shard of ws/day for reading; ST_NOT_FOUND if it does not exist. */
+/* Opens the shard of ws/day for reading; ST_NOT_FOUND if it does not exist. shard_open_at
+ * takes its files as a stat under look found them (store_look), with none when it can. */
 enum status shard_open(struct store *st, const char *ws, int32_t day, struct shard *sh);
+enum status shard_open_at(struct store *st, const char *ws, int32_t day, uint64_t look,
+			  struct shard *sh);
 void shard_close(struct shard *sh);
 /* Reads the line of record i into out (appends). */
 enum status shard_line(struct shard *sh, size_t i, struct buf *out);
@@ -177,8 +199,11 @@ bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t
 
 struct store_tix;
 
-/* Sorted list of the day numbers that have a shard in ws (caller frees *days). */
+/* Sorted list of the day numbers that have a shard in ws (caller frees *days). store_days_at
+ * gives the list made under look again (store_look), with no listing. */
 enum status store_days(struct store *st, const char *ws, int32_t **days, size_t *n);
+enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32_t **days,
+			  size_t *n);
 /* Sorted list of workspace names (caller frees each and the array). */
 enum status store_workspaces(struct store *st, char ***names, size_t *n);
 

@@ -275,12 +275,12 @@ bool tab_holds(const struct tab_hdr *hdr, const struct tab_slot *slots, uint64_t
 }
 
 const struct tab_hdr *tab_view(struct store *st, const char *ws, enum layout_file file,
-			       struct mapc_ent **mc)
+			       uint64_t look, struct mapc_ent **mc)
 {
 	char p[PATH_MAX];
 	size_t len;
 	const struct tab_hdr *h;
-	if (!layout_path(p, st, ws, file) || !(h = mapc_get_path(p, 0, false, &len, mc)))
+	if (!layout_path(p, st, ws, file) || !(h = mapc_get_path(p, 0, false, look, &len, mc)))
 		return NULL; /* errno set: ENAMETOOLONG for a path too long */
 	if (len < sizeof(*h) || !tab_hdr_ok(h) || len != tab_size(h->nslots)) {
 		mapc_put(*mc);

@@ -79,11 +79,12 @@ void tab_recount(struct tab *t);
 bool tab_holds(const struct tab_hdr *hdr, const struct tab_slot *slots, uint64_t h, uint64_t loc,
 	       bool range);
 /* A reader's view of table file of ws (readers take no lock): mapped shared through the
- * process's mappings (lib/store/mapc.h), so a lookup costs one stat once mapped; its header
- * checked, and its size the one the header gives. Give *mc back with mapc_put. NULL, errno
+ * process's mappings (lib/store/mapc.h), so a lookup costs one stat once mapped, and none
+ * under a look (store_look) that found it; its header checked, and its size the one the header
+ * gives. Give *mc back with mapc_put. NULL, errno
  * set (ENOENT: there is no table), when it cannot be read. */
 const struct tab_hdr *tab_view(struct store *st, const char *ws, enum layout_file file,
-			       struct mapc_ent **mc);
+			       uint64_t look, struct mapc_ent **mc);
 /* Linear probing over a reader's view, whose slots change under it (each is read h first,
  * loc second, the reverse of how a writer fills it): the next slot of hash h from *i on (*n
  * slots seen so far). True with *out filled; false at an empty slot (h is not there). Start

@@ -110,7 +110,7 @@ static const char *tdx_map(struct store *st, const char *ws, const struct shard 
 	size_t len;
 	if (!sh->text_end || !layout_shard_path(p, st, ws, sh->day, LAYOUT_TDX))
 		return NULL;
-	return mapc_get_path(p, sh->text_end, false, &len, mc);
+	return mapc_get_path(p, sh->text_end, false, 0, &len, mc);
 }
 
 /* The segment at *at of the tail m[0..end): its header and text section, *at moved past it.

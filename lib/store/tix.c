@@ -319,7 +319,7 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, bool recent,
 	memset(t, 0, sizeof *t);
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_TIX) ||
 	    !(t->map = recent ? mapc_get_recent(p, 0, &t->len, &t->mc)
-			      : mapc_get_path(p, 0, true, &t->len, &t->mc)))
+			      : mapc_get_path(p, 0, true, 0, &t->len, &t->mc)))
 		return false;
 	bool ok = false;
 	errno = EINVAL;
