@@ -196,10 +196,15 @@ static void path_found(struct mapc_ent *e, uint64_t ph, int64_t now, uint64_t lo
 	e->path_len = (size_t)size < e->len ? (size_t)size : e->len;
 }
 
-const void *mapc_looked(const char *path, uint64_t look, size_t need, size_t *len,
-			struct mapc_ent **out)
+static uint64_t path_hash(const char *path)
 {
-	uint64_t ph = hash_bytes(path, strlen(path)) | 1;
+	return hash_bytes(path, strlen(path)) | 1;
+}
+
+/* mapc_looked by the path's hash ph. */
+static const void *looked(uint64_t ph, uint64_t look, size_t need, size_t *len,
+			  struct mapc_ent **out)
+{
 	for (size_t i = 0; look && i < nents; i++) {
 		struct mapc_ent *e = ents[i];
 		if (e->path_h == ph && e->path_look == look && !e->gone && e->path_len >= need) {
@@ -214,14 +219,20 @@ const void *mapc_looked(const char *path, uint64_t look, size_t need, size_t *le
 	return NULL;
 }
 
+const void *mapc_looked(const char *path, uint64_t look, size_t need, size_t *len,
+			struct mapc_ent **out)
+{
+	return looked(path_hash(path), look, need, len, out);
+}
+
 const void *mapc_get_path(const char *path, size_t need, bool fixed, uint64_t look, size_t *len,
 			  struct mapc_ent **out)
 {
 	struct stat sb;
 	int64_t now = now_ms();
-	uint64_t ph = hash_bytes(path, strlen(path)) | 1;
+	uint64_t ph = path_hash(path);
 	const void *m;
-	if (!fixed && (m = mapc_looked(path, look, need, len, out)))
+	if (!fixed && (m = looked(ph, look, need, len, out)))
 		return m;
 	if (stat(path, &sb) < 0 || !holds(&sb, need))
 		return NULL;
@@ -248,12 +259,12 @@ const void *mapc_get_path(const char *path, size_t need, bool fixed, uint64_t lo
 
 void mapc_found(struct mapc_ent *e, const char *path, uint64_t look, off_t size)
 {
-	path_found(e, hash_bytes(path, strlen(path)) | 1, now_ms(), look, size);
+	path_found(e, path_hash(path), now_ms(), look, size);
 }
 
 const void *mapc_get_recent(const char *path, size_t need, size_t *len, struct mapc_ent **out)
 {
-	if ((*out = path_recent(hash_bytes(path, strlen(path)) | 1, need, now_ms()))) {
+	if ((*out = path_recent(path_hash(path), need, now_ms()))) {
 		*len = (size_t)(*out)->size;
 		return (*out)->map;
 	}
@@ -262,7 +273,7 @@ const void *mapc_get_recent(const char *path, size_t need, size_t *len, struct m
 
 void mapc_forget_path(const char *path)
 {
-	path_forget(hash_bytes(path, strlen(path)) | 1);
+	path_forget(path_hash(path));
 }
 
 void mapc_put(struct mapc_ent *e)
