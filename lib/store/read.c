@@ -21,7 +21,8 @@
 #include "lib/store/tab.h"
 
 /* Reads record rec of ws/day and its line if it holds span lit (hash h): through the
- * process's mappings of the day's index and lines, a stat of each once mapped. */
+ * process's mappings of the day's index and lines, a stat of each once mapped, and none when
+ * a stat under look found them. */
 static enum status read_version(struct store *st, const char *ws, uint64_t look, int32_t day,
 				uint32_t rec, uint64_t h, const struct buf *lit, struct buf *out)
 {
