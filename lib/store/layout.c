@@ -263,6 +263,14 @@ uint64_t store_look(struct store *st, const char *ws)
 	return l->look;
 }
 
+static int32_t *days_copy(const int32_t *days, size_t n)
+{
+	int32_t *c = xmalloc((n ? n : 1) * sizeof *c);
+	if (n)
+		memcpy(c, days, n * sizeof *c);
+	return c;
+}
+
 enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32_t **days,
 			  size_t *n)
 {
@@ -272,16 +280,12 @@ enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32
 			l = &looks[i];
 	if (l && l->listed) {
 		*n = l->ndays;
-		*days = xmalloc((*n ? *n : 1) * sizeof(**days));
-		if (*n)
-			memcpy(*days, l->days, *n * sizeof(**days));
+		*days = days_copy(l->days, l->ndays);
 		return ST_OK;
 	}
 	enum status rc = layout_days(st, ws, LAYOUT_IDX, days, n);
 	if (rc == ST_OK && l) {
-		l->days = xmalloc((*n ? *n : 1) * sizeof(**days));
-		if (*n)
-			memcpy(l->days, *days, *n * sizeof(**days));
+		l->days = days_copy(*days, *n);
 		l->ndays = *n;
 		l->listed = true;
 	}

@@ -161,22 +161,6 @@ static bool holds(const struct stat *sb, size_t need)
 	return false;
 }
 
-/* The fixed file path (hash ph) was found to name within MAPC_PATH_MS, held; NULL when there
- * is none. */
-static struct mapc_ent *path_recent(uint64_t ph, size_t need, int64_t now)
-{
-	for (size_t i = 0; i < nents; i++) {
-		struct mapc_ent *e = ents[i];
-		if (e->path_h == ph && e->fixed && !e->gone && now - e->path_ms < MAPC_PATH_MS &&
-		    (size_t)e->size >= need) {
-			e->refs++;
-			e->used_ms = now;
-			return e;
-		}
-	}
-	return NULL;
-}
-
 /* No entry is known to be the file of the path of hash ph any more. */
 static void path_forget(uint64_t ph)
 {
@@ -201,28 +185,30 @@ static uint64_t path_hash(const char *path)
 	return hash_bytes(path, strlen(path)) | 1;
 }
 
-/* mapc_looked by the path's hash ph. */
-static const void *looked(uint64_t ph, uint64_t look, size_t need, size_t *len,
-			  struct mapc_ent **out)
+/* The entry a stat found path (hash ph) to name, held, when that still stands and it held
+ * need bytes then: a fixed file found less than MAPC_PATH_MS ago (mapc_get_recent), or a file
+ * written in place found under look (mapc_looked; never with look 0). NULL when there is none. */
+static struct mapc_ent *path_held(uint64_t ph, bool fixed, uint64_t look, size_t need, int64_t now)
 {
-	for (size_t i = 0; look && i < nents; i++) {
+	for (size_t i = 0; i < nents; i++) {
 		struct mapc_ent *e = ents[i];
-		if (e->path_h == ph && e->path_look == look && !e->gone && e->path_len >= need) {
-			e->refs++;
-			e->used_ms = now_ms();
-			*len = e->path_len;
-			*out = e;
-			return e->map;
-		}
+		if (e->path_h != ph || e->fixed != fixed || e->gone || e->path_len < need ||
+		    (fixed ? now - e->path_ms >= MAPC_PATH_MS : !look || e->path_look != look))
+			continue;
+		e->refs++;
+		e->used_ms = now;
+		return e;
 	}
-	*out = NULL;
 	return NULL;
 }
 
 const void *mapc_looked(const char *path, uint64_t look, size_t need, size_t *len,
 			struct mapc_ent **out)
 {
-	return looked(path_hash(path), look, need, len, out);
+	if (!(*out = path_held(path_hash(path), false, look, need, now_ms())))
+		return NULL;
+	*len = (*out)->path_len;
+	return (*out)->map;
 }
 
 const void *mapc_get_path(const char *path, size_t need, bool fixed, uint64_t look, size_t *len,
@@ -231,9 +217,10 @@ const void *mapc_get_path(const char *path, size_t need, bool fixed, uint64_t lo
 	struct stat sb;
 	int64_t now = now_ms();
 	uint64_t ph = path_hash(path);
-	const void *m;
-	if (!fixed && (m = looked(ph, look, need, len, out)))
-		return m;
+	if (!fixed && (*out = path_held(ph, false, look, need, now))) {
+		*len = (*out)->path_len;
+		return (*out)->map;
+	}
 	if (stat(path, &sb) < 0 || !holds(&sb, need))
 		return NULL;
 	if ((*out = lookup(&sb, need ? need : (size_t)sb.st_size, fixed, now))) {
@@ -245,7 +232,7 @@ const void *mapc_get_path(const char *path, size_t need, bool fixed, uint64_t lo
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	m = NULL;
+	const void *m = NULL;
 	if (fstat(fd, &sb) == 0 && holds(&sb, need) &&
 	    (m = mapc_get(fd, &sb, need ? need : (size_t)sb.st_size, fixed, out))) {
 		*len = (size_t)sb.st_size;
@@ -264,8 +251,8 @@ void mapc_found(struct mapc_ent *e, const char *path, uint64_t look, off_t size)
 
 const void *mapc_get_recent(const char *path, size_t need, size_t *len, struct mapc_ent **out)
 {
-	if ((*out = path_recent(path_hash(path), need, now_ms()))) {
-		*len = (size_t)(*out)->size;
+	if ((*out = path_held(path_hash(path), true, 0, need, now_ms()))) {
+		*len = (*out)->path_len;
 		return (*out)->map;
 	}
 	return mapc_get_path(path, need, true, 0, len, out);
