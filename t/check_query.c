@@ -1269,6 +1269,23 @@ static char *unindexed(const char *const *days, int n, char *(*fn)(void))
 	return r;
 }
 
+/* That fn answers as plain did. */
+static void answers_as(char *(*fn)(void), const char *plain)
+{
+	char *got = fn();
+	ck_assert_str_eq(got, plain);
+	free(got);
+}
+
+/* Builds the text index of days[0..n), each new, and finds each right (1) by right. */
+static void index_days(const char *const *days, int n, int (*right)(const char *))
+{
+	for (int d = 0; d < n; d++)
+		ck_assert(index_day(days[d]));
+	for (int d = 0; d < n; d++)
+		ck_assert_int_eq(right(days[d]), 1);
+}
+
 /* The lookups with no text index at all (every record of the range tables' days read). */
 static char *lookups_unindexed(void)
 {
@@ -1309,23 +1326,40 @@ static int keyed_right(const char *d)
 /* The byte offset of the key maps in the index file of day d (docs/ARCHITECTURE.md, "The
  * text and field index": before the nine columns and the counts) and their length; *counts:
  * the bytes of the counts, at the end. */
-static void key_maps_at(const char *d, long *at, long *len, long *counts)
+/* Where the roots of day d's .tix begin and their bytes (padded); the counts' bytes too. */
+static long roots_at(const char *d, long *len, long *counts)
 {
 	FILE *f = fopen(tix_of(root, d), "r");
-	uint64_t n;
-	uint32_t nc;
+	uint32_t nc, nr;
 	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fseek(f, 24, SEEK_SET), 0);
-	ck_assert_uint_eq(fread(&n, 8, 1, f), 1);
 	ck_assert_int_eq(fseek(f, 96, SEEK_SET), 0);
 	ck_assert_uint_eq(fread(&nc, 4, 1, f), 1);
+	ck_assert_int_eq(fseek(f, 112, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(&nr, 4, 1, f), 1);
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
 	fclose(f);
+	*len = (4 * (long)nr + 7) / 8 * 8;
+	if (counts)
+		*counts = 16 * (long)nc;
+	return size - *len;
+}
+
+/* Where the key maps of day d's .tix begin and their bytes; the bytes after the columns (the
+ * counts and the roots). */
+static void key_maps_at(const char *d, long *at, long *len, long *tail)
+{
+	FILE *f = fopen(tix_of(root, d), "r");
+	uint64_t n;
+	long rlen, counts, r = roots_at(d, &rlen, &counts);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 24, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(&n, 8, 1, f), 1);
+	fclose(f);
 	size_t blocks = (n + 1023) / 1024;
-	*counts = 16 * (long)nc;
+	*tail = counts + rlen;
 	*len = (long)(2 * (8 * n + (4 * n + 7) / 8 * 8 + (4 * blocks + 7) / 8 * 8));
-	*at = size - *counts - 72 * (long)n - *len;
+	*at = r - counts - 72 * (long)n - *len;
 }
 
 START_TEST(key_maps)
@@ -1348,13 +1382,8 @@ START_TEST(key_maps)
 	append(big, 1000);
 	append(big + 1000, N - 1000);
 	char *plain = lookups();
-	for (int d = 0; d < 3; d++)
-		ck_assert(index_day(kdays[d]));
-	for (int d = 0; d < 3; d++)
-		ck_assert_int_eq(keyed_right(kdays[d]), 1);
-	char *got = lookups();
-	ck_assert_str_eq(got, plain);
-	free(got);
+	index_days(kdays, 3, keyed_right);
+	answers_as(lookups, plain);
 	ck_assert_uint_eq(count_problems(), 0);
 	/* A tail after the build, with a new trace and session and a new version of a span of
 	 * "big" on another day: the map's records, then the tail. */
@@ -1369,18 +1398,14 @@ START_TEST(key_maps)
 	append(t, 3);
 	free(plain);
 	plain = lookups_unindexed();
-	got = lookups();
-	ck_assert_str_eq(got, plain);
-	free(got);
+	answers_as(lookups, plain);
 	ck_assert(index_day("2024-03-06"));
 	ck_assert(index_day("2024-03-02"));
-	got = lookups();
-	ck_assert_str_eq(got, plain);
-	free(got);
+	answers_as(lookups, plain);
 	ck_assert_uint_eq(count_problems(), 0);
 	/* A damaged block of a map: that lookup reads the records, verify names the map. */
-	long at, len, counts;
-	key_maps_at("2024-03-06", &at, &len, &counts);
+	long at, len, tail;
+	key_maps_at("2024-03-06", &at, &len, &tail);
 	FILE *f = fopen(tix_of(root, "2024-03-06"), "r+");
 	ck_assert_int_eq(fseek(f, at + 8 * 1030, SEEK_SET), 0);
 	int c = fgetc(f);
@@ -1388,15 +1413,13 @@ START_TEST(key_maps)
 	fputc(c ^ 0x5a, f);
 	fclose(f);
 	ck_assert_int_eq(keyed_right("2024-03-06"), -1);
-	got = lookups();
-	ck_assert_str_eq(got, plain);
-	free(got);
+	answers_as(lookups, plain);
 	ck_assert_uint_eq(count_problems(), 1);
-	/* An index written before the key maps (version 1: the same file without them and
-	 * without the counts) is read, the lookups scan its records, verify finds nothing
+	/* An index written before the key maps (version 1: the same file without them, the
+	 * counts and the roots) is read, the lookups scan its records, verify finds nothing
 	 * wrong, and the next build upgrades it. */
 	ck_assert(index_day("2024-03-06"));
-	key_maps_at("2024-03-06", &at, &len, &counts);
+	key_maps_at("2024-03-06", &at, &len, &tail);
 	f = fopen(tix_of(root, "2024-03-06"), "r");
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
@@ -1408,16 +1431,14 @@ START_TEST(key_maps)
 	memcpy(file + 8, &one, 4);
 	uint32_t crc = hash_crc32c(0, file, 124);
 	memcpy(file + 124, &crc, 4);
-	size -= counts;
+	size -= tail;
 	memmove(file + at, file + at + len, (size_t)(size - at - len));
 	f = fopen(tix_of(root, "2024-03-06"), "w");
 	ck_assert_uint_eq(fwrite(file, 1, (size_t)(size - len), f), (size_t)(size - len));
 	fclose(f);
 	free(file);
 	ck_assert_int_eq(keyed_right("2024-03-06"), -1);
-	got = lookups();
-	ck_assert_str_eq(got, plain);
-	free(got);
+	answers_as(lookups, plain);
 	ck_assert_str_eq(found("B0005", NULL), "b0005"); /* its words and columns still answer */
 	ck_assert_str_eq(filtered("{\"name\":\"b1999\"}"), "b1999");
 	ck_assert_uint_eq(count_problems(), 0);
@@ -1427,6 +1448,22 @@ START_TEST(key_maps)
 	free(big);
 }
 END_TEST
+
+/* fn's answer for each of filters[0..nf), newest and oldest first, on each of pages[0..np)
+ * (page, size), appended to b. */
+static void each_page(struct buf *b, const char *const *filters, size_t nf,
+		      const long long (*pages)[2], size_t np, enum filter_kind kind, bool summary,
+		      enum status (*fn)(struct query *, struct buf *))
+{
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	for (size_t f = 0; f < nf; f++)
+		for (size_t s = 0; s < 2; s++)
+			for (size_t p = 0; p < np; p++) {
+				q_init(sorts[s], pages[p][0], pages[p][1], filters[f], kind);
+				Q.summary = summary;
+				buf_printf(b, "|%d|", fn(&Q, b));
+			}
+}
 
 /* Pages of span listings, each a filter the day counts can total, in both orders, with a
  * window that holds some days whole and cuts one, as one string. */
@@ -1443,17 +1480,11 @@ static char *counted_pages(void)
 	    "{\"started_at\":{\"$gte\":\"2024-03-05T00:00:00Z\","
 	    "\"$lte\":\"2024-03-07T12:00:00Z\"},\"status\":\"error\"}",
 	};
-	static const char *const sorts[] = {"-started_at", "started_at"};
 	static const long long pages[][2] = {{1, 10}, {3, 7}, {1, 500}, {40, 10}};
 	struct buf b;
 	buf_init(&b);
-	for (size_t f = 0; f < sizeof filters / sizeof *filters; f++)
-		for (size_t s = 0; s < 2; s++)
-			for (size_t p = 0; p < sizeof pages / sizeof *pages; p++) {
-				q_init(sorts[s], pages[p][0], pages[p][1], filters[f],
-				       FILTER_SPANS);
-				buf_printf(&b, "|%d|", intake_pages_spans(&Q, &b));
-			}
+	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 4, FILTER_SPANS, false,
+		  intake_pages_spans);
 	return b.p;
 }
 
@@ -1554,10 +1585,11 @@ START_TEST(live_counts)
 	ck_assert_str_eq(got, plain);
 	free(got);
 	/* Damaged counts: never used, named by verify, rebuilt by the next build. */
+	long rlen, at = roots_at("2024-03-05", &rlen, NULL) - 5;
 	FILE *f = fopen(tix_of(root, "2024-03-05"), "r+");
-	ck_assert_int_eq(fseek(f, -5, SEEK_END), 0);
+	ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
 	int c = fgetc(f);
-	fseek(f, -5, SEEK_END);
+	fseek(f, at, SEEK_SET);
 	fputc(c ^ 0x21, f);
 	fclose(f);
 	/* A .tix is never written in place: a query notices one that was within a second (it
@@ -1570,6 +1602,187 @@ START_TEST(live_counts)
 	ck_assert_uint_eq(count_problems(), 1);
 	ck_assert(index_day("2024-03-05"));
 	ck_assert_uint_eq(count_problems(), 0);
+	free(plain);
+	free(s);
+}
+END_TEST
+
+/* ---- Roots: a listing of traces visits the root records the .tix names ---- */
+
+static const char *const rdays[] = {"2024-03-04", "2024-03-05", "2024-03-06"};
+
+/* Pages of traces (filters, both orders, rollups or not) and of root spans (as SGP's
+ * parents_only asks), as one string. */
+static char *root_pages(void)
+{
+	static const char *const filters[] = {
+	    NULL,
+	    "{\"status\":\"error\"}",
+	    "{\"session_id\":\"sess-r1\"}",
+	    "{\"started_at\":{\"$gte\":\"2024-03-05T00:00:00Z\"}}",
+	};
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	static const long long pages[][2] = {{1, 10}, {4, 9}, {1, 1000}};
+	struct buf b;
+	buf_init(&b);
+	for (int summary = 0; summary < 2; summary++)
+		each_page(&b, filters, sizeof filters / sizeof *filters, pages, 3, FILTER_TRACES,
+			  summary, intake_pages_traces);
+	for (size_t s = 0; s < 2; s++) {
+		struct query_rows r;
+		q_init(sorts[s], 0, 0, NULL, FILTER_SPANS);
+		Q.offset = 15;
+		Q.limit = 20;
+		Q.roots_only = true;
+		ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+		buf_printf(&b, "|%zu %d %s|", r.total, r.more, row_ids(&r));
+	}
+	return b.p;
+}
+
+static char *root_pages_unindexed(void)
+{
+	return unindexed(rdays, 3, root_pages);
+}
+
+/* Whether the index of day d names exactly the root records it covers: 1 yes, 0 no, -1 it
+ * names none (an older file, or damaged). */
+static int roots_right(const char *d)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	ck_assert_ptr_nonnull(ix);
+	const uint32_t *r;
+	size_t n, k = 0;
+	int ok = -1;
+	if (store_tix_roots(ix, &r, &n)) {
+		ok = 1;
+		for (size_t i = 0; i < store_tix_covered(ix); i++)
+			if (store_rec_root(&sh.recs[i]) && (k == n || r[k++] != i))
+				ok = 0;
+		ok &= k == n;
+	}
+	store_tix_close(ix);
+	shard_close(&sh);
+	return ok;
+}
+
+/* Day d's .tix, read whole into *size bytes (caller frees). */
+static char *tix_read(const char *d, long *size)
+{
+	FILE *f = fopen(tix_of(root, d), "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*size = ftell(f);
+	char *p = malloc((size_t)*size);
+	fseek(f, 0, SEEK_SET);
+	ck_assert_uint_eq(fread(p, 1, (size_t)*size, f), (size_t)*size);
+	fclose(f);
+	return p;
+}
+
+static void tix_write(const char *d, const char *p, long size)
+{
+	/* A .tix is never written in place: a query notices one that was within a second
+	 * (lib/store/mapc.h, MAPC_PATH_MS). */
+	ck_assert_int_eq(usleep(1100 * 1000), 0);
+	FILE *f = fopen(tix_of(root, d), "w");
+	ck_assert_uint_eq(fwrite(p, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+}
+
+static void tix_header_crc(char *file)
+{
+	uint32_t crc = hash_crc32c(0, file, 124);
+	memcpy(file + 124, &crc, 4);
+}
+
+/* Writes file[0..size) as day d's .tix: its roots are not used, the pages answer as plain,
+ * and verify finds problems problems. */
+static void roots_ignored(const char *d, const char *file, long size, const char *plain,
+			  size_t problems)
+{
+	tix_write(d, file, size);
+	ck_assert_int_eq(roots_right(d), -1);
+	answers_as(root_pages, plain);
+	ck_assert_uint_eq(count_problems(), problems);
+}
+
+START_TEST(root_lists)
+{
+	/* 900 spans over three days: traces of a root and four children, some with a second
+	 * root (on the same day, or the day before with an earlier start, which then leads the
+	 * trace), two sessions, some errors. */
+	enum { N = 900 };
+	static char ids[N][12], tr[N][12], par[N][12], starts[N][32];
+	struct span *s = calloc(N, sizeof *s);
+	for (int i = 0; i < N; i++) {
+		int t = i / 5, second = i % 5 == 4 && t % 7 == 0;
+		snprintf(ids[i], sizeof ids[i], "r%04d", i);
+		snprintf(tr[i], sizeof tr[i], "rt%03d", t);
+		snprintf(par[i], sizeof par[i], "r%04d", t * 5);
+		int day = second && t % 2 && t >= 60 ? i / 300 - 1 : i / 300;
+		snprintf(starts[i], sizeof starts[i], "2024-03-%02dT%02d:%02d:%02dZ", 4 + day,
+			 i % 300 / 13, i % 60, i % 47);
+		s[i] =
+		    mk(ids[i], tr[i], i % 5 && !second ? par[i] : "", t % 3 ? "sess-r1" : "sess-r2",
+		       starts[i], 1, i % 5 ? KIND_LLM : KIND_AGENT,
+		       i % 11 == 0 ? SPST_ERROR : SPST_SUCCESS, "gpt-4o", i, 0.25);
+	}
+	append(s, N / 2);
+	append(s + N / 2, N - N / 2);
+	char *plain = root_pages_unindexed();
+	index_days(rdays, 3, roots_right);
+	answers_as(root_pages, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A tail after the build: a new trace, a root that joins an indexed trace, and a new
+	 * version of an indexed root that turns it into a child (its old version superseded). */
+	struct span t[3] = {
+	    mk("r9000", "rt900", "", "sess-r1", "2024-03-05T22:00:00Z", 1, KIND_AGENT, SPST_ERROR,
+	       NULL, 3, NAN),
+	    mk("r9001", "rt010", "", "sess-r1", "2024-03-04T00:00:01Z", 1, KIND_AGENT, SPST_SUCCESS,
+	       NULL, 4, NAN),
+	    mk("r0300", "rt060", "r0301", "sess-r2", starts[300], 1, KIND_LLM, SPST_SUCCESS, NULL,
+	       5, NAN),
+	};
+	append(t, 3);
+	free(plain);
+	plain = root_pages_unindexed();
+	answers_as(root_pages, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	for (int d = 0; d < 3; d++)
+		index_day(rdays[d]);
+	answers_as(root_pages, plain);
+	/* Damaged roots: never used, named by verify, rebuilt by the next build. */
+	long size, len, at = roots_at("2024-03-05", &len, NULL);
+	char *file = tix_read("2024-03-05", &size);
+	ck_assert_int_ge(len, 8);
+	file[at + 1] ^= 0x40;
+	roots_ignored("2024-03-05", file, size, plain, 1);
+	/* Roots out of order, under a checksum that holds: the same. */
+	file[at + 1] ^= 0x40;
+	uint32_t r0, r1, nr, crc;
+	memcpy(&r0, file + at, 4);
+	memcpy(&r1, file + at + 4, 4);
+	memcpy(file + at, &r1, 4);
+	memcpy(file + at + 4, &r0, 4);
+	memcpy(&nr, file + 112, 4);
+	crc = hash_crc32c(0, file + at, 4 * (size_t)nr);
+	memcpy(file + 116, &crc, 4);
+	tix_header_crc(file);
+	roots_ignored("2024-03-05", file, size, plain, 1);
+	/* A version 3 file (before the roots: the same without them) is read, every record of
+	 * its day visited, verify finds nothing wrong, and the next build upgrades it. */
+	uint32_t three = 3, zero[2] = {0, 0};
+	memcpy(file + 8, &three, 4);
+	memcpy(file + 112, zero, 8);
+	tix_header_crc(file);
+	roots_ignored("2024-03-05", file, at, plain, 0);
+	ck_assert(index_day("2024-03-05"));
+	ck_assert_int_eq(roots_right("2024-03-05"), 1);
+	ck_assert_uint_eq(count_problems(), 0);
+	free(file);
 	free(plain);
 	free(s);
 }
@@ -1711,6 +1924,7 @@ Suite *check_suite(void)
 	tcase_add_test(w, tix_replaced);
 	tcase_add_test(w, key_maps);
 	tcase_add_test(w, live_counts);
+	tcase_add_test(w, root_lists);
 	tcase_add_test(w, looks_kept);
 	suite_add_tcase(s, w);
 	TCase *u = tcase_create("text");

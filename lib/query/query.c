@@ -643,6 +643,19 @@ static inline size_t visit_at(const struct visit *v, size_t k)
 	return k < v->n ? v->list[k] : v->from + (k - v->n);
 }
 
+/* How many records of a visit's list ahead a scan asks the memory for. */
+#define QUERY_PREFETCH 8
+
+/* The record to ask the memory for at step k of a visit: its list's records lie apart (a
+ * root every few kilobytes), and asked for ahead of the scan their reads overlap instead of
+ * waiting one after another. (The caller prefetches: GCC takes a function that only
+ * prefetches for one without effects, and drops its calls.) */
+static inline const struct idx_rec *visit_ahead(const struct visit *v, const struct qsh *s,
+						size_t k)
+{
+	return &s->sh.recs[k + QUERY_PREFETCH < v->n ? v->list[k + QUERY_PREFETCH] : 0];
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -681,8 +694,9 @@ static bool qsh_visit_keys(struct qsh *s, enum store_key which, const uint64_t *
 }
 
 /* The records of s a compiled filter must visit: with one trace or session, those of the key
- * map (qsh_visit_keys); with free-text terms the day's index answered, its candidates (then
- * the records past what it covers); else every record. */
+ * map (qsh_visit_keys); with free-text terms the day's index answered, its candidates; for root
+ * spans only, the index's roots; then the records past what the index covers. Else every
+ * record. */
 static void qsh_visit(struct qsh *s, const struct cf *c, struct visit *v)
 {
 	if ((c->need & NEED_TRACE) && !qsh_visit_keys(s, STORE_KEY_TRACE, &c->trace_h, 1, v))
@@ -690,6 +704,10 @@ static void qsh_visit(struct qsh *s, const struct cf *c, struct visit *v)
 	if ((c->need & NEED_SESSION) && !qsh_visit_keys(s, STORE_KEY_SESSION, &c->session_h, 1, v))
 		return;
 	memset(v, 0, sizeof *v);
+	if (!s->tbits && c->roots && qsh_tix(s) && store_tix_roots(s->tix, &v->list, &v->n)) {
+		v->from = s->tcovered;
+		return;
+	}
 	if (!s->tbits)
 		return;
 	size_t words = (s->xcovered + 63) / 64, n = 0;
@@ -1036,6 +1054,7 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &recs[i];
+			__builtin_prefetch(visit_ahead(&v, sh, k));
 			if (!store_rec_live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
 			    !extra_ok(db, sh, i))
 				continue;
@@ -1140,7 +1159,7 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 	return ST_OK;
 }
 
-/* ---- Hash table of uint64 keys (0 is empty; hash_bytes never returns 0) ---- */
+/* ---- Hash table of uint64 keys ---- */
 
 struct hslot {
 	uint64_t key, h2;
@@ -1150,34 +1169,73 @@ struct hslot {
 	void *ext;
 };
 
+/* The slots s[0..n) in the order they were made (a slot keeps its number as the table
+ * grows), found through ix: per index slot, a tag of (key, h2) and 1 + the slot's number (0:
+ * empty). A lookup probes ix alone, 16 bytes an entry, until a tag matches; the slots, five
+ * times larger, are read only then. */
 struct htab {
 	struct hslot *s;
-	size_t cap, n;
+	size_t n, scap;
+	struct hix {
+		uint64_t tag;
+		uint32_t at;
+	} * ix;
+	size_t cap; /* index slots: a power of two, at least twice n */
 };
 
-static void ht_init(struct htab *t, size_t cap)
+static inline uint64_t ht_tag(uint64_t key, uint64_t h2)
+{
+	return key ^ (h2 * 0x9e3779b97f4a7c15ull);
+}
+
+static inline size_t ht_home(const struct htab *t, uint64_t tag)
+{
+	return (tag ^ (tag >> 29)) & (t->cap - 1);
+}
+
+/* An empty table with room for n keys before it grows. */
+static void ht_init(struct htab *t, size_t n)
 {
 	t->cap = 64;
-	while (t->cap < cap * 2)
+	while (t->cap < n * 2)
 		t->cap *= 2;
-	t->s = xmalloc(t->cap * sizeof *t->s);
-	memset(t->s, 0, t->cap * sizeof *t->s);
+	t->ix = xcalloc(t->cap, sizeof *t->ix);
+	t->scap = n ? n : 1;
+	t->s = xmalloc(t->scap * sizeof *t->s);
 	t->n = 0;
 }
 
-static struct hslot *ht_find(struct htab *t, uint64_t key, uint64_t h2, bool *fresh);
+static void ht_free(struct htab *t)
+{
+	free(t->s);
+	free(t->ix);
+}
 
 static void ht_grow(struct htab *t)
 {
-	struct htab nt;
-	ht_init(&nt, t->cap);
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->s[i].key) {
-			bool fr;
-			*ht_find(&nt, t->s[i].key, t->s[i].h2, &fr) = t->s[i];
-		}
-	free(t->s);
-	*t = nt;
+	free(t->ix);
+	t->cap *= 2;
+	t->ix = xcalloc(t->cap, sizeof *t->ix);
+	for (size_t k = 0; k < t->n; k++) {
+		uint64_t tag = ht_tag(t->s[k].key, t->s[k].h2);
+		size_t i = ht_home(t, tag);
+		while (t->ix[i].at)
+			i = (i + 1) & (t->cap - 1);
+		t->ix[i] = (struct hix){tag, (uint32_t)(k + 1)};
+	}
+}
+
+/* The index slot of (key, h2): its own, or the empty one where it would go. */
+static size_t ht_slot(const struct htab *t, uint64_t key, uint64_t h2, uint64_t tag)
+{
+	size_t i = ht_home(t, tag);
+	while (t->ix[i].at) {
+		const struct hslot *h = &t->s[t->ix[i].at - 1];
+		if (t->ix[i].tag == tag && h->key == key && h->h2 == h2)
+			break;
+		i = (i + 1) & (t->cap - 1);
+	}
+	return i;
 }
 
 /* The slot of (key, h2), created when absent (*fresh true). */
@@ -1185,28 +1243,26 @@ static struct hslot *ht_find(struct htab *t, uint64_t key, uint64_t h2, bool *fr
 {
 	if ((t->n + 1) * 2 > t->cap)
 		ht_grow(t);
-	size_t i = (key ^ (key >> 29)) & (t->cap - 1);
-	while (t->s[i].key && !(t->s[i].key == key && t->s[i].h2 == h2))
-		i = (i + 1) & (t->cap - 1);
-	*fresh = !t->s[i].key;
+	uint64_t tag = ht_tag(key, h2);
+	size_t i = ht_slot(t, key, h2, tag);
+	*fresh = !t->ix[i].at;
 	if (*fresh) {
-		memset(&t->s[i], 0, sizeof t->s[i]);
-		t->s[i].key = key;
-		t->s[i].h2 = h2;
-		t->n++;
+		if (t->n == t->scap) {
+			t->scap *= 2;
+			t->s = xrealloc(t->s, t->scap * sizeof *t->s);
+		}
+		memset(&t->s[t->n], 0, sizeof *t->s);
+		t->s[t->n].key = key;
+		t->s[t->n].h2 = h2;
+		t->ix[i] = (struct hix){tag, (uint32_t)++t->n};
 	}
-	return &t->s[i];
+	return &t->s[t->ix[i].at - 1];
 }
 
 static struct hslot *ht_get(const struct htab *t, uint64_t key, uint64_t h2)
 {
-	size_t i = (key ^ (key >> 29)) & (t->cap - 1);
-	while (t->s[i].key) {
-		if (t->s[i].key == key && t->s[i].h2 == h2)
-			return &t->s[i];
-		i = (i + 1) & (t->cap - 1);
-	}
-	return NULL;
+	size_t i = ht_slot(t, key, h2, ht_tag(key, h2));
+	return t->ix[i].at ? &t->s[t->ix[i].at - 1] : NULL;
 }
 
 /* ---- GET spans/groups ---- */
@@ -1266,6 +1322,7 @@ static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &sh->sh.recs[i];
+			__builtin_prefetch(visit_ahead(&v, sh, k));
 			if (store_rec_live(r) && rec_ok(c, r) && line_ok(c, sh, i) &&
 			    extra_ok(db, sh, i))
 				fn(ctx, db, di, i, r);
@@ -1324,16 +1381,15 @@ enum status query_group_rows(struct query *q, const enum query_group_by *by, siz
 	struct group_scan gs = {&ht, by, nby, hash_bytes("", 0)};
 	scan_cf(&db, &c, group_match, &gs);
 	if (db.b.over) {
-		free(ht.s);
+		ht_free(&ht);
 		db_close(&db);
 		return db_over(&db);
 	}
 	struct group_ctx g = {&db, &ht, by, nby, !q->sort || q->sort[0] != '-'};
 	size_t offset;
 	topk_init(&tk, rows_keep(q, ht.n, false, &offset), group_cmp, &g);
-	for (size_t i = 0; i < ht.cap; i++)
-		if (ht.s[i].key)
-			topk_push(&tk, (struct cand){.key = ht.s[i].count, .a = (uint32_t)i});
+	for (size_t i = 0; i < ht.n; i++)
+		topk_push(&tk, (struct cand){.key = ht.s[i].count, .a = (uint32_t)i});
 	topk_finish(&tk);
 	out->total = ht.n;
 	out->rows = arena_alloc(q->a, (tk.n > offset ? tk.n - offset : 1) * sizeof *out->rows);
@@ -1347,7 +1403,7 @@ enum status query_group_rows(struct query *q, const enum query_group_by *by, siz
 	}
 	out->more = offset + out->n < out->total;
 	free(tk.h);
-	free(ht.s);
+	ht_free(&ht);
 	db_close(&db);
 	return ST_OK;
 }
@@ -1449,9 +1505,7 @@ static void rollups_scan(struct qdb *db, struct htab *want, bool all_days)
 {
 	/* Only the days the range tables give for the wanted traces. */
 	size_t lo = all_days ? 0 : db->ndays, hi = all_days ? db->ndays : 0;
-	for (size_t i = 0; i < want->cap && !all_days; i++) {
-		if (!want->s[i].key)
-			continue;
+	for (size_t i = 0; i < want->n && !all_days; i++) {
 		size_t a = 0, b = db->ndays;
 		if (!db_key_window(db, STORE_KEY_TRACE, want->s[i].key, &a, &b))
 			continue;
@@ -1465,9 +1519,8 @@ static void rollups_scan(struct qdb *db, struct htab *want, bool all_days)
 	size_t nkeys = 0;
 	if (!all_days && want->n <= QUERY_KEYED_MAX) {
 		keys = xmalloc((want->n ? want->n : 1) * sizeof *keys);
-		for (size_t i = 0; i < want->cap; i++)
-			if (want->s[i].key)
-				keys[nkeys++] = want->s[i].key;
+		for (size_t i = 0; i < want->n; i++)
+			keys[nkeys++] = want->s[i].key;
 	}
 	for (size_t di = lo; di < hi && !db->b.over; di++) {
 		struct qsh *sh = db_shard(db, di);
@@ -1478,6 +1531,7 @@ static void rollups_scan(struct qdb *db, struct htab *want, bool all_days)
 			qsh_visit_keys(sh, STORE_KEY_TRACE, keys, nkeys, &v);
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			const struct idx_rec *r = &sh->sh.recs[visit_at(&v, k)];
+			__builtin_prefetch(visit_ahead(&v, sh, k));
 			if (!(r->flags & REC_HAS_TRACE) || !store_rec_live(r))
 				continue;
 			struct hslot *h = ht_get(want, r->trace_h, 0);
@@ -1509,16 +1563,14 @@ static bool trace_row(struct qdb *db, const struct hslot *h, struct query_trace 
 static struct query_rollup *rollups_all(struct qdb *db, struct htab *roots)
 {
 	struct htab want = {0};
-	struct query_rollup *u = xmalloc((roots->cap ? roots->cap : 1) * sizeof *u);
-	memset(u, 0, (roots->cap ? roots->cap : 1) * sizeof *u);
+	struct query_rollup *u = xcalloc(roots->n ? roots->n : 1, sizeof *u);
 	ht_init(&want, roots->n);
-	for (size_t i = 0; i < roots->cap; i++) {
+	for (size_t i = 0; i < roots->n; i++) {
 		bool fresh;
-		if (roots->s[i].key)
-			ht_find(&want, roots->s[i].key, 0, &fresh)->ext = &u[i];
+		ht_find(&want, roots->s[i].key, 0, &fresh)->ext = &u[i];
 	}
 	rollups_scan(db, &want, true);
-	free(want.s);
+	ht_free(&want);
 	return u;
 }
 
@@ -1557,12 +1609,12 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	if (ch)
 		cursor = (struct cand){.key = ch->started, .a = (uint32_t)(ch - roots.s)};
 	size_t offset, pass = 0, after = 0;
-	for (size_t i = 0; i < roots.cap; i++)
-		pass += roots.s[i].key && (!all || q->rollup_pred(q->rollup_ctx, &all[i]));
+	for (size_t i = 0; i < roots.n; i++)
+		pass += !all || q->rollup_pred(q->rollup_ctx, &all[i]);
 	topk_init(&tk, rows_keep(q, pass, false, &offset), trace_cmp, &tc);
-	for (size_t i = 0; i < roots.cap; i++) {
+	for (size_t i = 0; i < roots.n; i++) {
 		struct cand cd = {.key = roots.s[i].started, .a = (uint32_t)i};
-		if (!roots.s[i].key || (all && !q->rollup_pred(q->rollup_ctx, &all[i])) ||
+		if ((all && !q->rollup_pred(q->rollup_ctx, &all[i])) ||
 		    (ch && trace_cmp(&tc, &cursor, &cd) >= 0))
 			continue;
 		after++;
@@ -1599,9 +1651,9 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	out->more = offset + n < after;
 out:
 	free(all);
-	free(want.s);
+	ht_free(&want);
 	free(tk.h);
-	free(roots.s);
+	ht_free(&roots);
 	db_close(&db);
 	return s;
 }
@@ -1660,7 +1712,7 @@ enum status query_trace_find(struct query *q, const char *id, struct query_trace
 	} else if (!q->summary) {
 		out->u = t.u;
 	}
-	free(t.roots.s);
+	ht_free(&t.roots);
 	db_close(&db);
 	return s;
 }
@@ -1720,7 +1772,7 @@ enum status query_session_find(struct query *q, const char *id, struct query_ses
 		if (out->open_end)
 			out->ended_us = INT64_MIN;
 	}
-	free(g.traces.s);
+	ht_free(&g.traces);
 	db_close(&db);
 	return s;
 }
@@ -1779,7 +1831,7 @@ static size_t top_rows(struct qdb *db, const struct top *t, struct query_trace *
 		if (trace_row(db, &roots[i], &r))
 			out[k++] = r;
 	}
-	free(want.s);
+	ht_free(&want);
 	return k;
 }
 
@@ -1855,15 +1907,15 @@ enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t
 	scan_cf(&db, &c, stats_match, &g);
 	if (db.b.over) {
 		free(g.durs);
-		free(g.cost.s);
+		ht_free(&g.cost);
 		db_close(&db);
 		return db_over(&db);
 	}
 	/* The most expensive traces: the cost of their spans in the window, among the traces
 	 * whose root started in it. */
-	for (size_t i = 0; i < g.cost.cap; i++) {
+	for (size_t i = 0; i < g.cost.n; i++) {
 		const struct hslot *h = &g.cost.s[i];
-		if (h->key && h->count >= 0 && h->started > 0)
+		if (h->count >= 0 && h->started > 0)
 			top_offer(&dear, (struct cand){.key = h->started, .a = h->di, .b = h->ri});
 	}
 	out->dur_p50_us = out->dur_p95_us = -1;
@@ -1876,7 +1928,7 @@ enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t
 	out->nslowest = top_rows(&db, &g.slow, out->slowest);
 	out->ncostliest = top_rows(&db, &dear, out->costliest);
 	free(g.durs);
-	free(g.cost.s);
+	ht_free(&g.cost);
 	db_close(&db);
 	return ST_OK;
 }

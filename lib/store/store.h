@@ -262,6 +262,9 @@ size_t store_tix_covered(const struct store_tix *x);
 /* Column col: one value per covered record; NULL when it is damaged (its checksum, checked
  * on the first call, does not hold). */
 const uint64_t *store_tix_col(struct store_tix *x, int col);
+/* The covered root records (no parent), ascending, in the mapping: *recs, *n. False when the
+ * index has none to trust (built by an older spandex, or damaged): visit every record. */
+bool store_tix_roots(struct store_tix *x, const uint32_t **recs, size_t *n);
 /* The covered records whose trace (STORE_KEY_TRACE) or session hash is h, ascending: *recs
  * (caller frees; NULL when none) and *n. ST_NOT_FOUND when the index has no key maps (one
  * built by an older spandex) or the part of the map read is damaged: scan the records. */

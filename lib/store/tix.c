@@ -34,7 +34,10 @@
 #include "lib/store/words.h"
 
 #define TIX_MAGIC "SPXTIX1\n"
-#define TIX_VERSION 3 /* 3 added the counts, 2 the key maps; older files are read without */
+#define TIX_VERSION                                                                                \
+	4 /* 4 added the roots, 3 the counts, 2 the key maps; older files are read                 \
+	     without */
+#define TIX_VERSION_NOROOTS 3
 #define TIX_VERSION_NOCOUNTS 2
 #define TIX_VERSION_NOKEYS 1
 #define TIX_ORDER 0x01020304u
@@ -52,7 +55,9 @@
  * (padded). Then the columns: TIX_NCOLS runs of nrecs uint64 values. Then (version 3) the
  * counts: struct tix_count entries, sorted, each the number of live covered records with one
  * value of one column (or of none: TIX_COUNT_ALL), one kind, one status and root or not, as
- * the records' flags were at generation counts_gen of the day's header. Each section (each
+ * the records' flags were at generation counts_gen of the day's header. Then (version 4) the
+ * roots: the nroots record numbers of the root spans (no parent), ascending (uint32, padded),
+ * so that a listing of traces visits only them. Each section (each
  * block of a key map) has its own checksum, checked by a reader the first time it reads it,
  * so a query pays for what it reads. */
 struct tix_hdr {
@@ -68,7 +73,8 @@ struct tix_hdr {
 	uint32_t col_crc[TIX_NCOLS]; /* crc32c of each column */
 	uint32_t ncounts, counts_crc; /* version 3: entries of the counts, their crc32c */
 	uint64_t counts_gen;	      /* the idx header's flag_gen they hold for; odd: none */
-	char pad[12];
+	uint32_t nroots, roots_crc;   /* version 4: root records, their crc32c */
+	char pad[4];
 	uint32_t crc; /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct tix_hdr) == 128, "the text index header is 128 bytes");
@@ -247,6 +253,21 @@ static uint32_t render_counts(const struct shard *sh, size_t n, const uint64_t *
 	return (uint32_t)total;
 }
 
+/* The root records among sh's first n, ascending, appended to out (padded); their number. */
+static uint32_t render_roots(const struct shard *sh, size_t n, struct buf *out)
+{
+	size_t start = out->len;
+	for (size_t i = 0; i < n; i++)
+		if (store_rec_root(&sh->recs[i])) {
+			uint32_t r = (uint32_t)i;
+			buf_add(out, &r, sizeof r);
+		}
+	uint32_t nroots = (uint32_t)((out->len - start) / 4);
+	if (nroots & 1)
+		buf_add(out, &(uint32_t){0}, 4);
+	return nroots;
+}
+
 /* The whole file in out: header and body. */
 static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *out)
 {
@@ -273,11 +294,15 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	 * between, or under way (odd), leaves them unusable until the next build. */
 	size_t counts = out->len;
 	uint32_t nc = render_counts(sh, b->nrecs, b->cols, out);
+	size_t roots = out->len;
+	uint32_t nr = render_roots(sh, b->nrecs, out);
 	uint64_t gen = ((const struct idx_hdr *)sh->map)->flag_gen;
 	struct tix_hdr *hp = (struct tix_hdr *)out->p;
 	hp->ncounts = nc;
 	hp->counts_gen = gen == sh->flag_gen && !(gen & 1) ? gen : 1;
-	hp->counts_crc = hash_crc32c(0, out->p + counts, out->len - counts);
+	hp->counts_crc = hash_crc32c(0, out->p + counts, roots - counts);
+	hp->nroots = nr;
+	hp->roots_crc = hash_crc32c(0, out->p + roots, 4 * (size_t)nr);
 	hp->text_crc = hash_crc32c(0, out->p + sizeof h, text);
 	for (int k = 0; k < TIX_NCOLS; k++)
 		hp->col_crc[k] = hash_crc32c(0, out->p + cols + k * colbytes, colbytes);
@@ -298,8 +323,10 @@ struct tix {
 	const uint64_t *key_h[TIX_NKEYS];
 	const uint32_t *key_rec[TIX_NKEYS], *key_crc[TIX_NKEYS];
 	const struct tix_count *counts; /* version 3; NULL before */
+	const uint32_t *roots;		/* version 4; NULL before */
 	/* Sections found good, kept with the mapping for the next queries of the process
-	 * (mapc_bits: bit 0 the text, 1 + k column k, TIX_NCOLS + 1 the counts), and found
+	 * (mapc_bits: bit 0 the text, 1 + k column k, TIX_NCOLS + 1 the counts, TIX_NCOLS + 2
+	 * the roots), and found
 	 * damaged by this reader. */
 	struct mapc_ent *mc;
 	uint32_t *good, bad;
@@ -327,10 +354,8 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, bool recent,
 		goto out;
 	t->good = mapc_bits(t->mc);
 	const struct tix_hdr *h = t->h = t->map;
-	if (memcmp(h->magic, TIX_MAGIC, 8) ||
-	    (h->version != TIX_VERSION && h->version != TIX_VERSION_NOCOUNTS &&
-	     h->version != TIX_VERSION_NOKEYS) ||
-	    h->order != TIX_ORDER || h->day != day ||
+	if (memcmp(h->magic, TIX_MAGIC, 8) || h->version < TIX_VERSION_NOKEYS ||
+	    h->version > TIX_VERSION || h->order != TIX_ORDER || h->day != day ||
 	    h->crc != hash_crc32c(0, h, offsetof(struct tix_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
@@ -344,11 +369,14 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, bool recent,
 		goto out;
 	size_t kat = need, kb = keys ? key_bytes(h->nrecs) : 0;
 	size_t cat = kat + TIX_NKEYS * kb + h->nrecs * cols;
-	size_t nc = h->version == TIX_VERSION ? h->ncounts : 0;
-	if (cat + nc * sizeof *t->counts != t->len)
+	size_t nc = h->version >= TIX_VERSION_NOROOTS ? h->ncounts : 0;
+	size_t nr = h->version == TIX_VERSION ? h->nroots : 0, rat = cat + nc * sizeof *t->counts;
+	if (nr > h->nrecs || rat + pad8(4 * nr) != t->len)
 		goto out;
-	if (h->version == TIX_VERSION)
+	if (h->version >= TIX_VERSION_NOROOTS)
 		t->counts = (const struct tix_count *)((const char *)t->map + cat);
+	if (h->version == TIX_VERSION)
+		t->roots = (const uint32_t *)((const char *)t->map + rat);
 	for (int k = 0; keys && k < TIX_NKEYS; k++) {
 		const char *m = (const char *)t->map + kat + k * kb;
 		t->key_h[k] = (const uint64_t *)m;
@@ -395,6 +423,21 @@ static bool counts_good(struct tix *t)
 {
 	return section_good(t, TIX_NCOLS + 1, t->h->counts_crc, t->counts,
 			    t->h->ncounts * sizeof *t->counts);
+}
+
+/* The roots' checksum, and their order: ascending covered records, as a scan visits them. */
+static bool roots_good(struct tix *t)
+{
+	const unsigned bit = TIX_NCOLS + 2;
+	const uint32_t *r = t->roots;
+	size_t n = t->h->nroots;
+	if (!(*t->good >> bit & 1) && !(t->bad >> bit & 1))
+		for (size_t i = 0; i < n; i++)
+			if (r[i] >= t->h->nrecs || (i && r[i - 1] >= r[i])) {
+				t->bad |= 1u << bit;
+				break;
+			}
+	return section_good(t, bit, t->h->roots_crc, r, 4 * n);
 }
 
 static bool tix_current(const struct tix *t, const struct shard *sh)
@@ -475,6 +518,15 @@ bool store_tix_count(struct store_tix *x, const struct shard *sh, const struct s
 size_t store_tix_covered(const struct store_tix *x)
 {
 	return x->t.h->nrecs;
+}
+
+bool store_tix_roots(struct store_tix *x, const uint32_t **recs, size_t *n)
+{
+	if (!x->t.roots || !roots_good(&x->t))
+		return false;
+	*recs = x->t.roots;
+	*n = x->t.h->nroots;
+	return true;
 }
 
 const uint64_t *store_tix_col(struct store_tix *x, int col)
@@ -578,7 +630,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		 * counts), and so is one whose counts a flag written since has made stale. */
 		bool cur = t.h->version == TIX_VERSION && tix_current(&t, &sh) &&
 			   t.h->nrecs == sh.nrecs && t.h->counts_gen == sh.flag_gen &&
-			   text_good(&t) && counts_good(&t);
+			   text_good(&t) && counts_good(&t) && roots_good(&t);
 		for (int k = 0; cur && k < TIX_NCOLS; k++)
 			cur = col_good(&t, k);
 		for (int k = 0; cur && k < TIX_NKEYS; k++)
@@ -698,6 +750,20 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 	}
 	for (int k = 0; k < TIX_NKEYS && t.key_h[k]; k++)
 		bad |= key_check(&t, k, tix_current(&t, sh) ? sh : NULL, why);
+	if (t.roots && !roots_good(&t)) {
+		buf_printf(why, "the roots' checksum or order does not check\n");
+		bad = 1;
+	} else if (t.roots && tix_current(&t, sh)) {
+		/* Current roots are the shard's own root records. */
+		struct buf want;
+		buf_init(&want);
+		if (render_roots(sh, t.h->nrecs, &want) != t.h->nroots ||
+		    (t.h->nroots && memcmp(want.p, t.roots, 4 * (size_t)t.h->nroots))) {
+			buf_printf(why, "the roots differ from the records'\n");
+			bad = 1;
+		}
+		buf_free(&want);
+	}
 	if (t.counts && !counts_good(&t)) {
 		buf_printf(why, "the counts' checksum does not check\n");
 		bad = 1;

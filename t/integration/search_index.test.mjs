@@ -112,13 +112,17 @@ test('an index of other records or a damaged one is ignored; verify names the da
 	fs.copyFileSync(b, a); // another day's index: built from other records
 	await checkAll('foreign index');
 	assert.match((await spandexCli(['verify', srv.dataDir])).stdout, /\.tix: its header or sizes do not check/);
-	// A damaged word list, a damaged column (the last, before the counts at the end) and
-	// damaged counts: each section has its own checksum.
+	// A damaged word list, a damaged column (the last, before the counts), damaged counts
+	// and damaged roots (at the end, padded to 8 bytes): each section has its own checksum.
 	const bad = Buffer.from(saved);
+	const roots = saved.readUInt32LE(112);
+	const rootBytes = (4 * roots + 7) & ~7;
 	const counts = 16 * saved.readUInt32LE(96);
+	assert.ok(roots > 0, 'the day has root spans');
 	bad[130] ^= 0x55;
-	bad[bad.length - counts - 1] ^= 0x55;
-	bad[bad.length - 1] ^= 0x55;
+	bad[bad.length - rootBytes - counts - 1] ^= 0x55;
+	bad[bad.length - rootBytes - 1] ^= 0x55;
+	bad[bad.length - rootBytes] ^= 0x55;
 	fs.writeFileSync(a, bad);
 	await checkAll('damaged index');
 	const v = await spandexCli(['verify', srv.dataDir]);
@@ -126,6 +130,7 @@ test('an index of other records or a damaged one is ignored; verify names the da
 	assert.match(v.stdout, /\.tix: the text section's checksum does not check/);
 	assert.match(v.stdout, /\.tix: column name: checksum mismatch/);
 	assert.match(v.stdout, /\.tix: the counts' checksum does not check/);
+	assert.match(v.stdout, /\.tix: the roots' checksum or order does not check/);
 	await spandexOk(['index', srv.dataDir]);
 	await spandexOk(['verify', srv.dataDir]);
 	await checkAll('rebuilt');
