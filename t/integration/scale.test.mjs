@@ -134,7 +134,7 @@ async function inParallel(list, n, fn) {
 	for (let i = 0; i < list.length; i += n) await Promise.all(list.slice(i, i + n).map((x, j) => fn(x, i + j)));
 }
 
-test('50 workspaces through the front, every ingest format and API; each on one backend, about half on each', async () => {
+test('50 workspaces through the front, every ingest format and API; each on one backend, both backends used', async () => {
 	await inParallel(WS, 5, (ws, i) => writeAll(i, ws));
 	await inParallel(WS, 5, (ws) => readAll(front, ws));
 	let onA = 0;
@@ -145,7 +145,10 @@ test('50 workspaces through the front, every ingest format and API; each on one 
 		// Where nginx put it is where its hash of the servers' text says.
 		assert.equal(chashPick(servers, ws), servers[onDisk(a, ws) ? 0 : 1], ws);
 	}
-	assert.ok(onA >= 15 && onA <= 35, `${onA} of 50 workspaces on backend a`);
+	// The split follows the hash of the two servers' texts, whose ports are free ones picked at
+	// random; each workspace's place is checked against that hash above. Over 3,000 random port
+	// pairs, 0.4% of splits fell outside 15-35 of 50 (a flaky bound) and none outside 5-45.
+	assert.ok(onA >= 5 && onA <= 45, `${onA} of 50 workspaces on backend a`);
 });
 
 test('the hash depends on each backend\'s text, not its order: a front with the list reversed serves every workspace', async () => {
