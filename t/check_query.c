@@ -1326,7 +1326,7 @@ static int keyed_right(const char *d)
 /* The byte offset of the key maps in the index file of day d (docs/ARCHITECTURE.md, "The
  * text and field index": before the nine columns and the counts) and their length; *counts:
  * the bytes of the counts, at the end. */
-/* Where the roots of day d's .tix begin and their bytes (padded); the counts' bytes too. */
+/* Where the roots of day d's .tix begin and their bytes; the counts' bytes too. */
 static long roots_at(const char *d, long *len, long *counts)
 {
 	FILE *f = fopen(tix_of(root, d), "r");
@@ -1339,7 +1339,7 @@ static long roots_at(const char *d, long *len, long *counts)
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
 	fclose(f);
-	*len = (4 * (long)nr + 7) / 8 * 8;
+	*len = (long)(nr * sizeof(struct store_tix_root));
 	if (counts)
 		*counts = 16 * (long)nc;
 	return size - *len;
@@ -1645,22 +1645,31 @@ static char *root_pages_unindexed(void)
 	return unindexed(rdays, 3, root_pages);
 }
 
-/* Whether the index of day d names exactly the root records it covers: 1 yes, 0 no, -1 it
- * names none (an older file, or damaged). */
+/* Whether the index of day d holds exactly the root records it covers, as they are (their
+ * flags too while it says they hold): 1 yes, 0 no, -1 it holds none (an older file, or
+ * damaged). */
 static int roots_right(const char *d)
 {
 	struct shard sh;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
 	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
 	ck_assert_ptr_nonnull(ix);
-	const uint32_t *r;
+	const struct store_tix_root *e;
 	size_t n, k = 0;
+	bool held;
 	int ok = -1;
-	if (store_tix_roots(ix, &r, &n)) {
+	if (store_tix_roots(ix, &sh, &e, &n, &held)) {
 		ok = 1;
-		for (size_t i = 0; i < store_tix_covered(ix); i++)
-			if (store_rec_root(&sh.recs[i]) && (k == n || r[k++] != i))
+		for (size_t i = 0; i < store_tix_covered(ix); i++) {
+			const struct idx_rec *r = &sh.recs[i];
+			if (!store_rec_root(r))
+				continue;
+			if (k == n || e[k].rec != i || e[k].trace_h != r->trace_h ||
+			    e[k].started_us != r->started_us || e[k].kind != r->kind ||
+			    e[k].status != r->status || (held && e[k].flags != r->flags))
 				ok = 0;
+			k++;
+		}
 		ok &= k == n;
 	}
 	store_tix_close(ix);
@@ -1757,18 +1766,17 @@ START_TEST(root_lists)
 	/* Damaged roots: never used, named by verify, rebuilt by the next build. */
 	long size, len, at = roots_at("2024-03-05", &len, NULL);
 	char *file = tix_read("2024-03-05", &size);
-	ck_assert_int_ge(len, 8);
+	ck_assert_int_ge(len, 48);
 	file[at + 1] ^= 0x40;
 	roots_ignored("2024-03-05", file, size, plain, 1);
 	/* Roots out of order, under a checksum that holds: the same. */
 	file[at + 1] ^= 0x40;
-	uint32_t r0, r1, nr, crc;
-	memcpy(&r0, file + at, 4);
-	memcpy(&r1, file + at + 4, 4);
-	memcpy(file + at, &r1, 4);
-	memcpy(file + at + 4, &r0, 4);
-	memcpy(&nr, file + 112, 4);
-	crc = hash_crc32c(0, file + at, 4 * (size_t)nr);
+	struct store_tix_root r0, r1;
+	memcpy(&r0, file + at, sizeof r0);
+	memcpy(&r1, file + at + sizeof r0, sizeof r1);
+	memcpy(file + at, &r1, sizeof r1);
+	memcpy(file + at + sizeof r0, &r0, sizeof r0);
+	uint32_t crc = hash_crc32c(0, file + at, (size_t)len);
 	memcpy(file + 116, &crc, 4);
 	tix_header_crc(file);
 	roots_ignored("2024-03-05", file, size, plain, 1);

@@ -704,7 +704,16 @@ static void qsh_visit(struct qsh *s, const struct cf *c, struct visit *v)
 	if ((c->need & NEED_SESSION) && !qsh_visit_keys(s, STORE_KEY_SESSION, &c->session_h, 1, v))
 		return;
 	memset(v, 0, sizeof *v);
-	if (!s->tbits && c->roots && qsh_tix(s) && store_tix_roots(s->tix, &v->list, &v->n)) {
+	const struct store_tix_root *root;
+	size_t nroots;
+	bool held;
+	if (!s->tbits && c->roots && qsh_tix(s) &&
+	    store_tix_roots(s->tix, &s->sh, &root, &nroots, &held)) {
+		v->own = xmalloc((nroots ? nroots : 1) * sizeof *v->own);
+		for (size_t i = 0; i < nroots; i++)
+			v->own[i] = root[i].rec;
+		v->list = v->own;
+		v->n = nroots;
 		v->from = s->tcovered;
 		return;
 	}
@@ -1307,18 +1316,38 @@ static int group_cmp(void *ctx, const struct cand *x, const struct cand *y)
 	return r ? r : strcmp(hx->s2, hy->s2);
 }
 
-/* Calls fn for every live record the compiled filter matches, in the days of its window. */
+/* What a scan calls for each record it matches: record i of day index di. */
 typedef void (*match_fn)(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r);
-static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, void *ctx)
+/* What a scan of roots only may call instead for the covered records of a day whose index holds
+ * its roots' flags as they are: the entries e[0..n) of day index di (store_tix_roots). */
+typedef void (*roots_fn)(void *ctx, struct qdb *db, const struct cf *c, size_t di,
+			 const struct store_tix_root *e, size_t n);
+
+/* Calls fn for every live record the compiled filter matches, in the days of its window; with
+ * rfn, a filter of roots by start times, kinds and statuses alone (all an entry of the roots
+ * holds) reads the covered records of each day through rfn, and no record of them. */
+static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, roots_fn rfn, void *ctx)
 {
+	const struct query *q = db->q;
+	bool bare = rfn && c->roots && !c->need && !c->sig && !c->nchk && c->imin == INT64_MIN &&
+		    c->imax == INT64_MAX && !q->nsearch && !q->npreds;
 	size_t lo, hi;
 	cf_window(db, c, &lo, &hi);
 	for (size_t di = lo; di < hi && !c->nothing && !db->b.over; di++) {
 		struct qsh *sh = db_shard(db, di);
 		if (!sh)
 			continue;
+		const struct store_tix_root *e;
+		size_t n;
+		bool held;
 		struct visit v;
-		qsh_visit(sh, c, &v);
+		if (bare && qsh_tix(sh) && store_tix_roots(sh->tix, &sh->sh, &e, &n, &held) &&
+		    held) {
+			rfn(ctx, db, c, di, e, n);
+			v = (struct visit){NULL, NULL, 0, sh->tcovered};
+		} else {
+			qsh_visit(sh, c, &v);
+		}
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &sh->sh.recs[i];
@@ -1379,7 +1408,7 @@ enum status query_group_rows(struct query *q, const enum query_group_by *by, siz
 		return s;
 	ht_init(&ht, 1024);
 	struct group_scan gs = {&ht, by, nby, hash_bytes("", 0)};
-	scan_cf(&db, &c, group_match, &gs);
+	scan_cf(&db, &c, group_match, NULL, &gs);
 	if (db.b.over) {
 		ht_free(&ht);
 		db_close(&db);
@@ -1465,23 +1494,24 @@ static int trace_cmp(void *ctx, const struct cand *x, const struct cand *y)
 		      cached_lit(t->db, hy->di, hy->ri, "trace_id", &hy->s1));
 }
 
-/* Keeps the earliest root of a trace; §7.2: ties by root_span_id. */
-static void root_offer(struct qdb *db, struct htab *roots, const struct idx_rec *r, size_t di,
-		       size_t ri, uint64_t key)
+/* Keeps the earliest root of a trace (a root started at started, record ri of day di);
+ * §7.2: ties by root_span_id. */
+static void root_offer(struct qdb *db, struct htab *roots, int64_t started, size_t di, size_t ri,
+		       uint64_t key)
 {
 	bool fresh;
 	struct hslot *h = ht_find(roots, key, 0, &fresh);
 	if (!fresh) {
-		if (r->started_us > h->started)
+		if (started > h->started)
 			return;
-		if (r->started_us == h->started) {
+		if (started == h->started) {
 			const char *mine = NULL;
 			cached_lit(db, di, ri, "span_id", &mine);
 			if (strcmp(mine, cached_lit(db, h->di, h->ri, "span_id", &h->s2)) >= 0)
 				return;
 		}
 	}
-	h->started = r->started_us;
+	h->started = started;
 	h->di = di;
 	h->ri = ri;
 	h->s1 = h->s2 = NULL;
@@ -1491,7 +1521,18 @@ static void root_offer(struct qdb *db, struct htab *roots, const struct idx_rec 
 static void root_match(void *ctx, struct qdb *db, size_t di, size_t i, const struct idx_rec *r)
 {
 	if (r->flags & REC_HAS_TRACE)
-		root_offer(db, ctx, r, di, i, r->trace_h);
+		root_offer(db, ctx, r->started_us, di, i, r->trace_h);
+}
+
+/* Offers each matching root of the index's entries e[0..n) of day di (a roots_fn). */
+static void root_entries(void *ctx, struct qdb *db, const struct cf *c, size_t di,
+			 const struct store_tix_root *e, size_t n)
+{
+	for (size_t k = 0; k < n && db_rec(db); k++)
+		if ((e[k].flags & REC_HAS_TRACE) && store_flags_live(e[k].flags) &&
+		    e[k].started_us >= c->smin && e[k].started_us <= c->smax &&
+		    in_set(c->kinds, e[k].kind) && in_set(c->statuses, e[k].status))
+			root_offer(db, ctx, e[k].started_us, di, e[k].rec, e[k].trace_h);
 }
 
 /* Up to this many traces, a page's rollups read the records the days' key maps name for
@@ -1590,7 +1631,7 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	if ((s = db_open(q, &db, &c)) != ST_OK)
 		return s;
 	ht_init(&roots, 1024);
-	scan_cf(&db, &c, root_match, &roots);
+	scan_cf(&db, &c, root_match, root_entries, &roots);
 	struct trace_ctx tc = {&db, &roots, !q->sort || q->sort[0] != '-'};
 	if (q->rollup_pred && !db.b.over)
 		all = rollups_all(&db, &roots);
@@ -1689,7 +1730,7 @@ static void trace_match(void *ctx, struct qdb *db, size_t di, size_t i, const st
 	struct trace_get *t = ctx;
 	rollup_add(&t->u, r);
 	if (store_rec_root(r))
-		root_offer(db, &t->roots, r, di, i, 1);
+		root_offer(db, &t->roots, r->started_us, di, i, 1);
 }
 
 enum status query_trace_find(struct query *q, const char *id, struct query_trace *out)
@@ -1702,7 +1743,7 @@ enum status query_trace_find(struct query *q, const char *id, struct query_trace
 	if (s != ST_OK)
 		return s;
 	ht_init(&t.roots, 4);
-	scan_cf(&db, &c, trace_match, &t);
+	scan_cf(&db, &c, trace_match, NULL, &t);
 	struct hslot *h = ht_get(&t.roots, 1, 0);
 	if (db.b.over) {
 		s = db_over(&db);
@@ -1756,7 +1797,7 @@ enum status query_session_find(struct query *q, const char *id, struct query_ses
 	if (s != ST_OK)
 		return s;
 	ht_init(&g.traces, 64);
-	scan_cf(&db, &c, session_match, &g);
+	scan_cf(&db, &c, session_match, NULL, &g);
 	if (db.b.over) {
 		s = db_over(&db);
 	} else if (!out->u.spans) {
@@ -1904,7 +1945,7 @@ enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t
 	if (to_us - 1 < c.smax)
 		c.smax = to_us - 1;
 	ht_init(&g.cost, 1024);
-	scan_cf(&db, &c, stats_match, &g);
+	scan_cf(&db, &c, stats_match, NULL, &g);
 	if (db.b.over) {
 		free(g.durs);
 		ht_free(&g.cost);

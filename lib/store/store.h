@@ -50,10 +50,15 @@ enum {
 	REC_DELETED = 1 << 11, /* the newest version deletes the span (span_is_deleted) */
 };
 
-/* A record listings show: neither superseded nor deleted. */
+/* A record listings show: neither superseded nor deleted (its flags). */
+static inline bool store_flags_live(uint16_t flags)
+{
+	return !(flags & (REC_SUPERSEDED | REC_DELETED));
+}
+
 static inline bool store_rec_live(const struct idx_rec *r)
 {
-	return !(r->flags & (REC_SUPERSEDED | REC_DELETED));
+	return store_flags_live(r->flags);
 }
 
 /* A root span: no parent. */
@@ -262,9 +267,20 @@ size_t store_tix_covered(const struct store_tix *x);
 /* Column col: one value per covered record; NULL when it is damaged (its checksum, checked
  * on the first call, does not hold). */
 const uint64_t *store_tix_col(struct store_tix *x, int col);
-/* The covered root records (no parent), ascending, in the mapping: *recs, *n. False when the
- * index has none to trust (built by an older spandex, or damaged): visit every record. */
-bool store_tix_roots(struct store_tix *x, const uint32_t **recs, size_t *n);
+/* A root record as the index holds it: what a page of traces reads of it. */
+struct store_tix_root {
+	uint64_t trace_h;
+	int64_t started_us;
+	uint32_t rec;
+	uint16_t flags; /* the record's when the index was built */
+	uint8_t kind, status;
+};
+/* The covered root records (no parent), ascending by record, in the mapping: *roots, *n; the
+ * flags they hold are the records' own when *flags_hold (the day's flags have not moved since
+ * the build), else read the records' own. False when the index has none to trust (built by an
+ * older spandex, or damaged): visit every record. */
+bool store_tix_roots(struct store_tix *x, const struct shard *sh,
+		     const struct store_tix_root **roots, size_t *n, bool *flags_hold);
 /* The covered records whose trace (STORE_KEY_TRACE) or session hash is h, ascending: *recs
  * (caller frees; NULL when none) and *n. ST_NOT_FOUND when the index has no key maps (one
  * built by an older spandex) or the part of the map read is damaged: scan the records. */

@@ -1,14 +1,15 @@
-/* tix: the text and field index of a day (<day>.tix): for every word of the name, input and
- * output of its records, the records that hold it; per record a hash of each field of
- * store_tix_cols; the records of each trace and session (the key maps); and the day's live
- * counts. A free-text term then reads only the lines of the records whose words contain the
- * term's letters and digits (none when the term is one word), an equality on a column reads no
- * line, a trace or session lookup reads only its own records, and a list's total is summed from
- * the counts while the flags they were taken from hold. It is derived data: built aside and renamed
- * into place (by `spandex index`, seal and reindex), covering the records committed when it was
- * built; readers read the lines of the records after those, and trust the file only while its last
- * covered record is still the one it was built from and the checksum of each section they read
- * holds. docs/ARCHITECTURE.md ("The text and field index") has the format and the reasons. */
+/* tix: the text and field index of a day (<day>.tix): for every word of the name, input and output
+ * of its records, the records that hold it; per record a hash of each field of store_tix_cols; the
+ * records of each trace and session (the key maps); the day's live counts; and its root spans. A
+ * free-text term then reads only the lines of the records whose words contain the term's letters
+ * and digits (none when the term is one word), an equality on a column reads no line, a trace or
+ * session lookup reads only its own records, a list's total is summed from the counts while the
+ * flags they were taken from hold, and a page of traces reads the roots' entries. It is derived
+ * data: built aside and renamed into place (by `spandex index`, seal and reindex), covering the
+ * records committed when it was built; readers read the lines of the records after those, and trust
+ * the file only while its last covered record is still the one it was built from and the checksum
+ * of each section they read holds. docs/ARCHITECTURE.md ("The text and field index") has the format
+ * and the reasons. */
 #include "lib/store/tix.h"
 
 #include <errno.h>
@@ -44,22 +45,22 @@
 #define TIX_NKEYS 2	    /* the key maps: trace, then session (enum store_key) */
 #define TIX_KEY_BLOCK 1024u /* entries under one checksum: a lookup checks one or two */
 
-/* The header; then the text section: the words (each followed by '\n'; word 0 is empty: the
- * records that hold a word longer than TIX_MAX_WORD, which every term may match), padded to 8
- * bytes; their start offsets (uint32, nwords + 1), padded; the offsets of their postings
- * (uint64, nwords + 1); the postings: record numbers ascending, each as the LEB128 varint of
- * its distance from the one before minus one, padded. Then (version 2) the key maps, per
- * key of enum store_key: nrecs uint64 hashes (the records' trace_h or session_h) sorted
- * ascending, ties by record; the nrecs record numbers in the same order (uint32, padded);
- * a crc32c per block of TIX_KEY_BLOCK entries, over its hashes and then its record numbers
- * (padded). Then the columns: TIX_NCOLS runs of nrecs uint64 values. Then (version 3) the
- * counts: struct tix_count entries, sorted, each the number of live covered records with one
- * value of one column (or of none: TIX_COUNT_ALL), one kind, one status and root or not, as
- * the records' flags were at generation counts_gen of the day's header. Then (version 4) the
- * roots: the nroots record numbers of the root spans (no parent), ascending (uint32, padded),
- * so that a listing of traces visits only them. Each section (each
- * block of a key map) has its own checksum, checked by a reader the first time it reads it,
- * so a query pays for what it reads. */
+/* The header; then the text section: the words (each followed by '\n'; word 0 is empty: the records
+ * that hold a word longer than TIX_MAX_WORD, which every term may match), padded to 8 bytes; their
+ * start offsets (uint32, nwords + 1), padded; the offsets of their postings (uint64, nwords + 1);
+ * the postings: record numbers ascending, each as the LEB128 varint of its distance from the one
+ * before minus one, padded. Then (version 2) the key maps, per key of enum store_key: nrecs uint64
+ * hashes (the records' trace_h or session_h) sorted ascending, ties by record; the nrecs record
+ * numbers in the same order (uint32, padded); a crc32c per block of TIX_KEY_BLOCK entries, over its
+ * hashes and then its record numbers (padded). Then the columns: TIX_NCOLS runs of nrecs uint64
+ * values. Then (version 3) the counts: struct tix_count entries, sorted, each the number of live
+ * covered records with one value of one column (or of none: TIX_COUNT_ALL), one kind, one status
+ * and root or not, as the records' flags were at generation counts_gen of the day's header. Then
+ * (version 4) the roots: per root span (no parent), a struct store_tix_root (its record, trace
+ * hash, start, kind, status and flags), ascending by record, so that a listing of traces visits
+ * only them, and while the flags hold (counts_gen) reads no record at all. Each section (each block
+ * of a key map) has its own checksum, checked by a reader the first time it reads it, so a query
+ * pays for what it reads. */
 struct tix_hdr {
 	char magic[8];
 	uint32_t version, order;
@@ -253,18 +254,27 @@ static uint32_t render_counts(const struct shard *sh, size_t n, const uint64_t *
 	return (uint32_t)total;
 }
 
-/* The root records among sh's first n, ascending, appended to out (padded); their number. */
+_Static_assert(sizeof(struct store_tix_root) == 24, "a root entry is 24 bytes");
+
+/* The root records among sh's first n, ascending, appended to out; their number. */
 static uint32_t render_roots(const struct shard *sh, size_t n, struct buf *out)
 {
-	size_t start = out->len;
-	for (size_t i = 0; i < n; i++)
-		if (store_rec_root(&sh->recs[i])) {
-			uint32_t r = (uint32_t)i;
-			buf_add(out, &r, sizeof r);
-		}
-	uint32_t nroots = (uint32_t)((out->len - start) / 4);
-	if (nroots & 1)
-		buf_add(out, &(uint32_t){0}, 4);
+	uint32_t nroots = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct idx_rec *r = &sh->recs[i];
+		if (!store_rec_root(r))
+			continue;
+		struct store_tix_root e;
+		memset(&e, 0, sizeof e);
+		e.trace_h = r->trace_h;
+		e.started_us = r->started_us;
+		e.rec = (uint32_t)i;
+		e.flags = r->flags;
+		e.kind = r->kind;
+		e.status = r->status;
+		buf_add(out, &e, sizeof e);
+		nroots++;
+	}
 	return nroots;
 }
 
@@ -302,7 +312,7 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	hp->counts_gen = gen == sh->flag_gen && !(gen & 1) ? gen : 1;
 	hp->counts_crc = hash_crc32c(0, out->p + counts, roots - counts);
 	hp->nroots = nr;
-	hp->roots_crc = hash_crc32c(0, out->p + roots, 4 * (size_t)nr);
+	hp->roots_crc = hash_crc32c(0, out->p + roots, out->len - roots);
 	hp->text_crc = hash_crc32c(0, out->p + sizeof h, text);
 	for (int k = 0; k < TIX_NCOLS; k++)
 		hp->col_crc[k] = hash_crc32c(0, out->p + cols + k * colbytes, colbytes);
@@ -323,7 +333,7 @@ struct tix {
 	const uint64_t *key_h[TIX_NKEYS];
 	const uint32_t *key_rec[TIX_NKEYS], *key_crc[TIX_NKEYS];
 	const struct tix_count *counts; /* version 3; NULL before */
-	const uint32_t *roots;		/* version 4; NULL before */
+	const struct store_tix_root *roots; /* version 4; NULL before */
 	/* Sections found good, kept with the mapping for the next queries of the process
 	 * (mapc_bits: bit 0 the text, 1 + k column k, TIX_NCOLS + 1 the counts, TIX_NCOLS + 2
 	 * the roots), and found
@@ -371,12 +381,12 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, bool recent,
 	size_t cat = kat + TIX_NKEYS * kb + h->nrecs * cols;
 	size_t nc = h->version >= TIX_VERSION_NOROOTS ? h->ncounts : 0;
 	size_t nr = h->version == TIX_VERSION ? h->nroots : 0, rat = cat + nc * sizeof *t->counts;
-	if (nr > h->nrecs || rat + pad8(4 * nr) != t->len)
+	if (nr > h->nrecs || rat + nr * sizeof *t->roots != t->len)
 		goto out;
 	if (h->version >= TIX_VERSION_NOROOTS)
 		t->counts = (const struct tix_count *)((const char *)t->map + cat);
 	if (h->version == TIX_VERSION)
-		t->roots = (const uint32_t *)((const char *)t->map + rat);
+		t->roots = (const struct store_tix_root *)((const char *)t->map + rat);
 	for (int k = 0; keys && k < TIX_NKEYS; k++) {
 		const char *m = (const char *)t->map + kat + k * kb;
 		t->key_h[k] = (const uint64_t *)m;
@@ -429,15 +439,15 @@ static bool counts_good(struct tix *t)
 static bool roots_good(struct tix *t)
 {
 	const unsigned bit = TIX_NCOLS + 2;
-	const uint32_t *r = t->roots;
+	const struct store_tix_root *r = t->roots;
 	size_t n = t->h->nroots;
 	if (!(*t->good >> bit & 1) && !(t->bad >> bit & 1))
 		for (size_t i = 0; i < n; i++)
-			if (r[i] >= t->h->nrecs || (i && r[i - 1] >= r[i])) {
+			if (r[i].rec >= t->h->nrecs || (i && r[i - 1].rec >= r[i].rec)) {
 				t->bad |= 1u << bit;
 				break;
 			}
-	return section_good(t, bit, t->h->roots_crc, r, 4 * n);
+	return section_good(t, bit, t->h->roots_crc, r, n * sizeof *r);
 }
 
 static bool tix_current(const struct tix *t, const struct shard *sh)
@@ -520,12 +530,14 @@ size_t store_tix_covered(const struct store_tix *x)
 	return x->t.h->nrecs;
 }
 
-bool store_tix_roots(struct store_tix *x, const uint32_t **recs, size_t *n)
+bool store_tix_roots(struct store_tix *x, const struct shard *sh,
+		     const struct store_tix_root **roots, size_t *n, bool *flags_hold)
 {
 	if (!x->t.roots || !roots_good(&x->t))
 		return false;
-	*recs = x->t.roots;
+	*roots = x->t.roots;
 	*n = x->t.h->nroots;
+	*flags_hold = x->t.h->counts_gen == sh->flag_gen;
 	return true;
 }
 
@@ -754,11 +766,19 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 		buf_printf(why, "the roots' checksum or order does not check\n");
 		bad = 1;
 	} else if (t.roots && tix_current(&t, sh)) {
-		/* Current roots are the shard's own root records. */
+		/* Current roots are the shard's own root records; their flags too while the
+		 * day's flags are those the file was built at. */
 		struct buf want;
 		buf_init(&want);
-		if (render_roots(sh, t.h->nrecs, &want) != t.h->nroots ||
-		    (t.h->nroots && memcmp(want.p, t.roots, 4 * (size_t)t.h->nroots))) {
+		bool same = render_roots(sh, t.h->nrecs, &want) == t.h->nroots;
+		const struct store_tix_root *w = (const void *)want.p;
+		for (size_t i = 0; same && i < t.h->nroots; i++) {
+			struct store_tix_root e = t.roots[i];
+			if (t.h->counts_gen != sh->flag_gen)
+				e.flags = w[i].flags;
+			same = !memcmp(&e, &w[i], sizeof e);
+		}
+		if (!same) {
 			buf_printf(why, "the roots differ from the records'\n");
 			bad = 1;
 		}

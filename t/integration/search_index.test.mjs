@@ -113,10 +113,10 @@ test('an index of other records or a damaged one is ignored; verify names the da
 	await checkAll('foreign index');
 	assert.match((await spandexCli(['verify', srv.dataDir])).stdout, /\.tix: its header or sizes do not check/);
 	// A damaged word list, a damaged column (the last, before the counts), damaged counts
-	// and damaged roots (at the end, padded to 8 bytes): each section has its own checksum.
+	// and damaged roots (at the end, 24 bytes each): each section has its own checksum.
 	const bad = Buffer.from(saved);
 	const roots = saved.readUInt32LE(112);
-	const rootBytes = (4 * roots + 7) & ~7;
+	const rootBytes = 24 * roots;
 	const counts = 16 * saved.readUInt32LE(96);
 	assert.ok(roots > 0, 'the day has root spans');
 	bad[130] ^= 0x55;
