@@ -336,8 +336,7 @@ struct tix {
 	const struct store_tix_root *roots; /* version 4; NULL before */
 	/* Sections found good, kept with the mapping for the next queries of the process
 	 * (mapc_bits: bit 0 the text, 1 + k column k, TIX_NCOLS + 1 the counts, TIX_NCOLS + 2
-	 * the roots), and found
-	 * damaged by this reader. */
+	 * the roots), and found damaged by this reader. */
 	struct mapc_ent *mc;
 	uint32_t *good, bad;
 };
@@ -450,6 +449,13 @@ static bool roots_good(struct tix *t)
 	return section_good(t, bit, t->h->roots_crc, r, n * sizeof *r);
 }
 
+/* Whether the flags of sh's records are those the counts and the roots' entries were taken
+ * at: no flag written since the build. */
+static bool flags_held(const struct tix *t, const struct shard *sh)
+{
+	return t->h->counts_gen == sh->flag_gen;
+}
+
 static bool tix_current(const struct tix *t, const struct shard *sh)
 {
 	const struct tix_hdr *h = t->h;
@@ -493,7 +499,7 @@ bool store_tix_count(struct store_tix *x, const struct shard *sh, const struct s
 		     uint64_t *n)
 {
 	struct tix *t = &x->t;
-	if (!t->counts || t->h->counts_gen != sh->flag_gen || !counts_good(t))
+	if (!t->counts || !flags_held(t, sh) || !counts_good(t))
 		return false;
 	const struct tix_count *c = t->counts;
 	size_t nc = t->h->ncounts, a = 0, b = nc;
@@ -537,7 +543,7 @@ bool store_tix_roots(struct store_tix *x, const struct shard *sh,
 		return false;
 	*roots = x->t.roots;
 	*n = x->t.h->nroots;
-	*flags_hold = x->t.h->counts_gen == sh->flag_gen;
+	*flags_hold = flags_held(&x->t, sh);
 	return true;
 }
 
@@ -641,8 +647,8 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		/* An index of an older version is built again (it lacks the key maps or the
 		 * counts), and so is one whose counts a flag written since has made stale. */
 		bool cur = t.h->version == TIX_VERSION && tix_current(&t, &sh) &&
-			   t.h->nrecs == sh.nrecs && t.h->counts_gen == sh.flag_gen &&
-			   text_good(&t) && counts_good(&t) && roots_good(&t);
+			   t.h->nrecs == sh.nrecs && flags_held(&t, &sh) && text_good(&t) &&
+			   counts_good(&t) && roots_good(&t);
 		for (int k = 0; cur && k < TIX_NCOLS; k++)
 			cur = col_good(&t, k);
 		for (int k = 0; cur && k < TIX_NKEYS; k++)
@@ -774,7 +780,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 		const struct store_tix_root *w = (const void *)want.p;
 		for (size_t i = 0; same && i < t.h->nroots; i++) {
 			struct store_tix_root e = t.roots[i];
-			if (t.h->counts_gen != sh->flag_gen)
+			if (!flags_held(&t, sh))
 				e.flags = w[i].flags;
 			same = !memcmp(&e, &w[i], sizeof e);
 		}
@@ -787,7 +793,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 	if (t.counts && !counts_good(&t)) {
 		buf_printf(why, "the counts' checksum does not check\n");
 		bad = 1;
-	} else if (t.counts && !bad && tix_current(&t, sh) && t.h->counts_gen == sh->flag_gen) {
+	} else if (t.counts && !bad && tix_current(&t, sh) && flags_held(&t, sh)) {
 		/* Current counts are the shard's own, entry for entry. */
 		struct buf want;
 		buf_init(&want);
