@@ -429,7 +429,7 @@ END_TEST
 /* The ids of a row listing, comma-joined. */
 static const char *row_ids(const struct query_rows *r)
 {
-	static char ids[256];
+	static char ids[8192];
 	ids[0] = '\0';
 	for (size_t i = 0; i < r->n; i++) {
 		json_t *j = json_loadb(r->rows[i].line, r->rows[i].len, 0, NULL);
@@ -798,6 +798,87 @@ static int32_t day_of(const char *d)
 	ck_assert(time_day_parse(d, &n));
 	return n;
 }
+
+/* The rule a free-text term answers by, as first written: the term within the value, as the
+ * line holds it, of a member name, input or output. */
+static bool text_rule(const char *p, size_t n, const char *term)
+{
+	size_t pos = 0;
+	struct jline_member f;
+	while (jline_next(p, n, &pos, &f))
+		if (((f.kn == 4 && !memcmp(f.k, "name", 4)) ||
+		     (f.kn == 5 && !memcmp(f.k, "input", 5)) ||
+		     (f.kn == 6 && !memcmp(f.k, "output", 6))) &&
+		    utf8_casefind(f.v, f.vn, term, strlen(term)))
+			return true;
+	return false;
+}
+
+START_TEST(text_fields)
+{
+	/* 600 spans of one day whose name, agent name (a member before the input), input and
+	 * output are cut from pieces that hold parts of the terms, quotes, backslashes, keys and
+	 * folding letters; then each term's spans, by the query and by the rule over the lines. */
+	static const char *const bits[] = {"we",    "ather", "WEATHER", "\"", "\\", "input",
+					   "\":\"", "name",  "Σ",	"ς",  "x",  " ",
+					   "}",	    "\"}",   "a\"",	"ΟΔ", "οδ"};
+	static const char *const terms[] = {"weather", "input", "r\"", "e\":",	  "\"}", "ς",
+					    "οδ",      "\\",	"x ",  "ather\"", "r\","};
+	enum { N = 600, NB = sizeof bits / sizeof *bits };
+	static char ids[N][12], txt[N][4][64];
+	struct span *sp = calloc(N, sizeof *sp);
+	uint64_t seed = 7;
+	for (int i = 0; i < N; i++) {
+		for (int f = 0; f < 4; f++) {
+			size_t at = 0;
+			for (int k = 0; k < 1 + i % 7; k++) {
+				seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+				at += (size_t)snprintf(txt[i][f] + at, sizeof txt[i][f] - at, "%s",
+						       bits[(seed >> 33) % NB]);
+			}
+		}
+		snprintf(ids[i], sizeof ids[i], "tf%03d", i);
+		sp[i] = mk(ids[i], "tf", "", "sess-tf", "2024-03-09T10:00:00Z", 1, KIND_LLM,
+			   SPST_SUCCESS, NULL, -1, NAN);
+		sp[i].name = txt[i][0];
+		sp[i].str[SS_AGENT_NAME] = txt[i][1];
+		sp[i].input = txt[i][2];
+		sp[i].output = txt[i][3];
+	}
+	append(sp, N);
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of("2024-03-09"), &sh), ST_OK);
+	size_t some = 0; /* terms some span has (e": is in keys only: none) */
+	for (size_t t = 0; t < sizeof terms / sizeof *terms; t++) {
+		/* The rule's spans, in start order (all start together: ties by id). */
+		char want[N * 8] = "";
+		size_t at = 0, hits = 0;
+		for (size_t r = 0; r < sh.nrecs; r++) {
+			const char *p, *v;
+			size_t n, vn;
+			ck_assert(shard_view(&sh, r, &p, &n));
+			ck_assert(jline_get(p, n, "span_id", &v, &vn));
+			if (text_rule(p, n, terms[t])) {
+				at += (size_t)snprintf(want + at, sizeof want - at, "%s%.*s",
+						       hits++ ? "," : "", (int)vn - 2, v + 1);
+			}
+		}
+		const char *one[] = {terms[t]};
+		struct query_rows rows;
+		q_init("started_at", 0, 0, "{\"trace_id\":\"tf\"}", FILTER_SPANS);
+		Q.limit = N;
+		Q.search = one;
+		Q.nsearch = 1;
+		ck_assert_int_eq(query_span_rows(&Q, &rows), ST_OK);
+		ck_assert_msg(hits < N, "term %s: %zu of the spans", terms[t], hits);
+		some += hits > 0;
+		ck_assert_str_eq(row_ids(&rows), want);
+	}
+	ck_assert_uint_ge(some, 8);
+	shard_close(&sh);
+	free(sp);
+}
+END_TEST
 
 /* Builds the text index of day d; returns whether it was (re)built. */
 static bool index_day(const char *d)
@@ -1933,6 +2014,7 @@ Suite *check_suite(void)
 	tcase_add_test(w, key_maps);
 	tcase_add_test(w, live_counts);
 	tcase_add_test(w, root_lists);
+	tcase_add_test(w, text_fields);
 	tcase_add_test(w, looks_kept);
 	suite_add_tcase(s, w);
 	TCase *u = tcase_create("text");

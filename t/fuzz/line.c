@@ -1,7 +1,7 @@
 /* fuzz line: what the query predicates read from a stored span line without parsing it
- * (span_line_scan and its decoding of raw_attributes, crosswalk_line_type for Opik and SGP,
- * the Opik trace-row marker, jline_unquote): a damaged or hostile line must be read as "cannot
- * tell" or as something, never past its end. */
+ * (span_line_scan and its decoding of raw_attributes, crosswalk_line_type for Opik and SGP, the
+ * Opik trace-row marker, jline_unquote, a walk over its members): a damaged or hostile line
+ * must be read as "cannot tell" or as something, never past its end. */
 #include "t/fuzz/fuzz.h"
 #include <stdlib.h>
 #include "lib/api/opik/map.h"
@@ -22,6 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *v;
 	size_t vn;
 	span_line_attr(m, "sgp.metadata", &v, &vn);
+	size_t pos = 0;
+	struct jline_member f;
+	while (jline_next(line, size, &pos, &f))
+		;
 	char *out = malloc(size ? size : 1);
 	jline_unquote(line, size, out, size);
 	free(out);
