@@ -500,15 +500,30 @@ static inline bool in_set(uint32_t set, unsigned v)
 	return !set || (v < 32 && (set >> v & 1));
 }
 
+/* The filter's started_at window, kinds and statuses: what an entry of the roots holds too. */
+static inline bool start_kind_status_ok(const struct cf *c, int64_t started, unsigned kind,
+					unsigned status)
+{
+	return started >= c->smin && started <= c->smax && in_set(c->kinds, kind) &&
+	       in_set(c->statuses, status);
+}
+
+/* No condition but the started_at window, kinds, statuses, roots and equalities on string
+ * fields: what the day counts and the roots' entries can answer for (with no equality, or one
+ * on an index column). */
+static bool cf_plain(const struct query *q, const struct cf *c)
+{
+	return !c->nothing && !c->need && c->imin == INT64_MIN && c->imax == INT64_MAX &&
+	       !q->nsearch && !q->npreds;
+}
+
 static inline bool rec_ok(const struct cf *c, const struct idx_rec *r)
 {
-	if (r->started_us < c->smin || r->started_us > c->smax)
+	if (!start_kind_status_ok(c, r->started_us, r->kind, r->status))
 		return false;
 	if (r->ingested_us < c->imin || r->ingested_us > c->imax)
 		return false;
 	if (c->roots && !store_rec_root(r))
-		return false;
-	if (!in_set(c->kinds, r->kind) || !in_set(c->statuses, r->status))
 		return false;
 	if ((r->sig & c->sig) != c->sig)
 		return false;
@@ -604,8 +619,7 @@ static bool line_ok(const struct cf *c, struct qsh *s, size_t ri)
 static bool cf_countable(struct arena *a, const struct query *q, const struct cf *c,
 			 struct store_tix_q *tq)
 {
-	if (c->nothing || c->need || c->imin != INT64_MIN || c->imax != INT64_MAX || q->nsearch ||
-	    q->npreds || c->nchk > 1 || (c->nchk && c->chk[0].col < 0))
+	if (!cf_plain(q, c) || c->nchk > 1 || (c->nchk && c->chk[0].col < 0))
 		return false;
 	*tq = (struct store_tix_q){c->kinds, c->statuses, c->roots, -1, NULL, 0};
 	if (c->nchk) {
@@ -1365,9 +1379,7 @@ typedef void (*roots_fn)(void *ctx, struct qdb *db, const struct cf *c, size_t d
  * holds) reads the covered records of each day through rfn, and no record of them. */
 static void scan_cf(struct qdb *db, struct cf *c, match_fn fn, roots_fn rfn, void *ctx)
 {
-	const struct query *q = db->q;
-	bool bare = rfn && c->roots && !c->need && !c->sig && !c->nchk && c->imin == INT64_MIN &&
-		    c->imax == INT64_MAX && !q->nsearch && !q->npreds;
+	bool bare = rfn && c->roots && cf_plain(db->q, c) && !c->sig && !c->nchk;
 	size_t lo, hi;
 	cf_window(db, c, &lo, &hi);
 	for (size_t di = lo; di < hi && !c->nothing && !db->b.over; di++) {
@@ -1567,8 +1579,7 @@ static void root_entries(void *ctx, struct qdb *db, const struct cf *c, size_t d
 {
 	for (size_t k = 0; k < n && db_rec(db); k++)
 		if ((e[k].flags & REC_HAS_TRACE) && store_flags_live(e[k].flags) &&
-		    e[k].started_us >= c->smin && e[k].started_us <= c->smax &&
-		    in_set(c->kinds, e[k].kind) && in_set(c->statuses, e[k].status))
+		    start_kind_status_ok(c, e[k].started_us, e[k].kind, e[k].status))
 			root_offer(db, ctx, e[k].started_us, di, e[k].rec, e[k].trace_h);
 }
 

@@ -202,13 +202,19 @@ static struct mapc_ent *path_held(uint64_t ph, bool fixed, uint64_t look, size_t
 	return NULL;
 }
 
+/* The mapping of e (path_held's), its bytes in *len; NULL for none. */
+static const void *held_map(const struct mapc_ent *e, size_t *len)
+{
+	if (!e)
+		return NULL;
+	*len = e->path_len;
+	return e->map;
+}
+
 const void *mapc_looked(const char *path, uint64_t look, size_t need, size_t *len,
 			struct mapc_ent **out)
 {
-	if (!(*out = path_held(path_hash(path), false, look, need, now_ms())))
-		return NULL;
-	*len = (*out)->path_len;
-	return (*out)->map;
+	return held_map(*out = path_held(path_hash(path), false, look, need, now_ms()), len);
 }
 
 const void *mapc_get_path(const char *path, size_t need, bool fixed, uint64_t look, size_t *len,
@@ -217,10 +223,8 @@ const void *mapc_get_path(const char *path, size_t need, bool fixed, uint64_t lo
 	struct stat sb;
 	int64_t now = now_ms();
 	uint64_t ph = path_hash(path);
-	if (!fixed && (*out = path_held(ph, false, look, need, now))) {
-		*len = (*out)->path_len;
-		return (*out)->map;
-	}
+	if (!fixed && (*out = path_held(ph, false, look, need, now)))
+		return held_map(*out, len);
 	if (stat(path, &sb) < 0 || !holds(&sb, need))
 		return NULL;
 	if ((*out = lookup(&sb, need ? need : (size_t)sb.st_size, fixed, now))) {
@@ -251,10 +255,8 @@ void mapc_found(struct mapc_ent *e, const char *path, uint64_t look, off_t size)
 
 const void *mapc_get_recent(const char *path, size_t need, size_t *len, struct mapc_ent **out)
 {
-	if ((*out = path_held(path_hash(path), true, 0, need, now_ms()))) {
-		*len = (*out)->path_len;
-		return (*out)->map;
-	}
+	if ((*out = path_held(path_hash(path), true, 0, need, now_ms())))
+		return held_map(*out, len);
 	return mapc_get_path(path, need, true, 0, len, out);
 }
 

@@ -35,9 +35,8 @@
 #include "lib/store/words.h"
 
 #define TIX_MAGIC "SPXTIX1\n"
-#define TIX_VERSION                                                                                \
-	4 /* 4 added the roots, 3 the counts, 2 the key maps; older files are read                 \
-	     without */
+/* 4 added the roots, 3 the counts, 2 the key maps; older files are read without them. */
+#define TIX_VERSION 4
 #define TIX_VERSION_NOROOTS 3
 #define TIX_VERSION_NOCOUNTS 2
 #define TIX_VERSION_NOKEYS 1
