@@ -613,6 +613,20 @@ static bool line_ok(const struct cf *c, struct qsh *s, size_t ri)
 	return true;
 }
 
+/* The values of an index column that match k, into v (room for k->nlits + 2); their number.
+ * (A value the index could not read, TIX_UNKNOWN, is left for the line to tell.) */
+static size_t col_values(const struct linechk *k, uint64_t *v)
+{
+	size_t n = 0;
+	for (size_t j = 0; j < k->nlits; j++)
+		v[n++] = k->lit_h[j];
+	if (k->empty || k->absent)
+		v[n++] = TIX_ABSENT;
+	if (k->empty)
+		v[n++] = store_tix_hash("\"\"", 2);
+	return n;
+}
+
 /* What the day's counts can count of a compiled filter (store_tix_count), for the days its
  * started_at window holds whole: kinds, statuses, roots and at most one equality on an index
  * column. False when it has any other condition: those days are counted record by record. */
@@ -625,16 +639,9 @@ static bool cf_countable(struct arena *a, const struct query *q, const struct cf
 	if (c->nchk) {
 		const struct linechk *k = &c->chk[0];
 		uint64_t *v = arena_alloc(a, (k->nlits + 2) * sizeof *v);
-		size_t n = 0;
-		for (size_t j = 0; j < k->nlits; j++)
-			v[n++] = k->lit_h[j];
-		if (k->empty || k->absent)
-			v[n++] = TIX_ABSENT;
-		if (k->empty)
-			v[n++] = store_tix_hash("\"\"", 2);
 		tq->col = k->col;
 		tq->vals = v;
-		tq->nvals = n;
+		tq->nvals = col_values(k, v);
 	}
 	return true;
 }
@@ -707,10 +714,46 @@ static bool qsh_visit_keys(struct qsh *s, enum store_key which, const uint64_t *
 	return false;
 }
 
+/* With an equality on an index column, the covered records whose value there may match (or
+ * the index could not read), into v, then the records past what the index covers: the column's
+ * 8 bytes a record are read instead of the records' 128. False, v untouched, when the filter has
+ * none, the day has no column to trust, or more than half the records may match (a list would
+ * save little). */
+static bool qsh_visit_col(struct qsh *s, const struct cf *c, struct visit *v)
+{
+	const struct linechk *k = NULL;
+	const uint64_t *col;
+	for (size_t i = 0; i < c->nchk && !k; i++)
+		if (c->chk[i].col >= 0)
+			k = &c->chk[i];
+	if (!k || !qsh_tix(s) || !(col = store_tix_col(s->tix, k->col)))
+		return false;
+	uint64_t *want = xmalloc((k->nlits + 2) * sizeof *want);
+	size_t nw = col_values(k, want), n = s->tcovered, m = 0;
+	if (!nw) /* no value can match: only what the index could not read */
+		want[nw++] = TIX_UNKNOWN;
+	uint32_t *own = xmalloc((n ? n : 1) * sizeof *own);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t x = col[i];
+		bool may = x == TIX_UNKNOWN || x == want[0];
+		for (size_t j = 1; j < nw; j++)
+			may |= x == want[j];
+		own[m] = (uint32_t)i;
+		m += may;
+	}
+	free(want);
+	if (m > n / 2) {
+		free(own);
+		return false;
+	}
+	*v = (struct visit){own, own, m, n};
+	return true;
+}
+
 /* The records of s a compiled filter must visit: with one trace or session, those of the key
  * map (qsh_visit_keys); with free-text terms the day's index answered, its candidates; for root
- * spans only, the index's roots; then the records past what the index covers. Else every
- * record. */
+ * spans only, the index's roots; with an equality on an index column, the records it may match
+ * (qsh_visit_col); then the records past what the index covers. Else every record. */
 static void qsh_visit(struct qsh *s, const struct cf *c, struct visit *v)
 {
 	if ((c->need & NEED_TRACE) && !qsh_visit_keys(s, STORE_KEY_TRACE, &c->trace_h, 1, v))
@@ -731,8 +774,10 @@ static void qsh_visit(struct qsh *s, const struct cf *c, struct visit *v)
 		v->from = s->tcovered;
 		return;
 	}
-	if (!s->tbits)
+	if (!s->tbits) {
+		qsh_visit_col(s, c, v);
 		return;
+	}
 	size_t words = (s->xcovered + 63) / 64, n = 0;
 	for (size_t w = 0; w < words; w++)
 		n += (size_t)__builtin_popcountll(s->tbits[w]);
