@@ -796,22 +796,47 @@ struct cand {
 	uint32_t a, b;	    /* day index, record index */
 	uint64_t tp, sp;    /* first 8 bytes of trace_id and span_id (q->ties_by_ids only) */
 };
-typedef int (*cand_cmp)(void *ctx, const struct cand *x, const struct cand *y); /* <0: x first */
+/* The order of two candidates of the same key (<0: x first). */
+typedef int (*cand_cmp)(void *ctx, const struct cand *x, const struct cand *y);
 
+/* The first k candidates in the order of their keys (ascending when asc), then of tie. */
 struct topk {
 	struct cand *h;
 	size_t n, k;
-	cand_cmp cmp;
+	bool asc;
+	cand_cmp tie;
 	void *ctx;
 };
 
-static void topk_init(struct topk *t, size_t k, cand_cmp cmp, void *ctx)
+static void topk_init(struct topk *t, size_t k, bool asc, cand_cmp tie, void *ctx)
 {
 	t->h = k ? xmalloc(k * sizeof *t->h) : NULL;
 	t->n = 0;
 	t->k = k;
-	t->cmp = cmp;
+	t->asc = asc;
+	t->tie = tie;
 	t->ctx = ctx;
+}
+
+/* Whether q sorts ascending (its sort names no "-" before the field). */
+static inline bool sort_asc(const struct query *q)
+{
+	return !q->sort || q->sort[0] != '-';
+}
+
+/* <0: x comes first. The keys settle nearly every comparison without a call. */
+static inline int topk_cmp(const struct topk *t, const struct cand *x, const struct cand *y)
+{
+	if (x->key != y->key)
+		return (x->key < y->key) == t->asc ? -1 : 1;
+	return t->tie(t->ctx, x, y);
+}
+
+/* Whether no candidate of this key can be kept any more: by its key alone, it comes after
+ * every kept one of a full heap. */
+static inline bool topk_past(const struct topk *t, int64_t key)
+{
+	return t->n == t->k && (!t->k || (key != t->h[0].key && (key < t->h[0].key) != t->asc));
 }
 
 static void topk_push(struct topk *t, struct cand c)
@@ -819,22 +844,22 @@ static void topk_push(struct topk *t, struct cand c)
 	size_t i;
 	if (t->n < t->k) {
 		i = t->n++;
-		while (i > 0 && t->cmp(t->ctx, &t->h[(i - 1) / 2], &c) < 0) {
+		while (i > 0 && topk_cmp(t, &t->h[(i - 1) / 2], &c) < 0) {
 			t->h[i] = t->h[(i - 1) / 2];
 			i = (i - 1) / 2;
 		}
 		t->h[i] = c;
 		return;
 	}
-	if (!t->k || t->cmp(t->ctx, &c, &t->h[0]) >= 0)
+	if (!t->k || topk_cmp(t, &c, &t->h[0]) >= 0)
 		return;
 	i = 0;
 	for (;;) {
 		size_t l = 2 * i + 1, w = i;
 		const struct cand *wc = &c;
-		if (l < t->n && t->cmp(t->ctx, &t->h[l], wc) > 0)
+		if (l < t->n && topk_cmp(t, &t->h[l], wc) > 0)
 			w = l, wc = &t->h[l];
-		if (l + 1 < t->n && t->cmp(t->ctx, &t->h[l + 1], wc) > 0)
+		if (l + 1 < t->n && topk_cmp(t, &t->h[l + 1], wc) > 0)
 			w = l + 1, wc = &t->h[l + 1];
 		if (w == i)
 			break;
@@ -847,7 +872,7 @@ static void topk_push(struct topk *t, struct cand c)
 static struct topk *sort_tk;
 static int sort_cmp(const void *x, const void *y)
 {
-	return sort_tk->cmp(sort_tk->ctx, x, y);
+	return topk_cmp(sort_tk, x, y);
 }
 
 /* Sorts the kept candidates into output order. */
@@ -946,11 +971,9 @@ static int id_cmp_lines(struct qdb *db, const struct cand *x, const struct cand 
 	return d ? d : (xn > vn) - (xn < vn);
 }
 
-static int span_cmp(void *ctx, const struct cand *x, const struct cand *y)
+static int span_tie(void *ctx, const struct cand *x, const struct cand *y)
 {
 	const struct span_ctx *c = ctx;
-	if (x->key != y->key)
-		return (x->key < y->key) == c->asc ? -1 : 1;
 	if (c->ids) { /* otel-egp.md §4.5: trace_id, then id, bytewise, in the sort's direction */
 		int d = x->tp != y->tp ? (x->tp < y->tp ? -1 : 1) : id_cmp_lines(c->db, x, y, true);
 		if (!d)
@@ -1169,14 +1192,13 @@ static void span_select(struct query *q, struct qdb *db, struct cf *c, size_t lo
 			struct cand cd = {key, (uint32_t)di, (uint32_t)i, 0, 0};
 			if (cursor && key != cursor->key && (key < cursor->key) == sc->asc)
 				continue; /* at or before the cursor by the key alone */
-			if (tk->n == tk->k && tk->k &&
-			    (sc->asc ? key > tk->h[0].key : key < tk->h[0].key))
+			if (topk_past(tk, key))
 				continue;
 			const char *p;
 			size_t n;
 			if (sc->ids && db_line(sh, i, &p, &n))
 				cand_ids(&cd, p, n);
-			if (cursor && span_cmp(sc, cursor, &cd) >= 0)
+			if (cursor && topk_cmp(tk, cursor, &cd) >= 0)
 				continue;
 			topk_push(tk, cd);
 		}
@@ -1199,7 +1221,7 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 	struct qdb db;
 	struct cf c;
 	struct topk tk = {0};
-	bool asc = !q->sort || q->sort[0] != '-';
+	bool asc = sort_asc(q);
 	const char *cursor_id = q->after_id ? q->after_id : q->before_id;
 	/* Rows before a cursor are the nearest ones in the opposite order, turned back. */
 	struct span_ctx sc = {q->before_id ? !asc : asc, q->ties_by_ids, &db};
@@ -1233,7 +1255,7 @@ enum status query_span_rows(struct query *q, struct query_rows *out)
 		struct qsh *sh = db_shard(&db, di);
 		avail += sh ? sh->sh.nrecs : 0;
 	}
-	topk_init(&tk, rows_keep(q, avail, true, &offset), span_cmp, &sc);
+	topk_init(&tk, rows_keep(q, avail, true, &offset), sc.asc, span_tie, &sc);
 	span_select(q, &db, &c, lo, hi, &sc, cursor_id ? &cursor : NULL, &tk, &out->total);
 	if (db.b.over) {
 		free(tk.h);
@@ -1377,7 +1399,6 @@ struct group_ctx {
 	struct htab *ht;
 	const enum query_group_by *by;
 	size_t nby;
-	bool asc;
 };
 
 static const char *const group_keys[] = {"trace_id", "session_id"};
@@ -1398,11 +1419,9 @@ static void group_strings(struct group_ctx *g, struct hslot *h)
 	h->s2 = s[1];
 }
 
-static int group_cmp(void *ctx, const struct cand *x, const struct cand *y)
+static int group_tie(void *ctx, const struct cand *x, const struct cand *y)
 {
 	struct group_ctx *g = ctx;
-	if (x->key != y->key)
-		return (x->key < y->key) == g->asc ? -1 : 1;
 	struct hslot *hx = &g->ht->s[x->a], *hy = &g->ht->s[y->a];
 	if (hx == hy)
 		return 0;
@@ -1508,9 +1527,9 @@ enum status query_group_rows(struct query *q, const enum query_group_by *by, siz
 		db_close(&db);
 		return db_over(&db);
 	}
-	struct group_ctx g = {&db, &ht, by, nby, !q->sort || q->sort[0] != '-'};
+	struct group_ctx g = {&db, &ht, by, nby};
 	size_t offset;
-	topk_init(&tk, rows_keep(q, ht.n, false, &offset), group_cmp, &g);
+	topk_init(&tk, rows_keep(q, ht.n, false, &offset), sort_asc(q), group_tie, &g);
 	for (size_t i = 0; i < ht.n; i++)
 		topk_push(&tk, (struct cand){.key = ht.s[i].count, .a = (uint32_t)i});
 	topk_finish(&tk);
@@ -1557,7 +1576,6 @@ static void rollup_add(struct query_rollup *u, const struct idx_rec *r)
 struct trace_ctx {
 	struct qdb *db;
 	struct htab *ht;
-	bool asc;
 };
 
 /* JSON literal of key in the line of (di, ri), cached in *slot. */
@@ -1575,11 +1593,9 @@ static const char *cached_lit(struct qdb *db, uint32_t di, uint32_t ri, const ch
 	return *slot;
 }
 
-static int trace_cmp(void *ctx, const struct cand *x, const struct cand *y)
+static int trace_tie(void *ctx, const struct cand *x, const struct cand *y)
 {
 	struct trace_ctx *t = ctx;
-	if (x->key != y->key)
-		return (x->key < y->key) == t->asc ? -1 : 1;
 	struct hslot *hx = &t->ht->s[x->a], *hy = &t->ht->s[y->a];
 	if (hx == hy)
 		return 0;
@@ -1708,6 +1724,23 @@ static struct query_rollup *rollups_all(struct qdb *db, struct htab *roots)
 	return u;
 }
 
+/* How many roots the indexes of the days in c's window hold: the size of the roots' table, so
+ * that it need not grow (and copy) as it fills; 1024 when no day has them. */
+static size_t roots_hint(struct qdb *db, struct cf *c)
+{
+	size_t lo, hi, n = 0;
+	cf_window(db, c, &lo, &hi);
+	for (size_t di = lo; di < hi && !c->nothing; di++) {
+		struct qsh *sh = db_shard(db, di);
+		const struct store_tix_root *e;
+		size_t k;
+		bool held;
+		if (sh && qsh_tix(sh) && store_tix_roots(sh->tix, &sh->sh, &e, &k, &held))
+			n += k;
+	}
+	return n ? n : 1024;
+}
+
 enum status query_trace_rows(struct query *q, struct query_traces *out)
 {
 	struct qdb db;
@@ -1723,12 +1756,12 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	c.roots = true;
 	if ((s = db_open(q, &db, &c)) != ST_OK)
 		return s;
-	ht_init(&roots, 1024);
+	ht_init(&roots, roots_hint(&db, &c));
 	scan_cf(&db, &c, root_match, root_entries, &roots);
-	struct trace_ctx tc = {&db, &roots, !q->sort || q->sort[0] != '-'};
+	struct trace_ctx tc = {&db, &roots};
 	if (q->rollup_pred && !db.b.over)
 		all = rollups_all(&db, &roots);
-	/* The cursor: a trace of this listing; the rows strictly after it in trace_cmp's order. */
+	/* The cursor: a trace of this listing; the rows strictly after it in the page's order. */
 	struct cand cursor = {0};
 	struct hslot *ch =
 	    q->after_id ? ht_get(&roots, hash_bytes(q->after_id, strlen(q->after_id)), 0) : NULL;
@@ -1745,11 +1778,11 @@ enum status query_trace_rows(struct query *q, struct query_traces *out)
 	size_t offset, pass = 0, after = 0;
 	for (size_t i = 0; i < roots.n; i++)
 		pass += !all || q->rollup_pred(q->rollup_ctx, &all[i]);
-	topk_init(&tk, rows_keep(q, pass, false, &offset), trace_cmp, &tc);
+	topk_init(&tk, rows_keep(q, pass, false, &offset), sort_asc(q), trace_tie, &tc);
 	for (size_t i = 0; i < roots.n; i++) {
 		struct cand cd = {.key = roots.s[i].started, .a = (uint32_t)i};
 		if ((all && !q->rollup_pred(q->rollup_ctx, &all[i])) ||
-		    (ch && trace_cmp(&tc, &cursor, &cd) >= 0))
+		    (ch && topk_cmp(&tk, &cursor, &cd) >= 0))
 			continue;
 		after++;
 		topk_push(&tk, cd);
