@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/store/ops.h"
 #include "lib/store/store.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
@@ -1076,6 +1077,38 @@ START_TEST(test_mapping_kept)
 }
 END_TEST
 
+/* A backup whose workspace folder takes PATH_MAX - 1 bytes, so that a file in it cannot be
+ * named: a clean error that names the folder. (A path that would not fit must leave the buffer
+ * it was built in terminated: the error prints it. Under the sanitizers, a read past its end
+ * fails this test.) */
+START_TEST(test_backup_path_too_long)
+{
+	struct span s = mk("s1", T0);
+	append(&s, 1);
+	char dest[PATH_MAX];
+	size_t n = (size_t)snprintf(dest, sizeof dest, "%s/b", root);
+	ck_assert_int_eq(mkdir(dest, 0755), 0);
+	/* DEST/.tmp-<16-byte generation>/ws1 is PATH_MAX - 1 bytes: folders of 'd' up to that. */
+	const size_t want = PATH_MAX - 1 - strlen("/.tmp-") - 16 - strlen("/ws1");
+	while (n < want) {
+		size_t k = want - n - 1 > 200 ? 200 : want - n - 1;
+		if (want - n - 1 - k == 1) /* leave no single byte: a folder needs two */
+			k--;
+		dest[n++] = '/';
+		memset(dest + n, 'd', k);
+		n += k;
+		dest[n] = 0;
+		ck_assert_int_eq(mkdir(dest, 0755), 0);
+	}
+	ck_assert_uint_eq(strlen(dest), want);
+	struct ops_backup_stats stats;
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(ops_backup(&st, dest, &stats, &e), ST_UNAVAILABLE);
+	ck_assert_msg(strlen(e.msg) > 256 && !strncmp(e.msg, dest, 256),
+		      "the error names the folder: %s", e.msg);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -1108,6 +1141,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_update_no_change);
 	tcase_add_test(tc, test_update_several);
 	tcase_add_test(tc, test_update_concurrent);
+	tcase_add_test(tc, test_backup_path_too_long);
 	suite_add_tcase(s, tc);
 	return s;
 }

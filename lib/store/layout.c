@@ -64,14 +64,17 @@ void store_init(struct store *st, const char *root, bool sync)
 	st->sync = sync;
 }
 
-/* Appends s to the path of *n bytes in out (PATH_MAX); false when it would not fit. (One pass
- * of the C library's: GCC turned a strlen and a memcpy bounded by PATH_MAX into `rep movsq`,
- * whose start-up cost was most of a path's.) */
+/* Appends s to the path of *n bytes in out (PATH_MAX); false when it would not fit, out then
+ * holding the path as it was (a caller may name it in its error). (One pass of the C library's:
+ * GCC turned a strlen and a memcpy bounded by PATH_MAX into `rep movsq`, whose start-up cost was
+ * most of a path's.) */
 static bool path_add(char *out, size_t *n, const char *s)
 {
 	char *e = memccpy(out + *n, s, 0, PATH_MAX - *n);
-	if (!e)
+	if (!e) {
+		out[*n] = 0; /* memccpy stopped at the end of out, with no terminator */
 		return false;
+	}
 	*n = (size_t)(e - 1 - out);
 	return true;
 }
