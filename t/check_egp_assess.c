@@ -13,7 +13,7 @@
 #include "lib/base/buf.h"
 
 static struct arena *A;
-static struct verrs V;
+static struct verrs V; /* the items of the call under test, read by items() */
 
 static const int64_t T0 = 1700000000000000ll; /* 2023-11-14T22:13:20Z */
 
@@ -29,49 +29,49 @@ static void teardown(void)
 	arena_free(A);
 }
 
-static json_t *J(const char *text)
+/* text as JSON, released with the arena. */
+static json_t *doc(const char *text)
 {
-	json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
-	ck_assert_msg(j != NULL, "bad JSON in the test: %s", text);
-	arena_defer(A, (void (*)(void *))json_decref, j);
-	return j;
+	json_error_t why;
+	json_t *x = json_loads(text, JSON_DECODE_ANY, &why);
+	ck_assert_msg(x != NULL, "%s: %s", text, why.text);
+	arena_defer(A, (void (*)(void *))json_decref, x);
+	return x;
 }
 
-/* The errors so far as "type@loc" joined by spaces, then forgotten. */
-static const char *errs(void)
+/* V's items as "type@loc", space-separated, in the arena; V is emptied. */
+static const char *items(void)
 {
-	static char out[1024];
-	size_t i;
-	json_t *e;
-	out[0] = 0;
-	json_array_foreach(V.list, i, e)
-	{
-		char *loc = json_dumps(json_object_get(e, "loc"), JSON_COMPACT);
-		snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s@%s", i ? " " : "",
-			 json_string_value(json_object_get(e, "type")), loc);
+	struct buf *b = arena_buf(A);
+	for (size_t i = 0; i < verrs_count(&V); i++) {
+		json_t *item = json_array_get(V.list, i);
+		char *loc = json_dumps(json_object_get(item, "loc"), JSON_COMPACT);
+		buf_printf(b, "%s%s@%s", i ? " " : "",
+			   json_string_value(json_object_get(item, "type")), loc);
 		free(loc);
 	}
+	buf_addc(b, 0);
 	verrs_free(&V);
 	verrs_init(&V);
-	return out;
+	return b->p;
 }
 
 static const char *check(const char *body, bool create)
 {
-	egp_assess_check(&V, J(body), create);
-	return errs();
+	egp_assess_check(&V, doc(body), create);
+	return items();
 }
 
-/* The content of a create body, when it fits ("" errors), else the errors. */
+/* "" when a create body's content fits its type, else the items. */
 static const char *fits(const char *body)
 {
 	json_t *c = json_object();
-	egp_assess_merge(c, J(body));
-	bool ok = egp_assess_fits(&V, c, J(body));
-	const char *e = errs();
+	egp_assess_merge(c, doc(body));
+	bool ok = egp_assess_fits(&V, c, doc(body));
 	json_decref(c);
-	ck_assert_int_eq(ok, !*e);
-	return e;
+	const char *got = items();
+	ck_assert_int_eq(ok, !*got);
+	return got;
 }
 
 START_TEST(create_checks)
@@ -134,14 +134,14 @@ START_TEST(type_rule)
 			 "value_error@[\"body\"]");
 	/* The messages say what the type takes. */
 	json_t *c = json_object();
-	egp_assess_merge(c, J("{\"assessment_type\":\"rating\",\"approval\":\"approved\","
-			      "\"rating\":2}"));
-	ck_assert(!egp_assess_fits(&V, c, J("{}")));
+	egp_assess_merge(c, doc("{\"assessment_type\":\"rating\",\"approval\":\"approved\","
+				"\"rating\":2}"));
+	ck_assert(!egp_assess_fits(&V, c, doc("{}")));
 	ck_assert_str_eq(
 	    json_string_value(json_object_get(json_array_get(V.list, 0), "msg")),
 	    "Value error, assessment_type 'rating' takes rating and a comment, not approval");
 	json_decref(c);
-	errs();
+	items();
 }
 END_TEST
 
@@ -158,7 +158,7 @@ static void stored(const char *body, struct judgement *j)
 	j->api = JA_SGP;
 	j->source = JS_HUMAN;
 	j->created_at = T0;
-	egp_assess_merge(c, J(body));
+	egp_assess_merge(c, doc(body));
 	egp_assess_apply(A, c, j);
 	json_decref(c);
 }
@@ -191,7 +191,7 @@ START_TEST(types_stored_and_read_back)
 		ck_assert_int_eq(egp_assess_type_of(&j), t);
 		ck_assert_int_eq(egp_assess_owner(&j), ASSESS_OWN);
 		json_t *c = egp_assess_content(&j);
-		ck_assert_msg(json_equal(c, J(bodies[t])), "type %d", t);
+		ck_assert_msg(json_equal(c, doc(bodies[t])), "type %d", t);
 		json_decref(c);
 		judgement_clear(&j);
 	}
@@ -226,14 +226,14 @@ START_TEST(patch_merge)
 	stored("{\"assessment_type\":\"rating\",\"rating\":4,\"comment\":\"good\"}", &j);
 	json_t *c = egp_assess_content(&j);
 	/* Supplied members replace, null clears, a null type leaves the type. */
-	egp_assess_merge(c, J("{\"assessment_type\":null,\"rating\":2,\"comment\":null,"
-			      "\"span_id\":\"other\"}"));
-	ck_assert(json_equal(c, J("{\"assessment_type\":\"rating\",\"rating\":2}")));
-	egp_assess_merge(c, J("{\"assessment_type\":\"approval\",\"approval\":\"approved\"}"));
-	ck_assert(!egp_assess_fits(&V, c, J("{}")));
-	errs();
-	egp_assess_merge(c, J("{\"rating\":null}"));
-	ck_assert(egp_assess_fits(&V, c, J("{}")));
+	egp_assess_merge(c, doc("{\"assessment_type\":null,\"rating\":2,\"comment\":null,"
+				"\"span_id\":\"other\"}"));
+	ck_assert(json_equal(c, doc("{\"assessment_type\":\"rating\",\"rating\":2}")));
+	egp_assess_merge(c, doc("{\"assessment_type\":\"approval\",\"approval\":\"approved\"}"));
+	ck_assert(!egp_assess_fits(&V, c, doc("{}")));
+	items();
+	egp_assess_merge(c, doc("{\"rating\":null}"));
+	ck_assert(egp_assess_fits(&V, c, doc("{}")));
 	egp_assess_apply(A, c, &j);
 	ck_assert_int_eq(j.kind, JK_BOOLEAN);
 	ck_assert(!j.name && !j.text && j.value == 1.0);

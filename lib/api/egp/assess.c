@@ -107,6 +107,24 @@ static enum status conflict(struct http_req *req, const char *span_id, const cha
 			 span_id, other);
 }
 
+/* The body of a create or a PATCH with its members checked (a 422 otherwise); a create's
+ * content (its members of content, fit for its type) in *content. */
+static enum status checked_body(struct http_req *req, json_t **body, json_t **content)
+{
+	struct verrs v;
+	enum status st = egp_json_body(req, body);
+	if (st != ST_OK)
+		return st;
+	verrs_init(&v);
+	egp_assess_check(&v, *body, content != NULL);
+	if (content && !verrs_count(&v)) {
+		*content = json_object();
+		egp_assess_merge(*content, *body);
+		egp_assess_fits(&v, *content, *body);
+	}
+	return verrs_count(&v) ? http_fail_invalid(req, &v) : ST_OK;
+}
+
 /* ---- create ---- */
 
 struct create {
@@ -132,24 +150,14 @@ static enum status merge_create(void *ctx, struct arena *a, const char *id,
 /* POST /v5/span-assessments: 200 with the SpanAssessment (3.1; FastAPI's default status). */
 enum status egp_assess_create(struct http_req *req)
 {
-	json_t *body;
-	struct verrs v;
+	json_t *body, *content = NULL;
 	struct on o;
 	struct judgement j;
 	struct err e = {0};
 	struct store jst;
-	enum status st = egp_json_body(req, &body);
+	enum status st = checked_body(req, &body, &content);
 	if (st != ST_OK)
 		return st;
-	verrs_init(&v);
-	egp_assess_check(&v, body, true);
-	json_t *content = json_object();
-	if (!verrs_count(&v)) {
-		egp_assess_merge(content, body);
-		egp_assess_fits(&v, content, body);
-	}
-	if (verrs_count(&v))
-		return http_fail_invalid(req, &v);
 	const char *span_id = json_string_value(json_object_get(body, "span_id"));
 	if ((st = on_span(req, json_string_value(json_object_get(body, "trace_id")), span_id,
 			  &o)) != ST_OK)
@@ -362,15 +370,8 @@ static enum status change(struct http_req *req, json_t *body)
 enum status egp_assess_patch(struct http_req *req)
 {
 	json_t *body;
-	struct verrs v;
-	enum status st = egp_json_body(req, &body);
-	if (st != ST_OK)
-		return st;
-	verrs_init(&v);
-	egp_assess_check(&v, body, false);
-	if (verrs_count(&v))
-		return http_fail_invalid(req, &v);
-	if ((st = change(req, body)) != ST_OK)
+	enum status st = checked_body(req, &body, NULL);
+	if (st != ST_OK || (st = change(req, body)) != ST_OK)
 		return st;
 	return egp_assess_get(req);
 }
