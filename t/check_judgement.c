@@ -225,6 +225,21 @@ START_TEST(test_newest_wins_and_delete)
 }
 END_TEST
 
+/* A judgement that names no session (an OTLP evaluation record that came before its span, a
+ * score of a span without one): the tables and verify leave its session out, and a rebuild
+ * agrees. */
+START_TEST(test_no_session)
+{
+	struct judgement j = score("j9", "s9", "early", 1, T0);
+	j.session_id = NULL;
+	put(&j, 1);
+	ck_assert_uint_eq(verify(), 0);
+	struct err e = {0};
+	ck_assert_int_eq(store_reindex(&jst, "ws1", NULL, NULL, NULL, NULL, &e), ST_OK);
+	ck_assert_uint_eq(verify(), 0);
+}
+END_TEST
+
 /* The merge of test_update: a comment's text replaced, its creation kept. */
 static enum status edit(void *ctx, struct arena *a, const char *id, const struct judgement *cur,
 			struct judgement *out, struct err *e)
@@ -473,6 +488,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_key_id);
 	tcase_add_test(tc, test_newest_wins_and_delete);
 	tcase_add_test(tc, test_update);
+	tcase_add_test(tc, test_no_session);
 	tcase_add_test(tc, test_reindex_and_seal);
 	tcase_add_test(tc, test_list_orders_and_filters);
 	tcase_add_test(tc, test_of_and_judged);

@@ -78,10 +78,12 @@ START_TEST(json_gathers_per_span_and_refuses_the_rest)
 	ck_assert_uint_eq(l.nerrors, 4);
 	ck_assert_str_eq(
 	    l.errors[0],
-	    "log record 3: no event name; spandex keeps only the GenAI content events");
+	    "log record 3: no event name; spandex keeps only the GenAI content and evaluation "
+	    "events");
 	ck_assert_str_eq(l.errors[1], "log record 4: span_id is required");
 	ck_assert_str_eq(l.errors[2], "log record 5: trace_id is required");
-	ck_assert_str_eq(l.errors[3], "log record 6: app.start is not a GenAI content event");
+	ck_assert_str_eq(l.errors[3],
+			 "log record 6: app.start is not a GenAI content or evaluation event");
 
 	struct buf b;
 	buf_init(&b);

@@ -10,7 +10,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SRCDIR, WS_PREFIX, checkGoldenNames } from './harness.mjs';
-import { validate, SgpSpan, PaginatedListSpan, HTTPValidationError, BadRequestError } from './schema.mjs';
+import {
+	validate, SgpSpan, PaginatedListSpan, HTTPValidationError, BadRequestError, SpanAssessment,
+	SpanAssessmentList, SpanAssessmentDeleteResponse,
+} from './schema.mjs';
 
 const UPDATE = process.env.SPANDEX_UPDATE_GOLDEN === '1';
 
@@ -143,6 +146,9 @@ export const EGP_GOLDEN = path.join(SRCDIR, 't', 'golden', 'egp');
 export const EGP_ACCOUNT = 'golden-sgp';
 const EGP_HEADERS = { 'x-selected-account-id': EGP_ACCOUNT };
 const S = '/v5/spans/search';
+const SA = '/v5/span-assessments';
+// The assessments egpFixtures makes (judgement.md 3): their ids, for the cases that name one.
+const fx = {};
 
 // [case name, method, path, body, schema of a 2xx body]. Error bodies get
 // HTTPValidationError (422) or BadRequestError's {detail: string} (404).
@@ -188,7 +194,10 @@ export const EGP_CASES = [
 	['filter-agentex-names', 'POST', S, { agentex_agent_names: ['support-bot'] }, PaginatedListSpan],
 	['filter-agentex-ids', 'POST', S, { agentex_agent_ids: ['agent-1'] }, PaginatedListSpan],
 	['filter-acp-types', 'POST', S, { acp_types: ['sync'] }, PaginatedListSpan],
-	['filter-assessment-types', 'POST', S, { assessment_types: ['quality'] }, PaginatedListSpan],
+	// The spans of the traces with assessments of those types (egpFixtures assesses tr-a, tr-b).
+	['filter-assessment-types', 'POST', S, { assessment_types: ['rating'] }, PaginatedListSpan],
+	['filter-assessment-types-two', 'POST', S, { assessment_types: ['overwrite', 'approval'], parents_only: true }, PaginatedListSpan],
+	['err-assessment-types', 'POST', S, { assessment_types: ['quality'] }],
 	['filter-combined', 'POST', `${S}?sort_by=duration_ms&sort_order=desc`, { types: ['STANDALONE', 'COMPLETION'], statuses: ['SUCCESS'], search_texts: ['oslo'] }, PaginatedListSpan],
 	['list-get', 'GET', '/v5/spans?trace_id=tr-a&limit=2', undefined, PaginatedListSpan],
 	['get-sgp', 'GET', '/v5/spans/b-root', undefined, SgpSpan],
@@ -215,7 +224,34 @@ export const EGP_CASES = [
 	['err-write-end-before-start', 'POST', '/v5/spans', { name: 'x', trace_id: 'tr-x', start_timestamp: '2025-04-02T10:00:00Z', end_timestamp: '2025-04-02T09:00:00Z' }],
 	['err-write-no-name', 'POST', '/v5/spans', { trace_id: 'tr-x', start_timestamp: '2025-04-02T10:00:00Z' }],
 	['err-patch-unknown', 'PATCH', '/v5/spans/nope', { name: 'y' }],
+	// Span assessments (judgement.md 3; ids and times stripped: they are made at run time).
+	['assess-create-rating', 'POST', SA, { assessment_type: 'rating', trace_id: 'tr-c', span_id: 'c-root', rating: 3, comment: 'fine' }, SpanAssessment],
+	['assess-create-root', 'POST', SA, { assessment_type: 'rubric', trace_id: 'tr-c', rubric: { tone: 'ok' } }, SpanAssessment],
+	['assess-list-span', 'GET', `${SA}?span_id=a-llm`, undefined, SpanAssessmentList],
+	['assess-list-trace-type', 'GET', `${SA}?trace_id=tr-b&assessment_type=overwrite`, undefined, SpanAssessmentList],
+	['assess-list-trace', 'GET', `${SA}?trace_id=tr-c`, undefined, SpanAssessmentList],
+	['assess-get', 'GET', () => `${SA}/${fx.rating}`, undefined, SpanAssessment],
+	['assess-patch', 'PATCH', () => `${SA}/${fx.rating}`, { rating: 5, comment: null }, SpanAssessment],
+	['assess-patch-type', 'PATCH', () => `${SA}/${fx.rating}`, { assessment_type: 'approval', approval: 'rejected', rating: null }, SpanAssessment],
+	['assess-delete', 'DELETE', () => `${SA}/${fx.approval}`, undefined, SpanAssessmentDeleteResponse],
+	['err-assess-deleted', 'GET', () => `${SA}/${fx.approval}`, undefined],
+	['err-assess-neither', 'GET', SA, undefined],
+	['err-assess-type-query', 'GET', `${SA}?span_id=a-llm&assessment_type=score`, undefined],
+	['err-assess-create', 'POST', SA, { assessment_type: 'score', rating: 0, approval: 'ok', rubric: { r: 1 }, metadata: [] }],
+	['err-assess-type-rule', 'POST', SA, { assessment_type: 'rating', trace_id: 'tr-a', approval: 'approved' }],
+	['err-assess-patch-rule', 'PATCH', () => `${SA}/${fx.rating}`, { assessment_type: 'comment' }],
+	['err-assess-not-in-trace', 'POST', SA, { assessment_type: 'comment', trace_id: 'tr-b', span_id: 'a-llm', comment: 'x' }],
+	['err-assess-no-root', 'POST', SA, { assessment_type: 'comment', trace_id: 'tr-none', comment: 'x' }],
+	['err-assess-overwrite-twice', 'POST', SA, { assessment_type: 'overwrite', trace_id: 'tr-b', span_id: 'b-ret', overwrite: { docs: [] } }],
+	['err-assess-get-unknown', 'GET', `${SA}/nope`, undefined],
+	['err-assess-patch-unknown', 'PATCH', `${SA}/nope`, { comment: 'x' }],
+	['err-assess-delete-unknown', 'DELETE', `${SA}/nope`, undefined],
 ];
+
+// What an assessment's reply has that each run makes anew: its uuid and its times.
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g;
+const stripRun = (text) => text.replace(UUID, '<uuid>')
+	.replace(/"(created_at|updated_at)": "[^"]+"/g, '"$1": "<time>"');
 
 function schemaFor(status, schema) {
 	if (status >= 200 && status < 300) {
@@ -225,7 +261,8 @@ function schemaFor(status, schema) {
 	return status === 422 ? HTTPValidationError : BadRequestError;
 }
 
-// Writes the fixtures: eight spans through SGP, three through NeMo (one without a status).
+// Writes the fixtures: eight spans through SGP, three through NeMo (one without a status), and
+// four span assessments of tr-a and tr-b.
 export async function egpFixtures(request) {
 	const sgp = fs.readFileSync(path.join(SRCDIR, 't', 'fixtures', 'egp', 'sgp-batch.json'), 'utf8');
 	let r = await request('POST', '/v5/spans/batch', { body: sgp, headers: { ...EGP_HEADERS, 'Content-Type': 'application/json' } });
@@ -233,18 +270,31 @@ export async function egpFixtures(request) {
 	const nemo = fs.readFileSync(path.join(SRCDIR, 't', 'fixtures', 'egp', 'nemo-batch.json'), 'utf8');
 	r = await request('POST', `${WS_PREFIX}/${EGP_ACCOUNT}/ingest/spans`, { body: nemo });
 	assert.equal(r.status, 201, r.text);
+	const assessments = {
+		rating: { assessment_type: 'rating', trace_id: 'tr-a', span_id: 'a-llm', rating: 4, comment: 'verbose' },
+		approval: { assessment_type: 'approval', trace_id: 'tr-a', span_id: 'a-llm', approval: 'approved' },
+		comment: { assessment_type: 'comment', trace_id: 'tr-b', span_id: 'b-root', comment: 'good answer' },
+		overwrite: { assessment_type: 'overwrite', trace_id: 'tr-b', span_id: 'b-ret', overwrite: { docs: ['refunds.md'] } },
+	};
+	for (const [k, body] of Object.entries(assessments)) {
+		r = await request('POST', SA, { body: JSON.stringify(body), headers: { ...EGP_HEADERS, 'Content-Type': 'application/json' } });
+		assert.equal(r.status, 200, r.text);
+		fx[k] = r.json.assessment_id;
+	}
 	if (UPDATE) fs.mkdirSync(EGP_GOLDEN, { recursive: true });
 }
 
 export const egpNames = () => checkGoldenNames(EGP_GOLDEN, EGP_CASES.map((c) => c[0]), UPDATE);
 
 // One case: JSON that the seed's schemas accept (t/schema.mjs), compared byte for byte.
-export async function egpCase(request, [name, method, p, body, schema]) {
+export async function egpCase(request, [name, method, p0, body, schema]) {
+	const p = typeof p0 === 'function' ? p0() : p0;
 	const h = body === undefined ? EGP_HEADERS : { ...EGP_HEADERS, 'Content-Type': 'application/json' };
 	const r = await request(method, p, { body, headers: h });
 	assert.match(r.headers['content-type'] || '', /^application\/json/, `${p}: ${r.text}`);
 	assert.notEqual(r.json, undefined, `${p}: body is not JSON: ${r.text}`);
 	assert.ok(r.status < 500, `${p}: ${r.status}`);
 	assert.deepEqual(validate(schemaFor(r.status, schema), r.json), [], `${p}: schema violations`);
-	golden(EGP_GOLDEN, name, `${JSON.stringify({ request: `${method} ${p}`, body, status: r.status, reply: r.json }, null, 2)}\n`);
+	const text = `${JSON.stringify({ request: `${method} ${p}`, body, status: r.status, reply: r.json }, null, 2)}\n`;
+	golden(EGP_GOLDEN, name, p.startsWith(SA) ? stripRun(text) : text);
 }

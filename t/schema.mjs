@@ -225,3 +225,27 @@ export const PaginatedListSpan = {
 	properties: { object: { type: 'string', enum: ['list'] }, items: { type: 'array', items: SgpSpan }, limit: int, total: int, has_more: { type: 'boolean' } },
 	required: ['items', 'total', 'has_more'],
 };
+
+// Scale GP span assessments (reference judgement.md 3.3; the SDK's types/span_assessment.py):
+// SpanAssessment, the list's {items}, and SpanAssessmentDeleteResponse.
+const ASSESSMENT_TYPE = ['comment', 'rating', 'approval', 'rubric', 'metadata', 'overwrite'];
+export const SpanAssessment = {
+	type: 'object',
+	properties: {
+		assessment_id: str, assessment_type: { type: 'string', enum: ASSESSMENT_TYPE }, created_by: str,
+		span_id: str, trace_id: str, account_id: str, approval: { type: 'string', enum: ['approved', 'rejected'] },
+		comment: str, created_at: dt, metadata: anyObj, object: { type: 'string', enum: ['span.assessment'] },
+		overwrite: anyObj, rating: int, rubric: { type: 'object', additionalProperties: str }, updated_at: dt,
+	},
+	required: ['assessment_id', 'assessment_type', 'created_by', 'span_id', 'trace_id'],
+};
+export const SpanAssessmentList = {
+	type: 'object',
+	properties: { items: { type: 'array', items: SpanAssessment } },
+	required: ['items'],
+};
+export const SpanAssessmentDeleteResponse = {
+	type: 'object',
+	properties: { id: str, deleted: { type: 'boolean' }, object: { type: 'string', enum: ['span.assessment'] } },
+	required: ['id', 'deleted'],
+};

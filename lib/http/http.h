@@ -148,6 +148,9 @@ struct http_req {
 	 * for SPANDEX_TOKEN, NULL when authentication is off or the route is public. What a
 	 * judgement records as its author (created_by) when the API names none. */
 	const char *principal;
+	/* The caller may change what others wrote (Scale GP's creator-or-admin rule): its key has
+	 * the admin role (SPANDEX_TOKEN does), or authentication is off (anyone may). */
+	bool admin;
 	struct err err; /* the reason of a failed handler (http_fail) */
 	json_t *verrs;	/* items of a 422 (http_fail_invalid), or NULL */
 	bool replied, streaming;

@@ -194,6 +194,7 @@ static enum status route_authorize(struct http_req *req, enum status rst,
 	}
 	if (!g->open)
 		req->principal = g->id[0] ? arena_strdup(req->arena, g->id) : "token";
+	req->admin = g->open || g->role == AUTH_ADMIN;
 	return ST_OK;
 }
 

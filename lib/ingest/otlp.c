@@ -137,6 +137,7 @@ void otlp_result_free(struct otlp_result *r)
 	for (size_t i = 0; i < r->nspans; i++)
 		span_clear(&r->spans[i]);
 	r->nspans = 0;
+	otlp_eval_free(&r->evals);
 	r->nerrors = 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/base/status.h"
+#include "lib/ingest/otlp_eval.h"
 #include "lib/model/span.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
@@ -33,6 +34,9 @@ struct otlp_result {
 	size_t nspans;
 	const char **errors; /* "span <id|<missing>>: <message>", one per rejected span */
 	size_t nerrors;
+	/* The evaluation results of the spans: their gen_ai.evaluation.result events and
+	 * OpenInference annotations (otlp_eval.h), to store after the spans. */
+	struct otlp_evals evals;
 };
 
 /* Decodes an ExportTraceServiceRequest body and maps every span onto struct span for
@@ -42,7 +46,8 @@ struct otlp_result {
 enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
 			size_t len, int64_t now_us, struct otlp_result *out, struct err *e);
 
-/* Releases the JSON values the decoded spans hold (the arena keeps everything else). */
+/* Releases the JSON values the decoded spans and evaluations hold (the arena keeps everything
+ * else). */
 void otlp_result_free(struct otlp_result *r);
 
 /* Appends the ExportTraceServiceResponse for r in encoding enc: empty (protobuf) or {} (JSON)

@@ -87,10 +87,18 @@ void otlp_logs_add(struct dec *d, const struct raw_log *r)
 	/* The event name is a LogRecord field since OTLP 1.5; older SDKs set event.name. */
 	if (!*name && json_is_string(json_object_get(r->attrs, "event.name")))
 		name = json_string_value(json_object_get(r->attrs, "event.name"));
+	if (!strcmp(name, OTLP_EVAL_EVENT)) {
+		if ((why = otlp_eval_log(d, r, rec)))
+			reject(l, d->a, 1, "log record %s: %s", arena_printf(d->a, "%zu", rec),
+			       why);
+		return;
+	}
 	if (!content_event(name)) {
 		reject(l, d->a, 1, "log record %s: %s", arena_printf(d->a, "%zu", rec),
-		       *name ? arena_printf(d->a, "%s is not a GenAI content event", name)
-			     : "no event name; spandex keeps only the GenAI content events");
+		       *name ? arena_printf(d->a, "%s is not a GenAI content or evaluation event",
+					    name)
+			     : "no event name; spandex keeps only the GenAI content and evaluation "
+			       "events");
 		return;
 	}
 	why = otlp_map_id_check(&r->span, 8, "span_id", sid, d->a);
@@ -136,6 +144,13 @@ void otlp_logs_free(struct otlp_logs *l)
 	for (size_t i = 0; i < l->n; i++)
 		json_decref(l->items[i].events);
 	l->n = 0;
+	otlp_eval_free(&l->evals);
+}
+
+void otlp_logs_refuse(struct otlp_logs *l, struct arena *a, struct otlp_eval *e, const char *why)
+{
+	e->refused = true;
+	reject(l, a, 1, "log record %s: %s", arena_printf(a, "%zu", e->record), why);
 }
 
 void otlp_logs_response(const struct otlp_logs *l, enum otlp_encoding enc, struct buf *out)

@@ -1,6 +1,7 @@
 /* otlp_logs: OTLP log export requests (protobuf or OTLP/JSON) whose records are the GenAI
  * content events, gathered per span, and the two merges (lib/store's store_update) that attach
- * them to their span whichever arrives first. No HTTP here. Everything lives in the caller's
+ * them to their span whichever arrives first; and the GenAI evaluation events, gathered as
+ * judgements (otlp_eval.h). No HTTP here. Everything lives in the caller's
  * arena; otlp_logs_free drops the JSON values the attachments hold. Contract: otel-egp.md 3.1,
  * instrumentation.md 6, README "OTLP". */
 #ifndef SPANDEX_OTLP_LOGS_H
@@ -41,19 +42,28 @@ struct otlp_logs {
 	size_t *slots;	 /* the items by span id: index + 1, 0 for a free slot */
 	size_t slot_cap;
 	size_t next; /* otlp_logs_merge: the item of the next merge */
+	/* The gen_ai.evaluation.result records, as judgements of their span: stored after the
+	 * content (otlp_eval_put); one that names its span by gen_ai.response.id alone is the
+	 * caller's to resolve, or to refuse (otlp_logs_refuse). */
+	struct otlp_evals evals;
 };
 
 /* Decodes an ExportLogsServiceRequest body and gathers its GenAI content events (by
- * event_name, else the event.name attribute) per span for workspace ws. A record that names no
- * valid trace and span id, or that is no content event, is left out and described in
- * out->errors. ST_BAD_REQUEST, with the reason in e, when the body is undecodable or over a
- * limit (then out holds nothing). */
+ * event_name, else the event.name attribute) per span for workspace ws, and its evaluation
+ * events into out->evals. A record that names no valid trace and span id (an evaluation: nor
+ * a gen_ai.response.id), that is no content or evaluation event, or an evaluation without its
+ * name, is left out and described in out->errors. ST_BAD_REQUEST, with the reason in e, when the
+ * body is undecodable or over a limit (then out holds nothing). */
 enum status otlp_logs_decode(struct arena *a, const char *ws, enum otlp_encoding enc,
 			     const void *body, size_t len, int64_t now_us, struct otlp_logs *out,
 			     struct err *e);
 
-/* Releases the JSON values the attachments hold. */
+/* Releases the JSON values the attachments and evaluations hold. */
 void otlp_logs_free(struct otlp_logs *l);
+
+/* Refuses evaluation e of l (one that cannot be stored: its gen_ai.response.id names no stored
+ * span): left out, counted in rejectedLogRecords with why. */
+void otlp_logs_refuse(struct otlp_logs *l, struct arena *a, struct otlp_eval *e, const char *why);
 
 /* The store_merge_fn of a logs request (ctx: the struct otlp_logs; ids: its ids, in order):
  * the stored span with the events added to its otel.logs and the content they carry as its

@@ -658,6 +658,7 @@ void otlp_map_span(struct dec *d, struct raw_span *r)
 	if (!s->str[SS_ERROR_MESSAGE] && k && !strcasecmp(k, "ERROR") &&
 	    (k = str_attr(r->attrs, "langfuse.observation.status_message")))
 		s->str[SS_ERROR_MESSAGE] = arena_strdup(d->a, k);
+	otlp_eval_span(d, r, s);
 }
 
 void otlp_map_free(struct raw_span *r)

@@ -344,7 +344,9 @@ void keytable_add_ranges(struct keytable_set *t, const struct idx_rec *r, int32_
 {
 	if (r->flags & REC_HAS_TRACE)
 		keytable_widen(&t->tr, r->trace_h, day);
-	keytable_widen(&t->se, r->session_h, day);
+	/* A judgement may name no session (0, the empty slot's hash): nothing to widen. */
+	if (r->session_h)
+		keytable_widen(&t->se, r->session_h, day);
 	if (t->judged && r->parent_h)
 		keytable_widen(&t->se, r->parent_h, day);
 }

@@ -169,7 +169,7 @@ static size_t ranges_collect(const struct version *v, size_t n, bool trace, bool
 		int32_t day = LOC_DAY(v[i].loc);
 		if (!trace && judged && v[i].parent_h)
 			out[m++] = (struct keytable_slot){v[i].parent_h, RANGE(day, day)};
-		if (trace && !(v[i].flags & REC_HAS_TRACE))
+		if (trace ? !(v[i].flags & REC_HAS_TRACE) : !v[i].session_h)
 			continue;
 		out[m++] =
 		    (struct keytable_slot){trace ? v[i].trace_h : v[i].session_h, RANGE(day, day)};

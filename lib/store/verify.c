@@ -275,7 +275,8 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 			problem(&v,
 				"%s/traces.tab: the trace of %s record %u is not in its day range",
 				v.name, dname, LOC_REC(vs[i].loc));
-		if (!keytable_holds(t.se.hdr, t.se.slots, vs[i].session_h, day, true))
+		if (vs[i].session_h &&
+		    !keytable_holds(t.se.hdr, t.se.slots, vs[i].session_h, day, true))
 			problem(&v,
 				"%s/sessions.tab: the session of %s record %u is not in its day "
 				"range",

@@ -273,6 +273,13 @@ function routes() {
 		['sgp', 'read', 'GET', '/v5/spans'],
 		['sgp', 'read', 'GET', '/v5/spans/g-1'],
 		['sgp', 'write', 'PATCH', '/v5/spans/g-1', { name: 'g-renamed' }],
+		['sgp', 'write', 'POST', '/v5/span-assessments', { assessment_type: 'rating', trace_id: 'g-t', span_id: 'g-1', rating: 4 }, (r, ctx) => {
+			ctx.sa = r.json?.assessment_id;
+		}],
+		['sgp', 'read', 'GET', '/v5/span-assessments?span_id=g-1'],
+		['sgp', 'read', 'GET', (ctx) => `/v5/span-assessments/${ctx.sa}`],
+		['sgp', 'write', 'PATCH', (ctx) => `/v5/span-assessments/${ctx.sa}`, { rating: 5 }],
+		['sgp', 'write', 'DELETE', (ctx) => `/v5/span-assessments/${ctx.sa}`],
 	];
 }
 

@@ -231,7 +231,7 @@ test('records that cannot be attached are refused by partial success, the rest k
 	// Protobuf: the same response message, packed.
 	r = await post('logs', field(1, field(2, field(2, str(12, 'app.log')))), PB);
 	assert.equal(r.status, 200, r.text);
-	assert.ok(r.text.length > 0 && r.text.includes('app.log is not a GenAI content event'), r.text);
+	assert.ok(r.text.length > 0 && r.text.includes('app.log is not a GenAI content or evaluation event'), r.text);
 });
 
 test('bad bodies are a 400 and a wrong type a 415, nothing stored', async () => {

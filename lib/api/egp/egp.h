@@ -1,5 +1,6 @@
 /* egp: the Scale GP v5 spans API surface (reference otel-egp.md §4, the seed page
- * scale-egp-v5-spans-search): create, batch insert and upsert, get, patch, search, list. The
+ * scale-egp-v5-spans-search): create, batch insert and upsert, get, patch, search, list; and
+ * its span assessments (judgement.md section 3), which are judgements (assess.h). The
  * workspace is the x-selected-account-id header, the key x-api-key; errors in FastAPI's
  * shapes. */
 #ifndef SPANDEX_API_EGP_EGP_H
@@ -7,6 +8,7 @@
 
 #include "lib/api/egp/map.h"
 #include "lib/http/http.h"
+#include "lib/query/query.h"
 
 extern const struct http_surface egp_surface;
 extern const struct http_dialect egp_dialect;
@@ -26,5 +28,19 @@ enum status egp_get(struct http_req *req);
 enum status egp_patch(struct http_req *req);
 enum status egp_search(struct http_req *req);
 enum status egp_list(struct http_req *req);
+
+enum status egp_assess_create(struct http_req *req);
+enum status egp_assess_list(struct http_req *req);
+enum status egp_assess_get(struct http_req *req);
+enum status egp_assess_patch(struct http_req *req);
+enum status egp_assess_delete(struct http_req *req);
+
+/* The body as FastAPI reads it: JSON when the Content-Type says so or says nothing (an empty
+ * body is then 422 "Field required"); another type is 415. */
+enum status egp_json_body(struct http_req *req, json_t **body);
+/* The trace ids (as a query's keys, QK_TRACE) of the spans whose assessments, as SGP shows
+ * them, have one of types (a list of AssessmentType strings): the search's assessment_types
+ * (judgement.md 3.6). A failure is recorded in req. */
+enum status egp_assessed_traces(struct http_req *req, json_t *types, struct query_keys *out);
 
 #endif

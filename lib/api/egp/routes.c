@@ -1,5 +1,6 @@
 /* routes: the Scale GP v5 spans program's route table (otel-egp.md §4.2; the seed page). */
 #include "lib/api/egp/egp.h"
+#include "lib/api/egp/assess.h"
 #include "lib/api/egp/params.h"
 
 #define N(a) (sizeof(a) / sizeof(*(a)))
@@ -27,6 +28,12 @@ static const struct http_pspec list_params[] = {
     {"from_ts", PT_INT, false, 0, (long long)1 << 40, NULL, NULL},
     {"to_ts", PT_INT, false, 0, (long long)1 << 40, NULL, NULL},
 };
+/* In the order of params.h's EA_* (judgement.md 3.4). */
+static const struct http_pspec assess_params[] = {
+    {"span_id", PT_STRING, false, 0, 0, NULL, NULL},
+    {"trace_id", PT_STRING, false, 0, 0, NULL, NULL},
+    {"assessment_type", PT_ENUM, false, 0, 0, egp_assess_types, NULL},
+};
 
 static const struct http_route routes[] = {
     {"POST", "/v5/spans/search", egp_search, HTTP_READ, search_params, N(search_params), NULL},
@@ -36,6 +43,14 @@ static const struct http_route routes[] = {
     {"GET", "/v5/spans", egp_list, HTTP_READ, list_params, N(list_params), NULL},
     {"GET", "/v5/spans/{id}", egp_get, HTTP_READ, NULL, 0, NULL},
     {"PATCH", "/v5/spans/{id}", egp_patch, HTTP_WRITE, NULL, 0, NULL},
+    /* Span assessments (judgement.md 3.1); a delete of one is a write, as the other APIs'
+     * judgement deletes are (its creator or an admin: assess.c). */
+    {"POST", "/v5/span-assessments", egp_assess_create, HTTP_WRITE, NULL, 0, NULL},
+    {"GET", "/v5/span-assessments", egp_assess_list, HTTP_READ, assess_params, N(assess_params),
+     NULL},
+    {"GET", "/v5/span-assessments/{id}", egp_assess_get, HTTP_READ, NULL, 0, NULL},
+    {"PATCH", "/v5/span-assessments/{id}", egp_assess_patch, HTTP_WRITE, NULL, 0, NULL},
+    {"DELETE", "/v5/span-assessments/{id}", egp_assess_delete, HTTP_WRITE, NULL, 0, NULL},
 };
 
 const struct http_surface egp_surface = {&egp_dialect, routes, N(routes)};

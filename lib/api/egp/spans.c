@@ -4,6 +4,7 @@
  * its start and at its end, in any order). Search and list are lib/query's span rows with a
  * keyset cursor on span ids. */
 #include "lib/api/egp/egp.h"
+#include "lib/api/egp/assess.h"
 #include "lib/api/egp/params.h"
 
 #include <stddef.h>
@@ -13,14 +14,13 @@
 #include "lib/base/utf8.h"
 #include "lib/ingest/ingest.h"
 #include "lib/model/crosswalk.h"
+#include "lib/model/vschema.h"
 #include "lib/query/query.h"
 #include "lib/query/search.h"
 
 static const char *const json_types[] = {"application/json", NULL};
 
-/* The body as FastAPI reads it: JSON when the type says so or says nothing (an empty body is
- * then 422 "Field required"); another type is 415. */
-static enum status json_body(struct http_req *req, json_t **body)
+enum status egp_json_body(struct http_req *req, json_t **body)
 {
 	const char *ct = req->content_type;
 	enum status st = ct && ct[strspn(ct, " \t")] ? http_require_type(req, json_types) : ST_OK;
@@ -128,7 +128,7 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 enum status egp_create(struct http_req *req)
 {
 	json_t *body;
-	enum status st = json_body(req, &body);
+	enum status st = egp_json_body(req, &body);
 	if (st != ST_OK)
 		return st;
 	json_t *items = json_pack("[O]", body);
@@ -138,7 +138,7 @@ enum status egp_create(struct http_req *req)
 static enum status batch(struct http_req *req, enum mode mode)
 {
 	json_t *body;
-	enum status st = json_body(req, &body);
+	enum status st = egp_json_body(req, &body);
 	if (st != ST_OK)
 		return st;
 	json_t *items = json_object_get(body, "items");
@@ -195,7 +195,7 @@ enum status egp_patch(struct http_req *req)
 	json_t *body;
 	struct verrs v;
 	struct err e = {0};
-	enum status st = json_body(req, &body);
+	enum status st = egp_json_body(req, &body);
 	if (st != ST_OK)
 		return st;
 	struct span scratch, cur;
@@ -325,9 +325,6 @@ static bool search_match(void *ctx, const char *line, size_t n)
 		ok = in_list(f->agent_ids, json_string_value(json_object_get(md, "__agent_id__")));
 	if (ok && f->acp_types)
 		ok = in_list(f->acp_types, json_string_value(json_object_get(md, "__acp_type__")));
-	/* spandex keeps no assessments: a trace with one of these types does not exist here. */
-	if (ok && f->assessment_types && json_array_size(f->assessment_types))
-		ok = false;
 	if (ok && f->extra_metadata) {
 		const char *k;
 		json_t *want;
@@ -521,6 +518,15 @@ static void type_elem(struct arena *a, struct verrs *v, const char *key, size_t 
 			 x);
 }
 
+/* AssessmentType, as span-assessments takes it. */
+static void assessment_elem(struct arena *a, struct verrs *v, const char *key, size_t i, json_t *x)
+{
+	json_t *loc = json_pack("[s,s,i]", "body", key, (json_int_t)i);
+	(void)a;
+	vs_choice(v, loc, x, egp_assess_types, "enum");
+	json_decref(loc);
+}
+
 /* A search text: at least EGP_MIN_TERM characters, and words and "quoted phrases" that
  * lib/query/search.h takes. */
 static void term_elem(struct arena *a, struct verrs *v, const char *key, size_t i, json_t *x)
@@ -570,7 +576,7 @@ static const struct slist {
     {"statuses", offsetof(struct sfilter, statuses), status_elem},
     {"types", offsetof(struct sfilter, types), type_elem},
     {"application_variant_ids", offsetof(struct sfilter, variant_ids), NULL},
-    {"assessment_types", offsetof(struct sfilter, assessment_types), NULL},
+    {"assessment_types", offsetof(struct sfilter, assessment_types), assessment_elem},
     {"acp_types", offsetof(struct sfilter, acp_types), NULL},
     {"agentex_agent_names", offsetof(struct sfilter, agent_names), NULL},
     {"agentex_agent_ids", offsetof(struct sfilter, agent_ids), NULL},
@@ -662,7 +668,7 @@ enum status egp_search(struct http_req *req)
 	const struct http_pval *pv = req->pv;
 	json_t *body;
 	struct verrs v;
-	enum status st = json_body(req, &body);
+	enum status st = egp_json_body(req, &body);
 	if (st != ST_OK)
 		return st;
 	if (!json_is_object(body))
@@ -718,10 +724,18 @@ enum status egp_search(struct http_req *req)
 	sf->parse = sf->trace_ids || sf->span_ids || sf->excluded_span_ids ||
 		    sf->excluded_trace_ids || sf->parent_ids || sf->names || sf->group_id ||
 		    sf->variant_ids || sf->agent_names || sf->agent_ids || sf->acp_types ||
-		    (sf->assessment_types && json_array_size(sf->assessment_types)) ||
 		    sf->extra_metadata || sf->has_min || sf->has_max;
 	q.preds = &pred;
 	q.npreds = sf->parse || sf->types;
+	/* The traces with assessments of those types (judgement.md 3.6), by the index's trace ids.
+	 */
+	struct query_keys keys;
+	if (json_array_size(sf->assessment_types)) {
+		if ((st = egp_assessed_traces(req, sf->assessment_types, &keys)) != ST_OK)
+			return st;
+		q.keys = &keys;
+		q.nkeys = 1;
+	}
 	/* Terms, ANDed; one shaped like a UUID is a trace id instead (§4). */
 	if (terms && json_array_size(terms)) {
 		/* Each element is one phrase, or words and "quoted phrases" (lib/query/search.h).

@@ -178,11 +178,25 @@ enum status intake_ingest_otlp(struct http_req *req)
 	for (size_t i = 0; project && *project && i < res.nspans; i++)
 		if (!res.spans[i].str[SS_PROJECT])
 			res.spans[i].str[SS_PROJECT] = project;
+	/* What the evaluations that came before these spans learn of them (the batch's spans are
+	 * moved into the store: their strings stay the arena's). */
+	const char **ids = arena_alloc(req->arena, (res.nspans + 1) * 3 * sizeof *ids);
+	const char **sessions = ids + res.nspans + 1, **projects = sessions + res.nspans + 1;
+	for (size_t i = 0; i < res.nspans; i++) {
+		ids[i] = res.spans[i].span_id;
+		sessions[i] = res.spans[i].session_id;
+		projects[i] = res.spans[i].str[SS_PROJECT];
+	}
 	/* 503 + Retry-After: every OTLP exporter retries it. Each span meets its stored version:
 	 * log content that came first (a stand-in) or was attached before stays on it. */
 	struct otlp_span_batch batch = {res.spans, res.nspans, 0};
 	if (res.nspans && (st = store_with(req, res.spans, res.nspans, NULL, otlp_logs_span_merge,
 					   &batch)) != ST_OK)
+		return st;
+	/* Their evaluation results after them, so each finds its span stored (a failure: the same
+	 * 503, and a retry writes both again, under the same ids). */
+	if ((st = intake_otlp_evals(req, &res.evals)) != ST_OK ||
+	    (st = intake_otlp_adopt(req, ids, sessions, projects, res.nspans)) != ST_OK)
 		return st;
 	struct buf *out = arena_buf(req->arena);
 	otlp_response(&res, enc, out);
@@ -192,7 +206,8 @@ enum status intake_ingest_otlp(struct http_req *req)
 
 /* POST ingest/otlp/v1/logs and the standard /v1/logs (OTLP 1.1 as for traces): the GenAI
  * content events attached to their spans (lib/ingest/otlp_logs.h), all of one request in one
- * store_update, so the request is stored whole or not at all. */
+ * store_update, so the request is stored whole or not at all; then its evaluation events, as
+ * judgements of their spans (a failure: the same 503, and a retry stores both again). */
 enum status intake_ingest_otlp_logs(struct http_req *req)
 {
 	struct otlp_logs logs;
@@ -210,9 +225,12 @@ enum status intake_ingest_otlp_logs(struct http_req *req)
 	if (logs.n)
 		st = store_update(&req->store, req->ws, req->arena, logs.ids, logs.n,
 				  otlp_logs_merge, &logs, &e);
-	otlp_logs_free(&logs);
 	if (st != ST_OK)
 		return http_fail_err(req, &e);
+	intake_otlp_resolve(req, &logs);
+	if ((st = intake_otlp_evals(req, &logs.evals)) != ST_OK)
+		return st;
+	otlp_logs_free(&logs);
 	struct buf *out = arena_buf(req->arena);
 	otlp_logs_response(&logs, enc, out);
 	otlp_reply(req, enc, out);

@@ -50,4 +50,18 @@ enum status intake_list_evaluators(struct http_req *req);
 enum status intake_get_evaluator(struct http_req *req);
 enum status intake_span_evaluators(struct http_req *req);
 
+/* The evaluation results of an OTLP request (lib/api/intake/otlp_evals.c). */
+struct otlp_logs;
+struct otlp_evals;
+/* Finds the span of each evaluation of l that names it by gen_ai.response.id alone, and
+ * refuses those it cannot find (l's partial success says why). */
+void intake_otlp_resolve(struct http_req *req, struct otlp_logs *l);
+/* The OTLP judgements of spans_ids[0..n) written before their span (an evaluation record that
+ * came first, which knew no session) get the span's session and project (sessions[i],
+ * projects[i]) now, so that NeMo's shapes, which need a session, show them. */
+enum status intake_otlp_adopt(struct http_req *req, const char *const *span_ids,
+			      const char *const *sessions, const char *const *projects, size_t n);
+/* Stores ev after the request's spans or logs; a failure is the store's 503, recorded. */
+enum status intake_otlp_evals(struct http_req *req, const struct otlp_evals *ev);
+
 #endif
