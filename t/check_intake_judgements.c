@@ -2,7 +2,8 @@
  * (lib/api/intake/judgements.h): each create body into its judgement and back into its read
  * shape, the validation errors in FastAPI's shape, the list filters onto struct jfilter, an
  * Opik-written score read back as an evaluator result through the store, the evaluator_scores
- * rollup, and ATIF's verifier rewards as evaluator results (lib/ingest/atif.h). */
+ * rollup, and ATIF's verifier rewards as evaluator results (lib/ingest/atif.h); spandex's own
+ * score filters (their split from the filter, the records they read) and a Session's state. */
 #include <check.h>
 #include <limits.h>
 #include <math.h>
@@ -10,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/api/intake/filter.h"
 #include "lib/api/intake/judgements.h"
+#include "lib/api/intake/pages.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
@@ -480,6 +483,244 @@ START_TEST(atif_rewards)
 }
 END_TEST
 
+/* An annotation body parsed at T0 + dt on trace t, as judge.c stores it once its span is known. */
+static struct judgement stored_annotation(const char *body, const char *trace, int64_t dt)
+{
+	struct judgement j;
+	ck_assert_msg(intake_annotation_parse(A, "ws", J(body), "k1", T0 + dt, &j, &V) == ST_OK,
+		      "%s", errs());
+	j.trace_id = trace;
+	return j;
+}
+
+/* A trace's score for filters and sorts (query_judged over intake_scored) is the number its
+ * evaluator_scores shows: NeMo's annotations (a numeric label of the same name) and failed
+ * results (an Opik score with error, which keeps its value) are left out on the records alone
+ * (REC_J_ANNOTATION, REC_J_FAILED), so a labelled but unscored trace has none. */
+START_TEST(scored_records)
+{
+	struct judgement j[5];
+	j[0] = evaluator("{\"span_id\":\"p1\",\"session_id\":\"s\",\"name\":\"acc\","
+			 "\"data_type\":\"NUMERIC\",\"value\":0.8}");
+	j[0].trace_id = "t1";
+	j[1] = stored_annotation("{\"kind\":\"label\",\"session_id\":\"s\",\"span_id\":\"p1\","
+				 "\"value_type\":\"numeric\",\"value\":0.1,\"name\":\"acc\"}",
+				 "t1", 1);
+	j[2] = stored_annotation("{\"kind\":\"label\",\"session_id\":\"s\",\"span_id\":\"p3\","
+				 "\"value_type\":\"numeric\",\"value\":0.9,\"name\":\"acc\"}",
+				 "t2", 2);
+	j[3] = evaluator("{\"span_id\":\"p2\",\"session_id\":\"s\",\"name\":\"acc\","
+			 "\"data_type\":\"NUMERIC\",\"value\":0}");
+	j[3].id = "fs-failed";
+	j[3].api = JA_OPIK;
+	j[3].subtype = "feedback_score";
+	j[3].trace_id = "t1";
+	j[3].error = "timeout";
+	j[4] = stored_annotation("{\"kind\":\"feedback\",\"session_id\":\"s\",\"span_id\":\"p3\","
+				 "\"value\":\"positive\"}",
+				 "t2", 3);
+	struct idx_rec r;
+	rec_from_judgement(&j[0], &r);
+	ck_assert_uint_eq(r.flags & (REC_J_ANNOTATION | REC_J_FAILED), 0);
+	rec_from_judgement(&j[1], &r);
+	ck_assert_uint_eq(r.flags & (REC_J_ANNOTATION | REC_J_FAILED), REC_J_ANNOTATION);
+	rec_from_judgement(&j[3], &r);
+	ck_assert_uint_eq(r.flags & (REC_J_ANNOTATION | REC_J_FAILED), REC_J_FAILED);
+	struct err e = {0};
+	ck_assert_int_eq(store_put_judgements(&jst, "ws", j, 5, &e), ST_OK);
+	struct jquery q = {.st = &st, .a = A, .ws = "ws", .f = &intake_scored};
+	struct query_keys k;
+	ck_assert_int_eq(query_judged(&q, JT_TRACE, "acc", false, 0, false, 0, &k), ST_OK);
+	ck_assert_uint_eq(k.n, 1);
+	ck_assert_uint_eq(k.h[0], hash_bytes("t1", 2));
+	ck_assert(k.v[0] == 0.8);
+	/* The same as the rollup. */
+	struct intake_scores sc[2];
+	const char *ids[] = {"t1", "t2"};
+	q.f = NULL;
+	ck_assert_int_eq(intake_scores_of(&q, JT_TRACE, ids, 2, sc), ST_OK);
+	ck_assert_uint_eq(sc[0].n, 1);
+	ck_assert(sc[0].s[0].sum / (double)sc[0].s[0].count == 0.8);
+	ck_assert_uint_eq(sc[1].n, 0);
+	/* By span: p1's own. */
+	q.f = &intake_scored;
+	ck_assert_int_eq(query_judged(&q, JT_SPAN, "acc", false, 0, false, 0, &k), ST_OK);
+	ck_assert_uint_eq(k.n, 1);
+	ck_assert_uint_eq(k.h[0], hash_bytes("p1", 2));
+	/* The annotations list still finds both labels: REC_J_ANNOTATION narrows only the view
+	 * that leaves them out. */
+	struct jfilter f;
+	ck_assert_int_eq(jf(INTAKE_ANNOTATIONS, "{\"name\":\"acc\"}", &f, &e), ST_OK);
+	q.f = &f;
+	struct jrows rows;
+	ck_assert_int_eq(query_judgements(&q, &rows), ST_OK);
+	ck_assert_uint_eq(rows.total, 2);
+	ck_assert_int_eq(jf(INTAKE_EVALUATOR_RESULTS, "{\"name\":\"acc\"}", &f, &e), ST_OK);
+	ck_assert_int_eq(query_judgements(&q, &rows), ST_OK);
+	ck_assert_uint_eq(rows.total, 2); /* 0.8, and the failed Opik score */
+	/* A page of traces narrowed to those with a score (intake_score_narrow), each with its
+	 * rollup. */
+	j[0] = evaluator("{\"span_id\":\"p4\",\"session_id\":\"s\",\"name\":\"acc\","
+			 "\"data_type\":\"NUMERIC\",\"value\":0.5}");
+	j[0].trace_id = "t2";
+	ck_assert_int_eq(store_put_judgements(&jst, "ws", j, 1, &e), ST_OK);
+	struct span sp[2];
+	for (int i = 0; i < 2; i++) {
+		span_init(&sp[i]);
+		sp[i].span_id = sp[i].name = i ? "p4" : "p1";
+		sp[i].trace_id = i ? "t2" : "t1";
+		sp[i].session_id = "s";
+		sp[i].workspace = "ws";
+		sp[i].source = "test";
+		sp[i].started_at = T0 + i;
+	}
+	ck_assert_int_eq(store_append(&st, "ws", sp, 2, &e), ST_OK);
+	struct query tq = {
+	    .st = &st, .a = A, .ws = "ws", .page = 1, .page_size = 10, .sort = "-started_at"};
+	struct intake_score_conds cond = {&(struct intake_score_cond){"acc", ISO_GTE, 0}, 1};
+	struct jquery sjq = {.st = &st, .a = A, .ws = "ws"};
+	ck_assert_int_eq(intake_score_narrow(&sjq, JT_TRACE, &cond, &tq), ST_OK);
+	struct buf *pb = arena_buf(A);
+	ck_assert_int_eq(intake_pages_traces(&tq, pb), ST_OK);
+	buf_addc(pb, 0);
+	ck_assert_msg(strstr(pb->p, "\"id\":\"t2\"") && strstr(pb->p, "\"id\":\"t1\"") &&
+			  strstr(pb->p, "\"evaluator_scores\":{\"acc\":0.5}") &&
+			  strstr(pb->p, "\"evaluator_scores\":{\"acc\":0.8}"),
+		      "%s", pb->p);
+}
+END_TEST
+
+/* The filter extension: evaluator_scores.<name> comparisons taken out of the tree, the rest
+ * left to the filter of spans or traces. */
+static const char *split(const char *raw, bool traces, struct intake_score_conds *sc, struct err *e)
+{
+	json_t *tree, *rest;
+	ck_assert_int_eq(intake_filter_tree(A, raw, NULL, NULL, 0, &tree, e), ST_OK);
+	if (intake_score_split(A, traces, tree, &rest, sc, e) != ST_OK)
+		return NULL;
+	if (!rest)
+		return "";
+	char *t = json_dumps(rest, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *out = arena_strdup(A, t);
+	free(t);
+	ck_assert(sc->n || rest == tree);
+	return out;
+}
+
+START_TEST(score_filter_split)
+{
+	struct intake_score_conds sc;
+	struct err e = {0};
+	ck_assert_str_eq(split("{\"evaluator_scores.acc\":{\"$gte\":0.5,\"$lt\":\"0.9\"},"
+			       "\"status\":\"error\"}",
+			       true, &sc, &e),
+			 "{\"status\":\"error\"}");
+	ck_assert_uint_eq(sc.n, 2);
+	ck_assert_str_eq(sc.c[0].name, "acc");
+	ck_assert(sc.c[0].op == ISO_GTE && sc.c[0].v == 0.5);
+	ck_assert(sc.c[1].op == ISO_LT && sc.c[1].v == 0.9);
+	ck_assert_str_eq(
+	    split("{\"$and\":[{\"evaluator_scores.f/v1\":1},{\"name\":\"x\"}]}", true, &sc, &e),
+	    "{\"$and\":[{},{\"name\":\"x\"}]}");
+	ck_assert(sc.n == 1 && sc.c[0].op == ISO_EQ && sc.c[0].v == 1);
+	ck_assert_str_eq(sc.c[0].name, "f/v1");
+	ck_assert_str_eq(
+	    split("evaluator_scores.a>=0.25 AND evaluator_scores.a<=1", false, &sc, &e), "{}");
+	ck_assert(sc.n == 2 && sc.c[0].op == ISO_GTE && sc.c[1].op == ISO_LTE);
+	/* None of the extension: the tree itself (an empty name is an unknown field). */
+	ck_assert_str_eq(split("{\"evaluator_scores.\":1}", true, &sc, &e),
+			 "{\"evaluator_scores.\":1}");
+	ck_assert_uint_eq(sc.n, 0);
+	ck_assert_str_eq(split(NULL, true, &sc, &e), "");
+	ck_assert_ptr_null(split("{\"evaluator_scores.a\":{\"$in\":[1]}}", true, &sc, &e));
+	ck_assert_str_eq(e.msg, "Unsupported trace filter: evaluator_scores.a $in");
+	ck_assert_ptr_null(split("{\"evaluator_scores.a\":{\"$like\":\"1\"}}", false, &sc, &e));
+	ck_assert_str_eq(e.msg, "Unsupported span filter: evaluator_scores.a $like");
+	for (const char *const *bad =
+		 (const char *const[]){"\"high\"", "true", "null", "\"\"", "\"1e999\"", NULL};
+	     *bad; bad++) {
+		char raw[64];
+		snprintf(raw, sizeof raw, "{\"evaluator_scores.a\":%s}", *bad);
+		ck_assert_ptr_null(split(raw, true, &sc, &e));
+		ck_assert_str_eq(e.msg, "Filter field 'evaluator_scores.a' must be a number.");
+	}
+	/* At most INTAKE_SCORE_MAX_CONDS conditions. */
+	char many[512] = "{\"$and\":[";
+	for (int i = 0; i <= INTAKE_SCORE_MAX_CONDS; i++)
+		snprintf(many + strlen(many), sizeof many - strlen(many),
+			 "%s{\"evaluator_scores.n%d\":1}", i ? "," : "", i);
+	strcat(many, "]}");
+	ck_assert_ptr_null(split(many, true, &sc, &e));
+	ck_assert_str_eq(e.msg, "Too many evaluator_scores conditions (at most 8).");
+	ck_assert_ptr_null(split("{\"$or\":[{\"evaluator_scores.a\":1}]}", true, &sc, &e));
+	ck_assert_str_eq(e.msg,
+			 "Only AND-combined field filters are supported for Intake span storage.");
+}
+END_TEST
+
+/* A state judgement (JK_STATE) on a session, as Opik's threads API writes one. */
+static struct judgement state(const char *id, const char *session, const char *label, int64_t dt)
+{
+	struct judgement j;
+	judgement_init(&j);
+	j.id = id;
+	j.workspace = "ws";
+	j.target = JT_SESSION;
+	j.session_id = session;
+	j.kind = JK_STATE;
+	j.label = label;
+	j.api = JA_OPIK;
+	j.subtype = "thread";
+	j.created_at = T0 + dt;
+	return j;
+}
+
+/* The Session's state (spandex's own): the label of the session's newest state judgement,
+ * absent without one. */
+START_TEST(session_state)
+{
+	struct span sp;
+	span_init(&sp);
+	sp.span_id = sp.name = "r";
+	sp.trace_id = "t";
+	sp.session_id = "s";
+	sp.workspace = "ws";
+	sp.source = "test";
+	sp.started_at = T0;
+	sp.ended_at = T0 + 1000000;
+	struct err e = {0};
+	ck_assert_int_eq(store_append(&st, "ws", &sp, 1, &e), ST_OK);
+	struct query q = {.st = &st, .a = A, .ws = "ws"};
+	struct buf *b = arena_buf(A);
+	ck_assert_int_eq(intake_pages_session(&q, "s", b), ST_OK);
+	buf_addc(b, 0);
+	ck_assert_ptr_null(strstr(b->p, "\"state\""));
+	/* Closed, then opened again under another id; a newer deleted one and another session's
+	 * do not count. */
+	struct judgement j[4] = {
+	    state("st-1", "s", "inactive", 10), state("st-2", "s", "active", 20),
+	    state("st-3", "s", "inactive", 30), state("st-4", "other", "inactive", 40)};
+	j[2].deleted = true;
+	ck_assert_int_eq(store_put_judgements(&jst, "ws", j, 4, &e), ST_OK);
+	struct jquery jq = {.st = &st, .a = A, .ws = "ws"};
+	const char *label;
+	ck_assert_int_eq(intake_session_state(&jq, "s", &label), ST_OK);
+	ck_assert_str_eq(label, "active");
+	ck_assert_int_eq(intake_session_state(&jq, "none", &label), ST_OK);
+	ck_assert_ptr_null(label);
+	b = arena_buf(A);
+	ck_assert_int_eq(intake_pages_session(&q, "s", b), ST_OK);
+	buf_addc(b, 0);
+	ck_assert_msg(strstr(b->p, ",\"evaluator_scores\":{},\"state\":\"active\"}"), "%s", b->p);
+	/* The first closed again, as an update: the newest change wins. */
+	struct judgement up = state("st-1", "s", "inactive", 10);
+	up.updated_at = T0 + 50;
+	ck_assert_int_eq(store_put_judgements(&jst, "ws", &up, 1, &e), ST_OK);
+	ck_assert_int_eq(intake_session_state(&jq, "s", &label), ST_OK);
+	ck_assert_str_eq(label, "inactive");
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("intake_judgements");
@@ -494,6 +735,9 @@ Suite *check_suite(void)
 	tcase_add_test(t, filters);
 	tcase_add_test(t, scores);
 	tcase_add_test(t, atif_rewards);
+	tcase_add_test(t, scored_records);
+	tcase_add_test(t, score_filter_split);
+	tcase_add_test(t, session_state);
 	suite_add_tcase(s, t);
 	return s;
 }

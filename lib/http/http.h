@@ -37,7 +37,8 @@ struct http_pspec {
 	enum http_ptype type;
 	bool required;
 	long long min, max; /* PT_INT inclusive bounds (422 outside); LLONG_MIN/MAX for none */
-	const char *const *choices; /* PT_ENUM: NULL-terminated list (422 outside) */
+	const char *const *choices; /* PT_ENUM: NULL-terminated list (422 outside); one ending in
+				     * "*" takes any value it starts (lib/http/params.c) */
 	const char *def;	    /* default as text (checked like a given value), or NULL */
 };
 struct http_pval {

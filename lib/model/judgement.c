@@ -158,7 +158,7 @@ const char *judgement_key_id(struct arena *a, const char *prefix, const char *co
 
 /* ---- the mapping table: which API shows which judgement ---- */
 
-static bool annotation(const struct judgement *j)
+bool judgement_is_annotation(const struct judgement *j)
 {
 	return j->api == JA_INTAKE && j->subtype && !strncmp(j->subtype, "annotation.", 11);
 }
@@ -177,12 +177,12 @@ bool judgement_shows(const struct judgement *j, enum judgement_view v)
 	case JV_INTAKE_ANNOTATION:
 		/* Its own annotations, and every comment as a note; both shapes require a
 		 * session_id (a comment on a trace names one once its spans are stored). */
-		return j->session_id && (annotation(j) || j->kind == JK_COMMENT);
+		return j->session_id && (judgement_is_annotation(j) || j->kind == JK_COMMENT);
 	case JV_INTAKE_EVALUATOR:
 		/* A named value on a span, whoever wrote it, but NeMo's own annotations; the shape
 		 * requires the span's session_id. */
 		return named_value(j) && j->span_id && j->session_id && j->target == JT_SPAN &&
-		       !annotation(j);
+		       !judgement_is_annotation(j);
 	case JV_OPIK_SCORE:
 		/* Opik scores are numbers: a named judgement with one. */
 		return j->name && !isnan(j->value) && j->kind != JK_TEXT && j->kind != JK_STATE;

@@ -121,5 +121,8 @@ enum judgement_view {
 };
 /* Whether API view v shows j (not deleted: a deletion shows nowhere). */
 bool judgement_shows(const struct judgement *j, enum judgement_view v);
+/* Whether j is one of NeMo's own annotations (written through POST annotations: subtype
+ * "annotation.<kind>"), which NeMo never shows as an evaluator result. */
+bool judgement_is_annotation(const struct judgement *j);
 
 #endif

@@ -68,6 +68,19 @@ static uint64_t hash_of(const char *s)
 	return hash_bytes(s, strlen(s));
 }
 
+/* Whether record r may hold a judgement that view v shows (judgement_shows): what the record
+ * can tell. NeMo's evaluator results are a named value on a span with its session, and not
+ * one of NeMo's annotations (REC_J_ANNOTATION, which score filters rely on: they read the
+ * records alone); the other views are decided on the line. */
+static bool view_may(enum judgement_view v, const struct idx_rec *r)
+{
+	if (v != JV_INTAKE_EVALUATOR)
+		return true;
+	uint32_t named = 1u << JK_NUMBER | 1u << JK_CATEGORY | 1u << JK_BOOLEAN | 1u << JK_TEXT;
+	return !(r->flags & REC_J_ANNOTATION) && r->status == JT_SPAN && r->parent_h &&
+	       r->session_h && store_rec_judgement_name(r) && (named >> r->kind & 1);
+}
+
 /* Whether record r may hold a judgement f matches: everything but the strings. */
 static bool rec_may(const struct jfilter *f, const struct idx_rec *r)
 {
@@ -84,6 +97,8 @@ static bool rec_may(const struct jfilter *f, const struct idx_rec *r)
 	    (f->kinds && !(f->kinds >> r->kind & 1)) || (f->apis && !(f->apis >> r->source_h & 1)))
 		return false;
 	if (f->cmin | f->cmax && (r->started_us < f->cmin || r->started_us > f->cmax))
+		return false;
+	if ((f->scored && (r->flags & REC_J_FAILED)) || (f->has_view && !view_may(f->view, r)))
 		return false;
 	if (f->has_vmin || f->has_vmax) {
 		if (!(r->flags & REC_HAS_COST_TOTAL) || (f->has_vmin && r->cost_total < f->vmin) ||

@@ -25,8 +25,12 @@ struct jfilter {
 	uint32_t apis;				     /* bits of enum judgement_api; 0: any */
 	const char *name, *project, *author, *subtype, *label, *error; /* equal; NULL: any */
 	const char *subtype_prefix; /* subtype starts with it; NULL: any */
-	bool failed, scored;	    /* only those with (failed) or without (scored) an error */
-	bool has_view;		    /* only those view shows (judgement_shows) */
+	/* Only those with (failed) or without (scored) an error; only those view shows
+	 * (judgement_shows). scored, and what the record can tell of the view (NeMo's evaluator
+	 * results: no annotation), are decided on the index record too (REC_J_*), so that
+	 * query_judged, which reads records alone, honours them. */
+	bool failed, scored;
+	bool has_view;
 	enum judgement_view view;
 	bool has_vmin, has_vmax; /* value >= vmin, value <= vmax (no value: no match) */
 	double vmin, vmax;

@@ -409,6 +409,10 @@ void rec_from_judgement(const struct judgement *j, struct idx_rec *r)
 		r->flags |= REC_HAS_TRACE;
 	if (j->deleted)
 		r->flags |= REC_DELETED;
+	if (judgement_is_annotation(j))
+		r->flags |= REC_J_ANNOTATION;
+	if (j->error)
+		r->flags |= REC_J_FAILED;
 	set_cost(j->value, &r->cost_total, &r->flags, REC_HAS_COST_TOTAL);
 	uint64_t nh = id_hash(j->name);
 	r->in_tok = (uint32_t)nh;

@@ -53,6 +53,13 @@ enum {
 	 * (span_session_default). 0 in records written before this flag: the span counts as
 	 * naming its session, as it did then; `spandex reindex` sets it. */
 	REC_SESSION_DEFAULT = 1 << 12,
+	/* Of a judgement's record (rec_from_judgement) only: a NeMo annotation (its human
+	 * labels, judgement_is_annotation), which no API shows as an evaluator result; and one
+	 * that records an error (a FAILED result, an Opik score with error). Both 0 in records
+	 * written before them (issue 34's viewer): read as an evaluator result, and as scored,
+	 * until `spandex reindex` sets them. */
+	REC_J_ANNOTATION = 1 << 13,
+	REC_J_FAILED = 1 << 14,
 };
 
 /* A record listings show: neither superseded nor deleted (its flags). */
@@ -132,7 +139,8 @@ bool store_has_judgements(const struct store *st, const char *ws);
  * its created and updated times, kind its kind, status its target, cost_total its value
  * (REC_HAS_COST_TOTAL), in_tok and out_tok the low and high halves of its name's hash
  * (hash_bytes; 0 without a name), source_h its API, sig its name, project, author, subtype
- * and label, REC_DELETED for a deletion. */
+ * and label, REC_DELETED for a deletion, REC_J_ANNOTATION for a NeMo annotation and
+ * REC_J_FAILED for one with an error. */
 void rec_from_judgement(const struct judgement *j, struct idx_rec *r);
 /* The hash of the name of the judgement whose record is r (0: none). */
 static inline uint64_t store_rec_judgement_name(const struct idx_rec *r)

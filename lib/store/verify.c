@@ -69,8 +69,11 @@ static const char *rec_diff(const struct idx_rec *a, const struct idx_rec *b)
 	SAME(sig);
 	SAME(source_h);
 #undef SAME
-	/* A record written before REC_SESSION_DEFAULT lacks it, and is read as it was then. */
-	uint16_t ign = REC_SUPERSEDED | (a->flags & REC_SESSION_DEFAULT ? 0 : REC_SESSION_DEFAULT);
+	/* A record written before REC_SESSION_DEFAULT (or a judgement's before REC_J_ANNOTATION
+	 * and REC_J_FAILED) lacks it, and is read as it was then. */
+	uint16_t ign = REC_SUPERSEDED;
+	for (uint16_t late = REC_SESSION_DEFAULT; late <= REC_J_FAILED; late <<= 1)
+		ign |= a->flags & late ? 0 : late;
 	if ((a->flags & ~ign) != (b->flags & ~ign))
 		return "flags";
 	if (memcmp(&a->cost_total, &b->cost_total, 3 * sizeof(double)))

@@ -1,11 +1,12 @@
 // The trace viewer with auth on (SPANDEX_TOKEN): the API answers 401 {"detail":"Not
 // authenticated"} until the browser sends Authorization: Bearer <key>. The viewer asks for the
-// key once, keeps it in localStorage, and says so when a key is refused.
+// key once, keeps it in localStorage, and says so when a key is refused; a write from the span
+// panel with a read key is refused (403) and says why, and one with a refused key asks again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, request, BUILDDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, request, spandexCli, BUILDDIR, WS_PREFIX } from '../harness.mjs';
 import { launch, unexpected } from './browser.mjs';
 import { fixtureSpans, FIXTURE } from './fixture.mjs';
 
@@ -108,5 +109,38 @@ test('a cancelled prompt leaves the API detail and a way back; the key can be fo
 	await page.click('#key-dialog button[value=cancel]');
 	await page.waitForSelector('.error-box');
 	assert.deepEqual(unexpected(page, EXPECTED), []);
+	await page.close();
+});
+
+test('a read key may look but not judge (the 403 says so); a write with a refused key asks for one', async () => {
+	const k = await spandexCli(['key', 'create', srv.dataDir, '--workspace', WS, '--role', 'read', '--name', 'viewer-read']);
+	assert.equal(k.code, 0, k.stderr);
+	const page = await browser.newPage();
+	await page.goto(`${srv.base}/ui/#/${WS}/overview`);
+	await page.evaluate((key) => localStorage.setItem('spandex.key', key), k.stdout.trim());
+	await page.goto(`${srv.base}/ui/#/${WS}/traces/tr-support-1?span=tr-support-1-reply`);
+	await page.waitForSelector('.judgements .judge-empty');
+	await page.click('.judge-actions button[aria-label="Thumbs up"]');
+	await page.waitForSelector('.judge-status.field-error');
+	assert.match(await page.textContent('.judge-status'), /^Not saved \(403\): .+\. This key may only read: use a key made with the write role\.$/);
+	assert.equal(await page.locator('#key-dialog[open]').count(), 0);
+	assert.equal(await page.locator('.judgements .judge-list').count(), 0, 'nothing shown as added');
+	await page.screenshot({ path: path.join(SHOTS, 'judge-403.png') });
+	// A key the API does not take: the prompt, then the same write goes through.
+	await page.evaluate(() => localStorage.setItem('spandex.key', 'revoked-key'));
+	await page.click('.judge-actions button:has-text("Comment")');
+	await page.fill('#judge-note-text', 'Checked by the operator.');
+	await page.click('#judge-note-form button[type=submit]');
+	await page.waitForSelector('#key-dialog[open]');
+	assert.match(await page.textContent('#key-reason'), /did not accept/);
+	await page.fill('#key-input', TOKEN);
+	await page.press('#key-input', 'Enter');
+	await page.waitForSelector('.judgements .judge-note:has-text("Checked by the operator.")');
+	assert.doesNotMatch(await page.textContent('.judge-status'), /Not saved/);
+	const a = await request('GET', `${WS_PREFIX}/${WS}/annotations?filter[span_id]=tr-support-1-reply`, { base: srv.base, headers: { Authorization: `Bearer ${TOKEN}` } });
+	assert.equal(a.status, 200, a.text);
+	assert.deepEqual(a.json.data.map((x) => [x.kind, x.text, x.created_by]), [['note', 'Checked by the operator.', 'token']]);
+	// The 401s: the first page, before the key was put in place, and the refused key's write.
+	assert.deepEqual(unexpected(page, [...EXPECTED, { status: 403, url: /\/annotations$/ }]), []);
 	await page.close();
 });

@@ -2,8 +2,11 @@
 // through POST ingest/spans. Seven traces: a support agent's three-turn session (chat
 // messages in and out, a tool call, a nested retriever, one failing tool that fails its
 // trace), a research agent's two-turn session whose first trace crosses UTC midnight (spans
-// on two days), a plain chat completion, and a failed evaluation run.
-import { ingestSpans } from '../harness.mjs';
+// on two days), a plain chat completion, and a failed evaluation run. Then their judgements,
+// through the NeMo endpoints: evaluators' scores on the support and research spans, and what
+// people said (thumbs, comments, a metadata note, and a person's score on the chat completion,
+// which is a label and no evaluator score: that trace stays unscored).
+import { ingestSpans, request, WS_PREFIX } from '../harness.mjs';
 
 const S = 1000;
 
@@ -167,11 +170,50 @@ export function fixtureSpans() {
 	return spans;
 }
 
+// The judgements of the fixture: evaluator results (POST evaluator-results) and annotations
+// (POST annotations), each on a span of its session.
+export function fixtureJudgements() {
+	const sess = 'sess-support-42';
+	const res = (span, session, name, value, extra = {}) => ({ span_id: span, session_id: session, name, data_type: 'NUMERIC', value, ...extra });
+	return {
+		results: [
+			res('tr-support-1-root', sess, 'helpfulness', 0.75),
+			res('tr-support-1-reply', sess, 'helpfulness', 1, { comment: 'Answers the question and gives the carrier and the delivery time.' }),
+			res('tr-support-1-reply', sess, 'correct', 1, { data_type: 'BOOLEAN' }),
+			res('tr-support-1-reply', sess, 'tone', undefined, { data_type: 'CATEGORICAL', value: undefined, string_value: 'friendly' }),
+			res('tr-support-2-root', sess, 'helpfulness', 0.2, { comment: 'The address was not changed and no way forward was offered.' }),
+			res('tr-support-2-root', sess, 'correct', 0, { data_type: 'BOOLEAN' }),
+			res('tr-support-3-reply', sess, 'helpfulness', 0.7),
+			res('tr-support-3-reply', sess, 'correct', 1, { data_type: 'BOOLEAN' }),
+			res('r1-read', 'sess-research-7', 'faithfulness', 0.6, { comment: '2 of 5 claims have no source.' }),
+			res('r1-root', 'sess-research-7', 'helpfulness', 0.95),
+			res('r2-read', 'sess-research-7', 'judge', undefined, { status: 'FAILED', value: undefined, comment: 'judge model timed out' }),
+		].map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined))),
+		annotations: [
+			{ kind: 'feedback', session_id: sess, span_id: 'tr-support-1-reply', value: 'positive' },
+			{ kind: 'note', session_id: sess, span_id: 'tr-support-1-reply', text: 'Good answer, but the tracking link is missing.' },
+			{ kind: 'feedback', session_id: sess, span_id: 'tr-support-2-tool', value: 'negative' },
+			{ kind: 'label', session_id: sess, span_id: 'tr-support-2-root', value_type: 'text', value: 'escalate' },
+			{ kind: 'metadata', session_id: sess, span_id: 'tr-support-3-root', metadata: { ticket: 'NW-1042', channel: 'chat' } },
+			{ kind: 'note', session_id: sess, text: 'The customer was satisfied in the end.' },
+			// A person's score: a numeric label, not an evaluator result.
+			{ kind: 'label', session_id: 'tr-chat-1', span_id: 'cc-1', value_type: 'numeric', name: 'helpfulness', value: 1 },
+		],
+	};
+}
+
 // What the tests assert against.
 export const FIXTURE = {
 	traces: ['tr-support-1', 'tr-support-2', 'tr-support-3', 'tr-research-1', 'tr-research-2', 'tr-chat-1', 'tr-eval-1'],
 	failing: ['tr-support-2', 'tr-eval-1'],
 	sessions: ['sess-support-42', 'sess-research-7'],
+	// The traces' evaluator_scores: means of their spans' NUMERIC and BOOLEAN results.
+	scores: {
+		'tr-support-1': { correct: 1, helpfulness: 0.875 },
+		'tr-support-2': { correct: 0, helpfulness: 0.2 },
+		'tr-support-3': { correct: 1, helpfulness: 0.7 },
+		'tr-research-1': { faithfulness: 0.6, helpfulness: 0.95 },
+	},
 };
 
 // A busier workspace for paging and the overview: `n` traces of a few spans each over the last
@@ -232,7 +274,14 @@ export async function ingestBusy(ws, base, n) {
 	return spans;
 }
 
-export async function ingestFixture(ws, base) {
+export async function ingestFixture(ws, base, { headers } = {}) {
 	const r = await ingestSpans(ws, fixtureSpans(), { source: 'ui-fixture', base });
 	if (r.status !== 201) throw new Error(`fixture ingest: ${r.status} ${r.text}`);
+	const { results, annotations } = fixtureJudgements();
+	for (const [p, bodies] of [['evaluator-results', results], ['annotations', annotations]]) {
+		for (const body of bodies) {
+			const j = await request('POST', `${WS_PREFIX}/${ws}/${p}`, { body, headers, base });
+			if (j.status !== 201) throw new Error(`fixture ${p}: ${j.status} ${j.text}`);
+		}
+	}
 }

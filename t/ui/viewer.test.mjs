@@ -580,3 +580,224 @@ test('the traces list previews each trace\'s input and output, one request for t
 	clean(page);
 	await page.close();
 });
+
+// ---- issue 34: judgements (scores, feedback, comments) and a session's state ----
+
+const scoresOf = (page) => page.$$eval('.traces-table tbody tr', (rows) => Object.fromEntries(rows.map((r) => [
+	r.querySelector('.sub .mono').title,
+	Object.fromEntries([...r.querySelectorAll('.col-scores .score')].map((c) => [c.querySelector('.score-name').textContent, c.querySelector('.score-value').textContent])),
+])));
+
+test('the traces table shows each trace\'s scores; a labelled but unscored trace has none', async () => {
+	const page = await open(`#/${WS}/traces`, '.traces-table tbody tr');
+	await page.waitForSelector('.traces-table th.col-scores');
+	const got = await scoresOf(page);
+	const api = (await request('GET', `${WS_PREFIX}/${WS}/traces?page_size=50`, { base: srv.base })).json;
+	for (const t of api.data) {
+		assert.deepEqual(t.evaluator_scores, FIXTURE.scores[t.id] || {}, `${t.id}: the API's rollup`);
+		const want = Object.fromEntries(Object.entries(t.evaluator_scores).map(([k, v]) => [k, String(Number(v.toPrecision(3)))]));
+		assert.deepEqual(got[t.id], want, `${t.id}: the row's scores`);
+	}
+	// tr-chat-1 has a person's helpfulness label of 1, which is no evaluator score.
+	assert.equal(await page.textContent('.traces-table tbody tr:has-text("tr-chat-1") .col-scores'), '—');
+	// The score controls are there, with the workspace's names.
+	assert.equal(await page.locator('#f-score').isVisible(), true);
+	const names = await page.$$eval('#f-score-names option', (os) => os.map((o) => o.value));
+	assert.deepEqual(names, ['correct', 'faithfulness', 'helpfulness']);
+	clean(page);
+	await page.close();
+});
+
+test('the traces list filters by a score range and sorts by a score, kept in the URL', async () => {
+	const page = await open(`#/${WS}/traces`, '.traces-table tbody tr');
+	await page.waitForSelector('#f-score', { state: 'visible' });
+	await page.fill('#f-score', 'helpfulness');
+	await page.fill('#f-smin', '0.7');
+	await page.press('#f-smin', 'Enter');
+	await page.waitForFunction(() => location.hash.includes('score=helpfulness') && location.hash.includes('min=0.7'));
+	// tr-chat-1's label of 1 does not count: only evaluator scores do.
+	const inRange = ['tr-research-1', 'tr-support-1', 'tr-support-3'];
+	await page.waitForFunction((n) => document.querySelectorAll('.traces-table tbody tr').length === n, inRange.length);
+	assert.deepEqual((await rowIds(page)).sort(), inRange);
+	// Sort by it, highest first.
+	await page.selectOption('#f-order', 'score');
+	await page.waitForFunction(() => location.hash.includes('sort=score'));
+	await page.waitForFunction(() => document.querySelector('.traces-table th.col-scores')?.getAttribute('aria-sort') === 'descending');
+	assert.deepEqual(await rowIds(page), ['tr-research-1', 'tr-support-1', 'tr-support-3']);
+	const filter = encodeURIComponent(JSON.stringify({ 'evaluator_scores.helpfulness': { $gte: 0.7 } }));
+	const api = await request('GET', `${WS_PREFIX}/${WS}/traces?filter=${filter}&sort=-evaluator_scores.helpfulness`, { base: srv.base });
+	assert.deepEqual(await rowIds(page), api.json.data.map((t) => t.id));
+	assert.equal(await page.getAttribute('.traces-table th.col-start', 'aria-sort'), null);
+	// The sorted score comes first in each row.
+	assert.deepEqual(await page.$$eval('.traces-table tbody tr .score.first .score-name', (els) => els.map((e) => e.textContent)), ['helpfulness', 'helpfulness', 'helpfulness']);
+	await shot(page, 'traces-scores');
+	// A reload keeps it all; the header flips the order.
+	await page.reload();
+	await page.waitForSelector('.traces-table tbody tr');
+	assert.equal(await page.inputValue('#f-score'), 'helpfulness');
+	assert.equal(await page.inputValue('#f-smin'), '0.7');
+	assert.equal(await page.inputValue('#f-order'), 'score');
+	await page.click('.traces-table th.col-scores button.sort');
+	await page.waitForFunction(() => location.hash.includes('sort=score-asc'));
+	await page.waitForFunction(() => document.querySelector('.traces-table tbody tr .sub .mono')?.title === 'tr-support-3');
+	assert.deepEqual(await rowIds(page), ['tr-support-3', 'tr-support-1', 'tr-research-1']);
+	// Without the range every trace is listed, those without the score last.
+	await page.fill('#f-smin', '');
+	await page.press('#f-smin', 'Enter');
+	await page.waitForFunction((n) => document.querySelectorAll('.traces-table tbody tr').length === n, FIXTURE.traces.length);
+	const ids = await rowIds(page);
+	assert.deepEqual(ids.slice(0, 4), ['tr-support-2', 'tr-support-3', 'tr-support-1', 'tr-research-1']);
+	assert.deepEqual(ids.slice(4).sort(), ['tr-chat-1', 'tr-eval-1', 'tr-research-2']);
+	// Clicking Started goes back to the time order.
+	await page.click('.traces-table th.col-start button.sort');
+	await page.waitForFunction(() => !location.hash.includes('sort=score'));
+	await page.waitForFunction(() => document.querySelector('.traces-table th.col-start')?.getAttribute('aria-sort') === 'descending');
+	clean(page);
+	await page.close();
+});
+
+test('a span shows its evaluators\' scores, its feedback and comments; the trace its scores and marks', async () => {
+	const page = await open(`#/${WS}/traces/tr-support-1?span=tr-support-1-reply`, '.judgements .judge-scores');
+	const rows = await page.$$eval('.judge-scores tr', (trs) => trs.map((tr) => [tr.querySelector('th').textContent, tr.querySelector('.judge-score').textContent]));
+	assert.deepEqual(rows.sort(), [['correct', '1'], ['helpfulness', '1'], ['tone', 'friendly']]);
+	const section = await page.textContent('.judgements');
+	assert.match(section, /gives the carrier and the delivery time/);
+	assert.match(section, /Thumbs up/);
+	assert.match(section, /the tracking link is missing/);
+	assert.equal(await page.getAttribute('.judgements .feedback-tally', 'title'), '1 thumbs up');
+	// The trace's scores in its header, and the feedback on its spans below.
+	const facts = await page.textContent('.trace-head dl.facts');
+	assert.match(facts, /Scores\s*correct\s*1\s*helpfulness\s*0\.875/);
+	await page.waitForSelector('.trace-judgements details');
+	// The reply's thumbs up and note, and the session's own note.
+	assert.match(await page.textContent('.trace-judgements summary'), /1 feedback, 2 notes/);
+	// The spans judged are marked in the tree, and say so to a screen reader.
+	await page.waitForSelector('.wf-row[data-span-id="tr-support-1-reply"] .wf-judged');
+	assert.equal(await page.textContent('.wf-row[data-span-id="tr-support-1-reply"] .wf-judged'), '5');
+	assert.match(await page.getAttribute('.wf-row[data-span-id="tr-support-1-reply"]', 'aria-label'), /3 scores, 1 feedback, 1 note$/);
+	assert.equal(await page.textContent('.wf-row[data-span-id="tr-support-1-root"] .wf-judged'), '1');
+	assert.equal(await page.locator('.wf-row[data-span-id="tr-support-1-kb"] .wf-judged').count(), 0);
+	await shot(page, 'trace-judgements');
+	// The list under the header opens a span.
+	await page.click('.wf-row:has-text("support-agent")');
+	await page.waitForFunction(() => document.querySelector('#span-title')?.textContent === 'support-agent');
+	await page.click('.trace-judgements summary');
+	await page.click('.trace-judgements .judge-on >> nth=0');
+	await page.waitForFunction(() => document.querySelector('#span-title')?.textContent === 'compose-reply');
+	// A failed evaluator result says so.
+	const p2 = await open(`#/${WS}/traces/tr-research-2?span=r2-read`, '.judgements .judge-scores');
+	assert.match(await p2.textContent('.judge-scores'), /judge\s*failed/);
+	assert.match(await p2.textContent('.judge-scores'), /timed out/);
+	// A span with nothing says that.
+	const p3 = await open(`#/${WS}/traces/tr-eval-1?span=ev-judge`, '.judgements .judge-empty');
+	for (const p of [page, p2, p3]) {
+		clean(p);
+		await p.close();
+	}
+});
+
+test('a person adds a thumbs up, a score and a comment from the span panel, and deletes their own', async () => {
+	const page = await open(`#/${WS}/traces/tr-support-3?span=tr-support-3-reply`, '.judgements .judge-scores');
+	const mine = async () => (await request('GET', `${WS_PREFIX}/${WS}/annotations?filter[span_id]=tr-support-3-reply&page_size=100`, { base: srv.base })).json.data;
+	assert.equal((await mine()).length, 0);
+	await page.click('.judge-actions button[aria-label="Thumbs up"]');
+	await page.waitForSelector('.judgements .judge-list .judge-feedback');
+	assert.match(await page.textContent('.judge-status'), /Added a thumbs up/);
+	// A score: a named number.
+	await page.click('.judge-actions button:has-text("Add score")');
+	assert.equal(await page.evaluate(() => document.activeElement.id), 'judge-score-name');
+	await page.fill('#judge-score-name', 'clarity');
+	await page.fill('#judge-score-value', '0.5');
+	await page.press('#judge-score-value', 'Enter');
+	await page.waitForSelector('.judge-scores tr:has-text("clarity")');
+	assert.match(await page.textContent('.judge-scores tr:has-text("clarity")'), /0\.5\s*person/);
+	assert.equal(await page.locator('#judge-score-form').isVisible(), false);
+	// A comment.
+	await page.click('.judge-actions button:has-text("Comment")');
+	await page.fill('#judge-note-text', 'Short and right.');
+	await page.click('#judge-note-form button[type=submit]');
+	await page.waitForSelector('.judgements .judge-list .judge-note:has-text("Short and right.")');
+	const stored = await mine();
+	assert.deepEqual(stored.map((a) => a.kind).sort(), ['feedback', 'label', 'note']);
+	assert.ok(stored.every((a) => a.session_id === 'sess-support-42'), 'written on the trace\'s session');
+	assert.equal(stored.find((a) => a.kind === 'label').value, 0.5);
+	await shot(page, 'span-judged');
+	// A person's score is not an evaluator score: the trace's rollup is as it was.
+	const tr = (await request('GET', `${WS_PREFIX}/${WS}/traces/tr-support-3`, { base: srv.base })).json;
+	assert.deepEqual(tr.evaluator_scores, FIXTURE.scores['tr-support-3']);
+	// One's own can be deleted; the fixture's cannot from here.
+	await page.click('.judgements .judge-item.judge-k-note button.judge-delete');
+	await page.waitForFunction(() => !document.querySelector('.judgements .judge-note'));
+	assert.match(await page.textContent('.judge-status'), /Deleted/);
+	assert.deepEqual((await mine()).map((a) => a.kind).sort(), ['feedback', 'label']);
+	await page.click('.judge-scores tr:has-text("clarity") button.judge-delete');
+	await page.waitForFunction(() => !document.querySelector('.judge-scores tr') || ![...document.querySelectorAll('.judge-scores tr')].some((r) => r.textContent.includes('clarity')));
+	// After a reload the thumbs up is still there, and still deletable (kept in this browser).
+	await page.reload();
+	await page.waitForSelector('.judgements .judge-list .judge-feedback');
+	assert.equal(await page.locator('.judgements .judge-item.judge-k-feedback button.judge-delete').count(), 1);
+	await page.click('.judgements .judge-item.judge-k-feedback button.judge-delete');
+	await page.waitForFunction(() => !document.querySelector('.judgements .judge-feedback'));
+	assert.deepEqual(await mine(), []);
+	const other = await open(`#/${WS}/traces/tr-support-1?span=tr-support-1-reply`, '.judgements .judge-list');
+	assert.equal(await other.locator('.judgements button.judge-delete').count(), 0);
+	for (const p of [page, other]) {
+		clean(p);
+		await p.close();
+	}
+});
+
+test('a session shows its scores, its feedback and comments, and its open or closed state', async () => {
+	const page = await browser.newPage();
+	// The state comes from Opik's threads API (a close writes a state judgement); the page is
+	// shown the Session as the API answers it then.
+	await page.route(/\/sessions\/sess-support-42$/, async (route) => {
+		const res = await route.fetch();
+		const body = await res.json();
+		await route.fulfill({ response: res, json: { ...body, state: 'inactive' } });
+	});
+	await page.goto(`${srv.base}/ui/#/${WS}/sessions/sess-support-42`);
+	await page.waitForSelector('.turn');
+	assert.equal(await page.textContent('.page-head .state-pill'), 'closed');
+	const api = (await request('GET', `${WS_PREFIX}/${WS}/sessions/sess-support-42`, { base: srv.base })).json;
+	assert.equal(api.state, undefined, 'no state judgement: no state');
+	const facts = await page.textContent('dl.facts');
+	assert.match(facts, new RegExp(`Scores\\s*correct\\s*${Number(api.evaluator_scores.correct.toPrecision(3))}\\s*helpfulness\\s*${Number(api.evaluator_scores.helpfulness.toPrecision(3))}`));
+	await page.waitForSelector('.session-judgements details');
+	const summary = await page.textContent('.session-judgements summary');
+	assert.match(summary, /2 feedback, 1 label, 2 notes, 1 metadata/);
+	assert.equal(await page.getAttribute('.session-judgements .feedback-tally', 'title'), '1 thumbs up, 1 thumbs down');
+	await page.click('.session-judgements summary');
+	const list = await page.textContent('.session-judgements .judge-list');
+	assert.match(list, /satisfied in the end/);
+	assert.match(list, /escalate/);
+	assert.match(list, /Metadata \(2 keys\)/);
+	await shot(page, 'session-judgements');
+	// The list of sessions says so too.
+	await page.goto(`${srv.base}/ui/#/${WS}/sessions`);
+	await page.waitForSelector('table.data tbody tr:has-text("sess-support-42") .state-pill');
+	assert.equal(await page.textContent('table.data tbody tr:has-text("sess-support-42") .state-pill'), 'closed');
+	assert.equal(await page.locator('table.data tbody tr:has-text("sess-research-7") .state-pill').count(), 0);
+	await page.goBack();
+	await page.waitForSelector('.session-judgements details');
+	await page.click('.session-judgements summary');
+	// A span's annotation opens its trace on it.
+	await page.click('.session-judgements .judge-k-feedback:has-text("Thumbs down") .judge-on');
+	await page.waitForFunction(() => location.hash.includes('/traces/tr-support-2') && location.hash.includes('span=tr-support-2-tool'));
+	await page.waitForFunction(() => document.querySelector('#span-title')?.textContent === 'update_address');
+	// An open one, and one with no state at all.
+	await page.unroute(/\/sessions\/sess-support-42$/);
+	await page.route(/\/sessions\/sess-research-7$/, async (route) => {
+		const res = await route.fetch();
+		await route.fulfill({ response: res, json: { ...(await res.json()), state: 'active' } });
+	});
+	await page.goto(`${srv.base}/ui/#/${WS}/sessions/sess-research-7`);
+	await page.waitForSelector('.turn');
+	assert.equal(await page.textContent('.page-head .state-pill'), 'open');
+	await page.unroute(/\/sessions\/sess-research-7$/);
+	await page.reload();
+	await page.waitForSelector('.turn');
+	assert.equal(await page.locator('.state-pill').count(), 0);
+	clean(page);
+	await page.close();
+});

@@ -1,18 +1,20 @@
-// api: the viewer's only way to the server, the public NeMo Intake v2 read API of this origin
-// (reference nemo-intake.md sections 2, 3 and 7). Every failure becomes an ApiError whose
+// api: the viewer's only way to the server, the public NeMo Intake v2 API of this origin
+// (reference nemo-intake.md sections 2, 3 and 7; judgement.md section 1 for annotations and
+// evaluator results, the only things it writes). Every failure becomes an ApiError whose
 // message is the API's own `detail`; a 401 asks for a key once (kept in localStorage) and
-// retries.
+// retries, for a write as for a read.
 
 export const PREFIX = '/apis/intake/v2/workspaces/';
 const KEY_STORE = 'spandex.key';
 
 export class ApiError extends Error {
-	constructor(status, detail, url) {
+	constructor(status, detail, url, method = 'GET') {
 		super(detail);
 		this.name = 'ApiError';
 		this.status = status;
 		this.detail = detail;
 		this.url = url;
+		this.method = method;
 	}
 }
 
@@ -80,20 +82,26 @@ export function url(path, params) {
 	return PREFIX + path + (qs ? `?${qs}` : '');
 }
 
-// GET PREFIX+path with params (objects are sent as JSON, the API's `filter=` form). Resolves
-// to the parsed body; rejects with ApiError, or an AbortError when signal aborts.
-export async function get(path, params, { signal } = {}) {
+// method PREFIX+path with params (objects are sent as JSON, the API's `filter=` form) and a
+// JSON body (none: undefined). Resolves to the parsed body (null for a write answered with
+// none: 204); rejects with ApiError, or an AbortError when signal aborts. A 401 asks for the
+// key and sends the request again: the API refused it before doing anything.
+async function send(method, path, { params, body: payload, signal } = {}) {
 	const target = url(path, params);
 	for (let attempt = 0; ; attempt++) {
 		const key = currentKey();
 		const headers = { Accept: 'application/json' };
 		if (key) headers.Authorization = `Bearer ${key}`;
+		if (payload !== undefined) headers['Content-Type'] = 'application/json';
 		let res;
 		try {
-			res = await fetch(target, { headers, signal, cache: 'no-store', credentials: 'same-origin' });
+			res = await fetch(target, {
+				method, headers, signal, cache: 'no-store', credentials: 'same-origin',
+				body: payload === undefined ? undefined : JSON.stringify(payload),
+			});
 		} catch (e) {
 			if (e?.name === 'AbortError') throw e;
-			throw new ApiError(0, `The API could not be reached (${e?.message || 'network error'}). Is spandex running?`, target);
+			throw new ApiError(0, `The API could not be reached (${e?.message || 'network error'}). Is spandex running?`, target, method);
 		}
 		const text = await res.text();
 		let body = null;
@@ -110,13 +118,21 @@ export async function get(path, params, { signal } = {}) {
 			if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
 			if (fresh) continue;
 		}
-		if (!res.ok) throw new ApiError(res.status, detailOf(body, res.status, res.statusText), target);
+		if (!res.ok) throw new ApiError(res.status, detailOf(body, res.status, res.statusText), target, method);
+		if (method !== 'GET' && !text) return null;
 		if (body === null || typeof body !== 'object') {
-			throw new ApiError(res.status, `The API answered ${res.status} with a body that is not JSON.`, target);
+			throw new ApiError(res.status, `The API answered ${res.status} with a body that is not JSON.`, target, method);
 		}
 		return body;
 	}
 }
+
+// GET PREFIX+path with params: the parsed body (send, above).
+export const get = (path, params, { signal } = {}) => send('GET', path, { params, signal });
+// POST PREFIX+path with body as JSON: the parsed answer (send, above).
+export const post = (path, body, { signal } = {}) => send('POST', path, { body, signal });
+// DELETE PREFIX+path: null (204), or the answer's body.
+export const del = (path, { signal } = {}) => send('DELETE', path, { signal });
 
 const enc = encodeURIComponent;
 
@@ -129,6 +145,13 @@ export const api = {
 	groups: (ws, params, o) => get(`${enc(ws)}/spans/groups`, params, o),
 	// spandex's own activity stats (README, "spandex's extensions"); other servers answer 4xx.
 	stats: (ws, params, o) => get(`${enc(ws)}/spans/stats`, params, o),
+	// Judgements (judgement.md section 1): a span's evaluator results (a plain array), the
+	// annotations of a span or a session, and the annotations a person writes.
+	spanResults: (ws, id, o) => get(`${enc(ws)}/spans/${enc(id)}/evaluator-results`, null, o),
+	evaluatorResults: (ws, params, o) => get(`${enc(ws)}/evaluator-results`, params, o),
+	annotations: (ws, params, o) => get(`${enc(ws)}/annotations`, params, o),
+	annotate: (ws, body, o) => post(`${enc(ws)}/annotations`, body, o),
+	unannotate: (ws, id, o) => del(`${enc(ws)}/annotations/${enc(id)}`, o),
 };
 
 // Whether GET traces takes `search=` (free text): spandex does; a server that does not (the

@@ -57,12 +57,16 @@ const usageText = ({ tokens, cost }, long) => [
 	cost !== null ? fmtCost(cost) : null,
 ].filter(Boolean).join(long ? ', ' : ' · ');
 
-const label = (n, t0) => {
+const label = (n, t0, judged) => {
 	const s = n.span;
 	const dur = Number.isNaN(n.end) ? 'no end time' : fmtDuration((n.end - n.start) / 1000);
 	const used = usageText(spanUsage(s), true);
-	return `${s.name || '(unnamed)'}, ${s.kind || 'UNKNOWN'}, ${dur}, starts at +${fmtDuration((n.start - t0) / 1000)}${used ? `, ${used}` : ''}${s.status === 'error' ? ', error' : ''}`;
+	return `${s.name || '(unnamed)'}, ${s.kind || 'UNKNOWN'}, ${dur}, starts at +${fmtDuration((n.start - t0) / 1000)}${used ? `, ${used}` : ''}${s.status === 'error' ? ', error' : ''}${judged ? `, ${judged.text}` : ''}`;
 };
+
+// The mark of a span that was judged: a speech bubble and how many judgements.
+const judgedIcon = () => h('svg.wf-judged-icon', { viewBox: '0 0 12 12', 'aria-hidden': 'true', focusable: 'false' },
+	h('path', { d: 'M2 1.5h8a1 1 0 0 1 1 1v5a1 1 0 0 1-1 1H5.5L3 10.5v-2H2a1 1 0 0 1-1-1v-5a1 1 0 0 1 1-1z' }));
 
 export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 	const { roots, nodes } = buildTree(spans);
@@ -78,6 +82,7 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 	const pct = (us) => ((us - t0) / total) * 100;
 
 	const collapsed = new Set();
+	const judged = new Map(); // span id -> {n, text}: its judgements (setJudged)
 	let visible = [];
 	let selected = null;
 
@@ -120,7 +125,7 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 			role: 'treeitem', id: `wf-${cssId(s.span_id)}`, tabindex: '-1',
 			'aria-level': String(n.depth + 1), 'aria-setsize': String(size), 'aria-posinset': String(pos),
 			'aria-selected': 'false', 'aria-expanded': hasKids ? String(!collapsed.has(n)) : null,
-			'aria-label': label(n, t0), dataset: { spanId: s.span_id, depth: String(n.depth) },
+			'aria-label': label(n, t0, judged.get(s.span_id)), dataset: { spanId: s.span_id, depth: String(n.depth) },
 		},
 		h('div.wf-label', { style: { paddingLeft: `${0.35 + n.depth * 1.05}rem` } },
 			twisty,
@@ -128,6 +133,7 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 			h('span.wf-name', { title: s.name || '' }, s.name || '(unnamed)'),
 			err ? h('span.wf-err', { title: s.error_message || 'error' }, '!') : null,
 			hasKids && collapsed.has(n) ? h('span.wf-folded', `+${countBelow(n)}`) : null,
+			judged.has(s.span_id) ? h('span.wf-judged', { title: judged.get(s.span_id).text }, judgedIcon(), String(judged.get(s.span_id).n)) : null,
 			used ? h('span.wf-usage', { title: usageText(spanUsage(s), true) }, used) : null),
 		h('div.wf-track',
 			h(`div.wf-bar.kind-${kind}${err ? '.error' : ''}${open ? '.open' : ''}`, { style: { left: `${left}%`, width: `${width}%` } }),
@@ -252,6 +258,14 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 			return true;
 		},
 		move,
+		// Marks the spans judged: marks maps a span id to {n, text} ("2 scores, 1 note").
+		setJudged(marks) {
+			judged.clear();
+			for (const [id, m] of marks) judged.set(id, m);
+			const hadFocus = tree.contains(document.activeElement);
+			render();
+			if (hadFocus && selected) selected.row.focus({ preventScroll: true });
+		},
 		focus() {
 			(selected || visible[0]?.n)?.row.focus({ preventScroll: true });
 		},

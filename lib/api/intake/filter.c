@@ -599,22 +599,32 @@ static enum status span_cmp(void *ctx, const char *name, const char *op, json_t 
 	return add_cond(c, field_lookup(c->kind, name), op, v);
 }
 
-enum status intake_filter_parse(struct arena *a, enum filter_kind kind, const char *raw,
-				const char *const *keys, const char *const *vals, size_t n,
-				struct filter *f, struct err *err)
+enum status intake_filter_parse_tree(struct arena *a, enum filter_kind kind, json_t *tree,
+				     struct filter *f, struct err *err)
 {
 	struct pctx c = {a, kind, f, err};
 	const struct intake_filter_walker w = {span_field, span_cmp, &c};
-	json_t *tree;
 	memset(f, 0, sizeof *f);
 	f->conds = arena_alloc(a, FILTER_MAX_CONDS * sizeof *f->conds);
-	enum status s = intake_filter_tree(a, raw, keys, vals, n, &tree, err);
-	if (s == ST_OK)
-		s = intake_filter_walk(tree, &w, err);
+	enum status s = intake_filter_walk(tree, &w, err);
 	if (s != ST_OK) {
 		f->n = 0;
 		return s;
 	}
 	f->echo = tree;
 	return ST_OK;
+}
+
+enum status intake_filter_parse(struct arena *a, enum filter_kind kind, const char *raw,
+				const char *const *keys, const char *const *vals, size_t n,
+				struct filter *f, struct err *err)
+{
+	json_t *tree;
+	enum status s = intake_filter_tree(a, raw, keys, vals, n, &tree, err);
+	if (s != ST_OK) {
+		memset(f, 0, sizeof *f);
+		f->conds = arena_alloc(a, FILTER_MAX_CONDS * sizeof *f->conds);
+		return s;
+	}
+	return intake_filter_parse_tree(a, kind, tree, f, err);
 }

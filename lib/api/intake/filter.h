@@ -45,5 +45,8 @@ enum status intake_filter_field(const char *name, const char *const *fields, siz
 enum status intake_filter_parse(struct arena *a, enum filter_kind kind, const char *raw,
 				const char *const *keys, const char *const *vals, size_t n,
 				struct filter *f, struct err *err);
+/* The same from a tree of intake_filter_tree (NULL: no filter), which becomes f's echo. */
+enum status intake_filter_parse_tree(struct arena *a, enum filter_kind kind, json_t *tree,
+				     struct filter *f, struct err *err);
 
 #endif

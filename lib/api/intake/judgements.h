@@ -63,11 +63,55 @@ struct intake_scores {
 	struct intake_score *s; /* by name */
 	size_t n;
 };
+/* The judgements evaluator_scores is the mean of: NeMo's evaluator results (no annotation)
+ * of kind NUMERIC or BOOLEAN on a span, not FAILED. The score filters and sorts below count
+ * the same ones, from the index records alone (lib/query/judgements.c honours each of these
+ * conditions on a record). */
+extern const struct jfilter intake_scored;
 /* out[0..n) gets each target's scores, read in one pass (query_judgements_of). */
 enum status intake_scores_of(struct jquery *q, enum judgement_target by, const char *const *ids,
 			     size_t n, struct intake_scores *out);
 /* Appends ,"evaluator_scores":{"<name>":<mean>,...} (names in byte order; {} when none), the
  * shape of NeMo's EvaluationSessionResponse.evaluator_scores. */
 void intake_scores_render(const struct intake_scores *s, struct buf *out);
+
+/* *state gets the label of the newest state judgement (JK_STATE: "active" or "inactive") of
+ * session id, the Session's `state` (spandex's own; lib/api/intake/state.c); NULL when it
+ * has none. */
+enum status intake_session_state(struct jquery *q, const char *id, const char **state);
+
+/* spandex's extension of GET traces and GET spans (lib/api/intake/byscore.c): the filter
+ * field evaluator_scores.<name> and the sorts [-]evaluator_scores.<name>, by the number
+ * evaluator_scores shows (of a span: the same mean over its own results). */
+#define INTAKE_SCORE_PREFIX "evaluator_scores."
+/* Each condition is a pass over the judgements' records (query_judged) per name: a filter of
+ * a few scores is a query, more is abuse. */
+#define INTAKE_SCORE_MAX_CONDS 8
+enum intake_score_op { ISO_EQ, ISO_GTE, ISO_LTE, ISO_GT, ISO_LT };
+struct intake_score_cond {
+	const char *name; /* after the prefix, not empty */
+	enum intake_score_op op;
+	double v;
+};
+struct intake_score_conds {
+	struct intake_score_cond *c; /* in the arena */
+	size_t n;
+};
+/* Takes the evaluator_scores.<name> comparisons out of a filter tree (intake_filter_tree;
+ * NULL: none) into *out, checked (a number, one of the five operators: else ST_BAD_REQUEST
+ * with the message in err, naming a trace or a span filter as traces says); *rest gets the
+ * tree the other fields are parsed from: tree itself when it holds none, else a copy
+ * without them (the arena's). */
+enum status intake_score_split(struct arena *a, bool traces, json_t *tree, json_t **rest,
+			       struct intake_score_conds *out, struct err *err);
+/* Narrows q (q->keys, which it sets) to the traces or spans (by) whose score of each name
+ * meets every condition on that name; those without a score of the name do not. q->err is
+ * untouched: a failure's reason is in jq->err. jq->f is set. */
+enum status intake_score_narrow(struct jquery *jq, enum judgement_target by,
+				const struct intake_score_conds *sc, struct query *q);
+/* With a sort of [-]evaluator_scores.<name>, orders q by that score (QO_KEYS; its direction is
+ * q->sort's), those without one last either way; any other sort leaves q as it is. */
+enum status intake_score_order(struct jquery *jq, enum judgement_target by, const char *sort,
+			       struct query *q);
 
 #endif

@@ -232,6 +232,17 @@ static enum status scores_of(struct query *q, enum judgement_target by, const ch
 	return st;
 }
 
+/* The session's open or closed state (spandex's own), NULL when none was ever set. */
+static enum status state_of(struct query *q, const char *id, const char **state)
+{
+	struct jquery jq;
+	jquery_of(q, &jq);
+	enum status st = intake_session_state(&jq, id, state);
+	if (st != ST_OK)
+		q->err = jq.err;
+	return st;
+}
+
 /* The trace id of a Trace row: its root's trace_id. */
 static const char *trace_id_of(struct arena *a, const struct query_trace *t)
 {
@@ -241,8 +252,10 @@ static const char *trace_id_of(struct arena *a, const struct query_trace *t)
 	if (!jline_get(t->root.line, t->root.len, "trace_id", &v, &vn))
 		return "";
 	id = arena_alloc(a, vn + 1);
-	size_t n = jline_unquote(v, vn, id, vn + 1);
-	if (n == (size_t)-1) {
+	size_t n = jline_unquote(v, vn, id, vn);
+	if (n != (size_t)-1) {
+		id[n] = 0; /* jline_unquote leaves it unended, in memory an earlier request used */
+	} else {
 		json_t *s = json_loadb(v, vn, JSON_DECODE_ANY, NULL);
 		id = arena_strdup(a, json_is_string(s) ? json_string_value(s) : "");
 		json_decref(s);
@@ -264,7 +277,7 @@ static void traces_page(const struct query *q, const struct query_traces *t,
 }
 
 static void session_body(const struct query *q, const char *id, const struct query_session *s,
-			 const struct intake_scores *scores, struct buf *out)
+			 const struct intake_scores *scores, const char *state, struct buf *out)
 {
 	char ts[40];
 	buf_adds(out, "{\"id\":");
@@ -282,6 +295,10 @@ static void session_body(const struct query *q, const char *id, const struct que
 		   span_status_names[s->status], s->traces, (long long)s->u.spans);
 	rollup(out, &s->u, false);
 	intake_scores_render(scores, out);
+	if (state) {
+		buf_adds(out, ",\"state\":");
+		jsonw_string(out, state, strlen(state));
+	}
 	buf_addc(out, '}');
 }
 
@@ -349,11 +366,14 @@ enum status intake_pages_session(struct query *q, const char *id, struct buf *ou
 	struct query_session s;
 	q->err = (struct err){ST_OK, ""}; /* a reason after the call is the engine's */
 	struct intake_scores *scores = NULL;
+	const char *state = NULL;
 	enum status st = query_session_find(q, id, &s);
 	if (st == ST_OK)
 		st = scores_of(q, JT_SESSION, &id, 1, &scores);
 	if (st == ST_OK)
-		session_body(q, id, &s, scores, out);
+		st = state_of(q, id, &state);
+	if (st == ST_OK)
+		session_body(q, id, &s, scores, state, out);
 	else if (st == ST_NOT_FOUND && !q->err.msg[0])
 		err_set(&q->err, st, "Session %s/%s not found", q->ws, id);
 	return st;

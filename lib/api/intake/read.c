@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include "lib/api/intake/filter.h"
+#include "lib/api/intake/judgements.h"
 #include "lib/api/intake/pages.h"
 #include "lib/api/intake/params.h"
 #include "lib/base/time.h"
@@ -24,17 +25,38 @@ void intake_query_pairs(struct http_req *req, const char ***keys, const char ***
 	}
 }
 
-/* The filter of the request (filter= or filter[...]); 400 with the reference's message. */
+/* The filter of the request (filter= or filter[...]); 400 with the reference's message. Its
+ * evaluator_scores.<name> fields (spandex's own) go to *sc, the rest to f; the echo is the
+ * whole filter. */
 static enum status parse_filter(struct http_req *req, enum filter_kind kind, const char *raw,
-				struct filter *f)
+				struct filter *f, struct intake_score_conds *sc)
 {
 	const char **keys, **vals;
 	struct err err;
+	json_t *tree, *rest;
 
 	intake_query_pairs(req, &keys, &vals);
-	enum status st =
-	    intake_filter_parse(req->arena, kind, raw, keys, vals, req->nparams, f, &err);
-	return st == ST_OK ? ST_OK : http_fail_err(req, &err);
+	enum status st = intake_filter_tree(req->arena, raw, keys, vals, req->nparams, &tree, &err);
+	if (st == ST_OK)
+		st = intake_score_split(req->arena, kind == FILTER_TRACES, tree, &rest, sc, &err);
+	if (st == ST_OK)
+		st = intake_filter_parse_tree(req->arena, kind, rest, f, &err);
+	if (st != ST_OK)
+		return http_fail_err(req, &err);
+	f->echo = tree;
+	return ST_OK;
+}
+
+/* The score filter and sort of a listing (spandex's own: lib/api/intake/byscore.c) of traces
+ * or spans (by), read from the judgements beside the spans. */
+static enum status by_score(struct http_req *req, enum judgement_target by,
+			    const struct intake_score_conds *sc, bool sorted, struct query *q)
+{
+	struct jquery jq = {.st = &req->store, .a = req->arena, .ws = req->ws};
+	enum status st = intake_score_narrow(&jq, by, sc, q);
+	if (st == ST_OK && sorted)
+		st = intake_score_order(&jq, by, q->sort, q);
+	return st == ST_OK ? ST_OK : http_fail(req, st, "%s", jq.err.msg);
 }
 
 static void query_init(struct http_req *req, struct query *q)
@@ -74,23 +96,25 @@ static enum status search_terms(struct http_req *req, const char *text, struct q
 	return ST_OK;
 }
 
-/* A list request: the common parameters (lib/api/intake/params.h), the filter, the page. */
+/* A list request: the common parameters (lib/api/intake/params.h), the filter, the page.
+ * mode: the list has mode= (spans, traces), and sort= of [-]started_at or a score. */
 static enum status list(struct http_req *req, enum filter_kind kind, bool mode, struct query *q,
 			struct filter *f)
 {
 	const struct http_pval *pv = req->pv;
+	struct intake_score_conds sc;
 	enum status st;
 
 	query_init(req, q);
 	if ((st = search_terms(req, pv[IP_SEARCH].s, q)) != ST_OK ||
-	    (st = parse_filter(req, kind, pv[IP_FILTER].s, f)) != ST_OK)
+	    (st = parse_filter(req, kind, pv[IP_FILTER].s, f, &sc)) != ST_OK)
 		return st;
 	q->page = pv[IP_PAGE].i;
 	q->page_size = pv[IP_PAGE_SIZE].i;
 	q->sort = pv[IP_SORT].s;
 	q->summary = mode && !strcmp(pv[IP_MODE].s, "summary");
 	q->f = f;
-	return ST_OK;
+	return by_score(req, kind == FILTER_TRACES ? JT_TRACE : JT_SPAN, &sc, mode, q);
 }
 
 enum status intake_list_spans(struct http_req *req)
@@ -169,9 +193,11 @@ enum status intake_span_stats(struct http_req *req)
 	if (!time_parse(pv[IP_STATS_START].s, false, &from) ||
 	    !time_parse(pv[IP_STATS_END].s, false, &to))
 		return http_fail(req, ST_BAD_REQUEST, "start and end must be valid datetimes.");
+	struct intake_score_conds sc;
 	query_init(req, &q);
 	if ((st = search_terms(req, pv[IP_STATS_SEARCH].s, &q)) != ST_OK ||
-	    (st = parse_filter(req, FILTER_SPANS, pv[IP_STATS_FILTER].s, &f)) != ST_OK)
+	    (st = parse_filter(req, FILTER_SPANS, pv[IP_STATS_FILTER].s, &f, &sc)) != ST_OK ||
+	    (st = by_score(req, JT_SPAN, &sc, false, &q)) != ST_OK)
 		return st;
 	q.f = &f;
 	return reply(req, &q,

@@ -40,18 +40,20 @@ static void add(void *ctx, size_t which, const struct judgement *j)
 	s->s[i].count++;
 }
 
+const struct jfilter intake_scored = {.targets = 1u << JT_SPAN,
+				      .kinds = 1u << JK_NUMBER | 1u << JK_BOOLEAN,
+				      .scored = true,
+				      .has_view = true,
+				      .view = JV_INTAKE_EVALUATOR};
+
 enum status intake_scores_of(struct jquery *q, enum judgement_target by, const char *const *ids,
 			     size_t n, struct intake_scores *out)
 {
-	struct jfilter f = {.has_view = true,
-			    .view = JV_INTAKE_EVALUATOR,
-			    .kinds = 1u << JK_NUMBER | 1u << JK_BOOLEAN,
-			    .scored = true};
 	struct acc c = {q->a, out, arena_alloc(q->a, (n ? n : 1) * sizeof(size_t))};
 	memset(out, 0, n * sizeof *out);
 	memset(c.cap, 0, (n ? n : 1) * sizeof(size_t));
 	const struct jfilter *keep = q->f;
-	q->f = &f;
+	q->f = &intake_scored;
 	enum status st = query_judgements_of(q, by, ids, n, add, &c);
 	q->f = keep;
 	return st;

@@ -19,7 +19,7 @@ export function errorBox(err, { retry, askKey, what } = {}) {
 	const box = h('div.error-box', { role: 'alert' },
 		h('h2.error-title', what ? `${what}: ${title.charAt(0).toLowerCase()}${title.slice(1)}` : title),
 		h('p.error-detail', detail),
-		path ? h('p.error-request', h('span.muted', 'GET '), h('code', path)) : null);
+		path ? h('p.error-request', h('span.muted', `${err.method || 'GET'} `), h('code', path)) : null);
 	const actions = h('div.actions');
 	if (status === 401 && askKey) actions.append(h('button.primary', { type: 'button', onclick: askKey }, 'Enter key'));
 	if (retry) actions.append(h('button', { type: 'button', onclick: retry }, 'Try again'));

@@ -1,17 +1,28 @@
 // sessions: the sessions of a workspace (GET spans/groups?by=session_id, largest first: the
 // only order the API offers), and one session as a conversation: its aggregate (GET
-// sessions/{id}), its traces in order (GET traces filtered by session_id, oldest first), and
-// for each trace the root span's input and output (GET spans/{root_span_id}) as the turn.
-import { h, clear, fmtDateTime, fmtDuration, fmtInt, fmtCost, fmtCompact, statusPill, limiter, fmtAgo, markShown } from '../dom.js';
+// sessions/{id}: its scores, and its open or closed state where one was set), its feedback and
+// comments (GET annotations of the session), its traces in order (GET traces filtered by
+// session_id, oldest first), and for each trace the root span's input and output (GET
+// spans/{root_span_id}) as the turn.
+import { h, clear, append, fmtDateTime, fmtDuration, fmtInt, fmtCost, fmtCompact, statusPill, limiter, fmtAgo, markShown } from '../dom.js';
 import { api } from '../api.js';
 import { href } from '../route.js';
 import { decode, asMessages, messageView, contentText, payloadView } from '../render.js';
 import { errorBox, loading, empty, heading, isAbort, facts, rememberList, lastList } from './common.js';
 import { spanDetail } from './span.js';
+import { scoreChips, sessionJudgements, judgementList } from './judgements.js';
 import { tokensOf, failedSpans } from './traces.js';
 
 const LIST_SIZE = 50;
 const TURNS = 100; // traces per page of a conversation
+
+// A session's state (spandex's `state`: Opik's thread status, "active" or "inactive") as a
+// pill; null when none was ever set.
+export function statePill(state) {
+	if (state !== 'active' && state !== 'inactive') return null;
+	const open = state === 'active';
+	return h(`span.pill.state-pill${open ? '' : '.state-closed'}`, { title: `Thread state: ${state}` }, open ? 'open' : 'closed');
+}
 
 export function mountList(root, route, ctx) {
 	const ws = route.ws;
@@ -60,7 +71,7 @@ export function mountList(root, route, ctx) {
 				clear(cells.dur).append(s.duration_ms !== undefined ? fmtDuration(s.duration_ms) : h('span.muted', { title: 'A span of the session has no end time' }, 'no end'));
 				clear(cells.tokens).append(tokensOf(s) === null ? h('span.muted', '—') : fmtCompact(tokensOf(s)));
 				clear(cells.cost).append(s.cost_usd === undefined ? h('span.muted', '—') : fmtCost(s.cost_usd));
-				clear(cells.status).append(statusPill(s.status));
+				clear(cells.status).append(statusPill(s.status), s.state ? ' ' : null, statePill(s.state));
 			}).catch((e) => {
 				if (isAbort(e)) return;
 				clear(cells.status).append(h('span.muted', { title: e.detail || e.message }, 'unavailable'));
@@ -174,6 +185,28 @@ export function mountOne(root, route, ctx) {
 		}
 	}
 
+	// The session's feedback and comments, each with what it is on: the session itself, or a
+	// span, which opens in its trace (the span's trace is read when asked for).
+	async function showJudged(box) {
+		let got;
+		try {
+			got = await sessionJudgements(ws, [id], { signal: ctx.signal });
+		} catch (e) {
+			if (!isAbort(e)) box.append(h('p.muted.small', `Feedback could not be read: ${e.detail || e.message}`));
+			return;
+		}
+		const onSpan = (sid) => {
+			const b = h('button.link-button.judge-on', { type: 'button', title: `Open span ${sid} in its trace` }, `on span ${sid.length > 16 ? `${sid.slice(0, 8)}…${sid.slice(-4)}` : sid}`);
+			b.addEventListener('click', () => spanDetail(ws, sid).then((sp) => {
+				location.hash = href(ws, 'traces', sp.trace_id, { span: sid });
+			}, (e) => {
+				b.replaceWith(h('span.muted', { title: e.detail || e.message }, `on span ${sid} (not found)`));
+			}));
+			return b;
+		};
+		append(box, [judgementList(got.anns, { spanLabel: onSpan, title: 'Feedback and comments on this session', more: got.more })]);
+	}
+
 	(async () => {
 		let s;
 		try {
@@ -183,18 +216,22 @@ export function mountOne(root, route, ctx) {
 			return;
 		}
 		const tokens = tokensOf(s);
+		const judged = h('div.session-judgements');
 		clear(body).append(
-			heading(`Session ${id}`, statusPill(s.status)),
+			heading(`Session ${id}`, statusPill(s.status), statePill(s.state)),
 			facts([
 				['Started', h('span', { title: s.started_at }, fmtDateTime(s.started_at))],
 				['Duration', s.duration_ms !== undefined ? fmtDuration(s.duration_ms) : h('span', { title: 'A span of the session has no end time: still running, or sent without one (a chat completion)' }, 'no end time')],
 				['Traces', fmtInt(s.trace_count)], ['Spans', fmtInt(s.span_count)],
 				['Tokens', tokens !== null ? fmtInt(tokens) : null], ['Cost', s.cost_usd !== undefined ? fmtCost(s.cost_usd) : null],
 				['Traces table', h('a', { href: href(ws, 'traces', null, { session: id }) }, 'Filter traces by this session')],
+				['Scores', scoreChips(s.evaluator_scores, { label: 'Scores of this session (means of its spans\' evaluator results)' })],
 			], 'facts facts-row'),
+			judged,
 			h('h2.section-title', 'Conversation'),
 			list, moreBox);
 		loadTurns();
+		showJudged(judged);
 	})();
 	return { update: () => false };
 }

@@ -1,10 +1,12 @@
 // span: the panel beside the waterfall: what a span did (input and output as chat messages
-// or JSON), what it cost (tokens, USD), how it failed, and every attribute it carries.
+// or JSON), what it cost (tokens, USD), how it failed, how it was judged (scores, feedback,
+// comments: judgements.js, where a write key adds them), and every attribute it carries.
 import { h, clear, append, fmtDateTime, fmtDuration, fmtInt, fmtCost, parseTime, statusPill, kindBadge, copyButton } from '../dom.js';
 import { api } from '../api.js';
 import { payloadView, isConversation, jsonBlock, decode } from '../render.js';
 import { errorBox, loading, facts, isAbort } from './common.js';
 import { href } from '../route.js';
+import { spanJudgements } from './judgements.js';
 
 const detailCache = new Map();
 
@@ -86,9 +88,11 @@ function attributes(ws, s) {
 	return h('section.span-section', { 'aria-labelledby': 'sp-attrs' }, h('h3#sp-attrs', 'Attributes'), table, extra);
 }
 
-// Fills `panel` for span s (a summary from the list) of a trace starting at traceStartUs;
-// fetches the full span for input and output. signal: aborted once another span is shown.
-export function showSpan(panel, ws, s, traceStartUs, { signal, askKey } = {}) {
+// Fills `panel` for span s (a summary from the list) of a trace starting at traceStartUs, of
+// session sessionId (the trace's; the span's own when not given), which is what the
+// annotations written from it name; fetches the full span for input and output, and its
+// scores and feedback. signal: aborted once another span is shown.
+export function showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId } = {}) {
 	const start = parseTime(s.started_at);
 	const end = parseTime(s.ended_at);
 	const dur = Number.isNaN(end) ? null : (end - start) / 1000;
@@ -104,7 +108,8 @@ export function showSpan(panel, ws, s, traceStartUs, { signal, askKey } = {}) {
 				['Span id', h('span.id-with-copy', h('code', s.span_id), copyButton(s.span_id, 'Copy span id'))],
 			])),
 		errorSection(s),
-		usage(s)]);
+		usage(s),
+		spanJudgements(ws, s, sessionId || s.session_id, { signal })]);
 	const rest = h('div.span-rest', loading('Loading input and output…'));
 	panel.append(rest);
 	spanDetail(ws, s.span_id).then((full) => {
@@ -112,6 +117,6 @@ export function showSpan(panel, ws, s, traceStartUs, { signal, askKey } = {}) {
 		clear(rest).append(payload('input', 'Input', full.input), payload('output', 'Output', full.output), attributes(ws, full));
 	}).catch((e) => {
 		if (isAbort(e)) return;
-		clear(rest).append(errorBox(e, { what: 'This span', askKey, retry: () => showSpan(panel, ws, s, traceStartUs, { signal, askKey }) }), attributes(ws, s));
+		clear(rest).append(errorBox(e, { what: 'This span', askKey, retry: () => showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId }) }), attributes(ws, s));
 	});
 }

@@ -1,13 +1,16 @@
-// trace: one trace: its summary (GET traces/{id}), its spans (GET spans filtered by trace_id,
-// summary mode, sorted by start, 1000 a page) as a waterfall, and the selected span's panel
-// (GET spans/{id}). The selected span is in the URL (?span=), so a link opens on it.
-import { h, clear, fmtDateTime, fmtDuration, fmtInt, fmtCost, parseTime, statusPill, copyButton, fmtAgo, markShown } from '../dom.js';
+// trace: one trace: its summary (GET traces/{id}: its scores too), its spans (GET spans
+// filtered by trace_id, summary mode, sorted by start, 1000 a page) as a waterfall, the
+// feedback and comments on them (GET annotations and evaluator-results of its session, after
+// the waterfall shows), and the selected span's panel (GET spans/{id}). The selected span is
+// in the URL (?span=), so a link opens on it.
+import { h, clear, append, fmtDateTime, fmtDuration, fmtInt, fmtCost, parseTime, statusPill, copyButton, fmtAgo, markShown } from '../dom.js';
 import { api, ApiError } from '../api.js';
 import { href } from '../route.js';
 import { createWaterfall } from '../waterfall.js';
 import { errorBox, loading, heading, isAbort, lastList, facts } from './common.js';
 import { showSpan } from './span.js';
 import { failedSpans } from './traces.js';
+import { scoreChips, sessionJudgements, judgementList, countText } from './judgements.js';
 
 const PAGE = 1000; // the API's largest page
 const MAX_PAGES = 20; // 20,000 spans: beyond that the waterfall says it shows part
@@ -29,6 +32,7 @@ export function mount(root, route, ctx) {
 	let spanCtl = null;
 	let t0 = NaN;
 	let pending = null;
+	let sessionId = null; // the trace's session: what annotations written from a span name
 	ctx.setTitle(`Trace ${id} · ${ws}`);
 
 	const back = h('a.back', { href: lastList(href(ws, 'traces')) }, '← Traces');
@@ -54,7 +58,7 @@ export function mount(root, route, ctx) {
 		// A burst of arrow presses shows the last span only.
 		clearTimeout(pending);
 		const sig = spanCtl.signal;
-		pending = setTimeout(() => showSpan(panel, ws, s, t0, { signal: sig, askKey: ctx.askKey }), 60);
+		pending = setTimeout(() => showSpan(panel, ws, s, t0, { signal: sig, askKey: ctx.askKey, sessionId }), 60);
 	}
 
 	const panel = h('section.span-panel', { 'aria-labelledby': 'span-title', tabindex: '-1' });
@@ -86,8 +90,10 @@ export function mount(root, route, ctx) {
 
 	function render(trace, spans, warn) {
 		t0 = parseTime(trace.started_at);
+		sessionId = trace.session_id || spans.find((s) => s.span_id === trace.root_span_id)?.session_id || null;
 		ctx.setTitle(`${trace.name || id} · Trace · ${ws}`);
 		const tokens = trace.total_tokens ?? ((trace.input_tokens ?? 0) + (trace.output_tokens ?? 0) || undefined);
+		const judged = h('div.trace-judgements');
 		const head = h('header.trace-head',
 			heading(trace.name || '(unnamed trace)', statusPill(trace.status, failedSpans(trace))),
 			facts([
@@ -98,7 +104,9 @@ export function mount(root, route, ctx) {
 				['Cost', trace.cost_usd !== undefined ? fmtCost(trace.cost_usd) : null],
 				['Session', trace.session_id ? h('a', { href: href(ws, 'sessions', trace.session_id) }, trace.session_id) : null],
 				['Trace id', h('span.id-with-copy', h('code', id), copyButton(id, 'Copy trace id'))],
-			], 'facts facts-row'));
+				['Scores', scoreChips(trace.evaluator_scores, { label: 'Scores of this trace (means of its spans\' evaluator results)' })],
+			], 'facts facts-row'),
+			judged);
 		clear(body).append(head);
 		for (const w of warn) body.append(h('p.notice', { role: 'status' }, w));
 		if (!spans.length) {
@@ -117,6 +125,34 @@ export function mount(root, route, ctx) {
 			wf.select(spans.find((s) => s.span_id === trace.root_span_id)?.span_id || wf.first(), { focus: true });
 		}
 		markShown('trace');
+		showJudged(judged, spans);
+	}
+
+	// The feedback and comments on the trace's spans (and its session's own), under the
+	// header, and a mark on each span judged: from the annotations and evaluator results of
+	// the sessions its spans name, after the waterfall is on screen.
+	async function showJudged(box, spans) {
+		const ids = new Set(spans.map((s) => s.span_id));
+		let got;
+		try {
+			got = await sessionJudgements(ws, [sessionId, ...spans.map((s) => s.session_id)], { signal: ctx.signal });
+		} catch (e) {
+			if (!isAbort(e)) box.append(h('p.muted.small', `Feedback could not be read: ${e.detail || e.message}`));
+			return;
+		}
+		if (ctx.signal.aborted) return;
+		const anns = got.anns.filter((a) => (a.span_id ? ids.has(a.span_id) : a.session_id === sessionId));
+		const results = got.results.filter((r) => ids.has(r.span_id));
+		const name = new Map(spans.map((s) => [s.span_id, s.name || '(unnamed)']));
+		const onSpan = (sid) => h('button.link-button.judge-on', { type: 'button', title: `Show span ${sid}`, onclick: () => wf?.select(sid, { focus: true }) }, `on ${name.get(sid)}`);
+		append(clear(box), [judgementList(anns, { spanLabel: onSpan, title: 'Feedback and comments on this trace', more: got.more })]);
+		const marks = new Map();
+		for (const sid of ids) {
+			const a = anns.filter((x) => x.span_id === sid);
+			const r = results.filter((x) => x.span_id === sid);
+			if (a.length + r.length) marks.set(sid, { n: a.length + r.length, text: countText(a, r) });
+		}
+		if (marks.size) wf?.setJudged(marks);
 	}
 
 	load();

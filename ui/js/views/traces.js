@@ -1,6 +1,8 @@
 // traces: the workspace's traces as a table, one page-sized GET traces (mode=detailed) per
 // screen, with the List Traces filters (status, session, time window), sort by start, paging
-// kept in the URL, live refresh, and free text where the API takes `search=`. The model column
+// kept in the URL, live refresh, and free text where the API takes `search=`. Where the
+// workspace has scores (the rows' evaluator_scores), a column of them, a range filter on one
+// and a sort by it (spandex's evaluator_scores.<name> filter field and sort). The model column
 // is filled after the table shows, from the spans of the visible traces only; so are the
 // input and output previews under each name (one GET spans?mode=preview for the page).
 import { h, clear, fmtDateTime, fmtAgo, fmtDuration, fmtCompact, fmtCost, fmtInt, statusPill, shortId, limiter, markShown } from '../dom.js';
@@ -8,6 +10,7 @@ import { api, traceModel, knownModel, searchSupported } from '../api.js';
 import { href } from '../route.js';
 import { errorBox, loading, empty, heading, isAbort, rememberList } from './common.js';
 import { previewText } from '../render.js';
+import { scoreChips } from './judgements.js';
 
 export const RANGES = [
 	['', 'Any time'], ['15m', 'Last 15 minutes'], ['1h', 'Last hour'], ['24h', 'Last 24 hours'],
@@ -17,6 +20,35 @@ const RANGE_MS = { '15m': 9e5, '1h': 3.6e6, '24h': 8.64e7, '7d': 6.048e8, '30d':
 const SIZES = [25, 50, 100, 200];
 const LIVE_MS = 5000;
 const PREVIEW_URL = 4000; // characters of span ids in one preview request's URL
+const SORTS = ['desc', 'asc', 'score', 'score-asc']; // newest, oldest, highest score, lowest score
+const SCORE_NAMES = 'spandex.scoreNames'; // per workspace: the score names its pages showed
+const SCORE_NAMES_MAX = 50;
+
+// The score names seen in a workspace (kept, so the controls stay while a filter empties the
+// page), with those of a page added.
+function scoreNames(ws, page) {
+	let known = {};
+	try {
+		known = JSON.parse(localStorage.getItem(SCORE_NAMES) || '{}') || {};
+	} catch {
+		// none kept
+	}
+	const mine = new Set(Array.isArray(known[ws]) ? known[ws] : []);
+	const before = mine.size;
+	for (const t of page || []) for (const n of Object.keys(t.evaluator_scores || {})) mine.add(n);
+	const names = [...mine].sort().slice(0, SCORE_NAMES_MAX);
+	if (names.length !== before) {
+		try {
+			localStorage.setItem(SCORE_NAMES, JSON.stringify({ ...known, [ws]: names }));
+		} catch {
+			// not kept
+		}
+	}
+	return names;
+}
+
+// A bound of the score range from the URL: a number, or '' when absent or not one.
+const bound = (v) => (v !== null && v !== '' && Number.isFinite(Number(v)) ? String(Number(v)) : '');
 
 // The started_at window of the URL: a preset relative to now, or from/to (ISO, either open).
 export function windowOf(p, now = Date.now()) {
@@ -35,7 +67,10 @@ function stateOf(p) {
 		range: p.get('range') || (p.get('from') || p.get('to') ? 'custom' : ''),
 		from: p.get('from') || '',
 		to: p.get('to') || '',
-		sort: p.get('sort') === 'asc' ? 'asc' : 'desc',
+		sort: SORTS.includes(p.get('sort')) && (p.get('score') || !p.get('sort').startsWith('score')) ? p.get('sort') : 'desc',
+		score: p.get('score') || '',
+		min: bound(p.get('min')),
+		max: bound(p.get('max')),
 		page: String(Math.max(1, Math.floor(Number(p.get('page'))) || 1)),
 		size: p.get('size') || '50',
 		live: p.get('live') === '1',
@@ -48,7 +83,8 @@ function paramsOf(s) {
 	return {
 		q: s.q, status: s.status, session: s.session, range: s.range === 'custom' ? '' : s.range,
 		from: s.range === 'custom' ? s.from : '', to: s.range === 'custom' ? s.to : '',
-		sort: s.sort === 'asc' ? 'asc' : '', page: s.page !== '1' ? s.page : '', size: s.size !== '50' ? s.size : '',
+		score: s.score, min: s.score ? s.min : '', max: s.score ? s.max : '',
+		sort: s.sort !== 'desc' ? s.sort : '', page: s.page !== '1' ? s.page : '', size: s.size !== '50' ? s.size : '',
 		live: s.live ? '1' : '',
 	};
 }
@@ -88,6 +124,18 @@ export function mount(root, route, ctx) {
 	const custom = h('div.field-group', { hidden: true },
 		h('div.field', h('label', { for: 'f-from' }, 'From'), from),
 		h('div.field', h('label', { for: 'f-to' }, 'To'), to));
+	// The score controls: which score, its range, and the order (by start, or by that score).
+	const scoreList = h('datalist#f-score-names');
+	const score = h('input#f-score', { type: 'text', list: 'f-score-names', placeholder: 'Score name', autocomplete: 'off', spellcheck: 'false' });
+	const smin = h('input#f-smin', { type: 'number', step: 'any', placeholder: 'min', inputmode: 'decimal' });
+	const smax = h('input#f-smax', { type: 'number', step: 'any', placeholder: 'max', inputmode: 'decimal' });
+	const order = h('select#f-order', [['desc', 'Newest first'], ['asc', 'Oldest first'], ['score', 'Highest score first'], ['score-asc', 'Lowest score first']]
+		.map(([v, t]) => h('option', { value: v }, t)));
+	const scoreFields = h('div.field-group.score-fields', { hidden: true, role: 'group', 'aria-label': 'Score' },
+		h('div.field', h('label', { for: 'f-score' }, 'Score'), score, scoreList),
+		h('div.field.field-num', h('label', { for: 'f-smin' }, 'Min'), smin),
+		h('div.field.field-num', h('label', { for: 'f-smax' }, 'Max'), smax));
+	const orderField = h('div.field', h('label', { for: 'f-order' }, 'Order'), order);
 	const clearBtn = h('button.link-button', { type: 'button' }, 'Clear filters');
 	const form = h('form.filters', { 'aria-label': 'Filter traces' },
 		searchField,
@@ -95,6 +143,8 @@ export function mount(root, route, ctx) {
 		h('div.field', h('label', { for: 'f-session' }, 'Session'), session),
 		h('div.field', h('label', { for: 'f-range' }, 'Started'), range),
 		custom,
+		scoreFields,
+		orderField,
 		h('div.field.field-buttons', h('button.primary', { type: 'submit' }, 'Apply'), clearBtn));
 
 	const body = h('div.list-body');
@@ -105,21 +155,30 @@ export function mount(root, route, ctx) {
 		const target = href(ws, 'traces', null, paramsOf(next));
 		if (target !== location.hash) location.hash = target;
 	};
-	const fromForm = () => ({
-		...state,
-		q: searchField.hidden ? state.q : searchBox.value.trim(),
-		status: status.value,
-		session: session.value.trim(),
-		range: range.value,
-		from: range.value === 'custom' ? fromLocalInput(from.value) : '',
-		to: range.value === 'custom' ? fromLocalInput(to.value) : '',
-		page: '1',
-	});
+	const fromForm = () => {
+		const name = score.value.trim();
+		return {
+			...state,
+			q: searchField.hidden ? state.q : searchBox.value.trim(),
+			status: status.value,
+			session: session.value.trim(),
+			range: range.value,
+			from: range.value === 'custom' ? fromLocalInput(from.value) : '',
+			to: range.value === 'custom' ? fromLocalInput(to.value) : '',
+			score: name,
+			min: name ? bound(smin.value) : '',
+			max: name ? bound(smax.value) : '',
+			// A score order needs a score: without one it is by start again.
+			sort: order.value.startsWith('score') && !name ? 'desc' : order.value,
+			page: '1',
+		};
+	};
 	form.addEventListener('submit', (e) => {
 		e.preventDefault();
 		go(fromForm());
 	});
 	status.addEventListener('change', () => go(fromForm()));
+	order.addEventListener('change', () => go(fromForm()));
 	range.addEventListener('change', () => {
 		custom.hidden = range.value !== 'custom';
 		if (range.value !== 'custom') go(fromForm());
@@ -137,7 +196,30 @@ export function mount(root, route, ctx) {
 		to.value = state.to ? toLocalInput(state.to) : '';
 		liveBtn.setAttribute('aria-pressed', String(state.live));
 		liveBtn.classList.toggle('on', state.live);
+		score.value = state.score;
+		smin.value = state.min;
+		smax.value = state.max;
+		order.value = state.sort;
+		syncScores();
 	}
+
+	// The score controls show once the workspace is known to have scores (or the URL names
+	// one); the score orders need a score name.
+	let names = scoreNames(ws, null);
+	function syncScores(page) {
+		if (page) names = scoreNames(ws, page);
+		const any = names.length > 0 || !!state.score;
+		scoreFields.hidden = !any;
+		form.classList.toggle('with-scores', any);
+		clear(scoreList).append(...names.map((n) => h('option', { value: n })));
+		for (const o of order.options) {
+			if (o.value.startsWith('score')) {
+				o.hidden = !any;
+				o.disabled = !state.score && !score.value.trim();
+			}
+		}
+	}
+	score.addEventListener('input', () => syncScores());
 
 	// Free text lights up where the API takes `search=` (spandex does; others answer 400). Asked after the
 	// first page is shown, so the probe never delays it.
@@ -158,8 +240,16 @@ export function mount(root, route, ctx) {
 		if (state.session) filter.session_id = state.session;
 		const win = windowOf(new URLSearchParams(paramsOf(state)));
 		if (win) filter.started_at = win;
+		if (state.score && (state.min || state.max)) {
+			const range = {};
+			if (state.min) range.$gte = Number(state.min);
+			if (state.max) range.$lte = Number(state.max);
+			filter[`evaluator_scores.${state.score}`] = range;
+		}
+		const byScore = state.score && state.sort.startsWith('score');
 		return {
-			page: state.page, page_size: state.size, sort: state.sort === 'asc' ? 'started_at' : '-started_at', mode: 'detailed',
+			page: state.page, page_size: state.size, mode: 'detailed',
+			sort: byScore ? `${state.sort === 'score' ? '-' : ''}evaluator_scores.${state.score}` : state.sort === 'asc' ? 'started_at' : '-started_at',
 			filter: Object.keys(filter).length ? filter : undefined,
 			search: !searchField.hidden && state.q ? state.q : undefined,
 		};
@@ -206,7 +296,8 @@ export function mount(root, route, ctx) {
 		count.textContent = `${fmtInt(total)} ${total === 1 ? 'trace' : 'traces'}`;
 		clear(body);
 		previewCells.clear();
-		const filtered = state.status || state.session || state.range || state.q;
+		syncScores(page.data);
+		const filtered = state.status || state.session || state.range || state.q || (state.score && (state.min || state.max));
 		if (!page.data.length) {
 			if (total > 0) {
 				body.append(empty(`Page ${state.page} is past the end.`, h('p', h('a', { href: href(ws, 'traces', null, paramsOf({ ...state, page: String(pg.total_pages || 1) })) }, `Go to the last page (${pg.total_pages})`))));
@@ -221,23 +312,36 @@ export function mount(root, route, ctx) {
 			return;
 		}
 		const maxDur = Math.max(1, ...page.data.map((t) => t.duration_ms || 0));
-		const sortLabel = state.sort === 'asc' ? 'oldest first' : 'newest first';
-		const sortBtn = h('button.sort', { type: 'button', title: `Sorted ${sortLabel}; click to reverse` },
-			'Started', h('span.sort-icon', { 'aria-hidden': 'true' }, state.sort === 'asc' ? '▲' : '▼'));
-		sortBtn.addEventListener('click', () => go({ ...state, sort: state.sort === 'asc' ? 'desc' : 'asc', page: '1' }));
+		const byScore = state.score && state.sort.startsWith('score');
+		const sortLabel = byScore ? `by ${state.score}, ${state.sort === 'score' ? 'highest' : 'lowest'} first, traces without it last`
+			: state.sort === 'asc' ? 'oldest first' : 'newest first';
+		const sortBtn = h('button.sort', { type: 'button', title: byScore ? 'Sort by start, newest first' : `Sorted ${sortLabel}; click to reverse` },
+			'Started', byScore ? null : h('span.sort-icon', { 'aria-hidden': 'true' }, state.sort === 'asc' ? '▲' : '▼'));
+		sortBtn.addEventListener('click', () => go({ ...state, sort: !byScore && state.sort === 'desc' ? 'asc' : 'desc', page: '1' }));
+		// The scores column: where the page or the workspace has scores. Its header sorts by the
+		// chosen score.
+		const scored = byScore || page.data.some((t) => Object.keys(t.evaluator_scores || {}).length);
+		let scoreHead = null;
+		if (scored) {
+			const btn = state.score ? h('button.sort', { type: 'button', title: byScore ? `Sorted ${sortLabel}; click to reverse` : `Sort by ${state.score}, highest first` },
+				'Scores', byScore ? h('span.sort-icon', { 'aria-hidden': 'true' }, state.sort === 'score' ? '▼' : '▲') : null) : null;
+			btn?.addEventListener('click', () => go({ ...state, sort: state.sort === 'score' ? 'score-asc' : 'score', page: '1' }));
+			scoreHead = h('th.col-scores', { scope: 'col', 'aria-sort': byScore ? (state.sort === 'score' ? 'descending' : 'ascending') : null }, btn || 'Scores');
+		}
 		const table = h('table.data.traces-table',
 			h('caption.sr-only', `Traces of workspace ${ws}, ${sortLabel}, page ${pg.page ?? state.page} of ${pg.total_pages ?? 1}`),
 			h('thead', h('tr',
 				h('th.col-name', { scope: 'col' }, 'Name'),
-				h('th.col-start', { scope: 'col', 'aria-sort': state.sort === 'asc' ? 'ascending' : 'descending' }, sortBtn),
+				h('th.col-start', { scope: 'col', 'aria-sort': byScore ? null : state.sort === 'asc' ? 'ascending' : 'descending' }, sortBtn),
 				h('th.num.col-dur', { scope: 'col' }, 'Duration'),
 				h('th.col-status', { scope: 'col' }, 'Status'),
 				h('th.num.col-spans', { scope: 'col' }, 'Spans'),
 				h('th.num.col-tokens', { scope: 'col' }, 'Tokens'),
 				h('th.num.col-cost', { scope: 'col' }, 'Cost'),
+				scoreHead,
 				h('th.col-model', { scope: 'col' }, 'Model'),
 				h('th.col-session', { scope: 'col' }, 'Session'))),
-			h('tbody', page.data.map((t) => row(t, maxDur, signal))));
+			h('tbody', page.data.map((t) => row(t, maxDur, signal, scored))));
 		body.append(h('div.table-wrap', { role: 'region', 'aria-label': 'Traces table', tabindex: '0' }, table), pager(pg));
 		fillPreviews(page.data, signal);
 	}
@@ -284,7 +388,7 @@ export function mount(root, route, ctx) {
 		}
 	}
 
-	function row(t, maxDur, signal) {
+	function row(t, maxDur, signal, scored) {
 		const modelCell = h('td.col-model', { 'data-label': 'Model' });
 		const showModel = (m) => clear(modelCell).append(m ? h('span.model', { title: m }, m) : h('span.muted', '—'));
 		const known = knownModel(ws, t);
@@ -313,6 +417,7 @@ export function mount(root, route, ctx) {
 			h('td.num.col-tokens', { 'data-label': 'Tokens', title: t.total_tokens !== undefined || t.input_tokens !== undefined ? `input ${fmtInt(t.input_tokens ?? 0)} · output ${fmtInt(t.output_tokens ?? 0)}${t.cached_tokens ? ` · cached ${fmtInt(t.cached_tokens)}` : ''}` : null },
 				tokensOf(t) === null ? h('span.muted', '—') : fmtCompact(tokensOf(t))),
 			h('td.num.col-cost', { 'data-label': 'Cost' }, t.cost_usd === undefined ? h('span.muted', '—') : fmtCost(t.cost_usd)),
+			scored ? h('td.col-scores', { 'data-label': 'Scores' }, scoreChips(t.evaluator_scores, { first: state.score }) || h('span.muted', '—')) : null,
 			modelCell,
 			h('td.col-session', t.session_id && t.session_id !== t.id
 				? h('a.mono', { href: href(ws, 'sessions', t.session_id), title: t.session_id }, shortId(t.session_id))
