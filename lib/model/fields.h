@@ -173,7 +173,7 @@ extern const struct span_eval_info span_eval_keys[SE__COUNT];
 /* The field of JSON key k[0..kn), or -1. */
 int span_field_find(const char *k, size_t kn);
 
-/* Whether free-text search reads member k[0..kn) of a line (its text column): inline, for
+/* Whether free-text search reads member k[0..kn) of a line (the table's text): inline, for
  * the loops that walk every member of every line. */
 static inline bool span_text_key(const char *k, size_t kn)
 {
