@@ -18,7 +18,7 @@ static const struct vs_field request_fields[] = {
     {"spans", VS_LIST, true, false},
 };
 
-static const struct vs_field span_fields[] = {
+static const struct vs_field input_fields[] = {
     {"span_id", VS_STR, true, false},
     {"trace_id", VS_STR, true, false},
     {"session_id", VS_STR, false, false},
@@ -147,7 +147,8 @@ static void value_error(struct verrs *v, json_t *loc, const char *field, const c
 /* One DirectSpanInput at loc into s (fields of the batch set by the caller). */
 static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o, struct span *s)
 {
-	if (!vs_model(v, loc, o, span_fields, sizeof(span_fields) / sizeof(*span_fields), true) &&
+	if (!vs_model(v, loc, o, input_fields, sizeof(input_fields) / sizeof(*input_fields),
+		      true) &&
 	    !json_is_object(o))
 		return;
 	s->span_id = id_field(v, loc, o, "span_id");

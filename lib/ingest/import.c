@@ -19,49 +19,45 @@
 #define IMPORT_BATCH 1000	      /* spans per store_append: DIRECT_MAX_SPANS, as one request */
 #define IMPORT_BATCH_BYTES (8u << 20) /* or fewer, so a batch stays about one request body */
 
-/* The fields of the Span schema (the Get Span page) that the direct-ingest request does not
- * share, and the JSON type each must have; the shared ones are checked by direct_parse, and
- * input and output here too, because a Span holds them as strings where a request may not. */
-enum ftype { F_STR, F_TIME, F_UINT, F_NUM, F_OBJ, F_RAW };
-static const struct {
-	const char *name;
-	enum ftype type;
-} span_fields[] = {
-    {"workspace", F_STR},      {"project", F_STR},	   {"evaluation_context", F_OBJ},
-    {"source", F_STR},	       {"ingested_at", F_TIME},	   {"error_type", F_STR},
-    {"error_message", F_STR},  {"provider", F_STR},	   {"model", F_STR},
-    {"prompt_id", F_STR},      {"prompt_name", F_STR},	   {"prompt_version", F_STR},
-    {"agent_id", F_STR},       {"agent_name", F_STR},	   {"tool_name", F_STR},
-    {"input_tokens", F_UINT},  {"output_tokens", F_UINT},  {"cached_tokens", F_UINT},
-    {"total_tokens", F_UINT},  {"usage_details", F_OBJ},   {"cost_total_usd", F_NUM},
-    {"cost_input_usd", F_NUM}, {"cost_output_usd", F_NUM}, {"cost_details", F_OBJ},
-    {"raw_attributes", F_RAW}, {"input", F_STR},	   {"output", F_STR},
-};
-/* The fields DirectSpanInput shares with Span (reference section 4.4). */
+/* The fields DirectSpanInput shares with Span (reference section 4.4): direct_parse checks
+ * them. Every other field of the Span schema (lib/model/fields.h) is checked here for its JSON
+ * type, and input and output too: a Span holds them as strings where a request may not. */
 static const char *const shared_fields[] = {
     "span_id", "trace_id",   "session_id", "parent_span_id", "name",   "kind",
     "status",  "started_at", "ended_at",   "input",	     "output", NULL,
 };
+static const char *const typed_shared[] = {"input", "output", NULL};
 
-static const char *type_problem(json_t *v, enum ftype t)
+static bool in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, s))
+			return true;
+	return false;
+}
+
+/* Why v cannot be the value of field f, or NULL. */
+static const char *type_problem(json_t *v, const struct span_field_info *f)
 {
 	int64_t us;
-	switch (t) {
-	case F_STR:
+	switch (f->type) {
+	case SFT_STR:
+	case SFT_SSTR:
+	case SFT_ENUM:
 		return json_is_string(v) ? NULL : "Input should be a valid string";
-	case F_TIME:
+	case SFT_TIME:
 		return json_is_string(v) && time_parse(json_string_value(v), true, &us)
 			   ? NULL
 			   : "Input should be a valid datetime with timezone info";
-	case F_UINT:
+	case SFT_INT:
 		return json_is_integer(v) && json_integer_value(v) >= 0
 			   ? NULL
 			   : "Input should be a non-negative integer";
-	case F_NUM:
+	case SFT_NUM:
 		return json_is_number(v) ? NULL : "Input should be a valid number";
-	case F_OBJ:
+	case SFT_OBJ:
 		return json_is_object(v) ? NULL : "Input should be a valid dictionary";
-	case F_RAW: {
+	case SFT_RAW: {
 		json_t *o = json_is_string(v) ? json_loads(json_string_value(v), 0, NULL) : NULL;
 		bool ok = json_is_object(o);
 		json_decref(o);
@@ -101,22 +97,16 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 	json_t *x;
 	json_object_foreach(o, k, x)
 	{
-		bool known = false;
-		for (const char *const *f = shared_fields; *f && !known; f++)
-			known = !strcmp(*f, k);
-		for (size_t i = 0; i < sizeof(span_fields) / sizeof(*span_fields); i++) {
-			if (strcmp(span_fields[i].name, k))
-				continue;
-			known = true;
-			const char *bad =
-			    json_is_null(x) ? NULL : type_problem(x, span_fields[i].type);
-			if (bad) {
-				err_set(why, ST_INVALID, "%s: %s", k, bad);
-				goto out;
-			}
-		}
-		if (!known) {
+		int f = span_field_find(k, strlen(k));
+		if (f < 0) {
 			err_set(why, ST_INVALID, "%s: Extra inputs are not permitted", k);
+			goto out;
+		}
+		if (in_list(shared_fields, k) && !in_list(typed_shared, k))
+			continue;
+		const char *bad = json_is_null(x) ? NULL : type_problem(x, &span_fields[f]);
+		if (bad) {
+			err_set(why, ST_INVALID, "%s: %s", k, bad);
 			goto out;
 		}
 	}

@@ -16,37 +16,95 @@ const char *const span_kind_names[KIND__COUNT + 1] = {
 };
 const char *const span_status_names[SPST__COUNT + 1] = {"success", "error", "cancelled", "unknown",
 							NULL};
-const char *const span_str_names[SS__COUNT] = {
-    "project",	   "error_type",     "error_message", "provider",   "model",	 "prompt_id",
-    "prompt_name", "prompt_version", "agent_id",      "agent_name", "tool_name",
-};
+#define STR_NAME_(ID, name, TYPE, ...) SPAN_IF_SSTR(TYPE)([SS_##ID] = #name, )
+const char *const span_str_names[SS__COUNT] = {SPAN_FIELDS(STR_NAME_)};
+#undef STR_NAME_
+
+#define INFO_(ID, n, TYPE, PRES, r, s, c, t, f, o, g)                                              \
+	[SF_##ID] = {.name = #n,                                                                   \
+		     .len = sizeof #n - 1,                                                         \
+		     .type = SFT_##TYPE,                                                           \
+		     .pres = SFP_##PRES,                                                           \
+		     .rec = r,                                                                     \
+		     .text = t,                                                                    \
+		     .cond = f,                                                                    \
+		     .sig = s,                                                                     \
+		     .col = c,                                                                     \
+		     .opik = o,                                                                    \
+		     .sgp = g},
+const struct span_field_info span_fields[SF__COUNT] = {SPAN_FIELDS(INFO_)};
+#undef INFO_
+#define EVAL_INFO_(ID, name, sig) [SE_##ID] = {#name, sig},
+const struct span_eval_info span_eval_keys[SE__COUNT] = {SPAN_EVAL_KEYS(EVAL_INFO_)};
+#undef EVAL_INFO_
+
+/* What the table promises, checked at compile time: the line opens with span_id (readers
+ * compare ids without parsing, rec_line_id_at); no two fields share a signature field (the
+ * sum of their bits is their OR only then); the .tix columns are 0 .. SPAN_COLS - 1, once
+ * each; only strings have signature bits or columns; raw_attributes is the one RAW field (the
+ * index reads its flags off it). */
+_Static_assert(SF_SPAN_ID == 0, "a line opens with span_id");
+#define SIG_BIT_(ID, name, TYPE, PRES, rec, sig, ...) ((sig) >= 0 ? 1ull << (sig) : 0)
+#define SIG_OR_(...) | SIG_BIT_(__VA_ARGS__)
+#define SIG_SUM_(...) +SIG_BIT_(__VA_ARGS__)
+#define EVAL_BIT_(ID, name, sig) (1ull << (sig))
+#define EVAL_OR_(...) | EVAL_BIT_(__VA_ARGS__)
+#define EVAL_SUM_(...) +EVAL_BIT_(__VA_ARGS__)
+_Static_assert((0 SPAN_FIELDS(SIG_OR_) SPAN_EVAL_KEYS(EVAL_OR_)) ==
+		   (0 SPAN_FIELDS(SIG_SUM_) SPAN_EVAL_KEYS(EVAL_SUM_)),
+	       "a signature field number is taken twice");
+#define COL_OR_(ID, name, TYPE, PRES, rec, sig, col, ...) | ((col) >= 0 ? 1ull << (col) : 0)
+_Static_assert((0 SPAN_FIELDS(COL_OR_)) == (1ull << SPAN_COLS) - 1,
+	       "the .tix columns are 0 .. SPAN_COLS - 1, each once");
+#define TYPES_(ID, name, TYPE, PRES, rec, sig, col, ...)                                           \
+	_Static_assert((sig < 0 && col < 0) || SFT_##TYPE == SFT_STR || SFT_##TYPE == SFT_SSTR,    \
+		       #name ": only a string has signature bits or a column");                    \
+	_Static_assert(SFT_##TYPE != SFT_RAW || SF_##ID == SF_RAW_ATTRIBUTES,                      \
+		       #name ": raw_attributes is the one RAW field");
+SPAN_FIELDS(TYPES_)
+#undef TYPES_
 
 void span_init(struct span *s)
 {
 	memset(s, 0, sizeof(*s));
+#define INIT_(ID, name, TYPE, ...) INIT_##TYPE(s->name);
+#define INIT_STR(m)
+#define INIT_SSTR(m)
+#define INIT_OBJ(m)
+#define INIT_RAW(m)
+#define INIT_ENUM(m)
+#define INIT_TIME(m) m = SPAN_NONE_I64
+#define INIT_INT(m) m = SPAN_NONE_I64
+#define INIT_NUM(m) m = NAN
+	SPAN_FIELDS(INIT_)
 	s->kind = KIND_UNKNOWN;
 	s->status = SPST_UNKNOWN;
-	s->started_at = s->ended_at = s->ingested_at = SPAN_NONE_I64;
-	s->input_tokens = s->output_tokens = s->cached_tokens = s->total_tokens = SPAN_NONE_I64;
-	s->cost_total_usd = s->cost_input_usd = s->cost_output_usd = NAN;
 }
+
+/* The json_t fields: OBJ and RAW. */
+#define JSON_(ID, name, TYPE, ...) JSON_##TYPE(name)
+#define JSON_STR(m)
+#define JSON_SSTR(m)
+#define JSON_ENUM(m)
+#define JSON_TIME(m)
+#define JSON_INT(m)
+#define JSON_NUM(m)
+#define JSON_OBJ(m) EACH_JSON(m);
+#define JSON_RAW(m) EACH_JSON(m);
 
 void span_clear(struct span *s)
 {
-	json_decref(s->evaluation_context);
-	json_decref(s->usage_details);
-	json_decref(s->cost_details);
-	json_decref(s->raw_attributes);
-	s->evaluation_context = s->usage_details = s->cost_details = s->raw_attributes = NULL;
+#define EACH_JSON(m) json_decref(s->m), s->m = NULL
+	SPAN_FIELDS(JSON_)
+#undef EACH_JSON
 }
 
 void span_copy(struct span *dst, const struct span *src)
 {
 	*dst = *src;
-	dst->evaluation_context = json_deep_copy(src->evaluation_context);
-	dst->usage_details = json_deep_copy(src->usage_details);
-	dst->cost_details = json_deep_copy(src->cost_details);
-	dst->raw_attributes = json_deep_copy(src->raw_attributes);
+#define EACH_JSON(m) dst->m = json_deep_copy(src->m)
+	SPAN_FIELDS(JSON_)
+#undef EACH_JSON
 }
 
 int span_kind_parse(const char *s)
@@ -59,47 +117,105 @@ int span_status_parse(const char *s)
 	return line_lookup(span_status_names, SPST__COUNT, s);
 }
 
+int span_field_find(const char *k, size_t kn)
+{
+	for (int i = 0; i < SF__COUNT; i++)
+		if (span_fields[i].len == kn && !memcmp(span_fields[i].name, k, kn))
+			return i;
+	return -1;
+}
+
+/* ---- the line ---- */
+
+/* The writers span_render calls, one per TYPE: k[0..kn) is the member's `,"name":`. */
+static void put_str(struct buf *out, const char *k, size_t kn, enum span_fpres p, const char *v)
+{
+	if (!v || (p == SFP_NONEMPTY && !*v))
+		return;
+	buf_add(out, k, kn);
+	jsonw_string(out, v, strlen(v));
+}
+
+static void put_time(struct buf *out, const char *k, size_t kn, int64_t us)
+{
+	if (us == SPAN_NONE_I64)
+		return;
+	char t[34];
+	t[0] = '"';
+	time_format(us, t + 1);
+	size_t n = strlen(t);
+	t[n] = '"';
+	buf_add(out, k, kn);
+	buf_add(out, t, n + 1);
+}
+
+static void put_int(struct buf *out, const char *k, size_t kn, int64_t v)
+{
+	if (v == SPAN_NONE_I64)
+		return;
+	char t[24], *e = t + sizeof t, *p = e; /* as printf's %lld */
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_add(out, k, kn);
+	buf_add(out, p, (size_t)(e - p));
+}
+
+static void put_num(struct buf *out, const char *k, size_t kn, double v)
+{
+	if (isnan(v))
+		return;
+	buf_add(out, k, kn);
+	jsonw_number(out, v);
+}
+
+static void put_obj(struct buf *out, const char *k, size_t kn, enum span_fpres p, const json_t *v)
+{
+	if (!v && p != SFP_ALWAYS)
+		return;
+	buf_add(out, k, kn);
+	if (v)
+		jsonw_value(out, v);
+	else
+		buf_add(out, "{}", 2);
+}
+
+/* An object written as a JSON string of its compact JSON (raw_attributes, as the Span schema
+ * has it); an empty one is omitted. */
+static void put_raw(struct buf *out, const char *k, size_t kn, const json_t *v)
+{
+	if (!v || !json_object_size(v))
+		return;
+	struct buf raw;
+	buf_init(&raw);
+	jsonw_value(&raw, v);
+	buf_add(out, k, kn);
+	jsonw_string(out, raw.p, raw.len);
+	buf_free(&raw);
+}
+
 void span_render(const struct span *s, struct buf *out)
 {
 	/* Field order and presence follow the Span schema of the Get Span page; responses are
-	 * exclude_none, except usage_details and cost_details, which are always present. */
-	buf_adds(out, "{\"span_id\":");
-	jsonw_string(out, s->span_id, strlen(s->span_id));
-	line_str(out, "session_id", s->session_id);
-	line_str(out, "workspace", s->workspace);
-	line_str(out, "project", s->str[SS_PROJECT]);
-	line_obj(out, "evaluation_context", s->evaluation_context, false);
-	if (s->parent_span_id && *s->parent_span_id)
-		line_str(out, "parent_span_id", s->parent_span_id);
-	line_str(out, "kind", span_kind_names[s->kind]);
-	line_str(out, "name", s->name);
-	line_str(out, "source", s->source);
-	line_str(out, "trace_id", s->trace_id);
-	line_time(out, "started_at", s->started_at);
-	line_time(out, "ended_at", s->ended_at);
-	line_str(out, "status", span_status_names[s->status]);
-	for (int i = SS_ERROR_TYPE; i < SS__COUNT; i++)
-		line_str(out, span_str_names[i], s->str[i]);
-	line_int(out, "input_tokens", s->input_tokens);
-	line_int(out, "output_tokens", s->output_tokens);
-	line_int(out, "cached_tokens", s->cached_tokens);
-	line_int(out, "total_tokens", s->total_tokens);
-	line_obj(out, "usage_details", s->usage_details, true);
-	line_num(out, "cost_total_usd", s->cost_total_usd);
-	line_num(out, "cost_input_usd", s->cost_input_usd);
-	line_num(out, "cost_output_usd", s->cost_output_usd);
-	line_obj(out, "cost_details", s->cost_details, true);
-	line_str(out, "input", s->input);
-	line_str(out, "output", s->output);
-	if (s->raw_attributes && json_object_size(s->raw_attributes)) {
-		struct buf raw;
-		buf_init(&raw);
-		jsonw_value(&raw, s->raw_attributes);
-		line_key(out, "raw_attributes");
-		jsonw_string(out, raw.p, raw.len);
-		buf_free(&raw);
-	}
-	line_time(out, "ingested_at", s->ingested_at);
+	 * exclude_none, except usage_details and cost_details, which are always present. The
+	 * first member has no comma before it. */
+#define K_(ID, name) (&(",\"" #name "\":")[SF_##ID == 0])
+#define KN_(ID, name) (sizeof ",\"" #name "\":" - 1 - (SF_##ID == 0))
+#define PUT_(ID, name, TYPE, PRES, ...)                                                            \
+	PUT_##TYPE(K_(ID, name), KN_(ID, name), SFP_##PRES, s->SPAN_MEMBER(ID, name, TYPE), name);
+#define PUT_STR(k, kn, p, v, name) put_str(out, k, kn, p, v)
+#define PUT_SSTR(k, kn, p, v, name) put_str(out, k, kn, p, v)
+#define PUT_ENUM(k, kn, p, v, name) put_str(out, k, kn, p, span_##name##_names[v])
+#define PUT_TIME(k, kn, p, v, name) put_time(out, k, kn, v)
+#define PUT_INT(k, kn, p, v, name) put_int(out, k, kn, v)
+#define PUT_NUM(k, kn, p, v, name) put_num(out, k, kn, v)
+#define PUT_OBJ(k, kn, p, v, name) put_obj(out, k, kn, p, v)
+#define PUT_RAW(k, kn, p, v, name) put_raw(out, k, kn, v)
+	buf_addc(out, '{');
+	SPAN_FIELDS(PUT_)
 	buf_addc(out, '}');
 }
 
@@ -182,50 +298,53 @@ int span_line_attr(const struct span_line *m, const char *key, const char **v, s
 	return jline_get(m->attrs, m->attrsn, key, v, vn) ? 1 : -1;
 }
 
+/* The readers span_parse calls, one per TYPE: false when the member makes the line no span
+ * (a REQ one absent, a time or an enum that is none, raw_attributes that hold no object). */
+static bool get_str(json_t *o, const char *k, enum span_fpres p, const char **v)
+{
+	*v = line_get_str(o, k);
+	return *v || p != SFP_REQ;
+}
+
+static bool get_time(json_t *o, const char *k, enum span_fpres p, int64_t *us)
+{
+	return line_get_time(o, k, us) && (*us != SPAN_NONE_I64 || p != SFP_REQ);
+}
+
+static bool get_enum(json_t *o, const char *k, int (*parse)(const char *), int *v)
+{
+	return (*v = parse(line_get_str(o, k))) >= 0;
+}
+
+static bool get_raw(json_t *o, const char *k, json_t **v)
+{
+	const char *raw = line_get_str(o, k);
+	if (!raw)
+		return true;
+	*v = json_loads(raw, 0, NULL);
+	return json_is_object(*v);
+}
+
 bool span_parse(const char *line, size_t len, struct span *s, json_t **root)
 {
 	span_init(s);
 	*root = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
 	json_t *o = *root;
+	int e;
 	if (!json_is_object(o))
 		goto bad;
-	s->span_id = line_get_str(o, "span_id");
-	s->session_id = line_get_str(o, "session_id");
-	s->workspace = line_get_str(o, "workspace");
-	s->parent_span_id = line_get_str(o, "parent_span_id");
-	s->trace_id = line_get_str(o, "trace_id");
-	s->name = line_get_str(o, "name");
-	s->source = line_get_str(o, "source");
-	int kind = span_kind_parse(line_get_str(o, "kind"));
-	int st = span_status_parse(line_get_str(o, "status"));
-	if (!s->span_id || !s->session_id || !s->workspace || !s->source || kind < 0 || st < 0)
+#define GET_(ID, name, TYPE, PRES, ...)                                                            \
+	if (!GET_##TYPE(#name, SFP_##PRES, s->SPAN_MEMBER(ID, name, TYPE), name))                  \
 		goto bad;
-	s->kind = kind;
-	s->status = st;
-	if (!line_get_time(o, "started_at", &s->started_at) || s->started_at == SPAN_NONE_I64 ||
-	    !line_get_time(o, "ended_at", &s->ended_at) ||
-	    !line_get_time(o, "ingested_at", &s->ingested_at) || s->ingested_at == SPAN_NONE_I64)
-		goto bad;
-	for (int i = 0; i < SS__COUNT; i++)
-		s->str[i] = line_get_str(o, span_str_names[i]);
-	s->evaluation_context = line_get_obj(o, "evaluation_context");
-	s->input_tokens = line_get_int(o, "input_tokens");
-	s->output_tokens = line_get_int(o, "output_tokens");
-	s->cached_tokens = line_get_int(o, "cached_tokens");
-	s->total_tokens = line_get_int(o, "total_tokens");
-	s->usage_details = line_get_obj(o, "usage_details");
-	s->cost_total_usd = line_get_num(o, "cost_total_usd");
-	s->cost_input_usd = line_get_num(o, "cost_input_usd");
-	s->cost_output_usd = line_get_num(o, "cost_output_usd");
-	s->cost_details = line_get_obj(o, "cost_details");
-	s->input = line_get_str(o, "input");
-	s->output = line_get_str(o, "output");
-	const char *raw = line_get_str(o, "raw_attributes");
-	if (raw) {
-		s->raw_attributes = json_loads(raw, 0, NULL);
-		if (!json_is_object(s->raw_attributes))
-			goto bad;
-	}
+#define GET_STR(k, p, m, name) get_str(o, k, p, &m)
+#define GET_SSTR(k, p, m, name) get_str(o, k, p, &m)
+#define GET_ENUM(k, p, m, name) (get_enum(o, k, span_##name##_parse, &e) && ((m = e), true))
+#define GET_TIME(k, p, m, name) get_time(o, k, p, &m)
+#define GET_INT(k, p, m, name) ((m = line_get_int(o, k)), true)
+#define GET_NUM(k, p, m, name) ((m = line_get_num(o, k)), true)
+#define GET_OBJ(k, p, m, name) ((m = line_get_obj(o, k)), true)
+#define GET_RAW(k, p, m, name) get_raw(o, k, &m)
+	SPAN_FIELDS(GET_)
 	return true;
 bad:
 	span_clear(s);

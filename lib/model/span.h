@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
+#include "lib/model/fields.h"
 
 enum span_kind {
 	KIND_LLM,
@@ -39,44 +40,22 @@ enum span_status { SPST_SUCCESS, SPST_ERROR, SPST_CANCELLED, SPST_UNKNOWN, SPST_
  * fetched by id. */
 const char *span_id_problem(const char *id);
 
-/* The optional string fields that filters match by equality, in Span field order. */
-enum span_str {
-	SS_PROJECT,
-	SS_ERROR_TYPE,
-	SS_ERROR_MESSAGE,
-	SS_PROVIDER,
-	SS_MODEL,
-	SS_PROMPT_ID,
-	SS_PROMPT_NAME,
-	SS_PROMPT_VERSION,
-	SS_AGENT_ID,
-	SS_AGENT_NAME,
-	SS_TOOL_NAME,
-	SS__COUNT
-};
-
+/* The Span: one member per line of SPAN_FIELDS (lib/model/fields.h), named as its JSON key,
+ * of its TYPE's C type; the SSTR fields in str[], by enum span_str. */
+#define SPAN_DECL_STR(name) const char *name;
+#define SPAN_DECL_SSTR(name)
+#define SPAN_DECL_ENUM(name) enum span_##name name;
+#define SPAN_DECL_TIME(name) int64_t name;
+#define SPAN_DECL_INT(name) int64_t name;
+#define SPAN_DECL_NUM(name) double name;
+#define SPAN_DECL_OBJ(name) json_t *name;
+#define SPAN_DECL_RAW(name) json_t *name;
+#define SPAN_DECL_(ID, name, TYPE, ...) SPAN_DECL_##TYPE(name)
 struct span {
-	const char *span_id;	    /* required */
-	const char *session_id;	    /* required */
-	const char *workspace;	    /* required */
-	const char *parent_span_id; /* NULL or "" for a root span */
-	const char *trace_id;	    /* NULL when absent */
-	const char *name;	    /* NULL when absent */
-	const char *source;	    /* required */
-	enum span_kind kind;
-	enum span_status status;
-	int64_t started_at;  /* us, required */
-	int64_t ended_at;    /* us, SPAN_NONE_I64 when absent */
-	int64_t ingested_at; /* us, set by the store */
+	SPAN_FIELDS(SPAN_DECL_)
 	const char *str[SS__COUNT];
-	json_t *evaluation_context;					  /* object or NULL */
-	int64_t input_tokens, output_tokens, cached_tokens, total_tokens; /* SPAN_NONE_I64 absent */
-	json_t *usage_details; /* object of integers, or NULL (rendered as {}) */
-	double cost_total_usd, cost_input_usd, cost_output_usd; /* NAN when absent */
-	json_t *cost_details;	    /* object of numbers, or NULL (rendered as {}) */
-	const char *input, *output; /* NULL when absent */
-	json_t *raw_attributes;	    /* object or NULL; rendered as a JSON string */
 };
+#undef SPAN_DECL_
 
 /* Sets every field to absent. */
 void span_init(struct span *s);

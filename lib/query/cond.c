@@ -1,35 +1,19 @@
 /* cond: the names of the condition fields (cond.h). */
 #include "lib/query/cond.h"
 
+#define NAME_FIELD_(ID, name, TYPE, PRES, rec, sig, col, text, cond, ...)                          \
+	SPAN_IF(cond)([FF_##ID] = #name, )
+#define NAME_EVAL_(ID, name, sig) [FF_##ID] = #name,
+/* clang-format off */
 const char *const cond_field_names[FF__COUNT] = {
-    "session_id",
-    "trace_id",
-    "project",
-    "evaluation_id",
-    "evaluation_sha",
-    "evaluation_run_id",
-    "dataset_id",
-    "dataset_name",
-    "dataset_version",
-    "test_case_id",
-    "source",
-    "kind",
-    "status",
-    "model",
-    "tool_name",
-    "provider",
-    "agent_id",
-    "agent_name",
-    "prompt_name",
-    "prompt_version",
-    "parent_span_id",
-    "started_at",
-    "id",
-    "experiment_id",
-    "name",
-    "id",
-    "workspace",
-    "entity_type",
-    "created_at",
-    "updated_at",
+	SPAN_FIELDS(NAME_FIELD_)
+	SPAN_EVAL_KEYS(NAME_EVAL_)
+	[FF_ID] = "id",
+	[FF_EXPERIMENT_ID] = "experiment_id",
+	[FF_SPAN_ID] = "id",
+	[FF_WORKSPACE] = "workspace",
+	[FF_ENTITY_TYPE] = "entity_type",
+	[FF_CREATED_AT] = "created_at",
+	[FF_UPDATED_AT] = "updated_at",
 };
+/* clang-format on */

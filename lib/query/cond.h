@@ -10,34 +10,22 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "lib/model/fields.h"
 
-/* SpanFilter fields in the order of the List Span Groups page, then TraceFilter's extras. */
+/* The fields a condition can name. First one per span field the table marks cond, in the line's
+ * order, and one per member of evaluation_context it lists (lib/model/fields.h), each named as
+ * that member; then the conditions that are no one member's. */
+#define FF_FIELD_(ID, name, TYPE, PRES, rec, sig, col, text, cond, ...) SPAN_IF(cond)(FF_##ID, )
+#define FF_EVAL_(ID, ...) FF_##ID,
 enum filter_field {
-	FF_SESSION_ID,
-	FF_TRACE_ID,
-	FF_PROJECT,
-	FF_EVALUATION_ID,
-	FF_EVALUATION_SHA,
-	FF_EVALUATION_RUN_ID,
-	FF_DATASET_ID,
-	FF_DATASET_NAME,
-	FF_DATASET_VERSION,
-	FF_TEST_CASE_ID,
-	FF_SOURCE,
-	FF_KIND,
-	FF_STATUS,
-	FF_MODEL,
-	FF_TOOL_NAME,
-	FF_PROVIDER,
-	FF_AGENT_ID,
-	FF_AGENT_NAME,
-	FF_PROMPT_NAME,
-	FF_PROMPT_VERSION,
-	FF_PARENT_SPAN_ID,
-	FF_STARTED_AT,
-	FF_ID,		  /* TraceFilter: the trace id */
-	FF_EXPERIMENT_ID, /* TraceFilter: the root span's evaluation_context.evaluation_id */
-	FF_NAME,	  /* the span's (of a trace: its root span's) name; spandex's own */
+	/* A span field's */
+	SPAN_FIELDS(FF_FIELD_)
+	/* A member of evaluation_context */
+	SPAN_EVAL_KEYS(FF_EVAL_)
+	/* The conditions above name one member each; these do not. */
+	FF__FIELDS,
+	FF_ID = FF__FIELDS, /* TraceFilter: the trace id */
+	FF_EXPERIMENT_ID,   /* TraceFilter: the root span's evaluation_context.evaluation_id */
 	/* The generic entity fields of the platform filter (nemo-intake.md §3.2). */
 	FF_SPAN_ID,	/* "id" of a span: its span_id */
 	FF_WORKSPACE,	/* the workspace listed: all or nothing */
@@ -46,6 +34,8 @@ enum filter_field {
 	FF_UPDATED_AT,	/* the same: a new version is a new ingest */
 	FF__COUNT
 };
+#undef FF_FIELD_
+#undef FF_EVAL_
 extern const char *const cond_field_names[FF__COUNT];
 
 enum filter_op { FOP_EQ, FOP_GTE, FOP_LTE, FOP_IN };

@@ -299,9 +299,7 @@ static bool text_match(const char *p, size_t n, const struct utf8_needle *term)
 			return false;
 		const char *k = p + i + 2;
 		size_t vs = ke + 1;
-		bool field = (kn == 4 && !memcmp(k, "name", 4)) ||
-			     (kn == 5 && !memcmp(k, "input", 5)) ||
-			     (kn == 6 && !memcmp(k, "output", 6));
+		bool field = span_text_key(k, kn);
 		if (field && at < vs) { /* in this member's key: the next one from its value on */
 			at = text_pos(p, n, vs, term);
 			continue;

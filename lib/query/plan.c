@@ -14,44 +14,37 @@
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 
-/* Where each filter field lives in the Span line, and its bloom field (-1: none; ids use the
- * record's hashes). Evaluation keys follow rec_sig_eval_keys of lib/store.c. */
+/* Where each filter field lives in the Span line: a field of lib/model/fields.h, and for one
+ * of evaluation_context a member of it (enum span_eval_key, else -1); its bloom field is
+ * theirs (ids use the record's hashes). */
+#define SRC_FIELD_(ID, name, TYPE, PRES, rec, sig, col, text, cond, ...)                           \
+	SPAN_IF(cond)([FF_##ID] = {SF_##ID, -1}, )
+#define SRC_EVAL_(ID, ...) [FF_##ID] = {SF_EVALUATION_CONTEXT, SE_##ID},
+/* clang-format off */
 static const struct {
-	const char *key, *sub;
-	int sig;
+	int sf, ek;
 } field_src[FF__COUNT] = {
-    [FF_SESSION_ID] = {"session_id", NULL, -1},
-    [FF_TRACE_ID] = {"trace_id", NULL, -1},
-    [FF_PROJECT] = {"project", NULL, SS_PROJECT},
-    [FF_EVALUATION_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
-    [FF_EVALUATION_SHA] = {"evaluation_context", "evaluation_sha", SIG_FIELD_EVAL + 1},
-    [FF_EVALUATION_RUN_ID] = {"evaluation_context", "evaluation_run_id", SIG_FIELD_EVAL + 2},
-    [FF_DATASET_ID] = {"evaluation_context", "dataset_id", SIG_FIELD_EVAL + 3},
-    [FF_DATASET_NAME] = {"evaluation_context", "dataset_name", SIG_FIELD_EVAL + 4},
-    [FF_DATASET_VERSION] = {"evaluation_context", "dataset_version", SIG_FIELD_EVAL + 5},
-    [FF_TEST_CASE_ID] = {"evaluation_context", "test_case_id", SIG_FIELD_EVAL + 6},
-    [FF_SOURCE] = {"source", NULL, -1},
-    [FF_KIND] = {"kind", NULL, -1},
-    [FF_STATUS] = {"status", NULL, -1},
-    [FF_MODEL] = {"model", NULL, SS_MODEL},
-    [FF_TOOL_NAME] = {"tool_name", NULL, SS_TOOL_NAME},
-    [FF_PROVIDER] = {"provider", NULL, SS_PROVIDER},
-    [FF_AGENT_ID] = {"agent_id", NULL, SS_AGENT_ID},
-    [FF_AGENT_NAME] = {"agent_name", NULL, SS_AGENT_NAME},
-    [FF_PROMPT_NAME] = {"prompt_name", NULL, SS_PROMPT_NAME},
-    [FF_PROMPT_VERSION] = {"prompt_version", NULL, SS_PROMPT_VERSION},
-    [FF_PARENT_SPAN_ID] = {"parent_span_id", NULL, -1},
-    [FF_STARTED_AT] = {"started_at", NULL, -1},
-    [FF_ID] = {"trace_id", NULL, -1},
-    [FF_EXPERIMENT_ID] = {"evaluation_context", "evaluation_id", SIG_FIELD_EVAL + 0},
-    [FF_NAME] = {"name", NULL, -1},
-    [FF_SPAN_ID] = {"span_id", NULL, -1},
-    /* Settled by plan_build: never looked for on the line. */
-    [FF_WORKSPACE] = {"workspace", NULL, -1},
-    [FF_ENTITY_TYPE] = {"entity_type", NULL, -1},
-    [FF_CREATED_AT] = {"ingested_at", NULL, -1},
-    [FF_UPDATED_AT] = {"ingested_at", NULL, -1},
+	SPAN_FIELDS(SRC_FIELD_)
+	SPAN_EVAL_KEYS(SRC_EVAL_)
+	[FF_ID] = {SF_TRACE_ID, -1},
+	[FF_EXPERIMENT_ID] = {SF_EVALUATION_CONTEXT, SE_EVALUATION_ID},
+	[FF_SPAN_ID] = {SF_SPAN_ID, -1},
+	/* Settled by plan_build: never looked for on the line. */
+	[FF_WORKSPACE] = {SF_WORKSPACE, -1},
+	[FF_ENTITY_TYPE] = {-1, -1},
+	[FF_CREATED_AT] = {SF_INGESTED_AT, -1},
+	[FF_UPDATED_AT] = {SF_INGESTED_AT, -1},
 };
+/* clang-format on */
+#undef SRC_FIELD_
+#undef SRC_EVAL_
+
+/* The bloom field of a condition's field, or -1. */
+static int field_sig(enum filter_field ff)
+{
+	int ek = field_src[ff].ek;
+	return ek >= 0 ? span_eval_keys[ek].sig : span_fields[field_src[ff].sf].sig;
+}
 
 const char *plan_lit(struct arena *a, const char *s)
 {
@@ -139,8 +132,9 @@ void plan_build(struct arena *a, const struct filter *f, const char *ws, struct 
 			continue;
 		}
 		struct linechk *k = &c->chk[c->nchk++];
-		k->key = field_src[fc->field].key;
-		k->sub = field_src[fc->field].sub;
+		k->key = span_fields[field_src[fc->field].sf].name;
+		k->sub = field_src[fc->field].ek >= 0 ? span_eval_keys[field_src[fc->field].ek].name
+						      : NULL;
 		k->col = store_tix_col_of(k->key, k->sub);
 		k->nlits = fc->nvals;
 		k->lits = arena_alloc(a, fc->nvals * sizeof *k->lits);
@@ -193,8 +187,8 @@ void plan_build(struct arena *a, const struct filter *f, const char *ws, struct 
 			c->source_h = (uint32_t)h;
 			break;
 		default:
-			if (field_src[fc->field].sig >= 0)
-				c->sig |= rec_sig_bits(field_src[fc->field].sig, v, vn);
+			if (field_sig(fc->field) >= 0)
+				c->sig |= rec_sig_bits(field_sig(fc->field), v, vn);
 			break;
 		}
 	}

@@ -1,15 +1,15 @@
 /* dayindex: the text and field index of a day (<day>.tix): for every word of the name, input and
  * output of its records, the records that hold it; per record a hash of each field of
- * store_tix_cols; the records of each trace and session (the key maps); the day's live counts; and
- * its root spans. A free-text term then reads only the lines of the records whose words contain the
- * term's letters and digits (none when the term is one word), an equality on a column reads no
- * line, a trace or session lookup reads only its own records, a list's total is summed from the
- * counts while the flags they were taken from hold, and a page of traces reads the roots' entries.
- * It is derived data: built aside and renamed into place (by `spandex index`, seal and reindex),
- * covering the records committed when it was built; readers read the lines of the records after
- * those, and trust the file only while its last covered record is still the one it was built from
- * and the checksum of each section they read holds. docs/FORMAT.md ("The text and field index") has
- * the format and the reasons. */
+ * the fields with a column (lib/model/fields.h); the records of each trace and session (the key
+ * maps); the day's live counts; and its root spans. A free-text term then reads only the lines of
+ * the records whose words contain the term's letters and digits (none when the term is one word),
+ * an equality on a column reads no line, a trace or session lookup reads only its own records, a
+ * list's total is summed from the counts while the flags they were taken from hold, and a page of
+ * traces reads the roots' entries. It is derived data: built aside and renamed into place (by
+ * `spandex index`, seal and reindex), covering the records committed when it was built; readers
+ * read the lines of the records after those, and trust the file only while its last covered record
+ * is still the one it was built from and the checksum of each section they read holds.
+ * docs/FORMAT.md ("The text and field index") has the format and the reasons. */
 #include "lib/store/dayindex.h"
 
 #include <errno.h>
@@ -78,16 +78,19 @@ struct tix_hdr {
 	uint32_t crc; /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct tix_hdr) == 128, "the text index header is 128 bytes");
+_Static_assert(TIX_VERSION != 4 || TIX_NCOLS == 9,
+	       "version 4 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
-const char *const store_tix_cols[TIX_NCOLS] = {
-    "project",	 "model",	"provider",	  "agent_id", "agent_name",
-    "tool_name", "prompt_name", "prompt_version", "name",
-};
+/* Column k: the field lib/model/fields.h gives column k (past TIX_NCOLS: the fields with none). */
+#define COL_(ID, name, TYPE, PRES, rec, sig, col, ...)                                             \
+	[(col) >= 0 ? (col) : TIX_NCOLS + SF_##ID] = #name,
+static const char *const tix_cols[TIX_NCOLS + SF__COUNT] = {SPAN_FIELDS(COL_)};
+#undef COL_
 
 int store_tix_col_of(const char *key, const char *sub)
 {
 	for (int k = 0; !sub && k < TIX_NCOLS; k++)
-		if (!strcmp(store_tix_cols[k], key))
+		if (!strcmp(tix_cols[k], key))
 			return k;
 	return -1;
 }
@@ -164,8 +167,8 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 		if (words_field(f.k, f.kn))
 			words_add(&b->w, f.v, f.vn, rec);
 		for (int k = 0; k < TIX_NCOLS; k++)
-			if (!(seen >> k & 1) && strlen(store_tix_cols[k]) == f.kn &&
-			    !memcmp(store_tix_cols[k], f.k, f.kn)) {
+			if (!(seen >> k & 1) && strlen(tix_cols[k]) == f.kn &&
+			    !memcmp(tix_cols[k], f.k, f.kn)) {
 				b->cols[(size_t)k * b->nrecs + rec] = store_tix_hash(f.v, f.vn);
 				seen |= 1u << k;
 			}
@@ -752,7 +755,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 	}
 	for (int k = 0; k < TIX_NCOLS; k++)
 		if (!col_good(&t, k)) {
-			buf_printf(why, "column %s: checksum mismatch\n", store_tix_cols[k]);
+			buf_printf(why, "column %s: checksum mismatch\n", tix_cols[k]);
 			bad = 1;
 		}
 	size_t w = bad ? SIZE_MAX : words_check(&t.text, t.h->nrecs);

@@ -18,11 +18,6 @@ _Static_assert(sizeof(struct idx_hdr) == STORE_IDX_HDR, "idx header is 128 bytes
 _Static_assert(offsetof(struct idx_hdr, committed) == STORE_IDX_COMMITTED_AT,
 	       "committed count where store.h says");
 
-const char *const rec_sig_eval_keys[SIG_EVAL_KEYS] = {
-    "evaluation_id", "evaluation_sha",	"evaluation_run_id", "dataset_id",
-    "dataset_name",  "dataset_version", "test_case_id",
-};
-
 uint64_t rec_sig_bits(int field, const char *value, size_t n)
 {
 	uint64_t h = hash_bytes(value, n) ^ ((uint64_t)(field + 1) * 0x9e3779b97f4a7c15ull);
@@ -51,6 +46,13 @@ static void set_cost(double v, double *out, uint16_t *flags, uint16_t bit)
 		return;
 	*out = v;
 	*flags |= bit;
+}
+
+/* The signature bits of string v of signature field bit (none: -1). */
+static void sig_str(struct idx_rec *r, int bit, const char *v)
+{
+	if (bit >= 0 && v)
+		r->sig |= rec_sig_bits(bit, v, strlen(v));
 }
 
 /* r from the strings, times, tokens and costs of s; extra: the flags read off its JSON
@@ -82,9 +84,10 @@ static void rec_fill(const struct span *s, uint16_t extra, uint64_t eval_sig, st
 	set_cost(s->cost_input_usd, &r->cost_in, &r->flags, REC_HAS_COST_IN);
 	set_cost(s->cost_output_usd, &r->cost_out, &r->flags, REC_HAS_COST_OUT);
 	r->sig = eval_sig;
-	for (int i = 0; i < SS__COUNT; i++)
-		if (s->str[i] && i != SS_ERROR_TYPE && i != SS_ERROR_MESSAGE)
-			r->sig |= rec_sig_bits(i, s->str[i], strlen(s->str[i]));
+#define SIG_(ID, name, TYPE, PRES, rec, bit, ...)                                                  \
+	SPAN_IF_STRING(TYPE)(sig_str(r, bit, s->SPAN_MEMBER(ID, name, TYPE));)
+	SPAN_FIELDS(SIG_)
+#undef SIG_
 	r->source_h = (uint32_t)id_hash(s->source);
 }
 
@@ -97,10 +100,10 @@ void rec_from_span(const struct span *s, struct idx_rec *r)
 		extra |= REC_NO_ATTRS;
 	if (span_is_deleted(s))
 		extra |= REC_DELETED;
-	for (int k = 0; k < SIG_EVAL_KEYS && s->evaluation_context; k++) {
-		json_t *v = json_object_get(s->evaluation_context, rec_sig_eval_keys[k]);
+	for (int k = 0; k < SE__COUNT && s->evaluation_context; k++) {
+		json_t *v = json_object_get(s->evaluation_context, span_eval_keys[k].name);
 		if (json_is_string(v))
-			sig |= rec_sig_bits(SIG_FIELD_EVAL + k, json_string_value(v),
+			sig |= rec_sig_bits(span_eval_keys[k].sig, json_string_value(v),
 					    json_string_length(v));
 	}
 	rec_fill(s, extra, sig, r);
@@ -108,86 +111,32 @@ void rec_from_span(const struct span *s, struct idx_rec *r)
 
 /* ---- the record read off a canonical line without building the span ---- */
 
-/* The members span_parse reads, in the order span_render writes them (the next member is
- * usually the next entry), each with the JSON type the fast reader takes; another type, or
- * another member, is left to span_parse. */
+/* The members span_parse reads (lib/model/fields.h), in the order span_render writes them (the
+ * next member is usually the next entry), each with the JSON type the fast reader takes;
+ * another type, or another member, is left to span_parse. dec: decoded, because the record is
+ * made from it (the table's rec or sig) or span_parse refuses a line for its value (a REQ
+ * member, a time, an enum). */
 enum lf_type { LT_STR, LT_INT, LT_NUM, LT_OBJ };
-enum lf {
-	LF_SPAN_ID,
-	LF_SESSION_ID,
-	LF_WORKSPACE,
-	LF_PROJECT,
-	LF_EVAL,
-	LF_PARENT,
-	LF_KIND,
-	LF_NAME,
-	LF_SOURCE,
-	LF_TRACE_ID,
-	LF_STARTED,
-	LF_ENDED,
-	LF_STATUS,
-	LF_STR1, /* span_str_names[1 ..], error_type to tool_name */
-	LF_IN_TOK = LF_STR1 + SS__COUNT - 1,
-	LF_OUT_TOK,
-	LF_CACHED_TOK,
-	LF_TOTAL_TOK,
-	LF_USAGE,
-	LF_COST_TOTAL,
-	LF_COST_IN,
-	LF_COST_OUT,
-	LF_COST_DETAILS,
-	LF_INPUT,
-	LF_OUTPUT,
-	LF_RAW,
-	LF_INGESTED,
-	LF__COUNT
-};
-_Static_assert(LF__COUNT <= 64, "one bit per member");
+#define LT_OF_STR LT_STR
+#define LT_OF_SSTR LT_STR
+#define LT_OF_ENUM LT_STR
+#define LT_OF_TIME LT_STR
+#define LT_OF_RAW LT_STR
+#define LT_OF_INT LT_INT
+#define LT_OF_NUM LT_NUM
+#define LT_OF_OBJ LT_OBJ
+_Static_assert(SF__COUNT <= 64, "one bit per member");
 static const struct {
 	const char *k;
 	unsigned char kn, type;
-} line_fields[LF__COUNT] = {
-#define F(name, t)                                                                                 \
-	{                                                                                          \
-		name, sizeof name - 1, t                                                           \
-	}
-    F("span_id", LT_STR),
-    F("session_id", LT_STR),
-    F("workspace", LT_STR),
-    F("project", LT_STR),
-    F("evaluation_context", LT_OBJ),
-    F("parent_span_id", LT_STR),
-    F("kind", LT_STR),
-    F("name", LT_STR),
-    F("source", LT_STR),
-    F("trace_id", LT_STR),
-    F("started_at", LT_STR),
-    F("ended_at", LT_STR),
-    F("status", LT_STR),
-    F("error_type", LT_STR),
-    F("error_message", LT_STR),
-    F("provider", LT_STR),
-    F("model", LT_STR),
-    F("prompt_id", LT_STR),
-    F("prompt_name", LT_STR),
-    F("prompt_version", LT_STR),
-    F("agent_id", LT_STR),
-    F("agent_name", LT_STR),
-    F("tool_name", LT_STR),
-    F("input_tokens", LT_INT),
-    F("output_tokens", LT_INT),
-    F("cached_tokens", LT_INT),
-    F("total_tokens", LT_INT),
-    F("usage_details", LT_OBJ),
-    F("cost_total_usd", LT_NUM),
-    F("cost_input_usd", LT_NUM),
-    F("cost_output_usd", LT_NUM),
-    F("cost_details", LT_OBJ),
-    F("input", LT_STR),
-    F("output", LT_STR),
-    F("raw_attributes", LT_STR),
-    F("ingested_at", LT_STR),
-#undef F
+	bool dec;
+} line_fields[SF__COUNT] = {
+#define F_(ID, name, TYPE, PRES, rec, sig, ...)                                                    \
+	[SF_##ID] = {#name, sizeof #name - 1, LT_OF_##TYPE,                                        \
+		     (rec) || (sig) >= 0 || SFP_##PRES == SFP_REQ || SFT_##TYPE == SFT_TIME ||     \
+			 SFT_##TYPE == SFT_ENUM},
+    SPAN_FIELDS(F_)
+#undef F_
 };
 
 /* A member's raw value. */
@@ -200,8 +149,8 @@ struct lval {
 /* The member of key p[0..n), from entry *at on; -1 when none. */
 static int lf_find(const char *p, size_t n, int *at)
 {
-	for (int j = 0; j < LF__COUNT; j++) {
-		int f = (*at + j) % LF__COUNT;
+	for (int j = 0; j < SF__COUNT; j++) {
+		int f = (*at + j) % SF__COUNT;
 		if (line_fields[f].kn == n && !memcmp(line_fields[f].k, p, n)) {
 			*at = f + 1;
 			return f;
@@ -282,18 +231,51 @@ static bool lf_attrs(const struct lval *v, struct buf *o, uint16_t *extra)
 /* The signature bits of the evaluation context's keys that hold strings. */
 static bool lf_eval(const struct lval *v, struct buf *o, uint64_t *sig)
 {
-	for (int k = 0; v->v && k < SIG_EVAL_KEYS; k++) {
+	for (int k = 0; v->v && k < SE__COUNT; k++) {
 		struct lval s = {0};
 		bool ok = true;
-		if (!jline_get(v->v, v->n, rec_sig_eval_keys[k], &s.v, &s.n) || s.v[0] != '"')
+		if (!jline_get(v->v, v->n, span_eval_keys[k].name, &s.v, &s.n) || s.v[0] != '"')
 			continue;
 		jline_check_string(s.v, s.n, 0, &s.esc);
 		const char *t = lf_text(&s, o, &ok);
 		if (!ok)
 			return false;
-		*sig |= rec_sig_bits(SIG_FIELD_EVAL + k, t, strlen(t));
+		*sig |= rec_sig_bits(span_eval_keys[k].sig, t, strlen(t));
 	}
 	return true;
+}
+
+/* The decoders of rec_line_members, one per TYPE the record reads: false when the member
+ * makes the line no span (as span_parse finds it) or cannot be decoded here. */
+static bool dec_str(const struct lval *v, struct buf *o, enum span_fpres p, const char **m)
+{
+	bool ok = true;
+	*m = lf_text(v, o, &ok);
+	return ok && (*m || p != SFP_REQ);
+}
+
+static bool dec_enum(const struct lval *v, struct buf *o, int (*parse)(const char *), int *e)
+{
+	bool ok = true;
+	*e = parse(lf_text(v, o, &ok));
+	return ok && *e >= 0;
+}
+
+static bool dec_time(const struct lval *v, struct buf *o, enum span_fpres p, int64_t *us)
+{
+	return lf_time(v, o, us) && (*us != SPAN_NONE_I64 || p != SFP_REQ);
+}
+
+static bool dec_int(const struct lval *v, int64_t *m)
+{
+	double d;
+	return !v->v || lf_number(v, m, &d);
+}
+
+static bool dec_num(const struct lval *v, double *m)
+{
+	int64_t i;
+	return !v->v || lf_number(v, &i, m);
 }
 
 /* The record from the members of a line that rec_line_fast checked; need: the bytes of
@@ -301,41 +283,28 @@ static bool lf_eval(const struct lval *v, struct buf *o, uint64_t *sig)
 static bool rec_line_members(const struct lval *f, struct buf *o, size_t need, struct idx_rec *r)
 {
 	struct span s;
-	bool ok = true;
 	uint16_t extra = 0;
 	uint64_t sig = 0;
+	int e;
 	o->len = 0;
 	buf_reserve(o, need);
 	span_init(&s);
-	s.span_id = lf_text(&f[LF_SPAN_ID], o, &ok);
-	s.session_id = lf_text(&f[LF_SESSION_ID], o, &ok);
-	s.workspace = lf_text(&f[LF_WORKSPACE], o, &ok);
-	s.parent_span_id = lf_text(&f[LF_PARENT], o, &ok);
-	s.trace_id = lf_text(&f[LF_TRACE_ID], o, &ok);
-	s.source = lf_text(&f[LF_SOURCE], o, &ok);
-	int kind = span_kind_parse(lf_text(&f[LF_KIND], o, &ok));
-	int status = span_status_parse(lf_text(&f[LF_STATUS], o, &ok));
-	if (!ok || !s.span_id || !s.session_id || !s.workspace || !s.source || kind < 0 ||
-	    status < 0)
+#define DEC_(ID, name, TYPE, PRES, rec, sig, ...)                                                  \
+	if (line_fields[SF_##ID].dec &&                                                            \
+	    !DEC_##TYPE(&f[SF_##ID], SFP_##PRES, s.SPAN_MEMBER(ID, name, TYPE), name))             \
 		return false;
-	s.kind = kind;
-	s.status = status;
-	if (!lf_time(&f[LF_STARTED], o, &s.started_at) || s.started_at == SPAN_NONE_I64 ||
-	    !lf_time(&f[LF_ENDED], o, &s.ended_at) ||
-	    !lf_time(&f[LF_INGESTED], o, &s.ingested_at) || s.ingested_at == SPAN_NONE_I64)
-		return false;
-	s.str[SS_PROJECT] = lf_text(&f[LF_PROJECT], o, &ok);
-	for (int i = 1; i < SS__COUNT; i++)
-		if (i != SS_ERROR_TYPE && i != SS_ERROR_MESSAGE) /* not in the record */
-			s.str[i] = lf_text(&f[LF_STR1 + i - 1], o, &ok);
-	int64_t *tok[] = {&s.input_tokens, &s.output_tokens, &s.cached_tokens, &s.total_tokens};
-	double *cost[] = {&s.cost_total_usd, &s.cost_input_usd, &s.cost_output_usd}, d;
-	int64_t i64;
-	for (int k = 0; k < 4 && ok; k++)
-		ok = !f[LF_IN_TOK + k].v || lf_number(&f[LF_IN_TOK + k], tok[k], &d);
-	for (int k = 0; k < 3 && ok; k++)
-		ok = !f[LF_COST_TOTAL + k].v || lf_number(&f[LF_COST_TOTAL + k], &i64, cost[k]);
-	if (!ok || !lf_attrs(&f[LF_RAW], o, &extra) || !lf_eval(&f[LF_EVAL], o, &sig))
+#define DEC_STR(v, p, m, name) dec_str(v, o, p, &m)
+#define DEC_SSTR(v, p, m, name) dec_str(v, o, p, &m)
+#define DEC_ENUM(v, p, m, name) (dec_enum(v, o, span_##name##_parse, &e) && ((m = e), true))
+#define DEC_TIME(v, p, m, name) dec_time(v, o, p, &m)
+#define DEC_INT(v, p, m, name) dec_int(v, &m)
+#define DEC_NUM(v, p, m, name) dec_num(v, &m)
+#define DEC_OBJ(v, p, m, name) true /* evaluation_context: its signature bits, below */
+#define DEC_RAW(v, p, m, name) true /* raw_attributes: its flags, below */
+	SPAN_FIELDS(DEC_)
+#undef DEC_
+	if (!lf_attrs(&f[SF_RAW_ATTRIBUTES], o, &extra) ||
+	    !lf_eval(&f[SF_EVALUATION_CONTEXT], o, &sig))
 		return false;
 	rec_fill(&s, extra, sig, r);
 	return true;
@@ -343,7 +312,7 @@ static bool rec_line_members(const struct lval *f, struct buf *o, size_t need, s
 
 bool rec_line_fast(const char *p, size_t n, struct buf *scratch, struct idx_rec *r)
 {
-	struct lval f[LF__COUNT];
+	struct lval f[SF__COUNT];
 	uint64_t seen = 0;
 	size_t need = 1;
 	int at = 0;
@@ -375,10 +344,10 @@ bool rec_line_fast(const char *p, size_t n, struct buf *scratch, struct idx_rec 
 		if (!ve || ve >= n || (p[ve] != ',' && p[ve] != '}'))
 			return false;
 		v->n = ve - (ke + 1);
-		if (line_fields[k].type == LT_STR && k != LF_INPUT && k != LF_OUTPUT)
+		if (line_fields[k].type == LT_STR && line_fields[k].dec)
 			need += v->n + 1;
-		if (k == LF_EVAL)
-			need += v->n + SIG_EVAL_KEYS;
+		if (k == SF_EVALUATION_CONTEXT)
+			need += v->n + SE__COUNT;
 		if (p[ve] == '}')
 			return ve == n - 1 && rec_line_members(f, scratch, need, r);
 		i = ve + 1;

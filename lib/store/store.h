@@ -79,11 +79,8 @@ static inline bool store_rec_root(const struct idx_rec *r)
 	return !r->parent_h && (r->flags & REC_ROOT);
 }
 
-/* Bloom bits for (field, value). Fields: the enum span_str values except the error fields,
- * and SIG_FIELD_EVAL + k for the k-th key of rec_sig_eval_keys (evaluation_context members). */
-enum { SIG_FIELD_EVAL = SS__COUNT };
-#define SIG_EVAL_KEYS 7
-extern const char *const rec_sig_eval_keys[SIG_EVAL_KEYS];
+/* Bloom bits for (field, value). Fields: the sig numbers of lib/model/fields.h (a span field's
+ * or an evaluation_context member's). */
 uint64_t rec_sig_bits(int field, const char *value, size_t n);
 /* Fills r from s (everything but off, len, flags' SUPERSEDED and crc). */
 void rec_from_span(const struct span *s, struct idx_rec *r);
@@ -325,14 +322,13 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 /* The text and field index of a day (<day>.tix; docs/FORMAT.md, "The text and field
  * index"): the words (runs of letters, digits and non-ASCII characters, folded) of each
  * record's name, input and output with the records holding each, a hash of each record's
- * value of the fields of store_tix_cols, and the records of each trace and session hash. Derived
+ * value of the fields with a column, and the records of each trace and session hash. Derived
  * data, built aside and renamed into place; it covers the records committed when it was built, and
  * readers read the lines of the records after those. A word longer than TIX_MAX_WORD bytes, or past
  * TIX_MAX_WORDS distinct words in a day, puts its record among those every term may match. */
 #define TIX_MAX_WORD 64
 #define TIX_MAX_WORDS (2u << 20)
-#define TIX_NCOLS 9
-extern const char *const store_tix_cols[TIX_NCOLS]; /* top-level keys of the span line */
+#define TIX_NCOLS SPAN_COLS    /* the fields with a column (lib/model/fields.h) */
 #define TIX_ABSENT 0	       /* a column's value for a span without the field */
 #define TIX_UNKNOWN UINT64_MAX /* ... for a span whose line could not be read */
 /* The column of top-level key (sub NULL), or -1. */

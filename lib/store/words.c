@@ -6,6 +6,7 @@
 #include "lib/base/bits.h"
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
+#include "lib/model/fields.h"
 
 static inline bool word_byte(unsigned char c)
 {
@@ -28,8 +29,7 @@ bool words_next(const char *s, size_t n, size_t *at, size_t *a)
 
 bool words_field(const char *k, size_t kn)
 {
-	return (kn == 4 && !memcmp(k, "name", 4)) || (kn == 5 && !memcmp(k, "input", 5)) ||
-	       (kn == 6 && !memcmp(k, "output", 6));
+	return span_text_key(k, kn);
 }
 
 static size_t pad8(size_t n)

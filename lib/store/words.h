@@ -15,8 +15,8 @@
  * after the call. False when there is none. The terms are cut by it, the indexed text by
  * words_add, both by the one test of a word byte (words.c, word_byte). */
 bool words_next(const char *s, size_t n, size_t *at, size_t *a);
-/* Whether top-level key k[0..kn) of a span line is one whose words are indexed: name, input,
- * output. */
+/* Whether top-level key k[0..kn) of a span line is one whose words are indexed: a text field
+ * of lib/model/fields.h (name, input, output). */
 bool words_field(const char *k, size_t kn);
 
 /* A dictionary being built: each folded word once, with its records ascending. Word 0 is empty:

@@ -36,15 +36,15 @@ static bool in_list(const char *const *list, const char *s)
 	return false;
 }
 
-/* Fields of SpanFilter (List Span Groups page) or TraceFilter (List Traces page), and the
- * generic entity fields. */
+/* Fields of SpanFilter (List Span Groups page: every condition on one field, cond.h's
+ * FF__FIELDS) or TraceFilter (List Traces page), and the generic entity fields. */
 static bool field_served(enum filter_kind kind, int ff)
 {
 	if (ff == FF_NAME || ff == FF_WORKSPACE || ff == FF_ENTITY_TYPE || ff == FF_CREATED_AT ||
 	    ff == FF_UPDATED_AT)
 		return true;
 	if (kind == FILTER_SPANS)
-		return ff <= FF_STARTED_AT || ff == FF_SPAN_ID;
+		return ff < FF__FIELDS || ff == FF_SPAN_ID;
 	return ff == FF_ID || ff == FF_SESSION_ID || ff == FF_STATUS || ff == FF_STARTED_AT ||
 	       ff == FF_EXPERIMENT_ID || ff == FF_TEST_CASE_ID || ff == FF_PROJECT;
 }

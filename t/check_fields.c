@@ -1,0 +1,216 @@
+/* check_fields: the table of span fields (lib/model/fields.h) against what is made from it and
+ * what is not: each field alone goes through span_render, span_parse, the index record (from the
+ * span and off the line) at its place in the line; the conditions carry its name; and Opik's and
+ * Scale GP's renderers, which keep their own tables, show it under the name the table gives. A
+ * new line in the table is run through all of it without a new test. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/api/egp/map.h"
+#include "lib/api/opik/map.h"
+#include "lib/json/jline.h"
+#include "lib/query/cond.h"
+#include "lib/store/store.h"
+
+/* A span with its REQ fields set, as every stored span has them. */
+static void span_min(struct span *s)
+{
+	span_init(s);
+	s->span_id = "sp-1";
+	s->session_id = "se-1";
+	s->workspace = "ws";
+	s->source = "test";
+	s->kind = KIND_LLM;
+	s->status = SPST_SUCCESS;
+	s->started_at = 1700000000000000;
+	s->ingested_at = 1700000000000001;
+}
+
+/* Sets field f of s to a value of its type that no other field has. */
+static void set_field(struct span *s, int f)
+{
+	static char text[SF__COUNT][32];
+	snprintf(text[f], sizeof text[f], "v-%s", span_fields[f].name);
+	switch (f) {
+#define SET_(ID, name, TYPE, ...)                                                                  \
+	case SF_##ID:                                                                              \
+		SET_##TYPE(s->SPAN_MEMBER(ID, name, TYPE));                                        \
+		break;
+#define SET_STR(m) m = text[f]
+#define SET_SSTR(m) m = text[f]
+#define SET_ENUM(m) m = 1 /* CHAIN, error */
+#define SET_TIME(m) m = 1700000000000000 + f
+#define SET_INT(m) m = 1000 + f
+#define SET_NUM(m) m = 0.25 + f
+#define SET_OBJ(m) m = json_pack("{s:s}", "evaluation_id", text[f])
+#define SET_RAW(m) m = json_pack("{s:i}", "k", f)
+		SPAN_FIELDS(SET_)
+	}
+}
+
+/* The keys of a line, in order. */
+static int line_keys(const char *line, size_t n, const char *keys[SF__COUNT + 1])
+{
+	size_t pos = 0;
+	struct jline_member m;
+	int k = 0;
+	static char buf[SF__COUNT + 1][64];
+	while (jline_next(line, n, &pos, &m) && k <= SF__COUNT) {
+		snprintf(buf[k], sizeof buf[k], "%.*s", (int)m.kn, m.k);
+		keys[k] = buf[k];
+		k++;
+	}
+	return k;
+}
+
+/* Each field alone: written at its place, read back as it was, the same record both ways. */
+START_TEST(each_field_alone)
+{
+	for (int f = 0; f < SF__COUNT; f++) {
+		struct span s, back;
+		struct buf line, again, scratch;
+		struct idx_rec r1, r2;
+		json_t *root;
+		span_min(&s);
+		set_field(&s, f);
+		buf_init(&line);
+		buf_init(&again);
+		buf_init(&scratch);
+		span_render(&s, &line);
+		const char *keys[SF__COUNT + 1];
+		int n = line_keys(line.p, line.len, keys), k = 0;
+		for (int g = 0; g < SF__COUNT && k < n; g++)
+			if (!strcmp(keys[k], span_fields[g].name))
+				k++;
+		ck_assert_msg(k == n, "%s: a key out of the table's order", span_fields[f].name);
+		ck_assert_msg(strstr(line.p, span_fields[f].name), "%s: not written",
+			      span_fields[f].name);
+		ck_assert_msg(span_parse(line.p, line.len, &back, &root), "%s: not read back",
+			      span_fields[f].name);
+		span_render(&back, &again);
+		ck_assert_msg(again.len == line.len && !memcmp(again.p, line.p, line.len),
+			      "%s: read back differently", span_fields[f].name);
+		rec_from_span(&s, &r1);
+		ck_assert_msg(rec_line_fast(line.p, line.len, &scratch, &r2),
+			      "%s: left to the parse", span_fields[f].name);
+		ck_assert_msg(!memcmp(&r1, &r2, sizeof r1), "%s: another record off the line",
+			      span_fields[f].name);
+		span_clear(&back);
+		json_decref(root);
+		span_clear(&s);
+		buf_free(&line);
+		buf_free(&again);
+		buf_free(&scratch);
+	}
+}
+END_TEST
+
+/* A field with a signature field sets its bits in the record; one without leaves none. */
+START_TEST(signature_bits)
+{
+	struct span s;
+	struct idx_rec r0, r;
+	span_min(&s);
+	rec_from_span(&s, &r0);
+	for (int f = 0; f < SF__COUNT; f++) {
+		span_min(&s);
+		set_field(&s, f);
+		rec_from_span(&s, &r);
+		if (span_fields[f].sig >= 0) {
+			char v[64];
+			snprintf(v, sizeof v, "v-%s", span_fields[f].name);
+			uint64_t b = rec_sig_bits(span_fields[f].sig, v, strlen(v));
+			ck_assert_msg((r.sig & b) == b, "%s: no signature bits",
+				      span_fields[f].name);
+		} else if (f != SF_EVALUATION_CONTEXT) {
+			ck_assert_msg(r.sig == r0.sig, "%s: signature bits", span_fields[f].name);
+		}
+		span_clear(&s);
+	}
+}
+END_TEST
+
+/* The conditions of cond.h name the fields the table marks, by their names. */
+START_TEST(conditions)
+{
+	int n = 0;
+	for (int f = 0; f < SF__COUNT; f++) {
+		if (!span_fields[f].cond)
+			continue;
+		bool named = false;
+		for (int c = 0; c < FF__FIELDS; c++)
+			named |= !strcmp(cond_field_names[c], span_fields[f].name);
+		ck_assert_msg(named, "%s: no condition", span_fields[f].name);
+		n++;
+	}
+	ck_assert_int_eq(n + SE__COUNT, FF__FIELDS);
+}
+END_TEST
+
+/* The member at dotted path p of o, or NULL. */
+static json_t *at_path(json_t *o, const char *p)
+{
+	char seg[64];
+	while (o && *p) {
+		size_t l = strcspn(p, ".");
+		snprintf(seg, sizeof seg, "%.*s", (int)l, p);
+		o = json_object_get(o, seg);
+		p += l + (p[l] == '.');
+	}
+	return o;
+}
+
+/* Every field set, as an API's renderer sees a span from another API. */
+static void span_full(struct span *s)
+{
+	span_min(s);
+	for (int f = 0; f < SF__COUNT; f++)
+		if (span_fields[f].pres != SFP_REQ)
+			set_field(s, f);
+	s->parent_span_id = "pa-1";
+	s->trace_id = "tr-1";
+	s->status = SPST_ERROR;
+}
+
+/* Opik and Scale GP show each field the table names for them, under that name. */
+START_TEST(api_names)
+{
+	struct span s;
+	struct arena *a = arena_new();
+	struct buf o, g;
+	buf_init(&o);
+	buf_init(&g);
+	span_full(&s);
+	opik_render(&o, a, OPIK_SPAN, &s, NULL, NULL, NULL);
+	egp_render(&g, a, &s, "acct");
+	json_t *oj = json_loadb(o.p, o.len, 0, NULL), *gj = json_loadb(g.p, g.len, 0, NULL);
+	ck_assert_ptr_nonnull(oj);
+	ck_assert_ptr_nonnull(gj);
+	for (int f = 0; f < SF__COUNT; f++) {
+		const char *on = span_fields[f].opik, *gn = span_fields[f].sgp;
+		ck_assert_msg(!on || at_path(oj, on), "Opik shows no %s (%s)", on,
+			      span_fields[f].name);
+		ck_assert_msg(!gn || at_path(gj, gn), "Scale GP shows no %s (%s)", gn,
+			      span_fields[f].name);
+	}
+	json_decref(oj);
+	json_decref(gj);
+	span_clear(&s);
+	buf_free(&o);
+	buf_free(&g);
+	arena_free(a);
+}
+END_TEST
+
+Suite *check_suite(void)
+{
+	Suite *s = suite_create("fields");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, each_field_alone);
+	tcase_add_test(tc, signature_bits);
+	tcase_add_test(tc, conditions);
+	tcase_add_test(tc, api_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
