@@ -10,6 +10,7 @@
 #include "lib/model/span.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
+#include "t/readme.h"
 
 static struct arena *A;
 static struct span S;
@@ -1528,42 +1529,12 @@ static void readme_mapping(struct buf *b)
 /* README.md's block is the generated one; SPANDEX_GOLDEN_UPDATE=1 writes it there. */
 START_TEST(readme_generated)
 {
-	const char *src = getenv("SPANDEX_SRCDIR");
-	char path[4096];
-	struct buf want, have;
-	FILE *f;
-	char *begin, *end;
-	size_t len;
+	struct buf want;
 
-	snprintf(path, sizeof path, "%s/README.md", src ? src : ".");
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot read %s", path);
-	buf_init(&have);
-	buf_reserve(&have, 1 << 20);
-	len = fread(have.p, 1, have.cap - 1, f);
-	have.len = len;
-	have.p[len] = '\0';
-	fclose(f);
 	buf_init(&want);
 	readme_mapping(&want);
-	begin = strstr(have.p, README_BEGIN);
-	end = begin ? strstr(begin, README_END) : NULL;
-	ck_assert_msg(begin && end, "README.md has no generated conventions block");
-	end += strlen(README_END);
-	if (getenv("SPANDEX_GOLDEN_UPDATE")) {
-		f = fopen(path, "w");
-		ck_assert_ptr_nonnull(f);
-		fwrite(have.p, 1, (size_t)(begin - have.p), f);
-		fwrite(want.p, 1, want.len, f);
-		fputs(end, f);
-		fclose(f);
-	} else {
-		ck_assert_msg((size_t)(end - begin) == want.len && !memcmp(begin, want.p, want.len),
-			      "README.md's conventions differ from lib/model/catalog.c's table: "
-			      "SPANDEX_GOLDEN_UPDATE=1 ./t/check_catalog writes them");
-	}
+	readme_block_check(README_BEGIN, README_END, &want);
 	buf_free(&want);
-	buf_free(&have);
 }
 END_TEST
 
