@@ -8,6 +8,7 @@
 #include <string.h>
 #include "lib/api/opik/map.h"
 #include "lib/api/opik/threads.h"
+#include "t/readme.h"
 
 /* Frees as malloc does, after overwriting, so a read of a released value sees garbage. */
 static void scribble_free(void *p)
@@ -91,6 +92,124 @@ START_TEST(thread_model_id_maps_back)
 }
 END_TEST
 
+/* ---- the field table (map.c), walked: each field alone changes exactly the Span members its
+ * row names, and README's Opik table is the table ---- */
+
+/* A valid value of each Opik field, unlike the base object's. */
+static json_t *opik_fixture(const char *name)
+{
+	static const char *const values[][2] = {
+	    {"id", "\"0190a1b2-0000-7000-8000-0000000000f1\""},
+	    {"trace_id", "\"0190a1b2-0000-7000-8000-0000000000f2\""},
+	    {"parent_span_id", "\"0190a1b2-0000-7000-8000-0000000000f3\""},
+	    {"project_name", "\"fields\""},
+	    {"name", "\"named\""},
+	    {"type", "\"llm\""},
+	    {"start_time", "\"2026-03-01T00:00:05Z\""},
+	    {"end_time", "\"2026-03-01T00:00:09Z\""},
+	    {"input", "{\"q\":1}"},
+	    {"output", "{\"a\":2}"},
+	    {"model", "\"gpt-4o-mini\""},
+	    {"provider", "\"openai\""},
+	    {"usage", "{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}"},
+	    {"total_estimated_cost", "0.001"},
+	    {"error_info", "{\"exception_type\":\"E\",\"message\":\"m\",\"traceback\":\"t\"}"},
+	    {"thread_id", "\"thread-1\""},
+	    {"metadata", "{\"k\":\"v\"}"},
+	    {"tags", "[\"a\"]"},
+	    {"ttft", "12.5"},
+	    {"environment", "\"prod\""},
+	    {"source", "\"sdk\""},
+	    {"total_estimated_cost_version", "\"v1\""},
+	    {"last_updated_at", "\"2026-03-01T00:00:10Z\""},
+	};
+	for (size_t i = 0; i < sizeof values / sizeof *values; i++)
+		if (!strcmp(values[i][0], name))
+			return json_loads(values[i][1], JSON_DECODE_ANY, NULL);
+	ck_abort_msg("no fixture for the Opik field %s: add one", name);
+	return NULL;
+}
+
+/* The span a create of obj makes. */
+static void opik_made(struct arena *a, enum opik_entity ent, json_t *obj, struct span *s)
+{
+	struct verrs v;
+	verrs_init(&v);
+	span_init(s);
+	opik_apply(a, "ws", ent, obj, true, s, &v, json_array());
+	ck_assert_msg(!verrs_count(&v), "the fixture is refused");
+	verrs_free(&v);
+}
+
+START_TEST(field_rows)
+{
+	const char *name, *doc;
+	int only;
+	struct arena *a = arena_new();
+	struct span b, g;
+	struct buf want, got;
+
+	ck_assert(opik_map_row((size_t)_i, &name, &only, &doc));
+	enum opik_entity ent = only < 0 ? OPIK_SPAN : (enum opik_entity)only;
+	json_t *base =
+	    ent == OPIK_SPAN
+		? json_pack("{s:s,s:s,s:s}", "trace_id", "0190a1b2-0000-7000-8000-000000000001",
+			    "name", "base", "start_time", "2026-03-01T00:00:00Z")
+		: json_pack("{s:s,s:s,s:s}", "id", "0190a1b2-0000-7000-8000-000000000001", "name",
+			    "base", "start_time", "2026-03-01T00:00:00Z");
+	json_t *obj = json_copy(base);
+	json_object_set_new(obj, name, opik_fixture(name));
+	/* An id made for an object without one is random: both get the base's, but the id row. */
+	if (ent == OPIK_SPAN && strcmp(name, "id"))
+		json_object_set_new(base, "id",
+				    json_string("0190a1b2-0000-7000-8000-0000000000aa")),
+		    json_object_set(obj, "id", json_object_get(base, "id"));
+	opik_made(a, ent, base, &b);
+	opik_made(a, ent, obj, &g);
+	/* The time of the create: the two creates' differ, whatever the field. */
+	json_object_del(b.raw_attributes, "opik.created_at");
+	json_object_del(g.raw_attributes, "opik.created_at");
+	buf_init(&want);
+	buf_init(&got);
+	readme_doc_members(doc, &want);
+	readme_span_diff(&b, &g, &got);
+	ck_assert_msg(readme_same_members(want.p, got.p), "%s fills %s, its row says %s", name,
+		      got.p, want.p);
+	buf_free(&want);
+	buf_free(&got);
+	span_clear(&b);
+	span_clear(&g);
+	json_decref(base);
+	json_decref(obj);
+	arena_free(a);
+}
+END_TEST
+
+#define OPIK_BEGIN "<!-- Opik fields: generated from lib/api/opik/map.c by t/check_opik -->\n"
+#define OPIK_END "<!-- end of the generated Opik fields -->\n"
+
+START_TEST(readme_fields)
+{
+	const char *name, *doc;
+	int only;
+	struct buf b;
+
+	buf_init(&b);
+	buf_adds(&b, OPIK_BEGIN "| Opik field | of | Span fields |\n|---|---|---|\n");
+	for (size_t i = 0; opik_map_row(i, &name, &only, &doc); i++) {
+		buf_printf(&b, "| `%s` | %s | ", name,
+			   only < 0	       ? "spans, traces"
+			   : only == OPIK_SPAN ? "spans"
+					       : "traces");
+		readme_doc_md(doc, &b);
+		buf_adds(&b, " |\n");
+	}
+	buf_adds(&b, OPIK_END);
+	readme_block_check(OPIK_BEGIN, OPIK_END, &b);
+	buf_free(&b);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("opik");
@@ -98,6 +217,16 @@ Suite *check_suite(void)
 	tcase_add_test(tc, apply_copies_what_it_keeps);
 	tcase_add_test(tc, usage_keeps_counts_beside_details);
 	tcase_add_test(tc, thread_model_id_maps_back);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("table");
+	{
+		const char *name, *doc;
+		int only, n = 0;
+		while (opik_map_row((size_t)n, &name, &only, &doc))
+			n++;
+		tcase_add_loop_test(tc, field_rows, 0, n);
+	}
+	tcase_add_test(tc, readme_fields);
 	suite_add_tcase(s, tc);
 	return s;
 }

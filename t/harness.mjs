@@ -313,7 +313,7 @@ export function spandexCli(args, { env = {} } = {}) {
 // Runs a program once as plain CGI (no nginx, no spawn-fcgi), the environment set the way
 // nginx's fastcgi_params would. Returns {child, done}; done resolves to {code, signal,
 // status, headers, body} once it exits (status from the CGI "Status:" header).
-export function runCgi(prog, { method = 'GET', path: p, body, contentType, headers = {}, dataDir, env = {} }) {
+export function runCgi(prog, { method = 'GET', path: p, body, contentType, headers = {}, dataDir, env = {}, bin }) {
 	const [docUri, query = ''] = p.split('?');
 	const payload = body === undefined ? Buffer.alloc(0)
 		: Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
@@ -346,7 +346,8 @@ export function runCgi(prog, { method = 'GET', path: p, body, contentType, heade
 	const bodyFile = path.join(bodyDir, 'body');
 	fs.writeFileSync(bodyFile, payload);
 	const fd = fs.openSync(bodyFile, 'r');
-	const child = spawn(path.join(BUILDDIR, 'cgi-bin', prog), [], { env: cgiEnv, stdio: [fd, 'pipe', 'pipe'] });
+	// bin: another build of the program (an installed one).
+	const child = spawn(bin || path.join(BUILDDIR, 'cgi-bin', prog), [], { env: cgiEnv, stdio: [fd, 'pipe', 'pipe'] });
 	fs.closeSync(fd);
 	fs.rmSync(bodyDir, { recursive: true, force: true });
 	const out = [];

@@ -1,13 +1,25 @@
 // A local stand-in for the OpenAI chat-completions API, so the real instrumentation libraries
 // (t/clients: the AI SDK, Langfuse's OpenAI wrapper) make real HTTP calls and trace them. It
 // answers POST /v1/chat/completions, plain or streamed (SSE with stream_options.include_usage),
-// with fixed usage: a request whose last message is a tool result gets the final answer, one
-// that offers tools and has none gets a call of the first tool, and a model named "fail-*"
-// gets a 500. Every request is kept in calls.
+// with fixed usage, cached and reasoning tokens among it, as OpenAI reports them (parts of
+// prompt_tokens and completion_tokens): a request whose last message is a tool result gets the
+// final answer, one that offers tools and has none gets a call of the first tool, one that asks
+// for a JSON schema gets a JSON object, and a model named "fail-*" gets a 500. POST
+// /v1/embeddings answers with one vector per input and EMBED_USAGE. Every request is kept in
+// calls.
 import http from 'node:http';
 
-export const USAGE = { prompt_tokens: 1100, completion_tokens: 700, total_tokens: 1800 };
-export const TOOL_USAGE = { prompt_tokens: 2300, completion_tokens: 500, total_tokens: 2800 };
+export const USAGE = { prompt_tokens: 1100, completion_tokens: 700, total_tokens: 1800,
+	prompt_tokens_details: { cached_tokens: 300, audio_tokens: 0 },
+	completion_tokens_details: { reasoning_tokens: 200, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
+export const TOOL_USAGE = { prompt_tokens: 2300, completion_tokens: 500, total_tokens: 2800,
+	prompt_tokens_details: { cached_tokens: 1000, audio_tokens: 0 },
+	completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
+export const OBJECT_USAGE = { prompt_tokens: 900, completion_tokens: 40, total_tokens: 940,
+	prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+	completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
+export const EMBED_USAGE = { prompt_tokens: 50000, total_tokens: 50000 };
+export const OBJECT = { city: 'Paris', sky: 'sunny' };
 
 function reply(body) {
 	const msgs = body.messages || [];
@@ -23,7 +35,15 @@ function reply(body) {
 			finish: 'tool_calls', usage: TOOL_USAGE,
 		};
 	}
+	if (body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object')
+		return { message: { role: 'assistant', content: JSON.stringify(OBJECT) }, finish: 'stop', usage: OBJECT_USAGE };
 	return { message: { role: 'assistant', content: 'Sunny in Paris.' }, finish: 'stop', usage: USAGE };
+}
+
+function embeddings(body) {
+	const inputs = Array.isArray(body.input) ? body.input : [body.input];
+	return { object: 'list', model: body.model, usage: EMBED_USAGE,
+		data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.25, -0.5, 0.125] })) };
 }
 
 export async function startOpenAIMock() {
@@ -35,6 +55,11 @@ export async function startOpenAIMock() {
 			let body = {};
 			try { body = JSON.parse(data || '{}'); } catch { /* answered below */ }
 			calls.push({ url: req.url, body });
+			if (req.method === 'POST' && req.url.endsWith('/embeddings')) {
+				res.writeHead(200, { 'content-type': 'application/json' });
+				res.end(JSON.stringify(embeddings(body)));
+				return;
+			}
 			if (req.method !== 'POST' || !req.url.endsWith('/chat/completions')) {
 				res.writeHead(404, { 'content-type': 'application/json' });
 				res.end('{"error":{"message":"not found"}}');
@@ -60,8 +85,9 @@ export async function startOpenAIMock() {
 				chunk([{ index: 0, delta: { role: 'assistant', tool_calls: [{ index: 0, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: '' } }] }, finish_reason: null }]);
 				chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: tc.function.arguments } }] }, finish_reason: null }]);
 			} else {
-				chunk([{ index: 0, delta: { role: 'assistant', content: 'Sunny ' }, finish_reason: null }]);
-				chunk([{ index: 0, delta: { content: 'in Paris.' }, finish_reason: null }]);
+				const text = r.message.content, half = Math.ceil(text.length / 2);
+				chunk([{ index: 0, delta: { role: 'assistant', content: text.slice(0, half) }, finish_reason: null }]);
+				chunk([{ index: 0, delta: { content: text.slice(half) }, finish_reason: null }]);
 			}
 			chunk([{ index: 0, delta: {}, finish_reason: r.finish }]);
 			if (body.stream_options?.include_usage)

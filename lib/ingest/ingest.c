@@ -2,6 +2,7 @@
 #include "lib/ingest/ingest.h"
 
 #include <stdio.h>
+#include "lib/model/catalog.h"
 #include "lib/model/price.h"
 
 enum status ingest_store(struct store *st, const char *ws, const char *prices, struct span *spans,
@@ -12,8 +13,13 @@ enum status ingest_store(struct store *st, const char *ws, const char *prices, s
 
 	if (pe.st)
 		fprintf(stderr, "spandex: %s; spans stored without computed costs\n", pe.msg);
-	for (size_t i = 0; table && i < n; i++)
-		prices_apply(table, &spans[i], false);
+	/* Every surface's costs are checked here, so the table prices a span whose client wrote
+	 * token counts into its cost fields (OTLP, direct spans, chat completions, Opik). */
+	for (size_t i = 0; i < n; i++) {
+		catalog_check_cost(&spans[i]);
+		if (table)
+			prices_apply(table, &spans[i], false);
+	}
 	if (!m)
 		return store_append(st, ws, spans, n, e);
 	return store_update(st, ws, m->a, m->ids, m->nids, m->fn, m->ctx, e);
@@ -36,6 +42,18 @@ enum status ingest_patch_merge(void *ctx, struct arena *a, const char *id, const
 	verrs_init(&v);
 	p->apply(p->how, a, p->body, false, out, &v);
 	verrs_free(&v);
+	/* A PATCH may bring a cost (Opik's total_estimated_cost) or the counts it is checked by,
+	 * and counts a computed cost was worked out from. */
+	catalog_check_cost(out);
+	if (p->price) {
+		struct err pe = {0};
+		const struct prices *table = prices_load(p->prices, &pe);
+		if (pe.st)
+			fprintf(stderr, "spandex: %s; span stored without computed costs\n",
+				pe.msg);
+		if (table)
+			prices_apply(table, out, true);
+	}
 	if (p->patched)
 		p->patched(p, cur, out);
 	return ST_OK;

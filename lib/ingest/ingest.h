@@ -45,12 +45,19 @@ struct ingest_patch {
 	/* After body was applied over the stored version cur (NULL: nothing more). */
 	void (*patched)(const struct ingest_patch *p, const struct span *cur, struct span *out);
 	bool found; /* set when an id was stored */
+	/* Price the merged version (price, with the table setting prices as ingest_store takes
+	 * it): a span whose costs are computed is priced again, as its counts may have changed;
+	 * one with a cost of its own is not. */
+	bool price;
+	const char *prices;
 };
-/* The store_merge_fn of a PATCH (ctx: struct ingest_patch). */
+/* The store_merge_fn of a PATCH (ctx: struct ingest_patch); the merged version's cost is
+ * checked as ingest_store checks a new span's, then priced when p->price says so. */
 enum status ingest_patch_merge(void *ctx, struct arena *a, const char *id, const struct span *cur,
 			       struct span *out, struct err *e);
 
-/* Prices the n spans (prices_apply: those without a cost) by the table that prices names
+/* Sets aside the cost of a span that cannot be one (catalog_check_cost), then prices the n
+ * spans (prices_apply: those without a cost) by the table that prices names
  * (SPANDEX_PRICES; NULL the default table, PRICES_OFF none), then stores them in ws: appended
  * (store_append) when m is NULL, else merged (store_update, m's ids and merge). A table that
  * cannot be read costs the spans their computed costs, never the spans (the reason goes to

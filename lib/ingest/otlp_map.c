@@ -1,6 +1,8 @@
 /* otlp_map: one decoded OTLP span mapped onto struct span (nemo-intake.md 4.1, 5, 6;
- * otel-egp.md 3.4): ids, session, kind, status, input and output from every convention
- * spandex reads, the rest to the catalog. */
+ * otel-egp.md 3.4) by the conventions table (lib/model/catalog.c): ids here, then session,
+ * kind, status, input, output and the error message from the table's sources (this file
+ * builds what a source's how names: the flattened message lists, the events), the rest from
+ * its field rows. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,40 +41,92 @@ static json_t *exception_attrs(json_t *events)
 	return NULL;
 }
 
-/* nemo-intake.md 6, which the NeMo service follows and spandex answers like: the status or
- * otel.status_code attribute first, then the OTLP code: ERROR is error, everything else
- * (UNSET and OK alike) success, whatever error.type or exception events say; only the
- * attribute names a cancellation. Langfuse's level ERROR is that SDK's own status attribute
- * (otel-egp.md 3.3), so it counts like the status attribute. */
-static enum span_status status_of(json_t *attrs, int64_t code)
+/* The sources of one field of the conventions table, in order (catalog.h). */
+static const struct catalog_source *field_sources(enum catalog_field f, size_t *n)
 {
-	const char *v = str_attr(attrs, "status");
+	static const struct catalog_source *by[CATALOG__FIELDS];
+	static size_t nby[CATALOG__FIELDS];
+	size_t all;
+	const struct catalog_source *src;
 
-	if (!v)
-		v = str_attr(attrs, "otel.status_code");
-	if (v && (!strcasecmp(v, "error") || !strcasecmp(v, "status_code_error")))
-		return SPST_ERROR;
-	if (v && (!strcasecmp(v, "cancelled") || !strcasecmp(v, "canceled")))
-		return SPST_CANCELLED;
-	v = str_attr(attrs, "langfuse.observation.level");
-	if (v && !strcasecmp(v, "ERROR"))
-		return SPST_ERROR;
-	return code == 2 ? SPST_ERROR : SPST_SUCCESS;
+	if (!by[f]) {
+		/* A field's rows sit together in the table. */
+		src = catalog_sources(&all);
+		for (size_t i = 0; i < all; i++)
+			if (src[i].field == f) {
+				if (!by[f])
+					by[f] = &src[i];
+				nby[f]++;
+			}
+	}
+	*n = nby[f];
+	return by[f];
 }
 
-/* Keys the mapping consumes itself, so they do not reach raw_attributes (nemo-intake.md
- * 4.1, the raw_attributes exceptions). */
-static const char *const own_keys[] = {"gen_ai.conversation.id", "input.value", "otel.status_code",
-				       "output.value",		 "session.id",	"status"};
-static const char *const own_prefixes[] = {"llm.input_messages.", "llm.output_messages.",
-					   "llm.tools."};
+/* The status by the table's status sources (nemo-intake.md 6, which the NeMo service follows
+ * and spandex answers like): the first present of the status attributes, then Langfuse's
+ * level, then the OTLP code, whose ERROR is error and everything else (UNSET and OK alike)
+ * success, whatever error.type or exception events say. */
+static enum span_status status_of(json_t *attrs, int64_t code)
+{
+	size_t n;
+	const struct catalog_source *r = field_sources(CATALOG_STATUS, &n);
+	const char *key = NULL, *v = NULL;
+
+	for (size_t i = 0; i < n && !v; i++)
+		if (r[i].how == CATALOG_STATUS_ATTR && (v = str_attr(attrs, r[i].key)))
+			key = r[i].key;
+	for (size_t i = 0; i < n; i++) {
+		switch (r[i].how) {
+		case CATALOG_STATUS_ATTR:
+			if (v && !strcmp(r[i].key, key) && !strcasecmp(v, r[i].value))
+				return r[i].status;
+			break;
+		case CATALOG_LEVEL: {
+			const char *l = str_attr(attrs, r[i].key);
+			if (l && !strcasecmp(l, r[i].value))
+				return r[i].status;
+			break;
+		}
+		case CATALOG_STATUS_CODE:
+			if (code == 2)
+				return r[i].status;
+			break;
+		default:
+			break;
+		}
+	}
+	return SPST_SUCCESS;
+}
+
+/* Keys the mapping consumes itself, so they do not reach raw_attributes (nemo-intake.md 4.1,
+ * the raw_attributes exceptions): the table's sources that are always dropped, exact keys and
+ * prefixes, gathered once. */
+#define OWN_MAX 32
+static const char *own_keys[OWN_MAX], *own_prefixes[OWN_MAX];
+static size_t n_own_keys, n_own_prefixes;
 
 static bool own_key(const char *k)
 {
-	for (size_t i = 0; i < sizeof own_keys / sizeof *own_keys; i++)
+	if (!n_own_keys) {
+		size_t n;
+		const struct catalog_source *r = catalog_sources(&n);
+
+		for (size_t i = 0; i < n; i++) {
+			if (r[i].drop != CATALOG_DROP || !r[i].key)
+				continue;
+			if (r[i].how == CATALOG_OI_LIST || r[i].how == CATALOG_PREFIX) {
+				if (n_own_prefixes < OWN_MAX)
+					own_prefixes[n_own_prefixes++] = r[i].key;
+			} else if (n_own_keys < OWN_MAX) {
+				own_keys[n_own_keys++] = r[i].key;
+			}
+		}
+	}
+	for (size_t i = 0; i < n_own_keys; i++)
 		if (!strcmp(k, own_keys[i]))
 			return true;
-	for (size_t i = 0; i < sizeof own_prefixes / sizeof *own_prefixes; i++)
+	for (size_t i = 0; i < n_own_prefixes; i++)
 		if (!strncmp(k, own_prefixes[i], strlen(own_prefixes[i])))
 			return true;
 	return false;
@@ -377,22 +431,16 @@ const char *otlp_map_genai_input(struct arena *a, json_t *attrs)
 }
 
 /* The deprecated GenAI span events (otel-egp.md 3.1, sent as span events by older
- * instrumentations): gen_ai.{system,user,assistant,tool}.message for the input, gen_ai.choice
- * for the output, as {"messages":[...]}. Each message is the role its name gives, then the
- * event's attributes (content, tool_calls, id ...; a choice's message object lifted), without
- * the gen_ai.system / gen_ai.provider.name that only repeat the span's. */
+ * instrumentations): the table's EVENT sources, gen_ai.{system,user,assistant,tool}.message
+ * for the input, gen_ai.choice for the output, as {"messages":[...]}. Each message is the role
+ * its source gives, then the event's attributes (content, tool_calls, id ...; a choice's
+ * message object lifted), without the gen_ai.system / gen_ai.provider.name that only repeat
+ * the span's. */
 const char *otlp_map_event_messages(struct arena *a, json_t *events, bool output)
 {
-	static const struct {
-		const char *name, *role;
-		bool output;
-	} kinds[] = {
-	    {"gen_ai.system.message", "system", false},
-	    {"gen_ai.user.message", "user", false},
-	    {"gen_ai.assistant.message", "assistant", false},
-	    {"gen_ai.tool.message", "tool", false},
-	    {"gen_ai.choice", "assistant", true},
-	};
+	size_t nr;
+	const struct catalog_source *r =
+	    field_sources(output ? CATALOG_OUTPUT : CATALOG_INPUT, &nr);
 	json_t *msgs = json_array(), *ev, *v;
 	const char *k;
 	size_t i;
@@ -403,12 +451,12 @@ const char *otlp_map_event_messages(struct arena *a, json_t *events, bool output
 		json_t *m;
 		size_t j;
 
-		for (j = 0; j < sizeof kinds / sizeof *kinds; j++)
-			if (name && kinds[j].output == output && !strcmp(name, kinds[j].name))
+		for (j = 0; j < nr; j++)
+			if (name && r[j].how == CATALOG_EVENT && !strcmp(name, r[j].key))
 				break;
-		if (j == sizeof kinds / sizeof *kinds)
+		if (j == nr)
 			continue;
-		m = json_pack("{s:s}", "role", kinds[j].role);
+		m = json_pack("{s:s}", "role", r[j].value);
 		json_object_foreach(json_object_get(ev, "attributes"), k, v)
 		{
 			if (json_is_null(v) || !strcmp(k, "gen_ai.system") ||
@@ -428,63 +476,50 @@ const char *otlp_map_event_messages(struct arena *a, json_t *events, bool output
 	return messages_text(a, msgs);
 }
 
-/* The input and output rows of otel-egp.md 3.4, with the reference's keys in its order
- * (nemo-intake.md 4.1) and the other conventions' after them: OpenLLMetry's
- * traceloop.entity.*, Langfuse's langfuse.observation.*, the deprecated GenAI gen_ai.prompt /
- * gen_ai.completion, their flattened OpenLLMetry form, then the deprecated events. */
-static const char *const input_keys[] = {"gen_ai.tool.call.arguments",
-					 "tool_arguments",
-					 "traceloop.entity.input",
-					 "langfuse.observation.input",
-					 "ai.prompt.messages",
-					 "ai.prompt",
-					 "ai.toolCall.args",
-					 "ai.values",
-					 "ai.value",
-					 "gen_ai.prompt",
-					 NULL};
-static const char *const output_keys[] = {"output.value",
-					  "gen_ai.output.messages",
-					  "final_result",
-					  "gen_ai.tool.call.result",
-					  "tool_response",
-					  "traceloop.entity.output",
-					  "langfuse.observation.output",
-					  "ai.response.object",
-					  "ai.toolCall.result",
-					  "gen_ai.completion",
-					  NULL};
-/* The AI SDK 6 answer of a text call: its text, or the tool calls when it has no text (a step
- * that only calls tools sends no ai.response.text, or an empty one). */
-static const char *const ai_output_keys[] = {"ai.response.text", "ai.response.toolCalls", NULL};
-
-static const char *input_of(struct arena *a, json_t *attrs, json_t *events)
+/* The input or output of a span of kind kind: its field's first source that gives one, in
+ * the table's order (catalog.h, enum catalog_how). */
+static const char *text_of(struct arena *a, enum catalog_field f, json_t *attrs, json_t *events,
+			   enum span_kind kind)
 {
-	static const char *const value[] = {"input.value", NULL};
-	const char *t = otlp_map_first_text(a, attrs, value);
+	size_t n;
+	const struct catalog_source *r = field_sources(f, &n);
+	bool events_read = false;
 
-	if (!t)
-		t = otlp_map_genai_input(a, attrs);
-	if (!t)
-		t = otlp_map_first_text(a, attrs, input_keys);
-	if (!t)
-		t = rebuild(a, attrs, "gen_ai.prompt.", flat_message);
-	return t ? t : otlp_map_event_messages(a, events, false);
-}
+	for (size_t i = 0; i < n; i++) {
+		const char *one[] = {r[i].key, NULL}, *t = NULL;
 
-static const char *output_of(struct arena *a, json_t *attrs, json_t *events)
-{
-	const char *t = otlp_map_first_text(a, attrs, output_keys);
-
-	for (size_t i = 0; !t && ai_output_keys[i]; i++) {
-		const char *one[] = {ai_output_keys[i], NULL};
-
-		if ((t = otlp_map_first_text(a, attrs, one)) && !*t)
-			t = NULL;
+		if (r[i].kind >= 0 && (int)kind != r[i].kind)
+			continue;
+		switch (r[i].how) {
+		case CATALOG_TEXT:
+			t = otlp_map_first_text(a, attrs, one);
+			break;
+		case CATALOG_NONEMPTY:
+			if ((t = otlp_map_first_text(a, attrs, one)) && !*t)
+				t = NULL;
+			break;
+		case CATALOG_MESSAGES:
+			t = otlp_map_genai_input(a, attrs);
+			break;
+		case CATALOG_OI_LIST:
+			t = rebuild(a, attrs, r[i].key, message);
+			break;
+		case CATALOG_FLAT_LIST:
+			t = rebuild(a, attrs, r[i].key, flat_message);
+			break;
+		case CATALOG_EVENT:
+			/* The field's event sources are one list. */
+			if (!events_read)
+				t = otlp_map_event_messages(a, events, f == CATALOG_OUTPUT);
+			events_read = true;
+			break;
+		default:
+			break;
+		}
+		if (t)
+			return t;
 	}
-	if (!t)
-		t = rebuild(a, attrs, "gen_ai.completion.", flat_message);
-	return t ? t : otlp_map_event_messages(a, events, true);
+	return NULL;
 }
 
 /* Exception events (OTel "recording exceptions") name the error when the span's own
@@ -531,25 +566,56 @@ const char *otlp_map_id_check(const struct rid *id, size_t want, const char *nam
 	return NULL;
 }
 
-/* The session keys, in precedence order; the first two are always consumed (own_keys), the
- * others only when they gave the session (an id that differs stays in raw_attributes). */
-static const char *const session_keys[] = {"gen_ai.conversation.id",
-					   "session.id",
-					   "langfuse.session.id",
-					   "ai.telemetry.metadata.sessionId",
-					   "ai.telemetry.metadata.conversationId",
-					   NULL};
+/* The session: the first of the table's session sources with a non-empty string, or NULL.
+ * One id rule for every format: the caller refuses a session id that could not be stored. */
+static const char *session_of(json_t *attrs)
+{
+	size_t n;
+	const struct catalog_source *r = field_sources(CATALOG_SESSION, &n);
+	const char *k = NULL;
 
-/* True when k is a later session key whose value v is the session sess. */
+	for (size_t i = 0; !k && i < n; i++)
+		k = str_attr(attrs, r[i].key);
+	return k;
+}
+
+/* True when k is a session source dropped when it says the session sess (a later key equal
+ * to the winner says nothing new; one that differs stays in raw_attributes). */
 static bool same_session(const char *k, json_t *v, const char *sess)
 {
+	size_t n;
+	const struct catalog_source *r;
+
 	if (!sess || !json_is_string(v) || json_string_length(v) != strlen(sess) ||
 	    strcmp(json_string_value(v), sess))
 		return false;
-	for (size_t i = 2; session_keys[i]; i++)
-		if (!strcmp(k, session_keys[i]))
+	r = field_sources(CATALOG_SESSION, &n);
+	for (size_t i = 0; i < n; i++)
+		if (r[i].drop == CATALOG_DROP_SAME && !strcmp(k, r[i].key))
 			return true;
 	return false;
+}
+
+/* The error message no field row gave: the table's later error sources, the OTLP status
+ * message, then an attribute read when another says so (Langfuse's status message when its
+ * level is ERROR, otel-egp.md 3.3), which stays in raw_attributes. */
+static const char *error_of(struct arena *a, const struct raw_span *r)
+{
+	size_t n;
+	const struct catalog_source *src = field_sources(CATALOG_ERROR_MESSAGE, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *t = NULL, *w;
+
+		if (src[i].when &&
+		    (!(w = str_attr(r->attrs, src[i].when)) || strcasecmp(w, src[i].when_value)))
+			continue;
+		if (src[i].how == CATALOG_STATUS_TEXT && r->status_message && *r->status_message)
+			return r->status_message;
+		if (src[i].how == CATALOG_ID && (t = str_attr(r->attrs, src[i].key)))
+			return arena_strdup(a, t);
+	}
+	return NULL;
 }
 
 /* What the catalog sees: every non-null attribute the mapping did not consume, the exception
@@ -564,8 +630,8 @@ static void catalog_work(struct dec *d, const struct raw_span *r, struct span *s
 	{
 		if (json_is_null(v) || own_key(k))
 			continue;
-		/* Langfuse's (and the AI SDK's) session key is consumed like session.id when it
-		 * gave the session; one that differs from the session stays, so nothing is lost. */
+		/* Langfuse's (the AI SDK's, OpenLLMetry's) session key is consumed like session.id
+		 * when it gave the session; one that differs stays, so nothing is lost. */
 		if (same_session(k, v, sess))
 			continue;
 		json_object_set_nocheck(work, k, v);
@@ -604,12 +670,8 @@ void otlp_map_span(struct dec *d, struct raw_span *r)
 		reject(d, sid, why);
 		return;
 	}
-	/* The session: nemo-intake.md 4.1's keys, then Langfuse's (otel-egp.md 3.4) and the AI SDK
-	 * 6 metadata keys Traceloop reads as one (instrumentation.md 5.2). One id rule for every
-	 * format: a session id that could not be stored is refused with its span. */
-	k = NULL;
-	for (size_t i = 0; !k && session_keys[i]; i++)
-		k = str_attr(r->attrs, session_keys[i]);
+	/* A session id that could not be stored is refused with its span. */
+	k = session_of(r->attrs);
 	if (k && (why = span_id_problem(k))) {
 		reject(d, sid, arena_printf(d->a, "session id: %s", why));
 		return;
@@ -639,25 +701,13 @@ void otlp_map_span(struct dec *d, struct raw_span *r)
 	    catalog_kind(r->attrs, r->kind == OTLP__SPAN__SPAN_KIND__SPAN_KIND_CLIENT, &children);
 	s->status = status_of(r->attrs, r->status_code);
 
-	if (s->kind == KIND_LLM) {
-		s->input = rebuild(d->a, r->attrs, "llm.input_messages.", message);
-		s->output = rebuild(d->a, r->attrs, "llm.output_messages.", message);
-	}
-	if (!s->input)
-		s->input = input_of(d->a, r->attrs, r->events);
-	if (!s->output)
-		s->output = output_of(d->a, r->attrs, r->events);
+	s->input = text_of(d->a, CATALOG_INPUT, r->attrs, r->events, s->kind);
+	s->output = text_of(d->a, CATALOG_OUTPUT, r->attrs, r->events, s->kind);
 
 	catalog_work(d, r, s, sess, children);
 
-	if (!s->str[SS_ERROR_MESSAGE] && r->status_message && *r->status_message)
-		s->str[SS_ERROR_MESSAGE] = r->status_message;
-	/* Langfuse's status message is the error's when its level says ERROR (otel-egp.md 3.3);
-	 * the attribute stays in raw_attributes. */
-	k = str_attr(r->attrs, "langfuse.observation.level");
-	if (!s->str[SS_ERROR_MESSAGE] && k && !strcasecmp(k, "ERROR") &&
-	    (k = str_attr(r->attrs, "langfuse.observation.status_message")))
-		s->str[SS_ERROR_MESSAGE] = arena_strdup(d->a, k);
+	if (!s->str[SS_ERROR_MESSAGE])
+		s->str[SS_ERROR_MESSAGE] = error_of(d->a, r);
 	otlp_eval_span(d, r, s);
 }
 

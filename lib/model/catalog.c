@@ -1,5 +1,9 @@
-/* catalog: the semantic attribute catalog (reference nemo-intake.md section 5), mapping
- * OTLP / direct-span attribute objects onto the typed Span fields. */
+/* catalog: the conventions table (README "Attribute mapping"): where each typed Span field of
+ * an OTLP span comes from in every convention spandex reads, as declared rows, and the
+ * semantic attribute catalog (reference nemo-intake.md section 5) that applies the field rows
+ * to OTLP and direct-span attribute objects. The kind table, the field rows and the sources
+ * below are the whole mapping: lib/ingest/otlp_map.c walks them, t/check_catalog walks every
+ * row through it and generates README's tables from them. */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -31,121 +35,506 @@
  * - The Span has no field for a prompt version that is a number, so integer versions
  *   (Langfuse, Traceloop) are written in decimal. */
 
-#define CAT_MAX_KEYS 12 /* the longest source-key list in the table below */
 #define CAT_COST_PREFIX "llm.cost."
 #define CAT_LF_USAGE "langfuse.observation.usage_details"
 #define CAT_LF_COST "langfuse.observation.cost_details"
+#define CAT_LF_LEVEL "langfuse.observation.level"
+#define CAT_LOGFIRE_USAGE "gen_ai.usage.raw"
 #define CAT_COST_DECIMALS 1e6 /* costs keep 6 decimal places (reference section 5, micro-USD) */
 
-enum cat_type {
-	CT_STR,	    /* string into s->str[field]; sub, when set, the only span kind it is for */
-	CT_VERSION, /* string, or non-negative integer in decimal, into s->str[field] */
-	CT_EVAL,    /* string into s->evaluation_context[sub] */
-	CT_TOKENS,  /* non-negative integer into the int64_t at offset field */
-	CT_USAGE,   /* non-negative integer into s->usage_details[sub] */
-	CT_COST,    /* non-negative number into the double at offset field */
-};
-
-struct cat_row {
-	enum cat_type type;
-	size_t field;	 /* enum span_str for CT_STR; offsetof(struct span, x) for tokens/costs */
-	const char *sub; /* key inside the JSON object for CT_EVAL / CT_USAGE; CT_STR: see above */
-	const char *keys[CAT_MAX_KEYS]; /* source keys, priority order, NULL-terminated */
-};
-
-#define TOK(f) offsetof(struct span, f)
-
-/* The kind row of the conventions (otel-egp.md 3.4, instrumentation.md 0 and 8), and whose
+/* ---- the kind table ----
+ * The kind row of the conventions (otel-egp.md 3.4, instrumentation.md 0 and 8), and whose
  * work each kind's usage is. OpenInference's own kinds first (as the NeMo service), then the
  * AI SDK 6 operation ids (before gen_ai.operation.name: Traceloop renames those roots to
- * "chat" but keeps ai.operationId), the GenAI operation names, OpenLLMetry, Langfuse.
- * CHILDREN marks the conventions' parents that repeat the usage of the model calls under them:
- * AI SDK 6 roots (ai.usage.* summed over steps), AI SDK 7's invoke_agent and agent_step,
- * OpenInference AGENT and CHAIN spans (usage belongs on LLM spans; the Vercel bridge copies
- * the root's sum onto its AGENT span), OpenLLMetry workflow/task/agent spans, Langfuse agent
- * and chain observations. Kinds the conventions give no name for are the nearest member:
- * plan -> AGENT (openinference-genai), agent_step -> CHAIN and rerank -> RERANKER
- * (openinference-vercel), search_memory -> RETRIEVER, the memory writes -> TOOL (a datastore
- * call, gen_ai.tool.type "datastore"). */
-#define CK(key, value, kind, usage)                                                                \
+ * "chat" but keeps ai.operationId), the GenAI operation names, OpenLLMetry, Langfuse, and last
+ * the pydantic-ai spans older than its 1.76 (no gen_ai.operation.name), told by a key only they
+ * carry. CHILDREN marks the conventions' parents that repeat the usage of the model calls
+ * under them: AI SDK 6 roots (ai.usage.* summed over steps), AI SDK 7's and pydantic-ai's
+ * invoke_agent and agent_step, OpenInference AGENT and CHAIN spans (usage belongs on LLM
+ * spans; the Vercel bridge copies the root's sum onto its AGENT span), OpenLLMetry
+ * workflow/task/agent spans, Langfuse agent and chain observations, pydantic-ai's agent run.
+ * Kinds the conventions give no name for are the nearest member: plan -> AGENT
+ * (openinference-genai), agent_step -> CHAIN and rerank -> RERANKER (openinference-vercel),
+ * search_memory -> RETRIEVER, the memory writes -> TOOL (a datastore call, gen_ai.tool.type
+ * "datastore"). */
+#define CK(key, value, kind, usage, note)                                                          \
 	{                                                                                          \
-		key, value, KIND_##kind, CATALOG_##usage                                           \
+		key, value, KIND_##kind, CATALOG_##usage, note                                     \
 	}
 static const struct catalog_kind_row cat_kinds[] = {
-    CK("openinference.span.kind", "LLM", LLM, OWN),
-    CK("openinference.span.kind", "CHAIN", CHAIN, CHILDREN),
-    CK("openinference.span.kind", "TOOL", TOOL, OWN),
-    CK("openinference.span.kind", "RETRIEVER", RETRIEVER, OWN),
-    CK("openinference.span.kind", "EMBEDDING", EMBEDDING, OWN),
-    CK("openinference.span.kind", "AGENT", AGENT, CHILDREN),
-    CK("openinference.span.kind", "RERANKER", RERANKER, OWN),
-    CK("openinference.span.kind", "EVALUATOR", EVALUATOR, OWN),
-    CK("openinference.span.kind", "GUARDRAIL", GUARDRAIL, OWN),
-    CK("openinference.span.kind", "UNKNOWN", UNKNOWN, OWN),
-    CK("openinference.span.kind", "PROMPT", CHAIN, CHILDREN),
-    CK("ai.operationId", "ai.generateText", AGENT, CHILDREN),
-    CK("ai.operationId", "ai.streamText", AGENT, CHILDREN),
-    CK("ai.operationId", "ai.generateObject", AGENT, CHILDREN),
-    CK("ai.operationId", "ai.streamObject", AGENT, CHILDREN),
-    CK("ai.operationId", "ai.generateText.doGenerate", LLM, OWN),
-    CK("ai.operationId", "ai.streamText.doStream", LLM, OWN),
-    CK("ai.operationId", "ai.generateObject.doGenerate", LLM, OWN),
-    CK("ai.operationId", "ai.streamObject.doStream", LLM, OWN),
-    CK("ai.operationId", "ai.embed", CHAIN, CHILDREN),
-    CK("ai.operationId", "ai.embedMany", CHAIN, CHILDREN),
-    CK("ai.operationId", "ai.embed.doEmbed", EMBEDDING, OWN),
-    CK("ai.operationId", "ai.embedMany.doEmbed", EMBEDDING, OWN),
-    CK("ai.operationId", "ai.rerank", CHAIN, CHILDREN),
-    CK("ai.operationId", "ai.rerank.doRerank", RERANKER, OWN),
-    CK("ai.operationId", "ai.toolCall", TOOL, OWN),
-    CK("gen_ai.operation.name", "chat", LLM, OWN),
-    CK("gen_ai.operation.name", "text_completion", LLM, OWN),
-    CK("gen_ai.operation.name", "generate_content", LLM, OWN),
-    CK("gen_ai.operation.name", "fetch_response", LLM, OWN),
-    CK("gen_ai.operation.name", "decide", LLM, OWN),
-    CK("gen_ai.operation.name", "embeddings", EMBEDDING, OWN),
-    CK("gen_ai.operation.name", "retrieval", RETRIEVER, OWN),
-    CK("gen_ai.operation.name", "search_memory", RETRIEVER, OWN),
-    CK("gen_ai.operation.name", "rerank", RERANKER, OWN),
-    CK("gen_ai.operation.name", "execute_tool", TOOL, OWN),
-    CK("gen_ai.operation.name", "create_memory", TOOL, OWN),
-    CK("gen_ai.operation.name", "update_memory", TOOL, OWN),
-    CK("gen_ai.operation.name", "upsert_memory", TOOL, OWN),
-    CK("gen_ai.operation.name", "delete_memory", TOOL, OWN),
-    CK("gen_ai.operation.name", "create_memory_store", TOOL, OWN),
-    CK("gen_ai.operation.name", "delete_memory_store", TOOL, OWN),
-    CK("gen_ai.operation.name", "invoke_agent", AGENT, CHILDREN_LOCAL),
-    CK("gen_ai.operation.name", "create_agent", AGENT, OWN),
-    CK("gen_ai.operation.name", "plan", AGENT, OWN),
-    CK("gen_ai.operation.name", "agent_step", CHAIN, CHILDREN),
-    CK("gen_ai.operation.name", "invoke_workflow", CHAIN, CHILDREN),
-    CK("gen_ai.operation.name", "guardrail.run", GUARDRAIL, OWN),
-    CK("traceloop.span.kind", "workflow", CHAIN, CHILDREN),
-    CK("traceloop.span.kind", "task", CHAIN, CHILDREN),
-    CK("traceloop.span.kind", "session", CHAIN, CHILDREN),
-    CK("traceloop.span.kind", "agent", AGENT, CHILDREN),
-    CK("traceloop.span.kind", "tool", TOOL, OWN),
-    CK("llm.request.type", "chat", LLM, OWN),
-    CK("llm.request.type", "completion", LLM, OWN),
-    CK("llm.request.type", "embedding", EMBEDDING, OWN),
-    CK("llm.request.type", "rerank", RERANKER, OWN),
-    CK("langfuse.observation.type", "generation", LLM, OWN),
-    CK("langfuse.observation.type", "embedding", EMBEDDING, OWN),
-    CK("langfuse.observation.type", "agent", AGENT, CHILDREN),
-    CK("langfuse.observation.type", "chain", CHAIN, CHILDREN),
-    CK("langfuse.observation.type", "tool", TOOL, OWN),
-    CK("langfuse.observation.type", "retriever", RETRIEVER, OWN),
-    CK("langfuse.observation.type", "evaluator", EVALUATOR, OWN),
-    CK("langfuse.observation.type", "guardrail", GUARDRAIL, OWN),
+    CK("openinference.span.kind", "LLM", LLM, OWN, "OpenInference"),
+    CK("openinference.span.kind", "CHAIN", CHAIN, CHILDREN, "OpenInference"),
+    CK("openinference.span.kind", "TOOL", TOOL, OWN, "OpenInference"),
+    CK("openinference.span.kind", "RETRIEVER", RETRIEVER, OWN, "OpenInference"),
+    CK("openinference.span.kind", "EMBEDDING", EMBEDDING, OWN, "OpenInference"),
+    CK("openinference.span.kind", "AGENT", AGENT, CHILDREN, "OpenInference"),
+    CK("openinference.span.kind", "RERANKER", RERANKER, OWN, "OpenInference"),
+    CK("openinference.span.kind", "EVALUATOR", EVALUATOR, OWN, "OpenInference"),
+    CK("openinference.span.kind", "GUARDRAIL", GUARDRAIL, OWN, "OpenInference"),
+    CK("openinference.span.kind", "UNKNOWN", UNKNOWN, OWN, "OpenInference"),
+    CK("openinference.span.kind", "PROMPT", CHAIN, CHILDREN, "OpenInference"),
+    CK("ai.operationId", "ai.generateText", AGENT, CHILDREN, "AI SDK 6, the whole call"),
+    CK("ai.operationId", "ai.streamText", AGENT, CHILDREN, "AI SDK 6, the whole call"),
+    CK("ai.operationId", "ai.generateObject", AGENT, CHILDREN, "AI SDK 6, the whole call"),
+    CK("ai.operationId", "ai.streamObject", AGENT, CHILDREN, "AI SDK 6, the whole call"),
+    CK("ai.operationId", "ai.generateText.doGenerate", LLM, OWN, "AI SDK 6, one model call"),
+    CK("ai.operationId", "ai.streamText.doStream", LLM, OWN, "AI SDK 6, one model call"),
+    CK("ai.operationId", "ai.generateObject.doGenerate", LLM, OWN, "AI SDK 6, one model call"),
+    CK("ai.operationId", "ai.streamObject.doStream", LLM, OWN, "AI SDK 6, one model call"),
+    CK("ai.operationId", "ai.embed", CHAIN, CHILDREN, "AI SDK 6, the whole call"),
+    CK("ai.operationId", "ai.embedMany", CHAIN, CHILDREN, "AI SDK 6, the whole call"),
+    CK("ai.operationId", "ai.embed.doEmbed", EMBEDDING, OWN, "AI SDK 6, one model call"),
+    CK("ai.operationId", "ai.embedMany.doEmbed", EMBEDDING, OWN, "AI SDK 6, one model call"),
+    CK("ai.operationId", "ai.rerank", CHAIN, CHILDREN, "AI SDK 6, the whole call"),
+    CK("ai.operationId", "ai.rerank.doRerank", RERANKER, OWN, "AI SDK 6, one model call"),
+    CK("ai.operationId", "ai.toolCall", TOOL, OWN, "AI SDK 6"),
+    CK("gen_ai.operation.name", "chat", LLM, OWN, "GenAI"),
+    CK("gen_ai.operation.name", "text_completion", LLM, OWN, "GenAI"),
+    CK("gen_ai.operation.name", "generate_content", LLM, OWN, "GenAI"),
+    CK("gen_ai.operation.name", "fetch_response", LLM, OWN, "GenAI (reports no tokens)"),
+    CK("gen_ai.operation.name", "decide", LLM, OWN, "AI SDK 7"),
+    CK("gen_ai.operation.name", "embeddings", EMBEDDING, OWN, "GenAI"),
+    CK("gen_ai.operation.name", "retrieval", RETRIEVER, OWN, "GenAI"),
+    CK("gen_ai.operation.name", "search_memory", RETRIEVER, OWN, "GenAI memory; no kind named"),
+    CK("gen_ai.operation.name", "rerank", RERANKER, OWN, "AI SDK 7 (openinference-vercel)"),
+    CK("gen_ai.operation.name", "execute_tool", TOOL, OWN, "GenAI"),
+    CK("gen_ai.operation.name", "create_memory", TOOL, OWN, "GenAI memory, a datastore call"),
+    CK("gen_ai.operation.name", "update_memory", TOOL, OWN, "GenAI memory, a datastore call"),
+    CK("gen_ai.operation.name", "upsert_memory", TOOL, OWN, "GenAI memory, a datastore call"),
+    CK("gen_ai.operation.name", "delete_memory", TOOL, OWN, "GenAI memory, a datastore call"),
+    CK("gen_ai.operation.name", "create_memory_store", TOOL, OWN, "GenAI memory, a datastore call"),
+    CK("gen_ai.operation.name", "delete_memory_store", TOOL, OWN, "GenAI memory, a datastore call"),
+    CK("gen_ai.operation.name", "invoke_agent", AGENT, CHILDREN_LOCAL,
+       "GenAI, AI SDK 7, pydantic-ai 1.76 on: a local agent repeats its calls' usage"),
+    CK("gen_ai.operation.name", "create_agent", AGENT, OWN, "GenAI"),
+    CK("gen_ai.operation.name", "plan", AGENT, OWN, "GenAI (openinference-genai)"),
+    CK("gen_ai.operation.name", "agent_step", CHAIN, CHILDREN, "AI SDK 7 (openinference-vercel)"),
+    CK("gen_ai.operation.name", "invoke_workflow", CHAIN, CHILDREN, "GenAI"),
+    CK("gen_ai.operation.name", "guardrail.run", GUARDRAIL, OWN, "OpenLLMetry"),
+    CK("traceloop.span.kind", "workflow", CHAIN, CHILDREN, "OpenLLMetry"),
+    CK("traceloop.span.kind", "task", CHAIN, CHILDREN, "OpenLLMetry"),
+    CK("traceloop.span.kind", "session", CHAIN, CHILDREN, "OpenLLMetry"),
+    CK("traceloop.span.kind", "agent", AGENT, CHILDREN, "OpenLLMetry"),
+    CK("traceloop.span.kind", "tool", TOOL, OWN, "OpenLLMetry"),
+    CK("llm.request.type", "chat", LLM, OWN, "OpenLLMetry (older)"),
+    CK("llm.request.type", "completion", LLM, OWN, "OpenLLMetry (older)"),
+    CK("llm.request.type", "embedding", EMBEDDING, OWN, "OpenLLMetry (older)"),
+    CK("llm.request.type", "rerank", RERANKER, OWN, "OpenLLMetry (older)"),
+    CK("langfuse.observation.type", "generation", LLM, OWN, "Langfuse"),
+    CK("langfuse.observation.type", "embedding", EMBEDDING, OWN, "Langfuse"),
+    CK("langfuse.observation.type", "agent", AGENT, CHILDREN, "Langfuse"),
+    CK("langfuse.observation.type", "chain", CHAIN, CHILDREN, "Langfuse"),
+    CK("langfuse.observation.type", "tool", TOOL, OWN, "Langfuse"),
+    CK("langfuse.observation.type", "retriever", RETRIEVER, OWN, "Langfuse"),
+    CK("langfuse.observation.type", "evaluator", EVALUATOR, OWN, "Langfuse"),
+    CK("langfuse.observation.type", "guardrail", GUARDRAIL, OWN, "Langfuse"),
+    /* pydantic-ai before 1.76: its agent run span ("agent run", or "invoke_agent <name>") has
+     * agent_name, and the run's summed gen_ai.usage.* before 2.0 made them
+     * gen_ai.aggregated_usage.*; its tool spans ("running tool") have only gen_ai.tool.name. */
+    CK("agent_name", NULL, AGENT, CHILDREN, "pydantic-ai's agent run before 1.76: its run's sum"),
+    CK("gen_ai.tool.name", NULL, TOOL, OWN, "pydantic-ai's tool call before 1.76"),
 };
 #undef CK
 #define CAT_NKINDS (sizeof cat_kinds / sizeof cat_kinds[0])
 #define CAT_EVAL_PREFIX "gen_ai.evaluation." /* any such attribute: an EVALUATOR span */
 
+/* ---- the field rows ----
+ * Reference section 5 first (its keys and order are the NeMo service's); after them, in the
+ * same row, the further GenAI / OpenInference / OpenLLMetry / Langfuse names of otel-egp.md
+ * section 3.4, the AI SDK 6 ai.* dialect and pydantic-ai's and Logfire's (instrumentation.md;
+ * pydantic-ai's usage.py and Logfire's llm_providers), which only apply when none of the
+ * reference's keys is present. Where 3.4 orders the reference's own keys differently (it puts
+ * gen_ai.response.model before gen_ai.request.model, gen_ai.provider.name before
+ * gen_ai.system), the reference's order stands so that spandex answers as the NeMo service
+ * does; a loser that differs stays in raw_attributes. */
+#define TOK(f) offsetof(struct span, f)
+#define LF_USAGE(m) CAT_LF_USAGE "{" m "}"
+#define LF_COST(m) CAT_LF_COST "{" m "}"
+#define LOGFIRE_USAGE(m) CAT_LOGFIRE_USAGE "{" m "}"
+#define STR(f) #f, CATALOG_STR, SS_##f
+static const struct catalog_row cat_rows[] = {
+    {"model",
+     CATALOG_STR,
+     SS_MODEL,
+     NULL,
+     NULL,
+     {"gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "llm.response.model_name",
+      "llm.request.model_name", "embedding.model_name", "reranker.model_name",
+      "langfuse.observation.model.name", "ai.model.id", "model_name"},
+     NULL},
+    {"provider",
+     CATALOG_STR,
+     SS_PROVIDER,
+     NULL,
+     NULL,
+     {"gen_ai.system", "gen_ai.provider.name", "llm.provider", "llm.system", "ai.model.provider"},
+     NULL},
+    {"prompt_id", CATALOG_STR, SS_PROMPT_ID, NULL, NULL, {"gen_ai.prompt.id", "prompt.id"}, NULL},
+    /* prompt_name / prompt_version: the reference found no source keys; otel-egp.md 3.4. */
+    {"prompt_name",
+     CATALOG_STR,
+     SS_PROMPT_NAME,
+     NULL,
+     NULL,
+     {"gen_ai.prompt.name", "langfuse.observation.prompt.name", "traceloop.prompt.key"},
+     NULL},
+    /* Langfuse sends langfuse.observation.prompt.version as an int, Traceloop's SDK its
+     * traceloop.prompt.version too (otel-egp.md 3.3). */
+    {"prompt_version",
+     CATALOG_VERSION,
+     SS_PROMPT_VERSION,
+     NULL,
+     NULL,
+     {"llm.prompt_template.version", "langfuse.observation.prompt.version",
+      "traceloop.prompt.version"},
+     "integers are written in decimal"},
+    {"agent_id", CATALOG_STR, SS_AGENT_ID, NULL, NULL, {"gen_ai.agent.id", "agent.id"}, NULL},
+    {"agent_name",
+     CATALOG_STR,
+     SS_AGENT_NAME,
+     NULL,
+     NULL,
+     {"gen_ai.agent.name", "llm.agent.name", "agent.name", "agent_name"},
+     NULL},
+    /* OpenLLMetry names every span by traceloop.entity.name; it is the agent's name only on
+     * an AGENT span, the tool's only on a TOOL span (otel-egp.md 3.4). */
+    {"agent_name",
+     CATALOG_STR,
+     SS_AGENT_NAME,
+     NULL,
+     "AGENT",
+     {"traceloop.entity.name", "ai.telemetry.functionId"},
+     NULL},
+    {"tool_name",
+     CATALOG_STR,
+     SS_TOOL_NAME,
+     NULL,
+     NULL,
+     {"gen_ai.tool.name", "tool.name", "ai.toolCall.name"},
+     NULL},
+    {"tool_name",
+     CATALOG_STR,
+     SS_TOOL_NAME,
+     NULL,
+     "TOOL",
+     {"traceloop.entity.name"},
+     "then the span name, less an `execute_tool ` prefix: Langfuse names a tool observation "
+     "only so"},
+    {"project",
+     CATALOG_STR,
+     SS_PROJECT,
+     NULL,
+     NULL,
+     {"gen_ai.project", "project.name", "project"},
+     NULL},
+    /* OTel's error.type ("recording errors") when there is no exception.type. */
+    {"error_type",
+     CATALOG_STR,
+     SS_ERROR_TYPE,
+     NULL,
+     NULL,
+     {"exception.type", "error.type"},
+     "`exception.type` is the attribute, then the `exception` event's"},
+    {"error_message",
+     CATALOG_STR,
+     SS_ERROR_MESSAGE,
+     NULL,
+     NULL,
+     {"exception.message"},
+     "the attribute, then the `exception` event's"},
+    /* The Span's evaluation_context (Get Span page: SpanEvaluationContext) has evaluation_id
+     * and test_case_id; the F/H names of the evaluation and test case land there. */
+    {"evaluation_context",
+     CATALOG_EVAL,
+     0,
+     "evaluation_id",
+     NULL,
+     {"nemo.evaluation.name", "nemo.experiment.id", "experiment.id"},
+     NULL},
+    {"evaluation_context",
+     CATALOG_EVAL,
+     0,
+     "test_case_id",
+     NULL,
+     {"nemo.test_case.name", "nemo.test_case.id"},
+     NULL},
+    {"input_tokens",
+     CATALOG_TOKENS,
+     TOK(input_tokens),
+     NULL,
+     NULL,
+     {"gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens",
+      "ai.usage.inputTokens", "ai.usage.promptTokens", "ai.usage.tokens", LF_USAGE("input"),
+      LF_USAGE("promptTokens"), LF_USAGE("prompt_tokens")},
+     "`ai.usage.tokens` is an embedding's"},
+    {"output_tokens",
+     CATALOG_TOKENS,
+     TOK(output_tokens),
+     NULL,
+     NULL,
+     {"gen_ai.usage.output_tokens", "llm.token_count.completion", "gen_ai.usage.completion_tokens",
+      "ai.usage.outputTokens", "ai.usage.completionTokens", LF_USAGE("output"),
+      LF_USAGE("completionTokens"), LF_USAGE("completion_tokens")},
+     NULL},
+    {"cached_tokens",
+     CATALOG_TOKENS,
+     TOK(cached_tokens),
+     NULL,
+     NULL,
+     {"gen_ai.usage.cached_tokens", "gen_ai.usage.input_cache_tokens",
+      "llm.token_count.prompt_details.cache_read", "llm.token_count.cached",
+      "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+      "ai.usage.cachedInputTokens", "ai.usage.inputTokenDetails.cacheReadTokens",
+      LF_USAGE("cache_read_input_tokens"), LF_USAGE("input_cached_tokens"),
+      "gen_ai.usage.details.cache_read_tokens",
+      LOGFIRE_USAGE("prompt_tokens_details.cached_tokens")},
+     "a part of `input_tokens`, never added to it"},
+    /* Not derived from input + output when absent (reference section 5). */
+    {"total_tokens",
+     CATALOG_TOKENS,
+     TOK(total_tokens),
+     NULL,
+     NULL,
+     {"gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens",
+      "ai.usage.totalTokens", LF_USAGE("total"), LF_USAGE("totalTokens"), LF_USAGE("total_tokens")},
+     "not derived, as the NeMo service does not"},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "prompt_details.cache_write",
+     NULL,
+     {"llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_creation.input_tokens",
+      "gen_ai.usage.cache_creation_input_tokens", "gen_ai.usage.cache_write.input_tokens",
+      "ai.usage.inputTokenDetails.cacheWriteTokens", LF_USAGE("cache_creation_input_tokens"),
+      "gen_ai.usage.details.cache_write_tokens"},
+     NULL},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "prompt_details.cache_input",
+     NULL,
+     {"llm.token_count.prompt_details.cache_input"},
+     NULL},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "prompt_details.audio",
+     NULL,
+     {"llm.token_count.prompt_details.audio", "gen_ai.usage.details.input_audio_tokens"},
+     NULL},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "completion_details.reasoning",
+     NULL,
+     {"llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning.output_tokens",
+      "gen_ai.usage.reasoning_tokens", "ai.usage.reasoningTokens",
+      "ai.usage.outputTokenDetails.reasoningTokens", LF_USAGE("output_reasoning_tokens"),
+      LF_USAGE("reasoning_tokens"), "gen_ai.usage.details.reasoning_tokens",
+      LOGFIRE_USAGE("completion_tokens_details.reasoning_tokens")},
+     NULL},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "completion_details.audio",
+     NULL,
+     {"llm.token_count.completion_details.audio", "gen_ai.usage.details.output_audio_tokens"},
+     NULL},
+    {"cost_total_usd",
+     CATALOG_COST,
+     TOK(cost_total_usd),
+     NULL,
+     NULL,
+     {"gen_ai.usage.cost", "llm.cost.total", LF_COST("total"), LF_COST("totalCost"),
+      "operation.cost"},
+     "not derived"},
+    /* Without these two, the sums of cat_sums below. */
+    {"cost_input_usd",
+     CATALOG_COST,
+     TOK(cost_input_usd),
+     NULL,
+     NULL,
+     {"llm.cost.prompt", LF_COST("input")},
+     "the sum of the `llm.cost.prompt_details.*`"},
+    {"cost_output_usd",
+     CATALOG_COST,
+     TOK(cost_output_usd),
+     NULL,
+     NULL,
+     {"llm.cost.completion", LF_COST("output")},
+     "the sum of the `llm.cost.completion_details.*`"},
+};
+#undef STR
+#define CAT_NROWS (sizeof cat_rows / sizeof cat_rows[0])
+
+/* otel-egp.md 3.4: without llm.cost.prompt, cost_input_usd is the sum of the
+ * llm.cost.prompt_details.* costs. OpenInference's own example (semantic_conventions.md:
+ * prompt 0.0021 = input + cache_write + cache_read + cache_input + audio, completion 0.0045 =
+ * output + reasoning + audio) shows both detail sets are parts of their whole, so the output
+ * cost is summed the same way. The details stay in cost_details (reference section 5); the
+ * total is not derived, as the reference does not derive total_tokens. */
+static const struct {
+	const char *detail; /* prefix of the cost_details name */
+	size_t field;	    /* offsetof(struct span, x), a CATALOG_COST row's field */
+} cat_sums[] = {
+    {"prompt_details.", TOK(cost_input_usd)},
+    {"completion_details.", TOK(cost_output_usd)},
+};
+#define CAT_NSUMS (sizeof cat_sums / sizeof cat_sums[0])
+
+/* Attributes whose value is a JSON object, sent as JSON text: Langfuse's usage and cost
+ * (instrumentation.md 3.2), whose free keys no row takes go to usage_details / cost_details
+ * under their own names, and whose members are disjoint parts (@langfuse/openai's
+ * parseUsageDetails sends input = prompt_tokens less every prompt_tokens_details member, each
+ * of those as input_<name>, and the same for output); Logfire's raw usage of an OpenAI call
+ * (its llm_providers/usage.py), kept whole, of which the rows read the cached and reasoning
+ * counts. */
+static const struct catalog_object cat_objects[] = {
+    {CAT_LF_USAGE, CATALOG_REST_USAGE, true,
+     "every other member of `" CAT_LF_USAGE "`, under its own name"},
+    {CAT_LF_COST, CATALOG_REST_COST, true,
+     "every other member of `" CAT_LF_COST "`, under its own name"},
+    {CAT_LOGFIRE_USAGE, CATALOG_REST_KEEP, false, NULL},
+};
+#define CAT_NOBJECTS (sizeof cat_objects / sizeof cat_objects[0])
+
+/* ---- the other fields' sources ----
+ * Session (nemo-intake.md 4.1's keys, then Langfuse's (otel-egp.md 3.4), the AI SDK 6
+ * metadata keys Traceloop reads as one, and the OpenLLMetry SDK's association property
+ * (instrumentation.md 5.1, 5.2)); input and output (the reference's keys in its order,
+ * nemo-intake.md 4.1, then the other conventions': OpenLLMetry's traceloop.entity.*, Langfuse's
+ * langfuse.observation.*, the AI SDK 6 ai.*, the deprecated GenAI gen_ai.prompt /
+ * gen_ai.completion and their flattened OpenLLMetry form, the deprecated events, pydantic-ai's
+ * run messages and Logfire's request and response); status (nemo-intake.md 6, Langfuse's level
+ * being that SDK's status attribute, otel-egp.md 3.3); the error message after the catalog's
+ * exception.message; the keys NeMo drops (nemo-intake.md 4.1); and the user and tool call id,
+ * which the Span (the Get Span page), Opik's and SGP's spans have no member for, so they stay
+ * in raw_attributes as they came (a field no API shows would only be read there anyway, and
+ * the index record has no room for one). */
+#define SRC(f, key, how, drop)                                                                     \
+	{                                                                                          \
+		CATALOG_##f, key, CATALOG_##how, CATALOG_##drop, -1, NULL, NULL, NULL,             \
+		    SPST_SUCCESS                                                                   \
+	}
+#define SRC_ON(f, key, how, drop, kind)                                                            \
+	{                                                                                          \
+		CATALOG_##f, key, CATALOG_##how, CATALOG_##drop, KIND_##kind, NULL, NULL, NULL,    \
+		    SPST_SUCCESS                                                                   \
+	}
+#define SRC_EVENT(f, name, role)                                                                   \
+	{                                                                                          \
+		CATALOG_##f, name, CATALOG_EVENT, CATALOG_KEEP, -1, NULL, NULL, role, SPST_SUCCESS \
+	}
+#define SRC_STATUS(how, key, drop, value, status)                                                  \
+	{                                                                                          \
+		CATALOG_STATUS, key, CATALOG_##how, CATALOG_##drop, -1, NULL, NULL, value,         \
+		    SPST_##status                                                                  \
+	}
+static const struct catalog_source cat_sources[] = {
+    SRC(SESSION, "gen_ai.conversation.id", ID, DROP),
+    SRC(SESSION, "session.id", ID, DROP),
+    SRC(SESSION, "langfuse.session.id", ID, DROP_SAME),
+    SRC(SESSION, "ai.telemetry.metadata.sessionId", ID, DROP_SAME),
+    SRC(SESSION, "ai.telemetry.metadata.conversationId", ID, DROP_SAME),
+    SRC(SESSION, "traceloop.association.properties.session_id", ID, DROP_SAME),
+    SRC_ON(INPUT, "llm.input_messages.", OI_LIST, DROP, LLM),
+    SRC(INPUT, "input.value", TEXT, DROP),
+    /* pydantic-ai's agent run: its messages, before the system instructions it also has. */
+    SRC(INPUT, "pydantic_ai.all_messages", TEXT, KEEP),
+    SRC(INPUT, "gen_ai.input.messages", MESSAGES, KEEP),
+    SRC(INPUT, "gen_ai.tool.call.arguments", TEXT, KEEP),
+    SRC(INPUT, "tool_arguments", TEXT, KEEP),
+    SRC(INPUT, "traceloop.entity.input", TEXT, KEEP),
+    SRC(INPUT, "langfuse.observation.input", TEXT, KEEP),
+    SRC(INPUT, "ai.prompt.messages", TEXT, KEEP),
+    SRC(INPUT, "ai.prompt", TEXT, KEEP),
+    SRC(INPUT, "ai.toolCall.args", TEXT, KEEP),
+    SRC(INPUT, "ai.values", TEXT, KEEP),
+    SRC(INPUT, "ai.value", TEXT, KEEP),
+    SRC(INPUT, "gen_ai.prompt", TEXT, KEEP),
+    SRC(INPUT, "gen_ai.prompt.", FLAT_LIST, KEEP),
+    SRC_EVENT(INPUT, "gen_ai.system.message", "system"),
+    SRC_EVENT(INPUT, "gen_ai.user.message", "user"),
+    SRC_EVENT(INPUT, "gen_ai.assistant.message", "assistant"),
+    SRC_EVENT(INPUT, "gen_ai.tool.message", "tool"),
+    SRC(INPUT, "request_data", TEXT, KEEP),
+    SRC_ON(OUTPUT, "llm.output_messages.", OI_LIST, DROP, LLM),
+    SRC(OUTPUT, "output.value", TEXT, DROP),
+    SRC(OUTPUT, "gen_ai.output.messages", TEXT, KEEP),
+    SRC(OUTPUT, "final_result", TEXT, KEEP),
+    SRC(OUTPUT, "gen_ai.tool.call.result", TEXT, KEEP),
+    SRC(OUTPUT, "tool_response", TEXT, KEEP),
+    SRC(OUTPUT, "traceloop.entity.output", TEXT, KEEP),
+    SRC(OUTPUT, "langfuse.observation.output", TEXT, KEEP),
+    SRC(OUTPUT, "ai.response.object", TEXT, KEEP),
+    SRC(OUTPUT, "ai.toolCall.result", TEXT, KEEP),
+    SRC(OUTPUT, "gen_ai.completion", TEXT, KEEP),
+    /* The AI SDK 6 answer of a text call: its text, or the tool calls when it has no text (a
+     * step that only calls tools sends no ai.response.text, or an empty one). */
+    SRC(OUTPUT, "ai.response.text", NONEMPTY, KEEP),
+    SRC(OUTPUT, "ai.response.toolCalls", NONEMPTY, KEEP),
+    SRC(OUTPUT, "gen_ai.completion.", FLAT_LIST, KEEP),
+    SRC_EVENT(OUTPUT, "gen_ai.choice", "assistant"),
+    SRC(OUTPUT, "response_data", TEXT, KEEP),
+    SRC_STATUS(STATUS_ATTR, "status", DROP, "error", ERROR),
+    SRC_STATUS(STATUS_ATTR, "status", DROP, "status_code_error", ERROR),
+    SRC_STATUS(STATUS_ATTR, "status", DROP, "cancelled", CANCELLED),
+    SRC_STATUS(STATUS_ATTR, "status", DROP, "canceled", CANCELLED),
+    SRC_STATUS(STATUS_ATTR, "otel.status_code", DROP, "error", ERROR),
+    SRC_STATUS(STATUS_ATTR, "otel.status_code", DROP, "status_code_error", ERROR),
+    SRC_STATUS(STATUS_ATTR, "otel.status_code", DROP, "cancelled", CANCELLED),
+    SRC_STATUS(STATUS_ATTR, "otel.status_code", DROP, "canceled", CANCELLED),
+    SRC_STATUS(LEVEL, CAT_LF_LEVEL, KEEP, "ERROR", ERROR),
+    SRC_STATUS(STATUS_CODE, NULL, KEEP, NULL, ERROR),
+    SRC(ERROR_MESSAGE, NULL, STATUS_TEXT, KEEP),
+    {CATALOG_ERROR_MESSAGE, "langfuse.observation.status_message", CATALOG_ID, CATALOG_KEEP, -1,
+     CAT_LF_LEVEL, "ERROR", NULL, SPST_SUCCESS},
+    SRC(DROPPED, "llm.tools.", PREFIX, DROP),
+    SRC(USER, "user.id", RAW, KEEP),
+    SRC(USER, "langfuse.user.id", RAW, KEEP),
+    SRC(USER, "traceloop.association.properties.user_id", RAW, KEEP),
+    SRC(USER, "ai.telemetry.metadata.userId", RAW, KEEP),
+    SRC(TOOL_CALL_ID, "gen_ai.tool.call.id", RAW, KEEP),
+    SRC(TOOL_CALL_ID, "tool.id", RAW, KEEP),
+    SRC(TOOL_CALL_ID, "ai.toolCall.id", RAW, KEEP),
+};
+#undef SRC
+#undef SRC_ON
+#undef SRC_EVENT
+#undef SRC_STATUS
+#define CAT_NSOURCES (sizeof cat_sources / sizeof cat_sources[0])
+
+const char *const catalog_field_names[CATALOG__FIELDS] = {"session_id",
+							  "input",
+							  "output",
+							  "status",
+							  "error_message",
+							  "dropped",
+							  "user (raw_attributes)",
+							  "tool call id (raw_attributes)"};
+
 const struct catalog_kind_row *catalog_kind_rows(size_t *n)
 {
 	*n = CAT_NKINDS;
 	return cat_kinds;
+}
+
+const struct catalog_row *catalog_rows(size_t *n)
+{
+	*n = CAT_NROWS;
+	return cat_rows;
+}
+
+const struct catalog_object *catalog_objects(size_t *n)
+{
+	*n = CAT_NOBJECTS;
+	return cat_objects;
+}
+
+const struct catalog_source *catalog_sources(size_t *n)
+{
+	*n = CAT_NSOURCES;
+	return cat_sources;
 }
 
 /* The first row that matches, in table order (see catalog.h). */
@@ -158,15 +547,17 @@ enum span_kind catalog_kind(json_t *attrs, bool client, bool *children)
 		*children = false;
 	v = NULL;
 	for (size_t i = 0; i < CAT_NKINDS; i++) {
+		const struct catalog_kind_row *r = &cat_kinds[i];
 		/* Rows of one key sit together: one lookup per key. */
-		if (!i || strcmp(cat_kinds[i].key, cat_kinds[i - 1].key))
-			v = json_object_get(attrs, cat_kinds[i].key);
-		if (!json_is_string(v) || strcasecmp(json_string_value(v), cat_kinds[i].value))
+		if (!i || strcmp(r->key, cat_kinds[i - 1].key))
+			v = json_object_get(attrs, r->key);
+		if (!json_is_string(v) || (r->value ? strcasecmp(json_string_value(v), r->value)
+						    : !json_string_length(v)))
 			continue;
 		if (children)
-			*children = cat_kinds[i].usage == CATALOG_CHILDREN ||
-				    (cat_kinds[i].usage == CATALOG_CHILDREN_LOCAL && !client);
-		return cat_kinds[i].kind;
+			*children = r->usage == CATALOG_CHILDREN ||
+				    (r->usage == CATALOG_CHILDREN_LOCAL && !client);
+		return r->kind;
 	}
 	json_object_foreach(attrs, k, v)
 	{
@@ -175,120 +566,6 @@ enum span_kind catalog_kind(json_t *attrs, bool client, bool *children)
 	}
 	return KIND_UNKNOWN;
 }
-
-/* Reference section 5 first (its keys and order are the NeMo service's); after them, in the
- * same row, the further GenAI / OpenInference / OpenLLMetry / Langfuse names of otel-egp.md
- * section 3.4, which only apply when none of the reference's keys is present. Where 3.4
- * orders the reference's own keys differently (it puts gen_ai.response.model before
- * gen_ai.request.model, gen_ai.provider.name before gen_ai.system), the reference's order
- * stands so that spandex answers as the NeMo service does; a loser that differs stays in
- * raw_attributes. The README's "Attribute mapping" table lists this table. */
-static const struct cat_row cat_rows[] = {
-    {CT_STR,
-     SS_MODEL,
-     NULL,
-     {"gen_ai.request.model", "gen_ai.response.model", "llm.model_name", "llm.response.model_name",
-      "llm.request.model_name", "embedding.model_name", "reranker.model_name",
-      "langfuse.observation.model.name", "ai.model.id"}},
-    {CT_STR,
-     SS_PROVIDER,
-     NULL,
-     {"gen_ai.system", "gen_ai.provider.name", "llm.provider", "llm.system", "ai.model.provider"}},
-    {CT_STR, SS_PROMPT_ID, NULL, {"gen_ai.prompt.id", "prompt.id"}},
-    /* prompt_name / prompt_version: the reference found no source keys; otel-egp.md 3.4. */
-    {CT_STR,
-     SS_PROMPT_NAME,
-     NULL,
-     {"gen_ai.prompt.name", "langfuse.observation.prompt.name", "traceloop.prompt.key"}},
-    /* Langfuse sends langfuse.observation.prompt.version as an int, Traceloop's SDK its
-     * traceloop.prompt.version too (otel-egp.md 3.3). */
-    {CT_VERSION,
-     SS_PROMPT_VERSION,
-     NULL,
-     {"llm.prompt_template.version", "langfuse.observation.prompt.version",
-      "traceloop.prompt.version"}},
-    {CT_STR, SS_AGENT_ID, NULL, {"gen_ai.agent.id", "agent.id"}},
-    {CT_STR, SS_AGENT_NAME, NULL, {"gen_ai.agent.name", "llm.agent.name", "agent.name"}},
-    /* OpenLLMetry names every span by traceloop.entity.name; it is the agent's name only on
-     * an AGENT span, the tool's only on a TOOL span (otel-egp.md 3.4). */
-    {CT_STR, SS_AGENT_NAME, "AGENT", {"traceloop.entity.name", "ai.telemetry.functionId"}},
-    {CT_STR, SS_TOOL_NAME, NULL, {"gen_ai.tool.name", "tool.name", "ai.toolCall.name"}},
-    {CT_STR, SS_TOOL_NAME, "TOOL", {"traceloop.entity.name"}},
-    {CT_STR, SS_PROJECT, NULL, {"gen_ai.project", "project.name", "project"}},
-    /* OTel's error.type ("recording errors") when there is no exception.type. */
-    {CT_STR, SS_ERROR_TYPE, NULL, {"exception.type", "error.type"}},
-    {CT_STR, SS_ERROR_MESSAGE, NULL, {"exception.message"}},
-    /* The Span's evaluation_context (Get Span page: SpanEvaluationContext) has evaluation_id
-     * and test_case_id; the F/H names of the evaluation and test case land there. */
-    {CT_EVAL, 0, "evaluation_id", {"nemo.evaluation.name", "nemo.experiment.id", "experiment.id"}},
-    {CT_EVAL, 0, "test_case_id", {"nemo.test_case.name", "nemo.test_case.id"}},
-    {CT_TOKENS,
-     TOK(input_tokens),
-     NULL,
-     {"gen_ai.usage.input_tokens", "llm.token_count.prompt", "gen_ai.usage.prompt_tokens",
-      "ai.usage.inputTokens", "ai.usage.promptTokens", "ai.usage.tokens", CAT_LF_USAGE ".input",
-      CAT_LF_USAGE ".promptTokens", CAT_LF_USAGE ".prompt_tokens"}},
-    {CT_TOKENS,
-     TOK(output_tokens),
-     NULL,
-     {"gen_ai.usage.output_tokens", "llm.token_count.completion", "gen_ai.usage.completion_tokens",
-      "ai.usage.outputTokens", "ai.usage.completionTokens", CAT_LF_USAGE ".output",
-      CAT_LF_USAGE ".completionTokens", CAT_LF_USAGE ".completion_tokens"}},
-    {CT_TOKENS,
-     TOK(cached_tokens),
-     NULL,
-     {"gen_ai.usage.cached_tokens", "gen_ai.usage.input_cache_tokens",
-      "llm.token_count.prompt_details.cache_read", "llm.token_count.cached",
-      "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
-      "ai.usage.cachedInputTokens", "ai.usage.inputTokenDetails.cacheReadTokens",
-      CAT_LF_USAGE ".cache_read_input_tokens", CAT_LF_USAGE ".input_cached_tokens"}},
-    /* Not derived from input + output when absent (reference section 5). */
-    {CT_TOKENS,
-     TOK(total_tokens),
-     NULL,
-     {"gen_ai.usage.total_tokens", "llm.token_count.total", "llm.usage.total_tokens",
-      "ai.usage.totalTokens", CAT_LF_USAGE ".total", CAT_LF_USAGE ".totalTokens",
-      CAT_LF_USAGE ".total_tokens"}},
-    {CT_USAGE,
-     0,
-     "prompt_details.cache_write",
-     {"llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_creation.input_tokens",
-      "gen_ai.usage.cache_creation_input_tokens", "gen_ai.usage.cache_write.input_tokens",
-      "ai.usage.inputTokenDetails.cacheWriteTokens", CAT_LF_USAGE ".cache_creation_input_tokens"}},
-    {CT_USAGE, 0, "prompt_details.cache_input", {"llm.token_count.prompt_details.cache_input"}},
-    {CT_USAGE, 0, "prompt_details.audio", {"llm.token_count.prompt_details.audio"}},
-    {CT_USAGE,
-     0,
-     "completion_details.reasoning",
-     {"llm.token_count.completion_details.reasoning", "gen_ai.usage.reasoning.output_tokens",
-      "gen_ai.usage.reasoning_tokens", "ai.usage.reasoningTokens",
-      "ai.usage.outputTokenDetails.reasoningTokens", CAT_LF_USAGE ".output_reasoning_tokens",
-      CAT_LF_USAGE ".reasoning_tokens"}},
-    {CT_USAGE, 0, "completion_details.audio", {"llm.token_count.completion_details.audio"}},
-    {CT_COST,
-     TOK(cost_total_usd),
-     NULL,
-     {"gen_ai.usage.cost", "llm.cost.total", CAT_LF_COST ".total", CAT_LF_COST ".totalCost"}},
-    /* Without these two, the sums of cat_sums below. */
-    {CT_COST, TOK(cost_input_usd), NULL, {"llm.cost.prompt", CAT_LF_COST ".input"}},
-    {CT_COST, TOK(cost_output_usd), NULL, {"llm.cost.completion", CAT_LF_COST ".output"}},
-};
-#define CAT_NROWS (sizeof cat_rows / sizeof cat_rows[0])
-
-/* otel-egp.md 3.4: without llm.cost.prompt, cost_input_usd is the sum of the
- * llm.cost.prompt_details.* costs. OpenInference's own example (semantic_conventions.md:
- * prompt 0.0021 = input + cache_write + cache_read + cache_input + audio, completion 0.0045 =
- * output + reasoning + audio) shows both detail sets are parts of their whole, so the output
- * cost is summed the same way. The details stay in cost_details (reference section 5); the
- * total is not derived, as the reference does not derive total_tokens. */
-static const struct {
-	const char *detail; /* prefix of the cost_details name */
-	size_t field;	    /* offsetof(struct span, x), a CT_COST row's field */
-} cat_sums[] = {
-    {"prompt_details.", TOK(cost_input_usd)},
-    {"completion_details.", TOK(cost_output_usd)},
-};
-#define CAT_NSUMS (sizeof cat_sums / sizeof cat_sums[0])
 
 /* Token count rule (see catalog.h): integral floats count because OTLP doubles and JSON 3.0
  * both mean 3. */
@@ -331,20 +608,20 @@ bool catalog_cost(json_t *v, double *out)
 }
 
 /* True when v is a value the row's field can take. */
-static bool cat_usable(const struct cat_row *r, json_t *v)
+static bool cat_usable(const struct catalog_row *r, json_t *v)
 {
 	int64_t n;
 	double d;
 	switch (r->type) {
-	case CT_STR:
-	case CT_EVAL:
+	case CATALOG_STR:
+	case CATALOG_EVAL:
 		return json_is_string(v);
-	case CT_VERSION:
+	case CATALOG_VERSION:
 		return json_is_string(v) || catalog_count(v, &n);
-	case CT_TOKENS:
-	case CT_USAGE:
+	case CATALOG_TOKENS:
+	case CATALOG_USAGE:
 		return catalog_count(v, &n);
-	case CT_COST:
+	case CATALOG_COST:
 		return catalog_cost(v, &d);
 	}
 	return false;
@@ -358,35 +635,35 @@ static json_t *cat_object(json_t **slot)
 	return *slot;
 }
 
-static void cat_set(struct arena *a, struct span *s, const struct cat_row *r, json_t *v)
+static void cat_set(struct arena *a, struct span *s, const struct catalog_row *r, json_t *v)
 {
 	int64_t n = 0;
 	double d = 0;
 	switch (r->type) {
-	case CT_STR:
+	case CATALOG_STR:
 		s->str[r->field] = arena_strndup(a, json_string_value(v), json_string_length(v));
 		break;
-	case CT_VERSION:
+	case CATALOG_VERSION:
 		if (json_is_string(v))
 			s->str[r->field] =
 			    arena_strndup(a, json_string_value(v), json_string_length(v));
 		else if (catalog_count(v, &n))
 			s->str[r->field] = arena_printf(a, "%lld", (long long)n);
 		break;
-	case CT_EVAL:
+	case CATALOG_EVAL:
 		if (!json_object_get(cat_object(&s->evaluation_context), r->sub))
 			json_object_set(s->evaluation_context, r->sub, v);
 		break;
-	case CT_TOKENS:
+	case CATALOG_TOKENS:
 		catalog_count(v, &n);
 		*(int64_t *)((char *)s + r->field) = n;
 		break;
-	case CT_USAGE:
+	case CATALOG_USAGE:
 		catalog_count(v, &n);
 		if (!json_object_get(cat_object(&s->usage_details), r->sub))
 			json_object_set_new(s->usage_details, r->sub, json_integer(n));
 		break;
-	case CT_COST:
+	case CATALOG_COST:
 		catalog_cost(v, &d);
 		*(double *)((char *)s + r->field) = d;
 		break;
@@ -400,7 +677,7 @@ struct cat_key {
 	uint64_t h;
 	uint16_t row, k;
 };
-static struct cat_key cat_keys[CAT_NROWS * CAT_MAX_KEYS];
+static struct cat_key cat_keys[CAT_NROWS * CATALOG_MAX_KEYS];
 static size_t cat_nkeys;
 
 static int cmp_cat_key(const void *a, const void *b)
@@ -415,7 +692,7 @@ static const struct cat_key *cat_lookup(const char *key, size_t *n)
 {
 	if (!cat_nkeys) {
 		for (size_t i = 0; i < CAT_NROWS; i++)
-			for (size_t j = 0; j < CAT_MAX_KEYS && cat_rows[i].keys[j]; j++)
+			for (size_t j = 0; j < CATALOG_MAX_KEYS && cat_rows[i].keys[j]; j++)
 				cat_keys[cat_nkeys++] = (struct cat_key){
 				    hash_bytes(cat_rows[i].keys[j], strlen(cat_rows[i].keys[j])),
 				    (uint16_t)i, (uint16_t)j};
@@ -463,7 +740,7 @@ static void cat_candidates(json_t *attrs, json_t **cand)
 
 	for (size_t i = 0; i < CAT_NROWS; i++) {
 		cand[i] = NULL;
-		best[i] = CAT_MAX_KEYS;
+		best[i] = CATALOG_MAX_KEYS;
 	}
 	json_object_foreach(attrs, key, v)
 	{
@@ -513,35 +790,84 @@ static void cat_sum_costs(struct span *s, json_t *const *winner, const double *s
 		if (!seen[k])
 			continue;
 		for (size_t i = 0; i < CAT_NROWS; i++)
-			if (cat_rows[i].type == CT_COST && cat_rows[i].field == cat_sums[k].field)
+			if (cat_rows[i].type == CATALOG_COST &&
+			    cat_rows[i].field == cat_sums[k].field)
 				filled = filled || winner[i];
 		if (!filled)
 			*(double *)((char *)s + cat_sums[k].field) = catalog_round_cost(sum[k]);
 	}
 }
 
-/* Attributes whose value is a JSON object, sent as a string (Langfuse's usage and cost,
- * instrumentation.md 3.2): member m is read as the attribute "<key>.<m>" by the rows above,
- * and a member no row takes goes to usage_details (a count) or cost_details (an amount) under
- * its own name, as Langfuse's free keys are. */
-static const struct {
-	const char *key;
-	enum cat_type rest; /* CT_USAGE or CT_COST */
-} cat_objects[] = {
-    {CAT_LF_USAGE, CT_USAGE},
-    {CAT_LF_COST, CT_COST},
-};
-#define CAT_NOBJECTS (sizeof cat_objects / sizeof cat_objects[0])
+/* Adds each member of object o to out as "<key>{<member>}" (catalog.h); a KEEP object's
+ * nested objects as "<key>{<member>.<sub>}", so a row can name a count inside one. */
+static void cat_spread_members(json_t *out, const char *key, json_t *o, bool nested,
+			       const char *path)
+{
+	const char *k;
+	json_t *m;
 
-/* attrs with each cat_objects attribute that holds a JSON object spread into its members, as
- * a new object; NULL when there is none to spread. */
+	json_object_foreach(o, k, m)
+	{
+		char *sub = xmalloc(strlen(path) + strlen(k) + 2);
+		sprintf(sub, "%s%s%s", path, *path ? "." : "", k);
+		if (nested && json_is_object(m)) {
+			cat_spread_members(out, key, m, nested, sub);
+		} else {
+			char *name = xmalloc(strlen(key) + strlen(sub) + 3);
+			sprintf(name, "%s{%s}", key, sub);
+			json_object_set(out, name, m);
+			free(name);
+		}
+		free(sub);
+	}
+}
+
+/* A parts object's "input" and "output" made whole (catalog_object.parts): each plus the
+ * other members, counts (amounts) alike, whose names contain it. */
+static void cat_whole_parts(json_t *o, enum catalog_rest rest)
+{
+	static const char *const wholes[] = {"input", "output"};
+
+	for (size_t w = 0; w < 2; w++) {
+		json_t *v = json_object_get(o, wholes[w]), *m;
+		const char *k;
+		int64_t n, sum;
+		double d, dsum;
+		bool any = false;
+
+		if (rest == CATALOG_REST_USAGE ? !catalog_count(v, &sum) : !catalog_cost(v, &dsum))
+			continue;
+		json_object_foreach(o, k, m)
+		{
+			if (!strcmp(k, wholes[w]) || !strstr(k, wholes[w]))
+				continue;
+			if (rest == CATALOG_REST_USAGE && catalog_count(m, &n) &&
+			    n <= INT64_MAX - sum) {
+				sum += n;
+				any = true;
+			} else if (rest == CATALOG_REST_COST && catalog_cost(m, &d)) {
+				dsum += d;
+				any = true;
+			}
+		}
+		if (any)
+			json_object_set_new(o, wholes[w],
+					    rest == CATALOG_REST_USAGE
+						? json_integer(sum)
+						: json_real(catalog_round_cost(dsum)));
+	}
+}
+
+/* attrs with each cat_objects attribute that holds a JSON object (or JSON text of one) spread
+ * into its members, as a new object; NULL when there is none to spread. The attribute itself
+ * stays only for a KEEP object. */
 static json_t *cat_spread(json_t *attrs)
 {
 	json_t *out = NULL;
 
 	for (size_t i = 0; i < CAT_NOBJECTS; i++) {
-		json_t *v = json_object_get(attrs, cat_objects[i].key), *o, *m;
-		const char *k;
+		json_t *v = json_object_get(attrs, cat_objects[i].key), *o;
+		bool keep = cat_objects[i].rest == CATALOG_REST_KEEP;
 
 		if (json_is_string(v))
 			o = json_loadb(json_string_value(v), json_string_length(v), 0, NULL);
@@ -553,52 +879,78 @@ static json_t *cat_spread(json_t *attrs)
 		}
 		if (!out)
 			out = json_copy(attrs);
-		json_object_del(out, cat_objects[i].key);
-		json_object_foreach(o, k, m)
-		{
-			char *name = xmalloc(strlen(cat_objects[i].key) + strlen(k) + 2);
-			sprintf(name, "%s.%s", cat_objects[i].key, k);
-			json_object_set(out, name, m);
-			free(name);
+		if (!keep)
+			json_object_del(out, cat_objects[i].key);
+		if (cat_objects[i].parts) {
+			/* The object is changed: a copy, so the attribute kept raw (the children's
+			 * usage) is as it came. */
+			json_t *c = json_deep_copy(o);
+			json_decref(o);
+			o = c;
+			cat_whole_parts(o, cat_objects[i].rest);
 		}
+		cat_spread_members(out, cat_objects[i].key, o, keep, "");
 		json_decref(o);
 	}
 	return out;
 }
 
-/* Puts a spread member no row took into usage_details / cost_details; false when key is no
- * spread member or its value is no count (amount). */
+/* The object of cat_objects key is a spread member of ("<object>{<member>}"), with *member
+ * its member name; NULL when key is none. */
+static const struct catalog_object *cat_member(const char *key, const char **member)
+{
+	const char *brace = strchr(key, '{');
+	size_t n = brace ? (size_t)(brace - key) : 0, len;
+
+	if (!brace || (len = strlen(brace)) < 3 || brace[len - 1] != '}')
+		return NULL;
+	for (size_t i = 0; i < CAT_NOBJECTS; i++)
+		if (strlen(cat_objects[i].key) == n && !strncmp(key, cat_objects[i].key, n)) {
+			*member = brace + 1;
+			return &cat_objects[i];
+		}
+	return NULL;
+}
+
+/* A spread member no row took: into usage_details / cost_details (a count, an amount) under
+ * its own name; a KEEP object's is dropped (the attribute is kept whole). False when key is
+ * no spread member, or its value is no count (amount): then it is kept as it is. */
 static bool cat_spread_rest(struct span *s, const char *key, json_t *v)
 {
-	for (size_t i = 0; i < CAT_NOBJECTS; i++) {
-		size_t n = strlen(cat_objects[i].key);
-		int64_t c;
-		double d;
+	const char *member;
+	const struct catalog_object *o = cat_member(key, &member);
+	char *name;
+	int64_t c;
+	double d;
+	bool done = false;
 
-		if (strncmp(key, cat_objects[i].key, n) || key[n] != '.' || !key[n + 1])
-			continue;
-		if (cat_objects[i].rest == CT_USAGE && catalog_count(v, &c)) {
-			if (!json_object_get(cat_object(&s->usage_details), key + n + 1))
-				json_object_set_new(s->usage_details, key + n + 1, json_integer(c));
-			return true;
-		}
-		if (cat_objects[i].rest == CT_COST && catalog_cost(v, &d)) {
-			if (!json_object_get(cat_object(&s->cost_details), key + n + 1))
-				json_object_set_new(s->cost_details, key + n + 1, json_real(d));
-			return true;
-		}
+	if (!o)
+		return false;
+	if (o->rest == CATALOG_REST_KEEP)
+		return true;
+	name = xmalloc(strlen(member));
+	memcpy(name, member, strlen(member) - 1);
+	name[strlen(member) - 1] = '\0';
+	if (o->rest == CATALOG_REST_USAGE && catalog_count(v, &c)) {
+		if (!json_object_get(cat_object(&s->usage_details), name))
+			json_object_set_new(s->usage_details, name, json_integer(c));
+		done = true;
+	} else if (o->rest == CATALOG_REST_COST && catalog_cost(v, &d)) {
+		if (!json_object_get(cat_object(&s->cost_details), name))
+			json_object_set_new(s->cost_details, name, json_real(d));
+		done = true;
 	}
-	return false;
+	free(name);
+	return done;
 }
 
-static bool cat_is_usage(const struct cat_row *r)
+static bool cat_is_usage(const struct catalog_row *r)
 {
-	return r->type == CT_TOKENS || r->type == CT_USAGE || r->type == CT_COST;
+	return r->type == CATALOG_TOKENS || r->type == CATALOG_USAGE || r->type == CATALOG_COST;
 }
 
-/* A client's cost that cannot be one (CATALOG_MAX_USD_PER_TOKEN) is set aside in
- * raw_attributes under CATALOG_REFUSED_KEY, so the span is priced as one that brought none. */
-static void cat_check_cost(struct span *s)
+/* A client's cost that cannot be one (catalog.h). */
+void catalog_check_cost(struct span *s)
 {
 	static const struct {
 		const char *name;
@@ -652,8 +1004,8 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	cat_candidates(look, cand);
 	for (size_t i = 0; i < CAT_NROWS; i++) {
 		winner[i] = NULL;
-		if (cat_rows[i].type == CT_STR && cat_rows[i].sub) {
-			if (strcmp(cat_rows[i].sub, span_kind_names[s->kind]))
+		if (cat_rows[i].kind) {
+			if (strcmp(cat_rows[i].kind, span_kind_names[s->kind]))
 				continue;
 			/* A row limited to a kind only fills what no earlier row filled; the
 			 * earlier value counts as its own, so an equal value is consumed too. */
@@ -722,7 +1074,6 @@ void catalog_apply_span(struct arena *a, struct span *s, json_t *attrs, const ch
 			name += strlen(CAT_TOOL_PREFIX);
 		s->str[SS_TOOL_NAME] = arena_strdup(a, name);
 	}
-	cat_check_cost(s);
 }
 
 /* experiment_context (reference 4.2: ExperimentContext{experiment_id (req), test_case_id}). */

@@ -25,26 +25,137 @@ double catalog_round_cost(double d);
 #define CATALOG_USAGE_KEY "spandex.usage" /* raw_attributes: "children" (see catalog_kind) */
 #define CATALOG_REFUSED_KEY "spandex.cost_refused"
 
+/* ---- The conventions table ----
+ * Where each typed Span field of an OTLP span comes from, in every convention spandex reads,
+ * as declared rows (catalog.c): the kind table, the field rows, the JSON objects whose members
+ * the field rows read, and the sources of the text fields. README "Attribute mapping" is
+ * generated from these rows (t/check_catalog checks it, and walks every row through the OTLP
+ * mapping with a fixture value). */
+
 /* Whose work a span's usage (tokens and cost) counts, by its convention: its own, or the sum
  * of its children's (an AI SDK root, an agent or workflow span that repeats the usage of the
  * model calls under it), or its children's unless the span is a client call (OTel GenAI
  * invoke_agent: a local agent sums its model calls, a remote one did the work out of sight). */
 enum catalog_usage { CATALOG_OWN, CATALOG_CHILDREN, CATALOG_CHILDREN_LOCAL };
 
-/* One row of the conventions' kind table (README "Attribute mapping", the kind row): a span
- * whose attribute key equals value (case-insensitive) has this kind; rows in precedence order. */
+/* One row of the kind table: a span whose attribute key equals value (case-insensitive; a
+ * NULL value: any non-empty string) has this kind; rows in precedence order. */
 struct catalog_kind_row {
 	const char *key, *value;
 	enum span_kind kind;
 	enum catalog_usage usage;
+	const char *note; /* for README: the convention, or why this kind */
 };
 /* The kind table, for tests that walk it; *n gets its length. */
 const struct catalog_kind_row *catalog_kind_rows(size_t *n);
+
+#define CATALOG_MAX_KEYS 14 /* source keys of a field row, NULL included: the longest has 12 */
+
+enum catalog_type {
+	CATALOG_STR,	 /* a string into s->str[field] */
+	CATALOG_VERSION, /* a string, or a non-negative integer in decimal, into s->str[field] */
+	CATALOG_EVAL,	 /* a string into s->evaluation_context[sub] */
+	CATALOG_TOKENS,	 /* a non-negative integer into the int64_t at offset field */
+	CATALOG_USAGE,	 /* a non-negative integer into s->usage_details[sub] */
+	CATALOG_COST,	 /* a non-negative number into the double at offset field */
+};
+
+/* One field row: the Span member name (sub: the member of it for EVAL and USAGE) filled by the
+ * first present usable key of keys. A key "<attr>{<member>}" is a member of the JSON object
+ * (or JSON text of one) that attribute <attr> holds (catalog_objects). With kind set, the row
+ * applies to spans of that kind only, and fills only what no earlier row of its field did. */
+struct catalog_row {
+	const char *name;
+	enum catalog_type type;
+	size_t field; /* enum span_str for STR and VERSION; offsetof(struct span, x) for the rest */
+	const char *sub;
+	const char *kind;
+	const char *keys[CATALOG_MAX_KEYS]; /* priority order, NULL-terminated */
+	const char *note;		    /* for README: what the row adds to its sources */
+};
+const struct catalog_row *catalog_rows(size_t *n);
+
+/* Attributes whose value is a JSON object, or JSON text of one, that field rows read members
+ * of. A member no row takes goes to usage_details (USAGE: a count) or cost_details (COST: an
+ * amount) under its own name, and the attribute is not kept (Langfuse's free keys); with KEEP
+ * the attribute stays in raw_attributes whole and only the members rows name are read. */
+enum catalog_rest { CATALOG_REST_USAGE, CATALOG_REST_COST, CATALOG_REST_KEEP };
+struct catalog_object {
+	const char *key;
+	enum catalog_rest rest;
+	/* Its members are disjoint parts that add up (Langfuse counts each usage type apart):
+	 * the "input" and "output" members read as themselves plus every other member whose name
+	 * contains input (output), so input_tokens is the whole input as the other conventions
+	 * count it. */
+	bool parts;
+	const char *note;
+};
+const struct catalog_object *catalog_objects(size_t *n);
+
+/* The fields that are no attribute lookups: session, input, output, status, the error message,
+ * the attributes that no field takes but are dropped (NeMo's exceptions), and those kept in
+ * raw_attributes on purpose (the Span has no field: user, tool call id). */
+enum catalog_field {
+	CATALOG_SESSION,
+	CATALOG_INPUT,
+	CATALOG_OUTPUT,
+	CATALOG_STATUS,
+	CATALOG_ERROR_MESSAGE,
+	CATALOG_DROPPED,
+	CATALOG_USER,
+	CATALOG_TOOL_CALL_ID,
+	CATALOG__FIELDS
+};
+extern const char *const catalog_field_names[CATALOG__FIELDS];
+
+/* How a source gives its field's value. */
+enum catalog_how {
+	CATALOG_TEXT,	   /* the attribute: a string as it is, another value as compact JSON */
+	CATALOG_NONEMPTY,  /* as TEXT, an empty string being none */
+	CATALOG_ID,	   /* a non-empty string */
+	CATALOG_MESSAGES,  /* gen_ai.input.messages, gen_ai.system_instructions in front (TEXT else)
+			    */
+	CATALOG_OI_LIST,   /* OpenInference's flattened messages: <key><i>.message.* */
+	CATALOG_FLAT_LIST, /* OpenLLMetry's flattened messages: <key><i>.* */
+	CATALOG_EVENT,	   /* span events named key, gathered with the field's other EVENT rows
+			      into {"messages": [...]}, each a message of role value */
+	CATALOG_STATUS_TEXT, /* the OTLP status message */
+	CATALOG_STATUS_ATTR, /* value (any case) of the first present key of the field's STATUS_ATTR
+				rows means status */
+	CATALOG_LEVEL,	     /* attribute key equal to value (any case) means status */
+	CATALOG_STATUS_CODE, /* the OTLP status code ERROR means status; else success */
+	CATALOG_PREFIX,	     /* every attribute under the prefix key (DROPPED) */
+	CATALOG_RAW,	     /* kept in raw_attributes as it came: the Span has no field for it */
+};
+
+/* When a source's attribute leaves raw_attributes: never, always (NeMo's exceptions), or when
+ * its value is the field's (it gave the field, or says nothing new). */
+enum catalog_drop { CATALOG_KEEP, CATALOG_DROP, CATALOG_DROP_SAME };
+
+/* One source of a catalog_field; a field's sources in precedence order. */
+struct catalog_source {
+	enum catalog_field field;
+	const char *key; /* attribute key, prefix or event name; NULL for the OTLP status */
+	enum catalog_how how;
+	enum catalog_drop drop;
+	int kind;	  /* -1, or the only enum span_kind the source is read on */
+	const char *when; /* with when_value: read only when attribute when equals it (any case) */
+	const char *when_value;
+	const char *value; /* EVENT: the message role; STATUS_ATTR, LEVEL: the value matched */
+	enum span_status status; /* STATUS_ATTR, LEVEL, STATUS_CODE: the status it means */
+};
+const struct catalog_source *catalog_sources(size_t *n);
 
 /* The kind of a span with attributes attrs by the first matching row, UNKNOWN when none does
  * (any gen_ai.evaluation.* attribute makes an EVALUATOR). *children (may be NULL) says whether
  * its usage is its children's: client is whether the OTLP span kind is CLIENT. */
 enum span_kind catalog_kind(json_t *attrs, bool client, bool *children);
+
+/* Sets aside a cost s brought that cannot be one (over CATALOG_MAX_USD_PER_TOKEN per token of
+ * the span): the costs go to raw_attributes under CATALOG_REFUSED_KEY and the fields are
+ * emptied, so the price table prices the span as one that brought none. Every surface's spans
+ * pass here (lib/ingest's ingest_store and PATCH merge). */
+void catalog_check_cost(struct span *s);
 
 /* catalog_apply for one OTLP span: name is the span's name (a TOOL span that no attribute
  * names is named by it, as Langfuse's tool observations are); with children, the usage and

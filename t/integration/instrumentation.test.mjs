@@ -1,26 +1,28 @@
 // What instrumentation sends (issue 33): the real libraries from npm (t/clients, versions
 // pinned in its package.json) make real calls with the official clients against a local
 // OpenAI mock (t/openai_mock.mjs) and export their spans to spandex the way their docs set
-// them up: the Vercel AI SDK 6 (ai.* dialect, experimental_telemetry), AI SDK 7 with
+// them up: the Vercel AI SDK 6 (ai.* dialect, experimental_telemetry: text, tools, a stream,
+// an object and an embedding), AI SDK 7 with
 // @ai-sdk/otel (gen_ai.*, invoke_agent repeating its calls' usage), Langfuse's span processor
 // (its own endpoint and Basic auth, usage and cost as JSON text) with @langfuse/openai, and
 // the OpenAI instrumentations of OpenInference and OpenLLMetry (Traceloop). Each is
 // read back through all three APIs: kind, model, tokens, input and output, tool name, cost,
 // status of a failed call, trace and session rollups equal to the sum of the LLM calls, a
-// streamed call's tokens.
+// streamed call's tokens, and the cached and reasoning tokens the mock reports, priced, where
+// the library passes them on. The OpenLLMetry SDK (@traceloop/node-server-sdk) registers
+// itself globally, so it runs in traceloop.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { startServer, spandexCli, CLIENTS, WS_PREFIX } from '../harness.mjs';
-import { startOpenAIMock, USAGE, TOOL_USAGE } from '../openai_mock.mjs';
+import { startOpenAIMock, USAGE, TOOL_USAGE, OBJECT_USAGE, EMBED_USAGE, OBJECT } from '../openai_mock.mjs';
+import { useServer, provider, otlpTo, views, checkCall, checkTool, checkFailed, checkParent,
+	checkRollups, named, idOf, traceOf, cost, r6, near, sgpObject, ALL, NONE } from '../instrumentation.mjs';
 
 const require = createRequire(path.join(CLIENTS, 'package.json'));
 const api = require('@opentelemetry/api');
-const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, BatchSpanProcessor } =
-	require('@opentelemetry/sdk-trace-base');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
-const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http');
 const z = require('zod');
 
 let srv, mock;
@@ -28,121 +30,13 @@ before(async () => {
 	api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 	// The price table as shipped: on by default.
 	srv = await startServer({ env: { SPANDEX_PRICES: null } });
+	useServer(srv);
 	mock = await startOpenAIMock();
 });
 after(async () => {
 	await mock?.stop();
 	await srv?.stop();
 });
-
-// gpt-4o-mini in prices/prices.tsv: USD per million input and output tokens; costs keep 6
-// decimals, as spandex rounds them.
-const PRICE_IN = 0.15, PRICE_OUT = 0.6;
-const r6 = (x) => Math.round(x * 1e6) / 1e6;
-const cost = (u) => r6(r6(u.prompt_tokens * PRICE_IN / 1e6) + r6(u.completion_tokens * PRICE_OUT / 1e6));
-const near = (a, b, what) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} != ${b}`);
-const sum = (calls, f) => calls.reduce((a, u) => a + f(u), 0);
-
-// A tracer provider whose spans go to spandex through the OTLP/JSON exporter (url, headers)
-// and, for the test's own bookkeeping, to memory.
-function provider(processors) {
-	const mem = new InMemorySpanExporter();
-	const p = new BasicTracerProvider({ spanProcessors: [...processors, new SimpleSpanProcessor(mem)] });
-	return { p, mem, tracer: p.getTracer('app') };
-}
-function otlpTo(ws) {
-	return new BatchSpanProcessor(new OTLPTraceExporter({ url: `${srv.base}/v1/traces`, headers: { 'x-workspace': ws } }));
-}
-
-// Every view of one span and its trace and session, through the three APIs.
-async function views(ws, id) {
-	const nemo = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${id}`);
-	assert.equal(nemo.status, 200, `span ${id}: ${nemo.text}`);
-	const opik = await srv.request('GET', `/v1/private/spans/${id}`, { headers: { 'Comet-Workspace': ws } });
-	const sgp = await srv.request('GET', `/v5/spans/${id}`, { headers: { 'x-selected-account-id': ws } });
-	return { nemo: nemo.json, opik: opik.json, sgp: sgp.json, opikStatus: opik.status, sgpStatus: sgp.status };
-}
-async function rollups(ws, traceId, sessionId) {
-	const t = await srv.request('GET', `${WS_PREFIX}/${ws}/traces/${traceId}`);
-	const s = await srv.request('GET', `${WS_PREFIX}/${ws}/sessions/${encodeURIComponent(sessionId)}`);
-	const o = await srv.request('GET', `/v1/private/traces/${traceId}`, { headers: { 'Comet-Workspace': ws } });
-	return { trace: t.json, session: s.json, opik: o.json, opikStatus: o.status };
-}
-
-
-// One model call through every API: kind, model, tokens (usage u), input and output, the cost
-// (the client's own when it sent one, else the price table's), success.
-function checkCall(v, u, what, { cost: c = cost(u) } = {}) {
-	const { nemo, opik, sgp } = v;
-	assert.equal(nemo.kind, 'LLM', what);
-	assert.equal(nemo.model, 'gpt-4o-mini', what);
-	assert.equal(nemo.input_tokens, u.prompt_tokens, what);
-	assert.equal(nemo.output_tokens, u.completion_tokens, what);
-	assert.ok(nemo.input && nemo.output, `${what}: input and output`);
-	near(nemo.cost_total_usd, c, `${what} cost`);
-	assert.equal(nemo.status, 'success', what);
-	assert.equal(v.opikStatus, 200, what);
-	assert.equal(opik.type, 'llm', what);
-	assert.equal(opik.model, 'gpt-4o-mini', what);
-	assert.equal(opik.usage.prompt_tokens, u.prompt_tokens, what);
-	assert.equal(opik.usage.completion_tokens, u.completion_tokens, what);
-	near(opik.total_estimated_cost, c, `${what} Opik cost`);
-	assert.ok(opik.input && opik.output, `${what}: Opik input and output`);
-	assert.equal(v.sgpStatus, 200, what);
-	assert.equal(sgp.type, 'COMPLETION', what);
-	assert.equal(sgp.metadata.model, 'gpt-4o-mini', what);
-	assert.equal(sgp.input_tokens, u.prompt_tokens, what);
-	assert.equal(sgp.output_tokens, u.completion_tokens, what);
-	assert.equal(sgp.status, 'SUCCESS', what);
-}
-
-function checkTool(v, what) {
-	assert.equal(v.nemo.kind, 'TOOL', what);
-	assert.equal(v.nemo.tool_name, 'get_weather', what);
-	assert.ok(v.nemo.input && v.nemo.output, `${what}: input and output`);
-	assert.equal(v.nemo.input_tokens, undefined, what);
-	assert.equal(v.opik.type, 'tool', what);
-	assert.equal(v.sgp.metadata.tool_name, 'get_weather', what);
-	assert.equal(v.sgp.type, 'CODE_EXECUTION', what);
-}
-
-function checkFailed(v, what) {
-	assert.equal(v.nemo.status, 'error', what);
-	assert.match(v.nemo.error_message, /mock upstream failure/, what);
-	assert.equal(v.sgp.status, 'ERROR', what);
-	assert.ok(v.opik.error_info, `${what}: Opik error_info`);
-}
-
-// A parent that repeats its children's usage (the AI SDK's roots) shows none of its own.
-function checkParent(v, kind, what) {
-	assert.equal(v.nemo.kind, kind, what);
-	assert.equal(v.nemo.input_tokens, undefined, what);
-	assert.equal(v.nemo.cost_total_usd, undefined, what);
-	assert.equal(JSON.parse(v.nemo.raw_attributes)['spandex.usage'], 'children', what);
-	assert.equal(v.opik.usage, undefined, what);
-	assert.equal(v.opik.total_estimated_cost, undefined, what);
-}
-
-// The trace (NeMo and Opik) and the session (NeMo) add up exactly the model calls.
-async function checkRollups(ws, traceId, traceCalls, sessionId, sessionCalls, what, costOf = cost) {
-	const r = await rollups(ws, traceId, sessionId);
-	const tin = sum(traceCalls, (u) => u.prompt_tokens), tout = sum(traceCalls, (u) => u.completion_tokens);
-	assert.equal(r.trace.input_tokens, tin, `${what}: trace input tokens`);
-	assert.equal(r.trace.output_tokens, tout, `${what}: trace output tokens`);
-	near(r.trace.cost_usd, sum(traceCalls, costOf), `${what}: trace cost`);
-	assert.equal(r.opikStatus, 200, what);
-	assert.equal(r.opik.usage.prompt_tokens, tin, `${what}: Opik trace usage`);
-	assert.equal(r.opik.usage.completion_tokens, tout, `${what}: Opik trace usage`);
-	near(r.opik.total_estimated_cost, sum(traceCalls, costOf), `${what}: Opik trace cost`);
-	assert.equal(r.session.input_tokens, sum(sessionCalls, (u) => u.prompt_tokens), `${what}: session input tokens`);
-	assert.equal(r.session.output_tokens, sum(sessionCalls, (u) => u.completion_tokens), `${what}: session output tokens`);
-	near(r.session.cost_usd, sum(sessionCalls, costOf), `${what}: session cost`);
-}
-
-// The ended spans of the test's own exporter, by name, in the order they ended.
-const named = (mem, name) => mem.getFinishedSpans().filter((s) => s.name === name);
-const idOf = (s) => s.spanContext().spanId;
-const traceOf = (s) => s.spanContext().traceId;
 
 const weatherTool = (ai) => ({
 	get_weather: ai.tool({ description: 'The weather in a city', inputSchema: z.object({ city: z.string() }),
@@ -166,6 +60,8 @@ test('Vercel AI SDK 6 (ai.* dialect, experimental_telemetry)', async () => {
 		experimental_telemetry: { ...telemetry, metadata: {} } }));
 	await p.forceFlush();
 
+	// ai@6 passes on the cached and reasoning tokens (ai.usage.cachedInputTokens,
+	// ai.usage.reasoningTokens), which spandex prices.
 	const [call1, call2] = named(mem, 'ai.generateText.doGenerate');
 	checkCall(await views(ws, idOf(call1)), TOOL_USAGE, 'ai@6 tool-calling step');
 	checkCall(await views(ws, idOf(call2)), USAGE, 'ai@6 answering step');
@@ -183,6 +79,51 @@ test('Vercel AI SDK 6 (ai.* dialect, experimental_telemetry)', async () => {
 	for (const s of failed)
 		checkFailed(await views(ws, idOf(s)), `ai@6 failed ${s.name}`);
 	await checkRollups(ws, traceOf(root), [TOOL_USAGE, USAGE], 'sess-ai6', [TOOL_USAGE, USAGE, USAGE], 'ai@6');
+});
+
+test('Vercel AI SDK 6: generateObject and embed', async () => {
+	const ws = 'ai-six-object';
+	const { p, mem, tracer } = provider([otlpTo(ws)]);
+	const ai = require('ai-v6');
+	const { createOpenAI } = require('@ai-sdk/openai-v6');
+	const openai = createOpenAI({ baseURL: mock.url, apiKey: 'sk-mock' });
+	const telemetry = { isEnabled: true, tracer, metadata: { sessionId: 'sess-ai6-object' } };
+
+	const o = await ai.generateObject({ model: openai.chat('gpt-4o-mini'), prompt: 'Weather in Paris?',
+		schema: z.object({ city: z.string(), sky: z.string() }), experimental_telemetry: telemetry });
+	assert.deepEqual(o.object, OBJECT);
+	const e = await ai.embed({ model: openai.embedding('text-embedding-3-small'), value: 'sunny Paris',
+		experimental_telemetry: telemetry });
+	assert.equal(e.embedding.length, 3);
+	await p.forceFlush();
+
+	// generateObject still names its tokens ai.usage.promptTokens / completionTokens; the
+	// call's gen_ai.usage.* come first. Its answer is the object.
+	const [root] = named(mem, 'ai.generateObject');
+	const call = await views(ws, idOf(named(mem, 'ai.generateObject.doGenerate')[0]));
+	checkCall(call, OBJECT_USAGE, 'ai@6 generateObject call');
+	assert.deepEqual(JSON.parse(call.nemo.output), OBJECT);
+	const rv = await views(ws, idOf(root));
+	checkParent(rv, 'AGENT', 'ai@6 generateObject root');
+	assert.deepEqual(JSON.parse(rv.nemo.output), OBJECT);
+	assert.deepEqual(rv.sgp.output, OBJECT);
+	await checkRollups(ws, traceOf(root), [OBJECT_USAGE], 'sess-ai6-object', [OBJECT_USAGE, { prompt_tokens: EMBED_USAGE.prompt_tokens, completion_tokens: 0 }],
+		'ai@6 generateObject', (u) => u === OBJECT_USAGE ? cost(u) : r6(EMBED_USAGE.prompt_tokens * 0.02 / 1e6));
+
+	// embed: the root repeats its doEmbed's ai.usage.tokens; the call is an EMBEDDING with
+	// input tokens, priced by text-embedding-3-small's line.
+	const [eroot] = named(mem, 'ai.embed');
+	const ev = await views(ws, idOf(named(mem, 'ai.embed.doEmbed')[0]));
+	assert.equal(ev.nemo.kind, 'EMBEDDING');
+	assert.equal(ev.nemo.model, 'text-embedding-3-small');
+	assert.equal(ev.nemo.input_tokens, EMBED_USAGE.prompt_tokens);
+	assert.match(ev.nemo.input, /sunny Paris/);
+	near(ev.nemo.cost_total_usd, r6(EMBED_USAGE.prompt_tokens * 0.02 / 1e6), 'ai@6 embedding cost');
+	assert.equal(ev.opik.usage.prompt_tokens, EMBED_USAGE.prompt_tokens);
+	assert.deepEqual(ev.sgp.input, sgpObject(ev.nemo.input));
+	checkParent(await views(ws, idOf(eroot)), 'CHAIN', 'ai@6 embed root');
+	const t = await srv.request('GET', `${WS_PREFIX}/${ws}/traces/${traceOf(eroot)}`);
+	assert.equal(t.json.input_tokens, EMBED_USAGE.prompt_tokens, 'ai@6 embed trace counts the call once');
 });
 
 test('Vercel AI SDK 7 with @ai-sdk/otel (invoke_agent repeats the usage of its calls)', async () => {
@@ -203,11 +144,15 @@ test('Vercel AI SDK 7 with @ai-sdk/otel (invoke_agent repeats the usage of its c
 		telemetry: { isEnabled: true } }));
 	await p.forceFlush();
 
+	// @ai-sdk/otel passes on the cached tokens (gen_ai.usage.cache_read.input_tokens), and the
+	// reasoning tokens only with its usage option, off here as by default.
+	const reports = { cached: true, reasoning: false };
+	const costOf = (u) => cost(u, reports);
 	const chats = named(mem, 'chat gpt-4o-mini');
 	assert.equal(chats.length, 3);
-	checkCall(await views(ws, idOf(chats[0])), TOOL_USAGE, 'ai@7 tool-calling chat');
-	checkCall(await views(ws, idOf(chats[1])), USAGE, 'ai@7 answering chat');
-	checkCall(await views(ws, idOf(chats[2])), USAGE, 'ai@7 streamed chat');
+	checkCall(await views(ws, idOf(chats[0])), TOOL_USAGE, 'ai@7 tool-calling chat', { reports });
+	checkCall(await views(ws, idOf(chats[1])), USAGE, 'ai@7 answering chat', { reports });
+	checkCall(await views(ws, idOf(chats[2])), USAGE, 'ai@7 streamed chat', { reports });
 	checkTool(await views(ws, idOf(named(mem, 'execute_tool get_weather')[0])), 'ai@7 execute_tool');
 	const agents = named(mem, 'invoke_agent gpt-4o-mini');
 	const av = await views(ws, idOf(agents[0]));
@@ -218,9 +163,9 @@ test('Vercel AI SDK 7 with @ai-sdk/otel (invoke_agent repeats the usage of its c
 	checkFailed(await views(ws, idOf(named(mem, 'chat fail-model')[0])), 'ai@7 failed chat');
 	checkFailed(await views(ws, idOf(named(mem, 'invoke_agent fail-model')[0])), 'ai@7 failed invoke_agent');
 	// AI SDK 7 names no session: each trace is its own.
-	await checkRollups(ws, traceOf(agents[0]), [TOOL_USAGE, USAGE], av.nemo.session_id, [TOOL_USAGE, USAGE], 'ai@7');
+	await checkRollups(ws, traceOf(agents[0]), [TOOL_USAGE, USAGE], av.nemo.session_id, [TOOL_USAGE, USAGE], 'ai@7', costOf);
 	const sv = await views(ws, idOf(agents[1]));
-	await checkRollups(ws, traceOf(agents[1]), [USAGE], sv.nemo.session_id, [USAGE], 'ai@7 streamed');
+	await checkRollups(ws, traceOf(agents[1]), [USAGE], sv.nemo.session_id, [USAGE], 'ai@7 streamed', costOf);
 });
 
 test('Langfuse: its span processor, endpoint and Basic auth; @langfuse/openai calls', async () => {
@@ -257,8 +202,12 @@ test('Langfuse: its span processor, endpoint and Basic auth; @langfuse/openai ca
 	await assert.rejects(client.chat.completions.create({ model: 'fail-model', messages: [{ role: 'user', content: 'x' }] }));
 	await p.forceFlush();
 
+	// @langfuse/openai sends input less the cached tokens and those as input_cached_tokens
+	// (output and output_reasoning_tokens alike): spandex adds the parts up again.
 	const gens = named(mem, 'OpenAI.chat');
 	assert.equal(gens.length, 4);
+	assert.equal(JSON.parse(gens[1].attributes['langfuse.observation.usage_details']).input,
+		USAGE.prompt_tokens - USAGE.prompt_tokens_details.cached_tokens);
 	checkCall(await views(ws, idOf(gens[0])), TOOL_USAGE, 'Langfuse tool-calling generation');
 	checkCall(await views(ws, idOf(gens[1])), USAGE, 'Langfuse answering generation');
 	checkCall(await views(ws, idOf(gens[2])), USAGE, 'Langfuse streamed generation');
@@ -294,9 +243,11 @@ async function openaiCalls(client, tracer) {
 	return root;
 }
 
-for (const [lib, pkg, name, cls] of [
-	['OpenInference', '@arizeai/openinference-instrumentation-openai', 'OpenAI Chat Completions', (m) => m],
-	['OpenLLMetry', '@traceloop/instrumentation-openai', 'chat gpt-4o-mini', (m) => m.OpenAI],
+// OpenInference passes on the cached and reasoning tokens; OpenLLMetry's instrumentation
+// neither (it reads usage's three totals only).
+for (const [lib, pkg, name, cls, reports] of [
+	['OpenInference', '@arizeai/openinference-instrumentation-openai', 'OpenAI Chat Completions', (m) => m, ALL],
+	['OpenLLMetry', '@traceloop/instrumentation-openai', 'chat gpt-4o-mini', (m) => m.OpenAI, NONE],
 ]) {
 	test(`${lib} (${pkg})`, async () => {
 		const ws = lib.toLowerCase();
@@ -315,8 +266,8 @@ for (const [lib, pkg, name, cls] of [
 			await p.forceFlush();
 			const calls = named(mem, name);
 			assert.equal(calls.length, 3);
-			checkCall(await views(ws, idOf(calls[0])), TOOL_USAGE, `${lib} tool-calling call`);
-			checkCall(await views(ws, idOf(calls[1])), USAGE, `${lib} answering call`);
+			checkCall(await views(ws, idOf(calls[0])), TOOL_USAGE, `${lib} tool-calling call`, { reports });
+			checkCall(await views(ws, idOf(calls[1])), USAGE, `${lib} answering call`, { reports });
 			const streamed = await views(ws, idOf(calls[2]));
 			assert.equal(streamed.nemo.kind, 'LLM');
 			assert.equal(streamed.nemo.model, 'gpt-4o-mini');
@@ -324,7 +275,8 @@ for (const [lib, pkg, name, cls] of [
 			const sessionId = (await views(ws, idOf(calls[0]))).nemo.session_id;
 			if (lib === 'OpenInference')
 				assert.equal(sessionId, `sess-${ws}`);
-			await checkRollups(ws, traceOf(root), [TOOL_USAGE, USAGE], sessionId, [TOOL_USAGE, USAGE], lib);
+			await checkRollups(ws, traceOf(root), [TOOL_USAGE, USAGE], sessionId, [TOOL_USAGE, USAGE], lib,
+				(u) => cost(u, reports));
 		} finally {
 			inst.disable();
 		}

@@ -301,7 +301,7 @@ test('span and trace stats (§9) through the SDK: counts, duration percentiles, 
 		const s = t.span({
 			name: `llm${i}`, type: 'llm', startTime: new Date(t0 + i * 60000), input: i % 2 ? { m: 'x' } : undefined,
 			usage: { prompt_tokens: 10 * (i + 1), completion_tokens: 1, total_tokens: 10 * (i + 1) + 1 },
-			totalEstimatedCost: i ? 0.5 : undefined, metadata: i === 3 ? { env: 'prod' } : undefined,
+			totalEstimatedCost: i ? 0.005 : undefined, metadata: i === 3 ? { env: 'prod' } : undefined,
 			endTime: new Date(t0 + i * 60000 + (i + 1) * 1000),
 		});
 		if (i < 2) s.score({ name: 'good', value: i });
@@ -315,7 +315,7 @@ test('span and trace stats (§9) through the SDK: counts, duration percentiles, 
 	assert.equal(spans.duration.value.p50, 2500); // 1, 2, 3, 4 s
 	assert.equal(spans.input.value, 2);
 	assert.equal(spans.metadata.value, 1);
-	assert.equal(spans.total_estimated_cost.value, 0.5); // the mean of those that cost anything
+	assert.equal(spans.total_estimated_cost.value, 0.005); // the mean of those that cost anything
 	assert.equal(spans['usage.prompt_tokens'].value, 25);
 	assert.equal(spans['feedback_score.good'].value, 0.5);
 	const llm = byName(await c.api.spans.getSpanStats({ projectName: 'st', filters: JSON.stringify([{ field: 'name', operator: '=', value: 'llm3' }]) }));

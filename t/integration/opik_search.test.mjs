@@ -28,12 +28,12 @@ const lines = (r) => r.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(
 test('trace filters on usage.* and total_estimated_cost test the sums over the trace\'s spans; input_json and output_json look up a key', async () => {
 	const c = new Opik({ apiUrl: srv.base, projectName: 'rollups', workspaceName: 'rollups' });
 	const big = c.trace({ name: 'big', input: { question: 'alpha', n: 7 } });
-	big.span({ name: 'a', type: 'llm', usage: { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 }, totalEstimatedCost: 0.5, output: { content: 'x', n: 3 } }).end();
-	big.span({ name: 'b', type: 'llm', usage: { prompt_tokens: 15, completion_tokens: 5, total_tokens: 20 }, totalEstimatedCost: 0.25 }).end();
+	big.span({ name: 'a', type: 'llm', usage: { prompt_tokens: 8, completion_tokens: 2, total_tokens: 10 }, totalEstimatedCost: 0.005, output: { content: 'x', n: 3 } }).end();
+	big.span({ name: 'b', type: 'llm', usage: { prompt_tokens: 15, completion_tokens: 5, total_tokens: 20 }, totalEstimatedCost: 0.0025 }).end();
 	big.update({ output: { answer: 'yes' } });
 	big.end();
 	const small = c.trace({ name: 'small', input: { question: 'beta', n: 1 } });
-	small.span({ name: 'c', type: 'llm', usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 }, totalEstimatedCost: 0.1, output: { content: 'y', n: 1 } }).end();
+	small.span({ name: 'c', type: 'llm', usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 }, totalEstimatedCost: 0.001, output: { content: 'y', n: 1 } }).end();
 	small.end();
 	const bare = c.trace({ name: 'bare' }); // no span, no usage: only != holds
 	bare.end();
@@ -44,15 +44,15 @@ test('trace filters on usage.* and total_estimated_cost test the sums over the t
 	assert.deepEqual(await names('usage.prompt_tokens = 23'), ['big']);
 	assert.deepEqual(await names('usage.completion_tokens >= 1'), ['big', 'small']);
 	assert.deepEqual(await names('usage.total_tokens != 30'), ['bare', 'small']);
-	assert.deepEqual(await names('total_estimated_cost > 0.6'), ['big']);
-	assert.deepEqual(await names('total_estimated_cost <= 0.1 and name contains "sma"'), ['small']);
+	assert.deepEqual(await names('total_estimated_cost > 0.006'), ['big']);
+	assert.deepEqual(await names('total_estimated_cost <= 0.001 and name contains "sma"'), ['small']);
 	assert.deepEqual(await names('input_json.question = "ALPHA"'), ['big']);
 	assert.deepEqual(await names('input_json.n > 3'), ['big']);
 	assert.deepEqual(await names('output_json.answer contains "ye"'), ['big']);
 	// The rendered rollup is what was filtered on.
 	const [t] = await c.searchTraces({ projectName: 'rollups', filterString: 'usage.total_tokens > 25' });
 	assert.deepEqual(t.usage, { prompt_tokens: 23, completion_tokens: 7, total_tokens: 30 });
-	assert.equal(t.totalEstimatedCost, 0.75);
+	assert.equal(t.totalEstimatedCost, 0.0075);
 	// The GET list and the stats take the same filters, with a total of what passes.
 	const filters = JSON.stringify([{ field: 'usage.total_tokens', operator: '>', value: '6' }]);
 	const page = await c.api.traces.getTracesByProject({ projectName: 'rollups', filters, size: 1 });
@@ -159,7 +159,7 @@ test('PATCH spans/batch and traces/batch check their ids in Opik\'s 422 shape (n
 test('one store: an SDK trace in NeMo\'s trace list with its rollups and in its span filter; an OTLP span found by searchSpans', async () => {
 	const c = new Opik({ apiUrl: srv.base, projectName: 'cross', workspaceName: 'cross' });
 	const t = c.trace({ name: 'crossing' });
-	t.span({ name: 'call', type: 'llm', model: 'm-1', usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }, totalEstimatedCost: 0.02 }).end();
+	t.span({ name: 'call', type: 'llm', model: 'm-1', usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }, totalEstimatedCost: 0.002 }).end();
 	t.end();
 	t.score({ name: 'overall', value: 0.9 });
 	await c.flush();
@@ -169,7 +169,7 @@ test('one store: an SDK trace in NeMo\'s trace list with its rollups and in its 
 	assert.ok(row, r.text);
 	assert.equal(row.total_tokens, 7);
 	assert.equal(row.span_count, 2);
-	assert.ok(Math.abs(row.cost_usd - 0.02) < 1e-9, r.text);
+	assert.ok(Math.abs(row.cost_usd - 0.002) < 1e-9, r.text);
 	r = await srv.request('GET', `${WS_PREFIX}/cross/spans?filter=${encodeURIComponent(`trace_id:"${t.data.id}"`)}&page_size=10`);
 	assert.equal(r.status, 200, r.text);
 	assert.deepEqual(r.json.data.map((s) => s.name).sort(), ['call', 'crossing']);

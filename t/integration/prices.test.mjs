@@ -63,3 +63,74 @@ test('SPANDEX_PRICES=off: no cost is computed', async () => {
 	assert.equal(priced.cost_total_usd, undefined);
 	assert.equal(JSON.parse(priced.raw_attributes || '{}')['spandex.cost'], undefined);
 });
+
+// A cost a client sent that cannot be one (more than CATALOG_MAX_USD_PER_TOKEN per token: an
+// instrumentor writing token counts into cost fields) is set aside in raw_attributes and the
+// span priced as one that brought none, on every surface: OTLP, direct spans, chat
+// completions, Opik spans (their total_estimated_cost, created or PATCHed); a cost that can
+// be one is kept. gpt-4o-mini, 1000 input and 500 output tokens: the table's 0.00045.
+test('a client cost that cannot be one is set aside on every surface', async () => {
+	const srv = await startServer({ env: { SPANDEX_PRICES: null } });
+	servers.push(srv);
+	const ws = 'sanity', priced = 0.00045, h = { 'Comet-Workspace': ws };
+	const otlp = (spanId, cost) => ({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{
+		traceId: '7bf92f3577b34da6a3ce929d0e0e4731', spanId, name: 'chat gpt-4o-mini', kind: 3,
+		startTimeUnixNano: String(BigInt(Date.parse(dayTime())) * 1000000n), endTimeUnixNano: String(BigInt(Date.parse(dayTime(1))) * 1000000n),
+		attributes: [['gen_ai.operation.name', { stringValue: 'chat' }], ['gen_ai.request.model', { stringValue: 'gpt-4o-mini' }],
+			['gen_ai.usage.input_tokens', { intValue: '1000' }], ['gen_ai.usage.output_tokens', { intValue: '500' }],
+			['llm.cost.total', { doubleValue: cost }]].map(([key, value]) => ({ key, value })) }] }] }] });
+	let r = await srv.request('POST', '/v1/traces', { body: otlp('00000000000000a1', 1500), headers: { 'x-workspace': ws } });
+	assert.equal(r.status, 200, r.text);
+	r = await srv.request('POST', '/v1/traces', { body: otlp('00000000000000a2', 0.0004), headers: { 'x-workspace': ws } });
+	assert.equal(r.status, 200, r.text);
+	r = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'p', spans: [
+		makeSpan('direct-bad', { started_at: dayTime(), attributes: { 'gen_ai.request.model': 'gpt-4o-mini',
+			'gen_ai.usage.input_tokens': 1000, 'gen_ai.usage.output_tokens': 500, 'gen_ai.usage.cost': 1500 } }),
+	] } });
+	assert.equal(r.status, 201, r.text);
+	r = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/chat-completions`, { body: {
+		request: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Weather?' }] },
+		response: { id: 'chatcmpl-bad', created: 1700000300, choices: [{ message: { role: 'assistant', content: 'Sunny.' } }],
+			usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 } },
+		cost_details: { total: 1500, input: 1000, output: 500 } } });
+	assert.equal(r.status, 201, r.text);
+	const chatId = r.json.span_id;
+	const trace = '0190a1b2-0000-7000-8000-00000000c0a1';
+	const opikSpan = (id, extra) => ({ id, trace_id: trace, project_name: 'sanity', name: 'llm', type: 'llm',
+		start_time: dayTime(), model: 'gpt-4o-mini', usage: { prompt_tokens: 1000, completion_tokens: 500 }, ...extra });
+	r = await srv.request('POST', '/v1/private/spans/batch', { headers: h, body: { spans: [
+		opikSpan('0190a1b2-0000-7000-8000-00000000c0b1', { total_estimated_cost: 1500 }),
+		opikSpan('0190a1b2-0000-7000-8000-00000000c0b2', {}),
+	] } });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('PATCH', '/v1/private/spans/0190a1b2-0000-7000-8000-00000000c0b2', { headers: h,
+		body: { trace_id: trace, total_estimated_cost: 1500 } });
+	assert.equal(r.status, 204, r.text);
+
+	const get = async (id) => (await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${id}`)).json;
+	for (const [id, what] of [['00000000000000a1', 'OTLP'], ['direct-bad', 'direct span'], [chatId, 'chat completions'],
+		['0190a1b2-0000-7000-8000-00000000c0b1', 'Opik span']]) {
+		const s = await get(id);
+		const raw = JSON.parse(s.raw_attributes);
+		assert.equal(raw['spandex.cost_refused'].total, 1500, `${what}: the refused cost kept aside`);
+		assert.equal(s.cost_total_usd, priced, `${what}: priced by the table instead`);
+		assert.equal(raw['spandex.cost'], 'computed', what);
+	}
+	const chat = JSON.parse((await get(chatId)).raw_attributes)['spandex.cost_refused'];
+	assert.deepEqual(chat, { total: 1500, input: 1000, output: 500 });
+	// A plausible cost is the client's own.
+	const ok = await get('00000000000000a2');
+	assert.equal(ok.cost_total_usd, 0.0004);
+	assert.equal(JSON.parse(ok.raw_attributes)['spandex.cost_refused'], undefined);
+	// Opik shows the table's cost too; a PATCHed one is set aside and the span priced again.
+	r = await srv.request('GET', '/v1/private/spans/0190a1b2-0000-7000-8000-00000000c0b1', { headers: h });
+	assert.equal(r.json.total_estimated_cost, priced);
+	const patched = await get('0190a1b2-0000-7000-8000-00000000c0b2');
+	assert.equal(patched.cost_total_usd, priced);
+	assert.equal(JSON.parse(patched.raw_attributes)['spandex.cost_refused'].total, 1500);
+	// A PATCH of the counts prices a computed cost again: (2000 * 0.15 + 500 * 0.6) / 1e6.
+	r = await srv.request('PATCH', '/v1/private/spans/0190a1b2-0000-7000-8000-00000000c0b2', { headers: h,
+		body: { trace_id: trace, usage: { prompt_tokens: 2000, completion_tokens: 500 } } });
+	assert.equal(r.status, 204, r.text);
+	assert.equal((await get('0190a1b2-0000-7000-8000-00000000c0b2')).cost_total_usd, 0.0006);
+});

@@ -9,8 +9,9 @@
 #include "lib/json/jsonw.h"
 #include "lib/model/crosswalk.h"
 
-/* The table. Each SGP field, the hook that puts it into the span, and whether a PATCH may
- * change it (§4.2). */
+/* The table. Each SGP field, the hook that puts it into the span, whether a PATCH may change
+ * it (§4.2), and the Span members it fills (README's Scale GP table is made from this column,
+ * and t/check_egp applies each field to check it). */
 struct field;
 typedef void put_fn(const struct field *f, const struct ingest_put *p, json_t *x, bool null);
 static put_fn put_id, put_trace, put_parent, put_name, put_time, put_object, put_status, put_type,
@@ -21,25 +22,37 @@ static const struct field {
 	put_fn *put;
 	int arg; /* put_object: 0 input, 1 output; put_keep: 1 must be an object (else a string) */
 	bool patch;
+	const char *span;
 } fields[] = {
-    {"id", put_id, 0, false},		 /* span_id */
-    {"trace_id", put_trace, 0, false},	 /* and session_id */
-    {"parent_id", put_parent, 0, false}, /* parent_span_id */
-    {"name", put_name, 0, true},
-    {"start_timestamp", put_time, 0, false}, /* started_at */
-    {"end_timestamp", put_time, 1, true},    /* ended_at */
-    {"input", put_object, 0, false},	     /* the object's JSON text */
-    {"output", put_object, 1, true},
-    {"status", put_status, 0, true}, /* through the crosswalk */
-    {"type", put_type, 0, false},    /* kind, through the crosswalk */
-    /* Kept in raw_attributes as "sgp.<name>". */
-    {"metadata", put_keep, 1, true},
-    {"expected", put_keep, 1, false},
-    {"group_id", put_keep, 0, false},
-    {"application_interaction_id", put_keep, 0, false},
-    {"application_variant_id", put_keep, 0, false},
+    {"id", put_id, 0, false, "span_id"},
+    {"trace_id", put_trace, 0, false, "trace_id, session_id"},
+    {"parent_id", put_parent, 0, false, "parent_span_id"},
+    {"name", put_name, 0, true, "name"},
+    {"start_timestamp", put_time, 0, false, "started_at"},
+    {"end_timestamp", put_time, 1, true, "ended_at"},
+    {"input", put_object, 0, false, "input (the object's JSON text)"},
+    {"output", put_object, 1, true, "output (the object's JSON text)"},
+    {"status", put_status, 0, true, "status (lib/model/crosswalk)"},
+    {"type", put_type, 0, false, "kind (lib/model/crosswalk)"},
+    /* Kept in raw_attributes as "sgp.<name>"; the metadata's error_type and error_message
+     * (the tracing SDK's raised exception, §4.7) are the span's too. */
+    {"metadata", put_keep, 1, true, "raw sgp.metadata, error_type, error_message"},
+    {"expected", put_keep, 1, false, "raw sgp.expected"},
+    {"group_id", put_keep, 0, false, "raw sgp.group_id"},
+    {"application_interaction_id", put_keep, 0, false, "raw sgp.application_interaction_id"},
+    {"application_variant_id", put_keep, 0, false, "raw sgp.application_variant_id"},
 };
 #define NFIELDS (sizeof fields / sizeof *fields)
+
+bool egp_map_row(size_t i, const char **name, bool *patch, const char **span)
+{
+	if (i >= NFIELDS)
+		return false;
+	*name = fields[i].name;
+	*patch = fields[i].patch;
+	*span = fields[i].span;
+	return true;
+}
 
 static const char *id_value(struct verrs *v, json_t *loc, const char *name, json_t *x, size_t max)
 {

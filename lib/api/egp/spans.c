@@ -208,7 +208,7 @@ enum status egp_patch(struct http_req *req)
 	egp_apply(req->arena, req->ws, body, false, &scratch, &v, json_pack("[s]", "body"));
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
-	struct ingest_patch p = {patch_apply, req->ws, body, NULL, NULL, false};
+	struct ingest_patch p = {.apply = patch_apply, .how = req->ws, .body = body};
 	const char *ids[] = {req->id};
 	if (store_update(&req->store, req->ws, req->arena, ids, 1, ingest_patch_merge, &p, &e) !=
 	    ST_OK)

@@ -13,8 +13,9 @@
 #include "lib/model/crosswalk.h"
 
 /* The table. Each Opik field, the hook that puts it into the span (create or PATCH; null
- * clears an optional field, the ids and start_time are not optional), and for which entity
- * (both unless said). */
+ * clears an optional field, the ids and start_time are not optional), for which entity (both
+ * unless said), and the Span members it fills (README's Opik table is made from this column,
+ * and t/check_opik applies each field to check it). */
 struct field;
 typedef void put_fn(const struct field *f, const struct ingest_put *p, json_t *x, bool null);
 static put_fn put_id, put_trace, put_parent, put_project, put_name, put_type, put_start, put_end,
@@ -25,35 +26,48 @@ static const struct field {
 	put_fn *put;
 	int arg;  /* put_str: enum span_str; put_text: 0 input, 1 output */
 	int only; /* -1 both, else the one enum opik_entity it belongs to */
+	const char *span;
 } fields[] = {
-    {"id", put_id, 0, -1},		   /* span_id */
-    {"trace_id", put_trace, 0, OPIK_SPAN}, /* a trace's is its id */
-    {"parent_span_id", put_parent, 0, OPIK_SPAN},
-    {"project_name", put_project, 0, -1}, /* str[SS_PROJECT] */
-    {"name", put_name, 0, -1},
-    {"type", put_type, 0, OPIK_SPAN}, /* kind, through lib/model/crosswalk */
-    {"start_time", put_start, 0, -1},
-    {"end_time", put_end, 0, -1},
-    {"input", put_text, 0, -1}, /* the JSON text of the value */
-    {"output", put_text, 1, -1},
-    {"model", put_str, SS_MODEL, OPIK_SPAN},
-    {"provider", put_str, SS_PROVIDER, OPIK_SPAN},
-    {"usage", put_usage, 0, OPIK_SPAN},		      /* tokens and usage_details */
-    {"total_estimated_cost", put_cost, 0, OPIK_SPAN}, /* cost_total_usd */
-    {"error_info", put_error, 0, -1},		      /* status, error type and message */
-    {"thread_id", put_thread, 0, OPIK_TRACE},	      /* session_id, and the thread kept */
+    {"id", put_id, 0, -1, "span_id"},
+    /* A trace's id is its trace id; a span without a parent is a child of its trace's row. */
+    {"trace_id", put_trace, 0, OPIK_SPAN, "trace_id, session_id, parent_span_id"},
+    {"parent_span_id", put_parent, 0, OPIK_SPAN, "parent_span_id"},
+    {"project_name", put_project, 0, -1, "project"},
+    {"name", put_name, 0, -1, "name"},
+    {"type", put_type, 0, OPIK_SPAN, "kind (lib/model/crosswalk)"},
+    {"start_time", put_start, 0, -1, "started_at"},
+    {"end_time", put_end, 0, -1, "ended_at"},
+    {"input", put_text, 0, -1, "input (its JSON text)"},
+    {"output", put_text, 1, -1, "output (its JSON text)"},
+    {"model", put_str, SS_MODEL, OPIK_SPAN, "model"},
+    {"provider", put_str, SS_PROVIDER, OPIK_SPAN, "provider"},
+    {"usage", put_usage, 0, OPIK_SPAN, "input_tokens, output_tokens, total_tokens, usage_details"},
+    {"total_estimated_cost", put_cost, 0, OPIK_SPAN, "cost_total_usd"},
+    {"error_info", put_error, 0, -1, "status, error_type, error_message, raw opik.error_info"},
+    {"thread_id", put_thread, 0, OPIK_TRACE, "session_id, raw opik.thread_id"},
     /* Kept verbatim in raw_attributes as "opik.<name>". */
-    {"metadata", put_keep, 0, -1},
-    {"tags", put_keep, 0, -1},
-    {"ttft", put_keep, 0, -1},
-    {"environment", put_keep, 0, -1},
-    {"source", put_keep, 0, -1},
-    {"total_estimated_cost_version", put_keep, 0, OPIK_SPAN},
-    {"last_updated_at", put_keep, 0, -1},
+    {"metadata", put_keep, 0, -1, "raw opik.metadata"},
+    {"tags", put_keep, 0, -1, "raw opik.tags"},
+    {"ttft", put_keep, 0, -1, "raw opik.ttft"},
+    {"environment", put_keep, 0, -1, "raw opik.environment"},
+    {"source", put_keep, 0, -1, "raw opik.source"},
+    {"total_estimated_cost_version", put_keep, 0, OPIK_SPAN,
+     "raw opik.total_estimated_cost_version"},
+    {"last_updated_at", put_keep, 0, -1, "raw opik.last_updated_at"},
 };
 #define NFIELDS (sizeof fields / sizeof *fields)
 
 #define RAW_ENTITY "opik.entity"
+
+bool opik_map_row(size_t i, const char **name, int *only, const char **span)
+{
+	if (i >= NFIELDS)
+		return false;
+	*name = fields[i].name;
+	*only = fields[i].only;
+	*span = fields[i].span;
+	return true;
+}
 
 static const char *raw_key(struct arena *a, const char *name)
 {

@@ -31,6 +31,11 @@ enum opik_entity { OPIK_SPAN, OPIK_TRACE };
 void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *obj, bool create,
 		struct span *s, struct verrs *v, json_t *loc);
 
+/* Row i of the field table, for README and the test that walks it: the Opik field, the one
+ * enum opik_entity it belongs to (-1 both) and the Span members it fills ("raw x" for
+ * raw_attributes member x); false past the last row. */
+bool opik_map_row(size_t i, const char **name, int *only, const char **span);
+
 /* Whether a stored span is an Opik trace row. */
 bool opik_is_trace_row(const struct span *s);
 /* The same from a scanned line (span_line_scan): 1 yes, -1 no, 0 parse to know. */

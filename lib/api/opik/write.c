@@ -282,7 +282,14 @@ enum status opik_patch(struct http_req *req)
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
 	struct how h = {req->ws, ent, false};
-	struct ingest_patch p = {patch_apply, &h, body, patch_absent, patch_done, false};
+	/* Spans are priced as a create is (traces carry no model). */
+	struct ingest_patch p = {.apply = patch_apply,
+				 .how = &h,
+				 .body = body,
+				 .absent = patch_absent,
+				 .patched = patch_done,
+				 .price = ent == OPIK_SPAN,
+				 .prices = http_env(req, "SPANDEX_PRICES")};
 	const char *ids[] = {req->id};
 	if (store_update(&req->store, req->ws, req->arena, ids, 1, ingest_patch_merge, &p, &e) !=
 	    ST_OK)
@@ -333,7 +340,12 @@ enum status opik_patch_batch(struct http_req *req)
 	for (size_t k = 0; k < sizeof identity / sizeof *identity; k++)
 		json_object_del(apply, identity[k]);
 	struct how h = {req->ws, ent, json_is_true(merge)};
-	struct ingest_patch p = {patch_apply, &h, apply, NULL, patch_done, false};
+	struct ingest_patch p = {.apply = patch_apply,
+				 .how = &h,
+				 .body = apply,
+				 .patched = patch_done,
+				 .price = ent == OPIK_SPAN,
+				 .prices = http_env(req, "SPANDEX_PRICES")};
 	if (store_update(&req->store, req->ws, req->arena, ids,
 			 json_array_size(json_object_get(body, "ids")), ingest_patch_merge, &p,
 			 &e) != ST_OK)
