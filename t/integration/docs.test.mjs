@@ -421,7 +421,7 @@ test("README's direct-span table is lib/ingest/direct.c's schema", () => {
 		return [...cols[0].matchAll(/`(\w+)`/g)].map((m) => [m[1], cols[2].trim() === 'yes']);
 	});
 	const byName = (a) => [...a].sort((x, y) => x[0].localeCompare(y[0]));
-	assert.deepEqual(byName(rows), byName(fields('span_fields')), 'the table of span fields');
+	assert.deepEqual(byName(rows), byName(fields('input_fields')), 'the table of span fields');
 	assert.deepEqual(fields('request_fields').map((f) => f[0]), ['source', 'spans']);
 	assert.match(section, /the body is `\{"source", "spans"\}` and\s+nothing else/);
 	for (const [name, text] of [['DIRECT_MAX_SPANS', /1–(\d+) objects \(`DIRECT_MAX_SPANS`\)/],
