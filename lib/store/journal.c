@@ -14,6 +14,7 @@
 #include "lib/store/layout.h"
 #include "lib/store/record.h"
 #include "lib/store/lines.h"
+#include "lib/store/tailindex.h"
 #include "lib/store/writeset.h"
 
 int journal_open(struct store *st, const char *ws)
@@ -48,12 +49,15 @@ static void hdr_read(int jfd, struct jrn_hdr *h)
 	}
 }
 
-int journal_write(int jfd, const struct jent *j, size_t n, uint64_t *seq)
+int journal_write(int jfd, const struct jent *j, size_t n, uint32_t count, int64_t base,
+		  uint64_t *seq)
 {
 	struct jrn_hdr h;
 	struct stat sb;
 	hdr_read(jfd, &h);
 	h.n = (uint32_t)n;
+	h.count = count;
+	h.base = base;
 	h.boot = io_boot_id();
 	h.open = *seq = ++h.seq;
 	off_t size = (off_t)(JOURNAL_HDR + n * sizeof(*j));
@@ -63,6 +67,22 @@ int journal_write(int jfd, const struct jent *j, size_t n, uint64_t *seq)
 	    io_pwrite_all(jfd, &h, sizeof(h), 0) < 0)
 		return -1;
 	return 0;
+}
+
+uint64_t journal_boot(int jfd)
+{
+	struct jrn_hdr h;
+	if (io_pread_all(jfd, &h, sizeof(h), 0) < 0 || memcmp(h.magic, JOURNAL_MAGIC3, 8))
+		return 0;
+	return h.boot;
+}
+
+int journal_mark_boot(int jfd)
+{
+	struct jrn_hdr h;
+	hdr_read(jfd, &h);
+	h.boot = io_boot_id();
+	return io_pwrite_all(jfd, &h, sizeof(h), 0);
 }
 
 int journal_publish(int jfd)
@@ -131,6 +151,9 @@ static enum status undo(struct wshard *w, uint64_t start)
 	/* The count first: from then on readers stop at start, whatever is cut after. */
 	h.committed = start;
 	h.pend_seq = h.pend_from = 0;
+	if (h.durable > start)
+		h.durable = start;
+	rec_ends_prune(&h);
 	if (io_pwrite_all(w->idx_fd, &h, sizeof(h), 0) < 0 ||
 	    (w->d.fd >= 0 && ftruncate(w->d.fd, (off_t)(r.off - w->d.base)) < 0) ||
 	    ftruncate(w->idx_fd, (off_t)(STORE_IDX_HDR + start * sizeof(struct idx_rec))) < 0)
@@ -143,11 +166,12 @@ static enum status undo(struct wshard *w, uint64_t start)
 /* The entries of the journal, any format; *n 0 when it is empty or unreadable. *undo: the
  * batch must be undone whatever its shards hold (format 3: still open, by a writer of this
  * boot, so it never reached its commit point). */
-static struct jent *entries(int jfd, off_t size, size_t *n, bool *undo)
+static struct jent *entries(int jfd, off_t size, size_t *n, bool *undo, struct jrn_hdr *h3)
 {
 	struct jhdr2 h;
 	*n = 0;
 	*undo = false;
+	memset(h3, 0, sizeof(*h3));
 	if (size >= (off_t)sizeof(h) && io_pread_all(jfd, &h, sizeof(h), 0) == 0 &&
 	    (!memcmp(h.magic, JOURNAL_MAGIC2, 8) || !memcmp(h.magic, JOURNAL_MAGIC3, 8))) {
 		bool v3 = !memcmp(h.magic, JOURNAL_MAGIC3, 8);
@@ -156,10 +180,9 @@ static struct jent *entries(int jfd, off_t size, size_t *n, bool *undo)
 			: size != at + (off_t)((size_t)h.n * sizeof(struct jent))))
 			return NULL;
 		if (v3) {
-			struct jrn_hdr h3;
-			if (io_pread_all(jfd, &h3, sizeof(h3), 0) < 0)
+			if (io_pread_all(jfd, h3, sizeof(*h3), 0) < 0)
 				return NULL;
-			*undo = h3.open && h3.boot == io_boot_id();
+			*undo = h3->open && h3->boot == io_boot_id();
 		}
 		struct jent *j = xmalloc((h.n ? h.n : 1) * sizeof(*j));
 		if (io_pread_all(jfd, j, h.n * sizeof(*j), at) < 0) {
@@ -181,7 +204,32 @@ static struct jent *entries(int jfd, off_t size, size_t *n, bool *undo)
 	return j;
 }
 
-enum status journal_recover(struct store *st, const char *ws, int jfd, struct keytable_set *t)
+/* Whether shard w holds the batch's records from entry j's start on: the record there is one
+ * of the batch's ingest times (h). A journal written before those were kept says nothing:
+ * yes. */
+static bool holds(struct wshard *w, const struct jent *j, const struct jrn_hdr *h)
+{
+	struct idx_rec r;
+	if (!j->end) /* format 1: the end is unknown, finish it as its writer would */
+		return true;
+	if (w->committed <= j->start)
+		return false;
+	if (!h->count)
+		return true;
+	return rec_read(w->idx_fd, j->start, &r) == 0 && r.ingested_us >= h->base &&
+	       r.ingested_us < h->base + (int64_t)h->count;
+}
+
+/* Shard w made durable after an undo (a power cut must not bring the batch back). */
+static enum status sync_undone(struct store *st, struct wshard *w)
+{
+	if (st->sync && ((w->d.fd >= 0 && fdatasync(w->d.fd) < 0) || fdatasync(w->idx_fd) < 0))
+		return ST_UNAVAILABLE;
+	return ST_OK;
+}
+
+enum status journal_recover(struct store *st, const char *ws, int jfd, struct keytable_set *t,
+			    bool settle)
 {
 	struct stat sb;
 	if (fstat(jfd, &sb) < 0)
@@ -190,30 +238,44 @@ enum status journal_recover(struct store *st, const char *ws, int jfd, struct ke
 		return ST_OK;
 	size_t n;
 	bool must_undo;
-	struct jent *j = entries(jfd, sb.st_size, &n, &must_undo);
+	struct jrn_hdr h;
+	struct jent *j = entries(jfd, sb.st_size, &n, &must_undo, &h);
 	if (!n) {
 		free(j);
 		return journal_clear(jfd) < 0 ? ST_UNAVAILABLE : ST_OK;
 	}
-	struct writeset_set set = {.st = st, .ws = ws, .roll_forward = true};
+	struct writeset_set set = {.st = st, .ws = ws, .next = {.settle = settle}};
 	struct buf lit;
 	buf_init(&lit);
 	enum status rc = ST_UNAVAILABLE;
-	/* Open (and so settle) every shard of the batch before replaying or undoing any of it;
-	 * the batch is whole when every shard reached its end. */
+	bool *has = xcalloc(n, sizeof(*has));
+	/* Open (and so settle) every shard of the batch before replaying or undoing any of it,
+	 * each rolled forward up to the batch's end on it; the batch is whole when every shard
+	 * holds it to its end. */
 	bool whole = !must_undo;
 	for (size_t i = 0; i < n; i++) {
+		set.next.roll_to = j[i].end ? j[i].end : UINT64_MAX;
 		struct wshard *w = writeset_get(&set, j[i].day);
 		if (!w)
 			goto out;
-		whole &= w->committed >= j[i].end;
+		has[i] = holds(w, &j[i], &h);
+		whole &= has[i] && w->committed >= j[i].end;
 	}
+	set.next.roll_to = 0;
+	/* Undone on the shards that hold it, and only those: one whose records there are
+	 * another batch's holds none of it (a journal left behind by a power cut). */
 	for (size_t i = 0; i < n; i++) {
 		struct wshard *w = writeset_get(&set, j[i].day);
-		if ((whole ? replay(st, ws, &set, w, j[i].start, t, &lit) : undo(w, j[i].start)) !=
-		    ST_OK)
+		if ((whole    ? replay(st, ws, &set, w, j[i].start, t, &lit)
+		     : has[i] ? undo(w, j[i].start)
+			      : hdr_settled(w)) != ST_OK)
 			goto out;
 	}
+	/* Only the shards undone are synced: a batch that never reached a shard (one whose
+	 * journal sync failed, say) leaves nothing to make durable. */
+	for (size_t i = 0; !whole && i < n; i++)
+		if (has[i] && sync_undone(st, writeset_get(&set, j[i].day)) != ST_OK)
+			goto out;
 	/* Readers stop looking at the journal for these days: the batch is settled. */
 	for (size_t i = 0; whole && i < n; i++)
 		if (hdr_settled(writeset_get(&set, j[i].day)) != ST_OK)
@@ -225,8 +287,38 @@ enum status journal_recover(struct store *st, const char *ws, int jfd, struct ke
 	keytable_recount(&t->se);
 	rc = journal_clear(jfd) < 0 ? ST_UNAVAILABLE : ST_OK;
 out:
+	free(has);
 	buf_free(&lit);
 	writeset_set_close(&set);
 	free(j);
+	return rc;
+}
+
+enum status journal_settle(struct store *st, const char *ws, int jfd, struct keytable_set *t)
+{
+	/* A journal of this boot: this boot's first writer or settle has been here. */
+	bool cut = journal_boot(jfd) != io_boot_id();
+	enum status rc = journal_recover(st, ws, jfd, t, cut);
+	if (rc != ST_OK || !cut)
+		return rc;
+	int32_t *days = NULL;
+	size_t nd = 0;
+	struct wopen o = {.settle = true};
+	if ((rc = layout_shard_days(st, ws, &days, &nd)) != ST_OK)
+		return rc;
+	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
+		struct wshard w;
+		char p[PATH_MAX];
+		/* A day with lines and no index is reindex's (writeset_open would refuse it). */
+		if (!layout_shard_path(p, st, ws, days[i], LAYOUT_IDX) || access(p, F_OK) < 0)
+			continue;
+		if ((rc = writeset_open(st, ws, days[i], &o, &w)) != ST_OK)
+			break;
+		tailindex_settle(st, ws, &w);
+		writeset_close(&w);
+	}
+	free(days);
+	if (rc == ST_OK && journal_mark_boot(jfd) < 0)
+		rc = ST_UNAVAILABLE;
 	return rc;
 }

@@ -18,9 +18,15 @@ struct jent {
 };
 /* Opens (creating) the journal of ws: its fd, or -1 with errno. */
 int journal_open(struct store *st, const char *ws);
-/* Names the n shards of a batch and opens it (*seq: its number, which each shard's header
- * names while the batch is pending): 0, or -1 with errno. */
-int journal_write(int jfd, const struct jent *j, size_t n, uint64_t *seq);
+/* Names the n shards of a batch of count spans whose ingest times start at base, and opens it
+ * (*seq: its number, which each shard's header names while the batch is pending): 0, or -1
+ * with errno. */
+int journal_write(int jfd, const struct jent *j, size_t n, uint32_t count, int64_t base,
+		  uint64_t *seq);
+/* The boot id of the journal's last writer or settle (0: none recorded). */
+uint64_t journal_boot(int jfd);
+/* Records that the workspace was settled during this boot: 0, or -1 with errno. */
+int journal_mark_boot(int jfd);
 /* The batch's commit point: it is no longer open, so readers see every record it committed.
  * 0, or -1 with errno (it is still open). */
 int journal_publish(int jfd);
@@ -30,7 +36,14 @@ int journal_clear(int jfd);
  * during this boot never reached its commit point: every shard goes back to where the batch
  * found it (roll back). Otherwise (published, or left by a machine that rebooted since), when
  * every shard holds all of its records they are committed and entered in the tables (roll
- * forward), else rolled back. Torn bytes are dropped either way. */
-enum status journal_recover(struct store *st, const char *ws, int jfd, struct keytable_set *t);
+ * forward), else rolled back, durably. Torn bytes are dropped either way. settle: the first
+ * settle after a power cut (struct wopen). */
+enum status journal_recover(struct store *st, const char *ws, int jfd, struct keytable_set *t,
+			    bool settle);
+/* Under the workspace lock, what every writer, admin command and verify does first: settles
+ * an interrupted batch (journal_recover) and, the first time in a boot (the journal names
+ * another), every day after a power cut (struct wopen's settle, and the text of each tail).
+ * Then the journal names this boot. */
+enum status journal_settle(struct store *st, const char *ws, int jfd, struct keytable_set *t);
 
 #endif

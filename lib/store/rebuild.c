@@ -207,7 +207,8 @@ enum status rebuild_ids(struct store *st, const char *ws)
 		struct wshard w;
 		for (j = i; j < n && LOC_DAY(v[j].loc) == LOC_DAY(v[i].loc); j++)
 			;
-		if ((rc = writeset_open(st, ws, LOC_DAY(v[i].loc), false, &w)) != ST_OK)
+		if ((rc = writeset_open(st, ws, LOC_DAY(v[i].loc), &(struct wopen){0}, &w)) !=
+		    ST_OK)
 			break;
 		for (size_t k = i; k < j; k++) {
 			uint16_t want = v[k].live ? (uint16_t)(v[k].flags & ~REC_SUPERSEDED)
@@ -445,7 +446,11 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 	rd->end = end;
 	rd->size = size;
 	h.committed = recs.len / sizeof(struct idx_rec);
-	if ((tfd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
+	/* Every record and line is on disk once this index is (the lines synced here): after a
+	 * power cut none is checked again. Without syncs none is ever durable (as writers). */
+	h.durable = st->sync ? h.committed : 0;
+	if ((dfd >= 0 && st->sync && fdatasync(dfd) < 0) ||
+	    (tfd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
 	    io_write_all(tfd, &h, sizeof(h)) < 0 || io_write_all(tfd, recs.p, recs.len) < 0 ||
 	    fdatasync(tfd) < 0) {
 		rc = err_set(e, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));
@@ -605,7 +610,7 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 	struct keytable_set t = TAB_SET_CLOSED;
 	int jfd = journal_open(st, ws);
 	if (jfd >= 0 && keytable_open_all(st, ws, &t) == ST_OK)
-		(void)journal_recover(st, ws, jfd, &t);
+		(void)journal_settle(st, ws, jfd, &t);
 	keytable_close_all(&t);
 	enum status rc = layout_shard_days(st, ws, &days, &nd);
 	if (rc != ST_OK)

@@ -535,6 +535,38 @@ bool rec_hdr_ok(const struct idx_hdr *h)
 	       h->rec_size == sizeof(struct idx_rec) && h->endian == ENDIAN_TAG;
 }
 
+size_t rec_ends_n(const struct idx_hdr *h)
+{
+	size_t n = 0;
+	while (n < IDX_ENDS && h->ends[n])
+		n++;
+	return n;
+}
+
+void rec_ends_prune(struct idx_hdr *h)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < IDX_ENDS && h->ends[i]; i++)
+		if (h->ends[i] > h->durable && h->ends[i] <= h->committed)
+			h->ends[k++] = h->ends[i];
+	while (k < IDX_ENDS)
+		h->ends[k++] = 0;
+}
+
+bool rec_ends_push(struct idx_hdr *h, uint64_t end)
+{
+	size_t n = rec_ends_n(h);
+	if (n == IDX_ENDS || end > UINT32_MAX)
+		return false;
+	h->ends[n] = (uint32_t)end;
+	return true;
+}
+
+bool rec_hdr_legacy(const struct idx_hdr *h)
+{
+	return !h->durable && !h->ends[0];
+}
+
 /* Where record i starts in the index file. */
 static off_t rec_at(uint64_t i)
 {

@@ -14,6 +14,11 @@
 #define IDX_VERSION_SEALED 2   /* set by a seal, so that older programs refuse the shard */
 #define ENDIAN_TAG 0x01020304u /* in every file header: a file of the other byte order fails */
 
+/* Batch ends an index header holds above durable; a writer that would need one more syncs
+ * the shard first (commit_shard). As many writers as that can have a batch between its
+ * commit and its fdatasync on one day without a sync under the lock. */
+#define IDX_ENDS 10
+
 /* <day>.idx starts with this header; committed records follow it. */
 struct idx_hdr {
 	char magic[8];
@@ -36,8 +41,16 @@ struct idx_hdr {
 	 * journal still has that batch open, readers take committed to be pend_from. Written
 	 * before the committed count, cleared after the batch is published. */
 	uint64_t pend_seq, pend_from;
-	char pad[STORE_IDX_HDR - 80];
+	/* Power loss (docs/ARCHITECTURE.md, "Crash rules"): records [0, durable) and their lines
+	 * are on disk (a writer's fdatasync covered them; raised after it), and ends holds the
+	 * end (committed count) of each batch's records above durable, ascending, 0 past the
+	 * last, so that after a power cut each of those batches is kept whole or cut off
+	 * (store_settle). Every header written under the shard lock keeps every end above its
+	 * durable. durable 0 with no end: a header written before these fields, trusted whole. */
+	uint64_t durable;
+	uint32_t ends[IDX_ENDS];
 };
+_Static_assert(sizeof(struct idx_hdr) == STORE_IDX_HDR, "the header is STORE_IDX_HDR bytes");
 
 /* The header of a workspace's journal (format 3), which every reader of a day whose header
  * names a pending batch looks at. The entries (struct jent, lib/store/journal.h) follow it.
@@ -47,17 +60,30 @@ struct idx_hdr {
 #define JOURNAL_HDR 64
 struct jrn_hdr {
 	char magic[8];
-	uint32_t n, pad;
-	uint64_t boot; /* the boot id of the batch's writer */
-	uint64_t seq;  /* the last batch's number; each batch takes the next */
+	uint32_t n;
+	uint32_t count; /* the spans of the batch (0: written before the field) */
+	uint64_t boot;	/* the boot id of the batch's writer, or of the last settle */
+	uint64_t seq;	/* the last batch's number; each batch takes the next */
 	uint64_t open;
-	char pad2[JOURNAL_HDR - 40];
+	/* The ingested_at of the batch's first span: its spans have [base, base + count), so
+	 * recovery knows a shard's records at the entry's start as the batch's or another's (a
+	 * journal a power cut left behind after the batch was undone). */
+	int64_t base;
+	char pad2[JOURNAL_HDR - 48];
 };
 
 /* CRC-32C of r with the superseded bit cleared (it is flipped in place later). */
 uint32_t rec_crc(const struct idx_rec *r);
 void rec_hdr_init(struct idx_hdr *h, int32_t day);
 bool rec_hdr_ok(const struct idx_hdr *h);
+/* The ends of h above its durable count (IDX_ENDS at most). */
+size_t rec_ends_n(const struct idx_hdr *h);
+/* Drops the ends at or below h->durable and above h->committed (a batch cut back). */
+void rec_ends_prune(struct idx_hdr *h);
+/* Adds end (a batch's records end there): false when h holds IDX_ENDS already. */
+bool rec_ends_push(struct idx_hdr *h, uint64_t end);
+/* Whether h predates durable and ends (both 0): its committed records are trusted whole. */
+bool rec_hdr_legacy(const struct idx_hdr *h);
 /* Record i of the index fd: 0, or -1 with errno. */
 int rec_read(int fd, uint64_t i, struct idx_rec *r);
 /* Writes the flags of record i of the index fd in place (the CRC leaves out SUPERSEDED, the

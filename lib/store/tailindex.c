@@ -136,6 +136,35 @@ static bool next_seg(const char *m, uint64_t end, uint64_t *at, const struct tai
 	return true;
 }
 
+void tailindex_settle(struct store *st, const char *ws, struct wshard *w)
+{
+	char p[PATH_MAX];
+	struct idx_hdr h;
+	struct stat sb;
+	int fd;
+	if (io_pread_all(w->idx_fd, &h, sizeof h, 0) < 0 || !h.text_end ||
+	    !layout_shard_path(p, st, ws, w->day, LAYOUT_TDX))
+		return;
+	uint64_t keep = 0;
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(fd, &sb) == 0) {
+		uint64_t end =
+		    (uint64_t)sb.st_size < h.text_end ? (uint64_t)sb.st_size : h.text_end;
+		char *m = xmalloc(end ? end : 1);
+		const struct tailindex_seg *s;
+		bool good;
+		if (io_pread_all(fd, m, end, 0) == 0)
+			for (uint64_t at = 0; next_seg(m, end, &at, &s, &good) && good &&
+					      s->body_crc == hash_crc32c(0, s + 1, s->body_len);)
+				keep = at;
+		free(m);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (keep != h.text_end)
+		(void)io_pwrite_all(w->idx_fd, &keep, sizeof keep,
+				    offsetof(struct idx_hdr, text_end));
+}
+
 /* Whether segment s's body is whole (its checksum) and its text section in bounds, in v. */
 static bool seg_body(const struct tailindex_seg *s, struct words_view *v)
 {

@@ -24,6 +24,9 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
  * no record was committed past covered, the header's text_end goes back to 0 and the .tdx
  * is removed. */
 void tailindex_fold(struct store *st, const char *ws, int32_t day, size_t covered);
+/* After a power cut (the .tdx is never synced), on a shard opened for writing: the header's
+ * text_end cut back to the end of the last segment, counted from the first, that is whole. */
+void tailindex_settle(struct store *st, const char *ws, struct wshard *w);
 /* Checks the segments of sh's committed tail: each one's header, checksum, words and
  * postings; each problem a line appended to why. Returns the problems. */
 int tailindex_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why);

@@ -36,7 +36,7 @@ enum status write_prepare(struct store *st, const char *ws, struct keytable_set 
 	*jfd = journal_open(st, ws);
 	if (*jfd < 0)
 		return ST_UNAVAILABLE;
-	rc = journal_recover(st, ws, *jfd, t);
+	rc = journal_settle(st, ws, *jfd, t);
 	uint64_t boot = io_boot_id();
 	if (rc == ST_OK &&
 	    (t->id.hdr->boot != boot || t->tr.hdr->boot != boot || t->se.hdr->boot != boot)) {
@@ -67,9 +67,10 @@ struct batch {
 	struct pending *pd;	 /* render: sorted by day, then by span */
 	int lockfd, jfd;	 /* lock: the workspace lock; the journal */
 	uint64_t seq;		 /* plan: the batch's number in the journal */
+	bool jsynced;		 /* plan: the journal reached the disk naming the batch open */
 	struct keytable_set t;	 /* lock: the id and range tables */
 	struct writeset_set set; /* plan: the shards of the batch, locked */
-	int64_t base;		 /* commit: spans[i] gets ingested_at base + i */
+	int64_t base;		 /* plan: spans[i] gets ingested_at base + i */
 	uint64_t *locs;		 /* commit: LOC of each span's new record */
 	struct wolds olds;	 /* olds: what the id table names under each span's hash */
 	struct buf data;	 /* commit: one shard's lines */
@@ -186,10 +187,16 @@ static enum status batch_plan(struct batch *b, struct err *e)
 						(uint32_t)(w->committed + (g - i))};
 		}
 	}
+	/* Versions are ordered by ingested_at, strictly increasing per workspace under its
+	 * lock; the journal names the batch's range of them. */
+	b->base = time_now();
+	if (b->base <= b->t.id.hdr->last_ingested)
+		b->base = b->t.id.hdr->last_ingested + 1;
 	/* With more than one shard, the journal is on disk before any of them commits: after a
 	 * power cut, a day committed without the others is found and undone. */
-	if (rc == ST_OK && (journal_write(b->jfd, j, nj, &b->seq) < 0 ||
-			    (nj > 1 && b->st->sync && fdatasync(b->jfd) < 0)))
+	b->jsynced = nj > 1 && b->st->sync;
+	if (rc == ST_OK && (journal_write(b->jfd, j, nj, (uint32_t)b->n, b->base, &b->seq) < 0 ||
+			    (b->jsynced && fdatasync(b->jfd) < 0)))
 		rc = err_set(e, ST_UNAVAILABLE, "journal: %s", strerror(errno));
 	free(j);
 	return rc;
@@ -225,6 +232,31 @@ static void build_shard(struct batch *b, struct wshard *w, size_t i, size_t g)
  * header write that commits them. Unset in every real deployment. */
 #define TEST_KILL_IN_TEXT "SPANDEX_TEST_KILL_IN_TEXT"
 
+/* The batch's end on shard w joins the ends of h (the header about to commit it) that a power
+ * cut may have left without their lines: with IDX_ENDS of them there already, the shard is
+ * synced first under its lock (rare: as many batches between their commit and their
+ * fdatasync on one day), which makes every record before the batch durable. 0, or -1 with
+ * errno. */
+static int shard_ends(struct store *st, struct wshard *w, struct idx_hdr *h)
+{
+	/* Without syncs (SPANDEX_NOSYNC) nothing is promised after a power cut: the header
+	 * stays as before these fields, trusted whole. */
+	if (!st->sync)
+		return 0;
+	/* A header from before these fields: its records are trusted whole, so durable. */
+	if (rec_hdr_legacy(h))
+		h->durable = w->committed;
+	rec_ends_prune(h);
+	if (rec_ends_push(h, h->committed))
+		return 0;
+	if (st->sync && ((w->d.fd >= 0 && fdatasync(w->d.fd) < 0) || fdatasync(w->idx_fd) < 0))
+		return -1;
+	h->durable = w->committed;
+	rec_ends_prune(h);
+	(void)rec_ends_push(h, h->committed); /* past 2^32 records: the last batch has no end */
+	return 0;
+}
+
 /* One write of the lines, one of the records, one of the text segment, then the commit count
  * (and the text's end): the shard's commit point. */
 static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr, struct err *e)
@@ -247,6 +279,8 @@ static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr, st
 			  offsetof(struct idx_hdr, pend_seq)) < 0)
 		return err_set(e, ST_UNAVAILABLE, "commit: %s", strerror(errno));
 	h.committed = w->committed + nr;
+	if (shard_ends(b->st, w, &h) < 0)
+		return err_set(e, ST_UNAVAILABLE, "fdatasync: %s", strerror(errno));
 	if (io_pwrite_all(w->idx_fd, &h, sizeof(h), 0) < 0)
 		return err_set(e, ST_UNAVAILABLE, "commit: %s", strerror(errno));
 	w->committed += nr;
@@ -270,9 +304,6 @@ static void test_kill(size_t done)
  * workspace under its lock. */
 static enum status batch_commit(struct batch *b, struct err *e)
 {
-	b->base = time_now();
-	if (b->base <= b->t.id.hdr->last_ingested)
-		b->base = b->t.id.hdr->last_ingested + 1;
 	b->recs = xmalloc(b->n * sizeof(*b->recs));
 	b->locs = xmalloc(b->n * sizeof(*b->locs));
 	size_t done = 0;
@@ -289,17 +320,32 @@ static enum status batch_commit(struct batch *b, struct err *e)
 	return ST_OK;
 }
 
-/* Rollback: nothing of a failed batch stays; its shards go back to where they were. Readers
- * never saw it (the journal has it open). */
-static void batch_rollback(struct batch *b)
+/* Rollback: nothing of a failed batch stays; its shards go back to where they were, on disk
+ * too before the answer, so that no power cut brings back a batch answered "not stored".
+ * Readers never saw it (the journal has it open). On failure, e says the outcome is unknown. */
+static void batch_rollback(struct batch *b, struct err *e)
 {
 	bool all = true;
 	for (size_t i = 0; i < b->set.n; i++)
 		all &= writeset_rollback(&b->set.sh[i]) == 0;
+	for (size_t i = 0; all && b->st->sync && i < b->set.n; i++) {
+		struct wshard *w = &b->set.sh[i];
+		all = (w->d.fd < 0 || fdatasync(w->d.fd) == 0) && fdatasync(w->idx_fd) == 0;
+	}
 	/* If a shard could not be rolled back, or the journal cannot be emptied, the journal
-	 * still has the batch open: readers keep the old counts, and the next writer undoes it. */
+	 * still has the batch open: readers keep the old counts, and the next writer undoes it;
+	 * but a power cut before that may find the batch whole on disk. */
 	if (all)
-		(void)journal_clear(b->jfd);
+		all = journal_clear(b->jfd) == 0 && (!b->jsynced || fdatasync(b->jfd) == 0);
+	if (!all) {
+		char why[sizeof e->msg];
+		snprintf(why, sizeof why, "%s", err_text(e));
+		err_set(
+		    e, ST_UNAVAILABLE,
+		    "%s; the outcome is unknown: the batch could not be taken back for certain, "
+		    "and sending it again is safe",
+		    why);
+	}
 }
 
 /* Olds: before the commit point, what the id table names under each span's hash and whether
@@ -375,11 +421,36 @@ static void batch_ids(struct batch *b)
 				    &b->olds, same_in_batch, &c);
 	}
 	b->t.id.hdr->last_ingested = b->base + (int64_t)b->n - 1;
-	static const uint64_t none[2];
-	for (size_t i = 0; i < b->set.n; i++)
-		(void)io_pwrite_all(b->set.sh[i].idx_fd, none, sizeof(none),
-				    offsetof(struct idx_hdr, pend_seq));
+	/* The headers stop naming the batch; a batch synced before its commit point
+	 * (batch_sync) makes every record of its shards durable. */
+	bool synced = b->set.n > 1 && b->st->sync;
+	for (size_t i = 0; i < b->set.n; i++) {
+		struct wshard *w = &b->set.sh[i];
+		struct idx_hdr h = {.durable = w->committed};
+		size_t at = offsetof(struct idx_hdr, pend_seq);
+		(void)io_pwrite_all(w->idx_fd, (char *)&h + at,
+				    (synced ? sizeof(h) : offsetof(struct idx_hdr, durable)) - at,
+				    (off_t)at);
+	}
 	(void)journal_clear(b->jfd);
+}
+
+/* After the fdatasync of a batch's one shard w: every record up to the batch's end is on
+ * disk, so the header's durable count moves there, under the shard lock again (a writer
+ * that cannot take it leaves the count lower, which is only slower after a power cut). */
+static void durable_raise(struct wshard *w)
+{
+	struct idx_hdr h;
+	if (io_lock_fd(w->idx_fd) < 0)
+		return;
+	if (io_pread_all(w->idx_fd, &h, sizeof(h), 0) == 0 && rec_hdr_ok(&h) &&
+	    h.durable < w->committed && h.committed >= w->committed) {
+		h.durable = w->committed;
+		rec_ends_prune(&h);
+		size_t at = offsetof(struct idx_hdr, durable);
+		(void)io_pwrite_all(w->idx_fd, (char *)&h + at, sizeof(h) - at, (off_t)at);
+	}
+	flock(w->idx_fd, LOCK_UN);
 }
 
 /* Durability: release the locks, then fdatasync: other writers append meanwhile and the
@@ -393,7 +464,7 @@ static enum status batch_durable(struct batch *b, struct err *e)
 	b->lockfd = -1;
 	enum status rc = ST_OK;
 	bool created = false;
-	/* A batch of more than one shard was synced under the lock (batch_ids). */
+	/* A batch of more than one shard was synced under the lock (batch_sync). */
 	for (size_t i = 0; b->st->sync && b->set.n == 1 && i < b->set.n; i++) {
 		struct wshard *w = &b->set.sh[i];
 		if ((w->d.fd >= 0 && fdatasync(w->d.fd) < 0) || fdatasync(w->idx_fd) < 0) {
@@ -405,6 +476,7 @@ static enum status batch_durable(struct batch *b, struct err *e)
 			    strerror(errno));
 			break;
 		}
+		durable_raise(w);
 		created |= w->created;
 	}
 	if (created)
@@ -420,13 +492,13 @@ static enum status batch_write(struct batch *b, struct err *e)
 		return rc;
 	if ((rc = batch_commit(b, e)) != ST_OK || (rc = batch_olds(b, e)) != ST_OK ||
 	    (rc = batch_sync(b, e)) != ST_OK) {
-		batch_rollback(b);
+		batch_rollback(b, e);
 		return rc;
 	}
 	/* The commit point: readers see the whole batch from here, none of it before. */
 	if (journal_publish(b->jfd) < 0) {
 		rc = err_set(e, ST_UNAVAILABLE, "journal: %s", strerror(errno));
-		batch_rollback(b);
+		batch_rollback(b, e);
 		return rc;
 	}
 	batch_ids(b);

@@ -16,7 +16,113 @@
 #include "lib/store/record.h"
 #include "lib/store/lines.h"
 
-enum status writeset_open(struct store *st, const char *ws, int32_t day, bool roll_forward,
+/* Whether record k of w is whole: its checksum, its line where the one before ended (at),
+ * inside the first size bytes of the lines and ending in a newline; with line, also the
+ * record its line gives (after a power cut a page of it may be lost). *next: where its line
+ * ends. */
+static bool rec_whole(struct store *st, struct wshard *w, uint64_t k, uint64_t at, uint64_t size,
+		      bool line, uint64_t *next)
+{
+	struct idx_rec r, want;
+	char nl;
+	if (rec_read(w->idx_fd, k, &r) < 0 || rec_crc(&r) != r.crc || r.off != at ||
+	    r.off + r.len + 1 > size || lines_read(&w->d, r.off + r.len, &nl, 1) < 0 || nl != '\n')
+		return false;
+	*next = r.off + r.len + 1;
+	if (!line)
+		return true;
+	char *p = xmalloc(r.len ? r.len : 1);
+	struct buf scratch;
+	buf_init(&scratch);
+	bool ok = lines_read(&w->d, r.off, p, r.len) == 0 &&
+		  rec_line_record(st->kind, p, r.len, &scratch, &want) && want.span_h == r.span_h &&
+		  want.trace_h == r.trace_h && want.started_us == r.started_us &&
+		  want.ingested_us == r.ingested_us;
+	buf_free(&scratch);
+	free(p);
+	return ok;
+}
+
+/* After a power cut (docs/ARCHITECTURE.md, "Crash rules"): the batches above h->durable, each
+ * kept whole or cut off with every batch after it. *committed: the records kept, *end: where
+ * their lines end. -1 with errno when a record that must be there cannot be read. */
+static int settle_batches(struct store *st, struct wshard *w, const struct idx_hdr *h,
+			  uint64_t have, uint64_t size, uint64_t *committed, uint64_t *end)
+{
+	uint64_t from = h->durable > h->sealed_recs ? h->durable : h->sealed_recs;
+	if (from > h->committed)
+		from = h->committed;
+	if (from > have)
+		from = have;
+	uint64_t at = w->d.base;
+	struct idx_rec r;
+	if (from > h->sealed_recs) {
+		if (rec_read(w->idx_fd, from - 1, &r) < 0)
+			return -1;
+		at = r.off + r.len + 1;
+	}
+	*committed = from;
+	*end = at;
+	size_t ne = rec_ends_n(h);
+	for (size_t i = 0, s = from; i <= ne; i++) {
+		uint64_t e = i < ne ? h->ends[i] : h->committed, next = at;
+		if (e <= s || e > h->committed)
+			continue;
+		for (uint64_t k = s; k < e; k++)
+			if (k >= have || !rec_whole(st, w, k, next, size, true, &next))
+				return 0;
+		*committed = s = e;
+		*end = at = next;
+	}
+	return 0;
+}
+
+/* The header of a shard opened for writing, the records it keeps: committed records, less a
+ * torn tail, plus those o lets it roll forward. */
+static enum status keep_records(struct store *st, struct wshard *w, struct idx_hdr *h, off_t isize,
+				const struct wopen *o)
+{
+	uint64_t size;
+	if (lines_end(&w->d, &size) < 0)
+		return ST_UNAVAILABLE;
+	uint64_t have = (uint64_t)(isize - STORE_IDX_HDR) / sizeof(struct idx_rec);
+	uint64_t committed = h->committed < have ? h->committed : have, end;
+	if (o->settle && !rec_hdr_legacy(h)) {
+		if (settle_batches(st, w, h, have, size, &committed, &end) < 0)
+			return ST_UNAVAILABLE;
+	} else if (rec_walk_back(w->idx_fd, h->sealed_recs, w->d.base, size, &committed, &end) <
+		   0) {
+		return ST_UNAVAILABLE;
+	}
+	/* Crash recovery: complete records past the commit point that the journal names. */
+	while (committed < have && committed < o->roll_to &&
+	       rec_whole(st, w, committed, end, size, o->settle, &end))
+		committed++;
+	/* Drop the torn tail: bytes no committed record covers were never acknowledged. */
+	if ((uint64_t)isize != STORE_IDX_HDR + committed * sizeof(struct idx_rec) &&
+	    ftruncate(w->idx_fd, (off_t)(STORE_IDX_HDR + committed * sizeof(struct idx_rec))) < 0)
+		return ST_UNAVAILABLE;
+	if (size != end && ftruncate(w->d.fd, (off_t)(end - w->d.base)) < 0)
+		return ST_UNAVAILABLE;
+	bool moved = h->committed != committed;
+	h->committed = committed;
+	if (o->settle && !rec_hdr_legacy(h)) {
+		/* Read from the disk after the boot: on it, every record kept. */
+		moved |= h->durable != committed || h->ends[0];
+		h->durable = committed;
+	}
+	if (h->durable > committed)
+		h->durable = committed;
+	rec_ends_prune(h);
+	if (moved && io_pwrite_all(w->idx_fd, h, sizeof(*h), 0) < 0)
+		return ST_UNAVAILABLE;
+	w->committed = w->committed0 = committed;
+	w->data_end = w->data_end0 = end;
+	w->text_end0 = h->text_end;
+	return ST_OK;
+}
+
+enum status writeset_open(struct store *st, const char *ws, int32_t day, const struct wopen *o,
 			  struct wshard *w)
 {
 	char p[PATH_MAX];
@@ -51,46 +157,9 @@ enum status writeset_open(struct store *st, const char *ws, int32_t day, bool ro
 		errno = EINVAL;
 		goto out;
 	}
-	uint64_t size;
-	if ((rc = lines_open(st, ws, day, &h, SDATA_WRITE, &w->d)) != ST_OK ||
-	    lines_end(&w->d, &size) < 0) {
-		rc = ST_UNAVAILABLE;
+	if (lines_open(st, ws, day, &h, SDATA_WRITE, &w->d) != ST_OK)
 		goto out;
-	}
-	rc = ST_UNAVAILABLE;
-	uint64_t base = w->d.base;
-	uint64_t have = (uint64_t)(is.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
-	uint64_t committed = h.committed < have ? h.committed : have;
-	uint64_t end;
-	struct idx_rec r;
-	if (rec_walk_back(w->idx_fd, h.sealed_recs, base, size, &committed, &end) < 0)
-		goto out;
-	/* Crash recovery: complete records past the commit point that the journal names. */
-	while (roll_forward && committed < have) {
-		char nl;
-		if (rec_read(w->idx_fd, committed, &r) < 0)
-			goto out;
-		if (rec_crc(&r) != r.crc || r.off != end || r.off + r.len + 1 > size ||
-		    lines_read(&w->d, r.off + r.len, &nl, 1) < 0 || nl != '\n')
-			break;
-		committed++;
-		end = r.off + r.len + 1;
-	}
-	/* Drop the torn tail: bytes no committed record covers were never acknowledged. */
-	if ((uint64_t)is.st_size != STORE_IDX_HDR + committed * sizeof(struct idx_rec) &&
-	    ftruncate(w->idx_fd, (off_t)(STORE_IDX_HDR + committed * sizeof(struct idx_rec))) < 0)
-		goto out;
-	if (size != end && ftruncate(w->d.fd, (off_t)(end - base)) < 0)
-		goto out;
-	if (h.committed != committed) {
-		h.committed = committed;
-		if (io_pwrite_all(w->idx_fd, &h, sizeof(h), 0) < 0)
-			goto out;
-	}
-	w->committed = w->committed0 = committed;
-	w->data_end = w->data_end0 = end;
-	w->text_end0 = h.text_end;
-	rc = ST_OK;
+	rc = keep_records(st, w, &h, is.st_size, o);
 out:
 	if (rc != ST_OK) {
 		int e = errno;
@@ -137,6 +206,9 @@ int writeset_rollback(struct wshard *w)
 	h.committed = w->committed0;
 	h.text_end = w->text_end0;
 	h.pend_seq = h.pend_from = 0;
+	if (h.durable > h.committed)
+		h.durable = h.committed;
+	rec_ends_prune(&h);
 	if (w->wmap) {
 		munmap(w->wmap, STORE_IDX_HDR + w->wmap_recs * sizeof(struct idx_rec));
 		w->wmap = NULL;
@@ -160,7 +232,7 @@ struct wshard *writeset_get(struct writeset_set *c, int32_t day)
 		c->cap = c->cap ? c->cap * 2 : 8;
 		c->sh = xrealloc(c->sh, c->cap * sizeof(*c->sh));
 	}
-	if (writeset_open(c->st, c->ws, day, c->roll_forward, &c->sh[c->n]) != ST_OK)
+	if (writeset_open(c->st, c->ws, day, &c->next, &c->sh[c->n]) != ST_OK)
 		return NULL;
 	return &c->sh[c->n++];
 }

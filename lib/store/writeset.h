@@ -24,9 +24,18 @@ struct wshard {
 	char *wmap;	    /* the index mapped writable (writeset_olds), or NULL */
 	uint64_t wmap_recs; /* the records it maps */
 };
-/* Opens (creating) and locks ws/day; repairs a torn tail. roll_forward: commit complete
- * records past the committed count (crash recovery) instead of dropping them. */
-enum status writeset_open(struct store *st, const char *ws, int32_t day, bool roll_forward,
+/* How a shard is opened for writing (writeset_open). */
+struct wopen {
+	/* Crash recovery of the journal's batch: records past the committed count, up to
+	 * roll_to, that are whole are committed instead of dropped (0: none). */
+	uint64_t roll_to;
+	/* The first open after a power cut (store_settle): the batches above the header's
+	 * durable count are checked record by record and line by line, and the first that is
+	 * not whole is cut off with every one after it; the records kept are durable. */
+	bool settle;
+};
+/* Opens (creating) and locks ws/day; repairs a torn tail, as o says. */
+enum status writeset_open(struct store *st, const char *ws, int32_t day, const struct wopen *o,
 			  struct wshard *w);
 void writeset_close(struct wshard *w);
 /* Creates the late file of a sealed shard for its first late line: 0, or -1 with errno. */
@@ -41,7 +50,7 @@ struct writeset_set {
 	const char *ws;
 	struct wshard *sh;
 	size_t n, cap;
-	bool roll_forward; /* as writeset_open */
+	struct wopen next; /* how the next shard is opened */
 };
 /* The shard of day, opened when first asked for; NULL (errno set) when it cannot be. */
 struct wshard *writeset_get(struct writeset_set *set, int32_t day);

@@ -11,9 +11,18 @@
  *   count=SUBSTR   counts the calls that change a file whose path contains SUBSTR (write,
  *                  pwrite, ftruncate, fdatasync, fsync), for the two below (issue 30);
  *   eio-at=N       the Nth of them fails with EIO, doing nothing (only that one);
- *   kill-at=N      the process is killed (SIGKILL) instead of making the Nth.
+ *   kill-at=N      the process is killed (SIGKILL) instead of making the Nth;
+ *   plog=PATH      power loss (issue 30): every call counted (with count=) that succeeds is
+ *                  recorded in PATH: a write or pwrite with its bytes and offset, an
+ *                  ftruncate with its length, and at fdatasync or fsync the whole file as it
+ *                  is then (what the disk holds for certain). t/check_power.c rebuilds the
+ *                  files from it as a disk may hold them after a power cut: each file as at
+ *                  its last sync, plus some of the writes after it;
+ *   nosync         fdatasync and fsync do nothing and succeed (the power-loss test rebuilds
+ *                  the disk from plog, so the real syncs would only cost time).
  * Nothing else changes; without SPANDEX_FAULT the shim passes every call through.
- * t/check_crash.c links this file into its program and arms it per case with fault_arm. */
+ * t/check_crash.c and t/check_power.c link this file into their programs and arm it per case
+ * with fault_arm. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -23,6 +32,7 @@
 #include <signal.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +41,13 @@
 #include <unistd.h>
 
 static struct {
-	bool init, eio_sync, eio_write, shrt, eintr;
+	bool init, eio_sync, eio_write, shrt, eintr, nosync;
 	char enospc[4][128]; /* path substrings; "" unused */
 	unsigned tick;
 	char count[128];		 /* count=: "" counts nothing */
 	unsigned calls, eio_at, kill_at; /* calls counted so far; 0: no fault */
+	char plog[256];			 /* plog=: "" records nothing */
+	int plog_fd;			 /* opened on the first record */
 } F;
 
 static void parse(const char *s);
@@ -54,6 +66,8 @@ static void init(void)
 void fault_arm(const char *spec);
 void fault_arm(const char *spec)
 {
+	if (F.plog_fd > 0)
+		close(F.plog_fd);
 	memset(&F, 0, sizeof(F));
 	F.init = true;
 	parse(spec);
@@ -85,12 +99,16 @@ static void parse(const char *s)
 			F.shrt = true;
 		else if (!strcmp(t, "eintr"))
 			F.eintr = true;
+		else if (!strcmp(t, "nosync"))
+			F.nosync = true;
 		else if (!strncmp(t, "count=", 6))
 			snprintf(F.count, sizeof F.count, "%s", t + 6);
 		else if (!strncmp(t, "eio-at=", 7))
 			F.eio_at = (unsigned)strtoul(t + 7, NULL, 10);
 		else if (!strncmp(t, "kill-at=", 8))
 			F.kill_at = (unsigned)strtoul(t + 8, NULL, 10);
+		else if (!strncmp(t, "plog=", 5))
+			snprintf(F.plog, sizeof F.plog, "%s", t + 5);
 	}
 }
 
@@ -137,16 +155,64 @@ static int counted(int fd)
 	return F.calls == F.eio_at ? EIO : 0;
 }
 
-static bool interrupted(int fd)
-{
-	return F.eintr && regular(fd) && (++F.tick & 1);
-}
-
 /* The next definition of name (libc's, or a sanitizer's in front of it). */
 #define NEXT(name)                                                                                 \
 	static __typeof__(&name) real_##name;                                                      \
 	if (!real_##name)                                                                          \
 	real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
+
+/* plog: one record per call that changed a counted file (t/check_power.c reads them). */
+struct plog_rec {
+	char type; /* 'W' bytes written at off, 'T' truncated to off, 'S' synced: the file */
+	char pad[3];
+	uint32_t plen; /* the path's bytes, then len bytes of data */
+	uint64_t off, len;
+};
+
+static void plog_put(int fd, char type, uint64_t off, const void *p, uint64_t len)
+{
+	NEXT(write);
+	char link[64], path[PATH_MAX];
+	if (!F.plog[0] || !F.count[0] || fd <= 2)
+		return;
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, path, sizeof path - 1);
+	if (n < 0 || !strstr((path[n] = 0, path), F.count))
+		return;
+	if (F.plog_fd <= 0)
+		F.plog_fd = open(F.plog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	struct plog_rec r = {type, {0}, (uint32_t)n, off, len};
+	size_t total = sizeof r + (size_t)n + (size_t)len;
+	char *b = malloc(total);
+	if (!b)
+		abort();
+	memcpy(b, &r, sizeof r);
+	memcpy(b + sizeof r, path, (size_t)n);
+	if (len)
+		memcpy(b + sizeof r + n, p, (size_t)len);
+	if (real_write(F.plog_fd, b, total) != (ssize_t)total)
+		abort();
+	free(b);
+}
+
+/* The whole file at fd, recorded as synced. */
+static void plog_sync(int fd)
+{
+	NEXT(pread);
+	struct stat sb;
+	if (!F.plog[0] || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return;
+	char *b = malloc((size_t)sb.st_size + 1);
+	if (!b || real_pread(fd, b, (size_t)sb.st_size, 0) != sb.st_size)
+		abort();
+	plog_put(fd, 'S', 0, b, (uint64_t)sb.st_size);
+	free(b);
+}
+
+static bool interrupted(int fd)
+{
+	return F.eintr && regular(fd) && (++F.tick & 1);
+}
 
 static ssize_t fail(int e)
 {
@@ -180,7 +246,16 @@ ssize_t write(int fd, const void *p, size_t n)
 	int e = write_fault(fd, &n);
 	if (e)
 		return fail(e);
-	return real_write(fd, p, n);
+	/* Where the bytes land: the end with O_APPEND, else the file offset. */
+	struct stat sb;
+	off_t at = -1;
+	if (F.plog[0] && fd > 2)
+		at = (fcntl(fd, F_GETFL) & O_APPEND) ? (fstat(fd, &sb) == 0 ? sb.st_size : -1)
+						     : lseek(fd, 0, SEEK_CUR);
+	ssize_t w = real_write(fd, p, n);
+	if (w > 0 && at >= 0)
+		plog_put(fd, 'W', (uint64_t)at, p, (uint64_t)w);
+	return w;
 }
 
 ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
@@ -189,7 +264,10 @@ ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
 	int e = write_fault(fd, &n);
 	if (e)
 		return fail(e);
-	return real_pwrite(fd, p, n, off);
+	ssize_t w = real_pwrite(fd, p, n, off);
+	if (w > 0)
+		plog_put(fd, 'W', (uint64_t)off, p, (uint64_t)w);
+	return w;
 }
 
 ssize_t pwrite64(int fd, const void *p, size_t n, off_t off)
@@ -230,7 +308,10 @@ int ftruncate(int fd, off_t len)
 		return (int)fail(c);
 	if (fstat(fd, &sb) == 0 && len > sb.st_size && full(fd))
 		return (int)fail(ENOSPC);
-	return real_ftruncate(fd, len);
+	int r = real_ftruncate(fd, len);
+	if (r == 0)
+		plog_put(fd, 'T', (uint64_t)len, NULL, 0);
+	return r;
 }
 
 int ftruncate64(int fd, off_t len)
@@ -265,7 +346,10 @@ int fdatasync(int fd)
 		return (int)fail(c);
 	if (F.eio_sync)
 		return (int)fail(EIO);
-	return real_fdatasync(fd);
+	int r = F.nosync ? 0 : real_fdatasync(fd);
+	if (r == 0)
+		plog_sync(fd);
+	return r;
 }
 
 int fsync(int fd)
@@ -277,7 +361,10 @@ int fsync(int fd)
 		return (int)fail(c);
 	if (F.eio_sync)
 		return (int)fail(EIO);
-	return real_fsync(fd);
+	int r = F.nosync ? 0 : real_fsync(fd);
+	if (r == 0)
+		plog_sync(fd);
+	return r;
 }
 
 int flock(int fd, int op)
