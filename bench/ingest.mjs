@@ -227,7 +227,7 @@ async function run(o) {
 		const day = new Date(today - (seq % days) * DAY_MS).toISOString().slice(0, 10);
 		if (otlp)
 			for (const at of tpl.ids)
-				b.writeUInt32BE(seq, at);
+				b.writeUInt32BE(seq + 1, at); // never 0: an all-zero id is refused
 		else
 			for (const at of tpl.ids)
 				b.write(id, at, 'latin1');
