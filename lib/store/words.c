@@ -230,7 +230,10 @@ void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 		for (size_t i = 0; i < len; i += 8) {
 			size_t k = len - i;
 			uint64_t x = 0, keep = k >= 8 ? ~0ull : (1ull << (8 * k)) - 1;
-			memcpy(&x, a + i, (size_t)(e - a) - i >= 8 ? 8 : (size_t)(e - a) - i);
+			if ((size_t)(e - a) - i >= 8)
+				memcpy(&x, a + i, 8);
+			else
+				memcpy(&x, a + i, (size_t)(e - a) - i);
 			x &= keep;
 			high |= x;
 			x |= 0x2020202020202020ull & keep;
