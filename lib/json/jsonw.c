@@ -21,7 +21,8 @@
 static inline bool jw_escape8(uint64_t x)
 {
 	uint64_t q = x ^ (JW_ONES * '"'), s = x ^ (JW_ONES * '\\');
-	return (((q - JW_ONES) & ~q) | ((s - JW_ONES) & ~s) | ((x - JW_ONES * 0x20) & ~x)) & JW_HIGH;
+	return (((q - JW_ONES) & ~q) | ((s - JW_ONES) & ~s) | ((x - JW_ONES * 0x20) & ~x)) &
+	       JW_HIGH;
 }
 
 /* Bytes of a string escaped between two reservations: the worst case, \u00XX for each, is
@@ -33,12 +34,15 @@ static inline bool jw_escape8(uint64_t x)
 void jsonw_string(struct buf *b, const char *s, size_t n)
 {
 	/* The escape of each byte RFC 8259 section 7 requires escaped: '"', '\\' and controls;
-	 * 'u' for the six-byte form. */
+	 * 'u' for the six-byte form. Two rows of 16, as the bytes 0x00-0x1f (kept from the
+	 * formatter, which would realign them). */
+	/* clang-format off */
 	static const char esc[256] = {
 	    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
 	    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
 	    ['"'] = '"', ['\\'] = '\\',
 	};
+	/* clang-format on */
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0;
 	buf_reserve(b, 2 + (n < JW_CHUNK ? 6 * n : 6 * JW_CHUNK));

@@ -109,8 +109,8 @@ static bool string(struct jp *j, const char **s, size_t *len)
 			memcpy(&x, j->p + j->i, 8);
 			q = x ^ 0x2222222222222222ull;
 			b = x ^ 0x5c5c5c5c5c5c5c5cull;
-			if ((((q - 0x0101010101010101ull) & ~q) | ((b - 0x0101010101010101ull) & ~b) |
-			     (x - 0x2020202020202020ull) | x) &
+			if ((((q - 0x0101010101010101ull) & ~q) |
+			     ((b - 0x0101010101010101ull) & ~b) | (x - 0x2020202020202020ull) | x) &
 			    0x8080808080808080ull)
 				break;
 		}

@@ -91,7 +91,8 @@ static const char *vs_problem(json_t *val, enum vs_type t, bool nonneg, const ch
 	case VS_MODEL:
 		if (!json_is_object(val))
 			type = "model_attributes_type",
-			*msg = "Input should be a valid dictionary or object to extract fields from";
+			*msg =
+			    "Input should be a valid dictionary or object to extract fields from";
 		break;
 	}
 	if (!type && nonneg && json_is_number(val) && json_number_value(val) < 0)

@@ -108,8 +108,8 @@ static enum status keytable_map(struct tab *t, int fd)
 		return ST_UNAVAILABLE;
 	}
 	t->maplen = (size_t)sb.st_size;
-	if (!m && (m = mmap(NULL, t->maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) ==
-		      MAP_FAILED)
+	if (!m &&
+	    (m = mmap(NULL, t->maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
 		return ST_UNAVAILABLE;
 	t->hdr = m;
 	t->slots = (struct keytable_slot *)((char *)m + STORE_TAB_HDR);

@@ -44,8 +44,8 @@ static size_t pad8(size_t n)
  * folded bytes, zero-padded: a word of up to 16 bytes is found without reading the blob. */
 struct words_word {
 	uint64_t head, head2; /* bytes 8 to 15 of the word, zero-padded */
-	uint32_t off, len; /* in blob */
-	uint32_t last;	   /* 1 + the last record added, 0 for none */
+	uint32_t off, len;    /* in blob */
+	uint32_t last;	      /* 1 + the last record added, 0 for none */
 	uint32_t plen, pcap;
 	unsigned char *post;
 };

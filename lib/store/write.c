@@ -63,8 +63,8 @@ struct batch {
 	char *objs; /* n of k->size bytes, all of ws, validated; the caller's order decides "later
 		       wins" */
 	size_t n;
-	struct buf lines;	 /* render: every line but its ingested_at */
-	struct pending *pd;	 /* render: sorted by day, then by span */
+	struct buf lines;	      /* render: every line but its ingested_at */
+	struct pending *pd;	      /* render: sorted by day, then by span */
 	struct tailindex_words *text; /* render: the words of each day's part, in day order */
 	size_t ntext;
 	int lockfd, jfd;	 /* lock: the workspace lock; the journal */
