@@ -9,8 +9,14 @@
 //   node bench/ingest.mjs --url URL --template FILE --batches K [--concurrency C]
 //        [--days D] [--tag T]
 //   node bench/ingest.mjs --make N            (a template batch of N spans on stdout)
+//   node bench/ingest.mjs --make-otlp N       (the same spans as an OTLP protobuf
+//        ExportTraceServiceRequest on stdout: post it with --otlp 1, which expects 200)
+//
+// Every reply must be the program's success status (201, OTLP 200) or the sink's (any 2xx
+// it was told to answer): anything else counts as an error and fails the run.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { varint, field } from '../t/otlp_wire.mjs';
 
 const ID_MARK = '~~~~~~~~'; // replaced by the batch number: 8 base-36 digits
 const DAY_MARK = '@@@@-@@-@@'; // replaced by the batch's UTC day
@@ -104,6 +110,48 @@ function makeBatch(n) {
 	return { source: 'bench', spans };
 }
 
+// The spans of makeBatch(n) as an OTLP/protobuf ExportTraceServiceRequest: one resource,
+// one scope, the span's fields as GenAI attributes (input.value and output.value carry the
+// text, so the canonical line is the direct span's size). Ids are bytes: each trace and span
+// id begins with 4 marker bytes (OTLP_MARK), which run() overwrites with the batch number, so
+// every batch's ids differ; times are today's (one day).
+const OTLP_MARK = Buffer.from('~~~~');
+function makeOtlp(n) {
+	const batch = makeBatch(n);
+	const fixed64 = (f, big) => {
+		const b = Buffer.alloc(9);
+		b[0] = f * 8 + 1;
+		b.writeBigUInt64LE(big, 1);
+		return b;
+	};
+	const anyStr = (v) => field(1, Buffer.from(v));
+	const kv = (k, v) => field(9, Buffer.concat([field(1, Buffer.from(k)),
+		field(2, typeof v === 'number'
+			? (Number.isInteger(v) ? Buffer.concat([Buffer.from([0x18]), varint(v)])
+				: (() => { const b = Buffer.alloc(9); b[0] = 0x21; b.writeDoubleLE(v, 1); return b; })())
+			: anyStr(v))]));
+	const idBytes = (hexId, len) => Buffer.concat([OTLP_MARK,
+		Buffer.from(hexId.padStart(2 * len, '0').slice(-(2 * (len - 4))), 'hex')]);
+	const today = BigInt(Math.floor(Date.now() / DAY_MS) * DAY_MS) * 1000000n;
+	const ns = (iso) => today + BigInt(Date.parse(iso) % DAY_MS) * 1000000n;
+	const spans = batch.spans.map((s) => {
+		const parts = [field(1, idBytes(s.trace_id, 16)), field(2, idBytes(s.span_id, 8))];
+		if (s.parent_span_id)
+			parts.push(field(4, idBytes(s.parent_span_id, 8)));
+		parts.push(field(5, Buffer.from(s.name)), fixed64(7, ns(s.started_at)), fixed64(8, ns(s.ended_at)));
+		parts.push(kv('openinference.span.kind', s.kind), kv('session.id', s.session_id),
+			kv('input.value', s.input), kv('output.value', s.output));
+		for (const [k, v] of Object.entries(s.attributes))
+			parts.push(kv(k, v));
+		if (s.status === 'error')
+			parts.push(field(15, Buffer.from([0x18, 2]))); // Status{code: ERROR}
+		return field(2, Buffer.concat(parts));
+	});
+	const resource = field(1, field(1, Buffer.concat([field(1, Buffer.from('service.name')),
+		field(2, anyStr('bench'))])));
+	return field(1, Buffer.concat([resource, field(2, Buffer.concat(spans))]));
+}
+
 // The template with markers: every id is prefixed with ID_MARK (so a batch's ids differ from
 // every other batch's) and both times of a span get the same DAY_MARK date.
 function markTemplate(batch) {
@@ -133,12 +181,12 @@ function markTemplate(batch) {
 	return { buf, ids: find(ID_MARK), days: find(DAY_MARK), spans: batch.spans.length };
 }
 
-function post(agent, url, body) {
+function post(agent, url, body, type) {
 	return new Promise((resolve, reject) => {
 		const req = http.request(url, {
 			method: 'POST',
 			agent,
-			headers: { 'Content-Type': 'application/json', 'Content-Length': body.length },
+			headers: { 'Content-Type': type, 'Content-Length': body.length },
 		}, (res) => {
 			const chunks = [];
 			res.on('data', (c) => chunks.push(c));
@@ -149,8 +197,23 @@ function post(agent, url, body) {
 	});
 }
 
+// An OTLP template: the offsets of every id's marker bytes; days are not rewritten.
+function markOtlp(buf) {
+	const ids = [];
+	for (let at = buf.indexOf(OTLP_MARK); at >= 0; at = buf.indexOf(OTLP_MARK, at + 4))
+		ids.push(at);
+	let spans = 0; // span messages: field 2 of ScopeSpans, counted by their span_id fields
+	for (let at = buf.indexOf(Buffer.from([0x12, 0x08, ...OTLP_MARK])); at >= 0;
+		at = buf.indexOf(Buffer.from([0x12, 0x08, ...OTLP_MARK]), at + 1))
+		spans++;
+	return { buf, ids, days: [], spans };
+}
+
 async function run(o) {
-	const tpl = markTemplate(JSON.parse(readFileSync(o.template, 'utf8')));
+	const otlp = o.otlp === '1';
+	const tpl = otlp ? markOtlp(readFileSync(o.template)) : markTemplate(JSON.parse(readFileSync(o.template, 'utf8')));
+	const want = Number(o.expect || (otlp ? 200 : 201));
+	const type = otlp ? 'application/x-protobuf' : 'application/json';
 	const batches = Number(o.batches), conc = Number(o.concurrency || 4);
 	const days = Number(o.days || 1), tag = o.tag || '';
 	if (!(batches > 0) || !(conc > 0) || !(days > 0) || tag.length > 4)
@@ -162,8 +225,12 @@ async function run(o) {
 		// tag + batch number in base 36, 8 characters in all.
 		const id = tag + seq.toString(36).padStart(8 - tag.length, '0');
 		const day = new Date(today - (seq % days) * DAY_MS).toISOString().slice(0, 10);
-		for (const at of tpl.ids)
-			b.write(id, at, 'latin1');
+		if (otlp)
+			for (const at of tpl.ids)
+				b.writeUInt32BE(seq + 1, at); // never 0: an all-zero id is refused
+		else
+			for (const at of tpl.ids)
+				b.write(id, at, 'latin1');
 		for (const at of tpl.days)
 			b.write(day, at, 'latin1');
 		return b;
@@ -173,8 +240,8 @@ async function run(o) {
 	const t0 = process.hrtime.bigint();
 	await Promise.all(Array.from({ length: conc }, async () => {
 		while (next < batches) {
-			const r = await post(agent, o.url, make(next++));
-			if (r.code !== 201) {
+			const r = await post(agent, o.url, make(next++), type);
+			if (r.code !== want) {
 				errors++;
 				firstError ??= `${r.code} ${r.body.slice(0, 300)}`;
 			}
@@ -193,8 +260,10 @@ async function run(o) {
 const o = args(process.argv.slice(2));
 if (o.make) {
 	process.stdout.write(JSON.stringify(makeBatch(Number(o.make))) + '\n');
+} else if (o['make-otlp']) {
+	process.stdout.write(makeOtlp(Number(o['make-otlp'])));
 } else {
 	if (!o.url || !o.template || !o.batches)
-		throw new Error('usage: ingest.mjs --url URL --template FILE --batches K [--concurrency C] [--days D] [--tag T]');
+		throw new Error('usage: ingest.mjs --url URL --template FILE --batches K [--concurrency C] [--days D] [--tag T] [--otlp 1] [--expect STATUS]');
 	process.exitCode = await run(o);
 }

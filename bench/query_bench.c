@@ -9,7 +9,11 @@
  * workspace is sealed (store_seal, timed) and the same queries are timed again on the sealed
  * store: the same data twice in one run, so the ratio holds on a noisy machine; the searches
  * on the sealed days are then timed against `rg -z` over the same .jsonl.zst files. This
- * seals DIR in place (it stays readable, but is sealed from then on): run it on a copy. */
+ * seals DIR in place (it stays readable, but is sealed from then on): run it on a copy.
+ * With "load", DIR is filled and nothing else is done: the store as ingest leaves it, before
+ * any `spandex index` (issue 35's fresh data; QB_DAYS=7 spreads it over 7 days). With
+ * "serve", SQLite answers the query set one query at a time for bench/query_http.mjs
+ * --sqlite (serve_sqlite). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +49,14 @@ static void die_sql(sqlite3 *db, const char *what)
 	exit(1);
 }
 
+/* Days the store spans (QB_DAYS, default 30; issue 35's fresh-data set: 7). */
+static int qb_days(void)
+{
+	const char *d = getenv("QB_DAYS");
+	int n = d ? atoi(d) : 30;
+	return n >= 1 && n <= 3650 ? n : 30;
+}
+
 static void load(const char *dir, long long want, sqlite3 *db)
 {
 	struct gen g;
@@ -53,7 +65,7 @@ static void load(const char *dir, long long want, sqlite3 *db)
 	struct buf body;
 	sqlite3_stmt *ins;
 	buf_init(&body);
-	gen_init(&g, 1, 30, 3, 1717200000000000LL);
+	gen_init(&g, 1, qb_days(), 3, 1717200000000000LL);
 	store_init(&st, dir, false);
 	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		die_sql(db, "schema");
@@ -605,17 +617,58 @@ static void print_vs_sqlite(const char *title, const struct timing *t)
 		       t->s99[qi], t->q50[qi], t->q99[qi], t->q50[qi] / t->s50[qi]);
 }
 
+/* serve (bench/query_http.mjs --sqlite): SQLite's side of an alternated comparison. Prints
+ * "ids TRACE SESSION SPAN LO_US HI_US" (the query set's ids and window), then for each query
+ * name read from stdin runs that query once in-process and prints the milliseconds it took
+ * ("-1" for an unknown name). */
+static int serve_sqlite(sqlite3 *db)
+{
+	char line[256];
+	struct buf out;
+	buf_init(&out);
+	printf("ids %s %s %s %lld %lld\n", trace_id, session_id, span_id, (long long)win_lo_us,
+	       (long long)win_hi_us);
+	fflush(stdout);
+	while (fgets(line, sizeof line, stdin)) {
+		line[strcspn(line, "\n")] = 0;
+		struct bq *b = NULL;
+		for (size_t qi = 0; qi < NQ && !b; qi++)
+			if (!strcmp(queries[qi].name, line))
+				b = &queries[qi];
+		double ms = -1;
+		if (b) {
+			sqlite3_stmt *sq[3] = {0};
+			for (int k = 0; k < 3; k++)
+				if (b->sql[k] &&
+				    sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k], NULL) != SQLITE_OK)
+					die_sql(db, b->name);
+			double t0 = now_ms();
+			run_sqlite(sq, b, &out);
+			ms = now_ms() - t0;
+			for (int k = 0; k < 3; k++)
+				sqlite3_finalize(sq[k]);
+		}
+		printf("%.4f\n", ms);
+		fflush(stdout);
+	}
+	buf_free(&out);
+	sqlite3_close(db);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 3 || (argc > 4 && strcmp(argv[4], "seal"))) {
-		fprintf(stderr, "usage: query_bench SPANS DIR [iterations [seal]]\n");
+	bool serve = argc == 5 && !strcmp(argv[4], "serve");
+	bool load_only = argc == 5 && !strcmp(argv[4], "load");
+	if (argc < 3 || (argc > 4 && strcmp(argv[4], "seal") && !serve && !load_only)) {
+		fprintf(stderr, "usage: query_bench SPANS DIR [iterations [seal|serve|load]]\n");
 		return 2;
 	}
 	mem_keep_for_reuse(); /* as a FastCGI worker does */
 	long long want = atoll(argv[1]);
 	const char *dir = argv[2];
 	int iters = argc > 3 ? atoi(argv[3]) : 30;
-	bool seal = argc > 4;
+	bool seal = argc > 4 && !serve && !load_only;
 	if (iters < 1)
 		iters = 1;
 	char path[4096];
@@ -655,6 +708,12 @@ int main(int argc, char **argv)
 	time_format(win_lo_us, win_lo);
 	time_format(win_hi_us, win_hi);
 	sqlite3_finalize(pick);
+	if (serve)
+		return serve_sqlite(db);
+	if (load_only) { /* the store as ingest leaves it: no text index built */
+		sqlite3_close(db);
+		return 0;
+	}
 
 	struct store st;
 	store_init(&st, dir, false);

@@ -11,12 +11,26 @@
 // statuses+types, a search_texts term, and the 10th page of a cursor walk against the first),
 // free text in the three APIs (with the text index when `spandex index` has run on DATA_DIR)
 // and Opik's (issue 11: GET spans page 1 with a filter, and a search stream of 1000 spans).
+//
+// With --sqlite (issue 35), only the rows that have a SQLite twin in bench/query_bench are
+// timed, each request alternated with the HTTP floor (GET /healthz) and with SQLite running
+// the same query in-process (`bench/query_bench 0 DATA_DIR 1 serve`, on DATA_DIR/bench.sqlite,
+// which query_bench made with the store): the same trace, session, span and window on both
+// sides. The table gives spandex's time over HTTP minus the floor (the median of the
+// per-request differences) against SQLite's: the fresh-data comparison when DATA_DIR was
+// made by `bench/query_bench SPANS DATA_DIR 1 load` and no `spandex index` ran. Any answer
+// but 200 fails the run.
 import http from 'node:http';
-import { startServer } from '../t/harness.mjs';
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import path from 'node:path';
+import { startServer, BUILDDIR } from '../t/harness.mjs';
 
-const [dataDir, ws = 'bench-0', nArg = '200'] = process.argv.slice(2);
+const argv = process.argv.slice(2).filter((a) => a !== '--sqlite');
+const withSqlite = argv.length !== process.argv.length - 2;
+const [dataDir, ws = 'bench-0', nArg = '200'] = argv;
 if (!dataDir) {
-	console.error('usage: node bench/query_http.mjs DATA_DIR [WORKSPACE] [REQUESTS]');
+	console.error('usage: node bench/query_http.mjs DATA_DIR [WORKSPACE] [REQUESTS] [--sqlite]');
 	process.exit(2);
 }
 const N = Number(nArg);
@@ -43,8 +57,73 @@ const get = (base, path, headers) => call(base, 'GET', path, undefined, headers)
 
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
+// SQLite's side: a query_bench child answering one query a line (its in-process ms).
+function sqliteServer() {
+	const child = spawn(path.join(BUILDDIR, 'bench', 'query_bench'), ['0', dataDir, '1', 'serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+	const lines = readline.createInterface({ input: child.stdout });
+	const waiting = [];
+	lines.on('line', (l) => waiting.shift()?.(l));
+	const next = () => new Promise((resolve) => waiting.push(resolve));
+	return {
+		ids: next().then((l) => { const [, trace, session, span, lo, hi] = l.split(' '); return { trace, session, span, lo: Number(lo), hi: Number(hi) }; }),
+		async time(name) {
+			const r = next();
+			child.stdin.write(`${name}\n`);
+			const ms = Number(await r);
+			if (!(ms >= 0)) throw new Error(`query_bench serve does not know "${name}"`);
+			return ms;
+		},
+		close() { child.stdin.end(); },
+	};
+}
+
+// The fresh-data table (--sqlite): spandex over HTTP minus the floor against SQLite in-process.
+async function vsSqlite(srv) {
+	const sq = sqliteServer();
+	const ids = await sq.ids;
+	const api = `/apis/intake/v2/workspaces/${ws}`;
+	const f = (o) => `filter=${encodeURIComponent(JSON.stringify(o))}`;
+	const rows = [
+		['list spans page 1', 'spans p1', `${api}/spans?page_size=10`],
+		['list spans, one trace\'s spans', 'spans trace_id', `${api}/spans?page_size=10&${f({ trace_id: ids.trace })}`],
+		['list spans, model+status', 'spans model+status', `${api}/spans?page_size=10&${f({ model: 'gpt-4o', status: 'error' })}`],
+		['groups by trace_id', 'groups trace_id', `${api}/spans/groups?by=trace_id&page_size=10`],
+		['traces page 1, detailed', 'traces p1 detailed', `${api}/traces?page_size=10`],
+		['get trace', 'get trace', `${api}/traces/${encodeURIComponent(ids.trace)}`],
+		['get session', 'get session', `${api}/sessions/${encodeURIComponent(ids.session)}`],
+		['get span', 'get span', `${api}/spans/${encodeURIComponent(ids.span)}`],
+	];
+	const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+	console.log(`| query (\`node bench/query_http.mjs ${dataDir} ${ws} ${N} --sqlite\`) | HTTP p50 ms | floor p50 | spandex = HTTP - floor | SQLite in-process p50 | spandex/SQLite |`);
+	console.log('|---|---|---|---|---|---|');
+	for (const [name, sqName, p] of rows) {
+		const t = { http: [], floor: [], diff: [], sql: [] };
+		for (let i = 0; i < 5; i++) {
+			await call(srv.base, 'GET', p);
+			await sq.time(sqName);
+		}
+		for (let i = 0; i < N; i++) {
+			const fl = await call(srv.base, 'GET', '/healthz');
+			const r = await call(srv.base, 'GET', p);
+			if (r.status !== 200 || fl.status !== 200)
+				throw new Error(`${name}: ${r.status} ${r.body.slice(0, 200)}`);
+			t.http.push(r.ms);
+			t.floor.push(fl.ms);
+			t.diff.push(r.ms - fl.ms);
+			t.sql.push(await sq.time(sqName));
+		}
+		const d = Math.max(med(t.diff), 0.001);
+		console.log(`| ${name} | ${med(t.http).toFixed(3)} | ${med(t.floor).toFixed(3)} | ${d.toFixed(3)} | ${med(t.sql).toFixed(3)} | ${(d / med(t.sql)).toFixed(2)} |`);
+	}
+	sq.close();
+}
+
 const srv = await startServer({ dataDir, workers: 2 });
 try {
+	if (withSqlite) {
+		await vsSqlite(srv);
+		process.exit(0);
+	}
 	const api = `/apis/intake/v2/workspaces/${ws}`;
 	// A trace and a session of the workspace, and its time range, from its newest spans.
 	const first = JSON.parse((await get(srv.base, `${api}/spans?page_size=1`)).body).data[0];

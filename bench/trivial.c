@@ -3,7 +3,9 @@
  * so bench/run can put the same body behind the same nginx as cgi-bin/spans and compare the
  * two rates; with --sink it reads every request's body to its end and answers 201 with no
  * body, as POST ingest/spans does, so bench/run can put it on cgi-bin/ingest's socket, behind
- * the same nginx location, and compare ingest with a program that stores nothing. */
+ * the same nginx location, and compare ingest with a program that stores nothing. A protobuf
+ * body (Content-Type application/x-protobuf, OTLP) is answered 200 with an empty protobuf
+ * body, as OTLP/HTTP's ExportTraceServiceResponse of a full success is. */
 #include <errno.h>
 #include <fcgiapp.h>
 #include <stdio.h>
@@ -53,11 +55,17 @@ fail:
 
 static int sink; /* --sink: read each body to its end first */
 
+/* The sink's answer to an OTLP protobuf body (OTLP 1.1: 200, an empty
+ * ExportTraceServiceResponse). */
+static const char otlp_head[] =
+    "Status: 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n";
+
 /* The accept loop: every request gets the same headers and body. */
 static void serve(const char *head, int hlen, const char *body, size_t len)
 {
 	FCGX_Request req;
 	static char discard[1 << 16];
+	const char *ct;
 
 	if (FCGX_InitRequest(&req, 0, 0) != 0) {
 		fprintf(stderr, "trivial: FCGX_InitRequest failed\n");
@@ -66,7 +74,11 @@ static void serve(const char *head, int hlen, const char *body, size_t len)
 	while (FCGX_Accept_r(&req) >= 0) {
 		while (sink && FCGX_GetStr(discard, sizeof discard, req.in) > 0)
 			;
-		FCGX_PutStr(head, hlen, req.out);
+		ct = sink ? FCGX_GetParam("CONTENT_TYPE", req.envp) : NULL;
+		if (ct && !strncmp(ct, "application/x-protobuf", 22))
+			FCGX_PutStr(otlp_head, (int)sizeof otlp_head - 1, req.out);
+		else
+			FCGX_PutStr(head, hlen, req.out);
 		FCGX_PutStr(body, (int)len, req.out);
 		FCGX_Finish_r(&req);
 	}

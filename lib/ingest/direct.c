@@ -54,6 +54,10 @@ static const char *str_len(struct verrs *v, json_t *loc, json_t *o, const char *
 	json_t *x = member(o, key);
 	if (!json_is_string(x))
 		return NULL;
+	/* Within bounds by its bytes (a character is 1 to 4 of them): no count, no location. */
+	size_t bytes = json_string_length(x);
+	if (bytes <= max && (min == 0 || (min == 1 && bytes >= 1)))
+		return json_string_value(x);
 	json_t *l = vs_loc(loc, key);
 	bool ok = vs_str_len(v, l, x, min, max);
 	json_decref(l);
@@ -66,6 +70,8 @@ static const char *id_field(struct verrs *v, json_t *loc, json_t *o, const char 
 	json_t *x = member(o, key);
 	if (!json_is_string(x))
 		return NULL;
+	if (!span_id_problem(json_string_value(x)))
+		return json_string_value(x); /* vs_id's check, with no location to build */
 	json_t *l = vs_loc(loc, key);
 	bool ok = vs_id(v, l, x);
 	json_decref(l);
@@ -79,6 +85,9 @@ static int choice(struct verrs *v, json_t *loc, json_t *o, const char *key,
 	json_t *x = member(o, key);
 	if (!x)
 		return def;
+	for (int k = 0; json_is_string(x) && names[k]; k++)
+		if (!strcmp(names[k], json_string_value(x)))
+			return k; /* vs_choice passes it: no location to build */
 	json_t *l = vs_loc(loc, key);
 	bool ok = vs_choice(v, l, x, names, "enum");
 	json_decref(l);

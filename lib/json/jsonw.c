@@ -2,8 +2,10 @@
  * way Python prints them, and jansson values. */
 #include "lib/json/jsonw.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,53 +13,89 @@
 #include "lib/base/mem.h"
 #include "lib/base/buf.h"
 
+/* Whether any of the 8 bytes of x needs an escape: '"', '\\' or a control (below 0x20). Exact
+ * as a test of the whole word (the "haszero" and "hasless" tests of Sean Anderson's Bit
+ * Twiddling Hacks). */
+#define JW_ONES 0x0101010101010101ull
+#define JW_HIGH 0x8080808080808080ull
+static inline bool jw_escape8(uint64_t x)
+{
+	uint64_t q = x ^ (JW_ONES * '"'), s = x ^ (JW_ONES * '\\');
+	return (((q - JW_ONES) & ~q) | ((s - JW_ONES) & ~s) | ((x - JW_ONES * 0x20) & ~x)) &
+	       JW_HIGH;
+}
+
+/* Bytes of a string escaped between two reservations: the worst case, \u00XX for each, is
+ * reserved for this many at a time, so a long string never reserves six times its size. */
+#define JW_CHUNK 4096
+
+/* Appends s[0..n) as a JSON string. Runs of bytes that need no escape (most text) are copied
+ * 8 at a time; it was a table lookup and a test per byte. */
 void jsonw_string(struct buf *b, const char *s, size_t n)
 {
-	/* 1 for the bytes RFC 8259 section 7 requires escaped: '"', '\\' and controls. */
-	static const unsigned char esc[256] = {
-	    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, ['\\'] = 1,
+	/* The escape of each byte RFC 8259 section 7 requires escaped: '"', '\\' and controls;
+	 * 'u' for the six-byte form. Two rows of 16, as the bytes 0x00-0x1f (kept from the
+	 * formatter, which would realign them). */
+	/* clang-format off */
+	static const char esc[256] = {
+	    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
+	    'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	    ['"'] = '"', ['\\'] = '\\',
 	};
+	/* clang-format on */
 	static const char hex[] = "0123456789abcdef";
-	buf_reserve(b, n + 2);
-	b->p[b->len++] = '"';
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (!esc[c])
-			continue;
-		buf_add(b, s + run, i - run);
-		run = i + 1;
-		switch (c) {
-		case '"':
-			buf_add(b, "\\\"", 2);
-			break;
-		case '\\':
-			buf_add(b, "\\\\", 2);
-			break;
-		case '\n':
-			buf_add(b, "\\n", 2);
-			break;
-		case '\r':
-			buf_add(b, "\\r", 2);
-			break;
-		case '\t':
-			buf_add(b, "\\t", 2);
-			break;
-		case '\b':
-			buf_add(b, "\\b", 2);
-			break;
-		case '\f':
-			buf_add(b, "\\f", 2);
-			break;
-		default: {
-			char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			buf_add(b, e, 6);
+	size_t i = 0;
+	buf_reserve(b, 2 + (n < JW_CHUNK ? 6 * n : 6 * JW_CHUNK));
+	char *o = b->p + b->len;
+	*o++ = '"';
+	while (i < n) {
+		size_t z = n - i > JW_CHUNK ? i + JW_CHUNK : n;
+		if (i) { /* a long string: room for the next chunk */
+			b->len = (size_t)(o - b->p);
+			buf_reserve(b, 2 + 6 * (z - i));
+			o = b->p + b->len;
 		}
+		while (i < z) {
+			uint64_t x;
+			if (z - i >= 8 && (memcpy(&x, s + i, 8), !jw_escape8(x))) {
+				memcpy(o, &x, 8);
+				o += 8;
+				i += 8;
+				continue;
+			}
+			unsigned char c = (unsigned char)s[i++];
+			char e = esc[c];
+			if (!e) {
+				*o++ = (char)c;
+			} else if (e != 'u') {
+				o[0] = '\\';
+				o[1] = e;
+				o += 2;
+			} else {
+				memcpy(o, "\\u00", 4);
+				o[4] = hex[c >> 4];
+				o[5] = hex[c & 15];
+				o += 6;
+			}
 		}
 	}
-	buf_add(b, s + run, n - run);
-	buf_addc(b, '"');
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	b->p[b->len] = 0;
+}
+
+/* Appends v in decimal. */
+void jsonw_int(struct buf *b, int64_t v)
+{
+	char t[24], *e = t + sizeof t, *p = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(e - p));
 }
 
 void jsonw_number(struct buf *b, double v)
@@ -67,12 +105,19 @@ void jsonw_number(struct buf *b, double v)
 		return;
 	}
 	if (v == floor(v) && fabs(v) < 1e15) {
-		buf_printf(b, "%.0f", v);
+		if (v == 0 && signbit(v))
+			buf_adds(b, "-0");
+		else
+			jsonw_int(b, (int64_t)v);
 		return;
 	}
-	/* Shortest representation that reads back to the same double, as Python's repr. */
+	/* Shortest representation that reads back to the same double, as Python's repr. It has
+	 * at most 15 digits when %.15g reads back (DBL_DIG: 15 digits always survive the round
+	 * trip, and %g drops trailing zeros), and then %.15g is it: the double is within half a
+	 * unit of its 15th digit of that shortest decimal. Else 16 or 17 digits. One or three
+	 * tries instead of up to 17. A subnormal has fewer digits of precision: every try. */
 	char tmp[40];
-	for (int prec = 1; prec <= 17; prec++) {
+	for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
 		if (strtod(tmp, NULL) == v)
 			break;
@@ -122,7 +167,7 @@ void jsonw_value(struct buf *b, const json_t *v)
 		jsonw_string(b, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		jsonw_int(b, json_integer_value(v));
 		break;
 	case JSON_REAL:
 		/* A real stays a real on the way back ("1.0", as Python prints it). */

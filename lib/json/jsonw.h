@@ -5,6 +5,7 @@
 #define SPANDEX_JSON_JSONW_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "lib/base/buf.h"
 
@@ -18,6 +19,8 @@ enum {
 /* Appends s[0..n) as a JSON string literal with quotes (RFC 8259 section 7). */
 void jsonw_string(struct buf *b, const char *s, size_t n);
 /* Appends a double the way Python's json would (shortest round-trip form, ints without .0). */
+/* Appends v in decimal. */
+void jsonw_int(struct buf *b, int64_t v);
 void jsonw_number(struct buf *b, double v);
 /* The same for a value Python holds as a float: an integral one keeps its ".0" ("4.0"), as
  * pydantic's float fields print. */

@@ -8,10 +8,16 @@
 
 void line_key(struct buf *b, const char *k)
 {
-	buf_addc(b, ',');
-	buf_addc(b, '"');
-	buf_adds(b, k);
-	buf_adds(b, "\":");
+	size_t n = strlen(k);
+	buf_reserve(b, n + 4);
+	char *o = b->p + b->len;
+	o[0] = ',';
+	o[1] = '"';
+	memcpy(o + 2, k, n);
+	o[n + 2] = '"';
+	o[n + 3] = ':';
+	b->len += n + 4;
+	b->p[b->len] = 0;
 }
 
 void line_str(struct buf *b, const char *k, const char *v)
@@ -29,9 +35,13 @@ void line_time(struct buf *b, const char *k, int64_t us)
 	char t[32];
 	time_format(us, t);
 	line_key(b, k);
-	buf_addc(b, '"');
-	buf_adds(b, t);
-	buf_addc(b, '"');
+	size_t n = strlen(t);
+	buf_reserve(b, n + 2);
+	b->p[b->len] = '"';
+	memcpy(b->p + b->len + 1, t, n);
+	b->p[b->len + n + 1] = '"';
+	b->len += n + 2;
+	b->p[b->len] = 0;
 }
 
 void line_int(struct buf *b, const char *k, int64_t v)
@@ -39,7 +49,7 @@ void line_int(struct buf *b, const char *k, int64_t v)
 	if (v == LINE_NONE)
 		return;
 	line_key(b, k);
-	buf_printf(b, "%lld", (long long)v);
+	jsonw_int(b, v);
 }
 
 void line_num(struct buf *b, const char *k, double v)

@@ -53,49 +53,57 @@ int64_t vs_int(json_t *val)
 	return json_is_integer(val) ? json_integer_value(val) : (int64_t)json_real_value(val);
 }
 
-/* Checks val's type; see vschema.h. Messages are pydantic v2's. */
-bool vs_check(struct verrs *v, json_t *loc, json_t *val, enum vs_type t, bool nonneg)
+/* The pydantic v2 error type and message of val against t (NULL: it passes). */
+static const char *vs_problem(json_t *val, enum vs_type t, bool nonneg, const char **msg)
 {
-	const char *type = NULL, *msg = NULL;
+	const char *type = NULL;
 	switch (t) {
 	case VS_ANY:
-		return true;
+		return NULL;
 	case VS_STR:
 		if (!json_is_string(val))
-			type = "string_type", msg = "Input should be a valid string";
+			type = "string_type", *msg = "Input should be a valid string";
 		break;
 	case VS_INT:
 		if (json_is_real(val) && !vs_integral(val))
 			type = "int_from_float",
-			msg =
+			*msg =
 			    "Input should be a valid integer, got a number with a fractional part";
 		else if (!vs_integral(val))
-			type = "int_type", msg = "Input should be a valid integer";
+			type = "int_type", *msg = "Input should be a valid integer";
 		break;
 	case VS_NUM:
 		if (!json_is_number(val))
-			type = "float_type", msg = "Input should be a valid number";
+			type = "float_type", *msg = "Input should be a valid number";
 		break;
 	case VS_BOOL:
 		if (!json_is_boolean(val))
-			type = "bool_type", msg = "Input should be a valid boolean";
+			type = "bool_type", *msg = "Input should be a valid boolean";
 		break;
 	case VS_LIST:
 		if (!json_is_array(val))
-			type = "list_type", msg = "Input should be a valid list";
+			type = "list_type", *msg = "Input should be a valid list";
 		break;
 	case VS_DICT:
 		if (!json_is_object(val))
-			type = "dict_type", msg = "Input should be a valid dictionary";
+			type = "dict_type", *msg = "Input should be a valid dictionary";
 		break;
 	case VS_MODEL:
 		if (!json_is_object(val))
 			type = "model_attributes_type",
-			msg = "Input should be a valid dictionary or object to extract fields from";
+			*msg =
+			    "Input should be a valid dictionary or object to extract fields from";
 		break;
 	}
 	if (!type && nonneg && json_is_number(val) && json_number_value(val) < 0)
-		type = "greater_than_equal", msg = "Input should be greater than or equal to 0";
+		type = "greater_than_equal", *msg = "Input should be greater than or equal to 0";
+	return type;
+}
+
+/* Checks val's type; see vschema.h. Messages are pydantic v2's. */
+bool vs_check(struct verrs *v, json_t *loc, json_t *val, enum vs_type t, bool nonneg)
+{
+	const char *msg = NULL, *type = vs_problem(val, t, nonneg, &msg);
 	if (!type)
 		return true;
 	vs_error(v, loc, NULL, type, msg, val);
@@ -109,20 +117,24 @@ bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *
 	size_t before = verrs_count(v);
 	json_t *val;
 
+	size_t found = 0;
 	if (!vs_check(v, loc, obj, VS_MODEL, false))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		val = json_object_get(obj, fields[i].name);
+		found += val != NULL;
 		if (!val || (json_is_null(val) && !fields[i].required)) {
 			if (fields[i].required && !val)
 				vs_error(v, loc, fields[i].name, "missing", "Field required", obj);
 			continue;
 		}
-		json_t *l = vs_loc(loc, fields[i].name);
-		vs_check(v, l, val, fields[i].type, fields[i].nonneg);
-		json_decref(l);
+		/* The location is built only for an error: most bodies have none. */
+		const char *msg, *type = vs_problem(val, fields[i].type, fields[i].nonneg, &msg);
+		if (type)
+			vs_error(v, loc, fields[i].name, type, msg, val);
 	}
-	if (closed)
+	/* Every member one of the fields (the names are distinct): no extra to look for. */
+	if (closed && found < json_object_size(obj))
 		vs_extras(v, loc, obj, fields, n);
 	return verrs_count(v) == before;
 }

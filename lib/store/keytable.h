@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "lib/store/layout.h"
 #include "lib/store/store.h"
 
@@ -47,11 +48,16 @@ struct tab {
 	struct keytable_slot *slots;
 	size_t maplen;
 	enum layout_file file; /* LAYOUT_IDS, LAYOUT_TRACES or LAYOUT_SESSIONS */
+	dev_t dev;	       /* the file's, for the mapping kept after keytable_close */
+	ino_t ino;
 };
 
 bool keytable_hdr_ok(const struct keytable_hdr *h);
 /* Maps table file of ws, creating an empty one when there is none. */
 enum status keytable_open(struct store *st, const char *ws, enum layout_file file, struct tab *t);
+/* Closes t. Its mapping is kept for the process's next keytable_open of the same file (the
+ * same inode: a table renamed over is never found again), so that pages a batch touched need
+ * no fault in the next. */
 void keytable_close(struct tab *t);
 /* Writes a fresh table of nslots holding the entries of src (those with h != 0), renames it
  * over t->file and maps t onto it (t may be unmapped: t->fd -1, t->file set). */

@@ -35,12 +35,33 @@ struct tailindex_seg {
 };
 _Static_assert(sizeof(struct tailindex_seg) == 64, "a segment header is 64 bytes");
 
+void tailindex_words_init(struct tailindex_words *t)
+{
+	words_init(&t->w);
+	t->n = 0;
+}
+
+void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len)
+{
+	size_t pos = 0;
+	struct jline_member f;
+	while (jline_next(line, len, &pos, &f))
+		if (words_field(f.k, f.kn))
+			words_add(&t->w, f.v, f.vn, (uint32_t)t->n);
+	t->n++;
+}
+
+void tailindex_words_free(struct tailindex_words *t)
+{
+	words_free(&t->w);
+}
+
 void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct idx_hdr *h,
-		      const struct idx_rec *recs, size_t n, const char *data)
+		      const struct idx_rec *recs, size_t n, const struct tailindex_words *t)
 {
 	char p[PATH_MAX];
 	struct stat sb;
-	if (!n || w->committed + n > UINT32_MAX)
+	if (!n || t->n != n || w->committed + n > UINT32_MAX)
 		return;
 	if (w->tailindex_fd < 0 &&
 	    (!layout_shard_path(p, st, ws, w->day, LAYOUT_TDX) ||
@@ -52,31 +73,21 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 		return;
 	if ((uint64_t)sb.st_size < h->text_end)
 		h->text_end = 0;
-	struct words_build b;
-	words_init(&b);
-	for (size_t k = 0; k < n; k++) {
-		const char *line = data + (recs[k].off - w->data_end);
-		size_t pos = 0;
-		struct jline_member f;
-		while (jline_next(line, recs[k].len, &pos, &f))
-			if (words_field(f.k, f.kn))
-				words_add(&b, f.v, f.vn, (uint32_t)k);
-	}
+	const struct words_build *b = &t->w;
 	struct tailindex_seg s;
 	memset(&s, 0, sizeof s);
 	memcpy(s.magic, TDX_MAGIC, 8);
 	s.first = (uint32_t)w->committed;
 	s.nrecs = (uint32_t)n;
-	s.nwords = (uint32_t)b.nw;
+	s.nwords = (uint32_t)b->nw;
 	s.order = TDX_ORDER;
-	s.blob_len = b.blob.len;
+	s.blob_len = b->blob.len;
 	s.last_span_h = recs[n - 1].span_h;
 	s.last_ingested_us = recs[n - 1].ingested_us;
 	struct buf out;
 	buf_init(&out);
 	buf_add(&out, &s, sizeof s);
-	words_render(&b, &out);
-	words_free(&b);
+	words_render(b, &out);
 	struct tailindex_seg *sp = (struct tailindex_seg *)out.p;
 	sp->body_len = out.len - sizeof s;
 	sp->body_crc = hash_crc32c(0, out.p + sizeof s, sp->body_len);

@@ -12,14 +12,28 @@
 #include "lib/store/record.h"
 #include "lib/store/store.h"
 
+#include "lib/store/words.h"
+
 struct wshard;
 
-/* Writes the segment of records recs[0..n), the next ones of w (their lines in data, starting
- * at w's data_end), at h->text_end of the day's .tdx, and moves h->text_end past it; the
- * caller's header write then commits both. Best effort: a segment that cannot be written
- * leaves h->text_end as it was, and readers read those records' lines. */
+/* The words of one shard's part of a batch, cut before the writer takes the workspace lock
+ * (they are most of a batch's work under it otherwise): record k of the part is the k-th line
+ * added. */
+struct tailindex_words {
+	struct words_build w;
+	size_t n;
+};
+void tailindex_words_init(struct tailindex_words *t);
+/* The next record's line (its name, input and output; the line may lack what follows them). */
+void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len);
+void tailindex_words_free(struct tailindex_words *t);
+
+/* Writes the segment of records recs[0..n), the next ones of w, whose words t holds (t->n ==
+ * n), at h->text_end of the day's .tdx, and moves h->text_end past it; the caller's header
+ * write then commits both. Best effort: a segment that cannot be written leaves h->text_end
+ * as it was, and readers read those records' lines. */
 void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct idx_hdr *h,
-		      const struct idx_rec *recs, size_t n, const char *data);
+		      const struct idx_rec *recs, size_t n, const struct tailindex_words *t);
 /* After a .tix covering every record committed was built: under the shard lock, when still
  * no record was committed past covered, the header's text_end goes back to 0 and the .tdx
  * is removed. */

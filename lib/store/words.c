@@ -40,18 +40,27 @@ static size_t pad8(size_t n)
 /* ---- building ---- */
 
 /* A word being indexed. Most words of a day are rare (ids, numbers, names), so a word's
- * postings start at 8 bytes and double: about 64 bytes a word in all. */
+ * postings start at 8 bytes and double: about 64 bytes a word in all. head is its first 8
+ * folded bytes, zero-padded: a word of up to 16 bytes is found without reading the blob. */
 struct words_word {
-	uint32_t off, len; /* in blob */
-	uint32_t last;	   /* 1 + the last record added, 0 for none */
+	uint64_t head, head2; /* bytes 8 to 15 of the word, zero-padded */
+	uint32_t off, len;    /* in blob */
+	uint32_t last;	      /* 1 + the last record added, 0 for none */
 	uint32_t plen, pcap;
 	unsigned char *post;
 };
 
-static void add_rec(struct words_word *w, uint32_t rec)
+static void add_rec_more(struct words_word *w, uint32_t rec);
+
+/* Record rec holds word w (records come in ascending order). */
+static inline void add_rec(struct words_word *w, uint32_t rec)
 {
-	if (w->last == rec + 1)
-		return;
+	if (w->last != rec + 1)
+		add_rec_more(w, rec);
+}
+
+static void add_rec_more(struct words_word *w, uint32_t rec)
+{
 	if (w->pcap - w->plen < 5) { /* a uint32 distance takes at most 5 bytes */
 		w->pcap = w->pcap ? w->pcap * 2 : 8;
 		w->post = xrealloc(w->post, w->pcap);
@@ -64,6 +73,14 @@ static void add_rec(struct words_word *w, uint32_t rec)
 	w->last = rec + 1;
 }
 
+/* The first 8 bytes of s[0..n) as a number, zero-padded. */
+static uint64_t head8(const char *s, size_t n)
+{
+	uint64_t v = 0;
+	memcpy(&v, s, n < 8 ? n : 8);
+	return v;
+}
+
 static uint32_t new_word(struct words_build *b, const char *s, size_t n)
 {
 	if (b->nw == b->capw) {
@@ -71,6 +88,8 @@ static uint32_t new_word(struct words_build *b, const char *s, size_t n)
 		b->w = xrealloc(b->w, b->capw * sizeof *b->w);
 	}
 	struct words_word *w = &b->w[b->nw];
+	w->head = head8(s, n);
+	w->head2 = n > 8 ? head8(s + 8, n - 8) : 0;
 	w->off = (uint32_t)b->blob.len;
 	w->len = (uint32_t)n;
 	w->last = w->plen = w->pcap = 0;
@@ -96,44 +115,72 @@ void words_free(struct words_build *b)
 	buf_free(&b->blob);
 }
 
-/* The hash of a folded word in the build's table (FNV-1a: words are short, and words_add
- * computes it as it folds). */
-#define WORD_H0 0xcbf29ce484222325ull
-#define WORD_HM 0x100000001b3ull
+/* The hash of a folded word in the build's table, 8 bytes at a time (the last 8 zero-padded),
+ * then its length. It was FNV-1a, a multiply per byte in one chain. words_add computes it as it
+ * cuts the word; word_hash from the blob when the table grows. */
+#define WORD_HK 0x9e3779b97f4a7c15ull
+static inline uint64_t word_hash_step(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * WORD_HK;
+	return h ^ h >> 29;
+}
+
+static inline uint64_t word_hash_end(uint64_t h, size_t n)
+{
+	h = (h ^ n) * 0xbf58476d1ce4e5b9ull;
+	return h ^ h >> 32;
+}
+
 static uint64_t word_hash(const char *s, size_t n)
 {
-	uint64_t h = WORD_H0;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * WORD_HM;
-	return h;
+	uint64_t h = WORD_HK;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+		memcpy(&w, s + i, n - i < 8 ? n - i : 8);
+		h = word_hash_step(h, w);
+	}
+	return word_hash_end(h, n);
+}
+
+/* A slot: 0 free, else the word's hash's top 32 bits over 1 + its index, so that a probe
+ * reads another word only when both halves of the hash agree. */
+static uint64_t slot_of(uint64_t h, size_t k)
+{
+	return (h >> 32 << 32) | (uint32_t)(k + 1);
 }
 
 static void grow_slots(struct words_build *b)
 {
-	size_t n = b->nslots ? b->nslots * 2 : 4096;
-	uint32_t *s = xcalloc(n, sizeof *s);
+	size_t n = b->nslots ? b->nslots * 2 : 1024;
+	uint64_t *s = xcalloc(n, sizeof *s);
 	for (size_t k = 1; k < b->nw; k++) { /* word 0 is not in the table */
 		uint64_t h = word_hash(b->blob.p + b->w[k].off, b->w[k].len);
 		size_t i = h & (n - 1);
 		while (s[i])
 			i = (i + 1) & (n - 1);
-		s[i] = (uint32_t)k + 1;
+		s[i] = slot_of(h, k);
 	}
 	free(b->slots);
 	b->slots = s;
 	b->nslots = n;
 }
 
-/* The word b->fold[0..n) (folded; h its word_hash) for record rec. False when the dictionary
- * is full (TIX_MAX_WORDS): then the record goes to word 0. */
+/* The word b->fold[0..n) (folded, zero-padded past n; h its word_hash) for record rec. False
+ * when the dictionary is full (TIX_MAX_WORDS): then the record goes to word 0. */
 static bool add_word(struct words_build *b, size_t n, uint64_t h, uint32_t rec)
 {
 	if (2 * (b->nw + 1) > b->nslots)
 		grow_slots(b);
-	size_t i = h & (b->nslots - 1);
-	for (; b->slots[i]; i = (i + 1) & (b->nslots - 1)) {
-		struct words_word *w = &b->w[b->slots[i] - 1];
-		if (w->len == n && !memcmp(b->blob.p + w->off, b->fold, n)) {
+	size_t mask = b->nslots - 1, i = h & mask;
+	uint64_t head, head2, tag = h >> 32 << 32;
+	memcpy(&head, b->fold, 8);
+	memcpy(&head2, b->fold + 8, 8);
+	for (uint64_t sv; (sv = b->slots[i]); i = (i + 1) & mask) {
+		if ((sv >> 32 << 32) != tag)
+			continue;
+		struct words_word *w = &b->w[(uint32_t)sv - 1];
+		if (w->len == n && w->head == head && (n <= 8 || w->head2 == head2) &&
+		    (n <= 16 || !memcmp(b->blob.p + w->off + 16, b->fold + 16, n - 16))) {
 			add_rec(w, rec);
 			return true;
 		}
@@ -141,52 +188,67 @@ static bool add_word(struct words_build *b, size_t n, uint64_t h, uint32_t rec)
 	if (b->nw >= TIX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
 		return false;
 	uint32_t k = new_word(b, b->fold, n);
-	b->slots[i] = k + 1;
+	b->slots[i] = slot_of(h, k);
 	add_rec(&b->w[k], rec);
 	return true;
 }
 
-/* Per byte: 0 for no word byte, 1 for a non-ASCII one, else the ASCII letter or digit folded
- * (what words_next and utf8_fold do to it). */
+/* Per byte: 0 for no word byte, else the byte folded: an ASCII letter to lower case (what
+ * utf8_fold does), a digit or a non-ASCII byte as it is. */
 static const unsigned char *word_class(void)
 {
 	static unsigned char t[256];
 	if (!t['0'])
 		for (unsigned c = 0; c < 256; c++)
-			t[c] = c >= 0x80 ? 1
-			       : word_byte((unsigned char)c)
+			t[c] = word_byte((unsigned char)c)
 				   ? (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c)
 				   : 0;
 	return t;
 }
 
-/* One pass per word: its end, its ASCII folded and hashed on the way; a word with a non-ASCII
- * byte is folded again by utf8_fold_text, which keeps its length. */
+/* The words of p[0..n): each word's end found byte by byte, then the word folded and hashed 8
+ * bytes at a time: an ASCII word byte is a letter or a digit, and setting bit 0x20 folds a
+ * letter to lower case and leaves a digit as it is (utf8_fold). A word with a non-ASCII byte is
+ * folded again by utf8_fold_text, which keeps its length, and hashed again. */
 void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 {
-	const unsigned char *s = (const unsigned char *)p, *cls = word_class();
-	for (size_t i = 0; i < n;) {
-		while (i < n && !cls[s[i]])
-			i++;
-		if (i == n)
+	const unsigned char *s = (const unsigned char *)p, *cls = word_class(), *q = s, *e = s + n;
+	for (;;) {
+		while (q < e && !cls[*q])
+			q++;
+		if (q == e)
 			break;
-		size_t a = i;
-		uint64_t h = WORD_H0;
-		bool ascii = true;
-		for (; i < n && cls[s[i]]; i++) {
-			unsigned char c = cls[s[i]];
-			ascii = ascii && c != 1;
-			if (i - a < TIX_MAX_WORD) {
-				b->fold[i - a] = (char)c;
-				h = (h ^ c) * WORD_HM;
-			}
+		const unsigned char *a = q;
+		while (q < e && cls[*q])
+			q++;
+		size_t len = (size_t)(q - a);
+		if (len > TIX_MAX_WORD) {
+			add_rec(&b->w[0], rec);
+			continue;
 		}
-		size_t len = i - a;
-		if (len <= TIX_MAX_WORD && !ascii) {
-			utf8_fold_text(p + a, len, b->fold);
+		uint64_t h = WORD_HK, high = 0;
+		for (size_t i = 0; i < len; i += 8) {
+			size_t k = len - i;
+			uint64_t x = 0, keep = k >= 8 ? ~0ull : (1ull << (8 * k)) - 1;
+			if ((size_t)(e - a) - i >= 8)
+				memcpy(&x, a + i, 8);
+			else
+				memcpy(&x, a + i, (size_t)(e - a) - i);
+			x &= keep;
+			high |= x;
+			x |= 0x2020202020202020ull & keep;
+			memcpy(b->fold + i, &x, 8);
+			h = word_hash_step(h, x);
+		}
+		if (high & 0x8080808080808080ull) {
+			memset(b->fold + len, 0, 8);
+			utf8_fold_text((const char *)a, len, b->fold);
 			h = word_hash(b->fold, len);
+		} else {
+			memset(b->fold + len, 0, 8);
+			h = word_hash_end(h, len);
 		}
-		if (len > TIX_MAX_WORD || !add_word(b, len, h, rec))
+		if (!add_word(b, len, h, rec))
 			add_rec(&b->w[0], rec);
 	}
 }

@@ -27,9 +27,9 @@ struct words_build {
 	struct buf blob; /* the words, each followed by '\n' */
 	struct words_word *w;
 	size_t nw, capw;
-	uint32_t *slots; /* 1 + word index, 0 free */
+	uint64_t *slots; /* 0 free, else a hash tag over 1 + word index (words.c) */
 	size_t nslots;
-	char fold[TIX_MAX_WORD];
+	char fold[TIX_MAX_WORD + 8]; /* a word folded, zero-padded to 8 bytes past it */
 };
 void words_init(struct words_build *b);
 void words_free(struct words_build *b);

@@ -63,8 +63,10 @@ struct batch {
 	char *objs; /* n of k->size bytes, all of ws, validated; the caller's order decides "later
 		       wins" */
 	size_t n;
-	struct buf lines;	 /* render: every line but its ingested_at */
-	struct pending *pd;	 /* render: sorted by day, then by span */
+	struct buf lines;	      /* render: every line but its ingested_at */
+	struct pending *pd;	      /* render: sorted by day, then by span */
+	struct tailindex_words *text; /* render: the words of each day's part, in day order */
+	size_t ntext;
 	int lockfd, jfd;	 /* lock: the workspace lock; the journal */
 	uint64_t seq;		 /* plan: the batch's number in the journal */
 	bool jsynced;		 /* plan: the journal reached the disk naming the batch open */
@@ -101,6 +103,9 @@ static void batch_free(struct batch *b)
 	buf_free(&b->lines);
 	buf_free(&b->data);
 	free(b->pd);
+	for (size_t i = 0; i < b->ntext; i++)
+		tailindex_words_free(&b->text[i]);
+	free(b->text);
 	free(b->recs);
 	free(b->locs);
 	free(b->olds.v);
@@ -144,6 +149,14 @@ static void batch_render(struct batch *b, void *objs, size_t n)
 		*ing = keep;
 	}
 	qsort(b->pd, n, sizeof(*b->pd), cmp_pending);
+	/* The words of each day's tail segment, while no lock is held. */
+	b->text = xmalloc(n * sizeof(*b->text));
+	for (size_t i = 0; i < n; i++) {
+		const struct pending *p = &b->pd[i];
+		if (!i || p->day != b->pd[i - 1].day)
+			tailindex_words_init(&b->text[b->ntext++]);
+		tailindex_words_add(&b->text[b->ntext - 1], b->lines.p + p->lo, p->ll);
+	}
 }
 
 /* Lock: takes the workspace lock and settles the workspace (journal, reboot). */
@@ -259,7 +272,8 @@ static int shard_ends(struct store *st, struct wshard *w, struct idx_hdr *h)
 
 /* One write of the lines, one of the records, one of the text segment, then the commit count
  * (and the text's end): the shard's commit point. */
-static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr, struct err *e)
+static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr,
+				const struct tailindex_words *text, struct err *e)
 {
 	struct idx_hdr h;
 	if ((w->d.fd < 0 && writeset_late(b->st, b->ws, w) < 0) ||
@@ -269,7 +283,7 @@ static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr, st
 	    io_pread_all(w->idx_fd, &h, sizeof(h), 0) < 0)
 		return err_set(e, ST_UNAVAILABLE, "append: %s", strerror(errno));
 	/* The words of the batch's text, committed with its records by the header write. */
-	tailindex_append(b->st, b->ws, w, &h, b->recs, nr, b->data.p);
+	tailindex_append(b->st, b->ws, w, &h, b->recs, nr, text);
 	io_test_kill(TEST_KILL_IN_TEXT);
 	/* The batch it is part of, then the count: a reader that sees the count sees the batch,
 	 * and takes the day at its old count while the journal has the batch open. */
@@ -312,7 +326,7 @@ static enum status batch_commit(struct batch *b, struct err *e)
 		for (g = i; g < b->n && b->pd[g].day == b->pd[i].day; g++)
 			;
 		build_shard(b, w, i, g);
-		enum status rc = commit_shard(b, w, g - i, e);
+		enum status rc = commit_shard(b, w, g - i, &b->text[done], e);
 		if (rc != ST_OK)
 			return rc;
 		test_kill(++done);
