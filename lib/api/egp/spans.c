@@ -161,21 +161,11 @@ enum status egp_batch_upsert(struct http_req *req)
 	return batch(req, UPSERT);
 }
 
-/* The stored span of id, parsed; false when there is none. */
-static bool load(struct http_req *req, const char *id, struct span *s, json_t **root)
-{
-	struct buf *line = arena_buf(req->arena);
-	if (store_get(&req->store, req->ws, id, line) != ST_OK ||
-	    !span_parse(line->p, line->len, s, root))
-		return false;
-	return true;
-}
-
 enum status egp_get(struct http_req *req)
 {
 	struct span s;
 	json_t *root;
-	if (!load(req, req->id, &s, &root))
+	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &s, &root))
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
 	struct buf *out = arena_buf(req->arena);
 	egp_render(out, req->arena, &s, account(req));
@@ -200,7 +190,7 @@ enum status egp_patch(struct http_req *req)
 		return st;
 	struct span scratch, cur;
 	json_t *root;
-	if (!load(req, req->id, &cur, &root))
+	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &cur, &root))
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
 	/* Checked on a copy first, so a bad PATCH is a 422 and writes nothing. */
 	span_copy(&scratch, &cur);
