@@ -1697,7 +1697,7 @@ static int keyed_right(const char *d)
 	return ok;
 }
 
-/* The byte offset of the key maps in the index file of day d (docs/ARCHITECTURE.md, "The
+/* The byte offset of the key maps in the index file of day d (docs/FORMAT.md, "The
  * text and field index": before the nine columns and the counts) and their length; *counts:
  * the bytes of the counts, at the end. */
 /* Where the roots of day d's .tix begin and their bytes; the counts' bytes too. */

@@ -119,6 +119,7 @@ done <"$tmp/calls"
 #   verr.c    verrs_ (struct verrs)      price.c   prices_ (struct prices)
 #   vschema.c vs_ (struct vs_field)      record.c  rec_
 #   opsfs.c, backup.c, restore.c  ops_: the module of ops.h, in four files
+#   otlp_util.c  otlp_: the helpers every file of the OTLP decoder shares (otlp_int.h)
 # Generated protobuf-c code (otlp__) keeps protoc-c's names.
 # Symbols still waiting for the rename of /tmp/renames.sh (issue 9): emptied when it runs.
 pending=""
@@ -140,6 +141,7 @@ while read -r d obj sym; do
 	vschema) prefixes="$prefixes vs_" ;;
 	record) prefixes="$prefixes rec_" ;;
 	opsfs | backup | restore) prefixes="$prefixes ops_" ;;
+	otlp_util) prefixes="$prefixes otlp_" ;;
 	*.pb-c) prefixes="otlp__" ;;
 	esac
 	[ "$sym" = "$m" ] && ok=1

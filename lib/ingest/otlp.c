@@ -1,118 +1,15 @@
-/* otlp: OTLP/HTTP trace requests (protobuf and OTLP/JSON) mapped onto spans: the entry points,
- * the response, and the helpers the decoders share. The protobuf decoder is otlp_pb.c, the
- * OTLP/JSON one otlp_json.c, the mapping onto struct span otlp_map.c. */
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
+/* otlp: the entry points of OTLP/HTTP trace and log requests (protobuf and OTLP/JSON) and their
+ * responses, on top of the rest: the protobuf decoder is otlp_pb.c, the OTLP/JSON one
+ * otlp_json.c, the mapping onto struct span otlp_map.c, the log records' gathering otlp_logs.c,
+ * and the helpers they all share otlp_util.c. */
 #include <string.h>
 
 #include "lib/ingest/otlp_int.h"
+#include "lib/ingest/otlp_logs.h"
 #include "proto/otlp_trace.pb-c.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
-#include "lib/base/hash.h"
-#include "lib/base/mem.h"
 #include "lib/json/jsonw.h"
-
-bool otlp_fail(struct dec *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->failed)
-		return false;
-	d->failed = true;
-	if (d->err) {
-		d->err->st = ST_BAD_REQUEST;
-		va_start(ap, fmt);
-		vsnprintf(d->err->msg, sizeof d->err->msg, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
-
-/* Arena arrays grow by doubling; the abandoned copies go when the request's arena does. */
-void *otlp_grow(struct arena *a, void *old, size_t n, size_t *cap, size_t size)
-{
-	void *p;
-
-	if (n < *cap)
-		return old;
-	*cap = *cap ? *cap * 2 : 16;
-	p = arena_alloc(a, *cap * size);
-	if (n)
-		memcpy(p, old, n * size);
-	return p;
-}
-
-char *otlp_dump(struct arena *a, json_t *v)
-{
-	struct buf b;
-	char *s;
-
-	buf_init(&b);
-	jsonw_value(&b, v);
-	s = arena_strndup(a, b.p, b.len);
-	buf_free(&b);
-	return s;
-}
-
-/* ---- shared value helpers ---- */
-
-/* OTLP/JSON doubles may be the strings "NaN", "Infinity", "-Infinity" (proto3 JSON); JSON
- * itself has no such numbers, so they are kept as those strings. */
-json_t *otlp_double(double v)
-{
-	if (isnan(v))
-		return json_string("NaN");
-	if (isinf(v))
-		return json_string(v > 0 ? "Infinity" : "-Infinity");
-	return json_real(v);
-}
-
-/* nemo-intake.md 4.1: bytes become a hex string. */
-json_t *otlp_hex(const uint8_t *p, size_t n)
-{
-	char *h = xmalloc(2 * n + 1);
-	json_t *v;
-
-	hash_hex(p, n, h);
-	v = json_stringn_nocheck(h, 2 * n);
-	free(h);
-	return v;
-}
-
-json_t *otlp_time(uint64_t ns)
-{
-	char t[24];
-
-	if (ns <= INT64_MAX)
-		return json_integer((json_int_t)ns);
-	snprintf(t, sizeof t, "%llu", (unsigned long long)ns);
-	return json_string(t);
-}
-
-bool otlp_all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
-json_t *otlp_scope(const char *name, const char *version)
-{
-	json_t *o;
-
-	if (!(name && *name) && !(version && *version))
-		return NULL;
-	o = json_object();
-	if (name && *name)
-		json_object_set_new(o, "name", json_string(name));
-	if (version && *version)
-		json_object_set_new(o, "version", json_string(version));
-	return o;
-}
 
 /* ---- entry points ---- */
 
@@ -159,8 +56,8 @@ static void error_text(const char *const *errors, size_t nerrors, struct buf *b)
  * items were dropped and why. ExportLogsServiceResponse and ExportTraceServiceResponse are the
  * same message on the wire (field 1: {1 int64 count, 2 string message}), so the trace one packs
  * both; only their JSON keys differ. */
-void otlp_partial_response(const char *const *errors, size_t nerrors, size_t rejected,
-			   const char *count_key, enum otlp_encoding enc, struct buf *out)
+static void partial_response(const char *const *errors, size_t nerrors, size_t rejected,
+			     const char *count_key, enum otlp_encoding enc, struct buf *out)
 {
 	Otlp__ExportTraceServiceResponse resp = OTLP__EXPORT_TRACE_SERVICE_RESPONSE__INIT;
 	Otlp__ExportTracePartialSuccess ps = OTLP__EXPORT_TRACE_PARTIAL_SUCCESS__INIT;
@@ -194,5 +91,32 @@ void otlp_partial_response(const char *const *errors, size_t nerrors, size_t rej
 
 void otlp_response(const struct otlp_result *r, enum otlp_encoding enc, struct buf *out)
 {
-	otlp_partial_response(r->errors, r->nerrors, r->nerrors, "rejectedSpans", enc, out);
+	partial_response(r->errors, r->nerrors, r->nerrors, "rejectedSpans", enc, out);
+}
+
+enum status otlp_logs_decode(struct arena *a, const char *ws, enum otlp_encoding enc,
+			     const void *body, size_t len, int64_t now_us, struct otlp_logs *out,
+			     struct err *e)
+{
+	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .err = e, .logs = out};
+	bool ok;
+
+	memset(out, 0, sizeof *out);
+	out->ws = ws;
+	out->now_us = now_us;
+	ok = enc == OTLP_PROTOBUF ? otlp_pb_logs(&d, body, len) : otlp_json_logs(&d, body, len);
+	if (!ok) {
+		otlp_logs_free(out);
+		memset(out, 0, sizeof *out);
+		return ST_BAD_REQUEST;
+	}
+	out->ids = arena_alloc(a, (out->n ? out->n : 1) * sizeof *out->ids);
+	for (size_t i = 0; i < out->n; i++)
+		out->ids[i] = out->items[i].span_id;
+	return ST_OK;
+}
+
+void otlp_logs_response(const struct otlp_logs *l, enum otlp_encoding enc, struct buf *out)
+{
+	partial_response(l->errors, l->nerrors, l->rejected, "rejectedLogRecords", enc, out);
 }

@@ -165,8 +165,8 @@ const char *otlp_eval_log(struct dec *d, const struct raw_log *r, size_t rec)
 		goto refuse;
 	/* Tied to the span it evaluates; without a span id, by gen_ai.response.id (4.1). */
 	if (has_span) {
-		if ((why = otlp_map_id_check(&r->span, 8, "span_id", sid, d->a)) ||
-		    (why = otlp_map_id_check(&r->trace, 16, "trace_id", tid, d->a)))
+		if ((why = otlp_id_check(&r->span, 8, "span_id", sid, d->a)) ||
+		    (why = otlp_id_check(&r->trace, 16, "trace_id", tid, d->a)))
 			goto refuse;
 		e->j.span_id = e->from_span = arena_strdup(d->a, sid);
 		e->j.trace_id = arena_strdup(d->a, tid);

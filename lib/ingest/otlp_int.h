@@ -54,6 +54,7 @@ struct dec {
 	struct err *err; /* may be NULL */
 };
 
+/* The shared helpers (otlp_util.c), below every other file of the decoder. */
 /* Fails the request with a reason (the first one wins); always false. */
 bool otlp_fail(struct dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Arena arrays grow by doubling; the abandoned copies go when the request's arena does. */
@@ -69,6 +70,9 @@ json_t *otlp_time(uint64_t ns);
 bool otlp_all_zero(const uint8_t *p, size_t n);
 /* The instrumentation scope {name, version}, or NULL when both are empty. */
 json_t *otlp_scope(const char *name, const char *version);
+/* Checks one id of want bytes; returns the problem, or NULL with the lower-case hex in hex. */
+const char *otlp_id_check(const struct rid *id, size_t want, const char *name, char *hex,
+			  struct arena *a);
 
 /* Maps r onto a span of d->res, or records why it was rejected (otlp_map.c). */
 void otlp_map_span(struct dec *d, struct raw_span *r);
@@ -97,14 +101,5 @@ void otlp_eval_span(struct dec *d, const struct raw_span *r, const struct span *
 const char *otlp_map_first_text(struct arena *a, json_t *attrs, const char *const *keys);
 const char *otlp_map_genai_input(struct arena *a, json_t *attrs);
 const char *otlp_map_event_messages(struct arena *a, json_t *events, bool output);
-/* Checks one id of want bytes; returns the problem, or NULL with the lower-case hex in hex. */
-const char *otlp_map_id_check(const struct rid *id, size_t want, const char *name, char *hex,
-			      struct arena *a);
-
-/* Appends an OTLP export response in encoding enc (OTLP 1.5): empty (protobuf) or {} (JSON)
- * when nothing was rejected, else partialSuccess {<count_key>: rejected, errorMessage: the
- * errors joined, cut at OTLP_MAX_ERROR_TEXT}. */
-void otlp_partial_response(const char *const *errors, size_t nerrors, size_t rejected,
-			   const char *count_key, enum otlp_encoding enc, struct buf *out);
 
 #endif

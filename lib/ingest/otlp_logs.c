@@ -101,9 +101,9 @@ void otlp_logs_add(struct dec *d, const struct raw_log *r)
 			       "events");
 		return;
 	}
-	why = otlp_map_id_check(&r->span, 8, "span_id", sid, d->a);
+	why = otlp_id_check(&r->span, 8, "span_id", sid, d->a);
 	if (!why)
-		why = otlp_map_id_check(&r->trace, 16, "trace_id", tid, d->a);
+		why = otlp_id_check(&r->trace, 16, "trace_id", tid, d->a);
 	if (why) {
 		reject(l, d->a, 1, "log record %s: %s", arena_printf(d->a, "%zu", rec), why);
 		return;
@@ -115,28 +115,6 @@ void otlp_logs_add(struct dec *d, const struct raw_log *r)
 		json_object_set(ev, "body", r->body);
 	json_array_append_new(it->events, ev);
 	it->records++;
-}
-
-enum status otlp_logs_decode(struct arena *a, const char *ws, enum otlp_encoding enc,
-			     const void *body, size_t len, int64_t now_us, struct otlp_logs *out,
-			     struct err *e)
-{
-	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .err = e, .logs = out};
-	bool ok;
-
-	memset(out, 0, sizeof *out);
-	out->ws = ws;
-	out->now_us = now_us;
-	ok = enc == OTLP_PROTOBUF ? otlp_pb_logs(&d, body, len) : otlp_json_logs(&d, body, len);
-	if (!ok) {
-		otlp_logs_free(out);
-		memset(out, 0, sizeof *out);
-		return ST_BAD_REQUEST;
-	}
-	out->ids = arena_alloc(a, (out->n ? out->n : 1) * sizeof *out->ids);
-	for (size_t i = 0; i < out->n; i++)
-		out->ids[i] = out->items[i].span_id;
-	return ST_OK;
 }
 
 void otlp_logs_free(struct otlp_logs *l)
@@ -151,11 +129,6 @@ void otlp_logs_refuse(struct otlp_logs *l, struct arena *a, struct otlp_eval *e,
 {
 	e->refused = true;
 	reject(l, a, 1, "log record %s: %s", arena_printf(a, "%zu", e->record), why);
-}
-
-void otlp_logs_response(const struct otlp_logs *l, enum otlp_encoding enc, struct buf *out)
-{
-	otlp_partial_response(l->errors, l->nerrors, l->rejected, "rejectedLogRecords", enc, out);
 }
 
 /* ---- the merges ---- */

@@ -553,19 +553,6 @@ static void reject(struct dec *d, const char *sid, const char *why)
 	d->res.errors[d->res.nerrors++] = arena_printf(d->a, "span %s: %s", sid, why);
 }
 
-/* Checks one id; returns the problem, or NULL with the lower-case hex in hex. */
-const char *otlp_map_id_check(const struct rid *id, size_t want, const char *name, char *hex,
-			      struct arena *a)
-{
-	if (!id->bad && (id->len == 0 || (id->len == want && otlp_all_zero(id->b, id->len))))
-		return arena_printf(a, "%s is required", name);
-	if (id->bad || id->len != want)
-		return arena_printf(a, "%s must be %zu bytes (%zu hex digits)", name, want,
-				    2 * want);
-	hash_hex(id->b, id->len, hex);
-	return NULL;
-}
-
 /* The session: the first of the table's session sources with a non-empty string, or NULL.
  * One id rule for every format: the caller refuses a session id that could not be stored. */
 static const char *session_of(json_t *attrs)
@@ -654,15 +641,15 @@ void otlp_map_span(struct dec *d, struct raw_span *r)
 	const char *why, *k, *sess = NULL;
 	struct span *s;
 
-	why = otlp_map_id_check(&r->span, 8, "span_id", sid, d->a);
+	why = otlp_id_check(&r->span, 8, "span_id", sid, d->a);
 	if (why) {
 		reject(d, "<missing>", why);
 		return;
 	}
-	why = otlp_map_id_check(&r->trace, 16, "trace_id", tid, d->a);
+	why = otlp_id_check(&r->trace, 16, "trace_id", tid, d->a);
 	if (!why && (r->parent.len || r->parent.bad)) {
 		/* An empty parent means a root; a present one must be a real id. */
-		why = otlp_map_id_check(&r->parent, 8, "parent_span_id", pid, d->a);
+		why = otlp_id_check(&r->parent, 8, "parent_span_id", pid, d->a);
 		if (!r->parent.bad && r->parent.len == 8 && otlp_all_zero(r->parent.b, 8))
 			why = "parent_span_id must not be all zeros";
 	}

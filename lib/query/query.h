@@ -155,6 +155,12 @@ struct query_rows {
  * cursors or a bad limit; message in q->err). */
 enum status query_span_rows(struct query *q, struct query_rows *out);
 
+/* The stored span of id in workspace ws, parsed into *s (its strings in *root, the line in
+ * arena a); false when there is none or its line does not parse. The one read of a span by id
+ * that every surface's GET and PATCH share. */
+bool query_span_get(struct store *st, const char *ws, struct arena *a, const char *id,
+		    struct span *s, json_t **root);
+
 /* Aggregation: every span q's conditions match (q's page, cursor and total aside), day by
  * day in the direction of q->sort, in storage order within a day (no sort). A visit hands each to
  * fn, its line as read, valid during the call only (what fn allocates in q->a stays: a callback

@@ -1,5 +1,5 @@
 /* spans: spans as rows (query_span_rows), by start, duration or tokens, paged or after a
- * cursor span. */
+ * cursor span; and one span by id (query_span_get). */
 #include "lib/query/engine.h"
 
 #include <stdlib.h>
@@ -12,6 +12,16 @@
 #include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
+
+/* ---- one span by id ---- */
+
+bool query_span_get(struct store *st, const char *ws, struct arena *a, const char *id,
+		    struct span *s, json_t **root)
+{
+	struct buf *line = arena_buf(a);
+
+	return store_get(st, ws, id, line) == ST_OK && span_parse(line->p, line->len, s, root);
+}
 
 /* ---- GET spans ---- */
 

@@ -172,6 +172,63 @@ static int shard_lock_open(const char *ip)
 	return -1;
 }
 
+/* Starts the compressed file at tp: the temporary name it is written under until the switch. */
+static enum status zw_start(struct zw *w, const char *tp, struct err *e)
+{
+	w->cctx = ZSTD_createCCtx();
+	w->fd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (!w->cctx || w->fd < 0 ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, SEAL_LEVEL)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1)))
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", tp, strerror(errno));
+	return ST_OK;
+}
+
+/* A batch a writer left is settled first, as the next writer would: a seal takes in only
+ * records no batch can take back. Under the workspace lock. */
+static enum status seal_settle(struct store *st, const char *ws, struct err *e)
+{
+	struct keytable_set t = TAB_SET_CLOSED;
+	int jfd = -1;
+	enum status rc = write_prepare(st, ws, &t, &jfd);
+
+	keytable_close_all(&t);
+	if (jfd >= 0)
+		close(jfd);
+	if (rc != ST_OK)
+		return err_set(e, rc, "%s: settling the journal: %s", ws, strerror(errno));
+	return ST_OK;
+}
+
+/* The files of one seal: the index (ip), the sealed file (zp) and its temporary name (tp). */
+struct seal_paths {
+	const char *ip, *zp, *tp;
+};
+
+/* The switch, under both locks (lfd: the shard lock on the index) once every line of sh is in
+ * w: the sealed file finished and renamed into place, then the commit point, then the tidy. */
+static enum status seal_switch(struct store *st, const char *ws, int32_t day,
+			       const struct seal_paths *p, int lfd, struct zw *w,
+			       const struct shard *sh, struct err *e)
+{
+	struct idx_hdr h;
+
+	if (zw_flush(w) < 0 || zw_footer(w, sh, sh->nrecs, day) < 0 || fdatasync(w->fd) < 0 ||
+	    rename(p->tp, p->zp) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", p->tp, strerror(errno));
+	layout_sync_dir(st, ws);
+	/* The commit point: one write of the header. Before it readers use the old files (the
+	 * new sealed file starts with the same bytes as an old one); after it, the new one. */
+	if (io_pread_all(lfd, &h, sizeof(h), 0) < 0 ||
+	    (h.version = IDX_VERSION_SEALED, h.sealed_bytes = w->pos, h.sealed_recs = sh->nrecs,
+	     io_pwrite_all(lfd, &h, sizeof(h), 0) < 0) ||
+	    fdatasync(lfd) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", p->ip, strerror(errno));
+	seal_tidy(st, ws, day, &h);
+	layout_sync_dir(st, ws);
+	return ST_OK;
+}
+
 enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *in_bytes,
 		       uint64_t *out_bytes, struct err *e)
 {
@@ -196,19 +253,9 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 					  : err_set(e, rc, "%s/%s: %s", ws, d, strerror(errno));
 	size_t n0 = sh.nrecs;
 	bool resealing = sh.d.z != NULL, fresh = sh.nrecs > sh.nsealed;
-	if (fresh) {
-		w.cctx = ZSTD_createCCtx();
-		w.fd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-		if (!w.cctx || w.fd < 0 ||
-		    ZSTD_isError(
-			ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_compressionLevel, SEAL_LEVEL)) ||
-		    ZSTD_isError(ZSTD_CCtx_setParameter(w.cctx, ZSTD_c_checksumFlag, 1))) {
-			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", tp, strerror(errno));
-			goto out;
-		}
-		if ((rc = zw_lines(&w, &sh, 0, n0, e)) != ST_OK)
-			goto out;
-	}
+	if (fresh &&
+	    ((rc = zw_start(&w, tp, e)) != ST_OK || (rc = zw_lines(&w, &sh, 0, n0, e)) != ST_OK))
+		goto out;
 	shard_close(&sh);
 	/* Then, under the workspace lock and the shard lock, what was appended meanwhile, and
 	 * the switch. The workspace lock keeps reindex and retention out of the switch (a
@@ -218,18 +265,8 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 		rc = err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
 		goto out;
 	}
-	/* A batch a writer left is settled first, as the next writer would: a seal takes in
-	 * only records no batch can take back. */
-	struct keytable_set t = TAB_SET_CLOSED;
-	int jfd = -1;
-	rc = write_prepare(st, ws, &t, &jfd);
-	keytable_close_all(&t);
-	if (jfd >= 0)
-		close(jfd);
-	if (rc != ST_OK) {
-		rc = err_set(e, rc, "%s: settling the journal: %s", ws, strerror(errno));
+	if ((rc = seal_settle(st, ws, e)) != ST_OK)
 		goto out;
-	}
 	if ((lfd = shard_lock_open(ip)) < 0) {
 		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", ip, strerror(errno));
 		goto out;
@@ -251,23 +288,9 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	}
 	if ((rc = zw_lines(&w, &sh, n0, sh.nrecs, e)) != ST_OK)
 		goto out;
-	if (zw_flush(&w) < 0 || zw_footer(&w, &sh, sh.nrecs, day) < 0 || fdatasync(w.fd) < 0 ||
-	    rename(tp, zp) < 0) {
-		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", tp, strerror(errno));
+	struct seal_paths p = {ip, zp, tp};
+	if ((rc = seal_switch(st, ws, day, &p, lfd, &w, &sh, e)) != ST_OK)
 		goto out;
-	}
-	layout_sync_dir(st, ws);
-	/* The commit point: one write of the header. Before it readers use the old files (the
-	 * new sealed file starts with the same bytes as an old one); after it, the new one. */
-	if (io_pread_all(lfd, &h, sizeof(h), 0) < 0 ||
-	    (h.version = IDX_VERSION_SEALED, h.sealed_bytes = w.pos, h.sealed_recs = sh.nrecs,
-	     io_pwrite_all(lfd, &h, sizeof(h), 0) < 0) ||
-	    fdatasync(lfd) < 0) {
-		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", ip, strerror(errno));
-		goto out;
-	}
-	seal_tidy(st, ws, day, &h);
-	layout_sync_dir(st, ws);
 	*in_bytes = w.pos;
 	*out_bytes = w.zoff;
 	rc = ST_OK;

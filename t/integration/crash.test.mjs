@@ -1,6 +1,7 @@
 // Writers killed with SIGKILL in the middle of a batch: afterwards `spandex verify` passes
 // and every span whose POST was answered 201 can be read back (DESIGN "Recovery"); a batch
-// that spans several days is stored whole or not at all (docs/ARCHITECTURE.md "Writes").
+// that spans several days is stored whole or not at all (docs/ARCHITECTURE.md, "Writing a
+// batch").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,5 +1,5 @@
 // Free text through all three APIs (NeMo `search=`, Opik `search`, SGP `search_texts`) with
-// and without the text index (issue 10, `spandex index`; docs/ARCHITECTURE.md, "The text
+// and without the text index (issue 10, `spandex index`; docs/FORMAT.md, "The text and field
 // index"): the same spans every time, equal to what the spans' own text says; spans stored
 // after the index was built (a tail it does not cover) and new versions that drop or gain a
 // term are right before and after the next build; a sealed day keeps its index; an index

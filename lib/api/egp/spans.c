@@ -161,21 +161,11 @@ enum status egp_batch_upsert(struct http_req *req)
 	return batch(req, UPSERT);
 }
 
-/* The stored span of id, parsed; false when there is none. */
-static bool load(struct http_req *req, const char *id, struct span *s, json_t **root)
-{
-	struct buf *line = arena_buf(req->arena);
-	if (store_get(&req->store, req->ws, id, line) != ST_OK ||
-	    !span_parse(line->p, line->len, s, root))
-		return false;
-	return true;
-}
-
 enum status egp_get(struct http_req *req)
 {
 	struct span s;
 	json_t *root;
-	if (!load(req, req->id, &s, &root))
+	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &s, &root))
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
 	struct buf *out = arena_buf(req->arena);
 	egp_render(out, req->arena, &s, account(req));
@@ -200,7 +190,7 @@ enum status egp_patch(struct http_req *req)
 		return st;
 	struct span scratch, cur;
 	json_t *root;
-	if (!load(req, req->id, &cur, &root))
+	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &cur, &root))
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
 	/* Checked on a copy first, so a bad PATCH is a 422 and writes nothing. */
 	span_copy(&scratch, &cur);
@@ -663,6 +653,84 @@ static void search_filters(struct http_req *req, json_t *body, struct sfilter *s
 	sf->extra_metadata = json_is_object(x) ? x : NULL;
 }
 
+/* The conditions the index narrows by, into f (room for them in c): status (exactly: the
+ * statuses that read back as those asked for), the kinds the types are stored as, and the
+ * trace ids by hash (at most FILTER_MAX_IN; more go to the predicate, through sf). */
+static void search_index_conds(struct http_req *req, struct sfilter *sf, struct filter *f,
+			       struct filter_cond *c)
+{
+	json_t *trace_ids = sf->trace_list, *x;
+	uint32_t set = 0;
+	size_t i;
+
+	json_array_foreach(sf->statuses, i, x)
+	{
+		set |= crosswalk_statuses_of(CW_SGP, json_string_value(x));
+	}
+	if (sf->statuses)
+		c[f->n++] = (struct filter_cond){.field = FF_STATUS, .op = FOP_IN, .enums = set};
+	set = 0;
+	json_array_foreach(sf->types, i, x) set |= crosswalk_kinds_of(CW_SGP, json_string_value(x));
+	if (sf->types)
+		c[f->n++] = (struct filter_cond){.field = FF_KIND, .op = FOP_IN, .enums = set};
+	sf->statuses = NULL;
+	size_t ntr = json_array_size(trace_ids);
+	if (ntr && ntr <= FILTER_MAX_IN) {
+		/* One id is an equality, which the trace range table narrows to its days. */
+		struct filter_cond *in = &c[f->n++];
+		*in = (struct filter_cond){
+		    .field = FF_TRACE_ID, .op = ntr == 1 ? FOP_EQ : FOP_IN, .nvals = ntr};
+		in->vals = arena_alloc(req->arena, ntr * sizeof(char *));
+		json_array_foreach(trace_ids, i, x) in->vals[i] = json_string_value(x);
+	} else {
+		sf->trace_ids = trace_ids;
+	}
+}
+
+/* The search texts, ANDed, into q's search words; one shaped like a UUID is a trace id
+ * condition instead (§4), into f (room in c). Each text is one phrase, or words and "quoted
+ * phrases" (lib/query/search.h), checked already. */
+static void search_texts(struct http_req *req, json_t *terms, struct query *q, struct filter *f,
+			 struct filter_cond *c)
+{
+	const char **t;
+	json_t *x;
+	size_t i;
+
+	if (!terms || !json_array_size(terms))
+		return;
+	t = arena_alloc(req->arena, json_array_size(terms) * SEARCH_MAX_TERMS * sizeof *t);
+	json_array_foreach(terms, i, x)
+	{
+		const char *term = json_string_value(x), **words;
+		size_t nw;
+		if (!uuid_shaped(term)) {
+			search_phrase_terms(req->arena, term, &words, &nw);
+			memcpy(t + q->nsearch, words, nw * sizeof *words);
+			q->nsearch += nw;
+			continue;
+		}
+		char *id = arena_strndup(req->arena, term, 36);
+		for (char *p = id; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
+		c[f->n] = (struct filter_cond){.field = FF_TRACE_ID, .op = FOP_EQ, .nvals = 1};
+		c[f->n].vals = arena_alloc(req->arena, sizeof(char *));
+		c[f->n++].vals[0] = id;
+	}
+	q->search = t;
+}
+
+/* sort_by: start_timestamp (the default), duration_ms, input_tokens, output_tokens; other
+ * values order by start time, as SGP's legacy store does (§4.5). */
+static enum query_order search_order(const char *by)
+{
+	return !by			      ? QO_START
+	       : !strcmp(by, "duration_ms")   ? QO_DURATION
+	       : !strcmp(by, "input_tokens")  ? QO_INPUT_TOKENS
+	       : !strcmp(by, "output_tokens") ? QO_OUTPUT_TOKENS
+					      : QO_START;
+}
+
 enum status egp_search(struct http_req *req)
 {
 	const struct http_pval *pv = req->pv;
@@ -681,44 +749,15 @@ enum status egp_search(struct http_req *req)
 	search_filters(req, body, sf, &v);
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
-	json_t *trace_ids = sf->trace_list, *terms = sf->terms, *x;
-	size_t nterms = sf->nterms, i;
-	bool has_from = sf->has_from, has_to = sf->has_to;
-	int64_t from = sf->from, to = sf->to;
 
 	struct query q;
 	struct filter f = {0};
-	struct filter_cond *c = arena_alloc(req->arena, (5 + nterms) * sizeof *c);
+	struct filter_cond *c = arena_alloc(req->arena, (5 + sf->nterms) * sizeof *c);
 	struct query_pred pred = {search_match, sf, search_bare, true};
 	query_init(req, &q);
 	f.conds = c;
-	/* The index narrows by status (exactly: the statuses that read back as those asked for)
-	 * and by the kinds the types are stored as. */
-	uint32_t set = 0;
-	json_array_foreach(sf->statuses, i, x)
-	{
-		set |= crosswalk_statuses_of(CW_SGP, json_string_value(x));
-	}
-	if (sf->statuses)
-		c[f.n++] = (struct filter_cond){.field = FF_STATUS, .op = FOP_IN, .enums = set};
-	set = 0;
-	json_array_foreach(sf->types, i, x) set |= crosswalk_kinds_of(CW_SGP, json_string_value(x));
-	if (sf->types)
-		c[f.n++] = (struct filter_cond){.field = FF_KIND, .op = FOP_IN, .enums = set};
-	sf->statuses = NULL;
-	/* The index finds trace ids by hash (at most FILTER_MAX_IN; more go to the predicate). */
-	size_t ntr = json_array_size(trace_ids);
-	if (ntr && ntr <= FILTER_MAX_IN) {
-		/* One id is an equality, which the trace range table narrows to its days. */
-		struct filter_cond *in = &c[f.n++];
-		*in = (struct filter_cond){
-		    .field = FF_TRACE_ID, .op = ntr == 1 ? FOP_EQ : FOP_IN, .nvals = ntr};
-		in->vals = arena_alloc(req->arena, ntr * sizeof(char *));
-		json_array_foreach(trace_ids, i, x) in->vals[i] = json_string_value(x);
-	} else {
-		sf->trace_ids = trace_ids;
-	}
-	window(&f, c, has_from, from, has_to, to);
+	search_index_conds(req, sf, &f, c);
+	window(&f, c, sf->has_from, sf->from, sf->has_to, sf->to);
 	q.f = &f;
 	q.roots_only = sf->parents_only;
 	sf->parse = sf->trace_ids || sf->span_ids || sf->excluded_span_ids ||
@@ -727,8 +766,8 @@ enum status egp_search(struct http_req *req)
 		    sf->extra_metadata || sf->has_min || sf->has_max;
 	q.preds = &pred;
 	q.npreds = sf->parse || sf->types;
-	/* The traces with assessments of those types (judgement.md 3.6), by the index's trace ids.
-	 */
+	/* The traces with assessments of those types (judgement.md 3.6), by the index's trace
+	 * ids. */
 	struct query_keys keys;
 	if (json_array_size(sf->assessment_types)) {
 		if ((st = egp_assessed_traces(req, sf->assessment_types, &keys)) != ST_OK)
@@ -736,41 +775,8 @@ enum status egp_search(struct http_req *req)
 		q.keys = &keys;
 		q.nkeys = 1;
 	}
-	/* Terms, ANDed; one shaped like a UUID is a trace id instead (§4). */
-	if (terms && json_array_size(terms)) {
-		/* Each element is one phrase, or words and "quoted phrases" (lib/query/search.h).
-		 */
-		const char **t =
-		    arena_alloc(req->arena, json_array_size(terms) * SEARCH_MAX_TERMS * sizeof *t);
-		json_array_foreach(terms, i, x)
-		{
-			const char *term = json_string_value(x), **words;
-			size_t nw;
-			if (!uuid_shaped(term)) {
-				search_phrase_terms(req->arena, term, &words,
-						    &nw); /* checked above */
-				memcpy(t + q.nsearch, words, nw * sizeof *words);
-				q.nsearch += nw;
-				continue;
-			}
-			char *id = arena_strndup(req->arena, term, 36);
-			for (char *p = id; *p; p++)
-				*p = (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p);
-			c[f.n] =
-			    (struct filter_cond){.field = FF_TRACE_ID, .op = FOP_EQ, .nvals = 1};
-			c[f.n].vals = arena_alloc(req->arena, sizeof(char *));
-			c[f.n++].vals[0] = id;
-		}
-		q.search = t;
-	}
-	/* sort_by: start_timestamp (the default), duration_ms, input_tokens, output_tokens; other
-	 * values order by start time, as SGP's legacy store does (§4.5). */
-	const char *by = pv[ES_SORT_BY].s;
-	q.order = !by				 ? QO_START
-		  : !strcmp(by, "duration_ms")	 ? QO_DURATION
-		  : !strcmp(by, "input_tokens")	 ? QO_INPUT_TOKENS
-		  : !strcmp(by, "output_tokens") ? QO_OUTPUT_TOKENS
-						 : QO_START;
+	search_texts(req, sf->terms, &q, &f, c);
+	q.order = search_order(pv[ES_SORT_BY].s);
 	q.sort = !strcmp(pv[ES_SORT_ORDER].s, "desc") ? "-started_at" : "started_at";
 	q.limit = pv[ES_LIMIT].i;
 	if ((st = cursors(req, &q, pv[ES_AFTER].s, pv[ES_BEFORE].s)) != ST_OK)

@@ -30,24 +30,14 @@ void opik_query_init(struct http_req *req, struct query *q)
 	http_query_admit(req, q);
 }
 
-/* The stored span of id, parsed (its strings in *root, in the request arena); false when there
- * is none. */
-static bool load(struct http_req *req, const char *id, struct span *s, json_t **root)
-{
-	struct buf *line = arena_buf(req->arena);
-	if (store_get(&req->store, req->ws, id, line) != ST_OK ||
-	    !span_parse(line->p, line->len, s, root))
-		return false;
-	return true;
-}
-
 enum status opik_get_span(struct http_req *req)
 {
 	struct span s;
 	json_t *root;
 	struct opik_marks *marks;
 	enum status st;
-	if (!load(req, req->id, &s, &root) || opik_is_trace_row(&s))
+	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &s, &root) ||
+	    opik_is_trace_row(&s))
 		return http_fail(req, ST_NOT_FOUND, "Span not found");
 	if ((st = opik_marks_of(req, OPIK_SPAN, &req->id, 1, &marks)) != ST_OK)
 		return st;
