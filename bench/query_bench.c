@@ -639,8 +639,8 @@ static int serve_sqlite(sqlite3 *db)
 		if (b) {
 			sqlite3_stmt *sq[3] = {0};
 			for (int k = 0; k < 3; k++)
-				if (b->sql[k] &&
-				    sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k], NULL) != SQLITE_OK)
+				if (b->sql[k] && sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k],
+								    NULL) != SQLITE_OK)
 					die_sql(db, b->name);
 			double t0 = now_ms();
 			run_sqlite(sq, b, &out);

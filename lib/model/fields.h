@@ -3,7 +3,7 @@
  * signature (lib/store/record.c), the .tix columns and text fields (lib/store/dayindex.c,
  * words.c; lib/query/narrow.c), the conditions of lib/query/cond.h and the import check
  * (lib/ingest/import.c) are made from SPAN_FIELDS; _Static_asserts tie the numbers the files
- * hold to it. docs/ARCHITECTURE.md, "How to add a field". Header only: no storage. */
+ * hold to it. docs/ARCHITECTURE.md, "How to add a field". The storage: fields.c. */
 #ifndef SPANDEX_MODEL_FIELDS_H
 #define SPANDEX_MODEL_FIELDS_H
 
@@ -137,6 +137,8 @@ enum span_field { SPAN_FIELDS(SPAN_FIELD_ENUM_) SF__COUNT };
 /* The SSTR fields, in the line's order: struct span's str[]. */
 #define SPAN_STR_ENUM_(ID, name, TYPE, ...) SPAN_IF_SSTR(TYPE)(SS_##ID, )
 enum span_str { SPAN_FIELDS(SPAN_STR_ENUM_) SS__COUNT };
+/* The JSON key of each SSTR field, by enum value. */
+extern const char *const span_str_names[SS__COUNT];
 #undef SPAN_STR_ENUM_
 
 /* The members of evaluation_context with a condition. */

@@ -68,7 +68,6 @@ void span_copy(struct span *dst, const struct span *src);
 /* Names by enum value, each list ending with NULL. */
 extern const char *const span_kind_names[KIND__COUNT + 1];
 extern const char *const span_status_names[SPST__COUNT + 1];
-extern const char *const span_str_names[SS__COUNT];
 /* Enum lookups; return -1 for a name that is not a member. */
 int span_kind_parse(const char *s);
 int span_status_parse(const char *s);

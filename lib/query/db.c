@@ -241,13 +241,3 @@ enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c
 		memset(db->sh, 0, db->ndays * sizeof *db->sh);
 	return ST_OK;
 }
-
-/* Opens db on the days the range tables name for the trace or session "field = id", and
- * compiles that filter into c (matching nothing for an empty id). */
-enum status db_open_key(struct query *q, struct scan *db, enum filter_field ff, const char *id,
-			struct rec_filter *c)
-{
-	plan_one(q->a, ff, id, c);
-	c->nothing |= !*id;
-	return db_open(q, db, c);
-}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include "lib/query/query.h"
+#include "lib/query/htab.h"
 #include "lib/base/bits.h"
 #include "lib/base/arena.h"
 #include "lib/base/mem.h"
@@ -117,8 +118,6 @@ static inline bool db_rec(struct scan *db)
 }
 
 enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c);
-enum status db_open_key(struct query *q, struct scan *db, enum filter_field ff, const char *id,
-			struct rec_filter *c);
 void db_close(struct scan *db);
 enum status db_over(struct scan *db);
 bool db_fits(struct scan *db, size_t bytes);
@@ -175,6 +174,10 @@ struct rec_filter {
 void plan_build(struct arena *a, const struct filter *f, const char *ws, struct rec_filter *c);
 /* plan_build of q's filter, with q's sets of ids. */
 void plan_query(const struct query *q, struct rec_filter *c);
+/* Opens db on the days the range tables name for the trace or session "ff = id", and
+ * compiles that filter into c (matching nothing for an empty id). */
+enum status plan_open_key(struct query *q, struct scan *db, enum filter_field ff, const char *id,
+			  struct rec_filter *c);
 void plan_one(struct arena *a, enum filter_field ff, const char *value, struct rec_filter *c);
 void plan_window(struct scan *db, struct rec_filter *c, size_t *lo, size_t *hi);
 const char *plan_lit(struct arena *a, const char *s);
@@ -274,71 +277,6 @@ static inline bool rec_ok(const struct rec_filter *c, const struct idx_rec *r)
 	return true;
 }
 
-/* ---- Narrowing by index (narrow.c) ---- */
-
-/* The records of a shard a scan visits: list[0..n) (ascending record numbers, or a sealed
- * day's start-time order), then every record from `from` on. */
-struct visit {
-	const uint32_t *list;
-	uint32_t *own; /* list, when it is ours to free */
-	size_t n, from;
-};
-
-static inline size_t visit_len(const struct visit *v, const struct scan_day *s)
-{
-	return v->n + (s->sh.nrecs - v->from);
-}
-
-static inline size_t visit_at(const struct visit *v, size_t k)
-{
-	return k < v->n ? v->list[k] : v->from + (k - v->n);
-}
-
-/* How many records of a visit's list ahead a scan asks the memory for. */
-#define QUERY_PREFETCH 8
-
-/* The record to ask the memory for at step k of a visit: its list's records lie apart (a
- * root every few kilobytes), and asked for ahead of the scan their reads overlap instead of
- * waiting one after another. (The caller prefetches: GCC takes a function that only
- * prefetches for one without effects, and drops its calls.) */
-static inline const struct idx_rec *visit_ahead(const struct visit *v, const struct scan_day *s,
-						size_t k)
-{
-	return &s->sh.recs[k + QUERY_PREFETCH < v->n ? v->list[k + QUERY_PREFETCH] : 0];
-}
-
-bool narrow_line(const struct rec_filter *c, struct scan_day *s, size_t ri);
-bool narrow_extra(const struct scan *db, struct scan_day *s, size_t ri);
-bool narrow_countable(struct arena *a, const struct query *q, const struct rec_filter *c,
-		      struct store_tix_q *tq);
-bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, size_t nh,
-		 struct visit *v);
-void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *v);
-
-/* The checks of narrow_line and narrow_extra, with their cheap answers inline: most scans
- * have no equality to confirm and no text or predicate. */
-static inline bool line_ok(const struct rec_filter *c, struct scan_day *s, size_t ri)
-{
-	return !c->nchk || narrow_line(c, s, ri);
-}
-
-static inline bool extra_ok(const struct scan *db, struct scan_day *s, size_t ri)
-{
-	return (!db->q->nsearch && !db->q->npreds) || narrow_extra(db, s, ri);
-}
-
-/* What a scan calls for each record it matches: record i of day index di. */
-typedef void (*match_fn)(void *ctx, struct scan *db, size_t di, size_t i, const struct idx_rec *r);
-/* What a scan of roots only may call instead for the covered records of a day whose index holds
- * its roots' flags as they are: the entries e[0..n) of day index di (store_tix_roots). */
-typedef void (*roots_fn)(void *ctx, struct scan *db, const struct rec_filter *c, size_t di,
-			 const struct store_tix_root *e, size_t n);
-
-/* Calls fn for every live record the compiled filter matches, in the days of its window; with
- * rfn, a filter of roots by start times, kinds and statuses alone (all an entry of the roots
- * holds) reads the covered records of each day through rfn, and no record of them. */
-void narrow_scan(struct scan *db, struct rec_filter *c, match_fn fn, roots_fn rfn, void *ctx);
-
 /* ---- Top-k selection (topk.c) and the page (page.c) ---- */
 
 struct cand {
@@ -385,84 +323,6 @@ void topk_finish(struct topk *t);
 
 size_t page_keep(const struct query *q, size_t avail, bool extra, size_t *offset);
 enum status page_check(struct query *q);
-
-/* ---- Hash table of uint64 keys (htab.c) ---- */
-
-struct hslot {
-	uint64_t key, h2;
-	int64_t count, started;
-	uint32_t di, ri;
-	const char *s1, *s2; /* lazily read key strings (JSON literals) */
-	void *ext;
-};
-
-/* The slots s[0..n) in the order they were made (a slot keeps its number as the table
- * grows), found through ix: per index slot, a tag of (key, h2) and 1 + the slot's number (0:
- * empty). A lookup probes ix alone, 16 bytes an entry, until a tag matches; the slots, five
- * times larger, are read only then. */
-struct htab {
-	struct hslot *s;
-	size_t n, scap;
-	struct hix {
-		uint64_t tag;
-		uint32_t at;
-	} * ix;
-	size_t cap; /* index slots: a power of two, at least twice n */
-};
-
-static inline uint64_t htab_tag(uint64_t key, uint64_t h2)
-{
-	return key ^ (h2 * 0x9e3779b97f4a7c15ull);
-}
-
-static inline size_t htab_home(const struct htab *t, uint64_t tag)
-{
-	return (tag ^ (tag >> 29)) & (t->cap - 1);
-}
-
-void htab_init(struct htab *t, size_t n);
-void htab_free(struct htab *t);
-void htab_grow(struct htab *t);
-
-/* The index slot of (key, h2): its own, or the empty one where it would go. */
-static inline size_t htab_slot(const struct htab *t, uint64_t key, uint64_t h2, uint64_t tag)
-{
-	size_t i = htab_home(t, tag);
-	while (t->ix[i].at) {
-		const struct hslot *h = &t->s[t->ix[i].at - 1];
-		if (t->ix[i].tag == tag && h->key == key && h->h2 == h2)
-			break;
-		i = (i + 1) & (t->cap - 1);
-	}
-	return i;
-}
-
-/* The slot of (key, h2), created when absent (*fresh true). */
-static inline struct hslot *htab_find(struct htab *t, uint64_t key, uint64_t h2, bool *fresh)
-{
-	if ((t->n + 1) * 2 > t->cap)
-		htab_grow(t);
-	uint64_t tag = htab_tag(key, h2);
-	size_t i = htab_slot(t, key, h2, tag);
-	*fresh = !t->ix[i].at;
-	if (*fresh) {
-		if (t->n == t->scap) {
-			t->scap *= 2;
-			t->s = xrealloc(t->s, t->scap * sizeof *t->s);
-		}
-		memset(&t->s[t->n], 0, sizeof *t->s);
-		t->s[t->n].key = key;
-		t->s[t->n].h2 = h2;
-		t->ix[i] = (struct hix){tag, (uint32_t)++t->n};
-	}
-	return &t->s[t->ix[i].at - 1];
-}
-
-static inline struct hslot *htab_get(const struct htab *t, uint64_t key, uint64_t h2)
-{
-	size_t i = htab_slot(t, key, h2, htab_tag(key, h2));
-	return t->ix[i].at ? &t->s[t->ix[i].at - 1] : NULL;
-}
 
 /* ---- Traces (traces.c) and sessions (sessions.c) ---- */
 

@@ -1,5 +1,6 @@
 /* groups: spans grouped by trace or session (query_group_rows). */
 #include "lib/query/engine.h"
+#include "lib/query/narrow.h"
 
 #include <stdlib.h>
 #include <string.h>

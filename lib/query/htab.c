@@ -1,6 +1,6 @@
 /* htab: a hash table of 64-bit keys (with a second hash), its slots in the order they were
  * made. */
-#include "lib/query/engine.h"
+#include "lib/query/htab.h"
 
 #include <stdlib.h>
 #include <string.h>

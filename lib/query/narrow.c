@@ -2,7 +2,7 @@
  * session's key map, the text index's candidates, the roots, an index column), the checks on
  * each past the record's own fields (index columns, then the line), and the scan that calls
  * back for every match. */
-#include "lib/query/engine.h"
+#include "lib/query/narrow.h"
 
 #include <stdlib.h>
 #include <string.h>

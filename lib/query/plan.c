@@ -241,3 +241,13 @@ void plan_one(struct arena *a, enum filter_field ff, const char *value, struct r
 	f.n = 1;
 	plan_build(a, &f, NULL, c);
 }
+
+/* Opens db on the days the range tables name for the trace or session "field = id", and
+ * compiles that filter into c (matching nothing for an empty id). */
+enum status plan_open_key(struct query *q, struct scan *db, enum filter_field ff, const char *id,
+			  struct rec_filter *c)
+{
+	plan_one(q->a, ff, id, c);
+	c->nothing |= !*id;
+	return db_open(q, db, c);
+}

@@ -2,6 +2,7 @@
  * with every span of those traces (query_session_find), and a trace listing's session_id
  * condition as those traces. */
 #include "lib/query/engine.h"
+#include "lib/query/narrow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -104,7 +105,7 @@ static enum status session_members(struct query *q, const char *id, struct sess_
 	*accs = NULL;
 	acc_init(&g->loose);
 	htab_init(&g->traces, 64);
-	enum status s = db_open_key(q, &db, FF_SESSION_ID, id, &c);
+	enum status s = plan_open_key(q, &db, FF_SESSION_ID, id, &c);
 	if (s != ST_OK)
 		return s;
 	narrow_scan(&db, &c, sess_match, NULL, g);

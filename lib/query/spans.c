@@ -1,6 +1,7 @@
 /* spans: spans as rows (query_span_rows), by start, duration or tokens, paged or after a
  * cursor span; and one span by id (query_span_get). */
 #include "lib/query/engine.h"
+#include "lib/query/narrow.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,6 +2,7 @@
  * spandex's own. */
 #include <math.h>
 #include "lib/query/engine.h"
+#include "lib/query/narrow.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* traces: one per root span, rolled up over every span of the trace (query_trace_rows,
  * query_trace_find). */
 #include "lib/query/engine.h"
+#include "lib/query/narrow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -317,7 +318,7 @@ enum status query_trace_find(struct query *q, const char *id, struct query_trace
 	struct trace_get t = {0};
 	memset(out, 0, sizeof *out);
 	struct rec_filter c;
-	enum status s = db_open_key(q, &db, FF_TRACE_ID, id, &c);
+	enum status s = plan_open_key(q, &db, FF_TRACE_ID, id, &c);
 	if (s != ST_OK)
 		return s;
 	htab_init(&t.roots, 4);

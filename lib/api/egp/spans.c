@@ -18,15 +18,6 @@
 #include "lib/query/query.h"
 #include "lib/query/search.h"
 
-static const char *const json_types[] = {"application/json", NULL};
-
-enum status egp_json_body(struct http_req *req, json_t **body)
-{
-	const char *ct = req->content_type;
-	enum status st = ct && ct[strspn(ct, " \t")] ? http_require_type(req, json_types) : ST_OK;
-	return st == ST_OK ? http_json_body(req, body) : st;
-}
-
 /* The account the request is made for, as responses name it: its workspace. */
 static const char *account(struct http_req *req)
 {
