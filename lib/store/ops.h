@@ -22,9 +22,13 @@ int ops_lock(const char *root, const char *cmd, bool wait, struct err *e);
 
 /* For the programs: from the first call on, holds a shared lock on DATA/.spandex-serve.lock
  * for as long as the process lives, so a restore can tell that DATA is served and refuse to
- * run under it. ST_UNAVAILABLE (e says why) while a restore holds DATA; ST_OK when the lock
- * file cannot be made (a read-only DATA: no restore runs there either). */
+ * run under it. ST_UNAVAILABLE (e says why) while a restore holds DATA, and when the lock cannot
+ * be opened or held (fails closed: ops_serve_unlogged gives the path and errno for the log);
+ * ST_OK on a read-only file system (EROFS: no restore runs there either). */
 enum status ops_serve(const char *root, struct err *e);
+/* Why ops_serve last refused (the lock's path and errno), once per reason; NULL when that
+ * reason was handed out already or the lock is held. */
+const char *ops_serve_unlogged(void);
 
 /* Removes the shards of ws whose day is before cutoff_day, each under the workspace lock and
  * its shard lock; with archive, first places them in archive/<ws>/. *removed counts days. */

@@ -332,6 +332,31 @@ test('restore refuses to run under the programs serving DATA, and loses no ackno
 	}
 });
 
+// Issue 30 item 4: a program that cannot hold the serve lock (it cannot be opened or flock
+// fails) once served on unseen, and a restore then replaced what it wrote. It fails closed: a
+// 503 in the API's shape, and a log line naming the lock and the error. A directory at the
+// lock's path makes it so even as root.
+test('a program that cannot hold the serve lock answers 503 and says why in the log', async () => {
+	const data = fs.mkdtempSync(path.join(tmp, 'unlockable-'));
+	const lock = path.join(data, '.spandex-serve.lock');
+	fs.mkdirSync(lock);
+	const ws = 'ops-unlockable';
+	const ingest = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/${ws}/ingest/spans`, dataDir: data,
+		body: { source: 'itest', spans: [makeSpan('unlockable', { started_at: dayTime() })] } }).done;
+	assert.equal(ingest.status, 503, ingest.body);
+	assert.deepEqual(JSON.parse(ingest.body), { detail: 'The data directory cannot be locked for serving; retry later' });
+	assert.ok(!ingest.body.includes(data), 'no path for the client');
+	assert.ok(ingest.stderr.includes(`${lock}: open: Is a directory`), ingest.stderr);
+	assert.ok(!fs.existsSync(path.join(data, ws)), 'nothing stored');
+	const list = await runCgi('spans', { path: `${WS_PREFIX}/${ws}/spans`, dataDir: data }).done;
+	assert.equal(list.status, 503, list.body);
+	// Mended, the program serves again.
+	fs.rmdirSync(lock);
+	const again = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/${ws}/ingest/spans`, dataDir: data,
+		body: { source: 'itest', spans: [makeSpan('unlockable', { started_at: dayTime() })] } }).done;
+	assert.equal(again.status, 201, again.body);
+});
+
 // Starts a backup of data into dest and kills it once its generation is being written;
 // resolves to the .tmp-* it left.
 async function killedBackup(data, dest) {
