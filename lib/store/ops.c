@@ -44,8 +44,14 @@ int ops_lock(const char *root, const char *cmd, bool wait, struct err *e)
 		return -1;
 	}
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0) {
+	struct stat sb;
+	/* Run as root, the lock is given to DATA's owner, so the same command run later as that
+	 * user (cron, sudo -u) can open it (issue 30). */
+	if (fd < 0 || (geteuid() == 0 && stat(root, &sb) == 0 && sb.st_uid != 0 &&
+		       fchown(fd, sb.st_uid, sb.st_gid) < 0)) {
 		err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {

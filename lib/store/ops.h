@@ -93,6 +93,11 @@ struct ops_backup_stats {
 enum status ops_backup(struct store *st, const char *dest, const char *const *extra,
 		       struct ops_backup_stats *stats, struct err *e);
 
+/* Run as root, gives root/name (a workspace, with all under it) to the owner of root, the user
+ * the programs run as (restore does so with what it writes; a verify after it may add a
+ * journal). Nothing to do for other users or a root owned by root. 0, or -1 with errno. */
+int ops_give_to_owner(const char *root, const char *name);
+
 /* What a restore did. */
 struct ops_restored {
 	char gen[PATH_MAX]; /* the generation restored */

@@ -120,6 +120,45 @@ static enum status gen_check(const char *gen, struct err *e)
 	return rc;
 }
 
+/* The owner of the data directory a restore run as root writes into (issue 30): the programs
+ * run as that user and must read the key file (0600), take the serve lock and write into the
+ * restored workspaces, as `spandex key` does (auth.c). Unset when not root, or when root owns
+ * DATA: then there is nothing to give. */
+static uid_t owner_uid;
+static gid_t owner_gid;
+static bool owner_give;
+
+static void owner_find(const char *root)
+{
+	struct stat sb;
+	owner_give = geteuid() == 0 && stat(root, &sb) == 0 && sb.st_uid != 0;
+	owner_uid = owner_give ? sb.st_uid : 0;
+	owner_gid = owner_give ? sb.st_gid : 0;
+}
+
+static int give_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return lchown(p, owner_uid, owner_gid);
+}
+
+/* Gives path (with what is under it) to DATA's owner (owner_find); 0, or -1 with errno. */
+static int give_to_owner(const char *p)
+{
+	return owner_give ? nftw(p, give_one, 16, FTW_PHYS) : 0;
+}
+
+int ops_give_to_owner(const char *root, const char *ws)
+{
+	char p[PATH_MAX];
+	owner_find(root);
+	if (!ops_pathf(p, "%s/%s", root, ws)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return give_to_owner(p);
+}
+
 /* Copies the files of directory src into directory dst (made), and its judgements/
  * directory's into dst/judgements: a copy, never a link (the store writes into its files:
  * flags, appends). Names starting with '.' are passed over. */
@@ -163,6 +202,8 @@ static enum status restore_ws(const char *gen, struct store *st, const char *ws,
 	if (ops_rm_rf(tmp) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
 	enum status rc = copy_dir(src, tmp, true, e);
+	if (rc == ST_OK && give_to_owner(tmp) < 0)
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
 	if (rc != ST_OK) {
 		ops_rm_rf(tmp);
 		return rc;
@@ -191,7 +232,8 @@ static enum status restore_extra(const char *gen, const char *root, const char *
 			out->extra_kept |= 1u << i;
 			continue;
 		}
-		if (ops_copy_path_mode(from, tmp, 0600, NULL) < 0 || rename(tmp, to) < 0) {
+		if (ops_copy_path_mode(from, tmp, 0600, NULL) < 0 || give_to_owner(tmp) < 0 ||
+		    rename(tmp, to) < 0) {
 			int en = errno;
 			unlink(tmp);
 			return err_set(e, ST_UNAVAILABLE, "%s: %s", to, strerror(en));
@@ -223,8 +265,11 @@ static int restore_lock(const char *root, struct err *e)
 	int fd = ops_pathf(p, "%s/%s", root, OPS_SERVE_LOCK)
 		     ? open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0640)
 		     : -1;
-	if (fd < 0) {
+	/* A lock made by root that the programs cannot open would refuse them all (ops_serve). */
+	if (fd < 0 || (owner_give && fchown(fd, owner_uid, owner_gid) < 0)) {
 		err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -278,6 +323,7 @@ enum status ops_restore(const char *backup, struct store *st, bool force, const 
 		return rc;
 	if (io_mkdir(st->root) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", st->root, strerror(errno));
+	owner_find(st->root);
 	int lfd = restore_lock(st->root, e);
 	if (lfd < 0)
 		return e ? e->st : ST_UNAVAILABLE;

@@ -436,6 +436,10 @@ test('backup carries the API keys (mode 0600) and restore brings them back, keep
 	const fresh = path.join(tmp, 'keyed-restored');
 	const r = await cli('restore', dest, fresh, '--verbose');
 	assert.match(r.stdout, /1 workspace and the API keys restored/);
+	// Said plainly, as `key create` does, with or without --verbose (issue 30).
+	assert.match(r.stderr, /the backup's API keys \(\.spandex-keys\) restored: authentication is now on for every workspace of .*keyed-restored: a request without a valid key gets 401/);
+	const quiet = await cli('restore', dest, path.join(tmp, 'keyed-quiet'));
+	assert.match(quiet.stderr, /authentication is now on for every workspace/);
 	assert.ok(fs.readFileSync(path.join(fresh, '.spandex-keys')).equals(keys));
 	assert.equal(fs.statSync(path.join(fresh, '.spandex-keys')).mode & 0o777, 0o600);
 	const get = (dir, k) => runCgi('spans', { path: `${WS_PREFIX}/ops-keyed/spans/keyed-1`, dataDir: dir,
@@ -459,4 +463,30 @@ test('backup carries the API keys (mode 0600) and restore brings them back, keep
 	const cut = await spandexCli(['restore', dest, path.join(tmp, 'keyed-cut')]);
 	assert.equal(cut.code, 1);
 	assert.match(cut.stderr, /\.spandex-keys: missing, or not the size the MANIFEST records/);
+});
+
+// Issue 30: restore run as root left the key file (0600) and the serve lock owned by root, so
+// the programs, running as DATA's owner, answered 503 to every request. Like `spandex key`, it
+// gives what it writes to DATA's owner.
+test('run as root, restore gives the key file, the serve lock and the workspaces to DATA\'s owner', { skip: process.getuid?.() !== 0 && 'not root' }, async () => {
+	const data = fs.mkdtempSync(path.join(tmp, 'owned-src-'));
+	assert.equal((await spandexCli(['key', 'create', data, '--workspace', 'ops-owned', '--role', 'write'])).code, 0);
+	const w = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/ops-owned/ingest/spans`, dataDir: data,
+		env: { SPANDEX_TOKEN: 'itest-token', HTTP_AUTHORIZATION: 'Bearer itest-token' },
+		body: { source: 'itest', spans: [makeSpan('owned-1', { started_at: dayTime() })] } }).done;
+	assert.equal(w.status, 201, w.body);
+	const dest = path.join(tmp, 'owned-backups');
+	await cli('backup', data, dest);
+	const target = fs.mkdtempSync(path.join(tmp, 'owned-dst-'));
+	fs.chownSync(target, 65534, 65534);
+	const r = await cli('restore', dest, target);
+	assert.match(r.stderr, /authentication is now on/);
+	const walk = (p) => [p, ...(fs.lstatSync(p).isDirectory() ? fs.readdirSync(p).flatMap((n) => walk(path.join(p, n))) : [])];
+	const all = walk(target).filter((p) => p !== target);
+	for (const name of ['.spandex-keys', '.spandex-serve.lock', 'ops-owned'])
+		assert.ok(all.includes(path.join(target, name)), name);
+	for (const p of all) {
+		const st = fs.lstatSync(p);
+		assert.deepEqual([st.uid, st.gid], [65534, 65534], p);
+	}
 });
