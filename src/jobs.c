@@ -212,6 +212,11 @@ int cmd_restore(const char *cmd, struct opts *o)
 			"by a backup that was killed or failed; the next backup removes %s\n",
 			r.unfinished, r.unfinished == 1 ? "" : "s", o->pos[0],
 			r.unfinished == 1 ? "it" : "them");
+	if (r.repaired)
+		fprintf(stderr,
+			"spandex: restore: %zu workspace%s that a killed restore had moved aside "
+			"(.old-<ws>) put back in %s\n",
+			r.repaired, r.repaired == 1 ? "" : "s", st.root);
 	if (s != ST_OK) {
 		fprintf(stderr, "spandex: restore: %s\n", err_text(&e));
 		ops_restored_free(&r);

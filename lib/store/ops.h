@@ -106,6 +106,7 @@ struct ops_restored {
 	unsigned extra_restored; /* bit i: extra[i] of the generation is now in DATA (mode 0600) */
 	unsigned extra_kept;	 /* bit i: DATA had its own extra[i], kept as it was */
 	size_t unfinished;	 /* unfinished generations (.tmp-*) passed over in BACKUP */
+	size_t repaired; /* workspaces a killed restore had moved aside (.old-<ws>), put back */
 };
 /* Copies a generation (BACKUP itself, or the newest complete one under it) into st's root. A
  * root that holds anything but the admin and serve locks is refused unless force; then the

@@ -490,3 +490,36 @@ test('run as root, restore gives the key file, the serve lock and the workspaces
 		assert.deepEqual([st.uid, st.gid], [65534, 65534], p);
 	}
 });
+
+// Issue 30: a restore killed between its two renames left the workspace missing and its data
+// in DATA/.old-<ws>, where the programs do not look and the next restore removed it. The next
+// restore puts it back first (whatever the backup holds), and says so.
+test('a restore killed between its renames: the next restore puts the workspace back', async () => {
+	const data = fs.mkdtempSync(path.join(tmp, 'killed-restore-'));
+	const put = async (ws, id) => {
+		const r = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/${ws}/ingest/spans`, dataDir: data,
+			body: { source: 'itest', spans: [makeSpan(id, { started_at: dayTime() })] } }).done;
+		assert.equal(r.status, 201, r.body);
+	};
+	const has = async (ws, id) => (await runCgi('spans', { path: `${WS_PREFIX}/${ws}/spans/${id}`, dataDir: data }).done).status;
+	await put('ops-swapped', 'swapped-1');
+	const dest = path.join(tmp, 'killed-restore-backups');
+	await cli('backup', data, dest);
+	const killed = await spandexCli(['restore', dest, data, '--force'], { env: { SPANDEX_TEST_KILL_IN_RESTORE: '1' } });
+	assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+	assert.ok(!fs.existsSync(path.join(data, 'ops-swapped')), 'moved aside');
+	assert.ok(fs.existsSync(path.join(data, '.old-ops-swapped')));
+	// A backup of another workspace only: the killed one is put back all the same.
+	const other = fs.mkdtempSync(path.join(tmp, 'killed-restore-other-'));
+	const r0 = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/ops-other/ingest/spans`, dataDir: other,
+		body: { source: 'itest', spans: [makeSpan('other-1', { started_at: dayTime() })] } }).done;
+	assert.equal(r0.status, 201, r0.body);
+	const dest2 = path.join(tmp, 'killed-restore-other-backups');
+	await cli('backup', other, dest2);
+	const again = await cli('restore', dest2, data, '--force');
+	assert.match(again.stderr, /1 workspace that a killed restore had moved aside \(\.old-<ws>\) put back/);
+	assert.deepEqual(fs.readdirSync(data).filter((n) => n.startsWith('.old-') || n.startsWith('.restore-')), []);
+	assert.equal(await has('ops-swapped', 'swapped-1'), 200);
+	assert.equal(await has('ops-other', 'other-1'), 200);
+	assert.equal((await spandexCli(['verify', data])).code, 0);
+});
