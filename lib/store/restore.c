@@ -197,9 +197,9 @@ static enum status copy_dir(const char *src, const char *dst, bool sub, struct e
 
 /* Settles what a killed restore left in root (run under the serve and admin locks, before
  * anything is copied): a .old-<ws> without its <ws> was moved aside and the new copy never
- * took its place, so it goes back; a .old-<ws> beside its <ws> was replaced, and goes; a
- * .restore-<ws> is a copy never swapped in, and goes. *repaired counts the workspaces put
- * back. */
+ * took its place, so it goes back; a .old-<ws> beside its <ws> stays (a writer may have made
+ * <ws> anew since; restoring <ws> replaces it, as before); a .restore-<ws> is a copy never
+ * swapped in, and goes. *repaired counts the workspaces put back. */
 static enum status restore_settle(const char *root, size_t *repaired, struct err *e)
 {
 	DIR *d = opendir(root);
@@ -216,7 +216,10 @@ static enum status restore_settle(const char *root, size_t *repaired, struct err
 		if (!workspace_valid(name) || !ops_pathf(p, "%s/%s", root, de->d_name) ||
 		    !ops_pathf(ws, "%s/%s", root, name))
 			continue;
-		if (old && access(ws, F_OK) < 0 && errno == ENOENT) {
+		if (old && access(ws, F_OK) == 0)
+			continue; /* replaced, or made anew by a writer since: not this run's to
+				     drop */
+		if (old) {
 			if (rename(p, ws) < 0)
 				rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 			else
