@@ -212,6 +212,11 @@ int cmd_restore(const char *cmd, struct opts *o)
 			"by a backup that was killed or failed; the next backup removes %s\n",
 			r.unfinished, r.unfinished == 1 ? "" : "s", o->pos[0],
 			r.unfinished == 1 ? "it" : "them");
+	if (r.repaired)
+		fprintf(stderr,
+			"spandex: restore: %zu workspace%s that a killed restore had moved aside "
+			"(.old-<ws>) put back in %s\n",
+			r.repaired, r.repaired == 1 ? "" : "s", st.root);
 	if (s != ST_OK) {
 		fprintf(stderr, "spandex: restore: %s\n", err_text(&e));
 		ops_restored_free(&r);
@@ -222,10 +227,24 @@ int cmd_restore(const char *cmd, struct opts *o)
 		    stderr,
 		    "spandex: restore: %s keeps its own API keys (%s); the backup's are in %s/%s\n",
 		    st.root, AUTH_FILE, r.gen, AUTH_FILE);
+	/* DATA had no key file, so authentication was off: say so in the words of `key create`. */
+	if (r.extra_restored & 1)
+		fprintf(
+		    stderr,
+		    "spandex: restore: the backup's API keys (%s) restored: authentication is now "
+		    "on for every workspace of %s: a request without a valid key gets 401\n",
+		    AUTH_FILE, st.root);
 	/* The restored store must pass verify as it is, without a reindex. */
 	struct progress pg = cli_progress_for(o);
 	struct opts quiet = {.verbose = false};
 	int rc = cmd_verify(&st, r.names, r.n, &pg, &quiet);
+	/* What verify made (a journal), run as root, goes to DATA's owner too. */
+	for (size_t i = 0; i < r.n; i++)
+		if (ops_give_to_owner(st.root, r.names[i]) < 0) {
+			fprintf(stderr, "spandex: restore: %s/%s: %s\n", st.root, r.names[i],
+				strerror(errno));
+			rc = 1;
+		}
 	if (o->verbose && !rc)
 		printf("restore: %zu workspace%s%s restored into %s and verified\n", r.n,
 		       r.n == 1 ? "" : "s", r.extra_restored & 1 ? " and the API keys" : "",

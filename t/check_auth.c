@@ -221,7 +221,28 @@ START_TEST(bad_input)
 	fclose(f);
 	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_OK);
 	ck_assert_ptr_null(auth_unlogged());
-	/* A key file that cannot be read keeps the door shut. */
+	/* A key file that cannot be read keeps the door shut. A directory at its path cannot be
+	 * read even by root (CI runs as root; a mode of 0 stops only others): it once read as an
+	 * empty file, a 401 for everyone rather than the 503 that says the file is at fault. */
+	char aside[160];
+	snprintf(aside, sizeof aside, "%s.aside", p);
+	ck_assert_int_eq(rename(p, aside), 0);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	ck_assert(auth_enabled(root, NULL));
+	for (int twice = 0; twice < 2; twice++) {
+		ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
+		ck_assert_int_eq(check(NULL, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
+		const char *why = auth_unlogged();
+		if (twice) {
+			ck_assert_ptr_null(why);
+			continue;
+		}
+		ck_assert_ptr_nonnull(why);
+		ck_assert_msg(strstr(why, "cannot be read: Is a directory"), "%s", why);
+	}
+	ck_assert_int_eq(rmdir(p), 0);
+	ck_assert_int_eq(rename(aside, p), 0);
+	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_OK);
 	if (geteuid() != 0) {
 		ck_assert_int_eq(chmod(p, 0), 0);
 		ck_assert(auth_enabled(root, NULL));

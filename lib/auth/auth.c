@@ -141,6 +141,12 @@ static enum status parse_file(int fd, struct entry **out, size_t *n, char *why, 
 			st = ST_INVALID;
 		*n += r > 0;
 	}
+	/* A read that fails (a directory at the path: EISDIR) is no empty file: it is
+	 * unreadable, and refuses every request (issue 30). */
+	if (st == ST_OK && ferror(f)) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		st = ST_UNAVAILABLE;
+	}
 	free(line);
 	fclose(f);
 	if (st != ST_OK) {

@@ -207,8 +207,12 @@ static enum status route_store(struct http_req *req)
 	store_init(&req->store, root && *root ? root : "./data", !(sync && !strcmp(sync, "0")));
 	/* Held from now on, so a restore refuses to run under this program (issue 30); a 503
 	 * while one runs. */
-	if (ops_serve(req->store.root, &e) != ST_OK)
+	if (ops_serve(req->store.root, &e) != ST_OK) {
+		const char *why = ops_serve_unlogged();
+		if (why)
+			http_log(req, "%s", why);
 		return http_fail_err(req, &e);
+	}
 	return ST_OK;
 }
 

@@ -44,8 +44,14 @@ int ops_lock(const char *root, const char *cmd, bool wait, struct err *e)
 		return -1;
 	}
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0) {
+	struct stat sb;
+	/* Run as root, the lock is given to DATA's owner, so the same command run later as that
+	 * user (cron, sudo -u) can open it (issue 30). */
+	if (fd < 0 || (geteuid() == 0 && stat(root, &sb) == 0 && sb.st_uid != 0 &&
+		       fchown(fd, sb.st_uid, sb.st_gid) < 0)) {
 		err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
@@ -85,6 +91,23 @@ int ops_lock(const char *root, const char *cmd, bool wait, struct err *e)
 
 /* ---- the serve lock ---- */
 
+/* Why the last ops_serve refused (path and errno, for the log), and what ops_serve_unlogged
+ * last handed out: each reason reaches the log once per process, not once per request. */
+static char serve_problem[PATH_MAX + 128], serve_told[sizeof serve_problem];
+
+/* Refuses the request (issue 30: a program that cannot hold the lock is one a restore would
+ * not see, and what it writes meanwhile would be lost): the path and errno for the log, a
+ * plain 503 for the client. */
+static enum status serve_refuse(const char *p, const char *what, int en, struct err *e)
+{
+	snprintf(serve_problem, sizeof serve_problem,
+		 "%s: %s: %s; every request is refused until it can be held (a restore could "
+		 "not tell this program serves DATA)",
+		 p, what, strerror(en));
+	return err_set(e, ST_UNAVAILABLE,
+		       "The data directory cannot be locked for serving; retry later");
+}
+
 enum status ops_serve(const char *root, struct err *e)
 {
 	/* One root per process in practice; another one moves the lock there. */
@@ -94,23 +117,41 @@ enum status ops_serve(const char *root, struct err *e)
 	if (fd >= 0 && !strcmp(held, root))
 		return ST_OK;
 	if (!ops_pathf(p, "%s/%s", root, OPS_SERVE_LOCK))
-		return ST_OK;
+		return serve_refuse(root, "open", ENAMETOOLONG, e);
 	int nfd = open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
-	if (nfd < 0)
-		return ST_OK;
-	if (flock(nfd, LOCK_SH | LOCK_NB) < 0) {
+	/* A DATA not made yet is made as the first write would (layout_mkdir). */
+	if (nfd < 0 && errno == ENOENT && io_mkdir(root) == 0)
+		nfd = open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (nfd < 0) {
+		/* A read-only file system: nothing is written there, and no restore runs. */
+		if (errno == EROFS)
+			return ST_OK;
+		return serve_refuse(p, "open", errno, e);
+	}
+	while (flock(nfd, LOCK_SH | LOCK_NB) < 0) {
 		int en = errno;
+		if (en == EINTR)
+			continue;
 		close(nfd);
 		if (en == EWOULDBLOCK)
 			return err_set(e, ST_UNAVAILABLE,
 				       "The data directory is being restored; retry later");
-		return ST_OK;
+		return serve_refuse(p, "flock", en, e);
 	}
+	serve_problem[0] = serve_told[0] = 0;
 	if (fd >= 0)
 		close(fd);
 	fd = nfd;
 	snprintf(held, sizeof held, "%s", root);
 	return ST_OK;
+}
+
+const char *ops_serve_unlogged(void)
+{
+	if (!serve_problem[0] || !strcmp(serve_problem, serve_told))
+		return NULL;
+	memcpy(serve_told, serve_problem, sizeof serve_told);
+	return serve_told;
 }
 
 /* The processes holding a lock on the file behind fd, as "pid N (name)" (from /proc/locks

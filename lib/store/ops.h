@@ -22,9 +22,13 @@ int ops_lock(const char *root, const char *cmd, bool wait, struct err *e);
 
 /* For the programs: from the first call on, holds a shared lock on DATA/.spandex-serve.lock
  * for as long as the process lives, so a restore can tell that DATA is served and refuse to
- * run under it. ST_UNAVAILABLE (e says why) while a restore holds DATA; ST_OK when the lock
- * file cannot be made (a read-only DATA: no restore runs there either). */
+ * run under it. ST_UNAVAILABLE (e says why) while a restore holds DATA, and when the lock cannot
+ * be opened or held (fails closed: ops_serve_unlogged gives the path and errno for the log);
+ * ST_OK on a read-only file system (EROFS: no restore runs there either). */
 enum status ops_serve(const char *root, struct err *e);
+/* Why ops_serve last refused (the lock's path and errno), once per reason; NULL when that
+ * reason was handed out already or the lock is held. */
+const char *ops_serve_unlogged(void);
 
 /* Removes the shards of ws whose day is before cutoff_day, each under the workspace lock and
  * its shard lock; with archive, first places them in archive/<ws>/. *removed counts days. */
@@ -89,6 +93,11 @@ struct ops_backup_stats {
 enum status ops_backup(struct store *st, const char *dest, const char *const *extra,
 		       struct ops_backup_stats *stats, struct err *e);
 
+/* Run as root, gives root/name (a workspace, with all under it) to the owner of root, the user
+ * the programs run as (restore does so with what it writes; a verify after it may add a
+ * journal). Nothing to do for other users or a root owned by root. 0, or -1 with errno. */
+int ops_give_to_owner(const char *root, const char *name);
+
 /* What a restore did. */
 struct ops_restored {
 	char gen[PATH_MAX]; /* the generation restored */
@@ -97,6 +106,7 @@ struct ops_restored {
 	unsigned extra_restored; /* bit i: extra[i] of the generation is now in DATA (mode 0600) */
 	unsigned extra_kept;	 /* bit i: DATA had its own extra[i], kept as it was */
 	size_t unfinished;	 /* unfinished generations (.tmp-*) passed over in BACKUP */
+	size_t repaired; /* workspaces a killed restore had moved aside (.old-<ws>), put back */
 };
 /* Copies a generation (BACKUP itself, or the newest complete one under it) into st's root. A
  * root that holds anything but the admin and serve locks is refused unless force; then the

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,45 @@ static enum status gen_check(const char *gen, struct err *e)
 	return rc;
 }
 
+/* The owner of the data directory a restore run as root writes into (issue 30): the programs
+ * run as that user and must read the key file (0600), take the serve lock and write into the
+ * restored workspaces, as `spandex key` does (auth.c). Unset when not root, or when root owns
+ * DATA: then there is nothing to give. */
+static uid_t owner_uid;
+static gid_t owner_gid;
+static bool owner_give;
+
+static void owner_find(const char *root)
+{
+	struct stat sb;
+	owner_give = geteuid() == 0 && stat(root, &sb) == 0 && sb.st_uid != 0;
+	owner_uid = owner_give ? sb.st_uid : 0;
+	owner_gid = owner_give ? sb.st_gid : 0;
+}
+
+static int give_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return lchown(p, owner_uid, owner_gid);
+}
+
+/* Gives path (with what is under it) to DATA's owner (owner_find); 0, or -1 with errno. */
+static int give_to_owner(const char *p)
+{
+	return owner_give ? nftw(p, give_one, 16, FTW_PHYS) : 0;
+}
+
+int ops_give_to_owner(const char *root, const char *ws)
+{
+	char p[PATH_MAX];
+	owner_find(root);
+	if (!ops_pathf(p, "%s/%s", root, ws)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return give_to_owner(p);
+}
+
 /* Copies the files of directory src into directory dst (made), and its judgements/
  * directory's into dst/judgements: a copy, never a link (the store writes into its files:
  * flags, appends). Names starting with '.' are passed over. */
@@ -150,6 +190,50 @@ static enum status copy_dir(const char *src, const char *dst, bool sub, struct e
 	return rc;
 }
 
+/* Test hook (t/integration/ops.test.mjs): SPANDEX_TEST_KILL_IN_RESTORE set kills restore
+ * with SIGKILL between its two renames, the workspace moved aside and the new one not yet in
+ * place. Unset in every real deployment. */
+#define TEST_KILL_IN_RESTORE "SPANDEX_TEST_KILL_IN_RESTORE"
+
+/* Settles what a killed restore left in root (run under the serve and admin locks, before
+ * anything is copied): a .old-<ws> without its <ws> was moved aside and the new copy never
+ * took its place, so it goes back; a .old-<ws> beside its <ws> stays (a writer may have made
+ * <ws> anew since; restoring <ws> replaces it, as before); a .restore-<ws> is a copy never
+ * swapped in, and goes. *repaired counts the workspaces put back. */
+static enum status restore_settle(const char *root, size_t *repaired, struct err *e)
+{
+	DIR *d = opendir(root);
+	if (!d)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", root, strerror(errno));
+	enum status rc = ST_OK;
+	struct dirent *de;
+	while (rc == ST_OK && (de = readdir(d))) {
+		char p[PATH_MAX], ws[PATH_MAX];
+		bool old = !strncmp(de->d_name, ".old-", 5);
+		if (!old && strncmp(de->d_name, ".restore-", 9))
+			continue;
+		const char *name = de->d_name + (old ? 5 : 9);
+		if (!workspace_valid(name) || !ops_pathf(p, "%s/%s", root, de->d_name) ||
+		    !ops_pathf(ws, "%s/%s", root, name))
+			continue;
+		if (old && access(ws, F_OK) == 0)
+			continue; /* replaced, or made anew by a writer since: not this run's to
+				     drop */
+		if (old) {
+			if (rename(p, ws) < 0)
+				rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+			else
+				++*repaired;
+		} else if (ops_rm_rf(p) < 0) {
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+		}
+	}
+	closedir(d);
+	if (rc == ST_OK && *repaired)
+		io_sync_dir(root);
+	return rc;
+}
+
 /* Copies gen/<ws> (with its judgements) into root/.restore-<ws>, then swaps it in for
  * root/<ws>. */
 static enum status restore_ws(const char *gen, struct store *st, const char *ws, struct err *e)
@@ -163,11 +247,17 @@ static enum status restore_ws(const char *gen, struct store *st, const char *ws,
 	if (ops_rm_rf(tmp) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
 	enum status rc = copy_dir(src, tmp, true, e);
+	if (rc == ST_OK && give_to_owner(tmp) < 0)
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
 	if (rc != ST_OK) {
 		ops_rm_rf(tmp);
 		return rc;
 	}
-	if (ops_rm_rf(old) < 0 || (rename(dst, old) < 0 && errno != ENOENT) || rename(tmp, dst) < 0)
+	if (ops_rm_rf(old) < 0 || (rename(dst, old) < 0 && errno != ENOENT))
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", dst, strerror(errno));
+	if (getenv(TEST_KILL_IN_RESTORE))
+		raise(SIGKILL);
+	if (rename(tmp, dst) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", dst, strerror(errno));
 	io_sync_dir(st->root);
 	ops_rm_rf(old);
@@ -191,7 +281,8 @@ static enum status restore_extra(const char *gen, const char *root, const char *
 			out->extra_kept |= 1u << i;
 			continue;
 		}
-		if (ops_copy_path_mode(from, tmp, 0600, NULL) < 0 || rename(tmp, to) < 0) {
+		if (ops_copy_path_mode(from, tmp, 0600, NULL) < 0 || give_to_owner(tmp) < 0 ||
+		    rename(tmp, to) < 0) {
 			int en = errno;
 			unlink(tmp);
 			return err_set(e, ST_UNAVAILABLE, "%s: %s", to, strerror(en));
@@ -223,8 +314,11 @@ static int restore_lock(const char *root, struct err *e)
 	int fd = ops_pathf(p, "%s/%s", root, OPS_SERVE_LOCK)
 		     ? open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0640)
 		     : -1;
-	if (fd < 0) {
+	/* A lock made by root that the programs cannot open would refuse them all (ops_serve). */
+	if (fd < 0 || (owner_give && fchown(fd, owner_uid, owner_gid) < 0)) {
 		err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -278,12 +372,15 @@ enum status ops_restore(const char *backup, struct store *st, bool force, const 
 		return rc;
 	if (io_mkdir(st->root) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", st->root, strerror(errno));
+	owner_find(st->root);
 	int lfd = restore_lock(st->root, e);
 	if (lfd < 0)
 		return e ? e->st : ST_UNAVAILABLE;
 	struct store gst;
 	store_init(&gst, out->gen, false);
-	if (!force && !dir_empty(st->root))
+	if ((rc = restore_settle(st->root, &out->repaired, e)) != ST_OK)
+		; /* e says why */
+	else if (!force && !dir_empty(st->root))
 		rc = err_set(e, ST_BAD_REQUEST,
 			     "%s is not empty; --force replaces the workspaces the backup holds",
 			     st->root);

@@ -299,3 +299,52 @@ test('trace stats read off the roots agree with the traces a list renders', asyn
 	assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
 	assert.ok(want['usage.prompt_tokens'] > 0 && want.total_estimated_cost > 0 && want.metadata > 0, JSON.stringify(want));
 });
+
+// NeMo Intake's queries take a slot the same way (issue 30, item 8): clients repeating a
+// list or search of a large workspace once held every worker of the spans program, and nothing
+// answered them 429. Two workers: one slot for expensive queries, the other kept for the
+// cheap. Here 64 KiB read counts as expensive.
+test('Intake lists of a large workspace take a slot; a get by id of another workspace always finds a worker', { timeout: 120000 }, async () => {
+	const srv = await startServer({ workers: { spans: 2 }, env: { SPANDEX_QUERY_HEAVY: String(64 << 10) } });
+	servers.push(srv);
+	const P = '/apis/intake/v2/workspaces';
+	const t0 = Date.UTC(2026, 0, 5);
+	for (let i = 0; i < 5000; i += 1000) {
+		const spans = [];
+		for (let j = i; j < i + 1000; j++) {
+			spans.push({ span_id: `flood-${j}`, trace_id: `flood-t${j % 500}`, name: `call ${j}`,
+				started_at: new Date(t0 + j * 100).toISOString(), input: { prompt: `question ${j} ${'lorem ipsum '.repeat(20)}` } });
+		}
+		const r = await srv.request('POST', `${P}/flood/ingest/spans`, { body: { source: 'itest', spans } });
+		assert.equal(r.status, 201, r.text);
+	}
+	let r = await srv.request('POST', `${P}/quiet/ingest/spans`, {
+		body: { source: 'itest', spans: [{ span_id: 'quiet-1', trace_id: 'quiet-t', name: 'one', started_at: new Date(t0).toISOString() }] },
+	});
+	assert.equal(r.status, 201, r.text);
+	const codes = {};
+	let refusal;
+	let stop = false;
+	const flooder = async () => {
+		while (!stop) {
+			const f = await srv.request('GET', `${P}/flood/spans?mode=detailed&page_size=1000&sort=started_at`);
+			codes[f.status] = (codes[f.status] || 0) + 1;
+			if (f.status === 429) refusal = f;
+		}
+	};
+	const floods = Array.from({ length: FLOODERS }, flooder);
+	await new Promise((res) => setTimeout(res, 200));
+	const other = {};
+	for (let i = 0; i < 40; i++) {
+		r = await srv.request('GET', `${P}/quiet/spans/quiet-1`);
+		other[r.status] = (other[r.status] || 0) + 1;
+		r = await srv.request('GET', `${P}/quiet/spans?mode=summary`);
+		other[r.status] = (other[r.status] || 0) + 1;
+	}
+	stop = true;
+	await Promise.all(floods);
+	assert.deepEqual(other, { 200: 80 }, JSON.stringify({ other, flood: codes }));
+	assert.ok(codes[200] >= 1 && refusal, JSON.stringify(codes));
+	assert.equal(refusal.headers['retry-after'], '1');
+	assert.match(refusal.json.detail, /expensive queries/);
+});

@@ -263,6 +263,18 @@ test('the last key revoked, or a key file that does not parse, refuses every req
 			assert.equal(l.code, 1);
 			assert.match(l.stderr, reason);
 		}
+		// A key file that cannot be read, even by root (as CI runs): a directory at its path.
+		fs.unlinkSync(file);
+		fs.mkdirSync(file);
+		for (const [api, a] of Object.entries(apis)) {
+			for (const [why, h] of [['no key', a.key(null)], ['the valid key', a.key(key2)]]) {
+				const res = await a.read('team-z', h);
+				assert.equal(res.status, 503, `unreadable, ${api}, ${why}: ${res.text}`);
+				a.error(res, 503, /^Authentication is unavailable: the server's key file cannot be read$/);
+			}
+		}
+		assert.match(log(), /\.spandex-keys cannot be read: Is a directory; every request is refused until it is fixed/);
+		fs.rmdirSync(file);
 		fs.writeFileSync(file, text, { mode: 0o600 });
 		for (const [api, a] of Object.entries(apis))
 			assert.equal((await a.read('team-z', a.key(key2))).status, a.ok.read, `${api} mended`);

@@ -332,6 +332,31 @@ test('restore refuses to run under the programs serving DATA, and loses no ackno
 	}
 });
 
+// Issue 30 item 4: a program that cannot hold the serve lock (it cannot be opened or flock
+// fails) once served on unseen, and a restore then replaced what it wrote. It fails closed: a
+// 503 in the API's shape, and a log line naming the lock and the error. A directory at the
+// lock's path makes it so even as root.
+test('a program that cannot hold the serve lock answers 503 and says why in the log', async () => {
+	const data = fs.mkdtempSync(path.join(tmp, 'unlockable-'));
+	const lock = path.join(data, '.spandex-serve.lock');
+	fs.mkdirSync(lock);
+	const ws = 'ops-unlockable';
+	const ingest = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/${ws}/ingest/spans`, dataDir: data,
+		body: { source: 'itest', spans: [makeSpan('unlockable', { started_at: dayTime() })] } }).done;
+	assert.equal(ingest.status, 503, ingest.body);
+	assert.deepEqual(JSON.parse(ingest.body), { detail: 'The data directory cannot be locked for serving; retry later' });
+	assert.ok(!ingest.body.includes(data), 'no path for the client');
+	assert.ok(ingest.stderr.includes(`${lock}: open: Is a directory`), ingest.stderr);
+	assert.ok(!fs.existsSync(path.join(data, ws)), 'nothing stored');
+	const list = await runCgi('spans', { path: `${WS_PREFIX}/${ws}/spans`, dataDir: data }).done;
+	assert.equal(list.status, 503, list.body);
+	// Mended, the program serves again.
+	fs.rmdirSync(lock);
+	const again = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/${ws}/ingest/spans`, dataDir: data,
+		body: { source: 'itest', spans: [makeSpan('unlockable', { started_at: dayTime() })] } }).done;
+	assert.equal(again.status, 201, again.body);
+});
+
 // Starts a backup of data into dest and kills it once its generation is being written;
 // resolves to the .tmp-* it left.
 async function killedBackup(data, dest) {
@@ -411,6 +436,10 @@ test('backup carries the API keys (mode 0600) and restore brings them back, keep
 	const fresh = path.join(tmp, 'keyed-restored');
 	const r = await cli('restore', dest, fresh, '--verbose');
 	assert.match(r.stdout, /1 workspace and the API keys restored/);
+	// Said plainly, as `key create` does, with or without --verbose (issue 30).
+	assert.match(r.stderr, /the backup's API keys \(\.spandex-keys\) restored: authentication is now on for every workspace of .*keyed-restored: a request without a valid key gets 401/);
+	const quiet = await cli('restore', dest, path.join(tmp, 'keyed-quiet'));
+	assert.match(quiet.stderr, /authentication is now on for every workspace/);
 	assert.ok(fs.readFileSync(path.join(fresh, '.spandex-keys')).equals(keys));
 	assert.equal(fs.statSync(path.join(fresh, '.spandex-keys')).mode & 0o777, 0o600);
 	const get = (dir, k) => runCgi('spans', { path: `${WS_PREFIX}/ops-keyed/spans/keyed-1`, dataDir: dir,
@@ -434,4 +463,63 @@ test('backup carries the API keys (mode 0600) and restore brings them back, keep
 	const cut = await spandexCli(['restore', dest, path.join(tmp, 'keyed-cut')]);
 	assert.equal(cut.code, 1);
 	assert.match(cut.stderr, /\.spandex-keys: missing, or not the size the MANIFEST records/);
+});
+
+// Issue 30: restore run as root left the key file (0600) and the serve lock owned by root, so
+// the programs, running as DATA's owner, answered 503 to every request. Like `spandex key`, it
+// gives what it writes to DATA's owner.
+test('run as root, restore gives the key file, the serve lock and the workspaces to DATA\'s owner', { skip: process.getuid?.() !== 0 && 'not root' }, async () => {
+	const data = fs.mkdtempSync(path.join(tmp, 'owned-src-'));
+	assert.equal((await spandexCli(['key', 'create', data, '--workspace', 'ops-owned', '--role', 'write'])).code, 0);
+	const w = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/ops-owned/ingest/spans`, dataDir: data,
+		env: { SPANDEX_TOKEN: 'itest-token', HTTP_AUTHORIZATION: 'Bearer itest-token' },
+		body: { source: 'itest', spans: [makeSpan('owned-1', { started_at: dayTime() })] } }).done;
+	assert.equal(w.status, 201, w.body);
+	const dest = path.join(tmp, 'owned-backups');
+	await cli('backup', data, dest);
+	const target = fs.mkdtempSync(path.join(tmp, 'owned-dst-'));
+	fs.chownSync(target, 65534, 65534);
+	const r = await cli('restore', dest, target);
+	assert.match(r.stderr, /authentication is now on/);
+	const walk = (p) => [p, ...(fs.lstatSync(p).isDirectory() ? fs.readdirSync(p).flatMap((n) => walk(path.join(p, n))) : [])];
+	const all = walk(target).filter((p) => p !== target);
+	for (const name of ['.spandex-keys', '.spandex-serve.lock', 'ops-owned'])
+		assert.ok(all.includes(path.join(target, name)), name);
+	for (const p of all) {
+		const st = fs.lstatSync(p);
+		assert.deepEqual([st.uid, st.gid], [65534, 65534], p);
+	}
+});
+
+// Issue 30: a restore killed between its two renames left the workspace missing and its data
+// in DATA/.old-<ws>, where the programs do not look and the next restore removed it. The next
+// restore puts it back first (whatever the backup holds), and says so.
+test('a restore killed between its renames: the next restore puts the workspace back', async () => {
+	const data = fs.mkdtempSync(path.join(tmp, 'killed-restore-'));
+	const put = async (ws, id) => {
+		const r = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/${ws}/ingest/spans`, dataDir: data,
+			body: { source: 'itest', spans: [makeSpan(id, { started_at: dayTime() })] } }).done;
+		assert.equal(r.status, 201, r.body);
+	};
+	const has = async (ws, id) => (await runCgi('spans', { path: `${WS_PREFIX}/${ws}/spans/${id}`, dataDir: data }).done).status;
+	await put('ops-swapped', 'swapped-1');
+	const dest = path.join(tmp, 'killed-restore-backups');
+	await cli('backup', data, dest);
+	const killed = await spandexCli(['restore', dest, data, '--force'], { env: { SPANDEX_TEST_KILL_IN_RESTORE: '1' } });
+	assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+	assert.ok(!fs.existsSync(path.join(data, 'ops-swapped')), 'moved aside');
+	assert.ok(fs.existsSync(path.join(data, '.old-ops-swapped')));
+	// A backup of another workspace only: the killed one is put back all the same.
+	const other = fs.mkdtempSync(path.join(tmp, 'killed-restore-other-'));
+	const r0 = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/ops-other/ingest/spans`, dataDir: other,
+		body: { source: 'itest', spans: [makeSpan('other-1', { started_at: dayTime() })] } }).done;
+	assert.equal(r0.status, 201, r0.body);
+	const dest2 = path.join(tmp, 'killed-restore-other-backups');
+	await cli('backup', other, dest2);
+	const again = await cli('restore', dest2, data, '--force');
+	assert.match(again.stderr, /1 workspace that a killed restore had moved aside \(\.old-<ws>\) put back/);
+	assert.deepEqual(fs.readdirSync(data).filter((n) => n.startsWith('.old-') || n.startsWith('.restore-')), []);
+	assert.equal(await has('ops-swapped', 'swapped-1'), 200);
+	assert.equal(await has('ops-other', 'other-1'), 200);
+	assert.equal((await spandexCli(['verify', data])).code, 0);
 });

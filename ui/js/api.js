@@ -85,7 +85,8 @@ export function url(path, params) {
 // method PREFIX+path with params (objects are sent as JSON, the API's `filter=` form) and a
 // JSON body (none: undefined). Resolves to the parsed body (null for a write answered with
 // none: 204); rejects with ApiError, or an AbortError when signal aborts. A 401 asks for the
-// key and sends the request again: the API refused it before doing anything.
+// key and sends the request again: the API refused it before doing anything; a GET refused
+// 429 (the slots of expensive queries) is sent again after its Retry-After.
 async function send(method, path, { params, body: payload, signal } = {}) {
 	const target = url(path, params);
 	for (let attempt = 0; ; attempt++) {
@@ -117,6 +118,14 @@ async function send(method, path, { params, body: payload, signal } = {}) {
 			const fresh = await askKey(reason);
 			if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
 			if (fresh) continue;
+		}
+		// An expensive query refused while others hold the program's slots (429, issue 30):
+		// sent again after Retry-After, a few times, as a reader would.
+		if (res.status === 429 && method === 'GET' && attempt < 5) {
+			const wait = Math.min(10, Number(res.headers.get('Retry-After')) || 1) * 1000;
+			await new Promise((resolve) => setTimeout(resolve, wait));
+			if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+			continue;
 		}
 		if (!res.ok) throw new ApiError(res.status, detailOf(body, res.status, res.statusText), target, method);
 		if (method !== 'GET' && !text) return null;

@@ -69,8 +69,12 @@ static void query_init(struct http_req *req, struct query *q)
 	q->page_size = QUERY_DEFAULT_PAGE_SIZE;
 	q->sort = "-started_at";
 	http_query_limits(req, q);
-	/* No admission to the slots of expensive queries (http_query_admit): the viewer sends a
-	 * page's queries side by side and would show their 429s. */
+	/* A query takes one of the slots of expensive queries once it has read
+	 * SPANDEX_QUERY_HEAVY bytes, as Opik's and Scale GP's do (issue 30, item 8): else a
+	 * client repeating scans of a large workspace holds every worker. Small queries never
+	 * take one; the viewer sends a page's queries side by side and retries a 429 after its
+	 * Retry-After (ui/js/api.js). */
+	http_query_admit(req, q);
 }
 
 /* Replies 200 with the page, or fails with the query's reason. */
