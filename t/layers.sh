@@ -120,6 +120,7 @@ done <"$tmp/calls"
 #   vschema.c vs_ (struct vs_field)      record.c  rec_
 #   opsfs.c, backup.c, restore.c  ops_: the module of ops.h, in four files
 #   otlp_util.c  otlp_: the helpers every file of the OTLP decoder shares (otlp_int.h)
+#   fields.c     span_: the storage of the span's field table (fields.h), the Span's own
 # Generated protobuf-c code (otlp__) keeps protoc-c's names.
 # Symbols still waiting for the rename of /tmp/renames.sh (issue 9): emptied when it runs.
 pending=""
@@ -142,6 +143,7 @@ while read -r d obj sym; do
 	record) prefixes="$prefixes rec_" ;;
 	opsfs | backup | restore) prefixes="$prefixes ops_" ;;
 	otlp_util) prefixes="$prefixes otlp_" ;;
+	fields) prefixes="$prefixes span_" ;;
 	*.pb-c) prefixes="otlp__" ;;
 	esac
 	[ "$sym" = "$m" ] && ok=1
