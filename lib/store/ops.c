@@ -198,19 +198,6 @@ void ops_lock_holders(int fd, char *out, size_t len)
 	fclose(f);
 }
 
-/* Under the workspace lock: settles the workspace as its next writer would (journal, id
- * table after a reboot). */
-static enum status ws_settle(struct store *st, const char *ws)
-{
-	struct keytable_set t = TAB_SET_CLOSED;
-	int jfd = -1;
-	enum status rc = write_prepare(st, ws, &t, &jfd);
-	keytable_close_all(&t);
-	if (jfd >= 0)
-		close(jfd);
-	return rc;
-}
-
 /* ---- retention ---- */
 
 /* Puts file f of ws/<day> into archive/<ws>/ (laid out as a data directory): a hard link when
@@ -371,7 +358,7 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 	if (lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
 	/* First what the next writer would do: finish an interrupted batch, whatever its days. */
-	enum status rc = ws_settle(st, ws);
+	enum status rc = write_settle(st, ws);
 	if (rc != ST_OK) {
 		rc = err_set(e, rc, "%s: finishing the journal: %s", ws, strerror(errno));
 		goto out;

@@ -184,22 +184,6 @@ static enum status zw_start(struct zw *w, const char *tp, struct err *e)
 	return ST_OK;
 }
 
-/* A batch a writer left is settled first, as the next writer would: a seal takes in only
- * records no batch can take back. Under the workspace lock. */
-static enum status seal_settle(struct store *st, const char *ws, struct err *e)
-{
-	struct keytable_set t = TAB_SET_CLOSED;
-	int jfd = -1;
-	enum status rc = write_prepare(st, ws, &t, &jfd);
-
-	keytable_close_all(&t);
-	if (jfd >= 0)
-		close(jfd);
-	if (rc != ST_OK)
-		return err_set(e, rc, "%s: settling the journal: %s", ws, strerror(errno));
-	return ST_OK;
-}
-
 /* The files of one seal: the index (ip), the sealed file (zp) and its temporary name (tp). */
 struct seal_paths {
 	const char *ip, *zp, *tp;
@@ -265,8 +249,12 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 		rc = err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
 		goto out;
 	}
-	if ((rc = seal_settle(st, ws, e)) != ST_OK)
+	/* A batch a writer left is settled first, as the next writer would: a seal takes in only
+	 * records no batch can take back. */
+	if ((rc = write_settle(st, ws)) != ST_OK) {
+		rc = err_set(e, rc, "%s: settling the journal: %s", ws, strerror(errno));
 		goto out;
+	}
 	if ((lfd = shard_lock_open(ip)) < 0) {
 		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", ip, strerror(errno));
 		goto out;

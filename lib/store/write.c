@@ -48,6 +48,17 @@ enum status write_prepare(struct store *st, const char *ws, struct keytable_set 
 	return rc;
 }
 
+enum status write_settle(struct store *st, const char *ws)
+{
+	struct keytable_set t = TAB_SET_CLOSED;
+	int jfd = -1;
+	enum status rc = write_prepare(st, ws, &t, &jfd);
+	keytable_close_all(&t);
+	if (jfd >= 0)
+		close(jfd);
+	return rc;
+}
+
 /* One record of a batch and where its rendered line is. */
 struct pending {
 	size_t span; /* index in the batch's objects */

@@ -10,5 +10,8 @@
  * journal, left open in *jfd for the caller to close) and rebuilds the tables after a reboot.
  * Writers, verify, retention and backup all start here. */
 enum status write_prepare(struct store *st, const char *ws, struct keytable_set *t, int *jfd);
+/* write_prepare with nothing kept open: settles ws as its next writer would, for the admin
+ * commands that then work on its files (seal, retain). Under the workspace lock. */
+enum status write_settle(struct store *st, const char *ws);
 
 #endif
