@@ -64,6 +64,26 @@ static void free_bodies(void)
 		free(bodies[--nbodies]);
 }
 
+/* Each test's data directory: a program takes its serve lock there (DATA/.spandex-serve.lock,
+ * made with DATA when missing), so not the default ./data of the build directory. */
+static char data_dir[64];
+
+static void data_setup(void)
+{
+	snprintf(data_dir, sizeof data_dir, "/tmp/spandex-check-http-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(data_dir));
+	setenv("SPANDEX_DATA", data_dir, 1);
+}
+
+static void data_teardown(void)
+{
+	char p[128];
+	free_bodies();
+	snprintf(p, sizeof p, "%s/.spandex-serve.lock", data_dir);
+	unlink(p);
+	rmdir(data_dir);
+}
+
 static char *slurp(FILE *f, size_t *len)
 {
 	char *p;
@@ -1001,7 +1021,7 @@ Suite *check_suite(void)
 	Suite *s = suite_create("http");
 	TCase *tc = tcase_create("cgi");
 
-	tcase_add_checked_fixture(tc, NULL, free_bodies);
+	tcase_add_checked_fixture(tc, data_setup, data_teardown);
 
 	tcase_add_test(tc, path_split);
 	tcase_add_loop_test(tc, path_refused, 0, sizeof bad_paths / sizeof bad_paths[0]);
