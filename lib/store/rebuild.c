@@ -39,6 +39,30 @@ static int cmp_version_loc(const void *a, const void *b)
 	return (x->loc > y->loc) - (x->loc < y->loc);
 }
 
+/* The versions of a day's n records r, appended to *v; returns the latest ingest time among
+ * them. */
+static int64_t versions_add(struct version **v, size_t *nv, size_t *cap, const struct idx_rec *r,
+			    size_t n, int32_t day)
+{
+	int64_t last = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (*nv == *cap) {
+			*cap = *cap ? *cap * 2 : 4096;
+			*v = xrealloc(*v, *cap * sizeof(**v));
+		}
+		(*v)[(*nv)++] = (struct version){.h = r[k].span_h,
+						 .ingested = r[k].ingested_us,
+						 .loc = LOC(day, k),
+						 .trace_h = r[k].trace_h,
+						 .session_h = r[k].session_h,
+						 .parent_h = r[k].parent_h,
+						 .flags = r[k].flags};
+		if (r[k].ingested_us > last)
+			last = r[k].ingested_us;
+	}
+	return last;
+}
+
 /* Every committed record of ws, read through read-only shard views. */
 enum status rebuild_versions(struct store *st, const char *ws, struct version **out, size_t *nout,
 			     int64_t *last)
@@ -52,22 +76,9 @@ enum status rebuild_versions(struct store *st, const char *ws, struct version **
 		struct shard sh;
 		if ((rc = shard_open(st, ws, days[d], &sh)) != ST_OK)
 			break;
-		for (size_t k = 0; k < sh.nrecs; k++) {
-			const struct idx_rec *r = &sh.recs[k];
-			if (n == cap) {
-				cap = cap ? cap * 2 : 4096;
-				v = xrealloc(v, cap * sizeof(*v));
-			}
-			v[n++] = (struct version){.h = r->span_h,
-						  .ingested = r->ingested_us,
-						  .loc = LOC(days[d], k),
-						  .trace_h = r->trace_h,
-						  .session_h = r->session_h,
-						  .parent_h = r->parent_h,
-						  .flags = r->flags};
-			if (r->ingested_us > *last)
-				*last = r->ingested_us;
-		}
+		int64_t l = versions_add(&v, &n, &cap, sh.recs, sh.nrecs, days[d]);
+		if (l > *last)
+			*last = l;
 		shard_close(&sh);
 	}
 	free(days);
@@ -456,20 +467,7 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 		rc = err_set(e, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));
 		goto out;
 	}
-	const struct idx_rec *r = (const struct idx_rec *)recs.p;
-	for (size_t k = 0; k < h.committed; k++) {
-		if (*nv == *cap) {
-			*cap = *cap ? *cap * 2 : 4096;
-			*v = xrealloc(*v, *cap * sizeof(**v));
-		}
-		(*v)[(*nv)++] = (struct version){.h = r[k].span_h,
-						 .ingested = r[k].ingested_us,
-						 .loc = LOC(day, k),
-						 .trace_h = r[k].trace_h,
-						 .session_h = r[k].session_h,
-						 .parent_h = r[k].parent_h,
-						 .flags = r[k].flags};
-	}
+	(void)versions_add(v, nv, cap, (const struct idx_rec *)recs.p, h.committed, day);
 	rc = ST_OK;
 out:
 	if (map)
