@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/pages.h"
@@ -2308,6 +2309,117 @@ START_TEST(search_phrases_and_words)
 }
 END_TEST
 
+/* ARCHITECTURE.md, "What a reader sees": a writer re-sends the six spans of trace "tr" (a
+ * root and five children, moved to other days by every batch) with three new spans of their
+ * own trace, each batch over three days, while a reader lists every span and gets the trace.
+ * Every answer holds each batch whole or not at all: the six spans once each, of one batch,
+ * three spans of every new trace, and a trace of six spans. Without db_snapshot 16 to 28 of
+ * some 900 answers here held two versions of a span, part of a batch or no trace at all. */
+static void snap_batch(int k, int64_t base)
+{
+	struct span b[9];
+	char name[32], trace[32];
+	snprintf(name, sizeof name, "v%d", k);
+	snprintf(trace, sizeof trace, "nt%d", k);
+	for (int i = 0; i < 9; i++) {
+		char id[32];
+		if (i < 6)
+			snprintf(id, sizeof id, "r%d", i);
+		else
+			snprintf(id, sizeof id, "n%d-%d", k, i - 6);
+		bool resent = i < 6;
+		b[i] = mk(arena_strdup(A, id), resent ? "tr" : arena_strdup(A, trace),
+			  i == 0 || i == 6 ? ""
+			  : resent	   ? "r0"
+					   : b[6].span_id,
+			  "snap-sess", "2024-03-01T00:00:00Z", 1, KIND_LLM, SPST_SUCCESS, NULL, 1,
+			  NAN);
+		b[i].name = arena_strdup(A, name);
+		b[i].started_at = base + (int64_t)((i + k) % 3) * 86400000000LL + i;
+		b[i].ended_at = b[i].started_at + 1000;
+	}
+	struct err e = {ST_OK, ""};
+	if (store_append(&st, "snap", b, 9, &e) != ST_OK)
+		_exit(2);
+}
+
+/* Batches the writer sends: 6 + 3 * 300 spans, one page of the listing. */
+#define SNAP_BATCHES 300
+
+/* The answer's problems: 0 when it holds each batch whole or not at all. */
+static int snap_check(const struct query_rows *r, int *batches)
+{
+	static unsigned char seen[1 << 16];
+	int resent = 0, version = -1, bad = 0, maxk = 0;
+	memset(seen, 0, sizeof seen);
+	for (size_t i = 0; i < r->n; i++) {
+		const char *l = r->rows[i].line, *id = strstr(l, "\"span_id\":\"");
+		const char *nm = strstr(l, "\"name\":\"v");
+		ck_assert(id && nm);
+		id += 11;
+		int v = atoi(nm + 9), k;
+		if (*id == 'r') {
+			resent++;
+			bad += version >= 0 && v != version;
+			version = v;
+		} else if (sscanf(id, "n%d-", &k) == 1 && k > 0 && k < (1 << 16)) {
+			seen[k]++;
+			maxk = k > maxk ? k : maxk;
+		}
+	}
+	for (int k = 1; k <= maxk; k++)
+		bad += seen[k] != 3;
+	*batches = maxk;
+	return bad + (resent != 6);
+}
+
+START_TEST(snapshot_under_writer)
+{
+	int64_t base;
+	ck_assert(time_parse("2024-03-01T00:00:00Z", true, &base));
+	snap_batch(0, base);
+	struct query_trace t;
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.ws = "snap";
+	ck_assert_int_eq(query_trace_find(&Q, "tr", &t), ST_OK);
+	ck_assert_int_eq(t.u.spans, 6);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (int k = 1; k <= SNAP_BATCHES; k++) {
+			snap_batch(k, base);
+			struct timespec nap = {0, 1000000};
+			nanosleep(&nap, NULL);
+		}
+		_exit(0);
+	}
+	int queries = 0, bad = 0, batches = 0, status = 0;
+	char first[160] = "";
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+		Q.ws = "snap";
+		Q.limit = 1000;
+		Q.a = arena_new(); /* the query's own, as a request's */
+		struct query_rows r;
+		ck_assert_msg(query_span_rows(&Q, &r) == ST_OK, "%s", Q.err.msg);
+		int b = snap_check(&r, &batches);
+		if (query_trace_find(&Q, "tr", &t) != ST_OK)
+			t.u.spans = 0;
+		if ((b || t.u.spans != 6) && !bad)
+			snprintf(first, sizeof first, "query %d: %d problems, trace of %lld spans",
+				 queries, b, (long long)t.u.spans);
+		bad += b || t.u.spans != 6;
+		queries++;
+		arena_free(Q.a);
+	}
+	ck_assert(WIFEXITED(status) && !WEXITSTATUS(status));
+	fprintf(stderr, "snapshot: %d queries under %d batches, %d answers not of one state%s%s\n",
+		queries, batches, bad, *first ? "; first: " : "", first);
+	ck_assert_int_gt(batches, 10);
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -2347,6 +2459,7 @@ Suite *check_suite(void)
 	tcase_add_test(w, root_lists);
 	tcase_add_test(w, text_fields);
 	tcase_add_test(w, looks_kept);
+	tcase_add_test(w, snapshot_under_writer);
 	suite_add_tcase(s, w);
 	TCase *u = tcase_create("text");
 	tcase_add_test(u, search_phrases_and_words);

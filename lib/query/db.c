@@ -199,6 +199,22 @@ static bool db_key_open(struct scan *db, const struct rec_filter *c)
 	return true;
 }
 
+enum status db_snapshot(struct query *q, enum status (*run)(struct query *q, void *arg), void *arg)
+{
+	if (!workspace_valid(q->ws))
+		return run(q, arg); /* which says so */
+	for (int t = 1;; t++) {
+		int hold = t == QUERY_TRIES ? store_hold(q->st, q->ws) : -1;
+		uint64_t before = store_batches(q->st, q->ws);
+		int64_t t0 = mono_ns();
+		enum status s = run(q, arg);
+		bool same = hold >= 0 || store_batches(q->st, q->ws) == before;
+		store_release(hold);
+		if (same || t == QUERY_TRIES || mono_ns() - t0 > QUERY_RETRY_MS * 1000000LL)
+			return s;
+	}
+}
+
 /* Opens the query's workspace: its days (with c, a compiled filter or NULL, only those a
  * trace or session key it names can have), none opened yet. */
 enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c)

@@ -118,6 +118,12 @@ static inline bool db_rec(struct scan *db)
 }
 
 enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c);
+/* Runs run(q, arg), an answer that resets its output first, as one snapshot of the workspace
+ * (ARCHITECTURE.md, "What a reader sees"): run again while a batch reached its commit point
+ * during it (store_batches), QUERY_TRIES times in all, the last holding the workspace lock
+ * shared (store_hold) so that no batch commits during it; only while a run takes less than
+ * QUERY_RETRY_MS. An answer with callbacks (visits) is not run twice: it reads as it goes. */
+enum status db_snapshot(struct query *q, enum status (*run)(struct query *q, void *arg), void *arg);
 void db_close(struct scan *db);
 enum status db_over(struct scan *db);
 bool db_fits(struct scan *db, size_t bytes);

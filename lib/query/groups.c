@@ -135,9 +135,18 @@ static void group_later(struct group_scan *g)
 	}
 }
 
-enum status query_group_rows(struct query *q, const enum query_group_by *by, size_t nby,
-			     struct query_groups *out)
+struct group_args {
+	const enum query_group_by *by;
+	size_t nby;
+	struct query_groups *out;
+};
+
+static enum status group_rows(struct query *q, void *arg)
 {
+	const struct group_args *a = arg;
+	const enum query_group_by *by = a->by;
+	size_t nby = a->nby;
+	struct query_groups *out = a->out;
 	struct scan db;
 	struct rec_filter c;
 	struct htab ht = {0};
@@ -189,4 +198,11 @@ enum status query_group_rows(struct query *q, const enum query_group_by *by, siz
 	htab_free(&ht);
 	db_close(&db);
 	return ST_OK;
+}
+
+enum status query_group_rows(struct query *q, const enum query_group_by *by, size_t nby,
+			     struct query_groups *out)
+{
+	struct group_args a = {by, nby, out};
+	return db_snapshot(q, group_rows, &a);
 }

@@ -38,6 +38,13 @@
  * than a whole-workspace list at 1M (122 MiB). A small search is never held to the
  * expensive-request slots; a scan of a large project is, after this much of it. */
 #define QUERY_HEAVY_BYTES (16u << 20)
+/* A query that a batch's commit overlapped is run again, to answer from one state of the
+ * workspace (db_snapshot): QUERY_TRIES runs at most, the last under the workspace lock held
+ * shared, and only while a run takes less than QUERY_RETRY_MS, so a retried query costs at
+ * most a few times a cheap one (a longer query answers from what it read, and may show a
+ * batch committed during it in part). */
+#define QUERY_TRIES 3
+#define QUERY_RETRY_MS 100
 
 struct query_rollup;
 

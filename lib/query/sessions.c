@@ -175,8 +175,15 @@ enum status sessions_plan(struct query *q, struct rec_filter *c)
 	return s;
 }
 
-enum status query_session_find(struct query *q, const char *id, struct query_session *out)
+struct find_args {
+	const char *id;
+	struct query_session *out;
+};
+
+static enum status session_find(struct query *q, void *arg)
 {
+	const char *id = ((struct find_args *)arg)->id;
+	struct query_session *out = ((struct find_args *)arg)->out;
 	struct sess_find g;
 	struct sess_acc *accs;
 	memset(out, 0, sizeof *out);
@@ -203,4 +210,10 @@ enum status query_session_find(struct query *q, const char *id, struct query_ses
 	free(accs);
 	htab_free(&g.traces);
 	return s;
+}
+
+enum status query_session_find(struct query *q, const char *id, struct query_session *out)
+{
+	struct find_args a = {id, out};
+	return db_snapshot(q, session_find, &a);
 }

@@ -234,8 +234,9 @@ static void span_select(struct query *q, struct scan *db, struct rec_filter *c, 
 	topk_finish(tk);
 }
 
-enum status query_span_rows(struct query *q, struct query_rows *out)
+static enum status span_rows(struct query *q, void *arg)
 {
+	struct query_rows *out = arg;
 	struct scan db;
 	struct rec_filter c;
 	struct topk tk = {0};
@@ -345,8 +346,18 @@ enum status query_span_visit(struct query *q, query_span_fn fn, void *ctx)
 	return span_all(q, &sc, &total);
 }
 
-enum status query_span_count(struct query *q, size_t *n)
+static enum status span_count(struct query *q, void *n)
 {
 	struct span_ctx sc = {sort_asc(q), false, NULL, NULL, NULL};
 	return span_all(q, &sc, n);
+}
+
+enum status query_span_rows(struct query *q, struct query_rows *out)
+{
+	return db_snapshot(q, span_rows, out);
+}
+
+enum status query_span_count(struct query *q, size_t *n)
+{
+	return db_snapshot(q, span_count, n);
 }

@@ -115,9 +115,16 @@ static void stats_match(void *ctx, struct scan *db, size_t di, size_t i, const s
 	    (struct cand){.key = r->ended_us - r->started_us, .a = (uint32_t)di, .b = (uint32_t)i});
 }
 
-enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
-			struct query_stats *out)
+struct stats_args {
+	int64_t from_us, to_us, bucket_us;
+	struct query_stats *out;
+};
+
+static enum status stats_run(struct query *q, void *arg)
 {
+	const struct stats_args *a = arg;
+	int64_t from_us = a->from_us, to_us = a->to_us, bucket_us = a->bucket_us;
+	struct query_stats *out = a->out;
 	struct scan db;
 	struct rec_filter c;
 	struct top dear = {0};
@@ -169,4 +176,11 @@ enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t
 	htab_free(&g.cost);
 	db_close(&db);
 	return ST_OK;
+}
+
+enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
+			struct query_stats *out)
+{
+	struct stats_args a = {from_us, to_us, bucket_us, out};
+	return db_snapshot(q, stats_run, &a);
 }

@@ -207,8 +207,9 @@ static void listing_free(struct scan *db, struct htab *roots, struct htab *want,
 	db_close(db);
 }
 
-enum status query_trace_rows(struct query *q, struct query_traces *out)
+static enum status trace_rows(struct query *q, void *arg)
 {
+	struct query_traces *out = arg;
 	struct scan db;
 	struct rec_filter c;
 	struct htab roots = {0}, want = {0};
@@ -312,8 +313,20 @@ static void trace_match(void *ctx, struct scan *db, size_t di, size_t i, const s
 		root_offer(db, &t->roots, r->started_us, di, i, 1);
 }
 
-enum status query_trace_find(struct query *q, const char *id, struct query_trace *out)
+enum status query_trace_rows(struct query *q, struct query_traces *out)
 {
+	return db_snapshot(q, trace_rows, out);
+}
+
+struct find_args {
+	const char *id;
+	struct query_trace *out;
+};
+
+static enum status trace_find(struct query *q, void *arg)
+{
+	const char *id = ((struct find_args *)arg)->id;
+	struct query_trace *out = ((struct find_args *)arg)->out;
 	struct scan db;
 	struct trace_get t = {0};
 	memset(out, 0, sizeof *out);
@@ -335,6 +348,12 @@ enum status query_trace_find(struct query *q, const char *id, struct query_trace
 	htab_free(&t.roots);
 	db_close(&db);
 	return s;
+}
+
+enum status query_trace_find(struct query *q, const char *id, struct query_trace *out)
+{
+	struct find_args a = {id, out};
+	return db_snapshot(q, trace_find, &a);
 }
 
 /* Hands the trace of root h to fn: its line as read (not copied), u its rollup (NULL: none),

@@ -4,10 +4,14 @@
 #include "lib/store/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
@@ -20,6 +24,68 @@
 #include "lib/store/lines.h"
 #include "lib/store/sealed.h"
 #include "lib/store/keytable.h"
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+uint64_t store_batches(struct store *st, const char *ws)
+{
+	char p[PATH_MAX];
+	size_t len;
+	struct mapcache_ent *mc;
+	const struct jrn_hdr *j;
+	if (!layout_path(p, st, ws, LAYOUT_JOURNAL) ||
+	    !(j = mapcache_get_path(p, JOURNAL_HDR, false, 0, &len, &mc)))
+		return 0;
+	uint64_t seq = 0, open = 0, n = 0, boot = io_boot_id();
+	if (!memcmp(j->magic, JOURNAL_MAGIC3, 8))
+		for (int64_t until = 0;;) {
+			/* The writer stores open, then n (journal_publish, journal_clear), so a
+			 * published batch never reads as one in between. */
+			n = __atomic_load_n(&j->n, __ATOMIC_ACQUIRE);
+			open = __atomic_load_n(&j->open, __ATOMIC_ACQUIRE);
+			seq = __atomic_load_n(&j->seq, __ATOMIC_ACQUIRE);
+			if (open || !n || j->boot != boot)
+				break;
+			int64_t t = now_us();
+			if (!until)
+				until = t + STORE_PUBLISH_WAIT_US;
+			else if (t > until)
+				break;
+			sched_yield();
+		}
+	mapcache_put(mc);
+	return seq << 2 | (open ? 2 : 0) | (n ? 1 : 0);
+}
+
+int store_hold(struct store *st, const char *ws)
+{
+	char p[PATH_MAX];
+	int fd;
+	if (!layout_path(p, st, ws, LAYOUT_LOCK) || (fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	/* A batch holds the lock for milliseconds; reindex or verify may hold it for minutes. */
+	for (int64_t until = now_us() + STORE_HOLD_WAIT_MS * 1000;;) {
+		if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+			return fd;
+		if ((errno != EWOULDBLOCK && errno != EINTR) || now_us() > until)
+			break;
+		struct timespec nap = {0, 200000};
+		nanosleep(&nap, NULL);
+	}
+	close(fd);
+	return -1;
+}
+
+void store_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
 
 /* Reads record rec of ws/day and its line if it holds span lit (hash h): through the
  * process's mappings of the day's index and lines, a stat of each once mapped, and none when

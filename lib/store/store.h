@@ -211,6 +211,21 @@ enum status store_get(struct store *st, const char *ws, const char *span_id, str
 #define STORE_LOOK_SETTLE_MS 2000
 uint64_t store_look(struct store *st, const char *ws);
 
+/* A query's snapshot, by retrying (lib/query; ARCHITECTURE.md, "What a reader sees"). A token
+ * of ws's batches at this moment: it changes when a batch starts, reaches its commit point
+ * and is published, so a query that finds the same token before and after it ran saw no
+ * batch in part. 0: no batch was ever written there. A batch between its commit point and
+ * its publish (microseconds, no system call) is waited out first, STORE_PUBLISH_WAIT_US at
+ * most (its writer may have been killed there: then the next writer finishes it). */
+#define STORE_PUBLISH_WAIT_US 2000
+uint64_t store_batches(struct store *st, const char *ws);
+/* The workspace's writer lock, taken shared: no batch of ws commits until store_release.
+ * -1 when it cannot be had within STORE_HOLD_WAIT_MS (an admin command holds it: reindex,
+ * verify) or there is none (nothing was ever written there). */
+#define STORE_HOLD_WAIT_MS 100
+int store_hold(struct store *st, const char *ws);
+void store_release(int fd);
+
 /* The first and last day that hold a span of a trace or session id (the range tables kept at
  * ingest), so a lookup opens only those days. ST_NOT_FOUND: no span has that id.
  * ST_UNAVAILABLE: the table cannot answer (absent, or possibly stale after a reboot until the
