@@ -199,16 +199,28 @@ static bool db_key_open(struct scan *db, const struct rec_filter *c)
 	return true;
 }
 
+/* The look db_snapshot took for the run in progress, which db_open takes too for the same
+ * store and workspace (0: none, or a look that found the directory changing: db_open looks
+ * again). */
+static struct {
+	uint64_t look;
+	const struct store *st;
+	const char *ws;
+} run_look;
+
 enum status db_snapshot(struct query *q, enum status (*run)(struct query *q, void *arg), void *arg)
 {
 	if (!workspace_valid(q->ws))
 		return run(q, arg); /* which says so */
 	for (int t = 1;; t++) {
 		int hold = t == QUERY_TRIES ? store_hold(q->st, q->ws) : -1;
-		uint64_t before = store_batches(q->st, q->ws);
+		uint64_t look = store_look(q->st, q->ws);
+		run_look.look = look, run_look.st = q->st, run_look.ws = q->ws;
+		uint64_t before = store_batches(q->st, q->ws, look);
 		int64_t t0 = mono_ns();
 		enum status s = run(q, arg);
-		bool same = hold >= 0 || store_batches(q->st, q->ws) == before;
+		bool same = hold >= 0 || store_batches(q->st, q->ws, look) == before;
+		run_look.look = 0;
 		store_release(hold);
 		if (same || t == QUERY_TRIES || mono_ns() - t0 > QUERY_RETRY_MS * 1000000LL)
 			return s;
@@ -242,7 +254,9 @@ enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c
 		return ST_NOT_FOUND;
 	}
 	enum status s = ST_OK;
-	db->look = store_look(q->st, q->ws);
+	db->look = run_look.look && run_look.st == q->st && !strcmp(run_look.ws, q->ws)
+		       ? run_look.look
+		       : store_look(q->st, q->ws);
 	if (!(c && !c->nothing && (c->need & (NEED_TRACE | NEED_SESSION)) && db_key_open(db, c)))
 		s = store_days_at(q->st, q->ws, db->look, &db->days, &db->ndays);
 	if (s == ST_NOT_FOUND) { /* a workspace with no data answers like an empty one */

@@ -32,14 +32,14 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-uint64_t store_batches(struct store *st, const char *ws)
+uint64_t store_batches(struct store *st, const char *ws, uint64_t look)
 {
 	char p[PATH_MAX];
 	size_t len;
 	struct mapcache_ent *mc;
 	const struct jrn_hdr *j;
 	if (!layout_path(p, st, ws, LAYOUT_JOURNAL) ||
-	    !(j = mapcache_get_path(p, JOURNAL_HDR, false, 0, &len, &mc)))
+	    !(j = mapcache_get_path(p, JOURNAL_HDR, false, look, &len, &mc)))
 		return 0;
 	uint64_t seq = 0, open = 0, n = 0, boot = io_boot_id();
 	if (!memcmp(j->magic, JOURNAL_MAGIC3, 8))

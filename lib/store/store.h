@@ -216,9 +216,10 @@ uint64_t store_look(struct store *st, const char *ws);
  * and is published, so a query that finds the same token before and after it ran saw no
  * batch in part. 0: no batch was ever written there. A batch between its commit point and
  * its publish (microseconds, no system call) is waited out first, STORE_PUBLISH_WAIT_US at
- * most (its writer may have been killed there: then the next writer finishes it). */
+ * most (its writer may have been killed there: then the next writer finishes it). look:
+ * store_look's, under which the journal's mapping is taken with no system call. */
 #define STORE_PUBLISH_WAIT_US 2000
-uint64_t store_batches(struct store *st, const char *ws);
+uint64_t store_batches(struct store *st, const char *ws, uint64_t look);
 /* The workspace's writer lock, taken shared: no batch of ws commits until store_release.
  * -1 when it cannot be had within STORE_HOLD_WAIT_MS (an admin command holds it: reindex,
  * verify) or there is none (nothing was ever written there). */
