@@ -74,7 +74,7 @@ int store_hold(struct store *st, const char *ws)
 			return fd;
 		if ((errno != EWOULDBLOCK && errno != EINTR) || now_us() > until)
 			break;
-		struct timespec nap = {0, 200000};
+		struct timespec nap = {0, 50000};
 		nanosleep(&nap, NULL);
 	}
 	close(fd);

@@ -202,6 +202,9 @@ test('a trace shows one bar per span, nested under its parent, errors marked', a
 	for (const id of ['tr-support-1', 'tr-support-2', 'tr-research-1']) {
 		const page = await open(`#/${WS}/traces/${id}`, '.wf-rows [role=treeitem]');
 		const want = expectedTree(id);
+		// The rows may be in the page before its layout is (a loaded machine read a root's bar
+		// as 0 px wide once): every bar gets its width, or the wait fails the test.
+		await page.waitForFunction(() => [...document.querySelectorAll('.wf-rows .wf-bar')].every((b) => b.getBoundingClientRect().width >= 2));
 		const rows = await treeRows(page);
 		assert.deepEqual(rows.map((r) => r.id), want.map((w) => w.id), `${id}: one row per span, parents first`);
 		assert.deepEqual(rows.map((r) => r.level), want.map((w) => w.level), `${id}: aria-level is the depth`);
