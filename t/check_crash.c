@@ -200,6 +200,27 @@ static int b_view(const char *when, unsigned k)
 	return seen;
 }
 
+/* store_update's merge for batch B (ctx): each id's new version is B's span of that id. */
+static enum status merge_b(void *ctx, struct arena *a, const char *id, const struct span *cur,
+			   struct span *out, struct err *e)
+{
+	(void)a, (void)cur, (void)e;
+	const struct span *b = ctx;
+	for (int i = 0; i < 10; i++)
+		if (!strcmp(b[i].span_id, id))
+			*out = b[i];
+	return ST_OK;
+}
+
+/* Batch B written as an append, or (update) as store_update's read-merge-write of its ids:
+ * the path of Opik's PATCH and of OTLP logs. */
+static enum status write_b(bool update, struct span *b, struct err *e)
+{
+	if (!update)
+		return store_append(&st, "ws1", b, 10, e);
+	return store_update(&st, "ws1", A, B_IDS, 10, merge_b, b, e);
+}
+
 /* A fresh store under its own root for case k, holding the six spans, and batch B (synced,
  * so that every fdatasync is one of the calls that fail). */
 static void fresh_case(unsigned k, struct span *b)
@@ -212,17 +233,19 @@ static void fresh_case(unsigned k, struct span *b)
 	batch_b(b);
 }
 
-/* The calls that change a file of ws1 in a whole batch B. */
-static unsigned b_calls(void)
+/* The calls that change a file of ws1 in a whole batch B, written as write_b does. */
+static unsigned b_calls(bool update)
 {
 	struct span b[10];
-	fresh_case(0, b);
+	struct err e = {ST_OK, ""};
+	fresh_case(update ? 100000 : 0, b);
 	fault_arm("count=/ws1/");
-	append(b, 10);
+	ck_assert_int_eq(write_b(update, b, &e), ST_OK);
 	unsigned n = fault_calls();
 	fault_arm("");
 	ck_assert_uint_gt(n, 5);
-	fprintf(stderr, "batch B: %u calls that change a file\n", n);
+	fprintf(stderr, "batch B (%s): %u calls that change a file\n", update ? "update" : "append",
+		n);
 	return n;
 }
 
@@ -252,15 +275,16 @@ static void after_next_writer(const char *when, unsigned k, int seen, bool must_
  * whole. */
 START_TEST(test_batch_eio_each_call)
 {
-	unsigned n = b_calls();
+	bool update = _i;
+	unsigned n = b_calls(update);
 	for (unsigned k = 1; k <= n; k++) {
 		struct span b[10];
-		fresh_case(k, b);
+		fresh_case(k + (update ? 100000 : 0), b);
 		char spec[64];
 		snprintf(spec, sizeof(spec), "count=/ws1/,eio-at=%u", k);
 		fault_arm(spec);
 		struct err e = {ST_OK, ""};
-		enum status rc = store_append(&st, "ws1", b, 10, &e);
+		enum status rc = write_b(update, b, &e);
 		fault_arm("");
 		int seen = b_view("EIO", k);
 		ck_assert_msg(rc == ST_OK ? seen == 1 : seen == 0,
@@ -271,29 +295,23 @@ START_TEST(test_batch_eio_each_call)
 }
 END_TEST
 
-static struct span *kill_batch;
-static void append_b(void)
-{
-	struct err e = {ST_OK, ""};
-	store_append(&st, "ws1", kill_batch, 10, &e);
-}
-
 /* The same with the writer killed before each such call: readers see the batch whole or not
  * at all, before and after the next writer settles it. */
 START_TEST(test_batch_killed_each_call)
 {
-	unsigned n = b_calls();
+	bool update = _i;
+	unsigned n = b_calls(update);
 	for (unsigned k = 1; k <= n; k++) {
 		struct span b[10];
-		fresh_case(k, b);
-		kill_batch = b;
+		fresh_case(k + (update ? 100000 : 0), b);
 		char spec[64];
 		snprintf(spec, sizeof(spec), "count=/ws1/,kill-at=%u", k);
 		pid_t pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
+			struct err e = {ST_OK, ""};
 			fault_arm(spec);
-			append_b();
+			write_b(update, b, &e);
 			_exit(0);
 		}
 		int status;
@@ -495,8 +513,9 @@ Suite *check_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_reindex_killed);
-	tcase_add_test(tc, test_batch_eio_each_call);
-	tcase_add_test(tc, test_batch_killed_each_call);
+	/* Each as an append (0) and as store_update (1). */
+	tcase_add_loop_test(tc, test_batch_eio_each_call, 0, 2);
+	tcase_add_loop_test(tc, test_batch_killed_each_call, 0, 2);
 	suite_add_tcase(s, tc);
 	/* Alone, so that CK_RUN_CASE=mix runs it (with SPANDEX_CRASH_MIX_SECONDS, the long run). */
 	TCase *mix = tcase_create("mix");
