@@ -237,6 +237,22 @@ int lines_has_id(struct sdata *d, const struct idx_rec *r, const struct buf *lit
 	return same;
 }
 
+const struct jrn_hdr *lines_journal(struct store *st, const char *ws, uint64_t look,
+				    struct mapcache_ent **mc)
+{
+	char p[PATH_MAX];
+	size_t len;
+	const struct jrn_hdr *j;
+	if (!layout_path(p, st, ws, LAYOUT_JOURNAL) ||
+	    !(j = mapcache_get_path(p, JOURNAL_HDR, false, look, &len, mc)))
+		return NULL;
+	if (memcmp(j->magic, JOURNAL_MAGIC3, 8)) {
+		mapcache_put(*mc);
+		return NULL;
+	}
+	return j;
+}
+
 uint64_t lines_visible(struct store *st, const char *ws, uint64_t look, const struct idx_hdr *h,
 		       const void *idx_map)
 {
@@ -247,15 +263,11 @@ uint64_t lines_visible(struct store *st, const char *ws, uint64_t look, const st
 	from = __atomic_load_n(&m->pend_from, __ATOMIC_RELAXED);
 	if (!seq || from >= n)
 		return n;
-	char p[PATH_MAX];
-	size_t len;
 	struct mapcache_ent *mc;
-	const struct jrn_hdr *j;
-	if (!layout_path(p, st, ws, LAYOUT_JOURNAL) ||
-	    !(j = mapcache_get_path(p, JOURNAL_HDR, false, look, &len, &mc)))
+	const struct jrn_hdr *j = lines_journal(st, ws, look, &mc);
+	if (!j)
 		return n;
-	if (!memcmp(j->magic, JOURNAL_MAGIC3, 8) &&
-	    __atomic_load_n(&j->open, __ATOMIC_ACQUIRE) == seq && j->boot == io_boot_id())
+	if (__atomic_load_n(&j->open, __ATOMIC_ACQUIRE) == seq && j->boot == io_boot_id())
 		n = from;
 	mapcache_put(mc);
 	return n;

@@ -35,6 +35,12 @@ void lines_close(struct sdata *d);
  * batch that moved it when the workspace's journal still has that batch open (a batch is
  * seen whole or not at all; docs/ARCHITECTURE.md, "Crash rules"). Looks at the journal only
  * when the header names a pending batch. */
+/* The workspace's journal header (format 3; older ones, or none: NULL) through the process's
+ * mapping, under look (store_look; 0 none); the caller gives it back with mapcache_put(*mc).
+ * Readers map it: lines_visible, store_batches. */
+struct mapcache_ent;
+const struct jrn_hdr *lines_journal(struct store *st, const char *ws, uint64_t look,
+				    struct mapcache_ent **mc);
 uint64_t lines_visible(struct store *st, const char *ws, uint64_t look, const struct idx_hdr *h,
 		       const void *idx_map);
 /* The end of the stream as the files hold it now (the sealed bytes and the size of the plain

@@ -34,30 +34,26 @@ static int64_t now_us(void)
 
 uint64_t store_batches(struct store *st, const char *ws, uint64_t look)
 {
-	char p[PATH_MAX];
-	size_t len;
 	struct mapcache_ent *mc;
-	const struct jrn_hdr *j;
-	if (!layout_path(p, st, ws, LAYOUT_JOURNAL) ||
-	    !(j = mapcache_get_path(p, JOURNAL_HDR, false, look, &len, &mc)))
+	const struct jrn_hdr *j = lines_journal(st, ws, look, &mc);
+	if (!j)
 		return 0;
 	uint64_t seq = 0, open = 0, n = 0, boot = io_boot_id();
-	if (!memcmp(j->magic, JOURNAL_MAGIC3, 8))
-		for (int64_t until = 0;;) {
-			/* The writer stores open, then n (journal_publish, journal_clear), so a
-			 * published batch never reads as one in between. */
-			n = __atomic_load_n(&j->n, __ATOMIC_ACQUIRE);
-			open = __atomic_load_n(&j->open, __ATOMIC_ACQUIRE);
-			seq = __atomic_load_n(&j->seq, __ATOMIC_ACQUIRE);
-			if (open || !n || j->boot != boot)
-				break;
-			int64_t t = now_us();
-			if (!until)
-				until = t + STORE_PUBLISH_WAIT_US;
-			else if (t > until)
-				break;
-			sched_yield();
-		}
+	for (int64_t until = 0;;) {
+		/* The writer stores open, then n (journal_publish, journal_clear), so a
+		 * published batch never reads as one in between. */
+		n = __atomic_load_n(&j->n, __ATOMIC_ACQUIRE);
+		open = __atomic_load_n(&j->open, __ATOMIC_ACQUIRE);
+		seq = __atomic_load_n(&j->seq, __ATOMIC_ACQUIRE);
+		if (open || !n || j->boot != boot)
+			break;
+		int64_t t = now_us();
+		if (!until)
+			until = t + STORE_PUBLISH_WAIT_US;
+		else if (t > until)
+			break;
+		sched_yield();
+	}
 	mapcache_put(mc);
 	return seq << 2 | (open ? 2 : 0) | (n ? 1 : 0);
 }
