@@ -1,4 +1,5 @@
-/* Check suite for lib/catalog.c: the attribute catalog of reference nemo-intake.md section 5. */
+/* Check suite for lib/model/catalog.c (with catalog_kind.c, catalog_object.c and
+ * catalog_context.c): the attribute catalog of reference nemo-intake.md section 5. */
 #include <check.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -1520,7 +1521,7 @@ static void readme_mapping(struct buf *b)
 			    "as "
 			    "`input_cached_tokens`).\n",
 			    o[k].key, o[k].key);
-	buf_adds(b, "\nThe kind table, in precedence order (`lib/model/catalog.c`, "
+	buf_adds(b, "\nThe kind table, in precedence order (`lib/model/catalog_kind.c`, "
 		    "`cat_kinds`):\n\n");
 	md_kinds(b);
 	buf_adds(b, README_END);

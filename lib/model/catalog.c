@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include "lib/model/catalog.h"
+#include "lib/model/catalog_object.h"
 #include "lib/model/span.h"
-#include "lib/model/vschema.h"
 #include "lib/base/arena.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
@@ -41,102 +40,6 @@
 #define CAT_LF_LEVEL "langfuse.observation.level"
 #define CAT_LOGFIRE_USAGE "gen_ai.usage.raw"
 #define CAT_COST_DECIMALS 1e6 /* costs keep 6 decimal places (reference section 5, micro-USD) */
-
-/* ---- the kind table ----
- * The kind row of the conventions (otel-egp.md 3.4, instrumentation.md 0 and 8), and whose
- * work each kind's usage is. OpenInference's own kinds first (as the NeMo service), then the
- * AI SDK 6 operation ids (before gen_ai.operation.name: Traceloop renames those roots to
- * "chat" but keeps ai.operationId), the GenAI operation names, OpenLLMetry, Langfuse, and last
- * the pydantic-ai spans older than its 1.76 (no gen_ai.operation.name), told by a key only they
- * carry. CHILDREN marks the conventions' parents that repeat the usage of the model calls
- * under them: AI SDK 6 roots (ai.usage.* summed over steps), AI SDK 7's and pydantic-ai's
- * invoke_agent and agent_step, OpenInference AGENT and CHAIN spans (usage belongs on LLM
- * spans; the Vercel bridge copies the root's sum onto its AGENT span), OpenLLMetry
- * workflow/task/agent spans, Langfuse agent and chain observations, pydantic-ai's agent run.
- * Kinds the conventions give no name for are the nearest member: plan -> AGENT
- * (openinference-genai), agent_step -> CHAIN and rerank -> RERANKER (openinference-vercel),
- * search_memory -> RETRIEVER, the memory writes -> TOOL (a datastore call, gen_ai.tool.type
- * "datastore"). */
-#define CK(key, value, kind, usage, note)                                                          \
-	{                                                                                          \
-		key, value, KIND_##kind, CATALOG_##usage, note                                     \
-	}
-static const struct catalog_kind_row cat_kinds[] = {
-    CK("openinference.span.kind", "LLM", LLM, OWN, "OpenInference"),
-    CK("openinference.span.kind", "CHAIN", CHAIN, CHILDREN, "OpenInference"),
-    CK("openinference.span.kind", "TOOL", TOOL, OWN, "OpenInference"),
-    CK("openinference.span.kind", "RETRIEVER", RETRIEVER, OWN, "OpenInference"),
-    CK("openinference.span.kind", "EMBEDDING", EMBEDDING, OWN, "OpenInference"),
-    CK("openinference.span.kind", "AGENT", AGENT, CHILDREN, "OpenInference"),
-    CK("openinference.span.kind", "RERANKER", RERANKER, OWN, "OpenInference"),
-    CK("openinference.span.kind", "EVALUATOR", EVALUATOR, OWN, "OpenInference"),
-    CK("openinference.span.kind", "GUARDRAIL", GUARDRAIL, OWN, "OpenInference"),
-    CK("openinference.span.kind", "UNKNOWN", UNKNOWN, OWN, "OpenInference"),
-    CK("openinference.span.kind", "PROMPT", CHAIN, CHILDREN, "OpenInference"),
-    CK("ai.operationId", "ai.generateText", AGENT, CHILDREN, "AI SDK 6, the whole call"),
-    CK("ai.operationId", "ai.streamText", AGENT, CHILDREN, "AI SDK 6, the whole call"),
-    CK("ai.operationId", "ai.generateObject", AGENT, CHILDREN, "AI SDK 6, the whole call"),
-    CK("ai.operationId", "ai.streamObject", AGENT, CHILDREN, "AI SDK 6, the whole call"),
-    CK("ai.operationId", "ai.generateText.doGenerate", LLM, OWN, "AI SDK 6, one model call"),
-    CK("ai.operationId", "ai.streamText.doStream", LLM, OWN, "AI SDK 6, one model call"),
-    CK("ai.operationId", "ai.generateObject.doGenerate", LLM, OWN, "AI SDK 6, one model call"),
-    CK("ai.operationId", "ai.streamObject.doStream", LLM, OWN, "AI SDK 6, one model call"),
-    CK("ai.operationId", "ai.embed", CHAIN, CHILDREN, "AI SDK 6, the whole call"),
-    CK("ai.operationId", "ai.embedMany", CHAIN, CHILDREN, "AI SDK 6, the whole call"),
-    CK("ai.operationId", "ai.embed.doEmbed", EMBEDDING, OWN, "AI SDK 6, one model call"),
-    CK("ai.operationId", "ai.embedMany.doEmbed", EMBEDDING, OWN, "AI SDK 6, one model call"),
-    CK("ai.operationId", "ai.rerank", CHAIN, CHILDREN, "AI SDK 6, the whole call"),
-    CK("ai.operationId", "ai.rerank.doRerank", RERANKER, OWN, "AI SDK 6, one model call"),
-    CK("ai.operationId", "ai.toolCall", TOOL, OWN, "AI SDK 6"),
-    CK("gen_ai.operation.name", "chat", LLM, OWN, "GenAI"),
-    CK("gen_ai.operation.name", "text_completion", LLM, OWN, "GenAI"),
-    CK("gen_ai.operation.name", "generate_content", LLM, OWN, "GenAI"),
-    CK("gen_ai.operation.name", "fetch_response", LLM, OWN, "GenAI (reports no tokens)"),
-    CK("gen_ai.operation.name", "decide", LLM, OWN, "AI SDK 7"),
-    CK("gen_ai.operation.name", "embeddings", EMBEDDING, OWN, "GenAI"),
-    CK("gen_ai.operation.name", "retrieval", RETRIEVER, OWN, "GenAI"),
-    CK("gen_ai.operation.name", "search_memory", RETRIEVER, OWN, "GenAI memory; no kind named"),
-    CK("gen_ai.operation.name", "rerank", RERANKER, OWN, "AI SDK 7 (openinference-vercel)"),
-    CK("gen_ai.operation.name", "execute_tool", TOOL, OWN, "GenAI"),
-    CK("gen_ai.operation.name", "create_memory", TOOL, OWN, "GenAI memory, a datastore call"),
-    CK("gen_ai.operation.name", "update_memory", TOOL, OWN, "GenAI memory, a datastore call"),
-    CK("gen_ai.operation.name", "upsert_memory", TOOL, OWN, "GenAI memory, a datastore call"),
-    CK("gen_ai.operation.name", "delete_memory", TOOL, OWN, "GenAI memory, a datastore call"),
-    CK("gen_ai.operation.name", "create_memory_store", TOOL, OWN, "GenAI memory, a datastore call"),
-    CK("gen_ai.operation.name", "delete_memory_store", TOOL, OWN, "GenAI memory, a datastore call"),
-    CK("gen_ai.operation.name", "invoke_agent", AGENT, CHILDREN_LOCAL,
-       "GenAI, AI SDK 7, pydantic-ai 1.76 on: a local agent repeats its calls' usage"),
-    CK("gen_ai.operation.name", "create_agent", AGENT, OWN, "GenAI"),
-    CK("gen_ai.operation.name", "plan", AGENT, OWN, "GenAI (openinference-genai)"),
-    CK("gen_ai.operation.name", "agent_step", CHAIN, CHILDREN, "AI SDK 7 (openinference-vercel)"),
-    CK("gen_ai.operation.name", "invoke_workflow", CHAIN, CHILDREN, "GenAI"),
-    CK("gen_ai.operation.name", "guardrail.run", GUARDRAIL, OWN, "OpenLLMetry"),
-    CK("traceloop.span.kind", "workflow", CHAIN, CHILDREN, "OpenLLMetry"),
-    CK("traceloop.span.kind", "task", CHAIN, CHILDREN, "OpenLLMetry"),
-    CK("traceloop.span.kind", "session", CHAIN, CHILDREN, "OpenLLMetry"),
-    CK("traceloop.span.kind", "agent", AGENT, CHILDREN, "OpenLLMetry"),
-    CK("traceloop.span.kind", "tool", TOOL, OWN, "OpenLLMetry"),
-    CK("llm.request.type", "chat", LLM, OWN, "OpenLLMetry (older)"),
-    CK("llm.request.type", "completion", LLM, OWN, "OpenLLMetry (older)"),
-    CK("llm.request.type", "embedding", EMBEDDING, OWN, "OpenLLMetry (older)"),
-    CK("llm.request.type", "rerank", RERANKER, OWN, "OpenLLMetry (older)"),
-    CK("langfuse.observation.type", "generation", LLM, OWN, "Langfuse"),
-    CK("langfuse.observation.type", "embedding", EMBEDDING, OWN, "Langfuse"),
-    CK("langfuse.observation.type", "agent", AGENT, CHILDREN, "Langfuse"),
-    CK("langfuse.observation.type", "chain", CHAIN, CHILDREN, "Langfuse"),
-    CK("langfuse.observation.type", "tool", TOOL, OWN, "Langfuse"),
-    CK("langfuse.observation.type", "retriever", RETRIEVER, OWN, "Langfuse"),
-    CK("langfuse.observation.type", "evaluator", EVALUATOR, OWN, "Langfuse"),
-    CK("langfuse.observation.type", "guardrail", GUARDRAIL, OWN, "Langfuse"),
-    /* pydantic-ai before 1.76: its agent run span ("agent run", or "invoke_agent <name>") has
-     * agent_name, and the run's summed gen_ai.usage.* before 2.0 made them
-     * gen_ai.aggregated_usage.*; its tool spans ("running tool") have only gen_ai.tool.name. */
-    CK("agent_name", NULL, AGENT, CHILDREN, "pydantic-ai's agent run before 1.76: its run's sum"),
-    CK("gen_ai.tool.name", NULL, TOOL, OWN, "pydantic-ai's tool call before 1.76"),
-};
-#undef CK
-#define CAT_NKINDS (sizeof cat_kinds / sizeof cat_kinds[0])
-#define CAT_EVAL_PREFIX "gen_ai.evaluation." /* any such attribute: an EVALUATOR span */
 
 /* ---- the field rows ----
  * Reference section 5 first (its keys and order are the NeMo service's); after them, in the
@@ -513,12 +416,6 @@ const char *const catalog_field_names[CATALOG__FIELDS] = {"session_id",
 							  "user (raw_attributes)",
 							  "tool call id (raw_attributes)"};
 
-const struct catalog_kind_row *catalog_kind_rows(size_t *n)
-{
-	*n = CAT_NKINDS;
-	return cat_kinds;
-}
-
 const struct catalog_row *catalog_rows(size_t *n)
 {
 	*n = CAT_NROWS;
@@ -535,36 +432,6 @@ const struct catalog_source *catalog_sources(size_t *n)
 {
 	*n = CAT_NSOURCES;
 	return cat_sources;
-}
-
-/* The first row that matches, in table order (see catalog.h). */
-enum span_kind catalog_kind(json_t *attrs, bool client, bool *children)
-{
-	const char *k;
-	json_t *v;
-
-	if (children)
-		*children = false;
-	v = NULL;
-	for (size_t i = 0; i < CAT_NKINDS; i++) {
-		const struct catalog_kind_row *r = &cat_kinds[i];
-		/* Rows of one key sit together: one lookup per key. */
-		if (!i || strcmp(r->key, cat_kinds[i - 1].key))
-			v = json_object_get(attrs, r->key);
-		if (!json_is_string(v) || (r->value ? strcasecmp(json_string_value(v), r->value)
-						    : !json_string_length(v)))
-			continue;
-		if (children)
-			*children = r->usage == CATALOG_CHILDREN ||
-				    (r->usage == CATALOG_CHILDREN_LOCAL && !client);
-		return r->kind;
-	}
-	json_object_foreach(attrs, k, v)
-	{
-		if (!strncmp(k, CAT_EVAL_PREFIX, strlen(CAT_EVAL_PREFIX)) && !json_is_null(v))
-			return KIND_EVALUATOR;
-	}
-	return KIND_UNKNOWN;
 }
 
 /* Token count rule (see catalog.h): integral floats count because OTLP doubles and JSON 3.0
@@ -798,127 +665,13 @@ static void cat_sum_costs(struct span *s, json_t *const *winner, const double *s
 	}
 }
 
-/* Adds each member of object o to out as "<key>{<member>}" (catalog.h); a KEEP object's
- * nested objects as "<key>{<member>.<sub>}", so a row can name a count inside one. */
-static void cat_spread_members(json_t *out, const char *key, json_t *o, bool nested,
-			       const char *path)
-{
-	const char *k;
-	json_t *m;
-
-	json_object_foreach(o, k, m)
-	{
-		char *sub = xmalloc(strlen(path) + strlen(k) + 2);
-		sprintf(sub, "%s%s%s", path, *path ? "." : "", k);
-		if (nested && json_is_object(m)) {
-			cat_spread_members(out, key, m, nested, sub);
-		} else {
-			char *name = xmalloc(strlen(key) + strlen(sub) + 3);
-			sprintf(name, "%s{%s}", key, sub);
-			json_object_set(out, name, m);
-			free(name);
-		}
-		free(sub);
-	}
-}
-
-/* A parts object's "input" and "output" made whole (catalog_object.parts): each plus the
- * other members, counts (amounts) alike, whose names contain it. */
-static void cat_whole_parts(json_t *o, enum catalog_rest rest)
-{
-	static const char *const wholes[] = {"input", "output"};
-
-	for (size_t w = 0; w < 2; w++) {
-		json_t *v = json_object_get(o, wholes[w]), *m;
-		const char *k;
-		int64_t n, sum;
-		double d, dsum;
-		bool any = false;
-
-		if (rest == CATALOG_REST_USAGE ? !catalog_count(v, &sum) : !catalog_cost(v, &dsum))
-			continue;
-		json_object_foreach(o, k, m)
-		{
-			if (!strcmp(k, wholes[w]) || !strstr(k, wholes[w]))
-				continue;
-			if (rest == CATALOG_REST_USAGE && catalog_count(m, &n) &&
-			    n <= INT64_MAX - sum) {
-				sum += n;
-				any = true;
-			} else if (rest == CATALOG_REST_COST && catalog_cost(m, &d)) {
-				dsum += d;
-				any = true;
-			}
-		}
-		if (any)
-			json_object_set_new(o, wholes[w],
-					    rest == CATALOG_REST_USAGE
-						? json_integer(sum)
-						: json_real(catalog_round_cost(dsum)));
-	}
-}
-
-/* attrs with each cat_objects attribute that holds a JSON object (or JSON text of one) spread
- * into its members, as a new object; NULL when there is none to spread. The attribute itself
- * stays only for a KEEP object. */
-static json_t *cat_spread(json_t *attrs)
-{
-	json_t *out = NULL;
-
-	for (size_t i = 0; i < CAT_NOBJECTS; i++) {
-		json_t *v = json_object_get(attrs, cat_objects[i].key), *o;
-		bool keep = cat_objects[i].rest == CATALOG_REST_KEEP;
-
-		if (json_is_string(v))
-			o = json_loadb(json_string_value(v), json_string_length(v), 0, NULL);
-		else
-			o = json_incref(v);
-		if (!json_is_object(o)) {
-			json_decref(o);
-			continue;
-		}
-		if (!out)
-			out = json_copy(attrs);
-		if (!keep)
-			json_object_del(out, cat_objects[i].key);
-		if (cat_objects[i].parts) {
-			/* The object is changed: a copy, so the attribute kept raw (the children's
-			 * usage) is as it came. */
-			json_t *c = json_deep_copy(o);
-			json_decref(o);
-			o = c;
-			cat_whole_parts(o, cat_objects[i].rest);
-		}
-		cat_spread_members(out, cat_objects[i].key, o, keep, "");
-		json_decref(o);
-	}
-	return out;
-}
-
-/* The object of cat_objects key is a spread member of ("<object>{<member>}"), with *member
- * its member name; NULL when key is none. */
-static const struct catalog_object *cat_member(const char *key, const char **member)
-{
-	const char *brace = strchr(key, '{');
-	size_t n = brace ? (size_t)(brace - key) : 0, len;
-
-	if (!brace || (len = strlen(brace)) < 3 || brace[len - 1] != '}')
-		return NULL;
-	for (size_t i = 0; i < CAT_NOBJECTS; i++)
-		if (strlen(cat_objects[i].key) == n && !strncmp(key, cat_objects[i].key, n)) {
-			*member = brace + 1;
-			return &cat_objects[i];
-		}
-	return NULL;
-}
-
 /* A spread member no row took: into usage_details / cost_details (a count, an amount) under
  * its own name; a KEEP object's is dropped (the attribute is kept whole). False when key is
  * no spread member, or its value is no count (amount): then it is kept as it is. */
 static bool cat_spread_rest(struct span *s, const char *key, json_t *v)
 {
 	const char *member;
-	const struct catalog_object *o = cat_member(key, &member);
+	const struct catalog_object *o = catalog_object_member(key, &member);
 	char *name;
 	int64_t c;
 	double d;
@@ -992,7 +745,7 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	json_t *winner[CAT_NROWS], *cand[CAT_NROWS];
 	double sum[CAT_NSUMS] = {0};
 	bool seen[CAT_NSUMS] = {false}, held = false;
-	json_t *spread = cat_spread(attrs), *look = spread ? spread : attrs;
+	json_t *spread = catalog_object_spread(attrs), *look = spread ? spread : attrs;
 	const char *key;
 	json_t *v;
 
@@ -1074,71 +827,4 @@ void catalog_apply_span(struct arena *a, struct span *s, json_t *attrs, const ch
 			name += strlen(CAT_TOOL_PREFIX);
 		s->str[SS_TOOL_NAME] = arena_strdup(a, name);
 	}
-}
-
-/* experiment_context (reference 4.2: ExperimentContext{experiment_id (req), test_case_id}). */
-static const struct vs_field ctx_experiment[] = {
-    {"experiment_id", VS_STR, true, false},
-    {"test_case_id", VS_STR, false, false},
-};
-/* evaluation_context: the Get Span page's SpanEvaluationContext, plus H's names. */
-static const struct vs_field ctx_evaluation[] = {
-    {"evaluation_id", VS_STR, false, false},	 {"evaluation_sha", VS_STR, false, false},
-    {"evaluation_run_id", VS_STR, false, false}, {"dataset_id", VS_STR, false, false},
-    {"dataset_name", VS_STR, false, false},	 {"dataset_version", VS_STR, false, false},
-    {"test_case_id", VS_STR, false, false},	 {"metadata", VS_DICT, false, false},
-    {"evaluation_name", VS_STR, false, false},	 {"test_case_name", VS_STR, false, false},
-};
-#define NELEM(x) (sizeof(x) / sizeof((x)[0]))
-
-/* Checks experiment_context / evaluation_context of body (see catalog.h). */
-void catalog_context_check(struct verrs *v, json_t *loc, json_t *body)
-{
-	json_t *c, *l;
-	if ((c = json_object_get(body, "experiment_context")) && !json_is_null(c)) {
-		l = vs_loc(loc, "experiment_context");
-		vs_model(v, l, c, ctx_experiment, NELEM(ctx_experiment), true);
-		json_decref(l);
-	}
-	if ((c = json_object_get(body, "evaluation_context")) && !json_is_null(c)) {
-		l = vs_loc(loc, "evaluation_context");
-		vs_model(v, l, c, ctx_evaluation, NELEM(ctx_evaluation), true);
-		json_decref(l);
-	}
-}
-
-/* Copies the string (or, for metadata, object) member from of src to key to of dst, unless
- * dst already has to. */
-static void ctx_copy(json_t *dst, const char *to, json_t *src, const char *from)
-{
-	json_t *x = json_object_get(src, from);
-	if ((json_is_string(x) || json_is_object(x)) && !json_object_get(dst, to))
-		json_object_set(dst, to, x);
-}
-
-/* Builds the Span evaluation_context of a checked body (see catalog.h). */
-json_t *catalog_context(json_t *body)
-{
-	json_t *exp = json_object_get(body, "experiment_context");
-	json_t *ev = json_object_get(body, "evaluation_context");
-	json_t *out = json_object();
-
-	/* P: experiment_context wins when both are sent, so it is copied first. */
-	if (json_is_object(exp)) {
-		ctx_copy(out, "evaluation_id", exp, "experiment_id");
-		ctx_copy(out, "test_case_id", exp, "test_case_id");
-	}
-	if (json_is_object(ev)) {
-		for (size_t i = 0; i < NELEM(ctx_evaluation); i++)
-			if (strcmp(ctx_evaluation[i].name, "evaluation_name") &&
-			    strcmp(ctx_evaluation[i].name, "test_case_name"))
-				ctx_copy(out, ctx_evaluation[i].name, ev, ctx_evaluation[i].name);
-		ctx_copy(out, "evaluation_id", ev, "evaluation_name");
-		ctx_copy(out, "test_case_id", ev, "test_case_name");
-	}
-	if (!json_object_size(out)) {
-		json_decref(out);
-		return NULL;
-	}
-	return out;
 }
