@@ -17,6 +17,7 @@
 #include "lib/base/buf.h"
 #include "lib/base/time.h"
 #include "lib/store/store.h"
+#include "t/storefix.h"
 
 static char root[256];
 static struct store st;
@@ -61,40 +62,9 @@ static struct span mk(const char *id, int64_t start, const char *name)
 	return s;
 }
 
-static void note(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "%s\n", msg);
-}
-
 static size_t verify(void)
 {
-	return store_verify(&st, "ws1", note, NULL, NULL, NULL);
-}
-
-static void append(struct span *s, size_t n)
-{
-	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_append(&st, "ws1", s, n, &e) == ST_OK, "append: %s", err_text(&e));
-}
-
-/* The line GET by id answers, or NULL. */
-static char *get(const char *id)
-{
-	struct buf b;
-	buf_init(&b);
-	if (store_get(&st, "ws1", id, &b) != ST_OK) {
-		buf_free(&b);
-		return NULL;
-	}
-	return b.p;
-}
-
-static uint64_t live_spans(void)
-{
-	struct store_stats ss;
-	ck_assert_int_eq(store_stats(&st, "ws1", &ss), ST_OK);
-	return ss.spans;
+	return store_verify(&st, "ws1", storefix_note, NULL, NULL, NULL);
 }
 
 /* Runs fn in a child with environment variable var=val; expects it killed by SIGKILL when
@@ -120,7 +90,7 @@ static void in_child(void (*fn)(void), const char *var, const char *val, bool ki
 static void reindex(void)
 {
 	struct err e = {ST_OK, ""};
-	if (store_reindex(&st, "ws1", NULL, NULL, note, NULL, &e) != ST_OK)
+	if (store_reindex(&st, "ws1", NULL, NULL, storefix_note, NULL, &e) != ST_OK)
 		_exit(2);
 }
 
@@ -136,25 +106,25 @@ START_TEST(test_reindex_killed)
 		snprintf(name, sizeof(name), "v%d", v);
 		for (int i = 0; i < 3; i++)
 			b[i] = mk(ids[i], T0 + ((v + i) % 3) * DAY, name);
-		append(b, 3);
+		storefix_append(&st, b, 3);
 	}
 	for (int k = 1; k <= 3; k++) {
 		char n[8];
 		snprintf(n, sizeof(n), "%d", k);
 		in_child(reindex, "SPANDEX_TEST_KILL_IN_REINDEX", n, true);
-		ck_assert_uint_eq(live_spans(), 3);
+		ck_assert_uint_eq(storefix_live(&st), 3);
 		for (int i = 0; i < 3; i++) {
-			char *line = get(ids[i]);
+			char *line = storefix_get(&st, ids[i]);
 			ck_assert_msg(line && strstr(line, "\"name\":\"v299\""),
 				      "%s after kill %d: %s", ids[i], k, line ? line : "(none)");
 			free(line);
 		}
 		ck_assert_uint_eq(verify(), 0);
-		ck_assert_uint_eq(live_spans(), 3);
+		ck_assert_uint_eq(storefix_live(&st), 3);
 	}
 	/* Whole, it gives the same. */
 	in_child(reindex, "SPANDEX_TEST_KILL_IN_REINDEX", "", false);
-	ck_assert_uint_eq(live_spans(), 3);
+	ck_assert_uint_eq(storefix_live(&st), 3);
 	ck_assert_uint_eq(verify(), 0);
 }
 END_TEST
@@ -171,7 +141,7 @@ static void base_store(void)
 	struct span s[6];
 	for (int i = 0; i < 6; i++)
 		s[i] = mk(B_IDS[i], T0 + (i % 3) * DAY, "v1");
-	append(s, 6);
+	storefix_append(&st, s, 6);
 }
 
 static void batch_b(struct span *b)
@@ -186,7 +156,7 @@ static int b_view(const char *when, unsigned k)
 {
 	int seen = -1;
 	for (int i = 0; i < 10; i++) {
-		char *line = get(B_IDS[i]);
+		char *line = storefix_get(&st, B_IDS[i]);
 		int v = line && strstr(line, "\"name\":\"v2\"") ? 1 : 0;
 		ck_assert_msg(line || i >= 6, "%s at call %u: %s lost", when, k, B_IDS[i]);
 		ck_assert_msg(seen < 0 || v == seen, "%s at call %u: %s is %s, %s was %s", when, k,
@@ -194,7 +164,7 @@ static int b_view(const char *when, unsigned k)
 		seen = v;
 		free(line);
 	}
-	uint64_t live = live_spans();
+	uint64_t live = storefix_live(&st);
 	ck_assert_msg(live == (seen ? 10u : 6u), "%s at call %u: %llu list rows, %s batch", when, k,
 		      (unsigned long long)live, seen ? "a whole" : "no");
 	return seen;
@@ -254,10 +224,10 @@ static unsigned b_calls(bool update)
 static void after_next_writer(const char *when, unsigned k, int seen, bool must_be_absent)
 {
 	struct span z = mk("z", T0, "z");
-	append(&z, 1);
+	storefix_append(&st, &z, 1);
 	/* z is one more live span: b_view counts without it, so take it away from the count. */
-	uint64_t live = live_spans() - 1;
-	char *first = get(B_IDS[0]);
+	uint64_t live = storefix_live(&st) - 1;
+	char *first = storefix_get(&st, B_IDS[0]);
 	int now = first && strstr(first, "\"name\":\"v2\"") ? 1 : 0;
 	free(first);
 	ck_assert_msg(live == (now ? 10u : 6u), "%s at call %u, after the next writer: %llu rows",
@@ -485,7 +455,7 @@ START_TEST(test_admin_killed_under_writers)
 		if (i + 1 == n || strcmp(ak[i].id, ak[i + 1].id))
 			ak[nids++] = ak[i];
 	for (size_t i = 0; i < nids; i++) {
-		char *line = get(ak[i].id), want[64];
+		char *line = storefix_get(&st, ak[i].id), want[64];
 		snprintf(want, sizeof(want), "\"name\":\"%s\"", ak[i].name);
 		if (!line)
 			lost++;
@@ -501,7 +471,7 @@ START_TEST(test_admin_killed_under_writers)
 	ck_assert_msg(nids > 0, "no batch was acknowledged");
 	ck_assert_msg(!lost && !stale,
 		      "%zu acknowledged spans lost, %zu not at their newest version", lost, stale);
-	ck_assert_uint_eq(live_spans(), nids);
+	ck_assert_uint_eq(storefix_live(&st), nids);
 	free(ak);
 }
 END_TEST

@@ -24,6 +24,7 @@
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
 #include "lib/store/store.h"
+#include "t/storefix.h"
 
 /* The fault shim linked in. */
 void fault_arm(const char *spec);
@@ -87,36 +88,6 @@ static struct span mk(const char *id, int64_t start, const char *name)
 			text[i] = "lorem ipsum dolor "[i % 18];
 	s.input = text;
 	return s;
-}
-
-static void note(void *ctx, const char *msg)
-{
-	(void)ctx;
-	fprintf(stderr, "%s\n", msg);
-}
-
-static void append(struct span *s, size_t n)
-{
-	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_append(&st, "ws1", s, n, &e) == ST_OK, "append: %s", err_text(&e));
-}
-
-static char *get(const char *id)
-{
-	struct buf b;
-	buf_init(&b);
-	if (store_get(&st, "ws1", id, &b) != ST_OK) {
-		buf_free(&b);
-		return NULL;
-	}
-	return b.p;
-}
-
-static uint64_t live_spans(void)
-{
-	struct store_stats ss;
-	ck_assert_int_eq(store_stats(&st, "ws1", &ss), ST_OK);
-	return ss.spans;
 }
 
 /* ---- the disk after a power cut ---- */
@@ -290,7 +261,7 @@ static void fresh_case(const char *name, int days, char *dir, char *base)
 	struct span s[6];
 	for (int i = 0; i < 6; i++)
 		s[i] = mk(B_IDS[i], T0 + (i % days) * DAY, "v1");
-	append(s, 6);
+	storefix_append(&st, s, 6);
 	snprintf(dir, PATH_MAX, "%s/ws1", p);
 	snprintf(base, PATH_MAX, "%s/base", p);
 	char cmd[3 * PATH_MAX];
@@ -337,7 +308,7 @@ static void after_cut(const char *when, enum outcome o)
 		      err_text(&e));
 	int seen = -1;
 	for (int i = 0; i < 10; i++) {
-		char *line = get(B_IDS[i]);
+		char *line = storefix_get(&st, B_IDS[i]);
 		int v = line && strstr(line, "\"name\":\"v2\"") ? 1 : 0;
 		ck_assert_msg(line || i >= 6, "%s: %s lost", when, B_IDS[i]);
 		ck_assert_msg(seen < 0 || v == seen, "%s: %s is %s, %s was %s", when, B_IDS[i],
@@ -345,13 +316,14 @@ static void after_cut(const char *when, enum outcome o)
 		seen = v;
 		free(line);
 	}
-	uint64_t live = live_spans() - 1;
+	uint64_t live = storefix_live(&st) - 1;
 	ck_assert_msg(live == (seen ? 10u : 6u), "%s: %llu list rows, %s batch", when,
 		      (unsigned long long)live, seen ? "a whole" : "no");
 	ck_assert_msg(o != STORED || seen, "%s: the batch answered OK is gone", when);
 	ck_assert_msg(o != NOT_STORED || !seen, "%s: the batch answered \"not stored\" is back",
 		      when);
-	ck_assert_msg(store_verify(&st, "ws1", note, NULL, NULL, NULL) == 0, "%s: verify", when);
+	ck_assert_msg(store_verify(&st, "ws1", storefix_note, NULL, NULL, NULL) == 0, "%s: verify",
+		      when);
 }
 
 /* The calls of batch B that change a file of ws1. */
@@ -366,7 +338,7 @@ static unsigned b_calls(int days)
 	char spec[PATH_MAX + 32];
 	snprintf(spec, sizeof spec, "nosync,count=/ws1/,plog=%s", plog);
 	fault_arm(spec);
-	append(b, 10);
+	storefix_append(&st, b, 10);
 	unsigned n = fault_calls();
 	fault_arm("nosync");
 	fprintf(stderr, "batch B over %d day(s): %u calls that change a file\n", days, n);
