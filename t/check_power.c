@@ -67,19 +67,8 @@ static const int64_t T0 = 1700000000000000ll; /* 2023-11-14T22:13:20Z */
 
 static struct span mk(const char *id, int64_t start, const char *name)
 {
-	struct span s;
-	span_init(&s);
-	s.span_id = arena_strdup(A, id);
-	s.trace_id = "trace-1";
-	s.session_id = "session-1";
-	s.workspace = "ws1";
-	s.source = "test";
-	s.name = arena_strdup(A, name);
-	s.kind = KIND_LLM;
-	s.status = SPST_SUCCESS;
-	s.started_at = start;
-	s.ended_at = start + 1500;
-	s.input_tokens = 10;
+	struct span s = storefix_span(A, id, start, name);
+	s.output_tokens = SPAN_NONE_I64;
 	/* Lines of about 1.5 KB: a batch's lines take several pages, which a disk may keep some
 	 * of. */
 	static char text[1501];

@@ -3,7 +3,27 @@
 
 #include <check.h>
 #include <stdio.h>
+#include "lib/base/arena.h"
 #include "lib/base/buf.h"
+
+struct span storefix_span(struct arena *a, const char *id, int64_t start, const char *name)
+{
+	struct span s;
+	span_init(&s);
+	s.span_id = arena_strdup(a, id);
+	s.trace_id = "trace-1";
+	s.session_id = "session-1";
+	s.workspace = "ws1";
+	s.source = "test";
+	s.name = arena_strdup(a, name);
+	s.kind = KIND_LLM;
+	s.status = SPST_SUCCESS;
+	s.started_at = start;
+	s.ended_at = start + 1500;
+	s.input_tokens = 10;
+	s.output_tokens = 5;
+	return s;
+}
 
 void storefix_note(void *ctx, const char *msg)
 {
