@@ -49,7 +49,6 @@ START_TEST(field_rows)
 	bool patch;
 	struct arena *a = arena_new();
 	struct span b, g;
-	struct buf want, got;
 
 	ck_assert(egp_map_row((size_t)_i, &name, &patch, &doc));
 	/* An id made for an object without one is random: both get the base's, but the id row. */
@@ -59,16 +58,7 @@ START_TEST(field_rows)
 	json_object_set_new(obj, name, egp_fixture(name));
 	egp_made(a, base, &b);
 	egp_made(a, obj, &g);
-	buf_init(&want);
-	buf_init(&got);
-	readme_doc_members(doc, &want);
-	readme_span_diff(&b, &g, &got);
-	ck_assert_msg(readme_same_members(want.p, got.p), "%s fills %s, its row says %s", name,
-		      got.p, want.p);
-	buf_free(&want);
-	buf_free(&got);
-	span_clear(&b);
-	span_clear(&g);
+	readme_row_check(name, doc, &b, &g);
 	json_decref(base);
 	json_decref(obj);
 	arena_free(a);

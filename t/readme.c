@@ -193,3 +193,19 @@ bool readme_same_members(const char *a, const char *b)
 	buf_free(&y);
 	return same;
 }
+
+void readme_row_check(const char *name, const char *doc, struct span *base, struct span *got)
+{
+	struct buf want, diff;
+
+	buf_init(&want);
+	buf_init(&diff);
+	readme_doc_members(doc, &want);
+	readme_span_diff(base, got, &diff);
+	ck_assert_msg(readme_same_members(want.p, diff.p), "%s fills %s, its row says %s", name,
+		      diff.p, want.p);
+	buf_free(&want);
+	buf_free(&diff);
+	span_clear(base);
+	span_clear(got);
+}

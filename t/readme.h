@@ -21,6 +21,9 @@ void readme_doc_members(const char *doc, struct buf *out);
 void readme_span_diff(const struct span *base, const struct span *got, struct buf *out);
 /* Whether two such lists name the same members, in any order. */
 bool readme_same_members(const char *a, const char *b);
+/* Fails the running test unless the members that differ between base and got (the spans an
+ * API object made without and with field name) are those doc names; clears both spans. */
+void readme_row_check(const char *name, const char *doc, struct span *base, struct span *got);
 /* A field table's Span column for README: each member in backquotes, raw_attributes' as
  * `raw_attributes` `x`, notes as they are. */
 void readme_doc_md(const char *doc, struct buf *out);
