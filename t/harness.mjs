@@ -100,6 +100,20 @@ export function childPids(pid) {
 	return out;
 }
 
+// SIGKILLs every worker of the FastCGI master pid; how many there were.
+export function killWorkers(pid) {
+	let kills = 0;
+	for (const child of childPids(pid)) {
+		try {
+			process.kill(child, 'SIGKILL');
+			kills++;
+		} catch {
+			// exited on its own
+		}
+	}
+	return kills;
+}
+
 export function waitExit(child, ms) {
 	if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
 	return new Promise((resolve) => {

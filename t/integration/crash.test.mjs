@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-	startServer, runCgi, getSpan, ingestSpans, makeSpan, spandexCli, childPids, dayTime, WS_PREFIX,
+	startServer, runCgi, getSpan, ingestSpans, makeSpan, spandexCli, childPids, killWorkers, dayTime, WS_PREFIX,
 } from '../harness.mjs';
 
 const WS = 'crashy';
@@ -52,20 +52,6 @@ function wsBytes(ws = WS) {
 		}
 	}
 	return n;
-}
-
-// SIGKILLs every worker of the FastCGI master; how many there were.
-function killWorkers(master) {
-	let kills = 0;
-	for (const pid of childPids(master)) {
-		try {
-			process.kill(pid, 'SIGKILL');
-			kills++;
-		} catch {
-			// exited on its own
-		}
-	}
-	return kills;
 }
 
 async function assertAllThere(ids) {

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, ingestSpans, makeSpan, spandexCli, childPids, dayTime, WS_PREFIX } from '../harness.mjs';
+import { startServer, ingestSpans, makeSpan, spandexCli, killWorkers, dayTime, WS_PREFIX } from '../harness.mjs';
 
 const WS = 'judgekill';
 const SPANS = 40;
@@ -21,19 +21,6 @@ before(async () => {
 after(async () => {
 	await srv?.stop();
 });
-
-function killWorkers(master) {
-	let kills = 0;
-	for (const pid of childPids(master)) {
-		try {
-			process.kill(pid, 'SIGKILL');
-			kills++;
-		} catch {
-			// exited on its own
-		}
-	}
-	return kills;
-}
 
 const opik = (m, p, body) =>
 	srv.request(m, p, { body, headers: { 'Content-Type': 'application/json', 'Comet-Workspace': WS } });
