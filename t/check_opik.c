@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/api/opik/map.h"
-#include "lib/api/opik/threads.h"
+#include "lib/api/opik/thread.h"
 #include "t/readme.h"
 
 /* Frees as malloc does, after overwriting, so a read of a released value sees garbage. */
@@ -68,7 +68,7 @@ START_TEST(usage_keeps_counts_beside_details)
 }
 END_TEST
 
-/* A thread's model id is its state's id laid out as a UUID, and maps back to it (threads.h);
+/* A thread's model id is its state's id laid out as a UUID, and maps back to it (thread.h);
  * what is no model id maps to nothing. */
 START_TEST(thread_model_id_maps_back)
 {

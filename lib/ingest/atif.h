@@ -9,16 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "lib/ingest/atif_check.h"
 #include "lib/model/judgement.h"
 #include "lib/model/span.h"
 #include "lib/base/status.h"
 #include "lib/model/verr.h"
 
 #define ATIF_SOURCE "atif"
-/* Embedded subagent trajectories nest at most this deep (H's atif_max_subagent_depth
- * default). Under JSONX_MAX_DEPTH no parsed body reaches it; it bounds the recursion for
- * bodies built in memory. */
-#define ATIF_MAX_SUBAGENT_DEPTH 64
 /* created_by of the evaluator results a verifier yields (Observe Agents page). */
 #define ATIF_EVALUATOR_CREATED_BY "intake:atif_importer"
 
@@ -36,9 +33,5 @@ enum status atif_map(struct arena *a, const char *ws, json_t *body, int64_t now,
  * 0 when the trajectory has no verifier result). */
 void atif_judgements(struct arena *a, const struct span *spans, size_t n, int64_t now,
 		     struct judgement **js, size_t *nj);
-
-/* Validation only (atif_map calls it): true when body is a valid AtifIngestRequest; the
- * problems go to v otherwise. */
-bool atif_check(struct verrs *v, json_t *body);
 
 #endif

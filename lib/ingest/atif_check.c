@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/ingest/atif.h"
+#include "lib/ingest/atif_check.h"
 #include "lib/model/catalog.h"
 #include "lib/base/buf.h"
 #include "lib/model/vschema.h"

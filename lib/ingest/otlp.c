@@ -4,6 +4,7 @@
  * and the helpers they all share otlp_util.c. */
 #include <string.h>
 
+#include "lib/ingest/otlp.h"
 #include "lib/ingest/otlp_int.h"
 #include "lib/ingest/otlp_logs.h"
 #include "proto/otlp_trace.pb-c.h"

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
-#include "lib/ingest/otlp.h"
+#include "lib/ingest/otlp_result.h"
 
 #define ID_MAX 16 /* bytes in a trace id, the longest id OTLP has */
 

@@ -7,7 +7,7 @@
 #ifndef SPANDEX_OTLP_LOGS_H
 #define SPANDEX_OTLP_LOGS_H
 
-#include "lib/ingest/otlp.h"
+#include "lib/ingest/otlp_result.h"
 #include "lib/store/store.h"
 
 /* Limits on what one span keeps of its log events (raw attribute otel.logs): past either, a

@@ -35,11 +35,7 @@
  *   (Langfuse, Traceloop) are written in decimal. */
 
 #define CAT_COST_PREFIX "llm.cost."
-#define CAT_LF_USAGE "langfuse.observation.usage_details"
-#define CAT_LF_COST "langfuse.observation.cost_details"
 #define CAT_LF_LEVEL "langfuse.observation.level"
-#define CAT_LOGFIRE_USAGE "gen_ai.usage.raw"
-#define CAT_COST_DECIMALS 1e6 /* costs keep 6 decimal places (reference section 5, micro-USD) */
 
 /* ---- the field rows ----
  * Reference section 5 first (its keys and order are the NeMo service's); after them, in the
@@ -51,9 +47,9 @@
  * gen_ai.system), the reference's order stands so that spandex answers as the NeMo service
  * does; a loser that differs stays in raw_attributes. */
 #define TOK(f) offsetof(struct span, f)
-#define LF_USAGE(m) CAT_LF_USAGE "{" m "}"
-#define LF_COST(m) CAT_LF_COST "{" m "}"
-#define LOGFIRE_USAGE(m) CAT_LOGFIRE_USAGE "{" m "}"
+#define LF_USAGE(m) CATALOG_LF_USAGE "{" m "}"
+#define LF_COST(m) CATALOG_LF_COST "{" m "}"
+#define LOGFIRE_USAGE(m) CATALOG_LOGFIRE_USAGE "{" m "}"
 #define STR(f) #f, CATALOG_STR, SS_##f
 static const struct catalog_row cat_rows[] = {
     {"model",
@@ -285,22 +281,6 @@ static const struct {
 };
 #define CAT_NSUMS (sizeof cat_sums / sizeof cat_sums[0])
 
-/* Attributes whose value is a JSON object, sent as JSON text: Langfuse's usage and cost
- * (instrumentation.md 3.2), whose free keys no row takes go to usage_details / cost_details
- * under their own names, and whose members are disjoint parts (@langfuse/openai's
- * parseUsageDetails sends input = prompt_tokens less every prompt_tokens_details member, each
- * of those as input_<name>, and the same for output); Logfire's raw usage of an OpenAI call
- * (its llm_providers/usage.py), kept whole, of which the rows read the cached and reasoning
- * counts. */
-static const struct catalog_object cat_objects[] = {
-    {CAT_LF_USAGE, CATALOG_REST_USAGE, true,
-     "every other member of `" CAT_LF_USAGE "`, under its own name"},
-    {CAT_LF_COST, CATALOG_REST_COST, true,
-     "every other member of `" CAT_LF_COST "`, under its own name"},
-    {CAT_LOGFIRE_USAGE, CATALOG_REST_KEEP, false, NULL},
-};
-#define CAT_NOBJECTS (sizeof cat_objects / sizeof cat_objects[0])
-
 /* ---- the other fields' sources ----
  * Session (nemo-intake.md 4.1's keys, then Langfuse's (otel-egp.md 3.4), the AI SDK 6
  * metadata keys Traceloop reads as one, and the OpenLLMetry SDK's association property
@@ -422,56 +402,10 @@ const struct catalog_row *catalog_rows(size_t *n)
 	return cat_rows;
 }
 
-const struct catalog_object *catalog_objects(size_t *n)
-{
-	*n = CAT_NOBJECTS;
-	return cat_objects;
-}
-
 const struct catalog_source *catalog_sources(size_t *n)
 {
 	*n = CAT_NSOURCES;
 	return cat_sources;
-}
-
-/* Token count rule (see catalog.h): integral floats count because OTLP doubles and JSON 3.0
- * both mean 3. */
-bool catalog_count(json_t *v, int64_t *out)
-{
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
-			return false;
-		*out = json_integer_value(v);
-		return true;
-	}
-	if (json_is_real(v)) {
-		double d = json_real_value(v);
-		/* 2^63 as a double: the first value that no longer fits int64_t. */
-		if (!(d >= 0 && d < 9223372036854775808.0) || d != floor(d))
-			return false;
-		*out = (int64_t)d;
-		return true;
-	}
-	return false;
-}
-
-/* Rounds d to the 6 decimals of the service's micro-USD columns. */
-double catalog_round_cost(double d)
-{
-	return round(d * CAT_COST_DECIMALS) / CAT_COST_DECIMALS;
-}
-
-/* Cost rule (see catalog.h). */
-bool catalog_cost(json_t *v, double *out)
-{
-	double d;
-	if (!json_is_number(v))
-		return false;
-	d = json_number_value(v);
-	if (!isfinite(d) || d < 0)
-		return false;
-	*out = catalog_round_cost(d);
-	return true;
 }
 
 /* True when v is a value the row's field can take. */
@@ -723,7 +657,7 @@ void catalog_check_cost(struct span *s)
 		      (s->output_tokens == SPAN_NONE_I64 ? 0 : s->output_tokens);
 	}
 	/* Half a micro-USD of slack for the rounding to 6 decimals. */
-	cap = (double)tok * CATALOG_MAX_USD_PER_TOKEN + 0.5 / CAT_COST_DECIMALS;
+	cap = (double)tok * CATALOG_MAX_USD_PER_TOKEN + 0.5 / CATALOG_COST_DECIMALS;
 	for (size_t i = 0; i < 3; i++)
 		bad = bad || *(double *)((char *)s + costs[i].field) > cap;
 	if (!bad)

@@ -1,21 +1,16 @@
-/* catalog: the value rules of the semantic attribute catalog (reference nemo-intake.md
- * section 5), shared by every ingest format that fills token counts and costs.
- * catalog_apply itself is declared in lib/span.h. Nothing here allocates. */
+/* catalog: the conventions table and the semantic attribute catalog (reference nemo-intake.md
+ * section 5), shared by every ingest format that fills token counts and costs: the value rules
+ * (catalog_value.h), the object attributes (catalog_object.h), the kind table, the field rows
+ * and the other fields' sources. catalog_apply itself is declared in lib/span.h. */
 #ifndef SPANDEX_CATALOG_H
 #define SPANDEX_CATALOG_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "lib/model/catalog_object.h"
+#include "lib/model/catalog_value.h"
 #include "lib/model/span.h"
-
-/* True when v is a non-negative integer token count (an integral float counts; booleans and
- * strings do not); *out gets it. */
-bool catalog_count(json_t *v, int64_t *out);
-/* True when v is a finite non-negative USD amount; *out gets it rounded to 6 decimals. */
-bool catalog_cost(json_t *v, double *out);
-/* d rounded to the 6 decimals costs keep (micro-USD). */
-double catalog_round_cost(double d);
 
 /* A cost above this many USD per token is not a cost: the most expensive models cost well
  * under $1,000 per million tokens, and an instrumentor has been seen writing token counts into
@@ -74,23 +69,6 @@ struct catalog_row {
 	const char *note;		    /* for README: what the row adds to its sources */
 };
 const struct catalog_row *catalog_rows(size_t *n);
-
-/* Attributes whose value is a JSON object, or JSON text of one, that field rows read members
- * of. A member no row takes goes to usage_details (USAGE: a count) or cost_details (COST: an
- * amount) under its own name, and the attribute is not kept (Langfuse's free keys); with KEEP
- * the attribute stays in raw_attributes whole and only the members rows name are read. */
-enum catalog_rest { CATALOG_REST_USAGE, CATALOG_REST_COST, CATALOG_REST_KEEP };
-struct catalog_object {
-	const char *key;
-	enum catalog_rest rest;
-	/* Its members are disjoint parts that add up (Langfuse counts each usage type apart):
-	 * the "input" and "output" members read as themselves plus every other member whose name
-	 * contains input (output), so input_tokens is the whole input as the other conventions
-	 * count it. */
-	bool parts;
-	const char *note;
-};
-const struct catalog_object *catalog_objects(size_t *n);
 
 /* The fields that are no attribute lookups: session, input, output, status, the error message,
  * the attributes that no field takes but are dropped (NeMo's exceptions), and those kept in

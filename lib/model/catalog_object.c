@@ -1,13 +1,35 @@
-/* catalog_object: the attributes whose value is a JSON object (catalog.c's object rows:
+/* catalog_object: the attributes whose value is a JSON object (the object rows below:
  * Langfuse's usage and cost, Logfire's raw usage) spread into "<key>{<member>}" attributes the
  * field rows can name, a parts object's wholes made whole first. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/model/catalog.h"
+#include "lib/model/catalog_value.h"
 #include "lib/model/catalog_object.h"
 #include "lib/base/mem.h"
+
+/* Attributes whose value is a JSON object, sent as JSON text: Langfuse's usage and cost
+ * (instrumentation.md 3.2), whose free keys no row takes go to usage_details / cost_details
+ * under their own names, and whose members are disjoint parts (@langfuse/openai's
+ * parseUsageDetails sends input = prompt_tokens less every prompt_tokens_details member, each
+ * of those as input_<name>, and the same for output); Logfire's raw usage of an OpenAI call
+ * (its llm_providers/usage.py), kept whole, of which the rows read the cached and reasoning
+ * counts. */
+static const struct catalog_object cat_objects[] = {
+    {CATALOG_LF_USAGE, CATALOG_REST_USAGE, true,
+     "every other member of `" CATALOG_LF_USAGE "`, under its own name"},
+    {CATALOG_LF_COST, CATALOG_REST_COST, true,
+     "every other member of `" CATALOG_LF_COST "`, under its own name"},
+    {CATALOG_LOGFIRE_USAGE, CATALOG_REST_KEEP, false, NULL},
+};
+#define CAT_NOBJECTS (sizeof cat_objects / sizeof cat_objects[0])
+
+const struct catalog_object *catalog_objects(size_t *n)
+{
+	*n = CAT_NOBJECTS;
+	return cat_objects;
+}
 
 /* Adds each member of object o to out as "<key>{<member>}" (catalog.h); a KEEP object's
  * nested objects as "<key>{<member>.<sub>}", so a row can name a count inside one. */
@@ -71,11 +93,9 @@ static void cat_whole_parts(json_t *o, enum catalog_rest rest)
 
 json_t *catalog_object_spread(json_t *attrs)
 {
-	size_t nobj;
-	const struct catalog_object *cat_objects = catalog_objects(&nobj);
 	json_t *out = NULL;
 
-	for (size_t i = 0; i < nobj; i++) {
+	for (size_t i = 0; i < CAT_NOBJECTS; i++) {
 		json_t *v = json_object_get(attrs, cat_objects[i].key), *o;
 		bool keep = cat_objects[i].rest == CATALOG_REST_KEEP;
 
@@ -110,12 +130,9 @@ const struct catalog_object *catalog_object_member(const char *key, const char *
 	const char *brace = strchr(key, '{');
 	size_t n = brace ? (size_t)(brace - key) : 0, len;
 
-	size_t nobj;
-	const struct catalog_object *cat_objects = catalog_objects(&nobj);
-
 	if (!brace || (len = strlen(brace)) < 3 || brace[len - 1] != '}')
 		return NULL;
-	for (size_t i = 0; i < nobj; i++)
+	for (size_t i = 0; i < CAT_NOBJECTS; i++)
 		if (strlen(cat_objects[i].key) == n && !strncmp(key, cat_objects[i].key, n)) {
 			*member = brace + 1;
 			return &cat_objects[i];

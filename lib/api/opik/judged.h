@@ -6,7 +6,10 @@
 #ifndef SPANDEX_API_OPIK_JUDGED_H
 #define SPANDEX_API_OPIK_JUDGED_H
 
-#include "lib/api/opik/map.h"
+#include <jansson.h>
+#include "lib/api/opik/entity.h"
+#include "lib/base/buf.h"
+#include "lib/model/verr.h"
 #include "lib/http/http.h"
 #include "lib/model/judgement.h"
 

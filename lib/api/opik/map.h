@@ -15,14 +15,10 @@
 #include <stdbool.h>
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
+#include "lib/api/opik/entity.h"
 #include "lib/model/span.h"
 #include "lib/model/verr.h"
 #include "lib/query/query.h"
-
-enum opik_entity { OPIK_SPAN, OPIK_TRACE };
-
-#define OPIK_DEFAULT_PROJECT "Default Project"
-#define OPIK_SOURCE "opik" /* spandex's source of what came through Opik */
 
 /* Applies the fields present in obj (a SpanWrite/TraceWrite when create, else a
  * SpanUpdate/TraceUpdate) onto s in workspace ws. A create starts from span_init: it needs

@@ -1,6 +1,6 @@
 /* opik: the Opik REST API surface (reference opik.md), enough for the `opik` npm SDK: traces
  * and spans written in batches and patched, read by id, listed, searched as a stream, scored
- * and commented (judgements, judged.h), grouped into threads (threads.h), with the workspace's
+ * and commented (judgements, judged.h), grouped into threads (thread.h), with the workspace's
  * retention rules (retention.c). Every route answers under /v1/private and /api/v1/private;
  * the workspace is Comet-Workspace
  * ("default" when absent), the key the raw authorization header. */
@@ -83,7 +83,7 @@ enum status opik_sorting_first(struct http_req *req, const char *text, const cha
 /* A query of the request's workspace, newest first, with the request's budget (read.c). */
 void opik_query_init(struct http_req *req, struct query *q);
 
-/* Threads (threads.h: threads.c, thread_write.c, thread_delete.c, thread_marks.c), reference
+/* Threads (thread.h: threads.c, thread_write.c, thread_delete.c, thread_marks.c), reference
  * judgement.md 2.4: a thread is a session within a project. */
 enum status opik_list_threads(struct http_req *req);
 enum status opik_thread_retrieve(struct http_req *req);

@@ -1,9 +1,9 @@
 /* thread_filter: the `filters` of Opik's thread list, search and stats (reference opik.md §7.1
  * for the format, judgement.md 2.4 and the SDK's thread OQL for the fields: TraceThreadField),
- * tested on each thread once it is built (threads.h): its id, messages, counts, times, scores,
+ * tested on each thread once it is built (thread.h): its id, messages, counts, times, scores,
  * status and tags. Errors are the trace filters' 400s. */
 #include "lib/api/opik/opik.h"
-#include "lib/api/opik/threads.h"
+#include "lib/api/opik/thread.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
-/* thread_rows: the threads of a project built from its traces (threads.h), as Opik's
+/* thread_rows: the threads of a project built from its traces (thread.h), as Opik's
  * ThreadDAO aggregates them (judgement.md 2.4): start the first trace's start, end the last
  * end, duration between them (ms), two messages per trace, the first trace's input and the
  * last-ended trace's output, cost and usage summed over the traces' spans. One visit of the
  * project's traces (with their rollups), one read of the judgements of their sessions, and the
  * messages of the threads shown read from their traces alone. */
 #include "lib/api/opik/opik.h"
-#include "lib/api/opik/threads.h"
+#include "lib/api/opik/thread.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /* thread_write: what Opik changes of a thread (reference judgement.md 2.4): open and close it,
  * its tags (PATCH one by thread_model_id, or a batch), and delete it with its traces. Status
- * and tags are the thread's state judgement (threads.h), read, changed and written back under
+ * and tags are the thread's state judgement (thread.h), read, changed and written back under
  * the workspace's judgement lock (store_update_judgements); a delete writes the deleting
  * version of every span of the thread's traces, as a trace delete does, and deletes the
  * judgements of those traces and of the thread. */
 #include "lib/api/opik/opik.h"
-#include "lib/api/opik/threads.h"
+#include "lib/api/opik/thread.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* threads: Opik's trace threads (reference judgement.md 2.4) over spandex's sessions. A thread
+/* thread: Opik's trace threads (reference judgement.md 2.4) over spandex's sessions. A thread
  * is a session within a project: the traces of the project whose session (their root's, or the
  * one another of their spans names: README "Sessions") is the thread_id. What Opik keeps of a
  * thread beside its traces is judgements of the session with the project set: its status and
