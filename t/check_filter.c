@@ -189,8 +189,10 @@ START_TEST(unknown_field)
 }
 END_TEST
 
-/* §3.2's generic entity fields: id (span_id of a span), workspace, entity_type, created_at
- * and updated_at (ingested_at, $gte/$lte as started_at), project of a trace. */
+/* §3.2's generic entity fields: id (span_id of a span, trace_id of a trace), workspace,
+ * entity_type (settled at parse: all or nothing), created_at and updated_at (ingested_at,
+ * $gte/$lte as started_at), project of a trace; TraceFilter's experiment_id (the
+ * evaluation_id of evaluation_context). */
 START_TEST(entity_fields)
 {
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"id\":\"s1\",\"workspace\":\"w\"}"), ST_OK);
@@ -201,20 +203,30 @@ START_TEST(entity_fields)
 	ck_assert_int_eq(F.conds[0].op, FOP_IN);
 	ck_assert_uint_eq(F.conds[0].nvals, 2);
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"id\":\"t1\"}"), ST_OK);
-	ck_assert_int_eq(F.conds[0].field, FF_ID);
+	ck_assert_int_eq(F.conds[0].field, FF_TRACE_ID);
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"experiment_id\":\"e1\"}"), ST_OK);
+	ck_assert_int_eq(F.conds[0].field, FF_EVALUATION_ID);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"entity_type\":\"span\"}"), ST_OK);
-	ck_assert_int_eq(F.conds[0].enumv, 1);
+	ck_assert(!F.nothing);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"entity_type\":\"trace\"}"), ST_OK);
-	ck_assert_int_eq(F.conds[0].enumv, 0);
+	ck_assert(F.nothing);
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"entity_type\":\"trace\"}"), ST_OK);
-	ck_assert_int_eq(F.conds[0].enumv, 1);
+	ck_assert(!F.nothing);
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[created_at][gte]", "2024-01-01T00:00:00Z",
 				  "filter[updated_at][$lte]", "2024-01-02", NULL),
 			 ST_OK);
 	ck_assert_uint_eq(F.n, 2);
 	ck_assert_int_eq(F.conds[0].op, FOP_GTE);
 	ck_assert_int_eq(F.conds[0].us, 1704067200000000LL);
-	ck_assert_int_eq(F.conds[1].field, FF_UPDATED_AT);
+	ck_assert_int_eq(F.conds[1].field, FF_INGESTED_AT);
+	/* The conditions beside the line's fields have Intake names only: span_id and ingested_at
+	 * are no filter fields, and $in is the id's alone. */
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"span_id\":\"s1\"}"), ST_BAD_REQUEST);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"ingested_at\":{\"$gte\":\"2024-01-01\"}}"),
+			 ST_BAD_REQUEST);
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"trace_id\":{\"$in\":[\"t1\"]}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(E.msg, "Unsupported span filter: trace_id $in");
+	ck_assert_int_eq(raw(FILTER_SPANS, "{\"experiment_id\":\"e1\"}"), ST_BAD_REQUEST);
 	ck_assert_int_eq(raw(FILTER_TRACES, "created_at>=\"2024-01-01\" project:\"p\""), ST_OK);
 	ck_assert_int_eq(F.conds[1].field, FF_PROJECT);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"updated_at\":{\"$gt\":\"2024-01-01\"}}"),

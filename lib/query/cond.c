@@ -8,12 +8,8 @@
 const char *const cond_field_names[FF__COUNT] = {
 	SPAN_FIELDS(NAME_FIELD_)
 	SPAN_EVAL_KEYS(NAME_EVAL_)
-	[FF_ID] = "id",
-	[FF_EXPERIMENT_ID] = "experiment_id",
-	[FF_SPAN_ID] = "id",
+	[FF_SPAN_ID] = "span_id",
 	[FF_WORKSPACE] = "workspace",
-	[FF_ENTITY_TYPE] = "entity_type",
-	[FF_CREATED_AT] = "created_at",
-	[FF_UPDATED_AT] = "updated_at",
+	[FF_INGESTED_AT] = "ingested_at",
 };
 /* clang-format on */

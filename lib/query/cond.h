@@ -22,16 +22,11 @@ enum filter_field {
 	SPAN_FIELDS(FF_FIELD_)
 	/* A member of evaluation_context */
 	SPAN_EVAL_KEYS(FF_EVAL_)
-	/* The conditions above name one member each; these do not. */
+	/* Beside the line's fields: */
 	FF__FIELDS,
-	FF_ID = FF__FIELDS, /* TraceFilter: the trace id */
-	FF_EXPERIMENT_ID,   /* TraceFilter: the root span's evaluation_context.evaluation_id */
-	/* The generic entity fields of the platform filter (nemo-intake.md §3.2). */
-	FF_SPAN_ID,	/* "id" of a span: its span_id */
-	FF_WORKSPACE,	/* the workspace listed: all or nothing */
-	FF_ENTITY_TYPE, /* "span" or "trace", what is listed: all or nothing (enumv) */
-	FF_CREATED_AT,	/* ingested_at of the version listed (of a trace: its root span's) */
-	FF_UPDATED_AT,	/* the same: a new version is a new ingest */
+	FF_SPAN_ID = FF__FIELDS, /* span_id, equal to one value or in a set */
+	FF_WORKSPACE,		 /* the workspace listed: all or nothing */
+	FF_INGESTED_AT,		 /* ingested_at of the version listed, GTE/LTE bounds */
 	FF__COUNT
 };
 #undef FF_FIELD_
@@ -40,16 +35,15 @@ extern const char *const cond_field_names[FF__COUNT];
 
 enum filter_op { FOP_EQ, FOP_GTE, FOP_LTE, FOP_IN };
 
-/* One comparison. EQ has one value, IN one or more; GTE/LTE are started_at, created_at and
- * updated_at bounds in us. */
+/* One comparison. EQ has one value, IN one or more; GTE/LTE are started_at and ingested_at
+ * bounds in us. */
 struct filter_cond {
 	enum filter_field field;
 	enum filter_op op;
 	const char **vals;
 	size_t nvals;
 	int64_t us;
-	int enumv;	/* FF_KIND / FF_STATUS, EQ: the enum span_kind / span_status value;
-			   FF_ENTITY_TYPE: 1 when it names what is listed, else 0 */
+	int enumv;	/* FF_KIND / FF_STATUS, EQ: the enum span_kind / span_status value */
 	uint32_t enums; /* FF_KIND / FF_STATUS, IN: bit v set for each value v (vals unused) */
 	bool or_absent; /* EQ of a string field: a span without the field matches too */
 };
@@ -58,6 +52,7 @@ struct filter {
 	struct filter_cond *conds;
 	size_t n;
 	json_t *echo; /* the filter tree echoed in responses; NULL when no filter was sent */
+	bool nothing; /* a condition that no span listed meets was given (its surface settled it) */
 };
 
 /* Limits: a filter is a short AND list; more conditions than this is abuse, not a query. */

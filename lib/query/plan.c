@@ -26,14 +26,10 @@ static const struct {
 } field_src[FF__COUNT] = {
 	SPAN_FIELDS(SRC_FIELD_)
 	SPAN_EVAL_KEYS(SRC_EVAL_)
-	[FF_ID] = {SF_TRACE_ID, -1},
-	[FF_EXPERIMENT_ID] = {SF_EVALUATION_CONTEXT, SE_EVALUATION_ID},
 	[FF_SPAN_ID] = {SF_SPAN_ID, -1},
 	/* Settled by plan_build: never looked for on the line. */
 	[FF_WORKSPACE] = {SF_WORKSPACE, -1},
-	[FF_ENTITY_TYPE] = {-1, -1},
-	[FF_CREATED_AT] = {SF_INGESTED_AT, -1},
-	[FF_UPDATED_AT] = {SF_INGESTED_AT, -1},
+	[FF_INGESTED_AT] = {SF_INGESTED_AT, -1},
 };
 /* clang-format on */
 #undef SRC_FIELD_
@@ -102,24 +98,20 @@ void plan_build(struct arena *a, const struct filter *f, const char *ws, struct 
 	memset(c, 0, sizeof *c);
 	c->smin = c->imin = INT64_MIN;
 	c->smax = c->imax = INT64_MAX;
+	c->nothing = f && f->nothing;
 	for (size_t i = 0; f && i < f->n; i++) {
 		const struct filter_cond *fc = &f->conds[i];
 		if (fc->field == FF_STARTED_AT) {
 			bound(fc, &c->smin, &c->smax);
 			continue;
 		}
-		if (fc->field == FF_CREATED_AT || fc->field == FF_UPDATED_AT) {
+		if (fc->field == FF_INGESTED_AT) {
 			bound(fc, &c->imin, &c->imax);
 			continue;
 		}
-		/* Every span listed is of ws and of the entity listed: the condition holds for
-		 * all of them or for none. */
+		/* Every span listed is of ws: the condition holds for all of them or for none. */
 		if (fc->field == FF_WORKSPACE) {
 			c->nothing |= strcmp(fc->vals[0], ws) != 0;
-			continue;
-		}
-		if (fc->field == FF_ENTITY_TYPE) {
-			c->nothing |= !fc->enumv;
 			continue;
 		}
 		if (fc->field == FF_KIND || fc->field == FF_STATUS) {
@@ -168,7 +160,6 @@ void plan_build(struct arena *a, const struct filter *f, const char *ws, struct 
 		uint64_t h = hash_bytes(v, vn);
 		switch (fc->field) {
 		case FF_TRACE_ID:
-		case FF_ID:
 			need_hash(c, NEED_TRACE, &c->trace_h, h);
 			break;
 		case FF_SESSION_ID:

@@ -36,34 +36,59 @@ static bool in_list(const char *const *list, const char *s)
 	return false;
 }
 
-/* Fields of SpanFilter (List Span Groups page: every condition on one field, cond.h's
- * FF__FIELDS) or TraceFilter (List Traces page), and the generic entity fields. */
-static bool field_served(enum filter_kind kind, int ff)
+/* A field of the filter: its name and the condition it is (cond.h), or FIELD_ENTITY. */
+#define FIELD_ENTITY (-2) /* entity_type: all or nothing, settled here (filter.nothing) */
+struct field {
+	const char *name;
+	int ff;
+};
+
+/* The filter's fields that are no field of the Span line: §3.2's entity fields and
+ * TraceFilter's id and experiment_id, as conditions of spans and of traces (-1: not served). */
+static const struct {
+	const char *name;
+	int spans, traces;
+} entity_fields[] = {
+    {"id", FF_SPAN_ID, FF_TRACE_ID},
+    {"experiment_id", -1, FF_EVALUATION_ID},
+    {"workspace", FF_WORKSPACE, FF_WORKSPACE},
+    {"entity_type", FIELD_ENTITY, FIELD_ENTITY},
+    {"created_at", FF_INGESTED_AT, FF_INGESTED_AT},
+    {"updated_at", FF_INGESTED_AT, FF_INGESTED_AT},
+};
+#define N_ENTITY_FIELDS (sizeof entity_fields / sizeof entity_fields[0])
+
+/* The Span fields TraceFilter (List Traces page) takes; SpanFilter (List Span Groups page)
+ * takes every one cond.h has (FF__FIELDS). */
+static bool trace_field(int ff)
 {
-	if (ff == FF_NAME || ff == FF_WORKSPACE || ff == FF_ENTITY_TYPE || ff == FF_CREATED_AT ||
-	    ff == FF_UPDATED_AT)
-		return true;
-	if (kind == FILTER_SPANS)
-		return ff < FF__FIELDS || ff == FF_SPAN_ID;
-	return ff == FF_ID || ff == FF_SESSION_ID || ff == FF_STATUS || ff == FF_STARTED_AT ||
-	       ff == FF_EXPERIMENT_ID || ff == FF_TEST_CASE_ID || ff == FF_PROJECT;
+	return ff == FF_NAME || ff == FF_SESSION_ID || ff == FF_STATUS || ff == FF_STARTED_AT ||
+	       ff == FF_TEST_CASE_ID || ff == FF_PROJECT;
 }
 
-/* The condition field of name; "id" is a span's span_id or a trace's id. -1 when unknown. */
-static int field_lookup(enum filter_kind kind, const char *name)
+/* The field of name that kind serves into *out; false when there is none. */
+static bool field_lookup(enum filter_kind kind, const char *name, struct field *out)
 {
-	if (kind == FILTER_SPANS && strcmp(name, "id") == 0)
-		return FF_SPAN_ID;
-	for (int i = 0; i < FF__COUNT; i++)
-		if (strcmp(cond_field_names[i], name) == 0)
-			return i;
-	return -1;
+	for (size_t i = 0; i < N_ENTITY_FIELDS; i++)
+		if (strcmp(entity_fields[i].name, name) == 0) {
+			out->name = entity_fields[i].name;
+			out->ff =
+			    kind == FILTER_SPANS ? entity_fields[i].spans : entity_fields[i].traces;
+			return out->ff != -1;
+		}
+	for (int i = 0; i < FF__FIELDS; i++)
+		if (strcmp(cond_field_names[i], name) == 0) {
+			out->name = cond_field_names[i];
+			out->ff = i;
+			return kind == FILTER_SPANS || trace_field(i);
+		}
+	return false;
 }
 
 /* Fields compared as datetimes, with $gte and $lte only (§3.3). */
 static bool time_field(int ff)
 {
-	return ff == FF_STARTED_AT || ff == FF_CREATED_AT || ff == FF_UPDATED_AT;
+	return ff == FF_STARTED_AT || ff == FF_INGESTED_AT;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -107,11 +132,15 @@ enum status intake_filter_field(const char *name, const char *const *fields, siz
 /* The message of an unknown span or trace field: the fields the kind serves. */
 static enum status unknown_field(enum filter_kind kind, const char *name, struct err *err)
 {
-	const char *names[FF__COUNT];
+	const char *names[FF__FIELDS + N_ENTITY_FIELDS];
 	size_t n = 0;
-	for (int i = 0; i < FF__COUNT; i++)
-		if (field_served(kind, i))
+	struct field fd;
+	for (int i = 0; i < FF__FIELDS; i++)
+		if (kind == FILTER_SPANS || trace_field(i))
 			names[n++] = cond_field_names[i];
+	for (size_t i = 0; i < N_ENTITY_FIELDS; i++)
+		if (field_lookup(kind, entity_fields[i].name, &fd))
+			names[n++] = fd.name;
 	return intake_filter_field(name, names, n, err);
 }
 
@@ -149,9 +178,11 @@ static enum status want_string(struct pctx *c, const char *field, json_t *v, con
 	return ST_OK;
 }
 
-static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
+static enum status add_cond(struct pctx *c, const struct field *fd, const char *op, json_t *v)
 {
-	const char *fname = cond_field_names[ff];
+	const char *fname = fd->name;
+	int ff = fd->ff;
+	bool id = strcmp(fname, "id") == 0; /* a span's span_id, a trace's id: $in too */
 	const char *what = c->kind == FILTER_SPANS ? "span" : "trace";
 	enum filter_op fop;
 	/* §3.3: started_at takes $gte and $lte only, so a bare datetime ($eq) is refused; the
@@ -162,9 +193,9 @@ static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 		fop = FOP_GTE;
 	else if (time_field(ff) && strcmp(op, "$lte") == 0)
 		fop = FOP_LTE;
-	else if ((ff == FF_ID || ff == FF_SPAN_ID) && strcmp(op, "$in") == 0)
+	else if (id && strcmp(op, "$in") == 0)
 		fop = FOP_IN;
-	else if (c->kind == FILTER_TRACES && !time_field(ff) && ff != FF_ID)
+	else if (c->kind == FILTER_TRACES && !time_field(ff) && !id)
 		return fail(c, "Filter field '%s' only supports equality.", fname);
 	else
 		return fail(c, "Unsupported %s filter: %s %s", what, fname, op);
@@ -217,8 +248,11 @@ static enum status add_cond(struct pctx *c, int ff, const char *op, json_t *v)
 	if (time_field(ff)) {
 		if (!time_parse(fc->vals[0], false, &fc->us))
 			return fail(c, "Filter field '%s' must be a valid datetime.", fname);
-	} else if (ff == FF_ENTITY_TYPE) {
-		fc->enumv = strcmp(fc->vals[0], c->kind == FILTER_SPANS ? "span" : "trace") == 0;
+	} else if (ff == FIELD_ENTITY) {
+		/* Every span listed is of the entity listed: all or none meet the condition. */
+		const char *listed = c->kind == FILTER_SPANS ? "span" : "trace";
+		c->f->nothing |= strcmp(fc->vals[0], listed) != 0;
+		return ST_OK;
 	} else if (ff == FF_KIND || ff == FF_STATUS) {
 		bool k = ff == FF_KIND;
 		fc->enumv = k ? span_kind_parse(fc->vals[0]) : span_status_parse(fc->vals[0]);
@@ -586,8 +620,8 @@ enum status intake_filter_tree(struct arena *a, const char *raw, const char *con
 static enum status span_field(void *ctx, const char *name, struct err *err)
 {
 	struct pctx *c = ctx;
-	int ff = field_lookup(c->kind, name);
-	if (ff < 0 || !field_served(c->kind, ff))
+	struct field fd;
+	if (!field_lookup(c->kind, name, &fd))
 		return unknown_field(c->kind, name, err);
 	return ST_OK;
 }
@@ -596,7 +630,9 @@ static enum status span_cmp(void *ctx, const char *name, const char *op, json_t 
 {
 	(void)err; /* c->err is the same */
 	struct pctx *c = ctx;
-	return add_cond(c, field_lookup(c->kind, name), op, v);
+	struct field fd;
+	field_lookup(c->kind, name, &fd);
+	return add_cond(c, &fd, op, v);
 }
 
 enum status intake_filter_parse_tree(struct arena *a, enum filter_kind kind, json_t *tree,

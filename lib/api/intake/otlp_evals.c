@@ -94,7 +94,7 @@ static void scan(struct http_req *req, struct pending *p, struct err *e)
 	    {.field = FF_STARTED_AT, .op = FOP_GTE, .us = lo - INTAKE_EVAL_BEFORE_US},
 	    {.field = FF_STARTED_AT, .op = FOP_LTE, .us = hi + INTAKE_EVAL_AFTER_US},
 	};
-	struct filter f = {c, 2, NULL};
+	struct filter f = {.conds = c, .n = 2};
 	struct query_pred pred = {resp_line, p, resp_bare, true};
 	struct query q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
 	q.preds = &pred;

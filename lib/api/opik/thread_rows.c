@@ -166,7 +166,7 @@ static enum status scope_query(struct http_req *req, const struct opik_thread_sc
 			return http_fail(req, ST_BAD_REQUEST, "%s must be an ISO 8601 date-time",
 					 b ? "to_time" : "from_time");
 	}
-	*f = (struct filter){c, n, NULL};
+	*f = (struct filter){.conds = c, .n = n};
 	q->f = f;
 	if (sc->search && *sc->search) {
 		const char **terms;
