@@ -50,72 +50,80 @@
 
 struct query_rollup;
 
-/* One list request. sort is the echoed sort text ("-started_at", "span_count" ...). */
+/* One request of a surface: where (store, arena, workspace), what (the conditions), which part
+ * (the page) and how much it may cost (the budget). Every entry point below takes one. */
 struct query {
 	struct store *st;
 	struct arena *a;
 	const char *ws;
-	const struct filter *f; /* may be NULL: no filter */
-	long long page, page_size;
-	const char *sort;
-	bool summary;	/* mode=summary: traces come without rollups */
 	struct err err; /* why, for a non-OK status */
 
-	/* Conditions beyond f, honoured by every listing. A span must pass all of them. */
-	const struct query_pred *preds; /* the surface's own conditions, on the line */
-	size_t npreds;
-	const char *const *search; /* free-text terms, ANDed, each matched case-blind
-				      (utf8_fold: Latin, Greek, Cyrillic) in the span's name,
-				      input or output as stored (JSON text: a term is matched
-				      as written) */
-	size_t nsearch;
-	bool roots_only; /* spans with no parent */
-	/* Sets of ids a span must be in, each by its span, trace or session id (an AND): what
-	 * a surface's score filter found (lib/query/judgements.h, query_judged). */
-	const struct query_keys *keys;
-	size_t nkeys;
+	/* What: the conditions. A span must pass all of them. */
+	struct {
+		const struct filter *f;		/* cond.h's AND list; may be NULL: none */
+		const struct query_pred *preds; /* the surface's own conditions, on the line */
+		size_t npreds;
+		const char *const *search; /* free-text terms and phrases (search.h), ANDed,
+					      each matched case-blind (utf8_fold: Latin, Greek,
+					      Cyrillic) in the span's name, input or output as
+					      stored (JSON text: a term is matched as written) */
+		size_t nsearch;
+		bool roots_only; /* spans with no parent */
+		/* Sets of ids a span must be in, each by its span, trace or session id (an AND):
+		 * what a surface's score filter found (lib/query/judgements.h, query_judged). */
+		const struct query_keys *keys;
+		size_t nkeys;
+		/* query_trace_rows and query_trace_visit: a condition on a trace's rollup over all
+		 * its spans (Opik's usage and cost of a trace); with one, every matching root's
+		 * rollup is summed before the page is chosen, and total counts the traces that
+		 * pass. */
+		bool (*rollup_pred)(void *ctx, const struct query_rollup *u);
+		void *rollup_ctx;
+	};
 
-	/* query_span_rows: offset and limit instead of page and page_size, or a keyset cursor:
-	 * the span id of a row of the same listing; rows strictly after (or before) it in the
-	 * sort order come back, in the sort order. */
-	long long offset, limit;
-	const char *after_id, *before_id;
-	/* query_span_rows: what sort orders by (QO_START unless set); ties by storage order, or
-	 * with ties_by_ids by trace_id and then span_id, bytewise (SGP's order), so that an
-	 * upsert that keeps the key keeps its place in a cursor walk. */
-	enum query_order {
-		QO_START,
-		QO_DURATION,
-		QO_INPUT_TOKENS,
-		QO_OUTPUT_TOKENS,
-		QO_KEYS /* the values of order_keys (a score); spans without one last */
-	} order;
-	/* QO_KEYS, of query_span_rows (by span or trace id) and query_trace_rows (by trace id):
-	 * the value of each span or trace; one without a value comes after every one with a value,
-	 * in either direction. */
-	const struct query_keys *order_keys;
-	bool ties_by_ids;
-	/* query_span_rows: the caller needs the rows, not the total (an Opik search stream):
-	 * ordered by start, the days past the last row are not read, and total counts only the
-	 * days read. */
-	bool no_total;
-	/* query_trace_rows: a condition on a trace's rollup over all its spans (Opik's usage and
-	 * cost of a trace); with one, every matching root's rollup is summed before the page is
-	 * chosen, and total counts the traces that pass. */
-	bool (*rollup_pred)(void *ctx, const struct query_rollup *u);
-	void *rollup_ctx;
+	/* Which part: the order and the page. */
+	struct {
+		const char *sort; /* the echoed sort text ("-started_at", "span_count" ...) */
+		/* query_span_rows: what sort orders by (QO_START unless set); ties by storage
+		 * order, or with ties_by_ids by trace_id and then span_id, bytewise (SGP's order),
+		 * so that an upsert that keeps the key keeps its place in a cursor walk. */
+		enum query_order {
+			QO_START,
+			QO_DURATION,
+			QO_INPUT_TOKENS,
+			QO_OUTPUT_TOKENS,
+			QO_KEYS /* the values of order_keys (a score); spans without one last */
+		} order;
+		/* QO_KEYS, of query_span_rows (by span or trace id) and query_trace_rows (by trace
+		 * id): the value of each span or trace; one without a value comes after every one
+		 * with a value, in either direction. */
+		const struct query_keys *order_keys;
+		bool ties_by_ids;
+		long long page, page_size;
+		/* query_span_rows: offset and limit instead of page and page_size, or a keyset
+		 * cursor: the span id of a row of the same listing; rows strictly after (or
+		 * before) it in the sort order come back, in the sort order. */
+		long long offset, limit;
+		const char *after_id, *before_id;
+		bool summary; /* mode=summary: traces come without rollups */
+		/* query_span_rows: the caller needs the rows, not the total (an Opik search
+		 * stream): ordered by start, the days past the last row are not read, and total
+		 * counts only the days read. */
+		bool no_total;
+	};
 
-	/* Called once, when the query has read heavy_bytes (0: QUERY_HEAVY_BYTES): the surface's
-	 * admission of an
-	 * expensive query (lib/http's slots). A status other than ST_OK stops the query with
-	 * that status and the reason the call put in *e (q->err). NULL: none. */
-	enum status (*admit)(void *ctx, struct err *e);
-	void *admit_ctx;
-	unsigned long long heavy_bytes;
-
-	/* The budget; 0 takes the default. */
-	long long budget_ms;
-	unsigned long long budget_bytes, budget_mem;
+	/* How much: the budget; 0 takes the default. */
+	struct {
+		long long budget_ms;
+		unsigned long long budget_bytes, budget_mem;
+		/* Called once, when the query has read heavy_bytes (0: QUERY_HEAVY_BYTES): the
+		 * surface's admission of an expensive query (lib/http's slots). A status other than
+		 * ST_OK stops the query with that status and the reason the call put in *e
+		 * (q->err). NULL: none. */
+		enum status (*admit)(void *ctx, struct err *e);
+		void *admit_ctx;
+		unsigned long long heavy_bytes;
+	};
 };
 
 /* A set of ids: the hashes (hash_bytes) of span, trace or session ids, ascending, and with v
