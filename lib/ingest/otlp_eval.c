@@ -8,7 +8,6 @@
  * judgement holds. Each becomes a judgement of api otlp and source evaluator (an OpenInference
  * HUMAN annotator's: human), a number when it has a score, else a category. */
 #include "lib/ingest/otlp_int.h"
-#include "lib/ingest/otlp_logs.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -152,10 +151,9 @@ static const char *time_text(struct arena *a, json_t *t, int64_t now_us, int64_t
 
 /* ---- log records ---- */
 
-const char *otlp_eval_log(struct dec *d, const struct raw_log *r, size_t rec)
+const char *otlp_eval_log(struct dec *d, struct otlp_evals *ev, const struct raw_log *r, size_t rec)
 {
 	char sid[2 * ID_MAX + 1], tid[2 * ID_MAX + 1];
-	struct otlp_evals *ev = &d->logs->evals;
 	struct otlp_eval *e = eval_add(d->a, ev);
 	const char *why = NULL, *resp = NULL;
 	bool has_span = r->span.bad || (r->span.len && !otlp_all_zero(r->span.b, r->span.len));

@@ -90,9 +90,10 @@ bool otlp_json_logs(struct dec *d, const char *p, size_t n);
 void otlp_logs_add(struct dec *d, const struct raw_log *r);
 
 /* The evaluation results (otlp_eval.c): a gen_ai.evaluation.result log record, number rec of
- * its request, into d->logs->evals (NULL, or why it is refused); the evaluation events and
+ * its request, into ev (NULL, or why it is refused); the evaluation events and
  * OpenInference annotations of span r, mapped onto s, into d->res.evals. */
-const char *otlp_eval_log(struct dec *d, const struct raw_log *r, size_t rec);
+const char *otlp_eval_log(struct dec *d, struct otlp_evals *ev, const struct raw_log *r,
+			  size_t rec);
 void otlp_eval_span(struct dec *d, const struct raw_span *r, const struct span *s);
 
 /* The content of the GenAI conventions (otlp_map.c), for the log events as for the span's:

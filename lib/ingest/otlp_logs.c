@@ -88,7 +88,7 @@ void otlp_logs_add(struct dec *d, const struct raw_log *r)
 	if (!*name && json_is_string(json_object_get(r->attrs, "event.name")))
 		name = json_string_value(json_object_get(r->attrs, "event.name"));
 	if (!strcmp(name, OTLP_EVAL_EVENT)) {
-		if ((why = otlp_eval_log(d, r, rec)))
+		if ((why = otlp_eval_log(d, &d->logs->evals, r, rec)))
 			reject(l, d->a, 1, "log record %s: %s", arena_printf(d->a, "%zu", rec),
 			       why);
 		return;
