@@ -1,5 +1,5 @@
 /* egp: the Scale GP v5 spans program of lib/api/egp/routes.c (egp_surface). */
-#include "lib/api/egp/egp.h"
+#include "lib/api/egp/surface.h"
 
 int main(void)
 {

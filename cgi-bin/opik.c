@@ -1,5 +1,5 @@
 /* opik: the Opik REST API program of lib/api/opik/routes.c (opik_surface). */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 
 int main(void)
 {

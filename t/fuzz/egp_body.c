@@ -3,7 +3,7 @@
  * assess.c, the mappings of map.c and assess_map.c), in any order on one store, then read back
  * (get, search, list). */
 #include "t/fuzz/handler.h"
-#include "lib/api/egp/egp.h"
+#include "lib/api/egp/surface.h"
 
 static const struct fuzz_op ops[] = {
     {"POST", "/v5/spans"},

@@ -4,7 +4,7 @@
  * order on one store, as the SDK's unordered queues send them: partial rows, pending PATCHes
  * and early scores are merged, then read back (get, list, stats, score names, a comment). */
 #include "t/fuzz/handler.h"
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 
 #define P "/v1/private"
 

@@ -1,7 +1,7 @@
 /* fuzz opik_filter: Opik's `filters` JSON (lib/api/opik/filter.c), parsed as a list request
  * parses it, then run as the query predicate on a stored span line. */
 #include "t/fuzz/fuzz.h"
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 
 static const char line[] =
     "{\"span_id\":\"s1\",\"session_id\":\"t1\",\"workspace\":\"fuzz\",\"parent_span_id\":\"t1\","

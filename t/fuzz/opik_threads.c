@@ -4,7 +4,7 @@
  * order on one store: searches with filters, retrieve, open and close, tags by model id and in
  * batches, scores and their deletes, comments, deletes, and the rules' creates and deletes. */
 #include "t/fuzz/handler.h"
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 
 #define P "/v1/private"
 

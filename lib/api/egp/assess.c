@@ -3,7 +3,7 @@
  * (store_judgements), and the traces the span search's assessment_types keeps (3.6). The shapes
  * and checks are assess_map.c's. Writes are read-merge-writes under the workspace lock
  * (store_update_judgements), so the one-live-overwrite rule (409) holds between two writers. */
-#include "lib/api/egp/egp.h"
+#include "lib/api/egp/surface.h"
 #include "lib/api/egp/assess.h"
 #include "lib/api/egp/params.h"
 

@@ -1,7 +1,7 @@
 /* dialect: how Scale GP says an error (FastAPI's shapes, otel-egp.md §4.1), where its
  * workspace (x-selected-account-id) and key (x-api-key) come from, and how it takes a body. */
 #include <string.h>
-#include "lib/api/egp/egp.h"
+#include "lib/api/egp/surface.h"
 
 const struct http_dialect egp_dialect = {
     .error = http_fastapi_error,

@@ -1,5 +1,5 @@
 /* routes: the Scale GP v5 spans program's route table (otel-egp.md §4.2; the seed page). */
-#include "lib/api/egp/egp.h"
+#include "lib/api/egp/surface.h"
 #include "lib/api/egp/assess.h"
 #include "lib/api/egp/params.h"
 

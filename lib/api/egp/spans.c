@@ -3,7 +3,7 @@
  * keeps a completed version over a started one (the tracing SDK exports each span twice, at
  * its start and at its end, in any order). Search and list are lib/query's span rows with a
  * keyset cursor on span ids. */
-#include "lib/api/egp/egp.h"
+#include "lib/api/egp/surface.h"
 #include "lib/api/egp/assess.h"
 #include "lib/api/egp/params.h"
 

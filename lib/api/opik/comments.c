@@ -2,7 +2,7 @@
  * as judgements of kind comment with UUIDv7 ids: created with 201 and a Location, read one
  * by one and beside their span or trace (judged.c), edited by PATCH, deleted in batches. The
  * comments of another API (a Scale GP comment assessment) are Opik's too: shown, editable. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/judged.h"
 
 #include <string.h>

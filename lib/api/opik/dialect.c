@@ -1,6 +1,6 @@
 /* dialect: how Opik says an error (Dropwizard's {"code","message"}; 422 {"errors":[...]},
  * opik.md §1) and where its workspace and key come from. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 
 #include <string.h>
 #include "lib/json/jsonw.h"

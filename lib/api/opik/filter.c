@@ -1,6 +1,6 @@
 /* filter: Opik's `filters` (reference opik.md §7), run by lib/query as a predicate on each
  * candidate span. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/judged.h"
 
 #include <ctype.h>

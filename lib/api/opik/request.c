@@ -1,6 +1,6 @@
 /* request: what Opik's write handlers read of a request: the entity of the route, the JSON
  * body, its optional strings, the ids of a batch. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * by `spandex retain`: a workspace keeps the days of its longest enabled rule beyond what the
  * operator's --days keeps (docs/operations.md, "Retention rules"). Rules are never removed: a
  * create disables the enabled rule of the same project and level, a DELETE disables its rule. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/judged.h"
 #include "lib/api/opik/params.h"
 

@@ -1,6 +1,6 @@
 /* routes: the Opik program's route table (reference opik.md §2, §3, §10; the seed page
  * opik-v1-list-spans). Every path also answers under /api (opik_dialect.prefix). */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/params.h"
 
 #define P "/v1/private"

@@ -2,7 +2,7 @@
  * S10-S12), written as judgements (lib/model/judgement.h): one per entity, name and author,
  * whose id says so (judgement_key_id "fs-"), so a score sent again replaces its author's and
  * keeps its creation. Read back beside the spans and traces by judged.c. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/judged.h"
 
 #include <math.h>

@@ -5,7 +5,7 @@
  * mean of each usage key and each feedback score over the items that have it (the scores from
  * the judgement store, judged.h, read a chunk of items at a time). GET feedback-scores/names
  * runs the same visit for the names. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/judged.h"
 #include "lib/api/opik/params.h"
 

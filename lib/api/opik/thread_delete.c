@@ -2,7 +2,7 @@
  * the threads' traces go as a trace delete takes them (opik_traces_gone: a deleting version of
  * every span, their judgements too), and what Opik kept of each thread (its state, scores and
  * comments). */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/thread.h"
 
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * for the format, judgement.md 2.4 and the SDK's thread OQL for the fields: TraceThreadField),
  * tested on each thread once it is built (thread.h): its id, messages, counts, times, scores,
  * status and tags. Errors are the trace filters' 400s. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/thread.h"
 
 #include <stdio.h>

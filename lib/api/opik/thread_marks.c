@@ -4,7 +4,7 @@
  * author), so a score sent again replaces its author's; a comment has a UUIDv7 id and is
  * edited and deleted by the comment routes of spans and traces (comments.c), which take any
  * comment. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/thread.h"
 
 #include <math.h>

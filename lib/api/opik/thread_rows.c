@@ -4,7 +4,7 @@
  * last-ended trace's output, cost and usage summed over the traces' spans. One visit of the
  * project's traces (with their rollups), one read of the judgements of their sessions, and the
  * messages of the threads shown read from their traces alone. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/thread.h"
 
 #include <math.h>

@@ -4,7 +4,7 @@
  * the workspace's judgement lock (store_update_judgements); a delete writes the deleting
  * version of every span of the thread's traces, as a trace delete does, and deletes the
  * judgements of those traces and of the thread. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/thread.h"
 
 #include <stdlib.h>

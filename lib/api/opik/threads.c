@@ -3,7 +3,7 @@
  * searchThreads), GET threads/stats and the names of the threads' scores. Each builds the
  * project's threads in one pass (thread_rows.c), filters and orders them in memory, and reads
  * the messages of the threads it shows only. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/params.h"
 #include "lib/api/opik/thread.h"
 

@@ -4,7 +4,7 @@
  * lock, because the SDK's queues are not ordered (§4.3): spans may come before their trace, a
  * PATCH before its create, a create again after a retry. A PATCH of an id not stored yet is
  * kept as a partial row that the create completes. */
-#include "lib/api/opik/opik.h"
+#include "lib/api/opik/surface.h"
 #include "lib/api/opik/judged.h"
 
 #include <stdio.h>

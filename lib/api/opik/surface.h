@@ -1,11 +1,11 @@
-/* opik: the Opik REST API surface (reference opik.md), enough for the `opik` npm SDK: traces
+/* surface: the Opik REST API surface (reference opik.md), enough for the `opik` npm SDK: traces
  * and spans written in batches and patched, read by id, listed, searched as a stream, scored
  * and commented (judgements, judged.h), grouped into threads (thread.h), with the workspace's
  * retention rules (retention.c). Every route answers under /v1/private and /api/v1/private;
  * the workspace is Comet-Workspace
  * ("default" when absent), the key the raw authorization header. */
-#ifndef SPANDEX_API_OPIK_OPIK_H
-#define SPANDEX_API_OPIK_OPIK_H
+#ifndef SPANDEX_API_OPIK_SURFACE_H
+#define SPANDEX_API_OPIK_SURFACE_H
 
 #include "lib/api/opik/map.h"
 #include "lib/http/http.h"
