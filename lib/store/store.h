@@ -216,7 +216,8 @@ uint64_t store_look(struct store *st, const char *ws);
  * and is published, so a query that finds the same token before and after it ran saw no
  * batch in part. 0: no batch was ever written there. A batch between its commit point and
  * its publish (microseconds, no system call) is waited out first, STORE_PUBLISH_WAIT_US at
- * most (its writer may have been killed there: then the next writer finishes it). look:
+ * most (its writer may have been killed there: then store_finish, or the next writer,
+ * finishes it). look:
  * store_look's, under which the journal's mapping is taken with no system call. */
 #define STORE_PUBLISH_WAIT_US 2000
 uint64_t store_batches(struct store *st, const char *ws, uint64_t look);
@@ -226,6 +227,13 @@ uint64_t store_batches(struct store *st, const char *ws, uint64_t look);
 #define STORE_HOLD_WAIT_MS 100
 int store_hold(struct store *st, const char *ws);
 void store_release(int fd);
+/* Finishes a batch of ws whose writer died between its commit point and its publish (a
+ * reader found store_batches stuck there), as the next writer would (its ids entered, the
+ * journal emptied): only when no process holds the workspace lock, so a live writer is never
+ * raced, and only for a batch of this boot (after a reboot the first writer settles, and
+ * rebuilds the tables). true when it settled the workspace (whatever a dead writer left
+ * there, as the next writer would). */
+bool store_finish(struct store *st, const char *ws);
 
 /* The first and last day that hold a span of a trace or session id (the range tables kept at
  * ingest), so a lookup opens only those days. ST_NOT_FOUND: no span has that id.

@@ -7,6 +7,7 @@
 #include "lib/store/write.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <signal.h>
@@ -57,6 +58,24 @@ enum status write_settle(struct store *st, const char *ws)
 	if (jfd >= 0)
 		close(jfd);
 	return rc;
+}
+
+bool store_finish(struct store *st, const char *ws)
+{
+	char p[PATH_MAX];
+	int fd, jfd;
+	bool done = false;
+	if (!layout_path(p, st, ws, LAYOUT_LOCK) || (fd = open(p, O_RDWR | O_CLOEXEC)) < 0)
+		return false;
+	struct stat sb; /* a lock file unlinked meanwhile: its workspace was taken away */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &sb) == 0 && sb.st_nlink > 0 &&
+	    (jfd = journal_open(st, ws)) >= 0) {
+		bool this_boot = journal_boot(jfd) == io_boot_id();
+		close(jfd);
+		done = this_boot && write_settle(st, ws) == ST_OK;
+	}
+	close(fd);
+	return done;
 }
 
 /* One record of a batch and where its rendered line is. */
