@@ -165,16 +165,17 @@ static void grow_slots(struct words_build *b)
 	b->nslots = n;
 }
 
-/* The word b->fold[0..n) (folded, zero-padded past n; h its word_hash) for record rec. False
+/* The word b->fold[0..n) (folded, zero-padded past n; h its word_hash, head and head2 its
+ * first and second 8 bytes, as the caller has them in registers: read back from fold just
+ * after it was written, they waited for the stores, a stall a word) for record rec. False
  * when the dictionary is full (TIX_MAX_WORDS): then the record goes to word 0. */
-static bool add_word(struct words_build *b, size_t n, uint64_t h, uint32_t rec)
+static bool add_word(struct words_build *b, size_t n, uint64_t h, uint64_t head, uint64_t head2,
+		     uint32_t rec)
 {
 	if (2 * (b->nw + 1) > b->nslots)
 		grow_slots(b);
 	size_t mask = b->nslots - 1, i = h & mask;
-	uint64_t head, head2, tag = h >> 32 << 32;
-	memcpy(&head, b->fold, 8);
-	memcpy(&head2, b->fold + 8, 8);
+	uint64_t tag = h >> 32 << 32;
 	for (uint64_t sv; (sv = b->slots[i]); i = (i + 1) & mask) {
 		if ((sv >> 32 << 32) != tag)
 			continue;
@@ -226,7 +227,7 @@ void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 			add_rec(&b->w[0], rec);
 			continue;
 		}
-		uint64_t h = WORD_HK, high = 0;
+		uint64_t h = WORD_HK, high = 0, head[2] = {0, 0};
 		for (size_t i = 0; i < len; i += 8) {
 			size_t k = len - i;
 			uint64_t x = 0, keep = k >= 8 ? ~0ull : (1ull << (8 * k)) - 1;
@@ -238,17 +239,20 @@ void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 			high |= x;
 			x |= 0x2020202020202020ull & keep;
 			memcpy(b->fold + i, &x, 8);
+			if (i < 16)
+				head[i / 8] = x;
 			h = word_hash_step(h, x);
 		}
 		if (high & 0x8080808080808080ull) {
 			memset(b->fold + len, 0, 8);
 			utf8_fold_text((const char *)a, len, b->fold);
 			h = word_hash(b->fold, len);
+			memcpy(head, b->fold, 16);
 		} else {
 			memset(b->fold + len, 0, 8);
 			h = word_hash_end(h, len);
 		}
-		if (!add_word(b, len, h, rec))
+		if (!add_word(b, len, h, head[0], head[1], rec))
 			add_rec(&b->w[0], rec);
 	}
 }
