@@ -122,8 +122,15 @@ enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c
  * (ARCHITECTURE.md, "What a reader sees"): run again while a batch reached its commit point
  * during it (store_batches), QUERY_TRIES times in all, the last holding the workspace lock
  * shared (store_hold) so that no batch commits during it; only while a run takes less than
- * QUERY_RETRY_MS. An answer with callbacks (visits) is not run twice: it reads as it goes. */
+ * QUERY_RETRY_MS. A visit is run so only when its caller can set its callback's state back
+ * (query.visit_reset): its run is given a struct visit_run. */
 enum status db_snapshot(struct query *q, enum status (*run)(struct query *q, void *arg), void *arg);
+struct visit_run {
+	query_span_fn span_fn;
+	query_trace_fn trace_fn;
+	void *ctx;
+	int runs; /* the runs begun: from the second on, q->visit_reset(ctx) first */
+};
 void db_close(struct scan *db);
 enum status db_over(struct scan *db);
 bool db_fits(struct scan *db, size_t bytes);

@@ -57,6 +57,11 @@ struct query {
 	struct arena *a;
 	const char *ws;
 	struct err err; /* why, for a non-OK status */
+	/* query_span_visit and query_trace_visit: sets back what their fn gathered in ctx, so
+	 * that a visit a batch's commit overlapped can run again, from one state of the
+	 * workspace, as every answer of rows does (db_snapshot). NULL: the visit runs once, and
+	 * may hand on a batch committed meanwhile in part. */
+	void (*visit_reset)(void *ctx);
 
 	/* What: the conditions. A span must pass all of them. */
 	struct {
@@ -184,6 +189,8 @@ bool query_span_get(struct store *st, const char *ws, struct arena *a, const cha
  * that needs memory only during its call gives it back itself, arena_mark). A count only counts
  * (from the days' counts where it can). */
 typedef void (*query_span_fn)(void *ctx, const struct query_row *row);
+/* (A visit with q->visit_reset is a snapshot like the rows: fn's state is set back before a
+ * second run.) */
 enum status query_span_visit(struct query *q, query_span_fn fn, void *ctx);
 enum status query_span_count(struct query *q, size_t *n);
 

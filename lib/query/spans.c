@@ -339,11 +339,21 @@ static enum status span_all(struct query *q, struct span_ctx *sc, size_t *total)
 	return s;
 }
 
-enum status query_span_visit(struct query *q, query_span_fn fn, void *ctx)
+/* A visit's run (db_snapshot's): a second one sets fn's state back first. */
+static enum status span_visit(struct query *q, void *arg)
 {
-	struct span_ctx sc = {sort_asc(q), false, NULL, fn, ctx};
+	struct visit_run *v = arg;
+	if (v->runs++)
+		q->visit_reset(v->ctx);
+	struct span_ctx sc = {sort_asc(q), false, NULL, v->span_fn, v->ctx};
 	size_t total;
 	return span_all(q, &sc, &total);
+}
+
+enum status query_span_visit(struct query *q, query_span_fn fn, void *ctx)
+{
+	struct visit_run v = {.span_fn = fn, .ctx = ctx};
+	return q->visit_reset ? db_snapshot(q, span_visit, &v) : span_visit(q, &v);
 }
 
 static enum status span_count(struct query *q, void *n)

@@ -373,8 +373,14 @@ static void visit_trace(struct scan *db, const struct hslot *h, const struct que
 	fn(ctx, &t);
 }
 
-enum status query_trace_visit(struct query *q, query_trace_fn fn, void *ctx)
+/* A visit's run (db_snapshot's): a second one sets fn's state back first. */
+static enum status trace_visit(struct query *q, void *arg)
 {
+	struct visit_run *v = arg;
+	query_trace_fn fn = v->trace_fn;
+	void *ctx = v->ctx;
+	if (v->runs++)
+		q->visit_reset(ctx);
 	struct scan db;
 	struct rec_filter c;
 	struct htab roots = {0}, want = {0};
@@ -403,4 +409,10 @@ enum status query_trace_visit(struct query *q, query_trace_fn fn, void *ctx)
 		s = db_over(&db);
 	listing_free(&db, &roots, &want, &tk, all);
 	return s;
+}
+
+enum status query_trace_visit(struct query *q, query_trace_fn fn, void *ctx)
+{
+	struct visit_run v = {.trace_fn = fn, .ctx = ctx};
+	return q->visit_reset ? db_snapshot(q, trace_visit, &v) : trace_visit(q, &v);
 }

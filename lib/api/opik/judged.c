@@ -458,3 +458,9 @@ enum status opik_tally_end(struct opik_tally *t)
 	tally_flush(t);
 	return t->st;
 }
+
+void opik_tally_reset(struct opik_tally *t)
+{
+	items_free(t);
+	t->st = ST_OK;
+}

@@ -124,5 +124,7 @@ struct opik_tally *opik_tally_new(struct http_req *req, enum opik_entity ent, op
 void opik_tally_add(struct opik_tally *t, const char *id, json_t *legacy);
 /* Reads the rest; ST_OK, or the first failure of any read (recorded in req). */
 enum status opik_tally_end(struct opik_tally *t);
+/* Drops the items not read yet, and a failure: the tally as new (a visit run again). */
+void opik_tally_reset(struct opik_tally *t);
 
 #endif

@@ -441,6 +441,13 @@ enum status opik_project_retrieve(struct http_req *req)
 
 /* ---- GET projects: the names the spans carry ---- */
 
+/* A visit run again, from one state of the workspace (query.visit_reset): the projects of
+ * the run before go. */
+static void projects_reset(void *ctx)
+{
+	json_object_clear(ctx);
+}
+
 /* Each span's project (none: the default) with its first and last start time, from the line
  * alone; name -> [first us, last us]. */
 static void project_seen(void *ctx, const struct query_row *row)
@@ -494,6 +501,7 @@ enum status opik_list_projects(struct http_req *req)
 	json_t *seen = json_object();
 	struct query q;
 	opik_query_init(req, &q);
+	q.visit_reset = projects_reset;
 	enum status st = query_span_visit(&q, project_seen, seen);
 	if (st != ST_OK && st != ST_NOT_FOUND) /* no workspace yet: no projects */
 		return http_fail(req, st, "%s", err_text(&q.err));

@@ -404,6 +404,17 @@ static void stats_free(void *p)
 	means_free(&st->scores);
 }
 
+/* A visit run again, from one state of the workspace (query.visit_reset): what the run
+ * before gathered goes. */
+static void stats_reset(void *p)
+{
+	struct stats *st = p;
+	struct opik_tally *t = st->tally;
+	stats_free(st);
+	opik_tally_reset(t);
+	*st = (struct stats){.a = st->a, .ent = st->ent, .tally = t};
+}
+
 /* Visits every item q selects (a heavy request: a slot first) into a new st. */
 static enum status collect(struct http_req *req, enum opik_entity ent, struct query *q,
 			   struct stats **out)
@@ -421,6 +432,7 @@ static enum status collect(struct http_req *req, enum opik_entity ent, struct qu
 	enum status s = http_heavy(req);
 	if (s != ST_OK)
 		return s;
+	q->visit_reset = stats_reset;
 	if (ent == OPIK_SPAN) {
 		if ((s = query_span_visit(q, observe, st)) != ST_OK)
 			return http_fail(req, s, "%s", err_text(&q->err));

@@ -333,6 +333,14 @@ static enum status judgements_read(struct http_req *req, struct opik_thread *v, 
 	return ST_OK;
 }
 
+/* A visit run again, from one state of the workspace (query.visit_reset): the points of
+ * the run before go. */
+static void collect_reset(void *ctx)
+{
+	struct collect *c = ctx;
+	c->points->len = 0;
+}
+
 enum status opik_threads_collect(struct http_req *req, const struct opik_thread_scope *sc,
 				 struct opik_thread **out, size_t *n)
 {
@@ -343,6 +351,7 @@ enum status opik_threads_collect(struct http_req *req, const struct opik_thread_
 	enum status st = scope_query(req, sc, &q);
 	if (st != ST_OK)
 		return st;
+	q.visit_reset = collect_reset;
 	st = query_trace_visit(&q, trace_seen, &c);
 	if (st != ST_OK && st != ST_NOT_FOUND) /* no workspace yet: no threads */
 		return http_fail(req, st, "%s", err_text(&q.err));
