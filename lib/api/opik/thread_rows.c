@@ -438,6 +438,18 @@ static void messages_seen(void *ctx, const struct query_trace *t)
 	}
 }
 
+/* A visit run again, from one state of the workspace (query.visit_reset): the messages the
+ * run before found go. */
+static void messages_reset(void *ctx)
+{
+	struct messages *m = ctx;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].last)
+			m->v[i].t->last_message = NULL;
+		else
+			m->v[i].t->first_message = NULL;
+}
+
 enum status opik_threads_messages(struct http_req *req, struct opik_thread *const *v, size_t n)
 {
 	struct messages m = {req->arena, arena_alloc(req->arena, (2 * n + 1) * sizeof *m.v), 0};
@@ -462,6 +474,7 @@ enum status opik_threads_messages(struct http_req *req, struct opik_thread *cons
 	q.summary = true;
 	q.keys = &keys;
 	q.nkeys = 1;
+	q.visit_reset = messages_reset;
 	enum status st = query_trace_visit(&q, messages_seen, &m);
 	if (st != ST_OK && st != ST_NOT_FOUND)
 		return http_fail(req, st, "%s", err_text(&q.err));

@@ -45,6 +45,13 @@ static void project_seen(void *ctx, const struct query_trace *t)
 		p->found = arena_strdup(p->a, name);
 }
 
+/* A visit run again, from one state of the workspace (query.visit_reset): what the run before
+ * found goes. */
+static void project_reset(void *ctx)
+{
+	((struct project_find *)ctx)->found = NULL;
+}
+
 /* The name of the project whose id is id, from the roots of the thread hint's traces (NULL:
  * every root of the workspace); NULL when none names it. */
 static enum status project_by_id(struct http_req *req, const char *id, const char *hint,
@@ -62,6 +69,7 @@ static enum status project_by_id(struct http_req *req, const char *id, const cha
 		f.n = 1;
 		q.f = &f;
 	}
+	q.visit_reset = project_reset;
 	enum status st = query_trace_visit(&q, project_seen, &p);
 	if (st != ST_OK && st != ST_NOT_FOUND)
 		return http_fail(req, st, "%s", err_text(&q.err));
