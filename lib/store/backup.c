@@ -19,7 +19,7 @@
 #include "lib/store/io.h"
 #include "lib/store/lines.h"
 #include "lib/store/sealed.h"
-#include "lib/store/write.h"
+#include "lib/store/settle.h"
 #include "lib/store/opsfs.h"
 
 #define REC_CHUNK 4096 /* index records read at a time (512 KiB) */
@@ -103,7 +103,7 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 	int lockfd = layout_ws_lock(st, ws, true);
 	if (lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
-	enum status rc = write_prepare(st, ws, &t, &jfd);
+	enum status rc = settle_prepare(st, ws, &t, &jfd);
 	if (rc != ST_OK) {
 		rc = err_set(e, rc, "%s: id table or journal: %s", ws, strerror(errno));
 		goto out;

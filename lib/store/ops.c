@@ -19,7 +19,7 @@
 #include "lib/base/time.h"
 #include "lib/store/io.h"
 #include "lib/store/rebuild.h"
-#include "lib/store/write.h"
+#include "lib/store/settle.h"
 #include "lib/store/opsfs.h"
 
 /* ---- the admin lock ---- */
@@ -358,7 +358,7 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 	if (lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
 	/* First what the next writer would do: finish an interrupted batch, whatever its days. */
-	enum status rc = write_settle(st, ws);
+	enum status rc = settle_ws(st, ws);
 	if (rc != ST_OK) {
 		rc = err_set(e, rc, "%s: finishing the journal: %s", ws, strerror(errno));
 		goto out;

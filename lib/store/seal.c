@@ -22,7 +22,7 @@
 #include "lib/store/layout.h"
 #include "lib/store/record.h"
 #include "lib/store/sealed.h"
-#include "lib/store/write.h"
+#include "lib/store/settle.h"
 
 static void put_le32(char *p, uint32_t v)
 {
@@ -251,7 +251,7 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	}
 	/* A batch a writer left is settled first, as the next writer would: a seal takes in only
 	 * records no batch can take back. */
-	if ((rc = write_settle(st, ws)) != ST_OK) {
+	if ((rc = settle_ws(st, ws)) != ST_OK) {
 		rc = err_set(e, rc, "%s: settling the journal: %s", ws, strerror(errno));
 		goto out;
 	}

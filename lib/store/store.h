@@ -231,8 +231,8 @@ void store_release(int fd);
  * reader found store_batches stuck there), as the next writer would (its ids entered, the
  * journal emptied): only when no process holds the workspace lock, so a live writer is never
  * raced, and only for a batch of this boot (after a reboot the first writer settles, and
- * rebuilds the tables). true when it settled the workspace (whatever a dead writer left
- * there, as the next writer would). */
+ * rebuilds the tables). true when it finished one; false, touching nothing, when the journal
+ * holds no such batch or the lock is held. */
 bool store_finish(struct store *st, const char *ws);
 
 /* The first and last day that hold a span of a trace or session id (the range tables kept at

@@ -24,7 +24,7 @@
 #include "lib/store/tailindex.h"
 #include "lib/store/dayindex.h"
 #include "lib/store/keytable.h"
-#include "lib/store/write.h"
+#include "lib/store/settle.h"
 
 struct vctx {
 	enum store_kind kind;
@@ -245,7 +245,7 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 		return v.problems;
 	}
 	/* What the next writer would do first: finish an interrupted batch. */
-	if (write_prepare(st, ws, &t, &jfd) != ST_OK) {
+	if (settle_prepare(st, ws, &t, &jfd) != ST_OK) {
 		problem(&v, "%s: cannot open the id table or finish the journal: %s", v.name,
 			strerror(errno));
 		goto out;

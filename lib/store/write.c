@@ -4,7 +4,7 @@
  * shard: lines, records, commit count), ids (the id and range tables), and durability (the
  * locks released, then fdatasync); rollback when a commit fails. store_update reads and
  * merges between lock and plan, so nothing can come between its read and its write. */
-#include "lib/store/write.h"
+#include "lib/store/settle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,55 +28,6 @@
 #include "lib/store/record.h"
 #include "lib/store/tailindex.h"
 #include "lib/store/writeset.h"
-
-enum status write_prepare(struct store *st, const char *ws, struct keytable_set *t, int *jfd)
-{
-	enum status rc = keytable_open_all(st, ws, t);
-	if (rc != ST_OK)
-		return rc;
-	*jfd = journal_open(st, ws);
-	if (*jfd < 0)
-		return ST_UNAVAILABLE;
-	rc = journal_settle(st, ws, *jfd, t);
-	uint64_t boot = io_boot_id();
-	if (rc == ST_OK &&
-	    (t->id.hdr->boot != boot || t->tr.hdr->boot != boot || t->se.hdr->boot != boot)) {
-		keytable_close_all(t);
-		rc = rebuild_ids(st, ws);
-		if (rc == ST_OK)
-			rc = keytable_open_all(st, ws, t);
-	}
-	return rc;
-}
-
-enum status write_settle(struct store *st, const char *ws)
-{
-	struct keytable_set t = TAB_SET_CLOSED;
-	int jfd = -1;
-	enum status rc = write_prepare(st, ws, &t, &jfd);
-	keytable_close_all(&t);
-	if (jfd >= 0)
-		close(jfd);
-	return rc;
-}
-
-bool store_finish(struct store *st, const char *ws)
-{
-	char p[PATH_MAX];
-	int fd, jfd;
-	bool done = false;
-	if (!layout_path(p, st, ws, LAYOUT_LOCK) || (fd = open(p, O_RDWR | O_CLOEXEC)) < 0)
-		return false;
-	struct stat sb; /* a lock file unlinked meanwhile: its workspace was taken away */
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &sb) == 0 && sb.st_nlink > 0 &&
-	    (jfd = journal_open(st, ws)) >= 0) {
-		bool this_boot = journal_boot(jfd) == io_boot_id();
-		close(jfd);
-		done = this_boot && write_settle(st, ws) == ST_OK;
-	}
-	close(fd);
-	return done;
-}
 
 /* One record of a batch and where its rendered line is. */
 struct pending {
@@ -201,7 +152,7 @@ static enum status batch_lock(struct batch *b, struct err *e)
 	}
 	if (b->lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "workspace lock: %s", strerror(errno));
-	enum status rc = write_prepare(b->st, b->ws, &b->t, &b->jfd);
+	enum status rc = settle_prepare(b->st, b->ws, &b->t, &b->jfd);
 	return rc == ST_OK ? rc : err_set(e, rc, "id table: %s", strerror(errno));
 }
 
@@ -650,7 +601,7 @@ static enum status read_current(struct batch *b, struct arena *a, const char *id
 				struct err *e)
 {
 	*cur = NULL;
-	/* The id table the lock holds is current (write_prepare rebuilt a stale one): no slot
+	/* The id table the lock holds is current (settle_prepare rebuilt a stale one): no slot
 	 * under the id's hash, no version, and no look at the files (store_get's stat per id cost
 	 * an OTLP batch of new spans more than its render). */
 	uint64_t h = hash_bytes(id, strlen(id)), i = h & (b->t.id.hdr->nslots - 1), n = 0;

@@ -1,0 +1,72 @@
+/* settle: what every holder of a workspace's lock does first, finishing or undoing the batch
+ * a writer left and rebuilding the tables after a reboot (settle.h), and a batch whose writer
+ * died past its commit point finished by a reader (store_finish). */
+#include "lib/store/settle.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/store/io.h"
+#include "lib/store/journal.h"
+#include "lib/store/layout.h"
+#include "lib/store/lines.h"
+#include "lib/store/mapcache.h"
+#include "lib/store/rebuild.h"
+#include "lib/store/record.h"
+
+enum status settle_prepare(struct store *st, const char *ws, struct keytable_set *t, int *jfd)
+{
+	enum status rc = keytable_open_all(st, ws, t);
+	if (rc != ST_OK)
+		return rc;
+	*jfd = journal_open(st, ws);
+	if (*jfd < 0)
+		return ST_UNAVAILABLE;
+	rc = journal_settle(st, ws, *jfd, t);
+	uint64_t boot = io_boot_id();
+	if (rc == ST_OK &&
+	    (t->id.hdr->boot != boot || t->tr.hdr->boot != boot || t->se.hdr->boot != boot)) {
+		keytable_close_all(t);
+		rc = rebuild_ids(st, ws);
+		if (rc == ST_OK)
+			rc = keytable_open_all(st, ws, t);
+	}
+	return rc;
+}
+
+enum status settle_ws(struct store *st, const char *ws)
+{
+	struct keytable_set t = TAB_SET_CLOSED;
+	int jfd = -1;
+	enum status rc = settle_prepare(st, ws, &t, &jfd);
+	keytable_close_all(&t);
+	if (jfd >= 0)
+		close(jfd);
+	return rc;
+}
+
+bool store_finish(struct store *st, const char *ws)
+{
+	/* The journal as readers see it (no lock, no open): only a batch of this boot stuck
+	 * between its commit point and its publish is this function's. */
+	struct mapcache_ent *mc;
+	const struct jrn_hdr *j = lines_journal(st, ws, 0, &mc);
+	if (!j)
+		return false;
+	bool stuck = __atomic_load_n(&j->n, __ATOMIC_ACQUIRE) &&
+		     !__atomic_load_n(&j->open, __ATOMIC_ACQUIRE) && j->boot == io_boot_id();
+	mapcache_put(mc);
+	char p[PATH_MAX];
+	int fd;
+	if (!stuck || !layout_path(p, st, ws, LAYOUT_LOCK) ||
+	    (fd = open(p, O_RDWR | O_CLOEXEC)) < 0)
+		return false;
+	bool done = false;
+	struct stat sb; /* a lock file unlinked meanwhile: its workspace was taken away */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &sb) == 0 && sb.st_nlink > 0)
+		done = settle_ws(st, ws) == ST_OK;
+	close(fd);
+	return done;
+}
