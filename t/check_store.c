@@ -18,6 +18,7 @@
 #include "lib/base/hash.h"
 #include "lib/base/time.h"
 #include "lib/model/workspace.h"
+#include "t/storefix.h"
 
 static char root[256];
 static struct store st;
@@ -39,24 +40,12 @@ static void teardown(void)
 	arena_free(A);
 }
 
-/* A span with id and start time (us); everything else fixed. */
+/* A span with id and start time (us); everything else fixed: storefix_span's, with a model,
+ * a cost and an input that needs escaping. */
 static struct span mk(const char *id, int64_t start)
 {
-	struct span s;
-	span_init(&s);
-	s.span_id = arena_strdup(A, id);
-	s.trace_id = "trace-1";
-	s.session_id = "session-1";
-	s.workspace = "ws1";
-	s.source = "test";
-	s.name = "step";
-	s.kind = KIND_LLM;
-	s.status = SPST_SUCCESS;
-	s.started_at = start;
-	s.ended_at = start + 1500;
+	struct span s = storefix_span(A, id, start, "step");
 	s.str[SS_MODEL] = "gpt-x";
-	s.input_tokens = 10;
-	s.output_tokens = 5;
 	s.cost_total_usd = 0.25;
 	s.input = "hello \"world\"\n";
 	return s;
