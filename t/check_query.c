@@ -706,7 +706,7 @@ START_TEST(span_rows_conditions)
 	    {.field = FF_KIND, .op = FOP_IN, .enums = 1u << KIND_LLM | 1u << KIND_TOOL},
 	    {.field = FF_STATUS, .op = FOP_IN, .enums = 1u << SPST_SUCCESS},
 	};
-	struct filter fs = {sets, 2, NULL};
+	struct filter fs = {.conds = sets, .n = 2};
 	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
 	Q.limit = 10;
 	Q.f = &fs;
@@ -1421,6 +1421,35 @@ static const char *bitstr(const uint64_t *bits, size_t n)
 	return out;
 }
 
+static char *file_read(const char *path, long *size)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*size = ftell(f);
+	char *p = malloc((size_t)*size);
+	fseek(f, 0, SEEK_SET);
+	ck_assert_uint_eq(fread(p, 1, (size_t)*size, f), (size_t)*size);
+	fclose(f);
+	return p;
+}
+
+/* Writes a copy of the file at path with byte at (from its end when negative) xored with x, and
+ * renames it over path: a new file, which a process checks anew (a tail's segments are checked
+ * once per mapping). */
+static void file_damage(const char *path, long at, int x)
+{
+	long size;
+	char *file = file_read(path, &size), tmp[200];
+	file[at < 0 ? size + at : at] ^= (char)x;
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	ck_assert_uint_eq(fwrite(file, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	free(file);
+	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
 static char tdx_file[128];
 static const char *tdx_of(const char *d)
 {
@@ -1493,11 +1522,7 @@ START_TEST(text_tail)
 	shard_close(&sh);
 	ck_assert_str_eq(found("lisbon", NULL), "w1,w3,y1");
 	/* A damaged segment is passed over: y1 is a candidate again, its line decides. */
-	FILE *f = fopen(tdx_of(day), "r+");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, -9, SEEK_END);
-	fputc(0x7f, f);
-	fclose(f);
+	file_damage(tdx_of(day), -9, 0x7f);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	bits = sure = NULL;
 	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, lisbon, 1, &bits, &sure), 0);
@@ -1630,17 +1655,22 @@ static char *lookups(void)
 
 static const char *const kdays[] = {"2024-03-01", "2024-03-02", "2024-03-06"};
 
-/* What fn answers with the text indexes of days[0..n) set aside (every record read). */
+/* What fn answers with the text indexes of days[0..n), the day's and the tail's, set aside
+ * (every record read). */
 static char *unindexed(const char *const *days, int n, char *(*fn)(void))
 {
-	char saved[8][160];
+	char saved[8][2][160];
 	for (int d = 0; d < n; d++) {
-		snprintf(saved[d], sizeof saved[d], "%s.saved", tix_of(root, days[d]));
-		rename(tix_of(root, days[d]), saved[d]);
+		snprintf(saved[d][0], sizeof saved[d][0], "%s.saved", tix_of(root, days[d]));
+		rename(tix_of(root, days[d]), saved[d][0]);
+		snprintf(saved[d][1], sizeof saved[d][1], "%s.saved", tdx_of(days[d]));
+		rename(tdx_of(days[d]), saved[d][1]);
 	}
 	char *r = fn();
-	for (int d = 0; d < n; d++)
-		rename(saved[d], tix_of(root, days[d]));
+	for (int d = 0; d < n; d++) {
+		rename(saved[d][0], tix_of(root, days[d]));
+		rename(saved[d][1], tdx_of(days[d]));
+	}
 	return r;
 }
 
@@ -1756,7 +1786,8 @@ START_TEST(key_maps)
 	}
 	append(big, 1000);
 	append(big + 1000, N - 1000);
-	char *plain = lookups();
+	char *plain = lookups_unindexed();
+	answers_as(lookups, plain); /* the tail's key maps (tail_keys) */
 	index_days(kdays, 3, keyed_right);
 	answers_as(lookups, plain);
 	ck_assert_uint_eq(count_problems(), 0);
@@ -2055,15 +2086,7 @@ static int roots_right(const char *d)
 /* Day d's .tix, read whole into *size bytes (caller frees). */
 static char *tix_read(const char *d, long *size)
 {
-	FILE *f = fopen(tix_of(root, d), "r");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	*size = ftell(f);
-	char *p = malloc((size_t)*size);
-	fseek(f, 0, SEEK_SET);
-	ck_assert_uint_eq(fread(p, 1, (size_t)*size, f), (size_t)*size);
-	fclose(f);
-	return p;
+	return file_read(tix_of(root, d), size);
 }
 
 static void tix_write(const char *d, const char *p, long size)
@@ -2117,6 +2140,7 @@ START_TEST(root_lists)
 	append(s, N / 2);
 	append(s + N / 2, N - N / 2);
 	char *plain = root_pages_unindexed();
+	answers_as(root_pages, plain); /* the tail's roots */
 	index_days(rdays, 3, roots_right);
 	answers_as(root_pages, plain);
 	ck_assert_uint_eq(count_problems(), 0);
@@ -2168,6 +2192,112 @@ START_TEST(root_lists)
 	free(file);
 	free(plain);
 	free(s);
+}
+END_TEST
+
+/* Lookups of day 2024-03-09 (tail_keys): every trace and session, and a page of traces. */
+static char *tail_lookups(void)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int t = 0; t < 10; t++) {
+		char id[8], f[64];
+		snprintf(id, sizeof id, "qt%d", t);
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		buf_printf(&b, "|%d|", intake_pages_trace(&Q, id, &b));
+		snprintf(f, sizeof f, "{\"trace_id\":\"%s\"}", id);
+		q_init("-started_at", 1, 7, f, FILTER_SPANS);
+		buf_printf(&b, "|%d|", intake_pages_spans(&Q, &b));
+	}
+	static const char *const sessions[] = {"sess-q1", "sess-q2", "sess-q9"};
+	for (size_t i = 0; i < 3; i++) {
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		buf_printf(&b, "|%d|", intake_pages_session(&Q, sessions[i], &b));
+	}
+	q_init("-started_at", 1, 3, NULL, FILTER_TRACES);
+	buf_printf(&b, "|%d|", intake_pages_traces(&Q, &b));
+	return b.p;
+}
+
+/* store_tdx_keyed or store_tdx_roots (roots) of day d from record from, as "to:r,r,...". */
+static const char *tail_answer(const char *d, size_t from, bool roots, enum store_key k,
+			       const char *id)
+{
+	static char out[1024];
+	struct shard sh;
+	uint32_t *r;
+	size_t n, len = 0;
+	uint64_t h = id ? hash_bytes(id, strlen(id)) : 0;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	size_t to = roots ? store_tdx_roots(&st, "ws", &sh, from, &r, &n)
+			  : store_tdx_keyed(&st, "ws", &sh, from, k, &h, 1, &r, &n);
+	len = (size_t)snprintf(out, sizeof out, "%zu:", to);
+	for (size_t i = 0; i < n && len < sizeof out - 8; i++)
+		len += (size_t)snprintf(out + len, sizeof out - len, "%s%u", i ? "," : "", r[i]);
+	free(r);
+	shard_close(&sh);
+	return out;
+}
+
+/* The keys of the tail (issue 35): each batch's segment of 32 records or more holds the trace
+ * and session key maps and the roots of its records, so that a trace, a session or a page of
+ * traces on a day never indexed reads only its own records. A smaller segment, one whose keys
+ * do not check, and the records before from are answered for by every record (their records
+ * decide); verify names a damaged key map; the answers are those of reading every record. */
+START_TEST(tail_keys)
+{
+	const char *d = "2024-03-09";
+	enum { N = 40 };
+	static char ids[N][12], tr[N][12], par[N][12], starts[N][32];
+	struct span s[N + 3];
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "q%02d", i);
+		snprintf(tr[i], sizeof tr[i], "qt%d", i / 10);
+		snprintf(par[i], sizeof par[i], "q%02d", i / 10 * 10);
+		snprintf(starts[i], sizeof starts[i], "2024-03-09T10:%02d:00Z", i);
+		s[i] = mk(ids[i], tr[i], i % 10 ? par[i] : "", i < 20 ? "sess-q1" : "sess-q2",
+			  starts[i], 1, KIND_LLM, SPST_SUCCESS, "m", i, 0.5);
+	}
+	s[N] = mk("q40", "qt1", "q10", "sess-q1", "2024-03-09T11:00:00Z", 1, KIND_TOOL,
+		  SPST_SUCCESS, NULL, 1, NAN);
+	s[N + 1] = mk("q41", "qt9", "", "sess-q9", "2024-03-09T11:00:01Z", 1, KIND_AGENT,
+		      SPST_SUCCESS, NULL, 1, NAN);
+	s[N + 2] = mk("q42", "qt9", "q41", "sess-q9", "2024-03-09T11:00:02Z", 1, KIND_LLM,
+		      SPST_SUCCESS, NULL, 1, NAN);
+	append(s, N);
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt1"),
+			 "40:10,11,12,13,14,15,16,17,18,19");
+	ck_assert_str_eq(tail_answer(d, 25, false, STORE_KEY_SESSION, "sess-q2"),
+			 "40:25,26,27,28,29,30,31,32,33,34,35,36,37,38,39");
+	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "40:0,10,20,30");
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "nope"), "40:");
+	append(s + N, 3); /* a segment too small for keys: its records decide */
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt9"), "43:40,41,42");
+	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "43:0,10,20,30,40,41,42");
+	ck_assert_str_eq(tail_answer(d, 41, true, 0, NULL), "41:");
+	static const char *const days[] = {"2024-03-09"};
+	char *plain = unindexed(days, 1, tail_lookups);
+	answers_as(tail_lookups, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A damaged byte in the trace map of the first segment, in a new copy of the file (a
+	 * process checks a segment's body once per mapping): the segment answers for nothing,
+	 * so every record is read (only the small segment is left, which has no keys); verify
+	 * names the segment. */
+	long size;
+	char *file = file_read(tdx_of(d), &size);
+	uint64_t body;
+	memcpy(&body, file + 32, 8);
+	free(file);
+	file_damage(tdx_of(d), 64 + (long)body - (2 * (8 * N + 4 * N + 8) + 8) + 8 * 3, 0x55);
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt1"), "0:");
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_SESSION, "sess-q9"), "0:");
+	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "0:");
+	answers_as(tail_lookups, plain);
+	ck_assert_uint_eq(count_problems(), 1);
+	ck_assert(index_day(d));
+	ck_assert_uint_eq(count_problems(), 0);
+	answers_as(tail_lookups, plain);
+	free(plain);
 }
 END_TEST
 
@@ -2487,6 +2617,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, stats);
 	tcase_add_test(t, text_index);
 	tcase_add_test(t, text_tail);
+	tcase_add_test(t, tail_keys);
 	suite_add_tcase(s, t);
 	/* Hundreds of queries on a sealed day, and forked writers: more than the default 4 s
 	 * under a loaded machine or a sanitizer. */

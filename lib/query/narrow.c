@@ -111,16 +111,44 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Appends r[0..n) to v's list (ours) and frees r. */
+static void visit_take(struct visit *v, uint32_t *r, size_t n)
+{
+	if (n) {
+		v->own = xrealloc(v->own, (v->n + n) * sizeof *v->own);
+		memcpy(v->own + v->n, r, n * sizeof *r);
+		v->n += n;
+	}
+	free(r);
+	v->list = v->own;
+}
+
+/* The records past what the day's index covers (v->from) that the tail's segments name, appended
+ * to v's list (ours), which then answers for every record of the day: false when the tail had
+ * nothing to say. roots: the root spans, else the records with one of hs[0..nh) of which. */
+static bool tail_keys(struct scan_day *s, bool roots, enum store_key which, const uint64_t *hs,
+		      size_t nh, struct visit *v)
+{
+	uint32_t *r;
+	size_t n, to = roots ? store_tdx_roots(s->q->st, s->q->ws, &s->sh, v->from, &r, &n)
+			     : store_tdx_keyed(s->q->st, s->q->ws, &s->sh, v->from, which, hs, nh,
+					       &r, &n);
+	if (to == v->from)
+		return false;
+	visit_take(v, r, n);
+	v->from = to;
+	return true;
+}
+
 /* The records of s that may have one of the trace or session hashes hs[0..nh) (distinct):
- * those the day's key map names and those past what it covers, ascending; every record when
- * the day has no key map to trust (true then, false when the map answered). */
+ * those the day's key map names, those the tail's segments name, and those neither answers
+ * for, ascending; every record when neither has a map to trust (true then, false when a map
+ * answered). */
 bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, size_t nh,
 		 struct visit *v)
 {
 	memset(v, 0, sizeof *v);
-	if (!db_tix(s))
-		return true;
-	for (size_t j = 0; j < nh; j++) {
+	for (size_t j = 0; db_tix(s) && j < nh; j++) {
 		uint32_t *r;
 		size_t n;
 		if (store_tix_keyed(s->tix, which, hs[j], &r, &n) != ST_OK) {
@@ -128,18 +156,13 @@ bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, s
 			memset(v, 0, sizeof *v);
 			return true;
 		}
-		if (n) {
-			v->own = xrealloc(v->own, (v->n + n) * sizeof *v->own);
-			memcpy(v->own + v->n, r, n * sizeof *r);
-			v->n += n;
-		}
-		free(r);
+		visit_take(v, r, n);
 	}
 	if (nh > 1 && v->n) /* distinct hashes: disjoint lists, merged into storage order */
 		qsort(v->own, v->n, sizeof *v->own, cmp_u32);
 	v->list = v->own;
 	v->from = s->tcovered;
-	return false;
+	return !tail_keys(s, false, which, hs, nh, v) && !s->tix;
 }
 
 /* With an equality on an index column, the covered records whose value there may match (or
@@ -242,18 +265,19 @@ void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *
 		return;
 	memset(v, 0, sizeof *v);
 	const struct store_tix_root *root;
-	size_t nroots;
-	bool held;
-	if (!s->tbits && c->roots && db_tix(s) &&
-	    store_tix_roots(s->tix, &s->sh, &root, &nroots, &held)) {
+	size_t nroots = 0;
+	bool held, tix = !s->tbits && c->roots && db_tix(s) &&
+			 store_tix_roots(s->tix, &s->sh, &root, &nroots, &held);
+	if (tix) {
 		v->own = xmalloc((nroots ? nroots : 1) * sizeof *v->own);
 		for (size_t i = 0; i < nroots; i++)
 			v->own[i] = root[i].rec;
 		v->list = v->own;
 		v->n = nroots;
 		v->from = s->tcovered;
-		return;
 	}
+	if ((!s->tbits && c->roots && tail_keys(s, true, STORE_KEY_TRACE, NULL, 0, v)) || tix)
+		return;
 	if (!s->tbits) {
 		qsh_visit_col(s, c, v);
 		return;
@@ -389,6 +413,7 @@ void narrow_scan(struct scan *db, struct rec_filter *c, match_fn fn, roots_fn rf
 		    held) {
 			rfn(ctx, db, c, di, e, n);
 			v = (struct visit){NULL, NULL, 0, sh->tcovered};
+			tail_keys(sh, true, STORE_KEY_TRACE, NULL, 0, &v);
 		} else {
 			narrow_visit(sh, c, &v);
 		}

@@ -28,6 +28,7 @@
 #include "lib/base/utf8.h"
 #include "lib/json/jline.h"
 #include "lib/store/io.h"
+#include "lib/store/keymap.h"
 #include "lib/store/layout.h"
 #include "lib/store/mapcache.h"
 #include "lib/store/record.h"
@@ -41,8 +42,7 @@
 #define TIX_VERSION_NOCOUNTS 2
 #define TIX_VERSION_NOKEYS 1
 #define TIX_ORDER 0x01020304u
-#define TIX_NKEYS 2	    /* the key maps: trace, then session (enum store_key) */
-#define TIX_KEY_BLOCK 1024u /* entries under one checksum: a lookup checks one or two */
+#define TIX_NKEYS 2 /* the key maps: trace, then session (enum store_key) */
 
 /* The header; then the text section: the words (each followed by '\n'; word 0 is empty: the records
  * that hold a word longer than TIX_MAX_WORD, which every term may match), padded to 8 bytes; their
@@ -50,7 +50,7 @@
  * the postings: record numbers ascending, each as the LEB128 varint of its distance from the one
  * before minus one, padded. Then (version 2) the key maps, per key of enum store_key: nrecs uint64
  * hashes (the records' trace_h or session_h) sorted ascending, ties by record; the nrecs record
- * numbers in the same order (uint32, padded); a crc32c per block of TIX_KEY_BLOCK entries, over its
+ * numbers in the same order (uint32, padded); a crc32c per block of KEYMAP_BLOCK entries, over its
  * hashes and then its record numbers (padded). Then the columns: TIX_NCOLS runs of nrecs uint64
  * values. Then (version 3) the counts: struct tix_count entries, sorted, each the number of live
  * covered records with one value of one column (or of none: TIX_COUNT_ALL), one kind, one status
@@ -101,11 +101,6 @@ uint64_t store_tix_hash(const char *v, size_t n)
 	return h == TIX_ABSENT ? 1 : h == TIX_UNKNOWN ? h - 1 : h;
 }
 
-static size_t pad8(size_t n)
-{
-	return (n + 7) & ~(size_t)7;
-}
-
 /* One entry of the counts (version 3). */
 struct tix_count {
 	uint64_t h;  /* the column's value (any: 0 with TIX_COUNT_ALL) */
@@ -128,24 +123,6 @@ static int count_cmp(const void *x, const void *y)
 	if (a->status != b->status)
 		return a->status < b->status ? -1 : 1;
 	return (a->root > b->root) - (a->root < b->root);
-}
-
-static size_t key_blocks(size_t nrecs)
-{
-	return (nrecs + TIX_KEY_BLOCK - 1) / TIX_KEY_BLOCK;
-}
-
-/* Bytes of one key map of nrecs records: hashes, record numbers, block checksums. */
-static size_t key_bytes(size_t nrecs)
-{
-	return 8 * nrecs + pad8(4 * nrecs) + pad8(4 * key_blocks(nrecs));
-}
-
-/* The checksum of block b of a key map of n entries. */
-static uint32_t key_block_crc(const uint64_t *hs, const uint32_t *rs, size_t n, size_t b)
-{
-	size_t a = b * TIX_KEY_BLOCK, z = a + TIX_KEY_BLOCK < n ? a + TIX_KEY_BLOCK : n;
-	return hash_crc32c(hash_crc32c(0, hs + a, 8 * (z - a)), rs + a, 4 * (z - a));
 }
 
 /* ---- building ---- */
@@ -179,47 +156,6 @@ static void tbuild_free(struct tbuild *b)
 {
 	words_free(&b->w);
 	free(b->cols);
-}
-
-struct key_ent {
-	uint64_t h;
-	uint32_t rec;
-};
-
-static int key_ent_cmp(const void *x, const void *y)
-{
-	const struct key_ent *a = x, *b = y;
-	if (a->h != b->h)
-		return a->h < b->h ? -1 : 1;
-	return (a->rec > b->rec) - (a->rec < b->rec);
-}
-
-/* The key map of key k (enum store_key) of sh's records, appended to out. */
-static void render_keys(const struct shard *sh, int k, struct buf *out)
-{
-	size_t n = sh->nrecs, nb = key_blocks(n);
-	struct key_ent *e = xmalloc((n ? n : 1) * sizeof *e);
-	for (size_t i = 0; i < n; i++)
-		e[i] = (struct key_ent){k == STORE_KEY_TRACE ? sh->recs[i].trace_h
-							     : sh->recs[i].session_h,
-					(uint32_t)i};
-	qsort(e, n, sizeof *e, key_ent_cmp);
-	uint64_t *hs = xmalloc((n ? n : 1) * sizeof *hs);
-	uint32_t *rs = xmalloc(pad8(4 * n) + 8), *crc = xcalloc(nb + 2, sizeof *crc);
-	memset(rs, 0, pad8(4 * n));
-	for (size_t i = 0; i < n; i++) {
-		hs[i] = e[i].h;
-		rs[i] = e[i].rec;
-	}
-	for (size_t b = 0; b < nb; b++)
-		crc[b] = key_block_crc(hs, rs, n, b);
-	buf_add(out, hs, 8 * n);
-	buf_add(out, rs, pad8(4 * n));
-	buf_add(out, crc, pad8(4 * nb));
-	free(e);
-	free(hs);
-	free(rs);
-	free(crc);
 }
 
 /* The counts of the live records among sh's first n (cols: their column values, column k of
@@ -298,7 +234,7 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	words_render(&b->w, out);
 	size_t text = out->len - sizeof h;
 	for (int k = 0; k < TIX_NKEYS; k++)
-		render_keys(sh, k, out);
+		keymap_render(sh->recs, sh->nrecs, k, out);
 	size_t colbytes = b->nrecs * sizeof *b->cols, cols = out->len;
 	buf_add(out, b->cols, (size_t)TIX_NCOLS * b->nrecs * sizeof *b->cols);
 	/* The counts hold for the flags as they were between two readings of the header's
@@ -332,8 +268,7 @@ struct tix {
 	const uint64_t *cols; /* TIX_NCOLS columns of nrecs values */
 	/* The key maps (version 2; NULL in a version 1 file): per key, hashes sorted, their
 	 * records, a checksum per block. */
-	const uint64_t *key_h[TIX_NKEYS];
-	const uint32_t *key_rec[TIX_NKEYS], *key_crc[TIX_NKEYS];
+	struct keymap keys[TIX_NKEYS];
 	const struct tix_count *counts;	    /* version 3; NULL before */
 	const struct store_tix_root *roots; /* version 4; NULL before */
 	/* Sections found good, kept with the mapping for the next queries of the process
@@ -378,7 +313,7 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, bool recent,
 	size_t cols = (size_t)TIX_NCOLS * 8, per = cols + (keys ? TIX_NKEYS * 12 : 0);
 	if (h->nrecs > (t->len - need) / per)
 		goto out;
-	size_t kat = need, kb = keys ? key_bytes(h->nrecs) : 0;
+	size_t kat = need, kb = keys ? keymap_bytes(h->nrecs) : 0;
 	size_t cat = kat + TIX_NKEYS * kb + h->nrecs * cols;
 	size_t nc = h->version >= TIX_VERSION_NOROOTS ? h->ncounts : 0;
 	size_t nr = h->version == TIX_VERSION ? h->nroots : 0, rat = cat + nc * sizeof *t->counts;
@@ -388,12 +323,8 @@ static bool tix_open(struct store *st, const char *ws, int32_t day, bool recent,
 		t->counts = (const struct tix_count *)((const char *)t->map + cat);
 	if (h->version == TIX_VERSION)
 		t->roots = (const struct store_tix_root *)((const char *)t->map + rat);
-	for (int k = 0; keys && k < TIX_NKEYS; k++) {
-		const char *m = (const char *)t->map + kat + k * kb;
-		t->key_h[k] = (const uint64_t *)m;
-		t->key_rec[k] = (const uint32_t *)(m + 8 * h->nrecs);
-		t->key_crc[k] = (const uint32_t *)(m + 8 * h->nrecs + pad8(4 * h->nrecs));
-	}
+	for (int k = 0; keys && k < TIX_NKEYS; k++)
+		t->keys[k] = keymap_at((const char *)t->map + kat + k * kb, h->nrecs);
 	t->cols = (const uint64_t *)((const char *)t->map + kat + TIX_NKEYS * kb);
 	ok = true;
 out:
@@ -549,64 +480,21 @@ const uint64_t *store_tix_col(struct store_tix *x, int col)
 	return col_good(&x->t, col) ? x->t.cols + (size_t)col * x->t.h->nrecs : NULL;
 }
 
-/* Block b of key map k checks: not kept, as a lookup reads one or two blocks. */
-static bool key_block_good(const struct tix *t, int k, size_t b)
-{
-	return t->key_crc[k][b] == key_block_crc(t->key_h[k], t->key_rec[k], t->h->nrecs, b);
-}
-
 _Static_assert(STORE_KEY_TRACE == 0 && STORE_KEY_SESSION == 1, "the key maps' order");
 
 enum status store_tix_keyed(struct store_tix *x, enum store_key which, uint64_t h, uint32_t **recs,
 			    size_t *n)
 {
-	const struct tix *t = &x->t;
-	const int k = which;
+	const struct keymap *m = &x->t.keys[which];
+	size_t cap = 0;
 	*recs = NULL;
 	*n = 0;
-	if (!t->key_h[k])
-		return ST_NOT_FOUND;
-	const uint64_t *hs = t->key_h[k];
-	const uint32_t *rs = t->key_rec[k];
-	const size_t nrecs = t->h->nrecs, B = TIX_KEY_BLOCK;
-	/* The last block whose first hash is below h (or block 0). Its checksum, checked next,
-	 * vouches for that first hash, so no block before it holds h; each block the walk
-	 * enters after it is checked on entry. */
-	size_t lo = 0, hi = key_blocks(nrecs);
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (hs[mid * B] < h)
-			lo = mid;
-		else
-			hi = mid;
+	enum status rc = m->h ? keymap_find(m, h, false, 0, recs, n, &cap) : ST_NOT_FOUND;
+	if (rc != ST_OK || !*n) {
+		free(*recs);
+		*recs = NULL;
 	}
-	if (!key_block_good(t, k, lo))
-		return ST_NOT_FOUND;
-	size_t a = lo * B, z = a + B < nrecs ? a + B : nrecs, cap = 0;
-	while (a < z) {
-		size_t mid = (a + z) / 2;
-		if (hs[mid] < h)
-			a = mid + 1;
-		else
-			z = mid;
-	}
-	for (size_t i = a; i < nrecs; i++) {
-		if ((i % B == 0 && i != lo * B && !key_block_good(t, k, i / B)) ||
-		    (hs[i] == h && rs[i] >= nrecs)) {
-			free(*recs);
-			*recs = NULL;
-			*n = 0;
-			return ST_NOT_FOUND;
-		}
-		if (hs[i] != h)
-			break;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*recs = xrealloc(*recs, cap * sizeof **recs);
-		}
-		(*recs)[(*n)++] = rs[i];
-	}
-	return ST_OK;
+	return rc;
 }
 
 enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t nterms,
@@ -649,8 +537,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		for (int k = 0; cur && k < TIX_NCOLS; k++)
 			cur = col_good(&t, k);
 		for (int k = 0; cur && k < TIX_NKEYS; k++)
-			for (size_t b = 0; cur && b < key_blocks(t.h->nrecs); b++)
-				cur = key_block_good(&t, k, b);
+			cur = keymap_good(&t.keys[k]);
 		tix_close(&t);
 		if (cur) {
 			*covered = sh.nrecs;
@@ -714,24 +601,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 static int key_check(const struct tix *t, int k, const struct shard *sh, struct buf *why)
 {
 	static const char *const name[TIX_NKEYS] = {"trace", "session"};
-	const uint64_t *hs = t->key_h[k];
-	const uint32_t *rs = t->key_rec[k];
-	size_t n = t->h->nrecs, nb = key_blocks(n), bad = SIZE_MAX;
-	for (size_t b = 0; b < nb && bad == SIZE_MAX; b++)
-		if (!key_block_good(t, k, b))
-			bad = b * TIX_KEY_BLOCK;
-	uint64_t *seen = xcalloc((n + 63) / 64, sizeof *seen);
-	for (size_t i = 0; i < n && bad == SIZE_MAX; i++) {
-		uint32_t r = rs[i];
-		if (r >= n || bits_get(seen, r) ||
-		    (i && (hs[i - 1] > hs[i] || (hs[i - 1] == hs[i] && rs[i - 1] > r))) ||
-		    (sh &&
-		     hs[i] != (k == STORE_KEY_TRACE ? sh->recs[r].trace_h : sh->recs[r].session_h)))
-			bad = i;
-		else
-			bits_set(seen, r);
-	}
-	free(seen);
+	size_t bad = keymap_check(&t->keys[k], sh ? sh->recs : NULL, k);
 	if (bad == SIZE_MAX)
 		return 0;
 	buf_printf(why, "the %s map is wrong at entry %zu\n", name[k], bad);
@@ -763,7 +633,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 		buf_printf(why, "word %zu is malformed\n", w);
 		bad = 1;
 	}
-	for (int k = 0; k < TIX_NKEYS && t.key_h[k]; k++)
+	for (int k = 0; k < TIX_NKEYS && t.keys[k].h; k++)
 		bad |= key_check(&t, k, tix_current(&t, sh) ? sh : NULL, why);
 	if (t.roots && !roots_good(&t)) {
 		buf_printf(why, "the roots' checksum or order does not check\n");

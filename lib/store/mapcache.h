@@ -63,7 +63,8 @@ const void *mapcache_get_recent(const char *path, size_t need, size_t *len,
  * looks at the path again. */
 void mapcache_forget_path(const char *path);
 void mapcache_put(struct mapcache_ent *e);
-/* Bits a reader keeps with a fixed file's mapping, 0 at first: what it has checked of it. */
+/* Bits a reader keeps with a file's mapping, 0 at first: what it has checked of it (a .tix's
+ * sections; how far a .tdx's segments, lib/store/tailindex.c). */
 uint32_t *mapcache_bits(struct mapcache_ent *e);
 
 #endif

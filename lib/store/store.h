@@ -409,6 +409,18 @@ enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t
 size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
 		      const char *const *terms, size_t nterms, uint64_t **bits, uint64_t **sure);
 
+/* The keys of the tail (<day>.tdx, the same file): the records of sh from from on that may have
+ * one of the trace (STORE_KEY_TRACE) or session hashes hs[0..nh), ascending, in *recs (caller
+ * frees) and *n: those the segments' key maps name, and every record no segment answers for
+ * (one of fewer than 32 records, of an older spandex, damaged). Returns the records the list
+ * answers for: sh->nrecs, or from itself (*recs NULL) when no segment answered. */
+size_t store_tdx_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		       enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,
+		       size_t *n);
+/* Likewise the root spans (store_rec_root) of sh from from on. */
+size_t store_tdx_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		       uint32_t **recs, size_t *n);
+
 /* What store_tix_count counts: the live covered records whose kind is in kinds and status in
  * statuses (bit sets; 0: any), roots only if roots, and, with col >= 0, whose column col holds
  * one of vals[0..nvals) (TIX_ABSENT for an absent field). */

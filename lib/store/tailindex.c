@@ -12,17 +12,25 @@
 #include "lib/base/mem.h"
 #include "lib/json/jline.h"
 #include "lib/store/io.h"
+#include "lib/store/keymap.h"
 #include "lib/store/layout.h"
 #include "lib/store/mapcache.h"
 #include "lib/store/words.h"
 #include "lib/store/writeset.h"
 
-#define TDX_MAGIC "SPXTDX1\n"
+#define TDX_MAGIC "SPXTDX2\n"
+#define TDX_MAGIC_NOKEYS "SPXTDX1\n" /* a segment without the keys, read for its text */
 #define TDX_ORDER 0x01020304u
+/* A segment of fewer records has no keys: reading its records costs less than checking a key
+ * map. */
+#define TDX_KEYED_MIN 32
 
-/* A segment: this header, then the text section of its records (words.h; record numbers
- * counted from first), its length body_len (a multiple of 8). Segments follow each other from
- * offset 0; the idx header's text_end says how far the committed ones reach. */
+/* A segment: this header, then its body, body_len bytes (a multiple of 8): the text section of
+ * its records (words.h; record numbers counted from first), then (SPXTDX2) its keys, the last
+ * keys_bytes(nrecs) of the body: the trace key map and the session key map of its records
+ * (keymap.h), and its roots: a bit per record, set for a root span (store_rec_root), padded to
+ * 8 bytes. Segments follow each other from offset 0; the idx header's text_end says how far the
+ * committed ones reach. */
 struct tailindex_seg {
 	char magic[8];
 	uint32_t first, nrecs; /* the day's records [first, first + nrecs) */
@@ -34,6 +42,30 @@ struct tailindex_seg {
 	uint32_t crc;		  /* crc32c of the 60 bytes before it */
 };
 _Static_assert(sizeof(struct tailindex_seg) == 64, "a segment header is 64 bytes");
+
+static size_t roots_bytes(size_t n)
+{
+	return ((n + 63) / 64) * 8;
+}
+
+/* The bytes of a segment's keys: two key maps and the roots. */
+static size_t keys_bytes(size_t n)
+{
+	return 2 * keymap_bytes(n) + roots_bytes(n);
+}
+
+/* The keys of records recs[0..n), appended to out. */
+static void keys_render(const struct idx_rec *recs, size_t n, struct buf *out)
+{
+	keymap_render(recs, n, STORE_KEY_TRACE, out);
+	keymap_render(recs, n, STORE_KEY_SESSION, out);
+	uint64_t *roots = xcalloc(roots_bytes(n) / 8 + 1, 8);
+	for (size_t i = 0; i < n; i++)
+		if (store_rec_root(&recs[i]))
+			bits_set(roots, i);
+	buf_add(out, roots, roots_bytes(n));
+	free(roots);
+}
 
 void tailindex_words_init(struct tailindex_words *t)
 {
@@ -76,7 +108,7 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	const struct words_build *b = &t->w;
 	struct tailindex_seg s;
 	memset(&s, 0, sizeof s);
-	memcpy(s.magic, TDX_MAGIC, 8);
+	memcpy(s.magic, n >= TDX_KEYED_MIN ? TDX_MAGIC : TDX_MAGIC_NOKEYS, 8);
 	s.first = (uint32_t)w->committed;
 	s.nrecs = (uint32_t)n;
 	s.nwords = (uint32_t)b->nw;
@@ -88,6 +120,8 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	buf_init(&out);
 	buf_add(&out, &s, sizeof s);
 	words_render(b, &out);
+	if (n >= TDX_KEYED_MIN)
+		keys_render(recs, n, &out);
 	struct tailindex_seg *sp = (struct tailindex_seg *)out.p;
 	sp->body_len = out.len - sizeof s;
 	sp->body_crc = hash_crc32c(0, out.p + sizeof s, sp->body_len);
@@ -122,7 +156,7 @@ static const char *tailindex_map(struct store *st, const char *ws, const struct 
 	size_t len;
 	if (!sh->text_end || !layout_shard_path(p, st, ws, sh->day, LAYOUT_TDX))
 		return NULL;
-	return mapcache_get_path(p, sh->text_end, false, 0, &len, mc);
+	return mapcache_get_path(p, sh->text_end, false, sh->d.look, &len, mc);
 }
 
 /* The segment at *at of the tail m[0..end): its header and text section, *at moved past it.
@@ -135,7 +169,8 @@ static bool next_seg(const char *m, uint64_t end, uint64_t *at, const struct tai
 	if (*at + sizeof **s > end)
 		return false;
 	const struct tailindex_seg *x = (const struct tailindex_seg *)(m + *at);
-	if (memcmp(x->magic, TDX_MAGIC, 8) || x->order != TDX_ORDER ||
+	if ((memcmp(x->magic, TDX_MAGIC, 8) && memcmp(x->magic, TDX_MAGIC_NOKEYS, 8)) ||
+	    x->order != TDX_ORDER ||
 	    x->crc != hash_crc32c(0, x, offsetof(struct tailindex_seg, crc)) || x->body_len % 8 ||
 	    x->body_len > end - *at - sizeof *x) {
 		*at += 8;
@@ -176,21 +211,60 @@ void tailindex_settle(struct store *st, const char *ws, struct wshard *w)
 				    offsetof(struct idx_hdr, text_end));
 }
 
-/* Whether segment s's body is whole (its checksum) and its text section in bounds, in v. */
+/* Whether s has keys (SPXTDX2), and room for them. */
+static bool seg_keyed(const struct tailindex_seg *s)
+{
+	return !memcmp(s->magic, TDX_MAGIC, 8) && s->body_len >= keys_bytes(s->nrecs);
+}
+
+/* The bytes of s's text section and what may follow it but its keys. */
+static size_t seg_text_len(const struct tailindex_seg *s)
+{
+	return s->body_len - (seg_keyed(s) ? keys_bytes(s->nrecs) : 0);
+}
+
+/* Whether segment s's parts are in bounds: its keys, when its magic says it has them, and its
+ * text section, in v. */
+static bool seg_layout(const struct tailindex_seg *s, struct words_view *v)
+{
+	return (memcmp(s->magic, TDX_MAGIC, 8) || seg_keyed(s)) &&
+	       words_open(v, s + 1, seg_text_len(s), s->nwords, s->blob_len);
+}
+
+/* Whether segment s's body is whole (its checksum) and its parts in bounds (seg_layout). */
 static bool seg_body(const struct tailindex_seg *s, struct words_view *v)
 {
-	return s->body_crc == hash_crc32c(0, s + 1, s->body_len) &&
-	       words_open(v, s + 1, s->body_len, s->nwords, s->blob_len);
+	return s->body_crc == hash_crc32c(0, s + 1, s->body_len) && seg_layout(s, v);
 }
 
 /* Whether segment s holds records of sh as they are: its records committed, its last one the
  * one it was built from (a batch undone after a crash and written again, a day rebuilt by
- * reindex: not), its body whole. */
-static bool seg_good(const struct shard *sh, const struct tailindex_seg *s, struct words_view *v)
+ * reindex: not). */
+static bool seg_current(const struct shard *sh, const struct tailindex_seg *s)
 {
 	size_t z = (size_t)s->first + s->nrecs;
 	return s->nrecs && z <= sh->nrecs && sh->recs[z - 1].span_h == s->last_span_h &&
-	       sh->recs[z - 1].ingested_us == s->last_ingested_us && seg_body(s, v);
+	       sh->recs[z - 1].ingested_us == s->last_ingested_us;
+}
+
+/* Whether segment s, which ends at byte end of its tail, is current for sh and whole
+ * (seg_body), v its text section. The body's checksum is computed once per mapping of the
+ * tail: *wm (its mapcache_bits), in 8-byte units, is how far the segments from the first on were
+ * found so. Bytes below it are those of batches past their commit point, which are never
+ * written again while the file lives (such a batch is never undone; a tail started again, or
+ * rebuilt, is a new file). */
+static bool seg_good(const struct shard *sh, const struct tailindex_seg *s, uint64_t end,
+		     uint32_t *wm, struct words_view *v)
+{
+	if (!seg_current(sh, s))
+		return false;
+	if (end <= (uint64_t)*wm * 8)
+		return seg_layout(s, v);
+	if (!seg_body(s, v))
+		return false;
+	if (end - sizeof *s - s->body_len == (uint64_t)*wm * 8 && end / 8 <= UINT32_MAX)
+		*wm = (uint32_t)(end / 8);
+	return true;
 }
 
 size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
@@ -213,7 +287,9 @@ size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, 
 	bool good;
 	for (uint64_t at = 0; next_seg(m, sh->text_end, &at, &s, &good);) {
 		uint64_t *a, *y;
-		if (!good || (size_t)s->first + s->nrecs <= from || !seg_good(sh, s, &v) ||
+		/* Each segment found whole first, so that the watermark passes it (seg_good). */
+		if (!good || !seg_good(sh, s, at, mapcache_bits(mc), &v) ||
+		    (size_t)s->first + s->nrecs <= from ||
 		    words_terms(&v, terms, nterms, s->nrecs, &a, &y) != ST_OK)
 			continue;
 		if (!all) { /* the records before from as the caller had them (its bits past from
@@ -252,6 +328,159 @@ size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, 
 	return n;
 }
 
+/* A growing list of record numbers. */
+struct recs {
+	uint32_t *p;
+	size_t n, cap;
+};
+
+static void recs_add(struct recs *r, size_t i)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->p = xrealloc(r->p, r->cap * sizeof *r->p);
+	}
+	r->p[r->n++] = (uint32_t)i;
+}
+
+/* Segment s's key map of key k. */
+static struct keymap seg_keymap(const struct tailindex_seg *s, enum store_key k)
+{
+	const char *keys = (const char *)(s + 1) + seg_text_len(s);
+	return keymap_at(keys + (size_t)k * keymap_bytes(s->nrecs), s->nrecs);
+}
+
+/* Segment s's roots. */
+static const uint64_t *seg_roots(const struct tailindex_seg *s)
+{
+	return (const uint64_t *)((const char *)(s + 1) + seg_text_len(s) +
+				  2 * keymap_bytes(s->nrecs));
+}
+
+/* What the tail is asked: the records with one of the trace or session hashes hs[0..nh) of
+ * key k, or (roots) the root spans. */
+struct tail_ask {
+	bool roots;
+	enum store_key k;
+	const uint64_t *hs;
+	size_t nh;
+};
+
+/* The records of segment s, found whole (seg_good), that answer ask, into r: false (r as it
+ * was) when its key map names a record it does not have. */
+static bool seg_pick(const struct tailindex_seg *s, const struct tail_ask *ask, struct recs *r)
+{
+	if (ask->roots) {
+		const uint64_t *roots = seg_roots(s);
+		for (size_t w = 0; w < roots_bytes(s->nrecs) / 8; w++)
+			for (uint64_t b = roots[w]; b; b &= b - 1)
+				recs_add(r, s->first + w * 64 + (size_t)__builtin_ctzll(b));
+		return true;
+	}
+	struct keymap m = seg_keymap(s, ask->k);
+	size_t had = r->n;
+	for (size_t j = 0; j < ask->nh; j++)
+		if (keymap_find(&m, ask->hs[j], true, s->first, &r->p, &r->n, &r->cap) != ST_OK) {
+			r->n = had;
+			return false;
+		}
+	return true;
+}
+
+/* The records of sh from `from` on that answer ask: those the segments' keys name, and every
+ * record that no segment with keys to trust answers for, into *recs and *n, ascending per
+ * segment. Returns sh->nrecs, or from itself (*recs NULL) when no segment answered. */
+static size_t tail_ask(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		       const struct tail_ask *ask, uint32_t **recs, size_t *n)
+{
+	struct mapcache_ent *mc;
+	const char *m;
+	*recs = NULL;
+	*n = 0;
+	if (from >= sh->nrecs || !(m = tailindex_map(st, ws, sh, &mc)))
+		return from;
+	struct recs r = {0};
+	size_t next = from; /* the records before it are answered for */
+	bool said = false;
+	const struct tailindex_seg *s;
+	struct words_view v;
+	bool good;
+	for (uint64_t at = 0; next_seg(m, sh->text_end, &at, &s, &good);) {
+		size_t a = s->first, z = a + s->nrecs, had;
+		if (!good || !seg_good(sh, s, at, mapcache_bits(mc), &v) || z <= next ||
+		    !seg_keyed(s))
+			continue;
+		for (; next < a; next++) /* records no segment answered for */
+			recs_add(&r, next);
+		had = r.n;
+		if (seg_pick(s, ask, &r)) {
+			said = true;
+			size_t k = had; /* a segment begun before from: only its records past it */
+			for (size_t i = had; i < r.n; i++)
+				if (r.p[i] >= next)
+					r.p[k++] = r.p[i];
+			r.n = k;
+		} else {
+			for (size_t i = next; i < z; i++)
+				recs_add(&r, i);
+		}
+		next = z;
+	}
+	mapcache_put(mc);
+	if (!said) {
+		free(r.p);
+		return from;
+	}
+	for (; next < sh->nrecs; next++)
+		recs_add(&r, next);
+	*recs = r.p;
+	*n = r.n;
+	return sh->nrecs;
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return (a > b) - (a < b);
+}
+
+size_t store_tdx_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		       enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,
+		       size_t *n)
+{
+	struct tail_ask ask = {false, which, hs, nh};
+	size_t to = tail_ask(st, ws, sh, from, &ask, recs, n);
+	if (nh > 1 && *n) /* each segment's lists of distinct hashes, into storage order */
+		qsort(*recs, *n, sizeof **recs, cmp_u32);
+	return to;
+}
+
+size_t store_tdx_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		       uint32_t **recs, size_t *n)
+{
+	struct tail_ask ask = {true, STORE_KEY_TRACE, NULL, 0};
+	return tail_ask(st, ws, sh, from, &ask, recs, n);
+}
+
+/* Whether the keys of s, if it has any, are right: each key map in order and checked, and
+ * while the records are the segment's (seg_current), each hash and root bit the record's. */
+static bool seg_keys_right(const struct shard *sh, const struct tailindex_seg *s)
+{
+	if (!seg_keyed(s))
+		return true;
+	const struct idx_rec *recs = seg_current(sh, s) ? sh->recs + s->first : NULL;
+	for (int k = 0; k < 2; k++) {
+		struct keymap m = seg_keymap(s, (enum store_key)k);
+		if (keymap_check(&m, recs, (enum store_key)k) != SIZE_MAX)
+			return false;
+	}
+	const uint64_t *roots = seg_roots(s);
+	for (size_t i = 0; recs && i < s->nrecs; i++)
+		if (bits_get(roots, i) != store_rec_root(&recs[i]))
+			return false;
+	return true;
+}
+
 int tailindex_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
 {
 	struct mapcache_ent *mc;
@@ -270,7 +499,8 @@ int tailindex_check(struct store *st, const char *ws, const struct shard *sh, st
 			bad = 1;
 			break;
 		}
-		if (!seg_body(s, &v) || words_check(&v, s->nrecs) != SIZE_MAX) {
+		if (!seg_body(s, &v) || words_check(&v, s->nrecs) != SIZE_MAX ||
+		    !seg_keys_right(sh, s)) {
 			buf_printf(why, "the text tail's segment of records %u-%u is damaged\n",
 				   s->first, s->first + s->nrecs - 1);
 			bad = 1;
