@@ -1434,20 +1434,26 @@ static char *file_read(const char *path, long *size)
 	return p;
 }
 
-/* Writes a copy of the file at path with byte at (from its end when negative) xored with x, and
- * renames it over path: a new file, which a process checks anew (a tail's segments are checked
- * once per mapping). */
+/* Writes p[0..size) to a new file renamed over path (which a process checks anew: a tail's
+ * segments are checked once per mapping). */
+static void file_write_new(const char *path, const char *p, long size)
+{
+	char tmp[200];
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	ck_assert_uint_eq(fwrite(p, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+/* The file at path again, with byte at (from its end when negative) xored with x. */
 static void file_damage(const char *path, long at, int x)
 {
 	long size;
-	char *file = file_read(path, &size), tmp[200];
+	char *file = file_read(path, &size);
 	file[at < 0 ? size + at : at] ^= (char)x;
-	snprintf(tmp, sizeof tmp, "%s.new", path);
-	FILE *f = fopen(tmp, "w");
-	ck_assert_uint_eq(fwrite(file, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
+	file_write_new(path, file, size);
 	free(file);
-	ck_assert_int_eq(rename(tmp, path), 0);
 }
 
 static char tdx_file[128];
@@ -2239,10 +2245,10 @@ static const char *tail_answer(const char *d, size_t from, bool roots, enum stor
 	return out;
 }
 
-/* The keys of the tail (issue 35): each batch's segment of 32 records or more holds the trace
- * and session key maps and the roots of its records, so that a trace, a session or a page of
- * traces on a day never indexed reads only its own records. A smaller segment, one whose keys
- * do not check, and the records before from are answered for by every record (their records
+/* The keys of the tail (issue 35): each batch's segment holds the trace and session key maps
+ * and the roots of its records, so that a trace, a session or a page of traces on a day never
+ * indexed reads only its own records. A segment of an older spandex (no keys), one that does
+ * not check, and the records before from are answered for by every record (their records
  * decide); verify names a damaged key map; the answers are those of reading every record. */
 START_TEST(tail_keys)
 {
@@ -2271,27 +2277,41 @@ START_TEST(tail_keys)
 			 "40:25,26,27,28,29,30,31,32,33,34,35,36,37,38,39");
 	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "40:0,10,20,30");
 	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "nope"), "40:");
-	append(s + N, 3); /* a segment too small for keys: its records decide */
-	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt9"), "43:40,41,42");
-	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "43:0,10,20,30,40,41,42");
-	ck_assert_str_eq(tail_answer(d, 41, true, 0, NULL), "41:");
+	append(s + N, 3);
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt9"), "43:41,42");
+	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "43:0,10,20,30,41");
+	ck_assert_str_eq(tail_answer(d, 41, true, 0, NULL), "43:41");
 	static const char *const days[] = {"2024-03-09"};
 	char *plain = unindexed(days, 1, tail_lookups);
 	answers_as(tail_lookups, plain);
 	ck_assert_uint_eq(count_problems(), 0);
-	/* A damaged byte in the trace map of the first segment, in a new copy of the file (a
-	 * process checks a segment's body once per mapping): the segment answers for nothing,
-	 * so every record is read (only the small segment is left, which has no keys); verify
-	 * names the segment. */
+	/* The second segment as an older spandex wrote it (SPXTDX1, no keys): its records are
+	 * read. */
 	long size;
 	char *file = file_read(tdx_of(d), &size);
 	uint64_t body;
 	memcpy(&body, file + 32, 8);
-	free(file);
+	char *old = malloc((size_t)size);
+	memcpy(old, file, (size_t)size);
+	char *seg2 = file + 64 + body;
+	seg2[6] = '1';
+	uint32_t crc = hash_crc32c(0, seg2, 60);
+	memcpy(seg2 + 60, &crc, 4);
+	file_write_new(tdx_of(d), file, size);
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt9"), "43:40,41,42");
+	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "43:0,10,20,30,40,41,42");
+	answers_as(tail_lookups, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A damaged byte in the trace map of the first segment, in a new copy of the file (a
+	 * process checks a segment's body once per mapping): its records are read, the second
+	 * segment still answers for its own; verify names the first. */
+	file_write_new(tdx_of(d), old, size);
 	file_damage(tdx_of(d), 64 + (long)body - (2 * (8 * N + 4 * N + 8) + 8) + 8 * 3, 0x55);
-	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt1"), "0:");
-	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_SESSION, "sess-q9"), "0:");
-	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "0:");
+	ck_assert_str_eq(tail_answer(d, 38, false, STORE_KEY_TRACE, "qt1"), "43:38,39,40");
+	ck_assert_str_eq(tail_answer(d, 38, false, STORE_KEY_SESSION, "sess-q9"), "43:38,39,41,42");
+	ck_assert_str_eq(tail_answer(d, 38, true, 0, NULL), "43:38,39,41");
+	free(file);
+	free(old);
 	answers_as(tail_lookups, plain);
 	ck_assert_uint_eq(count_problems(), 1);
 	ck_assert(index_day(d));

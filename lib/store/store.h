@@ -412,7 +412,7 @@ size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, 
 /* The keys of the tail (<day>.tdx, the same file): the records of sh from from on that may have
  * one of the trace (STORE_KEY_TRACE) or session hashes hs[0..nh), ascending, in *recs (caller
  * frees) and *n: those the segments' key maps name, and every record no segment answers for
- * (one of fewer than 32 records, of an older spandex, damaged). Returns the records the list
+ * (of an older spandex, damaged). Returns the records the list
  * answers for: sh->nrecs, or from itself (*recs NULL) when no segment answered. */
 size_t store_tdx_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
 		       enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,

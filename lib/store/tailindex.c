@@ -19,11 +19,8 @@
 #include "lib/store/writeset.h"
 
 #define TDX_MAGIC "SPXTDX2\n"
-#define TDX_MAGIC_NOKEYS "SPXTDX1\n" /* a segment without the keys, read for its text */
+#define TDX_MAGIC_NOKEYS "SPXTDX1\n" /* an older spandex's segment: no keys, read for its text */
 #define TDX_ORDER 0x01020304u
-/* A segment of fewer records has no keys: reading its records costs less than checking a key
- * map. */
-#define TDX_KEYED_MIN 32
 
 /* A segment: this header, then its body, body_len bytes (a multiple of 8): the text section of
  * its records (words.h; record numbers counted from first), then (SPXTDX2) its keys, the last
@@ -108,7 +105,7 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	const struct words_build *b = &t->w;
 	struct tailindex_seg s;
 	memset(&s, 0, sizeof s);
-	memcpy(s.magic, n >= TDX_KEYED_MIN ? TDX_MAGIC : TDX_MAGIC_NOKEYS, 8);
+	memcpy(s.magic, TDX_MAGIC, 8);
 	s.first = (uint32_t)w->committed;
 	s.nrecs = (uint32_t)n;
 	s.nwords = (uint32_t)b->nw;
@@ -120,8 +117,7 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	buf_init(&out);
 	buf_add(&out, &s, sizeof s);
 	words_render(b, &out);
-	if (n >= TDX_KEYED_MIN)
-		keys_render(recs, n, &out);
+	keys_render(recs, n, &out);
 	struct tailindex_seg *sp = (struct tailindex_seg *)out.p;
 	sp->body_len = out.len - sizeof s;
 	sp->body_crc = hash_crc32c(0, out.p + sizeof s, sp->body_len);
@@ -161,18 +157,20 @@ static const char *tailindex_map(struct store *st, const char *ws, const struct 
 
 /* The segment at *at of the tail m[0..end): its header and text section, *at moved past it.
  * A header that does not check moves *at on by 8 bytes (segments are 8-byte aligned: after
- * a machine crash lost a page, the next good one is found again). False at the end. */
-static bool next_seg(const char *m, uint64_t end, uint64_t *at, const struct tailindex_seg **s,
-		     bool *good)
+ * a machine crash lost a page, the next good one is found again). Below trusted, headers were
+ * found good before (seg_good's watermark): theirs is not checked again. False at the end. */
+static bool next_seg(const char *m, uint64_t end, uint64_t trusted, uint64_t *at,
+		     const struct tailindex_seg **s, bool *good)
 {
 	*good = false;
 	if (*at + sizeof **s > end)
 		return false;
 	const struct tailindex_seg *x = (const struct tailindex_seg *)(m + *at);
-	if ((memcmp(x->magic, TDX_MAGIC, 8) && memcmp(x->magic, TDX_MAGIC_NOKEYS, 8)) ||
-	    x->order != TDX_ORDER ||
-	    x->crc != hash_crc32c(0, x, offsetof(struct tailindex_seg, crc)) || x->body_len % 8 ||
-	    x->body_len > end - *at - sizeof *x) {
+	if (*at >= trusted &&
+	    ((memcmp(x->magic, TDX_MAGIC, 8) && memcmp(x->magic, TDX_MAGIC_NOKEYS, 8)) ||
+	     x->order != TDX_ORDER ||
+	     x->crc != hash_crc32c(0, x, offsetof(struct tailindex_seg, crc)) || x->body_len % 8 ||
+	     x->body_len > end - *at - sizeof *x)) {
 		*at += 8;
 		return true;
 	}
@@ -199,7 +197,7 @@ void tailindex_settle(struct store *st, const char *ws, struct wshard *w)
 		const struct tailindex_seg *s;
 		bool good;
 		if (io_pread_all(fd, m, end, 0) == 0)
-			for (uint64_t at = 0; next_seg(m, end, &at, &s, &good) && good &&
+			for (uint64_t at = 0; next_seg(m, end, 0, &at, &s, &good) && good &&
 					      s->body_crc == hash_crc32c(0, s + 1, s->body_len);)
 				keep = at;
 		free(m);
@@ -285,10 +283,11 @@ size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, 
 	const struct tailindex_seg *s;
 	struct words_view v;
 	bool good;
-	for (uint64_t at = 0; next_seg(m, sh->text_end, &at, &s, &good);) {
+	uint32_t *wm = mapcache_bits(mc);
+	for (uint64_t at = 0; next_seg(m, sh->text_end, (uint64_t)*wm * 8, &at, &s, &good);) {
 		uint64_t *a, *y;
 		/* Each segment found whole first, so that the watermark passes it (seg_good). */
-		if (!good || !seg_good(sh, s, at, mapcache_bits(mc), &v) ||
+		if (!good || !seg_good(sh, s, at, wm, &v) ||
 		    (size_t)s->first + s->nrecs <= from ||
 		    words_terms(&v, terms, nterms, s->nrecs, &a, &y) != ST_OK)
 			continue;
@@ -405,9 +404,10 @@ static size_t tail_ask(struct store *st, const char *ws, const struct shard *sh,
 	const struct tailindex_seg *s;
 	struct words_view v;
 	bool good;
-	for (uint64_t at = 0; next_seg(m, sh->text_end, &at, &s, &good);) {
+	uint32_t *wm = mapcache_bits(mc);
+	for (uint64_t at = 0; next_seg(m, sh->text_end, (uint64_t)*wm * 8, &at, &s, &good);) {
 		size_t a = s->first, z = a + s->nrecs, had;
-		if (!good || !seg_good(sh, s, at, mapcache_bits(mc), &v) || z <= next ||
+		if (!good || !seg_good(sh, s, at, wm, &v) || z <= next ||
 		    !seg_keyed(s))
 			continue;
 		for (; next < a; next++) /* records no segment answered for */
@@ -491,7 +491,7 @@ int tailindex_check(struct store *st, const char *ws, const struct shard *sh, st
 	const struct tailindex_seg *s;
 	struct words_view v;
 	bool good;
-	for (uint64_t at = 0, was = 0; next_seg(m, sh->text_end, &at, &s, &good); was = at) {
+	for (uint64_t at = 0, was = 0; next_seg(m, sh->text_end, 0, &at, &s, &good); was = at) {
 		if (!good) {
 			buf_printf(why,
 				   "the segment at byte %llu of its text tail does not check\n",
