@@ -148,7 +148,8 @@ size_t keymap_check(const struct keymap *m, const struct idx_rec *recs, enum sto
 	for (size_t i = 0; i < n && bad == SIZE_MAX; i++) {
 		uint32_t r = m->rec[i];
 		if (r >= n || bits_get(seen, r) ||
-		    (i && (m->h[i - 1] > m->h[i] || (m->h[i - 1] == m->h[i] && m->rec[i - 1] > r))) ||
+		    (i &&
+		     (m->h[i - 1] > m->h[i] || (m->h[i - 1] == m->h[i] && m->rec[i - 1] > r))) ||
 		    (recs && m->h[i] != key_of(&recs[r], k)))
 			bad = i;
 		else

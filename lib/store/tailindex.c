@@ -287,8 +287,7 @@ size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, 
 	for (uint64_t at = 0; next_seg(m, sh->text_end, (uint64_t)*wm * 8, &at, &s, &good);) {
 		uint64_t *a, *y;
 		/* Each segment found whole first, so that the watermark passes it (seg_good). */
-		if (!good || !seg_good(sh, s, at, wm, &v) ||
-		    (size_t)s->first + s->nrecs <= from ||
+		if (!good || !seg_good(sh, s, at, wm, &v) || (size_t)s->first + s->nrecs <= from ||
 		    words_terms(&v, terms, nterms, s->nrecs, &a, &y) != ST_OK)
 			continue;
 		if (!all) { /* the records before from as the caller had them (its bits past from
@@ -407,8 +406,7 @@ static size_t tail_ask(struct store *st, const char *ws, const struct shard *sh,
 	uint32_t *wm = mapcache_bits(mc);
 	for (uint64_t at = 0; next_seg(m, sh->text_end, (uint64_t)*wm * 8, &at, &s, &good);) {
 		size_t a = s->first, z = a + s->nrecs, had;
-		if (!good || !seg_good(sh, s, at, wm, &v) || z <= next ||
-		    !seg_keyed(s))
+		if (!good || !seg_good(sh, s, at, wm, &v) || z <= next || !seg_keyed(s))
 			continue;
 		for (; next < a; next++) /* records no segment answered for */
 			recs_add(&r, next);
