@@ -158,7 +158,8 @@ static const char *tailindex_map(struct store *st, const char *ws, const struct 
 /* The segment at *at of the tail m[0..end): its header and text section, *at moved past it.
  * A header that does not check moves *at on by 8 bytes (segments are 8-byte aligned: after
  * a machine crash lost a page, the next good one is found again). Below trusted, headers were
- * found good before (seg_good's watermark): theirs is not checked again. False at the end. */
+ * found good before (seg_good's watermark): their checksum is not computed again, their bounds
+ * are. False at the end. */
 static bool next_seg(const char *m, uint64_t end, uint64_t trusted, uint64_t *at,
 		     const struct tailindex_seg **s, bool *good)
 {
@@ -166,11 +167,11 @@ static bool next_seg(const char *m, uint64_t end, uint64_t trusted, uint64_t *at
 	if (*at + sizeof **s > end)
 		return false;
 	const struct tailindex_seg *x = (const struct tailindex_seg *)(m + *at);
-	if (*at >= trusted &&
-	    ((memcmp(x->magic, TDX_MAGIC, 8) && memcmp(x->magic, TDX_MAGIC_NOKEYS, 8)) ||
-	     x->order != TDX_ORDER ||
-	     x->crc != hash_crc32c(0, x, offsetof(struct tailindex_seg, crc)) || x->body_len % 8 ||
-	     x->body_len > end - *at - sizeof *x)) {
+	if ((*at >= trusted &&
+	     ((memcmp(x->magic, TDX_MAGIC, 8) && memcmp(x->magic, TDX_MAGIC_NOKEYS, 8)) ||
+	      x->order != TDX_ORDER ||
+	      x->crc != hash_crc32c(0, x, offsetof(struct tailindex_seg, crc)))) ||
+	    x->body_len % 8 || x->body_len > end - *at - sizeof *x) {
 		*at += 8;
 		return true;
 	}
