@@ -366,18 +366,24 @@ struct tail_ask {
 };
 
 /* The records of segment s, found whole (seg_good), that answer ask, into r: false (r as it
- * was) when its key map names a record it does not have. */
+ * was) when its key map or roots name a record it does not have. */
 static bool seg_pick(const struct tailindex_seg *s, const struct tail_ask *ask, struct recs *r)
 {
+	size_t had = r->n;
 	if (ask->roots) {
 		const uint64_t *roots = seg_roots(s);
 		for (size_t w = 0; w < roots_bytes(s->nrecs) / 8; w++)
-			for (uint64_t b = roots[w]; b; b &= b - 1)
-				recs_add(r, s->first + w * 64 + (size_t)__builtin_ctzll(b));
+			for (uint64_t b = roots[w]; b; b &= b - 1) {
+				size_t i = w * 64 + (size_t)__builtin_ctzll(b);
+				if (i >= s->nrecs) { /* a bit past its records: none is set */
+					r->n = had;
+					return false;
+				}
+				recs_add(r, s->first + i);
+			}
 		return true;
 	}
 	struct keymap m = seg_keymap(s, ask->k);
-	size_t had = r->n;
 	for (size_t j = 0; j < ask->nh; j++)
 		if (keymap_find(&m, ask->hs[j], true, s->first, &r->p, &r->n, &r->cap) != ST_OK) {
 			r->n = had;
@@ -477,7 +483,7 @@ static bool seg_keys_right(const struct shard *sh, const struct tailindex_seg *s
 	for (size_t i = 0; recs && i < s->nrecs; i++)
 		if (bits_get(roots, i) != store_rec_root(&recs[i]))
 			return false;
-	return true;
+	return !(s->nrecs % 64) || !(roots[s->nrecs / 64] >> (s->nrecs % 64)); /* none past */
 }
 
 int tailindex_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
