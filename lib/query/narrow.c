@@ -160,7 +160,6 @@ bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, s
 	}
 	if (nh > 1 && v->n) /* distinct hashes: disjoint lists, merged into storage order */
 		qsort(v->own, v->n, sizeof *v->own, cmp_u32);
-	v->list = v->own;
 	v->from = s->tcovered;
 	return !tail_keys(s, false, which, hs, nh, v) && !s->tix;
 }
@@ -253,8 +252,8 @@ static bool narrow_located(struct scan_day *s, const struct rec_filter *c, struc
 
 /* The records of s a compiled filter must visit: with one trace or session, those of the key
  * map (narrow_keys); with free-text terms the day's index answered, its candidates; for root
- * spans only, the index's roots; with an equality on an index column, the records it may match
- * (qsh_visit_col); then the records past what the index covers. Else every record. */
+ * spans only, the index's roots and the tail's; with an equality on an index column, the records it
+ * may match (qsh_visit_col); then the records past what the index covers. Else every record. */
 void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *v)
 {
 	if (narrow_located(s, c, v))
@@ -264,20 +263,22 @@ void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *
 	if ((c->need & NEED_SESSION) && !narrow_keys(s, STORE_KEY_SESSION, &c->session_h, 1, v))
 		return;
 	memset(v, 0, sizeof *v);
-	const struct store_tix_root *root;
-	size_t nroots = 0;
-	bool held, tix = !s->tbits && c->roots && db_tix(s) &&
-			 store_tix_roots(s->tix, &s->sh, &root, &nroots, &held);
-	if (tix) {
-		v->own = xmalloc((nroots ? nroots : 1) * sizeof *v->own);
-		for (size_t i = 0; i < nroots; i++)
-			v->own[i] = root[i].rec;
-		v->list = v->own;
-		v->n = nroots;
-		v->from = s->tcovered;
+	if (!s->tbits && c->roots) {
+		const struct store_tix_root *root;
+		size_t nroots;
+		bool held;
+		bool tix = db_tix(s) && store_tix_roots(s->tix, &s->sh, &root, &nroots, &held);
+		if (tix) {
+			v->own = xmalloc((nroots ? nroots : 1) * sizeof *v->own);
+			for (size_t i = 0; i < nroots; i++)
+				v->own[i] = root[i].rec;
+			v->list = v->own;
+			v->n = nroots;
+			v->from = s->tcovered;
+		}
+		if (tail_keys(s, true, STORE_KEY_TRACE, NULL, 0, v) || tix)
+			return;
 	}
-	if ((!s->tbits && c->roots && tail_keys(s, true, STORE_KEY_TRACE, NULL, 0, v)) || tix)
-		return;
 	if (!s->tbits) {
 		qsh_visit_col(s, c, v);
 		return;

@@ -266,6 +266,19 @@ static bool seg_good(const struct shard *sh, const struct tailindex_seg *s, uint
 	return true;
 }
 
+/* The next segment past *at of sh's committed tail m that is current and whole (seg_good, with
+ * wm the mapping's watermark), v its text section; false at the end. Every segment is
+ * looked at, so that the watermark passes those the caller has no use for. */
+static bool next_good(const struct shard *sh, const char *m, uint32_t *wm, uint64_t *at,
+		      const struct tailindex_seg **s, struct words_view *v)
+{
+	bool good;
+	while (next_seg(m, sh->text_end, (uint64_t)*wm * 8, at, s, &good))
+		if (good && seg_good(sh, *s, *at, wm, v))
+			return true;
+	return false;
+}
+
 size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
 		      const char *const *terms, size_t nterms, uint64_t **bits, uint64_t **sure)
 {
@@ -283,12 +296,9 @@ size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, 
 	bool whole = true;
 	const struct tailindex_seg *s;
 	struct words_view v;
-	bool good;
-	uint32_t *wm = mapcache_bits(mc);
-	for (uint64_t at = 0; next_seg(m, sh->text_end, (uint64_t)*wm * 8, &at, &s, &good);) {
+	for (uint64_t at = 0; next_good(sh, m, mapcache_bits(mc), &at, &s, &v);) {
 		uint64_t *a, *y;
-		/* Each segment found whole first, so that the watermark passes it (seg_good). */
-		if (!good || !seg_good(sh, s, at, wm, &v) || (size_t)s->first + s->nrecs <= from ||
+		if ((size_t)s->first + s->nrecs <= from ||
 		    words_terms(&v, terms, nterms, s->nrecs, &a, &y) != ST_OK)
 			continue;
 		if (!all) { /* the records before from as the caller had them (its bits past from
@@ -409,11 +419,9 @@ static size_t tail_ask(struct store *st, const char *ws, const struct shard *sh,
 	bool said = false;
 	const struct tailindex_seg *s;
 	struct words_view v;
-	bool good;
-	uint32_t *wm = mapcache_bits(mc);
-	for (uint64_t at = 0; next_seg(m, sh->text_end, (uint64_t)*wm * 8, &at, &s, &good);) {
+	for (uint64_t at = 0; next_good(sh, m, mapcache_bits(mc), &at, &s, &v);) {
 		size_t a = s->first, z = a + s->nrecs, had;
-		if (!good || !seg_good(sh, s, at, wm, &v) || z <= next || !seg_keyed(s))
+		if (z <= next || !seg_keyed(s))
 			continue;
 		for (; next < a; next++) /* records no segment answered for */
 			recs_add(&r, next);
