@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "bench/gen.h"
+#include "bench/qb_load.h"
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/pages.h"
 #include "lib/query/query.h"
@@ -29,148 +30,6 @@
 #include "lib/base/buf.h"
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
-
-static const char *const schema =
-    "CREATE TABLE spans(id INTEGER PRIMARY KEY, ws TEXT NOT NULL, span_id TEXT NOT NULL,"
-    " trace_id TEXT, session_id TEXT NOT NULL, parent_span_id TEXT, kind TEXT, status TEXT,"
-    " model TEXT, started_at INTEGER, ended_at INTEGER, in_tok INTEGER, out_tok INTEGER,"
-    " cached_tok INTEGER, total_tok INTEGER, cost REAL, cost_in REAL, cost_out REAL, body TEXT);"
-    /* one index per access path of the query set, each led by the workspace */
-    "CREATE UNIQUE INDEX spans_id ON spans(ws, span_id);"
-    "CREATE INDEX spans_started ON spans(ws, started_at);"
-    "CREATE INDEX spans_trace ON spans(ws, trace_id);"
-    "CREATE INDEX spans_session ON spans(ws, session_id);"
-    "CREATE INDEX spans_model_status ON spans(ws, model, status, started_at);"
-    "CREATE INDEX spans_kind_trace ON spans(ws, kind, trace_id);"
-    "CREATE INDEX spans_roots ON spans(ws, started_at, trace_id) WHERE parent_span_id IS NULL;";
-
-static void die_sql(sqlite3 *db, const char *what)
-{
-	fprintf(stderr, "%s: %s\n", what, sqlite3_errmsg(db));
-	exit(1);
-}
-
-/* Days the store spans (QB_DAYS, default 30; issue 35's fresh-data set: 7). */
-static int qb_days(void)
-{
-	const char *d = getenv("QB_DAYS");
-	int n = d ? atoi(d) : 30;
-	return n >= 1 && n <= 3650 ? n : 30;
-}
-
-/* Spans a batch of the load holds (QB_BATCH, default 1: each trace its own batch, as a client
- * that sends a trace at a time; bench/ingest.mjs sends 1000). */
-static size_t qb_batch(void)
-{
-	const char *d = getenv("QB_BATCH");
-	long n = d ? atol(d) : 1;
-	return n >= 1 && n <= 100000 ? (size_t)n : 1;
-}
-
-/* The spans of one workspace waiting for their batch. */
-struct pending {
-	struct span *s;
-	size_t n, cap;
-};
-
-/* Appends p's spans to the store as one batch and inserts them into SQLite. */
-static void load_flush(struct store *st, int ws, struct pending *p, sqlite3 *db, sqlite3_stmt *ins,
-		       struct buf *body)
-{
-	struct err e = {ST_OK, ""};
-	if (p->n && store_append(st, gen_ws(ws), p->s, p->n, &e) != ST_OK) {
-		fprintf(stderr, "store_append: %s\n", err_text(&e));
-		exit(1);
-	}
-	for (size_t i = 0; i < p->n; i++) {
-		struct span *s = &p->s[i];
-		body->len = 0;
-		span_render(s, body);
-		int c = 1;
-		sqlite3_bind_text(ins, c++, s->workspace, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, c++, s->span_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, c++, s->trace_id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, c++, s->session_id, -1, SQLITE_STATIC);
-		if (s->parent_span_id)
-			sqlite3_bind_text(ins, c++, s->parent_span_id, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(ins, c++);
-		sqlite3_bind_text(ins, c++, span_kind_names[s->kind], -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, c++, span_status_names[s->status], -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, c++, s->str[SS_MODEL], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ins, c++, s->started_at);
-		sqlite3_bind_int64(ins, c++, s->ended_at);
-		const int64_t tok[4] = {s->input_tokens, s->output_tokens, s->cached_tokens,
-					s->total_tokens};
-		for (int k = 0; k < 4; k++)
-			if (tok[k] == SPAN_NONE_I64)
-				sqlite3_bind_null(ins, c++);
-			else
-				sqlite3_bind_int64(ins, c++, tok[k]);
-		const double cost[3] = {s->cost_total_usd, s->cost_input_usd, s->cost_output_usd};
-		for (int k = 0; k < 3; k++)
-			if (cost[k] != cost[k])
-				sqlite3_bind_null(ins, c++);
-			else
-				sqlite3_bind_double(ins, c++, cost[k]);
-		sqlite3_bind_text(ins, c++, body->p, body->len, SQLITE_TRANSIENT);
-		if (sqlite3_step(ins) != SQLITE_DONE)
-			die_sql(db, "insert");
-		sqlite3_reset(ins);
-	}
-	p->n = 0;
-}
-
-static void load(const char *dir, long long want, sqlite3 *db)
-{
-	struct gen g;
-	struct store st;
-	struct arena *a = arena_new();
-	struct buf body;
-	sqlite3_stmt *ins;
-	struct pending p[3] = {{0}};
-	size_t batch = qb_batch(), waiting = 0;
-	buf_init(&body);
-	gen_init(&g, 1, qb_days(), 3, 1717200000000000LL);
-	store_init(&st, dir, false);
-	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
-		die_sql(db, "schema");
-	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(
-		db,
-		"INSERT INTO spans(ws,span_id,trace_id,session_id,parent_span_id,kind,status,model,"
-		"started_at,ended_at,in_tok,out_tok,cached_tok,total_tok,cost,cost_in,cost_out,"
-		"body)"
-		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		-1, &ins, NULL) != SQLITE_OK)
-		die_sql(db, "prepare insert");
-	for (long long made = 0; made < want;) {
-		struct span tr[50];
-		int ws;
-		size_t n = gen_trace(&g, a, tr, &ws);
-		struct pending *q = &p[ws];
-		if (q->n + n > q->cap) {
-			q->cap = 2 * (q->n + n);
-			q->s = realloc(q->s, q->cap * sizeof *q->s);
-		}
-		memcpy(q->s + q->n, tr, n * sizeof *tr);
-		q->n += n;
-		made += n;
-		/* Every workspace's batch at once, so one arena holds what they point into. */
-		if ((waiting += n) >= 3 * batch || made >= want || batch == 1) {
-			for (int w = 0; w < 3; w++)
-				load_flush(&st, w, &p[w], db, ins, &body);
-			waiting = 0;
-			arena_reset(a);
-		}
-	}
-	for (int w = 0; w < 3; w++)
-		free(p[w].s);
-	sqlite3_finalize(ins);
-	sqlite3_exec(db, "COMMIT; ANALYZE;", NULL, NULL, NULL);
-	buf_free(&body);
-	arena_free(a);
-}
 
 /* ---- the query set ---- */
 
@@ -488,7 +347,7 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 		for (int k = 0; db && k < 3; k++)
 			if (b->sql[k] &&
 			    sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k], NULL) != SQLITE_OK)
-				die_sql(db, b->name);
+				qb_die_sql(db, b->name);
 		run_spandex(st, a, b, &out); /* warm both */
 		arena_reset(a);
 		if (db)
@@ -679,7 +538,7 @@ static int serve_sqlite(sqlite3 *db)
 			for (int k = 0; k < 3; k++)
 				if (b->sql[k] && sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k],
 								    NULL) != SQLITE_OK)
-					die_sql(db, b->name);
+					qb_die_sql(db, b->name);
 			double t0 = now_ms();
 			run_sqlite(sq, b, &out);
 			ms = now_ms() - t0;
@@ -716,14 +575,14 @@ int main(int argc, char **argv)
 	mkdir(dir, 0755);
 	sqlite3 *db;
 	if (sqlite3_open(path, &db) != SQLITE_OK)
-		die_sql(db, "open");
+		qb_die_sql(db, "open");
 	sqlite3_exec(db,
 		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; "
 		     "PRAGMA mmap_size=8589934592;",
 		     NULL, NULL, NULL);
 	if (fresh) {
 		double t0 = now_ms();
-		load(dir, want, db);
+		qb_load(dir, want, db);
 		fprintf(stderr, "loaded %lld spans into both stores in %.1f s\n", want,
 			(now_ms() - t0) / 1e3);
 	}
@@ -737,7 +596,7 @@ int main(int argc, char **argv)
 			   "WHERE ws='bench-0' AND parent_span_id IS NULL)",
 			   -1, &pick, NULL);
 	if (sqlite3_step(pick) != SQLITE_ROW)
-		die_sql(db, "pick");
+		qb_die_sql(db, "pick");
 	snprintf(trace_id, sizeof trace_id, "%s", sqlite3_column_text(pick, 0));
 	snprintf(session_id, sizeof session_id, "%s", sqlite3_column_text(pick, 1));
 	snprintf(span_id, sizeof span_id, "%s", sqlite3_column_text(pick, 3));
