@@ -14,7 +14,9 @@
  * any `spandex index` (issue 35's fresh data; QB_DAYS=7 spreads it over 7 days). The load
  * appends each trace as a batch of its own, or QB_BATCH spans of a workspace at a time. With
  * "serve", SQLite answers the query set one query at a time for bench/query_http.mjs
- * --sqlite (serve_sqlite). */
+ * --sqlite (serve_sqlite). For a profile of one query on one path: QB_ONLY=TEXT times only the
+ * queries whose name holds TEXT (the others print 0), and QB_NOSCAN=1 leaves out the first
+ * table (every record read). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,6 +324,13 @@ static double pct(double *v, int n, double p)
 
 #define NQ (sizeof queries / sizeof queries[0])
 
+/* Whether query qi is timed: QB_ONLY names it, or is not set. */
+static bool chosen(size_t qi)
+{
+	const char *only = getenv("QB_ONLY");
+	return !only || strstr(queries[qi].name, only);
+}
+
 /* p50 and p99 (ms) of each query of the set, for spandex and (when db) SQLite. */
 struct timing {
 	double s50[NQ], s99[NQ], q50[NQ], q99[NQ];
@@ -341,9 +350,12 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 	 * than that, so each pass waits that long first. */
 	struct timespec settle = {STORE_LOOK_SETTLE_MS / 1000 + 1, 0};
 	nanosleep(&settle, NULL);
+	memset(t, 0, sizeof *t);
 	for (size_t qi = 0; qi < NQ; qi++) {
 		struct bq *b = &queries[qi];
 		sqlite3_stmt *sq[3] = {0};
+		if (!chosen(qi))
+			continue;
 		for (int k = 0; db && k < 3; k++)
 			if (b->sql[k] &&
 			    sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k], NULL) != SQLITE_OK)
@@ -625,7 +637,8 @@ int main(int argc, char **argv)
 		 dir, dir);
 	if (system(sh) != 0)
 		fprintf(stderr, "could not remove the old text indexes\n");
-	time_queries(&st, db, iters, &open);
+	if (!getenv("QB_NOSCAN"))
+		time_queries(&st, db, iters, &open);
 	print_vs_sqlite("query (bench-0, ms)", &open);
 	snprintf(
 	    sh, sizeof sh,
@@ -647,7 +660,7 @@ int main(int argc, char **argv)
 	printf("%-22s %10s %10s %10s %10s %10s %10s %8s %8s\n", "search (bench-0, ms)", "scan p50",
 	       "tail p50", "index p50", "p99", "sqlite p50", "rg p50", "rg/tail", "rg/index");
 	for (size_t qi = 0; qi < NQ; qi++) {
-		if (!queries[qi].search)
+		if (!queries[qi].search || !chosen(qi))
 			continue;
 		double rg = time_rg(dir, queries[qi].search, iters, false);
 		printf("%-22s %10.3f %10.3f %10.3f %10.3f %10.3f %10.3f %8.2f %8.2f\n",
@@ -671,7 +684,7 @@ int main(int argc, char **argv)
 		printf("%-22s %10s %10s %10s %8s\n", "sealed search (ms)", "index p50", "p99",
 		       "rg -z p50", "rg/index");
 		for (size_t qi = 0; qi < NQ; qi++) {
-			if (!queries[qi].search)
+			if (!queries[qi].search || !chosen(qi))
 				continue;
 			double rg = time_rg(dir, queries[qi].search, iters, true);
 			printf("%-22s %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,

@@ -2306,7 +2306,9 @@ START_TEST(tail_keys)
 	 * process checks a segment's body once per mapping): its records are read, the second
 	 * segment still answers for its own; verify names the first. */
 	file_write_new(tdx_of(d), old, size);
-	file_damage(tdx_of(d), 64 + (long)body - (2 * (8 * N + 4 * N + 8) + 8) + 8 * 3, 0x55);
+	file_damage(tdx_of(d),
+		    64 + (long)body - TIX_NCOLS * 8 * N - (2 * (8 * N + 4 * N + 8) + 8) + 8 * 3,
+		    0x55);
 	ck_assert_str_eq(tail_answer(d, 38, false, STORE_KEY_TRACE, "qt1"), "43:38,39,40");
 	ck_assert_str_eq(tail_answer(d, 38, false, STORE_KEY_SESSION, "sess-q9"), "43:38,39,41,42");
 	ck_assert_str_eq(tail_answer(d, 38, true, 0, NULL), "43:38,39,41");
@@ -2317,6 +2319,134 @@ START_TEST(tail_keys)
 	ck_assert(index_day(d));
 	ck_assert_uint_eq(count_problems(), 0);
 	answers_as(tail_lookups, plain);
+	free(plain);
+}
+END_TEST
+
+/* Pages of span listings of day 2024-03-10 (tail_cols), each with an equality on a column. */
+static char *tail_col_pages(void)
+{
+	static const char *const filters[] = {
+	    "{\"model\":\"gpt-4o\"}", "{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+	    "{\"model\":\"\"}",	      "{\"model\":\"claude\",\"kind\":\"LLM\"}",
+	    "{\"name\":\"c07\"}",     "{\"project\":\"nope\"}",
+	};
+	static const long long pages[][2] = {{1, 10}, {2, 7}, {1, 500}};
+	struct buf b;
+	buf_init(&b);
+	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 3, FILTER_SPANS, false,
+		  intake_pages_spans);
+	return b.p;
+}
+
+/* How many of day d's records column col of the tail (store_tdx_cols from record 0) holds as
+ * their lines do; -1 when the tail answers for none. Those it does not hold (TIX_UNKNOWN: their
+ * lines decide) are counted apart in *unknown. */
+static int tail_cols_right(const char *d, int col, const char *key, int *unknown)
+{
+	struct shard sh;
+	struct store_tdx_cols c;
+	struct buf line;
+	buf_init(&line);
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	size_t to = store_tdx_cols(&st, "ws", &sh, 0, &c), next = 0;
+	int right = to ? 0 : -1;
+	*unknown = 0;
+	for (size_t r = 0; r < c.nrun; r++) {
+		const struct store_tdx_run *run = &c.run[r];
+		ck_assert_uint_eq(run->first, next); /* the runs follow each other */
+		for (size_t i = run->first; i < run->first + run->n; i++) {
+			const char *p;
+			size_t n;
+			line.len = 0;
+			ck_assert_int_eq(shard_line(&sh, i, &line), ST_OK);
+			uint64_t want = jline_get(line.p, line.len, key, &p, &n)
+					    ? store_tix_hash(p, n)
+					    : TIX_ABSENT;
+			uint64_t v = run->v ? run->v[(size_t)col * run->stride + i - run->first]
+					    : TIX_UNKNOWN;
+			*unknown += v == TIX_UNKNOWN;
+			right += v == want;
+		}
+		next = run->first + run->n;
+	}
+	ck_assert_uint_eq(next, to ? sh.nrecs : 0);
+	store_tdx_cols_free(&c);
+	buf_free(&line);
+	shard_close(&sh);
+	return right;
+}
+
+/* The columns of the tail (issue 35): each batch's segment holds its records' column values as
+ * a .tix does, so that an equality on model (or name, project, agent, tool, prompt) on a day
+ * never indexed reads 8 bytes a record and no line. Each value is the line's; a segment of an
+ * older spandex (keys, no columns) and one whose body does not check leave their records to
+ * their lines; verify names the damage; the pages are those of reading every record. */
+START_TEST(tail_cols)
+{
+	const char *d = "2024-03-10";
+	enum { N = 60 };
+	static const char *const models[] = {"gpt-4o", "claude", NULL, ""};
+	static char ids[N][12], tr[N][12], starts[N][32];
+	struct span s[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "c%02d", i);
+		snprintf(tr[i], sizeof tr[i], "ct%d", i / 6);
+		snprintf(starts[i], sizeof starts[i], "2024-03-10T09:%02d:00Z", i);
+		s[i] = mk(ids[i], tr[i], "", "sess-c", starts[i], 1, i % 5 ? KIND_LLM : KIND_TOOL,
+			  i % 3 ? SPST_SUCCESS : SPST_ERROR, models[i % 4], i, NAN);
+	}
+	append(s, 40);
+	append(s + 40, N - 40);
+	int unknown;
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown), N);
+	ck_assert_int_eq(unknown, 0);
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("name", NULL), "name", &unknown), N);
+	ck_assert_int_eq(
+	    tail_cols_right(d, store_tix_col_of("agent_id", NULL), "agent_id", &unknown), N);
+	static const char *const days[] = {"2024-03-10"};
+	char *plain = unindexed(days, 1, tail_col_pages);
+	answers_as(tail_col_pages, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* The second segment as the spandex before columns wrote it (SPXTDX2: its body ends
+	 * with its keys): its records are left to their lines. */
+	long size;
+	char *file = file_read(tdx_of(d), &size);
+	uint64_t body, body2;
+	memcpy(&body, file + 32, 8);
+	char *seg2 = file + 64 + body;
+	memcpy(&body2, seg2 + 32, 8);
+	char *old = malloc((size_t)size);
+	memcpy(old, file, (size_t)size);
+	body2 -= TIX_NCOLS * 8 * (N - 40);
+	memcpy(seg2 + 32, &body2, 8);
+	uint32_t crc = hash_crc32c(0, seg2 + 64, body2);
+	memcpy(seg2 + 56, &crc, 4);
+	seg2[6] = '2';
+	crc = hash_crc32c(0, seg2, 60);
+	memcpy(seg2 + 60, &crc, 4);
+	file_write_new(tdx_of(d), file, size);
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown),
+			 40);
+	ck_assert_int_eq(unknown, N - 40);
+	answers_as(tail_col_pages, plain);
+	/* A damaged byte in the first segment's model column, in a new copy of the file: its
+	 * records are left to their lines, the second segment answers for its own; verify names
+	 * the first. */
+	file_write_new(tdx_of(d), old, size);
+	file_damage(tdx_of(d), 64 + (long)body - TIX_NCOLS * 8 * 40 + 8 * 40 + 8 * 5, 0x55);
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown),
+			 N - 40);
+	ck_assert_int_eq(unknown, 40);
+	answers_as(tail_col_pages, plain);
+	ck_assert_uint_eq(count_problems(), 1);
+	free(file);
+	free(old);
+	ck_assert(index_day(d));
+	ck_assert_uint_eq(count_problems(), 0);
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown),
+			 -1);
+	answers_as(tail_col_pages, plain);
 	free(plain);
 }
 END_TEST
@@ -2638,6 +2768,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, text_index);
 	tcase_add_test(t, text_tail);
 	tcase_add_test(t, tail_keys);
+	tcase_add_test(t, tail_cols);
 	suite_add_tcase(s, t);
 	/* Hundreds of queries on a sealed day, and forked writers: more than the default 4 s
 	 * under a loaded machine or a sanitizer. */

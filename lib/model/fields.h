@@ -175,6 +175,18 @@ extern const struct span_eval_info span_eval_keys[SE__COUNT];
 /* The field of JSON key k[0..kn), or -1. */
 int span_field_find(const char *k, size_t kn);
 
+/* The .tix column of member k[0..kn) of a line, or -1: inline, for the writer's walk over every
+ * member of every line. */
+static inline int span_col_key(const char *k, size_t kn)
+{
+#define SPAN_COL_KEY_(ID, name, TYPE, PRES, rec, sig, col, ...)                                    \
+	if ((col) >= 0 && kn == sizeof #name - 1 && !memcmp(k, #name, sizeof #name - 1))           \
+		return col;
+	SPAN_FIELDS(SPAN_COL_KEY_)
+#undef SPAN_COL_KEY_
+	return -1;
+}
+
 /* Whether free-text search reads member k[0..kn) of a line (the table's text): inline, for
  * the loops that walk every member of every line. */
 static inline bool span_text_key(const char *k, size_t kn)

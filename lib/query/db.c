@@ -73,6 +73,7 @@ void db_close(struct scan *db)
 			free(db->sh[i].tbits);
 			free(db->sh[i].tsure);
 			store_tix_close(db->sh[i].tix);
+			store_tdx_cols_free(&db->sh[i].tcols);
 		}
 	free(db->sh);
 	free(db->days);
@@ -88,6 +89,18 @@ struct store_tix *db_tix(struct scan_day *s)
 		s->tcovered = s->tix ? store_tix_covered(s->tix) : 0;
 	}
 	return s->tix;
+}
+
+/* The tail's columns of s, for its records past what the .tix covers; NULL when no segment has
+ * them. */
+const struct store_tdx_cols *db_tail_cols(struct scan_day *s)
+{
+	if (!s->tcols_tried) {
+		s->tcols_tried = true;
+		db_tix(s);
+		store_tdx_cols(s->q->st, s->q->ws, &s->sh, s->tcovered, &s->tcols);
+	}
+	return s->tcols.nrun ? &s->tcols : NULL;
 }
 
 /* Shard of day index di, or NULL when it cannot be opened (deleted since store_days). */

@@ -82,6 +82,11 @@ struct scan_day {
 	size_t xcovered; /* the records they answer for: [0, xcovered) */
 	uint64_t *tbits; /* the candidates ... */
 	uint64_t *tsure; /* ... and those known to match (NULL: none) */
+	/* The tail's columns (store_tdx_cols) of the records from tcovered on, taken on first
+	 * need; tcol_at: the run a record was last looked for in. */
+	struct store_tdx_cols tcols;
+	bool tcols_tried;
+	size_t tcol_at;
 };
 
 struct scan {
@@ -135,6 +140,7 @@ void db_close(struct scan *db);
 enum status db_over(struct scan *db);
 bool db_fits(struct scan *db, size_t bytes);
 struct store_tix *db_tix(struct scan_day *s);
+const struct store_tdx_cols *db_tail_cols(struct scan_day *s);
 struct scan_day *db_shard(struct scan *db, size_t di);
 bool db_line(struct scan_day *s, size_t ri, const char **p, size_t *n);
 void db_window(struct scan *db, int64_t smin, int64_t smax, size_t *lo, size_t *hi);

@@ -15,14 +15,32 @@
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 
-/* What the day's index column says of record ri for k: 1 a match, 0 none, -1 the line must
- * tell (no index, not covered, or a line the index could not read). */
-static int col_says(const struct linechk *k, struct scan_day *s, size_t ri)
+/* Column k's value of record ri of s: the .tix's for a record it covers, else the tail's;
+ * TIX_UNKNOWN when neither has one. Records are mostly asked for in storage order, so the
+ * tail's run is looked for from the last one found. */
+static uint64_t col_at(struct scan_day *s, int k, size_t ri)
 {
 	const uint64_t *col;
-	if (k->col < 0 || !db_tix(s) || ri >= s->tcovered || !(col = store_tix_col(s->tix, k->col)))
-		return -1;
-	uint64_t v = col[ri];
+	if (db_tix(s) && ri < s->tcovered)
+		return (col = store_tix_col(s->tix, k)) ? col[ri] : TIX_UNKNOWN;
+	const struct store_tdx_cols *c = db_tail_cols(s);
+	if (!c || ri < c->run[0].first)
+		return TIX_UNKNOWN;
+	size_t at = s->tcol_at < c->nrun && c->run[s->tcol_at].first <= ri ? s->tcol_at : 0;
+	while (at < c->nrun && ri >= c->run[at].first + c->run[at].n)
+		at++;
+	if (at == c->nrun)
+		return TIX_UNKNOWN;
+	s->tcol_at = at;
+	const struct store_tdx_run *r = &c->run[at];
+	return r->v ? r->v[(size_t)k * r->stride + (ri - r->first)] : TIX_UNKNOWN;
+}
+
+/* What the day's index column (of the .tix or the tail) says of record ri for k: 1 a match, 0
+ * none, -1 the line must tell (no index, or a line the index could not read). */
+static int col_says(const struct linechk *k, struct scan_day *s, size_t ri)
+{
+	uint64_t v = k->col < 0 ? TIX_UNKNOWN : col_at(s, k->col, ri);
 	if (v == TIX_UNKNOWN)
 		return -1;
 	if ((k->empty || k->absent) && v == TIX_ABSENT)
@@ -164,32 +182,54 @@ bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, s
 	return !tail_keys(s, false, which, hs, nh, v) && !s->tix;
 }
 
-/* With an equality on an index column, the covered records whose value there may match (or
- * the index could not read), into v, then the records past what the index covers: the column's
- * 8 bytes a record are read instead of the records' 128. False, v untouched, when the filter has
- * none, the day has no column to trust, or more than half the records may match (a list would
- * save little). */
+/* The records [from, to) whose value in column col[0..to - from) may match one of want[0..nw)
+ * (or is TIX_UNKNOWN), appended to own[*m..]; every one of them when col is NULL. */
+static void col_pick(const uint64_t *col, size_t from, size_t to, const uint64_t *want, size_t nw,
+		     uint32_t *own, size_t *m)
+{
+	for (size_t i = from; i < to; i++) {
+		uint64_t x = col ? col[i - from] : TIX_UNKNOWN;
+		/* Most values match none: a compare and a branch rarely taken. */
+		if (x != want[0] && x != TIX_UNKNOWN) {
+			size_t j = 1;
+			while (j < nw && x != want[j])
+				j++;
+			if (j == nw)
+				continue;
+		}
+		own[(*m)++] = (uint32_t)i;
+	}
+}
+
+/* With an equality on an index column, the records whose value there may match (or the index
+ * could not read), into v: the .tix's column for the records it covers, the tail's for those
+ * past it, then any record past what they answer for. The column's 8 bytes a record are read
+ * instead of the records' 128. False, v untouched, when the filter has none, the day has no
+ * column to trust, or more than half the records may match (a list would save little). */
 static bool qsh_visit_col(struct scan_day *s, const struct rec_filter *c, struct visit *v)
 {
 	const struct linechk *k = NULL;
-	const uint64_t *col;
 	for (size_t i = 0; i < c->nchk && !k; i++)
 		if (c->chk[i].col >= 0)
 			k = &c->chk[i];
-	if (!k || !db_tix(s) || !(col = store_tix_col(s->tix, k->col)))
+	if (!k)
 		return false;
+	const uint64_t *col = db_tix(s) ? store_tix_col(s->tix, k->col) : NULL;
+	const struct store_tdx_cols *tail = db_tail_cols(s);
+	size_t covered = col ? s->tcovered : 0, n = tail ? s->sh.nrecs : covered, m = 0;
+	if ((!col && s->tcovered) || !n)
+		return false; /* a .tix whose column is damaged: its records are read */
 	uint64_t *want = xmalloc((k->nlits + 2) * sizeof *want);
-	size_t nw = col_values(k, want), n = s->tcovered, m = 0;
+	size_t nw = col_values(k, want);
 	if (!nw) /* no value can match: only what the index could not read */
 		want[nw++] = TIX_UNKNOWN;
-	uint32_t *own = xmalloc((n ? n : 1) * sizeof *own);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t x = col[i];
-		bool may = x == TIX_UNKNOWN || x == want[0];
-		for (size_t j = 1; j < nw; j++)
-			may |= x == want[j];
-		own[m] = (uint32_t)i;
-		m += may;
+	uint32_t *own = xmalloc(n * sizeof *own);
+	if (col)
+		col_pick(col, 0, covered, want, nw, own, &m);
+	for (size_t r = 0; tail && r < tail->nrun; r++) {
+		const struct store_tdx_run *t = &tail->run[r];
+		col_pick(t->v ? t->v + (size_t)k->col * t->stride : NULL, t->first, t->first + t->n,
+			 want, nw, own, &m);
 	}
 	free(want);
 	if (m > n / 2) {

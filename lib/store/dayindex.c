@@ -81,24 +81,19 @@ _Static_assert(sizeof(struct tix_hdr) == 128, "the text index header is 128 byte
 _Static_assert(TIX_VERSION != 4 || TIX_NCOLS == 9,
 	       "version 4 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
-/* Column k: the field lib/model/fields.h gives column k (past TIX_NCOLS: the fields with none). */
-#define COL_(ID, name, TYPE, PRES, rec, sig, col, ...)                                             \
-	[(col) >= 0 ? (col) : TIX_NCOLS + SF_##ID] = #name,
-static const char *const tix_cols[TIX_NCOLS + SF__COUNT] = {SPAN_FIELDS(COL_)};
-#undef COL_
+/* The name of column k (lib/model/fields.h). */
+static const char *col_name(int k)
+{
+	for (int i = 0; i < SF__COUNT; i++)
+		if (span_fields[i].col == k)
+			return span_fields[i].name;
+	return "?";
+}
 
 int store_tix_col_of(const char *key, const char *sub)
 {
-	for (int k = 0; !sub && k < TIX_NCOLS; k++)
-		if (!strcmp(tix_cols[k], key))
-			return k;
-	return -1;
-}
-
-uint64_t store_tix_hash(const char *v, size_t n)
-{
-	uint64_t h = hash_bytes(v, n);
-	return h == TIX_ABSENT ? 1 : h == TIX_UNKNOWN ? h - 1 : h;
+	int f = sub ? -1 : span_field_find(key, strlen(key));
+	return f < 0 ? -1 : span_fields[f].col;
 }
 
 /* One entry of the counts (version 3). */
@@ -143,12 +138,11 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 	while (jline_next(p, n, &pos, &f)) {
 		if (words_field(f.k, f.kn))
 			words_add(&b->w, f.v, f.vn, rec);
-		for (int k = 0; k < TIX_NCOLS; k++)
-			if (!(seen >> k & 1) && strlen(tix_cols[k]) == f.kn &&
-			    !memcmp(tix_cols[k], f.k, f.kn)) {
-				b->cols[(size_t)k * b->nrecs + rec] = store_tix_hash(f.v, f.vn);
-				seen |= 1u << k;
-			}
+		int k = span_col_key(f.k, f.kn);
+		if (k >= 0 && !(seen >> k & 1)) {
+			b->cols[(size_t)k * b->nrecs + rec] = store_tix_hash(f.v, f.vn);
+			seen |= 1u << k;
+		}
 	}
 }
 
@@ -404,7 +398,8 @@ struct store_tix {
 struct store_tix *store_tix_open(struct store *st, const char *ws, const struct shard *sh)
 {
 	struct tix t;
-	if (!sh->nrecs || !tix_open(st, ws, sh->day, true, &t))
+	if (!sh->nrecs || layout_lacks_tix(sh->d.look, sh->day) ||
+	    !tix_open(st, ws, sh->day, true, &t))
 		return NULL;
 	if (!tix_current(&t, sh)) {
 		tix_close(&t);
@@ -625,7 +620,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 	}
 	for (int k = 0; k < TIX_NCOLS; k++)
 		if (!col_good(&t, k)) {
-			buf_printf(why, "column %s: checksum mismatch\n", tix_cols[k]);
+			buf_printf(why, "column %s: checksum mismatch\n", col_name(k));
 			bad = 1;
 		}
 	size_t w = bad ? SIZE_MAX : words_check(&t.text, t.h->nrecs);

@@ -69,7 +69,8 @@ int journal_write(int jfd, const struct jent *j, size_t n, uint32_t count, int64
 	return 0;
 }
 
-uint64_t journal_boot(int jfd)
+/* The boot id of the journal's last writer or settle (0: none recorded). */
+static uint64_t journal_boot(int jfd)
 {
 	struct jrn_hdr h;
 	if (io_pread_all(jfd, &h, sizeof(h), 0) < 0 || memcmp(h.magic, JOURNAL_MAGIC3, 8))

@@ -23,8 +23,6 @@ int journal_open(struct store *st, const char *ws);
  * with errno. */
 int journal_write(int jfd, const struct jent *j, size_t n, uint32_t count, int64_t base,
 		  uint64_t *seq);
-/* The boot id of the journal's last writer or settle (0: none recorded). */
-uint64_t journal_boot(int jfd);
 /* Records that the workspace was settled during this boot: 0, or -1 with errno. */
 int journal_mark_boot(int jfd);
 /* The batch's commit point: it is no longer open, so readers see every record it committed.

@@ -222,9 +222,9 @@ static struct look {
 	struct timespec mtime, ctime;
 	uint64_t look; /* 0: changed too recently to take anything found in it */
 	uint64_t used;
-	bool listed; /* days: its days, listed under look */
-	int32_t *days;
-	size_t ndays;
+	bool listed; /* days: its days, listed under look; tix: those with a .tix */
+	int32_t *days, *tix;
+	size_t ndays, ntix;
 } looks[LOOK_DIRS];
 static size_t nlooks;
 static uint64_t look_seq, look_clock;
@@ -274,8 +274,9 @@ uint64_t store_look(struct store *st, const char *ws)
 		l->dir = xstrdup(p);
 	}
 	free(l->days);
-	l->days = NULL;
-	l->ndays = 0;
+	free(l->tix);
+	l->days = l->tix = NULL;
+	l->ndays = l->ntix = 0;
 	l->listed = false;
 	l->dev = sb.st_dev;
 	l->ino = sb.st_ino;
@@ -307,12 +308,21 @@ enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32
 		return ST_OK;
 	}
 	enum status rc = layout_days(st, ws, LAYOUT_IDX, days, n);
-	if (rc == ST_OK && l) {
+	if (rc == ST_OK && l && layout_days(st, ws, LAYOUT_TIX, &l->tix, &l->ntix) == ST_OK) {
 		l->days = days_copy(*days, *n);
 		l->ndays = *n;
 		l->listed = true;
 	}
 	return rc;
+}
+
+bool layout_lacks_tix(uint64_t look, int32_t day)
+{
+	for (size_t i = 0; look && i < nlooks; i++)
+		if (looks[i].look == look && looks[i].listed)
+			return !looks[i].ntix ||
+			       !bsearch(&day, looks[i].tix, looks[i].ntix, sizeof day, cmp_i32);
+	return false;
 }
 
 static int cmp_str(const void *a, const void *b)

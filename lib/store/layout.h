@@ -53,6 +53,9 @@ enum status layout_days(struct store *st, const char *ws, enum layout_file f, in
 			size_t *n);
 /* Sorted days of ws that have any file of a shard (index, plain, sealed or late lines). */
 enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, size_t *n);
+/* Whether the listing of ws's days under look (store_days_at) found no .tix of day: then a
+ * query need not look for one (false when it was not listed so, or has one). */
+bool layout_lacks_tix(uint64_t look, int32_t day);
 
 /* Creates the root and the workspace directory as needed; -1 with errno on failure. */
 int layout_mkdir(struct store *st, const char *ws);

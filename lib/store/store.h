@@ -420,6 +420,24 @@ size_t store_tdx_keyed(struct store *st, const char *ws, const struct shard *sh,
 /* Likewise the root spans (store_rec_root) of sh from from on. */
 size_t store_tdx_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
 		       uint32_t **recs, size_t *n);
+/* The columns of the tail (the same file), as a .tix holds them, for sh's records from from
+ * on: runs of records in storage order, each [first, first + n) with column k of record
+ * first + i at v[k * stride + i], or v NULL for a run no segment with columns answers for (of
+ * an older spandex, damaged: their lines tell). v points into the tail's mapping, held until
+ * store_tdx_cols_free. */
+struct store_tdx_run {
+	size_t first, n, stride;
+	const uint64_t *v;
+};
+struct store_tdx_cols {
+	struct store_tdx_run *run;
+	size_t nrun;
+	struct mapcache_ent *mc;
+};
+/* Returns sh->nrecs, or from itself (c empty) when no segment answered. */
+size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		      struct store_tdx_cols *c);
+void store_tdx_cols_free(struct store_tdx_cols *c);
 
 /* What store_tix_count counts: the live covered records whose kind is in kinds and status in
  * statuses (bit sets; 0: any), roots only if roots, and, with col >= 0, whose column col holds

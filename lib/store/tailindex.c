@@ -1,4 +1,4 @@
-/* tailindex: the text index of a day's tail, written with the data (tailindex.h). */
+/* tailindex: the index of a day's tail, written with the data (tailindex.h). */
 #include "lib/store/tailindex.h"
 
 #include <fcntl.h>
@@ -18,16 +18,20 @@
 #include "lib/store/words.h"
 #include "lib/store/writeset.h"
 
-#define TDX_MAGIC "SPXTDX2\n"
-#define TDX_MAGIC_NOKEYS "SPXTDX1\n" /* an older spandex's segment: no keys, read for its text */
+/* A segment's magic names what its body holds past its text: SPXTDX3 its keys and columns;
+ * an older spandex wrote SPXTDX2 (keys, no columns) and SPXTDX1 (neither), read for what they
+ * have. */
+static const char tdx_magic[3][9] = {"SPXTDX1\n", "SPXTDX2\n", "SPXTDX3\n"};
+#define TDX_VERSION 3
 #define TDX_ORDER 0x01020304u
 
 /* A segment: this header, then its body, body_len bytes (a multiple of 8): the text section of
- * its records (words.h; record numbers counted from first), then (SPXTDX2) its keys, the last
- * keys_bytes(nrecs) of the body: the trace key map and the session key map of its records
- * (keymap.h), and its roots: a bit per record, set for a root span (store_rec_root), padded to
- * 8 bytes. Segments follow each other from offset 0; the idx header's text_end says how far the
- * committed ones reach. */
+ * its records (words.h; record numbers counted from first), then (SPXTDX2 on) its keys: the
+ * trace key map and the session key map of its records (keymap.h), and its roots: a bit per
+ * record, set for a root span (store_rec_root), padded to 8 bytes; then (SPXTDX3) its columns,
+ * as a .tix holds them: TIX_NCOLS runs of nrecs uint64. What follows the text is the last
+ * seg_extra bytes of the body. Segments follow each other from offset 0; the idx header's
+ * text_end says how far the committed ones reach. */
 struct tailindex_seg {
 	char magic[8];
 	uint32_t first, nrecs; /* the day's records [first, first + nrecs) */
@@ -51,6 +55,12 @@ static size_t keys_bytes(size_t n)
 	return 2 * keymap_bytes(n) + roots_bytes(n);
 }
 
+/* The bytes of a segment's columns. */
+static size_t cols_bytes(size_t n)
+{
+	return (size_t)TIX_NCOLS * 8 * n;
+}
+
 /* The keys of records recs[0..n), appended to out. */
 static void keys_render(const struct idx_rec *recs, size_t n, struct buf *out)
 {
@@ -68,21 +78,38 @@ void tailindex_words_init(struct tailindex_words *t)
 {
 	words_init(&t->w);
 	t->n = 0;
+	t->cols = NULL;
+	t->cap = 0;
 }
 
 void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len)
 {
 	size_t pos = 0;
 	struct jline_member f;
-	while (jline_next(line, len, &pos, &f))
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->cols = xrealloc(t->cols, t->cap * TIX_NCOLS * sizeof *t->cols);
+	}
+	uint64_t *col = t->cols + t->n * TIX_NCOLS; /* the first of a key counts, as for the .tix */
+	for (int k = 0; k < TIX_NCOLS; k++)
+		col[k] = TIX_UNKNOWN;
+	while (jline_next(line, len, &pos, &f)) {
 		if (words_field(f.k, f.kn))
 			words_add(&t->w, f.v, f.vn, (uint32_t)t->n);
+		int k = span_col_key(f.k, f.kn);
+		if (k >= 0 && col[k] == TIX_UNKNOWN)
+			col[k] = store_tix_hash(f.v, f.vn);
+	}
+	for (int k = 0; k < TIX_NCOLS; k++)
+		if (col[k] == TIX_UNKNOWN)
+			col[k] = TIX_ABSENT;
 	t->n++;
 }
 
 void tailindex_words_free(struct tailindex_words *t)
 {
 	words_free(&t->w);
+	free(t->cols);
 }
 
 void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct idx_hdr *h,
@@ -105,7 +132,7 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	const struct words_build *b = &t->w;
 	struct tailindex_seg s;
 	memset(&s, 0, sizeof s);
-	memcpy(s.magic, TDX_MAGIC, 8);
+	memcpy(s.magic, tdx_magic[TDX_VERSION - 1], 8);
 	s.first = (uint32_t)w->committed;
 	s.nrecs = (uint32_t)n;
 	s.nwords = (uint32_t)b->nw;
@@ -118,6 +145,9 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	buf_add(&out, &s, sizeof s);
 	words_render(b, &out);
 	keys_render(recs, n, &out);
+	for (int k = 0; k < TIX_NCOLS; k++) /* the columns, from the rows t holds */
+		for (size_t i = 0; i < n; i++)
+			buf_add(&out, &t->cols[i * TIX_NCOLS + (size_t)k], sizeof *t->cols);
 	struct tailindex_seg *sp = (struct tailindex_seg *)out.p;
 	sp->body_len = out.len - sizeof s;
 	sp->body_crc = hash_crc32c(0, out.p + sizeof s, sp->body_len);
@@ -155,6 +185,15 @@ static const char *tailindex_map(struct store *st, const char *ws, const struct 
 	return mapcache_get_path(p, sh->text_end, false, sh->d.look, &len, mc);
 }
 
+/* The version of segment s (1-3, SPXTDX1-3), or 0 for no magic of a segment. */
+static int seg_version(const struct tailindex_seg *s)
+{
+	for (int v = TDX_VERSION; v > 0; v--)
+		if (!memcmp(s->magic, tdx_magic[v - 1], 8))
+			return v;
+	return 0;
+}
+
 /* The segment at *at of the tail m[0..end): its header and text section, *at moved past it.
  * A header that does not check moves *at on by 8 bytes (segments are 8-byte aligned: after
  * a machine crash lost a page, the next good one is found again). Below trusted, headers were
@@ -168,8 +207,7 @@ static bool next_seg(const char *m, uint64_t end, uint64_t trusted, uint64_t *at
 		return false;
 	const struct tailindex_seg *x = (const struct tailindex_seg *)(m + *at);
 	if ((*at >= trusted &&
-	     ((memcmp(x->magic, TDX_MAGIC, 8) && memcmp(x->magic, TDX_MAGIC_NOKEYS, 8)) ||
-	      x->order != TDX_ORDER ||
+	     (!seg_version(x) || x->order != TDX_ORDER ||
 	      x->crc != hash_crc32c(0, x, offsetof(struct tailindex_seg, crc)))) ||
 	    x->body_len % 8 || x->body_len > end - *at - sizeof *x) {
 		*at += 8;
@@ -210,24 +248,43 @@ void tailindex_settle(struct store *st, const char *ws, struct wshard *w)
 				    offsetof(struct idx_hdr, text_end));
 }
 
-/* Whether s has keys (SPXTDX2), and room for them. */
+/* The bytes its version says follow s's text section: its keys (SPXTDX2 on), its columns
+ * (SPXTDX3). */
+static size_t seg_extra(const struct tailindex_seg *s)
+{
+	int v = seg_version(s);
+	return (v >= 2 ? keys_bytes(s->nrecs) : 0) + (v >= 3 ? cols_bytes(s->nrecs) : 0);
+}
+
+/* Whether s's body has room for what its version says follows its text. */
+static bool seg_fits(const struct tailindex_seg *s)
+{
+	return s->body_len >= seg_extra(s);
+}
+
+/* Whether s has keys (SPXTDX2 on), and room for them. */
 static bool seg_keyed(const struct tailindex_seg *s)
 {
-	return !memcmp(s->magic, TDX_MAGIC, 8) && s->body_len >= keys_bytes(s->nrecs);
+	return seg_version(s) >= 2 && seg_fits(s);
 }
 
-/* The bytes of s's text section and what may follow it but its keys. */
+/* Whether s has columns (SPXTDX3), and room for them. */
+static bool seg_has_cols(const struct tailindex_seg *s)
+{
+	return seg_version(s) >= 3 && seg_fits(s);
+}
+
+/* The bytes of s's text section and what may follow it but its keys and columns. */
 static size_t seg_text_len(const struct tailindex_seg *s)
 {
-	return s->body_len - (seg_keyed(s) ? keys_bytes(s->nrecs) : 0);
+	return s->body_len - (seg_fits(s) ? seg_extra(s) : 0);
 }
 
-/* Whether segment s's parts are in bounds: its keys, when its magic says it has them, and its
- * text section, in v. */
+/* Whether segment s's parts are in bounds: what its version says follows its text, and its
+ * text section, in v (v NULL: a caller of its keys or columns, which has no use for it). */
 static bool seg_layout(const struct tailindex_seg *s, struct words_view *v)
 {
-	return (memcmp(s->magic, TDX_MAGIC, 8) || seg_keyed(s)) &&
-	       words_open(v, s + 1, seg_text_len(s), s->nwords, s->blob_len);
+	return seg_fits(s) && (!v || words_open(v, s + 1, seg_text_len(s), s->nwords, s->blob_len));
 }
 
 /* Whether segment s's body is whole (its checksum) and its parts in bounds (seg_layout). */
@@ -267,8 +324,9 @@ static bool seg_good(const struct shard *sh, const struct tailindex_seg *s, uint
 }
 
 /* The next segment past *at of sh's committed tail m that is current and whole (seg_good, with
- * wm the mapping's watermark), v its text section; false at the end. Every segment is
- * looked at, so that the watermark passes those the caller has no use for. */
+ * wm the mapping's watermark), v its text section (NULL: not asked for, nor looked at); false
+ * at the end. Every segment is looked at, so that the watermark passes those the caller has
+ * no use for. */
 static bool next_good(const struct shard *sh, const char *m, uint32_t *wm, uint64_t *at,
 		      const struct tailindex_seg **s, struct words_view *v)
 {
@@ -366,6 +424,12 @@ static const uint64_t *seg_roots(const struct tailindex_seg *s)
 				  2 * keymap_bytes(s->nrecs));
 }
 
+/* Segment s's columns: column k of its record i at k * nrecs + i. */
+static const uint64_t *seg_cols(const struct tailindex_seg *s)
+{
+	return (const uint64_t *)((const char *)(s + 1) + seg_text_len(s) + keys_bytes(s->nrecs));
+}
+
 /* What the tail is asked: the records with one of the trace or session hashes hs[0..nh) of
  * key k, or (roots) the root spans. */
 struct tail_ask {
@@ -418,8 +482,7 @@ static size_t tail_ask(struct store *st, const char *ws, const struct shard *sh,
 	size_t next = from; /* the records before it are answered for */
 	bool said = false;
 	const struct tailindex_seg *s;
-	struct words_view v;
-	for (uint64_t at = 0; next_good(sh, m, mapcache_bits(mc), &at, &s, &v);) {
+	for (uint64_t at = 0; next_good(sh, m, mapcache_bits(mc), &at, &s, NULL);) {
 		size_t a = s->first, z = a + s->nrecs, had;
 		if (z <= next || !seg_keyed(s))
 			continue;
@@ -473,6 +536,51 @@ size_t store_tdx_roots(struct store *st, const char *ws, const struct shard *sh,
 {
 	struct tail_ask ask = {true, STORE_KEY_TRACE, NULL, 0};
 	return tail_ask(st, ws, sh, from, &ask, recs, n);
+}
+
+/* Appends the run [first, first + n) to c (v NULL: no segment answers for it). */
+static void run_add(struct store_tdx_cols *c, size_t first, size_t n, size_t stride,
+		    const uint64_t *v)
+{
+	if (!(c->nrun & (c->nrun - 1))) /* 0 or a power of two: full */
+		c->run = xrealloc(c->run, (c->nrun ? 2 * c->nrun : 1) * sizeof *c->run);
+	c->run[c->nrun++] = (struct store_tdx_run){first, n, stride, v};
+}
+
+size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		      struct store_tdx_cols *c)
+{
+	const char *m;
+	size_t n = sh->nrecs, next = from; /* the records before next are answered for */
+	memset(c, 0, sizeof *c);
+	if (from >= n || !(m = tailindex_map(st, ws, sh, &c->mc)))
+		return from;
+	const struct tailindex_seg *s;
+	for (uint64_t at = 0; next_good(sh, m, mapcache_bits(c->mc), &at, &s, NULL);) {
+		size_t a = s->first, z = a + s->nrecs; /* z <= n: seg_current */
+		if (z <= next || !seg_has_cols(s))
+			continue;
+		if (next < a) {
+			run_add(c, next, a - next, 0, NULL);
+			next = a;
+		}
+		run_add(c, next, z - next, s->nrecs, seg_cols(s) + (next - a));
+		next = z;
+	}
+	if (!c->nrun) {
+		store_tdx_cols_free(c);
+		return from;
+	}
+	if (next < n)
+		run_add(c, next, n - next, 0, NULL);
+	return n;
+}
+
+void store_tdx_cols_free(struct store_tdx_cols *c)
+{
+	free(c->run);
+	mapcache_put(c->mc);
+	memset(c, 0, sizeof *c);
 }
 
 /* Whether the keys of s, if it has any, are right: each key map in order and checked, and

@@ -1,9 +1,10 @@
-/* tailindex: the text index of a day's tail (<day>.tdx), written by the writer with the data: one
- * segment per batch, the words of its records' name, input and output, appended under the
- * shard lock and committed by the same header write that commits the records (the header's
- * text_end). `spandex index` folds the tail into the day's .tix and removes it. The readers'
- * side is store_tdx_text in store.h; docs/FORMAT.md ("The text of the tail") has the
- * format and the rules. Private to lib/store. */
+/* tailindex: the index of a day's tail (<day>.tdx), written by the writer with the data: one
+ * segment per batch, the words of its records' name, input and output, their trace and session
+ * keys, roots and column values, appended under the shard lock and committed by the same header
+ * write that commits the records (the header's text_end). `spandex index` folds the tail into
+ * the day's .tix and removes it. The readers' side is store_tdx_text, store_tdx_keyed,
+ * store_tdx_roots and store_tdx_cols in store.h; docs/FORMAT.md ("The text of the tail") has
+ * the format and the rules. Private to lib/store. */
 #ifndef SPANDEX_STORE_TDX_H
 #define SPANDEX_STORE_TDX_H
 
@@ -22,9 +23,12 @@ struct wshard;
 struct tailindex_words {
 	struct words_build w;
 	size_t n;
+	uint64_t *cols; /* record k's column j at k * TIX_NCOLS + j */
+	size_t cap;	/* records cols has room for */
 };
 void tailindex_words_init(struct tailindex_words *t);
-/* The next record's line (its name, input and output; the line may lack what follows them). */
+/* The next record's line: its words (of its name, input and output) and its columns (the line
+ * may lack what follows them: ingested_at, the last member, has no column). */
 void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len);
 void tailindex_words_free(struct tailindex_words *t);
 
