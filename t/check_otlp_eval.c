@@ -11,6 +11,7 @@
 
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
+#include "lib/ingest/otlp.h"
 #include "lib/ingest/otlp_logs.h"
 #include "lib/query/judgements.h"
 #include "proto/otlp_logs.pb-c.h"

@@ -123,6 +123,24 @@ bool narrow_countable(struct arena *a, const struct query *q, const struct rec_f
 	return true;
 }
 
+size_t narrow_counted(struct scan_day *s, const struct store_tix_q *tq, size_t *total)
+{
+	uint64_t n = 0;
+	size_t covered = 0;
+	if (db_tix(s)) {
+		if (!store_tix_count(s->tix, &s->sh, tq, &n))
+			return 0;
+		covered = s->tcovered;
+	}
+	uint64_t m = 0;
+	if (covered < s->sh.nrecs && store_tdx_count(s->q->st, s->q->ws, &s->sh, covered, tq, &m)) {
+		n += m;
+		covered = s->sh.nrecs;
+	}
+	*total += n;
+	return covered;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

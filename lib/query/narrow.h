@@ -40,6 +40,10 @@ bool narrow_line(const struct rec_filter *c, struct scan_day *s, size_t ri);
 bool narrow_extra(const struct scan *db, struct scan_day *s, size_t ri);
 bool narrow_countable(struct arena *a, const struct query *q, const struct rec_filter *c,
 		      struct store_tix_q *tq);
+/* For a day the window holds whole, the records of s whose count tq the day's counts give (the
+ * .tix's, then the tail's segments', as far as they say), from the first; that count added to
+ * *total. 0 when the .tix has counts it cannot trust, or no index has any. */
+size_t narrow_counted(struct scan_day *s, const struct store_tix_q *tq, size_t *total);
 bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, size_t nh,
 		 struct visit *v);
 void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *v);

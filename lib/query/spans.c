@@ -156,8 +156,8 @@ static void span_select(struct query *q, struct scan *db, struct rec_filter *c, 
 			size_t *total)
 {
 	/* Totals from the days' counts: ordered by start with no cursor, a day the window
-	 * holds whole is counted by its index, and its records are visited only while they
-	 * can still make the page. */
+	 * holds whole is counted by its index and its tail's segments (narrow_counted), and
+	 * its records are visited only while they can still make the page. */
 	struct store_tix_q tq;
 	bool countable = !cursor && !q->no_total && !sc->visit && q->order == QO_START &&
 			 narrow_countable(q->a, q, c, &tq);
@@ -169,13 +169,9 @@ static void span_select(struct query *q, struct scan *db, struct rec_filter *c, 
 			continue;
 		const struct idx_rec *recs = sh->sh.recs;
 		int64_t day_lo = (int64_t)db->days[di] * DAY_US, day_hi = day_lo + DAY_US - 1;
-		uint64_t counted = 0;
-		size_t covered = 0;
-		if (countable && c->smin <= day_lo && c->smax >= day_hi && db_tix(sh) &&
-		    store_tix_count(sh->tix, &sh->sh, &tq, &counted)) {
-			covered = sh->tcovered;
-			*total += counted;
-		}
+		size_t covered = countable && c->smin <= day_lo && c->smax >= day_hi
+				     ? narrow_counted(sh, &tq, total)
+				     : 0;
 		/* One trace or session: the records the day's key map names. Else a sealed
 		 * shard's start-time order narrows a time window to its records; the late ones
 		 * (after the sealed) are scanned as in an open shard. A counted day no row of

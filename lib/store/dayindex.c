@@ -27,6 +27,7 @@
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
 #include "lib/json/jline.h"
+#include "lib/store/counts.h"
 #include "lib/store/io.h"
 #include "lib/store/keymap.h"
 #include "lib/store/layout.h"
@@ -96,30 +97,6 @@ int store_tix_col_of(const char *key, const char *sub)
 	return f < 0 ? -1 : span_fields[f].col;
 }
 
-/* One entry of the counts (version 3). */
-struct tix_count {
-	uint64_t h;  /* the column's value (any: 0 with TIX_COUNT_ALL) */
-	uint8_t col; /* the column, or TIX_COUNT_ALL */
-	uint8_t kind, status, root;
-	uint32_t n; /* live covered records */
-};
-_Static_assert(sizeof(struct tix_count) == 16, "a count is 16 bytes");
-#define TIX_COUNT_ALL 0xff
-
-static int count_cmp(const void *x, const void *y)
-{
-	const struct tix_count *a = x, *b = y;
-	if (a->col != b->col)
-		return a->col < b->col ? -1 : 1;
-	if (a->h != b->h)
-		return a->h < b->h ? -1 : 1;
-	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	if (a->status != b->status)
-		return a->status < b->status ? -1 : 1;
-	return (a->root > b->root) - (a->root < b->root);
-}
-
 /* ---- building ---- */
 
 struct tbuild {
@@ -150,40 +127,6 @@ static void tbuild_free(struct tbuild *b)
 {
 	words_free(&b->w);
 	free(b->cols);
-}
-
-/* The counts of the live records among sh's first n (cols: their column values, column k of
- * record i at k * n + i), appended to out; their number. One column at a time, so the memory
- * is 16 bytes a record. */
-static uint32_t render_counts(const struct shard *sh, size_t n, const uint64_t *cols,
-			      struct buf *out)
-{
-	size_t total = 0;
-	struct tix_count *e = xmalloc((n ? n : 1) * sizeof *e);
-	for (int k = 0; k <= TIX_NCOLS; k++) {
-		size_t m = 0;
-		for (size_t i = 0; i < n; i++) {
-			const struct idx_rec *r = &sh->recs[i];
-			if (store_rec_live(r))
-				e[m++] =
-				    (struct tix_count){k < TIX_NCOLS ? cols[(size_t)k * n + i] : 0,
-						       (uint8_t)(k < TIX_NCOLS ? k : TIX_COUNT_ALL),
-						       r->kind,
-						       r->status,
-						       store_rec_root(r),
-						       1};
-		}
-		qsort(e, m, sizeof *e, count_cmp);
-		for (size_t a = 0, z; a < m; a = z) {
-			struct tix_count c = e[a];
-			for (z = a + 1; z < m && !count_cmp(&e[z], &c); z++)
-				c.n++;
-			buf_add(out, &c, sizeof c);
-			total++;
-		}
-	}
-	free(e);
-	return (uint32_t)total;
 }
 
 _Static_assert(sizeof(struct store_tix_root) == 24, "a root entry is 24 bytes");
@@ -235,7 +178,7 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	 * generation (sh->flag_gen was read when the shard was opened): a flag written in
 	 * between, or under way (odd), leaves them unusable until the next build. */
 	size_t counts = out->len;
-	uint32_t nc = render_counts(sh, b->nrecs, b->cols, out);
+	uint32_t nc = counts_render(sh->recs, b->nrecs, b->cols, out);
 	size_t roots = out->len;
 	uint32_t nr = render_roots(sh, b->nrecs, out);
 	uint64_t gen = ((const struct idx_hdr *)sh->map)->flag_gen;
@@ -424,34 +367,8 @@ bool store_tix_count(struct store_tix *x, const struct shard *sh, const struct s
 	struct tix *t = &x->t;
 	if (!t->counts || !flags_held(t, sh) || !counts_good(t))
 		return false;
-	const struct tix_count *c = t->counts;
-	size_t nc = t->h->ncounts, a = 0, b = nc;
-	unsigned col = q->col >= 0 ? (unsigned)q->col : TIX_COUNT_ALL;
-	while (a < b) { /* the first entry of the column */
-		size_t m = a + (b - a) / 2;
-		if (c[m].col < col)
-			a = m + 1;
-		else
-			b = m;
-	}
-	uint64_t sum = 0;
-	for (; a < nc && c[a].col == col; a++) {
-		if (col != TIX_COUNT_ALL) {
-			if (c[a].h == TIX_UNKNOWN)
-				return false; /* a line the builder could not read: its value is
-						 unknown */
-			size_t j = 0;
-			while (j < q->nvals && q->vals[j] != c[a].h)
-				j++;
-			if (j == q->nvals)
-				continue;
-		}
-		if (bits_in_set(q->kinds, c[a].kind) && bits_in_set(q->statuses, c[a].status) &&
-		    (!q->roots || c[a].root))
-			sum += c[a].n;
-	}
-	*n = sum;
-	return true;
+	*n = 0;
+	return counts_sum(t->counts, t->h->ncounts, q, n);
 }
 
 size_t store_tix_covered(const struct store_tix *x)
@@ -659,7 +576,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 		/* Current counts are the shard's own, entry for entry. */
 		struct buf want;
 		buf_init(&want);
-		render_counts(sh, t.h->nrecs, t.cols, &want);
+		counts_render(sh->recs, t.h->nrecs, t.cols, &want);
 		if (want.len != t.h->ncounts * sizeof *t.counts ||
 		    memcmp(want.p, t.counts, want.len)) {
 			buf_printf(why, "the counts differ from the records'\n");

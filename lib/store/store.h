@@ -455,6 +455,12 @@ struct store_tix_q {
  * version superseded), a column value it could not read, a damaged section. */
 bool store_tix_count(struct store_tix *x, const struct shard *sh, const struct store_tix_q *q,
 		     uint64_t *n);
+/* Likewise the records of sh from from on, the tail's (<day>.tdx): from the counts each segment
+ * holds for its records, taken by the writer. False when they cannot say for every one of
+ * them: a segment without counts (of an older spandex) or that does not check, records no
+ * segment answers for, flags written in the day since a segment was (sh->flag_gen moved). */
+bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		     const struct store_tix_q *q, uint64_t *n);
 
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */

@@ -11,6 +11,7 @@
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/json/jline.h"
+#include "lib/store/counts.h"
 #include "lib/store/io.h"
 #include "lib/store/keymap.h"
 #include "lib/store/layout.h"
@@ -18,18 +19,19 @@
 #include "lib/store/words.h"
 #include "lib/store/writeset.h"
 
-/* A segment's magic names what its body holds past its text: SPXTDX3 its keys and columns;
- * an older spandex wrote SPXTDX2 (keys, no columns) and SPXTDX1 (neither), read for what they
- * have. */
-static const char tdx_magic[3][9] = {"SPXTDX1\n", "SPXTDX2\n", "SPXTDX3\n"};
-#define TDX_VERSION 3
+/* A segment's magic names what its body holds past its text: SPXTDX4 its keys, columns and
+ * counts; an older spandex wrote SPXTDX3 (keys and columns), SPXTDX2 (keys) and SPXTDX1 (none
+ * of them), read for what they have. */
+static const char tdx_magic[4][9] = {"SPXTDX1\n", "SPXTDX2\n", "SPXTDX3\n", "SPXTDX4\n"};
+#define TDX_VERSION 4
 #define TDX_ORDER 0x01020304u
 
 /* A segment: this header, then its body, body_len bytes (a multiple of 8): the text section of
  * its records (words.h; record numbers counted from first), then (SPXTDX2 on) its keys: the
  * trace key map and the session key map of its records (keymap.h), and its roots: a bit per
- * record, set for a root span (store_rec_root), padded to 8 bytes; then (SPXTDX3) its columns,
- * as a .tix holds them: TIX_NCOLS runs of nrecs uint64. What follows the text is the last
+ * record, set for a root span (store_rec_root), padded to 8 bytes; then (SPXTDX3 on) its
+ * columns, as a .tix holds them: TIX_NCOLS runs of nrecs uint64; then (SPXTDX4) its counts
+ * (counts.h) and a struct seg_tail that ends the body. What follows the text is the last
  * seg_extra bytes of the body. Segments follow each other from offset 0; the idx header's
  * text_end says how far the committed ones reach. */
 struct tailindex_seg {
@@ -54,6 +56,15 @@ static size_t keys_bytes(size_t n)
 {
 	return 2 * keymap_bytes(n) + roots_bytes(n);
 }
+
+/* The end of an SPXTDX4 segment's body: the day's flag generation its counts hold for (that of
+ * the header its records were committed by; 1 when odd, which no header has between flag
+ * writes), and how many counts there are. */
+struct seg_tail {
+	uint64_t gen;
+	uint32_t ncounts, zero;
+};
+_Static_assert(sizeof(struct seg_tail) == 16, "a segment's tail is 16 bytes");
 
 /* The bytes of a segment's columns. */
 static size_t cols_bytes(size_t n)
@@ -145,9 +156,16 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	buf_add(&out, &s, sizeof s);
 	words_render(b, &out);
 	keys_render(recs, n, &out);
-	for (int k = 0; k < TIX_NCOLS; k++) /* the columns, from the rows t holds */
+	uint64_t *cols =
+	    xmalloc(n * TIX_NCOLS * sizeof *cols); /* column k of record i at k * n + i */
+	for (int k = 0; k < TIX_NCOLS; k++)
 		for (size_t i = 0; i < n; i++)
-			buf_add(&out, &t->cols[i * TIX_NCOLS + (size_t)k], sizeof *t->cols);
+			cols[(size_t)k * n + i] = t->cols[i * TIX_NCOLS + (size_t)k];
+	buf_add(&out, cols, n * TIX_NCOLS * sizeof *cols);
+	struct seg_tail tail = {h->flag_gen & 1 ? 1 : h->flag_gen,
+				counts_render(recs, n, cols, &out), 0};
+	buf_add(&out, &tail, sizeof tail);
+	free(cols);
 	struct tailindex_seg *sp = (struct tailindex_seg *)out.p;
 	sp->body_len = out.len - sizeof s;
 	sp->body_crc = hash_crc32c(0, out.p + sizeof s, sp->body_len);
@@ -248,12 +266,28 @@ void tailindex_settle(struct store *st, const char *ws, struct wshard *w)
 				    offsetof(struct idx_hdr, text_end));
 }
 
+/* The end of s's body (SPXTDX4), or NULL when its body is too short to hold one. */
+static const struct seg_tail *seg_tail(const struct tailindex_seg *s)
+{
+	return s->body_len < sizeof(struct seg_tail)
+		   ? NULL
+		   : (const struct seg_tail *)((const char *)(s + 1) + s->body_len -
+					       sizeof(struct seg_tail));
+}
+
 /* The bytes its version says follow s's text section: its keys (SPXTDX2 on), its columns
- * (SPXTDX3). */
+ * (SPXTDX3 on), its counts and their tail (SPXTDX4); SIZE_MAX when its tail names more counts
+ * than its records can make. */
 static size_t seg_extra(const struct tailindex_seg *s)
 {
 	int v = seg_version(s);
-	return (v >= 2 ? keys_bytes(s->nrecs) : 0) + (v >= 3 ? cols_bytes(s->nrecs) : 0);
+	size_t n = (v >= 2 ? keys_bytes(s->nrecs) : 0) + (v >= 3 ? cols_bytes(s->nrecs) : 0);
+	if (v < 4)
+		return n;
+	const struct seg_tail *t = seg_tail(s);
+	if (!t || t->ncounts > (uint64_t)(TIX_NCOLS + 1) * s->nrecs)
+		return SIZE_MAX;
+	return n + (size_t)t->ncounts * sizeof(struct tix_count) + sizeof *t;
 }
 
 /* Whether s's body has room for what its version says follows its text. */
@@ -430,6 +464,13 @@ static const uint64_t *seg_cols(const struct tailindex_seg *s)
 	return (const uint64_t *)((const char *)(s + 1) + seg_text_len(s) + keys_bytes(s->nrecs));
 }
 
+/* Segment s's counts (SPXTDX4, found whole): their number in *n. */
+static const struct tix_count *seg_counts(const struct tailindex_seg *s, size_t *n)
+{
+	*n = seg_tail(s)->ncounts;
+	return (const struct tix_count *)(seg_cols(s) + TIX_NCOLS * (size_t)s->nrecs);
+}
+
 /* What the tail is asked: the records with one of the trace or session hashes hs[0..nh) of
  * key k, or (roots) the root spans. */
 struct tail_ask {
@@ -576,6 +617,31 @@ size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, 
 	return n;
 }
 
+bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		     const struct store_tix_q *q, uint64_t *n)
+{
+	struct mapcache_ent *mc;
+	const char *m;
+	size_t next = from;
+	bool said = true;
+	*n = 0;
+	if (from >= sh->nrecs || (sh->flag_gen & 1) || !(m = tailindex_map(st, ws, sh, &mc)))
+		return false;
+	const struct tailindex_seg *s;
+	for (uint64_t at = 0; said && next_good(sh, m, mapcache_bits(mc), &at, &s, NULL);) {
+		size_t a = s->first, z = a + s->nrecs, nc;
+		if (z <= next)
+			continue;
+		/* Every record from from on, each by the counts of a segment whose flags hold. */
+		said = a == next && seg_version(s) >= 4 && seg_tail(s)->gen == sh->flag_gen;
+		const struct tix_count *c = said ? seg_counts(s, &nc) : NULL;
+		said = said && counts_sum(c, nc, q, n);
+		next = z;
+	}
+	mapcache_put(mc);
+	return said && next == sh->nrecs;
+}
+
 void store_tdx_cols_free(struct store_tdx_cols *c)
 {
 	free(c->run);
@@ -602,6 +668,27 @@ static bool seg_keys_right(const struct shard *sh, const struct tailindex_seg *s
 	return !(s->nrecs % 64) || !(roots[s->nrecs / 64] >> (s->nrecs % 64)); /* none past */
 }
 
+/* Whether the counts of s, if it has any, are right: in their order, and while its records are
+ * the segment's and the day's flags those its counts hold for, the counts of its records and
+ * columns. */
+static bool seg_counts_right(const struct shard *sh, const struct tailindex_seg *s)
+{
+	size_t nc;
+	if (seg_version(s) < 4)
+		return true;
+	const struct tix_count *c = seg_counts(s, &nc);
+	if (!counts_sorted(c, nc))
+		return false;
+	if (!seg_current(sh, s) || seg_tail(s)->gen != sh->flag_gen)
+		return true;
+	struct buf want;
+	buf_init(&want);
+	bool same = counts_render(sh->recs + s->first, s->nrecs, seg_cols(s), &want) == nc &&
+		    !memcmp(want.p, c, nc * sizeof *c);
+	buf_free(&want);
+	return same;
+}
+
 int tailindex_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
 {
 	struct mapcache_ent *mc;
@@ -621,7 +708,7 @@ int tailindex_check(struct store *st, const char *ws, const struct shard *sh, st
 			break;
 		}
 		if (!seg_body(s, &v) || words_check(&v, s->nrecs) != SIZE_MAX ||
-		    !seg_keys_right(sh, s)) {
+		    !seg_keys_right(sh, s) || !seg_counts_right(sh, s)) {
 			buf_printf(why, "the text tail's segment of records %u-%u is damaged\n",
 				   s->first, s->first + s->nrecs - 1);
 			bad = 1;

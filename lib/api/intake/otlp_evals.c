@@ -21,11 +21,15 @@
 #define INTAKE_EVAL_AFTER_US (3600LL * 1000000)
 
 /* The evaluations still looking for their span, and the text each is found by in a span's
- * line: "gen_ai.response.id":"<id>" as it sits in the raw_attributes string. */
+ * line: "gen_ai.response.id":"<id>" as it sits in the raw_attributes string; was: what each
+ * named before the visit (its trace id, its span id as the record gave it). */
 struct pending {
 	struct arena *a;
 	struct otlp_eval **v;
 	const char **needle;
+	struct {
+		const char *trace_id, *from_span;
+	} * was;
 	size_t n;
 };
 
@@ -71,6 +75,18 @@ static void resp_visit(void *ctx, const struct query_row *row)
 	json_decref(root);
 }
 
+/* A visit run again, from one state of the workspace (query.visit_reset): the evaluations the
+ * run before found their spans for look again. */
+static void resp_reset(void *ctx)
+{
+	struct pending *p = ctx;
+	for (size_t i = 0; i < p->n; i++) {
+		p->v[i]->j.span_id = NULL;
+		p->v[i]->j.trace_id = p->was[i].trace_id;
+		p->v[i]->from_span = p->was[i].from_span;
+	}
+}
+
 /* The needle of a response id: the JSON member, escaped as the string raw_attributes is. */
 static const char *needle_of(struct arena *a, const char *id)
 {
@@ -99,6 +115,7 @@ static void scan(struct http_req *req, struct pending *p, struct err *e)
 	struct query q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
 	q.preds = &pred;
 	q.npreds = 1;
+	q.visit_reset = resp_reset;
 	http_query_limits(req, &q);
 	if (query_span_visit(&q, resp_visit, p) != ST_OK)
 		*e = q.err;
@@ -106,11 +123,12 @@ static void scan(struct http_req *req, struct pending *p, struct err *e)
 
 void intake_otlp_resolve(struct http_req *req, struct otlp_logs *l)
 {
-	struct pending p = {req->arena, NULL, NULL, 0};
+	struct pending p = {req->arena, NULL, NULL, NULL, 0};
 	struct buf *line = arena_buf(req->arena);
 	struct err e = {0};
 	p.v = arena_alloc(req->arena, (l->evals.n ? l->evals.n : 1) * sizeof *p.v);
 	p.needle = arena_alloc(req->arena, (l->evals.n ? l->evals.n : 1) * sizeof *p.needle);
+	p.was = arena_alloc(req->arena, (l->evals.n ? l->evals.n : 1) * sizeof *p.was);
 	for (size_t i = 0; i < l->evals.n; i++) {
 		struct otlp_eval *ev = &l->evals.v[i];
 		struct span s;
@@ -126,6 +144,8 @@ void intake_otlp_resolve(struct http_req *req, struct otlp_logs *l)
 			continue;
 		}
 		p.needle[p.n] = needle_of(req->arena, ev->response_id);
+		p.was[p.n].trace_id = ev->j.trace_id;
+		p.was[p.n].from_span = ev->from_span;
 		p.v[p.n++] = ev;
 	}
 	if (p.n)
