@@ -17,7 +17,7 @@
 
 /* Column k's value of record ri of s: the .tix's for a record it covers, else the tail's;
  * TIX_UNKNOWN when neither has one. Records are mostly asked for in storage order, so the
- * tail's run is looked for from the last one found. */
+ * tail's run is the last one found or the next; else it is looked for by bisection. */
 static uint64_t col_at(struct scan_day *s, int k, size_t ri)
 {
 	const uint64_t *col;
@@ -26,7 +26,19 @@ static uint64_t col_at(struct scan_day *s, int k, size_t ri)
 	const struct store_tdx_cols *c = db_tail_cols(s);
 	if (!c || ri < c->run[0].first)
 		return TIX_UNKNOWN;
-	size_t at = s->tcol_at < c->nrun && c->run[s->tcol_at].first <= ri ? s->tcol_at : 0;
+	size_t at = s->tcol_at < c->nrun ? s->tcol_at : 0;
+	if (c->run[at].first > ri || (at + 1 < c->nrun && c->run[at + 1].first <= ri)) {
+		size_t a = 0,
+		       b = c->nrun; /* out of order: the last run that starts at or before ri */
+		while (b - a > 1) {
+			size_t m = a + (b - a) / 2;
+			if (c->run[m].first <= ri)
+				a = m;
+			else
+				b = m;
+		}
+		at = a;
+	}
 	while (at < c->nrun && ri >= c->run[at].first + c->run[at].n)
 		at++;
 	if (at == c->nrun)
