@@ -1,0 +1,334 @@
+/* check_query_fixture: the store, spans, queries and files the tests of t/check_query share
+ * (check_query.h). */
+#include "t/check_query.h"
+
+char root[64];
+struct store st;
+struct arena *A;
+
+/* One span: id, trace, parent ("" for a root), session, start ("...Z"), seconds long, kind,
+ * status, model (NULL for none), input tokens (-1 for none), cost (NAN for none). */
+struct span mk(const char *id, const char *trace, const char *parent, const char *session,
+	       const char *start, int secs, int kind, int status, const char *model, int tok,
+	       double cost)
+{
+	struct span s;
+	span_init(&s);
+	s.span_id = id;
+	s.trace_id = trace;
+	s.parent_span_id = parent;
+	s.session_id = session;
+	s.workspace = "ws";
+	s.source = "test";
+	s.name = id;
+	s.kind = kind;
+	s.status = status;
+	ck_assert(time_parse(start, true, &s.started_at));
+	s.ended_at = secs < 0 ? SPAN_NONE_I64 : s.started_at + (int64_t)secs * 1000000;
+	s.str[SS_MODEL] = model;
+	if (tok >= 0) {
+		s.input_tokens = tok;
+		s.output_tokens = 2 * tok;
+	}
+	s.cost_total_usd = cost;
+	s.input = "some input";
+	s.output = "some output";
+	return s;
+}
+
+void append(struct span *s, size_t n)
+{
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_append(&st, "ws", s, n, &e) == ST_OK, "append: %s", err_text(&e));
+}
+
+void setup(void)
+{
+	snprintf(root, sizeof root, "/tmp/check_query.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	store_init(&st, root, false);
+	A = arena_new();
+	struct span s[] = {
+	    /* trace t1 crosses midnight: root on the 1st, a child on the 2nd */
+	    mk("s1", "t1", "", "sess-a", "2024-03-01T23:59:00Z", 120, KIND_AGENT, SPST_SUCCESS,
+	       NULL, -1, NAN),
+	    mk("s2", "t1", "s1", "sess-a", "2024-03-01T23:59:10Z", 5, KIND_LLM, SPST_SUCCESS,
+	       "gpt-4o", 10, 0.1),
+	    mk("s3", "t1", "s1", "sess-a", "2024-03-02T00:00:30Z", 5, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 20, 0.2),
+	    /* trace t2: same session, later */
+	    mk("s4", "t2", "", "sess-a", "2024-03-02T10:00:00Z", 1, KIND_CHAIN, SPST_ERROR, NULL,
+	       -1, NAN),
+	    mk("s5", "t2", "s4", "sess-a", "2024-03-02T10:00:00.5Z", 1, KIND_LLM, SPST_SUCCESS,
+	       "claude", 5, 0.05),
+	    /* trace t3: another session, span without an end */
+	    mk("s6", "t3", "", "sess-b", "2024-03-02T11:00:00Z", -1, KIND_TOOL, SPST_SUCCESS, NULL,
+	       -1, NAN),
+	};
+	append(s, sizeof s / sizeof s[0]);
+	/* a newer version of s5 supersedes the first: model and tokens change */
+	struct span v2 = mk("s5", "t2", "s4", "sess-a", "2024-03-02T10:00:00.5Z", 1, KIND_LLM,
+			    SPST_SUCCESS, "gpt-4o", 7, 0.07);
+	append(&v2, 1);
+}
+
+void teardown(void)
+{
+	arena_free(A);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+struct query Q;
+struct filter F;
+
+void q_init(const char *sort, long long page, long long size, const char *filter,
+	    enum filter_kind kind)
+{
+	memset(&Q, 0, sizeof Q);
+	Q.st = &st;
+	Q.a = A;
+	Q.ws = "ws";
+	Q.sort = sort;
+	Q.page = page;
+	Q.page_size = size;
+	ck_assert_int_eq(intake_filter_parse(A, kind, filter, NULL, NULL, 0, &F, NULL), ST_OK);
+	Q.f = &F;
+}
+
+/* Runs fn into a JSON value (the caller decrefs). */
+json_t *run(enum status (*fn)(struct query *, struct buf *))
+{
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(fn(&Q, &b), ST_OK);
+	json_error_t je;
+	json_t *j = json_loadb(b.p, b.len, 0, &je);
+	ck_assert_msg(j != NULL, "bad JSON: %s", b.p);
+	buf_free(&b);
+	return j;
+}
+
+const char *str_at(json_t *page, size_t i, const char *key)
+{
+	return json_string_value(
+	    json_object_get(json_array_get(json_object_get(page, "data"), i), key));
+}
+
+long long pg(json_t *page, const char *key)
+{
+	return json_integer_value(json_object_get(json_object_get(page, "pagination"), key));
+}
+
+/* The ids of a row listing, comma-joined. */
+const char *row_ids(const struct query_rows *r)
+{
+	static char ids[8192];
+	ids[0] = '\0';
+	for (size_t i = 0; i < r->n; i++) {
+		json_t *j = json_loadb(r->rows[i].line, r->rows[i].len, 0, NULL);
+		ck_assert_ptr_nonnull(j);
+		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? "," : "",
+			 json_string_value(json_object_get(j, "span_id")));
+		json_decref(j);
+	}
+	return ids;
+}
+
+/* The ids free text finds among the spans of "ws", oldest first ("" for none). */
+const char *found(const char *t1, const char *t2)
+{
+	static char out[256];
+	const char *terms[] = {t1, t2};
+	struct query_rows r;
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 100;
+	Q.search = terms;
+	Q.nsearch = t2 ? 2 : 1;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	snprintf(out, sizeof out, "%s", row_ids(&r));
+	return out;
+}
+
+/* The ids of the live spans of "ws" a filter keeps, oldest first. */
+const char *filtered(const char *filter)
+{
+	static char out[256];
+	struct query_rows r;
+	q_init("started_at", 0, 0, filter, FILTER_SPANS);
+	Q.limit = 100;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	snprintf(out, sizeof out, "%s", row_ids(&r));
+	return out;
+}
+
+int32_t day_of(const char *d)
+{
+	int32_t n;
+	ck_assert(time_day_parse(d, &n));
+	return n;
+}
+
+/* Builds the text index of day d; returns whether it was (re)built. */
+bool index_day(const char *d)
+{
+	bool built;
+	size_t covered;
+	ck_assert_int_eq(store_text_index(&st, "ws", day_of(d), &built, &covered), ST_OK);
+	return built;
+}
+
+static char tix_path[128];
+const char *tix_of(const char *root_dir, const char *d)
+{
+	snprintf(tix_path, sizeof tix_path, "%s/ws/%s.tix", root_dir, d);
+	return tix_path;
+}
+
+size_t count_problems(void)
+{
+	return store_verify(&st, "ws", NULL, NULL, NULL, NULL);
+}
+
+/* A successful one-second span, an LLM root when parent is "" and a tool span under it else,
+ * whose input and output are the given texts (NULL: mk's own). */
+struct span mk_text(const char *id, const char *trace, const char *parent, const char *session,
+		    const char *start, const char *input, const char *output)
+{
+	struct span s = mk(id, trace, parent, session, start, 1, *parent ? KIND_TOOL : KIND_LLM,
+			   SPST_SUCCESS, NULL, -1, NAN);
+	if (input)
+		s.input = input;
+	if (output)
+		s.output = output;
+	return s;
+}
+
+/* Appends s[0..n) in a child that a test hook of lib/store/write.c SIGKILLs: hook
+ * SPANDEX_TEST_KILL_AFTER_SHARDS once it has committed the batch's first shard, before the
+ * others and the id table; SPANDEX_TEST_KILL_IN_TEXT once the first shard's lines, records and
+ * text segment are written, before the header commits them. */
+void append_killed_by(const char *hook, struct span *s, size_t n)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct err e = {ST_OK, ""};
+		setenv(hook, "1", 1);
+		store_append(&st, "ws", s, n, &e);
+		_exit(3); /* not reached: the hook kills */
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+void append_killed(struct span *s, size_t n)
+{
+	append_killed_by("SPANDEX_TEST_KILL_AFTER_SHARDS", s, n);
+}
+
+/* Bits i of a bitmap, for i in [0, n), as a string of 0 and 1. */
+const char *bitstr(const uint64_t *bits, size_t n)
+{
+	static char out[64];
+	for (size_t i = 0; i < n && i + 1 < sizeof out; i++)
+		out[i] = bits && (bits[i >> 6] >> (i & 63) & 1) ? '1' : '0';
+	out[n < sizeof out ? n : sizeof out - 1] = 0;
+	return out;
+}
+
+char *file_read(const char *path, long *size)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*size = ftell(f);
+	char *p = malloc((size_t)*size);
+	fseek(f, 0, SEEK_SET);
+	ck_assert_uint_eq(fread(p, 1, (size_t)*size, f), (size_t)*size);
+	fclose(f);
+	return p;
+}
+
+/* Writes p[0..size) to a new file renamed over path (which a process checks anew: a tail's
+ * segments are checked once per mapping). */
+void file_write_new(const char *path, const char *p, long size)
+{
+	char tmp[200];
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	ck_assert_uint_eq(fwrite(p, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+/* The file at path again, with byte at (from its end when negative) xored with x. */
+void file_damage(const char *path, long at, int x)
+{
+	long size;
+	char *file = file_read(path, &size);
+	file[at < 0 ? size + at : at] ^= (char)x;
+	file_write_new(path, file, size);
+	free(file);
+}
+
+static char tdx_file[128];
+const char *tdx_of(const char *d)
+{
+	snprintf(tdx_file, sizeof tdx_file, "%s/ws/%s.tdx", root, d);
+	return tdx_file;
+}
+
+/* What fn answers with the text indexes of days[0..n), the day's and the tail's, set aside
+ * (every record read). */
+char *unindexed(const char *const *days, int n, char *(*fn)(void))
+{
+	char saved[8][2][160];
+	for (int d = 0; d < n; d++) {
+		snprintf(saved[d][0], sizeof saved[d][0], "%s.saved", tix_of(root, days[d]));
+		rename(tix_of(root, days[d]), saved[d][0]);
+		snprintf(saved[d][1], sizeof saved[d][1], "%s.saved", tdx_of(days[d]));
+		rename(tdx_of(days[d]), saved[d][1]);
+	}
+	char *r = fn();
+	for (int d = 0; d < n; d++) {
+		rename(saved[d][0], tix_of(root, days[d]));
+		rename(saved[d][1], tdx_of(days[d]));
+	}
+	return r;
+}
+
+/* That fn answers as plain did. */
+void answers_as(char *(*fn)(void), const char *plain)
+{
+	char *got = fn();
+	ck_assert_str_eq(got, plain);
+	free(got);
+}
+
+/* Builds the text index of days[0..n), each new, and finds each right (1) by right. */
+void index_days(const char *const *days, int n, int (*right)(const char *))
+{
+	for (int d = 0; d < n; d++)
+		ck_assert(index_day(days[d]));
+	for (int d = 0; d < n; d++)
+		ck_assert_int_eq(right(days[d]), 1);
+}
+
+/* fn's answer for each of filters[0..nf), newest and oldest first, on each of pages[0..np)
+ * (page, size), appended to b. */
+void each_page(struct buf *b, const char *const *filters, size_t nf, const long long (*pages)[2],
+	       size_t np, enum filter_kind kind, bool summary,
+	       enum status (*fn)(struct query *, struct buf *))
+{
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	for (size_t f = 0; f < nf; f++)
+		for (size_t s = 0; s < 2; s++)
+			for (size_t p = 0; p < np; p++) {
+				q_init(sorts[s], pages[p][0], pages[p][1], filters[f], kind);
+				Q.summary = summary;
+				buf_printf(b, "|%d|", fn(&Q, b));
+			}
+}

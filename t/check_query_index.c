@@ -1,0 +1,1155 @@
+/* check_query_index: the indexes a query narrows by, each against reading every record: the key
+ * maps, live counts and roots of a day's .tix, the keys, columns and counts of its tail's
+ * segments (.tdx), the looks kept across queries, and answers from one state under a writer. */
+#include "t/check_query.h"
+
+/* Every lookup by trace or session id, and a page of traces with rollups, as one string. */
+static char *lookups(void)
+{
+	static const char *const traces[] = {"t1", "t2", "t3", "big", "tk", "nope"};
+	static const char *const sessions[] = {"sess-a", "sess-b", "sess-big", "sess-k", "nope"};
+	struct buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < sizeof traces / sizeof *traces; i++) {
+		char f[64];
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		buf_printf(&b, "|%d|", intake_pages_trace(&Q, traces[i], &b));
+		snprintf(f, sizeof f, "{\"trace_id\":\"%s\"}", traces[i]);
+		q_init("-started_at", 2, 7, f, FILTER_SPANS);
+		buf_printf(&b, "|%d|", intake_pages_spans(&Q, &b));
+	}
+	for (size_t i = 0; i < sizeof sessions / sizeof *sessions; i++) {
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		buf_printf(&b, "|%d|", intake_pages_session(&Q, sessions[i], &b));
+	}
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	buf_printf(&b, "|%d|", intake_pages_traces(&Q, &b));
+	return b.p;
+}
+
+static const char *const kdays[] = {"2024-03-01", "2024-03-02", "2024-03-06"};
+
+/* The lookups with no text index at all (every record of the range tables' days read). */
+static char *lookups_unindexed(void)
+{
+	return unindexed(kdays, 3, lookups);
+}
+
+/* What store_tix_keyed answers for every trace and session hash of day d, against the
+ * records themselves: 1 all right, 0 a wrong list, -1 no map. */
+static int keyed_right(const char *d)
+{
+	struct shard sh;
+	int ok = 1;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	ck_assert_ptr_nonnull(ix);
+	size_t cov = store_tix_covered(ix);
+	for (size_t i = 0; i < cov && ok > 0; i++)
+		for (int k = 0; k < 2 && ok > 0; k++) {
+			uint64_t h = k ? sh.recs[i].session_h : sh.recs[i].trace_h;
+			uint32_t *r;
+			size_t n, j = 0;
+			if (store_tix_keyed(ix, k ? STORE_KEY_SESSION : STORE_KEY_TRACE, h, &r,
+					    &n) != ST_OK) {
+				ok = -1;
+				break;
+			}
+			for (size_t x = 0; x < cov; x++)
+				if ((k ? sh.recs[x].session_h : sh.recs[x].trace_h) == h)
+					ok = ok > 0 && j < n && r[j++] == x;
+			ok = ok > 0 && j == n;
+			free(r);
+		}
+	store_tix_close(ix);
+	shard_close(&sh);
+	return ok;
+}
+
+/* The byte offset of the key maps in the index file of day d (docs/FORMAT.md, "The
+ * text and field index": before the nine columns and the counts) and their length; *counts:
+ * the bytes of the counts, at the end. */
+/* Where the roots of day d's .tix begin and their bytes; the counts' bytes too. */
+static long roots_at(const char *d, long *len, long *counts)
+{
+	FILE *f = fopen(tix_of(root, d), "r");
+	uint32_t nc, nr;
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 96, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(&nc, 4, 1, f), 1);
+	ck_assert_int_eq(fseek(f, 112, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(&nr, 4, 1, f), 1);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fclose(f);
+	*len = (long)(nr * sizeof(struct store_tix_root));
+	if (counts)
+		*counts = 16 * (long)nc;
+	return size - *len;
+}
+
+/* Where the key maps of day d's .tix begin and their bytes; the bytes after the columns (the
+ * counts and the roots). */
+static void key_maps_at(const char *d, long *at, long *len, long *tail)
+{
+	FILE *f = fopen(tix_of(root, d), "r");
+	uint64_t n;
+	long rlen, counts, r = roots_at(d, &rlen, &counts);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 24, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(&n, 8, 1, f), 1);
+	fclose(f);
+	size_t blocks = (n + 1023) / 1024;
+	*tail = counts + rlen;
+	*len = (long)(2 * (8 * n + (4 * n + 7) / 8 * 8 + (4 * blocks + 7) / 8 * 8));
+	*at = r - counts - 72 * (long)n - *len;
+}
+
+START_TEST(key_maps)
+{
+	/* A day with a trace of 1,300 spans (its map entries cross a block of 1,024) among
+	 * others of one span each. */
+	enum { N = 2000 };
+	static char ids[N][12], tr[N][12], starts[N][32];
+	struct span *big = calloc(N, sizeof *big);
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "b%04d", i);
+		snprintf(tr[i], sizeof tr[i], "o%04d", i);
+		snprintf(starts[i], sizeof starts[i], "2024-03-06T%02d:%02d:%02dZ", i / 3600,
+			 i / 60 % 60, i % 60);
+		bool in = i % 3 != 1 || i < 100;
+		big[i] = mk(ids[i], in ? "big" : tr[i], in && i ? "b0000" : "",
+			    in ? "sess-big" : "sess-o", starts[i], 1, KIND_LLM, SPST_SUCCESS, "m",
+			    i, 0.5);
+	}
+	append(big, 1000);
+	append(big + 1000, N - 1000);
+	char *plain = lookups_unindexed();
+	answers_as(lookups, plain); /* the tail's key maps (tail_keys) */
+	index_days(kdays, 3, keyed_right);
+	answers_as(lookups, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A tail after the build, with a new trace and session and a new version of a span of
+	 * "big" on another day: the map's records, then the tail. */
+	struct span t[3] = {
+	    mk("k1", "tk", "", "sess-k", "2024-03-06T20:00:00Z", 1, KIND_LLM, SPST_ERROR, NULL, 3,
+	       NAN),
+	    mk("k2", "big", "b0000", "sess-big", "2024-03-06T20:00:01Z", 1, KIND_TOOL, SPST_SUCCESS,
+	       NULL, 4, 0.25),
+	    mk("b0005", "big", "b0000", "sess-a", "2024-03-02T20:00:00Z", 1, KIND_TOOL,
+	       SPST_SUCCESS, NULL, 9, 1.5),
+	};
+	append(t, 3);
+	free(plain);
+	plain = lookups_unindexed();
+	answers_as(lookups, plain);
+	ck_assert(index_day("2024-03-06"));
+	ck_assert(index_day("2024-03-02"));
+	answers_as(lookups, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A damaged block of a map: that lookup reads the records, verify names the map. */
+	long at, len, tail;
+	key_maps_at("2024-03-06", &at, &len, &tail);
+	FILE *f = fopen(tix_of(root, "2024-03-06"), "r+");
+	ck_assert_int_eq(fseek(f, at + 8 * 1030, SEEK_SET), 0);
+	int c = fgetc(f);
+	fseek(f, at + 8 * 1030, SEEK_SET);
+	fputc(c ^ 0x5a, f);
+	fclose(f);
+	ck_assert_int_eq(keyed_right("2024-03-06"), -1);
+	answers_as(lookups, plain);
+	ck_assert_uint_eq(count_problems(), 1);
+	/* An index written before the key maps (version 1: the same file without them, the
+	 * counts and the roots) is read, the lookups scan its records, verify finds nothing
+	 * wrong, and the next build upgrades it. */
+	ck_assert(index_day("2024-03-06"));
+	key_maps_at("2024-03-06", &at, &len, &tail);
+	f = fopen(tix_of(root, "2024-03-06"), "r");
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	char *file = malloc((size_t)size);
+	fseek(f, 0, SEEK_SET);
+	ck_assert_uint_eq(fread(file, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	uint32_t one = 1;
+	memcpy(file + 8, &one, 4);
+	uint32_t crc = hash_crc32c(0, file, 124);
+	memcpy(file + 124, &crc, 4);
+	size -= tail;
+	memmove(file + at, file + at + len, (size_t)(size - at - len));
+	f = fopen(tix_of(root, "2024-03-06"), "w");
+	ck_assert_uint_eq(fwrite(file, 1, (size_t)(size - len), f), (size_t)(size - len));
+	fclose(f);
+	free(file);
+	ck_assert_int_eq(keyed_right("2024-03-06"), -1);
+	answers_as(lookups, plain);
+	ck_assert_str_eq(found("B0005", NULL), "b0005"); /* its words and columns still answer */
+	ck_assert_str_eq(filtered("{\"name\":\"b1999\"}"), "b1999");
+	ck_assert_uint_eq(count_problems(), 0);
+	ck_assert(index_day("2024-03-06"));
+	ck_assert_int_eq(keyed_right("2024-03-06"), 1);
+	free(plain);
+	free(big);
+}
+END_TEST
+
+/* Pages of span listings, each a filter the day counts can total, in both orders, with a
+ * window that holds some days whole and cuts one, as one string. */
+static char *counted_pages(void)
+{
+	static const char *const filters[] = {
+	    NULL,
+	    "{\"model\":\"gpt-4o\"}",
+	    "{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+	    "{\"kind\":\"LLM\",\"status\":\"success\"}",
+	    "{\"model\":\"\"}",
+	    "{\"name\":\"c0007\"}",
+	    "{\"project\":\"nope\"}",
+	    "{\"started_at\":{\"$gte\":\"2024-03-05T00:00:00Z\","
+	    "\"$lte\":\"2024-03-07T12:00:00Z\"},\"status\":\"error\"}",
+	};
+	static const long long pages[][2] = {{1, 10}, {3, 7}, {1, 500}, {40, 10}};
+	struct buf b;
+	buf_init(&b);
+	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 4, FILTER_SPANS, false,
+		  intake_pages_spans);
+	return b.p;
+}
+
+static const char *const cdays[] = {"2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07"};
+
+/* The counted pages with no text index (every record of every day visited). */
+static char *counted_unindexed(void)
+{
+	return unindexed(cdays, 4, counted_pages);
+}
+
+/* What the index of day d counts of the live records with model gpt-4o and status error
+ * (-1: it cannot say), and the same count from the records. */
+static long long counted(const char *d, long long *truth)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	ck_assert_ptr_nonnull(ix);
+	uint64_t h = store_tix_hash("\"gpt-4o\"", 8), n;
+	struct store_tix_q q = {0, 1u << SPST_ERROR, false, store_tix_col_of("model", NULL), &h, 1};
+	long long r = store_tix_count(ix, &sh, &q, &n) ? (long long)n : -1;
+	*truth = 0;
+	for (size_t i = 0; i < store_tix_covered(ix); i++) {
+		const struct idx_rec *x = &sh.recs[i];
+		const char *p, *v;
+		size_t len, vn;
+		*truth += store_rec_live(x) && x->status == SPST_ERROR &&
+			  shard_view(&sh, i, &p, &len) &&
+			  jline_get2(p, len, "model", NULL, &v, &vn) && vn == 8 &&
+			  !memcmp(v, "\"gpt-4o\"", 8);
+	}
+	store_tix_close(ix);
+	shard_close(&sh);
+	return r;
+}
+
+START_TEST(live_counts)
+{
+	/* 1,200 spans over four days: traces of a root and five children, three models and
+	 * none, two statuses, four kinds; then a few new versions. */
+	enum { N = 1200 };
+	static char ids[N][12], tr[N][12], par[N][12], starts[N][32];
+	static const char *const models[] = {"gpt-4o", "claude", NULL, "gpt-4o", ""};
+	static const int kinds[] = {KIND_LLM, KIND_TOOL, KIND_CHAIN, KIND_LLM};
+	struct span *s = calloc(N, sizeof *s);
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "c%04d", i);
+		snprintf(tr[i], sizeof tr[i], "ct%03d", i / 6);
+		snprintf(par[i], sizeof par[i], "c%04d", i / 6 * 6);
+		snprintf(starts[i], sizeof starts[i], "2024-03-%02dT%02d:%02d:%02dZ", 4 + i / 300,
+			 i % 300 / 13, i % 60, i % 47);
+		s[i] = mk(ids[i], tr[i], i % 6 ? par[i] : "", "sess-c", starts[i], 1, kinds[i % 4],
+			  i % 7 == 3 ? SPST_ERROR : SPST_SUCCESS, models[i % 5], i, 0.5);
+	}
+	append(s, N / 2);
+	append(s + N / 2, N - N / 2);
+	for (int i = 0; i < 40; i++) { /* new versions, on the same day: some turn to errors */
+		s[i * 29].status = i % 2 ? SPST_ERROR : SPST_SUCCESS;
+		append(&s[i * 29], 1);
+	}
+	char *plain = counted_unindexed();
+	for (int d = 0; d < 4; d++)
+		ck_assert(index_day(cdays[d]));
+	char *got = counted_pages();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	long long truth;
+	for (int d = 0; d < 4; d++)
+		ck_assert_int_eq(counted(cdays[d], &truth), truth);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A tail after the build (new spans and a new version of an indexed span on another
+	 * day): the counts cover the rest, the tail is visited. */
+	struct span t[2] = {
+	    mk("c9000", "ct900", "", "sess-c", "2024-03-06T23:00:00Z", 1, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 3, NAN),
+	    mk("c0010", "ct001", "c0006", "sess-c", "2024-03-07T01:00:00Z", 1, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 4, NAN),
+	};
+	append(t, 2);
+	/* c0010 was indexed on 2024-03-04: its old version is superseded there, so that day's
+	 * counts no longer say (its flags moved), the other days' still do. */
+	ck_assert_int_eq(counted("2024-03-04", &truth), -1);
+	ck_assert_int_eq(counted("2024-03-05", &truth), truth);
+	free(plain);
+	plain = counted_unindexed();
+	got = counted_pages();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* The next build counts again, tail and flags included. */
+	ck_assert(index_day("2024-03-04"));
+	ck_assert(index_day("2024-03-06"));
+	ck_assert(!index_day("2024-03-05"));
+	for (int d = 0; d < 4; d++)
+		ck_assert_int_eq(counted(cdays[d], &truth), truth);
+	got = counted_pages();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	/* Damaged counts: never used, named by verify, rebuilt by the next build. */
+	long rlen, at = roots_at("2024-03-05", &rlen, NULL) - 5;
+	FILE *f = fopen(tix_of(root, "2024-03-05"), "r+");
+	ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
+	int c = fgetc(f);
+	fseek(f, at, SEEK_SET);
+	fputc(c ^ 0x21, f);
+	fclose(f);
+	/* A .tix is never written in place: a query notices one that was within a second (it
+	 * takes the file it mapped as it was checked for MAPC_PATH_MS, lib/store/mapcache.h). */
+	ck_assert_int_eq(usleep(1100 * 1000), 0);
+	ck_assert_int_eq(counted("2024-03-05", &truth), -1);
+	got = counted_pages();
+	ck_assert_str_eq(got, plain);
+	free(got);
+	ck_assert_uint_eq(count_problems(), 1);
+	ck_assert(index_day("2024-03-05"));
+	ck_assert_uint_eq(count_problems(), 0);
+	free(plain);
+	free(s);
+}
+END_TEST
+
+/* ---- Roots: a listing of traces visits the root records the .tix names ---- */
+
+static const char *const rdays[] = {"2024-03-04", "2024-03-05", "2024-03-06"};
+
+/* Pages of traces (filters, both orders, rollups or not) and of root spans (as SGP's
+ * parents_only asks), as one string. */
+static char *root_pages(void)
+{
+	static const char *const filters[] = {
+	    NULL,
+	    "{\"status\":\"error\"}",
+	    "{\"session_id\":\"sess-r1\"}",
+	    "{\"started_at\":{\"$gte\":\"2024-03-05T00:00:00Z\"}}",
+	};
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	static const long long pages[][2] = {{1, 10}, {4, 9}, {1, 1000}};
+	struct buf b;
+	buf_init(&b);
+	for (int summary = 0; summary < 2; summary++)
+		each_page(&b, filters, sizeof filters / sizeof *filters, pages, 3, FILTER_TRACES,
+			  summary, intake_pages_traces);
+	for (size_t s = 0; s < 2; s++) {
+		struct query_rows r;
+		q_init(sorts[s], 0, 0, NULL, FILTER_SPANS);
+		Q.offset = 15;
+		Q.limit = 20;
+		Q.roots_only = true;
+		ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+		buf_printf(&b, "|%zu %d %s|", r.total, r.more, row_ids(&r));
+	}
+	return b.p;
+}
+
+static char *root_pages_unindexed(void)
+{
+	return unindexed(rdays, 3, root_pages);
+}
+
+/* Whether the index of day d holds exactly the root records it covers, as they are (their
+ * flags too while it says they hold): 1 yes, 0 no, -1 it holds none (an older file, or
+ * damaged). */
+static int roots_right(const char *d)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	ck_assert_ptr_nonnull(ix);
+	const struct store_tix_root *e;
+	size_t n, k = 0;
+	bool held;
+	int ok = -1;
+	if (store_tix_roots(ix, &sh, &e, &n, &held)) {
+		ok = 1;
+		for (size_t i = 0; i < store_tix_covered(ix); i++) {
+			const struct idx_rec *r = &sh.recs[i];
+			if (!store_rec_root(r))
+				continue;
+			if (k == n || e[k].rec != i || e[k].trace_h != r->trace_h ||
+			    e[k].started_us != r->started_us || e[k].kind != r->kind ||
+			    e[k].status != r->status || (held && e[k].flags != r->flags))
+				ok = 0;
+			k++;
+		}
+		ok &= k == n;
+	}
+	store_tix_close(ix);
+	shard_close(&sh);
+	return ok;
+}
+
+/* Day d's .tix, read whole into *size bytes (caller frees). */
+static char *tix_read(const char *d, long *size)
+{
+	return file_read(tix_of(root, d), size);
+}
+
+static void tix_write(const char *d, const char *p, long size)
+{
+	/* A .tix is never written in place: a query notices one that was within a second
+	 * (lib/store/mapcache.h, MAPC_PATH_MS). */
+	ck_assert_int_eq(usleep(1100 * 1000), 0);
+	FILE *f = fopen(tix_of(root, d), "w");
+	ck_assert_uint_eq(fwrite(p, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+}
+
+static void tix_header_crc(char *file)
+{
+	uint32_t crc = hash_crc32c(0, file, 124);
+	memcpy(file + 124, &crc, 4);
+}
+
+/* Writes file[0..size) as day d's .tix: its roots are not used, the pages answer as plain,
+ * and verify finds problems problems. */
+static void roots_ignored(const char *d, const char *file, long size, const char *plain,
+			  size_t problems)
+{
+	tix_write(d, file, size);
+	ck_assert_int_eq(roots_right(d), -1);
+	answers_as(root_pages, plain);
+	ck_assert_uint_eq(count_problems(), problems);
+}
+
+START_TEST(root_lists)
+{
+	/* 900 spans over three days: traces of a root and four children, some with a second
+	 * root (on the same day, or the day before with an earlier start, which then leads the
+	 * trace), two sessions, some errors. */
+	enum { N = 900 };
+	static char ids[N][12], tr[N][12], par[N][12], starts[N][32];
+	struct span *s = calloc(N, sizeof *s);
+	for (int i = 0; i < N; i++) {
+		int t = i / 5, second = i % 5 == 4 && t % 7 == 0;
+		snprintf(ids[i], sizeof ids[i], "r%04d", i);
+		snprintf(tr[i], sizeof tr[i], "rt%03d", t);
+		snprintf(par[i], sizeof par[i], "r%04d", t * 5);
+		int day = second && t % 2 && t >= 60 ? i / 300 - 1 : i / 300;
+		snprintf(starts[i], sizeof starts[i], "2024-03-%02dT%02d:%02d:%02dZ", 4 + day,
+			 i % 300 / 13, i % 60, i % 47);
+		s[i] =
+		    mk(ids[i], tr[i], i % 5 && !second ? par[i] : "", t % 3 ? "sess-r1" : "sess-r2",
+		       starts[i], 1, i % 5 ? KIND_LLM : KIND_AGENT,
+		       i % 11 == 0 ? SPST_ERROR : SPST_SUCCESS, "gpt-4o", i, 0.25);
+	}
+	append(s, N / 2);
+	append(s + N / 2, N - N / 2);
+	char *plain = root_pages_unindexed();
+	answers_as(root_pages, plain); /* the tail's roots */
+	index_days(rdays, 3, roots_right);
+	answers_as(root_pages, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A tail after the build: a new trace, a root that joins an indexed trace, and a new
+	 * version of an indexed root that turns it into a child (its old version superseded). */
+	struct span t[3] = {
+	    mk("r9000", "rt900", "", "sess-r1", "2024-03-05T22:00:00Z", 1, KIND_AGENT, SPST_ERROR,
+	       NULL, 3, NAN),
+	    mk("r9001", "rt010", "", "sess-r1", "2024-03-04T00:00:01Z", 1, KIND_AGENT, SPST_SUCCESS,
+	       NULL, 4, NAN),
+	    mk("r0300", "rt060", "r0301", "sess-r2", starts[300], 1, KIND_LLM, SPST_SUCCESS, NULL,
+	       5, NAN),
+	};
+	append(t, 3);
+	free(plain);
+	plain = root_pages_unindexed();
+	answers_as(root_pages, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	for (int d = 0; d < 3; d++)
+		index_day(rdays[d]);
+	answers_as(root_pages, plain);
+	/* Damaged roots: never used, named by verify, rebuilt by the next build. */
+	long size, len, at = roots_at("2024-03-05", &len, NULL);
+	char *file = tix_read("2024-03-05", &size);
+	ck_assert_int_ge(len, 48);
+	file[at + 1] ^= 0x40;
+	roots_ignored("2024-03-05", file, size, plain, 1);
+	/* Roots out of order, under a checksum that holds: the same. */
+	file[at + 1] ^= 0x40;
+	struct store_tix_root r0, r1;
+	memcpy(&r0, file + at, sizeof r0);
+	memcpy(&r1, file + at + sizeof r0, sizeof r1);
+	memcpy(file + at, &r1, sizeof r1);
+	memcpy(file + at + sizeof r0, &r0, sizeof r0);
+	uint32_t crc = hash_crc32c(0, file + at, (size_t)len);
+	memcpy(file + 116, &crc, 4);
+	tix_header_crc(file);
+	roots_ignored("2024-03-05", file, size, plain, 1);
+	/* A version 3 file (before the roots: the same without them) is read, every record of
+	 * its day visited, verify finds nothing wrong, and the next build upgrades it. */
+	uint32_t three = 3, zero[2] = {0, 0};
+	memcpy(file + 8, &three, 4);
+	memcpy(file + 112, zero, 8);
+	tix_header_crc(file);
+	roots_ignored("2024-03-05", file, at, plain, 0);
+	ck_assert(index_day("2024-03-05"));
+	ck_assert_int_eq(roots_right("2024-03-05"), 1);
+	ck_assert_uint_eq(count_problems(), 0);
+	free(file);
+	free(plain);
+	free(s);
+}
+END_TEST
+
+/* Lookups of day 2024-03-09 (tail_keys): every trace and session, and a page of traces. */
+static char *tail_lookups(void)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int t = 0; t < 10; t++) {
+		char id[8], f[64];
+		snprintf(id, sizeof id, "qt%d", t);
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		buf_printf(&b, "|%d|", intake_pages_trace(&Q, id, &b));
+		snprintf(f, sizeof f, "{\"trace_id\":\"%s\"}", id);
+		q_init("-started_at", 1, 7, f, FILTER_SPANS);
+		buf_printf(&b, "|%d|", intake_pages_spans(&Q, &b));
+	}
+	static const char *const sessions[] = {"sess-q1", "sess-q2", "sess-q9"};
+	for (size_t i = 0; i < 3; i++) {
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		buf_printf(&b, "|%d|", intake_pages_session(&Q, sessions[i], &b));
+	}
+	q_init("-started_at", 1, 3, NULL, FILTER_TRACES);
+	buf_printf(&b, "|%d|", intake_pages_traces(&Q, &b));
+	return b.p;
+}
+
+/* store_tdx_keyed or store_tdx_roots (roots) of day d from record from, as "to:r,r,...". */
+static const char *tail_answer(const char *d, size_t from, bool roots, enum store_key k,
+			       const char *id)
+{
+	static char out[1024];
+	struct shard sh;
+	uint32_t *r;
+	size_t n, len = 0;
+	uint64_t h = id ? hash_bytes(id, strlen(id)) : 0;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	size_t to = roots ? store_tdx_roots(&st, "ws", &sh, from, &r, &n)
+			  : store_tdx_keyed(&st, "ws", &sh, from, k, &h, 1, &r, &n);
+	len = (size_t)snprintf(out, sizeof out, "%zu:", to);
+	for (size_t i = 0; i < n && len < sizeof out - 8; i++)
+		len += (size_t)snprintf(out + len, sizeof out - len, "%s%u", i ? "," : "", r[i]);
+	free(r);
+	shard_close(&sh);
+	return out;
+}
+
+/* The keys of the tail (issue 35): each batch's segment holds the trace and session key maps
+ * and the roots of its records, so that a trace, a session or a page of traces on a day never
+ * indexed reads only its own records. A segment of an older spandex (no keys), one that does
+ * not check, and the records before from are answered for by every record (their records
+ * decide); verify names a damaged key map; the answers are those of reading every record. */
+START_TEST(tail_keys)
+{
+	const char *d = "2024-03-09";
+	enum { N = 40 };
+	static char ids[N][12], tr[N][12], par[N][12], starts[N][32];
+	struct span s[N + 3];
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "q%02d", i);
+		snprintf(tr[i], sizeof tr[i], "qt%d", i / 10);
+		snprintf(par[i], sizeof par[i], "q%02d", i / 10 * 10);
+		snprintf(starts[i], sizeof starts[i], "2024-03-09T10:%02d:00Z", i);
+		s[i] = mk(ids[i], tr[i], i % 10 ? par[i] : "", i < 20 ? "sess-q1" : "sess-q2",
+			  starts[i], 1, KIND_LLM, SPST_SUCCESS, "m", i, 0.5);
+	}
+	s[N] = mk("q40", "qt1", "q10", "sess-q1", "2024-03-09T11:00:00Z", 1, KIND_TOOL,
+		  SPST_SUCCESS, NULL, 1, NAN);
+	s[N + 1] = mk("q41", "qt9", "", "sess-q9", "2024-03-09T11:00:01Z", 1, KIND_AGENT,
+		      SPST_SUCCESS, NULL, 1, NAN);
+	s[N + 2] = mk("q42", "qt9", "q41", "sess-q9", "2024-03-09T11:00:02Z", 1, KIND_LLM,
+		      SPST_SUCCESS, NULL, 1, NAN);
+	append(s, N);
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt1"),
+			 "40:10,11,12,13,14,15,16,17,18,19");
+	ck_assert_str_eq(tail_answer(d, 25, false, STORE_KEY_SESSION, "sess-q2"),
+			 "40:25,26,27,28,29,30,31,32,33,34,35,36,37,38,39");
+	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "40:0,10,20,30");
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "nope"), "40:");
+	append(s + N, 3);
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt9"), "43:41,42");
+	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "43:0,10,20,30,41");
+	ck_assert_str_eq(tail_answer(d, 41, true, 0, NULL), "43:41");
+	static const char *const days[] = {"2024-03-09"};
+	char *plain = unindexed(days, 1, tail_lookups);
+	answers_as(tail_lookups, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* The second segment as an older spandex wrote it (SPXTDX1, no keys): its records are
+	 * read. */
+	long size;
+	char *file = file_read(tdx_of(d), &size);
+	uint64_t body;
+	memcpy(&body, file + 32, 8);
+	char *old = malloc((size_t)size);
+	memcpy(old, file, (size_t)size);
+	char *seg2 = file + 64 + body;
+	seg2[6] = '1';
+	uint32_t crc = hash_crc32c(0, seg2, 60);
+	memcpy(seg2 + 60, &crc, 4);
+	file_write_new(tdx_of(d), file, size);
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt9"), "43:40,41,42");
+	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "43:0,10,20,30,40,41,42");
+	answers_as(tail_lookups, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A damaged byte in the trace map of the first segment, in a new copy of the file (a
+	 * process checks a segment's body once per mapping): its records are read, the second
+	 * segment still answers for its own; verify names the first. */
+	file_write_new(tdx_of(d), old, size);
+	file_damage(tdx_of(d),
+		    64 + (long)body - TIX_NCOLS * 8 * N - (2 * (8 * N + 4 * N + 8) + 8) + 8 * 3,
+		    0x55);
+	ck_assert_str_eq(tail_answer(d, 38, false, STORE_KEY_TRACE, "qt1"), "43:38,39,40");
+	ck_assert_str_eq(tail_answer(d, 38, false, STORE_KEY_SESSION, "sess-q9"), "43:38,39,41,42");
+	ck_assert_str_eq(tail_answer(d, 38, true, 0, NULL), "43:38,39,41");
+	free(file);
+	free(old);
+	answers_as(tail_lookups, plain);
+	ck_assert_uint_eq(count_problems(), 1);
+	ck_assert(index_day(d));
+	ck_assert_uint_eq(count_problems(), 0);
+	answers_as(tail_lookups, plain);
+	free(plain);
+}
+END_TEST
+
+/* Pages of span listings of day 2024-03-10 (tail_cols), each with an equality on a column. */
+static char *tail_col_pages(void)
+{
+	static const char *const filters[] = {
+	    "{\"model\":\"gpt-4o\"}", "{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+	    "{\"model\":\"\"}",	      "{\"model\":\"claude\",\"kind\":\"LLM\"}",
+	    "{\"name\":\"c07\"}",     "{\"project\":\"nope\"}",
+	};
+	static const long long pages[][2] = {{1, 10}, {2, 7}, {1, 500}};
+	struct buf b;
+	buf_init(&b);
+	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 3, FILTER_SPANS, false,
+		  intake_pages_spans);
+	return b.p;
+}
+
+/* How many of day d's records column col of the tail (store_tdx_cols from record 0) holds as
+ * their lines do; -1 when the tail answers for none. Those it does not hold (TIX_UNKNOWN: their
+ * lines decide) are counted apart in *unknown. */
+static int tail_cols_right(const char *d, int col, const char *key, int *unknown)
+{
+	struct shard sh;
+	struct store_tdx_cols c;
+	struct buf line;
+	buf_init(&line);
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	size_t to = store_tdx_cols(&st, "ws", &sh, 0, &c), next = 0;
+	int right = to ? 0 : -1;
+	*unknown = 0;
+	for (size_t r = 0; r < c.nrun; r++) {
+		const struct store_tdx_run *run = &c.run[r];
+		ck_assert_uint_eq(run->first, next); /* the runs follow each other */
+		for (size_t i = run->first; i < run->first + run->n; i++) {
+			const char *p;
+			size_t n;
+			line.len = 0;
+			ck_assert_int_eq(shard_line(&sh, i, &line), ST_OK);
+			uint64_t want = jline_get(line.p, line.len, key, &p, &n)
+					    ? store_tix_hash(p, n)
+					    : TIX_ABSENT;
+			uint64_t v = run->v ? run->v[(size_t)col * run->stride + i - run->first]
+					    : TIX_UNKNOWN;
+			*unknown += v == TIX_UNKNOWN;
+			right += v == want;
+		}
+		next = run->first + run->n;
+	}
+	ck_assert_uint_eq(next, to ? sh.nrecs : 0);
+	store_tdx_cols_free(&c);
+	buf_free(&line);
+	shard_close(&sh);
+	return right;
+}
+
+/* The columns of the tail (issue 35): each batch's segment holds its records' column values as
+ * a .tix does, so that an equality on model (or name, project, agent, tool, prompt) on a day
+ * never indexed reads 8 bytes a record and no line. Each value is the line's; a segment of an
+ * older spandex (keys, no columns) and one whose body does not check leave their records to
+ * their lines; verify names the damage; the pages are those of reading every record. */
+START_TEST(tail_cols)
+{
+	const char *d = "2024-03-10";
+	enum { N = 60 };
+	static const char *const models[] = {"gpt-4o", "claude", NULL, ""};
+	static char ids[N][12], tr[N][12], starts[N][32];
+	struct span s[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "c%02d", i);
+		snprintf(tr[i], sizeof tr[i], "ct%d", i / 6);
+		snprintf(starts[i], sizeof starts[i], "2024-03-10T09:%02d:00Z", i);
+		s[i] = mk(ids[i], tr[i], "", "sess-c", starts[i], 1, i % 5 ? KIND_LLM : KIND_TOOL,
+			  i % 3 ? SPST_SUCCESS : SPST_ERROR, models[i % 4], i, NAN);
+	}
+	append(s, 40);
+	append(s + 40, N - 40);
+	int unknown;
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown), N);
+	ck_assert_int_eq(unknown, 0);
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("name", NULL), "name", &unknown), N);
+	ck_assert_int_eq(
+	    tail_cols_right(d, store_tix_col_of("agent_id", NULL), "agent_id", &unknown), N);
+	static const char *const days[] = {"2024-03-10"};
+	char *plain = unindexed(days, 1, tail_col_pages);
+	answers_as(tail_col_pages, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* The second segment as the spandex before columns wrote it (SPXTDX2: its body ends
+	 * with its keys): its records are left to their lines. */
+	long size;
+	char *file = file_read(tdx_of(d), &size);
+	uint64_t body, body2;
+	memcpy(&body, file + 32, 8);
+	char *seg2 = file + 64 + body;
+	memcpy(&body2, seg2 + 32, 8);
+	char *old = malloc((size_t)size);
+	memcpy(old, file, (size_t)size);
+	body2 -= TIX_NCOLS * 8 * (N - 40);
+	memcpy(seg2 + 32, &body2, 8);
+	uint32_t crc = hash_crc32c(0, seg2 + 64, body2);
+	memcpy(seg2 + 56, &crc, 4);
+	seg2[6] = '2';
+	crc = hash_crc32c(0, seg2, 60);
+	memcpy(seg2 + 60, &crc, 4);
+	file_write_new(tdx_of(d), file, size);
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown),
+			 40);
+	ck_assert_int_eq(unknown, N - 40);
+	answers_as(tail_col_pages, plain);
+	/* A damaged byte in the first segment's model column, in a new copy of the file: its
+	 * records are left to their lines, the second segment answers for its own; verify names
+	 * the first. */
+	file_write_new(tdx_of(d), old, size);
+	file_damage(tdx_of(d), 64 + (long)body - TIX_NCOLS * 8 * 40 + 8 * 40 + 8 * 5, 0x55);
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown),
+			 N - 40);
+	ck_assert_int_eq(unknown, 40);
+	answers_as(tail_col_pages, plain);
+	ck_assert_uint_eq(count_problems(), 1);
+	free(file);
+	free(old);
+	ck_assert(index_day(d));
+	ck_assert_uint_eq(count_problems(), 0);
+	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown),
+			 -1);
+	answers_as(tail_col_pages, plain);
+	free(plain);
+}
+END_TEST
+
+/* The tail's count of day d (store_tdx_count from record 0) of the live records with kind (-1:
+ * any), status (-1: any) and, with model, that model; -1 when the tail cannot say. */
+static long long tail_count(const char *d, int kind, int status, const char *model)
+{
+	struct shard sh;
+	char lit[64];
+	uint64_t h = 0, n;
+	if (model) {
+		snprintf(lit, sizeof lit, "\"%s\"", model);
+		h = store_tix_hash(lit, strlen(lit));
+	}
+	struct store_tix_q q = {kind < 0 ? 0 : 1u << kind,
+				status < 0 ? 0 : 1u << status,
+				false,
+				model ? store_tix_col_of("model", NULL) : -1,
+				&h,
+				model ? 1 : 0};
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	bool ok = store_tdx_count(&st, "ws", &sh, 0, &q, &n);
+	shard_close(&sh);
+	return ok ? (long long)n : -1;
+}
+
+/* The counts of the tail (issue 35): each batch's segment holds the live counts of its records
+ * per column value, kind, status and root, as a .tix does, and the day's flag generation they
+ * hold for; a listing's total on a day never indexed comes from them while no flag of the day
+ * was written since (a version superseded), and from its records otherwise. A segment of an
+ * older spandex (no counts) leaves the day to its records; verify recomputes current counts;
+ * every page is that of reading every record. */
+START_TEST(tail_counts)
+{
+	const char *d = "2024-03-11";
+	enum { N = 45 };
+	static const char *const models[] = {"gpt-4o", "claude", NULL};
+	static char ids[N][12], tr[N][12], par[N][12], starts[N][32];
+	struct span s[N];
+	long long want[4] = {0};
+	for (int i = 0; i < N; i++) {
+		snprintf(ids[i], sizeof ids[i], "k%02d", i);
+		snprintf(tr[i], sizeof tr[i], "kt%d", i / 9);
+		snprintf(par[i], sizeof par[i], "k%02d", i / 9 * 9);
+		snprintf(starts[i], sizeof starts[i], "2024-03-11T08:%02d:00Z", i);
+		int kind = i % 9 ? KIND_LLM : KIND_AGENT,
+		    status = i % 4 ? SPST_SUCCESS : SPST_ERROR;
+		s[i] = mk(ids[i], tr[i], i % 9 ? par[i] : "", "sess-k", starts[i], 1, kind, status,
+			  models[i % 3], i, NAN);
+		want[0]++;
+		want[1] += kind == KIND_LLM && status == SPST_ERROR;
+		want[2] += i % 3 == 0;
+		want[3] += i % 3 == 0 && status == SPST_ERROR;
+	}
+	append(s, 20);
+	append(s + 20, 20);
+	append(s + 40, N - 40);
+	ck_assert_int_eq(tail_count(d, -1, -1, NULL), want[0]);
+	ck_assert_int_eq(tail_count(d, KIND_LLM, SPST_ERROR, NULL), want[1]);
+	ck_assert_int_eq(tail_count(d, -1, -1, "gpt-4o"), want[2]);
+	ck_assert_int_eq(tail_count(d, -1, SPST_ERROR, "gpt-4o"), want[3]);
+	ck_assert_int_eq(tail_count(d, -1, -1, "nope"), 0);
+	static const char *const days[] = {"2024-03-11"};
+	char *plain = unindexed(days, 1, tail_col_pages);
+	answers_as(tail_col_pages, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A count that does not hold for its records, under checksums that do: verify names it. */
+	long size;
+	char *file = file_read(tdx_of(d), &size);
+	char *old = malloc((size_t)size);
+	memcpy(old, file, (size_t)size);
+	uint64_t body;
+	memcpy(&body, file + 32, 8);
+	uint32_t nc, crc;
+	memcpy(&nc, file + 64 + body - 8, 4);
+	ck_assert_uint_gt(nc, 0);
+	file[64 + body - 16 - 16 * (long)nc + 12]++; /* the first count's n */
+	crc = hash_crc32c(0, file + 64, body);
+	memcpy(file + 56, &crc, 4);
+	crc = hash_crc32c(0, file, 60);
+	memcpy(file + 60, &crc, 4);
+	file_write_new(tdx_of(d), file, size);
+	ck_assert_uint_eq(count_problems(), 1);
+	/* The second segment as the spandex before counts wrote it (SPXTDX3): the day's total
+	 * comes from its records. */
+	file_write_new(tdx_of(d), old, size);
+	memcpy(file, old, (size_t)size);
+	char *seg2 = file + 64 + body;
+	uint64_t body2;
+	memcpy(&body2, seg2 + 32, 8);
+	memcpy(&nc, seg2 + 64 + body2 - 8, 4);
+	body2 -= 16 * (uint64_t)nc + 16;
+	memcpy(seg2 + 32, &body2, 8);
+	crc = hash_crc32c(0, seg2 + 64, body2);
+	memcpy(seg2 + 56, &crc, 4);
+	seg2[6] = '3';
+	crc = hash_crc32c(0, seg2, 60);
+	memcpy(seg2 + 60, &crc, 4);
+	file_write_new(tdx_of(d), file, size);
+	ck_assert_int_eq(tail_count(d, -1, -1, NULL), -1);
+	answers_as(tail_col_pages, plain);
+	file_write_new(tdx_of(d), old, size);
+	ck_assert_int_eq(tail_count(d, -1, -1, NULL), want[0]);
+	free(file);
+	free(old);
+	free(plain);
+	/* A newer version of k03 (gpt-4o, now an error): the day's flags moved, so its counts no
+	 * longer say; the pages count it once, as an error. */
+	struct span v2 = s[3];
+	v2.status = SPST_ERROR;
+	append(&v2, 1);
+	ck_assert_int_eq(tail_count(d, -1, -1, NULL), -1);
+	plain = unindexed(days, 1, tail_col_pages);
+	answers_as(tail_col_pages, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	ck_assert(index_day(d));
+	answers_as(tail_col_pages, plain);
+	free(plain);
+}
+END_TEST
+
+/* ---- Looks: a settled workspace directory, its listing and files taken with no stat ---- */
+
+static const char *const look_ws[] = {"grows", "newday", "reindexed", "retained"};
+enum { LOOK_WS = sizeof look_ws / sizeof *look_ws };
+
+/* Span <ws>-<n> of trace <ws>-t, a child of <ws>-1, started at start. */
+static void look_append(const char *ws, int n, const char *start)
+{
+	char id[32], trace[32], parent[32];
+	snprintf(id, sizeof id, "%s-%d", ws, n);
+	snprintf(trace, sizeof trace, "%s-t", ws);
+	snprintf(parent, sizeof parent, "%s-1", ws);
+	struct span s =
+	    mk(arena_strdup(A, id), arena_strdup(A, trace), n == 1 ? "" : arena_strdup(A, parent),
+	       "sess-look", start, 1, KIND_LLM, SPST_SUCCESS, "gpt-4o", n, NAN);
+	s.workspace = ws;
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_append(&st, ws, &s, 1, &e) == ST_OK, "append: %s", err_text(&e));
+}
+
+/* ws's spans newest first ("<total>:<id>,<id>..."), its trace's span count, and whether
+ * span <ws>-<get> can be read by id. */
+static const char *look_state(const char *ws, int get)
+{
+	static char out[256];
+	char id[32], trace[32];
+	q_init("-started_at", 1, 10, NULL, FILTER_SPANS);
+	Q.ws = ws;
+	json_t *j = run(intake_pages_spans);
+	int at = snprintf(out, sizeof out, "%lld:", pg(j, "total_results"));
+	json_t *data = json_object_get(j, "data");
+	for (size_t i = 0; i < json_array_size(data); i++)
+		at += snprintf(out + at, sizeof out - (size_t)at, "%s%s", i ? "," : "",
+			       str_at(j, i, "span_id"));
+	json_decref(j);
+	struct buf b;
+	buf_init(&b);
+	snprintf(trace, sizeof trace, "%s-t", ws);
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	Q.ws = ws;
+	long long spans = -1;
+	if (intake_pages_trace(&Q, trace, &b) == ST_OK) {
+		j = json_loads(b.p, 0, NULL);
+		spans = json_integer_value(json_object_get(j, "span_count"));
+		json_decref(j);
+	}
+	snprintf(id, sizeof id, "%s-%d", ws, get);
+	b.len = 0;
+	enum status s = store_get(&st, ws, id, &b);
+	buf_free(&b);
+	snprintf(out + at, sizeof out - (size_t)at, " trace:%lld get:%s", spans,
+		 s == ST_OK ? "yes" : "no");
+	return out;
+}
+
+START_TEST(looks_kept)
+{
+	uint64_t look[LOOK_WS];
+	char want[64];
+	for (size_t w = 0; w < LOOK_WS; w++) {
+		look_append(look_ws[w], 1, "2024-03-01T10:00:00Z");
+		look_append(look_ws[w], 2, "2024-03-01T11:00:00Z");
+		look_append(look_ws[w], 3, "2024-03-02T10:00:00Z");
+	}
+	/* Nothing is taken from a directory changed less than the settle time ago. */
+	ck_assert_uint_eq(store_look(&st, "grows"), 0);
+	ck_assert_int_eq(usleep((STORE_LOOK_SETTLE_MS + 300) * 1000), 0);
+	for (size_t w = 0; w < LOOK_WS; w++) {
+		look[w] = store_look(&st, look_ws[w]);
+		ck_assert_uint_ne(look[w], 0);
+		ck_assert_uint_eq(store_look(&st, look_ws[w]), look[w]);
+		/* Twice: the first lists and stats, the second takes what the first found. */
+		for (int k = 0; k < 2; k++) {
+			snprintf(want, sizeof want, "3:%s-3,%s-2,%s-1 trace:3 get:yes", look_ws[w],
+				 look_ws[w], look_ws[w]);
+			ck_assert_str_eq(look_state(look_ws[w], 1), want);
+		}
+	}
+	/* A span appended to a day already there renames nothing: the same look, and the
+	 * query reads its record and line past what the look's stats found. */
+	look_append("grows", 4, "2024-03-02T12:00:00Z");
+	ck_assert_uint_eq(store_look(&st, "grows"), look[0]);
+	ck_assert_str_eq(look_state("grows", 4),
+			 "4:grows-4,grows-3,grows-2,grows-1 trace:4 get:yes");
+	/* A new day is a new name: a new look, and the day listed. */
+	look_append("newday", 4, "2024-03-05T10:00:00Z");
+	ck_assert_uint_ne(store_look(&st, "newday"), look[1]);
+	ck_assert_str_eq(look_state("newday", 4),
+			 "4:newday-4,newday-3,newday-2,newday-1 trace:4 get:yes");
+	/* reindex renames new indexes and tables into place; a span written after is seen. */
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_reindex(&st, "reindexed", NULL, NULL, NULL, NULL, &e), ST_OK);
+	look_append("reindexed", 4, "2024-03-02T12:00:00Z");
+	ck_assert_str_eq(look_state("reindexed", 4),
+			 "4:reindexed-4,reindexed-3,reindexed-2,reindexed-1 trace:4 get:yes");
+	/* Retention removes a day: its spans are gone at once (the trace with its root). */
+	size_t removed = 0;
+	ck_assert_int_eq(ops_retain(&st, "retained", day_of("2024-03-02"), NULL, &removed, &e),
+			 ST_OK);
+	ck_assert_uint_eq(removed, 1);
+	ck_assert_str_eq(look_state("retained", 1), "1:retained-3 trace:-1 get:no");
+}
+END_TEST
+
+/* ARCHITECTURE.md, "What a reader sees": a writer re-sends the six spans of trace "tr" (a
+ * root and five children, moved to other days by every batch) with three new spans of their
+ * own trace, each batch over three days, while a reader lists every span and gets the trace.
+ * Every answer holds each batch whole or not at all: the six spans once each, of one batch,
+ * three spans of every new trace, and a trace of six spans. Without db_snapshot 16 to 28 of
+ * some 900 answers here held two versions of a span, part of a batch or no trace at all. The
+ * same listing as a visit with a reset (query.visit_reset) is checked alike: without the
+ * reset, 21 of some 400 visits held part of a batch. */
+static void snap_batch(int k, int64_t base)
+{
+	struct span b[9];
+	char name[32], trace[32];
+	snprintf(name, sizeof name, "v%d", k);
+	snprintf(trace, sizeof trace, "nt%d", k);
+	for (int i = 0; i < 9; i++) {
+		char id[32];
+		if (i < 6)
+			snprintf(id, sizeof id, "r%d", i);
+		else
+			snprintf(id, sizeof id, "n%d-%d", k, i - 6);
+		bool resent = i < 6;
+		b[i] = mk(arena_strdup(A, id), resent ? "tr" : arena_strdup(A, trace),
+			  i == 0 || i == 6 ? ""
+			  : resent	   ? "r0"
+					   : b[6].span_id,
+			  "snap-sess", "2024-03-01T00:00:00Z", 1, KIND_LLM, SPST_SUCCESS, NULL, 1,
+			  NAN);
+		b[i].name = arena_strdup(A, name);
+		b[i].started_at = base + (int64_t)((i + k) % 3) * 86400000000LL + i;
+		b[i].ended_at = b[i].started_at + 1000;
+	}
+	struct err e = {ST_OK, ""};
+	if (store_append(&st, "snap", b, 9, &e) != ST_OK)
+		_exit(2);
+}
+
+/* Batches the writer sends: 6 + 3 * 300 spans, one page of the listing. */
+#define SNAP_BATCHES 300
+
+/* The answer's problems: 0 when it holds each batch whole or not at all. */
+static int snap_check(const struct query_rows *r, int *batches)
+{
+	static unsigned char seen[1 << 16];
+	int resent = 0, version = -1, bad = 0, maxk = 0;
+	memset(seen, 0, sizeof seen);
+	for (size_t i = 0; i < r->n; i++) {
+		const char *l = r->rows[i].line, *id = strstr(l, "\"span_id\":\"");
+		const char *nm = strstr(l, "\"name\":\"v");
+		ck_assert(id && nm);
+		id += 11;
+		int v = atoi(nm + 9), k;
+		if (*id == 'r') {
+			resent++;
+			bad += version >= 0 && v != version;
+			version = v;
+		} else if (sscanf(id, "n%d-", &k) == 1 && k > 0 && k < (1 << 16)) {
+			seen[k]++;
+			maxk = k > maxk ? k : maxk;
+		}
+	}
+	for (int k = 1; k <= maxk; k++)
+		bad += seen[k] != 3;
+	*batches = maxk;
+	return bad + (resent != 6);
+}
+
+/* A visit's rows, copied: a visit with a reset (query.visit_reset) is a snapshot too. */
+struct snap_visit {
+	struct query_rows r;
+	size_t cap;
+	int resets;
+};
+
+static void snap_row(void *ctx, const struct query_row *row)
+{
+	struct snap_visit *v = ctx;
+	if (v->r.n == v->cap) {
+		v->cap = v->cap ? 2 * v->cap : 64;
+		struct query_row *n = arena_alloc(Q.a, v->cap * sizeof *n);
+		if (v->r.n)
+			memcpy(n, v->r.rows, v->r.n * sizeof *n);
+		v->r.rows = n;
+	}
+	v->r.rows[v->r.n++] =
+	    (struct query_row){arena_strndup(Q.a, row->line, row->len), row->len, row->started_us};
+}
+
+static void snap_reset(void *ctx)
+{
+	struct snap_visit *v = ctx;
+	v->r.n = 0;
+	v->resets++;
+}
+
+START_TEST(snapshot_under_writer)
+{
+	int64_t base;
+	ck_assert(time_parse("2024-03-01T00:00:00Z", true, &base));
+	snap_batch(0, base);
+	struct query_trace t;
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.ws = "snap";
+	ck_assert_int_eq(query_trace_find(&Q, "tr", &t), ST_OK);
+	ck_assert_int_eq(t.u.spans, 6);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (int k = 1; k <= SNAP_BATCHES; k++) {
+			snap_batch(k, base);
+			struct timespec nap = {0, 1000000};
+			nanosleep(&nap, NULL);
+		}
+		_exit(0);
+	}
+	int queries = 0, bad = 0, batches = 0, status = 0, resets = 0;
+	char first[160] = "";
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+		Q.ws = "snap";
+		Q.limit = 1000;
+		Q.a = arena_new(); /* the query's own, as a request's */
+		struct query_rows r;
+		ck_assert_msg(query_span_rows(&Q, &r) == ST_OK, "%s", Q.err.msg);
+		int b = snap_check(&r, &batches);
+		if (query_trace_find(&Q, "tr", &t) != ST_OK)
+			t.u.spans = 0;
+		struct snap_visit sv = {0};
+		Q.visit_reset = snap_reset;
+		ck_assert_msg(query_span_visit(&Q, snap_row, &sv) == ST_OK, "%s", Q.err.msg);
+		Q.visit_reset = NULL;
+		int vb = snap_check(&sv.r, &batches);
+		if (vb && !bad)
+			snprintf(first, sizeof first, "query %d: the visit has %d problems",
+				 queries, vb);
+		bad += vb != 0;
+		resets += sv.resets;
+		if ((b || t.u.spans != 6) && !bad)
+			snprintf(first, sizeof first, "query %d: %d problems, trace of %lld spans",
+				 queries, b, (long long)t.u.spans);
+		bad += b || t.u.spans != 6;
+		queries++;
+		arena_free(Q.a);
+	}
+	ck_assert(WIFEXITED(status) && !WEXITSTATUS(status));
+	fprintf(stderr,
+		"snapshot: %d queries and visits under %d batches, %d answers not of one state, "
+		"%d visits run again%s%s\n",
+		queries, batches, bad, resets, *first ? "; first: " : "", first);
+	ck_assert_int_gt(batches, 10);
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+void check_query_index(TCase *store, TCase *index)
+{
+	tcase_add_test(store, tail_keys);
+	tcase_add_test(store, tail_cols);
+	tcase_add_test(store, tail_counts);
+	tcase_add_test(index, key_maps);
+	tcase_add_test(index, live_counts);
+	tcase_add_test(index, root_lists);
+	tcase_add_test(index, looks_kept);
+	tcase_add_test(index, snapshot_under_writer);
+}
