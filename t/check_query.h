@@ -1,0 +1,75 @@
+/* check_query.h: the fixture the files of t/check_query share (t/check_query_fixture.c): a
+ * store in a temp dir with a few spans over two days (setup, teardown), spans made and appended,
+ * a query to fill and run, and the files of a day's indexes to read, damage and set aside. */
+#ifndef SPANDEX_T_CHECK_QUERY_H
+#define SPANDEX_T_CHECK_QUERY_H
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "lib/api/intake/filter.h"
+#include "lib/api/intake/pages.h"
+#include "lib/query/query.h"
+#include "lib/query/search.h"
+#include "lib/store/ops.h"
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
+#include "lib/base/hash.h"
+#include "lib/base/time.h"
+#include "lib/base/utf8.h"
+#include "lib/json/jline.h"
+
+/* The store in its temp dir (setup, teardown) and the spans appended to its workspace "ws". */
+extern char root[64];
+extern struct store st;
+extern struct arena *A;
+struct span mk(const char *id, const char *trace, const char *parent, const char *session,
+	       const char *start, int secs, int kind, int status, const char *model, int tok,
+	       double cost);
+void append(struct span *s, size_t n);
+void setup(void);
+void teardown(void);
+/* The query a test fills (q_init) and runs. */
+extern struct query Q;
+extern struct filter F;
+void q_init(const char *sort, long long page, long long size, const char *filter,
+	    enum filter_kind kind);
+json_t *run(enum status (*fn)(struct query *, struct buf *));
+const char *str_at(json_t *page, size_t i, const char *key);
+long long pg(json_t *page, const char *key);
+const char *row_ids(const struct query_rows *r);
+const char *found(const char *t1, const char *t2);
+const char *filtered(const char *filter);
+/* A day's indexes and files: built, read, damaged, set aside. */
+int32_t day_of(const char *d);
+bool index_day(const char *d);
+const char *tix_of(const char *root_dir, const char *d);
+size_t count_problems(void);
+struct span mk_text(const char *id, const char *trace, const char *parent, const char *session,
+		    const char *start, const char *input, const char *output);
+void append_killed_by(const char *hook, struct span *s, size_t n);
+void append_killed(struct span *s, size_t n);
+const char *bitstr(const uint64_t *bits, size_t n);
+char *file_read(const char *path, long *size);
+void file_write_new(const char *path, const char *p, long size);
+void file_damage(const char *path, long at, int x);
+const char *tdx_of(const char *d);
+char *unindexed(const char *const *days, int n, char *(*fn)(void));
+void answers_as(char *(*fn)(void), const char *plain);
+void index_days(const char *const *days, int n, int (*right)(const char *));
+void each_page(struct buf *b, const char *const *filters, size_t nf, const long long (*pages)[2],
+	       size_t np, enum filter_kind kind, bool summary,
+	       enum status (*fn)(struct query *, struct buf *));
+
+/* The tests of each file, added to the suite's cases: store and index have the fixture, text
+ * has none. */
+void check_query_text(TCase *store, TCase *index, TCase *text);
+void check_query_index(TCase *store, TCase *index);
+
+#endif
