@@ -1,9 +1,9 @@
 /* check_query: lib/query against a small store built in a temp dir with store_append:
  * paging, sorting, filters confirmed on the line, superseded versions, groups, traces with a
  * span past midnight, rollups, sessions, an empty workspace; rows for other surfaces with
- * offsets, keyset cursors both ways, roots, predicates, visits, budgets and stats. Free text
- * and the indexes are in check_query_text.c and check_query_index.c, the fixture they share in
- * check_query_fixture.c. */
+ * offsets, keyset cursors both ways, roots, predicates, visits, budgets and stats. Free text,
+ * the day's index and the tail's are in check_query_text.c, check_query_index.c and
+ * check_query_tail.c, the fixture they share in check_query_fixture.c. */
 #include "t/check_query.h"
 
 START_TEST(spans_sorted_and_paged)
@@ -825,7 +825,8 @@ Suite *check_suite(void)
 	tcase_set_timeout(w, 120);
 	TCase *u = tcase_create("text");
 	check_query_text(t, w, u);
-	check_query_index(t, w);
+	check_query_tail(t);
+	check_query_index(w);
 	suite_add_tcase(s, t);
 	suite_add_tcase(s, w);
 	suite_add_tcase(s, u);

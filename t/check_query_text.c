@@ -474,10 +474,6 @@ START_TEST(text_tail)
 }
 END_TEST
 
-/* A batch the journal undoes, with the text index built while it was committed in one shard
- * (a writer killed between two days of it): once undone, no search returns its span, before
- * and after the next build, and when the batch is sent again and the day's last record is
- * again a version of the same span. */
 /* A process takes a day's .tix to be the file it mapped last, with no stat, for up to a second
  * (MAPC_PATH_MS, lib/store/mapcache.h). A search right after `spandex index` replaced it and
  * folded the tail away reads the spans the old file does not cover line by line; one after the
@@ -504,6 +500,10 @@ START_TEST(tix_replaced)
 }
 END_TEST
 
+/* A batch the journal undoes, with the text index built while it was committed in one shard
+ * (a writer killed between two days of it): once undone, no search returns its span, before
+ * and after the next build, and when the batch is sent again and the day's last record is
+ * again a version of the same span. */
 START_TEST(undone_batch_not_searched)
 {
 	struct span b[3];
