@@ -2,6 +2,7 @@
 #include "lib/store/counts.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include "lib/base/bits.h"
 #include "lib/base/mem.h"
 
@@ -21,32 +22,52 @@ static int count_cmp(const void *x, const void *y)
 	return (a->root > b->root) - (a->root < b->root);
 }
 
+static bool count_same(const struct tix_count *a, const struct tix_count *b)
+{
+	return a->h == b->h && a->kind == b->kind && a->status == b->status && a->root == b->root;
+}
+
+/* One column at a time: each live record's entry is summed into the distinct entries through
+ * an open-addressed table (slot: 0 free, else 1 + the entry), so only the distinct entries are
+ * sorted; a batch has a few dozen per column where it has a thousand records. */
 uint32_t counts_render(const struct idx_rec *recs, size_t n, const uint64_t *cols, struct buf *out)
 {
-	size_t total = 0;
+	size_t total = 0, nslot = 16;
+	while (nslot < 2 * n)
+		nslot *= 2;
 	struct tix_count *e = xmalloc((n ? n : 1) * sizeof *e);
+	uint32_t *slot = xmalloc(nslot * sizeof *slot);
 	for (int k = 0; k <= TIX_NCOLS; k++) {
 		size_t m = 0;
+		memset(slot, 0, nslot * sizeof *slot);
 		for (size_t i = 0; i < n; i++) {
 			const struct idx_rec *r = &recs[i];
-			if (store_rec_live(r))
-				e[m++] =
-				    (struct tix_count){k < TIX_NCOLS ? cols[(size_t)k * n + i] : 0,
-						       (uint8_t)(k < TIX_NCOLS ? k : TIX_COUNT_ALL),
-						       r->kind,
-						       r->status,
-						       store_rec_root(r),
-						       1};
+			if (!store_rec_live(r))
+				continue;
+			struct tix_count c = {k < TIX_NCOLS ? cols[(size_t)k * n + i] : 0,
+					      (uint8_t)(k < TIX_NCOLS ? k : TIX_COUNT_ALL),
+					      r->kind,
+					      r->status,
+					      store_rec_root(r),
+					      1};
+			uint64_t hh =
+			    (c.h ^ (uint64_t)c.kind << 16 ^ (uint64_t)c.status << 8 ^ c.root) *
+			    0x9e3779b97f4a7c15ull;
+			size_t j = (size_t)(hh >> 32) & (nslot - 1);
+			while (slot[j] && !count_same(&e[slot[j] - 1], &c))
+				j = (j + 1) & (nslot - 1);
+			if (slot[j])
+				e[slot[j] - 1].n++;
+			else {
+				e[m++] = c;
+				slot[j] = (uint32_t)m;
+			}
 		}
 		qsort(e, m, sizeof *e, count_cmp);
-		for (size_t a = 0, z; a < m; a = z) {
-			struct tix_count c = e[a];
-			for (z = a + 1; z < m && !count_cmp(&e[z], &c); z++)
-				c.n++;
-			buf_add(out, &c, sizeof c);
-			total++;
-		}
+		buf_add(out, e, m * sizeof *e);
+		total += m;
 	}
+	free(slot);
 	free(e);
 	return (uint32_t)total;
 }
