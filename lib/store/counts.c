@@ -72,6 +72,43 @@ uint32_t counts_render(const struct idx_rec *recs, size_t n, const uint64_t *col
 	return (uint32_t)total;
 }
 
+void counts_merge(struct tix_count **sum, size_t *n, size_t *cap, struct tix_count *add,
+		  size_t nadd)
+{
+	if (!nadd)
+		return;
+	qsort(add, nadd, sizeof *add, count_cmp);
+	size_t m = 0; /* add's equal entries into one */
+	for (size_t i = 0; i < nadd; i++)
+		if (m && !count_cmp(&add[m - 1], &add[i]))
+			add[m - 1].n += add[i].n;
+		else
+			add[m++] = add[i];
+	if (*n + m > *cap) {
+		*cap = 2 * (*n + m);
+		*sum = xrealloc(*sum, *cap * sizeof **sum);
+	}
+	struct tix_count *c = *sum;
+	/* From the ends down, so that sum is merged in place. */
+	size_t i = *n, j = m, o = *n + m;
+	while (j) {
+		int d = i ? count_cmp(&c[i - 1], &add[j - 1]) : -1;
+		if (d > 0)
+			c[--o] = c[--i];
+		else if (d < 0)
+			c[--o] = add[--j];
+		else {
+			c[--o] = c[--i];
+			c[o].n += add[--j].n;
+		}
+	}
+	/* Equal entries left gaps below o: close them up. */
+	if (o > i) {
+		memmove(c + i, c + o, (*n + m - o) * sizeof *c);
+	}
+	*n = i + (*n + m - o);
+}
+
 bool counts_sorted(const struct tix_count *c, size_t nc)
 {
 	for (size_t i = 1; i < nc; i++)

@@ -26,6 +26,10 @@ struct tix_count {
  * record i at k * n + i), appended to out; their number. One column at a time, so the memory
  * is 16 bytes a record. */
 uint32_t counts_render(const struct idx_rec *recs, size_t n, const uint64_t *cols, struct buf *out);
+/* Adds the entries add[0..nadd) (any order; sorted here) to the sorted entries (*sum)[0..*n),
+ * which grow (*cap entries allocated, xrealloc'd) and stay sorted, equal entries one. */
+void counts_merge(struct tix_count **sum, size_t *n, size_t *cap, struct tix_count *add,
+		  size_t nadd);
 /* Whether entries c[0..nc) are in their order (each below the next). */
 bool counts_sorted(const struct tix_count *c, size_t nc);
 /* Adds to *n the records q names (its column, values, kinds, statuses, roots) of the counts

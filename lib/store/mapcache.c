@@ -27,6 +27,8 @@ struct mapcache_ent {
 	unsigned refs;
 	int64_t used_ms;
 	uint32_t bits;
+	void *aux; /* mapcache_aux's, freed by aux_free */
+	void (*aux_free)(void *);
 	/* The path a stat last found to name this file (its hash; 0 none), and when. For a
 	 * file written in place, the look it was found under (0 none) and the bytes it held. */
 	uint64_t path_h;
@@ -48,6 +50,8 @@ static int64_t now_ms(void)
 static void ent_free(size_t i)
 {
 	struct mapcache_ent *e = ents[i];
+	if (e->aux)
+		e->aux_free(e->aux);
 	munmap(e->map, e->len);
 	free(e);
 	ents[i] = ents[--nents];
@@ -105,11 +109,33 @@ static struct mapcache_ent *lookup(const struct stat *sb, size_t need, bool fixe
 			return e;
 		}
 		e->gone = true; /* too small, or another content: a new mapping below */
-		if (!e->refs)
+		/* A file written in place that grew stays mapped until mapcache_get maps it
+		 * anew: while it is, no other file can have its inode, so the new mapping
+		 * knows it for the same file and takes over its bits (inherit). */
+		if (!e->refs && fixed)
 			ent_free(i);
 		break;
 	}
 	return NULL;
+}
+
+/* e, a new mapping of a file written in place, takes over the bits and aux of an unheld older
+ * mapping of the same file that was too small (lookup): what they say of the bytes that one
+ * held stays true. */
+static void inherit(struct mapcache_ent *e)
+{
+	for (size_t i = 0; i < nents; i++) {
+		struct mapcache_ent *o = ents[i];
+		if (o == e || !o->gone || o->refs || o->fixed || o->dev != e->dev ||
+		    o->ino != e->ino)
+			continue;
+		e->bits = o->bits;
+		e->aux = o->aux;
+		e->aux_free = o->aux_free;
+		o->aux = NULL;
+		ent_free(i);
+		return;
+	}
 }
 
 const void *mapcache_get(int fd, const struct stat *sb, size_t need, bool fixed,
@@ -138,6 +164,8 @@ const void *mapcache_get(int fd, const struct stat *sb, size_t need, bool fixed,
 				   .len = len,
 				   .refs = 1,
 				   .used_ms = now};
+	if (!fixed)
+		inherit(e);
 	if (nents == capents) {
 		capents = capents ? 2 * capents : 64;
 		ents = xrealloc(ents, capents * sizeof *ents);
@@ -286,4 +314,10 @@ void mapcache_put(struct mapcache_ent *e)
 uint32_t *mapcache_bits(struct mapcache_ent *e)
 {
 	return &e->bits;
+}
+
+void **mapcache_aux(struct mapcache_ent *e, void (*aux_free)(void *))
+{
+	e->aux_free = aux_free;
+	return &e->aux;
 }

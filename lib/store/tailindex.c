@@ -617,29 +617,82 @@ size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, 
 	return n;
 }
 
+/* The counts of a tail's segments from record from on, summed (sorted, equal entries one): a
+ * FastCGI worker keeps them with the tail's mapping (mapcache_aux), so that a day written a
+ * trace per request, hundreds of small segments, is counted by one look at the sum and the
+ * segments written since. They hold for records [from, next), of segments that end before
+ * byte at, and for the day's flags at generation gen. Those segments' records are committed,
+ * so their bytes and records never change while the file lives but for the flags, which move
+ * gen (docs/ARCHITECTURE.md, "What a reader sees"). */
+struct tdx_sum {
+	uint64_t gen, at;
+	size_t from, next;
+	struct tix_count *c;
+	size_t nc, cap;
+};
+
+static void tdx_sum_free(void *p)
+{
+	struct tdx_sum *sum = p;
+	if (sum)
+		free(sum->c);
+	free(sum);
+}
+
+/* Adds to sum the counts of the segments of sh's tail m after sum->at, while each answers for
+ * the next records with counts of the day's flags as they are: false at one that cannot. */
+static bool tdx_sum_more(const struct shard *sh, const char *m, uint32_t *wm, struct tdx_sum *sum)
+{
+	const struct tailindex_seg *s;
+	struct tix_count *add = NULL;
+	size_t nadd = 0, capadd = 0;
+	bool said = true;
+	for (uint64_t at = sum->at; next_good(sh, m, wm, &at, &s, NULL);) {
+		size_t a = s->first, z = a + s->nrecs, nc;
+		if (z <= sum->next)
+			continue;
+		if (!(said = a == sum->next && seg_version(s) >= 4 && seg_tail(s)->gen == sum->gen))
+			break;
+		const struct tix_count *c = seg_counts(s, &nc);
+		if (nadd + nc > capadd) {
+			capadd = 2 * (nadd + nc);
+			add = xrealloc(add, capadd * sizeof *add);
+		}
+		memcpy(add + nadd, c, nc * sizeof *c);
+		nadd += nc;
+		sum->next = z;
+		sum->at = at;
+	}
+	counts_merge(&sum->c, &sum->nc, &sum->cap, add, nadd);
+	free(add);
+	return said;
+}
+
 bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
 		     const struct store_tix_q *q, uint64_t *n)
 {
 	struct mapcache_ent *mc;
 	const char *m;
-	size_t next = from;
-	bool said = true;
 	*n = 0;
 	if (from >= sh->nrecs || (sh->flag_gen & 1) || !(m = tailindex_map(st, ws, sh, &mc)))
 		return false;
-	const struct tailindex_seg *s;
-	for (uint64_t at = 0; said && next_good(sh, m, mapcache_bits(mc), &at, &s, NULL);) {
-		size_t a = s->first, z = a + s->nrecs, nc;
-		if (z <= next)
-			continue;
-		/* Every record from from on, each by the counts of a segment whose flags hold. */
-		said = a == next && seg_version(s) >= 4 && seg_tail(s)->gen == sh->flag_gen;
-		const struct tix_count *c = said ? seg_counts(s, &nc) : NULL;
-		said = said && counts_sum(c, nc, q, n);
-		next = z;
+	struct tdx_sum **kept = (struct tdx_sum **)mapcache_aux(mc, tdx_sum_free), mine = {0};
+	struct tdx_sum *sum = *kept;
+	if (!sum)
+		sum = *kept = xcalloc(1, sizeof *sum);
+	if (sum->at > sh->text_end || sum->next > sh->nrecs)
+		sum = &mine; /* a reader of an older state than the sum's: on its own */
+	if (sum->gen != sh->flag_gen || sum->from != from) {
+		sum->gen = sh->flag_gen;
+		sum->at = 0;
+		sum->from = sum->next = from;
+		sum->nc = 0;
 	}
+	bool said = tdx_sum_more(sh, m, mapcache_bits(mc), sum) && sum->next == sh->nrecs &&
+		    counts_sum(sum->c, sum->nc, q, n);
+	free(mine.c);
 	mapcache_put(mc);
-	return said && next == sh->nrecs;
+	return said;
 }
 
 void store_tdx_cols_free(struct store_tdx_cols *c)
