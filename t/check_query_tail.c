@@ -28,22 +28,31 @@ static char *tail_lookups(void)
 	return b.p;
 }
 
-/* store_tdx_keyed or store_tdx_roots (roots) of day d from record from, as "to:r,r,...". */
-static const char *tail_answer(const char *d, size_t from, bool roots, enum store_key k,
-			       const char *id)
+/* store_tdx_keyed or store_tdx_roots (roots) of sh (a state of day d) from record from, as
+ * "to:r,r,...". */
+static const char *tail_answer_of(struct shard *sh, size_t from, bool roots, enum store_key k,
+				  const char *id)
 {
 	static char out[1024];
-	struct shard sh;
 	uint32_t *r;
 	size_t n, len = 0;
 	uint64_t h = id ? hash_bytes(id, strlen(id)) : 0;
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	size_t to = roots ? store_tdx_roots(&st, "ws", &sh, from, &r, &n)
-			  : store_tdx_keyed(&st, "ws", &sh, from, k, &h, 1, &r, &n);
+	size_t to = roots ? store_tdx_roots(&st, "ws", sh, from, &r, &n)
+			  : store_tdx_keyed(&st, "ws", sh, from, k, &h, 1, &r, &n);
 	len = (size_t)snprintf(out, sizeof out, "%zu:", to);
 	for (size_t i = 0; i < n && len < sizeof out - 8; i++)
 		len += (size_t)snprintf(out + len, sizeof out - len, "%s%u", i ? "," : "", r[i]);
 	free(r);
+	return out;
+}
+
+/* The same of day d as it is now. */
+static const char *tail_answer(const char *d, size_t from, bool roots, enum store_key k,
+			       const char *id)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	const char *out = tail_answer_of(&sh, from, roots, k, id);
 	shard_close(&sh);
 	return out;
 }
@@ -380,9 +389,10 @@ START_TEST(tail_counts)
 }
 END_TEST
 
-/* A worker keeps the tail's counts summed with its mapping (struct tdx_sum): a day written a
- * batch at a time is counted right after each batch, from the sum and the segments since; a
- * reader of an older state than the sum counts its own; a superseded version stops the counts
+/* A worker keeps the tail's counts summed and its key maps merged with its mapping (struct
+ * tdx_kept): a day written a batch at a time is counted and looked up right after each batch,
+ * from what it kept and the segments since; a reader of an older state than those counts and
+ * looks up its own; a superseded version stops the counts
  * for good (of this tail: `spandex index` folds it into a .tix that counts again). */
 START_TEST(tail_counts_kept)
 {
@@ -410,6 +420,17 @@ START_TEST(tail_counts_kept)
 		ck_assert_int_eq(tail_count(d, -1, -1, NULL), all);
 		ck_assert_int_eq(tail_count(d, -1, -1, "gpt-4o"), gpt);
 		ck_assert_int_eq(tail_count(d, -1, SPST_ERROR, "gpt-4o"), gpt_err);
+		/* The key maps merged likewise: the trace's three, the session's every one. */
+		char want[512], trace[12];
+		snprintf(want, sizeof want, "%d:%d,%d,%d", i + 3, i, i + 1, i + 2);
+		snprintf(trace, sizeof trace, "ct%d", i / 3);
+		ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, trace), want);
+		int len = snprintf(want, sizeof want, "%d:", i + 3);
+		for (int k = 0; k < i + 3; k++)
+			len += snprintf(want + len, sizeof want - (size_t)len, "%s%d", k ? "," : "",
+					k);
+		ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_SESSION, "sess-c"), want);
+		ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), want); /* every span a root */
 		if (i == 30)
 			ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &old), ST_OK);
 	}
@@ -417,7 +438,11 @@ START_TEST(tail_counts_kept)
 	ck_assert_uint_eq(old.nrecs, 33);
 	ck_assert_int_eq(tail_count_of(&old, -1, -1, NULL), 33);
 	ck_assert_int_eq(tail_count_of(&old, -1, -1, "gpt-4o"), 11);
+	ck_assert_str_eq(tail_answer_of(&old, 0, false, STORE_KEY_TRACE, "ct19"), "33:");
+	ck_assert_str_eq(tail_answer_of(&old, 0, false, STORE_KEY_TRACE, "ct10"), "33:30,31,32");
+	ck_assert_str_eq(tail_answer_of(&old, 30, true, 0, NULL), "33:30,31,32");
 	shard_close(&old);
+	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "ct19"), "60:57,58,59");
 	ck_assert_int_eq(tail_count(d, -1, -1, NULL), N);
 	/* The tail grown past its mapping's slack (1 MiB): mapped again, the sum handed on with it
 	 * (FORMAT.md, "Mappings kept across queries"), the counts still right. */
@@ -435,6 +460,9 @@ START_TEST(tail_counts_kept)
 		gpt += BIG / 3;
 		ck_assert_int_eq(tail_count(d, -1, -1, NULL), all);
 		ck_assert_int_eq(tail_count(d, KIND_TOOL, -1, "gpt-4o"), (round + 1) * BIG / 3);
+		char want[64];
+		snprintf(want, sizeof want, "%lld:%lld", all, all - BIG + 7);
+		ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, bid[7]), want);
 	}
 	struct stat sb;
 	ck_assert_int_eq(stat(tdx_of(d), &sb), 0);

@@ -27,8 +27,9 @@ struct mapcache_ent {
 	unsigned refs;
 	int64_t used_ms;
 	uint32_t bits;
-	void *aux; /* mapcache_aux's, freed by aux_free */
+	void *aux; /* mapcache_aux's, freed by aux_free; aux_bytes its size */
 	void (*aux_free)(void *);
+	size_t aux_bytes;
 	/* The path a stat last found to name this file (its hash; 0 none), and when. For a
 	 * file written in place, the look it was found under (0 none) and the bytes it held. */
 	uint64_t path_h;
@@ -69,7 +70,7 @@ static void sweep(int64_t now)
 			continue;
 		}
 		if (!e->refs) {
-			bytes += e->len;
+			bytes += e->len + e->aux_bytes;
 			unheld++;
 		}
 		i++;
@@ -82,7 +83,7 @@ static void sweep(int64_t now)
 				old = i;
 		if (old == SIZE_MAX)
 			break;
-		bytes -= ents[old]->len;
+		bytes -= ents[old]->len + ents[old]->aux_bytes;
 		unheld--;
 		ent_free(old);
 	}
@@ -132,6 +133,7 @@ static void inherit(struct mapcache_ent *e)
 		e->bits = o->bits;
 		e->aux = o->aux;
 		e->aux_free = o->aux_free;
+		e->aux_bytes = o->aux_bytes;
 		o->aux = NULL;
 		ent_free(i);
 		return;
@@ -320,4 +322,9 @@ void **mapcache_aux(struct mapcache_ent *e, void (*aux_free)(void *))
 {
 	e->aux_free = aux_free;
 	return &e->aux;
+}
+
+void mapcache_aux_size(struct mapcache_ent *e, size_t bytes)
+{
+	e->aux_bytes = bytes;
 }

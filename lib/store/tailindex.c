@@ -471,88 +471,193 @@ static const struct tix_count *seg_counts(const struct tailindex_seg *s, size_t 
 	return (const struct tix_count *)(seg_cols(s) + TIX_NCOLS * (size_t)s->nrecs);
 }
 
-/* What the tail is asked: the records with one of the trace or session hashes hs[0..nh) of
- * key k, or (roots) the root spans. */
-struct tail_ask {
-	bool roots;
-	enum store_key k;
-	const uint64_t *hs;
-	size_t nh;
+/* The counts of a tail's segments from record from on, summed (sorted, equal entries one): a
+ * FastCGI worker keeps them with the tail's mapping (mapcache_aux), so that a day written a
+ * trace per request, hundreds of small segments, is counted by one look at the sum and the
+ * segments written since. They hold for records [from, next), of segments that end before
+ * byte at, and for the day's flags at generation gen. Those segments' records are committed,
+ * so their bytes and records never change while the file lives but for the flags, which move
+ * gen (docs/ARCHITECTURE.md, "What a reader sees"). */
+struct tdx_sum {
+	uint64_t gen, at;
+	size_t from, next;
+	struct tix_count *c;
+	size_t nc, cap;
 };
 
-/* The records of segment s, found whole (seg_good), that answer ask, into r: false (r as it
- * was) when its key map or roots name a record it does not have. */
-static bool seg_pick(const struct tailindex_seg *s, const struct tail_ask *ask, struct recs *r)
+/* Adds to sum the counts of the segments of sh's tail m after sum->at, while each answers for
+ * the next records with counts of the day's flags as they are: false at one that cannot. */
+static bool tdx_sum_more(const struct shard *sh, const char *m, uint32_t *wm, struct tdx_sum *sum)
 {
-	size_t had = r->n;
-	if (ask->roots) {
+	const struct tailindex_seg *s;
+	struct tix_count *add = NULL;
+	size_t nadd = 0, capadd = 0;
+	bool said = true;
+	for (uint64_t at = sum->at; next_good(sh, m, wm, &at, &s, NULL);) {
+		size_t a = s->first, z = a + s->nrecs, nc;
+		if (z <= sum->next)
+			continue;
+		if (!(said = a == sum->next && seg_version(s) >= 4 && seg_tail(s)->gen == sum->gen))
+			break;
+		const struct tix_count *c = seg_counts(s, &nc);
+		if (nadd + nc > capadd) {
+			capadd = 2 * (nadd + nc);
+			add = xrealloc(add, capadd * sizeof *add);
+		}
+		memcpy(add + nadd, c, nc * sizeof *c);
+		nadd += nc;
+		sum->next = z;
+		sum->at = at;
+	}
+	counts_merge(&sum->c, &sum->nc, &sum->cap, add, nadd);
+	free(add);
+	return said;
+}
+
+/* A key's maps of a tail's segments merged, kept like the sum: the records of [from, next) that
+ * the segments' maps name, by hash then record (e), and those no map answers for (loose,
+ * ascending: of no segment, of an older spandex, or named past its records), of the segments
+ * that end before byte at; nmaps: the maps merged. The roots likewise, as a key whose hash is 0
+ * (TDX_ROOTS). Neither depends on flags: a reader checks each record it takes. */
+struct tdx_key {
+	uint64_t h;
+	uint32_t rec;
+};
+
+struct tdx_keys {
+	uint64_t at;
+	size_t from, next, nmaps;
+	struct tdx_key *e;
+	size_t ne, cap;
+	struct recs loose;
+};
+
+#define TDX_ROOTS 2 /* keys[TDX_ROOTS]: the roots */
+
+/* What a worker keeps with a tail's mapping (mapcache_aux). */
+struct tdx_kept {
+	struct tdx_sum sum;
+	struct tdx_keys keys[3]; /* by enum store_key, then the roots */
+};
+
+static void tdx_kept_free(void *p)
+{
+	struct tdx_kept *k = p;
+	if (!k)
+		return;
+	free(k->sum.c);
+	for (int i = 0; i < 3; i++) {
+		free(k->keys[i].e);
+		free(k->keys[i].loose.p);
+	}
+	free(k);
+}
+
+/* The bytes k holds, for the mapping's share of the cache (mapcache_aux_size). */
+static size_t tdx_kept_bytes(const struct tdx_kept *k)
+{
+	size_t n = sizeof *k + k->sum.cap * sizeof *k->sum.c;
+	for (int i = 0; i < 3; i++)
+		n +=
+		    k->keys[i].cap * sizeof *k->keys[i].e + k->keys[i].loose.cap * sizeof(uint32_t);
+	return n;
+}
+
+/* The tail's mapping's kept sums, made on first use. */
+static struct tdx_kept *tdx_kept_of(struct mapcache_ent *mc)
+{
+	struct tdx_kept **k = (struct tdx_kept **)mapcache_aux(mc, tdx_kept_free);
+	if (!*k)
+		*k = xcalloc(1, sizeof **k);
+	return *k;
+}
+
+static int tdx_key_cmp(const void *x, const void *y)
+{
+	const struct tdx_key *a = x, *b = y;
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+/* The entries of segment s (found whole, seg_good) for keys: its records from keys->next on
+ * that its map of key k names, or (TDX_ROOTS) its roots, appended to add; false (add as it
+ * was) when the map or roots name a record it does not have. */
+static bool seg_keys_add(const struct tailindex_seg *s, int k, const struct tdx_keys *keys,
+			 struct tdx_key **add, size_t *nadd, size_t *cap)
+{
+	size_t a = s->first, had = *nadd;
+	if (*nadd + s->nrecs > *cap) {
+		*cap = 2 * (*nadd + s->nrecs);
+		*add = xrealloc(*add, *cap * sizeof **add);
+	}
+	if (k == TDX_ROOTS) {
 		const uint64_t *roots = seg_roots(s);
 		for (size_t w = 0; w < roots_bytes(s->nrecs) / 8; w++)
 			for (uint64_t b = roots[w]; b; b &= b - 1) {
 				size_t i = w * 64 + (size_t)__builtin_ctzll(b);
 				if (i >= s->nrecs) { /* a bit past its records: none is set */
-					r->n = had;
+					*nadd = had;
 					return false;
 				}
-				recs_add(r, s->first + i);
+				if (a + i >= keys->next)
+					(*add)[(*nadd)++] = (struct tdx_key){0, (uint32_t)(a + i)};
 			}
 		return true;
 	}
-	struct keymap m = seg_keymap(s, ask->k);
-	for (size_t j = 0; j < ask->nh; j++)
-		if (keymap_find(&m, ask->hs[j], true, s->first, &r->p, &r->n, &r->cap) != ST_OK) {
-			r->n = had;
+	struct keymap km = seg_keymap(s, (enum store_key)k);
+	if (km.n > s->nrecs) {
+		*nadd = had;
+		return false;
+	}
+	for (size_t i = 0; i < km.n; i++) {
+		if (km.rec[i] >= s->nrecs) {
+			*nadd = had;
 			return false;
 		}
+		if (a + km.rec[i] >= keys->next)
+			(*add)[(*nadd)++] = (struct tdx_key){km.h[i], (uint32_t)(a + km.rec[i])};
+	}
 	return true;
 }
 
-/* The records of sh from `from` on that answer ask: those the segments' keys name, and every
- * record that no segment with keys to trust answers for, into *recs and *n, ascending per
- * segment. Returns sh->nrecs, or from itself (*recs NULL) when no segment answered. */
-static size_t tail_ask(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		       const struct tail_ask *ask, uint32_t **recs, size_t *n)
+/* Adds to keys the maps of key k (or TDX_ROOTS) of the segments of sh's tail m after
+ * keys->at. */
+static void tdx_keys_more(const struct shard *sh, const char *m, uint32_t *wm, int k,
+			  struct tdx_keys *keys)
 {
-	struct mapcache_ent *mc;
-	const char *m;
-	*recs = NULL;
-	*n = 0;
-	if (from >= sh->nrecs || !(m = tailindex_map(st, ws, sh, &mc)))
-		return from;
-	struct recs r = {0};
-	size_t next = from; /* the records before it are answered for */
-	bool said = false;
 	const struct tailindex_seg *s;
-	for (uint64_t at = 0; next_good(sh, m, mapcache_bits(mc), &at, &s, NULL);) {
-		size_t a = s->first, z = a + s->nrecs, had;
-		if (z <= next || !seg_keyed(s))
+	struct tdx_key *add = NULL;
+	size_t nadd = 0, capadd = 0;
+	for (uint64_t at = keys->at; next_good(sh, m, wm, &at, &s, NULL);) {
+		size_t a = s->first, z = a + s->nrecs;
+		if (z <= keys->next)
 			continue;
-		for (; next < a; next++) /* records no segment answered for */
-			recs_add(&r, next);
-		had = r.n;
-		if (seg_pick(s, ask, &r)) {
-			said = true;
-			size_t k = had; /* a segment begun before from: only its records past it */
-			for (size_t i = had; i < r.n; i++)
-				if (r.p[i] >= next)
-					r.p[k++] = r.p[i];
-			r.n = k;
-		} else {
-			for (size_t i = next; i < z; i++)
-				recs_add(&r, i);
+		for (; keys->next < a; keys->next++)
+			recs_add(&keys->loose, keys->next);
+		bool ok = seg_keyed(s) && seg_keys_add(s, k, keys, &add, &nadd, &capadd);
+		if (ok)
+			keys->nmaps++;
+		else
+			for (size_t i = keys->next; i < z; i++)
+				recs_add(&keys->loose, i);
+		keys->next = z;
+		keys->at = at;
+	}
+	if (nadd) { /* sorted, then merged into e from the ends down */
+		qsort(add, nadd, sizeof *add, tdx_key_cmp);
+		if (keys->ne + nadd > keys->cap) {
+			keys->cap = 2 * (keys->ne + nadd);
+			keys->e = xrealloc(keys->e, keys->cap * sizeof *keys->e);
 		}
-		next = z;
+		size_t i = keys->ne, j = nadd, o = keys->ne + nadd;
+		while (j)
+			keys->e[--o] = i && tdx_key_cmp(&keys->e[i - 1], &add[j - 1]) > 0
+					   ? keys->e[--i]
+					   : add[--j];
+		keys->ne += nadd;
 	}
-	mapcache_put(mc);
-	if (!said) {
-		free(r.p);
-		return from;
-	}
-	for (; next < sh->nrecs; next++)
-		recs_add(&r, next);
-	*recs = r.p;
-	*n = r.n;
-	return sh->nrecs;
+	free(add);
 }
 
 static int cmp_u32(const void *x, const void *y)
@@ -561,22 +666,75 @@ static int cmp_u32(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
+/* The records of sh from from on that answer for key which (hashes hs[0..nh)) or TDX_ROOTS:
+ * those the segments' maps or roots name, and every record no segment answers for, ascending,
+ * into *recs and *n, from what the tail's mapping keeps (struct tdx_kept) and the segments
+ * written since. Returns sh->nrecs, or from itself (*recs NULL) when no segment answered. */
+static size_t tdx_ask(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		      int which, const uint64_t *hs, size_t nh, uint32_t **recs, size_t *n)
+{
+	struct mapcache_ent *mc;
+	const char *m;
+	*recs = NULL;
+	*n = 0;
+	if (from >= sh->nrecs || !(m = tailindex_map(st, ws, sh, &mc)))
+		return from;
+	struct tdx_kept *kept = tdx_kept_of(mc);
+	struct tdx_keys *keys = &kept->keys[which], mine = {0};
+	if (keys->at > sh->text_end || keys->next > sh->nrecs)
+		keys = &mine; /* a reader of an older state than the kept maps': on its own */
+	if (keys->from != from || !keys->next) {
+		free(keys->e);
+		free(keys->loose.p);
+		*keys = (struct tdx_keys){.from = from, .next = from};
+	}
+	tdx_keys_more(sh, m, mapcache_bits(mc), which, keys);
+	size_t to = from;
+	if (keys->nmaps) {
+		struct recs r = {0};
+		if (which == TDX_ROOTS)
+			for (size_t i = 0; i < keys->ne; i++)
+				recs_add(&r, keys->e[i].rec);
+		for (size_t j = 0; j < nh; j++) {
+			size_t a = 0, z = keys->ne;
+			while (a < z) {
+				size_t mid = a + (z - a) / 2;
+				if (keys->e[mid].h < hs[j])
+					a = mid + 1;
+				else
+					z = mid;
+			}
+			for (; a < keys->ne && keys->e[a].h == hs[j]; a++)
+				recs_add(&r, keys->e[a].rec);
+		}
+		for (size_t i = 0; i < keys->loose.n; i++)
+			recs_add(&r, keys->loose.p[i]);
+		for (size_t i = keys->next; i < sh->nrecs; i++) /* past every segment */
+			recs_add(&r, i);
+		if ((nh > 1 || keys->loose.n) && r.n > 1) /* into storage order */
+			qsort(r.p, r.n, sizeof *r.p, cmp_u32);
+		*recs = r.p;
+		*n = r.n;
+		to = sh->nrecs;
+	}
+	free(mine.e);
+	free(mine.loose.p);
+	mapcache_aux_size(mc, tdx_kept_bytes(kept));
+	mapcache_put(mc);
+	return to;
+}
+
 size_t store_tdx_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
 		       enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,
 		       size_t *n)
 {
-	struct tail_ask ask = {false, which, hs, nh};
-	size_t to = tail_ask(st, ws, sh, from, &ask, recs, n);
-	if (nh > 1 && *n) /* each segment's lists of distinct hashes, into storage order */
-		qsort(*recs, *n, sizeof **recs, cmp_u32);
-	return to;
+	return tdx_ask(st, ws, sh, from, (int)which, hs, nh, recs, n);
 }
 
 size_t store_tdx_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
 		       uint32_t **recs, size_t *n)
 {
-	struct tail_ask ask = {true, STORE_KEY_TRACE, NULL, 0};
-	return tail_ask(st, ws, sh, from, &ask, recs, n);
+	return tdx_ask(st, ws, sh, from, TDX_ROOTS, NULL, 0, recs, n);
 }
 
 /* Appends the run [first, first + n) to c (v NULL: no segment answers for it). */
@@ -617,57 +775,6 @@ size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, 
 	return n;
 }
 
-/* The counts of a tail's segments from record from on, summed (sorted, equal entries one): a
- * FastCGI worker keeps them with the tail's mapping (mapcache_aux), so that a day written a
- * trace per request, hundreds of small segments, is counted by one look at the sum and the
- * segments written since. They hold for records [from, next), of segments that end before
- * byte at, and for the day's flags at generation gen. Those segments' records are committed,
- * so their bytes and records never change while the file lives but for the flags, which move
- * gen (docs/ARCHITECTURE.md, "What a reader sees"). */
-struct tdx_sum {
-	uint64_t gen, at;
-	size_t from, next;
-	struct tix_count *c;
-	size_t nc, cap;
-};
-
-static void tdx_sum_free(void *p)
-{
-	struct tdx_sum *sum = p;
-	if (sum)
-		free(sum->c);
-	free(sum);
-}
-
-/* Adds to sum the counts of the segments of sh's tail m after sum->at, while each answers for
- * the next records with counts of the day's flags as they are: false at one that cannot. */
-static bool tdx_sum_more(const struct shard *sh, const char *m, uint32_t *wm, struct tdx_sum *sum)
-{
-	const struct tailindex_seg *s;
-	struct tix_count *add = NULL;
-	size_t nadd = 0, capadd = 0;
-	bool said = true;
-	for (uint64_t at = sum->at; next_good(sh, m, wm, &at, &s, NULL);) {
-		size_t a = s->first, z = a + s->nrecs, nc;
-		if (z <= sum->next)
-			continue;
-		if (!(said = a == sum->next && seg_version(s) >= 4 && seg_tail(s)->gen == sum->gen))
-			break;
-		const struct tix_count *c = seg_counts(s, &nc);
-		if (nadd + nc > capadd) {
-			capadd = 2 * (nadd + nc);
-			add = xrealloc(add, capadd * sizeof *add);
-		}
-		memcpy(add + nadd, c, nc * sizeof *c);
-		nadd += nc;
-		sum->next = z;
-		sum->at = at;
-	}
-	counts_merge(&sum->c, &sum->nc, &sum->cap, add, nadd);
-	free(add);
-	return said;
-}
-
 bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
 		     const struct store_tix_q *q, uint64_t *n)
 {
@@ -676,10 +783,8 @@ bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, s
 	*n = 0;
 	if (from >= sh->nrecs || (sh->flag_gen & 1) || !(m = tailindex_map(st, ws, sh, &mc)))
 		return false;
-	struct tdx_sum **kept = (struct tdx_sum **)mapcache_aux(mc, tdx_sum_free), mine = {0};
-	struct tdx_sum *sum = *kept;
-	if (!sum)
-		sum = *kept = xcalloc(1, sizeof *sum);
+	struct tdx_kept *kept = tdx_kept_of(mc);
+	struct tdx_sum *sum = &kept->sum, mine = {0};
 	if (sum->at > sh->text_end || sum->next > sh->nrecs)
 		sum = &mine; /* a reader of an older state than the sum's: on its own */
 	if (sum->gen != sh->flag_gen || sum->from != from) {
@@ -691,6 +796,7 @@ bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, s
 	bool said = tdx_sum_more(sh, m, mapcache_bits(mc), sum) && sum->next == sh->nrecs &&
 		    counts_sum(sum->c, sum->nc, q, n);
 	free(mine.c);
+	mapcache_aux_size(mc, tdx_kept_bytes(kept));
 	mapcache_put(mc);
 	return said;
 }
