@@ -1016,6 +1016,50 @@ START_TEST(jsonx_limits)
 }
 END_TEST
 
+/* The reading of stored lines (lib/model's line_parse): a name twice in one object refused,
+ * nesting as deep as jansson's json_loadb took it, and every line taken as it took it. */
+START_TEST(jsonx_line_flags)
+{
+	size_t pos;
+	const char *dup = "{\"a\":1,\"b\":{\"a\":1},\"a\":2}";
+	json_t *v = jsonx_parse(dup, strlen(dup), &pos, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "a")), 2); /* the last wins */
+	json_decref(v);
+	struct err e = {0};
+	ck_assert_ptr_null(jsonx_parse_with(dup, strlen(dup), JSONX_NO_DUPLICATES, &pos, &e));
+	ck_assert_str_eq(e.msg, "duplicate object key");
+	ck_assert_ptr_null(json_loadb(dup, strlen(dup), JSON_REJECT_DUPLICATES, NULL));
+	for (int d = JSONX_MAX_DEPTH + 1; d <= JSONX_DEEP_DEPTH + 1;
+	     d += JSONX_DEEP_DEPTH - JSONX_MAX_DEPTH) {
+		char *deep = nested(d);
+		v = jsonx_parse_with(deep, strlen(deep), JSONX_DEEP, &pos, NULL);
+		json_t *ref = json_loadb(deep, strlen(deep), JSON_DECODE_ANY, NULL);
+		ck_assert_int_eq(!v, d > JSONX_DEEP_DEPTH);
+		ck_assert_int_eq(!ref, d > JSONX_DEEP_DEPTH);
+		json_decref(v);
+		json_decref(ref);
+		free(deep);
+	}
+	static const char *const same[] = {
+	    "\t{\"a\":[1,-0,-0.0,1E2,1e-400,-9223372036854775808]}\r\n",
+	    "{\"s\":\"\\ud834\\udd1e \\u0041\\/\"}",
+	    "{\"a\":\"\\udc00\"}",
+	    "{\"a\":01}",
+	    "{\"a\":1e400}",
+	    "{\"a\":\"\\u0000\"}",
+	    "{\"a\":\"\xff\"}",
+	    "{\"a\":1} x"};
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+		v = jsonx_parse_with(same[i], strlen(same[i]), JSONX_NO_DUPLICATES | JSONX_DEEP,
+				     &pos, NULL);
+		json_t *ref = json_loadb(same[i], strlen(same[i]), JSON_REJECT_DUPLICATES, NULL);
+		ck_assert_msg(!v == !ref && (!v || json_equal(v, ref)), "%s", same[i]);
+		json_decref(v);
+		json_decref(ref);
+	}
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -1053,6 +1097,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, verr_order);
 	tcase_add_test(tc, jsonx_grammar);
 	tcase_add_test(tc, jsonx_limits);
+	tcase_add_test(tc, jsonx_line_flags);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -16,7 +16,8 @@
 struct jp {
 	const char *p;
 	size_t n, i;
-	int depth;
+	int depth, max_depth;
+	bool nodup;	 /* JSONX_NO_DUPLICATES */
 	const char *err; /* first error, with its position in at */
 	size_t at;
 	struct buf tmp; /* unescaped strings */
@@ -269,6 +270,10 @@ static json_t *object(struct jp *j)
 			fail(j, j->i, "':' expected");
 		}
 		/* RFC 8259 leaves duplicate names open; the last one wins, as in Python. */
+		if (v && j->nodup && json_object_getn(o, key, kl)) {
+			json_decref(v);
+			v = fail(j, j->i, "duplicate object key");
+		}
 		if (v)
 			json_object_setn_new_nocheck(o, key, kl, v);
 		if (key != small)
@@ -344,7 +349,7 @@ static json_t *value(struct jp *j)
 	switch (j->p[j->i]) {
 	case '{':
 	case '[':
-		if (++j->depth > JSONX_MAX_DEPTH)
+		if (++j->depth > j->max_depth)
 			return fail(j, j->i, "nesting deeper than the limit");
 		v = j->p[j->i] == '{' ? object(j) : array(j);
 		j->depth--;
@@ -365,9 +370,12 @@ static json_t *value(struct jp *j)
 	}
 }
 
-json_t *jsonx_parse(const char *p, size_t n, size_t *pos, struct err *e)
+json_t *jsonx_parse_with(const char *p, size_t n, int flags, size_t *pos, struct err *e)
 {
-	struct jp j = {.p = p, .n = n};
+	struct jp j = {.p = p,
+		       .n = n,
+		       .max_depth = flags & JSONX_DEEP ? JSONX_DEEP_DEPTH : JSONX_MAX_DEPTH,
+		       .nodup = flags & JSONX_NO_DUPLICATES};
 	buf_init(&j.tmp);
 	json_t *v = value(&j);
 	if (v) {
@@ -381,11 +389,15 @@ json_t *jsonx_parse(const char *p, size_t n, size_t *pos, struct err *e)
 	if (!v) {
 		*pos = j.at;
 		if (!strcmp(j.err, "nesting deeper than the limit"))
-			err_set(e, ST_BAD_REQUEST, "nesting deeper than %d levels",
-				JSONX_MAX_DEPTH);
+			err_set(e, ST_BAD_REQUEST, "nesting deeper than %d levels", j.max_depth);
 		else
 			err_set(e, ST_BAD_REQUEST, "%s", j.err);
 	}
 	buf_free(&j.tmp);
 	return v;
+}
+
+json_t *jsonx_parse(const char *p, size_t n, size_t *pos, struct err *e)
+{
+	return jsonx_parse_with(p, n, 0, pos, e);
 }

@@ -95,7 +95,7 @@ static const char *const members[] = {
 bool judgement_parse(const char *line, size_t len, struct judgement *j, json_t **root)
 {
 	judgement_init(j);
-	*root = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	*root = line_parse(line, len);
 	json_t *o = *root, *v;
 	const char *k;
 	if (!json_is_object(o))

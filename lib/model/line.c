@@ -5,6 +5,7 @@
 #include <string.h>
 #include "lib/base/time.h"
 #include "lib/json/jsonw.h"
+#include "lib/json/jsonx.h"
 
 void line_key(struct buf *b, const char *k)
 {
@@ -110,4 +111,10 @@ int line_lookup(const char *const *names, int n, const char *s)
 		if (!strcmp(names[i], s))
 			return i;
 	return -1;
+}
+
+json_t *line_parse(const char *line, size_t len)
+{
+	size_t pos;
+	return jsonx_parse_with(line, len, JSONX_NO_DUPLICATES | JSONX_DEEP, &pos, NULL);
 }

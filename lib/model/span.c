@@ -8,6 +8,7 @@
 #include "lib/base/time.h"
 #include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
+#include "lib/json/jsonx.h"
 #include "lib/model/line.h"
 
 const char *const span_kind_names[KIND__COUNT + 1] = {
@@ -265,14 +266,15 @@ static bool get_raw(json_t *o, const char *k, json_t **v)
 	const char *raw = line_get_str(o, k);
 	if (!raw)
 		return true;
-	*v = json_loads(raw, 0, NULL);
+	size_t pos;
+	*v = jsonx_parse_with(raw, strlen(raw), JSONX_DEEP, &pos, NULL);
 	return json_is_object(*v);
 }
 
 bool span_parse(const char *line, size_t len, struct span *s, json_t **root)
 {
 	span_init(s);
-	*root = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	*root = line_parse(line, len);
 	json_t *o = *root;
 	int e;
 	if (!json_is_object(o))
