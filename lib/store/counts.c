@@ -103,9 +103,8 @@ void counts_merge(struct tix_count **sum, size_t *n, size_t *cap, struct tix_cou
 		}
 	}
 	/* Equal entries left gaps below o: close them up. */
-	if (o > i) {
+	if (o > i)
 		memmove(c + i, c + o, (*n + m - o) * sizeof *c);
-	}
 	*n = i + (*n + m - o);
 }
 

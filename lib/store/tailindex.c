@@ -605,11 +605,7 @@ static bool seg_keys_add(const struct tailindex_seg *s, int k, const struct tdx_
 			}
 		return true;
 	}
-	struct keymap km = seg_keymap(s, (enum store_key)k);
-	if (km.n > s->nrecs) {
-		*nadd = had;
-		return false;
-	}
+	struct keymap km = seg_keymap(s, (enum store_key)k); /* km.n == s->nrecs */
 	for (size_t i = 0; i < km.n; i++) {
 		if (km.rec[i] >= s->nrecs) {
 			*nadd = had;
