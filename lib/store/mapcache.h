@@ -64,10 +64,10 @@ const void *mapcache_get_recent(const char *path, size_t need, size_t *len,
 void mapcache_forget_path(const char *path);
 void mapcache_put(struct mapcache_ent *e);
 /* Bits a reader keeps with a file's mapping, 0 at first: what it has checked of it (a .tix's
- * sections; how far a .tdx's segments, lib/store/tailindex.c). */
+ * sections; how far a .tdx's segments, lib/store/tailseg.c). */
 uint32_t *mapcache_bits(struct mapcache_ent *e);
 /* What a reader derives from a file's mapping and keeps with it (a .tdx's counts summed and key
- * maps merged, lib/store/tailindex.c), NULL at first; freed with aux_free when the mapping goes.
+ * maps merged, lib/store/tailread.c), NULL at first; freed with aux_free when the mapping goes.
  * Like the bits, a file written in place that grew past its mapping hands both on to its larger
  * one: they may say only what stays true of the bytes the mapping held. */
 void **mapcache_aux(struct mapcache_ent *e, void (*aux_free)(void *));

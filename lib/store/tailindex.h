@@ -2,9 +2,10 @@
  * segment per batch, the words of its records' name, input and output, their trace and session
  * keys, roots and column values, appended under the shard lock and committed by the same header
  * write that commits the records (the header's text_end). `spandex index` folds the tail into
- * the day's .tix and removes it. The readers' side is store_tdx_text, store_tdx_keyed,
- * store_tdx_roots and store_tdx_cols in store.h; docs/FORMAT.md ("The text of the tail") has
- * the format and the rules. Private to lib/store. */
+ * the day's .tix and removes it. A segment's bytes are tailseg.h's; the readers' side is
+ * store_tdx_text, store_tdx_keyed, store_tdx_roots, store_tdx_cols and store_tdx_count in
+ * store.h (tailread.c); docs/FORMAT.md ("The text of the tail") has the format and the rules.
+ * Private to lib/store. */
 #ifndef SPANDEX_STORE_TDX_H
 #define SPANDEX_STORE_TDX_H
 

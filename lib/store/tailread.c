@@ -1,0 +1,421 @@
+/* tailread: what the readers ask of a day's tail (store_tdx_* in store.h): the candidates of
+ * a search, the records of a trace or session key and the roots, the column runs and the
+ * counts, each found from the segments (tailseg.h) and, for keys and counts, from what a worker
+ * keeps with the tail's mapping. */
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base/bits.h"
+#include "lib/base/mem.h"
+#include "lib/store/counts.h"
+#include "lib/store/keymap.h"
+#include "lib/store/mapcache.h"
+#include "lib/store/store.h"
+#include "lib/store/tailseg.h"
+#include "lib/store/words.h"
+
+size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		      const char *const *terms, size_t nterms, uint64_t **bits, uint64_t **sure)
+{
+	size_t n = sh->nrecs, words = (n + 63) / 64;
+	bool word = false; /* some term has a letter or digit: else every line is read */
+	for (size_t k = 0; k < nterms && !word; k++) {
+		size_t at = 0, a;
+		word = words_next(terms[k], strlen(terms[k]), &at, &a);
+	}
+	struct mapcache_ent *mc;
+	const char *m;
+	if (!word || from >= n || !(m = tailseg_map(st, ws, sh, &mc)))
+		return from;
+	uint64_t *all = NULL, *yes = NULL;
+	bool whole = true;
+	const struct tailindex_seg *s;
+	struct words_view v;
+	for (uint64_t at = 0; tailseg_next_good(sh, m, mapcache_bits(mc), &at, &s, &v);) {
+		uint64_t *a, *y;
+		if ((size_t)s->first + s->nrecs <= from ||
+		    words_terms(&v, terms, nterms, s->nrecs, &a, &y) != ST_OK)
+			continue;
+		if (!all) { /* the records before from as the caller had them (its bits past from
+			       are 0); the rest unknown: candidates until a segment says otherwise
+			     */
+			size_t had = (from + 63) / 64;
+			all = xcalloc(words, sizeof *all);
+			yes = xcalloc(words, sizeof *yes);
+			if (from)
+				memcpy(all, *bits, had * sizeof *all);
+			if (from && *sure)
+				memcpy(yes, *sure, had * sizeof *yes);
+			for (size_t i = from; i < n; i++)
+				bits_set(all, i);
+		}
+		whole = whole && y;
+		for (size_t i = s->first > from ? s->first : from; i < (size_t)s->first + s->nrecs;
+		     i++) {
+			bits_put(all, i, bits_get(a, i - s->first));
+			bits_put(yes, i, y && bits_get(y, i - s->first));
+		}
+		free(a);
+		free(y);
+	}
+	mapcache_put(mc);
+	if (!all)
+		return from;
+	if (!whole || (from && !*sure)) {
+		free(yes);
+		yes = NULL;
+	}
+	free(*bits);
+	free(*sure);
+	*bits = all;
+	*sure = yes;
+	return n;
+}
+
+/* A growing list of record numbers. */
+struct recs {
+	uint32_t *p;
+	size_t n, cap;
+};
+
+static void recs_add(struct recs *r, size_t i)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->p = xrealloc(r->p, r->cap * sizeof *r->p);
+	}
+	r->p[r->n++] = (uint32_t)i;
+}
+
+/* The counts of a tail's segments from record from on, summed (sorted, equal entries one): a
+ * FastCGI worker keeps them with the tail's mapping (mapcache_aux), so that a day written a
+ * trace per request, hundreds of small segments, is counted by one look at the sum and the
+ * segments written since. They hold for records [from, next), of segments that end before
+ * byte at, and for the day's flags at generation gen. Those segments' records are committed,
+ * so their bytes and records never change while the file lives but for the flags, which move
+ * gen (docs/ARCHITECTURE.md, "What a reader sees"). */
+struct tdx_sum {
+	uint64_t gen, at;
+	size_t from, next;
+	struct tix_count *c;
+	size_t nc, cap;
+};
+
+/* Adds to sum the counts of the segments of sh's tail m after sum->at, while each answers for
+ * the next records with counts of the day's flags as they are: false at one that cannot. */
+static bool tdx_sum_more(const struct shard *sh, const char *m, uint32_t *wm, struct tdx_sum *sum)
+{
+	const struct tailindex_seg *s;
+	struct tix_count *add = NULL;
+	size_t nadd = 0, capadd = 0;
+	bool said = true;
+	for (uint64_t at = sum->at; tailseg_next_good(sh, m, wm, &at, &s, NULL);) {
+		size_t a = s->first, z = a + s->nrecs, nc;
+		if (z <= sum->next)
+			continue;
+		if (!(said = a == sum->next && tailseg_version(s) >= 4 &&
+			     tailseg_end(s)->gen == sum->gen))
+			break;
+		const struct tix_count *c = tailseg_counts(s, &nc);
+		if (nadd + nc > capadd) {
+			capadd = 2 * (nadd + nc);
+			add = xrealloc(add, capadd * sizeof *add);
+		}
+		memcpy(add + nadd, c, nc * sizeof *c);
+		nadd += nc;
+		sum->next = z;
+		sum->at = at;
+	}
+	counts_merge(&sum->c, &sum->nc, &sum->cap, add, nadd);
+	free(add);
+	return said;
+}
+
+/* A key's maps of a tail's segments merged, kept like the sum: the records of [from, next) that
+ * the segments' maps name, by hash then record (e), and those no map answers for (loose,
+ * ascending: of no segment, of an older spandex, or named past its records), of the segments
+ * that end before byte at; nmaps: the maps merged. The roots likewise, as a key whose hash is 0
+ * (TDX_ROOTS). Neither depends on flags: a reader checks each record it takes. */
+struct tdx_key {
+	uint64_t h;
+	uint32_t rec;
+};
+
+struct tdx_keys {
+	uint64_t at;
+	size_t from, next, nmaps;
+	struct tdx_key *e;
+	size_t ne, cap;
+	struct recs loose;
+};
+
+#define TDX_ROOTS 2 /* keys[TDX_ROOTS]: the roots */
+
+/* What a worker keeps with a tail's mapping (mapcache_aux). */
+struct tdx_kept {
+	struct tdx_sum sum;
+	struct tdx_keys keys[3]; /* by enum store_key, then the roots */
+};
+
+static void tdx_kept_free(void *p)
+{
+	struct tdx_kept *k = p;
+	if (!k)
+		return;
+	free(k->sum.c);
+	for (int i = 0; i < 3; i++) {
+		free(k->keys[i].e);
+		free(k->keys[i].loose.p);
+	}
+	free(k);
+}
+
+/* The bytes k holds, for the mapping's share of the cache (mapcache_aux_size). */
+static size_t tdx_kept_bytes(const struct tdx_kept *k)
+{
+	size_t n = sizeof *k + k->sum.cap * sizeof *k->sum.c;
+	for (int i = 0; i < 3; i++)
+		n +=
+		    k->keys[i].cap * sizeof *k->keys[i].e + k->keys[i].loose.cap * sizeof(uint32_t);
+	return n;
+}
+
+/* The tail's mapping's kept sums, made on first use. */
+static struct tdx_kept *tdx_kept_of(struct mapcache_ent *mc)
+{
+	struct tdx_kept **k = (struct tdx_kept **)mapcache_aux(mc, tdx_kept_free);
+	if (!*k)
+		*k = xcalloc(1, sizeof **k);
+	return *k;
+}
+
+static int tdx_key_cmp(const void *x, const void *y)
+{
+	const struct tdx_key *a = x, *b = y;
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	return (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+/* The entries of segment s (found whole, seg_good) for keys: its records from keys->next on
+ * that its map of key k names, or (TDX_ROOTS) its roots, appended to add; false (add as it
+ * was) when the map or roots name a record it does not have. */
+static bool seg_keys_add(const struct tailindex_seg *s, int k, const struct tdx_keys *keys,
+			 struct tdx_key **add, size_t *nadd, size_t *cap)
+{
+	size_t a = s->first, had = *nadd;
+	if (*nadd + s->nrecs > *cap) {
+		*cap = 2 * (*nadd + s->nrecs);
+		*add = xrealloc(*add, *cap * sizeof **add);
+	}
+	if (k == TDX_ROOTS) {
+		const uint64_t *roots = tailseg_roots(s);
+		for (size_t w = 0; w < tailseg_roots_bytes(s->nrecs) / 8; w++)
+			for (uint64_t b = roots[w]; b; b &= b - 1) {
+				size_t i = w * 64 + (size_t)__builtin_ctzll(b);
+				if (i >= s->nrecs) { /* a bit past its records: none is set */
+					*nadd = had;
+					return false;
+				}
+				if (a + i >= keys->next)
+					(*add)[(*nadd)++] = (struct tdx_key){0, (uint32_t)(a + i)};
+			}
+		return true;
+	}
+	struct keymap km = tailseg_keymap(s, (enum store_key)k); /* km.n == s->nrecs */
+	for (size_t i = 0; i < km.n; i++) {
+		if (km.rec[i] >= s->nrecs) {
+			*nadd = had;
+			return false;
+		}
+		if (a + km.rec[i] >= keys->next)
+			(*add)[(*nadd)++] = (struct tdx_key){km.h[i], (uint32_t)(a + km.rec[i])};
+	}
+	return true;
+}
+
+/* Adds to keys the maps of key k (or TDX_ROOTS) of the segments of sh's tail m after
+ * keys->at. */
+static void tdx_keys_more(const struct shard *sh, const char *m, uint32_t *wm, int k,
+			  struct tdx_keys *keys)
+{
+	const struct tailindex_seg *s;
+	struct tdx_key *add = NULL;
+	size_t nadd = 0, capadd = 0;
+	for (uint64_t at = keys->at; tailseg_next_good(sh, m, wm, &at, &s, NULL);) {
+		size_t a = s->first, z = a + s->nrecs;
+		if (z <= keys->next)
+			continue;
+		for (; keys->next < a; keys->next++)
+			recs_add(&keys->loose, keys->next);
+		bool ok = tailseg_keyed(s) && seg_keys_add(s, k, keys, &add, &nadd, &capadd);
+		if (ok)
+			keys->nmaps++;
+		else
+			for (size_t i = keys->next; i < z; i++)
+				recs_add(&keys->loose, i);
+		keys->next = z;
+		keys->at = at;
+	}
+	if (nadd) { /* sorted, then merged into e from the ends down */
+		qsort(add, nadd, sizeof *add, tdx_key_cmp);
+		if (keys->ne + nadd > keys->cap) {
+			keys->cap = 2 * (keys->ne + nadd);
+			keys->e = xrealloc(keys->e, keys->cap * sizeof *keys->e);
+		}
+		size_t i = keys->ne, j = nadd, o = keys->ne + nadd;
+		while (j)
+			keys->e[--o] = i && tdx_key_cmp(&keys->e[i - 1], &add[j - 1]) > 0
+					   ? keys->e[--i]
+					   : add[--j];
+		keys->ne += nadd;
+	}
+	free(add);
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* The records of sh from from on that answer for key which (hashes hs[0..nh)) or TDX_ROOTS:
+ * those the segments' maps or roots name, and every record no segment answers for, ascending,
+ * into *recs and *n, from what the tail's mapping keeps (struct tdx_kept) and the segments
+ * written since. Returns sh->nrecs, or from itself (*recs NULL) when no segment answered. */
+static size_t tdx_ask(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		      int which, const uint64_t *hs, size_t nh, uint32_t **recs, size_t *n)
+{
+	struct mapcache_ent *mc;
+	const char *m;
+	*recs = NULL;
+	*n = 0;
+	if (from >= sh->nrecs || !(m = tailseg_map(st, ws, sh, &mc)))
+		return from;
+	struct tdx_kept *kept = tdx_kept_of(mc);
+	struct tdx_keys *keys = &kept->keys[which], mine = {0};
+	if (keys->at > sh->text_end || keys->next > sh->nrecs)
+		keys = &mine; /* a reader of an older state than the kept maps': on its own */
+	if (keys->from != from || !keys->next) {
+		free(keys->e);
+		free(keys->loose.p);
+		*keys = (struct tdx_keys){.from = from, .next = from};
+	}
+	tdx_keys_more(sh, m, mapcache_bits(mc), which, keys);
+	size_t to = from;
+	if (keys->nmaps) {
+		struct recs r = {0};
+		if (which == TDX_ROOTS)
+			for (size_t i = 0; i < keys->ne; i++)
+				recs_add(&r, keys->e[i].rec);
+		for (size_t j = 0; j < nh; j++) {
+			size_t a = 0, z = keys->ne;
+			while (a < z) {
+				size_t mid = a + (z - a) / 2;
+				if (keys->e[mid].h < hs[j])
+					a = mid + 1;
+				else
+					z = mid;
+			}
+			for (; a < keys->ne && keys->e[a].h == hs[j]; a++)
+				recs_add(&r, keys->e[a].rec);
+		}
+		for (size_t i = 0; i < keys->loose.n; i++)
+			recs_add(&r, keys->loose.p[i]);
+		for (size_t i = keys->next; i < sh->nrecs; i++) /* past every segment */
+			recs_add(&r, i);
+		if ((nh > 1 || keys->loose.n) && r.n > 1) /* into storage order */
+			qsort(r.p, r.n, sizeof *r.p, cmp_u32);
+		*recs = r.p;
+		*n = r.n;
+		to = sh->nrecs;
+	}
+	free(mine.e);
+	free(mine.loose.p);
+	mapcache_aux_size(mc, tdx_kept_bytes(kept));
+	mapcache_put(mc);
+	return to;
+}
+
+size_t store_tdx_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		       enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,
+		       size_t *n)
+{
+	return tdx_ask(st, ws, sh, from, (int)which, hs, nh, recs, n);
+}
+
+size_t store_tdx_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		       uint32_t **recs, size_t *n)
+{
+	return tdx_ask(st, ws, sh, from, TDX_ROOTS, NULL, 0, recs, n);
+}
+
+/* Appends the run [first, first + n) to c (v NULL: no segment answers for it). */
+static void run_add(struct store_tdx_cols *c, size_t first, size_t n, size_t stride,
+		    const uint64_t *v)
+{
+	if (!(c->nrun & (c->nrun - 1))) /* 0 or a power of two: full */
+		c->run = xrealloc(c->run, (c->nrun ? 2 * c->nrun : 1) * sizeof *c->run);
+	c->run[c->nrun++] = (struct store_tdx_run){first, n, stride, v};
+}
+
+size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		      struct store_tdx_cols *c)
+{
+	const char *m;
+	size_t n = sh->nrecs, next = from; /* the records before next are answered for */
+	memset(c, 0, sizeof *c);
+	if (from >= n || !(m = tailseg_map(st, ws, sh, &c->mc)))
+		return from;
+	const struct tailindex_seg *s;
+	for (uint64_t at = 0; tailseg_next_good(sh, m, mapcache_bits(c->mc), &at, &s, NULL);) {
+		size_t a = s->first, z = a + s->nrecs; /* z <= n: tailseg_current */
+		if (z <= next || !tailseg_has_cols(s))
+			continue;
+		if (next < a) {
+			run_add(c, next, a - next, 0, NULL);
+			next = a;
+		}
+		run_add(c, next, z - next, s->nrecs, tailseg_cols(s) + (next - a));
+		next = z;
+	}
+	if (!c->nrun) {
+		store_tdx_cols_free(c);
+		return from;
+	}
+	if (next < n)
+		run_add(c, next, n - next, 0, NULL);
+	return n;
+}
+
+bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
+		     const struct store_tix_q *q, uint64_t *n)
+{
+	struct mapcache_ent *mc;
+	const char *m;
+	*n = 0;
+	if (from >= sh->nrecs || (sh->flag_gen & 1) || !(m = tailseg_map(st, ws, sh, &mc)))
+		return false;
+	struct tdx_kept *kept = tdx_kept_of(mc);
+	struct tdx_sum *sum = &kept->sum, mine = {0};
+	if (sum->at > sh->text_end || sum->next > sh->nrecs)
+		sum = &mine; /* a reader of an older state than the sum's: on its own */
+	if (sum->gen != sh->flag_gen || sum->from != from) {
+		sum->gen = sh->flag_gen;
+		sum->at = 0;
+		sum->from = sum->next = from;
+		sum->nc = 0;
+	}
+	bool said = tdx_sum_more(sh, m, mapcache_bits(mc), sum) && sum->next == sh->nrecs &&
+		    counts_sum(sum->c, sum->nc, q, n);
+	free(mine.c);
+	mapcache_aux_size(mc, tdx_kept_bytes(kept));
+	mapcache_put(mc);
+	return said;
+}
+
+void store_tdx_cols_free(struct store_tdx_cols *c)
+{
+	free(c->run);
+	mapcache_put(c->mc);
+	memset(c, 0, sizeof *c);
+}
