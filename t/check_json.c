@@ -1,0 +1,197 @@
+/* check_json: lib/json's reader of request bodies and stored lines (jsonx) and the list of
+ * validation errors (verr), the "core" case of t/check_http. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/http/http.h"
+#include "lib/json/jsonx.h"
+
+TCase *check_json_tcase(void);
+char *nested(int depth);
+
+/* depth nested empty arrays, malloc'd (t/check_http's bodies too). */
+char *nested(int depth)
+{
+	char *s = malloc(2 * (size_t)depth + 1);
+
+	for (int i = 0; i < depth; i++) {
+		s[i] = '[';
+		s[2 * depth - 1 - i] = ']';
+	}
+	s[2 * depth] = '\0';
+	return s;
+}
+
+START_TEST(verr_order)
+{
+	struct verrs v;
+	char *s;
+
+	verrs_init(&v);
+	ck_assert_uint_eq(verrs_count(&v), 0);
+	verrs_add(&v, json_pack("[s,s,i,s]", "body", "spans", 3, "span_id"), "missing",
+		  "Field required", NULL);
+	verrs_add_ctx(&v, json_pack("[s]", "body"), "string_too_long", "too long", json_string("x"),
+		      json_pack("{s:i}", "max_length", 1));
+	ck_assert_uint_eq(verrs_count(&v), 2);
+	s = json_dumps(v.list, JSON_COMPACT);
+	ck_assert_str_eq(s, "[{\"type\":\"missing\",\"loc\":[\"body\",\"spans\",3,\"span_id\"],"
+			    "\"msg\":\"Field required\"},{\"type\":\"string_too_long\","
+			    "\"loc\":[\"body\"],\"msg\":\"too long\",\"input\":\"x\","
+			    "\"ctx\":{\"max_length\":1}}]");
+	free(s);
+	verrs_free(&v);
+}
+END_TEST
+
+static json_t *parse(const char *s, size_t *pos, char *msg)
+{
+	struct err e;
+	json_t *v = jsonx_parse(s, strlen(s), pos, &e);
+	if (!v)
+		snprintf(msg, 128, "%.127s", e.msg);
+	return v;
+}
+
+START_TEST(jsonx_grammar)
+{
+	char msg[128];
+	size_t pos = 0;
+	json_t *v;
+
+	/* escapes, including a surrogate pair (RFC 8259 section 7), decode to UTF-8 */
+	v = parse("[\"a\\\"b\\\\c\\/d\\n\\u00e9\\ud83d\\ude00\"]", &pos, msg);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_str_eq(json_string_value(json_array_get(v, 0)),
+			 "a\"b\\c/d\n\xc3\xa9\xf0\x9f\x98\x80");
+	json_decref(v);
+	/* numbers: integers stay integers, the rest are reals; -0, exponents */
+	v = parse("[0, -12, 9223372036854775807, 1.5, -2e3, 1E-2]", &pos, msg);
+	ck_assert(json_is_integer(json_array_get(v, 1)));
+	ck_assert_int_eq(json_integer_value(json_array_get(v, 2)), INT64_MAX);
+	ck_assert(json_is_real(json_array_get(v, 3)));
+	ck_assert(json_real_value(json_array_get(v, 4)) == -2000.0);
+	json_decref(v);
+	/* the last duplicate key wins */
+	v = parse("{\"k\": 1, \"k\": 2}", &pos, msg);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "k")), 2);
+	json_decref(v);
+	/* each refused with its position */
+	static const struct {
+		const char *in;
+		size_t pos;
+	} bad[] = {
+	    {"9223372036854775808", 0},
+	    {"[01]", 2},
+	    {"[1.]", 1},
+	    {"[-]", 1},
+	    {"\"\\ud800\"", 1},
+	    {"\"\\udc00x\"", 1},
+	    {"\"\\x\"", 1},
+	    {"\"a\tb\"", 2},
+	    {"{\"a\" 1}", 5},
+	    {"[1 2]", 3},
+	    {"tru", 0},
+	    {"", 0},
+	    {"\"abc", 0},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		ck_assert_msg(!parse(bad[i].in, &pos, msg), "accepted %s", bad[i].in);
+		ck_assert_msg(pos == bad[i].pos, "%s: position %zu, expected %zu (%s)", bad[i].in,
+			      pos, bad[i].pos, msg);
+	}
+}
+END_TEST
+
+START_TEST(jsonx_limits)
+{
+	char msg[128];
+	size_t pos = 0;
+	char *deep = nested(JSONX_MAX_DEPTH + 1);
+	json_t *v;
+
+	/* brackets inside strings, and escaped quotes, do not count */
+	v = parse("[\"[[[[\\\"[[[[\", {\"{{\": \"}}}\"}]", &pos, msg);
+	ck_assert_ptr_nonnull(v);
+	json_decref(v);
+	/* mixed objects and arrays: 64 levels fine, the 65th refused at its byte */
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < JSONX_MAX_DEPTH / 2; i++)
+		buf_adds(&b, "{\"k\":[");
+	buf_adds(&b, "1");
+	for (int i = 0; i < JSONX_MAX_DEPTH / 2; i++)
+		buf_adds(&b, "]}");
+	v = parse(b.p, &pos, msg);
+	ck_assert_ptr_nonnull(v);
+	json_decref(v);
+	buf_free(&b);
+	ck_assert_ptr_null(parse(deep, &pos, msg));
+	ck_assert_uint_eq(pos, JSONX_MAX_DEPTH);
+	ck_assert_str_eq(msg, "nesting deeper than 64 levels");
+	free(deep);
+	/* top-level scalars are JSON too (RFC 8259 section 2) */
+	v = parse("42", &pos, msg);
+	ck_assert_int_eq(json_integer_value(v), 42);
+	json_decref(v);
+	ck_assert_ptr_null(parse("[1] x", &pos, msg));
+	ck_assert_str_eq(msg, "end of data expected");
+	ck_assert_ptr_null(jsonx_parse("[\"a\0\"]", 6, &pos, NULL));
+	ck_assert_uint_eq(pos, 3);
+}
+END_TEST
+
+/* The reading of stored lines (lib/model's line_parse): a name twice in one object refused,
+ * nesting as deep as jansson's json_loadb took it, and every line taken as it took it. */
+START_TEST(jsonx_line_flags)
+{
+	size_t pos;
+	const char *dup = "{\"a\":1,\"b\":{\"a\":1},\"a\":2}";
+	json_t *v = jsonx_parse(dup, strlen(dup), &pos, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(v, "a")), 2); /* the last wins */
+	json_decref(v);
+	struct err e = {0};
+	ck_assert_ptr_null(jsonx_parse_with(dup, strlen(dup), JSONX_NO_DUPLICATES, &pos, &e));
+	ck_assert_str_eq(e.msg, "duplicate object key");
+	ck_assert_ptr_null(json_loadb(dup, strlen(dup), JSON_REJECT_DUPLICATES, NULL));
+	for (int d = JSONX_MAX_DEPTH + 1; d <= JSONX_DEEP_DEPTH + 1;
+	     d += JSONX_DEEP_DEPTH - JSONX_MAX_DEPTH) {
+		char *deep = nested(d);
+		v = jsonx_parse_with(deep, strlen(deep), JSONX_DEEP, &pos, NULL);
+		json_t *ref = json_loadb(deep, strlen(deep), JSON_DECODE_ANY, NULL);
+		ck_assert_int_eq(!v, d > JSONX_DEEP_DEPTH);
+		ck_assert_int_eq(!ref, d > JSONX_DEEP_DEPTH);
+		json_decref(v);
+		json_decref(ref);
+		free(deep);
+	}
+	static const char *const same[] = {
+	    "\t{\"a\":[1,-0,-0.0,1E2,1e-400,-9223372036854775808]}\r\n",
+	    "{\"s\":\"\\ud834\\udd1e \\u0041\\/\"}",
+	    "{\"a\":\"\\udc00\"}",
+	    "{\"a\":01}",
+	    "{\"a\":1e400}",
+	    "{\"a\":\"\\u0000\"}",
+	    "{\"a\":\"\xff\"}",
+	    "{\"a\":1} x"};
+	for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+		v = jsonx_parse_with(same[i], strlen(same[i]), JSONX_NO_DUPLICATES | JSONX_DEEP,
+				     &pos, NULL);
+		json_t *ref = json_loadb(same[i], strlen(same[i]), JSON_REJECT_DUPLICATES, NULL);
+		ck_assert_msg(!v == !ref && (!v || json_equal(v, ref)), "%s", same[i]);
+		json_decref(v);
+		json_decref(ref);
+	}
+}
+END_TEST
+
+TCase *check_json_tcase(void)
+{
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, verr_order);
+	tcase_add_test(tc, jsonx_grammar);
+	tcase_add_test(tc, jsonx_limits);
+	tcase_add_test(tc, jsonx_line_flags);
+	return tc;
+}
