@@ -224,5 +224,9 @@ enum status http_require_type(struct http_req *req, const char *const *types);
 /* Parses the body as JSON with JSONX_MAX_DEPTH; 422 json_invalid (with the byte position in
  * loc) on malformed input, "missing" for an empty body. *out lives in the request arena. */
 enum status http_json_body(struct http_req *req, json_t **out);
+/* The body as FastAPI reads a model's (the NeMo and Scale GP services): a request with no
+ * Content-Type is read as JSON, one of any type but application/json gets 415; then
+ * http_json_body. */
+enum status http_fastapi_body(struct http_req *req, json_t **out);
 
 #endif

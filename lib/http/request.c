@@ -376,3 +376,11 @@ enum status http_json_body(struct http_req *req, json_t **out)
 	}
 	return http_fail_invalid(req, &v);
 }
+
+enum status http_fastapi_body(struct http_req *req, json_t **out)
+{
+	static const char *const json_types[] = {"application/json", NULL};
+	const char *ct = req->content_type;
+	enum status st = ct && ct[strspn(ct, " \t")] ? http_require_type(req, json_types) : ST_OK;
+	return st == ST_OK ? http_json_body(req, out) : st;
+}

@@ -364,6 +364,8 @@ static inline void rollup_add(struct query_rollup *u, const struct idx_rec *r)
 		}
 	u->spans++;
 	u->errors += r->status == SPST_ERROR;
+	u->llm += r->kind == KIND_LLM;
+	u->tools += r->kind == KIND_TOOL;
 }
 
 /* What a visit of the spans of some traces does with each: add it to the trace's slot. */

@@ -56,6 +56,8 @@ static void acc_merge(struct sess_acc *to, const struct sess_acc *from)
 	}
 	to->u.spans += from->u.spans;
 	to->u.errors += from->u.errors;
+	to->u.llm += from->u.llm;
+	to->u.tools += from->u.tools;
 	if (from->started < to->started)
 		to->started = from->started;
 	if (from->ended > to->ended)

@@ -351,6 +351,22 @@ test('media type: text/plain is 415', async () => {
 	assert.equal(r2.status, 201, r2.text);
 });
 
+test('media type: none is read as JSON, as FastAPI reads it', async () => {
+	const ok = makeSpan(uid('untyped'));
+	const r = await request('POST', `${WS_PREFIX}/${WS}/ingest/spans`, {
+		body: JSON.stringify({ source: 'x', spans: [ok] }),
+		headers: { 'Content-Type': '' },
+	});
+	assert.equal(r.status, 201, r.text);
+	const g = await request('GET', `${WS_PREFIX}/${WS}/spans/${ok.span_id}`);
+	assert.equal(g.status, 200, g.text);
+	assert.equal(g.json.span_id, ok.span_id);
+	// and a bad body so typed is the 422 of any JSON body
+	const bad = await request('POST', `${WS_PREFIX}/${WS}/ingest/spans`, { body: '{"source":', headers: { 'Content-Type': '' } });
+	assert.equal(bad.status, 422, bad.text);
+	assert.equal(bad.json.detail[0].type, 'json_invalid');
+});
+
 test('a body over the limit is 413 JSON, from nginx and from the program', async () => {
 	const big = Buffer.alloc(9 << 20, 0x20); // nginx's client_max_body_size 8m answers
 	assertDetail(await request('POST', `${WS_PREFIX}/${WS}/ingest/spans`, { body: big }), 413);

@@ -59,6 +59,9 @@ test('the SDK logs a trace with spans, usage and a score, and reads them back fo
 	assert.deepEqual(tr.output, { answer: '4' });
 	assert.deepEqual(tr.tags, ['demo']);
 	assert.deepEqual(tr.usage, { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+	assert.equal(tr.spanCount, 2);
+	assert.equal(tr.llmSpanCount, 1);
+	assert.equal(tr.hasToolSpans, true);
 
 	// One store: the NeMo API sees the same trace, its spans under the trace's root.
 	const nemo = await srv.request('GET', `${WS_PREFIX}/default/traces/${traceId}`);
@@ -199,6 +202,39 @@ test('bad input answers in Opik\'s shape: 422 {"errors"}, 400 {"code","message"}
 	assert.equal(r.json.code, 404);
 	r = await srv.request('GET', '/v1/private/traces/no-such-trace', { headers: h });
 	assert.equal(r.status, 404);
+	// A blank project name is refused (opik.md 8.1); an absent one is the default project.
+	r = await post('/v1/private/spans/batch', { spans: [{ trace_id: 't', start_time: '2026-01-01T00:00:00Z', project_name: ' ' }] });
+	assert.equal(r.status, 422, r.text);
+	assert.match(r.text, /project_name must not be blank/);
+	r = await post('/v1/private/traces', { name: 'x', start_time: '2026-01-01T00:00:00Z', project_name: '' });
+	assert.equal(r.status, 422, r.text);
+	// A batch holds 1 to 1000 items (@Size in Opik's SpanBatch): none or more is a 422.
+	for (const spans of [[], Array.from({ length: 1001 }, () => ({ trace_id: 't', start_time: '2026-01-01T00:00:00Z' }))]) {
+		r = await post('/v1/private/spans/batch', { spans });
+		assert.equal(r.status, 422, r.text);
+		assert.deepEqual(r.json, { errors: ['spans size must be between 1 and 1000'] });
+	}
+	// A single create of an id stored whole is Opik's 409 (S2); the batch leaves it as it is.
+	const one = { id: '01a1fc91-cd0b-7000-8000-0000000000a1', trace_id: '01a1fc91-cd0b-7000-8000-0000000000a0', name: 'first', start_time: '2026-01-01T00:00:00Z' };
+	r = await post('/v1/private/spans', one);
+	assert.equal(r.status, 201, r.text);
+	assert.equal(r.headers.location, `/v1/private/spans/${one.id}`);
+	r = await post('/v1/private/spans', { ...one, name: 'second' });
+	assert.equal(r.status, 409, r.text);
+	assert.deepEqual(r.json, { code: 409, message: 'Span already exists' });
+	r = await post('/v1/private/spans/batch', { spans: [{ ...one, name: 'third' }] });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `/v1/private/spans/${one.id}`, { headers: h });
+	assert.equal(r.json.name, 'first');
+	// A time window whose from_time is not before its to_time is a 400, on every read (S7).
+	const window = 'from_time=2026-01-02T00:00:00Z&to_time=2026-01-01T00:00:00Z';
+	for (const p of ['spans?project_name=p', 'traces?project_name=p', 'spans/stats?project_name=p', 'traces/stats?project_name=p']) {
+		r = await srv.request('GET', `/v1/private/${p}&${window}`, { headers: h });
+		assert.equal(r.status, 400, `${p}: ${r.text}`);
+		assert.equal(r.json.message, "Parameter 'from_time' must be before 'to_time'");
+	}
+	r = await post('/v1/private/spans/search', { project_name: 'p', from_time: '2026-01-02T00:00:00Z', to_time: '2026-01-02T00:00:00Z' });
+	assert.equal(r.status, 400, r.text);
 });
 
 test('with keys on, the SDK sends its key raw in authorization; no key or a read key is refused in Opik\'s shape', async () => {

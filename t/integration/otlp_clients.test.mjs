@@ -416,14 +416,28 @@ test('partial success: bad spans reported, good ones stored', async () => {
 			{ traceId: '0102030405060708090a0b0c0d0e0f10', name: 'no id' },
 		] }] }],
 	};
+	// The NeMo path answers NeMo's IngestResponse (nemo-intake.md 4.1), OTLP's partialSuccess
+	// beside it; the standard path OTLP's response alone (otel-egp.md 1.5).
+	const partial = { rejectedSpans: 1, errorMessage: 'span <missing>: span_id is required' };
 	const r = await srv.request('POST', `${WS_PREFIX}/${WS}/ingest/otlp/v1/traces`, { body });
 	assert.equal(r.status, 200, r.text);
 	assert.equal(r.headers['content-type'], 'application/json');
-	assert.deepEqual(r.json, { partialSuccess: { rejectedSpans: 1, errorMessage: 'span <missing>: span_id is required' } });
+	assert.deepEqual(r.json, { errors: ['span <missing>: span_id is required'], partialSuccess: partial });
 	assert.equal((await span('a1a2a3a4a5a6a7a8')).name, 'ok');
+	const std = await srv.request('POST', '/v1/traces', { body, headers: wsHeader });
+	assert.equal(std.status, 200, std.text);
+	assert.deepEqual(std.json, { partialSuccess: partial });
 	const empty = await srv.request('POST', '/v1/traces', { body: {}, headers: wsHeader });
 	assert.equal(empty.status, 200);
 	assert.equal(empty.text, '{}');
+	// Protobuf on the NeMo path: the same JSON IngestResponse, as NeMo answers it.
+	const pb = await srv.request('POST', `${WS_PREFIX}/${WS}/ingest/otlp/v1/traces`, {
+		body: Buffer.alloc(0),
+		headers: { 'Content-Type': 'application/x-protobuf' },
+	});
+	assert.equal(pb.status, 200, pb.text);
+	assert.equal(pb.headers['content-type'], 'application/json');
+	assert.deepEqual(pb.json, { errors: [] });
 });
 
 // ---- hostile input ----

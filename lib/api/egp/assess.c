@@ -112,7 +112,7 @@ static enum status conflict(struct http_req *req, const char *span_id, const cha
 static enum status checked_body(struct http_req *req, json_t **body, json_t **content)
 {
 	struct verrs v;
-	enum status st = egp_json_body(req, body);
+	enum status st = http_fastapi_body(req, body);
 	if (st != ST_OK)
 		return st;
 	verrs_init(&v);

@@ -12,12 +12,3 @@ const struct http_dialect egp_dialect = {
     .ws_refusal = ST_INVALID,
     .key = &http_key_x_api_key,
 };
-
-static const char *const json_types[] = {"application/json", NULL};
-
-enum status egp_json_body(struct http_req *req, json_t **body)
-{
-	const char *ct = req->content_type;
-	enum status st = ct && ct[strspn(ct, " \t")] ? http_require_type(req, json_types) : ST_OK;
-	return st == ST_OK ? http_json_body(req, body) : st;
-}

@@ -119,7 +119,7 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 enum status egp_create(struct http_req *req)
 {
 	json_t *body;
-	enum status st = egp_json_body(req, &body);
+	enum status st = http_fastapi_body(req, &body);
 	if (st != ST_OK)
 		return st;
 	json_t *items = json_pack("[O]", body);
@@ -129,7 +129,7 @@ enum status egp_create(struct http_req *req)
 static enum status batch(struct http_req *req, enum mode mode)
 {
 	json_t *body;
-	enum status st = egp_json_body(req, &body);
+	enum status st = http_fastapi_body(req, &body);
 	if (st != ST_OK)
 		return st;
 	json_t *items = json_object_get(body, "items");
@@ -176,7 +176,7 @@ enum status egp_patch(struct http_req *req)
 	json_t *body;
 	struct verrs v;
 	struct err e = {0};
-	enum status st = egp_json_body(req, &body);
+	enum status st = http_fastapi_body(req, &body);
 	if (st != ST_OK)
 		return st;
 	struct span scratch, cur;
@@ -727,7 +727,7 @@ enum status egp_search(struct http_req *req)
 	const struct http_pval *pv = req->pv;
 	json_t *body;
 	struct verrs v;
-	enum status st = egp_json_body(req, &body);
+	enum status st = http_fastapi_body(req, &body);
 	if (st != ST_OK)
 		return st;
 	if (!json_is_object(body))

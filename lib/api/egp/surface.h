@@ -35,9 +35,6 @@ enum status egp_assess_get(struct http_req *req);
 enum status egp_assess_patch(struct http_req *req);
 enum status egp_assess_delete(struct http_req *req);
 
-/* The body as FastAPI reads it: JSON when the Content-Type says so or says nothing (an empty
- * body is then 422 "Field required"); another type is 415. */
-enum status egp_json_body(struct http_req *req, json_t **body);
 /* The trace ids (as a query's keys, QK_TRACE) of the spans whose assessments, as SGP shows
  * them, have one of types (a list of AssessmentType strings): the search's assessment_types
  * (judgement.md 3.6). A failure is recorded in req. */

@@ -14,14 +14,6 @@
 #include "lib/ingest/otlp_logs.h"
 #include "lib/json/jsonw.h"
 
-static const char *const json_types[] = {"application/json", NULL};
-
-enum status intake_json_body(struct http_req *req, json_t **body)
-{
-	enum status st = http_require_type(req, json_types);
-	return st == ST_OK ? http_json_body(req, body) : st;
-}
-
 /* Stores a batch; a refusal of the store is the client's to retry (503, Retry-After). The
  * reason reads "<what> not stored (<why>); retry later", or is the store's own without what.
  * With a merge (OTLP spans, which meet the log content stored before them), the batch is
@@ -59,7 +51,7 @@ enum status intake_ingest_spans(struct http_req *req)
 	json_t *body;
 	struct span *spans;
 	struct verrs v;
-	enum status st = intake_json_body(req, &body);
+	enum status st = http_fastapi_body(req, &body);
 
 	if (st != ST_OK)
 		return st;
@@ -80,7 +72,7 @@ enum status intake_ingest_chat(struct http_req *req)
 	json_t *body;
 	struct verrs v;
 	struct span sp;
-	enum status st = intake_json_body(req, &body);
+	enum status st = http_fastapi_body(req, &body);
 
 	if (st != ST_OK)
 		return st;
@@ -111,7 +103,7 @@ enum status intake_ingest_atif(struct http_req *req)
 	size_t n = 0, nj;
 	struct verrs v;
 	int64_t now = time_now();
-	enum status st = intake_json_body(req, &body);
+	enum status st = http_fastapi_body(req, &body);
 
 	if (st != ST_OK)
 		return st;
@@ -153,17 +145,13 @@ static void otlp_reply(struct http_req *req, enum otlp_encoding enc, struct buf 
 		   out->p ? out->p : "", out->len);
 }
 
-/* POST ingest/otlp/v1/traces and the standard /v1/traces (section 4.1, otel-egp.md 1). */
-enum status intake_ingest_otlp(struct http_req *req)
+/* A trace export in encoding enc stored: its spans, then the evaluations it carries; res
+ * what it decoded to (its errors the spans it left out). */
+static enum status otlp_store(struct http_req *req, enum otlp_encoding enc, struct otlp_result *res)
 {
-	struct otlp_result res;
 	struct err e;
-	enum status st;
-	enum otlp_encoding enc = otlp_encoding_of(req, &st);
-
-	if (st != ST_OK)
-		return st;
-	st = otlp_decode(req->arena, req->ws, enc, req->body, req->body_len, time_now(), &res, &e);
+	enum status st =
+	    otlp_decode(req->arena, req->ws, enc, req->body, req->body_len, time_now(), res, &e);
 	/* Undecodable data is permanent: 400, which exporters do not retry. */
 	if (st != ST_OK)
 		return http_fail(req, st, "Invalid OTLP %s: %s",
@@ -175,33 +163,84 @@ enum status intake_ingest_otlp(struct http_req *req)
 		return http_fail(req, ST_BAD_REQUEST,
 				 "projectName must be UTF-8 text of at most %d characters",
 				 SPAN_MAX_ID);
-	for (size_t i = 0; project && *project && i < res.nspans; i++)
-		if (!res.spans[i].str[SS_PROJECT])
-			res.spans[i].str[SS_PROJECT] = project;
+	for (size_t i = 0; project && *project && i < res->nspans; i++)
+		if (!res->spans[i].str[SS_PROJECT])
+			res->spans[i].str[SS_PROJECT] = project;
 	/* What the evaluations that came before these spans learn of them (the batch's spans are
 	 * moved into the store: their strings stay the arena's). */
-	const char **ids = arena_alloc(req->arena, (res.nspans + 1) * 3 * sizeof *ids);
-	const char **sessions = ids + res.nspans + 1, **projects = sessions + res.nspans + 1;
-	for (size_t i = 0; i < res.nspans; i++) {
-		ids[i] = res.spans[i].span_id;
-		sessions[i] = res.spans[i].session_id;
-		projects[i] = res.spans[i].str[SS_PROJECT];
+	const char **ids = arena_alloc(req->arena, (res->nspans + 1) * 3 * sizeof *ids);
+	const char **sessions = ids + res->nspans + 1, **projects = sessions + res->nspans + 1;
+	for (size_t i = 0; i < res->nspans; i++) {
+		ids[i] = res->spans[i].span_id;
+		sessions[i] = res->spans[i].session_id;
+		projects[i] = res->spans[i].str[SS_PROJECT];
 	}
 	/* 503 + Retry-After: every OTLP exporter retries it. Each span meets its stored version:
 	 * log content that came first (a stand-in) or was attached before stays on it. */
-	struct otlp_span_batch batch = {res.spans, res.nspans, 0};
-	if (res.nspans && (st = store_with(req, res.spans, res.nspans, NULL, otlp_logs_span_merge,
-					   &batch)) != ST_OK)
+	struct otlp_span_batch batch = {res->spans, res->nspans, 0};
+	if (res->nspans && (st = store_with(req, res->spans, res->nspans, NULL,
+					    otlp_logs_span_merge, &batch)) != ST_OK)
 		return st;
 	/* Their evaluation results after them, so each finds its span stored (a failure: the same
 	 * 503, and a retry writes both again, under the same ids). */
-	if ((st = intake_otlp_evals(req, &res.evals)) != ST_OK ||
-	    (st = intake_otlp_adopt(req, ids, sessions, projects, res.nspans)) != ST_OK)
+	if ((st = intake_otlp_evals(req, &res->evals)) != ST_OK ||
+	    (st = intake_otlp_adopt(req, ids, sessions, projects, res->nspans)) != ST_OK)
+		return st;
+	return ST_OK;
+}
+
+/* NeMo's IngestResponse (section 4.1) for res: {"errors": [one per span left out]}, with
+ * OTLP's partialSuccess beside it when a span was left out, for an OTLP/JSON exporter sent to
+ * the NeMo path (an OTLP/protobuf one takes any 200 as success, as it does from NeMo). */
+static void ingest_response(struct http_req *req, const struct otlp_result *res, struct buf *out)
+{
+	buf_adds(out, "{\"errors\":[");
+	for (size_t i = 0; i < res->nerrors; i++) {
+		if (i)
+			buf_addc(out, ',');
+		jsonw_string(out, res->errors[i], strlen(res->errors[i]));
+	}
+	buf_addc(out, ']');
+	if (res->nerrors) { /* otlp_response's object is {"partialSuccess":...}: its member here */
+		struct buf *ps = arena_buf(req->arena);
+		otlp_response(res, OTLP_JSON, ps);
+		buf_addc(out, ',');
+		buf_add(out, ps->p + 1, ps->len - 1);
+	} else {
+		buf_addc(out, '}');
+	}
+}
+
+/* A trace export stored and answered: on the NeMo path (nemo) with NeMo's IngestResponse, JSON
+ * whatever the request's encoding; elsewhere with OTLP's ExportTraceServiceResponse in the
+ * request's encoding (otel-egp.md 1.5). */
+static enum status otlp_traces(struct http_req *req, bool nemo)
+{
+	struct otlp_result res;
+	enum status st;
+	enum otlp_encoding enc = otlp_encoding_of(req, &st);
+
+	if (st != ST_OK || (st = otlp_store(req, enc, &res)) != ST_OK)
 		return st;
 	struct buf *out = arena_buf(req->arena);
-	otlp_response(&res, enc, out);
-	otlp_reply(req, enc, out);
+	if (nemo)
+		ingest_response(req, &res, out);
+	else
+		otlp_response(&res, enc, out);
+	otlp_reply(req, nemo ? OTLP_JSON : enc, out);
 	return ST_OK;
+}
+
+/* The standard /v1/traces, and Langfuse's and Opik's OTLP paths. */
+enum status intake_ingest_otlp(struct http_req *req)
+{
+	return otlp_traces(req, false);
+}
+
+/* POST ingest/otlp/v1/traces. */
+enum status intake_ingest_otlp_nemo(struct http_req *req)
+{
+	return otlp_traces(req, true);
 }
 
 /* POST ingest/otlp/v1/logs and the standard /v1/logs (OTLP 1.1 as for traces): the GenAI

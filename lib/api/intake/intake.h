@@ -19,9 +19,6 @@ extern const struct http_dialect intake_dialect;
 #define INTAKE_LANGFUSE_OTLP "/api/public/otel/v1/traces"
 #define INTAKE_OPIK_OTLP "/v1/private/otel/v1/traces"
 
-/* The request body as JSON: 415 unless application/json, 422 when it does not parse. */
-enum status intake_json_body(struct http_req *req, json_t **body);
-
 /* The query parameters as two arrays of req->nparams keys and values (for the filter
  * parsers, which read the filter[...] keys among them). */
 void intake_query_pairs(struct http_req *req, const char ***keys, const char ***vals);
@@ -29,6 +26,7 @@ void intake_query_pairs(struct http_req *req, const char ***keys, const char ***
 /* Handlers (lib/api/intake/ingest.c and read.c). */
 enum status intake_ingest_spans(struct http_req *req);
 enum status intake_ingest_otlp(struct http_req *req);
+enum status intake_ingest_otlp_nemo(struct http_req *req);
 enum status intake_ingest_otlp_logs(struct http_req *req);
 enum status intake_ingest_chat(struct http_req *req);
 enum status intake_ingest_atif(struct http_req *req);

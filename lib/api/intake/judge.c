@@ -55,7 +55,7 @@ static enum status create(struct http_req *req, parse_fn parse, render_fn render
 	json_t *body;
 	struct verrs v;
 	struct judgement j;
-	enum status st = intake_json_body(req, &body);
+	enum status st = http_fastapi_body(req, &body);
 
 	if (st != ST_OK)
 		return st;

@@ -46,13 +46,14 @@ static const struct http_pspec span_list[] = {
     {"mode", PT_ENUM, false, 0, 0, span_modes, "detailed"},
     SEARCH};
 /* The List Span Groups page has no mode: there it is an unsupported parameter like any
- * other. A missing `by` is the handler's 400 (section 7.5), not a 422. */
+ * other. `by` is required (the seed page): a missing one is FastAPI's 422, an empty one
+ * (`by=`, `by=,`) the handler's 400 (nemo-intake.md section 7.5). */
 static const struct http_pspec group_list[] = {
     PAGE,
     PAGE_SIZE,
     {"sort", PT_ENUM, false, 0, 0, group_sorts, "-span_count"},
     FILTER,
-    {"by", PT_STRING, false, 0, 0, NULL, NULL},
+    {"by", PT_STRING, true, 0, 0, NULL, NULL},
     SEARCH};
 static const struct http_pspec trace_list[] = {
     PAGE,   PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"},
@@ -76,7 +77,7 @@ static const struct http_pspec stats_params[] = {
 
 static const struct http_route ingest_routes[] = {
     {"POST", WS "/ingest/spans", intake_ingest_spans, HTTP_WRITE, NULL, 0, NULL},
-    {"POST", WS "/ingest/otlp/v1/traces", intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", WS "/ingest/otlp/v1/traces", intake_ingest_otlp_nemo, HTTP_WRITE, NULL, 0, NULL},
     {"POST", WS "/ingest/otlp/v1/logs", intake_ingest_otlp_logs, HTTP_WRITE, NULL, 0, NULL},
     {"POST", WS "/ingest/chat-completions", intake_ingest_chat, HTTP_WRITE, NULL, 0, NULL},
     {"POST", WS "/ingest/atif", intake_ingest_atif, HTTP_WRITE, NULL, 0, NULL},

@@ -212,10 +212,16 @@ static void put_parent(const struct field *f, const struct ingest_put *p, json_t
 		p->s->parent_span_id = sv;
 }
 
+/* A name or none (then the default project); a blank one is refused, as Opik refuses it
+ * (opik.md 8.1; NULL_OR_NOT_BLANK in its model). */
 static void put_project(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
 	const char *sv;
-	if (!null && (sv = str_value(p->a, p->v, p->loc, f->name, x)) && *sv)
+	if (null || !(sv = str_value(p->a, p->v, p->loc, f->name, x)))
+		return;
+	if (!sv[strspn(sv, " \t\r\n")])
+		verrs_add_field(p->v, p->loc, f->name, "value_error", "must not be blank", x);
+	else
 		p->s->str[SS_PROJECT] = sv;
 }
 
@@ -600,6 +606,8 @@ static void o_const(struct out *o, const struct member *m);
 static void o_created(struct out *o, const struct member *m);
 static void o_updated(struct out *o, const struct member *m);
 static void o_span_count(struct out *o, const struct member *m);
+static void o_llm_count(struct out *o, const struct member *m);
+static void o_has_tools(struct out *o, const struct member *m);
 
 enum { M_ALWAYS, M_EXCLUDABLE }; /* whether `exclude` may leave the member out */
 
@@ -637,6 +645,8 @@ static const struct member {
     {"created_by", o_const, -1, M_EXCLUDABLE, 0, "\"admin\""},
     {"last_updated_by", o_const, -1, M_EXCLUDABLE, 0, "\"admin\""},
     {"span_count", o_span_count, OPIK_TRACE, M_ALWAYS, 0, NULL},
+    {"llm_span_count", o_llm_count, OPIK_TRACE, M_ALWAYS, 0, NULL},
+    {"has_tool_spans", o_has_tools, OPIK_TRACE, M_ALWAYS, 0, NULL},
 };
 
 static void member_key(struct out *o, const struct member *m)
@@ -788,6 +798,23 @@ static void o_span_count(struct out *o, const struct member *m)
 		return;
 	member_key(o, m);
 	buf_printf(o->b, "%lld", (long long)(o->u->spans - (opik_is_trace_row(o->s) ? 1 : 0)));
+}
+
+/* Of the trace's spans, those of type llm (its own row is of none). */
+static void o_llm_count(struct out *o, const struct member *m)
+{
+	if (!o->u)
+		return;
+	member_key(o, m);
+	buf_printf(o->b, "%lld", (long long)o->u->llm);
+}
+
+static void o_has_tools(struct out *o, const struct member *m)
+{
+	if (!o->u)
+		return;
+	member_key(o, m);
+	buf_adds(o->b, o->u->tools ? "true" : "false");
 }
 
 static void render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,

@@ -19,6 +19,25 @@ static const char *const json_types[] = {"application/json", NULL};
 /* The spans of Opik's sortableBy: the fields spandex can order by (start time). */
 static const char sortable[] = "[\"start_time\"]";
 
+/* from_time/to_time: Opik's creation window; spandex's is the start time (indexed). */
+enum status opik_time_window(struct http_req *req, const char *from, const char *to,
+			     struct filter_cond *c, size_t *n)
+{
+	const char *bound[2] = {from, to};
+	for (int b = 0; b < 2; b++) {
+		if (!bound[b])
+			continue;
+		c[*n] = (struct filter_cond){.field = FF_STARTED_AT, .op = b ? FOP_LTE : FOP_GTE};
+		if (!time_parse(bound[b], false, &c[(*n)++].us))
+			return http_fail(req, ST_BAD_REQUEST, "%s must be an ISO 8601 date-time",
+					 b ? "to_time" : "from_time");
+	}
+	if (from && to && c[*n - 2].us >= c[*n - 1].us)
+		return http_fail(req, ST_BAD_REQUEST,
+				 "Parameter 'from_time' must be before 'to_time'");
+	return ST_OK;
+}
+
 void opik_query_init(struct http_req *req, struct query *q)
 {
 	memset(q, 0, sizeof *q);
@@ -151,17 +170,8 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 	if (kinds)
 		l->conds[n++] =
 		    (struct filter_cond){.field = FF_KIND, .op = FOP_IN, .enums = kinds};
-	/* from_time/to_time: Opik's creation window; spandex's is the start time (indexed). */
-	const char *bound[2] = {from, to};
-	for (int b = 0; b < 2; b++) {
-		if (!bound[b])
-			continue;
-		l->conds[n] =
-		    (struct filter_cond){.field = FF_STARTED_AT, .op = b ? FOP_LTE : FOP_GTE};
-		if (!time_parse(bound[b], false, &l->conds[n++].us))
-			return http_fail(req, ST_BAD_REQUEST, "%s must be an ISO 8601 date-time",
-					 b ? "to_time" : "from_time");
-	}
+	if ((st = opik_time_window(req, from, to, l->conds, &n)) != ST_OK)
+		return st;
 	l->f.conds = l->conds;
 	l->f.n = n;
 	l->q.f = &l->f;

@@ -82,6 +82,11 @@ enum status opik_sorting_first(struct http_req *req, const char *text, const cha
 			       bool *asc);
 /* A query of the request's workspace, newest first, with the request's budget (read.c). */
 void opik_query_init(struct http_req *req, struct query *q);
+/* from_time and to_time (either NULL: none) as conditions on the start time, appended to
+ * c[*n..] (two at most); 400 in the dialect when one is not an ISO 8601 date-time, or when
+ * from_time is not before to_time, as Opik refuses it (read.c). */
+enum status opik_time_window(struct http_req *req, const char *from, const char *to,
+			     struct filter_cond *c, size_t *n);
 
 /* Threads (thread.h: threads.c, thread_write.c, thread_delete.c, thread_marks.c), reference
  * judgement.md 2.4: a thread is a session within a project. */

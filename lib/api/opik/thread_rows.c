@@ -140,7 +140,6 @@ static enum status scope_query(struct http_req *req, const struct opik_thread_sc
 	struct filter *f = arena_alloc(req->arena, sizeof *f);
 	struct filter_cond *c = arena_alloc(req->arena, 4 * sizeof *c);
 	const char **vals = arena_alloc(req->arena, 2 * sizeof *vals);
-	const char *bound[2] = {sc->from, sc->to};
 	size_t n = 0;
 	opik_query_init(req, q);
 	q->roots_only = true;
@@ -158,14 +157,9 @@ static enum status scope_query(struct http_req *req, const struct opik_thread_sc
 	if (sc->thread_id)
 		c[n++] = (struct filter_cond){
 		    .field = FF_SESSION_ID, .op = FOP_EQ, .vals = vals + 1, .nvals = 1};
-	for (int b = 0; b < 2; b++) {
-		if (!bound[b])
-			continue;
-		c[n] = (struct filter_cond){.field = FF_STARTED_AT, .op = b ? FOP_LTE : FOP_GTE};
-		if (!time_parse(bound[b], false, &c[n++].us))
-			return http_fail(req, ST_BAD_REQUEST, "%s must be an ISO 8601 date-time",
-					 b ? "to_time" : "from_time");
-	}
+	enum status st = opik_time_window(req, sc->from, sc->to, c, &n);
+	if (st != ST_OK)
+		return st;
 	*f = (struct filter){.conds = c, .n = n};
 	q->f = f;
 	if (sc->search && *sc->search) {

@@ -36,6 +36,7 @@ struct creates {
 	const char *ws;
 	struct span *spans;
 	size_t n;
+	bool single; /* POST spans or traces: an id stored whole is a 409 */
 };
 
 static enum status merge_create(void *ctx, struct arena *a, const char *id, const struct span *cur,
@@ -43,16 +44,17 @@ static enum status merge_create(void *ctx, struct arena *a, const char *id, cons
 {
 	struct creates *c = ctx;
 	struct verrs v;
-	(void)e;
 	for (size_t i = 0; i < c->n; i++) {
 		if (strcmp(c->spans[i].span_id, id))
 			continue;
-		/* A create of a span that exists whole changes nothing (a single create of one is
-		 * a 409 in the backend, opik.md §2): a batch sent again, after PATCHes and scores,
-		 * loses none of them. A partial row is completed; a deleted span is created anew.
+		/* A create of a span that exists whole changes nothing: a batch sent again, after
+		 * PATCHes and scores, loses none of them; a single create of one is the backend's
+		 * 409 (opik.md §2, S2). A partial row is completed; a deleted span is created anew.
 		 */
 		if (cur && !span_is_deleted(cur) && !span_raw(cur, RAW_PENDING))
-			return ST_OK;
+			return c->single ? err_set(e, ST_CONFLICT, "%s already exists",
+						   c->ent == OPIK_SPAN ? "Span" : "Trace")
+					 : ST_OK;
 		span_copy(out, &c->spans[i]);
 		if (!cur || span_is_deleted(cur))
 			return ST_OK;
@@ -75,7 +77,7 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 	struct verrs v;
 	size_t n = json_array_size(items);
 	struct creates c = {ent, req->ws,
-			    arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n};
+			    arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n, !list};
 	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
 	struct err e = {0};
 
@@ -103,9 +105,12 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 		return http_fail_invalid(req, &v);
 	/* Traces carry no model: only spans are priced. */
 	struct ingest_merge m = {req->arena, ids, n, merge_create, &c};
-	if (ingest_store(&req->store, req->ws,
-			 ent == OPIK_SPAN ? http_env(req, "SPANDEX_PRICES") : PRICES_OFF, c.spans,
-			 n, &m, &e) != ST_OK)
+	enum status st = ingest_store(
+	    &req->store, req->ws, ent == OPIK_SPAN ? http_env(req, "SPANDEX_PRICES") : PRICES_OFF,
+	    c.spans, n, &m, &e);
+	if (st == ST_CONFLICT)
+		return http_fail(req, st, "%s", err_text(&e));
+	if (st != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	return ST_OK;
 }
@@ -118,17 +123,18 @@ enum status opik_batch(struct http_req *req)
 	enum status st = opik_json_body(req, &body);
 	if (st != ST_OK)
 		return st;
+	/* @NotNull @Size(min = 1, max = 1000) in Opik's SpanBatch and TraceBatch: 422. */
 	json_t *items = json_object_get(body, list);
-	if (!json_is_array(items)) {
+	size_t n = json_array_size(items);
+	if (!json_is_array(items) || n < 1 || n > OPIK_MAX_BATCH) {
 		struct verrs v;
 		verrs_init(&v);
-		verrs_add(&v, json_pack("[s,s]", "body", list), "list_type", "must be a list",
+		verrs_add(&v, json_pack("[s,s]", "body", list), "list_type",
+			  json_is_array(items) ? "size must be between 1 and 1000"
+					       : "must be a list",
 			  NULL);
 		return http_fail_invalid(req, &v);
 	}
-	if (json_array_size(items) > OPIK_MAX_BATCH)
-		return http_fail(req, ST_TOO_LARGE, "At most %d %s per batch", OPIK_MAX_BATCH,
-				 list);
 	if ((st = create(req, ent, items, list)) != ST_OK)
 		return st;
 	http_reply(req, 204, NULL, NULL, 0);
