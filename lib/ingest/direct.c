@@ -262,7 +262,8 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 		snprintf(m, sizeof(m), "List should have %s %d item%s after validation, not %zu",
 			 few ? "at least" : "at most", few ? 1 : DIRECT_MAX_SPANS, few ? "" : "s",
 			 n);
-		verrs_add_ctx(v, json_incref(spans_loc), few ? "too_short" : "too_long", m, NULL,
+		verrs_add_ctx(v, json_incref(spans_loc), few ? "too_short" : "too_long", m,
+			      json_incref(spans),
 			      json_pack("{s:s,s:i,s:I}", "field_type", "List",
 					few ? "min_length" : "max_length",
 					few ? 1 : DIRECT_MAX_SPANS, "actual_length",

@@ -288,7 +288,13 @@ test('schema violations: 422 and nothing of the batch is written', async (t) => 
 		assert.equal(Date.parse(g.json.started_at), Date.parse(old.started_at));
 	});
 	await t.test('0 spans', async () => {
-		assert422(await ingestSpans(WS, []));
+		const r = await ingestSpans(WS, []);
+		assert422(r);
+		// pydantic's item: the list as input, its length in ctx
+		assert.deepEqual(r.json.detail, [{
+			type: 'too_short', loc: ['body', 'spans'], msg: 'List should have at least 1 item after validation, not 0',
+			input: [], ctx: { field_type: 'List', min_length: 1, actual_length: 0 },
+		}]);
 	});
 	await t.test('1001 spans', async () => {
 		const spans = Array.from({ length: 1001 }, () => makeSpan(uid('many')));
