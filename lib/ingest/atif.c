@@ -553,12 +553,15 @@ static size_t atif_traj(struct atif_ctx *c, json_t *traj, const char *pscope, co
 }
 
 /* The session of a trajectory without session_id. The service draws a random UUID4; a
- * name-based one (same workspace and body, same id) lets a re-import replace its spans. */
+ * name-based one (same workspace and body, same id) lets a re-import replace its spans. It
+ * has a UUID4's version and variant digits, so a client that checks the format takes it. */
 static const char *atif_session(struct arena *a, const char *ws, json_t *body)
 {
 	const char *parts[2] = {ws, jsonw_astr(a, body, JSONW_SORT_KEYS | JSONW_OMIT_NULLS)};
 	const char *h = hash_stable_id(a, NULL, parts, 2);
-	return arena_printf(a, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+	char variant = "89ab"[(h[16] >= 'a' ? h[16] - 'a' + 10 : h[16] - '0') & 3];
+	return arena_printf(a, "%.8s-%.4s-4%.3s-%c%.3s-%.12s", h, h + 8, h + 13, variant, h + 17,
+			    h + 20);
 }
 
 /* Checks and maps one ATIF body (see atif.h). */

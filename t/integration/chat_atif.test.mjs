@@ -135,7 +135,10 @@ function canonical(v) {
 test('atif without session_id: a name-based session, so the root id is known in advance', async () => {
 	const text = fixture('atif', 'no_session');
 	const h = stableId('', WS, canonical(JSON.parse(text)));
-	const session = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+	// UUID4-shaped: version 4, variant 8-b, the rest the hash's
+	const variant = '89ab'[parseInt(h[16], 16) & 3];
+	const session = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+	assert.match(session, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 	assert.equal((await post('atif', text)).status, 201);
 	const root = await getSpan(WS, stableId('span', WS, session, 'trajectory'));
 	assert.equal(root.status, 200, root.text);
