@@ -649,6 +649,13 @@ START_TEST(cost_sanity)
 		   false);
 	catalog_check_cost(&S);
 	ck_assert_double_eq_tol(S.cost_total_usd, 0.01, 1e-9);
+	/* A made-up cost (a test's: $0.50 for 15 tokens) is under the cap and kept. */
+	reset();
+	apply_span("{\"gen_ai.usage.input_tokens\":10,\"gen_ai.usage.output_tokens\":5,"
+		   "\"llm.cost.total\":0.5}",
+		   KIND_LLM, "chat", false);
+	catalog_check_cost(&S);
+	ck_assert_double_eq_tol(S.cost_total_usd, 0.5, 1e-9);
 	/* Without token counts there is nothing to check against. */
 	reset();
 	apply_span("{\"llm.cost.total\":3}", KIND_LLM, "chat", false);

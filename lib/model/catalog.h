@@ -12,11 +12,13 @@
 #include "lib/model/catalog_value.h"
 #include "lib/model/span.h"
 
-/* A cost above this many USD per token is not a cost: the most expensive models cost well
- * under $1,000 per million tokens, and an instrumentor has been seen writing token counts into
- * cost fields. Such a cost is set aside (raw_attributes "spandex.cost_refused") and the span is
- * priced as if it brought none. */
-#define CATALOG_MAX_USD_PER_TOKEN 0.001
+/* A cost above this many USD per token is not a cost: an instrumentor has been seen writing
+ * token counts into cost fields (a cost of 0.5 to 1 per token and more). Such a cost is set
+ * aside (raw_attributes "spandex.cost_refused") and the span is priced as if it brought none.
+ * The most expensive models cost well under $1,000 per million tokens (0.001 a token); the cap
+ * is a hundred times that, so that a made-up cost (a test's, a demo's: $0.50 for 15 tokens) is
+ * kept as sent. */
+#define CATALOG_MAX_USD_PER_TOKEN 0.1
 #define CATALOG_USAGE_KEY "spandex.usage" /* raw_attributes: "children" (see catalog_kind) */
 #define CATALOG_REFUSED_KEY "spandex.cost_refused"
 
