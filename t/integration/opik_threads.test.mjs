@@ -131,6 +131,34 @@ test('searchThreads finds the threads the SDK logged, with OQL filters; the page
 	assert.equal(session.json.trace_count, 2);
 });
 
+test('a session sent another way is a thread: its traces show its thread_id and a thread_id filter finds them', async () => {
+	const ws = 'threads-otlp', trace = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+	const body = { resourceSpans: [{ scopeSpans: [{ spans: [
+		['00000000000000a1', null, 'turn'], ['00000000000000a2', '00000000000000a1', 'llm'],
+	].map(([spanId, parentSpanId, name]) => ({
+		traceId: trace, spanId, ...(parentSpanId ? { parentSpanId } : {}), name,
+		startTimeUnixNano: String(BigInt(Date.parse(dayTime())) * 1000000n),
+		attributes: [{ key: 'session.id', value: { stringValue: 'otlp-conv' } }],
+	})) }] }] };
+	const r = await srv.request('POST', '/v1/traces', { body, headers: { 'X-Workspace': ws } });
+	assert.equal(r.status, 200, r.text);
+	const got = await req('GET', `/v1/private/traces/${trace}`, undefined, ws);
+	assert.equal(got.status, 200, got.text);
+	assert.equal(got.json.thread_id, 'otlp-conv');
+	const filters = encodeURIComponent(JSON.stringify([{ field: 'thread_id', operator: '=', value: 'otlp-conv' }]));
+	const page = await req('GET', `/v1/private/traces?project_name=Default%20Project&filters=${filters}`, undefined, ws);
+	assert.equal(page.status, 200, page.text);
+	assert.deepEqual(page.json.content.map((x) => x.id), [trace]);
+	// an Opik trace that names no thread shows none
+	const c = client('Default Project', ws);
+	const lone = c.trace({ name: 'alone' });
+	lone.end();
+	await c.flush();
+	const alone = await req('GET', `/v1/private/traces/${lone.data.id}`, undefined, ws);
+	assert.equal(alone.status, 200, alone.text);
+	assert.equal(alone.json.thread_id, undefined);
+});
+
 test('close and open a thread (a trace after the close opens it again); tags one by one and in a batch', async () => {
 	const c = client('threads-state');
 	await conversation(c, 'threads-state');

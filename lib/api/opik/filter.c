@@ -345,7 +345,7 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 	case F_TRACE_ID:
 		return str_test(c, s->trace_id);
 	case F_THREAD:
-		return str_test(c, json_string_value(raw(s, "opik.thread_id")));
+		return str_test(c, opik_thread_of(s));
 	case F_ERROR_TYPE:
 		return str_test(c, s->str[SS_ERROR_TYPE]);
 	case F_START:

@@ -303,6 +303,14 @@ static void put_thread(const struct field *f, const struct ingest_put *p, json_t
 	}
 }
 
+const char *opik_thread_of(const struct span *s)
+{
+	json_t *x = span_raw(s, "opik.thread_id");
+	if (json_is_string(x))
+		return json_string_value(x);
+	return s->session_id && !span_session_default(s) ? s->session_id : NULL;
+}
+
 static void put_keep(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
 	if (null && p->s->raw_attributes)
@@ -596,6 +604,7 @@ static void o_str(struct out *o, const struct member *m);
 static void o_time(struct out *o, const struct member *m);
 static void o_text(struct out *o, const struct member *m);
 static void o_kept(struct out *o, const struct member *m);
+static void o_thread(struct out *o, const struct member *m);
 static void o_error(struct out *o, const struct member *m);
 static void o_usage(struct out *o, const struct member *m);
 static void o_cost(struct out *o, const struct member *m);
@@ -632,8 +641,9 @@ static const struct member {
     {"output", o_text, -1, M_EXCLUDABLE, 1, NULL},
     {"model", o_str, OPIK_SPAN, M_EXCLUDABLE, SS_MODEL, NULL},
     {"provider", o_str, OPIK_SPAN, M_EXCLUDABLE, SS_PROVIDER, NULL},
-    /* What was kept verbatim (the fields table's put_keep and put_thread), each excludable. */
+    /* What was kept verbatim (the fields table's put_keep), each excludable. */
     {NULL, o_kept, -1, M_ALWAYS, 0, NULL},
+    {"thread_id", o_thread, OPIK_TRACE, M_EXCLUDABLE, 0, NULL},
     {"error_info", o_error, -1, M_EXCLUDABLE, 0, NULL},
     {"usage", o_usage, -1, M_EXCLUDABLE, 0, NULL},
     {"total_estimated_cost", o_cost, -1, M_EXCLUDABLE, 0, NULL},
@@ -691,15 +701,22 @@ static void o_kept(struct out *o, const struct member *m)
 	(void)m;
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct field *f = &fields[i];
-		json_t *x = f->put == put_keep || f->put == put_thread
-				? span_raw(o->s, raw_key(o->a, f->name))
-				: NULL;
+		json_t *x = f->put == put_keep ? span_raw(o->s, raw_key(o->a, f->name)) : NULL;
 		if (x && !excluded(o->exclude, f->name) &&
 		    (f->only < 0 || f->only == (int)o->ent)) {
 			key(o->b, &o->first, f->name);
 			jsonw_jansson(o->b, x, JSON_COMPACT | JSON_ENCODE_ANY);
 		}
 	}
+}
+
+static void o_thread(struct out *o, const struct member *m)
+{
+	const char *t = opik_thread_of(o->s);
+	if (!t)
+		return;
+	member_key(o, m);
+	jsonw_string(o->b, t, strlen(t));
 }
 
 /* The error_info object as it came, or one made from the typed fields of a span that came

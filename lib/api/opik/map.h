@@ -34,6 +34,10 @@ bool opik_map_row(size_t i, const char **name, int *only, const char **span);
 
 /* Whether a stored span is an Opik trace row. */
 bool opik_is_trace_row(const struct span *s);
+/* The thread_id Opik shows for the trace whose root is s: the one an Opik client sent, else
+ * the root's session unless it is its trace's default (a NeMo, OTLP or Scale GP session is a
+ * thread as the thread list shows it, judgement.md 2.4); NULL for none. */
+const char *opik_thread_of(const struct span *s);
 /* The same from a scanned line (span_line_scan): 1 yes, -1 no, 0 parse to know. */
 int opik_line_is_trace_row(const struct span_line *m);
 
