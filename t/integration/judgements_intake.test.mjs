@@ -382,7 +382,7 @@ test('evaluator_scores: per-name means of NUMERIC and BOOLEAN results on traces 
 	assert.ok(summary.json.data.every((t) => !('evaluator_scores' in t)));
 });
 
-test('an Opik span score is an evaluator result, and counts in evaluator_scores when it is a number', async () => {
+test('an Opik span score is a NUMERIC evaluator result (its category its string_value), and counts in evaluator_scores', async () => {
 	const put = (score) => request('PUT', '/api/v1/private/spans/feedback-scores', {
 		body: { scores: [{ id: 'root-b', source: 'sdk', ...score }] },
 		headers: { 'Comet-Workspace': WS, authorization: '' }, base: srv.base,
@@ -397,17 +397,18 @@ test('an Opik span score is an evaluator result, and counts in evaluator_scores 
 	assert.deepEqual(rest, {
 		evaluator_result_id: stableId('fs', 'span', 'root-b', 'opik.relevance', ''), span_id: 'root-b',
 		session_id: 'sess-1', workspace: WS, name: 'opik.relevance', value: 0.25, string_value: 'low',
-		data_type: 'CATEGORICAL', status: 'SCORED', comment: 'half of it',
+		data_type: 'NUMERIC', status: 'SCORED', comment: 'half of it',
 	});
 	assert.match(created_at, DT);
 	assert.equal(byName['opik.plain'].data_type, 'NUMERIC');
 	const l = await call('GET', 'evaluator-results?filter[name]=opik.relevance');
 	assert.deepEqual(ids(l), [rest.evaluator_result_id]);
-	// A number (not a category) joins the rollups of its session and trace.
+	// Opik's values are numbers, with or without a category: both join the rollups of its
+	// session and trace (judgement.md 5, mismatch 3).
 	assert.deepEqual((await call('GET', 'sessions/sess-1')).json.evaluator_scores,
-		{ accuracy: (0.82 + 0.5) / 2, 'opik.plain': 0.75, passed: 0.5 });
+		{ accuracy: (0.82 + 0.5) / 2, 'opik.plain': 0.75, 'opik.relevance': 0.25, passed: 0.5 });
 	assert.deepEqual((await call('GET', 'traces/trace-b')).json.evaluator_scores,
-		{ accuracy: 0.5, 'opik.plain': 0.75, passed: 0 });
+		{ accuracy: 0.5, 'opik.plain': 0.75, 'opik.relevance': 0.25, passed: 0 });
 });
 
 test('ATIF ingest: the verifier\'s rewards become evaluator results on its span', async () => {

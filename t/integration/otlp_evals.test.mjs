@@ -171,6 +171,19 @@ test('a record that arrives before its span: SGP shows it at once, NeMo once the
 	assert.deepEqual((await evaluatorResults(id.span)).map((x) => [x.name, x.string_value, x.session_id]), [['Early', 'pass', 'conv-early']]);
 });
 
+test('a failed evaluation (error.type, no value) reads in NeMo as FAILED with its reason as the comment', async () => {
+	const id = ids();
+	let r = await post('traces', spanBody(id, [kv('gen_ai.conversation.id', 'conv-failed')]));
+	assert.equal(r.status, 200, r.text);
+	r = await post('logs', logs([evalRecord(id, 'Broken', [kv('error.type', 'timeout')], nowNs())]));
+	assert.equal(r.status, 200, r.text);
+	const [e] = await evaluatorResults(id.span);
+	assert.equal(e.name, 'Broken');
+	assert.equal(e.status, 'FAILED');
+	assert.equal(e.comment, 'timeout');
+	assert.equal(e.value, undefined);
+});
+
 test('gen_ai.response.id names the span of a record without one; one that names none is refused', async () => {
 	const id = ids();
 	let r = await post('traces', spanBody(id, [kv('gen_ai.response.id', 'chatcmpl-abc')]));
@@ -217,7 +230,7 @@ test('OpenInference annotations and evaluations on a span, its trace and its ses
 	});
 	let r = await post('traces', body);
 	assert.equal(r.status, 200, r.text);
-	assert.deepEqual(r.json, {}, 'an evaluation event without its name is no rejection: it stays a span event');
+	assert.deepEqual(r.json, { errors: [] }, 'an evaluation event without its name is no rejection: it stays a span event');
 	const mine = judgements().filter((j) => j.trace_id === id.trace || (j.target === 'session' && j.name === 'nps'));
 	const got = Object.fromEntries(mine.map((j) => [j.name, j]));
 	assert.deepEqual(Object.keys(got).sort(), ['correctness', 'goal', 'nps', 'tone']);

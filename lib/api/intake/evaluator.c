@@ -202,7 +202,13 @@ void intake_evaluator_render(const struct judgement *j, struct buf *out)
 	line_str(out, "string_value", text_value ? j->text : j->label);
 	buf_printf(out, ",\"data_type\":\"%s\",\"status\":\"%s\"",
 		   types[j->kind] ? types[j->kind] : "NUMERIC", j->error ? "FAILED" : "SCORED");
-	line_str(out, "comment", text_value ? NULL : j->text);
+	/* A FAILED result's reason is its comment (judgement.md 1.5): its text, else the error
+	 * another API wrote (an OTel evaluation's error.type), not this API's own mark. */
+	const char *comment = text_value			       ? NULL
+			      : j->text				       ? j->text
+			      : j->error && strcmp(j->error, "FAILED") ? j->error
+								       : NULL;
+	line_str(out, "comment", comment);
 	line_str(out, "created_by", j->author);
 	line_time(out, "created_at", j->created_at);
 	line_time(out, "ingested_at", j->ingested_at);

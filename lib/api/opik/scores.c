@@ -163,7 +163,8 @@ void opik_score_value(struct http_req *req, json_t *it, const char *entity, cons
 	const char *parts[] = {entity, id, j->name, author ? author : ""};
 	j->id = judgement_key_id(req->arena, "fs-", parts, 4);
 	j->workspace = req->ws;
-	j->kind = category ? JK_CATEGORY : JK_NUMBER;
+	/* Opik's value is always a number; a category rides beside it (judgement.md 5, 3). */
+	j->kind = JK_NUMBER;
 	j->value = json_number_value(json_object_get(it, "value"));
 	j->label = category;
 	j->text = reason;
