@@ -1447,6 +1447,53 @@ START_TEST(test_rules_roundtrip)
 }
 END_TEST
 
+/* A workspace's rules go into its backup and come back with a restore (issue 30: without
+ * them the next retain --days drops the days they keep); a restore --force over a workspace
+ * puts back the rules the backup holds. */
+START_TEST(test_rules_backup)
+{
+	struct span s = mk("s1", T0);
+	append(&s, 1);
+	struct store_rule a = {"r1", NULL, STORE_RULE_WORKSPACE, 400, true, true, NULL, NULL,
+			       T0,   T0};
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_rules_update(&st, "ws1", A, rules_add, &a, &e), ST_OK);
+	char dest[PATH_MAX], fresh[PATH_MAX];
+	snprintf(dest, sizeof dest, "%s/backups", root);
+	snprintf(fresh, sizeof fresh, "%s/fresh", root);
+	struct ops_backup_stats bs;
+	ck_assert_msg(ops_backup(&st, dest, NULL, &bs, &e) == ST_OK, "%s", err_text(&e));
+	struct store fst;
+	store_init(&fst, fresh, false);
+	struct ops_restored r;
+	ck_assert_msg(ops_restore(dest, &fst, false, NULL, &r, &e) == ST_OK, "%s", err_text(&e));
+	ops_restored_free(&r);
+	struct store_rules got;
+	ck_assert_int_eq(store_rules_read(&fst, "ws1", A, &got, &e), ST_OK);
+	ck_assert_uint_eq(got.n, 1);
+	ck_assert_str_eq(got.v[0].id, "r1");
+	ck_assert_int_eq(got.v[0].days, 400);
+	/* Over a workspace whose rules changed since: the backup's come back. */
+	struct store_rule b = {"r2", NULL, STORE_RULE_WORKSPACE, 30, true, true, NULL, NULL,
+			       T0,   T0};
+	ck_assert_int_eq(store_rules_update(&fst, "ws1", A, rules_add, &b, &e), ST_OK);
+	ck_assert_msg(ops_restore(dest, &fst, true, NULL, &r, &e) == ST_OK, "%s", err_text(&e));
+	ops_restored_free(&r);
+	ck_assert_int_eq(store_rules_read(&fst, "ws1", A, &got, &e), ST_OK);
+	ck_assert_uint_eq(got.n, 1);
+	/* A generation whose rules file is not the size its MANIFEST records is refused. */
+	char gen[2 * PATH_MAX];
+	snprintf(gen, sizeof gen, "%s/%s/ws1/retention.json", dest, bs.gen);
+	FILE *f = fopen(gen, "a");
+	ck_assert_ptr_nonnull(f);
+	fputs(" ", f);
+	fclose(f);
+	ck_assert_int_eq(ops_restore(dest, &fst, true, NULL, &r, &e), ST_INVALID);
+	ck_assert_msg(strstr(e.msg, "retention.json"), "%s", e.msg);
+	ops_restored_free(&r);
+}
+END_TEST
+
 /* The first day retain keeps: the operator's, or earlier for a longer enabled rule. */
 START_TEST(test_rules_cutoff)
 {
@@ -1508,6 +1555,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_backup_path_too_long);
 	tcase_add_test(tc, test_rules_roundtrip);
 	tcase_add_test(tc, test_rules_cutoff);
+	tcase_add_test(tc, test_rules_backup);
 	suite_add_tcase(s, tc);
 	return s;
 }

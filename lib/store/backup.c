@@ -324,6 +324,27 @@ static int write_file(const char *path, const void *p, size_t n)
 	return close(fd);
 }
 
+/* The workspace's retention rules (rules.c), copied into the generation g beside its days and
+ * recorded in the MANIFEST as "# rules WS BYTES" (a comment to older restores): a restore
+ * without them would let the next `retain --days` drop the days they keep. The rules are
+ * written aside and renamed, so a copy is one whole version. */
+static enum status backup_rules(struct store *st, const char *ws, const struct store *g,
+				struct buf *manifest, struct err *e)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	uint64_t len;
+	if (st->kind != STORE_SPANS)
+		return ST_OK;
+	if (!layout_path(from, st, ws, LAYOUT_RULES) || !layout_path(to, g, ws, LAYOUT_RULES))
+		return err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
+	if (ops_copy_path(from, to, &len) < 0)
+		return errno == ENOENT
+			   ? ST_OK
+			   : err_set(e, ST_UNAVAILABLE, "%s: %s", from, strerror(errno));
+	buf_printf(manifest, "# rules %s %llu\n", ws, (unsigned long long)len);
+	return ST_OK;
+}
+
 static enum status backup_ws(struct store *st, const char *ws, const char *gdir, const char *pdir,
 			     struct ops_backup_stats *stats, struct buf *manifest, struct err *e)
 {
@@ -343,6 +364,8 @@ static enum status backup_ws(struct store *st, const char *ws, const char *gdir,
 			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 	for (size_t i = 0; rc == ST_OK && i < sn.n; i++)
 		rc = backup_day(st, ws, &sn, &sn.days[i], gdir, pdir, stats, manifest, e);
+	if (rc == ST_OK)
+		rc = backup_rules(st, ws, &g, manifest, e);
 	if (rc == ST_OK && layout_dir(p, &g, ws))
 		io_sync_dir(p);
 	snap_free(&sn);

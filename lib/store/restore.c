@@ -95,6 +95,15 @@ static enum status gen_check(const char *gen, struct err *e)
 				     name);
 			break;
 		}
+		if (sscanf(line, "# rules %63s %llu", name, &bytes) == 2 &&
+		    (!workspace_valid(name) || !layout_path(fp, &g, name, LAYOUT_RULES) ||
+		     stat(fp, &fs) < 0 || (unsigned long long)fs.st_size != bytes)) {
+			rc = err_set(e, ST_INVALID,
+				     "%s/%s/retention.json: missing, or not the size the MANIFEST "
+				     "records",
+				     gen, name);
+			break;
+		}
 		if (line[0] == '#')
 			continue;
 		bool parsed = sscanf(line, "%63s %15s %llu %llu", ws, day, &recs, &bytes) == 4;
