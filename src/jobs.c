@@ -271,6 +271,11 @@ int cmd_export(const char *cmd, struct opts *o)
 	if ((o->from && !parse_time_opt("--from", o->from, &from)) ||
 	    (o->to && !parse_time_opt("--to", o->to, &to)))
 		return 2;
+	if (from >= to) { /* an empty window is a mistake, not an empty export */
+		fprintf(stderr, "spandex: export: --from (%s) must be before --to (%s)\n", o->from,
+			o->to);
+		return 2;
+	}
 	struct store st;
 	store_init(&st, o->pos[0], true);
 	char **ws;

@@ -561,8 +561,8 @@ static const struct command {
     /* Read-only: exports may overlap each other and any job. */
     {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE, O_WORKSPACE, -1, cmd_export,
      "usage: spandex export DATA --workspace W [--from T] [--to T] [--out FILE] [--verbose]\n"
-     "The live spans of W that start in [T, T) as JSONL (T: RFC 3339 or YYYY-MM-DD), to\n"
-     "stdout or FILE.\n"},
+     "The live spans of W that start at or after --from and before --to as JSONL (T: RFC\n"
+     "3339 or YYYY-MM-DD, midnight UTC), to stdout or FILE; --from must be before --to.\n"},
     {"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import,
      "usage: spandex import DATA --workspace W FILE... [--wait] [--verbose]\n"
      "JSONL spans (an export) into W, each checked as direct ingest checks it; a file with a bad\n"
@@ -665,12 +665,22 @@ int main(int argc, char **argv)
 	if (rc || o.npos < c->npos)
 		goto out;
 	int lockfd = -1;
-	if (c->lock_pos >= 0) {
+	bool made = false; /* restore made DATA: a refused one takes it away again */
+	const char *data = c->lock_pos >= 0 ? o.pos[c->lock_pos] : NULL;
+	if (data) {
 		struct err e = {ST_OK, ""};
-		const char *data = o.pos[c->lock_pos];
+		struct stat sb;
 		/* restore may create DATA; the others need an existing one. */
-		if (!strcmp(c->name, "restore") && mkdir(data, 0750) < 0 && errno != EEXIST) {
-			fprintf(stderr, "spandex: %s: %s\n", data, strerror(errno));
+		if (!strcmp(c->name, "restore")) {
+			if (mkdir(data, 0750) == 0)
+				made = true;
+			else if (errno != EEXIST) {
+				fprintf(stderr, "spandex: %s: %s\n", data, strerror(errno));
+				rc = 1;
+				goto out;
+			}
+		} else if (stat(data, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "spandex: %s is not a data directory\n", data);
 			rc = 1;
 			goto out;
 		}
@@ -683,6 +693,12 @@ int main(int argc, char **argv)
 	rc = c->run(c->name, &o);
 	if (lockfd >= 0)
 		close(lockfd);
+	if (rc && made) {
+		char p[PATH_MAX];
+		if (snprintf(p, sizeof p, "%s/%s", data, OPS_LOCK_NAME) < (int)sizeof p)
+			unlink(p);
+		rmdir(data); /* only when the refused restore left it empty */
+	}
 out:
 	free(o.files);
 	return rc;

@@ -235,6 +235,26 @@ test('a bad option prints that command\'s usage; an unknown workspace is an erro
 	assert.match(ok.stdout, /^cli-known +1 +1 /m);
 });
 
+test('a missing data directory is named as such; a refused restore leaves no directory; an empty export window is refused', async () => {
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-cli-'));
+	const none = path.join(tmp, 'nodata');
+	for (const args of [['index', none], ['seal', none], ['retain', none, '--days', '30'], ['backup', none, path.join(tmp, 'b')],
+		['import', none, '--workspace', 'w', path.join(tmp, 'x.jsonl')], ['verify', none], ['stats', none]]) {
+		const r = await spandexCli(args);
+		assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
+		assert.equal(r.stderr, `spandex: ${none} is not a data directory\n`, args[0]);
+	}
+	const fresh = path.join(tmp, 'fresh');
+	const r = await spandexCli(['restore', path.join(tmp, 'no-backup'), fresh]);
+	assert.equal(r.code, 1);
+	assert.match(r.stderr, /no complete backup generation/);
+	assert.equal(fs.existsSync(fresh), false, 'a refused restore takes away the directory it made');
+	const x = await spandexCli(['export', srv.dataDir, '--workspace', 'cli-known', '--from', '2026-11-27', '--to', '2026-11-01']);
+	assert.equal(x.code, 2);
+	assert.match(x.stderr, /--from \(2026-11-27\) must be before --to \(2026-11-01\)/);
+	fs.rmSync(tmp, { recursive: true, force: true });
+});
+
 test('the README lists every command of spandex --help, a line each', async () => {
 	const help = (await spandexCli(['--help'])).stdout;
 	const commands = [...help.matchAll(/^(?:usage:)?\s+spandex ([a-z]+)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
