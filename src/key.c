@@ -43,14 +43,18 @@ static const char *opt(int argc, char **argv, int from, const char *name)
 }
 
 /* Every argument from argv[from] on is one of the allowed options with a value. */
+/* Whether argv[from..] are options of allowed, each with its value; else says which is not. */
 static bool only(int argc, char **argv, int from, const char *const *allowed)
 {
 	for (int i = from; i < argc; i += 2) {
 		bool ok = false;
 		for (size_t k = 0; allowed[k]; k++)
 			ok |= !strcmp(argv[i], allowed[k]);
-		if (!ok || i + 1 >= argc)
+		if (!ok || i + 1 >= argc) {
+			fprintf(stderr, "spandex: key %s: %s '%s'\n", argv[2],
+				ok ? "no value for" : "unknown option", argv[i]);
 			return false;
+		}
 	}
 	return true;
 }
