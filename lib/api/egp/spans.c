@@ -136,9 +136,12 @@ static enum status batch(struct http_req *req, enum mode mode)
 	if (!json_is_array(items))
 		return invalid(req, json_pack("[s,s]", "body", "items"), "list_type",
 			       "Input should be a valid list");
-	if (json_array_size(items) > EGP_MAX_BATCH)
-		return invalid(req, json_pack("[s,s]", "body", "items"), "too_long",
-			       "List should have at most 1000 items after validation");
+	if (json_array_size(items) > EGP_MAX_BATCH) {
+		char m[96];
+		snprintf(m, sizeof m, "List should have at most %d items after validation, not %zu",
+			 EGP_MAX_BATCH, json_array_size(items));
+		return invalid(req, json_pack("[s,s]", "body", "items"), "too_long", m);
+	}
 	return write_items(req, items, mode, true);
 }
 
@@ -494,9 +497,20 @@ static void type_elem(struct arena *a, struct verrs *v, const char *key, size_t 
 	(void)a;
 	while (crosswalk_sgp_types[k] && strcmp(crosswalk_sgp_types[k], t))
 		k++;
-	if (!crosswalk_sgp_types[k])
-		elem_bad(v, key, i, "enum", "Input should be a member of ApplicationOperationType",
-			 x);
+	if (crosswalk_sgp_types[k])
+		return;
+	/* pydantic's enum message: every value, quoted, the last after "or". */
+	struct buf m;
+	buf_init(&m);
+	buf_adds(&m, "Input should be ");
+	for (k = 0; crosswalk_sgp_types[k]; k++)
+		buf_printf(&m, "%s'%s'",
+			   !k				? ""
+			   : crosswalk_sgp_types[k + 1] ? ", "
+							: " or ",
+			   crosswalk_sgp_types[k]);
+	elem_bad(v, key, i, "enum", m.p, x);
+	buf_free(&m);
 }
 
 /* AssessmentType, as span-assessments takes it. */
@@ -614,9 +628,12 @@ static void search_filters(struct http_req *req, json_t *body, struct sfilter *s
 	if (nids > EGP_MAX_IDS)
 		verrs_add(v, json_pack("[s]", "body"), "value_error",
 			  "Value error, the id lists hold more than 10000 ids together", NULL);
-	if (sf->nterms > EGP_MAX_TERMS)
-		verrs_add(v, json_pack("[s,s]", "body", "search_texts"), "too_long",
-			  "List should have at most 10 items after validation", NULL);
+	if (sf->nterms > EGP_MAX_TERMS) {
+		char m[96];
+		snprintf(m, sizeof m, "List should have at most %d items after validation, not %zu",
+			 EGP_MAX_TERMS, sf->nterms);
+		verrs_add(v, json_pack("[s,s]", "body", "search_texts"), "too_long", m, NULL);
+	}
 	slist_elems(req->arena, sf, v, true);
 	for (size_t k = 0; k < sizeof sfields / sizeof *sfields; k++) {
 		x = json_object_get(body, sfields[k].key);
