@@ -19,6 +19,9 @@ struct opts {
 	bool force, wait, verbose, progress, no_progress;
 };
 
+/* Whether p is a directory, the DATA a command reads; else says so, as spandex CMD: (cmd NULL:
+ * spandex:). */
+bool cli_data_dir(const char *cmd, const char *p);
 /* The workspaces a command covers: the one named (only), or all of them. 0, or -1 after
  * saying why. */
 int cli_workspaces(struct store *st, const char *only, char ***names, size_t *n);

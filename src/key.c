@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "lib/auth/auth.h"
 #include "lib/base/time.h"
+#include "src/cli.h"
 
 const char key_usage[] =
     "usage: spandex key create DATA --workspace W|'*' --role read|write|admin [--name LABEL]\n"
@@ -42,8 +43,8 @@ static const char *opt(int argc, char **argv, int from, const char *name)
 	return NULL;
 }
 
-/* Every argument from argv[from] on is one of the allowed options with a value. */
-/* Whether argv[from..] are options of allowed, each with its value; else says which is not. */
+/* Whether every argument from argv[from] on is one of the allowed options with a value; else
+ * says which is not. */
 static bool only(int argc, char **argv, int from, const char *const *allowed)
 {
 	for (int i = from; i < argc; i += 2) {
@@ -59,15 +60,6 @@ static bool only(int argc, char **argv, int from, const char *const *allowed)
 	return true;
 }
 
-static bool data_dir(const char *p)
-{
-	struct stat sb;
-	if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return true;
-	fprintf(stderr, "spandex: key: %s is not a data directory\n", p);
-	return false;
-}
-
 static int create(int argc, char **argv)
 {
 	static const char *const allowed[] = {"--workspace", "--role", "--name", NULL};
@@ -81,7 +73,7 @@ static int create(int argc, char **argv)
 	int r = auth_role_parse(role);
 	if (r < 0)
 		return usage("--role is read, write or admin");
-	if (!data_dir(argv[3]))
+	if (!cli_data_dir("key", argv[3]))
 		return 1;
 	bool was_on = auth_enabled(argv[3], NULL);
 	if (auth_create(argv[3], ws, (enum auth_role)r, opt(argc, argv, 4, "--name"), key,
@@ -113,7 +105,7 @@ static int list(int argc, char **argv)
 
 	if (argc < 4 || !only(argc, argv, 4, allowed))
 		return usage("list takes DATA and an optional --workspace");
-	if (!data_dir(argv[3]))
+	if (!cli_data_dir("key", argv[3]))
 		return 1;
 	if (auth_list(argv[3], opt(argc, argv, 4, "--workspace"), &ks, &n, &e) != ST_OK) {
 		fprintf(stderr, "spandex: key list: %s\n", err_text(&e));
@@ -169,7 +161,7 @@ static int revoke(int argc, char **argv)
 
 	if (argc != 5)
 		return usage("revoke takes DATA and the key's ID");
-	if (!data_dir(argv[3]))
+	if (!cli_data_dir("key", argv[3]))
 		return 1;
 	/* Its workspace, for what the revoke leaves (lockout). */
 	struct auth_key *ks;

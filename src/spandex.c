@@ -442,16 +442,22 @@ static int cmd_stats(struct store *st, char **ws, size_t n)
 	return 0;
 }
 
-/* reindex, index, verify and stats: over one workspace or all of them. */
+bool cli_data_dir(const char *cmd, const char *p)
+{
+	struct stat sb;
+	if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return true;
+	fprintf(stderr, "spandex: %s%s%s is not a data directory\n", cmd ? cmd : "",
+		cmd ? ": " : "", p);
+	return false;
+}
+
+/* reindex, index, verify and stats: over one workspace or all of them (main has checked that
+ * DATA is a directory). */
 static int cmd_store(const char *cmd, struct opts *o)
 {
 	struct store st;
-	struct stat sb;
 	store_init(&st, o->pos[0], true);
-	if (stat(st.root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "spandex: %s is not a data directory\n", st.root);
-		return 1;
-	}
 	char **ws = NULL;
 	size_t n = 0;
 	int rc;
@@ -666,12 +672,16 @@ int main(int argc, char **argv)
 		goto out;
 	int lockfd = -1;
 	bool made = false; /* restore made DATA: a refused one takes it away again */
+	bool restore = !strcmp(c->name, "restore");
+	/* restore may create DATA (its second argument); the others read an existing one. */
+	if (!restore && !cli_data_dir(NULL, o.pos[0])) {
+		rc = 1;
+		goto out;
+	}
 	const char *data = c->lock_pos >= 0 ? o.pos[c->lock_pos] : NULL;
 	if (data) {
 		struct err e = {ST_OK, ""};
-		struct stat sb;
-		/* restore may create DATA; the others need an existing one. */
-		if (!strcmp(c->name, "restore")) {
+		if (restore) {
 			if (mkdir(data, 0750) == 0)
 				made = true;
 			else if (errno != EEXIST) {
@@ -679,10 +689,6 @@ int main(int argc, char **argv)
 				rc = 1;
 				goto out;
 			}
-		} else if (stat(data, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-			fprintf(stderr, "spandex: %s is not a data directory\n", data);
-			rc = 1;
-			goto out;
 		}
 		if ((lockfd = ops_lock(data, c->name, o.wait, &e)) < 0) {
 			fprintf(stderr, "spandex: %s: %s\n", c->name, err_text(&e));

@@ -203,8 +203,8 @@ struct query_rollup {
 	double cost[3];
 	bool has_tok[4], has_cost[3];
 	int64_t spans, errors;
-	int64_t llm,
-	    tools; /* spans of kind LLM, of kind TOOL (Opik's llm_span_count, has_tool_spans) */
+	/* Spans of kind LLM, of kind TOOL (Opik's llm_span_count, has_tool_spans). */
+	int64_t llm, tools;
 };
 
 /* A trace: its root span (the earliest root; ties by span id) and, unless q->summary, the

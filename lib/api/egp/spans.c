@@ -32,6 +32,15 @@ static enum status invalid(struct http_req *req, json_t *loc, const char *type, 
 	return http_fail_invalid(req, &v);
 }
 
+/* Body list key holds n items, more than max: pydantic's too_long. */
+static void too_long(struct verrs *v, const char *key, int max, size_t n)
+{
+	char m[96];
+	snprintf(m, sizeof m, "List should have at most %d items after validation, not %zu", max,
+		 n);
+	verrs_add(v, json_pack("[s,s]", "body", key), "too_long", m, NULL);
+}
+
 /* ---- writes ---- */
 
 enum mode { INSERT, UPSERT };
@@ -137,10 +146,10 @@ static enum status batch(struct http_req *req, enum mode mode)
 		return invalid(req, json_pack("[s,s]", "body", "items"), "list_type",
 			       "Input should be a valid list");
 	if (json_array_size(items) > EGP_MAX_BATCH) {
-		char m[96];
-		snprintf(m, sizeof m, "List should have at most %d items after validation, not %zu",
-			 EGP_MAX_BATCH, json_array_size(items));
-		return invalid(req, json_pack("[s,s]", "body", "items"), "too_long", m);
+		struct verrs v;
+		verrs_init(&v);
+		too_long(&v, "items", EGP_MAX_BATCH, json_array_size(items));
+		return http_fail_invalid(req, &v);
 	}
 	return write_items(req, items, mode, true);
 }
@@ -628,12 +637,8 @@ static void search_filters(struct http_req *req, json_t *body, struct sfilter *s
 	if (nids > EGP_MAX_IDS)
 		verrs_add(v, json_pack("[s]", "body"), "value_error",
 			  "Value error, the id lists hold more than 10000 ids together", NULL);
-	if (sf->nterms > EGP_MAX_TERMS) {
-		char m[96];
-		snprintf(m, sizeof m, "List should have at most %d items after validation, not %zu",
-			 EGP_MAX_TERMS, sf->nterms);
-		verrs_add(v, json_pack("[s,s]", "body", "search_texts"), "too_long", m, NULL);
-	}
+	if (sf->nterms > EGP_MAX_TERMS)
+		too_long(v, "search_texts", EGP_MAX_TERMS, sf->nterms);
 	slist_elems(req->arena, sf, v, true);
 	for (size_t k = 0; k < sizeof sfields / sizeof *sfields; k++) {
 		x = json_object_get(body, sfields[k].key);

@@ -24,6 +24,8 @@ static const struct vs_field fields[] = {
 static const char *const data_types[] = {"NUMERIC", "CATEGORICAL", "BOOLEAN", "TEXT", NULL};
 static const enum judgement_kind data_type_kinds[] = {JK_NUMBER, JK_CATEGORY, JK_BOOLEAN, JK_TEXT};
 static const char *const statuses[] = {"SCORED", "FAILED", NULL};
+/* The error of a FAILED result written here without a comment: a mark, no reason. */
+#define FAILED_MARK "FAILED"
 
 /* Present, non-null member key of o, or NULL. */
 static json_t *member(json_t *o, const char *key)
@@ -170,7 +172,7 @@ enum status intake_evaluator_parse(struct arena *a, const char *ws, json_t *body
 	j->label = str_of(a, member(body, "string_value"));
 	j->text = str_of(a, member(body, "comment"));
 	if (failed)
-		j->error = j->text ? j->text : "FAILED";
+		j->error = j->text ? j->text : FAILED_MARK;
 	j->source = JS_EVALUATOR;
 	j->api = JA_INTAKE;
 	j->subtype = "evaluator";
@@ -203,11 +205,11 @@ void intake_evaluator_render(const struct judgement *j, struct buf *out)
 	buf_printf(out, ",\"data_type\":\"%s\",\"status\":\"%s\"",
 		   types[j->kind] ? types[j->kind] : "NUMERIC", j->error ? "FAILED" : "SCORED");
 	/* A FAILED result's reason is its comment (judgement.md 1.5): its text, else the error
-	 * another API wrote (an OTel evaluation's error.type), not this API's own mark. */
-	const char *comment = text_value			       ? NULL
-			      : j->text				       ? j->text
-			      : j->error && strcmp(j->error, "FAILED") ? j->error
-								       : NULL;
+	 * another API wrote (an OTel evaluation's error.type), not this API's own FAILED_MARK. */
+	const char *comment = text_value				  ? NULL
+			      : j->text					  ? j->text
+			      : j->error && strcmp(j->error, FAILED_MARK) ? j->error
+									  : NULL;
 	line_str(out, "comment", comment);
 	line_str(out, "created_by", j->author);
 	line_time(out, "created_at", j->created_at);

@@ -113,9 +113,8 @@ static void trace_seen(void *ctx, const struct query_trace *t)
 	s.trace_id = opik_lit_text(c->a, v[R_TRACE], vn[R_TRACE]);
 	s.session_id = opik_lit_text(c->a, v[R_SESSION], vn[R_SESSION]);
 	s.workspace = opik_lit_text(c->a, v[R_WORKSPACE], vn[R_WORKSPACE]);
-	const char *thread = t->session ? opik_lit_text(c->a, t->session, strlen(t->session))
-			     : span_session_default(&s) ? NULL
-							: s.session_id;
+	const char *thread =
+	    t->session ? opik_lit_text(c->a, t->session, strlen(t->session)) : opik_thread_of(&s);
 	const char *project = opik_lit_text(c->a, v[R_PROJECT], vn[R_PROJECT]);
 	if (!project)
 		project = OPIK_DEFAULT_PROJECT;
