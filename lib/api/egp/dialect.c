@@ -1,5 +1,6 @@
 /* dialect: how Scale GP says an error (FastAPI's shapes, otel-egp.md §4.1), where its
  * workspace (x-selected-account-id) and key (x-api-key) come from, and how it takes a body. */
+#include <stdio.h>
 #include <string.h>
 #include "lib/api/egp/surface.h"
 
@@ -12,3 +13,19 @@ const struct http_dialect egp_dialect = {
     .ws_refusal = ST_INVALID,
     .key = &http_key_x_api_key,
 };
+
+enum status egp_invalid(struct http_req *req, json_t *loc, const char *type, const char *msg)
+{
+	struct verrs v;
+	verrs_init(&v);
+	verrs_add(&v, loc, type, msg, NULL);
+	return http_fail_invalid(req, &v);
+}
+
+void egp_too_long(struct verrs *v, const char *key, int max, size_t n)
+{
+	char m[96];
+	snprintf(m, sizeof m, "List should have at most %d items after validation, not %zu", max,
+		 n);
+	verrs_add(v, json_pack("[s,s]", "body", key), "too_long", m, NULL);
+}

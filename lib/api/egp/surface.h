@@ -21,11 +21,18 @@ extern const struct http_dialect egp_dialect;
 #define EGP_MIN_TERM 2	  /* ... of at least this many characters */
 #define EGP_MAX_IDS 10000 /* every id list of one search together */
 
+/* A 422 of one item: loc (a JSON list, taken), pydantic's type and msg. */
+enum status egp_invalid(struct http_req *req, json_t *loc, const char *type, const char *msg);
+/* Adds pydantic's too_long item to v: body list key holds n items, more than max. */
+void egp_too_long(struct verrs *v, const char *key, int max, size_t n);
+
+/* The endpoints; an account, as responses name it, is the request's workspace. */
 enum status egp_create(struct http_req *req);
 enum status egp_batch_insert(struct http_req *req);
 enum status egp_batch_upsert(struct http_req *req);
 enum status egp_get(struct http_req *req);
 enum status egp_patch(struct http_req *req);
+/* search.c: POST /v5/spans/search (the seed page) and GET /v5/spans. */
 enum status egp_search(struct http_req *req);
 enum status egp_list(struct http_req *req);
 
