@@ -149,6 +149,28 @@ test('a session sent another way is a thread: its traces show its thread_id and 
 	const page = await req('GET', `/v1/private/traces?project_name=Default%20Project&filters=${filters}`, undefined, ws);
 	assert.equal(page.status, 200, page.text);
 	assert.deepEqual(page.json.content.map((x) => x.id), [trace]);
+	// a root that names no session: the trace is in the session its child names, in the thread
+	// list and on the trace itself, read one by one or searched
+	const trace2 = 'b1b2c3d4e5f60718293a4b5c6d7e8f90';
+	const child = { resourceSpans: [{ scopeSpans: [{ spans: [
+		['00000000000000b1', null, 'turn', []],
+		['00000000000000b2', '00000000000000b1', 'llm', [{ key: 'session.id', value: { stringValue: 'child-conv' } }]],
+	].map(([spanId, parentSpanId, name, attributes]) => ({
+		traceId: trace2, spanId, ...(parentSpanId ? { parentSpanId } : {}), name, attributes,
+		startTimeUnixNano: String(BigInt(Date.parse(dayTime())) * 1000000n),
+	})) }] }] };
+	const sent = await srv.request('POST', '/v1/traces', { body: child, headers: { 'X-Workspace': ws } });
+	assert.equal(sent.status, 200, sent.text);
+	const got2 = await req('GET', `/v1/private/traces/${trace2}`, undefined, ws);
+	assert.equal(got2.status, 200, got2.text);
+	assert.equal(got2.json.thread_id, 'child-conv');
+	const threads = await req('GET', '/v1/private/traces/threads?project_name=Default%20Project', undefined, ws);
+	assert.equal(threads.status, 200, threads.text);
+	assert.ok(threads.json.content.some((x) => x.id === 'child-conv'), threads.text);
+	const found = await req('POST', '/v1/private/traces/search', { project_name: 'Default Project' }, ws);
+	assert.equal(found.status, 200, found.text);
+	const rows = found.text.split('\r\n').filter(Boolean).map((x) => JSON.parse(x));
+	assert.equal(rows.find((x) => x.id === trace2)?.thread_id, 'child-conv', found.text);
 	// an Opik trace that names no thread shows none
 	const c = client('Default Project', ws);
 	const lone = c.trace({ name: 'alone' });

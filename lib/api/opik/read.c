@@ -67,7 +67,8 @@ enum status opik_get_span(struct http_req *req)
 }
 
 /* A trace row, and the rollup of its spans, as the public Trace; false when its root's line
- * does not parse (nothing written). */
+ * does not parse (nothing written). A root that names no thread shows the session another of
+ * its spans names (t->session), as the thread list counts the trace in it. */
 static bool trace_out(struct http_req *req, struct buf *out, const struct query_trace *t,
 		      const struct opik_marks *marks, json_t *exclude)
 {
@@ -75,6 +76,8 @@ static bool trace_out(struct http_req *req, struct buf *out, const struct query_
 	json_t *root;
 	if (!span_parse(t->root.line, t->root.len, &s, &root))
 		return false;
+	if (t->session && !opik_thread_of(&s))
+		s.session_id = opik_lit_text(req->arena, t->session, strlen(t->session));
 	opik_render(out, req->arena, OPIK_TRACE, &s, &t->u, marks, exclude);
 	return true;
 }
@@ -393,12 +396,8 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 	http_stream_open(req, 200, "application/octet-stream");
 	for (size_t i = 0; i < t.n; i++) {
 		struct arena_mark m = arena_mark(req->arena);
-		struct span s;
-		json_t *root;
-		if (span_parse(t.rows[i].root.line, t.rows[i].root.len, &s, &root)) {
-			out->len = 0;
-			opik_render(out, req->arena, OPIK_TRACE, &s, &t.rows[i].u, &marks[i],
-				    l->exclude);
+		out->len = 0;
+		if (trace_out(req, out, &t.rows[i], &marks[i], l->exclude)) {
 			buf_adds(out, "\r\n");
 			http_stream_write(req, out->p, out->len);
 		}
