@@ -1,6 +1,6 @@
 /* cli: what the files of the spandex command line share: the parsed options, the workspaces
- * a command covers, its progress, and the commands each file runs (src/spandex.c: the store
- * commands and the parsing; src/jobs.c: the jobs cron runs). */
+ * a command covers, its progress (src/cli.c), and the commands each file runs (src/storecmd.c:
+ * the store commands; src/jobs.c: the jobs cron runs); src/spandex.c parses and calls them. */
 #ifndef SPANDEX_SRC_CLI_H
 #define SPANDEX_SRC_CLI_H
 
@@ -31,6 +31,9 @@ struct progress cli_progress_for(const struct opts *o);
 /* The text and field index of day of ws, built when it does not cover the day's records;
  * counts a build into *built. 0, or 1 after saying what failed. */
 int cli_index_day(struct store *st, const char *ws, int32_t day, size_t *built);
+/* reindex, index, verify or stats (cmd) over one workspace or all of them (src/storecmd.c):
+ * the exit status. */
+int cmd_store(const char *cmd, struct opts *o);
 /* verify over the workspaces ws[0..n): the exit status. */
 int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg, const struct opts *o);
 
