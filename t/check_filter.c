@@ -134,7 +134,7 @@ START_TEST(text_syntax)
 	ck_assert_str_eq(E.msg,
 			 "Only AND-combined field filters are supported for Intake span storage.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "model~\"gpt\""), ST_BAD_REQUEST);
-	ck_assert_str_eq(E.msg, "Unsupported span filter: model $like");
+	ck_assert_str_eq(E.msg, "Filter field 'model' only supports equality.");
 }
 END_TEST
 
@@ -185,7 +185,7 @@ START_TEST(unknown_field)
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":\"x\"}"), ST_OK);
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"name\":\"x\"}"), ST_OK);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"name\":{\"$like\":\"x\"}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(E.msg, "Unsupported span filter: name $like");
+	ck_assert_str_eq(E.msg, "Filter field 'name' only supports equality.");
 }
 END_TEST
 
@@ -225,7 +225,7 @@ START_TEST(entity_fields)
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"ingested_at\":{\"$gte\":\"2024-01-01\"}}"),
 			 ST_BAD_REQUEST);
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"trace_id\":{\"$in\":[\"t1\"]}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(E.msg, "Unsupported span filter: trace_id $in");
+	ck_assert_str_eq(E.msg, "Filter field 'trace_id' only supports equality.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"experiment_id\":\"e1\"}"), ST_BAD_REQUEST);
 	ck_assert_int_eq(raw(FILTER_TRACES, "created_at>=\"2024-01-01\" project:\"p\""), ST_OK);
 	ck_assert_int_eq(F.conds[1].field, FF_PROJECT);
@@ -237,9 +237,9 @@ START_TEST(entity_fields)
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"workspace\":{\"$in\":[\"w\"]}}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(E.msg, "Filter field 'workspace' only supports equality.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"entity_type\":{\"$like\":\"s\"}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(E.msg, "Unsupported span filter: entity_type $like");
+	ck_assert_str_eq(E.msg, "Filter field 'entity_type' only supports equality.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"project\":{\"$in\":[\"p\"]}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(E.msg, "Unsupported span filter: project $in");
+	ck_assert_str_eq(E.msg, "Filter field 'project' only supports equality.");
 }
 END_TEST
 
@@ -249,7 +249,7 @@ START_TEST(unsupported_operators)
 			 ST_BAD_REQUEST);
 	ck_assert_str_eq(E.msg, "Unsupported span filter: started_at $gt");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model][in]", "a", NULL), ST_BAD_REQUEST);
-	ck_assert_str_eq(E.msg, "Unsupported span filter: model $in");
+	ck_assert_str_eq(E.msg, "Filter field 'model' only supports equality.");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"session_id\":{\"$like\":\"a\"}}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(E.msg, "Filter field 'session_id' only supports equality.");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"started_at\":{\"$lt\":\"2024-01-01\"}}"),
@@ -279,21 +279,24 @@ END_TEST
 START_TEST(values)
 {
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":null}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(E.msg, "Filter field 'model' must not be null.");
+	ck_assert_str_eq(E.msg, "Filter field 'model' does not support null values.");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model]", "", NULL), ST_BAD_REQUEST);
-	ck_assert_str_eq(E.msg, "Filter field 'model' must not be null.");
+	ck_assert_str_eq(E.msg, "Filter field 'model' does not support null values.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"model\":3}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(E.msg, "Filter field 'model' must be a string.");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[model]", "a,b", NULL), ST_BAD_REQUEST);
 	ck_assert_str_eq(E.msg, "Filter field 'model' must be a string.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"kind\":\"llm\"}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(
-	    E.msg, "Invalid value 'llm' for filter field 'kind'. Allowed values: LLM, CHAIN, TOOL, "
-		   "RETRIEVER, EMBEDDING, AGENT, RERANKER, EVALUATOR, GUARDRAIL, UNKNOWN");
+	ck_assert_str_eq(E.msg, "Filter field 'kind' must be one of: LLM, CHAIN, TOOL, RETRIEVER, "
+				"EMBEDDING, AGENT, RERANKER, EVALUATOR, GUARDRAIL, UNKNOWN");
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"status\":\"ok\"}"), ST_BAD_REQUEST);
 	ck_assert_str_eq(
-	    E.msg, "Invalid value 'ok' for filter field 'status'. Allowed values: success, error, "
-		   "cancelled, unknown");
+	    E.msg, "Filter field 'status' must be one of: success, error, cancelled, unknown");
+	/* A trace id list: strings only (NeMo's require_string_or_list_value). */
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"id\":{\"$in\":[1,2]}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(E.msg, "Filter field 'id' with $in must be a list of strings.");
+	ck_assert_int_eq(raw(FILTER_TRACES, "{\"session_id\":{\"$like\":\"s\"}}"), ST_BAD_REQUEST);
+	ck_assert_str_eq(E.msg, "Filter field 'session_id' only supports equality.");
 	ck_assert_int_eq(raw(FILTER_SPANS, "{\"started_at\":{\"$gte\":\"yesterday\"}}"),
 			 ST_BAD_REQUEST);
 	ck_assert_str_eq(E.msg, "Filter field 'started_at' must be a valid datetime.");
@@ -303,7 +306,7 @@ START_TEST(values)
 	ck_assert_str_eq(E.msg, "Invalid JSON in filter parameter 'filter[model]'.");
 	ck_assert_int_eq(brackets(FILTER_SPANS, "filter[a][b][c]", "x", NULL), ST_BAD_REQUEST);
 	ck_assert_int_eq(raw(FILTER_TRACES, "{\"id\":{\"$in\":[\"a\",1]}}"), ST_BAD_REQUEST);
-	ck_assert_str_eq(E.msg, "Filter field 'id' must be a string.");
+	ck_assert_str_eq(E.msg, "Filter field 'id' with $in must be a list of strings.");
 }
 END_TEST
 

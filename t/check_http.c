@@ -163,7 +163,8 @@ static struct resp run_route(const struct reqspec *rq, const struct http_route *
 static struct resp run(const struct reqspec *rq, http_handler h)
 {
 	const char *m = rq->method ? rq->method : "GET";
-	struct http_route r = {strcmp(m, "HEAD") ? m : "GET", "*", h, HTTP_READ, NULL, 0, any_key};
+	struct http_route r = {
+	    strcmp(m, "HEAD") ? m : "GET", "*", h, HTTP_READ, NULL, 0, any_key, false};
 
 	return run_route(rq, &r);
 }
@@ -222,8 +223,8 @@ static const struct http_pspec list_params[] = {
 };
 
 static enum status h_params(struct http_req *req);
-static const struct http_route params_route = {"GET",	    "/l", h_params,	HTTP_READ,
-					       list_params, 5,	  filter_prefix};
+static const struct http_route params_route = {"GET",	    "/l", h_params,	 HTTP_READ,
+					       list_params, 5,	  filter_prefix, true};
 
 /* GET /l?query through a route with the table above. */
 static struct resp get_params(const char *query)
@@ -439,6 +440,14 @@ START_TEST(params_unknown)
 	struct resp r = get_params("zeta=1&by=x&alpha=2&zeta=3&filter[k]=v&filterx=1");
 
 	ck_reply(r, 400, "{\"detail\":\"Unsupported query parameter(s): alpha, filterx, zeta\"}");
+	/* A route that is not strict ignores them, and still checks its own. */
+	struct http_route lenient = params_route;
+	lenient.strict = false;
+	struct reqspec rq = {.uri = "/l", .query = "zeta=1&by=x&page=2"};
+	ck_reply(run_route(&rq, &lenient), 200,
+		 "page=2 page_size=10 sort=-started_at by=x filter=-");
+	rq.query = "zeta=1&by=x&page=0";
+	ck_assert_int_eq(run_route(&rq, &lenient).status, 422);
 }
 END_TEST
 
@@ -852,7 +861,8 @@ END_TEST
 
 START_TEST(method_allow)
 {
-	static const struct http_route get_only = {"GET", "/m", h_got, HTTP_READ, NULL, 0, NULL};
+	static const struct http_route get_only = {"GET", "/m", h_got, HTTP_READ,
+						   NULL,  0,	NULL,  false};
 	struct reqspec rq = {.method = "POST", .uri = "/m"};
 	struct resp r = run_route(&rq, &get_only);
 

@@ -67,6 +67,10 @@ struct http_route {
 	const struct http_pspec *params; /* the query parameters it takes; others get 400 */
 	size_t nparams;
 	const char *const *prefixes; /* parameter key prefixes left to the handler ("filter[") */
+	/* Whether a query parameter not in params (nor under a prefix) is a 400: NeMo's list
+	 * routes (validate_list_query_params, nemo-intake.md section 2). Elsewhere it is ignored,
+	 * as FastAPI and JAX-RS ignore it. */
+	bool strict;
 };
 
 /* Where a surface's clients put their key (lib/auth checks it): a hook that finds it in the
@@ -211,12 +215,11 @@ void http_stream_write(struct http_req *req, const char *p, size_t n);
 #define HTTP_STREAM_CHUNK (64u << 10)
 void http_stream_flush(struct http_req *req, struct buf *b, bool all);
 
-/* Validates req's query against a parameter table (what the loop does for a route's own
- * table; exposed for tests and for handlers that take a second table). Unknown keys: 400
- * "Unsupported query parameter(s): a, b" (sorted); bad values: 422. The failure is
- * recorded in req (http_fail) and its status returned. */
-enum status http_params(struct http_req *req, const struct http_pspec *specs, size_t n,
-			const char *const *prefixes, struct http_pval *out);
+/* Validates req's query against route r's parameter table into out (what the loop does; exposed
+ * for tests). Unknown keys of a strict route: 400 "Unsupported query parameter(s): a, b"
+ * (sorted); bad values: 422. The failure is recorded in req (http_fail) and its status
+ * returned. */
+enum status http_params(struct http_req *req, const struct http_route *r, struct http_pval *out);
 
 /* Body helpers. 415 unless Content-Type is one of the given media types (parameters such as
  * charset ignored, case-insensitive). */

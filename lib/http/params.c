@@ -143,12 +143,13 @@ static void check_bool(const struct http_pspec *sp, const char *s, long long *ou
 		  "Input should be a valid boolean, unable to interpret input", json_string(s));
 }
 
-enum status http_params(struct http_req *req, const struct http_pspec *specs, size_t n,
-			const char *const *prefixes, struct http_pval *out)
+enum status http_params(struct http_req *req, const struct http_route *r, struct http_pval *out)
 {
+	const struct http_pspec *specs = r->params;
+	size_t n = r->nparams;
 	struct verrs v;
 
-	if (refuse_unknown(req, specs, n, prefixes))
+	if (r->strict && refuse_unknown(req, specs, n, r->prefixes))
 		return ST_BAD_REQUEST;
 	verrs_init(&v);
 	for (size_t i = 0; i < n; i++) {

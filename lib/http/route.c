@@ -245,7 +245,7 @@ void http_dispatch(struct http_req *req)
 	if (st == ST_OK)
 		st = route_authorize(req, rst, &g, &ae);
 	if (st == ST_OK)
-		st = http_params(req, r->params, r->nparams, r->prefixes, req->pv);
+		st = http_params(req, r, req->pv);
 	if (st == ST_OK)
 		st = http_read_body(req);
 	if (st == ST_OK)

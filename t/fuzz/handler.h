@@ -85,7 +85,7 @@ static void fuzz_request(const struct http_surface *s, const struct fuzz_op *op,
 	req.body_len = n;
 	req.pv = arena_alloc(a, (r->nparams + 1) * sizeof *req.pv);
 	store_init(&req.store, fuzz_root, false);
-	enum status st = http_params(&req, r->params, r->nparams, r->prefixes, req.pv);
+	enum status st = http_params(&req, r, req.pv);
 	if (st == ST_OK)
 		st = r->fn(&req);
 	if (!req.replied)

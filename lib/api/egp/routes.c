@@ -36,21 +36,22 @@ static const struct http_pspec assess_params[] = {
 };
 
 static const struct http_route routes[] = {
-    {"POST", "/v5/spans/search", egp_search, HTTP_READ, search_params, N(search_params), NULL},
-    {"POST", "/v5/spans/batch", egp_batch_insert, HTTP_WRITE, NULL, 0, NULL},
-    {"PUT", "/v5/spans/batch", egp_batch_upsert, HTTP_WRITE, NULL, 0, NULL},
-    {"POST", "/v5/spans", egp_create, HTTP_WRITE, NULL, 0, NULL},
-    {"GET", "/v5/spans", egp_list, HTTP_READ, list_params, N(list_params), NULL},
-    {"GET", "/v5/spans/{id}", egp_get, HTTP_READ, NULL, 0, NULL},
-    {"PATCH", "/v5/spans/{id}", egp_patch, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", "/v5/spans/search", egp_search, HTTP_READ, search_params, N(search_params), NULL,
+     false},
+    {"POST", "/v5/spans/batch", egp_batch_insert, HTTP_WRITE, NULL, 0, NULL, false},
+    {"PUT", "/v5/spans/batch", egp_batch_upsert, HTTP_WRITE, NULL, 0, NULL, false},
+    {"POST", "/v5/spans", egp_create, HTTP_WRITE, NULL, 0, NULL, false},
+    {"GET", "/v5/spans", egp_list, HTTP_READ, list_params, N(list_params), NULL, false},
+    {"GET", "/v5/spans/{id}", egp_get, HTTP_READ, NULL, 0, NULL, false},
+    {"PATCH", "/v5/spans/{id}", egp_patch, HTTP_WRITE, NULL, 0, NULL, false},
     /* Span assessments (judgement.md 3.1); a delete of one is a write, as the other APIs'
      * judgement deletes are (its creator or an admin: assess.c). */
-    {"POST", "/v5/span-assessments", egp_assess_create, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", "/v5/span-assessments", egp_assess_create, HTTP_WRITE, NULL, 0, NULL, false},
     {"GET", "/v5/span-assessments", egp_assess_list, HTTP_READ, assess_params, N(assess_params),
-     NULL},
-    {"GET", "/v5/span-assessments/{id}", egp_assess_get, HTTP_READ, NULL, 0, NULL},
-    {"PATCH", "/v5/span-assessments/{id}", egp_assess_patch, HTTP_WRITE, NULL, 0, NULL},
-    {"DELETE", "/v5/span-assessments/{id}", egp_assess_delete, HTTP_WRITE, NULL, 0, NULL},
+     NULL, false},
+    {"GET", "/v5/span-assessments/{id}", egp_assess_get, HTTP_READ, NULL, 0, NULL, false},
+    {"PATCH", "/v5/span-assessments/{id}", egp_assess_patch, HTTP_WRITE, NULL, 0, NULL, false},
+    {"DELETE", "/v5/span-assessments/{id}", egp_assess_delete, HTTP_WRITE, NULL, 0, NULL, false},
 };
 
 const struct http_surface egp_surface = {&egp_dialect, routes, N(routes)};

@@ -167,11 +167,11 @@ static enum status failv(struct err *err, const char *fmt, ...)
 }
 #define fail(c, ...) failv((c)->err, __VA_ARGS__)
 
-/* §3.3: values are non-null strings. */
+/* §3.3: values are non-null strings (the messages of NeMo's query_filters.py). */
 static enum status want_string(struct pctx *c, const char *field, json_t *v, const char **out)
 {
 	if (json_is_null(v))
-		return fail(c, "Filter field '%s' must not be null.", field);
+		return fail(c, "Filter field '%s' does not support null values.", field);
 	if (!json_is_string(v))
 		return fail(c, "Filter field '%s' must be a string.", field);
 	*out = arena_strndup(c->a, json_string_value(v), json_string_length(v));
@@ -195,7 +195,10 @@ static enum status add_cond(struct pctx *c, const struct field *fd, const char *
 		fop = FOP_LTE;
 	else if (id && strcmp(op, "$in") == 0)
 		fop = FOP_IN;
-	else if (c->kind == FILTER_TRACES && !time_field(ff) && !id)
+	else if (!time_field(ff) &&
+		 !(c->kind == FILTER_TRACES && (ff == FF_TEST_CASE_ID || ff == FF_EVALUATION_ID)))
+		/* NeMo's span and trace fields are equality-only; its trace index fields
+		 * (evaluation, test case) and started_at name the operator they refuse. */
 		return fail(c, "Filter field '%s' only supports equality.", fname);
 	else
 		return fail(c, "Unsupported %s filter: %s %s", what, fname, op);
@@ -217,11 +220,13 @@ static enum status add_cond(struct pctx *c, const struct field *fd, const char *
 				json_array_append_new(list, json_stringn(p, q - p));
 			json_array_append_new(list, json_string(p));
 		}
-		if (json_is_null(list))
-			return fail(c, "Filter field '%s' must not be null.", fname);
-		if (!json_is_array(list) || json_array_size(list) == 0) {
+		bool strings = json_is_array(list) && json_array_size(list) > 0;
+		for (size_t i = 0; strings && i < json_array_size(list); i++)
+			strings = json_is_string(json_array_get(list, i));
+		if (!strings) {
+			/* An empty list too: it would match nothing. */
 			json_decref(owned);
-			return fail(c, "Filter field '%s' $in must be a non-empty list of strings.",
+			return fail(c, "Filter field '%s' with $in must be a list of strings.",
 				    fname);
 		}
 		if (json_array_size(list) > FILTER_MAX_IN) {
@@ -263,9 +268,7 @@ static enum status add_cond(struct pctx *c, const struct field *fd, const char *
 			for (int i = 0; i < nn; i++)
 				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
 					 i ? ", " : "", names[i]);
-			return fail(c,
-				    "Invalid value '%s' for filter field '%s'. Allowed values: %s",
-				    fc->vals[0], fname, list);
+			return fail(c, "Filter field '%s' must be one of: %s", fname, list);
 		}
 	}
 	c->f->n++;

@@ -76,56 +76,60 @@ static const struct http_pspec stats_params[] = {
     SEARCH};
 
 static const struct http_route ingest_routes[] = {
-    {"POST", WS "/ingest/spans", intake_ingest_spans, HTTP_WRITE, NULL, 0, NULL},
-    {"POST", WS "/ingest/otlp/v1/traces", intake_ingest_otlp_nemo, HTTP_WRITE, NULL, 0, NULL},
-    {"POST", WS "/ingest/otlp/v1/logs", intake_ingest_otlp_logs, HTTP_WRITE, NULL, 0, NULL},
-    {"POST", WS "/ingest/chat-completions", intake_ingest_chat, HTTP_WRITE, NULL, 0, NULL},
-    {"POST", WS "/ingest/atif", intake_ingest_atif, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", WS "/ingest/spans", intake_ingest_spans, HTTP_WRITE, NULL, 0, NULL, false},
+    {"POST", WS "/ingest/otlp/v1/traces", intake_ingest_otlp_nemo, HTTP_WRITE, NULL, 0, NULL,
+     false},
+    {"POST", WS "/ingest/otlp/v1/logs", intake_ingest_otlp_logs, HTTP_WRITE, NULL, 0, NULL, false},
+    {"POST", WS "/ingest/chat-completions", intake_ingest_chat, HTTP_WRITE, NULL, 0, NULL, false},
+    {"POST", WS "/ingest/atif", intake_ingest_atif, HTTP_WRITE, NULL, 0, NULL, false},
     /* The standard OTLP path (otel-egp.md 1.1): the workspace from X-Workspace. */
-    {"POST", "/v1/traces", intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", "/v1/traces", intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL, false},
     /* The logs path of the same exporters: the GenAI content events. */
-    {"POST", "/v1/logs", intake_ingest_otlp_logs, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", "/v1/logs", intake_ingest_otlp_logs, HTTP_WRITE, NULL, 0, NULL, false},
     /* Where Langfuse's span processor and Opik's OTLP set-up post (instrumentation.md 3.1):
      * the same decoding and limits. */
-    {"POST", INTAKE_LANGFUSE_OTLP, intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL},
-    {"POST", INTAKE_OPIK_OTLP, intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL},
-    {"POST", "/api" INTAKE_OPIK_OTLP, intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL},
+    {"POST", INTAKE_LANGFUSE_OTLP, intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL, false},
+    {"POST", INTAKE_OPIK_OTLP, intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL, false},
+    {"POST", "/api" INTAKE_OPIK_OTLP, intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL, false},
 };
 const struct http_surface intake_ingest_surface = {&intake_dialect, ingest_routes,
 						   N(ingest_routes)};
 
 static const struct http_route spans_routes[] = {
-    {"GET", WS "/spans", intake_list_spans, HTTP_READ, span_list, N(span_list), filter_prefix},
+    {"GET", WS "/spans", intake_list_spans, HTTP_READ, span_list, N(span_list), filter_prefix,
+     true},
     {"GET", WS "/spans/groups", intake_span_groups, HTTP_READ, group_list, N(group_list),
-     filter_prefix},
+     filter_prefix, true},
     {"GET", WS "/spans/stats", intake_span_stats, HTTP_READ, stats_params, N(stats_params),
-     filter_prefix},
-    {"GET", WS "/spans/{id}", intake_get_span, HTTP_READ, NULL, 0, NULL},
-    {"GET", "/healthz", intake_healthz, HTTP_PUBLIC, NULL, 0, NULL},
+     filter_prefix, true},
+    {"GET", WS "/spans/{id}", intake_get_span, HTTP_READ, NULL, 0, NULL, false},
+    {"GET", "/healthz", intake_healthz, HTTP_PUBLIC, NULL, 0, NULL, false},
     /* Judgements live beside the spans, and spans/{id}/evaluator-results is under spans/: one
      * program for them all (nginx/programs). Annotations have no PATCH (405). */
-    {"GET", WS "/spans/{id}/evaluator-results", intake_span_evaluators, HTTP_READ, NULL, 0, NULL},
-    {"POST", WS "/annotations", intake_post_annotation, HTTP_WRITE, NULL, 0, NULL},
+    {"GET", WS "/spans/{id}/evaluator-results", intake_span_evaluators, HTTP_READ, NULL, 0, NULL,
+     false},
+    {"POST", WS "/annotations", intake_post_annotation, HTTP_WRITE, NULL, 0, NULL, false},
     {"GET", WS "/annotations", intake_list_annotations, HTTP_READ, annotation_list,
-     N(annotation_list), filter_prefix},
-    {"GET", WS "/annotations/{id}", intake_get_annotation, HTTP_READ, NULL, 0, NULL},
-    {"DELETE", WS "/annotations/{id}", intake_delete_annotation, HTTP_WRITE, NULL, 0, NULL},
-    {"POST", WS "/evaluator-results", intake_post_evaluator, HTTP_WRITE, NULL, 0, NULL},
+     N(annotation_list), filter_prefix, true},
+    {"GET", WS "/annotations/{id}", intake_get_annotation, HTTP_READ, NULL, 0, NULL, false},
+    {"DELETE", WS "/annotations/{id}", intake_delete_annotation, HTTP_WRITE, NULL, 0, NULL, false},
+    {"POST", WS "/evaluator-results", intake_post_evaluator, HTTP_WRITE, NULL, 0, NULL, false},
     {"GET", WS "/evaluator-results", intake_list_evaluators, HTTP_READ, evaluator_list,
-     N(evaluator_list), filter_prefix},
-    {"GET", WS "/evaluator-results/{id}", intake_get_evaluator, HTTP_READ, NULL, 0, NULL},
+     N(evaluator_list), filter_prefix, true},
+    {"GET", WS "/evaluator-results/{id}", intake_get_evaluator, HTTP_READ, NULL, 0, NULL, false},
 };
 const struct http_surface intake_spans_surface = {&intake_dialect, spans_routes, N(spans_routes)};
 
 static const struct http_route traces_routes[] = {
-    {"GET", WS "/traces", intake_list_traces, HTTP_READ, trace_list, N(trace_list), filter_prefix},
-    {"GET", WS "/traces/{id}", intake_get_trace, HTTP_READ, trace_get, N(trace_get), NULL},
+    {"GET", WS "/traces", intake_list_traces, HTTP_READ, trace_list, N(trace_list), filter_prefix,
+     true},
+    {"GET", WS "/traces/{id}", intake_get_trace, HTTP_READ, trace_get, N(trace_get), NULL, false},
 };
 const struct http_surface intake_traces_surface = {&intake_dialect, traces_routes,
 						   N(traces_routes)};
 
 static const struct http_route sessions_routes[] = {
-    {"GET", WS "/sessions/{id}", intake_get_session, HTTP_READ, NULL, 0, NULL},
+    {"GET", WS "/sessions/{id}", intake_get_session, HTTP_READ, NULL, 0, NULL, false},
 };
 const struct http_surface intake_sessions_surface = {&intake_dialect, sessions_routes,
 						     N(sessions_routes)};
