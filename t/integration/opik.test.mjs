@@ -237,6 +237,42 @@ test('bad input answers in Opik\'s shape: 422 {"errors"}, 400 {"code","message"}
 	assert.equal(r.status, 400, r.text);
 });
 
+test('a span write that names a trace\'s id, or a trace write a span\'s, is a 409 and changes neither (one id is one row here)', async () => {
+	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': 'entities' };
+	const call = (m, p, body) => srv.request(m, `/v1/private/${p}`, { body, headers: h });
+	const T = '01a1fc91-cd0b-7000-8000-0000000000e0', S = '01a1fc91-cd0b-7000-8000-0000000000e1';
+	let r = await call('POST', 'traces/batch', { traces: [{ id: T, name: 'trace', start_time: '2026-01-01T00:00:00Z', project_name: 'ent' }] });
+	assert.equal(r.status, 204, r.text);
+	r = await call('POST', 'spans/batch', { spans: [{ id: S, trace_id: T, name: 'span', start_time: '2026-01-01T00:00:01Z', project_name: 'ent' }] });
+	assert.equal(r.status, 204, r.text);
+	const conflict = [
+		['PATCH', `spans/${T}`, { trace_id: T, tags: ['x'] }, `Span id ${T} is already the id of a trace`],
+		['PATCH', `traces/${S}`, { name: 'oops' }, `Trace id ${S} is already the id of a span`],
+		['POST', 'spans/batch', { spans: [{ id: T, trace_id: T, name: 'dup', start_time: '2026-01-01T00:00:00Z', project_name: 'ent' }] }, `Span id ${T} is already the id of a trace`],
+		['POST', 'traces/batch', { traces: [{ id: S, name: 'dup', start_time: '2026-01-01T00:00:00Z', project_name: 'ent' }] }, `Trace id ${S} is already the id of a span`],
+		['POST', 'traces', { id: S, name: 'dup', start_time: '2026-01-01T00:00:00Z', project_name: 'ent' }, `Trace id ${S} is already the id of a span`],
+	];
+	for (const [m, p, body, message] of conflict) {
+		r = await call(m, p, body);
+		assert.equal(r.status, 409, `${m} ${p}: ${r.text}`);
+		assert.deepEqual(r.json, { code: 409, message });
+	}
+	// A batch PATCH leaves an id of the other kind alone, as it leaves one not stored.
+	r = await call('PATCH', 'spans/batch', { ids: [T, S], update: { trace_id: T, tags: ['batch'] } });
+	assert.equal(r.status, 204, r.text);
+	r = await call('GET', `traces/${T}`);
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.name, 'trace');
+	assert.equal(r.json.tags, undefined);
+	assert.equal(r.json.span_count, 1);
+	r = await call('GET', `spans/${S}`);
+	assert.equal(r.json.name, 'span');
+	assert.deepEqual(r.json.tags, ['batch']);
+	const nemo = await srv.request('GET', `${WS_PREFIX}/entities/traces/${T}`);
+	assert.equal(nemo.status, 200, nemo.text);
+	assert.equal(nemo.json.span_count, 2);
+});
+
 test('with keys on, the SDK sends its key raw in authorization; no key or a read key is refused in Opik\'s shape', async () => {
 	const keyed = await startServer({ env: { SPANDEX_TOKEN: 'opik-admin-key' } });
 	try {

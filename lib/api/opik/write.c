@@ -29,6 +29,21 @@ static void keep_from(struct span *out, const struct span *cur)
 	}
 }
 
+/* Whether cur, a live stored row, is of the other entity: a span's id that names a trace row,
+ * or a trace's that names a span. Opik keeps spans and traces in two tables; here one id is one
+ * row, so such a write is refused (409) rather than let it turn a trace into a span. */
+static bool other_entity(enum opik_entity ent, const struct span *cur)
+{
+	return cur && !span_is_deleted(cur) && (ent == OPIK_TRACE) != opik_is_trace_row(cur);
+}
+
+static enum status entity_conflict(struct err *e, enum opik_entity ent, const char *id)
+{
+	return err_set(e, ST_CONFLICT, "%s id %.200s is already the id of a %s",
+		       ent == OPIK_SPAN ? "Span" : "Trace", id,
+		       ent == OPIK_SPAN ? "trace" : "span");
+}
+
 /* ---- creates ---- */
 
 struct creates {
@@ -47,6 +62,8 @@ static enum status merge_create(void *ctx, struct arena *a, const char *id, cons
 	for (size_t i = 0; i < c->n; i++) {
 		if (strcmp(c->spans[i].span_id, id))
 			continue;
+		if (other_entity(c->ent, cur))
+			return entity_conflict(e, c->ent, id);
 		/* A create of a span that exists whole changes nothing: a batch sent again, after
 		 * PATCHes and scores, loses none of them; a single create of one is the backend's
 		 * 409 (opik.md §2, S2). A partial row is completed; a deleted span is created anew.
@@ -192,7 +209,20 @@ struct how {
 	const char *ws;
 	enum opik_entity ent;
 	bool merge_tags; /* the batch's: the update's tags join the stored ones */
+	bool batch;	 /* PATCH of a batch: an id of the other entity is left alone */
 };
+
+/* ingest_patch_merge, but not over a row of the other entity: the single PATCH's 409; a
+ * batch leaves it alone, as it leaves an id that is not stored. */
+static enum status patch_merge(void *ctx, struct arena *a, const char *id, const struct span *cur,
+			       struct span *out, struct err *e)
+{
+	struct ingest_patch *p = ctx;
+	const struct how *h = p->how;
+	if (other_entity(h->ent, cur))
+		return h->batch ? ST_OK : entity_conflict(e, h->ent, id);
+	return ingest_patch_merge(ctx, a, id, cur, out, e);
+}
 
 static void patch_apply(const void *how, struct arena *a, json_t *obj, bool create, struct span *s,
 			struct verrs *v)
@@ -287,7 +317,7 @@ enum status opik_patch(struct http_req *req)
 			  span_id_problem(req->id), NULL);
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
-	struct how h = {req->ws, ent, false};
+	struct how h = {req->ws, ent, false, false};
 	/* Spans are priced as a create is (traces carry no model). */
 	struct ingest_patch p = {.apply = patch_apply,
 				 .how = &h,
@@ -297,9 +327,10 @@ enum status opik_patch(struct http_req *req)
 				 .price = ent == OPIK_SPAN,
 				 .prices = http_env(req, "SPANDEX_PRICES")};
 	const char *ids[] = {req->id};
-	if (store_update(&req->store, req->ws, req->arena, ids, 1, ingest_patch_merge, &p, &e) !=
-	    ST_OK)
-		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
+	if (store_update(&req->store, req->ws, req->arena, ids, 1, patch_merge, &p, &e) != ST_OK)
+		return e.st == ST_CONFLICT
+			   ? http_fail(req, e.st, "%s", err_text(&e))
+			   : http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	http_reply(req, 204, NULL, NULL, 0);
 	return ST_OK;
 }
@@ -345,7 +376,7 @@ enum status opik_patch_batch(struct http_req *req)
 					       "project_id"};
 	for (size_t k = 0; k < sizeof identity / sizeof *identity; k++)
 		json_object_del(apply, identity[k]);
-	struct how h = {req->ws, ent, json_is_true(merge)};
+	struct how h = {req->ws, ent, json_is_true(merge), true};
 	struct ingest_patch p = {.apply = patch_apply,
 				 .how = &h,
 				 .body = apply,
@@ -353,7 +384,7 @@ enum status opik_patch_batch(struct http_req *req)
 				 .price = ent == OPIK_SPAN,
 				 .prices = http_env(req, "SPANDEX_PRICES")};
 	if (store_update(&req->store, req->ws, req->arena, ids,
-			 json_array_size(json_object_get(body, "ids")), ingest_patch_merge, &p,
+			 json_array_size(json_object_get(body, "ids")), patch_merge, &p,
 			 &e) != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	http_reply(req, 204, NULL, NULL, 0);
