@@ -137,7 +137,7 @@ void http_fastapi_error(struct buf *out, int code, const char *msg)
 void http_fastapi_invalid(struct buf *out, json_t *items)
 {
 	buf_adds(out, "{\"detail\":");
-	jsonw_jansson(out, items, JSON_COMPACT);
+	jsonw_value(out, items);
 	buf_addc(out, '}');
 }
 

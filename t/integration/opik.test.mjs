@@ -123,6 +123,17 @@ test('filters, paging, the /api prefix and another workspace', async () => {
 	assert.equal(vip.length, 1);
 	const prod = await c.searchTraces({ projectName: 'filters', filterString: 'metadata.env = "prod"' });
 	assert.equal(prod.length, 6);
+	// A number with a fraction equals the value written as it reads: 0.9, not 0.90000000000000002.
+	const frac = c.trace({ name: 'frac', projectName: 'fractions', metadata: { top_p: 0.9 }, input: { temperature: 0.1 } });
+	frac.end();
+	await c.flush();
+	for (const f of ['metadata.top_p = 0.9', 'metadata.top_p = "0.90"', 'input_json.temperature = 0.1', 'metadata.top_p > 0.8']) {
+		const got = await c.searchTraces({ projectName: 'fractions', filterString: f });
+		assert.deepEqual(got.map((t) => t.name), ['frac'], f);
+	}
+	assert.deepEqual(await c.searchTraces({ projectName: 'fractions', filterString: 'metadata.top_p = 0.91' }), []);
+	const fr = await srv.request('GET', `/api/v1/private/traces/${frac.data.id}`, { headers: { 'Comet-Workspace': 'team-b' } });
+	assert.match(fr.text, /"top_p":0\.9[,}]/, fr.text);
 	const p1 = await c.api.traces.getTracesByProject({ projectName: 'filters', page: 1, size: 5 });
 	const p3 = await c.api.traces.getTracesByProject({ projectName: 'filters', page: 3, size: 5 });
 	assert.equal(p1.total, 12);

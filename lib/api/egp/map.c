@@ -126,7 +126,7 @@ static void put_object(const struct field *f, const struct ingest_put *p, json_t
 		*slot = NULL;
 	} else if (json_is_object(x)) {
 		struct buf *b = arena_buf(p->a);
-		jsonw_jansson(b, x, JSON_COMPACT);
+		jsonw_value(b, x);
 		*slot = arena_strndup(p->a, b->p, b->len);
 	} else {
 		verrs_add_field(p->v, p->loc, f->name, "dict_type",
@@ -262,15 +262,15 @@ static void object_out(struct buf *b, const char *text)
 {
 	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 	if (json_is_object(j)) {
-		jsonw_jansson(b, j, JSON_COMPACT);
+		jsonw_value(b, j);
 	} else if (json_is_array(j)) {
 		buf_adds(b, "{\"messages\":");
-		jsonw_jansson(b, j, JSON_COMPACT);
+		jsonw_value(b, j);
 		buf_addc(b, '}');
 	} else if (text) {
 		buf_adds(b, "{\"value\":");
 		if (json_is_string(j))
-			jsonw_jansson(b, j, JSON_COMPACT | JSON_ENCODE_ANY);
+			jsonw_value(b, j);
 		else
 			jsonw_string(b, text, strlen(text));
 		buf_addc(b, '}');
@@ -307,7 +307,7 @@ void egp_render(struct buf *out, struct arena *a, const struct span *s, const ch
 	object_out(out, s->output);
 	json_t *md = egp_metadata(s);
 	buf_adds(out, ",\"metadata\":");
-	jsonw_jansson(out, md, JSON_COMPACT);
+	jsonw_value(out, md);
 	json_decref(md);
 	static const char *const kept[] = {"expected", "group_id", "application_interaction_id",
 					   "application_variant_id"};
@@ -317,7 +317,7 @@ void egp_render(struct buf *out, struct arena *a, const struct span *s, const ch
 		json_t *x = span_raw(s, key);
 		if (x) {
 			buf_printf(out, ",\"%s\":", kept[i]);
-			jsonw_jansson(out, x, JSON_COMPACT | JSON_ENCODE_ANY);
+			jsonw_value(out, x);
 		}
 	}
 	buf_printf(out, ",\"status\":\"%s\",\"type\":", crosswalk_status_name(CW_SGP, s->status));

@@ -35,7 +35,7 @@ void intake_pages_tail(struct buf *b, long long page, long long page_size, size_
 	jsonw_string(b, sort, strlen(sort));
 	if (echo) {
 		buf_adds(b, ",\"filter\":");
-		jsonw_jansson(b, echo, JSON_COMPACT);
+		jsonw_value(b, echo);
 	}
 }
 
@@ -432,7 +432,7 @@ enum status intake_pages_stats(struct query *q, int64_t from_us, int64_t to_us, 
 	stats_traces(out, q, "costliest_traces", s.costliest, s.ncostliest);
 	if (q->f && q->f->echo) {
 		buf_adds(out, ",\"filter\":");
-		jsonw_jansson(out, q->f->echo, JSON_COMPACT);
+		jsonw_value(out, q->f->echo);
 	}
 	buf_addc(out, '}');
 	return ST_OK;

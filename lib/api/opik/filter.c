@@ -274,11 +274,17 @@ static bool dict_test(const struct fcond *c, json_t *v, struct arena *a)
 		text = json_string_value(v);
 	} else if (v && !json_is_null(v)) {
 		struct buf *b = arena_buf(a);
-		jsonw_jansson(b, v, JSON_COMPACT | JSON_ENCODE_ANY);
+		jsonw_value(b, v);
 		text = arena_strndup(a, b->p, b->len);
 	}
 	if (c->op == O_GT || c->op == O_LT)
 		return text && num_test(c->op, true, strtod(text, NULL), c->num);
+	/* A number equals a value that reads as the same number: 0.9 = "0.9", 5.0 = "5". */
+	char *end;
+	double want;
+	if ((c->op == O_EQ || c->op == O_NE) && json_is_number(v) && *c->value &&
+	    (want = strtod(c->value, &end), !*end))
+		return (json_number_value(v) == want) == (c->op == O_EQ);
 	return str_test(c, text);
 }
 
@@ -644,8 +650,11 @@ enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t
 		c->key = key ? arena_strdup(req->arena, key) : NULL;
 		/* Values come as strings; null for the no-value operators (§7.1). */
 		const char *v = json_is_string(vj) ? json_string_value(vj) : "";
-		if (json_is_number(vj))
-			v = arena_printf(req->arena, "%.17g", json_number_value(vj));
+		if (json_is_number(vj)) {
+			struct buf *nb = arena_buf(req->arena);
+			jsonw_number(nb, json_number_value(vj));
+			v = arena_strndup(req->arena, nb->p, nb->len);
+		}
 		c->value = arena_strdup(req->arena, v);
 		bool need = c->op != O_EMPTY && c->op != O_NOT_EMPTY;
 		char *end = NULL;

@@ -298,7 +298,7 @@ void opik_scores_out(struct buf *b, struct arena *a, const struct opik_marks *m,
 			i = e;
 			l += c == 0;
 		} else {
-			jsonw_jansson(b, old[l++], JSON_COMPACT);
+			jsonw_value(b, old[l++]);
 		}
 	}
 	buf_addc(b, ']');

@@ -116,7 +116,7 @@ static const char *text_value(struct arena *a, struct verrs *v, json_t *loc, con
 		return NULL;
 	}
 	struct buf *b = arena_buf(a);
-	jsonw_jansson(b, x, JSON_COMPACT | JSON_ENCODE_ANY);
+	jsonw_value(b, x);
 	return arena_strndup(a, b->p, b->len);
 }
 
@@ -424,7 +424,7 @@ static void text_out(struct buf *b, const char *text)
 		json_array_foreach(j, i, x) ok = ok && json_is_object(x);
 	}
 	if (ok)
-		jsonw_jansson(b, j, JSON_COMPACT | JSON_ENCODE_ANY);
+		jsonw_value(b, j);
 	else
 		jsonw_string(b, text, strlen(text));
 	json_decref(j);
@@ -705,7 +705,7 @@ static void o_kept(struct out *o, const struct member *m)
 		if (x && !excluded(o->exclude, f->name) &&
 		    (f->only < 0 || f->only == (int)o->ent)) {
 			key(o->b, &o->first, f->name);
-			jsonw_jansson(o->b, x, JSON_COMPACT | JSON_ENCODE_ANY);
+			jsonw_value(o->b, x);
 		}
 	}
 }
@@ -729,7 +729,7 @@ static void o_error(struct out *o, const struct member *m)
 		return;
 	member_key(o, m);
 	if (e) {
-		jsonw_jansson(o->b, e, JSON_COMPACT);
+		jsonw_value(o->b, e);
 		return;
 	}
 	const char *t = s->str[SS_ERROR_TYPE] ? s->str[SS_ERROR_TYPE] : "Error";
@@ -747,7 +747,7 @@ static void o_usage(struct out *o, const struct member *m)
 	json_t *usage = opik_usage(o->s, o->u, o->ent);
 	if (json_object_size(usage)) {
 		member_key(o, m);
-		jsonw_jansson(o->b, usage, JSON_COMPACT);
+		jsonw_value(o->b, usage);
 	}
 	json_decref(usage);
 }
@@ -794,7 +794,7 @@ static void o_created(struct out *o, const struct member *m)
 	json_t *created = span_raw(o->s, "opik.created_at");
 	member_key(o, m);
 	if (json_is_string(created))
-		jsonw_jansson(o->b, created, JSON_COMPACT | JSON_ENCODE_ANY);
+		jsonw_value(o->b, created);
 	else
 		time_out(o->b, o->s->ingested_at);
 }

@@ -393,7 +393,7 @@ static const char *message_of(struct arena *a, const char *v, size_t vn)
 	json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
 	struct buf *b = arena_buf(a);
 	if (json_is_object(j) || json_is_array(j) || json_is_string(j))
-		jsonw_jansson(b, j, JSON_COMPACT | JSON_ENCODE_ANY);
+		jsonw_value(b, j);
 	else
 		jsonw_string(b, text, strlen(text));
 	return arena_strndup(a, b->p, b->len);
@@ -528,10 +528,10 @@ void opik_thread_render(struct buf *out, struct arena *a, const struct opik_thre
 	opik_out_key(out, "total_estimated_cost");
 	jsonw_number(out, t->u.has_cost[QC_TOTAL] ? round(t->u.cost[QC_TOTAL] * 1e6) / 1e6 : 0);
 	json_t *usage = opik_usage(&none, &t->u, OPIK_TRACE);
-	opik_out_key(out, "usage"), jsonw_jansson(out, usage, JSON_COMPACT);
+	opik_out_key(out, "usage"), jsonw_value(out, usage);
 	json_decref(usage);
 	opik_out_key(out, "comments"), opik_comments_out(out, a, &t->marks);
-	opik_out_key(out, "tags"), jsonw_jansson(out, t->tags, JSON_COMPACT);
+	opik_out_key(out, "tags"), jsonw_value(out, t->tags);
 	opik_out_key(out, "created_at"), opik_out_time(out, t->created);
 	opik_out_key(out, "last_updated_at"), opik_out_time(out, t->updated);
 	opik_out_key(out, "created_by"), opik_out_str(out, OPIK_DEFAULT_USER);
