@@ -202,6 +202,12 @@ test('bad input answers in Opik\'s shape: 422 {"errors"}, 400 {"code","message"}
 	r = await post('/v1/private/spans/batch', { spans: [{ id: 'a', trace_id: 't', start_time: '2026-01-01T00:00:00Z' }, { id: 'a', trace_id: 't', start_time: '2026-01-01T00:00:00Z' }] });
 	assert.equal(r.status, 422, r.text);
 	assert.match(r.text, /Duplicate span id/);
+	// Malformed JSON: Dropwizard's 400 (JsonProcessingExceptionMapper), on writes and reads.
+	for (const p of ['spans/batch', 'traces', 'spans/search', 'traces/feedback-scores', 'projects/retrieve']) {
+		r = await srv.request(p.includes('feedback') ? 'PUT' : 'POST', `/v1/private/${p}`, { body: '{"spans":[', headers: h });
+		assert.equal(r.status, 400, `${p}: ${r.text}`);
+		assert.deepEqual(r.json, { code: 400, message: 'Unable to process JSON' });
+	}
 	r = await srv.request('GET', '/v1/private/spans', { headers: h });
 	assert.equal(r.status, 400);
 	assert.deepEqual(Object.keys(r.json).sort(), ['code', 'message']);

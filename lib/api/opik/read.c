@@ -14,8 +14,6 @@
 #include "lib/query/judgements.h"
 #include "lib/query/search.h"
 
-static const char *const json_types[] = {"application/json", NULL};
-
 /* The spans of Opik's sortableBy: the fields spandex can order by (start time). */
 static const char sortable[] = "[\"start_time\"]";
 
@@ -334,8 +332,8 @@ enum status opik_list_traces(struct http_req *req)
 static enum status search(struct http_req *req, enum opik_entity ent)
 {
 	json_t *body;
-	enum status st = http_require_type(req, json_types);
-	if (st != ST_OK || (st = http_json_body(req, &body)) != ST_OK)
+	enum status st = opik_json_body(req, &body);
+	if (st != ST_OK)
 		return st;
 	if (!json_is_object(body))
 		return http_fail(req, ST_BAD_REQUEST, "The search body must be an object");
@@ -420,8 +418,8 @@ enum status opik_search_traces(struct http_req *req)
 enum status opik_project_retrieve(struct http_req *req)
 {
 	json_t *body;
-	enum status st = http_require_type(req, json_types);
-	if (st != ST_OK || (st = http_json_body(req, &body)) != ST_OK)
+	enum status st = opik_json_body(req, &body);
+	if (st != ST_OK)
 		return st;
 	const char *name = json_string_value(json_object_get(body, "name"));
 	if (!name || !*name)

@@ -3,6 +3,7 @@
 #include "lib/api/opik/surface.h"
 
 #include <string.h>
+#include "lib/json/jsonx.h"
 
 static const char *const json_types[] = {"application/json", NULL};
 
@@ -11,10 +12,20 @@ enum opik_entity opik_entity_of(const struct http_req *req)
 	return strstr(req->route->pattern, "/spans") ? OPIK_SPAN : OPIK_TRACE;
 }
 
+/* Malformed JSON is Dropwizard's 400 "Unable to process JSON" (its JsonProcessingException
+ * mapper), as Opik answers it; an empty body is the 422 of a missing one. */
 enum status opik_json_body(struct http_req *req, json_t **body)
 {
 	enum status st = http_require_type(req, json_types);
-	return st == ST_OK ? http_json_body(req, body) : st;
+	if (st != ST_OK)
+		return st;
+	if (strspn(req->body, " \t\r\n") == req->body_len)
+		return http_json_body(req, body);
+	size_t pos = 0;
+	struct err why;
+	if (!(*body = jsonx_parse(req->body, req->body_len, &pos, &why)))
+		return http_fail(req, ST_BAD_REQUEST, "Unable to process JSON");
+	return ST_OK;
 }
 
 enum status opik_json_object(struct http_req *req, json_t **body, struct verrs *v)
