@@ -243,6 +243,20 @@ test('bad input answers in Opik\'s shape: 422 {"errors"}, 400 {"code","message"}
 	assert.equal(r.status, 204, r.text);
 	r = await srv.request('GET', `/v1/private/spans/${one.id}`, { headers: h });
 	assert.equal(r.json.name, 'first');
+	// Kept fields take Opik's types (tags a list of strings, ttft a number): 422, nothing stored.
+	for (const bad of [{ tags: 'solo' }, { tags: [1] }, { ttft: 'fast' }, { environment: 3 }]) {
+		r = await post('/v1/private/traces/batch', { traces: [{ name: 'typed', start_time: '2026-01-01T00:00:00Z', ...bad }] });
+		assert.equal(r.status, 422, `${JSON.stringify(bad)}: ${r.text}`);
+		r = await srv.request('PATCH', `/v1/private/spans/${one.id}`, { body: { trace_id: one.trace_id, ...bad }, headers: h });
+		assert.equal(r.status, 422, `PATCH ${JSON.stringify(bad)}: ${r.text}`);
+	}
+	// A PATCH's null is a field not sent (Opik's update sets what is not null).
+	r = await srv.request('PATCH', `/v1/private/spans/${one.id}`, { body: { trace_id: one.trace_id, output: { ok: 1 }, metadata: { m: 1 }, tags: ['t'] }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('PATCH', `/v1/private/spans/${one.id}`, { body: { trace_id: one.trace_id, output: null, metadata: null, tags: null, name: 'renamed' }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `/v1/private/spans/${one.id}`, { headers: h });
+	assert.deepEqual([r.json.name, r.json.output, r.json.metadata, r.json.tags], ['renamed', { ok: 1 }, { m: 1 }, ['t']]);
 	// A time window whose from_time is not before its to_time is a 400, on every read (S7).
 	const window = 'from_time=2026-01-02T00:00:00Z&to_time=2026-01-01T00:00:00Z';
 	for (const p of ['spans?project_name=p', 'traces?project_name=p', 'spans/stats?project_name=p', 'traces/stats?project_name=p']) {

@@ -17,6 +17,8 @@
  * unless said), and the Span members it fills (README's Opik table is made from this column,
  * and t/check_opik applies each field to check it). */
 struct field;
+/* The JSON a kept field takes (Opik's types): any, a list of strings, a number, a string. */
+enum kept { K_ANY, K_TAGS, K_NUMBER, K_STRING };
 typedef void put_fn(const struct field *f, const struct ingest_put *p, json_t *x, bool null);
 static put_fn put_id, put_trace, put_parent, put_project, put_name, put_type, put_start, put_end,
     put_text, put_str, put_usage, put_cost, put_error, put_thread, put_keep;
@@ -24,7 +26,7 @@ static put_fn put_id, put_trace, put_parent, put_project, put_name, put_type, pu
 static const struct field {
 	const char *name;
 	put_fn *put;
-	int arg;  /* put_str: enum span_str; put_text: 0 input, 1 output */
+	int arg;  /* put_str: enum span_str; put_text: 0 input, 1 output; put_keep: enum kept */
 	int only; /* -1 both, else the one enum opik_entity it belongs to */
 	const char *span;
 } fields[] = {
@@ -47,13 +49,13 @@ static const struct field {
     {"thread_id", put_thread, 0, OPIK_TRACE, "session_id, raw opik.thread_id"},
     /* Kept verbatim in raw_attributes as "opik.<name>". */
     {"metadata", put_keep, 0, -1, "raw opik.metadata"},
-    {"tags", put_keep, 0, -1, "raw opik.tags"},
-    {"ttft", put_keep, 0, -1, "raw opik.ttft"},
-    {"environment", put_keep, 0, -1, "raw opik.environment"},
-    {"source", put_keep, 0, -1, "raw opik.source"},
-    {"total_estimated_cost_version", put_keep, 0, OPIK_SPAN,
+    {"tags", put_keep, K_TAGS, -1, "raw opik.tags"},
+    {"ttft", put_keep, K_NUMBER, -1, "raw opik.ttft"},
+    {"environment", put_keep, K_STRING, -1, "raw opik.environment"},
+    {"source", put_keep, K_STRING, -1, "raw opik.source"},
+    {"total_estimated_cost_version", put_keep, K_STRING, OPIK_SPAN,
      "raw opik.total_estimated_cost_version"},
-    {"last_updated_at", put_keep, 0, -1, "raw opik.last_updated_at"},
+    {"last_updated_at", put_keep, K_STRING, -1, "raw opik.last_updated_at"},
 };
 #define NFIELDS (sizeof fields / sizeof *fields)
 
@@ -311,8 +313,33 @@ const char *opik_thread_of(const struct span *s)
 	return s->session_id && !span_session_default(s) ? s->session_id : NULL;
 }
 
+static bool kept_ok(enum kept k, json_t *x)
+{
+	size_t i;
+	json_t *t;
+	switch (k) {
+	case K_TAGS:
+		if (!json_is_array(x))
+			return false;
+		json_array_foreach(x, i, t) if (!json_is_string(t)) return false;
+		return true;
+	case K_NUMBER:
+		return json_is_number(x);
+	case K_STRING:
+		return json_is_string(x);
+	default:
+		return true;
+	}
+}
+
 static void put_keep(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
+	static const char *const want[] = {"", "must be a list of strings", "must be a number",
+					   "must be a string"};
+	if (!null && !kept_ok((enum kept)f->arg, x)) {
+		verrs_add_field(p->v, p->loc, f->name, "type_error", want[f->arg], x);
+		return;
+	}
 	if (null && p->s->raw_attributes)
 		json_object_del(p->s->raw_attributes, raw_key(p->a, f->name));
 	else if (!null)
@@ -342,7 +369,8 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct field *f = &fields[i];
 		json_t *x = json_object_get(obj, f->name);
-		if (!x || (f->only >= 0 && f->only != (int)ent))
+		/* A PATCH's null is a field not sent: Opik's update sets only what is not null. */
+		if (!x || (f->only >= 0 && f->only != (int)ent) || (!create && json_is_null(x)))
 			continue;
 		f->put(f, &p, x, json_is_null(x));
 	}
