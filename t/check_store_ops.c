@@ -15,6 +15,7 @@
 #include "lib/base/buf.h"
 #include "lib/base/time.h"
 #include "t/storecase.h"
+#include "t/storefix.h"
 
 /* ---- sealed shards ---- */
 
@@ -467,6 +468,30 @@ START_TEST(test_rules_cutoff)
 }
 END_TEST
 
+/* A day that retain removed and late spans made again: an id table slot of the removed day
+ * names a record of the new one, which is another span's. A span re-sent from that slot must
+ * not mark the record it now names superseded (it hid D from every list). */
+START_TEST(test_retain_day_made_again)
+{
+	struct span s[2] = {mk("A", T0), mk("B", T0 + 1000)};
+	append(s, 2);
+	size_t removed = 0;
+	struct err e = {0};
+	ck_assert_int_eq(ops_retain(&st, "ws1", time_day(T0) + 1, NULL, &removed, &e), ST_OK);
+	ck_assert_uint_eq(removed, 1);
+	struct span late[2] = {mk("C", T0), mk("D", T0 + 1000)};
+	append(late, 2);
+	struct span again = mk("B", T0 + DAY);
+	append(&again, 1);
+	ck_assert_uint_eq(verify(), 0);
+	ck_assert_uint_eq(storefix_live(&st), 3);
+	char *d = get("D");
+	ck_assert_ptr_nonnull(d);
+	free(d);
+	ck_assert_ptr_null(get("A"));
+}
+END_TEST
+
 TCase *check_store_ops_tcase(void)
 {
 	TCase *tc = tcase_create("ops");
@@ -482,5 +507,6 @@ TCase *check_store_ops_tcase(void)
 	tcase_add_test(tc, test_rules_roundtrip);
 	tcase_add_test(tc, test_rules_backup);
 	tcase_add_test(tc, test_rules_cutoff);
+	tcase_add_test(tc, test_retain_day_made_again);
 	return tc;
 }

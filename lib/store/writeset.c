@@ -309,20 +309,22 @@ int writeset_map(struct wshard *w)
 	return 0;
 }
 
-/* Whether the version at old is span h (lit), as same_span decides, with nothing written;
- * its shard is mapped for the mark. */
+/* Whether the version at old is span h (lit), as same_span decides, with nothing written:
+ * WOLD_SAME (its shard is mapped for the mark), WOLD_STALE for a slot that names no version
+ * of h (its day removed, or removed and made again by later spans: the record there is
+ * another span's, and must not be marked), 0 for another span of the same hash. */
 static int same_check(struct writeset_set *set, uint64_t h, const struct buf *lit, uint64_t old)
 {
 	struct wshard *w = writeset_existing(set, LOC_DAY(old));
 	if (!w)
-		return errno == ENOENT ? 1 : -1;
+		return errno == ENOENT ? WOLD_STALE : -1;
 	struct idx_rec r;
 	if (LOC_REC(old) >= w->committed)
-		return 1;
+		return WOLD_STALE;
 	if (rec_read(w->idx_fd, LOC_REC(old), &r) < 0)
 		return -1;
 	if (r.span_h != h)
-		return 1;
+		return WOLD_STALE;
 	int same = lines_has_id(&w->d, &r, lit);
 	if (same > 0 && writeset_map(w) < 0)
 		return -1;
@@ -406,7 +408,7 @@ static int same_published(void *ctx, uint64_t loc)
 	struct publish *c = ctx;
 	const struct wold *w = wold_find(c->o, loc, c->h);
 	int same = w ? w->same : c->same_new(c->ctx, loc);
-	if (same > 0)
+	if (same == WOLD_SAME)
 		mark_mapped(c->set, loc);
 	return same > 0;
 }

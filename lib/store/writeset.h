@@ -65,8 +65,13 @@ enum status writeset_upsert_id(struct writeset_set *set, struct tab *ids, uint64
  * publishing needs no system call (docs/ARCHITECTURE.md, "Writing a batch"). */
 struct wold {
 	uint64_t loc, h;
-	int same; /* 1: the span (its version is marked superseded when replaced), 0: another */
+	int same; /* WOLD_SAME, WOLD_STALE (nothing of the span there) or 0: another span */
 };
+/* The span's version: marked superseded when replaced. */
+#define WOLD_SAME 1
+/* A slot that names no version of the span (a removed day, or one made again since): replaced,
+ * and the record it names left alone. */
+#define WOLD_STALE 2
 struct wolds {
 	struct wold *v;
 	size_t n, cap;
@@ -81,7 +86,7 @@ void writeset_olds_sort(struct wolds *o);
 int writeset_map(struct wshard *w);
 /* After the commit point: points the entry of span h at loc, and marks the version it
  * replaces superseded through the mappings; no system call. same_new(ctx, loc) says whether
- * a version of this batch at loc (an earlier copy in it) is the same span. */
+ * a version of this batch at loc (an earlier copy in it) is the same span (WOLD_SAME or 0). */
 void writeset_publish_id(struct writeset_set *set, struct tab *ids, uint64_t h, uint64_t loc,
 			 const struct wolds *o, int (*same_new)(void *ctx, uint64_t loc),
 			 void *ctx);
