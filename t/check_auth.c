@@ -241,6 +241,20 @@ START_TEST(bad_input)
 		ck_assert_msg(strstr(why, "cannot be read: Is a directory"), "%s", why);
 	}
 	ck_assert_int_eq(rmdir(p), 0);
+	/* A symbolic link to a file that is not there (a secret not mounted yet) is no absent key
+	 * file: it was read as none, and authentication went off. */
+	char gone[200];
+	snprintf(gone, sizeof gone, "%s.not-mounted", p);
+	ck_assert_int_eq(symlink(gone, p), 0);
+	ck_assert(auth_enabled(root, NULL));
+	ck_assert_int_eq(check(NULL, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
+	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
+	const char *why = auth_unlogged();
+	ck_assert_msg(why && strstr(why, "symbolic link"), "%s", why ? why : "(none)");
+	struct auth_key *keys;
+	size_t nkeys;
+	ck_assert_int_ne(auth_list(root, NULL, &keys, &nkeys, &e), ST_OK);
+	ck_assert_int_eq(unlink(p), 0);
 	ck_assert_int_eq(rename(aside, p), 0);
 	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_OK);
 	if (geteuid() != 0) {

@@ -157,6 +157,14 @@ static enum status parse_file(int fd, struct entry **out, size_t *n, char *why, 
 	return st;
 }
 
+/* Whether no file of that name exists: not even a symbolic link. A link to a missing file is
+ * a key file that cannot be read, not an absent one (keys never fail open). */
+static bool absent(const char *p)
+{
+	struct stat sb;
+	return lstat(p, &sb) < 0 && errno == ENOENT;
+}
+
 /* The keys of root, parsed again only when the file changed. ST_NOT_FOUND when there is no
  * key file; ST_UNAVAILABLE (unreadable) or ST_INVALID (damaged) with the reason in why. */
 static enum status load(const char *root, struct entry **e, size_t *n, char *why, size_t whylen)
@@ -172,8 +180,12 @@ static enum status load(const char *root, struct entry **e, size_t *n, char *why
 	}
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(why, whylen, "%s", strerror(errno));
-		return errno == ENOENT ? ST_NOT_FOUND : ST_UNAVAILABLE;
+		int err = errno;
+		bool gone = err == ENOENT && absent(p);
+		snprintf(why, whylen, "%s",
+			 err == ENOENT && !gone ? "a symbolic link to a file that is not there"
+						: strerror(err));
+		return gone ? ST_NOT_FOUND : ST_UNAVAILABLE;
 	}
 	enum status st = ST_OK;
 	if (fstat(fd, &sb) < 0) {
@@ -415,6 +427,12 @@ static enum status read_keys(const char *root, struct entry **keys, size_t *n, s
 	if (!path_in(p, root, AUTH_FILE))
 		return err_set(e, ST_BAD_REQUEST, "data directory path too long");
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && !absent(p))
+		return err_set(
+		    e, ST_UNAVAILABLE,
+		    "%s is a symbolic link to a file that is not there: every request is "
+		    "refused until it is fixed",
+		    p);
 	if (fd < 0)
 		return errno == ENOENT ? ST_OK : err_sys(e, errno, "%s", p);
 	char why[sizeof cache.why];
