@@ -348,3 +348,50 @@ test('Intake lists of a large workspace take a slot; a get by id of another work
 	assert.equal(refusal.headers['retry-after'], '1');
 	assert.match(refusal.json.detail, /expensive queries/);
 });
+
+// An OTLP evaluation record without a span id is matched by its gen_ai.response.id over the
+// spans around its time; records far apart make that a scan of the whole workspace, which
+// once held an ingest worker for the whole query budget and never asked for a slot (fault
+// probe: four such requests made another workspace's one-span ingest wait 4.5 s).
+test('the response-id search of OTLP evaluation records takes a slot; another workspace\'s ingest always finds a worker', { timeout: 120000 }, async () => {
+	const srv = await startServer({ workers: { ingest: 2 }, env: { SPANDEX_QUERY_HEAVY: String(64 << 10) } });
+	servers.push(srv);
+	const P = '/apis/intake/v2/workspaces';
+	const t0 = Date.UTC(2026, 0, 5);
+	for (let i = 0; i < 5000; i += 1000) {
+		const spans = [];
+		for (let j = i; j < i + 1000; j++) {
+			spans.push({ span_id: `evt-${j}`, trace_id: `evt-t${j % 500}`, name: `call ${j}`,
+				started_at: new Date(t0 + j * 60000).toISOString(), attributes: { 'gen_ai.response.id': `resp-${j}`, note: 'lorem ipsum '.repeat(20) } });
+		}
+		const r = await srv.request('POST', `${P}/evt/ingest/spans`, { body: { source: 'itest', spans } });
+		assert.equal(r.status, 201, r.text);
+	}
+	const record = (ms, resp) => ({ timeUnixNano: String(BigInt(ms) * 1000000n), eventName: 'gen_ai.evaluation.result',
+		attributes: [{ key: 'gen_ai.evaluation.name', value: { stringValue: 'q' } }, { key: 'gen_ai.evaluation.score.value', value: { doubleValue: 1 } },
+			{ key: 'gen_ai.response.id', value: { stringValue: resp } }] });
+	const body = { resourceLogs: [{ scopeLogs: [{ logRecords: [record(t0, 'nowhere-1'), record(t0 + 4 * 86400000, 'nowhere-2')] }] }] };
+	const messages = [];
+	let stop = false;
+	const flooder = async () => {
+		while (!stop) {
+			const f = await srv.request('POST', '/v1/logs', { body, headers: { 'X-Workspace': 'evt' } });
+			assert.equal(f.status, 200, f.text);
+			messages.push(f.json.partialSuccess?.errorMessage || '');
+		}
+	};
+	const floods = Array.from({ length: FLOODERS }, flooder);
+	await new Promise((res) => setTimeout(res, 200));
+	const other = {};
+	for (let i = 0; i < 20; i++) {
+		const r = await srv.request('POST', `${P}/quiet/ingest/spans`, {
+			body: { source: 'itest', spans: [{ span_id: `quiet-${i}`, trace_id: 'quiet-t', name: 'one', started_at: new Date(t0).toISOString() }] },
+		});
+		other[r.status] = (other[r.status] || 0) + 1;
+	}
+	stop = true;
+	await Promise.all(floods);
+	assert.deepEqual(other, { 201: 20 });
+	assert.ok(messages.some((m) => /expensive queries/.test(m)), `no record refused for a slot: ${messages.slice(0, 3).join(' | ')}`);
+	assert.ok(messages.some((m) => /names no span stored/.test(m)), messages.slice(0, 3).join(' | '));
+});

@@ -116,7 +116,11 @@ static void scan(struct http_req *req, struct pending *p, struct err *e)
 	q.preds = &pred;
 	q.npreds = 1;
 	q.visit_reset = resp_reset;
+	/* Records far apart in time make the window wide: past SPANDEX_QUERY_HEAVY bytes the scan
+	 * takes an expensive-request slot like any large read, so a cheap request still finds a
+	 * worker (a full set of slots refuses the records with the reason, as the budget does). */
 	http_query_limits(req, &q);
+	http_query_admit(req, &q);
 	if (query_span_visit(&q, resp_visit, p) != ST_OK)
 		*e = q.err;
 }
