@@ -182,6 +182,20 @@ START_TEST(test_workspace_names)
 	ck_assert(!workspace_valid(long64));
 	long64[63] = 0;
 	ck_assert(workspace_valid(long64));
+	/* A volume's lost+found at the root of DATA is no workspace: every command read it. */
+	ck_assert(!workspace_valid("lost+found"));
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/lost+found", root);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+	struct span s = mk("a", T0);
+	append(&s, 1);
+	char **names;
+	size_t n;
+	ck_assert_int_eq(store_workspaces(&st, &names, &n), ST_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(names[0], "ws1");
+	free(names[0]);
+	free(names);
 }
 END_TEST
 
