@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -387,17 +386,6 @@ static void gen_clean(const char *dest)
 	closedir(d);
 }
 
-/* Raises the soft limit on open files to the hard one: the snapshot of a workspace keeps two
- * descriptors per day open. */
-static void more_files(void)
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 /* Copies the files extra names from DATA into the generation tmp, mode 0600, each recorded
  * in the MANIFEST as "# file NAME BYTES" (a comment to older restores). */
 static enum status backup_extra(const char *root, const char *tmp, const char *const *extra,
@@ -445,7 +433,7 @@ enum status ops_backup(struct store *st, const char *dest, const char *const *ex
 		return err_set(e, ST_BAD_REQUEST, "%s: path too long", dest);
 	if (io_mkdir(tmp) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
-	more_files();
+	io_more_files(); /* a workspace's snapshot keeps two descriptors a day open */
 	enum status rc = store_workspaces(st, &ws, &nws);
 	if (rc != ST_OK)
 		rc = err_set(e, rc, "%s: %s", st->root, strerror(errno));

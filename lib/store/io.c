@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/base/hash.h"
@@ -90,6 +91,20 @@ int io_lock_open(const char *path, bool create)
 	}
 	errno = EAGAIN;
 	return -1;
+}
+
+void io_more_files(void)
+{
+	static bool done;
+	struct rlimit rl;
+	if (done)
+		return;
+	done = true;
+	const rlim_t most = (rlim_t)1 << 20;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max && rl.rlim_cur < most) {
+		rl.rlim_cur = rl.rlim_max < most ? rl.rlim_max : most;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 int io_mkdir(const char *path)

@@ -25,6 +25,10 @@ int io_mkdir(const char *path);
 /* fsync of a directory, so that names created or renamed in it survive a machine crash;
  * best effort (a failure leaves only what a crash without it would). */
 void io_sync_dir(const char *path);
+/* Raises the soft limit on open files to the hard one (at most 1 << 20), once a process: a
+ * batch keeps two descriptors open for each day it writes, a snapshot two for each day it
+ * copies, and a soft limit of 1024 (systemd's) refused a valid batch of 1,000 days. */
+void io_more_files(void);
 /* A hash of this boot's id: it changes at every boot. Read once per process. */
 uint64_t io_boot_id(void);
 /* A test hook: kills the process with SIGKILL, as a crash would, when the environment

@@ -62,6 +62,7 @@ enum layout_file layout_tmp(enum layout_file f)
 
 void store_init(struct store *st, const char *root, bool sync)
 {
+	io_more_files();
 	st->root = root;
 	st->sync = sync;
 	st->kind = STORE_SPANS;
