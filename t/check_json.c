@@ -139,6 +139,26 @@ START_TEST(jsonx_limits)
 	ck_assert_str_eq(msg, "end of data expected");
 	ck_assert_ptr_null(jsonx_parse("[\"a\0\"]", 6, &pos, NULL));
 	ck_assert_uint_eq(pos, 3);
+	/* JSONX_MAX_VALUES values, the array one of them; one more is refused at its byte, and a
+	 * stored line (JSONX_DEEP) has no such limit */
+	buf_init(&b);
+	buf_addc(&b, '[');
+	for (int i = 1; i < JSONX_MAX_VALUES; i++)
+		buf_adds(&b, i > 1 ? ",0" : "0");
+	buf_addc(&b, ']');
+	v = parse(b.p, &pos, msg);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(json_array_size(v), JSONX_MAX_VALUES - 1);
+	json_decref(v);
+	b.p[b.len - 1] = ',';
+	buf_adds(&b, "0]");
+	ck_assert_ptr_null(parse(b.p, &pos, msg));
+	ck_assert_uint_eq(pos, b.len - 2);
+	ck_assert_str_eq(msg, "more than 1000000 values (JSONX_MAX_VALUES)");
+	v = jsonx_parse_with(b.p, b.len, JSONX_DEEP, &pos, NULL);
+	ck_assert_ptr_nonnull(v);
+	json_decref(v);
+	buf_free(&b);
 }
 END_TEST
 

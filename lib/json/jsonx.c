@@ -17,8 +17,9 @@ struct jp {
 	const char *p;
 	size_t n, i;
 	int depth, max_depth;
-	bool nodup;	 /* JSONX_NO_DUPLICATES */
-	const char *err; /* first error, with its position in at */
+	size_t values, max_values; /* 0: no limit */
+	bool nodup;		   /* JSONX_NO_DUPLICATES */
+	const char *err;	   /* first error, with its position in at */
 	size_t at;
 	struct buf tmp; /* unescaped strings */
 	char why[48];	/* a message with a value in it */
@@ -345,6 +346,8 @@ static json_t *value(struct jp *j)
 	ws(j);
 	if (j->i >= j->n)
 		return fail(j, j->i, "unexpected end of input");
+	if (j->max_values && ++j->values > j->max_values)
+		return fail(j, j->i, "more values than the limit");
 	json_t *v;
 	switch (j->p[j->i]) {
 	case '{':
@@ -375,6 +378,7 @@ json_t *jsonx_parse_with(const char *p, size_t n, int flags, size_t *pos, struct
 	struct jp j = {.p = p,
 		       .n = n,
 		       .max_depth = flags & JSONX_DEEP ? JSONX_DEEP_DEPTH : JSONX_MAX_DEPTH,
+		       .max_values = flags & JSONX_DEEP ? 0 : JSONX_MAX_VALUES,
 		       .nodup = flags & JSONX_NO_DUPLICATES};
 	buf_init(&j.tmp);
 	json_t *v = value(&j);
@@ -390,6 +394,9 @@ json_t *jsonx_parse_with(const char *p, size_t n, int flags, size_t *pos, struct
 		*pos = j.at;
 		if (!strcmp(j.err, "nesting deeper than the limit"))
 			err_set(e, ST_BAD_REQUEST, "nesting deeper than %d levels", j.max_depth);
+		else if (!strcmp(j.err, "more values than the limit"))
+			err_set(e, ST_BAD_REQUEST, "more than %zu values (JSONX_MAX_VALUES)",
+				j.max_values);
 		else
 			err_set(e, ST_BAD_REQUEST, "%s", j.err);
 	}
