@@ -114,10 +114,14 @@ enum status ops_serve(const char *root, struct err *e)
 	static int fd = -1;
 	static char held[PATH_MAX];
 	char p[PATH_MAX];
-	if (fd >= 0 && !strcmp(held, root))
-		return ST_OK;
 	if (!ops_pathf(p, "%s/%s", root, OPS_SERVE_LOCK))
 		return serve_refuse(root, "open", ENAMETOOLONG, e);
+	/* Held, and still the file at its path: a lock file removed (a "stale lock" cleaned up)
+	 * or replaced would hide this program from a restore, which locks the new one. */
+	struct stat a, b;
+	if (fd >= 0 && !strcmp(held, root) && fstat(fd, &a) == 0 && stat(p, &b) == 0 &&
+	    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		return ST_OK;
 	int nfd = open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
 	/* A DATA not made yet is made as the first write would (layout_mkdir). */
 	if (nfd < 0 && errno == ENOENT && io_mkdir(root) == 0)
