@@ -179,13 +179,42 @@ test('create, batch insert (409 on a stored id), patch, and 422s in FastAPI\'s s
 	r = await sgp('PUT', '/v5/spans/batch', { items: Array.from({ length: 1001 }, () => ({})) });
 	assert.equal(r.status, 422);
 	assert.deepEqual(r.json.detail.map((d) => [d.loc, d.type]), [[['body', 'items'], 'too_long']], r.text);
+	// FastAPI's items carry the input refused: the object a field is missing from.
+	r = await sgp('POST', '/v5/spans', { trace_id: trace, start_timestamp: iso(T0) });
+	assert.deepEqual(r.json.detail, [{ type: 'missing', loc: ['body', 'name'], msg: 'Field required', input: { trace_id: trace, start_timestamp: iso(T0) } }]);
+	// An id of the rule every format shares, said once; pydantic's length.
+	r = await sgp('POST', '/v5/spans', { name: 'x', trace_id: 'a/b', start_timestamp: iso(T0) });
+	assert.equal(r.json.detail[0].msg, "Value error, an id cannot be '.' or '..' or contain '/': it could not be fetched by id", r.text);
+	r = await sgp('POST', '/v5/spans', { name: 'x', trace_id: 't'.repeat(257), start_timestamp: iso(T0) });
+	assert.deepEqual([r.json.detail[0].type, r.json.detail[0].msg], ['string_too_long', 'String should have at most 256 characters']);
+	// §4.2: 409 for a parent cycle or a parent in another trace; nothing stored.
+	const other = randomUUID();
+	for (const items of [
+		[{ id: 'self-1', name: 's', trace_id: trace, parent_id: 'self-1', start_timestamp: iso(T0) }],
+		[{ id: 'cyc-a', name: 'a', trace_id: trace, parent_id: 'cyc-b', start_timestamp: iso(T0) },
+			{ id: 'cyc-b', name: 'b', trace_id: trace, parent_id: 'cyc-a', start_timestamp: iso(T0) }],
+		[{ id: 'cross-1', name: 'c', trace_id: other, parent_id: id, start_timestamp: iso(T0) }],
+		[{ id: 'cross-p', name: 'p', trace_id: other, start_timestamp: iso(T0) },
+			{ id: 'cross-c', name: 'c', trace_id: trace, parent_id: 'cross-p', start_timestamp: iso(T0) }],
+	]) {
+		r = await sgp('PUT', '/v5/spans/batch', { items });
+		assert.equal(r.status, 409, `${JSON.stringify(items)}: ${r.text}`);
+		assert.match(r.json.detail, /cycle|another trace/);
+		for (const it of items) assert.equal((await sgp('GET', `/v5/spans/${it.id}`)).status, 404, it.id);
+	}
+	// A chain of 1000 in one batch, each the parent of the next, is fine.
+	const chain = Array.from({ length: 1000 }, (_, i) => ({ id: `chain-${i}`, name: 'link', trace_id: other,
+		...(i ? { parent_id: `chain-${i - 1}` } : {}), start_timestamp: iso(T0 + i) }));
+	r = await sgp('PUT', '/v5/spans/batch', { items: chain.reverse() });
+	assert.equal(r.status, 200, r.text);
 });
 
 test('search: every filter, sort orders, and cursor paging through 250 spans both ways', async () => {
 	const trace = randomUUID(), other = randomUUID();
 	const items = Array.from({ length: 250 }, (_, i) => ({
 		id: `sp-${String(i).padStart(3, '0')}`, name: i % 5 ? 'step' : 'plan', trace_id: i % 2 ? trace : other,
-		parent_id: i % 10 ? 'sp-000' : undefined, group_id: i % 7 ? undefined : 'g1',
+		// a parent of the span's own trace (§4.2: another trace's is a 409)
+		parent_id: i % 10 && i !== 1 ? (i % 2 ? 'sp-001' : 'sp-000') : undefined, group_id: i % 7 ? undefined : 'g1',
 		start_timestamp: iso(T0 + 3600e3 + i * 1000), end_timestamp: iso(T0 + 3600e3 + i * 1000 + (i % 13) * 100),
 		input: { q: i === 42 ? 'the Needle question' : 'plain' }, output: {}, metadata: { env: i % 3 ? 'prod' : 'dev', __agent_name__: 'bot' },
 		status: i % 11 ? 'SUCCESS' : 'ERROR', type: i % 4 ? 'COMPLETION' : 'CODE_EXECUTION',

@@ -8,6 +8,7 @@
 #include "lib/ingest/ingest.h"
 #include "lib/json/jsonw.h"
 #include "lib/model/crosswalk.h"
+#include "lib/model/vschema.h"
 
 /* The table. Each SGP field, the hook that puts it into the span, whether a PATCH may change
  * it (§4.2), and the Span members it fills (README's Scale GP table is made from this column,
@@ -54,21 +55,13 @@ bool egp_map_row(size_t i, const char **name, bool *patch, const char **span)
 	return true;
 }
 
+/* An id: the rule of every ingest format (vs_id), and at most max characters. */
 static const char *id_value(struct verrs *v, json_t *loc, const char *name, json_t *x, size_t max)
 {
-	if (!json_is_string(x)) {
-		verrs_add_field(v, loc, name, "string_type", "Input should be a valid string", x);
-		return NULL;
-	}
-	const char *why = span_id_problem(json_string_value(x));
-	if (!why && json_string_length(x) > max)
-		why = "is too long";
-	if (!why)
-		return json_string_value(x);
-	char msg[160];
-	snprintf(msg, sizeof msg, "Value error, %s %s", name, why);
-	verrs_add_field(v, loc, name, "value_error", msg, x);
-	return NULL;
+	json_t *l = vs_loc(loc, name);
+	bool ok = vs_id(v, l, x) && vs_str_len(v, l, x, 1, max);
+	json_decref(l);
+	return ok ? json_string_value(x) : NULL;
 }
 
 /* ---- the fields' hooks ---- */
@@ -216,7 +209,7 @@ void egp_apply(struct arena *a, const char *ws, json_t *obj, bool create, struct
 		for (size_t i = 0; i < 3; i++)
 			if (!json_object_get(obj, required[i]))
 				verrs_add_field(v, loc, required[i], "missing", "Field required",
-						NULL);
+						obj);
 		if (!s->span_id && !json_object_get(obj, "id"))
 			s->span_id = hash_uuid(a, 4);
 		if (!s->session_id)

@@ -212,7 +212,8 @@ static enum status answer(struct http_req *req, struct query *q, long long limit
 		return egp_invalid(
 		    req,
 		    json_pack("[s,s]", "query", q->after_id ? "starting_after" : "ending_before"),
-		    "value_error", "Value error, the cursor is no span of this listing");
+		    "value_error", "Value error, the cursor is no span of this listing",
+		    json_string(q->after_id ? q->after_id : q->before_id));
 	if (st != ST_OK)
 		return http_fail(req, st, "%s", err_text(&q->err));
 	/* Streamed a chunk at a time, each span parsed and rendered in memory given back after it
@@ -280,7 +281,8 @@ static enum status cursors(struct http_req *req, struct query *q, const char *af
 {
 	if (after && before)
 		return egp_invalid(req, json_pack("[s,s]", "query", "ending_before"), "value_error",
-				   "Value error, give starting_after or ending_before, not both");
+				   "Value error, give starting_after or ending_before, not both",
+				   json_string(before));
 	q->after_id = after && *after ? after : NULL;
 	q->before_id = before && *before ? before : NULL;
 	return ST_OK;
@@ -439,9 +441,10 @@ static void search_filters(struct http_req *req, json_t *body, struct sfilter *s
 	slist_elems(req->arena, sf, v, false);
 	if (nids > EGP_MAX_IDS)
 		verrs_add(v, json_pack("[s]", "body"), "value_error",
-			  "Value error, the id lists hold more than 10000 ids together", NULL);
+			  "Value error, the id lists hold more than 10000 ids together",
+			  json_incref(body));
 	if (sf->nterms > EGP_MAX_TERMS)
-		egp_too_long(v, "search_texts", EGP_MAX_TERMS, sf->nterms);
+		egp_too_long(v, "search_texts", EGP_MAX_TERMS, sf->terms);
 	slist_elems(req->arena, sf, v, true);
 	for (size_t k = 0; k < sizeof sfields / sizeof *sfields; k++) {
 		x = json_object_get(body, sfields[k].key);
@@ -455,13 +458,13 @@ static void search_filters(struct http_req *req, json_t *body, struct sfilter *s
 	sf->has_to = pv[ES_TO].s != NULL;
 	if (sf->has_from && !time_parse(pv[ES_FROM].s, false, &sf->from))
 		verrs_add(v, json_pack("[s,s]", "query", "from_ts"), "datetime_from_date_parsing",
-			  "Input should be a valid datetime", NULL);
+			  "Input should be a valid datetime", json_string(pv[ES_FROM].s));
 	if (sf->has_to && !time_parse(pv[ES_TO].s, false, &sf->to))
 		verrs_add(v, json_pack("[s,s]", "query", "to_ts"), "datetime_from_date_parsing",
-			  "Input should be a valid datetime", NULL);
+			  "Input should be a valid datetime", json_string(pv[ES_TO].s));
 	if (sf->has_from && sf->has_to && sf->from > sf->to)
 		verrs_add(v, json_pack("[s,s]", "query", "from_ts"), "value_error",
-			  "Value error, from_ts is later than to_ts", NULL);
+			  "Value error, from_ts is later than to_ts", json_string(pv[ES_FROM].s));
 	sf->parents_only = json_is_true(json_object_get(body, "parents_only"));
 	x = json_object_get(body, "group_id");
 	sf->group_id = json_is_string(x) ? json_string_value(x) : NULL;
@@ -558,7 +561,8 @@ enum status egp_search(struct http_req *req)
 	if (!json_is_object(body))
 		return egp_invalid(
 		    req, json_pack("[s]", "body"), "model_attributes_type",
-		    "Input should be a valid dictionary or object to extract fields from");
+		    "Input should be a valid dictionary or object to extract fields from",
+		    json_incref(body));
 	struct sfilter *sf = arena_alloc(req->arena, sizeof *sf);
 	memset(sf, 0, sizeof *sf);
 	verrs_init(&v);

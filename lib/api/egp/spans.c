@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include "lib/base/hash.h"
 #include "lib/ingest/ingest.h"
 
 enum mode { INSERT, UPSERT };
@@ -40,6 +41,93 @@ static enum status merge(void *ctx, struct arena *a, const char *id, const struc
 	return ST_OK;
 }
 
+/* The items by span id (the last copy of an id wins, as it does when stored): an open
+ * addressing table of item indexes + 1. */
+struct items {
+	const struct span *s;
+	size_t *slot, mask;
+};
+
+static void items_init(struct items *t, struct arena *a, const struct span *s, size_t n)
+{
+	size_t m = 2;
+	while (m < 2 * n)
+		m *= 2;
+	t->s = s;
+	t->mask = m - 1;
+	t->slot = arena_alloc(a, m * sizeof *t->slot);
+	memset(t->slot, 0, m * sizeof *t->slot);
+	for (size_t i = 0; i < n; i++) {
+		size_t h = hash_bytes(s[i].span_id, strlen(s[i].span_id)) & t->mask;
+		while (t->slot[h] && strcmp(s[t->slot[h] - 1].span_id, s[i].span_id))
+			h = (h + 1) & t->mask;
+		t->slot[h] = i + 1;
+	}
+}
+
+/* The index of the item with span id id, or -1. */
+static long items_find(const struct items *t, const char *id)
+{
+	for (size_t h = hash_bytes(id, strlen(id)) & t->mask; t->slot[h]; h = (h + 1) & t->mask)
+		if (!strcmp(t->s[t->slot[h] - 1].span_id, id))
+			return (long)t->slot[h] - 1;
+	return -1;
+}
+
+/* §4.2's 409s: a span whose parent is in another trace (the parent among the items, else
+ * stored, each stored parent looked up once), or parents through the items that go round (a
+ * span its own parent too). NULL when there is none. */
+static const char *parent_problem(struct http_req *req, const struct span *s, size_t n)
+{
+	struct items t;
+	items_init(&t, req->arena, s, n);
+	long *up = arena_alloc(req->arena, (n ? n : 1) * sizeof *up);
+	const char **asked = arena_alloc(req->arena, (n ? n : 1) * sizeof *asked);
+	size_t nasked = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = s[i].parent_span_id;
+		up[i] = p && *p ? items_find(&t, p) : -1;
+		if (!p || !*p)
+			continue;
+		const char *trace = up[i] >= 0 ? s[up[i]].trace_id : NULL;
+		bool before = false;
+		for (size_t k = 0; k < nasked && !before; k++)
+			before = !strcmp(asked[k], p);
+		struct span st;
+		json_t *root;
+		if (up[i] < 0 && !before) {
+			asked[nasked++] = p;
+			if (query_span_get(&req->store, req->ws, req->arena, p, &st, &root)) {
+				trace = arena_strdup(req->arena, st.trace_id ? st.trace_id : "");
+				span_clear(&st);
+				json_decref(root);
+			}
+		}
+		if (trace && strcmp(trace, s[i].trace_id))
+			return arena_printf(
+			    req->arena, "Span %.200s has parent %.200s, which is in another trace",
+			    s[i].span_id, p);
+	}
+	/* Each item has at most one parent among the items: a walk up that meets its own path
+	 * has gone round. 0 not seen, 1 on the walk, 2 done. */
+	char *state = arena_alloc(req->arena, n ? n : 1);
+	memset(state, 0, n ? n : 1);
+	for (size_t i = 0; i < n; i++) {
+		long k = (long)i;
+		while (k >= 0 && !state[k]) {
+			state[k] = 1;
+			k = up[k];
+		}
+		if (k >= 0 && state[k] == 1)
+			return arena_printf(
+			    req->arena, "Span %.200s is its own ancestor: its parents make a cycle",
+			    s[k].span_id);
+		for (k = (long)i; k >= 0 && state[k] == 1; k = up[k])
+			state[k] = 2;
+	}
+	return NULL;
+}
+
 /* Validates items (SpanCreateRequest), stores them, and answers with the Spans as stored. */
 static enum status write_items(struct http_req *req, json_t *items, enum mode mode, bool list)
 {
@@ -61,6 +149,9 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 	}
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
+	const char *cycle = parent_problem(req, w.spans, n);
+	if (cycle)
+		return http_fail(req, ST_CONFLICT, "%s", cycle);
 	struct ingest_merge m = {req->arena, ids, n, merge, &w};
 	enum status st =
 	    ingest_store(&req->store, req->ws, http_env(req, "SPANDEX_PRICES"), w.spans, n, &m, &e);
@@ -109,11 +200,11 @@ static enum status batch(struct http_req *req, enum mode mode)
 	json_t *items = json_object_get(body, "items");
 	if (!json_is_array(items))
 		return egp_invalid(req, json_pack("[s,s]", "body", "items"), "list_type",
-				   "Input should be a valid list");
+				   "Input should be a valid list", json_incref(items));
 	if (json_array_size(items) > EGP_MAX_BATCH) {
 		struct verrs v;
 		verrs_init(&v);
-		egp_too_long(&v, "items", EGP_MAX_BATCH, json_array_size(items));
+		egp_too_long(&v, "items", EGP_MAX_BATCH, items);
 		return http_fail_invalid(req, &v);
 	}
 	return write_items(req, items, mode, true);

@@ -21,10 +21,12 @@ extern const struct http_dialect egp_dialect;
 #define EGP_MIN_TERM 2	  /* ... of at least this many characters */
 #define EGP_MAX_IDS 10000 /* every id list of one search together */
 
-/* A 422 of one item: loc (a JSON list, taken), pydantic's type and msg. */
-enum status egp_invalid(struct http_req *req, json_t *loc, const char *type, const char *msg);
-/* Adds pydantic's too_long item to v: body list key holds n items, more than max. */
-void egp_too_long(struct verrs *v, const char *key, int max, size_t n);
+/* A 422 of one item: loc (a JSON list), pydantic's type and msg, and the input it refuses
+ * (NULL: null), which FastAPI's items always carry; loc and input are taken. */
+enum status egp_invalid(struct http_req *req, json_t *loc, const char *type, const char *msg,
+			json_t *input);
+/* Adds pydantic's too_long item to v: body list key holds list, more than max items. */
+void egp_too_long(struct verrs *v, const char *key, int max, json_t *list);
 
 /* The endpoints; an account, as responses name it, is the request's workspace. */
 enum status egp_create(struct http_req *req);
