@@ -146,11 +146,14 @@ static bool source_ok(const char *s)
 	return true;
 }
 
-static void value_error(struct verrs *v, json_t *loc, const char *field, const char *msg)
+/* pydantic's value_error of a validator at loc + [field] (NULL: a model validator, at loc),
+ * with the input it refused (copied; may be NULL). */
+static void value_error(struct verrs *v, json_t *loc, const char *field, const char *msg,
+			json_t *input)
 {
 	char m[256];
 	snprintf(m, sizeof(m), "Value error, %s", msg);
-	vs_error(v, loc, field, "value_error", m, NULL);
+	vs_error(v, loc, field, "value_error", m, input);
 }
 
 /* One DirectSpanInput at loc into s (fields of the batch set by the caller). */
@@ -177,7 +180,7 @@ static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o,
 	if (json_object_size(attrs) > DIRECT_MAX_ATTRIBUTES) {
 		char m[96];
 		snprintf(m, sizeof(m), "at most %d attributes per span", DIRECT_MAX_ATTRIBUTES);
-		value_error(v, loc, "attributes", m);
+		value_error(v, loc, "attributes", m, attrs);
 	} else if (json_is_object(attrs)) {
 		catalog_apply(a, s, attrs);
 	}
@@ -188,10 +191,12 @@ static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o,
 		s->str[SS_ERROR_MESSAGE] = json_string_value(em);
 	if (!s->session_id)
 		s->session_id = s->trace_id;
+	/* DirectSpanInput's model validator (NeMo's spans.py): at the span, the span its input. */
 	if (s->span_id && s->parent_span_id && !strcmp(s->span_id, s->parent_span_id))
-		value_error(v, loc, "parent_span_id", "parent_span_id must differ from span_id");
+		value_error(v, loc, NULL, "parent_span_id must differ from span_id", o);
 	if (t1 && t2 && s->ended_at != SPAN_NONE_I64 && s->ended_at < s->started_at)
-		value_error(v, loc, "ended_at", "ended_at must not be before started_at");
+		value_error(v, loc, NULL, "ended_at must be greater than or equal to started_at",
+			    o);
 	/* Unlike the ClickHouse-backed service there is no age limit on started_at: retention is
 	 * the operator's choice, made by cron. */
 }
@@ -209,9 +214,9 @@ static int cmp_idh(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-/* (trace_id, span_id) pairs are unique within a batch: sort by hash, compare neighbours. */
-static void duplicates(struct arena *a, struct verrs *v, json_t *spans_loc, struct span *s,
-		       size_t n)
+/* (trace_id, span_id) pairs are unique within a batch: sort by hash, compare neighbours.
+ * DirectSpansIngestRequest's model validator: one item at the body, after every span passed. */
+static void duplicates(struct arena *a, struct verrs *v, json_t *body, struct span *s, size_t n)
 {
 	struct idh *ids = arena_alloc(a, n * sizeof(*ids));
 	size_t nid = 0;
@@ -227,13 +232,12 @@ static void duplicates(struct arena *a, struct verrs *v, json_t *spans_loc, stru
 		if (ids[k].h != ids[k - 1].h || strcmp(x->span_id, y->span_id) ||
 		    strcmp(x->trace_id, y->trace_id))
 			continue;
-		char msg[160];
-		snprintf(msg, sizeof(msg),
-			 "duplicate span in batch: spans[%zu] has the same trace_id and span_id",
-			 ids[k - 1].i);
-		json_t *l = vs_loci(spans_loc, ids[k].i);
-		value_error(v, l, "span_id", msg);
+		json_t *l = json_pack("[s]", "body");
+		value_error(v, l, NULL,
+			    "spans must not contain duplicate (trace_id, span_id) identities",
+			    body);
 		json_decref(l);
+		return;
 	}
 }
 
@@ -280,7 +284,8 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 		parse_span(a, v, l, json_array_get(spans, k), &s[k]);
 		json_decref(l);
 	}
-	duplicates(a, v, spans_loc, s, n);
+	if (!verrs_count(v))
+		duplicates(a, v, body, s, n);
 out:
 	json_decref(loc);
 	json_decref(spans_loc);

@@ -287,6 +287,21 @@ test('schema violations: 422 and nothing of the batch is written', async (t) => 
 		assert.equal(g.status, 200, g.text);
 		assert.equal(Date.parse(g.json.started_at), Date.parse(old.started_at));
 	});
+	await t.test('the model validators\' items are NeMo\'s (spans.py): at the span, or the body for duplicates', async () => {
+		const ok = makeSpan(uid('ok'));
+		const late = makeSpan(uid('x'), { started_at: dayTime(5000), ended_at: dayTime(0) });
+		let r = await ingestSpans(WS, [ok, late]);
+		assert.deepEqual(r.json.detail.map((d) => [d.type, d.loc, d.msg, d.input?.span_id]), [
+			['value_error', ['body', 'spans', 1], 'Value error, ended_at must be greater than or equal to started_at', late.span_id]]);
+		const self = makeSpan(uid('x'));
+		self.parent_span_id = self.span_id;
+		r = await ingestSpans(WS, [self]);
+		assert.deepEqual(r.json.detail.map((d) => [d.loc, d.msg]), [[['body', 'spans', 0], 'Value error, parent_span_id must differ from span_id']]);
+		r = await ingestSpans(WS, [ok, { ...ok }]);
+		assert.deepEqual(r.json.detail.map((d) => [d.type, d.loc, d.msg]), [
+			['value_error', ['body'], 'Value error, spans must not contain duplicate (trace_id, span_id) identities']]);
+		assert.equal(r.json.detail[0].input.spans.length, 2);
+	});
 	await t.test('0 spans', async () => {
 		const r = await ingestSpans(WS, []);
 		assert422(r);
