@@ -132,6 +132,11 @@ test('filters, paging, the /api prefix and another workspace', async () => {
 		assert.deepEqual(got.map((t) => t.name), ['frac'], f);
 	}
 	assert.deepEqual(await c.searchTraces({ projectName: 'fractions', filterString: 'metadata.top_p = 0.91' }), []);
+	// The SDK's trace exclude list names the rollup fields too.
+	const ex = encodeURIComponent(JSON.stringify(['span_count', 'llm_span_count', 'has_tool_spans', 'input']));
+	const exl = await srv.request('GET', `/api/v1/private/traces?project_name=filters&size=1&exclude=${ex}`, { headers: { 'Comet-Workspace': 'team-b' } });
+	assert.equal(exl.status, 200, exl.text);
+	for (const k of ['span_count', 'llm_span_count', 'has_tool_spans', 'input']) assert.ok(!(k in exl.json.content[0]), `${k}: ${exl.text}`);
 	const fr = await srv.request('GET', `/api/v1/private/traces/${frac.data.id}`, { headers: { 'Comet-Workspace': 'team-b' } });
 	assert.match(fr.text, /"top_p":0\.9[,}]/, fr.text);
 	const p1 = await c.api.traces.getTracesByProject({ projectName: 'filters', page: 1, size: 5 });

@@ -682,9 +682,9 @@ static const struct member {
     {"last_updated_at", o_updated, -1, M_EXCLUDABLE, 0, NULL},
     {"created_by", o_const, -1, M_EXCLUDABLE, 0, "\"admin\""},
     {"last_updated_by", o_const, -1, M_EXCLUDABLE, 0, "\"admin\""},
-    {"span_count", o_span_count, OPIK_TRACE, M_ALWAYS, 0, NULL},
-    {"llm_span_count", o_llm_count, OPIK_TRACE, M_ALWAYS, 0, NULL},
-    {"has_tool_spans", o_has_tools, OPIK_TRACE, M_ALWAYS, 0, NULL},
+    {"span_count", o_span_count, OPIK_TRACE, M_EXCLUDABLE, 0, NULL},
+    {"llm_span_count", o_llm_count, OPIK_TRACE, M_EXCLUDABLE, 0, NULL},
+    {"has_tool_spans", o_has_tools, OPIK_TRACE, M_EXCLUDABLE, 0, NULL},
 };
 
 static void member_key(struct out *o, const struct member *m)
