@@ -132,6 +132,10 @@ test('filters, paging, the /api prefix and another workspace', async () => {
 		assert.deepEqual(got.map((t) => t.name), ['frac'], f);
 	}
 	assert.deepEqual(await c.searchTraces({ projectName: 'fractions', filterString: 'metadata.top_p = 0.91' }), []);
+	// created_at and last_updated_at, as the items show them.
+	const made = await c.searchTraces({ projectName: 'fractions', filterString: `created_at > "2020-01-01T00:00:00Z" and last_updated_at < "2999-01-01T00:00:00Z"` });
+	assert.deepEqual(made.map((t) => t.name), ['frac']);
+	assert.deepEqual(await c.searchTraces({ projectName: 'fractions', filterString: 'created_at < "2020-01-01T00:00:00Z"' }), []);
 	// The SDK's trace exclude list names the rollup fields too.
 	const ex = encodeURIComponent(JSON.stringify(['span_count', 'llm_span_count', 'has_tool_spans', 'input']));
 	const exl = await srv.request('GET', `/api/v1/private/traces?project_name=filters&size=1&exclude=${ex}`, { headers: { 'Comet-Workspace': 'team-b' } });

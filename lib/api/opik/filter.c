@@ -32,6 +32,8 @@ enum fsrc {
 	F_THREAD,
 	F_START,
 	F_END,
+	F_CREATED,
+	F_UPDATED,
 	F_COST,
 	F_PROMPT,
 	F_COMPLETION,
@@ -66,6 +68,8 @@ static const struct ffield {
     {"thread_id", T_STRING, F_THREAD, OPIK_TRACE},
     {"start_time", T_DATE, F_START, -1},
     {"end_time", T_DATE, F_END, -1},
+    {"created_at", T_DATE, F_CREATED, -1},
+    {"last_updated_at", T_DATE, F_UPDATED, -1},
     {"total_estimated_cost", T_NUMBER, F_COST, -1},
     {"usage.prompt_tokens", T_NUMBER, F_PROMPT, -1},
     {"usage.completion_tokens", T_NUMBER, F_COMPLETION, -1},
@@ -359,6 +363,17 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 	case F_END:
 		return num_test(c->op, s->ended_at != SPAN_NONE_I64, (double)s->ended_at,
 				(double)c->us);
+	case F_CREATED:
+	case F_UPDATED: {
+		/* As the item shows them (map.c's o_created, o_updated): the time the client sent,
+		 * else when the version was stored. */
+		json_t *t =
+		    raw(s, c->f->src == F_CREATED ? "opik.created_at" : "opik.last_updated_at");
+		int64_t us = s->ingested_at;
+		if (json_is_string(t))
+			time_parse(json_string_value(t), false, &us);
+		return num_test(c->op, us != SPAN_NONE_I64, (double)us, (double)c->us);
+	}
 	case F_COST:
 		return num_test(c->op, !isnan(s->cost_total_usd), s->cost_total_usd, c->num);
 	case F_PROMPT:
