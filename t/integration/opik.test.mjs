@@ -61,6 +61,10 @@ test('the SDK logs a trace with spans, usage and a score, and reads them back fo
 	assert.deepEqual(tr.usage, { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
 	assert.equal(tr.spanCount, 2);
 	assert.equal(tr.llmSpanCount, 1);
+	for (const [f, n] of [['llm_span_count = 1', 1], ['llm_span_count > 1', 0]]) {
+		const got = await c.searchTraces({ projectName: PROJECT, filterString: `id = "${traceId}" and ${f}` });
+		assert.equal(got.length, n, f);
+	}
 	assert.equal(tr.hasToolSpans, true);
 
 	// One store: the NeMo API sees the same trace, its spans under the trace's root.

@@ -34,6 +34,7 @@ enum fsrc {
 	F_END,
 	F_CREATED,
 	F_UPDATED,
+	F_LLM_COUNT,
 	F_COST,
 	F_PROMPT,
 	F_COMPLETION,
@@ -74,6 +75,7 @@ static const struct ffield {
     {"usage.prompt_tokens", T_NUMBER, F_PROMPT, -1},
     {"usage.completion_tokens", T_NUMBER, F_COMPLETION, -1},
     {"usage.total_tokens", T_NUMBER, F_TOTAL, -1},
+    {"llm_span_count", T_NUMBER, F_LLM_COUNT, OPIK_TRACE},
     {"duration", T_NUMBER, F_DURATION, -1},
     {"ttft", T_NUMBER, F_TTFT, -1},
     {"tags", T_LIST, F_TAGS, -1},
@@ -296,8 +298,9 @@ static bool dict_test(const struct fcond *c, json_t *v, struct arena *a)
  * (opik_filter_rollup), not on its row. */
 static bool on_rollup(const struct opik_filter *f, const struct fcond *c)
 {
-	return f->ent == OPIK_TRACE && (c->f->src == F_COST || c->f->src == F_PROMPT ||
-					c->f->src == F_COMPLETION || c->f->src == F_TOTAL);
+	return f->ent == OPIK_TRACE &&
+	       (c->f->src == F_COST || c->f->src == F_PROMPT || c->f->src == F_COMPLETION ||
+		c->f->src == F_TOTAL || c->f->src == F_LLM_COUNT);
 }
 
 static bool rollup_test(void *ctx, const struct query_rollup *u)
@@ -312,6 +315,8 @@ static bool rollup_test(void *ctx, const struct query_rollup *u)
 			continue;
 		bool ok = c->f->src == F_COST
 			      ? num_test(c->op, u->has_cost[QC_TOTAL], u->cost[QC_TOTAL], c->num)
+			  : c->f->src == F_LLM_COUNT
+			      ? num_test(c->op, true, (double)u->llm, c->num)
 			      : num_test(c->op, u->has_tok[t], (double)u->tok[t], c->num);
 		if (!ok)
 			return false;
@@ -374,6 +379,8 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 			time_parse(json_string_value(t), false, &us);
 		return num_test(c->op, us != SPAN_NONE_I64, (double)us, (double)c->us);
 	}
+	case F_LLM_COUNT: /* a trace's only: on its rollup (rollup_test) */
+		return true;
 	case F_COST:
 		return num_test(c->op, !isnan(s->cost_total_usd), s->cost_total_usd, c->num);
 	case F_PROMPT:
