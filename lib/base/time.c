@@ -1,7 +1,9 @@
 /* time: RFC 3339 parsing and formatting, UTC days. */
 #include "lib/base/time.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -52,6 +54,32 @@ static bool digits(const char *s, int n, int *out)
 static bool leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+bool time_from_unix(double v, int64_t *us)
+{
+	if (!isfinite(v))
+		return false;
+	if (fabs(v) > 2e10)
+		v /= 1000;
+	/* 0001-01-01 and 10000-01-01 in seconds of the Unix epoch. */
+	if (v < -62135596800.0 || v >= 253402300800.0)
+		return false;
+	*us = (int64_t)llround(v * 1e6);
+	return true;
+}
+
+bool time_parse_unix(const char *s, int64_t *us)
+{
+	size_t i = s[0] == '-' || s[0] == '+', d = strspn(s + i, "0123456789");
+	if (!d)
+		return false;
+	i += d;
+	if (s[i] == '.' && !(d = strspn(s + i + 1, "0123456789")))
+		return false;
+	if (s[i] == '.')
+		i += 1 + d;
+	return !s[i] && time_from_unix(strtod(s, NULL), us);
 }
 
 bool time_parse(const char *s, bool need_offset, int64_t *us)

@@ -99,23 +99,26 @@ static int choice(struct verrs *v, json_t *loc, json_t *o, const char *key,
 	return def;
 }
 
-/* A datetime that must carry a UTC offset (the request model uses AwareDatetime). */
+/* A datetime that must carry a UTC offset (the request model uses AwareDatetime); a Unix
+ * time, a number or its text, is one in UTC to pydantic (lax mode). */
 static bool aware_time(struct verrs *v, json_t *loc, json_t *o, const char *key, int64_t *us)
 {
 	json_t *x = member(o, key);
-	int64_t tmp;
+	int64_t t;
 	*us = SPAN_NONE_I64;
 	if (!x)
 		return true;
-	if (!json_is_string(x) || !time_parse(json_string_value(x), false, &tmp)) {
+	if (!vs_datetime(x, &t)) {
 		vs_error(v, loc, key, "datetime_from_date_parsing",
 			 "Input should be a valid datetime", x);
 		return false;
 	}
-	if (!time_parse(json_string_value(x), true, us)) {
+	const char *text = json_string_value(x);
+	if (text && !time_parse_unix(text, &t) && !time_parse(text, true, &t)) {
 		vs_error(v, loc, key, "timezone_aware", "Input should have timezone info", x);
 		return false;
 	}
+	*us = t;
 	return true;
 }
 

@@ -4,8 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "lib/base/buf.h"
-#include "lib/model/vschema.h"
+#include "lib/base/time.h"
 #include "lib/model/span.h"
+#include "lib/model/vschema.h"
 
 /* Copies loc and appends one element. */
 static json_t *vs_child(json_t *loc, json_t *elem)
@@ -174,6 +175,14 @@ bool vs_choice(struct verrs *v, json_t *loc, json_t *val, const char *const *cho
 	vs_error(v, loc, NULL, type, msg.p, val);
 	buf_free(&msg);
 	return false;
+}
+
+bool vs_datetime(json_t *val, int64_t *us)
+{
+	if (json_is_number(val))
+		return time_from_unix(json_number_value(val), us);
+	return json_is_string(val) && (time_parse(json_string_value(val), false, us) ||
+				       time_parse_unix(json_string_value(val), us));
 }
 
 bool vs_id(struct verrs *v, json_t *loc, json_t *val)

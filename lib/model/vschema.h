@@ -58,6 +58,9 @@ bool vs_choice(struct verrs *v, json_t *loc, json_t *val, const char *const *cho
 /* True when val is a string that can be stored as an id (span_id_problem); otherwise adds
  * pydantic's string_too_short / string_too_long, or a value_error, at loc. */
 bool vs_id(struct verrs *v, json_t *loc, json_t *val);
+/* A datetime as pydantic's lax mode takes it into *us: RFC 3339 text (without an offset: UTC),
+ * or a Unix time as a number or its text (time_from_unix). No error is added. */
+bool vs_datetime(json_t *val, int64_t *us);
 
 /* True when val (a string) has min..max characters (code points, as pydantic counts them);
  * otherwise adds pydantic's string_too_short / string_too_long at loc. */

@@ -302,6 +302,13 @@ test('schema violations: 422 and nothing of the batch is written', async (t) => 
 			['value_error', ['body'], 'Value error, spans must not contain duplicate (trace_id, span_id) identities']]);
 		assert.equal(r.json.detail[0].input.spans.length, 2);
 	});
+	await t.test('a Unix time is a datetime, as pydantic takes one: a number, or its text', async () => {
+		const n = makeSpan(uid('unix'), { started_at: 1748772000, ended_at: '1748772000500' });
+		const r = await ingestSpans(WS, [n]);
+		assert.equal(r.status, 201, r.text);
+		const g = await request('GET', `/apis/intake/v2/workspaces/${WS}/spans/${n.span_id}`);
+		assert.deepEqual([g.json.started_at, g.json.ended_at], ['2025-06-01T10:00:00Z', '2025-06-01T10:00:00.500000Z']);
+	});
 	await t.test('0 spans', async () => {
 		const r = await ingestSpans(WS, []);
 		assert422(r);

@@ -209,7 +209,9 @@ const CASES = [
 	['err-null-json', `${A}/spans?${jf({ model: null })}`],
 	['err-null-bracket', `${A}/spans?filter[model]=`],
 	['err-non-string', `${A}/spans?${jf({ model: 5 })}`],
-	['err-non-string-datetime', `${A}/spans?${jf({ started_at: { $gte: 1741910400 } })}`],
+	// A Unix time is a datetime to pydantic (NeMo's require_datetime_value): a number or its text.
+	['spans-started-at-unix', `${A}/spans?${jf({ started_at: { $gte: 1741910400 } })}&mode=summary`, SpansPage],
+	['spans-started-at-unix-text', `${A}/spans?filter[started_at][$lte]=1741910400000&mode=summary`, SpansPage],
 	['err-non-string-in', `${A}/traces?${jf({ id: { $in: ['trace-alpha', 7] } })}`],
 	['err-invalid-kind', `${A}/spans?filter[kind]=llm`],
 	['err-invalid-status', `${A}/traces?filter[status]=ok`],

@@ -104,7 +104,7 @@ static void put_time(const struct field *f, const struct ingest_put *p, json_t *
 		p->s->ended_at = SPAN_NONE_I64;
 		return;
 	}
-	if (!json_is_string(x) || !time_parse(json_string_value(x), false, &us)) {
+	if (!vs_datetime(x, &us)) {
 		verrs_add_field(p->v, p->loc, f->name, "datetime_from_date_parsing",
 				"Input should be a valid datetime", x);
 		return;

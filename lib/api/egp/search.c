@@ -456,10 +456,13 @@ static void search_filters(struct http_req *req, json_t *body, struct sfilter *s
 	duration(v, body, "max_duration_ms", &sf->has_max, &sf->max_ms);
 	sf->has_from = pv[ES_FROM].s != NULL;
 	sf->has_to = pv[ES_TO].s != NULL;
-	if (sf->has_from && !time_parse(pv[ES_FROM].s, false, &sf->from))
+	/* pydantic's datetime: RFC 3339, or a Unix time's text. */
+	if (sf->has_from && !time_parse(pv[ES_FROM].s, false, &sf->from) &&
+	    !time_parse_unix(pv[ES_FROM].s, &sf->from))
 		verrs_add(v, json_pack("[s,s]", "query", "from_ts"), "datetime_from_date_parsing",
 			  "Input should be a valid datetime", json_string(pv[ES_FROM].s));
-	if (sf->has_to && !time_parse(pv[ES_TO].s, false, &sf->to))
+	if (sf->has_to && !time_parse(pv[ES_TO].s, false, &sf->to) &&
+	    !time_parse_unix(pv[ES_TO].s, &sf->to))
 		verrs_add(v, json_pack("[s,s]", "query", "to_ts"), "datetime_from_date_parsing",
 			  "Input should be a valid datetime", json_string(pv[ES_TO].s));
 	if (sf->has_from && sf->has_to && sf->from > sf->to)

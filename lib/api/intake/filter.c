@@ -7,6 +7,7 @@
 #include <string.h>
 #include "lib/json/jsonx.h"
 #include "lib/model/span.h"
+#include "lib/model/vschema.h"
 #include "lib/base/arena.h"
 #include "lib/base/mem.h"
 #include "lib/base/buf.h"
@@ -248,12 +249,18 @@ static enum status add_cond(struct pctx *c, const struct field *fd, const char *
 	}
 	fc->nvals = 1;
 	fc->vals = arena_alloc(c->a, sizeof *fc->vals);
+	/* A datetime as pydantic validates one (NeMo's require_datetime_value): also a Unix
+	 * time, a number or its text. */
+	if (time_field(ff)) {
+		if (!vs_datetime(v, &fc->us))
+			return fail(c, "Filter field '%s' must be a valid datetime.", fname);
+		fc->vals[0] = arena_strdup(c->a, json_is_string(v) ? json_string_value(v) : "");
+		c->f->n++;
+		return ST_OK;
+	}
 	if ((s = want_string(c, fname, v, &fc->vals[0])) != ST_OK)
 		return s;
-	if (time_field(ff)) {
-		if (!time_parse(fc->vals[0], false, &fc->us))
-			return fail(c, "Filter field '%s' must be a valid datetime.", fname);
-	} else if (ff == FIELD_ENTITY) {
+	if (ff == FIELD_ENTITY) {
 		/* Every span listed is of the entity listed: all or none meet the condition. */
 		const char *listed = c->kind == FILTER_SPANS ? "span" : "trace";
 		c->f->nothing |= strcmp(fc->vals[0], listed) != 0;
