@@ -221,6 +221,8 @@ test('bad input answers in Opik\'s shape: 422 {"errors"}, 400 {"code","message"}
 		assert.equal(r.status, 400, `${p}: ${r.text}`);
 		assert.deepEqual(r.json, { code: 400, message: 'Unable to process JSON' });
 	}
+	r = await post('/v1/private/spans/search', { project_name: 'p', type: 'bogus' });
+	assert.deepEqual([r.status, r.json], [400, { code: 400, message: 'Unable to process JSON' }]);
 	r = await srv.request('GET', '/v1/private/spans', { headers: h });
 	assert.equal(r.status, 400);
 	assert.deepEqual(Object.keys(r.json).sort(), ['code', 'message']);

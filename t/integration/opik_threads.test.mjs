@@ -313,6 +313,8 @@ test('thread feedback scores and comments: PUT, names, delete; the comments rout
 	assert.equal(r.status, 422, r.text);
 	r = await req('POST', '/v1/private/traces/threads/feedback-scores/delete', { thread_id: 'chat-b', names: ['x'] });
 	assert.equal(r.status, 422, r.text);
+	r = await req('POST', '/v1/private/traces/threads/feedback-scores/delete', { project_name: 'threads-marks', thread_id: 'chat-b' });
+	assert.deepEqual([r.status, r.json], [422, { errors: ['names must not be null'] }]);
 
 	// Comments: create (201, Location), get, edit, delete; by the thread_model_id.
 	const model = t.threadModelId;

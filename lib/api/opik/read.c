@@ -11,6 +11,7 @@
 #include "lib/base/utf8.h"
 #include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
+#include "lib/model/crosswalk.h"
 #include "lib/query/judgements.h"
 #include "lib/query/search.h"
 
@@ -345,6 +346,11 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 		return http_fail(req, ST_BAD_REQUEST, "limit must be between 1 and %d",
 				 OPIK_MAX_SEARCH_LIMIT);
 #define S(k) json_string_value(json_object_get(body, k))
+	/* A span type that is no SpanType: Jackson's enum refusal, Dropwizard's 400. */
+	json_t *type = json_object_get(body, "type");
+	if (ent == OPIK_SPAN && type && !json_is_null(type) &&
+	    crosswalk_kind(CW_OPIK, json_string_value(type)) < 0)
+		return http_fail(req, ST_BAD_REQUEST, "Unable to process JSON");
 	if ((st = scope(req, ent, l, S("project_name"), S("project_id"),
 			ent == OPIK_SPAN ? S("trace_id") : NULL,
 			ent == OPIK_SPAN ? S("type") : NULL, json_object_get(body, "filters"), NULL,

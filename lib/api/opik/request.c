@@ -79,7 +79,9 @@ void opik_need_strs(struct verrs *v, json_t *body, const char *k, size_t min, bo
 {
 	json_t *list = json_object_get(body, k), *x;
 	size_t i, n = json_array_size(list);
-	if (!json_is_array(list) || n < min || n > OPIK_MAX_BATCH)
+	if (!list || json_is_null(list))
+		verrs_add(v, json_pack("[s,s]", "body", k), "missing", "must not be null", NULL);
+	else if (!json_is_array(list) || n < min || n > OPIK_MAX_BATCH)
 		verrs_add(v, json_pack("[s,s]", "body", k), "list_type",
 			  min ? "size must be between 1 and 1000" : "size must be at most 1000",
 			  NULL);
