@@ -215,6 +215,22 @@ START_TEST(bad_input)
 				 ST_INVALID);
 		ck_assert_int_eq(auth_revoke(root, k.id, &e), ST_INVALID);
 	}
+	/* A NUL byte in a line is no key: the file refuses every request. */
+	f = fopen(p, "w");
+	fprintf(f, "# keys\n");
+	fwrite("\0", 1, 1, f);
+	fprintf(f, "%s", good);
+	fclose(f);
+	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
+	/* A byte-order mark first (a Windows editor's) is no part of the file's first line. */
+	f = fopen(p, "w");
+	fprintf(f, "\xEF\xBB\xBF# keys\n%s", good);
+	fclose(f);
+	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_OK);
+	f = fopen(p, "w");
+	fprintf(f, "\xEF\xBB\xBF%s", good);
+	fclose(f);
+	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_OK);
 	/* Mended, it works again, and a new breakage is logged anew. */
 	f = fopen(p, "w");
 	fprintf(f, "# keys\n\n%s", good);

@@ -132,7 +132,16 @@ static enum status parse_file(int fd, struct entry **out, size_t *n, char *why, 
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		*out = xrealloc(*out, (*n + 1) * sizeof **out);
-		int r = parse_line(line, &(*out)[*n], reason, sizeof reason);
+		char *text = line;
+		/* A byte-order mark a Windows editor put first is no part of the line; a NUL byte
+		 * is, and is no key (it once read as a blank line). */
+		if (lineno == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3))
+			text += 3, len -= 3;
+		int r = -1;
+		if (memchr(text, '\0', (size_t)len))
+			snprintf(reason, sizeof reason, "a NUL byte");
+		else
+			r = parse_line(text, &(*out)[*n], reason, sizeof reason);
 		if (r < 0)
 			snprintf(why, whylen, "line %u: %s", lineno, reason);
 		else if (r > 0 && *n == AUTH_MAX_KEYS)
