@@ -116,6 +116,20 @@ static int reprice_ws(struct store *st, const char *ws, const struct prices *tab
 	return rc;
 }
 
+/* Whether ws still has a shard of day. */
+static bool day_listed(struct store *st, const char *ws, int32_t day)
+{
+	int32_t *days;
+	size_t n;
+	bool found = false;
+	if (store_days(st, ws, &days, &n) != ST_OK)
+		return true;
+	for (size_t i = 0; i < n && !found; i++)
+		found = days[i] == day;
+	free(days);
+	return found;
+}
+
 /* The text and field index of day of ws, built when it does not cover the day's records; counts a
  * build into *built. 0, or 1 after saying what failed. */
 int cli_index_day(struct store *st, const char *ws, int32_t day, size_t *built)
@@ -123,6 +137,9 @@ int cli_index_day(struct store *st, const char *ws, int32_t day, size_t *built)
 	bool b;
 	size_t covered;
 	enum status s = store_text_index(st, ws, day, &b, &covered);
+	/* A day gone since it was listed: retain removed it (reindex takes no admin lock). */
+	if (s != ST_OK && s != ST_NOT_FOUND && errno == ENOENT && !day_listed(st, ws, day))
+		return 0;
 	if (s != ST_OK && s != ST_NOT_FOUND) {
 		char d[11];
 		time_day_format(day, d);
