@@ -215,22 +215,22 @@ START_TEST(bad_input)
 				 ST_INVALID);
 		ck_assert_int_eq(auth_revoke(root, k.id, &e), ST_INVALID);
 	}
-	/* A NUL byte in a line is no key: the file refuses every request. */
-	f = fopen(p, "w");
-	fprintf(f, "# keys\n");
-	fwrite("\0", 1, 1, f);
-	fprintf(f, "%s", good);
-	fclose(f);
-	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
-	/* A byte-order mark first (a Windows editor's) is no part of the file's first line. */
-	f = fopen(p, "w");
-	fprintf(f, "\xEF\xBB\xBF# keys\n%s", good);
-	fclose(f);
-	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_OK);
-	f = fopen(p, "w");
-	fprintf(f, "\xEF\xBB\xBF%s", good);
-	fclose(f);
-	ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_OK);
+	/* A NUL byte in a line is no key: the file refuses every request. A byte-order mark
+	 * first (a Windows editor's) is no part of the file's first line. */
+	static const struct {
+		const char *head;
+		size_t n;
+		enum status st;
+	} around[] = {{"# keys\n\0", 8, ST_UNAVAILABLE},
+		      {"\xEF\xBB\xBF# keys\n", 10, ST_OK},
+		      {"\xEF\xBB\xBF", 3, ST_OK}};
+	for (size_t i = 0; i < sizeof around / sizeof *around; i++) {
+		f = fopen(p, "w");
+		fwrite(around[i].head, 1, around[i].n, f);
+		fprintf(f, "%s", good);
+		fclose(f);
+		ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), around[i].st);
+	}
 	/* Mended, it works again, and a new breakage is logged anew. */
 	f = fopen(p, "w");
 	fprintf(f, "# keys\n\n%s", good);

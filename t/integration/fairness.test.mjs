@@ -300,6 +300,15 @@ test('trace stats read off the roots agree with the traces a list renders', asyn
 	assert.ok(want['usage.prompt_tokens'] > 0 && want.total_estimated_cost > 0 && want.metadata > 0, JSON.stringify(want));
 });
 
+// 5,000 spans into ws through NeMo's direct ingest, span(j) the j-th, in batches of 1,000.
+async function ingest5000(srv, ws, span) {
+	for (let i = 0; i < 5000; i += 1000) {
+		const spans = Array.from({ length: 1000 }, (_, k) => span(i + k));
+		const r = await srv.request('POST', `/apis/intake/v2/workspaces/${ws}/ingest/spans`, { body: { source: 'itest', spans } });
+		assert.equal(r.status, 201, r.text);
+	}
+}
+
 // NeMo Intake's queries take a slot the same way (issue 30, item 8): clients repeating a
 // list or search of a large workspace once held every worker of the spans program, and nothing
 // answered them 429. Two workers: one slot for expensive queries, the other kept for the
@@ -309,15 +318,8 @@ test('Intake lists of a large workspace take a slot; a get by id of another work
 	servers.push(srv);
 	const P = '/apis/intake/v2/workspaces';
 	const t0 = Date.UTC(2026, 0, 5);
-	for (let i = 0; i < 5000; i += 1000) {
-		const spans = [];
-		for (let j = i; j < i + 1000; j++) {
-			spans.push({ span_id: `flood-${j}`, trace_id: `flood-t${j % 500}`, name: `call ${j}`,
-				started_at: new Date(t0 + j * 100).toISOString(), input: { prompt: `question ${j} ${'lorem ipsum '.repeat(20)}` } });
-		}
-		const r = await srv.request('POST', `${P}/flood/ingest/spans`, { body: { source: 'itest', spans } });
-		assert.equal(r.status, 201, r.text);
-	}
+	await ingest5000(srv, 'flood', (j) => ({ span_id: `flood-${j}`, trace_id: `flood-t${j % 500}`, name: `call ${j}`,
+		started_at: new Date(t0 + j * 100).toISOString(), input: { prompt: `question ${j} ${'lorem ipsum '.repeat(20)}` } }));
 	let r = await srv.request('POST', `${P}/quiet/ingest/spans`, {
 		body: { source: 'itest', spans: [{ span_id: 'quiet-1', trace_id: 'quiet-t', name: 'one', started_at: new Date(t0).toISOString() }] },
 	});
@@ -358,15 +360,8 @@ test('the response-id search of OTLP evaluation records takes a slot; another wo
 	servers.push(srv);
 	const P = '/apis/intake/v2/workspaces';
 	const t0 = Date.UTC(2026, 0, 5);
-	for (let i = 0; i < 5000; i += 1000) {
-		const spans = [];
-		for (let j = i; j < i + 1000; j++) {
-			spans.push({ span_id: `evt-${j}`, trace_id: `evt-t${j % 500}`, name: `call ${j}`,
-				started_at: new Date(t0 + j * 60000).toISOString(), attributes: { 'gen_ai.response.id': `resp-${j}`, note: 'lorem ipsum '.repeat(20) } });
-		}
-		const r = await srv.request('POST', `${P}/evt/ingest/spans`, { body: { source: 'itest', spans } });
-		assert.equal(r.status, 201, r.text);
-	}
+	await ingest5000(srv, 'evt', (j) => ({ span_id: `evt-${j}`, trace_id: `evt-t${j % 500}`, name: `call ${j}`,
+		started_at: new Date(t0 + j * 60000).toISOString(), attributes: { 'gen_ai.response.id': `resp-${j}`, note: 'lorem ipsum '.repeat(20) } }));
 	const record = (ms, resp) => ({ timeUnixNano: String(BigInt(ms) * 1000000n), eventName: 'gen_ai.evaluation.result',
 		attributes: [{ key: 'gen_ai.evaluation.name', value: { stringValue: 'q' } }, { key: 'gen_ai.evaluation.score.value', value: { doubleValue: 1 } },
 			{ key: 'gen_ai.response.id', value: { stringValue: resp } }] });
