@@ -332,7 +332,7 @@ void otlp_eval_span(struct dec *d, const struct raw_span *r, const struct span *
 
 /* What the stored span from names of j's session and project (and trace, when j has none). */
 static void from_stored(struct store *st, const char *ws, struct arena *a, const char *from,
-			struct judgement *j)
+			const struct otlp_evals *ev, struct judgement *j)
 {
 	struct buf line;
 	struct span s;
@@ -340,8 +340,10 @@ static void from_stored(struct store *st, const char *ws, struct arena *a, const
 	buf_init(&line);
 	if (from && store_get(st, ws, from, &line) == ST_OK &&
 	    span_parse(line.p, line.len, &s, &root)) {
-		if (s.session_id)
-			j->session_id = arena_strdup(a, s.session_id);
+		const char *session =
+		    ev->session_of ? ev->session_of(ev->session_ctx, &s) : s.session_id;
+		if (session)
+			j->session_id = arena_strdup(a, session);
 		if (s.str[SS_PROJECT])
 			j->project = arena_strdup(a, s.str[SS_PROJECT]);
 		if (!j->trace_id && j->target != JT_SESSION && s.trace_id)
@@ -365,7 +367,7 @@ enum status otlp_eval_put(struct store *st, const char *ws, struct arena *a,
 		*j = x->j; /* the payload stays ev's */
 		j->workspace = ws;
 		j->author = author;
-		from_stored(st, ws, a, x->from_span ? x->from_span : j->span_id, j);
+		from_stored(st, ws, a, x->from_span ? x->from_span : j->span_id, ev, j);
 		if (x->id_time) {
 			const char *parts[] = {j->trace_id, j->span_id, j->name, x->id_time};
 			j->id = judgement_key_id(a, "otel-eval-", parts, 4);

@@ -37,6 +37,11 @@ struct otlp_eval {
 struct otlp_evals {
 	struct otlp_eval *v;
 	size_t n, cap;
+	/* The session a judgement of stored span s records (NULL: s's session_id); the API's
+	 * rule that a span naming none counts in its trace's (lib/query's query_span_session),
+	 * which lib/ingest cannot ask itself. */
+	const char *(*session_of)(void *ctx, const struct span *s);
+	void *session_ctx;
 };
 
 /* Stores the evaluations of ev that are not refused and name their span (st: the spans' store

@@ -269,6 +269,10 @@ struct query_session {
 };
 /* ST_NOT_FOUND when it has no spans (q->err left empty, as for query_trace_find). */
 enum status query_session_find(struct query *q, const char *id, struct query_session *out);
+/* The session span s counts in, by the rule above: its own when it names one, else its trace's
+ * (the root's, or when the root names none another span's: query_trace_find), else its own
+ * default. What a judgement of s records as its session. In q->a, or s's own string. */
+const char *query_span_session(struct query *q, const struct span *s);
 
 /* Activity over time, all from the index (no line is read unless a condition needs it):
  * buckets of bucket_us from from_us up to to_us (at most QUERY_MAX_BUCKETS), each with the

@@ -289,3 +289,32 @@ test('the store verifies after everything above', async () => {
 	const v = await spandexCli(['verify', srv.dataDir]);
 	assert.equal(v.code, 0, `spandex verify:\n${v.stdout}${v.stderr}`);
 });
+
+// A judgement of a span that names no session counts in its trace's session (README
+// "Sessions"), whichever API wrote it: it recorded the child's own default session, so the
+// session's evaluator_scores and notes missed it (judgement probe).
+test('a judgement of a child span that names no session is in its trace\'s session, from every API', async () => {
+	const trace = randomBytes(16).toString('hex'), root = randomBytes(8).toString('hex'), child = randomBytes(8).toString('hex');
+	const start = String(BigInt(Date.now() - 60000) * 1000000n);
+	const body = { resourceSpans: [{ scopeSpans: [{ spans: [
+		{ traceId: trace, spanId: root, name: 'agent', startTimeUnixNano: start, attributes: [kv('gen_ai.conversation.id', 'conv-child')] },
+		{ traceId: trace, spanId: child, parentSpanId: root, name: 'chat', startTimeUnixNano: start,
+			events: [{ name: 'gen_ai.evaluation.result', timeUnixNano: start, attributes: [kv('gen_ai.evaluation.name', 'Relevance'), kv('gen_ai.evaluation.score.value', 4)] }] },
+	] }] }] };
+	let r = await post('traces', body);
+	assert.equal(r.status, 200, r.text);
+	const [e] = await evaluatorResults(child);
+	assert.equal(e.session_id, 'conv-child');
+	// Scale GP's assessment and Opik's score of the same span, likewise.
+	r = await srv.request('POST', '/v5/span-assessments', { body: { assessment_type: 'rating', trace_id: trace, span_id: child, rating: 5 }, headers: { 'x-selected-account-id': WS } });
+	assert.equal(r.status, 200, r.text);
+	r = await srv.request('PUT', `/v1/private/spans/${child}/feedback-scores`, { body: { name: 'helpful', value: 1, source: 'sdk' }, headers: { 'Comet-Workspace': WS } });
+	assert.equal(r.status, 204, r.text);
+	const sessions = judgements().filter((j) => j.span_id === child).map((j) => j.session_id);
+	assert.equal(sessions.length, 3);
+	assert.deepEqual([...new Set(sessions)], ['conv-child']);
+	const s = await srv.request('GET', `${WS_PREFIX}/${WS}/sessions/conv-child`);
+	assert.equal(s.status, 200, s.text);
+	assert.equal(s.json.evaluator_scores.Relevance, 4);
+	assert.equal(s.json.evaluator_scores.helpful, 1);
+});

@@ -48,7 +48,11 @@ static bool on_line(struct http_req *req, const char *line, size_t n, struct on 
 	struct arena *a = req->arena;
 	o->span_id = arena_strdup(a, s.span_id);
 	o->trace_id = arena_strdup(a, s.trace_id ? s.trace_id : s.span_id);
-	o->session_id = s.session_id ? arena_strdup(a, s.session_id) : NULL;
+	/* A span that names no session counts in its trace's (README "Sessions"). */
+	struct query q = {.st = &req->store, .a = a, .ws = req->ws};
+	http_query_limits(req, &q);
+	const char *session = query_span_session(&q, &s);
+	o->session_id = session ? arena_strdup(a, session) : NULL;
 	o->project = s.str[SS_PROJECT] ? arena_strdup(a, s.str[SS_PROJECT]) : NULL;
 	span_clear(&s);
 	json_decref(root);

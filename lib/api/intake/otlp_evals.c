@@ -237,10 +237,22 @@ enum status intake_otlp_adopt(struct http_req *req, const char *const *span_ids,
 	return ST_OK;
 }
 
+/* otlp_evals.session_of: the session a judgement of s counts in (query_span_session). */
+static const char *session_of(void *ctx, const struct span *s)
+{
+	struct http_req *req = ctx;
+	struct query q = {.st = &req->store, .a = req->arena, .ws = req->ws};
+	http_query_limits(req, &q);
+	return query_span_session(&q, s);
+}
+
 enum status intake_otlp_evals(struct http_req *req, const struct otlp_evals *ev)
 {
 	struct err e = {0};
-	if (otlp_eval_put(&req->store, req->ws, req->arena, ev, req->principal, &e) != ST_OK)
+	struct otlp_evals with = *ev;
+	with.session_of = session_of;
+	with.session_ctx = req;
+	if (otlp_eval_put(&req->store, req->ws, req->arena, &with, req->principal, &e) != ST_OK)
 		return http_fail_err(req, &e);
 	return ST_OK;
 }

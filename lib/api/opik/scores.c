@@ -32,7 +32,11 @@ static bool entity_line(struct http_req *req, enum opik_entity ent, const char *
 	if (ok) {
 		e->found = true;
 		e->trace_id = s.trace_id ? arena_strdup(req->arena, s.trace_id) : NULL;
-		e->session_id = s.session_id ? arena_strdup(req->arena, s.session_id) : NULL;
+		/* A span that names no session counts in its trace's (README "Sessions"). */
+		struct query q;
+		opik_query_init(req, &q);
+		const char *session = query_span_session(&q, &s);
+		e->session_id = session ? arena_strdup(req->arena, session) : NULL;
 		e->project = arena_strdup(req->arena, s.str[SS_PROJECT] ? s.str[SS_PROJECT]
 									: OPIK_DEFAULT_PROJECT);
 	}
