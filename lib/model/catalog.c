@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "lib/model/catalog.h"
 #include "lib/model/catalog_object.h"
 #include "lib/model/span.h"
@@ -674,6 +675,38 @@ void catalog_check_cost(struct span *s)
 
 /* The catalog itself (see span.h and catalog.h for the contracts, the top of this file for
  * the choices where the reference is silent). */
+/* The GenAI provider name of an AI SDK provider id ("openai.chat", "google.vertex.chat",
+ * "amazon-bedrock"): the mapping the SDK's own OpenTelemetry integration (@ai-sdk/otel) applies,
+ * so one provider reads the same from ai@6's raw ids and ai@7's names (instrumentation.md 1.2,
+ * 2.2). Longer prefixes first; an id none matches stays as it is. */
+static const char *cat_ai_sdk_provider(const char *id)
+{
+	static const char *const map[][2] = {
+	    {"google.vertex", "gcp.vertex_ai"},
+	    {"google.generative-ai", "gcp.gemini"},
+	    {"google-vertex", "gcp.vertex_ai"},
+	    {"amazon-bedrock", "aws.bedrock"},
+	    {"azure-openai", "azure.ai.openai"},
+	    {"anthropic", "anthropic"},
+	    {"openai", "openai"},
+	    {"azure", "azure.ai.inference"},
+	    {"google", "gcp.gemini"},
+	    {"mistral", "mistral_ai"},
+	    {"cohere", "cohere"},
+	    {"bedrock", "aws.bedrock"},
+	    {"groq", "groq"},
+	    {"deepseek", "deepseek"},
+	    {"perplexity", "perplexity"},
+	    {"xai", "x_ai"},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof *map; i++) {
+		size_t n = strlen(map[i][0]);
+		if (!strncasecmp(id, map[i][0], n) && (!id[n] || id[n] == '.' || id[n] == '-'))
+			return map[i][1];
+	}
+	return id;
+}
+
 static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool children)
 {
 	json_t *winner[CAT_NROWS], *cand[CAT_NROWS];
@@ -733,6 +766,15 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 			json_object_set(s->raw_attributes, key, v);
 	}
 	cat_sum_costs(s, winner, sum, seen);
+	/* An AI SDK span's provider is its provider id: read as the SDK's integration names it,
+	 * the id kept in raw_attributes. */
+	const char *id = json_string_value(json_object_get(look, "ai.model.provider"));
+	if (id && s->str[SS_PROVIDER] && !strcmp(s->str[SS_PROVIDER], id) &&
+	    strcmp(cat_ai_sdk_provider(id), id)) {
+		s->str[SS_PROVIDER] = cat_ai_sdk_provider(id);
+		json_object_set_new(cat_object(&s->raw_attributes), "ai.model.provider",
+				    json_string(id));
+	}
 	if (held)
 		json_object_set_new(cat_object(&s->raw_attributes), CATALOG_USAGE_KEY,
 				    json_string("children"));
