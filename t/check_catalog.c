@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/ingest/otlp.h"
+#include "lib/json/jsonw.h"
 #include "lib/model/catalog.h"
 #include "lib/model/span.h"
 #include "lib/base/arena.h"
@@ -779,6 +780,16 @@ static json_t *fx_any(json_t *v)
 		return json_pack("{s:O}", "doubleValue", v);
 	if (json_is_boolean(v))
 		return json_pack("{s:O}", "boolValue", v);
+	/* A list of strings as OTLP's arrayValue (ai@6's ai.values); other values as JSON text. */
+	bool strings = json_is_array(v) && json_array_size(v);
+	for (size_t i = 0; strings && i < json_array_size(v); i++)
+		strings = json_is_string(json_array_get(v, i));
+	if (strings) {
+		json_t *values = json_array();
+		for (size_t i = 0; i < json_array_size(v); i++)
+			json_array_append_new(values, fx_any(json_array_get(v, i)));
+		return json_pack("{s:{s:o}}", "arrayValue", "values", values);
+	}
 	t = json_dumps(v, JSON_COMPACT);
 	out = json_pack("{s:s}", "stringValue", t);
 	free(t);
@@ -1058,6 +1069,16 @@ static void fx_source(struct fx *f, const struct catalog_source *r, const char *
 				  "text", "content", v);
 		fx_set(f, r->key, json_copy(*want));
 		break;
+	case CATALOG_JSON_LIST: {
+		/* ai@6's ai.values: each value as its JSON text; the field the values. */
+		struct buf text;
+		buf_init(&text);
+		jsonw_string(&text, v, strlen(v));
+		*want = json_pack("[s]", v);
+		fx_set(f, r->key, json_pack("[s#]", text.p, text.len));
+		buf_free(&text);
+		break;
+	}
 	case CATALOG_OI_LIST:
 	case CATALOG_FLAT_LIST: {
 		const char *mid = r->how == CATALOG_OI_LIST ? "0.message." : "0.";
@@ -1104,8 +1125,9 @@ static json_t *fx_text(json_t *span, const struct catalog_source *r)
 {
 	json_t *v = json_object_get(span, catalog_field_names[r->field]);
 
-	if (v && (r->how == CATALOG_MESSAGES || r->how == CATALOG_OI_LIST ||
-		  r->how == CATALOG_FLAT_LIST || r->how == CATALOG_EVENT))
+	if (v &&
+	    (r->how == CATALOG_MESSAGES || r->how == CATALOG_OI_LIST ||
+	     r->how == CATALOG_FLAT_LIST || r->how == CATALOG_EVENT || r->how == CATALOG_JSON_LIST))
 		return json_loads(json_string_value(v), 0, NULL);
 	return json_incref(v);
 }

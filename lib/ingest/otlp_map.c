@@ -476,6 +476,30 @@ const char *otlp_map_event_messages(struct arena *a, json_t *events, bool output
 	return messages_text(a, msgs);
 }
 
+/* CATALOG_JSON_LIST: the list of the values the JSON texts of key hold, or as TEXT when it
+ * is no list of JSON texts. */
+static const char *json_list_text(struct arena *a, json_t *attrs, const char *key)
+{
+	const char *one[] = {key, NULL};
+	json_t *v = json_object_get(attrs, key), *x;
+	size_t i;
+	if (!json_is_array(v) || !json_array_size(v))
+		return otlp_map_first_text(a, attrs, one);
+	json_t *out = json_array();
+	json_array_foreach(v, i, x)
+	{
+		json_t *y = json_is_string(x) ? parse_text(x) : NULL;
+		if (!y) {
+			json_decref(out);
+			return otlp_map_first_text(a, attrs, one);
+		}
+		json_array_append_new(out, y);
+	}
+	const char *t = otlp_dump(a, out);
+	json_decref(out);
+	return t;
+}
+
 /* The input or output of a span of kind kind: its field's first source that gives one, in
  * the table's order (catalog.h, enum catalog_how). */
 static const char *text_of(struct arena *a, enum catalog_field f, json_t *attrs, json_t *events,
@@ -506,6 +530,9 @@ static const char *text_of(struct arena *a, enum catalog_field f, json_t *attrs,
 			break;
 		case CATALOG_FLAT_LIST:
 			t = rebuild(a, attrs, r[i].key, flat_message);
+			break;
+		case CATALOG_JSON_LIST:
+			t = json_list_text(a, attrs, r[i].key);
 			break;
 		case CATALOG_EVENT:
 			/* The field's event sources are one list. */

@@ -333,7 +333,7 @@ static const struct catalog_source cat_sources[] = {
     SRC(INPUT, "ai.prompt.messages", TEXT, KEEP),
     SRC(INPUT, "ai.prompt", TEXT, KEEP),
     SRC(INPUT, "ai.toolCall.args", TEXT, KEEP),
-    SRC(INPUT, "ai.values", TEXT, KEEP),
+    SRC(INPUT, "ai.values", JSON_LIST, KEEP),
     SRC(INPUT, "ai.value", TEXT, KEEP),
     SRC(INPUT, "gen_ai.prompt", TEXT, KEEP),
     SRC(INPUT, "gen_ai.prompt.", FLAT_LIST, KEEP),

@@ -97,6 +97,8 @@ enum catalog_how {
 			    */
 	CATALOG_OI_LIST,   /* OpenInference's flattened messages: <key><i>.message.* */
 	CATALOG_FLAT_LIST, /* OpenLLMetry's flattened messages: <key><i>.* */
+	CATALOG_JSON_LIST, /* a list of JSON texts (ai@6's ai.values): the list of the values they
+			      hold (TEXT else) */
 	CATALOG_EVENT,	   /* span events named key, gathered with the field's other EVENT rows
 			      into {"messages": [...]}, each a message of role value */
 	CATALOG_STATUS_TEXT, /* the OTLP status message */
