@@ -144,6 +144,14 @@ test('the single PUT (404 for what is not stored), delete by name and author, na
 	r = await req('PUT', '/v1/private/spans/feedback-scores', { scores: [{ id: a.data.id, name: 'q', value: 1, source: 'robot', project_name: '' }] });
 	assert.equal(r.status, 422, r.text);
 	assert.deepEqual(r.json.errors, ['scores.0.source must be one of ui, sdk, online_scoring', 'scores.0.project_name must not be blank']);
+	// A value that is no number is Jackson's 400; a number's text is that number, as Jackson reads it.
+	r = await req('PUT', '/v1/private/spans/feedback-scores', { scores: [{ id: a.data.id, name: 'q', value: 'abc', source: 'sdk' }] });
+	assert.deepEqual([r.status, r.json], [400, { code: 400, message: 'Unable to process JSON' }]);
+	r = await req('PUT', `/v1/private/spans/${tool.data.id}/feedback-scores`, { name: 'texty', value: '0.25', source: 'sdk' });
+	assert.equal(r.status, 204, r.text);
+	const texty = await c.api.spans.getSpanById(tool.data.id);
+	assert.equal(texty.feedbackScores.find((f) => f.name === 'texty').value, 0.25);
+	assert.equal((await req('POST', `/v1/private/spans/${tool.data.id}/feedback-scores/delete`, { name: 'texty' })).status, 204);
 	r = await req('PUT', '/v1/private/traces/feedback-scores', { scores: [] });
 	assert.deepEqual(r.json, { errors: ['scores size must be between 1 and 1000'] });
 	r = await req('PUT', '/v1/private/traces/feedback-scores', { scores: Array.from({ length: 1001 }, () => ({ id: t.data.id, name: 'n', value: 1, source: 'sdk' })) });

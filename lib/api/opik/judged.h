@@ -58,8 +58,10 @@ enum status opik_delete_judgements_of(struct http_req *req, enum judgement_targe
 /* The shared parts of a feedback score (scores.c), for spans, traces and threads: checks one
  * FeedbackScore at loc (stolen; id_key: the member naming its entity in a batch item, "id" or
  * "thread_id", NULL for the single PUT): name not blank, a value within Opik's bounds, a source
- * of Opik's three, the optional strings within their limits. */
-void opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_key);
+ * of Opik's three, the optional strings within their limits. A value given as a number's text
+ * is taken as that number (Jackson's coercion, in it); false when a value is no number at all,
+ * which Opik answers with Jackson's 400 "Unable to process JSON". */
+bool opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_key);
 /* The items of a batch PUT {"scores": [1 to OPIK_MAX_BATCH]} (the request's JSON body), each
  * checked so (id_key "id" or "thread_id"), into *items; a 415 or 422 otherwise. */
 enum status opik_score_items(struct http_req *req, const char *id_key, json_t **items);

@@ -111,7 +111,7 @@ static void strings_check(struct verrs *v, json_t *it, json_t *loc, bool batch)
 		verrs_add_field(v, loc, "project_name", "value_error", "must not be blank", NULL);
 }
 
-void opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_key)
+bool opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_key)
 {
 	bool batch = id_key != NULL;
 	const char *name, *src;
@@ -119,7 +119,20 @@ void opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_k
 	size_t k = 0;
 	if (!json_is_object(it)) {
 		verrs_add(v, loc, "dict_type", "must be an object", NULL);
-		return;
+		return true;
+	}
+	if (json_is_string(val)) {
+		char *end;
+		double d = strtod(json_string_value(val), &end);
+		if (!*json_string_value(val) || *end || !isfinite(d)) {
+			json_decref(loc);
+			return false;
+		}
+		json_object_set_new(it, "value", json_real(d));
+		val = json_object_get(it, "value");
+	} else if (val && !json_is_null(val) && !json_is_number(val)) {
+		json_decref(loc);
+		return false;
 	}
 	if (batch && (!json_is_string(json_object_get(it, id_key)) ||
 		      span_id_problem(json_string_value(json_object_get(it, id_key)))))
@@ -147,6 +160,7 @@ void opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_k
 		verrs_add_field(v, loc, "error", "value_error", "must be 0 or 1", NULL);
 	strings_check(v, it, loc, batch);
 	json_decref(loc);
+	return true;
 }
 
 /* ---- the write ---- */
@@ -307,8 +321,11 @@ enum status opik_score_items(struct http_req *req, const char *id_key, json_t **
 			  "size must be between 1 and 1000", NULL);
 	json_array_foreach(*items, i, it)
 	{
-		opik_score_check(&v, it, json_pack("[s,s,I]", "body", "scores", (json_int_t)i),
-				 id_key);
+		if (!opik_score_check(&v, it, json_pack("[s,s,I]", "body", "scores", (json_int_t)i),
+				      id_key)) {
+			verrs_free(&v);
+			return http_fail(req, ST_BAD_REQUEST, "Unable to process JSON");
+		}
 	}
 	return verrs_count(&v) ? http_fail_invalid(req, &v) : ST_OK;
 }
@@ -350,7 +367,10 @@ enum status opik_score(struct http_req *req)
 	if (st != ST_OK)
 		return st;
 	verrs_init(&v);
-	opik_score_check(&v, body, json_pack("[s]", "body"), NULL);
+	if (!opik_score_check(&v, body, json_pack("[s]", "body"), NULL)) {
+		verrs_free(&v);
+		return http_fail(req, ST_BAD_REQUEST, "Unable to process JSON");
+	}
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
 	if ((st = opik_entity_find(req, ent, req->id, true, &e)) != ST_OK)
