@@ -120,7 +120,8 @@ static bool strings_ok(const struct jfilter *f, const struct judgement *j)
 		return true;
 	return str_eq(f->id, j->id) && str_eq(f->span_id, j->span_id) &&
 	       str_eq(f->trace_id, j->trace_id) && str_eq(f->session_id, j->session_id) &&
-	       str_eq(f->name, j->name) && str_eq(f->project, j->project) &&
+	       str_eq(f->name, j->name) &&
+	       (str_eq(f->project, j->project) || (f->project_or_none && !j->project)) &&
 	       str_eq(f->author, j->author) && str_eq(f->subtype, j->subtype) &&
 	       str_eq(f->label, j->label) && str_eq(f->error, j->error) &&
 	       (!f->subtype_prefix || (j->subtype && !strncmp(j->subtype, f->subtype_prefix,

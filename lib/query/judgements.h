@@ -24,6 +24,7 @@ struct jfilter {
 	uint32_t kinds;				     /* bits of enum judgement_kind; 0: any */
 	uint32_t apis;				     /* bits of enum judgement_api; 0: any */
 	const char *name, *project, *author, *subtype, *label, *error; /* equal; NULL: any */
+	bool project_or_none; /* project matches a judgement that names none too (a NeMo one) */
 	const char *subtype_prefix; /* subtype starts with it; NULL: any */
 	/* Only those with (failed) or without (scored) an error; only those view shows
 	 * (judgement_shows). scored, and what the record can tell of the view (NeMo's evaluator

@@ -351,10 +351,21 @@ test('deleting threads deletes their traces and spans, and what Opik kept of the
 	const api = c.api.traces;
 	await api.scoreBatchOfThreads({ scores: [{ threadId: 'chat-a', projectName: 'threads-gone', name: 'resolved', value: 1, source: 'sdk' }] });
 	await api.closeTraceThread({ projectName: 'threads-gone', threadId: 'chat-a' });
+	// A NeMo label of the session (no project) shows on the thread: its names by project list it,
+	// and the thread's delete takes it too.
+	let r = await srv.request('POST', `${WS_PREFIX}/${WS}/annotations`, {
+		body: { kind: 'label', session_id: 'chat-a', value_type: 'numeric', value: 3, name: 'sessscore' } });
+	assert.equal(r.status, 201, r.text);
+	const projectId = (await req('POST', '/v1/private/projects/retrieve', { name: 'threads-gone' })).json.id;
+	const names = await api.findTraceThreadsFeedbackScoreNames({ projectId });
+	assert.ok(names.scores.some((x) => x.name === 'sessscore'), JSON.stringify(names));
 	await api.deleteTraceThreads({ projectName: 'threads-gone', threadIds: ['chat-a', 'never'] });
+	r = await srv.request('GET', `${WS_PREFIX}/${WS}/annotations?filter[session_id]=chat-a&filter[name]=sessscore`);
+	assert.equal(r.status, 200, r.text);
+	assert.deepEqual(r.json.data, []);
 	const left = await c.searchThreads({ projectName: 'threads-gone' });
 	assert.deepEqual(left.map((x) => x.id), ['chat-b']);
-	let r = await req('GET', `/v1/private/traces/${traces[0].data.id}`);
+	r = await req('GET', `/v1/private/traces/${traces[0].data.id}`);
 	assert.equal(r.status, 404, r.text);
 	const spans = await api.getTraceThreads({ projectName: 'threads-gone' });
 	assert.equal(spans.total, 1);

@@ -57,8 +57,10 @@ enum status opik_threads_delete(struct http_req *req)
 	for (size_t a = 0; a < k; a++)
 		for (size_t r = 0; hit[a] && r < t[a].traces; r++)
 			traces[ntr++] = t[a].trace_ids[r];
-	/* What Opik kept of the threads: their sessions' judgements of the project. */
-	struct jfilter kept = {.targets = 1u << JT_SESSION, .project = project};
+	/* What Opik kept of the threads, and what it showed as theirs: their sessions' judgements
+	 * of the project, and those of no project (NeMo's session notes and labels). */
+	struct jfilter kept = {
+	    .targets = 1u << JT_SESSION, .project = project, .project_or_none = true};
 	if ((ntr && (st = opik_traces_gone(req, traces, ntr)) != ST_OK) ||
 	    (st = opik_delete_judgements_of(req, JT_SESSION, wanted, n, &kept)) != ST_OK)
 		return st;

@@ -442,9 +442,11 @@ enum status opik_thread_score_names(struct http_req *req)
 		return http_fail(req, st, "%s", err_text(&q.err));
 	const char **names = arena_alloc(req->arena, (r.n ? r.n : 1) * sizeof *names);
 	size_t n = 0;
+	/* A score of no project (a NeMo session label) is on the session's thread in every
+	 * project, as the thread shows it. */
 	for (size_t i = 0; i < r.n; i++) {
-		const char *p = r.rows[i].project ? r.rows[i].project : OPIK_DEFAULT_PROJECT;
-		if (!project_id || !*project_id ||
+		const char *p = r.rows[i].project;
+		if (!project_id || !*project_id || !p ||
 		    !strcmp(opik_project_id(req->arena, p), project_id))
 			names[n++] = r.rows[i].name;
 	}
