@@ -283,6 +283,15 @@ test('other APIs: an Opik comment is a comment assessment (editable), an Opik sc
 	// SGP's comment (x1's) is an Opik comment of that span.
 	const x1 = await opik('GET', '/v1/private/spans/x1');
 	assert.deepEqual(x1.json.comments.map((c) => c.text), ['orphaned']);
+	// An Opik trace is a span of the trace's id: an assessment of the trace (on its root, that
+	// span) shows on the Opik trace.
+	const T = '01a1fc91-cd0b-7000-8000-0000000000f0';
+	r = await opik('POST', '/v1/private/traces/batch', { traces: [{ id: T, name: 'opik-trace', start_time: '2025-06-01T10:00:00Z' }] });
+	assert.equal(r.status, 204, r.text);
+	r = await sgp('POST', A, { assessment_type: 'rating', trace_id: T, rating: 5, comment: 'on the trace' });
+	assert.equal(r.status, 200, r.text);
+	const ot = await opik('GET', `/v1/private/traces/${T}`);
+	assert.deepEqual(ot.json.feedback_scores.map((x) => [x.name, x.value]), [['rating', 5]], ot.text);
 	r = await sgp('DELETE', `${A}/${commentId}`);
 	assert.equal(r.status, 200, r.text);
 	assert.equal((await opik('GET', `/v1/private/spans/c2/comments/${commentId}`)).status, 404);

@@ -77,6 +77,12 @@ static enum status marks_read(struct http_req *req, enum opik_entity ent, const 
 	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
 	struct gather g = {req->arena, marks, scores_only};
 	enum status st = query_judgements_of(&q, opik_target(ent), ids, n, mark_add, &g);
+	/* An Opik trace is a span of the trace's id: what Scale GP and NeMo put on that span (an
+	 * assessment of the trace, which lands on its root) is the trace's too. */
+	struct jfilter fs = {.targets = 1u << JT_SPAN};
+	q.f = &fs;
+	if (st == ST_OK && ent == OPIK_TRACE)
+		st = query_judgements_of(&q, JT_SPAN, ids, n, mark_add, &g);
 	if (st != ST_OK)
 		return http_fail(req, st, "%s", err_text(&q.err));
 	return ST_OK;
