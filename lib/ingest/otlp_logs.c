@@ -13,11 +13,15 @@
 #include "lib/json/jsonx.h"
 
 #define DETAILS "gen_ai.client.inference.operation.details"
+/* The GenAI conventions' exception event: the error of the operation, whose span keeps only
+ * its status and error.type (instrumentation.md 6). */
+#define EXCEPTION "gen_ai.client.operation.exception"
 #define LOGS_KEY "otel.logs"
 
 /* The events spandex reads content from: the current one, and the deprecated per-message ones
  * (the same names as the span events otlp_map_event_messages reads). */
 static const char *const content_events[] = {DETAILS,
+					     EXCEPTION,
 					     "gen_ai.system.message",
 					     "gen_ai.user.message",
 					     "gen_ai.assistant.message",
@@ -193,9 +197,23 @@ static void apply_content(struct arena *a, json_t *events, struct span *s)
 	json_array_foreach(evs, i, ev)
 	{
 		json_t *at = json_object_get(ev, "attributes");
-		const char *t;
+		const char *t, *name = json_string_value(json_object_get(ev, "name"));
 
-		if (strcmp(json_string_value(json_object_get(ev, "name")), DETAILS))
+		if (!strcmp(name, EXCEPTION)) {
+			/* The span's own error fields win; the event fills what they leave. */
+			static const struct {
+				const char *key;
+				enum span_str field;
+			} err[] = {{"exception.type", SS_ERROR_TYPE},
+				   {"exception.message", SS_ERROR_MESSAGE}};
+			for (size_t k = 0; k < 2; k++)
+				if (!s->str[err[k].field] &&
+				    (t = json_string_value(json_object_get(at, err[k].key))))
+					s->str[err[k].field] = arena_strdup(a, t);
+			s->status = SPST_ERROR;
+			continue;
+		}
+		if (strcmp(name, DETAILS))
 			continue;
 		if ((t = otlp_map_genai_input(a, at)))
 			in = t;

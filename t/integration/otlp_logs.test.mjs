@@ -218,6 +218,32 @@ test('the per-message events (body content) make the input and output messages; 
 	assert.equal(JSON.parse(s.attrs['otel.logs']).length, 3);
 });
 
+// The conventions' exception event (instrumentation.md 6): the span keeps only its status and
+// error.type; the log record carries the message. Either order.
+test('the gen_ai.client.operation.exception event gives its span the error message', async () => {
+	for (const logFirst of [false, true]) {
+		const ended = [], records = [];
+		const tracer = new BasicTracerProvider({
+			spanProcessors: [{ onStart() {}, onEnd(x) { ended.push(x); }, forceFlush: async () => {}, shutdown: async () => {} }],
+		}).getTracer('genai-demo', '0.1.0');
+		const logger = new LoggerProvider({
+			processors: [{ onEmit(r) { records.push(r); }, forceFlush: async () => {}, shutdown: async () => {} }],
+		}).getLogger('genai-demo', '0.1.0');
+		const span = tracer.startSpan('chat gpt-4o', { kind: api.SpanKind.CLIENT, attributes: {
+			'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'error.type': 'openai.RateLimitError' } });
+		logger.emit({ eventName: 'gen_ai.client.operation.exception', severityNumber: 13,
+			context: api.trace.setSpan(api.context.active(), span),
+			attributes: { 'exception.type': 'openai.RateLimitError', 'exception.message': 'Rate limit reached' } });
+		span.setStatus({ code: api.SpanStatusCode.ERROR });
+		span.end();
+		const logs = () => send(new JsonLogExporter({ url: url('logs') }), records);
+		const spans = () => send(new JsonExporter({ url: url('traces') }), ended);
+		for (const step of logFirst ? [logs, spans] : [spans, logs]) assert.equal((await step()).code, 0);
+		const got = await stored(span.spanContext().spanId);
+		assert.deepEqual([got.status, got.error_type, got.error_message], ['error', 'openai.RateLimitError', 'Rate limit reached']);
+	}
+});
+
 test('records that cannot be attached are refused by partial success, the rest kept', async () => {
 	const id = ids();
 	const plain = { timeUnixNano: String(NOW), traceId: id.trace, spanId: id.span, body: { stringValue: 'GET /' } };
