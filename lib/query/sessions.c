@@ -219,34 +219,3 @@ enum status query_session_find(struct query *q, const char *id, struct query_ses
 	struct find_args a = {id, out};
 	return db_snapshot(q, session_find, &a);
 }
-
-/* A JSON string literal v[0..vn) as text in a, or NULL. */
-static const char *literal_text(struct arena *a, const char *v, size_t vn)
-{
-	if (!v || vn < 2 || v[0] != '"')
-		return NULL;
-	char *t = arena_alloc(a, vn);
-	size_t m = jline_unquote(v, vn, t, vn);
-	if (m == (size_t)-1)
-		return NULL;
-	t[m] = 0;
-	return t;
-}
-
-const char *query_span_session(struct query *q, const struct span *s)
-{
-	struct query_trace t;
-	const char *v;
-	size_t vn;
-	if (!s->session_id || !s->trace_id || !span_session_default(s))
-		return s->session_id;
-	struct query tq = *q;
-	tq.summary = false;
-	if (query_trace_find(&tq, s->trace_id, &t) != ST_OK)
-		return s->session_id;
-	const char *named = t.session ? literal_text(q->a, t.session, strlen(t.session))
-			    : jline_get(t.root.line, t.root.len, "session_id", &v, &vn)
-				? literal_text(q->a, v, vn)
-				: NULL;
-	return named ? named : s->session_id;
-}
