@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include "lib/base/arena.h"
 
 /* Index just past the JSON value starting at p[i] (the canonical line has no whitespace). */
 size_t jline_skip(const char *p, size_t n, size_t i)
@@ -145,6 +146,18 @@ size_t jline_unquote(const char *v, size_t vn, char *out, size_t size)
 		out[o++] = c;
 	}
 	return o;
+}
+
+const char *jline_text(struct arena *a, const char *v, size_t vn)
+{
+	if (!v || vn < 2 || v[0] != '"')
+		return NULL;
+	char *t = arena_alloc(a, vn);
+	size_t m = jline_unquote(v, vn, t, vn);
+	if (m == (size_t)-1)
+		return NULL;
+	t[m] = 0;
+	return t;
 }
 
 /* ---- validation: what jansson's json_loadb certainly accepts, checked in place ---- */

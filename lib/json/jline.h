@@ -1,11 +1,14 @@
 /* jline: the canonical-line scanner. A canonical line is one compact JSON object (no
  * whitespace, as span_render writes it); these find its top-level members in place, so a
- * query reads a field without parsing the line. Nothing here allocates or copies. */
+ * query reads a field without parsing the line. Nothing here allocates or copies, but
+ * jline_text, which decodes a string into an arena. */
 #ifndef SPANDEX_JSON_JLINE_H
 #define SPANDEX_JSON_JLINE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+struct arena;
 
 /* One member: key without quotes, raw value text, and its extent with its leading '{' or ','. */
 struct jline_member {
@@ -27,6 +30,9 @@ bool jline_get2(const char *p, size_t n, const char *key, const char *sub, const
  * length, or (size_t)-1 when it does not fit or escapes (backslash-u) a non-ASCII
  * character (jsonw_string never writes one). For members stored as a string of JSON. */
 size_t jline_unquote(const char *v, size_t vn, char *out, size_t size);
+/* The text of the string literal v[0..vn) as a NUL-terminated string in a; NULL when v is
+ * NULL, not a string, or jline_unquote cannot decode it. */
+const char *jline_text(struct arena *a, const char *v, size_t vn);
 
 /* Validation for readers that take a record off a line without building it (reindex and
  * verify, lib/store/record.c), which must accept only what jansson's json_loadb accepts

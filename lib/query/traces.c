@@ -417,19 +417,6 @@ enum status query_trace_visit(struct query *q, query_trace_fn fn, void *ctx)
 	return q->visit_reset ? db_snapshot(q, trace_visit, &v) : trace_visit(q, &v);
 }
 
-/* A JSON string literal v[0..vn) as text in a, or NULL. */
-static const char *literal_text(struct arena *a, const char *v, size_t vn)
-{
-	if (!v || vn < 2 || v[0] != '"')
-		return NULL;
-	char *t = arena_alloc(a, vn);
-	size_t m = jline_unquote(v, vn, t, vn);
-	if (m == (size_t)-1)
-		return NULL;
-	t[m] = 0;
-	return t;
-}
-
 const char *query_span_session(struct query *q, const struct span *s)
 {
 	struct query_trace t;
@@ -441,9 +428,9 @@ const char *query_span_session(struct query *q, const struct span *s)
 	tq.summary = false;
 	if (query_trace_find(&tq, s->trace_id, &t) != ST_OK)
 		return s->session_id;
-	const char *named = t.session ? literal_text(q->a, t.session, strlen(t.session))
+	const char *named = t.session ? jline_text(q->a, t.session, strlen(t.session))
 			    : jline_get(t.root.line, t.root.len, "session_id", &v, &vn)
-				? literal_text(q->a, v, vn)
+				? jline_text(q->a, v, vn)
 				: NULL;
 	return named ? named : s->session_id;
 }

@@ -69,6 +69,13 @@ int io_lock_fd(int fd)
 	return 0;
 }
 
+bool io_same_file(const struct stat *held, const char *path)
+{
+	struct stat b;
+	return held->st_nlink > 0 && stat(path, &b) == 0 && held->st_ino == b.st_ino &&
+	       held->st_dev == b.st_dev;
+}
+
 int io_lock_open(const char *path, bool create)
 {
 	/* A lock file removed while we waited for it (a refused first write takes its empty
@@ -77,15 +84,14 @@ int io_lock_open(const char *path, bool create)
 		int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0640);
 		if (fd < 0)
 			return -1;
-		struct stat a, b;
+		struct stat a;
 		if (io_lock_fd(fd) < 0 || fstat(fd, &a) < 0) {
 			int e = errno;
 			close(fd);
 			errno = e;
 			return -1;
 		}
-		if (a.st_nlink > 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev)
+		if (io_same_file(&a, path))
 			return fd;
 		close(fd);
 	}

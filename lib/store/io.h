@@ -20,6 +20,10 @@ int io_lock_fd(int fd);
 /* Opens path read-write (creating it when create) and takes its exclusive flock: the fd, or
  * -1 with errno set. Closing the fd releases the lock. */
 int io_lock_open(const char *path, bool create);
+/* Whether path names the file held (fstat of an open descriptor) and it is still linked: a lock
+ * file removed (a "stale lock" cleaned up) or replaced locks nothing. */
+struct stat;
+bool io_same_file(const struct stat *held, const char *path);
 /* mkdir path unless it exists. */
 int io_mkdir(const char *path);
 /* fsync of a directory, so that names created or renamed in it survive a machine crash;

@@ -113,14 +113,13 @@ enum status ops_serve(const char *root, struct err *e)
 	/* One root per process in practice; another one moves the lock there. */
 	static int fd = -1;
 	static char held[PATH_MAX];
+	static struct stat id; /* fd's file, as it was when locked */
 	char p[PATH_MAX];
 	if (!ops_pathf(p, "%s/%s", root, OPS_SERVE_LOCK))
 		return serve_refuse(root, "open", ENAMETOOLONG, e);
 	/* Held, and still the file at its path: a lock file removed (a "stale lock" cleaned up)
 	 * or replaced would hide this program from a restore, which locks the new one. */
-	struct stat a, b;
-	if (fd >= 0 && !strcmp(held, root) && fstat(fd, &a) == 0 && stat(p, &b) == 0 &&
-	    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+	if (fd >= 0 && !strcmp(held, root) && io_same_file(&id, p))
 		return ST_OK;
 	int nfd = open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
 	/* A DATA not made yet is made as the first write would (layout_mkdir). */
@@ -141,6 +140,11 @@ enum status ops_serve(const char *root, struct err *e)
 			return err_set(e, ST_UNAVAILABLE,
 				       "The data directory is being restored; retry later");
 		return serve_refuse(p, "flock", en, e);
+	}
+	if (fstat(nfd, &id) < 0) {
+		int en = errno;
+		close(nfd);
+		return serve_refuse(p, "fstat", en, e);
 	}
 	serve_problem[0] = serve_told[0] = 0;
 	if (fd >= 0)

@@ -194,6 +194,9 @@ test('create, batch insert (409 on a stored id), patch, and 422s in FastAPI\'s s
 		[{ id: 'cyc-a', name: 'a', trace_id: trace, parent_id: 'cyc-b', start_timestamp: iso(T0) },
 			{ id: 'cyc-b', name: 'b', trace_id: trace, parent_id: 'cyc-a', start_timestamp: iso(T0) }],
 		[{ id: 'cross-1', name: 'c', trace_id: other, parent_id: id, start_timestamp: iso(T0) }],
+		// the same stored parent for two items: the second's trace is checked too
+		[{ id: 'cross-s1', name: 'c', trace_id: trace, parent_id: id, start_timestamp: iso(T0) },
+			{ id: 'cross-s2', name: 'c', trace_id: other, parent_id: id, start_timestamp: iso(T0) }],
 		[{ id: 'cross-p', name: 'p', trace_id: other, start_timestamp: iso(T0) },
 			{ id: 'cross-c', name: 'c', trace_id: trace, parent_id: 'cross-p', start_timestamp: iso(T0) }],
 	]) {

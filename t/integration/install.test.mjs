@@ -166,7 +166,9 @@ test('nginx and Apache accept the installed configurations; the systemd units ar
 	for (const p of programs()) {
 		const svc = fs.readFileSync(path.join(unitdir, `spandex-${p.name}.service`), 'utf8');
 		assert.match(svc, new RegExp(`^ExecStart=${prefix}/usr/libexec/spandex/${p.name}$`, 'm'));
+		// never serving the empty mount point beneath a data directory not mounted yet
 		for (const line of ['StandardInput=socket', 'StandardOutput=journal', 'User=spandex',
+			`RequiresMountsFor=${prefix}/var/lib/spandex`,
 			`Environment=SPANDEX_DATA=${prefix}/var/lib/spandex SPANDEX_WORKERS=${p.workers}`]) {
 			assert.ok(svc.split('\n').includes(line), `${p.name}.service: ${line}`);
 		}

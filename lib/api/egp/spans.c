@@ -41,37 +41,48 @@ static enum status merge(void *ctx, struct arena *a, const char *id, const struc
 	return ST_OK;
 }
 
-/* The items by span id (the last copy of an id wins, as it does when stored): an open
- * addressing table of item indexes + 1. */
-struct items {
-	const struct span *s;
-	size_t *slot, mask;
+/* Ids to values (an item's index, a stored parent's trace): an open addressing table of at
+ * most n ids, each put once. */
+struct idmap {
+	const char **id;
+	const void **val;
+	size_t mask;
 };
 
-static void items_init(struct items *t, struct arena *a, const struct span *s, size_t n)
+static void idmap_init(struct idmap *t, struct arena *a, size_t n)
 {
 	size_t m = 2;
 	while (m < 2 * n)
 		m *= 2;
-	t->s = s;
 	t->mask = m - 1;
-	t->slot = arena_alloc(a, m * sizeof *t->slot);
-	memset(t->slot, 0, m * sizeof *t->slot);
-	for (size_t i = 0; i < n; i++) {
-		size_t h = hash_bytes(s[i].span_id, strlen(s[i].span_id)) & t->mask;
-		while (t->slot[h] && strcmp(s[t->slot[h] - 1].span_id, s[i].span_id))
-			h = (h + 1) & t->mask;
-		t->slot[h] = i + 1;
-	}
+	t->id = arena_alloc(a, m * sizeof *t->id);
+	t->val = arena_alloc(a, m * sizeof *t->val);
+	memset(t->id, 0, m * sizeof *t->id);
 }
 
-/* The index of the item with span id id, or -1. */
-static long items_find(const struct items *t, const char *id)
+/* The slot of id: its own, or the empty one where it goes. */
+static size_t idmap_slot(const struct idmap *t, const char *id)
 {
-	for (size_t h = hash_bytes(id, strlen(id)) & t->mask; t->slot[h]; h = (h + 1) & t->mask)
-		if (!strcmp(t->s[t->slot[h] - 1].span_id, id))
-			return (long)t->slot[h] - 1;
-	return -1;
+	size_t h = hash_bytes(id, strlen(id)) & t->mask;
+	while (t->id[h] && strcmp(t->id[h], id))
+		h = (h + 1) & t->mask;
+	return h;
+}
+
+static void idmap_put(struct idmap *t, const char *id, const void *val)
+{
+	size_t h = idmap_slot(t, id);
+	t->id[h] = id;
+	t->val[h] = val;
+}
+
+/* Whether id is in t, and its value in *val. */
+static bool idmap_get(const struct idmap *t, const char *id, const void **val)
+{
+	size_t h = idmap_slot(t, id);
+	if (t->id[h])
+		*val = t->val[h];
+	return t->id[h] != NULL;
 }
 
 /* §4.2's 409s: a span whose parent is in another trace (the parent among the items, else
@@ -79,31 +90,35 @@ static long items_find(const struct items *t, const char *id)
  * span its own parent too). NULL when there is none. */
 static const char *parent_problem(struct http_req *req, const struct span *s, size_t n)
 {
-	struct items t;
-	items_init(&t, req->arena, s, n);
+	/* The items by span id (the last copy of an id wins, as it does when stored), and each
+	 * stored parent's trace ("" when none is stored) once it is looked up. */
+	struct idmap items, stored;
+	idmap_init(&items, req->arena, n);
+	idmap_init(&stored, req->arena, n);
+	for (size_t i = 0; i < n; i++)
+		idmap_put(&items, s[i].span_id, &s[i]);
 	long *up = arena_alloc(req->arena, (n ? n : 1) * sizeof *up);
-	const char **asked = arena_alloc(req->arena, (n ? n : 1) * sizeof *asked);
-	size_t nasked = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *p = s[i].parent_span_id;
-		up[i] = p && *p ? items_find(&t, p) : -1;
+		const void *v;
+		up[i] = p && *p && idmap_get(&items, p, &v) ? (const struct span *)v - s : -1;
 		if (!p || !*p)
 			continue;
 		const char *trace = up[i] >= 0 ? s[up[i]].trace_id : NULL;
-		bool before = false;
-		for (size_t k = 0; k < nasked && !before; k++)
-			before = !strcmp(asked[k], p);
-		struct span st;
-		json_t *root;
-		if (up[i] < 0 && !before) {
-			asked[nasked++] = p;
+		if (up[i] < 0 && idmap_get(&stored, p, &v))
+			trace = v;
+		else if (up[i] < 0) {
+			struct span st;
+			json_t *root;
+			trace = "";
 			if (query_span_get(&req->store, req->ws, req->arena, p, &st, &root)) {
 				trace = arena_strdup(req->arena, st.trace_id ? st.trace_id : "");
 				span_clear(&st);
 				json_decref(root);
 			}
+			idmap_put(&stored, p, trace);
 		}
-		if (trace && strcmp(trace, s[i].trace_id))
+		if (trace && *trace && strcmp(trace, s[i].trace_id))
 			return arena_printf(
 			    req->arena, "Span %.200s has parent %.200s, which is in another trace",
 			    s[i].span_id, p);

@@ -15,25 +15,13 @@ enum judgement_target opik_target(enum opik_entity ent)
 	return ent == OPIK_SPAN ? JT_SPAN : JT_TRACE;
 }
 
-const char *opik_lit_text(struct arena *a, const char *v, size_t vn)
-{
-	size_t m;
-	if (!v || vn < 2 || v[0] != '"')
-		return NULL;
-	char *t = arena_alloc(a, vn);
-	if ((m = jline_unquote(v, vn, t, vn)) == (size_t)-1)
-		return NULL;
-	t[m] = 0;
-	return t;
-}
-
 const char *opik_line_id(struct arena *a, enum opik_entity ent, const char *line, size_t n)
 {
 	const char *v;
 	size_t vn;
 	if (!jline_get(line, n, ent == OPIK_SPAN ? "span_id" : "trace_id", &v, &vn))
 		return NULL;
-	return opik_lit_text(a, v, vn);
+	return jline_text(a, v, vn);
 }
 
 const char *opik_author(const struct judgement *j)

@@ -76,9 +76,6 @@ enum status opik_scores_upsert(struct http_req *req, struct judgement *js, size_
 
 /* The target kind of an Opik entity's judgements (a span's, or a trace's own). */
 enum judgement_target opik_target(enum opik_entity ent);
-/* The text of the string literal v[0..vn) of a line (jline_unquote), in a; NULL when it is no
- * string or does not decode. */
-const char *opik_lit_text(struct arena *a, const char *v, size_t vn);
 /* The id an item's line is known by: its span_id, or its trace_id for a trace; in a; NULL when
  * the line has none. */
 const char *opik_line_id(struct arena *a, enum opik_entity ent, const char *line, size_t n);

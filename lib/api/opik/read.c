@@ -76,7 +76,7 @@ static bool trace_out(struct http_req *req, struct buf *out, const struct query_
 	if (!span_parse(t->root.line, t->root.len, &s, &root))
 		return false;
 	if (t->session && !opik_thread_of(&s))
-		s.session_id = opik_lit_text(req->arena, t->session, strlen(t->session));
+		s.session_id = jline_text(req->arena, t->session, strlen(t->session));
 	opik_render(out, req->arena, OPIK_TRACE, &s, &t->u, marks, exclude);
 	return true;
 }

@@ -79,7 +79,7 @@ static const char *const root_keys[R__COUNT] = {"session_id", "trace_id", "works
 
 static int64_t time_of(struct arena *a, const char *v, size_t vn)
 {
-	const char *t = opik_lit_text(a, v, vn);
+	const char *t = jline_text(a, v, vn);
 	int64_t us;
 	return t && time_parse(t, true, &us) ? us : SPAN_NONE_I64;
 }
@@ -110,12 +110,12 @@ static void trace_seen(void *ctx, const struct query_trace *t)
 				v[k] = m.v, vn[k] = m.vn;
 	struct span s;
 	memset(&s, 0, sizeof s);
-	s.trace_id = opik_lit_text(c->a, v[R_TRACE], vn[R_TRACE]);
-	s.session_id = opik_lit_text(c->a, v[R_SESSION], vn[R_SESSION]);
-	s.workspace = opik_lit_text(c->a, v[R_WORKSPACE], vn[R_WORKSPACE]);
+	s.trace_id = jline_text(c->a, v[R_TRACE], vn[R_TRACE]);
+	s.session_id = jline_text(c->a, v[R_SESSION], vn[R_SESSION]);
+	s.workspace = jline_text(c->a, v[R_WORKSPACE], vn[R_WORKSPACE]);
 	const char *thread =
-	    t->session ? opik_lit_text(c->a, t->session, strlen(t->session)) : opik_thread_of(&s);
-	const char *project = opik_lit_text(c->a, v[R_PROJECT], vn[R_PROJECT]);
+	    t->session ? jline_text(c->a, t->session, strlen(t->session)) : opik_thread_of(&s);
+	const char *project = jline_text(c->a, v[R_PROJECT], vn[R_PROJECT]);
 	if (!project)
 		project = OPIK_DEFAULT_PROJECT;
 	if (!thread || !*thread || !s.trace_id || !project_ok(c, project) ||
@@ -412,7 +412,7 @@ static void messages_seen(void *ctx, const struct query_trace *t)
 	size_t vn;
 	if (!jline_get(t->root.line, t->root.len, "trace_id", &v, &vn))
 		return;
-	const char *trace = opik_lit_text(m->a, v, vn);
+	const char *trace = jline_text(m->a, v, vn);
 	struct need key = {trace ? hash_bytes(trace, strlen(trace)) : 0, NULL, NULL, false};
 	struct need *at = bsearch(&key, m->v, m->n, sizeof key, cmp_need);
 	while (at && at > m->v && at[-1].h == key.h)

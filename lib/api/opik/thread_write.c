@@ -34,7 +34,7 @@ static void project_seen(void *ctx, const struct query_trace *t)
 	if (p->found)
 		return;
 	if (jline_get(t->root.line, t->root.len, "project", &v, &vn))
-		name = opik_lit_text(p->a, v, vn);
+		name = jline_text(p->a, v, vn);
 	if (!name)
 		name = OPIK_DEFAULT_PROJECT;
 	if (!p->last || strcmp(p->last, name)) {
