@@ -45,6 +45,11 @@ for (const mode of ['fcgi', 'cgi']) {
 		assert.equal(list.status, 200, list.text);
 		assert.deepEqual(list.json.data.map((s) => s.span_id).sort(), spans.map((s) => s.span_id).sort());
 
+		// TRACE would echo the Authorization header back: refused, as nginx does.
+		const trace = await srv.request('TRACE', `${WS_PREFIX}/${ws}/spans`, { headers: { Authorization: 'Bearer secret' } });
+		assert.equal(trace.status, 405, trace.text);
+		assert.doesNotMatch(trace.text, /secret/);
+
 		const missing = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/nope`);
 		assert.equal(missing.status, 404);
 		assert.equal(typeof missing.json.detail, 'string');
@@ -165,5 +170,20 @@ for (const mode of ['fcgi', 'cgi']) {
 			{ 'Content-Type': 'application/json' });
 		assert.equal(r.status, 413, r.text);
 		assert.equal((await big.request('GET', `${WS_PREFIX}/${ws}/spans/${ws}-big`)).status, 404);
+
+		// Past the default cap of 8 MiB, where Apache's own limit is met too: a batch that is
+		// whole at 8 MiB and goes on past it (spaces, still valid JSON) is a 413 and stores
+		// nothing. Apache cut such a stream at its limit and plain CGI stored the first 8 MiB.
+		const LIMIT = 8 * 1024 * 1024;
+		const head = JSON.stringify({ source: 'apache', spans: [makeSpan(`${ws}-cut`, { started_at: dayTime() })] });
+		const whole = Buffer.from(head.slice(0, -1) + ' '.repeat(LIMIT - head.length) + '}');
+		assert.equal(whole.length, LIMIT);
+		const cut = await chunked(srv, `${WS_PREFIX}/${ws}/ingest/spans`, [whole, Buffer.from(' '.repeat(70000))],
+			{ 'Content-Type': 'application/json' });
+		assert.equal(cut.status, 413, cut.text);
+		assert.equal((await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${ws}-cut`)).status, 404, `${mode}: stored`);
+		// The same batch of exactly 8 MiB is stored.
+		const at = await chunked(srv, `${WS_PREFIX}/${ws}/ingest/spans`, [whole], { 'Content-Type': 'application/json' });
+		assert.equal(at.status, 201, at.text);
 	});
 }
