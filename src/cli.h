@@ -22,6 +22,11 @@ struct opts {
 /* Whether p is a directory, the DATA a command reads; else says so, as spandex CMD: (cmd NULL:
  * spandex:). */
 bool cli_data_dir(const char *cmd, const char *p);
+/* Run as root, becomes the owner of DATA p (its user, that user's groups) when that is not
+ * root: what a command then makes in DATA (a sealed day, an index, an id table, a workspace)
+ * is the programs' to read and write, as if run as `sudo -u OWNER`. 0, or 1 after saying why
+ * it could not. */
+int cli_become_owner(const char *cmd, const char *p);
 /* The workspaces a command covers: the one named (only), or all of them. 0, or -1 after
  * saying why. */
 int cli_workspaces(struct store *st, const char *only, char ***names, size_t *n);

@@ -87,6 +87,7 @@ static const struct command {
 	int lock_pos;	   /* the DATA argument whose admin lock it takes, or -1 */
 	int (*run)(const char *cmd, struct opts *o);
 	const char *help; /* spandex COMMAND --help */
+	bool as_owner;	  /* writes into DATA: run as root, runs as its owner (cli_become_owner) */
 } commands[] = {
     {"reindex", 1, O_WORKSPACE | O_VERBOSE | O_PROGRESS | O_PRICES, 0, -1, cmd_store,
      "usage: spandex reindex DATA [--workspace W] [--prices FILE] [--verbose] [--progress]\n"
@@ -97,48 +98,58 @@ static const struct command {
      "--prices FILE  then prices again the spans whose costs were computed (or that have none)\n"
      "               from the table FILE (prices/prices.tsv format); sent costs stay, and\n"
      "               only spans whose cost changes get a new version.\n"
-     "--verbose      a summary on stdout.\n"},
+     "--verbose      a summary on stdout.\n",
+     true},
     {"verify", 1, O_WORKSPACE | O_VERBOSE | O_PROGRESS, 0, -1, cmd_store,
      "usage: spandex verify DATA [--workspace W] [--verbose] [--progress]\n"
      "Checks every index against its data and prints each problem; exit 1 when there is one.\n"
-     "--verbose  says so on stdout when there is none.\n"},
+     "--verbose  says so on stdout when there is none.\n",
+     true},
     {"index", 1, O_WORKSPACE | O_PROGRESS | ADMIN, 0, 0, cmd_store,
      "usage: spandex index DATA [--workspace W] [--wait] [--verbose] [--progress]\n"
      "Builds the text and field index (<day>.tix) of every day whose index is missing, damaged\n"
      "or behind its spans, so that a free-text search reads only the lines that can hold its\n"
      "terms, and a filter on project, model, provider, agent, tool, prompt or name none.\n"
      "Spans stored after a day was indexed are read line by line until the next run: run it\n"
-     "from cron (every few minutes); seal and reindex index the days they touch.\n"},
+     "from cron (every few minutes); seal and reindex index the days they touch.\n",
+     true},
     {"stats", 1, O_WORKSPACE, 0, -1, cmd_store,
      "usage: spandex stats DATA [--workspace W]\n"
-     "Per workspace: days, live spans, stored versions, data and index bytes.\n"},
+     "Per workspace: days, live spans, stored versions, data and index bytes.\n",
+     false},
     {"seal", 1, O_OLDER_THAN | O_WORKSPACE | O_PROGRESS | ADMIN, 0, 0, cmd_seal,
      "usage: spandex seal DATA [--older-than N] [--workspace W] [--wait] [--verbose] [--progress]\n"
      "Compresses the days before today minus N (default 1) into .jsonl.zst; readers see the\n"
-     "same spans before, during and after. --verbose: bytes in and out, and the speed.\n"},
+     "same spans before, during and after. --verbose: bytes in and out, and the speed.\n",
+     true},
     {"retain", 1, O_DAYS | O_ARCHIVE | O_WORKSPACE | ADMIN, O_DAYS, 0, cmd_retain,
      "usage: spandex retain DATA --days N [--archive DIR] [--workspace W] [--wait] [--verbose]\n"
      "Removes the days older than N days (keeps today and the N before it), or moves them to\n"
-     "DIR/<workspace>/ with --archive.\n"},
+     "DIR/<workspace>/ with --archive.\n",
+     true},
     {"backup", 2, ADMIN, 0, 0, cmd_backup,
      "usage: spandex backup DATA DEST [--wait] [--verbose]\n"
      "A consistent, incremental snapshot of DATA in DEST/<time>/ (unchanged files hard-linked\n"
      "to the previous snapshot), the API keys (DATA/.spandex-keys) with it, mode 0600. A run\n"
-     "killed halfway leaves DEST/.tmp-<time>: the next backup removes it.\n"},
+     "killed halfway leaves DEST/.tmp-<time>: the next backup removes it.\n",
+     false},
     {"restore", 2, O_FORCE | ADMIN, 0, 1, cmd_restore,
      "usage: spandex restore BACKUP DATA [--force] [--wait] [--verbose]\n"
      "Puts a snapshot back into DATA (which must be empty unless --force), then verifies it.\n"
      "Refused while programs serve DATA (stop them first) and for an unfinished DEST/.tmp-*.\n"
-     "The backup's API keys come back when DATA has no key file; DATA's own are kept.\n"},
+     "The backup's API keys come back when DATA has no key file; DATA's own are kept.\n",
+     false},
     /* Read-only: exports may overlap each other and any job. */
     {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE, O_WORKSPACE, -1, cmd_export,
      "usage: spandex export DATA --workspace W [--from T] [--to T] [--out FILE] [--verbose]\n"
      "The live spans of W that start at or after --from and before --to as JSONL (T: RFC\n"
-     "3339 or YYYY-MM-DD, midnight UTC), to stdout or FILE; --from must be before --to.\n"},
+     "3339 or YYYY-MM-DD, midnight UTC), to stdout or FILE; --from must be before --to.\n",
+     false},
     {"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import,
      "usage: spandex import DATA --workspace W FILE... [--wait] [--verbose]\n"
      "JSONL spans (an export) into W, each checked as direct ingest checks it; a file with a bad\n"
-     "line imports nothing.\n"},
+     "line imports nothing.\n",
+     true},
 };
 
 /* A command line c cannot take: the reason, then c's own usage (not every command's). */
@@ -244,6 +255,8 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (c->as_owner && (rc = cli_become_owner(c->name, o.pos[0])))
+		goto out;
 	const char *data = c->lock_pos >= 0 ? o.pos[c->lock_pos] : NULL;
 	if (data) {
 		struct err e = {ST_OK, ""};
