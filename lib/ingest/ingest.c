@@ -15,6 +15,15 @@ enum status ingest_store(struct store *st, const char *ws, const char *prices, s
 		fprintf(stderr, "spandex: %s; spans stored without computed costs\n", pe.msg);
 	/* Every surface's costs are checked here, so the table prices a span whose client wrote
 	 * token counts into its cost fields (OTLP, direct spans, chat completions, Opik). */
+	/* Each surface makes or refuses a missing id; one that got past it is refused here, not
+	 * a worker's crash in the store. */
+	for (size_t i = 0; i < n; i++)
+		if (!spans[i].span_id || !*spans[i].span_id || !spans[i].trace_id)
+			return err_set(e, ST_INTERNAL, "span %zu of the batch has no id or trace",
+				       i);
+	for (size_t i = 0; m && i < m->nids; i++)
+		if (!m->ids[i] || !*m->ids[i])
+			return err_set(e, ST_INTERNAL, "span %zu of the batch has no id", i);
 	for (size_t i = 0; i < n; i++) {
 		catalog_check_cost(&spans[i]);
 		if (table)

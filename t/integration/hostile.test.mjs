@@ -115,3 +115,42 @@ test('900 hostile requests: never a 5xx, every program up, the stored spans unch
 	assert.deepEqual(await stored(), before);
 	await spandexOk(['verify', srv.dataDir]);
 });
+
+// A null in each field of each create, one at a time: `"id": null` killed the worker of Scale
+// GP's and Opik's creates (a span with no id reached the store). Every answer is below 500,
+// the absent-or-null ids are made, and every program is still up.
+test('a null in each field of every create: never a 5xx, ids made when null', async () => {
+	const t = '2025-06-03T00:00:00Z';
+	const otrace = '0193d0b4-0000-7000-8000-00000000a001';
+	const creates = [
+		['POST', `${WS_PREFIX}/${WS}/ingest/spans`, (sp) => ({ source: 'h', spans: [sp] }),
+			{ span_id: 'n-1', trace_id: 'nt', parent_span_id: 'p', name: 'n', kind: 'LLM', status: 'success', started_at: t, ended_at: t, input: 'x', output: 'y', attributes: {} }],
+		['POST', '/v1/private/spans', (sp) => sp,
+			{ id: null, trace_id: otrace, parent_span_id: null, project_name: 'p', name: 'n', type: 'llm', start_time: t, end_time: t, input: {}, output: {}, metadata: {}, usage: {}, model: 'm', provider: 'x', tags: [] }],
+		['POST', '/v1/private/spans/batch', (sp) => ({ spans: [sp] }),
+			{ id: null, trace_id: otrace, project_name: 'p', name: 'n', type: 'llm', start_time: t }],
+		['POST', '/v1/private/traces', (sp) => sp, { id: null, project_name: 'p', name: 'n', start_time: t, end_time: t, input: {}, output: {}, thread_id: 'th' }],
+		['POST', '/v1/private/traces/batch', (sp) => ({ traces: [sp] }), { id: null, project_name: 'p', name: 'n', start_time: t }],
+		['POST', '/v5/spans', (sp) => sp, { id: null, name: 'n', trace_id: 'st', parent_id: 'p', start_timestamp: t, end_timestamp: t, input: {}, output: {}, metadata: {}, status: 'SUCCESS', type: 'COMPLETION' }],
+		['POST', '/v5/spans/batch', (sp) => ({ items: [sp] }), { id: null, name: 'n', trace_id: 'st', start_timestamp: t }],
+		['PUT', '/v5/spans/batch', (sp) => ({ items: [sp] }), { id: null, name: 'n', trace_id: 'st', start_timestamp: t }],
+	];
+	const bad = [];
+	for (const [method, p, wrap, tmpl] of creates) {
+		for (const k of Object.keys(tmpl)) {
+			const r = await request(method, p, { body: wrap({ ...tmpl, [k]: null }), headers: { 'Comet-Workspace': WS, 'x-selected-account-id': WS } });
+			if (r.status >= 500 || r.status === 0) bad.push(`${method} ${p} ${k}: null -> ${r.status} ${r.text.slice(0, 200)}`);
+		}
+	}
+	assert.deepEqual(bad, []);
+	for (const [name, pr] of Object.entries(srv.procs)) assert.ok(alive(pr.pid), `${name} is down`);
+	// The null id is made, as when it is absent: Location names it.
+	const made = await request('POST', '/v1/private/traces', { body: { id: null, project_name: 'p', name: 'n', start_time: t }, headers: { 'Comet-Workspace': WS } });
+	assert.equal(made.status, 201, made.text);
+	assert.match(made.headers.location, /\/v1\/private\/traces\/[0-9a-f-]{36}$/);
+	const sgp = await request('POST', '/v5/spans', { body: { id: null, name: 'n', trace_id: 'st', start_timestamp: t }, headers: { 'x-selected-account-id': WS } });
+	assert.equal(sgp.status, 200, sgp.text);
+	assert.match(sgp.json.id, /^[0-9a-f-]{36}$/);
+	const tnull = await request('POST', '/v5/spans', { body: { name: 'n', trace_id: null, start_timestamp: t }, headers: { 'x-selected-account-id': WS } });
+	assert.equal(tnull.status, 422, tnull.text);
+});

@@ -76,7 +76,10 @@ static void put_id(const struct field *f, const struct ingest_put *p, json_t *x,
 static void put_trace(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
 	const char *sv;
-	if (!null && (sv = id_value(p->v, p->loc, f->name, x, EGP_MAX_TRACE_ID)))
+	if (null) /* required, and a string (pydantic's str) */
+		verrs_add_field(p->v, p->loc, f->name, "string_type",
+				"Input should be a valid string", x);
+	else if ((sv = id_value(p->v, p->loc, f->name, x, EGP_MAX_TRACE_ID)))
 		p->s->trace_id = p->s->session_id = sv;
 }
 
@@ -210,7 +213,9 @@ void egp_apply(struct arena *a, const char *ws, json_t *obj, bool create, struct
 			if (!json_object_get(obj, required[i]))
 				verrs_add_field(v, loc, required[i], "missing", "Field required",
 						obj);
-		if (!s->span_id && !json_object_get(obj, "id"))
+		/* An id not sent, or null (both APIs' id is optional), is made here. */
+		json_t *id = json_object_get(obj, "id");
+		if (!s->span_id && (!id || json_is_null(id)))
 			s->span_id = hash_uuid(a, 4);
 		if (!s->session_id)
 			s->session_id = s->trace_id ? s->trace_id : s->span_id;

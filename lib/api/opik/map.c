@@ -375,7 +375,9 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 		f->put(f, &p, x, json_is_null(x));
 	}
 	if (create) {
-		if (!s->span_id && !json_object_get(obj, "id"))
+		/* An id not sent, or null (both APIs' id is optional), is made here. */
+		json_t *id = json_object_get(obj, "id");
+		if (!s->span_id && (!id || json_is_null(id)))
 			s->span_id = hash_uuid(a, 7);
 		if (!json_object_get(obj, "start_time") ||
 		    json_is_null(json_object_get(obj, "start_time")))
@@ -383,7 +385,8 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 		if (ent == OPIK_TRACE) {
 			s->trace_id = s->span_id;
 			s->parent_span_id = NULL;
-		} else if (!s->trace_id && !json_object_get(obj, "trace_id")) {
+		} else if (!s->trace_id && (!json_object_get(obj, "trace_id") ||
+					    json_is_null(json_object_get(obj, "trace_id")))) {
 			verrs_add_field(v, loc, "trace_id", "missing", "Field required", NULL);
 		}
 		if (!s->session_id)

@@ -168,7 +168,8 @@ enum status opik_create(struct http_req *req)
 		return st;
 	items = json_array();
 	json_array_append(items, body);
-	if (!json_object_get(body, "id") && json_is_object(body)) {
+	json_t *given = json_object_get(body, "id");
+	if ((!given || json_is_null(given)) && json_is_object(body)) {
 		/* The id is made here, so the Location can name it. */
 		struct span s;
 		struct verrs v;
