@@ -319,6 +319,43 @@ test('a span write that names a trace\'s id, or a trace write a span\'s, is a 40
 	assert.equal(nemo.json.span_count, 2);
 });
 
+// A span PATCH carries the span's trace_id (the SDK's update() and end() send it). Over the root
+// of a trace another API wrote, it hung the root under an id of no span: the trace was gone
+// from every API. An update leaves the parent as stored; moving a span to another trace moves
+// a span that hung under its trace's row to the new one's.
+test('a PATCH of a span another API wrote keeps its parent: the root stays the root', async () => {
+	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': 'patched' };
+	const nemoSpan = (id, extra) => ({ span_id: id, trace_id: 'pt-1', name: id, kind: 'AGENT', status: 'success',
+		started_at: '2025-06-01T12:00:00Z', ended_at: '2025-06-01T12:00:05Z', ...extra });
+	let r = await srv.request('POST', `${WS_PREFIX}/patched/ingest/spans`,
+		{ body: { source: 'x', spans: [nemoSpan('pr-1'), nemoSpan('pc-1', { parent_span_id: 'pr-1' })] } });
+	assert.equal(r.status, 201, r.text);
+	for (const id of ['pr-1', 'pc-1']) {
+		r = await srv.request('PATCH', `/v1/private/spans/${id}`, { body: { trace_id: 'pt-1', output: { note: 'x' } }, headers: h });
+		assert.equal(r.status, 204, r.text);
+	}
+	r = await srv.request('GET', `${WS_PREFIX}/patched/spans/pr-1`);
+	assert.equal(r.json.parent_span_id, undefined, r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/patched/spans/pc-1`);
+	assert.equal(r.json.parent_span_id, 'pr-1');
+	r = await srv.request('GET', `${WS_PREFIX}/patched/traces/pt-1`);
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.span_count, 2);
+	// An Opik span under its trace's row, moved to another trace, hangs under the new one's.
+	const T1 = '01a1fc91-cd0b-7000-8000-0000000000f0', T2 = '01a1fc91-cd0b-7000-8000-0000000000f1', S = '01a1fc91-cd0b-7000-8000-0000000000f2';
+	r = await srv.request('POST', '/v1/private/traces/batch', { body: { traces: [T1, T2].map((id) => ({ id, name: 'tr', start_time: '2026-01-01T00:00:00Z', project_name: 'mv' })) }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('POST', '/v1/private/spans', { body: { id: S, trace_id: T1, name: 's', start_time: '2026-01-01T00:00:01Z', project_name: 'mv' }, headers: h });
+	assert.equal(r.status, 201, r.text);
+	r = await srv.request('PATCH', `/v1/private/spans/${S}`, { body: { trace_id: T2 }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `/v1/private/spans/${S}`, { headers: h });
+	assert.equal(r.json.trace_id, T2, r.text);
+	assert.ok(!r.json.parent_span_id, r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/patched/spans/${S}`);
+	assert.equal(r.json.parent_span_id, T2);
+});
+
 test('with keys on, the SDK sends its key raw in authorization; no key or a read key is refused in Opik\'s shape', async () => {
 	const keyed = await startServer({ env: { SPANDEX_TOKEN: 'opik-admin-key' } });
 	try {

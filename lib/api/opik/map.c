@@ -353,6 +353,7 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 		verrs_add(v, loc, "dict_type", "must be an object", json_incref(obj));
 		return;
 	}
+	const char *was_trace = s->trace_id; /* an update's: the stored span's */
 	if (create) {
 		s->workspace = ws;
 		s->source = OPIK_SOURCE;
@@ -392,8 +393,13 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 		if (!s->session_id)
 			s->session_id = s->trace_id ? s->trace_id : s->span_id;
 	}
-	/* A span without a parent hangs under its trace's row (map.h), created or updated. */
-	if (ent == OPIK_SPAN && s->trace_id && (!s->parent_span_id || !*s->parent_span_id))
+	/* A span created without a parent hangs under its trace's row (map.h); one moved to
+	 * another trace hangs under the new one's. An update leaves any other parent, and no
+	 * parent, as stored: a span another API wrote as its trace's root stays the root (an
+	 * Opik SDK's update sends trace_id and would have hung it under an id of no span). */
+	if (ent == OPIK_SPAN && s->trace_id &&
+	    (create ? !s->parent_span_id || !*s->parent_span_id
+		    : was_trace && s->parent_span_id && !strcmp(s->parent_span_id, was_trace)))
 		s->parent_span_id = s->trace_id;
 	json_decref(loc);
 }
