@@ -205,6 +205,19 @@ test('create, batch insert (409 on a stored id), patch, and 422s in FastAPI\'s s
 		assert.match(r.json.detail, /cycle|another trace/);
 		for (const it of items) assert.equal((await sgp('GET', `/v5/spans/${it.id}`)).status, 404, it.id);
 	}
+	// A cycle closed through spans stored earlier: c1 under c2 (not stored yet) is fine; c3
+	// under c1, then c2 under c3, goes round through the store.
+	r = await sgp('POST', '/v5/spans', { id: 'round-1', name: 'c', trace_id: trace, parent_id: 'round-2', start_timestamp: iso(T0) });
+	assert.equal(r.status, 200, r.text);
+	r = await sgp('POST', '/v5/spans', { id: 'round-3', name: 'c', trace_id: trace, parent_id: 'round-1', start_timestamp: iso(T0) });
+	assert.equal(r.status, 200, r.text);
+	r = await sgp('PUT', '/v5/spans/batch', { items: [{ id: 'round-2', name: 'c', trace_id: trace, parent_id: 'round-3', start_timestamp: iso(T0) }] });
+	assert.equal(r.status, 409, r.text);
+	assert.match(r.json.detail, /cycle/);
+	assert.equal((await sgp('GET', '/v5/spans/round-2')).status, 404);
+	// Under a stored span that is not in a cycle, it is fine.
+	r = await sgp('POST', '/v5/spans', { id: 'round-2', name: 'c', trace_id: trace, start_timestamp: iso(T0) });
+	assert.equal(r.status, 200, r.text);
 	// A chain of 1000 in one batch, each the parent of the next, is fine.
 	const chain = Array.from({ length: 1000 }, (_, i) => ({ id: `chain-${i}`, name: 'link', trace_id: other,
 		...(i ? { parent_id: `chain-${i - 1}` } : {}), start_timestamp: iso(T0 + i) }));

@@ -41,104 +41,114 @@ static enum status merge(void *ctx, struct arena *a, const char *id, const struc
 	return ST_OK;
 }
 
-/* Ids to values (an item's index, a stored parent's trace): an open addressing table of at
- * most n ids, each put once. */
-struct idmap {
-	const char **id;
-	const void **val;
-	size_t mask;
+/* The spans a batch's parents lead through: its items (the last copy of an id wins, as it
+ * does when stored), then the stored spans they name, each looked up once. An open addressing
+ * table by id; a node's parent is the item's, else the stored span's (none when not stored). */
+struct node {
+	const char *id, *parent, *trace; /* trace: "" for a parent that is not stored */
+	char state;			 /* the walk: 0 not seen, 1 on the walk, 2 done */
 };
 
-static void idmap_init(struct idmap *t, struct arena *a, size_t n)
+struct nodes {
+	struct node **slot;
+	size_t mask, n, cap;
+	struct http_req *req;
+};
+
+/* A walk up from an item stops after this many stored ancestors (a trace deeper than that is
+ * not checked further for a cycle through the store). */
+#define EGP_MAX_ANCESTRY 10000
+
+static void nodes_init(struct nodes *t, struct http_req *req, size_t n)
 {
+	t->cap = n + EGP_MAX_ANCESTRY + 1;
 	size_t m = 2;
-	while (m < 2 * n)
+	while (m < 2 * t->cap)
 		m *= 2;
 	t->mask = m - 1;
-	t->id = arena_alloc(a, m * sizeof *t->id);
-	t->val = arena_alloc(a, m * sizeof *t->val);
-	memset(t->id, 0, m * sizeof *t->id);
+	t->n = 0;
+	t->req = req;
+	t->slot = arena_alloc(req->arena, m * sizeof *t->slot);
+	memset(t->slot, 0, m * sizeof *t->slot);
 }
 
 /* The slot of id: its own, or the empty one where it goes. */
-static size_t idmap_slot(const struct idmap *t, const char *id)
+static size_t nodes_slot(const struct nodes *t, const char *id)
 {
 	size_t h = hash_bytes(id, strlen(id)) & t->mask;
-	while (t->id[h] && strcmp(t->id[h], id))
+	while (t->slot[h] && strcmp(t->slot[h]->id, id))
 		h = (h + 1) & t->mask;
 	return h;
 }
 
-static void idmap_put(struct idmap *t, const char *id, const void *val)
+static struct node *nodes_put(struct nodes *t, size_t h, const char *id)
 {
-	size_t h = idmap_slot(t, id);
-	t->id[h] = id;
-	t->val[h] = val;
+	struct node *x = arena_alloc(t->req->arena, sizeof *x);
+	*x = (struct node){id, NULL, "", 0};
+	t->n++;
+	return t->slot[h] = x;
 }
 
-/* Whether id is in t, and its value in *val. */
-static bool idmap_get(const struct idmap *t, const char *id, const void **val)
+/* The node of id: an item's, or the stored span's, looked up now (NULL past the table's
+ * room: the walk stops there). */
+static struct node *nodes_get(struct nodes *t, const char *id)
 {
-	size_t h = idmap_slot(t, id);
-	if (t->id[h])
-		*val = t->val[h];
-	return t->id[h] != NULL;
+	size_t h = nodes_slot(t, id);
+	if (t->slot[h])
+		return t->slot[h];
+	if (t->n >= t->cap)
+		return NULL;
+	struct node *x = nodes_put(t, h, id);
+	struct http_req *req = t->req;
+	struct span st;
+	json_t *root;
+	if (query_span_get(&req->store, req->ws, req->arena, id, &st, &root)) {
+		x->trace = arena_strdup(req->arena, st.trace_id ? st.trace_id : "");
+		if (st.parent_span_id && *st.parent_span_id)
+			x->parent = arena_strdup(req->arena, st.parent_span_id);
+		span_clear(&st);
+		json_decref(root);
+	}
+	return x;
 }
 
 /* §4.2's 409s: a span whose parent is in another trace (the parent among the items, else
- * stored, each stored parent looked up once), or parents through the items that go round (a
- * span its own parent too). NULL when there is none. */
+ * stored), or parents that go round (a span its own parent too), through the items and the
+ * stored spans alike: a batch may close a cycle that a span stored earlier began. NULL when
+ * there is none. Checked before the write, outside the workspace lock: two batches that close
+ * one cycle at the same instant are not seen. */
 static const char *parent_problem(struct http_req *req, const struct span *s, size_t n)
 {
-	/* The items by span id (the last copy of an id wins, as it does when stored), and each
-	 * stored parent's trace ("" when none is stored) once it is looked up. */
-	struct idmap items, stored;
-	idmap_init(&items, req->arena, n);
-	idmap_init(&stored, req->arena, n);
-	for (size_t i = 0; i < n; i++)
-		idmap_put(&items, s[i].span_id, &s[i]);
-	long *up = arena_alloc(req->arena, (n ? n : 1) * sizeof *up);
+	struct nodes t;
+	nodes_init(&t, req, n);
+	for (size_t i = 0; i < n; i++) {
+		size_t h = nodes_slot(&t, s[i].span_id);
+		struct node *x = t.slot[h] ? t.slot[h] : nodes_put(&t, h, s[i].span_id);
+		x->parent =
+		    s[i].parent_span_id && *s[i].parent_span_id ? s[i].parent_span_id : NULL;
+		x->trace = s[i].trace_id;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *p = s[i].parent_span_id;
-		const void *v;
-		up[i] = p && *p && idmap_get(&items, p, &v) ? (const struct span *)v - s : -1;
-		if (!p || !*p)
-			continue;
-		const char *trace = up[i] >= 0 ? s[up[i]].trace_id : NULL;
-		if (up[i] < 0 && idmap_get(&stored, p, &v))
-			trace = v;
-		else if (up[i] < 0) {
-			struct span st;
-			json_t *root;
-			trace = "";
-			if (query_span_get(&req->store, req->ws, req->arena, p, &st, &root)) {
-				trace = arena_strdup(req->arena, st.trace_id ? st.trace_id : "");
-				span_clear(&st);
-				json_decref(root);
-			}
-			idmap_put(&stored, p, trace);
-		}
-		if (trace && *trace && strcmp(trace, s[i].trace_id))
+		const struct node *up = p && *p ? nodes_get(&t, p) : NULL;
+		if (up && *up->trace && strcmp(up->trace, s[i].trace_id))
 			return arena_printf(
 			    req->arena, "Span %.200s has parent %.200s, which is in another trace",
 			    s[i].span_id, p);
 	}
-	/* Each item has at most one parent among the items: a walk up that meets its own path
-	 * has gone round. 0 not seen, 1 on the walk, 2 done. */
-	char *state = arena_alloc(req->arena, n ? n : 1);
-	memset(state, 0, n ? n : 1);
 	for (size_t i = 0; i < n; i++) {
-		long k = (long)i;
-		while (k >= 0 && !state[k]) {
-			state[k] = 1;
-			k = up[k];
+		struct node *x = t.slot[nodes_slot(&t, s[i].span_id)];
+		while (x && !x->state) {
+			x->state = 1;
+			x = x->parent ? nodes_get(&t, x->parent) : NULL;
 		}
-		if (k >= 0 && state[k] == 1)
+		if (x && x->state == 1)
 			return arena_printf(
 			    req->arena, "Span %.200s is its own ancestor: its parents make a cycle",
-			    s[k].span_id);
-		for (k = (long)i; k >= 0 && state[k] == 1; k = up[k])
-			state[k] = 2;
+			    x->id);
+		for (x = t.slot[nodes_slot(&t, s[i].span_id)]; x && x->state == 1;
+		     x = x->parent ? nodes_get(&t, x->parent) : NULL)
+			x->state = 2;
 	}
 	return NULL;
 }
