@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,4 +87,20 @@ int cli_become_owner(const char *cmd, const char *p)
 	fprintf(stderr, "spandex: %s: cannot run as %s's owner (uid %u): %s\n", cmd, p,
 		(unsigned)sb.st_uid, strerror(errno));
 	return 1;
+}
+
+bool cli_inside(const char *p, const char *dir)
+{
+	char d[PATH_MAX], q[PATH_MAX], r[PATH_MAX];
+	if (!realpath(dir, d) || snprintf(q, sizeof q, "%s", p) >= (int)sizeof q)
+		return false;
+	/* The nearest ancestor of p that exists: what is below it is made under it. */
+	while (!realpath(q, r)) {
+		char *slash = strrchr(q, '/');
+		if (!slash || slash == q)
+			return false;
+		*slash = 0;
+	}
+	size_t n = strlen(d);
+	return !strncmp(r, d, n) && (r[n] == 0 || r[n] == '/' || n == 1);
 }

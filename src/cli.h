@@ -27,6 +27,9 @@ bool cli_data_dir(const char *cmd, const char *p);
  * is the programs' to read and write, as if run as `sudo -u OWNER`. 0, or 1 after saying why
  * it could not. */
 int cli_become_owner(const char *cmd, const char *p);
+/* Whether path p (which need not exist yet: its nearest existing ancestor is resolved) is the
+ * directory dir or lies under it, symbolic links followed. */
+bool cli_inside(const char *p, const char *dir);
 /* The workspaces a command covers: the one named (only), or all of them. 0, or -1 after
  * saying why. */
 int cli_workspaces(struct store *st, const char *only, char ***names, size_t *n);

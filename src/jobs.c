@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "lib/auth/auth.h"
 #include "lib/base/time.h"
@@ -184,6 +185,12 @@ int cmd_backup(const char *cmd, struct opts *o)
 	struct err e = {ST_OK, ""};
 	struct store st;
 	struct ops_backup_stats bs;
+	/* Inside DATA, a backup would be read as a workspace and copied into the next one. */
+	if (cli_inside(o->pos[1], o->pos[0])) {
+		fprintf(stderr, "spandex: backup: %s is inside the data directory %s\n", o->pos[1],
+			o->pos[0]);
+		return 2;
+	}
 	store_init(&st, o->pos[0], true);
 	if (ops_backup(&st, o->pos[1], beside, &bs, &e) != ST_OK) {
 		fprintf(stderr, "spandex: backup: %s\n", err_text(&e));
@@ -203,6 +210,11 @@ int cmd_restore(const char *cmd, struct opts *o)
 	struct err e = {ST_OK, ""};
 	struct ops_restored r;
 	struct store st;
+	if (cli_inside(o->pos[0], o->pos[1])) {
+		fprintf(stderr, "spandex: restore: %s is inside the data directory %s\n", o->pos[0],
+			o->pos[1]);
+		return 2;
+	}
 	store_init(&st, o->pos[1], true);
 	enum status s = ops_restore(o->pos[0], &st, o->force, beside, &r, &e);
 	if (r.unfinished)
@@ -283,9 +295,18 @@ int cmd_export(const char *cmd, struct opts *o)
 	if (cli_workspaces(&st, o->workspace, &ws, &nws) < 0)
 		return 1;
 	cli_free_names(ws, nws);
-	/* A file appears whole or not at all: written aside, renamed when complete. */
+	/* A file appears whole or not at all: written aside, renamed when complete. What is not
+	 * a regular file (a device, a FIFO: --out /dev/stdout) is written in place: renamed over,
+	 * /dev/full became a file. */
 	int fd = STDOUT_FILENO;
-	if (o->out) {
+	struct stat sb;
+	bool aside = o->out && !(stat(o->out, &sb) == 0 && !S_ISREG(sb.st_mode));
+	if (o->out && !aside &&
+	    (fd = open(o->out, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY)) < 0) {
+		fprintf(stderr, "spandex: export: %s: %s\n", o->out, strerror(errno));
+		return 1;
+	}
+	if (aside) {
 		snprintf(tmp, sizeof(tmp), "%s.tmp", o->out);
 		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
 			fprintf(stderr, "spandex: export: %s: %s\n", tmp, strerror(errno));
@@ -294,14 +315,15 @@ int cmd_export(const char *cmd, struct opts *o)
 	}
 	size_t count = 0;
 	enum status rc = ops_export(&st, o->workspace, from, to, fd, &count, &e);
-	if (o->out) {
+	if (aside) {
 		if (rc == ST_OK && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, o->out) < 0))
 			rc = err_set(&e, ST_UNAVAILABLE, "%s: %s", o->out, strerror(errno));
 		if (rc != ST_OK) {
 			close(fd);
 			unlink(tmp);
 		}
-	}
+	} else if (o->out && close(fd) < 0 && rc == ST_OK)
+		rc = err_set(&e, ST_UNAVAILABLE, "%s: %s", o->out, strerror(errno));
 	if (rc != ST_OK) {
 		fprintf(stderr, "spandex: export: %s\n", err_text(&e));
 		return 1;

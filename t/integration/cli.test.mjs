@@ -263,3 +263,37 @@ test('the README lists every command of spandex --help, a line each', async () =
 	const listed = [...readme.matchAll(/^ {2}- `spandex ([a-z]+)[ `]/gm)].map((m) => m[1]);
 	assert.deepEqual(listed, commands);
 });
+
+// export --out wrote FILE.tmp and renamed it over FILE: run as root, --out /dev/full replaced the
+// device with a file. What is not a regular file (a device, a FIFO) is written in place.
+test('export --out a FIFO writes into it, and leaves it a FIFO', async () => {
+	const ws = 'cli-fifo';
+	assert.equal((await ingestSpans(ws, [makeSpan('fifo-1')], { base: srv.base })).status, 201);
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-fifo-'));
+	const fifo = path.join(dir, 'out');
+	await new Promise((resolve, reject) => execFile('mkfifo', [fifo], (e) => (e ? reject(e) : resolve())));
+	const read = new Promise((resolve) => {
+		const parts = [];
+		fs.createReadStream(fifo).on('data', (c) => parts.push(c)).on('end', () => resolve(Buffer.concat(parts).toString()));
+	});
+	const r = await spandexCli(['export', srv.dataDir, '--workspace', ws, '--out', fifo]);
+	assert.equal(r.code, 0, r.stderr);
+	assert.match(await read, /"span_id":"fifo-1"/);
+	assert.ok(fs.statSync(fifo).isFIFO());
+	assert.ok(!fs.existsSync(`${fifo}.tmp`));
+	fs.rmSync(dir, { recursive: true });
+});
+
+// backup DATA DATA/inside exited 0, and the backup then counted as a workspace of DATA.
+test('backup into the data directory, or restore from inside the target, is refused (exit 2)', async () => {
+	const data = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-inside-'));
+	fs.mkdirSync(path.join(data, 'ws-a'));
+	for (const args of [['backup', data, path.join(data, 'backups')], ['backup', data, data],
+		['backup', data, path.join(data, 'ws-a', '..', 'b')], ['restore', path.join(data, 'ws-a'), data, '--force']]) {
+		const r = await spandexCli(args);
+		assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+		assert.match(r.stderr, /is inside the data directory/);
+	}
+	assert.deepEqual(fs.readdirSync(data).filter((n) => !n.startsWith('.spandex-')), ['ws-a']);
+	fs.rmSync(data, { recursive: true });
+});
