@@ -147,7 +147,8 @@ static const struct command {
      false},
     {"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import,
      "usage: spandex import DATA --workspace W FILE... [--wait] [--verbose]\n"
-     "JSONL spans (an export) into W, each checked as direct ingest checks it; a file with a bad\n"
+     "JSONL spans (an export) into W, each checked as direct ingest checks it (a span its own\n"
+     "parent, or ending before its start, imports as stored); a file with a bad\n"
      "line imports nothing.\n",
      true},
 };
