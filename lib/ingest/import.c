@@ -198,6 +198,28 @@ static enum status batch_store(struct import *im, struct batch *b, struct err *e
 	return rc;
 }
 
+/* The next line of f (its newline dropped) in *b, read no further into memory than
+ * STORE_MAX_LINE + 1 bytes: the rest of a longer line is read past, and *len says its length
+ * was over the limit (import_line refuses it). False at the end of f. */
+static bool next_line(FILE *f, struct buf *b, size_t *len)
+{
+	char chunk[64 * 1024];
+	bool any = false;
+	b->len = 0;
+	*len = 0;
+	while (fgets(chunk, sizeof chunk, f)) {
+		any = true;
+		size_t n = strlen(chunk);
+		bool end = n && chunk[n - 1] == '\n';
+		*len += n - end;
+		if (b->len <= STORE_MAX_LINE)
+			buf_add(b, chunk, n - end);
+		if (end)
+			break;
+	}
+	return any;
+}
+
 enum status import_file(struct import *im, const char *path, struct err *e)
 {
 	if (!workspace_valid(im->ws))
@@ -207,18 +229,20 @@ enum status import_file(struct import *im, const char *path, struct err *e)
 		return err_set(e, ST_NOT_FOUND, "%s: %s", path, strerror(errno));
 	struct batch *b = xmalloc(sizeof(*b));
 	b->n = b->bytes = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	struct buf lb;
+	buf_init(&lb);
+	size_t len;
 	enum status rc = ST_OK;
-	for (size_t lineno = 1; rc == ST_OK && (len = getline(&line, &cap, f)) >= 0; lineno++) {
+	for (size_t lineno = 1; rc == ST_OK && next_line(f, &lb, &len); lineno++) {
 		char msg[PATH_MAX + 512];
 		struct err why;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		/* A line over the limit is held only in part: import_line refuses it by len. */
+		const char *line = lb.p ? lb.p : "";
+		if (len && len == lb.len && line[len - 1] == '\r')
 			len--;
 		if (!len)
 			continue; /* blank lines (a trailing one) carry nothing */
-		if (!import_line(im->ws, line, (size_t)len, &b->s[b->n], &b->root[b->n], &why)) {
+		if (!import_line(im->ws, line, len, &b->s[b->n], &b->root[b->n], &why)) {
 			im->bad++;
 			snprintf(msg, sizeof(msg), "%s:%zu: %s", path, lineno, why.msg);
 			if (im->report)
@@ -234,7 +258,7 @@ enum status import_file(struct import *im, const char *path, struct err *e)
 			continue;
 		}
 		b->n++;
-		b->bytes += (size_t)len;
+		b->bytes += len;
 		if (b->n == IMPORT_BATCH || b->bytes >= IMPORT_BATCH_BYTES)
 			rc = batch_store(im, b, e);
 	}
@@ -244,7 +268,7 @@ enum status import_file(struct import *im, const char *path, struct err *e)
 		rc = batch_store(im, b, e);
 	batch_clear(b);
 	free(b);
-	free(line);
+	buf_free(&lb);
 	fclose(f);
 	return rc;
 }

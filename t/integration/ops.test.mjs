@@ -209,6 +209,16 @@ test('export writes the live spans; import reads them back through ingest valida
 	assert.match(r.stderr, /4 bad lines; nothing was stored/);
 	assert.equal((await get('ops-rejected', JSON.parse(good).span_id)).status, 404);
 
+	// A line over the 8 MiB a span line may hold is refused by number, read no further than
+	// the limit (a line of /dev/zero took gigabytes); the line after it is read as usual.
+	const long = path.join(tmp, 'long.jsonl');
+	fs.writeFileSync(long, `{"span_id":"${'x'.repeat(9 << 20)}"}\r\n${good}\n{"span_id": "y"\n`);
+	const lr = await spandexCli(['import', srv.dataDir, '--workspace', 'ops-rejected', long]);
+	assert.equal(lr.code, 1);
+	assert.match(lr.stderr, /long\.jsonl:1: longer than 8388608 bytes/);
+	assert.match(lr.stderr, /long\.jsonl:3: invalid JSON/);
+	assert.match(lr.stderr, /2 bad lines; nothing was stored/);
+
 	// What Opik stores and direct ingest refuses (a span its own parent, an end before its
 	// start) is exported, and imports again as it was: an export of it failed its import.
 	const h = { 'Comet-Workspace': 'ops-opik-odd' };
