@@ -90,7 +90,8 @@ static const struct command {
 	bool as_owner;	  /* writes into DATA: run as root, runs as its owner (cli_become_owner) */
 } commands[] = {
     {"reindex", 1, O_WORKSPACE | O_VERBOSE | O_PROGRESS | O_PRICES, 0, -1, cmd_store,
-     "usage: spandex reindex DATA [--workspace W] [--prices FILE] [--verbose] [--progress]\n"
+     "usage: spandex reindex DATA [--workspace W] [--prices FILE] [--verbose] "
+     "[--progress|--no-progress]\n"
      "Rebuilds every index of each workspace (or of W) from its JSONL alone: the day indexes, the\n"
      "id table and the superseded flags. A day whose data ends in bytes that are no complete\n"
      "span (a torn write, damage) has them cut: they are kept in <day>.quarantine beside it, and\n"
@@ -101,12 +102,12 @@ static const struct command {
      "--verbose      a summary on stdout.\n",
      true},
     {"verify", 1, O_WORKSPACE | O_VERBOSE | O_PROGRESS, 0, -1, cmd_store,
-     "usage: spandex verify DATA [--workspace W] [--verbose] [--progress]\n"
+     "usage: spandex verify DATA [--workspace W] [--verbose] [--progress|--no-progress]\n"
      "Checks every index against its data and prints each problem; exit 1 when there is one.\n"
      "--verbose  says so on stdout when there is none.\n",
      true},
     {"index", 1, O_WORKSPACE | O_PROGRESS | ADMIN, 0, 0, cmd_store,
-     "usage: spandex index DATA [--workspace W] [--wait] [--verbose] [--progress]\n"
+     "usage: spandex index DATA [--workspace W] [--wait] [--verbose] [--progress|--no-progress]\n"
      "Builds the text and field index (<day>.tix) of every day whose index is missing, damaged\n"
      "or behind its spans, so that a free-text search reads only the lines that can hold its\n"
      "terms, and a filter on project, model, provider, agent, tool, prompt or name none.\n"
@@ -118,7 +119,8 @@ static const struct command {
      "Per workspace: days, live spans, stored versions, data and index bytes.\n",
      false},
     {"seal", 1, O_OLDER_THAN | O_WORKSPACE | O_PROGRESS | ADMIN, 0, 0, cmd_seal,
-     "usage: spandex seal DATA [--older-than N] [--workspace W] [--wait] [--verbose] [--progress]\n"
+     "usage: spandex seal DATA [--older-than N] [--workspace W] [--wait] [--verbose] "
+     "[--progress|--no-progress]\n"
      "Compresses the days before today minus N (default 1) into .jsonl.zst; readers see the\n"
      "same spans before, during and after. --verbose: bytes in and out, and the speed.\n",
      true},

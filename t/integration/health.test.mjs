@@ -29,6 +29,17 @@ test('healthz: ok, then degraded below SPANDEX_MIN_FREE or on a read-only data d
 	assert.equal(d.headers['retry-after'], '30');
 	assert.doesNotMatch(d.text, new RegExp(full.dataDir));
 
+	// A key file that refuses every request (a role typed `Admin`): degraded, so a load
+	// balancer stops sending what every API would answer 503; mended, ok again.
+	const keys = `${srv.dataDir}/.spandex-keys`;
+	fs.writeFileSync(keys, `k0123456789\t*\tAdmin\t2026-01-01T00:00:00Z\t${'0'.repeat(64)}\tx\n`, { mode: 0o600 });
+	const bad = await srv.request('GET', '/healthz');
+	assert.equal(bad.status, 503, bad.text);
+	assert.match(bad.json.detail, /key file/);
+	assert.doesNotMatch(bad.text, new RegExp(srv.dataDir));
+	fs.rmSync(keys);
+	assert.equal((await srv.request('GET', '/healthz')).status, 200);
+
 	if (process.getuid() !== 0) {
 		fs.chmodSync(srv.dataDir, 0o500);
 		const ro = await srv.request('GET', '/healthz');

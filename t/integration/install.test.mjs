@@ -126,6 +126,11 @@ test('make install honours prefix and DESTDIR; make uninstall removes everything
 	// operator to edit. An edited one stays, and uninstall says so; an untouched one goes.
 	assert.equal((await make('install', `DESTDIR=${dest}`, ...vars)).code, 0);
 	const env = path.join(dest, 'etc/spandex/spandex.env');
+	// Each setting, uncommented, is the setting alone: a description on its line became
+	// part of the value (SPANDEX_TOKEN= "a global admin key ...").
+	const settings = fs.readFileSync(env, 'utf8').split('\n').filter((l) => /^# SPANDEX_[A-Z_]+=/.test(l));
+	assert.ok(settings.length >= 6, settings.join('\n'));
+	for (const l of settings) assert.match(l, /^# SPANDEX_[A-Z_]+=\S*$/, l);
 	fs.appendFileSync(env, 'SPANDEX_TOKEN=edited\n');
 	const edited = fs.readFileSync(env);
 	const again = await make('uninstall', `DESTDIR=${dest}`, ...vars);

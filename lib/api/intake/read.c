@@ -10,6 +10,7 @@
 #include "lib/api/intake/judgements.h"
 #include "lib/api/intake/pages.h"
 #include "lib/api/intake/params.h"
+#include "lib/auth/auth.h"
 #include "lib/base/time.h"
 #include "lib/json/jsonw.h"
 #include "lib/query/query.h"
@@ -226,7 +227,7 @@ enum status intake_get_span(struct http_req *req)
  * {"status":"ok"} while the data directory can take a write; 503 {"status":"degraded",
  * "detail"} with Retry-After when it cannot (unusable, read-only, out of inodes, or less
  * free space than SPANDEX_MIN_FREE, by default two bodies of the maximum size: a full batch
- * would then be refused). */
+ * would then be refused), or when the API key file refuses every request. */
 enum status intake_healthz(struct http_req *req)
 {
 	static const char ok[] = "{\"status\":\"ok\"}";
@@ -249,6 +250,9 @@ enum status intake_healthz(struct http_req *req)
 		why = "the file system of the data directory has no inodes left";
 	else if ((unsigned long long)fs.f_bavail * fs.f_frsize < min_free)
 		why = "the file system of the data directory is (nearly) full";
+	else if (auth_resolve(req->store.root, NULL, NULL, &(struct auth_grant){0}, NULL) ==
+		 ST_UNAVAILABLE)
+		why = "the API key file cannot be read or does not parse: every request is refused";
 	if (!why) {
 		http_reply_json(req, 200, ok, sizeof(ok) - 1);
 		return ST_OK;
