@@ -179,6 +179,13 @@ START_TEST(group_by_errors)
 	ck_assert_str_eq(e.msg, "At least one group-by field is required.");
 	ck_assert_int_eq(intake_pages_group_by("", by, &n, &e), ST_BAD_REQUEST);
 	ck_assert_str_eq(e.msg, "At least one group-by field is required.");
+	/* Separators alone name no field (NeMo's _parse_group_by drops empty parts). */
+	for (const char *const *b = (const char *const[]){",", " , ", ",,", NULL}; *b; b++) {
+		ck_assert_int_eq(intake_pages_group_by(*b, by, &n, &e), ST_BAD_REQUEST);
+		ck_assert_str_eq(e.msg, "At least one group-by field is required.");
+	}
+	ck_assert_int_eq(intake_pages_group_by(",trace_id,", by, &n, &e), ST_OK);
+	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(intake_pages_group_by("kind", by, &n, &e), ST_BAD_REQUEST);
 	ck_assert_str_eq(
 	    e.msg, "Unsupported span group-by field: kind. Allowed fields: trace_id, session_id");

@@ -483,5 +483,7 @@ enum status intake_pages_group_by(const char *by, enum query_group_by *fields, s
 		if (!*e)
 			break;
 	}
-	return ST_OK;
+	/* Only separators (by=,) name no field either. */
+	return *n ? ST_OK
+		  : err_set(why, ST_BAD_REQUEST, "At least one group-by field is required.");
 }
