@@ -3,9 +3,25 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { startServer } from '../harness.mjs';
 
 const servers = [];
+
+// POST of chunks as they are, with Transfer-Encoding: chunked.
+function chunkedPost(url, chunks) {
+	return new Promise((resolve) => {
+		const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Comet-Workspace': 'default' } }, (res) => {
+			const parts = [];
+			res.on('data', (c) => parts.push(c));
+			res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'] || '', text: Buffer.concat(parts).toString() }));
+		});
+		req.on('error', (e) => resolve({ status: 0, type: '', text: String(e) }));
+		for (const c of chunks) req.write(c);
+		req.end();
+	});
+}
 after(async () => {
 	for (const s of servers) await s.stop();
 });
@@ -89,4 +105,38 @@ test('nginx\'s 413 on an Opik path is in Opik\'s shape, on NeMo\'s in FastAPI\'s
 	const r = await srv.request('POST', '/apis/intake/v2/workspaces/default/ingest/spans', { body: big });
 	assert.equal(r.status, 413, r.text);
 	assert.deepEqual(r.json, { detail: 'Request body is larger than the limit of 8 MiB' });
+	// Chunked, past the limit only in a later chunk (as an OTLP exporter streams): the same
+	// JSON, not nginx's HTML page (its error page met the limit again while it read the rest).
+	for (const [p, want] of [['/v1/traces', { detail: 'Request body is larger than the limit of 8 MiB' }],
+		['/v1/private/spans/batch', { code: 413, message: 'Request body is larger than the limit of 8 MiB' }]]) {
+		const c = await chunkedPost(`${srv.base}${p}`, [Buffer.alloc(4 << 20, 0x20), Buffer.alloc(4 << 20, 0x20), Buffer.alloc(1 << 20, 0x20)]);
+		assert.equal(c.status, 413, c.text);
+		assert.match(c.type, /application\/json/, `${p}: ${c.text.slice(0, 80)}`);
+		assert.deepEqual(JSON.parse(c.text), want);
+	}
+});
+
+// Nginx's own refusals of a request it cannot read: JSON too, never its HTML pages.
+test('nginx\'s own 400, 414, 501 and 505 are JSON', async () => {
+	const srv = await startServer();
+	servers.push(srv);
+	const raw = (text) => new Promise((resolve) => {
+		const s = net.connect(srv.port, '127.0.0.1');
+		let out = '';
+		s.on('data', (c) => { out += c; });
+		s.on('close', () => resolve(out));
+		s.on('error', () => resolve(out));
+		s.end(text);
+	});
+	for (const [req, code] of [
+		[`GET /apis/intake/v2/workspaces/default/spans?filter=${'x'.repeat(20000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 414],
+		[`GET /apis/intake/v2/workspaces/default/spans HTTP/1.1\r\nHost: x\r\nX-Big: ${'y'.repeat(40000)}\r\nConnection: close\r\n\r\n`, 400],
+		['POST /v1/traces HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n', 501],
+		['GET /healthz HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n', 505],
+	]) {
+		const out = await raw(req);
+		assert.match(out, new RegExp(`^HTTP/1\\.1 ${code} `), out.slice(0, 200));
+		assert.match(out, /Content-Type: application\/json/i, out.slice(0, 300));
+		assert.doesNotMatch(out, /<html>/i);
+	}
 });
