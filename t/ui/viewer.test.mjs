@@ -316,6 +316,8 @@ test('a session reads as a conversation, its traces in order', async () => {
 	await p3.waitForFunction(() => document.querySelectorAll('table.data .pill').length >= 4);
 	const ids = await p3.$$eval('table.data tbody tr td:first-child a', (els) => els.map((e) => e.textContent));
 	for (const s of FIXTURE.sessions) assert.ok(ids.includes(s), `${s} listed`);
+	// A session with no thread state showed "nullnull" beside its status.
+	assert.doesNotMatch(await p3.textContent('table.data tbody'), /null|undefined/);
 	await shot(p3, 'sessions');
 	for (const p of [page, p2, p3]) {
 		clean(p);
@@ -332,6 +334,14 @@ test('the overview charts spans, tokens, cost and errors, and ranks traces', asy
 	const errs = spans.filter((s) => s.status === 'error').length;
 	assert.match(await page.textContent('.kpis'), new RegExp(`${errs} failed spans`));
 	assert.ok(await page.locator('.chart-svg rect.bar').count() > 0);
+	// A rollup's total_tokens counts only the spans that sent a total: the larger of it and
+	// input + output (Opik spans with a total of 49 beside NeMo spans of 273k showed 49).
+	const tokens = await page.evaluate(async () => {
+		const { tokensOf } = await import('/ui/js/views/traces.js');
+		return [tokensOf({ input_tokens: 237780, output_tokens: 34905, total_tokens: 49 }), tokensOf({ total_tokens: 100, input_tokens: 10 }),
+			tokensOf({ input_tokens: 3 }), tokensOf({ total_tokens: 7 }), tokensOf({})];
+	});
+	assert.deepEqual(tokens, [272685, 100, 3, 7, null]);
 	const slowest = await page.$$eval('.top-table:first-child tbody tr td:first-child a', (els) => els.map((e) => e.getAttribute('href')));
 	assert.match(slowest[0], /tr-eval-1$/); // 8.2 s, the slowest of the fixture
 	for (const range of ['24h', '30d']) {

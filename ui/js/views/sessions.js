@@ -71,7 +71,8 @@ export function mountList(root, route, ctx) {
 				clear(cells.dur).append(s.duration_ms !== undefined ? fmtDuration(s.duration_ms) : h('span.muted', { title: 'A span of the session has no end time' }, 'no end'));
 				clear(cells.tokens).append(tokensOf(s) === null ? h('span.muted', '—') : fmtCompact(tokensOf(s)));
 				clear(cells.cost).append(s.cost_usd === undefined ? h('span.muted', '—') : fmtCost(s.cost_usd));
-				clear(cells.status).append(statusPill(s.status), s.state ? ' ' : null, statePill(s.state));
+				// append() writes a null as the text "null"
+				clear(cells.status).append(...[statusPill(s.status), ...(s.state ? [' ', statePill(s.state)] : [])].filter(Boolean));
 			}).catch((e) => {
 				if (isAbort(e)) return;
 				clear(cells.status).append(h('span.muted', { title: e.detail || e.message }, 'unavailable'));

@@ -494,8 +494,11 @@ export function failedSpans(t) {
 	return `${n} failed span${n > 1 ? 's' : ''}`;
 }
 
+// A rollup's total_tokens sums only the spans that sent a total, and its input and output
+// only those that sent them: the larger of the two (a stats bucket of NeMo spans with input
+// and output, and Opik spans with a total of 49, showed 49 for 273k).
 export function tokensOf(t) {
-	if (t.total_tokens !== undefined) return t.total_tokens;
-	if (t.input_tokens !== undefined || t.output_tokens !== undefined) return (t.input_tokens || 0) + (t.output_tokens || 0);
-	return null;
+	const parts = t.input_tokens !== undefined || t.output_tokens !== undefined ? (t.input_tokens || 0) + (t.output_tokens || 0) : null;
+	if (t.total_tokens === undefined) return parts;
+	return parts === null ? t.total_tokens : Math.max(t.total_tokens, parts);
 }
