@@ -467,6 +467,9 @@ test('a narrow screen gets the same views without sideways scrolling', async () 
 		await page.waitForSelector(sel);
 		const wide = await page.evaluate(() => document.documentElement.scrollWidth);
 		assert.ok(wide <= 390, `${hash}: page is ${wide}px wide`);
+		// Every span's name shows a few characters at least (the usage beside it took them all).
+		const names = await page.$$eval('.wf-name', (els) => els.map((e) => [e.textContent, e.getBoundingClientRect().width]));
+		for (const [text, w] of names) assert.ok(w >= 20, `${hash}: span name '${text}' is ${w}px wide`);
 		if (name) await shot(page, name);
 	}
 	clean(page);
