@@ -84,7 +84,7 @@ START_TEST(create_checks)
 			       true),
 			 "");
 	ck_assert_str_eq(
-	    check("{\"assessment_type\":\"score\",\"trace_id\":7,\"span_id\":\"a/b\","
+	    check("{\"assessment_type\":\"score\",\"trace_id\":7,\"span_id\":\"..\","
 		  "\"comment\":5,\"rating\":0,\"approval\":\"ok\",\"rubric\":{\"r\":1},"
 		  "\"metadata\":[],\"overwrite\":\"x\"}",
 		  true),

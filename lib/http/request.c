@@ -95,10 +95,10 @@ enum status http_parse_path(struct http_req *req)
 			i++;
 			continue;
 		}
+		/* An encoded '/' stays in its segment: routes match segments, so an id with a '/'
+		 * in it (a session "user/42") is one segment, fetched as user%2F42. */
 		seg = pct_decode(req->arena, uri + i, n, false, &slen, &why);
-		if (seg && memchr(seg, '/', slen))
-			why = "encoded '/' in a segment";
-		else if (seg && (!strcmp(seg, ".") || !strcmp(seg, "..")))
+		if (seg && (!strcmp(seg, ".") || !strcmp(seg, "..")))
 			why = "'.' or '..' segment";
 		if (why)
 			return http_fail(req, ST_BAD_REQUEST, "Invalid path: %s", why);

@@ -309,8 +309,16 @@ const char *span_id_problem(const char *id)
 		return "String should have at least 1 character";
 	if (n > SPAN_MAX_ID)
 		return "String should have at most 1024 characters";
-	if (!strcmp(id, ".") || !strcmp(id, "..") || strchr(id, '/'))
-		return "Value error, an id cannot be '.' or '..' or contain '/': it could not be "
-		       "fetched by id";
+	/* The web server resolves a '.' or '..' between slashes of the decoded path (a%2F..
+	 * reaches no program), so no part of an id between its slashes may be one. */
+	for (const char *p = id;; p++) {
+		size_t k = strcspn(p, "/");
+		if ((k == 1 && p[0] == '.') || (k == 2 && p[0] == '.' && p[1] == '.'))
+			return "Value error, an id cannot be '.' or '..', nor have one between its "
+			       "slashes: it could not be fetched by id";
+		p += k;
+		if (!*p)
+			break;
+	}
 	return NULL;
 }

@@ -50,6 +50,14 @@ for (const mode of ['fcgi', 'cgi']) {
 		assert.equal(trace.status, 405, trace.text);
 		assert.doesNotMatch(trace.text, /secret/);
 
+		// An id with a '/' in it is fetched with %2F, as through nginx.
+		const slashed = makeSpan('user/42', { trace_id: 'tr/1', session_id: 'sess/1', started_at: dayTime() });
+		assert.equal((await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'apache', spans: [slashed] } })).status, 201);
+		for (const p of ['spans/user%2F42', 'traces/tr%2F1', 'sessions/sess%2F1']) {
+			const g = await srv.request('GET', `${WS_PREFIX}/${ws}/${p}`);
+			assert.equal(g.status, 200, `${mode} ${p}: ${g.text}`);
+		}
+
 		const missing = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/nope`);
 		assert.equal(missing.status, 404);
 		assert.equal(typeof missing.json.detail, 'string');
