@@ -3,7 +3,11 @@
 #include <check.h>
 #include <jansson.h>
 #include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "lib/base/arena.h"
 #include "lib/base/time.h"
 
@@ -129,6 +133,71 @@ START_TEST(test_day_format)
 }
 END_TEST
 
+/* The range every parser keeps: years 1-9999 as the UTC instant, after the offset, so no time
+ * is stored in a day whose name is 0000-12-31 or a cut 10000-01-0 (which no listing reads). */
+START_TEST(test_time_range)
+{
+	static const char *const out[] = {
+	    "0001-01-01T00:00:00+14:00", "0001-01-01T00:59:59.999999+01:00",
+	    "9999-12-31T23:59:59-14:00", "9999-12-31T23:59:59.999999-00:01",
+	    "0000-12-31T23:59:59Z",	 "0001-01-01T00:00:00+0001"};
+	int64_t us;
+	for (size_t i = 0; i < sizeof out / sizeof *out; i++)
+		ck_assert_msg(!time_parse(out[i], false, &us), "%s", out[i]);
+	static const struct {
+		const char *s;
+		int64_t us;
+	} in[] = {{"0001-01-01T00:00:00Z", TIME_MIN_US},
+		  {"0001-01-01T01:00:00+01:00", TIME_MIN_US},
+		  {"0001-01-01", TIME_MIN_US},
+		  {"9999-12-31T23:59:59.999999Z", TIME_MAX_US},
+		  {"9999-12-31T09:59:59.999999-14:00", TIME_MAX_US},
+		  {"9999-12-31 23:59:59.999999", TIME_MAX_US}};
+	for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+		ck_assert_msg(time_parse(in[i].s, false, &us), "%s", in[i].s);
+		ck_assert_int_eq(us, in[i].us);
+	}
+	ck_assert_int_eq(time_day(TIME_MIN_US), TIME_DAY_MIN);
+	ck_assert_int_eq(time_day(TIME_MAX_US), TIME_DAY_MAX);
+	ck_assert(time_day_valid(TIME_DAY_MIN) && time_day_valid(TIME_DAY_MAX));
+	ck_assert(!time_day_valid(TIME_DAY_MIN - 1) && !time_day_valid(TIME_DAY_MAX + 1));
+	/* Unix times: seconds, milliseconds past +-2e10 (pydantic's rule), and their text. */
+	ck_assert(time_from_unix(-62135596800000.0, &us) && us == TIME_MIN_US);
+	ck_assert(!time_from_unix(-62135596800001.0, &us));
+	ck_assert(time_from_unix(253402300799999.0, &us) && time_day(us) == TIME_DAY_MAX);
+	ck_assert(!time_from_unix(253402300800000.0, &us));
+	ck_assert(!time_from_unix(1e300, &us) && !time_from_unix(-1e300, &us));
+	ck_assert(time_parse_unix("-62135596800000", &us) && us == TIME_MIN_US);
+	ck_assert(!time_parse_unix("253402300800000", &us));
+	char d[11];
+	time_day_format(TIME_DAY_MIN, d);
+	ck_assert_str_eq(d, "0001-01-01");
+	time_day_format(TIME_DAY_MAX, d);
+	ck_assert_str_eq(d, "9999-12-31");
+}
+END_TEST
+
+/* A day outside the range has no name: formatting one aborts rather than cut it to fit. */
+START_TEST(test_day_format_out_of_range)
+{
+	const int32_t days[] = {TIME_DAY_MIN - 1, TIME_DAY_MAX + 1, INT32_MIN, INT32_MAX};
+	for (size_t i = 0; i < sizeof days / sizeof *days; i++) {
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (!pid) {
+			char d[11];
+			fclose(stderr); /* the abort's message, expected */
+			time_day_format(days[i], d);
+			_exit(0);
+		}
+		int status;
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "day %d",
+			      (int)days[i]);
+	}
+}
+END_TEST
+
 /* arena_size, the measure SPANDEX_QUERY_MEM bounds: it grows with blocks big and small and
  * comes back down with a release and a reset. */
 START_TEST(test_arena_size)
@@ -161,6 +230,8 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_release_json);
 	tcase_add_test(tc, test_arena_size);
 	tcase_add_test(tc, test_day_format);
+	tcase_add_test(tc, test_time_range);
+	tcase_add_test(tc, test_day_format_out_of_range);
 	suite_add_tcase(s, tc);
 	return s;
 }

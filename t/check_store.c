@@ -405,6 +405,32 @@ START_TEST(test_journal_recounts_slots)
 }
 END_TEST
 
+/* A span outside years 1-9999, which every parser refuses (time_parse), is refused by the
+ * store too, before a day file is named for it: the whole batch, nothing written. An
+ * update that would move one there too. */
+START_TEST(test_append_refuses_out_of_range)
+{
+	struct span ok = mk("a", T0);
+	append(&ok, 1);
+	const int64_t bad[] = {TIME_MIN_US - 1, TIME_MAX_US + 1, INT64_MIN / 2, INT64_MAX / 2};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct span s[2] = {mk("b", T0), mk("c", bad[i])};
+		struct err e = {ST_OK, ""};
+		ck_assert_int_eq(store_append(&st, "ws1", s, 2, &e), ST_INTERNAL);
+		ck_assert_ptr_nonnull(strstr(e.msg, "outside years 1-9999"));
+		ck_assert_ptr_null(get("b"));
+	}
+	char cmd[PATH_MAX + 64];
+	snprintf(cmd, sizeof(cmd), "test \"$(ls %s/ws1 | grep -c '^[0-9]')\" = 3", root);
+	ck_assert_int_eq(system(cmd), 0); /* 2023-11-14's .jsonl, .idx, .tdx alone */
+	struct span edge[2] = {mk("min", TIME_MIN_US), mk("max", TIME_MAX_US)};
+	edge[1].ended_at = TIME_MAX_US;
+	append(edge, 2);
+	ck_assert_int_eq(fsize("0001-01-01.jsonl") > 0 && fsize("9999-12-31.jsonl") > 0, 1);
+	ck_assert_msg(verify() == 0, "%s", problems_seen);
+}
+END_TEST
+
 START_TEST(test_reindex_equal)
 {
 	struct span s[4] = {mk("a", T0), mk("b", T0 + DAY), mk("c", T0), mk("a", T0 + 2 * DAY)};
@@ -989,6 +1015,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_journal_recounts_slots);
 	tcase_add_test(tc, test_journal_undoes_partial_batch);
 	tcase_add_test(tc, test_journal_undoes_unpublished_batch);
+	tcase_add_test(tc, test_append_refuses_out_of_range);
 	tcase_add_test(tc, test_reindex_equal);
 	tcase_add_test(tc, test_verify_finds_damage);
 	tcase_add_test(tc, test_verify_names_each_field);

@@ -1,6 +1,7 @@
 /* time: RFC 3339 parsing and formatting, UTC days. */
 #include "lib/base/time.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,17 +57,26 @@ static bool leap(int y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
+/* The one range check of every parser: the instant in UTC, after the offset, since an offset
+ * moves a time in year 1 or 9999 across the years a day file's name can hold. */
+static bool in_range(int64_t v, int64_t *us)
+{
+	if (v < TIME_MIN_US || v > TIME_MAX_US)
+		return false;
+	*us = v;
+	return true;
+}
+
 bool time_from_unix(double v, int64_t *us)
 {
 	if (!isfinite(v))
 		return false;
 	if (fabs(v) > 2e10)
 		v /= 1000;
-	/* 0001-01-01 and 10000-01-01 in seconds of the Unix epoch. */
-	if (v < -62135596800.0 || v >= 253402300800.0)
+	/* Well outside the range in_range checks, and inside int64_t microseconds. */
+	if (fabs(v) > 1e12)
 		return false;
-	*us = (int64_t)llround(v * 1e6);
-	return true;
+	return in_range((int64_t)llround(v * 1e6), us);
 }
 
 bool time_parse_unix(const char *s, int64_t *us)
@@ -142,8 +152,7 @@ bool time_parse(const char *s, bool need_offset, int64_t *us)
 		return false;
 	int64_t days = days_from_civil(Y, (unsigned)M, (unsigned)D);
 	int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off;
-	*us = secs * 1000000 + frac;
-	return true;
+	return in_range(secs * 1000000 + frac, us);
 }
 
 static int64_t floordiv(int64_t a, int64_t b)
@@ -198,15 +207,22 @@ int32_t time_day(int64_t us)
 	return (int32_t)floordiv(us, 86400000000ll);
 }
 
+bool time_day_valid(int32_t day)
+{
+	return day >= TIME_DAY_MIN && day <= TIME_DAY_MAX;
+}
+
 void time_day_format(int32_t day, char *out)
 {
+	if (!time_day_valid(day)) {
+		/* A caller's bug (the parsers and the store refuse such times): a name cut to
+		 * fit, as this wrote before, named a file no listing found. */
+		fprintf(stderr, "spandex: day %" PRId32 " is outside years 1-9999\n", day);
+		abort();
+	}
 	int y;
 	unsigned m, d;
 	civil_from_days(day, &y, &m, &d);
-	if (y < 0 || y > 9999) {
-		snprintf(out, 11, "%04d-%02u-%02u", y, m, d);
-		return;
-	}
 	/* By hand, not by printf: a query formats the day of every shard path it builds. */
 	const unsigned v[] = {(unsigned)y / 100, (unsigned)y % 100, m, d}, at[] = {0, 2, 5, 8};
 	for (int i = 0; i < 4; i++) {

@@ -175,7 +175,13 @@ static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o,
 		s->name = "";
 	s->kind = choice(v, loc, o, "kind", span_kind_names, KIND_UNKNOWN);
 	s->status = choice(v, loc, o, "status", span_status_names, SPST_UNKNOWN);
-	bool t1 = member(o, "started_at") && aware_time(v, loc, o, "started_at", &s->started_at);
+	/* started_at is required and not Optional: null is pydantic's datetime_type. It reached
+	 * the store as no time, a day outside years 1-9999 whose file no listing read. */
+	json_t *st = json_object_get(o, "started_at");
+	if (json_is_null(st))
+		vs_error(v, loc, "started_at", "datetime_type", "Input should be a valid datetime",
+			 st);
+	bool t1 = st && !json_is_null(st) && aware_time(v, loc, o, "started_at", &s->started_at);
 	bool t2 = aware_time(v, loc, o, "ended_at", &s->ended_at);
 	s->input = any_text(a, member(o, "input"));
 	s->output = any_text(a, member(o, "output"));

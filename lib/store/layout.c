@@ -126,6 +126,12 @@ bool layout_path(char *out, const struct store *st, const char *ws, enum layout_
 bool layout_shard_path(char *out, const struct store *st, const char *ws, int32_t day,
 		       enum layout_file f)
 {
+	/* A day outside years 1-9999 has no file: the parsers refuse its times, and an id table
+	 * written before they did may still name one (a version of 0000-12-31 or 10000-01-01). */
+	if (!time_day_valid(day)) {
+		errno = ENOENT;
+		return false;
+	}
 	char d[11];
 	time_day_format(day, d);
 	return path_of(out, st, ws, d, files[f].name);

@@ -42,7 +42,8 @@ enum layout_file layout_tmp(enum layout_file f);
 /* Whether f is named by day (<day>.<name>), else a file of the workspace. */
 bool layout_per_day(enum layout_file f);
 
-/* The paths (out: PATH_MAX bytes). False (errno ENAMETOOLONG) when one would be too long. */
+/* The paths (out: PATH_MAX bytes). False (errno ENAMETOOLONG) when one would be too long;
+ * layout_shard_path also for a day outside years 1-9999 (errno ENOENT: no file holds one). */
 bool layout_dir(char *out, const struct store *st, const char *ws);
 bool layout_path(char *out, const struct store *st, const char *ws, enum layout_file f);
 bool layout_shard_path(char *out, const struct store *st, const char *ws, int32_t day,

@@ -111,6 +111,21 @@ static const char *obj_id(const struct batch *b, size_t i)
 	return b->k->id(obj(b, i));
 }
 
+/* Every object starts in a day a file can be named for (years 1-9999). The surfaces' parsers
+ * refuse other times (time_parse); one that got past them is refused here, before a day file
+ * is named for it. */
+static enum status days_ok(const struct rec_kind *k, const void *objs, size_t n, struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		int64_t t = k->started((const char *)objs + i * k->size);
+		if (t < TIME_MIN_US || t > TIME_MAX_US)
+			return err_set(e, ST_INTERNAL,
+				       "%s %zu of the batch starts outside years 1-9999", k->noun,
+				       i);
+	}
+	return ST_OK;
+}
+
 /* Render: every line but ingested_at, the last field, which waits for the lock. */
 static void batch_render(struct batch *b, void *objs, size_t n)
 {
@@ -547,10 +562,13 @@ static enum status append_objs(struct store *st, const char *ws, void *objs, siz
 		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	if (!n)
 		return ST_OK;
+	enum status rc = days_ok(rec_kind_of(st->kind), objs, n, e);
+	if (rc != ST_OK)
+		return rc;
 	struct batch b;
 	batch_init(&b, st, ws);
 	batch_render(&b, objs, n);
-	enum status rc = batch_lock(&b, e);
+	rc = batch_lock(&b, e);
 	if (rc == ST_OK)
 		rc = batch_write(&b, e);
 	if (rc != ST_OK)
@@ -724,6 +742,8 @@ static enum status update_objs(struct store *st, const char *ws, struct arena *a
 	for (size_t i = 0; i < m.n; i++)
 		if (!m.gone[i])
 			memcpy(w + nw++ * size, out_at(&b, &m, i), size);
+	if (rc == ST_OK && nw)
+		rc = days_ok(b.k, w, nw, e);
 	if (rc == ST_OK && nw) {
 		batch_render(&b, w, nw);
 		rc = batch_write(&b, e);

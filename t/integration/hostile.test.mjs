@@ -7,6 +7,8 @@
 // report), the spans stored before are read back byte for byte, and spandex verify is clean.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { startServer, request, ingestSpans, makeSpan, spandexOk, alive, WS_PREFIX, rng } from '../harness.mjs';
 
@@ -153,4 +155,70 @@ test('a null in each field of every create: never a 5xx, ids made when null', as
 	assert.match(sgp.json.id, /^[0-9a-f-]{36}$/);
 	const tnull = await request('POST', '/v5/spans', { body: { name: 'n', trace_id: null, start_timestamp: t }, headers: { 'x-selected-account-id': WS } });
 	assert.equal(tnull.status, 422, tnull.text);
+});
+
+// A time whose offset moves it outside years 1-9999 (0001-01-01T00:00:00+14:00 is
+// 0000-12-31T10:00:00Z): every surface answered 201/200 and stored it in a day file named
+// 0000-12-31 or a cut 10000-01-0, which no list, stats, verify, export or retain read. Each
+// is now refused as that surface refuses 0000-12-31T00:00:00Z, body and all; a window's bound
+// too; the edges of the range are taken, and every day file has a name a listing reads.
+test('a time an offset moves outside years 1-9999 is refused as year 0 is, on every surface', async () => {
+	const ws = 'tzrange';
+	const h = { 'Comet-Workspace': ws, 'x-selected-account-id': ws };
+	const YEAR0 = '0000-12-31T00:00:00Z';
+	const OUT = ['0001-01-01T00:00:00+14:00', '9999-12-31T23:59:59-14:00', '9999-12-31T23:59:59.999999-00:01', '0001-01-01T00:59:59+01:00'];
+	const ot = '0193d0b4-0000-7000-8000-00000000b001';
+	const ok = '2025-06-03T00:00:00Z';
+	assert.equal((await request('POST', '/v1/private/spans', { body: { id: '0193d0b4-0000-7000-8000-00000000b002', trace_id: ot, name: 'n', start_time: ok }, headers: h })).status, 201);
+	const q = encodeURIComponent;
+	const nemo = `${WS_PREFIX}/${ws}`;
+	// [method, path of the value, body of the value or undefined]
+	const cases = [
+		(v) => ['POST', `${nemo}/ingest/spans`, { source: 'h', spans: [{ span_id: 'r1', trace_id: 't', name: 'n', kind: 'LLM', status: 'success', started_at: v }] }],
+		(v) => ['POST', `${nemo}/ingest/spans`, { source: 'h', spans: [{ span_id: 'r2', trace_id: 't', name: 'n', kind: 'LLM', status: 'success', started_at: ok, ended_at: v }] }],
+		(v) => ['POST', '/v1/private/spans', { id: '0193d0b4-0000-7000-8000-00000000b003', trace_id: ot, name: 'n', start_time: v }],
+		(v) => ['POST', '/v1/private/spans/batch', { spans: [{ id: '0193d0b4-0000-7000-8000-00000000b004', trace_id: ot, name: 'n', start_time: v }] }],
+		(v) => ['POST', '/v1/private/traces', { id: '0193d0b4-0000-7000-8000-00000000b005', name: 'n', start_time: v }],
+		(v) => ['POST', '/v1/private/traces/batch', { traces: [{ id: '0193d0b4-0000-7000-8000-00000000b006', name: 'n', start_time: ok, end_time: v }] }],
+		(v) => ['PATCH', '/v1/private/spans/0193d0b4-0000-7000-8000-00000000b002', { trace_id: ot, start_time: v }],
+		(v) => ['POST', '/v5/spans', { id: 'g1', name: 'n', trace_id: 'st', start_timestamp: v }],
+		(v) => ['POST', '/v5/spans', { id: 'g2', name: 'n', trace_id: 'st', start_timestamp: ok, end_timestamp: v }],
+		(v) => ['POST', '/v5/spans/batch', { items: [{ id: 'g3', name: 'n', trace_id: 'st', start_timestamp: v }] }],
+		(v) => ['PUT', '/v5/spans/batch', { items: [{ id: 'g4', name: 'n', trace_id: 'st', start_timestamp: v }] }],
+		(v) => ['GET', `${nemo}/spans/stats?start=${q(v)}&end=${q(ok)}`],
+		(v) => ['GET', `${nemo}/spans?filter=${q(JSON.stringify({ started_at: { $gte: v } }))}`],
+		(v) => ['GET', `/v1/private/spans?project_name=Default%20Project&from_time=${q(v)}`],
+		(v) => ['GET', `/v1/private/spans?project_name=Default%20Project&filters=${q(JSON.stringify([{ field: 'start_time', operator: '>=', value: v }]))}`],
+		(v) => ['POST', `/v5/spans/search?from_ts=${q(v)}`, {}],
+	];
+	const bad = [];
+	for (const make of cases) {
+		const [m0, p0, b0] = make(YEAR0);
+		const want = await request(m0, p0, { body: b0, headers: h });
+		if (want.status < 400 || want.status >= 500) bad.push(`${m0} ${p0}: year 0 -> ${want.status}`);
+		for (const v of OUT) {
+			const [m, p, b] = make(v);
+			const got = await request(m, p, { body: b, headers: h });
+			const text = got.text.replaceAll(v, YEAR0);
+			if (got.status !== want.status || text !== want.text)
+				bad.push(`${m} ${p} ${v}: ${got.status} ${got.text.slice(0, 160)}; year 0: ${want.status} ${want.text.slice(0, 160)}`);
+		}
+	}
+	assert.deepEqual(bad, []);
+	// A null started_at was no time at all (INT64_MIN), stored in a day some 290,000 years
+	// before year 1 under a cut name: now pydantic's datetime_type, as NeMo answers.
+	const nul = await ingestSpans(ws, [{ span_id: 'r3', trace_id: 't', name: 'n', started_at: null }]);
+	assert.equal(nul.status, 422, nul.text);
+	assert.equal(nul.json.detail[0].type, 'datetime_type', nul.text);
+	// The edges of the range are times like any other.
+	const edges = ['0001-01-01T00:00:00Z', '0001-01-01T01:00:00+01:00', '9999-12-31T23:59:59.999999Z', '9999-12-31T09:59:59-14:00'];
+	const r = await ingestSpans(ws, edges.map((t, i) => makeSpan(`edge-${i}`, { trace_id: 'edge', started_at: t })));
+	assert.equal(r.status, 201, r.text);
+	const list = await request('GET', `${nemo}/spans?page_size=100&filter=${q(JSON.stringify({ trace_id: 'edge' }))}`);
+	assert.equal(list.status, 200, list.text);
+	assert.deepEqual(list.json.data.map((s) => s.started_at).sort(),
+		['0001-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z', '9999-12-31T23:59:59Z']);
+	const names = fs.readdirSync(path.join(srv.dataDir, ws)).filter((n) => /^\d/.test(n));
+	assert.deepEqual(names.filter((n) => !/^\d{4}-\d\d-\d\d\./.test(n) || n.startsWith('0000-')), []);
+	await spandexOk(['verify', srv.dataDir, '--workspace', ws]);
 });
