@@ -431,6 +431,41 @@ START_TEST(test_append_refuses_out_of_range)
 }
 END_TEST
 
+/* A trace and session that cross 1970-01-01: reindex gives the ranges the writers gave. It
+ * sorted a key's days as the unsigned high bits of RANGE, so 1969-12-31 came after
+ * 2023-11-14 and the range was [2023-11-14, 1969-12-31], which held neither: verify found 4
+ * problems and the trace and session were not found. */
+START_TEST(test_key_ranges_before_1970)
+{
+	struct span s[3] = {mk("a", -DAY), mk("b", T0), mk("c", -2 * DAY)};
+	s[2].trace_id = "trace-2";
+	s[2].session_id = "session-2";
+	append(s, 3);
+	const struct {
+		enum store_key which;
+		const char *key;
+		int32_t lo, hi;
+	} want[] = {{STORE_KEY_TRACE, "trace-1", -1, time_day(T0)},
+		    {STORE_KEY_SESSION, "session-1", -1, time_day(T0)},
+		    {STORE_KEY_TRACE, "trace-2", -2, -2},
+		    {STORE_KEY_SESSION, "session-2", -2, -2}};
+	for (int pass = 0; pass < 2; pass++) {
+		ck_assert_msg(verify() == 0, "pass %d: %s", pass, problems_seen);
+		for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+			int32_t lo, hi;
+			uint64_t h = hash_bytes(want[i].key, strlen(want[i].key));
+			ck_assert_int_eq(store_key_days(&st, "ws1", 0, want[i].which, h, &lo, &hi),
+					 ST_OK);
+			ck_assert_msg(lo == want[i].lo && hi == want[i].hi, "pass %d %s: [%d, %d]",
+				      pass, want[i].key, lo, hi);
+		}
+		struct err e = {ST_OK, ""};
+		ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s",
+			      err_text(&e));
+	}
+}
+END_TEST
+
 START_TEST(test_reindex_equal)
 {
 	struct span s[4] = {mk("a", T0), mk("b", T0 + DAY), mk("c", T0), mk("a", T0 + 2 * DAY)};
@@ -1016,6 +1051,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_journal_undoes_partial_batch);
 	tcase_add_test(tc, test_journal_undoes_unpublished_batch);
 	tcase_add_test(tc, test_append_refuses_out_of_range);
+	tcase_add_test(tc, test_key_ranges_before_1970);
 	tcase_add_test(tc, test_reindex_equal);
 	tcase_add_test(tc, test_verify_finds_damage);
 	tcase_add_test(tc, test_verify_names_each_field);

@@ -161,12 +161,15 @@ enum status rebuild_resolve_at(struct store *st, const char *ws, struct version 
 	return rc;
 }
 
+/* By key, then by first day as a signed day: RANGE puts the day in the high bits as unsigned,
+ * where a day before 1970-01-01 sorts after every later one. */
 static int cmp_slot(const void *a, const void *b)
 {
 	const struct keytable_slot *x = a, *y = b;
 	if (x->h != y->h)
 		return x->h < y->h ? -1 : 1;
-	return (x->loc > y->loc) - (x->loc < y->loc);
+	int32_t dx = RANGE_LO(x->loc), dy = RANGE_LO(y->loc);
+	return (dx > dy) - (dx < dy);
 }
 
 /* The day range of each trace (trace: true) or session over every version: (h, RANGE); with
@@ -188,10 +191,15 @@ static size_t ranges_collect(const struct version *v, size_t n, bool trace, bool
 	xqsort(out, m, sizeof(*out), cmp_slot);
 	size_t k = 0;
 	for (size_t i = 0; i < m; i++) {
-		if (k && out[k - 1].h == out[i].h)
-			out[k - 1].loc = RANGE(RANGE_LO(out[k - 1].loc), RANGE_HI(out[i].loc));
-		else
+		if (k && out[k - 1].h == out[i].h) {
+			/* Sorted by signed day, so lo is the least; hi the greatest, signed, as
+			 * keytable_widen keeps it for the writers. */
+			int32_t lo = RANGE_LO(out[k - 1].loc), hi = RANGE_HI(out[k - 1].loc),
+				d = RANGE_HI(out[i].loc);
+			out[k - 1].loc = RANGE(lo, d > hi ? d : hi);
+		} else {
 			out[k++] = out[i];
+		}
 	}
 	return k;
 }
