@@ -97,9 +97,10 @@ bool cli_inside(const char *p, const char *dir)
 	/* The nearest ancestor of p that exists: what is below it is made under it. */
 	while (!realpath(q, r)) {
 		char *slash = strrchr(q, '/');
-		if (!slash || slash == q)
-			return false;
-		*slash = 0;
+		if (!slash) /* a relative name: under the working directory */
+			snprintf(q, sizeof q, ".");
+		else
+			slash[slash == q] = 0; /* "/x" is under "/" */
 	}
 	size_t n = strlen(d);
 	return !strncmp(r, d, n) && (r[n] == 0 || r[n] == '/' || n == 1);
