@@ -350,7 +350,7 @@ static size_t atif_step(struct atif_ctx *c, json_t *traj, size_t ti, size_t i, c
 		catalog_count(json_object_get(m, "completion_tokens"), &s->output_tokens);
 		catalog_count(json_object_get(m, "cached_tokens"), &s->cached_tokens);
 		if (s->input_tokens != SPAN_NONE_I64 && s->output_tokens != SPAN_NONE_I64)
-			s->total_tokens = s->input_tokens + s->output_tokens;
+			catalog_count_sum(s->input_tokens, s->output_tokens, &s->total_tokens);
 		catalog_cost(json_object_get(m, "cost_usd"), &s->cost_total_usd);
 	} else {
 		json_t *m = json_object_get(st, "message");
@@ -462,7 +462,7 @@ static void atif_traj_finish(struct atif_ctx *c, size_t ti, json_t *traj, const 
 	if (!has[3])
 		catalog_cost(json_object_get(fm, "total_cost_usd"), &s->cost_total_usd);
 	if (s->input_tokens != SPAN_NONE_I64 && s->output_tokens != SPAN_NONE_I64)
-		s->total_tokens = s->input_tokens + s->output_tokens;
+		catalog_count_sum(s->input_tokens, s->output_tokens, &s->total_tokens);
 	/* P/F: any failed tool result in the tree; H: extra.error, which also names it. */
 	if (m->tool_error)
 		s->status = SPST_ERROR;

@@ -1,5 +1,6 @@
 /* atif_check: validation of ATIF trajectories (reference nemo-intake.md section 4.3, the F
  * openapi.yaml Atif* components, Harbor RFC 0001), with pydantic's error shapes. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,12 +236,29 @@ static void atif_call(struct verrs *v, json_t *loc, json_t *c, void *ctx)
 	vs_model(v, loc, c, atif_call_fields, NELEM(atif_call_fields), true);
 }
 
+/* The counts and cost of m (Metrics or FinalMetrics: tokens, then the cost key) within the
+ * limits every ingest keeps (CATALOG_MAX_TOKENS, CATALOG_MAX_USD). Only values of their type
+ * are looked at: the others have their error already. */
+static void atif_limits(struct verrs *v, json_t *loc, json_t *m, const char *const *keys)
+{
+	for (; keys[1]; keys++) {
+		json_t *x = json_object_get(m, *keys);
+		if (json_is_integer(x) || (json_is_real(x) && json_real_value(x) < 0x1p63 &&
+					   json_real_value(x) == floor(json_real_value(x))))
+			vs_check_le(v, loc, *keys, x, (double)CATALOG_MAX_TOKENS);
+	}
+	vs_check_le(v, loc, *keys, json_object_get(m, *keys), CATALOG_MAX_USD);
+}
+
 static void atif_metrics(struct verrs *v, json_t *loc, json_t *m, void *ctx)
 {
+	static const char *const limited[] = {"prompt_tokens", "completion_tokens", "cached_tokens",
+					      "cost_usd", NULL};
 	(void)ctx;
 	if (!vs_model(v, loc, m, atif_metrics_fields, NELEM(atif_metrics_fields), true) &&
 	    !json_is_object(m))
 		return;
+	atif_limits(v, loc, m, limited);
 	atif_each(v, loc, m, "prompt_token_ids", atif_int_elem, NULL);
 	atif_each(v, loc, m, "completion_token_ids", atif_int_elem, NULL);
 	atif_each(v, loc, m, "logprobs", atif_num_elem, NULL);
@@ -466,8 +484,12 @@ static void atif_traj(struct verrs *v, json_t *loc, json_t *traj, bool top, int 
 	}
 	if (json_is_object(json_object_get(traj, "final_metrics"))) {
 		l = vs_loc(loc, "final_metrics");
+		static const char *const limited[] = {
+		    "total_prompt_tokens", "total_completion_tokens", "total_cached_tokens",
+		    "total_cost_usd", NULL};
 		vs_model(v, l, json_object_get(traj, "final_metrics"), atif_final_fields,
 			 NELEM(atif_final_fields), true);
+		atif_limits(v, l, json_object_get(traj, "final_metrics"), limited);
 		json_decref(l);
 	}
 	catalog_context_check(v, loc, traj);

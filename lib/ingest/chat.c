@@ -90,6 +90,9 @@ static void chat_check_response(struct verrs *v, json_t *loc, json_t *resp)
 			 resp);
 }
 
+/* The costs of the body, each at most CATALOG_MAX_USD, as any cost an ingest takes. */
+static const char *const chat_cost_keys[] = {"cost_usd", "cost_input_usd", "cost_output_usd"};
+
 static void chat_check(struct verrs *v, json_t *body)
 {
 	json_t *loc = json_pack("[s]", "body"), *l, *details;
@@ -127,13 +130,17 @@ static void chat_check(struct verrs *v, json_t *body)
 		json_decref(lo);
 	}
 	catalog_context_check(v, loc, body);
+	for (size_t i = 0; i < NELEM(chat_cost_keys); i++)
+		vs_check_le(v, loc, chat_cost_keys[i], json_object_get(body, chat_cost_keys[i]),
+			    CATALOG_MAX_USD);
 	details = json_object_get(body, "cost_details");
 	if (json_is_object(details)) {
 		l = vs_loc(loc, "cost_details");
 		json_object_foreach(details, key, val)
 		{
 			json_t *lk = vs_loc(l, key);
-			vs_check(v, lk, val, VS_NUM, true);
+			if (vs_check(v, lk, val, VS_NUM, true))
+				vs_check_le(v, lk, NULL, val, CATALOG_MAX_USD);
 			json_decref(lk);
 		}
 		json_decref(l);
@@ -193,8 +200,9 @@ static void chat_tokens(struct span *s, json_t *usage)
 	/* F: usage.total_tokens, else the sum when both parts are known. */
 	if (chat_count(usage, total, &n))
 		s->total_tokens = n;
-	else if (s->input_tokens != SPAN_NONE_I64 && s->output_tokens != SPAN_NONE_I64)
-		s->total_tokens = s->input_tokens + s->output_tokens;
+	else if (s->input_tokens != SPAN_NONE_I64 && s->output_tokens != SPAN_NONE_I64 &&
+		 catalog_count_sum(s->input_tokens, s->output_tokens, &n))
+		s->total_tokens = n;
 	if (chat_count(pd, cached, &n) || chat_count(id, cached, &n) ||
 	    chat_count(usage, cache_read, &n))
 		s->cached_tokens = n;

@@ -14,6 +14,7 @@
 #include "lib/base/buf.h"
 #include "lib/base/status.h"
 #include "lib/json/jsonw.h"
+#include "lib/model/catalog_value.h"
 #include "lib/model/workspace.h"
 
 #define IMPORT_BATCH 1000	      /* spans per store_append: DIRECT_MAX_SPANS, as one request */
@@ -50,11 +51,15 @@ static const char *type_problem(json_t *v, const struct span_field_info *f)
 			   ? NULL
 			   : "Input should be a valid datetime with timezone info";
 	case SFT_INT:
-		return json_is_integer(v) && json_integer_value(v) >= 0
+		/* The counts and costs any ingest takes (catalog_value.h). */
+		return json_is_integer(v) && json_integer_value(v) >= 0 &&
+			       json_integer_value(v) <= CATALOG_MAX_TOKENS
 			   ? NULL
-			   : "Input should be a non-negative integer";
+			   : "Input should be an integer from 0 to 4294967295";
 	case SFT_NUM:
-		return json_is_number(v) ? NULL : "Input should be a valid number";
+		return json_is_number(v) && json_number_value(v) <= CATALOG_MAX_USD
+			   ? NULL
+			   : "Input should be a number of at most 1000000000";
 	case SFT_OBJ:
 		return json_is_object(v) ? NULL : "Input should be a valid dictionary";
 	case SFT_RAW: {

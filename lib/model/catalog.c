@@ -595,7 +595,8 @@ static void cat_sum_costs(struct span *s, json_t *const *winner, const double *s
 			if (cat_rows[i].type == CATALOG_COST &&
 			    cat_rows[i].field == cat_sums[k].field)
 				filled = filled || winner[i];
-		if (!filled)
+		/* A sum past CATALOG_MAX_USD is no cost, as a sent one would not be. */
+		if (!filled && sum[k] <= CATALOG_MAX_USD)
 			*(double *)((char *)s + cat_sums[k].field) = catalog_round_cost(sum[k]);
 	}
 }
@@ -646,19 +647,21 @@ void catalog_check_cost(struct span *s)
 	} costs[] = {{"total", TOK(cost_total_usd)},
 		     {"input", TOK(cost_input_usd)},
 		     {"output", TOK(cost_output_usd)}};
-	int64_t tok = s->total_tokens;
+	/* In double: a stored version (a PATCH's) may hold counts from before CATALOG_MAX_TOKENS,
+	 * whose sum would not fit an int64_t. */
+	double tok = (double)s->total_tokens;
 	json_t *refused;
 	bool bad = false;
 	double cap;
 
-	if (tok == SPAN_NONE_I64) {
+	if (s->total_tokens == SPAN_NONE_I64) {
 		if (s->input_tokens == SPAN_NONE_I64 && s->output_tokens == SPAN_NONE_I64)
 			return;
-		tok = (s->input_tokens == SPAN_NONE_I64 ? 0 : s->input_tokens) +
-		      (s->output_tokens == SPAN_NONE_I64 ? 0 : s->output_tokens);
+		tok = (s->input_tokens == SPAN_NONE_I64 ? 0 : (double)s->input_tokens) +
+		      (s->output_tokens == SPAN_NONE_I64 ? 0 : (double)s->output_tokens);
 	}
 	/* Half a micro-USD of slack for the rounding to 6 decimals. */
-	cap = (double)tok * CATALOG_MAX_USD_PER_TOKEN + 0.5 / CATALOG_COST_DECIMALS;
+	cap = tok * CATALOG_MAX_USD_PER_TOKEN + 0.5 / CATALOG_COST_DECIMALS;
 	for (size_t i = 0; i < 3; i++)
 		bad = bad || *(double *)((char *)s + costs[i].field) > cap;
 	if (!bad)

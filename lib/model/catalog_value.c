@@ -8,20 +8,27 @@
 bool catalog_count(json_t *v, int64_t *out)
 {
 	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
+		if (json_integer_value(v) < 0 || json_integer_value(v) > CATALOG_MAX_TOKENS)
 			return false;
 		*out = json_integer_value(v);
 		return true;
 	}
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
-		/* 2^63 as a double: the first value that no longer fits int64_t. */
-		if (!(d >= 0 && d < 9223372036854775808.0) || d != floor(d))
+		if (!(d >= 0 && d <= (double)CATALOG_MAX_TOKENS) || d != floor(d))
 			return false;
 		*out = (int64_t)d;
 		return true;
 	}
 	return false;
+}
+
+bool catalog_count_sum(int64_t a, int64_t b, int64_t *out)
+{
+	if (a < 0 || b < 0 || a > CATALOG_MAX_TOKENS || b > CATALOG_MAX_TOKENS - a)
+		return false;
+	*out = a + b;
+	return true;
 }
 
 /* Rounds d to the 6 decimals of the service's micro-USD columns. */
@@ -37,7 +44,7 @@ bool catalog_cost(json_t *v, double *out)
 	if (!json_is_number(v))
 		return false;
 	d = json_number_value(v);
-	if (!isfinite(d) || d < 0)
+	if (!(d >= 0 && d <= CATALOG_MAX_USD))
 		return false;
 	*out = catalog_round_cost(d);
 	return true;

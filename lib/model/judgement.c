@@ -198,3 +198,20 @@ bool judgement_shows(const struct judgement *j, enum judgement_view v)
 	}
 	return false;
 }
+
+/* The mean of judgement values (judgement.h). */
+void judgement_mean_add(struct judgement_mean *m, double v)
+{
+	m->sum += v;
+	m->scaled += ldexp(v, -64);
+	m->n++;
+}
+
+double judgement_mean_of(const struct judgement_mean *m)
+{
+	if (!m->n)
+		return NAN;
+	if (isfinite(m->sum))
+		return m->sum / (double)m->n;
+	return ldexp(m->scaled / (double)m->n, 64);
+}

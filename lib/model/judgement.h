@@ -125,4 +125,17 @@ bool judgement_shows(const struct judgement *j, enum judgement_view v);
  * "annotation.<kind>"), which NeMo never shows as an evaluator result. */
 bool judgement_is_annotation(const struct judgement *j);
 
+/* The mean of judgement values, which no API bounds (a NeMo evaluator's float may be 1e308):
+ * the plain sum, as every mean was taken, and beside it the sum of the values scaled by 2^-64,
+ * taken only when the plain sum overflows, so the mean of values of any size is a number.
+ * Start from {0}. */
+struct judgement_mean {
+	double sum, scaled;
+	long long n;
+};
+/* Adds value v to m. */
+void judgement_mean_add(struct judgement_mean *m, double v);
+/* The mean of m's values (NAN when it has none). */
+double judgement_mean_of(const struct judgement_mean *m);
+
 #endif

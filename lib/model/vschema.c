@@ -111,6 +111,17 @@ bool vs_check(struct verrs *v, json_t *loc, json_t *val, enum vs_type t, bool no
 	return false;
 }
 
+/* pydantic's le=max; see vschema.h. */
+bool vs_check_le(struct verrs *v, json_t *loc, const char *key, json_t *val, double max)
+{
+	char msg[64];
+	if (!json_is_number(val) || json_number_value(val) <= max)
+		return true;
+	snprintf(msg, sizeof msg, "Input should be less than or equal to %.17g", max);
+	vs_error(v, loc, key, "less_than_equal", msg, val);
+	return false;
+}
+
 /* Checks obj as a model; see vschema.h. */
 bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields, size_t n,
 	      bool closed)

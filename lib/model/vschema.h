@@ -40,6 +40,11 @@ void vs_error(struct verrs *v, json_t *loc, const char *key, const char *type, c
  * loc and returns false. */
 bool vs_check(struct verrs *v, json_t *loc, json_t *val, enum vs_type t, bool nonneg);
 
+/* True when val is no number or at most max; otherwise adds pydantic's less_than_equal at
+ * loc + [key] (key NULL: at loc). For a field of a model with a named limit (le=max), checked
+ * after vs_model. */
+bool vs_check_le(struct verrs *v, json_t *loc, const char *key, json_t *val, double max);
+
 /* Checks obj as a model at loc: an object, every required field present, no unknown key when
  * closed, each present field of its type (null counts as absent for optional fields). Returns
  * true when nothing was added to v. */

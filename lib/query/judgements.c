@@ -400,11 +400,11 @@ enum status query_judged(struct jquery *q, enum judgement_target by, const char 
 	double *means = arena_alloc(q->a, (cnt ? cnt : 1) * sizeof *means);
 	size_t u = 0;
 	for (size_t i = 0, j; i < cnt; i = j) {
-		double sum = 0;
+		struct judgement_mean m = {0};
 		for (j = i; j < cnt && v[j].h == v[i].h; j++)
-			sum += v[j].v;
+			judgement_mean_add(&m, v[j].v);
 		hs[u] = v[i].h;
-		means[u++] = sum / (double)(j - i);
+		means[u++] = judgement_mean_of(&m);
 	}
 	out->h = hs;
 	out->v = means;

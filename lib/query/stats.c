@@ -81,6 +81,26 @@ struct stats_scan {
 	struct top slow;
 };
 
+/* sum + usd in micro-USD, saturating at INT64_MAX: a span's cost is at most CATALOG_MAX_USD
+ * (1e15 micro-USD), so a trace of 9,224 such spans, or a record stored before that limit,
+ * would overflow the sum (an imported cost may be negative). */
+static int64_t stats_micro_add(int64_t sum, double usd)
+{
+	/* 2^63 as a double: the first value past INT64_MAX. */
+	double m = usd * 1e6, lim = 9223372036854775808.0;
+	long long c;
+	if (isnan(m))
+		return sum;
+	if (m >= lim || m <= -lim)
+		return m > 0 ? INT64_MAX : INT64_MIN;
+	c = llround(m);
+	if (c > 0 && sum > INT64_MAX - c)
+		return INT64_MAX;
+	if (c < 0 && sum < INT64_MIN - c)
+		return INT64_MIN;
+	return sum + c;
+}
+
 static void stats_match(void *ctx, struct scan *db, size_t di, size_t i, const struct idx_rec *r)
 {
 	struct stats_scan *g = ctx;
@@ -95,7 +115,7 @@ static void stats_match(void *ctx, struct scan *db, size_t di, size_t i, const s
 	if (fresh)
 		h->count = -1;
 	if (r->flags & REC_HAS_COST_TOTAL)
-		h->started += llround(r->cost_total * 1e6);
+		h->started = stats_micro_add(h->started, r->cost_total);
 	if (!store_rec_root(r) || h->count >= 0)
 		return;
 	h->count = 0;

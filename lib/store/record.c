@@ -38,6 +38,8 @@ static uint64_t id_hash(const char *s)
 	return s ? hash_bytes(s, strlen(s)) : 0;
 }
 
+/* Every ingest refuses a count past UINT32_MAX (CATALOG_MAX_TOKENS); the clamp is for lines
+ * stored before that limit. */
 static void set_tok(int64_t v, uint32_t *out, uint16_t *flags, uint16_t bit)
 {
 	if (v == SPAN_NONE_I64)
@@ -46,9 +48,11 @@ static void set_tok(int64_t v, uint32_t *out, uint16_t *flags, uint16_t bit)
 	*flags |= bit;
 }
 
+/* A cost that is no finite number is written null on the line (span_render), so the record
+ * has none either: the two agree for spandex verify. */
 static void set_cost(double v, double *out, uint16_t *flags, uint16_t bit)
 {
-	if (isnan(v))
+	if (!isfinite(v))
 		return;
 	*out = v;
 	*flags |= bit;

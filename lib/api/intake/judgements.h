@@ -56,8 +56,7 @@ enum status intake_jfilter_parse(struct arena *a, enum intake_jlist list, const 
  * or session ids, by), for the page of traces or the session that shows them. */
 struct intake_score {
 	const char *name;
-	double sum;
-	long long count;
+	struct judgement_mean mean;
 };
 struct intake_scores {
 	struct intake_score *s; /* by name */

@@ -34,10 +34,9 @@ static void add(void *ctx, size_t which, const struct judgement *j)
 			s->s = p;
 			c->cap[which] = cap;
 		}
-		s->s[s->n++] = (struct intake_score){j->name, 0, 0};
+		s->s[s->n++] = (struct intake_score){.name = j->name};
 	}
-	s->s[i].sum += j->value;
-	s->s[i].count++;
+	judgement_mean_add(&s->s[i].mean, j->value);
 }
 
 const struct jfilter intake_scored = {.targets = 1u << JT_SPAN,
@@ -75,7 +74,7 @@ void intake_scores_render(const struct intake_scores *s, struct buf *out)
 			buf_addc(out, ',');
 		jsonw_string(out, s->s[i].name, strlen(s->s[i].name));
 		buf_addc(out, ':');
-		jsonw_real(out, s->s[i].sum / (double)s->s[i].count);
+		jsonw_real(out, judgement_mean_of(&s->s[i].mean));
 	}
 	buf_addc(out, '}');
 }

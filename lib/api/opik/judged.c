@@ -147,10 +147,13 @@ static double group_value(const struct judgement *const *g, size_t k)
 {
 	if (k == 1)
 		return g[0]->value;
-	double sum = 0;
+	struct judgement_mean m = {0};
+	double mean;
 	for (size_t i = 0; i < k; i++)
-		sum += g[i]->value;
-	return round(sum / (double)k * 1e9) / 1e9;
+		judgement_mean_add(&m, g[i]->value);
+	mean = judgement_mean_of(&m);
+	/* Past 1e297 a double has no 9th decimal to round, and mean * 1e9 could overflow. */
+	return fabs(mean) > 1e297 ? mean : round(mean * 1e9) / 1e9;
 }
 
 /* Opik's sources: its own words back; what another API's people wrote is "ui", its

@@ -10,6 +10,7 @@
 #include "lib/ingest/ingest.h"
 #include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
+#include "lib/model/catalog_value.h"
 #include "lib/model/crosswalk.h"
 
 /* The table. Each Opik field, the hook that puts it into the span (create or PATCH; null
@@ -143,6 +144,13 @@ static void usage_value(struct span *s, struct verrs *v, json_t *loc, json_t *x)
 		if (!json_is_number(n)) {
 			verrs_add_field(v, loc, "usage", "int_type",
 					"must be an object of integers", x);
+			return;
+		}
+		/* A count the catalog takes (CATALOG_MAX_TOKENS), so llround below is in range. */
+		if (!(json_number_value(n) >= 0 &&
+		      json_number_value(n) <= (double)CATALOG_MAX_TOKENS)) {
+			verrs_add_field(v, loc, "usage", "int_type",
+					"must be an object of integers from 0 to 4294967295", x);
 			return;
 		}
 	}
@@ -283,11 +291,12 @@ static void put_cost(const struct field *f, const struct ingest_put *p, json_t *
 {
 	if (null)
 		p->s->cost_total_usd = NAN;
-	else if (json_is_number(x) && json_number_value(x) >= 0)
+	else if (json_is_number(x) && json_number_value(x) >= 0 &&
+		 json_number_value(x) <= CATALOG_MAX_USD)
 		p->s->cost_total_usd = json_number_value(x);
 	else
 		verrs_add_field(p->v, p->loc, f->name, "decimal_type",
-				"must be a number of at least 0", x);
+				"must be a number from 0 to 1000000000", x);
 }
 
 static void put_error(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
