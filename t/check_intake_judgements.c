@@ -540,7 +540,7 @@ START_TEST(scored_records)
 	q.f = NULL;
 	ck_assert_int_eq(intake_scores_of(&q, JT_TRACE, ids, 2, sc), ST_OK);
 	ck_assert_uint_eq(sc[0].n, 1);
-	ck_assert(sc[0].s[0].sum / (double)sc[0].s[0].count == 0.8);
+	ck_assert(judgement_mean_of(&sc[0].s[0].mean) == 0.8);
 	ck_assert_uint_eq(sc[1].n, 0);
 	/* By span: p1's own. */
 	q.f = &intake_scored;

@@ -419,7 +419,7 @@ static bool cat_usable(const struct catalog_row *r, json_t *v)
 	case CATALOG_EVAL:
 		return json_is_string(v);
 	case CATALOG_VERSION:
-		return json_is_string(v) || catalog_count(v, &n);
+		return json_is_string(v) || catalog_whole(v, &n);
 	case CATALOG_TOKENS:
 	case CATALOG_USAGE:
 		return catalog_count(v, &n);
@@ -449,7 +449,7 @@ static void cat_set(struct arena *a, struct span *s, const struct catalog_row *r
 		if (json_is_string(v))
 			s->str[r->field] =
 			    arena_strndup(a, json_string_value(v), json_string_length(v));
-		else if (catalog_count(v, &n))
+		else if (catalog_whole(v, &n))
 			s->str[r->field] = arena_printf(a, "%lld", (long long)n);
 		break;
 	case CATALOG_EVAL:

@@ -3,24 +3,35 @@
 #include <math.h>
 #include "lib/model/catalog_value.h"
 
-/* Token count rule (see catalog.h): integral floats count because OTLP doubles and JSON 3.0
- * both mean 3. */
-bool catalog_count(json_t *v, int64_t *out)
+/* A non-negative integer (a version, or a count before its bound): integral floats count
+ * because OTLP doubles and JSON 3.0 both mean 3. */
+bool catalog_whole(json_t *v, int64_t *out)
 {
 	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0 || json_integer_value(v) > CATALOG_MAX_TOKENS)
+		if (json_integer_value(v) < 0)
 			return false;
 		*out = json_integer_value(v);
 		return true;
 	}
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
-		if (!(d >= 0 && d <= (double)CATALOG_MAX_TOKENS) || d != floor(d))
+		/* 2^63 as a double: the first value that no longer fits int64_t. */
+		if (!(d >= 0 && d < 9223372036854775808.0) || d != floor(d))
 			return false;
 		*out = (int64_t)d;
 		return true;
 	}
 	return false;
+}
+
+/* Token count rule (see catalog.h). */
+bool catalog_count(json_t *v, int64_t *out)
+{
+	int64_t n;
+	if (!catalog_whole(v, &n) || n > CATALOG_MAX_TOKENS)
+		return false;
+	*out = n;
+	return true;
 }
 
 bool catalog_count_sum(int64_t a, int64_t b, int64_t *out)

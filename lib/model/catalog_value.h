@@ -17,6 +17,9 @@
  * sums saturate past that). A larger value is no cost (README "Limits"). */
 #define CATALOG_MAX_USD 1e9
 
+/* True when v is a non-negative integer (an integral float counts; booleans and strings do
+ * not), such as a version; *out gets it. */
+bool catalog_whole(json_t *v, int64_t *out);
 /* True when v is a non-negative integer token count of at most CATALOG_MAX_TOKENS (an integral
  * float counts; booleans and strings do not); *out gets it. */
 bool catalog_count(json_t *v, int64_t *out);
