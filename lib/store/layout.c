@@ -2,6 +2,7 @@
  * appears here once; every other file of lib/store asks for it by its enum layout_file. */
 #include "lib/store/layout.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -337,6 +338,28 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Whether directory p holds a file of a workspace: a table, the journal, the lock, the rules,
+ * the judgements, or a day's file. A directory of another program under DATA (or a DATA given
+ * by mistake: `spandex verify /etc`) is none, and nothing is made in it. */
+static bool holds_workspace(const char *p)
+{
+	DIR *d = opendir(p);
+	if (!d)
+		return false;
+	bool found = false;
+	struct dirent *e;
+	while (!found && (e = readdir(d))) {
+		const char *m = e->d_name;
+		found =
+		    !strcmp(m, "judgements") || (strlen(m) > 11 && isdigit((unsigned char)m[0]) &&
+						 m[4] == '-' && m[7] == '-' && m[10] == '.');
+		for (int f = 0; !found && f < LAYOUT__COUNT; f++)
+			found = !files[f].shard && !strcmp(m, files[f].name);
+	}
+	closedir(d);
+	return found;
+}
+
 enum status store_workspaces(struct store *st, char ***names, size_t *n)
 {
 	*names = NULL;
@@ -352,9 +375,10 @@ enum status store_workspaces(struct store *st, char ***names, size_t *n)
 		char p[PATH_MAX];
 		struct stat sb;
 		if (!layout_path(p, st, e->d_name, LAYOUT_IDS) || stat(p, &sb) < 0) {
-			/* A workspace is a directory with shards; the id table marks it. */
+			/* A workspace is a directory with shards; the id table marks it, or
+			 * another file of a workspace when it has none (yet). */
 			if (!layout_dir(p, st, e->d_name) || stat(p, &sb) < 0 ||
-			    !S_ISDIR(sb.st_mode))
+			    !S_ISDIR(sb.st_mode) || !holds_workspace(p))
 				continue;
 		}
 		if (*n == cap) {

@@ -297,3 +297,19 @@ test('backup into the data directory, or restore from inside the target, is refu
 	assert.deepEqual(fs.readdirSync(data).filter((n) => !n.startsWith('.spandex-')), ['ws-a']);
 	fs.rmSync(data, { recursive: true });
 });
+
+// `spandex verify /etc` made a lock, a journal and three tables in every directory of /etc: a
+// directory with no file of a workspace is none, and no command makes anything in it.
+test('directories under DATA that hold no workspace file are left alone by every command', async () => {
+	const data = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-notws-'));
+	for (const d of ['cron.d', 'apt', 'lost+found']) {
+		fs.mkdirSync(path.join(data, d));
+		fs.writeFileSync(path.join(data, d, 'conf'), 'x');
+	}
+	for (const args of [['verify', data], ['index', data], ['reindex', data], ['seal', data], ['retain', data, '--days', '1'], ['stats', data]]) {
+		const r = await spandexCli(args);
+		assert.equal(r.code, 0, `${args[0]}: ${r.stderr}`);
+	}
+	for (const d of ['cron.d', 'apt', 'lost+found']) assert.deepEqual(fs.readdirSync(path.join(data, d)), ['conf'], d);
+	fs.rmSync(data, { recursive: true });
+});
