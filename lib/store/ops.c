@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
+#include "lib/model/workspace.h"
 #include "lib/store/io.h"
 #include "lib/store/rebuild.h"
 #include "lib/store/settle.h"
@@ -208,17 +209,45 @@ void ops_lock_holders(int fd, char *out, size_t len)
 
 /* ---- retention ---- */
 
-/* Puts file f of ws/<day> into archive/<ws>/ (laid out as a data directory): a hard link when
- * the archive is on the same file system, else a copy; either way under a temporary name
+/* The files of a day retain keeps in the archive: the lines (plain, or sealed and late), the
+ * index, which makes them a shard, and what reindex cut from the day, for a person to read. */
+static const enum layout_file archived[] = {LAYOUT_JSONL, LAYOUT_ZST, LAYOUT_LATE, LAYOUT_IDX,
+					    LAYOUT_QUARANTINE};
+enum { NARCHIVED = sizeof archived / sizeof *archived };
+
+/* The workspace of archive that takes day of ws: ws, or when an earlier run archived that day
+ * there already (spans came for it again, and retain removed it again), the first of ws.2,
+ * ws.3 ... that holds none of it, so no archived span is replaced. NULL past
+ * OPS_ARCHIVE_COPIES or a name too long. */
+static const char *archive_ws(struct store *arch, const char *ws, int32_t day, char *buf,
+			      size_t size)
+{
+	for (int copy = 1; copy <= OPS_ARCHIVE_COPIES; copy++) {
+		const char *name = ws;
+		if (copy > 1 &&
+		    (snprintf(buf, size, "%s.%d", ws, copy) >= (int)size || !workspace_valid(buf)))
+			return NULL;
+		if (copy > 1)
+			name = buf;
+		bool taken = false;
+		char p[PATH_MAX];
+		for (size_t k = 0; !taken && k < NARCHIVED; k++)
+			taken = !layout_shard_path(p, arch, name, day, archived[k]) ||
+				access(p, F_OK) == 0;
+		if (!taken)
+			return layout_mkdir(arch, name) < 0 ? NULL : name;
+	}
+	return NULL;
+}
+
+/* Puts file f of ws/<day> into archive/<aws>/ (laid out as a data directory): a hard link
+ * when the archive is on the same file system, else a copy; either way under a temporary name
  * renamed into place. */
 static int archive_file(struct store *st, const char *ws, int32_t day, enum layout_file f,
-			const char *archive)
+			struct store *arch, const char *aws)
 {
 	char src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
-	struct store arch;
-	store_init(&arch, archive, false);
-	arch.kind = st->kind;
-	if (!layout_shard_path(src, st, ws, day, f) || !layout_shard_path(dst, &arch, ws, day, f) ||
+	if (!layout_shard_path(src, st, ws, day, f) || !layout_shard_path(dst, arch, aws, day, f) ||
 	    !ops_pathf(tmp, "%s.tmp", dst))
 		return -1;
 	if (access(src, F_OK) < 0)
@@ -257,14 +286,22 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 	if (lfd >= 0)
 		io_lock_fd(lfd);
 	enum status rc = ST_UNAVAILABLE;
-	/* The lines (plain, or sealed and late), then the index, which makes them a shard; and
-	 * what reindex cut from the day, kept for a person to read. */
 	static const enum layout_file data[] = {LAYOUT_JSONL, LAYOUT_ZST, LAYOUT_LATE};
-	static const enum layout_file kept[] = {LAYOUT_JSONL, LAYOUT_ZST, LAYOUT_LATE, LAYOUT_IDX,
-						LAYOUT_QUARANTINE};
 	enum { NDATA = sizeof(data) / sizeof(*data) };
-	for (size_t k = 0; archive && k < sizeof kept / sizeof *kept; k++)
-		if (archive_file(st, ws, day, kept[k], archive) < 0) {
+	struct store arch; /* the archive is laid out as a data directory */
+	store_init(&arch, archive, false);
+	arch.kind = st->kind;
+	char wsbuf[128];
+	const char *aws = archive ? archive_ws(&arch, ws, day, wsbuf, sizeof wsbuf) : NULL;
+	if (archive && !aws) {
+		rc = err_set(e, ST_UNAVAILABLE,
+			     "archiving %s/%s: the archive holds the day %d times already; the day "
+			     "stays",
+			     ws, d, OPS_ARCHIVE_COPIES);
+		goto out;
+	}
+	for (size_t k = 0; archive && k < NARCHIVED; k++)
+		if (archive_file(st, ws, day, archived[k], &arch, aws) < 0) {
 			rc = err_set(e, ST_UNAVAILABLE, "archiving %s/%s: %s", ws, d,
 				     strerror(errno));
 			goto out;
