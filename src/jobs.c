@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/auth/auth.h"
+#include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/ingest/import.h"
 #include "lib/store/ops.h"
@@ -344,7 +345,6 @@ static void import_report(void *ctx, const char *msg)
 
 int cmd_import(const char *cmd, struct opts *o)
 {
-	(void)cmd;
 	struct err e = {ST_OK, ""};
 	size_t shown = 0;
 	struct store st;
@@ -354,25 +354,43 @@ int cmd_import(const char *cmd, struct opts *o)
 			    .check_only = true,
 			    .report = import_report,
 			    .ctx = &shown};
+	/* The files are opened by whoever runs the command (root's own export, say), and only
+	 * then does a root run become DATA's owner, which writes the spans (cli_become_owner). */
+	FILE **fs = xcalloc(o->nfiles ? o->nfiles : 1, sizeof *fs);
+	int rc = 0;
+	for (size_t i = 0; !rc && i < o->nfiles; i++)
+		if (!(fs[i] = fopen(o->files[i], "re"))) {
+			fprintf(stderr, "spandex: import: %s: %s\n", o->files[i], strerror(errno));
+			rc = 1;
+		}
+	if (!rc)
+		rc = cli_become_owner(cmd, o->pos[0]);
 	/* Every line of every file is checked before anything is stored. */
-	for (size_t pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < o->nfiles; i++) {
-			if (import_file(&im, o->files[i], &e) != ST_OK) {
-				fprintf(stderr, "spandex: import: %s\n", err_text(&e));
-				return 1;
+	for (size_t pass = 0; !rc && pass < 2; pass++) {
+		for (size_t i = 0; !rc && i < o->nfiles; i++) {
+			if ((pass && fseek(fs[i], 0, SEEK_SET) < 0) ||
+			    import_stream(&im, o->files[i], fs[i], &e) != ST_OK) {
+				fprintf(stderr, "spandex: import: %s\n",
+					e.st ? err_text(&e) : strerror(errno));
+				rc = 1;
 			}
 		}
+		if (rc)
+			break;
 		if (im.bad) {
 			fprintf(stderr, "spandex: import: %zu bad line%s; nothing was stored\n",
 				im.bad, im.bad == 1 ? "" : "s");
-			return 1;
-		}
-		if (!pass) {
+			rc = 1;
+		} else if (!pass) {
 			im.check_only = false;
 			im.spans = 0;
 		}
 	}
-	if (o->verbose)
+	for (size_t i = 0; i < o->nfiles; i++)
+		if (fs[i])
+			fclose(fs[i]);
+	free(fs);
+	if (!rc && o->verbose)
 		printf("import: %zu spans into %s\n", im.spans, o->workspace);
-	return 0;
+	return rc;
 }

@@ -152,7 +152,7 @@ static const struct command {
      "JSONL spans (an export) into W, each checked as direct ingest checks it (a span its own\n"
      "parent, or ending before its start, imports as stored); a file with a bad\n"
      "line imports nothing.\n",
-     true},
+     false /* it becomes DATA's owner itself, after it opens the files */},
 };
 
 /* A command line c cannot take: the reason, then c's own usage (not every command's). */

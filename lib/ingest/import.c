@@ -225,13 +225,10 @@ static bool next_line(FILE *f, struct buf *b, size_t *len)
 	return any;
 }
 
-enum status import_file(struct import *im, const char *path, struct err *e)
+enum status import_stream(struct import *im, const char *path, FILE *f, struct err *e)
 {
 	if (!workspace_valid(im->ws))
 		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", im->ws);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return err_set(e, ST_NOT_FOUND, "%s: %s", path, strerror(errno));
 	struct batch *b = xmalloc(sizeof(*b));
 	b->n = b->bytes = 0;
 	struct buf lb;
@@ -274,6 +271,5 @@ enum status import_file(struct import *im, const char *path, struct err *e)
 	batch_clear(b);
 	free(b);
 	buf_free(&lb);
-	fclose(f);
 	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "lib/base/status.h"
 #include "lib/store/store.h"
 
@@ -17,11 +18,12 @@ struct import {
 	void *ctx;
 	size_t spans, bad; /* counted over every file */
 };
-/* Validates each line of path as ingest validates a span (the direct-ingest rules for the
- * fields it shares, the Span types for the rest) and, unless check_only, stores the spans
- * with store_append in batches. The line's workspace is replaced by im->ws and ingested_at
- * is set anew. Bad lines are reported with their number. When storing, the first bad line
- * stops the import (batches before it stay), so callers check every file first. */
-enum status import_file(struct import *im, const char *path, struct err *e);
+/* Validates each line of f (open, read from where it stands; path names it in messages) as
+ * ingest validates a span (the direct-ingest rules for the fields it shares, the Span types
+ * for the rest) and, unless check_only, stores the spans with store_append in batches. The line's
+ * workspace is replaced by im->ws and ingested_at is set anew. Bad lines are reported with their
+ * number. When storing, the first bad line stops the import (batches before it stay), so callers
+ * check every file first. */
+enum status import_stream(struct import *im, const char *path, FILE *f, struct err *e);
 
 #endif
