@@ -133,8 +133,9 @@ static const struct command {
      "usage: spandex backup DATA DEST [--wait] [--verbose]\n"
      "A consistent, incremental snapshot of DATA in DEST/<time>/ (unchanged files hard-linked\n"
      "to the previous snapshot), the API keys (DATA/.spandex-keys) with it, mode 0600. A run\n"
-     "killed halfway leaves DEST/.tmp-<time>: the next backup removes it.\n",
-     false},
+     "killed halfway leaves DEST/.tmp-<time>: the next backup removes it. Run as root, it\n"
+     "writes as DATA's owner, so that the owner's restore and next backup read what it wrote.\n",
+     true},
     {"restore", 2, O_FORCE | ADMIN, 0, 1, cmd_restore,
      "usage: spandex restore BACKUP DATA [--force] [--wait] [--verbose]\n"
      "Puts a snapshot back into DATA (which must be empty unless --force), then verifies it.\n"

@@ -145,7 +145,8 @@ static bool gen_parse(const char *s, unsigned *seq)
 	return true;
 }
 
-/* The newest complete generation (one with a MANIFEST) under dest, into out (>= 64). */
+/* The newest complete generation (one with a MANIFEST, or one this user cannot look into)
+ * under dest, into out (>= 64). */
 bool ops_gen_latest(const char *dest, char *out)
 {
 	DIR *d = opendir(dest);
@@ -157,8 +158,12 @@ bool ops_gen_latest(const char *dest, char *out)
 	while ((e = readdir(d))) {
 		char p[PATH_MAX];
 		unsigned seq;
+		/* One this user cannot read (a root run's, for a restore run as DATA's owner) is
+		 * not passed over for an older one: it is taken, and its check says why it fails.
+		 */
 		if (strlen(e->d_name) >= 64 || !gen_parse(e->d_name, &seq) ||
-		    !ops_pathf(p, "%s/%s/MANIFEST", dest, e->d_name) || access(p, F_OK) < 0)
+		    !ops_pathf(p, "%s/%s/MANIFEST", dest, e->d_name) ||
+		    (access(p, F_OK) < 0 && errno == ENOENT))
 			continue;
 		int c = found ? strncmp(e->d_name, out, 16) : 1;
 		if (c > 0 || (c == 0 && seq > best_seq)) {

@@ -362,6 +362,9 @@ enum status ops_restore(const char *backup, struct store *st, bool force, const 
 		    "writing it, so it may lack days; restore refuses it, and the next "
 		    "backup into its directory removes it",
 		    backup);
+	if (ops_pathf(p, "%s/MANIFEST", backup) && access(p, F_OK) < 0 && errno != ENOENT)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s (a backup made by another user?)", p,
+			       strerror(errno));
 	if (ops_pathf(p, "%s/MANIFEST", backup) && access(p, F_OK) == 0) {
 		snprintf(out->gen, sizeof(out->gen), "%s", backup);
 	} else {
