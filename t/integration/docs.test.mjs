@@ -195,6 +195,12 @@ async function docCheck(P, env, [install, user, keysBlock, spawnBlock, cron, res
 	}
 	assert.equal(started.length, programs().length, 'one spawn-fcgi child per program');
 	assert.ok(started.every(alive));
+	// Run again while they run (to bring back one that died), the loop starts none twice and
+	// leaves every pid file as it was (spawn-fcgi emptied each, so the stop lines missed them).
+	const pids = programs().map((p) => fs.readFileSync(path.join(P, 'run/spandex', `${p.name}.pid`), 'utf8'));
+	await sh(spawnBlock.text, 'spawn-fcgi, again');
+	assert.equal(started.length, programs().length, 'none started twice');
+	assert.deepEqual(programs().map((p) => fs.readFileSync(path.join(P, 'run/spandex', `${p.name}.pid`), 'utf8')), pids);
 	// Each program serves a request through the installed include, as it would in production.
 	const base = await startIncludeNginx(P);
 	await probeAll(base, key);
