@@ -97,6 +97,8 @@ bool cli_inside(const char *p, const char *dir)
 	/* The nearest ancestor of p that exists: what is below it is made under it. */
 	while (!realpath(q, r)) {
 		char *slash = strrchr(q, '/');
+		if (!strcmp(q, ".")) /* no working directory (removed under the command) */
+			return false;
 		if (!slash) /* a relative name: under the working directory */
 			snprintf(q, sizeof q, ".");
 		else

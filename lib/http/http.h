@@ -180,6 +180,10 @@ unsigned long long http_env_count(struct http_req *req, const char *name, unsign
 const char *http_header(struct http_req *req, const char *name);
 /* Value of the first query parameter key, or NULL. */
 const char *http_param(struct http_req *req, const char *key);
+/* A Location header of the request's path (or of prefix, when not NULL) and then id, each
+ * segment percent-encoded but its unreserved characters (RFC 3986 section 2.3): an id with a
+ * '/' (sessions "user/42") or a line break in it stays one segment of one header line. */
+const char *http_location(struct http_req *req, const char *prefix, const char *id);
 
 /* Records the reason of a failure for the loop's error reply and returns st. */
 enum status http_fail(struct http_req *req, enum status st, const char *fmt, ...)

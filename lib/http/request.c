@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
+#include "lib/base/arena.h"
+#include "lib/base/buf.h"
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
 #include "lib/json/jsonx.h"
@@ -383,4 +385,34 @@ enum status http_fastapi_body(struct http_req *req, json_t **out)
 	const char *ct = req->content_type;
 	enum status st = ct && ct[strspn(ct, " \t")] ? http_require_type(req, json_types) : ST_OK;
 	return st == ST_OK ? http_json_body(req, out) : st;
+}
+
+/* s percent-encoded into b but its unreserved characters. */
+static void pct_encode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (isalnum(*p) || strchr("-._~", *p))
+			buf_addc(b, (char)*p);
+		else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[*p >> 4]);
+			buf_addc(b, hex[*p & 15]);
+		}
+}
+
+const char *http_location(struct http_req *req, const char *prefix, const char *id)
+{
+	struct buf *b = arena_buf(req->arena);
+	buf_adds(b, "Location: ");
+	if (prefix)
+		buf_adds(b, prefix);
+	for (size_t i = 0; !prefix && i < req->nsegs; i++) {
+		buf_addc(b, '/');
+		pct_encode(b, req->segs[i]);
+	}
+	buf_addc(b, '/');
+	pct_encode(b, id ? id : "");
+	buf_adds(b, "\r\n");
+	return b->p;
 }

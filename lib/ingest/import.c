@@ -205,24 +205,19 @@ static enum status batch_store(struct import *im, struct batch *b, struct err *e
 
 /* The next line of f (its newline dropped) in *b, read no further into memory than
  * STORE_MAX_LINE + 1 bytes: the rest of a longer line is read past, and *len says its length
- * was over the limit (import_line refuses it). False at the end of f. */
+ * was over the limit (import_line refuses it). A NUL byte is kept, so the line's JSON is
+ * refused for it. False at the end of f. */
 static bool next_line(FILE *f, struct buf *b, size_t *len)
 {
-	char chunk[64 * 1024];
-	bool any = false;
+	int c = EOF;
 	b->len = 0;
 	*len = 0;
-	while (fgets(chunk, sizeof chunk, f)) {
-		any = true;
-		size_t n = strlen(chunk);
-		bool end = n && chunk[n - 1] == '\n';
-		*len += n - end;
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
 		if (b->len <= STORE_MAX_LINE)
-			buf_add(b, chunk, n - end);
-		if (end)
-			break;
+			buf_addc(b, (char)c);
+		++*len;
 	}
-	return any;
+	return c != EOF || *len;
 }
 
 enum status import_stream(struct import *im, const char *path, FILE *f, struct err *e)

@@ -344,8 +344,8 @@ static int cmp_str(const void *a, const void *b)
 static bool holds_workspace(const char *p)
 {
 	DIR *d = opendir(p);
-	if (!d)
-		return false;
+	if (!d) /* one this user cannot read is taken, so the command fails on it and names it */
+		return errno != ENOENT && errno != ENOTDIR;
 	bool found = false;
 	struct dirent *e;
 	while (!found && (e = readdir(d))) {

@@ -215,39 +215,42 @@ static const enum layout_file archived[] = {LAYOUT_JSONL, LAYOUT_ZST, LAYOUT_LAT
 					    LAYOUT_QUARANTINE};
 enum { NARCHIVED = sizeof archived / sizeof *archived };
 
-/* The workspace of archive that takes day of ws: ws, or when an earlier run archived that day
- * there already (spans came for it again, and retain removed it again), the first of ws.2,
- * ws.3 ... that holds none of it, so no archived span is replaced. NULL past
- * OPS_ARCHIVE_COPIES or a name too long. */
-static const char *archive_ws(struct store *arch, const char *ws, int32_t day, char *buf,
-			      size_t size)
+/* The archive that takes day of ws, as a data directory (into arch, its root in root[size]):
+ * ARCHIVE, or when an earlier run archived that day there already (spans came for it again,
+ * and retain removed it again), the first of ARCHIVE/.copy-2, .copy-3 ... that holds none of
+ * it, so no archived span is replaced; a name no workspace can have, so no tenant's days mix
+ * with another's. 0; -1 with errno (ENOSPC past OPS_ARCHIVE_COPIES). */
+static int archive_for(const struct store *st, const char *archive, const char *ws, int32_t day,
+		       struct store *arch, char *root, size_t size)
 {
 	for (int copy = 1; copy <= OPS_ARCHIVE_COPIES; copy++) {
-		const char *name = ws;
-		if (copy > 1 &&
-		    (snprintf(buf, size, "%s.%d", ws, copy) >= (int)size || !workspace_valid(buf)))
-			return NULL;
-		if (copy > 1)
-			name = buf;
+		if ((copy == 1 ? snprintf(root, size, "%s", archive)
+			       : snprintf(root, size, "%s/.copy-%d", archive, copy)) >= (int)size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		store_init(arch, root, false);
+		arch->kind = st->kind;
 		bool taken = false;
 		char p[PATH_MAX];
 		for (size_t k = 0; !taken && k < NARCHIVED; k++)
-			taken = !layout_shard_path(p, arch, name, day, archived[k]) ||
+			taken = !layout_shard_path(p, arch, ws, day, archived[k]) ||
 				access(p, F_OK) == 0;
 		if (!taken)
-			return layout_mkdir(arch, name) < 0 ? NULL : name;
+			return layout_mkdir(arch, ws);
 	}
-	return NULL;
+	errno = ENOSPC;
+	return -1;
 }
 
-/* Puts file f of ws/<day> into archive/<aws>/ (laid out as a data directory): a hard link
- * when the archive is on the same file system, else a copy; either way under a temporary name
+/* Puts file f of ws/<day> into arch/<ws>/ (laid out as a data directory): a hard link when
+ * the archive is on the same file system, else a copy; either way under a temporary name
  * renamed into place. */
 static int archive_file(struct store *st, const char *ws, int32_t day, enum layout_file f,
-			struct store *arch, const char *aws)
+			struct store *arch)
 {
 	char src[PATH_MAX], dst[PATH_MAX], tmp[PATH_MAX];
-	if (!layout_shard_path(src, st, ws, day, f) || !layout_shard_path(dst, arch, aws, day, f) ||
+	if (!layout_shard_path(src, st, ws, day, f) || !layout_shard_path(dst, arch, ws, day, f) ||
 	    !ops_pathf(tmp, "%s.tmp", dst))
 		return -1;
 	if (access(src, F_OK) < 0)
@@ -289,19 +292,17 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 	static const enum layout_file data[] = {LAYOUT_JSONL, LAYOUT_ZST, LAYOUT_LATE};
 	enum { NDATA = sizeof(data) / sizeof(*data) };
 	struct store arch; /* the archive is laid out as a data directory */
-	store_init(&arch, archive, false);
-	arch.kind = st->kind;
-	char wsbuf[128];
-	const char *aws = archive ? archive_ws(&arch, ws, day, wsbuf, sizeof wsbuf) : NULL;
-	if (archive && !aws) {
-		rc = err_set(e, ST_UNAVAILABLE,
-			     "archiving %s/%s: the archive holds the day %d times already; the day "
-			     "stays",
-			     ws, d, OPS_ARCHIVE_COPIES);
+	char root[PATH_MAX];
+	if (archive && archive_for(st, archive, ws, day, &arch, root, sizeof root) < 0) {
+		rc = err_set(e, ST_UNAVAILABLE, "archiving %s/%s into %s: %s%s", ws, d, archive,
+			     strerror(errno),
+			     errno == ENOSPC
+				 ? " (it holds that many copies of the day: the day stays)"
+				 : "");
 		goto out;
 	}
 	for (size_t k = 0; archive && k < NARCHIVED; k++)
-		if (archive_file(st, ws, day, archived[k], &arch, aws) < 0) {
+		if (archive_file(st, ws, day, archived[k], &arch) < 0) {
 			rc = err_set(e, ST_UNAVAILABLE, "archiving %s/%s: %s", ws, d,
 				     strerror(errno));
 			goto out;

@@ -32,8 +32,8 @@ const char *ops_serve_unlogged(void);
 
 /* Removes the shards of ws whose day is before cutoff_day, each under the workspace lock and
  * its shard lock; with archive, first places them in archive/<ws>/, or, for a day an earlier
- * run archived there already (spans came for it again), in archive/<ws>.2/, <ws>.3/ ...: an
- * archived day is never replaced. *removed counts days. */
+ * run archived there already (spans came for it again), in archive/.copy-2/<ws>/, .copy-3 ...:
+ * an archived day is never replaced. *removed counts days. */
 #define OPS_ARCHIVE_COPIES 100 /* copies of one day an archive takes; past it the day stays */
 enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, const char *archive,
 		       size_t *removed, struct err *e);

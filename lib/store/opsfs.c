@@ -163,7 +163,7 @@ bool ops_gen_latest(const char *dest, char *out)
 		 */
 		if (strlen(e->d_name) >= 64 || !gen_parse(e->d_name, &seq) ||
 		    !ops_pathf(p, "%s/%s/MANIFEST", dest, e->d_name) ||
-		    (access(p, F_OK) < 0 && errno == ENOENT))
+		    (access(p, F_OK) < 0 && errno != EACCES && errno != EPERM))
 			continue;
 		int c = found ? strncmp(e->d_name, out, 16) : 1;
 		if (c > 0 || (c == 0 && seq > best_seq)) {

@@ -215,6 +215,15 @@ test('create, batch insert (409 on a stored id), patch, and 422s in FastAPI\'s s
 	assert.equal(r.status, 409, r.text);
 	assert.match(r.json.detail, /cycle/);
 	assert.equal((await sgp('GET', '/v5/spans/round-2')).status, 404);
+	// A cycle already stored (OTLP keeps a span its own parent) is not the new span's: a span
+	// under it is stored, as before.
+	const selfParent = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c803100',
+		spanId: 'b7ad6b7169203100', parentSpanId: 'b7ad6b7169203100', name: 'self',
+		startTimeUnixNano: String(BigInt(T0) * 1000000n), endTimeUnixNano: String(BigInt(T0 + 1) * 1000000n) }] }] }] };
+	r = await fetch(`${srv.base}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Workspace': ACCOUNT }, body: JSON.stringify(selfParent) });
+	assert.equal(r.status, 200, await r.text());
+	r = await sgp('POST', '/v5/spans', { id: 'under-self', name: 'c', trace_id: '0af7651916cd43dd8448eb211c803100', parent_id: 'b7ad6b7169203100', start_timestamp: iso(T0) });
+	assert.equal(r.status, 200, r.text);
 	// Under a stored span that is not in a cycle, it is fine.
 	r = await sgp('POST', '/v5/spans', { id: 'round-2', name: 'c', trace_id: trace, start_timestamp: iso(T0) });
 	assert.equal(r.status, 200, r.text);

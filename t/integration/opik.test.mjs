@@ -354,6 +354,29 @@ test('a PATCH of a span another API wrote keeps its parent: the root stays the r
 	assert.ok(!r.json.parent_span_id, r.text);
 	r = await srv.request('GET', `${WS_PREFIX}/patched/spans/${S}`);
 	assert.equal(r.json.parent_span_id, T2);
+	// A root another API wrote, moved by a PATCH into an Opik trace, hangs under that trace's
+	// row: not a second root beside it.
+	r = await srv.request('PATCH', '/v1/private/spans/pr-1', { body: { trace_id: T1 }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/patched/spans/pr-1`);
+	assert.deepEqual([r.json.trace_id, r.json.parent_span_id], [T1, T1]);
+});
+
+// A Location names the id as one percent-encoded segment: an id with a '/' (fetched as %2F)
+// or a line break (which made a header of its own) stays inside it.
+test('Location headers percent-encode the id', async () => {
+	const h = { 'Comet-Workspace': 'located' };
+	const id = 'user/42\r\nX-Injected: 1';
+	let r = await srv.request('POST', '/v1/private/traces', { body: { id, name: 'n', start_time: '2026-01-01T00:00:00Z', project_name: 'loc' }, headers: h });
+	assert.equal(r.status, 201, r.text);
+	assert.equal(r.headers.location, '/v1/private/traces/user%2F42%0D%0AX-Injected%3A%201');
+	assert.equal(r.headers['x-injected'], undefined);
+	r = await srv.request('GET', r.headers.location, { headers: h });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.id, id);
+	r = await srv.request('POST', `/v1/private/traces/${encodeURIComponent(id)}/comments`, { body: { text: 'hi' }, headers: h });
+	assert.equal(r.status, 201, r.text);
+	assert.match(r.headers.location, /^\/v1\/private\/traces\/user%2F42%0D%0AX-Injected%3A%201\/comments\/[0-9a-f-]{36}$/);
 });
 
 test('with keys on, the SDK sends its key raw in authorization; no key or a read key is refused in Opik\'s shape', async () => {

@@ -47,6 +47,7 @@ static enum status merge(void *ctx, struct arena *a, const char *id, const struc
 struct node {
 	const char *id, *parent, *trace; /* trace: "" for a parent that is not stored */
 	char state;			 /* the walk: 0 not seen, 1 on the walk, 2 done */
+	bool item;			 /* one of the batch's, not a stored span */
 };
 
 struct nodes {
@@ -84,7 +85,7 @@ static size_t nodes_slot(const struct nodes *t, const char *id)
 static struct node *nodes_put(struct nodes *t, size_t h, const char *id)
 {
 	struct node *x = arena_alloc(t->req->arena, sizeof *x);
-	*x = (struct node){id, NULL, "", 0};
+	*x = (struct node){id, NULL, "", 0, false};
 	t->n++;
 	return t->slot[h] = x;
 }
@@ -102,13 +103,19 @@ static struct node *nodes_get(struct nodes *t, const char *id)
 	struct http_req *req = t->req;
 	struct span st;
 	json_t *root;
+	/* The span's line and parse go at the release: only its two ids are kept, so a walk up
+	 * through thousands of stored spans holds ids, not lines. */
+	char trace[SPAN_MAX_ID * 4 + 1] = "", parent[SPAN_MAX_ID * 4 + 1] = "";
+	struct arena_mark m = arena_mark(req->arena);
 	if (query_span_get(&req->store, req->ws, req->arena, id, &st, &root)) {
-		x->trace = arena_strdup(req->arena, st.trace_id ? st.trace_id : "");
-		if (st.parent_span_id && *st.parent_span_id)
-			x->parent = arena_strdup(req->arena, st.parent_span_id);
+		snprintf(trace, sizeof trace, "%s", st.trace_id ? st.trace_id : "");
+		snprintf(parent, sizeof parent, "%s", st.parent_span_id ? st.parent_span_id : "");
 		span_clear(&st);
 		json_decref(root);
 	}
+	arena_release(req->arena, m);
+	x->trace = arena_strdup(req->arena, trace);
+	x->parent = *parent ? arena_strdup(req->arena, parent) : NULL;
 	return x;
 }
 
@@ -127,6 +134,7 @@ static const char *parent_problem(struct http_req *req, const struct span *s, si
 		x->parent =
 		    s[i].parent_span_id && *s[i].parent_span_id ? s[i].parent_span_id : NULL;
 		x->trace = s[i].trace_id;
+		x->item = true;
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *p = s[i].parent_span_id;
@@ -142,7 +150,17 @@ static const char *parent_problem(struct http_req *req, const struct span *s, si
 			x->state = 1;
 			x = x->parent ? nodes_get(&t, x->parent) : NULL;
 		}
-		if (x && x->state == 1)
+		/* A cycle the batch closes holds one of its items; one already stored (another
+		 * API's span its own parent) is not this batch's to refuse. */
+		bool ours = false;
+		if (x && x->state == 1) {
+			struct node *c = x;
+			do {
+				ours = c->item;
+				c = c->parent ? nodes_get(&t, c->parent) : NULL;
+			} while (!ours && c && c != x);
+		}
+		if (ours)
 			return arena_printf(
 			    req->arena, "Span %.200s is its own ancestor: its parents make a cycle",
 			    x->id);

@@ -55,7 +55,7 @@ enum status opik_comment_put(struct http_req *req, json_t *body, const char *tex
 	store_judgements(&jst, &req->store);
 	if (store_put_judgements(&jst, req->ws, j, 1, &err) != ST_OK)
 		return http_fail(req, err.st, "not stored (%s); retry later", err_text(&err));
-	const char *loc = arena_printf(req->arena, "Location: %s/%s\r\n", req->path, j->id);
+	const char *loc = http_location(req, NULL, j->id);
 	http_reply_with(req, 201, NULL, loc, NULL, 0);
 	return ST_OK;
 }

@@ -403,12 +403,15 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 			s->session_id = s->trace_id ? s->trace_id : s->span_id;
 	}
 	/* A span created without a parent hangs under its trace's row (map.h); one moved to
-	 * another trace hangs under the new one's. An update leaves any other parent, and no
-	 * parent, as stored: a span another API wrote as its trace's root stays the root (an
-	 * Opik SDK's update sends trace_id and would have hung it under an id of no span). */
+	 * another trace, with no parent or its old trace's row, hangs under the new one's. An
+	 * update within the trace leaves the parent, or none, as stored: a span another API wrote
+	 * as its trace's root stays the root (an Opik SDK's update sends trace_id and would have
+	 * hung it under an id of no span). */
+	bool orphan = !s->parent_span_id || !*s->parent_span_id;
+	bool moved = was_trace && strcmp(was_trace, s->trace_id ? s->trace_id : "");
 	if (ent == OPIK_SPAN && s->trace_id &&
-	    (create ? !s->parent_span_id || !*s->parent_span_id
-		    : was_trace && s->parent_span_id && !strcmp(s->parent_span_id, was_trace)))
+	    (create ? orphan
+		    : moved && (orphan || (was_trace && !strcmp(s->parent_span_id, was_trace)))))
 		s->parent_span_id = s->trace_id;
 	json_decref(loc);
 }

@@ -276,7 +276,7 @@ enum status opik_retention_rule_create(struct http_req *req)
 		return st;
 	struct buf *out = arena_buf(req->arena);
 	rule_out(out, req->ws, &r);
-	const char *loc = arena_printf(req->arena, "Location: %s/%s\r\n", req->path, r.id);
+	const char *loc = http_location(req, NULL, r.id);
 	http_reply_with(req, 201, "application/json", loc, out->p, out->len);
 	return ST_OK;
 }

@@ -182,8 +182,8 @@ enum status opik_create(struct http_req *req)
 	if ((st = create(req, ent, items, NULL)) != ST_OK)
 		return st;
 	const char *id = json_string_value(json_object_get(body, "id"));
-	const char *loc = arena_printf(req->arena, "Location: /v1/private/%s/%s\r\n",
-				       ent == OPIK_SPAN ? "spans" : "traces", id ? id : "");
+	const char *loc =
+	    http_location(req, ent == OPIK_SPAN ? "/v1/private/spans" : "/v1/private/traces", id);
 	http_reply_with(req, 201, NULL, loc, NULL, 0);
 	return ST_OK;
 }
