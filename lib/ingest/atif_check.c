@@ -1,6 +1,5 @@
 /* atif_check: validation of ATIF trajectories (reference nemo-intake.md section 4.3, the F
  * openapi.yaml Atif* components, Harbor RFC 0001), with pydantic's error shapes. */
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,8 +242,8 @@ static void atif_limits(struct verrs *v, json_t *loc, json_t *m, const char *con
 {
 	for (; keys[1]; keys++) {
 		json_t *x = json_object_get(m, *keys);
-		if (json_is_integer(x) || (json_is_real(x) && json_real_value(x) < 0x1p63 &&
-					   json_real_value(x) == floor(json_real_value(x))))
+		int64_t n;
+		if (catalog_whole(x, &n))
 			vs_check_le(v, loc, *keys, x, (double)CATALOG_MAX_TOKENS);
 	}
 	vs_check_le(v, loc, *keys, json_object_get(m, *keys), CATALOG_MAX_USD);
