@@ -2,7 +2,6 @@
  * appears here once; every other file of lib/store asks for it by its enum layout_file. */
 #include "lib/store/layout.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -144,11 +143,22 @@ static int cmp_i32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Whether name is <YYYY-MM-DD>.<files[f].name> for a day a store may hold, in *day. */
+static bool shard_name(const char *name, enum layout_file f, int32_t *day)
+{
+	const char *ext = files[f].name;
+	char d[11];
+	if (strlen(name) != 11 + strlen(ext) || name[10] != '.' || strcmp(name + 11, ext))
+		return false;
+	memcpy(d, name, 10);
+	d[10] = 0;
+	return time_day_parse(d, day);
+}
+
 enum status layout_days(struct store *st, const char *ws, enum layout_file f, int32_t **days,
 			size_t *n)
 {
 	char p[PATH_MAX];
-	const char *ext = files[f].name;
 	*days = NULL;
 	*n = 0;
 	if (!layout_dir(p, st, ws))
@@ -159,15 +169,8 @@ enum status layout_days(struct store *st, const char *ws, enum layout_file f, in
 	size_t cap = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		char day[11];
 		int32_t dn;
-		/* YYYY-MM-DD.<name> */
-		if (strlen(e->d_name) != 11 + strlen(ext) || e->d_name[10] != '.' ||
-		    strcmp(e->d_name + 11, ext))
-			continue;
-		memcpy(day, e->d_name, 10);
-		day[10] = 0;
-		if (!time_day_parse(day, &dn))
+		if (!shard_name(e->d_name, f, &dn))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -350,11 +353,10 @@ static bool holds_workspace(const char *p)
 	struct dirent *e;
 	while (!found && (e = readdir(d))) {
 		const char *m = e->d_name;
-		found =
-		    !strcmp(m, "judgements") || (strlen(m) > 11 && isdigit((unsigned char)m[0]) &&
-						 m[4] == '-' && m[7] == '-' && m[10] == '.');
+		int32_t dn;
+		found = !strcmp(m, "judgements");
 		for (int f = 0; !found && f < LAYOUT__COUNT; f++)
-			found = !files[f].shard && !strcmp(m, files[f].name);
+			found = files[f].shard ? shard_name(m, f, &dn) : !strcmp(m, files[f].name);
 	}
 	closedir(d);
 	return found;

@@ -118,7 +118,7 @@ static enum status days_ok(const struct rec_kind *k, const void *objs, size_t n,
 {
 	for (size_t i = 0; i < n; i++) {
 		int64_t t = k->started((const char *)objs + i * k->size);
-		if (t < TIME_MIN_US || t > TIME_MAX_US)
+		if (!time_day_valid(time_day(t)))
 			return err_set(e, ST_INTERNAL,
 				       "%s %zu of the batch starts outside years 1-9999", k->noun,
 				       i);
