@@ -1,4 +1,4 @@
-/* Check suite for lib/model/catalog.c (with catalog_kind.c, catalog_object.c and
+/* Check suite for lib/model/catalog.c (with catalog_rows.c, catalog_kind.c, catalog_object.c and
  * catalog_context.c): the attribute catalog of reference nemo-intake.md section 5. */
 #include <check.h>
 #include <ctype.h>
@@ -681,10 +681,10 @@ START_TEST(cost_sanity)
 END_TEST
 
 /* ---- the conventions table walked through the OTLP mapping (issue 33) ----
- * Every row of lib/model/catalog.c (kinds, field rows and each of their keys, the sources of
- * session, input, output, status and error, the dropped and raw-only keys) is sent alone, as
- * an OTLP/JSON span, through otlp_decode, and its value read back from the rendered span;
- * then each field's keys all at once, then one fewer at a time, so each must win in its
+ * Every row of lib/model/catalog_rows.c and catalog_kind.c (kinds, field rows and each of their
+ * keys, the sources of session, input, output, status and error, the dropped and raw-only keys) is
+ * sent alone, as an OTLP/JSON span, through otlp_decode, and its value read back from the rendered
+ * span; then each field's keys all at once, then one fewer at a time, so each must win in its
  * order. README's "Attribute mapping" tables are generated from the same rows. */
 
 #define FX_TRACE "5b8efff798038103d269b633813fc60c"
@@ -1299,7 +1299,8 @@ END_TEST
 /* ---- README's "Attribute mapping", generated from the table ----
  * The block between README_BEGIN and README_END is made by readme_mapping() below; the test
  * compares it with README.md, and SPANDEX_GOLDEN_UPDATE=1 ./t/check_catalog writes it there. */
-#define README_BEGIN "<!-- conventions: generated from lib/model/catalog.c by t/check_catalog -->\n"
+#define README_BEGIN                                                                               \
+	"<!-- conventions: generated from lib/model/catalog_rows.c by t/check_catalog -->\n"
 #define README_END "<!-- end of the generated conventions -->\n"
 
 static void md_key(struct buf *b, const char *k)

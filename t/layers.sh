@@ -143,7 +143,7 @@ while read -r d obj sym; do
 	record) prefixes="$prefixes rec_" ;;
 	opsfs | backup | restore) prefixes="$prefixes ops_" ;;
 	otlp_util) prefixes="$prefixes otlp_" ;;
-	catalog_kind | catalog_context | catalog_value | catalog_object) prefixes="$prefixes catalog_" ;;
+	catalog_kind | catalog_context | catalog_value | catalog_object | catalog_rows) prefixes="$prefixes catalog_" ;;
 	fields) prefixes="$prefixes span_" ;;
 	*.pb-c) prefixes="otlp__" ;;
 	esac

@@ -1,5 +1,5 @@
 /* otlp_map: one decoded OTLP span mapped onto struct span (nemo-intake.md 4.1, 5, 6;
- * otel-egp.md 3.4) by the conventions table (lib/model/catalog.c): ids here, then session,
+ * otel-egp.md 3.4) by the conventions table (lib/model/catalog_rows.c): ids here, then session,
  * kind, status, input, output and the error message from the table's sources (this file
  * builds what a source's how names: the flattened message lists, the events), the rest from
  * its field rows. */

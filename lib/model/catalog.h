@@ -24,10 +24,10 @@
 
 /* ---- The conventions table ----
  * Where each typed Span field of an OTLP span comes from, in every convention spandex reads,
- * as declared rows (catalog.c): the kind table, the field rows, the JSON objects whose members
- * the field rows read, and the sources of the text fields. README "Attribute mapping" is
- * generated from these rows (t/check_catalog checks it, and walks every row through the OTLP
- * mapping with a fixture value). */
+ * as declared rows (catalog_rows.c, catalog_kind.c, catalog_object.c): the kind table, the field
+ * rows, the JSON objects whose members the field rows read, and the sources of the text fields.
+ * README "Attribute mapping" is generated from these rows (t/check_catalog checks it, and walks
+ * every row through the OTLP mapping with a fixture value). */
 
 /* Whose work a span's usage (tokens and cost) counts, by its convention: its own, or the sum
  * of its children's (an AI SDK root, an agent or workflow span that repeats the usage of the
@@ -70,6 +70,9 @@ struct catalog_row {
 	const char *keys[CATALOG_MAX_KEYS]; /* priority order, NULL-terminated */
 	const char *note;		    /* for README: what the row adds to its sources */
 };
+/* The field rows (catalog_rows.c), CATALOG_NROWS of them; catalog_rows gives them to tests. */
+#define CATALOG_NROWS 27
+extern const struct catalog_row *const catalog_row_table;
 const struct catalog_row *catalog_rows(size_t *n);
 
 /* The fields that are no attribute lookups: session, input, output, status, the error message,

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The object attributes (catalog_objects), which catalog.c's field rows name members of. */
+/* The object attributes (catalog_objects), which catalog_rows.c's field rows name members of. */
 #define CATALOG_LF_USAGE "langfuse.observation.usage_details"
 #define CATALOG_LF_COST "langfuse.observation.cost_details"
 #define CATALOG_LOGFIRE_USAGE "gen_ai.usage.raw"
