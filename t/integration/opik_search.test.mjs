@@ -217,3 +217,25 @@ test('roles: a read key cannot write through Opik, a write key cannot delete tra
 		await keyed.stop();
 	}
 });
+
+test('enum filters: in and not_in compare without case as = does, and not_in takes a trace with no value (Opik\'s missing value is \'\')', async () => {
+	const h = json('enums');
+	for (const [id, env] of [['01900000-0000-7000-8000-00000000e001', 'staging'], ['01900000-0000-7000-8000-00000000e002', undefined]]) {
+		const r = await srv.request('POST', '/v1/private/traces', {
+			body: { id, project_name: 'enums', name: env ?? 'none', start_time: '2026-03-01T00:00:00Z', ...(env ? { environment: env } : {}) },
+			headers: h,
+		});
+		assert.equal(r.status, 201, r.text);
+	}
+	const names = async (f) => {
+		const r = await srv.request('GET', `/v1/private/traces?project_name=enums&filters=${encodeURIComponent(JSON.stringify([{ field: 'environment', ...f }]))}`, { headers: h });
+		assert.equal(r.status, 200, r.text);
+		return r.json.content.map((t) => t.name).sort();
+	};
+	assert.deepEqual(await names({ operator: '!=', value: 'prod' }), ['none', 'staging']);
+	assert.deepEqual(await names({ operator: 'not_in', value: 'prod' }), ['none', 'staging']);
+	assert.deepEqual(await names({ operator: '=', value: 'STAGING' }), ['staging']);
+	assert.deepEqual(await names({ operator: 'in', value: 'prod,STAGING' }), ['staging']);
+	assert.deepEqual(await names({ operator: 'not_in', value: 'STAGING' }), ['none']);
+	assert.deepEqual(await names({ operator: 'is_empty', value: '' }), ['none']);
+});

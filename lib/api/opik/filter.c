@@ -184,8 +184,8 @@ static bool str_test(const struct fcond *c, const char *s)
 		return !s || !*s;
 	if (c->op == O_NOT_EMPTY)
 		return s && *s;
-	if (!s)
-		return c->op == O_NE || c->op == O_NOT_CONTAINS;
+	if (!s) /* Opik's missing value is '': only the negative operators take it */
+		return c->op == O_NE || c->op == O_NOT_CONTAINS || c->op == O_NOT_IN;
 	switch (c->op) {
 	case O_EQ:
 		return ci_eq(s, c->value);
@@ -208,7 +208,7 @@ static bool str_test(const struct fcond *c, const char *s)
 		bool in = false;
 		for (const char *p = c->value; *p && !in;) {
 			size_t l = strcspn(p, ",");
-			in = strlen(s) == l && strncmp(s, p, l) == 0;
+			in = strlen(s) == l && strncasecmp(s, p, l) == 0; /* as = compares */
 			p += l + (p[l] == ',');
 		}
 		return c->op == O_IN ? in : !in;
