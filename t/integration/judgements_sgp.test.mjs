@@ -283,6 +283,17 @@ test('other APIs: an Opik comment is a comment assessment (editable), an Opik sc
 	// SGP's comment (x1's) is an Opik comment of that span.
 	const x1 = await opik('GET', '/v1/private/spans/x1');
 	assert.deepEqual(x1.json.comments.map((c) => c.text), ['orphaned']);
+	// A trace another API wrote has a root of another id (r1 of tr-1): the assessment of the
+	// trace, which landed on that root, is the Opik trace's too, in its GET, a page and the
+	// stats.
+	const t1 = await opik('GET', '/v1/private/traces/tr-1');
+	assert.equal(t1.status, 200, t1.text);
+	assert.deepEqual(t1.json.feedback_scores.map((s) => [s.name, s.value]), [['rating', 2]], t1.text);
+	const page = await opik('GET', '/v1/private/traces?project_name=Default%20Project&size=100');
+	assert.equal(page.status, 200, page.text);
+	assert.deepEqual(page.json.content.find((t) => t.id === 'tr-1')?.feedback_scores?.map((s) => [s.name, s.value]), [['rating', 2]], page.text);
+	const stats = await opik('GET', '/v1/private/traces/stats?project_name=Default%20Project');
+	assert.ok(stats.json.stats.some((x) => x.name === 'feedback_score.rating'), stats.text);
 	// An Opik trace is a span of the trace's id: an assessment of the trace (on its root, that
 	// span) shows on the Opik trace.
 	const T = '01a1fc91-cd0b-7000-8000-0000000000f0';

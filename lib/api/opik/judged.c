@@ -54,9 +54,11 @@ static void mark_add(void *ctx, size_t which, const struct judgement *j)
 	m->v[m->n++] = j;
 }
 
-/* The marks of ids (scores only, or comments too), in req's arena. */
+/* The marks of ids (scores only, or comments too), in req's arena; roots: the traces' root
+ * span ids (NULL: the trace ids). */
 static enum status marks_read(struct http_req *req, enum opik_entity ent, const char *const *ids,
-			      size_t n, bool scores_only, struct opik_marks **out)
+			      const char *const *roots, size_t n, bool scores_only,
+			      struct opik_marks **out)
 {
 	struct opik_marks *marks = arena_alloc(req->arena, (n ? n : 1) * sizeof *marks);
 	memset(marks, 0, (n ? n : 1) * sizeof *marks);
@@ -65,21 +67,22 @@ static enum status marks_read(struct http_req *req, enum opik_entity ent, const 
 	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
 	struct gather g = {req->arena, marks, scores_only};
 	enum status st = query_judgements_of(&q, opik_target(ent), ids, n, mark_add, &g);
-	/* An Opik trace is a span of the trace's id: what Scale GP and NeMo put on that span (an
-	 * assessment of the trace, which lands on its root) is the trace's too. */
+	/* An Opik trace is its root span (a span of the trace's id when Opik wrote it): what
+	 * Scale GP and NeMo put on that span (an assessment of the trace, which lands on its
+	 * root) is the trace's too. */
 	struct jfilter fs = {.targets = 1u << JT_SPAN};
 	q.f = &fs;
 	if (st == ST_OK && ent == OPIK_TRACE)
-		st = query_judgements_of(&q, JT_SPAN, ids, n, mark_add, &g);
+		st = query_judgements_of(&q, JT_SPAN, roots ? roots : ids, n, mark_add, &g);
 	if (st != ST_OK)
 		return http_fail(req, st, "%s", err_text(&q.err));
 	return ST_OK;
 }
 
 enum status opik_marks_of(struct http_req *req, enum opik_entity ent, const char *const *ids,
-			  size_t n, struct opik_marks **out)
+			  const char *const *roots, size_t n, struct opik_marks **out)
 {
-	return marks_read(req, ent, ids, n, false, out);
+	return marks_read(req, ent, ids, roots, n, false, out);
 }
 
 /* ---- scores by name and author ---- */
@@ -349,7 +352,7 @@ struct legacy_score {
 };
 
 struct titem {
-	char *id;
+	char *id, *root; /* root: a trace's root span id */
 	struct legacy_score *legacy;
 	size_t nlegacy;
 };
@@ -371,6 +374,7 @@ static void items_free(struct opik_tally *t)
 			free(t->items[i].legacy[k].name);
 		free(t->items[i].legacy);
 		free(t->items[i].id);
+		free(t->items[i].root);
 	}
 	t->n = 0;
 }
@@ -418,10 +422,11 @@ static void tally_flush(struct opik_tally *t)
 	struct arena_mark mk = arena_mark(a);
 	if (t->n && t->st == ST_OK) {
 		const char **ids = arena_alloc(a, t->n * sizeof *ids);
+		const char **roots = arena_alloc(a, t->n * sizeof *roots);
 		struct opik_marks *marks;
 		for (size_t i = 0; i < t->n; i++)
-			ids[i] = t->items[i].id;
-		t->st = marks_read(t->req, t->ent, ids, t->n, true, &marks);
+			ids[i] = t->items[i].id, roots[i] = t->items[i].root;
+		t->st = marks_read(t->req, t->ent, ids, roots, t->n, true, &marks);
 		for (size_t i = 0; t->st == ST_OK && i < t->n; i++)
 			item_scores(t, &t->items[i], &marks[i]);
 	}
@@ -429,12 +434,13 @@ static void tally_flush(struct opik_tally *t)
 	items_free(t);
 }
 
-void opik_tally_add(struct opik_tally *t, const char *id, json_t *legacy)
+void opik_tally_add(struct opik_tally *t, const char *id, const char *root, json_t *legacy)
 {
 	struct titem *it = &t->items[t->n++];
 	size_t i, k = 0;
 	json_t *x;
 	it->id = xstrdup(id);
+	it->root = xstrdup(root);
 	it->legacy =
 	    json_array_size(legacy) ? xmalloc(json_array_size(legacy) * sizeof *it->legacy) : NULL;
 	json_array_foreach(legacy, i, x)

@@ -80,9 +80,11 @@ enum judgement_target opik_target(enum opik_entity ent);
  * the line has none. */
 const char *opik_line_id(struct arena *a, enum opik_entity ent, const char *line, size_t n);
 /* The marks of n spans or traces (ids[i] a span's id, or a trace's), marks[i] for ids[i],
- * read in one pass over the judgement store; in req's arena. A failure is recorded in req. */
+ * read in one pass over the judgement store; in req's arena. A trace's are its own and its
+ * root span's, roots[i] (NULL: the trace ids, the roots of traces Opik wrote). A failure is
+ * recorded in req. */
 enum status opik_marks_of(struct http_req *req, enum opik_entity ent, const char *const *ids,
-			  size_t n, struct opik_marks **out);
+			  const char *const *roots, size_t n, struct opik_marks **out);
 
 /* Appends the feedback_scores array of an item: its marks' scores grouped by name (the
  * FeedbackScore read shape, value_by_author with one entry per author), then the legacy
@@ -118,9 +120,10 @@ struct opik_tally;
 /* A tally for items of entity ent, freed with the request. */
 struct opik_tally *opik_tally_new(struct http_req *req, enum opik_entity ent, opik_score_fn *fn,
 				  void *ctx);
-/* One item: its id (copied) and its legacy scores (an array of {name, value}, NULL none).
- * When the chunk is full its judgements are read (in memory given back after). */
-void opik_tally_add(struct opik_tally *t, const char *id, json_t *legacy);
+/* One item: its id and, for a trace, its root span's (both copied), and its legacy scores (an
+ * array of {name, value}, NULL none). When the chunk is full its judgements are read (in
+ * memory given back after). */
+void opik_tally_add(struct opik_tally *t, const char *id, const char *root, json_t *legacy);
 /* Reads the rest; ST_OK, or the first failure of any read (recorded in req). */
 enum status opik_tally_end(struct opik_tally *t);
 /* Drops the items not read yet, and a failure: the tally as new (a visit run again). */

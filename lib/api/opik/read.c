@@ -57,7 +57,7 @@ enum status opik_get_span(struct http_req *req)
 	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &s, &root) ||
 	    opik_is_trace_row(&s))
 		return http_fail(req, ST_NOT_FOUND, "Span not found");
-	if ((st = opik_marks_of(req, OPIK_SPAN, &req->id, 1, &marks)) != ST_OK)
+	if ((st = opik_marks_of(req, OPIK_SPAN, &req->id, NULL, 1, &marks)) != ST_OK)
 		return st;
 	struct buf *out = arena_buf(req->arena);
 	opik_render(out, req->arena, OPIK_SPAN, &s, NULL, marks, NULL);
@@ -88,13 +88,15 @@ static enum status page_marks(struct http_req *req, enum opik_entity ent,
 {
 	size_t n = ent == OPIK_SPAN ? r->n : t->n;
 	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
+	const char **roots = arena_alloc(req->arena, (n ? n : 1) * sizeof *roots);
 	for (size_t i = 0; i < n; i++) {
 		const struct query_row *row = ent == OPIK_SPAN ? &r->rows[i] : &t->rows[i].root;
 		ids[i] = opik_line_id(req->arena, ent, row->line, row->len);
-		if (!ids[i])
-			ids[i] = "";
+		roots[i] = opik_line_id(req->arena, OPIK_SPAN, row->line, row->len);
+		ids[i] = ids[i] ? ids[i] : "";
+		roots[i] = roots[i] ? roots[i] : ids[i];
 	}
-	return opik_marks_of(req, ent, ids, n, marks);
+	return opik_marks_of(req, ent, ids, ent == OPIK_TRACE ? roots : NULL, n, marks);
 }
 
 enum status opik_get_trace(struct http_req *req)
@@ -108,7 +110,9 @@ enum status opik_get_trace(struct http_req *req)
 	if (st != ST_OK)
 		return http_fail(req, st, "%s", err_text(&q.err));
 	struct opik_marks *marks;
-	if ((st = opik_marks_of(req, OPIK_TRACE, &req->id, 1, &marks)) != ST_OK)
+	const char *root = opik_line_id(req->arena, OPIK_SPAN, t.root.line, t.root.len);
+	if ((st = opik_marks_of(req, OPIK_TRACE, &req->id, root ? &root : NULL, 1, &marks)) !=
+	    ST_OK)
 		return st;
 	struct buf *out = arena_buf(req->arena);
 	trace_out(req, out, &t, marks, NULL);
