@@ -328,7 +328,7 @@ bool otlp_json_decode(struct dec *d, const char *p, size_t n)
 	size_t pos = 0, i, j, k;
 	json_t *root, *rs, *ss, *sp, *x;
 
-	root = jsonx_parse(p, n, &pos, &e);
+	root = jsonx_parse_with(p, n, JSONX_REPLACE, &pos, &e);
 	if (!root)
 		return otlp_fail(d, "%s at byte %zu", e.msg, pos);
 	if (!json_is_object(root)) {
@@ -427,7 +427,7 @@ bool otlp_json_logs(struct dec *d, const char *p, size_t n)
 {
 	struct err e;
 	size_t pos = 0;
-	json_t *root = jsonx_parse(p, n, &pos, &e);
+	json_t *root = jsonx_parse_with(p, n, JSONX_REPLACE, &pos, &e);
 
 	if (!root)
 		return otlp_fail(d, "%s at byte %zu", e.msg, pos);

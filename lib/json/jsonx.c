@@ -19,6 +19,7 @@ struct jp {
 	int depth, max_depth;
 	size_t values, max_values; /* 0: no limit */
 	bool nodup;		   /* JSONX_NO_DUPLICATES */
+	bool replace;		   /* JSONX_REPLACE */
 	const char *err;	   /* first error, with its position in at */
 	size_t at;
 	struct buf tmp; /* unescaped strings */
@@ -178,14 +179,22 @@ static bool string(struct jp *j, const char **s, size_t *len)
 			int lo = j->i + 6 <= j->n && j->p[j->i] == '\\' && j->p[j->i + 1] == 'u'
 				     ? hex4(j->p + j->i + 2)
 				     : -1;
-			if (lo < 0xdc00 || lo > 0xdfff)
+			if (lo >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				j->i += 6;
+			} else if (j->replace) {
+				cp = JSONX_REPLACEMENT; /* the next escape is read on its own */
+			} else {
 				return fail(j, at, "invalid Unicode surrogate pair"), false;
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			j->i += 6;
+			}
 		} else if (cp >= 0xdc00 && cp <= 0xdfff) {
-			return fail(j, at, "invalid Unicode surrogate pair"), false;
+			if (!j->replace)
+				return fail(j, at, "invalid Unicode surrogate pair"), false;
+			cp = JSONX_REPLACEMENT;
 		} else if (cp == 0) {
-			return fail(j, at, "\\u0000 is not allowed in strings"), false;
+			if (!j->replace)
+				return fail(j, at, "\\u0000 is not allowed in strings"), false;
+			cp = JSONX_REPLACEMENT;
 		}
 		put_utf8(&j->tmp, (uint32_t)cp);
 	}
@@ -379,7 +388,8 @@ json_t *jsonx_parse_with(const char *p, size_t n, int flags, size_t *pos, struct
 		       .n = n,
 		       .max_depth = flags & JSONX_DEEP ? JSONX_DEEP_DEPTH : JSONX_MAX_DEPTH,
 		       .max_values = flags & JSONX_DEEP ? 0 : JSONX_MAX_VALUES,
-		       .nodup = flags & JSONX_NO_DUPLICATES};
+		       .nodup = flags & JSONX_NO_DUPLICATES,
+		       .replace = flags & JSONX_REPLACE};
 	buf_init(&j.tmp);
 	json_t *v = value(&j);
 	if (v) {

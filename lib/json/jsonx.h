@@ -21,12 +21,18 @@
  * ST_BAD_REQUEST with a short reason. */
 json_t *jsonx_parse(const char *p, size_t n, size_t *pos, struct err *e);
 
-/* Flags of jsonx_parse_with, for the lines the store wrote (lib/model's span_parse and
- * judgement_parse): they took jansson's json_loadb, which reads about 8x slower, and so accept
- * every line it accepted. */
+/* Flags of jsonx_parse_with. The first two for the lines the store wrote (lib/model's
+ * span_parse and judgement_parse): they took jansson's json_loadb, which reads about 8x
+ * slower, and so accept every line it accepted. */
 #define JSONX_NO_DUPLICATES 1 /* a name twice in one object is refused (JSON_REJECT_DUPLICATES) */
 #define JSONX_DEEP 2	      /* nesting up to JSONX_DEEP_DEPTH, jansson's own limit */
 #define JSONX_DEEP_DEPTH 2048
+/* A lone UTF-16 surrogate or a \u0000 escape is U+FFFD, not a refusal: OTLP/JSON, where one
+ * character would cost a whole batch its spans (the OpenTelemetry JS SDK cuts a string at an
+ * attribute length limit by UTF-16 units, and may cut a pair in two), as protobuf's encoders
+ * replace one in the other encoding. */
+#define JSONX_REPLACE 4
+#define JSONX_REPLACEMENT 0xfffd /* U+FFFD REPLACEMENT CHARACTER */
 /* jsonx_parse with flags. */
 json_t *jsonx_parse_with(const char *p, size_t n, int flags, size_t *pos, struct err *e);
 

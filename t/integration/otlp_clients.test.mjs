@@ -398,6 +398,38 @@ for (const [name, make] of [transports[0], transports[5]]) {
 	});
 }
 
+// The SDK's attribute length limit cuts a string by UTF-16 units, so an emoji at the cut
+// leaves half a surrogate pair, which JSON.stringify sends as a lone \ud83d; model output can
+// hold a NUL. Either is U+FFFD in the stored span, and the batch's other spans are kept (the
+// exporter does not send a 400 again: a refusal would lose them all). The protobuf encoder
+// replaces the lone surrogate itself; a NUL in a protobuf string is refused (README, limits).
+for (const [name, make, nul] of [['JSON', () => new JsonExporter({ url: intakeUrl() }), true], ['protobuf', () => new ProtoExporter({ url: intakeUrl() }), false]]) {
+	test(`OTel exporter, ${name}: a string cut inside a surrogate pair${nul ? ' and a NUL' : ''} cost no span of the batch`, async () => {
+		const done = [];
+		const provider = new BasicTracerProvider({
+			resource: resourceFromAttributes({ 'service.name': 'cut' }),
+			spanLimits: { attributeValueLengthLimit: 5 },
+			spanProcessors: [{ onStart() {}, onEnd(sp) { done.push(sp); }, forceFlush: async () => {}, shutdown: async () => {} }],
+		});
+		const tracer = provider.getTracer('cut');
+		const ids = [];
+		for (let i = 0; i < 5; i++) {
+			const sp = tracer.startSpan(`cut-${name}-${i}`);
+			sp.setAttribute('input.value', i === 2 ? 'und \u{1F642} more' : 'plain text');
+			if (nul && i === 3) sp.setAttribute('output.value', 'a\u0000b');
+			sp.end();
+			ids.push(sp.spanContext().spanId);
+		}
+		const r = await exportWith(make(), done);
+		assert.equal(r.code, 0, `export failed: ${r.error}`);
+		const got = await Promise.all(ids.map(span));
+		assert.deepEqual(got.map((x) => x.name), ids.map((_, i) => `cut-${name}-${i}`));
+		assert.equal(got[2].input, 'und \uFFFD');
+		assert.equal(got[0].input, 'plain');
+		if (nul) assert.equal(got[3].output, 'a\uFFFDb');
+	});
+}
+
 test('a re-sent span replaces the earlier version', async () => {
 	const run = makeSpans('resend');
 	for (let i = 0; i < 2; i++) {
