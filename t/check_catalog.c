@@ -539,6 +539,22 @@ START_TEST(ai6_call)
 }
 END_TEST
 
+/* The same call as Traceloop's SDK rewrites it (@traceloop/node-server-sdk 0.27): it drops
+ * ai.model.provider and keeps the id in gen_ai.system, beside a gen_ai.provider.name of its
+ * own; the provider still reads as the SDK's integration names it, the id kept raw. */
+START_TEST(ai6_call_traceloop)
+{
+	apply_span(
+	    "{\"ai.operationId\":\"ai.generateText.doGenerate\",\"gen_ai.system\":\"openai.chat\","
+	    "\"gen_ai.provider.name\":\"openai\",\"gen_ai.request.model\":\"gpt-4o-mini\"}",
+	    KIND_LLM, "chat gpt-4o-mini", false);
+	ck_assert_str_eq(S.str[SS_PROVIDER], "openai");
+	ck_assert_str_eq(raw(),
+			 "{\"ai.operationId\":\"ai.generateText.doGenerate\","
+			 "\"gen_ai.provider.name\":\"openai\",\"gen_ai.system\":\"openai.chat\"}");
+}
+END_TEST
+
 /* The AI SDK 6 root repeats its steps' usage: none of it is the span's own, all of it stays
  * in raw_attributes, marked; the function id names the agent. */
 START_TEST(ai6_root_children)
@@ -1623,6 +1639,7 @@ Suite *check_suite(void)
 	}
 	tcase_add_test(tc, kind_precedence);
 	tcase_add_test(tc, ai6_call);
+	tcase_add_test(tc, ai6_call_traceloop);
 	tcase_add_test(tc, ai6_root_children);
 	tcase_add_test(tc, ai6_tool);
 	tcase_add_test(tc, langfuse_details);

@@ -415,13 +415,16 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	}
 	cat_sum_costs(s, winner, sum, seen);
 	/* An AI SDK span's provider is its provider id: read as the SDK's integration names it,
-	 * the id kept in raw_attributes. */
-	const char *id = json_string_value(json_object_get(look, "ai.model.provider"));
+	 * the id kept in raw_attributes. Traceloop's rewrite of an AI SDK span (it keeps
+	 * ai.operationId) drops ai.model.provider and leaves the id in gen_ai.system. */
+	const char *idkey = json_object_get(look, "ai.model.provider") ? "ai.model.provider"
+			    : json_object_get(look, "ai.operationId")  ? "gen_ai.system"
+								       : NULL;
+	const char *id = idkey ? json_string_value(json_object_get(look, idkey)) : NULL;
 	if (id && s->str[SS_PROVIDER] && !strcmp(s->str[SS_PROVIDER], id) &&
 	    strcmp(cat_ai_sdk_provider(id), id)) {
 		s->str[SS_PROVIDER] = cat_ai_sdk_provider(id);
-		json_object_set_new(cat_object(&s->raw_attributes), "ai.model.provider",
-				    json_string(id));
+		json_object_set_new(cat_object(&s->raw_attributes), idkey, json_string(id));
 	}
 	if (held)
 		json_object_set_new(cat_object(&s->raw_attributes), CATALOG_USAGE_KEY,

@@ -96,8 +96,8 @@ static const struct catalog_row cat_rows[] = {
      SS_PROJECT,
      NULL,
      NULL,
-     {"gen_ai.project", "project.name", "project"},
-     NULL},
+     {"gen_ai.project", "project.name", "project", "openinference.project.name"},
+     "OpenInference's resource attribute last"},
     /* OTel's error.type ("recording errors") when there is no exception.type. */
     {"error_type",
      CATALOG_STR,
