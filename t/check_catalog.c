@@ -98,7 +98,9 @@ START_TEST(cost_details_dynamic)
 			 "{\"audio\":3.0,\"prompt_details.cache_read\":2e-6}");
 	ck_assert_str_eq(raw(),
 			 "{\"llm.cost.\":1,\"llm.cost.neg\":-1,\"llm.cost.note\":\"cheap\"}");
-	ck_assert(isnan(S.cost_total_usd));
+	/* The detail is the input cost, and with no total sent the total (otel-egp.md 3.4). */
+	ck_assert(S.cost_input_usd == 2e-6);
+	ck_assert(S.cost_total_usd == 2e-6);
 }
 END_TEST
 
@@ -189,9 +191,9 @@ START_TEST(negative_numbers)
 	ck_assert_int_eq(S.output_tokens, SPAN_NONE_I64);
 	ck_assert_int_eq(S.total_tokens, 0);
 	ck_assert_ptr_null(S.usage_details);
-	ck_assert(isnan(S.cost_total_usd));
-	/* -0.0 is not below zero: a zero cost. */
+	/* -0.0 is not below zero: a zero cost, and so a zero total (the -0.5 is none). */
 	ck_assert(S.cost_input_usd == 0.0);
+	ck_assert(S.cost_total_usd == 0.0);
 	ck_assert_str_eq(raw(), "{\"gen_ai.usage.cost\":-0.5,\"gen_ai.usage.input_tokens\":-1,"
 				"\"gen_ai.usage.output_tokens\":-2.0,"
 				"\"llm.token_count.prompt_details.audio\":-3}");
@@ -387,7 +389,8 @@ END_TEST
 
 /* Without llm.cost.prompt / llm.cost.completion, the input and output costs are the sums of
  * their details (OpenInference's own example: prompt 0.0021, completion 0.0045); the details
- * stay in cost_details and the total is not derived. */
+ * stay in cost_details, and without llm.cost.total the total is input + output (otel-egp.md
+ * 3.4, as Langfuse sums an omitted total). */
 START_TEST(cost_detail_sums)
 {
 	apply("{\"llm.cost.prompt_details.input\":0.0003,\"llm.cost.prompt_details.cache_write\":"
@@ -398,7 +401,7 @@ START_TEST(cost_detail_sums)
 	      "\"llm.cost.completion_details.audio\":0.0012}");
 	ck_assert(S.cost_input_usd == 0.0021);
 	ck_assert(S.cost_output_usd == 0.0045);
-	ck_assert(isnan(S.cost_total_usd));
+	ck_assert(S.cost_total_usd == 0.0066);
 	ck_assert_str_eq(
 	    dump(S.cost_details),
 	    "{\"completion_details.audio\":0.0012,\"completion_details.output\":0.0009,"
@@ -968,13 +971,16 @@ static bool is_kind_key(const char *key)
 	return false;
 }
 
-/* Each key of each field row alone: its value lands in the row's field and nowhere else, and
- * leaves raw_attributes (a Langfuse member included). */
+/* Each key of each field row alone: its value lands in the row's field and nowhere else (but
+ * an input or output cost, which is the total's too when no total is sent), and leaves
+ * raw_attributes (a Langfuse member included). */
 START_TEST(field_row_keys)
 {
 	size_t n, i = field_keys[_i].row, j = field_keys[_i].key;
 	const struct catalog_row *r = &catalog_rows(&n)[i];
-	const char *allow[] = {r->name, is_kind_key(r->keys[j]) ? "kind" : "raw_attributes", NULL};
+	bool part = r->type == CATALOG_COST && strcmp(r->name, "cost_total_usd");
+	const char *allow[] = {r->name, is_kind_key(r->keys[j]) ? "kind" : "raw_attributes",
+			       part ? "cost_total_usd" : NULL, NULL};
 	struct fx base, one;
 	json_t *b, *got, *want = fx_value(i, j);
 

@@ -42,7 +42,7 @@
  * prompt 0.0021 = input + cache_write + cache_read + cache_input + audio, completion 0.0045 =
  * output + reasoning + audio) shows both detail sets are parts of their whole, so the output
  * cost is summed the same way. The details stay in cost_details (reference section 5); the
- * total is not derived, as the reference does not derive total_tokens. */
+ * total, when none is sent, is input + output (cat_sum_costs). */
 static const struct {
 	const char *detail; /* prefix of the cost_details name */
 	size_t field;	    /* offsetof(struct span, x), a CATALOG_COST row's field */
@@ -228,9 +228,13 @@ static json_t *cat_earlier(size_t i, json_t *const *winner)
 	return NULL;
 }
 
-/* The sums of cat_sums into fields no row filled. */
+/* The sums of cat_sums into fields no row filled; then a total no row filled is the sum of the
+ * input and output costs this pass filled (Langfuse's cost_details {input, output}, the
+ * OpenInference llm.cost.prompt/completion without llm.cost.total), as Langfuse computes an
+ * omitted total: a trace's cost is the sum of its spans' totals (reference section 7), which
+ * would leave such a span out. */
 static void cat_sum_costs(struct span *s, json_t *const *winner, const double *sum,
-			  const bool *seen)
+			  const bool *seen, bool parts_before)
 {
 	for (size_t k = 0; k < CAT_NSUMS; k++) {
 		bool filled = false;
@@ -244,6 +248,10 @@ static void cat_sum_costs(struct span *s, json_t *const *winner, const double *s
 		if (!filled && sum[k] <= CATALOG_MAX_USD)
 			*(double *)((char *)s + cat_sums[k].field) = catalog_round_cost(sum[k]);
 	}
+	bool in = !isnan(s->cost_input_usd), out = !isnan(s->cost_output_usd);
+	double total = (in ? s->cost_input_usd : 0) + (out ? s->cost_output_usd : 0);
+	if (isnan(s->cost_total_usd) && !parts_before && (in || out) && total <= CATALOG_MAX_USD)
+		s->cost_total_usd = catalog_round_cost(total);
 }
 
 /* A spread member no row took: into usage_details / cost_details (a count, an amount) under
@@ -363,6 +371,9 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	json_t *spread = catalog_object_spread(attrs), *look = spread ? spread : attrs;
 	const char *key;
 	json_t *v;
+	/* Costs the span held before (a direct span's own fields) are not the attributes'. */
+	bool parts_before =
+	    !isnan(s->cost_input_usd) || !isnan(s->cost_output_usd) || !isnan(s->cost_total_usd);
 
 	/* The children's usage is looked for in the spread members too, but stays in
 	 * raw_attributes as it came. */
@@ -413,7 +424,7 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 		if (!json_object_get(cat_object(&s->raw_attributes), key))
 			json_object_set(s->raw_attributes, key, v);
 	}
-	cat_sum_costs(s, winner, sum, seen);
+	cat_sum_costs(s, winner, sum, seen, parts_before);
 	/* An AI SDK span's provider is its provider id: read as the SDK's integration names it,
 	 * the id kept in raw_attributes. Traceloop's rewrite of an AI SDK span (it keeps
 	 * ai.operationId) drops ai.model.provider and leaves the id in gen_ai.system. */

@@ -218,7 +218,8 @@ static const struct catalog_row cat_rows[] = {
      NULL,
      {"gen_ai.usage.cost", "llm.cost.total", LF_COST("total"), LF_COST("totalCost"),
       "operation.cost"},
-     "not derived"},
+     "else the sum of the input and output costs the attributes gave, as Langfuse sums an "
+     "omitted total"},
     /* Without these two, the sums of cat_sums below. */
     {"cost_input_usd",
      CATALOG_COST,

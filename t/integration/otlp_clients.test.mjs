@@ -378,7 +378,7 @@ async function checkConventions({ ids }, tag) {
 	const costs = await span(ids.costs);
 	assert.equal(costs.cost_input_usd, 0.0004);
 	assert.equal(costs.cost_output_usd, 0.0009);
-	assert.equal(costs.cost_total_usd ?? null, null);
+	assert.equal(costs.cost_total_usd, 0.0013, 'no llm.cost.total: input + output (otel-egp.md 3.4)');
 	assert.deepEqual(costs.cost_details, {
 		'prompt_details.input': 0.0003, 'prompt_details.cache_read': 0.0001, 'completion_details.output': 0.0009,
 	});

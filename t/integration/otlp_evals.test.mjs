@@ -248,10 +248,11 @@ test('OpenInference annotations and evaluations on a span, its trace and its ses
 	assert.equal(r.status, 200, r.text);
 	assert.equal(judgements().filter((j) => j.trace_id === id.trace).length, 3);
 	assert.deepEqual((await evaluatorResults(id.span)).map((x) => x.name).sort(), ['correctness', 'tone']);
-	// The trace's own score, as Opik shows a trace's.
+	// The trace's own score, and its root span's (this span: an Opik trace is its root span,
+	// README "Scores and comments"), as Opik shows a trace's.
 	const trace = await srv.request('GET', `/v1/private/traces/${id.trace}`, { headers: { 'Comet-Workspace': WS } });
 	assert.equal(trace.status, 200, trace.text);
-	assert.deepEqual(trace.json.feedback_scores.map((s) => [s.name, s.value]), [['goal', 1]]);
+	assert.deepEqual(trace.json.feedback_scores.map((s) => [s.name, s.value]), [['correctness', 0.9], ['goal', 1]]);
 });
 
 test('a judgement store that cannot be written: the same 503 as a span write, and the retry stores both', async () => {
