@@ -308,6 +308,26 @@ test('other APIs: an Opik comment is a comment assessment (editable), an Opik sc
 	assert.equal((await opik('GET', `/v1/private/spans/c2/comments/${commentId}`)).status, 404);
 });
 
+test('an Opik comment create naming another judgement\'s id is a 409, not a write over it; sent again it is the same comment', async () => {
+	const opik = (p, body) => srv.request('POST', p, { body, headers: { 'Content-Type': 'application/json', 'Comet-Workspace': ACCOUNT } });
+	const rating = await create({ assessment_type: 'rating', trace_id: 'tr-3', span_id: 'r3', rating: 3 });
+	let r = await opik('/v1/private/traces/tr-3/comments', { text: 'hijack', id: rating.assessment_id });
+	assert.equal(r.status, 409, r.text);
+	assert.deepEqual(Object.keys(r.json).sort(), ['code', 'message']);
+	const kept = await sgp('GET', `${A}/${rating.assessment_id}`);
+	assert.equal(kept.status, 200, kept.text);
+	assert.deepEqual([kept.json.assessment_type, kept.json.rating], ['rating', 3]);
+	const id = '01a1fc91-cd0b-7000-8000-00000000c0c0';
+	for (const text of ['first', 'sent again']) {
+		r = await opik('/v1/private/traces/tr-3/comments', { text, id });
+		assert.equal(r.status, 201, r.text);
+	}
+	r = await opik('/v1/private/spans/c1/comments', { text: 'elsewhere', id });
+	assert.equal(r.status, 409, r.text);
+	r = await srv.request('GET', `/v1/private/traces/tr-3/comments/${id}`, { headers: { 'Comet-Workspace': ACCOUNT } });
+	assert.equal(r.json.text, 'sent again', r.text);
+});
+
 test('keys: created_by is the key; only its creator or an admin key changes an assessment', async () => {
 	const key = {};
 	for (const [name, role] of [['alice', 'write'], ['bob', 'write'], ['boss', 'admin'], ['reader', 'read']]) {

@@ -37,12 +37,39 @@ enum status opik_comment_not_found(struct http_req *req, const char *id)
 	return http_fail(req, ST_NOT_FOUND, "Comment id: %s not found", id);
 }
 
+/* The id a judgement is the comment of: its span, trace or session. */
+static const char *target_of(const struct judgement *j)
+{
+	return j->target == JT_SPAN    ? j->span_id
+	       : j->target == JT_TRACE ? j->trace_id
+				       : j->session_id;
+}
+
+/* Whether old, the judgement of a create's given id, is that comment: an Opik comment of the
+ * same span, trace or thread (a create sent again). Any other judgement keeps its id: a create
+ * naming a Scale GP assessment's or a NeMo result's would replace it, past their authors' keys. */
+static bool same_comment(const struct judgement *old, const struct judgement *j)
+{
+	const char *a = target_of(old), *b = target_of(j);
+	return old->kind == JK_COMMENT && old->api == JA_OPIK && old->target == j->target && a &&
+	       b && !strcmp(a, b);
+}
+
 enum status opik_comment_put(struct http_req *req, json_t *body, const char *text,
 			     struct judgement *j)
 {
 	struct err err = {0};
 	struct store jst;
 	const char *given = json_string_value(json_object_get(body, "id"));
+	if (given && !span_id_problem(given)) {
+		struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws};
+		struct judgement old;
+		enum status st = query_judgement_get(&q, given, &old);
+		if (st == ST_OK && !same_comment(&old, j))
+			return http_fail(req, ST_CONFLICT, "Comment id %.200s is taken", given);
+		if (st != ST_OK && st != ST_NOT_FOUND)
+			return http_fail(req, st, "%s", err_text(&q.err));
+	}
 	j->id = given && !span_id_problem(given) ? given : hash_uuid(req->arena, 7);
 	j->workspace = req->ws;
 	j->kind = JK_COMMENT;
