@@ -239,3 +239,22 @@ test('enum filters: in and not_in compare without case as = does, and not_in tak
 	assert.deepEqual(await names({ operator: 'not_in', value: 'STAGING' }), ['none']);
 	assert.deepEqual(await names({ operator: 'is_empty', value: '' }), ['none']);
 });
+
+test('a number in a filter or a score is decimal text, as BigDecimal reads it: nan, inf, hex and spaces are refused', async () => {
+	const h = json('numbers');
+	for (const value of ['nan', 'inf', 'infinity', '0x10', ' 1', '1e400', '']) {
+		const f = encodeURIComponent(JSON.stringify([{ field: 'duration', operator: '>', value }]));
+		const r = await srv.request('GET', `/v1/private/traces?project_name=numbers&filters=${f}`, { headers: h });
+		assert.equal(r.status, 400, `${JSON.stringify(value)}: ${r.text}`);
+		assert.match(r.json.message, /^Invalid value/);
+	}
+	const ok = encodeURIComponent(JSON.stringify([{ field: 'duration', operator: '>', value: '-1.5e2' }]));
+	assert.equal((await srv.request('GET', `/v1/private/traces?project_name=numbers&filters=${ok}`, { headers: h })).status, 200);
+	const id = '01900000-0000-7000-8000-00000000f001';
+	let r = await srv.request('POST', '/v1/private/traces', { body: { id, project_name: 'numbers', name: 't', start_time: '2026-03-01T00:00:00Z' }, headers: h });
+	assert.equal(r.status, 201, r.text);
+	r = await srv.request('PUT', '/v1/private/traces/feedback-scores', { body: { scores: [{ id, project_name: 'numbers', name: 'q', value: '0x10', source: 'sdk' }] }, headers: h });
+	assert.equal(r.status, 400, r.text); // Jackson cannot read it as a BigDecimal
+	r = await srv.request('PUT', '/v1/private/traces/feedback-scores', { body: { scores: [{ id, project_name: 'numbers', name: 'q', value: '0.5', source: 'sdk' }] }, headers: h });
+	assert.equal(r.status, 204, r.text);
+});

@@ -679,7 +679,6 @@ enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t
 		}
 		c->value = arena_strdup(req->arena, v);
 		bool need = c->op != O_EMPTY && c->op != O_NOT_EMPTY;
-		char *end = NULL;
 		if ((ff->type == T_DICT || ff->type == T_SCORES) && (!c->key || !*c->key)) {
 			st = http_fail(req, ST_BAD_REQUEST,
 				       "Invalid value '%.100s' or key '' for field '%s'", v,
@@ -688,8 +687,7 @@ enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t
 		}
 		if (need && (ff->type == T_NUMBER || ff->type == T_SCORES ||
 			     (ff->type == T_DICT && (c->op == O_GT || c->op == O_LT)))) {
-			c->num = strtod(v, &end);
-			if (!*v || *end) {
+			if (!opik_number(v, &c->num)) {
 				st = http_fail(
 				    req, ST_BAD_REQUEST,
 				    "Invalid value '%.100s' or key '%.100s' for field '%s'", v,

@@ -2,6 +2,8 @@
  * body, its optional strings, the ids of a batch. */
 #include "lib/api/opik/surface.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "lib/json/jsonx.h"
 
@@ -60,6 +62,15 @@ bool opik_opt_str(json_t *o, const char *k, const char **out)
 	json_t *x = json_object_get(o, k);
 	*out = json_string_value(x);
 	return !x || json_is_null(x) || json_is_string(x);
+}
+
+bool opik_number(const char *s, double *out)
+{
+	char *end;
+	if (!*s || strspn(s, "0123456789+-.eE") != strlen(s))
+		return false;
+	*out = strtod(s, &end);
+	return !*end && isfinite(*out);
 }
 
 bool opik_blank(const char *s)

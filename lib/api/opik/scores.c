@@ -122,9 +122,8 @@ bool opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_k
 		return true;
 	}
 	if (json_is_string(val)) {
-		char *end;
-		double d = strtod(json_string_value(val), &end);
-		if (!*json_string_value(val) || *end || !isfinite(d)) {
+		double d;
+		if (!opik_number(json_string_value(val), &d)) {
 			json_decref(loc);
 			return false;
 		}

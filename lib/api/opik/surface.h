@@ -35,6 +35,9 @@ void opik_batch_ids(struct http_req *req, json_t *ids, const char ***out, struct
  * true), else false; and whether a string is NULL or only white space (request.c). */
 bool opik_opt_str(json_t *o, const char *k, const char **out);
 bool opik_blank(const char *s);
+/* A number's text as Opik's BigDecimal reads it: decimal digits, sign, point and exponent
+ * only (no space, hex, inf or nan), and finite; into *out. */
+bool opik_number(const char *s, double *out);
 /* Checks of a body (request.c), each a 422 item into v: member k a string that is not blank
  * (*out); member k an array of min to OPIK_MAX_BATCH strings (not blank unless blank_ok). */
 void opik_need_str(struct verrs *v, json_t *body, const char *k, const char **out);

@@ -289,13 +289,11 @@ static enum status cond_parse(struct http_req *req, json_t *x, struct tcond *c)
 		v = arena_printf(req->arena, "%.17g", json_number_value(vj));
 	c->value = arena_strdup(req->arena, v);
 	bool need = c->op != T_EMPTY && c->op != T_NOT_EMPTY;
-	char *end = NULL;
 	if (c->f->type == TT_SCORES && (!c->key || !*c->key))
 		return http_fail(req, ST_BAD_REQUEST,
 				 "Invalid value '%.100s' or key '' for field '%s'", v, c->f->name);
 	if (need && (c->f->type == TT_NUMBER || c->f->type == TT_SCORES)) {
-		c->num = strtod(v, &end);
-		if (!*v || *end)
+		if (!opik_number(v, &c->num))
 			return http_fail(req, ST_BAD_REQUEST,
 					 "Invalid value '%.100s' or key '%.100s' for field '%s'", v,
 					 c->key ? c->key : "", c->f->name);
