@@ -268,6 +268,9 @@ test('other APIs: an Opik comment is a comment assessment (editable), an Opik sc
 	// Its comment is editable, as Opik edits SGP's, but stays a comment.
 	await invalid('PATCH', `${A}/${commentId}`, { assessment_type: 'rating' }, [['value_error', ['body']]]);
 	await invalid('PATCH', `${A}/${commentId}`, { assessment_type: 'rating', rating: 3 }, [['value_error', ['body', 'assessment_type']]]);
+	// Nor a comment without text, which Opik and NeMo refuse.
+	await invalid('PATCH', `${A}/${commentId}`, { comment: '' }, [['value_error', ['body', 'comment']]]);
+	await invalid('PATCH', `${A}/${commentId}`, { comment: ' \n' }, [['value_error', ['body', 'comment']]]);
 	r = await sgp('PATCH', `${A}/${commentId}`, { comment: 'edited in sgp' });
 	assert.equal(r.status, 200, r.text);
 	r = await opik('GET', `/v1/private/spans/c2/comments/${commentId}`);

@@ -290,6 +290,14 @@ static enum status patch_into(struct change *c, struct arena *a, const struct ju
 			  json_string(type));
 		return ST_OK;
 	}
+	/* Opik and NeMo, whose comment it is, refuse one without text. */
+	const char *text = json_string_value(json_object_get(content, "comment"));
+	if (!own && (!text || !text[strspn(text, " \t\r\n")])) {
+		verrs_add(&c->v, json_pack("[s,s]", "body", "comment"), "value_error",
+			  "Value error, a comment written through another API must not be blank",
+			  json_incref(json_object_get(content, "comment")));
+		return ST_OK;
+	}
 	if (!strcmp(type, "overwrite")) {
 		enum status st = live_overwrite(c->req, cur->span_id, cur->id, &c->conflict, e);
 		c->how = CH_CONFLICT;
