@@ -91,8 +91,11 @@ test('last_retrieved_id pages spans and traces past one window of 2000, in order
 		// Newest first: 2049 down to 0, each once.
 		assert.deepEqual(seen, Array.from({ length: N }, (_, k) => id(N - 1 - k)), kind);
 		// A cursor at the oldest: nothing after it.
-		const r = await srv.request('POST', `/v1/private/${kind}/search`, { headers: json(ws), body: { project_name: 'deep', last_retrieved_id: id(0) } });
+		let r = await srv.request('POST', `/v1/private/${kind}/search`, { headers: json(ws), body: { project_name: 'deep', last_retrieved_id: id(0) } });
 		assert.deepEqual(lines(r), []);
+		// An empty cursor is none (Jackson reads "" as a null UUID): from the newest.
+		r = await srv.request('POST', `/v1/private/${kind}/search`, { headers: json(ws), body: { project_name: 'deep', limit: 2, last_retrieved_id: '' } });
+		assert.deepEqual(lines(r).map((x) => x.id), [id(N - 1), id(N - 2)], kind);
 	}
 	// The SDK's own search reads the first window.
 	const c = new Opik({ apiUrl: srv.base, projectName: 'deep', workspaceName: ws });

@@ -365,7 +365,9 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 	l->exclude = json_is_array(ex) ? ex : NULL;
 	l->q.limit = limit;
 	l->q.no_total = true; /* a stream has no total */
-	l->q.after_id = S("last_retrieved_id");
+	/* An empty id is none: Jackson reads "" as a null UUID. */
+	l->q.after_id =
+	    S("last_retrieved_id") && *S("last_retrieved_id") ? S("last_retrieved_id") : NULL;
 #undef S
 	struct buf *out = arena_buf(req->arena);
 	struct opik_marks *marks;
