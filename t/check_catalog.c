@@ -11,24 +11,6 @@
 #include "lib/base/arena.h"
 #include "t/check_catalog.h"
 
-struct arena *A;
-static struct span S;
-
-void setup(void)
-{
-	A = arena_new();
-	span_init(&S);
-}
-
-void teardown(void)
-{
-	json_decref(S.evaluation_context);
-	json_decref(S.usage_details);
-	json_decref(S.cost_details);
-	json_decref(S.raw_attributes);
-	arena_free(A);
-}
-
 /* A fresh span, for a test that tries several attribute sets. */
 static void reset(void)
 {
@@ -44,18 +26,6 @@ static void apply(const char *text)
 	ck_assert_msg(attrs != NULL, "bad test JSON: %s", err.text);
 	catalog_apply(A, &S, attrs);
 	json_decref(attrs);
-}
-
-const char *dump(json_t *v)
-{
-	static char out[4096];
-	char *t;
-	if (!v)
-		return "";
-	t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
-	snprintf(out, sizeof out, "%s", t);
-	free(t);
-	return out;
 }
 
 static const char *raw(void)

@@ -1,5 +1,6 @@
 /* check_catalog.h: what the files of t/check_catalog share: the arena and span fixture
- * (setup, teardown), a value as sorted compact JSON, and the test cases of the other files:
+ * (setup, teardown) and a value as sorted compact JSON (check_catalog_fixture.c), and the test
+ * cases of the other files:
  * the conventions table walked through the OTLP mapping (check_catalog_table.c) and README's
  * "Attribute mapping" generated from it (check_catalog_readme.c). */
 #ifndef SPANDEX_T_CHECK_CATALOG_H
@@ -7,9 +8,11 @@
 
 #include <check.h>
 #include <jansson.h>
+#include "lib/model/span.h"
 #include "lib/base/arena.h"
 
 extern struct arena *A;
+extern struct span S; /* the span a test fills */
 void setup(void);
 void teardown(void);
 /* v as compact JSON with sorted keys ("" when NULL), in a static buffer. */

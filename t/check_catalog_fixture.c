@@ -1,0 +1,38 @@
+/* t/check_catalog's fixture (check_catalog.h): an arena and a span made before each test and
+ * released after it, and a value as sorted compact JSON. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "lib/model/span.h"
+#include "lib/base/arena.h"
+#include "t/check_catalog.h"
+
+struct arena *A;
+struct span S;
+
+void setup(void)
+{
+	A = arena_new();
+	span_init(&S);
+}
+
+void teardown(void)
+{
+	json_decref(S.evaluation_context);
+	json_decref(S.usage_details);
+	json_decref(S.cost_details);
+	json_decref(S.raw_attributes);
+	arena_free(A);
+}
+
+const char *dump(json_t *v)
+{
+	static char out[4096];
+	char *t;
+	if (!v)
+		return "";
+	t = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+	snprintf(out, sizeof out, "%s", t);
+	free(t);
+	return out;
+}
