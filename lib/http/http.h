@@ -31,13 +31,16 @@ struct http_param {
 };
 
 /* Parameter tables (kcgi style): every accepted query parameter declared once. */
-enum http_ptype { PT_INT, PT_STRING, PT_ENUM, PT_BOOL };
+/* PT_ENUM and PT_LITERAL take the same choices; their 422 is pydantic's for an Enum ("enum")
+ * or a Literal ("literal_error"), as the API declares the parameter. */
+enum http_ptype { PT_INT, PT_STRING, PT_ENUM, PT_BOOL, PT_LITERAL };
 struct http_pspec {
 	const char *name;
 	enum http_ptype type;
 	bool required;
 	long long min, max; /* PT_INT inclusive bounds (422 outside); LLONG_MIN/MAX for none */
-	const char *const *choices; /* PT_ENUM: NULL-terminated list (422 outside); one ending in
+	const char *const *choices; /* PT_ENUM, PT_LITERAL: NULL-terminated list (422 outside), in
+				     * the API's order (its 422 lists them so); one ending in
 				     * "*" takes any value it starts (lib/http/params.c) */
 	const char *def;	    /* default as text (checked like a given value), or NULL */
 };

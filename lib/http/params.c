@@ -118,7 +118,8 @@ static void check_enum(const struct http_pspec *sp, const char *s, struct verrs 
 	}
 	buf_init(&msg);
 	buf_printf(&msg, "Input should be %s", expected.p);
-	verrs_add_ctx(v, json_pack("[s,s]", "query", sp->name), "enum", msg.p, json_string(s),
+	verrs_add_ctx(v, json_pack("[s,s]", "query", sp->name),
+		      sp->type == PT_LITERAL ? "literal_error" : "enum", msg.p, json_string(s),
 		      json_pack("{s:s}", "expected", expected.p));
 	buf_free(&expected);
 	buf_free(&msg);
@@ -169,7 +170,7 @@ enum status http_params(struct http_req *req, const struct http_route *r, struct
 			continue;
 		if (sp->type == PT_INT)
 			check_int(sp, s, &out[i].i, &v);
-		else if (sp->type == PT_ENUM)
+		else if (sp->type == PT_ENUM || sp->type == PT_LITERAL)
 			check_enum(sp, s, &v);
 		else if (sp->type == PT_BOOL)
 			check_bool(sp, s, &out[i].i, &v);

@@ -205,13 +205,13 @@ test('errors: the filter\'s 400s name the field; a bad sort is NeMo\'s 422, word
 			const r = await call('GET', `${path}?sort=${q(sort)}`);
 			assert.equal(r.status, 422, `${sort}: ${r.text}`);
 			assert.deepEqual(r.json.detail, [{
-				type: 'enum', loc: ['query', 'sort'], msg: 'Input should be \'-started_at\' or \'started_at\'',
-				input: sort, ctx: { expected: '\'-started_at\' or \'started_at\'' },
+				type: 'enum', loc: ['query', 'sort'], msg: 'Input should be \'started_at\' or \'-started_at\'',
+				input: sort, ctx: { expected: '\'started_at\' or \'-started_at\'' },
 			}], sort);
 		}
 	}
 	// Span groups sort by span_count alone.
 	const g = await call('GET', 'spans/groups?by=trace_id&sort=-evaluator_scores.acc');
 	assert.equal(g.status, 422);
-	assert.equal(g.json.detail[0].msg, 'Input should be \'-span_count\' or \'span_count\'');
+	assert.equal(g.json.detail[0].msg, 'Input should be \'span_count\' or \'-span_count\'');
 });

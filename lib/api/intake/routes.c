@@ -10,12 +10,14 @@
 /* Reference section 2: page >= 1, page_size 1..1000 (422 outside); defaults 1 and 10. Spans
  * and traces also sort by a score (spandex's own, lib/api/intake/byscore.c), which the 422's
  * message leaves out (lib/http/params.c: a choice ending in '*' matches by prefix). */
-static const char *const span_sorts[] = {"-started_at", "started_at", "-evaluator_scores.*",
-					 "evaluator_scores.*", NULL};
-static const char *const group_sorts[] = {"-span_count", "span_count", NULL};
-static const char *const modes[] = {"detailed", "summary", NULL};
+/* In the seed pages' order (TraceSortField, SpanGroupSortField, the mode's Literal), which the
+ * 422 lists. */
+static const char *const span_sorts[] = {"started_at", "-started_at", "evaluator_scores.*",
+					 "-evaluator_scores.*", NULL};
+static const char *const group_sorts[] = {"span_count", "-span_count", NULL};
+static const char *const modes[] = {"summary", "detailed", NULL};
 /* GET spans also takes NeMo Helix's preview (reference §7.1): input and output cut short. */
-static const char *const span_modes[] = {"detailed", "summary", "preview", NULL};
+static const char *const span_modes[] = {"summary", "detailed", "preview", NULL};
 static const char *const filter_prefix[] = {"filter[", NULL};
 #define PAGE                                                                                       \
 	{                                                                                          \
@@ -31,7 +33,7 @@ static const char *const filter_prefix[] = {"filter[", NULL};
 	}
 #define MODE                                                                                       \
 	{                                                                                          \
-		"mode", PT_ENUM, false, 0, 0, modes, "detailed"                                    \
+		"mode", PT_LITERAL, false, 0, 0, modes, "detailed"                                 \
 	}
 #define SEARCH                                                                                     \
 	{                                                                                          \
@@ -43,7 +45,7 @@ static const struct http_pspec span_list[] = {
     PAGE_SIZE,
     {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"},
     FILTER,
-    {"mode", PT_ENUM, false, 0, 0, span_modes, "detailed"},
+    {"mode", PT_LITERAL, false, 0, 0, span_modes, "detailed"},
     SEARCH};
 /* The List Span Groups page has no mode: there it is an unsupported parameter like any
  * other. `by` is required (the seed page): a missing one is FastAPI's 422, an empty one
