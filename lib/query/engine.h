@@ -372,6 +372,10 @@ static inline void rollup_add(struct query_rollup *u, const struct idx_rec *r)
 typedef void (*slot_fn)(struct hslot *h, const struct idx_rec *r, size_t di, size_t ri);
 void narrow_traces(struct scan *db, struct htab *want, bool all_days, slot_fn add);
 void traces_rollups(struct scan *db, struct htab *want, bool all_days);
+/* Keeps in roots (by the trace's key) the earliest root of a trace: a root started at started,
+ * record ri of day di; §7.2: ties by root_span_id. */
+void traces_root_offer(struct scan *db, struct htab *roots, int64_t started, size_t di, size_t ri,
+		       uint64_t key);
 bool traces_row(struct scan *db, const struct hslot *h, struct query_trace *t);
 enum status sessions_plan(struct query *q, struct rec_filter *c);
 

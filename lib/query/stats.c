@@ -74,9 +74,10 @@ static size_t top_rows(struct scan *db, const struct top *t, struct query_trace 
 struct stats_scan {
 	struct query_stats *out;
 	int64_t from_us, bucket_us;
-	struct htab cost; /* per trace: count -1 until its root is seen, then 0; started holds
-			     the cost of its spans so far in micro-dollars */
-	int64_t *durs;	  /* durations of the roots with an end */
+	struct htab cost;  /* per trace: count -1 until its root is seen, then 0; started holds
+			      the cost of its spans so far in micro-dollars */
+	struct htab roots; /* per trace: its earliest root in the window (traces_root_offer) */
+	int64_t *durs;	   /* durations of the roots with an end */
 	size_t ndurs, capdurs;
 	struct top slow;
 };
@@ -116,23 +117,38 @@ static void stats_match(void *ctx, struct scan *db, size_t di, size_t i, const s
 		h->count = -1;
 	if (r->flags & REC_HAS_COST_TOTAL)
 		h->started = stats_micro_add(h->started, r->cost_total);
-	if (!store_rec_root(r) || h->count >= 0)
-		return;
-	h->count = 0;
-	h->di = (uint32_t)di;
-	h->ri = (uint32_t)i;
-	b->traces++;
-	g->out->traces++;
-	if (r->ended_us == SPAN_NONE_I64)
-		return;
-	if (g->ndurs == g->capdurs) {
-		g->capdurs = g->capdurs ? 2 * g->capdurs : 1024;
-		g->durs = xrealloc(g->durs, g->capdurs * sizeof *g->durs);
+	if (store_rec_root(r))
+		traces_root_offer(db, &g->roots, r->started_us, di, i, r->trace_h);
+}
+
+/* Each trace once, by its earliest root (§7.2, as GET traces takes it): its bucket, its
+ * duration, its place among the slowest, and its cost row marked as one with a root. */
+static void stats_roots(struct scan *db, struct stats_scan *g)
+{
+	for (size_t k = 0; k < g->roots.n; k++) {
+		const struct hslot *root = &g->roots.s[k];
+		struct scan_day *sh = db_shard(db, root->di);
+		if (!sh)
+			continue;
+		const struct idx_rec *r = &sh->sh.recs[root->ri];
+		bool fresh;
+		struct hslot *h = htab_find(&g->cost, r->trace_h, 0, &fresh);
+		h->count = 0;
+		h->di = root->di;
+		h->ri = root->ri;
+		g->out->buckets[(r->started_us - g->from_us) / g->bucket_us].traces++;
+		g->out->traces++;
+		if (r->ended_us == SPAN_NONE_I64)
+			continue;
+		if (g->ndurs == g->capdurs) {
+			g->capdurs = g->capdurs ? 2 * g->capdurs : 1024;
+			g->durs = xrealloc(g->durs, g->capdurs * sizeof *g->durs);
+		}
+		g->durs[g->ndurs++] = r->ended_us - r->started_us;
+		top_offer(&g->slow, (struct cand){.key = r->ended_us - r->started_us,
+						  .a = root->di,
+						  .b = root->ri});
 	}
-	g->durs[g->ndurs++] = r->ended_us - r->started_us;
-	top_offer(
-	    &g->slow,
-	    (struct cand){.key = r->ended_us - r->started_us, .a = (uint32_t)di, .b = (uint32_t)i});
 }
 
 struct stats_args {
@@ -169,13 +185,16 @@ static enum status stats_run(struct query *q, void *arg)
 	if (to_us - 1 < c.smax)
 		c.smax = to_us - 1;
 	htab_init(&g.cost, 1024);
+	htab_init(&g.roots, 1024);
 	narrow_scan(&db, &c, stats_match, NULL, &g);
 	if (db.b.over) {
-		free(g.durs);
 		htab_free(&g.cost);
+		htab_free(&g.roots);
 		db_close(&db);
 		return db_over(&db);
 	}
+	stats_roots(&db, &g);
+	htab_free(&g.roots);
 	/* The most expensive traces: the cost of their spans in the window, among the traces
 	 * whose root started in it. */
 	for (size_t i = 0; i < g.cost.n; i++) {

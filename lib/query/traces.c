@@ -45,9 +45,7 @@ static int trace_tie(void *ctx, const struct cand *x, const struct cand *y)
 		      cached_lit(t->db, hy->di, hy->ri, "trace_id", &hy->s1));
 }
 
-/* Keeps the earliest root of a trace (a root started at started, record ri of day di);
- * §7.2: ties by root_span_id. */
-static void root_offer(struct scan *db, struct htab *roots, int64_t started, size_t di, size_t ri,
+void traces_root_offer(struct scan *db, struct htab *roots, int64_t started, size_t di, size_t ri,
 		       uint64_t key)
 {
 	bool fresh;
@@ -72,7 +70,7 @@ static void root_offer(struct scan *db, struct htab *roots, int64_t started, siz
 static void root_match(void *ctx, struct scan *db, size_t di, size_t i, const struct idx_rec *r)
 {
 	if (r->flags & REC_HAS_TRACE)
-		root_offer(db, ctx, r->started_us, di, i, r->trace_h);
+		traces_root_offer(db, ctx, r->started_us, di, i, r->trace_h);
 }
 
 /* Offers each matching root of the index's entries e[0..n) of day di (a roots_fn). */
@@ -82,7 +80,7 @@ static void root_entries(void *ctx, struct scan *db, const struct rec_filter *c,
 	for (size_t k = 0; k < n && db_rec(db); k++)
 		if ((e[k].flags & REC_HAS_TRACE) && store_flags_live(e[k].flags) &&
 		    start_kind_status_ok(c, e[k].started_us, e[k].kind, e[k].status))
-			root_offer(db, ctx, e[k].started_us, di, e[k].rec, e[k].trace_h);
+			traces_root_offer(db, ctx, e[k].started_us, di, e[k].rec, e[k].trace_h);
 }
 
 /* Keeps in h (count 1, di, ri) the first span of its trace that names a session (not
@@ -310,7 +308,7 @@ static void trace_match(void *ctx, struct scan *db, size_t di, size_t i, const s
 	rollup_add(&t->u, r);
 	slot_named(&t->named, r, di, i);
 	if (store_rec_root(r))
-		root_offer(db, &t->roots, r->started_us, di, i, 1);
+		traces_root_offer(db, &t->roots, r->started_us, di, i, 1);
 }
 
 enum status query_trace_rows(struct query *q, struct query_traces *out)

@@ -315,3 +315,21 @@ test('created_at and updated_at filter on ingested_at', async () => {
 	const roots = all.filter((s) => !s.parent_span_id && s.ingested_at >= pivot).map((s) => s.trace_id).sort();
 	assert.deepEqual(await ids('traces', { created_at: { $gte: pivot } }), roots);
 });
+
+test('spans/stats takes a trace of two roots by its earliest, as GET traces does (§7.2), whichever was stored first', async () => {
+	const W = `${WS_PREFIX}/stats-roots`;
+	const r = await request('POST', `${W}/ingest/spans`, {
+		body: { source: 'test', spans: [
+			{ span_id: 'late', trace_id: 'Q', name: 'late', status: 'success', started_at: '2025-06-04T10:00:00Z', ended_at: '2025-06-04T10:00:01Z' },
+			{ span_id: 'early', trace_id: 'Q', name: 'early', status: 'error', started_at: '2025-06-04T09:00:00Z', ended_at: '2025-06-04T09:00:05Z' },
+		] },
+	});
+	assert.equal(r.status, 201, r.text);
+	const t = await request('GET', `${W}/traces/Q?mode=summary`);
+	assert.deepEqual([t.json.root_span_id, t.json.duration_ms], ['early', 5000]);
+	const st = await request('GET', `${W}/spans/stats?start=2025-06-04T00:00:00Z&end=2025-06-05T00:00:00Z&bucket_seconds=86400`);
+	assert.equal(st.status, 200, st.text);
+	assert.equal(st.json.trace_count, 1, st.text);
+	assert.deepEqual(st.json.slowest_traces.map((x) => [x.root_span_id, x.name, x.status]), [['early', 'early', 'error']], st.text);
+	assert.equal(st.json.duration_ms.p50, 5000, st.text);
+});
