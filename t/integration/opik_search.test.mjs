@@ -261,3 +261,26 @@ test('a number in a filter or a score is decimal text, as BigDecimal reads it: n
 	r = await srv.request('PUT', '/v1/private/traces/feedback-scores', { body: { scores: [{ id, project_name: 'numbers', name: 'q', value: '0.5', source: 'sdk' }] }, headers: h });
 	assert.equal(r.status, 204, r.text);
 });
+
+test('the project as Opik takes it: an id wins over a name beside it, a blank name is none (400), and a page has no size cap of its own', async () => {
+	const h = json('pick');
+	for (const [i, project] of [[1, 'pa'], [2, 'pb']]) {
+		const r = await srv.request('POST', '/v1/private/traces', { body: { id: `01900000-0000-7000-8000-00000000a00${i}`, project_name: project, name: project, start_time: '2026-03-01T00:00:00Z' }, headers: h });
+		assert.equal(r.status, 201, r.text);
+	}
+	const pb = (await srv.request('POST', '/v1/private/projects/retrieve', { body: { name: 'pb' }, headers: h })).json.id;
+	const names = async (q) => {
+		const r = await srv.request('GET', `/v1/private/traces?${q}`, { headers: h });
+		assert.equal(r.status, 200, `${q}: ${r.text}`);
+		return r.json.content.map((t) => t.name);
+	};
+	assert.deepEqual(await names(`project_name=pa&project_id=${pb}`), ['pb']);
+	assert.deepEqual(await names(`project_name=&project_id=${pb}`), ['pb']);
+	for (const q of ['project_name=', 'project_name=%20', 'project_name=&project_id=']) {
+		const r = await srv.request('GET', `/v1/private/traces?${q}`, { headers: h });
+		assert.equal(r.status, 400, `${q}: ${r.text}`);
+	}
+	assert.deepEqual(await names('project_name=pa&size=5000'), ['pa']);
+	const r = await srv.request('GET', '/v1/private/traces/threads?project_name=&project_id=', { headers: h });
+	assert.equal(r.status, 400, r.text);
+});

@@ -140,6 +140,7 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 	struct opik_filter *of;
 	enum status st;
 	opik_query_init(req, &l->q);
+	opik_project_pick(&project, &project_id);
 	if (!project && !project_id)
 		return http_fail(req, ST_BAD_REQUEST,
 				 "Either 'project_name' or 'project_id' query param is required");
@@ -147,7 +148,7 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 		return st;
 	opik_filter_scope(of, project, type);
 	/* A project id is the one opik_project_id makes of its name: only names are stored. */
-	if (project_id && !project)
+	if (project_id)
 		opik_filter_project_id(of, project_id);
 	opik_filter_pred(of, &l->pred);
 	opik_filter_rollup(of, &l->q);

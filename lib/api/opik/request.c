@@ -73,6 +73,14 @@ bool opik_number(const char *s, double *out)
 	return !*end && isfinite(*out);
 }
 
+void opik_project_pick(const char **name, const char **id)
+{
+	if (opik_blank(*id))
+		*id = NULL;
+	if (opik_blank(*name) || *id)
+		*name = NULL;
+}
+
 bool opik_blank(const char *s)
 {
 	while (s && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))

@@ -15,7 +15,9 @@ extern const struct http_surface opik_surface;
 extern const struct http_dialect opik_dialect;
 
 /* Limits (opik.md §2, §6). */
-#define OPIK_MAX_PAGE_SIZE 1000
+/* A page's size: Opik sets no maximum (@Min(1) alone); this one keeps (page - 1) * size in 64
+ * bits, and the query's memory budget bounds what a page holds. */
+#define OPIK_MAX_PAGE_SIZE 1000000
 #define OPIK_MAX_BATCH 1000	   /* traces, spans, scores, ids or comment ids of one batch */
 #define OPIK_SEARCH_LIMIT 500	   /* search's default limit ... */
 #define OPIK_MAX_SEARCH_LIMIT 2000 /* ... and its most */
@@ -35,6 +37,9 @@ void opik_batch_ids(struct http_req *req, json_t *ids, const char ***out, struct
  * true), else false; and whether a string is NULL or only white space (request.c). */
 bool opik_opt_str(json_t *o, const char *k, const char **out);
 bool opik_blank(const char *s);
+/* A request's project, as Opik takes one: a blank name or id is none (ValidationUtils), and an
+ * id wins over a name given beside it (the services read the id first). */
+void opik_project_pick(const char **name, const char **id);
 /* A number's text as Opik's BigDecimal reads it: decimal digits, sign, point and exponent
  * only (no space, hex, inf or nan), and finite; into *out. */
 bool opik_number(const char *s, double *out);

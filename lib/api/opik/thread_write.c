@@ -82,6 +82,7 @@ enum status opik_thread_project(struct http_req *req, const char *name, const ch
 {
 	enum status st;
 	*out = NULL;
+	opik_project_pick(&name, &id);
 	if (!name && !id)
 		return http_fail(req, ST_BAD_REQUEST, "%s", project_needed);
 	if (name) {

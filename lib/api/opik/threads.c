@@ -176,6 +176,7 @@ enum status opik_list_threads(struct http_req *req)
 	size_t n;
 	enum status st;
 	scope_of(pv, &sc);
+	opik_project_pick(&sc.project, &sc.project_id);
 	if (!sc.project && !sc.project_id)
 		return http_fail(req, ST_BAD_REQUEST, "%s", project_needed);
 	if ((st = opik_thread_filter_parse(req, NULL, pv[OT_FILTERS].s, &f)) != ST_OK ||
@@ -222,6 +223,7 @@ enum status opik_thread_retrieve(struct http_req *req)
 	struct opik_thread *t;
 	size_t n;
 	const char *project;
+	opik_project_pick(&sc.project, &sc.project_id);
 	if (!sc.project && !sc.project_id)
 		return http_fail(req, ST_BAD_REQUEST, "%s", project_needed);
 	if ((st = opik_threads_collect(req, &sc, &t, &n)) != ST_OK)
@@ -266,6 +268,7 @@ enum status opik_search_threads(struct http_req *req)
 	opik_opt_str(body, "from_time", &sc.from);
 	opik_opt_str(body, "to_time", &sc.to);
 	opik_opt_str(body, "last_retrieved_thread_model_id", &after);
+	opik_project_pick(&sc.project, &sc.project_id);
 	if (!sc.project && !sc.project_id)
 		return http_fail(req, ST_BAD_REQUEST, "%s", project_needed);
 	struct opik_thread_filter *f;
@@ -412,6 +415,7 @@ enum status opik_thread_stats(struct http_req *req)
 	size_t n;
 	enum status st;
 	scope_of(req->pv, &sc);
+	opik_project_pick(&sc.project, &sc.project_id);
 	if (!sc.project && !sc.project_id)
 		return http_fail(req, ST_BAD_REQUEST, "%s", project_needed);
 	/* A visit of the whole project: a slot first, as the other stats take. */
