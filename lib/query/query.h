@@ -95,6 +95,8 @@ struct query {
 		enum query_order {
 			QO_START,
 			QO_DURATION,
+			QO_END,	 /* the end time; an open span counts 0 */
+			QO_COST, /* the total cost; none counts 0 */
 			QO_INPUT_TOKENS,
 			QO_OUTPUT_TOKENS,
 			QO_KEYS /* the values of order_keys (a score); spans without one last */

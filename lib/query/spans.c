@@ -3,6 +3,7 @@
 #include "lib/query/engine.h"
 #include "lib/query/narrow.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/bits.h"
@@ -98,6 +99,10 @@ static inline int64_t sort_key(const struct query *q, const struct idx_rec *r)
 	switch (q->order) {
 	case QO_DURATION:
 		return r->ended_us == SPAN_NONE_I64 ? 0 : r->ended_us - r->started_us;
+	case QO_END:
+		return r->ended_us == SPAN_NONE_I64 ? 0 : r->ended_us;
+	case QO_COST: /* in micro-USD, as the costs are kept (CATALOG_COST_DECIMALS) */
+		return (r->flags & REC_HAS_COST_TOTAL) ? llround(r->cost_total * 1e6) : 0;
 	case QO_INPUT_TOKENS:
 		return (r->flags & REC_HAS_IN_TOK) ? r->in_tok : 0;
 	case QO_OUTPUT_TOKENS:

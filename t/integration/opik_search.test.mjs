@@ -284,3 +284,27 @@ test('the project as Opik takes it: an id wins over a name beside it, a blank na
 	const r = await srv.request('GET', '/v1/private/traces/threads?project_name=&project_id=', { headers: h });
 	assert.equal(r.status, 400, r.text);
 });
+
+test('spans sort by end_time, duration and total_estimated_cost too (§7.4), either way; an open span and a missing cost count 0', async () => {
+	const h = json('sorts');
+	const span = (i, start, end, cost) => ({ id: `01900000-0000-7000-8000-0000000b000${i}`, trace_id: '01900000-0000-7000-8000-0000000b0000', project_name: 'sorts', name: `s${i}`, type: 'llm', start_time: start, ...(end ? { end_time: end } : {}), ...(cost !== undefined ? { total_estimated_cost: cost, usage: { prompt_tokens: 100000, completion_tokens: 1 } } : {}) });
+	const r = await srv.request('POST', '/v1/private/spans/batch', { headers: h, body: { spans: [
+		span(1, '2026-03-01T00:00:00Z', '2026-03-01T00:00:09Z', 0.5), // 9 s, ends 00:00:09
+		span(2, '2026-03-01T00:00:05Z', '2026-03-01T00:00:06Z', 2), // 1 s, ends 00:00:06
+		span(3, '2026-03-01T00:00:02Z', '2026-03-01T00:00:05Z'), // 3 s, ends 00:00:05, no cost
+		span(4, '2026-03-01T00:00:03Z'), // open
+	] } });
+	assert.equal(r.status, 204, r.text);
+	const order = async (field, direction) => {
+		const sorting = encodeURIComponent(JSON.stringify([{ field, direction }]));
+		const p = await srv.request('GET', `/v1/private/spans?project_name=sorts&sorting=${sorting}`, { headers: h });
+		assert.equal(p.status, 200, p.text);
+		assert.ok(p.json.sortableBy.includes(field), p.text);
+		return p.json.content.map((s) => s.name);
+	};
+	assert.deepEqual(await order('duration', 'DESC'), ['s1', 's3', 's2', 's4']);
+	assert.deepEqual(await order('duration', 'ASC'), ['s4', 's2', 's3', 's1']);
+	assert.deepEqual(await order('end_time', 'DESC'), ['s1', 's2', 's3', 's4']);
+	assert.deepEqual(await order('total_estimated_cost', 'DESC'), ['s2', 's1', 's3', 's4']);
+	assert.deepEqual(await order('start_time', 'ASC'), ['s1', 's3', 's4', 's2']);
+});
