@@ -481,12 +481,20 @@ START_TEST(params_invalid)
 	ck_assert_ptr_nonnull(strstr(r.body, "\"type\":\"less_than_equal\""));
 	r = get_params("page=-99999999999999999999999&by=x");
 	ck_assert_ptr_nonnull(strstr(r.body, "\"type\":\"greater_than_equal\""));
-	/* blanks and trailing junk are not integers */
+	/* pydantic's lax int: a sign, blanks around, a fraction of zeros; not junk or a fraction */
 	r = get_params("page=%2B5&by=x");
 	ck_assert_int_eq(r.code, 200);
 	r = get_params("page=+5&by=x"); /* '+' is a space in a query */
+	ck_assert_int_eq(r.code, 200);
+	r = get_params("page=%205%20&by=x");
+	ck_assert_int_eq(r.code, 200);
+	r = get_params("page=5.00&by=x");
+	ck_assert_int_eq(r.code, 200);
+	r = get_params("page=5.5&by=x");
 	ck_assert_ptr_nonnull(strstr(r.body, "int_parsing"));
-	r = get_params("page=%205&by=x");
+	r = get_params("page=5.&by=x");
+	ck_assert_ptr_nonnull(strstr(r.body, "int_parsing"));
+	r = get_params("page=%20&by=x");
 	ck_assert_ptr_nonnull(strstr(r.body, "int_parsing"));
 	r = get_params("page=5x&by=x");
 	ck_assert_ptr_nonnull(strstr(r.body, "int_parsing"));

@@ -220,6 +220,9 @@ export const EGP_CASES = [
 	['err-search-text-short', 'POST', S, { search_texts: ['a'] }],
 	['err-duration-type', 'POST', S, { min_duration_ms: 'long' }],
 	['err-duration-fraction', 'POST', S, { max_duration_ms: 1.5 }],
+	// pydantic's lax mode, as FastAPI validates: words for a bool, text and true for an int.
+	['lax-types', 'POST', `${S}?limit=2.0`, { parents_only: 'yes', min_duration_ms: ' 1000 ', max_duration_ms: '9000000.0' }, PaginatedListSpan],
+	['err-bool-parsing', 'POST', S, { parents_only: 'maybe' }],
 	['err-body-not-object', 'POST', S, [1, 2]],
 	['err-write-end-before-start', 'POST', '/v5/spans', { name: 'x', trace_id: 'tr-x', start_timestamp: '2025-04-02T10:00:00Z', end_timestamp: '2025-04-02T09:00:00Z' }],
 	['err-write-no-name', 'POST', '/v5/spans', { trace_id: 'tr-x', start_timestamp: '2025-04-02T10:00:00Z' }],

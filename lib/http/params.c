@@ -1,7 +1,6 @@
 /* params: query parameter tables (kcgi style), checked with pydantic's messages. */
 #include "lib/http/internal.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -57,10 +56,14 @@ static void check_int(const struct http_pspec *sp, const char *s, long long *out
 	long long x;
 	bool low, high;
 
+	/* As pydantic's lax int reads text: blanks around it, and a fraction of zeros ("5.0"). */
+	const char *p = s + strspn(s, " \t\n\r");
 	errno = 0;
-	x = strtoll(s, &end, 10);
-	/* strtoll would skip leading blanks; a number is sign and digits only. */
-	if (end == s || *end || isspace((unsigned char)s[0])) {
+	x = strtoll(p, &end, 10);
+	if (end != p && *end == '.' && end[1] == '0')
+		end += 1 + strspn(end + 1, "0");
+	end += strspn(end, " \t\n\r");
+	if (end == p || *end) {
 		verrs_add(v, json_pack("[s,s]", "query", sp->name), "int_parsing",
 			  "Input should be a valid integer, unable to parse string as an integer",
 			  json_string(s));

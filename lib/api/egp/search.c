@@ -185,12 +185,27 @@ static void duration(struct verrs *v, json_t *body, const char *key, bool *has, 
 {
 	json_t *d = json_object_get(body, key);
 	double r = json_is_real(d) ? json_real_value(d) : 0.5;
+	const char *t = json_string_value(d);
+	char *end = NULL;
 	if (!d || json_is_null(d))
 		return;
-	if (json_is_integer(d)) {
-		*ms = json_integer_value(d);
+	if (json_is_integer(d) || json_is_boolean(d)) { /* pydantic's lax int: true is 1 */
+		*ms = json_is_integer(d) ? json_integer_value(d) : json_is_true(d);
 	} else if (r > -9.2e18 && r < 9.2e18 && r == (double)(long long)r) {
 		*ms = (long long)r;
+	} else if (t) { /* text as pydantic reads it: blanks around, a fraction of zeros */
+		t += strspn(t, " \t\n\r");
+		*ms = strtoll(t, &end, 10);
+		if (end != t && *end == '.' && end[1] == '0')
+			end += 1 + strspn(end + 1, "0");
+		end += end != t ? strspn(end, " \t\n\r") : 0;
+		if (end == t || *end) {
+			verrs_add(v, json_pack("[s,s]", "body", key), "int_parsing",
+				  "Input should be a valid integer, unable to parse string as an "
+				  "integer",
+				  json_incref(d));
+			return;
+		}
 	} else {
 		bool frac = json_is_real(d);
 		const char *msg = frac ? "Input should be a valid integer, got a number with a "
@@ -354,9 +369,29 @@ static void term_elem(struct arena *a, struct verrs *v, const char *key, size_t 
 			 arena_printf(a, "Value error, %s", search_parse_msg(r)), x);
 }
 
+/* pydantic's lax bool: true and false, 0 and 1, and the words it reads as them (any case). */
+static int lax_bool(const json_t *x, bool *out)
+{
+	static const char *const yes[] = {"true", "1", "yes", "on", "t", "y", NULL};
+	static const char *const no[] = {"false", "0", "no", "off", "f", "n", NULL};
+	const char *s = json_string_value(x);
+	double d = json_is_number(x) ? json_number_value(x) : -1;
+	if (json_is_boolean(x) || d == 0 || d == 1) {
+		*out = json_is_boolean(x) ? json_is_true(x) : d == 1;
+		return 1;
+	}
+	for (size_t i = 0; s && yes[i]; i++)
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*out = !strcasecmp(s, yes[i]);
+			return 1;
+		}
+	return 0;
+}
+
 static int is_bool(const json_t *x)
 {
-	return json_is_boolean(x);
+	bool b;
+	return lax_bool(x, &b);
 }
 
 static int is_string(const json_t *x)
@@ -417,7 +452,8 @@ static const struct sfield {
 	int (*is)(const json_t *x);
 	const char *type, *msg;
 } sfields[] = {
-    {"parents_only", is_bool, "bool_type", "Input should be a valid boolean"},
+    {"parents_only", is_bool, "bool_parsing",
+     "Input should be a valid boolean, unable to interpret input"},
     {"group_id", is_string, "string_type", "Input should be a valid string"},
     {"extra_metadata", is_object, "dict_type", "Input should be a valid dictionary"},
 };
@@ -448,9 +484,13 @@ static void search_filters(struct http_req *req, json_t *body, struct sfilter *s
 	slist_elems(req->arena, sf, v, true);
 	for (size_t k = 0; k < sizeof sfields / sizeof *sfields; k++) {
 		x = json_object_get(body, sfields[k].key);
+		/* A bool from a value of no kind pydantic reads as one is its bool_type. */
+		bool other = sfields[k].is == is_bool && !json_is_string(x) && !json_is_number(x);
 		if (x && !json_is_null(x) && !sfields[k].is(x))
-			verrs_add(v, json_pack("[s,s]", "body", sfields[k].key), sfields[k].type,
-				  sfields[k].msg, json_incref(x));
+			verrs_add(v, json_pack("[s,s]", "body", sfields[k].key),
+				  other ? "bool_type" : sfields[k].type,
+				  other ? "Input should be a valid boolean" : sfields[k].msg,
+				  json_incref(x));
 	}
 	duration(v, body, "min_duration_ms", &sf->has_min, &sf->min_ms);
 	duration(v, body, "max_duration_ms", &sf->has_max, &sf->max_ms);
@@ -468,7 +508,7 @@ static void search_filters(struct http_req *req, json_t *body, struct sfilter *s
 	if (sf->has_from && sf->has_to && sf->from > sf->to)
 		verrs_add(v, json_pack("[s,s]", "query", "from_ts"), "value_error",
 			  "Value error, from_ts is later than to_ts", json_string(pv[ES_FROM].s));
-	sf->parents_only = json_is_true(json_object_get(body, "parents_only"));
+	lax_bool(json_object_get(body, "parents_only"), &sf->parents_only);
 	x = json_object_get(body, "group_id");
 	sf->group_id = json_is_string(x) ? json_string_value(x) : NULL;
 	x = json_object_get(body, "extra_metadata");
