@@ -60,6 +60,14 @@ test('trace filters on usage.* and total_estimated_cost test the sums over the t
 	assert.equal(page.content[0].name, 'big');
 	const stats = await c.api.traces.getTraceStats({ projectName: 'rollups', filters });
 	assert.equal(stats.stats.find((s) => s.name === 'trace_count').value, 1);
+	// custom (§7.3): a key input.<path>, output.<path> or metadata.<path> is that dictionary's.
+	for (const [key, value, want] of [['input.question', 'ALPHA', ['big']], ['output.answer', 'yes', ['big']], ['input.n', '1', ['small']]]) {
+		const f = JSON.stringify([{ field: 'custom', key, operator: '=', value }]);
+		const got = await c.api.traces.getTracesByProject({ projectName: 'rollups', filters: f });
+		assert.deepEqual(got.content.map((t) => t.name), want, key);
+	}
+	const bad = await srv.request('GET', `/v1/private/traces?project_name=rollups&filters=${encodeURIComponent('[{"field":"custom","key":"nowhere.x","operator":"=","value":"1"}]')}`, { headers: json('rollups') });
+	assert.equal(bad.status, 400, bad.text);
 	// Spans: the key's value in the parsed input or output.
 	const spans = async (filterString) => (await c.searchSpans({ projectName: 'rollups', filterString })).map((s) => s.name).sort();
 	assert.deepEqual(await spans('output_json.n > 2'), ['a']);

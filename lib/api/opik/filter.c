@@ -648,6 +648,17 @@ enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t
 		json_t *vj = json_object_get(x, "value");
 		const struct ffield *ff = NULL;
 		size_t o = 0;
+		/* custom (§7.3): a key input.<path>, output.<path> or metadata.<path> is that
+		 * dictionary's filter (input_json, output_json, metadata) of the path. */
+		static const char *const custom[][2] = {{"input.", "input_json"},
+							{"output.", "output_json"},
+							{"metadata.", "metadata"}};
+		for (size_t k = 0; field && key && !strcmp(field, "custom") && k < 3; k++)
+			if (!strncmp(key, custom[k][0], strlen(custom[k][0])) &&
+			    key[strlen(custom[k][0])]) {
+				field = custom[k][1];
+				key += strlen(custom[k][0]);
+			}
 		for (size_t k = 0; field && k < NFF; k++)
 			if (!strcmp(ffields[k].name, field) &&
 			    (ffields[k].only < 0 || ffields[k].only == (int)ent))
