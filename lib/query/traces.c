@@ -3,6 +3,7 @@
 #include "lib/query/engine.h"
 #include "lib/query/narrow.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/bits.h"
@@ -94,10 +95,32 @@ static inline void slot_named(struct hslot *h, const struct idx_rec *r, size_t d
 	}
 }
 
-/* What a trace of the listing is ordered by: its root's start, or its value (QO_KEYS). */
-static inline int64_t trace_key(const struct query *q, const struct hslot *root)
+/* What a trace of the listing is ordered by: its root's start, its root's end or duration
+ * (an open root counts 0), its spans' total cost (all: the rollups, NULL unless QO_COST asked
+ * for them; none counts 0), or its value (QO_KEYS). */
+static inline int64_t trace_key(const struct query *q, struct scan *db, const struct hslot *roots,
+				const struct hslot *root, const struct query_rollup *all)
 {
-	return q->order == QO_KEYS ? keys_order(q, root->key) : root->started;
+	struct scan_day *sh;
+	const struct idx_rec *r;
+	switch (q->order) {
+	case QO_KEYS:
+		return keys_order(q, root->key);
+	case QO_COST:
+		return all && all[root - roots].has_cost[0]
+			   ? llround(all[root - roots].cost[0] * 1e6)
+			   : 0;
+	case QO_END:
+	case QO_DURATION:
+		if (!(sh = db_shard(db, root->di)))
+			return 0;
+		r = &sh->sh.recs[root->ri];
+		return r->ended_us == SPAN_NONE_I64 ? 0
+		       : q->order == QO_END	    ? r->ended_us
+						    : r->ended_us - r->started_us;
+	default:
+		return root->started;
+	}
 }
 
 /* A rollup's slot_fn: the rollup is the slot's ext. */
@@ -220,13 +243,15 @@ static enum status trace_rows(struct query *q, void *arg)
 	if ((s = roots_scan(q, &db, &c, &roots)) != ST_OK)
 		return s;
 	struct trace_ctx tc = {&db, &roots};
-	if (q->rollup_pred && !db.b.over)
+	if ((q->rollup_pred || q->order == QO_COST) && !db.b.over)
 		all = rollups_all(&db, &roots, NULL);
 	/* The cursor: a trace of this listing; the rows strictly after it in the page's order. */
 	struct cand cursor = {0};
 	struct hslot *ch =
 	    q->after_id ? htab_get(&roots, hash_bytes(q->after_id, strlen(q->after_id)), 0) : NULL;
-	if (ch && all && !q->rollup_pred(q->rollup_ctx, &all[ch - roots.s]))
+	/* all: the rollups, for the rollups' predicate or the order by cost. */
+	bool (*pred)(void *, const struct query_rollup *) = all ? q->rollup_pred : NULL;
+	if (ch && pred && !pred(q->rollup_ctx, &all[ch - roots.s]))
 		ch = NULL;
 	if (q->after_id && !ch && !db.b.over) {
 		err_set(&q->err, ST_NOT_FOUND, "Cursor trace %.256s not found in this listing.",
@@ -235,14 +260,16 @@ static enum status trace_rows(struct query *q, void *arg)
 		goto out;
 	}
 	if (ch)
-		cursor = (struct cand){.key = trace_key(q, ch), .a = (uint32_t)(ch - roots.s)};
+		cursor = (struct cand){.key = trace_key(q, &db, roots.s, ch, all),
+				       .a = (uint32_t)(ch - roots.s)};
 	size_t offset, pass = 0, after = 0;
 	for (size_t i = 0; i < roots.n; i++)
-		pass += !all || q->rollup_pred(q->rollup_ctx, &all[i]);
+		pass += !pred || pred(q->rollup_ctx, &all[i]);
 	topk_init(&tk, page_keep(q, pass, false, &offset), sort_asc(q), trace_tie, &tc);
 	for (size_t i = 0; i < roots.n; i++) {
-		struct cand cd = {.key = trace_key(q, &roots.s[i]), .a = (uint32_t)i};
-		if ((all && !q->rollup_pred(q->rollup_ctx, &all[i])) ||
+		struct cand cd = {.key = trace_key(q, &db, roots.s, &roots.s[i], all),
+				  .a = (uint32_t)i};
+		if ((pred && !pred(q->rollup_ctx, &all[i])) ||
 		    (ch && topk_cmp(&tk, &cursor, &cd) >= 0))
 			continue;
 		after++;
@@ -388,15 +415,16 @@ static enum status trace_visit(struct query *q, void *arg)
 	if (s != ST_OK)
 		return s;
 	/* Every trace's rollup in one scan of the days, unless none is asked for. */
-	if ((q->rollup_pred || !q->summary) && !db.b.over)
+	if ((q->rollup_pred || !q->summary || q->order == QO_COST) && !db.b.over)
 		all = rollups_all(&db, &roots, &want);
 	/* In the listing's order, as its pages would give them. */
 	struct trace_ctx tc = {&db, &roots};
 	topk_init(&tk, roots.n, sort_asc(q), trace_tie, &tc);
 	for (size_t i = 0; i < roots.n && !db.b.over; i++)
 		if (!q->rollup_pred || q->rollup_pred(q->rollup_ctx, &all[i]))
-			topk_push(
-			    &tk, (struct cand){.key = trace_key(q, &roots.s[i]), .a = (uint32_t)i});
+			topk_push(&tk,
+				  (struct cand){.key = trace_key(q, &db, roots.s, &roots.s[i], all),
+						.a = (uint32_t)i});
 	topk_finish(&tk);
 	for (size_t i = 0; i < tk.n && !db.b.over; i++) {
 		const struct hslot *h = &roots.s[tk.h[i].a];

@@ -293,7 +293,7 @@ test('the project as Opik takes it: an id wins over a name beside it, a blank na
 	assert.equal(r.status, 400, r.text);
 });
 
-test('spans sort by end_time, duration and total_estimated_cost too (§7.4), either way; an open span and a missing cost count 0', async () => {
+test('spans and traces sort by end_time, duration and total_estimated_cost too (§7.4), either way; an open end and a missing cost count 0', async () => {
 	const h = json('sorts');
 	const span = (i, start, end, cost) => ({ id: `01900000-0000-7000-8000-0000000b000${i}`, trace_id: '01900000-0000-7000-8000-0000000b0000', project_name: 'sorts', name: `s${i}`, type: 'llm', start_time: start, ...(end ? { end_time: end } : {}), ...(cost !== undefined ? { total_estimated_cost: cost, usage: { prompt_tokens: 100000, completion_tokens: 1 } } : {}) });
 	const r = await srv.request('POST', '/v1/private/spans/batch', { headers: h, body: { spans: [
@@ -315,4 +315,27 @@ test('spans sort by end_time, duration and total_estimated_cost too (§7.4), eit
 	assert.deepEqual(await order('end_time', 'DESC'), ['s1', 's2', 's3', 's4']);
 	assert.deepEqual(await order('total_estimated_cost', 'DESC'), ['s2', 's1', 's3', 's4']);
 	assert.deepEqual(await order('start_time', 'ASC'), ['s1', 's3', 's4', 's2']);
+	// Traces: by their own end and duration, and by their spans' cost.
+	const tid = (i) => `01900000-0000-7000-8000-0000000c000${i}`;
+	const traces = [[1, '00:00:00', '00:00:04'], [2, '00:00:01', '00:00:09'], [3, '00:00:02']];
+	let w = await srv.request('POST', '/v1/private/traces/batch', { headers: h, body: { traces: traces.map(([i, s, e]) => ({
+		id: tid(i), project_name: 'tsorts', name: `t${i}`, start_time: `2026-03-02T${s}Z`, ...(e ? { end_time: `2026-03-02T${e}Z` } : {}),
+	})) } });
+	assert.equal(w.status, 204, w.text);
+	w = await srv.request('POST', '/v1/private/spans/batch', { headers: h, body: { spans: [[1, 3], [3, 5], [3, 1]].map(([i, cost], k) => ({
+		id: `01900000-0000-7000-8000-0000000d000${k}`, trace_id: tid(i), project_name: 'tsorts', name: `c${k}`, type: 'llm',
+		start_time: '2026-03-02T00:00:03Z', total_estimated_cost: cost, usage: { prompt_tokens: 1000 },
+	})) } });
+	assert.equal(w.status, 204, w.text);
+	const torder = async (field, direction) => {
+		const sorting = encodeURIComponent(JSON.stringify([{ field, direction }]));
+		const p = await srv.request('GET', `/v1/private/traces?project_name=tsorts&sorting=${sorting}`, { headers: h });
+		assert.equal(p.status, 200, p.text);
+		assert.ok(p.json.sortableBy.includes(field), p.text);
+		return p.json.content.map((t) => t.name);
+	};
+	assert.deepEqual(await torder('duration', 'DESC'), ['t2', 't1', 't3']);
+	assert.deepEqual(await torder('end_time', 'ASC'), ['t3', 't1', 't2']);
+	assert.deepEqual(await torder('total_estimated_cost', 'DESC'), ['t3', 't1', 't2']);
+	assert.deepEqual(await torder('total_estimated_cost', 'ASC'), ['t2', 't1', 't3']);
 });

@@ -15,10 +15,9 @@
 #include "lib/query/judgements.h"
 #include "lib/query/search.h"
 
-/* Opik's sortableBy: the fields spandex orders by, of spans and of traces (sorting_parse). */
-static const char span_sortable[] = "[\"start_time\",\"end_time\",\"duration\","
-				    "\"total_estimated_cost\",\"feedback_scores.*\"]";
-static const char trace_sortable[] = "[\"start_time\",\"feedback_scores.*\"]";
+/* Opik's sortableBy: the fields spandex orders spans and traces by (sorting_parse). */
+static const char sortable[] = "[\"start_time\",\"end_time\",\"duration\","
+			       "\"total_estimated_cost\",\"feedback_scores.*\"]";
 
 /* from_time/to_time: Opik's creation window; spandex's is the start time (indexed). */
 enum status opik_time_window(struct http_req *req, const char *from, const char *to,
@@ -241,11 +240,12 @@ enum status opik_sorting_first(struct http_req *req, const char *text, const cha
 	return ST_OK;
 }
 
-/* sorting=[{"field":"start_time","direction":"ASC"}]: the start time; of spans also end_time,
- * duration and total_estimated_cost (an open span's end and duration, a missing cost, count
- * 0); or feedback_scores.<name>: by each item's score of the name (the mean of its authors'),
- * the items without one last either way. Other fields are ignored, as Opik ignores those it
- * cannot sort by (§7.4); the page's sortableBy names those spandex takes. */
+/* sorting=[{"field":"start_time","direction":"ASC"}]: the start time, end_time, duration or
+ * total_estimated_cost (a trace's: its root's end and duration, its spans' cost; an open end
+ * and a missing cost count 0); or feedback_scores.<name>: by each item's score of the name
+ * (the mean of its authors'), the items without one last either way. Other fields are
+ * ignored, as Opik ignores those it cannot sort by (§7.4); sortableBy names those spandex
+ * takes. */
 static enum status sorting_parse(struct http_req *req, enum opik_entity ent, const char *text,
 				 struct query *q)
 {
@@ -258,12 +258,11 @@ static enum status sorting_parse(struct http_req *req, enum opik_entity ent, con
 	static const struct {
 		const char *field;
 		enum query_order order;
-	} span_orders[] = {
+	} orders[] = {
 	    {"end_time", QO_END}, {"duration", QO_DURATION}, {"total_estimated_cost", QO_COST}};
-	for (size_t i = 0;
-	     field && ent == OPIK_SPAN && i < sizeof span_orders / sizeof *span_orders; i++)
-		if (!strcmp(field, span_orders[i].field)) {
-			q->order = span_orders[i].order;
+	for (size_t i = 0; field && i < sizeof orders / sizeof *orders; i++)
+		if (!strcmp(field, orders[i].field)) {
+			q->order = orders[i].order;
 			q->sort = asc ? "started_at" : "-started_at";
 		}
 	if (field && (!strcmp(field, "start_time") || (by_score && *by_score)))
@@ -332,7 +331,7 @@ static enum status list(struct http_req *req, enum opik_entity ent)
 		arena_release(req->arena, m);
 		http_stream_flush(req, out, false);
 	}
-	buf_printf(out, "],\"sortableBy\":%s}", ent == OPIK_SPAN ? span_sortable : trace_sortable);
+	buf_printf(out, "],\"sortableBy\":%s}", sortable);
 	http_stream_flush(req, out, true);
 	return ST_OK;
 }
