@@ -331,6 +331,21 @@ test('an Opik comment create naming another judgement\'s id is a 409, not a writ
 	assert.equal(r.json.text, 'sent again', r.text);
 });
 
+test('an Opik trace shows the judgements of both its own span and its root when another API gave it an earlier root', async () => {
+	const X = '01a1fc91-cd0b-7000-8000-0000000000e1';
+	const opik = (m, p, body) => srv.request(m, p, { body, headers: { 'Content-Type': 'application/json', 'Comet-Workspace': ACCOUNT } });
+	let r = await opik('POST', '/v1/private/traces/batch', { traces: [{ id: X, name: 'opik-row', start_time: '2025-06-01T10:00:05Z' }] });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('POST', `${WS_PREFIX}/${ACCOUNT}/ingest/spans`, { body: { source: 'test', spans: [{ span_id: 'nemo-root', trace_id: X, name: 'earlier', started_at: '2025-06-01T10:00:00Z' }] } });
+	assert.equal(r.status, 201, r.text);
+	await create({ assessment_type: 'comment', trace_id: X, span_id: X, comment: 'on the opik row' });
+	await create({ assessment_type: 'rating', trace_id: X, span_id: 'nemo-root', rating: 2 });
+	const t = await opik('GET', `/v1/private/traces/${X}`);
+	assert.equal(t.status, 200, t.text);
+	assert.deepEqual(t.json.feedback_scores.map((x) => [x.name, x.value]), [['rating', 2]], t.text);
+	assert.deepEqual(t.json.comments.map((x) => x.text), ['on the opik row'], t.text);
+});
+
 test('keys: created_by is the key; only its creator or an admin key changes an assessment', async () => {
 	const key = {};
 	for (const [name, role] of [['alice', 'write'], ['bob', 'write'], ['boss', 'admin'], ['reader', 'read']]) {

@@ -95,6 +95,10 @@ test('searchThreads finds the threads the SDK logged, with OQL filters; the page
 	assert.deepEqual(found, []);
 	found = await c.searchThreads({ projectName: 'threads-demo', maxResults: 1 });
 	assert.equal(found.length, 1);
+	// An empty cursor is none (Jackson reads "" as a null UUID), as for spans and traces.
+	const raw = await req('POST', '/v1/private/traces/threads/search', { project_name: 'threads-demo', last_retrieved_thread_model_id: '' });
+	assert.equal(raw.status, 200, raw.text);
+	assert.equal(raw.text.split('\r\n').filter(Boolean).length, 2, raw.text);
 
 	// The page: Opik's default order is the last updated first (chat-b's trace came last).
 	const page = await c.api.traces.getTraceThreads({ projectName: 'threads-demo' });

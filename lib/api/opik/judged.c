@@ -35,12 +35,13 @@ struct gather {
 	struct arena *a;
 	struct opik_marks *marks;
 	bool scores_only;
+	size_t n; /* items: an id past them is the root span of item which - n */
 };
 
 static void mark_add(void *ctx, size_t which, const struct judgement *j)
 {
 	struct gather *g = ctx;
-	struct opik_marks *m = &g->marks[which];
+	struct opik_marks *m = &g->marks[which % g->n];
 	if (!judgement_shows(j, JV_OPIK_SCORE) &&
 	    (g->scores_only || !judgement_shows(j, JV_OPIK_COMMENT)))
 		return;
@@ -55,7 +56,7 @@ static void mark_add(void *ctx, size_t which, const struct judgement *j)
 }
 
 /* The marks of ids (scores only, or comments too), in req's arena; roots: the traces' root
- * span ids (NULL: the trace ids). */
+ * span ids (NULL: none other than the trace ids). */
 static enum status marks_read(struct http_req *req, enum opik_entity ent, const char *const *ids,
 			      const char *const *roots, size_t n, bool scores_only,
 			      struct opik_marks **out)
@@ -65,15 +66,23 @@ static enum status marks_read(struct http_req *req, enum opik_entity ent, const 
 	*out = marks;
 	struct jfilter f = {.targets = 1u << opik_target(ent)};
 	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
-	struct gather g = {req->arena, marks, scores_only};
+	struct gather g = {req->arena, marks, scores_only, n ? n : 1};
 	enum status st = query_judgements_of(&q, opik_target(ent), ids, n, mark_add, &g);
-	/* An Opik trace is its root span (a span of the trace's id when Opik wrote it): what
-	 * Scale GP and NeMo put on that span (an assessment of the trace, which lands on its
-	 * root) is the trace's too. */
+	/* An Opik trace is a span of the trace's id, and its root span when another API wrote
+	 * the trace: what Scale GP and NeMo put on either (an assessment of the trace lands on
+	 * its root) is the trace's too. Both ids, the root's only where it differs. */
 	struct jfilter fs = {.targets = 1u << JT_SPAN};
 	q.f = &fs;
-	if (st == ST_OK && ent == OPIK_TRACE)
-		st = query_judgements_of(&q, JT_SPAN, roots ? roots : ids, n, mark_add, &g);
+	if (st == ST_OK && ent == OPIK_TRACE) {
+		const char **both = arena_alloc(req->arena, 2 * g.n * sizeof *both);
+		bool other = false;
+		for (size_t i = 0; i < n; i++) {
+			both[i] = ids[i];
+			both[n + i] = roots && strcmp(roots[i], ids[i]) ? roots[i] : "";
+			other = other || *both[n + i];
+		}
+		st = query_judgements_of(&q, JT_SPAN, both, other ? 2 * n : n, mark_add, &g);
+	}
 	if (st != ST_OK)
 		return http_fail(req, st, "%s", err_text(&q.err));
 	return ST_OK;

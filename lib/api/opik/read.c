@@ -89,15 +89,18 @@ static enum status page_marks(struct http_req *req, enum opik_entity ent,
 {
 	size_t n = ent == OPIK_SPAN ? r->n : t->n;
 	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
-	const char **roots = arena_alloc(req->arena, (n ? n : 1) * sizeof *roots);
+	const char **roots =
+	    ent == OPIK_TRACE ? arena_alloc(req->arena, (n ? n : 1) * sizeof *roots) : NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct query_row *row = ent == OPIK_SPAN ? &r->rows[i] : &t->rows[i].root;
 		ids[i] = opik_line_id(req->arena, ent, row->line, row->len);
-		roots[i] = opik_line_id(req->arena, OPIK_SPAN, row->line, row->len);
 		ids[i] = ids[i] ? ids[i] : "";
-		roots[i] = roots[i] ? roots[i] : ids[i];
+		if (roots) {
+			roots[i] = opik_line_id(req->arena, OPIK_SPAN, row->line, row->len);
+			roots[i] = roots[i] ? roots[i] : ids[i];
+		}
 	}
-	return opik_marks_of(req, ent, ids, ent == OPIK_TRACE ? roots : NULL, n, marks);
+	return opik_marks_of(req, ent, ids, roots, n, marks);
 }
 
 enum status opik_get_trace(struct http_req *req)
@@ -380,9 +383,7 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 	l->exclude = json_is_array(ex) ? ex : NULL;
 	l->q.limit = limit;
 	l->q.no_total = true; /* a stream has no total */
-	/* An empty id is none: Jackson reads "" as a null UUID. */
-	l->q.after_id =
-	    S("last_retrieved_id") && *S("last_retrieved_id") ? S("last_retrieved_id") : NULL;
+	l->q.after_id = opik_cursor(body, "last_retrieved_id");
 #undef S
 	struct buf *out = arena_buf(req->arena);
 	struct opik_marks *marks;

@@ -73,6 +73,12 @@ bool opik_number(const char *s, double *out)
 	return !*end && isfinite(*out);
 }
 
+const char *opik_cursor(json_t *body, const char *k)
+{
+	const char *s = json_string_value(json_object_get(body, k));
+	return s && *s ? s : NULL;
+}
+
 void opik_project_pick(const char **name, const char **id)
 {
 	if (opik_blank(*id))

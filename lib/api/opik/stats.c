@@ -120,7 +120,7 @@ static void figures_add(struct stats *st, const struct figures *f)
 			mean_add(&st->usage, k, json_number_value(x));
 	}
 	const char *id = st->ent == OPIK_TRACE ? f->trace_id : f->span_id;
-	opik_tally_add(st->tally, id ? id : "", f->span_id ? f->span_id : "", f->legacy);
+	opik_tally_add(st->tally, id ? id : "", f->span_id ? f->span_id : id ? id : "", f->legacy);
 }
 
 /* One item: a span, or a trace's row with the rollup of its spans (u). */

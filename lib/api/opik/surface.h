@@ -40,6 +40,9 @@ bool opik_blank(const char *s);
 /* A request's project, as Opik takes one: a blank name or id is none (ValidationUtils), and an
  * id wins over a name given beside it (the services read the id first). */
 void opik_project_pick(const char **name, const char **id);
+/* A search stream's cursor, member k of body: NULL when absent or "" (Jackson reads "" as a
+ * null UUID, so the stream starts from the newest). */
+const char *opik_cursor(json_t *body, const char *k);
 /* A number's text as Opik's BigDecimal reads it: decimal digits, sign, point and exponent
  * only (no space, hex, inf or nan), and finite; into *out. */
 bool opik_number(const char *s, double *out);

@@ -262,12 +262,11 @@ enum status opik_search_threads(struct http_req *req)
 		return http_fail(req, ST_BAD_REQUEST, "limit must be between 1 and %d",
 				 OPIK_MAX_SEARCH_LIMIT);
 	struct opik_thread_scope sc = {0};
-	const char *after;
+	const char *after = opik_cursor(body, "last_retrieved_thread_model_id");
 	opik_opt_str(body, "project_name", &sc.project);
 	opik_opt_str(body, "project_id", &sc.project_id);
 	opik_opt_str(body, "from_time", &sc.from);
 	opik_opt_str(body, "to_time", &sc.to);
-	opik_opt_str(body, "last_retrieved_thread_model_id", &after);
 	opik_project_pick(&sc.project, &sc.project_id);
 	if (!sc.project && !sc.project_id)
 		return http_fail(req, ST_BAD_REQUEST, "%s", project_needed);
