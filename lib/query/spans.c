@@ -13,6 +13,7 @@
 #include "lib/base/time.h"
 #include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
+#include "lib/model/catalog_value.h"
 #include "lib/model/workspace.h"
 
 /* ---- one span by id ---- */
@@ -102,7 +103,9 @@ static inline int64_t sort_key(const struct query *q, const struct idx_rec *r)
 	case QO_END:
 		return r->ended_us == SPAN_NONE_I64 ? 0 : r->ended_us;
 	case QO_COST: /* in micro-USD, as the costs are kept (CATALOG_COST_DECIMALS) */
-		return (r->flags & REC_HAS_COST_TOTAL) ? llround(r->cost_total * 1e6) : 0;
+		return (r->flags & REC_HAS_COST_TOTAL)
+			   ? llround(r->cost_total * CATALOG_COST_DECIMALS)
+			   : 0;
 	case QO_INPUT_TOKENS:
 		return (r->flags & REC_HAS_IN_TOK) ? r->in_tok : 0;
 	case QO_OUTPUT_TOKENS:

@@ -13,6 +13,7 @@
 #include "lib/base/time.h"
 #include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
+#include "lib/model/catalog_value.h"
 #include "lib/model/workspace.h"
 
 struct trace_ctx {
@@ -108,7 +109,7 @@ static inline int64_t trace_key(const struct query *q, struct scan *db, const st
 		return keys_order(q, root->key);
 	case QO_COST:
 		return all && all[root - roots].has_cost[0]
-			   ? llround(all[root - roots].cost[0] * 1e6)
+			   ? llround(all[root - roots].cost[0] * CATALOG_COST_DECIMALS)
 			   : 0;
 	case QO_END:
 	case QO_DURATION:

@@ -61,13 +61,16 @@ test('trace filters on usage.* and total_estimated_cost test the sums over the t
 	const stats = await c.api.traces.getTraceStats({ projectName: 'rollups', filters });
 	assert.equal(stats.stats.find((s) => s.name === 'trace_count').value, 1);
 	// custom (§7.3): a key input.<path>, output.<path> or metadata.<path> is that dictionary's.
-	for (const [key, value, want] of [['input.question', 'ALPHA', ['big']], ['output.answer', 'yes', ['big']], ['input.n', '1', ['small']]]) {
-		const f = JSON.stringify([{ field: 'custom', key, operator: '=', value }]);
-		const got = await c.api.traces.getTracesByProject({ projectName: 'rollups', filters: f });
-		assert.deepEqual(got.content.map((t) => t.name), want, key);
+	const sp = await c.api.spans.getSpansByProject({ projectName: 'rollups', filters: JSON.stringify([{ field: 'custom', key: 'output.content', operator: '=', value: 'y' }]) });
+	assert.deepEqual(sp.content.map((x) => x.name), ['c']);
+	// custom is a span field (§7.3): on traces, and with a key of no dictionary, a 400.
+	for (const [what, key] of [['traces', 'input.question'], ['spans', 'nowhere.x']]) {
+		const bad = await srv.request('GET', `/v1/private/${what}?project_name=rollups&filters=${encodeURIComponent(JSON.stringify([{ field: 'custom', key, operator: '=', value: '1' }]))}`, { headers: json('rollups') });
+		assert.equal(bad.status, 400, `${what} ${key}: ${bad.text}`);
 	}
-	const bad = await srv.request('GET', `/v1/private/traces?project_name=rollups&filters=${encodeURIComponent('[{"field":"custom","key":"nowhere.x","operator":"=","value":"1"}]')}`, { headers: json('rollups') });
-	assert.equal(bad.status, 400, bad.text);
+	// A dictionary's number is decimal text too: "0x10" is no 16.
+	const hexed = await c.api.spans.getSpansByProject({ projectName: 'rollups', filters: JSON.stringify([{ field: 'output_json', key: 'n', operator: '=', value: '0x3' }]) });
+	assert.deepEqual(hexed.content, []);
 	// Spans: the key's value in the parsed input or output.
 	const spans = async (filterString) => (await c.searchSpans({ projectName: 'rollups', filterString })).map((s) => s.name).sort();
 	assert.deepEqual(await spans('output_json.n > 2'), ['a']);

@@ -283,13 +283,11 @@ static bool dict_test(const struct fcond *c, json_t *v, struct arena *a)
 		jsonw_value(b, v);
 		text = arena_strndup(a, b->p, b->len);
 	}
-	if (c->op == O_GT || c->op == O_LT)
-		return text && num_test(c->op, true, strtod(text, NULL), c->num);
+	double x, want;
+	if (c->op == O_GT || c->op == O_LT) /* a value that is no number is neither */
+		return text && opik_number(text, &x) && num_test(c->op, true, x, c->num);
 	/* A number equals a value that reads as the same number: 0.9 = "0.9", 5.0 = "5". */
-	char *end;
-	double want;
-	if ((c->op == O_EQ || c->op == O_NE) && json_is_number(v) && *c->value &&
-	    (want = strtod(c->value, &end), !*end))
+	if ((c->op == O_EQ || c->op == O_NE) && json_is_number(v) && opik_number(c->value, &want))
 		return (json_number_value(v) == want) == (c->op == O_EQ);
 	return str_test(c, text);
 }
@@ -648,12 +646,14 @@ enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t
 		json_t *vj = json_object_get(x, "value");
 		const struct ffield *ff = NULL;
 		size_t o = 0;
-		/* custom (§7.3): a key input.<path>, output.<path> or metadata.<path> is that
-		 * dictionary's filter (input_json, output_json, metadata) of the path. */
+		/* custom (§7.3, a span field): a key input.<path>, output.<path> or
+		 * metadata.<path> is that dictionary's filter (input_json, output_json, metadata)
+		 * of the path. */
 		static const char *const custom[][2] = {{"input.", "input_json"},
 							{"output.", "output_json"},
 							{"metadata.", "metadata"}};
-		for (size_t k = 0; field && key && !strcmp(field, "custom") && k < 3; k++)
+		for (size_t k = 0;
+		     ent == OPIK_SPAN && field && key && !strcmp(field, "custom") && k < 3; k++)
 			if (!strncmp(key, custom[k][0], strlen(custom[k][0])) &&
 			    key[strlen(custom[k][0])]) {
 				field = custom[k][1];

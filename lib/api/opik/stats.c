@@ -484,7 +484,7 @@ enum status opik_score_names(struct http_req *req)
 	const char *project_id = req->pv[ON_PROJECT_ID].s;
 	struct query *q;
 	struct stats *st;
-	if (!project_id || !*project_id)
+	if (opik_blank(project_id))
 		return http_fail(req, ST_BAD_REQUEST, "project_id must be provided");
 	enum status s = opik_list_query(req, ent, NULL, project_id, NULL,
 					ent == OPIK_SPAN ? req->pv[ON_TYPE].s : NULL, NULL, NULL,

@@ -44,7 +44,8 @@ void opik_project_pick(const char **name, const char **id);
  * null UUID, so the stream starts from the newest). */
 const char *opik_cursor(json_t *body, const char *k);
 /* A number's text as Opik's BigDecimal reads it: decimal digits, sign, point and exponent
- * only (no space, hex, inf or nan), and finite; into *out. */
+ * only (no space, hex, inf or nan); and finite as a double, which spandex compares (1e400,
+ * which BigDecimal reads, is refused); into *out. */
 bool opik_number(const char *s, double *out);
 /* Checks of a body (request.c), each a 422 item into v: member k a string that is not blank
  * (*out); member k an array of min to OPIK_MAX_BATCH strings (not blank unless blank_ok). */
