@@ -30,6 +30,14 @@ struct http_param {
 	const char *key, *value; /* percent-decoded, NUL-free, valid UTF-8 */
 };
 
+/* Text as pydantic's lax mode reads an int (lax: blanks around it, a sign, digits, a fraction
+ * of zeros as in "5.0"; else a sign and digits only) into *out; *range -1 or 1 when past long
+ * long (*out then its bound), else 0; not pydantic's digit separators, 1_000). And a bool:
+ * true/false, 1/0, yes/no, on/off, t/f, y/n in any case. The query parameters below are read so; a
+ * surface's body members may be. */
+bool http_text_int(const char *s, bool lax, long long *out, int *range);
+bool http_text_bool(const char *s, bool *out);
+
 /* Parameter tables (kcgi style): every accepted query parameter declared once. */
 /* PT_ENUM and PT_LITERAL take the same choices; their 422 is pydantic's for an Enum ("enum")
  * or a Literal ("literal_error"), as the API declares the parameter. */
@@ -118,6 +126,9 @@ struct http_dialect {
 	 * library posting to the same program speaks that dialect. NULL-terminated, or NULL. */
 	const struct http_dialect_route *routes;
 	const char *prefix; /* every route also answers under this path prefix ("/api"), or NULL */
+	/* Query integers as Java reads them (a sign and digits), not as pydantic's lax mode does
+	 * (blanks around, a fraction of zeros: http_text_int). */
+	bool strict_ints;
 };
 
 /* FastAPI's error bodies, for the dialects of APIs built on it (NeMo Intake, Scale GP):

@@ -50,27 +50,48 @@ static bool refuse_unknown(struct http_req *req, const struct http_pspec *specs,
 }
 
 /* pydantic's messages and ctx for an int query parameter with ge/le bounds. */
-static void check_int(const struct http_pspec *sp, const char *s, long long *out, struct verrs *v)
+bool http_text_int(const char *s, bool lax, long long *out, int *range)
 {
 	char *end;
+	const char *p = lax ? s + strspn(s, " \t\n\r") : s;
+	errno = 0;
+	*out = strtoll(p, &end, 10);
+	*range = errno == ERANGE ? (*out < 0 ? -1 : 1) : 0;
+	if (lax && end != p && *end == '.' && end[1] == '0')
+		end += 1 + strspn(end + 1, "0");
+	if (lax)
+		end += strspn(end, " \t\n\r");
+	/* strtoll skips leading blanks, which only the lax reading takes */
+	return end != p && !*end && (lax || (*p != ' ' && (*p < '\t' || *p > '\r')));
+}
+
+bool http_text_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"true", "1", "yes", "on", "t", "y", NULL};
+	static const char *const no[] = {"false", "0", "no", "off", "f", "n", NULL};
+	for (size_t i = 0; yes[i]; i++)
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*out = !strcasecmp(s, yes[i]);
+			return true;
+		}
+	return false;
+}
+
+static void check_int(const struct http_pspec *sp, const char *s, bool lax, long long *out,
+		      struct verrs *v)
+{
 	long long x;
+	int range;
 	bool low, high;
 
-	/* As pydantic's lax int reads text: blanks around it, and a fraction of zeros ("5.0"). */
-	const char *p = s + strspn(s, " \t\n\r");
-	errno = 0;
-	x = strtoll(p, &end, 10);
-	if (end != p && *end == '.' && end[1] == '0')
-		end += 1 + strspn(end + 1, "0");
-	end += strspn(end, " \t\n\r");
-	if (end == p || *end) {
+	if (!http_text_int(s, lax, &x, &range)) {
 		verrs_add(v, json_pack("[s,s]", "query", sp->name), "int_parsing",
 			  "Input should be a valid integer, unable to parse string as an integer",
 			  json_string(s));
 		return;
 	}
-	low = x < sp->min || (errno == ERANGE && x == LLONG_MIN);
-	high = x > sp->max || (errno == ERANGE && x == LLONG_MAX);
+	low = x < sp->min || range < 0;
+	high = x > sp->max || range > 0;
 	if (low || high) {
 		long long bound = low ? sp->min : sp->max;
 		char msg[96];
@@ -131,17 +152,10 @@ static void check_enum(const struct http_pspec *sp, const char *s, struct verrs 
 /* pydantic's lax bool: the words it takes for true and false, case-insensitive. */
 static void check_bool(const struct http_pspec *sp, const char *s, long long *out, struct verrs *v)
 {
-	static const char *const yes[] = {"true", "1", "yes", "on", "t", "y", NULL};
-	static const char *const no[] = {"false", "0", "no", "off", "f", "n", NULL};
-	for (size_t i = 0; yes[i]; i++) {
-		if (!strcasecmp(s, yes[i])) {
-			*out = 1;
-			return;
-		}
-		if (!strcasecmp(s, no[i])) {
-			*out = 0;
-			return;
-		}
+	bool b;
+	if (http_text_bool(s, &b)) {
+		*out = b;
+		return;
 	}
 	verrs_add(v, json_pack("[s,s]", "query", sp->name), "bool_parsing",
 		  "Input should be a valid boolean, unable to interpret input", json_string(s));
@@ -172,7 +186,7 @@ enum status http_params(struct http_req *req, const struct http_route *r, struct
 		if (!s)
 			continue;
 		if (sp->type == PT_INT)
-			check_int(sp, s, &out[i].i, &v);
+			check_int(sp, s, !http_req_dialect(req)->strict_ints, &out[i].i, &v);
 		else if (sp->type == PT_ENUM || sp->type == PT_LITERAL)
 			check_enum(sp, s, &v);
 		else if (sp->type == PT_BOOL)

@@ -292,6 +292,12 @@ test('the project as Opik takes it: an id wins over a name beside it, a blank na
 		assert.equal(r.status, 400, `${q}: ${r.text}`);
 	}
 	assert.deepEqual(await names('project_name=pa&size=5000'), ['pa']);
+	// Its integers are Java's (a sign and digits), not pydantic's lax text.
+	for (const q of ['size=5.0', 'size=%205', 'page=1.0']) {
+		const bad = await srv.request('GET', `/v1/private/traces?project_name=pa&${q}`, { headers: h });
+		assert.equal(bad.status, 422, `${q}: ${bad.text}`);
+		assert.ok(Array.isArray(bad.json.errors), bad.text);
+	}
 	const r = await srv.request('GET', '/v1/private/traces/threads?project_name=&project_id=', { headers: h });
 	assert.equal(r.status, 400, r.text);
 });

@@ -186,20 +186,15 @@ static void duration(struct verrs *v, json_t *body, const char *key, bool *has, 
 	json_t *d = json_object_get(body, key);
 	double r = json_is_real(d) ? json_real_value(d) : 0.5;
 	const char *t = json_string_value(d);
-	char *end = NULL;
+	int range;
 	if (!d || json_is_null(d))
 		return;
 	if (json_is_integer(d) || json_is_boolean(d)) { /* pydantic's lax int: true is 1 */
 		*ms = json_is_integer(d) ? json_integer_value(d) : json_is_true(d);
 	} else if (r > -9.2e18 && r < 9.2e18 && r == (double)(long long)r) {
 		*ms = (long long)r;
-	} else if (t) { /* text as pydantic reads it: blanks around, a fraction of zeros */
-		t += strspn(t, " \t\n\r");
-		*ms = strtoll(t, &end, 10);
-		if (end != t && *end == '.' && end[1] == '0')
-			end += 1 + strspn(end + 1, "0");
-		end += end != t ? strspn(end, " \t\n\r") : 0;
-		if (end == t || *end) {
+	} else if (t) {
+		if (!http_text_int(t, true, ms, &range)) {
 			verrs_add(v, json_pack("[s,s]", "body", key), "int_parsing",
 				  "Input should be a valid integer, unable to parse string as an "
 				  "integer",
@@ -369,23 +364,15 @@ static void term_elem(struct arena *a, struct verrs *v, const char *key, size_t 
 			 arena_printf(a, "Value error, %s", search_parse_msg(r)), x);
 }
 
-/* pydantic's lax bool: true and false, 0 and 1, and the words it reads as them (any case). */
+/* pydantic's lax bool: true and false, 0 and 1, and the words it reads as them. */
 static int lax_bool(const json_t *x, bool *out)
 {
-	static const char *const yes[] = {"true", "1", "yes", "on", "t", "y", NULL};
-	static const char *const no[] = {"false", "0", "no", "off", "f", "n", NULL};
-	const char *s = json_string_value(x);
 	double d = json_is_number(x) ? json_number_value(x) : -1;
 	if (json_is_boolean(x) || d == 0 || d == 1) {
 		*out = json_is_boolean(x) ? json_is_true(x) : d == 1;
 		return 1;
 	}
-	for (size_t i = 0; s && yes[i]; i++)
-		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
-			*out = !strcasecmp(s, yes[i]);
-			return 1;
-		}
-	return 0;
+	return json_is_string(x) && http_text_bool(json_string_value(x), out);
 }
 
 static int is_bool(const json_t *x)

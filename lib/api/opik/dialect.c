@@ -51,4 +51,5 @@ const struct http_dialect opik_dialect = {
     .ws_refusal = ST_BAD_REQUEST,
     .key = &http_key_raw,
     .prefix = "/api",
+    .strict_ints = true,
 };
