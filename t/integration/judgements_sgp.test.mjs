@@ -321,14 +321,18 @@ test('an Opik comment create naming another judgement\'s id is a 409, not a writ
 	assert.equal(kept.status, 200, kept.text);
 	assert.deepEqual([kept.json.assessment_type, kept.json.rating], ['rating', 3]);
 	const id = '01a1fc91-cd0b-7000-8000-00000000c0c0';
+	const get = () => srv.request('GET', `/v1/private/traces/tr-3/comments/${id}`, { headers: { 'Comet-Workspace': ACCOUNT } });
+	let created;
 	for (const text of ['first', 'sent again']) {
 		r = await opik('/v1/private/traces/tr-3/comments', { text, id });
 		assert.equal(r.status, 201, r.text);
+		created ??= (await get()).json.created_at;
 	}
 	r = await opik('/v1/private/spans/c1/comments', { text: 'elsewhere', id });
 	assert.equal(r.status, 409, r.text);
-	r = await srv.request('GET', `/v1/private/traces/tr-3/comments/${id}`, { headers: { 'Comet-Workspace': ACCOUNT } });
+	r = await get();
 	assert.equal(r.json.text, 'sent again', r.text);
+	assert.equal(r.json.created_at, created, 'sent again, it keeps when it was made');
 });
 
 test('an Opik trace shows the judgements of both its own span and its root when another API gave it an earlier root', async () => {

@@ -55,21 +55,38 @@ static bool same_comment(const struct judgement *old, const struct judgement *j)
 	       b && !strcmp(a, b);
 }
 
+struct put {
+	const struct judgement *j;
+	bool taken; /* the id is another judgement's */
+};
+
+/* Under the judgement store's lock: a new comment, or the same one sent again (its text now,
+ * its creation and author kept); another judgement of the id is left alone. */
+static enum status merge_put(void *ctx, struct arena *a, const char *id,
+			     const struct judgement *cur, struct judgement *out, struct err *e)
+{
+	struct put *p = ctx;
+	(void)a, (void)id, (void)e;
+	if (cur && !cur->deleted && !same_comment(cur, p->j)) {
+		p->taken = true;
+		return ST_OK;
+	}
+	if (cur && !cur->deleted) { /* sent again: an edit of its text */
+		judgement_copy(out, cur);
+		out->text = p->j->text;
+		out->updated_at = p->j->created_at;
+	} else {
+		judgement_copy(out, p->j);
+	}
+	return ST_OK;
+}
+
 enum status opik_comment_put(struct http_req *req, json_t *body, const char *text,
 			     struct judgement *j)
 {
 	struct err err = {0};
 	struct store jst;
 	const char *given = json_string_value(json_object_get(body, "id"));
-	if (given && !span_id_problem(given)) {
-		struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws};
-		struct judgement old;
-		enum status st = query_judgement_get(&q, given, &old);
-		if (st == ST_OK && !same_comment(&old, j))
-			return http_fail(req, ST_CONFLICT, "Comment id %.200s is taken", given);
-		if (st != ST_OK && st != ST_NOT_FOUND)
-			return http_fail(req, st, "%s", err_text(&q.err));
-	}
 	j->id = given && !span_id_problem(given) ? given : hash_uuid(req->arena, 7);
 	j->workspace = req->ws;
 	j->kind = JK_COMMENT;
@@ -79,9 +96,13 @@ enum status opik_comment_put(struct http_req *req, json_t *body, const char *tex
 	j->subtype = "comment";
 	j->author = req->principal;
 	j->created_at = time_now();
+	struct put p = {j, false};
 	store_judgements(&jst, &req->store);
-	if (store_put_judgements(&jst, req->ws, j, 1, &err) != ST_OK)
+	if (store_update_judgements(&jst, req->ws, req->arena, &j->id, 1, merge_put, &p, &err) !=
+	    ST_OK)
 		return http_fail(req, err.st, "not stored (%s); retry later", err_text(&err));
+	if (p.taken)
+		return http_fail(req, ST_CONFLICT, "Comment id %.200s is taken", j->id);
 	const char *loc = http_location(req, NULL, j->id);
 	http_reply_with(req, 201, NULL, loc, NULL, 0);
 	return ST_OK;
