@@ -51,6 +51,7 @@ struct dec {
 	struct otlp_result res;
 	size_t span_cap, err_cap;
 	bool failed;
+	bool pb_sub;	 /* protobuf: the request's NULs were unpacked as SUBs (otlp_pb.c) */
 	struct err *err; /* may be NULL */
 };
 

@@ -7,6 +7,7 @@
 #include "proto/otlp_logs.pb-c.h"
 #include "proto/otlp_trace.pb-c.h"
 #include "lib/base/arena.h"
+#include "lib/base/buf.h"
 #include "lib/base/utf8.h"
 
 /* protobuf-c recurses once per nested message and keeps no count, so a value nested 10,000
@@ -17,6 +18,15 @@
 struct scan {
 	struct dec *d;
 	size_t messages;
+	/* The AnyValue strings holding a NUL (model output may), by their place in the request:
+	 * unpacked from a copy with each NUL an ASCII SUB (0x1A), which pb_any makes U+FFFD, as
+	 * the OTLP/JSON decoder makes \u0000 (JSONX_REPLACE). Another string with a NUL (a key,
+	 * a name) is refused. */
+	const uint8_t *base;
+	struct nul_run {
+		size_t at, len;
+	} * nuls;
+	size_t nnuls, capnuls;
 };
 
 static bool varint(struct scan *sc, const uint8_t **p, const uint8_t *end, uint64_t *out)
@@ -118,11 +128,21 @@ static bool scan_msg(struct scan *sc, const ProtobufCMessageDescriptor *md, cons
 							 md->short_name, f->name, OTLP_MAX_ATTRS);
 				if (!scan_msg(sc, f->descriptor, p, (size_t)len, anydepth))
 					return false;
-			} else if (f && f->type == PROTOBUF_C_TYPE_STRING &&
-				   (!utf8_valid((const char *)p, (size_t)len) ||
-				    memchr(p, 0, (size_t)len)))
-				return otlp_fail(sc->d, "%s.%s: string is not valid UTF-8 text",
-						 md->short_name, f->name);
+			} else if (f && f->type == PROTOBUF_C_TYPE_STRING) {
+				if (!utf8_valid((const char *)p, (size_t)len))
+					return otlp_fail(sc->d,
+							 "%s.%s: string is not valid UTF-8 text",
+							 md->short_name, f->name);
+				if (memchr(p, 0, (size_t)len) && md != &otlp__any_value__descriptor)
+					return otlp_fail(sc->d, "%s.%s: string holds a NUL byte",
+							 md->short_name, f->name);
+				if (memchr(p, 0, (size_t)len)) {
+					sc->nuls = otlp_grow(sc->d->a, sc->nuls, sc->nnuls,
+							     &sc->capnuls, sizeof *sc->nuls);
+					sc->nuls[sc->nnuls++] =
+					    (struct nul_run){(size_t)(p - sc->base), (size_t)len};
+				}
+			}
 			p += len;
 			break;
 		default:
@@ -145,20 +165,36 @@ static void pb_free(void *data, void *p)
 	(void)p;
 }
 
-static json_t *pb_any(const Otlp__AnyValue *v);
+static json_t *pb_any(const Otlp__AnyValue *v, bool sub);
 
-static json_t *pb_kvs(Otlp__KeyValue **kv, size_t n)
+static json_t *pb_kvs(Otlp__KeyValue **kv, size_t n, bool sub)
 {
 	json_t *o = json_object();
 
 	for (size_t i = 0; i < n; i++)
-		json_object_set_new_nocheck(o, kv[i]->key, pb_any(kv[i]->value));
+		json_object_set_new_nocheck(o, kv[i]->key, pb_any(kv[i]->value, sub));
 	return o;
+}
+
+/* A string of a request whose NULs were made SUBs on the way in (struct scan): each SUB
+ * U+FFFD (a SUB the client sent in that request too; no model writes one). */
+static json_t *pb_sub_string(const char *s)
+{
+	struct buf b;
+	buf_init(&b);
+	for (; *s; s++)
+		if (*s == 0x1a)
+			buf_adds(&b, "\xef\xbf\xbd");
+		else
+			buf_addc(&b, *s);
+	json_t *v = json_stringn_nocheck(b.p, b.len);
+	buf_free(&b);
+	return v;
 }
 
 /* nemo-intake.md 4.1: string/bool/int/double as they are, bytes as hex, array as a list,
  * kvlist as an object, no value as null. Depth was bounded by scan_msg. */
-static json_t *pb_any(const Otlp__AnyValue *v)
+static json_t *pb_any(const Otlp__AnyValue *v, bool sub)
 {
 	json_t *a;
 
@@ -166,7 +202,9 @@ static json_t *pb_any(const Otlp__AnyValue *v)
 		return json_null();
 	switch (v->value_case) {
 	case OTLP__ANY_VALUE__VALUE_STRING_VALUE:
-		return json_stringn_nocheck(v->string_value, strlen(v->string_value));
+		return strchr(v->string_value, 0x1a)
+			   ? pb_sub_string(v->string_value)
+			   : json_stringn_nocheck(v->string_value, strlen(v->string_value));
 	case OTLP__ANY_VALUE__VALUE_BOOL_VALUE:
 		return json_boolean(v->bool_value);
 	case OTLP__ANY_VALUE__VALUE_INT_VALUE:
@@ -178,11 +216,12 @@ static json_t *pb_any(const Otlp__AnyValue *v)
 	case OTLP__ANY_VALUE__VALUE_ARRAY_VALUE:
 		a = json_array();
 		for (size_t i = 0; v->array_value && i < v->array_value->n_values; i++)
-			json_array_append_new(a, pb_any(v->array_value->values[i]));
+			json_array_append_new(a, pb_any(v->array_value->values[i], sub));
 		return a;
 	case OTLP__ANY_VALUE__VALUE_KVLIST_VALUE:
-		return v->kvlist_value ? pb_kvs(v->kvlist_value->values, v->kvlist_value->n_values)
-				       : json_object();
+		return v->kvlist_value
+			   ? pb_kvs(v->kvlist_value->values, v->kvlist_value->n_values, sub)
+			   : json_object();
 	default:
 		return json_null();
 	}
@@ -209,7 +248,7 @@ static void pb_span(struct dec *d, const Otlp__Span *sp, json_t *res_attrs, json
 	r.start_ns = sp->start_time_unix_nano;
 	r.end_ns = sp->end_time_unix_nano;
 	r.attrs = json_copy(res_attrs);
-	at = pb_kvs(sp->attributes, sp->n_attributes);
+	at = pb_kvs(sp->attributes, sp->n_attributes, d->pb_sub);
 	json_object_update(r.attrs, at);
 	json_decref(at);
 	r.events = json_array();
@@ -219,7 +258,7 @@ static void pb_span(struct dec *d, const Otlp__Span *sp, json_t *res_attrs, json
 		json_array_append_new(
 		    r.events, json_pack("{s:s, s:o, s:o}", "name", e->name, "time_unix_nano",
 					otlp_time(e->time_unix_nano), "attributes",
-					pb_kvs(e->attributes, e->n_attributes)));
+					pb_kvs(e->attributes, e->n_attributes, d->pb_sub)));
 	}
 	r.links = json_array();
 	for (size_t i = 0; i < sp->n_links; i++) {
@@ -229,7 +268,7 @@ static void pb_span(struct dec *d, const Otlp__Span *sp, json_t *res_attrs, json
 		    r.links, json_pack("{s:o, s:o, s:o}", "trace_id",
 				       otlp_hex(l->trace_id.data, l->trace_id.len), "span_id",
 				       otlp_hex(l->span_id.data, l->span_id.len), "attributes",
-				       pb_kvs(l->attributes, l->n_attributes)));
+				       pb_kvs(l->attributes, l->n_attributes, d->pb_sub)));
 	}
 	if (sp->status) {
 		r.status_code = sp->status->code;
@@ -244,12 +283,22 @@ static void pb_span(struct dec *d, const Otlp__Span *sp, json_t *res_attrs, json
  * when the request fails. */
 static void *unpack(struct dec *d, const ProtobufCMessageDescriptor *md, const uint8_t *p, size_t n)
 {
-	struct scan sc = {d, 0};
+	struct scan sc = {d, 0, p, NULL, 0, 0};
 	ProtobufCAllocator al = {pb_alloc, pb_free, d->a};
 	void *m;
 
 	if (!scan_msg(&sc, md, p, n, 0))
 		return NULL;
+	if (sc.nnuls) {
+		uint8_t *copy = arena_alloc(d->a, n ? n : 1);
+		memcpy(copy, p, n);
+		for (size_t i = 0; i < sc.nnuls; i++)
+			for (size_t k = 0; k < sc.nuls[i].len; k++)
+				if (!copy[sc.nuls[i].at + k])
+					copy[sc.nuls[i].at + k] = 0x1a;
+		p = copy;
+		d->pb_sub = true;
+	}
 	if (!(m = protobuf_c_message_unpack(md, &al, n, p)))
 		otlp_fail(d, "message does not decode");
 	return m;
@@ -264,9 +313,9 @@ bool otlp_pb_decode(struct dec *d, const uint8_t *p, size_t n)
 		return false;
 	for (size_t i = 0; i < req->n_resource_spans; i++) {
 		const Otlp__ResourceSpans *rs = req->resource_spans[i];
-		json_t *res = rs->resource
-				  ? pb_kvs(rs->resource->attributes, rs->resource->n_attributes)
-				  : json_object();
+		json_t *res = rs->resource ? pb_kvs(rs->resource->attributes,
+						    rs->resource->n_attributes, d->pb_sub)
+					   : json_object();
 
 		for (size_t j = 0; j < rs->n_scope_spans; j++) {
 			const Otlp__ScopeSpans *ss = rs->scope_spans[j];
@@ -303,8 +352,8 @@ bool otlp_pb_logs(struct dec *d, const uint8_t *p, size_t n)
 				r.time_ns = lr->time_unix_nano ? lr->time_unix_nano
 							       : lr->observed_time_unix_nano;
 				r.event_name = lr->event_name;
-				r.attrs = pb_kvs(lr->attributes, lr->n_attributes);
-				r.body = lr->body ? pb_any(lr->body) : NULL;
+				r.attrs = pb_kvs(lr->attributes, lr->n_attributes, d->pb_sub);
+				r.body = lr->body ? pb_any(lr->body, d->pb_sub) : NULL;
 				otlp_logs_add(d, &r);
 				json_decref(r.attrs);
 				json_decref(r.body);
