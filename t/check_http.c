@@ -8,7 +8,7 @@
 #include <string.h>
 #include "lib/base/arena.h"
 #include "lib/json/jsonw.h"
-#include "t/check_http.h"
+#include "t/check_http_fixture.h"
 
 /* ---- Path ---- */
 

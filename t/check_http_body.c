@@ -12,7 +12,7 @@
 #include "lib/base/buf.h"
 #include "lib/json/jsonw.h"
 #include "lib/json/jsonx.h"
-#include "t/check_http.h"
+#include "t/check_http_fixture.h"
 
 /* ---- Body ---- */
 

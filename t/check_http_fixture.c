@@ -1,5 +1,5 @@
-/* t/check_http's fixture (check_http.h): lib/http driven as plain CGI (RFC 3875), the request
- * environment variables and a file on fd 0, the reply read back from fd 1; a dialect of the
+/* t/check_http's fixture (check_http_fixture.h): lib/http driven as plain CGI (RFC 3875), the
+ * request environment variables and a file on fd 0, the reply read back from fd 1; a dialect of the
  * Intake kind, each test's data directory, and the handlers the tests route to. */
 #include <check.h>
 #include <limits.h>
@@ -10,7 +10,7 @@
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/json/jsonw.h"
-#include "t/check_http.h"
+#include "t/check_http_fixture.h"
 
 /* A dialect like the Intake one ({"detail": ...}), so that what is checked here is lib/http's
  * own work: which error, which status, which headers. */

@@ -1,9 +1,9 @@
-/* check_http.h: what the files of t/check_http share (check_http_fixture.c): lib/http driven as
- * plain CGI, one request a run; the dialect it speaks (t_use, a test may choose another); each
- * test's data directory (data_setup, data_teardown); the handlers the tests route to; and the
+/* check_http_fixture.h: what the files of t/check_http share (check_http_fixture.c): lib/http
+ * driven as plain CGI, one request a run; the dialect it speaks (t_use, a test may choose another);
+ * each test's data directory (data_setup, data_teardown); the handlers the tests route to; and the
  * body, JSON, key and reply cases of check_http_body.c. */
-#ifndef SPANDEX_T_CHECK_HTTP_H
-#define SPANDEX_T_CHECK_HTTP_H
+#ifndef SPANDEX_T_CHECK_HTTP_FIXTURE_H
+#define SPANDEX_T_CHECK_HTTP_FIXTURE_H
 
 #include <check.h>
 #include <stddef.h>
