@@ -202,7 +202,7 @@ static json_t *pb_any(const Otlp__AnyValue *v, bool sub)
 		return json_null();
 	switch (v->value_case) {
 	case OTLP__ANY_VALUE__VALUE_STRING_VALUE:
-		return strchr(v->string_value, 0x1a)
+		return sub && strchr(v->string_value, 0x1a)
 			   ? pb_sub_string(v->string_value)
 			   : json_stringn_nocheck(v->string_value, strlen(v->string_value));
 	case OTLP__ANY_VALUE__VALUE_BOOL_VALUE:

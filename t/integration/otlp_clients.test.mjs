@@ -430,6 +430,21 @@ for (const [name, make, nul] of [['JSON', () => new JsonExporter({ url: intakeUr
 	});
 }
 
+// Only a request that held a NUL has its SUBs (0x1A) read as U+FFFD: a SUB the client sent in
+// another is kept, in either encoding.
+for (const [name, make] of [['JSON', () => new JsonExporter({ url: intakeUrl() })], ['protobuf', () => new ProtoExporter({ url: intakeUrl() })]]) {
+	test(`OTel exporter, ${name}: a SUB character in a request without a NUL is kept`, async () => {
+		const done = [];
+		const provider = new BasicTracerProvider({ spanProcessors: [{ onStart() {}, onEnd(sp) { done.push(sp); }, forceFlush: async () => {}, shutdown: async () => {} }] });
+		const sp = provider.getTracer('sub').startSpan(`sub-${name}`);
+		sp.setAttribute('output.value', 'x\u001ay');
+		sp.end();
+		const r = await exportWith(make(), done);
+		assert.equal(r.code, 0, `export failed: ${r.error}`);
+		assert.equal((await span(sp.spanContext().spanId)).output, 'x\u001ay');
+	});
+}
+
 test('a re-sent span replaces the earlier version', async () => {
 	const run = makeSpans('resend');
 	for (let i = 0; i < 2; i++) {
