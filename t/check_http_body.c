@@ -250,8 +250,8 @@ static enum status h_ws(struct http_req *req)
 
 /* A dialect whose clients send only a key: the workspace is the key's own when no header
  * names one (http_dialect.ws_from_key, auth_resolve). */
-static const struct http_dialect t_keyed = {.error = t_error,
-					    .invalid = t_invalid,
+static const struct http_dialect t_keyed = {.error = http_fastapi_error,
+					    .invalid = http_fastapi_invalid,
 					    .ws_header = "X-Workspace",
 					    .ws_from_key = true,
 					    .ws_default = "default",

@@ -12,25 +12,12 @@
 #include "lib/json/jsonw.h"
 #include "t/check_http_fixture.h"
 
-/* A dialect like the Intake one ({"detail": ...}), so that what is checked here is lib/http's
- * own work: which error, which status, which headers. */
-void t_error(struct buf *out, int code, const char *msg)
-{
-	(void)code;
-	buf_adds(out, "{\"detail\":");
-	jsonw_string(out, msg, strlen(msg));
-	buf_addc(out, '}');
-}
-
-void t_invalid(struct buf *out, json_t *items)
-{
-	buf_adds(out, "{\"detail\":");
-	jsonw_jansson(out, items, JSON_COMPACT);
-	buf_addc(out, '}');
-}
-
-const struct http_dialect t_dialect = {
-    .error = t_error, .invalid = t_invalid, .ws_refusal = ST_BAD_REQUEST, .key = &http_key_bearer};
+/* A dialect like the Intake one (FastAPI's {"detail": ...} bodies), so that what is checked here
+ * is lib/http's own work: which error, which status, which headers. */
+const struct http_dialect t_dialect = {.error = http_fastapi_error,
+				       .invalid = http_fastapi_invalid,
+				       .ws_refusal = ST_BAD_REQUEST,
+				       .key = &http_key_bearer};
 /* The dialect run_route speaks: t_dialect unless a test chooses another. */
 const struct http_dialect *t_use = &t_dialect;
 /* Every query parameter passes routing; the handlers under test look at them. */

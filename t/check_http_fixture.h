@@ -23,9 +23,7 @@ struct reqspec {
 	const char *content_length; /* overrides len when set */
 };
 
-/* A dialect like the Intake one ({"detail": ...}): its error and 422 bodies, and itself. */
-void t_error(struct buf *out, int code, const char *msg);
-void t_invalid(struct buf *out, json_t *items);
+/* A dialect like the Intake one (FastAPI's {"detail": ...} bodies). */
 extern const struct http_dialect t_dialect;
 extern const struct http_dialect *t_use; /* the dialect run_route speaks: t_dialect, or a test's */
 extern const char *const any_key[];	 /* every query parameter passes routing */
