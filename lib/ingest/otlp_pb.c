@@ -133,10 +133,11 @@ static bool scan_msg(struct scan *sc, const ProtobufCMessageDescriptor *md, cons
 					return otlp_fail(sc->d,
 							 "%s.%s: string is not valid UTF-8 text",
 							 md->short_name, f->name);
-				if (memchr(p, 0, (size_t)len) && md != &otlp__any_value__descriptor)
+				bool nul = memchr(p, 0, (size_t)len) != NULL;
+				if (nul && md != &otlp__any_value__descriptor)
 					return otlp_fail(sc->d, "%s.%s: string holds a NUL byte",
 							 md->short_name, f->name);
-				if (memchr(p, 0, (size_t)len)) {
+				if (nul) {
 					sc->nuls = otlp_grow(sc->d->a, sc->nuls, sc->nnuls,
 							     &sc->capnuls, sizeof *sc->nuls);
 					sc->nuls[sc->nnuls++] =
