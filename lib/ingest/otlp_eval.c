@@ -275,9 +275,7 @@ static const char *oi_id(struct arena *a, const struct span *s, const struct gro
 			 const struct judgement *j, json_t *identifier)
 {
 	const struct collection *c = &collections[g->coll];
-	const char *target = j->target == JT_SPAN    ? j->span_id
-			     : j->target == JT_TRACE ? j->trace_id
-						     : j->session_id;
+	const char *target = judgement_target_id(j);
 	const char *which = json_is_string(identifier)
 				? json_string_value(identifier)
 				: arena_printf(a, "%s#%s%lu", s->span_id, c->prefix, g->index);

@@ -36,6 +36,13 @@ void judgement_copy(struct judgement *dst, const struct judgement *src)
 	dst->payload = json_deep_copy(src->payload);
 }
 
+const char *judgement_target_id(const struct judgement *j)
+{
+	return j->target == JT_SPAN    ? j->span_id
+	       : j->target == JT_TRACE ? j->trace_id
+				       : j->session_id;
+}
+
 int judgement_kind_parse(const char *s)
 {
 	return line_lookup(judgement_kind_names, JK__COUNT, s);

@@ -90,6 +90,8 @@ void judgement_init(struct judgement *j);
 void judgement_clear(struct judgement *j);
 /* dst becomes a copy of src sharing its strings, with its own payload (a merge's start). */
 void judgement_copy(struct judgement *dst, const struct judgement *src);
+/* The id of what j judges: its span's, trace's or session's, by its target (NULL: none). */
+const char *judgement_target_id(const struct judgement *j);
 
 /* Appends the canonical line (no newline): {"id":...,"workspace":..., the target, the value,
  * who and when, "ingested_at"} in a fixed order, absent fields left out (docs/FORMAT.md,

@@ -37,20 +37,12 @@ enum status opik_comment_not_found(struct http_req *req, const char *id)
 	return http_fail(req, ST_NOT_FOUND, "Comment id: %s not found", id);
 }
 
-/* The id a judgement is the comment of: its span, trace or session. */
-static const char *target_of(const struct judgement *j)
-{
-	return j->target == JT_SPAN    ? j->span_id
-	       : j->target == JT_TRACE ? j->trace_id
-				       : j->session_id;
-}
-
 /* Whether old, the judgement of a create's given id, is that comment: an Opik comment of the
  * same span, trace or thread (a create sent again). Any other judgement keeps its id: a create
  * naming a Scale GP assessment's or a NeMo result's would replace it, past their authors' keys. */
 static bool same_comment(const struct judgement *old, const struct judgement *j)
 {
-	const char *a = target_of(old), *b = target_of(j);
+	const char *a = judgement_target_id(old), *b = judgement_target_id(j);
 	return old->kind == JK_COMMENT && old->api == JA_OPIK && old->target == j->target && a &&
 	       b && !strcmp(a, b);
 }
