@@ -1,5 +1,6 @@
-/* fuzz opik_filter: Opik's `filters` JSON (lib/api/opik/filter.c), parsed as a list request
- * parses it, then run as the query predicate on a stored span line. */
+/* fuzz opik_filter: Opik's `filters` JSON, parsed as a list request parses it
+ * (lib/api/opik/filter_parse.c), then run as the query predicate on a stored span line
+ * (filter.c). */
 #include "t/fuzz/fuzz.h"
 #include "lib/api/opik/surface.h"
 

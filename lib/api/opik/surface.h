@@ -123,8 +123,8 @@ enum status opik_retention_rule(struct http_req *req);
 enum status opik_retention_rule_create(struct http_req *req);
 enum status opik_retention_rule_delete(struct http_req *req);
 
-/* filter.c: the `filters` of a list or search (a JSON array, or its text as a query
- * parameter), as a predicate for lib/query. 400 in the dialect on a bad filter. */
+/* filter_parse.c, filter.c: the `filters` of a list or search (a JSON array, or its text as a
+ * query parameter), as a predicate for lib/query. 400 in the dialect on a bad filter. */
 struct opik_filter;
 enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t *filters,
 			      const char *raw_text, struct opik_filter **out);
