@@ -4,7 +4,6 @@
 #include "lib/api/opik/judged.h"
 #include "lib/api/opik/filter_int.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
