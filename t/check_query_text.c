@@ -1,7 +1,8 @@
 /* check_query_text: free text in lib/query: the needle against a reference, the text and field
  * index of a day (.tix) and the writer's text of its tail (.tdx), sealed days, a replaced or
- * undone index, phrases and words. */
+ * undone index, phrases and words, and the words of an index against a reference cutter. */
 #include "t/check_query.h"
+#include "lib/base/bits.h"
 
 /* The reference for utf8_needle_find: decode both texts, fold every code point, compare
  * at each character start. */
@@ -547,6 +548,135 @@ START_TEST(undone_batch_not_searched)
 }
 END_TEST
 
+/* The words of a text index against a reference cutter (issue 35: words_add reads 8 bytes at
+ * a time). Random texts whose words end on both sides of each 8-byte step and of TIX_MAX_WORD,
+ * half of them ASCII, the others with non-ASCII letters; every word of every span (name, input,
+ * output) is a term: its candidates in the batch's tail segment, and then in the day's .tix, must
+ * be the records where a folded word of at most TIX_MAX_WORD bytes holds it, plus those with a
+ * longer word (word 0); its sure records the first without the second. */
+static bool ref_word_byte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* Whether text s holds folded term t in one of its words of at most TIX_MAX_WORD bytes (*lng:
+ * it has a longer word). */
+static bool ref_holds(const char *s, const char *t, bool *lng)
+{
+	size_t n = s ? strlen(s) : 0, tn = strlen(t);
+	char w[4096];
+	bool hit = false;
+	for (size_t i = 0; i < n;) {
+		if (!ref_word_byte((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		size_t a = i;
+		while (i < n && ref_word_byte((unsigned char)s[i]))
+			i++;
+		if (i - a > TIX_MAX_WORD) {
+			*lng = true;
+			continue;
+		}
+		utf8_fold_text(s + a, i - a, w);
+		hit = hit || memmem(w, i - a, t, tn);
+	}
+	return hit;
+}
+
+static void random_text(char *out, size_t cap, unsigned *seed)
+{
+	static const char *const letters[] = {"a", "B", "z", "Q", "7", "0", "é", "Ω", "中", "😀"};
+	static const char *const gaps[] = {" ", ", ", ".", "-", "_", ":", "!", "(", " / "};
+	static const size_t lens[] = {1, 2, 5, 7, 8, 9, 15, 16, 17, 24, 31, 63, 64, 65, 70};
+	size_t o = 0;
+	int words = 1 + rand_r(seed) % 12;
+	if (rand_r(seed) % 3 == 0)
+		o += (size_t)snprintf(out, cap, "%s", gaps[rand_r(seed) % 9]);
+	for (int k = 0; k < words; k++) {
+		size_t len = lens[rand_r(seed) % 15], at = o;
+		bool ascii = rand_r(seed) % 2;
+		while (o - at < len && o + 8 < cap) {
+			const char *l =
+			    letters[rand_r(seed) % (!ascii && o - at + 4 <= len ? 10 : 6)];
+			o += (size_t)snprintf(out + o, cap - o, "%s", l);
+		}
+		if (k + 1 < words || rand_r(seed) % 2)
+			o += (size_t)snprintf(out + o, cap - o, "%s", gaps[rand_r(seed) % 9]);
+	}
+	out[o] = 0;
+}
+
+static void check_words(const char *day, struct span *x, size_t n, bool tail)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
+	struct store_tix *ix = tail ? NULL : store_tix_open(&st, "ws", &sh);
+	ck_assert(tail || ix);
+	char *terms[3 * 64 * 16];
+	size_t nt = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *f[3] = {x[i].name, x[i].input, x[i].output};
+		for (int j = 0; j < 3; j++)
+			for (const char *s = f[j]; s && *s;) {
+				while (*s && !ref_word_byte((unsigned char)*s))
+					s++;
+				const char *a = s;
+				while (*s && ref_word_byte((unsigned char)*s))
+					s++;
+				if (s > a && s - a <= TIX_MAX_WORD &&
+				    nt < sizeof terms / sizeof *terms) {
+					terms[nt] = strndup(a, (size_t)(s - a));
+					utf8_fold_text(a, (size_t)(s - a), terms[nt++]);
+				}
+			}
+	}
+	for (size_t k = 0; k < nt; k++) {
+		uint64_t *bits = NULL, *sure = NULL;
+		const char *t[] = {terms[k]};
+		if (tail)
+			ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, t, 1, &bits, &sure), n);
+		else
+			ck_assert_int_eq(store_tix_text(ix, t, 1, &bits, &sure), ST_OK);
+		ck_assert_ptr_nonnull(sure);
+		for (size_t i = 0; i < n; i++) {
+			bool lng = false, hit = ref_holds(x[i].name, terms[k], &lng);
+			hit = ref_holds(x[i].input, terms[k], &lng) || hit;
+			hit = ref_holds(x[i].output, terms[k], &lng) || hit;
+			if (bits_get(bits, i) != (hit || lng) || bits_get(sure, i) != (hit && !lng))
+				ck_abort_msg("term \"%s\", span %zu (\"%s\" / \"%s\"): %d %d",
+					     terms[k], i, x[i].input, x[i].output,
+					     bits_get(bits, i), bits_get(sure, i));
+		}
+		free(bits);
+		free(sure);
+		free(terms[k]);
+	}
+	if (ix)
+		store_tix_close(ix);
+	shard_close(&sh);
+}
+
+START_TEST(text_words_reference)
+{
+	enum { N = 48 };
+	static char in[N][640], out[N][640], id[N][16], at[N][32];
+	struct span x[N];
+	unsigned seed = 20261126;
+	for (size_t i = 0; i < N; i++) {
+		random_text(in[i], sizeof in[i], &seed);
+		random_text(out[i], sizeof out[i], &seed);
+		snprintf(id[i], sizeof id[i], "r%zu", i);
+		snprintf(at[i], sizeof at[i], "2024-03-09T10:%02zu:00Z", i);
+		x[i] = mk_text(id[i], "tr", "", "sess-r", at[i], in[i], out[i]);
+	}
+	append(x, N);
+	check_words("2024-03-09", x, N, true);
+	ck_assert(index_day("2024-03-09"));
+	check_words("2024-03-09", x, N, false);
+}
+END_TEST
+
 /* A search box's text: words, and "quoted phrases" kept whole (issue 35). */
 START_TEST(search_phrases_and_words)
 {
@@ -585,6 +715,7 @@ void check_query_text(TCase *store, TCase *index, TCase *text)
 {
 	tcase_add_test(store, text_index);
 	tcase_add_test(store, text_tail);
+	tcase_add_test(store, text_words_reference);
 	tcase_add_test(index, sealed_frames);
 	tcase_add_test(index, undone_batch_not_searched);
 	tcase_add_test(index, tix_replaced);
