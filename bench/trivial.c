@@ -5,7 +5,11 @@
  * body, as POST ingest/spans does, so bench/run can put it on cgi-bin/ingest's socket, behind
  * the same nginx location, and compare ingest with a program that stores nothing. A protobuf
  * body (Content-Type application/x-protobuf, OTLP) is answered 200 with an empty protobuf
- * body, as OTLP/HTTP's ExportTraceServiceResponse of a full success is. */
+ * body, as OTLP/HTTP's ExportTraceServiceResponse of a full success is. With --parse it is
+ * the sink, but it also parses each body as the programs do before anything else (JSON by
+ * lib/json's jsonx into jansson values on a per-request arena, protobuf by protoc-c's unpack
+ * of an ExportTraceServiceRequest) and answers 400 when that fails: the floor of a program
+ * that must read what it acknowledges, which stores nothing either. */
 #include <errno.h>
 #include <fcgiapp.h>
 #include <stdio.h>
@@ -14,6 +18,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "lib/base/arena.h"
+#include "lib/json/jsonx.h"
+#include "proto/otlp_trace.pb-c.h"
 
 #define TRIVIAL_MAX_WORKERS 64 /* far above what a benchmark host has cores for */
 
@@ -53,7 +60,39 @@ fail:
 	return NULL;
 }
 
-static int sink; /* --sink: read each body to its end first */
+static int sink;  /* --sink: read each body to its end first */
+static int parse; /* --parse: the sink, and the body parsed too */
+
+/* protoc-c's allocations on the request's arena, as lib/ingest/otlp_pb.c makes them. */
+static void *pb_alloc(void *a, size_t n)
+{
+	return arena_alloc(a, n);
+}
+
+static void pb_free(void *a, void *p)
+{
+	(void)a;
+	(void)p;
+}
+
+/* --parse: whether body p[0..n) of content type ct parses (see the top of the file). */
+static int parses(struct arena *a, const char *ct, const char *p, size_t n)
+{
+	int ok;
+	if (ct && !strncmp(ct, "application/x-protobuf", 22)) {
+		ProtobufCAllocator al = {pb_alloc, pb_free, a};
+		ok = otlp__export_trace_service_request__unpack(&al, n, (const uint8_t *)p) != NULL;
+	} else {
+		size_t pos;
+		arena_json(a);
+		json_t *v = jsonx_parse(p, n, &pos, NULL);
+		ok = v != NULL;
+		json_decref(v);
+		arena_json(NULL);
+	}
+	arena_reset(a);
+	return ok;
+}
 
 /* The sink's answer to an OTLP protobuf body (OTLP 1.1: 200, an empty
  * ExportTraceServiceResponse). */
@@ -66,22 +105,42 @@ static void serve(const char *head, int hlen, const char *body, size_t len)
 	FCGX_Request req;
 	static char discard[1 << 16];
 	const char *ct;
+	struct arena *a = arena_new();
+	char *in = NULL;
+	size_t cap = 0;
 
 	if (FCGX_InitRequest(&req, 0, 0) != 0) {
 		fprintf(stderr, "trivial: FCGX_InitRequest failed\n");
 		return;
 	}
 	while (FCGX_Accept_r(&req) >= 0) {
-		while (sink && FCGX_GetStr(discard, sizeof discard, req.in) > 0)
+		size_t n = 0;
+		int got;
+		while (sink && !parse && FCGX_GetStr(discard, sizeof discard, req.in) > 0)
 			;
+		while (parse) {
+			if (cap - n < sizeof discard) {
+				cap = cap ? 2 * cap : 1 << 20;
+				if (!(in = realloc(in, cap)))
+					abort();
+			}
+			if ((got = FCGX_GetStr(in + n, (int)(cap - n), req.in)) <= 0)
+				break;
+			n += (size_t)got;
+		}
 		ct = sink ? FCGX_GetParam("CONTENT_TYPE", req.envp) : NULL;
-		if (ct && !strncmp(ct, "application/x-protobuf", 22))
+		if (parse && !parses(a, ct, in, n))
+			FCGX_FPrintF(req.out,
+				     "Status: 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+		else if (ct && !strncmp(ct, "application/x-protobuf", 22))
 			FCGX_PutStr(otlp_head, (int)sizeof otlp_head - 1, req.out);
 		else
 			FCGX_PutStr(head, hlen, req.out);
 		FCGX_PutStr(body, (int)len, req.out);
 		FCGX_Finish_r(&req);
 	}
+	free(in);
+	arena_free(a);
 }
 
 static volatile sig_atomic_t stopping;
@@ -138,8 +197,9 @@ int main(int argc, char **argv)
 	long workers = 1;
 	int hlen, rc = 1;
 
-	if (argc >= 2 && !strcmp(argv[1], "--sink")) {
+	if (argc >= 2 && (!strcmp(argv[1], "--sink") || !strcmp(argv[1], "--parse"))) {
 		sink = 1;
+		parse = !strcmp(argv[1], "--parse");
 		argv[1] = NULL; /* no file: an empty body */
 	}
 	if (argc == 3) {
@@ -149,11 +209,12 @@ int main(int argc, char **argv)
 			argc = 0; /* usage */
 	}
 	if (argc != 2 && argc != 3) {
-		fprintf(stderr,
-			"usage: %s FILE|--sink [WORKERS]  (under spawn-fcgi -n; serves FILE as "
-			"application/json, or reads each body and answers 201, from WORKERS "
-			"processes, 1 to %d)\n",
-			argv[0], TRIVIAL_MAX_WORKERS);
+		fprintf(
+		    stderr,
+		    "usage: %s FILE|--sink|--parse [WORKERS]  (under spawn-fcgi -n; serves FILE "
+		    "as application/json, or reads each body (--parse: and parses it) and "
+		    "answers 201, from WORKERS processes, 1 to %d)\n",
+		    argv[0], TRIVIAL_MAX_WORKERS);
 		return 2;
 	}
 	body = argv[1] ? slurp(argv[1], &len) : calloc(1, 1);
