@@ -147,8 +147,11 @@ const dropNull = (env) => Object.fromEntries(Object.entries(env).filter(([, v]) 
 
 // {program: n}; env: extra environment for the programs (null unsets a variable); dataDir: use this data directory
 // (kept on stop) instead of a fresh one; port: listen on this port (a restart) instead of a free one;
-// rate: nginx's requests per second per client (genconf -R; 0, the tests' default: no limit). Resolves to {base, port, dataDir, runDir, procs, stop}.
-export async function startServer({ workers, env = {}, dataDir, port: fixedPort, rate = 0 } = {}) {
+// rate: nginx's requests per second per client (genconf -R; 0, the tests' default: no limit);
+// params: fastcgi_param lines for the programs, in a copy of nginx's fastcgi_params that the
+// configuration includes in their location (genconf -f, README "Configuration").
+// Resolves to {base, port, dataDir, runDir, procs, stop}.
+export async function startServer({ workers, env = {}, dataDir, port: fixedPort, rate = 0, params } = {}) {
 	const nginx = findTool('nginx');
 	const spawnFcgi = findTool('spawn-fcgi');
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-'));
@@ -161,9 +164,15 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 
 	// Root's nginx workers would otherwise run as nobody and not reach the 0600 sockets.
 	const user = process.getuid() === 0 ? ['-u', 'root'] : [];
+	const withParams = [];
+	if (params) {
+		const file = path.join(runDir, 'fastcgi_params');
+		fs.writeFileSync(file, `${fs.readFileSync('/etc/nginx/fastcgi_params', 'utf8')}\n${params}\n`);
+		withParams.push('-f', file);
+	}
 	const gen = await run('sh', [
 		path.join(SRCDIR, 'nginx', 'genconf'),
-		'-r', runDir, '-d', dataDir, '-p', String(port), '-R', String(rate), ...user,
+		'-r', runDir, '-d', dataDir, '-p', String(port), '-R', String(rate), ...user, ...withParams,
 	]);
 	if (gen.code !== 0) throw new Error(`nginx/genconf failed: ${gen.stderr}`);
 	const conf = path.join(runDir, 'nginx.conf');

@@ -286,3 +286,23 @@ test('the last key revoked, or a key file that does not parse, refuses every req
 		await own.stop();
 	}
 });
+
+// README "Configuration": a setting passed as a FastCGI parameter reaches the programs from a
+// copy of fastcgi_params that the generated location includes (genconf -f), which is where a
+// server-level fastcgi_param beside the include does not reach (nginx passes those only to
+// locations that set none).
+test('SPANDEX_TOKEN as a fastcgi_param in the params file of genconf -f turns keys on', async () => {
+	const keyed = await startServer({ params: 'fastcgi_param SPANDEX_TOKEN "sesame-param";' });
+	try {
+		const where = `${WS_PREFIX}/team-a/spans`;
+		const none = await keyed.request('GET', where);
+		assert.equal(none.status, 401, none.text);
+		const ok = await keyed.request('GET', where, { headers: bearer('sesame-param') });
+		assert.equal(ok.status, 200, ok.text);
+		const opik = await keyed.request('GET', '/api/v1/private/spans?project_name=Default%20Project',
+			{ headers: { 'Comet-Workspace': 'team-a' } });
+		assert.equal(opik.status, 401, opik.text);
+	} finally {
+		await keyed.stop();
+	}
+});
