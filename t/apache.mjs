@@ -28,8 +28,9 @@ process.on('exit', () => {
 	}
 });
 
-// Resolves to {base, port, dataDir, runDir, mode, request, stop}.
-export async function startApache({ mode, workers = 1, env = {} }) {
+// cgiModule: false leaves mod_cgid out of the 'cgi' set-up (an operator's mistake). Resolves to
+// {base, port, dataDir, runDir, mode, request, stop}.
+export async function startApache({ mode, workers = 1, env = {}, cgiModule = true }) {
 	if (mode !== 'fcgi' && mode !== 'cgi') throw new Error(`startApache: mode '${mode}'`);
 	const apache = findTool('apache2');
 	const spawnFcgi = mode === 'fcgi' ? findTool('spawn-fcgi') : null;
@@ -64,14 +65,14 @@ export async function startApache({ mode, workers = 1, env = {} }) {
 	fs.writeFileSync(path.join(runDir, 'spandex.conf'), gen.stdout);
 	const mods = ['mpm_prefork', 'authz_core', 'alias', 'env', 'mime', 'headers',
 		// mod_cgid, as docs/operations.md enables it (and Debian's threaded MPMs require).
-		...(mode === 'fcgi' ? ['proxy', 'proxy_fcgi'] : ['cgid'])];
+		...(mode === 'fcgi' ? ['proxy', 'proxy_fcgi'] : cgiModule ? ['cgid'] : [])];
 	const conf = path.join(runDir, 'apache2.conf');
 	fs.writeFileSync(conf, [
 		`ServerRoot "${runDir}"`,
 		`DefaultRuntimeDir "${runDir}"`,
 		`PidFile "${runDir}/apache2.pid"`,
 		`ErrorLog "${runDir}/error.log"`,
-		...(mode === 'cgi' ? [`ScriptSock "${runDir}/cgid.sock"`] : []),
+		...(mode === 'cgi' && cgiModule ? [`ScriptSock "${runDir}/cgid.sock"`] : []),
 		'LogLevel warn',
 		...mods.map((m) => `LoadModule ${m}_module ${MODULES}/mod_${m}.so`),
 		...(root ? [`User ${RUN_AS}`, `Group ${RUN_AS}`] : []),
@@ -156,7 +157,8 @@ export async function startApache({ mode, workers = 1, env = {} }) {
 		}
 		// With SPANDEX_TOKEN set, /healthz answers 401 to a request without it: up all the same.
 		const r = await request('GET', '/healthz', { base }).catch(() => null);
-		if (r && (r.status === 200 || (r.status === 401 && env.SPANDEX_TOKEN))) break;
+		// Without a CGI module, the 403 that refuses the programs.
+		if (r && (r.status === 200 || (r.status === 401 && env.SPANDEX_TOKEN) || (r.status === 403 && !cgiModule))) break;
 		await new Promise((res) => setTimeout(res, 100));
 	}
 	return srv;

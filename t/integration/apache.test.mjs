@@ -87,6 +87,17 @@ for (const mode of ['fcgi', 'cgi']) {
 	});
 }
 
+// An operator who forgot a2enmod cgid: ScriptAlias alone would hand out the programs' files.
+test('the CGI set-up without a CGI module refuses the program paths instead of serving the files', async () => {
+	const srv = await startApache({ mode: 'cgi', cgiModule: false });
+	servers.push(srv);
+	for (const p of ['/healthz', `${WS_PREFIX}/team-a/spans`, '/v5/spans/x', '/api/v1/private/spans']) {
+		const r = await srv.request('GET', p);
+		assert.equal(r.status, 403, `${p}: ${r.text.slice(0, 80)}`);
+		assert.doesNotMatch(r.text, /^\x7fELF/, p);
+	}
+});
+
 test('Apache passes Authorization to the programs (CGIPassAuth) in both set-ups', async () => {
 	for (const mode of ['fcgi', 'cgi']) {
 		const srv = await startApache({ mode, env: { SPANDEX_TOKEN: 'sesame' } });
