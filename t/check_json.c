@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/http/http.h"
+#include "lib/base/buf.h"
+#include "lib/json/jsonw.h"
 #include "lib/json/jsonx.h"
 
 TCase *check_json_tcase(void);
@@ -100,6 +102,54 @@ START_TEST(jsonx_grammar)
 		ck_assert_msg(!parse(bad[i].in, &pos, msg), "accepted %s", bad[i].in);
 		ck_assert_msg(pos == bad[i].pos, "%s: position %zu, expected %zu (%s)", bad[i].in,
 			      pos, bad[i].pos, msg);
+	}
+}
+END_TEST
+
+/* Strings through jsonw_string and back through jsonx and jansson's json_loadb, with the
+ * bytes that need attention ('"', '\\', controls, non-ASCII) at every offset of the 16- and
+ * 8-byte steps of jscan_plain: the same bytes come back, the written text holds no raw
+ * control, and a string written with no escape is read as a slice of the input. */
+START_TEST(jsonx_strings_round_trip)
+{
+	static const char *const odd[] = {"\"",
+					  "\\",
+					  "\x01",
+					  "\x1f",
+					  "\n",
+					  "\x7f",
+					  " ",
+					  "/",
+					  "\xc3\xa9",
+					  "\xe4\xb8\xad",
+					  "\xf0\x9f\x98\x80"};
+	unsigned seed = 35;
+	for (int k = 0; k < 4000; k++) {
+		char in[256];
+		size_t n = 0, len = (size_t)rand_r(&seed) % 70;
+		while (n < len) {
+			const char *piece = rand_r(&seed) % 4 ? "a" : odd[rand_r(&seed) % 11];
+			memcpy(in + n, piece, strlen(piece));
+			n += strlen(piece);
+		}
+		struct buf b;
+		buf_init(&b);
+		jsonw_string(&b, in, n);
+		for (size_t i = 0; i < b.len; i++)
+			ck_assert_msg((unsigned char)b.p[i] >= 0x20, "raw control at %zu", i);
+		size_t pos;
+		json_t *v = jsonx_parse(b.p, b.len, &pos, NULL);
+		ck_assert_msg(v && json_is_string(v), "jsonx refused %s at %zu", b.p, pos);
+		ck_assert_uint_eq(json_string_length(v), n);
+		ck_assert(!memcmp(json_string_value(v), in, n));
+		json_decref(v);
+		json_error_t err;
+		v = json_loadb(b.p, b.len, JSON_DECODE_ANY, &err);
+		ck_assert_msg(v && json_string_length(v) == n &&
+				  !memcmp(json_string_value(v), in, n),
+			      "jansson: %s", err.text);
+		json_decref(v);
+		buf_free(&b);
 	}
 }
 END_TEST
@@ -211,6 +261,7 @@ TCase *check_json_tcase(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, verr_order);
 	tcase_add_test(tc, jsonx_grammar);
+	tcase_add_test(tc, jsonx_strings_round_trip);
 	tcase_add_test(tc, jsonx_limits);
 	tcase_add_test(tc, jsonx_line_flags);
 	return tc;

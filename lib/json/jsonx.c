@@ -6,6 +6,7 @@
 #include "lib/base/mem.h"
 #include "lib/base/buf.h"
 #include "lib/base/utf8.h"
+#include "lib/json/jscan.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -105,24 +106,8 @@ static bool string(struct jp *j, const char **s, size_t *len)
 	j->tmp.len = 0;
 	for (;;) {
 		size_t run = j->i;
-		/* 8 bytes at a time while none is '"', '\\', a control or non-ASCII (SWAR: the
-		 * "haszero" and "hasless" tests of Sean Anderson's Bit Twiddling Hacks, exact as a
-		 * test of the whole word); then byte by byte to the one that stopped it. */
-		for (uint64_t x, q, b; j->n - j->i >= 8; j->i += 8) {
-			memcpy(&x, j->p + j->i, 8);
-			q = x ^ 0x2222222222222222ull;
-			b = x ^ 0x5c5c5c5c5c5c5c5cull;
-			if ((((q - 0x0101010101010101ull) & ~q) |
-			     ((b - 0x0101010101010101ull) & ~b) | (x - 0x2020202020202020ull) | x) &
-			    0x8080808080808080ull)
-				break;
-		}
-		while (j->i < j->n) {
-			unsigned char c = (unsigned char)j->p[j->i];
-			if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
-				break;
-			j->i++;
-		}
+		/* To the next '"', '\\', control or non-ASCII byte, 16 bytes a step. */
+		j->i += jscan_plain(j->p + j->i, j->n - j->i, true);
 		if (esc)
 			buf_add(&j->tmp, j->p + run, j->i - run);
 		if (j->i >= j->n)
