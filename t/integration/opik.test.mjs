@@ -362,6 +362,43 @@ test('a PATCH of a span another API wrote keeps its parent: the root stays the r
 	assert.deepEqual([r.json.trace_id, r.json.parent_span_id], [T1, T1]);
 });
 
+// GET traces/{id} of a trace another API wrote shows its root span, whose id is not the trace's.
+// A PATCH of that trace stored a second row under the trace's id: a phantom root, one more
+// span and session in NeMo, and the GET never showed the change. It now patches the root, as
+// does the batch PATCH, and a root whose id is the trace's (a 409 before).
+test('a trace PATCH of a trace another API wrote changes its root span, adding no row', async () => {
+	const ws = 'tpatched';
+	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': ws };
+	const nemoSpan = (id, trace, extra) => ({ span_id: id, trace_id: trace, session_id: `${trace}-s`, name: id, kind: 'AGENT',
+		status: 'success', started_at: '2025-06-01T12:00:00Z', ended_at: '2025-06-01T12:00:05Z', output: 'a', ...extra });
+	let r = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'x', spans: [
+		nemoSpan('t1-root', 't1'), nemoSpan('t1-llm', 't1', { parent_span_id: 't1-root', kind: 'LLM' }),
+		nemoSpan('t2-root', 't2'), nemoSpan('t3', 't3')] } });
+	assert.equal(r.status, 201, r.text);
+	r = await srv.request('PATCH', '/v1/private/traces/t1', { body: { output: { answer: 'changed' }, tags: ['t'], thread_id: 't1-s2' }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', '/v1/private/traces/t1', { headers: h });
+	assert.equal(r.status, 200, r.text);
+	assert.deepEqual([r.json.output, r.json.tags, r.json.thread_id], [{ answer: 'changed' }, ['t'], 't1-s2'], r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/t1`);
+	assert.equal(r.status, 404, `no row of the trace's id: ${r.text}`);
+	r = await srv.request('GET', `${WS_PREFIX}/${ws}/traces/t1`);
+	assert.equal(r.json.span_count, 2, r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/t1-root`);
+	assert.deepEqual([JSON.parse(r.json.output), r.json.session_id, r.json.parent_span_id], [{ answer: 'changed' }, 't1-s2', undefined], r.text);
+	// The batch PATCH, over a root of another id and a root of the trace's own id.
+	r = await srv.request('PATCH', '/v1/private/traces/batch', { body: { ids: ['t2', 't3'], update: { tags: ['b'] } }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('PATCH', '/v1/private/traces/t3', { body: { name: 'renamed' }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	for (const [id, name] of [['t2', 't2-root'], ['t3', 'renamed']]) {
+		r = await srv.request('GET', `/v1/private/traces/${id}`, { headers: h });
+		assert.deepEqual([r.json.tags, r.json.name], [['b'], name], r.text);
+	}
+	r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans`);
+	assert.equal(r.json.pagination.total_results, 4, r.text);
+});
+
 // A Location names the id as one percent-encoded segment: an id with a '/' (fetched as %2F)
 // or a line break (which made a header of its own) stays inside it.
 test('Location headers percent-encode the id', async () => {

@@ -211,18 +211,53 @@ struct how {
 	enum opik_entity ent;
 	bool merge_tags; /* the batch's: the update's tags join the stored ones */
 	bool batch;	 /* PATCH of a batch: an id of the other entity is left alone */
+	/* A trace PATCH: the trace ids asked for (the rows patched may be their roots) */
+	const char *const *traces;
+	size_t ntraces;
 };
 
-/* ingest_patch_merge, but not over a row of the other entity: the single PATCH's 409; a
- * batch leaves it alone, as it leaves an id that is not stored. */
+/* Whether cur is the root span of a trace the PATCH names: the row that stands for a trace
+ * another API wrote, as GET traces/{id} shows it (trace_target). */
+static bool root_of_asked(const struct how *h, const struct span *cur)
+{
+	if (h->ent != OPIK_TRACE || !cur->trace_id || (cur->parent_span_id && *cur->parent_span_id))
+		return false;
+	for (size_t i = 0; i < h->ntraces; i++)
+		if (h->traces[i] && !strcmp(h->traces[i], cur->trace_id))
+			return true;
+	return false;
+}
+
+/* ingest_patch_merge, but not over a row of the other entity (unless it is the root that
+ * stands for the trace asked for): the single PATCH's 409; a batch leaves it alone, as it
+ * leaves an id that is not stored. */
 static enum status patch_merge(void *ctx, struct arena *a, const char *id, const struct span *cur,
 			       struct span *out, struct err *e)
 {
 	struct ingest_patch *p = ctx;
 	const struct how *h = p->how;
-	if (other_entity(h->ent, cur))
+	if (other_entity(h->ent, cur) && !root_of_asked(h, cur))
 		return h->batch ? ST_OK : entity_conflict(e, h->ent, id);
 	return ingest_patch_merge(ctx, a, id, cur, out, e);
+}
+
+/* The row a PATCH of trace id applies to: its own row when one is stored (an Opik trace, a
+ * partial row, a root whose id is the trace's); else the root span of the trace another API
+ * wrote, which GET traces/{id} shows as the trace (a PATCH of id itself made a second row, a
+ * phantom trace, and the GET never showed the change); else id, a PATCH before its create. */
+static const char *trace_target(struct http_req *req, const char *id)
+{
+	struct span s;
+	json_t *root;
+	struct query q;
+	struct query_trace t;
+	if (query_span_get(&req->store, req->ws, req->arena, id, &s, &root) && !span_is_deleted(&s))
+		return id;
+	opik_query_init(req, &q);
+	if (query_trace_find(&q, id, &t) != ST_OK)
+		return id;
+	const char *rid = opik_line_id(req->arena, OPIK_SPAN, t.root.line, t.root.len);
+	return rid ? rid : id;
 }
 
 static void patch_apply(const void *how, struct arena *a, json_t *obj, bool create, struct span *s,
@@ -318,7 +353,7 @@ enum status opik_patch(struct http_req *req)
 			  span_id_problem(req->id), NULL);
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
-	struct how h = {req->ws, ent, false, false};
+	struct how h = {req->ws, ent, false, false, &req->id, ent == OPIK_TRACE};
 	/* Spans are priced as a create is (traces carry no model). */
 	struct ingest_patch p = {.apply = patch_apply,
 				 .how = &h,
@@ -327,7 +362,7 @@ enum status opik_patch(struct http_req *req)
 				 .patched = patch_done,
 				 .price = ent == OPIK_SPAN,
 				 .prices = http_env(req, "SPANDEX_PRICES")};
-	const char *ids[] = {req->id};
+	const char *ids[] = {ent == OPIK_TRACE ? trace_target(req, req->id) : req->id};
 	if (store_update(&req->store, req->ws, req->arena, ids, 1, patch_merge, &p, &e) != ST_OK)
 		return e.st == ST_CONFLICT
 			   ? http_fail(req, e.st, "%s", err_text(&e))
@@ -377,16 +412,22 @@ enum status opik_patch_batch(struct http_req *req)
 					       "project_id"};
 	for (size_t k = 0; k < sizeof identity / sizeof *identity; k++)
 		json_object_del(apply, identity[k]);
-	struct how h = {req->ws, ent, json_is_true(merge), true};
+	size_t nids = json_array_size(json_object_get(body, "ids"));
+	struct how h = {req->ws, ent, json_is_true(merge), true, ids, ent == OPIK_TRACE ? nids : 0};
+	const char **rows = ids;
+	if (ent == OPIK_TRACE) {
+		rows = arena_alloc(req->arena, (nids ? nids : 1) * sizeof *rows);
+		for (size_t i = 0; i < nids; i++)
+			rows[i] = trace_target(req, ids[i]);
+	}
 	struct ingest_patch p = {.apply = patch_apply,
 				 .how = &h,
 				 .body = apply,
 				 .patched = patch_done,
 				 .price = ent == OPIK_SPAN,
 				 .prices = http_env(req, "SPANDEX_PRICES")};
-	if (store_update(&req->store, req->ws, req->arena, ids,
-			 json_array_size(json_object_get(body, "ids")), patch_merge, &p,
-			 &e) != ST_OK)
+	if (store_update(&req->store, req->ws, req->arena, rows, nids, patch_merge, &p, &e) !=
+	    ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	http_reply(req, 204, NULL, NULL, 0);
 	return ST_OK;
