@@ -362,6 +362,32 @@ test('a PATCH of a span another API wrote keeps its parent: the root stays the r
 	assert.deepEqual([r.json.trace_id, r.json.parent_span_id], [T1, T1]);
 });
 
+// A span its own parent is refused as direct ingest and Scale GP refuse it; a span moved to
+// another trace without a parent named hangs under the new trace's row, never under a span of
+// the old trace (it kept its parent there: a tree across two traces).
+test('Opik spans: their own parent is a 422; moved to another trace, they leave the old parent behind', async () => {
+	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': 'parents' };
+	const T1 = '01a1fc91-cd0b-7000-8000-0000000000a1', T2 = '01a1fc91-cd0b-7000-8000-0000000000a2';
+	const R = '01a1fc91-cd0b-7000-8000-0000000000a3', C = '01a1fc91-cd0b-7000-8000-0000000000a4';
+	const span = (id, trace, parent) => ({ id, trace_id: trace, parent_span_id: parent, name: id.slice(-2),
+		start_time: '2026-01-01T00:00:01Z', project_name: 'par' });
+	let r = await srv.request('POST', '/v1/private/spans/batch', { body: { spans: [span(C, T1, C)] }, headers: h });
+	assert.equal(r.status, 422, r.text);
+	assert.match(r.text, /parent_span_id must differ from id/);
+	r = await srv.request('POST', '/v1/private/traces/batch', { body: { traces: [T1, T2].map((id) => ({ id, name: 't', start_time: '2026-01-01T00:00:00Z', project_name: 'par' })) }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('POST', '/v1/private/spans/batch', { body: { spans: [span(R, T1, T1), span(C, T1, R)] }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('PATCH', `/v1/private/spans/${C}`, { body: { trace_id: T1, parent_span_id: C }, headers: h });
+	assert.equal(r.status, 422, r.text);
+	r = await srv.request('PATCH', `/v1/private/spans/${C}`, { body: { trace_id: T2 }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/parents/spans/${C}`);
+	assert.deepEqual([r.json.trace_id, r.json.parent_span_id], [T2, T2], r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/parents/spans/${R}`);
+	assert.deepEqual([r.json.trace_id, r.json.parent_span_id], [T1, T1], r.text);
+});
+
 // GET traces/{id} of a trace another API wrote shows its root span, whose id is not the trace's.
 // A PATCH of that trace stored a second row under the trace's id: a phantom root, one more
 // span and session in NeMo, and the GET never showed the change. It now patches the root, as

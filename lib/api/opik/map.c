@@ -403,16 +403,24 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 			s->session_id = s->trace_id ? s->trace_id : s->span_id;
 	}
 	/* A span created without a parent hangs under its trace's row (map.h); one moved to
-	 * another trace, with no parent or its old trace's row, hangs under the new one's. An
+	 * another trace, with no parent, its old trace's row or the parent it had there (the
+	 * update names none), hangs under the new one's: never under a span of another trace. An
 	 * update within the trace leaves the parent, or none, as stored: a span another API wrote
 	 * as its trace's root stays the root (an Opik SDK's update sends trace_id and would have
 	 * hung it under an id of no span). */
 	bool orphan = !s->parent_span_id || !*s->parent_span_id;
 	bool moved = was_trace && strcmp(was_trace, s->trace_id ? s->trace_id : "");
+	json_t *parent = json_object_get(obj, "parent_span_id");
 	if (ent == OPIK_SPAN && s->trace_id &&
 	    (create ? orphan
-		    : moved && (orphan || (was_trace && !strcmp(s->parent_span_id, was_trace)))))
+		    : moved && (orphan || !parent || json_is_null(parent) ||
+				!strcmp(s->parent_span_id, was_trace))))
 		s->parent_span_id = s->trace_id;
+	/* A parent sent that is the span itself, as direct ingest and Scale GP refuse it. */
+	if (ent == OPIK_SPAN && create && s->span_id && json_is_string(parent) &&
+	    !strcmp(s->span_id, json_string_value(parent)))
+		verrs_add_field(v, loc, "parent_span_id", "value_error",
+				"parent_span_id must differ from id", NULL);
 	json_decref(loc);
 }
 

@@ -348,6 +348,10 @@ enum status opik_patch(struct http_req *req)
 	if (ent == OPIK_SPAN && !json_is_string(json_object_get(body, "trace_id")))
 		verrs_add(&v, json_pack("[s,s]", "body", "trace_id"), "missing", "Field required",
 			  NULL);
+	const char *parent = json_string_value(json_object_get(body, "parent_span_id"));
+	if (ent == OPIK_SPAN && parent && !strcmp(parent, req->id))
+		verrs_add(&v, json_pack("[s,s]", "body", "parent_span_id"), "value_error",
+			  "parent_span_id must differ from id", NULL);
 	if (span_id_problem(req->id))
 		verrs_add(&v, json_pack("[s,s]", "path", "id"), "value_error",
 			  span_id_problem(req->id), NULL);
