@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "lib/base/bits.h"
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
@@ -194,67 +197,104 @@ static bool add_word(struct words_build *b, size_t n, uint64_t h, uint64_t head,
 	return true;
 }
 
-/* Per byte: 0 for no word byte, else the byte folded: an ASCII letter to lower case (what
- * utf8_fold does), a digit or a non-ASCII byte as it is. */
-static const unsigned char *word_class(void)
+/* Bit i set when byte i of p[0..n) is a word byte (word_byte), n at most 64. With SSE2 (every
+ * x86-64) 16 bytes a step: a byte of 0x80 or more, or one whose distance from 'a' (once bit
+ * 0x20 is set) or from '0' is below 26 or 10, unsigned (the minimum of it and 25 or 9 is
+ * itself). A block shorter than 64 bytes is copied into zeros, which are no word bytes. */
+static inline uint64_t word_mask64(const unsigned char *p, size_t n)
 {
-	static unsigned char t[256];
-	if (!t['0'])
-		for (unsigned c = 0; c < 256; c++)
-			t[c] = word_byte((unsigned char)c)
-				   ? (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c)
-				   : 0;
-	return t;
+#ifdef __SSE2__
+	unsigned char pad[64];
+	if (n < 64) {
+		memset(pad, 0, sizeof pad);
+		memcpy(pad, p, n);
+		p = pad;
+	}
+	const __m128i lower = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'), z = _mm_set1_epi8(25),
+		      d0 = _mm_set1_epi8('0'), d9 = _mm_set1_epi8(9);
+	uint64_t m = 0;
+	for (int k = 0; k < 4; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		__m128i l = _mm_sub_epi8(_mm_or_si128(x, lower), a), d = _mm_sub_epi8(x, d0);
+		__m128i w = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z), l),
+					 _mm_cmpeq_epi8(_mm_min_epu8(d, d9), d));
+		m |= (uint64_t)(unsigned)(_mm_movemask_epi8(w) | _mm_movemask_epi8(x)) << (16 * k);
+	}
+	return m;
+#else
+	uint64_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		m |= (uint64_t)word_byte(p[i]) << i;
+	return m;
+#endif
 }
 
-/* The words of p[0..n): each word's end found byte by byte, then the word folded and hashed 8
- * bytes at a time: an ASCII word byte is a letter or a digit, and setting bit 0x20 folds a
- * letter to lower case and leaves a digit as it is (utf8_fold). A word with a non-ASCII byte is
- * folded again by utf8_fold_text, which keeps its length, and hashed again. */
+/* The word s[a, a + len) of the text s[0..n) for record rec: folded and hashed 8 bytes at a
+ * time (an ASCII word byte is a letter or a digit, and setting bit 0x20 folds a letter to
+ * lower case and leaves a digit as it is, utf8_fold); a word with a non-ASCII byte is folded
+ * again by utf8_fold_text, which keeps its length, and hashed again. */
+static inline void add_one(struct words_build *b, const unsigned char *s, size_t n, size_t a,
+			   size_t len, uint32_t rec)
+{
+	if (len > TIX_MAX_WORD) {
+		add_rec(&b->w[0], rec);
+		return;
+	}
+	uint64_t h = WORD_HK, high = 0, head[2] = {0, 0};
+	for (size_t i = 0; i < len; i += 8) {
+		size_t k = len - i;
+		uint64_t x = 0, keep = k >= 8 ? ~0ull : (1ull << (8 * k)) - 1;
+		memcpy(&x, s + a + i, n - a - i >= 8 ? 8 : n - a - i);
+		x &= keep;
+		high |= x;
+		x |= 0x2020202020202020ull & keep;
+		memcpy(b->fold + i, &x, 8);
+		if (i < 16)
+			head[i / 8] = x;
+		h = word_hash_step(h, x);
+	}
+	memset(b->fold + len, 0, 8);
+	if (high & 0x8080808080808080ull) {
+		utf8_fold_text((const char *)s + a, len, b->fold);
+		h = word_hash(b->fold, len);
+		memcpy(head, b->fold, 16);
+	} else {
+		h = word_hash_end(h, len);
+	}
+	if (!add_word(b, len, h, head[0], head[1], rec))
+		add_rec(&b->w[0], rec);
+}
+
+/* The words of p[0..n), 64 bytes a block: the block's word bytes as a mask (word_mask64), its
+ * words' starts and ends as the bits where the mask turns on and off, taken in order with a
+ * count of trailing zeros (it was two tests of a table per byte, and a branch that missed at
+ * each word's end). A word open at a block's end runs on into the next. */
 void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 {
-	const unsigned char *s = (const unsigned char *)p, *cls = word_class(), *q = s, *e = s + n;
-	for (;;) {
-		while (q < e && !cls[*q])
-			q++;
-		if (q == e)
-			break;
-		const unsigned char *a = q;
-		while (q < e && cls[*q])
-			q++;
-		size_t len = (size_t)(q - a);
-		if (len > TIX_MAX_WORD) {
-			add_rec(&b->w[0], rec);
-			continue;
+	const unsigned char *s = (const unsigned char *)p;
+	size_t open = SIZE_MAX; /* the start of a word that runs into this block */
+	for (size_t base = 0; base < n; base += 64) {
+		uint64_t w = word_mask64(s + base, n - base < 64 ? n - base : 64);
+		uint64_t in = open != SIZE_MAX, before = w << 1 | in;
+		uint64_t starts = w & ~before, ends = ~w & before;
+		/* A block of 64 holds no end for a word still open at its last byte. */
+		for (;;) {
+			if (open == SIZE_MAX) {
+				if (!starts)
+					break;
+				open = base + (size_t)__builtin_ctzll(starts);
+				starts &= starts - 1;
+			}
+			if (!ends)
+				break;
+			size_t end = base + (size_t)__builtin_ctzll(ends);
+			ends &= ends - 1;
+			add_one(b, s, n, open, end - open, rec);
+			open = SIZE_MAX;
 		}
-		uint64_t h = WORD_HK, high = 0, head[2] = {0, 0};
-		for (size_t i = 0; i < len; i += 8) {
-			size_t k = len - i;
-			uint64_t x = 0, keep = k >= 8 ? ~0ull : (1ull << (8 * k)) - 1;
-			if ((size_t)(e - a) - i >= 8)
-				memcpy(&x, a + i, 8);
-			else
-				memcpy(&x, a + i, (size_t)(e - a) - i);
-			x &= keep;
-			high |= x;
-			x |= 0x2020202020202020ull & keep;
-			memcpy(b->fold + i, &x, 8);
-			if (i < 16)
-				head[i / 8] = x;
-			h = word_hash_step(h, x);
-		}
-		if (high & 0x8080808080808080ull) {
-			memset(b->fold + len, 0, 8);
-			utf8_fold_text((const char *)a, len, b->fold);
-			h = word_hash(b->fold, len);
-			memcpy(head, b->fold, 16);
-		} else {
-			memset(b->fold + len, 0, 8);
-			h = word_hash_end(h, len);
-		}
-		if (!add_word(b, len, h, head[0], head[1], rec))
-			add_rec(&b->w[0], rec);
 	}
+	if (open != SIZE_MAX)
+		add_one(b, s, n, open, n - open, rec);
 }
 
 void words_add_any(struct words_build *b, uint32_t rec)
