@@ -139,24 +139,27 @@ static const struct cat_key *cat_lookup(const char *key, size_t *n)
 		for (size_t i = 0; i < CATALOG_NROWS; i++)
 			for (size_t j = 0; j < CATALOG_MAX_KEYS && catalog_row_table[i].keys[j];
 			     j++)
-				cat_keys[cat_nkeys++] = (struct cat_key){
-				    hash_bytes(catalog_row_table[i].keys[j],
-					       strlen(catalog_row_table[i].keys[j])),
-				    (uint16_t)i, (uint16_t)j};
+				cat_keys[cat_nkeys++] =
+				    (struct cat_key){hash_mem(catalog_row_table[i].keys[j],
+							      strlen(catalog_row_table[i].keys[j])),
+						     (uint16_t)i, (uint16_t)j};
 		qsort(cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
 	}
-	struct cat_key want = {hash_bytes(key, strlen(key)), 0, 0};
-	const struct cat_key *e =
-	    bsearch(&want, cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
-	const struct cat_key *end = e;
-
+	uint64_t h = hash_mem(key, strlen(key));
+	size_t lo = 0, hi = cat_nkeys; /* the first entry of hash h or above */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (cat_keys[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	/* Equal hashes sit side by side. */
-	while (e && e > cat_keys && e[-1].h == want.h)
-		e--;
-	while (end && end < cat_keys + cat_nkeys && end->h == want.h)
+	size_t end = lo;
+	while (end < cat_nkeys && cat_keys[end].h == h)
 		end++;
-	*n = e ? (size_t)(end - e) : 0;
-	return e;
+	*n = end - lo;
+	return end > lo ? &cat_keys[lo] : NULL;
 }
 
 /* Whether the table names key; with winner, whether a row naming key chose v or a value
