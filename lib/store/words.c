@@ -244,7 +244,10 @@ static inline void add_one(struct words_build *b, const unsigned char *s, size_t
 	for (size_t i = 0; i < len; i += 8) {
 		size_t k = len - i;
 		uint64_t x = 0, keep = k >= 8 ? ~0ull : (1ull << (8 * k)) - 1;
-		memcpy(&x, s + a + i, n - a - i >= 8 ? 8 : n - a - i);
+		if (n - a - i >= 8)
+			memcpy(&x, s + a + i, 8);
+		else
+			memcpy(&x, s + a + i, n - a - i);
 		x &= keep;
 		high |= x;
 		x |= 0x2020202020202020ull & keep;
