@@ -100,11 +100,17 @@ static enum span_status status_of(json_t *attrs, int64_t code)
 }
 
 /* Keys the mapping consumes itself, so they do not reach raw_attributes (nemo-intake.md 4.1,
- * the raw_attributes exceptions): the table's sources that are always dropped, exact keys and
- * prefixes, gathered once. */
+ * the raw_attributes exceptions): the table's sources that are always dropped, exact keys
+ * (sorted, searched by halves: every attribute of every span asks) and prefixes, gathered
+ * once. */
 #define OWN_MAX 32
 static const char *own_keys[OWN_MAX], *own_prefixes[OWN_MAX];
 static size_t n_own_keys, n_own_prefixes;
+
+static int cmp_own(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static bool own_key(const char *k)
 {
@@ -122,10 +128,18 @@ static bool own_key(const char *k)
 				own_keys[n_own_keys++] = r[i].key;
 			}
 		}
+		qsort(own_keys, n_own_keys, sizeof *own_keys, cmp_own);
 	}
-	for (size_t i = 0; i < n_own_keys; i++)
-		if (!strcmp(k, own_keys[i]))
+	for (size_t lo = 0, hi = n_own_keys; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(k, own_keys[mid]);
+		if (!c)
 			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	for (size_t i = 0; i < n_own_prefixes; i++)
 		if (!strncmp(k, own_prefixes[i], strlen(own_prefixes[i])))
 			return true;
