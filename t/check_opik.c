@@ -4,10 +4,12 @@
  * for a PATCH before its create, when write.c still released it). */
 #include <check.h>
 #include <malloc.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/api/opik/map.h"
 #include "lib/api/opik/thread.h"
+#include "lib/model/price.h"
 #include "t/readme.h"
 
 /* Frees as malloc does, after overwriting, so a read of a released value sees garbage. */
@@ -65,6 +67,60 @@ START_TEST(usage_keeps_counts_beside_details)
 	ck_assert_int_eq(json_integer_value(json_object_get(u, "completion_details.reasoning")), 0);
 	json_decref(u);
 	span_clear(&s);
+}
+END_TEST
+
+/* A PATCH of usage replaces all of it (opik.md 8.1): counts it does not name go, the total is
+ * the one sent or the parts' sum; a PATCH of the cost replaces every cost, computed or not.
+ * The old total, cached count and cost parts stayed beside the new values. */
+static void patched(struct arena *a, struct span *s, const char *body)
+{
+	struct verrs v;
+	json_t *obj = json_loads(body, 0, NULL);
+	verrs_init(&v);
+	opik_apply(a, "ws", OPIK_SPAN, obj, false, s, &v, json_array());
+	ck_assert_int_eq(verrs_count(&v), 0);
+	verrs_free(&v);
+	json_decref(obj);
+}
+
+START_TEST(patch_replaces_usage_and_cost)
+{
+	struct arena *a = arena_new();
+	struct span s;
+	span_init(&s);
+	s.span_id = "sp-1", s.trace_id = "tr-1";
+	s.input_tokens = 100, s.output_tokens = 10, s.total_tokens = 110, s.cached_tokens = 20;
+	s.usage_details = json_pack("{s:i}", "completion_details.reasoning", 4);
+	s.cost_total_usd = 0.5, s.cost_input_usd = 0.3, s.cost_output_usd = 0.2;
+	s.cost_details = json_pack("{s:f}", "cache_read", 0.1);
+	s.raw_attributes =
+	    json_pack("{s:s,s:s}", PRICE_COMPUTED_KEY, "computed", PRICE_TABLE_KEY, "2026-01-01");
+	patched(a, &s,
+		"{\"trace_id\":\"tr-1\",\"usage\":{\"prompt_tokens\":7,"
+		"\"completion_tokens\":3}}");
+	ck_assert_int_eq(s.input_tokens, 7);
+	ck_assert_int_eq(s.output_tokens, 3);
+	ck_assert_int_eq(s.total_tokens, SPAN_NONE_I64); /* as sent: none */
+	ck_assert_int_eq(s.cached_tokens, SPAN_NONE_I64);
+	ck_assert_int_eq(json_object_size(s.usage_details), 2);
+	patched(a, &s, "{\"trace_id\":\"tr-1\",\"usage\":{\"prompt_tokens\":5}}");
+	ck_assert_int_eq(s.input_tokens, 5);
+	ck_assert_int_eq(s.output_tokens, SPAN_NONE_I64);
+	ck_assert_int_eq(s.total_tokens, SPAN_NONE_I64);
+	patched(a, &s,
+		"{\"trace_id\":\"tr-1\",\"usage\":{\"prompt_tokens\":5,\"total_tokens\":9}}");
+	ck_assert_int_eq(s.total_tokens, 9);
+	/* Costs are untouched by usage; a cost replaces them all and is no longer computed. */
+	ck_assert(s.cost_input_usd == 0.3);
+	patched(a, &s, "{\"trace_id\":\"tr-1\",\"total_estimated_cost\":0.25}");
+	ck_assert(s.cost_total_usd == 0.25);
+	ck_assert(isnan(s.cost_input_usd) && isnan(s.cost_output_usd));
+	ck_assert_int_eq(json_object_size(s.cost_details), 0);
+	ck_assert_ptr_null(span_raw(&s, PRICE_COMPUTED_KEY));
+	ck_assert_ptr_null(span_raw(&s, PRICE_TABLE_KEY));
+	span_clear(&s);
+	arena_free(a);
 }
 END_TEST
 
@@ -206,6 +262,7 @@ Suite *check_suite(void)
 	TCase *tc = tcase_create("map");
 	tcase_add_test(tc, apply_copies_what_it_keeps);
 	tcase_add_test(tc, usage_keeps_counts_beside_details);
+	tcase_add_test(tc, patch_replaces_usage_and_cost);
 	tcase_add_test(tc, thread_model_id_maps_back);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("table");

@@ -425,6 +425,49 @@ test('a trace PATCH of a trace another API wrote changes its root span, adding n
 	assert.equal(r.json.pagination.total_results, 4, r.text);
 });
 
+// Opik's usage and cost replace (opik.md §8.1): a PATCH of either leaves no count or cost of
+// before beside the new ones. The old total_tokens stayed (usage 7 + 3 read back with total 110),
+// as did another API's cached_tokens and cost parts.
+test('a PATCH of usage or cost replaces the old counts and costs, in Opik and NeMo alike', async () => {
+	const ws = 'usage-patch';
+	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': ws };
+	const T = '01a1fc91-cd0b-7000-8000-0000000002f0', S = '01a1fc91-cd0b-7000-8000-0000000002f1';
+	let r = await srv.request('POST', '/v1/private/traces', { body: { id: T, name: 'tr', start_time: '2026-01-01T00:00:00Z' }, headers: h });
+	assert.equal(r.status, 201, r.text);
+	r = await srv.request('POST', '/v1/private/spans', { headers: h, body: { id: S, trace_id: T, name: 's', type: 'llm',
+		start_time: '2026-01-01T00:00:01Z', usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 } } });
+	assert.equal(r.status, 201, r.text);
+	r = await srv.request('PATCH', `/v1/private/spans/${S}`, { body: { trace_id: T, usage: { prompt_tokens: 7, completion_tokens: 3 } }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `/v1/private/spans/${S}`, { headers: h });
+	assert.deepEqual(r.json.usage, { prompt_tokens: 7, completion_tokens: 3 });
+	r = await srv.request('GET', `/v1/private/traces/${T}`, { headers: h });
+	assert.deepEqual(r.json.usage, { prompt_tokens: 7, completion_tokens: 3 });
+	r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${S}`);
+	assert.deepEqual([r.json.input_tokens, r.json.output_tokens, r.json.total_tokens], [7, 3, undefined], r.text);
+	// Kept as sent, as Opik keeps usage: a create without a total has none, as the PATCH.
+	r = await srv.request('POST', '/v1/private/spans', { headers: h, body: { id: `${S}-c`, trace_id: T, name: 'c',
+		start_time: '2026-01-01T00:00:02Z', usage: { prompt_tokens: 2, completion_tokens: 1 } } });
+	assert.equal(r.status, 201, r.text);
+	r = await srv.request('GET', `/v1/private/spans/${S}-c`, { headers: h });
+	assert.deepEqual(r.json.usage, { prompt_tokens: 2, completion_tokens: 1 });
+	// Another API's span: its cached count and cost parts go with the usage and cost they were of.
+	r = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'x', spans: [{
+		span_id: 'nemo-1', trace_id: 'nemo-t', name: 'call', kind: 'LLM', status: 'success', started_at: '2026-01-01T00:00:00Z',
+		attributes: { 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 10, 'gen_ai.usage.total_tokens': 110,
+			'gen_ai.usage.cached_tokens': 20, 'llm.cost.prompt': 0.3, 'llm.cost.completion': 0.2, 'llm.cost.total': 0.5 } }] } });
+	assert.equal(r.status, 201, r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/nemo-1`);
+	assert.deepEqual([r.json.cached_tokens, r.json.cost_input_usd], [20, 0.3], r.text);
+	r = await srv.request('PATCH', '/v1/private/spans/nemo-1', { body: { trace_id: 'nemo-t', usage: { prompt_tokens: 5, completion_tokens: 3 }, total_estimated_cost: 0.25 }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/nemo-1`);
+	const got = ({ input_tokens, output_tokens, total_tokens, cached_tokens, cost_input_usd, cost_output_usd, cost_total_usd }) =>
+		({ input_tokens, output_tokens, total_tokens, cached_tokens, cost_input_usd, cost_output_usd, cost_total_usd });
+	assert.deepEqual(got(r.json), { input_tokens: 5, output_tokens: 3, total_tokens: undefined, cached_tokens: undefined,
+		cost_input_usd: undefined, cost_output_usd: undefined, cost_total_usd: 0.25 }, r.text);
+});
+
 // A Location names the id as one percent-encoded segment: an id with a '/' (fetched as %2F)
 // or a line break (which made a header of its own) stays inside it.
 test('Location headers percent-encode the id', async () => {

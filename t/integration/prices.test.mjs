@@ -48,6 +48,24 @@ test('with SPANDEX_PRICES: computed costs, marked; own costs kept', async () => 
 	assert.equal(t.json.cost_usd, 0.004);
 });
 
+// An Opik PATCH of total_estimated_cost makes the cost the client's: it was priced again over
+// the client's (the computed mark stayed) and showed the table's cost.
+test('an Opik PATCH of total_estimated_cost replaces a computed cost, and is not priced again', async () => {
+	const srv = await startServer({ env: { SPANDEX_PRICES: path.join(SRCDIR, 'prices', 'prices.tsv') } });
+	servers.push(srv);
+	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': 'prices-opik' };
+	let r = await srv.request('POST', '/v1/private/spans', { headers: h, body: { id: 'po-1', trace_id: 'po-t', name: 'call', type: 'llm',
+		model: 'gpt-4o-mini', start_time: '2026-01-01T00:00:01Z', usage: { prompt_tokens: 1000, completion_tokens: 500 } } });
+	assert.equal(r.status, 201, r.text);
+	const get = async () => (await srv.request('GET', `${WS_PREFIX}/prices-opik/spans/po-1`)).json;
+	assert.equal(JSON.parse((await get()).raw_attributes)['spandex.cost'], 'computed');
+	r = await srv.request('PATCH', '/v1/private/spans/po-1', { headers: h, body: { trace_id: 'po-t', total_estimated_cost: 0.25 } });
+	assert.equal(r.status, 204, r.text);
+	const s = await get();
+	assert.deepEqual([s.cost_total_usd, s.cost_input_usd, s.cost_output_usd], [0.25, undefined, undefined], JSON.stringify(s));
+	assert.equal(JSON.parse(s.raw_attributes)['spandex.cost'], undefined);
+});
+
 test('without SPANDEX_PRICES: the shipped table, on by default', async () => {
 	const srv = await startServer({ env: { SPANDEX_PRICES: null } });
 	servers.push(srv);

@@ -12,6 +12,7 @@
 #include "lib/json/jsonw.h"
 #include "lib/model/catalog_value.h"
 #include "lib/model/crosswalk.h"
+#include "lib/model/price.h"
 
 /* The table. Each Opik field, the hook that puts it into the span (create or PATCH; null
  * clears an optional field, the ids and start_time are not optional), for which entity (both
@@ -44,8 +45,11 @@ static const struct field {
     {"output", put_text, 1, -1, "output (its JSON text)"},
     {"model", put_str, SS_MODEL, OPIK_SPAN, "model"},
     {"provider", put_str, SS_PROVIDER, OPIK_SPAN, "provider"},
-    {"usage", put_usage, 0, OPIK_SPAN, "input_tokens, output_tokens, total_tokens, usage_details"},
-    {"total_estimated_cost", put_cost, 0, OPIK_SPAN, "cost_total_usd"},
+    {"usage", put_usage, 0, OPIK_SPAN,
+     "input_tokens, output_tokens, total_tokens (as sent), usage_details (a "
+     "usage replaces every count: one it does not name, `cached_tokens` too, is cleared)"},
+    {"total_estimated_cost", put_cost, 0, OPIK_SPAN,
+     "cost_total_usd (`cost_input_usd`, `cost_output_usd` and `cost_details` cleared)"},
     {"error_info", put_error, 0, -1, "status, error_type, error_message, raw opik.error_info"},
     {"thread_id", put_thread, 0, OPIK_TRACE, "session_id, raw opik.thread_id"},
     /* Kept verbatim in raw_attributes as "opik.<name>". */
@@ -154,8 +158,12 @@ static void usage_value(struct span *s, struct verrs *v, json_t *loc, json_t *x)
 			return;
 		}
 	}
+	/* Opik's usage replaces (§8.1): every count of the span is the new usage's or none, so a
+	 * PATCH leaves no count of before beside it (a total the parts no longer add up to, the
+	 * cached part of another API's input). Kept as sent, as Opik keeps it: no total is made. */
 	json_decref(s->usage_details);
 	s->usage_details = json_object();
+	s->input_tokens = s->output_tokens = s->total_tokens = s->cached_tokens = SPAN_NONE_I64;
 	json_object_foreach(x, k, n)
 	{
 		json_int_t i = json_is_integer(n) ? json_integer_value(n)
@@ -287,16 +295,26 @@ static void put_usage(const struct field *f, const struct ingest_put *p, json_t 
 		usage_value(p->s, p->v, p->loc, x);
 }
 
+/* A cost replaces every cost of the span (its parts would no longer add up to it) and is the
+ * client's: no longer one the price table computed, which a PATCH's pricing would put back
+ * (lib/model/price.h). */
 static void put_cost(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
-	if (null)
-		p->s->cost_total_usd = NAN;
-	else if (json_is_number(x) && json_number_value(x) >= 0 &&
-		 json_number_value(x) <= CATALOG_MAX_USD)
-		p->s->cost_total_usd = json_number_value(x);
-	else
+	struct span *s = p->s;
+	double d = null ? NAN : json_number_value(x);
+	if (!null && !(json_is_number(x) && d >= 0 && d <= CATALOG_MAX_USD)) {
 		verrs_add_field(p->v, p->loc, f->name, "decimal_type",
 				"must be a number from 0 to 1000000000", x);
+		return;
+	}
+	s->cost_total_usd = d;
+	s->cost_input_usd = s->cost_output_usd = NAN;
+	json_decref(s->cost_details);
+	s->cost_details = NULL;
+	if (s->raw_attributes) {
+		json_object_del(s->raw_attributes, PRICE_COMPUTED_KEY);
+		json_object_del(s->raw_attributes, PRICE_TABLE_KEY);
+	}
 }
 
 static void put_error(const struct field *f, const struct ingest_put *p, json_t *x, bool null)

@@ -258,20 +258,20 @@ static bool line_figures(struct arena *a, const char *line, size_t n, struct fig
 		json_t *c = lit_json(v[M_COST], vn[M_COST]);
 		f->cost = json_is_number(c) ? json_number_value(c) : NAN;
 	}
-	/* opik_usage's rule: the usage details when there are any, else the token counts. */
+	/* opik_usage's rule: the token counts, and the usage details beside them (a detail never
+	 * hides a count). The details alone, when there were any, left out a count they do not
+	 * hold: an Opik total_tokens summed from the parts, an OTLP span's counts beside a
+	 * reasoning detail. */
+	static const char *const names[] = {"prompt_tokens", "completion_tokens", "total_tokens"};
 	json_t *ud = v[M_USAGE] && v[M_USAGE][0] == '{' ? lit_json(v[M_USAGE], vn[M_USAGE]) : NULL;
-	if (json_object_size(ud)) {
-		f->usage = ud;
-	} else {
-		static const char *const names[] = {"prompt_tokens", "completion_tokens",
-						    "total_tokens"};
-		f->usage = json_object();
-		for (int i = 0; i < 3; i++) {
-			int64_t t = lit_int(v[M_IN_TOK + i], vn[M_IN_TOK + i]);
-			if (t != SPAN_NONE_I64)
-				json_object_set_new(f->usage, names[i], json_integer(t));
-		}
+	f->usage = json_object();
+	for (int i = 0; i < 3; i++) {
+		int64_t t = lit_int(v[M_IN_TOK + i], vn[M_IN_TOK + i]);
+		if (t != SPAN_NONE_I64)
+			json_object_set_new(f->usage, names[i], json_integer(t));
 	}
+	if (json_is_object(ud))
+		json_object_update_missing(f->usage, ud);
 	/* The raw attributes are a string of JSON; the Opik members are named opik.* in it. */
 	const char *r = v[M_RAW];
 	if (r && r[0] == '"' && memmem(r, vn[M_RAW], "opik.", 5)) {
