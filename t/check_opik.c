@@ -4,6 +4,7 @@
  * for a PATCH before its create, when write.c still released it). */
 #include <check.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,38 @@ START_TEST(patch_replaces_usage_and_cost)
 	ck_assert_ptr_null(span_raw(&s, PRICE_COMPUTED_KEY));
 	ck_assert_ptr_null(span_raw(&s, PRICE_TABLE_KEY));
 	span_clear(&s);
+	arena_free(a);
+}
+END_TEST
+
+/* A cost is kept to 6 decimals, as every other API's (catalog_cost): two spans of 0.0000004
+ * each showed 0 but summed to 1e-06 in their trace, and a filter cost > 0 matched them. */
+static void opik_made(struct arena *a, enum opik_entity ent, json_t *obj, struct span *s);
+
+START_TEST(cost_keeps_six_decimals)
+{
+	static const struct {
+		double sent, kept;
+	} cases[] = {{0.0000004, 0}, {0.0000016, 0.000002}, {0.1234564, 0.123456}, {2, 2}};
+	struct arena *a = arena_new();
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct span s;
+		json_t *obj =
+		    json_pack("{s:s,s:s,s:f}", "trace_id", "tr-1", "start_time",
+			      "2026-03-01T00:00:00Z", "total_estimated_cost", cases[i].sent);
+		opik_made(a, OPIK_SPAN, obj, &s);
+		ck_assert_msg(s.cost_total_usd == cases[i].kept, "%g kept as %g", cases[i].sent,
+			      s.cost_total_usd);
+		json_decref(obj);
+		char body[96];
+		snprintf(body, sizeof body,
+			 "{\"trace_id\":\"tr-1\",\"total_estimated_cost\":%.17g}", cases[i].sent);
+		s.cost_total_usd = NAN;
+		patched(a, &s, body);
+		ck_assert_msg(s.cost_total_usd == cases[i].kept, "%g patched as %g", cases[i].sent,
+			      s.cost_total_usd);
+		span_clear(&s);
+	}
 	arena_free(a);
 }
 END_TEST
@@ -263,6 +296,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, apply_copies_what_it_keeps);
 	tcase_add_test(tc, usage_keeps_counts_beside_details);
 	tcase_add_test(tc, patch_replaces_usage_and_cost);
+	tcase_add_test(tc, cost_keeps_six_decimals);
 	tcase_add_test(tc, thread_model_id_maps_back);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("table");

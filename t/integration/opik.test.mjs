@@ -468,6 +468,38 @@ test('a PATCH of usage or cost replaces the old counts and costs, in Opik and Ne
 		cost_input_usd: undefined, cost_output_usd: undefined, cost_total_usd: 0.25 }, r.text);
 });
 
+// A cost keeps 6 decimals (nemo-intake.md §5), as a NeMo span's does: two Opik spans of
+// 0.0000004 were stored so, showed 0 each but 1e-06 in their trace, and matched cost > 0.
+test('Opik costs are stored to 6 decimals: the spans, their trace, filters and NeMo agree', async () => {
+	const ws = 'cost-round';
+	const h = { 'Content-Type': 'application/json', 'Comet-Workspace': ws };
+	const T = '01a1fc91-cd0b-7000-8000-0000000003f0';
+	let r = await srv.request('POST', '/v1/private/traces', { body: { id: T, name: 'tr', start_time: '2026-01-01T00:00:00Z', project_name: 'pennies' }, headers: h });
+	assert.equal(r.status, 201, r.text);
+	r = await srv.request('POST', '/v1/private/spans/batch', { headers: h, body: { spans: ['a', 'b'].map((n, i) => ({
+		id: `${T}-${n}`, trace_id: T, name: n, type: 'llm', project_name: 'pennies', start_time: `2026-01-01T00:00:0${i + 1}Z`,
+		total_estimated_cost: 0.0000004 })) } });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'x', spans: [{ span_id: 'nemo-c', trace_id: 'nemo-ct',
+		name: 'c', kind: 'LLM', status: 'success', started_at: '2026-01-01T00:00:00Z', attributes: { 'llm.cost.total': 0.0000004 } }] } });
+	assert.equal(r.status, 201, r.text);
+	for (const id of [`${T}-a`, 'nemo-c']) {
+		r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${id}`);
+		assert.equal(r.json.cost_total_usd, 0, `${id}: ${r.text}`);
+	}
+	r = await srv.request('GET', `/v1/private/spans/${T}-a`, { headers: h });
+	assert.equal(r.json.total_estimated_cost, 0, r.text);
+	r = await srv.request('GET', `/v1/private/traces/${T}`, { headers: h });
+	assert.equal(r.json.total_estimated_cost, 0, r.text);
+	const filters = encodeURIComponent(JSON.stringify([{ field: 'total_estimated_cost', operator: '>', value: '0' }]));
+	r = await srv.request('GET', `/v1/private/spans?project_name=pennies&filters=${filters}`, { headers: h });
+	assert.equal(r.json.total, 0, r.text);
+	r = await srv.request('PATCH', `/v1/private/spans/${T}-b`, { body: { trace_id: T, total_estimated_cost: 0.0000016 }, headers: h });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans/${T}-b`);
+	assert.equal(r.json.cost_total_usd, 0.000002, r.text);
+});
+
 // A Location names the id as one percent-encoded segment: an id with a '/' (fetched as %2F)
 // or a line break (which made a header of its own) stays inside it.
 test('Location headers percent-encode the id', async () => {

@@ -49,7 +49,8 @@ static const struct field {
      "input_tokens, output_tokens, total_tokens (as sent), usage_details (a "
      "usage replaces every count: one it does not name, `cached_tokens` too, is cleared)"},
     {"total_estimated_cost", put_cost, 0, OPIK_SPAN,
-     "cost_total_usd (`cost_input_usd`, `cost_output_usd` and `cost_details` cleared)"},
+     "cost_total_usd (to 6 decimals; `cost_input_usd`, `cost_output_usd` and `cost_details` "
+     "cleared)"},
     {"error_info", put_error, 0, -1, "status, error_type, error_message, raw opik.error_info"},
     {"thread_id", put_thread, 0, OPIK_TRACE, "session_id, raw opik.thread_id"},
     /* Kept verbatim in raw_attributes as "opik.<name>". */
@@ -301,8 +302,11 @@ static void put_usage(const struct field *f, const struct ingest_put *p, json_t 
 static void put_cost(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
 	struct span *s = p->s;
-	double d = null ? NAN : json_number_value(x);
-	if (!null && !(json_is_number(x) && d >= 0 && d <= CATALOG_MAX_USD)) {
+	double d = NAN;
+	/* Rounded to the 6 decimals every cost keeps (catalog_cost; reference nemo-intake.md 5):
+	 * stored unrounded, sub-micro-USD costs showed 0 each and summed to 1e-06 in their trace.
+	 */
+	if (!null && !catalog_cost(x, &d)) {
 		verrs_add_field(p->v, p->loc, f->name, "decimal_type",
 				"must be a number from 0 to 1000000000", x);
 		return;
