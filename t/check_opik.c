@@ -10,6 +10,7 @@
 #include <string.h>
 #include "lib/api/opik/map.h"
 #include "lib/api/opik/thread.h"
+#include "lib/base/time.h"
 #include "lib/model/price.h"
 #include "t/readme.h"
 
@@ -181,6 +182,22 @@ START_TEST(thread_model_id_maps_back)
 }
 END_TEST
 
+/* A thread's created_at is its traces' as they show it (o_created): the create's time kept in
+ * raw_attributes, else the version's; the threads took the newest version's ingested time. */
+START_TEST(line_created_is_the_create)
+{
+	struct arena *a = arena_new();
+	static const char kept[] = "\"{\\\"opik.created_at\\\":\\\"2026-03-01T00:00:01Z\\\"}\"";
+	static const char other[] = "\"{\\\"opik.tags\\\":[\\\"a\\\"]}\"";
+	int64_t at;
+	ck_assert(time_parse("2026-03-01T00:00:01Z", true, &at));
+	ck_assert_int_eq(opik_line_created(a, kept, strlen(kept), 42), at);
+	ck_assert_int_eq(opik_line_created(a, other, strlen(other), 42), 42);
+	ck_assert_int_eq(opik_line_created(a, NULL, 0, 42), 42);
+	arena_free(a);
+}
+END_TEST
+
 /* ---- the field table (map.c), walked: each field alone changes exactly the Span members its
  * row names, and README's Opik table is the table ---- */
 
@@ -298,6 +315,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, patch_replaces_usage_and_cost);
 	tcase_add_test(tc, cost_keeps_six_decimals);
 	tcase_add_test(tc, thread_model_id_maps_back);
+	tcase_add_test(tc, line_created_is_the_create);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("table");
 	{

@@ -185,6 +185,28 @@ test('a session sent another way is a thread: its traces show its thread_id and 
 	assert.equal(alone.json.thread_id, undefined);
 });
 
+// A thread's created_at is its traces' earliest created_at (Opik's ThreadDAO), which a PATCH
+// does not move: it was the time of the newest version, a second after its only trace's.
+test('a thread\'s created_at is its traces\' created_at, not the time of a PATCH', async () => {
+	const ws = 'threads-created', T = '01a1fc91-cd0b-7000-8000-0000000004f0';
+	let r = await req('POST', '/api/v1/private/traces', { id: T, name: 'turn', start_time: dayTime(), project_name: 'created', thread_id: 'conv-c' }, ws);
+	assert.equal(r.status, 201, r.text);
+	await sleep(1000);
+	r = await req('PATCH', `/api/v1/private/traces/${T}`, { output: { a: 'later' } }, ws);
+	assert.equal(r.status, 204, r.text);
+	const trace = (await req('GET', `/api/v1/private/traces/${T}`, undefined, ws)).json;
+	assert.ok(Date.parse(trace.last_updated_at) - Date.parse(trace.created_at) >= 1000, JSON.stringify(trace));
+	const page = await req('GET', '/api/v1/private/traces/threads?project_name=created', undefined, ws);
+	assert.equal(page.status, 200, page.text);
+	assert.deepEqual(page.json.content.map((x) => [x.id, x.created_at, x.last_updated_at]),
+		[['conv-c', trace.created_at, trace.last_updated_at]]);
+	const one = await req('POST', '/api/v1/private/traces/threads/retrieve', { project_name: 'created', thread_id: 'conv-c' }, ws);
+	assert.equal(one.json.created_at, trace.created_at, one.text);
+	const filters = encodeURIComponent(JSON.stringify([{ field: 'created_at', operator: '<', value: trace.last_updated_at }]));
+	r = await req('GET', `/api/v1/private/traces/threads?project_name=created&filters=${filters}`, undefined, ws);
+	assert.deepEqual(r.json.content.map((x) => x.id), ['conv-c'], r.text);
+});
+
 test('close and open a thread (a trace after the close opens it again); tags one by one and in a batch', async () => {
 	const c = client('threads-state');
 	await conversation(c, 'threads-state');

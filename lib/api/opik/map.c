@@ -878,6 +878,20 @@ static void o_created(struct out *o, const struct member *m)
 		time_out(o->b, o->s->ingested_at);
 }
 
+int64_t opik_line_created(struct arena *a, const char *raw, size_t rawn, int64_t ingested)
+{
+	static const char key[] = "opik.created_at";
+	const char *text, *v;
+	size_t vn;
+	int64_t us;
+	/* Most lines of other APIs hold no such key: their attributes are not decoded. */
+	if (!raw || !memmem(raw, rawn, key, sizeof key - 1) || !(text = jline_text(a, raw, rawn)) ||
+	    !jline_get(text, strlen(text), key, &v, &vn) || !(text = jline_text(a, v, vn)) ||
+	    !time_parse(text, false, &us))
+		return ingested;
+	return us;
+}
+
 /* Kept verbatim when the client sent it (o_kept); else the version's own time. */
 static void o_updated(struct out *o, const struct member *m)
 {

@@ -23,7 +23,7 @@ struct opik_thread {
 	size_t traces;				  /* number_of_messages is twice this */
 	const char **trace_ids;			  /* the ids of those traces */
 	struct query_rollup u;			  /* its traces' spans: cost and usage */
-	int64_t created, updated;		  /* its traces' first and last versions */
+	int64_t created, updated;		  /* earliest trace created_at, last version */
 	const char *first_trace, *last_trace;	  /* whose input, whose output it shows */
 	const char *first_message, *last_message; /* JSON, once opik_threads_messages ran */
 	const struct judgement *state;		  /* NULL: never opened, closed or tagged */

@@ -61,7 +61,7 @@ const char *opik_thread_state_of(struct arena *a, const char *model_id)
 /* One trace of a thread, as its root's line and rollup give it. */
 struct tpoint {
 	const char *thread, *project, *trace;
-	int64_t start, end, ingested;
+	int64_t start, end, created, ingested; /* created_at as the trace shows it */
 	struct query_rollup u;
 };
 
@@ -73,9 +73,10 @@ struct collect {
 };
 
 /* The members of a root's line the visit reads. */
-enum { R_SESSION, R_TRACE, R_WORKSPACE, R_PROJECT, R_START, R_END, R_INGESTED, R__COUNT };
-static const char *const root_keys[R__COUNT] = {"session_id", "trace_id", "workspace",	"project",
-						"started_at", "ended_at", "ingested_at"};
+enum { R_SESSION, R_TRACE, R_WORKSPACE, R_PROJECT, R_START, R_END, R_INGESTED, R_RAW, R__COUNT };
+static const char *const root_keys[R__COUNT] = {"session_id",  "trace_id",	"workspace",
+						"project",     "started_at",	"ended_at",
+						"ingested_at", "raw_attributes"};
 
 static int64_t time_of(struct arena *a, const char *v, size_t vn)
 {
@@ -121,12 +122,14 @@ static void trace_seen(void *ctx, const struct query_trace *t)
 	if (!thread || !*thread || !s.trace_id || !project_ok(c, project) ||
 	    (c->sc->thread_id && strcmp(thread, c->sc->thread_id)))
 		return;
+	int64_t ingested = time_of(c->a, v[R_INGESTED], vn[R_INGESTED]);
 	struct tpoint p = {thread,
 			   project,
 			   s.trace_id,
 			   time_of(c->a, v[R_START], vn[R_START]),
 			   time_of(c->a, v[R_END], vn[R_END]),
-			   time_of(c->a, v[R_INGESTED], vn[R_INGESTED]),
+			   opik_line_created(c->a, v[R_RAW], vn[R_RAW], ingested),
+			   ingested,
 			   t->u};
 	buf_add(c->points, &p, sizeof p);
 }
@@ -222,8 +225,10 @@ static void fold(struct arena *a, const struct tpoint *p, size_t k, struct opik_
 		if (p[i].end != SPAN_NONE_I64 &&
 		    (last_end == SPAN_NONE_I64 || p[i].end >= last_end))
 			last_end = p[i].end, t->last_trace = p[i].trace;
-		if (p[i].ingested < t->created)
-			t->created = p[i].ingested;
+		/* Opik's ThreadDAO: the earliest created_at of the traces, which is a trace's
+		 * create (its first version), not the time of its last PATCH. */
+		if (p[i].created < t->created)
+			t->created = p[i].created;
 		if (p[i].ingested > t->updated)
 			t->updated = p[i].ingested;
 	}
