@@ -222,11 +222,11 @@ test('export writes the live spans; import reads them back through ingest valida
 	assert.match(lr.stderr, /long\.jsonl:5: invalid JSON/);
 	assert.match(lr.stderr, /4 bad lines; nothing was stored/);
 
-	// What Opik stores and direct ingest refuses (a span its own parent, an end before its
-	// start) is exported, and imports again as it was: an export of it failed its import.
+	// What Opik stores and direct ingest refuses (an end before its start) is exported, and
+	// imports again as it was: an export of it failed its import.
 	const h = { 'Comet-Workspace': 'ops-opik-odd' };
 	const T = '01a1fc91-cd0b-7000-8000-00000000c0d0', S = '01a1fc91-cd0b-7000-8000-00000000c0d1';
-	let o = await srv.request('POST', '/v1/private/spans', { headers: h, body: { id: S, trace_id: T, parent_span_id: S, project_name: 'odd', name: 'odd', start_time: dayTime(5000), end_time: dayTime(0) } });
+	let o = await srv.request('POST', '/v1/private/spans', { headers: h, body: { id: S, trace_id: T, project_name: 'odd', name: 'odd', start_time: dayTime(5000), end_time: dayTime(0) } });
 	assert.equal(o.status, 201, o.text);
 	const odd = path.join(tmp, 'odd.jsonl');
 	await cli('export', srv.dataDir, '--workspace', 'ops-opik-odd', '--out', odd);

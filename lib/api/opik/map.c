@@ -441,8 +441,8 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 	/* A parent sent that is the span itself, as direct ingest and Scale GP refuse it. */
 	if (ent == OPIK_SPAN && create && s->span_id && json_is_string(parent) &&
 	    !strcmp(s->span_id, json_string_value(parent)))
-		verrs_add_field(v, loc, "parent_span_id", "value_error",
-				"parent_span_id must differ from id", NULL);
+		verrs_add_field(v, loc, "parent_span_id", "value_error", "must differ from id",
+				NULL);
 	json_decref(loc);
 }
 

@@ -351,7 +351,7 @@ enum status opik_patch(struct http_req *req)
 	const char *parent = json_string_value(json_object_get(body, "parent_span_id"));
 	if (ent == OPIK_SPAN && parent && !strcmp(parent, req->id))
 		verrs_add(&v, json_pack("[s,s]", "body", "parent_span_id"), "value_error",
-			  "parent_span_id must differ from id", NULL);
+			  "must differ from id", NULL);
 	if (span_id_problem(req->id))
 		verrs_add(&v, json_pack("[s,s]", "path", "id"), "value_error",
 			  span_id_problem(req->id), NULL);
