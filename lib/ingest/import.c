@@ -148,7 +148,20 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 			json_string_value(json_object_get(e, "msg")));
 		goto out;
 	}
-	/* Defaults as ingest applies them, then the Span as the store reads its own lines. */
+	/* Defaults as ingest applies them, then the Span as the store reads its own lines. A
+	 * session the store made for a span that named none is of the workspace it was made in
+	 * (span_session_default): made again for this one, or into another workspace the span
+	 * would name a session of its own (its trace's other spans' session lost, a thread more in
+	 * Opik). */
+	struct span was;
+	span_init(&was);
+	was.workspace = json_string_value(json_object_get(o, "workspace"));
+	was.trace_id = json_string_value(json_object_get(o, "trace_id"));
+	was.session_id = json_string_value(json_object_get(o, "session_id"));
+	if (was.workspace && strcmp(was.workspace, ws) && span_session_default(&was) &&
+	    strcmp(was.session_id, was.trace_id))
+		json_object_set_new(o, "session_id",
+				    json_string(span_session_default_id(a, ws, was.trace_id)));
 	json_object_set_new(o, "workspace", json_string(ws));
 	if (!json_is_string(json_object_get(o, "session_id")))
 		json_object_set_new(o, "session_id", json_string(ds[0].session_id));

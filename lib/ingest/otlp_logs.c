@@ -245,8 +245,6 @@ static void set_events(struct span *s, const char *text)
 static void stand_in(struct otlp_logs *l, struct arena *a, const struct otlp_attach *it,
 		     struct span *out)
 {
-	const char *parts[2] = {l->ws, it->trace_id};
-
 	out->span_id = it->span_id;
 	out->trace_id = it->trace_id;
 	out->workspace = l->ws;
@@ -256,7 +254,7 @@ static void stand_in(struct otlp_logs *l, struct arena *a, const struct otlp_att
 	out->kind = KIND_LLM;
 	out->status = SPST_SUCCESS;
 	out->started_at = it->time_us;
-	out->session_id = hash_stable_id(a, "session", parts, 2);
+	out->session_id = span_session_default_id(a, l->ws, it->trace_id);
 	out->raw_attributes = json_pack("{s:b}", OTLP_AWAITING_SPAN, 1);
 }
 

@@ -721,9 +721,7 @@ void otlp_map_span(struct dec *d, struct raw_span *r)
 	if (k) {
 		s->session_id = sess = arena_strdup(d->a, k);
 	} else {
-		const char *parts[2] = {d->ws, s->trace_id};
-
-		s->session_id = hash_stable_id(d->a, "session", parts, 2);
+		s->session_id = span_session_default_id(d->a, d->ws, s->trace_id);
 	}
 	s->kind =
 	    catalog_kind(r->attrs, r->kind == OTLP__SPAN__SPAN_KIND__SPAN_KIND_CLIENT, &children);

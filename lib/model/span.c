@@ -197,6 +197,12 @@ bool span_session_default(const struct span *s)
 	return !strcmp(s->session_id + np, hex);
 }
 
+const char *span_session_default_id(struct arena *a, const char *ws, const char *trace)
+{
+	const char *parts[2] = {ws, trace};
+	return hash_stable_id(a, "session", parts, 2);
+}
+
 void span_tombstone(struct span *out, const struct span *cur)
 {
 	out->span_id = cur->span_id;

@@ -98,6 +98,9 @@ bool span_is_deleted(const struct span *s);
  * stable_id(workspace, trace_id): OTLP, nemo-intake.md 4.1). Such a span belongs to the session
  * its trace's other spans name, if any (README, "Sessions"). */
 bool span_session_default(const struct span *s);
+/* The session id the store gives a span of trace trace in workspace ws that names none:
+ * "session-" and the stable id of both (one that span_session_default recognises). */
+const char *span_session_default_id(struct arena *a, const char *ws, const char *trace);
 /* out (span_init'ed) becomes the deleting version of cur; its strings point into cur. */
 void span_tombstone(struct span *out, const struct span *cur);
 

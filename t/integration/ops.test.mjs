@@ -236,6 +236,41 @@ test('export writes the live spans; import reads them back through ingest valida
 	for (const [id, line] of was) assert.deepEqual(strip(now.get(id)), strip(line), id);
 });
 
+// An OTLP span that names no session gets one made of its workspace and trace, which marks it
+// as naming none (README "Sessions": it counts in its trace's session). Imported into another
+// workspace with the old id, it named a session of its own: the trace's session, its groups and
+// Opik's threads changed.
+test('import into another workspace makes again the session the store made for a span that named none', async () => {
+	const t0 = BigInt(Date.parse(dayTime(0, 1))) * 1000000n;
+	const span = (trace, sid, parent, session) => ({
+		traceId: trace, spanId: sid, parentSpanId: parent, name: `span ${sid}`,
+		startTimeUnixNano: String(t0), endTimeUnixNano: String(t0 + 1000n),
+		attributes: session ? [{ key: 'session.id', value: { stringValue: session } }] : [],
+	});
+	const T1 = '1111111111111111111111111111aaaa', T2 = '2222222222222222222222222222bbbb';
+	const body = { resourceSpans: [{ scopeSpans: [{ spans: [
+		span(T1, 'a000000000000001'), span(T1, 'a000000000000002', 'a000000000000001', 'conv-mix'),
+		span(T2, 'b000000000000001')] }] }] };
+	const r = await srv.request('POST', `${WS_PREFIX}/ops-sess/ingest/otlp/v1/traces`, { body });
+	assert.equal(r.status, 200, r.text);
+	const out = path.join(tmp, 'sess.jsonl');
+	await cli('export', srv.dataDir, '--workspace', 'ops-sess', '--out', out);
+	await cli('import', srv.dataDir, '--workspace', 'ops-sess-2', out);
+	const answers = async (ws) => {
+		const q = async (p) => (await srv.request('GET', `${WS_PREFIX}/${ws}/${p}`)).json;
+		const groups = await q(`spans/groups?by=session_id&filter[trace_id]=${T1}`);
+		const h = { 'Comet-Workspace': ws };
+		const threads = (await srv.request('GET', '/api/v1/private/traces/threads?project_name=Default%20Project', { headers: h })).json;
+		return [(await q(`traces/${T1}`)).session_id, groups.data.map((g) => g.span_count),
+			(await srv.request('GET', `/api/v1/private/traces/${T2}`, { headers: h })).json.thread_id,
+			threads.content.map((t) => t.id)];
+	};
+	const was = await answers('ops-sess');
+	assert.deepEqual(was.slice(0, 3), ['conv-mix', [2], undefined], JSON.stringify(was));
+	assert.deepEqual(await answers('ops-sess-2'), was);
+	await cli('verify', srv.dataDir, '--workspace', 'ops-sess-2');
+});
+
 test('the admin lock: a second run fails at once, or waits with --wait; usage is exit 2', async () => {
 	const lockFile = path.join(srv.dataDir, '.spandex-admin.lock');
 	fs.closeSync(fs.openSync(lockFile, 'a'));
