@@ -1,7 +1,10 @@
 // waterfall: a trace's spans as bars on one time axis, nested by parent, coloured by kind,
 // errors marked. An ARIA tree (flat treeitems with aria-level, setsize and posinset) with a
 // roving tabindex: Up/Down move, Left/Right fold and unfold, Home/End jump; selection follows
-// the focus and is reported through onSelect.
+// the focus and is reported through onSelect. Only the rows on screen (and a screenful either
+// side, and the selected one) are in the page: a trace of 12,001 spans took 5-8 s to open,
+// 3-5 s to unfold its root and 0.2-0.4 s a key press when every row was (layout forced over
+// 12k rows by focus and scrollIntoView, a cost string formatted per row).
 import { h, clear, parseTime, fmtDuration, fmtTick, fmtCompact, fmtCost, fmtInt, KINDS, KIND_SHORT } from './dom.js';
 
 // Nodes {span, children, depth, start, end (µs)} in display order: children by start time;
@@ -68,10 +71,20 @@ const label = (n, t0, judged) => {
 const judgedIcon = () => h('svg.wf-judged-icon', { viewBox: '0 0 12 12', 'aria-hidden': 'true', focusable: 'false' },
 	h('path', { d: 'M2 1.5h8a1 1 0 0 1 1 1v5a1 1 0 0 1-1 1H5.5L3 10.5v-2H2a1 1 0 0 1-1-1v-5a1 1 0 0 1 1-1z' }));
 
+// Rows are this tall (.wf-row in app.css says the same): the window of rows drawn is computed
+// from it and the page's scroll position, with no layout read per row.
+const ROW_H = 30;
+const OVERSCAN = 30; // rows drawn beyond each edge of the screen: a fast scroll shows no gap
+
 export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 	const { roots, nodes } = buildTree(spans);
-	let t0 = Math.min(...[...nodes.values()].map((n) => n.start).filter((x) => !Number.isNaN(x)));
-	let t1 = Math.max(...[...nodes.values()].map((n) => (Number.isNaN(n.end) ? n.start : n.end)).filter((x) => !Number.isNaN(x)));
+	let t0 = Infinity;
+	let t1 = -Infinity;
+	for (const n of nodes.values()) {
+		if (!Number.isNaN(n.start)) t0 = Math.min(t0, n.start);
+		const e = Number.isNaN(n.end) ? n.start : n.end;
+		if (!Number.isNaN(e)) t1 = Math.max(t1, e);
+	}
 	const ts = parseTime(trace?.started_at);
 	const te = parseTime(trace?.ended_at);
 	if (!Number.isNaN(ts)) t0 = Math.min(t0, ts);
@@ -83,7 +96,8 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 
 	const collapsed = new Set();
 	const judged = new Map(); // span id -> {n, text}: its judgements (setJudged)
-	let visible = [];
+	let visible = []; // {n, pos, size} of every row unfolded, in order; n.vi is its index
+	const drawn = new Map(); // node -> its row element, for the rows in the page
 	let selected = null;
 
 	const step = tickStep(total);
@@ -94,13 +108,19 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 		h('div.wf-axis-track', ticks.map((x) => h('span.wf-tick', { style: { left: `${(x / total) * 100}%` } }, x === 0 ? '0' : fmtTick(x / 1000)))));
 	const grid = h('div.wf-grid', { 'aria-hidden': 'true' }, ticks.map((x) => h('span.wf-gridline', { style: { left: `${(x / total) * 100}%` } })));
 	const tree = h('div.wf-rows', { role: 'tree', 'aria-labelledby': labelledBy, 'aria-multiselectable': 'false' });
-	const kindsUsed = KINDS.filter((k) => [...nodes.values()].some((n) => (KINDS.includes(n.span.kind) ? n.span.kind : 'UNKNOWN') === k));
+	const kinds = new Set();
+	let anyError = false;
+	for (const n of nodes.values()) {
+		kinds.add(KINDS.includes(n.span.kind) ? n.span.kind : 'UNKNOWN');
+		anyError ||= n.span.status === 'error';
+	}
 	const legend = h('div.wf-legend', { 'aria-hidden': 'true' },
-		kindsUsed.map((k) => h('span.wf-legend-item', h(`span.wf-swatch.kind-${k}`), k === 'UNKNOWN' ? 'other' : k.toLowerCase())),
-		[...nodes.values()].some((n) => n.span.status === 'error') ? h('span.wf-legend-item', h('span.wf-swatch.wf-swatch-error'), 'error') : null);
+		KINDS.filter((k) => kinds.has(k)).map((k) => h('span.wf-legend-item', h(`span.wf-swatch.kind-${k}`), k === 'UNKNOWN' ? 'other' : k.toLowerCase())),
+		anyError ? h('span.wf-legend-item', h('span.wf-swatch.wf-swatch-error'), 'error') : null);
 	const el = h('div.waterfall', legend, axis, h('div.wf-body', grid, tree));
 
-	function rowOf(n, pos, size) {
+	function rowOf(n, i) {
+		const { pos, size } = visible[i];
 		const s = n.span;
 		const kind = KINDS.includes(s.kind) ? s.kind : 'UNKNOWN';
 		const open = Number.isNaN(n.end);
@@ -110,6 +130,7 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 		const err = s.status === 'error';
 		const hasKids = n.children.length > 0;
 		const used = usageText(spanUsage(s), false);
+		const on = n === selected;
 		const twisty = h('span.wf-twisty', { 'aria-hidden': 'true' }, hasKids ? (collapsed.has(n) ? '▸' : '▾') : '');
 		if (hasKids) {
 			twisty.addEventListener('click', (e) => {
@@ -121,11 +142,12 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 		// short one that ends late.
 		const late = right > 78;
 		const inside = late && width > 22 && !err; // not over the error stripes
-		const row = h(`div.wf-row${err ? '.error' : ''}`, {
-			role: 'treeitem', id: `wf-${cssId(s.span_id)}`, tabindex: '-1',
+		const row = h(`div.wf-row${err ? '.error' : ''}${on ? '.selected' : ''}`, {
+			role: 'treeitem', id: `wf-${cssId(s.span_id)}`, tabindex: on ? '0' : '-1',
 			'aria-level': String(n.depth + 1), 'aria-setsize': String(size), 'aria-posinset': String(pos),
-			'aria-selected': 'false', 'aria-expanded': hasKids ? String(!collapsed.has(n)) : null,
+			'aria-selected': String(on), 'aria-expanded': hasKids ? String(!collapsed.has(n)) : null,
 			'aria-label': label(n, t0, judged.get(s.span_id)), dataset: { spanId: s.span_id, depth: String(n.depth) },
+			style: { top: `${i * ROW_H}px` },
 		},
 		h('div.wf-label', { style: { paddingLeft: `${0.35 + n.depth * 1.05}rem` } },
 			twisty,
@@ -143,53 +165,109 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 		row.addEventListener('focus', () => {
 			if (selected !== n) select(n, { focus: false });
 		});
-		n.row = row;
 		return row;
 	}
 
+	// How many spans are below n (shown on a folded row); a subtree does not change.
 	function countBelow(n) {
-		let c = 0;
-		for (const k of n.children) c += 1 + countBelow(k);
-		return c;
+		if (n.below === undefined) {
+			n.below = 0;
+			for (const k of n.children) n.below += 1 + countBelow(k);
+		}
+		return n.below;
 	}
 
-	function render() {
+	const shown = (n) => n && visible[n.vi]?.n === n;
+
+	// The rows unfolded (after a fold, an unfold, or on creation); then the page's rows anew.
+	function layout() {
 		visible = [];
 		const add = (list) => list.forEach((n, i) => {
+			n.vi = visible.length;
 			visible.push({ n, pos: i + 1, size: list.length });
 			if (!collapsed.has(n)) add(n.children);
 		});
 		add(roots);
-		clear(tree);
-		const frag = document.createDocumentFragment();
-		for (const v of visible) frag.append(rowOf(v.n, v.pos, v.size));
-		tree.append(frag);
-		if (selected && !visible.some((v) => v.n === selected)) {
+		tree.style.height = `${visible.length * ROW_H}px`;
+		if (selected && !shown(selected)) {
 			// Folded away: the selection moves to the visible ancestor.
 			let p = nodes.get(selected.span.parent_span_id);
-			while (p && !visible.some((v) => v.n === p)) p = nodes.get(p.span.parent_span_id);
+			while (p && !shown(p)) p = nodes.get(p.span.parent_span_id);
 			selected = p || visible[0]?.n || null;
 		}
-		mark();
+		redraw();
 	}
 
-	function mark() {
-		for (const v of visible) {
-			const on = v.n === selected;
-			v.n.row.setAttribute('aria-selected', String(on));
-			v.n.row.tabIndex = on ? 0 : -1;
-			v.n.row.classList.toggle('selected', on);
+	// Every row drawn again (what it says changed: folds, marks), keeping the focus.
+	function redraw() {
+		const hadFocus = tree.contains(document.activeElement);
+		for (const row of drawn.values()) row.remove();
+		drawn.clear();
+		draw();
+		if (hadFocus && selected) drawn.get(selected)?.focus({ preventScroll: true });
+	}
+
+	// The indexes of the rows on screen, and OVERSCAN more either side. One layout read (the
+	// tree's place); detached, the first screenful.
+	function windowed() {
+		const top = tree.isConnected ? tree.getBoundingClientRect().top : 0;
+		const height = window.innerHeight || document.documentElement.clientHeight || 1000;
+		const a = Math.max(0, Math.floor(-top / ROW_H) - OVERSCAN);
+		const b = Math.min(visible.length - 1, Math.ceil((height - top) / ROW_H) + OVERSCAN);
+		return [a, b];
+	}
+
+	// Puts in the page the rows of the window and the selected one (it may hold the focus),
+	// in order, and takes out the others.
+	function draw() {
+		const [a, b] = windowed();
+		const want = [];
+		for (let i = a; i <= b; i++) want.push(visible[i].n);
+		if (shown(selected) && (selected.vi < a || selected.vi > b)) {
+			want.push(selected);
+			want.sort((x, y) => x.vi - y.vi);
 		}
-		if (!selected && visible[0]) visible[0].n.row.tabIndex = 0;
+		const keep = new Set(want);
+		for (const [n, row] of drawn) {
+			if (!keep.has(n)) {
+				row.remove();
+				drawn.delete(n);
+			}
+		}
+		let prev = null;
+		for (const n of want) {
+			let row = drawn.get(n);
+			if (!row) {
+				row = rowOf(n, n.vi);
+				drawn.set(n, row);
+				if (prev) prev.after(row);
+				else tree.prepend(row);
+			}
+			prev = row;
+		}
+		if (!selected) drawn.get(visible[0]?.n)?.setAttribute('tabindex', '0');
+	}
+
+	function mark(n, on) {
+		const row = drawn.get(n);
+		if (!row) return;
+		row.setAttribute('aria-selected', String(on));
+		row.tabIndex = on ? 0 : -1;
+		row.classList.toggle('selected', on);
 	}
 
 	function select(n, { focus = false, notify = true } = {}) {
 		if (!n) return;
-		const changed = selected !== n;
+		const prev = selected;
+		const changed = prev !== n;
 		selected = n;
-		mark();
-		if (focus) n.row.focus({ preventScroll: true });
-		n.row.scrollIntoView({ block: 'nearest' });
+		if (changed && prev) mark(prev, false);
+		if (!drawn.has(n)) draw();
+		mark(n, true);
+		const row = drawn.get(n);
+		if (focus) row?.focus({ preventScroll: true });
+		row?.scrollIntoView({ block: 'nearest' });
+		draw(); // the window where the page now is
 		if (changed && notify) onSelect?.(n.span);
 	}
 
@@ -200,13 +278,11 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 		if (want === wasOpen) return;
 		if (want) collapsed.delete(n);
 		else collapsed.add(n);
-		const hadFocus = tree.contains(document.activeElement);
-		render();
-		if (hadFocus && selected) selected.row.focus({ preventScroll: true });
+		layout();
 	}
 
 	function move(delta) {
-		const i = visible.findIndex((v) => v.n === selected);
+		const i = shown(selected) ? selected.vi : -1;
 		const j = Math.max(0, Math.min(visible.length - 1, (i < 0 ? 0 : i + delta)));
 		if (visible[j]) select(visible[j].n, { focus: true });
 	}
@@ -230,16 +306,25 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 			else if (n && nodes.get(n.span.parent_span_id)) select(nodes.get(n.span.parent_span_id), { focus: true });
 			break;
 		case '*': // WAI-ARIA tree: unfold every sibling group
-			for (const x of nodes.values()) collapsed.delete(x);
-			render();
-			selected?.row.focus({ preventScroll: true });
+			collapsed.clear();
+			layout();
 			break;
 		default: return;
 		}
 		e.preventDefault();
 	});
 
-	render();
+	// Scrolling and resizing move the window; so does the page above growing or shrinking (the
+	// judgements under the header opening), which changes the body's size.
+	const onScroll = () => {
+		if (tree.isConnected) draw();
+	};
+	window.addEventListener('scroll', onScroll, { passive: true });
+	window.addEventListener('resize', onScroll, { passive: true });
+	const resized = typeof ResizeObserver === 'function' ? new ResizeObserver(onScroll) : null;
+	resized?.observe(document.body);
+
+	layout();
 	return {
 		el,
 		count: nodes.size,
@@ -253,7 +338,7 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 				if (collapsed.delete(p)) refold = true;
 				p = nodes.get(p.span.parent_span_id);
 			}
-			if (refold) render();
+			if (refold) layout();
 			select(n, opts);
 			return true;
 		},
@@ -262,17 +347,24 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 		setJudged(marks) {
 			judged.clear();
 			for (const [id, m] of marks) judged.set(id, m);
-			const hadFocus = tree.contains(document.activeElement);
-			render();
-			if (hadFocus && selected) selected.row.focus({ preventScroll: true });
+			redraw();
 		},
 		focus() {
-			(selected || visible[0]?.n)?.row.focus({ preventScroll: true });
+			const n = selected || visible[0]?.n;
+			if (!n) return;
+			if (!drawn.has(n)) draw();
+			drawn.get(n)?.focus({ preventScroll: true });
 		},
 		get selectedId() {
 			return selected?.span.span_id ?? null;
 		},
 		first: () => visible[0]?.n.span.span_id ?? null,
+		// Stops following the page's scrolling (the view is gone).
+		destroy() {
+			window.removeEventListener('scroll', onScroll);
+			window.removeEventListener('resize', onScroll);
+			resized?.disconnect();
+		},
 	};
 }
 

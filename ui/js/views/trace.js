@@ -113,6 +113,7 @@ export function mount(root, route, ctx) {
 			body.append(h('p.empty', 'No spans found for this trace.'));
 			return;
 		}
+		wf?.destroy();
 		wf = createWaterfall({ spans, trace, onSelect, labelledBy: 'wf-title' });
 		const hint = h('p.hint', h('kbd', '↑'), ' ', h('kbd', '↓'), ' move between spans · ', h('kbd', '←'), ' ', h('kbd', '→'), ' fold');
 		body.append(h('div.trace-split',
@@ -170,6 +171,7 @@ export function mount(root, route, ctx) {
 			document.removeEventListener('keydown', keys);
 			clearTimeout(pending);
 			spanCtl?.abort();
+			wf?.destroy();
 		},
 	};
 }

@@ -1,0 +1,149 @@
+// The trace viewer at its edges, in Debian's chromium against nginx and the real programs
+// (t/harness.mjs), each test on data of its own: a trace of 3,001 spans (only the rows on
+// screen are in the page; keys, folds, clicks and links still reach every span). Kept apart
+// from viewer.test.mjs, which tours the views on the fixture of t/ui/fixture.mjs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, ingestSpans } from '../harness.mjs';
+import { launch, unexpected } from './browser.mjs';
+
+const WS = 'ui-edges';
+const S = 1000;
+const T0 = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() - 1, 9);
+const iso = (ms) => new Date(T0 + ms).toISOString();
+
+// A trace of 1 + 100 + 2,900 spans: a root, 100 steps under it, 29 calls under each step.
+const BIG_GROUPS = 100;
+const BIG_KIDS = 29;
+const BIG_TOTAL = 1 + BIG_GROUPS * (1 + BIG_KIDS);
+function bigTrace() {
+	const trace = 'tr-big';
+	const out = [{ span_id: 'big-root', trace_id: trace, name: 'big-agent', kind: 'AGENT', status: 'success', started_at: iso(0), ended_at: iso(600 * S) }];
+	for (let g = 0; g < BIG_GROUPS; g++) {
+		const at = g * 5 * S;
+		out.push({ span_id: `big-g${g}`, parent_span_id: 'big-root', trace_id: trace, name: `step ${g}`, kind: 'CHAIN', status: 'success', started_at: iso(at), ended_at: iso(at + 4 * S) });
+		for (let k = 0; k < BIG_KIDS; k++) {
+			out.push({ span_id: `big-g${g}-${k}`, parent_span_id: `big-g${g}`, trace_id: trace, name: `call ${g}.${k}`, kind: 'LLM', status: 'success',
+				started_at: iso(at + k * 100 + 10), ended_at: iso(at + k * 100 + 90),
+				attributes: { 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 100 + k, 'gen_ai.usage.output_tokens': 10, 'llm.cost.total': 0.000123 } });
+		}
+	}
+	return out;
+}
+
+let srv;
+let browser;
+before(async () => {
+	srv = await startServer();
+	const spans = bigTrace();
+	for (let i = 0; i < spans.length; i += 1000) {
+		const r = await ingestSpans(WS, spans.slice(i, i + 1000), { source: 'ui-edges', base: srv.base });
+		if (r.status !== 201) throw new Error(`ingest: ${r.status} ${r.text}`);
+	}
+	browser = await launch();
+});
+after(async () => {
+	await browser?.close();
+	await srv?.stop();
+});
+
+async function open(hash, waitFor, viewport) {
+	const page = await browser.newPage();
+	if (viewport) await page.setViewportSize(viewport);
+	await page.goto(`${srv.base}/ui/${hash}`);
+	if (waitFor) await page.waitForSelector(waitFor);
+	return page;
+}
+
+function clean(page) {
+	assert.deepEqual(unexpected(page), [], 'no console errors');
+}
+
+// ---- a trace of 3,001 spans ----
+
+// The selected row: its span, whether it has the focus, and whether it is on screen.
+const current = (page) => page.evaluate(() => {
+	const r = document.querySelector('.wf-row.selected');
+	if (!r) return null;
+	const b = r.getBoundingClientRect();
+	return { id: r.dataset.spanId, focused: document.activeElement === r, onScreen: b.top >= 0 && b.bottom <= innerHeight,
+		pos: r.getAttribute('aria-posinset'), size: r.getAttribute('aria-setsize'), level: r.getAttribute('aria-level') };
+});
+const rowCount = (page) => page.locator('.wf-rows [role=treeitem]').count();
+// Every point of the tree on screen is a row: the window of rows drawn covers it.
+const covered = (page) => page.evaluate(() => {
+	const tree = document.querySelector('.wf-rows').getBoundingClientRect();
+	const x = tree.left + 40;
+	for (let y = Math.max(tree.top, 80) + 5; y < Math.min(tree.bottom, innerHeight) - 5; y += 15) {
+		if (!document.elementFromPoint(x, y)?.closest('.wf-row')) return `nothing at y=${y}`;
+	}
+	return true;
+});
+
+test('a trace of 3,001 spans puts only the rows on screen in the page; keys, folds and links reach every span', async (t0) => {
+	const t = Date.now();
+	const page = await open(`#/${WS}/traces/tr-big`, '.wf-row.selected');
+	const opened = Date.now() - t;
+	assert.equal(await page.textContent('#wf-title'), `Spans (${BIG_TOTAL.toLocaleString('en-US')})`);
+	// The tree is as tall as all its rows; only a few screenfuls of them are drawn.
+	assert.equal(await page.$eval('.wf-rows', (e) => e.getBoundingClientRect().height), BIG_TOTAL * 30);
+	const drawn = await rowCount(page);
+	assert.ok(drawn > 20 && drawn < 200, `${drawn} rows in the page`);
+	assert.deepEqual(await current(page), { id: 'big-root', focused: true, onScreen: true, pos: '1', size: '1', level: '1' });
+	// End: the last span, focused and scrolled to; Home: back.
+	let k = Date.now();
+	await page.keyboard.press('End');
+	assert.deepEqual(await current(page), { id: `big-g${BIG_GROUPS - 1}-${BIG_KIDS - 1}`, focused: true, onScreen: true, pos: String(BIG_KIDS), size: String(BIG_KIDS), level: '3' });
+	const end = Date.now() - k;
+	assert.equal(await covered(page), true);
+	assert.ok(await rowCount(page) < 200);
+	await page.keyboard.press('Home');
+	assert.equal((await current(page)).id, 'big-root');
+	// Down moves one row at a time through the drawn window and past it.
+	k = Date.now();
+	for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowDown');
+	const down = (Date.now() - k) / 40;
+	assert.deepEqual(await current(page), { id: 'big-g1-8', focused: true, onScreen: true, pos: '9', size: String(BIG_KIDS), level: '3' });
+	await page.waitForFunction(() => location.hash.includes('span=big-g1-8'));
+	// Scrolling the page draws the rows it brings on screen, and keeps the selected one.
+	await page.evaluate(() => window.scrollTo(0, document.querySelector('.wf-rows').offsetTop + 1500 * 30));
+	await page.waitForFunction(() => document.querySelector('.wf-row[data-span-id="big-g50-19"]'));
+	assert.equal(await covered(page), true);
+	assert.equal(await page.locator('.wf-row[data-span-id="big-g1-8"].selected').count(), 1, 'the selected row stays in the page');
+	// A click on a row drawn there selects it and shows its span.
+	k = Date.now();
+	await page.click('.wf-row[data-span-id="big-g50-19"]');
+	await page.waitForFunction(() => document.querySelector('#span-title')?.textContent === 'call 50.19');
+	const click = Date.now() - k;
+	assert.equal((await current(page)).id, 'big-g50-19');
+	// Fold the root: one row; unfold: the rows back, the root still selected.
+	await page.keyboard.press('Home');
+	k = Date.now();
+	await page.keyboard.press('ArrowLeft');
+	assert.equal(await rowCount(page), 1);
+	assert.equal(await page.textContent('.wf-row .wf-folded'), `+${BIG_TOTAL - 1}`);
+	await page.keyboard.press('ArrowRight');
+	const fold = Date.now() - k;
+	assert.equal(await page.getAttribute('.wf-row[data-span-id="big-root"]', 'aria-expanded'), 'true');
+	assert.ok((await rowCount(page)) > 20 && (await rowCount(page)) < 200);
+	assert.deepEqual(await current(page), { id: 'big-root', focused: true, onScreen: true, pos: '1', size: '1', level: '1' });
+	// A folded step says how many spans it hides, and the rows after it move up.
+	await page.keyboard.press('ArrowDown');
+	await page.keyboard.press('ArrowLeft');
+	assert.equal(await page.textContent('.wf-row[data-span-id="big-g0"] .wf-folded'), `+${BIG_KIDS}`);
+	await page.keyboard.press('ArrowDown');
+	assert.equal((await current(page)).id, 'big-g1');
+	assert.equal(await page.$eval('.wf-rows', (e) => e.getBoundingClientRect().height), (BIG_TOTAL - BIG_KIDS) * 30);
+	t0.diagnostic(`3,001 spans: open ${opened} ms, End ${end} ms, ↓ ${down.toFixed(0)} ms, click ${click} ms, fold and unfold the root ${fold} ms`);
+	// A link to a span deep down opens on it, on screen and focused, its step unfolded.
+	const p2 = await open(`#/${WS}/traces/tr-big?span=big-g70-5`, '.wf-row.selected');
+	assert.deepEqual(await current(p2), { id: 'big-g70-5', focused: true, onScreen: true, pos: '6', size: String(BIG_KIDS), level: '3' });
+	await p2.waitForFunction(() => document.querySelector('#span-title')?.textContent === 'call 70.5');
+	assert.equal(await covered(p2), true);
+	await p2.keyboard.press('ArrowDown');
+	assert.equal((await current(p2)).id, 'big-g70-6');
+	for (const p of [page, p2]) {
+		clean(p);
+		await p.close();
+	}
+});
