@@ -1,10 +1,11 @@
 // The trace viewer at its edges, in Debian's chromium against nginx and the real programs
 // (t/harness.mjs), each test on data of its own: a trace of 3,001 spans (only the rows on
-// screen are in the page; keys, folds, clicks and links still reach every span). Kept apart
+// screen are in the page; keys, folds, clicks and links still reach every span); a trace whose
+// spans count tokens in two ways. Kept apart
 // from viewer.test.mjs, which tours the views on the fixture of t/ui/fixture.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ingestSpans } from '../harness.mjs';
+import { startServer, ingestSpans, request, WS_PREFIX } from '../harness.mjs';
 import { launch, unexpected } from './browser.mjs';
 
 const WS = 'ui-edges';
@@ -31,11 +32,24 @@ function bigTrace() {
 	return out;
 }
 
+// A trace of an LLM call that sent input and output tokens and one that sent a total too: the
+// rollup's total_tokens (15) counts only the second, its input and output (1,010, 505) both.
+function mixedTrace() {
+	const trace = 'tr-mixed';
+	return [
+		{ span_id: 'mixed-root', trace_id: trace, name: 'mixed-tokens', kind: 'AGENT', status: 'success', started_at: iso(700 * S), ended_at: iso(710 * S) },
+		{ span_id: 'mixed-a', parent_span_id: 'mixed-root', trace_id: trace, name: 'llm-a', kind: 'LLM', status: 'success', started_at: iso(701 * S), ended_at: iso(705 * S),
+			attributes: { 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 1000, 'gen_ai.usage.output_tokens': 500 } },
+		{ span_id: 'mixed-b', parent_span_id: 'mixed-root', trace_id: trace, name: 'llm-b', kind: 'LLM', status: 'success', started_at: iso(706 * S), ended_at: iso(709 * S),
+			attributes: { 'gen_ai.request.model': 'gpt-4o', 'llm.token_count.prompt': 10, 'llm.token_count.completion': 5, 'llm.token_count.total': 15 } },
+	];
+}
+
 let srv;
 let browser;
 before(async () => {
 	srv = await startServer();
-	const spans = bigTrace();
+	const spans = [...bigTrace(), ...mixedTrace()];
 	for (let i = 0; i < spans.length; i += 1000) {
 		const r = await ingestSpans(WS, spans.slice(i, i + 1000), { source: 'ui-edges', base: srv.base });
 		if (r.status !== 201) throw new Error(`ingest: ${r.status} ${r.text}`);
@@ -146,4 +160,18 @@ test('a trace of 3,001 spans puts only the rows on screen in the page; keys, fol
 		clean(p);
 		await p.close();
 	}
+});
+
+// ---- figures ----
+
+test('a trace\'s header counts its tokens as the traces list does, when its spans count them differently', async () => {
+	const api = (await request('GET', `${WS_PREFIX}/${WS}/traces/tr-mixed`, { base: srv.base })).json;
+	assert.deepEqual([api.input_tokens, api.output_tokens, api.total_tokens], [1010, 505, 15]);
+	const page = await open(`#/${WS}/traces`, '.traces-table tbody tr');
+	assert.equal((await page.textContent('.traces-table tbody tr:has-text("mixed-tokens") .col-tokens')).trim(), '1.5k');
+	await page.goto(`${srv.base}/ui/#/${WS}/traces/tr-mixed`);
+	await page.waitForSelector('.wf-row.selected');
+	assert.match(await page.textContent('.trace-head dl.facts'), /Tokens\s*1,515/);
+	clean(page);
+	await page.close();
 });

@@ -9,7 +9,7 @@ import { href } from '../route.js';
 import { createWaterfall } from '../waterfall.js';
 import { errorBox, loading, heading, isAbort, lastList, facts } from './common.js';
 import { showSpan } from './span.js';
-import { failedSpans } from './traces.js';
+import { failedSpans, tokensOf } from './traces.js';
 import { scoreChips, sessionJudgements, judgementList, countText } from './judgements.js';
 
 const PAGE = 1000; // the API's largest page
@@ -92,7 +92,7 @@ export function mount(root, route, ctx) {
 		t0 = parseTime(trace.started_at);
 		sessionId = trace.session_id || spans.find((s) => s.span_id === trace.root_span_id)?.session_id || null;
 		ctx.setTitle(`${trace.name || id} · Trace · ${ws}`);
-		const tokens = trace.total_tokens ?? ((trace.input_tokens ?? 0) + (trace.output_tokens ?? 0) || undefined);
+		const tokens = tokensOf(trace); // as the traces list and the session page count them
 		const judged = h('div.trace-judgements');
 		const head = h('header.trace-head',
 			heading(trace.name || '(unnamed trace)', statusPill(trace.status, failedSpans(trace))),
@@ -100,7 +100,7 @@ export function mount(root, route, ctx) {
 				['Started', h('span', { title: `${trace.started_at} · ${fmtAgo(trace.started_at)}` }, fmtDateTime(trace.started_at))],
 				['Duration', trace.duration_ms !== undefined ? fmtDuration(trace.duration_ms) : null],
 				['Spans', fmtInt(trace.span_count ?? spans.length)],
-				['Tokens', tokens !== undefined ? h('span', { title: `input ${fmtInt(trace.input_tokens ?? 0)} · output ${fmtInt(trace.output_tokens ?? 0)}` }, fmtInt(tokens)) : null],
+				['Tokens', tokens !== null ? h('span', { title: `input ${fmtInt(trace.input_tokens ?? 0)} · output ${fmtInt(trace.output_tokens ?? 0)}` }, fmtInt(tokens)) : null],
 				['Cost', trace.cost_usd !== undefined ? fmtCost(trace.cost_usd) : null],
 				['Session', trace.session_id ? h('a', { href: href(ws, 'sessions', trace.session_id) }, trace.session_id) : null],
 				['Trace id', h('span.id-with-copy', h('code', id), copyButton(id, 'Copy trace id'))],
