@@ -1,7 +1,8 @@
 // The trace viewer at its edges, in Debian's chromium against nginx and the real programs
 // (t/harness.mjs), each test on data of its own: a trace of 3,001 spans (only the rows on
 // screen are in the page; keys, folds, clicks and links still reach every span); a trace whose
-// spans count tokens in two ways. Kept apart
+// spans count tokens in two ways; failed spans whose bars end late (where their durations go).
+// Kept apart
 // from viewer.test.mjs, which tours the views on the fixture of t/ui/fixture.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,11 +46,25 @@ function mixedTrace() {
 	];
 }
 
+// Failed spans whose bars end past 78% of the axis: one from its start (the duration goes in
+// the bar), one short (before the bar), and a successful long one (in the bar).
+function lateTrace() {
+	const trace = 'tr-late';
+	const sp = (id, name, from, to, status = 'error') => ({ span_id: id, parent_span_id: 'late-root', trace_id: trace, name, kind: 'TOOL', status,
+		started_at: iso(800 * S + from), ended_at: iso(800 * S + to), ...(status === 'error' ? { attributes: { 'exception.type': 'TimeoutError', 'exception.message': 'no answer' } } : {}) });
+	return [
+		{ span_id: 'late-root', trace_id: trace, name: 'late', kind: 'AGENT', status: 'error', started_at: iso(800 * S), ended_at: iso(810 * S) },
+		sp('late-long', 'fails-late-from-start', 0, 9 * S),
+		sp('late-short', 'fails-late-short', 8.5 * S, 9.5 * S),
+		sp('late-ok', 'long-ok', 1 * S, 9 * S, 'success'),
+	];
+}
+
 let srv;
 let browser;
 before(async () => {
 	srv = await startServer();
-	const spans = [...bigTrace(), ...mixedTrace()];
+	const spans = [...bigTrace(), ...mixedTrace(), ...lateTrace()];
 	for (let i = 0; i < spans.length; i += 1000) {
 		const r = await ingestSpans(WS, spans.slice(i, i + 1000), { source: 'ui-edges', base: srv.base });
 		if (r.status !== 201) throw new Error(`ingest: ${r.status} ${r.text}`);
@@ -174,4 +189,29 @@ test('a trace\'s header counts its tokens as the traces list does, when its span
 	assert.match(await page.textContent('.trace-head dl.facts'), /Tokens\s*1,515/);
 	clean(page);
 	await page.close();
+});
+
+test('the duration of a failed span that ends late stays inside the track, clear of the span names', async () => {
+	for (const width of [1360, 390]) {
+		const page = await open(`#/${WS}/traces/tr-late`, '.wf-row.selected', { width, height: 860 });
+		const boxes = await page.$$eval('.wf-row', (rows) => rows.map((r) => {
+			const box = (sel) => {
+				const b = r.querySelector(sel).getBoundingClientRect();
+				return { left: b.left, right: b.right };
+			};
+			return { id: r.dataset.spanId, dur: box('.wf-dur'), track: box('.wf-track'), bar: box('.wf-bar'), name: box('.wf-label'), text: r.querySelector('.wf-dur').textContent };
+		}));
+		assert.equal(boxes.length, 4);
+		for (const b of boxes) {
+			assert.ok(b.dur.left >= b.track.left - 0.5, `${width}px, ${b.id}: the duration ${b.text} starts at ${b.dur.left}, the track at ${b.track.left}`);
+			assert.ok(b.dur.left >= b.name.right - 0.5, `${width}px, ${b.id}: the duration is clear of the name`);
+		}
+		// In a long bar that ends late, failed or not, the duration is within the bar.
+		for (const id of ['late-long', 'late-ok']) {
+			const b = boxes.find((x) => x.id === id);
+			assert.ok(b.dur.left >= b.bar.left - 0.5 && b.dur.right <= b.bar.right + 0.5, `${width}px, ${id}: the duration is in its bar`);
+		}
+		clean(page);
+		await page.close();
+	}
 });

@@ -138,10 +138,12 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 				toggle(n);
 			});
 		}
-		// The duration goes after the bar, or inside a long bar that ends late, or before a
-		// short one that ends late.
+		// The duration goes after the bar, or inside a long bar that ends late (on a failed
+		// one, on a patch of its own colour over the stripes), or before a short one that ends
+		// late: that one starts past 56% of the track, so the duration has room there. A
+		// failed bar from 0 to past 78% had its duration drawn before the track, over the name.
 		const late = right > 78;
-		const inside = late && width > 22 && !err; // not over the error stripes
+		const inside = late && width > 22;
 		const row = h(`div.wf-row${err ? '.error' : ''}${on ? '.selected' : ''}`, {
 			role: 'treeitem', id: `wf-${cssId(s.span_id)}`, tabindex: on ? '0' : '-1',
 			'aria-level': String(n.depth + 1), 'aria-setsize': String(size), 'aria-posinset': String(pos),
@@ -159,7 +161,7 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 			used ? h('span.wf-usage', { title: usageText(spanUsage(s), true) }, used) : null),
 		h('div.wf-track',
 			h(`div.wf-bar.kind-${kind}${err ? '.error' : ''}${open ? '.open' : ''}`, { style: { left: `${left}%`, width: `${width}%` } }),
-			h(`span.wf-dur${inside ? '.inside' : late ? '.before' : ''}`, { style: inside ? { right: `${100 - right}%` } : late ? { right: `${100 - left}%` } : { left: `${right}%` } },
+			h(`span.wf-dur${inside ? `.inside${err ? '.on-error' : ''}` : late ? '.before' : ''}`, { style: inside ? { right: `${100 - right}%` } : late ? { right: `${100 - left}%` } : { left: `${right}%` } },
 				open ? 'no end' : fmtDuration((n.end - n.start) / 1000))));
 		row.addEventListener('click', () => select(n, { focus: true }));
 		row.addEventListener('focus', () => {
