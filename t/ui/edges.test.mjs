@@ -2,7 +2,7 @@
 // (t/harness.mjs), each test on data of its own: a trace of 3,001 spans (only the rows on
 // screen are in the page; keys, folds, clicks and links still reach every span); a trace whose
 // spans count tokens in two ways; failed spans whose bars end late (where their durations go).
-// Kept apart
+// a session turn with a 300-character name and an error holding a URL. Kept apart
 // from viewer.test.mjs, which tours the views on the fixture of t/ui/fixture.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,11 +60,19 @@ function lateTrace() {
 	];
 }
 
+// A session of one turn: its name 300 characters without a space, its error a long URL.
+const LONG_NAME = `summarise-${'x'.repeat(290)}`;
+function wrapSession() {
+	return [{ span_id: 'wrap-root', trace_id: 'tr-wrap', session_id: 'sess-wrap', name: LONG_NAME, kind: 'AGENT', status: 'error',
+		started_at: iso(900 * S), ended_at: iso(902 * S), input: [{ role: 'user', content: 'hello' }],
+		attributes: { 'exception.type': 'RateLimitError', 'exception.message': 'Error code: 429 - rate limited; see https://platform.example.com/docs/guides/rate-limits?context=a-very-long-query-string-that-does-not-break&utm_source=error-message-without-any-spaces' } }];
+}
+
 let srv;
 let browser;
 before(async () => {
 	srv = await startServer();
-	const spans = [...bigTrace(), ...mixedTrace(), ...lateTrace()];
+	const spans = [...bigTrace(), ...mixedTrace(), ...lateTrace(), ...wrapSession()];
 	for (let i = 0; i < spans.length; i += 1000) {
 		const r = await ingestSpans(WS, spans.slice(i, i + 1000), { source: 'ui-edges', base: srv.base });
 		if (r.status !== 201) throw new Error(`ingest: ${r.status} ${r.text}`);
@@ -214,4 +222,14 @@ test('the duration of a failed span that ends late stays inside the track, clear
 		clean(page);
 		await page.close();
 	}
+});
+
+test('a session turn\'s long name and error wrap on a narrow screen', async () => {
+	const page = await open(`#/${WS}/sessions/sess-wrap`, '.turn-error', { width: 375, height: 700 });
+	assert.match(await page.textContent('.turn-error'), /RateLimitError: Error code: 429/);
+	assert.equal(await page.textContent('.turn-name'), LONG_NAME);
+	const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+	assert.ok(wide <= 375, `the page is ${wide}px wide`);
+	clean(page);
+	await page.close();
 });
