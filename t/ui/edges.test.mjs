@@ -2,7 +2,8 @@
 // (t/harness.mjs), each test on data of its own: a trace of 3,001 spans (only the rows on
 // screen are in the page; keys, folds, clicks and links still reach every span); a trace whose
 // spans count tokens in two ways; failed spans whose bars end late (where their durations go).
-// a session turn with a 300-character name and an error holding a URL. Kept apart
+// a session turn with a 300-character name and an error holding a URL; a trace judged from
+// its span panel. Kept apart
 // from viewer.test.mjs, which tours the views on the fixture of t/ui/fixture.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -230,6 +231,39 @@ test('a session turn\'s long name and error wrap on a narrow screen', async () =
 	assert.equal(await page.textContent('.turn-name'), LONG_NAME);
 	const wide = await page.evaluate(() => document.documentElement.scrollWidth);
 	assert.ok(wide <= 375, `the page is ${wide}px wide`);
+	clean(page);
+	await page.close();
+});
+
+// ---- judging ----
+
+test('a thumbs up and a comment from the span panel show at once in the trace\'s header and on its row; deleting them takes them away', async () => {
+	const page = await open(`#/${WS}/traces/tr-mixed?span=mixed-a`, '.judgements .judge-empty');
+	const mark = (id) => page.evaluate((sid) => document.querySelector(`.wf-row[data-span-id="${sid}"] .wf-judged`)?.textContent ?? null, id);
+	const summary = () => page.evaluate(() => document.querySelector('.trace-judgements summary')?.textContent ?? null);
+	assert.equal(await mark('mixed-a'), null);
+	assert.equal(await summary(), null);
+	await page.click('.judge-actions button[aria-label="Thumbs up"]');
+	await page.waitForFunction(() => document.querySelector('.wf-row[data-span-id="mixed-a"] .wf-judged')?.textContent === '1');
+	await page.waitForFunction(() => /1 feedback/.test(document.querySelector('.trace-judgements summary')?.textContent));
+	assert.match(await page.getAttribute('.wf-row[data-span-id="mixed-a"]', 'aria-label'), /, 1 feedback$/);
+	await page.click('.judge-actions button:has-text("Comment")');
+	await page.fill('#judge-note-text', 'Counted twice?');
+	await page.click('#judge-note-form button[type=submit]');
+	await page.waitForFunction(() => document.querySelector('.wf-row[data-span-id="mixed-a"] .wf-judged')?.textContent === '2');
+	await page.waitForFunction(() => /1 feedback, 1 note/.test(document.querySelector('.trace-judgements summary')?.textContent));
+	await page.click('.trace-judgements summary');
+	assert.match(await page.textContent('.trace-judgements .judge-list'), /Counted twice\?/);
+	// Deleting them: the list follows (staying open), then the mark goes.
+	await page.click('.judgements .judge-item.judge-k-note button.judge-delete');
+	await page.waitForFunction(() => document.querySelector('.wf-row[data-span-id="mixed-a"] .wf-judged')?.textContent === '1');
+	await page.waitForFunction(() => !/note/.test(document.querySelector('.trace-judgements summary')?.textContent));
+	assert.equal(await page.evaluate(() => document.querySelector('.trace-judgements details').open), true);
+	await page.click('.judgements .judge-item.judge-k-feedback button.judge-delete');
+	await page.waitForFunction(() => !document.querySelector('.wf-row[data-span-id="mixed-a"] .wf-judged'));
+	await page.waitForFunction(() => !document.querySelector('.trace-judgements details'));
+	// The span judged is still the one selected.
+	assert.equal(await page.getAttribute('.wf-row.selected', 'data-span-id'), 'mixed-a');
 	clean(page);
 	await page.close();
 });

@@ -347,6 +347,7 @@ export function createWaterfall({ spans, trace, onSelect, labelledBy }) {
 		move,
 		// Marks the spans judged: marks maps a span id to {n, text} ("2 scores, 1 note").
 		setJudged(marks) {
+			if (!marks.size && !judged.size) return;
 			judged.clear();
 			for (const [id, m] of marks) judged.set(id, m);
 			redraw();

@@ -165,8 +165,9 @@ function writeError(e) {
 
 // The span panel's "Scores and feedback" section of span s (of a trace in session sessionId):
 // its evaluator results and annotations, loaded now; thumbs, a score and a comment added from
-// it appear at once; one's own annotations can be deleted. signal: the panel moved on.
-export function spanJudgements(ws, s, sessionId, { signal } = {}) {
+// it appear at once; one's own annotations can be deleted. signal: the panel moved on;
+// onChange: called after each write and delete (the trace's header and marks follow).
+export function spanJudgements(ws, s, sessionId, { signal, onChange } = {}) {
 	const state = { results: [], anns: [] };
 	const head = h('span.judge-summary');
 	const body = h('div.judge-body', h('p.muted.small', 'Loading scores and feedback…'));
@@ -215,6 +216,7 @@ export function spanJudgements(ws, s, sessionId, { signal } = {}) {
 			remember(a);
 			state.anns.push(a);
 			render();
+			onChange?.();
 			status.textContent = `Added ${a.kind === 'note' ? 'the comment' : a.kind === 'feedback' ? (a.value === 'positive' ? 'a thumbs up' : 'a thumbs down') : `the score ${a.name}`}.`;
 			return true;
 		} catch (e) {
@@ -233,6 +235,7 @@ export function spanJudgements(ws, s, sessionId, { signal } = {}) {
 			await api.unannotate(ws, a.annotation_id);
 			state.anns = state.anns.filter((x) => x.annotation_id !== a.annotation_id);
 			render();
+			onChange?.();
 			status.className = 'judge-status';
 			status.textContent = 'Deleted.';
 		} catch (e) {

@@ -91,8 +91,9 @@ function attributes(ws, s) {
 // Fills `panel` for span s (a summary from the list) of a trace starting at traceStartUs, of
 // session sessionId (the trace's; the span's own when not given), which is what the
 // annotations written from it name; fetches the full span for input and output, and its
-// scores and feedback. signal: aborted once another span is shown.
-export function showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId } = {}) {
+// scores and feedback. signal: aborted once another span is shown; onJudged: called after a
+// judgement is written or deleted from the panel.
+export function showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId, onJudged } = {}) {
 	const start = parseTime(s.started_at);
 	const end = parseTime(s.ended_at);
 	const dur = Number.isNaN(end) ? null : (end - start) / 1000;
@@ -109,7 +110,7 @@ export function showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId
 			])),
 		errorSection(s),
 		usage(s),
-		spanJudgements(ws, s, sessionId || s.session_id, { signal })]);
+		spanJudgements(ws, s, sessionId || s.session_id, { signal, onChange: onJudged })]);
 	const rest = h('div.span-rest', loading('Loading input and output…'));
 	panel.append(rest);
 	spanDetail(ws, s.span_id).then((full) => {
@@ -117,6 +118,6 @@ export function showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId
 		clear(rest).append(payload('input', 'Input', full.input), payload('output', 'Output', full.output), attributes(ws, full));
 	}).catch((e) => {
 		if (isAbort(e)) return;
-		clear(rest).append(errorBox(e, { what: 'This span', askKey, retry: () => showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId }) }), attributes(ws, s));
+		clear(rest).append(errorBox(e, { what: 'This span', askKey, retry: () => showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId, onJudged }) }), attributes(ws, s));
 	});
 }

@@ -33,6 +33,8 @@ export function mount(root, route, ctx) {
 	let t0 = NaN;
 	let pending = null;
 	let sessionId = null; // the trace's session: what annotations written from a span name
+	let judgedAgain = null; // reads the trace's judgements again (after one is written)
+	let judgedSeq = 0; // the latest read of them: an older answer is dropped
 	ctx.setTitle(`Trace ${id} · ${ws}`);
 
 	const back = h('a.back', { href: lastList(href(ws, 'traces')) }, '← Traces');
@@ -58,7 +60,7 @@ export function mount(root, route, ctx) {
 		// A burst of arrow presses shows the last span only.
 		clearTimeout(pending);
 		const sig = spanCtl.signal;
-		pending = setTimeout(() => showSpan(panel, ws, s, t0, { signal: sig, askKey: ctx.askKey, sessionId }), 60);
+		pending = setTimeout(() => showSpan(panel, ws, s, t0, { signal: sig, askKey: ctx.askKey, sessionId, onJudged: () => judgedAgain?.() }), 60);
 	}
 
 	const panel = h('section.span-panel', { 'aria-labelledby': 'span-title', tabindex: '-1' });
@@ -126,34 +128,39 @@ export function mount(root, route, ctx) {
 			wf.select(spans.find((s) => s.span_id === trace.root_span_id)?.span_id || wf.first(), { focus: true });
 		}
 		markShown('trace');
-		showJudged(judged, spans);
+		judgedAgain = () => showJudged(judged, spans);
+		judgedAgain();
 	}
 
 	// The feedback and comments on the trace's spans (and its session's own), under the
 	// header, and a mark on each span judged: from the annotations and evaluator results of
-	// the sessions its spans name, after the waterfall is on screen.
+	// the sessions its spans name, after the waterfall is on screen, and again after the span
+	// panel writes or deletes one.
 	async function showJudged(box, spans) {
+		const seq = ++judgedSeq;
 		const ids = new Set(spans.map((s) => s.span_id));
 		let got;
 		try {
 			got = await sessionJudgements(ws, [sessionId, ...spans.map((s) => s.session_id)], { signal: ctx.signal });
 		} catch (e) {
-			if (!isAbort(e)) box.append(h('p.muted.small', `Feedback could not be read: ${e.detail || e.message}`));
+			if (!isAbort(e) && seq === judgedSeq) append(clear(box), [h('p.muted.small', `Feedback could not be read: ${e.detail || e.message}`)]);
 			return;
 		}
-		if (ctx.signal.aborted) return;
+		if (ctx.signal.aborted || seq !== judgedSeq) return;
 		const anns = got.anns.filter((a) => (a.span_id ? ids.has(a.span_id) : a.session_id === sessionId));
 		const results = got.results.filter((r) => ids.has(r.span_id));
 		const name = new Map(spans.map((s) => [s.span_id, s.name || '(unnamed)']));
 		const onSpan = (sid) => h('button.link-button.judge-on', { type: 'button', title: `Show span ${sid}`, onclick: () => wf?.select(sid, { focus: true }) }, `on ${name.get(sid)}`);
+		const wasOpen = box.querySelector('details')?.open;
 		append(clear(box), [judgementList(anns, { spanLabel: onSpan, title: 'Feedback and comments on this trace', more: got.more })]);
-		const marks = new Map();
-		for (const sid of ids) {
-			const a = anns.filter((x) => x.span_id === sid);
-			const r = results.filter((x) => x.span_id === sid);
-			if (a.length + r.length) marks.set(sid, { n: a.length + r.length, text: countText(a, r) });
-		}
-		if (marks.size) wf?.setJudged(marks);
+		if (wasOpen && box.querySelector('details')) box.querySelector('details').open = true;
+		const bySpan = new Map(); // span id -> {a, r}: its annotations and evaluator results
+		const of = (sid) => bySpan.get(sid) || bySpan.set(sid, { a: [], r: [] }).get(sid);
+		for (const x of anns) if (x.span_id) of(x.span_id).a.push(x);
+		for (const x of results) of(x.span_id).r.push(x);
+		const marks = new Map([...bySpan].map(([sid, { a, r }]) => [sid, { n: a.length + r.length, text: countText(a, r) }]));
+		// Every time, so a span whose last judgement was deleted loses its mark.
+		wf?.setJudged(marks);
 	}
 
 	load();
