@@ -3,7 +3,7 @@
 // screen are in the page; keys, folds, clicks and links still reach every span); a trace whose
 // spans count tokens in two ways; failed spans whose bars end late (where their durations go).
 // a session turn with a 300-character name and an error holding a URL; a trace judged from
-// its span panel. Kept apart
+// its span panel; the formatters of ui/js/dom.js at the edges of their units. Kept apart
 // from viewer.test.mjs, which tours the views on the fixture of t/ui/fixture.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -231,6 +231,28 @@ test('a session turn\'s long name and error wrap on a narrow screen', async () =
 	assert.equal(await page.textContent('.turn-name'), LONG_NAME);
 	const wide = await page.evaluate(() => document.documentElement.scrollWidth);
 	assert.ok(wide <= 375, `the page is ${wide}px wide`);
+	clean(page);
+	await page.close();
+});
+
+// The formatters as the browser runs them (dom.js is an ES module of the page).
+test('durations and compact numbers change unit where the rounded figure reaches the next', async () => {
+	const page = await open(`#/${WS}/traces`, '.traces-table tbody tr');
+	const got = await page.evaluate(async () => {
+		const { fmtDuration, fmtCompact } = await import('/ui/js/dom.js');
+		const d = [0.5, 0.9996, 9.996, 99.96, 999.4, 999.7, 1240, 59949, 59999, 60000, 3599400, 3599600, 7800000, 86399000, 8 * 86400e3, 30 * 86400e3 + 5 * 3600e3];
+		const c = [999.994, 999.996, 1234, 9999.96, 12345, 999499, 999999, 3400000, 999999999, -999999];
+		return [d.map((x) => [x, fmtDuration(x)]), c.map((x) => [x, fmtCompact(x)])];
+	});
+	assert.deepEqual(Object.fromEntries(got[0]), {
+		0.5: '500 µs', 0.9996: '1.00 ms', 9.996: '10.0 ms', 99.96: '100 ms', 999.4: '999 ms', 999.7: '1.00 s', 1240: '1.24 s',
+		59949: '59.9 s', 59999: '1 min 00 s', 60000: '1 min 00 s', 3599400: '59 min 59 s', 3599600: '1 h 00 min', 7800000: '2 h 10 min',
+		86399000: '1 d 00 h', [8 * 86400e3]: '8 d 00 h', [30 * 86400e3 + 5 * 3600e3]: '30 d 05 h',
+	});
+	assert.deepEqual(Object.fromEntries(got[1]), {
+		999.994: '999.99', 999.996: '1.0k', 1234: '1.2k', 9999.96: '10k', 12345: '12k', 999499: '999k', 999999: '1.0M', 3400000: '3.4M',
+		999999999: '1.0B', [-999999]: '-1.0M',
+	});
 	clean(page);
 	await page.close();
 });

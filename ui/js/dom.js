@@ -86,17 +86,24 @@ export function fmtAgo(iso, now = Date.now()) {
 	return d === 1 ? 'yesterday' : `${d} days ago`;
 }
 
-// A duration in milliseconds: "840 µs", "12.3 ms", "1.24 s", "3 min 05 s", "2 h 10 min".
+// A duration in milliseconds: "840 µs", "12.3 ms", "1.24 s", "3 min 05 s", "2 h 10 min",
+// "8 d 00 h". Each step is chosen by the figure as rounded, so 999.7 ms is "1.00 s" and
+// 59,999 ms "1 min 00 s", not "1000 ms" and "60.0 s".
 export function fmtDuration(ms) {
 	if (ms === null || ms === undefined || Number.isNaN(ms)) return '—';
-	if (ms < 1) return `${Math.round(ms * 1000)} µs`;
-	if (ms < 10) return `${ms.toFixed(2)} ms`;
-	if (ms < 1000) return `${ms < 100 ? ms.toFixed(1) : Math.round(ms)} ms`;
+	if (Math.round(ms * 1000) < 1000) return `${Math.round(ms * 1000)} µs`;
+	if (Number(ms.toFixed(2)) < 10) return `${ms.toFixed(2)} ms`;
+	if (Number(ms.toFixed(1)) < 100) return `${ms.toFixed(1)} ms`;
+	if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
 	const s = ms / 1000;
-	if (s < 10) return `${s.toFixed(2)} s`;
-	if (s < 60) return `${s.toFixed(1)} s`;
-	if (s < 3600) return `${Math.floor(s / 60)} min ${pad(Math.floor(s % 60))} s`;
-	return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} min`;
+	if (Number(s.toFixed(2)) < 10) return `${s.toFixed(2)} s`;
+	if (Number(s.toFixed(1)) < 60) return `${s.toFixed(1)} s`;
+	const secs = Math.round(s);
+	if (secs < 3600) return `${Math.floor(secs / 60)} min ${pad(secs % 60)} s`;
+	const mins = Math.round(s / 60);
+	if (mins < 24 * 60) return `${Math.floor(mins / 60)} h ${pad(mins % 60)} min`;
+	const hours = Math.round(s / 3600);
+	return `${Math.floor(hours / 24)} d ${pad(hours % 24)} h`;
 }
 
 // ---- numbers ----
@@ -104,13 +111,17 @@ export function fmtDuration(ms) {
 const intFmt = new Intl.NumberFormat('en-US');
 export const fmtInt = (n) => (n === null || n === undefined ? '—' : intFmt.format(n));
 
-// 1234 -> "1.2k", 3400000 -> "3.4M" (tables); exact figures go in titles.
+// 1234 -> "1.2k", 3400000 -> "3.4M" (tables); exact figures go in titles. The unit is chosen
+// by the figure as rounded: 999,999 is "1.0M", not "1000k".
 export function fmtCompact(n) {
 	if (n === null || n === undefined) return '—';
-	const a = Math.abs(n);
-	if (a < 1000) return String(Math.round(n * 100) / 100);
-	if (a < 1e6) return `${(n / 1e3).toFixed(a < 1e4 ? 1 : 0)}k`;
-	if (a < 1e9) return `${(n / 1e6).toFixed(a < 1e7 ? 1 : 0)}M`;
+	const small = Math.round(n * 100) / 100;
+	if (Math.abs(small) < 1000) return String(small);
+	for (const [unit, suffix] of [[1e3, 'k'], [1e6, 'M']]) {
+		const x = Math.abs(n) / unit;
+		const digits = Number(x.toFixed(1)) < 10 ? 1 : 0;
+		if (Number(x.toFixed(digits)) < 1000) return `${(n / unit).toFixed(digits)}${suffix}`;
+	}
 	return `${(n / 1e9).toFixed(1)}B`;
 }
 
