@@ -204,8 +204,14 @@ test('a trace shows one bar per span, nested under its parent, errors marked', a
 		const want = expectedTree(id);
 		// The rows may be in the page before its layout is (a loaded machine read a root's bar
 		// as 0 px wide once): every bar gets its width, or the wait fails the test.
+		// A row drawn again after that wait (the trace's feedback arriving) is read again too:
+		// a CI run under load read a root's bar as 0 px between the wait and the read.
 		await page.waitForFunction(() => [...document.querySelectorAll('.wf-rows .wf-bar')].every((b) => b.getBoundingClientRect().width >= 2));
-		const rows = await treeRows(page);
+		let rows = await treeRows(page);
+		for (let k = 0; k < 50 && rows.some((r) => r.bar < 2); k++) {
+			await page.waitForTimeout(100);
+			rows = await treeRows(page);
+		}
 		assert.deepEqual(rows.map((r) => r.id), want.map((w) => w.id), `${id}: one row per span, parents first`);
 		assert.deepEqual(rows.map((r) => r.level), want.map((w) => w.level), `${id}: aria-level is the depth`);
 		for (let i = 0; i < rows.length; i++) {
