@@ -251,7 +251,16 @@ static const char *trace_target(struct http_req *req, const char *id)
 	json_t *root;
 	struct query q;
 	struct query_trace t;
-	if (query_span_get(&req->store, req->ws, req->arena, id, &s, &root) && !span_is_deleted(&s))
+	bool own = false;
+	/* The stored line goes at the release: a batch looks up to 1,000 of them. */
+	struct arena_mark m = arena_mark(req->arena);
+	if (query_span_get(&req->store, req->ws, req->arena, id, &s, &root)) {
+		own = !span_is_deleted(&s);
+		span_clear(&s);
+		json_decref(root);
+	}
+	arena_release(req->arena, m);
+	if (own)
 		return id;
 	opik_query_init(req, &q);
 	if (query_trace_find(&q, id, &t) != ST_OK)
