@@ -1,7 +1,7 @@
-/* check_opik: lib/api/opik's mapping (map.c) and thread ids (thread_rows.c) on their own: what
- * opik_apply puts in a span holds after the object it came from is released (t/fuzz/opik_body
- * found a span reading its trace id from the released placeholder object that write.c applies
- * for a PATCH before its create, when write.c still released it). */
+/* check_opik: lib/api/opik's mapping (map.c, render.c) and thread ids (thread_rows.c) on their
+ * own: what opik_apply puts in a span holds after the object it came from is released
+ * (t/fuzz/opik_body found a span reading its trace id from the released placeholder object that
+ * write.c applies for a PATCH before its create, when write.c still released it). */
 #include <check.h>
 #include <malloc.h>
 #include <stdio.h>

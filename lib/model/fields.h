@@ -37,8 +37,8 @@
  *         new .tix version.
  *   cond  1: lib/query/cond.h has the condition FF_<ID>, named name.
  *   opik, sgp  its name (a dotted path) in Opik's and Scale GP's span, or NULL when that API
- *         does not show it; their tables (lib/api/<surface>/map.c) are in each API's order, and
- *         t/check_fields.c checks that each shows these.
+ *         does not show it; their tables (lib/api/<surface>/map.c, Opik's render.c) are in each
+ *         API's order, and t/check_fields.c checks that each shows these.
  * rec, text and cond are written 0 or 1 (SPAN_IF pastes them). */
 /* clang-format off */
 #define SPAN_FIELDS(X)                                                                               \

@@ -228,8 +228,8 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 				(double)c->us);
 	case F_CREATED:
 	case F_UPDATED: {
-		/* As the item shows them (map.c's o_created, o_updated): the time the client sent,
-		 * else when the version was stored. */
+		/* As the item shows them (render.c's o_created, o_updated): the time the client
+		 * sent, else when the version was stored. */
 		json_t *t =
 		    raw(s, c->f->src == F_CREATED ? "opik.created_at" : "opik.last_updated_at");
 		int64_t us = s->ingested_at;

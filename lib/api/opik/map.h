@@ -61,9 +61,9 @@ bool opik_render_line(struct buf *out, struct arena *a, enum opik_entity ent, co
 		      size_t n, const struct query_rollup *u, const struct opik_marks *marks,
 		      json_t *exclude);
 
-/* The created_at Opik shows for the item of a stored line (o_created in map.c): the time of its
- * create that Opik's write kept in raw_attributes, else the version's ingested time. raw: the
- * line's raw_attributes member as it is there (a JSON string literal), NULL when none. */
+/* The created_at Opik shows for the item of a stored line (o_created in render.c): the time of
+ * its create that Opik's write kept in raw_attributes, else the version's ingested time. raw:
+ * the line's raw_attributes member as it is there (a JSON string literal), NULL when none. */
 int64_t opik_line_created(struct arena *a, const char *raw, size_t rawn, int64_t ingested);
 
 /* The project id Opik clients see for a project name: a UUID made from the name. */
