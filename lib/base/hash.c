@@ -39,22 +39,19 @@ uint64_t hash_bytes(const void *p, size_t n)
 uint64_t hash_mem(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+	uint64_t h = HASH_MEM_SEED, w;
 	size_t i = 0;
 	for (; n - i >= 8; i += 8) {
 		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
+		h = hash_mem_step(h, w);
 	}
 	if (i < n) { /* the last bytes, zero-padded */
 		w = 0;
 		for (size_t k = 0; i + k < n; k++)
 			w |= (uint64_t)s[i + k] << (8 * k);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-		h ^= h >> 31;
+		h = hash_mem_step(h, w);
 	}
-	h *= 0x94d049bb133111ebull;
-	return h ^ h >> 29;
+	return hash_mem_end(h, n);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -14,6 +14,20 @@ uint64_t hash_bytes(const void *p, size_t n);
 /* 64-bit hash of a byte string for a table in memory only (never written): 8 bytes a step,
  * several times faster than hash_bytes, whose byte-a-step values the index format holds. */
 uint64_t hash_mem(const void *p, size_t n);
+/* hash_mem in steps, for a caller that has the 8-byte words in hand (lib/store/words.c hashes
+ * a word as it folds it): HASH_MEM_SEED, then hash_mem_step of each 8 bytes (little-endian, the
+ * last zero-padded), then hash_mem_end with the length. */
+#define HASH_MEM_SEED 0x9e3779b97f4a7c15ull
+static inline uint64_t hash_mem_step(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * HASH_MEM_SEED;
+	return h ^ h >> 29;
+}
+static inline uint64_t hash_mem_end(uint64_t h, size_t n)
+{
+	h = (h ^ n) * 0xbf58476d1ce4e5b9ull;
+	return h ^ h >> 32;
+}
 /* CRC-32C (Castagnoli) of p, continuing crc (0 to start). */
 uint32_t hash_crc32c(uint32_t crc, const void *p, size_t n);
 /* SHA-256 (FIPS 180-4) by nettle. */

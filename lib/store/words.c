@@ -7,6 +7,7 @@
 #include <emmintrin.h>
 #endif
 #include "lib/base/bits.h"
+#include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
 #include "lib/model/fields.h"
@@ -118,32 +119,9 @@ void words_free(struct words_build *b)
 	buf_free(&b->blob);
 }
 
-/* The hash of a folded word in the build's table, 8 bytes at a time (the last 8 zero-padded),
- * then its length. It was FNV-1a, a multiply per byte in one chain. words_add computes it as it
- * cuts the word; word_hash from the blob when the table grows. */
-#define WORD_HK 0x9e3779b97f4a7c15ull
-static inline uint64_t word_hash_step(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * WORD_HK;
-	return h ^ h >> 29;
-}
-
-static inline uint64_t word_hash_end(uint64_t h, size_t n)
-{
-	h = (h ^ n) * 0xbf58476d1ce4e5b9ull;
-	return h ^ h >> 32;
-}
-
-static uint64_t word_hash(const char *s, size_t n)
-{
-	uint64_t h = WORD_HK;
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t w = 0;
-		memcpy(&w, s + i, n - i < 8 ? n - i : 8);
-		h = word_hash_step(h, w);
-	}
-	return word_hash_end(h, n);
-}
+/* The hash of a folded word in the build's table is hash_mem's: words_add computes it in steps
+ * as it folds the word (hash_mem_step, hash_mem_end), grow_slots from the blob. It was FNV-1a,
+ * a multiply per byte in one chain. */
 
 /* A slot: 0 free, else the word's hash's top 32 bits over 1 + its index, so that a probe
  * reads another word only when both halves of the hash agree. */
@@ -157,7 +135,7 @@ static void grow_slots(struct words_build *b)
 	size_t n = b->nslots ? b->nslots * 2 : 1024;
 	uint64_t *s = xcalloc(n, sizeof *s);
 	for (size_t k = 1; k < b->nw; k++) { /* word 0 is not in the table */
-		uint64_t h = word_hash(b->blob.p + b->w[k].off, b->w[k].len);
+		uint64_t h = hash_mem(b->blob.p + b->w[k].off, b->w[k].len);
 		size_t i = h & (n - 1);
 		while (s[i])
 			i = (i + 1) & (n - 1);
@@ -168,7 +146,7 @@ static void grow_slots(struct words_build *b)
 	b->nslots = n;
 }
 
-/* The word b->fold[0..n) (folded, zero-padded past n; h its word_hash, head and head2 its
+/* The word b->fold[0..n) (folded, zero-padded past n; h its hash_mem, head and head2 its
  * first and second 8 bytes, as the caller has them in registers: read back from fold just
  * after it was written, they waited for the stores, a stall a word) for record rec. False
  * when the dictionary is full (TIX_MAX_WORDS): then the record goes to word 0. */
@@ -240,7 +218,7 @@ static inline void add_one(struct words_build *b, const unsigned char *s, size_t
 		add_rec(&b->w[0], rec);
 		return;
 	}
-	uint64_t h = WORD_HK, high = 0, head[2] = {0, 0};
+	uint64_t h = HASH_MEM_SEED, high = 0, head[2] = {0, 0};
 	for (size_t i = 0; i < len; i += 8) {
 		size_t k = len - i;
 		uint64_t x = 0, keep = k >= 8 ? ~0ull : (1ull << (8 * k)) - 1;
@@ -254,15 +232,15 @@ static inline void add_one(struct words_build *b, const unsigned char *s, size_t
 		memcpy(b->fold + i, &x, 8);
 		if (i < 16)
 			head[i / 8] = x;
-		h = word_hash_step(h, x);
+		h = hash_mem_step(h, x);
 	}
 	memset(b->fold + len, 0, 8);
 	if (high & 0x8080808080808080ull) {
 		utf8_fold_text((const char *)s + a, len, b->fold);
-		h = word_hash(b->fold, len);
+		h = hash_mem(b->fold, len);
 		memcpy(head, b->fold, 16);
 	} else {
-		h = word_hash_end(h, len);
+		h = hash_mem_end(h, len);
 	}
 	if (!add_word(b, len, h, head[0], head[1], rec))
 		add_rec(&b->w[0], rec);
