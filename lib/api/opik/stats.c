@@ -260,8 +260,7 @@ static bool line_figures(struct arena *a, const char *line, size_t n, struct fig
 	}
 	/* opik_usage's rule: the token counts, and the usage details beside them (a detail never
 	 * hides a count). The details alone, when there were any, left out a count they do not
-	 * hold: an Opik total_tokens summed from the parts, an OTLP span's counts beside a
-	 * reasoning detail. */
+	 * hold: an OTLP span's counts beside a reasoning detail. */
 	static const char *const names[] = {"prompt_tokens", "completion_tokens", "total_tokens"};
 	json_t *ud = v[M_USAGE] && v[M_USAGE][0] == '{' ? lit_json(v[M_USAGE], vn[M_USAGE]) : NULL;
 	f->usage = json_object();
