@@ -294,6 +294,8 @@ static const struct catalog_source cat_sources[] = {
     SRC(INPUT, "ai.toolCall.args", TEXT, KEEP),
     SRC(INPUT, "ai.values", JSON_LIST, KEEP),
     SRC(INPUT, "ai.value", TEXT, KEEP),
+    /* The AI SDK's rerank: the documents it ranks (the query is sent to no span). */
+    SRC(INPUT, "ai.documents", JSON_LIST, KEEP),
     SRC(INPUT, "gen_ai.prompt", TEXT, KEEP),
     SRC(INPUT, "gen_ai.prompt.", FLAT_LIST, KEEP),
     SRC_EVENT(INPUT, "gen_ai.system.message", "system"),
@@ -311,6 +313,7 @@ static const struct catalog_source cat_sources[] = {
     SRC(OUTPUT, "langfuse.observation.output", TEXT, KEEP),
     SRC(OUTPUT, "ai.response.object", TEXT, KEEP),
     SRC(OUTPUT, "ai.toolCall.result", TEXT, KEEP),
+    SRC(OUTPUT, "ai.ranking", JSON_LIST, KEEP),
     SRC(OUTPUT, "gen_ai.completion", TEXT, KEEP),
     /* The AI SDK 6 answer of a text call: its text, or the tool calls when it has no text (a
      * step that only calls tools sends no ai.response.text, or an empty one). */

@@ -126,6 +126,41 @@ test('Vercel AI SDK 6: generateObject and embed', async () => {
 	assert.equal(t.json.input_tokens, EMBED_USAGE.prompt_tokens, 'ai@6 embed trace counts the call once');
 });
 
+// ai@6's rerank (no provider in t/clients reranks, so the SDK's own mock model of ai/test
+// answers): the documents are its input, the ranking its output (instrumentation.md 1.2,
+// "rerank I/O"); the query goes to no span.
+test('Vercel AI SDK 6: rerank (ai.documents in, ai.ranking out)', async () => {
+	const ws = 'ai-six-rerank';
+	const { p, mem, tracer } = provider([otlpTo(ws)]);
+	const ai = require('ai-v6');
+	const { MockRerankingModelV3 } = require('ai-v6/test');
+	const model = new MockRerankingModelV3({ provider: 'cohere.reranking', modelId: 'rerank-v3.5',
+		doRerank: async () => ({ ranking: [{ index: 1, relevanceScore: 0.9 }, { index: 0, relevanceScore: 0.25 }] }) });
+	const r = await ai.rerank({ model, documents: ['rainy London', 'sunny Paris'], query: 'sunny',
+		experimental_telemetry: { isEnabled: true, tracer } });
+	assert.equal(r.ranking[0].document, 'sunny Paris');
+	await p.forceFlush();
+
+	const documents = ['rainy London', 'sunny Paris'];
+	const ranking = [{ index: 1, relevanceScore: 0.9 }, { index: 0, relevanceScore: 0.25 }];
+	const call = await views(ws, idOf(named(mem, 'ai.rerank.doRerank')[0]));
+	assert.equal(call.nemo.kind, 'RERANKER');
+	assert.equal(call.nemo.model, 'rerank-v3.5');
+	assert.equal(call.nemo.provider, 'cohere');
+	assert.deepEqual(JSON.parse(call.nemo.input), documents);
+	assert.deepEqual(JSON.parse(call.nemo.output), ranking);
+	// Opik takes an array of objects as it is; an array of strings is shown as its text.
+	assert.equal(call.opik.input, call.nemo.input);
+	assert.deepEqual(call.opik.output, ranking);
+	assert.equal(call.sgp.type, 'RERANKING');
+	assert.deepEqual(call.sgp.input, sgpObject(call.nemo.input));
+	assert.deepEqual(call.sgp.output, sgpObject(call.nemo.output));
+	const root = await views(ws, idOf(named(mem, 'ai.rerank')[0]));
+	assert.equal(root.nemo.kind, 'CHAIN');
+	assert.deepEqual(JSON.parse(root.nemo.input), documents);
+	assert.equal(root.nemo.output, undefined);
+});
+
 test('Vercel AI SDK 7 with @ai-sdk/otel (invoke_agent repeats the usage of its calls)', async () => {
 	const ws = 'ai-seven';
 	const { p, mem, tracer } = provider([otlpTo(ws)]);
