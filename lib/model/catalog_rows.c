@@ -50,14 +50,16 @@ static const struct catalog_row cat_rows[] = {
      {"gen_ai.prompt.name", "langfuse.observation.prompt.name", "traceloop.prompt.key"},
      NULL},
     /* Langfuse sends langfuse.observation.prompt.version as an int, Traceloop's SDK its
-     * traceloop.prompt.version too (otel-egp.md 3.3). */
+     * traceloop.prompt.version too (otel-egp.md 3.3). The GenAI conventions' own
+     * gen_ai.prompt.version (instrumentation.md 6) comes last: the NeMo service's keys keep
+     * their order. */
     {"prompt_version",
      CATALOG_VERSION,
      SS_PROMPT_VERSION,
      NULL,
      NULL,
      {"llm.prompt_template.version", "langfuse.observation.prompt.version",
-      "traceloop.prompt.version"},
+      "traceloop.prompt.version", "gen_ai.prompt.version"},
      "integers are written in decimal"},
     {"agent_id", CATALOG_STR, SS_AGENT_ID, NULL, NULL, {"gen_ai.agent.id", "agent.id"}, NULL},
     {"agent_name",

@@ -238,7 +238,8 @@ for (const [name, make] of transports) {
 
 // The other conventions' keys (README "Attribute mapping"; otel-egp.md 3.1-3.4): a Langfuse
 // generation, an OpenLLMetry tool and agent, an OpenInference span with only cost details,
-// GenAI spans that fail by error.type alone, are cancelled, and carry system instructions.
+// GenAI spans that fail by error.type alone, are cancelled, and carry system instructions
+// and the prompt's name and version.
 function makeConventionSpans(tag) {
 	const done = [];
 	const tracer = tracerInto(done, { 'service.name': `conv-${tag}` }, 'conventions', '1.0.0');
@@ -299,6 +300,10 @@ function makeConventionSpans(tag) {
 			'gen_ai.operation.name': 'chat',
 			'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: 'Be brief.' }]),
 			'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Hi' }] }]),
+			// The GenAI prompt attributes (instrumentation.md 6): name, version, a variable.
+			'gen_ai.prompt.name': 'greeting',
+			'gen_ai.prompt.version': '4',
+			'gen_ai.prompt.variable.city': 'Lisbon',
 		},
 	}, under(spans.agent));
 	spans.costs = tracer.startSpan('ChatCompletion', {
@@ -374,6 +379,11 @@ async function checkConventions({ ids }, tag) {
 		{ role: 'system', parts: [{ type: 'text', content: 'Be brief.' }] },
 		{ role: 'user', parts: [{ type: 'text', content: 'Hi' }] },
 	]);
+	assert.equal(instr.prompt_name, 'greeting');
+	assert.equal(instr.prompt_version, '4');
+	const iraw = JSON.parse(instr.raw_attributes);
+	assert.equal(iraw['gen_ai.prompt.version'], undefined);
+	assert.equal(iraw['gen_ai.prompt.variable.city'], 'Lisbon');
 
 	const costs = await span(ids.costs);
 	assert.equal(costs.cost_input_usd, 0.0004);
