@@ -257,6 +257,46 @@ test('Langfuse: its span processor, endpoint and Basic auth; @langfuse/openai ca
 	await checkRollups(ws, traceOf(gens[0]), [TOOL_USAGE, USAGE], 'sess-lf', [TOOL_USAGE, USAGE, USAGE], 'Langfuse');
 });
 
+// A Langfuse experiment run (instrumentation.md 3.2, "experiments"): @langfuse/client's runner
+// propagates the experiment's id, its dataset and the item onto every span of an item's run
+// (through @langfuse/core's propagateAttributes, as here); they are the spans' evaluation
+// context, which the NeMo filters read.
+test('Langfuse: an experiment run\'s ids are its spans\' evaluation context', async () => {
+	const ws = 'lf-experiment';
+	const { LangfuseSpanProcessor } = require('@langfuse/otel');
+	const tracing = require('@langfuse/tracing');
+	const lf = new LangfuseSpanProcessor({ baseUrl: srv.base, publicKey: ws, secretKey: 'sk-lf-test' });
+	const { p, mem } = provider([lf]);
+	tracing.setLangfuseTracerProvider(p);
+	const experiment = { experimentId: 'exp-7', experimentName: 'prompt v2', experimentDatasetId: 'ds-cities',
+		experimentItemId: 'item-paris' };
+	await tracing.propagateAttributes({ _internalExperiment: experiment }, async () => {
+		await tracing.startActiveObservation('item-run', async () => {
+			const g = tracing.startObservation('answer', { model: 'gpt-4o-mini', input: 'Weather in Paris?' }, { asType: 'generation' });
+			g.update({ output: 'Sunny.', usageDetails: { input: 10, output: 3 } });
+			g.end();
+		});
+	});
+	await p.forceFlush();
+
+	const want = { evaluation_id: 'exp-7', dataset_id: 'ds-cities', test_case_id: 'item-paris' };
+	for (const name of ['item-run', 'answer']) {
+		const v = await views(ws, idOf(named(mem, name)[0]));
+		assert.deepEqual(v.nemo.evaluation_context, want, name);
+		const raw = JSON.parse(v.nemo.raw_attributes);
+		assert.equal(raw['langfuse.experiment.id'], undefined, name);
+		assert.equal(raw['langfuse.experiment.name'], 'prompt v2', name);
+	}
+	for (const [k, v] of Object.entries(want)) {
+		const r = await srv.request('GET', `${WS_PREFIX}/${ws}/spans?filter[${k}]=${v}`);
+		assert.equal(r.status, 200, r.text);
+		assert.deepEqual(r.json.data.map((x) => x.name).sort(), ['answer', 'item-run'], k);
+	}
+	const t = await srv.request('GET', `${WS_PREFIX}/${ws}/traces?filter[experiment_id]=exp-7`);
+	assert.equal(t.status, 200, t.text);
+	assert.deepEqual(t.json.data.map((x) => x.id), [traceOf(named(mem, 'answer')[0])]);
+});
+
 // OpenInference's and OpenLLMetry's OpenAI instrumentations patch the official client: one
 // tool-calling call and its answer under an app span, then a streamed call. Neither library
 // reports a streamed call's usage, nor (with openai 6) a span for a call that fails, so those
