@@ -297,6 +297,9 @@ static const struct catalog_source cat_sources[] = {
     SRC(INPUT, "pydantic_ai.all_messages", TEXT, KEEP),
     SRC(INPUT, "gen_ai.input.messages", MESSAGES, KEEP),
     SRC(INPUT, "gen_ai.tool.call.arguments", TEXT, KEEP),
+    /* A GenAI retrieval's query and a memory search's (instrumentation.md 6). */
+    SRC(INPUT, "gen_ai.retrieval.query.text", TEXT, KEEP),
+    SRC(INPUT, "gen_ai.memory.query.text", TEXT, KEEP),
     SRC(INPUT, "tool_arguments", TEXT, KEEP),
     SRC(INPUT, "traceloop.entity.input", TEXT, KEEP),
     SRC(INPUT, "langfuse.observation.input", TEXT, KEEP),
@@ -319,6 +322,9 @@ static const struct catalog_source cat_sources[] = {
     SRC(OUTPUT, "gen_ai.output.messages", TEXT, KEEP),
     SRC(OUTPUT, "final_result", TEXT, KEEP),
     SRC(OUTPUT, "gen_ai.tool.call.result", TEXT, KEEP),
+    /* What they found: the documents, the memory records (JSON, or structured values). */
+    SRC(OUTPUT, "gen_ai.retrieval.documents", TEXT, KEEP),
+    SRC(OUTPUT, "gen_ai.memory.records", TEXT, KEEP),
     SRC(OUTPUT, "tool_response", TEXT, KEEP),
     SRC(OUTPUT, "traceloop.entity.output", TEXT, KEEP),
     SRC(OUTPUT, "langfuse.observation.output", TEXT, KEEP),

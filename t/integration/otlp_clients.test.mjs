@@ -239,7 +239,7 @@ for (const [name, make] of transports) {
 // The other conventions' keys (README "Attribute mapping"; otel-egp.md 3.1-3.4): a Langfuse
 // generation, an OpenLLMetry tool and agent, an OpenInference span with only cost details,
 // GenAI spans that fail by error.type alone, are cancelled, and carry system instructions
-// and the prompt's name and version.
+// and the prompt's name and version; a GenAI retrieval and memory search.
 function makeConventionSpans(tag) {
 	const done = [];
 	const tracer = tracerInto(done, { 'service.name': `conv-${tag}` }, 'conventions', '1.0.0');
@@ -306,6 +306,21 @@ function makeConventionSpans(tag) {
 			'gen_ai.prompt.variable.city': 'Lisbon',
 		},
 	}, under(spans.agent));
+	// A GenAI retrieval and a memory search (instrumentation.md 6): the query in, what they found out.
+	spans.retrieval = tracer.startSpan('retrieval kb', {
+		attributes: {
+			'gen_ai.operation.name': 'retrieval',
+			'gen_ai.retrieval.query.text': 'sunny cities',
+			'gen_ai.retrieval.documents': JSON.stringify([{ id: 'doc-1', score: 0.9 }]),
+		},
+	}, under(spans.agent));
+	spans.memory = tracer.startSpan('search_memory prefs', {
+		attributes: {
+			'gen_ai.operation.name': 'search_memory',
+			'gen_ai.memory.query.text': 'travel preferences',
+			'gen_ai.memory.records': JSON.stringify([{ id: 'mem-1', content: 'likes the sea' }]),
+		},
+	}, under(spans.agent));
 	spans.costs = tracer.startSpan('ChatCompletion', {
 		attributes: {
 			'openinference.span.kind': 'LLM',
@@ -320,7 +335,7 @@ function makeConventionSpans(tag) {
 			'langfuse.observation.status_message': 'rate limited',
 		},
 	}, under(spans.workflow));
-	for (const k of ['tool', 'failed', 'cancelled', 'instructions', 'costs', 'agent', 'langfuse', 'level', 'workflow'])
+	for (const k of ['tool', 'failed', 'cancelled', 'instructions', 'retrieval', 'memory', 'costs', 'agent', 'langfuse', 'level', 'workflow'])
 		spans[k].end();
 	const ids = Object.fromEntries(Object.entries(spans).map(([k, s]) => [k, s.spanContext().spanId]));
 	return { spans: done, ids };
@@ -384,6 +399,14 @@ async function checkConventions({ ids }, tag) {
 	const iraw = JSON.parse(instr.raw_attributes);
 	assert.equal(iraw['gen_ai.prompt.version'], undefined);
 	assert.equal(iraw['gen_ai.prompt.variable.city'], 'Lisbon');
+
+	for (const [k, input, output] of [['retrieval', 'sunny cities', [{ id: 'doc-1', score: 0.9 }]],
+		['memory', 'travel preferences', [{ id: 'mem-1', content: 'likes the sea' }]]]) {
+		const r = await span(ids[k]);
+		assert.equal(r.kind, 'RETRIEVER', k);
+		assert.equal(r.input, input, k);
+		assert.deepEqual(JSON.parse(r.output), output, k);
+	}
 
 	const costs = await span(ids.costs);
 	assert.equal(costs.cost_input_usd, 0.0004);
