@@ -60,6 +60,12 @@ START_TEST(matching)
 	ck_assert_str_eq(prices_find(p, "openai/gpt-4o-mini")->model, "gpt-4o-mini");
 	ck_assert_str_eq(prices_find(p, "anthropic.claude-3-5-sonnet-20240620-v1:0")->model,
 			 "claude-3-5-sonnet");
+	/* Bedrock's cross-region inference profiles put a region before the vendor. */
+	ck_assert_str_eq(prices_find(p, "us.anthropic.claude-3-5-sonnet-20241022-v2:0")->model,
+			 "claude-3-5-sonnet");
+	ck_assert_str_eq(prices_find(p, "apac.anthropic.claude-3-5-sonnet-20240620-v1:0")->model,
+			 "claude-3-5-sonnet");
+	ck_assert_ptr_null(prices_find(p, "us.anthropic.claude-9"));
 	ck_assert_ptr_null(prices_find(p, "gpt-4oxl"));
 	ck_assert_ptr_null(prices_find(p, "gpt-4"));
 	ck_assert_ptr_null(prices_find(p, ""));

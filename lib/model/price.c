@@ -175,11 +175,16 @@ const struct price_row *prices_find(const struct prices *p, const char *model)
 		return NULL;
 	if ((r = longest(p, model)))
 		return r;
-	/* "openai/gpt-4o", "anthropic.claude-3-5-sonnet-20240620-v1:0" (Bedrock). */
-	const char *slash = strrchr(model, '/'), *dot = strchr(model, '.');
+	/* "openai/gpt-4o"; Bedrock's "anthropic.claude-3-5-sonnet-20240620-v1:0" and its
+	 * cross-region inference profiles, "us.anthropic.claude-3-7-sonnet-20250219-v1:0": the
+	 * name after the last slash, else after each dot in turn. */
+	const char *slash = strrchr(model, '/');
 	if (slash && (r = longest(p, slash + 1)))
 		return r;
-	return dot ? longest(p, dot + 1) : NULL;
+	for (const char *dot = strchr(model, '.'); dot; dot = strchr(dot + 1, '.'))
+		if ((r = longest(p, dot + 1)))
+			return r;
+	return NULL;
 }
 
 static bool has(double v)
