@@ -22,7 +22,8 @@
  * Kinds the conventions give no name for are the nearest member: plan -> AGENT
  * (openinference-genai), agent_step -> CHAIN and rerank -> RERANKER (openinference-vercel),
  * search_memory -> RETRIEVER, the memory writes -> TOOL (a datastore call, gen_ai.tool.type
- * "datastore"). */
+ * "datastore"), and AI SDK 7's speech and transcription calls (a CLIENT span of a model, its
+ * raw operation id as the name) -> LLM. */
 #define CK(key, value, kind, usage, note)                                                          \
 	{                                                                                          \
 		key, value, KIND_##kind, CATALOG_##usage, note                                     \
@@ -59,6 +60,10 @@ static const struct catalog_kind_row cat_kinds[] = {
     CK("gen_ai.operation.name", "generate_content", LLM, OWN, "GenAI"),
     CK("gen_ai.operation.name", "fetch_response", LLM, OWN, "GenAI (reports no tokens)"),
     CK("gen_ai.operation.name", "decide", LLM, OWN, "AI SDK 7"),
+    CK("gen_ai.operation.name", "ai.generateSpeech", LLM, OWN, "AI SDK 7, a speech model call"),
+    CK("gen_ai.operation.name", "ai.transcribe", LLM, OWN, "AI SDK 7, a transcription model call"),
+    CK("gen_ai.operation.name", "ai.streamTranscribe", LLM, OWN,
+       "AI SDK 7, a transcription model call"),
     CK("gen_ai.operation.name", "embeddings", EMBEDDING, OWN, "GenAI"),
     CK("gen_ai.operation.name", "retrieval", RETRIEVER, OWN, "GenAI"),
     CK("gen_ai.operation.name", "search_memory", RETRIEVER, OWN, "GenAI memory; no kind named"),

@@ -203,6 +203,48 @@ test('Vercel AI SDK 7 with @ai-sdk/otel (invoke_agent repeats the usage of its c
 	await checkRollups(ws, traceOf(agents[1]), [USAGE], sv.nemo.session_id, [USAGE], 'ai@7 streamed', costOf);
 });
 
+// AI SDK 7's speech and transcription calls (instrumentation.md 2.1: CLIENT spans named by the
+// raw operation id, ai.generateSpeech / ai.transcribe): each is one model call, an LLM span
+// with its model, provider, text and the usage the model reports (the SDK's own mock models of
+// ai/test answer: the OpenAI mock speaks no audio).
+test('Vercel AI SDK 7: generateSpeech and transcribe are model calls', async () => {
+	const ws = 'ai-seven-audio';
+	const { p, mem, tracer } = provider([otlpTo(ws)]);
+	const ai = require('ai');
+	const { OpenTelemetry } = require('@ai-sdk/otel');
+	const { MockTranscriptionModelV4, MockSpeechModelV4 } = require('ai/test');
+	ai.registerTelemetry(new OpenTelemetry({ tracer }));
+	const response = (modelId) => ({ timestamp: new Date(), modelId, headers: {} });
+	const stt = new MockTranscriptionModelV4({ provider: 'openai.transcription', modelId: 'whisper-1',
+		doGenerate: async () => ({ text: 'Sunny in Paris.', segments: [{ text: 'Sunny in Paris.', startSecond: 0, endSecond: 1 }],
+			language: 'en', durationInSeconds: 1, warnings: [], response: response('whisper-1'),
+			usage: { inputTokens: 12, outputTokens: 4 } }) });
+	const tts = new MockSpeechModelV4({ provider: 'openai.speech', modelId: 'tts-1',
+		doGenerate: async () => ({ audio: new Uint8Array([1, 2]), warnings: [], response: response('tts-1') }) });
+	const r = await ai.transcribe({ model: stt, audio: new Uint8Array([1, 2, 3]), telemetry: { isEnabled: true } });
+	assert.equal(r.text, 'Sunny in Paris.');
+	await ai.generateSpeech({ model: tts, text: 'Sunny in Paris.', telemetry: { isEnabled: true } });
+	await p.forceFlush();
+
+	const heard = await views(ws, idOf(named(mem, 'ai.transcribe whisper-1')[0]));
+	assert.equal(heard.nemo.kind, 'LLM');
+	assert.equal(heard.nemo.model, 'whisper-1');
+	assert.equal(heard.nemo.provider, 'openai');
+	assert.equal(heard.nemo.input_tokens, 12);
+	assert.equal(heard.nemo.output_tokens, 4);
+	assert.match(heard.nemo.output, /Sunny in Paris/);
+	assert.equal(heard.opik.type, 'llm');
+	assert.equal(heard.opik.usage.prompt_tokens, 12);
+	assert.equal(heard.sgp.type, 'COMPLETION');
+	const said = await views(ws, idOf(named(mem, 'ai.generateSpeech tts-1')[0]));
+	assert.equal(said.nemo.kind, 'LLM');
+	assert.equal(said.nemo.model, 'tts-1');
+	assert.match(said.nemo.input, /Sunny in Paris/);
+	assert.equal(said.opik.type, 'llm');
+	const t = await srv.request('GET', `/v1/private/traces/${traceOf(named(mem, 'ai.transcribe whisper-1')[0])}`, { headers: { 'Comet-Workspace': ws } });
+	assert.equal(t.json.llm_span_count, 1);
+});
+
 test('Langfuse: its span processor, endpoint and Basic auth; @langfuse/openai calls', async () => {
 	const ws = 'lf-team';
 	const { LangfuseSpanProcessor } = require('@langfuse/otel');
