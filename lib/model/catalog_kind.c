@@ -82,6 +82,7 @@ static const struct catalog_kind_row cat_kinds[] = {
     CK("gen_ai.operation.name", "agent_step", CHAIN, CHILDREN, "AI SDK 7 (openinference-vercel)"),
     CK("gen_ai.operation.name", "invoke_workflow", CHAIN, CHILDREN, "GenAI"),
     CK("gen_ai.operation.name", "guardrail.run", GUARDRAIL, OWN, "OpenLLMetry"),
+    CK("gen_ai.operation.name", "guard", GUARDRAIL, OWN, "OpenLLMetry, one guard of a run"),
     CK("traceloop.span.kind", "workflow", CHAIN, CHILDREN, "OpenLLMetry"),
     CK("traceloop.span.kind", "task", CHAIN, CHILDREN, "OpenLLMetry"),
     CK("traceloop.span.kind", "session", CHAIN, CHILDREN, "OpenLLMetry"),

@@ -300,6 +300,8 @@ static const struct catalog_source cat_sources[] = {
     /* A GenAI retrieval's query and a memory search's (instrumentation.md 6). */
     SRC(INPUT, "gen_ai.retrieval.query.text", TEXT, KEEP),
     SRC(INPUT, "gen_ai.memory.query.text", TEXT, KEEP),
+    /* What an OpenLLMetry guard checked, and what its check answered. */
+    SRC(INPUT, "gen_ai.guardrail.input", TEXT, KEEP),
     SRC(INPUT, "tool_arguments", TEXT, KEEP),
     SRC(INPUT, "traceloop.entity.input", TEXT, KEEP),
     SRC(INPUT, "langfuse.observation.input", TEXT, KEEP),
@@ -325,6 +327,7 @@ static const struct catalog_source cat_sources[] = {
     /* What they found: the documents, the memory records (JSON, or structured values). */
     SRC(OUTPUT, "gen_ai.retrieval.documents", TEXT, KEEP),
     SRC(OUTPUT, "gen_ai.memory.records", TEXT, KEEP),
+    SRC(OUTPUT, "gen_ai.guardrail.output", TEXT, KEEP),
     SRC(OUTPUT, "tool_response", TEXT, KEEP),
     SRC(OUTPUT, "traceloop.entity.output", TEXT, KEEP),
     SRC(OUTPUT, "langfuse.observation.output", TEXT, KEEP),

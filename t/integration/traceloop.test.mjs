@@ -14,6 +14,7 @@ import { useServer, views, checkCall, checkTool, checkRollups, named, idOf, trac
 	NONE } from '../instrumentation.mjs';
 
 const require = createRequire(path.join(CLIENTS, 'package.json'));
+const api = require('@opentelemetry/api');
 const { InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 
 let srv, mock;
@@ -28,7 +29,7 @@ after(async () => {
 	await srv?.stop();
 });
 
-test('OpenLLMetry SDK: workflow, agent, tool, a session and a user by association properties, a streamed call', async () => {
+test('OpenLLMetry SDK: workflow, agent, tool, a session and a user by association properties, a streamed call, guards', async () => {
 	const ws = 'traceloop-sdk';
 	const traceloop = require('@traceloop/node-server-sdk');
 	const OpenAI = require('openai');
@@ -59,6 +60,18 @@ test('OpenLLMetry SDK: workflow, agent, tool, a session and a user by associatio
 	// A call that fails: the SDK's OpenAI wrapper ends no span on a rejection (its
 	// _wrapPromise only handles success), so nothing of it is sent.
 	await assert.rejects(client.chat.completions.create({ model: 'fail-model', messages: [{ role: 'user', content: 'x' }] }));
+	// A guardrail run (instrumentation.md 5.1): one `{name}.guard` span a guard, with
+	// gen_ai.operation.name "guard", what it checked and (as the SDK's own guards do) what
+	// its check answered; a guard that throws fails its span.
+	const short = async (input) => {
+		api.trace.getActiveSpan().setAttribute('gen_ai.guardrail.output', JSON.stringify({ length: input.text.length }));
+		return input.text.length < 40;
+	};
+	short.guardName = 'short_answer';
+	const broken = async () => { throw new Error('guard broke'); };
+	broken.guardName = 'broken';
+	await new traceloop.Guardrails([short]).run(async () => ({ text: 'Sunny in Paris.' }));
+	await assert.rejects(new traceloop.Guardrails([broken]).run(async () => ({ text: 'x' })), { name: 'GuardExecutionError' });
 	await traceloop.forceFlush();
 
 	const chats = named(mem, 'chat gpt-4o-mini');
@@ -105,6 +118,19 @@ test('OpenLLMetry SDK: workflow, agent, tool, a session and a user by associatio
 	const tv = await views(ws, idOf(named(mem, 'get_weather.tool')[0]));
 	checkTool(tv, 'OpenLLMetry SDK tool');
 	assert.deepEqual(JSON.parse(tv.nemo.output), { city: 'Paris', sky: 'sunny' });
+
+	const guard = await views(ws, idOf(named(mem, 'short_answer.guard')[0]));
+	assert.equal(guard.nemo.kind, 'GUARDRAIL');
+	assert.equal(JSON.parse(guard.nemo.input).text, 'Sunny in Paris.');
+	assert.deepEqual(JSON.parse(guard.nemo.output), { length: 15 });
+	assert.equal(guard.nemo.status, 'success');
+	assert.equal(guard.opik.type, 'guardrail');
+	assert.equal(guard.sgp.type, 'GUARDRAIL');
+	const failedGuard = await views(ws, idOf(named(mem, 'broken.guard')[0]));
+	assert.equal(failedGuard.nemo.kind, 'GUARDRAIL');
+	assert.equal(failedGuard.nemo.status, 'error');
+	assert.equal(failedGuard.nemo.error_message, 'guard broke');
+	assert.equal(failedGuard.sgp.status, 'ERROR');
 
 	// The trace and the session add up the three calls once each.
 	await checkRollups(ws, traceOf(chats[0]), [TOOL_USAGE, USAGE, est], 'sess-tl', [TOOL_USAGE, USAGE, est],
