@@ -71,6 +71,9 @@ static void md_sources(struct buf *b, enum catalog_field f)
 		case CATALOG_FLAT_LIST:
 			buf_printf(b, "the messages rebuilt from `%s<i>.*`", r[i].key);
 			break;
+		case CATALOG_TEXT_LIST:
+			buf_printf(b, "the list of the `%s<i>.embedding.text`", r[i].key);
+			break;
 		case CATALOG_MESSAGES:
 			buf_printf(
 			    b,

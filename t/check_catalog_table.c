@@ -440,6 +440,12 @@ static void fx_source(struct fx *f, const struct catalog_source *r, const char *
 		*want = json_pack("{s:[{s:s, s:s}]}", "messages", "role", "user", "content", v);
 		break;
 	}
+	case CATALOG_TEXT_LIST:
+		/* OpenInference's embedded texts: the field their list. */
+		snprintf(k, sizeof k, "%s0.embedding.text", r->key);
+		fx_set(f, k, json_string(v));
+		*want = json_pack("[s]", v);
+		break;
 	case CATALOG_EVENT:
 		fx_event(f, r->key, json_pack("{s:s}", "content", v));
 		*want = json_pack("{s:[{s:s, s:s}]}", "messages", "role", r->value, "content", v);
@@ -476,9 +482,9 @@ static json_t *fx_text(json_t *span, const struct catalog_source *r)
 {
 	json_t *v = json_object_get(span, catalog_field_names[r->field]);
 
-	if (v &&
-	    (r->how == CATALOG_MESSAGES || r->how == CATALOG_OI_LIST ||
-	     r->how == CATALOG_FLAT_LIST || r->how == CATALOG_EVENT || r->how == CATALOG_JSON_LIST))
+	if (v && (r->how == CATALOG_MESSAGES || r->how == CATALOG_OI_LIST ||
+		  r->how == CATALOG_FLAT_LIST || r->how == CATALOG_EVENT ||
+		  r->how == CATALOG_JSON_LIST || r->how == CATALOG_TEXT_LIST))
 		return json_loads(json_string_value(v), 0, NULL);
 	return json_incref(v);
 }
@@ -625,6 +631,10 @@ START_TEST(source_order)
 			fx_set(&f, k, NULL);
 			snprintf(k, sizeof k, "%s%scontent", r->key,
 				 r->how == CATALOG_OI_LIST ? "0.message." : "0.");
+			fx_set(&f, k, NULL);
+		} else if (r->how == CATALOG_TEXT_LIST) {
+			char k[256];
+			snprintf(k, sizeof k, "%s0.embedding.text", r->key);
 			fx_set(&f, k, NULL);
 		} else if (r->key) {
 			fx_set(&f, r->key, NULL);

@@ -344,16 +344,15 @@ static char *messages_text(struct arena *a, json_t *msgs)
 	return s;
 }
 
-/* nemo-intake.md 4.1: {"messages":[...]} rebuilt from llm.input_messages.<i>.message.* (or
- * the output ones, or another convention's flattened list, by each); NULL when the
- * attributes hold none. */
-static char *rebuild(struct arena *a, json_t *attrs, const char *prefix,
-		     json_t *(*each)(struct arena *, const struct ient *, size_t))
+/* The list rebuilt from the "<prefix><i>.*" attributes, one item per index made by each();
+ * NULL when the attributes hold none. */
+static json_t *rebuild_attrs(struct arena *a, json_t *attrs, const char *prefix,
+			     json_t *(*each)(struct arena *, const struct ient *, size_t))
 {
 	size_t n = json_object_size(attrs), m = 0, pl = strlen(prefix);
 	struct ient *all;
 	const char *k;
-	json_t *v, *msgs;
+	json_t *v;
 	bool any = false;
 
 	/* Most spans hold no such list: look before copying every attribute. */
@@ -370,8 +369,46 @@ static char *rebuild(struct arena *a, json_t *attrs, const char *prefix,
 		all[m] = (struct ient){0, m, k, v};
 		m++;
 	}
-	msgs = rebuild_list(a, all, m, prefix, each);
+	return rebuild_list(a, all, m, prefix, each);
+}
+
+/* nemo-intake.md 4.1: {"messages":[...]} rebuilt from llm.input_messages.<i>.message.* (or
+ * the output ones, or another convention's flattened list, by each); NULL when the
+ * attributes hold none. */
+static char *rebuild(struct arena *a, json_t *attrs, const char *prefix,
+		     json_t *(*each)(struct arena *, const struct ient *, size_t))
+{
+	json_t *msgs = rebuild_attrs(a, attrs, prefix, each);
 	return msgs ? messages_text(a, msgs) : NULL;
+}
+
+/* OpenInference: embedding.embeddings.<i>.embedding.text, as {"text": ...}. */
+static json_t *embedded_text(struct arena *a, const struct ient *e, size_t n)
+{
+	static const char *const keys[] = {"text", NULL};
+	json_t *t = json_object();
+
+	(void)a;
+	pick(t, e, n, "embedding.", keys, keys);
+	return t;
+}
+
+/* CATALOG_TEXT_LIST: the texts of "<prefix><i>.embedding.text", in index order, as a JSON
+ * list (as the AI SDK's ai.values reads); NULL when there are none. */
+static const char *text_list(struct arena *a, json_t *attrs, const char *prefix)
+{
+	json_t *items = rebuild_attrs(a, attrs, prefix, embedded_text), *out, *x;
+	size_t i;
+	const char *t;
+
+	if (!items)
+		return NULL;
+	out = json_array();
+	json_array_foreach(items, i, x) json_array_append(out, json_object_get(x, "text"));
+	json_decref(items);
+	t = otlp_dump(a, out);
+	json_decref(out);
+	return t;
 }
 
 /* The first present key of keys: strings verbatim, anything else as compact JSON. */
@@ -547,6 +584,9 @@ static const char *text_of(struct arena *a, enum catalog_field f, json_t *attrs,
 			break;
 		case CATALOG_JSON_LIST:
 			t = json_list_text(a, attrs, r[i].key);
+			break;
+		case CATALOG_TEXT_LIST:
+			t = text_list(a, attrs, r[i].key);
 			break;
 		case CATALOG_EVENT:
 			/* The field's event sources are one list. */

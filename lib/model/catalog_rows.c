@@ -312,6 +312,8 @@ static const struct catalog_source cat_sources[] = {
     SRC(INPUT, "ai.value", TEXT, KEEP),
     /* The AI SDK's rerank: the documents it ranks (the query is sent to no span). */
     SRC(INPUT, "ai.documents", JSON_LIST, KEEP),
+    /* OpenInference's embedded texts, when no input.value came with them. */
+    SRC(INPUT, "embedding.embeddings.", TEXT_LIST, KEEP),
     SRC(INPUT, "gen_ai.prompt", TEXT, KEEP),
     SRC(INPUT, "gen_ai.prompt.", FLAT_LIST, KEEP),
     SRC_EVENT(INPUT, "gen_ai.system.message", "system"),

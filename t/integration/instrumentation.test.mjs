@@ -400,6 +400,31 @@ for (const [lib, pkg, name, cls, reports] of [
 	});
 }
 
+// An OpenInference embedding span as @arizeai/openinference-core's helpers write it (what its
+// LangChain and LlamaIndex instrumentations send): the texts only under
+// embedding.embeddings.<i>.embedding.text (instrumentation.md 4), no input.value. They are
+// its input, in order; the vectors stay in raw_attributes.
+test('OpenInference (openinference-core): an embedding span\'s texts are its input', async () => {
+	const ws = 'oi-embedding';
+	const { p, mem, tracer } = provider([otlpTo(ws)]);
+	const oi = require('@arizeai/openinference-core');
+	const t = new oi.OITracer({ tracer });
+	const span = t.startSpan('embed', { attributes: { 'openinference.span.kind': 'EMBEDDING',
+		...oi.getEmbeddingAttributes({ modelName: 'text-embedding-3-small',
+			embeddings: [{ text: 'sunny Paris', vector: [0.25, -0.5] }, { text: 'rainy London', vector: [0.5, 0.125] }] }) } });
+	span.end();
+	await p.forceFlush();
+
+	const v = await views(ws, idOf(named(mem, 'embed')[0]));
+	assert.equal(v.nemo.kind, 'EMBEDDING');
+	assert.equal(v.nemo.model, 'text-embedding-3-small');
+	assert.deepEqual(JSON.parse(v.nemo.input), ['sunny Paris', 'rainy London']);
+	assert.equal(v.nemo.output, undefined);
+	assert.deepEqual(JSON.parse(v.nemo.raw_attributes)['embedding.embeddings.1.embedding.vector'], [0.5, 0.125]);
+	assert.equal(v.opik.input, v.nemo.input);
+	assert.deepEqual(v.sgp.input, sgpObject(v.nemo.input));
+});
+
 // A minimal OTLP/JSON body: one chat span of the given trace.
 function otlpBody(traceId, spanId) {
 	return { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{
