@@ -74,6 +74,9 @@ static void md_sources(struct buf *b, enum catalog_field f)
 		case CATALOG_TEXT_LIST:
 			buf_printf(b, "the list of the `%s<i>.embedding.text`", r[i].key);
 			break;
+		case CATALOG_DOC_LIST:
+			buf_printf(b, "the documents rebuilt from `%s<i>.document.*`", r[i].key);
+			break;
 		case CATALOG_MESSAGES:
 			buf_printf(
 			    b,

@@ -446,6 +446,12 @@ static void fx_source(struct fx *f, const struct catalog_source *r, const char *
 		fx_set(f, k, json_string(v));
 		*want = json_pack("[s]", v);
 		break;
+	case CATALOG_DOC_LIST:
+		/* OpenInference's documents: the field their list. */
+		snprintf(k, sizeof k, "%s0.document.content", r->key);
+		fx_set(f, k, json_string(v));
+		*want = json_pack("[{s:s}]", "content", v);
+		break;
 	case CATALOG_EVENT:
 		fx_event(f, r->key, json_pack("{s:s}", "content", v));
 		*want = json_pack("{s:[{s:s, s:s}]}", "messages", "role", r->value, "content", v);
@@ -484,7 +490,8 @@ static json_t *fx_text(json_t *span, const struct catalog_source *r)
 
 	if (v && (r->how == CATALOG_MESSAGES || r->how == CATALOG_OI_LIST ||
 		  r->how == CATALOG_FLAT_LIST || r->how == CATALOG_EVENT ||
-		  r->how == CATALOG_JSON_LIST || r->how == CATALOG_TEXT_LIST))
+		  r->how == CATALOG_JSON_LIST || r->how == CATALOG_TEXT_LIST ||
+		  r->how == CATALOG_DOC_LIST))
 		return json_loads(json_string_value(v), 0, NULL);
 	return json_incref(v);
 }
@@ -632,9 +639,11 @@ START_TEST(source_order)
 			snprintf(k, sizeof k, "%s%scontent", r->key,
 				 r->how == CATALOG_OI_LIST ? "0.message." : "0.");
 			fx_set(&f, k, NULL);
-		} else if (r->how == CATALOG_TEXT_LIST) {
+		} else if (r->how == CATALOG_TEXT_LIST || r->how == CATALOG_DOC_LIST) {
 			char k[256];
-			snprintf(k, sizeof k, "%s0.embedding.text", r->key);
+			snprintf(k, sizeof k, "%s0.%s", r->key,
+				 r->how == CATALOG_TEXT_LIST ? "embedding.text"
+							     : "document.content");
 			fx_set(&f, k, NULL);
 		} else if (r->key) {
 			fx_set(&f, r->key, NULL);

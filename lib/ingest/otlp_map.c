@@ -411,6 +411,32 @@ static const char *text_list(struct arena *a, json_t *attrs, const char *prefix)
 	return t;
 }
 
+/* OpenInference: retrieval.documents.<i>.document.{id,content,score,metadata} (and the
+ * reranker's), as one object. */
+static json_t *document(struct arena *a, const struct ient *e, size_t n)
+{
+	static const char *const keys[] = {"id", "content", "score", "metadata", NULL};
+	json_t *d = json_object();
+
+	(void)a;
+	pick(d, e, n, "document.", keys, keys);
+	return d;
+}
+
+/* CATALOG_DOC_LIST: the documents of "<prefix><i>.document.*", in index order, as a JSON
+ * list of objects; NULL when there are none. */
+static const char *doc_list(struct arena *a, json_t *attrs, const char *prefix)
+{
+	json_t *docs = rebuild_attrs(a, attrs, prefix, document);
+	const char *t;
+
+	if (!docs)
+		return NULL;
+	t = otlp_dump(a, docs);
+	json_decref(docs);
+	return t;
+}
+
 /* The first present key of keys: strings verbatim, anything else as compact JSON. */
 const char *otlp_map_first_text(struct arena *a, json_t *attrs, const char *const *keys)
 {
@@ -587,6 +613,9 @@ static const char *text_of(struct arena *a, enum catalog_field f, json_t *attrs,
 			break;
 		case CATALOG_TEXT_LIST:
 			t = text_list(a, attrs, r[i].key);
+			break;
+		case CATALOG_DOC_LIST:
+			t = doc_list(a, attrs, r[i].key);
 			break;
 		case CATALOG_EVENT:
 			/* The field's event sources are one list. */

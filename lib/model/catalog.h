@@ -101,6 +101,7 @@ enum catalog_how {
 	CATALOG_OI_LIST,   /* OpenInference's flattened messages: <key><i>.message.* */
 	CATALOG_FLAT_LIST, /* OpenLLMetry's flattened messages: <key><i>.* */
 	CATALOG_TEXT_LIST, /* OpenInference's embedded texts: the list of <key><i>.embedding.text */
+	CATALOG_DOC_LIST,  /* OpenInference's documents: the list of <key><i>.document.* objects */
 	CATALOG_JSON_LIST, /* a list of JSON texts (ai@6's ai.values): the list of the values they
 			      hold (TEXT else) */
 	CATALOG_EVENT,	   /* span events named key, gathered with the field's other EVENT rows

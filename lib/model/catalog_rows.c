@@ -314,6 +314,8 @@ static const struct catalog_source cat_sources[] = {
     SRC(INPUT, "ai.documents", JSON_LIST, KEEP),
     /* OpenInference's embedded texts, when no input.value came with them. */
     SRC(INPUT, "embedding.embeddings.", TEXT_LIST, KEEP),
+    /* OpenInference's reranker: the documents it ranks, as the AI SDK's. */
+    SRC(INPUT, "reranker.input_documents.", DOC_LIST, KEEP),
     SRC(INPUT, "gen_ai.prompt", TEXT, KEEP),
     SRC(INPUT, "gen_ai.prompt.", FLAT_LIST, KEEP),
     SRC_EVENT(INPUT, "gen_ai.system.message", "system"),
@@ -329,6 +331,9 @@ static const struct catalog_source cat_sources[] = {
     /* What they found: the documents, the memory records (JSON, or structured values). */
     SRC(OUTPUT, "gen_ai.retrieval.documents", TEXT, KEEP),
     SRC(OUTPUT, "gen_ai.memory.records", TEXT, KEEP),
+    /* OpenInference's: a retriever's documents, a reranker's ranked ones. */
+    SRC(OUTPUT, "retrieval.documents.", DOC_LIST, KEEP),
+    SRC(OUTPUT, "reranker.output_documents.", DOC_LIST, KEEP),
     SRC(OUTPUT, "gen_ai.guardrail.output", TEXT, KEEP),
     SRC(OUTPUT, "tool_response", TEXT, KEEP),
     SRC(OUTPUT, "traceloop.entity.output", TEXT, KEEP),

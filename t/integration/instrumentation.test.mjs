@@ -425,6 +425,43 @@ test('OpenInference (openinference-core): an embedding span\'s texts are its inp
 	assert.deepEqual(v.sgp.input, sgpObject(v.nemo.input));
 });
 
+// OpenInference's retriever and reranker documents (instrumentation.md 4: retrieval.documents.<i>.
+// document.*, reranker.input_documents and .output_documents), as openinference-core's
+// getRetrieverAttributes and the conventions' constants write them: a retriever's documents
+// are its output, a reranker's documents in and ranked out its input and output.
+test('OpenInference (openinference-core): retriever and reranker documents are input and output', async () => {
+	const ws = 'oi-documents';
+	const { p, mem, tracer } = provider([otlpTo(ws)]);
+	const oi = require('@arizeai/openinference-core');
+	const sc = require('@arizeai/openinference-semantic-conventions');
+	const t = new oi.OITracer({ tracer });
+	const docs = [{ id: 'd1', content: 'Paris is sunny', score: 0.9 }, { id: 'd2', content: 'London is rainy', score: 0.4 }];
+	t.startSpan('kb', { attributes: { [sc.SemanticConventions.OPENINFERENCE_SPAN_KIND]: 'RETRIEVER',
+		[sc.SemanticConventions.INPUT_VALUE]: 'sunny cities', ...oi.getRetrieverAttributes({ documents: docs }) } }).end();
+	const flat = (prefix, ds) => Object.fromEntries(ds.flatMap((d, i) => Object.entries(d)
+		.map(([k, v]) => [`${prefix}.${i}.document.${k}`, v])));
+	t.startSpan('rerank', { attributes: { [sc.SemanticConventions.OPENINFERENCE_SPAN_KIND]: 'RERANKER',
+		[sc.SemanticConventions.RERANKER_QUERY]: 'sunny', [sc.SemanticConventions.RERANKER_MODEL_NAME]: 'rerank-v3.5',
+		...flat(sc.SemanticConventions.RERANKER_INPUT_DOCUMENTS, [docs[1], docs[0]]),
+		...flat(sc.SemanticConventions.RERANKER_OUTPUT_DOCUMENTS, [docs[0]]) } }).end();
+	await p.forceFlush();
+
+	const kb = await views(ws, idOf(named(mem, 'kb')[0]));
+	assert.equal(kb.nemo.kind, 'RETRIEVER');
+	assert.equal(kb.nemo.input, 'sunny cities');
+	assert.deepEqual(JSON.parse(kb.nemo.output), docs);
+	assert.deepEqual(kb.opik.output, docs);
+	assert.equal(kb.sgp.type, 'KB_RETRIEVAL');
+	assert.deepEqual(kb.sgp.output, sgpObject(kb.nemo.output));
+	const rr = await views(ws, idOf(named(mem, 'rerank')[0]));
+	assert.equal(rr.nemo.kind, 'RERANKER');
+	assert.equal(rr.nemo.model, 'rerank-v3.5');
+	assert.deepEqual(JSON.parse(rr.nemo.input), [docs[1], docs[0]]);
+	assert.deepEqual(JSON.parse(rr.nemo.output), [docs[0]]);
+	assert.equal(JSON.parse(rr.nemo.raw_attributes)['reranker.query'], 'sunny');
+	assert.deepEqual(rr.sgp.output, sgpObject(rr.nemo.output));
+});
+
 // A minimal OTLP/JSON body: one chat span of the given trace.
 function otlpBody(traceId, spanId) {
 	return { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{
