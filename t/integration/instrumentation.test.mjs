@@ -38,6 +38,19 @@ after(async () => {
 	await srv?.stop();
 });
 
+// An Opik filter on ttft finds the span by the ttft it shows, and not past it.
+async function checkTtftFilter(ws, id, ttft) {
+	const list = async (op, value) => {
+		const filters = encodeURIComponent(JSON.stringify([{ field: 'ttft', operator: op, value: String(value) }]));
+		const r = await srv.request('GET', `/v1/private/spans?project_name=Default%20Project&size=100&filters=${filters}`,
+			{ headers: { 'Comet-Workspace': ws } });
+		assert.equal(r.status, 200, r.text);
+		return r.json.content.map((x) => x.id);
+	};
+	assert.ok((await list('>=', ttft)).includes(id), `ttft >= ${ttft}`);
+	assert.ok(!(await list('>', ttft + 1)).includes(id), `ttft > ${ttft + 1}`);
+}
+
 const weatherTool = (ai) => ({
 	get_weather: ai.tool({ description: 'The weather in a city', inputSchema: z.object({ city: z.string() }),
 		execute: async ({ city }) => ({ city, sky: 'sunny' }) }),
@@ -72,7 +85,13 @@ test('Vercel AI SDK 6 (ai.* dialect, experimental_telemetry)', async () => {
 	assert.equal(rv.nemo.agent_name, 'weather-bot');
 	assert.equal(rv.nemo.session_id, 'sess-ai6');
 	assert.equal(rv.nemo.output, 'Sunny in Paris.');
-	checkCall(await views(ws, idOf(named(mem, 'ai.streamText.doStream')[0])), USAGE, 'ai@6 streamed call');
+	const streamed = named(mem, 'ai.streamText.doStream')[0];
+	const sv6 = await views(ws, idOf(streamed));
+	checkCall(sv6, USAGE, 'ai@6 streamed call');
+	// Opik's ttft is the time to the first chunk the SDK measured; a call not streamed has none.
+	assert.equal(sv6.opik.ttft, streamed.attributes['ai.response.msToFirstChunk']);
+	assert.equal((await views(ws, idOf(call1))).opik.ttft, undefined);
+	await checkTtftFilter(ws, idOf(streamed), sv6.opik.ttft);
 	checkParent(await views(ws, idOf(named(mem, 'ai.streamText')[0])), 'AGENT', 'ai@6 streamText root');
 	const failed = mem.getFinishedSpans().filter((s) => s.attributes['ai.model.id'] === 'fail-model');
 	assert.equal(failed.length, 2);
@@ -187,7 +206,12 @@ test('Vercel AI SDK 7 with @ai-sdk/otel (invoke_agent repeats the usage of its c
 	assert.equal(chats.length, 3);
 	checkCall(await views(ws, idOf(chats[0])), TOOL_USAGE, 'ai@7 tool-calling chat', { reports });
 	checkCall(await views(ws, idOf(chats[1])), USAGE, 'ai@7 answering chat', { reports });
-	checkCall(await views(ws, idOf(chats[2])), USAGE, 'ai@7 streamed chat', { reports });
+	const sv7 = await views(ws, idOf(chats[2]));
+	checkCall(sv7, USAGE, 'ai@7 streamed chat', { reports });
+	// @ai-sdk/otel's time to first chunk is in seconds, Opik's ttft in ms.
+	const first7 = chats[2].attributes['gen_ai.client.operation.time_to_first_chunk'];
+	assert.equal(typeof first7, 'number');
+	near(sv7.opik.ttft, first7 * 1000, 'ai@7 ttft');
 	checkTool(await views(ws, idOf(named(mem, 'execute_tool get_weather')[0])), 'ai@7 execute_tool');
 	const agents = named(mem, 'invoke_agent gpt-4o-mini');
 	const av = await views(ws, idOf(agents[0]));
@@ -287,7 +311,13 @@ test('Langfuse: its span processor, endpoint and Basic auth; @langfuse/openai ca
 		USAGE.prompt_tokens - USAGE.prompt_tokens_details.cached_tokens);
 	checkCall(await views(ws, idOf(gens[0])), TOOL_USAGE, 'Langfuse tool-calling generation');
 	checkCall(await views(ws, idOf(gens[1])), USAGE, 'Langfuse answering generation');
-	checkCall(await views(ws, idOf(gens[2])), USAGE, 'Langfuse streamed generation');
+	const lv = await views(ws, idOf(gens[2]));
+	checkCall(lv, USAGE, 'Langfuse streamed generation');
+	// Langfuse's completion_start_time (a Date's JSON text) less the start is Opik's ttft.
+	const started = JSON.parse(gens[2].attributes['langfuse.observation.completion_start_time']);
+	const startUs = gens[2].startTime[0] * 1e6 + Math.floor(gens[2].startTime[1] / 1000);
+	assert.ok(Math.abs(lv.opik.ttft - (Date.parse(started) * 1000 - startUs) / 1000) < 0.002,
+		`Langfuse ttft ${lv.opik.ttft}, completion started ${started}`);
 	checkTool(await views(ws, idOf(named(mem, 'get_weather')[0])), 'Langfuse tool observation');
 	const agent = await views(ws, idOf(named(mem, 'weather-agent')[0]));
 	assert.equal(agent.nemo.kind, 'AGENT');

@@ -257,8 +257,9 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 				    : (double)(s->ended_at - s->started_at) / 1000.0,
 				c->num);
 	case F_TTFT: {
-		json_t *t = raw(s, "opik.ttft");
-		return num_test(c->op, json_is_number(t), json_number_value(t), c->num);
+		double ms = 0;
+		bool has = opik_ttft(s, &ms);
+		return num_test(c->op, has, ms, c->num);
 	}
 	case F_TAGS: {
 		json_t *tags = raw(s, "opik.tags"), *t;

@@ -66,6 +66,13 @@ bool opik_render_line(struct buf *out, struct arena *a, enum opik_entity ent, co
  * the line's raw_attributes member as it is there (a JSON string literal), NULL when none. */
 int64_t opik_line_created(struct arena *a, const char *raw, size_t rawn, int64_t ingested);
 
+/* The ttft (time to first token, ms) Opik shows of s: the one an Opik client sent, else what
+ * its instrumentation measured (instrumentation.md: the AI SDK's ai.response.msToFirstChunk
+ * and ai.stream.msToFirstChunk in ms, AI SDK 7's gen_ai.client.operation.time_to_first_chunk
+ * in seconds, Langfuse's langfuse.observation.completion_start_time less the span's start).
+ * False when there is none. */
+bool opik_ttft(const struct span *s, double *ms);
+
 /* The project id Opik clients see for a project name: a UUID made from the name. */
 const char *opik_project_id(struct arena *a, const char *name);
 

@@ -324,16 +324,75 @@ static void o_text(struct out *o, const struct member *m)
 		text_out(o->b, text);
 }
 
+/* Where a span that came another way has its time to first token: in ms (scale 1), in
+ * seconds (1000), or as the time the completion started (0). */
+static const struct {
+	const char *key;
+	double scale;
+} ttft_sources[] = {
+    {"ai.response.msToFirstChunk", 1},
+    {"ai.stream.msToFirstChunk", 1},
+    {"gen_ai.client.operation.time_to_first_chunk", 1000},
+    {"langfuse.observation.completion_start_time", 0},
+};
+
+/* Langfuse's completion start (the JSON text of a Date, "\"2026-...Z\"", or the time), less
+ * the span's start, in ms. */
+static bool ttft_since_start(const struct span *s, const char *t, double *ms)
+{
+	char at[64];
+	size_t n = strlen(t);
+	int64_t us;
+	if (n >= 2 && t[0] == '"' && t[n - 1] == '"')
+		t++, n -= 2;
+	if (n >= sizeof at)
+		return false;
+	memcpy(at, t, n);
+	at[n] = '\0';
+	if (!time_parse(at, true, &us) || us < s->started_at)
+		return false;
+	*ms = (double)(us - s->started_at) / 1000.0;
+	return true;
+}
+
+bool opik_ttft(const struct span *s, double *ms)
+{
+	json_t *t = span_raw(s, "opik.ttft");
+	if (t) {
+		*ms = json_number_value(t);
+		return json_is_number(t);
+	}
+	for (size_t i = 0; i < sizeof ttft_sources / sizeof *ttft_sources; i++) {
+		json_t *v = span_raw(s, ttft_sources[i].key);
+		double scale = ttft_sources[i].scale;
+		if (scale > 0 && json_is_number(v) && json_number_value(v) >= 0) {
+			*ms = json_number_value(v) * scale;
+			return isfinite(*ms);
+		}
+		if (scale == 0 && json_is_string(v) &&
+		    ttft_since_start(s, json_string_value(v), ms))
+			return true;
+	}
+	return false;
+}
+
+/* The members kept verbatim; ttft, when no Opik client sent one, as opik_ttft finds it. */
 static void o_kept(struct out *o, const struct member *m)
 {
 	const char *name;
 	int only;
+	double ms;
 	(void)m;
 	for (size_t i = 0; opik_kept_row(i, &name, &only); i++) {
-		json_t *x = name ? span_raw(o->s, raw_key(o->a, name)) : NULL;
-		if (x && !excluded(o->exclude, name) && (only < 0 || only == (int)o->ent)) {
+		if (!name || excluded(o->exclude, name) || (only >= 0 && only != (int)o->ent))
+			continue;
+		json_t *x = span_raw(o->s, raw_key(o->a, name));
+		if (x) {
 			key(o->b, &o->first, name);
 			jsonw_value(o->b, x);
+		} else if (!strcmp(name, "ttft") && opik_ttft(o->s, &ms)) {
+			key(o->b, &o->first, name);
+			jsonw_real(o->b, ms);
 		}
 	}
 }
