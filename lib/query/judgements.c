@@ -354,6 +354,37 @@ enum status query_judgements_of(struct jquery *q, enum judgement_target by, cons
 	return jscan_close(q, &js);
 }
 
+/* The mean of each target's values in v[0..cnt) (sorted here, freed) as out's hashes and
+ * values, in q->a. */
+static void keyed_means(struct jquery *q, struct keyed *v, size_t cnt, struct query_keys *out)
+{
+	if (cnt)
+		qsort(v, cnt, sizeof *v, cmp_keyed);
+	uint64_t *hs = arena_alloc(q->a, (cnt ? cnt : 1) * sizeof *hs);
+	double *means = arena_alloc(q->a, (cnt ? cnt : 1) * sizeof *means);
+	size_t u = 0;
+	for (size_t i = 0, j; i < cnt; i = j) {
+		struct judgement_mean m = {0};
+		for (j = i; j < cnt && v[j].h == v[i].h; j++)
+			judgement_mean_add(&m, v[j].v);
+		hs[u] = v[i].h;
+		means[u++] = judgement_mean_of(&m);
+	}
+	out->h = hs;
+	out->v = means;
+	out->n = u;
+	free(v);
+}
+
+static void keyed_push(struct keyed **v, size_t *cnt, size_t *cap, struct keyed k)
+{
+	if (*cnt == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	(*v)[(*cnt)++] = k;
+}
+
 enum status query_judged(struct jquery *q, enum judgement_target by, const char *name,
 			 bool has_vmin, double vmin, bool has_vmax, double vmax,
 			 struct query_keys *out)
@@ -383,32 +414,119 @@ enum status query_judged(struct jquery *q, enum judgement_target by, const char 
 			/* A score needs a value: no bound given still means "has one". */
 			if (!h || !rec_may(&f, r) || !(r->flags & REC_HAS_COST_TOTAL))
 				continue;
-			if (cnt == cap) {
-				cap = cap ? 2 * cap : 256;
-				v = xrealloc(v, cap * sizeof *v);
-			}
-			v[cnt++] = (struct keyed){h, 0, r->cost_total};
+			keyed_push(&v, &cnt, &cap, (struct keyed){h, 0, r->cost_total});
 		}
 	}
 	if ((s = jscan_close(q, &js)) != ST_OK) {
 		free(v);
 		return s;
 	}
-	if (cnt)
-		qsort(v, cnt, sizeof *v, cmp_keyed);
-	uint64_t *hs = arena_alloc(q->a, (cnt ? cnt : 1) * sizeof *hs);
-	double *means = arena_alloc(q->a, (cnt ? cnt : 1) * sizeof *means);
+	keyed_means(q, v, cnt, out);
+	return ST_OK;
+}
+
+/* A scored judgement of a span that is not its trace's id: the span, its trace (0: none
+ * recorded), its value. */
+struct span_scored {
+	uint64_t span_h, trace_h;
+	double v;
+};
+
+static int cmp_span_scored(const void *a, const void *b)
+{
+	const struct span_scored *x = a, *y = b;
+	return (x->span_h > y->span_h) - (x->span_h < y->span_h);
+}
+
+/* The values of ss[0..n) (sorted by span) whose span is a live root span of the workspace
+ * (of the trace the judgement recorded, when it recorded one), pushed by that root's trace. */
+static enum status roots_scored(struct jquery *q, const struct span_scored *ss, size_t n,
+				struct keyed **v, size_t *cnt, size_t *cap)
+{
+	uint64_t *hs = arena_alloc(q->a, n * sizeof *hs);
 	size_t u = 0;
-	for (size_t i = 0, j; i < cnt; i = j) {
-		struct judgement_mean m = {0};
-		for (j = i; j < cnt && v[j].h == v[i].h; j++)
-			judgement_mean_add(&m, v[j].v);
-		hs[u] = v[i].h;
-		means[u++] = judgement_mean_of(&m);
+	for (size_t i = 0; i < n; i++)
+		if (!u || hs[u - 1] != ss[i].span_h)
+			hs[u++] = ss[i].span_h;
+	struct query eq = {.st = q->st, .a = q->a, .ws = q->ws};
+	struct rec_filter c = {.need = NEED_SPAN_IDS, .roots = true, .sids = hs, .nsids = u};
+	c.smin = c.imin = INT64_MIN;
+	c.smax = c.imax = INT64_MAX;
+	struct scan db;
+	enum status st = db_open(&eq, &db, &c);
+	if (st == ST_NOT_FOUND) /* no spans: no roots */
+		return ST_OK;
+	if (st != ST_OK) {
+		q->err = eq.err;
+		return st;
 	}
-	out->h = hs;
-	out->v = means;
-	out->n = u;
-	free(v);
+	for (size_t di = 0; di < db.ndays; di++) {
+		struct scan_day *sh = db_shard(&db, di);
+		for (size_t i = 0; sh && i < sh->sh.nrecs && db_rec(&db); i++) {
+			const struct idx_rec *r = &sh->sh.recs[i];
+			if (!store_rec_live(r) || !(r->flags & REC_HAS_TRACE) || !rec_ok(&c, r))
+				continue;
+			struct span_scored key = {.span_h = r->span_h},
+					   *at = bsearch(&key, ss, n, sizeof *ss, cmp_span_scored);
+			while (at && at > ss && at[-1].span_h == r->span_h)
+				at--;
+			for (; at && at < ss + n && at->span_h == r->span_h; at++)
+				if (!at->trace_h || at->trace_h == r->trace_h)
+					keyed_push(v, cnt, cap,
+						   (struct keyed){r->trace_h, 0, at->v});
+		}
+	}
+	if (db.b.over) {
+		st = db_over(&db);
+		q->err = eq.err;
+	}
+	db_close(&db);
+	return st;
+}
+
+enum status query_judged_roots(struct jquery *q, const char *name, struct query_keys *out)
+{
+	memset(out, 0, sizeof *out);
+	out->by = QK_TRACE;
+	struct jfilter f = {.name = name, .targets = 1u << JT_TRACE | 1u << JT_SPAN};
+	struct jscan js;
+	enum status s = jscan_open(q, &f, &js);
+	if (s != ST_OK)
+		return s;
+	struct keyed *v = NULL;
+	struct span_scored *ss = NULL;
+	size_t cnt = 0, cap = 0, ns = 0, scap = 0;
+	for (size_t di = 0; di < js.db.ndays; di++) {
+		struct scan_day *sh = db_shard(&js.db, di);
+		for (size_t i = 0; sh && i < sh->sh.nrecs && db_rec(&js.db); i++) {
+			const struct idx_rec *r = &sh->sh.recs[i];
+			if (!rec_may(&f, r) || !(r->flags & REC_HAS_COST_TOTAL))
+				continue;
+			/* The trace's own, and its span of the trace's id (an Opik trace's row). */
+			if (r->status == JT_TRACE || (r->parent_h && r->parent_h == r->trace_h)) {
+				if (r->trace_h)
+					keyed_push(&v, &cnt, &cap,
+						   (struct keyed){r->trace_h, 0, r->cost_total});
+				continue;
+			}
+			if (!r->parent_h)
+				continue;
+			if (ns == scap) {
+				scap = scap ? 2 * scap : 256;
+				ss = xrealloc(ss, scap * sizeof *ss);
+			}
+			ss[ns++] = (struct span_scored){r->parent_h, r->trace_h, r->cost_total};
+		}
+	}
+	if ((s = jscan_close(q, &js)) == ST_OK && ns) {
+		qsort(ss, ns, sizeof *ss, cmp_span_scored);
+		s = roots_scored(q, ss, ns, &v, &cnt, &cap);
+	}
+	free(ss);
+	if (s != ST_OK) {
+		free(v);
+		return s;
+	}
+	keyed_means(q, v, cnt, out);
 	return ST_OK;
 }

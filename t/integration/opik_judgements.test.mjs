@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startServer, spandexCli, CLIENTS } from '../harness.mjs';
+import { startServer, spandexCli, CLIENTS, WS_PREFIX } from '../harness.mjs';
 
 const require = createRequire(path.join(CLIENTS, 'package.json'));
 const { Opik } = await import(require.resolve('opik'));
@@ -338,6 +338,56 @@ test('scores an older spandex kept in raw attributes still show (a judgement of 
 	const st = Object.fromEntries((await c.api.spans.getSpanStats({ projectName: 'old' })).stats.map((x) => [x.name, x.value]));
 	assert.equal(st['feedback_score.stale'], 0.4);
 	assert.equal(st['feedback_score.shadowed'], 1);
+});
+
+test('a feedback_scores filter and sort of traces see the scores the trace shows: its own, its row\'s and its root\'s when another API wrote it', async () => {
+	const ws = 'rooted';
+	const opik = (m, p, body) => req(m, p, body, ws);
+	const sgp = (body) => srv.request('POST', '/v5/span-assessments', { body, headers: { 'Content-Type': 'application/json', 'x-selected-account-id': ws } });
+	// NeMo wrote t1 (root r1 with a child) and t2 (root r2), Opik t3 (its row is span t3), and t4 has no rating.
+	const [t1, t2, t3, t4] = ['e1', 'e2', 'e3', 'e4'].map((x) => `01a1fc91-cd0b-7000-8000-0000000000${x}`);
+	const at = (s) => `2025-06-01T10:00:0${s}Z`;
+	let r = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'test', spans: [
+		{ span_id: 'r1', trace_id: t1, name: 'one', started_at: at(1) },
+		{ span_id: 'k1', trace_id: t1, parent_span_id: 'r1', name: 'kid', started_at: at(2) },
+		{ span_id: 'r2', trace_id: t2, name: 'two', started_at: at(3) },
+		{ span_id: 'r4', trace_id: t4, name: 'four', started_at: at(5) },
+	] } });
+	assert.equal(r.status, 201, r.text);
+	r = await opik('POST', '/v1/private/traces/batch', { traces: [{ id: t3, name: 'three', start_time: at(4) }] });
+	assert.equal(r.status, 204, r.text);
+	for (const [trace_id, span_id, rating] of [[t1, undefined, 4], [t1, 'k1', 1], [t2, undefined, 2], [t3, undefined, 5], [t4, 'r4', 3]]) {
+		r = await sgp({ assessment_type: 'rating', trace_id, span_id, rating });
+		assert.equal(r.status, 200, r.text);
+	}
+	// t4's rating is on its root too, then gone: a deleted judgement counts nowhere.
+	r = await srv.request('GET', `/v5/span-assessments?span_id=r4`, { headers: { 'x-selected-account-id': ws } });
+	r = await srv.request('DELETE', `/v5/span-assessments/${r.json.items[0].assessment_id}`, { headers: { 'x-selected-account-id': ws } });
+	assert.equal(r.status, 200, r.text);
+	const shown = async (id) => (await opik('GET', `/v1/private/traces/${id}`)).json.feedback_scores.map((f) => [f.name, f.value]);
+	assert.deepEqual(await shown(t1), [['rating', 4]]); // the root's, not its child's
+	assert.deepEqual(await shown(t2), [['rating', 2]]);
+	assert.deepEqual(await shown(t3), [['rating', 5]]);
+	assert.deepEqual(await shown(t4), []);
+	const list = async (query) => {
+		const got = await opik('GET', `/v1/private/traces?project_name=Default%20Project&${query}`);
+		assert.equal(got.status, 200, got.text);
+		return got.json.content.map((x) => x.id);
+	};
+	const where = (operator, value) => `filters=${encodeURIComponent(JSON.stringify([{ field: 'feedback_scores', key: 'rating', operator, value }]))}`;
+	assert.deepEqual(sorted(await list(where('>', '3'))), [t1, t3]);
+	assert.deepEqual(await list(where('<', '3')), [t2]);
+	assert.deepEqual(await list(where('=', '1')), []);
+	assert.deepEqual(sorted(await list(where('is_not_empty', ''))), [t1, t2, t3]);
+	assert.deepEqual(await list(where('is_empty', '')), [t4]);
+	assert.deepEqual(sorted(await list(where('!=', '4'))), [t2, t3, t4]);
+	const by = (direction) => `sorting=${encodeURIComponent(JSON.stringify([{ field: 'feedback_scores.rating', direction }]))}`;
+	assert.deepEqual(await list(by('ASC')), [t2, t1, t3, t4]);
+	assert.deepEqual(await list(by('DESC')), [t3, t1, t2, t4]);
+	// The OQL of the search stream reads the same.
+	r = await opik('POST', '/v1/private/traces/search', { project_name: 'Default Project', filters: [{ field: 'feedback_scores', key: 'rating', operator: '>=', value: '4' }] });
+	assert.equal(r.status, 200, r.text);
+	assert.deepEqual(sorted(r.text.trim().split('\r\n').map((l) => JSON.parse(l).id)), [t1, t3]);
 });
 
 test('deleting a trace takes its scores and comments and its spans\' with it: the same ids written again come back bare', async () => {

@@ -503,8 +503,7 @@ enum status opik_filter_judged(struct opik_filter *f, struct http_req *req, stru
 		/* Every item's score of the name: the mean of its authors', which is what Opik
 		 * compares (feedback_scores_final); those the operator wants, or for != and
 		 * is_empty those it does not. */
-		enum status st =
-		    query_judged(&jq, opik_target(f->ent), c->key, false, 0, false, 0, &all);
+		enum status st = opik_judged_keys(&jq, f->ent, c->key, &all);
 		if (st != ST_OK)
 			return http_fail(req, st, "%s", err_text(&jq.err));
 		c->by_trace = f->ent == OPIK_TRACE;

@@ -94,6 +94,15 @@ enum status opik_marks_of(struct http_req *req, enum opik_entity ent, const char
 	return marks_read(req, ent, ids, roots, n, false, out);
 }
 
+enum status opik_judged_keys(struct jquery *q, enum opik_entity ent, const char *name,
+			     struct query_keys *out)
+{
+	/* A trace's scores are those marks_read gives it: its own and its root spans'. */
+	if (ent == OPIK_TRACE)
+		return query_judged_roots(q, name, out);
+	return query_judged(q, JT_SPAN, name, false, 0, false, 0, out);
+}
+
 /* ---- scores by name and author ---- */
 
 static int64_t last_time(const struct judgement *j)

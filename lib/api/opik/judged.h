@@ -85,6 +85,13 @@ const char *opik_line_id(struct arena *a, enum opik_entity ent, const char *line
  * recorded in req. */
 enum status opik_marks_of(struct http_req *req, enum opik_entity ent, const char *const *ids,
 			  const char *const *roots, size_t n, struct opik_marks **out);
+/* A feedback_scores filter's or sort's key set of name (query_judged): by span, a span's own
+ * scores; by trace, those opik_marks_of shows on it, its own and its root spans'
+ * (query_judged_roots), each item's the mean of its values. */
+struct jquery;
+struct query_keys;
+enum status opik_judged_keys(struct jquery *q, enum opik_entity ent, const char *name,
+			     struct query_keys *out);
 
 /* Appends the feedback_scores array of an item: its marks' scores grouped by name (the
  * FeedbackScore read shape, value_by_author with one entry per author), then the legacy

@@ -273,8 +273,7 @@ static enum status sorting_parse(struct http_req *req, enum opik_entity ent, con
 	if (by_score && *by_score) {
 		struct jquery jq = {.st = &req->store, .a = req->arena, .ws = req->ws};
 		struct query_keys *k = arena_alloc(req->arena, sizeof *k);
-		enum status st =
-		    query_judged(&jq, opik_target(ent), by_score, false, 0, false, 0, k);
+		enum status st = opik_judged_keys(&jq, ent, by_score, k);
 		if (st != ST_OK)
 			return http_fail(req, st, "%s", err_text(&jq.err));
 		q->order = QO_KEYS;
