@@ -390,6 +390,49 @@ test('a feedback_scores filter and sort of traces see the scores the trace shows
 	assert.deepEqual(sorted(r.text.trim().split('\r\n').map((l) => JSON.parse(l).id)), [t1, t3]);
 });
 
+test('what another API put on a trace\'s row or root is the trace\'s in Opik: its delete by name takes the score, its comment GET finds the comment', async () => {
+	const ws = 'rooted-marks';
+	const opik = (m, p, body) => req(m, p, body, ws);
+	const sgp = async (body) => {
+		const r = await srv.request('POST', '/v5/span-assessments', { body, headers: { 'Content-Type': 'application/json', 'x-selected-account-id': ws } });
+		assert.equal(r.status, 200, r.text);
+		return r.json;
+	};
+	// t1 NeMo wrote (root r1), t3 Opik (its row the span t3).
+	const [t1, t3] = ['f1', 'f3'].map((x) => `01a1fc91-cd0b-7000-8000-0000000000${x}`);
+	let r = await srv.request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'test', spans: [{ span_id: 'r1', trace_id: t1, name: 'one', started_at: '2025-06-01T10:00:01Z' }] } });
+	assert.equal(r.status, 201, r.text);
+	r = await opik('POST', '/v1/private/traces/batch', { traces: [{ id: t3, name: 'three', start_time: '2025-06-01T10:00:03Z' }] });
+	assert.equal(r.status, 204, r.text);
+	const marks = {};
+	for (const t of [t1, t3]) {
+		await sgp({ assessment_type: 'rating', trace_id: t, rating: 4 });
+		await sgp({ assessment_type: 'rating', trace_id: t, rating: 2 });
+		marks[t] = await sgp({ assessment_type: 'comment', trace_id: t, comment: `on ${t}` });
+		r = await opik('PUT', `/v1/private/traces/${t}/feedback-scores`, { name: 'own', value: 1, source: 'ui' });
+		assert.equal(r.status, 204, r.text);
+	}
+	const get = async (t) => (await opik('GET', `/v1/private/traces/${t}`)).json;
+	for (const t of [t1, t3]) {
+		const before = await get(t);
+		assert.deepEqual(before.feedback_scores.map((f) => f.name), ['own', 'rating'], t);
+		const c = before.comments.find((x) => x.text === `on ${t}`);
+		assert.equal(c.id, marks[t].assessment_id);
+		r = await opik('GET', `/v1/private/traces/${t}/comments/${c.id}`);
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.json.text, `on ${t}`);
+		// another trace's comment is still no comment of this one
+		r = await opik('GET', `/v1/private/traces/${t === t1 ? t3 : t1}/comments/${c.id}`);
+		assert.equal(r.status, 404, r.text);
+		r = await opik('POST', `/v1/private/traces/${t}/feedback-scores/delete`, { name: 'rating' });
+		assert.equal(r.status, 204, r.text);
+		const after = await get(t);
+		assert.deepEqual(after.feedback_scores.map((f) => f.name), ['own'], t);
+		r = await srv.request('GET', `/v5/span-assessments?trace_id=${t}&assessment_type=rating`, { headers: { 'x-selected-account-id': ws } });
+		assert.deepEqual(r.json.items, [], r.text);
+	}
+});
+
 test('deleting a trace takes its scores and comments and its spans\' with it: the same ids written again come back bare', async () => {
 	const c = client('gone');
 	const t = c.trace({ name: 'doomed' });

@@ -124,23 +124,29 @@ enum status opik_comment_create(struct http_req *req)
 	return opik_comment_put(req, body, text, &j);
 }
 
-/* GET {spans,traces}/{id}/comments/{id2}: 404 unless it is a comment of that span or trace. */
+/* GET {spans,traces}/{id}/comments/{id2}: 404 unless it is a comment the span or trace shows
+ * (a trace's own, or its root's). */
 enum status opik_comment_get(struct http_req *req)
 {
 	enum opik_entity ent = opik_entity_of(req);
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws};
-	struct judgement j;
-	enum status st = query_judgement_get(&q, req->id2, &j);
-	if (st == ST_NOT_FOUND)
-		return opik_comment_not_found(req, req->id2);
+	struct opik_marks *m;
+	enum status st;
+	if (ent == OPIK_TRACE) {
+		struct query_trace t;
+		bool found;
+		st = opik_trace_marks(req, req->id, &t, &found, &m);
+	} else
+		st = opik_marks_of(req, ent, &req->id, NULL, 1, &m);
 	if (st != ST_OK)
-		return http_fail(req, st, "%s", err_text(&q.err));
-	const char *on = ent == OPIK_SPAN ? j.span_id : j.trace_id;
-	if (!judgement_shows(&j, JV_OPIK_COMMENT) || j.target != opik_target(ent) || !on ||
-	    strcmp(on, req->id))
+		return st;
+	const struct judgement *j = NULL;
+	for (size_t i = 0; i < m->n && !j; i++)
+		if (judgement_shows(m->v[i], JV_OPIK_COMMENT) && !strcmp(m->v[i]->id, req->id2))
+			j = m->v[i];
+	if (!j)
 		return opik_comment_not_found(req, req->id2);
 	struct buf *out = arena_buf(req->arena);
-	opik_comment_out(out, &j);
+	opik_comment_out(out, j);
 	http_reply_json(req, 200, out->p, out->len);
 	return ST_OK;
 }

@@ -103,21 +103,30 @@ static enum status page_marks(struct http_req *req, enum opik_entity ent,
 	return opik_marks_of(req, ent, ids, roots, n, marks);
 }
 
-enum status opik_get_trace(struct http_req *req)
+enum status opik_trace_marks(struct http_req *req, const char *id, struct query_trace *t,
+			     bool *found, struct opik_marks **out)
 {
 	struct query q;
-	struct query_trace t;
 	opik_query_init(req, &q);
-	enum status st = query_trace_find(&q, req->id, &t);
-	if (st == ST_NOT_FOUND)
-		return http_fail(req, st, "Trace not found");
-	if (st != ST_OK)
+	enum status st = query_trace_find(&q, id, t);
+	*found = st == ST_OK;
+	if (st != ST_OK && st != ST_NOT_FOUND)
 		return http_fail(req, st, "%s", err_text(&q.err));
+	const char *root =
+	    *found ? opik_line_id(req->arena, OPIK_SPAN, t->root.line, t->root.len) : NULL;
+	return opik_marks_of(req, OPIK_TRACE, &id, root ? &root : NULL, 1, out);
+}
+
+enum status opik_get_trace(struct http_req *req)
+{
+	struct query_trace t;
 	struct opik_marks *marks;
-	const char *root = opik_line_id(req->arena, OPIK_SPAN, t.root.line, t.root.len);
-	if ((st = opik_marks_of(req, OPIK_TRACE, &req->id, root ? &root : NULL, 1, &marks)) !=
-	    ST_OK)
+	bool found;
+	enum status st = opik_trace_marks(req, req->id, &t, &found, &marks);
+	if (st != ST_OK)
 		return st;
+	if (!found)
+		return http_fail(req, ST_NOT_FOUND, "Trace not found");
 	struct buf *out = arena_buf(req->arena);
 	trace_out(req, out, &t, marks, NULL);
 	http_reply_json(req, 200, out->p, out->len);

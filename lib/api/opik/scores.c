@@ -434,23 +434,23 @@ enum status opik_score_delete(struct http_req *req)
 			  "must be a string", NULL);
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
-	struct jfilter f = {.targets = 1u << opik_target(ent),
-			    .name = name,
-			    .has_view = true,
-			    .view = JV_OPIK_SCORE};
-	if (ent == OPIK_SPAN)
-		f.span_id = req->id;
-	else
-		f.trace_id = req->id;
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
-	struct jrows r;
-	if ((st = query_judgements(&q, &r)) != ST_OK)
-		return http_fail(req, st, "%s", err_text(&q.err));
-	const char **ids = arena_alloc(req->arena, (r.n ? r.n : 1) * sizeof *ids);
+	/* The scores the entity shows: a span's own, a trace's and its root's. */
+	struct opik_marks *m;
+	if (ent == OPIK_TRACE) {
+		struct query_trace t;
+		bool found;
+		st = opik_trace_marks(req, req->id, &t, &found, &m);
+	} else
+		st = opik_marks_of(req, ent, &req->id, NULL, 1, &m);
+	if (st != ST_OK)
+		return st;
+	const char **ids = arena_alloc(req->arena, (m->n ? m->n : 1) * sizeof *ids);
 	size_t k = 0;
-	for (size_t i = 0; i < r.n; i++)
-		if (!author || !strcmp(author, opik_author(&r.rows[i])))
-			ids[k++] = r.rows[i].id;
+	for (size_t i = 0; i < m->n; i++)
+		if (judgement_shows(m->v[i], JV_OPIK_SCORE) && m->v[i]->name &&
+		    !strcmp(m->v[i]->name, name) &&
+		    (!author || !strcmp(author, opik_author(m->v[i]))))
+			ids[k++] = m->v[i]->id;
 	if ((st = opik_delete_judgements(req, ids, k, NULL)) != ST_OK)
 		return st;
 	http_reply(req, 204, NULL, NULL, 0);
