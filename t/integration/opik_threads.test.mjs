@@ -371,6 +371,22 @@ test('thread feedback scores and comments: PUT, names, delete; the comments rout
 	assert.equal(r.status, 404, r.text);
 });
 
+test('a NeMo note of the session is a comment the thread shows and its comment GET finds; another thread\'s GET does not', async () => {
+	const c = client('threads-notes');
+	await conversation(c, 'threads-notes');
+	const r = await srv.request('POST', `${WS_PREFIX}/${WS}/annotations`, { body: { kind: 'note', session_id: 'chat-a', text: 'from nemo' } });
+	assert.equal(r.status, 201, r.text);
+	const id = r.json.annotation_id;
+	const t = await c.api.traces.getTraceThread({ projectName: 'threads-notes', threadId: 'chat-a' });
+	assert.deepEqual(t.comments.map((x) => [x.id, x.text]), [[id, 'from nemo']]);
+	let got = await req('GET', `/v1/private/traces/threads/${t.threadModelId}/comments/${id}`);
+	assert.equal(got.status, 200, got.text);
+	assert.deepEqual([got.json.id, got.json.text], [id, 'from nemo']);
+	got = await req('GET', `/v1/private/traces/threads/${modelId('threads-notes', 'chat-b')}/comments/${id}`);
+	assert.equal(got.status, 404, got.text);
+	assert.deepEqual(got.json, { code: 404, message: `Comment id: ${id} not found` });
+});
+
 test('deleting threads deletes their traces and spans, and what Opik kept of them', async () => {
 	const c = client('threads-gone');
 	const { traces, lone } = await conversation(c, 'threads-gone');

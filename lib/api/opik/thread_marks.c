@@ -128,7 +128,8 @@ enum status opik_thread_comment_create(struct http_req *req)
 	return opik_comment_put(req, body, text, &j);
 }
 
-/* GET threads/{threadModelId}/comments/{commentId}: 404 unless it is a comment of that thread. */
+/* GET threads/{threadModelId}/comments/{commentId}: 404 unless it is a comment the thread
+ * shows: one of its project's, or of no project (a NeMo note of the session). */
 enum status opik_thread_comment_get(struct http_req *req)
 {
 	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws};
@@ -137,9 +138,18 @@ enum status opik_thread_comment_get(struct http_req *req)
 	if (st != ST_OK && st != ST_NOT_FOUND)
 		return http_fail(req, st, "%s", err_text(&q.err));
 	if (st == ST_NOT_FOUND || !judgement_shows(&j, JV_OPIK_COMMENT) || j.target != JT_SESSION ||
-	    !j.project || !j.session_id ||
+	    !j.session_id)
+		return opik_comment_not_found(req, req->id2);
+	if (j.project &&
 	    strcasecmp(opik_thread_model_id(req->arena, j.project, j.session_id), req->id))
 		return opik_comment_not_found(req, req->id2);
+	if (!j.project) {
+		const char *model = req->id, *project = NULL, *thread = NULL;
+		if ((st = opik_threads_of_models(req, &model, 1, &project, &thread)) != ST_OK)
+			return st;
+		if (!thread || strcmp(thread, j.session_id))
+			return opik_comment_not_found(req, req->id2);
+	}
 	struct buf *out = arena_buf(req->arena);
 	opik_comment_out(out, &j);
 	http_reply_json(req, 200, out->p, out->len);
