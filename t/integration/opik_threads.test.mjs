@@ -337,6 +337,11 @@ test('thread feedback scores and comments: PUT, names, delete; the comments rout
 	assert.match(r.json.errors.join(' '), /source/);
 	r = await req('PUT', '/v1/private/traces/threads/feedback-scores', { scores: [] });
 	assert.equal(r.status, 422, r.text);
+	// thread_id is @NotBlank (Opik's FeedbackScoreBatchItemThread): a blank one is no thread
+	for (const thread_id of [' ', '', undefined]) {
+		r = await req('PUT', '/v1/private/traces/threads/feedback-scores', { scores: [{ thread_id, project_name: 'threads-marks', name: 'x', value: 1, source: 'sdk' }] });
+		assert.deepEqual([r.status, r.json], [422, { errors: ['scores.0.thread_id must not be blank'] }], JSON.stringify(thread_id));
+	}
 	r = await req('POST', '/v1/private/traces/threads/feedback-scores/delete', { thread_id: 'chat-b', names: ['x'] });
 	assert.equal(r.status, 422, r.text);
 	r = await req('POST', '/v1/private/traces/threads/feedback-scores/delete', { project_name: 'threads-marks', thread_id: 'chat-b' });

@@ -133,8 +133,12 @@ bool opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_k
 		json_decref(loc);
 		return false;
 	}
-	if (batch && (!json_is_string(json_object_get(it, id_key)) ||
-		      span_id_problem(json_string_value(json_object_get(it, id_key)))))
+	/* A thread's thread_id is @NotBlank (FeedbackScoreBatchItemThread); an entity's id an id.
+	 */
+	const char *idv = json_string_value(json_object_get(it, id_key));
+	if (batch && !strcmp(id_key, "thread_id") && (!idv || blank(idv)))
+		verrs_add_field(v, loc, id_key, "missing", "must not be blank", NULL);
+	else if (batch && (!idv || span_id_problem(idv)))
 		verrs_add_field(v, loc, id_key, "missing", "must be an id", NULL);
 	if (!opt_str(it, "name", &name) || blank(name))
 		verrs_add_field(v, loc, "name", "missing", "must not be blank", NULL);
