@@ -130,13 +130,7 @@ enum status opik_comment_get(struct http_req *req)
 {
 	enum opik_entity ent = opik_entity_of(req);
 	struct opik_marks *m;
-	enum status st;
-	if (ent == OPIK_TRACE) {
-		struct query_trace t;
-		bool found;
-		st = opik_trace_marks(req, req->id, &t, &found, &m);
-	} else
-		st = opik_marks_of(req, ent, &req->id, NULL, 1, &m);
+	enum status st = opik_item_marks(req, ent, req->id, &m);
 	if (st != ST_OK)
 		return st;
 	const struct judgement *j = NULL;

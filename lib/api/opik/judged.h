@@ -91,6 +91,10 @@ enum status opik_marks_of(struct http_req *req, enum opik_entity ent, const char
 struct query_trace;
 enum status opik_trace_marks(struct http_req *req, const char *id, struct query_trace *t,
 			     bool *found, struct opik_marks **out);
+/* The marks Opik shows on span or trace id: a span's own (opik_marks_of), a trace's
+ * opik_trace_marks. */
+enum status opik_item_marks(struct http_req *req, enum opik_entity ent, const char *id,
+			    struct opik_marks **out);
 /* A feedback_scores filter's or sort's key set of name (query_judged): by span, a span's own
  * scores; by trace, those opik_marks_of shows on it, its own and its root spans'
  * (query_judged_roots), each item's the mean of its values. */

@@ -117,6 +117,16 @@ enum status opik_trace_marks(struct http_req *req, const char *id, struct query_
 	return opik_marks_of(req, OPIK_TRACE, &id, root ? &root : NULL, 1, out);
 }
 
+enum status opik_item_marks(struct http_req *req, enum opik_entity ent, const char *id,
+			    struct opik_marks **out)
+{
+	struct query_trace t;
+	bool found;
+	if (ent == OPIK_TRACE)
+		return opik_trace_marks(req, id, &t, &found, out);
+	return opik_marks_of(req, ent, &id, NULL, 1, out);
+}
+
 enum status opik_get_trace(struct http_req *req)
 {
 	struct query_trace t;

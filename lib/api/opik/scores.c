@@ -440,13 +440,7 @@ enum status opik_score_delete(struct http_req *req)
 		return http_fail_invalid(req, &v);
 	/* The scores the entity shows: a span's own, a trace's and its root's. */
 	struct opik_marks *m;
-	if (ent == OPIK_TRACE) {
-		struct query_trace t;
-		bool found;
-		st = opik_trace_marks(req, req->id, &t, &found, &m);
-	} else
-		st = opik_marks_of(req, ent, &req->id, NULL, 1, &m);
-	if (st != ST_OK)
+	if ((st = opik_item_marks(req, ent, req->id, &m)) != ST_OK)
 		return st;
 	const char **ids = arena_alloc(req->arena, (m->n ? m->n : 1) * sizeof *ids);
 	size_t k = 0;
