@@ -13,6 +13,7 @@
 
 /* Opik's bounds of a value: its Decimal(18, 9), between these (FeedbackScore.java). */
 #define OPIK_SCORE_MAX 999999999.999999999
+#define OPIK_SCORE_MAX_INT 999999999LL
 
 static const char *const sources[] = {"ui", "sdk", "online_scoring", NULL};
 static const enum judgement_source source_of[] = {JS_HUMAN, JS_SDK, JS_ONLINE};
@@ -147,7 +148,11 @@ bool opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_k
 				"must be a string of at most 512 characters", NULL);
 	if (!json_is_number(val))
 		verrs_add_field(v, loc, "value", "missing", "must not be null", NULL);
-	else if (fabs(json_number_value(val)) > OPIK_SCORE_MAX)
+	else if (fabs(json_number_value(val)) > OPIK_SCORE_MAX ||
+		 /* ±1e9 is past the bound, though as a double the bound is 1e9 itself: an
+		  * integer's text says which (a fraction's cannot, and is taken). */
+		 (json_is_integer(val) && (json_integer_value(val) > OPIK_SCORE_MAX_INT ||
+					   json_integer_value(val) < -OPIK_SCORE_MAX_INT)))
 		verrs_add_field(v, loc, "value", "value_error",
 				"must be between -999999999.999999999 and 999999999.999999999",
 				NULL);
