@@ -142,7 +142,7 @@ test('the single PUT (404 for what is not stored), delete by name and author, na
 	assert.equal(r.status, 422, r.text);
 	assert.deepEqual(r.json.errors, ['name must not be blank', 'value must be between -999999999.999999999 and 999999999.999999999', 'source must not be null']);
 	// 1e9 (and -1e9) is past Decimal(18, 9)'s 999999999.999999999, though a double cannot tell them apart
-	for (const value of [1000000000, -1000000000]) {
+	for (const value of [1000000000, -1000000000, '1000000000', '-1000000000']) {
 		r = await req('PUT', `/v1/private/spans/${tool.data.id}/feedback-scores`, { name: 'edge', value, source: 'sdk' });
 		assert.deepEqual([r.status, r.json], [422, { errors: ['value must be between -999999999.999999999 and 999999999.999999999'] }], String(value));
 	}

@@ -128,7 +128,14 @@ bool opik_score_check(struct verrs *v, json_t *it, json_t *loc, const char *id_k
 			json_decref(loc);
 			return false;
 		}
-		json_object_set_new(it, "value", json_real(d));
+		/* An integer's text stays an integer, so that the bound below can tell 1e9 from
+		 * the largest Decimal(18, 9). */
+		const char *t = json_string_value(val);
+		size_t sign = strspn(t, "+-");
+		bool whole =
+		    t[sign] && strspn(t + sign, "0123456789") == strlen(t + sign) && fabs(d) < 9e18;
+		json_object_set_new(it, "value",
+				    whole ? json_integer((json_int_t)d) : json_real(d));
 		val = json_object_get(it, "value");
 	} else if (val && !json_is_null(val) && !json_is_number(val)) {
 		json_decref(loc);
