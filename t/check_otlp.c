@@ -1060,6 +1060,15 @@ START_TEST(deprecated_events)
 				    "\"finish_reason\":\"stop\",\"content\":\"Sunny\"}]}");
 	ck_assert(json_is_string(raw(s, "otel.events")));
 	otlp_result_free(&r);
+	/* A choice's message as the JSON text of one is the same message. */
+	s = status_span(
+	    arena_printf(ta, "\"events\":[{\"name\":\"gen_ai.choice\",\"attributes\":[%s,%s]}]",
+			 ia("index", 0),
+			 sa("message", "{\"role\":\"assistant\",\"content\":\"Sunny\"}")),
+	    &r);
+	ck_assert_str_eq(s->output, "{\"messages\":[{\"role\":\"assistant\",\"index\":0,"
+				    "\"content\":\"Sunny\"}]}");
+	otlp_result_free(&r);
 	/* Any attribute wins over them. */
 	ck_assert_str_eq(
 	    input_for(arena_printf(

@@ -539,10 +539,16 @@ const char *otlp_map_event_messages(struct arena *a, json_t *events, bool output
 			if (json_is_null(v) || !strcmp(k, "gen_ai.system") ||
 			    !strcmp(k, "gen_ai.provider.name"))
 				continue;
-			if (output && !strcmp(k, "message") && json_is_object(v))
-				json_object_update(m, v);
+			/* A choice's message: an object, or the JSON text of one (a span event's
+			 * attribute holds no map in some instrumentations). */
+			json_t *msg = !output || strcmp(k, "message") ? NULL
+				      : json_is_string(v)	      ? parse_text(v)
+								      : json_incref(v);
+			if (json_is_object(msg))
+				json_object_update(m, msg);
 			else
 				json_object_set(m, k, v);
+			json_decref(msg);
 		}
 		json_array_append_new(msgs, m);
 	}
