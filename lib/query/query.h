@@ -91,7 +91,9 @@ struct query {
 		const char *sort; /* the echoed sort text ("-started_at", "span_count" ...) */
 		/* query_span_rows: what sort orders by (QO_START unless set); ties by storage
 		 * order, or with ties_by_ids by trace_id and then span_id, bytewise (SGP's order),
-		 * so that an upsert that keeps the key keeps its place in a cursor walk. */
+		 * so that an upsert that keeps the key keeps its place in a cursor walk;
+		 * query_trace_rows and query_trace_visit: with ties_by_ids, ties by trace id in
+		 * the sort's direction (else ascending). */
 		enum query_order {
 			QO_START,
 			QO_DURATION,
@@ -225,7 +227,8 @@ struct query_traces {
 	size_t n, total;
 	bool more;
 };
-/* Traces of the root spans q matches; sort [-]started_at, ties by trace id ascending (§7.2);
+/* Traces of the root spans q matches; sort [-]started_at, ties by trace id ascending (§7.2;
+ * in the sort's direction with q->ties_by_ids);
  * paged like query_span_rows, or after the trace q->after_id (ST_NOT_FOUND when that trace
  * is not in the listing). */
 enum status query_trace_rows(struct query *q, struct query_traces *out);

@@ -19,6 +19,7 @@
 struct trace_ctx {
 	struct scan *db;
 	struct htab *ht;
+	bool desc; /* ties by trace id descending (q->ties_by_ids, sorted descending) */
 };
 
 /* JSON literal of key in the line of (di, ri), cached in *slot. */
@@ -42,9 +43,11 @@ static int trace_tie(void *ctx, const struct cand *x, const struct cand *y)
 	struct hslot *hx = &t->ht->s[x->a], *hy = &t->ht->s[y->a];
 	if (hx == hy)
 		return 0;
-	/* §7.2: ties broken by id ascending, in both directions */
-	return strcmp(cached_lit(t->db, hx->di, hx->ri, "trace_id", &hx->s1),
-		      cached_lit(t->db, hy->di, hy->ri, "trace_id", &hy->s1));
+	/* §7.2: ties broken by id ascending, in both directions; with q->ties_by_ids in the
+	 * sort's direction */
+	int d = strcmp(cached_lit(t->db, hx->di, hx->ri, "trace_id", &hx->s1),
+		       cached_lit(t->db, hy->di, hy->ri, "trace_id", &hy->s1));
+	return t->desc ? -d : d;
 }
 
 void traces_root_offer(struct scan *db, struct htab *roots, int64_t started, size_t di, size_t ri,
@@ -243,7 +246,7 @@ static enum status trace_rows(struct query *q, void *arg)
 		return s;
 	if ((s = roots_scan(q, &db, &c, &roots)) != ST_OK)
 		return s;
-	struct trace_ctx tc = {&db, &roots};
+	struct trace_ctx tc = {&db, &roots, q->ties_by_ids && !sort_asc(q)};
 	if ((q->rollup_pred || q->order == QO_COST) && !db.b.over)
 		all = rollups_all(&db, &roots, NULL);
 	/* The cursor: a trace of this listing; the rows strictly after it in the page's order. */
@@ -419,7 +422,7 @@ static enum status trace_visit(struct query *q, void *arg)
 	if ((q->rollup_pred || !q->summary || q->order == QO_COST) && !db.b.over)
 		all = rollups_all(&db, &roots, &want);
 	/* In the listing's order, as its pages would give them. */
-	struct trace_ctx tc = {&db, &roots};
+	struct trace_ctx tc = {&db, &roots, q->ties_by_ids && !sort_asc(q)};
 	topk_init(&tk, roots.n, sort_asc(q), trace_tie, &tc);
 	for (size_t i = 0; i < roots.n && !db.b.over; i++)
 		if (!q->rollup_pred || q->rollup_pred(q->rollup_ctx, &all[i]))

@@ -690,3 +690,35 @@ test('GET projects lists every project the workspace\'s spans name, with the ids
 		assert.deepEqual(r.json.content.map((s) => s.id), want, q);
 	}
 });
+
+test('items that start in the same instant list newest first: ids descending, as Opik orders them (opik.md §2)', async () => {
+	const h = { 'Comet-Workspace': 'ties' };
+	const at = '2026-01-05T10:00:00.000Z';
+	// v7-shaped ids made in this order; sent in a batch whose order is neither theirs nor its reverse.
+	const tid = (n) => `01900000-0000-7000-8000-00000000000${n}`;
+	const sid = (n) => `01900000-0000-7000-8000-0000000000a${n}`;
+	const traces = [2, 1, 3].map((n) => ({ id: tid(n), name: `t${n}`, start_time: at, project_name: 'ties' }));
+	const spans = [2, 1, 3].map((n) => ({ id: sid(n), trace_id: tid(1), name: `s${n}`, start_time: at, project_name: 'ties' }));
+	assert.equal((await srv.request('POST', '/v1/private/traces/batch', { body: { traces }, headers: h })).status, 204);
+	assert.equal((await srv.request('POST', '/v1/private/spans/batch', { body: { spans }, headers: h })).status, 204);
+	// A later PATCH (a newer version of s1 at the end of the day file) does not move it.
+	const p = await srv.request('PATCH', `/v1/private/spans/${sid(1)}`, { body: { trace_id: tid(1), output: { ok: 1 } }, headers: h });
+	assert.equal(p.status, 204, p.text);
+	const sp = await srv.request('GET', '/v1/private/spans?project_name=ties', { headers: h });
+	assert.deepEqual(sp.json.content.map((s) => s.name), ['s3', 's2', 's1']);
+	const tr = await srv.request('GET', '/v1/private/traces?project_name=ties', { headers: h });
+	assert.deepEqual(tr.json.content.map((t) => t.name), ['t3', 't2', 't1']);
+	const ss = await srv.request('POST', '/v1/private/spans/search', { body: { project_name: 'ties' }, headers: h });
+	assert.deepEqual(ss.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l).name), ['s3', 's2', 's1']);
+	const ts = await srv.request('POST', '/v1/private/traces/search', { body: { project_name: 'ties' }, headers: h });
+	assert.deepEqual(ts.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l).name), ['t3', 't2', 't1']);
+	// The cursor walks the same order: after s2 comes s1 alone.
+	const next = await srv.request('POST', '/v1/private/spans/search', { body: { project_name: 'ties', last_retrieved_id: sid(2) }, headers: h });
+	assert.deepEqual(next.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l).name), ['s1']);
+	// Ascending start order takes ties ascending too.
+	const asc = encodeURIComponent(JSON.stringify([{ field: 'start_time', direction: 'ASC' }]));
+	const sa = await srv.request('GET', `/v1/private/spans?project_name=ties&sorting=${asc}`, { headers: h });
+	assert.deepEqual(sa.json.content.map((s) => s.name), ['s1', 's2', 's3']);
+	const ta = await srv.request('GET', `/v1/private/traces?project_name=ties&sorting=${asc}`, { headers: h });
+	assert.deepEqual(ta.json.content.map((t) => t.name), ['t1', 't2', 't3']);
+});

@@ -179,6 +179,9 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 		return st;
 	l->q.preds = &l->pred;
 	l->q.npreds = 1;
+	/* Newest first: ties in the start time by id, in the sort's direction (Opik orders by
+	 * its UUID v7 ids descending, opik.md §2), not by when a version was written. */
+	l->q.ties_by_ids = true;
 	/* The index narrows by the project's and the trace's hashes before the predicate; the
 	 * default project is also every span without one. */
 	size_t n = 0;
