@@ -722,3 +722,34 @@ test('items that start in the same instant list newest first: ids descending, as
 	const ta = await srv.request('GET', `/v1/private/traces?project_name=ties&sorting=${asc}`, { headers: h });
 	assert.deepEqual(ta.json.content.map((t) => t.name), ['t1', 't2', 't3']);
 });
+
+test('error_info needs exception_type and traceback, source is one of Opik\'s four: else 422, as the SDK\'s search would drop the item', async () => {
+	const h = { 'Comet-Workspace': 'errinfo' };
+	const tid = '01900000-0000-7000-8000-0000000e0000';
+	const span = (extra) => ({ trace_id: tid, name: 'e', start_time: '2026-01-06T10:00:00Z', project_name: 'errinfo', ...extra });
+	const bad = [
+		[{ error_info: { message: 'boom' } }, ['spans.0.error_info.exception_type must not be blank', 'spans.0.error_info.traceback must not be blank']],
+		[{ error_info: { exception_type: 'E', traceback: 'tb', message: 5 } }, ['spans.0.error_info.message must be a string']],
+		[{ source: 'bogus' }, ["spans.0.source Input should be 'sdk', 'experiment', 'playground' or 'optimization'"]],
+	];
+	for (const [extra, errors] of bad) {
+		const r = await srv.request('POST', '/v1/private/spans/batch', { body: { spans: [span(extra)] }, headers: h });
+		assert.equal(r.status, 422, r.text);
+		assert.deepEqual(r.json, { errors });
+	}
+	const tr = await srv.request('POST', '/v1/private/traces', { body: { id: tid, name: 't', start_time: '2026-01-06T10:00:00Z', project_name: 'errinfo', source: 'nope' }, headers: h });
+	assert.equal(tr.status, 422, tr.text);
+	const patch = await srv.request('PATCH', `/v1/private/traces/${tid}`, { body: { error_info: {} }, headers: h });
+	assert.equal(patch.status, 422, patch.text);
+	const none = await srv.request('GET', '/v1/private/spans?project_name=errinfo', { headers: h });
+	assert.equal(none.json.total, 0, none.text);
+	// Valid ones are kept and pass the SDK's checks of a searched span.
+	const ok = await srv.request('POST', '/v1/private/spans/batch', { headers: h, body: { spans: [
+		span({ name: 'ok1', error_info: { exception_type: 'E', traceback: 'tb' }, source: 'experiment' }),
+		span({ name: 'ok2', error_info: { exception_type: 'E', traceback: '', message: null }, source: null }),
+	] } });
+	assert.equal(ok.status, 204, ok.text);
+	const c = client({ workspaceName: 'errinfo', projectName: 'errinfo' });
+	const found = await c.searchSpans({ projectName: 'errinfo' });
+	assert.deepEqual(found.map((s) => [s.name, s.errorInfo?.exceptionType, s.source ?? null]).sort(), [['ok1', 'E', 'experiment'], ['ok2', 'E', null]]);
+});

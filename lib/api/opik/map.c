@@ -19,8 +19,9 @@
  * unless said), and the Span members it fills (README's Opik table is made from this column,
  * and t/check_opik applies each field to check it). */
 struct field;
-/* The JSON a kept field takes (Opik's types): any, a list of strings, a number, a string. */
-enum kept { K_ANY, K_TAGS, K_NUMBER, K_STRING };
+/* The JSON a kept field takes (Opik's types): any, a list of strings, a number, a string,
+ * one of Opik's sources (its Source enum, which the SDK checks each item of a search for). */
+enum kept { K_ANY, K_TAGS, K_NUMBER, K_STRING, K_SOURCE };
 typedef void put_fn(const struct field *f, const struct ingest_put *p, json_t *x, bool null);
 static put_fn put_id, put_trace, put_parent, put_project, put_name, put_type, put_start, put_end,
     put_text, put_str, put_usage, put_cost, put_error, put_thread, put_keep;
@@ -58,7 +59,7 @@ static const struct field {
     {"tags", put_keep, K_TAGS, -1, "raw opik.tags"},
     {"ttft", put_keep, K_NUMBER, -1, "raw opik.ttft"},
     {"environment", put_keep, K_STRING, -1, "raw opik.environment"},
-    {"source", put_keep, K_STRING, -1, "raw opik.source"},
+    {"source", put_keep, K_SOURCE, -1, "raw opik.source"},
     {"total_estimated_cost_version", put_keep, K_STRING, OPIK_SPAN,
      "raw opik.total_estimated_cost_version"},
     {"last_updated_at", put_keep, K_STRING, -1, "raw opik.last_updated_at"},
@@ -194,6 +195,25 @@ static void error_value(struct arena *a, struct span *s, struct verrs *v, json_t
 		return;
 	}
 	json_t *t = json_object_get(x, "exception_type"), *m = json_object_get(x, "message");
+	/* Opik's ErrorInfo: exception_type and traceback required, message optional, all
+	 * strings (opik.md 8.1); the SDK drops a searched item whose error_info lacks one. */
+	static const char *const parts[] = {"exception_type", "traceback", "message"};
+	bool ok = true;
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
+		json_t *part = json_object_get(x, parts[i]);
+		if (json_is_string(part) || (i == 2 && (!part || json_is_null(part))))
+			continue;
+		json_t *at = json_deep_copy(loc);
+		json_array_append_new(at, json_string("error_info"));
+		if (part && !json_is_null(part))
+			verrs_add_field(v, at, parts[i], "string_type", "must be a string", part);
+		else
+			verrs_add_field(v, at, parts[i], "missing", "must not be blank", NULL);
+		json_decref(at);
+		ok = false;
+	}
+	if (!ok)
+		return;
 	s->status = SPST_ERROR;
 	s->str[SS_ERROR_TYPE] = json_is_string(t) ? arena_strdup(a, json_string_value(t)) : NULL;
 	s->str[SS_ERROR_MESSAGE] = json_is_string(m) ? arena_strdup(a, json_string_value(m)) : NULL;
@@ -348,6 +368,8 @@ const char *opik_thread_of(const struct span *s)
 	return s->session_id && !span_session_default(s) ? s->session_id : NULL;
 }
 
+static const char *const opik_sources[] = {"sdk", "experiment", "playground", "optimization"};
+
 static bool kept_ok(enum kept k, json_t *x)
 {
 	size_t i;
@@ -362,6 +384,11 @@ static bool kept_ok(enum kept k, json_t *x)
 		return json_is_number(x);
 	case K_STRING:
 		return json_is_string(x);
+	case K_SOURCE:
+		for (size_t j = 0; j < sizeof opik_sources / sizeof *opik_sources; j++)
+			if (json_is_string(x) && !strcmp(json_string_value(x), opik_sources[j]))
+				return true;
+		return false;
 	default:
 		return true;
 	}
@@ -369,8 +396,9 @@ static bool kept_ok(enum kept k, json_t *x)
 
 static void put_keep(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
-	static const char *const want[] = {"", "must be a list of strings", "must be a number",
-					   "must be a string"};
+	static const char *const want[] = {
+	    "", "must be a list of strings", "must be a number", "must be a string",
+	    "Input should be 'sdk', 'experiment', 'playground' or 'optimization'"};
 	if (!null && !kept_ok((enum kept)f->arg, x)) {
 		verrs_add_field(p->v, p->loc, f->name, "type_error", want[f->arg], x);
 		return;
