@@ -753,3 +753,23 @@ test('error_info needs exception_type and traceback, source is one of Opik\'s fo
 	const found = await c.searchSpans({ projectName: 'errinfo' });
 	assert.deepEqual(found.map((s) => [s.name, s.errorInfo?.exceptionType, s.source ?? null]).sort(), [['ok1', 'E', 'experiment'], ['ok2', 'E', null]]);
 });
+
+test('metadata is an object, an array or a string as input is (else 422); a list of strings reads as its text, so the SDK\'s search keeps the span', async () => {
+	const h = { 'Comet-Workspace': 'meta' };
+	const tid = '01900000-0000-7000-8000-0000000f0000';
+	const span = (name, metadata) => ({ trace_id: tid, name, start_time: '2026-01-07T10:00:00Z', project_name: 'meta', metadata });
+	for (const bad of [5, true]) {
+		const r = await srv.request('POST', '/v1/private/spans/batch', { body: { spans: [span('bad', bad)] }, headers: h });
+		assert.equal(r.status, 422, r.text);
+		assert.deepEqual(r.json, { errors: ['spans.0.metadata must be an object, an array or a string'] });
+	}
+	const ok = await srv.request('POST', '/v1/private/spans/batch', { headers: h, body: { spans: [
+		span('obj', { a: 1 }), span('list', ['a', 'b']), span('objs', [{ a: 1 }]), span('text', 'plain'),
+	] } });
+	assert.equal(ok.status, 204, ok.text);
+	const c = client({ workspaceName: 'meta', projectName: 'meta' });
+	const found = await c.searchSpans({ projectName: 'meta' });
+	assert.deepEqual(Object.fromEntries(found.map((s) => [s.name, s.metadata])), {
+		obj: { a: 1 }, list: '["a","b"]', objs: [{ a: 1 }], text: 'plain',
+	});
+});

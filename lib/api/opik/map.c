@@ -20,8 +20,9 @@
  * and t/check_opik applies each field to check it). */
 struct field;
 /* The JSON a kept field takes (Opik's types): any, a list of strings, a number, a string,
- * one of Opik's sources (its Source enum, which the SDK checks each item of a search for). */
-enum kept { K_ANY, K_TAGS, K_NUMBER, K_STRING, K_SOURCE };
+ * one of Opik's sources (its Source enum, which the SDK checks each item of a search for), a
+ * payload as input's (an object, an array or a string, §8.1). */
+enum kept { K_ANY, K_TAGS, K_NUMBER, K_STRING, K_SOURCE, K_PAYLOAD };
 typedef void put_fn(const struct field *f, const struct ingest_put *p, json_t *x, bool null);
 static put_fn put_id, put_trace, put_parent, put_project, put_name, put_type, put_start, put_end,
     put_text, put_str, put_usage, put_cost, put_error, put_thread, put_keep;
@@ -55,7 +56,7 @@ static const struct field {
     {"error_info", put_error, 0, -1, "status, error_type, error_message, raw opik.error_info"},
     {"thread_id", put_thread, 0, OPIK_TRACE, "session_id, raw opik.thread_id"},
     /* Kept verbatim in raw_attributes as "opik.<name>". */
-    {"metadata", put_keep, 0, -1, "raw opik.metadata"},
+    {"metadata", put_keep, K_PAYLOAD, -1, "raw opik.metadata"},
     {"tags", put_keep, K_TAGS, -1, "raw opik.tags"},
     {"ttft", put_keep, K_NUMBER, -1, "raw opik.ttft"},
     {"environment", put_keep, K_STRING, -1, "raw opik.environment"},
@@ -389,6 +390,8 @@ static bool kept_ok(enum kept k, json_t *x)
 			if (json_is_string(x) && !strcmp(json_string_value(x), opik_sources[j]))
 				return true;
 		return false;
+	case K_PAYLOAD:
+		return json_is_object(x) || json_is_array(x) || json_is_string(x);
 	default:
 		return true;
 	}
@@ -397,8 +400,12 @@ static bool kept_ok(enum kept k, json_t *x)
 static void put_keep(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
 	static const char *const want[] = {
-	    "", "must be a list of strings", "must be a number", "must be a string",
-	    "Input should be 'sdk', 'experiment', 'playground' or 'optimization'"};
+	    "",
+	    "must be a list of strings",
+	    "must be a number",
+	    "must be a string",
+	    "Input should be 'sdk', 'experiment', 'playground' or 'optimization'",
+	    "must be an object, an array or a string"};
 	if (!null && !kept_ok((enum kept)f->arg, x)) {
 		verrs_add_field(p->v, p->loc, f->name, "type_error", want[f->arg], x);
 		return;

@@ -39,11 +39,10 @@ static void str_or_null(struct buf *b, const char *s)
 		buf_adds(b, "null");
 }
 
-/* input and output as Opik wants them (§4.4: an object, an array of objects or a string):
- * stored JSON text that parses to one of those is that; anything else reads as a string. */
-static void text_out(struct buf *b, const char *text)
+/* What the SDK takes for input, output and metadata (§4.4): an object, an array of objects
+ * or a string. */
+static bool payload_ok(json_t *j)
 {
-	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 	bool ok = json_is_object(j) || json_is_string(j);
 	if (json_is_array(j)) {
 		size_t i;
@@ -51,7 +50,15 @@ static void text_out(struct buf *b, const char *text)
 		ok = true;
 		json_array_foreach(j, i, x) ok = ok && json_is_object(x);
 	}
-	if (ok)
+	return ok;
+}
+
+/* input and output as Opik wants them: stored JSON text that parses to a payload_ok value is
+ * that; anything else reads as a string. */
+static void text_out(struct buf *b, const char *text)
+{
+	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+	if (payload_ok(j))
 		jsonw_value(b, j);
 	else
 		jsonw_string(b, text, strlen(text));
@@ -389,7 +396,15 @@ static void o_kept(struct out *o, const struct member *m)
 		json_t *x = span_raw(o->s, raw_key(o->a, name));
 		if (x) {
 			key(o->b, &o->first, name);
-			jsonw_value(o->b, x);
+			/* metadata the SDK would refuse (a list of strings) reads as its text, as
+			 * input and output do */
+			if (!strcmp(name, "metadata") && !payload_ok(x)) {
+				struct buf *t = arena_buf(o->a);
+				jsonw_value(t, x);
+				jsonw_string(o->b, t->p, t->len);
+			} else {
+				jsonw_value(o->b, x);
+			}
 		} else if (!strcmp(name, "ttft") && opik_ttft(o->s, &ms)) {
 			key(o->b, &o->first, name);
 			jsonw_real(o->b, ms);
