@@ -182,6 +182,14 @@ test('create, batch insert (409 on a stored id), patch, and 422s in FastAPI\'s s
 	// FastAPI's items carry the input refused: the object a field is missing from.
 	r = await sgp('POST', '/v5/spans', { trace_id: trace, start_timestamp: iso(T0) });
 	assert.deepEqual(r.json.detail, [{ type: 'missing', loc: ['body', 'name'], msg: 'Field required', input: { trace_id: trace, start_timestamp: iso(T0) } }]);
+	// A batch without items: pydantic's missing, as for a member of a span; null is no list.
+	for (const method of ['POST', 'PUT']) {
+		r = await sgp(method, '/v5/spans/batch', { spans: [] });
+		assert.equal(r.status, 422, r.text);
+		assert.deepEqual(r.json.detail, [{ type: 'missing', loc: ['body', 'items'], msg: 'Field required', input: { spans: [] } }]);
+		r = await sgp(method, '/v5/spans/batch', { items: null });
+		assert.deepEqual(r.json.detail, [{ type: 'list_type', loc: ['body', 'items'], msg: 'Input should be a valid list', input: null }]);
+	}
 	// An id of the rule every format shares, said once; pydantic's length.
 	r = await sgp('POST', '/v5/spans', { name: 'x', trace_id: '..', start_timestamp: iso(T0) });
 	assert.equal(r.json.detail[0].msg, "Value error, an id cannot be '.' or '..', nor have one between its slashes: it could not be fetched by id", r.text);

@@ -241,6 +241,10 @@ static enum status batch(struct http_req *req, enum mode mode)
 	if (st != ST_OK)
 		return st;
 	json_t *items = json_object_get(body, "items");
+	/* pydantic: a member not sent is "missing", its input the object it is missing from */
+	if (!items)
+		return egp_invalid(req, json_pack("[s,s]", "body", "items"), "missing",
+				   "Field required", json_incref(body));
 	if (!json_is_array(items))
 		return egp_invalid(req, json_pack("[s,s]", "body", "items"), "list_type",
 				   "Input should be a valid list", json_incref(items));
