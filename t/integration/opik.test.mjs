@@ -515,6 +515,16 @@ test('Location headers percent-encode the id', async () => {
 	r = await srv.request('POST', `/v1/private/traces/${encodeURIComponent(id)}/comments`, { body: { text: 'hi' }, headers: h });
 	assert.equal(r.status, 201, r.text);
 	assert.match(r.headers.location, /^\/v1\/private\/traces\/user%2F42%0D%0AX-Injected%3A%201\/comments\/[0-9a-f-]{36}$/);
+	// Under the /api mount the Location stays there (<base>/v1/private/..., opik.md §2), as a comment's does.
+	for (const [kind, body] of [['traces', { id: 'api-t', name: 'n', start_time: '2026-01-01T00:00:00Z' }],
+		['spans', { id: 'api-s', trace_id: 'api-t', name: 'n', start_time: '2026-01-01T00:00:00Z' }]]) {
+		r = await srv.request('POST', `/api/v1/private/${kind}`, { body, headers: h });
+		assert.equal(r.status, 201, r.text);
+		assert.equal(r.headers.location, `/api/v1/private/${kind}/${body.id}`);
+		assert.equal((await srv.request('GET', r.headers.location, { headers: h })).json.id, body.id);
+	}
+	r = await srv.request('POST', '/api/v1/private/traces/api-t/comments', { body: { text: 'hi' }, headers: h });
+	assert.match(r.headers.location, /^\/api\/v1\/private\/traces\/api-t\/comments\/[0-9a-f-]{36}$/);
 });
 
 test('with keys on, the SDK sends its key raw in authorization; no key or a read key is refused in Opik\'s shape', async () => {

@@ -158,7 +158,7 @@ enum status opik_batch(struct http_req *req)
 	return ST_OK;
 }
 
-/* POST traces or spans: one item, 201 with its Location. */
+/* POST traces or spans: one item, 201 with its Location (the request's path and the id). */
 enum status opik_create(struct http_req *req)
 {
 	enum opik_entity ent = opik_entity_of(req);
@@ -182,8 +182,9 @@ enum status opik_create(struct http_req *req)
 	if ((st = create(req, ent, items, NULL)) != ST_OK)
 		return st;
 	const char *id = json_string_value(json_object_get(body, "id"));
-	const char *loc =
-	    http_location(req, ent == OPIK_SPAN ? "/v1/private/spans" : "/v1/private/traces", id);
+	/* The request's path, so a client of the /api mount is sent back there (opik.md §2:
+	 * <base>/v1/private/spans/{id}), as a comment's Location is. */
+	const char *loc = http_location(req, NULL, id);
 	http_reply_with(req, 201, NULL, loc, NULL, 0);
 	return ST_OK;
 }
