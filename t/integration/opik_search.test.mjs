@@ -349,3 +349,16 @@ test('spans and traces sort by end_time, duration and total_estimated_cost too (
 	assert.deepEqual(await torder('total_estimated_cost', 'DESC'), ['t3', 't1', 't2']);
 	assert.deepEqual(await torder('total_estimated_cost', 'ASC'), ['t2', 't1', 't3']);
 });
+
+test('a search limit outside 1-2000 is a 422 {"errors"}, as Opik\'s validated body gives it (opik.md §1, §6), for spans, traces and threads', async () => {
+	const h = json('limits');
+	for (const path of ['spans/search', 'traces/search', 'traces/threads/search']) {
+		for (const [limit, msg] of [[0, 'limit must be greater than or equal to 1'], [-3, 'limit must be greater than or equal to 1'], [2001, 'limit must be less than or equal to 2000']]) {
+			const r = await srv.request('POST', `/v1/private/${path}`, { headers: h, body: { project_name: 'limits', limit } });
+			assert.equal(r.status, 422, `${path} ${limit}: ${r.text}`);
+			assert.deepEqual(r.json, { errors: [msg] }, path);
+		}
+		const ok = await srv.request('POST', `/v1/private/${path}`, { headers: h, body: { project_name: 'limits', limit: 2000 } });
+		assert.equal(ok.status, 200, `${path}: ${ok.text}`);
+	}
+});

@@ -383,11 +383,10 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 		return http_fail(req, ST_BAD_REQUEST, "The search body must be an object");
 	struct list *l = arena_alloc(req->arena, sizeof *l);
 	memset(l, 0, sizeof *l);
-	json_t *lim = json_object_get(body, "limit"), *ex = json_object_get(body, "exclude");
-	long long limit = json_is_integer(lim) ? json_integer_value(lim) : OPIK_SEARCH_LIMIT;
-	if (limit < 1 || limit > OPIK_MAX_SEARCH_LIMIT)
-		return http_fail(req, ST_BAD_REQUEST, "limit must be between 1 and %d",
-				 OPIK_MAX_SEARCH_LIMIT);
+	json_t *ex = json_object_get(body, "exclude");
+	long long limit;
+	if ((st = opik_search_limit(req, body, &limit)) != ST_OK)
+		return st;
 #define S(k) json_string_value(json_object_get(body, k))
 	/* A span type that is no SpanType: Jackson's enum refusal, Dropwizard's 400. */
 	json_t *type = json_object_get(body, "type");

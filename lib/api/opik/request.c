@@ -3,6 +3,7 @@
 #include "lib/api/opik/surface.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/json/jsonx.h"
@@ -77,6 +78,24 @@ const char *opik_cursor(json_t *body, const char *k)
 {
 	const char *s = json_string_value(json_object_get(body, k));
 	return s && *s ? s : NULL;
+}
+
+enum status opik_search_limit(struct http_req *req, json_t *body, long long *limit)
+{
+	json_t *lim = json_object_get(body, "limit");
+	*limit = json_is_integer(lim) ? json_integer_value(lim) : OPIK_SEARCH_LIMIT;
+	if (*limit >= 1 && *limit <= OPIK_MAX_SEARCH_LIMIT)
+		return ST_OK;
+	struct verrs v;
+	verrs_init(&v);
+	char msg[64];
+	if (*limit < 1)
+		snprintf(msg, sizeof msg, "must be greater than or equal to 1");
+	else
+		snprintf(msg, sizeof msg, "must be less than or equal to %d",
+			 OPIK_MAX_SEARCH_LIMIT);
+	verrs_add(&v, json_pack("[s,s]", "body", "limit"), "value_error", msg, json_incref(lim));
+	return http_fail_invalid(req, &v);
 }
 
 void opik_project_pick(const char **name, const char **id)

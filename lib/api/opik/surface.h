@@ -43,6 +43,10 @@ void opik_project_pick(const char **name, const char **id);
 /* A search stream's cursor, member k of body: NULL when absent or "" (Jackson reads "" as a
  * null UUID, so the stream starts from the newest). */
 const char *opik_cursor(json_t *body, const char *k);
+/* A search stream's limit, member "limit" of body: OPIK_SEARCH_LIMIT when absent, else 1 to
+ * OPIK_MAX_SEARCH_LIMIT, outside them a 422 as Opik's @Min/@Max of the body give it
+ * (opik.md §1; ST_INVALID, the reply written). */
+enum status opik_search_limit(struct http_req *req, json_t *body, long long *limit);
 /* A number's text as Opik's BigDecimal reads it: decimal digits, sign, point and exponent
  * only (no space, hex, inf or nan); and finite as a double, which spandex compares (1e400,
  * which BigDecimal reads, is refused); into *out. */

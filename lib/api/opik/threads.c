@@ -256,11 +256,9 @@ enum status opik_search_threads(struct http_req *req)
 		return st;
 	if (!json_is_object(body))
 		return http_fail(req, ST_BAD_REQUEST, "The search body must be an object");
-	json_t *lim = json_object_get(body, "limit");
-	long long limit = json_is_integer(lim) ? json_integer_value(lim) : OPIK_SEARCH_LIMIT;
-	if (limit < 1 || limit > OPIK_MAX_SEARCH_LIMIT)
-		return http_fail(req, ST_BAD_REQUEST, "limit must be between 1 and %d",
-				 OPIK_MAX_SEARCH_LIMIT);
+	long long limit;
+	if ((st = opik_search_limit(req, body, &limit)) != ST_OK)
+		return st;
 	struct opik_thread_scope sc = {0};
 	const char *after = opik_cursor(body, "last_retrieved_thread_model_id");
 	opik_opt_str(body, "project_name", &sc.project);
