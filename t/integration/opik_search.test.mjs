@@ -362,3 +362,25 @@ test('a search limit outside 1-2000 is a 422 {"errors"}, as Opik\'s validated bo
 		assert.equal(ok.status, 200, `${path}: ${ok.text}`);
 	}
 });
+
+test('a sorting element without a direction sorts ascending, as Opik\'s SortingQueryBuilder takes a null direction', async () => {
+	const h = json('nodir');
+	const at = (s) => `2026-03-05T00:00:0${s}Z`;
+	const tid = (i) => `01900000-0000-7000-8000-0000001a000${i}`;
+	let r = await srv.request('POST', '/v1/private/traces/batch', { headers: h, body: { traces: [2, 1, 3].map((i) => ({ id: tid(i), name: `t${i}`, project_name: 'nodir', start_time: at(i), end_time: at(i + 5) })) } });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('POST', '/v1/private/spans/batch', { headers: h, body: { spans: [2, 1, 3].map((i) => ({ id: `01900000-0000-7000-8000-0000001b000${i}`, trace_id: tid(i), name: `s${i}`, project_name: 'nodir', start_time: at(i), end_time: at(i + i) })) } });
+	assert.equal(r.status, 204, r.text);
+	const names = async (kind, sorting) => {
+		const p = await srv.request('GET', `/v1/private/${kind}?project_name=nodir&sorting=${encodeURIComponent(JSON.stringify(sorting))}`, { headers: h });
+		assert.equal(p.status, 200, p.text);
+		return p.json.content.map((x) => x.name);
+	};
+	assert.deepEqual(await names('spans', [{ field: 'start_time' }]), ['s1', 's2', 's3']);
+	assert.deepEqual(await names('spans', [{ field: 'duration', direction: null }]), ['s1', 's2', 's3']);
+	assert.deepEqual(await names('spans', [{ field: 'start_time', direction: 'DESC' }]), ['s3', 's2', 's1']);
+	assert.deepEqual(await names('traces', [{ field: 'end_time' }]), ['t1', 't2', 't3']);
+	assert.deepEqual(await names('traces', [{ field: 'start_time', direction: 'desc' }]), ['t3', 't2', 't1']);
+	// No sorting at all: newest first.
+	assert.deepEqual(await names('spans', []), ['s3', 's2', 's1']);
+});

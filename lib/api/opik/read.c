@@ -248,7 +248,7 @@ static enum status exclude_parse(struct http_req *req, const char *text, json_t 
 }
 
 enum status opik_sorting_first(struct http_req *req, const char *text, const char **field,
-			       bool *asc)
+			       bool asc_default, bool *asc)
 {
 	*field = NULL;
 	*asc = false;
@@ -261,11 +261,12 @@ enum status opik_sorting_first(struct http_req *req, const char *text, const cha
 	json_t *first = json_array_get(j, 0);
 	const char *dir = json_string_value(json_object_get(first, "direction"));
 	*field = json_string_value(json_object_get(first, "field"));
-	*asc = dir && !strcasecmp(dir, "ASC");
+	*asc = dir ? !strcasecmp(dir, "ASC") : asc_default;
 	return ST_OK;
 }
 
-/* sorting=[{"field":"start_time","direction":"ASC"}]: the start time, end_time, duration or
+/* sorting=[{"field":"start_time","direction":"ASC"}] (no direction: ASC, as Opik's
+ * SortingQueryBuilder reads it): the start time, end_time, duration or
  * total_estimated_cost (a trace's: its root's end and duration, its spans' cost; an open end
  * and a missing cost count 0); or feedback_scores.<name>: by each item's score of the name
  * (the mean of its authors'), the items without one last either way. Other fields are
@@ -276,7 +277,7 @@ static enum status sorting_parse(struct http_req *req, enum opik_entity ent, con
 {
 	const char *field;
 	bool asc;
-	enum status st0 = opik_sorting_first(req, text, &field, &asc);
+	enum status st0 = opik_sorting_first(req, text, &field, true, &asc);
 	if (st0 != ST_OK)
 		return st0;
 	const char *by_score = field && !strncmp(field, "feedback_scores.", 16) ? field + 16 : NULL;

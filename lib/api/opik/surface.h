@@ -93,9 +93,10 @@ enum status opik_traces_delete(struct http_req *req);
  * (span_tombstone), in batches of OPIK_MAX_BATCH, and their judgements (write.c); no reply. */
 enum status opik_traces_gone(struct http_req *req, const char *const *traces, size_t n);
 /* sorting=[{"field","direction"}] (§7.4): the first element's field (NULL: none) and whether
- * it asks ASC (DESC unless it does); malformed JSON is a 400 in the dialect (read.c). */
+ * it asks ASC: "ASC" or "DESC" (either case), and without a direction asc_default (Opik's
+ * SortingQueryBuilder takes none as ASC); malformed JSON is a 400 in the dialect (read.c). */
 enum status opik_sorting_first(struct http_req *req, const char *text, const char **field,
-			       bool *asc);
+			       bool asc_default, bool *asc);
 /* A query of the request's workspace, newest first, with the request's budget (read.c). */
 void opik_query_init(struct http_req *req, struct query *q);
 /* from_time and to_time (either NULL: none) as conditions on the start time, appended to

@@ -147,7 +147,7 @@ static enum status sorting_parse(struct http_req *req, const char *text, struct 
 {
 	const char *field;
 	bool asc;
-	enum status st = opik_sorting_first(req, text, &field, &asc);
+	enum status st = opik_sorting_first(req, text, &field, false, &asc);
 	*o = (struct order){SO_DEFAULT, asc ? 1 : -1, NULL};
 	for (int k = 0; field && sort_fields[k]; k++)
 		if (!strcmp(field, sort_fields[k]))
