@@ -478,3 +478,33 @@ test('with keys on, a score\'s and a comment\'s author is the key\'s principal',
 		await keyed.stop();
 	}
 });
+
+test('traces filter on span_feedback_scores (opik.md §7.3): the mean of their spans\' scores of the name, not the trace\'s own', async () => {
+	const ws = 'spanscored';
+	const c = client('spanscored', ws);
+	const made = [];
+	for (const [i, scores] of [[1, [0.9, 0.7]], [2, [0.2]], [3, []]]) {
+		const t = c.trace({ name: `t${i}` });
+		scores.forEach((value, k) => t.span({ name: `s${i}-${k}` }).score({ name: 'quality', value }));
+		t.span({ name: `u${i}` }); // a span with no score counts for nothing
+		if (i === 2) t.score({ name: 'quality', value: 1 }); // the trace's own: not a span's
+		t.end();
+		made.push(t);
+	}
+	await c.flush();
+	const names = async (filterString) => (await c.searchTraces({ projectName: 'spanscored', filterString })).map((t) => t.name).sort();
+	assert.deepEqual(await names('span_feedback_scores.quality > 0.5'), ['t1']);
+	assert.deepEqual(await names('span_feedback_scores.quality = 0.8'), ['t1']);
+	assert.deepEqual(await names('span_feedback_scores.quality < 0.5'), ['t2']);
+	assert.deepEqual(await names('span_feedback_scores.quality is_empty'), ['t3']);
+	assert.deepEqual(await names('span_feedback_scores.quality is_not_empty'), ['t1', 't2']);
+	assert.deepEqual(await names('feedback_scores.quality > 0.5'), ['t2']);
+	const f = encodeURIComponent(JSON.stringify([{ field: 'span_feedback_scores', key: 'quality', operator: '!=', value: '0.2' }]));
+	const page = await req('GET', `/v1/private/traces?project_name=spanscored&filters=${f}`, undefined, ws);
+	assert.equal(page.status, 200, page.text);
+	assert.deepEqual(page.json.content.map((t) => t.name).sort(), ['t1', 't3']);
+	// A span field it is not: spans have no span_feedback_scores (400 naming it).
+	const bad = await req('GET', `/v1/private/spans?project_name=spanscored&filters=${f}`, undefined, ws);
+	assert.equal(bad.status, 400, bad.text);
+	assert.match(bad.json.message, /span_feedback_scores/);
+});

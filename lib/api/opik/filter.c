@@ -289,6 +289,7 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 		return ok;
 	}
 	case F_SCORES:
+	case F_SPAN_SCORES:
 		return score_test(c, c->by_trace ? s->trace_id : s->span_id);
 	case F_ERROR:
 		return (s->status == SPST_ERROR) == (c->op == O_NOT_EMPTY);
@@ -306,7 +307,7 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 /* A feedback_scores condition the query's key sets answer (opik_filter_judged). */
 static bool keyed(const struct fcond *c)
 {
-	return c->f->src == F_SCORES && !c->negate;
+	return (c->f->src == F_SCORES || c->f->src == F_SPAN_SCORES) && !c->negate;
 }
 
 /* The type conditions (type= and the filters on `type`) against the span's type t: -1 one
@@ -378,6 +379,7 @@ static int line_cond(const struct opik_filter *f, const struct fcond *c, const c
 		json_decref(doc);
 		return r;
 	case F_SCORES:
+	case F_SPAN_SCORES:
 		return score_test(c, opik_line_id(f->a, f->ent, line, n)) ? 1 : -1;
 	case F_METADATA:
 		if (!(r = span_line_attr(m, "opik.metadata", &v, &vn)))
@@ -498,12 +500,23 @@ enum status opik_filter_judged(struct opik_filter *f, struct http_req *req, stru
 	for (size_t i = 0; i < f->n; i++) {
 		struct fcond *c = &f->c[i];
 		struct query_keys all;
-		if (c->f->src != F_SCORES)
+		if (c->f->src != F_SCORES && c->f->src != F_SPAN_SCORES)
 			continue;
 		/* Every item's score of the name: the mean of its authors', which is what Opik
 		 * compares (feedback_scores_final); those the operator wants, or for != and
-		 * is_empty those it does not. */
-		enum status st = opik_judged_keys(&jq, f->ent, c->key, &all);
+		 * is_empty those it does not; a trace's, those opik_judged_keys gives it. A
+		 * trace's span_feedback_scores: the mean of its spans' scores of the name (the
+		 * judgements of spans, by their trace). */
+		struct jfilter spans = {.targets = 1u << JT_SPAN};
+		enum status st;
+		if (c->f->src == F_SPAN_SCORES) {
+			jq.f = &spans;
+			st = query_judged(&jq, opik_target(f->ent), c->key, false, 0, false, 0,
+					  &all);
+			jq.f = NULL;
+		} else {
+			st = opik_judged_keys(&jq, f->ent, c->key, &all);
+		}
 		if (st != ST_OK)
 			return http_fail(req, st, "%s", err_text(&jq.err));
 		c->by_trace = f->ent == OPIK_TRACE;

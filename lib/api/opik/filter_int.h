@@ -35,6 +35,7 @@ enum fsrc {
 	F_TAGS,
 	F_METADATA,
 	F_SCORES,
+	F_SPAN_SCORES, /* a trace's span_feedback_scores: its spans' scores of the name */
 	F_ERROR,
 	F_ERROR_TYPE,
 	F_TYPE,

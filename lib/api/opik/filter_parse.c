@@ -38,6 +38,7 @@ static const struct ffield ffields[] = {
     {"input_json", T_DICT, F_INPUT_JSON, -1},
     {"output_json", T_DICT, F_OUTPUT_JSON, -1},
     {"feedback_scores", T_SCORES, F_SCORES, -1},
+    {"span_feedback_scores", T_SCORES, F_SPAN_SCORES, OPIK_TRACE},
     {"error_info", T_ERROR, F_ERROR, -1},
     {"error_type", T_STRING, F_ERROR_TYPE, -1},
     {"type", T_ENUM, F_TYPE, OPIK_SPAN},
