@@ -108,6 +108,9 @@ struct query {
 		 * with a value, in either direction. */
 		const struct query_keys *order_keys;
 		bool ties_by_ids;
+		/* with ties_by_ids, query_span_rows: the ids are read from the lines only when two
+		 * rows tie (an order with few ties), not from every row the page may keep */
+		bool ties_lazy;
 		long long page, page_size;
 		/* query_span_rows: offset and limit instead of page and page_size, or a keyset
 		 * cursor: the span id of a row of the same listing; rows strictly after (or

@@ -81,7 +81,9 @@ static int id_cmp_lines(struct scan *db, const struct cand *x, const struct cand
 static int span_tie(void *ctx, const struct cand *x, const struct cand *y)
 {
 	const struct span_ctx *c = ctx;
-	if (c->ids) { /* otel-egp.md §4.5: trace_id, then id, bytewise, in the sort's direction */
+	/* otel-egp.md §4.5: trace_id, then id, bytewise, in the sort's direction; the ids'
+	 * prefixes when cand_ids took them, else (both 0: q->ties_lazy) the ids from the lines */
+	if (c->ids) {
 		int d = x->tp != y->tp ? (x->tp < y->tp ? -1 : 1) : id_cmp_lines(c->db, x, y, true);
 		if (!d)
 			d = x->sp != y->sp ? (x->sp < y->sp ? -1 : 1)
@@ -136,7 +138,7 @@ static bool find_cursor(struct query *q, struct scan *db, const struct rec_filte
 			    memcmp(v, lit_id, vn) != 0)
 				continue;
 			*out = (struct cand){sort_key(q, r), (uint32_t)di, (uint32_t)i, 0, 0};
-			if (q->ties_by_ids)
+			if (q->ties_by_ids && !q->ties_lazy)
 				cand_ids(out, p, n);
 			return true;
 		}
@@ -218,7 +220,7 @@ static void span_select(struct query *q, struct scan *db, struct rec_filter *c, 
 				continue;
 			const char *p;
 			size_t n;
-			if (sc->ids && db_line(sh, i, &p, &n))
+			if (sc->ids && !q->ties_lazy && db_line(sh, i, &p, &n))
 				cand_ids(&cd, p, n);
 			if (cursor && topk_cmp(tk, cursor, &cd) >= 0)
 				continue;
