@@ -530,3 +530,18 @@ test('spandex retain keeps the days a workspace\'s enabled rules keep beyond --d
 	const v = await spandexCli(['verify', srv.dataDir, '--workspace', 'kept']);
 	assert.equal(v.code, 0, v.stdout + v.stderr);
 });
+
+test('a thread\'s first and last messages read as its traces\' input and output do: a list of other than objects as its text, so searchThreads keeps the thread', async () => {
+	// The SDK sends no such list; another client of the REST API (or another API's text) may.
+	const traces = [
+		{ id: '01900000-0000-7000-8000-0000002a0001', name: 'a', thread_id: 'lists', project_name: 'thread-lists', start_time: '2026-01-08T10:00:00Z', end_time: '2026-01-08T10:00:01Z', input: ['x', 'y'] },
+		{ id: '01900000-0000-7000-8000-0000002a0002', name: 'b', thread_id: 'lists', project_name: 'thread-lists', start_time: '2026-01-08T10:00:02Z', end_time: '2026-01-08T10:00:03Z', input: { q: 1 }, output: [1, 2, 3] },
+	];
+	const w = await req('POST', '/v1/private/traces/batch', { traces });
+	assert.equal(w.status, 204, w.text);
+	const c = client('thread-lists');
+	const th = await c.searchThreads({ projectName: 'thread-lists' });
+	assert.deepEqual(th.map((t) => [t.id, t.firstMessage, t.lastMessage]), [['lists', '["x","y"]', '[1,2,3]']]);
+	const tr = await c.searchTraces({ projectName: 'thread-lists' });
+	assert.deepEqual(tr.map((t) => [t.name, t.input, t.output ?? null]).sort(), [['a', '["x","y"]', null], ['b', { q: 1 }, '[1,2,3]']]);
+});

@@ -54,6 +54,10 @@ struct opik_marks;
 void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
 		 const struct query_rollup *u, const struct opik_marks *marks, json_t *exclude);
 
+/* Stored input or output text as Opik shows it (§4.4: the SDK takes an object, an array of
+ * objects or a string): JSON text that parses to one of those as that, else as a string;
+ * also a thread's first_message and last_message. */
+void opik_text_out(struct buf *b, const char *text);
 /* opik_render of the span whose line is line[0..n), parsing only its small members (the
  * input and output are rendered from their literals): what lists and streams use. False when
  * the line is no span. */

@@ -53,9 +53,7 @@ static bool payload_ok(json_t *j)
 	return ok;
 }
 
-/* input and output as Opik wants them: stored JSON text that parses to a payload_ok value is
- * that; anything else reads as a string. */
-static void text_out(struct buf *b, const char *text)
+void opik_text_out(struct buf *b, const char *text)
 {
 	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 	if (payload_ok(j))
@@ -103,7 +101,7 @@ struct raw_io {
 /* input or output (§4.4) from its literal: the literal itself when its text cannot be an
  * object, an array or a string (it does not start, after white space, with {, [ or an
  * escaped quote), so the long texts of most spans are copied, not parsed and written again;
- * else as text_out decides. */
+ * else as opik_text_out decides. */
 static void raw_text_out(struct buf *b, struct arena *a, const char *v, size_t vn)
 {
 	size_t i = 1; /* past the quote, over white space: raw, or escaped as \n \t \r */
@@ -126,7 +124,7 @@ static void raw_text_out(struct buf *b, struct arena *a, const char *v, size_t v
 		return;
 	}
 	text[tn] = 0;
-	text_out(b, text);
+	opik_text_out(b, text);
 }
 
 static void render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
@@ -328,7 +326,7 @@ static void o_text(struct out *o, const struct member *m)
 	if (raw)
 		raw_text_out(o->b, o->a, o->io->v[m->arg], o->io->n[m->arg]);
 	else
-		text_out(o->b, text);
+		opik_text_out(o->b, text);
 }
 
 /* Where a span that came another way has its time to first token: in ms (scale 1), in

@@ -387,20 +387,16 @@ static int cmp_need(const void *a, const void *b)
 	return (x->h > y->h) - (x->h < y->h);
 }
 
-/* A message as Opik shows it: stored JSON text that is an object, an array or a string as
- * that value, anything else as a string; from the member's literal v[0..vn). */
+/* A message as Opik shows it, as a trace's input or output (opik_text_out: a list of other
+ * than objects, which the SDK refuses, as its text); from the member's literal v[0..vn). */
 static const char *message_of(struct arena *a, const char *v, size_t vn)
 {
 	json_t *lit = json_loadb(v, vn, JSON_DECODE_ANY, NULL);
 	const char *text = json_string_value(lit);
 	if (!text)
 		return NULL;
-	json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
 	struct buf *b = arena_buf(a);
-	if (json_is_object(j) || json_is_array(j) || json_is_string(j))
-		jsonw_value(b, j);
-	else
-		jsonw_string(b, text, strlen(text));
+	opik_text_out(b, text);
 	return arena_strndup(a, b->p, b->len);
 }
 
