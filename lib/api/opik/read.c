@@ -181,9 +181,9 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 	l->q.npreds = 1;
 	/* Newest first: ties in the start time by id, in the sort's direction (Opik orders by
 	 * its UUID v7 ids descending, opik.md §2), not by when a version was written. Only in
-	 * the start time's order, where ties are few: a tie is broken from the two lines
-	 * (ties_lazy), and a cost or duration most items share (none, open) would read every
-	 * item's line. */
+	 * the start time's order (list turns it off for the others), where ties are few: a tie
+	 * is broken from the two lines (ties_lazy), and a cost or duration most items share
+	 * (none, open) would read every item's line. */
 	l->q.ties_by_ids = l->q.ties_lazy = true;
 	/* The index narrows by the project's and the trace's hashes before the predicate; the
 	 * default project is also every span without one. */
