@@ -254,6 +254,28 @@ test('enum filters: in and not_in compare without case as = does, and not_in tak
 	assert.deepEqual(await names({ operator: 'is_empty', value: '' }), ['none']);
 });
 
+test('the trace fields spandex has no data for (opik.md 7.3: experiment_id, annotation_queue_ids, guardrails, visibility_mode) filter as missing, or "default", not a 400', async () => {
+	const h = json('enums');
+	const names = async (field, operator, value) => {
+		const r = await srv.request('GET', `/v1/private/traces?project_name=enums&filters=${encodeURIComponent(JSON.stringify([{ field, operator, value }]))}`, { headers: h });
+		assert.equal(r.status, 200, `${field} ${operator}: ${r.text}`);
+		return r.json.content.map((t) => t.name).sort();
+	};
+	const all = ['none', 'staging'];
+	assert.deepEqual(await names('experiment_id', '=', '0190'), []);
+	assert.deepEqual(await names('experiment_id', '!=', '0190'), all);
+	assert.deepEqual(await names('experiment_id', 'is_empty', ''), all);
+	assert.deepEqual(await names('annotation_queue_ids', 'contains', 'q'), []);
+	assert.deepEqual(await names('annotation_queue_ids', 'is_not_empty', ''), []);
+	assert.deepEqual(await names('guardrails', '=', 'failed'), []);
+	assert.deepEqual(await names('guardrails', 'not_in', 'failed'), all);
+	assert.deepEqual(await names('visibility_mode', '=', 'default'), all);
+	assert.deepEqual(await names('visibility_mode', '=', 'hidden'), []);
+	// They are trace fields: a span filter on one is Opik's 400.
+	const r = await srv.request('GET', `/v1/private/spans?project_name=enums&filters=${encodeURIComponent(JSON.stringify([{ field: 'experiment_id', operator: '=', value: 'x' }]))}`, { headers: h });
+	assert.equal(r.status, 400, r.text);
+});
+
 test('a number in a filter or a score is decimal text, as BigDecimal reads it: nan, inf, hex and spaces are refused', async () => {
 	const h = json('numbers');
 	for (const value of ['nan', 'inf', 'infinity', '0x10', ' 1', '1e400', '']) {

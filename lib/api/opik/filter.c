@@ -299,6 +299,10 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 		return str_test(c, json_string_value(raw(s, "opik.source")));
 	case F_ENVIRONMENT:
 		return str_test(c, json_string_value(raw(s, "opik.environment")));
+	case F_ABSENT: /* a missing value answers a list's operators as a string's */
+		return str_test(c, NULL);
+	case F_VISIBILITY:
+		return str_test(c, "default");
 	}
 	(void)buf;
 	return false;

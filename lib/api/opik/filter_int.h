@@ -43,6 +43,9 @@ enum fsrc {
 	F_ENVIRONMENT,
 	F_INPUT_JSON,
 	F_OUTPUT_JSON,
+	F_ABSENT,     /* a trace field no trace here has (experiment_id, annotation_queue_ids,
+			 guardrails): missing, as Opik's are on a trace without them */
+	F_VISIBILITY, /* a trace's visibility_mode: "default" for every trace */
 };
 
 struct ffield {

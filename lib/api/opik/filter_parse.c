@@ -44,6 +44,12 @@ static const struct ffield ffields[] = {
     {"type", T_ENUM, F_TYPE, OPIK_SPAN},
     {"source", T_ENUM, F_SOURCE, -1},
     {"environment", T_ENUM, F_ENVIRONMENT, -1},
+    /* Trace fields of what spandex has no data for (§7.3): experiments, annotation queues and
+     * guardrail validations are none, every trace is visible. */
+    {"experiment_id", T_STRING, F_ABSENT, OPIK_TRACE},
+    {"annotation_queue_ids", T_LIST, F_ABSENT, OPIK_TRACE},
+    {"guardrails", T_ENUM, F_ABSENT, OPIK_TRACE},
+    {"visibility_mode", T_ENUM, F_VISIBILITY, OPIK_TRACE},
 };
 #define NFF (sizeof ffields / sizeof *ffields)
 
