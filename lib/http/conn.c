@@ -118,10 +118,16 @@ const char *http_header(struct http_req *req, const char *name)
 
 const char *http_param(struct http_req *req, const char *key)
 {
+	const char *v = NULL;
+	bool first = http_req_dialect(req)->first_param;
+
 	for (size_t i = 0; i < req->nparams; i++)
-		if (!strcmp(req->params[i].key, key))
-			return req->params[i].value;
-	return NULL;
+		if (!strcmp(req->params[i].key, key)) {
+			v = req->params[i].value;
+			if (first)
+				break;
+		}
+	return v;
 }
 
 /* True for the methods whose requests carry a body (RFC 9110 section 9.3). */

@@ -129,6 +129,10 @@ struct http_dialect {
 	/* Query integers as Java reads them (a sign and digits), not as pydantic's lax mode does
 	 * (blanks around, a fraction of zeros: http_text_int). */
 	bool strict_ints;
+	/* A query parameter given more than once is read by its first value, as JAX-RS's
+	 * @QueryParam reads it; else by its last, as FastAPI reads a scalar one (Starlette's
+	 * QueryParams keeps the last value of a key): `page_size=5&page_size=6` is 6. */
+	bool first_param;
 };
 
 /* FastAPI's error bodies, for the dialects of APIs built on it (NeMo Intake, Scale GP):
@@ -192,7 +196,8 @@ const char *http_env(struct http_req *req, const char *name);
 unsigned long long http_env_count(struct http_req *req, const char *name, unsigned long long def);
 /* Value of request header name ("X-Workspace"), or NULL. */
 const char *http_header(struct http_req *req, const char *name);
-/* Value of the first query parameter key, or NULL. */
+/* Value of query parameter key, or NULL: of its first or last occurrence, as the request's
+ * dialect reads a repeated one (http_dialect.first_param). */
 const char *http_param(struct http_req *req, const char *key);
 /* A Location header of the request's path (or of prefix, when not NULL) and then id, each
  * segment percent-encoded but its unreserved characters (RFC 3986 section 2.3): an id with a

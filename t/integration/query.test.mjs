@@ -333,3 +333,32 @@ test('spans/stats takes a trace of two roots by its earliest, as GET traces does
 	assert.deepEqual(st.json.slowest_traces.map((x) => [x.root_span_id, x.name, x.status]), [['early', 'early', 'error']], st.text);
 	assert.equal(st.json.duration_ms.p50, 5000, st.text);
 });
+
+// A query parameter given twice is read by its last value, as FastAPI reads a scalar one
+// (Starlette's QueryParams keeps the last value of a key): the seed pages declare page,
+// page_size, sort, mode, by and filter as single values.
+test('a repeated query parameter is read by its last value, as FastAPI reads it', async () => {
+	const get = async (p) => {
+		const r = await request('GET', p);
+		assert.equal(r.status, 200, `${p}: ${r.text}`);
+		return r.json;
+	};
+	const t = await get(`${A}/traces?page_size=1&page_size=2&sort=-started_at&sort=started_at&mode=detailed&mode=summary`);
+	assert.equal(t.pagination.page_size, 2);
+	assert.equal(t.data.length, 2);
+	assert.equal(t.sort, 'started_at');
+	assert.ok(t.data.every((x) => x.span_count === undefined), 'mode=summary (the last) leaves out the rollups');
+	const s = await get(`${A}/spans?page=9&page=1&mode=summary&${jf({ kind: 'AGENT' })}&${jf({ kind: 'TOOL' })}`);
+	assert.equal(s.pagination.page, 1);
+	assert.deepEqual(s.filter, { kind: 'TOOL' });
+	assert.ok(s.data.length > 0 && s.data.every((x) => x.kind === 'TOOL'));
+	const g = await get(`${A}/spans/groups?by=session_id&by=trace_id`);
+	assert.deepEqual(g.grouped_by, ['trace_id']);
+	assert.ok(g.data.every((x) => Object.keys(x.group).join() === 'trace_id'));
+	// Only the last value is checked: a bad one before it is not read, a bad last one is a 422.
+	const r = await request('GET', `${A}/traces?page_size=0&page_size=3`);
+	assert.equal(r.status, 200, r.text);
+	const bad = await request('GET', `${A}/traces?page_size=3&page_size=0`);
+	assert.equal(bad.status, 422, bad.text);
+	assert.deepEqual(bad.json.detail[0].loc, ['query', 'page_size']);
+});

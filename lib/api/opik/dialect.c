@@ -52,4 +52,5 @@ const struct http_dialect opik_dialect = {
     .key = &http_key_raw,
     .prefix = "/api",
     .strict_ints = true,
+    .first_param = true,
 };
