@@ -362,3 +362,16 @@ test('a repeated query parameter is read by its last value, as FastAPI reads it'
 	assert.equal(bad.status, 422, bad.text);
 	assert.deepEqual(bad.json.detail[0].loc, ['query', 'page_size']);
 });
+
+// FastAPI lists a request's 422 items in the order of the endpoint's parameters, which the
+// seed pages show: List Span Groups takes by first, then page, page_size, sort; List Traces
+// page, page_size, sort, mode.
+test('422 items come in the order of the seed pages\' parameters', async () => {
+	const locs = async (p) => {
+		const r = await request('GET', p);
+		assert.equal(r.status, 422, r.text);
+		return r.json.detail.map((d) => d.loc[1]);
+	};
+	assert.deepEqual(await locs(`${A}/spans/groups?sort=x&page_size=0&page=0`), ['by', 'page', 'page_size', 'sort']);
+	assert.deepEqual(await locs(`${A}/traces?mode=x&sort=x&page_size=0&page=0`), ['page', 'page_size', 'sort', 'mode']);
+});

@@ -101,12 +101,11 @@ static enum status search_terms(struct http_req *req, const char *text, struct q
 	return ST_OK;
 }
 
-/* A list request: the common parameters (lib/api/intake/params.h), the filter, the page.
- * mode: the list has mode= (spans, traces), and sort= of [-]started_at or a score. */
-static enum status list(struct http_req *req, enum filter_kind kind, bool mode, struct query *q,
-			struct filter *f)
+/* A list request: the common parameters (lib/api/intake/params.h) from pv on, the filter,
+ * the page. mode: the list has mode= (spans, traces), and sort= of [-]started_at or a score. */
+static enum status list(struct http_req *req, const struct http_pval *pv, enum filter_kind kind,
+			bool mode, struct query *q, struct filter *f)
 {
-	const struct http_pval *pv = req->pv;
 	struct intake_score_conds sc;
 	enum status st;
 
@@ -127,7 +126,7 @@ enum status intake_list_spans(struct http_req *req)
 	struct query q;
 	struct filter f = {0};
 	struct buf *out = arena_buf(req->arena);
-	enum status st = list(req, FILTER_SPANS, true, &q, &f);
+	enum status st = list(req, req->pv, FILTER_SPANS, true, &q, &f);
 
 	if (st != ST_OK)
 		return st;
@@ -143,12 +142,12 @@ enum status intake_span_groups(struct http_req *req)
 	struct buf *out = arena_buf(req->arena);
 	enum query_group_by by[2];
 	size_t nby;
-	enum status st = list(req, FILTER_SPANS, false, &q, &f);
+	enum status st = list(req, req->pv + IP_GROUP_REST, FILTER_SPANS, false, &q, &f);
 
 	if (st != ST_OK)
 		return st;
-	/* A missing `by` gets the §7.5 400, not a 422. */
-	st = intake_pages_group_by(req->pv[IP_BY].s, by, &nby, &q.err);
+	/* An empty `by` gets the §7.5 400, not a 422. */
+	st = intake_pages_group_by(req->pv[IP_GROUP_BY].s, by, &nby, &q.err);
 	if (st == ST_OK)
 		st = intake_pages_groups(&q, by, nby, out);
 	return reply(req, &q, st, out);
@@ -159,7 +158,7 @@ enum status intake_list_traces(struct http_req *req)
 	struct query q;
 	struct filter f = {0};
 	struct buf *out = arena_buf(req->arena);
-	enum status st = list(req, FILTER_TRACES, true, &q, &f);
+	enum status st = list(req, req->pv, FILTER_TRACES, true, &q, &f);
 
 	if (st != ST_OK)
 		return st;

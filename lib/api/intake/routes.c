@@ -41,25 +41,22 @@ static const char *const filter_prefix[] = {"filter[", NULL};
 	}
 
 static const struct http_pspec span_list[] = {
-    PAGE,
-    PAGE_SIZE,
-    {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"},
-    FILTER,
-    {"mode", PT_LITERAL, false, 0, 0, span_modes, "detailed"},
-    SEARCH};
+    PAGE,   PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"},
+    FILTER, SEARCH,    {"mode", PT_LITERAL, false, 0, 0, span_modes, "detailed"}};
 /* The List Span Groups page has no mode: there it is an unsupported parameter like any
  * other. `by` is required (the seed page): a missing one is FastAPI's 422, an empty one
- * (`by=`, `by=,`) the handler's 400 (nemo-intake.md section 7.5). */
+ * (`by=`, `by=,`) the handler's 400 (nemo-intake.md section 7.5). It comes first, as on the
+ * page, so its 422 item comes before those of page, page_size and sort. */
 static const struct http_pspec group_list[] = {
+    {"by", PT_STRING, true, 0, 0, NULL, NULL},
     PAGE,
     PAGE_SIZE,
     {"sort", PT_ENUM, false, 0, 0, group_sorts, "-span_count"},
     FILTER,
-    {"by", PT_STRING, true, 0, 0, NULL, NULL},
     SEARCH};
 static const struct http_pspec trace_list[] = {
     PAGE,   PAGE_SIZE, {"sort", PT_ENUM, false, 0, 0, span_sorts, "-started_at"},
-    FILTER, MODE,      SEARCH};
+    FILTER, SEARCH,    MODE};
 static const struct http_pspec trace_get[] = {MODE};
 /* Annotations and evaluator results (judgement.md sections 1.4 and 1.6): the same page and
  * page_size; their own sorts. */
