@@ -251,8 +251,8 @@ enum status http_require_type(struct http_req *req, const char *const *types);
  * loc) on malformed input, "missing" for an empty body. *out lives in the request arena. */
 enum status http_json_body(struct http_req *req, json_t **out);
 /* The body as FastAPI reads a model's (the NeMo and Scale GP services): a request with no
- * Content-Type is read as JSON, one of any type but application/json gets 415; then
- * http_json_body. */
+ * Content-Type is read as JSON, as is one of application/json or application/<x>+json
+ * (FastAPI's get_request_handler); any other type gets 415; then http_json_body. */
 enum status http_fastapi_body(struct http_req *req, json_t **out);
 
 #endif

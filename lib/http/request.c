@@ -327,17 +327,24 @@ enum status http_read_body(struct http_req *req)
 	return http_decode_body(req);
 }
 
+/* The media type of Content-Type value ct, its *n bytes from the result: media-type = type
+ * "/" subtype parameters, case-insensitive (RFC 9110 section 8.3.1), blanks around it left
+ * out. */
+static const char *media_type(const char *ct, size_t *n)
+{
+	ct += strspn(ct, " \t");
+	*n = strcspn(ct, ";");
+	while (*n > 0 && (ct[*n - 1] == ' ' || ct[*n - 1] == '\t'))
+		(*n)--;
+	return ct;
+}
+
 enum status http_require_type(struct http_req *req, const char *const *types)
 {
-	const char *ct = req->content_type ? req->content_type : "";
 	struct buf want;
 	size_t n;
+	const char *ct = media_type(req->content_type ? req->content_type : "", &n);
 
-	/* media-type = type "/" subtype parameters, case-insensitive (RFC 9110 section 8.3.1). */
-	ct += strspn(ct, " \t");
-	n = strcspn(ct, ";");
-	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-		n--;
 	for (size_t i = 0; types[i]; i++)
 		if (strlen(types[i]) == n && !strncasecmp(ct, types[i], n))
 			return ST_OK;
@@ -379,11 +386,26 @@ enum status http_json_body(struct http_req *req, json_t **out)
 	return http_fail_invalid(req, &v);
 }
 
+/* A structured syntax suffix (RFC 6839 section 3.1): application/<x>+json (FastAPI takes an
+ * empty x too). */
+static bool json_suffix(const char *ct)
+{
+	static const char app[] = "application/";
+	size_t n;
+
+	ct = media_type(ct, &n);
+	return n >= sizeof app - 1 + 5 && !strncasecmp(ct, app, sizeof app - 1) &&
+	       !memchr(ct + sizeof app - 1, '/', n - (sizeof app - 1)) &&
+	       !strncasecmp(ct + n - 5, "+json", 5);
+}
+
 enum status http_fastapi_body(struct http_req *req, json_t **out)
 {
 	static const char *const json_types[] = {"application/json", NULL};
 	const char *ct = req->content_type;
-	enum status st = ct && ct[strspn(ct, " \t")] ? http_require_type(req, json_types) : ST_OK;
+	enum status st = ct && ct[strspn(ct, " \t")] && !json_suffix(ct)
+			     ? http_require_type(req, json_types)
+			     : ST_OK;
 	return st == ST_OK ? http_json_body(req, out) : st;
 }
 

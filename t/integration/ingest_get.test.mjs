@@ -395,6 +395,29 @@ test('media type: none is read as JSON, as FastAPI reads it', async () => {
 	assert.equal(bad.json.detail[0].type, 'json_invalid');
 });
 
+// FastAPI reads a body as JSON when its media type is application/json or any
+// application/<x>+json (its get_request_handler); other structured suffixes are not JSON.
+test('media type: application/<x>+json is read as JSON, as FastAPI reads it', async () => {
+	for (const type of ['application/vnd.api+json', 'Application/Merge-Patch+JSON; charset=utf-8']) {
+		const ok = makeSpan(uid('plusjson'));
+		const r = await request('POST', `${WS_PREFIX}/${WS}/ingest/spans`, {
+			body: JSON.stringify({ source: 'x', spans: [ok] }),
+			headers: { 'Content-Type': type },
+		});
+		assert.equal(r.status, 201, `${type}: ${r.text}`);
+		assert.equal((await getSpan(WS, ok.span_id)).status, 200);
+	}
+	for (const type of ['application/vnd.api+xml', 'text/x+json', 'application/+jsonx']) {
+		const ok = makeSpan(uid('notjson'));
+		const r = await request('POST', `${WS_PREFIX}/${WS}/ingest/spans`, {
+			body: JSON.stringify({ source: 'x', spans: [ok] }),
+			headers: { 'Content-Type': type },
+		});
+		assertDetail(r, 415);
+		await assertAbsent(WS, ok.span_id);
+	}
+});
+
 test('a body over the limit is 413 JSON, from nginx and from the program', async () => {
 	const big = Buffer.alloc(9 << 20, 0x20); // nginx's client_max_body_size 8m answers
 	assertDetail(await request('POST', `${WS_PREFIX}/${WS}/ingest/spans`, { body: big }), 413);
