@@ -239,8 +239,8 @@ void http_stream_write(struct http_req *req, const char *p, size_t n);
 void http_stream_flush(struct http_req *req, struct buf *b, bool all);
 
 /* Validates req's query against route r's parameter table into out (what the loop does; exposed
- * for tests). Unknown keys of a strict route: 400 "Unsupported query parameter(s): a, b"
- * (sorted); bad values: 422. The failure is recorded in req (http_fail) and its status
+ * for tests). Bad values: 422; then unknown keys of a strict route: 400 "Unsupported query
+ * parameter(s): a, b" (sorted). The failure is recorded in req (http_fail) and its status
  * returned. */
 enum status http_params(struct http_req *req, const struct http_route *r, struct http_pval *out);
 

@@ -167,8 +167,6 @@ enum status http_params(struct http_req *req, const struct http_route *r, struct
 	size_t n = r->nparams;
 	struct verrs v;
 
-	if (r->strict && refuse_unknown(req, specs, n, r->prefixes))
-		return ST_BAD_REQUEST;
 	verrs_init(&v);
 	for (size_t i = 0; i < n; i++) {
 		const struct http_pspec *sp = &specs[i];
@@ -195,5 +193,9 @@ enum status http_params(struct http_req *req, const struct http_route *r, struct
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
 	verrs_free(&v);
+	/* After the values, as NeMo's handlers check their parameters (validate_list_query_params)
+	 * only once FastAPI has validated the declared ones: page_size=0&x=1 is the 422. */
+	if (r->strict && refuse_unknown(req, specs, n, r->prefixes))
+		return ST_BAD_REQUEST;
 	return ST_OK;
 }

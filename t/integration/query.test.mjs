@@ -375,3 +375,16 @@ test('422 items come in the order of the seed pages\' parameters', async () => {
 	assert.deepEqual(await locs(`${A}/spans/groups?sort=x&page_size=0&page=0`), ['by', 'page', 'page_size', 'sort']);
 	assert.deepEqual(await locs(`${A}/traces?mode=x&sort=x&page_size=0&page=0`), ['page', 'page_size', 'sort', 'mode']);
 });
+
+// NeMo's handlers refuse an undeclared parameter (validate_list_query_params) only after
+// FastAPI has validated the declared ones: a bad value and an unknown key is the 422.
+test('a bad parameter value is the 422 even beside an unsupported parameter', async () => {
+	for (const p of [`${A}/spans?x=1&page_size=0`, `${A}/traces?sort=x&y=2`, `${A}/spans/groups?z=1`]) {
+		const r = await request('GET', p);
+		assert.equal(r.status, 422, `${p}: ${r.text}`);
+		assert.equal(r.json.detail.length, 1, r.text);
+	}
+	const r = await request('GET', `${A}/spans/groups?by=trace_id&z=1`);
+	assert.equal(r.status, 400, r.text);
+	assert.deepEqual(r.json, { detail: 'Unsupported query parameter(s): z' });
+});
