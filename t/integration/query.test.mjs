@@ -388,3 +388,33 @@ test('a bad parameter value is the 422 even beside an unsupported parameter', as
 	assert.equal(r.status, 400, r.text);
 	assert.deepEqual(r.json, { detail: 'Unsupported query parameter(s): z' });
 });
+
+// The service's Span.from_domain (spans_schemas.py) cuts error_message to its first 1000
+// characters in every mode but detailed, and mode=preview (Helix's, §7.1) cuts input and
+// output to 300; characters are code points, as Python counts them.
+test('mode=summary and mode=preview cut error_message to 1000 characters, preview input and output to 300', async () => {
+	const W = `${WS_PREFIX}/cut-modes`;
+	const msg = 'é'.repeat(999) + '😀' + 'x'.repeat(500);
+	const input = '€'.repeat(400);
+	const r = await request('POST', `${W}/ingest/spans`, {
+		body: { source: 'test', spans: [{ span_id: 'cut', trace_id: 'cut-t', started_at: '2025-06-04T10:00:00Z', status: 'error', error_message: msg, input, output: 'short' }] },
+	});
+	assert.equal(r.status, 201, r.text);
+	const one = async (mode) => {
+		const l = await request('GET', `${W}/spans?mode=${mode}`);
+		assert.equal(l.status, 200, l.text);
+		return l.json.data[0];
+	};
+	const detailed = await one('detailed');
+	assert.equal(detailed.error_message, msg);
+	assert.equal(detailed.input, input);
+	assert.equal((await request('GET', `${W}/spans/cut`)).json.error_message, msg);
+	const summary = await one('summary');
+	assert.equal(summary.error_message, 'é'.repeat(999) + '😀');
+	assert.equal(summary.input, undefined);
+	const preview = await one('preview');
+	assert.equal(preview.error_message, 'é'.repeat(999) + '😀');
+	assert.equal(preview.input, '€'.repeat(300));
+	assert.equal(preview.output, 'short');
+	assert.equal(preview.raw_attributes, undefined);
+});

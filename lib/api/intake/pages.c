@@ -72,7 +72,9 @@ static size_t literal_cut(const char *v, size_t n, size_t max)
 }
 
 /* Span line without raw_attributes, and without input and output (mode=summary, §7.1) or
- * with them cut to INTAKE_PREVIEW_CHARS characters (mode=preview, NeMo Helix's, §7.1). */
+ * with them cut to INTAKE_PREVIEW_CHARS characters (mode=preview, NeMo Helix's, §7.1); either
+ * way error_message cut to INTAKE_SUMMARY_ERROR_CHARS characters, as the service's
+ * Span.from_domain cuts it in every mode but detailed. */
 static void span_cut(struct buf *b, const char *p, size_t n, bool preview)
 {
 	size_t pos = 0;
@@ -82,16 +84,18 @@ static void span_cut(struct buf *b, const char *p, size_t n, bool preview)
 	while (jline_next(p, n, &pos, &m)) {
 		bool io = (m.kn == 5 && memcmp(m.k, "input", 5) == 0) ||
 			  (m.kn == 6 && memcmp(m.k, "output", 6) == 0);
+		bool err = m.kn == 13 && memcmp(m.k, "error_message", 13) == 0;
 		if ((io && !preview) || (m.kn == 14 && memcmp(m.k, "raw_attributes", 14) == 0))
 			continue;
 		if (!first)
 			buf_addc(b, ',');
 		first = false;
-		if (!io) {
+		if (!io && !err) {
 			buf_add(b, m.k - 1, m.end - (m.start + 1));
 			continue;
 		}
-		size_t cut = literal_cut(m.v, m.vn, INTAKE_PREVIEW_CHARS);
+		size_t cut =
+		    literal_cut(m.v, m.vn, io ? INTAKE_PREVIEW_CHARS : INTAKE_SUMMARY_ERROR_CHARS);
 		buf_add(b, m.k - 1, (size_t)(m.v - (m.k - 1)) + cut);
 		if (cut < m.vn)
 			buf_addc(b, '"');

@@ -29,6 +29,9 @@ enum status intake_pages_spans(struct query *q, struct buf *out);
 /* The SpansPage of mode=preview (NeMo Helix's, reference §7.1): input and output cut to their
  * first INTAKE_PREVIEW_CHARS characters, no raw_attributes; q->summary unset. */
 #define INTAKE_PREVIEW_CHARS 300
+/* A span's error_message in the SpansPage of mode=summary and mode=preview: its first 1000
+ * characters (SPAN_SUMMARY_ERROR_MESSAGE_CHAR_LIMIT of the service's spans_schemas.py). */
+#define INTAKE_SUMMARY_ERROR_CHARS 1000
 enum status intake_pages_span_previews(struct query *q, struct buf *out);
 enum status intake_pages_groups(struct query *q, const enum query_group_by *by, size_t nby,
 				struct buf *out);
