@@ -7,6 +7,7 @@
 #include "lib/ingest/atif_check.h"
 #include "lib/model/catalog.h"
 #include "lib/base/buf.h"
+#include "lib/base/time.h"
 #include "lib/model/vschema.h"
 
 #define NELEM(x) (sizeof(x) / sizeof((x)[0]))
@@ -263,6 +264,54 @@ static void atif_metrics(struct verrs *v, json_t *loc, json_t *m, void *ctx)
 	atif_each(v, loc, m, "logprobs", atif_num_elem, NULL);
 }
 
+/* Whether a step's timestamp is one the service's AtifStepBase validator takes
+ * (datetime.fromisoformat after Z becomes +00:00): every RFC 3339 / ISO 8601 time spandex reads
+ * (time_parse), and, not to refuse one it reads, the rarer ISO 8601 forms it would read too
+ * (basic format, week dates, an hour alone, ',' before the fraction): four digits, then only
+ * the characters of such forms. */
+static bool atif_iso_time(const char *s)
+{
+	int64_t us;
+	size_t n = strlen(s);
+
+	if (time_parse(s, false, &us))
+		return true;
+	if (n < 7 || strspn(s, "0123456789") < 4)
+		return false;
+	return strspn(s, "0123456789-:.,+TW Z") == n;
+}
+
+/* Python's repr of a str, as the ValueError of an isoformat string quotes it: in '...', or in
+ * "..." when it holds a ' and no ", with \\ and the quote escaped. */
+static void py_repr(struct buf *b, const char *s)
+{
+	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+
+	buf_addc(b, q);
+	for (; *s; s++) {
+		if (*s == '\\' || *s == q)
+			buf_addc(b, '\\');
+		buf_addc(b, *s);
+	}
+	buf_addc(b, q);
+}
+
+/* A step's timestamp that is no ISO 8601 time: the value error of the service's validator,
+ * at the field (reference 4.3: timestamp is an ISO-8601 string). */
+static void atif_timestamp(struct verrs *v, json_t *loc, json_t *st)
+{
+	json_t *ts = json_object_get(st, "timestamp");
+	struct buf msg;
+
+	if (!json_is_string(ts) || atif_iso_time(json_string_value(ts)))
+		return;
+	buf_init(&msg);
+	buf_adds(&msg, "Value error, Invalid ISO 8601 timestamp: Invalid isoformat string: ");
+	py_repr(&msg, json_string_value(ts));
+	vs_error(v, loc, "timestamp", "value_error", msg.p, ts);
+	buf_free(&msg);
+}
+
 /* One AtifStep: a union discriminated on source; pydantic puts the tag in loc. */
 static void atif_step(struct verrs *v, json_t *loc, json_t *st, void *ctx)
 {
@@ -301,6 +350,7 @@ static void atif_step(struct verrs *v, json_t *loc, json_t *st, void *ctx)
 	if (json_is_integer(id) && json_integer_value(id) < 1)
 		vs_error(v, lt, "step_id", "greater_than_equal",
 			 "Input should be greater than or equal to 1", id);
+	atif_timestamp(v, lt, st);
 	atif_member(v, lt, st, "message", atif_content, NULL);
 	atif_member(v, lt, st, "observation", atif_observation, NULL);
 	atif_each(v, lt, st, "tool_calls", atif_call, NULL);

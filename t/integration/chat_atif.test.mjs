@@ -162,3 +162,34 @@ test('atif: 422 bodies equal the unit golden ones, with the documented messages'
 	assert.equal(r.json.detail[0].msg,
 		'Value error, steps[1].step_id: expected 2 (sequential from 1), got 3');
 });
+
+// The service's AtifStepBase validator reads a step's timestamp with datetime.fromisoformat:
+// one that is no ISO 8601 time is a 422 at the field, the tag in loc, and nothing is stored.
+test('atif: a step timestamp that is no ISO 8601 time is a 422 value_error', async () => {
+	const traj = (timestamp, session) => ({
+		schema_version: 'ATIF-v1.6',
+		session_id: session,
+		agent: { name: 'a', version: '1' },
+		steps: [{ step_id: 1, source: 'user', message: 'hi' }, { step_id: 2, source: 'agent', message: 'x', timestamp }],
+	});
+	const r = await post('atif', traj('not-a-timestamp', 'bad-ts'));
+	assert.equal(r.status, 422, r.text);
+	assert.deepEqual(r.json.detail, [{
+		type: 'value_error',
+		loc: ['body', 'steps', 1, 'agent', 'timestamp'],
+		msg: "Value error, Invalid ISO 8601 timestamp: Invalid isoformat string: 'not-a-timestamp'",
+		input: 'not-a-timestamp',
+	}]);
+	const spans = await request('GET', `${WS_PREFIX}/${WS}/spans?filter[session_id]=bad-ts`);
+	assert.deepEqual(spans.json.data, []);
+	for (const bad of ['', 'yesterday', '2026-11-25T10:00:00 PST']) {
+		const b = await post('atif', traj(bad, 'bad-ts'));
+		assert.equal(b.status, 422, `${JSON.stringify(bad)}: ${b.text}`);
+	}
+	// What fromisoformat reads is taken: RFC 3339, an offset-less or a date-only time, and
+	// the rarer ISO 8601 forms.
+	for (const [i, good] of ['2026-01-02T03:04:05.678Z', '2026-01-02T03:04:05+01:00', '2026-01-02 03:04:05', '2026-01-02', '20260102T030405Z'].entries()) {
+		const g = await post('atif', traj(good, `good-ts-${i}`));
+		assert.equal(g.status, 201, `${good}: ${g.text}`);
+	}
+});
