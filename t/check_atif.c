@@ -370,23 +370,21 @@ START_TEST(session_without_id)
 }
 END_TEST
 
-/* The documented 422 messages. */
+/* The documented 422 messages: the service's (atif_domain.py). */
 static const struct {
 	const char *name, *msg;
 } messages[] = {
     {"invalid_step_ids", "Value error, steps[1].step_id: expected 2 (sequential from 1), got 3"},
-    {"invalid_dup_tool_call", "Value error, steps[0].tool_calls[1].tool_call_id: duplicate "
-			      "tool_call_id 'c' within the step"},
-    {"invalid_source_call_id", "Value error, steps[0].observation.results[1].source_call_id: "
-			       "'zz' does not match any tool_call_id of the step"},
-    {"invalid_v17_ref", "Value error, steps[0].observation.results[0].subagent_trajectory_ref[0]: "
-			"ATIF-v1.7 requires trajectory_id or trajectory_path"},
-    {"invalid_ref_empty", "Value error, a subagent trajectory ref needs trajectory_id, "
-			  "trajectory_path or session_id"},
-    {"invalid_sub_no_id", "Value error, subagent_trajectories[0].trajectory_id: an embedded "
-			  "subagent trajectory needs a trajectory_id"},
-    {"invalid_sub_dup_id", "Value error, subagent_trajectories[1].trajectory_id: duplicate "
-			   "trajectory_id 's' among the embedded subagents"},
+    {"invalid_dup_tool_call", "Value error, Duplicate tool_call_id 'c' in step 1"},
+    {"invalid_source_call_id", "Value error, Observation result references source_call_id 'zz' "
+			       "which is not found in step 1's tool_calls"},
+    {"invalid_v17_ref", "Value error, ATIF-v1.7 SubagentTrajectoryRef MUST set at least one of "
+			"trajectory_id or trajectory_path; session_id alone is informational"},
+    {"invalid_ref_empty", "Value error, SubagentTrajectoryRef MUST set at least one of "
+			  "trajectory_id, trajectory_path, or session_id"},
+    {"invalid_sub_no_id", "Value error, subagent_trajectories[0].trajectory_id is required on "
+			  "embedded ATIF-v1.7 subagents"},
+    {"invalid_sub_dup_id", "Value error, subagent_trajectories[1].trajectory_id duplicates 's'"},
     {"invalid_sub_nested", "Value error, steps[0].step_id: expected 1 (sequential from 1), got 2"},
     {"invalid_schema", "Input should be 'ATIF-v1.0', 'ATIF-v1.1', 'ATIF-v1.2', 'ATIF-v1.3', "
 		       "'ATIF-v1.4', 'ATIF-v1.5', 'ATIF-v1.6' or 'ATIF-v1.7'"},

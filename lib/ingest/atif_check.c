@@ -208,8 +208,8 @@ static void atif_ref(struct verrs *v, json_t *loc, json_t *r, void *ctx)
 	    !json_is_string(json_object_get(r, "trajectory_path")) &&
 	    !json_is_string(json_object_get(r, "session_id")))
 		vs_error(v, loc, NULL, "value_error",
-			 "Value error, a subagent trajectory ref needs trajectory_id, "
-			 "trajectory_path or session_id",
+			 "Value error, SubagentTrajectoryRef MUST set at least one of "
+			 "trajectory_id, trajectory_path, or session_id",
 			 r);
 }
 
@@ -401,11 +401,9 @@ static bool atif_step_rules(struct verrs *v, json_t *loc, json_t *traj, size_t i
 			json_t *id = json_object_get(json_array_get(calls, j), "tool_call_id");
 			if (atif_str_eq(json_object_get(json_array_get(calls, k), "tool_call_id"),
 					json_string_value(id))) {
-				atif_value_error(
-				    v, loc, traj,
-				    "steps[%zu].tool_calls[%zu].tool_call_id: duplicate "
-				    "tool_call_id '%s' within the step",
-				    i, j, json_string_value(id));
+				atif_value_error(v, loc, traj,
+						 "Duplicate tool_call_id '%s' in step %zu",
+						 json_string_value(id), i + 1);
 				return false;
 			}
 		}
@@ -423,9 +421,9 @@ static bool atif_step_rules(struct verrs *v, json_t *loc, json_t *traj, size_t i
 			if (k == json_array_size(calls)) {
 				atif_value_error(
 				    v, loc, traj,
-				    "steps[%zu].observation.results[%zu].source_call_id: "
-				    "'%s' does not match any tool_call_id of the step",
-				    i, j, json_string_value(sc));
+				    "Observation result references source_call_id '%s' "
+				    "which is not found in step %zu's tool_calls",
+				    json_string_value(sc), i + 1);
 				return false;
 			}
 		}
@@ -433,11 +431,11 @@ static bool atif_step_rules(struct verrs *v, json_t *loc, json_t *traj, size_t i
 			json_t *ref = json_array_get(refs, k);
 			if (!json_is_string(json_object_get(ref, "trajectory_id")) &&
 			    !json_is_string(json_object_get(ref, "trajectory_path"))) {
-				atif_value_error(v, loc, traj,
-						 "steps[%zu].observation.results[%zu]."
-						 "subagent_trajectory_ref[%zu]: ATIF-v1.7 requires "
-						 "trajectory_id or trajectory_path",
-						 i, j, k);
+				atif_value_error(
+				    v, loc, traj, "%s",
+				    "ATIF-v1.7 SubagentTrajectoryRef MUST set at least "
+				    "one of trajectory_id or trajectory_path; session_id "
+				    "alone is informational");
 				return false;
 			}
 		}
@@ -486,19 +484,22 @@ static void atif_traj_rules(struct verrs *v, json_t *loc, json_t *traj, int dept
 		tid = json_object_get(sub, "trajectory_id");
 		if (!json_is_string(tid)) {
 			atif_value_error(v, loc, traj,
-					 "subagent_trajectories[%zu].trajectory_id: an embedded "
-					 "subagent trajectory needs a trajectory_id",
+					 "subagent_trajectories[%zu].trajectory_id is required "
+					 "on embedded ATIF-v1.7 subagents",
 					 k);
 			break;
 		}
 		for (size_t m = 0; m < k; m++)
 			if (atif_str_eq(json_object_get(json_array_get(subs, m), "trajectory_id"),
 					json_string_value(tid))) {
-				atif_value_error(
-				    v, loc, traj,
-				    "subagent_trajectories[%zu].trajectory_id: duplicate "
-				    "trajectory_id '%s' among the embedded subagents",
-				    k, json_string_value(tid));
+				struct buf id;
+				buf_init(&id);
+				py_repr(&id, json_string_value(tid));
+				atif_value_error(v, loc, traj,
+						 "subagent_trajectories[%zu].trajectory_id "
+						 "duplicates %s",
+						 k, id.p);
+				buf_free(&id);
 				goto out;
 			}
 	}
