@@ -135,18 +135,22 @@ static void atif_raw(struct span *s, const char *key, json_t *val)
 	json_object_set_new(s->raw_attributes, key, val);
 }
 
-/* The output of an agent step: {"message","reasoning_content","tool_calls"}. */
+/* The output of an agent step: {"message","reasoning_content","tool_calls"}, each member only
+ * when the step has it (a message other than "", the others not null), as the service's
+ * _step_output builds it; NULL when it has none. */
 static const char *atif_step_output(struct atif_ctx *c, json_t *st)
 {
+	static const char *const keys[] = {"message", "reasoning_content", "tool_calls"};
 	json_t *o = json_object();
-	json_t *m = json_object_get(st, "message");
-	const char *out;
-	json_object_set_new(o, "message", m && !json_is_null(m) ? json_incref(m) : json_string(""));
-	json_object_set_new(o, "reasoning_content",
-			    json_incref(json_object_get(st, "reasoning_content")) ?: json_null());
-	json_object_set_new(o, "tool_calls",
-			    json_incref(json_object_get(st, "tool_calls")) ?: json_null());
-	out = jsonw_astr(c->a, o, 0);
+	const char *out = NULL;
+
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		json_t *m = json_object_get(st, keys[i]);
+		if (m && !json_is_null(m) && !(json_is_string(m) && !*json_string_value(m)))
+			json_object_set(o, keys[i], m);
+	}
+	if (json_object_size(o))
+		out = jsonw_astr(c->a, o, 0);
 	json_decref(o);
 	return out;
 }
