@@ -411,6 +411,44 @@ static json_t *atif_rewards(json_t *vr)
 }
 
 /* The EVALUATOR span of extra.verifier_result, under trajectory span ti. */
+/* The verifier's score as the service's _evaluator_score reads it: verifier_result.score,
+ * else rewards.reward, else the only reward, when a number, a bool or a string; else null. */
+static json_t *atif_verifier_score(json_t *vr)
+{
+	json_t *rewards = json_object_get(vr, "rewards");
+	json_t *cand[3] = {json_object_get(vr, "score"), json_object_get(rewards, "reward"), NULL};
+
+	if (json_is_object(rewards) && json_object_size(rewards) == 1)
+		cand[2] = json_object_iter_value(json_object_iter(rewards));
+	for (size_t i = 0; i < 3; i++)
+		if (json_is_number(cand[i]) || json_is_boolean(cand[i]) || json_is_string(cand[i]))
+			return json_incref(cand[i]);
+	return json_null();
+}
+
+/* The verifier span's input and output, as the service's _evaluator_result_to_span writes
+ * them: {session_id, evaluated_span_id, task_id, task_name, trial_name, trial_uri} (those
+ * present) and {score, verifier_result}. */
+static void atif_verifier_io(struct atif_ctx *c, struct span *s, const char *tid, json_t *extra,
+			     json_t *vr)
+{
+	static const char *const task_keys[] = {"task_id", "task_name", "trial_name", "trial_uri"};
+	json_t *in = json_pack("{s:s,s:s}", "session_id", c->session, "evaluated_span_id", tid);
+	json_t *out = json_object();
+
+	for (size_t i = 0; i < sizeof task_keys / sizeof *task_keys; i++) {
+		json_t *v = json_object_get(extra, task_keys[i]);
+		if (v && !json_is_null(v))
+			json_object_set(in, task_keys[i], v);
+	}
+	json_object_set_new(out, "score", atif_verifier_score(vr));
+	json_object_set(out, "verifier_result", vr);
+	s->input = jsonw_astr(c->a, in, 0);
+	s->output = jsonw_astr(c->a, out, 0);
+	json_decref(in);
+	json_decref(out);
+}
+
 static void atif_verifier(struct atif_ctx *c, size_t ti, json_t *extra, const char *scope,
 			  struct atif_sum *sum)
 {
@@ -425,7 +463,7 @@ static void atif_verifier(struct atif_ctx *c, size_t ti, json_t *extra, const ch
 	vi = atif_add(c, atif_id(c, "span", scope, "verifier", NULL), tid, KIND_EVALUATOR,
 		      ATIF_VERIFIER_NAME);
 	s = &c->spans[vi];
-	s->output = jsonw_astr(c->a, vr, 0);
+	atif_verifier_io(c, s, tid, extra, vr);
 	s->started_at = atif_time(json_object_get(ver, "started_at"));
 	s->ended_at = atif_time(json_object_get(ver, "finished_at"));
 	if (s->ended_at == SPAN_NONE_I64)

@@ -193,3 +193,25 @@ test('atif: a step timestamp that is no ISO 8601 time is a 422 value_error', asy
 		assert.equal(g.status, 201, `${good}: ${g.text}`);
 	}
 });
+
+// The harbor.verifier span's input and output are the service's (_evaluator_result_to_span):
+// the evaluated trajectory and task, then the score and the verifier result.
+test('atif: the verifier span holds the evaluated span and task in, the score and result out', async () => {
+	const vr = { rewards: { reward: 0.0 } };
+	const r = await post('atif', {
+		schema_version: 'ATIF-v1.5', session_id: 'verifier-io', agent: { name: 'a', version: '1' },
+		extra: { task_id: 'ds/tc-a', task_name: 'ds/tc-a', trial_name: 'tc-a__t', verifier_result: vr },
+		steps: [{ step_id: 1, source: 'user', message: 'go' }],
+	});
+	assert.equal(r.status, 201, r.text);
+	const spans = (await request('GET', `${WS_PREFIX}/${WS}/spans?filter[session_id]=verifier-io`)).json.data;
+	const root = spans.find((s) => !s.parent_span_id);
+	const ver = spans.find((s) => s.name === 'harbor.verifier');
+	assert.equal(ver.kind, 'EVALUATOR');
+	assert.equal(ver.parent_span_id, root.span_id);
+	assert.deepEqual(JSON.parse(ver.input), {
+		session_id: 'verifier-io', evaluated_span_id: root.span_id,
+		task_id: 'ds/tc-a', task_name: 'ds/tc-a', trial_name: 'tc-a__t',
+	});
+	assert.deepEqual(JSON.parse(ver.output), { score: 0, verifier_result: vr });
+});
