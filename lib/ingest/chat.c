@@ -115,13 +115,14 @@ static void chat_check(struct verrs *v, json_t *body)
 		chat_check_response(v, l, json_object_get(body, "response"));
 		json_decref(l);
 	}
-	/* One id rule for every format (span_id_problem): the span, trace and session ids. */
+	/* One id rule for every format (span_id_problem): the span, trace and session ids. An
+	 * empty one is none, as the service's `or` takes it (chat_map's next id). */
 	static const char *const ids[][2] = {
 	    {"response", "id"}, {NULL, "trace_id"}, {NULL, "session_id"}};
 	for (size_t i = 0; i < NELEM(ids); i++) {
 		json_t *o = ids[i][0] ? json_object_get(body, ids[i][0]) : body;
 		json_t *x = json_is_object(o) ? json_object_get(o, ids[i][1]) : NULL;
-		if (!json_is_string(x))
+		if (!json_is_string(x) || !json_string_length(x))
 			continue;
 		json_t *lo = ids[i][0] ? vs_loc(loc, ids[i][0]) : json_incref(loc);
 		l = vs_loc(lo, ids[i][1]);

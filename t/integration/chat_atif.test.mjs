@@ -66,6 +66,21 @@ test('chat-completions without response.id: a stable hash id, so a retry replace
 	assert.ok(Date.parse(second.ingested_at) >= Date.parse(first.ingested_at));
 });
 
+test('chat-completions: an empty response.id, trace_id or session_id is none, as the service\'s `or` takes it (nemo-intake.md 4.2)', async () => {
+	const body = JSON.parse(fixture('chat', 'no_id'));
+	body.response.id = '';
+	const a = await post('chat-completions', JSON.stringify(body));
+	assert.equal(a.status, 201, a.text);
+	assert.match(a.json.span_id, /^chatcmpl-hash-[0-9a-f]{32}$/);
+	const b = await post('chat-completions', JSON.stringify({ ...body, trace_id: '', session_id: '' }));
+	assert.equal(b.status, 201, b.text);
+	assert.equal(b.json.session_id, b.json.span_id);
+	const s = await getSpan(WS, b.json.span_id);
+	assert.equal(s.status, 200, s.text);
+	assert.equal(s.json.trace_id, b.json.span_id);
+	assert.equal(s.json.session_id, b.json.span_id);
+});
+
 test('chat-completions: 422 bodies equal the unit golden ones', async () => {
 	for (const name of ['invalid_extra_field', 'invalid_both', 'invalid_neither', 'invalid_request',
 		'invalid_types', 'invalid_missing', 'invalid_not_object']) {
