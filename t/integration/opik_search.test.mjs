@@ -381,6 +381,15 @@ test('a search limit outside 1-2000 is a 422 {"errors"}, as Opik\'s validated bo
 		}
 		const ok = await srv.request('POST', `/v1/private/${path}`, { headers: h, body: { project_name: 'limits', limit: 2000 } });
 		assert.equal(ok.status, 200, `${path}: ${ok.text}`);
+		// Read as Jackson reads an Integer: an integer's text, a number with its fraction cut;
+		// anything else, or past Java's int, Dropwizard's 400.
+		for (const [limit, status] of [['5', 200], [1.9, 200], [null, 200], ['0', 422], [0.5, 422], ['2001', 422],
+			['x', 400], ['5.0', 400], [true, 400], [{}, 400], [1e30, 400], [4294967296, 400]]) {
+			const r = await srv.request('POST', `/v1/private/${path}`, { headers: h, body: { project_name: 'limits', limit } });
+			assert.equal(r.status, status, `${path} ${JSON.stringify(limit)}: ${r.text}`);
+			if (status === 400)
+				assert.equal(r.json.message, 'Unable to process JSON', path);
+		}
 	}
 });
 

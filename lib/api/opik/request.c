@@ -3,6 +3,7 @@
 #include "lib/api/opik/surface.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,10 +81,35 @@ const char *opik_cursor(json_t *body, const char *k)
 	return s && *s ? s : NULL;
 }
 
+/* An Integer member as Jackson reads one: a number (a fraction cut toward zero), or the text of
+ * an integer; false for anything else or past Java's int. */
+static bool jackson_int(json_t *x, long long *out)
+{
+	double d;
+	if (json_is_integer(x)) {
+		*out = json_integer_value(x);
+	} else if (json_is_real(x)) {
+		d = trunc(json_real_value(x));
+		if (!(d >= INT32_MIN && d <= INT32_MAX))
+			return false;
+		*out = (long long)d;
+	} else if (json_is_string(x)) {
+		const char *s = json_string_value(x), *p = s + (*s == '-' || *s == '+');
+		if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 10)
+			return false;
+		*out = strtoll(s, NULL, 10);
+	} else {
+		return false;
+	}
+	return *out >= INT32_MIN && *out <= INT32_MAX;
+}
+
 enum status opik_search_limit(struct http_req *req, json_t *body, long long *limit)
 {
 	json_t *lim = json_object_get(body, "limit");
-	*limit = json_is_integer(lim) ? json_integer_value(lim) : OPIK_SEARCH_LIMIT;
+	*limit = OPIK_SEARCH_LIMIT;
+	if (lim && !json_is_null(lim) && !jackson_int(lim, limit))
+		return http_fail(req, ST_BAD_REQUEST, "Unable to process JSON");
 	if (*limit >= 1 && *limit <= OPIK_MAX_SEARCH_LIMIT)
 		return ST_OK;
 	struct verrs v;

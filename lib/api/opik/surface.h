@@ -43,7 +43,9 @@ void opik_project_pick(const char **name, const char **id);
 /* A search stream's cursor, member k of body: NULL when absent or "" (Jackson reads "" as a
  * null UUID, so the stream starts from the newest). */
 const char *opik_cursor(json_t *body, const char *k);
-/* A search stream's limit, member "limit" of body: OPIK_SEARCH_LIMIT when absent, else 1 to
+/* A search stream's limit, member "limit" of body: OPIK_SEARCH_LIMIT when absent or null, else
+ * what Jackson reads as an Integer (a number, its fraction cut, or an integer's text; anything
+ * else, or past Java's int, Dropwizard's 400 "Unable to process JSON"), 1 to
  * OPIK_MAX_SEARCH_LIMIT, outside them a 422 as Opik's @Min/@Max of the body give it
  * (opik.md §1; ST_INVALID, the reply written). */
 enum status opik_search_limit(struct http_req *req, json_t *body, long long *limit);
