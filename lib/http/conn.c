@@ -116,6 +116,16 @@ const char *http_header(struct http_req *req, const char *name)
 	return http_var(req, var);
 }
 
+const struct http_dialect *http_req_dialect(const struct http_req *req)
+{
+	const struct http_dialect_route *r = req->surface->dialect->routes;
+
+	for (; req->route && r && r->pattern; r++)
+		if (!strcmp(r->pattern, req->route->pattern))
+			return r->dialect;
+	return req->surface->dialect;
+}
+
 const char *http_param(struct http_req *req, const char *key)
 {
 	const char *v = NULL;

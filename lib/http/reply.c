@@ -167,16 +167,6 @@ enum status http_fail_invalid(struct http_req *req, struct verrs *v)
 	return ST_INVALID;
 }
 
-const struct http_dialect *http_req_dialect(const struct http_req *req)
-{
-	const struct http_dialect_route *r = req->surface->dialect->routes;
-
-	for (; req->route && r && r->pattern; r++)
-		if (!strcmp(r->pattern, req->route->pattern))
-			return r->dialect;
-	return req->surface->dialect;
-}
-
 /* Headers an error reply carries: when to retry (RFC 9110 section 10.2.3), how to
  * authenticate (RFC 9110 section 11.6.1, RFC 6750 section 3). */
 static const char *error_headers(struct http_req *req, enum status st)
