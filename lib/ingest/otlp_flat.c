@@ -198,7 +198,7 @@ static json_t *flat_message(struct arena *a, const struct ient *e, size_t n)
 	return shaped_message(a, e, n, &sh);
 }
 
-char *otlp_messages_text(struct arena *a, json_t *msgs)
+char *otlp_flat_messages_text(struct arena *a, json_t *msgs)
 {
 	json_t *wrap = json_pack("{so}", "messages", msgs);
 	char *s = otlp_dump(a, wrap);
@@ -242,7 +242,7 @@ static char *rebuild(struct arena *a, json_t *attrs, const char *prefix,
 		     json_t *(*each)(struct arena *, const struct ient *, size_t))
 {
 	json_t *msgs = rebuild_attrs(a, attrs, prefix, each);
-	return msgs ? otlp_messages_text(a, msgs) : NULL;
+	return msgs ? otlp_flat_messages_text(a, msgs) : NULL;
 }
 
 /* OpenInference: embedding.embeddings.<i>.embedding.text, as {"text": ...}. */

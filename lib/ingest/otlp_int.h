@@ -108,9 +108,9 @@ const char *otlp_map_event_messages(struct arena *a, json_t *events, bool output
 /* The flattened lists (otlp_flat.c): for how CATALOG_OI_LIST, _FLAT_LIST, _TEXT_LIST or
  * _DOC_LIST, what the "<prefix><i>.*" attributes of attrs hold, as the span's text (messages
  * as {"messages":[...]}, texts and documents as their JSON list); NULL when they hold none.
- * otlp_messages_text: msgs (stolen) as {"messages": msgs}, in a. */
+ * otlp_flat_messages_text: msgs (stolen) as {"messages": msgs}, in a. */
 const char *otlp_flat_list(struct arena *a, json_t *attrs, enum catalog_how how,
 			   const char *prefix);
-char *otlp_messages_text(struct arena *a, json_t *msgs);
+char *otlp_flat_messages_text(struct arena *a, json_t *msgs);
 
 #endif

@@ -264,7 +264,7 @@ const char *otlp_map_event_messages(struct arena *a, json_t *events, bool output
 		json_decref(msgs);
 		return NULL;
 	}
-	return otlp_messages_text(a, msgs);
+	return otlp_flat_messages_text(a, msgs);
 }
 
 /* CATALOG_JSON_LIST: the list of the values the JSON texts of key hold, or as TEXT when it
