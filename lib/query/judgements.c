@@ -7,9 +7,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/query/engine.h"
+#include "lib/query/htab.h"
 
 /* A scan of the judgement store beside a query's spans: the engine's days, budget and reads
  * (lib/query/db.c) over the judgements' files. */
@@ -154,6 +156,44 @@ static bool read_one(struct arena *a, struct scan_day *s, size_t i, struct judge
 	const char *p;
 	size_t n;
 	return db_line(s, i, &p, &n) && parse_in(a, p, n, j);
+}
+
+/* Which names of the judgements a scan meets are equal to name ignoring ASCII case (q's
+ * name_nocase): the answer for each name's hash, decided on the line of its first record
+ * that can be read. */
+struct names_nocase {
+	const char *name; /* NULL: the records' name hash decides (rec_may) */
+	struct htab seen; /* key: a name's hash; count 1: equal, 0: not */
+};
+
+static void names_nocase_init(struct names_nocase *nn, const struct jquery *q, struct jfilter *f)
+{
+	nn->name = q->name_nocase ? f->name : NULL;
+	if (nn->name) {
+		f->name = NULL; /* the hash of the name as given decides nothing then */
+		htab_init(&nn->seen, 16);
+	}
+}
+
+/* Whether record i of day s, r, has the name nn wants. */
+static bool names_nocase_ok(struct jquery *q, struct names_nocase *nn, struct scan_day *s, size_t i,
+			    const struct idx_rec *r)
+{
+	if (!nn->name)
+		return true;
+	bool fresh;
+	struct hslot *h = htab_find(&nn->seen, store_rec_judgement_name(r), 0, &fresh);
+	if (fresh || h->count < 0) { /* -1: its line could not be read; the next one decides */
+		struct judgement j;
+		h->count = !read_one(q->a, s, i, &j) ? -1 : j.name && !strcasecmp(j.name, nn->name);
+	}
+	return h->count > 0;
+}
+
+static void names_nocase_free(struct names_nocase *nn)
+{
+	if (nn->name)
+		htab_free(&nn->seen);
 }
 
 /* A match of a list, before its page is chosen. */
@@ -400,10 +440,14 @@ enum status query_judged(struct jquery *q, enum judgement_target by, const char 
 	f.vmin = vmin;
 	f.has_vmax = has_vmax;
 	f.vmax = vmax;
+	struct names_nocase nn;
+	names_nocase_init(&nn, q, &f);
 	struct jscan js;
 	enum status s = jscan_open(q, &f, &js);
-	if (s != ST_OK)
+	if (s != ST_OK) {
+		names_nocase_free(&nn);
 		return s;
+	}
 	struct keyed *v = NULL;
 	size_t cnt = 0, cap = 0;
 	for (size_t di = 0; di < js.db.ndays; di++) {
@@ -412,11 +456,13 @@ enum status query_judged(struct jquery *q, enum judgement_target by, const char 
 			const struct idx_rec *r = &sh->sh.recs[i];
 			uint64_t h = target_h(r, by);
 			/* A score needs a value: no bound given still means "has one". */
-			if (!h || !rec_may(&f, r) || !(r->flags & REC_HAS_COST_TOTAL))
+			if (!h || !rec_may(&f, r) || !(r->flags & REC_HAS_COST_TOTAL) ||
+			    !names_nocase_ok(q, &nn, sh, i, r))
 				continue;
 			keyed_push(&v, &cnt, &cap, (struct keyed){h, 0, r->cost_total});
 		}
 	}
+	names_nocase_free(&nn);
 	if ((s = jscan_close(q, &js)) != ST_OK) {
 		free(v);
 		return s;
@@ -489,10 +535,14 @@ enum status query_judged_roots(struct jquery *q, const char *name, struct query_
 	memset(out, 0, sizeof *out);
 	out->by = QK_TRACE;
 	struct jfilter f = {.name = name, .targets = 1u << JT_TRACE | 1u << JT_SPAN};
+	struct names_nocase nn;
+	names_nocase_init(&nn, q, &f);
 	struct jscan js;
 	enum status s = jscan_open(q, &f, &js);
-	if (s != ST_OK)
+	if (s != ST_OK) {
+		names_nocase_free(&nn);
 		return s;
+	}
 	struct keyed *v = NULL;
 	struct span_scored *ss = NULL;
 	size_t cnt = 0, cap = 0, ns = 0, scap = 0;
@@ -500,7 +550,8 @@ enum status query_judged_roots(struct jquery *q, const char *name, struct query_
 		struct scan_day *sh = db_shard(&js.db, di);
 		for (size_t i = 0; sh && i < sh->sh.nrecs && db_rec(&js.db); i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
-			if (!rec_may(&f, r) || !(r->flags & REC_HAS_COST_TOTAL))
+			if (!rec_may(&f, r) || !(r->flags & REC_HAS_COST_TOTAL) ||
+			    !names_nocase_ok(q, &nn, sh, i, r))
 				continue;
 			/* The trace's own, and its span of the trace's id (an Opik trace's row). */
 			if (r->status == JT_TRACE || (r->parent_h && r->parent_h == r->trace_h)) {
@@ -518,6 +569,7 @@ enum status query_judged_roots(struct jquery *q, const char *name, struct query_
 			ss[ns++] = (struct span_scored){r->parent_h, r->trace_h, r->cost_total};
 		}
 	}
+	names_nocase_free(&nn);
 	if ((s = jscan_close(q, &js)) == ST_OK && ns) {
 		qsort(ss, ns, sizeof *ss, cmp_span_scored);
 		s = roots_scored(q, ss, ns, &v, &cnt, &cap);

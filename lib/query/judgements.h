@@ -49,6 +49,10 @@ struct jquery {
 	const struct jfilter *f; /* NULL: every judgement */
 	enum jorder order;
 	bool desc;
+	/* query_judged and query_judged_roots match the name ignoring ASCII case (Opik's
+	 * feedback_scores filter, opik.md 7.2, as its threads'); the record holds the exact name's
+	 * hash, so a line of each distinct name is read to decide. */
+	bool name_nocase;
 	long long offset, limit; /* rows [offset, offset + limit); limit 0: every row */
 	struct err err;		 /* why, for a non-OK status */
 };

@@ -98,6 +98,12 @@ test('the SDK\'s scores come back on spans and traces with value_by_author, and 
 	const tpage = await c.api.traces.getTracesByProject({ projectName: 'scored', filters: JSON.stringify([{ field: 'feedback_scores', key: 'overall', operator: '>=', value: '0' }]) });
 	assert.deepEqual(sorted(tpage.content.map((x) => x.id)), sorted([t.data.id, t2.data.id]));
 	assert.equal(tpage.content.find((x) => x.id === t2.data.id).feedbackScores[0].value, 0.1);
+	// The score's name is matched ignoring case (opik.md 7.2), as a thread's is.
+	const byKey = async (list, key, operator, value) => sorted((await c.api[list][list === 'spans' ? 'getSpansByProject' : 'getTracesByProject']({ projectName: 'scored', filters: JSON.stringify([{ field: 'feedback_scores', key, operator, value }]) })).content.map((x) => x.id));
+	assert.deepEqual(await byKey('spans', 'RELEVANCE', '>=', '0.5'), [a.data.id]);
+	assert.deepEqual(await byKey('spans', 'Relevance', 'is_empty', ''), [tool.data.id]);
+	assert.deepEqual(await byKey('traces', 'Overall', '<=', '0.5'), [t2.data.id]);
+	assert.deepEqual(await spans('feedback_scores.RELEVANCE >= 0.5'), [a.data.id]);
 
 	// Sorted by a score: the items without one last in either direction.
 	const by = (field, direction) => JSON.stringify([{ field, direction }]);
