@@ -1,0 +1,633 @@
+/* check_otlp_wire: the two encodings of an OTLP trace request on the wire: the same spans
+ * from protobuf as from OTLP/JSON, and hostile input (cut, malformed, too deep, too many
+ * attributes) refused whole. Protobuf inputs are built with the generated pack functions, or
+ * by hand (a backwards writer) where they must be malformed or deeper than pack could recurse. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "t/check_otlp.h"
+#include "proto/otlp_trace.pb-c.h"
+#include "lib/base/buf.h"
+
+/* ---- protobuf builders over the generated structs ---- */
+
+static Otlp__AnyValue *av(Otlp__AnyValue__ValueCase c)
+{
+	Otlp__AnyValue *v = arena_alloc(ta, sizeof *v);
+
+	otlp__any_value__init(v);
+	v->value_case = c;
+	return v;
+}
+
+static Otlp__AnyValue *av_str(const char *s)
+{
+	Otlp__AnyValue *v = av(OTLP__ANY_VALUE__VALUE_STRING_VALUE);
+
+	v->string_value = (char *)s;
+	return v;
+}
+
+static Otlp__AnyValue *av_int(int64_t i)
+{
+	Otlp__AnyValue *v = av(OTLP__ANY_VALUE__VALUE_INT_VALUE);
+
+	v->int_value = i;
+	return v;
+}
+
+static Otlp__KeyValue *kv(const char *k, Otlp__AnyValue *v)
+{
+	Otlp__KeyValue *x = arena_alloc(ta, sizeof *x);
+
+	otlp__key_value__init(x);
+	x->key = (char *)k;
+	x->value = v;
+	return x;
+}
+
+static Otlp__KeyValue *kv_str(const char *k, const char *s)
+{
+	return kv(k, av_str(s));
+}
+
+static ProtobufCBinaryData hexid(const char *hex)
+{
+	ProtobufCBinaryData b = {0, NULL};
+	size_t n = hex ? strlen(hex) / 2 : 0;
+
+	b.data = arena_alloc(ta, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned x;
+
+		sscanf(hex + 2 * i, "%2x", &x);
+		b.data[i] = (uint8_t)x;
+	}
+	b.len = n;
+	return b;
+}
+
+static Otlp__KeyValue **kvs(size_t n, ...)
+{
+	Otlp__KeyValue **a = arena_alloc(ta, (n ? n : 1) * sizeof *a);
+	va_list ap;
+
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++)
+		a[i] = va_arg(ap, Otlp__KeyValue *);
+	va_end(ap);
+	return a;
+}
+
+static Otlp__Span *pspan(const char *trace, const char *span, const char *parent, const char *name,
+			 uint64_t start, uint64_t end)
+{
+	Otlp__Span *s = arena_alloc(ta, sizeof *s);
+
+	otlp__span__init(s);
+	s->trace_id = hexid(trace);
+	s->span_id = hexid(span);
+	s->parent_span_id = hexid(parent);
+	s->name = (char *)name;
+	s->start_time_unix_nano = start;
+	s->end_time_unix_nano = end;
+	return s;
+}
+
+static void pstatus(Otlp__Span *s, int code, const char *msg)
+{
+	s->status = arena_alloc(ta, sizeof *s->status);
+	otlp__status__init(s->status);
+	s->status->code = code;
+	s->status->message = (char *)msg;
+}
+
+/* Packs one request: the spans under one resource (attributes res) and one scope. */
+static uint8_t *pack(Otlp__Span **spans, size_t n, Otlp__KeyValue **res, size_t nres, size_t *len)
+{
+	Otlp__ExportTraceServiceRequest req = OTLP__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+	Otlp__ResourceSpans rs = OTLP__RESOURCE_SPANS__INIT, *rsp = &rs;
+	Otlp__ScopeSpans ss = OTLP__SCOPE_SPANS__INIT, *ssp = &ss;
+	Otlp__Resource r = OTLP__RESOURCE__INIT;
+	Otlp__InstrumentationScope sc = OTLP__INSTRUMENTATION_SCOPE__INIT;
+	uint8_t *p;
+
+	r.attributes = res;
+	r.n_attributes = nres;
+	sc.name = "demo-instrumentation";
+	sc.version = "0.1.0";
+	ss.scope = &sc;
+	ss.spans = spans;
+	ss.n_spans = n;
+	rs.resource = &r;
+	rs.scope_spans = &ssp;
+	rs.n_scope_spans = 1;
+	req.resource_spans = &rsp;
+	req.n_resource_spans = 1;
+	*len = otlp__export_trace_service_request__get_packed_size(&req);
+	p = arena_alloc(ta, *len + 1);
+	otlp__export_trace_service_request__pack(&req, p);
+	return p;
+}
+
+/* ---- protobuf and JSON give the same lines ---- */
+
+static const char *const same_json =
+    "{\"resourceSpans\":[{\"resource\":{\"attributes\":["
+    "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"demo-agent\"}}]},"
+    "\"scopeSpans\":[{\"scope\":{\"name\":\"demo-instrumentation\",\"version\":\"0.1.0\"},"
+    "\"spans\":["
+    "{\"traceId\":\"de8d3169ce848a67f7998dcf3c203e0a\",\"spanId\":\"125f0fc7132bade8\","
+    "\"parentSpanId\":\"04b3cf9ef53b9f9b\",\"name\":\"execute_tool get_weather\",\"kind\":1,"
+    "\"startTimeUnixNano\":\"1795238683124000000\",\"endTimeUnixNano\":\"1795238683124178766\","
+    "\"attributes\":[" A("gen_ai.operation.name", "execute_tool") "," A(
+	"gen_ai.tool.name",
+	"get_weather") "],"
+		       "\"events\":[{\"name\":\"exception\",\"timeUnixNano\":"
+		       "\"1795238683124123594\","
+		       "\"attributes\":[" A("exception.type", "Error") "," A(
+			   "exception.message",
+			   "upstream timeout") "]}],\"status\":{\"code\":2,\"message\":\"upstream "
+					       "timeout\"}},"
+					       "{\"traceId\":\"de8d3169ce848a67f7998dcf3c203e0a\","
+					       "\"spanId\":\"04b3cf9ef53b9f9b\","
+					       "\"parentSpanId\":\"49b6e03823d82937\",\"name\":"
+					       "\"chat gpt-4o\",\"kind\":3,"
+					       "\"startTimeUnixNano\":1795238683124000000,"
+					       "\"endTimeUnixNano\":\"1795238683124863649\","
+					       "\"attributes\":[" A("gen_ai.operation.name", "chat") "," A(
+						   "gen_ai.request.model",
+						   "gpt-4o") ",{\"key\":\"gen_ai.request."
+							     "temperature\",\"value\":{"
+							     "\"doubleValue\":0.2}},"
+							     "{\"key\":\"gen_ai.request.stream\","
+							     "\"value\":{\"boolValue\":false}},"
+							     "{\"key\":\"gen_ai.usage.input_"
+							     "tokens\",\"value\":{\"intValue\":97}}"
+							     ","
+							     "{\"key\":\"gen_ai.response.finish_"
+							     "reasons\",\"value\":{\"arrayValue\":{"
+							     "\"values\":["
+							     "{\"stringValue\":\"tool_calls\"}]}}}"
+							     "," A(
+								 "llm.input_messages.0.message."
+								 "role",
+								 "user") "," A("llm.input_"
+									       "messages.0."
+									       "message.content",
+									       "Weather in "
+									       "Paris?") "],"
+											 "\"statu"
+											 "s\":{"
+											 "\"code"
+											 "\":1}},"
+											 "{\"trac"
+											 "eId\":"
+											 "\"de8d3"
+											 "169ce84"
+											 "8a67f79"
+											 "98dcf3c"
+											 "203e0a"
+											 "\","
+											 "\"spanI"
+											 "d\":"
+											 "\"49b6e"
+											 "03823d8"
+											 "2937\","
+											 "\"name"
+											 "\":"
+											 "\"invok"
+											 "e_"
+											 "agent "
+											 "weather"
+											 "_bot\","
+											 "\"start"
+											 "TimeUni"
+											 "xNano\""
+											 ":\"1795"
+											 "2386831"
+											 "2300000"
+											 "0\","
+											 "\"endTi"
+											 "meUnixN"
+											 "ano\":"
+											 "\"17952"
+											 "3868312"
+											 "4476573"
+											 "\","
+											 "\"attri"
+											 "butes\""
+											 ":[" A(
+											     "gen_"
+											     "ai."
+											     "opera"
+											     "tion."
+											     "name",
+											     "invok"
+											     "e_"
+											     "agen"
+											     "t") "," A("gen"
+													"_ai"
+													".ag"
+													"ent"
+													".na"
+													"me",
+													"wea"
+													"the"
+													"r_"
+													"bo"
+													"t") "," A("gen_ai.conversation.id",
+														   "conv_5j66") "],\"status\":{\"code\":0}}"
+																"]}]}]}";
+
+static uint8_t *same_pb(size_t *len)
+{
+	Otlp__Span *t, *c, *a, **spans = arena_alloc(ta, 3 * sizeof *spans);
+	Otlp__AnyValue *d = av(OTLP__ANY_VALUE__VALUE_DOUBLE_VALUE);
+	Otlp__AnyValue *bf = av(OTLP__ANY_VALUE__VALUE_BOOL_VALUE);
+	Otlp__AnyValue *arr = av(OTLP__ANY_VALUE__VALUE_ARRAY_VALUE);
+	Otlp__Span__Event *ev = arena_alloc(ta, sizeof *ev);
+
+	t = pspan("de8d3169ce848a67f7998dcf3c203e0a", "125f0fc7132bade8", "04b3cf9ef53b9f9b",
+		  "execute_tool get_weather", 1795238683124000000ULL, 1795238683124178766ULL);
+	t->attributes = kvs(2, kv_str("gen_ai.operation.name", "execute_tool"),
+			    kv_str("gen_ai.tool.name", "get_weather"));
+	t->n_attributes = 2;
+	otlp__span__event__init(ev);
+	ev->name = "exception";
+	ev->time_unix_nano = 1795238683124123594ULL;
+	ev->attributes = kvs(2, kv_str("exception.type", "Error"),
+			     kv_str("exception.message", "upstream timeout"));
+	ev->n_attributes = 2;
+	t->events = &ev;
+	t->n_events = 1;
+	pstatus(t, 2, "upstream timeout");
+
+	c = pspan("de8d3169ce848a67f7998dcf3c203e0a", "04b3cf9ef53b9f9b", "49b6e03823d82937",
+		  "chat gpt-4o", 1795238683124000000ULL, 1795238683124863649ULL);
+	d->double_value = 0.2;
+	bf->bool_value = 0;
+	arr->array_value = arena_alloc(ta, sizeof *arr->array_value);
+	otlp__array_value__init(arr->array_value);
+	arr->array_value->values = arena_alloc(ta, sizeof(Otlp__AnyValue *));
+	arr->array_value->values[0] = av_str("tool_calls");
+	arr->array_value->n_values = 1;
+	c->attributes = kvs(
+	    8, kv_str("gen_ai.operation.name", "chat"), kv_str("gen_ai.request.model", "gpt-4o"),
+	    kv("gen_ai.request.temperature", d), kv("gen_ai.request.stream", bf),
+	    kv("gen_ai.usage.input_tokens", av_int(97)), kv("gen_ai.response.finish_reasons", arr),
+	    kv_str("llm.input_messages.0.message.role", "user"),
+	    kv_str("llm.input_messages.0.message.content", "Weather in Paris?"));
+	c->n_attributes = 8;
+	c->kind = 3;
+	pstatus(c, 1, "");
+
+	a = pspan("de8d3169ce848a67f7998dcf3c203e0a", "49b6e03823d82937", NULL,
+		  "invoke_agent weather_bot", 1795238683123000000ULL, 1795238683124476573ULL);
+	a->attributes = kvs(3, kv_str("gen_ai.operation.name", "invoke_agent"),
+			    kv_str("gen_ai.agent.name", "weather_bot"),
+			    kv_str("gen_ai.conversation.id", "conv_5j66"));
+	a->n_attributes = 3;
+	pstatus(a, 0, "");
+	spans[0] = t;
+	spans[1] = c;
+	spans[2] = a;
+	return pack(spans, 3, kvs(1, kv_str("service.name", "demo-agent")), 1, len);
+}
+
+START_TEST(protobuf_equals_json)
+{
+	struct otlp_result rj, rp;
+	size_t len;
+	uint8_t *pb = same_pb(&len);
+	char msg[256];
+
+	ck_assert_int_eq(decode_json(same_json, &rj, msg), ST_OK);
+	ck_assert_int_eq(decode(OTLP_PROTOBUF, pb, len, &rp, msg), ST_OK);
+	ck_assert_uint_eq(rj.nspans, 3);
+	ck_assert_uint_eq(rp.nspans, 3);
+	ck_assert_uint_eq(rj.nerrors + rp.nerrors, 0);
+	for (size_t i = 0; i < 3; i++) {
+		struct buf lj, lp;
+
+		buf_init(&lj);
+		buf_init(&lp);
+		rj.spans[i].ingested_at = rp.spans[i].ingested_at = NOW;
+		span_render(&rj.spans[i], &lj);
+		span_render(&rp.spans[i], &lp);
+		ck_assert_str_eq(lj.p, lp.p);
+		buf_free(&lj);
+		buf_free(&lp);
+	}
+	/* Spot checks of the shared result (the capture in otel-egp.md 2). */
+	ck_assert_int_eq(rp.spans[0].kind, KIND_TOOL);
+	ck_assert_int_eq(rp.spans[0].status, SPST_ERROR);
+	ck_assert_str_eq(rp.spans[0].str[SS_ERROR_TYPE], "Error");
+	ck_assert_int_eq(rp.spans[1].kind, KIND_LLM);
+	ck_assert_str_eq(rp.spans[1].input,
+			 "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather in Paris?\"}]}");
+	ck_assert_int_eq(rp.spans[2].kind, KIND_AGENT);
+	ck_assert_str_eq(rp.spans[2].session_id, "conv_5j66");
+	ck_assert_ptr_null(rp.spans[2].parent_span_id);
+	otlp_result_free(&rj);
+	otlp_result_free(&rp);
+}
+END_TEST
+
+/* ---- hostile input ---- */
+
+/* A backwards protobuf writer: the payload is written first, then its length and tag in
+ * front of it, so arbitrarily deep nesting costs no recursion here either. */
+struct bw {
+	uint8_t *p;
+	size_t cap, start; /* data is p[start..cap) */
+};
+
+static void bw_init(struct bw *w, size_t cap)
+{
+	w->p = malloc(cap);
+	w->cap = w->start = cap;
+}
+
+static void bw_bytes(struct bw *w, const void *d, size_t n)
+{
+	ck_assert_uint_ge(w->start, n);
+	w->start -= n;
+	memcpy(w->p + w->start, d, n);
+}
+
+static void bw_varint(struct bw *w, uint64_t v)
+{
+	uint8_t t[10];
+	size_t n = 0;
+
+	do {
+		t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	bw_bytes(w, t, n);
+}
+
+static size_t bw_len(struct bw *w)
+{
+	return w->cap - w->start;
+}
+
+/* Makes everything written so far the body of length-delimited field f. */
+static void bw_wrap(struct bw *w, uint32_t f)
+{
+	bw_varint(w, bw_len(w));
+	bw_varint(w, (uint64_t)f << 3 | 2);
+}
+
+static void bw_str(struct bw *w, uint32_t f, const char *s, size_t n)
+{
+	bw_bytes(w, s, n);
+	bw_varint(w, n);
+	bw_varint(w, (uint64_t)f << 3 | 2);
+}
+
+/* Wraps the attributes already written into a span with valid ids, then the envelope. */
+static void bw_envelope(struct bw *w)
+{
+	static const uint8_t tid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	static const uint8_t sid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+
+	bw_str(w, 2, (const char *)sid, 8);  /* Span.span_id */
+	bw_str(w, 1, (const char *)tid, 16); /* Span.trace_id */
+	bw_wrap(w, 2);			     /* ScopeSpans.spans */
+	bw_wrap(w, 2);			     /* ResourceSpans.scope_spans */
+	bw_wrap(w, 1);			     /* ExportTraceServiceRequest.resource_spans */
+}
+
+static void expect_refused(const void *p, size_t n, enum otlp_encoding enc, const char *part)
+{
+	struct otlp_result r;
+	char msg[256] = "";
+
+	ck_assert_int_eq(decode(enc, p, n, &r, msg), ST_BAD_REQUEST);
+	ck_assert_uint_eq(r.nspans, 0);
+	if (part && !strstr(msg, part))
+		ck_abort_msg("message \"%s\" lacks \"%s\"", msg, part);
+}
+
+START_TEST(truncated_protobuf)
+{
+	size_t len, refused = 0;
+	uint8_t *pb = same_pb(&len);
+
+	/* Every cut either decodes (a shorter valid message) or is refused; none crashes. A
+	 * cut inside the outer resource_spans message is always refused. */
+	for (size_t n = 1; n < len; n++) {
+		struct otlp_result r;
+		char msg[256];
+
+		if (decode(OTLP_PROTOBUF, pb, n, &r, msg) == ST_BAD_REQUEST)
+			refused++;
+		else
+			otlp_result_free(&r);
+	}
+	ck_assert_uint_eq(refused, len - 1);
+	expect_refused(pb, len - 1, OTLP_PROTOBUF, "past the end");
+}
+END_TEST
+
+START_TEST(wrong_wire_types)
+{
+	/* resource_spans (a message) sent as a varint. */
+	static const uint8_t a[] = {0x08, 0x01};
+	/* Span.start_time_unix_nano (fixed64) sent as a varint, inside a valid envelope. */
+	struct bw w;
+
+	expect_refused(a, sizeof a, OTLP_PROTOBUF, "wire type 0");
+	bw_init(&w, 256);
+	bw_bytes(&w, (uint8_t[]){0x38, 0x05}, 2);
+	bw_envelope(&w);
+	expect_refused(w.p + w.start, bw_len(&w), OTLP_PROTOBUF, "start_time_unix_nano");
+	free(w.p);
+	/* Groups and the non-existent wire types 6 and 7. */
+	expect_refused((uint8_t[]){0x0b, 0x0c}, 2, OTLP_PROTOBUF, "wire type 3");
+	expect_refused((uint8_t[]){0x0e}, 1, OTLP_PROTOBUF, "wire type 6");
+}
+END_TEST
+
+START_TEST(overflowing_varints)
+{
+	static const uint8_t key11[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					0xff, 0xff, 0xff, 0xff, 0x01};
+	static const uint8_t len10[] = {0x0a, 0xff, 0xff, 0xff, 0xff, 0xff,
+					0xff, 0xff, 0xff, 0xff, 0x7f};
+	static const uint8_t open[] = {0x0a, 0x80};
+
+	expect_refused(key11, sizeof key11, OTLP_PROTOBUF, "varint");
+	expect_refused(len10, sizeof len10, OTLP_PROTOBUF, "varint overflows");
+	expect_refused(open, sizeof open, OTLP_PROTOBUF, "truncated varint");
+}
+END_TEST
+
+START_TEST(kvlist_nesting_10000)
+{
+	struct bw w;
+	struct buf j;
+
+	/* AnyValue{kvlist{KeyValue{"k", AnyValue{...}}}}, 10,000 levels around an empty one. */
+	bw_init(&w, 1u << 20);
+	for (int i = 0; i < 10000; i++) {
+		bw_wrap(&w, 2);	       /* KeyValue.value */
+		bw_str(&w, 1, "k", 1); /* KeyValue.key */
+		bw_wrap(&w, 1);	       /* KeyValueList.values */
+		bw_wrap(&w, 6);	       /* AnyValue.kvlist_value */
+	}
+	bw_wrap(&w, 2);
+	bw_str(&w, 1, "deep", 4);
+	bw_wrap(&w, 9); /* Span.attributes */
+	bw_envelope(&w);
+	expect_refused(w.p + w.start, bw_len(&w), OTLP_PROTOBUF, "nested deeper");
+	free(w.p);
+
+	buf_init(&j);
+	buf_adds(&j, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{" IDS
+		     ",\"attributes\":[{\"key\":\"deep\",\"value\":");
+	for (int i = 0; i < 10000; i++)
+		buf_adds(&j, "{\"kvlistValue\":{\"values\":[{\"key\":\"k\",\"value\":");
+	buf_adds(&j, "{}");
+	for (int i = 0; i < 10000; i++)
+		buf_adds(&j, "}]}}");
+	buf_adds(&j, "}]}]}]}]}");
+	expect_refused(j.p, j.len, OTLP_JSON, NULL);
+	buf_free(&j);
+}
+END_TEST
+
+START_TEST(depth_limit_exact)
+{
+	struct buf j;
+	struct otlp_result r;
+	char msg[256];
+
+	/* OTLP_MAX_ANY_DEPTH levels pass in JSON; one more is refused. */
+	for (int extra = 0; extra < 2; extra++) {
+		buf_init(&j);
+		buf_adds(&j, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{" IDS
+			     ",\"events\":[{\"attributes\":[{\"key\":\"deep\",\"value\":");
+		for (int i = 1; i < OTLP_MAX_ANY_DEPTH + extra; i++)
+			buf_adds(&j, "{\"kvlistValue\":{\"values\":[{\"key\":\"k\",\"value\":");
+		buf_adds(&j, "{\"stringValue\":\"x\"}");
+		for (int i = 1; i < OTLP_MAX_ANY_DEPTH + extra; i++)
+			buf_adds(&j, "}]}}");
+		buf_adds(&j, "}]}]}]}]}]}");
+		if (extra)
+			expect_refused(j.p, j.len, OTLP_JSON, "nested deeper");
+		else {
+			ck_assert_int_eq(decode(OTLP_JSON, j.p, j.len, &r, msg), ST_OK);
+			ck_assert_uint_eq(r.nspans, 1);
+			otlp_result_free(&r);
+		}
+		buf_free(&j);
+	}
+}
+END_TEST
+
+START_TEST(invalid_utf8)
+{
+	struct bw w;
+	static const char bad[] = "caf\xc3";
+	char *json;
+
+	bw_init(&w, 256);
+	bw_str(&w, 5, bad, 4); /* Span.name */
+	bw_envelope(&w);
+	expect_refused(w.p + w.start, bw_len(&w), OTLP_PROTOBUF, "UTF-8");
+	free(w.p);
+	/* An overlong encoding of '/' in an attribute value. */
+	bw_init(&w, 256);
+	bw_str(&w, 1, "\xc0\xaf", 2); /* AnyValue.string_value */
+	bw_wrap(&w, 2);		      /* KeyValue.value */
+	bw_str(&w, 1, "k", 1);
+	bw_wrap(&w, 9);
+	bw_envelope(&w);
+	expect_refused(w.p + w.start, bw_len(&w), OTLP_PROTOBUF, "UTF-8");
+	free(w.p);
+	json = json_req(IDS ",\"name\":\"caf\xc3\"");
+	expect_refused(json, strlen(json), OTLP_JSON, NULL);
+}
+END_TEST
+
+START_TEST(attributes_100000)
+{
+	struct bw w;
+	struct buf j;
+
+	bw_init(&w, 4u << 20);
+	for (int i = 0; i < 100000; i++) {
+		bw_str(&w, 1, "k", 1);
+		bw_varint(&w, 3);
+		bw_varint(&w, 9 << 3 | 2); /* Span.attributes: KeyValue{key "k"} */
+	}
+	bw_envelope(&w);
+	expect_refused(w.p + w.start, bw_len(&w), OTLP_PROTOBUF, "more than 4096 attributes");
+	free(w.p);
+
+	buf_init(&j);
+	buf_adds(&j, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{" IDS ",\"attributes\":[");
+	for (int i = 0; i < 100000; i++)
+		buf_printf(&j, "%s{\"key\":\"k%d\",\"value\":{\"intValue\":1}}", i ? "," : "", i);
+	buf_adds(&j, "]}]}]}]}");
+	expect_refused(j.p, j.len, OTLP_JSON, "more than 4096 attributes");
+	buf_free(&j);
+}
+END_TEST
+
+START_TEST(json_shape_errors)
+{
+	const char *bad[] = {
+	    "[]",
+	    "{\"resourceSpans\":{}}",
+	    "{\"resourceSpans\":[1]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":5}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":1.5}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"startTimeUnixNano\":\"-1\"}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[{\"key\":\"a\","
+	    "\"value\":{\"intValue\":\"99999999999999999999\"}}]}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"attributes\":[{\"key\":\"a\","
+	    "\"value\":{\"bytesValue\":\"***\"}}]}]}]}]}",
+	    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"status\":{\"code\":\"BAD\"}}]}]}]"
+	    "}",
+	    "{\"resourceSpans\":[",
+	};
+
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		expect_refused(bad[i], strlen(bad[i]), OTLP_JSON, NULL);
+	/* Unknown fields are ignored (OTLP/JSON rule 3). */
+	{
+		struct otlp_result r;
+
+		one(IDS ",\"someFutureField\":{\"x\":[1,2]}", &r);
+		otlp_result_free(&r);
+	}
+}
+END_TEST
+
+Suite *check_suite(void)
+{
+	Suite *s = suite_create("otlp_wire");
+	TCase *e = tcase_create("encodings"), *h = tcase_create("hostile");
+
+	tcase_add_checked_fixture(e, setup, teardown);
+	tcase_add_checked_fixture(h, setup, teardown);
+	tcase_add_test(e, protobuf_equals_json);
+	tcase_add_test(h, truncated_protobuf);
+	tcase_add_test(h, wrong_wire_types);
+	tcase_add_test(h, overflowing_varints);
+	tcase_add_test(h, kvlist_nesting_10000);
+	tcase_add_test(h, depth_limit_exact);
+	tcase_add_test(h, invalid_utf8);
+	tcase_add_test(h, attributes_100000);
+	tcase_add_test(h, json_shape_errors);
+	tcase_set_timeout(h, 60);
+	suite_add_tcase(s, e);
+	suite_add_tcase(s, h);
+	return s;
+}
