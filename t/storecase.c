@@ -1,4 +1,4 @@
-/* storecase: the fixture of t/check_store's cases (t/storecase.h). */
+/* storecase: the fixture of the store suites' cases (t/storecase.h). */
 #include "t/storecase.h"
 
 #include <fcntl.h>

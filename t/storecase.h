@@ -1,6 +1,7 @@
-/* storecase: the fixture of t/check_store's cases (t/check_store.c: the store; t/check_store_ops.c:
- * seal, backup and retention rules), in t/storecase.c: a store under a fresh root per test, on
- * workspace ws1. */
+/* storecase: the fixture of the store suites' cases (t/check_store.c: writes and reads, with
+ * t/check_store_ops.c: seal, backup and retention rules; t/check_store_recovery.c,
+ * t/check_store_verify.c, t/check_store_update.c), in t/storecase.c: a store under a fresh root
+ * per test, on workspace ws1. */
 #ifndef SPANDEX_T_STORECASE_H
 #define SPANDEX_T_STORECASE_H
 

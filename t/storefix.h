@@ -1,5 +1,5 @@
-/* storefix: the store helpers the store, crash and power-loss suites share (t/check_store.c,
- * t/check_crash.c, t/check_power.c), on their workspace "ws1". */
+/* storefix: the store helpers the store, crash and power-loss suites share (t/check_store*.c
+ * through t/storecase.c, t/check_crash.c, t/check_power.c), on their workspace "ws1". */
 #ifndef SPANDEX_T_STOREFIX_H
 #define SPANDEX_T_STOREFIX_H
 

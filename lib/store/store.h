@@ -87,8 +87,9 @@ void rec_from_span(const struct span *s, struct idx_rec *r);
 /* Fills r from a line (no newline) as rec_from_span fills it from the span span_parse reads
  * off it; false when the line is not a canonical span (span_parse fails). Reindex and verify
  * read every line through it: rec_line_fast first, span_parse only for what it leaves.
- * scratch: the caller's, reused from line to line. (These are lib/store/record.c's;
- * here for t/check_store.c, which checks that both readings agree on every line it damages.) */
+ * scratch: the caller's, reused from line to line. (These are lib/store/record.c's; here
+ * for t/check_store_verify.c, which checks that both readings agree on every line it
+ * damages.) */
 bool rec_from_line(const char *line, size_t len, struct buf *scratch, struct idx_rec *r);
 /* The record of a line without building the span: true only when span_parse reads the line
  * and rec_from_span gives this record (the JSON checked as jansson checks it, lib/json/jline);

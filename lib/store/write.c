@@ -300,9 +300,10 @@ static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr,
 	return ST_OK;
 }
 
-/* Test hook (t/check_store.c, the multi-day kill test): SPANDEX_TEST_KILL_AFTER_SHARDS=N
- * kills the writer with SIGKILL once it committed N shards of a batch, before the rest and
- * before the id table: the crash the journal must settle. Unset in every real deployment. */
+/* Test hook (t/check_store_recovery.c, the multi-day kill tests):
+ * SPANDEX_TEST_KILL_AFTER_SHARDS=N kills the writer with SIGKILL once it committed N shards of a
+ * batch, before the rest and before the id table: the crash the journal must settle. Unset in
+ * every real deployment. */
 static void test_kill(size_t done)
 {
 	const char *n = getenv("SPANDEX_TEST_KILL_AFTER_SHARDS");
