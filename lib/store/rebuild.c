@@ -545,7 +545,7 @@ out:
 	return rc;
 }
 
-/* Test hook (t/check_store.c, test_reindex_killed): SPANDEX_TEST_KILL_IN_REINDEX=N kills
+/* Test hook (t/check_crash.c, test_reindex_killed): SPANDEX_TEST_KILL_IN_REINDEX=N kills
  * reindex with SIGKILL once it renamed N new indexes into place. Unset in every real
  * deployment. */
 #define TEST_KILL_IN_REINDEX "SPANDEX_TEST_KILL_IN_REINDEX"
