@@ -10,7 +10,7 @@ export SPANDEX_SRCDIR SPANDEX_BUILDDIR
 PATH=$PATH:/usr/sbin:/usr/local/sbin
 export PATH
 
-for tool in node npm nginx spawn-fcgi; do
+for tool in node npm nginx spawn-fcgi flock; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "ui: $tool is missing; ./bootstrap test installs it" >&2
 		exit 99
@@ -28,14 +28,9 @@ export SPANDEX_CHROMIUM
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD
 SPANDEX_UI_MODULES=$srcdir/t/ui
-# npm ci, three tries: a registry that times out once should not fail the suite.
-npm_ci() {
-	for try in 1 2 3; do
-		(cd "$1" && npm ci --no-audit --no-fund) && return 0
-		sleep $((try * 5))
-	done
-	return 1
-}
+# The real clients of t/clients (the opik SDK writes a trace's and a thread's judgements),
+# installed once (t/clients.sh, which also defines npm_ci).
+. "$srcdir/t/clients.sh"
 if [ ! -d "$SPANDEX_UI_MODULES/node_modules/playwright-core" ]; then
 	# A linked node_modules is another tree's install: npm ci would empty it through the link.
 	if [ -L "$SPANDEX_UI_MODULES/node_modules" ]; then
