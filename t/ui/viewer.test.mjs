@@ -1,15 +1,17 @@
 // The trace viewer in Debian's chromium, against nginx and the real programs of
 // t/harness.mjs with the fixture of t/ui/fixture.mjs ingested through the API: the traces
 // table, its filters, sort and paging; one trace's waterfall and span panel, by mouse and by
-// keyboard; a session; the overview; API errors; a narrow screen. Every page must end with
+// keyboard; a session; the overview; API errors; a narrow screen; the scores and comments the
+// opik SDK gives a trace and a thread (read through Opik's API). Every page must end with
 // no console error but the HTTP errors a test provokes on purpose (browser.mjs). A
 // screenshot of each view goes to SPANDEX_UI_SHOTS (t/ui-screenshots of the build tree);
 // docs/ui-{trace,traces,session,overview}.png are copies of four of them (README, "Trace viewer").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startServer, request, BUILDDIR, SRCDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, request, BUILDDIR, SRCDIR, WS_PREFIX, CLIENTS } from '../harness.mjs';
 import { launch, unexpected } from './browser.mjs';
 import { ingestFixture, ingestBusy, fixtureSpans, FIXTURE } from './fixture.mjs';
 
@@ -822,4 +824,85 @@ test('a session shows its scores, its feedback and comments, and its open or clo
 	assert.equal(await page.locator('.state-pill').count(), 0);
 	clean(page);
 	await page.close();
+});
+
+test('a trace shows the scores and comments Opik gave it, and not its siblings\'; its session its thread\'s', async () => {
+	// Written with the opik SDK (t/clients): two traces of one thread, the first scored and
+	// commented as a trace, the thread scored and commented; and a person's score through NeMo
+	// on the first trace's root span, which Opik shows on the trace too (shown once, on the span).
+	const req = createRequire(path.join(CLIENTS, 'package.json'));
+	const { Opik } = await import(req.resolve('opik'));
+	const ws = 'ui-opik';
+	const c = new Opik({ apiUrl: srv.base, projectName: 'ui-opik-chat', workspaceName: ws });
+	const t1 = c.trace({ name: 'first-turn', input: { q: 'Is the tent waterproof?' }, output: { a: 'Yes, to 3000 mm.' }, threadId: 'th-ui' });
+	t1.span({ name: 'answer', type: 'llm' }).end();
+	t1.end();
+	const t2 = c.trace({ name: 'second-turn', input: { q: 'And the floor?' }, output: { a: 'The floor too.' }, threadId: 'th-ui' });
+	t2.end();
+	await c.flush();
+	c.logTracesFeedbackScores([{ id: t1.data.id, name: 'overall', value: 0.9, reason: 'Precise and short.' }]);
+	await c.flush();
+	await c.api.traces.addTraceComment(t1.data.id, { body: { text: 'Cite the spec sheet next time.' } });
+	await c.api.traces.scoreBatchOfThreads({ scores: [{ threadId: 'th-ui', projectName: 'ui-opik-chat', name: 'resolved', value: 1, source: 'sdk' }] });
+	const thread = await c.api.traces.getTraceThread({ projectName: 'ui-opik-chat', threadId: 'th-ui' });
+	await c.api.traces.addThreadComment(thread.threadModelId, { body: { text: 'The whole chat went well.' } });
+	const label = await request('POST', `${WS_PREFIX}/${ws}/annotations`, { base: srv.base,
+		body: { kind: 'label', value_type: 'numeric', name: 'clarity', value: 0.4, session_id: 'th-ui', span_id: t1.data.id } });
+	assert.equal(label.status, 201, label.text);
+
+	// Each item of the list under a trace's or session's header: [what, what it is on].
+	const items = async (page, box) => {
+		await page.waitForSelector(`${box} details`);
+		await page.click(`${box} summary`);
+		return (await page.$$eval(`${box} .judge-item`, (els) => els.map((e) => [
+			e.querySelector('.judge-line > :first-child').textContent.replace(/\s+/g, ' ').trim(),
+			e.querySelector('.judge-meta-line > .tag, .judge-meta-line > .judge-on')?.textContent || '']))).sort();
+	};
+	const page = await open(`#/${ws}/traces/${t1.data.id}`, '.wf-row');
+	assert.deepEqual(await items(page, '.trace-judgements'), [
+		['Cite the spec sheet next time.', 'trace'],
+		['The whole chat went well.', 'session'],
+		['label clarity: 0.4', 'on first-turn'],
+		['score overall: 0.9Precise and short.', 'trace'],
+		['score resolved: 1', 'session'],
+	]);
+	assert.match(await page.textContent('.trace-judgements summary'), /3 scores, 2 notes/);
+	await shot(page, 'trace-opik-judgements');
+	const other = await open(`#/${ws}/traces/${t2.data.id}`, '.wf-row');
+	assert.deepEqual(await items(other, '.trace-judgements'), [
+		['The whole chat went well.', 'session'],
+		['score resolved: 1', 'session'],
+	]);
+	const session = await open(`#/${ws}/sessions/th-ui`, '.turn');
+	assert.deepEqual(await items(session, '.session-judgements'), [
+		['Cite the spec sheet next time.', 'trace'],
+		['The whole chat went well.', 'session'],
+		['label clarity: 0.4', `on span ${t1.data.id.slice(0, 8)}…${t1.data.id.slice(-4)}`],
+		['score resolved: 1', 'session'],
+	]);
+	// A server without Opik's API (the NeMo service): NeMo's alone, and it is not asked again
+	// for an hour.
+	const nemo = await browser.newPage();
+	const asked = [];
+	await nemo.route(/\/api\/v1\/private\//, (route) => {
+		asked.push(route.request().url());
+		return route.fulfill({ status: 404, json: { detail: 'Not Found' } });
+	});
+	await nemo.goto(`${srv.base}/ui/#/${ws}/traces/${t1.data.id}`);
+	assert.deepEqual(await items(nemo, '.trace-judgements'), [
+		['Cite the spec sheet next time.', 'session'],
+		['The whole chat went well.', 'session'],
+		['label clarity: 0.4', 'on first-turn'],
+	]);
+	assert.equal(asked.length, 1);
+	await nemo.reload();
+	await items(nemo, '.trace-judgements');
+	assert.equal(asked.length, 1, 'asked once');
+	await nemo.evaluate(() => localStorage.removeItem('spandex.opik'));
+	clean(nemo, [{ status: 404, url: /\/api\/v1\/private\/traces\// }]);
+	await nemo.close();
+	for (const p of [page, other, session]) {
+		clean(p);
+		await p.close();
+	}
 });

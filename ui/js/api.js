@@ -1,27 +1,34 @@
 // api: the viewer's only way to the server, the public NeMo Intake v2 API of this origin
 // (reference nemo-intake.md sections 2, 3 and 7; judgement.md section 1 for annotations and
-// evaluator results, the only things it writes). Every failure becomes an ApiError whose
-// message is the API's own `detail`; a 401 asks for a key once (kept in localStorage) and
-// retries, for a write as for a read.
+// evaluator results, the only things it writes), and two reads of the Opik API spandex serves
+// beside it (a trace's and a thread's own scores and comments, which NeMo's shapes cannot
+// carry). Every failure becomes an ApiError whose message is the API's own `detail` (Opik's
+// `message`); a 401 asks for a key once (kept in localStorage) and retries, for a write as for
+// a read.
 
 export const PREFIX = '/apis/intake/v2/workspaces/';
+// Opik's REST API (README "The Opik API"): the workspace in Comet-Workspace, the same key sent
+// raw in Authorization, as Opik's clients send it.
+export const OPIK_PREFIX = '/api/v1/private/';
 const KEY_STORE = 'spandex.key';
 
 export class ApiError extends Error {
-	constructor(status, detail, url, method = 'GET') {
+	constructor(status, detail, url, method = 'GET', body = null) {
 		super(detail);
 		this.name = 'ApiError';
 		this.status = status;
 		this.detail = detail;
 		this.url = url;
 		this.method = method;
+		this.body = body;
 	}
 }
 
 // The `detail` of an error body: a string ({"detail": "..."}), or FastAPI's 422 list of
-// {loc, msg}; anything else is described by its status.
+// {loc, msg}, or Opik's {"code", "message"}; anything else is described by its status.
 export function detailOf(body, status, statusText) {
 	if (body && typeof body.detail === 'string') return body.detail;
+	if (body && typeof body.message === 'string') return body.message;
 	if (body && Array.isArray(body.detail)) {
 		return body.detail.map((d) => {
 			const loc = Array.isArray(d?.loc) ? d.loc.join('.') : '';
@@ -83,16 +90,18 @@ export function url(path, params) {
 }
 
 // method PREFIX+path with params (objects are sent as JSON, the API's `filter=` form) and a
-// JSON body (none: undefined). Resolves to the parsed body (null for a write answered with
-// none: 204); rejects with ApiError, or an AbortError when signal aborts. A 401 asks for the
-// key and sends the request again: the API refused it before doing anything; a GET refused
-// 429 (the slots of expensive queries) is sent again after its Retry-After.
-async function send(method, path, { params, body: payload, signal } = {}) {
-	const target = url(path, params);
+// JSON body (none: undefined); with opik (a workspace) OPIK_PREFIX+path of Opik's API instead.
+// Resolves to the parsed body (null for a write answered with none: 204); rejects with
+// ApiError, or an AbortError when signal aborts. A 401 asks for the key and sends the request
+// again: the API refused it before doing anything; a GET refused 429 (the slots of expensive
+// queries) is sent again after its Retry-After.
+async function send(method, path, { params, body: payload, signal, opik } = {}) {
+	const target = opik === undefined ? url(path, params) : OPIK_PREFIX + path;
 	for (let attempt = 0; ; attempt++) {
 		const key = currentKey();
 		const headers = { Accept: 'application/json' };
-		if (key) headers.Authorization = `Bearer ${key}`;
+		if (key) headers.Authorization = opik === undefined ? `Bearer ${key}` : key;
+		if (opik !== undefined) headers['Comet-Workspace'] = opik;
 		if (payload !== undefined) headers['Content-Type'] = 'application/json';
 		let res;
 		try {
@@ -127,7 +136,7 @@ async function send(method, path, { params, body: payload, signal } = {}) {
 			if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
 			continue;
 		}
-		if (!res.ok) throw new ApiError(res.status, detailOf(body, res.status, res.statusText), target, method);
+		if (!res.ok) throw new ApiError(res.status, detailOf(body, res.status, res.statusText), target, method, body);
 		if (method !== 'GET' && !text) return null;
 		if (body === null || typeof body !== 'object') {
 			throw new ApiError(res.status, `The API answered ${res.status} with a body that is not JSON.`, target, method);
@@ -161,18 +170,47 @@ export const api = {
 	annotations: (ws, params, o) => get(`${enc(ws)}/annotations`, params, o),
 	annotate: (ws, body, o) => post(`${enc(ws)}/annotations`, body, o),
 	unannotate: (ws, id, o) => del(`${enc(ws)}/annotations/${enc(id)}`, o),
+	// Opik's reads (opikRead, below): a trace with its feedback_scores and comments, and a
+	// thread (a session within one project) with its own.
+	opikTrace: (ws, id, o) => opikRead('GET', ws, `traces/${enc(id)}`, undefined, o),
+	opikThread: (ws, project, id, o) => opikRead('POST', ws, 'traces/threads/retrieve', { project_name: project, thread_id: id }, o),
 };
+
+// A read of Opik's API: its answer, or null where this origin serves none (the NeMo service).
+// That is known by an answer that is not in Opik's error shape (a 404 or 405 without its
+// {code, message}), and kept for an hour in localStorage, as search's probe is, so such a
+// server is asked rarely. Any other failure rejects as send's.
+const OPIK_STORE = 'spandex.opik';
+const PROBE_TTL_MS = 3600e3; // how long a probe's answer is kept (Opik's here, search's below)
+async function opikRead(method, ws, path, body, { signal } = {}) {
+	try {
+		const known = JSON.parse(localStorage.getItem(OPIK_STORE) || 'null');
+		if (known && Date.now() - known.at < PROBE_TTL_MS) return null;
+	} catch {
+		// no storage: ask every time
+	}
+	try {
+		return await send(method, path, { body, signal, opik: ws });
+	} catch (e) {
+		if (!(e instanceof ApiError && [404, 405].includes(e.status) && typeof e.body?.code !== 'number')) throw e;
+		try {
+			localStorage.setItem(OPIK_STORE, JSON.stringify({ at: Date.now() }));
+		} catch {
+			// not kept
+		}
+		return null;
+	}
+}
 
 // Whether GET traces takes `search=` (free text): spandex does; a server that does not (the
 // NeMo service, an older spandex) answers 400 "Unsupported query parameter(s): search" and
 // the box stays hidden. The answer is kept for an hour in localStorage, so the probe runs
 // rarely.
 const SEARCH_STORE = 'spandex.search';
-const SEARCH_TTL_MS = 3600e3;
 export async function searchSupported(ws, { signal } = {}) {
 	try {
 		const known = JSON.parse(localStorage.getItem(SEARCH_STORE) || 'null');
-		if (known && typeof known.ok === 'boolean' && Date.now() - known.at < SEARCH_TTL_MS) return known.ok;
+		if (known && typeof known.ok === 'boolean' && Date.now() - known.at < PROBE_TTL_MS) return known.ok;
 	} catch {
 		// no storage: ask every time
 	}

@@ -116,9 +116,10 @@ export function annotationItem(a, { on = null, onDelete = null } = {}) {
 		const up = a.value === 'positive';
 		body = h('span.judge-feedback', { class: up ? 'fb-up' : 'fb-down' }, thumb(up), up ? 'Thumbs up' : 'Thumbs down');
 	} else if (a.kind === 'label') {
-		body = h('span.judge-label', h('span.tag', 'label'), ' ',
+		body = h('span.judge-label', h('span.tag', a.opik ? 'score' : 'label'), ' ',
 			a.name ? h('span.judge-name', `${a.name}: `) : null,
-			h('span.judge-value', isNumericLabel(a) ? fmtScore(a.value) : String(a.value)));
+			h('span.judge-value', isNumericLabel(a) ? fmtScore(a.value) : String(a.value)),
+			a.category ? ` (${a.category})` : null, a.reason ? h('div.judge-comment', a.reason) : null);
 	} else if (a.kind === 'note') {
 		body = h('div.judge-note', a.text);
 	} else if (a.kind === 'metadata') {
@@ -326,8 +327,72 @@ export async function sessionJudgements(ws, ids, { signal } = {}) {
 // node, or null for a session's own); empty: null.
 export function judgementList(anns, { spanLabel = () => null, title = 'Feedback and comments', more = false } = {}) {
 	if (!anns.length) return null;
-	const list = h('ol.judge-list', { 'aria-label': title }, anns.map((a) => annotationItem(a, { on: a.span_id ? spanLabel(a.span_id) : h('span.tag', 'session') })));
+	const list = h('ol.judge-list', { 'aria-label': title }, anns.map((a) => annotationItem(a, { on: a.span_id ? spanLabel(a.span_id) : h('span.tag', a.on || 'session') })));
 	return h('details.judge-details',
 		h('summary', h('span.judge-summary-title', title), ' ', feedbackTally(anns), h('span.muted', ` ${countText(anns)}`)),
 		list, more ? h('p.muted.small', `Showing the first ${PAGE} of each; there are more.`) : null);
+}
+
+// ---- what Opik adds: the scores and comments of a trace and of a thread ----
+// NeMo's shapes carry neither an Opik score of a trace or a thread nor which trace an Opik
+// comment is on (it reads as a note of the trace's session: README "Judgements"). Opik's API
+// on this origin tells them apart: GET traces/{id} (the trace's own and its root span's) and
+// the thread of its project and session.
+
+// Opik's reads for trace id (its own scores and comments, and its thread's), or for the
+// thread of a session in project (no trace id): {trace, thread}, each null when there is none,
+// this origin serves no Opik API, or its read failed (NeMo's are shown alone then).
+export async function opikJudgements(ws, { traceId, sessionId, project }, { signal } = {}) {
+	const read = (p) => p.catch((e) => {
+		if (isAbort(e)) throw e;
+		return null;
+	});
+	const trace = traceId ? await read(api.opikTrace(ws, traceId, { signal })) : null;
+	const pj = traceId ? trace?.project_name : project;
+	const th = traceId ? trace?.thread_id : sessionId;
+	return { trace, thread: th && pj ? await read(api.opikThread(ws, pj, th, { signal })) : null };
+}
+
+// Opik's feedback_scores as numeric labels, one per name and author (on: what they are on), but
+// for those NeMo shows already (shown: its evaluator results and numeric labels of the root
+// span, or of the session, which Opik's trace and thread show too), by name and author.
+function opikScores(scores, on, shown) {
+	const key = (name, by) => `${name}\u0000${by || 'admin'}`; // Opik's name for nobody
+	const known = new Set(shown.map((x) => key(x.name, x.created_by)));
+	const out = [];
+	for (const f of scores || []) {
+		for (const [by, v] of Object.entries(f.value_by_author || { [f.created_by || 'admin']: f })) {
+			if (known.has(key(f.name, by))) continue;
+			out.push({ annotation_id: `opik-score:${on}:${f.name}:${by}`, kind: 'label', value_type: 'numeric', opik: true, on,
+				name: f.name, value: v.value, category: v.category_name, reason: v.reason, created_by: by, created_at: v.last_updated_at || f.last_updated_at });
+		}
+	}
+	return out;
+}
+
+// The annotations to list for a trace (of trace, the trace's id and root span ids) or for a
+// session (trace null), given NeMo's (anns, results: of the spans and the session) and Opik's
+// (o, opikJudgements): a session note that is a comment on this trace says so (on: "trace");
+// one on another trace of the session is left out of a trace's list and marked "trace" in a
+// session's; Opik's scores of the trace and the thread are added, and comments NeMo does not
+// show (a trace without a session). Without Opik's answers, NeMo's as they are.
+export function withOpik(anns, results, o, trace = null) {
+	const ids = (list) => new Set((list || []).map((c) => c.id));
+	const onTrace = ids(o.trace?.comments);
+	const ofThread = o.thread ? ids(o.thread.comments) : null;
+	const out = [];
+	for (const a of anns) {
+		if (a.span_id || a.kind !== 'note') out.push(a);
+		else if (onTrace.has(a.annotation_id)) out.push({ ...a, on: 'trace' });
+		else if (!ofThread || ofThread.has(a.annotation_id)) out.push(a);
+		else if (!trace) out.push({ ...a, on: 'trace' });
+	}
+	const nemo = new Set(anns.map((a) => a.annotation_id));
+	const note = (c, on) => ({ annotation_id: c.id, kind: 'note', text: c.text, created_by: c.created_by, created_at: c.created_at, on });
+	for (const c of o.trace?.comments || []) if (!nemo.has(c.id)) out.push(note(c, 'trace'));
+	for (const c of o.thread?.comments || []) if (!nemo.has(c.id)) out.push(note(c, 'session'));
+	const at = (pick) => [...results.filter(pick), ...anns.filter((a) => isNumericLabel(a) && pick(a))];
+	if (trace) out.push(...opikScores(o.trace?.feedback_scores, 'trace', at((x) => trace.ids.has(x.span_id))));
+	out.push(...opikScores(o.thread?.feedback_scores, 'session', at((x) => !x.span_id)));
+	return out.sort((x, y) => String(x.created_at).localeCompare(String(y.created_at)));
 }

@@ -10,7 +10,7 @@ import { href } from '../route.js';
 import { decode, asMessages, messageView, contentText, payloadView } from '../render.js';
 import { errorBox, loading, empty, heading, isAbort, facts, rememberList, lastList } from './common.js';
 import { spanDetail } from './span.js';
-import { scoreChips, sessionJudgements, judgementList } from './judgements.js';
+import { scoreChips, sessionJudgements, judgementList, opikJudgements, withOpik } from './judgements.js';
 import { tokensOf, failedSpans } from './traces.js';
 
 const LIST_SIZE = 50;
@@ -163,6 +163,7 @@ export function mountOne(root, route, ctx) {
 	root.append(h('nav.crumbs', { 'aria-label': 'Breadcrumb' }, h('a.back', { href: lastList(href(ws, 'sessions')) }, '← Sessions')), body);
 
 	let page = 1;
+	let firstTrace = null; // the oldest trace: its project names the session's Opik thread
 	const list = h('ol.conversation', { 'aria-label': 'Turns of this session, oldest first' });
 	const moreBox = h('div.more');
 
@@ -176,6 +177,7 @@ export function mountOne(root, route, ctx) {
 			return;
 		}
 		const offset = (page - 1) * TURNS;
+		if (page === 1) firstTrace = res.data[0] || null;
 		res.data.forEach((t, i) => list.append(turn(ws, t, offset + i, roots, ctx.signal)));
 		markShown('session');
 		clear(moreBox);
@@ -186,12 +188,19 @@ export function mountOne(root, route, ctx) {
 		}
 	}
 
-	// The session's feedback and comments, each with what it is on: the session itself, or a
-	// span, which opens in its trace (the span's trace is read when asked for).
-	async function showJudged(box) {
+	// The session's feedback and comments, each with what it is on: the session itself (its
+	// Opik thread's scores too: the thread of its first trace's project, the project of that
+	// trace's root span), a trace, or a span, which opens in its trace (the span's trace is read
+	// when asked for).
+	async function showJudged(box, turns) {
 		let got;
+		let opik;
 		try {
-			got = await sessionJudgements(ws, [id], { signal: ctx.signal });
+			[got, opik] = await Promise.all([sessionJudgements(ws, [id], { signal: ctx.signal }), (async () => {
+				await turns;
+				const root = firstTrace && await spanDetail(ws, firstTrace.root_span_id).catch(() => null);
+				return root ? opikJudgements(ws, { sessionId: id, project: root.project || 'Default Project' }, { signal: ctx.signal }) : {};
+			})()]);
 		} catch (e) {
 			if (!isAbort(e)) box.append(h('p.muted.small', `Feedback could not be read: ${e.detail || e.message}`));
 			return;
@@ -205,7 +214,7 @@ export function mountOne(root, route, ctx) {
 			}));
 			return b;
 		};
-		append(box, [judgementList(got.anns, { spanLabel: onSpan, title: 'Feedback and comments on this session', more: got.more })]);
+		append(box, [judgementList(withOpik(got.anns, got.results, opik), { spanLabel: onSpan, title: 'Feedback and comments on this session', more: got.more })]);
 	}
 
 	(async () => {
@@ -231,8 +240,7 @@ export function mountOne(root, route, ctx) {
 			judged,
 			h('h2.section-title', 'Conversation'),
 			list, moreBox);
-		loadTurns();
-		showJudged(judged);
+		showJudged(judged, loadTurns());
 	})();
 	return { update: () => false };
 }

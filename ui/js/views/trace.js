@@ -10,7 +10,7 @@ import { createWaterfall } from '../waterfall.js';
 import { errorBox, loading, heading, isAbort, lastList, facts } from './common.js';
 import { showSpan } from './span.js';
 import { failedSpans, tokensOf } from './traces.js';
-import { scoreChips, sessionJudgements, judgementList, countText } from './judgements.js';
+import { scoreChips, sessionJudgements, judgementList, countText, opikJudgements, withOpik } from './judgements.js';
 
 const PAGE = 1000; // the API's largest page
 const MAX_PAGES = 20; // 20,000 spans: beyond that the waterfall says it shows part
@@ -128,26 +128,33 @@ export function mount(root, route, ctx) {
 			wf.select(spans.find((s) => s.span_id === trace.root_span_id)?.span_id || wf.first(), { focus: true });
 		}
 		markShown('trace');
-		judgedAgain = () => showJudged(judged, spans);
+		judgedAgain = () => showJudged(judged, spans, trace);
 		judgedAgain();
 	}
 
-	// The feedback and comments on the trace's spans (and its session's own), under the
+	// The feedback and comments on the trace's spans, the trace and its session, under the
 	// header, and a mark on each span judged: from the annotations and evaluator results of
-	// the sessions its spans name, after the waterfall is on screen, and again after the span
-	// panel writes or deletes one.
-	async function showJudged(box, spans) {
+	// the sessions its spans name, and Opik's scores and comments of the trace and its thread
+	// (withOpik), after the waterfall is on screen, and again after the span panel writes or
+	// deletes one.
+	async function showJudged(box, spans, trace) {
 		const seq = ++judgedSeq;
 		const ids = new Set(spans.map((s) => s.span_id));
 		let got;
+		let opik;
 		try {
-			got = await sessionJudgements(ws, [sessionId, ...spans.map((s) => s.session_id)], { signal: ctx.signal });
+			[got, opik] = await Promise.all([
+				sessionJudgements(ws, [sessionId, ...spans.map((s) => s.session_id)], { signal: ctx.signal }),
+				// A trace the API does not list (no root span) is no Opik trace either.
+				trace.root_span_id ? opikJudgements(ws, { traceId: id }, { signal: ctx.signal }) : {},
+			]);
 		} catch (e) {
 			if (!isAbort(e) && seq === judgedSeq) append(clear(box), [h('p.muted.small', `Feedback could not be read: ${e.detail || e.message}`)]);
 			return;
 		}
 		if (ctx.signal.aborted || seq !== judgedSeq) return;
-		const anns = got.anns.filter((a) => (a.span_id ? ids.has(a.span_id) : a.session_id === sessionId));
+		const nemo = got.anns.filter((a) => (a.span_id ? ids.has(a.span_id) : a.session_id === sessionId));
+		const anns = withOpik(nemo, got.results, opik, { ids: new Set([id, trace.root_span_id]) });
 		const results = got.results.filter((r) => ids.has(r.span_id));
 		const name = new Map(spans.map((s) => [s.span_id, s.name || '(unnamed)']));
 		const onSpan = (sid) => h('button.link-button.judge-on', { type: 'button', title: `Show span ${sid}`, onclick: () => wf?.select(sid, { focus: true }) }, `on ${name.get(sid)}`);
