@@ -163,14 +163,16 @@ static bool read_one(struct arena *a, struct scan_day *s, size_t i, struct judge
  * that can be read. */
 struct names_nocase {
 	const char *name; /* NULL: the records' name hash decides (rec_may) */
-	struct htab seen; /* key: a name's hash; count 1: equal, 0: not */
+	uint64_t exact;	  /* the hash of name as given: equal without a look */
+	struct htab seen; /* the others: key a name's hash; count 1 equal, 0 not */
 };
 
 static void names_nocase_init(struct names_nocase *nn, const struct jquery *q, struct jfilter *f)
 {
 	nn->name = q->name_nocase ? f->name : NULL;
 	if (nn->name) {
-		f->name = NULL; /* the hash of the name as given decides nothing then */
+		nn->exact = hash_of(nn->name);
+		f->name = NULL; /* rec_may's test of that hash would refuse the other cases */
 		htab_init(&nn->seen, 16);
 	}
 }
@@ -179,7 +181,7 @@ static void names_nocase_init(struct names_nocase *nn, const struct jquery *q, s
 static bool names_nocase_ok(struct jquery *q, struct names_nocase *nn, struct scan_day *s, size_t i,
 			    const struct idx_rec *r)
 {
-	if (!nn->name)
+	if (!nn->name || store_rec_judgement_name(r) == nn->exact)
 		return true;
 	bool fresh;
 	struct hslot *h = htab_find(&nn->seen, store_rec_judgement_name(r), 0, &fresh);
