@@ -53,16 +53,16 @@ static const char *reason(int code)
 	}
 }
 
-/* The head of a reply; len < 0: unknown length (a stream). A second reply is dropped: it
- * would land inside the first one's body. */
-static bool reply_head(struct http_req *req, int code, const char *ctype, const char *extra,
-		       long long len)
+/* The head of a reply, to write; len < 0: unknown length (a stream). NULL for a second reply,
+ * which is dropped: it would land inside the first one's body. */
+static struct buf *reply_head(struct http_req *req, int code, const char *ctype, const char *extra,
+			      long long len)
 {
 	struct buf *head = arena_buf(req->arena);
 
 	if (req->replied) {
 		http_log(req, "second reply (%d) to one request dropped", code);
-		return false;
+		return NULL;
 	}
 	req->replied = true;
 	http_body_discard(req);
@@ -77,8 +77,7 @@ static bool reply_head(struct http_req *req, int code, const char *ctype, const 
 	if (extra)
 		buf_adds(head, extra);
 	buf_adds(head, "\r\n");
-	http_out_write(req, head->p, head->len);
-	return true;
+	return head;
 }
 
 static bool has_body(struct http_req *req, int code)
@@ -89,8 +88,9 @@ static bool has_body(struct http_req *req, int code)
 void http_reply_with(struct http_req *req, int code, const char *ctype, const char *headers,
 		     const char *body, size_t len)
 {
-	if (reply_head(req, code, ctype, headers, (long long)len) && has_body(req, code))
-		http_out_write(req, body, len);
+	struct buf *head = reply_head(req, code, ctype, headers, (long long)len);
+	if (head) /* the head and the body in one write where they can be */
+		http_out_write2(req, head->p, head->len, body, has_body(req, code) ? len : 0);
 }
 
 void http_reply(struct http_req *req, int code, const char *ctype, const char *body, size_t len)
@@ -105,7 +105,10 @@ void http_reply_json(struct http_req *req, int code, const char *body, size_t le
 
 void http_stream_open(struct http_req *req, int code, const char *ctype)
 {
-	req->streaming = reply_head(req, code, ctype, NULL, -1) && has_body(req, code);
+	struct buf *head = reply_head(req, code, ctype, NULL, -1);
+	if (head)
+		http_out_write2(req, head->p, head->len, NULL, 0);
+	req->streaming = head && has_body(req, code);
 }
 
 void http_stream_write(struct http_req *req, const char *p, size_t n)

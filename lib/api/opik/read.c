@@ -424,14 +424,16 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 		http_stream_open(req, 200, "application/octet-stream");
 		for (size_t i = 0; i < r.n; i++) {
 			struct arena_mark m = arena_mark(req->arena);
-			out->len = 0;
+			size_t at = out->len;
 			if (opik_render_line(out, req->arena, OPIK_SPAN, r.rows[i].line,
-					     r.rows[i].len, NULL, &marks[i], l->exclude)) {
+					     r.rows[i].len, NULL, &marks[i], l->exclude))
 				buf_adds(out, "\r\n");
-				http_stream_write(req, out->p, out->len);
-			}
+			else
+				out->len = at;
 			arena_release(req->arena, m);
+			http_stream_flush(req, out, false);
 		}
+		http_stream_flush(req, out, true);
 		return ST_OK;
 	}
 	/* Traces: the listing after the cursor trace, limit of them. */
@@ -447,13 +449,15 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 	http_stream_open(req, 200, "application/octet-stream");
 	for (size_t i = 0; i < t.n; i++) {
 		struct arena_mark m = arena_mark(req->arena);
-		out->len = 0;
-		if (trace_out(req, out, &t.rows[i], &marks[i], l->exclude)) {
+		size_t at = out->len;
+		if (trace_out(req, out, &t.rows[i], &marks[i], l->exclude))
 			buf_adds(out, "\r\n");
-			http_stream_write(req, out->p, out->len);
-		}
+		else
+			out->len = at;
 		arena_release(req->arena, m);
+		http_stream_flush(req, out, false);
 	}
+	http_stream_flush(req, out, true);
 	return ST_OK;
 }
 

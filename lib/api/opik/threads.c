@@ -286,11 +286,11 @@ enum status opik_search_threads(struct http_req *req)
 	http_stream_open(req, 200, "application/octet-stream");
 	struct buf *out = arena_buf(req->arena);
 	for (size_t i = k; i < end; i++) {
-		out->len = 0;
 		opik_thread_render(out, req->arena, v[i]);
 		buf_adds(out, "\r\n");
-		http_stream_write(req, out->p, out->len);
+		http_stream_flush(req, out, false);
 	}
+	http_stream_flush(req, out, true);
 	return ST_OK;
 }
 
