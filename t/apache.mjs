@@ -28,10 +28,9 @@ process.on('exit', () => {
 	}
 });
 
-// cgiModule: false leaves mod_cgid out of the 'cgi' set-up (an operator's mistake); ownRoot: true
-// has `/` redirect to the viewer (apache/genconf -o). Resolves to
+// cgiModule: false leaves mod_cgid out of the 'cgi' set-up (an operator's mistake). Resolves to
 // {base, port, dataDir, runDir, mode, request, stop}.
-export async function startApache({ mode, workers = 1, env = {}, cgiModule = true, ownRoot = false }) {
+export async function startApache({ mode, workers = 1, env = {}, cgiModule = true }) {
 	if (mode !== 'fcgi' && mode !== 'cgi') throw new Error(`startApache: mode '${mode}'`);
 	const apache = findTool('apache2');
 	const spawnFcgi = mode === 'fcgi' ? findTool('spawn-fcgi') : null;
@@ -61,7 +60,7 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 	const base = `http://127.0.0.1:${port}`;
 
 	const gen = await run('sh', [path.join(SRCDIR, 'apache', 'genconf'), '-m', mode, '-d', dataDir, '-w', uiDir,
-		...(mode === 'fcgi' ? ['-s', runDir] : ['-b', progDir]), ...(ownRoot ? ['-o'] : [])]);
+		...(mode === 'fcgi' ? ['-s', runDir] : ['-b', progDir])]);
 	if (gen.code !== 0) throw new Error(`apache/genconf failed: ${gen.stderr}`);
 	fs.writeFileSync(path.join(runDir, 'spandex.conf'), gen.stdout);
 	const mods = ['mpm_prefork', 'authz_core', 'alias', 'env', 'mime', 'headers',

@@ -16,9 +16,7 @@ after(async () => {
 
 for (const mode of ['fcgi', 'cgi']) {
 	test(`the API through Apache (${mode})`, async () => {
-		// `/` is the virtual host's unless genconf -o (as the nginx include): both ways, one each.
-		const ownRoot = mode === 'cgi';
-		const srv = await startApache({ mode, env: { SPANDEX_SYNC: '0' }, ownRoot });
+		const srv = await startApache({ mode, env: { SPANDEX_SYNC: '0' } });
 		servers.push(srv);
 		const ws = `apache-${mode}`;
 		const spans = Array.from({ length: 5 }, (_, i) => makeSpan(`${ws}-${i}`, {
@@ -73,8 +71,7 @@ for (const mode of ['fcgi', 'cgi']) {
 		assert.doesNotMatch(leak.text, /span_id/);
 
 		// The trace viewer: /ui/ is its page, its modules have a type the browser runs, and
-		// /ui leads to it, / too with genconf -o; else / is left to the virtual host (here its
-		// empty document root, which the test's server refuses).
+		// / and /ui lead to it.
 		const page = await srv.request('GET', '/ui/');
 		assert.equal(page.status, 200, page.text);
 		assert.match(page.headers['content-type'], /^text\/html/);
@@ -84,11 +81,6 @@ for (const mode of ['fcgi', 'cgi']) {
 		assert.match(mod.headers['content-type'], /^text\/javascript/);
 		for (const [p, status] of [['/', 302], ['/ui', 301]]) {
 			const r = await srv.request('GET', p);
-			if (p === '/' && !ownRoot) {
-				assert.equal(r.status, 403, `${mode} /: ${r.text}`);
-				assert.equal(r.headers.location, undefined);
-				continue;
-			}
 			assert.equal(r.status, status, p);
 			assert.match(r.headers.location, /\/ui\/$/, p);
 		}
