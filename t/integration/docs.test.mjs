@@ -204,6 +204,14 @@ async function docCheck(P, env, [install, user, keysBlock, spawnBlock, cron, res
 	// Each program serves a request through the installed include, as it would in production.
 	const base = await startIncludeNginx(P);
 	await probeAll(base, key);
+	// A path under the NeMo or Scale GP prefix that no program answers is the API's JSON 404
+	// through the include too (not the server's own page), as under the standalone server
+	// and Apache.
+	for (const p of [`${WS_PREFIX}/${TEAM}/no-such-route`, '/v5/applications']) {
+		const r = await request('GET', p, { base });
+		assert.equal(r.status, 404, `${p}: ${r.text}`);
+		assert.deepEqual(r.json, { detail: 'Not Found' }, p);
+	}
 
 	// Something for the cron jobs to work on: spans of yesterday and of a week ago.
 	const spans = [1, 7].map((d) => JSON.stringify({ ...makeSpan(`doc-${d}`, { started_at: dayTime(0, d) }), source: 'docs' }));

@@ -278,6 +278,9 @@ function routes() {
 		}],
 		['sgp', 'read', 'GET', '/v5/span-assessments?span_id=g-1'],
 		['sgp', 'read', 'GET', (ctx) => `/v5/span-assessments/${ctx.sa}`],
+		// Scale GP's other resources: no program answers them, the JSON 404 all the same.
+		['sgp', 'none', 'GET', '/v5/applications'],
+		['sgp', 'none', 'POST', '/v5/spans-nothing', {}],
 		['sgp', 'write', 'PATCH', (ctx) => `/v5/span-assessments/${ctx.sa}`, { rating: 5 }],
 		['sgp', 'write', 'DELETE', (ctx) => `/v5/span-assessments/${ctx.sa}`],
 	];
