@@ -84,6 +84,16 @@ for (const mode of ['fcgi', 'cgi']) {
 			assert.equal(r.status, status, p);
 			assert.match(r.headers.location, /\/ui\/$/, p);
 		}
+		// A file that is not there, or a directory, is the API's JSON 404, as in the nginx
+		// include (not Apache's HTML page, nor a directory's 403 where mod_dir is on), and the
+		// viewer's own pages keep their type.
+		for (const p of ['/ui/nothing.js', '/ui/js/', '/ui/js/views/']) {
+			const r = await srv.request('GET', p);
+			assert.equal(r.status, 404, `${mode} ${p}: ${r.text}`);
+			assert.match(r.headers['content-type'], /^application\/json/, `${mode} ${p}`);
+			assert.deepEqual(r.json, { detail: 'Not Found' }, `${mode} ${p}`);
+		}
+		assert.match((await srv.request('GET', '/ui/index.html')).headers['content-type'], /^text\/html/);
 	});
 }
 
