@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <fastcgi.h>
+#include "lib/base/arena.h"
 
 /* Under plain CGI, at most this much of a body is read and dropped before an early reply
  * (http_body_discard): the largest body a program may be set to take. */
@@ -180,6 +181,28 @@ const char *http_env(struct http_req *req, const char *name)
 	return v ? v : getenv(name);
 }
 
+/* A header sent more than once is one value, its lines joined with ", " (RFC 9110 section
+ * 5.3), as Apache passes it (CGI and mod_proxy_fcgi) and nginx from 1.23 on: nginx 1.22 passes
+ * each line as a FastCGI param of its own, of which FCGX_GetParam finds the first. So two
+ * workspace or key headers read alike behind every front end (t/integration/fronts.test.mjs). */
+static const char *fcgx_header(struct http_req *req, const char *var)
+{
+	size_t n = strlen(var);
+	const char *first = NULL;
+	char *joined = NULL;
+
+	for (char **e = conn_of(req)->fcgx->envp; *e; e++) {
+		if (strncmp(*e, var, n) || (*e)[n] != '=')
+			continue;
+		if (!first)
+			first = *e + n + 1;
+		else
+			joined =
+			    arena_printf(req->arena, "%s, %s", joined ? joined : first, *e + n + 1);
+	}
+	return joined ? joined : first;
+}
+
 /* RFC 3875 section 4.1.18: a header becomes HTTP_ + upper case with '-' as '_'; the two
  * body headers have their own meta-variables (sections 4.1.2, 4.1.3). */
 const char *http_header(struct http_req *req, const char *name)
@@ -194,7 +217,7 @@ const char *http_header(struct http_req *req, const char *name)
 	for (i = 0; name[i]; i++)
 		var[off + i] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
 	var[off + i] = '\0';
-	return http_var(req, var);
+	return conn_of(req)->fcgx && off ? fcgx_header(req, var) : http_var(req, var);
 }
 
 const struct http_dialect *http_req_dialect(const struct http_req *req)

@@ -391,6 +391,57 @@ async function earlyRefusals(srv, keys) {
 	assert.deepEqual(bad, [], `${srv.name}: early refusals`);
 }
 
+// One request with a header line repeated: [status, body]. node's http joins or drops repeats
+// itself, so the request is written by hand.
+function repeated(base, method, p, lines) {
+	const url = new URL(base);
+	return new Promise((resolve, reject) => {
+		const s = net.connect(Number(url.port), url.hostname);
+		let raw = '';
+		s.on('connect', () => s.write([`${method} ${p} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close',
+			...(method === 'POST' ? ['Content-Type: application/json', 'Content-Length: 2'] : []),
+			...lines, '', method === 'POST' ? '{}' : ''].join('\r\n')));
+		s.on('data', (c) => {
+			raw += c;
+		});
+		s.on('error', reject);
+		s.on('close', () => {
+			const cut = raw.indexOf('\r\n\r\n');
+			let body = raw.slice(cut + 4);
+			if (/\r\ntransfer-encoding: chunked/i.test(raw.slice(0, cut))) {
+				let out = '';
+				for (let n; (n = parseInt(body, 16)) > 0;) {
+					const at = body.indexOf('\r\n') + 2;
+					out += body.slice(at, at + n);
+					body = body.slice(at + n + 2);
+				}
+				body = out;
+			}
+			resolve([Number(raw.split(' ')[1]), body]);
+		});
+	});
+}
+
+// A header sent twice is one value, its lines joined with ", " (RFC 9110 section 5.3), behind
+// every front: Apache joins them so, and nginx 1.22 passes each line as a param of its own, of
+// which the program read only the first. So two workspaces, or two keys, are refused alike
+// (they were served as the first under nginx alone).
+async function repeatedHeaders(srv, keys) {
+	const seen = [];
+	for (const [api, method, p, lines] of [
+		['opik', 'GET', '/api/v1/private/projects', ['Comet-Workspace: mx', 'Comet-Workspace: elsewhere', `authorization: ${keys.admin}`]],
+		['otlp', 'POST', '/v1/traces', ['X-Workspace: mx', 'X-Workspace: elsewhere', `Authorization: Bearer ${keys.admin}`]],
+		['sgp', 'GET', '/v5/spans', ['x-selected-account-id: mx', 'x-selected-account-id: elsewhere', `x-api-key: ${keys.admin}`]],
+		// (a repeated Authorization is nginx's own 400, before any program)
+		['sgp key', 'GET', '/v5/spans', ['x-selected-account-id: mx', `x-api-key: ${keys.admin}`, `x-api-key: ${keys.other}`]],
+	]) {
+		const [status, text] = await repeated(srv.base, method, p, lines);
+		assert.ok(status >= 400 && status < 500, `${srv.name} ${api} repeated header: ${status} ${text}`);
+		seen.push([api, status, text]);
+	}
+	return seen;
+}
+
 test('one matrix through nginx, Apache mod_proxy_fcgi and Apache CGI', async () => {
 	const fronts = [
 		['nginx', () => startServer({ workers: 1, env: ENV })],
@@ -398,6 +449,7 @@ test('one matrix through nginx, Apache mod_proxy_fcgi and Apache CGI', async () 
 		['apache-cgi', () => startApache({ mode: 'cgi', env: ENV })],
 	];
 	let reference = null;
+	let repeatedRef = null;
 	for (const [name, start] of fronts) {
 		const srv = await start();
 		servers.push(srv);
@@ -406,6 +458,9 @@ test('one matrix through nginx, Apache mod_proxy_fcgi and Apache CGI', async () 
 		if (reference) assert.deepEqual(seen, reference, `${name} answers as nginx does`);
 		else reference = seen;
 		await earlyRefusals(srv, keys);
+		const again = await repeatedHeaders(srv, keys);
+		if (repeatedRef) assert.deepEqual(again, repeatedRef, `${name}: repeated headers as nginx`);
+		else repeatedRef = again;
 		await programGone(srv, keys);
 		await srv.stop();
 	}
