@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -102,10 +103,16 @@ static double mono_now(void)
 
 static pid_t spawn_worker(const struct http_surface *s)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
-	if (pid == 0)
+	if (pid == 0) {
+		/* A master that dies (SIGKILL, the OOM killer) takes its workers with it, as its
+		 * SIGTERM does: none is left serving, unwatched, the binary it was started with. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(0); /* it died before the line above */
 		_exit(serve(s));
+	}
 	if (pid < 0)
 		http_log(NULL, "fork: %s", strerror(errno));
 	return pid;

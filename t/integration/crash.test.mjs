@@ -238,3 +238,25 @@ test('FastCGI ingest workers killed mid-batch: a three-day batch is stored whole
 	assert.ok(failed > 0, 'no batch was interrupted: the test proved nothing');
 	await verify(`after ${kills} SIGKILLed workers during three-day batches`);
 });
+
+test('a program\'s master SIGKILLed takes its workers with it', async () => {
+	const own = await startServer({ workers: { spans: 3 } });
+	try {
+		const master = own.procs.spans.pid;
+		const workers = childPids(master);
+		assert.equal(workers.length, 3, 'the spans master has its three workers');
+		process.kill(master, 'SIGKILL');
+		const alive = (pid) => {
+			try {
+				process.kill(pid, 0);
+				return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z');
+			} catch {
+				return false;
+			}
+		};
+		for (let i = 0; i < 100 && workers.some(alive); i++) await sleep(50);
+		assert.deepEqual(workers.filter(alive), [], 'no worker outlives its master');
+	} finally {
+		await own.stop();
+	}
+});
