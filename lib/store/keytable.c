@@ -7,11 +7,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/store/io.h"
+#include "lib/store/layout.h"
 #include "lib/store/mapcache.h"
 #include "lib/store/record.h"
 
@@ -117,8 +119,10 @@ static enum status keytable_map(struct tab *t, int fd)
 }
 
 /* Creates an empty table of nslots in a temporary file; fully allocated so that stores into
- * the mapping can never fault on a full disk. Returns its fd, or -1. */
-static int keytable_create_tmp(const char *tmp, uint64_t nslots, int64_t last_ingested)
+ * the mapping can never fault on a full disk. boot: the header's (io_boot_id(), or 0 for a
+ * table that says it is stale). Returns its fd, or -1. */
+static int keytable_create_tmp(const char *tmp, uint64_t nslots, int64_t last_ingested,
+			       uint64_t boot)
 {
 	int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
@@ -130,7 +134,7 @@ static int keytable_create_tmp(const char *tmp, uint64_t nslots, int64_t last_in
 	h.endian = ENDIAN_TAG;
 	h.nslots = nslots;
 	h.last_ingested = last_ingested;
-	h.boot = io_boot_id();
+	h.boot = boot;
 	int e = posix_fallocate(fd, 0, (off_t)keytable_size(nslots));
 	if (e || io_pwrite_all(fd, &h, sizeof(h), 0) < 0) {
 		if (e)
@@ -161,7 +165,15 @@ enum status keytable_open(struct store *st, const char *ws, enum layout_file fil
 		return ST_BAD_REQUEST;
 	int fd = open(p, O_RDWR | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
-		fd = keytable_create_tmp(tmp, TAB_MIN_SLOTS, 0);
+		/* A table missing beside days of records (removed by hand, or a copy of the lines
+		 * and indexes alone) starts stale, as after a reboot: readers scan the days and
+		 * settle_prepare rebuilds it from them, where an empty current table would name
+		 * none of the stored spans (a get by id of every one of them a 404). */
+		int32_t *days;
+		size_t nd = 0;
+		bool has_days = layout_shard_days(st, ws, &days, &nd) != ST_OK || nd > 0;
+		free(days);
+		fd = keytable_create_tmp(tmp, TAB_MIN_SLOTS, 0, has_days ? 0 : io_boot_id());
 		if (fd >= 0 && rename(tmp, p) < 0) {
 			close(fd);
 			fd = -1;
@@ -214,7 +226,7 @@ enum status keytable_replace(struct store *st, const char *ws, struct tab *t, ui
 	char p[PATH_MAX], tmp[PATH_MAX];
 	if (!keytable_paths(st, ws, t->file, p, tmp))
 		return ST_BAD_REQUEST;
-	int fd = keytable_create_tmp(tmp, nslots, last_ingested);
+	int fd = keytable_create_tmp(tmp, nslots, last_ingested, io_boot_id());
 	if (fd < 0)
 		return ST_UNAVAILABLE;
 	struct tab nt = {.fd = -1, .file = t->file};

@@ -173,20 +173,22 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 
 enum status store_get(struct store *st, const char *ws, const char *span_id, struct buf *out)
 {
-	struct mapcache_ent *mc;
+	struct mapcache_ent *mc = NULL;
 	const struct keytable_hdr *t;
 	if (!workspace_valid(ws))
 		return ST_NOT_FOUND;
 	uint64_t look = store_look(st, ws);
-	if (!(t = keytable_view(st, ws, LAYOUT_IDS, look, &mc)))
-		return errno == ENOENT ? ST_NOT_FOUND : ST_UNAVAILABLE;
+	/* No id table (removed, or a workspace copied in without it, until the next writer
+	 * rebuilds it): the days are looked at, as while it is stale. */
+	if (!(t = keytable_view(st, ws, LAYOUT_IDS, look, &mc)) && errno != ENOENT)
+		return ST_UNAVAILABLE;
 	struct buf lit;
 	buf_init(&lit);
 	jsonw_string(&lit, span_id, strlen(span_id));
 	uint64_t h = hash_bytes(span_id, strlen(span_id));
 	enum status rc = ST_NOT_FOUND;
 	struct keytable_slot slot;
-	if (t->boot != io_boot_id())
+	if (!t || t->boot != io_boot_id())
 		rc = get_by_scan(st, ws, h, &lit, out);
 	else
 		for (uint64_t i = h & (t->nslots - 1), n = 0;
