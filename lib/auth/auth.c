@@ -174,6 +174,17 @@ static bool absent(const char *p)
 	return lstat(p, &sb) < 0 && errno == ENOENT;
 }
 
+/* Whether what the key file's path opened can be read as one: a FIFO, a socket or a device
+ * (a link to /dev/zero was read as one endless line, until the worker ran out of memory) is
+ * no key file. A directory is left to the read, which says so (EISDIR). It is opened with
+ * O_NONBLOCK, so a FIFO there does not wait for a writer (it held every worker of every
+ * program, and `spandex key`). */
+#define KEYS_OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+static bool keys_kind_ok(const struct stat *sb)
+{
+	return S_ISREG(sb->st_mode) || S_ISDIR(sb->st_mode);
+}
+
 /* The keys of root, parsed again only when the file changed. ST_NOT_FOUND when there is no
  * key file; ST_UNAVAILABLE (unreadable) or ST_INVALID (damaged) with the reason in why. */
 static enum status load(const char *root, struct entry **e, size_t *n, char *why, size_t whylen)
@@ -187,7 +198,7 @@ static enum status load(const char *root, struct entry **e, size_t *n, char *why
 		snprintf(why, whylen, "path too long");
 		return ST_UNAVAILABLE;
 	}
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	int fd = open(p, KEYS_OPEN_FLAGS);
 	if (fd < 0) {
 		int err = errno;
 		bool gone = err == ENOENT && absent(p);
@@ -199,6 +210,9 @@ static enum status load(const char *root, struct entry **e, size_t *n, char *why
 	enum status st = ST_OK;
 	if (fstat(fd, &sb) < 0) {
 		snprintf(why, whylen, "%s", strerror(errno));
+		st = ST_UNAVAILABLE;
+	} else if (!keys_kind_ok(&sb)) {
+		snprintf(why, whylen, "not a regular file");
 		st = ST_UNAVAILABLE;
 	} else if (!stamp_same(&cache.stamp, p, &sb)) {
 		struct entry *ne;
@@ -435,7 +449,7 @@ static enum status read_keys(const char *root, struct entry **keys, size_t *n, s
 	*n = 0;
 	if (!path_in(p, root, AUTH_FILE))
 		return err_set(e, ST_BAD_REQUEST, "data directory path too long");
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	int fd = open(p, KEYS_OPEN_FLAGS);
 	if (fd < 0 && errno == ENOENT && !absent(p))
 		return err_set(
 		    e, ST_UNAVAILABLE,
@@ -444,6 +458,13 @@ static enum status read_keys(const char *root, struct entry **keys, size_t *n, s
 		    p);
 	if (fd < 0)
 		return errno == ENOENT ? ST_OK : err_sys(e, errno, "%s", p);
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && !keys_kind_ok(&sb)) {
+		close(fd);
+		return err_set(
+		    e, ST_UNAVAILABLE,
+		    "%s is not a regular file: every request is refused until it is fixed", p);
+	}
 	char why[sizeof cache.why];
 	enum status st = parse_file(fd, keys, n, why, sizeof why);
 	close(fd);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, spandexCli, makeSpan, dayTime, WS_PREFIX } from '../harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { startServer, spandexCli, makeSpan, dayTime, run, BUILDDIR, WS_PREFIX } from '../harness.mjs';
 
 let srv;
 const keys = {};
@@ -275,6 +276,33 @@ test('the last key revoked, or a key file that does not parse, refuses every req
 		}
 		assert.match(log(), /\.spandex-keys cannot be read: Is a directory; every request is refused until it is fixed/);
 		fs.rmdirSync(file);
+		// No file at all but a FIFO, or a link to a device: the open waited for a writer of
+		// the FIFO, holding every worker of every program (each request hung), and
+		// /dev/zero was read as one endless line until the worker died. Both are a key
+		// file that cannot be read.
+		const within = (p, ms) => Promise.race([p, new Promise((r) => setTimeout(() => r({ status: 'no answer', text: `in ${ms} ms` }), ms))]);
+		for (const [how, make] of [
+			['a FIFO', () => execFileSync('mkfifo', [file])],
+			['a link to /dev/zero', () => fs.symlinkSync('/dev/zero', file)],
+		]) {
+			make();
+			for (const [api, a] of Object.entries(apis)) {
+				const res = await within(a.read('team-z', a.key(key2)), 5000);
+				assert.equal(res.status, 503, `${how}, ${api}: ${res.text}`);
+				a.error(res, 503, /^Authentication is unavailable: the server's key file cannot be read$/);
+			}
+			assert.match(log(), /\.spandex-keys cannot be read: not a regular file; every request is refused until it is fixed/, how);
+			const l = await run(path.join(BUILDDIR, 'src', 'spandex'), ['key', 'list', own.dataDir], { timeout: 5000 });
+			assert.equal(l.code, 1, `${how}: key list ${l.signal ?? ''}${l.stderr}`);
+			assert.match(l.stderr, /\.spandex-keys is not a regular file: every request is refused until it is fixed/);
+			try {
+				// Lets a worker still waiting in the FIFO's open go (before the fix).
+				fs.closeSync(fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+			} catch {
+				// no reader, or not a FIFO
+			}
+			fs.unlinkSync(file);
+		}
 		fs.writeFileSync(file, text, { mode: 0o600 });
 		for (const [api, a] of Object.entries(apis))
 			assert.equal((await a.read('team-z', a.key(key2))).status, a.ok.read, `${api} mended`);
