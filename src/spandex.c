@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,9 @@ static const struct command *command(const char *name)
 int main(int argc, char **argv)
 {
 	const char *a1 = argc >= 2 ? argv[1] : NULL;
+	/* Past a file-size limit (`ulimit -f`, LimitFSIZE=) a write fails with EFBIG, which each
+	 * command reports and undoes as any failed write, rather than SIGXFSZ killing it. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (a1 && !strcmp(a1, "key"))
 		return key_main(argc, argv);
 	if (a1 && (!strcmp(a1, "--version") || !strcmp(a1, "version"))) {

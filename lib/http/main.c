@@ -186,8 +186,12 @@ int http_main(const struct http_surface *s)
 {
 	int n;
 
-	/* A client that hangs up mid-reply must not kill the process. */
+	/* A client that hangs up mid-reply must not kill the process. Nor must a file-size limit
+	 * (a shell's `ulimit -f`, systemd's LimitFSIZE=): past it a write fails with EFBIG, which
+	 * the store rolls back and answers 503 "not stored", where SIGXFSZ killed the worker
+	 * mid-batch (a 502 that left the client not knowing). */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	if (FCGX_Init() != 0)
 		return 1;
 	/* fd 0 is not a socket: plain CGI (RFC 3875), exactly one request. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, request, ingestSpans, makeSpan, dayTime, spandexOk, BUILDDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, request, ingestSpans, makeSpan, dayTime, spandexOk, childPids, run, BUILDDIR, WS_PREFIX } from '../harness.mjs';
 
 const SHIM = path.join(BUILDDIR, 't', 'fault', 'libfault.so');
 const data = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-faults-'));
@@ -117,4 +117,51 @@ test('a full disk refuses a write with 503; a new workspace\'s refused first wri
 		await srv.stop();
 	}
 	await spandexOk(['verify', data]);
+});
+
+// A file-size limit (a shell's `ulimit -f`, systemd's LimitFSIZE=) under the programs and the
+// CLI: past it a write fails with EFBIG, refused and undone as a full disk is (503 in the
+// API's shape; the command exits 1 naming it). SIGXFSZ killed the worker mid-batch instead, a
+// 502 that left the client not knowing whether its batch was stored, and killed the command.
+test('a file-size limit refuses a write with 503 in each API\'s shape, and fails a command, instead of killing it', async () => {
+	const srv = await serve(null);
+	try {
+		const before = batch('fsize', 5);
+		assert.equal((await ingestSpans('fsize', before, { base: srv.base })).status, 201);
+		const limit = 32 * 1024;
+		for (const prog of ['ingest', 'opik']) {
+			const pid = srv.procs[prog].pid;
+			for (const p of [pid, ...childPids(pid)]) {
+				const r = await run('prlimit', ['--pid', String(p), `--fsize=${limit}`]);
+				assert.equal(r.code, 0, r.stderr);
+			}
+		}
+		const big = 'x'.repeat(8 * 1024);
+		const nemo = await ingestSpans('fsize', batch('fsize-big', 20).map((s) => ({ ...s, input: big })), { base: srv.base });
+		assertRefused(nemo);
+		assert.match(nemo.json.detail, /not stored \(.*File too large\); retry later/);
+		const spans = Array.from({ length: 20 }, (_, i) => ({
+			id: `0190a1b2-0000-7000-8000-0000000002${String(i).padStart(2, '0')}`, trace_id: '0190a1b2-0000-7000-8000-000000000201',
+			project_name: 'p', name: 's', start_time: dayTime(i), input: { big },
+		}));
+		const opik = await request('POST', '/api/v1/private/spans/batch', { base: srv.base, body: { spans }, headers: { 'Comet-Workspace': 'fsize' } });
+		assert.equal(opik.status, 503, opik.text);
+		assert.ok(opik.headers['retry-after'], 'Retry-After');
+		assert.match(opik.json.message, /not stored \(.*File too large\); retry later/);
+		assert.deepEqual(await ids(srv, 'fsize'), before.map((s) => s.span_id).sort());
+		assert.doesNotMatch(fs.readFileSync(srv.procs.ingest.log, 'utf8'), /worker \d+ died/);
+	} finally {
+		await srv.stop();
+	}
+	await spandexOk(['verify', data]);
+	// The CLI: an export past the limit exits 1 and says why.
+	const out = path.join(data, '..', `${path.basename(data)}-fsize.jsonl`);
+	try {
+		const r = await run('prlimit', ['--fsize=512', path.join(BUILDDIR, 'src', 'spandex'), 'export', data, '--workspace', 'fsize', '--out', out]);
+		assert.equal(r.signal, null, `killed: ${r.signal}`);
+		assert.equal(r.code, 1, r.stderr);
+		assert.match(r.stderr, /File too large/);
+	} finally {
+		fs.rmSync(out, { force: true });
+	}
 });
