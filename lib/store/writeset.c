@@ -90,9 +90,19 @@ static enum status keep_records(struct store *st, struct wshard *w, struct idx_h
 	if (o->settle && !rec_hdr_legacy(h)) {
 		if (settle_batches(st, w, h, have, size, &committed, &end) < 0)
 			return ST_UNAVAILABLE;
-	} else if (rec_walk_back(w->idx_fd, h->sealed_recs, w->d.base, size, &committed, &end) <
-		   0) {
-		return ST_UNAVAILABLE;
+	} else {
+		uint64_t kept = committed;
+		if (rec_walk_back(w->idx_fd, h->sealed_recs, w->d.base, size, &committed, &end) < 0)
+			return ST_UNAVAILABLE;
+		/* Records a writer's fdatasync covered (below durable) whose lines are not there
+		 * were not torn by a crash: the data was cut or damaged since. Cutting them would
+		 * lose them without a word (verify clean after) and the start of a line reindex
+		 * keeps in <day>.quarantine: the shard is refused, as one without its index is,
+		 * until spandex reindex. */
+		if (committed < (h->durable < kept ? h->durable : kept)) {
+			errno = EUCLEAN;
+			return ST_UNAVAILABLE;
+		}
 	}
 	/* Crash recovery: complete records past the commit point that the journal names. */
 	while (committed < have && committed < o->roll_to &&

@@ -91,13 +91,19 @@ test('seal --progress counts the days it seals and ends with N/N; the summary ha
 	assert.match(tty.out, /\] 2\/2\nseal: 2 days, /, JSON.stringify(tty.out));
 });
 
-test('reindex keeps what it cuts from a damaged day in <day>.quarantine and says so; verify counts right', async () => {
-	const ws = 'cli-damaged';
-	const spans = [0, 1, 2].map((i) => makeSpan(`dmg-${i}`, { started_at: dayTime(i * 1000, 1) }));
+// Three spans of ws on one day (ids prefix-0..2): the spans, the workspace's directory, the
+// day's .jsonl name and its path.
+async function threeSpansOneDay(ws, prefix) {
+	const spans = [0, 1, 2].map((i) => makeSpan(`${prefix}-${i}`, { started_at: dayTime(i * 1000, 1) }));
 	assert.equal((await ingestSpans(ws, spans)).status, 201);
 	const dir = path.join(srv.dataDir, ws);
 	const day = fs.readdirSync(dir).find((f) => f.endsWith('.jsonl'));
-	const file = path.join(dir, day);
+	return { spans, dir, day, file: path.join(dir, day) };
+}
+
+test('reindex keeps what it cuts from a damaged day in <day>.quarantine and says so; verify counts right', async () => {
+	const ws = 'cli-damaged';
+	const { spans, dir, day, file } = await threeSpansOneDay(ws, 'dmg');
 	// A torn write: half of a fourth line at the end, and the index says nothing of it.
 	const tail = `${JSON.stringify({ ...spans[0], span_id: 'dmg-torn', workspace: ws })}`.slice(0, 60);
 	fs.appendFileSync(file, tail);
@@ -122,6 +128,33 @@ test('reindex keeps what it cuts from a damaged day in <day>.quarantine and says
 	assert.equal((await getSpan(ws, 'dmg-2')).status, 404);
 	// The quarantine is no day of the store and no *.jsonl* file.
 	assert.doesNotMatch(path.basename(q), /\.jsonl/);
+});
+
+// A day's data cut short after its batches were acknowledged and synced (a damaged disk, a
+// file copied back short): the next write to that day took the records past the end for a
+// torn write and cut them, and the start of the last line with them, without a word; verify
+// was clean after, and reindex had nothing left to keep. The write is refused (503) until
+// reindex, which keeps the cut line in <day>.quarantine and names its span.
+test('a write into a day whose data was cut short is refused until reindex, which keeps the cut line', async () => {
+	const ws = 'cli-cut';
+	const { file } = await threeSpansOneDay(ws, 'cut');
+	const full = fs.readFileSync(file);
+	fs.writeFileSync(file, full.subarray(0, full.length - 30));
+	const w = await ingestSpans(ws, [makeSpan('cut-new', { started_at: dayTime(5000, 1) })]);
+	assert.equal(w.status, 503, w.text);
+	assert.match(w.json.detail, /^Spans not stored \(\d{4}-\d\d-\d\d: /);
+	assert.ok(w.headers['retry-after'], 'Retry-After');
+	assert.equal(fs.readFileSync(file).length, full.length - 30, 'the write cut nothing');
+	let r = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 1, 'verify still names the problem');
+	assert.match(r.stdout, /bytes the index names are missing from the data/);
+	r = await spandexCli(['reindex', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 0, r.stderr);
+	assert.match(r.stderr, /span ids still readable in them: cut-2/);
+	assert.equal((await ingestSpans(ws, [makeSpan('cut-new', { started_at: dayTime(5000, 1) })])).status, 201);
+	for (const id of ['cut-0', 'cut-1', 'cut-new']) assert.equal((await getSpan(ws, id)).status, 200, id);
+	r = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 0, r.stdout + r.stderr);
 });
 
 test('retain removes (or archives) a day\'s quarantine with the day, and one left without its day', async () => {
