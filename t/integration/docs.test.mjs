@@ -156,6 +156,29 @@ test('the marked commands of docs/operations.md run in order on a fresh prefix',
 	}
 });
 
+// The crontab's pruning of backup generations keeps the newest ones, however old: it once
+// removed every generation older than two weeks (find -mtime +14), so after two weeks of
+// failing backups (a full backup disk) it removed the last good one too.
+test('the crontab keeps the newest backup generations when backups have stopped', async () => {
+	const cron = checkedBlocks(read('docs/operations.md')).find((b) => b.lang === 'cron');
+	const prune = cronCommands(cron.text).find((c) => c.includes('/srv/backup/spandex') && /\brm\b/.test(c));
+	assert.ok(prune, 'a crontab line prunes the backups');
+	const P = path.join(tmp, 'prune');
+	const dir = path.join(P, 'srv/backup/spandex');
+	fs.mkdirSync(dir, { recursive: true });
+	const month = Date.now() / 1000 - 30 * 86400;
+	const gens = Array.from({ length: 20 }, (_, i) => `202510${String(i + 1).padStart(2, '0')}T024500Z`);
+	for (const g of gens) {
+		fs.mkdirSync(path.join(dir, g));
+		fs.utimesSync(path.join(dir, g), month, month);
+	}
+	fs.mkdirSync(path.join(dir, '.tmp-20251021T024500Z')); // a killed backup's: not a generation
+	const r = await run('bash', ['-euo', 'pipefail', '-c', rewrite(prune, P)], { cwd: tmp });
+	assert.equal(r.code, 0, r.stderr);
+	assert.equal(r.stdout + r.stderr, '', 'quiet under cron');
+	assert.deepEqual(fs.readdirSync(dir).filter((g) => g.startsWith('20')).sort(), gens.slice(-14));
+});
+
 // The marked blocks of operations.md in order, on the prefix P, with the checks between them.
 async function docCheck(P, env, [install, user, keysBlock, spawnBlock, cron, restore], data) {
 	const sh = async (text, what) => {
