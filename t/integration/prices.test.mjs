@@ -4,6 +4,9 @@
 // computed, as the NeMo service answers.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startServer, makeSpan, dayTime, WS_PREFIX, SRCDIR } from '../harness.mjs';
 
@@ -80,6 +83,37 @@ test('SPANDEX_PRICES=off: no cost is computed', async () => {
 	const { priced } = await ingestAndGet(srv);
 	assert.equal(priced.cost_total_usd, undefined);
 	assert.equal(JSON.parse(priced.raw_attributes || '{}')['spandex.cost'], undefined);
+});
+
+// SPANDEX_PRICES naming a FIFO or a device: no table, said in the log, and the spans stored at
+// once without computed costs. The FIFO's open waited for a writer, holding the worker (every
+// ingest hung), and /dev/zero was read as one endless line.
+test('a price table that is a FIFO or a device: spans stored at once without computed costs', async () => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-prices-'));
+	const fifo = path.join(dir, 'prices.fifo');
+	execFileSync('mkfifo', [fifo]);
+	try {
+		for (const table of [fifo, '/dev/zero']) {
+			const srv = await startServer({ env: { SPANDEX_PRICES: table } });
+			servers.push(srv);
+			const r = await Promise.race([
+				srv.request('POST', `${WS_PREFIX}/prices/ingest/spans`, { body: { source: 'p', spans: spans() } }),
+				new Promise((resolve) => setTimeout(() => resolve({ status: 'no answer in 5 s' }), 5000)),
+			]);
+			try {
+				// Lets a worker still waiting in the FIFO's open go (before the fix).
+				fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+			} catch {
+				// no reader
+			}
+			assert.equal(r.status, 201, `${table}: ${r.text ?? ''}`);
+			const priced = (await srv.request('GET', `${WS_PREFIX}/prices/spans/p-priced`)).json;
+			assert.equal(priced.cost_total_usd, undefined, table);
+			assert.match(fs.readFileSync(srv.procs.ingest.log, 'utf8'), new RegExp(`price table ${table}: not a regular file; spans stored without computed costs`));
+		}
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
 });
 
 // A cost a client sent that cannot be one (more than CATALOG_MAX_USD_PER_TOKEN per token: an
