@@ -2,7 +2,8 @@
 // (t/harness.mjs), each test on data of its own: a trace of 3,001 spans (only the rows on
 // screen are in the page; keys, folds, clicks and links still reach every span); a trace whose
 // spans count tokens in two ways; failed spans whose bars end late (where their durations go).
-// a session turn with a 300-character name and an error holding a URL; a trace judged from
+// a session turn with a 300-character name and an error holding a URL; the chat messages of
+// the GenAI conventions and the AI SDK, sent as OTLP; a trace judged from
 // its span panel; the formatters of ui/js/dom.js at the edges of their units. Kept apart
 // from viewer.test.mjs, which tours the views on the fixture of t/ui/fixture.mjs.
 import { test, before, after } from 'node:test';
@@ -69,6 +70,31 @@ function wrapSession() {
 		attributes: { 'exception.type': 'RateLimitError', 'exception.message': 'Error code: 429 - rate limited; see https://platform.example.com/docs/guides/rate-limits?context=a-very-long-query-string-that-does-not-break&utm_source=error-message-without-any-spaces' } }];
 }
 
+// Chat messages of the instrumentation conventions, as OTLP/JSON to /v1/traces: a GenAI call
+// (gen_ai.input.messages and gen_ai.output.messages of `parts`: text, a tool call, its
+// result) and an AI SDK call (ai.prompt.messages of tool-call and tool-result parts, and
+// ai.response.toolCalls).
+const OTLP_TRACE = '0000000000000000000000000000c0de';
+function otlpConventions() {
+	const attrs = (o) => Object.entries(o).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: v } : { stringValue: typeof v === 'string' ? v : JSON.stringify(v) } }));
+	const at = (ms) => String((T0 + 1000 * S + ms) * 1e6);
+	const sp = (spanId, parentSpanId, name, a) => ({ traceId: OTLP_TRACE, spanId, ...(parentSpanId ? { parentSpanId } : {}), name, kind: 3,
+		startTimeUnixNano: at(0), endTimeUnixNano: at(900), attributes: attrs(a), status: {} });
+	const paris = { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] };
+	const call = { type: 'tool_call', id: 'call_w1', name: 'get_weather', arguments: { city: 'Paris' } };
+	return { resourceSpans: [{ resource: { attributes: attrs({ 'service.name': 'ui-edges' }) }, scopeSpans: [{ scope: { name: 'ui-edges' }, spans: [
+		sp('00000000000c0de1', null, 'invoke_agent weather', { 'gen_ai.operation.name': 'invoke_agent' }),
+		sp('00000000000c0de2', '00000000000c0de1', 'chat gpt-4o-mini', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini',
+			'gen_ai.input.messages': [paris, { role: 'assistant', parts: [call] }, { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_w1', response: { temp_c: 21 } }] }],
+			'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'It is 21 degrees in Paris.' }], finish_reason: 'stop' }] }),
+		sp('00000000000c0de3', '00000000000c0de1', 'ai.generateText.doGenerate', { 'ai.operationId': 'ai.generateText.doGenerate', 'ai.model.id': 'gpt-4o-mini',
+			'ai.prompt.messages': [{ role: 'user', content: [{ type: 'text', text: 'And in Rome?' }] },
+				{ role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'call_r1', toolName: 'get_weather', input: { city: 'Rome' } }] },
+				{ role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_r1', toolName: 'get_weather', output: { type: 'json', value: { temp_c: 25 } } }] }],
+			'ai.response.toolCalls': [{ toolCallType: 'function', toolCallId: 'call_r2', toolName: 'get_forecast', input: '{"city":"Rome"}' }] }),
+	] }] }] };
+}
+
 let srv;
 let browser;
 before(async () => {
@@ -78,6 +104,8 @@ before(async () => {
 		const r = await ingestSpans(WS, spans.slice(i, i + 1000), { source: 'ui-edges', base: srv.base });
 		if (r.status !== 201) throw new Error(`ingest: ${r.status} ${r.text}`);
 	}
+	const o = await request('POST', '/v1/traces', { body: otlpConventions(), headers: { 'x-workspace': WS }, base: srv.base });
+	if (o.status !== 200) throw new Error(`otlp: ${o.status} ${o.text}`);
 	browser = await launch();
 });
 after(async () => {
@@ -253,6 +281,36 @@ test('durations and compact numbers change unit where the rounded figure reaches
 		999.994: '999.99', 999.996: '1.0k', 1234: '1.2k', 9999.96: '10k', 12345: '12k', 999499: '999k', 999999: '1.0M', 3400000: '3.4M',
 		999999999: '1.0B', [-999999]: '-1.0M',
 	});
+	clean(page);
+	await page.close();
+});
+
+// ---- messages ----
+
+// The bubbles of a payload section: role, text, and the calls' names and arguments.
+const bubbles = (page, side) => page.$$eval(`section[aria-labelledby=sp-${side}] .msg`, (els) => els.map((e) => ({
+	role: e.querySelector('.msg-role').textContent,
+	text: e.querySelector('.msg-text, pre.json:not(.tool-call pre)')?.textContent.replace(/\s+/g, ' ').trim() ?? '',
+	calls: [...e.querySelectorAll('.tool-call')].map((c) => `${c.querySelector('code').textContent} ${c.querySelector('pre').textContent.replace(/\s+/g, '')}`),
+})));
+
+test('messages of GenAI parts and of the AI SDK\'s parts read as chat, their tool calls and results shown', async () => {
+	const page = await open(`#/${WS}/traces/${OTLP_TRACE}?span=00000000000c0de2`, 'section[aria-labelledby=sp-output] .msg');
+	assert.deepEqual(await bubbles(page, 'input'), [
+		{ role: 'user', text: 'Weather in Paris?', calls: [] },
+		{ role: 'assistant', text: '', calls: ['get_weather {"city":"Paris"}'] },
+		{ role: 'tool · call_w1', text: '{ "temp_c": 21 }', calls: [] },
+	]);
+	assert.deepEqual(await bubbles(page, 'output'), [{ role: 'assistant', text: 'It is 21 degrees in Paris.', calls: [] }]);
+	await page.goto(`${srv.base}/ui/#/${WS}/traces/${OTLP_TRACE}?span=00000000000c0de3`);
+	await page.reload();
+	await page.waitForSelector('section[aria-labelledby=sp-output] .msg');
+	assert.deepEqual(await bubbles(page, 'input'), [
+		{ role: 'user', text: 'And in Rome?', calls: [] },
+		{ role: 'assistant', text: '', calls: ['get_weather {"city":"Rome"}'] },
+		{ role: 'tool · call_r1', text: '{ "temp_c": 25 }', calls: [] },
+	]);
+	assert.deepEqual(await bubbles(page, 'output'), [{ role: 'assistant', text: '', calls: ['get_forecast {"city":"Rome"}'] }]);
 	clean(page);
 	await page.close();
 });

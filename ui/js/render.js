@@ -21,9 +21,41 @@ const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isMessage = (m) => isObj(m) && typeof m.role === 'string' &&
 	('content' in m || 'tool_calls' in m || 'function_call' in m || 'parts' in m);
 
+// A message part of another convention in the vocabulary below: GenAI's (`parts` of {type:
+// text|reasoning, content}, tool_call, tool_call_response) and the AI SDK's (tool-call,
+// tool-result).
+function part(p) {
+	if (!isObj(p)) return p;
+	if ((p.type === 'text' || p.type === 'reasoning') && typeof p.text !== 'string' && typeof p.content === 'string') return { type: 'text', text: p.content };
+	if (p.type === 'tool_call') return { type: 'tool_use', id: p.id, name: p.name, input: p.arguments };
+	if (p.type === 'tool-call') return { type: 'tool_use', id: p.toolCallId, name: p.toolName, input: p.input ?? p.args };
+	if (p.type === 'tool_call_response') return { type: 'tool_result', tool_use_id: p.id, content: p.response };
+	if (p.type === 'tool-result') return { type: 'tool_result', tool_use_id: p.toolCallId, content: p.output?.value ?? p.output ?? p.result };
+	return p;
+}
+
+// A message with its parts (GenAI's `parts`, or a content list) in that vocabulary; a tool
+// result names its call.
+function normal(m) {
+	const parts = Array.isArray(m.content) ? m.content : m.content === undefined && Array.isArray(m.parts) ? m.parts : null;
+	if (!parts) return m;
+	const content = parts.map(part);
+	const res = content.find((p) => p?.type === 'tool_result' && p.tool_use_id);
+	return { ...m, content, ...(res && !m.tool_call_id ? { tool_call_id: res.tool_use_id } : {}) };
+}
+
 // The chat messages in a decoded value, or null when it is not a conversation.
 export function asMessages(v) {
+	const msgs = findMessages(v);
+	return msgs && msgs.map(normal);
+}
+
+function findMessages(v) {
 	if (Array.isArray(v) && v.length && v.every(isMessage)) return v;
+	// The AI SDK's ai.response.toolCalls: the calls of one assistant message.
+	if (Array.isArray(v) && v.length && v.every((c) => isObj(c) && typeof c.toolName === 'string')) {
+		return [{ role: 'assistant', content: v.map((c) => ({ type: 'tool-call', ...c })) }];
+	}
 	if (!isObj(v)) return null;
 	if (isMessage(v)) return [v];
 	// A chat-completions request, and the Responses API's `input` list.
