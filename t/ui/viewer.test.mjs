@@ -91,6 +91,10 @@ test('the traces table lists the fixture traces, newest first, with their model'
 	assert.match(await row.textContent(), /5\.40 s/);
 	assert.match(await row.textContent(), /success.*1 failed span/);
 	assert.equal(await page.textContent('.head-count'), '7 traces');
+	// At 1360 px every column is on screen, the session last: the table does not scroll sideways.
+	const wide = await page.$eval('.table-wrap', (w) => ({ scroll: w.scrollWidth, client: w.clientWidth,
+		session: document.querySelector('.traces-table thead th.col-session').getBoundingClientRect().right, right: w.getBoundingClientRect().right }));
+	assert.ok(wide.scroll <= wide.client && wide.session <= wide.right, `the table is ${wide.scroll}px wide in ${wide.client}px`);
 	// The free-text box shows once the API has said it takes search=.
 	await page.waitForSelector('#f-q', { state: 'visible' });
 	await shot(page, 'traces');
