@@ -72,8 +72,8 @@ function wrapSession() {
 
 // Chat messages of the instrumentation conventions, as OTLP/JSON to /v1/traces: a GenAI call
 // (gen_ai.input.messages and gen_ai.output.messages of `parts`: text, a tool call, its
-// result) and an AI SDK call (ai.prompt.messages of tool-call and tool-result parts, and
-// ai.response.toolCalls).
+// result), an AI SDK model call (ai.prompt.messages of tool-call and tool-result parts, and
+// ai.response.toolCalls) and an AI SDK whole call (ai.prompt: a system and a prompt).
 const OTLP_TRACE = '0000000000000000000000000000c0de';
 function otlpConventions() {
 	const attrs = (o) => Object.entries(o).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: v } : { stringValue: typeof v === 'string' ? v : JSON.stringify(v) } }));
@@ -92,6 +92,8 @@ function otlpConventions() {
 				{ role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'call_r1', toolName: 'get_weather', input: { city: 'Rome' } }] },
 				{ role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_r1', toolName: 'get_weather', output: { type: 'json', value: { temp_c: 25 } } }] }],
 			'ai.response.toolCalls': [{ toolCallType: 'function', toolCallId: 'call_r2', toolName: 'get_forecast', input: '{"city":"Rome"}' }] }),
+		sp('00000000000c0de4', '00000000000c0de1', 'ai.generateText', { 'ai.operationId': 'ai.generateText', 'ai.model.id': 'gpt-4o-mini',
+			'ai.prompt': { system: 'Answer in one word.', prompt: 'Sunny or rainy?' }, 'ai.response.text': 'Sunny.' }),
 	] }] }] };
 }
 
@@ -294,7 +296,7 @@ const bubbles = (page, side) => page.$$eval(`section[aria-labelledby=sp-${side}]
 	calls: [...e.querySelectorAll('.tool-call')].map((c) => `${c.querySelector('code').textContent} ${c.querySelector('pre').textContent.replace(/\s+/g, '')}`),
 })));
 
-test('messages of GenAI parts and of the AI SDK\'s parts read as chat, their tool calls and results shown', async () => {
+test('messages of GenAI parts and of the AI SDK read as chat, their tool calls and results shown', async () => {
 	const page = await open(`#/${WS}/traces/${OTLP_TRACE}?span=00000000000c0de2`, 'section[aria-labelledby=sp-output] .msg');
 	assert.deepEqual(await bubbles(page, 'input'), [
 		{ role: 'user', text: 'Weather in Paris?', calls: [] },
@@ -311,6 +313,14 @@ test('messages of GenAI parts and of the AI SDK\'s parts read as chat, their too
 		{ role: 'tool · call_r1', text: '{ "temp_c": 25 }', calls: [] },
 	]);
 	assert.deepEqual(await bubbles(page, 'output'), [{ role: 'assistant', text: '', calls: ['get_forecast {"city":"Rome"}'] }]);
+	// The AI SDK's whole call: its ai.prompt, a system and a prompt.
+	await page.goto(`${srv.base}/ui/#/${WS}/traces/${OTLP_TRACE}?span=00000000000c0de4`);
+	await page.reload();
+	await page.waitForSelector('section[aria-labelledby=sp-input] .msg');
+	assert.deepEqual(await bubbles(page, 'input'), [
+		{ role: 'system', text: 'Answer in one word.', calls: [] },
+		{ role: 'user', text: 'Sunny or rainy?', calls: [] },
+	]);
 	clean(page);
 	await page.close();
 });

@@ -58,6 +58,10 @@ function findMessages(v) {
 	}
 	if (!isObj(v)) return null;
 	if (isMessage(v)) return [v];
+	// The AI SDK's ai.prompt of a call given a prompt: {system, prompt}.
+	if (typeof v.prompt === 'string' && Object.keys(v).every((k) => k === 'prompt' || k === 'system')) {
+		return [...(typeof v.system === 'string' ? [{ role: 'system', content: v.system }] : []), { role: 'user', content: v.prompt }];
+	}
 	// A chat-completions request, and the Responses API's `input` list.
 	for (const k of ['messages', 'input']) {
 		if (Array.isArray(v[k]) && v[k].length && v[k].every((m) => isMessage(m) || m?.type === 'message')) {
