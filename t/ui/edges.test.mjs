@@ -325,6 +325,23 @@ test('messages of GenAI parts and of the AI SDK read as chat, their tool calls a
 	await page.close();
 });
 
+// A trace sent without a session is a session of its own (the API makes up its id), which is
+// no Opik thread: its page asks Opik for the thread its trace names, none, so no 404.
+test('the session of a trace sent without one shows its turn, and asks Opik for no thread it lacks', async () => {
+	const t = await request('GET', `${WS_PREFIX}/${WS}/traces/${OTLP_TRACE}`, { base: srv.base });
+	assert.match(t.json.session_id, /^session-[0-9a-f]{32}$/);
+	const page = await browser.newPage();
+	const asked = [];
+	page.on('request', (r) => asked.push(`${r.method()} ${new URL(r.url()).pathname}`));
+	await page.goto(`${srv.base}/ui/#/${WS}/sessions/${t.json.session_id}`, { waitUntil: 'networkidle' });
+	await page.waitForSelector('.turn .turn-talk .msg, .turn .turn-talk p.muted');
+	await page.waitForLoadState('networkidle');
+	assert.deepEqual(asked.filter((r) => r.includes('threads')), []);
+	clean(page);
+	assert.ok(asked.includes(`GET /api/v1/private/traces/${OTLP_TRACE}`), asked.join('\n'));
+	await page.close();
+});
+
 // ---- judging ----
 
 test('a thumbs up and a comment from the span panel show at once in the trace\'s header and on its row; deleting them takes them away', async () => {

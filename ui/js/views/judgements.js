@@ -339,17 +339,17 @@ export function judgementList(anns, { spanLabel = () => null, title = 'Feedback 
 // on this origin tells them apart: GET traces/{id} (the trace's own and its root span's) and
 // the thread of its project and session.
 
-// Opik's reads for trace id (its own scores and comments, and its thread's), or for the
-// thread of a session in project (no trace id): {trace, thread}, each null when there is none,
-// this origin serves no Opik API, or its read failed (NeMo's are shown alone then).
-export async function opikJudgements(ws, { traceId, sessionId, project }, { signal } = {}) {
+// Opik's reads for trace id (its own scores and comments, and those of the thread it names in
+// its project): {trace, thread}, each null when there is none, this origin serves no Opik
+// API, or its read failed (NeMo's are shown alone then).
+export async function opikJudgements(ws, { traceId }, { signal } = {}) {
 	const read = (p) => p.catch((e) => {
 		if (isAbort(e)) throw e;
 		return null;
 	});
-	const trace = traceId ? await read(api.opikTrace(ws, traceId, { signal })) : null;
-	const pj = traceId ? trace?.project_name : project;
-	const th = traceId ? trace?.thread_id : sessionId;
+	const trace = await read(api.opikTrace(ws, traceId, { signal }));
+	const pj = trace?.project_name;
+	const th = trace?.thread_id;
 	return { trace, thread: th && pj ? await read(api.opikThread(ws, pj, th, { signal })) : null };
 }
 

@@ -189,17 +189,17 @@ export function mountOne(root, route, ctx) {
 	}
 
 	// The session's feedback and comments, each with what it is on: the session itself (its
-	// Opik thread's scores too: the thread of its first trace's project, the project of that
-	// trace's root span), a trace, or a span, which opens in its trace (the span's trace is read
-	// when asked for).
+	// Opik thread's scores too: the thread its first trace names in Opik, in that trace's
+	// project; none when the trace names none, as one sent without a session does), a trace, or a
+	// span, which opens in its trace (the span's trace is read when asked for).
 	async function showJudged(box, turns) {
 		let got;
 		let opik;
 		try {
 			[got, opik] = await Promise.all([sessionJudgements(ws, [id], { signal: ctx.signal }), (async () => {
 				await turns;
-				const root = firstTrace && await spanDetail(ws, firstTrace.root_span_id).catch(() => null);
-				return root ? opikJudgements(ws, { sessionId: id, project: root.project || 'Default Project' }, { signal: ctx.signal }) : {};
+				const o = firstTrace ? await opikJudgements(ws, { traceId: firstTrace.id }, { signal: ctx.signal }) : {};
+				return o.trace?.thread_id === id ? { thread: o.thread } : {};
 			})()]);
 		} catch (e) {
 			if (!isAbort(e)) box.append(h('p.muted.small', `Feedback could not be read: ${e.detail || e.message}`));
