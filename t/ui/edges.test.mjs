@@ -3,12 +3,15 @@
 // screen are in the page; keys, folds, clicks and links still reach every span); a trace whose
 // spans count tokens in two ways; failed spans whose bars end late (where their durations go).
 // a session turn with a 300-character name and an error holding a URL; the chat messages of
-// the GenAI conventions and the AI SDK, sent as OTLP; a trace judged from
+// the GenAI conventions and the AI SDK, sent as OTLP, and of an ATIF trajectory; a session
+// of a trace sent without one; a trace judged from
 // its span panel; the formatters of ui/js/dom.js at the edges of their units. Kept apart
 // from viewer.test.mjs, which tours the views on the fixture of t/ui/fixture.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ingestSpans, request, WS_PREFIX } from '../harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, ingestSpans, request, WS_PREFIX, SRCDIR } from '../harness.mjs';
 import { launch, unexpected } from './browser.mjs';
 
 const WS = 'ui-edges';
@@ -108,6 +111,8 @@ before(async () => {
 	}
 	const o = await request('POST', '/v1/traces', { body: otlpConventions(), headers: { 'x-workspace': WS }, base: srv.base });
 	if (o.status !== 200) throw new Error(`otlp: ${o.status} ${o.text}`);
+	const a = await request('POST', `${WS_PREFIX}/${WS}/ingest/atif`, { body: fs.readFileSync(path.join(SRCDIR, 't', 'fixtures', 'atif', 'full_v16.json'), 'utf8'), base: srv.base });
+	if (a.status !== 201) throw new Error(`atif: ${a.status} ${a.text}`);
 	browser = await launch();
 });
 after(async () => {
@@ -320,6 +325,21 @@ test('messages of GenAI parts and of the AI SDK read as chat, their tool calls a
 	assert.deepEqual(await bubbles(page, 'input'), [
 		{ role: 'system', text: 'Answer in one word.', calls: [] },
 		{ role: 'user', text: 'Sunny or rainy?', calls: [] },
+	]);
+	clean(page);
+	await page.close();
+});
+
+// An ATIF agent step (t/fixtures/atif/full_v16.json, step 3): its output, the step's message,
+// reasoning and tool calls, reads as chat.
+test('an ATIF agent step\'s message, reasoning and tool calls read as chat', async () => {
+	const spans = (await request('GET', `${WS_PREFIX}/${WS}/spans?filter=${encodeURIComponent('{"trace_id":"sess-atif-1"}')}&page_size=100`, { base: srv.base })).json.data;
+	const step = spans.find((x) => x.name === 'agent-3');
+	assert.ok(step, spans.map((x) => x.name).join());
+	const page = await open(`#/${WS}/traces/sess-atif-1?span=${step.span_id}`, 'section[aria-labelledby=sp-output] .msg');
+	assert.deepEqual(await bubbles(page, 'output'), [
+		{ role: 'reasoning', text: 'think first', calls: [] },
+		{ role: 'assistant', text: 'Running tools', calls: ['bash {"cmd":"ls"}', 'bash {"cmd":"false"}', 'read_file {"path":"notes.txt"}', 'bash {"cmd":"make"}', 'edit {}'] },
 	]);
 	clean(page);
 	await page.close();

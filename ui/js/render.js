@@ -71,6 +71,16 @@ function findMessages(v) {
 			return out.length ? out : null;
 		}
 	}
+	// An ATIF agent step's output: {message, reasoning_content, tool_calls of {tool_call_id,
+	// function_name, arguments}}.
+	const keys = Object.keys(v);
+	if (keys.length && keys.every((k) => ['message', 'reasoning_content', 'tool_calls'].includes(k)) &&
+		(v.message === undefined || typeof v.message === 'string' || Array.isArray(v.message)) &&
+		(v.tool_calls === undefined || (Array.isArray(v.tool_calls) && v.tool_calls.every((c) => typeof c?.function_name === 'string')))) {
+		const calls = (v.tool_calls || []).map((c) => ({ id: c.tool_call_id, function: { name: c.function_name, arguments: c.arguments } }));
+		return [...(v.reasoning_content ? [{ role: 'reasoning', content: v.reasoning_content }] : []),
+			{ role: 'assistant', content: v.message ?? null, ...(calls.length ? { tool_calls: calls } : {}) }];
+	}
 	// A chat-completions response.
 	if (Array.isArray(v.choices) && v.choices.length && v.choices.every((c) => isMessage(c?.message) || isMessage(c?.delta))) {
 		return v.choices.map((c) => c.message || c.delta);
