@@ -331,8 +331,9 @@ test('messages of GenAI parts and of the AI SDK read as chat, their tool calls a
 });
 
 // An ATIF agent step (t/fixtures/atif/full_v16.json, step 3): its output, the step's message,
-// reasoning and tool calls, reads as chat.
-test('an ATIF agent step\'s message, reasoning and tool calls read as chat', async () => {
+// reasoning and tool calls, reads as chat; the trajectory's input, a user message of parts, as
+// its text.
+test('an ATIF agent step\'s message, reasoning and tool calls read as chat; a message of parts as its text', async () => {
 	const spans = (await request('GET', `${WS_PREFIX}/${WS}/spans?filter=${encodeURIComponent('{"trace_id":"sess-atif-1"}')}&page_size=100`, { base: srv.base })).json.data;
 	const step = spans.find((x) => x.name === 'agent-3');
 	assert.ok(step, spans.map((x) => x.name).join());
@@ -341,6 +342,16 @@ test('an ATIF agent step\'s message, reasoning and tool calls read as chat', asy
 		{ role: 'reasoning', text: 'think first', calls: [] },
 		{ role: 'assistant', text: 'Running tools', calls: ['bash {"cmd":"ls"}', 'bash {"cmd":"false"}', 'read_file {"path":"notes.txt"}', 'bash {"cmd":"make"}', 'edit {}'] },
 	]);
+	// The trajectory's input, the first user step's message, is a list of parts: its text.
+	const root = spans.find((x) => !x.parent_span_id);
+	await page.goto(`${srv.base}/ui/#/${WS}/traces/sess-atif-1?span=${root.span_id}`);
+	await page.reload();
+	await page.waitForSelector('section[aria-labelledby=sp-output] pre.json');
+	assert.equal(await page.textContent('section[aria-labelledby=sp-input] .payload'), 'Fix the bug\n[image]');
+	await page.goto(`${srv.base}/ui/#/${WS}/traces?session=sess-atif-1`);
+	await page.reload();
+	await page.waitForSelector('.traces-table tbody tr .io-line');
+	assert.equal(await page.textContent('.traces-table tbody tr .io-line'), '→input: Fix the bug [image]');
 	clean(page);
 	await page.close();
 });

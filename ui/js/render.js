@@ -18,6 +18,8 @@ export function decode(value) {
 }
 
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+// A message's content alone, a list of parts of text and images (an ATIF step's message).
+const isParts = (v) => Array.isArray(v) && v.length > 0 && v.every((p) => isObj(p) && (p.type === 'text' ? typeof p.text === 'string' : p.type === 'image'));
 const isMessage = (m) => isObj(m) && typeof m.role === 'string' &&
 	('content' in m || 'tool_calls' in m || 'function_call' in m || 'parts' in m);
 
@@ -115,6 +117,8 @@ export function previewText(value, side) {
 	if (msgs) {
 		const pick = side === 'input' ? [...msgs].reverse().find((m) => m.role === 'user') || msgs.at(-1) : msgs[0];
 		text = contentText(pick.content) || (pick.tool_calls ? `[tool call ${pick.tool_calls.map((c) => c.function?.name || '').join(', ')}]` : '');
+	} else if (isParts(v)) {
+		text = contentText(v);
 	} else if (typeof v === 'string') {
 		const m = side === 'input' ? [...v.matchAll(USER_RE)].at(-1) || [...v.matchAll(CONTENT_RE)].at(-1) : [...v.matchAll(CONTENT_RE)][0];
 		text = m ? m[1].replace(/\\[nrt]/g, ' ').replace(/\\(.)/g, '$1') + (m[2] ? '' : '…') : v;
@@ -234,6 +238,7 @@ export function payloadView(value, mode = 'pretty') {
 	const msgs = asMessages(v);
 	if (msgs) return messagesView(msgs);
 	if (typeof v === 'string') return foldable(v, 'text');
+	if (isParts(v)) return foldable(contentText(v), 'text');
 	return jsonBlock(v);
 }
 
