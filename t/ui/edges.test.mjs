@@ -2,7 +2,8 @@
 // (t/harness.mjs), each test on data of its own: a trace of 3,001 spans (only the rows on
 // screen are in the page; keys, folds, clicks and links still reach every span); a trace whose
 // spans count tokens in two ways; failed spans whose bars end late (where their durations go).
-// a session turn with a 300-character name and an error holding a URL; the chat messages of
+// a session turn with a 300-character name and an error holding a URL; a long exception type
+// and tool name in the span panel; the chat messages of
 // the GenAI conventions and the AI SDK, sent as OTLP, and of an ATIF trajectory; a session
 // of a trace sent without one; a trace judged from
 // its span panel; the formatters of ui/js/dom.js at the edges of their units. Kept apart
@@ -100,11 +101,20 @@ function otlpConventions() {
 	] }] }] };
 }
 
+// A failed call with a Java exception's long type and a long tool name (an MCP tool's).
+const LONG_TYPE = 'org.springframework.web.client.HttpServerErrorException$InternalServerError';
+const LONG_TOOL = 'mcp__github__create_pull_request_review_comment_reply_with_suggestion';
+function longWords() {
+	return [{ span_id: 'long-call', trace_id: 'tr-long', name: 'long-words', kind: 'LLM', status: 'error', started_at: iso(950 * S), ended_at: iso(951 * S),
+		input: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: LONG_TOOL, arguments: '{}' } }] }],
+		attributes: { 'exception.type': LONG_TYPE, 'exception.message': '500 Internal Server Error' } }];
+}
+
 let srv;
 let browser;
 before(async () => {
 	srv = await startServer();
-	const spans = [...bigTrace(), ...mixedTrace(), ...lateTrace(), ...wrapSession()];
+	const spans = [...bigTrace(), ...mixedTrace(), ...lateTrace(), ...wrapSession(), ...longWords()];
 	for (let i = 0; i < spans.length; i += 1000) {
 		const r = await ingestSpans(WS, spans.slice(i, i + 1000), { source: 'ui-edges', base: srv.base });
 		if (r.status !== 201) throw new Error(`ingest: ${r.status} ${r.text}`);
@@ -268,6 +278,20 @@ test('a session turn\'s long name and error wrap on a narrow screen', async () =
 	assert.ok(wide <= 375, `the page is ${wide}px wide`);
 	clean(page);
 	await page.close();
+});
+
+test('a long exception type and a long tool name wrap inside the span panel', async () => {
+	for (const width of [1360, 390]) {
+		const page = await open(`#/${WS}/traces/tr-long?span=long-call`, 'section[aria-labelledby=sp-input] .tool-call', { width, height: 860 });
+		assert.equal(await page.textContent('#sp-error'), `✕ ${LONG_TYPE}`);
+		assert.equal(await page.textContent('.tool-call-head code'), LONG_TOOL);
+		for (const sel of ['#sp-error', '.tool-call-head']) {
+			const [scroll, client] = await page.$eval(sel, (e) => [e.scrollWidth, e.clientWidth]);
+			assert.ok(scroll <= client, `${width}px: ${sel} is ${scroll}px wide in ${client}px`);
+		}
+		clean(page);
+		await page.close();
+	}
 });
 
 // The formatters as the browser runs them (dom.js is an ES module of the page).
