@@ -76,8 +76,9 @@ function wrapSession() {
 
 // Chat messages of the instrumentation conventions, as OTLP/JSON to /v1/traces: a GenAI call
 // (gen_ai.input.messages and gen_ai.output.messages of `parts`: text, a tool call, its
-// result), an AI SDK model call (ai.prompt.messages of tool-call and tool-result parts, and
-// ai.response.toolCalls) and an AI SDK whole call (ai.prompt: a system and a prompt).
+// result, and a result as pydantic-ai sends one, the user's, with `result`), an AI SDK model
+// call (ai.prompt.messages of tool-call and tool-result parts, and ai.response.toolCalls) and
+// an AI SDK whole call (ai.prompt: a system and a prompt).
 const OTLP_TRACE = '0000000000000000000000000000c0de';
 function otlpConventions() {
 	const attrs = (o) => Object.entries(o).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: v } : { stringValue: typeof v === 'string' ? v : JSON.stringify(v) } }));
@@ -89,7 +90,8 @@ function otlpConventions() {
 	return { resourceSpans: [{ resource: { attributes: attrs({ 'service.name': 'ui-edges' }) }, scopeSpans: [{ scope: { name: 'ui-edges' }, spans: [
 		sp('00000000000c0de1', null, 'invoke_agent weather', { 'gen_ai.operation.name': 'invoke_agent' }),
 		sp('00000000000c0de2', '00000000000c0de1', 'chat gpt-4o-mini', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini',
-			'gen_ai.input.messages': [paris, { role: 'assistant', parts: [call] }, { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_w1', response: { temp_c: 21 } }] }],
+			'gen_ai.input.messages': [paris, { role: 'assistant', parts: [call] }, { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_w1', response: { temp_c: 21 } }] },
+				{ role: 'user', parts: [{ type: 'tool_call_response', id: 'call_w2', name: 'get_time', result: '09:00' }] }],
 			'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'It is 21 degrees in Paris.' }], finish_reason: 'stop' }] }),
 		sp('00000000000c0de3', '00000000000c0de1', 'ai.generateText.doGenerate', { 'ai.operationId': 'ai.generateText.doGenerate', 'ai.model.id': 'gpt-4o-mini',
 			'ai.prompt.messages': [{ role: 'user', content: [{ type: 'text', text: 'And in Rome?' }] },
@@ -331,6 +333,7 @@ test('messages of GenAI parts and of the AI SDK read as chat, their tool calls a
 		{ role: 'user', text: 'Weather in Paris?', calls: [] },
 		{ role: 'assistant', text: '', calls: ['get_weather {"city":"Paris"}'] },
 		{ role: 'tool · call_w1', text: '{ "temp_c": 21 }', calls: [] },
+		{ role: 'tool · call_w2', text: '09:00', calls: [] },
 	]);
 	assert.deepEqual(await bubbles(page, 'output'), [{ role: 'assistant', text: 'It is 21 degrees in Paris.', calls: [] }]);
 	await page.goto(`${srv.base}/ui/#/${WS}/traces/${OTLP_TRACE}?span=00000000000c0de3`);

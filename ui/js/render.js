@@ -31,19 +31,21 @@ function part(p) {
 	if ((p.type === 'text' || p.type === 'reasoning') && typeof p.text !== 'string' && typeof p.content === 'string') return { type: 'text', text: p.content };
 	if (p.type === 'tool_call') return { type: 'tool_use', id: p.id, name: p.name, input: p.arguments };
 	if (p.type === 'tool-call') return { type: 'tool_use', id: p.toolCallId, name: p.toolName, input: p.input ?? p.args };
-	if (p.type === 'tool_call_response') return { type: 'tool_result', tool_use_id: p.id, content: p.response };
+	if (p.type === 'tool_call_response') return { type: 'tool_result', tool_use_id: p.id, content: p.response ?? p.result };
 	if (p.type === 'tool-result') return { type: 'tool_result', tool_use_id: p.toolCallId, content: p.output?.value ?? p.output ?? p.result };
 	return p;
 }
 
 // A message with its parts (GenAI's `parts`, or a content list) in that vocabulary; a tool
-// result names its call.
+// result names its call, and a message of tool results alone is the tool's (pydantic-ai sends
+// them as the user's).
 function normal(m) {
 	const parts = Array.isArray(m.content) ? m.content : m.content === undefined && Array.isArray(m.parts) ? m.parts : null;
 	if (!parts) return m;
 	const content = parts.map(part);
 	const res = content.find((p) => p?.type === 'tool_result' && p.tool_use_id);
-	return { ...m, content, ...(res && !m.tool_call_id ? { tool_call_id: res.tool_use_id } : {}) };
+	const tool = content.length && content.every((p) => p?.type === 'tool_result');
+	return { ...m, content, ...(tool ? { role: 'tool' } : {}), ...(res && !m.tool_call_id ? { tool_call_id: res.tool_use_id } : {}) };
 }
 
 // The chat messages in a decoded value, or null when it is not a conversation.
