@@ -77,8 +77,9 @@ function wrapSession() {
 // Chat messages of the instrumentation conventions, as OTLP/JSON to /v1/traces: a GenAI call
 // (gen_ai.input.messages and gen_ai.output.messages of `parts`: text, a tool call, its
 // result, and a result as pydantic-ai sends one, the user's, with `result`), an AI SDK model
-// call (ai.prompt.messages of tool-call and tool-result parts, and ai.response.toolCalls) and
-// an AI SDK whole call (ai.prompt: a system and a prompt).
+// call (ai.prompt.messages of tool-call and tool-result parts, and ai.response.toolCalls), an
+// AI SDK whole call (ai.prompt: a system and a prompt) and Logfire's OpenAI call
+// (request_data, and response_data: a message and the usage).
 const OTLP_TRACE = '0000000000000000000000000000c0de';
 function otlpConventions() {
 	const attrs = (o) => Object.entries(o).map(([key, v]) => ({ key, value: typeof v === 'number' ? { intValue: v } : { stringValue: typeof v === 'string' ? v : JSON.stringify(v) } }));
@@ -98,6 +99,9 @@ function otlpConventions() {
 				{ role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'call_r1', toolName: 'get_weather', input: { city: 'Rome' } }] },
 				{ role: 'tool', content: [{ type: 'tool-result', toolCallId: 'call_r1', toolName: 'get_weather', output: { type: 'json', value: { temp_c: 25 } } }] }],
 			'ai.response.toolCalls': [{ toolCallType: 'function', toolCallId: 'call_r2', toolName: 'get_forecast', input: '{"city":"Rome"}' }] }),
+		sp('00000000000c0de5', '00000000000c0de1', 'Chat Completion with gpt-4o-mini', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o-mini',
+			request_data: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Weather in Oslo?' }] },
+			response_data: { message: { role: 'assistant', content: 'Snowy in Oslo.' }, usage: { prompt_tokens: 9, completion_tokens: 4 } } }),
 		sp('00000000000c0de4', '00000000000c0de1', 'ai.generateText', { 'ai.operationId': 'ai.generateText', 'ai.model.id': 'gpt-4o-mini',
 			'ai.prompt': { system: 'Answer in one word.', prompt: 'Sunny or rainy?' }, 'ai.response.text': 'Sunny.' }),
 	] }] }] };
@@ -345,6 +349,11 @@ test('messages of GenAI parts and of the AI SDK read as chat, their tool calls a
 		{ role: 'tool · call_r1', text: '{ "temp_c": 25 }', calls: [] },
 	]);
 	assert.deepEqual(await bubbles(page, 'output'), [{ role: 'assistant', text: '', calls: ['get_forecast {"city":"Rome"}'] }]);
+	// Logfire's OpenAI call: its response_data, a message beside the usage.
+	await page.goto(`${srv.base}/ui/#/${WS}/traces/${OTLP_TRACE}?span=00000000000c0de5`);
+	await page.reload();
+	await page.waitForSelector('section[aria-labelledby=sp-output] .msg');
+	assert.deepEqual(await bubbles(page, 'output'), [{ role: 'assistant', text: 'Snowy in Oslo.', calls: [] }]);
 	// The AI SDK's whole call: its ai.prompt, a system and a prompt.
 	await page.goto(`${srv.base}/ui/#/${WS}/traces/${OTLP_TRACE}?span=00000000000c0de4`);
 	await page.reload();

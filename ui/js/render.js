@@ -62,6 +62,9 @@ function findMessages(v) {
 	}
 	if (!isObj(v)) return null;
 	if (isMessage(v)) return [v];
+	// A response of one message beside other members: Logfire's response_data ({message,
+	// usage}), Ollama's chat response.
+	if (isMessage(v.message)) return [v.message];
 	// The AI SDK's ai.prompt of a call given a prompt: {system, prompt}.
 	if (typeof v.prompt === 'string' && Object.keys(v).every((k) => k === 'prompt' || k === 'system')) {
 		return [...(typeof v.system === 'string' ? [{ role: 'system', content: v.system }] : []), { role: 'user', content: v.prompt }];
