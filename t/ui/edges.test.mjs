@@ -75,8 +75,8 @@ function wrapSession() {
 }
 
 // Chat messages of the instrumentation conventions, as OTLP/JSON to /v1/traces: a GenAI call
-// (gen_ai.input.messages and gen_ai.output.messages of `parts`: text, a tool call, its
-// result, and a result as pydantic-ai sends one, the user's, with `result`), an AI SDK model
+// (gen_ai.input.messages and gen_ai.output.messages of `parts`: text, an image, a tool call,
+// its result, and a result as pydantic-ai sends one, the user's, with `result`), an AI SDK model
 // call (ai.prompt.messages of tool-call and tool-result parts, and ai.response.toolCalls), an
 // AI SDK whole call (ai.prompt: a system and a prompt) and Logfire's OpenAI call
 // (request_data, and response_data: a message and the usage).
@@ -86,7 +86,7 @@ function otlpConventions() {
 	const at = (ms) => String((T0 + 1000 * S + ms) * 1e6);
 	const sp = (spanId, parentSpanId, name, a) => ({ traceId: OTLP_TRACE, spanId, ...(parentSpanId ? { parentSpanId } : {}), name, kind: 3,
 		startTimeUnixNano: at(0), endTimeUnixNano: at(900), attributes: attrs(a), status: {} });
-	const paris = { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }] };
+	const paris = { role: 'user', parts: [{ type: 'text', content: 'Weather in Paris?' }, { type: 'blob', modality: 'image', mime_type: 'image/png', content: 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==' }] };
 	const call = { type: 'tool_call', id: 'call_w1', name: 'get_weather', arguments: { city: 'Paris' } };
 	return { resourceSpans: [{ resource: { attributes: attrs({ 'service.name': 'ui-edges' }) }, scopeSpans: [{ scope: { name: 'ui-edges' }, spans: [
 		sp('00000000000c0de1', null, 'invoke_agent weather', { 'gen_ai.operation.name': 'invoke_agent' }),
@@ -334,7 +334,7 @@ const bubbles = (page, side) => page.$$eval(`section[aria-labelledby=sp-${side}]
 test('messages of GenAI parts and of the AI SDK read as chat, their tool calls and results shown', async () => {
 	const page = await open(`#/${WS}/traces/${OTLP_TRACE}?span=00000000000c0de2`, 'section[aria-labelledby=sp-output] .msg');
 	assert.deepEqual(await bubbles(page, 'input'), [
-		{ role: 'user', text: 'Weather in Paris?', calls: [] },
+		{ role: 'user', text: 'Weather in Paris? [image]', calls: [] },
 		{ role: 'assistant', text: '', calls: ['get_weather {"city":"Paris"}'] },
 		{ role: 'tool · call_w1', text: '{ "temp_c": 21 }', calls: [] },
 		{ role: 'tool · call_w2', text: '09:00', calls: [] },

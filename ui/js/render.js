@@ -24,13 +24,14 @@ const isMessage = (m) => isObj(m) && typeof m.role === 'string' &&
 	('content' in m || 'tool_calls' in m || 'function_call' in m || 'parts' in m);
 
 // A message part of another convention in the vocabulary below: GenAI's (`parts` of {type:
-// text|reasoning, content}, tool_call, tool_call_response) and the AI SDK's (tool-call,
-// tool-result).
+// text|reasoning, content}, tool_call, tool_call_response; blob, uri and file named by their
+// modality, their bytes left to Raw) and the AI SDK's (tool-call, tool-result).
 function part(p) {
 	if (!isObj(p)) return p;
 	if ((p.type === 'text' || p.type === 'reasoning') && typeof p.text !== 'string' && typeof p.content === 'string') return { type: 'text', text: p.content };
 	if (p.type === 'tool_call') return { type: 'tool_use', id: p.id, name: p.name, input: p.arguments };
 	if (p.type === 'tool-call') return { type: 'tool_use', id: p.toolCallId, name: p.toolName, input: p.input ?? p.args };
+	if (['blob', 'uri', 'file'].includes(p.type)) return { type: 'text', text: `[${p.modality || p.type}]` };
 	if (p.type === 'tool_call_response') return { type: 'tool_result', tool_use_id: p.id, content: p.response ?? p.result };
 	if (p.type === 'tool-result') return { type: 'tool_result', tool_use_id: p.toolCallId, content: p.output?.value ?? p.output ?? p.result };
 	return p;
