@@ -884,6 +884,14 @@ test('a trace shows the scores and comments Opik gave it, and not its siblings\'
 		['label clarity: 0.4', `on span ${t1.data.id.slice(0, 8)}…${t1.data.id.slice(-4)}`],
 		['score resolved: 1', 'session'],
 	]);
+	// The turns and the list's previews: what the SDK wrapped ({q: ...}, {a: ...}) as its text.
+	await session.waitForFunction(() => document.querySelectorAll('.turn-out').length === 2);
+	assert.deepEqual(await session.$$eval('.turn', (ts) => ts.map((t) => [t.querySelector('.turn-in').textContent, t.querySelector('.turn-out .msg-text').textContent])), [
+		['Is the tent waterproof?', 'Yes, to 3000 mm.'], ['And the floor?', 'The floor too.']]);
+	await session.goto(`${srv.base}/ui/#/${ws}/traces?sort=asc`);
+	await session.waitForFunction(() => document.querySelectorAll('.traces-table .io-line').length === 4);
+	assert.deepEqual(await session.$$eval('.traces-table .io-line', (els) => els.map((e) => e.textContent)), [
+		'→input: Is the tent waterproof?', '←output: Yes, to 3000 mm.', '→input: And the floor?', '←output: The floor too.']);
 	// A server without Opik's API (the NeMo service): NeMo's alone, and it is not asked again
 	// for an hour.
 	const nemo = await browser.newPage();

@@ -125,6 +125,8 @@ export function previewText(value, side) {
 		text = contentText(pick.content) || (pick.tool_calls ? `[tool call ${pick.tool_calls.map((c) => c.function?.name || '').join(', ')}]` : '');
 	} else if (isParts(v)) {
 		text = contentText(v);
+	} else if (soleText(v) !== null) {
+		text = soleText(v);
 	} else if (typeof v === 'string') {
 		const m = side === 'input' ? [...v.matchAll(USER_RE)].at(-1) || [...v.matchAll(CONTENT_RE)].at(-1) : [...v.matchAll(CONTENT_RE)][0];
 		text = m ? m[1].replace(/\\[nrt]/g, ' ').replace(/\\(.)/g, '$1') + (m[2] ? '' : '…') : v;
@@ -132,6 +134,15 @@ export function previewText(value, side) {
 		text = JSON.stringify(v);
 	}
 	return text.replace(/\s+/g, ' ').trim();
+}
+
+// The text an object of one text member wraps (Opik's {"output": ...} and {"input": ...} of a
+// traced function's plain value, Scale GP's {"value": ...}), for the summaries of a list and a
+// session's turns; null otherwise.
+export function soleText(v) {
+	if (!isObj(v)) return null;
+	const vals = Object.values(v);
+	return vals.length === 1 && typeof vals[0] === 'string' ? vals[0] : null;
 }
 
 // The text of a message's content: a string, or parts ({type: text|input_text|output_text,

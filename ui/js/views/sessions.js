@@ -7,7 +7,7 @@
 import { h, clear, append, fmtDateTime, fmtDuration, fmtInt, fmtCost, fmtCompact, statusPill, limiter, fmtAgo, markShown } from '../dom.js';
 import { api } from '../api.js';
 import { href } from '../route.js';
-import { decode, asMessages, messageView, contentText, payloadView } from '../render.js';
+import { decode, asMessages, messageView, contentText, payloadView, soleText } from '../render.js';
 import { errorBox, loading, empty, heading, isAbort, facts, rememberList, lastList } from './common.js';
 import { spanDetail } from './span.js';
 import { scoreChips, sessionJudgements, judgementList, opikJudgements, withOpik } from './judgements.js';
@@ -101,7 +101,7 @@ export function mountList(root, route, ctx) {
 function turnInput(value) {
 	const v = decode(value);
 	const msgs = asMessages(v);
-	if (!msgs) return { node: value === undefined || value === '' ? null : payloadView(value), earlier: 0 };
+	if (!msgs) return { node: value === undefined || value === '' ? null : payloadView(soleText(v) ?? value), earlier: 0 };
 	let i = msgs.length - 1;
 	while (i > 0 && msgs[i].role !== 'user') i--;
 	const shown = msgs.slice(i);
@@ -143,7 +143,7 @@ function turn(ws, t, index, fetchRoot, signal) {
 		const outMsgs = asMessages(out);
 		if (outMsgs) talk.append(h('div.turn-out', h('div.messages', outMsgs.map((m) => messageView({ ...m, role: m.role || 'assistant' })))));
 		else if (root.output !== undefined && root.output !== '') {
-			talk.append(h('div.turn-out', h('div.messages', messageView({ role: 'assistant', content: typeof out === 'string' ? out : contentText(out) }))));
+			talk.append(h('div.turn-out', h('div.messages', messageView({ role: 'assistant', content: typeof out === 'string' ? out : soleText(out) ?? contentText(out) }))));
 		}
 		if (root.status === 'error' && root.error_message) talk.append(h('p.turn-error', `✕ ${root.error_type ? `${root.error_type}: ` : ''}${root.error_message}`));
 		if (!talk.childNodes.length) talk.append(h('p.muted', 'The root span of this trace recorded no input or output. ', h('a', { href: href(ws, 'traces', t.id) }, 'Open the trace')));
