@@ -305,6 +305,9 @@ static const struct catalog_source cat_sources[] = {
     SRC(INPUT, "tool_arguments", TEXT, KEEP),
     SRC(INPUT, "traceloop.entity.input", TEXT, KEEP),
     SRC(INPUT, "langfuse.observation.input", TEXT, KEEP),
+    /* Langfuse's trace input (setTraceIO, deprecated there), on the span that set it: the
+     * root, most often, whose observation has none (instrumentation.md 3). */
+    SRC(INPUT, "langfuse.trace.input", TEXT, KEEP),
     SRC(INPUT, "ai.prompt.messages", TEXT, KEEP),
     SRC(INPUT, "ai.prompt", TEXT, KEEP),
     SRC(INPUT, "ai.toolCall.args", TEXT, KEEP),
@@ -338,6 +341,7 @@ static const struct catalog_source cat_sources[] = {
     SRC(OUTPUT, "tool_response", TEXT, KEEP),
     SRC(OUTPUT, "traceloop.entity.output", TEXT, KEEP),
     SRC(OUTPUT, "langfuse.observation.output", TEXT, KEEP),
+    SRC(OUTPUT, "langfuse.trace.output", TEXT, KEEP),
     SRC(OUTPUT, "ai.response.object", TEXT, KEEP),
     SRC(OUTPUT, "ai.toolCall.result", TEXT, KEEP),
     SRC(OUTPUT, "ai.ranking", JSON_LIST, KEEP),

@@ -293,6 +293,8 @@ test('Langfuse: its span processor, endpoint and Basic auth; @langfuse/openai ca
 			messages.push(first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '{"sky":"sunny"}' });
 			const second = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, tools });
 			assert.equal(second.choices[0].message.content, 'Sunny in Paris.');
+			// The trace's input and output, on the agent's span (its observation has none).
+			tracing.setActiveTraceIO({ input: { question: 'Weather in Paris?' }, output: 'Sunny in Paris.' });
 		}, { asType: 'agent' });
 		await tracing.startActiveObservation('streamed', async () => {
 			const s = await client.chat.completions.create({ model: 'gpt-4o-mini', stream: true,
@@ -322,6 +324,7 @@ test('Langfuse: its span processor, endpoint and Basic auth; @langfuse/openai ca
 	const agent = await views(ws, idOf(named(mem, 'weather-agent')[0]));
 	assert.equal(agent.nemo.kind, 'AGENT');
 	assert.equal(agent.nemo.session_id, 'sess-lf');
+	assert.deepEqual([agent.nemo.input, agent.nemo.output], ['{"question":"Weather in Paris?"}', 'Sunny in Paris.']);
 	// The failed call: ERROR level, and the zero cost Langfuse's wrapper sends, kept.
 	const fv = await views(ws, idOf(gens[3]));
 	checkFailed(fv, 'Langfuse failed generation');
