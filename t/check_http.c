@@ -99,10 +99,11 @@ START_TEST(query_decoding)
 {
 	struct resp r = get("/q", "a=1&b=x+y&c=%26%3D%2B&d&e=&=z&&f%5Bk%5D=%C3%A9", h_describe);
 
-	ck_reply(
-	    r, 200,
-	    "{\"method\":\"GET\",\"path\":\"/q\",\"segs\":[\"q\"],\"params\":[[\"a\",\"1\"],"
-	    "[\"b\",\"x y\"],[\"c\",\"&=+\"],[\"d\",\"\"],[\"e\",\"\"],[\"f[k]\",\"\u00e9\"]]}");
+	/* "=z" is a pair of an empty name, as WHATWG and Starlette read it; "&&" is none */
+	ck_reply(r, 200,
+		 "{\"method\":\"GET\",\"path\":\"/q\",\"segs\":[\"q\"],\"params\":[[\"a\",\"1\"],"
+		 "[\"b\",\"x y\"],[\"c\",\"&=+\"],[\"d\",\"\"],[\"e\",\"\"],[\"\",\"z\"],"
+		 "[\"f[k]\",\"\u00e9\"]]}");
 	/* without QUERY_STRING the query comes from REQUEST_URI */
 	r = get("/q?k=v", NULL, h_describe);
 	ck_assert_int_eq(r.code, 200);

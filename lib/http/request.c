@@ -134,7 +134,7 @@ enum status http_parse_query(struct http_req *req)
 
 		if (klen > n)
 			klen = n;
-		if (klen > 0) {
+		if (n > 0) { /* "=5" is a pair of an empty name, as WHATWG and Starlette read it */
 			if (req->nparams == HTTP_MAX_PARAMS)
 				return http_fail(req, ST_BAD_REQUEST,
 						 "Too many query parameters (at most %d)",

@@ -387,6 +387,14 @@ test('a bad parameter value is the 422 even beside an unsupported parameter', as
 	const r = await request('GET', `${A}/spans/groups?by=trace_id&z=1`);
 	assert.equal(r.status, 400, r.text);
 	assert.deepEqual(r.json, { detail: 'Unsupported query parameter(s): z' });
+	// A pair with an empty name is a parameter too (Starlette's parse_qsl, WHATWG's parsing);
+	// an empty pair (&&) is none.
+	for (const [q, detail] of [['=5', 'Unsupported query parameter(s): '], ['=&z=1', 'Unsupported query parameter(s): , z']]) {
+		const e = await request('GET', `${A}/spans?${q}`);
+		assert.equal(e.status, 400, e.text);
+		assert.deepEqual(e.json, { detail }, q);
+	}
+	assert.equal((await request('GET', `${A}/spans?&&page_size=1&`)).status, 200);
 });
 
 // The service's Span.from_domain (spans_schemas.py) cuts error_message to its first 1000
