@@ -174,15 +174,34 @@ static bool absent(const char *p)
 	return lstat(p, &sb) < 0 && errno == ENOENT;
 }
 
-/* Whether what the key file's path opened can be read as one: a FIFO, a socket or a device
- * (a link to /dev/zero was read as one endless line, until the worker ran out of memory) is
- * no key file. A directory is left to the read, which says so (EISDIR). It is opened with
- * O_NONBLOCK, so a FIFO there does not wait for a writer (it held every worker of every
- * program, and `spandex key`). */
-#define KEYS_OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-static bool keys_kind_ok(const struct stat *sb)
+/* How the key file's path opened (keys_open). */
+enum keys_opened {
+	KO_OPEN,     /* *fd open, *sb its stat */
+	KO_ABSENT,   /* no file of that name: no keys */
+	KO_DANGLING, /* a symbolic link to a file that is not there */
+	KO_NOT_FILE, /* a FIFO, a socket or a device */
+	KO_ERROR,    /* errno says why */
+};
+
+/* Opens the key file p for reading, for both of its readers (load, read_keys). A FIFO, a
+ * socket or a device is no key file (a link to /dev/zero was read as one endless line, until
+ * the worker ran out of memory); it is opened with O_NONBLOCK, so a FIFO there does not wait
+ * for a writer (it held every worker of every program, and `spandex key`). A directory is left
+ * to the read, which says so (EISDIR). */
+static enum keys_opened keys_open(const char *p, int *fd, struct stat *sb)
 {
-	return S_ISREG(sb->st_mode) || S_ISDIR(sb->st_mode);
+	*fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (*fd < 0)
+		return errno != ENOENT ? KO_ERROR : absent(p) ? KO_ABSENT : KO_DANGLING;
+	int err = 0;
+	if (fstat(*fd, sb) < 0)
+		err = errno;
+	else if (S_ISREG(sb->st_mode) || S_ISDIR(sb->st_mode))
+		return KO_OPEN;
+	close(*fd);
+	*fd = -1;
+	errno = err;
+	return err ? KO_ERROR : KO_NOT_FILE;
 }
 
 /* The keys of root, parsed again only when the file changed. ST_NOT_FOUND when there is no
@@ -198,23 +217,25 @@ static enum status load(const char *root, struct entry **e, size_t *n, char *why
 		snprintf(why, whylen, "path too long");
 		return ST_UNAVAILABLE;
 	}
-	int fd = open(p, KEYS_OPEN_FLAGS);
-	if (fd < 0) {
-		int err = errno;
-		bool gone = err == ENOENT && absent(p);
-		snprintf(why, whylen, "%s",
-			 err == ENOENT && !gone ? "a symbolic link to a file that is not there"
-						: strerror(err));
-		return gone ? ST_NOT_FOUND : ST_UNAVAILABLE;
+	int fd;
+	switch (keys_open(p, &fd, &sb)) {
+	case KO_OPEN:
+		break;
+	case KO_ABSENT:
+		snprintf(why, whylen, "%s", strerror(ENOENT));
+		return ST_NOT_FOUND;
+	case KO_DANGLING:
+		snprintf(why, whylen, "a symbolic link to a file that is not there");
+		return ST_UNAVAILABLE;
+	case KO_NOT_FILE:
+		snprintf(why, whylen, "not a regular file");
+		return ST_UNAVAILABLE;
+	case KO_ERROR:
+		snprintf(why, whylen, "%s", strerror(errno));
+		return ST_UNAVAILABLE;
 	}
 	enum status st = ST_OK;
-	if (fstat(fd, &sb) < 0) {
-		snprintf(why, whylen, "%s", strerror(errno));
-		st = ST_UNAVAILABLE;
-	} else if (!keys_kind_ok(&sb)) {
-		snprintf(why, whylen, "not a regular file");
-		st = ST_UNAVAILABLE;
-	} else if (!stamp_same(&cache.stamp, p, &sb)) {
+	if (!stamp_same(&cache.stamp, p, &sb)) {
 		struct entry *ne;
 		size_t nn;
 		char w[sizeof cache.why] = "";
@@ -449,21 +470,25 @@ static enum status read_keys(const char *root, struct entry **keys, size_t *n, s
 	*n = 0;
 	if (!path_in(p, root, AUTH_FILE))
 		return err_set(e, ST_BAD_REQUEST, "data directory path too long");
-	int fd = open(p, KEYS_OPEN_FLAGS);
-	if (fd < 0 && errno == ENOENT && !absent(p))
+	int fd;
+	struct stat sb;
+	switch (keys_open(p, &fd, &sb)) {
+	case KO_OPEN:
+		break;
+	case KO_ABSENT:
+		return ST_OK;
+	case KO_DANGLING:
 		return err_set(
 		    e, ST_UNAVAILABLE,
 		    "%s is a symbolic link to a file that is not there: every request is "
 		    "refused until it is fixed",
 		    p);
-	if (fd < 0)
-		return errno == ENOENT ? ST_OK : err_sys(e, errno, "%s", p);
-	struct stat sb;
-	if (fstat(fd, &sb) == 0 && !keys_kind_ok(&sb)) {
-		close(fd);
+	case KO_NOT_FILE:
 		return err_set(
 		    e, ST_UNAVAILABLE,
 		    "%s is not a regular file: every request is refused until it is fixed", p);
+	case KO_ERROR:
+		return err_sys(e, errno, "%s", p);
 	}
 	char why[sizeof cache.why];
 	enum status st = parse_file(fd, keys, n, why, sizeof why);
