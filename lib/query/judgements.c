@@ -442,14 +442,12 @@ enum status query_judged(struct jquery *q, enum judgement_target by, const char 
 	f.vmin = vmin;
 	f.has_vmax = has_vmax;
 	f.vmax = vmax;
-	struct names_nocase nn;
-	names_nocase_init(&nn, q, &f);
 	struct jscan js;
 	enum status s = jscan_open(q, &f, &js);
-	if (s != ST_OK) {
-		names_nocase_free(&nn);
+	if (s != ST_OK)
 		return s;
-	}
+	struct names_nocase nn;
+	names_nocase_init(&nn, q, &f);
 	struct keyed *v = NULL;
 	size_t cnt = 0, cap = 0;
 	for (size_t di = 0; di < js.db.ndays; di++) {
@@ -537,14 +535,12 @@ enum status query_judged_roots(struct jquery *q, const char *name, struct query_
 	memset(out, 0, sizeof *out);
 	out->by = QK_TRACE;
 	struct jfilter f = {.name = name, .targets = 1u << JT_TRACE | 1u << JT_SPAN};
-	struct names_nocase nn;
-	names_nocase_init(&nn, q, &f);
 	struct jscan js;
 	enum status s = jscan_open(q, &f, &js);
-	if (s != ST_OK) {
-		names_nocase_free(&nn);
+	if (s != ST_OK)
 		return s;
-	}
+	struct names_nocase nn;
+	names_nocase_init(&nn, q, &f);
 	struct keyed *v = NULL;
 	struct span_scored *ss = NULL;
 	size_t cnt = 0, cap = 0, ns = 0, scap = 0;
