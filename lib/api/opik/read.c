@@ -308,6 +308,52 @@ static enum status sorting_parse(struct http_req *req, enum opik_entity ent, con
 	return ST_OK;
 }
 
+/* The rows of l's query, spans into r or traces (their roots' rows) into t, with their marks;
+ * a search's cursor that is gone is nothing after it. */
+static enum status rows_of(struct http_req *req, enum opik_entity ent, struct list *l,
+			   struct query_rows *r, struct query_traces *t, struct opik_marks **marks)
+{
+	enum status st;
+	if (ent == OPIK_SPAN) {
+		st = query_span_rows(&l->q, r);
+	} else {
+		l->q.roots_only = true;
+		st = query_trace_rows(&l->q, t);
+	}
+	if (st == ST_NOT_FOUND && l->q.after_id)
+		r->n = t->n = 0, st = ST_OK;
+	if (st != ST_OK)
+		return http_fail(req, st, "%s", err_text(&l->q.err));
+	return page_marks(req, ent, r, t, marks);
+}
+
+/* The items of r or t into the open stream, a piece at a time (http_stream_flush; the caller
+ * flushes the rest), each rendered in memory given back after it (arena_mark): sep before each
+ * but the first (a page's ","), end after each (a search's "\r\n"); an item that does not
+ * render is left out. */
+static void items_out(struct http_req *req, enum opik_entity ent, const struct list *l,
+		      const struct query_rows *r, const struct query_traces *t,
+		      struct opik_marks *marks, struct buf *out, const char *sep, const char *end)
+{
+	bool first = true;
+	for (size_t i = 0; i < (ent == OPIK_SPAN ? r->n : t->n); i++) {
+		struct arena_mark m = arena_mark(req->arena);
+		size_t at = out->len;
+		if (!first)
+			buf_adds(out, sep);
+		if (ent == OPIK_SPAN ? opik_render_line(out, req->arena, OPIK_SPAN, r->rows[i].line,
+							r->rows[i].len, NULL, &marks[i], l->exclude)
+				     : trace_out(req, out, &t->rows[i], &marks[i], l->exclude)) {
+			buf_adds(out, end);
+			first = false;
+		} else {
+			out->len = at;
+		}
+		arena_release(req->arena, m);
+		http_stream_flush(req, out, false);
+	}
+}
+
 static enum status list(struct http_req *req, enum opik_entity ent)
 {
 	const struct http_pval *pv = req->pv;
@@ -324,42 +370,18 @@ static enum status list(struct http_req *req, enum opik_entity ent)
 	l->q.ties_by_ids = l->q.order == QO_START;
 	l->q.page = pv[OL_PAGE].i;
 	l->q.page_size = pv[OL_SIZE].i;
-	/* The page is streamed a piece at a time (http_stream_flush), each item rendered in memory
-	 * given back after it (arena_mark): a page is never held whole, nor twice. */
+	/* The page is streamed (items_out): never held whole, nor twice. */
 	struct buf *out = arena_buf(req->arena);
 	struct query_rows r = {0};
 	struct query_traces t = {0};
-	if (ent == OPIK_SPAN) {
-		st = query_span_rows(&l->q, &r);
-	} else {
-		l->q.roots_only = true;
-		st = query_trace_rows(&l->q, &t);
-	}
-	if (st != ST_OK)
-		return http_fail(req, st, "%s", err_text(&l->q.err));
 	struct opik_marks *marks;
-	if ((st = page_marks(req, ent, &r, &t, &marks)) != ST_OK)
+	if ((st = rows_of(req, ent, l, &r, &t, &marks)) != ST_OK)
 		return st;
-	size_t n = ent == OPIK_SPAN ? r.n : t.n;
 	/* size is the number of items on this page (opik.md §2). */
 	http_stream_open(req, 200, "application/json");
-	buf_printf(out, "{\"page\":%lld,\"size\":%zu,\"total\":%zu,\"content\":[", l->q.page, n,
-		   ent == OPIK_SPAN ? r.total : t.total);
-	bool first = true;
-	for (size_t i = 0; i < n; i++) {
-		struct arena_mark m = arena_mark(req->arena);
-		size_t at = out->len;
-		if (!first)
-			buf_addc(out, ',');
-		if (ent == OPIK_SPAN ? opik_render_line(out, req->arena, OPIK_SPAN, r.rows[i].line,
-							r.rows[i].len, NULL, &marks[i], l->exclude)
-				     : trace_out(req, out, &t.rows[i], &marks[i], l->exclude))
-			first = false;
-		else
-			out->len = at;
-		arena_release(req->arena, m);
-		http_stream_flush(req, out, false);
-	}
+	buf_printf(out, "{\"page\":%lld,\"size\":%zu,\"total\":%zu,\"content\":[", l->q.page,
+		   ent == OPIK_SPAN ? r.n : t.n, ent == OPIK_SPAN ? r.total : t.total);
+	items_out(req, ent, l, &r, &t, marks, out, ",", "");
 	buf_printf(out, "],\"sortableBy\":%s}", sortable);
 	http_stream_flush(req, out, true);
 	return ST_OK;
@@ -411,52 +433,13 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 	l->q.after_id = opik_cursor(body, "last_retrieved_id");
 #undef S
 	struct buf *out = arena_buf(req->arena);
+	struct query_rows r = {0};
+	struct query_traces t = {0};
 	struct opik_marks *marks;
-	if (ent == OPIK_SPAN) {
-		struct query_rows r;
-		st = query_span_rows(&l->q, &r);
-		if (st == ST_NOT_FOUND && l->q.after_id)
-			r.n = 0, st = ST_OK; /* a cursor that is gone: nothing after it */
-		if (st != ST_OK)
-			return http_fail(req, st, "%s", err_text(&l->q.err));
-		if ((st = page_marks(req, ent, &r, NULL, &marks)) != ST_OK)
-			return st;
-		http_stream_open(req, 200, "application/octet-stream");
-		for (size_t i = 0; i < r.n; i++) {
-			struct arena_mark m = arena_mark(req->arena);
-			size_t at = out->len;
-			if (opik_render_line(out, req->arena, OPIK_SPAN, r.rows[i].line,
-					     r.rows[i].len, NULL, &marks[i], l->exclude))
-				buf_adds(out, "\r\n");
-			else
-				out->len = at;
-			arena_release(req->arena, m);
-			http_stream_flush(req, out, false);
-		}
-		http_stream_flush(req, out, true);
-		return ST_OK;
-	}
-	/* Traces: the listing after the cursor trace, limit of them. */
-	struct query_traces t;
-	l->q.roots_only = true;
-	st = query_trace_rows(&l->q, &t);
-	if (st == ST_NOT_FOUND && l->q.after_id)
-		t.n = 0, st = ST_OK; /* a cursor that is gone: nothing after it */
-	if (st != ST_OK)
-		return http_fail(req, st, "%s", err_text(&l->q.err));
-	if ((st = page_marks(req, ent, NULL, &t, &marks)) != ST_OK)
+	if ((st = rows_of(req, ent, l, &r, &t, &marks)) != ST_OK)
 		return st;
 	http_stream_open(req, 200, "application/octet-stream");
-	for (size_t i = 0; i < t.n; i++) {
-		struct arena_mark m = arena_mark(req->arena);
-		size_t at = out->len;
-		if (trace_out(req, out, &t.rows[i], &marks[i], l->exclude))
-			buf_adds(out, "\r\n");
-		else
-			out->len = at;
-		arena_release(req->arena, m);
-		http_stream_flush(req, out, false);
-	}
+	items_out(req, ent, l, &r, &t, marks, out, "", "\r\n");
 	http_stream_flush(req, out, true);
 	return ST_OK;
 }
