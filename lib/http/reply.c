@@ -107,7 +107,7 @@ void http_stream_open(struct http_req *req, int code, const char *ctype)
 {
 	struct buf *head = reply_head(req, code, ctype, NULL, -1);
 	if (head)
-		http_out_write2(req, head->p, head->len, NULL, 0);
+		http_out_write(req, head->p, head->len);
 	req->streaming = head && has_body(req, code);
 }
 
