@@ -181,24 +181,35 @@ export const api = {
 // {code, message}), and kept for an hour in localStorage, as search's probe is, so such a
 // server is asked rarely. Any other failure rejects as send's.
 const OPIK_STORE = 'spandex.opik';
-const PROBE_TTL_MS = 3600e3; // how long a probe's answer is kept (Opik's here, search's below)
 async function opikRead(method, ws, path, body, { signal } = {}) {
-	try {
-		const known = JSON.parse(localStorage.getItem(OPIK_STORE) || 'null');
-		if (known && Date.now() - known.at < PROBE_TTL_MS) return null;
-	} catch {
-		// no storage: ask every time
-	}
+	if (keptProbe(OPIK_STORE) === false) return null;
 	try {
 		return await send(method, path, { body, signal, opik: ws });
 	} catch (e) {
 		if (!(e instanceof ApiError && [404, 405].includes(e.status) && typeof e.body?.code !== 'number')) throw e;
-		try {
-			localStorage.setItem(OPIK_STORE, JSON.stringify({ at: Date.now() }));
-		} catch {
-			// not kept
-		}
+		keepProbe(OPIK_STORE, false);
 		return null;
+	}
+}
+
+// A probe's answer (whether the server has a feature: Opik's API, search's `search=`), kept
+// in localStorage for an hour, so a server without it is asked rarely: the answer, or
+// undefined when none is kept (or there is no storage: ask every time).
+const PROBE_TTL_MS = 3600e3;
+function keptProbe(key) {
+	try {
+		const known = JSON.parse(localStorage.getItem(key) || 'null');
+		if (known && typeof known.ok === 'boolean' && Date.now() - known.at < PROBE_TTL_MS) return known.ok;
+	} catch {
+		// no storage
+	}
+	return undefined;
+}
+function keepProbe(key, ok) {
+	try {
+		localStorage.setItem(key, JSON.stringify({ ok, at: Date.now() }));
+	} catch {
+		// not kept
 	}
 }
 
@@ -208,12 +219,8 @@ async function opikRead(method, ws, path, body, { signal } = {}) {
 // rarely.
 const SEARCH_STORE = 'spandex.search';
 export async function searchSupported(ws, { signal } = {}) {
-	try {
-		const known = JSON.parse(localStorage.getItem(SEARCH_STORE) || 'null');
-		if (known && typeof known.ok === 'boolean' && Date.now() - known.at < PROBE_TTL_MS) return known.ok;
-	} catch {
-		// no storage: ask every time
-	}
+	const known = keptProbe(SEARCH_STORE);
+	if (known !== undefined) return known;
 	let ok;
 	try {
 		await get(`${enc(ws)}/traces`, { page_size: 1, mode: 'summary', search: 'spandex' }, { signal });
@@ -223,11 +230,7 @@ export async function searchSupported(ws, { signal } = {}) {
 		if (e instanceof ApiError && e.status === 400 && /search/.test(e.detail)) ok = false;
 		else return false; // another failure (auth, workspace): decide later
 	}
-	try {
-		localStorage.setItem(SEARCH_STORE, JSON.stringify({ ok, at: Date.now() }));
-	} catch {
-		// not kept
-	}
+	keepProbe(SEARCH_STORE, ok);
 	return ok;
 }
 
