@@ -227,20 +227,28 @@ static void span_events(struct dec *d, const struct raw_span *r, const struct sp
 	}
 }
 
-/* OpenInference's collections, and what they are on. */
+/* OpenInference's collections, and what they are on. The lengths are the compiler's: every
+ * attribute of every span is asked against each collection (issue 35: strlen and strncmp here
+ * were 5.7M instructions of a batch of 1,000 spans that held none). */
+#define COLL(prefix, group, conv, target)                                                          \
+	{                                                                                          \
+		prefix, group, sizeof prefix - 1, sizeof group - 1, conv, target                   \
+	}
 static const struct collection {
 	const char *prefix; /* <prefix><i>.<group><field> */
 	const char *group;
+	size_t plen, glen;
 	int conv;
 	enum judgement_target target;
 } collections[] = {
-    {"trace.annotations.", "annotation.", CONV_OI_ANNOTATION, JT_TRACE},
-    {"trace.evaluations.", "evaluation.", CONV_OI_EVALUATION, JT_TRACE},
-    {"session.annotations.", "annotation.", CONV_OI_ANNOTATION, JT_SESSION},
-    {"session.evaluations.", "evaluation.", CONV_OI_EVALUATION, JT_SESSION},
-    {"annotations.", "annotation.", CONV_OI_ANNOTATION, JT_SPAN},
-    {"evaluations.", "evaluation.", CONV_OI_EVALUATION, JT_SPAN},
+    COLL("trace.annotations.", "annotation.", CONV_OI_ANNOTATION, JT_TRACE),
+    COLL("trace.evaluations.", "evaluation.", CONV_OI_EVALUATION, JT_TRACE),
+    COLL("session.annotations.", "annotation.", CONV_OI_ANNOTATION, JT_SESSION),
+    COLL("session.evaluations.", "evaluation.", CONV_OI_EVALUATION, JT_SESSION),
+    COLL("annotations.", "annotation.", CONV_OI_ANNOTATION, JT_SPAN),
+    COLL("evaluations.", "evaluation.", CONV_OI_EVALUATION, JT_SPAN),
 };
+#undef COLL
 #define NCOLL (sizeof collections / sizeof *collections)
 
 /* One <collection>.<i> of a span: its fields by name. */
@@ -254,9 +262,10 @@ struct group {
 static bool oi_key(const char *k, size_t *coll, unsigned long *index, const char **field)
 {
 	for (size_t c = 0; c < NCOLL; c++) {
-		size_t n = strlen(collections[c].prefix), g = strlen(collections[c].group);
+		size_t n = collections[c].plen, g = collections[c].glen;
 		char *end;
-		if (strncmp(k, collections[c].prefix, n) || k[n] < '0' || k[n] > '9')
+		if (k[0] != collections[c].prefix[0] || strncmp(k, collections[c].prefix, n) ||
+		    k[n] < '0' || k[n] > '9')
 			continue;
 		errno = 0;
 		*index = strtoul(k + n, &end, 10);
