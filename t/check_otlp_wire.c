@@ -10,6 +10,7 @@
 #include "t/check_otlp.h"
 #include "proto/otlp_trace.pb-c.h"
 #include "lib/base/buf.h"
+#include "lib/json/jsonw.h"
 
 /* ---- protobuf builders over the generated structs ---- */
 
@@ -413,6 +414,37 @@ static void expect_refused(const void *p, size_t n, enum otlp_encoding enc, cons
 		ck_abort_msg("message \"%s\" lacks \"%s\"", msg, part);
 }
 
+/* A span's attributes go on top of its resource's (nemo-intake.md 4.1): a key both hold keeps
+ * the resource's place and takes the span's value, and a key the span repeats keeps its first
+ * place and takes its last value, the order raw_attributes is stored in. */
+START_TEST(span_attributes_over_resource)
+{
+	struct otlp_result r;
+	size_t len;
+	char msg[256];
+	struct buf b;
+	Otlp__Span *sp = pspan(TRACE, SPAN, NULL, "s", 1795238683124000000ULL, 0);
+	uint8_t *pb;
+
+	sp->attributes = kvs(4, kv_str("z.span", "1"), kv_str("shared", "from-span"),
+			     kv_str("z.span", "2"), kv_str("a.span", "3"));
+	sp->n_attributes = 4;
+	pb = pack(&sp, 1,
+		  kvs(3, kv_str("service.name", "demo"), kv_str("shared", "from-resource"),
+		      kv_str("m.resource", "4")),
+		  3, &len);
+	ck_assert_int_eq(decode(OTLP_PROTOBUF, pb, len, &r, msg), ST_OK);
+	ck_assert_uint_eq(r.nspans, 1);
+	buf_init(&b);
+	jsonw_value(&b, r.spans[0].raw_attributes);
+	ck_assert_str_eq(b.p, "{\"service.name\":\"demo\",\"shared\":\"from-span\",\"m.resource\":"
+			      "\"4\",\"z.span\":\"2\",\"a.span\":\"3\",\"otel.scope\":{\"name\":"
+			      "\"demo-instrumentation\",\"version\":\"0.1.0\"}}");
+	buf_free(&b);
+	otlp_result_free(&r);
+}
+END_TEST
+
 START_TEST(truncated_protobuf)
 {
 	size_t len, refused = 0;
@@ -618,6 +650,7 @@ Suite *check_suite(void)
 	tcase_add_checked_fixture(e, setup, teardown);
 	tcase_add_checked_fixture(h, setup, teardown);
 	tcase_add_test(e, protobuf_equals_json);
+	tcase_add_test(e, span_attributes_over_resource);
 	tcase_add_test(h, truncated_protobuf);
 	tcase_add_test(h, wrong_wire_types);
 	tcase_add_test(h, overflowing_varints);
