@@ -29,7 +29,7 @@ struct scan {
 	size_t nnuls, capnuls;
 };
 
-static bool varint(struct scan *sc, const uint8_t **p, const uint8_t *end, uint64_t *out)
+static bool varint_long(struct scan *sc, const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
 	uint64_t v = 0;
 
@@ -47,6 +47,16 @@ static bool varint(struct scan *sc, const uint8_t **p, const uint8_t *end, uint6
 		}
 	}
 	return otlp_fail(sc->d, "varint longer than 10 bytes");
+}
+
+/* Most varints of a request are one byte (keys, short lengths, small ints): those inline. */
+static inline bool varint(struct scan *sc, const uint8_t **p, const uint8_t *end, uint64_t *out)
+{
+	if (*p < end && !(**p & 0x80)) {
+		*out = *(*p)++;
+		return true;
+	}
+	return varint_long(sc, p, end, out);
 }
 
 static int wire_type(ProtobufCType t)
@@ -69,11 +79,29 @@ static int wire_type(ProtobufCType t)
 	}
 }
 
+/* The field of md numbered id, or NULL. protoc-c lists a message's fields by number, and
+ * OTLP numbers most from 1 without gaps, so field id - 1 is nearly always the one. */
+static const ProtobufCFieldDescriptor *field_of(const ProtobufCMessageDescriptor *md, uint64_t id,
+						unsigned *fi)
+{
+	if (id - 1 < md->n_fields && id - 1 < 32 && md->fields[id - 1].id == id) {
+		*fi = (unsigned)(id - 1);
+		return &md->fields[id - 1];
+	}
+	for (*fi = 0; *fi < md->n_fields && *fi < 32; (*fi)++)
+		if (md->fields[*fi].id == id)
+			return &md->fields[*fi];
+	return NULL;
+}
+
 static bool scan_msg(struct scan *sc, const ProtobufCMessageDescriptor *md, const uint8_t *p,
 		     size_t n, int anydepth)
 {
 	const uint8_t *end = p + n;
-	unsigned counts[32] = {0};
+	/* Attribute counts by field, each zeroed when its field first comes (bit fi of counted):
+	 * most messages have no attribute list, and zeroing all 32 was a cost of each. */
+	unsigned counts[32];
+	uint32_t counted = 0;
 
 	if (md == &otlp__any_value__descriptor && ++anydepth > OTLP_MAX_ANY_DEPTH)
 		return otlp_fail(sc->d, "attribute values nested deeper than %d levels",
@@ -91,11 +119,7 @@ static bool scan_msg(struct scan *sc, const ProtobufCMessageDescriptor *md, cons
 		wt = (int)(key & 7);
 		if ((key >> 3) == 0 || (key >> 3) > 0x1fffffff)
 			return otlp_fail(sc->d, "%s: invalid field number", md->short_name);
-		for (fi = 0; fi < md->n_fields && fi < 32; fi++)
-			if (md->fields[fi].id == (key >> 3)) {
-				f = &md->fields[fi];
-				break;
-			}
+		f = field_of(md, key >> 3, &fi);
 		if (f && wt != wire_type(f->type) &&
 		    !(wt == 2 && f->label == PROTOBUF_C_LABEL_REPEATED &&
 		      f->type != PROTOBUF_C_TYPE_MESSAGE && f->type != PROTOBUF_C_TYPE_STRING &&
@@ -122,10 +146,16 @@ static bool scan_msg(struct scan *sc, const ProtobufCMessageDescriptor *md, cons
 						 "%s: field %llu runs past the end of its message",
 						 md->short_name, (unsigned long long)(key >> 3));
 			if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
-				if (f->descriptor == &otlp__key_value__descriptor &&
-				    ++counts[fi] > OTLP_MAX_ATTRS)
-					return otlp_fail(sc->d, "%s.%s: more than %d attributes",
-							 md->short_name, f->name, OTLP_MAX_ATTRS);
+				if (f->descriptor == &otlp__key_value__descriptor) {
+					if (!(counted & 1u << fi)) {
+						counted |= 1u << fi;
+						counts[fi] = 0;
+					}
+					if (++counts[fi] > OTLP_MAX_ATTRS)
+						return otlp_fail(
+						    sc->d, "%s.%s: more than %d attributes",
+						    md->short_name, f->name, OTLP_MAX_ATTRS);
+				}
 				if (!scan_msg(sc, f->descriptor, p, (size_t)len, anydepth))
 					return false;
 			} else if (f && f->type == PROTOBUF_C_TYPE_STRING) {
