@@ -11,6 +11,7 @@
 #include "proto/otlp_trace.pb-c.h"
 #include "lib/base/buf.h"
 #include "lib/json/jsonw.h"
+#include "lib/model/judgement.h"
 
 /* ---- protobuf builders over the generated structs ---- */
 
@@ -445,6 +446,204 @@ START_TEST(span_attributes_over_resource)
 }
 END_TEST
 
+/* ---- the request read off the wire against protoc-c's unpack ---- */
+
+/* Everything a decode gives, as text: status and reason, the spans' lines, the refusals, the
+ * evaluations and the response. */
+static void outcome(bool reference, const uint8_t *p, size_t n, struct buf *out)
+{
+	struct arena *a = arena_new();
+	struct otlp_result r;
+	struct err e = {0};
+	enum status st = reference ? otlp_decode_reference(a, WS, p, n, NOW, &r, &e)
+				   : otlp_decode(a, WS, OTLP_PROTOBUF, p, n, NOW, &r, &e);
+
+	buf_printf(out, "%d %s\n", (int)st, st == ST_OK ? "" : e.msg);
+	if (st == ST_OK) {
+		for (size_t i = 0; i < r.nspans; i++) {
+			r.spans[i].ingested_at = NOW;
+			span_render(&r.spans[i], out);
+			buf_addc(out, '\n');
+		}
+		for (size_t i = 0; i < r.nerrors; i++)
+			buf_printf(out, "%s\n", r.errors[i]);
+		for (size_t i = 0; i < r.evals.n; i++) {
+			struct judgement j = r.evals.v[i].j;
+			j.id = j.id ? j.id : "-";
+			judgement_render(&j, out);
+			buf_printf(out, " %s\n", r.evals.v[i].id_time ? r.evals.v[i].id_time : "-");
+		}
+		otlp_response(&r, OTLP_PROTOBUF, out);
+		otlp_result_free(&r);
+	}
+	arena_free(a);
+}
+
+/* One request with what same_pb lacks: links, nested lists and maps, bytes, an empty
+ * AnyValue, a NUL and a SUB in strings, a scope without a name, two resources. */
+static uint8_t *varied_pb(size_t *len)
+{
+	Otlp__ExportTraceServiceRequest req = OTLP__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+	Otlp__ResourceSpans rs[2] = {OTLP__RESOURCE_SPANS__INIT, OTLP__RESOURCE_SPANS__INIT};
+	Otlp__ResourceSpans *rsp[2] = {&rs[0], &rs[1]};
+	Otlp__ScopeSpans ss = OTLP__SCOPE_SPANS__INIT, *ssp = &ss;
+	Otlp__Resource r = OTLP__RESOURCE__INIT;
+	Otlp__InstrumentationScope sc = OTLP__INSTRUMENTATION_SCOPE__INIT;
+	Otlp__Span *sp = pspan(TRACE, SPAN, "04b3cf9ef53b9f9b", "tool\x1a", 1795238683124000000ULL,
+			       1795238683124178766ULL);
+	Otlp__Span__Link *l = arena_alloc(ta, sizeof *l);
+	Otlp__AnyValue *by = av(OTLP__ANY_VALUE__VALUE_BYTES_VALUE);
+	Otlp__AnyValue *kl = av(OTLP__ANY_VALUE__VALUE_KVLIST_VALUE);
+	Otlp__AnyValue *arr = av(OTLP__ANY_VALUE__VALUE_ARRAY_VALUE);
+	uint8_t *p;
+
+	by->bytes_value = hexid("00ff10");
+	kl->kvlist_value = arena_alloc(ta, sizeof *kl->kvlist_value);
+	otlp__key_value_list__init(kl->kvlist_value);
+	kl->kvlist_value->values = kvs(2, kv_str("role", "user"), kv("n", av_int(-3)));
+	kl->kvlist_value->n_values = 2;
+	arr->array_value = arena_alloc(ta, sizeof *arr->array_value);
+	otlp__array_value__init(arr->array_value);
+	arr->array_value->values = arena_alloc(ta, 3 * sizeof(Otlp__AnyValue *));
+	arr->array_value->values[0] = kl;
+	arr->array_value->values[1] = av(OTLP__ANY_VALUE__VALUE__NOT_SET);
+	arr->array_value->values[2] = av_str("x\x1ay");
+	arr->array_value->n_values = 3;
+	sp->attributes = kvs(5, kv("bytes", by), kv("list", arr), kv("empty", NULL),
+			     kv_str("input.value", "with a NUL: \x01"), kv("map", kl));
+	sp->n_attributes = 5;
+	sp->kind = 2;
+	otlp__span__link__init(l);
+	l->trace_id = hexid(TRACE);
+	l->span_id = hexid("125f0fc7132bade8");
+	l->attributes = kvs(1, kv_str("link.kind", "follows"));
+	l->n_attributes = 1;
+	sp->links = &l;
+	sp->n_links = 1;
+	pstatus(sp, 2, "failed");
+	r.attributes = kvs(1, kv_str("service.name", "varied"));
+	r.n_attributes = 1;
+	sc.version = "2";
+	ss.scope = &sc;
+	ss.spans = &sp;
+	ss.n_spans = 1;
+	rs[0].resource = &r;
+	rs[0].scope_spans = &ssp;
+	rs[0].n_scope_spans = 1;
+	rs[1].scope_spans = &ssp;
+	rs[1].n_scope_spans = 1;
+	req.resource_spans = rsp;
+	req.n_resource_spans = 2;
+	*len = otlp__export_trace_service_request__get_packed_size(&req);
+	p = arena_alloc(ta, *len + 1);
+	otlp__export_trace_service_request__pack(&req, p);
+	/* The \x01 of input.value made a NUL: one AnyValue string holding it. */
+	for (size_t i = 0; i + 1 < *len; i++)
+		if (p[i] == ' ' && p[i + 1] == 0x01)
+			p[i + 1] = 0;
+	return p;
+}
+
+/* A request no SDK packs (written by hand): the resource after its scope_spans, the scope
+ * after its spans, a schema_url and an unknown field 100, the span kind and the status code
+ * as varints past 32 bits (CLIENT and ERROR in their low 32, all an enum keeps), a bool as a
+ * two-byte varint. */
+static const uint8_t odd_pb[] = {
+    0x0a, 0x85, 0x01, 0x12, 0x59, 0x12, 0x48, 0x0a, 0x10, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+    0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x12, 0x08, 0x01, 0x02, 0x03, 0x04, 0x05,
+    0x06, 0x07, 0x08, 0x30, 0x83, 0x80, 0x80, 0x80, 0x10, 0x4a, 0x08, 0x0a, 0x01, 0x62, 0x12, 0x03,
+    0x10, 0x80, 0x01, 0x7a, 0x09, 0x12, 0x01, 0x6d, 0x18, 0x82, 0x80, 0x80, 0x80, 0x10, 0x4a, 0x0f,
+    0x0a, 0x06, 0x63, 0x6c, 0x69, 0x65, 0x6e, 0x74, 0x12, 0x05, 0x0a, 0x03, 0x79, 0x65, 0x73, 0x0a,
+    0x0d, 0x0a, 0x0b, 0x73, 0x63, 0x6f, 0x70, 0x65, 0x2d, 0x61, 0x66, 0x74, 0x65, 0x72, 0x0a, 0x18,
+    0x0a, 0x16, 0x0a, 0x0c, 0x73, 0x65, 0x72, 0x76, 0x69, 0x63, 0x65, 0x2e, 0x6e, 0x61, 0x6d, 0x65,
+    0x12, 0x06, 0x0a, 0x04, 0x6c, 0x61, 0x74, 0x65, 0x1a, 0x0e, 0x68, 0x74, 0x74, 0x70, 0x73, 0x3a,
+    0x2f, 0x2f, 0x73, 0x63, 0x68, 0x65, 0x6d, 0x61, 0xa0, 0x06, 0x01};
+
+/* A file of the otlp fuzz corpus (t/fuzz/corpus/otlp: a selector byte, then the body). */
+static uint8_t *corpus(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *f;
+	uint8_t *p = arena_alloc(ta, 1 << 16);
+
+	snprintf(path, sizeof path, "%s/%s", OTLP_CORPUS, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "rb"));
+	*len = fread(p, 1, 1 << 16, f);
+	fclose(f);
+	ck_assert_uint_gt(*len, 1);
+	ck_assert_uint_eq(p[0] & 3, 0); /* protobuf traces */
+	(*len)--;
+	return p + 1;
+}
+
+/* Every request and many mutations of each (bytes replaced, often by a field key, bits
+ * flipped, bytes cut or put in) decode to the same outcome both ways: a mutation that makes a
+ * field come twice goes to protoc-c by the check's rule, one that moves, drops or adds fields
+ * stays on the wire reader. */
+START_TEST(wire_reader_equals_unpack)
+{
+	static const uint8_t keys[] = {0x0a, 0x12, 0x1a, 0x22, 0x2a, 0x30, 0x39, 0x41,
+				       0x4a, 0x5a, 0x6a, 0x7a, 0x08, 0x10, 0x18, 0x21,
+				       0x00, 0x7f, 0x80, 0xff, 0x01, 0x02};
+	const uint8_t *seeds[4];
+	size_t lens[4], same = 0, ok = 0;
+	uint64_t x = 35;
+	struct buf a, b;
+
+	seeds[0] = same_pb(&lens[0]);
+	seeds[1] = varied_pb(&lens[1]);
+	seeds[2] = corpus("proto-1", &lens[2]); /* the corpus's one protobuf trace request */
+	seeds[3] = odd_pb;
+	lens[3] = sizeof odd_pb;
+	buf_init(&a);
+	buf_init(&b);
+	for (size_t i = 0; i < 4 * 5000; i++) {
+		size_t n = lens[i % 4];
+		uint8_t *m = arena_alloc(ta, n + 8);
+
+		memcpy(m, seeds[i % 4], n);
+		for (int k = i < 4 ? 0 : 1 + (int)(x % 3); k > 0; k--) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+			size_t at = (size_t)(x >> 16) % n;
+			switch ((x >> 8) % 8) {
+			case 0:
+				n = at; /* cut */
+				break;
+			case 1:
+				memmove(m + at, m + at + 1, n - at - 1); /* a byte out */
+				n--;
+				break;
+			case 2:
+				memmove(m + at + 1, m + at, n - at); /* a byte in */
+				m[at] = (uint8_t)x;
+				n++;
+				break;
+			case 3:
+			case 4:
+				m[at] ^= (uint8_t)(1u << (x % 8));
+				break;
+			default:
+				m[at] = keys[(x >> 24) % sizeof keys];
+				break;
+			}
+			if (!n)
+				break;
+		}
+		a.len = b.len = 0;
+		outcome(false, m, n, &a);
+		outcome(true, m, n, &b);
+		ck_assert_msg(a.len == b.len && !memcmp(a.p, b.p, a.len),
+			      "input %zu differs:\nwire:   %s\nunpack: %s", i, a.p, b.p);
+		same++;
+		ok += a.p[0] == '0';
+	}
+	buf_free(&a);
+	buf_free(&b);
+	/* Not only refusals: many mutants decode. */
+	ck_assert_uint_gt(ok, same / 10);
+}
+END_TEST
+
 START_TEST(truncated_protobuf)
 {
 	size_t len, refused = 0;
@@ -651,6 +850,7 @@ Suite *check_suite(void)
 	tcase_add_checked_fixture(h, setup, teardown);
 	tcase_add_test(e, protobuf_equals_json);
 	tcase_add_test(e, span_attributes_over_resource);
+	tcase_add_test(e, wire_reader_equals_unpack);
 	tcase_add_test(h, truncated_protobuf);
 	tcase_add_test(h, wrong_wire_types);
 	tcase_add_test(h, overflowing_varints);

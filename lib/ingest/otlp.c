@@ -14,10 +14,11 @@
 
 /* ---- entry points ---- */
 
-enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
-			size_t len, int64_t now_us, struct otlp_result *out, struct err *e)
+static enum status decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
+			  size_t len, int64_t now_us, struct otlp_result *out, struct err *e,
+			  bool reference)
 {
-	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .err = e};
+	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .err = e, .pb_reference = reference};
 	bool ok;
 
 	ok = enc == OTLP_PROTOBUF ? otlp_pb_decode(&d, body, len) : otlp_json_decode(&d, body, len);
@@ -28,6 +29,18 @@ enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc,
 	}
 	*out = d.res;
 	return ST_OK;
+}
+
+enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
+			size_t len, int64_t now_us, struct otlp_result *out, struct err *e)
+{
+	return decode(a, ws, enc, body, len, now_us, out, e, false);
+}
+
+enum status otlp_decode_reference(struct arena *a, const char *ws, const void *body, size_t len,
+				  int64_t now_us, struct otlp_result *out, struct err *e)
+{
+	return decode(a, ws, OTLP_PROTOBUF, body, len, now_us, out, e, true);
 }
 
 void otlp_result_free(struct otlp_result *r)

@@ -18,6 +18,12 @@
 enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
 			size_t len, int64_t now_us, struct otlp_result *out, struct err *e);
 
+/* otlp_decode of a protobuf body with every request unpacked by protoc-c, where otlp_decode
+ * reads a plain one off the wire itself (otlp_pbwire.c): the reference the tests and the otlp
+ * fuzz harness compare the two against. */
+enum status otlp_decode_reference(struct arena *a, const char *ws, const void *body, size_t len,
+				  int64_t now_us, struct otlp_result *out, struct err *e);
+
 /* Releases the JSON values the decoded spans and evaluations hold (the arena keeps everything
  * else). */
 void otlp_result_free(struct otlp_result *r);

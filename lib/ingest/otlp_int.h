@@ -52,8 +52,9 @@ struct dec {
 	struct otlp_result res;
 	size_t span_cap, err_cap;
 	bool failed;
-	bool pb_sub;	 /* protobuf: the request's NULs were unpacked as SUBs (otlp_pb.c) */
-	struct err *err; /* may be NULL */
+	bool pb_sub;	   /* protobuf: the request's NULs were unpacked as SUBs (otlp_pb.c) */
+	bool pb_reference; /* protobuf traces: every request by protoc-c's unpack (the tests') */
+	struct err *err;   /* may be NULL */
 };
 
 /* The shared helpers (otlp_util.c), below every other file of the decoder. */
@@ -84,6 +85,10 @@ void otlp_map_free(struct raw_span *r);
 /* The two decoders of an ExportTraceServiceRequest; false when the request fails whole. */
 bool otlp_pb_decode(struct dec *d, const uint8_t *p, size_t n);
 bool otlp_json_decode(struct dec *d, const char *p, size_t n);
+
+/* A trace request scan_msg found plain (no merges), read off the wire (otlp_pbwire.c); sub:
+ * the request held a NUL in an AnyValue string. */
+bool otlp_pbwire_traces(struct dec *d, const uint8_t *p, size_t n, bool sub);
 
 /* The two decoders of an ExportLogsServiceRequest: otlp_logs_add for each record. */
 bool otlp_pb_logs(struct dec *d, const uint8_t *p, size_t n);

@@ -1,6 +1,7 @@
 /* otlp_pb: the protobuf ExportTraceServiceRequest (otel-egp.md 1.2) and ExportLogsServiceRequest
  * (opentelemetry-proto logs/v1), checked on the wire first, then unpacked by protoc-c's code
- * into struct raw_span and struct raw_log. */
+ * into struct raw_span and struct raw_log (a trace request the check finds plain is read off
+ * the wire by otlp_pbwire.c instead). */
 #include <string.h>
 
 #include "lib/ingest/otlp_int.h"
@@ -27,6 +28,10 @@ struct scan {
 		size_t at, len;
 	} * nuls;
 	size_t nnuls, capnuls;
+	/* A singular field twice in its message, or two values in one AnyValue: protobuf's
+	 * merge and last-one-wins rules apply, which only protoc-c's unpack follows (not
+	 * otlp_pbwire.c). */
+	bool merges;
 };
 
 static bool varint_long(struct scan *sc, const uint8_t **p, const uint8_t *end, uint64_t *out)
@@ -101,7 +106,7 @@ static bool scan_msg(struct scan *sc, const ProtobufCMessageDescriptor *md, cons
 	/* Attribute counts by field, each zeroed when its field first comes (bit fi of counted):
 	 * most messages have no attribute list, and zeroing all 32 was a cost of each. */
 	unsigned counts[32];
-	uint32_t counted = 0;
+	uint32_t counted = 0, seen = 0;
 
 	if (md == &otlp__any_value__descriptor && ++anydepth > OTLP_MAX_ANY_DEPTH)
 		return otlp_fail(sc->d, "attribute values nested deeper than %d levels",
@@ -120,6 +125,12 @@ static bool scan_msg(struct scan *sc, const ProtobufCMessageDescriptor *md, cons
 		if ((key >> 3) == 0 || (key >> 3) > 0x1fffffff)
 			return otlp_fail(sc->d, "%s: invalid field number", md->short_name);
 		f = field_of(md, key >> 3, &fi);
+		if (f && (md == &otlp__any_value__descriptor
+			      ? seen != 0
+			      : f->label != PROTOBUF_C_LABEL_REPEATED && (seen & 1u << fi)))
+			sc->merges = true;
+		if (f)
+			seen |= 1u << fi;
 		if (f && wt != wire_type(f->type) &&
 		    !(wt == 2 && f->label == PROTOBUF_C_LABEL_REPEATED &&
 		      f->type != PROTOBUF_C_TYPE_MESSAGE && f->type != PROTOBUF_C_TYPE_STRING &&
@@ -313,23 +324,21 @@ static void pb_span(struct dec *d, const Otlp__Span *sp, json_t *res_attrs, json
 	otlp_map_free(&r);
 }
 
-/* The request p[0, n) of message md, checked (scan_msg), then unpacked into the arena; NULL
- * when the request fails. */
-static void *unpack(struct dec *d, const ProtobufCMessageDescriptor *md, const uint8_t *p, size_t n)
+/* The request p[0, n) of message md, unpacked by protoc-c into the arena after scan_msg
+ * checked it into sc; NULL when the request fails. */
+static void *unpack(struct dec *d, struct scan *sc, const ProtobufCMessageDescriptor *md,
+		    const uint8_t *p, size_t n)
 {
-	struct scan sc = {d, 0, p, NULL, 0, 0};
 	ProtobufCAllocator al = {pb_alloc, pb_free, d->a};
 	void *m;
 
-	if (!scan_msg(&sc, md, p, n, 0))
-		return NULL;
-	if (sc.nnuls) {
+	if (sc->nnuls) {
 		uint8_t *copy = arena_alloc(d->a, n ? n : 1);
 		memcpy(copy, p, n);
-		for (size_t i = 0; i < sc.nnuls; i++)
-			for (size_t k = 0; k < sc.nuls[i].len; k++)
-				if (!copy[sc.nuls[i].at + k])
-					copy[sc.nuls[i].at + k] = 0x1a;
+		for (size_t i = 0; i < sc->nnuls; i++)
+			for (size_t k = 0; k < sc->nuls[i].len; k++)
+				if (!copy[sc->nuls[i].at + k])
+					copy[sc->nuls[i].at + k] = 0x1a;
 		p = copy;
 		d->pb_sub = true;
 	}
@@ -338,10 +347,12 @@ static void *unpack(struct dec *d, const ProtobufCMessageDescriptor *md, const u
 	return m;
 }
 
-bool otlp_pb_decode(struct dec *d, const uint8_t *p, size_t n)
+/* A request checked by scan_msg that needs protobuf's merge rules, or every one when d asks
+ * for the reference: each span from protoc-c's structs. */
+static bool pb_decode_unpacked(struct dec *d, struct scan *sc, const uint8_t *p, size_t n)
 {
 	Otlp__ExportTraceServiceRequest *req =
-	    unpack(d, &otlp__export_trace_service_request__descriptor, p, n);
+	    unpack(d, sc, &otlp__export_trace_service_request__descriptor, p, n);
 
 	if (!req)
 		return false;
@@ -365,13 +376,25 @@ bool otlp_pb_decode(struct dec *d, const uint8_t *p, size_t n)
 	return true;
 }
 
+bool otlp_pb_decode(struct dec *d, const uint8_t *p, size_t n)
+{
+	struct scan sc = {.d = d, .base = p};
+
+	if (!scan_msg(&sc, &otlp__export_trace_service_request__descriptor, p, n, 0))
+		return false;
+	if (sc.merges || d->pb_reference)
+		return pb_decode_unpacked(d, &sc, p, n);
+	return otlp_pbwire_traces(d, p, n, sc.nnuls > 0);
+}
+
 /* OTLP logs/v1: each LogRecord as a raw_log; resource and scope are the span's business. */
 bool otlp_pb_logs(struct dec *d, const uint8_t *p, size_t n)
 {
-	Otlp__ExportLogsServiceRequest *req =
-	    unpack(d, &otlp__export_logs_service_request__descriptor, p, n);
+	struct scan sc = {.d = d, .base = p};
+	Otlp__ExportLogsServiceRequest *req;
 
-	if (!req)
+	if (!scan_msg(&sc, &otlp__export_logs_service_request__descriptor, p, n, 0) ||
+	    !(req = unpack(d, &sc, &otlp__export_logs_service_request__descriptor, p, n)))
 		return false;
 	for (size_t i = 0; i < req->n_resource_logs; i++)
 		for (size_t j = 0; j < req->resource_logs[i]->n_scope_logs; j++) {
