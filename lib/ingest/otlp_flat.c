@@ -221,7 +221,7 @@ static json_t *rebuild_attrs(struct arena *a, json_t *attrs, const char *prefix,
 	/* Most spans hold no such list: look before copying every attribute. */
 	json_object_foreach(attrs, k, v)
 	{
-		if ((any = !strncmp(k, prefix, pl)))
+		if ((any = k[0] == prefix[0] && !strncmp(k, prefix, pl)))
 			break;
 	}
 	if (!any)

@@ -70,11 +70,16 @@ static enum span_status status_of(json_t *attrs, int64_t code)
 {
 	size_t n;
 	const struct catalog_source *r = field_sources(CATALOG_STATUS, &n);
-	const char *key = NULL, *v = NULL;
+	const char *key = NULL, *v = NULL, *asked = NULL;
 
-	for (size_t i = 0; i < n && !v; i++)
-		if (r[i].how == CATALOG_STATUS_ATTR && (v = str_attr(attrs, r[i].key)))
+	/* A key's rows sit together (one per value it names): each key is looked up once. */
+	for (size_t i = 0; i < n && !v; i++) {
+		if (r[i].how != CATALOG_STATUS_ATTR || (asked && !strcmp(asked, r[i].key)))
+			continue;
+		asked = r[i].key;
+		if ((v = str_attr(attrs, r[i].key)))
 			key = r[i].key;
+	}
 	for (size_t i = 0; i < n; i++) {
 		switch (r[i].how) {
 		case CATALOG_STATUS_ATTR:
@@ -104,7 +109,7 @@ static enum span_status status_of(json_t *attrs, int64_t code)
  * once. */
 #define OWN_MAX 32
 static const char *own_keys[OWN_MAX], *own_prefixes[OWN_MAX];
-static size_t n_own_keys, n_own_prefixes;
+static size_t n_own_keys, n_own_prefixes, own_prefix_len[OWN_MAX];
 
 static int cmp_own(const void *a, const void *b)
 {
@@ -121,8 +126,10 @@ static bool own_key(const char *k)
 			if (r[i].drop != CATALOG_DROP || !r[i].key)
 				continue;
 			if (r[i].how == CATALOG_OI_LIST || r[i].how == CATALOG_PREFIX) {
-				if (n_own_prefixes < OWN_MAX)
+				if (n_own_prefixes < OWN_MAX) {
+					own_prefix_len[n_own_prefixes] = strlen(r[i].key);
 					own_prefixes[n_own_prefixes++] = r[i].key;
+				}
 			} else if (n_own_keys < OWN_MAX) {
 				own_keys[n_own_keys++] = r[i].key;
 			}
@@ -131,7 +138,10 @@ static bool own_key(const char *k)
 	}
 	for (size_t lo = 0, hi = n_own_keys; lo < hi;) {
 		size_t mid = (lo + hi) / 2;
-		int c = strcmp(k, own_keys[mid]);
+		/* The first bytes tell most keys apart without a call. */
+		int c = (unsigned char)k[0] - (unsigned char)own_keys[mid][0];
+		if (!c)
+			c = strcmp(k, own_keys[mid]);
 		if (!c)
 			return true;
 		if (c < 0)
@@ -140,7 +150,7 @@ static bool own_key(const char *k)
 			lo = mid + 1;
 	}
 	for (size_t i = 0; i < n_own_prefixes; i++)
-		if (!strncmp(k, own_prefixes[i], strlen(own_prefixes[i])))
+		if (k[0] == own_prefixes[i][0] && !strncmp(k, own_prefixes[i], own_prefix_len[i]))
 			return true;
 	return false;
 }
