@@ -27,6 +27,8 @@ static const struct {
     [LAYOUT_ZST] = {"jsonl.zst", true, false, LAYOUT_ZST_TMP},
     [LAYOUT_ZST_TMP] = {"jsonl.zst.tmp", true, true, LAYOUT_ZST_TMP},
     [LAYOUT_LATE] = {"late.jsonl", true, false, LAYOUT_LATE},
+    /* Not *.jsonl*: a leftover of a killed reindex is never read as spans. */
+    [LAYOUT_LINES_TMP] = {"lines.tmp", true, true, LAYOUT_LINES_TMP},
     /* Derived: a text index alone makes no day (its shard must match it to be read). */
     [LAYOUT_TIX] = {"tix", true, false, LAYOUT_TIX_TMP, true},
     [LAYOUT_TIX_TMP] = {"tix.tmp", true, true, LAYOUT_TIX_TMP},

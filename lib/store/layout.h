@@ -10,15 +10,16 @@
 
 enum layout_file {
 	/* per shard (docs/FORMAT.md, "Files") */
-	LAYOUT_IDX,	/* the index: header and records */
-	LAYOUT_IDX_TMP, /* an index being rebuilt by reindex */
-	LAYOUT_JSONL,	/* the lines of an open shard */
-	LAYOUT_ZST,	/* the sealed lines */
-	LAYOUT_ZST_TMP, /* a sealed file being written */
-	LAYOUT_LATE,	/* lines that arrived after the seal */
-	LAYOUT_TIX,	/* the text index (derived) */
-	LAYOUT_TIX_TMP, /* a text index being written */
-	LAYOUT_TDX,	/* the text index of the tail, written with the data */
+	LAYOUT_IDX,	  /* the index: header and records */
+	LAYOUT_IDX_TMP,	  /* an index being rebuilt by reindex */
+	LAYOUT_JSONL,	  /* the lines of an open shard */
+	LAYOUT_ZST,	  /* the sealed lines */
+	LAYOUT_ZST_TMP,	  /* a sealed file being written */
+	LAYOUT_LATE,	  /* lines that arrived after the seal */
+	LAYOUT_LINES_TMP, /* a damaged day's lines written again by reindex, without the damage */
+	LAYOUT_TIX,	  /* the text index (derived) */
+	LAYOUT_TIX_TMP,	  /* a text index being written */
+	LAYOUT_TDX,	  /* the text index of the tail, written with the data */
 	/* per workspace */
 	LAYOUT_IDS,	/* span_id -> newest version */
 	LAYOUT_IDS_TMP, /* written aside, then renamed over it */

@@ -101,9 +101,12 @@ static enum status version_id(struct store *st, const char *ws, uint64_t loc, en
 			     ? open(p, O_RDONLY | O_CLOEXEC)
 			     : -1;
 		enum status rc = ST_UNAVAILABLE;
+		/* A day whose lines reindex wrote again has them in <day>.lines.tmp until then. */
 		if (fd >= 0 && io_pread_all(fd, &h, sizeof(h), 0) == 0 &&
 		    LOC_REC(loc) < h.committed && rec_read(fd, LOC_REC(loc), &r) == 0 &&
-		    lines_open(st, ws, LOC_DAY(loc), &h, SDATA_FD, &d) == ST_OK)
+		    ((layout_shard_path(p, st, ws, LOC_DAY(loc), LAYOUT_LINES_TMP) &&
+		      (d.fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0) ||
+		     lines_open(st, ws, LOC_DAY(loc), &h, SDATA_FD, &d) == ST_OK))
 			rc = lines_id_lit(&d, &r, lit);
 		lines_close(&d);
 		if (fd >= 0)
@@ -255,16 +258,42 @@ out:
 	return rc;
 }
 
+/* What a reindex cuts from the middle of a day's lines (issue 17: damage costs only the
+ * damaged part): each complete line that is no canonical record, and each sealed frame that no
+ * longer decompresses, kept for the quarantine. When out >= 0 the day is being written again
+ * as plain lines without them: every line kept goes there and its record points at it. */
+struct cuts {
+	struct buf kept; /* the bytes cut, in the quarantine's order */
+	size_t lines, blocks;
+	int out;	  /* <day>.lines.tmp, or -1 */
+	uint64_t written; /* bytes written to out */
+};
+
+/* p[from, to) of the lines kept, written to c->out when the day is written again. */
+static enum status cuts_keep(struct cuts *c, const char *p, size_t from, size_t to,
+			     const char *dname, struct err *e)
+{
+	if (!c || c->out < 0 || to == from)
+		return ST_OK;
+	if (io_write_all(c->out, p + from, to - from) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s.%s: %s", dname, layout_name(LAYOUT_LINES_TMP),
+			       strerror(errno));
+	c->written += to - from;
+	return ST_OK;
+}
+
 /* Appends the records of the complete lines in p[0, n), which start at stream offset base;
- * *used gets the bytes they cover (an unterminated last line is left out). */
+ * *used gets the bytes they cover (an unterminated last line is left out). A line that is no
+ * canonical record fails the day, or with c is cut (kept in c) and the rest indexed. */
 static enum status index_lines(enum store_kind kind, const char *p, size_t n, uint64_t base,
 			       struct buf *recs, size_t *used, const char *dname, const char *file,
-			       struct err *e)
+			       struct cuts *c, struct err *e)
 {
 	struct buf scratch;
 	enum status rc = ST_OK;
 	buf_init(&scratch);
 	*used = 0;
+	size_t run = 0; /* where the kept lines not yet written start */
 	for (size_t off = 0; off < n;) {
 		const char *nl = memchr(p + off, '\n', n - off);
 		if (!nl)
@@ -272,17 +301,28 @@ static enum status index_lines(enum store_kind kind, const char *p, size_t n, ui
 		size_t len = (size_t)(nl - (p + off));
 		struct idx_rec r;
 		if (!rec_line_record(kind, p + off, len, &scratch, &r)) {
-			rc = err_set(e, ST_INVALID, "%s.%s at byte %llu: not a canonical %s", dname,
-				     file, (unsigned long long)(base + off),
-				     rec_kind_of(kind)->noun);
-			break;
+			if (!c) {
+				rc =
+				    err_set(e, ST_INVALID, "%s.%s at byte %llu: not a canonical %s",
+					    dname, file, (unsigned long long)(base + off),
+					    rec_kind_of(kind)->noun);
+				break;
+			}
+			if ((rc = cuts_keep(c, p, run, off, dname, e)) != ST_OK)
+				break;
+			buf_add(&c->kept, p + off, len + 1);
+			c->lines++;
+			off = *used = run = off + len + 1;
+			continue;
 		}
-		r.off = base + off;
+		r.off = c && c->out >= 0 ? c->written + (off - run) : base + off;
 		r.len = (uint32_t)len;
 		r.crc = rec_crc(&r);
 		buf_add(recs, &r, sizeof(r));
 		off = *used = off + len + 1;
 	}
+	if (rc == ST_OK)
+		rc = cuts_keep(c, p, run, *used, dname, e);
 	buf_free(&scratch);
 	return rc;
 }
@@ -290,9 +330,10 @@ static enum status index_lines(enum store_kind kind, const char *p, size_t n, ui
 /* Indexes the lines of a sealed file up to stream offset upto, and none past it. upto is the
  * old header's extent when a re-seal stopped between renaming its file into place and its
  * commit: that file holds the late lines too, and the block the extent ends in goes on with
- * them; they stay the late file's records, indexed from it. */
+ * them; they stay the late file's records, indexed from it. A frame that does not decompress
+ * fails the day, or with c is cut whole (its compressed bytes kept in c). */
 static enum status index_sealed(enum store_kind kind, struct sealed *z, uint64_t upto,
-				struct buf *recs, const char *dname, struct err *e)
+				struct buf *recs, const char *dname, struct cuts *c, struct err *e)
 {
 	struct sdata d = {.fd = -1, .base = upto, .z = z};
 	struct buf raw;
@@ -304,12 +345,17 @@ static enum status index_sealed(enum store_kind kind, struct sealed *z, uint64_t
 		    want = upto - b->raw_off < b->rawlen ? (size_t)(upto - b->raw_off) : b->rawlen;
 		raw.len = 0;
 		buf_reserve(&raw, b->rawlen);
-		if (lines_read(&d, b->raw_off, raw.p, b->rawlen) < 0)
-			rc = err_set(e, ST_UNAVAILABLE, "%s.jsonl.zst block %llu: %s", dname,
-				     (unsigned long long)i, strerror(errno));
-		else if ((rc = index_lines(kind, raw.p, want, b->raw_off, recs, &used, dname,
-					   layout_name(LAYOUT_ZST), e)) == ST_OK &&
-			 used != want)
+		if (lines_read(&d, b->raw_off, raw.p, b->rawlen) < 0) {
+			if (!c || b->zoff + b->zlen > z->maplen) {
+				rc = err_set(e, ST_UNAVAILABLE, "%s.jsonl.zst block %llu: %s",
+					     dname, (unsigned long long)i, strerror(errno));
+				break;
+			}
+			buf_add(&c->kept, z->map + b->zoff, b->zlen);
+			c->blocks++;
+		} else if ((rc = index_lines(kind, raw.p, want, b->raw_off, recs, &used, dname,
+					     layout_name(LAYOUT_ZST), c, e)) == ST_OK &&
+			   used != want)
 			rc = err_set(e, ST_INVALID, "%s.jsonl.zst block %llu: a line crosses %s",
 				     dname, (unsigned long long)i,
 				     want < b->rawlen ? "the sealed extent" : "its end");
@@ -341,11 +387,12 @@ struct notes {
 	void *ctx;
 };
 
-/* Keeps the bytes p[0..n) that reindex cuts from the data of ws/day: appended to
- * <day>.quarantine beside the shard (made durable before the cut), and said, with the span ids
- * that can still be read in them. */
+/* Keeps the bytes p[0..n) that reindex cuts from the data of ws/day (what: which they are):
+ * appended to <day>.quarantine beside the shard (made durable before the cut), and said, with
+ * the span ids that can still be read in them. */
 static enum status quarantine(struct store *st, const char *ws, int32_t day, const char *dname,
-			      const char *p, size_t n, const struct notes *nt, struct err *e)
+			      const char *p, size_t n, const char *what, const struct notes *nt,
+			      struct err *e)
 {
 	char qp[PATH_MAX];
 	int fd = -1;
@@ -364,10 +411,8 @@ static enum status quarantine(struct store *st, const char *ws, int32_t day, con
 		return ST_OK;
 	struct buf msg;
 	buf_init(&msg);
-	buf_printf(&msg,
-		   "%s/%s: cut %zu bytes of an incomplete or damaged end into %s; span ids "
-		   "still readable in them:",
-		   ws, dname, n, qp);
+	buf_printf(&msg, "%s/%s: cut %zu bytes of %s into %s; span ids still readable in them:", ws,
+		   dname, n, what, qp);
 	size_t found = 0;
 	static const char key[] = "\"span_id\":\"";
 	for (const char *q = p; (q = memmem(q, n - (size_t)(q - p), key, sizeof key - 1));) {
@@ -392,7 +437,56 @@ struct rday {
 	int32_t day;
 	bool plain;	    /* the lines are <day>.jsonl (else the late file of a sealed day) */
 	uint64_t end, size; /* the bytes of the lines the new index covers, and the file's */
+	/* Damage inside the lines: they were written again, without it, to <day>.lines.tmp
+	 * (plain, whatever the day was), and what was cut waits for the quarantine. */
+	bool rewritten, was_sealed;
+	size_t lines, blocks;
+	struct buf cut;
 };
+
+/* Pass 1 of a damaged day, once the first reading found damage in c: the day's lines read
+ * again, every line kept written to <day>.lines.tmp and indexed there, the damaged lines, the
+ * frames that do not decompress and a torn end kept in rd->cut. The new header (*h) is a
+ * plain day's. */
+static enum status reindex_rewrite(struct store *st, const char *ws, struct rday *rd,
+				   struct sealed *z, const char *map, size_t size,
+				   struct idx_hdr *h, struct buf *recs, struct cuts *c,
+				   const char *dname, struct err *e)
+{
+	char lp[PATH_MAX];
+	if (!layout_shard_path(lp, st, ws, rd->day, LAYOUT_LINES_TMP))
+		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
+	c->kept.len = c->lines = c->blocks = c->written = 0;
+	recs->len = 0;
+	if ((c->out = open(lp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", lp, strerror(errno));
+	size_t end = 0;
+	enum status rc = z ? index_sealed(st->kind, z, h->sealed_bytes, recs, dname, c, e) : ST_OK;
+	if (rc == ST_OK && map)
+		rc = index_lines(st->kind, map, size, 0, recs, &end, dname,
+				 layout_name(z ? LAYOUT_LATE : LAYOUT_JSONL), c, e);
+	if (rc == ST_OK && end < size)
+		buf_add(&c->kept, map + end, size - end);
+	if (rc == ST_OK && fdatasync(c->out) < 0)
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", lp, strerror(errno));
+	close(c->out);
+	c->out = -1;
+	if (rc != ST_OK) {
+		unlink(lp);
+		return rc;
+	}
+	h->version = IDX_VERSION;
+	h->sealed_bytes = h->sealed_recs = 0;
+	rd->rewritten = true;
+	rd->was_sealed = z != NULL;
+	rd->plain = true;
+	rd->end = rd->size = c->written;
+	rd->lines = c->lines;
+	rd->blocks = c->blocks;
+	rd->cut = c->kept;
+	buf_init(&c->kept);
+	return ST_OK;
+}
 
 /* Pass 1 of a day: rebuilds its index from its lines alone (the plain JSONL of an open
  * shard, or the sealed file and the late lines of a sealed one). Parses every complete line and
@@ -415,13 +509,18 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 	struct stat sb;
 	struct idx_hdr old, h;
 	struct buf recs;
+	struct cuts c = {.out = -1};
 	buf_init(&recs);
+	buf_init(&c.kept);
 	rec_hdr_init(&h, day);
 	enum status rc = ST_UNAVAILABLE;
 	if (lfd < 0 || io_lock_fd(lfd) < 0) {
 		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dname, strerror(errno));
 		goto out;
 	}
+	/* What a killed reindex left: the day's lines are written again only if damaged. */
+	if (layout_shard_path(dp, st, ws, day, LAYOUT_LINES_TMP))
+		unlink(dp);
 	/* Sealed when the old header says so, or when only the sealed file is left. The old
 	 * header's extent wins over a larger sealed file (a seal that stopped before its
 	 * commit): the late lines continue from it. */
@@ -437,7 +536,7 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 		}
 		h.version = IDX_VERSION_SEALED;
 		h.sealed_bytes = hdr_ok && old.sealed_bytes ? old.sealed_bytes : z->h->bytes;
-		if ((rc = index_sealed(st->kind, z, h.sealed_bytes, &recs, dname, e)) != ST_OK)
+		if ((rc = index_sealed(st->kind, z, h.sealed_bytes, &recs, dname, &c, e)) != ST_OK)
 			goto out;
 		h.sealed_recs = recs.len / sizeof(struct idx_rec);
 		if (!layout_shard_path(dp, st, ws, day, LAYOUT_LATE))
@@ -458,12 +557,17 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 			goto out;
 		}
 		if ((rc = index_lines(st->kind, map, size, h.sealed_bytes, &recs, &end, dname,
-				      layout_name(plain ? LAYOUT_JSONL : LAYOUT_LATE), e)) != ST_OK)
+				      layout_name(plain ? LAYOUT_JSONL : LAYOUT_LATE), &c, e)) !=
+		    ST_OK)
 			goto out;
 		rc = ST_UNAVAILABLE;
 	}
 	rd->end = end;
 	rd->size = size;
+	if ((c.lines || c.blocks) &&
+	    (rc = reindex_rewrite(st, ws, rd, z, map, size, &h, &recs, &c, dname, e)) != ST_OK)
+		goto out;
+	rc = ST_UNAVAILABLE;
 	h.committed = recs.len / sizeof(struct idx_rec);
 	/* Every record and line is on disk once this index is (the lines synced here): after a
 	 * power cut none is checked again. Without syncs none is ever durable (as writers). */
@@ -490,7 +594,38 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	buf_free(&recs);
+	buf_free(&c.kept);
 	return rc;
+}
+
+/* Before the new index of a day whose lines were written again goes in place: what was cut
+ * kept in the quarantine, the text index (of the old record numbers) removed and the lines
+ * renamed over <day>.jsonl. A sealed day's header still names its sealed file until the
+ * index is renamed, so until then that <day>.jsonl is a leftover no reader takes; a plain
+ * day's old index names the old offsets of this file until then (a reindex run again after a
+ * kill here indexes the lines written, and finds no damage left). */
+static enum status publish_lines(struct store *st, const char *ws, const struct rday *rd,
+				 const char *dname, const struct notes *nt, struct err *e)
+{
+	char lp[PATH_MAX], dp[PATH_MAX], xp[PATH_MAX], what[160];
+	if (!layout_shard_path(lp, st, ws, rd->day, LAYOUT_LINES_TMP) ||
+	    !layout_shard_path(dp, st, ws, rd->day, LAYOUT_JSONL) ||
+	    !layout_shard_path(xp, st, ws, rd->day, LAYOUT_TIX))
+		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
+	int k = rd->lines ? snprintf(what, sizeof what, "%zu damaged line%s%s", rd->lines,
+				     rd->lines == 1 ? "" : "s", rd->blocks ? " and " : "")
+			  : 0;
+	if (rd->blocks)
+		snprintf(what + k, sizeof what - (size_t)k,
+			 "%zu sealed block%s that cannot be decompressed", rd->blocks,
+			 rd->blocks == 1 ? "" : "s");
+	enum status rc = quarantine(st, ws, rd->day, dname, rd->cut.p, rd->cut.len, what, nt, e);
+	if (rc != ST_OK)
+		return rc;
+	unlink(xp);
+	if (rename(lp, dp) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
+	return ST_OK;
 }
 
 /* Pass 2 of a day, under its shard lock: the new index (its superseded flags already right)
@@ -512,6 +647,8 @@ static enum status reindex_publish(struct store *st, const char *ws, const struc
 		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dname, strerror(errno));
 		goto out;
 	}
+	if (rd->rewritten && (rc = publish_lines(st, ws, rd, dname, nt, e)) != ST_OK)
+		goto out;
 	/* The new header has no text tail (text_end 0): the old one's segments go first, so no
 	 * reader of the new index ever reads them. */
 	unlink(xp);
@@ -520,6 +657,13 @@ static enum status reindex_publish(struct store *st, const char *ws, const struc
 		rc = err_set(e, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));
 		goto out;
 	}
+	/* A sealed day written again is plain now: its sealed and late files are leftovers. */
+	static const enum layout_file sealed_files[] = {LAYOUT_ZST, LAYOUT_LATE};
+	for (size_t k = 0; rd->was_sealed && k < 2; k++)
+		if (layout_shard_path(xp, st, ws, rd->day, sealed_files[k]))
+			unlink(xp);
+	if (rd->rewritten)
+		layout_sync_dir(st, ws);
 	if (rd->end < rd->size) {
 		size_t n = (size_t)(rd->size - rd->end);
 		cut = xmalloc(n);
@@ -528,7 +672,8 @@ static enum status reindex_publish(struct store *st, const char *ws, const struc
 			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
 			goto out;
 		}
-		if ((rc = quarantine(st, ws, rd->day, dname, cut, n, nt, e)) != ST_OK)
+		if ((rc = quarantine(st, ws, rd->day, dname, cut, n, "an incomplete or damaged end",
+				     nt, e)) != ST_OK)
 			goto out;
 		if (ftruncate(dfd, (off_t)rd->end) < 0) {
 			rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
@@ -629,7 +774,8 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 	uint64_t *bytes = xmalloc((nd ? nd : 1) * sizeof *bytes);
 	for (size_t i = 0; i < nd; i++)
 		pr.bytes_total += bytes[i] = rebuild_day_bytes(st, ws, days[i]);
-	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
+	size_t built = 0;
+	for (size_t i = 0; rc == ST_OK && i < nd; i++, built++) {
 		rd[i] = (struct rday){.day = days[i]};
 		rc = reindex_build(st, ws, &rd[i], &v, &nv, &cap, e);
 		pr.done = i + 1;
@@ -656,6 +802,8 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 	if (jfd >= 0)
 		close(jfd);
 	free(v);
+	for (size_t i = 0; i < built; i++)
+		buf_free(&rd[i].cut);
 	free(rd);
 	free(days);
 	close(lockfd);
