@@ -158,6 +158,11 @@ bool db_line(struct scan_day *s, size_t ri, const char **p, size_t *n)
 	return true;
 }
 
+bool db_row(struct scan_day *s, size_t ri, const char **p, size_t *n)
+{
+	return db_line(s, ri, p, n) && rec_line_sound(s->q->st->kind, *p, *n, &s->sh.recs[ri]);
+}
+
 /* Day index range [*lo, *hi) whose shards can hold started_at in [smin, smax]. */
 void db_window(struct scan *db, int64_t smin, int64_t smax, size_t *lo, size_t *hi)
 {

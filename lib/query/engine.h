@@ -143,6 +143,10 @@ struct store_tix *db_tix(struct scan_day *s);
 const struct store_tdx_cols *db_tail_cols(struct scan_day *s);
 struct scan_day *db_shard(struct scan *db, size_t di);
 bool db_line(struct scan_day *s, size_t ri, const char **p, size_t *n);
+/* db_line for a line to be served (a page's row, a visited span or trace): false too when
+ * the line was damaged since it was written (rec_line_sound), so that no answer carries its
+ * bytes. */
+bool db_row(struct scan_day *s, size_t ri, const char **p, size_t *n);
 void db_window(struct scan *db, int64_t smin, int64_t smax, size_t *lo, size_t *hi);
 bool db_key_window(struct scan *db, enum store_key which, uint64_t h, size_t *lo, size_t *hi);
 

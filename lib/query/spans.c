@@ -152,7 +152,7 @@ static bool find_cursor(struct query *q, struct scan *db, const struct rec_filte
 static void visit_row(struct scan_day *sh, size_t i, const struct span_ctx *sc)
 {
 	struct query_row row;
-	if (!db_line(sh, i, &row.line, &row.len))
+	if (!db_row(sh, i, &row.line, &row.len))
 		return;
 	row.started_us = sh->sh.recs[i].started_us;
 	sc->visit(sc->visit_ctx, &row);
@@ -310,7 +310,7 @@ static enum status span_rows(struct query *q, void *arg)
 		const char *p;
 		size_t len;
 		struct scan_day *sh = db_shard(&db, cd->a);
-		if (!sh || !db_line(sh, cd->b, &p, &len))
+		if (!sh || !db_row(sh, cd->b, &p, &len))
 			continue;
 		struct query_row *r = &out->rows[out->n++];
 		r->line = arena_strndup(q->a, p, len);

@@ -147,7 +147,7 @@ bool traces_row(struct scan *db, const struct hslot *h, struct query_trace *t)
 	const char *p;
 	size_t n;
 	struct scan_day *sh = db_shard(db, h->di);
-	if (!sh || !db_line(sh, h->ri, &p, &n))
+	if (!sh || !db_row(sh, h->ri, &p, &n))
 		return false;
 	t->root.line = arena_strndup(db->q->a, p, n);
 	t->root.len = n;
@@ -166,7 +166,7 @@ static void trace_session(struct scan *db, const struct hslot *root, const struc
 	size_t n, vn;
 	if (!named || !named->count || !sh || !(sh->sh.recs[root->ri].flags & REC_SESSION_DEFAULT))
 		return;
-	if ((sh = db_shard(db, named->di)) && db_line(sh, named->ri, &p, &n) &&
+	if ((sh = db_shard(db, named->di)) && db_row(sh, named->ri, &p, &n) &&
 	    jline_get(p, n, "session_id", &v, &vn))
 		t->session = arena_strndup(db->q->a, v, vn);
 }
@@ -394,7 +394,7 @@ static void visit_trace(struct scan *db, const struct hslot *h, const struct que
 	struct query_trace t = {0};
 	if (u)
 		t.u = *u;
-	if (!sh || !db_line(sh, h->ri, &t.root.line, &t.root.len))
+	if (!sh || !db_row(sh, h->ri, &t.root.line, &t.root.len))
 		return;
 	t.root.started_us = sh->sh.recs[h->ri].started_us;
 	t.ended_us = sh->sh.recs[h->ri].ended_us;

@@ -118,7 +118,8 @@ static enum status read_version(struct store *st, const char *ws, uint64_t look,
 		rc = ST_UNAVAILABLE;
 		goto out;
 	}
-	if (!rec_line_has_id(out->p + start, r.len, lit))
+	if (!rec_line_has_id(out->p + start, r.len, lit) ||
+	    !rec_line_sound(st->kind, out->p + start, r.len, &r))
 		goto out;
 	out->len += r.len;
 	out->p[out->len] = 0;
@@ -159,7 +160,8 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 				continue;
 			size_t start = out->len;
 			if (shard_line(&sh, k, out) == ST_OK &&
-			    rec_line_has_id(out->p + start, r->len, lit)) {
+			    rec_line_has_id(out->p + start, r->len, lit) &&
+			    rec_line_sound(st->kind, out->p + start, r->len, r)) {
 				rc = ST_OK;
 				break;
 			}

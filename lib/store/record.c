@@ -421,6 +421,19 @@ bool rec_line_record(enum store_kind kind, const char *line, size_t len, struct 
 					: rec_from_line(line, len, scratch, r);
 }
 
+bool rec_line_sound(enum store_kind kind, const char *line, size_t len, const struct idx_rec *r)
+{
+	struct buf scratch;
+	struct idx_rec w;
+	buf_init(&scratch);
+	bool ok = rec_line_record(kind, line, len, &scratch, &w) && w.span_h == r->span_h &&
+		  w.trace_h == r->trace_h && w.session_h == r->session_h &&
+		  w.parent_h == r->parent_h && w.started_us == r->started_us &&
+		  w.ended_us == r->ended_us && w.ingested_us == r->ingested_us;
+	buf_free(&scratch);
+	return ok;
+}
+
 /* ---- what the write path needs of each kind of record ---- */
 
 static const char *span_id_of(const void *o)

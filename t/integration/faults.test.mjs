@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, request, ingestSpans, makeSpan, dayTime, spandexOk, childPids, run, BUILDDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, request, ingestSpans, makeSpan, dayTime, spandexCli, spandexOk, childPids, run, BUILDDIR, WS_PREFIX } from '../harness.mjs';
 
 const SHIM = path.join(BUILDDIR, 't', 'fault', 'libfault.so');
 const data = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-faults-'));
@@ -164,4 +164,58 @@ test('a file-size limit refuses a write with 503 in each API\'s shape, and fails
 	} finally {
 		fs.rmSync(out, { force: true });
 	}
+});
+
+// A byte of a stored line damaged on disk (issue 17): a NUL in the middle of a line went out
+// as it was in NeMo's get, span page and traces page, a 200 whose body was no JSON; a changed
+// id went out as a span that was never stored. Now no API serves the line's bytes: the get is
+// a 404 and pages leave it out, while totals, summed from the index, count it until reindex
+// cuts it (README, "Limits"); then items and totals agree.
+test('a damaged stored line is served by no API; totals count it until reindex cuts it', async () => {
+	const srv = await serve(null);
+	const ws = 'rotten';
+	try {
+		const spans = Array.from({ length: 6 }, (_, i) => makeSpan(`rot-${i}`, { trace_id: `rot-t${i}`, started_at: dayTime(i * 1000, 1) }));
+		assert.equal((await ingestSpans(ws, spans, { base: srv.base })).status, 201);
+		const file = path.join(data, ws, fs.readdirSync(path.join(data, ws)).find((f) => f.endsWith('.jsonl')));
+		const b = fs.readFileSync(file);
+		const lineAt = (k) => { let at = 0; for (let i = 0; i < k; i++) at = b.indexOf(10, at) + 1; return at; };
+		b[lineAt(1) + ((b.indexOf(10, lineAt(1)) - lineAt(1)) >> 1)] = 0; // rot-1: a NUL
+		b[lineAt(3) + '{"span_id":"'.length] = 'X'.charCodeAt(0); // rot-3 reads as Xot-3
+		fs.writeFileSync(file, b);
+		const want = ['rot-0', 'rot-2', 'rot-4', 'rot-5'];
+		const check = async (total, gone) => {
+			for (const id of gone) {
+				const g = await request('GET', `${WS_PREFIX}/${ws}/spans/${id}`, { base: srv.base });
+				assert.equal(g.status, 404, `${id}: ${g.text}`);
+			}
+			const l = await request('GET', `${WS_PREFIX}/${ws}/spans?page_size=100`, { base: srv.base });
+			assert.ok(l.json, `a page that is JSON: ${l.text}`);
+			assert.deepEqual(l.json.data.map((s) => s.span_id).sort(), want);
+			assert.equal(l.json.pagination.total_results, total);
+			const t = await request('GET', `${WS_PREFIX}/${ws}/traces?page_size=100`, { base: srv.base });
+			assert.ok(t.json, `a traces page that is JSON: ${t.text}`);
+			assert.deepEqual(t.json.data.map((x) => x.root_span_id).sort(), want);
+			const sgp = await request('POST', '/v5/spans/search', { base: srv.base, body: {}, headers: { 'x-selected-account-id': ws, 'Content-Type': 'application/json' } });
+			assert.deepEqual(sgp.json.items.map((s) => s.id ?? s.span_id).length, want.length, sgp.text);
+			assert.equal(sgp.json.total, total);
+		};
+		await check(6, ['rot-1', 'rot-3', 'Xot-3']);
+		const v = await spandexCli(['verify', data, '--workspace', ws]);
+		assert.equal(v.code, 1, 'verify names the damage');
+		assert.match(v.stdout, /span_h differs from the data/);
+		// The changed id is a canonical line of another span, which reindex cannot tell from
+		// one stored so (lines carry no checksum of their own): put back before it runs.
+		b[lineAt(3) + '{"span_id":"'.length] = 'r'.charCodeAt(0);
+		fs.writeFileSync(file, b);
+		want.push('rot-3');
+		want.sort();
+		const r = await spandexCli(['reindex', data, '--workspace', ws]);
+		assert.equal(r.code, 0, r.stderr);
+		assert.match(r.stderr, /cut \d+ bytes of 1 damaged line into .*; span ids still readable in them: rot-1\n/);
+		await check(5, ['rot-1', 'Xot-3']);
+	} finally {
+		await srv.stop();
+	}
+	await spandexOk(['verify', data]);
 });
