@@ -102,9 +102,10 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 	int lockfd = layout_ws_lock(st, ws, true);
 	if (lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
-	enum status rc = settle_prepare(st, ws, &t, &jfd);
+	struct err se = {ST_OK, ""};
+	enum status rc = settle_prepare(st, ws, &t, &jfd, &se);
 	if (rc != ST_OK) {
-		rc = err_set(e, rc, "%s: id table or journal: %s", ws, strerror(errno));
+		rc = err_set(e, rc, "%s: %s", ws, err_text(&se));
 		goto out;
 	}
 	const struct tab *tabs[SNAP__TABLES] = {&t.id, &t.tr, &t.se};

@@ -2,6 +2,7 @@
  * the recovery is idempotent, so a crash during recovery is recovered the same way. */
 #include "lib/store/journal.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
@@ -229,6 +230,20 @@ static enum status sync_undone(struct store *st, struct wshard *w)
 	return ST_OK;
 }
 
+/* Whether entries j can be a batch's: each names a day of ws whose index exists (a batch
+ * opens its shards before it writes the journal) and counts that do not go backwards. A
+ * journal whose bytes were damaged (its magic, making it read as format 1, or an entry) names
+ * days no batch wrote: settled as it is, every writer would fail on a day that is no shard. */
+static bool entries_sound(struct store *st, const char *ws, const struct jent *j, size_t n)
+{
+	char p[PATH_MAX];
+	for (size_t i = 0; i < n; i++)
+		if (!layout_shard_path(p, st, ws, j[i].day, LAYOUT_IDX) || access(p, F_OK) < 0 ||
+		    (j[i].end && j[i].end < j[i].start))
+			return false;
+	return true;
+}
+
 enum status journal_recover(struct store *st, const char *ws, int jfd, struct keytable_set *t,
 			    bool settle)
 {
@@ -244,6 +259,11 @@ enum status journal_recover(struct store *st, const char *ws, int jfd, struct ke
 	if (!n) {
 		free(j);
 		return journal_clear(jfd) < 0 ? ST_UNAVAILABLE : ST_OK;
+	}
+	if (!entries_sound(st, ws, j, n)) {
+		free(j);
+		errno = JOURNAL_DAMAGED;
+		return ST_UNAVAILABLE;
 	}
 	struct writeset_set set = {.st = st, .ws = ws, .next = {.settle = settle}};
 	struct buf lit;

@@ -7,6 +7,7 @@
 #ifndef SPANDEX_STORE_JOURNAL_H
 #define SPANDEX_STORE_JOURNAL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "lib/store/store.h"
@@ -38,6 +39,9 @@ int journal_clear(int jfd);
  * settle after a power cut (struct wopen). */
 enum status journal_recover(struct store *st, const char *ws, int jfd, struct keytable_set *t,
 			    bool settle);
+/* errno after a journal_recover or journal_settle that found the journal damaged (it names
+ * days that hold no shard of ws): nothing was settled, and only reindex starts it again. */
+#define JOURNAL_DAMAGED EBADMSG
 /* Under the workspace lock, what every writer, admin command and verify does first: settles
  * an interrupted batch (journal_recover) and, the first time in a boot (the journal names
  * another), every day after a power cut (struct wopen's settle, and the text of each tail).

@@ -405,9 +405,10 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 	if (lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
 	/* First what the next writer would do: finish an interrupted batch, whatever its days. */
-	enum status rc = settle_ws(st, ws);
+	struct err se = {ST_OK, ""};
+	enum status rc = settle_ws(st, ws, &se);
 	if (rc != ST_OK) {
-		rc = err_set(e, rc, "%s: finishing the journal: %s", ws, strerror(errno));
+		rc = err_set(e, rc, "%s: finishing the journal: %s", ws, err_text(&se));
 		goto out;
 	}
 	rc = layout_shard_days(st, ws, &dd, &ndd);

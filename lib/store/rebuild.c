@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -760,8 +761,16 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 	 * and indexes every complete line. */
 	struct keytable_set t = TAB_SET_CLOSED;
 	int jfd = journal_open(st, ws);
-	if (jfd >= 0 && keytable_open_all(st, ws, &t) == ST_OK)
-		(void)journal_settle(st, ws, jfd, &t);
+	if (jfd >= 0 && keytable_open_all(st, ws, &t) == ST_OK &&
+	    journal_settle(st, ws, jfd, &t) != ST_OK && errno == JOURNAL_DAMAGED && note) {
+		char msg[256];
+		snprintf(
+		    msg, sizeof msg,
+		    "%s: the journal is damaged (it names days that hold no shard): no batch is "
+		    "settled from it, and it starts again once every line is indexed",
+		    ws);
+		note(nctx, msg);
+	}
 	keytable_close_all(&t);
 	enum status rc = layout_shard_days(st, ws, &days, &nd);
 	if (rc != ST_OK)

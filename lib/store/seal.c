@@ -251,8 +251,9 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	}
 	/* A batch a writer left is settled first, as the next writer would: a seal takes in only
 	 * records no batch can take back. */
-	if ((rc = settle_ws(st, ws)) != ST_OK) {
-		rc = err_set(e, rc, "%s: settling the journal: %s", ws, strerror(errno));
+	struct err se = {ST_OK, ""};
+	if ((rc = settle_ws(st, ws, &se)) != ST_OK) {
+		rc = err_set(e, rc, "%s: settling the journal: %s", ws, err_text(&se));
 		goto out;
 	}
 	if ((lfd = shard_lock_open(ip)) < 0) {

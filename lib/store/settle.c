@@ -3,8 +3,10 @@
  * died past its commit point finished by a reader (store_finish). */
 #include "lib/store/settle.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,15 +18,26 @@
 #include "lib/store/rebuild.h"
 #include "lib/store/record.h"
 
-enum status settle_prepare(struct store *st, const char *ws, struct keytable_set *t, int *jfd)
+enum status settle_prepare(struct store *st, const char *ws, struct keytable_set *t, int *jfd,
+			   struct err *e)
 {
 	enum status rc = keytable_open_all(st, ws, t);
 	if (rc != ST_OK)
-		return rc;
+		return err_set(e, rc, "id table: %s", strerror(errno));
 	*jfd = journal_open(st, ws);
 	if (*jfd < 0)
-		return ST_UNAVAILABLE;
-	rc = journal_settle(st, ws, *jfd, t);
+		return err_set(e, ST_UNAVAILABLE, "journal: %s", strerror(errno));
+	if ((rc = journal_settle(st, ws, *jfd, t)) != ST_OK) {
+		if (errno != JOURNAL_DAMAGED)
+			return err_set(e, rc, "journal: %s", strerror(errno));
+		/* README, "Operations": reindex settles no batch from it and starts it again. */
+		return err_set(
+		    e, rc,
+		    "the journal of workspace %s is damaged (it names days that hold no "
+		    "shard): no write can finish until `spandex reindex DATA --workspace "
+		    "%s` rebuilds the indexes from the lines and starts a new journal",
+		    ws, ws);
+	}
 	uint64_t boot = io_boot_id();
 	if (rc == ST_OK &&
 	    (t->id.hdr->boot != boot || t->tr.hdr->boot != boot || t->se.hdr->boot != boot)) {
@@ -32,15 +45,17 @@ enum status settle_prepare(struct store *st, const char *ws, struct keytable_set
 		rc = rebuild_ids(st, ws);
 		if (rc == ST_OK)
 			rc = keytable_open_all(st, ws, t);
+		if (rc != ST_OK)
+			err_set(e, rc, "id table: %s", strerror(errno));
 	}
 	return rc;
 }
 
-enum status settle_ws(struct store *st, const char *ws)
+enum status settle_ws(struct store *st, const char *ws, struct err *e)
 {
 	struct keytable_set t = TAB_SET_CLOSED;
 	int jfd = -1;
-	enum status rc = settle_prepare(st, ws, &t, &jfd);
+	enum status rc = settle_prepare(st, ws, &t, &jfd, e);
 	keytable_close_all(&t);
 	if (jfd >= 0)
 		close(jfd);
@@ -66,7 +81,7 @@ bool store_finish(struct store *st, const char *ws)
 	bool done = false;
 	struct stat sb; /* a lock file unlinked meanwhile: its workspace was taken away */
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &sb) == 0 && sb.st_nlink > 0)
-		done = settle_ws(st, ws) == ST_OK;
+		done = settle_ws(st, ws, &(struct err){ST_OK, ""}) == ST_OK;
 	close(fd);
 	return done;
 }

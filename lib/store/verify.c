@@ -245,9 +245,9 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 		return v.problems;
 	}
 	/* What the next writer would do first: finish an interrupted batch. */
-	if (settle_prepare(st, ws, &t, &jfd) != ST_OK) {
-		problem(&v, "%s: cannot open the id table or finish the journal: %s", v.name,
-			strerror(errno));
+	struct err e = {ST_OK, ""};
+	if (settle_prepare(st, ws, &t, &jfd, &e) != ST_OK) {
+		problem(&v, "%s: cannot settle the workspace: %s", v.name, err_text(&e));
 		goto out;
 	}
 	layout_shard_days(st, ws, &dd, &ndd);

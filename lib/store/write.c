@@ -167,8 +167,7 @@ static enum status batch_lock(struct batch *b, struct err *e)
 	}
 	if (b->lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "workspace lock: %s", strerror(errno));
-	enum status rc = settle_prepare(b->st, b->ws, &b->t, &b->jfd);
-	return rc == ST_OK ? rc : err_set(e, rc, "id table: %s", strerror(errno));
+	return settle_prepare(b->st, b->ws, &b->t, &b->jfd, e);
 }
 
 /* Plan: room in the tables (before anything is written, so that a full disk fails the batch

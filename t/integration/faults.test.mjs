@@ -219,3 +219,37 @@ test('a damaged stored line is served by no API; totals count it until reindex c
 	}
 	await spandexOk(['verify', data]);
 });
+
+// A damaged journal (a flipped byte of its magic reads it as the oldest format; of an entry,
+// as a batch on a day that is no shard): every write was refused with "id table: No such file
+// or directory", and verify said "cannot open the id table or finish the journal: No such file
+// or directory", naming neither the journal nor the way out. Now both say the journal is
+// damaged and that `spandex reindex` starts it again, which it does (and says so).
+test('a damaged journal is named as such, with the command that starts it again', async () => {
+	const srv = await serve(null);
+	try {
+		for (const [k, damage] of [[0, (b) => { b[2] ^= 0x40; }], [1, (b) => { b[8] = 1; b[64] = 0x7f; b[67] = 0x7f; }]]) {
+			const ws = `jrn-${k}`;
+			assert.equal((await ingestSpans(ws, batch(ws, 3), { base: srv.base })).status, 201);
+			const jf = path.join(data, ws, 'journal');
+			const b = fs.readFileSync(jf);
+			damage(b);
+			fs.writeFileSync(jf, b);
+			const w = await ingestSpans(ws, batch(`${ws}-more`, 3), { base: srv.base });
+			assertRefused(w);
+			const why = new RegExp(`the journal of workspace ${ws} is damaged .*\`spandex reindex DATA --workspace ${ws}\``);
+			assert.match(w.json.detail, why);
+			let r = await spandexCli(['verify', data, '--workspace', ws]);
+			assert.equal(r.code, 1);
+			assert.match(r.stdout, why);
+			r = await spandexCli(['reindex', data, '--workspace', ws]);
+			assert.equal(r.code, 0, r.stderr);
+			assert.match(r.stderr, new RegExp(`${ws}: the journal is damaged`));
+			assert.equal((await ingestSpans(ws, batch(`${ws}-more`, 3), { base: srv.base })).status, 201);
+			assert.equal((await ids(srv, ws)).length, 6);
+			await spandexOk(['verify', data, '--workspace', ws]);
+		}
+	} finally {
+		await srv.stop();
+	}
+});
