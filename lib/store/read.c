@@ -85,9 +85,12 @@ void store_release(int fd)
 
 /* Reads record rec of ws/day and its line if it holds span lit (hash h): through the
  * process's mappings of the day's index and lines, a stat of each once mapped, and none when
- * a stat under look found them. */
+ * a stat under look found them. *damaged: the slot names no committed record, or one that
+ * fails its checksum or holds another span (a byte of the index or of the table flipped on
+ * disk: a reader only sees slots of published batches, each naming a record of its hash). */
 static enum status read_version(struct store *st, const char *ws, uint64_t look, int32_t day,
-				uint32_t rec, uint64_t h, const struct buf *lit, struct buf *out)
+				uint32_t rec, uint64_t h, const struct buf *lit, struct buf *out,
+				bool *damaged)
 {
 	char p[PATH_MAX];
 	size_t len;
@@ -96,6 +99,7 @@ static enum status read_version(struct store *st, const char *ws, uint64_t look,
 	enum status rc = ST_NOT_FOUND;
 	struct idx_rec r;
 	struct idx_hdr hdr;
+	bool sound = false;
 	/* The id table names a record only after its batch was published, and the checksum, the
 	 * hash and the id in the line prove the rest; the record must still be one a reader
 	 * sees (not cut by an undo since). The header says where the lines are (open or
@@ -107,7 +111,7 @@ static enum status read_version(struct store *st, const char *ws, uint64_t look,
 	    rec >= lines_visible(st, ws, look, (const struct idx_hdr *)m, m))
 		goto out;
 	memcpy(&r, m + STORE_IDX_HDR + (size_t)rec * sizeof(r), sizeof(r));
-	if (r.span_h != h || rec_crc(&r) != r.crc || (r.flags & REC_DELETED))
+	if (!(sound = r.span_h == h && rec_crc(&r) == r.crc) || (r.flags & REC_DELETED))
 		goto out;
 	if (lines_open_idx(st, ws, day, -1, m, SDATA_MAP, &hdr, &d) != ST_OK)
 		goto out;
@@ -125,21 +129,58 @@ static enum status read_version(struct store *st, const char *ws, uint64_t look,
 	out->p[out->len] = 0;
 	rc = ST_OK;
 out:
+	*damaged |= !sound;
 	mapcache_put(mc);
 	lines_close(&d);
 	return rc;
 }
 
-/* The slow path, used only while the id table may be stale (first read after a reboot that
- * followed a crash, before any writer rebuilt it): newest day first, newest record first. */
+/* Record k of sh fails its checksum (a byte of the index damaged on disk): the version of
+ * span lit (hash h) its line holds, read where its neighbours say the line lies rather than
+ * where its own fields do. The line's record in *w; false when the line is not lit's. */
+static bool damaged_version(enum store_kind kind, struct shard *sh, size_t k, const struct buf *lit,
+			    uint64_t h, struct buf *line, struct idx_rec *w)
+{
+	const struct idx_rec *r = &sh->recs[k], *p = k ? r - 1 : NULL,
+			     *n = k + 1 < sh->nrecs ? r + 1 : NULL;
+	bool p_ok = p && rec_crc(p) == p->crc, n_ok = n && rec_crc(n) == n->crc;
+	/* Lines are contiguous: each starts after the one before and ends before the next. */
+	uint64_t off = !p ? 0 : p_ok ? p->off + p->len + 1 : n_ok ? n->off - r->len - 1 : r->off;
+	uint64_t end = n_ok ? n->off - 1 : off + r->len;
+	struct buf scratch;
+	if (end <= off || end - off > STORE_MAX_LINE)
+		return false;
+	line->len = 0;
+	buf_reserve(line, end - off);
+	if (lines_read(&sh->d, off, line->p, end - off) < 0 ||
+	    !rec_line_has_id(line->p, end - off, lit))
+		return false;
+	buf_init(&scratch);
+	bool ok = rec_line_record(kind, line->p, end - off, &scratch, w) && w->span_h == h;
+	buf_free(&scratch);
+	line->len = end - off;
+	return ok;
+}
+
+/* The slow path, used while the id table may be stale (first read after a reboot that
+ * followed a crash, before any writer rebuilt it) or, damaged, when the slot of h is damage
+ * (read_version): newest day first, newest record first. When damaged, a record that fails
+ * its checksum is confirmed on its line alone; its version is taken when no sound live one is
+ * found (their superseded flags are right), the newest such by its line's ingest time. */
 static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, const struct buf *lit,
-			       struct buf *out)
+			       bool damaged, struct buf *out)
 {
 	int32_t *days;
 	size_t nd;
 	enum status rc = store_days(st, ws, &days, &nd);
 	if (rc != ST_OK)
 		return rc;
+	struct buf line, best;
+	struct idx_rec w;
+	int64_t best_at = INT64_MIN;
+	bool best_gone = false;
+	buf_init(&line);
+	buf_init(&best);
 	rc = ST_NOT_FOUND;
 	for (size_t i = nd; i-- > 0 && rc == ST_NOT_FOUND;) {
 		struct shard sh;
@@ -156,6 +197,16 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 		for (size_t j = sh.nrecs - from + nids; j-- > 0;) {
 			size_t k = j >= nids ? from + (j - nids) : (size_t)ids[j].rec;
 			const struct idx_rec *r = &sh.recs[k];
+			if (damaged && rec_crc(r) != r->crc) {
+				if (damaged_version(st->kind, &sh, k, lit, h, &line, &w) &&
+				    w.ingested_us > best_at) {
+					best_at = w.ingested_us;
+					best_gone = w.flags & REC_DELETED;
+					best.len = 0;
+					buf_add(&best, line.p, line.len);
+				}
+				continue;
+			}
 			if (r->span_h != h || !store_rec_live(r))
 				continue;
 			size_t start = out->len;
@@ -169,6 +220,12 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 		}
 		shard_close(&sh);
 	}
+	if (rc == ST_NOT_FOUND && best_at != INT64_MIN && !best_gone) {
+		buf_add(out, best.p, best.len);
+		rc = ST_OK;
+	}
+	buf_free(&line);
+	buf_free(&best);
 	free(days);
 	return rc;
 }
@@ -190,13 +247,18 @@ enum status store_get(struct store *st, const char *ws, const char *span_id, str
 	uint64_t h = hash_bytes(span_id, strlen(span_id));
 	enum status rc = ST_NOT_FOUND;
 	struct keytable_slot slot;
+	bool damaged = false;
 	if (!t || t->boot != io_boot_id())
-		rc = get_by_scan(st, ws, h, &lit, out);
+		rc = get_by_scan(st, ws, h, &lit, false, out);
 	else
 		for (uint64_t i = h & (t->nslots - 1), n = 0;
 		     rc == ST_NOT_FOUND && keytable_probe(t, h, &i, &n, &slot);)
 			rc = read_version(st, ws, look, LOC_DAY(slot.loc), LOC_REC(slot.loc), h,
-					  &lit, out);
+					  &lit, out, &damaged);
+	/* The slot named a record that fails its checksum: the days are looked at (verify names
+	 * the record, reindex writes it again). */
+	if (rc == ST_NOT_FOUND && damaged)
+		rc = get_by_scan(st, ws, h, &lit, true, out);
 	buf_free(&lit);
 	mapcache_put(mc);
 	return rc;
