@@ -232,6 +232,15 @@ test('reindex cuts damaged lines and sealed blocks into the quarantine and keeps
 	const sgp = await request('POST', '/v5/spans/search', { body: {}, headers: { 'x-selected-account-id': ws, 'Content-Type': 'application/json' } });
 	assert.equal(sgp.status, 200, sgp.text);
 	assert.equal(sgp.json.total, listed.length);
+	// A word of every sealed span's input, through NeMo's search and the Opik page.
+	const word = sealed[0].input.split(' ').find((x) => x.length > 6);
+	const found = await request('GET', `${WS_PREFIX}/${ws}/spans?search=${encodeURIComponent(word)}&page_size=100&mode=summary`);
+	assert.equal(found.status, 200, found.text);
+	assert.ok(found.json.data.some((s) => s.span_id === `${ws}-s0`) === listed.includes(`${ws}-s0`), found.text.slice(0, 300));
+	const opik = await request('GET', `/api/v1/private/spans?project_name=${encodeURIComponent('Default Project')}&size=100`, { headers: { 'Comet-Workspace': ws } });
+	assert.equal(opik.status, 200, opik.text);
+	assert.equal(opik.json.total, listed.length);
+	assert.equal(opik.json.content.length, listed.length);
 	for (const t of [`${ws}-ts`, `${ws}-to`]) {
 		const g = await request('GET', `${WS_PREFIX}/${ws}/traces/${t}`);
 		assert.equal(g.status, 200, g.text);
