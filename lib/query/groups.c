@@ -24,7 +24,7 @@ struct group_ctx {
 
 static const char *const group_keys[] = {"trace_id", "session_id"};
 
-/* Loads a group's key literals from its first span's line. */
+/* Loads a group's key literals from its first span's line ("" from one damaged on disk). */
 static void group_strings(struct group_ctx *g, struct hslot *h)
 {
 	if (h->s1)
@@ -34,7 +34,7 @@ static void group_strings(struct group_ctx *g, struct hslot *h)
 	const char *s[2] = {"\"\"", "\"\""};
 	struct scan_day *sh = db_shard(g->db, h->di);
 	for (size_t i = 0; i < g->nby; i++)
-		if (sh && db_line(sh, h->ri, &p, &n) &&
+		if (sh && db_row(sh, h->ri, &p, &n) &&
 		    jline_get(p, n, group_keys[g->by[i]], &v, &vn))
 			s[i] = arena_strndup(g->db->q->a, v, vn);
 	h->s1 = s[0];
