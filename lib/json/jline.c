@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "lib/base/arena.h"
+#include "lib/json/jscan.h"
 
 /* Index just past the JSON value starting at p[i] (the canonical line has no whitespace). */
 size_t jline_skip(const char *p, size_t n, size_t i)
@@ -162,15 +163,6 @@ const char *jline_text(struct arena *a, const char *v, size_t vn)
 
 /* ---- validation: what jansson's json_loadb certainly accepts, checked in place ---- */
 
-/* Nonzero when one of the 8 bytes of x is one a string scan must look at: '"', '\\', a
- * control character or a non-ASCII byte (a byte after such a one may be flagged too). */
-static inline uint64_t str_stop(uint64_t x)
-{
-	const uint64_t L = 0x0101010101010101ull, H = 0x8080808080808080ull;
-	uint64_t q = x ^ (L * '"'), b = x ^ (L * '\\');
-	return (((x - L * 0x20) & ~x) | ((q - L) & ~q) | ((b - L) & ~b) | x) & H;
-}
-
 /* The length of the UTF-8 sequence at p[i] (RFC 3629, as jansson checks it: no overlongs,
  * no surrogates, nothing past U+10FFFF), or 0. */
 static size_t utf8_seq(const unsigned char *p, size_t n, size_t i)
@@ -219,13 +211,7 @@ size_t jline_check_string(const char *s, size_t n, size_t i, bool *escaped)
 	if (i >= n || p[i] != '"')
 		return 0;
 	for (i++;;) {
-		while (n - i >= 8) {
-			uint64_t x;
-			memcpy(&x, p + i, 8);
-			if (str_stop(x))
-				break;
-			i += 8;
-		}
+		i += jscan_plain(s + i, n - i, true);
 		if (i >= n)
 			return 0;
 		unsigned char c = p[i];
