@@ -103,22 +103,6 @@ static uint32_t new_word(struct words_build *b, const char *s, size_t n)
 	return (uint32_t)b->nw++;
 }
 
-void words_init(struct words_build *b)
-{
-	memset(b, 0, sizeof *b);
-	buf_init(&b->blob);
-	new_word(b, "", 0);
-}
-
-void words_free(struct words_build *b)
-{
-	for (size_t k = 0; k < b->nw; k++)
-		free(b->w[k].post);
-	free(b->w);
-	free(b->slots);
-	buf_free(&b->blob);
-}
-
 /* The hash of a folded word in the build's table is hash_mem's: words_add computes it in steps
  * as it folds the word (hash_mem_step, hash_mem_end), grow_slots from the blob. It was FNV-1a,
  * a multiply per byte in one chain. */
@@ -146,15 +130,49 @@ static void grow_slots(struct words_build *b)
 	b->nslots = n;
 }
 
+void words_init(struct words_build *b)
+{
+	memset(b, 0, sizeof *b);
+	buf_init(&b->blob);
+	new_word(b, "", 0);
+	grow_slots(b);
+}
+
+void words_free(struct words_build *b)
+{
+	for (size_t k = 0; k < b->nw; k++)
+		free(b->w[k].post);
+	free(b->w);
+	free(b->slots);
+	buf_free(&b->blob);
+}
+
+/* The word b->fold[0..n) (folded; h its hash_mem), not in the dictionary, for record rec: it
+ * takes free slot i, or one of the table doubled. False when the dictionary is full
+ * (TIX_MAX_WORDS): then the record goes to word 0. */
+static bool add_new(struct words_build *b, size_t n, uint64_t h, size_t i, uint32_t rec)
+{
+	if (b->nw >= TIX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
+		return false;
+	if (2 * (b->nw + 1) > b->nslots) { /* at most half full: it doubles, i moves */
+		grow_slots(b);
+		for (i = h & (b->nslots - 1); b->slots[i]; i = (i + 1) & (b->nslots - 1))
+			;
+	}
+	uint32_t k = new_word(b, b->fold, n);
+	b->slots[i] = slot_of(h, k);
+	add_rec(&b->w[k], rec);
+	return true;
+}
+
 /* The word b->fold[0..n) (folded, zero-padded past n; h its hash_mem, head and head2 its
  * first and second 8 bytes, as the caller has them in registers: read back from fold just
- * after it was written, they waited for the stores, a stall a word) for record rec. False
- * when the dictionary is full (TIX_MAX_WORDS): then the record goes to word 0. */
-static bool add_word(struct words_build *b, size_t n, uint64_t h, uint64_t head, uint64_t head2,
-		     uint32_t rec)
+ * after it was written, they waited for the stores, a stall a word) for record rec; false as
+ * for add_new. Inline in both callers, and the table's growth and a new word out of line
+ * (add_new): a word is nearly always found, and the call was a fifth of its cost. */
+static inline bool add_word(struct words_build *b, size_t n, uint64_t h, uint64_t head,
+			    uint64_t head2, uint32_t rec)
 {
-	if (2 * (b->nw + 1) > b->nslots)
-		grow_slots(b);
 	size_t mask = b->nslots - 1, i = h & mask;
 	uint64_t tag = h >> 32 << 32;
 	for (uint64_t sv; (sv = b->slots[i]); i = (i + 1) & mask) {
@@ -167,12 +185,7 @@ static bool add_word(struct words_build *b, size_t n, uint64_t h, uint64_t head,
 			return true;
 		}
 	}
-	if (b->nw >= TIX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
-		return false;
-	uint32_t k = new_word(b, b->fold, n);
-	b->slots[i] = slot_of(h, k);
-	add_rec(&b->w[k], rec);
-	return true;
+	return add_new(b, n, h, i, rec);
 }
 
 /* Bit i set when byte i of p[0..n) is a word byte (word_byte), n at most 64. With SSE2 (every
@@ -211,8 +224,8 @@ static inline uint64_t word_mask64(const unsigned char *p, size_t n)
  * time (an ASCII word byte is a letter or a digit, and setting bit 0x20 folds a letter to
  * lower case and leaves a digit as it is, utf8_fold); a word with a non-ASCII byte is folded
  * again by utf8_fold_text, which keeps its length, and hashed again. */
-static inline void add_one(struct words_build *b, const unsigned char *s, size_t n, size_t a,
-			   size_t len, uint32_t rec)
+static void add_one(struct words_build *b, const unsigned char *s, size_t n, size_t a, size_t len,
+		    uint32_t rec)
 {
 	if (len > TIX_MAX_WORD) {
 		add_rec(&b->w[0], rec);
@@ -246,6 +259,46 @@ static inline void add_one(struct words_build *b, const unsigned char *s, size_t
 		add_rec(&b->w[0], rec);
 }
 
+#ifdef __SSE2__
+/* 16 bytes of 0xff, then 16 of zero: the 16 bytes at 16 - len keep the first len of a load. */
+static const unsigned char keep16[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+/* add_one for a word of at most 16 bytes with 16 bytes to read at s + a (nearly every word):
+ * the word in one load, masked, folded and tested for a non-ASCII byte in the register, its
+ * hash of one or two steps, and no loop. False for a word with a non-ASCII byte, which add_one
+ * takes. The same folded bytes and hash as add_one's. */
+static inline bool add_short(struct words_build *b, const unsigned char *s, size_t a, size_t len,
+			     uint32_t rec)
+{
+	__m128i keep = _mm_loadu_si128((const __m128i *)(const void *)(keep16 + 16 - len));
+	__m128i x = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + a)), keep);
+	if (_mm_movemask_epi8(x))
+		return false;
+	x = _mm_or_si128(x, _mm_and_si128(keep, _mm_set1_epi8(0x20)));
+	_mm_storeu_si128((__m128i *)(void *)b->fold, x); /* read only when the word is new */
+	uint64_t head = (uint64_t)_mm_cvtsi128_si64(x),
+		 head2 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
+	uint64_t h = hash_mem_step(HASH_MEM_SEED, head);
+	if (len > 8)
+		h = hash_mem_step(h, head2);
+	if (!add_word(b, len, hash_mem_end(h, len), head, head2, rec))
+		add_rec(&b->w[0], rec);
+	return true;
+}
+#endif
+
+/* A word s[a, a + len) of the text s[0..n) for record rec. */
+static inline void add_any(struct words_build *b, const unsigned char *s, size_t n, size_t a,
+			   size_t len, uint32_t rec)
+{
+#ifdef __SSE2__
+	if (len <= 16 && n - a >= 16 && add_short(b, s, a, len, rec))
+		return;
+#endif
+	add_one(b, s, n, a, len, rec);
+}
+
 /* The words of p[0..n), 64 bytes a block: the block's word bytes as a mask (word_mask64), its
  * words' starts and ends as the bits where the mask turns on and off, taken in order with a
  * count of trailing zeros (it was two tests of a table per byte, and a branch that missed at
@@ -270,12 +323,12 @@ void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 				break;
 			size_t end = base + (size_t)__builtin_ctzll(ends);
 			ends &= ends - 1;
-			add_one(b, s, n, open, end - open, rec);
+			add_any(b, s, n, open, end - open, rec);
 			open = SIZE_MAX;
 		}
 	}
 	if (open != SIZE_MAX)
-		add_one(b, s, n, open, n - open, rec);
+		add_any(b, s, n, open, n - open, rec);
 }
 
 void words_add_any(struct words_build *b, uint32_t rec)
