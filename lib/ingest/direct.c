@@ -13,6 +13,26 @@
 #include "lib/base/time.h"
 #include "lib/json/jsonw.h"
 
+/* The fields of request_fields and input_fields, by their place in them. */
+enum { R_SOURCE, R_SPANS, R_N };
+enum {
+	F_SPAN_ID,
+	F_TRACE_ID,
+	F_SESSION_ID,
+	F_PARENT_SPAN_ID,
+	F_NAME,
+	F_KIND,
+	F_STATUS,
+	F_STARTED_AT,
+	F_ENDED_AT,
+	F_INPUT,
+	F_OUTPUT,
+	F_ATTRIBUTES,
+	F_ERROR_TYPE,
+	F_ERROR_MESSAGE,
+	F_N
+};
+
 static const struct vs_field request_fields[] = {
     {"source", VS_STR, true, false},
     {"spans", VS_LIST, true, false},
@@ -37,21 +57,23 @@ static const struct vs_field input_fields[] = {
     {"error_message", VS_STR, false, false},
 };
 
+_Static_assert(sizeof request_fields / sizeof *request_fields == R_N, "a place for each field");
+_Static_assert(sizeof input_fields / sizeof *input_fields == F_N, "a place for each field");
+
 #define SOURCE_PATTERN "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
-/* Present, non-null member key of o, or NULL. */
-static json_t *member(json_t *o, const char *key)
+/* A member's value as vs_model_vals found it, NULL when absent or null. */
+static json_t *member(json_t *x)
 {
-	json_t *x = json_object_get(o, key);
 	return json_is_null(x) ? NULL : x;
 }
 
-/* A string member of min..max characters (vs_str_len); its type was checked by vs_model. NULL
- * when absent or out of bounds (the error is added). */
-static const char *str_len(struct verrs *v, json_t *loc, json_t *o, const char *key, size_t min,
+/* Member key's value x as a string of min..max characters (vs_str_len); its type was checked by
+ * vs_model. NULL when absent or out of bounds (the error is added). */
+static const char *str_len(struct verrs *v, json_t *loc, json_t *x, const char *key, size_t min,
 			   size_t max)
 {
-	json_t *x = member(o, key);
+	x = member(x);
 	if (!json_is_string(x))
 		return NULL;
 	/* Within bounds by its bytes (a character is 1 to 4 of them): no count, no location. */
@@ -64,10 +86,11 @@ static const char *str_len(struct verrs *v, json_t *loc, json_t *o, const char *
 	return ok ? json_string_value(x) : NULL;
 }
 
-/* An id member (one rule for every format: span_id_problem); NULL when absent or refused. */
-static const char *id_field(struct verrs *v, json_t *loc, json_t *o, const char *key)
+/* Member key's value x as an id (one rule for every format: span_id_problem); NULL when absent
+ * or refused. */
+static const char *id_field(struct verrs *v, json_t *loc, json_t *x, const char *key)
 {
-	json_t *x = member(o, key);
+	x = member(x);
 	if (!json_is_string(x))
 		return NULL;
 	if (!span_id_problem(json_string_value(x)))
@@ -78,11 +101,11 @@ static const char *id_field(struct verrs *v, json_t *loc, json_t *o, const char 
 	return ok ? json_string_value(x) : NULL;
 }
 
-/* An enum member (absent: def). */
-static int choice(struct verrs *v, json_t *loc, json_t *o, const char *key,
+/* Member key's value x as an enum (absent: def). */
+static int choice(struct verrs *v, json_t *loc, json_t *x, const char *key,
 		  const char *const *names, int def)
 {
-	json_t *x = member(o, key);
+	x = member(x);
 	if (!x)
 		return def;
 	for (int k = 0; json_is_string(x) && names[k]; k++)
@@ -101,9 +124,9 @@ static int choice(struct verrs *v, json_t *loc, json_t *o, const char *key,
 
 /* A datetime that must carry a UTC offset (the request model uses AwareDatetime); a Unix
  * time, a number or its text, is one in UTC to pydantic (lax mode). */
-static bool aware_time(struct verrs *v, json_t *loc, json_t *o, const char *key, int64_t *us)
+static bool aware_time(struct verrs *v, json_t *loc, json_t *x, const char *key, int64_t *us)
 {
-	json_t *x = member(o, key);
+	x = member(x);
 	int64_t t;
 	*us = SPAN_NONE_I64;
 	if (!x)
@@ -165,30 +188,29 @@ static void value_error(struct verrs *v, json_t *loc, const char *field, const c
 /* One DirectSpanInput at loc into s (fields of the batch set by the caller). */
 static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o, struct span *s)
 {
-	if (!vs_model(v, loc, o, input_fields, sizeof(input_fields) / sizeof(*input_fields),
-		      true) &&
-	    !json_is_object(o))
+	json_t *f[F_N];
+	if (!vs_model_vals(v, loc, o, input_fields, F_N, true, f) && !json_is_object(o))
 		return;
-	s->span_id = id_field(v, loc, o, "span_id");
-	s->trace_id = id_field(v, loc, o, "trace_id");
-	s->session_id = id_field(v, loc, o, "session_id");
-	s->parent_span_id = id_field(v, loc, o, "parent_span_id");
-	s->name = str_len(v, loc, o, "name", 0, SPAN_MAX_ID);
+	s->span_id = id_field(v, loc, f[F_SPAN_ID], "span_id");
+	s->trace_id = id_field(v, loc, f[F_TRACE_ID], "trace_id");
+	s->session_id = id_field(v, loc, f[F_SESSION_ID], "session_id");
+	s->parent_span_id = id_field(v, loc, f[F_PARENT_SPAN_ID], "parent_span_id");
+	s->name = str_len(v, loc, f[F_NAME], "name", 0, SPAN_MAX_ID);
 	if (!s->name)
 		s->name = "";
-	s->kind = choice(v, loc, o, "kind", span_kind_names, KIND_UNKNOWN);
-	s->status = choice(v, loc, o, "status", span_status_names, SPST_UNKNOWN);
+	s->kind = choice(v, loc, f[F_KIND], "kind", span_kind_names, KIND_UNKNOWN);
+	s->status = choice(v, loc, f[F_STATUS], "status", span_status_names, SPST_UNKNOWN);
 	/* started_at is required and not Optional: null is pydantic's datetime_type. It reached
 	 * the store as no time, a day outside years 1-9999 whose file no listing read. */
-	json_t *st = json_object_get(o, "started_at");
+	json_t *st = f[F_STARTED_AT];
 	if (json_is_null(st))
 		vs_error(v, loc, "started_at", "datetime_type", "Input should be a valid datetime",
 			 st);
-	bool t1 = st && !json_is_null(st) && aware_time(v, loc, o, "started_at", &s->started_at);
-	bool t2 = aware_time(v, loc, o, "ended_at", &s->ended_at);
-	s->input = any_text(a, member(o, "input"));
-	s->output = any_text(a, member(o, "output"));
-	json_t *attrs = member(o, "attributes");
+	bool t1 = st && !json_is_null(st) && aware_time(v, loc, st, "started_at", &s->started_at);
+	bool t2 = aware_time(v, loc, f[F_ENDED_AT], "ended_at", &s->ended_at);
+	s->input = any_text(a, member(f[F_INPUT]));
+	s->output = any_text(a, member(f[F_OUTPUT]));
+	json_t *attrs = member(f[F_ATTRIBUTES]);
 	if (json_object_size(attrs) > DIRECT_MAX_ATTRIBUTES) {
 		char m[96];
 		snprintf(m, sizeof(m), "at most %d attributes per span", DIRECT_MAX_ATTRIBUTES);
@@ -196,7 +218,7 @@ static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o,
 	} else if (json_is_object(attrs)) {
 		catalog_apply(a, s, attrs);
 	}
-	json_t *et = member(o, "error_type"), *em = member(o, "error_message");
+	json_t *et = member(f[F_ERROR_TYPE]), *em = member(f[F_ERROR_MESSAGE]);
 	if (json_is_string(et))
 		s->str[SS_ERROR_TYPE] = json_string_value(et);
 	if (json_is_string(em))
@@ -261,14 +283,15 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 	json_t *spans_loc = vs_loc(loc, "spans");
 	struct span *s = NULL;
 	size_t n = 0;
-	if (!vs_model(v, loc, body, request_fields, 2, true) && !json_is_object(body))
+	json_t *f[R_N];
+	if (!vs_model_vals(v, loc, body, request_fields, R_N, true, f) && !json_is_object(body))
 		goto out;
-	const char *source = str_len(v, loc, body, "source", 1, DIRECT_MAX_SOURCE);
+	const char *source = str_len(v, loc, f[R_SOURCE], "source", 1, DIRECT_MAX_SOURCE);
 	if (source && !source_ok(source))
 		verrs_add_ctx(v, vs_loc(loc, "source"), "string_pattern_mismatch",
 			      "String should match pattern '" SOURCE_PATTERN "'",
 			      json_string(source), json_pack("{s:s}", "pattern", SOURCE_PATTERN));
-	json_t *spans = member(body, "spans");
+	json_t *spans = member(f[R_SPANS]);
 	if (!json_is_array(spans))
 		goto out;
 	n = json_array_size(spans);

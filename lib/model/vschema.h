@@ -51,6 +51,12 @@ bool vs_check_le(struct verrs *v, json_t *loc, const char *key, json_t *val, dou
 bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields, size_t n,
 	      bool closed);
 
+/* vs_model, and field i's value (NULL: absent) into vals[0..n) when obj is an object, found in
+ * one walk over its members: for a caller that reads the fields it checked (lib/ingest/direct.c
+ * read each twice, a json_object_get a field and a read). */
+bool vs_model_vals(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields,
+		   size_t n, bool closed, json_t **vals);
+
 /* Adds extra_forbidden for each key of obj that is none of fields[0..n) (what vs_model does
  * when closed; for callers that check the fields' values first, as pydantic reports them). */
 void vs_extras(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields, size_t n);

@@ -207,6 +207,39 @@ test('non-string input and output become compact JSON; a batch stores every span
 	assert.equal(c.json.parent_span_id, 'outside-the-batch');
 });
 
+test('members in any order are read as in the model order; an extra among them is a 422', async () => {
+	// The fields are found in one walk over the members (lib/model/vschema.c, model_walk),
+	// looked for from the one after the last found: the model's order, its reverse and a mix
+	// must read the same span.
+	const full = (id) => ({
+		span_id: id, trace_id: `trace-${id}`, session_id: `s-${id}`, parent_span_id: `p-${id}`,
+		name: 'walk', kind: 'LLM', status: 'error', started_at: dayTime(0), ended_at: dayTime(1500),
+		input: 'in', output: { o: 1 }, attributes: { 'gen_ai.request.model': 'gpt-4o' },
+		error_type: 'E', error_message: 'M',
+	});
+	const order = (o, keys) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+	const ids = [uid('walk'), uid('walk'), uid('walk')];
+	const keys = Object.keys(full(ids[0]));
+	const mixed = [...keys.slice(7), ...keys.slice(0, 7).reverse()];
+	await ingestOk(WS, [full(ids[0]), order(full(ids[1]), [...keys].reverse()), order(full(ids[2]), mixed)]);
+	const got = await Promise.all(ids.map((i) => getSpan(WS, i)));
+	const same = (g, id) => {
+		const { ingested_at: _, ...rest } = g.json;
+		return JSON.stringify(rest).replaceAll(id, 'ID');
+	};
+	assert.equal(same(got[1], ids[1]), same(got[0], ids[0]));
+	assert.equal(same(got[2], ids[2]), same(got[0], ids[0]));
+	assert.equal(got[0].json.model, 'gpt-4o');
+	assert.equal(got[0].json.error_message, 'M');
+	// An unknown member between two fields, and a field's name in another case: each an
+	// extra_forbidden at its own key, the fields around them still read.
+	const bad = order({ ...full(uid('walk')), spanid: 'x', Name: 'y' }, ['name', 'spanid', ...keys.filter((k) => k !== 'name'), 'Name']);
+	const r = await ingestSpans(WS, [bad]);
+	assert422(r);
+	assert.deepEqual(r.json.detail.map((e) => [e.type, e.loc.join('.')]),
+		[['extra_forbidden', 'body.spans.0.spanid'], ['extra_forbidden', 'body.spans.0.Name']]);
+});
+
 test('error_type and error_message are span fields, as Get Span names them (issue 31)', async () => {
 	const [a, b] = [uid('err'), uid('err')];
 	await ingestOk(WS, [
