@@ -203,6 +203,37 @@ START_TEST(api_names)
 }
 END_TEST
 
+/* span_id_problem's bounds in characters, not bytes, and its dot rule, on both sides of the
+ * shortcuts that skip the count (1 to SPAN_MAX_ID bytes starting a character) and the walk (no
+ * '.'). */
+START_TEST(id_rules)
+{
+	char id[4 * SPAN_MAX_ID + 8];
+	ck_assert_ptr_nonnull(span_id_problem(""));
+	ck_assert_ptr_null(span_id_problem("a"));
+	memset(id, 'x', SPAN_MAX_ID);
+	id[SPAN_MAX_ID] = 0;
+	ck_assert_ptr_null(span_id_problem(id));
+	id[SPAN_MAX_ID] = 'x', id[SPAN_MAX_ID + 1] = 0;
+	ck_assert_ptr_nonnull(span_id_problem(id)); /* 1025 characters */
+	for (size_t i = 0; i < SPAN_MAX_ID; i++)
+		memcpy(id + 2 * i, "\xc3\xa9", 2);
+	id[2 * SPAN_MAX_ID] = 0;
+	ck_assert_ptr_null(span_id_problem(id)); /* 1024 characters in 2048 bytes */
+	memcpy(id + 2 * SPAN_MAX_ID, "\xc3\xa9", 3);
+	ck_assert_ptr_nonnull(span_id_problem(id));
+	ck_assert_ptr_nonnull(span_id_problem("\xa9\xa9")); /* no byte starts a character */
+	ck_assert_ptr_null(span_id_problem("\xa9"
+					   "a"));
+	const char *bad[] = {".", "..", "a/.", "./a", "a/../b", "/..", "../"};
+	const char *good[] = {"a.b", "...", ".a", "a/.../b", "a/.b/c", "..a/b.", "/", "a/b"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(span_id_problem(bad[i]), "%s", bad[i]);
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		ck_assert_msg(!span_id_problem(good[i]), "%s", good[i]);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("fields");
@@ -211,6 +242,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, signature_bits);
 	tcase_add_test(tc, conditions);
 	tcase_add_test(tc, api_names);
+	tcase_add_test(tc, id_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -307,16 +307,23 @@ bad:
 
 const char *span_id_problem(const char *id)
 {
-	size_t n = 0;
+	size_t bytes = strlen(id), n = bytes;
 
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-		n += (*p & 0xc0) != 0x80;
+	/* Characters are counted only when the bytes could be too many, or none could start
+	 * one: else there are 1 to bytes of them, and both bounds hold. */
+	if (bytes > SPAN_MAX_ID || ((unsigned char)id[0] & 0xc0) == 0x80) {
+		n = 0;
+		for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+			n += (*p & 0xc0) != 0x80;
+	}
 	if (n == 0)
 		return "String should have at least 1 character";
 	if (n > SPAN_MAX_ID)
 		return "String should have at most 1024 characters";
 	/* The web server resolves a '.' or '..' between slashes of the decoded path (a%2F..
 	 * reaches no program), so no part of an id between its slashes may be one. */
+	if (!memchr(id, '.', bytes))
+		return NULL;
 	for (const char *p = id;; p++) {
 		size_t k = strcspn(p, "/");
 		if ((k == 1 && p[0] == '.') || (k == 2 && p[0] == '.' && p[1] == '.'))
