@@ -1,6 +1,9 @@
 /* check_json: lib/json's reader of request bodies and stored lines (jsonx) and the list of
  * validation errors (verr), the "core" case of t/check_http. */
 #include <check.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +259,82 @@ START_TEST(jsonx_line_flags)
 }
 END_TEST
 
+/* jsonw_number's shortest double against the snprintf tries it shortcuts (short_decimal: a
+ * decimal of at most 15 digits over 10^1 to 10^22): decimals of 1 to 17 digits at every scale
+ * and sign, random doubles, and the edges of %g's fixed and exponent forms. */
+static void number_ref(double v, char *out, size_t cap)
+{
+	for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
+		snprintf(out, cap, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			break;
+	}
+}
+
+static void number_same(double v)
+{
+	char want[40];
+	struct buf b;
+	if (!isfinite(v) || (v == floor(v) && fabs(v) < 1e15))
+		return; /* written as integers before the tries */
+	number_ref(v, want, sizeof want);
+	buf_init(&b);
+	jsonw_number(&b, v);
+	ck_assert_msg(!strcmp(b.p, want), "%.17g: %s, not %s", v, b.p, want);
+	buf_free(&b);
+}
+
+START_TEST(jsonw_shortest)
+{
+	static const double edge[] = {0.1,
+				      0.2 + 0.1,
+				      1e-4,
+				      1e-5,
+				      1.5e-5,
+				      0.00012345,
+				      0.0001234567890123,
+				      1e-22,
+				      1.5e-22,
+				      1e-23,
+				      5e-324,
+				      2.2250738585072014e-308,
+				      123456789012345.6,
+				      99999999999999.99,
+				      999999999999999.9,
+				      0.999999999999999,
+				      0.9999999999999999,
+				      1.0 / 3,
+				      2.0 / 3,
+				      0.007933,
+				      1e15 + 0.5,
+				      4503599627370495.5,
+				      1e-7,
+				      9.5e-5};
+	unsigned seed = 35;
+	for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+		number_same(edge[i]);
+		number_same(-edge[i]);
+	}
+	for (int i = 0; i < 200000; i++) {
+		char t[64];
+		uint64_t d = ((uint64_t)rand_r(&seed) << 31 | (uint64_t)rand_r(&seed)) << 2 |
+			     (uint64_t)(rand_r(&seed) & 3);
+		int digits = 1 + rand_r(&seed) % 17, scale = rand_r(&seed) % 30;
+		uint64_t mod = 1;
+		for (int k = 0; k < digits; k++)
+			mod *= 10;
+		snprintf(t, sizeof t, "%s%llue-%d", rand_r(&seed) % 2 ? "-" : "",
+			 (unsigned long long)(d % mod), scale);
+		number_same(strtod(t, NULL));
+		uint64_t bits = (uint64_t)rand_r(&seed) << 33 ^ (uint64_t)rand_r(&seed) << 11 ^
+				(uint64_t)rand_r(&seed);
+		double r;
+		memcpy(&r, &bits, sizeof r);
+		number_same(r);
+	}
+}
+END_TEST
+
 TCase *check_json_tcase(void)
 {
 	TCase *tc = tcase_create("core");
@@ -264,5 +343,6 @@ TCase *check_json_tcase(void)
 	tcase_add_test(tc, jsonx_strings_round_trip);
 	tcase_add_test(tc, jsonx_limits);
 	tcase_add_test(tc, jsonx_line_flags);
+	tcase_add_test(tc, jsonw_shortest);
 	return tc;
 }

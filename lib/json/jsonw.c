@@ -86,6 +86,66 @@ void jsonw_int(struct buf *b, int64_t v)
 	buf_add(b, p, (size_t)(e - p));
 }
 
+/* %.15g of v when it is the double nearest a decimal of at most 15 significant digits, m/10^k
+ * for an integer m below 10^15 and k of 1 to 22 (10^k exact, the quotient rounded once: it is
+ * v exactly when m/10^k is that decimal). Then %.15g prints m's digits: v is within half a unit
+ * of its 53rd bit of the decimal, well within half a unit of its 15th digit. False for any
+ * other v (and the rare one whose v * 10^k rounds to a neighbour of m), which snprintf takes.
+ * Written as %g writes them: fixed from 1e-4, else d.ddde-XX; trailing zeros dropped. */
+static bool short_decimal(struct buf *b, double v)
+{
+	static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,	 1e6,  1e7,
+				     1e8,  1e9,	 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	double a = fabs(v);
+	int k = 1;
+	int64_t m = 0;
+	for (; k <= 22; k++) {
+		double x = a * p10[k];
+		if (x >= 1e15)
+			return false;
+		m = (int64_t)(x + 0.5);
+		if (m && (double)m / p10[k] == a)
+			break;
+	}
+	if (k > 22)
+		return false;
+	while (m % 10 == 0) /* v is no integer: k stays at least 1 */
+		m /= 10, k--;
+	char d[24], out[48], *o = out;
+	int n = 0;
+	for (int64_t u = m; u; u /= 10)
+		d[n++] = (char)('0' + u % 10); /* reversed */
+	int x = n - 1 - k;		       /* the exponent of the first digit */
+	if (v < 0)
+		*o++ = '-';
+	if (x >= 0) { /* x + 1 digits, the point, k digits */
+		for (int i = n - 1; i >= 0; i--) {
+			*o++ = d[i];
+			if (i == k)
+				*o++ = '.';
+		}
+	} else if (x >= -4) {
+		*o++ = '0', *o++ = '.';
+		for (int i = -1; i > x; i--)
+			*o++ = '0';
+		for (int i = n - 1; i >= 0; i--)
+			*o++ = d[i];
+	} else {
+		*o++ = d[n - 1];
+		if (n > 1)
+			*o++ = '.';
+		for (int i = n - 2; i >= 0; i--)
+			*o++ = d[i];
+		*o++ = 'e', *o++ = '-';
+		if (-x >= 100)
+			*o++ = (char)('0' + -x / 100);
+		*o++ = (char)('0' + -x / 10 % 10), *o++ = (char)('0' + -x % 10);
+	}
+	buf_add(b, out, (size_t)(o - out));
+	return true;
+}
+
 void jsonw_number(struct buf *b, double v)
 {
 	if (!isfinite(v)) {
@@ -104,6 +164,8 @@ void jsonw_number(struct buf *b, double v)
 	 * trip, and %g drops trailing zeros), and then %.15g is it: the double is within half a
 	 * unit of its 15th digit of that shortest decimal. Else 16 or 17 digits. One or three
 	 * tries instead of up to 17. A subnormal has fewer digits of precision: every try. */
+	if (short_decimal(b, v))
+		return;
 	char tmp[40];
 	for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
