@@ -45,6 +45,37 @@ START_TEST(cost_rows)
 }
 END_TEST
 
+/* The members past the first 64, whose index entries cat_apply looks up again instead of
+ * keeping them from the walk for the candidates: the same span whether the table's keys come
+ * first or after 70 others. */
+START_TEST(many_attributes)
+{
+	const char *mapped = "\"gen_ai.request.model\":\"m\",\"gen_ai.usage.input_tokens\":7,"
+			     "\"llm.cost.audio\":3,\"gen_ai.system\":\"openai\"";
+	char other[70 * 16], text[2 * sizeof other + 8];
+	size_t o = 0;
+	for (int i = 0; i < 70; i++)
+		o += (size_t)snprintf(other + o, sizeof other - o, "%s\"x%d\":%d", i ? "," : "", i,
+				      i);
+	char *got[2];
+	for (int first = 0; first < 2; first++) {
+		reset();
+		snprintf(text, sizeof text, "{%s,%s}", first ? mapped : other,
+			 first ? other : mapped);
+		apply(text);
+		ck_assert_str_eq(S.str[SS_MODEL], "m");
+		ck_assert_str_eq(S.str[SS_PROVIDER], "openai");
+		ck_assert_int_eq(S.input_tokens, 7);
+		ck_assert_str_eq(dump(S.cost_details), "{\"audio\":3.0}");
+		ck_assert_int_eq(json_object_size(S.raw_attributes), 70);
+		got[first] = strdup(raw());
+	}
+	ck_assert_str_eq(got[0], got[1]);
+	free(got[0]);
+	free(got[1]);
+}
+END_TEST
+
 START_TEST(cost_total_second_key)
 {
 	apply("{\"llm.cost.total\":1.5}");
@@ -671,6 +702,7 @@ Suite *check_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, cost_rows);
+	tcase_add_test(tc, many_attributes);
 	tcase_add_test(tc, cost_total_second_key);
 	tcase_add_test(tc, cost_details_dynamic);
 	tcase_add_test(tc, evaluation_rows);

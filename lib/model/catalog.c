@@ -162,13 +162,19 @@ static const struct cat_key *cat_lookup(const char *key, size_t *n)
 	return end > lo ? &cat_keys[lo] : NULL;
 }
 
-/* Whether the table names key; with winner, whether a row naming key chose v or a value
- * equal to it (then v says nothing new and is consumed). */
-static bool cat_names(const char *key, json_t *v, json_t *const *winner)
-{
+/* A member's entries of the index (cat_lookup's), kept from cat_candidates' walk over a span's
+ * attributes for cat_apply's walk over the same members, which looked each key up again: the
+ * first CAT_HITS members. */
+#define CAT_HITS 64
+struct cat_hit {
+	const struct cat_key *e;
 	size_t n;
-	const struct cat_key *e = cat_lookup(key, &n);
+};
 
+/* cat_names of key, whose entries are e[0..n). */
+static bool cat_names_in(const struct cat_key *e, size_t n, const char *key, json_t *v,
+			 json_t *const *winner)
+{
 	for (size_t i = 0; i < n; i++) {
 		json_t *w = winner ? winner[e[i].row] : NULL;
 		if (strcmp(catalog_row_table[e[i].row].keys[e[i].k], key))
@@ -179,14 +185,24 @@ static bool cat_names(const char *key, json_t *v, json_t *const *winner)
 	return false;
 }
 
+/* Whether the table names key; with winner, whether a row naming key chose v or a value
+ * equal to it (then v says nothing new and is consumed). */
+static bool cat_names(const char *key, json_t *v, json_t *const *winner)
+{
+	size_t n;
+	const struct cat_key *e = cat_lookup(key, &n);
+	return cat_names_in(e, n, key, v, winner);
+}
+
 /* For each row, the usable non-null value of its first source key present in attrs (NULL
  * for none): one index lookup per attribute instead of one per row and key, as most keys
- * of the table are absent from any one span. */
-static void cat_candidates(json_t *attrs, json_t **cand)
+ * of the table are absent from any one span. The first CAT_HITS members' entries into hits. */
+static void cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hits)
 {
 	unsigned char best[CATALOG_NROWS];
 	const char *key;
 	json_t *v;
+	size_t at = 0;
 
 	for (size_t i = 0; i < CATALOG_NROWS; i++) {
 		cand[i] = NULL;
@@ -195,11 +211,12 @@ static void cat_candidates(json_t *attrs, json_t **cand)
 	json_object_foreach(attrs, key, v)
 	{
 		size_t n;
-		const struct cat_key *e;
+		const struct cat_key *e = cat_lookup(key, &n);
 
+		if (at < CAT_HITS)
+			hits[at++] = (struct cat_hit){e, n};
 		if (json_is_null(v))
 			continue;
-		e = cat_lookup(key, &n);
 		for (size_t i = 0; i < n; i++)
 			if (e[i].k < best[e[i].row] &&
 			    !strcmp(catalog_row_table[e[i].row].keys[e[i].k], key) &&
@@ -369,6 +386,8 @@ static const char *cat_ai_sdk_provider(const char *id)
 static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool children)
 {
 	json_t *winner[CATALOG_NROWS], *cand[CATALOG_NROWS];
+	struct cat_hit hits[CAT_HITS];
+	size_t at = 0;
 	double sum[CAT_NSUMS] = {0};
 	bool seen[CAT_NSUMS] = {false}, held = false;
 	json_t *spread = catalog_object_spread(attrs), *look = spread ? spread : attrs;
@@ -383,7 +402,7 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	if (!children)
 		attrs = look;
 	/* First usable non-null source key of each row, in priority order. */
-	cat_candidates(look, cand);
+	cat_candidates(look, cand, hits);
 	for (size_t i = 0; i < CATALOG_NROWS; i++) {
 		winner[i] = NULL;
 		if (catalog_row_table[i].kind) {
@@ -408,7 +427,14 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	{
 		const char *detail;
 		double d;
-		if (cat_names(key, v, winner))
+		/* The same members as cat_candidates walked unless the children's are kept apart.
+		 */
+		struct cat_hit h = {NULL, 0};
+		if (attrs == look && at < CAT_HITS)
+			h = hits[at++];
+		else
+			h.e = cat_lookup(key, &h.n);
+		if (cat_names_in(h.e, h.n, key, v, winner))
 			continue;
 		detail = children ? NULL : cat_cost_detail(key);
 		if (detail && catalog_cost(v, &d)) {
