@@ -36,7 +36,7 @@ static json_t *fail(struct jp *j, size_t at, const char *why)
 	return NULL;
 }
 
-static void ws(struct jp *j)
+static void ws_skip(struct jp *j)
 {
 	while (j->i < j->n) {
 		char c = j->p[j->i];
@@ -44,6 +44,15 @@ static void ws(struct jp *j)
 			break;
 		j->i++;
 	}
+}
+
+/* Whitespace (RFC 8259 section 2) is skipped before and after every token: inline, the test of
+ * one byte (each of the four is at most ' ') and the loop only when it may be one. A compact
+ * body has none, and the call was 80,000 of them a batch of 1,000 spans. */
+static inline void ws(struct jp *j)
+{
+	if (j->i < j->n && (unsigned char)j->p[j->i] <= ' ')
+		ws_skip(j);
 }
 
 static int hex4(const char *s)
