@@ -56,11 +56,19 @@ struct words_word {
 
 static void add_rec_more(struct words_word *w, uint32_t rec);
 
-/* Record rec holds word w (records come in ascending order). */
+/* Record rec holds word w (records come in ascending order). A distance of one byte with room
+ * for it inline, the rest out of line (add_rec_more). */
 static inline void add_rec(struct words_word *w, uint32_t rec)
 {
-	if (w->last != rec + 1)
+	if (w->last == rec + 1)
+		return;
+	uint32_t v = w->last ? rec - w->last : rec;
+	if (v > 0x7f || w->pcap - w->plen < 5) {
 		add_rec_more(w, rec);
+		return;
+	}
+	w->post[w->plen++] = (unsigned char)v;
+	w->last = rec + 1;
 }
 
 static void add_rec_more(struct words_word *w, uint32_t rec)
