@@ -427,8 +427,7 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	{
 		const char *detail;
 		double d;
-		/* The same members as cat_candidates walked unless the children's are kept apart.
-		 */
+		/* cat_candidates' entries, when it walked these same members. */
 		struct cat_hit h = {NULL, 0};
 		if (attrs == look && at < CAT_HITS)
 			h = hits[at++];

@@ -187,6 +187,7 @@ bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *
 	return model(v, loc, obj, fields, n, closed, NULL);
 }
 
+/* vs_model with the fields' values; see vschema.h. */
 bool vs_model_vals(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields,
 		   size_t n, bool closed, json_t **vals)
 {
