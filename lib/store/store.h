@@ -131,9 +131,10 @@ void store_judgements(struct store *jst, const struct store *st);
 #define STORE_JUDGEMENTS_DIR "judgements"
 /* Whether ws of the spans' store st has judgements beside it (the directory exists). */
 bool store_has_judgements(const struct store *st, const char *ws);
-/* Whether a stored line (no newline) is still a canonical line of kind whose record has r's
- * ids and times: a reader's check, before it serves a line's bytes, that no byte of it was
- * damaged since it was written (FORMAT.md, "The index record"; reindex cuts such a line). */
+/* Whether a stored line (no newline) is still JSON that parses, whose id is r's (a judgement's
+ * line, or one the quick check cannot say of: whose record has r's ids and times): a reader's
+ * check, before it serves a line's bytes, that a byte damaged on disk since it was written does
+ * not reach an answer (FORMAT.md, "The index record"; reindex cuts such a line). */
 bool rec_line_sound(enum store_kind kind, const char *line, size_t len, const struct idx_rec *r);
 
 /* Fills r from judgement j (everything but off, len, flags' SUPERSEDED and crc): span_h its
