@@ -40,7 +40,8 @@ const char *jline_text(struct arena *a, const char *v, size_t vn);
  * the index just past the value starting at p[i], or 0 when it cannot say quickly: an error,
  * or what is rare in a canonical line and left to jansson (whitespace, a key with an escape,
  * nesting past JLINE_CHECK_DEPTH, more than JLINE_CHECK_KEYS keys in one object, a number of
- * 19 digits, a real that might not fit a double). Strings are scanned 8 bytes at a time. */
+ * 19 digits, a real that might not fit a double). Strings are scanned 16 bytes at a time
+ * (jscan_plain). */
 #define JLINE_CHECK_DEPTH 32 /* nesting checked here; a canonical line has 3 levels */
 #define JLINE_CHECK_KEYS 64  /* keys of one object checked for duplicates, pairwise */
 #define JLINE_NUMBER_MAX 400 /* characters of a number (a reader copies it to convert it) */
