@@ -14,9 +14,9 @@
 
 /* ---- entry points ---- */
 
-static enum status decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
-			  size_t len, int64_t now_us, struct otlp_result *out, struct err *e,
-			  bool reference)
+static enum status decode_with(struct arena *a, const char *ws, enum otlp_encoding enc,
+			       const void *body, size_t len, int64_t now_us,
+			       struct otlp_result *out, struct err *e, bool reference)
 {
 	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .err = e, .pb_reference = reference};
 	bool ok;
@@ -34,13 +34,13 @@ static enum status decode(struct arena *a, const char *ws, enum otlp_encoding en
 enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
 			size_t len, int64_t now_us, struct otlp_result *out, struct err *e)
 {
-	return decode(a, ws, enc, body, len, now_us, out, e, false);
+	return decode_with(a, ws, enc, body, len, now_us, out, e, false);
 }
 
 enum status otlp_decode_reference(struct arena *a, const char *ws, const void *body, size_t len,
 				  int64_t now_us, struct otlp_result *out, struct err *e)
 {
-	return decode(a, ws, OTLP_PROTOBUF, body, len, now_us, out, e, true);
+	return decode_with(a, ws, OTLP_PROTOBUF, body, len, now_us, out, e, true);
 }
 
 void otlp_result_free(struct otlp_result *r)
