@@ -106,9 +106,12 @@ static void js_id(struct dec *d, json_t *obj, const char *key, size_t want, stru
 
 static json_t *js_any(struct dec *d, json_t *v, int depth);
 
-static json_t *js_kvs(struct dec *d, json_t *arr, int depth)
+/* Sets the attributes of arr into o, in order: a key already there (a resource's, or an
+ * earlier one of arr) keeps its place and takes the later value, as json_object_update
+ * would (otlp_pb.c's pb_kvs_into does the same for protobuf). */
+static json_t *js_kvs_into(struct dec *d, json_t *o, json_t *arr, int depth)
 {
-	json_t *o = json_object(), *kv;
+	json_t *kv;
 	size_t i;
 
 	if (json_array_size(arr) > OTLP_MAX_ATTRS) {
@@ -130,6 +133,11 @@ static json_t *js_kvs(struct dec *d, json_t *arr, int depth)
 					    js_any(d, json_object_get(kv, "value"), depth));
 	}
 	return o;
+}
+
+static json_t *js_kvs(struct dec *d, json_t *arr, int depth)
+{
+	return js_kvs_into(d, json_object(), arr, depth);
 }
 
 static json_t *js_double(struct dec *d, json_t *x)
@@ -261,7 +269,7 @@ static int64_t js_kind(json_t *sp)
 static void js_span(struct dec *d, json_t *sp, json_t *res_attrs, json_t *scope)
 {
 	struct raw_span r = {0};
-	json_t *x, *at, *e;
+	json_t *x, *e;
 	size_t i;
 
 	if (!json_is_object(sp)) {
@@ -276,10 +284,8 @@ static void js_span(struct dec *d, json_t *sp, json_t *res_attrs, json_t *scope)
 	r.kind = js_kind(sp);
 	j64(d, sp, "startTimeUnixNano", false, &r.start_ns);
 	j64(d, sp, "endTimeUnixNano", false, &r.end_ns);
-	r.attrs = json_copy(res_attrs);
-	at = js_kvs(d, jget(d, sp, "attributes", JSON_ARRAY), 0);
-	json_object_update(r.attrs, at);
-	json_decref(at);
+	/* On top of the resource's, in order (nemo-intake.md 4.1). */
+	r.attrs = js_kvs_into(d, json_copy(res_attrs), jget(d, sp, "attributes", JSON_ARRAY), 0);
 	r.events = json_array();
 	json_array_foreach(jget(d, sp, "events", JSON_ARRAY), i, e)
 	{
