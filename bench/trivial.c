@@ -6,10 +6,15 @@
  * the same nginx location, and compare ingest with a program that stores nothing. A protobuf
  * body (Content-Type application/x-protobuf, OTLP) is answered 200 with an empty protobuf
  * body, as OTLP/HTTP's ExportTraceServiceResponse of a full success is. With --parse it is
- * the sink, but it also parses each body as the programs do before anything else (JSON by
- * lib/json's jsonx into jansson values on a per-request arena, protobuf by protoc-c's unpack
- * of an ExportTraceServiceRequest) and answers 400 when that fails: the floor of a program
- * that must read what it acknowledges, which stores nothing either. */
+ * the sink, but it also parses each body as the programs do before anything else and answers
+ * 400 when that fails: JSON by lib/json's jsonx into jansson values on a per-request arena
+ * (what cgi-bin/ingest does first with a direct or OTLP/JSON body; the spans are not read
+ * out of it), protobuf by otlp_parse_only (lib/ingest/otlp.h) as cgi-bin/ingest's OTLP
+ * decoder parses an ExportTraceServiceRequest: the wire check, then each span read off the
+ * wire into its raw form (resource and span attributes, events, links as jansson values),
+ * none mapped onto a span (it links lib/store, whose functions the decoder's objects name for
+ * the evaluations, but calls none of them). The floor of a program that must read what it
+ * acknowledges, which stores nothing either. */
 #include <errno.h>
 #include <fcgiapp.h>
 #include <stdio.h>
@@ -20,7 +25,7 @@
 #include <unistd.h>
 #include "lib/base/arena.h"
 #include "lib/json/jsonx.h"
-#include "proto/otlp_trace.pb-c.h"
+#include "lib/ingest/otlp.h"
 
 #define TRIVIAL_MAX_WORKERS 64 /* far above what a benchmark host has cores for */
 
@@ -63,25 +68,14 @@ fail:
 static int sink;  /* --sink: read each body to its end first */
 static int parse; /* --parse: the sink, and the body parsed too */
 
-/* protoc-c's allocations on the request's arena, as lib/ingest/otlp_pb.c makes them. */
-static void *pb_alloc(void *a, size_t n)
-{
-	return arena_alloc(a, n);
-}
-
-static void pb_free(void *a, void *p)
-{
-	(void)a;
-	(void)p;
-}
-
 /* --parse: whether body p[0..n) of content type ct parses (see the top of the file). */
 static int parses(struct arena *a, const char *ct, const char *p, size_t n)
 {
 	int ok;
 	if (ct && !strncmp(ct, "application/x-protobuf", 22)) {
-		ProtobufCAllocator al = {pb_alloc, pb_free, a};
-		ok = otlp__export_trace_service_request__unpack(&al, n, (const uint8_t *)p) != NULL;
+		arena_json(a);
+		ok = otlp_parse_only(a, OTLP_PROTOBUF, p, n);
+		arena_json(NULL);
 	} else {
 		size_t pos;
 		arena_json(a);

@@ -576,10 +576,20 @@ static uint8_t *corpus(const char *name, size_t *len)
 	return p + 1;
 }
 
+/* Whether otlp_parse_only (bench/trivial --parse's floor) takes p[0, n). */
+static bool parses_only(const uint8_t *p, size_t n)
+{
+	struct arena *a = arena_new();
+	bool ok = otlp_parse_only(a, OTLP_PROTOBUF, p, n);
+
+	arena_free(a);
+	return ok;
+}
+
 /* Every request and many mutations of each (bytes replaced, often by a field key, bits
  * flipped, bytes cut or put in) decode to the same outcome both ways: a mutation that makes a
  * field come twice goes to protoc-c by the check's rule, one that moves, drops or adds fields
- * stays on the wire reader. */
+ * stays on the wire reader. otlp_parse_only takes exactly the requests both take. */
 START_TEST(wire_reader_equals_unpack)
 {
 	static const uint8_t keys[] = {0x0a, 0x12, 0x1a, 0x22, 0x2a, 0x30, 0x39, 0x41,
@@ -634,6 +644,8 @@ START_TEST(wire_reader_equals_unpack)
 		outcome(true, m, n, &b);
 		ck_assert_msg(a.len == b.len && !memcmp(a.p, b.p, a.len),
 			      "input %zu differs:\nwire:   %s\nunpack: %s", i, a.p, b.p);
+		ck_assert_msg(parses_only(m, n) == (a.p[0] == '0'),
+			      "input %zu: otlp_parse_only disagrees with %s", i, a.p);
 		same++;
 		ok += a.p[0] == '0';
 	}

@@ -43,6 +43,16 @@ enum status otlp_decode_reference(struct arena *a, const char *ws, const void *b
 	return decode_with(a, ws, OTLP_PROTOBUF, body, len, now_us, out, e, true);
 }
 
+bool otlp_parse_only(struct arena *a, enum otlp_encoding enc, const void *body, size_t len)
+{
+	struct dec d = {.a = a, .ws = "", .parse_only = true};
+	bool ok;
+
+	ok = enc == OTLP_PROTOBUF ? otlp_pb_decode(&d, body, len) : otlp_json_decode(&d, body, len);
+	otlp_result_free(&d.res);
+	return ok;
+}
+
 void otlp_result_free(struct otlp_result *r)
 {
 	for (size_t i = 0; i < r->nspans; i++)

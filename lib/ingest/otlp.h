@@ -24,6 +24,13 @@ enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc,
 enum status otlp_decode_reference(struct arena *a, const char *ws, const void *body, size_t len,
 				  int64_t now_us, struct otlp_result *out, struct err *e);
 
+/* Whether body parses as otlp_decode parses it, up to the spans' mapping and no further:
+ * protobuf through the wire check, then each span read off the wire (or unpacked by protoc-c
+ * where protobuf's merge rules apply) into its raw form, OTLP/JSON parsed and each span read
+ * the same way; no span is mapped, checked against the conventions or kept. The floor
+ * bench/trivial --parse measures (BENCHMARKS.md). */
+bool otlp_parse_only(struct arena *a, enum otlp_encoding enc, const void *body, size_t len);
+
 /* Releases the JSON values the decoded spans and evaluations hold (the arena keeps everything
  * else). */
 void otlp_result_free(struct otlp_result *r);

@@ -54,6 +54,7 @@ struct dec {
 	bool failed;
 	bool pb_sub;	   /* protobuf: the request's NULs were unpacked as SUBs (otlp_pb.c) */
 	bool pb_reference; /* protobuf traces: every request by protoc-c's unpack (the tests') */
+	bool parse_only;   /* otlp_parse_only: each span read into its raw_span, none mapped */
 	struct err *err;   /* may be NULL */
 };
 

@@ -469,6 +469,8 @@ void otlp_map_span(struct dec *d, struct raw_span *r)
 	const char *why, *k, *sess = NULL;
 	struct span *s;
 
+	if (d->parse_only)
+		return;
 	why = otlp_id_check(&r->span, 8, "span_id", sid, d->a);
 	if (why) {
 		reject(d, "<missing>", why);

@@ -2,7 +2,8 @@
  * its next bit (lib/ingest/otlp, otlp_logs). A protobuf trace body is also decoded by
  * otlp_decode_reference (protoc-c's unpack), and the two must give the same outcome: the same
  * refusal, or the same span lines, rejections and response (issue 35: the wire reader,
- * lib/ingest/otlp_pbwire.c). */
+ * lib/ingest/otlp_pbwire.c); otlp_parse_only (bench/trivial --parse) must take a trace body
+ * exactly when otlp_decode does. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -48,6 +49,10 @@ static void same_as_reference(const uint8_t *p, size_t n)
 		fprintf(stderr, "wire reader:\n%s\nprotoc-c:\n%s\n", x.p, y.p);
 		abort();
 	}
+	if (otlp_parse_only(b, OTLP_PROTOBUF, p, n) != (st == ST_OK)) {
+		fprintf(stderr, "otlp_parse_only disagrees with otlp_decode:\n%s\n", x.p);
+		abort();
+	}
 	buf_free(&x);
 	buf_free(&y);
 	arena_free(a);
@@ -76,10 +81,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			otlp_logs_response(&l, enc, &out);
 			otlp_logs_free(&l);
 		}
-	} else if (otlp_decode(a, "fuzz", enc, data + 1, size - 1, 1700000000000000, &r, &e) ==
-		   ST_OK) {
-		otlp_response(&r, enc, &out);
-		otlp_result_free(&r);
+	} else {
+		enum status st =
+		    otlp_decode(a, "fuzz", enc, data + 1, size - 1, 1700000000000000, &r, &e);
+
+		if (otlp_parse_only(a, enc, data + 1, size - 1) != (st == ST_OK)) {
+			fprintf(stderr, "otlp_parse_only disagrees with otlp_decode (%d)\n",
+				(int)st);
+			abort();
+		}
+		if (st == ST_OK) {
+			otlp_response(&r, enc, &out);
+			otlp_result_free(&r);
+		}
 	}
 	buf_free(&out);
 	arena_free(a);
