@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "lib/base/arena.h"
 #include "lib/base/time.h"
@@ -177,6 +178,44 @@ START_TEST(test_time_range)
 }
 END_TEST
 
+/* time_format writes two digits a step and returns the length: every field's digits against
+ * gmtime_r and snprintf, at the range's ends and across each digit of the fraction. */
+START_TEST(test_time_format)
+{
+	static const int64_t us[] = {0,
+				     1,
+				     9,
+				     10,
+				     99,
+				     100,
+				     999999,
+				     1000000,
+				     59999999,
+				     86399999999,
+				     -1,
+				     1735696237592000,
+				     1798333200013393,
+				     951782400123456,
+				     TIME_MIN_US,
+				     TIME_MAX_US};
+	for (size_t i = 0; i < sizeof us / sizeof *us; i++) {
+		char got[32], want[48];
+		int64_t s = us[i] / 1000000 - (us[i] % 1000000 < 0), f = us[i] - s * 1000000;
+		time_t t = (time_t)s;
+		struct tm tm;
+		ck_assert(gmtime_r(&t, &tm));
+		int n =
+		    snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+			     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		if (f)
+			n += snprintf(want + n, sizeof want - (size_t)n, ".%06d", (int)f);
+		snprintf(want + n, sizeof want - (size_t)n, "Z");
+		ck_assert_uint_eq(time_format(us[i], got), strlen(want));
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
+
 /* A day outside the range has no name: formatting one aborts rather than cut it to fit. */
 START_TEST(test_day_format_out_of_range)
 {
@@ -231,6 +270,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_arena_size);
 	tcase_add_test(tc, test_day_format);
 	tcase_add_test(tc, test_time_range);
+	tcase_add_test(tc, test_time_format);
 	tcase_add_test(tc, test_day_format_out_of_range);
 	suite_add_tcase(s, tc);
 	return s;

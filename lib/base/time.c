@@ -161,14 +161,21 @@ static int64_t floordiv(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static char *digits_out(char *p, unsigned v, int width)
+/* "00".."99": time_format writes two digits a division. */
+static const char pairs[201] = "0001020304050607080910111213141516171819"
+			       "2021222324252627282930313233343536373839"
+			       "4041424344454647484950515253545556575859"
+			       "6061626364656667686970717273747576777879"
+			       "8081828384858687888990919293949596979899";
+
+/* v < 100 as two digits at p. */
+static char *pair_out(char *p, unsigned v)
 {
-	for (int k = width - 1; k >= 0; k--, v /= 10)
-		p[k] = (char)('0' + v % 10);
-	return p + width;
+	memcpy(p, pairs + 2 * v, 2);
+	return p + 2;
 }
 
-void time_format(int64_t us, char *out)
+size_t time_format(int64_t us, char *out)
 {
 	/* By hand rather than snprintf: three of these go into every stored line. */
 	int64_t secs = floordiv(us, 1000000);
@@ -179,27 +186,33 @@ void time_format(int64_t us, char *out)
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
 	if (y < 0 || y > 9999) {
-		snprintf(out, 32, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d, (int)(rem / 3600),
-			 (int)(rem / 60 % 60), (int)(rem % 60));
-		return;
+		int n = snprintf(out, 32, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d,
+				 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+		return n < 0 ? 0 : n > 31 ? 31 : (size_t)n;
 	}
-	char *p = digits_out(out, (unsigned)y, 4);
+	unsigned r = (unsigned)rem;
+	char *p = pair_out(out, (unsigned)y / 100);
+	p = pair_out(p, (unsigned)y % 100);
 	*p++ = '-';
-	p = digits_out(p, m, 2);
+	p = pair_out(p, m);
 	*p++ = '-';
-	p = digits_out(p, d, 2);
+	p = pair_out(p, d);
 	*p++ = 'T';
-	p = digits_out(p, (unsigned)(rem / 3600), 2);
+	p = pair_out(p, r / 3600);
 	*p++ = ':';
-	p = digits_out(p, (unsigned)(rem / 60 % 60), 2);
+	p = pair_out(p, r / 60 % 60);
 	*p++ = ':';
-	p = digits_out(p, (unsigned)(rem % 60), 2);
+	p = pair_out(p, r % 60);
 	if (frac) {
+		unsigned f = (unsigned)frac;
 		*p++ = '.';
-		p = digits_out(p, (unsigned)frac, 6);
+		p = pair_out(p, f / 10000);
+		p = pair_out(p, f / 100 % 100);
+		p = pair_out(p, f % 100);
 	}
 	*p++ = 'Z';
 	*p = 0;
+	return (size_t)(p - out);
 }
 
 int32_t time_day(int64_t us)

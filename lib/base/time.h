@@ -4,6 +4,7 @@
 #define SPANDEX_BASE_TIME_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The instants a time may be: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z, pydantic's
@@ -26,8 +27,9 @@ bool time_parse(const char *s, bool need_offset, int64_t *us);
  * an optional sign and fraction): time_parse_unix. Either is a time in UTC. */
 bool time_from_unix(double v, int64_t *us);
 bool time_parse_unix(const char *s, int64_t *us);
-/* Formats as 2024-01-15T09:30:00Z, or ...:00.123456Z when there are microseconds. out >= 32. */
-void time_format(int64_t us, char *out);
+/* Formats as 2024-01-15T09:30:00Z, or ...:00.123456Z when there are microseconds. out >= 32.
+ * Returns the length written (without the NUL). */
+size_t time_format(int64_t us, char *out);
 /* Days since the epoch of the UTC day holding us (floor division). */
 int32_t time_day(int64_t us);
 /* Whether day is one of TIME_DAY_MIN..TIME_DAY_MAX. */

@@ -87,8 +87,7 @@ static void put_time(struct buf *out, const char *k, size_t kn, int64_t us)
 		return;
 	char t[34];
 	t[0] = '"';
-	time_format(us, t + 1);
-	size_t n = strlen(t);
+	size_t n = time_format(us, t + 1) + 1;
 	t[n] = '"';
 	buf_add(out, k, kn);
 	buf_add(out, t, n + 1);

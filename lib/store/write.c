@@ -219,12 +219,15 @@ static void build_shard(struct batch *b, struct wshard *w, size_t i, size_t g)
 		const struct pending *p = &b->pd[k];
 		void *o = obj(b, p->span);
 		int64_t *ing = b->k->ingested(o);
+		static const char key[] = ",\"ingested_at\":\"";
 		char ts[32];
 		*ing = b->base + (int64_t)p->span;
-		time_format(*ing, ts);
+		size_t tn = time_format(*ing, ts);
 		size_t off = b->data.len;
 		buf_add(&b->data, b->lines.p + p->lo, p->ll);
-		buf_printf(&b->data, ",\"ingested_at\":\"%s\"}", ts);
+		buf_add(&b->data, key, sizeof key - 1);
+		buf_add(&b->data, ts, tn);
+		buf_add(&b->data, "\"}", 2);
 		struct idx_rec *r = &b->recs[k - i];
 		b->k->rec(o, r);
 		r->off = w->data_end + off;
