@@ -106,6 +106,54 @@ START_TEST(each_field_alone)
 }
 END_TEST
 
+/* span_render_at's members of s, rendered after a prefix, are the line span_render writes and
+ * the members jline_next reads off it, offset for offset. */
+static void members_as_read(const struct span *s, const char *what)
+{
+	struct buf plain, at_line;
+	struct jline_at at[SF__COUNT];
+	size_t nat = SIZE_MAX, i = 0, pos = 0;
+	buf_init(&plain);
+	buf_init(&at_line);
+	span_render(s, &plain);
+	buf_add(&at_line, "x\n", 2);
+	span_render_at(s, &at_line, at, &nat);
+	const char *line = at_line.p + 2;
+	ck_assert_msg(at_line.len - 2 == plain.len && !memcmp(line, plain.p, plain.len),
+		      "%s: another line", what);
+	struct jline_member m;
+	for (; jline_next(line, plain.len, &pos, &m); i++) {
+		ck_assert_msg(i < nat, "%s: member %zu missing", what, i);
+		ck_assert_msg(line + at[i].k == m.k && at[i].kn == m.kn, "%s: key %zu", what, i);
+		ck_assert_msg(line + at[i].v == m.v && at[i].vn == m.vn, "%s: value %zu", what, i);
+	}
+	ck_assert_msg(i == nat && nat > 0, "%s: %zu members, jline_next %zu", what, nat, i);
+	buf_free(&plain);
+	buf_free(&at_line);
+}
+
+/* Each field alone and all together, with text that escapes and is not ASCII. */
+START_TEST(render_at_members)
+{
+	struct span s;
+	for (int f = 0; f < SF__COUNT; f++) {
+		span_min(&s);
+		set_field(&s, f);
+		members_as_read(&s, span_fields[f].name);
+		span_clear(&s);
+	}
+	span_min(&s);
+	for (int f = 0; f < SF__COUNT; f++)
+		set_field(&s, f);
+	members_as_read(&s, "every field");
+	s.name = "a \"quoted\" \\ name, {x: [1]}";
+	s.input = "Gr\xc3\xbc\xc3\x9f\x65 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x9a\x80\ttab\nline";
+	s.output = "";
+	members_as_read(&s, "escapes");
+	span_clear(&s);
+}
+END_TEST
+
 /* A field with a signature field sets its bits in the record; one without leaves none. */
 START_TEST(signature_bits)
 {
@@ -239,6 +287,7 @@ Suite *check_suite(void)
 	Suite *s = suite_create("fields");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, each_field_alone);
+	tcase_add_test(tc, render_at_members);
 	tcase_add_test(tc, signature_bits);
 	tcase_add_test(tc, conditions);
 	tcase_add_test(tc, api_names);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct arena;
 
@@ -15,6 +16,12 @@ struct jline_member {
 	const char *k, *v; /* key without quotes; raw value text */
 	size_t kn, vn;
 	size_t start, end; /* the member with its leading '{' or ',' */
+};
+
+/* A top-level member of a line its writer has just rendered, as offsets from the line's '{':
+ * the key without quotes at k[0..kn), the raw value at v[0..vn), as jline_next finds them. */
+struct jline_at {
+	uint32_t k, kn, v, vn;
 };
 
 /* Index just past the JSON value starting at p[i]. */

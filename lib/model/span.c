@@ -143,13 +143,27 @@ static void put_raw(struct buf *out, const char *k, size_t kn, const json_t *v)
 
 void span_render(const struct span *s, struct buf *out)
 {
+	span_render_at(s, out, NULL, NULL);
+}
+
+void span_render_at(const struct span *s, struct buf *out, struct jline_at *at, size_t *nat)
+{
 	/* Field order and presence follow the Span schema of the Get Span page; responses are
 	 * exclude_none, except usage_details and cost_details, which are always present. The
 	 * first member has no comma before it. */
 #define K_(ID, name) (&(",\"" #name "\":")[SF_##ID == 0])
 #define KN_(ID, name) (sizeof ",\"" #name "\":" - 1 - (SF_##ID == 0))
 #define PUT_(ID, name, TYPE, PRES, ...)                                                            \
-	PUT_##TYPE(K_(ID, name), KN_(ID, name), SFP_##PRES, s->SPAN_MEMBER(ID, name, TYPE), name);
+	{                                                                                          \
+		size_t at_ = out->len;                                                             \
+		PUT_##TYPE(K_(ID, name), KN_(ID, name), SFP_##PRES,                                \
+			   s->SPAN_MEMBER(ID, name, TYPE), name);                                  \
+		if (at && out->len != at_)                                                         \
+			at[n++] = (struct jline_at){                                               \
+			    (uint32_t)(at_ + KN_(ID, name) - 1 - (sizeof #name)),                  \
+			    (uint32_t)(sizeof #name - 1), (uint32_t)(at_ + KN_(ID, name)),         \
+			    (uint32_t)(out->len - at_ - KN_(ID, name))};                           \
+	}
 #define PUT_STR(k, kn, p, v, name) put_str(out, k, kn, p, v)
 #define PUT_SSTR(k, kn, p, v, name) put_str(out, k, kn, p, v)
 #define PUT_ENUM(k, kn, p, v, name) put_str(out, k, kn, p, span_##name##_names[v])
@@ -158,9 +172,14 @@ void span_render(const struct span *s, struct buf *out)
 #define PUT_NUM(k, kn, p, v, name) put_num(out, k, kn, v)
 #define PUT_OBJ(k, kn, p, v, name) put_obj(out, k, kn, p, v)
 #define PUT_RAW(k, kn, p, v, name) put_raw(out, k, kn, v)
+	size_t o = out->len, n = 0;
 	buf_addc(out, '{');
 	SPAN_FIELDS(PUT_)
 	buf_addc(out, '}');
+	for (size_t i = 0; i < n; i++)
+		at[i].k -= (uint32_t)o, at[i].v -= (uint32_t)o;
+	if (nat)
+		*nat = n;
 }
 
 json_t *span_raw(const struct span *s, const char *key)

@@ -12,6 +12,8 @@
 #include "lib/base/buf.h"
 #include "lib/model/fields.h"
 
+struct jline_at;
+
 enum span_kind {
 	KIND_LLM,
 	KIND_CHAIN,
@@ -76,6 +78,9 @@ int span_status_parse(const char *s);
  * order of the Get Span page, absent optional fields omitted, usage_details and cost_details
  * always present. Strings must be valid UTF-8 (callers validate input). */
 void span_render(const struct span *s, struct buf *out);
+/* span_render, and where it put each member of the line (at has room for SF__COUNT), their
+ * count into *nat: the writer's text index reads them rather than the line again. */
+void span_render_at(const struct span *s, struct buf *out, struct jline_at *at, size_t *nat);
 
 /* Member key of s->raw_attributes, or NULL (also when there are none). */
 json_t *span_raw(const struct span *s, const char *key);

@@ -136,6 +136,7 @@ enum lf_type { LT_STR, LT_INT, LT_NUM, LT_OBJ };
 #define LT_OF_NUM LT_NUM
 #define LT_OF_OBJ LT_OBJ
 _Static_assert(SF__COUNT <= 64, "one bit per member");
+_Static_assert(SF__COUNT <= REC_MAX_AT, "span_render_at's members fit");
 static const struct {
 	const char *k;
 	unsigned char kn, type;
@@ -461,6 +462,10 @@ static void span_render_of(const void *o, struct buf *out)
 {
 	span_render(o, out);
 }
+static void span_render_at_of(const void *o, struct buf *out, struct jline_at *at, size_t *nat)
+{
+	span_render_at(o, out, at, nat);
+}
 static void span_rec(const void *o, struct idx_rec *r)
 {
 	rec_from_span(o, r);
@@ -513,9 +518,10 @@ static void judgement_clear_of(void *o)
 
 static const struct rec_kind kinds[] = {
     [STORE_SPANS] = {"span", sizeof(struct span), span_id_of, span_started, span_ingested,
-		     span_render_of, span_rec, span_parse_of, span_init_of, span_clear_of},
+		     span_render_of, span_render_at_of, span_rec, span_parse_of, span_init_of,
+		     span_clear_of},
     [STORE_JUDGEMENTS] = {"judgement", sizeof(struct judgement), judgement_id_of, judgement_started,
-			  judgement_ingested, judgement_render_of, judgement_rec,
+			  judgement_ingested, judgement_render_of, NULL, judgement_rec,
 			  judgement_parse_of, judgement_init_of, judgement_clear_of},
 };
 

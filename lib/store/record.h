@@ -109,6 +109,9 @@ bool rec_line_record(enum store_kind kind, const char *line, size_t len, struct 
 /* What the write path needs of a kind of record: its C struct (size bytes), its id and the
  * time that picks its day, where the store sets its ingested_at, its canonical line (ending in
  * ingested_at when set), its index record, and reading a line back (strings into *root). */
+struct jline_at;
+/* The most members a line render_at writes has. */
+#define REC_MAX_AT 64
 struct rec_kind {
 	const char *noun; /* "span", "judgement": in messages */
 	size_t size;
@@ -116,6 +119,9 @@ struct rec_kind {
 	int64_t (*started)(const void *o);
 	int64_t *(*ingested)(void *o);
 	void (*render)(const void *o, struct buf *out);
+	/* render, and its members into at (room for REC_MAX_AT), their count into *nat; NULL when
+	 * the kind has none (the text index reads its lines). */
+	void (*render_at)(const void *o, struct buf *out, struct jline_at *at, size_t *nat);
 	void (*rec)(const void *o, struct idx_rec *r);
 	bool (*parse)(const char *line, size_t n, void *o, json_t **root);
 	void (*init)(void *o);

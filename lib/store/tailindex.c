@@ -41,7 +41,19 @@ void tailindex_words_init(struct tailindex_words *t)
 	t->cap = 0;
 }
 
-void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len)
+/* Member f of record t->n, into its words and columns col. */
+static void words_member(struct tailindex_words *t, uint64_t *col, const char *k, size_t kn,
+			 const char *v, size_t vn)
+{
+	if (words_field(k, kn))
+		words_add(&t->w, v, vn, (uint32_t)t->n);
+	int c = span_col_key(k, kn);
+	if (c >= 0 && col[c] == TIX_UNKNOWN)
+		col[c] = store_tix_hash(v, vn);
+}
+
+void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len,
+			 const struct jline_at *at, size_t nat)
 {
 	size_t pos = 0;
 	struct jline_member f;
@@ -52,13 +64,12 @@ void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len
 	uint64_t *col = t->cols + t->n * TIX_NCOLS; /* the first of a key counts, as for the .tix */
 	for (int k = 0; k < TIX_NCOLS; k++)
 		col[k] = TIX_UNKNOWN;
-	while (jline_next(line, len, &pos, &f)) {
-		if (words_field(f.k, f.kn))
-			words_add(&t->w, f.v, f.vn, (uint32_t)t->n);
-		int k = span_col_key(f.k, f.kn);
-		if (k >= 0 && col[k] == TIX_UNKNOWN)
-			col[k] = store_tix_hash(f.v, f.vn);
-	}
+	if (at)
+		for (size_t i = 0; i < nat; i++)
+			words_member(t, col, line + at[i].k, at[i].kn, line + at[i].v, at[i].vn);
+	else
+		while (jline_next(line, len, &pos, &f))
+			words_member(t, col, f.k, f.kn, f.v, f.vn);
 	for (int k = 0; k < TIX_NCOLS; k++)
 		if (col[k] == TIX_UNKNOWN)
 			col[k] = TIX_ABSENT;

@@ -29,8 +29,10 @@ struct tailindex_words {
 };
 void tailindex_words_init(struct tailindex_words *t);
 /* The next record's line: its words (of its name, input and output) and its columns (the line
- * may lack what follows them: ingested_at, the last member, has no column). */
-void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len);
+ * may lack what follows them: ingested_at, the last member, has no column). at[0..nat) are
+ * its members as its writer put them (jline_at), or at is NULL and the line is read for them. */
+void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len,
+			 const struct jline_at *at, size_t nat);
 void tailindex_words_free(struct tailindex_words *t);
 
 /* Writes the segment of records recs[0..n), the next ones of w, whose words t holds (t->n ==

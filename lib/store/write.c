@@ -20,6 +20,7 @@
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
+#include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
 #include "lib/store/io.h"
 #include "lib/store/journal.h"
@@ -34,6 +35,7 @@ struct pending {
 	size_t span; /* index in the batch's objects */
 	int32_t day;
 	size_t lo, ll; /* rendered line (without ingested_at and the closing brace) in lines */
+	size_t nat;    /* its members at at + span * REC_MAX_AT (render_at) */
 };
 
 /* A batch on its way through the phases; each phase fills what it names. */
@@ -47,6 +49,7 @@ struct batch {
 	struct buf lines;	      /* render: every line but its ingested_at */
 	struct pending *pd;	      /* render: sorted by day, then by span */
 	struct tailindex_words *text; /* render: the words of each day's part, in day order */
+	struct jline_at *at;	      /* render: the members of each line, when the kind has them */
 	size_t ntext;
 	int lockfd, jfd;	 /* lock: the workspace lock; the journal */
 	uint64_t seq;		 /* plan: the batch's number in the journal */
@@ -87,6 +90,7 @@ static void batch_free(struct batch *b)
 	for (size_t i = 0; i < b->ntext; i++)
 		tailindex_words_free(&b->text[i]);
 	free(b->text);
+	free(b->at);
 	free(b->recs);
 	free(b->locs);
 	free(b->olds.v);
@@ -132,6 +136,7 @@ static void batch_render(struct batch *b, void *objs, size_t n)
 	b->objs = objs;
 	b->n = n;
 	b->pd = xmalloc(n * sizeof(*b->pd));
+	b->at = b->k->render_at ? xmalloc(n * REC_MAX_AT * sizeof(*b->at)) : NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct pending *p = &b->pd[i];
 		int64_t *ing = b->k->ingested(obj(b, i)), keep = *ing;
@@ -139,7 +144,11 @@ static void batch_render(struct batch *b, void *objs, size_t n)
 		p->span = i;
 		p->day = time_day(b->k->started(obj(b, i)));
 		p->lo = b->lines.len;
-		b->k->render(obj(b, i), &b->lines);
+		p->nat = 0;
+		if (b->at)
+			b->k->render_at(obj(b, i), &b->lines, b->at + i * REC_MAX_AT, &p->nat);
+		else
+			b->k->render(obj(b, i), &b->lines);
 		b->lines.len--; /* the closing brace comes back with ingested_at */
 		p->ll = b->lines.len - p->lo;
 		*ing = keep;
@@ -151,7 +160,8 @@ static void batch_render(struct batch *b, void *objs, size_t n)
 		const struct pending *p = &b->pd[i];
 		if (!i || p->day != b->pd[i - 1].day)
 			tailindex_words_init(&b->text[b->ntext++]);
-		tailindex_words_add(&b->text[b->ntext - 1], b->lines.p + p->lo, p->ll);
+		tailindex_words_add(&b->text[b->ntext - 1], b->lines.p + p->lo, p->ll,
+				    b->at ? b->at + p->span * REC_MAX_AT : NULL, p->nat);
 	}
 }
 
