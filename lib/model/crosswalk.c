@@ -71,11 +71,11 @@ const char *const crosswalk_sgp_types[] = {
     "KB_ADD_CHUNK",
     "KB_MANAGEMENT",
     "GUARDRAIL",
+    "OUTPUT_GUARDRAIL",
     "TRACER",
     "AGENT_TRACER",
     "AGENT_WORKFLOW",
     "STANDALONE",
-    "OUTPUT_GUARDRAIL",
     NULL,
 };
 
