@@ -418,8 +418,8 @@ static double time_rg(const char *dir, const char *term, int iters, bool sealed)
 struct tally {
 	const char *dir;
 	size_t days;
-	uint64_t in, out;	       /* seal: stream and file bytes */
-	uint64_t recs, data, idx, tix; /* index: records covered, file bytes */
+	uint64_t in, out;		    /* seal: stream and file bytes */
+	uint64_t recs, data, idx, dayindex; /* index: records covered, file bytes */
 };
 
 /* Runs fn on every day of every workspace of the store (exits when one cannot be listed). */
@@ -497,7 +497,7 @@ static void index_day(struct store *st, const char *ws, int32_t day, struct tall
 	t->recs += covered;
 	t->data += file_bytes(t->dir, ws, day, "jsonl") + file_bytes(t->dir, ws, day, "jsonl.zst");
 	t->idx += file_bytes(t->dir, ws, day, "idx");
-	t->tix += file_bytes(t->dir, ws, day, "tix");
+	t->dayindex += file_bytes(t->dir, ws, day, "tix");
 }
 
 /* Builds the text index of every day of every workspace, as `spandex index` does; prints
@@ -511,8 +511,8 @@ static void index_all(struct store *st, const char *dir)
 	printf("text index: %zu days, %llu spans in %.2f s (%.1f MB/s of lines); %.1f bytes a "
 	       "span, %.2f%% of the data (the day indexes: %.2f%%)\n",
 	       t.days, (unsigned long long)t.recs, secs, secs > 0 ? t.data / 1e6 / secs : 0.0,
-	       t.recs ? (double)t.tix / t.recs : 0.0, t.data ? 100.0 * t.tix / t.data : 0.0,
-	       t.data ? 100.0 * t.idx / t.data : 0.0);
+	       t.recs ? (double)t.dayindex / t.recs : 0.0,
+	       t.data ? 100.0 * t.dayindex / t.data : 0.0, t.data ? 100.0 * t.idx / t.data : 0.0);
 }
 
 /* The table of every query, spandex against SQLite (ratio = SQLite p50 / spandex p50: above

@@ -49,7 +49,7 @@ const char *filtered(const char *filter);
 /* A day's indexes and files: built, read, damaged, set aside. */
 int32_t day_of(const char *d);
 bool index_day(const char *d);
-const char *tix_of(const char *root_dir, const char *d);
+const char *dayindex_of(const char *root_dir, const char *d);
 size_t count_problems(void);
 struct span mk_text(const char *id, const char *trace, const char *parent, const char *session,
 		    const char *start, const char *input, const char *output);
@@ -59,7 +59,7 @@ const char *bitstr(const uint64_t *bits, size_t n);
 char *file_read(const char *path, long *size);
 void file_write_new(const char *path, const char *p, long size);
 void file_damage(const char *path, long at, int x);
-const char *tdx_of(const char *d);
+const char *tailindex_of(const char *d);
 char *unindexed(const char *const *days, int n, char *(*fn)(void));
 void answers_as(char *(*fn)(void), const char *plain);
 void index_days(const char *const *days, int n, int (*right)(const char *));

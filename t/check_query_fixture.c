@@ -179,11 +179,11 @@ bool index_day(const char *d)
 	return built;
 }
 
-static char tix_path[128];
-const char *tix_of(const char *root_dir, const char *d)
+static char dayindex_path[128];
+const char *dayindex_of(const char *root_dir, const char *d)
 {
-	snprintf(tix_path, sizeof tix_path, "%s/ws/%s.tix", root_dir, d);
-	return tix_path;
+	snprintf(dayindex_path, sizeof dayindex_path, "%s/ws/%s.tix", root_dir, d);
+	return dayindex_path;
 }
 
 size_t count_problems(void)
@@ -274,11 +274,11 @@ void file_damage(const char *path, long at, int x)
 	free(file);
 }
 
-static char tdx_file[128];
-const char *tdx_of(const char *d)
+static char tailindex_file[128];
+const char *tailindex_of(const char *d)
 {
-	snprintf(tdx_file, sizeof tdx_file, "%s/ws/%s.tdx", root, d);
-	return tdx_file;
+	snprintf(tailindex_file, sizeof tailindex_file, "%s/ws/%s.tdx", root, d);
+	return tailindex_file;
 }
 
 /* What fn answers with the text indexes of days[0..n), the day's and the tail's, set aside
@@ -287,15 +287,15 @@ char *unindexed(const char *const *days, int n, char *(*fn)(void))
 {
 	char saved[8][2][160];
 	for (int d = 0; d < n; d++) {
-		snprintf(saved[d][0], sizeof saved[d][0], "%s.saved", tix_of(root, days[d]));
-		rename(tix_of(root, days[d]), saved[d][0]);
-		snprintf(saved[d][1], sizeof saved[d][1], "%s.saved", tdx_of(days[d]));
-		rename(tdx_of(days[d]), saved[d][1]);
+		snprintf(saved[d][0], sizeof saved[d][0], "%s.saved", dayindex_of(root, days[d]));
+		rename(dayindex_of(root, days[d]), saved[d][0]);
+		snprintf(saved[d][1], sizeof saved[d][1], "%s.saved", tailindex_of(days[d]));
+		rename(tailindex_of(days[d]), saved[d][1]);
 	}
 	char *r = fn();
 	for (int d = 0; d < n; d++) {
-		rename(saved[d][0], tix_of(root, days[d]));
-		rename(saved[d][1], tdx_of(days[d]));
+		rename(saved[d][0], dayindex_of(root, days[d]));
+		rename(saved[d][1], tailindex_of(days[d]));
 	}
 	return r;
 }

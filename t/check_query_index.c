@@ -35,23 +35,23 @@ static char *lookups_unindexed(void)
 	return unindexed(kdays, 3, lookups);
 }
 
-/* What store_tix_keyed answers for every trace and session hash of day d, against the
+/* What store_dayindex_keyed answers for every trace and session hash of day d, against the
  * records themselves: 1 all right, 0 a wrong list, -1 no map. */
 static int keyed_right(const char *d)
 {
 	struct shard sh;
 	int ok = 1;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
 	ck_assert_ptr_nonnull(ix);
-	size_t cov = store_tix_covered(ix);
+	size_t cov = store_dayindex_covered(ix);
 	for (size_t i = 0; i < cov && ok > 0; i++)
 		for (int k = 0; k < 2 && ok > 0; k++) {
 			uint64_t h = k ? sh.recs[i].session_h : sh.recs[i].trace_h;
 			uint32_t *r;
 			size_t n, j = 0;
-			if (store_tix_keyed(ix, k ? STORE_KEY_SESSION : STORE_KEY_TRACE, h, &r,
-					    &n) != ST_OK) {
+			if (store_dayindex_keyed(ix, k ? STORE_KEY_SESSION : STORE_KEY_TRACE, h, &r,
+						 &n) != ST_OK) {
 				ok = -1;
 				break;
 			}
@@ -61,7 +61,7 @@ static int keyed_right(const char *d)
 			ok = ok > 0 && j == n;
 			free(r);
 		}
-	store_tix_close(ix);
+	store_dayindex_close(ix);
 	shard_close(&sh);
 	return ok;
 }
@@ -72,7 +72,7 @@ static int keyed_right(const char *d)
 /* Where the roots of day d's .tix begin and their bytes; the counts' bytes too. */
 static long roots_at(const char *d, long *len, long *counts)
 {
-	FILE *f = fopen(tix_of(root, d), "r");
+	FILE *f = fopen(dayindex_of(root, d), "r");
 	uint32_t nc, nr;
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fseek(f, 96, SEEK_SET), 0);
@@ -82,7 +82,7 @@ static long roots_at(const char *d, long *len, long *counts)
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
 	fclose(f);
-	*len = (long)(nr * sizeof(struct store_tix_root));
+	*len = (long)(nr * sizeof(struct store_dayindex_root));
 	if (counts)
 		*counts = 16 * (long)nc;
 	return size - *len;
@@ -92,7 +92,7 @@ static long roots_at(const char *d, long *len, long *counts)
  * counts and the roots). */
 static void key_maps_at(const char *d, long *at, long *len, long *tail)
 {
-	FILE *f = fopen(tix_of(root, d), "r");
+	FILE *f = fopen(dayindex_of(root, d), "r");
 	uint64_t n;
 	long rlen, counts, r = roots_at(d, &rlen, &counts);
 	ck_assert_ptr_nonnull(f);
@@ -150,7 +150,7 @@ START_TEST(key_maps)
 	/* A damaged block of a map: that lookup reads the records, verify names the map. */
 	long at, len, tail;
 	key_maps_at("2024-03-06", &at, &len, &tail);
-	FILE *f = fopen(tix_of(root, "2024-03-06"), "r+");
+	FILE *f = fopen(dayindex_of(root, "2024-03-06"), "r+");
 	ck_assert_int_eq(fseek(f, at + 8 * 1030, SEEK_SET), 0);
 	int c = fgetc(f);
 	fseek(f, at + 8 * 1030, SEEK_SET);
@@ -164,7 +164,7 @@ START_TEST(key_maps)
 	 * wrong, and the next build upgrades it. */
 	ck_assert(index_day("2024-03-06"));
 	key_maps_at("2024-03-06", &at, &len, &tail);
-	f = fopen(tix_of(root, "2024-03-06"), "r");
+	f = fopen(dayindex_of(root, "2024-03-06"), "r");
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
 	char *file = malloc((size_t)size);
@@ -177,7 +177,7 @@ START_TEST(key_maps)
 	memcpy(file + 124, &crc, 4);
 	size -= tail;
 	memmove(file + at, file + at + len, (size_t)(size - at - len));
-	f = fopen(tix_of(root, "2024-03-06"), "w");
+	f = fopen(dayindex_of(root, "2024-03-06"), "w");
 	ck_assert_uint_eq(fwrite(file, 1, (size_t)(size - len), f), (size_t)(size - len));
 	fclose(f);
 	free(file);
@@ -230,13 +230,14 @@ static long long counted(const char *d, long long *truth)
 {
 	struct shard sh;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
 	ck_assert_ptr_nonnull(ix);
-	uint64_t h = store_tix_hash("\"gpt-4o\"", 8), n;
-	struct store_tix_q q = {0, 1u << SPST_ERROR, false, store_tix_col_of("model", NULL), &h, 1};
-	long long r = store_tix_count(ix, &sh, &q, &n) ? (long long)n : -1;
+	uint64_t h = store_dayindex_hash("\"gpt-4o\"", 8), n;
+	struct store_dayindex_q q = {
+	    0, 1u << SPST_ERROR, false, store_dayindex_col_of("model", NULL), &h, 1};
+	long long r = store_dayindex_count(ix, &sh, &q, &n) ? (long long)n : -1;
 	*truth = 0;
-	for (size_t i = 0; i < store_tix_covered(ix); i++) {
+	for (size_t i = 0; i < store_dayindex_covered(ix); i++) {
 		const struct idx_rec *x = &sh.recs[i];
 		const char *p, *v;
 		size_t len, vn;
@@ -245,7 +246,7 @@ static long long counted(const char *d, long long *truth)
 			  jline_get2(p, len, "model", NULL, &v, &vn) && vn == 8 &&
 			  !memcmp(v, "\"gpt-4o\"", 8);
 	}
-	store_tix_close(ix);
+	store_dayindex_close(ix);
 	shard_close(&sh);
 	return r;
 }
@@ -314,7 +315,7 @@ START_TEST(live_counts)
 	free(got);
 	/* Damaged counts: never used, named by verify, rebuilt by the next build. */
 	long rlen, at = roots_at("2024-03-05", &rlen, NULL) - 5;
-	FILE *f = fopen(tix_of(root, "2024-03-05"), "r+");
+	FILE *f = fopen(dayindex_of(root, "2024-03-05"), "r+");
 	ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
 	int c = fgetc(f);
 	fseek(f, at, SEEK_SET);
@@ -380,15 +381,15 @@ static int roots_right(const char *d)
 {
 	struct shard sh;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
 	ck_assert_ptr_nonnull(ix);
-	const struct store_tix_root *e;
+	const struct store_dayindex_root *e;
 	size_t n, k = 0;
 	bool held;
 	int ok = -1;
-	if (store_tix_roots(ix, &sh, &e, &n, &held)) {
+	if (store_dayindex_roots(ix, &sh, &e, &n, &held)) {
 		ok = 1;
-		for (size_t i = 0; i < store_tix_covered(ix); i++) {
+		for (size_t i = 0; i < store_dayindex_covered(ix); i++) {
 			const struct idx_rec *r = &sh.recs[i];
 			if (!store_rec_root(r))
 				continue;
@@ -400,28 +401,28 @@ static int roots_right(const char *d)
 		}
 		ok &= k == n;
 	}
-	store_tix_close(ix);
+	store_dayindex_close(ix);
 	shard_close(&sh);
 	return ok;
 }
 
 /* Day d's .tix, read whole into *size bytes (caller frees). */
-static char *tix_read(const char *d, long *size)
+static char *dayindex_read(const char *d, long *size)
 {
-	return file_read(tix_of(root, d), size);
+	return file_read(dayindex_of(root, d), size);
 }
 
-static void tix_write(const char *d, const char *p, long size)
+static void dayindex_write(const char *d, const char *p, long size)
 {
 	/* A .tix is never written in place: a query notices one that was within a second
 	 * (lib/store/mapcache.h, MAPC_PATH_MS). */
 	ck_assert_int_eq(usleep(1100 * 1000), 0);
-	FILE *f = fopen(tix_of(root, d), "w");
+	FILE *f = fopen(dayindex_of(root, d), "w");
 	ck_assert_uint_eq(fwrite(p, 1, (size_t)size, f), (size_t)size);
 	fclose(f);
 }
 
-static void tix_header_crc(char *file)
+static void dayindex_header_crc(char *file)
 {
 	uint32_t crc = hash_crc32c(0, file, 124);
 	memcpy(file + 124, &crc, 4);
@@ -432,7 +433,7 @@ static void tix_header_crc(char *file)
 static void roots_ignored(const char *d, const char *file, long size, const char *plain,
 			  size_t problems)
 {
-	tix_write(d, file, size);
+	dayindex_write(d, file, size);
 	ck_assert_int_eq(roots_right(d), -1);
 	answers_as(root_pages, plain);
 	ck_assert_uint_eq(count_problems(), problems);
@@ -486,27 +487,27 @@ START_TEST(root_lists)
 	answers_as(root_pages, plain);
 	/* Damaged roots: never used, named by verify, rebuilt by the next build. */
 	long size, len, at = roots_at("2024-03-05", &len, NULL);
-	char *file = tix_read("2024-03-05", &size);
+	char *file = dayindex_read("2024-03-05", &size);
 	ck_assert_int_ge(len, 48);
 	file[at + 1] ^= 0x40;
 	roots_ignored("2024-03-05", file, size, plain, 1);
 	/* Roots out of order, under a checksum that holds: the same. */
 	file[at + 1] ^= 0x40;
-	struct store_tix_root r0, r1;
+	struct store_dayindex_root r0, r1;
 	memcpy(&r0, file + at, sizeof r0);
 	memcpy(&r1, file + at + sizeof r0, sizeof r1);
 	memcpy(file + at, &r1, sizeof r1);
 	memcpy(file + at + sizeof r0, &r0, sizeof r0);
 	uint32_t crc = hash_crc32c(0, file + at, (size_t)len);
 	memcpy(file + 116, &crc, 4);
-	tix_header_crc(file);
+	dayindex_header_crc(file);
 	roots_ignored("2024-03-05", file, size, plain, 1);
 	/* A version 3 file (before the roots: the same without them) is read, every record of
 	 * its day visited, verify finds nothing wrong, and the next build upgrades it. */
 	uint32_t three = 3, zero[2] = {0, 0};
 	memcpy(file + 8, &three, 4);
 	memcpy(file + 112, zero, 8);
-	tix_header_crc(file);
+	dayindex_header_crc(file);
 	roots_ignored("2024-03-05", file, at, plain, 0);
 	ck_assert(index_day("2024-03-05"));
 	ck_assert_int_eq(roots_right("2024-03-05"), 1);

@@ -28,8 +28,8 @@ static char *tail_lookups(void)
 	return b.p;
 }
 
-/* store_tdx_keyed or store_tdx_roots (roots) of sh (a state of day d) from record from, as
- * "to:r,r,...". */
+/* store_tailindex_keyed or store_tailindex_roots (roots) of sh (a state of day d) from record from,
+ * as "to:r,r,...". */
 static const char *tail_answer_of(struct shard *sh, size_t from, bool roots, enum store_key k,
 				  const char *id)
 {
@@ -37,8 +37,8 @@ static const char *tail_answer_of(struct shard *sh, size_t from, bool roots, enu
 	uint32_t *r;
 	size_t n, len = 0;
 	uint64_t h = id ? hash_bytes(id, strlen(id)) : 0;
-	size_t to = roots ? store_tdx_roots(&st, "ws", sh, from, &r, &n)
-			  : store_tdx_keyed(&st, "ws", sh, from, k, &h, 1, &r, &n);
+	size_t to = roots ? store_tailindex_roots(&st, "ws", sh, from, &r, &n)
+			  : store_tailindex_keyed(&st, "ws", sh, from, k, &h, 1, &r, &n);
 	len = (size_t)snprintf(out, sizeof out, "%zu:", to);
 	for (size_t i = 0; i < n && len < sizeof out - 8; i++)
 		len += (size_t)snprintf(out + len, sizeof out - len, "%s%u", i ? "," : "", r[i]);
@@ -100,7 +100,7 @@ START_TEST(tail_keys)
 	/* The second segment as an older spandex wrote it (SPXTDX1, no keys): its records are
 	 * read. */
 	long size;
-	char *file = file_read(tdx_of(d), &size);
+	char *file = file_read(tailindex_of(d), &size);
 	uint64_t body;
 	memcpy(&body, file + 32, 8);
 	char *old = malloc((size_t)size);
@@ -109,7 +109,7 @@ START_TEST(tail_keys)
 	seg2[6] = '1';
 	uint32_t crc = hash_crc32c(0, seg2, 60);
 	memcpy(seg2 + 60, &crc, 4);
-	file_write_new(tdx_of(d), file, size);
+	file_write_new(tailindex_of(d), file, size);
 	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "qt9"), "43:40,41,42");
 	ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), "43:0,10,20,30,40,41,42");
 	answers_as(tail_lookups, plain);
@@ -117,10 +117,10 @@ START_TEST(tail_keys)
 	/* A damaged byte in the trace map of the first segment, in a new copy of the file (a
 	 * process checks a segment's body once per mapping): its records are read, the second
 	 * segment still answers for its own; verify names the first. */
-	file_write_new(tdx_of(d), old, size);
-	file_damage(tdx_of(d),
-		    64 + (long)body - TIX_NCOLS * 8 * N - (2 * (8 * N + 4 * N + 8) + 8) + 8 * 3,
-		    0x55);
+	file_write_new(tailindex_of(d), old, size);
+	file_damage(
+	    tailindex_of(d),
+	    64 + (long)body - DAYINDEX_NCOLS * 8 * N - (2 * (8 * N + 4 * N + 8) + 8) + 8 * 3, 0x55);
 	ck_assert_str_eq(tail_answer(d, 38, false, STORE_KEY_TRACE, "qt1"), "43:38,39,40");
 	ck_assert_str_eq(tail_answer(d, 38, false, STORE_KEY_SESSION, "sess-q9"), "43:38,39,41,42");
 	ck_assert_str_eq(tail_answer(d, 38, true, 0, NULL), "43:38,39,41");
@@ -151,21 +151,21 @@ static char *tail_col_pages(void)
 	return b.p;
 }
 
-/* How many of day d's records column col of the tail (store_tdx_cols from record 0) holds as
- * their lines do; -1 when the tail answers for none. Those it does not hold (TIX_UNKNOWN: their
- * lines decide) are counted apart in *unknown. */
+/* How many of day d's records column col of the tail (store_tailindex_cols from record 0) holds as
+ * their lines do; -1 when the tail answers for none. Those it does not hold (DAYINDEX_UNKNOWN:
+ * their lines decide) are counted apart in *unknown. */
 static int tail_cols_right(const char *d, int col, const char *key, int *unknown)
 {
 	struct shard sh;
-	struct store_tdx_cols c;
+	struct store_tailindex_cols c;
 	struct buf line;
 	buf_init(&line);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	size_t to = store_tdx_cols(&st, "ws", &sh, 0, &c), next = 0;
+	size_t to = store_tailindex_cols(&st, "ws", &sh, 0, &c), next = 0;
 	int right = to ? 0 : -1;
 	*unknown = 0;
 	for (size_t r = 0; r < c.nrun; r++) {
-		const struct store_tdx_run *run = &c.run[r];
+		const struct store_tailindex_run *run = &c.run[r];
 		ck_assert_uint_eq(run->first, next); /* the runs follow each other */
 		for (size_t i = run->first; i < run->first + run->n; i++) {
 			const char *p;
@@ -173,17 +173,17 @@ static int tail_cols_right(const char *d, int col, const char *key, int *unknown
 			line.len = 0;
 			ck_assert_int_eq(shard_line(&sh, i, &line), ST_OK);
 			uint64_t want = jline_get(line.p, line.len, key, &p, &n)
-					    ? store_tix_hash(p, n)
-					    : TIX_ABSENT;
+					    ? store_dayindex_hash(p, n)
+					    : DAYINDEX_ABSENT;
 			uint64_t v = run->v ? run->v[(size_t)col * run->stride + i - run->first]
-					    : TIX_UNKNOWN;
-			*unknown += v == TIX_UNKNOWN;
+					    : DAYINDEX_UNKNOWN;
+			*unknown += v == DAYINDEX_UNKNOWN;
 			right += v == want;
 		}
 		next = run->first + run->n;
 	}
 	ck_assert_uint_eq(next, to ? sh.nrecs : 0);
-	store_tdx_cols_free(&c);
+	store_tailindex_cols_free(&c);
 	buf_free(&line);
 	shard_close(&sh);
 	return right;
@@ -211,11 +211,13 @@ START_TEST(tail_cols)
 	append(s, 40);
 	append(s + 40, N - 40);
 	int unknown;
-	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown), N);
-	ck_assert_int_eq(unknown, 0);
-	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("name", NULL), "name", &unknown), N);
 	ck_assert_int_eq(
-	    tail_cols_right(d, store_tix_col_of("agent_id", NULL), "agent_id", &unknown), N);
+	    tail_cols_right(d, store_dayindex_col_of("model", NULL), "model", &unknown), N);
+	ck_assert_int_eq(unknown, 0);
+	ck_assert_int_eq(tail_cols_right(d, store_dayindex_col_of("name", NULL), "name", &unknown),
+			 N);
+	ck_assert_int_eq(
+	    tail_cols_right(d, store_dayindex_col_of("agent_id", NULL), "agent_id", &unknown), N);
 	static const char *const days[] = {"2024-03-10"};
 	char *plain = unindexed(days, 1, tail_col_pages);
 	answers_as(tail_col_pages, plain);
@@ -223,32 +225,33 @@ START_TEST(tail_cols)
 	/* The second segment as the spandex before columns wrote it (SPXTDX2: its body ends
 	 * with its keys): its records are left to their lines. */
 	long size;
-	char *file = file_read(tdx_of(d), &size);
+	char *file = file_read(tailindex_of(d), &size);
 	uint64_t body, body2;
 	memcpy(&body, file + 32, 8);
 	char *seg2 = file + 64 + body;
 	memcpy(&body2, seg2 + 32, 8);
 	char *old = malloc((size_t)size);
 	memcpy(old, file, (size_t)size);
-	body2 -= TIX_NCOLS * 8 * (N - 40);
+	body2 -= DAYINDEX_NCOLS * 8 * (N - 40);
 	memcpy(seg2 + 32, &body2, 8);
 	uint32_t crc = hash_crc32c(0, seg2 + 64, body2);
 	memcpy(seg2 + 56, &crc, 4);
 	seg2[6] = '2';
 	crc = hash_crc32c(0, seg2, 60);
 	memcpy(seg2 + 60, &crc, 4);
-	file_write_new(tdx_of(d), file, size);
-	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown),
-			 40);
+	file_write_new(tailindex_of(d), file, size);
+	ck_assert_int_eq(
+	    tail_cols_right(d, store_dayindex_col_of("model", NULL), "model", &unknown), 40);
 	ck_assert_int_eq(unknown, N - 40);
 	answers_as(tail_col_pages, plain);
 	/* A damaged byte in the first segment's model column, in a new copy of the file: its
 	 * records are left to their lines, the second segment answers for its own; verify names
 	 * the first. */
-	file_write_new(tdx_of(d), old, size);
-	file_damage(tdx_of(d), 64 + (long)body - TIX_NCOLS * 8 * 40 + 8 * 40 + 8 * 5, 0x55);
-	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown),
-			 N - 40);
+	file_write_new(tailindex_of(d), old, size);
+	file_damage(tailindex_of(d), 64 + (long)body - DAYINDEX_NCOLS * 8 * 40 + 8 * 40 + 8 * 5,
+		    0x55);
+	ck_assert_int_eq(
+	    tail_cols_right(d, store_dayindex_col_of("model", NULL), "model", &unknown), N - 40);
 	ck_assert_int_eq(unknown, 40);
 	answers_as(tail_col_pages, plain);
 	ck_assert_uint_eq(count_problems(), 1);
@@ -256,16 +259,16 @@ START_TEST(tail_cols)
 	free(old);
 	ck_assert(index_day(d));
 	ck_assert_uint_eq(count_problems(), 0);
-	ck_assert_int_eq(tail_cols_right(d, store_tix_col_of("model", NULL), "model", &unknown),
-			 -1);
+	ck_assert_int_eq(
+	    tail_cols_right(d, store_dayindex_col_of("model", NULL), "model", &unknown), -1);
 	answers_as(tail_col_pages, plain);
 	free(plain);
 }
 END_TEST
 
-/* The tail's count of day d (store_tdx_count from record 0) of the live records with kind (-1:
- * any), status (-1: any) and, with model, that model; -1 when the tail cannot say. */
-/* store_tdx_count of sh (a state of day d) from record 0: the count of kind, status and model
+/* The tail's count of day d (store_tailindex_count from record 0) of the live records with kind
+ * (-1: any), status (-1: any) and, with model, that model; -1 when the tail cannot say. */
+/* store_tailindex_count of sh (a state of day d) from record 0: the count of kind, status and model
  * (-1 or NULL: any), or -1 when the tail cannot say. */
 static long long tail_count_of(struct shard *sh, int kind, int status, const char *model)
 {
@@ -273,15 +276,15 @@ static long long tail_count_of(struct shard *sh, int kind, int status, const cha
 	uint64_t h = 0, n;
 	if (model) {
 		snprintf(lit, sizeof lit, "\"%s\"", model);
-		h = store_tix_hash(lit, strlen(lit));
+		h = store_dayindex_hash(lit, strlen(lit));
 	}
-	struct store_tix_q q = {kind < 0 ? 0 : 1u << kind,
-				status < 0 ? 0 : 1u << status,
-				false,
-				model ? store_tix_col_of("model", NULL) : -1,
-				&h,
-				model ? 1 : 0};
-	return store_tdx_count(&st, "ws", sh, 0, &q, &n) ? (long long)n : -1;
+	struct store_dayindex_q q = {kind < 0 ? 0 : 1u << kind,
+				     status < 0 ? 0 : 1u << status,
+				     false,
+				     model ? store_dayindex_col_of("model", NULL) : -1,
+				     &h,
+				     model ? 1 : 0};
+	return store_tailindex_count(&st, "ws", sh, 0, &q, &n) ? (long long)n : -1;
 }
 
 /* The same of day d as it is now. */
@@ -336,7 +339,7 @@ START_TEST(tail_counts)
 	ck_assert_uint_eq(count_problems(), 0);
 	/* A count that does not hold for its records, under checksums that do: verify names it. */
 	long size;
-	char *file = file_read(tdx_of(d), &size);
+	char *file = file_read(tailindex_of(d), &size);
 	char *old = malloc((size_t)size);
 	memcpy(old, file, (size_t)size);
 	uint64_t body;
@@ -349,11 +352,11 @@ START_TEST(tail_counts)
 	memcpy(file + 56, &crc, 4);
 	crc = hash_crc32c(0, file, 60);
 	memcpy(file + 60, &crc, 4);
-	file_write_new(tdx_of(d), file, size);
+	file_write_new(tailindex_of(d), file, size);
 	ck_assert_uint_eq(count_problems(), 1);
 	/* The second segment as the spandex before counts wrote it (SPXTDX3): the day's total
 	 * comes from its records. */
-	file_write_new(tdx_of(d), old, size);
+	file_write_new(tailindex_of(d), old, size);
 	memcpy(file, old, (size_t)size);
 	char *seg2 = file + 64 + body;
 	uint64_t body2;
@@ -366,10 +369,10 @@ START_TEST(tail_counts)
 	seg2[6] = '3';
 	crc = hash_crc32c(0, seg2, 60);
 	memcpy(seg2 + 60, &crc, 4);
-	file_write_new(tdx_of(d), file, size);
+	file_write_new(tailindex_of(d), file, size);
 	ck_assert_int_eq(tail_count(d, -1, -1, NULL), -1);
 	answers_as(tail_col_pages, plain);
-	file_write_new(tdx_of(d), old, size);
+	file_write_new(tailindex_of(d), old, size);
 	ck_assert_int_eq(tail_count(d, -1, -1, NULL), want[0]);
 	free(file);
 	free(old);
@@ -390,7 +393,7 @@ START_TEST(tail_counts)
 END_TEST
 
 /* A worker keeps the tail's counts summed and its key maps merged with its mapping (struct
- * tdx_kept): a day written a batch at a time is counted and looked up right after each batch,
+ * tailindex_kept): a day written a batch at a time is counted and looked up right after each batch,
  * from what it kept and the segments since; a reader of an older state than those counts and
  * looks up its own; a superseded version stops the counts
  * for good (of this tail: `spandex index` folds it into a .tix that counts again). */
@@ -465,7 +468,7 @@ START_TEST(tail_counts_kept)
 		ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, bid[7]), want);
 	}
 	struct stat sb;
-	ck_assert_int_eq(stat(tdx_of(d), &sb), 0);
+	ck_assert_int_eq(stat(tailindex_of(d), &sb), 0);
 	ck_assert_int_gt(sb.st_size, 1 << 20);
 	free(big);
 	free(bid);

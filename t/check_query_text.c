@@ -200,7 +200,7 @@ END_TEST
 
 START_TEST(text_index)
 {
-	/* x2: a word past TIX_MAX_WORD: its record is a candidate for every term */
+	/* x2: a word past DAYINDEX_MAX_WORD: its record is a candidate for every term */
 	struct span x[3] = {
 	    mk_text("x1", "t9", "", "sess-x", "2024-03-02T12:00:00Z", "Take tram 28 through Lisbon",
 		    "Ο Οδυσσεύς και ο ΟΔΥΣΣΕΥΣ"),
@@ -246,10 +246,10 @@ START_TEST(text_index)
 	size_t covered, nset = 0, nsure = 0;
 	const char *lisbon[] = {"lisbon"}, *phrase[] = {"through lisbon"};
 	ck_assert_int_eq(shard_open(&st, "ws", day_of("2024-03-02"), &sh), ST_OK);
-	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
 	ck_assert_ptr_nonnull(ix);
-	covered = store_tix_covered(ix);
-	ck_assert_int_eq(store_tix_text(ix, lisbon, 1, &bits, &sure), ST_OK);
+	covered = store_dayindex_covered(ix);
+	ck_assert_int_eq(store_dayindex_text(ix, lisbon, 1, &bits, &sure), ST_OK);
 	ck_assert_uint_eq(covered, sh.nrecs);
 	ck_assert_ptr_nonnull(sure);
 	for (size_t i = 0; i < covered; i++) {
@@ -260,21 +260,21 @@ START_TEST(text_index)
 	ck_assert_uint_eq(nsure, 2);
 	free(bits);
 	free(sure);
-	ck_assert_int_eq(store_tix_text(ix, phrase, 1, &bits, &sure), ST_OK);
+	ck_assert_int_eq(store_dayindex_text(ix, phrase, 1, &bits, &sure), ST_OK);
 	ck_assert_ptr_null(sure);
 	free(bits);
 	/* The field columns: each record's model as its line holds it ("gpt-4o" with quotes),
 	 * absent where it has none. */
-	const uint64_t *model = store_tix_col(ix, store_tix_col_of("model", NULL));
+	const uint64_t *model = store_dayindex_col(ix, store_dayindex_col_of("model", NULL));
 	size_t with_model = 0, absent = 0;
 	for (size_t i = 0; i < covered; i++) {
-		with_model += model[i] == store_tix_hash("\"gpt-4o\"", 8);
-		absent += model[i] == TIX_ABSENT;
+		with_model += model[i] == store_dayindex_hash("\"gpt-4o\"", 8);
+		absent += model[i] == DAYINDEX_ABSENT;
 	}
 	ck_assert_uint_eq(with_model, 2);		     /* s3 and the second version of s5 */
 	ck_assert_uint_eq(with_model + absent, covered - 1); /* and the first s5: claude */
-	ck_assert_int_eq(store_tix_col_of("evaluation_context", "evaluation_id"), -1);
-	store_tix_close(ix);
+	ck_assert_int_eq(store_dayindex_col_of("evaluation_context", "evaluation_id"), -1);
+	store_dayindex_close(ix);
 	shard_close(&sh);
 	/* Spans stored after the build are read line by line; a new version that lost the term
 	 * is no match, before the next build and after it. */
@@ -304,8 +304,8 @@ START_TEST(text_index)
 	ck_assert_int_eq(store_text_index(&st2, "ws", day_of("2024-03-02"), &built, &covered),
 			 ST_OK);
 	char from[128];
-	snprintf(from, sizeof from, "%s", tix_of(other, "2024-03-02"));
-	snprintf(cmd, sizeof cmd, "cp %s %s", from, tix_of(root, "2024-03-02"));
+	snprintf(from, sizeof from, "%s", dayindex_of(other, "2024-03-02"));
+	snprintf(cmd, sizeof cmd, "cp %s %s", from, dayindex_of(root, "2024-03-02"));
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_str_eq(found("lisbon", NULL), "x3,y1");
 	ck_assert_str_eq(found("porto", NULL), "x1");
@@ -314,14 +314,14 @@ START_TEST(text_index)
 	ck_assert_int_eq(system(cmd), 0);
 	/* A damaged index is not trusted either, and verify says so. */
 	ck_assert(index_day("2024-03-02"));
-	FILE *f = fopen(tix_of(root, "2024-03-02"), "r+");
+	FILE *f = fopen(dayindex_of(root, "2024-03-02"), "r+");
 	ck_assert_ptr_nonnull(f);
 	fseek(f, -1, SEEK_END);
 	fputc(0x7f, f);
 	fclose(f);
 	ck_assert_str_eq(found("lisbon", NULL), "x3,y1");
 	ck_assert_uint_eq(count_problems(), 1);
-	ck_assert(truncate(tix_of(root, "2024-03-02"), 70) == 0);
+	ck_assert(truncate(dayindex_of(root, "2024-03-02"), 70) == 0);
 	ck_assert_str_eq(found("porto", NULL), "x1");
 	ck_assert_uint_eq(count_problems(), 1);
 }
@@ -399,18 +399,18 @@ START_TEST(text_tail)
 	const char *lisbon[] = {"lisbon"}, *phrase[] = {"through lisbon"}, *bang[] = {"!"};
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	ck_assert_uint_gt(sh.text_end, 0);
-	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, lisbon, 1, &bits, &sure), 3);
+	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, lisbon, 1, &bits, &sure), 3);
 	ck_assert_str_eq(bitstr(bits, 3), "101");
 	ck_assert_str_eq(bitstr(sure, 3), "101");
 	free(bits);
 	free(sure);
 	bits = sure = NULL;
-	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, phrase, 1, &bits, &sure), 3);
+	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, phrase, 1, &bits, &sure), 3);
 	ck_assert_str_eq(bitstr(bits, 3), "100"); /* "through" and "lisbon": the line decides */
 	ck_assert_ptr_null(sure);
 	free(bits);
 	bits = NULL;
-	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, bang, 1, &bits, &sure), 0);
+	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, bang, 1, &bits, &sure), 0);
 	ck_assert_ptr_null(bits);
 	shard_close(&sh);
 	ck_assert_str_eq(found("lisbon", NULL), "w1,w3");
@@ -419,7 +419,7 @@ START_TEST(text_tail)
 	ck_assert_uint_eq(count_problems(), 0);
 	/* Folded: the .tix covers every record, the tail is gone. */
 	ck_assert(index_day(day));
-	ck_assert_int_ne(access(tdx_of(day), F_OK), 0);
+	ck_assert_int_ne(access(tailindex_of(day), F_OK), 0);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	ck_assert_uint_eq(sh.text_end, 0);
 	shard_close(&sh);
@@ -428,23 +428,23 @@ START_TEST(text_tail)
 	    mk_text("y1", "tw", "w1", "sess-w", "2024-03-06T12:00:03Z", "back to lisbon", NULL);
 	append(&y, 1);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
-	struct store_tix *ix = store_tix_open(&st, "ws", &sh);
+	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
 	ck_assert_ptr_nonnull(ix);
-	ck_assert_uint_eq(store_tix_covered(ix), 3);
-	ck_assert_int_eq(store_tix_text(ix, lisbon, 1, &bits, &sure), ST_OK);
-	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 3, lisbon, 1, &bits, &sure), 4);
+	ck_assert_uint_eq(store_dayindex_covered(ix), 3);
+	ck_assert_int_eq(store_dayindex_text(ix, lisbon, 1, &bits, &sure), ST_OK);
+	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 3, lisbon, 1, &bits, &sure), 4);
 	ck_assert_str_eq(bitstr(bits, 4), "1011");
 	ck_assert_str_eq(bitstr(sure, 4), "1011");
 	free(bits);
 	free(sure);
-	store_tix_close(ix);
+	store_dayindex_close(ix);
 	shard_close(&sh);
 	ck_assert_str_eq(found("lisbon", NULL), "w1,w3,y1");
 	/* A damaged segment is passed over: y1 is a candidate again, its line decides. */
-	file_damage(tdx_of(day), -9, 0x7f);
+	file_damage(tailindex_of(day), -9, 0x7f);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	bits = sure = NULL;
-	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, lisbon, 1, &bits, &sure), 0);
+	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, lisbon, 1, &bits, &sure), 0);
 	shard_close(&sh);
 	ck_assert_str_eq(found("lisbon", NULL), "w1,w3,y1");
 	ck_assert_str_eq(found("back", NULL), "y1");
@@ -466,7 +466,7 @@ START_TEST(text_tail)
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	const char *killed[] = {"killedword"};
 	bits = sure = NULL;
-	ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, killed, 1, &bits, &sure), 5);
+	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, killed, 1, &bits, &sure), 5);
 	ck_assert_str_eq(bitstr(bits, 5), "11110"); /* no segment but z1's: folded */
 	free(bits);
 	free(sure);
@@ -479,7 +479,7 @@ END_TEST
  * (MAPC_PATH_MS, lib/store/mapcache.h). A search right after `spandex index` replaced it and
  * folded the tail away reads the spans the old file does not cover line by line; one after the
  * second reads the new file. Both find every span. */
-START_TEST(tix_replaced)
+START_TEST(dayindex_replaced)
 {
 	const char *day = "2024-03-07";
 	struct span a =
@@ -491,7 +491,7 @@ START_TEST(tix_replaced)
 	    mk_text("r2", "tr", "r1", "sess-r", "2024-03-07T12:00:01Z", "second harbour", NULL);
 	append(&b, 1);
 	ck_assert(index_day(day));
-	ck_assert_int_ne(access(tdx_of(day), F_OK), 0);
+	ck_assert_int_ne(access(tailindex_of(day), F_OK), 0);
 	ck_assert_str_eq(found("harbour", NULL), "r1,r2");
 	ck_assert_str_eq(found("second", NULL), "r2");
 	ck_assert_int_eq(usleep(1100 * 1000), 0);
@@ -549,17 +549,17 @@ START_TEST(undone_batch_not_searched)
 END_TEST
 
 /* The words of a text index against a reference cutter (issue 35: words_add reads 8 bytes at
- * a time). Random texts whose words end on both sides of each 8-byte step and of TIX_MAX_WORD,
+ * a time). Random texts whose words end on both sides of each 8-byte step and of DAYINDEX_MAX_WORD,
  * half of them ASCII, the others with non-ASCII letters; every word of every span (name, input,
  * output) is a term: its candidates in the batch's tail segment, and then in the day's .tix, must
- * be the records where a folded word of at most TIX_MAX_WORD bytes holds it, plus those with a
+ * be the records where a folded word of at most DAYINDEX_MAX_WORD bytes holds it, plus those with a
  * longer word (word 0); its sure records the first without the second. */
 static bool ref_word_byte(unsigned char c)
 {
 	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/* Whether text s holds folded term t in one of its words of at most TIX_MAX_WORD bytes (*lng:
+/* Whether text s holds folded term t in one of its words of at most DAYINDEX_MAX_WORD bytes (*lng:
  * it has a longer word). */
 static bool ref_holds(const char *s, const char *t, bool *lng)
 {
@@ -574,7 +574,7 @@ static bool ref_holds(const char *s, const char *t, bool *lng)
 		size_t a = i;
 		while (i < n && ref_word_byte((unsigned char)s[i]))
 			i++;
-		if (i - a > TIX_MAX_WORD) {
+		if (i - a > DAYINDEX_MAX_WORD) {
 			*lng = true;
 			continue;
 		}
@@ -611,7 +611,7 @@ static void check_words(const char *day, struct span *x, size_t n, bool tail)
 {
 	struct shard sh;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
-	struct store_tix *ix = tail ? NULL : store_tix_open(&st, "ws", &sh);
+	struct store_dayindex *ix = tail ? NULL : store_dayindex_open(&st, "ws", &sh);
 	ck_assert(tail || ix);
 	char *terms[3 * 64 * 16];
 	size_t nt = 0;
@@ -624,7 +624,7 @@ static void check_words(const char *day, struct span *x, size_t n, bool tail)
 				const char *a = s;
 				while (*s && ref_word_byte((unsigned char)*s))
 					s++;
-				if (s > a && s - a <= TIX_MAX_WORD &&
+				if (s > a && s - a <= DAYINDEX_MAX_WORD &&
 				    nt < sizeof terms / sizeof *terms) {
 					terms[nt] = strndup(a, (size_t)(s - a));
 					utf8_fold_text(a, (size_t)(s - a), terms[nt++]);
@@ -635,9 +635,10 @@ static void check_words(const char *day, struct span *x, size_t n, bool tail)
 		uint64_t *bits = NULL, *sure = NULL;
 		const char *t[] = {terms[k]};
 		if (tail)
-			ck_assert_uint_eq(store_tdx_text(&st, "ws", &sh, 0, t, 1, &bits, &sure), n);
+			ck_assert_uint_eq(
+			    store_tailindex_text(&st, "ws", &sh, 0, t, 1, &bits, &sure), n);
 		else
-			ck_assert_int_eq(store_tix_text(ix, t, 1, &bits, &sure), ST_OK);
+			ck_assert_int_eq(store_dayindex_text(ix, t, 1, &bits, &sure), ST_OK);
 		ck_assert_ptr_nonnull(sure);
 		for (size_t i = 0; i < n; i++) {
 			bool lng = false, hit = ref_holds(x[i].name, terms[k], &lng);
@@ -653,7 +654,7 @@ static void check_words(const char *day, struct span *x, size_t n, bool tail)
 		free(terms[k]);
 	}
 	if (ix)
-		store_tix_close(ix);
+		store_dayindex_close(ix);
 	shard_close(&sh);
 }
 
@@ -718,7 +719,7 @@ void check_query_text(TCase *store, TCase *index, TCase *text)
 	tcase_add_test(store, text_words_reference);
 	tcase_add_test(index, sealed_frames);
 	tcase_add_test(index, undone_batch_not_searched);
-	tcase_add_test(index, tix_replaced);
+	tcase_add_test(index, dayindex_replaced);
 	tcase_add_test(index, text_fields);
 	tcase_add_test(text, search_phrases_and_words);
 	tcase_add_test(text, text_search);

@@ -72,8 +72,8 @@ void db_close(struct scan *db)
 			shard_close(&db->sh[i].sh);
 			free(db->sh[i].tbits);
 			free(db->sh[i].tsure);
-			store_tix_close(db->sh[i].tix);
-			store_tdx_cols_free(&db->sh[i].tcols);
+			store_dayindex_close(db->sh[i].dayindex);
+			store_tailindex_cols_free(&db->sh[i].tcols);
 		}
 	free(db->sh);
 	free(db->days);
@@ -81,24 +81,24 @@ void db_close(struct scan *db)
 }
 
 /* The text and field index of s, when it has one to trust. */
-struct store_tix *db_tix(struct scan_day *s)
+struct store_dayindex *db_dayindex(struct scan_day *s)
 {
-	if (!s->tix_tried) {
-		s->tix_tried = true;
-		s->tix = store_tix_open(s->q->st, s->q->ws, &s->sh);
-		s->tcovered = s->tix ? store_tix_covered(s->tix) : 0;
+	if (!s->dayindex_tried) {
+		s->dayindex_tried = true;
+		s->dayindex = store_dayindex_open(s->q->st, s->q->ws, &s->sh);
+		s->tcovered = s->dayindex ? store_dayindex_covered(s->dayindex) : 0;
 	}
-	return s->tix;
+	return s->dayindex;
 }
 
 /* The tail's columns of s, for its records past what the .tix covers; NULL when no segment has
  * them. */
-const struct store_tdx_cols *db_tail_cols(struct scan_day *s)
+const struct store_tailindex_cols *db_tail_cols(struct scan_day *s)
 {
 	if (!s->tcols_tried) {
 		s->tcols_tried = true;
-		db_tix(s);
-		store_tdx_cols(s->q->st, s->q->ws, &s->sh, s->tcovered, &s->tcols);
+		db_dayindex(s);
+		store_tailindex_cols(s->q->st, s->q->ws, &s->sh, s->tcovered, &s->tcols);
 	}
 	return s->tcols.nrun ? &s->tcols : NULL;
 }
@@ -122,11 +122,13 @@ struct scan_day *db_shard(struct scan *db, size_t di)
 	/* Free text: the day's index, then its tail's, rule out the records whose words cannot
 	 * hold the terms (none: every line is read). */
 	if (db->q->nsearch) {
-		if (db_tix(s) && store_tix_text(s->tix, db->q->search, db->q->nsearch, &s->tbits,
-						&s->tsure) == ST_OK)
+		if (db_dayindex(s) &&
+		    store_dayindex_text(s->dayindex, db->q->search, db->q->nsearch, &s->tbits,
+					&s->tsure) == ST_OK)
 			s->xcovered = s->tcovered;
-		s->xcovered = store_tdx_text(db->q->st, db->q->ws, &s->sh, s->xcovered,
-					     db->q->search, db->q->nsearch, &s->tbits, &s->tsure);
+		s->xcovered =
+		    store_tailindex_text(db->q->st, db->q->ws, &s->sh, s->xcovered, db->q->search,
+					 db->q->nsearch, &s->tbits, &s->tsure);
 	}
 	return s;
 }

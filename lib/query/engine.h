@@ -74,17 +74,17 @@ struct scan_day {
 	struct scan *db;
 	size_t charged; /* 1 + the record whose line was last charged to the budget */
 	const struct query *q;
-	/* The day's text and field index (store_tix_open), opened on first need. */
-	struct store_tix *tix;
-	bool tix_tried;
+	/* The day's text and field index (store_dayindex_open), opened on first need. */
+	struct store_dayindex *dayindex;
+	bool dayindex_tried;
 	size_t tcovered; /* the records it covers: [0, tcovered) */
-	/* With search terms, from the .tix and the tail's segments (store_tdx_text): */
+	/* With search terms, from the .tix and the tail's segments (store_tailindex_text): */
 	size_t xcovered; /* the records they answer for: [0, xcovered) */
 	uint64_t *tbits; /* the candidates ... */
 	uint64_t *tsure; /* ... and those known to match (NULL: none) */
-	/* The tail's columns (store_tdx_cols) of the records from tcovered on, taken on first
+	/* The tail's columns (store_tailindex_cols) of the records from tcovered on, taken on first
 	 * need; tcol_at: the run a record was last looked for in. */
-	struct store_tdx_cols tcols;
+	struct store_tailindex_cols tcols;
 	bool tcols_tried;
 	size_t tcol_at;
 };
@@ -139,8 +139,8 @@ struct visit_run {
 void db_close(struct scan *db);
 enum status db_over(struct scan *db);
 bool db_fits(struct scan *db, size_t bytes);
-struct store_tix *db_tix(struct scan_day *s);
-const struct store_tdx_cols *db_tail_cols(struct scan_day *s);
+struct store_dayindex *db_dayindex(struct scan_day *s);
+const struct store_tailindex_cols *db_tail_cols(struct scan_day *s);
 struct scan_day *db_shard(struct scan *db, size_t di);
 bool db_line(struct scan_day *s, size_t ri, const char **p, size_t *n);
 /* db_line for a line to be served (a page's row, a visited span or trace): false too when
@@ -155,7 +155,7 @@ bool db_key_window(struct scan *db, enum store_key which, uint64_t h, size_t *lo
 struct linechk {
 	const char *key, *sub;
 	const char **lits; /* JSON literals of the accepted values */
-	uint64_t *lit_h;   /* their store_tix_hash */
+	uint64_t *lit_h;   /* their store_dayindex_hash */
 	size_t nlits;
 	bool empty;  /* an absent field, or "", matches too (the filter value "") */
 	bool absent; /* an absent field matches too (filter_cond.or_absent) */

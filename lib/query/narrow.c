@@ -16,16 +16,16 @@
 #include "lib/model/workspace.h"
 
 /* Column k's value of record ri of s: the .tix's for a record it covers, else the tail's;
- * TIX_UNKNOWN when neither has one. Records are mostly asked for in storage order, so the
+ * DAYINDEX_UNKNOWN when neither has one. Records are mostly asked for in storage order, so the
  * tail's run is the last one found or the next; else it is looked for by bisection. */
 static uint64_t col_at(struct scan_day *s, int k, size_t ri)
 {
 	const uint64_t *col;
-	if (db_tix(s) && ri < s->tcovered)
-		return (col = store_tix_col(s->tix, k)) ? col[ri] : TIX_UNKNOWN;
-	const struct store_tdx_cols *c = db_tail_cols(s);
+	if (db_dayindex(s) && ri < s->tcovered)
+		return (col = store_dayindex_col(s->dayindex, k)) ? col[ri] : DAYINDEX_UNKNOWN;
+	const struct store_tailindex_cols *c = db_tail_cols(s);
 	if (!c || ri < c->run[0].first)
-		return TIX_UNKNOWN;
+		return DAYINDEX_UNKNOWN;
 	size_t at = s->tcol_at < c->nrun ? s->tcol_at : 0;
 	if (c->run[at].first > ri || (at + 1 < c->nrun && c->run[at + 1].first <= ri)) {
 		size_t a = 0,
@@ -42,22 +42,22 @@ static uint64_t col_at(struct scan_day *s, int k, size_t ri)
 	while (at < c->nrun && ri >= c->run[at].first + c->run[at].n)
 		at++;
 	if (at == c->nrun)
-		return TIX_UNKNOWN;
+		return DAYINDEX_UNKNOWN;
 	s->tcol_at = at;
-	const struct store_tdx_run *r = &c->run[at];
-	return r->v ? r->v[(size_t)k * r->stride + (ri - r->first)] : TIX_UNKNOWN;
+	const struct store_tailindex_run *r = &c->run[at];
+	return r->v ? r->v[(size_t)k * r->stride + (ri - r->first)] : DAYINDEX_UNKNOWN;
 }
 
 /* What the day's index column (of the .tix or the tail) says of record ri for k: 1 a match, 0
  * none, -1 the line must tell (no index, or a line the index could not read). */
 static int col_says(const struct linechk *k, struct scan_day *s, size_t ri)
 {
-	uint64_t v = k->col < 0 ? TIX_UNKNOWN : col_at(s, k->col, ri);
-	if (v == TIX_UNKNOWN)
+	uint64_t v = k->col < 0 ? DAYINDEX_UNKNOWN : col_at(s, k->col, ri);
+	if (v == DAYINDEX_UNKNOWN)
 		return -1;
-	if ((k->empty || k->absent) && v == TIX_ABSENT)
+	if ((k->empty || k->absent) && v == DAYINDEX_ABSENT)
 		return 1;
-	if (k->empty && v == store_tix_hash("\"\"", 2))
+	if (k->empty && v == store_dayindex_hash("\"\"", 2))
 		return 1;
 	for (size_t j = 0; j < k->nlits; j++)
 		if (v == k->lit_h[j])
@@ -103,28 +103,28 @@ bool narrow_line(const struct rec_filter *c, struct scan_day *s, size_t ri)
 }
 
 /* The values of an index column that match k, into v (room for k->nlits + 2); their number.
- * (A value the index could not read, TIX_UNKNOWN, is left for the line to tell.) */
+ * (A value the index could not read, DAYINDEX_UNKNOWN, is left for the line to tell.) */
 static size_t col_values(const struct linechk *k, uint64_t *v)
 {
 	size_t n = 0;
 	for (size_t j = 0; j < k->nlits; j++)
 		v[n++] = k->lit_h[j];
 	if (k->empty || k->absent)
-		v[n++] = TIX_ABSENT;
+		v[n++] = DAYINDEX_ABSENT;
 	if (k->empty)
-		v[n++] = store_tix_hash("\"\"", 2);
+		v[n++] = store_dayindex_hash("\"\"", 2);
 	return n;
 }
 
-/* What the day's counts can count of a compiled filter (store_tix_count), for the days its
+/* What the day's counts can count of a compiled filter (store_dayindex_count), for the days its
  * started_at window holds whole: kinds, statuses, roots and at most one equality on an index
  * column. False when it has any other condition: those days are counted record by record. */
 bool narrow_countable(struct arena *a, const struct query *q, const struct rec_filter *c,
-		      struct store_tix_q *tq)
+		      struct store_dayindex_q *tq)
 {
 	if (!cf_plain(q, c) || c->nchk > 1 || (c->nchk && c->chk[0].col < 0))
 		return false;
-	*tq = (struct store_tix_q){c->kinds, c->statuses, c->roots, -1, NULL, 0};
+	*tq = (struct store_dayindex_q){c->kinds, c->statuses, c->roots, -1, NULL, 0};
 	if (c->nchk) {
 		const struct linechk *k = &c->chk[0];
 		uint64_t *v = arena_alloc(a, (k->nlits + 2) * sizeof *v);
@@ -135,17 +135,18 @@ bool narrow_countable(struct arena *a, const struct query *q, const struct rec_f
 	return true;
 }
 
-size_t narrow_counted(struct scan_day *s, const struct store_tix_q *tq, size_t *total)
+size_t narrow_counted(struct scan_day *s, const struct store_dayindex_q *tq, size_t *total)
 {
 	uint64_t n = 0;
 	size_t covered = 0;
-	if (db_tix(s)) {
-		if (!store_tix_count(s->tix, &s->sh, tq, &n))
+	if (db_dayindex(s)) {
+		if (!store_dayindex_count(s->dayindex, &s->sh, tq, &n))
 			return 0;
 		covered = s->tcovered;
 	}
 	uint64_t m = 0;
-	if (covered < s->sh.nrecs && store_tdx_count(s->q->st, s->q->ws, &s->sh, covered, tq, &m)) {
+	if (covered < s->sh.nrecs &&
+	    store_tailindex_count(s->q->st, s->q->ws, &s->sh, covered, tq, &m)) {
 		n += m;
 		covered = s->sh.nrecs;
 	}
@@ -178,9 +179,9 @@ static bool tail_keys(struct scan_day *s, bool roots, enum store_key which, cons
 		      size_t nh, struct visit *v)
 {
 	uint32_t *r;
-	size_t n, to = roots ? store_tdx_roots(s->q->st, s->q->ws, &s->sh, v->from, &r, &n)
-			     : store_tdx_keyed(s->q->st, s->q->ws, &s->sh, v->from, which, hs, nh,
-					       &r, &n);
+	size_t n, to = roots ? store_tailindex_roots(s->q->st, s->q->ws, &s->sh, v->from, &r, &n)
+			     : store_tailindex_keyed(s->q->st, s->q->ws, &s->sh, v->from, which, hs,
+						     nh, &r, &n);
 	if (to == v->from)
 		return false;
 	visit_take(v, r, n);
@@ -196,10 +197,10 @@ bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, s
 		 struct visit *v)
 {
 	memset(v, 0, sizeof *v);
-	for (size_t j = 0; db_tix(s) && j < nh; j++) {
+	for (size_t j = 0; db_dayindex(s) && j < nh; j++) {
 		uint32_t *r;
 		size_t n;
-		if (store_tix_keyed(s->tix, which, hs[j], &r, &n) != ST_OK) {
+		if (store_dayindex_keyed(s->dayindex, which, hs[j], &r, &n) != ST_OK) {
 			free(v->own);
 			memset(v, 0, sizeof *v);
 			return true;
@@ -209,18 +210,18 @@ bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, s
 	if (nh > 1 && v->n) /* distinct hashes: disjoint lists, merged into storage order */
 		qsort(v->own, v->n, sizeof *v->own, cmp_u32);
 	v->from = s->tcovered;
-	return !tail_keys(s, false, which, hs, nh, v) && !s->tix;
+	return !tail_keys(s, false, which, hs, nh, v) && !s->dayindex;
 }
 
 /* The records [from, to) whose value in column col[0..to - from) may match one of want[0..nw)
- * (or is TIX_UNKNOWN), appended to own[*m..]; every one of them when col is NULL. */
+ * (or is DAYINDEX_UNKNOWN), appended to own[*m..]; every one of them when col is NULL. */
 static void col_pick(const uint64_t *col, size_t from, size_t to, const uint64_t *want, size_t nw,
 		     uint32_t *own, size_t *m)
 {
 	for (size_t i = from; i < to; i++) {
-		uint64_t x = col ? col[i - from] : TIX_UNKNOWN;
+		uint64_t x = col ? col[i - from] : DAYINDEX_UNKNOWN;
 		/* Most values match none: a compare and a branch rarely taken. */
-		if (x != want[0] && x != TIX_UNKNOWN) {
+		if (x != want[0] && x != DAYINDEX_UNKNOWN) {
 			size_t j = 1;
 			while (j < nw && x != want[j])
 				j++;
@@ -244,20 +245,20 @@ static bool qsh_visit_col(struct scan_day *s, const struct rec_filter *c, struct
 			k = &c->chk[i];
 	if (!k)
 		return false;
-	const uint64_t *col = db_tix(s) ? store_tix_col(s->tix, k->col) : NULL;
-	const struct store_tdx_cols *tail = db_tail_cols(s);
+	const uint64_t *col = db_dayindex(s) ? store_dayindex_col(s->dayindex, k->col) : NULL;
+	const struct store_tailindex_cols *tail = db_tail_cols(s);
 	size_t covered = col ? s->tcovered : 0, n = tail ? s->sh.nrecs : covered, m = 0;
 	if ((!col && s->tcovered) || !n)
 		return false; /* a .tix whose column is damaged: its records are read */
 	uint64_t *want = xmalloc((k->nlits + 2) * sizeof *want);
 	size_t nw = col_values(k, want);
 	if (!nw) /* no value can match: only what the index could not read */
-		want[nw++] = TIX_UNKNOWN;
+		want[nw++] = DAYINDEX_UNKNOWN;
 	uint32_t *own = xmalloc(n * sizeof *own);
 	if (col)
 		col_pick(col, 0, covered, want, nw, own, &m);
 	for (size_t r = 0; tail && r < tail->nrun; r++) {
-		const struct store_tdx_run *t = &tail->run[r];
+		const struct store_tailindex_run *t = &tail->run[r];
 		col_pick(t->v ? t->v + (size_t)k->col * t->stride : NULL, t->first, t->first + t->n,
 			 want, nw, own, &m);
 	}
@@ -334,11 +335,12 @@ void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *
 		return;
 	memset(v, 0, sizeof *v);
 	if (!s->tbits && c->roots) {
-		const struct store_tix_root *root;
+		const struct store_dayindex_root *root;
 		size_t nroots;
 		bool held;
-		bool tix = db_tix(s) && store_tix_roots(s->tix, &s->sh, &root, &nroots, &held);
-		if (tix) {
+		bool dayindex = db_dayindex(s) &&
+				store_dayindex_roots(s->dayindex, &s->sh, &root, &nroots, &held);
+		if (dayindex) {
 			v->own = xmalloc((nroots ? nroots : 1) * sizeof *v->own);
 			for (size_t i = 0; i < nroots; i++)
 				v->own[i] = root[i].rec;
@@ -346,7 +348,7 @@ void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *
 			v->n = nroots;
 			v->from = s->tcovered;
 		}
-		if (tail_keys(s, true, STORE_KEY_TRACE, NULL, 0, v) || tix)
+		if (tail_keys(s, true, STORE_KEY_TRACE, NULL, 0, v) || dayindex)
 			return;
 	}
 	if (!s->tbits) {
@@ -476,12 +478,12 @@ void narrow_scan(struct scan *db, struct rec_filter *c, match_fn fn, roots_fn rf
 		struct scan_day *sh = db_shard(db, di);
 		if (!sh)
 			continue;
-		const struct store_tix_root *e;
+		const struct store_dayindex_root *e;
 		size_t n;
 		bool held;
 		struct visit v;
-		if (bare && db_tix(sh) && store_tix_roots(sh->tix, &sh->sh, &e, &n, &held) &&
-		    held) {
+		if (bare && db_dayindex(sh) &&
+		    store_dayindex_roots(sh->dayindex, &sh->sh, &e, &n, &held) && held) {
 			rfn(ctx, db, c, di, e, n);
 			v = (struct visit){NULL, NULL, 0, sh->tcovered};
 			tail_keys(sh, true, STORE_KEY_TRACE, NULL, 0, &v);

@@ -127,13 +127,13 @@ void plan_build(struct arena *a, const struct filter *f, const char *ws, struct 
 		k->key = span_fields[field_src[fc->field].sf].name;
 		k->sub = field_src[fc->field].ek >= 0 ? span_eval_keys[field_src[fc->field].ek].name
 						      : NULL;
-		k->col = store_tix_col_of(k->key, k->sub);
+		k->col = store_dayindex_col_of(k->key, k->sub);
 		k->nlits = fc->nvals;
 		k->lits = arena_alloc(a, fc->nvals * sizeof *k->lits);
 		k->lit_h = arena_alloc(a, fc->nvals * sizeof *k->lit_h);
 		for (size_t j = 0; j < fc->nvals; j++) {
 			k->lits[j] = plan_lit(a, fc->vals[j]);
-			k->lit_h[j] = store_tix_hash(k->lits[j], strlen(k->lits[j]));
+			k->lit_h[j] = store_dayindex_hash(k->lits[j], strlen(k->lits[j]));
 		}
 		if (fc->or_absent) { /* the index's bits are not set for an absent field */
 			k->absent = true;

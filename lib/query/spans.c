@@ -168,7 +168,7 @@ static void span_select(struct query *q, struct scan *db, struct rec_filter *c, 
 	/* Totals from the days' counts: ordered by start with no cursor, a day the window
 	 * holds whole is counted by its index and its tail's segments (narrow_counted), and
 	 * its records are visited only while they can still make the page. */
-	struct store_tix_q tq;
+	struct store_dayindex_q tq;
 	bool countable = !cursor && !q->no_total && !sc->visit && q->order == QO_START &&
 			 narrow_countable(q->a, q, c, &tq);
 	for (size_t step = 0; step < hi - lo && !c->nothing && !db->b.over; step++) {

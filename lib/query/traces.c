@@ -80,7 +80,7 @@ static void root_match(void *ctx, struct scan *db, size_t di, size_t i, const st
 
 /* Offers each matching root of the index's entries e[0..n) of day di (a roots_fn). */
 static void root_entries(void *ctx, struct scan *db, const struct rec_filter *c, size_t di,
-			 const struct store_tix_root *e, size_t n)
+			 const struct store_dayindex_root *e, size_t n)
 {
 	for (size_t k = 0; k < n && db_rec(db); k++)
 		if ((e[k].flags & REC_HAS_TRACE) && store_flags_live(e[k].flags) &&
@@ -197,10 +197,11 @@ static size_t roots_hint(struct scan *db, struct rec_filter *c)
 	plan_window(db, c, &lo, &hi);
 	for (size_t di = lo; di < hi && !c->nothing; di++) {
 		struct scan_day *sh = db_shard(db, di);
-		const struct store_tix_root *e;
+		const struct store_dayindex_root *e;
 		size_t k;
 		bool held;
-		if (sh && db_tix(sh) && store_tix_roots(sh->tix, &sh->sh, &e, &k, &held))
+		if (sh && db_dayindex(sh) &&
+		    store_dayindex_roots(sh->dayindex, &sh->sh, &e, &k, &held))
 			n += k;
 	}
 	return n ? n : 1024;

@@ -31,7 +31,7 @@
 struct snap_day {
 	int32_t day;
 	int idx_fd;
-	struct sdata d;
+	struct shard_lines d;
 	struct idx_hdr h;
 	uint64_t committed, data_end;
 };
@@ -71,7 +71,7 @@ static enum status snap_day_open(struct store *st, const char *ws, int32_t day, 
 	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return ST_UNAVAILABLE;
 	uint64_t size;
-	if (lines_open_idx(st, ws, day, sd->idx_fd, NULL, SDATA_FD, &sd->h, &sd->d) != ST_OK ||
+	if (lines_open_idx(st, ws, day, sd->idx_fd, NULL, LINES_FD, &sd->h, &sd->d) != ST_OK ||
 	    fstat(sd->idx_fd, &is) < 0 || lines_end(&sd->d, &size) < 0)
 		goto fail;
 	uint64_t have = (uint64_t)(is.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);

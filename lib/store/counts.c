@@ -6,11 +6,11 @@
 #include "lib/base/bits.h"
 #include "lib/base/mem.h"
 
-_Static_assert(sizeof(struct tix_count) == 16, "a count is 16 bytes");
+_Static_assert(sizeof(struct dayindex_count) == 16, "a count is 16 bytes");
 
 static int count_cmp(const void *x, const void *y)
 {
-	const struct tix_count *a = x, *b = y;
+	const struct dayindex_count *a = x, *b = y;
 	if (a->col != b->col)
 		return a->col < b->col ? -1 : 1;
 	if (a->h != b->h)
@@ -22,7 +22,7 @@ static int count_cmp(const void *x, const void *y)
 	return (a->root > b->root) - (a->root < b->root);
 }
 
-static bool count_same(const struct tix_count *a, const struct tix_count *b)
+static bool count_same(const struct dayindex_count *a, const struct dayindex_count *b)
 {
 	return a->h == b->h && a->kind == b->kind && a->status == b->status && a->root == b->root;
 }
@@ -35,21 +35,22 @@ uint32_t counts_render(const struct idx_rec *recs, size_t n, const uint64_t *col
 	size_t total = 0, nslot = 16;
 	while (nslot < 2 * n)
 		nslot *= 2;
-	struct tix_count *e = xmalloc((n ? n : 1) * sizeof *e);
+	struct dayindex_count *e = xmalloc((n ? n : 1) * sizeof *e);
 	uint32_t *slot = xmalloc(nslot * sizeof *slot);
-	for (int k = 0; k <= TIX_NCOLS; k++) {
+	for (int k = 0; k <= DAYINDEX_NCOLS; k++) {
 		size_t m = 0;
 		memset(slot, 0, nslot * sizeof *slot);
 		for (size_t i = 0; i < n; i++) {
 			const struct idx_rec *r = &recs[i];
 			if (!store_rec_live(r))
 				continue;
-			struct tix_count c = {k < TIX_NCOLS ? cols[(size_t)k * n + i] : 0,
-					      (uint8_t)(k < TIX_NCOLS ? k : TIX_COUNT_ALL),
-					      r->kind,
-					      r->status,
-					      store_rec_root(r),
-					      1};
+			struct dayindex_count c = {
+			    k < DAYINDEX_NCOLS ? cols[(size_t)k * n + i] : 0,
+			    (uint8_t)(k < DAYINDEX_NCOLS ? k : DAYINDEX_COUNT_ALL),
+			    r->kind,
+			    r->status,
+			    store_rec_root(r),
+			    1};
 			uint64_t hh =
 			    (c.h ^ (uint64_t)c.kind << 16 ^ (uint64_t)c.status << 8 ^ c.root) *
 			    0x9e3779b97f4a7c15ull;
@@ -72,7 +73,7 @@ uint32_t counts_render(const struct idx_rec *recs, size_t n, const uint64_t *col
 	return (uint32_t)total;
 }
 
-void counts_merge(struct tix_count **sum, size_t *n, size_t *cap, struct tix_count *add,
+void counts_merge(struct dayindex_count **sum, size_t *n, size_t *cap, struct dayindex_count *add,
 		  size_t nadd)
 {
 	if (!nadd)
@@ -88,7 +89,7 @@ void counts_merge(struct tix_count **sum, size_t *n, size_t *cap, struct tix_cou
 		*cap = 2 * (*n + m);
 		*sum = xrealloc(*sum, *cap * sizeof **sum);
 	}
-	struct tix_count *c = *sum;
+	struct dayindex_count *c = *sum;
 	/* From the ends down, so that sum is merged in place. */
 	size_t i = *n, j = m, o = *n + m;
 	while (j) {
@@ -108,7 +109,7 @@ void counts_merge(struct tix_count **sum, size_t *n, size_t *cap, struct tix_cou
 	*n = i + (*n + m - o);
 }
 
-bool counts_sorted(const struct tix_count *c, size_t nc)
+bool counts_sorted(const struct dayindex_count *c, size_t nc)
 {
 	for (size_t i = 1; i < nc; i++)
 		if (count_cmp(&c[i - 1], &c[i]) >= 0)
@@ -116,10 +117,11 @@ bool counts_sorted(const struct tix_count *c, size_t nc)
 	return true;
 }
 
-bool counts_sum(const struct tix_count *c, size_t nc, const struct store_tix_q *q, uint64_t *n)
+bool counts_sum(const struct dayindex_count *c, size_t nc, const struct store_dayindex_q *q,
+		uint64_t *n)
 {
 	size_t a = 0, b = nc;
-	unsigned col = q->col >= 0 ? (unsigned)q->col : TIX_COUNT_ALL;
+	unsigned col = q->col >= 0 ? (unsigned)q->col : DAYINDEX_COUNT_ALL;
 	while (a < b) { /* the first entry of the column */
 		size_t m = a + (b - a) / 2;
 		if (c[m].col < col)
@@ -129,8 +131,8 @@ bool counts_sum(const struct tix_count *c, size_t nc, const struct store_tix_q *
 	}
 	uint64_t sum = 0;
 	for (; a < nc && c[a].col == col; a++) {
-		if (col != TIX_COUNT_ALL) {
-			if (c[a].h == TIX_UNKNOWN)
+		if (col != DAYINDEX_COUNT_ALL) {
+			if (c[a].h == DAYINDEX_UNKNOWN)
 				return false; /* a line the maker could not read: its value is
 						 unknown */
 			size_t j = 0;

@@ -36,32 +36,32 @@
 #include "lib/store/tailindex.h"
 #include "lib/store/words.h"
 
-#define TIX_MAGIC "SPXTIX1\n"
+#define DAYINDEX_MAGIC "SPXTIX1\n"
 /* 4 added the roots, 3 the counts, 2 the key maps; older files are read without them. */
-#define TIX_VERSION 4
-#define TIX_VERSION_NOROOTS 3
-#define TIX_VERSION_NOCOUNTS 2
-#define TIX_VERSION_NOKEYS 1
-#define TIX_ORDER 0x01020304u
-#define TIX_NKEYS 2 /* the key maps: trace, then session (enum store_key) */
+#define DAYINDEX_VERSION 4
+#define DAYINDEX_VERSION_NOROOTS 3
+#define DAYINDEX_VERSION_NOCOUNTS 2
+#define DAYINDEX_VERSION_NOKEYS 1
+#define DAYINDEX_ORDER 0x01020304u
+#define DAYINDEX_NKEYS 2 /* the key maps: trace, then session (enum store_key) */
 
 /* The header; then the text section: the words (each followed by '\n'; word 0 is empty: the records
- * that hold a word longer than TIX_MAX_WORD, which every term may match), padded to 8 bytes; their
- * start offsets (uint32, nwords + 1), padded; the offsets of their postings (uint64, nwords + 1);
- * the postings: record numbers ascending, each as the LEB128 varint of its distance from the one
- * before minus one, padded. Then (version 2) the key maps, per key of enum store_key: nrecs uint64
- * hashes (the records' trace_h or session_h) sorted ascending, ties by record; the nrecs record
- * numbers in the same order (uint32, padded); a crc32c per block of KEYMAP_BLOCK entries, over its
- * hashes and then its record numbers (padded). Then the columns: TIX_NCOLS runs of nrecs uint64
- * values. Then (version 3) the counts: struct tix_count entries, sorted, each the number of live
- * covered records with one value of one column (or of none: TIX_COUNT_ALL), one kind, one status
- * and root or not, as the records' flags were at generation counts_gen of the day's header. Then
- * (version 4) the roots: per root span (no parent), a struct store_tix_root (its record, trace
- * hash, start, kind, status and flags), ascending by record, so that a listing of traces visits
- * only them, and while the flags hold (counts_gen) reads no record at all. Each section (each block
- * of a key map) has its own checksum, checked by a reader the first time it reads it, so a query
- * pays for what it reads. */
-struct tix_hdr {
+ * that hold a word longer than DAYINDEX_MAX_WORD, which every term may match), padded to 8 bytes;
+ * their start offsets (uint32, nwords + 1), padded; the offsets of their postings (uint64, nwords +
+ * 1); the postings: record numbers ascending, each as the LEB128 varint of its distance from the
+ * one before minus one, padded. Then (version 2) the key maps, per key of enum store_key: nrecs
+ * uint64 hashes (the records' trace_h or session_h) sorted ascending, ties by record; the nrecs
+ * record numbers in the same order (uint32, padded); a crc32c per block of KEYMAP_BLOCK entries,
+ * over its hashes and then its record numbers (padded). Then the columns: DAYINDEX_NCOLS runs of
+ * nrecs uint64 values. Then (version 3) the counts: struct dayindex_count entries, sorted, each the
+ * number of live covered records with one value of one column (or of none: DAYINDEX_COUNT_ALL), one
+ * kind, one status and root or not, as the records' flags were at generation counts_gen of the
+ * day's header. Then (version 4) the roots: per root span (no parent), a struct store_dayindex_root
+ * (its record, trace hash, start, kind, status and flags), ascending by record, so that a listing
+ * of traces visits only them, and while the flags hold (counts_gen) reads no record at all. Each
+ * section (each block of a key map) has its own checksum, checked by a reader the first time it
+ * reads it, so a query pays for what it reads. */
+struct dayindex_hdr {
 	char magic[8];
 	uint32_t version, order;
 	int32_t day;
@@ -70,16 +70,16 @@ struct tix_hdr {
 	uint64_t last_span_h;	  /* record nrecs-1 when built: span_h ... */
 	int64_t last_ingested_us; /* ... and ingested_us */
 	uint64_t blob_len;
-	uint32_t text_crc;	      /* crc32c of the text section */
-	uint32_t col_crc[TIX_NCOLS];  /* crc32c of each column */
-	uint32_t ncounts, counts_crc; /* version 3: entries of the counts, their crc32c */
-	uint64_t counts_gen;	      /* the idx header's flag_gen they hold for; odd: none */
-	uint32_t nroots, roots_crc;   /* version 4: root records, their crc32c */
+	uint32_t text_crc;		  /* crc32c of the text section */
+	uint32_t col_crc[DAYINDEX_NCOLS]; /* crc32c of each column */
+	uint32_t ncounts, counts_crc;	  /* version 3: entries of the counts, their crc32c */
+	uint64_t counts_gen;		  /* the idx header's flag_gen they hold for; odd: none */
+	uint32_t nroots, roots_crc;	  /* version 4: root records, their crc32c */
 	char pad[4];
 	uint32_t crc; /* crc32c of the 124 bytes before it */
 };
-_Static_assert(sizeof(struct tix_hdr) == 128, "the text index header is 128 bytes");
-_Static_assert(TIX_VERSION != 4 || TIX_NCOLS == 9,
+_Static_assert(sizeof(struct dayindex_hdr) == 128, "the text index header is 128 bytes");
+_Static_assert(DAYINDEX_VERSION != 4 || DAYINDEX_NCOLS == 9,
 	       "version 4 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
 /* The name of column k (lib/model/fields.h). */
@@ -91,7 +91,7 @@ static const char *col_name(int k)
 	return "?";
 }
 
-int store_tix_col_of(const char *key, const char *sub)
+int store_dayindex_col_of(const char *key, const char *sub)
 {
 	int f = sub ? -1 : span_field_find(key, strlen(key));
 	return f < 0 ? -1 : span_fields[f].col;
@@ -117,7 +117,7 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 			words_add(&b->w, f.v, f.vn, rec);
 		int k = span_col_key(f.k, f.kn);
 		if (k >= 0 && !(seen >> k & 1)) {
-			b->cols[(size_t)k * b->nrecs + rec] = store_tix_hash(f.v, f.vn);
+			b->cols[(size_t)k * b->nrecs + rec] = store_dayindex_hash(f.v, f.vn);
 			seen |= 1u << k;
 		}
 	}
@@ -129,7 +129,7 @@ static void tbuild_free(struct tbuild *b)
 	free(b->cols);
 }
 
-_Static_assert(sizeof(struct store_tix_root) == 24, "a root entry is 24 bytes");
+_Static_assert(sizeof(struct store_dayindex_root) == 24, "a root entry is 24 bytes");
 
 /* The root records among sh's first n, ascending, appended to out; their number. */
 static uint32_t render_roots(const struct shard *sh, size_t n, struct buf *out)
@@ -139,7 +139,7 @@ static uint32_t render_roots(const struct shard *sh, size_t n, struct buf *out)
 		const struct idx_rec *r = &sh->recs[i];
 		if (!store_rec_root(r))
 			continue;
-		struct store_tix_root e;
+		struct store_dayindex_root e;
 		memset(&e, 0, sizeof e);
 		e.trace_h = r->trace_h;
 		e.started_us = r->started_us;
@@ -156,11 +156,11 @@ static uint32_t render_roots(const struct shard *sh, size_t n, struct buf *out)
 /* The whole file in out: header and body. */
 static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *out)
 {
-	struct tix_hdr h;
+	struct dayindex_hdr h;
 	memset(&h, 0, sizeof h);
-	memcpy(h.magic, TIX_MAGIC, 8);
-	h.version = TIX_VERSION;
-	h.order = TIX_ORDER;
+	memcpy(h.magic, DAYINDEX_MAGIC, 8);
+	h.version = DAYINDEX_VERSION;
+	h.order = DAYINDEX_ORDER;
 	h.day = sh->day;
 	h.nwords = (uint32_t)b->w.nw;
 	h.nrecs = sh->nrecs;
@@ -170,10 +170,10 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	buf_add(out, &h, sizeof h);
 	words_render(&b->w, out);
 	size_t text = out->len - sizeof h;
-	for (int k = 0; k < TIX_NKEYS; k++)
+	for (int k = 0; k < DAYINDEX_NKEYS; k++)
 		keymap_render(sh->recs, sh->nrecs, k, out);
 	size_t colbytes = b->nrecs * sizeof *b->cols, cols = out->len;
-	buf_add(out, b->cols, (size_t)TIX_NCOLS * b->nrecs * sizeof *b->cols);
+	buf_add(out, b->cols, (size_t)DAYINDEX_NCOLS * b->nrecs * sizeof *b->cols);
 	/* The counts hold for the flags as they were between two readings of the header's
 	 * generation (sh->flag_gen was read when the shard was opened): a flag written in
 	 * between, or under way (odd), leaves them unusable until the next build. */
@@ -182,40 +182,40 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	size_t roots = out->len;
 	uint32_t nr = render_roots(sh, b->nrecs, out);
 	uint64_t gen = ((const struct idx_hdr *)sh->map)->flag_gen;
-	struct tix_hdr *hp = (struct tix_hdr *)out->p;
+	struct dayindex_hdr *hp = (struct dayindex_hdr *)out->p;
 	hp->ncounts = nc;
 	hp->counts_gen = gen == sh->flag_gen && !(gen & 1) ? gen : 1;
 	hp->counts_crc = hash_crc32c(0, out->p + counts, roots - counts);
 	hp->nroots = nr;
 	hp->roots_crc = hash_crc32c(0, out->p + roots, out->len - roots);
 	hp->text_crc = hash_crc32c(0, out->p + sizeof h, text);
-	for (int k = 0; k < TIX_NCOLS; k++)
+	for (int k = 0; k < DAYINDEX_NCOLS; k++)
 		hp->col_crc[k] = hash_crc32c(0, out->p + cols + k * colbytes, colbytes);
-	hp->crc = hash_crc32c(0, hp, offsetof(struct tix_hdr, crc));
+	hp->crc = hash_crc32c(0, hp, offsetof(struct dayindex_hdr, crc));
 }
 
 /* ---- reading ---- */
 
 /* A mapped index file, its parts checked against the file's size. */
-struct tix {
+struct dayindex {
 	const void *map;
 	size_t len;
-	const struct tix_hdr *h;
+	const struct dayindex_hdr *h;
 	struct words_view text;
-	const uint64_t *cols; /* TIX_NCOLS columns of nrecs values */
+	const uint64_t *cols; /* DAYINDEX_NCOLS columns of nrecs values */
 	/* The key maps (version 2; NULL in a version 1 file): per key, hashes sorted, their
 	 * records, a checksum per block. */
-	struct keymap keys[TIX_NKEYS];
-	const struct tix_count *counts;	    /* version 3; NULL before */
-	const struct store_tix_root *roots; /* version 4; NULL before */
+	struct keymap keys[DAYINDEX_NKEYS];
+	const struct dayindex_count *counts;	 /* version 3; NULL before */
+	const struct store_dayindex_root *roots; /* version 4; NULL before */
 	/* Sections found good, kept with the mapping for the next queries of the process
-	 * (mapcache_bits: bit 0 the text, 1 + k column k, TIX_NCOLS + 1 the counts, TIX_NCOLS + 2
-	 * the roots), and found damaged by this reader. */
+	 * (mapcache_bits: bit 0 the text, 1 + k column k, DAYINDEX_NCOLS + 1 the counts,
+	 * DAYINDEX_NCOLS + 2 the roots), and found damaged by this reader. */
 	struct mapcache_ent *mc;
 	uint32_t *good, bad;
 };
 
-static void tix_close(struct tix *t)
+static void dayindex_close(struct dayindex *t)
 {
 	mapcache_put(t->mc);
 	memset(t, 0, sizeof *t);
@@ -223,57 +223,59 @@ static void tix_close(struct tix *t)
 
 /* Maps ws/day's index (with recent, as a query does: mapcache_get_recent); false (errno set) when
  * it is missing or malformed. */
-static bool tix_open(struct store *st, const char *ws, int32_t day, bool recent, struct tix *t)
+static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool recent,
+			  struct dayindex *t)
 {
 	char p[PATH_MAX];
 	memset(t, 0, sizeof *t);
-	if (!layout_shard_path(p, st, ws, day, LAYOUT_TIX) ||
+	if (!layout_shard_path(p, st, ws, day, LAYOUT_DAYINDEX) ||
 	    !(t->map = recent ? mapcache_get_recent(p, 0, &t->len, &t->mc)
 			      : mapcache_get_path(p, 0, true, 0, &t->len, &t->mc)))
 		return false;
 	bool ok = false;
 	errno = EINVAL;
-	if (t->len < sizeof(struct tix_hdr))
+	if (t->len < sizeof(struct dayindex_hdr))
 		goto out;
 	t->good = mapcache_bits(t->mc);
-	const struct tix_hdr *h = t->h = t->map;
-	if (memcmp(h->magic, TIX_MAGIC, 8) || h->version < TIX_VERSION_NOKEYS ||
-	    h->version > TIX_VERSION || h->order != TIX_ORDER || h->day != day ||
-	    h->crc != hash_crc32c(0, h, offsetof(struct tix_hdr, crc)) || h->nwords < 1 ||
+	const struct dayindex_hdr *h = t->h = t->map;
+	if (memcmp(h->magic, DAYINDEX_MAGIC, 8) || h->version < DAYINDEX_VERSION_NOKEYS ||
+	    h->version > DAYINDEX_VERSION || h->order != DAYINDEX_ORDER || h->day != day ||
+	    h->crc != hash_crc32c(0, h, offsetof(struct dayindex_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
 	if (!words_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len))
 		goto out;
 	size_t need = sizeof *h + t->text.len;
 	/* Per record: a value per column, and (version 2) 12 bytes per key map. */
-	bool keys = h->version != TIX_VERSION_NOKEYS;
-	size_t cols = (size_t)TIX_NCOLS * 8, per = cols + (keys ? TIX_NKEYS * 12 : 0);
+	bool keys = h->version != DAYINDEX_VERSION_NOKEYS;
+	size_t cols = (size_t)DAYINDEX_NCOLS * 8, per = cols + (keys ? DAYINDEX_NKEYS * 12 : 0);
 	if (h->nrecs > (t->len - need) / per)
 		goto out;
 	size_t kat = need, kb = keys ? keymap_bytes(h->nrecs) : 0;
-	size_t cat = kat + TIX_NKEYS * kb + h->nrecs * cols;
-	size_t nc = h->version >= TIX_VERSION_NOROOTS ? h->ncounts : 0;
-	size_t nr = h->version == TIX_VERSION ? h->nroots : 0, rat = cat + nc * sizeof *t->counts;
+	size_t cat = kat + DAYINDEX_NKEYS * kb + h->nrecs * cols;
+	size_t nc = h->version >= DAYINDEX_VERSION_NOROOTS ? h->ncounts : 0;
+	size_t nr = h->version == DAYINDEX_VERSION ? h->nroots : 0,
+	       rat = cat + nc * sizeof *t->counts;
 	if (nr > h->nrecs || rat + nr * sizeof *t->roots != t->len)
 		goto out;
-	if (h->version >= TIX_VERSION_NOROOTS)
-		t->counts = (const struct tix_count *)((const char *)t->map + cat);
-	if (h->version == TIX_VERSION)
-		t->roots = (const struct store_tix_root *)((const char *)t->map + rat);
-	for (int k = 0; keys && k < TIX_NKEYS; k++)
+	if (h->version >= DAYINDEX_VERSION_NOROOTS)
+		t->counts = (const struct dayindex_count *)((const char *)t->map + cat);
+	if (h->version == DAYINDEX_VERSION)
+		t->roots = (const struct store_dayindex_root *)((const char *)t->map + rat);
+	for (int k = 0; keys && k < DAYINDEX_NKEYS; k++)
 		t->keys[k] = keymap_at((const char *)t->map + kat + k * kb, h->nrecs);
-	t->cols = (const uint64_t *)((const char *)t->map + kat + TIX_NKEYS * kb);
+	t->cols = (const uint64_t *)((const char *)t->map + kat + DAYINDEX_NKEYS * kb);
 	ok = true;
 out:
 	if (!ok)
-		tix_close(t);
+		dayindex_close(t);
 	return ok;
 }
 
-/* Whether section bit of t (see struct tix) holds its checksum want over p[0..n): checked
+/* Whether section bit of t (see struct dayindex) holds its checksum want over p[0..n): checked
  * once per mapping of the file, a good answer kept for the process's next queries. A damaged
  * section would rule out records that hold a term, or match or count the wrong ones. */
-static bool section_good(struct tix *t, unsigned bit, uint32_t want, const void *p, size_t n)
+static bool section_good(struct dayindex *t, unsigned bit, uint32_t want, const void *p, size_t n)
 {
 	if (*t->good >> bit & 1)
 		return true;
@@ -287,28 +289,28 @@ static bool section_good(struct tix *t, unsigned bit, uint32_t want, const void 
 	return true;
 }
 
-static bool text_good(struct tix *t)
+static bool text_good(struct dayindex *t)
 {
 	return section_good(t, 0, t->h->text_crc, t->text.blob, t->text.len);
 }
 
-static bool col_good(struct tix *t, int k)
+static bool col_good(struct dayindex *t, int k)
 {
 	return section_good(t, 1 + (unsigned)k, t->h->col_crc[k], t->cols + (size_t)k * t->h->nrecs,
 			    t->h->nrecs * sizeof *t->cols);
 }
 
-static bool counts_good(struct tix *t)
+static bool counts_good(struct dayindex *t)
 {
-	return section_good(t, TIX_NCOLS + 1, t->h->counts_crc, t->counts,
+	return section_good(t, DAYINDEX_NCOLS + 1, t->h->counts_crc, t->counts,
 			    t->h->ncounts * sizeof *t->counts);
 }
 
 /* The roots' checksum, and their order: ascending covered records, as a scan visits them. */
-static bool roots_good(struct tix *t)
+static bool roots_good(struct dayindex *t)
 {
-	const unsigned bit = TIX_NCOLS + 2;
-	const struct store_tix_root *r = t->roots;
+	const unsigned bit = DAYINDEX_NCOLS + 2;
+	const struct store_dayindex_root *r = t->roots;
 	size_t n = t->h->nroots;
 	if (!(*t->good >> bit & 1) && !(t->bad >> bit & 1))
 		for (size_t i = 0; i < n; i++)
@@ -321,63 +323,63 @@ static bool roots_good(struct tix *t)
 
 /* Whether the flags of sh's records are those the counts and the roots' entries were taken
  * at: no flag written since the build. */
-static bool flags_held(const struct tix *t, const struct shard *sh)
+static bool flags_held(const struct dayindex *t, const struct shard *sh)
 {
 	return t->h->counts_gen == sh->flag_gen;
 }
 
-static bool tix_current(const struct tix *t, const struct shard *sh)
+static bool dayindex_current(const struct dayindex *t, const struct shard *sh)
 {
-	const struct tix_hdr *h = t->h;
+	const struct dayindex_hdr *h = t->h;
 	return h->nrecs && h->nrecs <= sh->nrecs &&
 	       sh->recs[h->nrecs - 1].span_h == h->last_span_h &&
 	       sh->recs[h->nrecs - 1].ingested_us == h->last_ingested_us;
 }
 
-struct store_tix {
-	struct tix t;
+struct store_dayindex {
+	struct dayindex t;
 };
 
-struct store_tix *store_tix_open(struct store *st, const char *ws, const struct shard *sh)
+struct store_dayindex *store_dayindex_open(struct store *st, const char *ws, const struct shard *sh)
 {
-	struct tix t;
-	if (!sh->nrecs || layout_lacks_tix(sh->d.look, sh->day) ||
-	    !tix_open(st, ws, sh->day, true, &t))
+	struct dayindex t;
+	if (!sh->nrecs || layout_lacks_dayindex(sh->d.look, sh->day) ||
+	    !dayindex_open(st, ws, sh->day, true, &t))
 		return NULL;
-	if (!tix_current(&t, sh)) {
-		tix_close(&t);
+	if (!dayindex_current(&t, sh)) {
+		dayindex_close(&t);
 		return NULL;
 	}
-	struct store_tix *x = xmalloc(sizeof *x);
+	struct store_dayindex *x = xmalloc(sizeof *x);
 	x->t = t;
 	return x;
 }
 
-void store_tix_close(struct store_tix *x)
+void store_dayindex_close(struct store_dayindex *x)
 {
 	if (!x)
 		return;
-	tix_close(&x->t);
+	dayindex_close(&x->t);
 	free(x);
 }
 
-bool store_tix_count(struct store_tix *x, const struct shard *sh, const struct store_tix_q *q,
-		     uint64_t *n)
+bool store_dayindex_count(struct store_dayindex *x, const struct shard *sh,
+			  const struct store_dayindex_q *q, uint64_t *n)
 {
-	struct tix *t = &x->t;
+	struct dayindex *t = &x->t;
 	if (!t->counts || !flags_held(t, sh) || !counts_good(t))
 		return false;
 	*n = 0;
 	return counts_sum(t->counts, t->h->ncounts, q, n);
 }
 
-size_t store_tix_covered(const struct store_tix *x)
+size_t store_dayindex_covered(const struct store_dayindex *x)
 {
 	return x->t.h->nrecs;
 }
 
-bool store_tix_roots(struct store_tix *x, const struct shard *sh,
-		     const struct store_tix_root **roots, size_t *n, bool *flags_hold)
+bool store_dayindex_roots(struct store_dayindex *x, const struct shard *sh,
+			  const struct store_dayindex_root **roots, size_t *n, bool *flags_hold)
 {
 	if (!x->t.roots || !roots_good(&x->t))
 		return false;
@@ -387,15 +389,15 @@ bool store_tix_roots(struct store_tix *x, const struct shard *sh,
 	return true;
 }
 
-const uint64_t *store_tix_col(struct store_tix *x, int col)
+const uint64_t *store_dayindex_col(struct store_dayindex *x, int col)
 {
 	return col_good(&x->t, col) ? x->t.cols + (size_t)col * x->t.h->nrecs : NULL;
 }
 
 _Static_assert(STORE_KEY_TRACE == 0 && STORE_KEY_SESSION == 1, "the key maps' order");
 
-enum status store_tix_keyed(struct store_tix *x, enum store_key which, uint64_t h, uint32_t **recs,
-			    size_t *n)
+enum status store_dayindex_keyed(struct store_dayindex *x, enum store_key which, uint64_t h,
+				 uint32_t **recs, size_t *n)
 {
 	const struct keymap *m = &x->t.keys[which];
 	size_t cap = 0;
@@ -409,8 +411,8 @@ enum status store_tix_keyed(struct store_tix *x, enum store_key which, uint64_t 
 	return rc;
 }
 
-enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t nterms,
-			   uint64_t **out, uint64_t **sure)
+enum status store_dayindex_text(struct store_dayindex *x, const char *const *terms, size_t nterms,
+				uint64_t **out, uint64_t **sure)
 {
 	*out = *sure = NULL;
 	if (!text_good(&x->t))
@@ -430,7 +432,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 {
 	char p[PATH_MAX], tp[PATH_MAX];
 	struct shard sh;
-	struct tix t;
+	struct dayindex t;
 	*built = false;
 	*covered = 0;
 	enum status rc = shard_open(st, ws, day, &sh);
@@ -440,17 +442,17 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		shard_close(&sh);
 		return ST_OK;
 	}
-	if (tix_open(st, ws, day, false, &t)) {
+	if (dayindex_open(st, ws, day, false, &t)) {
 		/* An index of an older version is built again (it lacks the key maps or the
 		 * counts), and so is one whose counts a flag written since has made stale. */
-		bool cur = t.h->version == TIX_VERSION && tix_current(&t, &sh) &&
+		bool cur = t.h->version == DAYINDEX_VERSION && dayindex_current(&t, &sh) &&
 			   t.h->nrecs == sh.nrecs && flags_held(&t, &sh) && text_good(&t) &&
 			   counts_good(&t) && roots_good(&t);
-		for (int k = 0; cur && k < TIX_NCOLS; k++)
+		for (int k = 0; cur && k < DAYINDEX_NCOLS; k++)
 			cur = col_good(&t, k);
-		for (int k = 0; cur && k < TIX_NKEYS; k++)
+		for (int k = 0; cur && k < DAYINDEX_NKEYS; k++)
 			cur = keymap_good(&t.keys[k]);
-		tix_close(&t);
+		dayindex_close(&t);
 		if (cur) {
 			*covered = sh.nrecs;
 			if (sh.text_end)
@@ -463,15 +465,15 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	memset(&b, 0, sizeof b);
 	words_init(&b.w);
 	b.nrecs = sh.nrecs;
-	b.cols = xcalloc((size_t)TIX_NCOLS * sh.nrecs, sizeof *b.cols);
+	b.cols = xcalloc((size_t)DAYINDEX_NCOLS * sh.nrecs, sizeof *b.cols);
 	rc = ST_OK;
 	for (size_t i = 0; i < sh.nrecs && rc == ST_OK; i++) {
 		const char *line;
 		size_t n;
 		if (!shard_view(&sh, i, &line, &n)) {
 			words_add_any(&b.w, (uint32_t)i); /* unreadable: never ruled out */
-			for (int k = 0; k < TIX_NCOLS; k++)
-				b.cols[(size_t)k * b.nrecs + i] = TIX_UNKNOWN;
+			for (int k = 0; k < DAYINDEX_NCOLS; k++)
+				b.cols[(size_t)k * b.nrecs + i] = DAYINDEX_UNKNOWN;
 			continue;
 		}
 		add_line(&b, line, n, (uint32_t)i);
@@ -484,8 +486,8 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	int fd = -1;
 	/* Two builders of one day take turns on the temporary's lock (io_lock_open re-opens one
 	 * renamed away meanwhile), so neither renames the other's half-written file. */
-	if (layout_shard_path(p, st, ws, day, LAYOUT_TIX) &&
-	    layout_shard_path(tp, st, ws, day, LAYOUT_TIX_TMP) &&
+	if (layout_shard_path(p, st, ws, day, LAYOUT_DAYINDEX) &&
+	    layout_shard_path(tp, st, ws, day, LAYOUT_DAYINDEX_TMP) &&
 	    (fd = io_lock_open(tp, true)) >= 0 && ftruncate(fd, 0) == 0 &&
 	    io_write_all(fd, out.p, out.len / 2) == 0 && io_test_kill(TEST_KILL_IN_INDEX) &&
 	    io_write_all(fd, out.p + out.len / 2, out.len - out.len / 2) == 0 &&
@@ -510,9 +512,9 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 
 /* Key map k of t: every block's checksum, the order, each covered record once, and (sh: the
  * shard it was built from) each record's own hash. 1 and a line in why when it fails. */
-static int key_check(const struct tix *t, int k, const struct shard *sh, struct buf *why)
+static int key_check(const struct dayindex *t, int k, const struct shard *sh, struct buf *why)
 {
-	static const char *const name[TIX_NKEYS] = {"trace", "session"};
+	static const char *const name[DAYINDEX_NKEYS] = {"trace", "session"};
 	size_t bad = keymap_check(&t->keys[k], sh ? sh->recs : NULL, k);
 	if (bad == SIZE_MAX)
 		return 0;
@@ -520,13 +522,13 @@ static int key_check(const struct tix *t, int k, const struct shard *sh, struct 
 	return 1;
 }
 
-int store_tix_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
+int store_dayindex_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
 {
 	char p[PATH_MAX];
-	struct tix t;
-	if (!layout_shard_path(p, st, ws, sh->day, LAYOUT_TIX) || access(p, F_OK) < 0)
+	struct dayindex t;
+	if (!layout_shard_path(p, st, ws, sh->day, LAYOUT_DAYINDEX) || access(p, F_OK) < 0)
 		return 0;
-	if (!tix_open(st, ws, sh->day, false, &t)) {
+	if (!dayindex_open(st, ws, sh->day, false, &t)) {
 		buf_printf(why, "its header or sizes do not check\n");
 		return 1;
 	}
@@ -535,7 +537,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 		buf_printf(why, "the text section's checksum does not check\n");
 		bad = 1;
 	}
-	for (int k = 0; k < TIX_NCOLS; k++)
+	for (int k = 0; k < DAYINDEX_NCOLS; k++)
 		if (!col_good(&t, k)) {
 			buf_printf(why, "column %s: checksum mismatch\n", col_name(k));
 			bad = 1;
@@ -545,20 +547,20 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 		buf_printf(why, "word %zu is malformed\n", w);
 		bad = 1;
 	}
-	for (int k = 0; k < TIX_NKEYS && t.keys[k].h; k++)
-		bad |= key_check(&t, k, tix_current(&t, sh) ? sh : NULL, why);
+	for (int k = 0; k < DAYINDEX_NKEYS && t.keys[k].h; k++)
+		bad |= key_check(&t, k, dayindex_current(&t, sh) ? sh : NULL, why);
 	if (t.roots && !roots_good(&t)) {
 		buf_printf(why, "the roots' checksum or order does not check\n");
 		bad = 1;
-	} else if (t.roots && tix_current(&t, sh)) {
+	} else if (t.roots && dayindex_current(&t, sh)) {
 		/* Current roots are the shard's own root records; their flags too while the
 		 * day's flags are those the file was built at. */
 		struct buf want;
 		buf_init(&want);
 		bool same = render_roots(sh, t.h->nrecs, &want) == t.h->nroots;
-		const struct store_tix_root *w = (const void *)want.p;
+		const struct store_dayindex_root *w = (const void *)want.p;
 		for (size_t i = 0; same && i < t.h->nroots; i++) {
-			struct store_tix_root e = t.roots[i];
+			struct store_dayindex_root e = t.roots[i];
 			if (!flags_held(&t, sh))
 				e.flags = w[i].flags;
 			same = !memcmp(&e, &w[i], sizeof e);
@@ -572,7 +574,7 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 	if (t.counts && !counts_good(&t)) {
 		buf_printf(why, "the counts' checksum does not check\n");
 		bad = 1;
-	} else if (t.counts && !bad && tix_current(&t, sh) && flags_held(&t, sh)) {
+	} else if (t.counts && !bad && dayindex_current(&t, sh) && flags_held(&t, sh)) {
 		/* Current counts are the shard's own, entry for entry. */
 		struct buf want;
 		buf_init(&want);
@@ -584,6 +586,6 @@ int store_tix_check(struct store *st, const char *ws, const struct shard *sh, st
 		}
 		buf_free(&want);
 	}
-	tix_close(&t);
+	dayindex_close(&t);
 	return bad;
 }

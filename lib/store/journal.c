@@ -110,7 +110,7 @@ int journal_clear(int jfd)
 }
 
 /* Clears the pending batch of shard w's header (it is settled). */
-static enum status hdr_settled(struct wshard *w)
+static enum status hdr_settled(struct writeset_shard *w)
 {
 	struct idx_hdr h;
 	if (io_pread_all(w->idx_fd, &h, sizeof(h), 0) < 0)
@@ -124,7 +124,8 @@ static enum status hdr_settled(struct wshard *w)
 /* Enters the records of shard w from record start on into the tables, as the batch would
  * have. */
 static enum status replay(struct store *st, const char *ws, struct writeset_set *set,
-			  struct wshard *w, uint64_t start, struct keytable_set *t, struct buf *lit)
+			  struct writeset_shard *w, uint64_t start, struct keytable_set *t,
+			  struct buf *lit)
 {
 	for (uint64_t k = start; k < w->committed; k++) {
 		struct idx_rec r;
@@ -141,7 +142,7 @@ static enum status replay(struct store *st, const char *ws, struct writeset_set 
 }
 
 /* Takes shard w back to its first `start` records: the bytes of the later ones go. */
-static enum status undo(struct wshard *w, uint64_t start)
+static enum status undo(struct writeset_shard *w, uint64_t start)
 {
 	struct idx_rec r;
 	struct idx_hdr h;
@@ -209,7 +210,7 @@ static struct jent *entries(int jfd, off_t size, size_t *n, bool *undo, struct j
 /* Whether shard w holds the batch's records from entry j's start on: the record there is one
  * of the batch's ingest times (h). A journal written before those were kept says nothing:
  * yes. */
-static bool holds(struct wshard *w, const struct jent *j, const struct jrn_hdr *h)
+static bool holds(struct writeset_shard *w, const struct jent *j, const struct jrn_hdr *h)
 {
 	struct idx_rec r;
 	if (!j->end) /* format 1: the end is unknown, finish it as its writer would */
@@ -223,7 +224,7 @@ static bool holds(struct wshard *w, const struct jent *j, const struct jrn_hdr *
 }
 
 /* Shard w made durable after an undo (a power cut must not bring the batch back). */
-static enum status sync_undone(struct store *st, struct wshard *w)
+static enum status sync_undone(struct store *st, struct writeset_shard *w)
 {
 	if (st->sync && ((w->d.fd >= 0 && fdatasync(w->d.fd) < 0) || fdatasync(w->idx_fd) < 0))
 		return ST_UNAVAILABLE;
@@ -276,7 +277,7 @@ enum status journal_recover(struct store *st, const char *ws, int jfd, struct ke
 	bool whole = !must_undo;
 	for (size_t i = 0; i < n; i++) {
 		set.next.roll_to = j[i].end ? j[i].end : UINT64_MAX;
-		struct wshard *w = writeset_get(&set, j[i].day);
+		struct writeset_shard *w = writeset_get(&set, j[i].day);
 		if (!w)
 			goto out;
 		has[i] = holds(w, &j[i], &h);
@@ -286,7 +287,7 @@ enum status journal_recover(struct store *st, const char *ws, int jfd, struct ke
 	/* Undone on the shards that hold it, and only those: one whose records there are
 	 * another batch's holds none of it (a journal left behind by a power cut). */
 	for (size_t i = 0; i < n; i++) {
-		struct wshard *w = writeset_get(&set, j[i].day);
+		struct writeset_shard *w = writeset_get(&set, j[i].day);
 		if ((whole    ? replay(st, ws, &set, w, j[i].start, t, &lit)
 		     : has[i] ? undo(w, j[i].start)
 			      : hdr_settled(w)) != ST_OK)
@@ -328,7 +329,7 @@ enum status journal_settle(struct store *st, const char *ws, int jfd, struct key
 	if ((rc = layout_shard_days(st, ws, &days, &nd)) != ST_OK)
 		return rc;
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
-		struct wshard w;
+		struct writeset_shard w;
 		char p[PATH_MAX];
 		/* A day with lines and no index is reindex's (writeset_open would refuse it). */
 		if (!layout_shard_path(p, st, ws, days[i], LAYOUT_IDX) || access(p, F_OK) < 0)

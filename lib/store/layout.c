@@ -30,9 +30,9 @@ static const struct {
     /* Not *.jsonl*: a leftover of a killed reindex is never read as spans. */
     [LAYOUT_LINES_TMP] = {"lines.tmp", true, true, LAYOUT_LINES_TMP},
     /* Derived: a text index alone makes no day (its shard must match it to be read). */
-    [LAYOUT_TIX] = {"tix", true, false, LAYOUT_TIX_TMP, true},
-    [LAYOUT_TIX_TMP] = {"tix.tmp", true, true, LAYOUT_TIX_TMP},
-    [LAYOUT_TDX] = {"tdx", true, false, LAYOUT_TDX, true},
+    [LAYOUT_DAYINDEX] = {"tix", true, false, LAYOUT_DAYINDEX_TMP, true},
+    [LAYOUT_DAYINDEX_TMP] = {"tix.tmp", true, true, LAYOUT_DAYINDEX_TMP},
+    [LAYOUT_TAILINDEX] = {"tdx", true, false, LAYOUT_TAILINDEX, true},
     [LAYOUT_IDS] = {"ids.tab", false, false, LAYOUT_IDS_TMP},
     [LAYOUT_IDS_TMP] = {"ids.tab.tmp", false, true, LAYOUT_IDS_TMP},
     [LAYOUT_TRACES] = {"traces.tab", false, false, LAYOUT_TRACES_TMP},
@@ -235,9 +235,9 @@ static struct look {
 	struct timespec mtime, ctime;
 	uint64_t look; /* 0: changed too recently to take anything found in it */
 	uint64_t used;
-	bool listed; /* days: its days, listed under look; tix: those with a .tix */
-	int32_t *days, *tix;
-	size_t ndays, ntix;
+	bool listed; /* days: its days, listed under look; dayindex: those with a .tix */
+	int32_t *days, *dayindex;
+	size_t ndays, ndayindex;
 } looks[LOOK_DIRS];
 static size_t nlooks;
 static uint64_t look_seq, look_clock;
@@ -287,9 +287,9 @@ uint64_t store_look(struct store *st, const char *ws)
 		l->dir = xstrdup(p);
 	}
 	free(l->days);
-	free(l->tix);
-	l->days = l->tix = NULL;
-	l->ndays = l->ntix = 0;
+	free(l->dayindex);
+	l->days = l->dayindex = NULL;
+	l->ndays = l->ndayindex = 0;
 	l->listed = false;
 	l->dev = sb.st_dev;
 	l->ino = sb.st_ino;
@@ -321,7 +321,8 @@ enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32
 		return ST_OK;
 	}
 	enum status rc = layout_days(st, ws, LAYOUT_IDX, days, n);
-	if (rc == ST_OK && l && layout_days(st, ws, LAYOUT_TIX, &l->tix, &l->ntix) == ST_OK) {
+	if (rc == ST_OK && l &&
+	    layout_days(st, ws, LAYOUT_DAYINDEX, &l->dayindex, &l->ndayindex) == ST_OK) {
 		l->days = days_copy(*days, *n);
 		l->ndays = *n;
 		l->listed = true;
@@ -329,12 +330,13 @@ enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32
 	return rc;
 }
 
-bool layout_lacks_tix(uint64_t look, int32_t day)
+bool layout_lacks_dayindex(uint64_t look, int32_t day)
 {
 	for (size_t i = 0; look && i < nlooks; i++)
 		if (looks[i].look == look && looks[i].listed)
-			return !looks[i].ntix ||
-			       !bsearch(&day, looks[i].tix, looks[i].ntix, sizeof day, cmp_i32);
+			return !looks[i].ndayindex ||
+			       !bsearch(&day, looks[i].dayindex, looks[i].ndayindex, sizeof day,
+					cmp_i32);
 	return false;
 }
 

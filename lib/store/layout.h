@@ -17,9 +17,9 @@ enum layout_file {
 	LAYOUT_ZST_TMP,	  /* a sealed file being written */
 	LAYOUT_LATE,	  /* lines that arrived after the seal */
 	LAYOUT_LINES_TMP, /* a damaged day's lines written again by reindex, without the damage */
-	LAYOUT_TIX,	  /* the text index (derived) */
-	LAYOUT_TIX_TMP,	  /* a text index being written */
-	LAYOUT_TDX,	  /* the text index of the tail, written with the data */
+	LAYOUT_DAYINDEX,  /* the text index (derived) */
+	LAYOUT_DAYINDEX_TMP, /* a text index being written */
+	LAYOUT_TAILINDEX,    /* the text index of the tail, written with the data */
 	/* per workspace */
 	LAYOUT_IDS,	/* span_id -> newest version */
 	LAYOUT_IDS_TMP, /* written aside, then renamed over it */
@@ -57,7 +57,7 @@ enum status layout_days(struct store *st, const char *ws, enum layout_file f, in
 enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, size_t *n);
 /* Whether the listing of ws's days under look (store_days_at) found no .tix of day: then a
  * query need not look for one (false when it was not listed so, or has one). */
-bool layout_lacks_tix(uint64_t look, int32_t day);
+bool layout_lacks_dayindex(uint64_t look, int32_t day);
 
 /* Creates the root and the workspace directory as needed; -1 with errno on failure. */
 int layout_mkdir(struct store *st, const char *ws);

@@ -17,12 +17,12 @@
 #include "lib/store/sealed.h"
 
 enum status lines_open(struct store *st, const char *ws, int32_t day, const struct idx_hdr *h,
-		       enum lines_mode mode, struct sdata *d)
+		       enum lines_mode mode, struct shard_lines *d)
 {
 	char p[PATH_MAX];
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
-	int flags = mode == SDATA_WRITE ? O_RDWR | O_APPEND | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
+	int flags = mode == LINES_WRITE ? O_RDWR | O_APPEND | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
 	if (h->sealed_bytes) {
 		enum status rc;
 		if (!layout_shard_path(p, st, ws, day, LAYOUT_ZST))
@@ -50,11 +50,11 @@ enum status lines_open(struct store *st, const char *ws, int32_t day, const stru
 	}
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_JSONL))
 		return ST_BAD_REQUEST;
-	if (mode == SDATA_MAP) {
-		*d = (struct sdata){.fd = -1, .lazy = true, .st = st, .ws = ws, .day = day};
+	if (mode == LINES_MAP) {
+		*d = (struct shard_lines){.fd = -1, .lazy = true, .st = st, .ws = ws, .day = day};
 		return ST_OK;
 	}
-	d->fd = open(p, flags | (mode == SDATA_WRITE ? O_CREAT : 0), 0640);
+	d->fd = open(p, flags | (mode == LINES_WRITE ? O_CREAT : 0), 0640);
 	return d->fd < 0 ? status_from_errno(errno) : ST_OK;
 }
 
@@ -64,7 +64,7 @@ enum status lines_open(struct store *st, const char *ws, int32_t day, const stru
  * query trusts, is in the sealed part. An empty file maps nothing. False, errno set, when the
  * lines cannot be read (a day retention removed meanwhile). Under a look, the lines as a stat
  * under it found them: lines_view maps them again when a line lies past that. */
-static bool data_map(struct sdata *d)
+static bool data_map(struct shard_lines *d)
 {
 	char p[PATH_MAX];
 	size_t len;
@@ -80,14 +80,14 @@ static bool data_map(struct sdata *d)
 	if (errno != ENOENT || !layout_shard_path(p, d->st, d->ws, d->day, LAYOUT_IDX) ||
 	    (fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
-	enum status rc = lines_open_idx(d->st, d->ws, d->day, fd, NULL, SDATA_FD, &h, d);
+	enum status rc = lines_open_idx(d->st, d->ws, d->day, fd, NULL, LINES_FD, &h, d);
 	close(fd);
 	if (rc != ST_OK)
 		errno = EIO;
 	return rc == ST_OK;
 }
 
-void lines_close(struct sdata *d)
+void lines_close(struct shard_lines *d)
 {
 	mapcache_put(d->mc);
 	mapcache_put(d->held);
@@ -109,7 +109,7 @@ static int hdr_read(int idx_fd, const void *idx_map, struct idx_hdr *h)
 
 enum status lines_open_idx(struct store *st, const char *ws, int32_t day, int idx_fd,
 			   const void *idx_map, enum lines_mode mode, struct idx_hdr *h,
-			   struct sdata *d)
+			   struct shard_lines *d)
 {
 	/* A seal commits by rewriting the header after its file is in place, then removes the
 	 * files it replaced. A reader opens the files the header names and reads the header
@@ -144,7 +144,7 @@ enum status lines_open_idx(struct store *st, const char *ws, int32_t day, int id
 	return ST_UNAVAILABLE;
 }
 
-int lines_read(struct sdata *d, uint64_t off, void *p, size_t n)
+int lines_read(struct shard_lines *d, uint64_t off, void *p, size_t n)
 {
 	/* A writer's and a snapshot's lines by descriptor; the rest as viewed. */
 	if (d->fd >= 0 && off >= d->base)
@@ -158,7 +158,7 @@ int lines_read(struct sdata *d, uint64_t off, void *p, size_t n)
 	return 0;
 }
 
-bool lines_view(struct sdata *d, uint64_t off, size_t n, const char **p)
+bool lines_view(struct shard_lines *d, uint64_t off, size_t n, const char **p)
 {
 	if (d->lazy)
 		data_map(d);
@@ -190,7 +190,7 @@ bool lines_view(struct sdata *d, uint64_t off, size_t n, const char **p)
 	return true;
 }
 
-int lines_end(struct sdata *d, uint64_t *end)
+int lines_end(struct shard_lines *d, uint64_t *end)
 {
 	struct stat sb;
 	if (d->lazy && !data_map(d))
@@ -201,7 +201,7 @@ int lines_end(struct sdata *d, uint64_t *end)
 	return 0;
 }
 
-enum status lines_id_lit(struct sdata *d, const struct idx_rec *r, struct buf *lit)
+enum status lines_id_lit(struct shard_lines *d, const struct idx_rec *r, struct buf *lit)
 {
 	/* The line starts with its id ({"span_id":"... or {"id":"...) and the literal ends at the
 	 * first unescaped quote. */
@@ -228,7 +228,7 @@ out:
 	return rc;
 }
 
-int lines_has_id(struct sdata *d, const struct idx_rec *r, const struct buf *lit)
+int lines_has_id(struct shard_lines *d, const struct idx_rec *r, const struct buf *lit)
 {
 	size_t want = lit->len + 16 < r->len ? lit->len + 16 : r->len;
 	char *tmp = xmalloc(want);

@@ -95,7 +95,7 @@ static enum status read_version(struct store *st, const char *ws, uint64_t look,
 	char p[PATH_MAX];
 	size_t len;
 	struct mapcache_ent *mc = NULL;
-	struct sdata d = {.fd = -1};
+	struct shard_lines d = {.fd = -1};
 	enum status rc = ST_NOT_FOUND;
 	struct idx_rec r;
 	struct idx_hdr hdr;
@@ -113,7 +113,7 @@ static enum status read_version(struct store *st, const char *ws, uint64_t look,
 	memcpy(&r, m + STORE_IDX_HDR + (size_t)rec * sizeof(r), sizeof(r));
 	if (!(sound = r.span_h == h && rec_crc(&r) == r.crc) || (r.flags & REC_DELETED))
 		goto out;
-	if (lines_open_idx(st, ws, day, -1, m, SDATA_MAP, &hdr, &d) != ST_OK)
+	if (lines_open_idx(st, ws, day, -1, m, LINES_MAP, &hdr, &d) != ST_OK)
 		goto out;
 	d.look = look;
 	size_t start = out->len;

@@ -97,7 +97,7 @@ static enum status version_id(struct store *st, const char *ws, uint64_t loc, en
 		char p[PATH_MAX];
 		struct idx_hdr h;
 		struct idx_rec r;
-		struct sdata d = {.fd = -1};
+		struct shard_lines d = {.fd = -1};
 		int fd = layout_shard_path(p, st, ws, LOC_DAY(loc), f)
 			     ? open(p, O_RDONLY | O_CLOEXEC)
 			     : -1;
@@ -107,7 +107,7 @@ static enum status version_id(struct store *st, const char *ws, uint64_t loc, en
 		    LOC_REC(loc) < h.committed && rec_read(fd, LOC_REC(loc), &r) == 0 &&
 		    ((layout_shard_path(p, st, ws, LOC_DAY(loc), LAYOUT_LINES_TMP) &&
 		      (d.fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0) ||
-		     lines_open(st, ws, LOC_DAY(loc), &h, SDATA_FD, &d) == ST_OK))
+		     lines_open(st, ws, LOC_DAY(loc), &h, LINES_FD, &d) == ST_OK))
 			rc = lines_id_lit(&d, &r, lit);
 		lines_close(&d);
 		if (fd >= 0)
@@ -227,7 +227,7 @@ enum status rebuild_ids(struct store *st, const char *ws)
 	/* Write the superseded flags that differ, one shard at a time, under its lock. */
 	xqsort(v, n, sizeof(*v), cmp_version_loc);
 	for (size_t i = 0, j; i < n && rc == ST_OK; i = j) {
-		struct wshard w;
+		struct writeset_shard w;
 		for (j = i; j < n && LOC_DAY(v[j].loc) == LOC_DAY(v[i].loc); j++)
 			;
 		if ((rc = writeset_open(st, ws, LOC_DAY(v[i].loc), &(struct wopen){0}, &w)) !=
@@ -336,7 +336,7 @@ static enum status index_lines(enum store_kind kind, const char *p, size_t n, ui
 static enum status index_sealed(enum store_kind kind, struct sealed *z, uint64_t upto,
 				struct buf *recs, const char *dname, struct cuts *c, struct err *e)
 {
-	struct sdata d = {.fd = -1, .base = upto, .z = z};
+	struct shard_lines d = {.fd = -1, .base = upto, .z = z};
 	struct buf raw;
 	buf_init(&raw);
 	enum status rc = ST_OK;
@@ -611,7 +611,7 @@ static enum status publish_lines(struct store *st, const char *ws, const struct 
 	char lp[PATH_MAX], dp[PATH_MAX], xp[PATH_MAX], what[160];
 	if (!layout_shard_path(lp, st, ws, rd->day, LAYOUT_LINES_TMP) ||
 	    !layout_shard_path(dp, st, ws, rd->day, LAYOUT_JSONL) ||
-	    !layout_shard_path(xp, st, ws, rd->day, LAYOUT_TIX))
+	    !layout_shard_path(xp, st, ws, rd->day, LAYOUT_DAYINDEX))
 		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
 	int k = rd->lines ? snprintf(what, sizeof what, "%zu damaged line%s%s", rd->lines,
 				     rd->lines == 1 ? "" : "s", rd->blocks ? " and " : "")
@@ -638,7 +638,7 @@ static enum status reindex_publish(struct store *st, const char *ws, const struc
 	time_day_format(rd->day, dname);
 	if (!layout_shard_path(ip, st, ws, rd->day, LAYOUT_IDX) ||
 	    !layout_shard_path(tp, st, ws, rd->day, LAYOUT_IDX_TMP) ||
-	    !layout_shard_path(xp, st, ws, rd->day, LAYOUT_TDX) ||
+	    !layout_shard_path(xp, st, ws, rd->day, LAYOUT_TAILINDEX) ||
 	    !layout_shard_path(dp, st, ws, rd->day, rd->plain ? LAYOUT_JSONL : LAYOUT_LATE))
 		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
 	int lfd = open(ip, O_RDWR | O_CREAT | O_CLOEXEC, 0640), dfd = -1;

@@ -27,10 +27,10 @@ uint64_t rec_sig_bits(int field, const char *value, size_t n)
 	return (1ull << (h & 63)) | (1ull << ((h >> 6) & 63));
 }
 
-uint64_t store_tix_hash(const char *v, size_t n)
+uint64_t store_dayindex_hash(const char *v, size_t n)
 {
 	uint64_t h = hash_bytes(v, n);
-	return h == TIX_ABSENT ? 1 : h == TIX_UNKNOWN ? h - 1 : h;
+	return h == DAYINDEX_ABSENT ? 1 : h == DAYINDEX_UNKNOWN ? h - 1 : h;
 }
 
 static uint64_t id_hash(const char *s)

@@ -51,7 +51,7 @@ static bool shard_open_mapped(struct store *st, const char *ws, const char *p, u
 	/* The header is read after the size was taken: a day that grew since takes the
 	 * ordinary path, which sizes the file after reading its header. */
 	size_t have = (size - STORE_IDX_HDR) / sizeof(struct idx_rec);
-	if (lines_open_idx(st, ws, sh->day, -1, m, SDATA_MAP, &h, &sh->d) != ST_OK ||
+	if (lines_open_idx(st, ws, sh->day, -1, m, LINES_MAP, &h, &sh->d) != ST_OK ||
 	    h.committed > have) {
 		lines_close(&sh->d);
 		mapcache_put(mc);
@@ -90,7 +90,7 @@ enum status shard_open_at(struct store *st, const char *ws, int32_t day, uint64_
 		return status_from_errno(errno);
 	struct idx_hdr h;
 	struct stat sb;
-	enum status rc = lines_open_idx(st, ws, day, fd, NULL, SDATA_MAP, &h, &sh->d);
+	enum status rc = lines_open_idx(st, ws, day, fd, NULL, LINES_MAP, &h, &sh->d);
 	if (rc != ST_OK)
 		goto out;
 	sh->d.look = look;

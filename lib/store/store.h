@@ -257,14 +257,14 @@ enum status store_key_days(struct store *st, const char *ws, uint64_t look, enum
  * the seal) in <day>.late.jsonl, at off - base. Read through shard_line and shard_view. */
 struct sealed;
 struct mapcache_ent;
-struct sdata {
+struct shard_lines {
 	int fd;		 /* <day>.jsonl, or <day>.late.jsonl; -1 when absent */
 	uint64_t base;	 /* stream offset of fd's first byte (0 for an open shard) */
 	const char *map; /* the plain lines mapped on the first read (lib/store/mapcache.h) ... */
 	size_t maplen;	 /* ... its first maplen bytes, what it held then */
 	struct mapcache_ent *mc;
 	struct sealed *z; /* NULL for an open shard */
-	/* A reader's open shard (SDATA_MAP): the day whose <day>.jsonl the first read maps,
+	/* A reader's open shard (LINES_MAP): the day whose <day>.jsonl the first read maps,
 	 * under look (store_look; 0 none), and the mapping of that look once a read needed more
 	 * than it held (kept for the views already given). */
 	bool lazy;
@@ -277,11 +277,11 @@ struct sdata {
 /* A read-only view of one shard: its committed records (mmap'd) and its lines. */
 struct shard {
 	int32_t day;
-	struct sdata d;
+	struct shard_lines d;
 	const struct idx_rec *recs;
 	size_t nrecs;
 	size_t nsealed;	   /* records whose lines are in the sealed file; the rest are late */
-	uint64_t flag_gen; /* the header's flag generation when opened (store_tix_count) */
+	uint64_t flag_gen; /* the header's flag generation when opened (store_dayindex_count) */
 	uint64_t text_end; /* bytes of <day>.tdx its committed records' segments fill */
 	const void *map;   /* the index file from its header on (lib/store/mapcache.h) */
 	struct mapcache_ent *mc;
@@ -307,7 +307,7 @@ void shard_forget_lines(struct shard *sh);
 bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t **order,
 		    size_t *lo, size_t *hi);
 
-struct store_tix;
+struct store_dayindex;
 
 /* Sorted list of the day numbers that have a shard in ws (caller frees *days). store_days_at
  * gives the list made under look again (store_look), with no listing. */
@@ -354,32 +354,34 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
  * record's name, input and output with the records holding each, a hash of each record's
  * value of the fields with a column, and the records of each trace and session hash. Derived
  * data, built aside and renamed into place; it covers the records committed when it was built, and
- * readers read the lines of the records after those. A word longer than TIX_MAX_WORD bytes, or past
- * TIX_MAX_WORDS distinct words in a day, puts its record among those every term may match. */
-#define TIX_MAX_WORD 64
-#define TIX_MAX_WORDS (2u << 20)
-#define TIX_NCOLS SPAN_COLS    /* the fields with a column (lib/model/fields.h) */
-#define TIX_ABSENT 0	       /* a column's value for a span without the field */
-#define TIX_UNKNOWN UINT64_MAX /* ... for a span whose line could not be read */
+ * readers read the lines of the records after those. A word longer than DAYINDEX_MAX_WORD bytes, or
+ * past DAYINDEX_MAX_WORDS distinct words in a day, puts its record among those every term may
+ * match. */
+#define DAYINDEX_MAX_WORD 64
+#define DAYINDEX_MAX_WORDS (2u << 20)
+#define DAYINDEX_NCOLS SPAN_COLS    /* the fields with a column (lib/model/fields.h) */
+#define DAYINDEX_ABSENT 0	    /* a column's value for a span without the field */
+#define DAYINDEX_UNKNOWN UINT64_MAX /* ... for a span whose line could not be read */
 /* The column of top-level key (sub NULL), or -1. */
-int store_tix_col_of(const char *key, const char *sub);
+int store_dayindex_col_of(const char *key, const char *sub);
 /* A column's value for the field's JSON value v[0..n) as the line holds it (jline_get). */
-uint64_t store_tix_hash(const char *v, size_t n);
+uint64_t store_dayindex_hash(const char *v, size_t n);
 /* Builds the index of ws/day over its committed records, unless the one in place already
  * covers them all (*built false). *covered: the records the index covers. */
 enum status store_text_index(struct store *st, const char *ws, int32_t day, bool *built,
 			     size_t *covered);
 /* The index of the open shard sh of ws, or NULL when there is none it can trust (missing,
  * built from other records, damaged). */
-struct store_tix *store_tix_open(struct store *st, const char *ws, const struct shard *sh);
-void store_tix_close(struct store_tix *x);
+struct store_dayindex *store_dayindex_open(struct store *st, const char *ws,
+					   const struct shard *sh);
+void store_dayindex_close(struct store_dayindex *x);
 /* The records it covers: [0, covered). */
-size_t store_tix_covered(const struct store_tix *x);
+size_t store_dayindex_covered(const struct store_dayindex *x);
 /* Column col: one value per covered record; NULL when it is damaged (its checksum, checked
  * on the first call, does not hold). */
-const uint64_t *store_tix_col(struct store_tix *x, int col);
+const uint64_t *store_dayindex_col(struct store_dayindex *x, int col);
 /* A root record as the index holds it: what a page of traces reads of it. */
-struct store_tix_root {
+struct store_dayindex_root {
 	uint64_t trace_h;
 	int64_t started_us;
 	uint32_t rec;
@@ -390,65 +392,66 @@ struct store_tix_root {
  * flags they hold are the records' own when *flags_hold (the day's flags have not moved since
  * the build), else read the records' own. False when the index has none to trust (built by an
  * older spandex, or damaged): visit every record. */
-bool store_tix_roots(struct store_tix *x, const struct shard *sh,
-		     const struct store_tix_root **roots, size_t *n, bool *flags_hold);
+bool store_dayindex_roots(struct store_dayindex *x, const struct shard *sh,
+			  const struct store_dayindex_root **roots, size_t *n, bool *flags_hold);
 /* The covered records whose trace (STORE_KEY_TRACE) or session hash is h, ascending: *recs
  * (caller frees; NULL when none) and *n. ST_NOT_FOUND when the index has no key maps (one
  * built by an older spandex) or the part of the map read is damaged: scan the records. */
-enum status store_tix_keyed(struct store_tix *x, enum store_key which, uint64_t h, uint32_t **recs,
-			    size_t *n);
+enum status store_dayindex_keyed(struct store_dayindex *x, enum store_key which, uint64_t h,
+				 uint32_t **recs, size_t *n);
 /* *bits (caller frees) gets bit i set for each covered record i that may hold every one of
  * terms[0..n) (case-blind substrings of its name, input or output). When every term is a
  * single word (letters, digits and non-ASCII characters only), a record whose indexed words
  * contain each one holds each one, and *sure (caller frees) marks those: their lines need not
  * be read; otherwise *sure is NULL and the lines of the candidates decide. ST_NOT_FOUND when
  * no term has a letter or digit, or the text section is damaged: read every line. */
-enum status store_tix_text(struct store_tix *x, const char *const *terms, size_t n, uint64_t **bits,
-			   uint64_t **sure);
+enum status store_dayindex_text(struct store_dayindex *x, const char *const *terms, size_t n,
+				uint64_t **bits, uint64_t **sure);
 
 /* The text of the tail (<day>.tdx; docs/FORMAT.md, "The text of the tail"): the writer's
  * index of the words of each batch, for the records past what the .tix covers. Given *bits and
- * *sure as store_tix_text made them for records [0, from) (both NULL when from is 0), extends
+ * *sure as store_dayindex_text made them for records [0, from) (both NULL when from is 0), extends
  * them (caller frees) to every record of sh: the records of the segments that hold them as
  * their words say, any other one a candidate whose line decides. Returns the records the bits
  * now cover: from itself (the arrays untouched) when the tail has nothing to say. */
-size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		      const char *const *terms, size_t nterms, uint64_t **bits, uint64_t **sure);
+size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			    const char *const *terms, size_t nterms, uint64_t **bits,
+			    uint64_t **sure);
 
 /* The keys of the tail (<day>.tdx, the same file): the records of sh from from on that may have
  * one of the trace (STORE_KEY_TRACE) or session hashes hs[0..nh), ascending, in *recs (caller
  * frees) and *n: those the segments' key maps name, and every record no segment answers for
  * (of an older spandex, damaged). Returns the records the list
  * answers for: sh->nrecs, or from itself (*recs NULL) when no segment answered. */
-size_t store_tdx_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		       enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,
-		       size_t *n);
+size_t store_tailindex_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			     enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,
+			     size_t *n);
 /* Likewise the root spans (store_rec_root) of sh from from on. */
-size_t store_tdx_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		       uint32_t **recs, size_t *n);
+size_t store_tailindex_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			     uint32_t **recs, size_t *n);
 /* The columns of the tail (the same file), as a .tix holds them, for sh's records from from
  * on: runs of records in storage order, each [first, first + n) with column k of record
  * first + i at v[k * stride + i], or v NULL for a run no segment with columns answers for (of
  * an older spandex, damaged: their lines tell). v points into the tail's mapping, held until
- * store_tdx_cols_free. */
-struct store_tdx_run {
+ * store_tailindex_cols_free. */
+struct store_tailindex_run {
 	size_t first, n, stride;
 	const uint64_t *v;
 };
-struct store_tdx_cols {
-	struct store_tdx_run *run;
+struct store_tailindex_cols {
+	struct store_tailindex_run *run;
 	size_t nrun;
 	struct mapcache_ent *mc;
 };
 /* Returns sh->nrecs, or from itself (c empty) when no segment answered. */
-size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		      struct store_tdx_cols *c);
-void store_tdx_cols_free(struct store_tdx_cols *c);
+size_t store_tailindex_cols(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			    struct store_tailindex_cols *c);
+void store_tailindex_cols_free(struct store_tailindex_cols *c);
 
-/* What store_tix_count counts: the live covered records whose kind is in kinds and status in
+/* What store_dayindex_count counts: the live covered records whose kind is in kinds and status in
  * statuses (bit sets; 0: any), roots only if roots, and, with col >= 0, whose column col holds
- * one of vals[0..nvals) (TIX_ABSENT for an absent field). */
-struct store_tix_q {
+ * one of vals[0..nvals) (DAYINDEX_ABSENT for an absent field). */
+struct store_dayindex_q {
 	uint32_t kinds, statuses;
 	bool roots;
 	int col;
@@ -459,14 +462,14 @@ struct store_tix_q {
  * holds: live counts per column value, kind, status and root, taken when it was built. False
  * when they cannot say: an index without them, flags written since (sh->flag_gen moved: a
  * version superseded), a column value it could not read, a damaged section. */
-bool store_tix_count(struct store_tix *x, const struct shard *sh, const struct store_tix_q *q,
-		     uint64_t *n);
+bool store_dayindex_count(struct store_dayindex *x, const struct shard *sh,
+			  const struct store_dayindex_q *q, uint64_t *n);
 /* Likewise the records of sh from from on, the tail's (<day>.tdx): from the counts each segment
  * holds for its records, taken by the writer. False when they cannot say for every one of
  * them: a segment without counts (of an older spandex) or that does not check, records no
  * segment answers for, flags written in the day since a segment was (sh->flag_gen moved). */
-bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		     const struct store_tix_q *q, uint64_t *n);
+bool store_tailindex_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			   const struct store_dayindex_q *q, uint64_t *n);
 
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */

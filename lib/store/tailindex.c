@@ -48,8 +48,8 @@ static void words_member(struct tailindex_words *t, uint64_t *col, const char *k
 	if (words_field(k, kn))
 		words_add(&t->w, v, vn, (uint32_t)t->n);
 	int c = span_col_key(k, kn);
-	if (c >= 0 && col[c] == TIX_UNKNOWN)
-		col[c] = store_tix_hash(v, vn);
+	if (c >= 0 && col[c] == DAYINDEX_UNKNOWN)
+		col[c] = store_dayindex_hash(v, vn);
 }
 
 void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len,
@@ -59,20 +59,21 @@ void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len
 	struct jline_member f;
 	if (t->n == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 64;
-		t->cols = xrealloc(t->cols, t->cap * TIX_NCOLS * sizeof *t->cols);
+		t->cols = xrealloc(t->cols, t->cap * DAYINDEX_NCOLS * sizeof *t->cols);
 	}
-	uint64_t *col = t->cols + t->n * TIX_NCOLS; /* the first of a key counts, as for the .tix */
-	for (int k = 0; k < TIX_NCOLS; k++)
-		col[k] = TIX_UNKNOWN;
+	uint64_t *col =
+	    t->cols + t->n * DAYINDEX_NCOLS; /* the first of a key counts, as for the .tix */
+	for (int k = 0; k < DAYINDEX_NCOLS; k++)
+		col[k] = DAYINDEX_UNKNOWN;
 	if (at)
 		for (size_t i = 0; i < nat; i++)
 			words_member(t, col, line + at[i].k, at[i].kn, line + at[i].v, at[i].vn);
 	else
 		while (jline_next(line, len, &pos, &f))
 			words_member(t, col, f.k, f.kn, f.v, f.vn);
-	for (int k = 0; k < TIX_NCOLS; k++)
-		if (col[k] == TIX_UNKNOWN)
-			col[k] = TIX_ABSENT;
+	for (int k = 0; k < DAYINDEX_NCOLS; k++)
+		if (col[k] == DAYINDEX_UNKNOWN)
+			col[k] = DAYINDEX_ABSENT;
 	t->n++;
 }
 
@@ -82,7 +83,7 @@ void tailindex_words_free(struct tailindex_words *t)
 	free(t->cols);
 }
 
-void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct idx_hdr *h,
+void tailindex_append(struct store *st, const char *ws, struct writeset_shard *w, struct idx_hdr *h,
 		      const struct idx_rec *recs, size_t n, const struct tailindex_words *t)
 {
 	char p[PATH_MAX];
@@ -90,7 +91,7 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	if (!n || t->n != n || w->committed + n > UINT32_MAX)
 		return;
 	if (w->tailindex_fd < 0 &&
-	    (!layout_shard_path(p, st, ws, w->day, LAYOUT_TDX) ||
+	    (!layout_shard_path(p, st, ws, w->day, LAYOUT_TAILINDEX) ||
 	     (w->tailindex_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0))
 		return;
 	/* A file shorter than the header says was removed (a backup restored, say): start it
@@ -102,11 +103,11 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	const struct words_build *b = &t->w;
 	struct tailindex_seg s;
 	memset(&s, 0, sizeof s);
-	memcpy(s.magic, tailseg_magic[TDX_VERSION - 1], 8);
+	memcpy(s.magic, tailseg_magic[TAILINDEX_VERSION - 1], 8);
 	s.first = (uint32_t)w->committed;
 	s.nrecs = (uint32_t)n;
 	s.nwords = (uint32_t)b->nw;
-	s.order = TDX_ORDER;
+	s.order = TAILINDEX_ORDER;
 	s.blob_len = b->blob.len;
 	s.last_span_h = recs[n - 1].span_h;
 	s.last_ingested_us = recs[n - 1].ingested_us;
@@ -116,11 +117,11 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 	words_render(b, &out);
 	keys_render(recs, n, &out);
 	uint64_t *cols =
-	    xmalloc(n * TIX_NCOLS * sizeof *cols); /* column k of record i at k * n + i */
-	for (int k = 0; k < TIX_NCOLS; k++)
+	    xmalloc(n * DAYINDEX_NCOLS * sizeof *cols); /* column k of record i at k * n + i */
+	for (int k = 0; k < DAYINDEX_NCOLS; k++)
 		for (size_t i = 0; i < n; i++)
-			cols[(size_t)k * n + i] = t->cols[i * TIX_NCOLS + (size_t)k];
-	buf_add(&out, cols, n * TIX_NCOLS * sizeof *cols);
+			cols[(size_t)k * n + i] = t->cols[i * DAYINDEX_NCOLS + (size_t)k];
+	buf_add(&out, cols, n * DAYINDEX_NCOLS * sizeof *cols);
 	struct tailseg_end tail = {h->flag_gen & 1 ? 1 : h->flag_gen,
 				   counts_render(recs, n, cols, &out), 0};
 	buf_add(&out, &tail, sizeof tail);
@@ -140,7 +141,8 @@ void tailindex_fold(struct store *st, const char *ws, int32_t day, size_t covere
 	struct idx_hdr h;
 	int fd;
 	if (!layout_shard_path(ip, st, ws, day, LAYOUT_IDX) ||
-	    !layout_shard_path(tp, st, ws, day, LAYOUT_TDX) || (fd = io_lock_open(ip, false)) < 0)
+	    !layout_shard_path(tp, st, ws, day, LAYOUT_TAILINDEX) ||
+	    (fd = io_lock_open(ip, false)) < 0)
 		return;
 	if (io_pread_all(fd, &h, sizeof h, 0) == 0 && rec_hdr_ok(&h) && h.text_end &&
 	    h.committed == covered) {
@@ -151,14 +153,14 @@ void tailindex_fold(struct store *st, const char *ws, int32_t day, size_t covere
 	close(fd); /* releases the lock */
 }
 
-void tailindex_settle(struct store *st, const char *ws, struct wshard *w)
+void tailindex_settle(struct store *st, const char *ws, struct writeset_shard *w)
 {
 	char p[PATH_MAX];
 	struct idx_hdr h;
 	struct stat sb;
 	int fd;
 	if (io_pread_all(w->idx_fd, &h, sizeof h, 0) < 0 || !h.text_end ||
-	    !layout_shard_path(p, st, ws, w->day, LAYOUT_TDX))
+	    !layout_shard_path(p, st, ws, w->day, LAYOUT_TAILINDEX))
 		return;
 	uint64_t keep = 0;
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) >= 0 && fstat(fd, &sb) == 0) {
@@ -207,7 +209,7 @@ static bool seg_counts_right(const struct shard *sh, const struct tailindex_seg 
 	size_t nc;
 	if (tailseg_version(s) < 4)
 		return true;
-	const struct tix_count *c = tailseg_counts(s, &nc);
+	const struct dayindex_count *c = tailseg_counts(s, &nc);
 	if (!counts_sorted(c, nc))
 		return false;
 	if (!tailseg_current(sh, s) || tailseg_end(s)->gen != sh->flag_gen)

@@ -3,11 +3,11 @@
  * keys, roots and column values, appended under the shard lock and committed by the same header
  * write that commits the records (the header's text_end). `spandex index` folds the tail into
  * the day's .tix and removes it. A segment's bytes are tailseg.h's; the readers' side is
- * store_tdx_text, store_tdx_keyed, store_tdx_roots, store_tdx_cols and store_tdx_count in
- * store.h (tailread.c); docs/FORMAT.md ("The text of the tail") has the format and the rules.
- * Private to lib/store. */
-#ifndef SPANDEX_STORE_TDX_H
-#define SPANDEX_STORE_TDX_H
+ * store_tailindex_text, store_tailindex_keyed, store_tailindex_roots, store_tailindex_cols and
+ * store_tailindex_count in store.h (tailread.c); docs/FORMAT.md ("The text of the tail") has the
+ * format and the rules. Private to lib/store. */
+#ifndef SPANDEX_STORE_TAILINDEX_H
+#define SPANDEX_STORE_TAILINDEX_H
 
 #include <stddef.h>
 #include "lib/base/buf.h"
@@ -16,7 +16,7 @@
 
 #include "lib/store/words.h"
 
-struct wshard;
+struct writeset_shard;
 
 /* The words of one shard's part of a batch, cut before the writer takes the workspace lock
  * (they are most of a batch's work under it otherwise): record k of the part is the k-th line
@@ -24,7 +24,7 @@ struct wshard;
 struct tailindex_words {
 	struct words_build w;
 	size_t n;
-	uint64_t *cols; /* record k's column j at k * TIX_NCOLS + j */
+	uint64_t *cols; /* record k's column j at k * DAYINDEX_NCOLS + j */
 	size_t cap;	/* records cols has room for */
 };
 void tailindex_words_init(struct tailindex_words *t);
@@ -39,7 +39,7 @@ void tailindex_words_free(struct tailindex_words *t);
  * n), at h->text_end of the day's .tdx, and moves h->text_end past it; the caller's header
  * write then commits both. Best effort: a segment that cannot be written leaves h->text_end
  * as it was, and readers read those records' lines. */
-void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct idx_hdr *h,
+void tailindex_append(struct store *st, const char *ws, struct writeset_shard *w, struct idx_hdr *h,
 		      const struct idx_rec *recs, size_t n, const struct tailindex_words *t);
 /* After a .tix covering every record committed was built: under the shard lock, when still
  * no record was committed past covered, the header's text_end goes back to 0 and the .tdx
@@ -47,7 +47,7 @@ void tailindex_append(struct store *st, const char *ws, struct wshard *w, struct
 void tailindex_fold(struct store *st, const char *ws, int32_t day, size_t covered);
 /* After a power cut (the .tdx is never synced), on a shard opened for writing: the header's
  * text_end cut back to the end of the last segment, counted from the first, that is whole. */
-void tailindex_settle(struct store *st, const char *ws, struct wshard *w);
+void tailindex_settle(struct store *st, const char *ws, struct writeset_shard *w);
 /* Checks the segments of sh's committed tail: each one's header, checksum, words and
  * postings; each problem a line appended to why. Returns the problems. */
 int tailindex_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why);

@@ -1,4 +1,4 @@
-/* tailread: what the readers ask of a day's tail (store_tdx_* in store.h): the candidates of
+/* tailread: what the readers ask of a day's tail (store_tailindex_* in store.h): the candidates of
  * a search, the records of a trace or session key and the roots, the column runs and the
  * counts, each found from the segments (tailseg.h) and, for keys and counts, from what a worker
  * keeps with the tail's mapping. */
@@ -13,8 +13,9 @@
 #include "lib/store/tailseg.h"
 #include "lib/store/words.h"
 
-size_t store_tdx_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		      const char *const *terms, size_t nterms, uint64_t **bits, uint64_t **sure)
+size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			    const char *const *terms, size_t nterms, uint64_t **bits,
+			    uint64_t **sure)
 {
 	size_t n = sh->nrecs, words = (n + 63) / 64;
 	bool word = false; /* some term has a letter or digit: else every line is read */
@@ -93,19 +94,20 @@ static void recs_add(struct recs *r, size_t i)
  * byte at, and for the day's flags at generation gen. Those segments' records are committed,
  * so their bytes and records never change while the file lives but for the flags, which move
  * gen (docs/ARCHITECTURE.md, "What a reader sees"). */
-struct tdx_sum {
+struct tailindex_sum {
 	uint64_t gen, at;
 	size_t from, next;
-	struct tix_count *c;
+	struct dayindex_count *c;
 	size_t nc, cap;
 };
 
 /* Adds to sum the counts of the segments of sh's tail m after sum->at, while each answers for
  * the next records with counts of the day's flags as they are: false at one that cannot. */
-static bool tdx_sum_more(const struct shard *sh, const char *m, uint32_t *wm, struct tdx_sum *sum)
+static bool tailindex_sum_more(const struct shard *sh, const char *m, uint32_t *wm,
+			       struct tailindex_sum *sum)
 {
 	const struct tailindex_seg *s;
-	struct tix_count *add = NULL;
+	struct dayindex_count *add = NULL;
 	size_t nadd = 0, capadd = 0;
 	bool said = true;
 	for (uint64_t at = sum->at; tailseg_next_good(sh, m, wm, &at, &s, NULL);) {
@@ -115,7 +117,7 @@ static bool tdx_sum_more(const struct shard *sh, const char *m, uint32_t *wm, st
 		if (!(said = a == sum->next && tailseg_version(s) >= 4 &&
 			     tailseg_end(s)->gen == sum->gen))
 			break;
-		const struct tix_count *c = tailseg_counts(s, &nc);
+		const struct dayindex_count *c = tailseg_counts(s, &nc);
 		if (nadd + nc > capadd) {
 			capadd = 2 * (nadd + nc);
 			add = xrealloc(add, capadd * sizeof *add);
@@ -134,31 +136,31 @@ static bool tdx_sum_more(const struct shard *sh, const char *m, uint32_t *wm, st
  * the segments' maps name, by hash then record (e), and those no map answers for (loose,
  * ascending: of no segment, of an older spandex, or named past its records), of the segments
  * that end before byte at; nmaps: the maps merged. The roots likewise, as a key whose hash is 0
- * (TDX_ROOTS). Neither depends on flags: a reader checks each record it takes. */
-struct tdx_key {
+ * (TAILINDEX_ROOTS). Neither depends on flags: a reader checks each record it takes. */
+struct tailindex_key {
 	uint64_t h;
 	uint32_t rec;
 };
 
-struct tdx_keys {
+struct tailindex_keys {
 	uint64_t at;
 	size_t from, next, nmaps;
-	struct tdx_key *e;
+	struct tailindex_key *e;
 	size_t ne, cap;
 	struct recs loose;
 };
 
-#define TDX_ROOTS 2 /* keys[TDX_ROOTS]: the roots */
+#define TAILINDEX_ROOTS 2 /* keys[TAILINDEX_ROOTS]: the roots */
 
 /* What a worker keeps with a tail's mapping (mapcache_aux). */
-struct tdx_kept {
-	struct tdx_sum sum;
-	struct tdx_keys keys[3]; /* by enum store_key, then the roots */
+struct tailindex_kept {
+	struct tailindex_sum sum;
+	struct tailindex_keys keys[3]; /* by enum store_key, then the roots */
 };
 
-static void tdx_kept_free(void *p)
+static void tailindex_kept_free(void *p)
 {
-	struct tdx_kept *k = p;
+	struct tailindex_kept *k = p;
 	if (!k)
 		return;
 	free(k->sum.c);
@@ -170,7 +172,7 @@ static void tdx_kept_free(void *p)
 }
 
 /* The bytes k holds, for the mapping's share of the cache (mapcache_aux_size). */
-static size_t tdx_kept_bytes(const struct tdx_kept *k)
+static size_t tailindex_kept_bytes(const struct tailindex_kept *k)
 {
 	size_t n = sizeof *k + k->sum.cap * sizeof *k->sum.c;
 	for (int i = 0; i < 3; i++)
@@ -180,34 +182,34 @@ static size_t tdx_kept_bytes(const struct tdx_kept *k)
 }
 
 /* The tail's mapping's kept sums, made on first use. */
-static struct tdx_kept *tdx_kept_of(struct mapcache_ent *mc)
+static struct tailindex_kept *tailindex_kept_of(struct mapcache_ent *mc)
 {
-	struct tdx_kept **k = (struct tdx_kept **)mapcache_aux(mc, tdx_kept_free);
+	struct tailindex_kept **k = (struct tailindex_kept **)mapcache_aux(mc, tailindex_kept_free);
 	if (!*k)
 		*k = xcalloc(1, sizeof **k);
 	return *k;
 }
 
-static int tdx_key_cmp(const void *x, const void *y)
+static int tailindex_key_cmp(const void *x, const void *y)
 {
-	const struct tdx_key *a = x, *b = y;
+	const struct tailindex_key *a = x, *b = y;
 	if (a->h != b->h)
 		return a->h < b->h ? -1 : 1;
 	return (a->rec > b->rec) - (a->rec < b->rec);
 }
 
 /* The entries of segment s (found whole, seg_good) for keys: its records from keys->next on
- * that its map of key k names, or (TDX_ROOTS) its roots, appended to add; false (add as it
+ * that its map of key k names, or (TAILINDEX_ROOTS) its roots, appended to add; false (add as it
  * was) when the map or roots name a record it does not have. */
-static bool seg_keys_add(const struct tailindex_seg *s, int k, const struct tdx_keys *keys,
-			 struct tdx_key **add, size_t *nadd, size_t *cap)
+static bool seg_keys_add(const struct tailindex_seg *s, int k, const struct tailindex_keys *keys,
+			 struct tailindex_key **add, size_t *nadd, size_t *cap)
 {
 	size_t a = s->first, had = *nadd;
 	if (*nadd + s->nrecs > *cap) {
 		*cap = 2 * (*nadd + s->nrecs);
 		*add = xrealloc(*add, *cap * sizeof **add);
 	}
-	if (k == TDX_ROOTS) {
+	if (k == TAILINDEX_ROOTS) {
 		const uint64_t *roots = tailseg_roots(s);
 		for (size_t w = 0; w < tailseg_roots_bytes(s->nrecs) / 8; w++)
 			for (uint64_t b = roots[w]; b; b &= b - 1) {
@@ -217,7 +219,8 @@ static bool seg_keys_add(const struct tailindex_seg *s, int k, const struct tdx_
 					return false;
 				}
 				if (a + i >= keys->next)
-					(*add)[(*nadd)++] = (struct tdx_key){0, (uint32_t)(a + i)};
+					(*add)[(*nadd)++] =
+					    (struct tailindex_key){0, (uint32_t)(a + i)};
 			}
 		return true;
 	}
@@ -228,18 +231,19 @@ static bool seg_keys_add(const struct tailindex_seg *s, int k, const struct tdx_
 			return false;
 		}
 		if (a + km.rec[i] >= keys->next)
-			(*add)[(*nadd)++] = (struct tdx_key){km.h[i], (uint32_t)(a + km.rec[i])};
+			(*add)[(*nadd)++] =
+			    (struct tailindex_key){km.h[i], (uint32_t)(a + km.rec[i])};
 	}
 	return true;
 }
 
-/* Adds to keys the maps of key k (or TDX_ROOTS) of the segments of sh's tail m after
+/* Adds to keys the maps of key k (or TAILINDEX_ROOTS) of the segments of sh's tail m after
  * keys->at. */
-static void tdx_keys_more(const struct shard *sh, const char *m, uint32_t *wm, int k,
-			  struct tdx_keys *keys)
+static void tailindex_keys_more(const struct shard *sh, const char *m, uint32_t *wm, int k,
+				struct tailindex_keys *keys)
 {
 	const struct tailindex_seg *s;
-	struct tdx_key *add = NULL;
+	struct tailindex_key *add = NULL;
 	size_t nadd = 0, capadd = 0;
 	for (uint64_t at = keys->at; tailseg_next_good(sh, m, wm, &at, &s, NULL);) {
 		size_t a = s->first, z = a + s->nrecs;
@@ -257,14 +261,14 @@ static void tdx_keys_more(const struct shard *sh, const char *m, uint32_t *wm, i
 		keys->at = at;
 	}
 	if (nadd) { /* sorted, then merged into e from the ends down */
-		qsort(add, nadd, sizeof *add, tdx_key_cmp);
+		qsort(add, nadd, sizeof *add, tailindex_key_cmp);
 		if (keys->ne + nadd > keys->cap) {
 			keys->cap = 2 * (keys->ne + nadd);
 			keys->e = xrealloc(keys->e, keys->cap * sizeof *keys->e);
 		}
 		size_t i = keys->ne, j = nadd, o = keys->ne + nadd;
 		while (j)
-			keys->e[--o] = i && tdx_key_cmp(&keys->e[i - 1], &add[j - 1]) > 0
+			keys->e[--o] = i && tailindex_key_cmp(&keys->e[i - 1], &add[j - 1]) > 0
 					   ? keys->e[--i]
 					   : add[--j];
 		keys->ne += nadd;
@@ -278,12 +282,12 @@ static int cmp_u32(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-/* The records of sh from from on that answer for key which (hashes hs[0..nh)) or TDX_ROOTS:
+/* The records of sh from from on that answer for key which (hashes hs[0..nh)) or TAILINDEX_ROOTS:
  * those the segments' maps or roots name, and every record no segment answers for, ascending,
- * into *recs and *n, from what the tail's mapping keeps (struct tdx_kept) and the segments
+ * into *recs and *n, from what the tail's mapping keeps (struct tailindex_kept) and the segments
  * written since. Returns sh->nrecs, or from itself (*recs NULL) when no segment answered. */
-static size_t tdx_ask(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		      int which, const uint64_t *hs, size_t nh, uint32_t **recs, size_t *n)
+static size_t tailindex_ask(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			    int which, const uint64_t *hs, size_t nh, uint32_t **recs, size_t *n)
 {
 	struct mapcache_ent *mc;
 	const char *m;
@@ -291,20 +295,20 @@ static size_t tdx_ask(struct store *st, const char *ws, const struct shard *sh, 
 	*n = 0;
 	if (from >= sh->nrecs || !(m = tailseg_map(st, ws, sh, &mc)))
 		return from;
-	struct tdx_kept *kept = tdx_kept_of(mc);
-	struct tdx_keys *keys = &kept->keys[which], mine = {0};
+	struct tailindex_kept *kept = tailindex_kept_of(mc);
+	struct tailindex_keys *keys = &kept->keys[which], mine = {0};
 	if (keys->at > sh->text_end || keys->next > sh->nrecs)
 		keys = &mine; /* a reader of an older state than the kept maps': on its own */
 	if (keys->from != from || !keys->next) {
 		free(keys->e);
 		free(keys->loose.p);
-		*keys = (struct tdx_keys){.from = from, .next = from};
+		*keys = (struct tailindex_keys){.from = from, .next = from};
 	}
-	tdx_keys_more(sh, m, mapcache_bits(mc), which, keys);
+	tailindex_keys_more(sh, m, mapcache_bits(mc), which, keys);
 	size_t to = from;
 	if (keys->nmaps) {
 		struct recs r = {0};
-		if (which == TDX_ROOTS)
+		if (which == TAILINDEX_ROOTS)
 			for (size_t i = 0; i < keys->ne; i++)
 				recs_add(&r, keys->e[i].rec);
 		for (size_t j = 0; j < nh; j++) {
@@ -331,35 +335,35 @@ static size_t tdx_ask(struct store *st, const char *ws, const struct shard *sh, 
 	}
 	free(mine.e);
 	free(mine.loose.p);
-	mapcache_aux_size(mc, tdx_kept_bytes(kept));
+	mapcache_aux_size(mc, tailindex_kept_bytes(kept));
 	mapcache_put(mc);
 	return to;
 }
 
-size_t store_tdx_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		       enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,
-		       size_t *n)
+size_t store_tailindex_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			     enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,
+			     size_t *n)
 {
-	return tdx_ask(st, ws, sh, from, (int)which, hs, nh, recs, n);
+	return tailindex_ask(st, ws, sh, from, (int)which, hs, nh, recs, n);
 }
 
-size_t store_tdx_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		       uint32_t **recs, size_t *n)
+size_t store_tailindex_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			     uint32_t **recs, size_t *n)
 {
-	return tdx_ask(st, ws, sh, from, TDX_ROOTS, NULL, 0, recs, n);
+	return tailindex_ask(st, ws, sh, from, TAILINDEX_ROOTS, NULL, 0, recs, n);
 }
 
 /* Appends the run [first, first + n) to c (v NULL: no segment answers for it). */
-static void run_add(struct store_tdx_cols *c, size_t first, size_t n, size_t stride,
+static void run_add(struct store_tailindex_cols *c, size_t first, size_t n, size_t stride,
 		    const uint64_t *v)
 {
 	if (!(c->nrun & (c->nrun - 1))) /* 0 or a power of two: full */
 		c->run = xrealloc(c->run, (c->nrun ? 2 * c->nrun : 1) * sizeof *c->run);
-	c->run[c->nrun++] = (struct store_tdx_run){first, n, stride, v};
+	c->run[c->nrun++] = (struct store_tailindex_run){first, n, stride, v};
 }
 
-size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		      struct store_tdx_cols *c)
+size_t store_tailindex_cols(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			    struct store_tailindex_cols *c)
 {
 	const char *m;
 	size_t n = sh->nrecs, next = from; /* the records before next are answered for */
@@ -379,7 +383,7 @@ size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, 
 		next = z;
 	}
 	if (!c->nrun) {
-		store_tdx_cols_free(c);
+		store_tailindex_cols_free(c);
 		return from;
 	}
 	if (next < n)
@@ -387,16 +391,16 @@ size_t store_tdx_cols(struct store *st, const char *ws, const struct shard *sh, 
 	return n;
 }
 
-bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
-		     const struct store_tix_q *q, uint64_t *n)
+bool store_tailindex_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			   const struct store_dayindex_q *q, uint64_t *n)
 {
 	struct mapcache_ent *mc;
 	const char *m;
 	*n = 0;
 	if (from >= sh->nrecs || (sh->flag_gen & 1) || !(m = tailseg_map(st, ws, sh, &mc)))
 		return false;
-	struct tdx_kept *kept = tdx_kept_of(mc);
-	struct tdx_sum *sum = &kept->sum, mine = {0};
+	struct tailindex_kept *kept = tailindex_kept_of(mc);
+	struct tailindex_sum *sum = &kept->sum, mine = {0};
 	if (sum->at > sh->text_end || sum->next > sh->nrecs)
 		sum = &mine; /* a reader of an older state than the sum's: on its own */
 	if (sum->gen != sh->flag_gen || sum->from != from) {
@@ -405,15 +409,15 @@ bool store_tdx_count(struct store *st, const char *ws, const struct shard *sh, s
 		sum->from = sum->next = from;
 		sum->nc = 0;
 	}
-	bool said = tdx_sum_more(sh, m, mapcache_bits(mc), sum) && sum->next == sh->nrecs &&
+	bool said = tailindex_sum_more(sh, m, mapcache_bits(mc), sum) && sum->next == sh->nrecs &&
 		    counts_sum(sum->c, sum->nc, q, n);
 	free(mine.c);
-	mapcache_aux_size(mc, tdx_kept_bytes(kept));
+	mapcache_aux_size(mc, tailindex_kept_bytes(kept));
 	mapcache_put(mc);
 	return said;
 }
 
-void store_tdx_cols_free(struct store_tdx_cols *c)
+void store_tailindex_cols_free(struct store_tailindex_cols *c)
 {
 	free(c->run);
 	mapcache_put(c->mc);

@@ -6,21 +6,22 @@
 #include "lib/base/hash.h"
 #include "lib/store/layout.h"
 
-const char tailseg_magic[TDX_VERSION][9] = {"SPXTDX1\n", "SPXTDX2\n", "SPXTDX3\n", "SPXTDX4\n"};
+const char tailseg_magic[TAILINDEX_VERSION][9] = {"SPXTDX1\n", "SPXTDX2\n", "SPXTDX3\n",
+						  "SPXTDX4\n"};
 
 const char *tailseg_map(struct store *st, const char *ws, const struct shard *sh,
 			struct mapcache_ent **mc)
 {
 	char p[PATH_MAX];
 	size_t len;
-	if (!sh->text_end || !layout_shard_path(p, st, ws, sh->day, LAYOUT_TDX))
+	if (!sh->text_end || !layout_shard_path(p, st, ws, sh->day, LAYOUT_TAILINDEX))
 		return NULL;
 	return mapcache_get_path(p, sh->text_end, false, sh->d.look, &len, mc);
 }
 
 int tailseg_version(const struct tailindex_seg *s)
 {
-	for (int v = TDX_VERSION; v > 0; v--)
+	for (int v = TAILINDEX_VERSION; v > 0; v--)
 		if (!memcmp(s->magic, tailseg_magic[v - 1], 8))
 			return v;
 	return 0;
@@ -34,7 +35,7 @@ bool tailseg_next(const char *m, uint64_t end, uint64_t trusted, uint64_t *at,
 		return false;
 	const struct tailindex_seg *x = (const struct tailindex_seg *)(m + *at);
 	if ((*at >= trusted &&
-	     (!tailseg_version(x) || x->order != TDX_ORDER ||
+	     (!tailseg_version(x) || x->order != TAILINDEX_ORDER ||
 	      x->crc != hash_crc32c(0, x, offsetof(struct tailindex_seg, crc)))) ||
 	    x->body_len % 8 || x->body_len > end - *at - sizeof *x) {
 		*at += 8;
@@ -65,9 +66,9 @@ static size_t seg_extra(const struct tailindex_seg *s)
 	if (v < 4)
 		return n;
 	const struct tailseg_end *t = tailseg_end(s);
-	if (!t || t->ncounts > (uint64_t)(TIX_NCOLS + 1) * s->nrecs)
+	if (!t || t->ncounts > (uint64_t)(DAYINDEX_NCOLS + 1) * s->nrecs)
 		return SIZE_MAX;
-	return n + (size_t)t->ncounts * sizeof(struct tix_count) + sizeof *t;
+	return n + (size_t)t->ncounts * sizeof(struct dayindex_count) + sizeof *t;
 }
 
 /* Whether s's body has room for what its version says follows its text. */
@@ -155,8 +156,8 @@ const uint64_t *tailseg_cols(const struct tailindex_seg *s)
 				  tailseg_keys_bytes(s->nrecs));
 }
 
-const struct tix_count *tailseg_counts(const struct tailindex_seg *s, size_t *n)
+const struct dayindex_count *tailseg_counts(const struct tailindex_seg *s, size_t *n)
 {
 	*n = tailseg_end(s)->ncounts;
-	return (const struct tix_count *)(tailseg_cols(s) + TIX_NCOLS * (size_t)s->nrecs);
+	return (const struct dayindex_count *)(tailseg_cols(s) + DAYINDEX_NCOLS * (size_t)s->nrecs);
 }

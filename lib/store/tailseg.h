@@ -18,15 +18,15 @@
 /* A segment's magic names what its body holds past its text: SPXTDX4 its keys, columns and
  * counts; an older spandex wrote SPXTDX3 (keys and columns), SPXTDX2 (keys) and SPXTDX1 (none
  * of them), read for what they have. tailseg_magic[v - 1] is version v's. */
-#define TDX_VERSION 4
-#define TDX_ORDER 0x01020304u
-extern const char tailseg_magic[TDX_VERSION][9];
+#define TAILINDEX_VERSION 4
+#define TAILINDEX_ORDER 0x01020304u
+extern const char tailseg_magic[TAILINDEX_VERSION][9];
 
 /* A segment: this header, then its body, body_len bytes (a multiple of 8): the text section of
  * its records (words.h; record numbers counted from first), then (SPXTDX2 on) its keys: the
  * trace key map and the session key map of its records (keymap.h), and its roots: a bit per
  * record, set for a root span (store_rec_root), padded to 8 bytes; then (SPXTDX3 on) its
- * columns, as a .tix holds them: TIX_NCOLS runs of nrecs uint64; then (SPXTDX4) its counts
+ * columns, as a .tix holds them: DAYINDEX_NCOLS runs of nrecs uint64; then (SPXTDX4) its counts
  * (counts.h) and a struct tailseg_end that ends the body. What follows the text is the last
  * seg_extra bytes of the body. Segments follow each other from offset 0; the idx header's
  * text_end says how far the committed ones reach. */
@@ -65,7 +65,7 @@ static inline size_t tailseg_keys_bytes(size_t n)
 /* The bytes of a segment's columns. */
 static inline size_t tailseg_cols_bytes(size_t n)
 {
-	return (size_t)TIX_NCOLS * 8 * n;
+	return (size_t)DAYINDEX_NCOLS * 8 * n;
 }
 
 /* The committed tail of sh mapped: its first sh->text_end bytes; NULL when there is none. */
@@ -112,6 +112,6 @@ const uint64_t *tailseg_roots(const struct tailindex_seg *s);
 /* Segment s's columns: column k of its record i at k * nrecs + i (tailseg_has_cols). */
 const uint64_t *tailseg_cols(const struct tailindex_seg *s);
 /* Segment s's counts (SPXTDX4): their number in *n. */
-const struct tix_count *tailseg_counts(const struct tailindex_seg *s, size_t *n);
+const struct dayindex_count *tailseg_counts(const struct tailindex_seg *s, size_t *n);
 
 #endif

@@ -179,10 +179,10 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 		sealed_check(sh.d.z, sh.recs, sh.nrecs, &why);
 		problems(v, &why, dname, LAYOUT_ZST);
 	}
-	store_tix_check(st, ws, &sh, &why);
-	problems(v, &why, dname, LAYOUT_TIX);
+	store_dayindex_check(st, ws, &sh, &why);
+	problems(v, &why, dname, LAYOUT_DAYINDEX);
 	tailindex_check(st, ws, &sh, &why);
-	problems(v, &why, dname, LAYOUT_TDX);
+	problems(v, &why, dname, LAYOUT_TAILINDEX);
 	buf_free(&why);
 	struct buf scratch;
 	buf_init(&scratch);

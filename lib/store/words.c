@@ -157,10 +157,10 @@ void words_free(struct words_build *b)
 
 /* The word b->fold[0..n) (folded; h its hash_mem), not in the dictionary, for record rec: it
  * takes free slot i, or one of the table doubled. False when the dictionary is full
- * (TIX_MAX_WORDS): then the record goes to word 0. */
+ * (DAYINDEX_MAX_WORDS): then the record goes to word 0. */
 static bool add_new(struct words_build *b, size_t n, uint64_t h, size_t i, uint32_t rec)
 {
-	if (b->nw >= TIX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
+	if (b->nw >= DAYINDEX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
 		return false;
 	if (2 * (b->nw + 1) > b->nslots) { /* at most half full: it doubles, i moves */
 		grow_slots(b);
@@ -235,7 +235,7 @@ static inline uint64_t word_mask64(const unsigned char *p, size_t n)
 static void add_one(struct words_build *b, const unsigned char *s, size_t n, size_t a, size_t len,
 		    uint32_t rec)
 {
-	if (len > TIX_MAX_WORD) {
+	if (len > DAYINDEX_MAX_WORD) {
 		add_rec(&b->w[0], rec);
 		return;
 	}
@@ -370,7 +370,7 @@ void words_render(const struct words_build *b, struct buf *out)
 bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len)
 {
 	memset(v, 0, sizeof *v);
-	if (nwords < 1 || nwords > TIX_MAX_WORDS || blob_len > n)
+	if (nwords < 1 || nwords > DAYINDEX_MAX_WORDS || blob_len > n)
 		return false;
 	size_t at = pad8(blob_len), need = at + pad8(4 * (nwords + 1)) + 8 * (nwords + 1);
 	if (need > n)

@@ -20,8 +20,8 @@ bool words_next(const char *s, size_t n, size_t *at, size_t *a);
 bool words_field(const char *k, size_t kn);
 
 /* A dictionary being built: each folded word once, with its records ascending. Word 0 is empty:
- * its records are those every term may match (a word over TIX_MAX_WORD bytes, a line that could
- * not be read, a word past TIX_MAX_WORDS). */
+ * its records are those every term may match (a word over DAYINDEX_MAX_WORD bytes, a line that
+ * could not be read, a word past DAYINDEX_MAX_WORDS). */
 struct words_word;
 struct words_build {
 	struct buf blob; /* the words, each followed by '\n' */
@@ -29,7 +29,7 @@ struct words_build {
 	size_t nw, capw;
 	uint64_t *slots; /* 0 free, else a hash tag over 1 + word index (words.c) */
 	size_t nslots;
-	char fold[TIX_MAX_WORD + 8]; /* a word folded, zero-padded to 8 bytes past it */
+	char fold[DAYINDEX_MAX_WORD + 8]; /* a word folded, zero-padded to 8 bytes past it */
 };
 void words_init(struct words_build *b);
 void words_free(struct words_build *b);
@@ -61,7 +61,7 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 /* Word k's records into bits (nrecs bits): false when they are malformed (bounds out of order,
  * a record past nrecs). */
 bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs);
-/* The records of nrecs that may hold every one of terms[0..nterms) (store_tix_text): *bits,
+/* The records of nrecs that may hold every one of terms[0..nterms) (store_dayindex_text): *bits,
  * and *sure (NULL unless every term is one word) those that do. ST_NOT_FOUND when no term has
  * a letter or digit, or a posting list is malformed. */
 enum status words_terms(const struct words_view *v, const char *const *terms, size_t nterms,

@@ -192,7 +192,7 @@ static enum status batch_plan(struct batch *b, struct err *e)
 	for (size_t i = 0; rc == ST_OK && i < b->n; i++) {
 		if (i && b->pd[i].day == b->pd[i - 1].day)
 			continue;
-		struct wshard *w = writeset_get(&b->set, b->pd[i].day);
+		struct writeset_shard *w = writeset_get(&b->set, b->pd[i].day);
 		if (!w) {
 			char d[11];
 			time_day_format(b->pd[i].day, d);
@@ -222,7 +222,7 @@ static enum status batch_plan(struct batch *b, struct err *e)
 
 /* The lines and records of pd[i, g), all of one day, for shard w; each span gets its
  * ingested_at now, and the location its id will point at. */
-static void build_shard(struct batch *b, struct wshard *w, size_t i, size_t g)
+static void build_shard(struct batch *b, struct writeset_shard *w, size_t i, size_t g)
 {
 	b->data.len = 0;
 	for (size_t k = i; k < g; k++) {
@@ -258,7 +258,7 @@ static void build_shard(struct batch *b, struct wshard *w, size_t i, size_t g)
  * synced first under its lock (rare: as many batches between their commit and their
  * fdatasync on one day), which makes every record before the batch durable. 0, or -1 with
  * errno. */
-static int shard_ends(struct store *st, struct wshard *w, struct idx_hdr *h)
+static int shard_ends(struct store *st, struct writeset_shard *w, struct idx_hdr *h)
 {
 	/* Without syncs (SPANDEX_NOSYNC) nothing is promised after a power cut: the header
 	 * stays as before these fields, trusted whole. */
@@ -280,7 +280,7 @@ static int shard_ends(struct store *st, struct wshard *w, struct idx_hdr *h)
 
 /* One write of the lines, one of the records, one of the text segment, then the commit count
  * (and the text's end): the shard's commit point. */
-static enum status commit_shard(struct batch *b, struct wshard *w, size_t nr,
+static enum status commit_shard(struct batch *b, struct writeset_shard *w, size_t nr,
 				const struct tailindex_words *text, struct err *e)
 {
 	struct idx_hdr h;
@@ -331,7 +331,7 @@ static enum status batch_commit(struct batch *b, struct err *e)
 	b->locs = xmalloc(b->n * sizeof(*b->locs));
 	size_t done = 0;
 	for (size_t i = 0, g; i < b->n; i = g) {
-		struct wshard *w = writeset_get(&b->set, b->pd[i].day);
+		struct writeset_shard *w = writeset_get(&b->set, b->pd[i].day);
 		for (g = i; g < b->n && b->pd[g].day == b->pd[i].day; g++)
 			;
 		build_shard(b, w, i, g);
@@ -352,7 +352,7 @@ static void batch_rollback(struct batch *b, struct err *e)
 	for (size_t i = 0; i < b->set.n; i++)
 		all &= writeset_rollback(&b->set.sh[i]) == 0;
 	for (size_t i = 0; all && b->st->sync && i < b->set.n; i++) {
-		struct wshard *w = &b->set.sh[i];
+		struct writeset_shard *w = &b->set.sh[i];
 		all = (w->d.fd < 0 || fdatasync(w->d.fd) == 0) && fdatasync(w->idx_fd) == 0;
 	}
 	/* If a shard could not be rolled back, or the journal cannot be emptied, the journal
@@ -420,7 +420,7 @@ static enum status batch_sync(struct batch *b, struct err *e)
 		return ST_OK;
 	bool created = false;
 	for (size_t i = 0; i < b->set.n; i++) {
-		struct wshard *w = &b->set.sh[i];
+		struct writeset_shard *w = &b->set.sh[i];
 		if ((w->d.fd >= 0 && fdatasync(w->d.fd) < 0) || fdatasync(w->idx_fd) < 0)
 			return err_set(e, ST_UNAVAILABLE, "fdatasync: %s", strerror(errno));
 		created |= w->created;
@@ -448,7 +448,7 @@ static void batch_ids(struct batch *b)
 	 * (batch_sync) makes every record of its shards durable. */
 	bool synced = b->set.n > 1 && b->st->sync;
 	for (size_t i = 0; i < b->set.n; i++) {
-		struct wshard *w = &b->set.sh[i];
+		struct writeset_shard *w = &b->set.sh[i];
 		struct idx_hdr h = {.durable = w->committed};
 		size_t at = offsetof(struct idx_hdr, pend_seq);
 		(void)io_pwrite_all(w->idx_fd, (char *)&h + at,
@@ -461,7 +461,7 @@ static void batch_ids(struct batch *b)
 /* After the fdatasync of a batch's one shard w: every record up to the batch's end is on
  * disk, so the header's durable count moves there, under the shard lock again (a writer
  * that cannot take it leaves the count lower, which is only slower after a power cut). */
-static void durable_raise(struct wshard *w)
+static void durable_raise(struct writeset_shard *w)
 {
 	struct idx_hdr h;
 	if (io_lock_fd(w->idx_fd) < 0)
@@ -489,7 +489,7 @@ static enum status batch_durable(struct batch *b, struct err *e)
 	bool created = false;
 	/* A batch of more than one shard was synced under the lock (batch_sync). */
 	for (size_t i = 0; b->st->sync && b->set.n == 1 && i < b->set.n; i++) {
-		struct wshard *w = &b->set.sh[i];
+		struct writeset_shard *w = &b->set.sh[i];
 		if ((w->d.fd >= 0 && fdatasync(w->d.fd) < 0) || fdatasync(w->idx_fd) < 0) {
 			/* Past the commit point: readers see the batch, and it stays. */
 			rc = err_set(

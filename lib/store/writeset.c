@@ -20,8 +20,8 @@
  * inside the first size bytes of the lines and ending in a newline; with line, also the
  * record its line gives (after a power cut a page of it may be lost). *next: where its line
  * ends. */
-static bool rec_whole(struct store *st, struct wshard *w, uint64_t k, uint64_t at, uint64_t size,
-		      bool line, uint64_t *next)
+static bool rec_whole(struct store *st, struct writeset_shard *w, uint64_t k, uint64_t at,
+		      uint64_t size, bool line, uint64_t *next)
 {
 	struct idx_rec r, want;
 	char nl;
@@ -46,7 +46,7 @@ static bool rec_whole(struct store *st, struct wshard *w, uint64_t k, uint64_t a
 /* After a power cut (docs/ARCHITECTURE.md, "Crash rules"): the batches above h->durable, each
  * kept whole or cut off with every batch after it. *committed: the records kept, *end: where
  * their lines end. -1 with errno when a record that must be there cannot be read. */
-static int settle_batches(struct store *st, struct wshard *w, const struct idx_hdr *h,
+static int settle_batches(struct store *st, struct writeset_shard *w, const struct idx_hdr *h,
 			  uint64_t have, uint64_t size, uint64_t *committed, uint64_t *end)
 {
 	uint64_t from = h->durable > h->sealed_recs ? h->durable : h->sealed_recs;
@@ -79,8 +79,8 @@ static int settle_batches(struct store *st, struct wshard *w, const struct idx_h
 
 /* The header of a shard opened for writing, the records it keeps: committed records, less a
  * torn tail, plus those o lets it roll forward. */
-static enum status keep_records(struct store *st, struct wshard *w, struct idx_hdr *h, off_t isize,
-				const struct wopen *o)
+static enum status keep_records(struct store *st, struct writeset_shard *w, struct idx_hdr *h,
+				off_t isize, const struct wopen *o)
 {
 	uint64_t size;
 	if (lines_end(&w->d, &size) < 0)
@@ -133,7 +133,7 @@ static enum status keep_records(struct store *st, struct wshard *w, struct idx_h
 }
 
 enum status writeset_open(struct store *st, const char *ws, int32_t day, const struct wopen *o,
-			  struct wshard *w)
+			  struct writeset_shard *w)
 {
 	char p[PATH_MAX];
 	memset(w, 0, sizeof(*w));
@@ -167,7 +167,7 @@ enum status writeset_open(struct store *st, const char *ws, int32_t day, const s
 		errno = EINVAL;
 		goto out;
 	}
-	if (lines_open(st, ws, day, &h, SDATA_WRITE, &w->d) != ST_OK)
+	if (lines_open(st, ws, day, &h, LINES_WRITE, &w->d) != ST_OK)
 		goto out;
 	rc = keep_records(st, w, &h, is.st_size, o);
 out:
@@ -181,7 +181,7 @@ out:
 
 /* Creates the late file of a sealed shard for its first late line (a writer that only marks
  * a sealed version superseded never needs one). */
-int writeset_late(struct store *st, const char *ws, struct wshard *w)
+int writeset_late(struct store *st, const char *ws, struct writeset_shard *w)
 {
 	char p[PATH_MAX];
 	if (!layout_shard_path(p, st, ws, w->day, LAYOUT_LATE)) {
@@ -193,7 +193,7 @@ int writeset_late(struct store *st, const char *ws, struct wshard *w)
 	return w->d.fd < 0 ? -1 : 0;
 }
 
-void writeset_close(struct wshard *w)
+void writeset_close(struct writeset_shard *w)
 {
 	if (w->wmap)
 		munmap(w->wmap, STORE_IDX_HDR + w->wmap_recs * sizeof(struct idx_rec));
@@ -207,7 +207,7 @@ void writeset_close(struct wshard *w)
 	w->idx_fd = w->tailindex_fd = -1;
 }
 
-int writeset_rollback(struct wshard *w)
+int writeset_rollback(struct writeset_shard *w)
 {
 	struct idx_hdr h;
 	/* The count first: from then on readers stop there, whatever is cut after. */
@@ -233,7 +233,7 @@ int writeset_rollback(struct wshard *w)
 	return 0;
 }
 
-struct wshard *writeset_get(struct writeset_set *c, int32_t day)
+struct writeset_shard *writeset_get(struct writeset_set *c, int32_t day)
 {
 	for (size_t i = 0; i < c->n; i++)
 		if (c->sh[i].day == day)
@@ -249,7 +249,7 @@ struct wshard *writeset_get(struct writeset_set *c, int32_t day)
 
 /* An existing shard, without creating one (a deleted day is simply gone: NULL, errno
  * ENOENT; NULL with another errno when it cannot be opened). */
-static struct wshard *writeset_existing(struct writeset_set *c, int32_t day)
+static struct writeset_shard *writeset_existing(struct writeset_set *c, int32_t day)
 {
 	char p[PATH_MAX];
 	for (size_t i = 0; i < c->n; i++)
@@ -259,7 +259,7 @@ static struct wshard *writeset_existing(struct writeset_set *c, int32_t day)
 		errno = ENOENT;
 		return NULL;
 	}
-	struct wshard *w = writeset_get(c, day);
+	struct writeset_shard *w = writeset_get(c, day);
 	if (!w && errno == ENOENT)
 		errno = EIO;
 	return w;
@@ -287,7 +287,7 @@ struct same_span {
 static int same_span(void *ctx, uint64_t old)
 {
 	struct same_span *c = ctx;
-	struct wshard *w = writeset_existing(c->set, LOC_DAY(old));
+	struct writeset_shard *w = writeset_existing(c->set, LOC_DAY(old));
 	struct idx_rec r;
 	bool live = w && LOC_REC(old) < w->committed &&
 		    rec_read(w->idx_fd, LOC_REC(old), &r) == 0 && r.span_h == c->h;
@@ -306,7 +306,7 @@ enum status writeset_upsert_id(struct writeset_set *set, struct tab *ids, uint64
 	return keytable_upsert(ids, h, loc, same_span, &c);
 }
 
-int writeset_map(struct wshard *w)
+int writeset_map(struct writeset_shard *w)
 {
 	if (w->wmap)
 		return 0;
@@ -325,7 +325,7 @@ int writeset_map(struct wshard *w)
  * another span's, and must not be marked), 0 for another span of the same hash. */
 static int same_check(struct writeset_set *set, uint64_t h, const struct buf *lit, uint64_t old)
 {
-	struct wshard *w = writeset_existing(set, LOC_DAY(old));
+	struct writeset_shard *w = writeset_existing(set, LOC_DAY(old));
 	if (!w)
 		return errno == ENOENT ? WOLD_STALE : -1;
 	struct idx_rec r;
@@ -389,7 +389,7 @@ enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint6
 static void mark_mapped(struct writeset_set *set, uint64_t loc)
 {
 	for (size_t i = 0; i < set->n; i++) {
-		struct wshard *w = &set->sh[i];
+		struct writeset_shard *w = &set->sh[i];
 		if (w->day != LOC_DAY(loc) || !w->wmap || LOC_REC(loc) >= w->wmap_recs)
 			continue;
 		struct idx_hdr *hd = (struct idx_hdr *)w->wmap;

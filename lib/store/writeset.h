@@ -2,8 +2,8 @@
  * repairing a torn tail, its late file, rolling a failed batch back; the set of shards one
  * write touches; and entering a new version into the id table, which marks the version it
  * replaces superseded in that version's shard. Private to lib/store. */
-#ifndef SPANDEX_STORE_WSHARD_H
-#define SPANDEX_STORE_WSHARD_H
+#ifndef SPANDEX_STORE_WRITESET_H
+#define SPANDEX_STORE_WRITESET_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,10 +11,10 @@
 #include "lib/store/store.h"
 #include "lib/store/keytable.h"
 
-struct wshard {
+struct writeset_shard {
 	int32_t day;
 	int idx_fd;
-	struct sdata d;			/* d.fd: -1 for a sealed shard without late lines yet */
+	struct shard_lines d;		/* d.fd: -1 for a sealed shard without late lines yet */
 	uint64_t committed;		/* records committed (after repair at open, then appends) */
 	uint64_t data_end;		/* bytes of data the committed records cover */
 	uint64_t committed0, data_end0; /* as at open: where a failed batch rolls back to */
@@ -36,24 +36,24 @@ struct wopen {
 };
 /* Opens (creating) and locks ws/day; repairs a torn tail, as o says. */
 enum status writeset_open(struct store *st, const char *ws, int32_t day, const struct wopen *o,
-			  struct wshard *w);
-void writeset_close(struct wshard *w);
+			  struct writeset_shard *w);
+void writeset_close(struct writeset_shard *w);
 /* Creates the late file of a sealed shard for its first late line: 0, or -1 with errno. */
-int writeset_late(struct store *st, const char *ws, struct wshard *w);
+int writeset_late(struct store *st, const char *ws, struct writeset_shard *w);
 /* Cuts data and records back to where they were at open, and the commit count with them
  * (the header names no pending batch after): 0, or -1 with errno. */
-int writeset_rollback(struct wshard *w);
+int writeset_rollback(struct writeset_shard *w);
 
 /* The shards one write touches, opened on demand and kept (locked) until the end. */
 struct writeset_set {
 	struct store *st;
 	const char *ws;
-	struct wshard *sh;
+	struct writeset_shard *sh;
 	size_t n, cap;
 	struct wopen next; /* how the next shard is opened */
 };
 /* The shard of day, opened when first asked for; NULL (errno set) when it cannot be. */
-struct wshard *writeset_get(struct writeset_set *set, int32_t day);
+struct writeset_shard *writeset_get(struct writeset_set *set, int32_t day);
 void writeset_set_close(struct writeset_set *set);
 /* Points the id table entry of span h (id literal lit) at loc; a version it named before is
  * marked superseded in its shard (opened into set). Idempotent, so recovery can replay it. */
@@ -83,7 +83,7 @@ enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint6
 			  const struct buf *lit, struct wolds *o);
 void writeset_olds_sort(struct wolds *o);
 /* Maps the index of w writable up to its committed records: 0, or -1 with errno. */
-int writeset_map(struct wshard *w);
+int writeset_map(struct writeset_shard *w);
 /* After the commit point: points the entry of span h at loc, and marks the version it
  * replaces superseded through the mappings; no system call. same_new(ctx, loc) says whether
  * a version of this batch at loc (an earlier copy in it) is the same span (WOLD_SAME or 0). */
