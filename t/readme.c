@@ -1,4 +1,5 @@
-/* readme: a generated block of README.md compared with, or written from, the code's table. */
+/* readme: a generated block of docs/attributes.md (README_DOC) compared with, or written from,
+ * the code's table. */
 #include <check.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -14,7 +15,7 @@ void readme_block_check(const char *begin, const char *end, const struct buf *wa
 	struct buf have;
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/README.md", src ? src : ".");
+	snprintf(path, sizeof path, "%s/%s", src ? src : ".", README_DOC);
 	f = fopen(path, "r");
 	ck_assert_msg(f != NULL, "cannot read %s", path);
 	buf_init(&have);
@@ -24,7 +25,7 @@ void readme_block_check(const char *begin, const char *end, const struct buf *wa
 	fclose(f);
 	b = strstr(have.p, begin);
 	e = b ? strstr(b, end) : NULL;
-	ck_assert_msg(b && e, "README.md has no block %s", begin);
+	ck_assert_msg(b && e, "%s has no block %s", README_DOC, begin);
 	e += strlen(end);
 	if (getenv("SPANDEX_GOLDEN_UPDATE")) {
 		f = fopen(path, "w");
@@ -35,9 +36,9 @@ void readme_block_check(const char *begin, const char *end, const struct buf *wa
 		fclose(f);
 	} else {
 		ck_assert_msg((size_t)(e - b) == want->len && !memcmp(b, want->p, want->len),
-			      "README.md's block %sdiffers from the code's table: "
+			      "%s's block %sdiffers from the code's table: "
 			      "SPANDEX_GOLDEN_UPDATE=1 and the suite write it",
-			      begin);
+			      README_DOC, begin);
 	}
 	buf_free(&have);
 }

@@ -327,11 +327,14 @@ test('the commands and tables that name the programs follow nginx/programs', asy
 	const row = ops.split('\n').find((l) => l.startsWith('| the FastCGI programs'));
 	assert.deepEqual([...row.split('|')[1].matchAll(/`(\w+)`/g)].map((m) => m[1]).filter((n) => n !== 'nginx'), names, 'install table');
 	const readme = read('README.md');
-	const deploy = readme.slice(readme.indexOf('## Deploying under nginx'), readme.indexOf('## Deploying under Apache'));
-	for (const n of names) assert.match(deploy, new RegExp(`\`${n}\``), `README names ${n}`);
+	const deploying = read('docs/deploying.md');
+	const nginx = deploying.slice(deploying.indexOf('## nginx'), deploying.indexOf('## Apache'));
+	assert.ok(nginx.length > 100, 'docs/deploying.md has its nginx section');
+	for (const n of names) assert.match(nginx, new RegExp(`\`${n}\``), `docs/deploying.md names ${n}`);
 	// No command lists the programs by hand: the systemd and spawn-fcgi lines read the file.
 	const man = read('man/spandex-fcgi.8');
-	for (const [doc, text] of [['README.md', readme], ['docs/operations.md', ops], ['man/spandex-fcgi.8', man]]) {
+	assert.doesNotMatch(readme, /spandex-sessions\.socket|ingest:4/, 'README.md');
+	for (const [doc, text] of [['docs/deploying.md', deploying], ['docs/operations.md', ops], ['man/spandex-fcgi.8', man]]) {
 		assert.doesNotMatch(text, /spandex-sessions\.socket|ingest:4/, doc);
 		assert.match(text, /\/usr\/share\/spandex\/nginx\/programs\)/, doc);
 	}
@@ -347,9 +350,9 @@ test('the commands and tables that name the programs follow nginx/programs', asy
 	const opsFlat = flat(ops.replace(/(^|\s)sudo (-u spandex )?/gm, '$1'));
 	for (const m of man.matchAll(/^\.nf\n([\s\S]*?)^\.fi$/gm))
 		for (const cmd of m[1].split(/\n(?=\S)/)) assert.ok(opsFlat.includes(flat(cmd)), `man page example not in operations.md: ${flat(cmd)}`);
-	// README's systemd line is operations.md's.
+	// docs/deploying.md's systemd line is operations.md's.
 	const oneLine = (t) => t.replace(/\\\n/g, ' ').replace(/\s+/g, ' ');
-	assert.equal(oneLine(systemdAwk(readme)), oneLine(systemdAwk(ops)));
+	assert.equal(oneLine(systemdAwk(deploying)), oneLine(systemdAwk(ops)));
 
 	// The scaling front: each path of each program gets the workspace rule of an API (but
 	// /healthz, which names none) and the error shape of its program, as a backend would
@@ -379,11 +382,13 @@ function curlShim(bin) {
 	fs.writeFileSync(path.join(bin, 'curl'), `#!/bin/sh\nexec ${curl} -w '\\n%{http_code}\\n' "$@"\n`, { mode: 0o755 });
 }
 
-test("README's quick start and key commands run as written against a server started as ./bootstrap run does", async () => {
-	const readme = read('README.md');
-	const blocks = checkedBlocks(readme);
-	assert.deepEqual(blocks.map((b) => b.lang), ['sh', 'sh'], "README's marked blocks");
-	const [tryIt, keys] = blocks;
+test("README's quick start and docs/configuration.md's key commands run as written against a server started as ./bootstrap run does", async () => {
+	const blocks = checkedBlocks(read('README.md'));
+	assert.deepEqual(blocks.map((b) => b.lang), ['sh'], "README's marked blocks");
+	const [tryIt] = blocks;
+	const keyBlocks = checkedBlocks(read('docs/configuration.md'));
+	assert.deepEqual(keyBlocks.map((b) => b.lang), ['sh'], "docs/configuration.md's marked blocks");
+	const [keys] = keyBlocks;
 	// ./bootstrap run: every program with its workers, the shipped price table, 50 requests a
 	// second per address; the reader's port 8080 is this server's.
 	const srv = await startServer({ env: { SPANDEX_PRICES: null }, rate: 50 });
@@ -411,7 +416,7 @@ test("README's quick start and key commands run as written against a server star
 		assert.deepEqual(page.data.map((t) => [t.id, t.span_count]), [['t1', 1]], traces[1]);
 
 		// The keys: the first one turns authentication on (the quick start's reads now need
-		// it); revoking the last leaves nobody in, as README says.
+		// it); revoking the last leaves nobody in, as docs/configuration.md says.
 		const k = await sh(keys.text.replace(/^spandex key revoke .*$/m, ''));
 		assert.equal(k.code, 0, k.stderr);
 		const key = k.stdout.match(/spx_[0-9a-f]{40}/)[0];
@@ -431,27 +436,27 @@ test("README's quick start and key commands run as written against a server star
 	}
 });
 
-test("README's deploy steps are operations.md's commands, which docs.test runs", () => {
-	const readme = read('README.md');
+test("docs/deploying.md's steps are operations.md's commands, which docs.test runs", () => {
 	const ops = read('docs/operations.md');
 	const flat = (t) => t.replace(/\\\n/g, ' ').replace(/\s+/g, ' ').trim();
 	const opsFlat = flat(ops);
-	const deploy = readme.slice(readme.indexOf('## Deploying under nginx'), readme.indexOf('## Operations'));
+	const deploy = read('docs/deploying.md');
 	const commands = [...deploy.matchAll(/``?([^`]+?)``?/g)].map((m) => flat(m[1]))
 		.filter((c) => /^(sudo |\.\/configure |include |\/usr\/share\/spandex\/\S+ -)/.test(c));
 	assert.ok(commands.length >= 10, commands.join('\n'));
 	for (const c of commands)
-		for (const part of c.split(' && ')) assert.ok(opsFlat.includes(part), `README's \`${part}\` is not in docs/operations.md`);
+		for (const part of c.split(' && ')) assert.ok(opsFlat.includes(part), `docs/deploying.md's \`${part}\` is not in docs/operations.md`);
 });
 
-test("README's direct-span table is lib/ingest/direct.c's schema", () => {
-	const readme = read('README.md');
+test("docs/api-intake.md's direct-span table is lib/ingest/direct.c's schema", () => {
+	const readme = read('docs/api-intake.md');
 	const c = read('lib/ingest/direct.c');
 	const h = read('lib/ingest/direct.h');
 	// The schema: {"name", type, required, ...} per field, request and span.
 	const fields = (table) => [...c.match(new RegExp(`${table}\\[\\] = \\{([\\s\\S]*?)\\n\\};`))[1]
 		.matchAll(/\{"(\w+)", VS_\w+, (true|false)/g)].map((m) => [m[1], m[2] === 'true']);
-	const section = readme.slice(readme.indexOf('**Direct spans**'), readme.indexOf('**Sessions.**'));
+	const section = readme.slice(readme.indexOf('## Direct spans'), readme.indexOf('## Sessions'));
+	assert.ok(section.length > 100, 'docs/api-intake.md has its direct spans section');
 	// The table: the fields named in its first column, required when its third says yes.
 	const rows = section.split('\n').filter((l) => /^\| `/.test(l)).flatMap((l) => {
 		const cols = l.split(' | ');

@@ -438,13 +438,13 @@ test('cursor walks under a concurrent writer: no span missed or repeated, ties b
 	}
 });
 
-// README's two mapping tables ("The Scale GP v5 spans API", "The mapping"), row by row against
+// docs/api-scalegp.md's two mapping tables ("The mapping"), row by row against
 // the server: each SGP type written through SGP is stored as its row's kind (NeMo reads it) and
 // reads back as sent; a NeMo span of each kind reads through SGP with the last column's type;
 // each status both ways. Every type of the seed's ApplicationOperationType is in the table.
 function readmeTables() {
-	const text = fs.readFileSync(path.join(SRCDIR, 'README.md'), 'utf8');
-	const part = text.slice(text.indexOf('**The mapping**'), text.indexOf('A `statuses` filter finds'));
+	const text = fs.readFileSync(path.join(SRCDIR, 'docs/api-scalegp.md'), 'utf8');
+	const part = text.slice(text.indexOf('## The mapping'), text.indexOf('A `statuses` filter finds'));
 	const rows = part.split('\n').filter((l) => l.startsWith('| `') || l.startsWith('| none'))
 		.map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
 	const codes = (c) => [...c.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
@@ -454,7 +454,7 @@ function readmeTables() {
 	return { kinds, statuses };
 }
 
-test('README\'s mapping tables are what the server does, row by row', async () => {
+test('docs/api-scalegp.md\'s mapping tables are what the server does, row by row', async () => {
 	const acct = { 'x-selected-account-id': 'acct-mapping' };
 	const { kinds, statuses } = readmeTables();
 	assert.equal(kinds.length, 10);
