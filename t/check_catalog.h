@@ -1,8 +1,8 @@
 /* check_catalog.h: what the files of t/check_catalog share: the arena and span fixture
  * (setup, teardown) and a value as sorted compact JSON (check_catalog_fixture.c), and the test
  * cases of the other files:
- * the conventions table walked through the OTLP mapping (check_catalog_table.c) and README's
- * "Attribute mapping" generated from it (check_catalog_readme.c). */
+ * the conventions table walked through the OTLP mapping (check_catalog_table.c) and
+ * docs/attributes.md's tables generated from it (check_catalog_readme.c). */
 #ifndef SPANDEX_T_CHECK_CATALOG_H
 #define SPANDEX_T_CHECK_CATALOG_H
 
@@ -17,7 +17,7 @@ void setup(void);
 void teardown(void);
 /* v as compact JSON with sorted keys ("" when NULL), in a static buffer. */
 const char *dump(json_t *v);
-/* The table's cases: each row and key through the OTLP mapping, and README's block. */
+/* The table's cases: each row and key through the OTLP mapping, and docs/attributes.md's block. */
 TCase *table_tcase(void);
 void readme_tcase_add(TCase *tc);
 

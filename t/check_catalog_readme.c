@@ -1,5 +1,5 @@
-/* t/check_catalog, README's "Attribute mapping": the block generated from the conventions
- * table, which README.md must hold as it is. */
+/* t/check_catalog, docs/attributes.md: the block generated from the conventions
+ * table, which docs/attributes.md must hold as it is. */
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,9 +9,10 @@
 #include "t/check_catalog.h"
 #include "t/readme.h"
 
-/* ---- README's "Attribute mapping", generated from the table ----
+/* ---- docs/attributes.md, generated from the table ----
  * The block between README_BEGIN and README_END is made by readme_mapping() below; the test
- * compares it with README.md, and SPANDEX_GOLDEN_UPDATE=1 ./t/check_catalog writes it there. */
+ * compares it with docs/attributes.md, and SPANDEX_GOLDEN_UPDATE=1 ./t/check_catalog writes it
+ * there. */
 #define README_BEGIN                                                                               \
 	"<!-- conventions: generated from lib/model/catalog_rows.c by t/check_catalog -->\n"
 #define README_END "<!-- end of the generated conventions -->\n"
@@ -291,7 +292,7 @@ static void readme_mapping(struct buf *b)
 	buf_adds(b, README_END);
 }
 
-/* README.md's block is the generated one; SPANDEX_GOLDEN_UPDATE=1 writes it there. */
+/* docs/attributes.md's block is the generated one; SPANDEX_GOLDEN_UPDATE=1 writes it there. */
 
 START_TEST(readme_generated)
 {

@@ -20,7 +20,7 @@
  * keys, the sources of session, input, output, status and error, the dropped and raw-only keys) is
  * sent alone, as an OTLP/JSON span, through otlp_decode, and its value read back from the rendered
  * span; then each field's keys all at once, then one fewer at a time, so each must win in its
- * order. README's "Attribute mapping" tables are generated from the same rows. */
+ * order. docs/attributes.md tables are generated from the same rows. */
 
 #define FX_TRACE "5b8efff798038103d269b633813fc60c"
 #define FX_SPAN "eee19b7ec3c1b174"

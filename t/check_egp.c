@@ -1,5 +1,5 @@
 /* check_egp: lib/api/egp's field table (map.c) walked: each SGP field alone changes exactly
- * the Span members its row names, and README's Scale GP table is the table. */
+ * the Span members its row names, and docs/attributes.md's Scale GP table is the table. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -199,7 +199,7 @@ START_TEST(line_created_is_the_create)
 END_TEST
 
 /* ---- the field table (map.c), walked: each field alone changes exactly the Span members its
- * row names, and README's Opik table is the table ---- */
+ * row names, and docs/attributes.md's Opik table is the table ---- */
 
 /* A valid value of each Opik field, unlike the base object's. */
 static json_t *opik_fixture(const char *name)

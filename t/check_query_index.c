@@ -724,7 +724,7 @@ static int64_t elapsed_ms(const struct timespec *t0)
 }
 
 /* The rule holds for answers whose runs take under QUERY_RETRY_MS (lib/query/query.h; a
- * longer one is not run again, README's Limits): an answer that took longer (a loaded CI
+ * longer one is not run again, docs/limits.md): an answer that took longer (a loaded CI
  * machine) is counted as slow, not judged. */
 START_TEST(snapshot_under_writer)
 {

@@ -139,7 +139,7 @@ process.on('exit', () => {
 let current = null; // the server request() talks to when no base is given
 
 // Starts nginx and every built program. workers: a number for every program, or
-// Pricing is on by default (README, "Costs"), but the golden files record the NeMo service's
+// Pricing is on by default (docs/configuration.md, "Costs"), but the golden files record the NeMo service's
 // answers, which carry no computed costs: the tests' programs run with SPANDEX_PRICES=off
 // unless a test sets it, or passes null to run with the default table.
 const TEST_PRICES = { SPANDEX_PRICES: 'off' };
@@ -149,7 +149,7 @@ const dropNull = (env) => Object.fromEntries(Object.entries(env).filter(([, v]) 
 // (kept on stop) instead of a fresh one; port: listen on this port (a restart) instead of a free one;
 // rate: nginx's requests per second per client (genconf -R; 0, the tests' default: no limit);
 // params: fastcgi_param lines for the programs, in a copy of nginx's fastcgi_params that the
-// configuration includes in their location (genconf -f, README "Configuration").
+// configuration includes in their location (genconf -f, docs/configuration.md).
 // Resolves to {base, port, dataDir, runDir, procs, stop}.
 export async function startServer({ workers, env = {}, dataDir, port: fixedPort, rate = 0, params } = {}) {
 	const nginx = findTool('nginx');

@@ -116,7 +116,7 @@ export const Session = {
 	required: ['id', 'workspace', 'started_at', 'status', 'trace_count', 'span_count'],
 };
 
-// spandex's own GET spans/stats (no seed page: README, "spandex's extensions").
+// spandex's own GET spans/stats (no seed page: docs/api-intake.md, "spandex's extensions").
 const statSums = {
 	span_count: int, error_count: int, trace_count: int, input_tokens: int, output_tokens: int,
 	cached_tokens: int, total_tokens: int, cost_usd: num, cost_input_usd: num, cost_output_usd: num,

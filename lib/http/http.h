@@ -15,7 +15,7 @@
 #include "lib/query/query.h"
 #include "lib/store/store.h"
 
-/* Limits, each documented in README "Limits". */
+/* Limits, each documented in docs/limits.md. */
 #define HTTP_MAX_BODY_DEFAULT                                                                      \
 	(8u << 20)	     /* SPANDEX_MAX_BODY; nginx client_max_body_size matches               \
 			      */

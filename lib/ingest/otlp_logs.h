@@ -3,7 +3,7 @@
  * them to their span whichever arrives first; and the GenAI evaluation events, gathered as
  * judgements (otlp_eval.h). No HTTP here. Everything lives in the caller's
  * arena; otlp_logs_free drops the JSON values the attachments hold. Contract: otel-egp.md 3.1,
- * instrumentation.md 6, README "OTLP". */
+ * instrumentation.md 6, docs/api-intake.md, "OTLP logs". */
 #ifndef SPANDEX_OTLP_LOGS_H
 #define SPANDEX_OTLP_LOGS_H
 

@@ -1,5 +1,5 @@
 /* catalog: the semantic attribute catalog (reference nemo-intake.md section 5), which applies
- * the conventions table's field rows (catalog_rows.c, README "Attribute mapping") to OTLP and
+ * the conventions table's field rows (catalog_rows.c, docs/attributes.md) to OTLP and
  * direct-span attribute objects: the winner of each field by its keys' order, the costs summed
  * from their details, the usage a parent repeats from its children. */
 #include <math.h>

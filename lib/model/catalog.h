@@ -26,7 +26,7 @@
  * Where each typed Span field of an OTLP span comes from, in every convention spandex reads,
  * as declared rows (catalog_rows.c, catalog_kind.c, catalog_object.c): the kind table, the field
  * rows, the JSON objects whose members the field rows read, and the sources of the text fields.
- * README "Attribute mapping" is generated from these rows (t/check_catalog checks it, and walks
+ * docs/attributes.md is generated from these rows (t/check_catalog checks it, and walks
  * every row through the OTLP mapping with a fixture value). */
 
 /* Whose work a span's usage (tokens and cost) counts, by its convention: its own, or the sum
@@ -41,7 +41,7 @@ struct catalog_kind_row {
 	const char *key, *value;
 	enum span_kind kind;
 	enum catalog_usage usage;
-	const char *note; /* for README: the convention, or why this kind */
+	const char *note; /* for docs/attributes.md: the convention, or why this kind */
 };
 /* The kind table, for tests that walk it; *n gets its length. */
 const struct catalog_kind_row *catalog_kind_rows(size_t *n);
@@ -68,7 +68,7 @@ struct catalog_row {
 	const char *sub;
 	const char *kind;
 	const char *keys[CATALOG_MAX_KEYS]; /* priority order, NULL-terminated */
-	const char *note;		    /* for README: what the row adds to its sources */
+	const char *note; /* for docs/attributes.md: what the row adds to its sources */
 };
 /* The field rows (catalog_rows.c), CATALOG_NROWS of them; catalog_rows gives them to tests. */
 #define CATALOG_NROWS 28

@@ -1,4 +1,4 @@
-/* catalog_kind: the kind row of the conventions table (README "Attribute mapping"): which
+/* catalog_kind: the kind row of the conventions table (docs/attributes.md): which
  * attribute and value make a span's kind in each convention spandex reads, and whose usage
  * each kind's is; catalog_kind applies it. lib/ingest/otlp_map.c and t/check_catalog walk
  * the rows (catalog_kind_rows), as they walk catalog_rows.c's field rows. */

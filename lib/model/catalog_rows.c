@@ -1,8 +1,7 @@
-/* catalog_rows: the conventions table's field rows and the other fields' sources (README
- * "Attribute mapping"): where each typed Span field of an OTLP span comes from in every
- * convention spandex reads, as declared rows. catalog.c applies them; lib/ingest/otlp_map.c
- * walks the sources, and t/check_catalog walks every row and generates README's tables from
- * them. */
+/* catalog_rows: the conventions table's field rows and the other fields' sources
+ * (docs/attributes.md): where each typed Span field of an OTLP span comes from in every convention
+ * spandex reads, as declared rows. catalog.c applies them; lib/ingest/otlp_map.c walks the sources,
+ * and t/check_catalog walks every row and generates docs/attributes.md's tables from them. */
 #include <stddef.h>
 #include "lib/model/catalog.h"
 #include "lib/model/span.h"

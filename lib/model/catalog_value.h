@@ -10,11 +10,11 @@
 /* The largest token count one field of a span takes (input, output, cached, total, a
  * usage_details member): the index record holds each count in 32 bits (lib/store/store.h), so
  * a span and the rollups summed from its record agree; no model call comes near 4 billion
- * tokens. A larger value is no count: it is refused as a negative one is (README "Limits"). */
+ * tokens. A larger value is no count: it is refused as a negative one is (docs/limits.md). */
 #define CATALOG_MAX_TOKENS 4294967295LL
 /* The largest cost of one span, in USD: far above any model call, and small enough that a cost
  * in micro-USD (1e15) is exact in a double and 9,000 of them add up in an int64_t (the stats'
- * sums saturate past that). A larger value is no cost (README "Limits"). */
+ * sums saturate past that). A larger value is no cost (docs/limits.md). */
 #define CATALOG_MAX_USD 1e9
 
 /* True when v is a non-negative integer (an integral float counts; booleans and strings do

@@ -3,7 +3,7 @@
  * behind every API's shape: NeMo annotations and evaluator results, Opik feedback scores,
  * comments and thread states, Scale GP span assessments, OTel gen_ai.evaluation.result events.
  * Each API maps its shape onto this struct in its own folder; which judgements each API shows
- * is the one table judgement_views (README, "Judgements").
+ * is the one table judgement_views (docs/judgements.md).
  *
  * The store keeps the canonical JSON line judgement_render writes, in the workspace's
  * judgements/ directory (lib/store, STORE_JUDGEMENTS): append-only, the newest version of an
@@ -53,7 +53,7 @@ extern const char *const judgement_source_names[JS__COUNT + 1];
 extern const char *const judgement_target_names[JT__COUNT + 1];
 extern const char *const judgement_api_names[JA__COUNT + 1];
 
-/* Limits (README "Limits"): names and labels, texts, payloads as rendered. */
+/* Limits (docs/limits.md): names and labels, texts, payloads as rendered. */
 #define JUDGEMENT_MAX_NAME 512
 #define JUDGEMENT_MAX_TEXT 65536
 #define JUDGEMENT_MAX_PAYLOAD 65536
@@ -112,7 +112,7 @@ int judgement_target_parse(const char *s);
 const char *judgement_key_id(struct arena *a, const char *prefix, const char *const *parts,
 			     size_t n);
 
-/* A judgement each API can show (the mapping table of README, "Judgements"). */
+/* A judgement each API can show (the mapping table of docs/judgements.md). */
 enum judgement_view {
 	JV_INTAKE_ANNOTATION, /* NeMo annotations: feedback, label, note, metadata */
 	JV_INTAKE_EVALUATOR,  /* NeMo evaluator results: a named value on a span */

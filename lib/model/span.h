@@ -101,7 +101,7 @@ bool span_is_deleted(const struct span *s);
 /* True when s names no session of its own: its session_id is the default its ingest derives
  * from the trace (the trace id: direct, chat completions, ATIF, Opik, SGP; "session-" +
  * stable_id(workspace, trace_id): OTLP, nemo-intake.md 4.1). Such a span belongs to the session
- * its trace's other spans name, if any (README, "Sessions"). */
+ * its trace's other spans name, if any (docs/api-intake.md, "Sessions"). */
 bool span_session_default(const struct span *s);
 /* The session id the store gives a span of trace trace in workspace ws that names none:
  * "session-" and the stable id of both (one that span_session_default recognises). */

@@ -59,9 +59,9 @@ struct group_scan {
 	size_t nby;
 	uint64_t empty_h;
 	/* Grouped by session: a span that names no session (REC_SESSION_DEFAULT) is of the
-	 * session another span of its trace names (README, "Sessions"), known once every span is
-	 * seen. named: trace_h -> the first named span (started: its session_h); later: (trace_h,
-	 * default session_h) -> those spans' count and the first of them. */
+	 * session another span of its trace names (docs/api-intake.md, "Sessions"), known once
+	 * every span is seen. named: trace_h -> the first named span (started: its session_h);
+	 * later: (trace_h, default session_h) -> those spans' count and the first of them. */
 	bool by_session;
 	struct htab named, later;
 	uint64_t last_named; /* the trace of the last named span: a trace's spans mostly come

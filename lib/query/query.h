@@ -262,8 +262,8 @@ struct query_groups {
 enum status query_group_rows(struct query *q, const enum query_group_by *by, size_t nby,
 			     struct query_groups *out);
 
-/* A session (§7.3, README "Sessions"): the traces any of whose spans name the session id,
- * and every live span of those traces on any day, whatever session id the span carries (an
+/* A session (§7.3, docs/api-intake.md, "Sessions"): the traces any of whose spans name the session
+ * id, and every live span of those traces on any day, whatever session id the span carries (an
  * instrumentation that sets it on the root alone); a span that names no session of its own
  * (REC_SESSION_DEFAULT) makes its trace the session's only when no span of the trace names
  * one. Spans with no trace count by themselves. A trace listing filtered by session_id lists

@@ -1,5 +1,5 @@
-/* sessions (§7.3, and README "Sessions"): the traces any of whose spans name the session,
- * with every span of those traces (query_session_find), and a trace listing's session_id
+/* sessions (§7.3, and docs/api-intake.md, "Sessions"): the traces any of whose spans name the
+ * session, with every span of those traces (query_session_find), and a trace listing's session_id
  * condition as those traces. */
 #include "lib/query/engine.h"
 #include "lib/query/narrow.h"

@@ -20,6 +20,11 @@
 #include "lib/store/sealed.h"
 #include "lib/store/opsfs.h"
 
+/* Where make install puts the docs a message names (Makefile.am passes $(docdir)). */
+#ifndef SPANDEX_DOCDIR
+#define SPANDEX_DOCDIR "/usr/share/doc/spandex"
+#endif
+
 /* ---- restore ---- */
 
 /* True when dir holds nothing but the admin and serve locks. */
@@ -339,7 +344,8 @@ static int restore_lock(const char *root, struct err *e)
 		err_set(
 		    e, ST_CONFLICT,
 		    "%s is served by running programs%s%s%s: a restore under them would lose what "
-		    "they write; stop them first (docs/operations.md, \"Backup and restore\"), or "
+		    "they write; stop them first (" SPANDEX_DOCDIR
+		    "/docs/operations.md, \"Backup and restore\"), or "
 		    "restore into a new directory",
 		    root, *who ? " (" : "", who, *who ? ")" : "");
 	else

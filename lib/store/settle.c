@@ -30,7 +30,8 @@ enum status settle_prepare(struct store *st, const char *ws, struct keytable_set
 	if ((rc = journal_settle(st, ws, *jfd, t)) != ST_OK) {
 		if (errno != JOURNAL_DAMAGED)
 			return err_set(e, rc, "journal: %s", strerror(errno));
-		/* README, "Operations": reindex settles no batch from it and starts it again. */
+		/* docs/operations.md, "The admin commands": reindex settles no batch from it and
+		 * starts it again. */
 		return err_set(
 		    e, rc,
 		    "the journal of workspace %s is damaged (it names days that hold no "

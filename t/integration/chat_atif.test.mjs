@@ -45,7 +45,7 @@ test('chat-completions: 201 {session_id, span_id} and the golden span', async ()
 		const r = await post('chat-completions', fixture('chat', name));
 		assert.equal(r.status, 201, `${name}: ${r.status} ${r.text}`);
 		assert.deepEqual(r.json, { session_id: g.session_id, span_id: g.span_id });
-		// No ended_at: a capture has no end time (README, "Chat completions"); started_at
+		// No ended_at: a capture has no end time (docs/api-intake.md, "Chat completions"); started_at
 		// is the ingest time where response.created is unusable.
 		const now = ['error_code', 'anthropic_usage'].includes(name) ? ['started_at'] : [];
 		const s = await assertStored(g, now);

@@ -226,7 +226,7 @@ test('reindex --prices prices again what was computed, and leaves sent costs alo
 		}
 		assert.equal(await versions(), before);
 		// A model the table no longer names keeps the cost last computed for it, and the date
-		// of the table that gave it (README, "Costs").
+		// of the table that gave it (docs/configuration.md, "Costs").
 		fs.writeFileSync(table, '# taken: 2025-10-01\ngpt-4.1\t2.00\t8.00\t0.50\n');
 		const gone = await spandexCli(['reindex', priced.dataDir, '--workspace', ws, '--prices', table, '--verbose']);
 		assert.match(gone.stdout, /0 spans priced again .* \(taken 2025-10-01\)/);

@@ -544,3 +544,67 @@ test('a seventh program is one line of nginx/programs: both generators route it'
 		assert.match(r.stderr, /must start with \^\//, args[0]);
 	}
 });
+
+// GitHub's anchor of a heading: lower case, punctuation but - and _ dropped, spaces to -.
+const slug = (h) => h.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+// The headings of a Markdown page (outside code blocks), as written and as anchors.
+function headings(md) {
+	const out = [], seen = new Map();
+	const text = md.replace(/^```[\s\S]*?^```$/gm, '');
+	for (const m of text.matchAll(/^#{1,6} (.+)$/gm)) {
+		const s = slug(m[1]), n = seen.get(s) ?? 0;
+		seen.set(s, n + 1);
+		out.push({ text: m[1].replace(/`/g, ''), anchor: n ? `${s}-${n}` : s });
+	}
+	// A paragraph or item that starts in bold is named by it too (no anchor of its own).
+	for (const m of text.matchAll(/^(?:- )?\*\*([^*\n]+)\*\*/gm)) out.push({ text: m[1].replace(/`/g, '') });
+	return out;
+}
+
+// The docs were cut into pages (issue 54): every link between them, and every mention of a
+// page's section by name anywhere in the tree (`docs/operations.md, "Backup and restore"`, in
+// code, configuration, the man pages and the docs), names a page and a heading that exist.
+test('every link and every named section of the docs leads to a page and a heading that exist', () => {
+	// The source tree's files (a release tarball has no git to ask).
+	const walk = (dir) => fs.readdirSync(path.join(SRCDIR, dir), { withFileTypes: true }).flatMap((e) => {
+		const rel = dir ? `${dir}/${e.name}` : e.name;
+		if (e.isDirectory()) return /^(\.|node_modules$|golden$|fuzz-build$|ui-screenshots$|autom4te)/.test(e.name) ? [] : walk(rel);
+		return e.isFile() ? [rel] : [];
+	});
+	const tracked = walk('');
+	const pages = ['README.md', ...fs.readdirSync(path.join(SRCDIR, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+		...fs.readdirSync(SRCDIR).filter((f) => /^BENCHMARKS.*\.md$/.test(f))];
+	const heads = new Map(pages.map((p) => [p, headings(read(p))]));
+	const bad = [];
+	// The history of benchmarks is a dated log, kept as it was written.
+	for (const page of pages.filter((p) => p !== 'BENCHMARKS-HISTORY.md')) {
+		const text = read(page).replace(/^```[\s\S]*?^```$/gm, '');
+		for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+			const [file, anchor] = m[1].split('#');
+			if (/^[a-z]+:/.test(file)) continue;
+			const target = file ? path.normalize(path.join(path.dirname(page), file)) : page;
+			if (!fs.existsSync(path.join(SRCDIR, target))) bad.push(`${page}: ${m[1]}: no file ${target}`);
+			else if (anchor !== undefined && !(heads.get(target) ?? []).some((h) => h.anchor === anchor))
+				bad.push(`${page}: ${m[1]}: no heading #${anchor} in ${target}`);
+		}
+	}
+	// A section named beside its page: `docs/x.md, "Name"`, `README "Name"`, `BENCHMARKS "Name"`.
+	const names = /\b(README|BENCHMARKS(?:-HISTORY)?|(?:docs\/)?(?:ARCHITECTURE|FORMAT|operations|scaling|configuration|limits|deploying|attributes|judgements|viewer|development|api-[a-z]+|benchmarks-history))(?:\.md)?(?:'s)?,? "([^"\n]+)"/g;
+	const files = tracked.filter((f) => /\.(c|h|md|mjs|js|sh|am|ac|in|[18])$|^(bootstrap|nginx\/genconf|apache\/genconf|nginx\/programs)$/.test(f)
+		&& !/^(t\/integration\/docs\.test\.mjs|Makefile\.in|BENCHMARKS-HISTORY\.md)$/.test(f));
+	for (const f of files) {
+		const text = read(f);
+		for (const m of text.matchAll(names)) {
+			let page = m[1] === 'README' ? 'README.md' : /^BENCHMARKS/.test(m[1]) ? `${m[1]}.md` : `${m[1].replace(/^docs\//, '')}`;
+			if (!page.endsWith('.md')) page = `docs/${page}.md`;
+			if (!heads.has(page)) {
+				bad.push(`${f}: ${m[0]}: no page ${page}`);
+				continue;
+			}
+			const name = m[2].replace(/[\\`]/g, '');
+			if (!heads.get(page).some((h) => h.text.startsWith(name)))
+				bad.push(`${f}: ${m[0]}: no section "${name}" in ${page}`);
+		}
+	}
+	assert.deepEqual(bad, []);
+});

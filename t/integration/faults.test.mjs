@@ -170,7 +170,7 @@ test('a file-size limit refuses a write with 503 in each API\'s shape, and fails
 // as it was in NeMo's get, span page and traces page, a 200 whose body was no JSON; a changed
 // id went out as a span that was never stored. Now no API serves the line's bytes: the get is
 // a 404 and pages leave it out, while totals, summed from the index, count it until reindex
-// cuts it (README, "Limits"); then items and totals agree.
+// cuts it (docs/limits.md); then items and totals agree.
 test('a damaged stored line is served by no API; totals count it until reindex cuts it', async () => {
 	const srv = await serve(null);
 	const ws = 'rotten';

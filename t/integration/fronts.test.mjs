@@ -61,8 +61,8 @@ const APIS = {
 		shape: 'detail',
 	},
 	// Langfuse's span processor: Basic <public key = workspace>:<secret key = a spandex key>,
-	// and the public key again in x-langfuse-public-key (README, "OTLP from instrumentation
-	// libraries").
+	// and the public key again in x-langfuse-public-key (docs/api-intake.md, "OTLP from
+	// instrumentation libraries").
 	langfuse: {
 		headers: (k) => ({ 'x-langfuse-public-key': WS, ...(k ? { Authorization: basic(WS, k) } : {}) }),
 		write: (id) => ['POST', '/api/public/otel/v1/traces', otlpBody(id)],

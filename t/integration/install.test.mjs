@@ -99,6 +99,16 @@ test('make install honours prefix and DESTDIR; make uninstall removes everything
 	for (const f of ui) {
 		assert.ok(fs.readFileSync(path.join(dest, 'usr/share/spandex/ui', f)).equals(fs.readFileSync(path.join(SRCDIR, 'ui', f))), f);
 	}
+	// The docs (issue 54): README.md and every page of docs/, where the man pages and messages
+	// name them, their paths kept so the links between them hold (Makefile.am lists them).
+	const docs = ['README.md', 'BENCHMARKS.md', ...files(path.join(SRCDIR, 'docs')).map((f) => `docs/${f}`)];
+	for (const f of docs) {
+		const p = path.join(dest, 'usr/share/doc/spandex', f);
+		assert.ok(fs.existsSync(p) && fs.readFileSync(p).equals(fs.readFileSync(path.join(SRCDIR, f))), `${f} installed in usr/share/doc/spandex`);
+	}
+	// The installed operations page names installed paths, not the source tree's.
+	const ops = fs.readFileSync(path.join(dest, 'usr/share/doc/spandex/docs/operations.md'), 'utf8');
+	assert.doesNotMatch(ops, /(?<![\w/.-])(nginx\/programs|nginx\/genconf|apache\/genconf|analytics\/|src\/spandex|cgi-bin\/)/);
 	// The configuration names the final paths, not the staging directory.
 	const snippet = fs.readFileSync(path.join(dest, 'etc/spandex/nginx/spandex-locations.conf'), 'utf8');
 	assert.match(snippet, /fastcgi_pass unix:\/run\/spandex\/ingest\.sock;/);
@@ -196,7 +206,7 @@ test('nginx and Apache accept the installed configurations; the systemd units ar
 	}
 });
 
-// README step 4 and docs/operations.md run the installed generators for other paths: they must
+// docs/deploying.md step 4 and docs/operations.md run the installed generators for other paths: they must
 // find every template beside them (the viewer's too) and write what nginx and Apache accept.
 test('the installed genconf scripts write accepted configurations with the documented options', async () => {
 	assert.ok(prefix, 'the previous test installed a tree');
@@ -212,7 +222,7 @@ test('the installed genconf scripts write accepted configurations with the docum
 		return r.stdout;
 	};
 
-	// nginx: the include (README step 4, operations.md), its http-level line, a standalone
+	// nginx: the include (docs/deploying.md step 4, operations.md), its http-level line, a standalone
 	// configuration and a front (docs/scaling.md).
 	const loc = await gen('locations.conf', 'nginx/genconf', ['-l', '-s', '/run/spandex', '-d', '/srv/spandex', '-f', 'fastcgi_params', '-w', ui]);
 	assert.match(loc, /fastcgi_pass unix:\/run\/spandex\/opik\.sock;/);

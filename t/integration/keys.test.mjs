@@ -315,7 +315,7 @@ test('the last key revoked, or a key file that does not parse, refuses every req
 	}
 });
 
-// README "Configuration": a setting passed as a FastCGI parameter reaches the programs from a
+// docs/configuration.md: a setting passed as a FastCGI parameter reaches the programs from a
 // copy of fastcgi_params that the generated location includes (genconf -f), which is where a
 // server-level fastcgi_param beside the include does not reach (nginx passes those only to
 // locations that set none).

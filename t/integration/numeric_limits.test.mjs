@@ -1,4 +1,4 @@
-// Numbers at the edge of what a span holds (README "Limits": a token count at most 4294967295,
+// Numbers at the edge of what a span holds (docs/limits.md: a token count at most 4294967295,
 // CATALOG_MAX_TOKENS; a cost at most 1e9 USD, CATALOG_MAX_USD), sent through every way in.
 // Each case here killed a worker (signed overflow under UBSan: a 502) or stored a span whose
 // rollups or index disagreed with its line, before those limits: a count or cost past them is

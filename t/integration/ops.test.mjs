@@ -237,7 +237,7 @@ test('export writes the live spans; import reads them back through ingest valida
 });
 
 // An OTLP span that names no session gets one made of its workspace and trace, which marks it
-// as naming none (README "Sessions": it counts in its trace's session). Imported into another
+// as naming none (docs/api-intake.md, "Sessions": it counts in its trace's session). Imported into another
 // workspace with the old id, it named a session of its own: the trace's session, its groups and
 // Opik's threads changed.
 test('import into another workspace makes again the session the store made for a span that named none', async () => {

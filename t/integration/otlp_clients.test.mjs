@@ -236,7 +236,7 @@ for (const [name, make] of transports) {
 	});
 }
 
-// The other conventions' keys (README "Attribute mapping"; otel-egp.md 3.1-3.4): a Langfuse
+// The other conventions' keys (docs/attributes.md; otel-egp.md 3.1-3.4): a Langfuse
 // generation, an OpenLLMetry tool and agent, an OpenInference span with only cost details,
 // GenAI spans that fail by error.type alone, are cancelled, and carry system instructions
 // and the prompt's name and version; a GenAI retrieval and memory search.

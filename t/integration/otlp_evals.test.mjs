@@ -249,7 +249,7 @@ test('OpenInference annotations and evaluations on a span, its trace and its ses
 	assert.equal(judgements().filter((j) => j.trace_id === id.trace).length, 3);
 	assert.deepEqual((await evaluatorResults(id.span)).map((x) => x.name).sort(), ['correctness', 'tone']);
 	// The trace's own score, and its root span's (this span: an Opik trace is its root span,
-	// README "Scores and comments"), as Opik shows a trace's.
+	// docs/api-opik.md, "Scores and comments"), as Opik shows a trace's.
 	const trace = await srv.request('GET', `/v1/private/traces/${id.trace}`, { headers: { 'Comet-Workspace': WS } });
 	assert.equal(trace.status, 200, trace.text);
 	assert.deepEqual(trace.json.feedback_scores.map((s) => [s.name, s.value]), [['correctness', 0.9], ['goal', 1]]);
@@ -292,7 +292,7 @@ test('the store verifies after everything above', async () => {
 	assert.equal(v.code, 0, `spandex verify:\n${v.stdout}${v.stderr}`);
 });
 
-// A judgement of a span that names no session counts in its trace's session (README
+// A judgement of a span that names no session counts in its trace's session (docs/api-intake.md,
 // "Sessions"), whichever API wrote it: it recorded the child's own default session, so the
 // session's evaluator_scores and notes missed it (judgement probe).
 test('a judgement of a child span that names no session is in its trace\'s session, from every API', async () => {

@@ -2,7 +2,7 @@
 // the per-message events) sent to /v1/logs and .../ingest/otlp/v1/logs attach to their span,
 // whichever arrives first, in protobuf and OTLP/JSON, through nginx: first the real OTel JS logs
 // SDK and exporters (t/clients), then bodies built by hand (t/otlp_wire.mjs) for the exact cases;
-// README "OTLP" says what is kept.
+// docs/api-intake.md, "OTLP logs" says what is kept.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,6 @@
 // pydantic-ai and Logfire (Python; issue 33): their spans as they export them, recorded from
 // their source in t/fixtures/pydantic_ai (pydantic-ai 2.33 and 1.75, Logfire 4.41's OpenAI
-// instrumentation; README "Attribute mapping" names the keys), posted to /v1/traces as an
+// instrumentation; docs/attributes.md names the keys), posted to /v1/traces as an
 // OTLP exporter would and read back through the three APIs. The agent run carries its run's
 // summed usage (gen_ai.aggregated_usage.* since pydantic-ai 2, gen_ai.usage.* before): a
 // trace's and a session's tokens and cost must count each model call once.

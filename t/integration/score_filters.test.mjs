@@ -1,4 +1,4 @@
-// spandex's score filters and sorts on GET traces and GET spans (README, "spandex's extensions";
+// spandex's score filters and sorts on GET traces and GET spans (docs/api-intake.md, "spandex's extensions";
 // lib/api/intake/byscore.c): the filter field evaluator_scores.<name> with $gte, $lte, $gt, $lt
 // and $eq in the JSON, bracket and text forms, echoed; the sorts [-]evaluator_scores.<name>,
 // those without the score last either way; the number compared is the one evaluator_scores

@@ -1,4 +1,4 @@
-// fixture: a small, realistic workspace for the viewer tests and the README screenshots, sent
+// fixture: a small, realistic workspace for the viewer tests and the docs' screenshots, sent
 // through POST ingest/spans. Seven traces: a support agent's three-turn session (chat
 // messages in and out, a tool call, a nested retriever, one failing tool that fails its
 // trace), a research agent's two-turn session whose first trace crosses UTC midnight (spans

@@ -5,7 +5,7 @@
 // opik SDK gives a trace and a thread (read through Opik's API). Every page must end with
 // no console error but the HTTP errors a test provokes on purpose (browser.mjs). A
 // screenshot of each view goes to SPANDEX_UI_SHOTS (t/ui-screenshots of the build tree);
-// docs/ui-{trace,traces,session,overview}.png are copies of four of them (README, "Trace viewer").
+// docs/ui-{trace,traces,session,overview}.png are copies of four of them (docs/viewer.md).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

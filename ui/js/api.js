@@ -7,7 +7,7 @@
 // a read.
 
 export const PREFIX = '/apis/intake/v2/workspaces/';
-// Opik's REST API (README "The Opik API"): the workspace in Comet-Workspace, the same key sent
+// Opik's REST API (docs/api-opik.md): the workspace in Comet-Workspace, the same key sent
 // raw in Authorization, as Opik's clients send it.
 export const OPIK_PREFIX = '/api/v1/private/';
 const KEY_STORE = 'spandex.key';
@@ -161,7 +161,7 @@ export const api = {
 	span: (ws, id, o) => get(`${enc(ws)}/spans/${enc(id)}`, null, o),
 	session: (ws, id, o) => get(`${enc(ws)}/sessions/${enc(id)}`, null, o),
 	groups: (ws, params, o) => get(`${enc(ws)}/spans/groups`, params, o),
-	// spandex's own activity stats (README, "spandex's extensions"); other servers answer 4xx.
+	// spandex's own activity stats (docs/api-intake.md, "spandex's extensions"); other servers answer 4xx.
 	stats: (ws, params, o) => get(`${enc(ws)}/spans/stats`, params, o),
 	// Judgements (judgement.md section 1): a span's evaluator results (a plain array), the
 	// annotations of a span or a session, and the annotations a person writes.

@@ -48,7 +48,7 @@ static bool on_line(struct http_req *req, const char *line, size_t n, struct on 
 	struct arena *a = req->arena;
 	o->span_id = arena_strdup(a, s.span_id);
 	o->trace_id = arena_strdup(a, s.trace_id ? s.trace_id : s.span_id);
-	/* A span that names no session counts in its trace's (README "Sessions"). */
+	/* A span that names no session counts in its trace's (docs/api-intake.md, "Sessions"). */
 	struct query q = {.st = &req->store, .a = a, .ws = req->ws};
 	http_query_limits(req, &q);
 	const char *session = query_span_session(&q, &s);

@@ -11,8 +11,8 @@
 #include "lib/model/vschema.h"
 
 /* The table. Each SGP field, the hook that puts it into the span, whether a PATCH may change
- * it (§4.2), and the Span members it fills (README's Scale GP table is made from this column,
- * and t/check_egp applies each field to check it). */
+ * it (§4.2), and the Span members it fills (docs/attributes.md's Scale GP table is made from this
+ * column, and t/check_egp applies each field to check it). */
 struct field;
 typedef void put_fn(const struct field *f, const struct ingest_put *p, json_t *x, bool null);
 static put_fn put_id, put_trace, put_parent, put_name, put_time, put_object, put_status, put_type,

@@ -21,9 +21,9 @@
 void egp_apply(struct arena *a, const char *ws, json_t *obj, bool create, struct span *s,
 	       struct verrs *v, json_t *loc);
 
-/* Row i of the field table, for README and the test that walks it: the SGP field, whether a
- * PATCH may change it, and the Span members it fills ("raw x" for raw_attributes member x);
- * false past the last row. */
+/* Row i of the field table, for docs/attributes.md and the test that walks it: the SGP field,
+ * whether a PATCH may change it, and the Span members it fills ("raw x" for raw_attributes member
+ * x); false past the last row. */
 bool egp_map_row(size_t i, const char **name, bool *patch, const char **span);
 
 /* Appends the Span of s; account is the x-selected-account-id it is read under. */

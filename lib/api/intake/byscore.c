@@ -1,5 +1,5 @@
-/* byscore: spandex's extension of GET traces and GET spans (README, "spandex's extensions"):
- * the filter field evaluator_scores.<name> ($gte, $lte, $gt, $lt, $eq) and the sorts
+/* byscore: spandex's extension of GET traces and GET spans (docs/api-intake.md, "spandex's
+ * extensions"): the filter field evaluator_scores.<name> ($gte, $lte, $gt, $lt, $eq) and the sorts
  * [-]evaluator_scores.<name>, over the number evaluator_scores shows (scores.c: the mean of
  * the scored NUMERIC and BOOLEAN evaluator results of a trace's spans, or of a span's own),
  * answered from the judgements' index records (query_judged) as the listing's keys. */

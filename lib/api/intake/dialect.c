@@ -4,7 +4,7 @@
 
 /* OTLP where Langfuse's span processor posts it (instrumentation.md 3.1): Basic <public
  * key>:<secret key>, the public key (also sent as x-langfuse-public-key) the workspace, the
- * secret key a spandex key (README, "OTLP from instrumentation libraries"). */
+ * secret key a spandex key (docs/api-intake.md, "OTLP from instrumentation libraries"). */
 static const struct http_dialect langfuse_dialect = {
     .error = http_fastapi_error,
     .invalid = http_fastapi_invalid,

@@ -17,7 +17,7 @@
 #include "lib/model/verr.h"
 #include "lib/query/judgements.h"
 
-/* Limits (README "Limits"): a note's text and a numeric label's name are NeMo's own bounds
+/* Limits (docs/limits.md): a note's text and a numeric label's name are NeMo's own bounds
  * (AnnotationInput); an evaluator result's name, comment and string_value and an annotation's
  * metadata are the judgement's (JUDGEMENT_MAX_*). GET spans/{id}/evaluator-results answers
  * at most INTAKE_SPAN_RESULTS_MAX results (the oldest), where NeMo sends them all. */

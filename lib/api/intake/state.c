@@ -1,4 +1,4 @@
-/* state: a session's open or closed state, spandex's own member of the Session (README,
+/* state: a session's open or closed state, spandex's own member of the Session (docs/api-intake.md,
  * "spandex's extensions"): the label of the newest state judgement of the session (JK_STATE,
  * "active" or "inactive"), which Opik's threads API writes when a thread is opened or closed. */
 #include "lib/api/intake/judgements.h"

@@ -16,8 +16,8 @@
 
 /* The table. Each Opik field, the hook that puts it into the span (create or PATCH; null
  * clears an optional field, the ids and start_time are not optional), for which entity (both
- * unless said), and the Span members it fills (README's Opik table is made from this column,
- * and t/check_opik applies each field to check it). */
+ * unless said), and the Span members it fills (docs/attributes.md's Opik table is made from this
+ * column, and t/check_opik applies each field to check it). */
 struct field;
 /* The JSON a kept field takes (Opik's types): any, a list of strings, a number, a string,
  * one of Opik's sources (its Source enum, which the SDK checks each item of a search for), a

@@ -27,8 +27,8 @@
 void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *obj, bool create,
 		struct span *s, struct verrs *v, json_t *loc);
 
-/* Row i of the field table, for README and the test that walks it: the Opik field, the one
- * enum opik_entity it belongs to (-1 both) and the Span members it fills ("raw x" for
+/* Row i of the field table, for docs/attributes.md and the test that walks it: the Opik field, the
+ * one enum opik_entity it belongs to (-1 both) and the Span members it fills ("raw x" for
  * raw_attributes member x); false past the last row. */
 bool opik_map_row(size_t i, const char **name, int *only, const char **span);
 

@@ -33,7 +33,8 @@ static bool entity_line(struct http_req *req, enum opik_entity ent, const char *
 	if (ok) {
 		e->found = true;
 		e->trace_id = s.trace_id ? arena_strdup(req->arena, s.trace_id) : NULL;
-		/* A span that names no session counts in its trace's (README "Sessions"). */
+		/* A span that names no session counts in its trace's (docs/api-intake.md,
+		 * "Sessions"). */
 		struct query q;
 		opik_query_init(req, &q);
 		const char *session = query_span_session(&q, &s);

@@ -1,8 +1,8 @@
 /* thread: Opik's trace threads (reference judgement.md 2.4) over spandex's sessions. A thread
  * is a session within a project: the traces of the project whose session (their root's, or the
- * one another of their spans names: README "Sessions") is the thread_id. What Opik keeps of a
- * thread beside its traces is judgements of the session with the project set: its status and
- * tags one state (JK_STATE, subtype "thread", label active|inactive, payload {"tags":[...]})
+ * one another of their spans names: docs/api-intake.md, "Sessions") is the thread_id. What Opik
+ * keeps of a thread beside its traces is judgements of the session with the project set: its status
+ * and tags one state (JK_STATE, subtype "thread", label active|inactive, payload {"tags":[...]})
  * whose id is judgement_key_id("thread-", {project, thread_id}), its feedback scores and its
  * comments. Its thread_model_id is the 32 hex digits of that id laid out as a UUID
  * (8-4-4-4-12; no version bits are forced, so none are lost): every program gives a thread the

@@ -335,7 +335,7 @@ export function judgementList(anns, { spanLabel = () => null, title = 'Feedback 
 
 // ---- what Opik adds: the scores and comments of a trace and of a thread ----
 // NeMo's shapes carry neither an Opik score of a trace or a thread nor which trace an Opik
-// comment is on (it reads as a note of the trace's session: README "Judgements"). Opik's API
+// comment is on (it reads as a note of the trace's session: docs/judgements.md). Opik's API
 // on this origin tells them apart: GET traces/{id} (the trace's own and its root span's) and
 // the thread of its project and session.
 
