@@ -20,11 +20,12 @@
 
 /* What one query may spend before it is refused (400, "narrow it"): time, and bytes of
  * index records and span lines read. Operators set SPANDEX_QUERY_MS and SPANDEX_QUERY_BYTES.
- * Measured on bench/gen's 1M spans with the text index (BENCHMARKS "Query budget"): the
- * heaviest query of bench/query_http.mjs reads 130 MiB (all the index records, 122 MiB) and
- * the slowest took 1.3 s; these defaults are 16 and 4 times that, and stop a query that
- * reads every line of more than 2 GiB of spans (a text search of a workspace never indexed,
- * a filter on Opik metadata over a large project) before it occupies a worker for long. */
+ * Measured on bench/gen's 1M spans with the text index (BENCHMARKS-HISTORY.md, "Query
+ * budget"): the heaviest query of bench/query_http.mjs reads 130 MiB (all the index records,
+ * 122 MiB) and the slowest took 1.3 s; these defaults are 16 and 4 times that, and stop a
+ * query that reads every line of more than 2 GiB of spans (a text search of a workspace never
+ * indexed, a filter on Opik metadata over a large project) before it occupies a worker for
+ * long. */
 #define QUERY_BUDGET_MS 5000LL
 #define QUERY_BUDGET_BYTES (2ULL << 30)
 /* And memory: what the request's arena may hold (arena_size) while the query runs and with
@@ -43,7 +44,7 @@
  * shared, and only while a run takes less than QUERY_RETRY_MS, so a retried query costs at
  * most a few times a cheap one (a longer query answers from what it read, and may show a
  * batch committed during it in part). Two: under bench/soak.mjs's load a third, optimistic
- * run was overlapped as often as the first and halved the queries answered (BENCHMARKS,
+ * run was overlapped as often as the first and halved the queries answered (BENCHMARKS-HISTORY.md,
  * "One state per answer"). */
 #define QUERY_TRIES 2
 #define QUERY_RETRY_MS 100

@@ -101,7 +101,7 @@ test('make install honours prefix and DESTDIR; make uninstall removes everything
 	}
 	// The docs (issue 54): README.md and every page of docs/, where the man pages and messages
 	// name them, their paths kept so the links between them hold (Makefile.am lists them).
-	const docs = ['README.md', 'BENCHMARKS.md', ...files(path.join(SRCDIR, 'docs')).map((f) => `docs/${f}`)];
+	const docs = ['README.md', 'BENCHMARKS.md', 'BENCHMARKS-HISTORY.md', ...files(path.join(SRCDIR, 'docs')).map((f) => `docs/${f}`)];
 	for (const f of docs) {
 		const p = path.join(dest, 'usr/share/doc/spandex', f);
 		assert.ok(fs.existsSync(p) && fs.readFileSync(p).equals(fs.readFileSync(path.join(SRCDIR, f))), `${f} installed in usr/share/doc/spandex`);
