@@ -1,4 +1,4 @@
-/* check_power: power cuts at every step of a batch (issue 30, docs/ARCHITECTURE.md, "Crash
+/* check_power: power cuts at every step of a batch (issue 30, docs/FORMAT.md, "Crash
  * rules"). A writer runs under the fault shim (t/fault/fault.c, plog=), which records each
  * call that changes a file of the workspace and, at each fdatasync, the file as it then is.
  * The writer is killed before its Nth such call, or fails with EIO at it, or finishes; then

@@ -622,7 +622,7 @@ START_TEST(looks_kept)
 }
 END_TEST
 
-/* ARCHITECTURE.md, "What a reader sees": a writer re-sends the six spans of trace "tr" (a
+/* FORMAT.md, "What a reader sees": a writer re-sends the six spans of trace "tr" (a
  * root and five children, moved to other days by every batch) with three new spans of their
  * own trace, each batch over three days, while a reader lists every span and gets the trace.
  * Every answer holds each batch whole or not at all: the six spans once each, of one batch,

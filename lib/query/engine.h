@@ -124,7 +124,7 @@ static inline bool db_rec(struct scan *db)
 
 enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c);
 /* Runs run(q, arg), an answer that resets its output first, as one snapshot of the workspace
- * (ARCHITECTURE.md, "What a reader sees"): run again while a batch reached its commit point
+ * (FORMAT.md, "What a reader sees"): run again while a batch reached its commit point
  * during it (store_batches), QUERY_TRIES times in all, the last holding the workspace lock
  * shared (store_hold) so that no batch commits during it; only while a run takes less than
  * QUERY_RETRY_MS. A visit is run so only when its caller can set its callback's state back

@@ -2,7 +2,7 @@
  * when the batch began and the count the batch brings it to; empty when no batch is. Written
  * before a batch's first byte and emptied after its last id table entry, so the next writer
  * can settle a batch whose writer died: finish it when every shard of it is complete, else
- * undo it, so a batch is stored whole or not at all (docs/ARCHITECTURE.md, "Crash rules").
+ * undo it, so a batch is stored whole or not at all (docs/FORMAT.md, "Crash rules").
  * Private to lib/store. */
 #ifndef SPANDEX_STORE_JOURNAL_H
 #define SPANDEX_STORE_JOURNAL_H

@@ -41,7 +41,7 @@ struct idx_hdr {
 	 * journal still has that batch open, readers take committed to be pend_from. Written
 	 * before the committed count, cleared after the batch is published. */
 	uint64_t pend_seq, pend_from;
-	/* Power loss (docs/ARCHITECTURE.md, "Crash rules"): records [0, durable) and their lines
+	/* Power loss (docs/FORMAT.md, "Crash rules"): records [0, durable) and their lines
 	 * are on disk (a writer's fdatasync covered them; raised after it), and ends holds the
 	 * end (committed count) of each batch's records above durable, ascending, 0 past the
 	 * last, so that after a power cut each of those batches is kept whole or cut off

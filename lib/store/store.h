@@ -1,8 +1,9 @@
 /* store: the public face of lib/store: JSONL shards per workspace and UTC day, their
- * fixed-record indexes, and the per-workspace id and range tables. Layout and crash rules are
- * in docs/ARCHITECTURE.md; the files of lib/store and the order they call in are listed there
- * ("The store's files"). Handles returned by *_open are closed by *_close; nothing else
- * allocates beyond the call, except what a function says the caller frees. */
+ * fixed-record indexes, and the per-workspace id and range tables. The crash rules are in
+ * docs/FORMAT.md, the layout in docs/ARCHITECTURE.md; the files of lib/store and the order
+ * they call in are listed there ("The store's files"). Handles returned by *_open are closed
+ * by *_close; nothing else allocates beyond the call, except what a function says the caller
+ * frees. */
 #ifndef SPANDEX_STORE_H
 #define SPANDEX_STORE_H
 
@@ -217,7 +218,7 @@ enum status store_get(struct store *st, const char *ws, const char *span_id, str
 #define STORE_LOOK_SETTLE_MS 2000
 uint64_t store_look(struct store *st, const char *ws);
 
-/* A query's snapshot, by retrying (lib/query; ARCHITECTURE.md, "What a reader sees"). A token
+/* A query's snapshot, by retrying (lib/query; FORMAT.md, "What a reader sees"). A token
  * of ws's batches at this moment: it changes when a batch starts, reaches its commit point
  * and is published, so a query that finds the same token before and after it ran saw no
  * batch in part. 0: no batch was ever written there. A batch between its commit point and

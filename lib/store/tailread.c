@@ -93,7 +93,7 @@ static void recs_add(struct recs *r, size_t i)
  * segments written since. They hold for records [from, next), of segments that end before
  * byte at, and for the day's flags at generation gen. Those segments' records are committed,
  * so their bytes and records never change while the file lives but for the flags, which move
- * gen (docs/ARCHITECTURE.md, "What a reader sees"). */
+ * gen (docs/FORMAT.md, "What a reader sees"). */
 struct tailindex_sum {
 	uint64_t gen, at;
 	size_t from, next;

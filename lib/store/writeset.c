@@ -1,5 +1,5 @@
 /* writeset: shards opened for writing, the set of them one write holds, and the id table
- * entry of a new version (see writeset.h; the crash rules are in docs/ARCHITECTURE.md). */
+ * entry of a new version (see writeset.h; the crash rules are in docs/FORMAT.md). */
 #include "lib/store/writeset.h"
 
 #include <errno.h>
@@ -43,7 +43,7 @@ static bool rec_whole(struct store *st, struct writeset_shard *w, uint64_t k, ui
 	return ok;
 }
 
-/* After a power cut (docs/ARCHITECTURE.md, "Crash rules"): the batches above h->durable, each
+/* After a power cut (docs/FORMAT.md, "Crash rules"): the batches above h->durable, each
  * kept whole or cut off with every batch after it. *committed: the records kept, *end: where
  * their lines end. -1 with errno when a record that must be there cannot be read. */
 static int settle_batches(struct store *st, struct writeset_shard *w, const struct idx_hdr *h,

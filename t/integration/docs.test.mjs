@@ -608,3 +608,10 @@ test('every link and every named section of the docs leads to a page and a headi
 	}
 	assert.deepEqual(bad, []);
 });
+
+// Issue 54: the README is a README and the architecture stays short; the rest has its page.
+test('README.md is at most 250 lines, docs/ARCHITECTURE.md under 300', () => {
+	const lines = (f) => read(f).split('\n').length - 1;
+	assert.ok(lines('README.md') <= 250, `README.md: ${lines('README.md')} lines`);
+	assert.ok(lines('docs/ARCHITECTURE.md') < 300, `docs/ARCHITECTURE.md: ${lines('docs/ARCHITECTURE.md')} lines`);
+});

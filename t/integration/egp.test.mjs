@@ -379,7 +379,7 @@ test('cursor walks under a concurrent writer: no span missed or repeated, ties b
 	// The writer: five new spans among the stored ones every few milliseconds, 400 in all (so
 	// that a walk does not chase them forever). (Re-sending a stored span while the pages are read
 	// is not covered: each page is its own snapshot, and a newer version may sort elsewhere;
-	// docs/ARCHITECTURE.md, "What a reader sees".)
+	// docs/FORMAT.md, "What a reader sees".)
 	let writing = true;
 	const writer = (async () => {
 		for (let k = 0; writing && k < 80; k++) {
