@@ -18,6 +18,12 @@
 #include "lib/store/ops.h"
 #include "src/commit.h"
 
+/* What spandex is, the first lines of its help (issue 54). */
+static const char what[] =
+    "spandex: the admin command of spandex, a self-hosted store for LLM and agent traces: it\n"
+    "looks after the data directory the FastCGI programs serve (indexes, retention, backups,\n"
+    "export and import, API keys). The programs: spandex-fcgi(8).\n\n";
+
 static const char usage[] =
     "usage: spandex reindex DATA [--workspace W] [--prices FILE]\n"
     "                                  rebuild every index from the JSONL (and the costs)\n"
@@ -239,6 +245,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "spandex: unknown command '%s'\n%s", argv[2], usage);
 			return 2;
 		}
+		if (!h)
+			fputs(what, stdout);
 		fputs(h ? h->help : usage, stdout);
 		return 0;
 	}

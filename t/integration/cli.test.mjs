@@ -21,7 +21,9 @@ test('help, -h, --help and --version answer on stdout with exit 0; each command 
 	for (const args of [['help'], ['-h'], ['--help']]) {
 		const r = await spandexCli(args);
 		assert.equal(r.code, 0, args.join(' '));
-		assert.match(r.stdout, /^usage: spandex reindex/);
+		// Its first line says what spandex is (issue 54: it began with the usage of reindex).
+		assert.match(r.stdout, /^spandex: the admin command of spandex, a self-hosted store for LLM and agent traces/);
+		assert.match(r.stdout, /\n\nusage: spandex reindex/);
 		assert.equal(r.stderr, '');
 	}
 	const v = await spandexCli(['--version']);

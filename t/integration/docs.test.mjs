@@ -615,3 +615,28 @@ test('README.md is at most 250 lines, docs/ARCHITECTURE.md under 300', () => {
 	assert.ok(lines('README.md') <= 250, `README.md: ${lines('README.md')} lines`);
 	assert.ok(lines('docs/ARCHITECTURE.md') < 300, `docs/ARCHITECTURE.md: ${lines('docs/ARCHITECTURE.md')} lines`);
 });
+
+// Issue 54: `genconf --help` ended in "Illegal option --" and exit 2; -h too.
+test('nginx/genconf and apache/genconf: -h and --help print the usage on stdout and exit 0', async () => {
+	for (const g of ['nginx', 'apache']) {
+		for (const arg of ['-h', '--help']) {
+			const r = await run('sh', [path.join(SRCDIR, g, 'genconf'), arg]);
+			assert.equal(r.code, 0, `${g}/genconf ${arg}: ${r.stderr}`);
+			assert.match(r.stdout, new RegExp(`^usage: ${g}/genconf `), `${g}/genconf ${arg}`);
+			assert.equal(r.stderr, '', `${g}/genconf ${arg}`);
+		}
+		const bad = await run('sh', [path.join(SRCDIR, g, 'genconf'), '-Q']);
+		assert.equal(bad.code, 2, `${g}/genconf -Q`);
+		assert.match(bad.stderr, new RegExp(`usage: ${g}/genconf `));
+	}
+});
+
+// Issue 54: man spandex's synopsis was justified, its options spread apart on each line.
+test('the man pages set their synopsis ragged right, unhyphenated, and adjust again after it', () => {
+	for (const f of ['man/spandex.1', 'man/spandex-fcgi.8']) {
+		const man = read(f);
+		const synopsis = man.slice(man.indexOf('.SH SYNOPSIS'), man.indexOf('.SH DESCRIPTION'));
+		assert.match(synopsis, /^\.SH SYNOPSIS\n(\.\\".*\n)?\.nh\n\.ad l\n/, f);
+		assert.match(synopsis, /\n\.ad b\n\.hy\n$/, f);
+	}
+});
