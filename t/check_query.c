@@ -540,7 +540,7 @@ START_TEST(span_rows_conditions)
 	Q.roots_only = true;
 	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
 	ck_assert_str_eq(row_ids(&r), "s1,s4,s6");
-	struct query_pred pred = {llm_only, NULL, NULL, false};
+	struct query_pred pred = {.fn = llm_only};
 	q_init("started_at", 0, 0, "{\"trace_id\":\"t1\"}", FILTER_SPANS);
 	Q.limit = 10;
 	Q.preds = &pred;
@@ -548,7 +548,7 @@ START_TEST(span_rows_conditions)
 	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
 	ck_assert_str_eq(row_ids(&r), "s2,s3");
 	/* Spans without raw_attributes: the predicate answers from the kind, no line is read. */
-	struct query_pred bare = {count_lines, NULL, bare_llm, false};
+	struct query_pred bare = {.fn = count_lines, .bare = bare_llm};
 	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
 	Q.limit = 10;
 	Q.preds = &bare;

@@ -178,6 +178,10 @@ struct http_req {
 	json_t *verrs;	/* items of a 422 (http_fail_invalid), or NULL */
 	bool replied, streaming;
 	void *priv; /* lib/http's own state (the FCGX request) */
+	/* When the request was taken (CLOCK_MONOTONIC and the thread's CPU clock, in ns): its
+	 * queries' budget of time and the CPU that makes them expensive count from here, the
+	 * reading and parsing of the body included (http_query_limits, http_query_admit). */
+	int64_t t0_ns, cpu0_ns;
 };
 
 /* The accept loop of every program in cgi-bin/: FastCGI on fd 0, or one request as plain CGI.
@@ -218,10 +222,12 @@ enum status http_fail_invalid(struct http_req *req, struct verrs *v);
  * either is full; nothing is waited for. A no-op for plain CGI and a single worker. */
 enum status http_heavy(struct http_req *req);
 /* The budget a query of req runs under (SPANDEX_QUERY_MS, SPANDEX_QUERY_BYTES,
- * SPANDEX_QUERY_MEM). */
+ * SPANDEX_QUERY_MEM), its time counted from the request's start: every query of a request
+ * shares it, and the parse of the body is inside it. */
 void http_query_limits(struct http_req *req, struct query *q);
-/* http_heavy as q's admission (query.admit) once it has read SPANDEX_QUERY_HEAVY bytes, so a
- * small query never takes a slot and a scan of a large project always does. */
+/* http_heavy as q's admission (query.admit) once it has read SPANDEX_QUERY_HEAVY bytes or its
+ * request has spent SPANDEX_QUERY_HEAVY_MS of CPU, so a small query never takes a slot and a
+ * scan of a large project, or a line-by-line test of many conditions, always does. */
 void http_query_admit(struct http_req *req, struct query *q);
 
 /* Replies. A second reply to one request is dropped (and logged). */

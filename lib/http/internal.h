@@ -56,6 +56,8 @@ void http_reply_method(struct http_req *req, const char *allow);
  * it forks its workers; release after each request. */
 #define HTTP_MAX_WORKERS 64
 void http_slots_init(int workers);
+/* Notes the request's start (req->t0_ns, req->cpu0_ns), before anything of it is read. */
+void http_slots_start(struct http_req *req);
 void http_slots_release(void);
 
 /* route.c: everything between the parsed request and its handler. */

@@ -224,6 +224,7 @@ void http_dispatch(struct http_req *req)
 	struct err ae = {0};
 	enum status st, rst = ST_OK;
 
+	http_slots_start(req);
 	req->method = m && *m ? m : "GET";
 	st = http_parse_path(req);
 	if (st == ST_OK)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include "lib/base/hash.h"
 
@@ -126,8 +127,23 @@ static enum status admit(void *ctx, struct err *e)
 	return st;
 }
 
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void http_slots_start(struct http_req *req)
+{
+	req->t0_ns = clock_ns(CLOCK_MONOTONIC);
+	req->cpu0_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
 void http_query_limits(struct http_req *req, struct query *q)
 {
+	q->start_ns = req->t0_ns;
 	q->budget_ms = (long long)http_env_count(req, "SPANDEX_QUERY_MS", QUERY_BUDGET_MS);
 	q->budget_bytes = http_env_count(req, "SPANDEX_QUERY_BYTES", QUERY_BUDGET_BYTES);
 	q->budget_mem = http_env_count(req, "SPANDEX_QUERY_MEM", QUERY_BUDGET_MEM);
@@ -136,6 +152,8 @@ void http_query_limits(struct http_req *req, struct query *q)
 void http_query_admit(struct http_req *req, struct query *q)
 {
 	q->heavy_bytes = http_env_count(req, "SPANDEX_QUERY_HEAVY", QUERY_HEAVY_BYTES);
+	q->heavy_cpu_ms = http_env_count(req, "SPANDEX_QUERY_HEAVY_MS", QUERY_HEAVY_CPU_MS);
+	q->start_cpu_ns = req->cpu0_ns;
 	q->admit = admit;
 	q->admit_ctx = req;
 }

@@ -269,10 +269,22 @@ enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c
 	db->b.admit = q->admit;
 	db->b.admit_ctx = q->admit_ctx;
 	db->b.heavy_bytes = q->heavy_bytes > 0 ? q->heavy_bytes : QUERY_HEAVY_BYTES;
+	db->b.cpu0 = q->admit && q->start_cpu_ns ? q->start_cpu_ns : q->admit ? cpu_ns() : 0;
+	db->b.heavy_cpu_ns =
+	    (int64_t)(q->heavy_cpu_ms > 0 ? q->heavy_cpu_ms : QUERY_HEAVY_CPU_MS) * 1000000;
 	db->b.err = &q->err;
 	db->b.max_mem = (size_t)(q->budget_mem > 0 ? q->budget_mem : QUERY_BUDGET_MEM);
-	db->b.deadline_ns =
-	    mono_ns() + (q->budget_ms > 0 ? q->budget_ms : QUERY_BUDGET_MS) * 1000000;
+	db->b.deadline_ns = (q->start_ns ? q->start_ns : mono_ns()) +
+			    (q->budget_ms > 0 ? q->budget_ms : QUERY_BUDGET_MS) * 1000000;
+	/* Many conditions on each line: expensive from the start (its first record stops it
+	 * when refused). */
+	size_t tests = q->nsearch;
+	for (size_t i = 0; i < q->npreds; i++)
+		tests += q->preds[i].tests ? q->preds[i].tests : 1;
+	if (db->b.admit && tests >= QUERY_HEAVY_TESTS)
+		budget_admit(&db->b);
+	/* A request whose parse spent its time stops before its first record. */
+	budget_clock(&db->b);
 	if (!workspace_valid(q->ws)) {
 		err_set(&q->err, ST_NOT_FOUND, "Workspace %s not found", q->ws);
 		return ST_NOT_FOUND;

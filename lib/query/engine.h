@@ -25,7 +25,8 @@ struct rec_filter;
 /* ---- Shards: the workspace's days, opened lazily (db.c) ---- */
 
 /* What a query may still spend: bytes of records and lines read, and time. The clock is
- * read once every 1024 records. */
+ * read once every 1024 records, and after every line a predicate or a search term was tested
+ * on (budget_clock), since one such test can cost as much as thousands of records. */
 struct budget {
 	uint64_t bytes, max_bytes;
 	int64_t deadline_ns;
@@ -34,13 +35,21 @@ struct budget {
 	uint64_t resident; /* bytes of lines read since the shards' pages were last given back */
 	unsigned tick;
 	bool over, mem; /* mem: over because of the arena */
-	/* The query's admission (query.admit), until it is asked; what it refused with. */
+	/* The query's admission (query.admit), until it is asked; what it refused with. It is
+	 * asked once the query has read heavy_bytes, or once its request has spent heavy_cpu_ns
+	 * of CPU since cpu0 (the thread's CPU clock, looked at no more than once every
+	 * QUERY_CPU_LOOK_NS). */
 	enum status (*admit)(void *ctx, struct err *e);
 	void *admit_ctx;
 	uint64_t heavy_bytes;
+	int64_t cpu0, heavy_cpu_ns, cpu_look_ns;
 	struct err *err;
 	enum status refused;
 };
+
+/* How often a query looks at its CPU clock (a system call, where the monotonic clock is
+ * not): a query that crosses the threshold asks for its slot within this much more time. */
+#define QUERY_CPU_LOOK_NS 1000000
 
 static inline int64_t mono_ns(void)
 {
@@ -49,20 +58,51 @@ static inline int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The CPU time this thread has used, in ns. */
+static inline int64_t cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Asks the query's admission, once; over when it refuses. */
+static inline void budget_admit(struct budget *b)
+{
+	enum status s = b->admit(b->admit_ctx, b->err);
+	b->admit = NULL;
+	if (s != ST_OK)
+		b->over = true, b->refused = s;
+}
+
+/* Reads the clock: over past the deadline; the admission asked once the request has spent
+ * its CPU threshold. True once the budget is gone. */
+static inline bool budget_clock(struct budget *b)
+{
+	int64_t now = mono_ns();
+	if (now > b->deadline_ns)
+		b->over = true;
+	if (b->admit && now >= b->cpu_look_ns) {
+		b->cpu_look_ns = now + QUERY_CPU_LOOK_NS;
+		if (cpu_ns() - b->cpu0 > b->heavy_cpu_ns)
+			budget_admit(b);
+	}
+	return b->over;
+}
+
 /* Spends n bytes; true once the budget is gone (and from then on). */
 static inline bool spend(struct budget *b, size_t n)
 {
 	b->bytes += n;
-	if (b->bytes > b->max_bytes || (!(++b->tick & 1023) && mono_ns() > b->deadline_ns))
+	if (b->bytes > b->max_bytes)
 		b->over = true;
-	if (!(b->tick & 1023) && arena_size(b->a) > b->max_mem)
-		b->over = b->mem = true;
-	if (b->admit && b->bytes > b->heavy_bytes) {
-		enum status s = b->admit(b->admit_ctx, b->err);
-		b->admit = NULL;
-		if (s != ST_OK)
-			b->over = true, b->refused = s;
+	if (!(++b->tick & 1023)) {
+		budget_clock(b);
+		if (arena_size(b->a) > b->max_mem)
+			b->over = b->mem = true;
 	}
+	if (b->admit && b->bytes > b->heavy_bytes)
+		budget_admit(b);
 	return b->over;
 }
 

@@ -450,12 +450,11 @@ bool narrow_extra(const struct scan *db, struct scan_day *s, size_t ri)
 		return true;
 	if (!db_line(s, ri, &p, &n))
 		return false;
-	for (size_t k = 0; text && k < q->nsearch; k++)
-		if (!text_match(p, n, &db->text[k]))
-			return false;
-	for (; i < q->npreds; i++) {
+	bool ok = true;
+	for (size_t k = 0; ok && text && k < q->nsearch; k++)
+		ok = text_match(p, n, &db->text[k]);
+	for (; ok && i < q->npreds; i++) {
 		const struct query_pred *pr = &q->preds[i];
-		bool ok;
 		if (pr->transient && q->a) {
 			struct arena_mark m = arena_mark(q->a);
 			ok = pr->fn(pr->ctx, p, n);
@@ -463,10 +462,12 @@ bool narrow_extra(const struct scan *db, struct scan_day *s, size_t ri)
 		} else {
 			ok = pr->fn(pr->ctx, p, n);
 		}
-		if (!ok)
-			return false;
 	}
-	return true;
+	/* A line's tests can cost what thousands of records do (many conditions, a long
+	 * line): the clock is read after each (a query past its deadline stops at the next
+	 * record). */
+	budget_clock(s->b);
+	return ok;
 }
 
 void narrow_scan(struct scan *db, struct rec_filter *c, match_fn fn, roots_fn rfn, void *ctx)

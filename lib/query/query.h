@@ -39,6 +39,19 @@
  * than a whole-workspace list at 1M (122 MiB). A small search is never held to the
  * expensive-request slots; a scan of a large project is, after this much of it. */
 #define QUERY_HEAVY_BYTES (16u << 20)
+/* And the CPU its request may spend (the parse of its body included) before it asks the
+ * same: a query that reads few bytes but tests each of them against many conditions (a
+ * search with dozens of `contains` on a small project) holds a worker as long as one that
+ * reads many, and four of them once held every Opik worker (issue 55, item 4). A get by id
+ * spends well under 1 ms; a scan of QUERY_HEAVY_BYTES of records about as much as this. */
+#define QUERY_HEAVY_CPU_MS 20
+/* ... and a query that tests this many conditions on each candidate's line asks it before it
+ * reads anything: what it costs is the candidates times the conditions, which the CPU
+ * threshold would only learn after every such query of a flood had spent it, on the worker
+ * kept for cheap requests (four clients repeating 64 `not_contains` on a project of 2,000
+ * spans made a get by id of another workspace 73 times slower than idle, and 10 times with a
+ * threshold of 2 ms). A search box's terms and a filter of a few conditions stay under it. */
+#define QUERY_HEAVY_TESTS 16
 /* A query that a batch's commit overlapped is run again, to answer from one state of the
  * workspace (db_snapshot): QUERY_TRIES runs at most, the last under the workspace lock held
  * shared, and only while a run takes less than QUERY_RETRY_MS, so a retried query costs at
@@ -127,7 +140,11 @@ struct query {
 
 	/* How much: the budget; 0 takes the default. */
 	struct {
+		/* The time counts from start_ns (mono_ns, lib/query/engine.h) when set: the
+		 * request's start, so that the parse of its body is inside the budget, and every
+		 * query of one request shares it; 0: from the query's start. */
 		long long budget_ms;
+		int64_t start_ns;
 		unsigned long long budget_bytes, budget_mem;
 		/* Called once, when the query has read heavy_bytes (0: QUERY_HEAVY_BYTES): the
 		 * surface's admission of an expensive query (lib/http's slots). A status other than
@@ -136,6 +153,10 @@ struct query {
 		enum status (*admit)(void *ctx, struct err *e);
 		void *admit_ctx;
 		unsigned long long heavy_bytes;
+		/* ... or once the CPU clock of the thread (CLOCK_THREAD_CPUTIME_ID) has moved
+		 * heavy_cpu_ms (0: QUERY_HEAVY_CPU_MS) past start_cpu_ns (0: the query's start). */
+		unsigned long long heavy_cpu_ms;
+		int64_t start_cpu_ns;
 	};
 };
 
@@ -162,6 +183,10 @@ struct query_pred {
 	 * after each call (arena_mark), so a scan that parses every candidate holds the memory of
 	 * one candidate, not of all of them. false for a predicate that keeps what it makes. */
 	bool transient;
+	/* How many conditions fn tests on each line (0 counts as 1): a query whose line tests
+	 * (these, and its free-text terms) number QUERY_HEAVY_TESTS or more is expensive from
+	 * its start. */
+	size_t tests;
 };
 
 /* One span of a listing: its canonical line (copied into q->a) and start time. */

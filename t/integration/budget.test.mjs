@@ -92,3 +92,77 @@ test('a query over its time budget gets the same 400; the default budget answers
 		assert.equal(r.status, 200, `${api} under the default budget: ${r.text}`);
 	}
 });
+
+// Conditions are capped in every API (issue 55, item 4): each is tested on every candidate's
+// line, so a list of thousands of them over a small project held a worker for the whole budget
+// while reading few bytes. Past the cap: the API's own 4xx, before anything is read.
+test('every API caps the conditions of one request, in its own error shape', async () => {
+	const srv = await startServer({ workers: 1 });
+	servers.push(srv);
+	await fill(srv, 10);
+	const opik = { 'Comet-Workspace': 'budget' };
+	// A thread's text is its first or last message.
+	const conds = (n, field = 'input') => Array.from({ length: n }, (_, i) => ({ field, operator: 'not_contains', value: `zz${i}` }));
+	// 64 are taken, 65 are not: Opik's spans, traces and threads, in a body and in the query.
+	for (const path of ['spans/search', 'traces/search', 'traces/threads/search']) {
+		const field = path.includes('threads') ? 'first_message' : 'input';
+		let r = await srv.request('POST', `/v1/private/${path}`, { headers: opik, body: { project_name: 'Default Project', filters: conds(64, field) } });
+		assert.equal(r.status, 200, `${path}: ${r.text}`);
+		r = await srv.request('POST', `/v1/private/${path}`, { headers: opik, body: { project_name: 'Default Project', filters: conds(65, field) } });
+		assert.equal(r.status, 400, `${path}: ${r.text}`);
+		assert.deepEqual(r.json, { code: 400, message: 'at most 64 filters' });
+	}
+	const few = (field) => encodeURIComponent(JSON.stringify(conds(65, field).map((c) => ({ ...c, value: 'z' }))));
+	for (const path of ['spans', 'traces', 'spans/stats', 'traces/stats', 'traces/threads']) {
+		const field = path.includes('threads') ? 'first_message' : 'input';
+		const r = await srv.request('GET', `/v1/private/${path}?project_name=Default%20Project&filters=${few(field)}`, { headers: opik });
+		assert.equal(r.status, 400, `${path}: ${r.text}`);
+		assert.deepEqual(r.json, { code: 400, message: 'at most 64 filters' }, path);
+	}
+	// exclude names fields: at most 64 of them.
+	const names = (n) => Array.from({ length: n }, (_, i) => (i % 2 ? 'input' : `f${i}`));
+	let r = await srv.request('POST', '/v1/private/spans/search', { headers: opik, body: { project_name: 'Default Project', exclude: names(64) } });
+	assert.equal(r.status, 200, r.text);
+	r = await srv.request('POST', '/v1/private/spans/search', { headers: opik, body: { project_name: 'Default Project', exclude: names(65) } });
+	assert.deepEqual([r.status, r.json], [400, { code: 400, message: 'exclude takes at most 64 field names' }]);
+	r = await srv.request('GET', `/v1/private/spans?project_name=Default%20Project&exclude=${encodeURIComponent(JSON.stringify(names(65)))}`, { headers: opik });
+	assert.deepEqual([r.status, r.json], [400, { code: 400, message: 'exclude takes at most 64 field names' }]);
+	// Scale GP: extra_metadata's conditions (a key each, each element of a list) in a 422.
+	const sgp = { 'x-selected-account-id': 'budget' };
+	const md = Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, ['a', 'b']]));
+	r = await srv.request('POST', '/v5/spans/search', { headers: sgp, body: { extra_metadata: md } });
+	assert.equal(r.status, 200, r.text);
+	md.one = 'more';
+	r = await srv.request('POST', '/v5/spans/search', { headers: sgp, body: { extra_metadata: md } });
+	assert.equal(r.status, 422, r.text);
+	assert.deepEqual(r.json.detail.map((d) => [d.loc, d.type]), [[['body', 'extra_metadata'], 'value_error']]);
+	assert.match(r.json.detail[0].msg, /more than 64 conditions/);
+	// NeMo: the filter's conditions, and a $in's values.
+	const ws = `${WS_PREFIX}/budget`;
+	const nemo = (n) => `filter=${encodeURIComponent(JSON.stringify({ $and: Array.from({ length: n }, (_, i) => ({ name: { $eq: `step ${i}` } })) }))}`;
+	r = await srv.request('GET', `${ws}/spans?${nemo(64)}`);
+	assert.equal(r.status, 200, r.text);
+	r = await srv.request('GET', `${ws}/spans?${nemo(65)}`);
+	assert.deepEqual([r.status, r.json], [400, { detail: 'Too many filter conditions (at most 64).' }]);
+});
+
+// The time budget counts from the request's start (issue 55, item 4): a body that takes longer
+// to read and parse than the budget is refused before a record is read, where the budget once
+// started with the query (100,000 conditions took 14 s against the budget's 5).
+test('the parse of a request is inside its time budget', async () => {
+	const srv = await startServer({ workers: 1, env: { SPANDEX_QUERY_MS: '2' } });
+	servers.push(srv);
+	await fill(srv, 1);
+	const opik = { 'Comet-Workspace': 'budget' };
+	// About 4 MB of JSON that no condition uses: its parse alone takes longer than 2 ms.
+	const ballast = Array.from({ length: 200000 }, (_, i) => ({ n: i, s: 'x' }));
+	const small = { project_name: 'Default Project', limit: 10 };
+	let r = await srv.request('POST', '/v1/private/spans/search', { headers: opik, body: small });
+	assert.equal(r.status, 200, r.text);
+	r = await srv.request('POST', '/v1/private/spans/search', { headers: opik, body: { ...small, ballast } });
+	assert.equal(r.status, 400, r.text);
+	assert.match(r.json.message, /\(2 ms, \d+ bytes read; SPANDEX_QUERY_MS/);
+	r = await srv.request('POST', '/v5/spans/search', { headers: { 'x-selected-account-id': 'budget' }, body: { ballast } });
+	assert.equal(r.status, 400, r.text);
+	assert.match(r.json.detail, /\(2 ms, \d+ bytes read; SPANDEX_QUERY_MS/);
+});

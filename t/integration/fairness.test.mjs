@@ -26,6 +26,29 @@ async function timed(fn) {
 	return { r, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
+// One span in workspace "quiet"; resolves to the cheap request: a get by id of it.
+async function quietGet(srv, id) {
+	const other = { 'Comet-Workspace': 'quiet' };
+	const r = await srv.request('POST', '/v1/private/spans/batch', {
+		body: { spans: [{ id, trace_id: id, project_name: 'p', name: 'one', type: 'general', start_time: '2026-01-05T00:00:00Z' }] },
+		headers: other,
+	});
+	assert.equal(r.status, 204, r.text);
+	return () => srv.request('GET', `/v1/private/spans/${id}`, { headers: other });
+}
+
+// The times of fn's answers (each a 200): count of them one after another, or as many as fit
+// until the clock passes until (ms since the epoch).
+async function latencies(fn, { count = Infinity, until = Infinity }) {
+	const ms = [];
+	while (ms.length < count && Date.now() < until) {
+		const t = await timed(fn);
+		assert.equal(t.r.status, 200, t.r.text);
+		ms.push(t.ms);
+	}
+	return ms;
+}
+
 // n spans of project "big" in workspace "flood", with text, metadata and usage, 1,000 a batch.
 async function fill(srv, n) {
 	const h = { 'Comet-Workspace': 'flood' };
@@ -52,23 +75,11 @@ test('Opik stats floods leave a worker for a get by id of another workspace', { 
 	const srv = await startServer({ workers: { opik: 2 } });
 	servers.push(srv);
 	await fill(srv, NSPANS);
-	const other = { 'Comet-Workspace': 'quiet' };
-	const id = '0190a1b2-0000-7000-8000-00000000abcd';
-	let r = await srv.request('POST', '/v1/private/spans/batch', {
-		body: { spans: [{ id, trace_id: id, project_name: 'p', name: 'one', type: 'general', start_time: '2026-01-05T00:00:00Z' }] },
-		headers: other,
-	});
-	assert.equal(r.status, 204, r.text);
-	const cheap = () => srv.request('GET', `/v1/private/spans/${id}`, { headers: other });
+	const cheap = await quietGet(srv, '0190a1b2-0000-7000-8000-00000000abcd');
 	const stats = () => srv.request('GET', '/v1/private/spans/stats?project_name=big', { headers: { 'Comet-Workspace': 'flood' } });
 
 	// Idle: the cheap request alone, and one stats query alone.
-	const idle = [];
-	for (let i = 0; i < 20; i++) {
-		const t = await timed(cheap);
-		assert.equal(t.r.status, 200, t.r.text);
-		idle.push(t.ms);
-	}
+	const idle = await latencies(cheap, { count: 20 });
 	const one = [];
 	for (let i = 0; i < 3; i++) {
 		const t = await timed(stats);
@@ -92,13 +103,7 @@ test('Opik stats floods leave a worker for a get by id of another workspace', { 
 		}
 	};
 	const floods = Array.from({ length: FLOODERS }, flooder);
-	const busy = [];
-	const until = Date.now() + Math.max(FULL ? 20000 : 3000, 4 * expensive);
-	while (Date.now() < until) {
-		const t = await timed(cheap);
-		assert.equal(t.r.status, 200, t.r.text);
-		busy.push(t.ms);
-	}
+	const busy = await latencies(cheap, { until: Date.now() + Math.max(FULL ? 20000 : 3000, 4 * expensive) });
 	stop = true;
 	await Promise.all(floods);
 
@@ -119,6 +124,67 @@ test('Opik stats floods leave a worker for a get by id of another workspace', { 
 	// or more. With them it waits for no scan: well under a quarter of one.
 	assert.ok(median(busy) < expensive / 4, JSON.stringify(fig));
 	assert.ok(pct(busy, 0.9) < expensive / 2, JSON.stringify(fig));
+});
+
+// Filter-heavy searches (issue 55, item 4): a search of many `not_contains` conditions over a
+// small project reads few bytes, so it once took no slot, and four clients repeating it held
+// every Opik worker (a get by id of another workspace: 0.9 ms idle, 5.8 s under them). Now a
+// search of more conditions than the cap is a 400 before anything is read, and one of many
+// conditions under it is expensive from its start (its CPU, not its bytes), so it takes a slot
+// or gets its 429 at once. The cheap request's latency under the flood is compared with its own
+// idle latency, measured in the same run: within 10 times.
+test('filter-heavy Opik searches leave a worker for a get by id of another workspace', { timeout: 180000 }, async () => {
+	const srv = await startServer({ workers: { opik: 3 } });
+	servers.push(srv);
+	const h = { 'Comet-Workspace': 'filters' };
+	const t0 = Date.UTC(2026, 0, 5);
+	for (let i = 0; i < 2000; i += 500) {
+		const spans = Array.from({ length: 500 }, (_, k) => {
+			const j = i + k;
+			return {
+				id: `0190a1b2-0000-7000-8000-${String(j).padStart(12, '0')}`, trace_id: `0190a1b2-0000-7000-9000-${String(j).padStart(12, '0')}`,
+				project_name: 'small', name: `call ${j}`, type: 'llm', start_time: new Date(t0 + j * 1000).toISOString(),
+				input: { prompt: `question ${j} ${'lorem ipsum '.repeat(50)}` },
+			};
+		});
+		const r = await srv.request('POST', '/v1/private/spans/batch', { body: { spans }, headers: h });
+		assert.equal(r.status, 204, r.text);
+	}
+	const cheap = await quietGet(srv, '0190a1b2-0000-7000-8000-00000000abcd');
+	// The bodies are made once: the clients' own JSON work is not what is measured.
+	const conds = (n) => Array.from({ length: n }, (_, i) => ({ field: 'input', operator: 'not_contains', value: `absent ${i}` }));
+	const heavy = JSON.stringify({ project_name: 'small', filters: conds(64), limit: 10 });
+	const over = JSON.stringify({ project_name: 'small', filters: conds(1000), limit: 10 });
+	const search = (body) => srv.request('POST', '/v1/private/spans/search', { body, headers: h });
+	let r = await search(heavy);
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.text.trim().split('\n').length, 10);
+	r = await search(over);
+	assert.deepEqual([r.status, r.json], [400, { code: 400, message: 'at most 64 filters' }]);
+
+	const idle = await latencies(cheap, { count: 40 });
+	let stop = false;
+	const codes = {};
+	const flooder = (body) => async () => {
+		while (!stop) {
+			const x = await search(body);
+			codes[x.status] = (codes[x.status] || 0) + 1;
+			assert.ok([200, 400, 429].includes(x.status), x.text);
+		}
+	};
+	const floods = [heavy, heavy, heavy, over].map((b) => flooder(b)());
+	const busy = await latencies(cheap, { until: Date.now() + 4000 });
+	stop = true;
+	await Promise.all(floods);
+	const fig = {
+		idle_p50_ms: +median(idle).toFixed(2), flood_p50_ms: +median(busy).toFixed(2),
+		flood_p90_ms: +pct(busy, 0.9).toFixed(2), cheap_requests: busy.length, search_codes: codes,
+	};
+	console.log(`# fairness, filter-heavy searches ${JSON.stringify(fig)}`);
+	// The searches under the cap ran (one at a time: the workspace's share), the others were
+	// told to come back, and those over it were refused.
+	assert.ok(codes[200] >= 1 && codes[429] >= 1 && codes[400] >= 1, JSON.stringify(codes));
+	assert.ok(median(busy) < 10 * median(idle), JSON.stringify(fig));
 });
 
 // One workspace holds at most half of the slots (rounded up): with three workers, two slots,
@@ -155,33 +221,35 @@ test('a workspace flooding stats leaves the other workspaces a slot', { timeout:
 	assert.ok(codes[200] >= 1 && codes[429] >= 1, JSON.stringify(codes));
 });
 
-// Other queries (searches, lists) take a slot only once they have read SPANDEX_QUERY_HEAVY bytes,
-// so small ones run side by side whatever the slots hold, and a large one is refused while
-// stats hold the program's only slot. Here 256 KiB counts as large.
-test('a search takes a slot once it reads enough to be expensive; small ones never wait for one', { timeout: 120000 }, async () => {
-	const srv = await startServer({ workers: { opik: 2 }, env: { SPANDEX_QUERY_HEAVY: String(256 << 10) } });
+// While FLOODERS clients repeat stats of workspace flood's project "big" (5,000 spans), 20 rounds
+// of a search of workspace quiet (quietBody, over its one span holding "needle") and of
+// flood's own (floodBody, over "big"): the count of each answer's status, and one 429 of
+// flood's. env: the programs'.
+async function searchesUnderStats(env, quietBody, floodBody) {
+	const srv = await startServer({ workers: { opik: 2 }, env });
 	servers.push(srv);
 	await fill(srv, 5000);
-	const quiet = { 'Comet-Workspace': 'quiet' };
+	const quiet = { 'Comet-Workspace': 'quiet' }, flood = { 'Comet-Workspace': 'flood' };
 	let r = await srv.request('POST', '/v1/private/spans/batch', {
 		body: { spans: [{ id: '0190a1b2-0000-7000-8000-00000000abcf', trace_id: '0190a1b2-0000-7000-8000-00000000abcf', project_name: 'p', name: 'one', type: 'general', start_time: '2026-01-05T00:00:00Z', input: { q: 'needle' } }] },
 		headers: quiet,
 	});
 	assert.equal(r.status, 204, r.text);
+	// Alone, flood's search answers.
+	r = await srv.request('POST', '/v1/private/spans/search', { body: floodBody, headers: flood });
+	assert.equal(r.status, 200, r.text);
 	let stop = false;
 	const flooder = async () => {
-		while (!stop) await srv.request('GET', '/v1/private/spans/stats?project_name=big', { headers: { 'Comet-Workspace': 'flood' } });
+		while (!stop) await srv.request('GET', '/v1/private/spans/stats?project_name=big', { headers: flood });
 	};
 	const floods = Array.from({ length: FLOODERS }, flooder);
 	await new Promise((res) => setTimeout(res, 200));
 	const small = {}, large = {};
 	let refusal;
 	for (let i = 0; i < 20; i++) {
-		r = await srv.request('POST', '/v1/private/spans/search', { body: { project_name: 'p', search: 'needle' }, headers: quiet });
+		r = await srv.request('POST', '/v1/private/spans/search', { body: quietBody, headers: quiet });
 		small[r.status] = (small[r.status] || 0) + 1;
-		// The flooding workspace's own search of its project (about 3 MiB of lines): its share
-		// is the stats'.
-		r = await srv.request('POST', '/v1/private/spans/search', { body: { project_name: 'big', search: '#~#', limit: 10 }, headers: { 'Comet-Workspace': 'flood' } });
+		r = await srv.request('POST', '/v1/private/spans/search', { body: floodBody, headers: flood });
 		large[r.status] = (large[r.status] || 0) + 1;
 		if (r.status === 429) refusal = r;
 	}
@@ -190,7 +258,28 @@ test('a search takes a slot once it reads enough to be expensive; small ones nev
 	assert.deepEqual(small, { 200: 20 }, JSON.stringify({ small, large }));
 	assert.ok(refusal, JSON.stringify({ small, large }));
 	assert.equal(refusal.headers['retry-after'], '1');
+	return refusal;
+}
+
+// Other queries (searches, lists) take a slot only once they have read SPANDEX_QUERY_HEAVY bytes,
+// so small ones run side by side whatever the slots hold, and a large one is refused while
+// stats hold the program's only slot. Here 256 KiB counts as large: flood's search of its
+// project reads about 3 MiB of lines, and its share is the stats'.
+test('a search takes a slot once it reads enough to be expensive; small ones never wait for one', { timeout: 120000 }, async () => {
+	const refusal = await searchesUnderStats({ SPANDEX_QUERY_HEAVY: String(256 << 10) },
+		{ project_name: 'p', search: 'needle' }, { project_name: 'big', search: '#~#', limit: 10 });
 	assert.match(refusal.json.message, /expensive queries/);
+});
+
+// The CPU a request spends counts as its bytes do (issue 55, item 4): with the byte threshold
+// out of reach (1 GiB), a search of a few conditions tested on each of 5,000 lines takes a slot
+// once it has spent SPANDEX_QUERY_HEAVY_MS of CPU (here 5 ms), and is refused while stats hold
+// its workspace's share; a small search of another workspace never spends that much.
+test('a search takes a slot once it has spent enough CPU, whatever it reads', { timeout: 120000 }, async () => {
+	const filters = ['absent 1', 'absent 2', 'absent 3'].map((value) => ({ field: 'input', operator: 'not_contains', value }));
+	const refusal = await searchesUnderStats({ SPANDEX_QUERY_HEAVY: String(1 << 30), SPANDEX_QUERY_HEAVY_MS: '5' },
+		{ project_name: 'p', filters: filters.slice(0, 1) }, { project_name: 'big', filters, limit: 2000 });
+	assert.match(refusal.json.message, /Workspace flood is running 1 expensive/);
 });
 
 // Span stats read each line member by member (lib/api/opik/stats.c, line_figures) instead of

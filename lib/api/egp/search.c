@@ -445,6 +445,31 @@ static const struct sfield {
     {"extra_metadata", is_object, "dict_type", "Input should be a valid dictionary"},
 };
 
+/* The conditions of extra_metadata: a key each, or each element of a list value. */
+static size_t metadata_conds(json_t *md)
+{
+	const char *k;
+	json_t *x;
+	size_t n = 0;
+	json_object_foreach(md, k, x) n += json_is_array(x) ? json_array_size(x) : 1;
+	return n;
+}
+
+/* What the predicate tests on each line, in conditions (query_pred.tests): each of
+ * extra_metadata's, and each list's elements, compared one by one, 64 to a condition. */
+static size_t line_tests(const struct sfilter *sf)
+{
+	size_t n = metadata_conds(sf->extra_metadata);
+	for (size_t k = 0; k < NSLISTS; k++) {
+		json_t *list = *(json_t *const *)((const char *)sf + slists[k].off);
+		if (slists[k].off != offsetof(struct sfilter, terms))
+			n += (json_array_size(list) + 63) / 64;
+	}
+	return n;
+}
+
+_Static_assert(EGP_MAX_METADATA == 64, "the 422 of extra_metadata names 64");
+
 /* Validates the body and the time window of a search into sf (the 422 items into v). */
 static void search_filters(struct http_req *req, json_t *body, struct sfilter *sf, struct verrs *v)
 {
@@ -500,6 +525,11 @@ static void search_filters(struct http_req *req, json_t *body, struct sfilter *s
 	sf->group_id = json_is_string(x) ? json_string_value(x) : NULL;
 	x = json_object_get(body, "extra_metadata");
 	sf->extra_metadata = json_is_object(x) ? x : NULL;
+	if (metadata_conds(sf->extra_metadata) > EGP_MAX_METADATA)
+		verrs_add(v, json_pack("[s,s]", "body", "extra_metadata"), "value_error",
+			  "Value error, extra_metadata holds more than 64 conditions (keys, and "
+			  "the elements of a list value)",
+			  json_incref(x));
 }
 
 /* The conditions the index narrows by, into f (room for them in c): status (exactly: the
@@ -603,7 +633,8 @@ enum status egp_search(struct http_req *req)
 	struct query q;
 	struct filter f = {0};
 	struct filter_cond *c = arena_alloc(req->arena, (5 + sf->nterms) * sizeof *c);
-	struct query_pred pred = {search_match, sf, search_bare, true};
+	struct query_pred pred = {
+	    .fn = search_match, .ctx = sf, .bare = search_bare, .transient = true};
 	query_init(req, &q);
 	f.conds = c;
 	search_index_conds(req, sf, &f, c);
@@ -616,6 +647,7 @@ enum status egp_search(struct http_req *req)
 		    sf->extra_metadata || sf->has_min || sf->has_max;
 	q.preds = &pred;
 	q.npreds = sf->parse || sf->types;
+	pred.tests = line_tests(sf);
 	/* The traces with assessments of those types (judgement.md 3.6), by the index's trace
 	 * ids. */
 	struct query_keys keys;

@@ -20,6 +20,10 @@ extern const struct http_dialect egp_dialect;
 #define EGP_MAX_TERMS 10  /* search_texts: terms ... */
 #define EGP_MIN_TERM 2	  /* ... of at least this many characters */
 #define EGP_MAX_IDS 10000 /* every id list of one search together */
+/* extra_metadata's conditions (its keys, a list value counting each element): each is looked
+ * for in every candidate's metadata, so a search of many of them costs CPU, not bytes (issue
+ * 55); the NeMo filter's most (lib/query/cond.h). */
+#define EGP_MAX_METADATA FILTER_MAX_CONDS
 
 /* A 422 of one item: loc (a JSON list), pydantic's type and msg, and the input it refuses
  * (NULL: null), which FastAPI's items always carry; loc and input are taken. */

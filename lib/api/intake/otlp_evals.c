@@ -111,7 +111,9 @@ static void scan(struct http_req *req, struct pending *p, struct err *e)
 	    {.field = FF_STARTED_AT, .op = FOP_LTE, .us = hi + INTAKE_EVAL_AFTER_US},
 	};
 	struct filter f = {.conds = c, .n = 2};
-	struct query_pred pred = {resp_line, p, resp_bare, true};
+	/* Each record's response id is looked for in each line. */
+	struct query_pred pred = {
+	    .fn = resp_line, .ctx = p, .bare = resp_bare, .transient = true, .tests = p->n};
 	struct query q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
 	q.preds = &pred;
 	q.npreds = 1;

@@ -494,6 +494,7 @@ void opik_filter_pred(struct opik_filter *f, struct query_pred *p)
 	p->ctx = f;
 	p->bare = opik_bare;
 	p->transient = true;
+	p->tests = f->n;
 }
 
 enum status opik_filter_judged(struct opik_filter *f, struct http_req *req, struct query *q)

@@ -235,6 +235,15 @@ enum status opik_list_query(struct http_req *req, enum opik_entity ent, const ch
 		     from, to);
 }
 
+/* At most OPIK_MAX_EXCLUDE names in an exclude list (400). */
+static enum status exclude_check(struct http_req *req, json_t *ex)
+{
+	if (json_array_size(ex) > OPIK_MAX_EXCLUDE)
+		return http_fail(req, ST_BAD_REQUEST, "exclude takes at most %d field names",
+				 OPIK_MAX_EXCLUDE);
+	return ST_OK;
+}
+
 /* exclude=["input", ...] (a JSON array of field names; 400 otherwise). */
 static enum status exclude_parse(struct http_req *req, const char *text, json_t **out)
 {
@@ -247,7 +256,7 @@ static enum status exclude_parse(struct http_req *req, const char *text, json_t 
 		return http_fail(req, ST_BAD_REQUEST, "Invalid exclude query parameter '%.200s'",
 				 text);
 	}
-	return ST_OK;
+	return exclude_check(req, *out);
 }
 
 enum status opik_sorting_first(struct http_req *req, const char *text, const char **field,
@@ -428,6 +437,8 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 	if (ex && !json_is_null(ex) && !json_is_array(ex))
 		return http_fail(req, ST_BAD_REQUEST, "exclude must be an array of field names");
 	l->exclude = json_is_array(ex) ? ex : NULL;
+	if ((st = exclude_check(req, l->exclude)) != ST_OK)
+		return st;
 	l->q.limit = limit;
 	l->q.no_total = true; /* a stream has no total */
 	l->q.after_id = opik_cursor(body, "last_retrieved_id");

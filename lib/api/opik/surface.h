@@ -21,6 +21,14 @@ extern const struct http_dialect opik_dialect;
 #define OPIK_MAX_BATCH 1000	   /* traces, spans, scores, ids or comment ids of one batch */
 #define OPIK_SEARCH_LIMIT 500	   /* search's default limit ... */
 #define OPIK_MAX_SEARCH_LIMIT 2000 /* ... and its most */
+/* The conditions of one `filters` (every endpoint that takes them, threads' too): Opik sets no
+ * most, but each is tested on every candidate's line, and 10,000 of them on a project of a few
+ * hundred spans once held a worker for the whole query budget (issue 55). The NeMo filter's
+ * most (lib/query/cond.h). */
+#define OPIK_MAX_FILTERS FILTER_MAX_CONDS
+/* Field names of one `exclude`: a span has 25 fields to leave out; each is looked for in the
+ * list for every row rendered. */
+#define OPIK_MAX_EXCLUDE 64
 
 /* Handlers: write.c and read.c. */
 /* The writes serve traces and spans alike, the entity taken from the route's pattern. */

@@ -321,8 +321,8 @@ enum status opik_thread_filter_parse(struct http_req *req, json_t *filters, cons
 		return ST_OK;
 	if (!json_is_array(filters))
 		return http_fail(req, ST_BAD_REQUEST, "filters must be an array");
-	if (json_array_size(filters) > FILTER_MAX_CONDS)
-		return http_fail(req, ST_BAD_REQUEST, "at most %d filters", FILTER_MAX_CONDS);
+	if (json_array_size(filters) > OPIK_MAX_FILTERS)
+		return http_fail(req, ST_BAD_REQUEST, "at most %d filters", OPIK_MAX_FILTERS);
 	f->c = arena_alloc(req->arena, (json_array_size(filters) + 1) * sizeof *f->c);
 	size_t i;
 	json_t *x;
