@@ -339,6 +339,33 @@ START_TEST(error_shapes)
 }
 END_TEST
 
+/* A reason naming a file of the data directory (issue 55, item 8): said in the log, never in
+ * the body; one that escaped its handler has DATA where the directory's path was. */
+static enum status h_root_path(struct http_req *req)
+{
+	return http_fail(req, ST_UNAVAILABLE, "%s/ws/retention.json: not read (%s/x)",
+			 req->store.root, req->store.root);
+}
+
+static enum status h_logged(struct http_req *req)
+{
+	struct err why;
+	err_set(&why, ST_UNAVAILABLE, "%s/ws/retention.json: not a rules document",
+		req->store.root);
+	return http_fail_logged(req, &why, "The rules cannot be read; retry later");
+}
+
+START_TEST(error_names_no_path)
+{
+	struct resp r = get("/e", "", h_root_path);
+
+	ck_reply(r, 503, "{\"detail\":\"DATA/ws/retention.json: not read (DATA/x)\"}");
+	r = get("/e", "", h_logged);
+	ck_reply(r, 503, "{\"detail\":\"The rules cannot be read; retry later\"}");
+	ck_assert_ptr_nonnull(strstr(r.head, "Retry-After: 1\r\n"));
+}
+END_TEST
+
 START_TEST(method_allow)
 {
 	static const struct http_route get_only = {"GET", "/m", h_got, HTTP_READ,
@@ -388,6 +415,7 @@ void check_http_body_tests(TCase *tc)
 	tcase_add_test(tc, auth);
 	tcase_add_test(tc, workspace_from_key);
 	tcase_add_test(tc, error_shapes);
+	tcase_add_test(tc, error_names_no_path);
 	tcase_add_test(tc, multi_status);
 	tcase_add_test(tc, method_allow);
 	tcase_add_test(tc, headers_and_env);

@@ -213,6 +213,11 @@ enum status http_fail(struct http_req *req, enum status st, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 /* The same for a whole error object. */
 enum status http_fail_err(struct http_req *req, const struct err *e);
+/* http_fail for a failure whose reason (why) names what a client is not shown, a file of the
+ * data directory: why goes to the programs' log, the reply says fmt, with why's status. No
+ * error body names a path (issue 55, item 8). */
+enum status http_fail_logged(struct http_req *req, const struct err *why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* A 422 with validation errors v (lib/model/verr.h); returns ST_INVALID. */
 enum status http_fail_invalid(struct http_req *req, struct verrs *v);
 

@@ -163,6 +163,18 @@ enum status http_fail_err(struct http_req *req, const struct err *e)
 	return e->st;
 }
 
+enum status http_fail_logged(struct http_req *req, const struct err *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	http_log(req, "%s", err_text(why));
+	req->err.st = why->st;
+	va_start(ap, fmt);
+	vsnprintf(req->err.msg, sizeof req->err.msg, fmt, ap);
+	va_end(ap);
+	return why->st;
+}
+
 enum status http_fail_invalid(struct http_req *req, struct verrs *v)
 {
 	req->verrs = v->list;
@@ -194,8 +206,30 @@ void http_reply_error(struct http_req *req, enum status st, const char *msg)
 	http_reply_with(req, code, "application/json", error_headers(req, st), b->p, b->len);
 }
 
+/* The last guard of "no error body names a path" (issue 55, item 8): a reason that holds the
+ * data directory's path (a text of the store's that escaped its handler) goes to the log
+ * whole, and to the client with DATA in its place. */
+static void scrub_root(struct http_req *req)
+{
+	const char *root = req->store.root, *at;
+	size_t n = root ? strlen(root) : 0;
+
+	if (n < 2 || root[0] != '/' || !(at = strstr(req->err.msg, root)))
+		return;
+	http_log(req, "%s", req->err.msg);
+	struct buf *b = arena_buf(req->arena);
+	const char *p = req->err.msg;
+	for (; at; p = at + n, at = strstr(p, root)) {
+		buf_add(b, p, (size_t)(at - p));
+		buf_adds(b, "DATA");
+	}
+	buf_adds(b, p);
+	snprintf(req->err.msg, sizeof req->err.msg, "%.*s", (int)b->len, b->p);
+}
+
 void http_reply_failure(struct http_req *req, enum status st)
 {
+	scrub_root(req);
 	if (st == ST_INVALID && req->verrs) {
 		struct buf *b = arena_buf(req->arena);
 

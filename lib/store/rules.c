@@ -113,7 +113,9 @@ static int file_read(const char *p, struct arena *a, char **text, size_t *n)
 	return rc;
 }
 
-static enum status rules_parse(struct arena *a, const char *p, const char *text, size_t n,
+/* Errors name the file as <ws>/retention.json, inside the data directory, never by its
+ * absolute path: an API answers with them (issue 55, item 8). */
+static enum status rules_parse(struct arena *a, const char *ws, const char *text, size_t n,
 			       struct store_rules *out, struct err *e)
 {
 	json_t *doc = json_loadb(text, n, 0, NULL), *list = json_object_get(doc, "rules"), *x;
@@ -121,13 +123,15 @@ static enum status rules_parse(struct arena *a, const char *p, const char *text,
 	enum status rc = ST_OK;
 	if (!json_is_array(list)) {
 		json_decref(doc);
-		return err_set(e, ST_UNAVAILABLE, "%s: not a rules document", p);
+		return err_set(e, ST_UNAVAILABLE, "%s/%s: not a rules document", ws,
+			       layout_name(LAYOUT_RULES));
 	}
 	out->v = arena_alloc(a, (json_array_size(list) + 1) * sizeof *out->v);
 	json_array_foreach(list, i, x)
 	{
 		if (!rule_in(a, x, &out->v[k++])) {
-			rc = err_set(e, ST_UNAVAILABLE, "%s: rule %zu is damaged", p, i);
+			rc = err_set(e, ST_UNAVAILABLE, "%s/%s: rule %zu is damaged", ws,
+				     layout_name(LAYOUT_RULES), i);
 			break;
 		}
 	}
@@ -146,8 +150,8 @@ enum status store_rules_read(struct store *st, const char *ws, struct arena *a,
 	if (!layout_path(p, st, ws, LAYOUT_RULES))
 		return err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
 	if (file_read(p, a, &text, &n) < 0)
-		return err_sys(e, errno, "%s", p);
-	return text ? rules_parse(a, p, text, n, out, e) : ST_OK;
+		return err_sys(e, errno, "%s/%s", ws, layout_name(LAYOUT_RULES));
+	return text ? rules_parse(a, ws, text, n, out, e) : ST_OK;
 }
 
 /* ---- write ---- */
@@ -173,7 +177,7 @@ static enum status rules_write(struct store *st, const char *ws, const struct st
 	} else if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
 		   io_write_all(fd, text.p, text.len) < 0 || (st->sync && fdatasync(fd) < 0) ||
 		   rename(tmp, p) < 0) {
-		rc = err_sys(e, errno, "%s", tmp);
+		rc = err_sys(e, errno, "%s/%s", ws, layout_name(LAYOUT_RULES_TMP));
 		unlink(tmp);
 	} else if (st->sync) {
 		layout_sync_dir(st, ws);

@@ -55,11 +55,21 @@ static void rule_out(struct buf *b, const char *ws, const struct store_rule *r)
 	buf_adds(b, ",\"catch_up_done\":true}");
 }
 
+/* A failure of the rules' file: its reason (which names the file) for the log, and a reply
+ * that names no file (issue 55, item 8). */
+static enum status rules_failed(struct http_req *req, const struct err *e, const char *what)
+{
+	return http_fail_logged(req, e,
+				"The retention rules of this workspace cannot be %s (the programs' "
+				"log says why); retry later",
+				what);
+}
+
 static enum status rules_read(struct http_req *req, struct store_rules *r)
 {
 	struct err e = {0};
 	if (store_rules_read(&req->store, req->ws, req->arena, r, &e) != ST_OK)
-		return http_fail(req, e.st, "%s", err_text(&e));
+		return rules_failed(req, &e, "read");
 	return ST_OK;
 }
 
@@ -197,7 +207,7 @@ static enum status change_write(struct http_req *req, struct change *c)
 	if (st == ST_BAD_REQUEST || st == ST_CONFLICT)
 		return http_fail(req, st, "%s", err_text(&e));
 	if (st != ST_OK)
-		return http_fail(req, st, "not stored (%s); retry later", err_text(&e));
+		return rules_failed(req, &e, "read or stored");
 	return ST_OK;
 }
 
