@@ -136,10 +136,74 @@ static bool retain_cutoff(struct store *st, const char *ws, int32_t cutoff, bool
 	return ok;
 }
 
+/* The store's own clock for retention: the newest ingested_at of every workspace's spans and
+ * judgements (their id tables), or now when that is later or there is none. A host clock
+ * ahead of it cannot age what was ingested before (issue 55, item 7). */
+static int64_t retain_now(struct store *st, int64_t now)
+{
+	char **ws;
+	size_t n;
+	int64_t newest = 0;
+	struct store jst;
+	store_judgements(&jst, st);
+	if (cli_workspaces(st, NULL, &ws, &n) < 0)
+		return now;
+	for (size_t i = 0; i < n; i++) {
+		int64_t a = ops_ingested_last(st, ws[i]), b = ops_ingested_last(&jst, ws[i]);
+		newest = a > newest ? a : newest;
+		newest = b > newest ? b : newest;
+	}
+	cli_free_names(ws, n);
+	return newest && newest < now ? newest : now;
+}
+
+/* Retains one workspace (its spans, then its judgements) by what keep and ref allow: the days
+ * before keep, but those that hold a version ingested in as many days before ref (the store's
+ * clock) as keep keeps before today. 0, or 1 after saying why. */
+static int retain_ws(struct store *st, const char *ws, int32_t today, int32_t keep, int64_t ref,
+		     struct opts *o)
+{
+	struct err e = {ST_OK, ""};
+	struct store jst;
+	store_judgements(&jst, st);
+	/* A rule that keeps every day: nothing to remove, nothing to read. */
+	if (keep == INT32_MIN)
+		return 0;
+	struct ops_retention r = {.cutoff_day = keep,
+				  .recent_us =
+				      ((int64_t)time_day(ref) - (today - keep)) * 86400000000LL,
+				  .archive = o->archive};
+	struct ops_retained sp = {0}, ju = {0};
+	int rc = 0;
+	if (ops_retain(st, ws, &r, &sp, &e) != ST_OK) {
+		fprintf(stderr, "spandex: retain %s: %s\n", ws, err_text(&e));
+		rc = 1;
+	}
+	/* Its judgements go with the days they were made on, unless their spans stay. */
+	r.spans = st;
+	if (store_has_judgements(st, ws) && ops_retain(&jst, ws, &r, &ju, &e) != ST_OK) {
+		fprintf(stderr, "spandex: retain %s/%s: %s\n", ws, STORE_JUDGEMENTS_DIR,
+			err_text(&e));
+		rc = 1;
+	}
+	if (o->verbose && sp.removed)
+		printf("retain: %s: %zu day%s %s\n", ws, sp.removed, sp.removed == 1 ? "" : "s",
+		       o->archive ? "archived" : "removed");
+	if (o->verbose && sp.kept_recent + ju.kept_recent)
+		printf("retain: %s: %zu older day%s kept: %s spans or judgements ingested in the "
+		       "kept days\n",
+		       ws, sp.kept_recent + ju.kept_recent,
+		       sp.kept_recent + ju.kept_recent == 1 ? "" : "s",
+		       sp.kept_recent + ju.kept_recent == 1 ? "it holds" : "they hold");
+	if (o->verbose && ju.kept_judged)
+		printf("retain: %s: %zu older day%s of judgements kept with the spans they judge\n",
+		       ws, ju.kept_judged, ju.kept_judged == 1 ? "" : "s");
+	return rc;
+}
+
 int cmd_retain(const char *cmd, struct opts *o)
 {
 	(void)cmd;
-	struct err e = {ST_OK, ""};
 	struct store st;
 	char **ws = NULL;
 	size_t n = 0;
@@ -149,29 +213,23 @@ int cmd_retain(const char *cmd, struct opts *o)
 	int rc = days_setup(o, "--days", o->days, 0, &st, &ws, &n, &cutoff);
 	if (rc)
 		return rc;
-	struct store jst;
-	store_judgements(&jst, &st);
+	int64_t now = time_now(), ref = retain_now(&st, now);
+	int32_t today = time_day(now);
+	if (o->verbose && time_day(ref) < today) {
+		char d[11];
+		time_day_format(time_day(ref), d);
+		printf("retain: the store's newest ingestion is of %s: days that hold spans "
+		       "ingested in "
+		       "the kept days before it stay\n",
+		       d);
+	}
 	for (size_t i = 0; i < n; i++) {
-		size_t removed = 0, jremoved = 0;
 		int32_t keep;
 		if (!retain_cutoff(&st, ws[i], cutoff, o->verbose, &keep)) {
 			rc = 1;
 			continue;
 		}
-		if (ops_retain(&st, ws[i], keep, o->archive, &removed, &e) != ST_OK) {
-			fprintf(stderr, "spandex: retain %s: %s\n", ws[i], err_text(&e));
-			rc = 1;
-		}
-		/* Its judgements go with the days they were made on. */
-		if (store_has_judgements(&st, ws[i]) &&
-		    ops_retain(&jst, ws[i], keep, o->archive, &jremoved, &e) != ST_OK) {
-			fprintf(stderr, "spandex: retain %s/%s: %s\n", ws[i], STORE_JUDGEMENTS_DIR,
-				err_text(&e));
-			rc = 1;
-		}
-		if (o->verbose && removed)
-			printf("retain: %s: %zu day%s %s\n", ws[i], removed,
-			       removed == 1 ? "" : "s", o->archive ? "archived" : "removed");
+		rc |= retain_ws(&st, ws[i], today, keep, ref, o);
 	}
 	cli_free_names(ws, n);
 	return rc;

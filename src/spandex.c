@@ -134,7 +134,9 @@ static const struct command {
     {"retain", 1, O_DAYS | O_ARCHIVE | O_WORKSPACE | ADMIN, O_DAYS, 0, cmd_retain,
      "usage: spandex retain DATA --days N [--archive DIR] [--workspace W] [--wait] [--verbose]\n"
      "Removes the days older than N days (keeps today and the N before it), or moves them to\n"
-     "DIR/<workspace>/ with --archive.\n",
+     "DIR/<workspace>/ with --archive. A day holding spans or judgements ingested in those\n"
+     "days (by the store's record, from its newest ingestion) stays, and so do judgements\n"
+     "whose spans stay.\n",
      true},
     {"backup", 2, ADMIN, 0, 0, cmd_backup,
      "usage: spandex backup DATA DEST [--wait] [--verbose]\n"

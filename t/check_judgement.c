@@ -459,9 +459,11 @@ START_TEST(test_backup_restore_retain)
 	ck_assert_int_eq(ops_backup(&st, dest, NULL, &bs, &e), ST_OK);
 	ck_assert_uint_eq(bs.days_linked, 3);
 	/* Retention of the judgements' days before T0 + 2 days, archived. */
-	size_t removed = 0;
-	ck_assert_int_eq(ops_retain(&jst, "ws1", time_day(T0) + 2, arch, &removed, &e), ST_OK);
-	ck_assert_uint_eq(removed, 1);
+	struct ops_retention keep = {
+	    .cutoff_day = time_day(T0) + 2, .recent_us = INT64_MAX, .archive = arch};
+	struct ops_retained out;
+	ck_assert_int_eq(ops_retain(&jst, "ws1", &keep, &out, &e), ST_OK);
+	ck_assert_uint_eq(out.removed, 1);
 	char *l = get("old");
 	ck_assert_ptr_null(l);
 	l = get("new");

@@ -614,10 +614,10 @@ START_TEST(looks_kept)
 	ck_assert_str_eq(look_state("reindexed", 4),
 			 "4:reindexed-4,reindexed-3,reindexed-2,reindexed-1 trace:4 get:yes");
 	/* Retention removes a day: its spans are gone at once (the trace with its root). */
-	size_t removed = 0;
-	ck_assert_int_eq(ops_retain(&st, "retained", day_of("2024-03-02"), NULL, &removed, &e),
-			 ST_OK);
-	ck_assert_uint_eq(removed, 1);
+	struct ops_retention r = {.cutoff_day = day_of("2024-03-02"), .recent_us = INT64_MAX};
+	struct ops_retained out;
+	ck_assert_int_eq(ops_retain(&st, "retained", &r, &out, &e), ST_OK);
+	ck_assert_uint_eq(out.removed, 1);
 	ck_assert_str_eq(look_state("retained", 1), "1:retained-3 trace:-1 get:no");
 }
 END_TEST

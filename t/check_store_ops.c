@@ -475,10 +475,11 @@ START_TEST(test_retain_day_made_again)
 {
 	struct span s[2] = {mk("A", T0), mk("B", T0 + 1000)};
 	append(s, 2);
-	size_t removed = 0;
+	struct ops_retention r = {.cutoff_day = time_day(T0) + 1, .recent_us = INT64_MAX};
+	struct ops_retained out;
 	struct err e = {0};
-	ck_assert_int_eq(ops_retain(&st, "ws1", time_day(T0) + 1, NULL, &removed, &e), ST_OK);
-	ck_assert_uint_eq(removed, 1);
+	ck_assert_int_eq(ops_retain(&st, "ws1", &r, &out, &e), ST_OK);
+	ck_assert_uint_eq(out.removed, 1);
 	struct span late[2] = {mk("C", T0), mk("D", T0 + 1000)};
 	append(late, 2);
 	struct span again = mk("B", T0 + DAY);

@@ -328,6 +328,15 @@ export function request(method, p, { body, headers = {}, base } = {}) {
 	});
 }
 
+// The environment that runs a program (startServer's env, spandexCli's) with its wall clock
+// moved by seconds (negative: behind): t/fault/libfault.so's clock= (issue 55, item 7). A
+// sanitizer build wants its runtime first among the preloaded libraries; the shim is not
+// instrumented, so that check is off for these runs.
+export function clockEnv(seconds) {
+	const asan = [process.env.ASAN_OPTIONS, 'verify_asan_link_order=0'].filter(Boolean).join(':');
+	return { LD_PRELOAD: path.join(BUILDDIR, 't', 'fault', 'libfault.so'), SPANDEX_FAULT: `clock=${Math.round(seconds)}`, ASAN_OPTIONS: asan };
+}
+
 // Runs the built admin CLI (src/spandex). Resolves to {code, signal, stdout, stderr}.
 export function spandexCli(args, { env = {} } = {}) {
 	return run(path.join(BUILDDIR, 'src', 'spandex'), args, { env: { ...process.env, ...env } });
@@ -397,13 +406,14 @@ export function runCgi(prog, { method = 'GET', path: p, body, contentType, heade
 }
 
 // request() without a server: the program whose path of nginx/programs matches p, run once
-// as plain CGI on dataDir. Resolves to {status, headers, text, json, stderr} as request()
-// does; rejects when the program logs a sanitizer report or ends without a reply.
-export async function cgiRequest(dataDir, method, p, { body, headers = {} } = {}) {
+// as plain CGI on dataDir (env: more of its environment, clockEnv's). Resolves to {status,
+// headers, text, json, stderr} as request() does; rejects when the program logs a sanitizer
+// report or ends without a reply.
+export async function cgiRequest(dataDir, method, p, { body, headers = {}, env = {} } = {}) {
 	const route = p.split('?')[0];
 	const prog = programs().find((x) => x.paths.some((re) => new RegExp(re).test(route)));
 	if (!prog) throw new Error(`cgiRequest: no program of nginx/programs answers ${route}`);
-	const { done } = runCgi(prog.name, { method, path: p, body, headers, dataDir });
+	const { done } = runCgi(prog.name, { method, path: p, body, headers, dataDir, env });
 	const r = await done;
 	if (SANITIZER_RE.test(r.stderr)) throw new Error(`${prog.name} ${method} ${p}: sanitizer report:\n${r.stderr}`);
 	if (r.code !== 0 || r.status === null) throw new Error(`${prog.name} ${method} ${p}: exit ${r.code} ${r.signal || ''}\n${r.stderr}`);

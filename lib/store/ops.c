@@ -19,6 +19,8 @@
 #include "lib/base/time.h"
 #include "lib/model/workspace.h"
 #include "lib/store/io.h"
+#include "lib/store/keytable.h"
+#include "lib/store/mapcache.h"
 #include "lib/store/rebuild.h"
 #include "lib/store/settle.h"
 #include "lib/store/opsfs.h"
@@ -337,6 +339,110 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+int64_t ops_ingested_last(struct store *st, const char *ws)
+{
+	struct mapcache_ent *mc;
+	const struct keytable_hdr *t =
+	    workspace_valid(ws) ? keytable_view(st, ws, LAYOUT_IDS, 0, &mc) : NULL;
+	if (!t)
+		return 0;
+	int64_t last = t->last_ingested;
+	mapcache_put(mc);
+	return last > 0 ? last : 0;
+}
+
+/* The days of ws the spans' store holds now (after its own retention), for the judgements'. */
+struct held_days {
+	int32_t *v;
+	size_t n;
+};
+
+static bool held_any(const struct held_days *d, int32_t first, int32_t last)
+{
+	size_t lo = 0, hi = d->n;
+	while (lo < hi) { /* the first day >= first */
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->v[mid] < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < d->n && d->v[lo] <= last;
+}
+
+/* Whether the spans' store still holds what judgement record j is of: its span (parent_h),
+ * else its trace or session. A table that cannot answer counts as holding it: a judgement is
+ * never removed on a guess. */
+static bool target_held(struct store *sp, const char *ws, const struct held_days *d,
+			const struct idx_rec *j)
+{
+	if (j->parent_h) {
+		uint64_t *locs;
+		size_t n;
+		if (store_locate(sp, ws, 0, &j->parent_h, 1, &locs, &n) != ST_OK)
+			return true;
+		bool held = false;
+		for (size_t i = 0; i < n && !held; i++)
+			held = held_any(d, LOC_DAY(locs[i]), LOC_DAY(locs[i]));
+		free(locs);
+		return held;
+	}
+	if (!j->trace_h && !j->session_h)
+		return false;
+	int32_t first, last;
+	enum status s = store_key_days(sp, ws, 0, j->trace_h ? STORE_KEY_TRACE : STORE_KEY_SESSION,
+				       j->trace_h ? j->trace_h : j->session_h, &first, &last);
+	return s == ST_NOT_FOUND ? false : s != ST_OK || held_any(d, first, last);
+}
+
+/* Why day of ws, before the cutoff, stays (r): 1 it holds a version ingested at or after
+ * r->recent_us, 2 a judgement whose target r->spans holds (d its days); 0 it goes, as does a
+ * day whose records cannot be read (nothing there says it is recent). */
+static int day_stays(struct store *st, const char *ws, int32_t day, const struct ops_retention *r,
+		     const struct held_days *d)
+{
+	struct shard sh;
+	int why = 0;
+	if ((r->recent_us == INT64_MAX && !r->spans) || shard_open(st, ws, day, &sh) != ST_OK)
+		return 0;
+	for (size_t k = 0; k < sh.nrecs && !why; k++)
+		if (sh.recs[k].ingested_us >= r->recent_us)
+			why = 1;
+	for (size_t k = 0; r->spans && k < sh.nrecs && !why; k++)
+		if (!(sh.recs[k].flags & REC_SUPERSEDED) &&
+		    target_held(r->spans, ws, d, &sh.recs[k]))
+			why = 2;
+	shard_close(&sh);
+	return why;
+}
+
+/* Keeps in old[0..*n) the days that go (day_stays 0), counting the others in out. */
+static void days_that_go(struct store *st, const char *ws, const struct ops_retention *r,
+			 int32_t *old, size_t *n, struct ops_retained *out)
+{
+	struct held_days d = {NULL, 0};
+	if (r->spans && store_days(r->spans, ws, &d.v, &d.n) != ST_OK)
+		d.v = NULL, d.n = 0;
+	if (d.n)
+		qsort(d.v, d.n, sizeof *d.v, cmp_i32);
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		int why = day_stays(st, ws, old[i], r, &d);
+		if (!why)
+			old[k++] = old[i];
+		out->kept_recent += why == 1;
+		out->kept_judged += why == 2;
+	}
+	*n = k;
+	free(d.v);
+}
+
 /* Hashes of the live versions in the days about to go (sorted). */
 static void live_hashes(struct store *st, const char *ws, const int32_t *days, size_t nd,
 			uint64_t **hs, size_t *nh)
@@ -386,9 +492,13 @@ static bool needs_rebuild(struct store *st, const char *ws, const uint64_t *hs, 
 	return need;
 }
 
-enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, const char *archive,
-		       size_t *removed, struct err *e)
+enum status ops_retain(struct store *st, const char *ws, const struct ops_retention *r,
+		       struct ops_retained *out, struct err *e)
 {
+	const char *archive = r->archive;
+	int32_t cutoff_day = r->cutoff_day;
+	size_t *removed = &out->removed;
+	memset(out, 0, sizeof *out);
 	char p[PATH_MAX];
 	int32_t *dd = NULL, *old = NULL;
 	size_t ndd = 0, nold = 0, nh = 0;
@@ -396,7 +506,6 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 	struct store arch; /* the archive is laid out as a data directory */
 	store_init(&arch, archive, false);
 	arch.kind = st->kind;
-	*removed = 0;
 	if (!workspace_valid(ws))
 		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	if (archive && (!layout_dir(p, &arch, ws) || layout_mkdir(&arch, ws) < 0))
@@ -429,6 +538,7 @@ enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, con
 			old[nold++] = day;
 	}
 	free(qd);
+	days_that_go(st, ws, r, old, &nold, out);
 	if (!nold)
 		goto out;
 	live_hashes(st, ws, old, nold, &hs, &nh);

@@ -30,13 +30,34 @@ enum status ops_serve(const char *root, struct err *e);
  * reason was handed out already or the lock is held. */
 const char *ops_serve_unlogged(void);
 
-/* Removes the shards of ws whose day is before cutoff_day, each under the workspace lock and
- * its shard lock; with archive, first places them in archive/<ws>/, or, for a day an earlier
- * run archived there already (spans came for it again), in archive/.copy-2/<ws>/, .copy-3 ...:
- * an archived day is never replaced. *removed counts days. */
+/* What retain removes of a workspace: the days before cutoff_day, but never one that holds a
+ * version ingested at or after recent_us (ingested_at: the store's own record of ingestion,
+ * which no client's clock sets, so a host clock ahead or a client's behind cannot make days
+ * ingested minutes ago look old; issue 55, item 7), nor, in a store of judgements, one that
+ * holds a judgement of a span, trace or session that the spans' store (spans) still holds: a
+ * judgement goes with its span, whatever day its own clock gave it. recent_us INT64_MAX and
+ * spans NULL: the days before cutoff_day, whatever they hold. */
+struct ops_retention {
+	int32_t cutoff_day;
+	int64_t recent_us;
+	struct store *spans;
+	const char *archive;
+};
+/* What ops_retain did: the days removed, and those before the cutoff it kept for their
+ * ingestion or for the spans of their judgements. */
+struct ops_retained {
+	size_t removed, kept_recent, kept_judged;
+};
+/* Removes the shards of ws that r allows, each under the workspace lock and its shard lock;
+ * with r->archive, first places them in archive/<ws>/, or, for a day an earlier run archived
+ * there already (spans came for it again), in archive/.copy-2/<ws>/, .copy-3 ...: an archived
+ * day is never replaced. */
 #define OPS_ARCHIVE_COPIES 100 /* copies of one day an archive takes; past it the day stays */
-enum status ops_retain(struct store *st, const char *ws, int32_t cutoff_day, const char *archive,
-		       size_t *removed, struct err *e);
+enum status ops_retain(struct store *st, const char *ws, const struct ops_retention *r,
+		       struct ops_retained *out, struct err *e);
+/* The newest ingested_at of ws's versions (us), as its id table records it: 0 when it has none
+ * (nothing written, or no table). */
+int64_t ops_ingested_last(struct store *st, const char *ws);
 
 /* Retention rules (rules.c): what a workspace's own rules keep of its days beyond the operator's
  * --days (issue 34: Opik's retention-rules endpoints). They live in <DATA>/<ws>/retention.json,

@@ -19,7 +19,10 @@
  *                  files from it as a disk may hold them after a power cut: each file as at
  *                  its last sync, plus some of the writes after it;
  *   nosync         fdatasync and fsync do nothing and succeed (the power-loss test rebuilds
- *                  the disk from plog, so the real syncs would only cost time).
+ *                  the disk from plog, so the real syncs would only cost time);
+ *   clock=SECONDS  the wall clock (clock_gettime's CLOCK_REALTIME and its coarse form) reads
+ *                  SECONDS later (earlier when negative): a host or a writer whose clock is
+ *                  wrong (issue 55, item 7); the other faults, and every other clock, stay.
  * Nothing else changes; without SPANDEX_FAULT the shim passes every call through.
  * t/check_crash.c and t/check_power.c link this file into their programs and arm it per case
  * with fault_arm. */
@@ -38,11 +41,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct {
 	bool init, eio_sync, eio_write, shrt, eintr, nosync;
-	char enospc[4][128]; /* path substrings; "" unused */
+	long long clock_shift; /* clock=: seconds added to the wall clock */
+	char enospc[4][128];   /* path substrings; "" unused */
 	unsigned tick;
 	char count[128];		 /* count=: "" counts nothing */
 	unsigned calls, eio_at, kill_at; /* calls counted so far; 0: no fault */
@@ -109,6 +114,8 @@ static void parse(const char *s)
 			F.kill_at = (unsigned)strtoul(t + 8, NULL, 10);
 		else if (!strncmp(t, "plog=", 5))
 			snprintf(F.plog, sizeof F.plog, "%s", t + 5);
+		else if (!strncmp(t, "clock=", 6))
+			F.clock_shift = strtoll(t + 6, NULL, 10);
 	}
 }
 
@@ -374,4 +381,14 @@ int flock(int fd, int op)
 	if (!(op & LOCK_UN) && interrupted(fd))
 		return (int)fail(EINTR);
 	return real_flock(fd, op);
+}
+
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	NEXT(clock_gettime);
+	int rc = real_clock_gettime(id, ts);
+	init();
+	if (rc == 0 && F.clock_shift && (id == CLOCK_REALTIME || id == CLOCK_REALTIME_COARSE))
+		ts->tv_sec += (time_t)F.clock_shift;
+	return rc;
 }

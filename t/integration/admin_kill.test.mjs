@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
 	startServer, getSpan, ingestSpans, makeSpan, dayTime, spandexCli, request, rng, BUILDDIR,
-	WS_PREFIX,
+	WS_PREFIX, clockEnv, cgiRequest,
 } from '../harness.mjs';
 
 const SECONDS = Number(process.env.SPANDEX_CRASH_MIX_SECONDS) || 15;
@@ -78,10 +78,12 @@ function killedAfter(args, ms) {
 test('seal, index, reindex, backup and retain killed at random under two writers lose nothing', { timeout: (SECONDS + 240) * 1000 }, async () => {
 	const data = srv.dataDir;
 	const dest = path.join(data, '..', 'admin-kill-backup');
-	// The other workspace, which retain empties (its spans are days old).
+	// The other workspace, which retain empties (its spans are days old, and were ingested ten
+	// days ago by a program whose clock says so).
 	const old = [];
 	for (let k = 0; k < 20; k++) old.push(makeSpan(`old-${k}`, { started_at: dayTime(k, 5 + (k % 3)) }));
-	assert.equal((await ingestSpans('mixother', old)).status, 201);
+	const past = await cgiRequest(data, 'POST', `${WS_PREFIX}/mixother/ingest/spans`, { body: { source: 'itest', spans: old }, env: clockEnv(-10 * 86400) });
+	assert.equal(past.status, 201, past.text);
 	const writers = [writer('wa'), writer('wb')];
 	const cmds = [
 		['seal', data, '--older-than', '0', '--wait'],

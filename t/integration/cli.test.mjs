@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, ingestSpans, getSpan, makeSpan, spandexCli, dayTime, WS_PREFIX, BUILDDIR, SRCDIR } from '../harness.mjs';
+import { startServer, ingestSpans, getSpan, makeSpan, spandexCli, dayTime, clockEnv, cgiRequest, WS_PREFIX, BUILDDIR, SRCDIR } from '../harness.mjs';
 
 let srv;
 before(async () => {
@@ -162,7 +162,11 @@ test('a write into a day whose data was cut short is refused until reindex, whic
 test('retain removes (or archives) a day\'s quarantine with the day, and one left without its day', async () => {
 	const ws = 'cli-retain-q';
 	const spans = [0, 1].map((i) => makeSpan(`rq-${i}`, { started_at: dayTime(i * 1000, 5) }));
-	assert.equal((await ingestSpans(ws, spans)).status, 201);
+	// Ingested ten days ago (by a program whose clock says so), as retain wants of a day it
+	// removes; the store's newest ingestion is now.
+	const past = await cgiRequest(srv.dataDir, 'POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'itest', spans }, env: clockEnv(-10 * 86400) });
+	assert.equal(past.status, 201, past.text);
+	assert.equal((await ingestSpans('cli-retain-now', [makeSpan('now-1')])).status, 201);
 	const dir = path.join(srv.dataDir, ws);
 	const day = fs.readdirSync(dir).find((f) => f.endsWith('.jsonl')).replace('.jsonl', '');
 	fs.appendFileSync(path.join(dir, `${day}.jsonl`), '{"span_id":"rq-torn","na');

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
 	startServer, ingestSpans, getSpan, makeSpan, spandexCli, spandexOk, dayTime, childPids, startWriter, linesById,
-	runCgi, run, BUILDDIR, WS_PREFIX,
+	runCgi, run, cgiRequest, clockEnv, BUILDDIR, WS_PREFIX,
 } from '../harness.mjs';
 
 let srv;
@@ -33,16 +33,23 @@ async function ingestOk(ws, spans) {
 	assert.equal(r.status, 201, r.text);
 }
 
+// The same through a program whose clock is 200 days behind: spans ingested then, which retain
+// may remove (it keeps a day that holds spans ingested within the days it keeps).
+async function ingestedLongAgo(ws, spans, dataDir = srv.dataDir) {
+	const r = await cgiRequest(dataDir, 'POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'itest', spans }, env: clockEnv(-200 * 86400) });
+	assert.equal(r.status, 201, r.text);
+}
+
 test('retain removes and archives whole old days while a writer runs', async () => {
 	const ws = 'ops-retain';
 	for (const back of [40, 35, 3]) {
-		await ingestOk(ws, Array.from({ length: 5 }, (_, i) =>
+		await ingestedLongAgo(ws, Array.from({ length: 5 }, (_, i) =>
 			makeSpan(`${ws}-d${back}-${i}`, { started_at: dayTime(i, back) })));
 	}
 	// A span whose newest version is on a day that goes: its older version, on a day that
 	// stays, is the newest one afterwards (as reindex would decide from the files).
-	await ingestOk(ws, [makeSpan(`${ws}-moved`, { name: 'old version', started_at: dayTime(0, 3) })]);
-	await ingestOk(ws, [makeSpan(`${ws}-moved`, { name: 'new version', started_at: dayTime(0, 40) })]);
+	await ingestedLongAgo(ws, [makeSpan(`${ws}-moved`, { name: 'old version', started_at: dayTime(0, 3) })]);
+	await ingestedLongAgo(ws, [makeSpan(`${ws}-moved`, { name: 'new version', started_at: dayTime(0, 40) })]);
 	assert.equal((await get(ws, `${ws}-moved`)).json.name, 'new version');
 
 	const day = (back) => dayTime(0, back).slice(0, 10);
@@ -50,7 +57,8 @@ test('retain removes and archives whole old days while a writer runs', async () 
 	const archive = path.join(tmp, 'archive');
 	const before40 = fs.readFileSync(path.join(dir, `${day(40)}.jsonl`));
 
-	const w = startWriter(ws, { base: srv.base, days: [1, 3] });
+	// The writer's days are kept, and what it writes now keeps them too.
+	const w = startWriter(ws, { base: srv.base, days: [1, 2] });
 	await w.until(30);
 	const r = await cli('retain', srv.dataDir, '--days', '30', '--archive', archive, '--workspace', ws);
 	assert.equal(r.stdout + r.stderr, '', 'quiet when all is well');
@@ -630,12 +638,12 @@ test('retain --archive never replaces a day it archived before', async () => {
 	const data = fs.mkdtempSync(path.join(tmp, 'rearchive-'));
 	const arch = fs.mkdtempSync(path.join(tmp, 'rearchive-arch-'));
 	const when = dayTime(0, 120);
-	const put = async (id) => {
-		const r = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/ops-rearch/ingest/spans`, dataDir: data,
-			body: { source: 'itest', spans: [makeSpan(id, { started_at: when })] } }).done;
-		assert.equal(r.status, 201, r.body);
-	};
+	// Each sent 200 days ago (by a program whose clock says so): retain keeps a day that holds
+	// spans ingested in the days it keeps. Another workspace's span is ingested now.
+	const put = (id) => ingestedLongAgo('ops-rearch', [makeSpan(id, { started_at: when })], data);
 	await put('ra-1');
+	const now = await cgiRequest(data, 'POST', `${WS_PREFIX}/ops-rearch-now/ingest/spans`, { body: { source: 'itest', spans: [makeSpan('now-1')] } });
+	assert.equal(now.status, 201, now.text);
 	await cli('seal', data, '--older-than', '0');
 	await cli('retain', data, '--days', '90', '--archive', arch);
 	await put('ra-2');
@@ -643,7 +651,7 @@ test('retain --archive never replaces a day it archived before', async () => {
 	await put('ra-3');
 	await cli('retain', data, '--days', '90', '--archive', arch);
 	// Copies under a name no workspace can have: no other tenant's days mix with them.
-	assert.deepEqual(fs.readdirSync(arch).sort(), ['.copy-2', '.copy-3', 'ops-rearch']);
+	assert.deepEqual(fs.readdirSync(arch).sort(), ['.copy-2', '.copy-3', 'ops-rearch', 'ops-rearch-now']);
 	const ids = [];
 	for (const a of [arch, path.join(arch, '.copy-2'), path.join(arch, '.copy-3')]) {
 		await cli('reindex', a);

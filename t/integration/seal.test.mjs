@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
 	startServer, request, ingestSpans, makeSpan, spandexCli, spandexOk, run, dayTime, startWriter,
-	linesById, waitExit, BUILDDIR, WS_PREFIX, rng } from '../harness.mjs';
+	linesById, waitExit, cgiRequest, clockEnv, BUILDDIR, WS_PREFIX, rng } from '../harness.mjs';
 
 let srv;
 let tmp;
@@ -382,12 +382,18 @@ test('seal while a writer ingests into today and into the days being sealed', as
 
 test('retain removes and archives sealed days, late lines too, while a writer runs', async () => {
 	const ws = 'seal-retain';
+	// Sent 200 days ago (by a program whose clock says so): retain keeps a day that holds spans
+	// ingested in the days it keeps.
+	const past = async (spans) => {
+		const r = await cgiRequest(srv.dataDir, 'POST', `${WS_PREFIX}/${ws}/ingest/spans`, { body: { source: 'itest', spans }, env: clockEnv(-200 * 86400) });
+		assert.equal(r.status, 201, r.text);
+	};
 	for (const back of [40, 35, 3]) {
-		await ingestOk(ws, Array.from({ length: 8 }, (_, i) =>
+		await past(Array.from({ length: 8 }, (_, i) =>
 			makeSpan(`${ws}-d${back}-${i}`, { started_at: at(back, 9, i), name: `n${i}` })));
 	}
 	await quiet('seal', srv.dataDir, '--older-than', '0', '--workspace', ws);
-	await ingestOk(ws, [makeSpan(`${ws}-late40`, { started_at: at(40, 10) })]);
+	await past([makeSpan(`${ws}-late40`, { started_at: at(40, 10) })]);
 	const dir = path.join(srv.dataDir, ws);
 	const archive = path.join(tmp, 'archive');
 	const d40 = dayName(40);
