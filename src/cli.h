@@ -16,7 +16,7 @@ struct opts {
 	char **files;	    /* import: the FILE arguments */
 	size_t npos, nfiles;
 	const char *workspace, *archive, *from, *to, *out, *days, *older_than, *prices;
-	bool force, wait, verbose, progress, no_progress;
+	bool force, wait, verbose, progress, no_progress, keep_revoked;
 };
 
 /* Whether p is a directory, the DATA a command reads; else says so, as spandex CMD: (cmd NULL:

@@ -263,6 +263,73 @@ int cmd_backup(const char *cmd, struct opts *o)
 	return 0;
 }
 
+/* The keys of a generation's key file (gen/.spandex-keys): false, with none, when it has no
+ * such file or it cannot be read. */
+static bool gen_keys(const char *gen, struct auth_key **ks, size_t *n)
+{
+	char p[PATH_MAX];
+	struct err e = {ST_OK, ""};
+	*ks = NULL;
+	*n = 0;
+	if (snprintf(p, sizeof p, "%s/%s", gen, AUTH_FILE) >= (int)sizeof p || access(p, F_OK) < 0)
+		return false;
+	if (auth_list(gen, NULL, ks, n, &e) == ST_OK)
+		return true;
+	fprintf(stderr, "spandex: restore: %s: %s\n", p, err_text(&e));
+	return false;
+}
+
+/* After the backup's key file came back into DATA (issue 55, item 9): the keys a newer
+ * generation beside the one restored no longer holds were revoked after the backup was taken.
+ * Lists them; with keep_revoked, revokes them in DATA again. Without a newer generation, lists
+ * every key that came back, since any of them may have been revoked since. 0, or 1 after
+ * saying what failed. */
+static int restored_keys(const struct ops_restored *r, const char *data, bool keep_revoked)
+{
+	struct auth_key *gk, *nk = NULL;
+	size_t ng, nn = 0, nrev = 0;
+	int rc = 0;
+	if (!gen_keys(r->gen, &gk, &ng))
+		return 0;
+	bool known = r->newer[0] && gen_keys(r->newer, &nk, &nn);
+	for (size_t i = 0; i < ng; i++) {
+		bool kept = false;
+		for (size_t k = 0; known && k < nn && !kept; k++)
+			kept = !strcmp(gk[i].id, nk[k].id);
+		if (known && kept)
+			continue;
+		struct err e = {ST_OK, ""};
+		bool again = known && keep_revoked;
+		if (again && auth_revoke(data, gk[i].id, &e) != ST_OK) {
+			fprintf(stderr, "spandex: restore: key %s: %s\n", gk[i].id, err_text(&e));
+			rc = 1;
+			again = false;
+		}
+		fprintf(stderr, "spandex: restore: key %s (workspace %s, %s%s%s): %s\n", gk[i].id,
+			gk[i].workspace, auth_role_names[gk[i].role], *gk[i].label ? ", " : "",
+			gk[i].label,
+			!known	? "live again"
+			: again ? "revoked after this backup was taken, and revoked again"
+				: "revoked after this backup was taken, and live again");
+		nrev += known;
+	}
+	if (!known && ng)
+		fprintf(
+		    stderr,
+		    "spandex: restore: no newer generation beside %s tells which keys were revoked "
+		    "after it was taken: revoke again any that was (spandex key revoke %s ID)\n",
+		    r->gen, data);
+	else if (nrev && !keep_revoked)
+		fprintf(
+		    stderr,
+		    "spandex: restore: %zu key%s that the newer generation %s no longer holds %s "
+		    "live again: restore with --keep-revoked, or spandex key revoke %s ID\n",
+		    nrev, nrev == 1 ? "" : "s", r->newer, nrev == 1 ? "is" : "are", data);
+	free(gk);
+	free(nk);
+	return rc;
+}
+
 int cmd_restore(const char *cmd, struct opts *o)
 {
 	(void)cmd;
@@ -305,10 +372,11 @@ int cmd_restore(const char *cmd, struct opts *o)
 		    "spandex: restore: the backup's API keys (%s) restored: authentication is now "
 		    "on for every workspace of %s: a request without a valid key gets 401\n",
 		    AUTH_FILE, st.root);
+	int rc = r.extra_restored & 1 ? restored_keys(&r, st.root, o->keep_revoked) : 0;
 	/* The restored store must pass verify as it is, without a reindex. */
 	struct progress pg = cli_progress_for(o);
 	struct opts quiet = {.verbose = false};
-	int rc = cmd_verify(&st, r.names, r.n, &pg, &quiet);
+	rc |= cmd_verify(&st, r.names, r.n, &pg, &quiet);
 	/* What verify made (a journal), run as root, goes to DATA's owner too. */
 	for (size_t i = 0; i < r.n; i++)
 		if (ops_give_to_owner(st.root, r.names[i]) < 0) {

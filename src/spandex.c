@@ -62,6 +62,7 @@ enum {
 	O_OLDER_THAN = 1 << 9,
 	O_PROGRESS = 1 << 10,
 	O_PRICES = 1 << 11,
+	O_KEEP_REVOKED = 1 << 12,
 };
 
 static const struct {
@@ -83,6 +84,7 @@ static const struct {
     {"--progress", O_PROGRESS, true, offsetof(struct opts, progress)},
     {"--no-progress", O_PROGRESS, true, offsetof(struct opts, no_progress)},
     {"--prices", O_PRICES, false, offsetof(struct opts, prices)},
+    {"--keep-revoked", O_KEEP_REVOKED, true, offsetof(struct opts, keep_revoked)},
 };
 
 #define ADMIN (O_WAIT | O_VERBOSE)
@@ -145,11 +147,13 @@ static const struct command {
      "killed halfway leaves DEST/.tmp-<time>: the next backup removes it. Run as root, it\n"
      "writes as DATA's owner, so that the owner's restore and next backup read what it wrote.\n",
      true},
-    {"restore", 2, O_FORCE | ADMIN, 0, 1, cmd_restore,
-     "usage: spandex restore BACKUP DATA [--force] [--wait] [--verbose]\n"
+    {"restore", 2, O_FORCE | O_KEEP_REVOKED | ADMIN, 0, 1, cmd_restore,
+     "usage: spandex restore BACKUP DATA [--force] [--keep-revoked] [--wait] [--verbose]\n"
      "Puts a snapshot back into DATA (which must be empty unless --force), then verifies it.\n"
      "Refused while programs serve DATA (stop them first) and for an unfinished DEST/.tmp-*.\n"
-     "The backup's API keys come back when DATA has no key file; DATA's own are kept.\n",
+     "The backup's API keys come back when DATA has no key file; DATA's own are kept. Those\n"
+     "that a newer generation beside the one restored no longer holds were revoked after it\n"
+     "was taken: restore lists them, and --keep-revoked keeps them revoked.\n",
      false},
     /* Read-only: exports may overlap each other and any job. */
     {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE, O_WORKSPACE, -1, cmd_export,

@@ -131,6 +131,9 @@ struct ops_restored {
 	unsigned extra_kept;	 /* bit i: DATA had its own extra[i], kept as it was */
 	size_t unfinished;	 /* unfinished generations (.tmp-*) passed over in BACKUP */
 	size_t repaired; /* workspaces a killed restore had moved aside (.old-<ws>), put back */
+	/* The newest complete generation beside the one restored, when that is a newer one (what
+	 * a newer backup holds of the extra files: the keys not revoked since); "" otherwise. */
+	char newer[PATH_MAX];
 };
 /* Copies a generation (BACKUP itself, or the newest complete one under it) into st's root. A
  * root that holds anything but the admin and serve locks is refused unless force; then the

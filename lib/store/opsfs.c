@@ -147,6 +147,15 @@ static bool gen_parse(const char *s, unsigned *seq)
 
 /* The newest complete generation (one with a MANIFEST, or one this user cannot look into)
  * under dest, into out (>= 64). */
+bool ops_gen_newer(const char *a, const char *b)
+{
+	unsigned sa, sb;
+	if (!gen_parse(a, &sa) || !gen_parse(b, &sb))
+		return false;
+	int c = strncmp(a, b, 16);
+	return c > 0 || (c == 0 && sa > sb);
+}
+
 bool ops_gen_latest(const char *dest, char *out)
 {
 	DIR *d = opendir(dest);

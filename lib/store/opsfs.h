@@ -30,5 +30,7 @@ void ops_lock_holders(int fd, char *out, size_t len);
 
 /* The newest complete generation (one with a MANIFEST) under dest, into out (>= 64). */
 bool ops_gen_latest(const char *dest, char *out);
+/* Whether a and b are generation names and a was taken after b. */
+bool ops_gen_newer(const char *a, const char *b);
 
 #endif

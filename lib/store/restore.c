@@ -307,6 +307,28 @@ static enum status restore_extra(const char *gen, const char *root, const char *
 	return ST_OK;
 }
 
+/* The newest complete generation in the directory of generation gen (a path to it), into
+ * out[0..size) when it was taken after gen; "" otherwise. */
+static void newer_gen(const char *gen, char *out, size_t size)
+{
+	char dir[PATH_MAX], name[64], latest[64];
+	size_t n = strlen(gen);
+	*out = 0;
+	while (n > 1 && gen[n - 1] == '/')
+		n--;
+	const char *slash = memrchr(gen, '/', n);
+	const char *base = slash ? slash + 1 : gen;
+	size_t dn = slash ? (slash > gen ? (size_t)(slash - gen) : 1) : 0;
+	if (snprintf(name, sizeof name, "%.*s", (int)(n - (size_t)(base - gen)), base) >=
+		(int)sizeof name ||
+	    snprintf(dir, sizeof dir, "%.*s", (int)(dn ? dn : 1), dn ? gen : ".") >=
+		(int)sizeof dir)
+		return;
+	if (ops_gen_latest(dir, latest) && ops_gen_newer(latest, name) &&
+	    snprintf(out, size, "%s/%s", dir, latest) >= (int)size)
+		*out = 0;
+}
+
 /* Counts the generations under dir that a killed or failed backup left unfinished. */
 static size_t gen_unfinished(const char *dir)
 {
@@ -373,6 +395,7 @@ enum status ops_restore(const char *backup, struct store *st, bool force, const 
 			       strerror(errno));
 	if (ops_pathf(p, "%s/MANIFEST", backup) && access(p, F_OK) == 0) {
 		snprintf(out->gen, sizeof(out->gen), "%s", backup);
+		newer_gen(backup, out->newer, sizeof out->newer);
 	} else {
 		out->unfinished = gen_unfinished(backup);
 		if (!ops_gen_latest(backup, latest) ||

@@ -539,6 +539,55 @@ test('backup carries the API keys (mode 0600) and restore brings them back, keep
 	assert.match(cut.stderr, /\.spandex-keys: missing, or not the size the MANIFEST records/);
 });
 
+// Issue 55, item 9: a restore of an older generation into a fresh directory brought back keys
+// revoked after it was taken, without a word. It lists them (the keys a newer generation beside
+// it no longer holds) and, with --keep-revoked, keeps them revoked; restoring the newest, it
+// lists every key that came back, since any may have been revoked since.
+test('restore lists the keys revoked after its generation was taken; --keep-revoked keeps them revoked', async () => {
+	const data = fs.mkdtempSync(path.join(tmp, 'revoked-'));
+	const make = async (role) => {
+		const r = await spandexCli(['key', 'create', data, '--workspace', 'ops-rev', '--role', role, '--name', `the ${role} key`]);
+		assert.equal(r.code, 0, r.stderr);
+		return { key: r.stdout.trim(), id: r.stderr.match(/key (k[0-9a-f]+) /)[1] };
+	};
+	const [leaked, kept] = [await make('write'), await make('read')];
+	const w = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/ops-rev/ingest/spans`, dataDir: data,
+		env: { HTTP_AUTHORIZATION: `Bearer ${leaked.key}` },
+		body: { source: 'itest', spans: [makeSpan('rev-1', { started_at: dayTime() })] } }).done;
+	assert.equal(w.status, 201, w.body);
+	const dest = path.join(tmp, 'revoked-backups');
+	await cli('backup', data, dest);
+	// The leaked key is revoked after the first backup; the next night's backup has it no more.
+	assert.equal((await spandexCli(['key', 'revoke', data, leaked.id])).code, 0);
+	await cli('backup', data, dest);
+	const gens = fs.readdirSync(dest).sort();
+	assert.equal(gens.length, 2, gens.join(' '));
+	const get = (dir, k) => runCgi('spans', { path: `${WS_PREFIX}/ops-rev/spans/rev-1`, dataDir: dir,
+		env: { HTTP_AUTHORIZATION: `Bearer ${k}` } }).done;
+
+	// The older generation into a fresh directory: the revoked key is named, and works again.
+	const back = path.join(tmp, 'revoked-back');
+	let r = await cli('restore', path.join(dest, gens[0]), back);
+	assert.match(r.stderr, new RegExp(`key ${leaked.id} \\(workspace ops-rev, write, the write key\\): revoked after this backup was taken, and live again`));
+	assert.match(r.stderr, new RegExp(`1 key that the newer generation .*${gens[1]} no longer holds is live again: restore with --keep-revoked`));
+	assert.ok(!r.stderr.includes(kept.id), r.stderr);
+	assert.equal((await get(back, leaked.key)).status, 200);
+
+	// --keep-revoked: named, and refused; the other key works.
+	const safe = path.join(tmp, 'revoked-safe');
+	r = await cli('restore', path.join(dest, gens[0]), safe, '--keep-revoked');
+	assert.match(r.stderr, new RegExp(`key ${leaked.id} .*: revoked after this backup was taken, and revoked again`));
+	assert.equal((await get(safe, leaked.key)).status, 401);
+	assert.equal((await get(safe, kept.key)).status, 200);
+	const list = await spandexCli(['key', 'list', safe]);
+	assert.ok(!list.stdout.includes(leaked.id) && list.stdout.includes(kept.id), list.stdout);
+
+	// The newest generation: nothing newer tells, so every key that came back is listed.
+	r = await cli('restore', dest, path.join(tmp, 'revoked-newest'));
+	assert.match(r.stderr, new RegExp(`key ${kept.id} \\(workspace ops-rev, read, the read key\\): live again`));
+	assert.match(r.stderr, /no newer generation beside .* tells which keys were revoked after it was taken/);
+});
+
 // Issue 30: restore run as root left the key file (0600) and the serve lock owned by root, so
 // the programs, running as DATA's owner, answered 503 to every request. Like `spandex key`, it
 // gives what it writes to DATA's owner.
