@@ -148,10 +148,13 @@ const dropNull = (env) => Object.fromEntries(Object.entries(env).filter(([, v]) 
 // {program: n}; env: extra environment for the programs (null unsets a variable); dataDir: use this data directory
 // (kept on stop) instead of a fresh one; port: listen on this port (a restart) instead of a free one;
 // rate: nginx's requests per second per client (genconf -R; 0, the tests' default: no limit);
+// conns: requests one client may have in progress at once (genconf -C; 0, the tests' default:
+// no limit); replyTemp: the most of one reply nginx keeps in a temporary file (genconf -T;
+// undefined: genconf's default);
 // params: fastcgi_param lines for the programs, in a copy of nginx's fastcgi_params that the
 // configuration includes in their location (genconf -f, docs/configuration.md).
 // Resolves to {base, port, dataDir, runDir, procs, stop}.
-export async function startServer({ workers, env = {}, dataDir, port: fixedPort, rate = 0, params } = {}) {
+export async function startServer({ workers, env = {}, dataDir, port: fixedPort, rate = 0, conns = 0, replyTemp, params } = {}) {
 	const nginx = findTool('nginx');
 	const spawnFcgi = findTool('spawn-fcgi');
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-'));
@@ -172,7 +175,8 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 	}
 	const gen = await run('sh', [
 		path.join(SRCDIR, 'nginx', 'genconf'),
-		'-r', runDir, '-d', dataDir, '-p', String(port), '-R', String(rate), ...user, ...withParams,
+		'-r', runDir, '-d', dataDir, '-p', String(port), '-R', String(rate), '-C', String(conns),
+		...(replyTemp === undefined ? [] : ['-T', String(replyTemp)]), ...user, ...withParams,
 	]);
 	if (gen.code !== 0) throw new Error(`nginx/genconf failed: ${gen.stderr}`);
 	const conf = path.join(runDir, 'nginx.conf');
