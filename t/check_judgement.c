@@ -171,6 +171,50 @@ START_TEST(test_views)
 }
 END_TEST
 
+/* A surface with no place in judgement_api names itself (JA_OTHER): its name round-trips through
+ * the line, the views show its judgements as any API's, and a name that could be read as one of
+ * the four, or that no line should carry, is refused. */
+START_TEST(test_named_api)
+{
+	struct judgement j = score("j1", "s1", "helpfulness", 0.5, T0), back;
+	j.api = JA_OTHER;
+	j.api_name = "mcp";
+	j.ingested_at = T0 + 1;
+	struct buf b;
+	buf_init(&b);
+	judgement_render(&j, &b);
+	ck_assert_ptr_nonnull(strstr(b.p, "\"api\":\"mcp\""));
+	json_t *root;
+	ck_assert(judgement_parse(b.p, b.len, &back, &root));
+	ck_assert_int_eq(back.api, JA_OTHER);
+	ck_assert_str_eq(judgement_api_name(&back), "mcp");
+	ck_assert(judgement_shows(&back, JV_OPIK_SCORE));
+	ck_assert(judgement_shows(&back, JV_INTAKE_EVALUATOR));
+	ck_assert(judgement_shows(&back, JV_SGP_ASSESSMENT));
+	judgement_clear(&back);
+	json_decref(root);
+	j.api = JA_OPIK;
+	ck_assert_str_eq(judgement_api_name(&j), "opik");
+	const char *ok[] = {"mcp", "langfuse", "a", "x-2"};
+	const char *no[] = {"",	    "Mcp", "2x",  "opik",
+			    "otlp", "a b", "a_b", "abcdefghijklmnopqrstuvwxyzabcdefg"};
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+		ck_assert_msg(judgement_api_valid(ok[i]), "%s", ok[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		ck_assert_msg(!judgement_api_valid(no[i]), "%s", no[i]);
+	ck_assert(!judgement_api_valid(NULL));
+	/* JA_OTHER without a name of its own is written "other", never a line without an API. */
+	buf_free(&b);
+	buf_init(&b);
+	j.api = JA_OTHER;
+	j.api_name = NULL;
+	judgement_render(&j, &b);
+	ck_assert_ptr_nonnull(strstr(b.p, "\"api\":\"other\""));
+	buf_free(&b);
+	judgement_clear(&j);
+}
+END_TEST
+
 /* The upsert ids: the prefix as given, then NeMo's stable_id (SHA-256 over each part's 8-byte
  * big-endian length and bytes; the values from Python's hashlib); NULL parts count as "". */
 START_TEST(test_key_id)
@@ -487,6 +531,7 @@ Suite *check_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_line_round_trip);
 	tcase_add_test(tc, test_views);
+	tcase_add_test(tc, test_named_api);
 	tcase_add_test(tc, test_key_id);
 	tcase_add_test(tc, test_newest_wins_and_delete);
 	tcase_add_test(tc, test_update);

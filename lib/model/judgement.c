@@ -15,7 +15,8 @@ const char *const judgement_source_names[JS__COUNT + 1] = {
     "human", "api", "evaluator", "sdk", "online", NULL,
 };
 const char *const judgement_target_names[JT__COUNT + 1] = {"span", "trace", "session", NULL};
-const char *const judgement_api_names[JA__COUNT + 1] = {"intake", "opik", "sgp", "otlp", NULL};
+const char *const judgement_api_names[JA__COUNT + 1] = {"intake", "opik", "sgp",
+							"otlp",	  NULL,	  NULL};
 
 void judgement_init(struct judgement *j)
 {
@@ -41,6 +42,22 @@ const char *judgement_target_id(const struct judgement *j)
 	return j->target == JT_SPAN    ? j->span_id
 	       : j->target == JT_TRACE ? j->trace_id
 				       : j->session_id;
+}
+
+const char *judgement_api_name(const struct judgement *j)
+{
+	if (j->api != JA_OTHER)
+		return judgement_api_names[j->api];
+	return j->api_name && judgement_api_valid(j->api_name) ? j->api_name : "other";
+}
+
+bool judgement_api_valid(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (!n || n > JUDGEMENT_MAX_API || s[0] < 'a' || s[0] > 'z' ||
+	    s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-")])
+		return false;
+	return line_lookup(judgement_api_names, JA_OTHER, s) < 0;
 }
 
 int judgement_kind_parse(const char *s)
@@ -77,7 +94,7 @@ void judgement_render(const struct judgement *j, struct buf *out)
 	line_str(out, "text", j->text);
 	line_obj(out, "payload", j->payload, false);
 	line_str(out, "source", judgement_source_names[j->source]);
-	line_str(out, "api", judgement_api_names[j->api]);
+	line_str(out, "api", judgement_api_name(j));
 	line_str(out, "subtype", j->subtype);
 	line_str(out, "author", j->author);
 	line_str(out, "error", j->error);
@@ -117,7 +134,12 @@ bool judgement_parse(const char *line, size_t len, struct judgement *j, json_t *
 	int target = judgement_target_parse(line_get_str(o, "target"));
 	int kind = judgement_kind_parse(line_get_str(o, "kind"));
 	int source = judgement_source_parse(line_get_str(o, "source"));
-	int api = line_lookup(judgement_api_names, JA__COUNT, line_get_str(o, "api"));
+	const char *api_s = line_get_str(o, "api");
+	int api = line_lookup(judgement_api_names, JA_OTHER, api_s);
+	if (api < 0 && judgement_api_valid(api_s)) {
+		api = JA_OTHER;
+		j->api_name = api_s;
+	}
 	if (!j->id || !*j->id || target < 0 || kind < 0 || source < 0 || api < 0)
 		goto bad;
 	j->target = target;

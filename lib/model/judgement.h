@@ -45,18 +45,23 @@ enum judgement_source { JS_HUMAN, JS_API, JS_EVALUATOR, JS_SDK, JS_ONLINE, JS__C
  * are known, so that the rollups of a trace and a session find it. */
 enum judgement_target { JT_SPAN, JT_TRACE, JT_SESSION, JT__COUNT };
 
-/* The API it was written through. */
-enum judgement_api { JA_INTAKE, JA_OPIK, JA_SGP, JA_OTLP, JA__COUNT };
+/* The API it was written through: one of the four whose shapes the views below know by name,
+ * or another surface, which names itself (JA_OTHER and api_name: "mcp"), so that a new surface
+ * writes judgements that every API shows without a line of its own here. */
+enum judgement_api { JA_INTAKE, JA_OPIK, JA_SGP, JA_OTLP, JA_OTHER, JA__COUNT };
 
 extern const char *const judgement_kind_names[JK__COUNT + 1];
 extern const char *const judgement_source_names[JS__COUNT + 1];
 extern const char *const judgement_target_names[JT__COUNT + 1];
-extern const char *const judgement_api_names[JA__COUNT + 1];
+extern const char *const judgement_api_names[JA__COUNT + 1]; /* JA_OTHER's is NULL */
 
 /* Limits (docs/limits.md): names and labels, texts, payloads as rendered. */
 #define JUDGEMENT_MAX_NAME 512
 #define JUDGEMENT_MAX_TEXT 65536
 #define JUDGEMENT_MAX_PAYLOAD 65536
+/* Another surface's name for itself: a short word that a line, a filter and a metadata key
+ * carry as they are. */
+#define JUDGEMENT_MAX_API 32
 
 #define JUDGEMENT_NONE INT64_MIN /* an absent time */
 
@@ -74,6 +79,7 @@ struct judgement {
 	json_t *payload;   /* object, or NULL */
 	enum judgement_source source;
 	enum judgement_api api;
+	const char *api_name; /* JA_OTHER: the surface's own name ("mcp"); else NULL */
 	/* The origin API's own word for what it is ("annotation.label", "evaluator",
 	 * "feedback_score", "comment", "rating", "thread" ...), or NULL. */
 	const char *subtype;
@@ -100,6 +106,12 @@ void judgement_render(const struct judgement *j, struct buf *out);
 /* Reads a canonical line back into j: strings point into *root, which the caller releases with
  * json_decref after judgement_clear(j). False when the line is not a canonical judgement. */
 bool judgement_parse(const char *line, size_t len, struct judgement *j, json_t **root);
+
+/* The name of the API j was written through: judgement_api_names' or its api_name. */
+const char *judgement_api_name(const struct judgement *j);
+/* Whether s can name another surface's API (JA_OTHER): 1 to JUDGEMENT_MAX_API lowercase ASCII
+ * letters, digits and '-', a letter first, and none of judgement_api_names. */
+bool judgement_api_valid(const char *s);
 
 /* Enum lookups; -1 for a name that is not a member. */
 int judgement_kind_parse(const char *s);

@@ -325,7 +325,7 @@ static enum status merge_change(void *ctx, struct arena *a, const char *id,
 	}
 	if (egp_assess_owner(cur) == ASSESS_READ_ONLY) {
 		c->how = CH_READ_ONLY;
-		c->api = judgement_api_names[cur->api];
+		c->api = judgement_api_name(cur);
 		return ST_OK;
 	}
 	if (!may_change(c->req, cur)) {

@@ -169,7 +169,7 @@ static json_t *foreign_metadata(const struct judgement *j)
 	if (j->error)
 		json_object_set_new(m, "error", json_string(j->error));
 	json_object_set_new(m, "source", json_string(judgement_source_names[j->source]));
-	json_object_set_new(m, "api", json_string(judgement_api_names[j->api]));
+	json_object_set_new(m, "api", json_string(judgement_api_name(j)));
 	return m;
 }
 
