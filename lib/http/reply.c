@@ -32,6 +32,8 @@ static const char *reason(int code)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 406: /* RFC 9110 section 15.5.7: no type the Accept header allows (the MCP server) */
+		return "Not Acceptable";
 	case 409:
 		return "Conflict";
 	case 413:
