@@ -135,7 +135,7 @@ static const struct mcp_arg trace_args[] = {
      .type = MA_STRING,
      .required = true,
      .max = ID_BYTES,
-     .desc = "The trace."},
+     .desc = "The trace id (a trace_id of search_traces, get_session or get_stats)."},
     {.name = "under_span_id",
      .type = MA_STRING,
      .max = ID_BYTES,
@@ -147,7 +147,11 @@ static const struct mcp_arg trace_args[] = {
 
 static const struct mcp_arg span_args[] = {
     ARG_WS,
-    {.name = "span_id", .type = MA_STRING, .required = true, .max = ID_BYTES, .desc = "The span."},
+    {.name = "span_id",
+     .type = MA_STRING,
+     .required = true,
+     .max = ID_BYTES,
+     .desc = "The span id (a span_id of get_trace)."},
     {.name = "field",
      .type = MA_ENUM,
      .choices = long_fields,
@@ -178,7 +182,7 @@ static const struct mcp_arg session_args[] = {
      .type = MA_STRING,
      .required = true,
      .max = ID_BYTES,
-     .desc = "The session."},
+     .desc = "The session id (a session_id of list_sessions or search_traces)."},
     ARG_FIELD("300"),
     ARG_CURSOR,
     ARG_BUDGET,
@@ -228,7 +232,7 @@ static const struct mcp_arg comment_args[] = {
      .type = MA_STRING,
      .required = true,
      .max = JUDGEMENT_MAX_TEXT,
-     .desc = "The comment."},
+     .desc = "The comment, in plain words."},
 };
 
 #define TOOL(n, t, a, w, f, d)                                                                     \
@@ -245,7 +249,7 @@ const struct mcp_tool mcp_tools[] = {
 	 "session, user, model, a score (score_name with score_min, score_max) and text (words and "
 	 "\"quoted phrases\"). Page with cursor. Then read one with get_trace."),
     TOOL("get_trace", "Get a trace", trace_args, false, mcp_get_trace,
-	 "One trace as a tree of spans, each after its parent (depth 0 at the top), siblings by "
+	 "One trace as the tree of its spans (tree: each span after its parent (depth 0 at the top), siblings by "
 	 "start: kind, name, status, start, duration, model, tokens, cost, error, its scores and "
 	 "comments, and its input and output cut to field_chars (what is cut says how to read the "
 	 "rest). A trace too large for one answer shows its upper levels and every failed span "

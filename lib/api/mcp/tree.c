@@ -446,7 +446,7 @@ static void body(struct tree *t, size_t fc, struct buf *b)
 	struct buf *item = arena_buf(t->c->a);
 	size_t shown = 0, chosen = 0;
 	bool cut = false;
-	buf_adds(b, ",\"spans\":[");
+	buf_adds(b, ",\"tree\":[");
 	for (size_t k = 0; k < t->norder; k++) {
 		const struct node *x = &t->v[t->order[k]];
 		if (!x->shown)
