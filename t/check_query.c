@@ -802,6 +802,84 @@ START_TEST(stats)
 }
 END_TEST
 
+/* The breakdown of the fixture's spans by field f, at most max rows, as text: per row its value
+ * ("-" when absent), spans, errors, roots, p50 and p95 in us; then the other row's. */
+static char *breakdown_text(enum span_field f, size_t max)
+{
+	struct query_breakdown *rows, other;
+	size_t n, values;
+	struct buf b;
+	buf_init(&b);
+	q_init("-started_at", 1, 10, NULL, FILTER_SPANS);
+	ck_assert_int_eq(query_breakdown(&Q, f, max, &rows, &n, &values, &other), ST_OK);
+	for (size_t i = 0; i <= n; i++) {
+		const struct query_breakdown *r = i < n ? &rows[i] : &other;
+		if (i == n && !other.u.spans)
+			break;
+		buf_printf(&b, "%s%s %lld %lld %lld %lld %lld;", i == n ? "other:" : "",
+			   r->value ? r->value : "-", (long long)r->u.spans, (long long)r->u.errors,
+			   (long long)r->roots, (long long)r->dur_p50_us, (long long)r->dur_p95_us);
+	}
+	buf_printf(&b, " values %zu", values);
+	return b.p;
+}
+
+static char *by_model(void)
+{
+	return breakdown_text(SF_MODEL, 10);
+}
+
+START_TEST(breakdown)
+{
+	/* s5's first version (claude) is superseded by its second (gpt-4o): no claude row. The
+	 * spans without a model (s1, s4, s6) and gpt-4o's (s2, s3, s5) tie at 3; the absent value
+	 * sorts first. s6 has no end: p50 and p95 of {1 s, 120 s}; gpt-4o's of {1, 5, 5} s. */
+	char *plain = by_model();
+	ck_assert_str_eq(plain,
+			 "- 3 1 3 1000000 120000000;\"gpt-4o\" 3 1 0 5000000 5000000; values 2");
+	struct query_breakdown *rows, other;
+	size_t n, values;
+	q_init("-started_at", 1, 10, NULL, FILTER_SPANS);
+	ck_assert_int_eq(query_breakdown(&Q, SF_MODEL, 10, &rows, &n, &values, &other), ST_OK);
+	ck_assert_int_eq(rows[1].u.tok[QT_INPUT], 37);
+	ck_assert(fabs(rows[1].u.cost[QC_TOTAL] - 0.37) < 1e-9);
+	ck_assert_int_eq(rows[1].u.llm, 3);
+	/* One row: the rest summed in other, which has no one value. */
+	char *one = breakdown_text(SF_MODEL, 1);
+	ck_assert_str_eq(one, "- 3 1 3 1000000 120000000;other:- 3 1 0 5000000 5000000; values 2");
+	free(one);
+	/* The record's kind and status. */
+	char *kinds = breakdown_text(SF_KIND, 10);
+	ck_assert_str_eq(kinds, "\"LLM\" 3 1 0 5000000 5000000;\"AGENT\" 1 0 1 120000000 120000000;"
+				"\"CHAIN\" 1 1 1 1000000 1000000;\"TOOL\" 1 0 1 -1 -1; values 4");
+	free(kinds);
+	char *statuses = breakdown_text(SF_STATUS, 10);
+	ck_assert_str_eq(
+	    statuses,
+	    "\"success\" 4 0 2 5000000 120000000;\"error\" 2 2 1 1000000 5000000; values 2");
+	free(statuses);
+	/* The same from the lines (no tail columns), and from the days' .tix. */
+	const char *days[] = {"2024-03-01", "2024-03-02"};
+	char *lines = unindexed(days, 2, by_model);
+	ck_assert_str_eq(lines, plain);
+	free(lines);
+	for (int d = 0; d < 2; d++)
+		index_day(days[d]);
+	answers_as(by_model, plain);
+	/* A window and a condition apply; a field no column holds is refused. */
+	struct filter_cond c = {.field = FF_STATUS, .op = FOP_EQ, .enumv = SPST_ERROR};
+	struct filter errors = {.conds = &c, .n = 1};
+	q_init("-started_at", 1, 10, NULL, FILTER_SPANS);
+	Q.f = &errors;
+	ck_assert_int_eq(query_breakdown(&Q, SF_MODEL, 10, &rows, &n, &values, &other), ST_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(rows[0].u.spans + rows[1].u.spans, 2);
+	ck_assert_int_eq(query_breakdown(&Q, SF_INPUT, 10, &rows, &n, &values, &other),
+			 ST_BAD_REQUEST);
+	free(plain);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -825,6 +903,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, visit_and_count);
 	tcase_add_test(t, key_sets);
 	tcase_add_test(t, stats);
+	tcase_add_test(t, breakdown);
 	/* Hundreds of queries on a sealed day, and forked writers: more than the default 4 s
 	 * under a loaded machine or a sanitizer. */
 	TCase *w = tcase_create("index");

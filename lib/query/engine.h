@@ -4,7 +4,7 @@
  *   narrow.c  narrowing by index: the records of a day to visit, the checks on each, the scan
  *   topk.c    top-k selection; page.c the page asked for
  *   htab.c    the hash table of 64-bit keys
- *   spans.c groups.c traces.c sessions.c stats.c: one file per answer (query.h) */
+ *   spans.c groups.c traces.c sessions.c stats.c breakdown.c: one file per answer (query.h) */
 #ifndef SPANDEX_QUERY_ENGINE_H
 #define SPANDEX_QUERY_ENGINE_H
 
@@ -410,6 +410,23 @@ static inline void rollup_add(struct query_rollup *u, const struct idx_rec *r)
 	u->errors += r->status == SPST_ERROR;
 	u->llm += r->kind == KIND_LLM;
 	u->tools += r->kind == KIND_TOOL;
+}
+
+/* Adds the sums of from to to. */
+static inline void rollup_merge(struct query_rollup *to, const struct query_rollup *from)
+{
+	for (int i = 0; i < 4; i++) {
+		to->tok[i] += from->tok[i];
+		to->has_tok[i] |= from->has_tok[i];
+	}
+	for (int i = 0; i < 3; i++) {
+		to->cost[i] += from->cost[i];
+		to->has_cost[i] |= from->has_cost[i];
+	}
+	to->spans += from->spans;
+	to->errors += from->errors;
+	to->llm += from->llm;
+	to->tools += from->tools;
 }
 
 /* What a visit of the spans of some traces does with each: add it to the trace's slot. */

@@ -15,10 +15,9 @@
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 
-/* Column k's value of record ri of s: the .tix's for a record it covers, else the tail's;
- * DAYINDEX_UNKNOWN when neither has one. Records are mostly asked for in storage order, so the
- * tail's run is the last one found or the next; else it is looked for by bisection. */
-static uint64_t col_at(struct scan_day *s, int k, size_t ri)
+/* Records are mostly asked for in storage order, so the tail's run is the last one found or the
+ * next; else it is looked for by bisection. */
+uint64_t narrow_col(struct scan_day *s, int k, size_t ri)
 {
 	const uint64_t *col;
 	if (db_dayindex(s) && ri < s->tcovered)
@@ -52,7 +51,7 @@ static uint64_t col_at(struct scan_day *s, int k, size_t ri)
  * none, -1 the line must tell (no index, or a line the index could not read). */
 static int col_says(const struct linechk *k, struct scan_day *s, size_t ri)
 {
-	uint64_t v = k->col < 0 ? DAYINDEX_UNKNOWN : col_at(s, k->col, ri);
+	uint64_t v = k->col < 0 ? DAYINDEX_UNKNOWN : narrow_col(s, k->col, ri);
 	if (v == DAYINDEX_UNKNOWN)
 		return -1;
 	if ((k->empty || k->absent) && v == DAYINDEX_ABSENT)

@@ -36,6 +36,9 @@ static inline const struct idx_rec *visit_ahead(const struct visit *v, const str
 	return &s->sh.recs[k + QUERY_PREFETCH < v->n ? v->list[k + QUERY_PREFETCH] : 0];
 }
 
+/* Column k's value of record ri of s: the .tix's for a record it covers, else the tail's;
+ * DAYINDEX_UNKNOWN when neither has one. */
+uint64_t narrow_col(struct scan_day *s, int k, size_t ri);
 bool narrow_line(const struct rec_filter *c, struct scan_day *s, size_t ri);
 bool narrow_extra(const struct scan *db, struct scan_day *s, size_t ri);
 bool narrow_countable(struct arena *a, const struct query *q, const struct rec_filter *c,

@@ -333,4 +333,26 @@ struct query_stats {
 enum status query_stats(struct query *q, int64_t from_us, int64_t to_us, int64_t bucket_us,
 			struct query_stats *out);
 
+/* Activity by the value of one field (the MCP server's stats by model, name, kind or status):
+ * the spans q's conditions match (its page aside), a row per distinct value of field f, each
+ * with the rollup of its spans, how many of them are roots, and the p50 and p95 of the
+ * durations of those with an end; most spans first (ties by the value's text), at most max
+ * rows into *rows (q->a), *n of them, every value's spans summed in *other when there are more
+ * (other->u.spans 0: none). f is a field the index holds: kind or status (the record's), or
+ * one with a column of the day's index (lib/model/fields.h: model, name, provider, ...);
+ * ST_BAD_REQUEST for any other. From the index records and columns: a value's text is read off
+ * one line of its spans, and a span's line only where no column covers its record. Past
+ * QUERY_BREAKDOWN_MAX_VALUES distinct values (a name that holds an id), a span of a new value
+ * counts in *other alone. */
+#define QUERY_BREAKDOWN_MAX_VALUES 10000
+struct query_breakdown {
+	const char *value; /* the value's JSON literal as a line holds it; NULL: the field absent */
+	struct query_rollup u;
+	int64_t roots;
+	int64_t dur_p50_us, dur_p95_us; /* -1 when none of its spans has an end */
+};
+enum status query_breakdown(struct query *q, enum span_field f, size_t max,
+			    struct query_breakdown **rows, size_t *n, size_t *values,
+			    struct query_breakdown *other);
+
 #endif

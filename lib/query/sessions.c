@@ -46,18 +46,7 @@ static void acc_add(struct sess_acc *a, const struct idx_rec *r)
 
 static void acc_merge(struct sess_acc *to, const struct sess_acc *from)
 {
-	for (int i = 0; i < 4; i++) {
-		to->u.tok[i] += from->u.tok[i];
-		to->u.has_tok[i] |= from->u.has_tok[i];
-	}
-	for (int i = 0; i < 3; i++) {
-		to->u.cost[i] += from->u.cost[i];
-		to->u.has_cost[i] |= from->u.has_cost[i];
-	}
-	to->u.spans += from->u.spans;
-	to->u.errors += from->u.errors;
-	to->u.llm += from->u.llm;
-	to->u.tools += from->u.tools;
+	rollup_merge(&to->u, &from->u);
 	if (from->started < to->started)
 		to->started = from->started;
 	if (from->ended > to->ended)
