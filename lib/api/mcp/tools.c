@@ -249,7 +249,8 @@ const struct mcp_tool mcp_tools[] = {
 	 "session, user, model, a score (score_name with score_min, score_max) and text (words and "
 	 "\"quoted phrases\"). Page with cursor. Then read one with get_trace."),
     TOOL("get_trace", "Get a trace", trace_args, false, mcp_get_trace,
-	 "One trace as the tree of its spans (tree: each span after its parent (depth 0 at the top), siblings by "
+	 "One trace as the tree of its spans (tree: each span after its parent (depth 0 at the "
+	 "top), siblings by "
 	 "start: kind, name, status, start, duration, model, tokens, cost, error, its scores and "
 	 "comments, and its input and output cut to field_chars (what is cut says how to read the "
 	 "rest). A trace too large for one answer shows its upper levels and every failed span "
