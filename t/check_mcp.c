@@ -481,6 +481,16 @@ START_TEST(test_cgi_tool_errors)
 		      "{\"name\":\"search_traces\",\"arguments\":{}}}");
 	ck_assert_ptr_nonnull(strstr(r.body, "\"total\\\":0"));
 	ck_assert_ptr_nonnull(strstr(r.body, "\"isError\":false}"));
+	/* A connection's X-Workspace is its calls' default, and the only workspace they name. */
+	setenv("HTTP_X_WORKSPACE", "team-a", 1);
+	r = post_json("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":"
+		      "{\"name\":\"get_trace\",\"arguments\":{\"trace_id\":\"t\"}}}");
+	ck_assert_ptr_nonnull(strstr(r.body, "No trace 't' in workspace 'team-a'"));
+	r = post_json("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":"
+		      "{\"name\":\"get_trace\",\"arguments\":{\"trace_id\":\"t\","
+		      "\"workspace\":\"team-b\"}}}");
+	ck_assert_ptr_nonnull(strstr(r.body, "This connection is for workspace 'team-a'"));
+	unsetenv("HTTP_X_WORKSPACE");
 }
 END_TEST
 

@@ -81,6 +81,8 @@ function probes(key) {
 		sessions: ['GET', `${WS_PREFIX}/${TEAM}/sessions/doc-s`, nemo, undefined, 200],
 		opik: ['GET', '/api/v1/private/spans?project_name=Default%20Project', { authorization: key, 'Comet-Workspace': TEAM }, undefined, 200],
 		egp: ['GET', '/v5/spans/doc-live', { 'x-api-key': key, 'x-selected-account-id': TEAM }, undefined, 200],
+		mcp: ['POST', '/mcp', { ...nemo, Accept: 'application/json, text/event-stream' },
+			{ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_span', arguments: { workspace: TEAM, span_id: 'doc-live' } } }, 200],
 	};
 }
 

@@ -119,22 +119,35 @@ static void tool_result(struct buf *r, const char *text, size_t n, bool error)
 	buf_printf(r, "}],\"isError\":%s}", error ? "true" : "false");
 }
 
-/* The workspace of call c (its argument, else the key's own, else "default") and whether the
- * caller's key may use the tool on it: false with the reason in c->err. */
+/* The workspace of call c: its argument, else the X-Workspace header's, else the key's own,
+ * else "default"; and whether the caller's key may use the tool on it: false with the reason in
+ * c->err. A connection that names its workspace in X-Workspace (docs/scaling.md's front places
+ * a request by it) keeps to it: a call naming another would reach a host without its data. */
 static bool call_allowed(struct mcp_call *c)
 {
 	struct http_req *req = c->req;
 	struct auth_grant g;
 	struct err e = {0};
-	const char *key = http_key_bearer.get(req);
-	enum status st = auth_resolve(req->store.root, http_env(req, "SPANDEX_TOKEN"), key, &g, &e);
+	const char *hdr = http_header(req, "X-Workspace");
+	enum status st = auth_resolve(req->store.root, http_env(req, "SPANDEX_TOKEN"),
+				      http_key_bearer.get(req), &g, &e);
 	if (st != ST_OK) {
 		mcp_fail(c, st, "%s", err_text(&e));
 		return false;
 	}
+	if (hdr && !*hdr)
+		hdr = NULL;
 	c->ws = mcp_str(c, "workspace");
+	if (c->ws && hdr && strcmp(c->ws, hdr)) {
+		mcp_fail(c, ST_BAD_REQUEST,
+			 "This connection is for workspace '%.64s' (its X-Workspace header): leave "
+			 "workspace out, or connect with the header of '%.64s'.",
+			 hdr, c->ws);
+		return false;
+	}
 	if (!c->ws)
-		c->ws = !g.open && strcmp(g.workspace, AUTH_ALL_WORKSPACES)
+		c->ws = hdr ? hdr
+			: !g.open && strcmp(g.workspace, AUTH_ALL_WORKSPACES)
 			    ? arena_strdup(c->a, g.workspace)
 			    : "default";
 	if (!workspace_valid(c->ws)) {

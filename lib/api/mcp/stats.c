@@ -124,9 +124,12 @@ static void put_totals(struct mcp_call *c, struct buf *b, const struct query_sta
 	mcp_put_rollup(b, &s->total);
 	put_rate(b, &s->total);
 	put_latency(b, "trace_latency_ms", s->dur_p50_us, s->dur_p95_us);
+	/* The trend: the buckets that hold spans (the others are the gaps between them). */
 	buf_adds(b, "},\"buckets\":[");
-	for (size_t i = 0; i < s->n; i++) {
-		buf_adds(b, i ? ",{" : "{");
+	for (size_t i = 0, k = 0; i < s->n; i++) {
+		if (!s->buckets[i].u.spans)
+			continue;
+		buf_adds(b, k++ ? ",{" : "{");
 		mcp_put_time(b, "from", s->buckets[i].t0_us);
 		mcp_put_int(b, "traces", s->buckets[i].traces);
 		mcp_put_rollup(b, &s->buckets[i].u);
@@ -161,7 +164,11 @@ enum status mcp_get_stats(struct mcp_call *c)
 	if ((v = mcp_str(c, "model")))
 		mcp_cond_eq(c, &f, FF_MODEL, v);
 	q.f = &f;
-	st = query_stats(&q, from, to, (to - from) / STATS_BUCKETS + 1, &s);
+	/* STATS_BUCKETS buckets of whole minutes: a day's are two hours each */
+	int64_t bucket = ((to - from) / STATS_BUCKETS / 60000000 + 1) * 60000000;
+	if ((to - from) % (STATS_BUCKETS * 60000000LL) == 0)
+		bucket = (to - from) / STATS_BUCKETS;
+	st = query_stats(&q, from, to, bucket, &s);
 	if (st != ST_OK)
 		return mcp_query_fail(c, &q, st);
 	struct buf *b = c->out;
@@ -169,6 +176,7 @@ enum status mcp_get_stats(struct mcp_call *c)
 	mcp_put_str(b, "workspace", c->ws);
 	mcp_put_time(b, "from", from);
 	mcp_put_time(b, "to", to);
+	mcp_put_int(b, "bucket_minutes", bucket / 60000000);
 	put_totals(c, b, &s);
 	if (by) {
 		/* the groups' spans: the window's, and f's conditions */

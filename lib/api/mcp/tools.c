@@ -244,8 +244,9 @@ const struct mcp_tool mcp_tools[] = {
     TOOL("search_traces", "Search traces", search_args, false, mcp_search_traces,
 	 "Find traces (one agent run or request each: a root span and every span under it) of a "
 	 "workspace, newest first unless order says otherwise. Each row: trace id, name, start, "
-	 "duration, status, span and error counts, tokens, cost, session, and the start of its "
-	 "input and output. Narrow by a time window (last, or from and to), status, name, "
+	 "duration, status, span and error counts, tokens, cost, session, and a preview of its "
+	 "input and output (of a chat, its last user message and its answer). Narrow by a time "
+	 "window (last, or from and to), status, name, "
 	 "session, user, model, a score (score_name with score_min, score_max) and text (words and "
 	 "\"quoted phrases\"). Page with cursor. Then read one with get_trace."),
     TOOL("get_trace", "Get a trace", trace_args, false, mcp_get_trace,
@@ -265,8 +266,8 @@ const struct mcp_tool mcp_tools[] = {
 	 "Sessions (conversations, threads: the traces that share a session id), the most "
 	 "recently active first, among those with a trace in the window (default the last 7 "
 	 "days): session id, traces, first and last activity, status, errors, tokens, cost, user, "
-	 "and the start of its first input. Filter by user_id; page with cursor. Sessions that "
-	 "only stand for one trace sent without one are left out."),
+	 "and its first input in brief (of a chat, the user's message). Filter by user_id; page "
+	 "with cursor. Sessions that only stand for one trace sent without one are left out."),
     TOOL("get_session", "Get a session", session_args, false, mcp_get_session,
 	 "One session as a conversation: its totals (traces, spans, errors, tokens, cost, start, "
 	 "end, status), its scores and comments, and its turns (its traces, oldest first), each "

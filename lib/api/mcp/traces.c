@@ -12,7 +12,8 @@
 #include "lib/query/judgements.h"
 #include "lib/query/search.h"
 
-/* Characters of a row's input and output: enough to tell one run from another. */
+/* Characters of a row's input and output previews (of a chat, its last user message and its
+ * answer): enough to tell one run from another. */
 #define PREVIEW_CHARS 200
 
 /* ---- the trace ids of the spans a condition finds ---- */
@@ -225,8 +226,12 @@ static void row(struct mcp_call *c, const struct query_trace *t, struct buf *b)
 	buf_addc(b, '{');
 	mcp_put_trace(c, b, t, &m);
 	mcp_put_str(b, "session_id", session);
-	mcp_put_cut(b, "input", mcp_line_str(c->a, &m, SF_INPUT), PREVIEW_CHARS, NULL);
-	mcp_put_cut(b, "output", mcp_line_str(c->a, &m, SF_OUTPUT), PREVIEW_CHARS, NULL);
+	bool picked;
+	const char *in = mcp_line_str(c->a, &m, SF_INPUT), *out = mcp_line_str(c->a, &m, SF_OUTPUT);
+	mcp_put_cut(b, "input_preview", mcp_turn_text(c->a, in, true, &picked), PREVIEW_CHARS,
+		    NULL);
+	mcp_put_cut(b, "output_preview", mcp_turn_text(c->a, out, false, &picked), PREVIEW_CHARS,
+		    NULL);
 	buf_addc(b, '}');
 }
 
