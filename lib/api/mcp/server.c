@@ -15,6 +15,12 @@
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 
+/* The version serverInfo gives: configure's (AC_INIT); a build without it (t/fuzz/run's) says
+ * so. */
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
 /* An HTTP error whose body is the JSON-RPC error (no id unless one was read). */
 static enum status reply_error(struct http_req *req, int http, const json_t *id, int code,
 			       const char *msg)
