@@ -200,8 +200,11 @@ enum status mcp_list_sessions(struct mcp_call *c)
 	buf_adds(b, ",\"sessions\":[");
 	size_t k = from;
 	for (; k < n && k < from + limit; k++) {
+		struct arena_mark mark = arena_mark(c->a); /* a row's lookups: its own */
 		item->len = 0;
-		if ((st = session_row(c, &s.v[k], item)) != ST_OK)
+		st = session_row(c, &s.v[k], item);
+		arena_release(c->a, mark);
+		if (st != ST_OK)
 			goto out;
 		if (!mcp_fits(c, b, TAIL_BYTES, item, k == from))
 			break;
@@ -320,8 +323,10 @@ enum status mcp_get_session(struct mcp_call *c)
 	size_t k = 0;
 	const char *last = NULL;
 	for (; k < t.n; k++) {
+		struct arena_mark mark = arena_mark(c->a); /* a turn's parsed texts: its own */
 		item->len = 0;
 		turn(c, &t.rows[k], fc, item);
+		arena_release(c->a, mark);
 		if (!mcp_fits(c, b, TAIL_BYTES, item, !k))
 			break;
 		struct mcp_line m;

@@ -267,8 +267,10 @@ enum status mcp_search_traces(struct mcp_call *c)
 	size_t shown = 0;
 	const char *last = NULL;
 	for (; shown < t.n; shown++) {
+		struct arena_mark mark = arena_mark(c->a); /* a row's parsed texts: its own */
 		item->len = 0;
 		row(c, &t.rows[shown], item);
+		arena_release(c->a, mark);
 		if (!mcp_fits(c, b, TAIL_BYTES, item, !shown))
 			break;
 		struct mcp_line m;

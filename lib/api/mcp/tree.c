@@ -454,8 +454,11 @@ static void body(struct tree *t, size_t fc, struct buf *b)
 		chosen++;
 		if (cut)
 			continue;
+		/* a span read whole is the arena's only while its entry is written */
+		struct arena_mark mark = arena_mark(t->c->a);
 		item->len = 0;
 		put_node(t, x, fc, item);
+		arena_release(t->c->a, mark);
 		if (!(cut = !mcp_fits(t->c, b, TAIL_BYTES, item, !shown)))
 			shown++;
 	}
