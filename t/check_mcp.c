@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lib/api/mcp/rpc.h"
 #include "lib/api/mcp/tool.h"
 #include "lib/base/arena.h"
 #include "lib/json/jsonx.h"
+#include "lib/store/store.h"
 #include "t/check_http_fixture.h"
 
 /* ---- messages ---- */
@@ -494,6 +496,43 @@ START_TEST(test_cgi_tool_errors)
 }
 END_TEST
 
+/* A store failure names no file of the data directory in a tool's answer (issue 55, item 8):
+ * a workspace whose judgements/ is a file takes no score, and the agent is told so in words
+ * (server.c logs any reason that would name one, and answers without it). */
+START_TEST(test_cgi_no_path)
+{
+	const char *data = getenv("SPANDEX_DATA");
+	struct store st;
+	struct span s;
+	struct err e = {0};
+	char p[256];
+	span_init(&s);
+	s.span_id = "s1";
+	s.trace_id = "t1";
+	s.session_id = "t1";
+	s.workspace = "ws1";
+	s.source = "check";
+	s.kind = KIND_LLM;
+	s.status = SPST_SUCCESS;
+	s.started_at = 1700000000000000LL;
+	store_init(&st, data, false);
+	ck_assert_int_eq(store_append(&st, "ws1", &s, 1, &e), ST_OK);
+	snprintf(p, sizeof p, "%s/ws1/judgements", data);
+	FILE *f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	struct resp r = post_json("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
+				  "\"params\":{\"name\":\"add_score\",\"arguments\":{\"workspace\":"
+				  "\"ws1\",\"span_id\":\"s1\",\"name\":\"q\",\"value\":1}}}");
+	ck_assert_ptr_nonnull(strstr(r.body, "\"isError\":true}"));
+	ck_assert_msg(!strstr(r.body, data), "%s", r.body);
+	unlink(p);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf %s/ws1", data);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("mcp");
@@ -519,6 +558,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_cgi_initialize);
 	tcase_add_test(tc, test_cgi_transport);
 	tcase_add_test(tc, test_cgi_tool_errors);
+	tcase_add_test(tc, test_cgi_no_path);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -210,10 +210,20 @@ static bool tools_call(struct http_req *req, const struct mcp_msg *m, struct buf
 			      "The answer does not fit max_bytes=%zu (its ids and names alone are "
 			      "longer): raise max_bytes.",
 			      c.budget);
-	if (st != ST_OK)
-		tool_result(r, c.err.msg[0] ? c.err.msg : status_message(st),
-			    strlen(c.err.msg[0] ? c.err.msg : status_message(st)), true);
-	else
+	if (st != ST_OK) {
+		const char *why = c.err.msg[0] ? c.err.msg : status_message(st);
+		/* No answer names a file of the data directory (issue 55, item 8): such a
+		 * reason of the store's goes to the programs' log, the agent gets the gist. */
+		if (req->store.root && req->store.root[0] == '/' && strstr(why, req->store.root)) {
+			struct err e = {st, ""};
+			snprintf(e.msg, sizeof e.msg, "%s", why);
+			http_fail_logged(req, &e,
+					 "The store could not answer (the programs' log "
+					 "says why); try again in a moment.");
+			why = req->err.msg;
+		}
+		tool_result(r, why, strlen(why), true);
+	} else
 		tool_result(r, c.out->p ? c.out->p : "", c.out->len, false);
 	return true;
 }
