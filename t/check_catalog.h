@@ -17,8 +17,15 @@ void setup(void);
 void teardown(void);
 /* v as compact JSON with sorted keys ("" when NULL), in a static buffer. */
 const char *dump(json_t *v);
+/* A rendered line as JSON, raw_attributes parsed (the caller releases it). */
+json_t *line_json(const char *line);
 /* The table's cases: each row and key through the OTLP mapping, and docs/attributes.md's block. */
 TCase *table_tcase(void);
 void readme_tcase_add(TCase *tc);
+/* s (a span as the OTLP mapping made it) sent on by catalog_out and read back by the OTLP
+ * mapping renders to the same line (check_catalog_out.c). */
+void out_roundtrip(const struct span *s);
+/* Spans of the other APIs sent on (check_catalog_out.c). */
+void out_tcase_add(TCase *tc);
 
 #endif

@@ -36,3 +36,14 @@ const char *dump(json_t *v)
 	free(t);
 	return out;
 }
+
+json_t *line_json(const char *line)
+{
+	json_t *v = json_loads(line, 0, NULL), *raw;
+	ck_assert_ptr_nonnull(v);
+	raw = json_object_get(v, "raw_attributes");
+	if (json_is_string(raw))
+		json_object_set_new(v, "raw_attributes",
+				    json_loads(json_string_value(raw), 0, NULL));
+	return v;
+}
