@@ -14,8 +14,10 @@
 struct opts {
 	const char *pos[2]; /* DATA, and DEST or DATA for backup and restore */
 	char **files;	    /* import: the FILE arguments */
-	size_t npos, nfiles;
+	char **filters;	    /* export: each --filter */
+	size_t npos, nfiles, nfilters;
 	const char *workspace, *archive, *from, *to, *out, *days, *older_than, *prices;
+	const char *format, *search;
 	bool force, wait, verbose, progress, no_progress, keep_revoked;
 };
 

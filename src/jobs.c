@@ -1,5 +1,6 @@
 /* jobs: the commands cron runs over a data directory (seal, retain, backup, restore, export,
- * import), split from src/spandex.c (issue 32); their logic is in lib/store/ops.c. */
+ * import), split from src/spandex.c (issue 32); their logic is in lib/store/ops.c. Export is
+ * src/export.c's. */
 #include "src/cli.h"
 
 #include <errno.h>
@@ -390,74 +391,6 @@ int cmd_restore(const char *cmd, struct opts *o)
 		       st.root);
 	ops_restored_free(&r);
 	return rc;
-}
-
-/* --from/--to: RFC 3339, or a date (midnight UTC). */
-static bool parse_time_opt(const char *name, const char *v, int64_t *us)
-{
-	if (time_parse(v, false, us))
-		return true;
-	fprintf(stderr, "spandex: %s wants an RFC 3339 time or YYYY-MM-DD, not '%s'\n", name, v);
-	return false;
-}
-
-int cmd_export(const char *cmd, struct opts *o)
-{
-	(void)cmd;
-	struct err e = {ST_OK, ""};
-	char tmp[PATH_MAX];
-	int64_t from = INT64_MIN / 2, to = INT64_MAX / 2;
-	if ((o->from && !parse_time_opt("--from", o->from, &from)) ||
-	    (o->to && !parse_time_opt("--to", o->to, &to)))
-		return 2;
-	if (from >= to) { /* an empty window is a mistake, not an empty export */
-		fprintf(stderr, "spandex: export: --from (%s) must be before --to (%s)\n", o->from,
-			o->to);
-		return 2;
-	}
-	struct store st;
-	store_init(&st, o->pos[0], true);
-	char **ws;
-	size_t nws;
-	if (cli_workspaces(&st, o->workspace, &ws, &nws) < 0)
-		return 1;
-	cli_free_names(ws, nws);
-	/* A file appears whole or not at all: written aside, renamed when complete. What is not
-	 * a regular file (a device, a FIFO: --out /dev/stdout) is written in place: renamed over,
-	 * /dev/full became a file. */
-	int fd = STDOUT_FILENO;
-	struct stat sb;
-	bool aside = o->out && !(stat(o->out, &sb) == 0 && !S_ISREG(sb.st_mode));
-	if (o->out && !aside &&
-	    (fd = open(o->out, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY)) < 0) {
-		fprintf(stderr, "spandex: export: %s: %s\n", o->out, strerror(errno));
-		return 1;
-	}
-	if (aside) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp", o->out);
-		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
-			fprintf(stderr, "spandex: export: %s: %s\n", tmp, strerror(errno));
-			return 1;
-		}
-	}
-	size_t count = 0;
-	enum status rc = ops_export(&st, o->workspace, from, to, fd, &count, &e);
-	if (aside) {
-		if (rc == ST_OK && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, o->out) < 0))
-			rc = err_set(&e, ST_UNAVAILABLE, "%s: %s", o->out, strerror(errno));
-		if (rc != ST_OK) {
-			close(fd);
-			unlink(tmp);
-		}
-	} else if (o->out && close(fd) < 0 && rc == ST_OK)
-		rc = err_set(&e, ST_UNAVAILABLE, "%s: %s", o->out, strerror(errno));
-	if (rc != ST_OK) {
-		fprintf(stderr, "spandex: export: %s\n", err_text(&e));
-		return 1;
-	}
-	if (o->verbose)
-		fprintf(stderr, "export: %zu spans\n", count);
-	return 0;
 }
 
 #define IMPORT_MAX_REPORTS 100 /* bad lines printed; the count covers them all */

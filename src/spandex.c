@@ -36,8 +36,9 @@ static const char usage[] =
     "                                  remove (or move to DIR) the days older than N days\n"
     "       spandex backup DATA DEST         consistent, incremental snapshot in DEST/<time>/\n"
     "       spandex restore BACKUP DATA [--force]   put a backup back, then verify it\n"
-    "       spandex export DATA --workspace W [--from T] [--to T] [--out FILE]\n"
-    "                                  the live spans as JSONL (T: RFC 3339 or YYYY-MM-DD)\n"
+    "       spandex export DATA --workspace W [--format jsonl|otlp-json|csv] [--from T] [--to T]\n"
+    "                      [--filter FIELD=VALUE]... [--search TEXT] [--out FILE]\n"
+    "                                  the live spans (T: RFC 3339 or YYYY-MM-DD)\n"
     "       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
     "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
     "       spandex help [COMMAND] | COMMAND --help | --version\n"
@@ -63,6 +64,9 @@ enum {
 	O_PROGRESS = 1 << 10,
 	O_PRICES = 1 << 11,
 	O_KEEP_REVOKED = 1 << 12,
+	O_FORMAT = 1 << 13,
+	O_FILTER = 1 << 14,
+	O_SEARCH = 1 << 15,
 };
 
 static const struct {
@@ -70,21 +74,25 @@ static const struct {
 	unsigned bit;
 	bool flag;  /* no value: sets a bool */
 	size_t off; /* where it goes in struct opts */
+	bool many;  /* may be given again: each value appended (export's --filter) */
 } options[] = {
-    {"--workspace", O_WORKSPACE, false, offsetof(struct opts, workspace)},
-    {"--days", O_DAYS, false, offsetof(struct opts, days)},
-    {"--archive", O_ARCHIVE, false, offsetof(struct opts, archive)},
-    {"--from", O_FROM, false, offsetof(struct opts, from)},
-    {"--to", O_TO, false, offsetof(struct opts, to)},
-    {"--out", O_OUT, false, offsetof(struct opts, out)},
-    {"--force", O_FORCE, true, offsetof(struct opts, force)},
-    {"--wait", O_WAIT, true, offsetof(struct opts, wait)},
-    {"--verbose", O_VERBOSE, true, offsetof(struct opts, verbose)},
-    {"--older-than", O_OLDER_THAN, false, offsetof(struct opts, older_than)},
-    {"--progress", O_PROGRESS, true, offsetof(struct opts, progress)},
-    {"--no-progress", O_PROGRESS, true, offsetof(struct opts, no_progress)},
-    {"--prices", O_PRICES, false, offsetof(struct opts, prices)},
-    {"--keep-revoked", O_KEEP_REVOKED, true, offsetof(struct opts, keep_revoked)},
+    {"--workspace", O_WORKSPACE, false, offsetof(struct opts, workspace), false},
+    {"--days", O_DAYS, false, offsetof(struct opts, days), false},
+    {"--archive", O_ARCHIVE, false, offsetof(struct opts, archive), false},
+    {"--from", O_FROM, false, offsetof(struct opts, from), false},
+    {"--to", O_TO, false, offsetof(struct opts, to), false},
+    {"--out", O_OUT, false, offsetof(struct opts, out), false},
+    {"--force", O_FORCE, true, offsetof(struct opts, force), false},
+    {"--wait", O_WAIT, true, offsetof(struct opts, wait), false},
+    {"--verbose", O_VERBOSE, true, offsetof(struct opts, verbose), false},
+    {"--older-than", O_OLDER_THAN, false, offsetof(struct opts, older_than), false},
+    {"--progress", O_PROGRESS, true, offsetof(struct opts, progress), false},
+    {"--no-progress", O_PROGRESS, true, offsetof(struct opts, no_progress), false},
+    {"--prices", O_PRICES, false, offsetof(struct opts, prices), false},
+    {"--keep-revoked", O_KEEP_REVOKED, true, offsetof(struct opts, keep_revoked), false},
+    {"--format", O_FORMAT, false, offsetof(struct opts, format), false},
+    {"--filter", O_FILTER, false, offsetof(struct opts, filters), true},
+    {"--search", O_SEARCH, false, offsetof(struct opts, search), false},
 };
 
 #define ADMIN (O_WAIT | O_VERBOSE)
@@ -156,10 +164,20 @@ static const struct command {
      "was taken: restore lists them, and --keep-revoked keeps them revoked.\n",
      false},
     /* Read-only: exports may overlap each other and any job. */
-    {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE, O_WORKSPACE, -1, cmd_export,
-     "usage: spandex export DATA --workspace W [--from T] [--to T] [--out FILE] [--verbose]\n"
-     "The live spans of W that start at or after --from and before --to as JSONL (T: RFC\n"
-     "3339 or YYYY-MM-DD, midnight UTC), to stdout or FILE; --from must be before --to.\n",
+    {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE | O_FORMAT | O_FILTER | O_SEARCH,
+     O_WORKSPACE, -1, cmd_export,
+     "usage: spandex export DATA --workspace W [--format jsonl|otlp-json|csv] [--from T] [--to T]\n"
+     "                      [--filter FIELD=VALUE]... [--search TEXT] [--out FILE] [--verbose]\n"
+     "The live spans of W that start at or after --from and before --to (T: RFC 3339 or\n"
+     "YYYY-MM-DD, midnight UTC), to stdout or FILE; --from must be before --to.\n"
+     "--format    jsonl (default): the stored lines, the body of GET .../spans/{id};\n"
+     "            otlp-json: {\"resourceSpans\": [...]}, for any OpenTelemetry tool;\n"
+     "            csv: a header row, then a row per span, a column per field of the line.\n"
+     "--filter    a span field equal to a value, as the list APIs' filter= takes it\n"
+     "            (status=error, model=gpt-4o, session_id=S, trace_id=T, kind=LLM ...); again\n"
+     "            for more, all must hold.\n"
+     "--search    words and \"quoted phrases\" in the name, input or output, as search= takes "
+     "them.\n",
      false},
     {"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import,
      "usage: spandex import DATA --workspace W FILE... [--wait] [--verbose]\n"
@@ -184,6 +202,7 @@ static int parse(const struct command *c, int argc, char **argv, struct opts *o)
 	unsigned seen = 0;
 	memset(o, 0, sizeof(*o));
 	o->files = xmalloc((size_t)argc * sizeof(*o->files));
+	o->filters = xmalloc((size_t)argc * sizeof(*o->filters));
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(c->help, stdout);
@@ -208,6 +227,8 @@ static int parse(const struct command *c, int argc, char **argv, struct opts *o)
 		char *field = (char *)o + options[k].off;
 		if (options[k].flag)
 			*(bool *)field = true;
+		else if (options[k].many && i + 1 < argc)
+			o->filters[o->nfilters++] = argv[++i];
 		else if (i + 1 < argc)
 			*(const char **)field = argv[++i];
 		else
@@ -308,5 +329,6 @@ int main(int argc, char **argv)
 	}
 out:
 	free(o.files);
+	free(o.filters);
 	return rc;
 }

@@ -208,6 +208,11 @@ const char *http_param(struct http_req *req, const char *key);
  * '/' (sessions "user/42") or a line break in it stays one segment of one header line. */
 const char *http_location(struct http_req *req, const char *prefix, const char *id);
 
+/* Server-side problems go to FCGI_STDERR (the web server's error log) or stderr: what a
+ * handler can no longer say in its reply (a streamed one under way). req may be NULL (outside
+ * a request). */
+void http_log(struct http_req *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Records the reason of a failure for the loop's error reply and returns st. */
 enum status http_fail(struct http_req *req, enum status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -241,8 +246,10 @@ void http_reply_json(struct http_req *req, int code, const char *body, size_t le
 /* Extra header lines (each ending in CRLF) with the reply. */
 void http_reply_with(struct http_req *req, int code, const char *ctype, const char *headers,
 		     const char *body, size_t len);
-/* A streamed reply of unknown length: the head now, then any number of writes. */
+/* A streamed reply of unknown length: the head now, then any number of writes. headers: extra
+ * header lines (each ending in CRLF), or NULL. */
 void http_stream_open(struct http_req *req, int code, const char *ctype);
+void http_stream_open_with(struct http_req *req, int code, const char *ctype, const char *headers);
 void http_stream_write(struct http_req *req, const char *p, size_t n);
 /* Writes b and empties it once it holds HTTP_STREAM_CHUNK bytes, or at once with all: a page
  * built an item at a time goes out in pieces, never whole. */

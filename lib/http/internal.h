@@ -25,9 +25,6 @@ size_t http_body_read(struct http_req *req, char *p, size_t n);
 void http_out_write(struct http_req *req, const char *p, size_t n);
 /* head[0..hn) then p[0..n): one FastCGI record where they fit, as http_out_write. */
 void http_out_write2(struct http_req *req, const char *head, size_t hn, const char *p, size_t n);
-/* Server-side problems go to FCGI_STDERR (the web server's error log) or stderr. req may be
- * NULL (outside a request). */
-void http_log(struct http_req *req, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* True for the methods whose requests carry a body (RFC 9110 section 9.3). */
 bool http_method_has_body(const char *m);
 /* Plain CGI only: reads and drops what is left of the body, so the web server is never left

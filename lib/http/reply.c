@@ -107,7 +107,12 @@ void http_reply_json(struct http_req *req, int code, const char *body, size_t le
 
 void http_stream_open(struct http_req *req, int code, const char *ctype)
 {
-	struct buf *head = reply_head(req, code, ctype, NULL, -1);
+	http_stream_open_with(req, code, ctype, NULL);
+}
+
+void http_stream_open_with(struct http_req *req, int code, const char *ctype, const char *headers)
+{
+	struct buf *head = reply_head(req, code, ctype, headers, -1);
 	if (head)
 		http_out_write(req, head->p, head->len);
 	req->streaming = head && has_body(req, code);

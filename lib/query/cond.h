@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "lib/base/arena.h"
+#include "lib/base/status.h"
 #include "lib/model/fields.h"
 
 /* The fields a condition can name. First one per span field the table marks cond, in the line's
@@ -54,6 +56,15 @@ struct filter {
 	json_t *echo; /* the filter tree echoed in responses; NULL when no filter was sent */
 	bool nothing; /* a condition that no span listed meets was given (its surface settled it) */
 };
+
+/* The condition of the span field or evaluation_context member named name (cond_field_names;
+ * not the FF_SPAN_ID ... that follow them), or -1. */
+int cond_field(const char *name);
+/* c (cleared first) becomes field ff equal to value, a string in a: for kind and status, the
+ * enum value it names; ST_BAD_REQUEST, with "Filter field 'NAME' must be one of: ..." in e,
+ * when it names none. Every surface's equality and `spandex export --filter` come here. */
+enum status cond_eq(struct arena *a, struct filter_cond *c, enum filter_field ff, const char *value,
+		    struct err *e);
 
 /* Limits: a filter is a short AND list; more conditions than this is abuse, not a query. */
 #define FILTER_MAX_CONDS 64

@@ -1,4 +1,4 @@
-/* ops: the admin lock, the serve lock, retention and export over a data directory (backup.c
+/* ops: the admin lock, the serve lock and retention over a data directory (backup.c
  * and restore.c hold the rest of ops.h). The locking follows the write protocol of
  * docs/ARCHITECTURE.md: the workspace lock, then the shard lock; docs/operations.md says how
  * cron runs these. */
@@ -560,56 +560,5 @@ out:
 	free(dd);
 	free(old);
 	free(hs);
-	return rc;
-}
-
-/* ---- export ---- */
-
-enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_t to_us, int fd,
-		       size_t *count, struct err *e)
-{
-	int32_t *days = NULL;
-	size_t nd = 0;
-	struct buf out;
-	buf_init(&out);
-	*count = 0;
-	if (!workspace_valid(ws))
-		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
-	enum status rc = store_days(st, ws, &days, &nd);
-	if (rc != ST_OK)
-		rc = err_set(e, rc, "%s: %s", ws, strerror(errno));
-	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
-		if (days[i] < time_day(from_us) || days[i] > time_day(to_us - 1))
-			continue;
-		struct shard sh;
-		if ((rc = shard_open(st, ws, days[i], &sh)) != ST_OK) {
-			char d[11];
-			time_day_format(days[i], d);
-			rc = err_set(e, rc, "%s/%s: unreadable shard", ws, d);
-			break;
-		}
-		for (size_t k = 0; rc == ST_OK && k < sh.nrecs; k++) {
-			const struct idx_rec *r = &sh.recs[k];
-			if (!store_rec_live(r) || r->started_us < from_us || r->started_us >= to_us)
-				continue;
-			/* The stored line is the canonical Span: it goes out as it is. */
-			if ((rc = shard_line(&sh, k, &out)) != ST_OK)
-				break;
-			buf_addc(&out, '\n');
-			++*count;
-			if (out.len >= COPY_CHUNK) {
-				if (io_write_all(fd, out.p, out.len) < 0)
-					rc = ST_UNAVAILABLE;
-				out.len = 0;
-			}
-		}
-		shard_close(&sh);
-		if (rc != ST_OK)
-			rc = err_set(e, rc, "%s: %s", ws, strerror(errno));
-	}
-	if (rc == ST_OK && out.len && io_write_all(fd, out.p, out.len) < 0)
-		rc = err_set(e, ST_UNAVAILABLE, "writing: %s", strerror(errno));
-	free(days);
-	buf_free(&out);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* ops: the operator's jobs over a data directory, the ones cron runs: retention, backup and
- * restore, export (import is lib/ingest/import.h), and the admin lock that keeps two runs apart.
+ * restore (export is lib/query's, src/export.c; import is lib/ingest/import.h), and the admin
+ * lock that keeps two runs apart.
  * Core only. Nothing here keeps state between calls; e (may be NULL) gets a one-line reason. */
 #ifndef SPANDEX_OPS_H
 #define SPANDEX_OPS_H
@@ -143,10 +144,5 @@ struct ops_restored {
 enum status ops_restore(const char *backup, struct store *st, bool force, const char *const *extra,
 			struct ops_restored *out, struct err *e);
 void ops_restored_free(struct ops_restored *r);
-
-/* Writes the live (not superseded) spans of ws with from_us <= started_at < to_us to fd, one
- * canonical line each, day by day in ingest order. *count gets the number of lines. */
-enum status ops_export(struct store *st, const char *ws, int64_t from_us, int64_t to_us, int fd,
-		       size_t *count, struct err *e);
 
 #endif

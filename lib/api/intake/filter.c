@@ -77,13 +77,12 @@ static bool field_lookup(enum filter_kind kind, const char *name, struct field *
 			    kind == FILTER_SPANS ? entity_fields[i].spans : entity_fields[i].traces;
 			return out->ff != -1;
 		}
-	for (int i = 0; i < FF__FIELDS; i++)
-		if (strcmp(cond_field_names[i], name) == 0) {
-			out->name = cond_field_names[i];
-			out->ff = i;
-			return kind == FILTER_SPANS || trace_field(i);
-		}
-	return false;
+	int i = cond_field(name);
+	if (i < 0)
+		return false;
+	out->name = cond_field_names[i];
+	out->ff = i;
+	return kind == FILTER_SPANS || trace_field(i);
 }
 
 /* Fields compared as datetimes, with $gte and $lte only (§3.3). */
@@ -258,26 +257,18 @@ static enum status add_cond(struct pctx *c, const struct field *fd, const char *
 		c->f->n++;
 		return ST_OK;
 	}
-	if ((s = want_string(c, fname, v, &fc->vals[0])) != ST_OK)
+	const char *text;
+	if ((s = want_string(c, fname, v, &text)) != ST_OK)
 		return s;
 	if (ff == FIELD_ENTITY) {
 		/* Every span listed is of the entity listed: all or none meet the condition. */
 		const char *listed = c->kind == FILTER_SPANS ? "span" : "trace";
-		c->f->nothing |= strcmp(fc->vals[0], listed) != 0;
+		c->f->nothing |= strcmp(text, listed) != 0;
 		return ST_OK;
-	} else if (ff == FF_KIND || ff == FF_STATUS) {
-		bool k = ff == FF_KIND;
-		fc->enumv = k ? span_kind_parse(fc->vals[0]) : span_status_parse(fc->vals[0]);
-		if (fc->enumv < 0) {
-			const char *const *names = k ? span_kind_names : span_status_names;
-			int nn = k ? KIND__COUNT : SPST__COUNT;
-			char list[256] = "";
-			for (int i = 0; i < nn; i++)
-				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-					 i ? ", " : "", names[i]);
-			return fail(c, "Filter field '%s' must be one of: %s", fname, list);
-		}
 	}
+	struct err e;
+	if (cond_eq(c->a, fc, ff, text, &e) != ST_OK)
+		return fail(c, "%s", e.msg);
 	c->f->n++;
 	return ST_OK;
 }

@@ -38,6 +38,9 @@ enum status intake_list_traces(struct http_req *req);
 enum status intake_get_trace(struct http_req *req);
 enum status intake_get_session(struct http_req *req);
 enum status intake_healthz(struct http_req *req);
+/* GET spans/export and traces/export (spandex's own): the whole listing, streamed. */
+enum status intake_export_spans(struct http_req *req);
+enum status intake_export_traces(struct http_req *req);
 /* Annotations and evaluator results (lib/api/intake/judge.c; judgement.md section 1). */
 enum status intake_post_annotation(struct http_req *req);
 enum status intake_list_annotations(struct http_req *req);

@@ -13,4 +13,7 @@ enum { IP_GROUP_BY, IP_GROUP_REST };
 /* Positions in the table of spans/stats. */
 enum { IP_STATS_START, IP_STATS_END, IP_STATS_BUCKET, IP_STATS_FILTER, IP_STATS_SEARCH };
 
+/* Positions in the table of spans/export and traces/export. */
+enum { IP_EXPORT_FORMAT, IP_EXPORT_SORT, IP_EXPORT_FILTER, IP_EXPORT_SEARCH };
+
 #endif

@@ -13,6 +13,7 @@
 #include "lib/auth/auth.h"
 #include "lib/base/time.h"
 #include "lib/json/jsonw.h"
+#include "lib/model/export.h"
 #include "lib/query/query.h"
 #include "lib/query/search.h"
 
@@ -206,6 +207,86 @@ enum status intake_span_stats(struct http_req *req)
 	q.f = &f;
 	return reply(req, &q,
 		     intake_pages_stats(&q, from, to, pv[IP_STATS_BUCKET].i * 1000000, out), out);
+}
+
+/* An export in progress: the reply opens with the first chunk (or at the end), so a query
+ * that fails before it still answers in the API's error shape. */
+struct export_reply {
+	struct http_req *req;
+	struct buf *out;
+	struct export x;
+	const char *disposition;
+	bool open;
+};
+
+static void export_flush(struct export_reply *r, bool all)
+{
+	if (!(all || r->out->len >= HTTP_STREAM_CHUNK))
+		return;
+	if (!r->open)
+		http_stream_open_with(r->req, 200, export_content_type(r->x.fmt), r->disposition);
+	r->open = true;
+	http_stream_flush(r->req, r->out, true);
+}
+
+static void export_visit(void *ctx, const struct query_row *row)
+{
+	struct export_reply *r = ctx;
+	export_line(&r->x, row->line, row->len);
+	export_flush(r, false);
+}
+
+/* spans/export, traces/export: what the list shows (its filter, search and score filters),
+ * every page of it, day by day in its direction (within a day in the order stored), as
+ * format= says. A trace is its root span. It reads what it must, unbounded by the query
+ * budget's time and bytes (its memory is one span's), and holds one of the program's slots
+ * for expensive requests while it runs. */
+static enum status export_list(struct http_req *req, enum filter_kind kind)
+{
+	const struct http_pval *pv = req->pv;
+	struct intake_score_conds sc;
+	struct query q;
+	struct filter f = {0};
+	enum status st;
+	query_init(req, &q);
+	if ((st = search_terms(req, pv[IP_EXPORT_SEARCH].s, &q)) != ST_OK ||
+	    (st = parse_filter(req, kind, pv[IP_EXPORT_FILTER].s, &f, &sc)) != ST_OK)
+		return st;
+	q.f = &f;
+	q.sort = pv[IP_EXPORT_SORT].s;
+	q.roots_only = kind == FILTER_TRACES;
+	q.budget_ms = EXPORT_BUDGET_MS;
+	q.budget_bytes = EXPORT_BUDGET_BYTES;
+	q.admit = NULL;
+	if ((st = by_score(req, kind == FILTER_TRACES ? JT_TRACE : JT_SPAN, &sc, false, &q)) !=
+		ST_OK ||
+	    (st = http_heavy(req)) != ST_OK)
+		return st;
+	struct export_reply r = {.req = req, .out = arena_buf(req->arena)};
+	int fmt = export_format_parse(pv[IP_EXPORT_FORMAT].s);
+	r.disposition = arena_printf(
+	    req->arena, "Content-Disposition: attachment; filename=\"%s-%s.%s\"\r\n", req->ws,
+	    kind == FILTER_TRACES ? "traces" : "spans", export_extension((enum export_format)fmt));
+	export_begin(&r.x, (enum export_format)fmt, req->arena, r.out);
+	st = query_span_visit(&q, export_visit, &r);
+	if (st != ST_OK && !r.open)
+		return http_fail(req, st, "%s", q.err.st == st ? q.err.msg : "");
+	if (st != ST_OK) /* the reply is under way: it ends short, and the log says why */
+		http_log(req, "export ended early: %s", q.err.msg);
+	else
+		export_end(&r.x);
+	export_flush(&r, true);
+	return ST_OK;
+}
+
+enum status intake_export_spans(struct http_req *req)
+{
+	return export_list(req, FILTER_SPANS);
+}
+
+enum status intake_export_traces(struct http_req *req)
+{
+	return export_list(req, FILTER_TRACES);
 }
 
 /* GET spans/{span_id}: the stored line is the body. */

@@ -2,6 +2,7 @@
 #include "lib/api/intake/intake.h"
 
 #include "lib/api/intake/params.h"
+#include "lib/model/export.h"
 #include "lib/query/query.h"
 
 #define WS "/apis/intake/v2/workspaces/{workspace}"
@@ -74,6 +75,15 @@ static const struct http_pspec stats_params[] = {
     FILTER,
     SEARCH};
 
+/* spans/export and traces/export (spandex's own): the list's filter, search and direction,
+ * and the format (lib/model/export.h). */
+static const char *const export_sorts[] = {"started_at", "-started_at", NULL};
+static const struct http_pspec export_params[] = {
+    {"format", PT_LITERAL, false, 0, 0, export_format_names, "jsonl"},
+    {"sort", PT_ENUM, false, 0, 0, export_sorts, "-started_at"},
+    FILTER,
+    SEARCH};
+
 static const struct http_route ingest_routes[] = {
     {"POST", WS "/ingest/spans", intake_ingest_spans, HTTP_WRITE, NULL, 0, NULL, false},
     {"POST", WS "/ingest/otlp/v1/traces", intake_ingest_otlp_nemo, HTTP_WRITE, NULL, 0, NULL,
@@ -101,6 +111,8 @@ static const struct http_route spans_routes[] = {
      filter_prefix, true},
     {"GET", WS "/spans/stats", intake_span_stats, HTTP_READ, stats_params, N(stats_params),
      filter_prefix, true},
+    {"GET", WS "/spans/export", intake_export_spans, HTTP_READ, export_params, N(export_params),
+     filter_prefix, true},
     {"GET", WS "/spans/{id}", intake_get_span, HTTP_READ, NULL, 0, NULL, false},
     {"GET", "/healthz", intake_healthz, HTTP_PUBLIC, NULL, 0, NULL, false},
     /* Judgements live beside the spans, and spans/{id}/evaluator-results is under spans/: one
@@ -122,6 +134,8 @@ const struct http_surface intake_spans_surface = {&intake_dialect, spans_routes,
 static const struct http_route traces_routes[] = {
     {"GET", WS "/traces", intake_list_traces, HTTP_READ, trace_list, N(trace_list), filter_prefix,
      true},
+    {"GET", WS "/traces/export", intake_export_traces, HTTP_READ, export_params, N(export_params),
+     filter_prefix, true},
     {"GET", WS "/traces/{id}", intake_get_trace, HTTP_READ, trace_get, N(trace_get), NULL, false},
 };
 const struct http_surface intake_traces_surface = {&intake_dialect, traces_routes,
