@@ -17,7 +17,7 @@ struct opts {
 	char **filters;	    /* export: each --filter */
 	size_t npos, nfiles, nfilters;
 	const char *workspace, *archive, *from, *to, *out, *days, *older_than, *prices;
-	const char *format, *search;
+	const char *format, *search, *every;
 	bool force, wait, verbose, progress, no_progress, keep_revoked;
 };
 
@@ -54,5 +54,7 @@ int cmd_backup(const char *cmd, struct opts *o);
 int cmd_restore(const char *cmd, struct opts *o);
 int cmd_export(const char *cmd, struct opts *o);
 int cmd_import(const char *cmd, struct opts *o);
+/* spandex forward (src/forward.c). */
+int cmd_forward(const char *cmd, struct opts *o);
 
 #endif

@@ -40,6 +40,8 @@ static const char usage[] =
     "                      [--filter FIELD=VALUE]... [--search TEXT] [--out FILE]\n"
     "                                  the live spans (T: RFC 3339 or YYYY-MM-DD)\n"
     "       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
+    "       spandex forward DATA [--every SECONDS]   send every span on to the OTLP endpoints\n"
+    "                                  configured (docs/forwarding.md)\n"
     "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
     "       spandex help [COMMAND] | COMMAND --help | --version\n"
     "index, seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run "
@@ -67,6 +69,7 @@ enum {
 	O_FORMAT = 1 << 13,
 	O_FILTER = 1 << 14,
 	O_SEARCH = 1 << 15,
+	O_EVERY = 1 << 16,
 };
 
 static const struct {
@@ -93,6 +96,7 @@ static const struct {
     {"--format", O_FORMAT, false, offsetof(struct opts, format), false},
     {"--filter", O_FILTER, false, offsetof(struct opts, filters), true},
     {"--search", O_SEARCH, false, offsetof(struct opts, search), false},
+    {"--every", O_EVERY, false, offsetof(struct opts, every), false},
 };
 
 #define ADMIN (O_WAIT | O_VERBOSE)
@@ -185,6 +189,17 @@ static const struct command {
      "parent, or ending before its start, imports as stored); a file with a bad\n"
      "line imports nothing.\n",
      false /* it becomes DATA's owner itself, after it opens the files */},
+    /* Reads like export; its own lock (DATA/.spandex-forward/lock) keeps a second one out. */
+    {"forward", 1, O_EVERY | O_WAIT | O_VERBOSE, 0, -1, cmd_forward,
+     "usage: spandex forward DATA [--every SECONDS] [--wait] [--verbose]\n"
+     "Sends every span stored in DATA, of every API, to each OTLP/HTTP endpoint configured\n"
+     "(DATA/.spandex-forward.conf, /etc/spandex/forward.conf or SPANDEX_FORWARD_ENDPOINT;\n"
+     "docs/forwarding.md), in the order of its commit, at least once: a cursor per endpoint\n"
+     "and workspace, replaced once the endpoint has answered, survives a kill. Without --every\n"
+     "one pass (cron; exit 1 when an endpoint failed); with it, a pass every SECONDS until\n"
+     "SIGTERM, the configuration read again at each. How far behind each endpoint is, and its\n"
+     "last error, are in GET /healthz. --wait: wait for another forwarder to end.\n",
+     true},
 };
 
 /* A command line c cannot take: the reason, then c's own usage (not every command's). */

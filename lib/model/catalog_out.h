@@ -83,6 +83,10 @@ void catalog_out_json_value(struct buf *b, const json_t *v);
 void catalog_out_json_attrs(struct buf *b, const json_t *obj, int resource);
 void catalog_out_json_span(struct buf *b, const struct catalog_otlp *o);
 
+/* What tells o's ResourceSpans and ScopeSpans from another's: its resource attributes and
+ * scope as compact JSON, into k (emptied first). */
+void catalog_out_json_group_key(struct buf *k, const struct catalog_otlp *o);
+
 /* An ExportTraceServiceRequest written a span at a time: {"resourceSpans": [...]}. Spans in a
  * row that share their resource and scope go into one ResourceSpans and ScopeSpans, of at most
  * CATALOG_OUT_JSON_GROUP spans, so that a reader that takes one ResourceSpans at a time holds a

@@ -168,8 +168,7 @@ void catalog_out_json_span(struct buf *b, const struct catalog_otlp *o)
 	buf_addc(b, '}');
 }
 
-/* The group key of o: its resource attributes and scope as compact JSON. */
-static void group_key(struct buf *k, const struct catalog_otlp *o)
+void catalog_out_json_group_key(struct buf *k, const struct catalog_otlp *o)
 {
 	k->len = 0;
 	catalog_out_json_attrs(k, o->attrs, 1);
@@ -189,7 +188,7 @@ void catalog_out_json_add(struct buf *b, struct catalog_out_doc *d, const struct
 {
 	struct buf k;
 	buf_init(&k);
-	group_key(&k, o);
+	catalog_out_json_group_key(&k, o);
 	bool same = d->open && d->in_group < CATALOG_OUT_JSON_GROUP && k.len == d->key.len &&
 		    !memcmp(k.p, d->key.p, k.len);
 	if (!same) {

@@ -145,4 +145,41 @@ enum status ops_restore(const char *backup, struct store *st, bool force, const 
 			struct ops_restored *out, struct err *e);
 void ops_restored_free(struct ops_restored *r);
 
+/* ---- forwarding (`spandex forward`; lib/store/forward.c; docs/FORMAT.md, "Forwarding") ----
+ * Per endpoint, under DATA/.spandex-forward/<endpoint>/: a cursor per workspace
+ * (<workspace>.cursor), the ingested_at of the last version the endpoint acknowledged (or that
+ * was passed over), replaced by a rename once the endpoint has answered, so a forwarder killed
+ * anywhere sends again at most the batch it had in flight; and status, what the forwarder last
+ * found (GET /healthz shows it). The forwarder holds DATA/.spandex-forward/lock while it runs. */
+#define FORWARD_DIR ".spandex-forward"
+#define FORWARD_LOCK "lock"
+#define FORWARD_MAX_NAME 32   /* an endpoint's name: a directory name, read in a log line */
+#define FORWARD_MAX_ERROR 240 /* the last error's text, as /healthz shows it */
+/* An endpoint's name: 1 to FORWARD_MAX_NAME of [a-z0-9_-], starting with a letter or digit. */
+bool forward_name_valid(const char *name);
+/* *after_us: the endpoint's cursor in ws; ST_NOT_FOUND when it has none yet (start at 0),
+ * ST_INVALID (e says which file) when the file is not one this wrote. */
+enum status forward_cursor_read(const char *root, const char *endpoint, const char *ws,
+				int64_t *after_us, struct err *e);
+/* Replaces the cursor: written aside, synced and renamed over. */
+enum status forward_cursor_write(const char *root, const char *endpoint, const char *ws,
+				 int64_t after_us, struct err *e);
+
+struct forward_status {
+	char endpoint[FORWARD_MAX_NAME + 1];
+	int64_t checked_us; /* when the forwarder last looked at every workspace */
+	uint64_t pending;   /* versions it had not delivered then */
+	int64_t oldest_us;  /* the ingested_at of the oldest of them; 0: none */
+	uint64_t delivered, rejected, dropped; /* spans: acknowledged; refused by the endpoint's
+						  partial success; dropped on its 4xx or 5xx */
+	int64_t error_us;		       /* when the last error was; 0: none */
+	char error[FORWARD_MAX_ERROR];
+};
+/* Replaces the endpoint's status, as the cursor is. */
+enum status forward_status_write(const char *root, const struct forward_status *s, struct err *e);
+/* The endpoint's status; false when it has none (or not one this wrote). */
+bool forward_status_read(const char *root, const char *endpoint, struct forward_status *s);
+/* The status of every endpoint that has one, by name: *out (caller frees) and *n. */
+void forward_status_all(const char *root, struct forward_status **out, size_t *n);
+
 #endif

@@ -472,6 +472,37 @@ bool store_dayindex_count(struct store_dayindex *x, const struct shard *sh,
 bool store_tailindex_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
 			   const struct store_dayindex_q *q, uint64_t *n);
 
+/* The versions of ws in the order of their commits (lib/store/commits.c; what `spandex
+ * forward` sends on): those committed after after_us (an ingested_at, which orders versions
+ * strictly per workspace), oldest first, at most max of them, as one state of the workspace (no
+ * batch in part). Each is any version: superseded, deleted, judged by its flags. pending: how
+ * many versions were committed after after_us in all, oldest_us the ingested_at of the first
+ * (0: none); more: pending > n. The lines are read with store_commits_line until
+ * store_commits_close. ST_UNAVAILABLE: batches kept committing under every try and the
+ * workspace lock could not be had (an admin command holds it): try again later. */
+#define STORE_COMMITS_TRIES 3
+struct store_commit {
+	int64_t ingested_us;
+	size_t shard;
+	uint32_t rec;
+	uint16_t flags;
+};
+struct store_commits {
+	struct shard *sh;
+	size_t nsh;
+	struct store_commit *v;
+	size_t n;
+	uint64_t pending;
+	int64_t oldest_us;
+	bool more;
+};
+enum status store_commits_open(struct store *st, const char *ws, int64_t after_us, size_t max,
+			       struct store_commits *c);
+/* The line of version i in place, valid until the next line of its shard is read; false when
+ * the data does not hold it whole (a line damaged since: reindex cuts it). */
+bool store_commits_line(struct store_commits *c, size_t i, const char **p, size_t *n);
+void store_commits_close(struct store_commits *c);
+
 /* Checks every index of ws against its data and the id table against the indexes. Each
  * problem is reported through report(ctx, message); returns the number of problems. */
 size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, const char *msg),
