@@ -152,6 +152,74 @@ export const post = (path, body, { signal } = {}) => send('POST', path, { body, 
 // DELETE PREFIX+path: null (204), or the answer's body.
 export const del = (path, { signal } = {}) => send('DELETE', path, { signal });
 
+// Saves GET PREFIX+path with params (an export route: spandex's own, GET spans/export and
+// traces/export) as the file name: the answer streamed into a file the user picks where the
+// browser can (the File System Access API: Chromium), else into a Blob the browser downloads
+// (Chromium keeps a large one on disk, not in memory). The key, a 401 and a 429 as send's.
+// Resolves to true once saved, false when the user cancelled the file picker; rejects with
+// ApiError.
+export async function download(path, params, name, { signal } = {}) {
+	let sink = null;
+	if (typeof window.showSaveFilePicker === 'function') {
+		try {
+			// Asked first: the click that started this is what lets the page ask.
+			const file = await window.showSaveFilePicker({ suggestedName: name });
+			sink = await file.createWritable();
+		} catch (e) {
+			if (e?.name === 'AbortError') return false;
+			sink = null; // not allowed here: the Blob instead
+		}
+	}
+	const target = url(path, params);
+	try {
+		for (let attempt = 0; ; attempt++) {
+			const key = currentKey();
+			const headers = key ? { Authorization: `Bearer ${key}` } : {};
+			let res;
+			try {
+				res = await fetch(target, { headers, signal, cache: 'no-store', credentials: 'same-origin' });
+			} catch (e) {
+				if (e?.name === 'AbortError') throw e;
+				throw new ApiError(0, `The API could not be reached (${e?.message || 'network error'}). Is spandex running?`, target);
+			}
+			if (res.status === 401 && attempt < 5 && prompt) {
+				if (currentKey() !== key) continue;
+				if (await askKey(key ? 'The API did not accept this key.' : null)) continue;
+			}
+			if (res.status === 429 && attempt < 5) {
+				await new Promise((resolve) => setTimeout(resolve, Math.min(10, Number(res.headers.get('Retry-After')) || 1) * 1000));
+				continue;
+			}
+			if (!res.ok) {
+				const text = await res.text();
+				let body = null;
+				try {
+					body = JSON.parse(text);
+				} catch {
+					body = null;
+				}
+				throw new ApiError(res.status, detailOf(body, res.status, res.statusText), target, 'GET', body);
+			}
+			if (sink) {
+				await res.body.pipeTo(sink, { signal }); // closes the file once written
+				sink = null;
+				return true;
+			}
+			const blob = await res.blob();
+			const a = document.createElement('a');
+			a.href = URL.createObjectURL(blob);
+			a.download = name;
+			document.body.append(a);
+			a.click();
+			a.remove();
+			setTimeout(() => URL.revokeObjectURL(a.href), 60000);
+			return true;
+		}
+	} finally {
+		await sink?.abort().catch(() => {});
+	}
+}
+
 const enc = encodeURIComponent;
 
 export const api = {
@@ -163,6 +231,9 @@ export const api = {
 	groups: (ws, params, o) => get(`${enc(ws)}/spans/groups`, params, o),
 	// spandex's own activity stats (docs/api-intake.md, "spandex's extensions"); other servers answer 4xx.
 	stats: (ws, params, o) => get(`${enc(ws)}/spans/stats`, params, o),
+	// spandex's own exports (what a list shows, every page, streamed) saved as a file.
+	exportSpans: (ws, params, name, o) => download(`${enc(ws)}/spans/export`, params, name, o),
+	exportTraces: (ws, params, name, o) => download(`${enc(ws)}/traces/export`, params, name, o),
 	// Judgements (judgement.md section 1): a span's evaluator results (a plain array), the
 	// annotations of a span or a session, and the annotations a person writes.
 	spanResults: (ws, id, o) => get(`${enc(ws)}/spans/${enc(id)}/evaluator-results`, null, o),

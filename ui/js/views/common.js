@@ -71,3 +71,25 @@ export function facts(pairs, cls = 'facts') {
 	}
 	return dl;
 }
+
+// The Export control of a list or a trace: a menu of the formats (JSONL, the stored spans; CSV,
+// a row per span), each saving what the page shows through save(format, fileExtension),
+// which resolves once the file is written (api.download). It says while an export runs and
+// why one failed.
+export function exportMenu(save) {
+	const note = h('span.export-note', { role: 'status' });
+	const menu = h('details.export-menu', h('summary.button', { title: 'Save every span this page shows as a file' }, 'Export'));
+	const pick = async (format, ext) => {
+		menu.open = false;
+		note.textContent = 'Exporting…';
+		try {
+			note.textContent = (await save(format, ext)) ? 'Saved.' : '';
+		} catch (e) {
+			note.textContent = isAbort(e) ? '' : `Export failed: ${e.detail || e.message}`;
+		}
+	};
+	menu.append(h('div.menu', { role: 'menu' },
+		h('button', { type: 'button', role: 'menuitem', onclick: () => pick('jsonl', 'jsonl') }, 'JSONL (one span a line)'),
+		h('button', { type: 'button', role: 'menuitem', onclick: () => pick('csv', 'csv') }, 'CSV (a row per span)')));
+	return h('div.export', menu, note);
+}

@@ -1,13 +1,13 @@
 // trace: one trace: its summary (GET traces/{id}: its scores too), its spans (GET spans
 // filtered by trace_id, summary mode, sorted by start, 1000 a page) as a waterfall, the
 // feedback and comments on them (GET annotations and evaluator-results of its session, after
-// the waterfall shows), and the selected span's panel (GET spans/{id}). The selected span is
-// in the URL (?span=), so a link opens on it.
+// the waterfall shows), the selected span's panel (GET spans/{id}), and an Export of its
+// spans. The selected span is in the URL (?span=), so a link opens on it.
 import { h, clear, append, fmtDateTime, fmtDuration, fmtInt, fmtCost, parseTime, statusPill, copyButton, fmtAgo, markShown } from '../dom.js';
 import { api, ApiError } from '../api.js';
 import { href } from '../route.js';
 import { createWaterfall } from '../waterfall.js';
-import { errorBox, loading, heading, isAbort, lastList, facts } from './common.js';
+import { errorBox, loading, heading, isAbort, lastList, facts, exportMenu } from './common.js';
 import { showSpan } from './span.js';
 import { failedSpans, tokensOf } from './traces.js';
 import { scoreChips, sessionJudgements, judgementList, countText, opikJudgements, withOpik } from './judgements.js';
@@ -96,8 +96,11 @@ export function mount(root, route, ctx) {
 		ctx.setTitle(`${trace.name || id} · Trace · ${ws}`);
 		const tokens = tokensOf(trace); // as the traces list and the session page count them
 		const judged = h('div.trace-judgements');
+		// Export: every span of the trace (GET spans/export on its trace_id), oldest first.
+		const exporter = exportMenu((format, ext) => api.exportSpans(ws, { format, sort: 'started_at', filter: { trace_id: id } },
+			`${ws}-trace-${id}.${ext}`, { signal: ctx.signal }));
 		const head = h('header.trace-head',
-			heading(trace.name || '(unnamed trace)', statusPill(trace.status, failedSpans(trace))),
+			heading(trace.name || '(unnamed trace)', statusPill(trace.status, failedSpans(trace)), h('div.head-actions', exporter)),
 			facts([
 				['Started', h('span', { title: `${trace.started_at} · ${fmtAgo(trace.started_at)}` }, fmtDateTime(trace.started_at))],
 				['Duration', trace.duration_ms !== undefined ? fmtDuration(trace.duration_ms) : null],

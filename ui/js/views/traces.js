@@ -1,6 +1,7 @@
 // traces: the workspace's traces as a table, one page-sized GET traces (mode=detailed) per
 // screen, with the List Traces filters (status, session, time window), sort by start, paging
-// kept in the URL, live refresh, and free text where the API takes `search=`. Where the
+// kept in the URL, live refresh, free text where the API takes `search=`, and an Export of
+// every page the filters give. Where the
 // workspace has scores (the rows' evaluator_scores), a column of them, a range filter on one
 // and a sort by it (spandex's evaluator_scores.<name> filter field and sort). The model column
 // is filled after the table shows, from the spans of the visible traces only; so are the
@@ -8,7 +9,7 @@
 import { h, clear, fmtDateTime, fmtAgo, fmtDuration, fmtCompact, fmtCost, fmtInt, statusPill, shortId, limiter, markShown } from '../dom.js';
 import { api, traceModel, knownModel, searchSupported } from '../api.js';
 import { href } from '../route.js';
-import { errorBox, loading, empty, heading, isAbort, rememberList } from './common.js';
+import { errorBox, loading, empty, heading, isAbort, rememberList, exportMenu } from './common.js';
 import { previewText } from '../render.js';
 import { scoreChips } from './judgements.js';
 
@@ -110,7 +111,14 @@ export function mount(root, route, ctx) {
 	const count = h('span.head-count', { 'aria-live': 'polite' });
 	const liveBtn = h('button.toggle', { type: 'button', 'aria-pressed': 'false', title: `Reload this page every ${LIVE_MS / 1000} s` },
 		h('span.live-dot', { 'aria-hidden': 'true' }), 'Live');
-	const head = heading('Traces', count, h('div.head-actions', liveBtn));
+	// Export: what the table shows, every page of it (its filters, search and direction; a
+	// score order exports by start), streamed from GET traces/export: a trace is its root span.
+	const exporter = exportMenu((format, ext) => {
+		const { filter, search, sort } = request();
+		return api.exportTraces(ws, { format, filter, search, sort: sort.includes('evaluator_scores') ? '-started_at' : sort },
+			`${ws}-traces.${ext}`, { signal: ctx.signal });
+	});
+	const head = heading('Traces', count, h('div.head-actions', exporter, liveBtn));
 
 	// ---- filters ----
 	const searchBox = h('input#f-q', { type: 'search', placeholder: 'Search names, input, output…', autocomplete: 'off' });
