@@ -178,7 +178,8 @@ int cmd_export(const char *cmd, struct opts *o)
 			  .ws = o->workspace,
 			  .sort = "started_at",
 			  .budget_ms = EXPORT_BUDGET_MS,
-			  .budget_bytes = EXPORT_BUDGET_BYTES};
+			  .budget_bytes = EXPORT_BUDGET_BYTES,
+			  .budget_resident = EXPORT_RESIDENT};
 	int rc2 = conditions(o, from, to, &q, &f);
 	bool aside;
 	int fd = rc2 ? -1 : open_out(o, tmp, sizeof tmp, &aside);

@@ -16,6 +16,9 @@
  * reads the whole window, however long that takes), the memory one as every query has it. */
 #define EXPORT_BUDGET_MS (30LL * 24 * 3600 * 1000)
 #define EXPORT_BUDGET_BYTES (~0ULL >> 1)
+/* What it keeps mapped of the records and lines it has read (query.budget_resident): each is
+ * read once, so keeping them is memory for nothing (BENCHMARKS.md, "Export"). */
+#define EXPORT_RESIDENT (4u << 20)
 
 enum export_format { EXPORT_JSONL, EXPORT_OTLP_JSON, EXPORT_CSV, EXPORT__COUNT };
 /* "jsonl", "otlp-json", "csv", then NULL: the names --format and format= take. */

@@ -13,12 +13,6 @@
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 
-/* Lines a query reads before it gives their mapped pages back (shard_forget_lines): a scan of
- * a large project kept every line it had read resident in the worker, up to the byte budget
- * (an Opik worker at 2.37 GB after a refused stats). Large enough that a page of rows is
- * rarely read twice from the page cache. */
-#define QUERY_LINES_RESIDENT (64u << 20)
-
 /* The status of a query that ran out of budget, with what to do about it. */
 enum status db_over(struct scan *db)
 {
@@ -133,13 +127,17 @@ struct scan_day *db_shard(struct scan *db, size_t di)
 	return s;
 }
 
-/* Gives back the pages of the lines read so far, in every shard open (the views given stay
- * valid). */
-static void db_forget(struct scan *db)
+/* What a page fault on a mapped file maps around it (Linux's fault_around_bytes, 64 KiB by
+ * default), where the page cache holds it. */
+#define DB_FAULT_AROUND (64u << 10)
+
+void db_forget(struct scan *db)
 {
 	for (size_t i = 0; i < db->ndays; i++)
-		if (db->sh[i].open)
+		if (db->sh[i].open) {
 			shard_forget_lines(&db->sh[i].sh);
+			shard_forget_records(&db->sh[i].sh);
+		}
 	db->b.resident = 0;
 }
 
@@ -153,7 +151,14 @@ bool db_line(struct scan_day *s, size_t ri, const char **p, size_t *n)
 	/* A line read again for the next check of the same candidate is not read twice. */
 	if (s->charged != ri + 1) {
 		spend(s->b, *n);
-		if ((s->b->resident += *n) > QUERY_LINES_RESIDENT)
+		/* What a read leaves mapped: the line, and around a line away from the last one
+		 * the kernel's fault-around block of it (a filter that reads one span in twenty
+		 * maps them all). */
+		uint64_t off = s->sh.recs[ri].off, held = *n;
+		if (off + *n > s->mapped_to + DB_FAULT_AROUND || off < s->mapped_to)
+			held += DB_FAULT_AROUND;
+		s->mapped_to = (off + *n + DB_FAULT_AROUND - 1) & ~(uint64_t)(DB_FAULT_AROUND - 1);
+		if ((s->b->resident += held) > s->b->max_resident)
 			db_forget(s->db);
 	}
 	s->charged = ri + 1;
@@ -274,6 +279,7 @@ enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c
 	    (int64_t)(q->heavy_cpu_ms > 0 ? q->heavy_cpu_ms : QUERY_HEAVY_CPU_MS) * 1000000;
 	db->b.err = &q->err;
 	db->b.max_mem = (size_t)(q->budget_mem > 0 ? q->budget_mem : QUERY_BUDGET_MEM);
+	db->b.max_resident = q->budget_resident > 0 ? q->budget_resident : QUERY_LINES_RESIDENT;
 	db->b.deadline_ns = (q->start_ns ? q->start_ns : mono_ns()) +
 			    (q->budget_ms > 0 ? q->budget_ms : QUERY_BUDGET_MS) * 1000000;
 	/* Many conditions on each line: expensive from the start (its first record stops it

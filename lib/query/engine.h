@@ -32,7 +32,9 @@ struct budget {
 	int64_t deadline_ns;
 	const struct arena *a; /* the query's arena, and what it may hold */
 	size_t max_mem;
-	uint64_t resident; /* bytes of lines read since the shards' pages were last given back */
+	uint64_t resident; /* bytes of records and lines read since the shards' pages were last
+			      given back (db_forget) */
+	uint64_t max_resident;
 	unsigned tick;
 	bool over, mem; /* mem: over because of the arena */
 	/* The query's admission (query.admit), until it is asked; what it refused with. It is
@@ -112,7 +114,8 @@ struct scan_day {
 	bool open, missing;
 	struct budget *b;
 	struct scan *db;
-	size_t charged; /* 1 + the record whose line was last charged to the budget */
+	size_t charged;	    /* 1 + the record whose line was last charged to the budget */
+	uint64_t mapped_to; /* the end of the block of lines last read (db_line) */
 	const struct query *q;
 	/* The day's text and field index (store_dayindex_open), opened on first need. */
 	struct store_dayindex *dayindex;
@@ -156,9 +159,15 @@ struct scan {
 	} key;
 };
 
+/* Gives back the pages of the records and lines read so far, in every shard open (the views
+ * given stay valid; what is read again is read from the page cache). */
+void db_forget(struct scan *db);
+
 /* One record of the scan: false once the query's budget is spent. */
 static inline bool db_rec(struct scan *db)
 {
+	if ((db->b.resident += sizeof(struct idx_rec)) > db->b.max_resident)
+		db_forget(db);
 	return !spend(&db->b, sizeof(struct idx_rec));
 }
 

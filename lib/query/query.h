@@ -34,6 +34,12 @@
  * Opik stats over 200k spans) or to many times a large page (1.2 GB for a 47 MB search).
  * 256 MiB holds a page of 10,000 spans of 25 KiB each, the largest page any API asks for. */
 #define QUERY_BUDGET_MEM (256ULL << 20)
+/* Records and lines a query reads before it gives their mapped pages back
+ * (shard_forget_lines, shard_forget_records): a scan of a large project kept every line it had
+ * read resident in the worker, up to the byte budget (an Opik worker at 2.37 GB after a refused
+ * stats), and an export of a million spans its 122 MiB of records. Large enough that a page of
+ * rows is rarely read twice from the page cache. */
+#define QUERY_LINES_RESIDENT (64u << 20)
 /* What a query reads before it counts as expensive and asks its surface's admission
  * (query.admit): more than any lookup by id reads (4.2 MiB for a trace at 1M spans), far less
  * than a whole-workspace list at 1M (122 MiB). A small search is never held to the
@@ -146,6 +152,9 @@ struct query {
 		long long budget_ms;
 		int64_t start_ns;
 		unsigned long long budget_bytes, budget_mem;
+		/* bytes of records and lines kept mapped before their pages are given back
+		 * (0: QUERY_LINES_RESIDENT); an export, which reads everything once, keeps few */
+		unsigned long long budget_resident;
 		/* Called once, when the query has read heavy_bytes (0: QUERY_HEAVY_BYTES): the
 		 * surface's admission of an expensive query (lib/http's slots). A status other than
 		 * ST_OK stops the query with that status and the reason the call put in *e

@@ -153,6 +153,14 @@ void shard_forget_lines(struct shard *sh)
 		madvise((void *)sh->d.z->map, sh->d.z->maplen, MADV_DONTNEED);
 }
 
+void shard_forget_records(struct shard *sh)
+{
+	/* The mapping starts at the header, a page boundary of the file; the records follow. */
+	size_t len = STORE_IDX_HDR + sh->nrecs * sizeof(struct idx_rec);
+	if (sh->map && sh->nrecs)
+		madvise((void *)sh->map, len, MADV_DONTNEED);
+}
+
 bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t **order,
 		    size_t *lo, size_t *hi)
 {

@@ -302,6 +302,9 @@ bool shard_view(struct shard *sh, size_t i, const char **p, size_t *n);
  * faults them in again, and views given before stay valid), so a scan that reads gigabytes
  * of lines does not leave them all resident in the reading process. */
 void shard_forget_lines(struct shard *sh);
+/* The same for its mapped records (the .idx): a scan of a million records no longer holds
+ * their 122 MiB once it has passed them. */
+void shard_forget_records(struct shard *sh);
 /* A sealed shard's records in start-time order: *order holds record numbers [0, nsealed)
  * sorted by started_us (ties by record number); [*lo, *hi) are those with started_us in
  * [smin, smax]. False for an open shard (no order; scan the records). */

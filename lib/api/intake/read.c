@@ -259,6 +259,7 @@ static enum status export_list(struct http_req *req, enum filter_kind kind)
 	q.roots_only = kind == FILTER_TRACES;
 	q.budget_ms = EXPORT_BUDGET_MS;
 	q.budget_bytes = EXPORT_BUDGET_BYTES;
+	q.budget_resident = EXPORT_RESIDENT;
 	q.admit = NULL;
 	if ((st = by_score(req, kind == FILTER_TRACES ? JT_TRACE : JT_SPAN, &sc, false, &q)) !=
 		ST_OK ||
