@@ -46,12 +46,15 @@ void fwd_client_free(struct fwd_client *c)
 	free(c);
 }
 
-/* body as one gzip member (RFC 1952) into out: OTLP/HTTP's Content-Encoding: gzip. */
+/* body as one gzip member (RFC 1952) into out: OTLP/HTTP's Content-Encoding: gzip, at zlib's
+ * default level (bench/gen's text: 2.5 MB of OTLP/JSON to 75 KB at 6, 335 KB at 1, in about the
+ * same time). */
+#define FWD_GZIP_LEVEL Z_DEFAULT_COMPRESSION
 static bool gzip(const struct buf *body, struct buf *out)
 {
 	z_stream z;
 	memset(&z, 0, sizeof z);
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (deflateInit2(&z, FWD_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return false;
 	out->len = 0;
 	buf_reserve(out, deflateBound(&z, body->len));

@@ -166,6 +166,19 @@ static const struct catalog_row *cat_row(const char *field, const char *sub)
 	return NULL;
 }
 
+/* The catalog row of each row of the table, looked up once. */
+static const struct catalog_row *out_cat_row(size_t i)
+{
+	static const struct catalog_row *rows[OUT_NROWS];
+	static bool done;
+	if (!done) {
+		for (size_t k = 0; k < OUT_NROWS; k++)
+			rows[k] = cat_row(out_rows[k].field, out_rows[k].sub);
+		done = true;
+	}
+	return rows[i];
+}
+
 /* The value s holds for row r as the attribute would carry it (a new reference), or NULL. */
 static json_t *row_value(const struct span *s, const struct catalog_row *r)
 {
@@ -193,14 +206,24 @@ static json_t *row_value(const struct span *s, const struct catalog_row *r)
 }
 
 /* Whether key is one the kind table reads whatever its value (pydantic-ai's agent_name, GenAI's
- * gen_ai.tool.name) for a kind other than kind: sending it would change the span's kind. */
+ * gen_ai.tool.name) for a kind other than kind: sending it would change the span's kind. Those
+ * rows are gathered once (a handful of the table's). */
 static bool other_kind_key(const char *key, enum span_kind kind)
 {
-	size_t n;
-	const struct catalog_kind_row *k = catalog_kind_rows(&n);
-	for (size_t i = 0; i < n; i++)
-		if (!k[i].value && !strcmp(k[i].key, key))
-			return k[i].kind != kind;
+	static const struct catalog_kind_row *any[8];
+	static size_t nany;
+	static bool done;
+	if (!done) {
+		size_t n;
+		const struct catalog_kind_row *k = catalog_kind_rows(&n);
+		for (size_t i = 0; i < n && nany < sizeof any / sizeof *any; i++)
+			if (!k[i].value)
+				any[nany++] = &k[i];
+		done = true;
+	}
+	for (size_t i = 0; i < nany; i++)
+		if (!strcmp(any[i]->key, key))
+			return any[i]->kind != kind;
 	return false;
 }
 
@@ -331,7 +354,7 @@ static void add_fields(struct arena *a, const struct span *s, json_t *attrs, jso
 		bool changed = false;
 		read_back(a, s, attrs, events, children, &got);
 		for (size_t i = 0; i < OUT_NROWS; i++) {
-			const struct catalog_row *r = cat_row(out_rows[i].field, out_rows[i].sub);
+			const struct catalog_row *r = out_cat_row(i);
 			if (!r || row_same(s, &got, r))
 				continue;
 			json_t *v = row_value(s, r);
@@ -372,7 +395,7 @@ static bool kind_by_field(const struct span *s, json_t *attrs, bool usage)
 		    (usage && k[i].usage != CATALOG_OWN))
 			continue;
 		for (size_t j = 0; j < OUT_NROWS; j++) {
-			const struct catalog_row *r = cat_row(out_rows[j].field, NULL);
+			const struct catalog_row *r = out_rows[j].sub ? NULL : out_cat_row(j);
 			json_t *v = r && r->type == CATALOG_STR && s->str[r->field]
 					? json_string(s->str[r->field])
 					: NULL;

@@ -78,8 +78,13 @@ static enum status gather(struct store *st, const char *ws, uint64_t look, int64
 
 void store_commits_close(struct store_commits *c)
 {
-	for (size_t i = 0; i < c->nsh; i++)
+	/* Each batch's lines are read once: their pages go back, or a forwarder's backlog would
+	 * stay mapped in it whole (the mappings outlive the shard, lib/store/mapcache.c). */
+	for (size_t i = 0; i < c->nsh; i++) {
+		shard_forget_lines(&c->sh[i]);
+		shard_forget_records(&c->sh[i]);
 		shard_close(&c->sh[i]);
+	}
 	free(c->sh);
 	free(c->v);
 	memset(c, 0, sizeof *c);
