@@ -1,7 +1,8 @@
 /* t/check_catalog, the conventions table read backwards (lib/model/catalog_out.c, issue 56): a
  * stored span sent on as OTLP/JSON and read by the OTLP mapping again is the same span. Every
  * span the table's own tests map (check_catalog_table.c) goes round so (out_roundtrip); spans
- * of the other APIs, which came with no attributes, come back with the same fields. */
+ * of the other APIs, which came with no attributes, come back with the same fields; and
+ * docs/attributes.md's "Sent on" table is the code's. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "t/check_catalog.h"
+#include "t/readme.h"
 
 /* s as a one-span OTLP/JSON request, decoded by the OTLP mapping into *back (workspace ws). */
 static void send_on(const struct span *s, struct otlp_result *back, const char *ws)
@@ -202,8 +204,34 @@ START_TEST(status_session_depth)
 }
 END_TEST
 
+/* ---- docs/attributes.md, "Sent on": the table of catalog_out_rows, generated ---- */
+#define OUT_DOC_BEGIN                                                                              \
+	"<!-- sent on: generated from lib/model/catalog_out.c by t/check_catalog -->\n"
+#define OUT_DOC_END "<!-- end of the generated sent on -->\n"
+
+START_TEST(out_doc_generated)
+{
+	size_t n;
+	const struct catalog_out_row *r = catalog_out_rows(&n);
+	struct buf want;
+	buf_init(&want);
+	buf_adds(&want, OUT_DOC_BEGIN "| Span field | goes out in |\n|---|---|\n");
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&want, "| `%s`", r[i].field);
+		if (r[i].sub)
+			buf_printf(&want, " `%s`", r[i].sub);
+		buf_printf(&want, " | `%s`%s%s |\n", r[i].key, r[i].note ? " " : "",
+			   r[i].note ? r[i].note : "");
+	}
+	buf_adds(&want, OUT_DOC_END);
+	readme_block_check(OUT_DOC_BEGIN, OUT_DOC_END, &want);
+	buf_free(&want);
+}
+END_TEST
+
 void out_tcase_add(TCase *tc)
 {
 	tcase_add_loop_test(tc, other_apis, 0, 2 * KIND__COUNT);
 	tcase_add_test(tc, status_session_depth);
+	tcase_add_test(tc, out_doc_generated);
 }

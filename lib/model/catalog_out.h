@@ -70,6 +70,7 @@ bool catalog_out_resource(const char *key);
 struct catalog_out_row {
 	const char *field, *sub;
 	const char *key;
+	const char *note; /* for docs/attributes.md: when another attribute is used; or NULL */
 };
 /* The table (t/check_catalog_out and docs/forwarding.md list it); *n its length. */
 const struct catalog_out_row *catalog_out_rows(size_t *n);
