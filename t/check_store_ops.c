@@ -1,6 +1,6 @@
 /* check_store_ops: the store's operations on the fixture of t/check_store.c (t/storecase.h):
- * sealed shards (seal.c), backup, and retention rules (rules.c); the "ops" case of
- * t/check_store. */
+ * sealed shards (seal.c), backup, retention rules (rules.c), the commit order (commits.c) and
+ * the forwarder's files (forward.c); the "ops" case of t/check_store. */
 #include <check.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -493,6 +493,117 @@ START_TEST(test_retain_day_made_again)
 }
 END_TEST
 
+/* ---- the commit order (commits.c) and the forwarder's files (forward.c) ---- */
+
+/* The ids of ws1's versions after after (at most max), in the order store_commits_open gives,
+ * joined by spaces; a superseded one marked with a '*'. */
+static void commits_of(int64_t after, size_t max, char *out, size_t cap, struct store_commits *c)
+{
+	ck_assert_int_eq(store_commits_open(&st, "ws1", after, max, c), ST_OK);
+	out[0] = '\0';
+	for (size_t i = 0; i < c->n; i++) {
+		const char *p, *v;
+		size_t n;
+		ck_assert(store_commits_line(c, i, &p, &n));
+		v = strstr(p, "\"span_id\":\"") + 11;
+		snprintf(out + strlen(out), cap - strlen(out), "%s%.*s%s", i ? " " : "",
+			 (int)(strchr(v, '"') - v), v, (c->v[i].flags & REC_SUPERSEDED) ? "*" : "");
+		if (i)
+			ck_assert_int_gt(c->v[i].ingested_us, c->v[i - 1].ingested_us);
+	}
+}
+
+START_TEST(test_commits_order)
+{
+	struct span one[3] = {mk("a", T0), mk("b", T0 + 2 * DAY), mk("c", T0 + DAY)};
+	append(one, 3);
+	struct span two[2] = {mk("b", T0 + 2 * DAY + 5), mk("d", T0)};
+	append(two, 2);
+	struct store_commits c;
+	char ids[256];
+	/* Every day's records, merged in the order of their commits, whatever their days. */
+	commits_of(0, 10, ids, sizeof ids, &c);
+	ck_assert_str_eq(ids, "a b* c b d");
+	ck_assert_uint_eq(c.pending, 5);
+	ck_assert(!c.more);
+	int64_t second = c.v[1].ingested_us, first = c.v[0].ingested_us;
+	store_commits_close(&c);
+	commits_of(second, 10, ids, sizeof ids, &c);
+	ck_assert_str_eq(ids, "c b d");
+	store_commits_close(&c);
+	/* A page of them: the oldest ones, what is left counted. */
+	commits_of(0, 2, ids, sizeof ids, &c);
+	ck_assert_str_eq(ids, "a b*");
+	ck_assert(c.more);
+	ck_assert_uint_eq(c.pending, 5);
+	ck_assert_int_eq(c.oldest_us, first);
+	store_commits_close(&c);
+	/* Sealed days keep their records in the order written: the same answer. */
+	uint64_t in;
+	seal_all(&in);
+	commits_of(0, 10, ids, sizeof ids, &c);
+	ck_assert_str_eq(ids, "a b* c b d");
+	int64_t last = c.v[4].ingested_us;
+	store_commits_close(&c);
+	commits_of(last, 10, ids, sizeof ids, &c);
+	ck_assert_str_eq(ids, "");
+	ck_assert_uint_eq(c.pending, 0);
+	ck_assert_int_eq(c.oldest_us, 0);
+	store_commits_close(&c);
+	/* A workspace never written has nothing committed. */
+	ck_assert_int_eq(store_commits_open(&st, "ws-none", 0, 10, &c), ST_OK);
+	ck_assert_uint_eq(c.n + c.pending, 0);
+	store_commits_close(&c);
+}
+END_TEST
+
+START_TEST(test_forward_files)
+{
+	struct err e;
+	int64_t at;
+	ck_assert_int_eq(forward_cursor_read(root, "tempo", "ws1", &at, &e), ST_NOT_FOUND);
+	ck_assert_int_eq(forward_cursor_write(root, "tempo", "ws1", 1234567, &e), ST_OK);
+	ck_assert_int_eq(forward_cursor_read(root, "tempo", "ws1", &at, &e), ST_OK);
+	ck_assert_int_eq(at, 1234567);
+	/* Not one this wrote: refused, naming the file. */
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/" FORWARD_DIR "/tempo/ws1.cursor", root);
+	FILE *f = fopen(p, "w");
+	fputs("SPXFWD1 12x\n", f);
+	fclose(f);
+	ck_assert_int_eq(forward_cursor_read(root, "tempo", "ws1", &at, &e), ST_INVALID);
+	ck_assert_ptr_nonnull(strstr(e.msg, "tempo/ws1.cursor"));
+	struct forward_status s = {.endpoint = "tempo",
+				   .checked_us = 5,
+				   .pending = 7,
+				   .oldest_us = 3,
+				   .delivered = 100,
+				   .rejected = 1,
+				   .dropped = 2,
+				   .error_us = 4,
+				   .error = "ws1: HTTP 503: busy"};
+	ck_assert_int_eq(forward_status_write(root, &s, &e), ST_OK);
+	s.delivered = 9;
+	snprintf(s.endpoint, sizeof s.endpoint, "archive");
+	s.error[0] = '\0';
+	ck_assert_int_eq(forward_status_write(root, &s, &e), ST_OK);
+	struct forward_status *all;
+	size_t n;
+	forward_status_all(root, &all, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(all[0].endpoint, "archive");
+	ck_assert_str_eq(all[1].endpoint, "tempo");
+	ck_assert_uint_eq(all[1].delivered, 100);
+	ck_assert_uint_eq(all[1].pending, 7);
+	ck_assert_str_eq(all[1].error, "ws1: HTTP 503: busy");
+	ck_assert_str_eq(all[0].error, "");
+	free(all);
+	ck_assert(!forward_name_valid("Tempo") && !forward_name_valid("-x") &&
+		  !forward_name_valid("") && !forward_name_valid("lock") &&
+		  forward_name_valid("otel_2-b"));
+}
+END_TEST
+
 TCase *check_store_ops_tcase(void)
 {
 	TCase *tc = tcase_create("ops");
@@ -509,5 +620,7 @@ TCase *check_store_ops_tcase(void)
 	tcase_add_test(tc, test_rules_backup);
 	tcase_add_test(tc, test_rules_cutoff);
 	tcase_add_test(tc, test_retain_day_made_again);
+	tcase_add_test(tc, test_commits_order);
+	tcase_add_test(tc, test_forward_files);
 	return tc;
 }

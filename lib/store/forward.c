@@ -23,7 +23,8 @@
 bool forward_name_valid(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
-	if (!n || n > FORWARD_MAX_NAME || name[0] == '-' || name[0] == '_')
+	if (!n || n > FORWARD_MAX_NAME || name[0] == '-' || name[0] == '_' ||
+	    !strcmp(name, FORWARD_LOCK))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||

@@ -155,7 +155,8 @@ void ops_restored_free(struct ops_restored *r);
 #define FORWARD_LOCK "lock"
 #define FORWARD_MAX_NAME 32   /* an endpoint's name: a directory name, read in a log line */
 #define FORWARD_MAX_ERROR 240 /* the last error's text, as /healthz shows it */
-/* An endpoint's name: 1 to FORWARD_MAX_NAME of [a-z0-9_-], starting with a letter or digit. */
+/* An endpoint's name: 1 to FORWARD_MAX_NAME of [a-z0-9_-], starting with a letter or digit,
+ * and not FORWARD_LOCK. */
 bool forward_name_valid(const char *name);
 /* *after_us: the endpoint's cursor in ws; ST_NOT_FOUND when it has none yet (start at 0),
  * ST_INVALID (e says which file) when the file is not one this wrote. */
