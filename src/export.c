@@ -1,7 +1,7 @@
 /* export: `spandex export`: the live spans of a workspace that a window, filters and a search
  * select, read through lib/query as the list APIs read them, written out as they are found as
  * JSONL (the stored lines), OTLP/JSON or CSV (lib/model/export.h), in the memory of one span
- * whatever the count (BENCHMARKS.md, "Export"). */
+ * whatever the count (BENCHMARKS-HISTORY.md, "Export and forwarding"). */
 #include "src/cli.h"
 
 #include <errno.h>

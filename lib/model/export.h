@@ -17,7 +17,8 @@
 #define EXPORT_BUDGET_MS (30LL * 24 * 3600 * 1000)
 #define EXPORT_BUDGET_BYTES (~0ULL >> 1)
 /* What it keeps mapped of the records and lines it has read (query.budget_resident): each is
- * read once, so keeping them is memory for nothing (BENCHMARKS.md, "Export"). */
+ * read once, so keeping them is memory for nothing (BENCHMARKS-HISTORY.md, "Export and
+ * forwarding"). */
 #define EXPORT_RESIDENT (4u << 20)
 
 enum export_format { EXPORT_JSONL, EXPORT_OTLP_JSON, EXPORT_CSV, EXPORT__COUNT };
