@@ -11,7 +11,7 @@
 
 /* ---- the table ----
  * Each typed field a stored span holds goes out in the attribute of the OpenTelemetry GenAI
- * conventions (README "Attribute mapping" names them), or, for a field they have no name for,
+ * conventions (docs/attributes.md names them), or, for a field they have no name for,
  * the first attribute of its row in the conventions table (catalog_rows.c), which every
  * receiver that reads the NeMo catalog reads first. When the span's own raw_attributes hold a
  * key of the row ahead of it (a value of the wrong type, kept as it came), the first key of the
@@ -431,18 +431,23 @@ static bool kind_by_field(const struct span *s, json_t *attrs, bool usage)
  * a receiver counts the span's usage as its children's. */
 static void out_kind(const struct span *s, json_t *attrs, int *otlp_kind, bool *children)
 {
-	bool usage = has_usage(s), moved = false;
+	bool usage = has_usage(s), tried = false;
 	for (int step = 0; step < 5; step++) {
 		enum span_kind k = catalog_kind(attrs, *otlp_kind == CATALOG_OTLP_CLIENT, children);
 		if (k == s->kind && !(*children && usage))
 			return;
-		if (k == s->kind && s->kind == KIND_AGENT && *otlp_kind != CATALOG_OTLP_CLIENT)
+		if (k == s->kind) {
+			if (s->kind != KIND_AGENT || *otlp_kind == CATALOG_OTLP_CLIENT)
+				return; /* a chain with usage of its own: no convention counts it so
+					 */
 			*otlp_kind = CATALOG_OTLP_CLIENT;
-		else if (k == s->kind)
-			return; /* a chain with usage of its own: no convention counts it so */
-		else if (!moved && (moved = true) && kind_by_field(s, attrs, usage))
 			continue;
-		else if (kind_ops[s->kind] && !json_object_get(attrs, OUT_OPERATION))
+		}
+		bool moved = !tried && kind_by_field(s, attrs, usage);
+		tried = true;
+		if (moved)
+			continue;
+		if (kind_ops[s->kind] && !json_object_get(attrs, OUT_OPERATION))
 			json_object_set_new(attrs, OUT_OPERATION, json_string(kind_ops[s->kind]));
 		else
 			json_object_set_new(attrs, OUT_OI_KIND,
