@@ -82,18 +82,32 @@ static struct fwd_state *state_of(struct fwd *f, const char *name)
 	return s;
 }
 
-/* Records an error of endpoint s: on stderr (cron mails it), in its status. One that stops
- * the endpoint for this pass (fatal) makes a one-off run exit 1. */
-static void problem(struct fwd_state *s, const char *ws, const char *msg, bool fatal)
+/* Records an error of endpoint s: on stderr (cron mails it) whole, with the workspace and what
+ * the endpoint said; in its status, which GET /healthz shows to anyone, only what (public):
+ * no workspace, no text of the endpoint's (which may quote a span). One that stops the
+ * endpoint for this pass (fatal) makes a one-off run exit 1. */
+static void problem(struct fwd_state *s, const char *ws, const char *msg, const char *public,
+		    bool fatal)
 {
 	fprintf(stderr, "spandex: forward: %s: %s%s%s\n", s->name, ws ? ws : "", ws ? ": " : "",
 		msg);
 	s->st.error_us = time_now();
-	snprintf(s->st.error, sizeof s->st.error, "%s%s%s", ws ? ws : "", ws ? ": " : "", msg);
-	for (char *p = s->st.error; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	snprintf(s->st.error, sizeof s->st.error, "%s", public);
 	s->failed |= fatal;
+}
+
+/* The public text of an answer that stops a batch: its HTTP status, or that none came. */
+static const char *answer_class(const struct fwd_answer *ans, char *out, size_t cap)
+{
+	if (!ans->http)
+		snprintf(out, cap, "no answer from the endpoint");
+	else
+		snprintf(out, cap, "HTTP %ld%s", ans->http,
+			 ans->o == FWD_REFUSED
+			     ? ": the endpoint refuses the url or headers, spans held"
+			 : ans->o == FWD_RETRY ? ": sent again after a wait"
+					       : "");
+	return out;
 }
 
 /* A wait before the endpoint is tried again: the answer's Retry-After, else the backoff. */
@@ -125,7 +139,7 @@ static enum fwd_outcome send_spans(struct fwd *f, const struct fwd_endpoint *e, 
 		s->st.rejected += ans->rejected < n ? ans->rejected : n;
 		if (ans->rejected)
 			problem(s, ws, *ans->msg ? ans->msg : "spans rejected by a partial success",
-				false);
+				"spans rejected by a partial success", false);
 		return FWD_OK;
 	}
 	if (ans->o != FWD_DROP)
@@ -134,7 +148,9 @@ static enum fwd_outcome send_spans(struct fwd *f, const struct fwd_endpoint *e, 
 		s->st.dropped++;
 		char msg[FORWARD_MAX_ERROR];
 		snprintf(msg, sizeof msg, "span %s dropped: %.200s", spans[0].span_id, ans->msg);
-		problem(s, ws, msg, false);
+		char pub[64];
+		snprintf(pub, sizeof pub, "a span dropped: HTTP %ld", ans->http);
+		problem(s, ws, msg, pub, false);
 		return FWD_OK;
 	}
 	enum fwd_outcome o = send_spans(f, e, s, ws, spans, n / 2, ans);
@@ -188,7 +204,7 @@ static bool deliver(struct fwd *f, const struct fwd_endpoint *e, struct fwd_stat
 	int64_t cursor;
 	enum status rc = forward_cursor_read(f->data, e->name, ws, &cursor, &er);
 	if (rc != ST_OK && rc != ST_NOT_FOUND) {
-		problem(s, ws, err_text(&er), true);
+		problem(s, ws, err_text(&er), "a cursor cannot be read", true);
 		return false;
 	}
 	struct catalog_otlp *spans = xmalloc(FWD_BATCH_SPANS * sizeof *spans);
@@ -201,7 +217,7 @@ static bool deliver(struct fwd *f, const struct fwd_endpoint *e, struct fwd_stat
 			problem(s, ws,
 				rc == ST_UNAVAILABLE ? "busy (an admin command holds it)"
 						     : status_message(rc),
-				true);
+				"a workspace could not be read", true);
 			break;
 		}
 		struct arena_mark mk = arena_mark(f->a);
@@ -211,7 +227,8 @@ static bool deliver(struct fwd *f, const struct fwd_endpoint *e, struct fwd_stat
 			catalog_out_clear(&spans[i]);
 		arena_release(f->a, mk);
 		if (damaged)
-			problem(s, ws, "damaged lines passed over (spandex verify)", false);
+			problem(s, ws, "damaged lines passed over (spandex verify)",
+				"damaged lines passed over", false);
 		/* What is still to send after this batch (if it was taken). */
 		uint64_t left = c.pending - (o == FWD_OK ? upto : 0);
 		int64_t oldest = o != FWD_OK  ? c.oldest_us
@@ -221,11 +238,12 @@ static bool deliver(struct fwd *f, const struct fwd_endpoint *e, struct fwd_stat
 		int64_t last = upto ? c.v[upto - 1].ingested_us : cursor;
 		store_commits_close(&c);
 		if (o != FWD_OK) {
-			problem(s, ws, ans.msg, true);
+			char pub[FORWARD_MAX_ERROR];
+			problem(s, ws, ans.msg, answer_class(&ans, pub, sizeof pub), true);
 			wait_before_next(s, &ans);
 		} else if (upto &&
 			   (rc = forward_cursor_write(f->data, e->name, ws, last, &er)) != ST_OK) {
-			problem(s, ws, err_text(&er), true);
+			problem(s, ws, err_text(&er), "a cursor cannot be written", true);
 		} else {
 			s->backoff_ms = 0;
 			cursor = last;
@@ -255,7 +273,8 @@ static void pass(struct fwd *f, const struct fwd_endpoint *e)
 	s->pending = 0;
 	s->oldest_us = 0;
 	if (store_workspaces(&f->st, &ws, &nws) != ST_OK) {
-		problem(s, NULL, "the data directory cannot be listed", true);
+		problem(s, NULL, "the data directory cannot be listed",
+			"the data directory cannot be listed", true);
 		return;
 	}
 	bool *behind = xcalloc(nws ? nws : 1, sizeof *behind), any = true;

@@ -292,9 +292,10 @@ test('spandex forward refuses what it cannot do, and a second one while one runs
 	let r = await forward(src, ['--every', '0']);
 	assert.equal(r.code, 2);
 	assert.match(r.stderr, /--every is a number of seconds/);
-	const lock = spawn(path.join(BUILDDIR, 'src', 'spandex'), ['forward', src.dataDir, '--every', '3600'], { stdio: 'ignore' });
+	// --wait: a pass of the loop below may hold the lock when it starts.
+	const lock = spawn(path.join(BUILDDIR, 'src', 'spandex'), ['forward', src.dataDir, '--every', '3600', '--wait'], { stdio: 'ignore' });
 	try {
-		// It holds the lock as soon as it has started: wait for the second to be refused.
+		// It holds the lock once it has started: wait for the second to be refused.
 		for (let i = 0; ; i++) {
 			r = await forward(src);
 			if (r.code === 1 && /another spandex forward runs/.test(r.stderr)) break;
