@@ -131,7 +131,9 @@ struct scan_day *db_shard(struct scan *db, size_t di)
  * default), where the page cache holds it. */
 #define DB_FAULT_AROUND (64u << 10)
 
-void db_forget(struct scan *db)
+/* Gives back the pages of the records and lines read so far, in every shard open (the views
+ * given stay valid; what is read again is read from the page cache). */
+static void db_forget(struct scan *db)
 {
 	for (size_t i = 0; i < db->ndays; i++)
 		if (db->sh[i].open) {

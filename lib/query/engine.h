@@ -159,15 +159,11 @@ struct scan {
 	} key;
 };
 
-/* Gives back the pages of the records and lines read so far, in every shard open (the views
- * given stay valid; what is read again is read from the page cache). */
-void db_forget(struct scan *db);
-
-/* One record of the scan: false once the query's budget is spent. */
+/* One record of the scan: false once the query's budget is spent. Its bytes count towards
+ * what the scan keeps mapped, given back at the next line read past the threshold (db_line). */
 static inline bool db_rec(struct scan *db)
 {
-	if ((db->b.resident += sizeof(struct idx_rec)) > db->b.max_resident)
-		db_forget(db);
+	db->b.resident += sizeof(struct idx_rec);
 	return !spend(&db->b, sizeof(struct idx_rec));
 }
 
