@@ -1,0 +1,7 @@
+/* langfuse: Langfuse's public API of lib/api/langfuse (langfuse_surface), at /api/public/. */
+#include "lib/api/langfuse/surface.h"
+
+int main(void)
+{
+	return http_main(&langfuse_surface);
+}
