@@ -83,6 +83,7 @@ function probes(key) {
 		egp: ['GET', '/v5/spans/doc-live', { 'x-api-key': key, 'x-selected-account-id': TEAM }, undefined, 200],
 		mcp: ['POST', '/mcp', { ...nemo, Accept: 'application/json, text/event-stream' },
 			{ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'get_span', arguments: { workspace: TEAM, span_id: 'doc-live' } } }, 200],
+		langfuse: ['GET', '/api/public/observations/doc-live', { Authorization: `Basic ${Buffer.from(`${TEAM}:${key}`).toString('base64')}` }, undefined, 200],
 	};
 }
 

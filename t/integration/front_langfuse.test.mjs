@@ -37,12 +37,19 @@ test('a Langfuse post goes to its workspace\'s backend, by the header or by the 
 		assert.equal(r.status, 200, r.text);
 		r = await front.request('POST', '/api/public/otel/v1/traces', { body: otlp(i, 2), headers: { Authorization: basic(ws) } });
 		assert.equal(r.status, 200, r.text);
+		// Langfuse's public API (its v3 SDKs' batch), placed by the same key.
+		r = await front.request('POST', '/api/public/ingestion', { headers: { Authorization: basic(ws) }, body: { batch: [
+			{ id: `${ws}-e`, type: 'trace-create', timestamp: '2026-01-01T11:00:00Z', body: { id: `${ws}-lf`, name: 'lf' } }] } });
+		assert.equal(r.status, 207, r.text);
 		const on = [];
 		for (const b of backends)
 			on.push((await b.request('GET', `${WS_PREFIX}/${ws}/spans/${ws}-direct`)).status === 200);
 		const home = on.indexOf(true);
 		assert.ok(home >= 0 && on.lastIndexOf(true) === home, `${ws} is on one backend`);
 		holders.add(home);
+		for (const [j, b] of backends.entries())
+			assert.equal((await b.request('GET', `${WS_PREFIX}/${ws}/spans/${ws}-lf`)).status, j === home ? 200 : 404,
+				`${ws}: the Langfuse trace on backend ${j}`);
 		for (const k of [1, 2]) {
 			const id = otlp(i, k).resourceSpans[0].scopeSpans[0].spans[0].spanId;
 			for (const [j, b] of backends.entries())
