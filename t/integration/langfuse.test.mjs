@@ -235,3 +235,27 @@ test('auth, errors and deletes in Langfuse\'s shapes', async () => {
 	assert.equal((await lf(`/v2/scores?traceId=${ids.trace}`)).json.data.length, 0);
 	assert.equal((await request('GET', `${WS_PREFIX}/${WS}/spans/${ids.gen}`, { base: srv.base, headers: { Authorization: `Bearer ${keys.read}` } })).status, 404);
 });
+
+test('hostile batches and parameters: a 207 or a 4xx in Langfuse\'s shape, never a 5xx', async () => {
+	const odd = [null, true, -1, 1e308, 'x', '', [], {}, { a: { b: [null] } }, '../x', 'x'.repeat(2000)];
+	const members = ['id', 'traceId', 'startTime', 'metadata', 'level', 'usage', 'usageDetails', 'costDetails',
+		'modelParameters', 'promptVersion', 'tags', 'value', 'dataType', 'observationId'];
+	const types = ['trace-create', 'span-update', 'generation-create', 'score-create', 'observation-create', 'sdk-log', 'x'];
+	for (let i = 0; i < odd.length; i++) {
+		const batch = types.map((type, k) => ({ id: `h${k}`, type, timestamp: new Date().toISOString(),
+			body: Object.fromEntries(members.map((m, j) => [m, odd[(i + j + k) % odd.length]])) }));
+		batch.push(odd[i]);
+		const r = await lf('/ingestion', { method: 'POST', body: { batch }, headers: basic(WS, keys.write) });
+		assert.equal(r.status, 207, r.text);
+		// Every event is answered once, but the sdk-log (in neither list, as Langfuse answers it).
+		assert.equal(r.json.successes.length + r.json.errors.length, batch.length - 1);
+		assert.ok(r.json.errors.some((e) => e.id === 'unknown' || e.id === 'h6'));
+	}
+	for (const q of ['/traces?limit=0', '/traces?page=x', '/traces?orderBy=name.asc', '/traces?fromTimestamp=bad',
+		'/v2/observations?cursor=!!', '/v2/observations?fields=nope', '/v2/observations?parseIoAsJson=true',
+		'/v2/scores?limit=101', '/v2/scores?value=x', '/observations?isRootObservation=maybe']) {
+		const r = await lf(q);
+		assert.equal(r.status, 400, `${q}: ${r.text}`);
+		assert.equal(r.json.message, 'Invalid request data');
+	}
+});
