@@ -56,6 +56,10 @@ const struct langfuse_etype *langfuse_etype_find(const char *name);
  * as Langfuse's schemas check them (the message says which member). */
 const char *langfuse_check_body(struct arena *a, const struct langfuse_etype *t, json_t *body);
 
+/* Whether x is an integer as JavaScript's zod takes one: an integer, or a real with no
+ * fraction (1.0). */
+bool langfuse_json_int(json_t *x);
+
 /* One event applied to the version being written. */
 struct langfuse_apply {
 	const char *ws;
