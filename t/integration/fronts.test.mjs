@@ -4,7 +4,7 @@
 // route with the keys its role allows and refuses (none, read, write, another workspace's) in
 // its API's own header, a chunked body to each API's write read back, the front end's own
 // errors in the shape of the program that answers the path (a body over its limit, a program
-// that is not there), and refusals decided before the body is read answered cleanly at every
+// that is not there; Langfuse's public API and the MCP server's JSON-RPC too), and refusals decided before the body is read answered cleanly at every
 // body size, many times over.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -104,6 +104,15 @@ function assertShape(r, shape, status, what) {
 	if (shape === 'opik') {
 		assert.deepEqual(Object.keys(r.json).sort(), ['code', 'message'], `${what}: ${r.text}`);
 		assert.equal(r.json.code, status, what);
+	} else if (shape === 'langfuse') {
+		assert.equal(typeof r.json.message, 'string', `${what}: ${r.text}`);
+	} else if (shape === 'jsonrpc') {
+		// A JSON-RPC 2.0 error response without an id, as the MCP server answers a request it
+		// refuses before it is a message, with the status in its data.
+		assert.deepEqual(Object.keys(r.json).sort(), ['error', 'jsonrpc'], `${what}: ${r.text}`);
+		assert.equal(r.json.jsonrpc, '2.0', `${what}: ${r.text}`);
+		assert.ok(Number.isInteger(r.json.error?.code) && typeof r.json.error.message === 'string', `${what}: ${r.text}`);
+		assert.equal(r.json.error.data?.http_status, status, `${what}: ${r.text}`);
 	} else {
 		assert.ok('detail' in r.json, `${what}: ${r.text}`);
 	}
@@ -368,6 +377,25 @@ async function programGone(srv, keys) {
 	}
 }
 
+// The surfaces whose errors have shapes of their own beyond the matrix's (nginx/shapes): Langfuse's
+// public API and the MCP server. The front's own 413 and a program that is not there, in each.
+const OWN_SHAPES = [
+	['langfuse', '/api/public/ingestion', (k) => ({ Authorization: basic(WS, k) }), 'langfuse'],
+	['mcp', '/mcp', (k) => ({ Authorization: `Bearer ${k}`, Accept: 'application/json, text/event-stream' }), 'jsonrpc'],
+];
+async function ownShapes(srv, keys) {
+	for (const [prog, p, headers, shape] of OWN_SHAPES) {
+		const big = await oversized(srv.base, p, headers(keys.write));
+		assertShape(big, shape, 413, `${srv.name} ${prog} body over the front's limit`);
+		if (srv.name === 'nginx') fs.rmSync(srv.procs[prog].sock);
+		else if (srv.name === 'apache-fcgi') fs.rmSync(path.join(srv.runDir, `${prog}.sock`));
+		else fs.rmSync(path.join(path.dirname(srv.runDir), 'cgi-bin', prog));
+		const r = await send(srv.base, 'POST', p, { headers: headers(keys.write), body: { batch: [] } });
+		const want = { nginx: 502, 'apache-fcgi': 503, 'apache-cgi': 404 }[srv.name];
+		assertShape(r, shape, want, `${srv.name} ${prog} gone`);
+	}
+}
+
 // Refusals decided before the body is read (no key: 401, a read key: 403, over the program's
 // cap: 413), 30 times per body size class: every one a clean reply.
 async function earlyRefusals(srv, keys) {
@@ -462,6 +490,7 @@ test('one matrix through nginx, Apache mod_proxy_fcgi and Apache CGI', async () 
 		if (repeatedRef) assert.deepEqual(again, repeatedRef, `${name}: repeated headers as nginx`);
 		else repeatedRef = again;
 		await programGone(srv, keys);
+		await ownShapes(srv, keys);
 		await srv.stop();
 	}
 });

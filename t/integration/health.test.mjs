@@ -82,6 +82,9 @@ test('nginx limits each client\'s request rate: a 429 in the API\'s shape with R
 		['/v1/private/spans', { 'Comet-Workspace': 'default' }, { code: 429, message: 'Too many requests; retry later' }],
 		['/api/v1/private/traces', { 'Comet-Workspace': 'default' }, { code: 429, message: 'Too many requests; retry later' }],
 		['/v5/spans', {}, { detail: 'Too many requests; retry later' }],
+		// Langfuse's public API and the MCP server in theirs (nginx/shapes).
+		['/api/public/traces', {}, { message: 'Too many requests; retry later' }],
+		['/mcp', {}, { jsonrpc: '2.0', error: { code: -32000, message: 'Too many requests; retry later', data: { http_status: 429 } } }],
 	]) {
 		const more = await Promise.all(Array.from({ length: 8 }, () => srv.request('GET', p, { headers })));
 		const over = more.filter((r) => r.status === 429);

@@ -201,6 +201,12 @@ test('a stopped backend costs only its own workspaces, with a JSON 503', async (
 	// as the backend's (the errors column of nginx/programs, which genconf -F reads).
 	const t413 = await front.request('POST', '/api/v1/private/otel/v1/traces', { headers: { 'Comet-Workspace': onA[0] }, body: big });
 	assert.deepEqual([t413.status, t413.json], [413, { detail: 'Request body is larger than the limit of 8 MiB' }], t413.text);
+	// Langfuse's public API and the MCP server: their own shapes (nginx/shapes).
+	const l413 = await front.request('POST', '/api/public/ingestion', { headers: { 'x-langfuse-public-key': onA[0] }, body: big });
+	assert.deepEqual([l413.status, l413.json], [413, { message: 'Request body is larger than the limit of 8 MiB' }], l413.text);
+	const m413 = await front.request('POST', '/mcp', { headers: { 'X-Workspace': onA[0] }, body: big });
+	assert.deepEqual([m413.status, m413.json], [413, { jsonrpc: '2.0', error: { code: -32000,
+		message: 'Request body is larger than the limit of 8 MiB', data: { http_status: 413 } } }], m413.text);
 	await b.stop();
 	try {
 		for (const ws of onB.slice(0, 5)) {

@@ -1,0 +1,104 @@
+# The registry of the programs, read alike by every configuration nginx/genconf and
+# apache/genconf write (each puts this file ahead of its own awk program).
+#
+# load_programs(file) reads nginx/programs: route[r], rprog[r] and rshape[r] (the program
+# answering the r-th path and the shape of its errors), r = 1..nroute in the order of the file,
+# the order in which nginx tries them; prog[p], p = 1..nprog, the programs. It reads first
+# nginx/shapes (the file the variable shapes names): template[s] for each shape s, used[s]
+# for those a program has, and shaped(s, code, text), an error's body in shape s. It returns 0
+# for a line it cannot use, having said which.
+function load_shapes(file,   line, name) {
+	while ((getline line < file) > 0) {
+		if (line ~ /^[ \t]*(#|$)/)
+			continue
+		if (line !~ /^[a-z]+\t+[^\t\047\\]+$/) {
+			printf "genconf: %s: bad line: %s\n", file, line > "/dev/stderr"
+			return 0
+		}
+		name = line
+		sub(/\t.*/, "", name)
+		sub(/^[a-z]+\t+/, "", line)
+		template[name] = line
+		shapename[++nshape] = name
+	}
+	close(file)
+	return ("detail" in template)
+}
+function shaped(s, code, text,   t, i, out) {
+	t = template[s]
+	gsub(/@CODE@/, code, t)
+	out = ""
+	while ((i = index(t, "@TEXT@")) > 0) {
+		out = out substr(t, 1, i - 1) text
+		t = substr(t, i + 6)
+	}
+	return out t
+}
+function load_programs(file,   line, n, f, i) {
+	if (!load_shapes(shapes))
+		return 0
+	while ((getline line < file) > 0) {
+		if (line ~ /^[ \t]*(#|$)/)
+			continue
+		n = split(line, f, /[ \t]+/)
+		if (n < 4 || f[2] !~ /^[0-9]+$/ || !(f[3] in template)) {
+			printf "genconf: %s: bad line: %s\n", file, line > "/dev/stderr"
+			return 0
+		}
+		for (i = 4; i <= n; i++) {
+			if (f[i] !~ /^\^\// || f[i] ~ /["\\\047;{}]/) {
+				printf "genconf: %s: path %s must start with ^/ and hold none of \" \\ \047 ; { }\n", file, f[i] > "/dev/stderr"
+				return 0
+			}
+			route[++nroute] = f[i]
+			rprog[nroute] = f[1]
+			rshape[nroute] = f[3]
+		}
+		prog[++nprog] = f[1]
+		used[f[3]] = 1
+	}
+	close(file)
+	return 1
+}
+# The error pages of a shape that is not detail, from the detail ones before @SHAPED_ERRORS@:
+# a "location = PREFIXdetail/KEY {" or "location = PREFIXKEY {" block whose return has a
+# {"detail":"..."} body. Each becomes PREFIXshape/KEY in every other shape a program has.
+function shaped_collect(line, prefix,   key, m) {
+	if (index(line, "location = " prefix) && line ~ / \{$/) {
+		key = line
+		sub(/^.*location = /, "", key)
+		sub(/ \{$/, "", key)
+		key = substr(key, length(prefix) + 1)
+		sub(/^detail\//, "", key)
+		pend = key
+		pendhdr = ""
+	} else if (pend != "" && line ~ /add_header /) {
+		pendhdr = line
+		sub(/^[ \t]*/, "", pendhdr)
+	} else if (pend != "" && match(line, /return [0-9]+ \047\{"detail":".*"\}\047;$/)) {
+		m = substr(line, RSTART + 7, RLENGTH - 7)
+		ekey[++nerr] = pend
+		ecode[nerr] = substr(m, 1, index(m, " ") - 1)
+		m = substr(m, index(m, "\047") + 12)
+		etext[nerr] = substr(m, 1, length(m) - 4)
+		ehdr[nerr] = pendhdr
+		pend = ""
+	} else if (line ~ /^[ \t]*\}$/)
+		pend = ""
+}
+function shaped_locations(indent, prefix,   i, s, k, out) {
+	out = ""
+	for (i = 1; i <= nshape; i++) {
+		s = shapename[i]
+		if (s == "detail" || !(s in used))
+			continue
+		for (k = 1; k <= nerr; k++) {
+			out = out indent "location = " prefix s "/" ekey[k] " {\n"
+			if (ehdr[k] != "")
+				out = out indent "\t" ehdr[k] "\n"
+			out = out indent "\treturn " ecode[k] " \047" shaped(s, ecode[k], etext[k]) "\047;\n"
+			out = out indent "}\n"
+		}
+	}
+	return out
+}
