@@ -2,7 +2,6 @@
 #include "lib/model/price.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -127,24 +126,9 @@ const struct prices *prices_load(const char *setting, struct err *e)
 	}
 	if (!*path || !strcmp(path, PRICES_OFF))
 		return NULL;
-	/* O_NONBLOCK: a FIFO at the path opens at once and is refused below as no table, where
-	 * the open waited for a writer and held every worker that stores a span. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-	if (!f || fstat(fileno(f), &sb) < 0) {
-		err_sys(e, errno, "price table %s", path);
-		if (f)
-			fclose(f);
-		else if (fd >= 0)
-			close(fd);
+	FILE *f = stamp_open(path, "price table", &sb, e);
+	if (!f)
 		return NULL;
-	}
-	/* A FIFO or a device (a link to /dev/zero, one endless line) is no table. */
-	if (!S_ISREG(sb.st_mode)) {
-		err_set(e, ST_UNAVAILABLE, "price table %s: not a regular file", path);
-		fclose(f);
-		return NULL;
-	}
 	if (!stamp_same(&cache.stamp, path, &sb)) {
 		struct prices p;
 		if (parse(f, path, &p, e) != ST_OK) {
