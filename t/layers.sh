@@ -20,11 +20,12 @@ rank() {
 	lib/http) echo 2 ;;
 	lib/auth) echo 3 ;;
 	lib/ingest) echo 4 ;;
-	lib/query) echo 5 ;;
-	lib/store) echo 6 ;;
-	lib/model) echo 7 ;;
-	lib/json) echo 8 ;;
-	lib/base) echo 9 ;;
+	lib/redact) echo 5 ;;
+	lib/query) echo 6 ;;
+	lib/store) echo 7 ;;
+	lib/model) echo 8 ;;
+	lib/json) echo 9 ;;
+	lib/base) echo 10 ;;
 	*) echo -1 ;;
 	esac
 }
@@ -74,7 +75,7 @@ cd - >/dev/null
 
 # The libraries, by folder. Without a build (nm, or the .a files) only the includes are checked.
 libs=""
-for d in lib/base lib/json lib/model lib/store lib/query lib/ingest lib/auth lib/http \
+for d in lib/base lib/json lib/model lib/store lib/query lib/redact lib/ingest lib/auth lib/http \
 	$(cd "$src" && ls -d lib/api/*/); do
 	d=${d%/}
 	a=$(ls "$build/$d"/lib*.a 2>/dev/null | head -n 1 || true)
@@ -120,6 +121,7 @@ done <"$tmp/calls"
 #   vschema.c vs_ (struct vs_field)      record.c  rec_
 #   opsfs.c, backup.c, restore.c  ops_: the module of ops.h, in four files
 #   otlp_util.c  otlp_: the helpers every file of the OTLP decoder shares (otlp_int.h)
+#   lib/redact   redact_ only: one module (redact.h) in four files, private rules.h between them
 #   fields.c     span_: the storage of the span's field table (fields.h), the Span's own
 # Generated protobuf-c code (otlp__) keeps protoc-c's names.
 # Symbols still waiting for the rename of /tmp/renames.sh (issue 9): emptied when it runs.
@@ -132,6 +134,7 @@ while read -r d obj sym; do
 	lib/api/* | lib/http | lib/auth) prefixes="${surface}_" ;;
 	lib/store) prefixes="${m}_ store_" ;;
 	lib/query) prefixes="${m}_ query_" ;;
+	lib/redact) prefixes="redact_" ;;
 	*) prefixes="${m}_" ;;
 	esac
 	case $m in
