@@ -312,9 +312,10 @@ START_TEST(put_after_the_span)
 	struct otlp_logs l;
 	struct otlp_result r;
 	struct err e = {0};
+	const struct ingest_to to = {.st = &st, .ws = WS, .a = A, .rules = "off"};
 	/* The record first: its span is not stored, so it knows no session yet. */
 	logs(LOGS(LOG_FLUENCY("3")), &l);
-	ck_assert_int_eq(otlp_eval_put(&st, WS, A, &l.evals, "k1", &e), ST_OK);
+	ck_assert_int_eq(otlp_eval_put(&to, &l.evals, "k1", &e), ST_OK);
 	struct jrows rows = all();
 	ck_assert_uint_eq(rows.n, 1);
 	ck_assert_ptr_null(rows.rows[0].session_id);
@@ -326,7 +327,7 @@ START_TEST(put_after_the_span)
 	traces(TRACES(KV("gen_ai.conversation.id", S("conv-9")) "," KV("project", S("shop")), ""),
 	       &r);
 	ck_assert_int_eq(store_append(&st, WS, r.spans, r.nspans, &e), ST_OK);
-	ck_assert_int_eq(otlp_eval_put(&st, WS, A, &l.evals, NULL, &e), ST_OK);
+	ck_assert_int_eq(otlp_eval_put(&to, &l.evals, NULL, &e), ST_OK);
 	rows = all();
 	ck_assert_uint_eq(rows.n, 1);
 	ck_assert_str_eq(rows.rows[0].id, id);
@@ -336,7 +337,7 @@ START_TEST(put_after_the_span)
 	ck_assert(judgement_shows(&rows.rows[0], JV_SGP_ASSESSMENT));
 	/* One unresolved (no span) is not stored. */
 	l.evals.v[0].j.span_id = NULL;
-	ck_assert_int_eq(otlp_eval_put(&st, WS, A, &l.evals, NULL, &e), ST_OK);
+	ck_assert_int_eq(otlp_eval_put(&to, &l.evals, NULL, &e), ST_OK);
 	ck_assert_uint_eq(all().n, 1);
 	otlp_result_free(&r);
 	otlp_logs_free(&l);

@@ -7,6 +7,8 @@
 # 3. Every global symbol of a library starts with its module's prefix (STYLE.md 3).
 # 4. nginx/programs, the one list of the programs, names exactly the mains of cgi-bin/ and the
 #    fcgi_PROGRAMS of Makefile.am.
+# 5. Every write of a surface goes through lib/ingest, the one step that redacts what is
+#    stored (lib/ingest/ingest.h, issue 52): no library above it calls the store's writes.
 set -eu
 src=${SPANDEX_SRCDIR:-$(dirname "$0")/..}
 build=${SPANDEX_BUILDDIR:-.}
@@ -163,4 +165,16 @@ while read -r d obj sym; do
 	fi
 done <"$tmp/defs"
 [ -f "$tmp/prefail" ] && fail=1
+
+# 5. The store's writes, called from above lib/ingest.
+while read -r d sym; do
+	case $sym in store_append | store_update | store_put_judgements | store_update_judgements) ;;
+	*) continue ;;
+	esac
+	case $d in lib/api/* | lib/http | lib/auth)
+		echo "$d calls $sym: a surface writes through lib/ingest (ingest_store, ingest_update ...), which redacts"
+		fail=1
+		;;
+	esac
+done <"$tmp/undefs"
 exit $fail

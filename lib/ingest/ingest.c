@@ -1,15 +1,108 @@
-/* ingest: price, then store; the merge of a PATCH (ingest.h). */
+/* ingest: redact, price, then store; the merge of a PATCH (ingest.h). */
 #include "lib/ingest/ingest.h"
 
 #include <stdio.h>
 #include "lib/model/catalog.h"
 #include "lib/model/price.h"
+#include "lib/redact/redact.h"
 
-enum status ingest_store(struct store *st, const char *ws, const char *prices, struct span *spans,
-			 size_t n, const struct ingest_merge *m, struct err *e)
+/* ---- the redaction of every version stored ---- */
+
+/* A merge of store_update whose versions are redacted: fn's, then the rules (loaded before
+ * the lock; their failure counts only for a version that is not a deletion). */
+struct redacting {
+	const struct ingest_to *to;
+	const struct redact_rules *rules;
+	struct err why; /* why there are no rules to apply (why.st ST_OK: there are) */
+	store_merge_fn fn;
+	store_jmerge_fn jfn;
+	void *ctx;
+};
+
+static void redacting_init(struct redacting *r, const struct ingest_to *to, void *ctx)
+{
+	*r = (struct redacting){.to = to, .ctx = ctx};
+	redact_load(to->rules, to->key, &r->rules, &r->why);
+}
+
+/* The rules' failure for a version to be stored, into e. */
+static enum status unredactable(const struct redacting *r, struct err *e)
+{
+	if (e)
+		*e = r->why;
+	return r->why.st;
+}
+
+static enum status redact_merge(void *ctx, struct arena *a, const char *id, const struct span *cur,
+				struct span *out, struct err *e)
+{
+	struct redacting *r = ctx;
+	enum status st = r->fn(r->ctx, a, id, cur, out, e);
+	if (st != ST_OK || !out->span_id || span_is_deleted(out))
+		return st;
+	if (r->why.st != ST_OK)
+		return unredactable(r, e);
+	redact_span(r->rules, a, r->to->ws, out);
+	return ST_OK;
+}
+
+static enum status redact_jmerge(void *ctx, struct arena *a, const char *id,
+				 const struct judgement *cur, struct judgement *out, struct err *e)
+{
+	struct redacting *r = ctx;
+	enum status st = r->jfn(r->ctx, a, id, cur, out, e);
+	if (st != ST_OK || !out->id || out->deleted)
+		return st;
+	if (r->why.st != ST_OK)
+		return unredactable(r, e);
+	redact_judgement(r->rules, a, r->to->ws, out);
+	return ST_OK;
+}
+
+enum status ingest_update(const struct ingest_to *to, const char *const *ids, size_t n,
+			  store_merge_fn fn, void *ctx, struct err *e)
+{
+	struct redacting r;
+	redacting_init(&r, to, ctx);
+	r.fn = fn;
+	return store_update(to->st, to->ws, to->a, ids, n, redact_merge, &r, e);
+}
+
+enum status ingest_update_judgements(const struct ingest_to *to, const char *const *ids, size_t n,
+				     store_jmerge_fn fn, void *ctx, struct err *e)
+{
+	struct redacting r;
+	struct store jst;
+	redacting_init(&r, to, ctx);
+	r.jfn = fn;
+	store_judgements(&jst, to->st);
+	return store_update_judgements(&jst, to->ws, to->a, ids, n, redact_jmerge, &r, e);
+}
+
+enum status ingest_judgements(const struct ingest_to *to, struct judgement *js, size_t n,
+			      struct err *e)
+{
+	struct redacting r;
+	struct store jst;
+	redacting_init(&r, to, NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (js[i].deleted)
+			continue;
+		if (r.why.st != ST_OK)
+			return unredactable(&r, e);
+		redact_judgement(r.rules, to->a, to->ws, &js[i]);
+	}
+	store_judgements(&jst, to->st);
+	return store_put_judgements(&jst, to->ws, js, n, e);
+}
+
+/* ---- spans ---- */
+
+enum status ingest_store(const struct ingest_to *to, struct span *spans, size_t n,
+			 const struct ingest_merge *m, struct err *e)
 {
 	struct err pe = {0};
-	const struct prices *table = prices_load(prices, &pe);
+	const struct prices *table = prices_load(to->prices, &pe);
 
 	if (pe.st)
 		fprintf(stderr, "spandex: %s; spans stored without computed costs\n", pe.msg);
@@ -29,9 +122,15 @@ enum status ingest_store(struct store *st, const char *ws, const char *prices, s
 		if (table)
 			prices_apply(table, &spans[i], false);
 	}
-	if (!m)
-		return store_append(st, ws, spans, n, e);
-	return store_update(st, ws, m->a, m->ids, m->nids, m->fn, m->ctx, e);
+	if (m) /* redacted as they are merged: what is stored is the merge's version */
+		return ingest_update(to, m->ids, m->nids, m->fn, m->ctx, e);
+	const struct redact_rules *rules = NULL;
+	enum status st = n ? redact_load(to->rules, to->key, &rules, e) : ST_OK;
+	if (st != ST_OK)
+		return st;
+	for (size_t i = 0; i < n; i++)
+		redact_span(rules, to->a, to->ws, &spans[i]);
+	return store_append(to->st, to->ws, spans, n, e);
 }
 
 enum status ingest_patch_merge(void *ctx, struct arena *a, const char *id, const struct span *cur,

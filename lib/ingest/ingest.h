@@ -1,5 +1,8 @@
-/* ingest: the one step every surface's write ends in: costs from the price table for the
- * spans that came without any, then the store. Nothing returned needs freeing. */
+/* ingest: the one step every surface's write ends in: the redaction rules on every version
+ * that is stored (lib/redact), costs from the price table for the spans that came without any,
+ * then the store. No surface writes to the store but through here (t/layers.sh), so no
+ * version of a span or a judgement is stored unredacted, whatever API it came by. Nothing
+ * returned needs freeing. */
 #ifndef SPANDEX_INGEST_INGEST_H
 #define SPANDEX_INGEST_INGEST_H
 
@@ -16,10 +19,26 @@ struct ingest_put {
 	bool create; /* a whole new object, not a PATCH */
 };
 
-/* A write that merges over what is stored (store_update) instead of appending: the ids, in
- * the order fn is to see them, and the arena the merged versions live in. */
-struct ingest_merge {
+/* Where a request's writes go and what they are stored by: the store and workspace, the arena
+ * the redacted strings and merged versions live in, and the settings of the request's
+ * environment (NULL: each one's default). */
+struct ingest_to {
+	struct store *st;
+	const char *ws;
 	struct arena *a;
+	const char *prices; /* SPANDEX_PRICES: the price table (PRICES_OFF: none) */
+	const char *rules;  /* SPANDEX_REDACT: the redaction rules (REDACT_OFF: none) */
+	const char *key;    /* SPANDEX_REDACT_KEY: their hashes' key (NULL: the file's key-file) */
+};
+/* The settings of a struct ingest_to, by the names of the environment that get(ctx, name)
+ * reads (http_env, getenv): {.st = ..., .ws = ..., .a = ..., INGEST_SETTINGS(http_env, req)}. */
+#define INGEST_SETTINGS(get, ctx)                                                                  \
+	.prices = get(ctx, "SPANDEX_PRICES"), .rules = get(ctx, "SPANDEX_REDACT"),                 \
+	.key = get(ctx, "SPANDEX_REDACT_KEY")
+
+/* A write that merges over what is stored (store_update) instead of appending: the ids, in
+ * the order fn is to see them. */
+struct ingest_merge {
 	const char *const *ids;
 	size_t nids;
 	store_merge_fn fn;
@@ -57,12 +76,23 @@ enum status ingest_patch_merge(void *ctx, struct arena *a, const char *id, const
 			       struct span *out, struct err *e);
 
 /* Sets aside the cost of a span that cannot be one (catalog_check_cost), then prices the n
- * spans (prices_apply: those without a cost) by the table that prices names
- * (SPANDEX_PRICES; NULL the default table, PRICES_OFF none), then stores them in ws: appended
- * (store_append) when m is NULL, else merged (store_update, m's ids and merge). A table that
- * cannot be read costs the spans their computed costs, never the spans (the reason goes to
- * stderr). e (may be NULL) gets the store's reason. */
-enum status ingest_store(struct store *st, const char *ws, const char *prices, struct span *spans,
-			 size_t n, const struct ingest_merge *m, struct err *e);
+ * spans (prices_apply: those without a cost) by to's table, then stores them: appended
+ * (store_append) when m is NULL, each redacted by to's rules first; else merged
+ * (ingest_update, m's ids and merge). A table that cannot be read costs the spans their
+ * computed costs, never the spans (the reason goes to stderr); rules that cannot be applied
+ * cost the write (ST_UNAVAILABLE: nothing is stored). e (may be NULL) gets the reason. */
+enum status ingest_store(const struct ingest_to *to, struct span *spans, size_t n,
+			 const struct ingest_merge *m, struct err *e);
+/* store_update of to with fn, each new version fn gives redacted by to's rules before it is
+ * written (a version that only deletes needs none: a deletion is stored whatever the rules). */
+enum status ingest_update(const struct ingest_to *to, const char *const *ids, size_t n,
+			  store_merge_fn fn, void *ctx, struct err *e);
+/* The same two for judgements, in the judgement store beside to's spans: the n of js, each
+ * redacted (in place) before it is stored (store_put_judgements); a merge's versions
+ * (store_update_judgements). */
+enum status ingest_judgements(const struct ingest_to *to, struct judgement *js, size_t n,
+			      struct err *e);
+enum status ingest_update_judgements(const struct ingest_to *to, const char *const *ids, size_t n,
+				     store_jmerge_fn fn, void *ctx, struct err *e);
 
 #endif

@@ -361,9 +361,12 @@ static void from_stored(struct store *st, const char *ws, struct arena *a, const
 	buf_free(&line);
 }
 
-enum status otlp_eval_put(struct store *st, const char *ws, struct arena *a,
-			  const struct otlp_evals *ev, const char *author, struct err *e)
+enum status otlp_eval_put(const struct ingest_to *to, const struct otlp_evals *ev,
+			  const char *author, struct err *e)
 {
+	struct store *st = to->st;
+	const char *ws = to->ws;
+	struct arena *a = to->a;
 	struct judgement *js = arena_alloc(a, (ev->n ? ev->n : 1) * sizeof *js);
 	size_t n = 0;
 	for (size_t i = 0; i < ev->n; i++) {
@@ -382,9 +385,7 @@ enum status otlp_eval_put(struct store *st, const char *ws, struct arena *a,
 	}
 	if (!n)
 		return ST_OK;
-	struct store jst;
-	store_judgements(&jst, st);
-	return store_put_judgements(&jst, ws, js, n, e);
+	return ingest_judgements(to, js, n, e);
 }
 
 void otlp_eval_free(struct otlp_evals *ev)

@@ -12,6 +12,7 @@
 #include "lib/base/arena.h"
 #include "lib/base/status.h"
 #include "lib/model/judgement.h"
+#include "lib/ingest/ingest.h"
 #include "lib/store/store.h"
 
 #define OTLP_EVAL_EVENT "gen_ai.evaluation.result" /* the event's name, and its subtype */
@@ -44,12 +45,12 @@ struct otlp_evals {
 	void *session_ctx;
 };
 
-/* Stores the evaluations of ev that are not refused and name their span (st: the spans' store
- * of ws; the judgements go beside it): each records the session and the project of the span it
- * came from when that span is stored, author (NULL: none) as its author, and its id. One
- * batch, whole or not at all (store_put_judgements); e gets the reason of a failure. */
-enum status otlp_eval_put(struct store *st, const char *ws, struct arena *a,
-			  const struct otlp_evals *ev, const char *author, struct err *e);
+/* Stores the evaluations of ev that are not refused and name their span (to: the spans' store
+ * and workspace; the judgements go beside it): each records the session and the project of the
+ * span it came from when that span is stored, author (NULL: none) as its author, and its id.
+ * One batch, whole or not at all (ingest_judgements); e gets the reason of a failure. */
+enum status otlp_eval_put(const struct ingest_to *to, const struct otlp_evals *ev,
+			  const char *author, struct err *e);
 
 /* Releases the payloads the evaluations hold. */
 void otlp_eval_free(struct otlp_evals *ev);

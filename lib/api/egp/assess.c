@@ -158,7 +158,6 @@ enum status egp_assess_create(struct http_req *req)
 	struct on o;
 	struct judgement j;
 	struct err e = {0};
-	struct store jst;
 	enum status st = checked_body(req, &body, &content);
 	if (st != ST_OK)
 		return st;
@@ -180,9 +179,8 @@ enum status egp_assess_create(struct http_req *req)
 	j.created_at = time_now();
 	egp_assess_apply(req->arena, content, &j);
 	struct create c = {req, &j, NULL};
-	store_judgements(&jst, &req->store);
-	if (store_update_judgements(&jst, req->ws, req->arena, &j.id, 1, merge_create, &c, &e) !=
-	    ST_OK)
+	struct ingest_to to = egp_ingest_to(req);
+	if (ingest_update_judgements(&to, &j.id, 1, merge_create, &c, &e) != ST_OK)
 		return not_stored(req, &e);
 	if (c.conflict)
 		return conflict(req, j.span_id, c.conflict);
@@ -351,11 +349,9 @@ static enum status change(struct http_req *req, json_t *body)
 {
 	struct change c = {.req = req, .body = body};
 	struct err e = {0};
-	struct store jst;
 	verrs_init(&c.v);
-	store_judgements(&jst, &req->store);
-	if (store_update_judgements(&jst, req->ws, req->arena, &req->id, 1, merge_change, &c, &e) !=
-	    ST_OK)
+	struct ingest_to to = egp_ingest_to(req);
+	if (ingest_update_judgements(&to, &req->id, 1, merge_change, &c, &e) != ST_OK)
 		return not_stored(req, &e);
 	switch (c.how) {
 	case CH_DONE:

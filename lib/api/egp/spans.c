@@ -171,6 +171,14 @@ static const char *parent_problem(struct http_req *req, const struct span *s, si
 	return NULL;
 }
 
+/* Where the request's writes go (lib/ingest): its store, workspace and arena, and the settings
+ * of its environment. */
+struct ingest_to egp_ingest_to(struct http_req *req)
+{
+	return (struct ingest_to){
+	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
+}
+
 /* Validates items (SpanCreateRequest), stores them, and answers with the Spans as stored. */
 static enum status write_items(struct http_req *req, json_t *items, enum mode mode, bool list)
 {
@@ -195,9 +203,9 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 	const char *cycle = parent_problem(req, w.spans, n);
 	if (cycle)
 		return http_fail(req, ST_CONFLICT, "%s", cycle);
-	struct ingest_merge m = {req->arena, ids, n, merge, &w};
-	enum status st =
-	    ingest_store(&req->store, req->ws, http_env(req, "SPANDEX_PRICES"), w.spans, n, &m, &e);
+	struct ingest_merge m = {ids, n, merge, &w};
+	struct ingest_to to = egp_ingest_to(req);
+	enum status st = ingest_store(&to, w.spans, n, &m, &e);
 	if (st == ST_CONFLICT)
 		return http_fail(req, st, "%s", err_text(&e));
 	if (st != ST_OK)
@@ -306,8 +314,8 @@ enum status egp_patch(struct http_req *req)
 		return http_fail_invalid(req, &v);
 	struct ingest_patch p = {.apply = patch_apply, .how = req->ws, .body = body};
 	const char *ids[] = {req->id};
-	if (store_update(&req->store, req->ws, req->arena, ids, 1, ingest_patch_merge, &p, &e) !=
-	    ST_OK)
+	struct ingest_to to = egp_ingest_to(req);
+	if (ingest_update(&to, ids, 1, ingest_patch_merge, &p, &e) != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	if (!p.found)
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);

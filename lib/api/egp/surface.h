@@ -8,6 +8,7 @@
 
 #include "lib/api/egp/map.h"
 #include "lib/http/http.h"
+#include "lib/ingest/ingest.h"
 #include "lib/query/query.h"
 
 extern const struct http_surface egp_surface;
@@ -27,6 +28,8 @@ extern const struct http_dialect egp_dialect;
 
 /* A 422 of one item: loc (a JSON list), pydantic's type and msg, and the input it refuses
  * (NULL: null), which FastAPI's items always carry; loc and input are taken. */
+/* Where the request's writes go: lib/ingest's struct ingest_to of req (spans.c). */
+struct ingest_to egp_ingest_to(struct http_req *req);
 enum status egp_invalid(struct http_req *req, json_t *loc, const char *type, const char *msg,
 			json_t *input);
 /* Adds pydantic's too_long item to v: body list key holds list, more than max items. */

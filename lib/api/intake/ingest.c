@@ -22,16 +22,16 @@ static enum status store_with(struct http_req *req, struct span *spans, size_t n
 			      store_merge_fn merge, void *ctx)
 {
 	struct err e = {0};
-	/* Prices, then appends, or merges over what is stored (ingest_store). */
-	struct ingest_merge m = {.a = req->arena, .nids = n, .fn = merge, .ctx = ctx};
+	struct ingest_to to = intake_ingest_to(req);
+	/* Redacts, prices, then appends, or merges over what is stored (ingest_store). */
+	struct ingest_merge m = {.nids = n, .fn = merge, .ctx = ctx};
 	if (merge) {
 		const char **ids = arena_alloc(req->arena, n * sizeof(*ids));
 		for (size_t i = 0; i < n; i++)
 			ids[i] = spans[i].span_id;
 		m.ids = ids;
 	}
-	enum status st = ingest_store(&req->store, req->ws, http_env(req, "SPANDEX_PRICES"), spans,
-				      n, merge ? &m : NULL, &e);
+	enum status st = ingest_store(&to, spans, n, merge ? &m : NULL, &e);
 
 	if (st == ST_OK)
 		return ST_OK;
@@ -43,6 +43,14 @@ static enum status store_with(struct http_req *req, struct span *spans, size_t n
 static enum status store(struct http_req *req, struct span *spans, size_t n, const char *what)
 {
 	return store_with(req, spans, n, what, NULL, NULL);
+}
+
+/* Where the request's writes go (lib/ingest): its store, workspace and arena, and the settings
+ * of its environment. */
+struct ingest_to intake_ingest_to(struct http_req *req)
+{
+	return (struct ingest_to){
+	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
 }
 
 /* POST ingest/spans: DirectSpansIngestRequest (section 4.4); 201, empty body. */
@@ -114,10 +122,9 @@ enum status intake_ingest_atif(struct http_req *req)
 	if ((st = store(req, spans, n, "Spans")) != ST_OK)
 		return st;
 	if (nj) {
-		struct store jst;
 		struct err e = {0};
-		store_judgements(&jst, &req->store);
-		if ((st = store_put_judgements(&jst, req->ws, js, nj, &e)) != ST_OK)
+		struct ingest_to to = intake_ingest_to(req);
+		if ((st = ingest_judgements(&to, js, nj, &e)) != ST_OK)
 			return http_fail(req, st, "Evaluator results not stored (%s); retry later",
 					 err_text(&e));
 	}
@@ -261,9 +268,9 @@ enum status intake_ingest_otlp_logs(struct http_req *req)
 	if (st != ST_OK)
 		return http_fail(req, st, "Invalid OTLP %s: %s",
 				 enc == OTLP_JSON ? "JSON" : "protobuf", e.msg);
+	struct ingest_to to = intake_ingest_to(req);
 	if (logs.n)
-		st = store_update(&req->store, req->ws, req->arena, logs.ids, logs.n,
-				  otlp_logs_merge, &logs, &e);
+		st = ingest_update(&to, logs.ids, logs.n, otlp_logs_merge, &logs, &e);
 	if (st != ST_OK)
 		return http_fail_err(req, &e);
 	intake_otlp_resolve(req, &logs);

@@ -36,10 +36,9 @@ static void resolve(struct http_req *req, struct judgement *j)
 /* Stores js; a refusal of the store is the client's to retry (503, Retry-After). */
 static enum status put(struct http_req *req, struct judgement *js, size_t n, const char *what)
 {
-	struct store jst;
 	struct err e = {0};
-	store_judgements(&jst, &req->store);
-	enum status st = store_put_judgements(&jst, req->ws, js, n, &e);
+	struct ingest_to to = intake_ingest_to(req);
+	enum status st = ingest_judgements(&to, js, n, &e);
 	if (st != ST_OK)
 		return http_fail(req, st, "%s not stored (%s); retry later", what, err_text(&e));
 	return ST_OK;
@@ -176,14 +175,13 @@ static enum status tombstone(void *ctx, struct arena *a, const char *id,
 enum status intake_delete_annotation(struct http_req *req)
 {
 	struct judgement j;
-	struct store jst;
 	struct err e = {0};
 	/* Looked up first, so a DELETE of nothing writes nothing (not even a directory). */
 	enum status st = find(req, JV_INTAKE_ANNOTATION, &j, "Annotation");
 	if (st != ST_OK)
 		return st;
-	store_judgements(&jst, &req->store);
-	st = store_update_judgements(&jst, req->ws, req->arena, &req->id, 1, tombstone, req, &e);
+	struct ingest_to to = intake_ingest_to(req);
+	st = ingest_update_judgements(&to, &req->id, 1, tombstone, req, &e);
 	if (st != ST_OK)
 		return http_fail_err(req, &e);
 	http_reply(req, 204, NULL, "", 0);

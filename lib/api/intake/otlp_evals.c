@@ -230,11 +230,9 @@ enum status intake_otlp_adopt(struct http_req *req, const char *const *span_ids,
 		return http_fail(req, st, "%s", err_text(&q.err));
 	if (!ad.n)
 		return ST_OK;
-	struct store jst;
 	struct err e = {0};
-	store_judgements(&jst, &req->store);
-	if (store_update_judgements(&jst, req->ws, req->arena, ad.ids, ad.n, adopt_merge, &ad,
-				    &e) != ST_OK)
+	struct ingest_to to = intake_ingest_to(req);
+	if (ingest_update_judgements(&to, ad.ids, ad.n, adopt_merge, &ad, &e) != ST_OK)
 		return http_fail_err(req, &e);
 	return ST_OK;
 }
@@ -254,7 +252,8 @@ enum status intake_otlp_evals(struct http_req *req, const struct otlp_evals *ev)
 	struct otlp_evals with = *ev;
 	with.session_of = session_of;
 	with.session_ctx = req;
-	if (otlp_eval_put(&req->store, req->ws, req->arena, &with, req->principal, &e) != ST_OK)
+	struct ingest_to to = intake_ingest_to(req);
+	if (otlp_eval_put(&to, &with, req->principal, &e) != ST_OK)
 		return http_fail_err(req, &e);
 	return ST_OK;
 }

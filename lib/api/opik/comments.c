@@ -77,7 +77,6 @@ enum status opik_comment_put(struct http_req *req, json_t *body, const char *tex
 			     struct judgement *j)
 {
 	struct err err = {0};
-	struct store jst;
 	const char *given = json_string_value(json_object_get(body, "id"));
 	j->id = given && !span_id_problem(given) ? given : hash_uuid(req->arena, 7);
 	j->workspace = req->ws;
@@ -89,9 +88,8 @@ enum status opik_comment_put(struct http_req *req, json_t *body, const char *tex
 	j->author = req->principal;
 	j->created_at = time_now();
 	struct put p = {j, false};
-	store_judgements(&jst, &req->store);
-	if (store_update_judgements(&jst, req->ws, req->arena, &j->id, 1, merge_put, &p, &err) !=
-	    ST_OK)
+	struct ingest_to to = opik_ingest_to(req);
+	if (ingest_update_judgements(&to, &j->id, 1, merge_put, &p, &err) != ST_OK)
 		return http_fail(req, err.st, "not stored (%s); retry later", err_text(&err));
 	if (p.taken)
 		return http_fail(req, ST_CONFLICT, "Comment id %.200s is taken", j->id);
@@ -183,14 +181,12 @@ enum status opik_comment_update(struct http_req *req)
 	json_t *body;
 	struct edit ed = {NULL, req->principal, time_now(), false};
 	struct err e = {0};
-	struct store jst;
 	enum status st = opik_json_body(req, &body);
 	if (st != ST_OK || (st = opik_comment_text(req, body, &ed.text)) != ST_OK)
 		return st;
 	const char *ids[] = {req->id};
-	store_judgements(&jst, &req->store);
-	if (store_update_judgements(&jst, req->ws, req->arena, ids, 1, merge_edit, &ed, &e) !=
-	    ST_OK)
+	struct ingest_to to = opik_ingest_to(req);
+	if (ingest_update_judgements(&to, ids, 1, merge_edit, &ed, &e) != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	if (!ed.found)
 		return opik_comment_not_found(req, req->id);

@@ -273,7 +273,6 @@ static int cmp_ranked(const void *a, const void *b)
 enum status opik_scores_upsert(struct http_req *req, struct judgement *js, size_t n)
 {
 	struct err e = {0};
-	struct store jst;
 	struct ranked *v = arena_alloc(req->arena, n * sizeof *v);
 	for (size_t i = 0; i < n; i++)
 		v[i] = (struct ranked){js[i].id, i};
@@ -288,9 +287,8 @@ enum status opik_scores_upsert(struct http_req *req, struct judgement *js, size_
 			u++;
 		}
 	struct upsert ctx = {w, u};
-	store_judgements(&jst, &req->store);
-	if (store_update_judgements(&jst, req->ws, req->arena, ids, u, merge_upsert, &ctx, &e) !=
-	    ST_OK)
+	struct ingest_to to = opik_ingest_to(req);
+	if (ingest_update_judgements(&to, ids, u, merge_upsert, &ctx, &e) != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	return ST_OK;
 }
@@ -420,10 +418,8 @@ enum status opik_delete_judgements(struct http_req *req, const char *const *ids,
 				   const enum judgement_view *only)
 {
 	struct err e = {0};
-	struct store jst;
-	store_judgements(&jst, &req->store);
-	if (n && store_update_judgements(&jst, req->ws, req->arena, ids, n, merge_delete,
-					 (void *)only, &e) != ST_OK)
+	struct ingest_to to = opik_ingest_to(req);
+	if (n && ingest_update_judgements(&to, ids, n, merge_delete, (void *)only, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "lib/api/opik/map.h"
 #include "lib/http/http.h"
+#include "lib/ingest/ingest.h"
 #include "lib/query/query.h"
 
 extern const struct http_surface opik_surface;
@@ -67,6 +68,8 @@ void opik_need_str(struct verrs *v, json_t *body, const char *k, const char **ou
 void opik_need_strs(struct verrs *v, json_t *body, const char *k, size_t min, bool blank_ok);
 /* The request's JSON body (a JSON content type, else 415), in the request's arena. */
 enum status opik_json_body(struct http_req *req, json_t **body);
+/* Where the request's writes go: lib/ingest's struct ingest_to of req. */
+struct ingest_to opik_ingest_to(struct http_req *req);
 /* The same, and v initialised, holding a 422 item when the body is no object. */
 enum status opik_json_object(struct http_req *req, json_t **body, struct verrs *v);
 /* Feedback scores (scores.c; names: stats.c) and comments (comments.c), as judgements. */

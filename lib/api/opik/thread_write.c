@@ -255,7 +255,6 @@ static enum status states_write(struct http_req *req, struct edit *ed, const cha
 				const char *const *threads, size_t n)
 {
 	struct err e = {0};
-	struct store jst;
 	ed->v = arena_alloc(req->arena, (n ? n : 1) * sizeof *ed->v);
 	ed->n = 0;
 	for (size_t i = 0; i < n; i++)
@@ -272,9 +271,8 @@ static enum status states_write(struct http_req *req, struct edit *ed, const cha
 	ed->ws = req->ws;
 	ed->by = req->principal;
 	ed->now = time_now();
-	store_judgements(&jst, &req->store);
-	if (store_update_judgements(&jst, req->ws, req->arena, ids, ed->n, merge_state, ed, &e) !=
-	    ST_OK)
+	struct ingest_to to = opik_ingest_to(req);
+	if (ingest_update_judgements(&to, ids, ed->n, merge_state, ed, &e) != ST_OK)
 		return e.st == ST_BAD_REQUEST
 			   ? http_fail(req, e.st, "%s", err_text(&e))
 			   : http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));

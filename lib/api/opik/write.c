@@ -121,10 +121,11 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
 	/* Traces carry no model: only spans are priced. */
-	struct ingest_merge m = {req->arena, ids, n, merge_create, &c};
-	enum status st = ingest_store(
-	    &req->store, req->ws, ent == OPIK_SPAN ? http_env(req, "SPANDEX_PRICES") : PRICES_OFF,
-	    c.spans, n, &m, &e);
+	struct ingest_merge m = {ids, n, merge_create, &c};
+	struct ingest_to to = opik_ingest_to(req);
+	if (ent != OPIK_SPAN)
+		to.prices = PRICES_OFF;
+	enum status st = ingest_store(&to, c.spans, n, &m, &e);
 	if (st == ST_CONFLICT)
 		return http_fail(req, st, "%s", err_text(&e));
 	if (st != ST_OK)
@@ -377,7 +378,8 @@ enum status opik_patch(struct http_req *req)
 				 .price = ent == OPIK_SPAN,
 				 .prices = http_env(req, "SPANDEX_PRICES")};
 	const char *ids[] = {ent == OPIK_TRACE ? trace_target(req, req->id) : req->id};
-	if (store_update(&req->store, req->ws, req->arena, ids, 1, patch_merge, &p, &e) != ST_OK)
+	struct ingest_to to = opik_ingest_to(req);
+	if (ingest_update(&to, ids, 1, patch_merge, &p, &e) != ST_OK)
 		return e.st == ST_CONFLICT
 			   ? http_fail(req, e.st, "%s", err_text(&e))
 			   : http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
@@ -440,8 +442,8 @@ enum status opik_patch_batch(struct http_req *req)
 				 .patched = patch_done,
 				 .price = ent == OPIK_SPAN,
 				 .prices = http_env(req, "SPANDEX_PRICES")};
-	if (store_update(&req->store, req->ws, req->arena, rows, nids, patch_merge, &p, &e) !=
-	    ST_OK)
+	struct ingest_to to = opik_ingest_to(req);
+	if (ingest_update(&to, rows, nids, patch_merge, &p, &e) != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	http_reply(req, 204, NULL, NULL, 0);
 	return ST_OK;
@@ -461,6 +463,7 @@ static enum status merge_delete(void *ctx, struct arena *a, const char *id, cons
 enum status opik_traces_gone(struct http_req *req, const char *const *traces, size_t n)
 {
 	struct err e = {0};
+	struct ingest_to to = opik_ingest_to(req); /* deletions: no rules needed */
 	enum status st = ST_OK;
 	const char **ids = NULL;
 	size_t cap = 0;
@@ -509,8 +512,7 @@ enum status opik_traces_gone(struct http_req *req, const char *const *traces, si
 		}
 		for (size_t i = 0; i < nids && st == ST_OK; i += OPIK_MAX_BATCH) {
 			size_t k = nids - i < OPIK_MAX_BATCH ? nids - i : OPIK_MAX_BATCH;
-			if (store_update(&req->store, req->ws, req->arena, ids + i, k, merge_delete,
-					 NULL, &e) != ST_OK)
+			if (ingest_update(&to, ids + i, k, merge_delete, NULL, &e) != ST_OK)
 				st = http_fail(req, e.st, "not deleted (%s); retry later",
 					       err_text(&e));
 		}
