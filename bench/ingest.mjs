@@ -32,9 +32,15 @@ function args(argv) {
 	return o;
 }
 
+// What a user's message brings now and then (issue 52): one of each thing bench/redact20.rules
+// finds, in one span of ten, so that a run with rules on replaces something, as it would.
+const PLANTED = ' Reach me at jane.doe@example.com or +1 415 555 0134, card 4111 1111 1111 1111, ' +
+	'IBAN DE89 3704 0044 0532 0130 00, from 203.0.113.7, I am EMP-204816 and my key is ' +
+	'sk-proj-Zq3vYh8LkT2mWx9RbN4cJd7F';
+
 // A small span generator: LLM, tool and chain spans of a few traces, ~1.3 KB each once
-// canonical (the size of the perf-anchors corpus). bench/gen.c replaces it once it can write
-// a template batch.
+// canonical (the size of the perf-anchors corpus), one in ten with PLANTED in its input (and
+// its user's address in user.id). bench/gen.c replaces it once it can write a template batch.
 function makeBatch(n) {
 	const words = ('the a model tool agent user answer question context token retrieval ' +
 		'document summary plan step result error retry cache latency prompt system reply ' +
@@ -90,6 +96,10 @@ function makeBatch(n) {
 				'deployment.environment': 'bench',
 			},
 		};
+		if (i % 10 === 3) {
+			span.input += PLANTED;
+			span.attributes['user.id'] = 'jane.doe@example.com';
+		}
 		if (root !== null)
 			span.parent_span_id = root;
 		else

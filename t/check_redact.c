@@ -13,6 +13,7 @@
 
 static char path[64];
 static struct arena *arena;
+static bool unfiltered; /* the tests of patterns again, without the prefilter */
 
 static void write_file(const char *p, const char *text)
 {
@@ -36,6 +37,12 @@ static void setup(void)
 	arena = arena_new();
 }
 
+static void setup_unfiltered(void)
+{
+	setup();
+	unfiltered = true;
+}
+
 static void teardown(void)
 {
 	unlink(path);
@@ -49,6 +56,10 @@ static struct redact_rules *rules_key(const char *text, const char *key)
 	struct err e = {0};
 	write_file(path, text);
 	ck_assert_msg(redact_compile(path, key, &r, &e) == ST_OK, "%s", e.msg);
+	if (unfiltered)
+		redact_matcher_unfiltered(r->m);
+	else
+		redact_matcher_seal(r->m);
 	return r;
 }
 
@@ -408,6 +419,31 @@ START_TEST(json_texts)
 }
 END_TEST
 
+/* The texts of a span are scanned joined, but a match never spans two of them, an anchor
+ * holds at each text's start, and a pattern the prefilter does not take is still run. */
+START_TEST(joined_texts)
+{
+	struct redact_rules *r = rules("/x[^y]*z/ with=[XZ]\n/^secret \\w+/ with=[S]\n"
+				       "/(?|(ab)|(cd))!/ with=[BR]\nemail\n");
+	struct span s;
+	span_init(&s);
+	s.input = "ab x12 secret one";
+	s.output = "34z cd";
+	s.name = "secret two";
+	s.raw_attributes = json_pack("{s:s,s:s,s:s}", "a", "secret three", "b", "cd! x1z", "c",
+				     "mail alice@example.com");
+	ck_assert_uint_eq(redact_span(r, arena, "ws", &s), 4);
+	ck_assert_str_eq(s.input, "ab x12 secret one");
+	ck_assert_str_eq(s.output, "34z cd");
+	ck_assert_str_eq(s.name, "[S]");
+	ck_assert_str_eq(json_string_value(json_object_get(s.raw_attributes, "a")), "[S]");
+	ck_assert_str_eq(json_string_value(json_object_get(s.raw_attributes, "b")), "[BR] [XZ]");
+	ck_assert_str_eq(json_string_value(json_object_get(s.raw_attributes, "c")), "mail [EMAIL]");
+	span_clear(&s);
+	redact_free(r);
+}
+END_TEST
+
 /* A rule that does not compile refuses the file, naming its line and why. */
 START_TEST(bad_rules)
 {
@@ -574,10 +610,22 @@ Suite *check_suite(void)
 	tcase_add_test(tc, span_whole);
 	tcase_add_test(tc, judgement_whole);
 	tcase_add_test(tc, json_texts);
+	tcase_add_test(tc, joined_texts);
 	tcase_add_test(tc, bad_rules);
 	tcase_add_test(tc, load_and_reload);
 	tcase_add_test(tc, never_good);
 	tcase_add_test(tc, shipped);
+	suite_add_tcase(s, tc);
+	/* Every find of a pattern is PCRE2's: the same without the prefilter (Hyperscan). */
+	tc = tcase_create("unfiltered");
+	tcase_add_checked_fixture(tc, setup_unfiltered, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, patterns);
+	tcase_add_test(tc, overlaps);
+	tcase_add_test(tc, places_keys_workspaces);
+	tcase_add_test(tc, span_whole);
+	tcase_add_test(tc, json_texts);
+	tcase_add_test(tc, joined_texts);
 	suite_add_tcase(s, tc);
 	return s;
 }

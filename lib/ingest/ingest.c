@@ -17,6 +17,9 @@ struct redacting {
 	store_merge_fn fn;
 	store_jmerge_fn jfn;
 	void *ctx;
+	/* A version of an id nothing is stored under is a batch's span, redacted before the
+	 * lock (ingest_store's merge): only a version over a stored one is redacted here. */
+	bool fresh_redacted;
 };
 
 static void redacting_init(struct redacting *r, const struct ingest_to *to, void *ctx)
@@ -38,7 +41,7 @@ static enum status redact_merge(void *ctx, struct arena *a, const char *id, cons
 {
 	struct redacting *r = ctx;
 	enum status st = r->fn(r->ctx, a, id, cur, out, e);
-	if (st != ST_OK || !out->span_id || span_is_deleted(out))
+	if (st != ST_OK || !out->span_id || span_is_deleted(out) || (!cur && r->fresh_redacted))
 		return st;
 	if (r->why.st != ST_OK)
 		return unredactable(r, e);
@@ -59,13 +62,21 @@ static enum status redact_jmerge(void *ctx, struct arena *a, const char *id,
 	return ST_OK;
 }
 
-enum status ingest_update(const struct ingest_to *to, const char *const *ids, size_t n,
-			  store_merge_fn fn, void *ctx, struct err *e)
+/* store_update with fn's versions redacted; fresh: see struct redacting. */
+static enum status update(const struct ingest_to *to, const char *const *ids, size_t n,
+			  store_merge_fn fn, void *ctx, bool fresh, struct err *e)
 {
 	struct redacting r;
 	redacting_init(&r, to, ctx);
 	r.fn = fn;
+	r.fresh_redacted = fresh;
 	return store_update(to->st, to->ws, to->a, ids, n, redact_merge, &r, e);
+}
+
+enum status ingest_update(const struct ingest_to *to, const char *const *ids, size_t n,
+			  store_merge_fn fn, void *ctx, struct err *e)
+{
+	return update(to, ids, n, fn, ctx, false, e);
 }
 
 enum status ingest_update_judgements(const struct ingest_to *to, const char *const *ids, size_t n,
@@ -122,14 +133,15 @@ enum status ingest_store(const struct ingest_to *to, struct span *spans, size_t 
 		if (table)
 			prices_apply(table, &spans[i], false);
 	}
-	if (m) /* redacted as they are merged: what is stored is the merge's version */
-		return ingest_update(to, m->ids, m->nids, m->fn, m->ctx, e);
+	/* Redacted before the lock; a merge's version over a stored span again, under it. */
 	const struct redact_rules *rules = NULL;
 	enum status st = n ? redact_load(to->rules, to->key, &rules, e) : ST_OK;
 	if (st != ST_OK)
 		return st;
 	for (size_t i = 0; i < n; i++)
 		redact_span(rules, to->a, to->ws, &spans[i]);
+	if (m)
+		return update(to, m->ids, m->nids, m->fn, m->ctx, true, e);
 	return store_append(to->st, to->ws, spans, n, e);
 }
 

@@ -37,7 +37,9 @@ struct ingest_to {
 	.key = get(ctx, "SPANDEX_REDACT_KEY")
 
 /* A write that merges over what is stored (store_update) instead of appending: the ids, in
- * the order fn is to see them. */
+ * the order fn is to see them. For an id nothing is stored under, fn's version must be the
+ * batch's span (copied or moved): the batch is redacted before the lock, and only a version
+ * over a stored one is redacted again under it. */
 struct ingest_merge {
 	const char *const *ids;
 	size_t nids;
@@ -76,11 +78,11 @@ enum status ingest_patch_merge(void *ctx, struct arena *a, const char *id, const
 			       struct span *out, struct err *e);
 
 /* Sets aside the cost of a span that cannot be one (catalog_check_cost), then prices the n
- * spans (prices_apply: those without a cost) by to's table, then stores them: appended
- * (store_append) when m is NULL, each redacted by to's rules first; else merged
- * (ingest_update, m's ids and merge). A table that cannot be read costs the spans their
- * computed costs, never the spans (the reason goes to stderr); rules that cannot be applied
- * cost the write (ST_UNAVAILABLE: nothing is stored). e (may be NULL) gets the reason. */
+ * spans (prices_apply: those without a cost) by to's table and redacts them by to's rules,
+ * then stores them: appended (store_append) when m is NULL; else merged (store_update, m's ids
+ * and merge, its versions over stored spans redacted again). A table that cannot be read costs the
+ * spans their computed costs, never the spans (the reason goes to stderr); rules that cannot be
+ * applied cost the write (ST_UNAVAILABLE: nothing is stored). e (may be NULL) gets the reason. */
 enum status ingest_store(const struct ingest_to *to, struct span *spans, size_t n,
 			 const struct ingest_merge *m, struct err *e);
 /* store_update of to with fn, each new version fn gives redacted by to's rules before it is

@@ -1,153 +1,147 @@
-/* apply: the rules on the texts of a span and of a judgement: which rules apply to a text (its
- * place, its key, the workspace), what the detectors and patterns find in it, and the text
- * rebuilt with each find replaced by its rule's tag or keyed hash. Finds of several rules that
- * overlap are one replacement: the one that starts first, then the longest, then the rule
- * written first. */
+/* apply: the rules on the texts of a span and of a judgement. The texts are gathered first
+ * (each with the rules that apply to it: its place, its key, the workspace), joined in one
+ * buffer with a NUL between them, and scanned once by the detectors and once by each pattern
+ * that can match (prefilter.c): one call of each over a span rather than one per text
+ * (bench/redact_bench: PCRE2's 14 patterns of bench/redact20.rules 6.2 us a span joined, 8.3
+ * text by text; BENCHMARKS.md, "Redaction rules"). A find is then given to its text
+ * and to the first rule written that applies there, and each text is rebuilt with its finds
+ * replaced by their rules' tags or keyed hashes. Finds that overlap are one replacement: the
+ * one that starts first, then the longest, then the rule written first. */
 #include "lib/redact/rules.h"
 
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/mem.h"
+#include "lib/base/utf8.h"
 
 #define PATTERN_HIT RD__COUNT /* the det of a pattern's find */
+#define RULE_WORDS (REDACT_MAX_RULES / 64)
+#define REPLACEMENT_MAX (REDACT_MAX_TAG + REDACT_HASH_MAX + 2)
 
 struct found {
-	size_t from, to;
+	size_t from, to; /* in the buffer, then in the text */
 	unsigned rule, det;
+};
+
+/* A text gathered: where it is in the buffer, the rules that apply to it, and where its
+ * redacted version goes (a string field, or a JSON string). */
+struct seg {
+	size_t at, len;
+	enum redact_place p;
+	uint64_t rules[RULE_WORDS];
+	const char **field;
+	json_t *json;
 };
 
 /* One span's or judgement's redaction. */
 struct ctx {
 	const struct redact_rules *r;
 	struct arena *a;
-	bool *ws_ok; /* per rule: it applies in this workspace */
+	uint64_t ws_ok[RULE_WORDS]; /* the rules that apply in this workspace */
+	struct buf text;	    /* the texts, each followed by a NUL */
+	struct seg *segs;
+	size_t nsegs, capsegs;
 	struct found *v;
 	size_t n, cap;
-	unsigned rule_of[RD__COUNT]; /* per detector, the rule that applies to the text */
-	unsigned pattern_rule;	     /* the rule whose pattern is scanning */
+	unsigned pattern_rule; /* the rule whose pattern is scanning */
+	size_t base;	       /* where the text being scanned alone starts in the buffer */
 	char key[REDACT_MAX_KEYPATH];
 	size_t keylen;
 	size_t count; /* values replaced */
+	size_t finds; /* finds replaced */
 };
+
+/* The buffers of the last redaction, kept for the next: a span's texts, found again and again,
+ * cost no malloc (a FastCGI worker redacts one span after another, in one thread). What grew
+ * past SCRATCH_KEEP for one large span is let go. */
+#define SCRATCH_KEEP (1u << 20)
+static struct {
+	struct buf text;
+	struct seg *segs;
+	size_t capsegs;
+	struct found *v;
+	size_t cap;
+} scratch;
 
 static void ctx_init(struct ctx *c, const struct redact_rules *r, struct arena *a, const char *ws)
 {
 	memset(c, 0, sizeof *c);
 	c->r = r;
 	c->a = a;
-	c->ws_ok = xcalloc(r->n ? r->n : 1, sizeof *c->ws_ok);
-	for (size_t i = 0; i < r->n; i++) {
-		c->ws_ok[i] = !r->v[i].nws;
-		for (size_t k = 0; k < r->v[i].nws && !c->ws_ok[i]; k++)
-			c->ws_ok[i] = ws && !strcmp(r->v[i].workspaces[k], ws);
-	}
+	c->text = scratch.text;
+	c->text.len = 0;
+	c->segs = scratch.segs;
+	c->capsegs = scratch.capsegs;
+	c->v = scratch.v;
+	c->cap = scratch.cap;
+	memset(&scratch, 0, sizeof scratch);
+	for (size_t w = 0; w < RULE_WORDS; w++)
+		c->ws_ok[w] = ~r->scoped[w];
+	for (size_t i = 0; i < r->n; i++)
+		for (size_t k = 0; k < r->v[i].nws; k++)
+			if (ws && !strcmp(r->v[i].workspaces[k], ws))
+				c->ws_ok[i / 64] |= 1ull << (i % 64);
 }
 
 static void ctx_free(struct ctx *c)
 {
-	free(c->ws_ok);
-	free(c->v);
+	if (c->text.cap > SCRATCH_KEEP) {
+		buf_free(&c->text);
+		buf_init(&c->text);
+	}
+	scratch.text = c->text;
+	scratch.segs = c->segs;
+	scratch.capsegs = c->capsegs;
+	scratch.v = c->v;
+	scratch.cap = c->cap;
 }
 
-/* Whether rule i applies to a value of place p with key (NULL: one that has none). */
-static bool applies(const struct ctx *c, size_t i, enum redact_place p, const char *key)
+static inline bool has(const uint64_t *set, size_t i)
 {
-	const struct redact_rule *r = &c->r->v[i];
-	if (!(r->places & 1u << p) || !c->ws_ok[i])
-		return false;
-	if (!r->nkeys)
-		return true;
+	return set[i / 64] >> (i % 64) & 1;
+}
+
+/* Whether one of rule r's keys= globs matches key. */
+static bool key_matches(const struct redact_rule *r, const char *key)
+{
 	for (size_t k = 0; key && k < r->nkeys; k++)
 		if (!fnmatch(r->keys[k], key, 0))
 			return true;
 	return false;
 }
 
-static void add(struct ctx *c, unsigned rule, unsigned det, size_t from, size_t to)
+/* Into set, the rules but value rules that apply to a value of place p with key (NULL: one
+ * that has none); whether there is one. */
+static bool rules_for(const struct ctx *c, enum redact_place p, const char *key, uint64_t *set)
 {
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 16;
-		c->v = xrealloc(c->v, c->cap * sizeof *c->v);
-	}
-	c->v[c->n++] = (struct found){from, to, rule, det};
-}
-
-static void on_detect(void *ctx, unsigned det, size_t from, size_t to)
-{
-	struct ctx *c = ctx;
-	add(c, c->rule_of[det], det, from, to);
-}
-
-static void on_pattern(void *ctx, unsigned pattern, size_t from, size_t to)
-{
-	struct ctx *c = ctx;
-	(void)pattern;
-	add(c, c->pattern_rule, PATTERN_HIT, from, to);
-}
-
-static int cmp_found(const void *x, const void *y)
-{
-	const struct found *a = x, *b = y;
-	if (a->from != b->from)
-		return a->from < b->from ? -1 : 1;
-	if (a->to != b->to)
-		return a->to > b->to ? -1 : 1;
-	return (a->rule > b->rule) - (a->rule < b->rule);
-}
-
-/* What the rules that apply find in s[0..n) (place p, key), into c->v: sorted, moved out of
- * JSON escapes, none overlapping. */
-static void find(struct ctx *c, enum redact_place p, const char *key, const char *s, size_t n)
-{
-	unsigned mask = 0;
-	c->n = 0;
-	for (size_t i = 0; i < c->r->n; i++) {
-		const struct redact_rule *r = &c->r->v[i];
-		if (r->what == RW_VALUE || !applies(c, i, p, key))
-			continue;
-		if (r->what == RW_DETECT) {
-			for (unsigned d = 0; d < RD__COUNT; d++)
-				if ((r->detectors & ~mask) & 1u << d)
-					c->rule_of[d] = (unsigned)i;
-			mask |= r->detectors;
-			continue;
+	uint64_t any = 0;
+	for (size_t w = 0; w < RULE_WORDS; w++) {
+		uint64_t keyed = key ? c->r->keyed[w] & c->ws_ok[w] : 0;
+		set[w] = c->r->plain[p][w] & c->ws_ok[w];
+		for (; keyed; keyed &= keyed - 1) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(keyed);
+			if ((c->r->v[i].places & 1u << p) && key_matches(&c->r->v[i], key))
+				set[w] |= 1ull << (i % 64);
 		}
-		c->pattern_rule = (unsigned)i;
-		if (!redact_matcher_scan(c->r->m, r->pattern, s, n, on_pattern, c)) {
-			c->n = 0; /* the engine gave up: the whole text goes, never a part */
-			add(c, (unsigned)i, PATTERN_HIT, 0, n);
-			return;
-		}
+		any |= set[w];
 	}
-	if (mask)
-		redact_detect(s, n, mask, on_detect, c);
-	size_t k = 0, at = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		c->v[i].from = redact_escape_end(s, n, c->v[i].from);
-		c->v[i].to = redact_escape_end(s, n, c->v[i].to);
-	}
-	qsort(c->v, c->n, sizeof *c->v, cmp_found);
-	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].from >= at && c->v[i].to > c->v[i].from) {
-			c->v[k++] = c->v[i];
-			at = c->v[i].to;
-		}
-	c->n = k;
+	return any != 0;
 }
 
 /* ---- replacements ---- */
 
 #define NORMAL_MAX 256 /* bytes of a find normalised before its hash; a longer one as it is */
 
-/* The replacement of rule r for s[0..n) (found by det) into out (room for
- * REDACT_MAX_TAG + REDACT_HASH_MAX + 2 bytes), or only its length when out is NULL. */
+/* The replacement of rule r for s[0..n) (found by det) into out (room for REPLACEMENT_MAX
+ * bytes), or only its length when out is NULL. */
 static size_t replacement(const struct redact_rules *rs, const struct redact_rule *r, unsigned det,
 			  const char *s, size_t n, char *out)
 {
 	size_t tl = strlen(r->tag);
 	bool bracket = tl && r->tag[tl - 1] == ']';
-	if (!r->hash || !rs->keyed) {
+	if (!r->hash || !rs->has_key) {
 		if (out)
 			memcpy(out, r->tag, tl);
 		return tl;
@@ -173,42 +167,6 @@ static size_t replacement(const struct redact_rules *rs, const struct redact_rul
 	return at;
 }
 
-/* s[0..n) with c->v's finds replaced, in the arena; *outlen its length. */
-static char *rebuild(struct ctx *c, const char *s, size_t n, size_t *outlen)
-{
-	size_t len = n;
-	for (size_t i = 0; i < c->n; i++)
-		len = len - (c->v[i].to - c->v[i].from) +
-		      replacement(c->r, &c->r->v[c->v[i].rule], c->v[i].det, NULL, 0, NULL);
-	char *out = arena_alloc(c->a, len + 1), *w = out;
-	size_t at = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		const struct found *f = &c->v[i];
-		memcpy(w, s + at, f->from - at);
-		w += f->from - at;
-		w += replacement(c->r, &c->r->v[f->rule], f->det, s + f->from, f->to - f->from, w);
-		at = f->to;
-	}
-	memcpy(w, s + at, n - at);
-	w[n - at] = '\0';
-	*outlen = len;
-	return out;
-}
-
-/* s (place p, key) redacted, or s itself. */
-static const char *text(struct ctx *c, enum redact_place p, const char *key, const char *s,
-			size_t n, size_t *outlen)
-{
-	*outlen = n;
-	find(c, p, key, s, n);
-	if (!c->n)
-		return s;
-	c->count++;
-	return rebuild(c, s, n, outlen);
-}
-
-/* ---- values with keys ---- */
-
 /* Whether s[0..n) is what rule r replaces a value with (a version stored before, merged again:
  * a hash of a hash would no longer join). */
 static bool is_replacement(const struct redact_rule *r, const char *s, size_t n)
@@ -225,36 +183,76 @@ static bool is_replacement(const struct redact_rule *r, const char *s, size_t n)
 	return true;
 }
 
+/* The whole of s[0..n) replaced by rule i, in the arena. */
+static const char *whole(struct ctx *c, size_t i, const char *s, size_t n, size_t *outlen)
+{
+	char buf[REPLACEMENT_MAX];
+	*outlen = replacement(c->r, &c->r->v[i], PATTERN_HIT, s, n, buf);
+	c->count++;
+	return arena_strndup(c->a, buf, *outlen);
+}
+
+/* ---- gathering ---- */
+
 /* The first value rule that applies to key (place p), or -1. */
 static long value_rule(const struct ctx *c, enum redact_place p, const char *key)
 {
-	for (size_t i = 0; i < c->r->n; i++)
-		if (c->r->v[i].what == RW_VALUE && applies(c, i, p, key))
-			return (long)i;
+	for (size_t w = 0; key && w < RULE_WORDS; w++)
+		for (uint64_t v = c->r->values[p][w] & c->ws_ok[w]; v; v &= v - 1) {
+			size_t i = w * 64 + (size_t)__builtin_ctzll(v);
+			if (key_matches(&c->r->v[i], key))
+				return (long)i;
+		}
 	return -1;
 }
 
-/* The whole of value v (its text, or its JSON) replaced by rule i, as a new string. */
-static json_t *value_replaced(struct ctx *c, size_t i, json_t *v)
+/* Sets the text s (place p, key) to be scanned, or replaces it at once: whole when a value rule
+ * names its key, or when it is not UTF-8 and a pattern applies to it (which could not read it;
+ * stored strings are UTF-8, so this is a guard, never the way). Its redacted version goes to
+ * *field or json. */
+static void gather(struct ctx *c, enum redact_place p, const char *key, const char *s, size_t n,
+		   const char **field, json_t *json)
 {
-	char buf[REDACT_MAX_TAG + REDACT_HASH_MAX + 2];
-	char *dump = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	const char *s = dump ? dump : json_is_string(v) ? json_string_value(v) : "";
-	size_t n = json_is_string(v) ? json_string_length(v) : strlen(s);
-	size_t len = replacement(c->r, &c->r->v[i], PATTERN_HIT, s, n, buf);
-	free(dump);
-	c->count++;
-	return json_stringn(buf, len);
+	struct seg g = {.p = p, .field = field, .json = json};
+	long v = value_rule(c, p, key);
+	bool any = v < 0 && rules_for(c, p, key, g.rules);
+	for (size_t w = 0; any && v < 0 && w < RULE_WORDS; w++)
+		if (g.rules[w] & c->r->patterns[w] && !utf8_valid(s, n))
+			v = (long)(w * 64) + __builtin_ctzll(g.rules[w] & c->r->patterns[w]);
+	if (v >= 0 && !is_replacement(&c->r->v[v], s, n)) {
+		size_t len;
+		const char *r = whole(c, (size_t)v, s, n, &len);
+		if (field)
+			*field = r;
+		else
+			json_string_setn(json, r, len);
+		return;
+	}
+	if (v >= 0 || !any)
+		return;
+	g.at = c->text.len;
+	g.len = n;
+	buf_add(&c->text, s, n);
+	buf_addc(&c->text, '\0');
+	if (c->nsegs == c->capsegs) {
+		c->capsegs = c->capsegs ? 2 * c->capsegs : 16;
+		c->segs = xrealloc(c->segs, c->capsegs * sizeof *c->segs);
+	}
+	c->segs[c->nsegs++] = g;
 }
 
 /* Enters key k below the current key path; what to leave with. */
 static size_t key_push(struct ctx *c, const char *k)
 {
-	size_t was = c->keylen;
-	int w = snprintf(c->key + was, sizeof c->key - was, "%s%s", was ? "." : "", k);
-	c->keylen = w < 0			      ? was
-		    : was + (size_t)w < sizeof c->key ? was + (size_t)w
-						      : sizeof c->key - 1;
+	size_t was = c->keylen, n = strlen(k), room = sizeof c->key - 1 - was;
+	if (was && room) {
+		c->key[c->keylen++] = '.';
+		room--;
+	}
+	n = n < room ? n : room;
+	memcpy(c->key + c->keylen, k, n);
+	c->keylen += n;
+	c->key[c->keylen] = '\0';
 	return was;
 }
 
@@ -267,41 +265,33 @@ static void key_pop(struct ctx *c, size_t was)
 /* spandex's own markers in raw_attributes ("spandex.cost", "spandex.deleted" ...) stay. */
 #define OWN_PREFIX "spandex."
 
-static void walk(struct ctx *c, json_t *v, enum redact_place p);
-
-/* Member it of object o (place p): replaced whole when a value rule names its key (unless it
- * is that rule's replacement already), else walked. */
-static void member(struct ctx *c, json_t *o, void *it, enum redact_place p)
-{
-	json_t *m = json_object_iter_value(it);
-	long i = value_rule(c, p, c->key);
-	if (i < 0)
-		walk(c, m, p);
-	else if (!json_is_string(m) ||
-		 !is_replacement(&c->r->v[i], json_string_value(m), json_string_length(m)))
-		json_object_iter_set_new(o, it, value_replaced(c, (size_t)i, m));
-}
-
-/* Every string below v (place p, under the current key path) redacted in place; a value whose
- * key a value rule names replaced whole. */
+/* Every string below v (place p, under the current key path) gathered; a value whose key a
+ * value rule names replaced whole (unless it is that rule's replacement already). */
 static void walk(struct ctx *c, json_t *v, enum redact_place p)
 {
 	if (json_is_string(v)) {
-		size_t n;
-		const char *s = json_string_value(v);
-		const char *r = text(c, p, c->keylen ? c->key : "", s, json_string_length(v), &n);
-		if (r != s)
-			json_string_setn(v, r, n);
+		gather(c, p, c->key, json_string_value(v), json_string_length(v), NULL, v);
 	} else if (json_is_array(v)) {
 		for (size_t i = 0; i < json_array_size(v); i++)
 			walk(c, json_array_get(v, i), p);
 	} else if (json_is_object(v)) {
 		for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it)) {
 			const char *k = json_object_iter_key(it);
+			json_t *m = json_object_iter_value(it);
 			if (!c->keylen && !strncmp(k, OWN_PREFIX, sizeof OWN_PREFIX - 1))
 				continue;
 			size_t was = key_push(c, k);
-			member(c, v, it, p);
+			long i = json_is_string(m) ? -1 : value_rule(c, p, c->key);
+			if (i < 0) {
+				walk(c, m, p);
+			} else { /* a number, an object ...: its JSON replaced */
+				char *dump = json_dumps(m, JSON_COMPACT | JSON_ENCODE_ANY);
+				size_t len;
+				const char *r = whole(c, (size_t)i, dump ? dump : "",
+						      dump ? strlen(dump) : 0, &len);
+				free(dump);
+				json_object_iter_set_new(v, it, json_stringn(r, len));
+			}
 			key_pop(c, was);
 		}
 	}
@@ -320,20 +310,222 @@ static void json_field(struct ctx *c, enum redact_place p, const char *prefix, j
 /* A string field *f of place p; key names it for keys= and value rules (NULL: it has none). */
 static void str_field(struct ctx *c, enum redact_place p, const char *key, const char **f)
 {
-	size_t n;
-	if (!*f)
-		return;
-	long i = key ? value_rule(c, p, key) : -1;
-	if (i >= 0 && is_replacement(&c->r->v[i], *f, strlen(*f)))
-		return;
-	if (i >= 0) {
-		char buf[REDACT_MAX_TAG + REDACT_HASH_MAX + 2];
-		n = replacement(c->r, &c->r->v[i], PATTERN_HIT, *f, strlen(*f), buf);
-		*f = arena_strndup(c->a, buf, n);
-		c->count++;
+	if (*f)
+		gather(c, p, key, *f, strlen(*f), f, NULL);
+}
+
+/* ---- scanning ---- */
+
+static void add(struct ctx *c, unsigned rule, unsigned det, size_t from, size_t to)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 32;
+		c->v = xrealloc(c->v, c->cap * sizeof *c->v);
+	}
+	c->v[c->n++] = (struct found){from, to, rule, det};
+}
+
+static void on_detect(void *ctx, unsigned det, size_t from, size_t to)
+{
+	add(ctx, 0, det, from, to); /* its rule is its text's */
+}
+
+static void on_pattern(void *ctx, unsigned pattern, size_t from, size_t to)
+{
+	struct ctx *c = ctx;
+	(void)pattern;
+	add(c, c->pattern_rule, PATTERN_HIT, c->base + from, c->base + to);
+}
+
+/* The text that holds byte at of the buffer. */
+static size_t seg_of(const struct ctx *c, size_t at)
+{
+	size_t lo = 0, hi = c->nsegs;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (c->segs[mid].at <= at)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Pattern rule i over text k alone; where the engine gives up, the whole text is its find. */
+static void scan_alone(struct ctx *c, size_t i, size_t k)
+{
+	const struct seg *g = &c->segs[k];
+	size_t from = c->n;
+	c->pattern_rule = (unsigned)i;
+	c->base = g->at;
+	if (!redact_matcher_scan(c->r->m, c->r->v[i].pattern, c->text.p + g->at, g->len, on_pattern,
+				 c)) {
+		c->n = from;
+		add(c, (unsigned)i, PATTERN_HIT, g->at, g->at + g->len);
+	}
+}
+
+/* Pattern rule i over the joined texts, then again alone over each text a match crossed out of
+ * (a pattern that can match a NUL: \S, [^"], .), as if each text had been scanned alone; over
+ * each text alone when the engine gave up on them joined. */
+static void scan_joined(struct ctx *c, size_t i)
+{
+	size_t from = c->n;
+	bool *redo = NULL;
+	c->pattern_rule = (unsigned)i;
+	c->base = 0;
+	if (!redact_matcher_scan(c->r->m, c->r->v[i].pattern, c->text.p, c->text.len, on_pattern,
+				 c)) {
+		c->n = from;
+		for (size_t k = 0; k < c->nsegs; k++)
+			if (has(c->segs[k].rules, i))
+				scan_alone(c, i, k);
 		return;
 	}
-	*f = text(c, p, key, *f, strlen(*f), &n);
+	for (size_t h = from; h < c->n; h++) {
+		size_t k = seg_of(c, c->v[h].from);
+		if (c->v[h].to <= c->segs[k].at + c->segs[k].len)
+			continue;
+		if (!redo)
+			redo = xcalloc(c->nsegs, sizeof *redo);
+		for (size_t j = k; j < c->nsegs && c->segs[j].at < c->v[h].to; j++)
+			redo[j] = true;
+	}
+	if (!redo)
+		return;
+	size_t w = from; /* the finds in those texts go; they are found again alone */
+	for (size_t h = from; h < c->n; h++)
+		if (!redo[seg_of(c, c->v[h].from)])
+			c->v[w++] = c->v[h];
+	c->n = w;
+	for (size_t k = 0; k < c->nsegs; k++)
+		if (redo[k] && has(c->segs[k].rules, i))
+			scan_alone(c, i, k);
+	free(redo);
+}
+
+/* Every find in the joined texts: the detectors any text needs, in one pass; each pattern that
+ * applies to a text, in one pass, or text by text when it looks past a text's ends. */
+static void scan(struct ctx *c)
+{
+	uint64_t any[RULE_WORDS] = {0};
+	unsigned mask = 0;
+	for (size_t k = 0; k < c->nsegs; k++)
+		for (size_t w = 0; w < RULE_WORDS; w++)
+			any[w] |= c->segs[k].rules[w];
+	for (size_t i = 0; i < c->r->n; i++)
+		if (has(any, i) && c->r->v[i].what == RW_DETECT)
+			mask |= c->r->v[i].detectors;
+	if (mask)
+		redact_detect(c->text.p, c->text.len, mask, on_detect, c);
+	uint64_t maybe[RULE_WORDS];
+	if (c->r->npatterns)
+		redact_matcher_maybe(c->r->m, c->text.p, c->text.len, maybe);
+	for (size_t i = 0; i < c->r->n; i++) {
+		if (!has(any, i) || c->r->v[i].what != RW_PATTERN ||
+		    !has(maybe, c->r->v[i].pattern))
+			continue;
+		if (!redact_matcher_local(c->r->m, c->r->v[i].pattern)) {
+			scan_joined(c, i);
+			continue;
+		}
+		for (size_t k = 0; k < c->nsegs; k++)
+			if (has(c->segs[k].rules, i))
+				scan_alone(c, i, k);
+	}
+}
+
+/* ---- giving the finds to their texts ---- */
+
+static int cmp_found(const void *x, const void *y)
+{
+	const struct found *a = x, *b = y;
+	if (a->from != b->from)
+		return a->from < b->from ? -1 : 1;
+	if (a->to != b->to)
+		return a->to > b->to ? -1 : 1;
+	return (a->rule > b->rule) - (a->rule < b->rule);
+}
+
+/* The rule of text g that a detector's find det falls to: the first written that applies to g
+ * and names det; -1 when none does (the pass ran for another text). */
+static long detector_rule(const struct ctx *c, const struct seg *g, unsigned det)
+{
+	for (size_t i = 0; i < c->r->n; i++)
+		if (has(g->rules, i) && c->r->v[i].what == RW_DETECT &&
+		    (c->r->v[i].detectors & 1u << det))
+			return (long)i;
+	return -1;
+}
+
+/* Text g rebuilt with its finds f[0..n) (sorted, none overlapping, in the text), in the
+ * arena; written back to its field or JSON string. */
+static void rebuild(struct ctx *c, const struct seg *g, const struct found *f, size_t n)
+{
+	const char *s = c->text.p + g->at;
+	size_t len = g->len, at = 0;
+	for (size_t i = 0; i < n; i++)
+		len = len - (f[i].to - f[i].from) +
+		      replacement(c->r, &c->r->v[f[i].rule], f[i].det, NULL, 0, NULL);
+	char *out = arena_alloc(c->a, len + 1), *w = out;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(w, s + at, f[i].from - at);
+		w += f[i].from - at;
+		w += replacement(c->r, &c->r->v[f[i].rule], f[i].det, s + f[i].from,
+				 f[i].to - f[i].from, w);
+		at = f[i].to;
+	}
+	memcpy(w, s + at, g->len - at);
+	out[len] = '\0';
+	if (g->field)
+		*g->field = out;
+	else
+		json_string_setn(g->json, out, len);
+	c->count++;
+	c->finds += n;
+}
+
+/* The finds f[0..n) of text g (in buffer offsets): those whose rule applies there, in the
+ * text's offsets, moved out of JSON escapes, sorted, none overlapping; then the text rebuilt. */
+static void settle(struct ctx *c, const struct seg *g, struct found *f, size_t n)
+{
+	const char *s = c->text.p + g->at;
+	size_t k = 0, at = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct found x = f[i];
+		long rule = x.det < RD__COUNT ? detector_rule(c, g, x.det) : (long)x.rule;
+		if (rule < 0 || !has(g->rules, (size_t)rule))
+			continue;
+		x.rule = (unsigned)rule;
+		x.from = redact_escape_end(s, g->len, x.from - g->at);
+		x.to = redact_escape_end(s, g->len, x.to - g->at > g->len ? g->len : x.to - g->at);
+		f[k++] = x;
+	}
+	qsort(f, k, sizeof *f, cmp_found);
+	n = k, k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (f[i].from >= at && f[i].to > f[i].from) {
+			f[k++] = f[i];
+			at = f[i].to;
+		}
+	if (k)
+		rebuild(c, g, f, k);
+}
+
+/* Every gathered text: scanned, its finds replaced. */
+static void redact_gathered(struct ctx *c)
+{
+	if (!c->nsegs)
+		return;
+	scan(c);
+	qsort(c->v, c->n, sizeof *c->v, cmp_found);
+	for (size_t k = 0, h = 0; k < c->nsegs && h < c->n; k++) {
+		const struct seg *g = &c->segs[k];
+		size_t first = h;
+		while (h < c->n && c->v[h].from < g->at + g->len + 1)
+			h++;
+		settle(c, g, c->v + first, h - first);
+	}
 }
 
 /* ---- the entry points ---- */
@@ -353,6 +545,7 @@ size_t redact_span(const struct redact_rules *r, struct arena *a, const char *ws
 	json_field(&c, RP_ATTRIBUTES, "evaluation_context", s->evaluation_context);
 	json_field(&c, RP_ATTRIBUTES, "usage_details", s->usage_details);
 	json_field(&c, RP_ATTRIBUTES, "cost_details", s->cost_details);
+	redact_gathered(&c);
 	ctx_free(&c);
 	return c.count;
 }
@@ -371,33 +564,29 @@ size_t redact_judgement(const struct redact_rules *r, struct arena *a, const cha
 	if (j->kind == JK_TEXT || j->kind == JK_CATEGORY)
 		str_field(&c, RP_JUDGEMENTS, "label", &j->label);
 	json_field(&c, RP_JUDGEMENTS, NULL, j->payload);
+	redact_gathered(&c);
 	ctx_free(&c);
 	return c.count;
 }
 
 const char *redact_text(const struct redact_rules *r, struct arena *a, const char *ws,
-			enum redact_place p, const char *key, const char *text_, size_t len,
+			enum redact_place p, const char *key, const char *text, size_t len,
 			size_t *outlen, size_t *n)
 {
 	struct ctx c;
-	const char *out = text_;
+	const char *out = text;
 	*outlen = len;
 	if (n)
 		*n = 0;
 	if (!r || !r->n)
 		return out;
 	ctx_init(&c, r, a, ws);
-	long i = key ? value_rule(&c, p, key) : -1;
-	if (i >= 0) {
-		char buf[REDACT_MAX_TAG + REDACT_HASH_MAX + 2];
-		*outlen = replacement(r, &r->v[i], PATTERN_HIT, text_, len, buf);
-		out = arena_strndup(a, buf, *outlen);
-		c.count = 1;
-	} else {
-		out = text(&c, p, key, text_, len, outlen);
-	}
+	gather(&c, p, key, text, len, &out, NULL);
+	redact_gathered(&c);
+	if (out != text)
+		*outlen = strlen(out);
 	if (n)
-		*n = i >= 0 ? 1 : c.n;
+		*n = c.finds ? c.finds : c.count;
 	ctx_free(&c);
 	return out;
 }

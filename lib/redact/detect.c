@@ -2,8 +2,9 @@
  * detector can begin at ('@', a digit, '+' or '(' opening a number, ':', a capital, and the
  * first letters of the secrets' prefixes at the start of a word), then that detector's own
  * check (Luhn, mod-97, an address's form). The same detectors written as PCRE2 expressions
- * took 5.7 times as long over bench/ingest.mjs's spans, since each expression is one more pass
- * and most start at a character class (BENCHMARKS.md, "Redaction rules"). Every detector
+ * took 15 times as long over bench/ingest.mjs's spans (bench/redact_bench: 12.2 us a span
+ * against 0.8), since each expression is one more pass and most start at a character class
+ * (BENCHMARKS.md, "Redaction rules"). Every detector
  * matches ASCII only, so a hit never cuts a UTF-8 sequence, and hits are moved out of JSON
  * escapes, so a JSON text (an input, a message list) stays JSON once redacted. */
 #include "lib/redact/rules.h"
@@ -25,11 +26,13 @@ enum {
 	F_T68 = 1 << 8,	   /* RFC 6750's b64token: A-Za-z0-9 - . _ ~ + / (then '=') */
 	F_ALNUM = F_DIGIT | F_UPPER | F_LOWER,
 };
-#define LETTERS(lo, hi) [lo... hi] = F_LOCAL | F_DOMAIN | F_TOKEN | F_B64 | F_T68
+#define WORDCH F_LOCAL | F_DOMAIN | F_TOKEN | F_B64 | F_T68
 static const uint16_t cls[256] = {
-    LETTERS('a', 'z'),
-    LETTERS('A', 'Z'),
-    LETTERS('0', '9'),
+    ['a' ... 'f'] = WORDCH | F_LOWER | F_HEX,
+    ['g' ... 'z'] = WORDCH | F_LOWER,
+    ['A' ... 'F'] = WORDCH | F_UPPER | F_HEX,
+    ['G' ... 'Z'] = WORDCH | F_UPPER,
+    ['0' ... '9'] = WORDCH | F_DIGIT | F_HEX,
     ['.'] = F_LOCAL | F_DOMAIN | F_T68,
     ['_'] = F_LOCAL | F_TOKEN | F_T68,
     ['%'] = F_LOCAL,
@@ -38,26 +41,20 @@ static const uint16_t cls[256] = {
     ['/'] = F_B64 | F_T68,
     ['~'] = F_T68,
 };
-#undef LETTERS
+#undef WORDCH
 
 static inline unsigned cl(char c)
 {
-	unsigned k = cls[(unsigned char)c];
-	if (c >= '0' && c <= '9')
-		k |= F_DIGIT | F_HEX;
-	else if (c >= 'A' && c <= 'Z')
-		k |= F_UPPER | (c <= 'F' ? F_HEX : 0);
-	else if (c >= 'a' && c <= 'z')
-		k |= F_LOWER | (c <= 'f' ? F_HEX : 0);
-	return k;
+	return cls[(unsigned char)c];
 }
 
-/* What a byte can begin, for the scan's first look. */
-enum { T_AT = 1, T_NUM = 2, T_COLON = 4, T_UPPER = 8, T_LOWER = 16 };
+/* What a byte can begin, for the scan's first look: most bytes of a text begin nothing, and the
+ * loop passes them by the table alone. The secrets are found by their rarer bytes: the '-' of
+ * "sk-", the '_' of "ghp_" and "access_key", the 'J' of "eyJ". */
+enum { T_AT = 1, T_NUM = 2, T_COLON = 4, T_CAP = 8, T_B = 16, T_DASH = 32, T_UNDER = 64 };
 static const uint8_t trig[256] = {
-    ['@'] = T_AT,    ['0' ... '9'] = T_NUM,   ['+'] = T_NUM,   ['('] = T_NUM,
-    [':'] = T_COLON, ['A' ... 'Z'] = T_UPPER, ['s'] = T_LOWER, ['g'] = T_LOWER,
-    ['e'] = T_LOWER, ['b'] = T_LOWER,	      ['a'] = T_LOWER,
+    ['@'] = T_AT,	   ['0' ... '9'] = T_NUM, ['+'] = T_NUM,  ['('] = T_NUM,   [':'] = T_COLON,
+    ['A' ... 'Z'] = T_CAP, ['b'] = T_B,		  ['-'] = T_DASH, ['_'] = T_UNDER,
 };
 
 /* ---- JSON escapes ---- */
@@ -108,11 +105,14 @@ static bool escape_ends(const char *s, size_t n, size_t i)
 }
 
 /* A word starts at i: nothing alphanumeric before it, or an escape. */
-static bool word_start(const char *s, size_t n, size_t i)
+static inline bool word_start(const char *s, size_t n, size_t i)
 {
-	return i == 0 || !(cl(s[i - 1]) & F_ALNUM) || escape_ends(s, n, i);
+	if (i == 0 || !(cl(s[i - 1]) & F_ALNUM))
+		return true;
+	/* "\n" and "\u00e9" end in a letter or a digit: only then look further */
+	return ((i >= 2 && s[i - 2] == '\\') || (i >= 6 && s[i - 6] == '\\')) &&
+	       escape_ends(s, n, i);
 }
-
 /* Nothing alphanumeric at i: the end of a word. */
 static bool word_end(const char *s, size_t n, size_t i)
 {
@@ -469,66 +469,111 @@ static void scan_iban(const struct scan *c, size_t i)
 
 /* ---- secrets ---- */
 
-static bool prefix(const char *s, size_t n, size_t i, const char *p)
+static bool prefix(const char *s, size_t n, size_t i, const char *p, size_t k)
 {
-	size_t k = strlen(p);
 	return i + k <= n && !memcmp(s + i, p, k);
 }
 
-static bool prefix_nocase(const char *s, size_t n, size_t i, const char *p)
+/* Whether s[i..i+k) is p (lower case) in any case. */
+static bool prefix_nocase(const char *s, size_t n, size_t i, const char *p, size_t k)
 {
-	size_t k = strlen(p);
-	return i + k <= n && !strncasecmp(s + i, p, k);
+	if (i + k > n)
+		return false;
+	for (size_t j = 0; j < k; j++)
+		if ((s[i + j] | 0x20) != p[j])
+			return false;
+	return true;
 }
 
-/* OpenAI's sk-..., sk-proj-... and Anthropic's sk-ant-... with 20 characters of body or more;
- * GitHub's ghp_, gho_, ghu_, ghs_, ghr_ (30 or more) and github_pat_ (22 or more) tokens. */
-static size_t scan_prefixed(const struct scan *c, size_t i)
+/* OpenAI's sk-..., sk-proj-... and Anthropic's sk-ant-... with 20 characters of body or more,
+ * from the '-' at i. */
+static size_t scan_sk(const struct scan *c, size_t i)
 {
 	const char *s = c->s;
-	size_t n = c->n, e;
-	static const char *const gh[] = {"ghp_", "gho_", "ghu_", "ghs_", "ghr_"};
-	if (prefix(s, n, i, "sk-ant-")) {
-		if ((e = run(s, n, i + 7, F_TOKEN)) - i - 7 >= 20)
-			return hit(c, RD_ANTHROPIC, i, e), e;
-	} else if (prefix(s, n, i, "sk-")) {
-		if ((e = run(s, n, i + 3, F_TOKEN)) - i - 3 >= 20)
-			return hit(c, RD_OPENAI, i, e), e;
-	} else if (prefix(s, n, i, "github_pat_")) {
-		if ((e = run(s, n, i + 11, F_TOKEN)) - i - 11 >= 22)
-			return hit(c, RD_GITHUB, i, e), e;
-	} else {
-		for (size_t k = 0; k < sizeof gh / sizeof *gh; k++)
-			if (prefix(s, n, i, gh[k]) &&
-			    (e = run(s, n, i + 4, F_ALNUM)) - i - 4 >= 30 && word_end(s, n, e))
-				return hit(c, RD_GITHUB, i, e), e;
+	size_t n = c->n, e, b = i - 2;
+	if (i < 2 || s[b] != 's' || s[b + 1] != 'k' || !word_start(s, n, b))
+		return i + 1;
+	if (prefix(s, n, i, "-ant-", 5)) {
+		if ((e = run(s, n, i + 5, F_TOKEN)) - i - 5 >= 20)
+			return hit(c, RD_ANTHROPIC, b, e), e;
+	} else if ((e = run(s, n, i + 1, F_TOKEN)) - i - 1 >= 20) {
+		return hit(c, RD_OPENAI, b, e), e;
 	}
 	return i + 1;
 }
 
-/* A JSON Web Token: header and payload, both JSON objects in base64url ("eyJ"), and the
- * signature (RFC 7519 section 7.2). */
-static size_t scan_jwt(const struct scan *c, size_t i)
+/* An AWS secret access key: the 40 base64 characters after a name that says so and a few
+ * quotes, colons or equals signs; at is where the name ends ("...access_key", "AccessKey"). */
+static size_t scan_aws_secret(const struct scan *c, size_t at)
 {
 	const char *s = c->s;
-	size_t n = c->n, h = run(s, n, i, F_TOKEN);
-	if (h - i < 10 || h >= n || s[h] != '.' || !prefix(s, n, h + 1, "eyJ"))
-		return i + 1;
+	size_t n = c->n, p = at;
+	for (size_t skip = 0; p < n && skip < 8 && s[p] && strchr(" \t\"'\\:=", s[p]); skip++)
+		p++;
+	size_t e = run(s, n, p, F_B64);
+	if (e - p != 40 || (e < n && s[e] == '='))
+		return at;
+	hit(c, RD_AWS_SECRET, p, e);
+	return e;
+}
+
+/* At the separator i of a name ending "access_key", "access-key" (any case), or at the K of
+ * "AccessKey" (i: its K, k 1): an AWS secret access key's name (aws_secret_access_key,
+ * AWS_SECRET_ACCESS_KEY, SecretAccessKey ...). Where it ends, or 0. */
+static size_t access_key(const char *s, size_t n, size_t i, size_t k)
+{
+	if (i < 6 || !prefix_nocase(s, n, i - 6, "access", 6) ||
+	    !prefix_nocase(s, n, i + 1 - k, "key", 3) ||
+	    !(i + 4 - k >= n || !(cl(s[i + 4 - k]) & F_ALNUM)))
+		return 0;
+	return i + 4 - k;
+}
+
+/* From the '_' at i: GitHub's ghp_, gho_, ghu_, ghs_, ghr_ (30 characters or more) and
+ * github_pat_ (22 or more) tokens; an AWS secret after its name. */
+static size_t scan_under(const struct scan *c, size_t i)
+{
+	const char *s = c->s;
+	size_t n = c->n, e;
+	if ((c->mask & 1u << RD_GITHUB) && i >= 3 && s[i - 3] == 'g' && s[i - 2] == 'h' &&
+	    strchr("pousr", s[i - 1]) && s[i - 1] && word_start(s, n, i - 3) &&
+	    (e = run(s, n, i + 1, F_ALNUM)) - i - 1 >= 30 && word_end(s, n, e))
+		return hit(c, RD_GITHUB, i - 3, e), e;
+	if ((c->mask & 1u << RD_GITHUB) && i >= 6 && prefix(s, n, i - 6, "github_pat_", 11) &&
+	    word_start(s, n, i - 6) && (e = run(s, n, i + 5, F_TOKEN)) - i - 5 >= 22)
+		return hit(c, RD_GITHUB, i - 6, e), e;
+	if ((c->mask & 1u << RD_AWS_SECRET) && (e = access_key(s, n, i, 0)))
+		return scan_aws_secret(c, e);
+	return i + 1;
+}
+
+/* A JSON Web Token from the J of its "eyJ": header and payload, both JSON objects in
+ * base64url, and the signature (RFC 7519 section 7.2). */
+static size_t scan_jwt(const struct scan *c, size_t j)
+{
+	const char *s = c->s;
+	size_t n = c->n, i = j - 2;
+	if (j < 2 || s[i] != 'e' || s[i + 1] != 'y' || !word_start(s, n, i))
+		return j + 1;
+	size_t h = run(s, n, i, F_TOKEN);
+	if (h - i < 10 || h >= n || s[h] != '.' || !prefix(s, n, h + 1, "eyJ", 3))
+		return j + 1;
 	size_t p = run(s, n, h + 1, F_TOKEN);
 	if (p - h - 1 < 10 || p >= n || s[p] != '.')
-		return i + 1;
+		return j + 1;
 	size_t e = run(s, n, p + 1, F_TOKEN);
 	hit(c, RD_JWT, i, e);
 	return e;
 }
 
-/* "Bearer" and a token of 12 characters or more with a digit in it (RFC 6750's b64token, so
- * "bearer instruments" is none): the token, not the word. */
+/* "Bearer" (any case) at i and a token of 12 characters or more with a digit in it (RFC 6750's
+ * b64token, so "bearer instruments" is none): the token, not the word. */
 static size_t scan_bearer(const struct scan *c, size_t i)
 {
 	const char *s = c->s;
 	size_t n = c->n, t = i + 6;
-	if (!prefix_nocase(s, n, i, "bearer") || t >= n || (s[t] != ' ' && s[t] != '\t'))
+	if (!prefix_nocase(s, n, i, "bearer", 6) || t >= n || (s[t] != ' ' && s[t] != '\t') ||
+	    !word_start(s, n, i))
 		return i + 1;
 	while (t < n && (s[t] == ' ' || s[t] == '\t'))
 		t++;
@@ -545,63 +590,48 @@ static size_t scan_bearer(const struct scan *c, size_t i)
 	return e;
 }
 
-/* AWS: an access key id (AKIA, ASIA, ABIA or ACCA and 16 capitals and digits), and a secret
- * access key: the 40 base64 characters after a name that says so (aws_secret_access_key,
- * AWS_SECRET_ACCESS_KEY, SecretAccessKey ...) and a few quotes, colons or equals signs. */
-static size_t scan_aws(const struct scan *c, size_t i)
+/* At a capital i: an IBAN, an AWS access key id (AKIA, ASIA, ABIA or ACCA and 16 capitals and
+ * digits), "Bearer", the J of a JWT, the K of "AccessKey". */
+static size_t scan_cap(const struct scan *c, size_t i)
 {
 	const char *s = c->s;
 	size_t n = c->n, e;
-	static const char *const ids[] = {"AKIA", "ASIA", "ABIA", "ACCA"};
-	for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
-		if (prefix(s, n, i, ids[k]) &&
-		    (e = run(s, n, i + 4, F_UPPER | F_DIGIT)) == i + 20 && word_end(s, n, e))
-			return hit(c, RD_AWS_KEY, i, e), e;
-	char name[24];
-	size_t k = 0, p = i;
-	for (; p < n && k < sizeof name - 1 && (cl(s[p]) & (F_UPPER | F_LOWER | F_TOKEN)); p++)
-		if (s[p] != '_' && s[p] != '-')
-			name[k++] = (char)(s[p] | 0x20);
-	name[k] = '\0';
-	if (strcmp(name, "awssecretaccesskey") && strcmp(name, "secretaccesskey") &&
-	    strcmp(name, "awssecretkey"))
-		return i + 1;
-	for (size_t skip = 0; p < n && skip < 8 && strchr(" \t\"'\\:=", s[p]) && s[p]; skip++)
-		p++;
-	e = run(s, n, p, F_B64);
-	if (e - p != 40 || (e < n && s[e] == '='))
-		return p;
-	hit(c, RD_AWS_SECRET, p, e);
-	return e;
-}
-
-/* ---- the pass ---- */
-
-static size_t scan_word(const struct scan *c, size_t i, uint8_t t)
-{
-	const char *s = c->s;
-	size_t e;
-	if (t == T_NUM)
-		return scan_number(c, i);
-	if ((s[i] == 'B' || s[i] == 'b') && (c->mask & 1u << RD_BEARER) &&
+	char a = s[i], b = i + 1 < n ? s[i + 1] : 0;
+	if (a == 'J' && (c->mask & 1u << RD_JWT))
+		return scan_jwt(c, i);
+	if (a == 'K' && (c->mask & 1u << RD_AWS_SECRET) && (e = access_key(s, n, i, 1)))
+		return scan_aws_secret(c, e);
+	if (a == 'B' && (b | 0x20) == 'e' && (c->mask & 1u << RD_BEARER) &&
 	    (e = scan_bearer(c, i)) > i + 1)
 		return e;
-	if ((s[i] == 'A' || s[i] == 'a' || s[i] == 'S' || s[i] == 's') &&
-	    (c->mask & (1u << RD_AWS_KEY | 1u << RD_AWS_SECRET)) && (e = scan_aws(c, i)) > i + 1)
-		return e;
-	if (s[i] == 'e' && (c->mask & 1u << RD_JWT) && prefix(s, c->n, i, "eyJ"))
-		return scan_jwt(c, i);
-	if ((s[i] == 's' || s[i] == 'g') &&
-	    (c->mask & (1u << RD_OPENAI | 1u << RD_ANTHROPIC | 1u << RD_GITHUB)))
-		return scan_prefixed(c, i);
-	if (t == T_UPPER && (c->mask & 1u << RD_IBAN))
+	if (a == 'A' && (b == 'K' || b == 'S' || b == 'B' || b == 'C') &&
+	    (c->mask & 1u << RD_AWS_KEY) && word_start(s, n, i) &&
+	    (prefix(s, n, i, "AKIA", 4) || prefix(s, n, i, "ASIA", 4) ||
+	     prefix(s, n, i, "ABIA", 4) || prefix(s, n, i, "ACCA", 4)) &&
+	    (e = run(s, n, i + 4, F_UPPER | F_DIGIT)) == i + 20 && word_end(s, n, e))
+		return hit(c, RD_AWS_KEY, i, e), e;
+	if ((cl(b) & F_UPPER) && i + 3 < n && (cl(s[i + 2]) & F_DIGIT) &&
+	    (cl(s[i + 3]) & F_DIGIT) && (c->mask & 1u << RD_IBAN) && word_start(s, n, i))
 		scan_iban(c, i);
 	return i + 1;
 }
 
-void redact_detect(const char *s, size_t n, unsigned mask, redact_hit_fn *fn, void *ctx)
+/* From the '-' at i: an OpenAI or Anthropic key, or an AWS secret after "access-key". */
+static size_t scan_dash(const struct scan *c, size_t i)
 {
-	const struct scan c = {s, n, mask, fn, ctx};
+	size_t e;
+	if ((c->mask & (1u << RD_OPENAI | 1u << RD_ANTHROPIC)) && (e = scan_sk(c, i)) > i + 1)
+		return e;
+	if ((c->mask & 1u << RD_AWS_SECRET) && (e = access_key(c->s, c->n, i, 0)))
+		return scan_aws_secret(c, e);
+	return i + 1;
+}
+
+/* ---- the pass ---- */
+
+/* The first look of each trigger the detectors of mask need. */
+static unsigned wanted(unsigned mask)
+{
 	unsigned want = 0;
 	if (mask & 1u << RD_EMAIL)
 		want |= T_AT;
@@ -609,24 +639,87 @@ void redact_detect(const char *s, size_t n, unsigned mask, redact_hit_fn *fn, vo
 		want |= T_NUM;
 	if (mask & 1u << RD_IP)
 		want |= T_COLON;
-	if (mask & (1u << RD_IBAN | 1u << RD_AWS_KEY | 1u << RD_AWS_SECRET | 1u << RD_BEARER))
-		want |= T_UPPER;
-	if (mask & RD_SECRETS)
-		want |= T_LOWER;
+	if (mask & (1u << RD_IBAN | 1u << RD_AWS_KEY | 1u << RD_AWS_SECRET | 1u << RD_BEARER |
+		    1u << RD_JWT))
+		want |= T_CAP;
+	if (mask & 1u << RD_BEARER)
+		want |= T_B;
+	if (mask & (1u << RD_OPENAI | 1u << RD_ANTHROPIC | 1u << RD_AWS_SECRET))
+		want |= T_DASH;
+	if (mask & (1u << RD_GITHUB | 1u << RD_AWS_SECRET))
+		want |= T_UNDER;
+	return want;
+}
+
+/* 16 bytes at a time, in the compiler's vectors (SSE2, NEON; plain code elsewhere): the first
+ * look of trig for a block, which most blocks of a text pass whole: 5.4 instructions a byte of
+ * bench/ingest.mjs's inputs with every detector on where the table alone took 8.2, 3.1 where
+ * it took 7.1 with the e-mail detector alone (callgrind). */
+typedef uint8_t v16 __attribute__((vector_size(16)));
+
+/* The bytes of v16 x that begin something want asks for: 0xff each, else 0. */
+static inline v16 vtrig(v16 x, unsigned want)
+{
+	const v16 on = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	v16 m = (v16)(x == '@') & (want & T_AT ? on : ~on);
+	m |= (v16)(((v16)(x - '0') < 10) | (x == '+') | (x == '(')) & (want & T_NUM ? on : ~on);
+	m |= (v16)(x == ':') & (want & T_COLON ? on : ~on);
+	m |= (v16)((v16)(x - 'A') < 26) & (want & T_CAP ? on : ~on);
+	m |= (v16)(x == 'b') & (want & T_B ? on : ~on);
+	m |= (v16)(x == '-') & (want & T_DASH ? on : ~on);
+	m |= (v16)(x == '_') & (want & T_UNDER ? on : ~on);
+	return m;
+}
+
+/* The first byte from i that begins something want asks for (trig), or n. */
+static size_t next_trigger(const char *s, size_t n, size_t i, unsigned want)
+{
+	for (; i + 16 <= n; i += 16) {
+		v16 x;
+		uint64_t lo, hi;
+		memcpy(&x, s + i, 16);
+		x = vtrig(x, want);
+		memcpy(&lo, &x, 8);
+		memcpy(&hi, (char *)&x + 8, 8);
+		if (lo | hi)
+			break;
+	}
+	while (i < n && !(trig[(unsigned char)s[i]] & want))
+		i++;
+	return i;
+}
+
+void redact_detect(const char *s, size_t n, unsigned mask, redact_hit_fn *fn, void *ctx)
+{
+	const struct scan c = {s, n, mask, fn, ctx};
+	const unsigned want = wanted(mask);
 	for (size_t i = 0; i < n;) {
-		uint8_t t = trig[(unsigned char)s[i]] & want;
-		if (!t) {
-			i++;
-			continue;
-		}
-		if (t == T_AT)
+		i = next_trigger(s, n, i, want);
+		if (i == n)
+			break;
+		switch (trig[(unsigned char)s[i]]) {
+		case T_AT:
 			i = scan_email(&c, i);
-		else if (t == T_COLON)
+			break;
+		case T_COLON:
 			i = scan_ipv6(&c, i);
-		else if (!word_start(s, n, i))
-			i++;
-		else
-			i = scan_word(&c, i, t);
+			break;
+		case T_NUM:
+			i = word_start(s, n, i) ? scan_number(&c, i) : i + 1;
+			break;
+		case T_CAP:
+			i = scan_cap(&c, i);
+			break;
+		case T_B:
+			i = (i + 1 < n && s[i + 1] == 'e') ? scan_bearer(&c, i) : i + 1;
+			break;
+		case T_DASH:
+			i = scan_dash(&c, i);
+			break;
+		default:
+			i = scan_under(&c, i);
+		}
 	}
 }
 

@@ -374,10 +374,33 @@ static enum status set_key(struct redact_rules *rs, const struct parse *ps, cons
 	if (n >= 0) {
 		hmac_sha256_set_key(&rs->hmac, (size_t)n < sizeof buf ? (size_t)n : sizeof buf,
 				    (const uint8_t *)buf);
-		rs->keyed = true;
+		rs->has_key = true;
 	}
 	explicit_bzero(buf, sizeof buf);
 	return ST_OK;
+}
+
+/* The sets of struct redact_rules, from its rules. */
+static void index_rules(struct redact_rules *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct redact_rule *r = &rs->v[i];
+		uint64_t bit = 1ull << (i % 64);
+		size_t w = i / 64;
+		for (int p = 0; p < RP__COUNT; p++)
+			if (r->places & 1u << p) {
+				if (r->what == RW_VALUE)
+					rs->values[p][w] |= bit;
+				else if (!r->nkeys)
+					rs->plain[p][w] |= bit;
+			}
+		if (r->nkeys && r->what != RW_VALUE)
+			rs->keyed[w] |= bit;
+		if (r->nws)
+			rs->scoped[w] |= bit;
+		if (r->what == RW_PATTERN)
+			rs->patterns[w] |= bit;
+	}
 }
 
 enum status redact_parse(FILE *f, const char *path, const char *key, struct redact_rules **out,
@@ -417,6 +440,8 @@ enum status redact_parse(FILE *f, const char *path, const char *key, struct reda
 		st = err_sys(e, errno, "%s", path);
 	if (st == ST_OK)
 		st = set_key(rs, &ps, key, e);
+	if (st == ST_OK)
+		index_rules(rs);
 	if (st != ST_OK) {
 		redact_free(rs);
 		rs = NULL;

@@ -60,11 +60,37 @@ void redact_matcher_free(struct redact_matcher *m);
  * engine's reason in why when it does not compile or matches the empty text. */
 bool redact_matcher_add(struct redact_matcher *m, const char *p, size_t len, bool caseless,
 			char *why, size_t whylen);
-/* Calls fn(ctx, i, from, to) for each match of pattern i in s[0..n), left to right, none
- * overlapping. False when the engine gave up (its match limit): the caller then replaces the
- * whole text, never keeps it. */
+/* Calls fn(ctx, i, from, to) for each match of pattern i in s[0..n) (valid UTF-8: the caller
+ * checks), left to right, none overlapping. False when the engine gave up (its match limit):
+ * the caller then replaces the whole text, never keeps it. */
 bool redact_matcher_scan(const struct redact_matcher *m, size_t i, const char *s, size_t n,
 			 redact_hit_fn *fn, void *ctx);
+/* Whether pattern i must be scanned text by text: it has an anchor or a lookbehind, which
+ * would see the texts around it if texts were scanned joined. */
+bool redact_matcher_local(const struct redact_matcher *m, size_t i);
+/* The prefilter is built once the patterns have been asked about this many times (a span or a
+ * judgement each): Hyperscan's compile of bench/redact20.rules' 14 patterns costs what its
+ * pass saves over a few thousand spans (BENCHMARKS.md, "Redaction rules"), so a process that
+ * redacts less (a plain CGI request: 1000 spans at the most, DIRECT_MAX_SPANS) never pays
+ * for it, and a FastCGI worker does in its first batches. */
+#define REDACT_PREFILTER_AFTER 2048
+/* Builds the prefilter now (the tests; else redact_matcher_maybe does when it is time). */
+void redact_matcher_seal(struct redact_matcher *m);
+/* Sets in maybe (REDACT_MAX_RULES bits) each pattern that can match in s[0..n): those the
+ * prefilter finds, and every pattern it does not hold, or every one while it is not built. */
+void redact_matcher_maybe(struct redact_matcher *m, const char *s, size_t n, uint64_t *maybe);
+/* Drops the prefilter: every pattern is scanned (the tests run both ways). */
+void redact_matcher_unfiltered(struct redact_matcher *m);
+
+/* The prefilter (prefilter.c): NULL when there is none (no Hyperscan, or no pattern it takes);
+ * pats NUL-terminated, skip: patterns it must not hold. */
+struct redact_prefilter;
+struct redact_prefilter *redact_prefilter_new(const char *const *pats, const bool *caseless,
+					      const bool *skip, size_t n);
+void redact_prefilter_free(struct redact_prefilter *p);
+/* Sets maybe as redact_matcher_maybe says (every bit when p is NULL). */
+void redact_prefilter_scan(const struct redact_prefilter *p, const char *s, size_t n,
+			   uint64_t *maybe);
 
 /* What a rule finds. */
 enum redact_what { RW_DETECT, RW_PATTERN, RW_VALUE };
@@ -83,12 +109,19 @@ struct redact_rule {
 	size_t nws;
 };
 
+#define REDACT_WORDS (REDACT_MAX_RULES / 64) /* a set of rules: one bit a rule */
+
 struct redact_rules {
 	struct redact_rule *v;
 	size_t n;
+	/* The rules as sets, for a text's look at which apply (redact_rules_index): per place,
+	 * those without keys= (plain) and the value rules; those with keys=, and with
+	 * workspaces=, and the patterns. */
+	uint64_t plain[RP__COUNT][REDACT_WORDS], values[RP__COUNT][REDACT_WORDS];
+	uint64_t keyed[REDACT_WORDS], scoped[REDACT_WORDS], patterns[REDACT_WORDS];
 	struct redact_matcher *m;
 	size_t npatterns;
-	bool keyed;
+	bool has_key;
 	struct hmac_sha256_ctx hmac; /* set to the key once; copied per hash */
 };
 
