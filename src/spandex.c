@@ -1,9 +1,11 @@
 /* spandex: the operator's command line over a data directory: its usage, the parsing of its
  * options and the command table. The store commands (reindex, verify, index, stats) are in
  * src/storecmd.c, the jobs cron runs in src/jobs.c (their logic in lib/store/ops.c), the API
- * keys in src/key.c, what they share in src/cli.c, the progress bars in src/progress.c. */
+ * keys in src/key.c, the redaction rules tried in src/redactcmd.c, what they share in src/cli.c,
+ * the progress bars in src/progress.c. */
 #include "src/cli.h"
 #include "src/key.h"
+#include "src/redactcmd.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -43,6 +45,7 @@ static const char usage[] =
     "       spandex forward DATA [--every SECONDS]   send every span on to the OTLP endpoints\n"
     "                                  configured (docs/forwarding.md)\n"
     "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
+    "       spandex redact [--rules FILE] ... < TEXT   the text as the redaction rules store it\n"
     "       spandex help [COMMAND] | COMMAND --help | --version\n"
     "index, seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run "
     "fails at\n"
@@ -187,7 +190,8 @@ static const struct command {
      "usage: spandex import DATA --workspace W FILE... [--wait] [--verbose]\n"
      "JSONL spans (an export) into W, each checked as direct ingest checks it (a span its own\n"
      "parent, or ending before its start, imports as stored); a file with a bad\n"
-     "line imports nothing.\n",
+     "line imports nothing. Each span is redacted as the programs redact (SPANDEX_REDACT,\n"
+     "else the installed rules; SPANDEX_REDACT_KEY).\n",
      false /* it becomes DATA's owner itself, after it opens the files */},
     /* Reads like export; its own lock (DATA/.spandex-forward/lock) keeps a second one out. */
     {"forward", 1, O_EVERY | O_WAIT | O_VERBOSE, 0, -1, cmd_forward,
@@ -275,6 +279,8 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	if (a1 && !strcmp(a1, "key"))
 		return key_main(argc, argv);
+	if (a1 && !strcmp(a1, "redact"))
+		return redactcmd_main(argc, argv);
 	if (a1 && (!strcmp(a1, "--version") || !strcmp(a1, "version"))) {
 		printf("spandex %s (%s)\n", PACKAGE_VERSION, SPANDEX_COMMIT);
 		return 0;
@@ -283,6 +289,8 @@ int main(int argc, char **argv)
 		const struct command *h = command(argc >= 3 ? argv[2] : NULL);
 		if (argc >= 3 && !strcmp(argv[2], "key"))
 			return key_main(3, (char *[]){argv[0], "key", "--help", NULL});
+		if (argc >= 3 && !strcmp(argv[2], "redact"))
+			return redactcmd_main(3, (char *[]){argv[0], "redact", "--help", NULL});
 		if (argc >= 3 && !h) {
 			fprintf(stderr, "spandex: unknown command '%s'\n%s", argv[2], usage);
 			return 2;

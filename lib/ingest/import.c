@@ -10,6 +10,7 @@
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/ingest/direct.h"
+#include "lib/redact/redact.h"
 #include "lib/json/jsonx.h"
 #include "lib/base/buf.h"
 #include "lib/base/status.h"
@@ -187,11 +188,13 @@ out:
 	return ok;
 }
 
-/* A batch of validated spans waiting for store_append. */
+/* A batch of validated spans waiting for store_append, and the arena their redacted strings
+ * live in until then. */
 struct batch {
 	struct span s[IMPORT_BATCH];
 	json_t *root[IMPORT_BATCH];
 	size_t n, bytes;
+	struct arena *a;
 };
 
 static void batch_clear(struct batch *b)
@@ -201,12 +204,18 @@ static void batch_clear(struct batch *b)
 		json_decref(b->root[i]);
 	}
 	b->n = b->bytes = 0;
+	arena_reset(b->a);
 }
 
 static enum status batch_store(struct import *im, struct batch *b, struct err *e)
 {
 	struct err why = {ST_OK, ""};
-	enum status rc = b->n ? store_append(im->st, im->ws, b->s, b->n, &why) : ST_OK;
+	const struct redact_rules *rules = NULL;
+	enum status rc = b->n ? redact_load(im->rules, im->key, &rules, &why) : ST_OK;
+	for (size_t i = 0; rc == ST_OK && i < b->n; i++)
+		redact_span(rules, b->a, im->ws, &b->s[i]);
+	if (rc == ST_OK && b->n)
+		rc = store_append(im->st, im->ws, b->s, b->n, &why);
 	if (rc == ST_OK)
 		im->spans += b->n;
 	else
@@ -239,6 +248,7 @@ enum status import_stream(struct import *im, const char *path, FILE *f, struct e
 		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", im->ws);
 	struct batch *b = xmalloc(sizeof(*b));
 	b->n = b->bytes = 0;
+	b->a = arena_new();
 	struct buf lb;
 	buf_init(&lb);
 	size_t len;
@@ -277,6 +287,7 @@ enum status import_stream(struct import *im, const char *path, FILE *f, struct e
 	if (rc == ST_OK)
 		rc = batch_store(im, b, e);
 	batch_clear(b);
+	arena_free(b->a);
 	free(b);
 	buf_free(&lb);
 	return rc;

@@ -13,6 +13,9 @@
 struct import {
 	struct store *st;
 	const char *ws;
+	/* The redaction rules the spans are stored by, as the programs take them (SPANDEX_REDACT,
+	 * SPANDEX_REDACT_KEY; NULL: the default file, and its key-file line). */
+	const char *rules, *key;
 	bool check_only;			    /* validate every line, store nothing */
 	void (*report)(void *ctx, const char *msg); /* one message per bad line */
 	void *ctx;
@@ -20,7 +23,8 @@ struct import {
 };
 /* Validates each line of f (open, read from where it stands; path names it in messages) as
  * ingest validates a span (the direct-ingest rules for the fields it shares, the Span types
- * for the rest) and, unless check_only, stores the spans with store_append in batches. The line's
+ * for the rest) and, unless check_only, stores the spans with store_append in batches, each
+ * redacted by im's rules first (rules that cannot be applied store nothing). The line's
  * workspace is replaced by im->ws and ingested_at is set anew. Bad lines are reported with their
  * number. When storing, the first bad line stops the import (batches before it stay), so callers
  * check every file first. */

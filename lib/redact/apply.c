@@ -559,9 +559,10 @@ size_t redact_judgement(const struct redact_rules *r, struct arena *a, const cha
 	ctx_init(&c, r, a, ws);
 	str_field(&c, RP_JUDGEMENTS, "text", &j->text);
 	str_field(&c, RP_JUDGEMENTS, "error", &j->error);
-	/* A text result's label is free text (NeMo's string_value), a category's a name a person
-	 * chose; a boolean's word and a thread's state are spandex's own, and stay. */
-	if (j->kind == JK_TEXT || j->kind == JK_CATEGORY)
+	/* A label is a person's or an evaluator's words (NeMo's string_value, a category, OTel's
+	 * score label beside a number); a boolean's word and a thread's state are spandex's own,
+	 * and stay. */
+	if (j->kind != JK_BOOLEAN && j->kind != JK_STATE)
 		str_field(&c, RP_JUDGEMENTS, "label", &j->label);
 	json_field(&c, RP_JUDGEMENTS, NULL, j->payload);
 	redact_gathered(&c);

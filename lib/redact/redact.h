@@ -59,6 +59,10 @@ struct redact_rules;
 enum status redact_load(const char *setting, const char *key, const struct redact_rules **out,
 			struct err *e);
 
+/* The rules file that setting (SPANDEX_REDACT) names: setting itself, or for NULL the default
+ * (REDACT_INSTALLED, else REDACT_SOURCE, the first that exists); NULL for none (REDACT_OFF,
+ * empty, no default file). */
+const char *redact_path(const char *setting);
 /* Compiles the file at path for key (as redact_load does, without the cache) into *out, which
  * the caller frees with redact_free. ST_INVALID with "<path>:<line>: <reason>" in e when a
  * rule does not compile; ST_NOT_FOUND or ST_UNAVAILABLE when the file cannot be read. */

@@ -542,22 +542,26 @@ static enum status load_file(FILE *f, const char *path, const struct stat *sb, c
 	return ST_OK;
 }
 
-enum status redact_load(const char *setting, const char *key, const struct redact_rules **out,
-			struct err *e)
+const char *redact_path(const char *setting)
 {
-	const char *path = setting;
 	struct stat sb;
-	*out = NULL;
 	if (!setting) {
 		/* The default file: not having one is no error, it is not installed. One that is
 		 * there but cannot be read is an error (lstat, not access). */
-		path = !lstat(REDACT_INSTALLED, &sb) ? REDACT_INSTALLED
+		return !lstat(REDACT_INSTALLED, &sb) ? REDACT_INSTALLED
 		       : !lstat(REDACT_SOURCE, &sb)  ? REDACT_SOURCE
 						     : NULL;
-		if (!path)
-			return ST_OK;
 	}
-	if (!*path || !strcmp(path, REDACT_OFF))
+	return *setting && strcmp(setting, REDACT_OFF) ? setting : NULL;
+}
+
+enum status redact_load(const char *setting, const char *key, const struct redact_rules **out,
+			struct err *e)
+{
+	const char *path = redact_path(setting);
+	struct stat sb;
+	*out = NULL;
+	if (!path)
 		return ST_OK;
 	struct err oe = {0};
 	FILE *f = stamp_open(path, "redaction rules", &sb, &oe);

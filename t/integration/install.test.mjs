@@ -95,7 +95,11 @@ test('make install honours prefix and DESTDIR; make uninstall removes everything
 	const ui = files(path.join(SRCDIR, 'ui'));
 	assert.ok(ui.includes('index.html') && ui.includes('js/app.js'));
 	for (const f of ui) want.push(`usr/share/spandex/ui/${f}`);
+	// The redaction rules (issue 52): the operator's file, every rule off, and the examples.
+	want.push('etc/spandex/redact.rules');
+	for (const f of files(path.join(SRCDIR, 'redact', 'examples'))) want.push(`usr/share/spandex/redact/${f}`);
 	for (const f of want) assert.ok(got.includes(f), `${f} installed (got ${got.join(', ')})`);
+	assert.ok(fs.readFileSync(path.join(dest, 'etc/spandex/redact.rules')).equals(fs.readFileSync(path.join(SRCDIR, 'redact/redact.rules'))));
 	for (const f of ui) {
 		assert.ok(fs.readFileSync(path.join(dest, 'usr/share/spandex/ui', f)).equals(fs.readFileSync(path.join(SRCDIR, 'ui', f))), f);
 	}
@@ -160,6 +164,15 @@ test('make install honours prefix and DESTDIR; make uninstall removes everything
 	assert.doesNotMatch(third.stdout, /spandex\.env/);
 	assert.deepEqual(files(dest), ['etc/spandex/prices.tsv'], 'only the edited price table is left');
 	assert.ok(fs.readFileSync(prices).equals(mine));
+	// And the redaction rules: an edited file is the operator's, and stays.
+	fs.rmSync(prices);
+	assert.equal((await make('install', `DESTDIR=${dest}`, ...vars)).code, 0);
+	const rules = path.join(dest, 'etc/spandex/redact.rules');
+	fs.appendFileSync(rules, 'email\n');
+	const fourth = await make('uninstall', `DESTDIR=${dest}`, ...vars);
+	assert.equal(fourth.code, 0, fourth.stderr);
+	assert.match(fourth.stdout, /kept .*etc\/spandex\/redact\.rules: edited since it was installed/);
+	assert.deepEqual(files(dest), ['etc/spandex/redact.rules'], 'only the edited rules are left');
 });
 
 let prefix; // the installed tree of the next test, for the one after it
