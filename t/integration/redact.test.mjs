@@ -5,7 +5,7 @@
 // them: NeMo direct spans, OTLP traces and logs (the OTel JS exporters, protobuf and JSON), chat
 // completions, ATIF with its rewards, Opik's creates, PATCHes, scores and comments (the opik npm
 // SDK, and HTTP), Scale GP's spans, PATCH and assessments, NeMo's annotations and evaluator
-// results, and OTLP evaluation results. Then no stored byte under the data directory holds a
+// results, OTLP evaluation results, and an agent's scores and comments over MCP (its SDK). Then no stored byte under the data directory holds a
 // planted value (sealed blocks decompressed with zstdcat, after `spandex seal`), nor does any
 // API's read of them, and the replacements are there. Then the rules file's life in one
 // worker: refused writes (503) while no rules ever compiled, the reload on change, the last
@@ -29,6 +29,8 @@ const { OTLPTraceExporter: ProtoExporter } = require('@opentelemetry/exporter-tr
 const { OTLPLogExporter: JsonLogExporter } = require('@opentelemetry/exporter-logs-otlp-http');
 const { OTLPLogExporter: ProtoLogExporter } = require('@opentelemetry/exporter-logs-otlp-proto');
 const { Opik } = await import(require.resolve('opik'));
+const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
+const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
 
 // One value of each kind, each unlike anything else the store writes.
 const PLANTED = {
@@ -258,6 +260,26 @@ test('Scale GP: a span, its PATCH, assessments with comments and metadata', asyn
 	const search = await sgp('POST', '/v5/spans/search', { trace_ids: ['sgp-trace'] });
 	ok(search);
 	assert.doesNotMatch(search.text, /PLANTED|planted\.person/);
+});
+
+test('MCP: an agent\'s add_score and add_comment (the MCP TypeScript SDK), and its get_span', async () => {
+	const client = new Client({ name: 'redact-test', version: '1.0.0' });
+	await client.connect(new StreamableHTTPClientTransport(new URL(`${srv.base}/mcp`)));
+	try {
+		for (const [name, args] of [
+			['add_score', { workspace: WS, span_id: 'direct-1', name: 'privacy', value: 1, reason: TEXT }],
+			['add_comment', { workspace: WS, trace_id: 'trace-direct', text: TEXT }],
+		]) {
+			const res = await client.callTool({ name, arguments: args });
+			assert.ok(!res.isError, `${name}: ${res.content[0].text}`);
+		}
+		const res = await client.callTool({ name: 'get_span', arguments: { workspace: WS, span_id: 'direct-1' } });
+		assert.ok(!res.isError, res.content[0].text);
+		for (const n of NEEDLES) assert.ok(!res.content[0].text.includes(n), `get_span shows "${n}"`);
+		assert.match(res.content[0].text, /\[EMPLOYEE\]/);
+	} finally {
+		await client.close();
+	}
 });
 
 // Every file under dir, sealed blocks decompressed: [relative path, text].

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "lib/base/hash.h"
 #include "lib/base/time.h"
+#include "lib/ingest/ingest.h"
 #include "lib/json/jline.h"
 
 /* This surface's name in a judgement's "api" (JA_OTHER). */
@@ -115,8 +116,10 @@ static enum status merge(void *ctx, struct arena *a, const char *id, const struc
 /* Stores j and writes the answer: what was stored, and where it shows. */
 static enum status store(struct mcp_call *c, struct judgement *j)
 {
-	struct store jst;
 	struct err e = {0};
+	/* Through lib/ingest, which redacts it (docs/redaction.md). */
+	struct ingest_to to = {
+	    .st = &c->req->store, .ws = c->ws, .a = c->a, INGEST_SETTINGS(http_env, c->req)};
 	struct put p = {j, false};
 	j->workspace = c->ws;
 	j->source = JS_API;
@@ -124,8 +127,7 @@ static enum status store(struct mcp_call *c, struct judgement *j)
 	j->api_name = MCP_API;
 	j->author = c->req->principal;
 	j->created_at = time_now();
-	store_judgements(&jst, &c->req->store);
-	enum status st = store_update_judgements(&jst, c->ws, c->a, &j->id, 1, merge, &p, &e);
+	enum status st = ingest_update_judgements(&to, &j->id, 1, merge, &p, &e);
 	if (st != ST_OK)
 		return mcp_fail(c, st, "Not stored (%s); try again in a moment.", err_text(&e));
 	struct buf *b = c->out;
