@@ -207,18 +207,19 @@ static long value_rule(const struct ctx *c, enum redact_place p, const char *key
 }
 
 /* Sets the text s (place p, key) to be scanned, or replaces it at once: whole when a value rule
- * names its key, or when it is not UTF-8 and a pattern applies to it (which could not read it;
- * stored strings are UTF-8, so this is a guard, never the way). Its redacted version goes to
- * *field or json. */
+ * names its key, or by the first rule that applies when it is not UTF-8 and the rules have a
+ * pattern: PCRE2 reads the joined texts as UTF-8 unchecked (stored strings are UTF-8: this is
+ * a guard, never the way). Its redacted version goes to *field or json. */
 static void gather(struct ctx *c, enum redact_place p, const char *key, const char *s, size_t n,
 		   const char **field, json_t *json)
 {
 	struct seg g = {.p = p, .field = field, .json = json};
 	long v = value_rule(c, p, key);
 	bool any = v < 0 && rules_for(c, p, key, g.rules);
-	for (size_t w = 0; any && v < 0 && w < RULE_WORDS; w++)
-		if (g.rules[w] & c->r->patterns[w] && !utf8_valid(s, n))
-			v = (long)(w * 64) + __builtin_ctzll(g.rules[w] & c->r->patterns[w]);
+	if (any && c->r->npatterns && !utf8_valid(s, n))
+		for (size_t w = 0; v < 0; w++)
+			if (g.rules[w])
+				v = (long)(w * 64) + __builtin_ctzll(g.rules[w]);
 	if (v >= 0 && !is_replacement(&c->r->v[v], s, n)) {
 		size_t len;
 		const char *r = whole(c, (size_t)v, s, n, &len);
