@@ -1,5 +1,5 @@
 /* dialect: how the Intake API says an error (FastAPI's shapes, reference nemo-intake.md
- * section 2) and where its workspace and key come from. */
+ * section 2), where its workspace and key come from, and where its writes go. */
 #include "lib/api/intake/intake.h"
 
 /* OTLP where Langfuse's span processor posts it (instrumentation.md 3.1): Basic <public
@@ -44,3 +44,11 @@ const struct http_dialect intake_dialect = {
     .key = &http_key_bearer,
     .routes = intake_otlp_routes,
 };
+
+/* Where the request's writes go (lib/ingest): its store, workspace and arena, and the settings
+ * of its environment. */
+struct ingest_to intake_ingest_to(struct http_req *req)
+{
+	return (struct ingest_to){
+	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
+}

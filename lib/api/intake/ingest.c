@@ -45,14 +45,6 @@ static enum status store(struct http_req *req, struct span *spans, size_t n, con
 	return store_with(req, spans, n, what, NULL, NULL);
 }
 
-/* Where the request's writes go (lib/ingest): its store, workspace and arena, and the settings
- * of its environment. */
-struct ingest_to intake_ingest_to(struct http_req *req)
-{
-	return (struct ingest_to){
-	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
-}
-
 /* POST ingest/spans: DirectSpansIngestRequest (section 4.4); 201, empty body. */
 enum status intake_ingest_spans(struct http_req *req)
 {
