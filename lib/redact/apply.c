@@ -502,7 +502,7 @@ static void settle(struct ctx *c, const struct seg *g, struct found *f, size_t n
 		x.to = redact_escape_end(s, g->len, x.to - g->at > g->len ? g->len : x.to - g->at);
 		f[k++] = x;
 	}
-	qsort(f, k, sizeof *f, cmp_found);
+	xqsort(f, k, sizeof *f, cmp_found);
 	n = k, k = 0;
 	for (size_t i = 0; i < n; i++)
 		if (f[i].from >= at && f[i].to > f[i].from) {
@@ -519,7 +519,7 @@ static void redact_gathered(struct ctx *c)
 	if (!c->nsegs)
 		return;
 	scan(c);
-	qsort(c->v, c->n, sizeof *c->v, cmp_found);
+	xqsort(c->v, c->n, sizeof *c->v, cmp_found);
 	for (size_t k = 0, h = 0; k < c->nsegs && h < c->n; k++) {
 		const struct seg *g = &c->segs[k];
 		size_t first = h;
