@@ -216,7 +216,7 @@ static void gather(struct ctx *c, enum redact_place p, const char *key, const ch
 	struct seg g = {.p = p, .field = field, .json = json};
 	long v = value_rule(c, p, key);
 	bool any = v < 0 && rules_for(c, p, key, g.rules);
-	if (any && c->r->npatterns && !utf8_valid(s, n))
+	if (any && c->r->npatterns && !redact_ascii(s, n) && !utf8_valid(s, n))
 		for (size_t w = 0; v < 0; w++)
 			if (g.rules[w])
 				v = (long)(w * 64) + __builtin_ctzll(g.rules[w]);

@@ -44,6 +44,8 @@ void redact_detect(const char *s, size_t n, unsigned mask, redact_hit_fn *fn, vo
  * IBANs without spaces, IP addresses in their canonical form; others as they are. Returns its
  * length. */
 size_t redact_normal(unsigned det, const char *s, size_t n, char *out);
+/* Whether s[0..n) is ASCII alone (16 bytes at a time: most texts are, and are then UTF-8). */
+bool redact_ascii(const char *s, size_t n);
 /* Luhn's check of the digits of s[0..n) (other bytes skipped); ISO 13616's mod-97 check of an
  * IBAN written without spaces. */
 bool redact_luhn(const char *s, size_t n);
