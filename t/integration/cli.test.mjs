@@ -29,7 +29,7 @@ test('help, -h, --help and --version answer on stdout with exit 0; each command 
 	const v = await spandexCli(['--version']);
 	assert.equal(v.code, 0);
 	assert.match(v.stdout, /^spandex \d+\.\d+\.\d+ \([0-9a-f]{7,}(-dirty)?\)\n$|^spandex \d+\.\d+\.\d+ \(unknown\)\n$/);
-	for (const cmd of ['reindex', 'verify', 'stats', 'seal', 'retain', 'backup', 'restore', 'export', 'import']) {
+	for (const cmd of ['reindex', 'verify', 'stats', 'seal', 'retain', 'backup', 'restore', 'export', 'import', 'redact']) {
 		for (const args of [[cmd, '--help'], [cmd, '-h'], ['help', cmd]]) {
 			const r = await spandexCli(args);
 			assert.equal(r.code, 0, args.join(' '));
@@ -297,7 +297,7 @@ test('a missing data directory is named as such; a refused restore leaves no dir
 test('the README lists every command of spandex --help, a line each', async () => {
 	const help = (await spandexCli(['--help'])).stdout;
 	const commands = [...help.matchAll(/^(?:usage:)?\s+spandex ([a-z]+)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
-	assert.equal(commands.length, 12, help);
+	assert.equal(commands.length, 13, help);
 	const readme = fs.readFileSync(path.join(SRCDIR, 'README.md'), 'utf8');
 	const listed = [...readme.matchAll(/^ {2}- `spandex ([a-z]+)[ `]/gm)].map((m) => m[1]);
 	assert.deepEqual(listed, commands);
