@@ -651,47 +651,40 @@ static unsigned wanted(unsigned mask)
 	return want;
 }
 
-/* 16 bytes at a time, in the compiler's vectors (SSE2, NEON; plain code elsewhere): the first
- * look of trig for a block, which most blocks of a text pass whole: 4.9 instructions a byte of
- * bench/ingest.mjs's inputs with every detector on where the table alone took 8.2, 3.2 where
- * it took 7.1 with the e-mail detector alone (callgrind). A look that weighed each byte with
- * the bytes beside it (a capital no capital follows, a '-' after no "sk") cost more than the
- * handlers it spared: 12.5. */
+/* 16 bytes at a time, in the compiler's vectors (SSE2, NEON; plain code elsewhere): a first
+ * look for the blocks that may hold a byte trig marks, which most blocks of a text pass whole:
+ * 3.3 instructions a byte of bench/ingest.mjs's inputs with every detector on where the table
+ * alone took 8.2 (callgrind). A compare a class of trig took 4.9, and a look that weighed each
+ * byte with the bytes beside it (a capital no capital follows, a '-' after no "sk") 12.5. */
 typedef uint8_t v16 __attribute__((vector_size(16)));
 
-/* The bytes of v16 x that begin something want asks for: 0xff each, else 0. */
-static inline v16 vtrig(v16 x, unsigned want)
+/* Whether a block of 16 bytes at s may hold a byte that begins something: one of
+ * '(' to '_' (digits, '+', ':', '@', capitals, '-', '_', and punctuation that begins nothing)
+ * or 'b'. Two compares and one more instead of one a class: the table then looks at the
+ * blocks this lets through. */
+static inline bool vmaybe(const char *s)
 {
-	const v16 on = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	v16 m = (v16)(x == '@') & (want & T_AT ? on : ~on);
-	m |= (v16)(((v16)(x - '0') < 10) | (x == '+') | (x == '(')) & (want & T_NUM ? on : ~on);
-	m |= (v16)(x == ':') & (want & T_COLON ? on : ~on);
-	m |= (v16)((v16)(x - 'A') < 26) & (want & T_CAP ? on : ~on);
-	m |= (v16)(x == 'b') & (want & T_B ? on : ~on);
-	m |= (v16)(x == '-') & (want & T_DASH ? on : ~on);
-	m |= (v16)(x == '_') & (want & T_UNDER ? on : ~on);
-	return m;
+	v16 x;
+	uint64_t lo, hi;
+	memcpy(&x, s, 16);
+	x = (v16)((v16)(x - '(') < ('_' - '(' + 1)) | (v16)(x == 'b');
+	memcpy(&lo, &x, 8);
+	memcpy(&hi, (char *)&x + 8, 8);
+	return lo | hi;
 }
 
 /* The first byte from i that begins something want asks for (trig), or n. */
 static size_t next_trigger(const char *s, size_t n, size_t i, unsigned want)
 {
-	for (; i + 16 <= n; i += 16) {
-		v16 x;
-		uint64_t lo, hi;
-		memcpy(&x, s + i, 16);
-		x = vtrig(x, want);
-		memcpy(&lo, &x, 8);
-		memcpy(&hi, (char *)&x + 8, 8);
-		if (lo)
-			return i + (size_t)__builtin_ctzll(lo) / 8;
-		if (hi)
-			return i + 8 + (size_t)__builtin_ctzll(hi) / 8;
+	for (;;) {
+		while (i + 16 <= n && !vmaybe(s + i))
+			i += 16;
+		size_t end = i + 16 < n ? i + 16 : n;
+		while (i < end && !(trig[(unsigned char)s[i]] & want))
+			i++;
+		if (i < end || end == n)
+			return i;
 	}
-	while (i < n && !(trig[(unsigned char)s[i]] & want))
-		i++;
-	return i;
 }
 
 bool redact_ascii(const char *s, size_t n)
