@@ -5,7 +5,9 @@
 // them: NeMo direct spans, OTLP traces and logs (the OTel JS exporters, protobuf and JSON), chat
 // completions, ATIF with its rewards, Opik's creates, PATCHes, scores and comments (the opik npm
 // SDK, and HTTP), Scale GP's spans, PATCH and assessments, NeMo's annotations and evaluator
-// results, OTLP evaluation results, and an agent's scores and comments over MCP (its SDK). Then no stored byte under the data directory holds a
+// results, OTLP evaluation results, Langfuse's ingestion batch (its langfuse SDK: traces,
+// observations, their updates, scores), score create and OTLP route, and an agent's scores and
+// comments over MCP (its SDK). Then no stored byte under the data directory holds a
 // planted value (sealed blocks decompressed with zstdcat, after `spandex seal`), nor does any
 // API's read of them, and the replacements are there. Then the rules file's life in one
 // worker: refused writes (503) while no rules ever compiled, the reload on change, the last
@@ -29,6 +31,7 @@ const { OTLPTraceExporter: ProtoExporter } = require('@opentelemetry/exporter-tr
 const { OTLPLogExporter: JsonLogExporter } = require('@opentelemetry/exporter-logs-otlp-http');
 const { OTLPLogExporter: ProtoLogExporter } = require('@opentelemetry/exporter-logs-otlp-proto');
 const { Opik } = await import(require.resolve('opik'));
+const { Langfuse } = require('langfuse');
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
 
@@ -71,6 +74,7 @@ const KEY = 'redact-test-key-0123456789abcdef';
 const WS = 'redacted';
 const OPIK_WS = 'redacted-opik';
 const SGP_WS = 'redacted-sgp';
+const LF_WS = 'redacted-lf';
 let srv, tmp;
 const reads = []; // [path, headers] of every API read that shows what was stored
 before(async () => {
@@ -260,6 +264,38 @@ test('Scale GP: a span, its PATCH, assessments with comments and metadata', asyn
 	const search = await sgp('POST', '/v5/spans/search', { trace_ids: ['sgp-trace'] });
 	ok(search);
 	assert.doesNotMatch(search.text, /PLANTED|planted\.person/);
+});
+
+test('Langfuse: the langfuse SDK\'s batch (trace, span, generation, event, updates, scores), a score created, its OTLP route', async () => {
+	// No keys in this store: the public key names the workspace, the secret is not checked.
+	const h = { Authorization: `Basic ${Buffer.from(`${LF_WS}:unused-secret`).toString('base64')}` };
+	const c = new Langfuse({ publicKey: LF_WS, secretKey: 'unused-secret', baseUrl: srv.base, flushAt: 1000 });
+	const trace = c.trace({ name: 'redact-lf', userId: P.email, sessionId: 'lf-redact-session', input: { question: TEXT },
+		metadata: { note: TEXT, ip: P.ipv4 }, tags: ['redact'] });
+	const span = trace.span({ name: 'retrieve', input: TEXT, metadata: { nested: { deep: TEXT } } });
+	const gen = span.generation({ name: 'llm', model: 'gpt-4o-mini', input: [{ role: 'user', content: TEXT }] });
+	gen.end({ output: { role: 'assistant', content: TEXT }, usageDetails: { input: 10, output: 5 } });
+	span.event({ name: 'lookup', input: TEXT, level: 'WARNING', statusMessage: TEXT });
+	span.end({ output: TEXT });
+	trace.update({ output: { answer: TEXT }, metadata: { after: TEXT } });
+	trace.score({ name: 'quality', value: 0.5, comment: TEXT });
+	trace.score({ name: 'asked-by', value: `asked by ${P.email}`, dataType: 'CATEGORICAL' });
+	await c.flushAsync();
+	const made = await c.api.scoreCreate({ name: 'manual', value: 1, traceId: trace.id, comment: TEXT });
+	assert.ok(made.id);
+	const { tracer, ended } = sdk('redact-lf-otel');
+	const otelLf = tracer.startSpan('lf otel', { attributes: { 'langfuse.observation.input': TEXT, 'langfuse.trace.metadata.note': TEXT, 'user.id': P.email } });
+	otelLf.end();
+	const r = await send(new ProtoExporter({ url: `${srv.base}/api/public/otel/v1/traces`, headers: h }), ended);
+	assert.equal(r.code, 0, String(r.error));
+	const t = await c.api.traceGet(trace.id);
+	assert.equal(t.observations.length, 3);
+	assert.equal(t.scores.length, 3);
+	assert.match(JSON.stringify(t.input), /\[EMAIL:[a-p]{16}\]/);
+	reads.push([`/api/public/traces/${trace.id}`, h], [`/api/public/observations/${gen.id}`, h],
+		[`/api/public/observations?traceId=${trace.id}`, h], [`/api/public/v2/scores/${made.id}`, h],
+		[`/api/public/v2/scores?traceId=${trace.id}`, h], [`/api/public/sessions/lf-redact-session`, h],
+		[`${WS_PREFIX}/${LF_WS}/spans/${otelLf.spanContext().spanId}`, {}]);
 });
 
 test('MCP: an agent\'s add_score and add_comment (the MCP TypeScript SDK), and its get_span', async () => {

@@ -9,6 +9,12 @@
 #include "lib/json/jsonw.h"
 #include "lib/json/jsonx.h"
 
+struct ingest_to langfuse_ingest_to(struct http_req *req)
+{
+	return (struct ingest_to){
+	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
+}
+
 /* Langfuse's error classes by HTTP status (packages/shared/src/errors). */
 static const char *error_name(int code)
 {

@@ -168,7 +168,7 @@ static void group(struct batch *b)
 	qsort(b->g, b->ng, sizeof *b->g, by_id);
 }
 
-/* The batch's traces and observations in one store_update. */
+/* The batch's traces and observations in one store_update (through lib/ingest, which redacts). */
 static enum status store_spans(struct batch *b)
 {
 	struct http_req *req = b->req;
@@ -182,7 +182,8 @@ static enum status store_spans(struct batch *b)
 	const char **ids = arena_alloc(req->arena, b->ng * sizeof *ids);
 	for (size_t k = 0; k < b->ng; k++)
 		ids[k] = b->g[k].id;
-	if (store_update(&req->store, req->ws, req->arena, ids, b->ng, merge, b, &e) != ST_OK)
+	struct ingest_to to = langfuse_ingest_to(req);
+	if (ingest_update(&to, ids, b->ng, merge, b, &e) != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	return ST_OK;
 }

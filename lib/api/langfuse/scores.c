@@ -242,7 +242,7 @@ static enum status put_merge(void *ctx, struct arena *a, const char *id,
 
 enum status langfuse_scores_put(struct http_req *req, struct judgement *js, size_t n)
 {
-	struct store jst;
+	struct ingest_to to = langfuse_ingest_to(req);
 	struct err e = {0};
 	struct put p = {js, n};
 	if (!n)
@@ -250,8 +250,7 @@ enum status langfuse_scores_put(struct http_req *req, struct judgement *js, size
 	const char **ids = arena_alloc(req->arena, n * sizeof *ids);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = js[i].id;
-	store_judgements(&jst, &req->store);
-	if (store_update_judgements(&jst, req->ws, req->arena, ids, n, put_merge, &p, &e) != ST_OK)
+	if (ingest_update_judgements(&to, ids, n, put_merge, &p, &e) != ST_OK)
 		return http_fail(req, e.st, "scores not stored (%s); retry later", err_text(&e));
 	return ST_OK;
 }
@@ -414,12 +413,11 @@ static enum status tombstone(void *ctx, struct arena *a, const char *id,
 /* DELETE /scores/{id}: any API's score Langfuse shows. */
 enum status langfuse_score_delete(struct http_req *req)
 {
-	struct store jst;
+	struct ingest_to to = langfuse_ingest_to(req);
 	struct err e = {0};
 	bool found = false;
-	store_judgements(&jst, &req->store);
-	if (store_update_judgements(&jst, req->ws, req->arena, &req->id, 1, tombstone, &found,
-				    &e) != ST_OK)
+	if (ingest_update_judgements(&to, (const char *const *)&req->id, 1, tombstone, &found,
+				     &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	if (!found)
 		return http_fail(req, ST_NOT_FOUND, "Score not found within authorized project");

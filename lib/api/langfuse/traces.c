@@ -369,6 +369,7 @@ static enum status jgone(void *ctx, struct arena *a, const char *id, const struc
  * observations and scores with it. */
 static enum status delete_traces(struct http_req *req, const char *const *traces, size_t n)
 {
+	struct ingest_to to = langfuse_ingest_to(req);
 	struct err e = {0};
 	enum status st;
 	for (size_t t = 0; t < n; t++) {
@@ -386,9 +387,8 @@ static enum status delete_traces(struct http_req *req, const char *const *traces
 				k++;
 		}
 		for (size_t i = 0; i < k; i += LF_MAX_BATCH)
-			if (store_update(&req->store, req->ws, req->arena, ids + i,
-					 k - i < LF_MAX_BATCH ? k - i : LF_MAX_BATCH, gone, NULL,
-					 &e) != ST_OK)
+			if (ingest_update(&to, ids + i, k - i < LF_MAX_BATCH ? k - i : LF_MAX_BATCH,
+					  gone, NULL, &e) != ST_OK)
 				return http_fail(req, e.st, "not deleted (%s); retry later",
 						 err_text(&e));
 	}
@@ -396,12 +396,10 @@ static enum status delete_traces(struct http_req *req, const char *const *traces
 	if ((st = trace_scores(req, traces, n, score_gone_id, jids)) != ST_OK)
 		return st;
 	size_t nj = jids->len / sizeof(const char *);
-	struct store jst;
-	store_judgements(&jst, &req->store);
 	for (size_t i = 0; i < nj; i += LF_MAX_BATCH)
-		if (store_update_judgements(
-			&jst, req->ws, req->arena, (const char *const *)jids->p + i,
-			nj - i < LF_MAX_BATCH ? nj - i : LF_MAX_BATCH, jgone, NULL, &e) != ST_OK)
+		if (ingest_update_judgements(&to, (const char *const *)jids->p + i,
+					     nj - i < LF_MAX_BATCH ? nj - i : LF_MAX_BATCH, jgone,
+					     NULL, &e) != ST_OK)
 			return http_fail(req, e.st, "scores not deleted (%s); retry later",
 					 err_text(&e));
 	return ST_OK;
