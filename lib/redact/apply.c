@@ -3,10 +3,10 @@
  * buffer with a NUL between them, and scanned once by the detectors and once by each pattern
  * that can match (prefilter.c): one call of each over a span rather than one per text
  * (bench/redact_bench: PCRE2's 14 patterns of bench/redact20.rules 6.2 us a span joined, 8.3
- * text by text; BENCHMARKS.md, "Redaction rules"). A find is then given to its text
- * and to the first rule written that applies there, and each text is rebuilt with its finds
- * replaced by their rules' tags or keyed hashes. Finds that overlap are one replacement: the
- * one that starts first, then the longest, then the rule written first. */
+ * text by text; BENCHMARKS-HISTORY.md, "Redaction rules, 2026-11-27 (issue 52)"). A find is then
+ * given to its text and to the first rule written that applies there, and each text is rebuilt with
+ * its finds replaced by their rules' tags or keyed hashes. Finds that overlap are one replacement:
+ * the one that starts first, then the longest, then the rule written first. */
 #include "lib/redact/rules.h"
 
 #include <fnmatch.h>

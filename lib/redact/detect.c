@@ -4,7 +4,7 @@
  * check (Luhn, mod-97, an address's form). The same detectors written as PCRE2 expressions
  * took 15 times as long over bench/ingest.mjs's spans (bench/redact_bench: 12.2 us a span
  * against 0.8), since each expression is one more pass and most start at a character class
- * (BENCHMARKS.md, "Redaction rules"). Every detector
+ * (BENCHMARKS-HISTORY.md, "Redaction rules, 2026-11-27 (issue 52)"). Every detector
  * matches ASCII only, so a hit never cuts a UTF-8 sequence, and hits are moved out of JSON
  * escapes, so a JSON text (an input, a message list) stays JSON once redacted. */
 #include "lib/redact/rules.h"

@@ -4,10 +4,10 @@
  * lost, and what is replaced is still PCRE2's match alone. Over bench/ingest.mjs's spans and
  * bench/redact20.rules' 14 patterns, the pass and PCRE2 on what it let through took 1.7 us a
  * span where PCRE2's 14 passes took 6.2, and Hyperscan as the matcher itself (the starts of
- * its matches, SOM_LEFTMOST) 5.1 (bench/redact_bench; BENCHMARKS.md, "Redaction rules").
- * Hyperscan is a Debian package on x86-64 only: built
- * without it (configure finds no libhs), or on a CPU without SSSE3, every pattern is scanned,
- * with the same finds. A pattern Hyperscan does not take is scanned every time. */
+ * its matches, SOM_LEFTMOST) 5.1 (bench/redact_bench; BENCHMARKS-HISTORY.md, "Redaction rules,
+ * 2026-11-27 (issue 52)"). Hyperscan is a Debian package on x86-64 only: built without it
+ * (configure finds no libhs), or on a CPU without SSSE3, every pattern is scanned, with the same
+ * finds. A pattern Hyperscan does not take is scanned every time. */
 #include "lib/redact/rules.h"
 
 #include <stdlib.h>

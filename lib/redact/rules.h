@@ -72,9 +72,9 @@ bool redact_matcher_scan(const struct redact_matcher *m, size_t i, const char *s
 bool redact_matcher_local(const struct redact_matcher *m, size_t i);
 /* The prefilter is built once the patterns have been asked about this many times (a span or a
  * judgement each): Hyperscan's compile of bench/redact20.rules' 14 patterns costs what its
- * pass saves over a few thousand spans (BENCHMARKS.md, "Redaction rules"), so a process that
- * redacts less (a plain CGI request: 1000 spans at the most, DIRECT_MAX_SPANS) never pays
- * for it, and a FastCGI worker does in its first batches. */
+ * pass saves over a few thousand spans (BENCHMARKS-HISTORY.md, "Redaction rules, 2026-11-27 (issue
+ * 52)"), so a process that redacts less (a plain CGI request: 1000 spans at the most,
+ * DIRECT_MAX_SPANS) never pays for it, and a FastCGI worker does in its first batches. */
 #define REDACT_PREFILTER_AFTER 2048
 /* Builds the prefilter now (the tests; else redact_matcher_maybe does when it is time). */
 void redact_matcher_seal(struct redact_matcher *m);
