@@ -292,8 +292,8 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 
 // One HTTP request, the path sent exactly as given (no normalisation of "..", "%2F" ...).
 // body: a string or Buffer as is, anything else as JSON (Content-Type application/json
-// unless headers say otherwise). Resolves to {status, headers, text, json}; json is undefined
-// when the body is not JSON.
+// unless headers say otherwise). Resolves to {status, headers, text, json, bytes}; json is
+// undefined when the body is not JSON; bytes is the body as it came (a Buffer).
 export function request(method, p, { body, headers = {}, base } = {}) {
 	base = base || current?.base;
 	if (!base) return Promise.reject(new Error('request: no server started and no base given'));
@@ -314,14 +314,15 @@ export function request(method, p, { body, headers = {}, base } = {}) {
 				const chunks = [];
 				res.on('data', (c) => chunks.push(c));
 				res.on('end', () => {
-					const text = Buffer.concat(chunks).toString('utf8');
+					const bytes = Buffer.concat(chunks);
+					const text = bytes.toString('utf8');
 					let json;
 					try {
 						json = JSON.parse(text);
 					} catch {
 						json = undefined;
 					}
-					resolve({ status: res.statusCode, headers: res.headers, text, json });
+					resolve({ status: res.statusCode, headers: res.headers, text, json, bytes });
 				});
 				res.on('error', reject);
 			},

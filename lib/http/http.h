@@ -246,6 +246,12 @@ void http_reply_json(struct http_req *req, int code, const char *body, size_t le
 /* Extra header lines (each ending in CRLF) with the reply. */
 void http_reply_with(struct http_req *req, int code, const char *ctype, const char *headers,
 		     const char *body, size_t len);
+/* The whole reply of ws's media file hex (lib/ingest/media.h): its bytes, typed by what they
+ * are (media_sniff; application/octet-stream and an attachment when they are none of the
+ * types it knows), an ETag of its name and immutable caching; 304 when If-None-Match names
+ * it. Else the status (ST_NOT_FOUND: no such file, or hex is no media name) and e's reason,
+ * replying nothing: the surface words its own error. */
+enum status http_reply_media(struct http_req *req, const char *hex, struct err *e);
 /* A streamed reply of unknown length: the head now, then any number of writes. headers: extra
  * header lines (each ending in CRLF), or NULL. */
 void http_stream_open(struct http_req *req, int code, const char *ctype);

@@ -22,6 +22,8 @@ static const char *reason(int code)
 		return "No Content";
 	case 207: /* RFC 4918 section 11.1: a batch answered item by item (Langfuse's ingestion) */
 		return "Multi-Status";
+	case 304:
+		return "Not Modified";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -69,8 +71,9 @@ static struct buf *reply_head(struct http_req *req, int code, const char *ctype,
 	req->replied = true;
 	http_body_discard(req);
 	buf_printf(head, "Status: %d %s\r\n", code, reason(code));
-	/* RFC 9110 sections 8.6, 15.3.5: a 204 has neither content nor Content-Length. */
-	if (code != 204) {
+	/* RFC 9110 sections 8.6, 15.3.5, 15.4.5: a 204 has neither content nor Content-Length, and
+	 * a 304 no content (its headers are those a 200 would have had). */
+	if (code != 204 && code != 304) {
 		if (ctype)
 			buf_printf(head, "Content-Type: %s\r\n", ctype);
 		if (len >= 0)
@@ -84,7 +87,7 @@ static struct buf *reply_head(struct http_req *req, int code, const char *ctype,
 
 static bool has_body(struct http_req *req, int code)
 {
-	return code != 204 && strcmp(req->method, "HEAD") != 0;
+	return code != 204 && code != 304 && strcmp(req->method, "HEAD") != 0;
 }
 
 void http_reply_with(struct http_req *req, int code, const char *ctype, const char *headers,

@@ -1,24 +1,39 @@
-/* ingest: redact, price, then store; the merge of a PATCH (ingest.h). */
+/* ingest: media out, redact, price, then store; the merge of a PATCH (ingest.h). */
 #include "lib/ingest/ingest.h"
 
 #include <stdio.h>
+#include "lib/ingest/media.h"
 #include "lib/model/catalog.h"
 #include "lib/model/price.h"
 #include "lib/redact/redact.h"
 
-/* ---- the redaction of every version stored ---- */
+/* ---- every version stored: its payloads moved out (media.h), then redacted ---- */
 
-/* A merge of store_update whose versions are redacted: fn's, then the rules (loaded before
- * the lock; their failure counts only for a version that is not a deletion). */
+/* Where to's payloads go: its threshold read once (a setting that is no threshold is said on
+ * stderr, and the default taken). */
+static struct media_to media_of(const struct ingest_to *to)
+{
+	bool bad;
+	size_t min = media_min(to->media, &bad);
+	if (bad)
+		fprintf(stderr, "spandex: %s=%s is neither a byte count nor %s; %u taken\n",
+			MEDIA_SETTING, to->media, MEDIA_OFF, MEDIA_MIN_DEFAULT);
+	return (struct media_to){.st = to->st, .ws = to->ws, .a = to->a, .min = min};
+}
+
+/* A merge of store_update whose versions have their payloads moved out and are redacted:
+ * fn's, then media_span's, then the rules (loaded before the lock; their failure counts only
+ * for a version that is not a deletion, which has neither payloads nor text). */
 struct redacting {
 	const struct ingest_to *to;
+	struct media_to media;
 	const struct redact_rules *rules;
 	struct err why; /* why there are no rules to apply (why.st ST_OK: there are) */
 	store_merge_fn fn;
 	store_jmerge_fn jfn;
 	void *ctx;
-	/* A version of an id nothing is stored under is a batch's span, redacted before the
-	 * lock (ingest_store's merge): only a version over a stored one is redacted here. */
+	/* A version of an id nothing is stored under is a batch's span, moved and redacted
+	 * before the lock (ingest_store's merge): only a version over a stored one is here. */
 	bool fresh_redacted;
 };
 
@@ -45,6 +60,9 @@ static enum status redact_merge(void *ctx, struct arena *a, const char *id, cons
 		return st;
 	if (r->why.st != ST_OK)
 		return unredactable(r, e);
+	r->media.a = a;
+	if ((st = media_span(&r->media, out, e)) != ST_OK)
+		return st;
 	redact_span(r->rules, a, r->to->ws, out);
 	return ST_OK;
 }
@@ -62,12 +80,13 @@ static enum status redact_jmerge(void *ctx, struct arena *a, const char *id,
 	return ST_OK;
 }
 
-/* store_update with fn's versions redacted; fresh: see struct redacting. */
-static enum status update(const struct ingest_to *to, const char *const *ids, size_t n,
-			  store_merge_fn fn, void *ctx, bool fresh, struct err *e)
+/* store_update with fn's versions moved out and redacted; fresh: see struct redacting. */
+static enum status update(const struct ingest_to *to, struct media_to media, const char *const *ids,
+			  size_t n, store_merge_fn fn, void *ctx, bool fresh, struct err *e)
 {
 	struct redacting r;
 	redacting_init(&r, to, ctx);
+	r.media = media;
 	r.fn = fn;
 	r.fresh_redacted = fresh;
 	return store_update(to->st, to->ws, to->a, ids, n, redact_merge, &r, e);
@@ -76,7 +95,7 @@ static enum status update(const struct ingest_to *to, const char *const *ids, si
 enum status ingest_update(const struct ingest_to *to, const char *const *ids, size_t n,
 			  store_merge_fn fn, void *ctx, struct err *e)
 {
-	return update(to, ids, n, fn, ctx, false, e);
+	return update(to, media_of(to), ids, n, fn, ctx, false, e);
 }
 
 enum status ingest_update_judgements(const struct ingest_to *to, const char *const *ids, size_t n,
@@ -128,20 +147,28 @@ enum status ingest_store(const struct ingest_to *to, struct span *spans, size_t 
 	for (size_t i = 0; m && i < m->nids; i++)
 		if (!m->ids[i] || !*m->ids[i])
 			return err_set(e, ST_INTERNAL, "span %zu of the batch has no id", i);
+	/* Rules that cannot be applied refuse the batch before a media file is written. */
+	const struct redact_rules *rules = NULL;
+	enum status st = n ? redact_load(to->rules, to->key, &rules, e) : ST_OK;
+	if (st != ST_OK)
+		return st;
+	/* Before the lock: a merge then finds the payloads of these spans moved already, and
+	 * the rules read the references, not the payloads. */
+	struct media_to media = media_of(to);
+	for (size_t i = 0; i < n && st == ST_OK; i++)
+		st = media_span(&media, &spans[i], e);
+	if (st != ST_OK)
+		return st;
 	for (size_t i = 0; i < n; i++) {
 		catalog_check_cost(&spans[i]);
 		if (table)
 			prices_apply(table, &spans[i], false);
 	}
 	/* Redacted before the lock; a merge's version over a stored span again, under it. */
-	const struct redact_rules *rules = NULL;
-	enum status st = n ? redact_load(to->rules, to->key, &rules, e) : ST_OK;
-	if (st != ST_OK)
-		return st;
 	for (size_t i = 0; i < n; i++)
 		redact_span(rules, to->a, to->ws, &spans[i]);
 	if (m)
-		return update(to, m->ids, m->nids, m->fn, m->ctx, true, e);
+		return update(to, media, m->ids, m->nids, m->fn, m->ctx, true, e);
 	return store_append(to->st, to->ws, spans, n, e);
 }
 

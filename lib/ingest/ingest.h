@@ -1,8 +1,9 @@
-/* ingest: the one step every surface's write ends in: the redaction rules on every version
- * that is stored (lib/redact), costs from the price table for the spans that came without any,
+/* ingest: the one step every surface's write ends in, in this order: the base64 payloads of
+ * every version that is stored moved into media files (lib/ingest/media.h), the redaction
+ * rules on it (lib/redact), costs from the price table for the spans that came without any,
  * then the store. No surface writes to the store but through here (t/layers.sh), so no
- * version of a span or a judgement is stored unredacted, whatever API it came by. Nothing
- * returned needs freeing. */
+ * version of a span or a judgement is stored unredacted or with a payload in it, whatever API
+ * it came by. Nothing returned needs freeing. */
 #ifndef SPANDEX_INGEST_INGEST_H
 #define SPANDEX_INGEST_INGEST_H
 
@@ -29,12 +30,13 @@ struct ingest_to {
 	const char *prices; /* SPANDEX_PRICES: the price table (PRICES_OFF: none) */
 	const char *rules;  /* SPANDEX_REDACT: the redaction rules (REDACT_OFF: none) */
 	const char *key;    /* SPANDEX_REDACT_KEY: their hashes' key (NULL: the file's key-file) */
+	const char *media;  /* SPANDEX_MEDIA_MIN: the payloads moved out (lib/ingest/media.h) */
 };
 /* The settings of a struct ingest_to, by the names of the environment that get(ctx, name)
  * reads (http_env, getenv): {.st = ..., .ws = ..., .a = ..., INGEST_SETTINGS(http_env, req)}. */
 #define INGEST_SETTINGS(get, ctx)                                                                  \
 	.prices = get(ctx, "SPANDEX_PRICES"), .rules = get(ctx, "SPANDEX_REDACT"),                 \
-	.key = get(ctx, "SPANDEX_REDACT_KEY")
+	.key = get(ctx, "SPANDEX_REDACT_KEY"), .media = get(ctx, "SPANDEX_MEDIA_MIN")
 
 /* A write that merges over what is stored (store_update) instead of appending: the ids, in
  * the order fn is to see them. For an id nothing is stored under, fn's version must be the
@@ -77,16 +79,20 @@ struct ingest_patch {
 enum status ingest_patch_merge(void *ctx, struct arena *a, const char *id, const struct span *cur,
 			       struct span *out, struct err *e);
 
-/* Sets aside the cost of a span that cannot be one (catalog_check_cost), then prices the n
- * spans (prices_apply: those without a cost) by to's table and redacts them by to's rules,
- * then stores them: appended (store_append) when m is NULL; else merged (store_update, m's ids
- * and merge, its versions over stored spans redacted again). A table that cannot be read costs the
+/* Moves the payloads of the n spans into media files (media_span, to's threshold), sets aside
+ * the cost of a span that cannot be one (catalog_check_cost), then prices the n spans
+ * (prices_apply: those without a cost) by to's table and redacts them by to's rules, then
+ * stores them: appended (store_append) when m is NULL; else merged (store_update, m's ids and
+ * merge, its versions over stored spans redacted again). A table that cannot be read costs the
  * spans their computed costs, never the spans (the reason goes to stderr); rules that cannot be
- * applied cost the write (ST_UNAVAILABLE: nothing is stored). e (may be NULL) gets the reason. */
+ * applied cost the write (ST_UNAVAILABLE: nothing is stored); a payload over MEDIA_MAX_BYTES is
+ * ST_TOO_LARGE and a media file that cannot be written the store's status: nothing is stored
+ * then. e (may be NULL) gets the reason. */
 enum status ingest_store(const struct ingest_to *to, struct span *spans, size_t n,
 			 const struct ingest_merge *m, struct err *e);
-/* store_update of to with fn, each new version fn gives redacted by to's rules before it is
- * written (a version that only deletes needs none: a deletion is stored whatever the rules). */
+/* store_update of to with fn, the payloads of each new version fn gives moved into media files
+ * (media_span), then redacted by to's rules, before it is written, under the workspace lock (a
+ * version that only deletes needs neither: a deletion is stored whatever the rules). */
 enum status ingest_update(const struct ingest_to *to, const char *const *ids, size_t n,
 			  store_merge_fn fn, void *ctx, struct err *e);
 /* The same two for judgements, in the judgement store beside to's spans: the n of js, each

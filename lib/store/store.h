@@ -192,6 +192,32 @@ enum status store_update_judgements(struct store *st, const char *ws, struct are
 				    const char *const *ids, size_t n, store_jmerge_fn fn, void *ctx,
 				    struct err *e);
 
+/* Media files (docs/media.md; FORMAT.md, "Media files"): the bytes of a base64 payload that
+ * ingest moved out of a span, one file per content in <root>/<ws>/media/<aa>/<sha256>, named
+ * by the SHA-256 of the bytes (64 lower-case hex digits; <aa> its first two), written once and
+ * never changed. A span keeps a reference: STORE_MEDIA_REF, the hex digits, then (as ingest
+ * writes it) "?type=<media type>&bytes=<size>". */
+#define STORE_MEDIA_DIR "media"
+#define STORE_MEDIA_REF "spandex-media://sha256/"
+#define STORE_MEDIA_HEX 64 /* hex digits of a media file's name */
+/* Whether s[0..n) is a media file's name: exactly STORE_MEDIA_HEX lower-case hex digits. */
+bool store_media_name(const char *s, size_t n);
+/* Stores p[0..n), whose SHA-256 is hex, as ws's media file hex, unless it holds one of that
+ * size already (its time is then set to now, so that a sweep running meanwhile keeps it:
+ * ops_media_sweep's grace). A new file is written aside, synced (st->sync), renamed into place
+ * and its directory synced: once this returns ST_OK a batch that references it may commit,
+ * and no crash leaves the reference without its file. ST_UNAVAILABLE (disk full, I/O). */
+enum status store_media_put(struct store *st, const char *ws, const char *hex, const void *p,
+			    size_t n, struct err *e);
+/* Opens ws's media file hex for reading: *fd (the caller closes it) and *size. ST_NOT_FOUND
+ * when there is none (or hex is no media name). */
+enum status store_media_open(struct store *st, const char *ws, const char *hex, int *fd,
+			     uint64_t *size);
+/* Calls fn(ctx, hex) for each reference (STORE_MEDIA_REF and a media name) in p[0..n), a
+ * stored line or any text, in order; returns how many there were. hex is NUL-terminated, valid
+ * during the call. */
+size_t store_media_refs(const char *p, size_t n, void (*fn)(void *ctx, const char *hex), void *ctx);
+
 /* Where the id table puts the newest versions of the ids whose hashes (hash_bytes) are
  * hs[0..n): *locs (caller frees) gets STORE_LOC(day, record) of each slot under one of them,
  * *nlocs how many (a hash may have none, or, colliding, more than one: the caller checks the

@@ -206,7 +206,7 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 	struct ingest_merge m = {ids, n, merge, &w};
 	struct ingest_to to = egp_ingest_to(req);
 	enum status st = ingest_store(&to, w.spans, n, &m, &e);
-	if (st == ST_CONFLICT)
+	if (st == ST_CONFLICT || st == ST_TOO_LARGE)
 		return http_fail(req, st, "%s", err_text(&e));
 	if (st != ST_OK)
 		return http_fail(req, st, "not stored (%s); retry later", err_text(&e));
@@ -316,7 +316,9 @@ enum status egp_patch(struct http_req *req)
 	const char *ids[] = {req->id};
 	struct ingest_to to = egp_ingest_to(req);
 	if (ingest_update(&to, ids, 1, ingest_patch_merge, &p, &e) != ST_OK)
-		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
+		return e.st == ST_TOO_LARGE
+			   ? http_fail(req, e.st, "%s", err_text(&e))
+			   : http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	if (!p.found)
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
 	return egp_get(req);

@@ -26,10 +26,10 @@ extern const struct http_dialect egp_dialect;
  * 55); the NeMo filter's most (lib/query/cond.h). */
 #define EGP_MAX_METADATA FILTER_MAX_CONDS
 
-/* A 422 of one item: loc (a JSON list), pydantic's type and msg, and the input it refuses
- * (NULL: null), which FastAPI's items always carry; loc and input are taken. */
 /* Where the request's writes go: lib/ingest's struct ingest_to of req (spans.c). */
 struct ingest_to egp_ingest_to(struct http_req *req);
+/* A 422 of one item: loc (a JSON list), pydantic's type and msg, and the input it refuses
+ * (NULL: null), which FastAPI's items always carry; loc and input are taken. */
 enum status egp_invalid(struct http_req *req, json_t *loc, const char *type, const char *msg,
 			json_t *input);
 /* Adds pydantic's too_long item to v: body list key holds list, more than max items. */

@@ -23,7 +23,8 @@ static enum status store_with(struct http_req *req, struct span *spans, size_t n
 {
 	struct err e = {0};
 	struct ingest_to to = intake_ingest_to(req);
-	/* Redacts, prices, then appends, or merges over what is stored (ingest_store). */
+	/* Moves media out, redacts, prices, then appends, or merges over what is stored
+	 * (ingest_store). */
 	struct ingest_merge m = {.nids = n, .fn = merge, .ctx = ctx};
 	if (merge) {
 		const char **ids = arena_alloc(req->arena, n * sizeof(*ids));
@@ -35,7 +36,7 @@ static enum status store_with(struct http_req *req, struct span *spans, size_t n
 
 	if (st == ST_OK)
 		return ST_OK;
-	if (!what)
+	if (!what || st == ST_TOO_LARGE)
 		return http_fail_err(req, &e);
 	return http_fail(req, st, "%s not stored (%s); retry later", what, err_text(&e));
 }

@@ -35,6 +35,7 @@ enum status intake_list_spans(struct http_req *req);
 enum status intake_span_groups(struct http_req *req);
 enum status intake_span_stats(struct http_req *req);
 enum status intake_get_span(struct http_req *req);
+enum status intake_get_media(struct http_req *req);
 enum status intake_list_traces(struct http_req *req);
 enum status intake_get_trace(struct http_req *req);
 enum status intake_get_session(struct http_req *req);

@@ -342,6 +342,19 @@ static void forwarding(struct http_req *req, struct buf *out)
 	free(fs);
 }
 
+/* GET media/{sha256}: a media file ingest moved out of a span (docs/media.md), its bytes as
+ * they were sent. */
+enum status intake_get_media(struct http_req *req)
+{
+	struct err e = {0};
+	enum status st = http_reply_media(req, req->id, &e);
+	if (st == ST_NOT_FOUND)
+		return http_fail(req, st, "Media %.200s/%.200s not found", req->ws, req->id);
+	if (st != ST_OK)
+		return http_fail_logged(req, &e, "%s", status_message(st));
+	return ST_OK;
+}
+
 /* For operators and load balancers (no key needed, so it names no path and no data): 200
  * {"status":"ok"} while the data directory can take a write; 503 {"status":"degraded",
  * "detail"} with Retry-After when it cannot (unusable, read-only, out of inodes, or less

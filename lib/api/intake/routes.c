@@ -114,6 +114,8 @@ static const struct http_route spans_routes[] = {
     {"GET", WS "/spans/export", intake_export_spans, HTTP_READ, export_params, N(export_params),
      filter_prefix, true},
     {"GET", WS "/spans/{id}", intake_get_span, HTTP_READ, NULL, 0, NULL, false},
+    /* The media files ingest moved out of spans (docs/media.md), beside the spans. */
+    {"GET", WS "/media/{id}", intake_get_media, HTTP_READ, NULL, 0, NULL, false},
     {"GET", "/healthz", intake_healthz, HTTP_PUBLIC, NULL, 0, NULL, false},
     /* Judgements live beside the spans, and spans/{id}/evaluator-results is under spans/: one
      * program for them all (nginx/programs). Annotations have no PATCH (405). */

@@ -61,6 +61,24 @@ static const struct http_pspec rules[] = {
     BOOL("include_inactive"),
 };
 static const struct http_pspec one[] = {BOOL("strip_attachments"), BOOL("truncate")};
+/* Attachments (attachment.c): an entity's list, in the handler's order; one's download. */
+static const char *const entities[] = {"trace", "span", NULL};
+static const struct http_pspec attachments[] = {
+    {"entity_type", PT_ENUM, true, 0, 0, entities, NULL},
+    {"entity_id", PT_STRING, true, 0, 0, NULL, NULL},
+    {"page", PT_INT, false, 1, (long long)1 << 40, NULL, "1"},
+    {"size", PT_INT, false, 1, OPIK_MAX_PAGE_SIZE, NULL, "10"},
+    STR("project_id"),
+    STR("path"),
+};
+static const struct http_pspec download[] = {
+    {"file_name", PT_STRING, true, 0, 0, NULL, NULL},
+    STR("workspace_name"),
+    STR("container_id"),
+    {"entity_type", PT_ENUM, false, 0, 0, entities, NULL},
+    STR("entity_id"),
+    STR("mime_type"),
+};
 /* In the order of params.h's ON_*: traces take project_id alone. */
 static const struct http_pspec names[] = {STR("project_id"),
 					  {"type", PT_ENUM, false, 0, 0, types, NULL}};
@@ -139,6 +157,11 @@ static const struct http_route routes[] = {
     {"GET", P "/spans/{id}", opik_get_span, HTTP_READ, one, N(one), NULL, false},
     {"GET", P "/traces", opik_list_traces, HTTP_READ, span_list, OL_TRACE_ID, NULL, false},
     {"GET", P "/spans", opik_list_spans, HTTP_READ, span_list, N(span_list), NULL, false},
+    /* The media ingest moved out of spans (docs/media.md), as Opik's attachments. */
+    {"GET", P "/attachment/list", opik_attachment_list, HTTP_READ, attachments, N(attachments),
+     NULL, false},
+    {"GET", P "/attachment/download", opik_attachment_download, HTTP_READ, download, N(download),
+     NULL, false},
     {"POST", P "/projects/retrieve", opik_project_retrieve, HTTP_READ, NULL, 0, NULL, false},
     {"GET", P "/projects", opik_list_projects, HTTP_READ, projects, N(projects), NULL, false},
 };

@@ -72,6 +72,9 @@ enum status opik_json_body(struct http_req *req, json_t **body);
 struct ingest_to opik_ingest_to(struct http_req *req);
 /* The same, and v initialised, holding a 422 item when the body is no object. */
 enum status opik_json_object(struct http_req *req, json_t **body, struct verrs *v);
+/* Attachments (attachment.c): the media files a span or trace references. */
+enum status opik_attachment_list(struct http_req *req);
+enum status opik_attachment_download(struct http_req *req);
 /* Feedback scores (scores.c; names: stats.c) and comments (comments.c), as judgements. */
 enum status opik_scores(struct http_req *req);
 enum status opik_score(struct http_req *req);

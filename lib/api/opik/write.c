@@ -126,7 +126,7 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 	if (ent != OPIK_SPAN)
 		to.prices = PRICES_OFF;
 	enum status st = ingest_store(&to, c.spans, n, &m, &e);
-	if (st == ST_CONFLICT)
+	if (st == ST_CONFLICT || st == ST_TOO_LARGE)
 		return http_fail(req, st, "%s", err_text(&e));
 	if (st != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
@@ -380,7 +380,7 @@ enum status opik_patch(struct http_req *req)
 	const char *ids[] = {ent == OPIK_TRACE ? trace_target(req, req->id) : req->id};
 	struct ingest_to to = opik_ingest_to(req);
 	if (ingest_update(&to, ids, 1, patch_merge, &p, &e) != ST_OK)
-		return e.st == ST_CONFLICT
+		return e.st == ST_CONFLICT || e.st == ST_TOO_LARGE
 			   ? http_fail(req, e.st, "%s", err_text(&e))
 			   : http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	http_reply(req, 204, NULL, NULL, 0);
@@ -444,7 +444,9 @@ enum status opik_patch_batch(struct http_req *req)
 				 .prices = http_env(req, "SPANDEX_PRICES")};
 	struct ingest_to to = opik_ingest_to(req);
 	if (ingest_update(&to, rows, nids, patch_merge, &p, &e) != ST_OK)
-		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
+		return e.st == ST_TOO_LARGE
+			   ? http_fail(req, e.st, "%s", err_text(&e))
+			   : http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	http_reply(req, 204, NULL, NULL, 0);
 	return ST_OK;
 }

@@ -1,0 +1,144 @@
+/* attachment: Opik's attachment routes (opik.md; Opik's AttachmentResource) over the media
+ * files ingest moved out of spans (docs/media.md): the list of a span's or a trace's, and the
+ * download of one. An attachment's file name is its media file's, <sha256>.<ext>. */
+#include "lib/api/opik/surface.h"
+
+#include <string.h>
+#include <unistd.h>
+#include "lib/base/hash.h"
+#include "lib/ingest/media.h"
+#include "lib/json/jsonw.h"
+
+/* The distinct media a line references, in order of first reference. */
+struct refs {
+	struct arena *a;
+	const char **hex;
+	size_t n, cap;
+};
+
+static void ref_add(void *ctx, const char *hex)
+{
+	struct refs *r = ctx;
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->hex[i], hex))
+			return;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		const char **v = arena_alloc(r->a, r->cap * sizeof *v);
+		if (r->n)
+			memcpy(v, r->hex, r->n * sizeof *v);
+		r->hex = v;
+	}
+	r->hex[r->n++] = arena_strdup(r->a, hex);
+}
+
+/* The line of the span or the trace (its root) entity_id names; false when there is none. */
+static bool entity_line(struct http_req *req, const char *type, const char *id, const char **line,
+			size_t *len)
+{
+	if (!strcmp(type, "trace")) {
+		struct query q;
+		struct query_trace t;
+		opik_query_init(req, &q);
+		if (query_trace_find(&q, id, &t) != ST_OK)
+			return false;
+		*line = t.root.line;
+		*len = t.root.len;
+		return true;
+	}
+	struct buf *b = arena_buf(req->arena);
+	struct span s;
+	json_t *root;
+	if (store_get(&req->store, req->ws, id, b) != ST_OK || !span_parse(b->p, b->len, &s, &root))
+		return false;
+	bool row = opik_is_trace_row(&s);
+	json_decref(root);
+	*line = b->p;
+	*len = b->len;
+	return !row;
+}
+
+/* Where a download of name goes: the path parameter's base (base64 of the UI's URL, Opik's
+ * AttachmentResource), or this server's own path. */
+static const char *link_of(struct http_req *req, const char *type, const char *id, const char *name,
+			   const char *mime)
+{
+	const char *path = http_param(req, "path");
+	uint8_t base[1024];
+	size_t n = 0;
+	const char *prefix = "";
+	if (path && hash_b64_decode(path, strlen(path), base, sizeof base - 1, &n) && n > 7 &&
+	    (!memcmp(base, "http://", 7) || (n > 8 && !memcmp(base, "https://", 8))) &&
+	    !memchr(base, 0, n) && !memchr(base, '"', n)) {
+		while (n && base[n - 1] == '/')
+			n--;
+		prefix = arena_strndup(req->arena, (const char *)base, n);
+	}
+	return arena_printf(req->arena,
+			    "%s/v1/private/attachment/download?workspace_name=%s&entity_type=%s"
+			    "&entity_id=%s&file_name=%s&mime_type=%s",
+			    prefix, req->ws, type, id, name, mime);
+}
+
+/* GET attachment/list: an AttachmentPage of the media the entity references, one page. */
+enum status opik_attachment_list(struct http_req *req)
+{
+	const char *type = req->pv[0].s, *id = req->pv[1].s;
+	long long page = req->pv[2].i, size = req->pv[3].i;
+	const char *line = NULL;
+	size_t len = 0;
+	struct refs r = {.a = req->arena};
+	if (entity_line(req, type, id, &line, &len))
+		store_media_refs(line, len, ref_add, &r);
+	struct buf *out = arena_buf(req->arena);
+	buf_adds(out, "{\"page\":");
+	jsonw_int(out, page);
+	buf_adds(out, ",\"content\":[");
+	size_t shown = 0, first = (size_t)((page - 1) * size);
+	for (size_t i = first; i < r.n && shown < (size_t)size; i++) {
+		int fd;
+		uint64_t bytes;
+		uint8_t head[64];
+		if (store_media_open(&req->store, req->ws, r.hex[i], &fd, &bytes) != ST_OK)
+			continue; /* a reference without its file: spandex verify names it */
+		ssize_t hn = pread(fd, head, sizeof head, 0);
+		close(fd);
+		const char *mime = media_sniff(head, hn > 0 ? (size_t)hn : 0);
+		mime = mime ? mime : MEDIA_UNKNOWN;
+		const char *name = arena_printf(req->arena, "%s%s", r.hex[i], media_ext(mime));
+		buf_adds(out, shown++ ? ",{\"link\":" : "{\"link\":");
+		const char *link = link_of(req, type, id, name, mime);
+		jsonw_string(out, link, strlen(link));
+		buf_adds(out, ",\"file_name\":");
+		jsonw_string(out, name, strlen(name));
+		buf_adds(out, ",\"file_size\":");
+		jsonw_int(out, (int64_t)bytes);
+		buf_adds(out, ",\"mime_type\":");
+		jsonw_string(out, mime, strlen(mime));
+		buf_addc(out, '}');
+	}
+	buf_printf(out, "],\"size\":%zu,\"total\":%zu,\"sortableBy\":[]}", shown, r.n);
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}
+
+/* GET attachment/download: the bytes of file_name (<sha256>, with or without its extension)
+ * of the request's workspace. workspace_name, when given, must be that workspace: the key was
+ * checked for it. */
+enum status opik_attachment_download(struct http_req *req)
+{
+	const char *name = req->pv[0].s, *ws = req->pv[1].s;
+	char hex[STORE_MEDIA_HEX + 1] = "";
+	size_t n = strcspn(name, ".");
+	if (n == STORE_MEDIA_HEX) {
+		memcpy(hex, name, n);
+		hex[n] = 0;
+	}
+	struct err e = {0};
+	enum status st = ws && strcmp(ws, req->ws) ? ST_NOT_FOUND : http_reply_media(req, hex, &e);
+	if (st == ST_NOT_FOUND)
+		return http_fail(req, st, "Attachment not found");
+	if (st != ST_OK)
+		return http_fail_logged(req, &e, "%s", status_message(st));
+	return ST_OK;
+}

@@ -1,0 +1,252 @@
+/* media: a workspace's media files (store.h, "Media files"): content-addressed, written once,
+ * aside and renamed, so that a reader and a backup see a file whole or not at all, and a
+ * batch commits its references only after their files are on disk. */
+#include "lib/store/media.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/base/hash.h"
+#include "lib/store/io.h"
+#include "lib/store/layout.h"
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+bool store_media_name(const char *s, size_t n)
+{
+	if (n != STORE_MEDIA_HEX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_hex(s[i]))
+			return false;
+	return true;
+}
+
+bool media_dir(char *out, const struct store *st, const char *ws)
+{
+	struct store spans = *st;
+	spans.kind = STORE_SPANS; /* a workspace's media are beside its spans */
+	char d[PATH_MAX];
+	if (!layout_dir(d, &spans, ws))
+		return false;
+	int n = snprintf(out, PATH_MAX, "%s/%s", d, STORE_MEDIA_DIR);
+	return n > 0 && n < PATH_MAX;
+}
+
+bool media_path(char *out, const struct store *st, const char *ws, const char *hex)
+{
+	char d[PATH_MAX];
+	if (!hex || !store_media_name(hex, strlen(hex)) || !media_dir(d, st, ws))
+		return false;
+	int n = snprintf(out, PATH_MAX, "%s/%.2s/%s", d, hex, hex);
+	return n > 0 && n < PATH_MAX;
+}
+
+/* mkdir dir, and when it is new, sync its parent so the name survives a power cut. */
+static int mkdir_synced(const char *dir, bool sync)
+{
+	if (mkdir(dir, 0750) == 0) {
+		if (sync) {
+			char parent[PATH_MAX];
+			snprintf(parent, sizeof parent, "%s", dir);
+			char *slash = strrchr(parent, '/');
+			if (slash) {
+				*slash = 0;
+				io_sync_dir(parent);
+			}
+		}
+		return 0;
+	}
+	return errno == EEXIST ? 0 : -1;
+}
+
+/* Writes p[0..n) to tmp, synced when sync; 0, or -1 with errno (tmp removed). */
+static int write_aside(const char *tmp, const void *p, size_t n, bool sync)
+{
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	int rc = io_write_all(fd, p, n);
+	if (rc == 0 && sync)
+		rc = fdatasync(fd);
+	int en = errno;
+	if (close(fd) < 0 && rc == 0) {
+		rc = -1;
+		en = errno;
+	}
+	if (rc < 0) {
+		unlink(tmp);
+		errno = en;
+	}
+	return rc;
+}
+
+enum status store_media_put(struct store *st, const char *ws, const char *hex, const void *p,
+			    size_t n, struct err *e)
+{
+	char dir[PATH_MAX], sub[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
+	struct stat sb;
+	if (!workspace_valid(ws))
+		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
+	if (!media_dir(dir, st, ws) || !media_path(path, st, ws, hex) ||
+	    snprintf(sub, sizeof sub, "%s/%.2s", dir, hex) >= (int)sizeof sub ||
+	    snprintf(tmp, sizeof tmp, "%s%s%ld", path, MEDIA_TMP, (long)getpid()) >=
+		(int)sizeof tmp)
+		return err_set(e, ST_BAD_REQUEST, "media %s: path too long", hex);
+	/* Stored once, however often it is sent: a file of that size is this content (a damaged
+	 * one is spandex verify's to find). Its new time keeps it from a sweep running now. */
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size == n) {
+		if (utimensat(AT_FDCWD, path, NULL, 0) == 0)
+			return ST_OK;
+		return err_sys(e, errno, "media file");
+	}
+	struct store spans = *st;
+	spans.kind = STORE_SPANS;
+	if (layout_mkdir(&spans, ws) < 0 || mkdir_synced(dir, st->sync) < 0 ||
+	    mkdir_synced(sub, st->sync) < 0)
+		return err_sys(e, errno, "media directory");
+	if (write_aside(tmp, p, n, st->sync) < 0)
+		return err_sys(e, errno, "media file");
+	if (rename(tmp, path) < 0) {
+		int en = errno;
+		unlink(tmp);
+		return err_sys(e, en, "media file");
+	}
+	if (st->sync)
+		io_sync_dir(sub);
+	return ST_OK;
+}
+
+enum status store_media_open(struct store *st, const char *ws, const char *hex, int *fd,
+			     uint64_t *size)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	*fd = -1;
+	if (!workspace_valid(ws) || !media_path(path, st, ws, hex))
+		return ST_NOT_FOUND;
+	int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return errno == ENOENT || errno == ENOTDIR ? ST_NOT_FOUND
+							   : status_from_errno(errno);
+	if (fstat(f, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(f);
+		return ST_NOT_FOUND;
+	}
+	*fd = f;
+	*size = (uint64_t)sb.st_size;
+	return ST_OK;
+}
+
+size_t store_media_refs(const char *p, size_t n, void (*fn)(void *ctx, const char *hex), void *ctx)
+{
+	static const char ref[] = STORE_MEDIA_REF;
+	const size_t rn = sizeof ref - 1;
+	size_t found = 0;
+	for (const char *s = p, *end = p + n; (size_t)(end - s) >= rn + STORE_MEDIA_HEX;) {
+		const char *m = memmem(s, (size_t)(end - s), ref, rn);
+		if (!m || (size_t)(end - m) < rn + STORE_MEDIA_HEX)
+			break;
+		const char *h = m + rn;
+		s = h;
+		/* The name ends there: no 65th hex digit. */
+		if (!store_media_name(h, STORE_MEDIA_HEX) ||
+		    (h + STORE_MEDIA_HEX < end && is_hex(h[STORE_MEDIA_HEX])))
+			continue;
+		char hex[STORE_MEDIA_HEX + 1];
+		memcpy(hex, h, STORE_MEDIA_HEX);
+		hex[STORE_MEDIA_HEX] = 0;
+		found++;
+		if (fn)
+			fn(ctx, hex);
+		s = h + STORE_MEDIA_HEX;
+	}
+	return found;
+}
+
+/* The files of one <aa>/ directory. */
+static int each_in(const char *dpath, const char *aa, bool (*fn)(void *, const struct media_file *),
+		   void *ctx, bool *stop)
+{
+	DIR *d = opendir(dpath);
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	struct dirent *de;
+	while (!*stop && (de = readdir(d))) {
+		char p[PATH_MAX];
+		struct stat sb;
+		if (de->d_name[0] == '.' ||
+		    snprintf(p, sizeof p, "%s/%s", dpath, de->d_name) >= (int)sizeof p ||
+		    lstat(p, &sb) < 0 || !S_ISREG(sb.st_mode))
+			continue;
+		size_t len = strlen(de->d_name);
+		struct media_file f = {
+		    .name = de->d_name,
+		    .path = p,
+		    .size = (uint64_t)sb.st_size,
+		    .mtime_us = (int64_t)sb.st_mtim.tv_sec * 1000000 + sb.st_mtim.tv_nsec / 1000,
+		    .media = store_media_name(de->d_name, len) && !memcmp(de->d_name, aa, 2)};
+		*stop = !fn(ctx, &f);
+	}
+	closedir(d);
+	return 0;
+}
+
+int media_each(const struct store *st, const char *ws,
+	       bool (*fn)(void *ctx, const struct media_file *f), void *ctx)
+{
+	char dir[PATH_MAX];
+	if (!media_dir(dir, st, ws))
+		return -1;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	struct dirent *de;
+	bool stop = false;
+	int rc = 0;
+	while (rc == 0 && !stop && (de = readdir(d))) {
+		char p[PATH_MAX];
+		if (strlen(de->d_name) != 2 || de->d_name[0] == '.' ||
+		    snprintf(p, sizeof p, "%s/%s", dir, de->d_name) >= (int)sizeof p)
+			continue;
+		rc = each_in(p, de->d_name, fn, ctx, &stop);
+	}
+	closedir(d);
+	return rc;
+}
+
+int media_hash_file(const char *path, char *hex)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0) {
+		close(fd);
+		return -1;
+	}
+	uint8_t dig[32];
+	if (sb.st_size == 0) {
+		hash_sha256("", 0, dig);
+	} else {
+		void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			close(fd);
+			return -1;
+		}
+		hash_sha256(m, (size_t)sb.st_size, dig);
+		munmap(m, (size_t)sb.st_size);
+	}
+	close(fd);
+	hash_hex(dig, 32, hex);
+	return 0;
+}
