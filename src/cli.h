@@ -17,7 +17,7 @@ struct opts {
 	char **filters;	    /* export: each --filter */
 	size_t npos, nfiles, nfilters;
 	const char *workspace, *archive, *from, *to, *out, *days, *older_than, *prices;
-	const char *format, *search, *every;
+	const char *format, *search, *every, *media;
 	bool force, wait, verbose, progress, no_progress, keep_revoked;
 };
 

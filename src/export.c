@@ -17,6 +17,7 @@
 #include "lib/model/export.h"
 #include "lib/query/query.h"
 #include "lib/query/search.h"
+#include "lib/store/ops.h"
 
 /* Bytes written at a time. */
 #define EXPORT_CHUNK (64u << 10)
@@ -26,6 +27,9 @@ struct sink {
 	struct buf out;
 	struct export x;
 	int err; /* errno of the first failed write; nothing more is written after it */
+	/* --media: where the media files of the lines go (docs/media.md); NULL: none */
+	struct store *st;
+	const char *ws, *media;
 };
 
 static void flush(struct sink *k, bool all)
@@ -47,6 +51,10 @@ static void visit(void *ctx, const struct query_row *row)
 	struct sink *k = ctx;
 	if (k->err)
 		return;
+	if (k->media && ops_export_media(k->st, k->ws, row->line, row->len, k->media) < 0) {
+		k->err = errno;
+		return;
+	}
 	export_line(&k->x, row->line, row->len);
 	flush(k, false);
 }
@@ -189,7 +197,7 @@ int cmd_export(const char *cmd, struct opts *o)
 	}
 	/* What the mapping parses lives in the arena, given back span by span. */
 	arena_json(a);
-	struct sink k = {.fd = fd};
+	struct sink k = {.fd = fd, .st = &st, .ws = o->workspace, .media = o->media};
 	buf_init(&k.out);
 	export_begin(&k.x, (enum export_format)fmt, a, &k.out);
 	enum status rc = query_span_visit(&q, visit, &k);

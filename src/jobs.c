@@ -15,6 +15,7 @@
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/ingest/import.h"
+#include "lib/ingest/media.h"
 #include "lib/store/ops.h"
 
 /* A number of days for option opt: 0 or more. -1 (after a message) when it is not one. */
@@ -199,6 +200,12 @@ static int retain_ws(struct store *st, const char *ws, int32_t today, int32_t ke
 	if (o->verbose && ju.kept_judged)
 		printf("retain: %s: %zu older day%s of judgements kept with the spans they judge\n",
 		       ws, ju.kept_judged, ju.kept_judged == 1 ? "" : "s");
+	const struct ops_media_swept *m = &sp.media;
+	if (o->verbose && m->removed + m->kept + m->young + m->leftovers)
+		printf("retain: %s: media: %zu file%s no span references removed (%llu bytes), %zu "
+		       "kept, %zu kept as written within the hour\n",
+		       ws, m->removed, m->removed == 1 ? "" : "s",
+		       (unsigned long long)m->bytes_removed, m->kept, m->young);
 	return rc;
 }
 
@@ -257,9 +264,11 @@ int cmd_backup(const char *cmd, struct opts *o)
 		return 1;
 	}
 	if (o->verbose)
-		printf("backup: %s/%s: %zu days copied (%llu bytes), %zu linked (%llu bytes)%s\n",
+		printf("backup: %s/%s: %zu days copied (%llu bytes), %zu linked (%llu bytes), %zu "
+		       "media files copied and %zu linked (%llu bytes)%s\n",
 		       o->pos[1], bs.gen, bs.days_copied, (unsigned long long)bs.bytes_copied,
-		       bs.days_linked, (unsigned long long)bs.bytes_linked,
+		       bs.days_linked, (unsigned long long)bs.bytes_linked, bs.media_copied,
+		       bs.media_linked, (unsigned long long)bs.media_bytes,
 		       bs.extra & 1 ? ", and the API keys" : "");
 	return 0;
 }
@@ -415,6 +424,8 @@ int cmd_import(const char *cmd, struct opts *o)
 			    .rules = getenv("SPANDEX_REDACT"),
 			    .key = getenv("SPANDEX_REDACT_KEY"),
 			    .check_only = true,
+			    .media = o->media,
+			    .media_min = media_min(getenv(MEDIA_SETTING), NULL),
 			    .report = import_report,
 			    .ctx = &shown};
 	/* The files are opened by whoever runs the command (root's own export, say), and only

@@ -39,9 +39,10 @@ static const char usage[] =
     "       spandex backup DATA DEST         consistent, incremental snapshot in DEST/<time>/\n"
     "       spandex restore BACKUP DATA [--force]   put a backup back, then verify it\n"
     "       spandex export DATA --workspace W [--format jsonl|otlp-json|csv] [--from T] [--to T]\n"
-    "                      [--filter FIELD=VALUE]... [--search TEXT] [--out FILE]\n"
+    "                      [--filter FIELD=VALUE]... [--search TEXT] [--out FILE] [--media DIR]\n"
     "                                  the live spans (T: RFC 3339 or YYYY-MM-DD)\n"
-    "       spandex import DATA --workspace W FILE...   JSONL spans, checked as ingest does\n"
+    "       spandex import DATA --workspace W [--media DIR] FILE...\n"
+    "                                  JSONL spans, checked as ingest does\n"
     "       spandex forward DATA [--every SECONDS]   send every span on to the OTLP endpoints\n"
     "                                  configured (docs/forwarding.md)\n"
     "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
@@ -73,6 +74,7 @@ enum {
 	O_FILTER = 1 << 14,
 	O_SEARCH = 1 << 15,
 	O_EVERY = 1 << 16,
+	O_MEDIA = 1 << 17,
 };
 
 static const struct {
@@ -100,6 +102,7 @@ static const struct {
     {"--filter", O_FILTER, false, offsetof(struct opts, filters), true},
     {"--search", O_SEARCH, false, offsetof(struct opts, search), false},
     {"--every", O_EVERY, false, offsetof(struct opts, every), false},
+    {"--media", O_MEDIA, false, offsetof(struct opts, media), false},
 };
 
 #define ADMIN (O_WAIT | O_VERBOSE)
@@ -171,10 +174,12 @@ static const struct command {
      "was taken: restore lists them, and --keep-revoked keeps them revoked.\n",
      false},
     /* Read-only: exports may overlap each other and any job. */
-    {"export", 1, O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE | O_FORMAT | O_FILTER | O_SEARCH,
+    {"export", 1,
+     O_WORKSPACE | O_FROM | O_TO | O_OUT | O_VERBOSE | O_FORMAT | O_FILTER | O_SEARCH | O_MEDIA,
      O_WORKSPACE, -1, cmd_export,
      "usage: spandex export DATA --workspace W [--format jsonl|otlp-json|csv] [--from T] [--to T]\n"
-     "                      [--filter FIELD=VALUE]... [--search TEXT] [--out FILE] [--verbose]\n"
+     "                      [--filter FIELD=VALUE]... [--search TEXT] [--out FILE] [--media DIR]\n"
+     "                      [--verbose]\n"
      "The live spans of W that start at or after --from and before --to (T: RFC 3339 or\n"
      "YYYY-MM-DD, midnight UTC), to stdout or FILE; --from must be before --to.\n"
      "--format    jsonl (default): the stored lines, the body of GET .../spans/{id};\n"
@@ -184,13 +189,16 @@ static const struct command {
      "            (status=error, model=gpt-4o, session_id=S, trace_id=T, kind=LLM ...); again\n"
      "            for more, all must hold.\n"
      "--search    words and \"quoted phrases\" in the name, input or output, as search= takes "
-     "them.\n",
+     "them.\n"
+     "--media DIR  the media files the spans reference too, as DIR/<sha256> (docs/media.md).\n",
      false},
-    {"import", 1, O_WORKSPACE | ADMIN, O_WORKSPACE, 0, cmd_import,
-     "usage: spandex import DATA --workspace W FILE... [--wait] [--verbose]\n"
+    {"import", 1, O_WORKSPACE | O_MEDIA | ADMIN, O_WORKSPACE, 0, cmd_import,
+     "usage: spandex import DATA --workspace W [--media DIR] FILE... [--wait] [--verbose]\n"
      "JSONL spans (an export) into W, each checked as direct ingest checks it (a span its own\n"
      "parent, or ending before its start, imports as stored); a file with a bad\n"
-     "line imports nothing. Each span is redacted as the programs redact (SPANDEX_REDACT,\n"
+     "line imports nothing. A span's media reference needs its file in W or in --media DIR\n"
+     "(an export's), whose bytes must hash to its name; inline base64 moves out as at ingest\n"
+     "(SPANDEX_MEDIA_MIN). Each span is redacted as the programs redact (SPANDEX_REDACT,\n"
      "else the installed rules; SPANDEX_REDACT_KEY).\n",
      false /* it becomes DATA's owner itself, after it opens the files */},
     /* Reads like export; its own lock (DATA/.spandex-forward/lock) keeps a second one out. */

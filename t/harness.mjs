@@ -349,7 +349,8 @@ export function spandexCli(args, { env = {} } = {}) {
 
 // Runs a program once as plain CGI (no nginx, no spawn-fcgi), the environment set the way
 // nginx's fastcgi_params would. Returns {child, done}; done resolves to {code, signal,
-// status, headers, body} once it exits (status from the CGI "Status:" header).
+// status, headers, body, bytes} once it exits (status from the CGI "Status:" header; bytes: the
+// body as it came, a Buffer).
 export function runCgi(prog, { method = 'GET', path: p, body, contentType, headers = {}, dataDir, env = {}, bin }) {
 	const [docUri, query = ''] = p.split('?');
 	const payload = body === undefined ? Buffer.alloc(0)
@@ -393,9 +394,11 @@ export function runCgi(prog, { method = 'GET', path: p, body, contentType, heade
 	child.stderr.on('data', (c) => err.push(c));
 	const done = new Promise((resolve) => {
 		child.on('close', (code, signal) => {
-			const raw = Buffer.concat(out).toString('utf8');
+			const all = Buffer.concat(out);
+			const raw = all.toString('utf8');
 			const sep = raw.indexOf('\r\n\r\n') >= 0 ? '\r\n\r\n' : '\n\n';
 			const cut = raw.indexOf(sep);
+			const at = all.indexOf(sep);
 			const head = cut >= 0 ? raw.slice(0, cut) : '';
 			const headers = {};
 			for (const line of head.split(/\r?\n/)) {
@@ -404,7 +407,7 @@ export function runCgi(prog, { method = 'GET', path: p, body, contentType, heade
 			}
 			const status = headers.status ? parseInt(headers.status, 10) : (cut >= 0 ? 200 : null);
 			resolve({ code, signal, status, headers, body: cut >= 0 ? raw.slice(cut + sep.length) : raw,
-				stderr: Buffer.concat(err).toString('utf8') });
+				bytes: at >= 0 ? all.subarray(at + sep.length) : all, stderr: Buffer.concat(err).toString('utf8') });
 		});
 	});
 	return { child, done };
@@ -412,8 +415,8 @@ export function runCgi(prog, { method = 'GET', path: p, body, contentType, heade
 
 // request() without a server: the program whose path of nginx/programs matches p, run once
 // as plain CGI on dataDir (env: more of its environment, clockEnv's). Resolves to {status,
-// headers, text, json, stderr} as request() does; rejects when the program logs a sanitizer
-// report or ends without a reply.
+// headers, text, json, bytes, stderr} as request() does; rejects when the program logs a
+// sanitizer report or ends without a reply.
 export async function cgiRequest(dataDir, method, p, { body, headers = {}, env = {} } = {}) {
 	const route = p.split('?')[0];
 	const prog = programs().find((x) => x.paths.some((re) => new RegExp(re).test(route)));
@@ -428,7 +431,7 @@ export async function cgiRequest(dataDir, method, p, { body, headers = {}, env =
 	} catch {
 		json = undefined;
 	}
-	return { status: r.status, headers: r.headers, text: r.body, json, stderr: r.stderr };
+	return { status: r.status, headers: r.headers, text: r.body, json, bytes: r.bytes, stderr: r.stderr };
 }
 
 // Span helpers shared by the tests.

@@ -121,7 +121,7 @@ done <"$tmp/calls"
 #   status.c  err_ (struct err) and status_ (the enum): the two things status.h owns
 #   verr.c    verrs_ (struct verrs)      price.c   prices_ (struct prices)
 #   vschema.c vs_ (struct vs_field)      record.c  rec_
-#   opsfs.c, backup.c, restore.c  ops_: the module of ops.h, in four files
+#   opsfs.c, mediagc.c, backup.c, restore.c  ops_: the module of ops.h, in five files
 #   otlp_util.c  otlp_: the helpers every file of the OTLP decoder shares (otlp_int.h)
 #   lib/redact   redact_ only: one module (redact.h) in four files, private rules.h between them
 #   fields.c     span_: the storage of the span's field table (fields.h), the Span's own
@@ -146,7 +146,7 @@ while read -r d obj sym; do
 	price) prefixes="$prefixes prices_" ;;
 	vschema) prefixes="$prefixes vs_" ;;
 	record) prefixes="$prefixes rec_" ;;
-	opsfs | backup | restore) prefixes="$prefixes ops_" ;;
+	opsfs | mediagc | backup | restore) prefixes="$prefixes ops_" ;;
 	otlp_util) prefixes="$prefixes otlp_" ;;
 	catalog_kind | catalog_context | catalog_value | catalog_object | catalog_rows) prefixes="$prefixes catalog_" ;;
 	fields) prefixes="$prefixes span_" ;;

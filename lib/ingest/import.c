@@ -6,11 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lib/base/arena.h"
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
+#include "lib/base/hash.h"
 #include "lib/ingest/direct.h"
 #include "lib/redact/redact.h"
+#include "lib/ingest/media.h"
 #include "lib/json/jsonx.h"
 #include "lib/base/buf.h"
 #include "lib/base/status.h"
@@ -188,8 +191,82 @@ out:
 	return ok;
 }
 
+/* ---- media ---- */
+
+/* The media references of one line, checked (and, when storing, their files brought in). */
+struct line_media {
+	struct import *im;
+	struct err *why;
+	bool ok;
+};
+
+/* The file im->media holds for hex, whole in *p (the caller frees it), when its bytes hash to
+ * that name; false otherwise. */
+static bool media_from_dir(const char *dir, const char *hex, uint8_t **p, size_t *n)
+{
+	char path[PATH_MAX];
+	uint8_t dig[32];
+	char got[STORE_MEDIA_HEX + 1];
+	*p = NULL;
+	if (snprintf(path, sizeof path, "%s/%s", dir, hex) >= (int)sizeof path)
+		return false;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	struct buf b;
+	buf_init(&b);
+	char chunk[1 << 16];
+	size_t k;
+	while (b.len <= MEDIA_MAX_BYTES && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&b, chunk, k);
+	bool ok = !ferror(f) && b.len <= MEDIA_MAX_BYTES;
+	fclose(f);
+	if (ok) {
+		hash_sha256(b.p ? b.p : "", b.len, dig);
+		hash_hex(dig, sizeof dig, got);
+		ok = !strcmp(got, hex);
+	}
+	if (!ok) {
+		buf_free(&b);
+		return false;
+	}
+	*p = (uint8_t *)b.p;
+	*n = b.len;
+	return true;
+}
+
+static void line_ref(void *ctx, const char *hex)
+{
+	struct line_media *lm = ctx;
+	struct import *im = lm->im;
+	int fd;
+	uint64_t size;
+	uint8_t *p;
+	size_t n;
+	if (!lm->ok)
+		return;
+	if (store_media_open(im->st, im->ws, hex, &fd, &size) == ST_OK) {
+		close(fd);
+		return;
+	}
+	if (!im->media || !media_from_dir(im->media, hex, &p, &n)) {
+		lm->ok = false;
+		err_set(lm->why, ST_INVALID,
+			"references media %s, which neither the workspace nor %s holds with "
+			"those bytes",
+			hex, im->media ? im->media : "--media DIR");
+		return;
+	}
+	struct err e = {ST_OK, ""};
+	if (!im->check_only && store_media_put(im->st, im->ws, hex, p, n, &e) != ST_OK) {
+		lm->ok = false;
+		err_set(lm->why, e.st, "media %s: %s", hex, err_text(&e));
+	}
+	free(p);
+}
+
 /* A batch of validated spans waiting for store_append, and the arena their redacted strings
- * live in until then. */
+ * and media_span's references live in until then. */
 struct batch {
 	struct span s[IMPORT_BATCH];
 	json_t *root[IMPORT_BATCH];
@@ -262,7 +339,17 @@ enum status import_stream(struct import *im, const char *path, FILE *f, struct e
 			len--;
 		if (!len)
 			continue; /* blank lines (a trailing one) carry nothing */
-		if (!import_line(im->ws, line, len, &b->s[b->n], &b->root[b->n], &why)) {
+		struct line_media lm = {im, &why, true};
+		bool ok = import_line(im->ws, line, len, &b->s[b->n], &b->root[b->n], &why);
+		if (ok) {
+			store_media_refs(line, len, line_ref, &lm);
+			if (!lm.ok) {
+				span_clear(&b->s[b->n]);
+				json_decref(b->root[b->n]);
+				ok = false;
+			}
+		}
+		if (!ok) {
 			im->bad++;
 			snprintf(msg, sizeof(msg), "%s:%zu: %s", path, lineno, why.msg);
 			if (im->report)
@@ -276,6 +363,15 @@ enum status import_stream(struct import *im, const char *path, FILE *f, struct e
 			json_decref(b->root[b->n]);
 			im->spans++;
 			continue;
+		}
+		/* Inline payloads of a line written before spandex moved them, moved as ingest
+		 * moves them. */
+		struct media_to m = {.st = im->st, .ws = im->ws, .a = b->a, .min = im->media_min};
+		if ((rc = media_span(&m, &b->s[b->n], &why)) != ST_OK) {
+			span_clear(&b->s[b->n]);
+			json_decref(b->root[b->n]);
+			rc = err_set(e, rc, "%s:%zu: %s", path, lineno, err_text(&why));
+			break;
 		}
 		b->n++;
 		b->bytes += len;

@@ -17,6 +17,7 @@
 #include "lib/base/time.h"
 #include "lib/store/io.h"
 #include "lib/store/lines.h"
+#include "lib/store/media.h"
 #include "lib/store/sealed.h"
 #include "lib/store/settle.h"
 #include "lib/store/opsfs.h"
@@ -345,6 +346,73 @@ static enum status backup_rules(struct store *st, const char *ws, const struct s
 	return ST_OK;
 }
 
+/* The media files of a workspace, into the generation g (pg: the previous one, or NULL). */
+struct media_copy {
+	const struct store *g, *pg;
+	const char *ws;
+	struct ops_backup_stats *stats;
+	size_t files;
+	uint64_t bytes;
+	int rc;
+};
+
+/* One file: a link to the previous generation's of that name (the same bytes: a name is its
+ * content), else a copy, synced. A <hex>.sweep that a killed sweep left counts as <hex>. */
+static bool media_copy_one(void *ctx, const struct media_file *f)
+{
+	struct media_copy *c = ctx;
+	char hex[STORE_MEDIA_HEX + 1], to[PATH_MAX], prev[PATH_MAX], dir[PATH_MAX], sub[PATH_MAX];
+	struct stat sb;
+	if (!f->media && strcmp(f->name + strnlen(f->name, STORE_MEDIA_HEX), MEDIA_SWEEP))
+		return true;
+	snprintf(hex, sizeof hex, "%.*s", STORE_MEDIA_HEX, f->name);
+	if (!store_media_name(hex, strlen(hex)) || !media_path(to, c->g, c->ws, hex) ||
+	    !media_dir(dir, c->g, c->ws) || io_mkdir(dir) < 0 ||
+	    !ops_pathf(sub, "%s/%.2s", dir, hex) || io_mkdir(sub) < 0) {
+		c->rc = -1;
+		return false;
+	}
+	if (access(to, F_OK) == 0)
+		return true; /* the file and its .sweep both: one is enough */
+	bool linked = c->pg && media_path(prev, c->pg, c->ws, hex) && stat(prev, &sb) == 0 &&
+		      (uint64_t)sb.st_size == f->size && link(prev, to) == 0;
+	if (!linked && ops_copy_path(f->path, to, NULL) < 0) {
+		c->rc = -1;
+		return false;
+	}
+	linked ? c->stats->media_linked++ : c->stats->media_copied++;
+	c->stats->media_bytes += f->size;
+	c->files++;
+	c->bytes += f->size;
+	return true;
+}
+
+/* Every media file of ws, recorded in the MANIFEST as "# media WS FILES BYTES" (a comment to
+ * older restores). All that are there, not only those the snapshot references: a file is
+ * renamed into place before any batch that references it starts, so this holds every one the
+ * snapshot's lines reference, and no sweep runs meanwhile (both take the admin lock). */
+static enum status backup_media(struct store *st, const char *ws, const struct store *g,
+				const char *pdir, struct ops_backup_stats *stats,
+				struct buf *manifest, struct err *e)
+{
+	struct store pg;
+	store_init(&pg, pdir ? pdir : "", false);
+	struct media_copy c = {g, pdir ? &pg : NULL, ws, stats, 0, 0, 0};
+	if (st->kind != STORE_SPANS)
+		return ST_OK;
+	if (media_each(st, ws, media_copy_one, &c) < 0 || c.rc < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s/%s: %s", ws, STORE_MEDIA_DIR,
+			       strerror(errno));
+	if (c.files) {
+		char dir[PATH_MAX];
+		buf_printf(manifest, "# media %s %zu %llu\n", ws, c.files,
+			   (unsigned long long)c.bytes);
+		if (media_dir(dir, g, ws))
+			io_sync_dir(dir);
+	}
+	return ST_OK;
+}
+
 static enum status backup_ws(struct store *st, const char *ws, const char *gdir, const char *pdir,
 			     struct ops_backup_stats *stats, struct buf *manifest, struct err *e)
 {
@@ -366,6 +434,8 @@ static enum status backup_ws(struct store *st, const char *ws, const char *gdir,
 		rc = backup_day(st, ws, &sn, &sn.days[i], gdir, pdir, stats, manifest, e);
 	if (rc == ST_OK)
 		rc = backup_rules(st, ws, &g, manifest, e);
+	if (rc == ST_OK)
+		rc = backup_media(st, ws, &g, pdir, stats, manifest, e);
 	if (rc == ST_OK && layout_dir(p, &g, ws))
 		io_sync_dir(p);
 	snap_free(&sn);

@@ -107,7 +107,9 @@ enum status store_media_put(struct store *st, const char *ws, const char *hex, c
 	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (uint64_t)sb.st_size == n) {
 		if (utimensat(AT_FDCWD, path, NULL, 0) == 0)
 			return ST_OK;
-		return err_sys(e, errno, "media file");
+		/* Gone meanwhile (a sweep took it: ops_media_sweep): written afresh below. */
+		if (errno != ENOENT)
+			return err_sys(e, errno, "media file");
 	}
 	struct store spans = *st;
 	spans.kind = STORE_SPANS;
@@ -135,6 +137,12 @@ enum status store_media_open(struct store *st, const char *ws, const char *hex, 
 	if (!workspace_valid(ws) || !media_path(path, st, ws, hex))
 		return ST_NOT_FOUND;
 	int f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0 && errno == ENOENT) {
+		/* A sweep holds it aside for a moment, or was killed doing so (MEDIA_SWEEP). */
+		char aside[PATH_MAX];
+		if (snprintf(aside, sizeof aside, "%s%s", path, MEDIA_SWEEP) < (int)sizeof aside)
+			f = open(aside, O_RDONLY | O_CLOEXEC);
+	}
 	if (f < 0)
 		return errno == ENOENT || errno == ENOTDIR ? ST_NOT_FOUND
 							   : status_from_errno(errno);

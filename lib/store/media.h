@@ -10,6 +10,10 @@
 
 /* A file left by a killed put is named <hex>.tmp-<pid> beside the file it was to become. */
 #define MEDIA_TMP ".tmp-"
+/* A sweep renames a file it would remove to <hex>.sweep first, and back when a writer took it
+ * meanwhile (ops_media_sweep); readers look there too, and the next sweep puts back one that a
+ * killed sweep left. */
+#define MEDIA_SWEEP ".sweep"
 
 /* <root>/<ws>/media (out: PATH_MAX bytes); false when it would not fit. */
 bool media_dir(char *out, const struct store *st, const char *ws);

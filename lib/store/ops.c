@@ -23,6 +23,7 @@
 #include "lib/store/mapcache.h"
 #include "lib/store/rebuild.h"
 #include "lib/store/settle.h"
+#include "lib/store/mediagc.h"
 #include "lib/store/opsfs.h"
 
 /* ---- the admin lock ---- */
@@ -309,6 +310,12 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 				     strerror(errno));
 			goto out;
 		}
+	/* The media its lines reference go with it: the sweep after may take them from here. */
+	if (archive && st->kind == STORE_SPANS && mediagc_archive_day(st, ws, day, &arch) < 0) {
+		rc = err_set(e, ST_UNAVAILABLE, "archiving the media of %s/%s: %s", ws, d,
+			     strerror(errno));
+		goto out;
+	}
 	if (unlink(ip) < 0 && errno != ENOENT)
 		goto fail;
 	for (size_t k = 0; k < NDATA; k++)
@@ -557,8 +564,22 @@ enum status ops_retain(struct store *st, const char *ws, const struct ops_retent
 			     strerror(errno));
 out:
 	close(lockfd);
+	/* The media no remaining line references, without the lock: a mark and sweep reads every
+	 * line, and writers go on meanwhile (ops_media_sweep). */
+	if (rc == ST_OK && st->kind == STORE_SPANS && *removed) {
+		struct err me = {ST_OK, ""};
+		if (ops_media_sweep(st, ws, time_now(), &out->media, &me) != ST_OK)
+			rc = err_set(e, me.st, "%s", err_text(&me));
+	}
 	free(dd);
 	free(old);
 	free(hs);
 	return rc;
+}
+
+/* ---- export ---- */
+
+int ops_export_media(struct store *st, const char *ws, const char *line, size_t n, const char *dir)
+{
+	return mediagc_export_line(st, ws, line, n, dir);
 }

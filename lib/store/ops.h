@@ -44,10 +44,29 @@ struct ops_retention {
 	struct store *spans;
 	const char *archive;
 };
-/* What ops_retain did: the days removed, and those before the cutoff it kept for their
- * ingestion or for the spans of their judgements. */
+/* Media files (store.h, "Media files") no line of their workspace references any more: a mark
+ * of every line (each version), then a sweep of the files it did not mark, but those changed
+ * less than OPS_MEDIA_GRACE_S before it began, which a writer may be about to reference (a
+ * writer that finds a file gives it a new time, store_media_put; any batch takes seconds
+ * between that and its commit). What a sweep did: the files kept, removed (and their bytes),
+ * kept for their age, and leftovers of killed writers removed. */
+#define OPS_MEDIA_GRACE_S 3600
+struct ops_media_swept {
+	size_t kept, removed, young, leftovers;
+	uint64_t bytes_removed;
+};
+/* Sweeps ws's media files as of now_us (above). A day that cannot be read whole sweeps
+ * nothing (ST_UNAVAILABLE, e says which). Runs beside writers and readers: a file is renamed
+ * aside before it goes, and put back if a writer took it meanwhile. */
+enum status ops_media_sweep(struct store *st, const char *ws, int64_t now_us,
+			    struct ops_media_swept *out, struct err *e);
+
+/* What ops_retain did: the days removed, those before the cutoff it kept for their
+ * ingestion or for the spans of their judgements, and the sweep of the media the removed days
+ * referenced (a store of spans that removed a day and has media files). */
 struct ops_retained {
 	size_t removed, kept_recent, kept_judged;
+	struct ops_media_swept media;
 };
 /* Removes the shards of ws that r allows, each under the workspace lock and its shard lock;
  * with r->archive, first places them in archive/<ws>/, or, for a day an earlier run archived
@@ -108,6 +127,10 @@ struct ops_backup_stats {
 	char gen[64]; /* the generation written, DEST/<gen> */
 	size_t days_copied, days_linked;
 	uint64_t bytes_copied, bytes_linked;
+	/* Media files (store.h, "Media files"): copied, or linked from the previous generation
+	 * (a name is its content), and their bytes. */
+	size_t media_copied, media_linked;
+	uint64_t media_bytes;
 	unsigned extra; /* bit i: extra[i] was in DATA and is in the generation */
 };
 /* Writes a consistent snapshot of every workspace of st as the generation DEST/<UTC time>/,
@@ -182,5 +205,10 @@ enum status forward_status_write(const char *root, const struct forward_status *
 bool forward_status_read(const char *root, const char *endpoint, struct forward_status *s);
 /* The status of every endpoint that has one, by name: *out (caller frees) and *n. */
 void forward_status_all(const char *root, struct forward_status **out, size_t *n);
+
+/* Puts every media file line (a stored line of ws) references into dir (made when needed), as
+ * dir/<sha256> (a hard link where it can, else a copy): what `spandex import --media` takes
+ * back beside an export's lines. 0, or -1 with errno. */
+int ops_export_media(struct store *st, const char *ws, const char *line, size_t n, const char *dir);
 
 #endif

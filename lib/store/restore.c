@@ -16,6 +16,7 @@
 #include "lib/base/time.h"
 #include "lib/store/io.h"
 #include "lib/store/layout.h"
+#include "lib/store/media.h"
 #include "lib/store/record.h"
 #include "lib/store/sealed.h"
 #include "lib/store/opsfs.h"
@@ -74,6 +75,28 @@ static bool gen_lines_ok(const struct store *g, const char *ws, int32_t day,
 	return ok && late == bytes - h.sealed_bytes;
 }
 
+/* The media files of ws in the generation g: how many, and their bytes. */
+struct media_count {
+	size_t files;
+	uint64_t bytes;
+};
+
+static bool media_count_one(void *ctx, const struct media_file *f)
+{
+	struct media_count *c = ctx;
+	c->files += f->media;
+	c->bytes += f->media ? f->size : 0;
+	return true;
+}
+
+static bool gen_media_ok(const struct store *g, const char *ws, size_t files,
+			 unsigned long long bytes)
+{
+	struct media_count c = {0, 0};
+	return workspace_valid(ws) && media_each(g, ws, media_count_one, &c) == 0 &&
+	       c.files == files && c.bytes == bytes;
+}
+
 static enum status gen_check(const char *gen, struct err *e)
 {
 	char p[PATH_MAX], line[512];
@@ -107,6 +130,14 @@ static enum status gen_check(const char *gen, struct err *e)
 				     "%s/%s/retention.json: missing, or not the size the MANIFEST "
 				     "records",
 				     gen, name);
+			break;
+		}
+		size_t files;
+		if (sscanf(line, "# media %63s %zu %llu", name, &files, &bytes) == 3 &&
+		    !gen_media_ok(&g, name, files, bytes)) {
+			rc = err_set(e, ST_INVALID,
+				     "%s/%s/%s: not the files or bytes the MANIFEST records", gen,
+				     name, STORE_MEDIA_DIR);
 			break;
 		}
 		if (line[0] == '#')
@@ -174,10 +205,14 @@ int ops_give_to_owner(const char *root, const char *ws)
 	return give_to_owner(p);
 }
 
-/* Copies the files of directory src into directory dst (made), and its judgements/
- * directory's into dst/judgements: a copy, never a link (the store writes into its files:
- * flags, appends). Names starting with '.' are passed over. */
-static enum status copy_dir(const char *src, const char *dst, bool sub, struct err *e)
+/* What copy_dir copies of a directory: a workspace's (its files, its judgements/ directory's,
+ * its media/<aa>/ directories'), one of files only, or media/ (its <aa>/ directories). */
+enum copy_what { COPY_WS, COPY_FILES, COPY_MEDIA };
+
+/* Copies directory src into directory dst (made), as what says: a copy, never a link (the
+ * store writes into its files: flags, appends; media files are only read, but a backup is
+ * often on another file system). Names starting with '.' are passed over. */
+static enum status copy_dir(const char *src, const char *dst, enum copy_what what, struct err *e)
 {
 	if (io_mkdir(dst) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", dst, strerror(errno));
@@ -188,13 +223,16 @@ static enum status copy_dir(const char *src, const char *dst, bool sub, struct e
 	struct dirent *de;
 	while (rc == ST_OK && (de = readdir(d))) {
 		char from[PATH_MAX], to[PATH_MAX];
-		if (de->d_name[0] == '.')
+		const char *name = de->d_name;
+		if (name[0] == '.' || (what == COPY_MEDIA && strlen(name) != 2))
 			continue;
-		if (!ops_pathf(from, "%s/%s", src, de->d_name) ||
-		    !ops_pathf(to, "%s/%s", dst, de->d_name))
+		if (!ops_pathf(from, "%s/%s", src, name) || !ops_pathf(to, "%s/%s", dst, name))
 			rc = err_set(e, ST_BAD_REQUEST, "%s: path too long", src);
-		else if (sub && !strcmp(de->d_name, STORE_JUDGEMENTS_DIR))
-			rc = copy_dir(from, to, false, e);
+		else if (what == COPY_MEDIA ||
+			 (what == COPY_WS && !strcmp(name, STORE_JUDGEMENTS_DIR)))
+			rc = copy_dir(from, to, COPY_FILES, e);
+		else if (what == COPY_WS && !strcmp(name, STORE_MEDIA_DIR))
+			rc = copy_dir(from, to, COPY_MEDIA, e);
 		else if (ops_copy_path(from, to, NULL) < 0)
 			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", from, strerror(errno));
 	}
@@ -260,7 +298,7 @@ static enum status restore_ws(const char *gen, struct store *st, const char *ws,
 		return err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
 	if (ops_rm_rf(tmp) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
-	enum status rc = copy_dir(src, tmp, true, e);
+	enum status rc = copy_dir(src, tmp, COPY_WS, e);
 	if (rc == ST_OK && give_to_owner(tmp) < 0)
 		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(errno));
 	if (rc != ST_OK) {

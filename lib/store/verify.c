@@ -17,6 +17,7 @@
 #include "lib/base/time.h"
 #include "lib/json/jline.h"
 #include "lib/store/layout.h"
+#include "lib/store/media.h"
 #include "lib/store/rebuild.h"
 #include "lib/store/record.h"
 #include "lib/store/lines.h"
@@ -26,12 +27,24 @@
 #include "lib/store/keytable.h"
 #include "lib/store/settle.h"
 
+/* A media file a line references (store.h, "Media files"), and the first line that does. */
+struct vref {
+	char hex[STORE_MEDIA_HEX + 1];
+	int32_t day;
+	size_t rec;
+};
+
 struct vctx {
 	enum store_kind kind;
 	const char *name; /* the workspace in messages: ws, or ws/judgements */
 	void (*report)(void *ctx, const char *msg);
 	void *ctx;
 	size_t problems;
+	/* The references of the lines read (spans only), and where the one being read is. */
+	struct vref *refs;
+	size_t nrefs, caprefs;
+	int32_t day;
+	size_t rec;
 };
 
 static void problem(struct vctx *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -104,6 +117,69 @@ static const char *line_id(const char *line, size_t n, char *out, size_t size)
 	return out;
 }
 
+static void ref_seen(void *ctx, const char *hex)
+{
+	struct vctx *v = ctx;
+	if (v->nrefs == v->caprefs) {
+		v->caprefs = v->caprefs ? v->caprefs * 2 : 64;
+		v->refs = xrealloc(v->refs, v->caprefs * sizeof *v->refs);
+	}
+	struct vref *r = &v->refs[v->nrefs++];
+	memcpy(r->hex, hex, sizeof r->hex);
+	r->day = v->day;
+	r->rec = v->rec;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct vref *x = a, *y = b;
+	int c = strcmp(x->hex, y->hex);
+	return c		  ? c
+	       : x->day != y->day ? (x->day > y->day) - (x->day < y->day)
+				  : (x->rec > y->rec) - (x->rec < y->rec);
+}
+
+/* A media file whose bytes do not hash to its name is damage; other files there (a put's
+ * leftover) are harmless, and a sweep removes them. */
+static bool verify_media_file(void *ctx, const struct media_file *f)
+{
+	struct vctx *v = ctx;
+	char hex[STORE_MEDIA_HEX + 1];
+	if (!f->media)
+		return true;
+	if (media_hash_file(f->path, hex) < 0)
+		problem(v, "%s/%s/%.2s/%s: cannot be read (%s)", v->name, STORE_MEDIA_DIR, f->name,
+			f->name, strerror(errno));
+	else if (strcmp(hex, f->name))
+		problem(v, "%s/%s/%.2s/%s: damaged: its bytes hash to %s", v->name, STORE_MEDIA_DIR,
+			f->name, f->name, hex);
+	return true;
+}
+
+/* Every media file a line references is there (sorted, each named once, by its first line),
+ * and every file holds the bytes its name says. */
+static void verify_media(struct store *st, const char *ws, struct vctx *v)
+{
+	if (v->nrefs)
+		qsort(v->refs, v->nrefs, sizeof *v->refs, cmp_ref);
+	for (size_t i = 0; i < v->nrefs; i++) {
+		if (i && !strcmp(v->refs[i].hex, v->refs[i - 1].hex))
+			continue;
+		char d[11];
+		int fd;
+		uint64_t size;
+		if (store_media_open(st, ws, v->refs[i].hex, &fd, &size) == ST_OK) {
+			close(fd);
+			continue;
+		}
+		time_day_format(v->refs[i].day, d);
+		problem(v, "%s/%s: record %zu references media %s, which has no file", v->name, d,
+			v->refs[i].rec, v->refs[i].hex);
+	}
+	if (media_each(st, ws, verify_media_file, v) < 0)
+		problem(v, "%s/%s: cannot be read (%s)", v->name, STORE_MEDIA_DIR, strerror(errno));
+}
+
 /* Record k of a day against its line: where it is, its newline, and every field the line
  * gives it (rec_from_line). The caller checked that the line lies within the data. */
 static void verify_rec(struct vctx *v, struct shard *sh, size_t k, const char *dname,
@@ -118,6 +194,11 @@ static void verify_rec(struct vctx *v, struct shard *sh, size_t k, const char *d
 	}
 	/* A sealed view holds until SEAL_CACHE - 1 more blocks are read: the newline is in
 	 * the line's block, or at most one more. */
+	if (v->kind == STORE_SPANS) {
+		v->day = sh->day;
+		v->rec = k;
+		store_media_refs(line, r->len, ref_seen, v);
+	}
 	if (!lines_view(&sh->d, r->off + r->len, 1, &nl) || *nl != '\n')
 		problem(v, "%s/%s.idx record %zu: line not terminated", v->name, dname, k);
 	struct idx_rec want;
@@ -231,7 +312,7 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 	char name[80];
 	snprintf(name, sizeof name, "%s%s", ws,
 		 st->kind == STORE_JUDGEMENTS ? "/" STORE_JUDGEMENTS_DIR : "");
-	struct vctx v = {st->kind, name, report, ctx, 0};
+	struct vctx v = {.kind = st->kind, .name = name, .report = report, .ctx = ctx};
 	int32_t *dd = NULL;
 	size_t ndd = 0;
 	struct version *vs = NULL;
@@ -263,6 +344,8 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 			fn(pctx, &pr);
 	}
 	free(bytes);
+	if (st->kind == STORE_SPANS)
+		verify_media(st, ws, &v);
 	if (rebuild_versions(st, ws, &vs, &nv, &last) != ST_OK ||
 	    rebuild_resolve(st, ws, vs, nv) != ST_OK) {
 		problem(&v, "%s: cannot read the versions of its spans", v.name);
@@ -314,5 +397,6 @@ out:
 	close(lockfd);
 	free(dd);
 	free(vs);
+	free(v.refs);
 	return v.problems;
 }
