@@ -94,25 +94,27 @@ export function url(path, params) {
 // Resolves to the parsed body (null for a write answered with none: 204); rejects with
 // ApiError, or an AbortError when signal aborts. A 401 asks for the key and sends the request
 // again: the API refused it before doing anything; a GET refused 429 (the slots of expensive
-// queries) is sent again after its Retry-After.
-async function send(method, path, { params, body: payload, signal, opik } = {}) {
+// queries) is sent again after its Retry-After. With blob, a success resolves to the body's
+// bytes (a Blob) instead, cached as the server says (a media file's are immutable).
+async function send(method, path, { params, body: payload, signal, opik, blob } = {}) {
 	const target = opik === undefined ? url(path, params) : OPIK_PREFIX + path;
 	for (let attempt = 0; ; attempt++) {
 		const key = currentKey();
-		const headers = { Accept: 'application/json' };
+		const headers = { Accept: blob ? '*/*' : 'application/json' };
 		if (key) headers.Authorization = opik === undefined ? `Bearer ${key}` : key;
 		if (opik !== undefined) headers['Comet-Workspace'] = opik;
 		if (payload !== undefined) headers['Content-Type'] = 'application/json';
 		let res;
 		try {
 			res = await fetch(target, {
-				method, headers, signal, cache: 'no-store', credentials: 'same-origin',
+				method, headers, signal, cache: blob ? 'default' : 'no-store', credentials: 'same-origin',
 				body: payload === undefined ? undefined : JSON.stringify(payload),
 			});
 		} catch (e) {
 			if (e?.name === 'AbortError') throw e;
 			throw new ApiError(0, `The API could not be reached (${e?.message || 'network error'}). Is spandex running?`, target, method);
 		}
+		if (blob && res.ok) return res.blob();
 		const text = await res.text();
 		let body = null;
 		try {
@@ -227,6 +229,8 @@ export const api = {
 	trace: (ws, id, o) => get(`${enc(ws)}/traces/${enc(id)}`, { mode: 'detailed' }, o),
 	spans: (ws, params, o) => get(`${enc(ws)}/spans`, params, o),
 	span: (ws, id, o) => get(`${enc(ws)}/spans/${enc(id)}`, null, o),
+	// A media file ingest moved out of a span (docs/media.md): its bytes, a Blob.
+	media: (ws, sha256, { signal } = {}) => send('GET', `${enc(ws)}/media/${enc(sha256)}`, { signal, blob: true }),
 	session: (ws, id, o) => get(`${enc(ws)}/sessions/${enc(id)}`, null, o),
 	groups: (ws, params, o) => get(`${enc(ws)}/spans/groups`, params, o),
 	// spandex's own activity stats (docs/api-intake.md, "spandex's extensions"); other servers answer 4xx.

@@ -2,6 +2,7 @@
 // arrays, {role, content} objects, chat-completions requests and responses, Responses API
 // items) become bubbles; other JSON is pretty-printed with colours; plain text stays text.
 import { h } from './dom.js';
+import { mediaStrip } from './media.js';
 
 // The value of an input/output field: the API stores them as strings, often JSON text.
 export function decode(value) {
@@ -155,6 +156,8 @@ export function contentText(content) {
 			if (typeof p === 'string') return p;
 			if (typeof p?.text === 'string') return p.text;
 			if (p?.type === 'image_url' || p?.type === 'input_image' || p?.type === 'image') return '[image]';
+			if (p?.type === 'input_audio') return '[audio]';
+			if (p?.type === 'document' || p?.type === 'file' || p?.type === 'input_file') return `[${p.type === 'document' ? 'document' : 'file'}]`;
 			if (p?.type === 'tool_use') return `[tool call ${p.name || ''}]`;
 			if (p?.type === 'tool_result') return contentText(p.content);
 			return JSON.stringify(p);
@@ -191,8 +194,8 @@ function toolCalls(m) {
 		jsonBlock(decode(typeof c.args === 'string' ? c.args : JSON.stringify(c.args ?? {})))));
 }
 
-// One chat message as a bubble.
-export function messageView(m) {
+// One chat message as a bubble, with the media it references (of workspace ws; none without).
+export function messageView(m, ws) {
 	const role = String(m.role || 'message').toLowerCase();
 	const known = ['system', 'developer', 'user', 'assistant', 'tool', 'function'].includes(role) ? role : 'other';
 	const hasParts = Array.isArray(m.content) && m.content.some((p) => p?.type === 'tool_use');
@@ -202,11 +205,12 @@ export function messageView(m) {
 	return h(`div.msg.msg-${known}`,
 		h('div.msg-role', role, m.name ? h('span.muted', ` · ${m.name}`) : null, m.tool_call_id ? h('span.muted', ` · ${m.tool_call_id}`) : null),
 		typeof asJson === 'object' && asJson !== null ? jsonBlock(asJson) : text ? foldable(text, 'msg-text') : null,
+		mediaStrip(ws, m),
 		toolCalls(m));
 }
 
-export function messagesView(msgs) {
-	return h('div.messages', msgs.map(messageView));
+export function messagesView(msgs, ws) {
+	return h('div.messages', msgs.map((m) => messageView(m, ws)));
 }
 
 // Pretty JSON with token classes (key, string, number, literal), as DOM text.
@@ -247,16 +251,17 @@ export function jsonBlock(value) {
 	return out;
 }
 
-// An input or output field: messages, JSON or text; `mode` 'pretty' or 'raw'.
-export function payloadView(value, mode = 'pretty') {
+// An input or output field: messages, JSON or text; `mode` 'pretty' or 'raw'. The media it
+// references (of workspace ws) are shown inline: in their message, or below the rest.
+export function payloadView(value, mode = 'pretty', ws = null) {
 	if (value === undefined || value === null || value === '') return h('p.empty-note', 'Nothing recorded.');
 	if (mode === 'raw') return h('pre.raw', typeof value === 'string' ? value : JSON.stringify(value));
 	const v = decode(value);
 	const msgs = asMessages(v);
-	if (msgs) return messagesView(msgs);
-	if (typeof v === 'string') return foldable(v, 'text');
-	if (isParts(v)) return foldable(contentText(v), 'text');
-	return jsonBlock(v);
+	if (msgs) return messagesView(msgs, ws);
+	const strip = mediaStrip(ws, value);
+	const main = typeof v === 'string' ? foldable(v, 'text') : isParts(v) ? foldable(contentText(v), 'text') : jsonBlock(v);
+	return strip ? h('div', main, strip) : main;
 }
 
 // Whether a payload renders as messages (for the section's label).

@@ -98,14 +98,14 @@ export function mountList(root, route, ctx) {
 
 // The new part of a turn's input: the last user message (a chat input carries the whole
 // history), or the whole input when it is not a conversation.
-function turnInput(value) {
+function turnInput(ws, value) {
 	const v = decode(value);
 	const msgs = asMessages(v);
-	if (!msgs) return { node: value === undefined || value === '' ? null : payloadView(soleText(v) ?? value), earlier: 0 };
+	if (!msgs) return { node: value === undefined || value === '' ? null : payloadView(soleText(v) ?? value, 'pretty', ws), earlier: 0 };
 	let i = msgs.length - 1;
 	while (i > 0 && msgs[i].role !== 'user') i--;
 	const shown = msgs.slice(i);
-	return { node: h('div.messages', shown.map(messageView)), earlier: i, all: msgs };
+	return { node: h('div.messages', shown.map((m) => messageView(m, ws))), earlier: i, all: msgs };
 }
 
 function turn(ws, t, index, fetchRoot, signal) {
@@ -126,11 +126,11 @@ function turn(ws, t, index, fetchRoot, signal) {
 	fetchRoot(() => (signal.aborted ? null : spanDetail(ws, t.root_span_id))).then((root) => {
 		if (!root) return;
 		clear(talk);
-		const input = turnInput(root.input);
+		const input = turnInput(ws, root.input);
 		if (input.node) {
 			if (input.earlier > 0) {
 				const btn = h('button.link-button', { type: 'button', 'aria-expanded': 'false' }, `Show ${input.earlier} earlier message${input.earlier > 1 ? 's' : ''} of this input`);
-				const box = h('div.messages.earlier', { hidden: true }, input.all.slice(0, input.earlier).map(messageView));
+				const box = h('div.messages.earlier', { hidden: true }, input.all.slice(0, input.earlier).map((m) => messageView(m, ws)));
 				btn.addEventListener('click', () => {
 					box.hidden = !box.hidden;
 					btn.setAttribute('aria-expanded', String(!box.hidden));
@@ -141,9 +141,9 @@ function turn(ws, t, index, fetchRoot, signal) {
 		}
 		const out = decode(root.output);
 		const outMsgs = asMessages(out);
-		if (outMsgs) talk.append(h('div.turn-out', h('div.messages', outMsgs.map((m) => messageView({ ...m, role: m.role || 'assistant' })))));
+		if (outMsgs) talk.append(h('div.turn-out', h('div.messages', outMsgs.map((m) => messageView({ ...m, role: m.role || 'assistant' }, ws)))));
 		else if (root.output !== undefined && root.output !== '') {
-			talk.append(h('div.turn-out', h('div.messages', messageView({ role: 'assistant', content: typeof out === 'string' ? out : soleText(out) ?? contentText(out) }))));
+			talk.append(h('div.turn-out', h('div.messages', messageView({ role: 'assistant', content: typeof out === 'string' ? out : soleText(out) ?? contentText(out) }, ws))));
 		}
 		if (root.status === 'error' && root.error_message) talk.append(h('p.turn-error', `✕ ${root.error_type ? `${root.error_type}: ` : ''}${root.error_message}`));
 		if (!talk.childNodes.length) talk.append(h('p.muted', 'The root span of this trace recorded no input or output. ', h('a', { href: href(ws, 'traces', t.id) }, 'Open the trace')));

@@ -47,8 +47,9 @@ function errorSection(s) {
 		s.error_message ? h('p.error-message', s.error_message) : h('p.muted', 'The span ended with status error and no message.'));
 }
 
-// Input or output with a Formatted / Raw switch (a real radio group, so it is keyboard-usable).
-function payload(id, title, value) {
+// Input or output (of workspace ws) with a Formatted / Raw switch (a real radio group, so it
+// is keyboard-usable).
+function payload(ws, id, title, value) {
 	const conv = isConversation(value);
 	const box = h('div.payload');
 	const name = `pv-${id}`;
@@ -57,7 +58,7 @@ function payload(id, title, value) {
 		input.addEventListener('change', () => show(mode));
 		return h('label.seg', { for: `${name}-${mode}` }, input, h('span', text));
 	};
-	const show = (mode) => clear(box).append(payloadView(value, mode));
+	const show = (mode) => clear(box).append(payloadView(value, mode, ws));
 	show('pretty');
 	const has = value !== undefined && value !== null && value !== '';
 	return h('section.span-section', { 'aria-labelledby': `sp-${id}` },
@@ -115,7 +116,7 @@ export function showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId
 	panel.append(rest);
 	spanDetail(ws, s.span_id).then((full) => {
 		if (signal?.aborted) return;
-		clear(rest).append(payload('input', 'Input', full.input), payload('output', 'Output', full.output), attributes(ws, full));
+		clear(rest).append(payload(ws, 'input', 'Input', full.input), payload(ws, 'output', 'Output', full.output), attributes(ws, full));
 	}).catch((e) => {
 		if (isAbort(e)) return;
 		clear(rest).append(errorBox(e, { what: 'This span', askKey, retry: () => showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId, onJudged }) }), attributes(ws, s));
