@@ -331,3 +331,45 @@ test('SPANDEX_MEDIA_MIN: the threshold, and off', async () => {
 	assert.ok(holds('threshold', big)); // what assertOut looks for, where it is
 	assert.deepEqual(mediaFiles('threshold'), [sha(small)]);
 });
+
+test('OTLP logs: a GenAI details event with a blob part, stored with its span', async () => {
+	const img = png();
+	const trace = crypto.randomBytes(16).toString('hex'), span = crypto.randomBytes(8).toString('hex');
+	const now = BigInt(Date.now() - 60000) * 1000000n;
+	const attrs = (o) => Object.entries(o).map(([key, v]) => ({ key, value: { stringValue: v } }));
+	const input = JSON.stringify([{ role: 'user', parts: [{ type: 'blob', modality: 'image', mime_type: 'image/png', content: img.toString('base64') }] }]);
+	const logs = { resourceLogs: [{ scopeLogs: [{ logRecords: [{
+		timeUnixNano: String(now + 4000000n), traceId: trace, spanId: span,
+		eventName: 'gen_ai.client.inference.operation.details',
+		attributes: attrs({ 'gen_ai.input.messages': input, 'gen_ai.output.messages': '[]' }),
+	}] }] }] };
+	const spans = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: trace, spanId: span, name: 'chat gpt-4o', kind: 3,
+		startTimeUnixNano: String(now), endTimeUnixNano: String(now + 5000000n),
+		attributes: attrs({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o' }) }] }] }] };
+	const h = { 'X-Workspace': 'otel-logs' };
+	let r = await srv.request('POST', '/v1/logs', { body: logs, headers: h });
+	assert.equal(r.status, 200, r.text);
+	r = await srv.request('POST', '/v1/traces', { body: spans, headers: h });
+	assert.equal(r.status, 200, r.text);
+	const s = await getSpan('otel-logs', span);
+	assert.equal(s.status, 200, s.text);
+	assert.ok(s.text.includes(ref(img, 'image/png')), s.text.slice(0, 600));
+	assertOut('otel-logs', img);
+	await assertServed('otel-logs', img, 'image/png');
+});
+
+test('an Opik PATCH that brings an image moves it too', async () => {
+	const img = png();
+	const h = { 'Comet-Workspace': 'opik-patch' };
+	const trace = '01964d5e-0000-7000-8000-000000000001', id = '01964d5e-0000-7000-8000-000000000002';
+	let r = await srv.request('POST', '/v1/private/spans/batch', { headers: h, body: { spans: [{ id, trace_id: trace,
+		project_name: 'p', name: 'look', type: 'llm', start_time: new Date(Date.now() - 60000).toISOString(), input: { q: 'what?' } }] } });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('PATCH', `/v1/private/spans/${id}`, { headers: h, body: { trace_id: trace,
+		output: { image: `data:image/png;base64,${img.toString('base64')}` } } });
+	assert.equal(r.status, 204, r.text);
+	r = await srv.request('GET', `/v1/private/spans/${id}`, { headers: h });
+	assert.equal(r.status, 200, r.text);
+	assert.equal(r.json.output.image, ref(img, 'image/png'));
+	assertOut('opik-patch', img);
+});
