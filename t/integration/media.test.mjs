@@ -1,9 +1,10 @@
 // Media out of the lines (issue 52; docs/media.md): images, audio and documents sent inline as
 // base64 through every ingest path (NeMo direct spans, chat completions, a real OpenTelemetry
-// exporter with the GenAI conventions' blob parts, the real Opik SDK, Scale GP) are stored once
-// as content-addressed files; each API reads the span back with a reference where the base64
-// was, the media route and Opik's attachment routes give the bytes back identical, with the
-// type the bytes are (never the declared one), and no line on disk holds the base64.
+// exporter with the GenAI conventions' blob parts, OTLP logs, the real Opik SDK and a PATCH,
+// Scale GP, Langfuse's span processor) are stored once as content-addressed files; each API
+// reads the span back with a reference where the base64 was, the media route and Opik's
+// attachment routes give the bytes back identical, with the type the bytes are (never the
+// declared one), and no line on disk holds the base64.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -11,6 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, getSpan, makeSpan, ingestSpans, cgiRequest, CLIENTS, WS_PREFIX } from '../harness.mjs';
+import { provider, named, idOf } from '../instrumentation.mjs';
 
 const require = createRequire(path.join(CLIENTS, 'package.json'));
 const api = require('@opentelemetry/api');
@@ -372,4 +374,23 @@ test('an Opik PATCH that brings an image moves it too', async () => {
 	assert.equal(r.status, 200, r.text);
 	assert.equal(r.json.output.image, ref(img, 'image/png'));
 	assertOut('opik-patch', img);
+});
+
+test('Langfuse\'s span processor with media upload off: the data URI it sends inline is moved', async () => {
+	const { LangfuseSpanProcessor } = require('@langfuse/otel');
+	const tracing = require('@langfuse/tracing');
+	const img = png();
+	const lf = new LangfuseSpanProcessor({ baseUrl: srv.base, publicKey: 'lf-media', secretKey: 'sk-lf-test', mediaUploadEnabled: false });
+	const { p, mem } = provider([lf]);
+	tracing.setLangfuseTracerProvider(p);
+	const gen = tracing.startObservation('vision', { model: 'gpt-4o', input: { messages: [{ role: 'user', content: [
+		{ type: 'image_url', image_url: { url: `data:image/png;base64,${img.toString('base64')}` } }] }] } }, { asType: 'generation' });
+	gen.update({ output: { content: 'A cat.' } });
+	gen.end();
+	await p.forceFlush();
+	const s = await getSpan('lf-media', idOf(named(mem, 'vision')[0]));
+	assert.equal(s.status, 200, s.text);
+	assert.equal(JSON.parse(s.json.input).messages[0].content[0].image_url.url, ref(img, 'image/png'));
+	assertOut('lf-media', img);
+	await assertServed('lf-media', img, 'image/png');
 });
