@@ -1,7 +1,7 @@
 // Media out of the lines (issue 52; docs/media.md): images, audio and documents sent inline as
 // base64 through every ingest path (NeMo direct spans, chat completions, a real OpenTelemetry
 // exporter with the GenAI conventions' blob parts, OTLP logs, the real Opik SDK and a PATCH,
-// Scale GP, Langfuse's span processor) are stored once as content-addressed files; each API
+// Scale GP, Langfuse's span processor and its ingestion batch) are stored once as content-addressed files; each API
 // reads the span back with a reference where the base64 was, the media route and Opik's
 // attachment routes give the bytes back identical, with the type the bytes are (never the
 // declared one), and no line on disk holds the base64.
@@ -393,4 +393,43 @@ test('Langfuse\'s span processor with media upload off: the data URI it sends in
 	assert.equal(JSON.parse(s.json.input).messages[0].content[0].image_url.url, ref(img, 'image/png'));
 	assertOut('lf-media', img);
 	await assertServed('lf-media', img, 'image/png');
+});
+
+test('Langfuse\'s ingestion batch: a generation\'s image, an update\'s recording, a trace\'s document; 413 over the limit', async () => {
+	const img = png(), audio = wav(), doc = pdf();
+	const h = { Authorization: `Basic ${Buffer.from('lf-ingest:unused-secret').toString('base64')}` };
+	const at = new Date(Date.now() - 60000).toISOString();
+	const ev = (type, body) => ({ id: crypto.randomUUID(), type, timestamp: at, body });
+	const batch = [
+		ev('trace-create', { id: 'lf-trace', name: 'vision', timestamp: at,
+			input: { document: `data:application/pdf;base64,${doc.toString('base64')}` } }),
+		ev('generation-create', { id: 'lf-gen', traceId: 'lf-trace', name: 'llm', model: 'gpt-4o', startTime: at,
+			input: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${img.toString('base64')}` } }] }] }),
+		ev('generation-update', { id: 'lf-gen', traceId: 'lf-trace', endTime: at,
+			output: { role: 'assistant', audio: { data: audio.toString('base64'), format: 'wav' } } }),
+	];
+	const r = await srv.request('POST', '/api/public/ingestion', { body: { batch }, headers: h });
+	assert.equal(r.status, 207, r.text);
+	assert.equal(r.json.successes.length, 3, r.text);
+	const gen = await srv.request('GET', '/api/public/observations/lf-gen', { headers: h });
+	assert.equal(gen.status, 200, gen.text);
+	assert.equal(gen.json.input[0].content[0].image_url.url, ref(img, 'image/png'));
+	assert.deepEqual(gen.json.output.audio, { data: ref(audio, 'audio/wav'), format: 'wav' });
+	const trace = await srv.request('GET', '/api/public/traces/lf-trace', { headers: h });
+	assert.equal(trace.status, 200, trace.text);
+	assert.equal(trace.json.input.document, ref(doc, 'application/pdf'));
+	assertOut('lf-ingest', img, audio, doc);
+	await assertServed('lf-ingest', img, 'image/png');
+	await assertServed('lf-ingest', audio, 'audio/wav');
+	await assertServed('lf-ingest', doc, 'application/pdf');
+	// Over MEDIA_MAX_BYTES: a 413 in Langfuse's shape, nothing stored (plain CGI, past nginx's
+	// body limit, with the program's raised for it).
+	const big = `{"batch":[{"id":"e-big","type":"span-create","timestamp":"${at}","body":{"id":"lf-big",` +
+		`"traceId":"lf-trace","startTime":"${at}","input":"data:image/png;base64,${'A'.repeat(90 << 20)}"}}]}`;
+	const over = await cgiRequest(srv.dataDir, 'POST', '/api/public/ingestion',
+		{ body: big, headers: h, env: { SPANDEX_MAX_BODY: String(128 << 20) } });
+	assert.equal(over.status, 413, over.text);
+	assert.equal(over.json.error, 'PayloadTooLargeError');
+	assert.match(over.json.message, /over the limit of 67108864 \(MEDIA_MAX_BYTES/);
+	assert.equal((await srv.request('GET', '/api/public/observations/lf-big', { headers: h })).status, 404);
 });

@@ -184,7 +184,9 @@ static enum status store_spans(struct batch *b)
 		ids[k] = b->g[k].id;
 	struct ingest_to to = langfuse_ingest_to(req);
 	if (ingest_update(&to, ids, b->ng, merge, b, &e) != ST_OK)
-		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
+		return e.st == ST_TOO_LARGE /* a payload over MEDIA_MAX_BYTES: not worth a retry */
+			   ? http_fail(req, e.st, "%s", err_text(&e))
+			   : http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	return ST_OK;
 }
 
