@@ -338,8 +338,8 @@ static unsigned b_calls(int days)
 #define POWER_SEEDS 6
 
 /* Every call k of batch B (and past the last: after it was answered), the writer killed
- * there or failing with EIO there (fault: "kill-at" or "eio-at"), then the power cut for
- * each seed. */
+ * there, failing with EIO there, or torn there, moving 8 bytes of it and failing from then on
+ * (fault: "kill-at", "eio-at" or "torn-at"), then the power cut for each seed. */
 static void power_each_call(int days, const char *fault)
 {
 	unsigned n = b_calls(days);
@@ -350,7 +350,8 @@ static void power_each_call(int days, const char *fault)
 			snprintf(name, sizeof name, "%d-%s-%u-%u", days, fault, k, seed);
 			fresh_case(name, days, dir, base);
 			snprintf(plog, sizeof plog, "%s.plog", base);
-			snprintf(spec, sizeof spec, "%s=%u", fault, k);
+			snprintf(spec, sizeof spec, "%s=%u%s", fault, k,
+				 strcmp(fault, "torn-at") ? "" : ",torn=8");
 			enum outcome o = write_b(days, spec, plog);
 			/* Past none (0) and all (1), the disk's choices differ per call too. */
 			power_cut(dir, base, plog, seed < 2 ? seed : seed + 16 * k);
@@ -391,6 +392,20 @@ START_TEST(test_power_days_eio)
 }
 END_TEST
 
+/* Issue 55: a small write torn (8 bytes of a header or the journal's commit record moved,
+ * every call after it failing), then the power cut. */
+START_TEST(test_power_one_day_torn)
+{
+	power_each_call(1, "torn-at");
+}
+END_TEST
+
+START_TEST(test_power_days_torn)
+{
+	power_each_call(3, "torn-at");
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("power");
@@ -401,6 +416,8 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_power_one_day_eio);
 	tcase_add_test(tc, test_power_days_killed);
 	tcase_add_test(tc, test_power_days_eio);
+	tcase_add_test(tc, test_power_one_day_torn);
+	tcase_add_test(tc, test_power_days_torn);
 	suite_add_tcase(s, tc);
 	return s;
 }

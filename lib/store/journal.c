@@ -89,8 +89,17 @@ int journal_mark_boot(int jfd)
 
 int journal_publish(int jfd)
 {
-	uint64_t zero = 0;
-	return io_pwrite_all(jfd, &zero, sizeof(zero), offsetof(struct jrn_hdr, open));
+	uint64_t zero = 0, open = 1;
+	off_t at = offsetof(struct jrn_hdr, open);
+	if (io_pwrite_all(jfd, &zero, sizeof(zero), at) == 0)
+		return 0;
+	/* A write that failed after moving some of the bytes: what the record reads now decides,
+	 * for readers as for the next writer. */
+	int e = errno;
+	if (io_pread_all(jfd, &open, sizeof(open), at) < 0)
+		open = 1;
+	errno = e;
+	return open ? -1 : 1;
 }
 
 int journal_clear(int jfd)

@@ -12,11 +12,8 @@
 #include <stdint.h>
 #include "lib/store/store.h"
 #include "lib/store/keytable.h"
+#include "lib/store/record.h"
 
-struct jent {
-	int32_t day;
-	uint32_t start, end; /* committed before the batch, and after it */
-};
 /* Opens (creating) the journal of ws: its fd, or -1 with errno. */
 int journal_open(struct store *st, const char *ws);
 /* Names the n shards of a batch of count spans whose ingest times start at base, and opens it
@@ -27,7 +24,10 @@ int journal_write(int jfd, const struct jent *j, size_t n, uint32_t count, int64
 /* Records that the workspace was settled during this boot: 0, or -1 with errno. */
 int journal_mark_boot(int jfd);
 /* The batch's commit point: it is no longer open, so readers see every record it committed.
- * 0, or -1 with errno (it is still open). */
+ * 0; -1 with errno when the record still reads open (any bytes but 0: readers take the batch
+ * as open); 1 with errno when the write failed but the record reads 0 (a torn write that
+ * moved every byte that was not 0 already): the batch is published, and its writer finishes
+ * it. */
 int journal_publish(int jfd);
 /* Empties it: the batch is complete (or rolled back). 0, or -1 with errno. */
 int journal_clear(int jfd);

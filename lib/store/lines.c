@@ -253,6 +253,31 @@ const struct jrn_hdr *lines_journal(struct store *st, const char *ws, uint64_t l
 	return j;
 }
 
+/* The count the open batch found day at, from its entry in the journal j (mapped, the caller's):
+ * the bytes a whole batch wrote before its first byte of any shard, so no torn write of the
+ * shard's header can change them. from when the journal names no entry of the day. */
+static uint64_t journal_start(struct store *st, const char *ws, uint64_t look,
+			      const struct jrn_hdr *j, int32_t day, uint64_t from)
+{
+	char p[PATH_MAX];
+	size_t len;
+	struct mapcache_ent *mc;
+	uint32_t n = __atomic_load_n(&j->n, __ATOMIC_ACQUIRE);
+	const char *m;
+	if (!n || !layout_path(p, st, ws, LAYOUT_JOURNAL) ||
+	    !(m = mapcache_get_path(p, JOURNAL_HDR + (size_t)n * sizeof(struct jent), false, look,
+				    &len, &mc)))
+		return from;
+	const struct jent *e = (const struct jent *)(m + JOURNAL_HDR);
+	for (uint32_t i = 0; i < n; i++)
+		if (e[i].day == day) {
+			from = e[i].start;
+			break;
+		}
+	mapcache_put(mc);
+	return from;
+}
+
 uint64_t lines_visible(struct store *st, const char *ws, uint64_t look, const struct idx_hdr *h,
 		       const void *idx_map)
 {
@@ -261,14 +286,21 @@ uint64_t lines_visible(struct store *st, const char *ws, uint64_t look, const st
 	const struct idx_hdr *m = idx_map ? idx_map : h;
 	seq = __atomic_load_n(&m->pend_seq, __ATOMIC_ACQUIRE);
 	from = __atomic_load_n(&m->pend_from, __ATOMIC_RELAXED);
-	if (!seq || from >= n)
+	if (!seq)
 		return n;
 	struct mapcache_ent *mc;
 	const struct jrn_hdr *j = lines_journal(st, ws, look, &mc);
 	if (!j)
 		return n;
-	if (__atomic_load_n(&j->open, __ATOMIC_ACQUIRE) == seq && j->boot == io_boot_id())
-		n = from;
+	/* The batch is open until its commit record (open) reads 0 whole: a torn one that left
+	 * other bytes there still names it open (issue 55). Its start on the day comes from the
+	 * journal: a write of pend_seq and pend_from torn between them names the batch with an
+	 * older count, which would hide records committed before it. */
+	if (__atomic_load_n(&j->open, __ATOMIC_ACQUIRE) && j->seq == seq &&
+	    j->boot == io_boot_id()) {
+		from = journal_start(st, ws, look, j, h->day, from);
+		n = from < n ? from : n;
+	}
 	mapcache_put(mc);
 	return n;
 }

@@ -33,8 +33,8 @@ void lines_close(struct shard_lines *d);
 /* The records of the day whose header is h (read through idx_map when not NULL, the index
  * mapped from its start) that a reader may see: its committed count, or the count before a
  * batch that moved it when the workspace's journal still has that batch open (a batch is
- * seen whole or not at all; docs/FORMAT.md, "Crash rules"). Looks at the journal only
- * when the header names a pending batch. */
+ * seen whole or not at all; docs/FORMAT.md, "Crash rules"), which its entry in the journal
+ * gives. Looks at the journal only when the header names a pending batch. */
 /* The workspace's journal header (format 3; older ones, or none: NULL) through the process's
  * mapping, under look (store_look; 0 none); the caller gives it back with mapcache_put(*mc).
  * Readers map it: lines_visible, store_batches. */

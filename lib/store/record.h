@@ -53,7 +53,7 @@ struct idx_hdr {
 _Static_assert(sizeof(struct idx_hdr) == STORE_IDX_HDR, "the header is STORE_IDX_HDR bytes");
 
 /* The header of a workspace's journal (format 3), which every reader of a day whose header
- * names a pending batch looks at. The entries (struct jent, lib/store/journal.h) follow it.
+ * names a pending batch looks at. The entries (struct jent) follow it.
  * n is 0 when no batch is under way; open is the seq of the batch being written, 0 once it
  * is published (the batch's commit point) or undone. */
 #define JOURNAL_MAGIC3 "SPXJRN3\n"
@@ -70,6 +70,13 @@ struct jrn_hdr {
 	 * journal a power cut left behind after the batch was undone). */
 	int64_t base;
 	char pad2[JOURNAL_HDR - 48];
+};
+/* An entry of the journal, from byte JOURNAL_HDR on: a shard of the batch, its committed count
+ * before the batch and after it. A reader of a day whose header names the open batch takes the
+ * day at its entry's start (lines_visible). */
+struct jent {
+	int32_t day;
+	uint32_t start, end;
 };
 
 /* CRC-32C of r with the superseded bit cleared (it is flipped in place later). */

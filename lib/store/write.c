@@ -519,13 +519,25 @@ static enum status batch_write(struct batch *b, struct err *e)
 		return rc;
 	}
 	/* The commit point: readers see the whole batch from here, none of it before. */
-	if (journal_publish(b->jfd) < 0) {
+	int pub = journal_publish(b->jfd);
+	if (pub < 0) {
 		rc = err_set(e, ST_UNAVAILABLE, "journal: %s", strerror(errno));
 		batch_rollback(b, e);
 		return rc;
 	}
+	/* A commit record torn after its bytes moved reads published: readers see the batch, so
+	 * it is finished, and the answer says what is not known. */
+	char why[sizeof e->msg];
+	snprintf(why, sizeof why, "journal: %s", strerror(errno));
 	batch_ids(b);
-	return batch_durable(b, e);
+	rc = batch_durable(b, e);
+	if (pub > 0)
+		rc = err_set(
+		    e, ST_UNAVAILABLE,
+		    "%s; the outcome is unknown: the batch is committed, but not for certain "
+		    "on disk, and sending it again is safe",
+		    why);
+	return rc;
 }
 
 /* After a failed write, under the workspace lock: a workspace that holds no span (its first

@@ -12,6 +12,10 @@
  *                  pwrite, ftruncate, fdatasync, fsync), for the two below (issue 30);
  *   eio-at=N       the Nth of them fails with EIO, doing nothing (only that one);
  *   kill-at=N      the process is killed (SIGKILL) instead of making the Nth;
+ *   torn-at=N      the Nth, a write or pwrite, moves only its first K bytes (torn=K, 8 when
+ *                  not given; half of a write of K bytes or fewer) and reports them moved,
+ *                  and every counted call after it fails with EIO, doing nothing: a torn
+ *                  small write on a disk that then fails (issue 55);
  *   plog=PATH      power loss (issue 30): every call counted (with count=) that succeeds is
  *                  recorded in PATH: a write or pwrite with its bytes and offset, an
  *                  ftruncate with its length, and at fdatasync or fsync the whole file as it
@@ -51,6 +55,7 @@ static struct {
 	unsigned tick;
 	char count[128];		 /* count=: "" counts nothing */
 	unsigned calls, eio_at, kill_at; /* calls counted so far; 0: no fault */
+	unsigned torn_at, torn;		 /* torn-at=, torn=: 0 none */
 	char plog[256];			 /* plog=: "" records nothing */
 	int plog_fd;			 /* opened on the first record */
 } F;
@@ -112,6 +117,10 @@ static void parse(const char *s)
 			F.eio_at = (unsigned)strtoul(t + 7, NULL, 10);
 		else if (!strncmp(t, "kill-at=", 8))
 			F.kill_at = (unsigned)strtoul(t + 8, NULL, 10);
+		else if (!strncmp(t, "torn-at=", 8))
+			F.torn_at = (unsigned)strtoul(t + 8, NULL, 10);
+		else if (!strncmp(t, "torn=", 5))
+			F.torn = (unsigned)strtoul(t + 5, NULL, 10);
 		else if (!strncmp(t, "plog=", 5))
 			snprintf(F.plog, sizeof F.plog, "%s", t + 5);
 		else if (!strncmp(t, "clock=", 6))
@@ -159,6 +168,8 @@ static int counted(int fd)
 	F.calls++;
 	if (F.calls == F.kill_at)
 		raise(SIGKILL);
+	if (F.torn_at && F.calls > F.torn_at)
+		return EIO;
 	return F.calls == F.eio_at ? EIO : 0;
 }
 
@@ -244,6 +255,10 @@ static int write_fault(int fd, size_t *n)
 		return EIO;
 	if (F.shrt && *n > 1 && regular(fd))
 		*n /= 2;
+	if (F.torn_at && F.calls == F.torn_at) {
+		size_t k = F.torn ? F.torn : 8;
+		*n = *n > k ? k : *n > 1 ? *n / 2 : *n;
+	}
 	return 0;
 }
 
