@@ -109,6 +109,7 @@ struct scan_day *db_shard(struct scan *db, size_t di)
 		s->missing = true;
 		return NULL;
 	}
+	store_snap_shard(&s->sh, db->snap);
 	s->open = true;
 	s->b = &db->b;
 	s->db = db;
@@ -226,19 +227,22 @@ static bool db_key_open(struct scan *db, const struct rec_filter *c)
 	return true;
 }
 
-/* The look db_snapshot took for the run in progress, which db_open takes too for the same
- * store and workspace (0: none, or a look that found the directory changing: db_open looks
- * again). */
-static struct {
+/* The look and the snapshot db_snapshot took for the run in progress, which db_open takes too
+ * for the same store and workspace (look 0: none, or a look that found the directory changing:
+ * db_open looks again; snap NULL: none). A run within a run (another store's query) puts the
+ * outer one's back when it ends. */
+static struct run_look {
 	uint64_t look;
 	const struct store *st;
 	const char *ws;
+	const struct store_snap *snap;
 } run_look;
 
 enum status db_snapshot(struct query *q, enum status (*run)(struct query *q, void *arg), void *arg)
 {
 	if (!workspace_valid(q->ws))
 		return run(q, arg); /* which says so */
+	const struct run_look outer = run_look;
 	for (int t = 1;; t++) {
 		int hold = t == QUERY_TRIES ? store_hold(q->st, q->ws) : -1;
 		uint64_t look = store_look(q->st, q->ws);
@@ -248,10 +252,15 @@ enum status db_snapshot(struct query *q, enum status (*run)(struct query *q, voi
 		 * be dead, and then every query would wait; the first finishes it. */
 		if ((before & 3) == 1 && store_finish(q->st, q->ws))
 			before = store_batches(q->st, q->ws, look);
+		/* However long the run, it answers as of this state (store_snap). */
+		struct store_snap snap;
+		store_snap_take(q->st, q->ws, look, before, &snap);
+		run_look.snap = &snap;
 		int64_t t0 = mono_ns();
 		enum status s = run(q, arg);
 		bool same = hold >= 0 || store_batches(q->st, q->ws, look) == before;
-		run_look.look = 0;
+		run_look = outer;
+		store_snap_drop(&snap);
 		store_release(hold);
 		if (same || t == QUERY_TRIES || mono_ns() - t0 > QUERY_RETRY_MS * 1000000LL)
 			return s;
@@ -298,9 +307,9 @@ enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c
 		return ST_NOT_FOUND;
 	}
 	enum status s = ST_OK;
-	db->look = run_look.look && run_look.st == q->st && !strcmp(run_look.ws, q->ws)
-		       ? run_look.look
-		       : store_look(q->st, q->ws);
+	bool in_run = run_look.st == q->st && run_look.st && !strcmp(run_look.ws, q->ws);
+	db->look = in_run && run_look.look ? run_look.look : store_look(q->st, q->ws);
+	db->snap = in_run ? run_look.snap : NULL;
 	if (!(c && !c->nothing && (c->need & (NEED_TRACE | NEED_SESSION)) && db_key_open(db, c)))
 		s = store_days_at(q->st, q->ws, db->look, &db->days, &db->ndays);
 	if (s == ST_NOT_FOUND) { /* a workspace with no data answers like an empty one */

@@ -138,8 +138,9 @@ struct scan {
 	size_t ndays;
 	struct scan_day *sh;
 	struct budget b;
-	struct utf8_needle *text; /* q->search, prepared once */
-	uint64_t look;		  /* the query's look at its workspace (store_look) */
+	struct utf8_needle *text;      /* q->search, prepared once */
+	uint64_t look;		       /* the query's look at its workspace (store_look) */
+	const struct store_snap *snap; /* the run's snapshot (db_snapshot), or NULL */
 	/* The id table's records of a set of span ids of the query (query.keys by span; one
 	 * store_locate a query, narrow.c): STORE_LOC values, ascending; ok false when the table
 	 * could not answer. */

@@ -510,7 +510,8 @@ static enum status roots_scored(struct jquery *q, const struct span_scored *ss, 
 		struct scan_day *sh = db_shard(&db, di);
 		for (size_t i = 0; sh && i < sh->sh.nrecs && db_rec(&db); i++) {
 			const struct idx_rec *r = &sh->sh.recs[i];
-			if (!store_rec_live(r) || !(r->flags & REC_HAS_TRACE) || !rec_ok(&c, r))
+			if (!shard_live(&sh->sh, i) || !(r->flags & REC_HAS_TRACE) ||
+			    !rec_ok(&c, r))
 				continue;
 			struct span_scored key = {.span_h = r->span_h},
 					   *at = bsearch(&key, ss, n, sizeof *ss, cmp_span_scored);

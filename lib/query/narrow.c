@@ -292,6 +292,10 @@ static bool narrow_located(struct scan_day *s, const struct rec_filter *c, struc
 		db->kloc.of = k;
 		db->kloc.ok = store_locate(db->q->st, db->q->ws, db->look, k->h, k->n,
 					   &db->kloc.loc, &db->kloc.n) == ST_OK;
+		/* The table names the newest versions now: those of the run's snapshot only
+		 * while no batch began since it (else the days are read). */
+		if (db->snap && store_snap_moved(db->snap))
+			db->kloc.ok = false;
 		if (db->kloc.ok && db->kloc.n)
 			qsort(db->kloc.loc, db->kloc.n, sizeof *db->kloc.loc, cmp_u64);
 	}
@@ -494,7 +498,7 @@ void narrow_scan(struct scan *db, struct rec_filter *c, match_fn fn, roots_fn rf
 			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &sh->sh.recs[i];
 			__builtin_prefetch(visit_ahead(&v, sh, k));
-			if (store_rec_live(r) && rec_ok(c, r) && line_ok(c, sh, i) &&
+			if (shard_live(&sh->sh, i) && rec_ok(c, r) && line_ok(c, sh, i) &&
 			    extra_ok(db, sh, i))
 				fn(ctx, db, di, i, r);
 		}
@@ -541,7 +545,7 @@ void narrow_traces(struct scan *db, struct htab *want, bool all_days, slot_fn ad
 			size_t ri = visit_at(&v, k);
 			const struct idx_rec *r = &sh->sh.recs[ri];
 			__builtin_prefetch(visit_ahead(&v, sh, k));
-			if (!(r->flags & REC_HAS_TRACE) || !store_rec_live(r))
+			if (!(r->flags & REC_HAS_TRACE) || !shard_live(&sh->sh, ri))
 				continue;
 			struct hslot *h = htab_get(want, r->trace_h, 0);
 			if (h)

@@ -132,7 +132,7 @@ static bool find_cursor(struct query *q, struct scan *db, const struct rec_filte
 			const struct idx_rec *r = &sh->sh.recs[i];
 			const char *p, *v;
 			size_t n, vn;
-			if (r->span_h != h || !store_rec_live(r) || !rec_ok(c, r) ||
+			if (r->span_h != h || !shard_live(&sh->sh, i) || !rec_ok(c, r) ||
 			    !line_ok(c, sh, i) || !extra_ok(db, sh, i) || !db_line(sh, i, &p, &n) ||
 			    !jline_get2(p, n, "span_id", NULL, &v, &vn) || vn != strlen(lit_id) ||
 			    memcmp(v, lit_id, vn) != 0)
@@ -203,7 +203,7 @@ static void span_select(struct query *q, struct scan *db, struct rec_filter *c, 
 			size_t i = visit_at(&v, k);
 			const struct idx_rec *r = &recs[i];
 			__builtin_prefetch(visit_ahead(&v, sh, k));
-			if (!store_rec_live(r) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
+			if (!shard_live(&sh->sh, i) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
 			    !extra_ok(db, sh, i))
 				continue;
 			if (i >= covered)

@@ -343,7 +343,7 @@ struct store_dayindex {
 struct store_dayindex *store_dayindex_open(struct store *st, const char *ws, const struct shard *sh)
 {
 	struct dayindex t;
-	if (!sh->nrecs || layout_lacks_dayindex(sh->d.look, sh->day) ||
+	if (!sh->nrecs || layout_lacks(sh->d.look, LAYOUT_DAYINDEX, sh->day) ||
 	    !dayindex_open(st, ws, sh->day, true, &t))
 		return NULL;
 	if (!dayindex_current(&t, sh)) {

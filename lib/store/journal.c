@@ -340,6 +340,10 @@ enum status journal_settle(struct store *st, const char *ws, int jfd, struct key
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
 		struct writeset_shard w;
 		char p[PATH_MAX];
+		/* The side file names batches of queries that ran before the boot
+		 * (lib/store/sup.h); never synced, a power cut may have left any part of it. */
+		if (layout_shard_path(p, st, ws, days[i], LAYOUT_SUP))
+			unlink(p);
 		/* A day with lines and no index is reindex's (writeset_open would refuse it). */
 		if (!layout_shard_path(p, st, ws, days[i], LAYOUT_IDX) || access(p, F_OK) < 0)
 			continue;

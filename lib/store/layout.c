@@ -33,6 +33,7 @@ static const struct {
     [LAYOUT_DAYINDEX] = {"tix", true, false, LAYOUT_DAYINDEX_TMP, true},
     [LAYOUT_DAYINDEX_TMP] = {"tix.tmp", true, true, LAYOUT_DAYINDEX_TMP},
     [LAYOUT_TAILINDEX] = {"tdx", true, false, LAYOUT_TAILINDEX, true},
+    [LAYOUT_SUP] = {"sup", true, false, LAYOUT_SUP, true},
     [LAYOUT_IDS] = {"ids.tab", false, false, LAYOUT_IDS_TMP},
     [LAYOUT_IDS_TMP] = {"ids.tab.tmp", false, true, LAYOUT_IDS_TMP},
     [LAYOUT_TRACES] = {"traces.tab", false, false, LAYOUT_TRACES_TMP},
@@ -235,9 +236,9 @@ static struct look {
 	struct timespec mtime, ctime;
 	uint64_t look; /* 0: changed too recently to take anything found in it */
 	uint64_t used;
-	bool listed; /* days: its days, listed under look; dayindex: those with a .tix */
-	int32_t *days, *dayindex;
-	size_t ndays, ndayindex;
+	bool listed; /* days: its days, listed under look; those with a .tix, a .sup */
+	int32_t *days, *dayindex, *sup;
+	size_t ndays, ndayindex, nsup;
 } looks[LOOK_DIRS];
 static size_t nlooks;
 static uint64_t look_seq, look_clock;
@@ -288,8 +289,9 @@ uint64_t store_look(struct store *st, const char *ws)
 	}
 	free(l->days);
 	free(l->dayindex);
-	l->days = l->dayindex = NULL;
-	l->ndays = l->ndayindex = 0;
+	free(l->sup);
+	l->days = l->dayindex = l->sup = NULL;
+	l->ndays = l->ndayindex = l->nsup = 0;
 	l->listed = false;
 	l->dev = sb.st_dev;
 	l->ino = sb.st_ino;
@@ -321,8 +323,14 @@ enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32
 		return ST_OK;
 	}
 	enum status rc = layout_days(st, ws, LAYOUT_IDX, days, n);
+	if (l) { /* a listing of this look that failed before left these */
+		free(l->dayindex);
+		free(l->sup);
+		l->dayindex = l->sup = NULL;
+	}
 	if (rc == ST_OK && l &&
-	    layout_days(st, ws, LAYOUT_DAYINDEX, &l->dayindex, &l->ndayindex) == ST_OK) {
+	    layout_days(st, ws, LAYOUT_DAYINDEX, &l->dayindex, &l->ndayindex) == ST_OK &&
+	    layout_days(st, ws, LAYOUT_SUP, &l->sup, &l->nsup) == ST_OK) {
 		l->days = days_copy(*days, *n);
 		l->ndays = *n;
 		l->listed = true;
@@ -330,13 +338,19 @@ enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32
 	return rc;
 }
 
-bool layout_lacks_dayindex(uint64_t look, int32_t day)
+bool layout_lacks(uint64_t look, enum layout_file f, int32_t day)
 {
-	for (size_t i = 0; look && i < nlooks; i++)
-		if (looks[i].look == look && looks[i].listed)
-			return !looks[i].ndayindex ||
-			       !bsearch(&day, looks[i].dayindex, looks[i].ndayindex, sizeof day,
-					cmp_i32);
+	for (size_t i = 0; look && i < nlooks; i++) {
+		const struct look *l = &looks[i];
+		if (l->look != look || !l->listed)
+			continue;
+		const int32_t *d = f == LAYOUT_DAYINDEX ? l->dayindex
+				   : f == LAYOUT_SUP	? l->sup
+							: NULL;
+		size_t n = f == LAYOUT_DAYINDEX ? l->ndayindex : f == LAYOUT_SUP ? l->nsup : 0;
+		return (f == LAYOUT_DAYINDEX || f == LAYOUT_SUP) &&
+		       (!n || !bsearch(&day, d, n, sizeof day, cmp_i32));
+	}
 	return false;
 }
 

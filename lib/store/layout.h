@@ -20,6 +20,7 @@ enum layout_file {
 	LAYOUT_DAYINDEX,  /* the text index (derived) */
 	LAYOUT_DAYINDEX_TMP, /* a text index being written */
 	LAYOUT_TAILINDEX,    /* the text index of the tail, written with the data */
+	LAYOUT_SUP,	     /* the batch that superseded each version (derived) */
 	/* per workspace */
 	LAYOUT_IDS,	/* span_id -> newest version */
 	LAYOUT_IDS_TMP, /* written aside, then renamed over it */
@@ -55,9 +56,10 @@ enum status layout_days(struct store *st, const char *ws, enum layout_file f, in
 			size_t *n);
 /* Sorted days of ws that have any file of a shard (index, plain, sealed or late lines). */
 enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, size_t *n);
-/* Whether the listing of ws's days under look (store_days_at) found no .tix of day: then a
- * query need not look for one (false when it was not listed so, or has one). */
-bool layout_lacks_dayindex(uint64_t look, int32_t day);
+/* Whether the listing of ws's days under look (store_days_at) found no file f of day, for f
+ * LAYOUT_DAYINDEX or LAYOUT_SUP: then a query need not look for one (false when it was not
+ * listed so, or has one, or for another f). */
+bool layout_lacks(uint64_t look, enum layout_file f, int32_t day);
 
 /* Creates the root and the workspace directory as needed; -1 with errno on failure. */
 int layout_mkdir(struct store *st, const char *ws);

@@ -651,8 +651,11 @@ static enum status reindex_publish(struct store *st, const char *ws, const struc
 	if (rd->rewritten && (rc = publish_lines(st, ws, rd, dname, nt, e)) != ST_OK)
 		goto out;
 	/* The new header has no text tail (text_end 0): the old one's segments go first, so no
-	 * reader of the new index ever reads them. */
+	 * reader of the new index ever reads them; so does the side file of the old one's flags
+	 * (lib/store/sup.h: the new ones were set before any query now running began). */
 	unlink(xp);
+	if (layout_shard_path(xp, st, ws, rd->day, LAYOUT_SUP))
+		unlink(xp);
 	/* Publish with a rename: readers see the old index or the new one, never half. */
 	if (rename(tp, ip) < 0) {
 		rc = err_set(e, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));

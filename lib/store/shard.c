@@ -116,6 +116,10 @@ out:
 
 void shard_close(struct shard *sh)
 {
+	mapcache_put(sh->sup_mc);
+	sh->sup_mc = NULL;
+	sh->sup = NULL;
+	sh->sup_tried = false;
 	mapcache_put(sh->mc);
 	lines_close(&sh->d);
 	sh->map = NULL;

@@ -254,6 +254,31 @@ uint64_t store_look(struct store *st, const char *ws);
  * store_look's, under which the journal's mapping is taken with no system call. */
 #define STORE_PUBLISH_WAIT_US 2000
 uint64_t store_batches(struct store *st, const char *ws, uint64_t look);
+/* A query's snapshot of a workspace (docs/FORMAT.md, "What a reader sees"): the batches
+ * published when it was taken, whose newest version's ingested_at is its horizon. A query reads
+ * its days one after another. Once a batch has begun since the snapshot, each day the query
+ * opens leaves out the versions past the horizon (store_snap_shard), and a version superseded by a
+ * batch after it is still live to the query (the day's <day>.sup names that batch:
+ * shard_live): so a span present before and after a query is in its answer once, in one of its
+ * versions, however long the query runs. */
+struct store_snap {
+	/* INT64_MAX: none (no journal, an id table not written this boot, a batch stuck past
+	 * its commit point): the records and flags are taken as they are. */
+	int64_t horizon;
+	uint64_t token; /* store_batches' when it was taken */
+	struct store *st;
+	const char *ws;
+	const void *journal; /* mapped, to tell whether a batch began since */
+	struct mapcache_ent *mc;
+};
+/* The snapshot of ws now, token being what store_batches gave just before (under look): its
+ * horizon is what the id table says was entered last. Give it back with store_snap_drop. */
+void store_snap_take(struct store *st, const char *ws, uint64_t look, uint64_t token,
+		     struct store_snap *s);
+void store_snap_drop(struct store_snap *s);
+/* Whether a batch of its workspace has begun, or passed its commit point, since s was taken
+ * (false for a snapshot without a horizon: nothing is taken as of it). */
+bool store_snap_moved(const struct store_snap *s);
 /* The workspace's writer lock, taken shared: no batch of ws commits until store_release.
  * -1 when it cannot be had within STORE_HOLD_WAIT_MS (an admin command holds it: reindex,
  * verify) or there is none (nothing was ever written there). */
@@ -312,6 +337,15 @@ struct shard {
 	uint64_t text_end; /* bytes of <day>.tdx its committed records' segments fill */
 	const void *map;   /* the index file from its header on (lib/store/mapcache.h) */
 	struct mapcache_ent *mc;
+	/* The snapshot of the query that opened it (store_snap_shard; NULL: none), and the day's
+	 * <day>.sup, mapped on first need (sup_len: the bytes it held then; sup_token: the
+	 * journal's token when it was last looked for). */
+	const struct store_snap *snap;
+	bool sup_tried;
+	uint64_t sup_token;
+	const char *sup;
+	size_t sup_len;
+	struct mapcache_ent *sup_mc;
 };
 /* Opens the shard of ws/day for reading; ST_NOT_FOUND if it does not exist. shard_open_at
  * takes its files as a stat under look found them (store_look), with none when it can. */
@@ -319,6 +353,22 @@ enum status shard_open(struct store *st, const char *ws, int32_t day, struct sha
 enum status shard_open_at(struct store *st, const char *ws, int32_t day, uint64_t look,
 			  struct shard *sh);
 void shard_close(struct shard *sh);
+/* Takes sh, just opened, as of snapshot s (NULL: none): once a batch began since s, the records
+ * past its horizon are left out, and when a version of the day was superseded since, the
+ * counts kept of the day's flags (its .tix, its tail) are not used (flag_gen made odd). */
+void store_snap_shard(struct shard *sh, const struct store_snap *s);
+/* Whether record i of sh, superseded and not deleted, is still live to sh's snapshot: it was
+ * superseded by a batch after the snapshot's horizon. */
+bool store_snap_superseded(struct shard *sh, size_t i);
+/* Whether record i of sh is live to the query that opened it: neither deleted nor superseded,
+ * or superseded since the query's snapshot. Every listing, count and rollup asks this. */
+static inline bool shard_live(struct shard *sh, size_t i)
+{
+	uint16_t f = sh->recs[i].flags;
+	if (store_flags_live(f))
+		return true;
+	return !(f & REC_DELETED) && sh->snap && store_snap_superseded(sh, i);
+}
 /* Reads the line of record i into out (appends). */
 enum status shard_line(struct shard *sh, size_t i, struct buf *out);
 /* The line of record i in place, valid until the next line of the shard is read. False when

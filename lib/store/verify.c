@@ -22,6 +22,7 @@
 #include "lib/store/record.h"
 #include "lib/store/lines.h"
 #include "lib/store/sealed.h"
+#include "lib/store/sup.h"
 #include "lib/store/tailindex.h"
 #include "lib/store/dayindex.h"
 #include "lib/store/keytable.h"
@@ -264,6 +265,8 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 	problems(v, &why, dname, LAYOUT_DAYINDEX);
 	tailindex_check(st, ws, &sh, &why);
 	problems(v, &why, dname, LAYOUT_TAILINDEX);
+	sup_check(st, ws, &sh, &why);
+	problems(v, &why, dname, LAYOUT_SUP);
 	buf_free(&why);
 	struct buf scratch;
 	buf_init(&scratch);

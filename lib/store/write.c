@@ -391,7 +391,13 @@ static enum status batch_olds(struct batch *b, struct err *e)
 			rc = ST_UNAVAILABLE;
 	buf_free(&lit);
 	writeset_olds_sort(&b->olds);
-	return rc == ST_OK ? rc : err_set(e, rc, "id table: %s", strerror(errno));
+	if (rc != ST_OK)
+		return err_set(e, rc, "id table: %s", strerror(errno));
+	/* The versions it will mark superseded name the batch, for the queries that began
+	 * before it (lib/store/sup.h; no query of judgements takes a snapshot). */
+	if (b->st->kind == STORE_SPANS && writeset_sup(&b->set, &b->olds, b->base) < 0)
+		return err_set(e, ST_UNAVAILABLE, "superseded versions: %s", strerror(errno));
+	return ST_OK;
 }
 
 /* same_new of writeset_publish_id: the version at loc is a copy of span i earlier in this

@@ -15,6 +15,7 @@
 #include "lib/store/layout.h"
 #include "lib/store/record.h"
 #include "lib/store/lines.h"
+#include "lib/store/sup.h"
 
 /* Whether record k of w is whole: its checksum, its line where the one before ended (at),
  * inside the first size bytes of the lines and ending in a newline; with line, also the
@@ -382,6 +383,23 @@ enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint6
 		o->v[o->n++] = (struct wold){slot.loc, h, same};
 	}
 	return ST_OK;
+}
+
+int writeset_sup(struct writeset_set *set, const struct wolds *o, int64_t by)
+{
+	uint64_t *rec = xmalloc((o->n ? o->n : 1) * sizeof *rec);
+	int rc = 0;
+	for (size_t i = 0, n = 0; rc == 0 && i < o->n; i++) {
+		if (o->v[i].same == WOLD_SAME && (!n || rec[n - 1] != LOC_REC(o->v[i].loc)))
+			rec[n++] = LOC_REC(o->v[i].loc);
+		/* The end of a day's entries (sorted by loc: by day, then record). */
+		if (n && (i + 1 == o->n || LOC_DAY(o->v[i + 1].loc) != LOC_DAY(o->v[i].loc))) {
+			rc = sup_write(set->st, set->ws, LOC_DAY(o->v[i].loc), rec, n, by);
+			n = 0;
+		}
+	}
+	free(rec);
+	return rc;
 }
 
 /* Marks the version at loc superseded through its shard's mapping: the flag generation odd

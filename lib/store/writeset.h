@@ -82,6 +82,10 @@ struct wolds {
 enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint64_t h,
 			  const struct buf *lit, struct wolds *o);
 void writeset_olds_sort(struct wolds *o);
+/* Before the commit point: names the batch whose first ingest time is by in the side file
+ * (<day>.sup, lib/store/sup.h) of every version of o (sorted) it will mark superseded. 0, or -1
+ * with errno. */
+int writeset_sup(struct writeset_set *set, const struct wolds *o, int64_t by);
 /* Maps the index of w writable up to its committed records: 0, or -1 with errno. */
 int writeset_map(struct writeset_shard *w);
 /* After the commit point: points the entry of span h at loc, and marks the version it
