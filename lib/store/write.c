@@ -2,9 +2,9 @@
  * phases, each a function: render (no lock held), lock (the workspace lock, then what every
  * writer does first), plan (the shards, locked, and the journal naming them), commit (per
  * shard: lines, records, commit count), ids (the id and range tables), and durability (the
- * locks released, then fdatasync); rollback when a commit fails. store_update reads and
- * merges between lock and plan, so nothing can come between its read and its write. */
-#include "lib/store/settle.h"
+ * locks released, then fdatasync); rollback when a commit fails. store_update (update.c) reads
+ * and merges between lock and plan, so nothing can come between its read and its write. */
+#include "lib/store/write.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,42 +28,10 @@
 #include "lib/store/rebuild.h"
 #include "lib/store/record.h"
 #include "lib/store/tailindex.h"
+#include "lib/store/settle.h"
 #include "lib/store/writeset.h"
 
-/* One record of a batch and where its rendered line is. */
-struct pending {
-	size_t span; /* index in the batch's objects */
-	int32_t day;
-	size_t lo, ll; /* rendered line (without ingested_at and the closing brace) in lines */
-	size_t nat;    /* its members at at + span * REC_MAX_AT (render_at) */
-};
-
-/* A batch on its way through the phases; each phase fills what it names. */
-struct batch {
-	struct store *st;
-	const char *ws;
-	const struct rec_kind *k; /* what the objects are: spans or judgements */
-	char *objs; /* n of k->size bytes, all of ws, validated; the caller's order decides "later
-		       wins" */
-	size_t n;
-	struct buf lines;	      /* render: every line but its ingested_at */
-	struct pending *pd;	      /* render: sorted by day, then by span */
-	struct tailindex_words *text; /* render: the words of each day's part, in day order */
-	struct jline_at *at;	      /* render: the members of each line, when the kind has them */
-	size_t ntext;
-	int lockfd, jfd;	 /* lock: the workspace lock; the journal */
-	uint64_t seq;		 /* plan: the batch's number in the journal */
-	bool jsynced;		 /* plan: the journal reached the disk naming the batch open */
-	struct keytable_set t;	 /* lock: the id and range tables */
-	struct writeset_set set; /* plan: the shards of the batch, locked */
-	int64_t base;		 /* plan: spans[i] gets ingested_at base + i */
-	uint64_t *locs;		 /* commit: LOC of each span's new record */
-	struct wolds olds;	 /* olds: what the id table names under each span's hash */
-	struct buf data;	 /* commit: one shard's lines */
-	struct idx_rec *recs;	 /* commit: one shard's records */
-};
-
-static void batch_init(struct batch *b, struct store *st, const char *ws)
+void write_batch_init(struct batch *b, struct store *st, const char *ws)
 {
 	memset(b, 0, sizeof(*b));
 	b->st = st;
@@ -76,7 +44,7 @@ static void batch_init(struct batch *b, struct store *st, const char *ws)
 	buf_init(&b->data);
 }
 
-static void batch_free(struct batch *b)
+void write_batch_free(struct batch *b)
 {
 	writeset_set_close(&b->set);
 	keytable_close_all(&b->t);
@@ -118,7 +86,7 @@ static const char *obj_id(const struct batch *b, size_t i)
 /* Every object starts in a day a file can be named for (years 1-9999). The surfaces' parsers
  * refuse other times (time_parse); one that got past them is refused here, before a day file
  * is named for it. */
-static enum status days_ok(const struct rec_kind *k, const void *objs, size_t n, struct err *e)
+enum status write_days_ok(const struct rec_kind *k, const void *objs, size_t n, struct err *e)
 {
 	for (size_t i = 0; i < n; i++) {
 		int64_t t = k->started((const char *)objs + i * k->size);
@@ -131,7 +99,7 @@ static enum status days_ok(const struct rec_kind *k, const void *objs, size_t n,
 }
 
 /* Render: every line but ingested_at, the last field, which waits for the lock. */
-static void batch_render(struct batch *b, void *objs, size_t n)
+void write_batch_render(struct batch *b, void *objs, size_t n)
 {
 	b->objs = objs;
 	b->n = n;
@@ -166,9 +134,9 @@ static void batch_render(struct batch *b, void *objs, size_t n)
 }
 
 /* Lock: takes the workspace lock and settles the workspace (journal, reboot). */
-static enum status batch_lock(struct batch *b, struct err *e)
+enum status write_batch_lock(struct batch *b, struct err *e)
 {
-	/* Again when the directory went away in between (batch_forget of another writer). */
+	/* Again when the directory went away in between (write_batch_forget of another writer). */
 	for (int tries = 0; tries < 3; tries++) {
 		if (layout_mkdir(b->st, b->ws) < 0)
 			break;
@@ -514,7 +482,7 @@ static enum status batch_durable(struct batch *b, struct err *e)
 }
 
 /* The phases after render and lock. */
-static enum status batch_write(struct batch *b, struct err *e)
+enum status write_batch_write(struct batch *b, struct err *e)
 {
 	enum status rc = batch_plan(b, e);
 	if (rc != ST_OK)
@@ -549,8 +517,8 @@ static enum status batch_write(struct batch *b, struct err *e)
 /* After a failed write, under the workspace lock: a workspace that holds no span (its first
  * write was refused, say by a full disk) is taken away again, so that a refused write leaves
  * nothing behind. Only spandex's own files go; a directory that holds anything else stays. A
- * writer waiting for the lock opens it again (io_lock_open, batch_lock). */
-static void batch_forget(struct batch *b)
+ * writer waiting for the lock opens it again (io_lock_open, write_batch_lock). */
+void write_batch_forget(struct batch *b)
 {
 	struct store_stats ss;
 	struct stat sb;
@@ -593,18 +561,18 @@ static enum status append_objs(struct store *st, const char *ws, void *objs, siz
 		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	if (!n)
 		return ST_OK;
-	enum status rc = days_ok(rec_kind_of(st->kind), objs, n, e);
+	enum status rc = write_days_ok(rec_kind_of(st->kind), objs, n, e);
 	if (rc != ST_OK)
 		return rc;
 	struct batch b;
-	batch_init(&b, st, ws);
-	batch_render(&b, objs, n);
-	rc = batch_lock(&b, e);
+	write_batch_init(&b, st, ws);
+	write_batch_render(&b, objs, n);
+	rc = write_batch_lock(&b, e);
 	if (rc == ST_OK)
-		rc = batch_write(&b, e);
+		rc = write_batch_write(&b, e);
 	if (rc != ST_OK)
-		batch_forget(&b);
-	batch_free(&b);
+		write_batch_forget(&b);
+	write_batch_free(&b);
 	return rc;
 }
 
@@ -622,208 +590,4 @@ enum status store_put_judgements(struct store *st, const char *ws, struct judgem
 	if (st->kind != STORE_JUDGEMENTS)
 		return err_set(e, ST_INTERNAL, "judgements written to a store of spans");
 	return append_objs(st, ws, js, n, e);
-}
-
-/* ---- update: read, merge and write under one lock ---- */
-
-/* A merge of either kind: cur and out are objects of the batch's kind. */
-typedef enum status (*merge_fn)(void *ctx, struct arena *a, const char *id, const void *cur,
-				void *out, struct err *e);
-
-/* A stored version, parsed: its strings point into root. obj is of the batch's kind. */
-struct parsed {
-	const struct rec_kind *k;
-	json_t *root;
-	max_align_t obj[];
-};
-
-static void parsed_release(void *p)
-{
-	struct parsed *v = p;
-	v->k->clear(v->obj);
-	json_decref(v->root);
-}
-
-/* The newest stored version of id, parsed, into *cur (NULL when there is none). It lives
- * until the arena's next reset. */
-static enum status read_current(struct batch *b, struct arena *a, const char *id, const void **cur,
-				struct err *e)
-{
-	*cur = NULL;
-	/* The id table the lock holds is current (settle_prepare rebuilt a stale one): no slot
-	 * under the id's hash, no version, and no look at the files (store_get's stat per id cost
-	 * an OTLP batch of new spans more than its render). */
-	uint64_t h = hash_bytes(id, strlen(id)), i = h & (b->t.id.hdr->nslots - 1), n = 0;
-	struct keytable_slot slot;
-	if (!keytable_probe(b->t.id.hdr, h, &i, &n, &slot))
-		return ST_OK;
-	struct buf line;
-	buf_init(&line);
-	enum status rc = store_get(b->st, b->ws, id, &line);
-	if (rc == ST_NOT_FOUND) {
-		rc = ST_OK;
-	} else if (rc != ST_OK) {
-		err_set(e, rc, "%s: %s", id, strerror(errno));
-	} else {
-		struct parsed *v = arena_alloc(a, sizeof(*v) + b->k->size);
-		v->k = b->k;
-		if (b->k->parse(line.p, line.len, v->obj, &v->root)) {
-			arena_defer(a, parsed_release, v);
-			*cur = v->obj;
-		} else {
-			rc = err_set(e, ST_UNAVAILABLE, "%s: its stored line is not canonical", id);
-		}
-	}
-	buf_free(&line);
-	return rc;
-}
-
-/* The versions an update writes: outs[0, n) (of the batch's kind), where gone[k] marks one
- * that a later merge of the same id replaced (kept alive: that merge may point into it). */
-struct merged {
-	char *outs;
-	bool *gone;
-	uint64_t *h; /* hash_bytes of each out's id, compared before the id itself */
-	size_t n;
-	/* By the hash of an id, the index + 1 of its newest version in outs (0: empty), open
-	 * addressing over mask + 1 slots, at least twice n: a batch of distinct ids finds each in
-	 * one probe (a scan of outs made an OTLP batch of 500 cost 125,000 compares). */
-	uint32_t *slot;
-	size_t mask;
-};
-
-static void *out_at(const struct batch *b, const struct merged *m, size_t k)
-{
-	return m->outs + k * b->k->size;
-}
-
-/* The slot that holds id's newest version, or the empty one it would take. */
-static size_t merged_slot(const struct batch *b, const struct merged *m, uint64_t h, const char *id)
-{
-	size_t i = h & m->mask;
-
-	while (m->slot[i]) {
-		size_t k = m->slot[i] - 1;
-
-		if (m->h[k] == h && !strcmp(b->k->id(out_at(b, m, k)), id))
-			return i;
-		i = (i + 1) & m->mask;
-	}
-	return i;
-}
-
-/* Merges id: fn gets the newest version (the one an earlier merge of this update gave, else
- * the stored one) and may add a new one. */
-static enum status merge_one(struct batch *b, struct arena *a, const char *id, merge_fn fn,
-			     void *ctx, struct merged *m, struct err *e)
-{
-	const void *cur = NULL;
-	uint64_t h = hash_bytes(id, strlen(id));
-	size_t at = merged_slot(b, m, h, id), prev = m->slot[at] ? m->slot[at] - 1 : SIZE_MAX;
-	enum status rc = ST_OK;
-	if (prev != SIZE_MAX)
-		cur = out_at(b, m, prev);
-	else
-		rc = read_current(b, a, id, &cur, e);
-	void *out = out_at(b, m, m->n);
-	b->k->init(out);
-	if (rc == ST_OK)
-		rc = fn(ctx, a, id, cur, out, e);
-	const char *oid = b->k->id(out);
-	if (rc == ST_OK && oid && strcmp(oid, id))
-		rc = err_set(e, ST_INTERNAL, "the merge of %s gave %s", id, oid);
-	if (rc != ST_OK || !oid) {
-		b->k->clear(out); /* an error, or no change */
-		return rc;
-	}
-	if (prev != SIZE_MAX)
-		m->gone[prev] = true;
-	m->slot[at] = (uint32_t)(m->n + 1);
-	m->h[m->n++] = h;
-	return ST_OK;
-}
-
-static enum status update_objs(struct store *st, const char *ws, struct arena *a,
-			       const char *const *ids, size_t n, merge_fn fn, void *ctx,
-			       struct err *e)
-{
-	if (!workspace_valid(ws))
-		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
-	if (!n)
-		return ST_OK;
-	struct batch b;
-	batch_init(&b, st, ws);
-	size_t size = b.k->size;
-	struct merged m = {arena_alloc(a, n * size),
-			   arena_alloc(a, n * sizeof(bool)),
-			   arena_alloc(a, n * sizeof(uint64_t)),
-			   0,
-			   NULL,
-			   1};
-	while (m.mask + 1 < 2 * n)
-		m.mask = 2 * m.mask + 1;
-	m.slot = arena_alloc(a, (m.mask + 1) * sizeof(*m.slot));
-	memset(m.slot, 0, (m.mask + 1) * sizeof(*m.slot));
-	memset(m.gone, 0, n * sizeof(bool));
-	enum status rc = batch_lock(&b, e);
-	for (size_t i = 0; rc == ST_OK && i < n; i++)
-		rc = merge_one(&b, a, ids[i], fn, ctx, &m, e);
-	char *w = arena_alloc(a, (m.n ? m.n : 1) * size);
-	size_t nw = 0;
-	for (size_t i = 0; i < m.n; i++)
-		if (!m.gone[i])
-			memcpy(w + nw++ * size, out_at(&b, &m, i), size);
-	if (rc == ST_OK && nw)
-		rc = days_ok(b.k, w, nw, e);
-	if (rc == ST_OK && nw) {
-		batch_render(&b, w, nw);
-		rc = batch_write(&b, e);
-	}
-	if (rc != ST_OK)
-		batch_forget(&b);
-	batch_free(&b);
-	for (size_t i = 0; i < m.n; i++)
-		b.k->clear(out_at(&b, &m, i));
-	return rc;
-}
-
-/* The typed merges, called through merge_fn. */
-struct typed_merge {
-	store_merge_fn span;
-	store_jmerge_fn judgement;
-	void *ctx;
-};
-
-static enum status span_merge(void *ctx, struct arena *a, const char *id, const void *cur,
-			      void *out, struct err *e)
-{
-	struct typed_merge *t = ctx;
-	return t->span(t->ctx, a, id, cur, out, e);
-}
-
-static enum status judgement_merge(void *ctx, struct arena *a, const char *id, const void *cur,
-				   void *out, struct err *e)
-{
-	struct typed_merge *t = ctx;
-	return t->judgement(t->ctx, a, id, cur, out, e);
-}
-
-enum status store_update(struct store *st, const char *ws, struct arena *a,
-			 const char *const *span_ids, size_t n, store_merge_fn fn, void *ctx,
-			 struct err *e)
-{
-	if (st->kind != STORE_SPANS)
-		return err_set(e, ST_INTERNAL, "spans written to a store of judgements");
-	struct typed_merge t = {.span = fn, .ctx = ctx};
-	return update_objs(st, ws, a, span_ids, n, span_merge, &t, e);
-}
-
-enum status store_update_judgements(struct store *st, const char *ws, struct arena *a,
-				    const char *const *ids, size_t n, store_jmerge_fn fn, void *ctx,
-				    struct err *e)
-{
-	if (st->kind != STORE_JUDGEMENTS)
-		return err_set(e, ST_INTERNAL, "judgements written to a store of spans");
-	struct typed_merge t = {.judgement = fn, .ctx = ctx};
-	return update_objs(st, ws, a, ids, n, judgement_merge, &t, e);
 }
