@@ -53,26 +53,27 @@ bool store_snap_moved(const struct store_snap *s)
 }
 
 /* The day's side file mapped into sh, with at least need bytes: false when there is none or it
- * holds fewer. A batch writes the file before its commit point moves the journal, so the file is
- * looked at again (a stat) only when the journal moved since the last look: a version marked
- * since then has its value in the file by then. */
+ * holds fewer. First as a stat under the query's look found it (no system call), when it held
+ * need bytes then; else as a stat finds it now. A batch writes the file before its commit point
+ * moves the journal, so it is looked at again only when the journal moved since the last stat:
+ * a version marked since then has its value in the file by then. */
 static bool sup_mapped(struct shard *sh, size_t need)
 {
 	if (sh->sup && sh->sup_len >= need)
 		return true;
-	uint64_t token = token_of(sh->snap->journal);
-	if (sh->sup_tried && token == sh->sup_token)
-		return false;
-	/* Under the query's look the first time, when that found it; else now (a batch may
-	 * have made it since the look). */
-	uint64_t look = sh->sup_tried ? 0 : sh->d.look;
 	struct mapcache_ent *mc;
 	size_t len;
-	const char *m = sup_view(sh->snap->st, sh->snap->ws, sh->day, look, need, &len, &mc);
-	if (!m && look)
+	const char *m = NULL;
+	if (!sh->sup && !sh->sup_tried && sh->d.look)
+		m = sup_view(sh->snap->st, sh->snap->ws, sh->day, sh->d.look, need, &len, &mc);
+	if (!m) {
+		uint64_t token = token_of(sh->snap->journal);
+		if (sh->sup_tried && token == sh->sup_token)
+			return false;
 		m = sup_view(sh->snap->st, sh->snap->ws, sh->day, 0, need, &len, &mc);
-	sh->sup_tried = true;
-	sh->sup_token = token;
+		sh->sup_tried = true; /* a stat, at sup_token */
+		sh->sup_token = token;
+	}
 	if (!m)
 		return false;
 	mapcache_put(sh->sup_mc);

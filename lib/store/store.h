@@ -338,8 +338,8 @@ struct shard {
 	const void *map;   /* the index file from its header on (lib/store/mapcache.h) */
 	struct mapcache_ent *mc;
 	/* The snapshot of the query that opened it (store_snap_shard; NULL: none), and the day's
-	 * <day>.sup, mapped on first need (sup_len: the bytes it held then; sup_token: the
-	 * journal's token when it was last looked for). */
+	 * <day>.sup, mapped on first need (sup_len: the bytes it held then; sup_tried: a stat
+	 * looked for it, when the journal's token was sup_token). */
 	const struct store_snap *snap;
 	bool sup_tried;
 	uint64_t sup_token;
