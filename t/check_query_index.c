@@ -1,6 +1,8 @@
 /* check_query_index: the day's text and field index (.tix) a query narrows by, each part against
  * reading every record: its key maps, live counts and roots; then the looks kept across queries,
  * and answers from one state under a writer. The tail's index is in check_query_tail.c. */
+#include <limits.h>
+
 #include "t/check_query.h"
 
 /* Every lookup by trace or session id, and a page of traces with rollups, as one string. */
@@ -867,7 +869,8 @@ static void long_reset(void *ctx)
 	snap_reset(&lv->v);
 }
 
-START_TEST(long_query_under_batch)
+/* The two days of LONG_SPANS spans each, in their first versions. */
+static void long_store(void)
 {
 	struct span s[2 * LONG_SPANS];
 	for (int d = 0; d < 2; d++)
@@ -875,6 +878,11 @@ START_TEST(long_query_under_batch)
 			s[d * LONG_SPANS + k] = long_span(d, k, "v0");
 	struct err e = {ST_OK, ""};
 	ck_assert_int_eq(store_append(&st, "long", s, 2 * LONG_SPANS, &e), ST_OK);
+}
+
+/* The visit that long_row's batch overlaps, judged at its reset and after its run again. */
+static void long_run(void)
+{
 	struct long_visit lv = {.first = -1};
 	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
 	Q.ws = "long";
@@ -888,6 +896,34 @@ START_TEST(long_query_under_batch)
 	ck_assert_int_eq(long_check(&lv.v.r, false), 1); /* the new span */
 	arena_free(Q.a);
 }
+
+START_TEST(long_query_under_batch)
+{
+	long_store();
+	long_run();
+}
+END_TEST
+
+/* The upgrade converts nothing (docs/FORMAT.md, "Versions superseded during a query"): a store
+ * of a spandex from before <day>.sup holds versions superseded and no side file. A batch during
+ * a long query there makes the days' files, and the query holds every span once all the same:
+ * the versions superseded before it began left out (the file's 0 for them), the batch's in
+ * their old version. */
+START_TEST(long_query_after_upgrade)
+{
+	long_store();
+	/* The two spans long_row re-sends, re-sent once before, as an older spandex stored them:
+	 * their first versions superseded and no side file naming the batch. */
+	struct span again[2] = {long_span(0, 40, "v0"), long_span(1, 10, "v0")};
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_append(&st, "long", again, 2, &e), ST_OK);
+	for (int d = 0; d < 2; d++) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof p, "%s/long/2024-04-0%d.sup", st.root, d + 1);
+		ck_assert_int_eq(unlink(p), 0);
+	}
+	long_run();
+}
 END_TEST
 
 void check_query_index(TCase *index)
@@ -898,4 +934,5 @@ void check_query_index(TCase *index)
 	tcase_add_test(index, looks_kept);
 	tcase_add_test(index, snapshot_under_writer);
 	tcase_add_test(index, long_query_under_batch);
+	tcase_add_test(index, long_query_after_upgrade);
 }
