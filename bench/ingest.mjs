@@ -7,10 +7,14 @@
 // spends microseconds per batch and the server, not the client, is what is measured.
 //
 //   node bench/ingest.mjs --url URL --template FILE --batches K [--concurrency C]
-//        [--days D] [--tag T]
+//        [--days D] [--tag T] [--again 1]
 //   node bench/ingest.mjs --make N            (a template batch of N spans on stdout)
 //   node bench/ingest.mjs --make-otlp N       (the same spans as an OTLP protobuf
 //        ExportTraceServiceRequest on stdout: post it with --otlp 1, which expects 200)
+//
+// With --again 1 every other batch sends the spans of the one before it again (batches 2k and
+// 2k + 1 carry the same ids, on the same day): a new version of each, which supersedes the one
+// stored (issue 55's cost of naming the superseding batch, lib/store/sup.h).
 //
 // Every reply must be the program's success status (201, OTLP 200) or the sink's (any 2xx
 // it was told to answer): anything else counts as an error and fails the run.
@@ -225,11 +229,12 @@ async function run(o) {
 	const want = Number(o.expect || (otlp ? 200 : 201));
 	const type = otlp ? 'application/x-protobuf' : 'application/json';
 	const batches = Number(o.batches), conc = Number(o.concurrency || 4);
-	const days = Number(o.days || 1), tag = o.tag || '';
+	const days = Number(o.days || 1), tag = o.tag || '', again = o.again === '1';
 	if (!(batches > 0) || !(conc > 0) || !(days > 0) || tag.length > 4)
 		throw new Error('--batches, --concurrency and --days must be positive, --tag at most 4 characters');
 	const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
-	const make = (seq) => {
+	const make = (n) => {
+		const seq = again ? n >> 1 : n;
 		const b = Buffer.allocUnsafe(tpl.buf.length);
 		tpl.buf.copy(b);
 		// tag + batch number in base 36, 8 characters in all.
@@ -274,6 +279,6 @@ if (o.make) {
 	process.stdout.write(makeOtlp(Number(o['make-otlp'])));
 } else {
 	if (!o.url || !o.template || !o.batches)
-		throw new Error('usage: ingest.mjs --url URL --template FILE --batches K [--concurrency C] [--days D] [--tag T] [--otlp 1] [--expect STATUS]');
+		throw new Error('usage: ingest.mjs --url URL --template FILE --batches K [--concurrency C] [--days D] [--tag T] [--otlp 1] [--expect STATUS] [--again 1]');
 	process.exitCode = await run(o);
 }
