@@ -57,10 +57,7 @@ static void md_sources(struct buf *b, enum catalog_field f)
 		    r[i - 1].how == CATALOG_EVENT)
 			continue;
 		if (!first)
-			buf_adds(b, f == CATALOG_USER || f == CATALOG_TOOL_CALL_ID ||
-					    f == CATALOG_DROPPED
-					? ", "
-					: " → ");
+			buf_adds(b, r[i].how == CATALOG_RAW || f == CATALOG_DROPPED ? ", " : " → ");
 		first = false;
 		same = same || r[i].drop == CATALOG_DROP_SAME;
 		if (r[i].kind >= 0)
@@ -103,10 +100,16 @@ static void md_sources(struct buf *b, enum catalog_field f)
 			break;
 		default:
 			md_key(b, r[i].key);
+			if (f == CATALOG_FIRST_CHUNK)
+				buf_adds(b, !strcmp(r[i].value, CATALOG_UNIT_MS)  ? " (ms)"
+					    : !strcmp(r[i].value, CATALOG_UNIT_S) ? " (s)"
+										  : " (its time)");
 			break;
 		}
-		if (r[i].when)
+		if (r[i].when && r[i].when_value)
 			buf_printf(b, " when `%s` is `%s`", r[i].when, r[i].when_value);
+		else if (r[i].when)
+			buf_printf(b, " on spans with `%s`", r[i].when);
 	}
 	if (f == CATALOG_SESSION) {
 		buf_adds(b, " → `session-` + a stable hash of workspace and trace id. ");
@@ -174,6 +177,11 @@ static void md_status(struct buf *b)
 		if (r[i].how == CATALOG_LEVEL)
 			buf_printf(b, " %d. `%s` `%s` → %s.", ++step, r[i].key, r[i].value,
 				   span_status_names[r[i].status]);
+		else if (r[i].how == CATALOG_STATUS_EVENT)
+			buf_printf(b,
+				   " %d. an `%s` event on a span with `%s` → %s, whatever its OTLP "
+				   "status (a failed LangSmith run).",
+				   ++step, r[i].key, r[i].when, span_status_names[r[i].status]);
 		else if (r[i].how == CATALOG_STATUS_CODE)
 			buf_printf(
 			    b,
@@ -254,11 +262,16 @@ static void readme_mapping(struct buf *b)
 	md_sources(b, CATALOG_INPUT);
 	buf_adds(b, " |\n| `output` | ");
 	md_sources(b, CATALOG_OUTPUT);
-	buf_adds(b, " |\n| user (no Span field: kept in `raw_attributes`) | ");
-	md_sources(b, CATALOG_USER);
-	buf_adds(b, " |\n| tool call id (no Span field: kept in `raw_attributes`) | ");
-	md_sources(b, CATALOG_TOOL_CALL_ID);
-	buf_adds(b, " |\n| dropped, as the NeMo service drops them | ");
+	buf_adds(b, " |\n");
+	for (size_t f = CATALOG_USER; f < CATALOG__FIELDS; f++) {
+		size_t paren = strcspn(catalog_field_names[f], "(");
+		buf_printf(b, "| %.*s(no Span field: kept in `raw_attributes`%s) | ", (int)paren,
+			   catalog_field_names[f],
+			   f == CATALOG_FIRST_CHUNK ? "; Opik's `ttft`, in the unit named" : "");
+		md_sources(b, (enum catalog_field)f);
+		buf_adds(b, " |\n");
+	}
+	buf_adds(b, "| dropped, as the NeMo service drops them | ");
 	{
 		size_t ns;
 		const struct catalog_source *src = catalog_sources(&ns);

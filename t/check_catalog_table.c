@@ -392,6 +392,9 @@ START_TEST(kind_rows_mapped)
 }
 END_TEST
 
+/* The value of a source's when attribute that lets it read: the one it names, else any. */
+#define FX_WHEN(r) ((r)->when_value ? (r)->when_value : "fx-any")
+
 /* What source row i needs on the span to give its field value v; *want gets the text the
  * field should then hold (NULL for status, raw-only and dropped rows). */
 static void fx_source(struct fx *f, const struct catalog_source *r, const char *v, json_t **want)
@@ -402,7 +405,7 @@ static void fx_source(struct fx *f, const struct catalog_source *r, const char *
 	if (r->kind >= 0)
 		fx_set(f, "openinference.span.kind", json_string(span_kind_names[r->kind]));
 	if (r->when)
-		fx_set(f, r->when, json_string(r->when_value));
+		fx_set(f, r->when, json_string(FX_WHEN(r)));
 	switch (r->how) {
 	case CATALOG_TEXT:
 	case CATALOG_NONEMPTY:
@@ -476,6 +479,11 @@ static void fx_source(struct fx *f, const struct catalog_source *r, const char *
 	case CATALOG_STATUS_CODE:
 		f->code = 2;
 		break;
+	case CATALOG_STATUS_EVENT:
+		/* On a span its exporter ended OK. */
+		f->code = 1;
+		fx_event(f, r->key, json_pack("{s:s}", "exception.message", v));
+		break;
 	}
 }
 
@@ -502,7 +510,7 @@ static void fx_raw_kept(json_t *got, const struct catalog_source *r, bool kept)
 
 	if (!r->key)
 		return;
-	if (r->how == CATALOG_EVENT) {
+	if (r->how == CATALOG_EVENT || r->how == CATALOG_STATUS_EVENT) {
 		ck_assert_ptr_nonnull(fx_raw(got, "otel.events"));
 		return;
 	}
@@ -529,7 +537,7 @@ START_TEST(source_rows)
 	if (r->kind >= 0)
 		fx_set(&base, "openinference.span.kind", json_string(span_kind_names[r->kind]));
 	if (r->when)
-		fx_set(&base, r->when, json_string(r->when_value));
+		fx_set(&base, r->when, json_string(FX_WHEN(r)));
 	fx_source(&one, r, v, &want);
 	b = fx_map(&base);
 	got = fx_map(&one);
@@ -538,10 +546,22 @@ START_TEST(source_rows)
 		ck_assert_str_eq(json_string_value(json_object_get(got, "status")),
 				 span_status_names[r->status]);
 		fx_raw_kept(got, r, r->drop == CATALOG_KEEP);
+		if (r->when) {
+			/* Without its when, the source says nothing. */
+			json_t *without;
+			fx_set(&one, r->when, NULL);
+			without = fx_map(&one);
+			ck_assert_str_eq(json_string_value(json_object_get(without, "status")),
+					 span_status_names[SPST_SUCCESS]);
+			json_decref(without);
+		}
 		break;
 	case CATALOG_DROPPED:
 	case CATALOG_USER:
-	case CATALOG_TOOL_CALL_ID: {
+	case CATALOG_TOOL_CALL_ID:
+	case CATALOG_FIRST_CHUNK:
+	case CATALOG_STREAMED:
+	case CATALOG_COMPACTED: {
 		const char *allow[] = {"raw_attributes", NULL};
 		fx_same_but(got, b, allow, r->key);
 		fx_raw_kept(got, r, r->drop == CATALOG_KEEP);

@@ -23,21 +23,27 @@ static const char *str_attr(json_t *attrs, const char *key)
 	return json_is_string(v) && json_string_length(v) ? json_string_value(v) : NULL;
 }
 
-/* The attributes of the span's first exception event (OTel "recording exceptions"), or
- * NULL. */
-static json_t *exception_attrs(json_t *events)
+/* The span's first event named name, or NULL. */
+static json_t *event_named(json_t *events, const char *name)
 {
 	size_t i;
 	json_t *ev;
 
 	json_array_foreach(events, i, ev)
 	{
-		json_t *name = json_object_get(ev, "name");
+		json_t *n = json_object_get(ev, "name");
 
-		if (json_is_string(name) && !strcmp(json_string_value(name), "exception"))
-			return json_object_get(ev, "attributes");
+		if (json_is_string(n) && !strcmp(json_string_value(n), name))
+			return ev;
 	}
 	return NULL;
+}
+
+/* The attributes of the span's first exception event (OTel "recording exceptions"), or
+ * NULL. */
+static json_t *exception_attrs(json_t *events)
+{
+	return json_object_get(event_named(events, "exception"), "attributes");
 }
 
 /* The sources of one field of the conventions table, in order (catalog.h). */
@@ -64,9 +70,10 @@ static const struct catalog_source *field_sources(enum catalog_field f, size_t *
 
 /* The status by the table's status sources (nemo-intake.md 6, which the NeMo service follows
  * and spandex answers like): the first present of the status attributes, then Langfuse's
- * level, then the OTLP code, whose ERROR is error and everything else (UNSET and OK alike)
- * success, whatever error.type or exception events say. */
-static enum span_status status_of(json_t *attrs, int64_t code)
+ * level, then an event where a convention says it fails the span (LangSmith's exception),
+ * then the OTLP code, whose ERROR is error and everything else (UNSET and OK alike) success,
+ * whatever error.type or other exception events say. */
+static enum span_status status_of(json_t *attrs, json_t *events, int64_t code)
 {
 	size_t n;
 	const struct catalog_source *r = field_sources(CATALOG_STATUS, &n);
@@ -92,6 +99,10 @@ static enum span_status status_of(json_t *attrs, int64_t code)
 				return r[i].status;
 			break;
 		}
+		case CATALOG_STATUS_EVENT:
+			if (catalog_source_when(&r[i], attrs) && event_named(events, r[i].key))
+				return r[i].status;
+			break;
 		case CATALOG_STATUS_CODE:
 			if (code == 2)
 				return r[i].status;
@@ -420,10 +431,9 @@ static const char *error_of(struct arena *a, const struct raw_span *r)
 	const struct catalog_source *src = field_sources(CATALOG_ERROR_MESSAGE, &n);
 
 	for (size_t i = 0; i < n; i++) {
-		const char *t = NULL, *w;
+		const char *t = NULL;
 
-		if (src[i].when &&
-		    (!(w = str_attr(r->attrs, src[i].when)) || strcasecmp(w, src[i].when_value)))
+		if (!catalog_source_when(&src[i], r->attrs))
 			continue;
 		if (src[i].how == CATALOG_STATUS_TEXT && r->status_message && *r->status_message)
 			return r->status_message;
@@ -514,7 +524,7 @@ void otlp_map_span(struct dec *d, struct raw_span *r)
 	}
 	s->kind =
 	    catalog_kind(r->attrs, r->kind == OTLP__SPAN__SPAN_KIND__SPAN_KIND_CLIENT, &children);
-	s->status = status_of(r->attrs, r->status_code);
+	s->status = status_of(r->attrs, r->events, r->status_code);
 
 	s->input = text_of(d->a, CATALOG_INPUT, r->attrs, r->events, s->kind);
 	s->output = text_of(d->a, CATALOG_OUTPUT, r->attrs, r->events, s->kind);

@@ -71,13 +71,14 @@ struct catalog_row {
 	const char *note; /* for docs/attributes.md: what the row adds to its sources */
 };
 /* The field rows (catalog_rows.c), CATALOG_NROWS of them; catalog_rows gives them to tests. */
-#define CATALOG_NROWS 28
+#define CATALOG_NROWS 35
 extern const struct catalog_row *const catalog_row_table;
 const struct catalog_row *catalog_rows(size_t *n);
 
 /* The fields that are no attribute lookups: session, input, output, status, the error message,
  * the attributes that no field takes but are dropped (NeMo's exceptions), and those kept in
- * raw_attributes on purpose (the Span has no field: user, tool call id). */
+ * raw_attributes on purpose (the Span has no field: user, tool call id, the time to the first
+ * chunk, which Opik's ttft reads, whether the call streamed, and a compacted conversation). */
 enum catalog_field {
 	CATALOG_SESSION,
 	CATALOG_INPUT,
@@ -87,6 +88,9 @@ enum catalog_field {
 	CATALOG_DROPPED,
 	CATALOG_USER,
 	CATALOG_TOOL_CALL_ID,
+	CATALOG_FIRST_CHUNK,
+	CATALOG_STREAMED,
+	CATALOG_COMPACTED,
 	CATALOG__FIELDS
 };
 extern const char *const catalog_field_names[CATALOG__FIELDS];
@@ -111,8 +115,10 @@ enum catalog_how {
 				rows means status */
 	CATALOG_LEVEL,	     /* attribute key equal to value (any case) means status */
 	CATALOG_STATUS_CODE, /* the OTLP status code ERROR means status; else success */
-	CATALOG_PREFIX,	     /* every attribute under the prefix key (DROPPED) */
-	CATALOG_RAW,	     /* kept in raw_attributes as it came: the Span has no field for it */
+	CATALOG_STATUS_EVENT, /* a span event named key means status (LangSmith counts a run with
+				 an exception event failed whatever its OTLP status) */
+	CATALOG_PREFIX,	      /* every attribute under the prefix key (DROPPED) */
+	CATALOG_RAW,	      /* kept in raw_attributes as it came: the Span has no field for it */
 };
 
 /* When a source's attribute leaves raw_attributes: never, always (NeMo's exceptions), or when
@@ -126,12 +132,23 @@ struct catalog_source {
 	enum catalog_how how;
 	enum catalog_drop drop;
 	int kind;	  /* -1, or the only enum span_kind the source is read on */
-	const char *when; /* with when_value: read only when attribute when equals it (any case) */
+	const char *when; /* with when_value: read only when attribute when equals it (any case);
+			     a NULL when_value: when it is any non-empty string */
 	const char *when_value;
-	const char *value; /* EVENT: the message role; STATUS_ATTR, LEVEL: the value matched */
-	enum span_status status; /* STATUS_ATTR, LEVEL, STATUS_CODE: the status it means */
+	const char *value;	 /* EVENT: the message role; STATUS_ATTR, LEVEL: the value matched;
+				    FIRST_CHUNK: its unit (CATALOG_UNIT_*) */
+	enum span_status status; /* STATUS_ATTR, LEVEL, STATUS_EVENT, STATUS_CODE: the status */
 };
 const struct catalog_source *catalog_sources(size_t *n);
+
+/* The units of a FIRST_CHUNK source's value: milliseconds, seconds, or the time the first
+ * chunk came (an RFC 3339 string, or the JSON text of one), less the span's start. */
+#define CATALOG_UNIT_MS "ms"
+#define CATALOG_UNIT_S "s"
+#define CATALOG_UNIT_AT "time"
+
+/* Whether attrs hold attribute src->when as src says (true when src has no when). */
+bool catalog_source_when(const struct catalog_source *src, json_t *attrs);
 
 /* The kind of a span with attributes attrs by the first matching row, UNKNOWN when none does
  * (any gen_ai.evaluation.* attribute makes an EVALUATOR). *children (may be NULL) says whether

@@ -10,12 +10,13 @@
 
 /* ---- the kind table ----
  * The kind row of the conventions (otel-egp.md 3.4, instrumentation.md 0 and 8), and whose
- * work each kind's usage is. OpenInference's own kinds first (as the NeMo service), then the
- * AI SDK 6 operation ids (before gen_ai.operation.name: Traceloop renames those roots to
- * "chat" but keeps ai.operationId), the GenAI operation names, OpenLLMetry, Langfuse, and last
- * the pydantic-ai spans older than its 1.76 (no gen_ai.operation.name), told by a key only they
- * carry. CHILDREN marks the conventions' parents that repeat the usage of the model calls
- * under them: AI SDK 6 roots (ai.usage.* summed over steps), AI SDK 7's and pydantic-ai's
+ * work each kind's usage is. OpenInference's own kinds first (as the NeMo service), then
+ * LangSmith's run type (before gen_ai.operation.name: its exporter names a retriever's
+ * operation "embeddings"), the AI SDK 6 operation ids (before gen_ai.operation.name: Traceloop
+ * renames those roots to "chat" but keeps ai.operationId), the GenAI operation names, OpenLLMetry,
+ * Langfuse, and last the pydantic-ai spans older than its 1.76 (no gen_ai.operation.name), told by
+ * a key only they carry. CHILDREN marks the conventions' parents that repeat the usage of the model
+ * calls under them: AI SDK 6 roots (ai.usage.* summed over steps), AI SDK 7's and pydantic-ai's
  * invoke_agent and agent_step, OpenInference AGENT and CHAIN spans (usage belongs on LLM
  * spans; the Vercel bridge copies the root's sum onto its AGENT span), OpenLLMetry
  * workflow/task/agent spans, Langfuse agent and chain observations, pydantic-ai's agent run.
@@ -40,6 +41,11 @@ static const struct catalog_kind_row cat_kinds[] = {
     CK("openinference.span.kind", "GUARDRAIL", GUARDRAIL, OWN, "OpenInference"),
     CK("openinference.span.kind", "UNKNOWN", UNKNOWN, OWN, "OpenInference"),
     CK("openinference.span.kind", "PROMPT", CHAIN, CHILDREN, "OpenInference"),
+    CK("langsmith.span.kind", "llm", LLM, OWN, "LangSmith"),
+    CK("langsmith.span.kind", "chain", CHAIN, CHILDREN, "LangSmith"),
+    CK("langsmith.span.kind", "tool", TOOL, OWN, "LangSmith"),
+    CK("langsmith.span.kind", "retriever", RETRIEVER, OWN, "LangSmith"),
+    CK("langsmith.span.kind", "embedding", EMBEDDING, OWN, "LangSmith"),
     CK("ai.operationId", "ai.generateText", AGENT, CHILDREN, "AI SDK 6, the whole call"),
     CK("ai.operationId", "ai.streamText", AGENT, CHILDREN, "AI SDK 6, the whole call"),
     CK("ai.operationId", "ai.generateObject", AGENT, CHILDREN, "AI SDK 6, the whole call"),
@@ -59,6 +65,7 @@ static const struct catalog_kind_row cat_kinds[] = {
     CK("gen_ai.operation.name", "text_completion", LLM, OWN, "GenAI"),
     CK("gen_ai.operation.name", "generate_content", LLM, OWN, "GenAI"),
     CK("gen_ai.operation.name", "fetch_response", LLM, OWN, "GenAI (reports no tokens)"),
+    CK("gen_ai.operation.name", "realtime_inference", LLM, OWN, "GenAI, a realtime session's call"),
     CK("gen_ai.operation.name", "decide", LLM, OWN, "AI SDK 7"),
     CK("gen_ai.operation.name", "ai.generateSpeech", LLM, OWN, "AI SDK 7, a speech model call"),
     CK("gen_ai.operation.name", "ai.transcribe", LLM, OWN, "AI SDK 7, a transcription model call"),
@@ -81,6 +88,8 @@ static const struct catalog_kind_row cat_kinds[] = {
     CK("gen_ai.operation.name", "plan", AGENT, OWN, "GenAI (openinference-genai)"),
     CK("gen_ai.operation.name", "agent_step", CHAIN, CHILDREN, "AI SDK 7 (openinference-vercel)"),
     CK("gen_ai.operation.name", "invoke_workflow", CHAIN, CHILDREN, "GenAI"),
+    CK("gen_ai.operation.name", "handle_conversation_turn", CHAIN, CHILDREN,
+       "GenAI, one turn: the usage of the calls under it"),
     CK("gen_ai.operation.name", "guardrail.run", GUARDRAIL, OWN, "OpenLLMetry"),
     CK("gen_ai.operation.name", "guard", GUARDRAIL, OWN, "OpenLLMetry, one guard of a run"),
     CK("traceloop.span.kind", "workflow", CHAIN, CHILDREN, "OpenLLMetry"),

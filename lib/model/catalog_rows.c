@@ -3,6 +3,7 @@
  * spandex reads, as declared rows. catalog.c applies them; lib/ingest/otlp_map.c walks the sources,
  * and t/check_catalog walks every row and generates docs/attributes.md's tables from them. */
 #include <stddef.h>
+#include <strings.h>
 #include "lib/model/catalog.h"
 #include "lib/model/span.h"
 
@@ -97,8 +98,9 @@ static const struct catalog_row cat_rows[] = {
      SS_PROJECT,
      NULL,
      NULL,
-     {"gen_ai.project", "project.name", "project", "openinference.project.name"},
-     "OpenInference's resource attribute last"},
+     {"gen_ai.project", "project.name", "project", "openinference.project.name",
+      "langsmith.trace.session_name"},
+     "OpenInference's resource attribute, then LangSmith's project (its tracer session)"},
     /* OTel's error.type ("recording errors") when there is no exception.type. */
     {"error_type",
      CATALOG_STR,
@@ -184,8 +186,8 @@ static const struct catalog_row cat_rows[] = {
      0,
      "prompt_details.cache_write",
      NULL,
-     {"llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_creation.input_tokens",
-      "gen_ai.usage.cache_creation_input_tokens", "gen_ai.usage.cache_write.input_tokens",
+     {"llm.token_count.prompt_details.cache_write", "gen_ai.usage.cache_write.input_tokens",
+      "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
       "ai.usage.inputTokenDetails.cacheWriteTokens", LF_USAGE("cache_creation_input_tokens"),
       "gen_ai.usage.details.cache_write_tokens"},
      NULL},
@@ -201,8 +203,46 @@ static const struct catalog_row cat_rows[] = {
      0,
      "prompt_details.audio",
      NULL,
-     {"llm.token_count.prompt_details.audio", "gen_ai.usage.details.input_audio_tokens"},
+     {"llm.token_count.prompt_details.audio", "gen_ai.usage.audio.input_tokens",
+      "gen_ai.usage.details.input_audio_tokens", "gen_ai.usage.audio_input_tokens"},
      NULL},
+    /* The GenAI conventions' tokens by modality (instrumentation.md 6): parts of the input,
+     * output and cached counts, as the audio ones are, never added to them. */
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "prompt_details.text",
+     NULL,
+     {"gen_ai.usage.text.input_tokens"},
+     "a part of `input_tokens`"},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "prompt_details.image",
+     NULL,
+     {"gen_ai.usage.image.input_tokens"},
+     "a part of `input_tokens`"},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "prompt_details.cache_read_text",
+     NULL,
+     {"gen_ai.usage.text.cache_read.input_tokens"},
+     "a part of `cached_tokens`"},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "prompt_details.cache_read_image",
+     NULL,
+     {"gen_ai.usage.image.cache_read.input_tokens"},
+     "a part of `cached_tokens`"},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "prompt_details.cache_read_audio",
+     NULL,
+     {"gen_ai.usage.audio.cache_read.input_tokens"},
+     "a part of `cached_tokens`"},
     {"usage_details",
      CATALOG_USAGE,
      0,
@@ -219,8 +259,23 @@ static const struct catalog_row cat_rows[] = {
      0,
      "completion_details.audio",
      NULL,
-     {"llm.token_count.completion_details.audio", "gen_ai.usage.details.output_audio_tokens"},
+     {"llm.token_count.completion_details.audio", "gen_ai.usage.audio.output_tokens",
+      "gen_ai.usage.details.output_audio_tokens", "gen_ai.usage.audio_output_tokens"},
      NULL},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "completion_details.text",
+     NULL,
+     {"gen_ai.usage.text.output_tokens"},
+     "a part of `output_tokens`"},
+    {"usage_details",
+     CATALOG_USAGE,
+     0,
+     "completion_details.image",
+     NULL,
+     {"gen_ai.usage.image.output_tokens"},
+     "a part of `output_tokens`"},
     {"cost_total_usd",
      CATALOG_COST,
      TOK(cost_total_usd),
@@ -258,12 +313,18 @@ const struct catalog_row *const catalog_row_table = cat_rows;
  * nemo-intake.md 4.1, then the other conventions': OpenLLMetry's traceloop.entity.*, Langfuse's
  * langfuse.observation.*, the AI SDK 6 ai.*, the deprecated GenAI gen_ai.prompt /
  * gen_ai.completion and their flattened OpenLLMetry form, the deprecated events, pydantic-ai's
- * run messages and Logfire's request and response); status (nemo-intake.md 6, Langfuse's level
- * being that SDK's status attribute, otel-egp.md 3.3); the error message after the catalog's
+ * run messages and Logfire's request and response, Mastra's model steps and inferences); status
+ * (nemo-intake.md 6, Langfuse's level being that SDK's status attribute, otel-egp.md 3.3, and
+ * LangSmith's failed run, an exception event on a span its exporter may have ended OK: the
+ * translator of langsmith-sdk js/src/experimental/otel sets OK when a run is posted and ERROR
+ * with the exception when it is patched failed, and OTel keeps an OK status final); the
+ * error message after the catalog's
  * exception.message; the keys NeMo drops (nemo-intake.md 4.1); and the user and tool call id,
  * which the Span (the Get Span page), Opik's and SGP's spans have no member for, so they stay
  * in raw_attributes as they came (a field no API shows would only be read there anyway, and
- * the index record has no room for one). */
+ * the index record has no room for one), nor the time to the first chunk (Opik's ttft reads it,
+ * in the unit the source's value names), whether the call streamed, and the GenAI
+ * conventions' compacted conversation. */
 #define SRC(f, key, how, drop)                                                                     \
 	{                                                                                          \
 		CATALOG_##f, key, CATALOG_##how, CATALOG_##drop, -1, NULL, NULL, NULL,             \
@@ -283,6 +344,12 @@ const struct catalog_row *const catalog_row_table = cat_rows;
 		CATALOG_STATUS, key, CATALOG_##how, CATALOG_##drop, -1, NULL, NULL, value,         \
 		    SPST_##status                                                                  \
 	}
+#define SRC_UNIT(key, unit)                                                                        \
+	{                                                                                          \
+		CATALOG_FIRST_CHUNK, key, CATALOG_RAW, CATALOG_KEEP, -1, NULL, NULL,               \
+		    CATALOG_UNIT_##unit, SPST_SUCCESS                                              \
+	}
+#define CAT_LS_KIND "langsmith.span.kind"
 static const struct catalog_source cat_sources[] = {
     SRC(SESSION, "gen_ai.conversation.id", ID, DROP),
     SRC(SESSION, "session.id", ID, DROP),
@@ -290,6 +357,10 @@ static const struct catalog_source cat_sources[] = {
     SRC(SESSION, "ai.telemetry.metadata.sessionId", ID, DROP_SAME),
     SRC(SESSION, "ai.telemetry.metadata.conversationId", ID, DROP_SAME),
     SRC(SESSION, "traceloop.association.properties.session_id", ID, DROP_SAME),
+    /* LangSmith's threads: the run's metadata key its UI groups by, in the SDK's order. */
+    SRC(SESSION, "langsmith.metadata.thread_id", ID, DROP_SAME),
+    SRC(SESSION, "langsmith.metadata.session_id", ID, DROP_SAME),
+    SRC(SESSION, "langsmith.metadata.conversation_id", ID, DROP_SAME),
     SRC_ON(INPUT, "llm.input_messages.", OI_LIST, DROP, LLM),
     SRC(INPUT, "input.value", TEXT, DROP),
     /* pydantic-ai's agent run: its messages, before the system instructions it also has. */
@@ -307,6 +378,10 @@ static const struct catalog_source cat_sources[] = {
     /* Langfuse's trace input (setTraceIO, deprecated there), on the span that set it: the
      * root, most often, whose observation has none (instrumentation.md 3). */
     SRC(INPUT, "langfuse.trace.input", TEXT, KEEP),
+    /* Mastra's model calls: a step (one API call) and the provider call inside it carry their
+     * messages as mastra.<span type>.input (@mastra/otel-exporter gen-ai-semantics.ts). */
+    SRC(INPUT, "mastra.model_step.input", TEXT, KEEP),
+    SRC(INPUT, "mastra.model_inference.input", TEXT, KEEP),
     SRC(INPUT, "ai.prompt.messages", TEXT, KEEP),
     SRC(INPUT, "ai.prompt", TEXT, KEEP),
     SRC(INPUT, "ai.toolCall.args", TEXT, KEEP),
@@ -341,6 +416,8 @@ static const struct catalog_source cat_sources[] = {
     SRC(OUTPUT, "traceloop.entity.output", TEXT, KEEP),
     SRC(OUTPUT, "langfuse.observation.output", TEXT, KEEP),
     SRC(OUTPUT, "langfuse.trace.output", TEXT, KEEP),
+    SRC(OUTPUT, "mastra.model_step.output", TEXT, KEEP),
+    SRC(OUTPUT, "mastra.model_inference.output", TEXT, KEEP),
     SRC(OUTPUT, "ai.response.object", TEXT, KEEP),
     SRC(OUTPUT, "ai.toolCall.result", TEXT, KEEP),
     SRC(OUTPUT, "ai.ranking", JSON_LIST, KEEP),
@@ -361,6 +438,8 @@ static const struct catalog_source cat_sources[] = {
     SRC_STATUS(STATUS_ATTR, "otel.status_code", DROP, "cancelled", CANCELLED),
     SRC_STATUS(STATUS_ATTR, "otel.status_code", DROP, "canceled", CANCELLED),
     SRC_STATUS(LEVEL, CAT_LF_LEVEL, KEEP, "ERROR", ERROR),
+    {CATALOG_STATUS, "exception", CATALOG_STATUS_EVENT, CATALOG_KEEP, -1, CAT_LS_KIND, NULL, NULL,
+     SPST_ERROR},
     SRC_STATUS(STATUS_CODE, NULL, KEEP, NULL, ERROR),
     SRC(ERROR_MESSAGE, NULL, STATUS_TEXT, KEEP),
     {CATALOG_ERROR_MESSAGE, "langfuse.observation.status_message", CATALOG_ID, CATALOG_KEEP, -1,
@@ -373,11 +452,21 @@ static const struct catalog_source cat_sources[] = {
     SRC(TOOL_CALL_ID, "gen_ai.tool.call.id", RAW, KEEP),
     SRC(TOOL_CALL_ID, "tool.id", RAW, KEEP),
     SRC(TOOL_CALL_ID, "ai.toolCall.id", RAW, KEEP),
+    SRC_UNIT("gen_ai.response.time_to_first_chunk", S),
+    SRC_UNIT("ai.response.msToFirstChunk", MS),
+    SRC_UNIT("ai.stream.msToFirstChunk", MS),
+    SRC_UNIT("gen_ai.client.operation.time_to_first_chunk", S),
+    SRC_UNIT("langfuse.observation.completion_start_time", AT),
+    SRC_UNIT("mastra.completion_start_time", AT),
+    SRC(STREAMED, "gen_ai.request.stream", RAW, KEEP),
+    SRC(STREAMED, "langsmith.request.streaming", RAW, KEEP),
+    SRC(COMPACTED, "gen_ai.conversation.compacted", RAW, KEEP),
 };
 #undef SRC
 #undef SRC_ON
 #undef SRC_EVENT
 #undef SRC_STATUS
+#undef SRC_UNIT
 #define CAT_NSOURCES (sizeof cat_sources / sizeof cat_sources[0])
 
 const char *const catalog_field_names[CATALOG__FIELDS] = {"session_id",
@@ -387,7 +476,10 @@ const char *const catalog_field_names[CATALOG__FIELDS] = {"session_id",
 							  "error_message",
 							  "dropped",
 							  "user (raw_attributes)",
-							  "tool call id (raw_attributes)"};
+							  "tool call id (raw_attributes)",
+							  "time to first chunk (raw_attributes)",
+							  "streamed (raw_attributes)",
+							  "compacted (raw_attributes)"};
 
 const struct catalog_row *catalog_rows(size_t *n)
 {
@@ -399,4 +491,16 @@ const struct catalog_source *catalog_sources(size_t *n)
 {
 	*n = CAT_NSOURCES;
 	return cat_sources;
+}
+
+bool catalog_source_when(const struct catalog_source *src, json_t *attrs)
+{
+	json_t *v;
+
+	if (!src->when)
+		return true;
+	v = json_object_get(attrs, src->when);
+	if (!json_is_string(v) || !json_string_length(v))
+		return false;
+	return !src->when_value || !strcasecmp(json_string_value(v), src->when_value);
 }

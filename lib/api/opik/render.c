@@ -9,6 +9,7 @@
 #include "lib/base/time.h"
 #include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
+#include "lib/model/catalog.h"
 #include "lib/model/crosswalk.h"
 
 static bool excluded(json_t *exclude, const char *name)
@@ -329,18 +330,6 @@ static void o_text(struct out *o, const struct member *m)
 		opik_text_out(o->b, text);
 }
 
-/* Where a span that came another way has its time to first token: in ms (scale 1), in
- * seconds (1000), or as the time the completion started (0). */
-static const struct {
-	const char *key;
-	double scale;
-} ttft_sources[] = {
-    {"ai.response.msToFirstChunk", 1},
-    {"ai.stream.msToFirstChunk", 1},
-    {"gen_ai.client.operation.time_to_first_chunk", 1000},
-    {"langfuse.observation.completion_start_time", 0},
-};
-
 /* Langfuse's completion start (the JSON text of a Date, "\"2026-...Z\"", or the time), less
  * the span's start, in ms. */
 static bool ttft_since_start(const struct span *s, const char *t, double *ms)
@@ -362,21 +351,31 @@ static bool ttft_since_start(const struct span *s, const char *t, double *ms)
 
 bool opik_ttft(const struct span *s, double *ms)
 {
+	size_t n;
+	const struct catalog_source *src;
 	json_t *t = span_raw(s, "opik.ttft");
 	if (t) {
 		*ms = json_number_value(t);
 		return json_is_number(t);
 	}
-	for (size_t i = 0; i < sizeof ttft_sources / sizeof *ttft_sources; i++) {
-		json_t *v = span_raw(s, ttft_sources[i].key);
-		double scale = ttft_sources[i].scale;
-		if (scale > 0 && json_is_number(v) && json_number_value(v) >= 0) {
+	/* A span that came another way: the conventions' time to the first chunk, in the unit
+	 * each source names, or the time the completion started (catalog_rows.c). */
+	src = catalog_sources(&n);
+	for (size_t i = 0; i < n; i++) {
+		json_t *v;
+		double scale;
+		if (src[i].field != CATALOG_FIRST_CHUNK || !(v = span_raw(s, src[i].key)))
+			continue;
+		if (!strcmp(src[i].value, CATALOG_UNIT_AT)) {
+			if (json_is_string(v) && ttft_since_start(s, json_string_value(v), ms))
+				return true;
+			continue;
+		}
+		scale = !strcmp(src[i].value, CATALOG_UNIT_S) ? 1000 : 1;
+		if (json_is_number(v) && json_number_value(v) >= 0) {
 			*ms = json_number_value(v) * scale;
 			return isfinite(*ms);
 		}
-		if (scale == 0 && json_is_string(v) &&
-		    ttft_since_start(s, json_string_value(v), ms))
-			return true;
 	}
 	return false;
 }
