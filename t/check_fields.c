@@ -1,6 +1,7 @@
 /* check_fields: the table of span fields (lib/model/fields.h) against what is made from it and
  * what is not: each field alone goes through span_render, span_parse, the index record (from the
- * span and off the line) at its place in the line; the conditions carry its name; and Opik's and
+ * span and off the line) at its place in the line; the conditions carry its name, and each
+ * filters a real store by the literal its type writes (the line's bytes); and Opik's and
  * Scale GP's renderers, which keep their own tables, show it under the name the table gives. A
  * new line in the table is run through all of it without a new test. */
 #include <check.h>
@@ -9,8 +10,12 @@
 #include <string.h>
 #include "lib/api/egp/map.h"
 #include "lib/api/opik/map.h"
+#include "lib/base/arena.h"
 #include "lib/json/jline.h"
+#include "lib/json/jsonw.h"
 #include "lib/query/cond.h"
+#include "lib/query/query.h"
+#include "lib/base/time.h"
 #include "lib/store/store.h"
 
 /* A span with its REQ fields set, as every stored span has them. */
@@ -196,6 +201,185 @@ START_TEST(conditions)
 }
 END_TEST
 
+/* The text a filter gives for the value set_field gives field f (a kind or status by its
+ * name), into t. */
+static void value_text(int f, char *t, size_t cap)
+{
+	struct span s;
+	struct buf line;
+	const char *v;
+	size_t vn;
+
+	if (f == SF_KIND || f == SF_STATUS) {
+		snprintf(t, cap, "%s", f == SF_KIND ? span_kind_names[1] : span_status_names[1]);
+		return;
+	}
+	span_min(&s);
+	set_field(&s, f);
+	buf_init(&line);
+	span_render(&s, &line);
+	ck_assert(jline_get2(line.p, line.len, span_fields[f].name, NULL, &v, &vn));
+	if (*v == '"')
+		v++, vn -= 2; /* the test's strings need no escapes */
+	snprintf(t, cap, "%.*s", (int)vn, v);
+	span_clear(&s);
+	buf_free(&line);
+}
+
+/* The literal a filter value is compared by is the line's bytes of that value, for every
+ * field of every type the engine filters: a line the table marks filterable matches. */
+START_TEST(literals_are_the_line)
+{
+	struct arena *a = arena_new();
+	for (int f = 0; f < SF__COUNT; f++) {
+		enum span_ftype t = span_fields[f].type;
+		struct span s;
+		struct buf line;
+		const char *v, *lit;
+		size_t vn;
+		char text[64];
+		if (t != SFT_STR && t != SFT_SSTR && t != SFT_INT && t != SFT_NUM && t != SFT_ENUM)
+			continue;
+		span_min(&s);
+		set_field(&s, f);
+		buf_init(&line);
+		span_render(&s, &line);
+		ck_assert(jline_get2(line.p, line.len, span_fields[f].name, NULL, &v, &vn));
+		value_text(f, text, sizeof text);
+		lit = cond_lit(a, t, text);
+		ck_assert_msg(strlen(lit) == vn && !memcmp(lit, v, vn),
+			      "%s: %s is not the line's %.*s", span_fields[f].name, lit, (int)vn,
+			      v);
+		span_clear(&s);
+		buf_free(&line);
+	}
+	/* Another text of the same number is the same literal; no number is a string's. */
+	ck_assert_str_eq(cond_lit(a, SFT_INT, "-0"), "0");
+	ck_assert_str_eq(cond_lit(a, SFT_NUM, "1.50"), cond_lit(a, SFT_NUM, "1.5"));
+	ck_assert_str_eq(cond_lit(a, SFT_INT, "12x"), "\"12x\"");
+	ck_assert_str_eq(cond_lit(a, SFT_NUM, "0x10"), "\"0x10\"");
+	int64_t i;
+	double d;
+	ck_assert(cond_int("-12", &i) && i == -12);
+	ck_assert(!cond_int(" 1", &i) && !cond_int("+1", &i) && !cond_int("1.0", &i) &&
+		  !cond_int("99999999999999999999", &i) && !cond_int("", &i));
+	ck_assert(cond_num("1e3", &d) && d == 1000 && cond_num("-0.5", &d) && d == -0.5);
+	ck_assert(!cond_num("nan", &d) && !cond_num("inf", &d) && !cond_num("1e999", &d) &&
+		  !cond_num(".5", &d) && !cond_num("", &d));
+	arena_free(a);
+}
+END_TEST
+
+/* The ids of the spans of ws f's condition finds, comma-joined, into out. */
+static void filtered_ids(struct store *st, struct arena *a, const struct filter *fl, char *out,
+			 size_t cap)
+{
+	struct query q;
+	struct query_rows r;
+	memset(&q, 0, sizeof q);
+	q.st = st;
+	q.a = a;
+	q.ws = "ws";
+	q.f = fl;
+	q.sort = "started_at";
+	q.limit = 100;
+	ck_assert_int_eq(query_span_rows(&q, &r), ST_OK);
+	out[0] = '\0';
+	for (size_t i = 0; i < r.n; i++) {
+		const char *v;
+		size_t vn;
+		ck_assert(jline_get2(r.rows[i].line, r.rows[i].len, "span_id", NULL, &v, &vn));
+		snprintf(out + strlen(out), cap - strlen(out), "%s%.*s", i ? "," : "", (int)vn - 2,
+			 v + 1);
+	}
+}
+
+/* Every condition the table makes, end to end: a span stored with the field set is found by
+ * the field's equality (started_at by its bounds), from the open tail and from the day's
+ * built index, and a span without that value is not; a value of the wrong type is refused. */
+START_TEST(every_condition_filters)
+{
+	char root[64] = "/tmp/check_fields.XXXXXX", cmd[96];
+	struct store st;
+	struct arena *a = arena_new();
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	store_init(&st, root, false);
+	for (int f = 0; f < SF__COUNT; f++) {
+		if (!span_fields[f].cond)
+			continue;
+		struct span s[2];
+		struct err e = {ST_OK, ""};
+		span_min(&s[0]);
+		span_min(&s[1]);
+		set_field(&s[0], f);
+		s[0].span_id = arena_printf(a, "a-%d", f);
+		s[1].span_id = arena_printf(a, "b-%d", f);
+		s[0].workspace = s[1].workspace = "ws";
+		ck_assert_msg(store_append(&st, "ws", s, 2, &e) == ST_OK, "%s", err_text(&e));
+		span_clear(&s[0]);
+		span_clear(&s[1]);
+	}
+	for (int k = 0; k < SE__COUNT; k++) {
+		struct span s;
+		struct err e = {ST_OK, ""};
+		span_min(&s);
+		s.span_id = arena_printf(a, "e-%d", k);
+		s.evaluation_context =
+		    json_pack("{s:s+}", span_eval_keys[k].name, "v-", span_eval_keys[k].name);
+		ck_assert_msg(store_append(&st, "ws", &s, 1, &e) == ST_OK, "%s", err_text(&e));
+		span_clear(&s);
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		for (int c = 0; c < FF__FIELDS; c++) {
+			int f = -1;
+			for (int g = 0; g < SF__COUNT; g++)
+				if (!strcmp(span_fields[g].name, cond_field_names[c]))
+					f = g;
+			struct filter_cond fc;
+			struct filter fl = {.conds = &fc, .n = 1};
+			struct err e;
+			char text[64], ids[256], want[16];
+			if (f < 0) { /* a member of evaluation_context */
+				snprintf(text, sizeof text, "v-%s", cond_field_names[c]);
+				ck_assert_int_eq(cond_eq(a, &fc, c, arena_strdup(a, text), &e),
+						 ST_OK);
+				filtered_ids(&st, a, &fl, ids, sizeof ids);
+				snprintf(want, sizeof want, "e-%d", c - (FF__FIELDS - SE__COUNT));
+				ck_assert_msg(!strcmp(ids, want),
+					      "%s = %s finds %s, not %s (pass %d)",
+					      cond_field_names[c], text, ids, want, pass);
+				continue;
+			}
+			value_text(f, text, sizeof text);
+			if (f == SF_STARTED_AT) {
+				fc = (struct filter_cond){.field = c, .op = FOP_GTE};
+				ck_assert(time_parse(text, true, &fc.us));
+				struct filter_cond two[2] = {fc, fc};
+				two[1].op = FOP_LTE;
+				fl.conds = two;
+				fl.n = 2;
+				filtered_ids(&st, a, &fl, ids, sizeof ids);
+			} else {
+				ck_assert_int_eq(cond_eq(a, &fc, c, arena_strdup(a, text), &e),
+						 ST_OK);
+				filtered_ids(&st, a, &fl, ids, sizeof ids);
+			}
+			snprintf(want, sizeof want, "a-%d", f);
+			ck_assert_msg(!strcmp(ids, want), "%s = %s finds %s, not %s (pass %d)",
+				      cond_field_names[c], text, ids, want, pass);
+		}
+		bool built;
+		size_t covered;
+		ck_assert_int_eq(
+		    store_text_index(&st, "ws", (int32_t)(1700000000 / 86400), &built, &covered),
+		    ST_OK);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+	ck_assert_int_eq(system(cmd), 0);
+	arena_free(a);
+}
+END_TEST
+
 /* The member at dotted path p of o, or NULL. */
 static json_t *at_path(json_t *o, const char *p)
 {
@@ -290,6 +474,8 @@ Suite *check_suite(void)
 	tcase_add_test(tc, render_at_members);
 	tcase_add_test(tc, signature_bits);
 	tcase_add_test(tc, conditions);
+	tcase_add_test(tc, literals_are_the_line);
+	tcase_add_test(tc, every_condition_filters);
 	tcase_add_test(tc, api_names);
 	tcase_add_test(tc, id_rules);
 	suite_add_tcase(s, tc);

@@ -60,9 +60,23 @@ struct filter {
 /* The condition of the span field or evaluation_context member named name (cond_field_names;
  * not the FF_SPAN_ID ... that follow them), or -1. */
 int cond_field(const char *name);
+/* The type of the values of field ff (a span field's, lib/model/fields.h; a string for the
+ * members of evaluation_context, span_id and workspace). */
+enum span_ftype cond_field_type(enum filter_field ff);
+/* Value text s as an INT field holds it: a decimal integer, all of s, no sign but '-'. */
+bool cond_int(const char *s, int64_t *v);
+/* Value text s as a NUM field holds it: a finite decimal number, all of s. */
+bool cond_num(const char *s, double *v);
+/* The JSON literal of value text s of a field of type t as the line holds it (span_render's):
+ * a string's JSON string, an integer's decimal, a number's jsonw_number, so that an equality
+ * compares the bytes of the line. A value that is no integer (no number) of such a field, which
+ * cond_eq refuses but an $in may carry, is written as a string, which no such value equals. */
+const char *cond_lit(struct arena *a, enum span_ftype t, const char *s);
 /* c (cleared first) becomes field ff equal to value, a string in a: for kind and status, the
  * enum value it names; ST_BAD_REQUEST, with "Filter field 'NAME' must be one of: ..." in e,
- * when it names none. Every surface's equality and `spandex export --filter` come here. */
+ * when it names none, or "... must be an integer" ("a number") when the field is one and value
+ * is neither that nor "" (absent). Every surface's equality and `spandex export --filter` come
+ * here. */
 enum status cond_eq(struct arena *a, struct filter_cond *c, enum filter_field ff, const char *value,
 		    struct err *e);
 

@@ -249,7 +249,6 @@ enum status plan_open_key(struct query *q, struct scan *db, enum filter_field ff
 			  struct rec_filter *c);
 void plan_one(struct arena *a, enum filter_field ff, const char *value, struct rec_filter *c);
 void plan_window(struct scan *db, struct rec_filter *c, size_t *lo, size_t *hi);
-const char *plan_lit(struct arena *a, const char *s);
 
 static inline int cmp_u64(const void *a, const void *b)
 {

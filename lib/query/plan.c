@@ -6,12 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/bits.h"
-#include "lib/base/buf.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/json/jline.h"
-#include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 
 /* Where each filter field lives in the Span line: a field of lib/model/fields.h, and for one
@@ -35,21 +33,22 @@ static const struct {
 #undef SRC_FIELD_
 #undef SRC_EVAL_
 
+/* The types the engine filters by (cond_lit writes their values as the line holds them):
+ * strings, enums (kind and status by their sets, any other by its name), integers and numbers;
+ * started_at by its bounds. An object or a time has no literal an equality could compare. */
+#define FILTERABLE_(ID, name, TYPE, PRES, rec, sig, col, text, cond, ...)                          \
+	_Static_assert(!(cond) || SFT_##TYPE == SFT_STR || SFT_##TYPE == SFT_SSTR ||               \
+			   SFT_##TYPE == SFT_ENUM || SFT_##TYPE == SFT_INT ||                      \
+			   SFT_##TYPE == SFT_NUM || SF_##ID == SF_STARTED_AT,                      \
+		       #name ": a condition on a type the engine cannot filter");
+SPAN_FIELDS(FILTERABLE_)
+#undef FILTERABLE_
+
 /* The bloom field of a condition's field, or -1. */
 static int field_sig(enum filter_field ff)
 {
 	int ek = field_src[ff].ek;
 	return ek >= 0 ? span_eval_keys[ek].sig : span_fields[field_src[ff].sf].sig;
-}
-
-const char *plan_lit(struct arena *a, const char *s)
-{
-	struct buf b;
-	buf_init(&b);
-	jsonw_string(&b, s, strlen(s));
-	char *r = arena_strndup(a, b.p, b.len);
-	buf_free(&b);
-	return r;
 }
 
 /* Sets a hash condition; a second, different value for the same field matches nothing. */
@@ -132,7 +131,7 @@ void plan_build(struct arena *a, const struct filter *f, const char *ws, struct 
 		k->lits = arena_alloc(a, fc->nvals * sizeof *k->lits);
 		k->lit_h = arena_alloc(a, fc->nvals * sizeof *k->lit_h);
 		for (size_t j = 0; j < fc->nvals; j++) {
-			k->lits[j] = plan_lit(a, fc->vals[j]);
+			k->lits[j] = cond_lit(a, cond_field_type(fc->field), fc->vals[j]);
 			k->lit_h[j] = store_dayindex_hash(k->lits[j], strlen(k->lits[j]));
 		}
 		if (fc->or_absent) { /* the index's bits are not set for an absent field */

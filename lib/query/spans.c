@@ -125,7 +125,7 @@ static bool find_cursor(struct query *q, struct scan *db, const struct rec_filte
 			size_t hi, const char *id, struct cand *out)
 {
 	uint64_t h = hash_bytes(id, strlen(id));
-	const char *lit_id = plan_lit(q->a, id);
+	const char *lit_id = cond_lit(q->a, SFT_STR, id);
 	for (size_t di = lo; di < hi && !db->b.over; di++) {
 		struct scan_day *sh = db_shard(db, di);
 		for (size_t i = 0; sh && i < sh->sh.nrecs && db_rec(db); i++) {
