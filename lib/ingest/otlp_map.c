@@ -100,7 +100,8 @@ static enum span_status status_of(json_t *attrs, json_t *events, int64_t code)
 			break;
 		}
 		case CATALOG_STATUS_EVENT:
-			if (catalog_source_when(&r[i], attrs) && event_named(events, r[i].key))
+			if (json_array_size(events) && catalog_source_when(&r[i], attrs) &&
+			    event_named(events, r[i].key))
 				return r[i].status;
 			break;
 		case CATALOG_STATUS_CODE:
@@ -433,7 +434,7 @@ static const char *error_of(struct arena *a, const struct raw_span *r)
 	for (size_t i = 0; i < n; i++) {
 		const char *t = NULL;
 
-		if (!catalog_source_when(&src[i], r->attrs))
+		if (src[i].when && !catalog_source_when(&src[i], r->attrs))
 			continue;
 		if (src[i].how == CATALOG_STATUS_TEXT && r->status_message && *r->status_message)
 			return r->status_message;

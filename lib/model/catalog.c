@@ -124,6 +124,10 @@ struct cat_key {
 };
 static struct cat_key cat_keys[CATALOG_NROWS * CATALOG_MAX_KEYS];
 static size_t cat_nkeys;
+/* The rows limited to a kind (catalog_row.kind), bit i for row i: with the rows an attribute
+ * gave, the only ones cat_apply visits (a span names a few of the table's rows). */
+_Static_assert(CATALOG_NROWS <= 64, "a set of rows is a 64-bit mask");
+static uint64_t cat_kinded;
 
 static int cmp_cat_key(const void *a, const void *b)
 {
@@ -133,18 +137,25 @@ static int cmp_cat_key(const void *a, const void *b)
 
 /* The entries of the index whose hash is key's (*n of them; the caller confirms the string),
  * or NULL. */
+static void cat_index(void)
+{
+	if (cat_nkeys)
+		return;
+	for (size_t i = 0; i < CATALOG_NROWS; i++) {
+		if (catalog_row_table[i].kind)
+			cat_kinded |= 1ull << i;
+		for (size_t j = 0; j < CATALOG_MAX_KEYS && catalog_row_table[i].keys[j]; j++)
+			cat_keys[cat_nkeys++] =
+			    (struct cat_key){hash_mem(catalog_row_table[i].keys[j],
+						      strlen(catalog_row_table[i].keys[j])),
+					     (uint16_t)i, (uint16_t)j};
+	}
+	qsort(cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
+}
+
 static const struct cat_key *cat_lookup(const char *key, size_t *n)
 {
-	if (!cat_nkeys) {
-		for (size_t i = 0; i < CATALOG_NROWS; i++)
-			for (size_t j = 0; j < CATALOG_MAX_KEYS && catalog_row_table[i].keys[j];
-			     j++)
-				cat_keys[cat_nkeys++] =
-				    (struct cat_key){hash_mem(catalog_row_table[i].keys[j],
-							      strlen(catalog_row_table[i].keys[j])),
-						     (uint16_t)i, (uint16_t)j};
-		qsort(cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
-	}
+	cat_index();
 	uint64_t h = hash_mem(key, strlen(key));
 	size_t lo = 0, hi = cat_nkeys; /* the first entry of hash h or above */
 	while (lo < hi) {
@@ -196,18 +207,18 @@ static bool cat_names(const char *key, json_t *v, json_t *const *winner)
 
 /* For each row, the usable non-null value of its first source key present in attrs (NULL
  * for none): one index lookup per attribute instead of one per row and key, as most keys
- * of the table are absent from any one span. The first CAT_HITS members' entries into hits. */
-static void cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hits)
+ * of the table are absent from any one span. The first CAT_HITS members' entries into hits;
+ * returns the set of rows given a value. */
+static uint64_t cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hits)
 {
 	unsigned char best[CATALOG_NROWS];
 	const char *key;
 	json_t *v;
 	size_t at = 0;
+	uint64_t rows = 0;
 
-	for (size_t i = 0; i < CATALOG_NROWS; i++) {
-		cand[i] = NULL;
-		best[i] = CATALOG_MAX_KEYS;
-	}
+	memset(cand, 0, CATALOG_NROWS * sizeof *cand);
+	memset(best, CATALOG_MAX_KEYS, sizeof best);
 	json_object_foreach(attrs, key, v)
 	{
 		size_t n;
@@ -223,8 +234,10 @@ static void cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hits)
 			    cat_usable(&catalog_row_table[e[i].row], v)) {
 				best[e[i].row] = (unsigned char)e[i].k;
 				cand[e[i].row] = v;
+				rows |= 1ull << e[i].row;
 			}
 	}
+	return rows;
 }
 
 /* The cost_details name of a dynamic llm.cost.<x> key, or NULL when key is not one. The
@@ -402,9 +415,12 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	if (!children)
 		attrs = look;
 	/* First usable non-null source key of each row, in priority order. */
-	cat_candidates(look, cand, hits);
-	for (size_t i = 0; i < CATALOG_NROWS; i++) {
-		winner[i] = NULL;
+	cat_index();
+	memset(winner, 0, sizeof winner);
+	/* The rows in order, those given a value and those limited to a kind alone. */
+	for (uint64_t rows = cat_candidates(look, cand, hits) | cat_kinded; rows;
+	     rows &= rows - 1) {
+		size_t i = (size_t)__builtin_ctzll(rows);
 		if (catalog_row_table[i].kind) {
 			if (strcmp(catalog_row_table[i].kind, span_kind_names[s->kind]))
 				continue;
