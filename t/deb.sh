@@ -212,7 +212,7 @@ dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$tmp/contents"
 want=(/usr/bin/spandex /usr/share/man/man1/spandex.1.gz /usr/share/man/man8/spandex-fcgi.8.gz
 	/etc/nginx/snippets/spandex.conf /etc/nginx/snippets/spandex-http.conf
 	/etc/apache2/conf-available/spandex.conf /etc/apache2/conf-available/spandex-cgi.conf
-	/etc/spandex/spandex.env /etc/spandex/prices.tsv /usr/share/spandex/ui/index.html
+	/etc/spandex/spandex.env /etc/spandex/prices.tsv /etc/spandex/redact.rules /usr/share/spandex/ui/index.html
 	/usr/share/doc/spandex/docs/deploying.md)
 for p in $(programs "$srcdir/nginx/programs"); do
 	want+=("/usr/libexec/spandex/$p" "/lib/systemd/system/spandex-$p.socket" "/lib/systemd/system/spandex-$p.service")
@@ -220,7 +220,7 @@ done
 for t in "$srcdir"/debian/systemd/*; do want+=("/lib/systemd/system/$(basename "$t")"); done
 for f in "${want[@]}"; do grep -qxF "$f" "$tmp/contents" || fail "the package lacks $f"; done
 dpkg-deb -I "$deb" conffiles >"$tmp/conffiles"
-for f in /etc/spandex/spandex.env /etc/spandex/prices.tsv /etc/nginx/snippets/spandex.conf \
+for f in /etc/spandex/spandex.env /etc/spandex/prices.tsv /etc/spandex/redact.rules /etc/nginx/snippets/spandex.conf \
 	/etc/nginx/snippets/spandex-http.conf /etc/apache2/conf-available/spandex.conf \
 	/etc/apache2/conf-available/spandex-cgi.conf; do
 	grep -qxF "$f" "$tmp/conffiles" || fail "$f is not a conffile"
