@@ -17,6 +17,7 @@
 #include "lib/base/buf.h"
 #include "lib/base/time.h"
 #include "lib/store/store.h"
+#include "t/check_timeout.h"
 #include "t/storefix.h"
 
 static char root[256];
@@ -511,7 +512,6 @@ Suite *check_suite(void)
 	Suite *s = suite_create("crash");
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_reindex_killed);
 	/* Each as an append (0) and as store_update (1). */
 	tcase_add_loop_test(tc, test_batch_eio_each_call, 0, 2);
@@ -522,7 +522,8 @@ Suite *check_suite(void)
 	/* Alone, so that CK_RUN_CASE=mix runs it (with SPANDEX_CRASH_MIX_SECONDS, the long run). */
 	TCase *mix = tcase_create("mix");
 	tcase_add_checked_fixture(mix, setup, teardown);
-	tcase_set_timeout(mix, 120 + mix_seconds());
+	/* It runs mix_seconds() by the clock, then checks: the bound of any test after that. */
+	tcase_set_timeout(mix, CHECK_TIMEOUT_S + mix_seconds());
 	tcase_add_test(mix, test_admin_killed_under_writers);
 	suite_add_tcase(s, mix);
 	return s;

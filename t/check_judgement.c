@@ -528,7 +528,6 @@ Suite *check_suite(void)
 	Suite *s = suite_create("judgement");
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_line_round_trip);
 	tcase_add_test(tc, test_views);
 	tcase_add_test(tc, test_named_api);

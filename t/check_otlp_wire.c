@@ -871,7 +871,6 @@ Suite *check_suite(void)
 	tcase_add_test(h, invalid_utf8);
 	tcase_add_test(h, attributes_100000);
 	tcase_add_test(h, json_shape_errors);
-	tcase_set_timeout(h, 60);
 	suite_add_tcase(s, e);
 	suite_add_tcase(s, h);
 	return s;

@@ -411,7 +411,6 @@ Suite *check_suite(void)
 	Suite *s = suite_create("power");
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_power_one_day_killed);
 	tcase_add_test(tc, test_power_one_day_eio);
 	tcase_add_test(tc, test_power_days_killed);

@@ -904,11 +904,8 @@ Suite *check_suite(void)
 	tcase_add_test(t, key_sets);
 	tcase_add_test(t, stats);
 	tcase_add_test(t, breakdown);
-	/* Hundreds of queries on a sealed day, and forked writers: more than the default 4 s
-	 * under a loaded machine or a sanitizer. */
 	TCase *w = tcase_create("index");
 	tcase_add_checked_fixture(w, setup, teardown);
-	tcase_set_timeout(w, 120);
 	TCase *u = tcase_create("text");
 	check_query_text(t, w, u);
 	check_query_tail(t);

@@ -363,7 +363,6 @@ Suite *check_suite(void)
 	Suite *s = suite_create("store");
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_workspace_names);
 	tcase_add_test(tc, test_mapping_kept);
 	tcase_add_test(tc, test_lines_read_late);

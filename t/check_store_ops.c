@@ -608,7 +608,6 @@ TCase *check_store_ops_tcase(void)
 {
 	TCase *tc = tcase_create("ops");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_seal_same_answers);
 	tcase_add_test(tc, test_seal_late_spans);
 	tcase_add_test(tc, test_seal_interrupted);

@@ -242,7 +242,6 @@ Suite *check_suite(void)
 	Suite *s = suite_create("store_recovery");
 	TCase *tc = tcase_create("recovery");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_torn_tail_repaired);
 	tcase_add_test(tc, test_journal_roll_forward);
 	tcase_add_test(tc, test_journal_recounts_slots);

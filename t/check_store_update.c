@@ -205,7 +205,6 @@ Suite *check_suite(void)
 	Suite *s = suite_create("store_update");
 	TCase *tc = tcase_create("update");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_update_missing);
 	tcase_add_test(tc, test_update_existing);
 	tcase_add_test(tc, test_update_no_change);

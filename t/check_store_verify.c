@@ -282,7 +282,6 @@ Suite *check_suite(void)
 	Suite *s = suite_create("store_verify");
 	TCase *tc = tcase_create("verify");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_empty_workspace);
 	tcase_add_test(tc, test_reindex_equal);
 	tcase_add_test(tc, test_verify_finds_damage);
