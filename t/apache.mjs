@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-	alive,
-	SRCDIR, BUILDDIR, SANITIZER_RE, findTool, freePort, run, waitExit, programs, childPids, request,
+	SRCDIR, BUILDDIR, SANITIZER_RE, WAIT_MS, findTool, freePort, run, waitExit, waitGone, programs, childPids, request,
 } from './harness.mjs';
 
 const MODULES = '/usr/lib/apache2/modules';
@@ -129,11 +128,8 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 			stopped = true;
 			const left = children.flatMap((c) => childPids(c.child.pid));
 			for (const c of children) c.child.kill('SIGTERM');
-			for (const c of children) if (!(await waitExit(c.child, 10000))) c.child.kill('SIGKILL');
-			for (const pid of left) {
-				for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-				if (alive(pid)) process.kill(pid, 'SIGKILL');
-			}
+			for (const c of children) if (!(await waitExit(c.child, WAIT_MS))) c.child.kill('SIGKILL');
+			for (const pid of left) if (!(await waitGone(pid).then(() => true, () => false))) process.kill(pid, 'SIGKILL');
 			// CGI programs write their stderr into Apache's error log.
 			const reports = [];
 			for (const log of [...children.map((c) => c.log), path.join(runDir, 'error.log')]) {
@@ -146,7 +142,7 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 		},
 	};
 
-	const deadline = Date.now() + 30000;
+	const deadline = Date.now() + WAIT_MS;
 	for (;;) {
 		const dead = children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
 		const errlog = path.join(runDir, 'error.log');

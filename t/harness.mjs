@@ -71,7 +71,38 @@ export function run(file, args, opts = {}) {
 	});
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Every wait of the tests is for a condition, and WAIT_MS bounds it (issue 54): a bound for a
+// hang, not a speed check. A server started in 0.5 to 1.6 s on two cores at a load of 18 to 21;
+// the sanitizers make that several times longer, and the bound is a hundred times longer.
+export const WAIT_MS = 120000;
+
+// Resolves to cond()'s first truthy value (cond may be async), asked every `every` ms; throws
+// "<what>: not after N s" (with detail(), when given) once ms pass first.
+export async function waitFor(what, cond, { ms = WAIT_MS, every = 20, detail } = {}) {
+	const deadline = Date.now() + ms;
+	for (;;) {
+		const v = await cond();
+		if (v) return v;
+		if (Date.now() > deadline) throw new Error(`${what}: not after ${ms / 1000} s${detail ? `\n${detail()}` : ''}`);
+		await sleep(every);
+	}
+}
+
+// p's value, or `late` if WAIT_MS (or ms) pass first: a request that may hang.
+export function within(p, late, ms = WAIT_MS) {
+	let t;
+	const timer = new Promise((resolve) => {
+		t = setTimeout(() => resolve(late), ms);
+	});
+	return Promise.race([p, timer]).finally(() => clearTimeout(t));
+}
+
+// The exit of a process by pid that is not our child (a worker of a master we stopped).
+export function waitGone(pid, what = `pid ${pid} to exit`) {
+	return waitFor(what, () => !alive(pid), { every: 50 });
+}
 
 export function alive(pid) {
 	try {
@@ -142,7 +173,10 @@ let current = null; // the server request() talks to when no base is given
 // Pricing is on by default (docs/configuration.md, "Costs"), but the golden files record the NeMo service's
 // answers, which carry no computed costs: the tests' programs run with SPANDEX_PRICES=off
 // unless a test sets it, or passes null to run with the default table.
-const TEST_PRICES = { SPANDEX_PRICES: 'off' };
+// The query budget (SPANDEX_QUERY_MS, 5 s by default) is a clock budget: a loaded machine
+// would turn a test's large query into the budget's 400. The tests' programs run with WAIT_MS
+// unless a test sets it (t/integration/budget.test.mjs; null: the default).
+const TEST_ENV = { SPANDEX_PRICES: 'off', SPANDEX_QUERY_MS: String(WAIT_MS) };
 const dropNull = (env) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== null));
 
 // {program: n}; env: extra environment for the programs (null unsets a variable); dataDir: use this data directory
@@ -212,7 +246,7 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 		const child = start(p.name, spawnFcgi, ['-n', '-s', sock, '-M', '0600', '--', bin], {
 			SPANDEX_WORKERS: String(n),
 			SPANDEX_DATA: dataDir,
-			...TEST_PRICES,
+			...TEST_ENV,
 			...env,
 		});
 		procs[p.name] = { pid: child.pid, sock, log: path.join(runDir, `${p.name}.log`), workers: n };
@@ -245,11 +279,9 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 					// already gone
 				}
 			}
-			for (const c of children) if (!(await waitExit(c.child, 10000))) c.child.kill('SIGKILL');
-			for (const pid of workersLeft) {
-				for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
-				if (alive(pid)) process.kill(pid, 'SIGKILL');
-			}
+			// SIGKILL only for a hang: a program's exit (its sanitizer's report) is waited for.
+			for (const c of children) if (!(await waitExit(c.child, WAIT_MS))) c.child.kill('SIGKILL');
+			for (const pid of workersLeft) if (!(await waitGone(pid).then(() => true, () => false))) process.kill(pid, 'SIGKILL');
 			const reports = [];
 			for (const c of children) {
 				if (c.name === 'nginx') continue;
@@ -268,7 +300,7 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 
 	// Ready when /healthz answers through nginx (200, or a program's 503 "degraded"); a child
 	// that exits first is an error.
-	const deadline = Date.now() + 30000;
+	const deadline = Date.now() + WAIT_MS;
 	for (;;) {
 		const dead = children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
 		if (dead) {
@@ -367,7 +399,7 @@ export function runCgi(prog, { method = 'GET', path: p, body, contentType, heade
 		CONTENT_LENGTH: body === undefined ? '' : String(payload.length),
 		CONTENT_TYPE: body === undefined ? '' : (contentType || 'application/json'),
 		SPANDEX_DATA: dataDir,
-		...TEST_PRICES,
+		...TEST_ENV,
 		...env,
 	};
 	// Request headers as HTTP_* (RFC 3875 section 4.1.18), as nginx's fastcgi_params pass them.
@@ -545,8 +577,9 @@ export function startWriter(ws, { base, days = [1, 2] } = {}) {
 	return {
 		acked,
 		latest,
-		async until(count) {
-			while (acked.size < count) await sleep(20);
+		until(count) {
+			return waitFor(`the writer of ${ws}: ${count} spans acknowledged`, () => acked.size >= count,
+				{ detail: () => `${acked.size} acknowledged, ${failures} batches refused` });
 		},
 		async stop() {
 			stop = true;
@@ -572,14 +605,9 @@ export async function startFront(backends) {
 	const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
 	const child = spawn(nginx, [...args, '-g', 'daemon off;'], { stdio: 'ignore' });
 	const base = `http://127.0.0.1:${port}`;
-	for (let i = 0; i < 100; i++) {
-		try {
-			await request('GET', '/nothing', { base });
-			break;
-		} catch {
-			await new Promise((r) => setTimeout(r, 50));
-		}
-	}
+	await waitFor(`the front nginx on port ${port}`, () => request('GET', '/nothing', { base }).then(() => true, () => false), {
+		every: 50, detail: () => fs.readFileSync(path.join(dir, 'error.log'), 'utf8'),
+	});
 	return {
 		base, dir,
 		request: (m, p, o = {}) => request(m, p, { ...o, base }),
@@ -592,12 +620,10 @@ export async function startFront(backends) {
 			const old = childPids(child.pid);
 			const r = await run(nginx, [...args, '-s', 'reload']);
 			if (r.code !== 0) throw new Error(`nginx -s reload: ${r.stderr}`);
-			for (let i = 0; ; i++) {
+			await waitFor('nginx reload: the old workers to exit', () => {
 				const now = childPids(child.pid);
-				if (now.length > 0 && !now.some((p) => old.includes(p))) break;
-				if (i >= 1500) throw new Error(`nginx reload: old workers still running after 30 s\n${fs.readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
-				await new Promise((res) => setTimeout(res, 20));
-			}
+				return now.length > 0 && !now.some((p) => old.includes(p));
+			}, { detail: () => fs.readFileSync(path.join(dir, 'error.log'), 'utf8') });
 		},
 		stop() {
 			child.kill('SIGTERM');

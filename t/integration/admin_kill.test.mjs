@@ -75,7 +75,7 @@ function killedAfter(args, ms) {
 	});
 }
 
-test('seal, index, reindex, backup and retain killed at random under two writers lose nothing', { timeout: (SECONDS + 240) * 1000 }, async () => {
+test('seal, index, reindex, backup and retain killed at random under two writers lose nothing', { timeout: (SECONDS + 600) * 1000 }, async () => {
 	const data = srv.dataDir;
 	const dest = path.join(data, '..', 'admin-kill-backup');
 	// The other workspace, which retain empties (its spans are days old, and were ingested ten

@@ -9,12 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-	startServer, runCgi, getSpan, ingestSpans, makeSpan, spandexCli, childPids, killWorkers, dayTime, WS_PREFIX,
+	startServer, runCgi, getSpan, ingestSpans, makeSpan, spandexCli, childPids, killWorkers, dayTime, waitFor, WS_PREFIX,
 } from '../harness.mjs';
 
 const WS = 'crashy';
 const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), 'writer.mjs');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let srv;
 before(async () => {
@@ -135,7 +134,7 @@ test('FastCGI ingest workers killed while requests are in flight', async (t) => 
 	let kills = 0;
 	let midWrite = 0;
 	for (const delay of KILL_DELAYS_MS) {
-		await sleep(100); // the master restarts its workers meanwhile
+		await waitFor('the ingest master to restart its workers', () => childPids(master).length > 0);
 		if (spinUntilGrowth(wsBytes(), 5000)) midWrite++;
 		spin(delay);
 		kills += killWorkers(master);
@@ -191,7 +190,7 @@ test('FastCGI ingest workers killed mid-batch: a three-day batch is stored whole
 	let done = false;
 	Promise.all(writers).then(() => { done = true; });
 	for (let round = 0; round < 30 && !done; round++) {
-		await sleep(60); // the master restarts its workers meanwhile
+		await waitFor('the ingest master to restart its workers', () => childPids(master).length > 0);
 		if (spinUntilGrowth(wsBytes(ws), 2000, ws)) midWrite++;
 		spin(KILL_DELAYS_MS[round % KILL_DELAYS_MS.length]);
 		kills += killWorkers(master);
@@ -201,14 +200,13 @@ test('FastCGI ingest workers killed mid-batch: a three-day batch is stored whole
 	// The next write of the workspace finishes or undoes what a killed writer left (on all
 	// three days), as any writer would.
 	// A request that meets a worker the last kill took answers 502, as it would for any
-	// client: wait for the restarted workers and retry such an answer (bounded).
+	// client: wait for the restarted workers and retry such an answer.
 	let fin;
-	for (let attempt = 0; attempt < 50; attempt++) {
-		for (let w = 0; w < 100 && childPids(master).length === 0; w++) await sleep(50);
+	await waitFor('the next write of the workspace', async () => {
+		if (childPids(master).length === 0) return false;
 		fin = await ingestSpans(ws, [0, 1, 2].map((d) => makeSpan(`m-final-${d}`, { started_at: dayTime(11, 1 + d) })));
-		if (fin.status !== 502) break;
-		await sleep(100);
-	}
+		return fin.status !== 502;
+	}, { every: 100 });
 	assert.equal(fin.status, 201, fin.text);
 
 	const live = await liveIds(ws);
@@ -254,7 +252,7 @@ test('a program\'s master SIGKILLed takes its workers with it', async () => {
 				return false;
 			}
 		};
-		for (let i = 0; i < 100 && workers.some(alive); i++) await sleep(50);
+		await waitFor('the workers to exit with their master', () => !workers.some(alive), { every: 50 }).catch(() => {});
 		assert.deepEqual(workers.filter(alive), [], 'no worker outlives its master');
 	} finally {
 		await own.stop();

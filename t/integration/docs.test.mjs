@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import {
-	SRCDIR, BUILDDIR, findTool, run, programs, alive, makeSpan, dayTime, freePort, request, startServer, WS_PREFIX,
+	SRCDIR, BUILDDIR, findTool, run, programs, alive, makeSpan, dayTime, freePort, request, startServer, waitFor, waitGone, WS_PREFIX,
 } from '../harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-docs-'));
@@ -27,7 +27,7 @@ async function stopStarted() {
 		} catch {
 			continue; // already gone
 		}
-		for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+		await waitGone(pid);
 	}
 }
 after(async () => {
@@ -118,15 +118,8 @@ async function startIncludeNginx(P) {
 		{ stdio: 'ignore' });
 	started.push(ng.pid);
 	const base = `http://127.0.0.1:${port}`;
-	for (let i = 0; ; i++) {
-		try {
-			await request('GET', '/healthz', { base });
-			break;
-		} catch (e) {
-			if (i > 100) throw e;
-			await new Promise((r) => setTimeout(r, 50));
-		}
-	}
+	await waitFor('the documented nginx to answer', () => request('GET', '/healthz', { base }).then(() => true, () => false),
+		{ every: 50, detail: () => fs.readFileSync(path.join(dir, 'error.log'), 'utf8') });
 	return base;
 }
 

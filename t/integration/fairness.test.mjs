@@ -6,7 +6,7 @@
 // for BENCHMARKS.md; otherwise a bounded version for CI.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../harness.mjs';
+import { startServer, waitFor } from '../harness.mjs';
 
 const FULL = process.env.SPANDEX_FULL === '1';
 const NSPANS = FULL ? 200000 : 40000;
@@ -71,7 +71,7 @@ async function fill(srv, n) {
 	}
 }
 
-test('Opik stats floods leave a worker for a get by id of another workspace', { timeout: FULL ? 600000 : 120000 }, async () => {
+test('Opik stats floods leave a worker for a get by id of another workspace', { timeout: FULL ? 1200000 : 600000 }, async () => {
 	const srv = await startServer({ workers: { opik: 2 } });
 	servers.push(srv);
 	await fill(srv, NSPANS);
@@ -133,7 +133,7 @@ test('Opik stats floods leave a worker for a get by id of another workspace', { 
 // conditions under it is expensive from its start (its CPU, not its bytes), so it takes a slot
 // or gets its 429 at once. The cheap request's latency under the flood is compared with its own
 // idle latency, measured in the same run: within 10 times.
-test('filter-heavy Opik searches leave a worker for a get by id of another workspace', { timeout: 180000 }, async () => {
+test('filter-heavy Opik searches leave a worker for a get by id of another workspace', { timeout: 600000 }, async () => {
 	const srv = await startServer({ workers: { opik: 3 } });
 	servers.push(srv);
 	const h = { 'Comet-Workspace': 'filters' };
@@ -190,7 +190,7 @@ test('filter-heavy Opik searches leave a worker for a get by id of another works
 // One workspace holds at most half of the slots (rounded up): with three workers, two slots,
 // a workspace repeating stats from four clients is refused its second, and another
 // workspace's stats find the other free every time.
-test('a workspace flooding stats leaves the other workspaces a slot', { timeout: 120000 }, async () => {
+test('a workspace flooding stats leaves the other workspaces a slot', { timeout: 600000 }, async () => {
 	const srv = await startServer({ workers: { opik: 3 } });
 	servers.push(srv);
 	await fill(srv, 5000);
@@ -210,6 +210,8 @@ test('a workspace flooding stats leaves the other workspaces a slot', { timeout:
 		}
 	};
 	const floods = Array.from({ length: FLOODERS }, flooder);
+	// The flood holds its slot (a flooder was refused) before the other workspace asks.
+	await waitFor('a flooder refused', () => codes[429]);
 	const other = {};
 	for (let i = 0; i < 40; i++) {
 		r = await srv.request('GET', '/v1/private/spans/stats?project_name=p', { headers: quiet });
@@ -239,11 +241,13 @@ async function searchesUnderStats(env, quietBody, floodBody) {
 	r = await srv.request('POST', '/v1/private/spans/search', { body: floodBody, headers: flood });
 	assert.equal(r.status, 200, r.text);
 	let stop = false;
+	let refused = 0;
 	const flooder = async () => {
-		while (!stop) await srv.request('GET', '/v1/private/spans/stats?project_name=big', { headers: flood });
+		while (!stop) refused += (await srv.request('GET', '/v1/private/spans/stats?project_name=big', { headers: flood })).status === 429;
 	};
 	const floods = Array.from({ length: FLOODERS }, flooder);
-	await new Promise((res) => setTimeout(res, 200));
+	// The stats hold the slots they may (a flooder was refused) before the searches start.
+	await waitFor('a flooder refused', () => refused);
 	const small = {}, large = {};
 	let refusal;
 	for (let i = 0; i < 20; i++) {
@@ -265,7 +269,7 @@ async function searchesUnderStats(env, quietBody, floodBody) {
 // so small ones run side by side whatever the slots hold, and a large one is refused while
 // stats hold the program's only slot. Here 256 KiB counts as large: flood's search of its
 // project reads about 3 MiB of lines, and its share is the stats'.
-test('a search takes a slot once it reads enough to be expensive; small ones never wait for one', { timeout: 120000 }, async () => {
+test('a search takes a slot once it reads enough to be expensive; small ones never wait for one', { timeout: 600000 }, async () => {
 	const refusal = await searchesUnderStats({ SPANDEX_QUERY_HEAVY: String(256 << 10) },
 		{ project_name: 'p', search: 'needle' }, { project_name: 'big', search: '#~#', limit: 10 });
 	assert.match(refusal.json.message, /expensive queries/);
@@ -275,7 +279,7 @@ test('a search takes a slot once it reads enough to be expensive; small ones nev
 // out of reach (1 GiB), a search of a few conditions tested on each of 5,000 lines takes a slot
 // once it has spent SPANDEX_QUERY_HEAVY_MS of CPU (here 5 ms), and is refused while stats hold
 // its workspace's share; a small search of another workspace never spends that much.
-test('a search takes a slot once it has spent enough CPU, whatever it reads', { timeout: 120000 }, async () => {
+test('a search takes a slot once it has spent enough CPU, whatever it reads', { timeout: 600000 }, async () => {
 	const filters = ['absent 1', 'absent 2', 'absent 3'].map((value) => ({ field: 'input', operator: 'not_contains', value }));
 	const refusal = await searchesUnderStats({ SPANDEX_QUERY_HEAVY: String(1 << 30), SPANDEX_QUERY_HEAVY_MS: '5' },
 		{ project_name: 'p', filters: filters.slice(0, 1) }, { project_name: 'big', filters, limit: 2000 });
@@ -402,7 +406,7 @@ async function ingest5000(srv, ws, span) {
 // list or search of a large workspace once held every worker of the spans program, and nothing
 // answered them 429. Two workers: one slot for expensive queries, the other kept for the
 // cheap. Here 64 KiB read counts as expensive.
-test('Intake lists of a large workspace take a slot; a get by id of another workspace always finds a worker', { timeout: 120000 }, async () => {
+test('Intake lists of a large workspace take a slot; a get by id of another workspace always finds a worker', { timeout: 600000 }, async () => {
 	const srv = await startServer({ workers: { spans: 2 }, env: { SPANDEX_QUERY_HEAVY: String(64 << 10) } });
 	servers.push(srv);
 	const P = '/apis/intake/v2/workspaces';
@@ -424,7 +428,7 @@ test('Intake lists of a large workspace take a slot; a get by id of another work
 		}
 	};
 	const floods = Array.from({ length: FLOODERS }, flooder);
-	await new Promise((res) => setTimeout(res, 200));
+	await waitFor('a flooder refused', () => refusal);
 	const other = {};
 	for (let i = 0; i < 40; i++) {
 		r = await srv.request('GET', `${P}/quiet/spans/quiet-1`);
@@ -444,7 +448,7 @@ test('Intake lists of a large workspace take a slot; a get by id of another work
 // spans around its time; records far apart make that a scan of the whole workspace, which
 // once held an ingest worker for the whole query budget and never asked for a slot (fault
 // probe: four such requests made another workspace's one-span ingest wait 4.5 s).
-test('the response-id search of OTLP evaluation records takes a slot; another workspace\'s ingest always finds a worker', { timeout: 120000 }, async () => {
+test('the response-id search of OTLP evaluation records takes a slot; another workspace\'s ingest always finds a worker', { timeout: 600000 }, async () => {
 	const srv = await startServer({ workers: { ingest: 2 }, env: { SPANDEX_QUERY_HEAVY: String(64 << 10) } });
 	servers.push(srv);
 	const P = '/apis/intake/v2/workspaces';
@@ -465,7 +469,7 @@ test('the response-id search of OTLP evaluation records takes a slot; another wo
 		}
 	};
 	const floods = Array.from({ length: FLOODERS }, flooder);
-	await new Promise((res) => setTimeout(res, 200));
+	await waitFor('a record refused for a slot', () => messages.some((m) => /expensive queries/.test(m)));
 	const other = {};
 	for (let i = 0; i < 20; i++) {
 		const r = await srv.request('POST', `${P}/quiet/ingest/spans`, {

@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startServer, spandexCli, request, makeSpan, dayTime, WS_PREFIX } from '../harness.mjs';
+import { startServer, spandexCli, request, makeSpan, dayTime, WAIT_MS, WS_PREFIX } from '../harness.mjs';
 import { startApache } from '../apache.mjs';
 
 const servers = [];
@@ -183,7 +183,7 @@ function oversized(base, p, headers) {
 		});
 		s.on('error', () => {});
 		s.on('close', () => parse(true));
-		s.setTimeout(30000, () => s.destroy(new Error('no reply in 30 s')));
+		s.setTimeout(WAIT_MS, () => s.destroy(new Error(`no reply in ${WAIT_MS / 1000} s`)));
 	});
 }
 

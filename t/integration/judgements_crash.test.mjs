@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startServer, ingestSpans, makeSpan, spandexCli, killWorkers, dayTime, WS_PREFIX } from '../harness.mjs';
+import { startServer, ingestSpans, makeSpan, spandexCli, killWorkers, dayTime, waitFor, WS_PREFIX } from '../harness.mjs';
 
 const WS = 'judgekill';
 const SPANS = 40;
@@ -66,6 +66,9 @@ test('Opik score batches and NeMo annotations under SIGKILLed workers: every ack
 		await sleep(60 + 30 * (round % 5));
 		kills += killWorkers(srv.procs.opik.pid) + killWorkers(srv.procs.spans.pid);
 	}
+	// The clients go on until a score and an annotation were acknowledged (on a loaded machine
+	// every request of the rounds may have met a kill).
+	await waitFor('a score and an annotation acknowledged', () => acked.size > 0 && ackedNotes.length > 0);
 	stop = true;
 	await Promise.all(clients);
 	t.diagnostic(`${kills} workers killed; ${sent} requests, ${failed} not acknowledged, ${acked.size} scores and ${ackedNotes.length} annotations acknowledged`);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startServer, spandexCli, makeSpan, dayTime, run, BUILDDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, spandexCli, makeSpan, dayTime, run, within, BUILDDIR, WAIT_MS, WS_PREFIX } from '../harness.mjs';
 
 let srv;
 const keys = {};
@@ -280,19 +280,18 @@ test('the last key revoked, or a key file that does not parse, refuses every req
 		// the FIFO, holding every worker of every program (each request hung), and
 		// /dev/zero was read as one endless line until the worker died. Both are a key
 		// file that cannot be read.
-		const within = (p, ms) => Promise.race([p, new Promise((r) => setTimeout(() => r({ status: 'no answer', text: `in ${ms} ms` }), ms))]);
 		for (const [how, make] of [
 			['a FIFO', () => execFileSync('mkfifo', [file])],
 			['a link to /dev/zero', () => fs.symlinkSync('/dev/zero', file)],
 		]) {
 			make();
 			for (const [api, a] of Object.entries(apis)) {
-				const res = await within(a.read('team-z', a.key(key2)), 5000);
+				const res = await within(a.read('team-z', a.key(key2)), { status: 'no answer', text: `in ${WAIT_MS / 1000} s` });
 				assert.equal(res.status, 503, `${how}, ${api}: ${res.text}`);
 				a.error(res, 503, /^Authentication is unavailable: the server's key file cannot be read$/);
 			}
 			assert.match(log(), /\.spandex-keys cannot be read: not a regular file; every request is refused until it is fixed/, how);
-			const l = await run(path.join(BUILDDIR, 'src', 'spandex'), ['key', 'list', own.dataDir], { timeout: 5000 });
+			const l = await run(path.join(BUILDDIR, 'src', 'spandex'), ['key', 'list', own.dataDir], { timeout: WAIT_MS });
 			assert.equal(l.code, 1, `${how}: key list ${l.signal ?? ''}${l.stderr}`);
 			assert.match(l.stderr, /\.spandex-keys is not a regular file: every request is refused until it is fixed/);
 			try {

@@ -17,7 +17,7 @@ const MiB = 1 << 20;
 // A sanitizer build's shadow memory and quarantine say nothing of the programs' own peaks.
 const bin = path.join(BUILDDIR, 'cgi-bin', 'egp');
 const SANITIZED = fs.existsSync(bin) && fs.readFileSync(bin).includes('__asan_init');
-const peaks = { timeout: FULL ? 600000 : 120000, skip: SANITIZED && 'a sanitizer build: its resident size is the runtime\'s' };
+const peaks = { timeout: FULL ? 1200000 : 600000, skip: SANITIZED && 'a sanitizer build: its resident size is the runtime\'s' };
 
 const servers = [];
 after(async () => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
 	startServer, ingestSpans, getSpan, makeSpan, spandexCli, spandexOk, dayTime, childPids, startWriter, linesById,
-	runCgi, run, cgiRequest, clockEnv, BUILDDIR, WS_PREFIX,
+	runCgi, run, cgiRequest, clockEnv, waitFor, BUILDDIR, WS_PREFIX,
 } from '../harness.mjs';
 
 let srv;
@@ -283,19 +283,15 @@ test('the admin lock: a second run fails at once, or waits with --wait; usage is
 	const lockFile = path.join(srv.dataDir, '.spandex-admin.lock');
 	fs.closeSync(fs.openSync(lockFile, 'a'));
 	// Another holder of the lock, as a running job would be: flock -o holds it itself while
-	// its command runs, and lets go when the command ends.
-	const holder = spawn('flock', ['-o', lockFile, 'sleep', '60'], { stdio: 'ignore' });
+	// its command runs, and lets go when the command ends (release() ends it).
+	const holder = spawn('flock', ['-o', lockFile, 'sleep', 'infinity'], { stdio: 'ignore' });
 	const release = () => {
 		for (const pid of childPids(holder.pid)) process.kill(pid, 'SIGTERM');
 	};
 	try {
-		for (;;) {
-			const probe = await new Promise((resolve) => {
-				spawn('flock', ['-n', lockFile, 'true']).on('exit', (code) => resolve(code));
-			});
-			if (probe !== 0) break;
-			await new Promise((r) => setTimeout(r, 20));
-		}
+		await waitFor('flock to hold the admin lock', () => new Promise((resolve) => {
+			spawn('flock', ['-n', lockFile, 'true']).on('exit', (code) => resolve(code !== 0));
+		}));
 		const busy = await spandexCli(['backup', srv.dataDir, path.join(tmp, 'locked')]);
 		assert.equal(busy.code, 1);
 		// A holder that is not spandex leaves no note: the kernel's lock table names it
@@ -326,13 +322,12 @@ test('the admin lock: a second run fails at once, or waits with --wait; usage is
 	const importer = spawn(path.join(BUILDDIR, 'src', 'spandex'), ['import', srv.dataDir, '--workspace', 'ops-fifo', fifo, '--wait'], { stdio: 'ignore' });
 	try {
 		let busy;
-		for (let i = 0; i < 500; i++) {
+		// Between the import's flock and its note the kernel's table names it ("pid N
+		// (spandex)"): a moment later the note does.
+		await waitFor('the import to hold the admin lock with its note', async () => {
 			busy = await spandexCli(['backup', srv.dataDir, path.join(tmp, 'locked')]);
-			// Between the import's flock and its note the kernel's table names it
-			// ("pid N (spandex)"): a moment later the note does.
-			if (busy.code !== 0 && /spandex import/.test(busy.stderr)) break;
-			await new Promise((r) => setTimeout(r, 20));
-		}
+			return busy.code !== 0 && /spandex import/.test(busy.stderr);
+		}).catch(() => {});
 		assert.match(busy.stderr, new RegExp(`another run holds .*\\.spandex-admin\\.lock \\(spandex import, pid ${importer.pid}\\); try --wait`));
 	} finally {
 		importer.kill('SIGKILL');
@@ -387,13 +382,11 @@ test('restore refuses to run under the programs serving DATA, and loses no ackno
 	const data = fs.mkdtempSync(path.join(tmp, 'restoring-'));
 	const lock = path.join(data, '.spandex-serve.lock');
 	fs.closeSync(fs.openSync(lock, 'a'));
-	const holder = spawn('flock', ['-x', '-o', lock, 'sleep', '60'], { stdio: 'ignore' });
+	const holder = spawn('flock', ['-x', '-o', lock, 'sleep', 'infinity'], { stdio: 'ignore' });
 	try {
-		for (;;) {
-			const probe = await new Promise((resolve) => spawn('flock', ['-n', '-s', lock, 'true']).on('exit', resolve));
-			if (probe !== 0) break;
-			await new Promise((res) => setTimeout(res, 20));
-		}
+		await waitFor('flock to hold the serve lock', () => new Promise((resolve) => {
+			spawn('flock', ['-n', '-s', lock, 'true']).on('exit', (code) => resolve(code !== 0));
+		}));
 		const { done } = runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/${ws}/ingest/spans`, dataDir: data,
 			body: { source: 'itest', spans: [makeSpan('during-restore', { started_at: dayTime() })] } });
 		const res = await done;

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, makeSpan, dayTime, WS_PREFIX, SRCDIR } from '../harness.mjs';
+import { startServer, makeSpan, dayTime, within, WAIT_MS, WS_PREFIX, SRCDIR } from '../harness.mjs';
 
 const servers = [];
 after(async () => {
@@ -96,10 +96,8 @@ test('a price table that is a FIFO or a device: spans stored at once without com
 		for (const table of [fifo, '/dev/zero']) {
 			const srv = await startServer({ env: { SPANDEX_PRICES: table } });
 			servers.push(srv);
-			const r = await Promise.race([
-				srv.request('POST', `${WS_PREFIX}/prices/ingest/spans`, { body: { source: 'p', spans: spans() } }),
-				new Promise((resolve) => setTimeout(() => resolve({ status: 'no answer in 5 s' }), 5000)),
-			]);
+			const r = await within(srv.request('POST', `${WS_PREFIX}/prices/ingest/spans`, { body: { source: 'p', spans: spans() } }),
+				{ status: `no answer in ${WAIT_MS / 1000} s` });
 			try {
 				// Lets a worker still waiting in the FIFO's open go (before the fix).
 				fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));

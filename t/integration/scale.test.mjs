@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer, startFront, spandexCli, SRCDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, startFront, spandexCli, waitFor, SRCDIR, WS_PREFIX } from '../harness.mjs';
 import { varint, field } from '../otlp_wire.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -262,8 +262,9 @@ test('a workspace moves to the other backend while a writer runs; no acknowledge
 		}
 	})();
 	// Some spans on the old backend first.
-	const acks = async (n) => {
-		for (const want = acked.length + n; acked.length < want;) await sleep(10);
+	const acks = (n) => {
+		const want = acked.length + n;
+		return waitFor(`${want} spans acknowledged through the front`, () => acked.length >= want);
 	};
 	await acks(20);
 	// The move as docs/scaling.md describes it.
