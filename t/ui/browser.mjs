@@ -1,12 +1,16 @@
 // browser: Debian's chromium (/usr/bin/chromium, or SPANDEX_CHROMIUM) driven by playwright-core
 // from t/ui/node_modules (or SPANDEX_UI_MODULES, where t/ui.sh installed it when the source
 // tree is read-only). Never downloads a browser. Every page records its console errors and
-// uncaught exceptions so a test can assert there were none.
+// uncaught exceptions so a test can assert there were none. Every wait (playwright's, and
+// eventually()) is for a condition, bounded by the harness's WAIT_MS (issue 54).
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { WAIT_MS, waitFor } from '../harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CHROMIUM = process.env.SPANDEX_CHROMIUM || '/usr/bin/chromium';
@@ -34,6 +38,8 @@ export async function launch() {
 		reducedMotion: 'reduce', timezoneId: 'UTC', locale: 'en-US',
 	});
 	for (const p of context.pages()) await p.close();
+	// Playwright's own default, 30 s, is a speed check on a loaded machine.
+	context.setDefaultTimeout(WAIT_MS);
 	return {
 		context,
 		// A page that records problems: console errors (Chromium also logs each HTTP error
@@ -52,6 +58,14 @@ export async function launch() {
 			fs.rmSync(profile, { recursive: true, force: true });
 		},
 	};
+}
+
+// Asserts that read() comes to equal want (deeply): what a page shows after a key or a click
+// may be drawn a moment later, so it is read again until it does, or until WAIT_MS pass.
+export async function eventually(read, want, message) {
+	let got;
+	await waitFor(message || 'the page', async () => isDeepStrictEqual((got = await read()), want), { every: 50 }).catch(() => {});
+	assert.deepEqual(got, want, message);
 }
 
 // The problems of a page that are not expected ones. expected: [{status, url: RegExp}], the

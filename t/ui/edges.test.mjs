@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, ingestSpans, request, WS_PREFIX, SRCDIR } from '../harness.mjs';
-import { launch, unexpected } from './browser.mjs';
+import { launch, unexpected, eventually } from './browser.mjs';
 
 const WS = 'ui-edges';
 const S = 1000;
@@ -178,59 +178,61 @@ test('a trace of 3,001 spans puts only the rows on screen in the page; keys, fol
 	assert.equal(await page.$eval('.wf-rows', (e) => e.getBoundingClientRect().height), BIG_TOTAL * 30);
 	const drawn = await rowCount(page);
 	assert.ok(drawn > 20 && drawn < 200, `${drawn} rows in the page`);
-	assert.deepEqual(await current(page), { id: 'big-root', focused: true, onScreen: true, pos: '1', size: '1', level: '1' });
+	await eventually(() => current(page), { id: 'big-root', focused: true, onScreen: true, pos: '1', size: '1', level: '1' });
 	// End: the last span, focused and scrolled to; Home: back.
 	let k = Date.now();
 	await page.keyboard.press('End');
-	assert.deepEqual(await current(page), { id: `big-g${BIG_GROUPS - 1}-${BIG_KIDS - 1}`, focused: true, onScreen: true, pos: String(BIG_KIDS), size: String(BIG_KIDS), level: '3' });
+	await eventually(() => current(page), { id: `big-g${BIG_GROUPS - 1}-${BIG_KIDS - 1}`, focused: true, onScreen: true, pos: String(BIG_KIDS), size: String(BIG_KIDS), level: '3' }, 'End');
 	const end = Date.now() - k;
-	assert.equal(await covered(page), true);
+	await eventually(() => covered(page), true, 'rows cover the screen after End');
 	assert.ok(await rowCount(page) < 200);
 	await page.keyboard.press('Home');
-	assert.equal((await current(page)).id, 'big-root');
+	await eventually(async () => (await current(page))?.id, 'big-root', 'Home');
 	// Down moves one row at a time through the drawn window and past it.
 	k = Date.now();
 	for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowDown');
 	const down = (Date.now() - k) / 40;
-	assert.deepEqual(await current(page), { id: 'big-g1-8', focused: true, onScreen: true, pos: '9', size: String(BIG_KIDS), level: '3' });
+	await eventually(() => current(page), { id: 'big-g1-8', focused: true, onScreen: true, pos: '9', size: String(BIG_KIDS), level: '3' }, '40 times down');
 	await page.waitForFunction(() => location.hash.includes('span=big-g1-8'));
 	// Scrolling the page draws the rows it brings on screen, and keeps the selected one.
 	await page.evaluate(() => window.scrollTo(0, document.querySelector('.wf-rows').offsetTop + 1500 * 30));
 	await page.waitForFunction(() => document.querySelector('.wf-row[data-span-id="big-g50-19"]'));
-	assert.equal(await covered(page), true);
+	await eventually(() => covered(page), true, 'rows cover the screen after a scroll');
 	assert.equal(await page.locator('.wf-row[data-span-id="big-g1-8"].selected').count(), 1, 'the selected row stays in the page');
 	// A click on a row drawn there selects it and shows its span.
 	k = Date.now();
 	await page.click('.wf-row[data-span-id="big-g50-19"]');
 	await page.waitForFunction(() => document.querySelector('#span-title')?.textContent === 'call 50.19');
 	const click = Date.now() - k;
-	assert.equal((await current(page)).id, 'big-g50-19');
+	await eventually(async () => (await current(page))?.id, 'big-g50-19', 'the clicked row');
 	// Fold the root: one row; unfold: the rows back, the root still selected.
 	await page.keyboard.press('Home');
+	await eventually(async () => (await current(page))?.id, 'big-root', 'Home');
 	k = Date.now();
 	await page.keyboard.press('ArrowLeft');
-	assert.equal(await rowCount(page), 1);
+	await eventually(() => rowCount(page), 1, 'the root folded');
 	assert.equal(await page.textContent('.wf-row .wf-folded'), `+${BIG_TOTAL - 1}`);
 	await page.keyboard.press('ArrowRight');
+	await eventually(() => page.getAttribute('.wf-row[data-span-id="big-root"]', 'aria-expanded'), 'true', 'the root unfolded');
 	const fold = Date.now() - k;
-	assert.equal(await page.getAttribute('.wf-row[data-span-id="big-root"]', 'aria-expanded'), 'true');
-	assert.ok((await rowCount(page)) > 20 && (await rowCount(page)) < 200);
-	assert.deepEqual(await current(page), { id: 'big-root', focused: true, onScreen: true, pos: '1', size: '1', level: '1' });
+	await eventually(async () => { const n = await rowCount(page); return n > 20 && n < 200; }, true, 'a window of rows again');
+	await eventually(() => current(page), { id: 'big-root', focused: true, onScreen: true, pos: '1', size: '1', level: '1' }, 'the root unfolded');
 	// A folded step says how many spans it hides, and the rows after it move up.
 	await page.keyboard.press('ArrowDown');
+	await eventually(async () => (await current(page))?.id, 'big-g0', 'down to the first step');
 	await page.keyboard.press('ArrowLeft');
-	assert.equal(await page.textContent('.wf-row[data-span-id="big-g0"] .wf-folded'), `+${BIG_KIDS}`);
+	await eventually(() => page.textContent('.wf-row[data-span-id="big-g0"] .wf-folded').catch(() => null), `+${BIG_KIDS}`, 'the step folded');
 	await page.keyboard.press('ArrowDown');
-	assert.equal((await current(page)).id, 'big-g1');
+	await eventually(async () => (await current(page))?.id, 'big-g1', 'down past the folded step');
 	assert.equal(await page.$eval('.wf-rows', (e) => e.getBoundingClientRect().height), (BIG_TOTAL - BIG_KIDS) * 30);
 	t0.diagnostic(`3,001 spans: open ${opened} ms, End ${end} ms, ↓ ${down.toFixed(0)} ms, click ${click} ms, fold and unfold the root ${fold} ms`);
 	// A link to a span deep down opens on it, on screen and focused, its step unfolded.
 	const p2 = await open(`#/${WS}/traces/tr-big?span=big-g70-5`, '.wf-row.selected');
-	assert.deepEqual(await current(p2), { id: 'big-g70-5', focused: true, onScreen: true, pos: '6', size: String(BIG_KIDS), level: '3' });
+	await eventually(() => current(p2), { id: 'big-g70-5', focused: true, onScreen: true, pos: '6', size: String(BIG_KIDS), level: '3' }, 'a link to a deep span');
 	await p2.waitForFunction(() => document.querySelector('#span-title')?.textContent === 'call 70.5');
-	assert.equal(await covered(p2), true);
+	await eventually(() => covered(p2), true, 'rows cover the screen at a deep span');
 	await p2.keyboard.press('ArrowDown');
-	assert.equal((await current(p2)).id, 'big-g70-6');
+	await eventually(async () => (await current(p2))?.id, 'big-g70-6', 'down from the deep span');
 	for (const p of [page, p2]) {
 		clean(p);
 		await p.close();

@@ -11,8 +11,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startServer, request, BUILDDIR, SRCDIR, WS_PREFIX, CLIENTS } from '../harness.mjs';
-import { launch, unexpected } from './browser.mjs';
+import { startServer, request, waitFor, BUILDDIR, SRCDIR, WS_PREFIX, CLIENTS } from '../harness.mjs';
+import { launch, unexpected, eventually } from './browser.mjs';
 import { ingestFixture, ingestBusy, fixtureSpans, FIXTURE } from './fixture.mjs';
 
 const WS = 'ui-fixture';
@@ -41,7 +41,8 @@ async function open(hash, waitFor) {
 }
 
 async function shot(page, name) {
-	await page.waitForTimeout(150); // let lazy cells settle
+	// The lazy cells (a trace's model, its scores) filled in.
+	await page.waitForFunction(() => !document.querySelector('.pending'));
 	await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
 }
 
@@ -177,7 +178,7 @@ test('live refresh picks up a new trace without a reload', async () => {
 		{ span_id: 'live-1', trace_id: 'tr-live-1', name: 'arrived-live', kind: 'AGENT', status: 'success', started_at: new Date().toISOString() },
 	] } });
 	assert.equal(r.status, 201, r.text);
-	await page.waitForSelector('.traces-table tbody tr:first-child >> text=arrived-live', { timeout: 15000 });
+	await page.waitForSelector('.traces-table tbody tr:first-child >> text=arrived-live');
 	await page.click('.toggle');
 	await page.waitForFunction(() => !location.hash.includes('live=1'));
 	assert.equal(await page.getAttribute('.toggle', 'aria-pressed'), 'false');
@@ -212,12 +213,8 @@ test('a trace shows one bar per span, nested under its parent, errors marked', a
 		// as 0 px wide once): every bar gets its width, or the wait fails the test.
 		// A row drawn again after that wait (the trace's feedback arriving) is read again too:
 		// a CI run under load read a root's bar as 0 px between the wait and the read.
-		await page.waitForFunction(() => [...document.querySelectorAll('.wf-rows .wf-bar')].every((b) => b.getBoundingClientRect().width >= 2));
-		let rows = await treeRows(page);
-		for (let k = 0; k < 50 && rows.some((r) => r.bar < 2); k++) {
-			await page.waitForTimeout(100);
-			rows = await treeRows(page);
-		}
+		let rows;
+		await waitFor(`${id}: every bar drawn`, async () => (rows = await treeRows(page)).every((r) => r.bar >= 2)).catch(() => {});
 		assert.deepEqual(rows.map((r) => r.id), want.map((w) => w.id), `${id}: one row per span, parents first`);
 		assert.deepEqual(rows.map((r) => r.level), want.map((w) => w.level), `${id}: aria-level is the depth`);
 		for (let i = 0; i < rows.length; i++) {
@@ -261,11 +258,12 @@ test('clicking a span shows its input and output; folding hides its children', a
 	await page.waitForSelector('section[aria-labelledby=sp-output] pre.json');
 	assert.match(await page.textContent('section[aria-labelledby=sp-output] pre.json'), /"carrier": "DHL"/);
 	// Folding kb-search hides embed-query and rerank.
+	const rowCount = () => page.locator('.wf-rows [role=treeitem]').count();
 	await page.click('.wf-row:has-text("kb-search") .wf-twisty');
-	assert.equal(await page.locator('.wf-rows [role=treeitem]').count(), 5);
+	await eventually(rowCount, 5, 'kb-search folded');
 	assert.equal(await page.getAttribute('.wf-row:has-text("kb-search")', 'aria-expanded'), 'false');
 	await page.click('.wf-row:has-text("kb-search") .wf-twisty');
-	assert.equal(await page.locator('.wf-rows [role=treeitem]').count(), 7);
+	await eventually(rowCount, 7, 'kb-search unfolded');
 	// A failed span shows its error.
 	const p2 = await open(`#/${WS}/traces/tr-support-2?span=tr-support-2-tool`, '.span-error');
 	assert.match(await p2.textContent('.span-error'), /PermissionError/);
@@ -284,21 +282,22 @@ test('up and down keys move between spans', async () => {
 	assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'treeitem');
 	for (let i = 1; i < want.length; i++) {
 		await page.keyboard.press('ArrowDown');
-		assert.equal(await selected(), want[i].id);
+		await eventually(selected, want[i].id, `down to row ${i}`);
 	}
 	await page.keyboard.press('ArrowDown'); // stays on the last
-	assert.equal(await selected(), want.at(-1).id);
+	await eventually(selected, want.at(-1).id, 'down at the last row');
 	await page.keyboard.press('ArrowUp');
+	await eventually(selected, want.at(-2).id, 'up');
 	await page.keyboard.press('ArrowUp');
-	assert.equal(await selected(), want.at(-3).id);
+	await eventually(selected, want.at(-3).id, 'up again');
 	await page.waitForFunction((name) => document.querySelector('#span-title')?.textContent === name, want.at(-3).name);
 	assert.match(page.url(), new RegExp(`span=${want.at(-3).id}`));
 	await page.keyboard.press('Home');
-	assert.equal(await selected(), want[0].id);
+	await eventually(selected, want[0].id, 'Home');
 	// Arrows work from anywhere on the page that is not a field.
 	await page.click('.trace-head');
 	await page.keyboard.press('ArrowDown');
-	assert.equal(await selected(), want[1].id);
+	await eventually(selected, want[1].id, 'down from the header');
 	// A link to a span opens on it.
 	const p2 = await open(`#/${WS}/traces/tr-support-1?span=tr-support-1-embed`, '.wf-row.selected');
 	assert.equal((await treeRows(p2)).find((r) => r.selected)?.id, 'tr-support-1-embed');
@@ -411,7 +410,7 @@ test('API errors show the API detail, never a blank page', async () => {
 	// A bad workspace name is refused before any request, with the rule.
 	await p3.fill('#ws-input', 'Not A Workspace');
 	await p3.press('#ws-input', 'Enter');
-	assert.equal(await p3.locator('#ws-error').isVisible(), true);
+	await p3.waitForSelector('#ws-error', { state: 'visible' });
 	assert.equal(await p3.getAttribute('#ws-input', 'aria-invalid'), 'true');
 	for (const p of [page, p2, p3]) await p.close();
 });
@@ -437,11 +436,11 @@ test('free text finds the traces whose root span names or holds the words', asyn
 test('keyboard: a skip button, labelled fields, visible focus; a workspace is remembered in the URL', async () => {
 	const page = await open(`#/${WS}/traces`, '.traces-table tbody tr');
 	await page.keyboard.press('Tab');
-	assert.equal(await page.evaluate(() => document.activeElement.id), 'skip');
+	await eventually(() => page.evaluate(() => document.activeElement.id), 'skip', 'Tab to the skip button');
 	const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
 	assert.notEqual(ring, 'none', 'focus is visible');
 	await page.keyboard.press('Enter');
-	assert.equal(await page.evaluate(() => document.activeElement.className), 'page-title');
+	await eventually(() => page.evaluate(() => document.activeElement.className), 'page-title', 'the skip button');
 	// Every form field has a label.
 	const unlabelled = await page.$$eval('input, select', (els) => els.filter((e) => e.type !== 'hidden' && e.type !== 'radio' && !e.labels?.length && !e.getAttribute('aria-label')).map((e) => e.id || e.outerHTML));
 	assert.deepEqual(unlabelled, []);
@@ -733,13 +732,13 @@ test('a person adds a thumbs up, a score and a comment from the span panel, and 
 	assert.match(await page.textContent('.judge-status'), /Added a thumbs up/);
 	// A score: a named number.
 	await page.click('.judge-actions button:has-text("Add score")');
-	assert.equal(await page.evaluate(() => document.activeElement.id), 'judge-score-name');
+	await eventually(() => page.evaluate(() => document.activeElement.id), 'judge-score-name', 'the score form focused');
 	await page.fill('#judge-score-name', 'clarity');
 	await page.fill('#judge-score-value', '0.5');
 	await page.press('#judge-score-value', 'Enter');
 	await page.waitForSelector('.judge-scores tr:has-text("clarity")');
 	assert.match(await page.textContent('.judge-scores tr:has-text("clarity")'), /0\.5\s*person/);
-	assert.equal(await page.locator('#judge-score-form').isVisible(), false);
+	await page.waitForSelector('#judge-score-form', { state: 'hidden' });
 	// A comment.
 	await page.click('.judge-actions button:has-text("Comment")');
 	await page.fill('#judge-note-text', 'Short and right.');
