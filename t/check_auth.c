@@ -74,8 +74,13 @@ START_TEST(roles_and_workspaces)
 	ck_assert_str_eq(e.msg, "This key is not valid for workspace 'team-b'");
 	ck_assert_int_eq(check(all, "team-b", AUTH_WRITE), ST_OK);
 	ck_assert_int_eq(check(all, "team-b", AUTH_ADMIN), ST_FORBIDDEN);
-	/* unknown keys, and a known key with a byte more or less */
-	ck_assert_int_eq(check("spx_0000", "team-a", AUTH_READ), ST_UNAUTHORIZED);
+	/* unknown keys, and a known key with a byte more or less: each said to be read, and
+	 * unknown; no key at all is not authenticated */
+	ck_assert_int_eq(auth_check(root, NULL, "spx_0000", "team-a", AUTH_READ, &e),
+			 ST_UNAUTHORIZED);
+	ck_assert_str_eq(e.msg, AUTH_UNKNOWN_KEY);
+	ck_assert_int_eq(auth_check(root, NULL, NULL, "team-a", AUTH_READ, &e), ST_UNAUTHORIZED);
+	ck_assert_str_eq(e.msg, "Not authenticated");
 	r[20] ^= 1;
 	ck_assert_int_eq(check(r, "team-a", AUTH_READ), ST_UNAUTHORIZED);
 	w[strlen(w) - 1] = '\0';
@@ -196,6 +201,8 @@ START_TEST(bad_input)
 					 ST_UNAVAILABLE);
 			ck_assert_int_eq(check(NULL, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
 			ck_assert_ptr_null(strstr(e.msg, root)); /* no path for the client */
+			ck_assert_str_eq(e.msg, "Authentication is unavailable: the server's key "
+						"file does not parse");
 			const char *why = auth_unlogged();
 			if (twice) {
 				ck_assert_ptr_null(why); /* once per reason, not per request */
@@ -246,7 +253,10 @@ START_TEST(bad_input)
 	ck_assert_int_eq(mkdir(p, 0700), 0);
 	ck_assert(auth_enabled(root, NULL));
 	for (int twice = 0; twice < 2; twice++) {
-		ck_assert_int_eq(check(key, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
+		ck_assert_int_eq(auth_check(root, NULL, key, "ok-ws", AUTH_READ, &e),
+				 ST_UNAVAILABLE);
+		ck_assert_str_eq(
+		    e.msg, "Authentication is unavailable: the server's key file cannot be read");
 		ck_assert_int_eq(check(NULL, "ok-ws", AUTH_READ), ST_UNAVAILABLE);
 		const char *why = auth_unlogged();
 		if (twice) {

@@ -219,7 +219,7 @@ START_TEST(auth)
 	ck_assert_ptr_nonnull(strstr(r.head, "WWW-Authenticate: Bearer\r\n"));
 	rq.auth = "Bearer wrong";
 	r = run(&rq, h_echo);
-	ck_assert_int_eq(r.code, 401);
+	ck_reply(r, 401, "{\"detail\":\"" AUTH_UNKNOWN_KEY "\"}");
 	rq.auth = "Bearer s3cre";
 	ck_assert_int_eq(run(&rq, h_echo).code, 401);
 	rq.auth = "Basic s3cret";

@@ -327,12 +327,12 @@ enum status auth_resolve(const char *root, const char *token, const char *presen
 	if (ls == ST_UNAVAILABLE || ls == ST_INVALID) {
 		/* The operator's reason goes to the log (auth_unlogged); the client learns only
 		 * that nothing gets in until the file is fixed. */
+		const char *what = ls == ST_INVALID ? "does not parse" : "cannot be read";
 		snprintf(problem, sizeof problem,
 			 "%s/%s %s: %s; every request is refused until it is fixed", root,
-			 AUTH_FILE, ls == ST_INVALID ? "does not parse" : "cannot be read", why);
-		return err_set(
-		    e, ST_UNAVAILABLE,
-		    "Authentication is unavailable: the server's key file cannot be read");
+			 AUTH_FILE, what, why);
+		return err_set(e, ST_UNAVAILABLE,
+			       "Authentication is unavailable: the server's key file %s", what);
 	}
 	problem[0] = told[0] = '\0';
 	/* No key file: authentication is off. A key file with no key refuses everyone. */
@@ -354,7 +354,7 @@ enum status auth_resolve(const char *root, const char *token, const char *presen
 		if (same_digest(got, keys[i].hash) && !match)
 			match = &keys[i];
 	if (!match)
-		return err_set(e, ST_UNAUTHORIZED, "Not authenticated");
+		return err_set(e, ST_UNAUTHORIZED, AUTH_UNKNOWN_KEY);
 	memcpy(g->id, match->k.id, sizeof g->id);
 	memcpy(g->workspace, match->k.workspace, sizeof g->workspace);
 	g->role = match->k.role;

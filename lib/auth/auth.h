@@ -17,6 +17,10 @@
 #define AUTH_MAX_LABEL 128		   /* bytes of a key's label */
 #define AUTH_USED_EVERY_SEC 60 /* a key's last-use stamp is refreshed at most this often */
 #define AUTH_ALL_WORKSPACES "*"
+/* The 401 of a key that was read and matches none (without a key: "Not authenticated"). */
+#define AUTH_UNKNOWN_KEY                                                                           \
+	"Unknown API key: the request's key was read, and this server has no such key "            \
+	"(revoked, mistyped, or another server's)"
 
 /* Roles, each including the ones before it: read every GET and search; write ingest and every
  * write of Opik and Scale GP; admin everything, deletes included. */
@@ -48,10 +52,11 @@ struct auth_grant {
 
 /* Resolves presented (the key the request carried, NULL when none) into *g. ST_OK when
  * authentication is off (g->open), or the key is token (every workspace, admin) or a stored
- * key; ST_UNAUTHORIZED without a key or with an unknown one (and for every key when the file
- * holds none); ST_UNAVAILABLE for every request while the key file cannot be read or has a
- * line that is no key, comment or blank (auth_unlogged says why). Comparisons take the same
- * time whatever the key. e (may be NULL) gets the reason for the client. */
+ * key; ST_UNAUTHORIZED without a key ("Not authenticated") or with one that matches none
+ * (AUTH_UNKNOWN_KEY; every key when the file holds none); ST_UNAVAILABLE for every request
+ * while the key file cannot be read or has a line that is no key, comment or blank (the
+ * client is told which, auth_unlogged says why). Comparisons take the same time whatever the
+ * key. e (may be NULL) gets the reason for the client. */
 enum status auth_resolve(const char *root, const char *token, const char *presented,
 			 struct auth_grant *g, struct err *e);
 /* Whether g (from auth_resolve) allows a need of at least role on workspace ws (NULL for

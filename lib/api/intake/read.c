@@ -368,6 +368,7 @@ enum status intake_healthz(struct http_req *req)
 	unsigned long long min_free =
 	    2ull * (req->max_body ? req->max_body : HTTP_MAX_BODY_DEFAULT);
 	struct statvfs fs;
+	struct err ae = {0};
 	char *end;
 
 	if (v && *v) {
@@ -383,9 +384,9 @@ enum status intake_healthz(struct http_req *req)
 		why = "the file system of the data directory has no inodes left";
 	else if ((unsigned long long)fs.f_bavail * fs.f_frsize < min_free)
 		why = "the file system of the data directory is (nearly) full";
-	else if (auth_resolve(req->store.root, NULL, NULL, &(struct auth_grant){0}, NULL) ==
+	else if (auth_resolve(req->store.root, NULL, NULL, &(struct auth_grant){0}, &ae) ==
 		 ST_UNAVAILABLE)
-		why = "the API key file cannot be read or does not parse: every request is refused";
+		why = ae.msg; /* the file cannot be read, or does not parse: the APIs' 503 */
 	struct buf *out = arena_buf(req->arena);
 	if (!why) {
 		buf_add(out, ok, sizeof(ok) - 2);
