@@ -15,7 +15,7 @@ static const struct {
     [ST_NOT_FOUND] = {404, "Not Found"},
     [ST_BAD_REQUEST] = {400, "Bad Request"},
     [ST_INVALID] = {422, "Unprocessable Entity"},
-    [ST_TOO_LARGE] = {413, "Request body too large"},
+    [ST_TOO_LARGE] = {413, "Request body is larger than the limit"},
     [ST_MEDIA_TYPE] = {415, "Unsupported Media Type"},
     [ST_METHOD] = {405, "Method Not Allowed"},
     [ST_UNAUTHORIZED] = {401, "Not authenticated"},

@@ -183,6 +183,26 @@ static size_t max_body(struct http_req *req)
 	return n < HTTP_MAX_BODY_CEILING ? (size_t)n : HTTP_MAX_BODY_CEILING;
 }
 
+/* A body over the limit, said as nginx's and Apache's own 413 say it (their error pages in
+ * nginx/spandex-locations.conf.in and apache/spandex-shared.conf.in), whichever answers: "Request
+ * body is larger than the limit of 8 MiB", the limit in MiB or KiB when it is a whole number
+ * of them. after: "" or what follows it (" once decompressed"). */
+static enum status too_large(struct http_req *req, const char *after)
+{
+	size_t n = req->max_body;
+
+	if (n && n % (1u << 20) == 0)
+		return http_fail(req, ST_TOO_LARGE,
+				 "Request body is larger than the limit of %zu MiB%s", n >> 20,
+				 after);
+	if (n && n % 1024 == 0)
+		return http_fail(req, ST_TOO_LARGE,
+				 "Request body is larger than the limit of %zu KiB%s", n >> 10,
+				 after);
+	return http_fail(req, ST_TOO_LARGE, "Request body is larger than the limit of %zu bytes%s",
+			 n, after);
+}
+
 /* Inflates req->body (gzip: RFC 1952, several members allowed; deflate: the zlib format of
  * RFC 1950, as RFC 9110 section 8.4.1.2 defines it). The limit applies to the inflated size,
  * so a small bomb gets the same 413 as a large body; at most max+1 bytes are ever produced. */
@@ -211,10 +231,7 @@ static enum status inflate_body(struct http_req *req, int wbits, const char *nam
 		zr = inflate(&z, Z_NO_FLUSH);
 		len = cap - z.avail_out;
 		if (len > req->max_body) {
-			http_fail(req, ST_TOO_LARGE,
-				  "Decompressed request body exceeds the limit of %zu bytes",
-				  req->max_body);
-			st = ST_TOO_LARGE;
+			st = too_large(req, " once decompressed");
 			goto out;
 		}
 		if (zr == Z_STREAM_END && z.avail_in == 0)
@@ -277,9 +294,7 @@ static enum status read_unsized(struct http_req *req)
 		b->len += got;
 		b->p[b->len] = '\0';
 		if (b->len > req->max_body)
-			return http_fail(req, ST_TOO_LARGE,
-					 "Request body exceeds the limit of %zu bytes",
-					 req->max_body);
+			return too_large(req, "");
 		if (got < room)
 			break;
 	}
@@ -311,11 +326,8 @@ enum status http_read_body(struct http_req *req)
 		if (errno == ERANGE)
 			n = ULLONG_MAX;
 	}
-	if (n > req->max_body) { /* refused before reading any of it */
-		return http_fail(req, ST_TOO_LARGE,
-				 "Request body of %llu bytes exceeds the limit of %zu bytes", n,
-				 req->max_body);
-	}
+	if (n > req->max_body) /* refused before reading any of it */
+		return too_large(req, "");
 	p = arena_alloc(req->arena, (size_t)n + 1);
 	got = http_body_read(req, p, (size_t)n);
 	if (got < n)
