@@ -27,6 +27,9 @@ process.on('exit', () => {
 	}
 });
 
+// The page of the virtual host's own `/` (apache.test.mjs: the snippet leaves it alone).
+export const HOST_HOME = '<p>the host\'s own home page</p>\n';
+
 // cgiModule: false leaves mod_cgid out of the 'cgi' set-up (an operator's mistake). Resolves to
 // {base, port, dataDir, runDir, mode, request, stop}.
 export async function startApache({ mode, workers = 1, env = {}, cgiModule = true }) {
@@ -38,7 +41,8 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 	const dataDir = path.join(tmp, 'data');
 	const progDir = path.join(tmp, 'cgi-bin');
 	const uiDir = path.join(tmp, 'ui');
-	for (const d of [runDir, path.join(runDir, 'empty'), dataDir, progDir]) fs.mkdirSync(d, { recursive: true });
+	for (const d of [runDir, path.join(runDir, 'empty'), path.join(runDir, 'home'), dataDir, progDir]) fs.mkdirSync(d, { recursive: true });
+	fs.writeFileSync(path.join(runDir, 'home', 'index.html'), HOST_HOME);
 	// The Apache user must reach the programs and the data: copies under a traversable tmp.
 	fs.chmodSync(tmp, 0o755);
 	fs.chmodSync(runDir, 0o755);
@@ -88,6 +92,12 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 		// What the programs need beyond the snippet's SetEnv, as an operator would add it.
 		...Object.entries(env).map(([k, v]) => `SetEnv ${k} "${v}"`),
 		`Include "${runDir}/spandex.conf"`,
+		// The virtual host's own `/`, which the snippet leaves alone (its redirects, checked
+		// before any alias, would take it).
+		`AliasMatch "^/$" "${runDir}/home/index.html"`,
+		`<Directory "${runDir}/home">`,
+		'	Require all granted',
+		'</Directory>',
 		'',
 	].join('\n'));
 
