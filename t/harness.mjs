@@ -78,6 +78,12 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // the sanitizers make that several times longer, and the bound is a hundred times longer.
 export const WAIT_MS = 120000;
 
+// The real OTel clients' exporters (10 s a request) and batch processors (30 s an export) give
+// up by the clock too: theirs is WAIT_MS in the tests, read from the environment when each is
+// made (a test's own setting wins).
+process.env.OTEL_EXPORTER_OTLP_TIMEOUT ??= String(WAIT_MS);
+process.env.OTEL_BSP_EXPORT_TIMEOUT ??= String(WAIT_MS);
+
 // Resolves to cond()'s first truthy value (cond may be async), asked every `every` ms; throws
 // "<what>: not after N s" (with detail(), when given) once ms pass first.
 export async function waitFor(what, cond, { ms = WAIT_MS, every = 20, detail } = {}) {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
 	startServer, request, ingestSpans, makeSpan, spandexCli, spandexOk, run, dayTime, startWriter,
-	linesById, waitExit, cgiRequest, clockEnv, BUILDDIR, WS_PREFIX, rng } from '../harness.mjs';
+	linesById, waitExit, cgiRequest, clockEnv, WAIT_MS, BUILDDIR, WS_PREFIX, rng } from '../harness.mjs';
 
 let srv;
 let tmp;
@@ -549,7 +549,7 @@ async function killRounds({ from, rounds, fullMs, rand, seed, paths, baseline })
 		const t0 = performance.now();
 		while (performance.now() - t0 < delay); // a timer is far too coarse for these delays
 		child.kill('SIGKILL');
-		assert.ok(await waitExit(child, 30000), 'the killed seal exits');
+		assert.ok(await waitExit(child, WAIT_MS), 'the killed seal exits');
 		if (child.signalCode !== 'SIGKILL') finished++;
 		const st = sealStates(benchDir(), before);
 		for (const k of Object.keys(totals)) totals[k] += st[k];
