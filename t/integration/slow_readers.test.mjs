@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import { startServer, childPids, WS_PREFIX } from '../harness.mjs';
+import { startServer, childPids, waitFor, WS_PREFIX } from '../harness.mjs';
 
 const TEMP = 4 << 20;
 const CONNS = 3;
@@ -82,13 +82,16 @@ function slowGet() {
 	});
 }
 
-test('slow readers of large replies pin at most -T of temporary file each', { timeout: 120000 }, async () => {
+test('slow readers of large replies pin at most -T of temporary file each', { timeout: 600000 }, async () => {
 	const readers = [await slowGet(), await slowGet()];
 	for (const r of readers) assert.equal(r.status, 200);
 	let most = 0;
 	const bodies = readers.map((r) => r.done);
 	let finished = 0;
 	for (const b of bodies) b.then(() => finished++);
+	// Nothing read yet: nginx takes the replies into its temporary files (a program slower than
+	// the reads below, on a loaded machine, would leave them empty).
+	most = await waitFor('nginx to take a reply into a temporary file', () => tempBytes());
 	// At most 256 KiB every 20 ms each (about 12 MB a second at most), the temporary files
 	// looked at between reads, until both bodies are whole.
 	while (finished < readers.length) {
@@ -104,7 +107,7 @@ test('slow readers of large replies pin at most -T of temporary file each', { ti
 	assert.ok(most > 0, 'the replies did go through temporary files (else the test shows nothing)');
 });
 
-test('a client address past -C requests in progress gets a 429 in the API\'s shape', { timeout: 120000 }, async () => {
+test('a client address past -C requests in progress gets a 429 in the API\'s shape', { timeout: 600000 }, async () => {
 	const held = [];
 	for (let i = 0; i < CONNS; i++) held.push(await slowGet());
 	const r = await srv.request('GET', `${WS_PREFIX}/slow/spans/big-1`);
