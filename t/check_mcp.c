@@ -550,9 +550,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_line_chars);
 	tcase_add_test(tc, test_turn_text);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("cgi");
-	/* each request runs the program's whole path; a generous bound for a busy machine */
-	tcase_set_timeout(tc, 60);
+	tc = tcase_create("cgi"); /* each request runs the program's whole path: CHECK_TIMEOUT_S */
 	tcase_add_checked_fixture(tc, data_setup, data_teardown);
 	tcase_add_test(tc, test_cgi_messages);
 	tcase_add_test(tc, test_cgi_initialize);
