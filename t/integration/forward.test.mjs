@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
 	startServer, ingestSpans, makeSpan, spandexCli, spandexOk, dayTime, linesById, startWriter, freePort,
-	waitExit, rng, BUILDDIR, CLIENTS, WS_PREFIX,
+	waitExit, waitFor, rng, BUILDDIR, CLIENTS, WS_PREFIX, WAIT_MS,
 } from '../harness.mjs';
 
 const require = createRequire(path.join(CLIENTS, 'package.json'));
@@ -247,7 +247,7 @@ async function killLoop(n, seed, w) {
 		const child = spawn(path.join(BUILDDIR, 'src', 'spandex'), ['forward', src.dataDir, '--every', '1', '--wait'], { stdio: 'ignore' });
 		await new Promise((resolve) => setTimeout(resolve, 20 + Math.floor(next() * 400)));
 		child.kill('SIGKILL');
-		assert.ok(await waitExit(child, 30000), 'the forwarder ends when killed');
+		assert.ok(await waitExit(child, WAIT_MS), 'the forwarder ends when killed');
 		kills++;
 	}
 	return kills;
@@ -296,14 +296,13 @@ test('spandex forward refuses what it cannot do, and a second one while one runs
 	const lock = spawn(path.join(BUILDDIR, 'src', 'spandex'), ['forward', src.dataDir, '--every', '3600', '--wait'], { stdio: 'ignore' });
 	try {
 		// It holds the lock once it has started: wait for the second to be refused.
-		for (let i = 0; ; i++) {
+		await waitFor('a second forwarder is refused', async () => {
 			r = await forward(src);
-			if (r.code === 1 && /another spandex forward runs/.test(r.stderr)) break;
-			assert.ok(i < 200, `a second forwarder is refused: ${r.stderr}`);
-		}
+			return r.code === 1 && /another spandex forward runs/.test(r.stderr);
+		}, { detail: () => r.stderr });
 	} finally {
 		lock.kill('SIGTERM');
-		assert.ok(await waitExit(lock, 30000), 'SIGTERM ends the loop');
+		assert.ok(await waitExit(lock, WAIT_MS), 'SIGTERM ends the loop');
 	}
 	assert.equal(lock.exitCode, 0);
 });
