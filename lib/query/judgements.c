@@ -100,7 +100,8 @@ static bool rec_may(const struct jfilter *f, const struct idx_rec *r)
 		return false;
 	if (f->cmin | f->cmax && (r->started_us < f->cmin || r->started_us > f->cmax))
 		return false;
-	if ((f->scored && (r->flags & REC_J_FAILED)) || (f->has_view && !view_may(f->view, r)))
+	if ((f->scored && (r->flags & REC_J_FAILED)) ||
+	    (f->has_view && !view_may(f->view, r) && !(f->trace_too && r->status == JT_TRACE)))
 		return false;
 	if (f->has_vmin || f->has_vmax) {
 		if (!(r->flags & REC_HAS_COST_TOTAL) || (f->has_vmin && r->cost_total < f->vmin) ||
@@ -129,7 +130,8 @@ static bool strings_ok(const struct jfilter *f, const struct judgement *j)
 	       (!f->subtype_prefix || (j->subtype && !strncmp(j->subtype, f->subtype_prefix,
 							      strlen(f->subtype_prefix)))) &&
 	       (!f->failed || j->error) && (!f->scored || !j->error) &&
-	       (!f->has_view || judgement_shows(j, f->view));
+	       (!f->has_view || judgement_shows(j, f->view) ||
+		(f->trace_too && j->target == JT_TRACE));
 }
 
 static void root_release(void *p)

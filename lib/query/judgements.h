@@ -33,6 +33,9 @@ struct jfilter {
 	bool failed, scored;
 	bool has_view;
 	enum judgement_view view;
+	/* With has_view: a judgement of a trace itself (JT_TRACE, in targets) counts whatever
+	 * view says (a trace's evaluator_scores take its own scores: lib/api/intake/scores.c). */
+	bool trace_too;
 	bool has_vmin, has_vmax; /* value >= vmin, value <= vmax (no value: no match) */
 	double vmin, vmax;
 	int64_t cmin, cmax; /* created_at window; 0 both: none */

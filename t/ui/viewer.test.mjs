@@ -829,6 +829,62 @@ test('a session shows its scores, its feedback and comments, and its open or clo
 	await page.close();
 });
 
+// Trace-level scores (issue 54): what the opik SDK's logTracesFeedbackScores gives a trace is
+// in its evaluator_scores, so the list shows, filters and sorts by it and the trace's header
+// shows it beside its spans' evaluator scores.
+test('a trace\'s own scores (the opik SDK\'s logTracesFeedbackScores) are in the list\'s Scores column, its filter, its sort and the trace\'s header', async () => {
+	const req = createRequire(path.join(CLIENTS, 'package.json'));
+	const { Opik } = await import(req.resolve('opik'));
+	const ws = 'ui-opik-scored';
+	const c = new Opik({ apiUrl: srv.base, projectName: 'ui-judged', workspaceName: ws });
+	const ts = ['good', 'poor', 'unjudged'].map((name) => {
+		const t = c.trace({ name, input: { q: name } });
+		t.span({ name: 'answer', type: 'llm' }).end();
+		t.end();
+		return t;
+	});
+	await c.flush();
+	c.logTracesFeedbackScores([{ id: ts[0].data.id, name: 'overall', value: 0.9 }, { id: ts[1].data.id, name: 'overall', value: 0.25 }]);
+	await c.flush();
+	const [good, poor, unjudged] = ts.map((t) => t.data.id);
+	const page = await open(`#/${ws}/traces`, '.traces-table tbody tr');
+	await page.waitForSelector('.traces-table th.col-scores');
+	const got = await scoresOf(page);
+	assert.deepEqual([got[good], got[poor], got[unjudged]], [{ overall: '0.9' }, { overall: '0.25' }, {}]);
+	// Filtered to 0.5 and up, then every trace ordered by it, lowest first, the unjudged last.
+	await page.fill('#f-score', 'overall');
+	await page.fill('#f-smin', '0.5');
+	await page.press('#f-smin', 'Enter');
+	await page.waitForFunction(() => location.hash.includes('score=overall') && location.hash.includes('min=0.5'));
+	await page.waitForFunction(() => document.querySelectorAll('.traces-table tbody tr').length === 1);
+	assert.deepEqual(await rowIds(page), [good]);
+	await page.goto(`${srv.base}/ui/#/${ws}/traces?score=overall&sort=score-asc`);
+	await page.waitForFunction(() => document.querySelector('.traces-table th.col-scores')?.getAttribute('aria-sort') === 'ascending');
+	await page.waitForFunction(() => document.querySelectorAll('.traces-table tbody tr').length === 3);
+	assert.deepEqual(await rowIds(page), [poor, good, unjudged]);
+	// The trace's header: its own score, not folded away under the feedback.
+	await page.goto(`${srv.base}/ui/#/${ws}/traces/${good}`);
+	await page.waitForSelector('.trace-head .scores');
+	assert.deepEqual(await page.$$eval('.trace-head .facts .score', (els) => els.map((e) => e.textContent)), ['overall0.9']);
+	// A person scores the unjudged trace from its header: the header shows it at once, and the
+	// list shows it, ranked among the SDK's.
+	await page.goto(`${srv.base}/ui/#/${ws}/traces/${unjudged}`);
+	await page.waitForSelector('.wf-row');
+	await page.click('button:has-text("Score this trace")');
+	await eventually(() => page.evaluate(() => document.activeElement?.id), 'trace-score-name', 'the name field has the focus');
+	await page.fill('#trace-score-name', 'overall');
+	await page.fill('#trace-score-value', '0.6');
+	await page.click('#trace-score-form button[type=submit]');
+	await page.waitForSelector('.trace-head .facts .score');
+	assert.deepEqual(await page.$$eval('.trace-head .facts .score', (els) => els.map((e) => e.textContent)), ['overall0.6']);
+	assert.match(await page.textContent('.trace-head .trace-score-status'), /Added the score overall/);
+	await page.goto(`${srv.base}/ui/#/${ws}/traces?score=overall&sort=score-asc`);
+	await page.waitForFunction((id) => document.querySelector('.traces-table tbody tr:nth-child(2) .sub .mono')?.title === id, unjudged);
+	assert.deepEqual(await rowIds(page), [poor, unjudged, good]);
+	clean(page);
+	await page.close();
+});
+
 test('a trace shows the scores and comments Opik gave it, and not its siblings\'; its session its thread\'s', async () => {
 	// Written with the opik SDK (t/clients): two traces of one thread, the first scored and
 	// commented as a trace, the thread scored and commented; and a person's score through NeMo

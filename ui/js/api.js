@@ -249,6 +249,9 @@ export const api = {
 	// thread (a session within one project) with its own.
 	opikTrace: (ws, id, o) => opikRead('GET', ws, `traces/${enc(id)}`, undefined, o),
 	opikThread: (ws, project, id, o) => opikRead('POST', ws, 'traces/threads/retrieve', { project_name: project, thread_id: id }, o),
+	// A person's score of a whole trace: Opik's trace feedback score (source "ui", its author
+	// the key), one of the trace's evaluator_scores in the list and its header.
+	scoreTrace: (ws, id, score, { signal } = {}) => send('PUT', `traces/${enc(id)}/feedback-scores`, { body: { ...score, source: 'ui' }, signal, opik: ws }),
 };
 
 // A read of Opik's API: its answer, or null where this origin serves none (the NeMo service).

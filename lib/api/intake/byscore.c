@@ -1,8 +1,9 @@
 /* byscore: spandex's extension of GET traces and GET spans (docs/api-intake.md, "spandex's
  * extensions"): the filter field evaluator_scores.<name> ($gte, $lte, $gt, $lt, $eq) and the sorts
  * [-]evaluator_scores.<name>, over the number evaluator_scores shows (scores.c: the mean of
- * the scored NUMERIC and BOOLEAN evaluator results of a trace's spans, or of a span's own),
- * answered from the judgements' index records (query_judged) as the listing's keys. */
+ * the scored NUMERIC and BOOLEAN evaluator results of a trace's spans and its own scores, or
+ * of a span's own), answered from the judgements' index records (query_judged) as the
+ * listing's keys. */
 #include "lib/api/intake/judgements.h"
 
 #include <math.h>
@@ -130,7 +131,7 @@ enum status intake_score_narrow(struct jquery *jq, enum judgement_target by,
 		return ST_OK;
 	struct query_keys *keys = arena_alloc(jq->a, sc->n * sizeof *keys);
 	size_t nk = 0;
-	jq->f = &intake_scored; /* what evaluator_scores is the mean of */
+	jq->f = intake_scored_by(by); /* what evaluator_scores is the mean of */
 	/* One set per name: the targets whose mean meets every condition on that name. */
 	for (size_t i = 0; i < sc->n; i++) {
 		bool seen = false;
@@ -166,7 +167,7 @@ enum status intake_score_order(struct jquery *jq, enum judgement_target by, cons
 	if (!name)
 		return ST_OK;
 	struct query_keys *k = arena_alloc(jq->a, sizeof *k);
-	jq->f = &intake_scored; /* what evaluator_scores is the mean of */
+	jq->f = intake_scored_by(by); /* what evaluator_scores is the mean of */
 	enum status s = query_judged(jq, by, name, false, 0, false, 0, k);
 	if (s == ST_OK) {
 		q->order = QO_KEYS;

@@ -67,6 +67,11 @@ struct intake_scores {
  * the same ones, from the index records alone (lib/query/judgements.c honours each of these
  * conditions on a record). */
 extern const struct jfilter intake_scored;
+/* A trace's: those, and the scored NUMERIC and BOOLEAN judgements of the trace itself (any
+ * API's: Opik's trace feedback scores, Langfuse's and the MCP server's scores of a trace). */
+extern const struct jfilter intake_trace_scored;
+/* What the evaluator_scores of a target of kind by is the mean of: one of the two above. */
+const struct jfilter *intake_scored_by(enum judgement_target by);
 /* out[0..n) gets each target's scores, read in one pass (query_judgements_of). */
 enum status intake_scores_of(struct jquery *q, enum judgement_target by, const char *const *ids,
 			     size_t n, struct intake_scores *out);

@@ -1,7 +1,9 @@
 /* scores: evaluator_scores, the per-name means of the NUMERIC and BOOLEAN evaluator results of a
- * trace's or a session's spans (NeMo's EvaluationSessionResponse.evaluator_scores, dict[str,
- * float]: "Includes NUMERIC and BOOLEAN evaluator results only"), beside the Trace and Session
- * rollups. One pass over the judgements of a page's targets (query_judgements_of). */
+ * trace's or a session's spans, and of a trace's own scores (Opik's trace feedback scores, a
+ * Langfuse or MCP score of the trace: what a Langfuse or Opik user judges) (NeMo's
+ * EvaluationSessionResponse.evaluator_scores, dict[str, float]: "Includes NUMERIC and BOOLEAN
+ * evaluator results only"), beside the Trace and Session rollups. One pass over the judgements of a
+ * page's targets (query_judgements_of). */
 #include "lib/api/intake/judgements.h"
 
 #include <math.h>
@@ -45,6 +47,18 @@ const struct jfilter intake_scored = {.targets = 1u << JT_SPAN,
 				      .has_view = true,
 				      .view = JV_INTAKE_EVALUATOR};
 
+const struct jfilter intake_trace_scored = {.targets = 1u << JT_SPAN | 1u << JT_TRACE,
+					    .kinds = 1u << JK_NUMBER | 1u << JK_BOOLEAN,
+					    .scored = true,
+					    .has_view = true,
+					    .view = JV_INTAKE_EVALUATOR,
+					    .trace_too = true};
+
+const struct jfilter *intake_scored_by(enum judgement_target by)
+{
+	return by == JT_TRACE ? &intake_trace_scored : &intake_scored;
+}
+
 enum status intake_scores_of(struct jquery *q, enum judgement_target by, const char *const *ids,
 			     size_t n, struct intake_scores *out)
 {
@@ -52,7 +66,7 @@ enum status intake_scores_of(struct jquery *q, enum judgement_target by, const c
 	memset(out, 0, n * sizeof *out);
 	memset(c.cap, 0, (n ? n : 1) * sizeof(size_t));
 	const struct jfilter *keep = q->f;
-	q->f = &intake_scored;
+	q->f = intake_scored_by(by);
 	enum status st = query_judgements_of(q, by, ids, n, add, &c);
 	q->f = keep;
 	return st;

@@ -303,6 +303,49 @@ export function spanJudgements(ws, s, sessionId, { signal, onChange } = {}) {
 	return section;
 }
 
+// "Score this trace": a name and a number, written as the trace's own score (api.scoreTrace:
+// Opik's trace feedback score, which the trace's evaluator_scores take in), then onSaved().
+export function traceScoreForm(ws, id, { onSaved, signal } = {}) {
+	const btn = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'trace-score-form' }, 'Score this trace');
+	const name = h('input#trace-score-name', { type: 'text', required: true, maxlength: '256', autocomplete: 'off', spellcheck: 'false', placeholder: 'overall' });
+	const value = h('input#trace-score-value', { type: 'number', required: true, step: 'any', placeholder: '0.8' });
+	const save = h('button.primary', { type: 'submit' }, 'Save score');
+	const status = h('p.trace-score-status', { role: 'status', 'aria-live': 'polite' });
+	const form = h('form.judge-form.trace-score-form#trace-score-form', { hidden: true, 'aria-label': 'Score this trace' },
+		h('div.field', h('label', { for: 'trace-score-name' }, 'Name'), name),
+		h('div.field', h('label', { for: 'trace-score-value' }, 'Value'), value),
+		h('div.field.field-buttons', save, h('button', { type: 'button', onclick: () => open(false) }, 'Cancel')));
+	const open = (on) => {
+		form.hidden = !on;
+		btn.setAttribute('aria-expanded', String(on));
+		if (on) name.focus();
+	};
+	btn.addEventListener('click', () => open(form.hidden));
+	form.addEventListener('submit', async (e) => {
+		e.preventDefault();
+		const v = Number(value.value);
+		if (!name.value.trim() || value.value === '' || !Number.isFinite(v)) return;
+		save.disabled = true;
+		status.className = 'trace-score-status';
+		status.textContent = 'Saving…';
+		try {
+			await api.scoreTrace(ws, id, { name: name.value.trim(), value: v }, { signal });
+			status.textContent = `Added the score ${name.value.trim()} to this trace.`;
+			value.value = '';
+			open(false);
+			btn.focus();
+			onSaved?.();
+		} catch (err) {
+			if (isAbort(err)) return;
+			status.textContent = writeError(err);
+			status.className = 'trace-score-status field-error';
+		} finally {
+			save.disabled = false;
+		}
+	});
+	return { button: btn, form, status };
+}
+
 // Every annotation and evaluator result of the sessions ids (a trace's spans may name more
 // than one), a page each: {anns, results, more} (more: a page was full, some are not shown).
 export async function sessionJudgements(ws, ids, { signal } = {}) {

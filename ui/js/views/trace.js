@@ -10,7 +10,7 @@ import { createWaterfall } from '../waterfall.js';
 import { errorBox, loading, heading, isAbort, lastList, facts, exportMenu } from './common.js';
 import { showSpan } from './span.js';
 import { failedSpans, tokensOf } from './traces.js';
-import { scoreChips, sessionJudgements, judgementList, countText, opikJudgements, withOpik } from './judgements.js';
+import { scoreChips, sessionJudgements, judgementList, countText, opikJudgements, withOpik, traceScoreForm } from './judgements.js';
 
 const PAGE = 1000; // the API's largest page
 const MAX_PAGES = 20; // 20,000 spans: beyond that the waterfall says it shows part
@@ -23,6 +23,22 @@ async function traceSpans(ws, id, signal) {
 	for (let p = 2; p <= pages; p++) rest.push(api.spans(ws, params(p), { signal }));
 	const more = await Promise.all(rest);
 	return { spans: [first, ...more].flatMap((r) => r.data || []), total: first.pagination?.total_results ?? 0 };
+}
+
+// The trace's facts under its name: when, how long, its size and cost, its session, and its
+// scores (evaluator_scores: its spans' evaluator results and its own scores).
+function factsOf(ws, trace, spans, tokens) {
+	const id = trace.id;
+	return facts([
+		['Started', h('span', { title: `${trace.started_at} · ${fmtAgo(trace.started_at)}` }, fmtDateTime(trace.started_at))],
+		['Duration', trace.duration_ms !== undefined ? fmtDuration(trace.duration_ms) : null],
+		['Spans', fmtInt(trace.span_count ?? spans.length)],
+		['Tokens', tokens !== null ? h('span', { title: `input ${fmtInt(trace.input_tokens ?? 0)} · output ${fmtInt(trace.output_tokens ?? 0)}` }, fmtInt(tokens)) : null],
+		['Cost', trace.cost_usd !== undefined ? fmtCost(trace.cost_usd) : null],
+		['Session', trace.session_id ? h('a', { href: href(ws, 'sessions', trace.session_id) }, trace.session_id) : null],
+		['Trace id', h('span.id-with-copy', h('code', id), copyButton(id, 'Copy trace id'))],
+		['Scores', scoreChips(trace.evaluator_scores, { label: 'Scores of this trace (its own, and the means of its spans\' evaluator results)' })],
+	], 'facts facts-row');
 }
 
 export function mount(root, route, ctx) {
@@ -99,18 +115,21 @@ export function mount(root, route, ctx) {
 		// Export: every span of the trace (GET spans/export on its trace_id), oldest first.
 		const exporter = exportMenu((format, ext) => api.exportSpans(ws, { format, sort: 'started_at', filter: { trace_id: id } },
 			`${ws}-trace-${id}.${ext}`, { signal: ctx.signal }));
+		// A person's score of the trace itself (where the Opik API is served: the header's
+		// scores show it once saved).
+		const scoring = trace.root_span_id ? traceScoreForm(ws, id, { signal: ctx.signal, onSaved: () => rescore() }) : null;
+		let dl = factsOf(ws, trace, spans, tokens);
+		const rescore = async () => {
+			const fresh = await api.trace(ws, id, { signal: ctx.signal }).catch(() => null);
+			if (!fresh || ctx.signal.aborted) return;
+			const next = factsOf(ws, fresh, spans, tokens);
+			dl.replaceWith(next);
+			dl = next;
+			judgedAgain?.();
+		};
 		const head = h('header.trace-head',
-			heading(trace.name || '(unnamed trace)', statusPill(trace.status, failedSpans(trace)), h('div.head-actions', exporter)),
-			facts([
-				['Started', h('span', { title: `${trace.started_at} · ${fmtAgo(trace.started_at)}` }, fmtDateTime(trace.started_at))],
-				['Duration', trace.duration_ms !== undefined ? fmtDuration(trace.duration_ms) : null],
-				['Spans', fmtInt(trace.span_count ?? spans.length)],
-				['Tokens', tokens !== null ? h('span', { title: `input ${fmtInt(trace.input_tokens ?? 0)} · output ${fmtInt(trace.output_tokens ?? 0)}` }, fmtInt(tokens)) : null],
-				['Cost', trace.cost_usd !== undefined ? fmtCost(trace.cost_usd) : null],
-				['Session', trace.session_id ? h('a', { href: href(ws, 'sessions', trace.session_id) }, trace.session_id) : null],
-				['Trace id', h('span.id-with-copy', h('code', id), copyButton(id, 'Copy trace id'))],
-				['Scores', scoreChips(trace.evaluator_scores, { label: 'Scores of this trace (means of its spans\' evaluator results)' })],
-			], 'facts facts-row'),
+			heading(trace.name || '(unnamed trace)', statusPill(trace.status, failedSpans(trace)), h('div.head-actions', scoring?.button, exporter)),
+			dl, scoring?.form, scoring?.status,
 			judged);
 		clear(body).append(head);
 		for (const w of warn) body.append(h('p.notice', { role: 'status' }, w));
