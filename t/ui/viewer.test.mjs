@@ -885,6 +885,36 @@ test('a trace\'s own scores (the opik SDK\'s logTracesFeedbackScores) are in the
 	await page.close();
 });
 
+// A span whose own session differs from its trace's (every span the opik SDK writes names its
+// trace as its session; the trace names its thread): its panel links the trace's session,
+// which opens, not the span's, which the API answers 404 (issue 54).
+test('a span whose session differs from its trace\'s links to the trace\'s session', async () => {
+	const req = createRequire(path.join(CLIENTS, 'package.json'));
+	const { Opik } = await import(req.resolve('opik'));
+	const ws = 'ui-opik-sessions';
+	const c = new Opik({ apiUrl: srv.base, projectName: 'ui-sessions', workspaceName: ws });
+	const t = c.trace({ name: 'turn', input: { q: 'Where is my parcel?' }, output: { a: 'On its way.' }, threadId: 'th-parcel' });
+	const sp = t.span({ name: 'lookup', type: 'tool' });
+	sp.end();
+	t.end();
+	await c.flush();
+	const own = await request('GET', `${WS_PREFIX}/${ws}/spans/${sp.data.id}`, { base: srv.base });
+	assert.equal(own.status, 200, own.text);
+	assert.notEqual(own.json.session_id, 'th-parcel', 'the span names a session of its own');
+	assert.equal((await request('GET', `${WS_PREFIX}/${ws}/sessions/${encodeURIComponent(own.json.session_id)}`, { base: srv.base })).status, 404);
+	const page = await open(`#/${ws}/traces/${t.data.id}?span=${sp.data.id}`, '.wf-row');
+	const link = page.locator('.span-panel table.kv tr:has(th:text-is("Session")) a');
+	await link.waitFor();
+	assert.equal(await link.textContent(), 'th-parcel');
+	assert.equal(await page.textContent('.span-panel table.kv tr:has(th:text-is("Span\'s own session")) td'), own.json.session_id);
+	await link.click();
+	await page.waitForSelector('.turn');
+	assert.equal(await page.locator('.error-box, .error').count(), 0);
+	assert.deepEqual(await page.$$eval('.turn .turn-in', (els) => els.map((e) => e.textContent)), ['Where is my parcel?']);
+	clean(page);
+	await page.close();
+});
+
 test('a trace shows the scores and comments Opik gave it, and not its siblings\'; its session its thread\'s', async () => {
 	// Written with the opik SDK (t/clients): two traces of one thread, the first scored and
 	// commented as a trace, the thread scored and commented; and a person's score through NeMo

@@ -69,9 +69,14 @@ function payload(ws, id, title, value) {
 		box);
 }
 
-function attributes(ws, s) {
+// The span's attributes; its Session is its trace's (sessionId, when known), which the
+// sessions pages know: a span's own session_id may differ (every span the opik SDK writes
+// names its trace, an OTel child names none of the root's), and is shown beside it unlinked.
+function attributes(ws, s, sessionId) {
+	const own = sessionId && s.session_id && s.session_id !== sessionId ? s.session_id : null;
 	const rows = [
-		['Span id', s.span_id], ['Parent span', s.parent_span_id], ['Trace', s.trace_id], ['Session', s.session_id],
+		['Span id', s.span_id], ['Parent span', s.parent_span_id], ['Trace', s.trace_id], ['Session', sessionId || s.session_id],
+		['Span\'s own session', own],
 		['Source', s.source], ['Project', s.project], ['Provider', s.provider], ['Model', s.model],
 		['Agent', [s.agent_name, s.agent_id].filter(Boolean).join(' · ')], ['Tool', s.tool_name],
 		['Prompt', [s.prompt_name, s.prompt_version, s.prompt_id].filter(Boolean).join(' · ')],
@@ -116,9 +121,9 @@ export function showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId
 	panel.append(rest);
 	spanDetail(ws, s.span_id).then((full) => {
 		if (signal?.aborted) return;
-		clear(rest).append(payload(ws, 'input', 'Input', full.input), payload(ws, 'output', 'Output', full.output), attributes(ws, full));
+		clear(rest).append(payload(ws, 'input', 'Input', full.input), payload(ws, 'output', 'Output', full.output), attributes(ws, full, sessionId));
 	}).catch((e) => {
 		if (isAbort(e)) return;
-		clear(rest).append(errorBox(e, { what: 'This span', askKey, retry: () => showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId, onJudged }) }), attributes(ws, s));
+		clear(rest).append(errorBox(e, { what: 'This span', askKey, retry: () => showSpan(panel, ws, s, traceStartUs, { signal, askKey, sessionId, onJudged }) }), attributes(ws, s, sessionId));
 	});
 }
