@@ -126,6 +126,34 @@ test('filtering by status=error leaves only the failing traces, and survives a r
 	await page.close();
 });
 
+// "Has errors" (issue 54): every trace with a failed span, a root that succeeded over one too,
+// which status=error (the root's) cannot find.
+test('filtering by "has errors" finds the traces with a failed span, whatever their root\'s status', async () => {
+	const withErrors = [...new Set(fixtureSpans().filter((s) => s.status === 'error').map((s) => s.trace_id))].sort();
+	const rootOk = withErrors.filter((id) => !FIXTURE.failing.includes(id));
+	assert.ok(rootOk.length > 0, 'the fixture has a trace whose root succeeded over a failed span');
+	const page = await open(`#/${WS}/traces`, '.traces-table tbody tr');
+	await page.selectOption('#f-status', 'has-errors');
+	await page.waitForFunction(() => location.hash.includes('status=has-errors'));
+	await page.waitForFunction((n) => document.querySelectorAll('.traces-table tbody tr').length === n, withErrors.length);
+	assert.deepEqual((await rowIds(page)).sort(), withErrors);
+	await page.reload();
+	await page.waitForFunction((n) => document.querySelectorAll('.traces-table tbody tr').length === n, withErrors.length);
+	assert.equal(await page.inputValue('#f-status'), 'has-errors');
+	assert.deepEqual((await rowIds(page)).sort(), withErrors);
+	// The API's answer, and its refusals: a span list has no rollup, nor has an export.
+	const filter = encodeURIComponent(JSON.stringify({ error_count: { $gte: 1 }, status: 'success' }));
+	const api = await request('GET', `${WS_PREFIX}/${WS}/traces?filter=${filter}`, { base: srv.base });
+	assert.deepEqual(api.json.data.map((t) => t.id).sort(), rootOk);
+	assert.equal((await request('GET', `${WS_PREFIX}/${WS}/traces?filter=error_count%3Dx`, { base: srv.base })).status, 400);
+	assert.equal((await request('GET', `${WS_PREFIX}/${WS}/spans?filter=${filter}`, { base: srv.base })).status, 400);
+	const exp = await request('GET', `${WS_PREFIX}/${WS}/traces/export?filter=${filter}`, { base: srv.base });
+	assert.equal(exp.status, 400);
+	assert.match(exp.json.detail, /only for GET traces/);
+	clean(page);
+	await page.close();
+});
+
 test('a time window filters by start; the sort flips to oldest first', async () => {
 	const spans = fixtureSpans();
 	const start = (id) => spans.find((s) => s.trace_id === id && !s.parent_span_id).started_at;

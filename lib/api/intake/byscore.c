@@ -3,7 +3,7 @@
  * [-]evaluator_scores.<name>, over the number evaluator_scores shows (scores.c: the mean of
  * the scored NUMERIC and BOOLEAN evaluator results of a trace's spans and its own scores, or
  * of a span's own), answered from the judgements' index records (query_judged) as the
- * listing's keys. */
+ * listing's keys; and GET traces' error_count ($gte 1: "has errors"), over the rollup. */
 #include "lib/api/intake/judgements.h"
 
 #include <math.h>
@@ -20,6 +20,7 @@ static const char *score_name(const char *field)
 struct split {
 	struct arena *a;
 	const char *what; /* "trace" or "span", as the filter's own messages say */
+	bool traces;	  /* GET traces: error_count is a field too */
 	struct intake_score_conds *out;
 };
 
@@ -49,7 +50,8 @@ static enum status score_cmp(void *ctx, const char *field, const char *op, json_
 	static const char *const ops[] = {"$eq", "$gte", "$lte", "$gt", "$lt"};
 	struct split *c = ctx;
 	const char *name = score_name(field);
-	if (!name)
+	bool errors = c->traces && !strcmp(field, INTAKE_ERROR_COUNT);
+	if (!name && !errors)
 		return ST_OK;
 	size_t k = 0;
 	while (k < sizeof ops / sizeof *ops && strcmp(ops[k], op))
@@ -61,16 +63,20 @@ static enum status score_cmp(void *ctx, const char *field, const char *op, json_
 	if (!number_of(v, &sc.v))
 		return err_set(err, ST_BAD_REQUEST, "Filter field '%.300s' must be a number.",
 			       field);
-	if (c->out->n == INTAKE_SCORE_MAX_CONDS)
-		return err_set(err, ST_BAD_REQUEST,
-			       "Too many evaluator_scores conditions (at most %d).",
+	if (c->out->n + c->out->ne == INTAKE_SCORE_MAX_CONDS)
+		return err_set(err, ST_BAD_REQUEST, "Too many %s conditions (at most %d).",
+			       errors ? INTAKE_ERROR_COUNT : "evaluator_scores",
 			       INTAKE_SCORE_MAX_CONDS);
-	c->out->c[c->out->n++] = sc;
+	if (errors)
+		c->out->e[c->out->ne++] = sc;
+	else
+		c->out->c[c->out->n++] = sc;
 	return ST_OK;
 }
 
-/* Removes the score fields from obj and from the objects of its $and lists. */
-static void strip(json_t *obj)
+/* Removes the score fields (and with traces error_count) from obj and from the objects of its
+ * $and lists. */
+static void strip(json_t *obj, bool traces)
 {
 	const char *k;
 	json_t *v, *e;
@@ -78,13 +84,13 @@ static void strip(json_t *obj)
 	size_t i;
 	json_object_foreach_safe(obj, tmp, k, v)
 	{
-		if (score_name(k)) {
+		if (score_name(k) || (traces && !strcmp(k, INTAKE_ERROR_COUNT))) {
 			json_object_del(obj, k);
 		} else if (!strcmp(k, "$and") && json_is_array(v)) {
 			json_array_foreach(v, i, e)
 			{
 				if (json_is_object(e))
-					strip(e);
+					strip(e, traces);
 			}
 		}
 	}
@@ -93,17 +99,18 @@ static void strip(json_t *obj)
 enum status intake_score_split(struct arena *a, bool traces, json_t *tree, json_t **rest,
 			       struct intake_score_conds *out, struct err *err)
 {
-	struct split c = {a, traces ? "trace" : "span", out};
+	struct split c = {a, traces ? "trace" : "span", traces, out};
 	const struct intake_filter_walker w = {any_field, score_cmp, &c};
 	out->c = arena_alloc(a, INTAKE_SCORE_MAX_CONDS * sizeof *out->c);
-	out->n = 0;
+	out->e = arena_alloc(a, INTAKE_SCORE_MAX_CONDS * sizeof *out->e);
+	out->n = out->ne = 0;
 	*rest = tree;
 	enum status s = intake_filter_walk(tree, &w, err);
-	if (s != ST_OK || !out->n)
+	if (s != ST_OK || !(out->n + out->ne))
 		return s;
 	*rest = json_deep_copy(tree);
 	arena_defer(a, (void (*)(void *))json_decref, *rest);
-	strip(*rest);
+	strip(*rest, traces);
 	return ST_OK;
 }
 
@@ -158,6 +165,25 @@ enum status intake_score_narrow(struct jquery *jq, enum judgement_target by,
 	q->keys = keys;
 	q->nkeys = nk;
 	return ST_OK;
+}
+
+static bool errors_meet(void *ctx, const struct query_rollup *u)
+{
+	const struct intake_score_conds *sc = ctx;
+	for (size_t i = 0; i < sc->ne; i++)
+		if (!meets(&sc->e[i], (double)u->errors))
+			return false;
+	return true;
+}
+
+void intake_error_count_narrow(const struct intake_score_conds *sc, struct query *q)
+{
+	if (!sc->ne)
+		return;
+	struct intake_score_conds *kept = arena_alloc(q->a, sizeof *kept);
+	*kept = *sc; /* the conditions are in the arena already */
+	q->rollup_pred = errors_meet;
+	q->rollup_ctx = kept;
 }
 
 enum status intake_score_order(struct jquery *jq, enum judgement_target by, const char *sort,

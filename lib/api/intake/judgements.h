@@ -100,7 +100,12 @@ struct intake_score_cond {
 struct intake_score_conds {
 	struct intake_score_cond *c; /* in the arena */
 	size_t n;
+	/* GET traces' error_count comparisons (spandex's own: the failed spans of the trace's
+	 * rollup, "has errors" being error_count >= 1), name NULL; counted in the same bound. */
+	struct intake_score_cond *e;
+	size_t ne;
 };
+#define INTAKE_ERROR_COUNT "error_count"
 /* Takes the evaluator_scores.<name> comparisons out of a filter tree (intake_filter_tree;
  * NULL: none) into *out, checked (a number, one of the five operators: else ST_BAD_REQUEST
  * with the message in err, naming a trace or a span filter as traces says); *rest gets the
@@ -115,6 +120,9 @@ enum status intake_score_narrow(struct jquery *jq, enum judgement_target by,
 				const struct intake_score_conds *sc, struct query *q);
 /* With a sort of [-]evaluator_scores.<name>, orders q by that score (QO_KEYS; its direction is
  * q->sort's), those without one last either way; any other sort leaves q as it is. */
+/* With error_count conditions in sc, q keeps the traces whose rollup's failed spans meet them
+ * all (q->rollup_pred). */
+void intake_error_count_narrow(const struct intake_score_conds *sc, struct query *q);
 enum status intake_score_order(struct jquery *jq, enum judgement_target by, const char *sort,
 			       struct query *q);
 

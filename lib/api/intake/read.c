@@ -121,6 +121,7 @@ static enum status list(struct http_req *req, const struct http_pval *pv, enum f
 	q->sort = pv[IP_SORT].s;
 	q->summary = mode && !strcmp(pv[IP_MODE].s, "summary");
 	q->f = f;
+	intake_error_count_narrow(&sc, q);
 	return by_score(req, kind == FILTER_TRACES ? JT_TRACE : JT_SPAN, &sc, mode, q);
 }
 
@@ -254,6 +255,11 @@ static enum status export_list(struct http_req *req, enum filter_kind kind)
 	if ((st = search_terms(req, pv[IP_EXPORT_SEARCH].s, &q)) != ST_OK ||
 	    (st = parse_filter(req, kind, pv[IP_EXPORT_FILTER].s, &f, &sc)) != ST_OK)
 		return st;
+	/* An export reads root spans one by one, never a trace's rollup over its spans. */
+	if (sc.ne)
+		return http_fail(req, ST_BAD_REQUEST,
+				 "Filter field '" INTAKE_ERROR_COUNT "' is only for GET traces: an "
+				 "export reads root spans, not their traces' rollups.");
 	q.f = &f;
 	q.sort = pv[IP_EXPORT_SORT].s;
 	q.roots_only = kind == FILTER_TRACES;

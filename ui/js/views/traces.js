@@ -21,6 +21,7 @@ const RANGE_MS = { '15m': 9e5, '1h': 3.6e6, '24h': 8.64e7, '7d': 6.048e8, '30d':
 const SIZES = [25, 50, 100, 200];
 const LIVE_MS = 5000;
 const PREVIEW_URL = 4000; // characters of span ids in one preview request's URL
+const HAS_ERRORS = 'has-errors'; // the Status filter's choice of traces with a failed span
 const SORTS = ['desc', 'asc', 'score', 'score-asc']; // newest, oldest, highest score, lowest score
 const SCORE_NAMES = 'spandex.scoreNames'; // per workspace: the score names its pages showed
 const SCORE_NAMES_MAX = 50;
@@ -123,7 +124,9 @@ export function mount(root, route, ctx) {
 	// ---- filters ----
 	const searchBox = h('input#f-q', { type: 'search', placeholder: 'Search names, input, output…', autocomplete: 'off' });
 	const searchField = h('div.field.field-search', { hidden: true }, h('label', { for: 'f-q' }, 'Search'), searchBox);
-	const status = h('select#f-status', [['', 'Any status'], ['success', 'Success'], ['error', 'Error'], ['cancelled', 'Cancelled'], ['unknown', 'Unknown']]
+	// The root's status, or "has errors": any span of the trace failed (spandex's error_count
+	// filter over the trace's rollup), which finds a root that succeeded over a failed span.
+	const status = h('select#f-status', [['', 'Any status'], ['success', 'Success'], ['error', 'Error'], ['has-errors', 'Has errors (any span failed)'], ['cancelled', 'Cancelled'], ['unknown', 'Unknown']]
 		.map(([v, t]) => h('option', { value: v }, t)));
 	const session = h('input#f-session', { type: 'text', placeholder: 'Session id', autocomplete: 'off', spellcheck: 'false' });
 	const range = h('select#f-range', RANGES.map(([v, t]) => h('option', { value: v }, t)));
@@ -244,7 +247,8 @@ export function mount(root, route, ctx) {
 
 	function request() {
 		const filter = {};
-		if (state.status) filter.status = state.status;
+		if (state.status === HAS_ERRORS) filter.error_count = { $gte: 1 };
+		else if (state.status) filter.status = state.status;
 		if (state.session) filter.session_id = state.session;
 		const win = windowOf(new URLSearchParams(paramsOf(state)));
 		if (win) filter.started_at = win;
