@@ -83,6 +83,10 @@ for (const mode of ['fcgi', 'cgi']) {
 		const ui = await srv.request('GET', '/ui');
 		assert.equal(ui.status, 301);
 		assert.match(ui.headers.location, /\/ui\/$/);
+		// The opik SDK's printed link leads to the viewer, which finds the trace (issue 54).
+		const link = await srv.request('GET', '/api/v1/session/redirect/projects/?trace_id=0199-ab&path=aHR0cDo=');
+		assert.equal(link.status, 302, `${mode}: ${link.text}`);
+		assert.match(link.headers.location, /\/ui\/#\/_opik\/projects\?trace_id=0199-ab&path=aHR0cDo=$/);
 		const home = await srv.request('GET', '/');
 		assert.equal(home.status, 200, `${mode} /: ${home.status} ${home.headers.location ?? ''}`);
 		assert.equal(home.text, HOST_HOME);

@@ -943,6 +943,51 @@ test('a span whose session differs from its trace\'s links to the trace\'s sessi
 	await page.close();
 });
 
+// The link the opik SDK prints on its first trace ("Started logging traces to the ... project
+// at <base>/api/v1/session/redirect/projects/?trace_id=...&path=...") opens the trace in the
+// viewer (issue 54: it was a 404), found among the workspaces the browser has opened.
+test('the link the opik SDK prints opens its trace in the viewer', async () => {
+	const req = createRequire(path.join(CLIENTS, 'package.json'));
+	const { Opik } = await import(req.resolve('opik'));
+	const ws = 'ui-opik-link';
+	const printed = [];
+	const write = process.stdout.write;
+	process.stdout.write = function (chunk, ...rest) {
+		printed.push(String(chunk));
+		return write.call(this, chunk, ...rest);
+	};
+	let t;
+	try {
+		const c = new Opik({ apiUrl: `${srv.base}/api`, projectName: 'ui-linked', workspaceName: ws });
+		t = c.trace({ name: 'linked-turn', input: { q: 'Where does the link go?' } });
+		t.end();
+		await c.flush();
+	} finally {
+		process.stdout.write = write;
+	}
+	// eslint-disable-next-line no-control-regex
+	const line = printed.join('').replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => l.includes('Started logging traces'));
+	assert.ok(line, `the SDK printed its link: ${printed.join('')}`);
+	// As the terminal-link package prints it: a hyperlink (ESC ] 8 ;; URL BEL text ESC ] 8 ;; BEL).
+	const url = /(http[^\s\x07\x1b]+session\/redirect[^\s\x07\x1b]+)/.exec(line)[1];
+	assert.match(url, new RegExp(`^${srv.base}/api/v1/session/redirect/projects/\\?trace_id=${t.data.id}&path=`));
+	const r = await request('GET', url.slice(srv.base.length), { base: srv.base });
+	assert.equal(r.status, 302);
+	// The link opens the trace, whose workspace the browser finds (with authentication off,
+	// among every workspace of the server).
+	const page = await browser.newPage();
+	await page.goto(url);
+	await page.waitForSelector('.wf-row');
+	assert.ok(new URL(page.url()).hash.startsWith(`#/${ws}/traces/${t.data.id}`), page.url());
+	assert.equal(await page.textContent('.trace-head h1, .trace-head .page-title'), 'linked-turn');
+	// A trace no workspace has is said so.
+	await page.goto(url.replace(t.data.id, 'no-such-trace'));
+	await page.waitForSelector('text=Trace not found');
+	assert.match(await page.textContent('main'), /Trace no-such-trace is in none of the workspaces/);
+	clean(page, [{ status: 404, url: /\/traces\// }]);
+	await page.close();
+});
+
 test('a trace shows the scores and comments Opik gave it, and not its siblings\'; its session its thread\'s', async () => {
 	// Written with the opik SDK (t/clients): two traces of one thread, the first scored and
 	// commented as a trace, the thread scored and commented; and a person's score through NeMo

@@ -3,7 +3,7 @@
 // byte of data comes from the public Intake API of this origin (api.js).
 import { h, clear } from './dom.js';
 import { parse, href, WS_RE } from './route.js';
-import { setKeyPrompt, getKey, setKey, onKeyChange } from './api.js';
+import { setKeyPrompt, getKey, setKey, onKeyChange, api, ApiError } from './api.js';
 import { heading, errorBox, loading } from './views/common.js';
 import { mount as tracesMount } from './views/traces.js';
 
@@ -135,7 +135,50 @@ function pick(r) {
 	});
 }
 
+// The links the opik SDK prints ("Started logging traces to the ... project at
+// /api/v1/session/redirect/projects/?trace_id=...&path=..."), which the server sends here as
+// #/_opik/projects?trace_id=...: the trace, in the first of this browser's workspaces (the
+// last opened first, then `default`) that has it. Its experiment and dataset links name
+// nothing spandex keeps. `_` starts no workspace name (WS_RE).
+const OPIK_LINK = /^#\/_opik\/([a-z]+)\/?(?:\?(.*))?$/;
+let opikSeq = 0;
+async function openOpikLink(what, params) {
+	const seq = ++opikSeq;
+	const id = params.get('trace_id');
+	if (current) {
+		current.controller.abort();
+		current.instance.destroy?.();
+		current = null;
+	}
+	setTitle('Opening a link of the opik SDK');
+	clear(main).append(loading('Finding the trace…'));
+	const tried = [...new Set([...recentWorkspaces(), 'default'])];
+	for (const ws of what === 'projects' && id ? tried : []) {
+		try {
+			await api.trace(ws, id);
+		} catch (e) {
+			if (seq !== opikSeq) return;
+			if (e instanceof ApiError && [403, 404].includes(e.status)) continue;
+			clear(main).append(errorBox(e, { what: 'The trace of this link', retry: () => openOpikLink(what, params) }));
+			return;
+		}
+		if (seq !== opikSeq) return;
+		history.replaceState(null, '', href(ws, 'traces', id));
+		route();
+		return;
+	}
+	if (seq !== opikSeq) return;
+	const home = href(tried[0], 'traces');
+	clear(main).append(heading(what === 'projects' && id ? 'Trace not found' : 'Nothing to show for this link'),
+		h('p', what === 'projects' && id
+			? `Trace ${id} is in none of the workspaces this browser knows (${tried.length > 8 ? `${tried.slice(0, 8).join(', ')} and ${tried.length - 8} more` : tried.join(', ')}). Open its workspace with the picker above, then its trace.`
+			: `This link of the opik SDK names ${what === 'projects' ? 'no trace' : `its ${what}, which spandex does not keep`}.`),
+		h('p', h('a', { href: home }, 'Go to the traces')));
+}
+
 function route({ force = false } = {}) {
+	const link = OPIK_LINK.exec(location.hash);
+	if (link) return void openOpikLink(link[1], new URLSearchParams(link[2] || ''));
 	const r = parse(location.hash);
 	if (!r.ws) {
 		const ws = recentWorkspaces()[0] || 'default';
