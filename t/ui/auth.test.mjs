@@ -1,6 +1,6 @@
 // The trace viewer with auth on (SPANDEX_TOKEN): the API answers 401 {"detail":"Not
 // authenticated"} until the browser sends Authorization: Bearer <key>. The viewer asks for the
-// key once, keeps it in localStorage, and says so when a key is refused; a write from the span
+// key once, keeps it in localStorage (one per workspace), and says so when a key is refused; a write from the span
 // panel with a read key is refused (403) and says why, and one with a refused key asks again.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -87,7 +87,7 @@ test('with SPANDEX_TOKEN the viewer asks for the key once, then loads', async ()
 test('a cancelled prompt leaves the API detail and a way back; the key can be forgotten', async () => {
 	const page = await browser.newPage();
 	await page.goto(`${srv.base}/ui/#/${WS}/overview`);
-	await page.evaluate(() => localStorage.removeItem('spandex.key'));
+	await page.evaluate(() => ['spandex.key', 'spandex.keys'].forEach((k) => localStorage.removeItem(k)));
 	await page.reload();
 	await page.waitForSelector('#key-dialog[open]');
 	await page.click('#key-dialog button[value=cancel]');
@@ -118,7 +118,7 @@ test('a read key may look but not judge (the 403 says so); a write with a refuse
 	const page = await browser.newPage();
 	// The read key in place before the viewer's first request (set after a first page, the
 	// page's 401s could open the key dialog after it, as they did on a loaded machine).
-	await page.addInitScript((key) => localStorage.getItem('spandex.key') || localStorage.setItem('spandex.key', key), k.stdout.trim());
+	await page.addInitScript((key) => localStorage.getItem('spandex.key') || (localStorage.removeItem('spandex.keys'), localStorage.setItem('spandex.key', key)), k.stdout.trim());
 	await page.goto(`${srv.base}/ui/#/${WS}/traces/tr-support-1?span=tr-support-1-reply`);
 	await page.waitForSelector('.judgements .judge-empty');
 	await page.click('.judge-actions button[aria-label="Thumbs up"]');
@@ -143,5 +143,57 @@ test('a read key may look but not judge (the 403 says so); a write with a refuse
 	assert.deepEqual(a.json.data.map((x) => [x.kind, x.text, x.created_by]), [['note', 'Checked by the operator.', 'token']]);
 	// The 401 of the refused key's write, and the read key's 403.
 	assert.deepEqual(unexpected(page, [...EXPECTED, { status: 403, url: /\/annotations$/ }]), []);
+	await page.close();
+});
+
+// The workspace list and one key per workspace (issue 54): GET /apis/intake/v2/workspaces
+// lists what the key may read; the viewer keeps each workspace's key, so switching between two
+// workspaces of two keys asks once for the second and then never ends in a 403 page.
+test('the picker lists the workspaces the key may read, and each workspace keeps its own key', async () => {
+	const B = 'ui-auth-b';
+	const ingest = await request('POST', `${WS_PREFIX}/${B}/ingest/spans`, {
+		base: srv.base, headers: { Authorization: `Bearer ${TOKEN}` }, body: { source: 'ui-fixture', spans: fixtureSpans().slice(0, 3) },
+	});
+	assert.equal(ingest.status, 201, ingest.text);
+	const make = async (ws, name) => {
+		const k = await spandexCli(['key', 'create', srv.dataDir, '--workspace', ws, '--role', 'read', '--name', name]);
+		assert.equal(k.code, 0, k.stderr);
+		return k.stdout.trim();
+	};
+	const keyA = await make(WS, 'viewer-a'), keyB = await make(B, 'viewer-b');
+	const list = async (key) => request('GET', WS_PREFIX, { base: srv.base, headers: key ? { Authorization: `Bearer ${key}` } : {} });
+	assert.deepEqual((await list(keyA)).json, { data: [{ name: WS }] });
+	assert.deepEqual((await list(keyB)).json, { data: [{ name: B }] });
+	assert.deepEqual((await list(TOKEN)).json.data.map((w) => w.name), [WS, B]);
+	assert.equal((await list(null)).status, 401);
+	assert.equal((await list('no-such-key')).json.detail.startsWith('Unknown API key'), true);
+
+	const page = await browser.newPage();
+	await page.goto(`${srv.base}/ui/#/${WS}/traces`);
+	await page.evaluate(() => ['spandex.key', 'spandex.keys'].forEach((k) => localStorage.removeItem(k)));
+	await page.reload();
+	await page.waitForSelector('#key-dialog[open]');
+	await page.fill('#key-input', keyA);
+	await page.press('#key-input', 'Enter');
+	await page.waitForSelector('.traces-table tbody tr');
+	await page.waitForFunction((ws) => [...document.querySelectorAll('#ws-list option')].some((o) => o.value === ws), WS);
+	// To the other workspace: its key is asked for (A's may not read it), and kept for it.
+	await page.fill('#ws-input', B);
+	await page.press('#ws-input', 'Enter');
+	await page.waitForSelector('#key-dialog[open]');
+	assert.match(await page.textContent('#key-reason'), new RegExp(`may not read workspace ${B}`));
+	await page.fill('#key-input', keyB);
+	await page.press('#key-input', 'Enter');
+	await page.waitForFunction(() => document.querySelectorAll('.traces-table tbody tr').length === 1);
+	assert.deepEqual(await page.evaluate(() => JSON.parse(localStorage.getItem('spandex.keys'))), { [WS]: keyA, [B]: keyB });
+	// And back, and forth again: no prompt, no error page.
+	for (const [ws, rows] of [[WS, FIXTURE.traces.length], [B, 1]]) {
+		await page.fill('#ws-input', ws);
+		await page.press('#ws-input', 'Enter');
+		await page.waitForFunction(([w, n]) => location.hash.startsWith(`#/${w}/traces`) && document.querySelectorAll('.traces-table tbody tr').length === n, [ws, rows]);
+		assert.equal(await page.locator('#key-dialog[open]').count(), 0);
+		assert.equal(await page.locator('.error-box').count(), 0);
+	}
+	assert.deepEqual(unexpected(page, [...EXPECTED, { status: 403, url: new RegExp(`/workspaces/${B}/`) }]), []);
 	await page.close();
 });

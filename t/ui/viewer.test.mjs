@@ -154,6 +154,26 @@ test('filtering by "has errors" finds the traces with a failed span, whatever th
 	await page.close();
 });
 
+// With authentication off the picker lists every workspace of the server, not only those this
+// browser opened (issue 54).
+test('the workspace picker lists every workspace of the server', async () => {
+	// One no page of this browser has opened.
+	const fresh = 'ui-never-opened';
+	const w = await request('POST', `${WS_PREFIX}/${fresh}/ingest/spans`, { base: srv.base, body: { source: 'ui-fixture', spans: fixtureSpans().slice(0, 1) } });
+	assert.equal(w.status, 201, w.text);
+	const api = await request('GET', WS_PREFIX, { base: srv.base });
+	assert.equal(api.status, 200, api.text);
+	const names = api.json.data.map((w) => w.name);
+	assert.ok(names.includes(WS) && names.includes(BUSY) && names.includes(fresh), names.join(', '));
+	assert.deepEqual(names, [...names].sort());
+	const page = await open(`#/${WS}/traces`, '.traces-table tbody tr');
+	await page.waitForFunction((ws) => [...document.querySelectorAll('#ws-list option')].some((o) => o.value === ws), fresh);
+	const offered = await page.$$eval('#ws-list option', (os) => os.map((o) => o.value));
+	for (const n of names) assert.ok(offered.includes(n), `${n} offered`);
+	clean(page);
+	await page.close();
+});
+
 test('a time window filters by start; the sort flips to oldest first', async () => {
 	const spans = fixtureSpans();
 	const start = (id) => spans.find((s) => s.trace_id === id && !s.parent_span_id).started_at;

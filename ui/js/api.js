@@ -38,29 +38,63 @@ export function detailOf(body, status, statusText) {
 	return `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
 }
 
-export function getKey() {
+// One key per workspace (KEYS_STORE: {workspace: key}), so that switching between
+// workspaces whose keys differ does not end in a 403; KEY_STORE holds the last key given, which
+// a workspace without a key of its own is asked with (SPANDEX_TOKEN, or a key of every
+// workspace, serves them all). The workspace shown is the one the prompt's key is kept for.
+const KEYS_STORE = 'spandex.keys';
+let shownWs = null;
+export function setWorkspace(ws) {
+	shownWs = ws;
+}
+
+function storedKeys() {
 	try {
-		return localStorage.getItem(KEY_STORE) || '';
+		const v = JSON.parse(localStorage.getItem(KEYS_STORE) || '{}');
+		return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
 	} catch {
-		return '';
+		return {};
 	}
 }
 
-export function setKey(key) {
+// Whether workspace ws has a key of its own in this browser.
+const ownKey = (ws) => typeof storedKeys()[ws] === 'string' || typeof memoryKeys[ws] === 'string';
+
+// The key a request of workspace ws is sent with: its own, else the last one given.
+export function getKey(ws = shownWs) {
+	const own = ws ? storedKeys()[ws] ?? memoryKeys[ws] : undefined;
+	if (typeof own === 'string') return own;
+	try {
+		return localStorage.getItem(KEY_STORE) || memoryKey;
+	} catch {
+		return memoryKey;
+	}
+}
+
+// Keeps key for workspace ws (the one shown), and as the last key given; '' forgets ws's.
+export function setKey(key, ws = shownWs) {
+	const keys = storedKeys();
+	if (key && ws) keys[ws] = key;
+	else if (ws) delete keys[ws];
 	try {
 		if (key) localStorage.setItem(KEY_STORE, key);
 		else localStorage.removeItem(KEY_STORE);
+		localStorage.setItem(KEYS_STORE, JSON.stringify(keys));
 	} catch {
-		// storage refused (private mode): the key lives until the page closes
+		// storage refused (private mode): the keys live until the page closes
+	}
+	if (ws) {
+		if (key) memoryKeys[ws] = key;
+		else delete memoryKeys[ws];
 	}
 	memoryKey = key || '';
 	for (const fn of keyListeners) fn(!!key);
 }
 
 let memoryKey = '';
+const memoryKeys = {};
 const keyListeners = new Set();
 export const onKeyChange = (fn) => keyListeners.add(fn);
-const currentKey = () => getKey() || memoryKey;
 
 // The app installs the prompt: async (reason) => key or null (cancelled).
 let prompt = null;
@@ -70,9 +104,9 @@ export function setKeyPrompt(fn) {
 
 // One prompt at a time: requests that meet a 401 meanwhile wait for the same answer.
 let asking = null;
-function askKey(reason) {
+function askKey(reason, ws) {
 	if (!asking) {
-		asking = Promise.resolve(prompt ? prompt(reason) : null).finally(() => {
+		asking = Promise.resolve(prompt ? prompt(reason, ws) : null).finally(() => {
 			asking = null;
 		});
 	}
@@ -96,10 +130,12 @@ export function url(path, params) {
 // again: the API refused it before doing anything; a GET refused 429 (the slots of expensive
 // queries) is sent again after its Retry-After. With blob, a success resolves to the body's
 // bytes (a Blob) instead, cached as the server says (a media file's are immutable).
-async function send(method, path, { params, body: payload, signal, opik, blob } = {}) {
+async function send(method, path, { params, body: payload, signal, opik, blob, quiet = false } = {}) {
 	const target = opik === undefined ? url(path, params) : OPIK_PREFIX + path;
+	// The request's workspace: its key is that workspace's.
+	const ws = opik ?? (path.includes('/') ? decodeURIComponent(path.slice(0, path.indexOf('/'))) : null);
 	for (let attempt = 0; ; attempt++) {
-		const key = currentKey();
+		const key = getKey(ws);
 		const headers = { Accept: blob ? '*/*' : 'application/json' };
 		if (key) headers.Authorization = opik === undefined ? `Bearer ${key}` : key;
 		if (opik !== undefined) headers['Comet-Workspace'] = opik;
@@ -122,11 +158,18 @@ async function send(method, path, { params, body: payload, signal, opik, blob } 
 		} catch {
 			body = null;
 		}
-		if (res.status === 401 && attempt < 5 && prompt) {
+		if (res.status === 401 && attempt < 5 && prompt && !quiet) {
 			// Another request may have stored a new key while this one was on the wire.
-			if (currentKey() !== key) continue;
+			if (getKey(ws) !== key) continue;
 			const reason = key ? 'The API did not accept this key.' : null;
-			const fresh = await askKey(reason);
+			const fresh = await askKey(reason, ws);
+			if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+			if (fresh) continue;
+		}
+		// A read refused with a key that is not this workspace's own (another workspace's, kept
+		// as the last one given): this workspace's key is asked for, and kept for it.
+		if (res.status === 403 && method === 'GET' && key && ws && !ownKey(ws) && attempt < 5 && prompt && !quiet) {
+			const fresh = await askKey(`This key may not read workspace ${ws}: give a key of ${ws}.`, ws);
 			if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
 			if (fresh) continue;
 		}
@@ -148,7 +191,7 @@ async function send(method, path, { params, body: payload, signal, opik, blob } 
 }
 
 // GET PREFIX+path with params: the parsed body (send, above).
-export const get = (path, params, { signal } = {}) => send('GET', path, { params, signal });
+export const get = (path, params, { signal, quiet } = {}) => send('GET', path, { params, signal, quiet });
 // POST PREFIX+path with body as JSON: the parsed answer (send, above).
 export const post = (path, body, { signal } = {}) => send('POST', path, { body, signal });
 // DELETE PREFIX+path: null (204), or the answer's body.
@@ -173,9 +216,10 @@ export async function download(path, params, name, { signal } = {}) {
 		}
 	}
 	const target = url(path, params);
+	const ws = decodeURIComponent(path.slice(0, path.indexOf('/')));
 	try {
 		for (let attempt = 0; ; attempt++) {
-			const key = currentKey();
+			const key = getKey(ws);
 			const headers = key ? { Authorization: `Bearer ${key}` } : {};
 			let res;
 			try {
@@ -185,8 +229,8 @@ export async function download(path, params, name, { signal } = {}) {
 				throw new ApiError(0, `The API could not be reached (${e?.message || 'network error'}). Is spandex running?`, target);
 			}
 			if (res.status === 401 && attempt < 5 && prompt) {
-				if (currentKey() !== key) continue;
-				if (await askKey(key ? 'The API did not accept this key.' : null)) continue;
+				if (getKey(ws) !== key) continue;
+				if (await askKey(key ? 'The API did not accept this key.' : null, ws)) continue;
 			}
 			if (res.status === 429 && attempt < 5) {
 				await new Promise((resolve) => setTimeout(resolve, Math.min(10, Number(res.headers.get('Retry-After')) || 1) * 1000));
@@ -227,6 +271,20 @@ const enc = encodeURIComponent;
 export const api = {
 	traces: (ws, params, o) => get(`${enc(ws)}/traces`, params, o),
 	trace: (ws, id, o) => get(`${enc(ws)}/traces/${enc(id)}`, { mode: 'detailed' }, o),
+	// The workspaces the key may read (spandex's GET /apis/intake/v2/workspaces; every one with
+	// authentication off): their names, or null where the server has no such list (the NeMo
+	// service: a 404 or 405), or where it refuses the key.
+	workspaces: async ({ signal } = {}) => {
+		const key = getKey();
+		try {
+			const res = await fetch(PREFIX.replace(/\/$/, ''), { headers: key ? { Authorization: `Bearer ${key}` } : {}, signal, cache: 'no-store', credentials: 'same-origin' });
+			const body = res.ok ? await res.json() : null;
+			return Array.isArray(body?.data) ? body.data.map((w) => w?.name).filter((n) => typeof n === 'string') : null;
+		} catch (e) {
+			if (e?.name === 'AbortError') throw e;
+			return null;
+		}
+	},
 	spans: (ws, params, o) => get(`${enc(ws)}/spans`, params, o),
 	span: (ws, id, o) => get(`${enc(ws)}/spans/${enc(id)}`, null, o),
 	// A media file ingest moved out of a span (docs/media.md): its bytes, a Blob.

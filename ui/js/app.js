@@ -3,7 +3,7 @@
 // byte of data comes from the public Intake API of this origin (api.js).
 import { h, clear } from './dom.js';
 import { parse, href, WS_RE } from './route.js';
-import { setKeyPrompt, getKey, setKey, onKeyChange, api, ApiError } from './api.js';
+import { setKeyPrompt, getKey, setKey, onKeyChange, setWorkspace, api, ApiError } from './api.js';
 import { heading, errorBox, loading } from './views/common.js';
 import { mount as tracesMount } from './views/traces.js';
 
@@ -35,8 +35,24 @@ function rememberWorkspace(ws) {
 	} catch {
 		// not kept
 	}
+	showWorkspaces();
+}
+
+// The picker's list: the workspaces the key may read (the server's list, GET
+// /apis/intake/v2/workspaces: every one with authentication off), then those opened here.
+let listed = [];
+function showWorkspaces() {
 	const dl = document.getElementById('ws-list');
-	clear(dl).append(...list.map((w) => h('option', { value: w })));
+	const names = [...new Set([...listed, ...recentWorkspaces()])];
+	clear(dl).append(...names.map((w) => h('option', { value: w })));
+}
+let listSeq = 0;
+async function listWorkspaces() {
+	const seq = ++listSeq;
+	const names = await api.workspaces().catch(() => null);
+	if (seq !== listSeq || !names) return;
+	listed = names;
+	showWorkspaces();
 }
 
 // ---- the key prompt (a workspace key, or SPANDEX_TOKEN) ----
@@ -48,21 +64,22 @@ const keyForget = document.getElementById('key-forget');
 const keyShow = document.getElementById('key-show');
 const keyButton = document.getElementById('key-button');
 
-function promptKey(reason) {
+// The key of workspace ws (the one shown when not given), kept for it.
+function promptKey(reason, ws = parse(location.hash).ws) {
 	return new Promise((resolve) => {
 		keyReason.textContent = reason || '';
 		keyReason.hidden = !reason;
 		keyInput.value = '';
-		keyForget.hidden = !getKey();
+		keyForget.hidden = !getKey(ws);
 		dialog.returnValue = '';
 		const done = () => {
 			dialog.removeEventListener('close', done);
 			const v = keyInput.value.trim();
 			if (dialog.returnValue === 'forget') {
-				setKey('');
+				setKey('', ws);
 				resolve(null);
 			} else if (dialog.returnValue === 'ok' && v) {
-				setKey(v);
+				setKey(v, ws);
 				resolve(v);
 			} else {
 				resolve(null);
@@ -81,8 +98,10 @@ setKeyPrompt(promptKey);
 const syncKeyButton = (has) => {
 	keyButton.hidden = !has;
 };
+onKeyChange(() => listWorkspaces()); // another key may read other workspaces
 onKeyChange(syncKeyButton);
 syncKeyButton(!!getKey());
+listWorkspaces();
 // Asked for from a view's error box (a cancelled prompt), or to change or forget the key.
 async function askKey() {
 	const k = await promptKey(null);
@@ -152,14 +171,16 @@ async function openOpikLink(what, params) {
 	}
 	setTitle('Opening a link of the opik SDK');
 	clear(main).append(loading('Finding the trace…'));
-	const tried = [...new Set([...recentWorkspaces(), 'default'])];
+	await listWorkspaces();
+	if (seq !== opikSeq) return;
+	const tried = [...new Set([...recentWorkspaces(), 'default', ...listed])];
 	for (const ws of what === 'projects' && id ? tried : []) {
 		try {
-			await api.trace(ws, id);
+			await api.trace(ws, id, { quiet: true });
 		} catch (e) {
 			if (seq !== opikSeq) return;
 			if (e instanceof ApiError && [403, 404].includes(e.status)) continue;
-			clear(main).append(errorBox(e, { what: 'The trace of this link', retry: () => openOpikLink(what, params) }));
+			clear(main).append(errorBox(e, { what: 'The trace of this link', askKey, retry: () => openOpikLink(what, params) }));
 			return;
 		}
 		if (seq !== opikSeq) return;
@@ -186,7 +207,9 @@ function route({ force = false } = {}) {
 		return route();
 	}
 	wsInput.value = r.ws;
+	setWorkspace(r.ws);
 	rememberWorkspace(r.ws);
+	keyButton.hidden = !getKey(r.ws);
 	for (const a of document.querySelectorAll('[data-nav]')) {
 		a.href = href(r.ws, a.dataset.nav);
 		if (a.dataset.nav === r.view) a.setAttribute('aria-current', 'page');

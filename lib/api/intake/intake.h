@@ -40,6 +40,7 @@ enum status intake_list_traces(struct http_req *req);
 enum status intake_get_trace(struct http_req *req);
 enum status intake_get_session(struct http_req *req);
 enum status intake_healthz(struct http_req *req);
+enum status intake_list_workspaces(struct http_req *req);
 /* GET spans/export and traces/export (spandex's own): the whole listing, streamed. */
 enum status intake_export_spans(struct http_req *req);
 enum status intake_export_traces(struct http_req *req);

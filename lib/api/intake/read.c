@@ -408,3 +408,38 @@ enum status intake_healthz(struct http_req *req)
 	http_reply_with(req, 503, "application/json", "Retry-After: 30\r\n", out->p, out->len);
 	return ST_OK;
 }
+
+/* GET /apis/intake/v2/workspaces (spandex's own, for the viewer's workspace list): the
+ * workspaces of the data directory that the caller's key may read, by name, all of them with
+ * authentication off; {"data": [{"name": "..."}, ...]}. Its route is public: the key is
+ * checked here, per workspace, so that a key of one workspace is told only of its own. */
+enum status intake_list_workspaces(struct http_req *req)
+{
+	struct auth_grant g;
+	struct err e = {0};
+	enum status st = auth_resolve(req->store.root, http_env(req, "SPANDEX_TOKEN"),
+				      intake_dialect.key->get(req), &g, &e);
+	if (st != ST_OK)
+		return http_fail_err(req, &e);
+	char **names;
+	size_t n;
+	if ((st = store_workspaces(&req->store, &names, &n)) != ST_OK)
+		return http_fail(req, st, "The data directory cannot be listed.");
+	struct buf *out = arena_buf(req->arena);
+	buf_adds(out, "{\"data\":[");
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
+		struct err no = {0};
+		if (g.open || auth_allow(req->store.root, &g, names[i], AUTH_READ, &no) == ST_OK) {
+			buf_adds(out, first ? "{\"name\":" : ",{\"name\":");
+			jsonw_string(out, names[i], strlen(names[i]));
+			buf_addc(out, '}');
+			first = false;
+		}
+		free(names[i]);
+	}
+	free(names);
+	buf_adds(out, "]}");
+	http_reply_json(req, 200, out->p, out->len);
+	return ST_OK;
+}

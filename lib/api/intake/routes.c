@@ -117,6 +117,9 @@ static const struct http_route spans_routes[] = {
     /* The media files ingest moved out of spans (docs/media.md), beside the spans. */
     {"GET", WS "/media/{id}", intake_get_media, HTTP_READ, NULL, 0, NULL, false},
     {"GET", "/healthz", intake_healthz, HTTP_PUBLIC, NULL, 0, NULL, false},
+    /* The workspaces the key may read (spandex's own); the key is checked by the handler. */
+    {"GET", "/apis/intake/v2/workspaces", intake_list_workspaces, HTTP_PUBLIC, NULL, 0, NULL,
+     false},
     /* Judgements live beside the spans, and spans/{id}/evaluator-results is under spans/: one
      * program for them all (nginx/programs). Annotations have no PATCH (405). */
     {"GET", WS "/spans/{id}/evaluator-results", intake_span_evaluators, HTTP_READ, NULL, 0, NULL,
