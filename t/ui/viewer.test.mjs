@@ -174,6 +174,47 @@ test('the workspace picker lists every workspace of the server', async () => {
 	await page.close();
 });
 
+// At 1400 px (issue 54): the waterfall shows every span's name and its tokens and cost whole,
+// and the overview's four charts fill two rows of two, their axis labels inside their charts.
+test('at 1400 px the waterfall cuts no name or cost, and the overview\'s charts fill their rows, labels whole', async () => {
+	const page = await browser.newPage();
+	await page.setViewportSize({ width: 1400, height: 900 });
+	for (const id of FIXTURE.traces) {
+		await page.goto(`${srv.base}/ui/#/${WS}/traces/${id}`);
+		await page.waitForSelector('.wf-row.selected');
+		const cut = await page.$$eval('.wf-name, .wf-usage', (els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent));
+		assert.deepEqual(cut, [], `${id}: cut short`);
+	}
+	// Costs of a few hundredths of a cent: the cost axis reads $0.0025 and $0.00125, wider
+	// than the room the axis had.
+	const tiny = 'ui-tiny-costs';
+	const at = (m) => new Date(Date.now() - m * 60000).toISOString();
+	const spans = [0, 1, 2].map((i) => ({ span_id: `tiny-${i}`, trace_id: `tiny-${i}`, name: 'cheap-call', kind: 'LLM', status: 'success',
+		started_at: at(60 * (i + 1)), ended_at: at(60 * (i + 1) - 1), attributes: { 'llm.cost.total': 0.0007 * (i + 1) } }));
+	const w = await request('POST', `${WS_PREFIX}/${tiny}/ingest/spans`, { base: srv.base, body: { source: 'ui-fixture', spans } });
+	assert.equal(w.status, 201, w.text);
+	for (const ws of [WS, BUSY, tiny]) {
+		await page.goto(`${srv.base}/ui/#/${ws}/overview?range=30d`);
+		await page.waitForFunction(() => document.querySelectorAll('.chart-svg').length === 4);
+		const rows = await page.$$eval('.chart', (cs) => Object.values(cs.reduce((m, c) => {
+			const y = Math.round(c.getBoundingClientRect().top);
+			m[y] = (m[y] || 0) + 1;
+			return m;
+		}, {})));
+		assert.deepEqual(rows, [2, 2], `${ws}: charts a row`);
+		const outside = await page.$$eval('.chart-svg', (svgs) => svgs.flatMap((svg) => {
+			const b = svg.getBoundingClientRect();
+			return [...svg.querySelectorAll('text')].filter((t) => {
+				const r = t.getBoundingClientRect();
+				return r.left < b.left - 0.5 || r.right > b.right + 0.5;
+			}).map((t) => t.textContent);
+		}));
+		assert.deepEqual(outside, [], `${ws}: axis labels cut by their chart`);
+	}
+	clean(page);
+	await page.close();
+});
+
 test('a time window filters by start; the sort flips to oldest first', async () => {
 	const spans = fixtureSpans();
 	const start = (id) => spans.find((s) => s.trace_id === id && !s.parent_span_id).started_at;

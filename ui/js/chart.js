@@ -6,6 +6,21 @@ const W = 560; // viewBox units; the SVG scales to its box
 const H = 170;
 const PAD = { l: 46, r: 8, t: 10, b: 24 };
 
+// The room an axis label takes: a character of the 10.5px axis text is at most this many
+// viewBox units wide (digits and '$' in the sans-serif fonts Chromium picks are about 5.8).
+const CH = 6.4;
+
+// The left edge of the plot: room for the widest value label ('$0.000412', '100%') beside it.
+function leftOf(labels) {
+	return Math.max(PAD.l, 10 + CH * Math.max(0, ...labels.map((t) => String(t).length)));
+}
+
+// A time label's centre, moved in so that the whole label stays inside the chart.
+function labelX(x, label) {
+	const half = (CH * String(label).length) / 2;
+	return Math.min(Math.max(x, half), W - half);
+}
+
 // Round maximum for the axis: 1, 2, 2.5 or 5 times a power of ten.
 function niceMax(v) {
 	if (!(v > 0)) return 1;
@@ -19,19 +34,21 @@ function niceMax(v) {
 export function barChart({ title, buckets, fmt, axis = fmt, cls = 'series-a', summary }) {
 	const vals = buckets.map((b) => b.value ?? 0);
 	const max = niceMax(Math.max(0, ...vals));
-	const iw = W - PAD.l - PAD.r;
+	const ticks = [0, 0.5, 1].map((f) => axis(max * f));
+	const l = leftOf(ticks);
+	const iw = W - l - PAD.r;
 	const ih = H - PAD.t - PAD.b;
 	const bw = iw / Math.max(1, buckets.length);
 	const gap = Math.min(4, bw * 0.2);
 	const y = (v) => PAD.t + ih - (v / max) * ih;
 	const svg = h('svg.chart-svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}. ${summary || ''}`, preserveAspectRatio: 'xMidYMid meet' });
-	for (const f of [0, 0.5, 1]) {
+	[0, 0.5, 1].forEach((f, i) => {
 		const yy = y(max * f);
-		svg.append(h('line.grid', { x1: PAD.l, x2: W - PAD.r, y1: yy, y2: yy }));
-		svg.append(h('text.axis', { x: PAD.l - 6, y: yy + 3.5, 'text-anchor': 'end' }, axis(max * f)));
-	}
+		svg.append(h('line.grid', { x1: l, x2: W - PAD.r, y1: yy, y2: yy }));
+		svg.append(h('text.axis', { x: l - 6, y: yy + 3.5, 'text-anchor': 'end' }, ticks[i]));
+	});
 	buckets.forEach((b, i) => {
-		const x = PAD.l + i * bw + gap / 2;
+		const x = l + i * bw + gap / 2;
 		if (b.value !== null && b.value !== undefined) {
 			const top = y(b.value);
 			const bar = h(`rect.bar.${cls}${b.estimated ? '.estimated' : ''}`, {
@@ -40,9 +57,9 @@ export function barChart({ title, buckets, fmt, axis = fmt, cls = 'series-a', su
 			bar.append(h('title', `${b.title}: ${fmt(b.value)}${b.estimated ? ' (estimated from a sample)' : ''}`));
 			svg.append(bar);
 		}
-		if (b.label) svg.append(h('text.axis', { x: x + (bw - gap) / 2, y: H - 6, 'text-anchor': 'middle' }, b.label));
+		if (b.label) svg.append(h('text.axis', { x: labelX(x + (bw - gap) / 2, b.label), y: H - 6, 'text-anchor': 'middle' }, b.label));
 	});
-	svg.append(h('line.baseline', { x1: PAD.l, x2: W - PAD.r, y1: PAD.t + ih, y2: PAD.t + ih }));
+	svg.append(h('line.baseline', { x1: l, x2: W - PAD.r, y1: PAD.t + ih, y2: PAD.t + ih }));
 	return svg;
 }
 
@@ -50,16 +67,18 @@ export function barChart({ title, buckets, fmt, axis = fmt, cls = 'series-a', su
 export function rateChart({ title, buckets, fmt, axis = fmt, summary }) {
 	const vals = buckets.map((b) => b.value).filter((v) => v !== null && v !== undefined);
 	const max = niceMax(Math.max(0.01, ...vals));
-	const iw = W - PAD.l - PAD.r;
+	const ticks = [0, 0.5, 1].map((f) => axis(max * f));
+	const l = leftOf(ticks);
+	const iw = W - l - PAD.r;
 	const ih = H - PAD.t - PAD.b;
 	const bw = iw / Math.max(1, buckets.length);
 	const y = (v) => PAD.t + ih - (v / max) * ih;
 	const svg = h('svg.chart-svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}. ${summary || ''}`, preserveAspectRatio: 'xMidYMid meet' });
-	for (const f of [0, 0.5, 1]) {
+	[0, 0.5, 1].forEach((f, i) => {
 		const yy = y(max * f);
-		svg.append(h('line.grid', { x1: PAD.l, x2: W - PAD.r, y1: yy, y2: yy }));
-		svg.append(h('text.axis', { x: PAD.l - 6, y: yy + 3.5, 'text-anchor': 'end' }, axis(max * f)));
-	}
+		svg.append(h('line.grid', { x1: l, x2: W - PAD.r, y1: yy, y2: yy }));
+		svg.append(h('text.axis', { x: l - 6, y: yy + 3.5, 'text-anchor': 'end' }, ticks[i]));
+	});
 	const lines = h('g');
 	svg.append(lines);
 	let seg = [];
@@ -68,7 +87,7 @@ export function rateChart({ title, buckets, fmt, axis = fmt, summary }) {
 		seg = [];
 	};
 	buckets.forEach((b, i) => {
-		const cx = PAD.l + i * bw + bw / 2;
+		const cx = l + i * bw + bw / 2;
 		if (b.value === null || b.value === undefined) {
 			flush();
 		} else {
@@ -77,9 +96,9 @@ export function rateChart({ title, buckets, fmt, axis = fmt, summary }) {
 			dot.append(h('title', `${b.title}: ${fmt(b.value)}${b.detail ? ` (${b.detail})` : ''}`));
 			svg.append(dot);
 		}
-		if (b.label) svg.append(h('text.axis', { x: cx, y: H - 6, 'text-anchor': 'middle' }, b.label));
+		if (b.label) svg.append(h('text.axis', { x: labelX(cx, b.label), y: H - 6, 'text-anchor': 'middle' }, b.label));
 	});
 	flush();
-	svg.append(h('line.baseline', { x1: PAD.l, x2: W - PAD.r, y1: PAD.t + ih, y2: PAD.t + ih }));
+	svg.append(h('line.baseline', { x1: l, x2: W - PAD.r, y1: PAD.t + ih, y2: PAD.t + ih }));
 	return svg;
 }
