@@ -387,10 +387,12 @@ expect 200 "the span read back through Apache" GET /apis/intake/v2/workspaces/de
 grep -q '"output":"hello from the package"' "$tmp/body" || fail "through Apache: $(cat "$tmp/body")"
 expect 200 "the virtual host's own pages stay its own" GET /index.html
 grep -qx 'the site of this virtual host' "$tmp/body" || fail "/index.html under Apache: $(head -c 200 "$tmp/body")"
-# At the server level, a2enconf's, the configuration leads / of every host to the viewer
-# (docs/deploying.md, "The Debian package": Include it in one VirtualHost to keep it there).
-expect 302 "/ under Apache" GET / -D "$tmp/headers"
-grep -qi '^Location: .*/ui/' "$tmp/headers" || fail "/ under Apache: $(cat "$tmp/headers")"
+# At the server level, a2enconf's, the configuration leaves / of every host alone (issue 54):
+# only /ui leads to the viewer.
+curl -s -o /dev/null -D "$tmp/headers" "$base/" || fail "/ under Apache: no answer"
+if grep -qi '^Location: .*/ui' "$tmp/headers"; then fail "/ under Apache leads to the viewer: $(cat "$tmp/headers")"; fi
+expect 301 "/ui under Apache" GET /ui -D "$tmp/headers"
+grep -qi '^Location: .*/ui/' "$tmp/headers" || fail "/ui under Apache: $(cat "$tmp/headers")"
 base=$nbase
 # The CGI configuration, for a host without FastCGI: Apache takes it.
 sed -e 's|^Include /etc/apache2/conf-available/spandex.conf$|Include /etc/apache2/conf-available/spandex-cgi.conf|' \
