@@ -107,3 +107,11 @@ bool cli_inside(const char *p, const char *dir)
 	size_t n = strlen(d);
 	return !strncmp(r, d, n) && (r[n] == 0 || r[n] == '/' || n == 1);
 }
+
+bool cli_time_opt(const char *name, const char *v, int64_t *us)
+{
+	if (time_parse(v, false, us))
+		return true;
+	fprintf(stderr, "spandex: %s wants an RFC 3339 time or YYYY-MM-DD, not '%s'\n", name, v);
+	return false;
+}

@@ -18,7 +18,8 @@ struct opts {
 	size_t npos, nfiles, nfilters;
 	const char *workspace, *archive, *from, *to, *out, *days, *older_than, *prices;
 	const char *format, *search, *every, *media;
-	bool force, wait, verbose, progress, no_progress, keep_revoked;
+	const char *trace, *session, *user, *by; /* erase */
+	bool force, wait, verbose, progress, no_progress, keep_revoked, pending;
 };
 
 /* Whether p is a directory, the DATA a command reads; else says so, as spandex CMD: (cmd NULL:
@@ -46,6 +47,11 @@ int cli_index_day(struct store *st, const char *ws, int32_t day, size_t *built);
 int cmd_store(const char *cmd, struct opts *o);
 /* verify over the workspaces ws[0..n): the exit status. */
 int cmd_verify(struct store *st, char **ws, size_t n, struct progress *pg, const struct opts *o);
+
+/* --from or --to (name) v: RFC 3339, or a date (midnight UTC), into *us; else says so. */
+bool cli_time_opt(const char *name, const char *v, int64_t *us);
+/* spandex erase (src/erase.c). */
+int cmd_erase(const char *cmd, struct opts *o);
 
 /* The jobs (src/jobs.c): each returns the exit status. */
 int cmd_seal(const char *cmd, struct opts *o);

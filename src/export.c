@@ -59,15 +59,6 @@ static void visit(void *ctx, const struct query_row *row)
 	flush(k, false);
 }
 
-/* --from/--to: RFC 3339, or a date (midnight UTC). */
-static bool parse_time_opt(const char *name, const char *v, int64_t *us)
-{
-	if (time_parse(v, false, us))
-		return true;
-	fprintf(stderr, "spandex: %s wants an RFC 3339 time or YYYY-MM-DD, not '%s'\n", name, v);
-	return false;
-}
-
 /* The conditions of the command line into q: the window [from, to) on started_at and each
  * --filter FIELD=VALUE, the equalities the list APIs' filters take (lib/query/cond.h); the
  * terms of --search. 0, or 2 after saying what is wrong. */
@@ -164,8 +155,8 @@ int cmd_export(const char *cmd, struct opts *o)
 			o->format);
 		return 2;
 	}
-	if ((o->from && !parse_time_opt("--from", o->from, &from)) ||
-	    (o->to && !parse_time_opt("--to", o->to, &to)))
+	if ((o->from && !cli_time_opt("--from", o->from, &from)) ||
+	    (o->to && !cli_time_opt("--to", o->to, &to)))
 		return 2;
 	if (from >= to) { /* an empty window is a mistake, not an empty export */
 		fprintf(stderr, "spandex: export: --from (%s) must be before --to (%s)\n", o->from,

@@ -45,6 +45,9 @@ static const char usage[] =
     "                                  JSONL spans, checked as ingest does\n"
     "       spandex forward DATA [--every SECONDS]   send every span on to the OTLP endpoints\n"
     "                                  configured (docs/forwarding.md)\n"
+    "       spandex erase DATA --workspace W (--trace T | --session S | --user U | --from D --to "
+    "D)\n"
+    "       spandex erase DATA --pending    erase spans now; the pass (cron) that finishes it\n"
     "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
     "       spandex redact [--rules FILE] ... < TEXT   the text as the redaction rules store it\n"
     "       spandex help [COMMAND] | COMMAND --help | --version\n"
@@ -75,6 +78,11 @@ enum {
 	O_SEARCH = 1 << 15,
 	O_EVERY = 1 << 16,
 	O_MEDIA = 1 << 17,
+	O_TRACE = 1 << 18,
+	O_SESSION = 1 << 19,
+	O_USER = 1 << 20,
+	O_PENDING = 1 << 21,
+	O_BY = 1 << 22,
 };
 
 static const struct {
@@ -103,6 +111,11 @@ static const struct {
     {"--search", O_SEARCH, false, offsetof(struct opts, search), false},
     {"--every", O_EVERY, false, offsetof(struct opts, every), false},
     {"--media", O_MEDIA, false, offsetof(struct opts, media), false},
+    {"--trace", O_TRACE, false, offsetof(struct opts, trace), false},
+    {"--session", O_SESSION, false, offsetof(struct opts, session), false},
+    {"--user", O_USER, false, offsetof(struct opts, user), false},
+    {"--pending", O_PENDING, true, offsetof(struct opts, pending), false},
+    {"--by", O_BY, false, offsetof(struct opts, by), false},
 };
 
 #define ADMIN (O_WAIT | O_VERBOSE)
@@ -201,6 +214,23 @@ static const struct command {
      "(SPANDEX_MEDIA_MIN). Each span is redacted as the programs redact (SPANDEX_REDACT,\n"
      "else the installed rules; SPANDEX_REDACT_KEY).\n",
      false /* it becomes DATA's owner itself, after it opens the files */},
+    /* A request needs no admin lock (the API takes them too); --pending takes it. */
+    {"erase", 1,
+     O_WORKSPACE | O_TRACE | O_SESSION | O_USER | O_FROM | O_TO | O_PENDING | O_BY | ADMIN, 0, -1,
+     cmd_erase,
+     "usage: spandex erase DATA --workspace W (--trace T | --session S | --user U |\n"
+     "                     --from D --to D) [--by WHO]\n"
+     "       spandex erase DATA --pending [--wait] [--verbose]\n"
+     "Erases spans of W: those of trace T, of session S, those whose user (user.id, enduser.id\n"
+     "or a client's user key) is U with every span of their traces, or those that start in\n"
+     "[D, D) (RFC 3339 or YYYY-MM-DD), with their judgements. From its answer no API, viewer,\n"
+     "export or query shows them; it prints the request's id. --by names who asked (default\n"
+     "the user running it) for the audit line.\n"
+     "--pending  the pass that finishes every pending erasure (run it from cron, like index):\n"
+     "           every older version of an erased span or judgement is taken out of the lines,\n"
+     "           the sealed files, the text indexes and the quarantine, and one audit line per\n"
+     "           erasure is kept in DATA/.spandex-erase/audit.jsonl (docs/erasure.md).\n",
+     true},
     /* Reads like export; its own lock (DATA/.spandex-forward/lock) keeps a second one out. */
     {"forward", 1, O_EVERY | O_WAIT | O_VERBOSE, 0, -1, cmd_forward,
      "usage: spandex forward DATA [--every SECONDS] [--wait] [--verbose]\n"

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <limits.h>
 #include <stdint.h>
+#include "lib/base/buf.h"
 #include "lib/base/status.h"
 #include "lib/store/store.h"
 
@@ -210,5 +211,49 @@ void forward_status_all(const char *root, struct forward_status **out, size_t *n
  * dir/<sha256> (a hard link where it can, else a copy): what `spandex import --media` takes
  * back beside an export's lines. 0, or -1 with errno. */
 int ops_export_media(struct store *st, const char *ws, const char *line, size_t n, const char *dir);
+
+/* ---- erasure (lib/store/erase.c, erase_pass.c; docs/erasure.md) ----
+ * An erase names spans (by trace, session, user or time range); from its acknowledgement no
+ * reader shows them or their judgements (each gets an erasure version, a deletion), and the
+ * next pass (store_erase_pending) takes every other version of them out of the files: the
+ * lines, sealed blocks, text indexes and quarantine. A request is a file in
+ * DATA/.spandex-erase/ until the pass that finished it appends its audit line there. */
+enum store_erase_by { STORE_ERASE_TRACE, STORE_ERASE_SESSION, STORE_ERASE_USER, STORE_ERASE_TIME };
+extern const char *const store_erase_by_names[]; /* "trace", "session", "user", "time" */
+#define STORE_ERASE_MAX_VALUES 1000 /* ids one erase names: Opik's batch of trace ids */
+#define STORE_ERASE_MAX_VALUE 1024  /* bytes of one id: far over any client's */
+#define STORE_ERASE_MAX_BY 256	    /* bytes of who asked (a key's id, a user's name) */
+struct store_erase_what {
+	enum store_erase_by by;
+	const char *const *values; /* the traces, sessions or users (one or more) */
+	size_t n;
+	int64_t from_us, to_us; /* STORE_ERASE_TIME: spans that start in [from, to) */
+};
+struct store_erase_ack {
+	char id[40]; /* erase-<24 hex digits> */
+	size_t spans, judgements;
+	int64_t at_us;
+};
+/* Records the request (durably), then hides what w names in ws (an erasure version of each
+ * span and judgement): on ST_OK it is acknowledged and pending. by: who asked (audit). A kill
+ * before the return leaves the request pending: the pass applies it again, so it is done or
+ * pending, never lost. */
+enum status store_erase(struct store *st, const char *ws, const struct store_erase_what *w,
+			const char *by, struct store_erase_ack *ack, struct err *e);
+/* What a pass did. */
+struct store_erase_done {
+	size_t requests, workspaces, days, versions, quarantined;
+};
+/* The pass: every pending request applied again, then, in each workspace one names, every
+ * version of an erased span or judgement but its erasure version taken out of the files
+ * (store_reindex leaving them out: the days that held one written again, sealed again if they
+ * were; their text indexes built again), the quarantine lines that name one cut, and an
+ * audit line appended per request before its file goes. The caller holds the admin lock. */
+enum status store_erase_pending(struct store *st, struct store_erase_done *out, struct err *e);
+/* The state of request id as one JSON object appended to out: {"id", "status": "pending" or
+ * "done", "workspace", ...} (its file, or its audit line). ST_NOT_FOUND: no such request in ws
+ * (ws NULL: in any workspace). */
+enum status store_erase_status(struct store *st, const char *ws, const char *id, struct buf *out,
+			       struct err *e);
 
 #endif

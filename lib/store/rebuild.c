@@ -20,6 +20,7 @@
 #include "lib/store/layout.h"
 #include "lib/store/record.h"
 #include "lib/store/lines.h"
+#include "lib/store/quarantine.h"
 #include "lib/store/sealed.h"
 #include "lib/store/keytable.h"
 #include "lib/store/writeset.h"
@@ -266,8 +267,10 @@ out:
 struct cuts {
 	struct buf kept; /* the bytes cut, in the quarantine's order */
 	size_t lines, blocks;
-	int out;	  /* <day>.lines.tmp, or -1 */
-	uint64_t written; /* bytes written to out */
+	int out;		   /* <day>.lines.tmp, or -1 */
+	uint64_t written;	   /* bytes written to out */
+	struct rebuild_drop *drop; /* lines left out, kept nowhere (NULL: none) */
+	size_t dropped;
 };
 
 /* p[from, to) of the lines kept, written to c->out when the day is written again. */
@@ -313,6 +316,13 @@ static enum status index_lines(enum store_kind kind, const char *p, size_t n, ui
 				break;
 			buf_add(&c->kept, p + off, len + 1);
 			c->lines++;
+			off = *used = run = off + len + 1;
+			continue;
+		}
+		if (c && c->drop && c->drop->fn(c->drop->ctx, p + off, len, &r)) {
+			if ((rc = cuts_keep(c, p, run, off, dname, e)) != ST_OK)
+				break;
+			c->dropped++;
 			off = *used = run = off + len + 1;
 			continue;
 		}
@@ -382,56 +392,6 @@ uint64_t rebuild_day_bytes(struct store *st, const char *ws, int32_t day)
 	return n;
 }
 
-/* What reindex says about what it changed besides the indexes (the cut bytes it kept). */
-struct notes {
-	void (*fn)(void *ctx, const char *msg);
-	void *ctx;
-};
-
-/* Keeps the bytes p[0..n) that reindex cuts from the data of ws/day (what: which they are):
- * appended to <day>.quarantine beside the shard (made durable before the cut), and said, with
- * the span ids that can still be read in them. */
-static enum status quarantine(struct store *st, const char *ws, int32_t day, const char *dname,
-			      const char *p, size_t n, const char *what, const struct notes *nt,
-			      struct err *e)
-{
-	char qp[PATH_MAX];
-	int fd = -1;
-	if (!layout_shard_path(qp, st, ws, day, LAYOUT_QUARANTINE) ||
-	    (fd = open(qp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0 ||
-	    io_write_all(fd, p, n) < 0 || fdatasync(fd) < 0) {
-		enum status rc =
-		    err_set(e, ST_UNAVAILABLE, "%s: cannot keep the %zu bytes to cut: %s", qp, n,
-			    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return rc;
-	}
-	close(fd);
-	if (!nt || !nt->fn)
-		return ST_OK;
-	struct buf msg;
-	buf_init(&msg);
-	buf_printf(&msg, "%s/%s: cut %zu bytes of %s into %s; span ids still readable in them:", ws,
-		   dname, n, what, qp);
-	size_t found = 0;
-	static const char key[] = "\"span_id\":\"";
-	for (const char *q = p; (q = memmem(q, n - (size_t)(q - p), key, sizeof key - 1));) {
-		q += sizeof key - 1;
-		const char *end = memchr(q, '"', n - (size_t)(q - p));
-		if (!end)
-			break;
-		buf_printf(&msg, " %.*s", (int)(end - q > 200 ? 200 : end - q), q);
-		found++;
-		q = end;
-	}
-	if (!found)
-		buf_adds(&msg, " none");
-	nt->fn(nt->ctx, msg.p);
-	buf_free(&msg);
-	return ST_OK;
-}
-
 /* A day of a reindex between its two passes: the new index written aside, and the torn end
  * of its lines still to cut once it is in place. */
 struct rday {
@@ -457,7 +417,7 @@ static enum status reindex_rewrite(struct store *st, const char *ws, struct rday
 	char lp[PATH_MAX];
 	if (!layout_shard_path(lp, st, ws, rd->day, LAYOUT_LINES_TMP))
 		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
-	c->kept.len = c->lines = c->blocks = c->written = 0;
+	c->kept.len = c->lines = c->blocks = c->written = c->dropped = 0;
 	recs->len = 0;
 	if ((c->out = open(lp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", lp, strerror(errno));
@@ -494,7 +454,8 @@ static enum status reindex_rewrite(struct store *st, const char *ws, struct rday
  * writes the new index to <day>.idx.tmp, synced, with every record live; its versions are added to
  * *v. Nothing a reader or writer uses changes. */
 static enum status reindex_build(struct store *st, const char *ws, struct rday *rd,
-				 struct version **v, size_t *nv, size_t *cap, struct err *e)
+				 struct rebuild_drop *drop, struct version **v, size_t *nv,
+				 size_t *cap, struct err *e)
 {
 	int32_t day = rd->day;
 	char dp[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], zp[PATH_MAX], dname[11];
@@ -510,7 +471,7 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 	struct stat sb;
 	struct idx_hdr old, h;
 	struct buf recs;
-	struct cuts c = {.out = -1};
+	struct cuts c = {.out = -1, .drop = drop};
 	buf_init(&recs);
 	buf_init(&c.kept);
 	rec_hdr_init(&h, day);
@@ -565,9 +526,11 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 	}
 	rd->end = end;
 	rd->size = size;
-	if ((c.lines || c.blocks) &&
+	if ((c.lines || c.blocks || c.dropped) &&
 	    (rc = reindex_rewrite(st, ws, rd, z, map, size, &h, &recs, &c, dname, e)) != ST_OK)
 		goto out;
+	if (c.dropped)
+		drop->day(drop->ctx, day, rd->was_sealed, c.dropped);
 	rc = ST_UNAVAILABLE;
 	h.committed = recs.len / sizeof(struct idx_rec);
 	/* Every record and line is on disk once this index is (the lines synced here): after a
@@ -606,7 +569,8 @@ out:
  * day's old index names the old offsets of this file until then (a reindex run again after a
  * kill here indexes the lines written, and finds no damage left). */
 static enum status publish_lines(struct store *st, const char *ws, const struct rday *rd,
-				 const char *dname, const struct notes *nt, struct err *e)
+				 const char *dname, const struct quarantine_notes *nt,
+				 struct err *e)
 {
 	char lp[PATH_MAX], dp[PATH_MAX], xp[PATH_MAX], what[160];
 	if (!layout_shard_path(lp, st, ws, rd->day, LAYOUT_LINES_TMP) ||
@@ -620,7 +584,9 @@ static enum status publish_lines(struct store *st, const char *ws, const struct 
 		snprintf(what + k, sizeof what - (size_t)k,
 			 "%zu sealed block%s that cannot be decompressed", rd->blocks,
 			 rd->blocks == 1 ? "" : "s");
-	enum status rc = quarantine(st, ws, rd->day, dname, rd->cut.p, rd->cut.len, what, nt, e);
+	enum status rc = rd->cut.len ? quarantine_keep(st, ws, rd->day, dname, rd->cut.p,
+						       rd->cut.len, what, nt, e)
+				     : ST_OK;
 	if (rc != ST_OK)
 		return rc;
 	unlink(xp);
@@ -632,7 +598,7 @@ static enum status publish_lines(struct store *st, const char *ws, const struct 
 /* Pass 2 of a day, under its shard lock: the new index (its superseded flags already right)
  * renamed into place, then the torn end of the lines kept in the quarantine and cut. */
 static enum status reindex_publish(struct store *st, const char *ws, const struct rday *rd,
-				   const struct notes *nt, struct err *e)
+				   const struct quarantine_notes *nt, struct err *e)
 {
 	char dp[PATH_MAX], ip[PATH_MAX], tp[PATH_MAX], xp[PATH_MAX], dname[11];
 	time_day_format(rd->day, dname);
@@ -676,8 +642,8 @@ static enum status reindex_publish(struct store *st, const char *ws, const struc
 			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
 			goto out;
 		}
-		if ((rc = quarantine(st, ws, rd->day, dname, cut, n, "an incomplete or damaged end",
-				     nt, e)) != ST_OK)
+		if ((rc = quarantine_keep(st, ws, rd->day, dname, cut, n,
+					  "an incomplete or damaged end", nt, e)) != ST_OK)
 			goto out;
 		if (ftruncate(dfd, (off_t)rd->end) < 0) {
 			rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
@@ -749,7 +715,14 @@ static void tables_stale(struct store *st, const char *ws)
 enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn, void *ctx,
 			  void (*note)(void *nctx, const char *msg), void *nctx, struct err *e)
 {
-	struct notes nt = {note, nctx};
+	return rebuild_reindex(st, ws, NULL, fn, ctx, note, nctx, e);
+}
+
+enum status rebuild_reindex(struct store *st, const char *ws, struct rebuild_drop *drop,
+			    store_progress_fn fn, void *ctx,
+			    void (*note)(void *nctx, const char *msg), void *nctx, struct err *e)
+{
+	struct quarantine_notes nt = {note, nctx};
 	if (!workspace_valid(ws))
 		return err_set(e, ST_BAD_REQUEST, "invalid workspace name '%s'", ws);
 	int32_t *days = NULL;
@@ -789,7 +762,7 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 	size_t built = 0;
 	for (size_t i = 0; rc == ST_OK && i < nd; i++, built++) {
 		rd[i] = (struct rday){.day = days[i]};
-		rc = reindex_build(st, ws, &rd[i], &v, &nv, &cap, e);
+		rc = reindex_build(st, ws, &rd[i], drop, &v, &nv, &cap, e);
 		pr.done = i + 1;
 		pr.bytes += bytes[i];
 		if (fn)

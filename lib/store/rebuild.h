@@ -34,5 +34,18 @@ enum status rebuild_ids(struct store *st, const char *ws);
 /* The bytes of lines of ws/day (the sealed stream and the late lines, or the plain lines):
  * what reindex and verify read of it, the unit of their progress. 0 when it has none. */
 uint64_t rebuild_day_bytes(struct store *st, const char *ws, int32_t day);
+/* What a reindex leaves out of the lines (erase_pass.c: the versions of erased spans): fn says
+ * whether the line p[0..n) of record r goes. A day that loses one is written again without
+ * it, as a damaged day is (plain, whatever it was), and what goes is kept nowhere; day is
+ * then told which day, whether it was sealed, and how many of its lines went. */
+struct rebuild_drop {
+	bool (*fn)(void *ctx, const char *p, size_t n, const struct idx_rec *r);
+	void (*day)(void *ctx, int32_t day, bool sealed, size_t lines);
+	void *ctx;
+};
+/* store_reindex, leaving out what drop says (NULL: nothing). */
+enum status rebuild_reindex(struct store *st, const char *ws, struct rebuild_drop *drop,
+			    store_progress_fn fn, void *ctx,
+			    void (*note)(void *nctx, const char *msg), void *nctx, struct err *e);
 
 #endif

@@ -1,0 +1,421 @@
+/* erase_pass: the pass that finishes the pending erasures (store_erase_pending; `spandex
+ * erase --pending` from cron): each request applied again, then every version of what they
+ * erased but its erasure version taken out of the workspace's files by a reindex that leaves
+ * them out, the quarantine cut, the leftovers of killed jobs removed, an audit line kept. */
+#include "lib/store/erase.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "lib/base/mem.h"
+#include "lib/base/time.h"
+#include "lib/store/io.h"
+#include "lib/store/keytable.h"
+#include "lib/store/layout.h"
+#include "lib/store/quarantine.h"
+#include "lib/store/rebuild.h"
+#include "lib/store/record.h"
+
+/* One pending request, as its file holds it. */
+struct pending {
+	char name[64]; /* <id>.json */
+	json_t *req;
+	const char *ws;
+};
+
+static int cmp_pending(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	int c = strcmp(x->ws, y->ws);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* The pending requests of DATA, by workspace (*out, caller frees with pending_free). A file
+ * that does not parse is left where it is and said in e (the pass goes on with the others). */
+static enum status pending_load(struct store *st, struct pending **out, size_t *n, struct err *e)
+{
+	char dir[PATH_MAX], p[PATH_MAX];
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	DIR *d = erase_path(dir, st, NULL) ? opendir(dir) : NULL;
+	if (!d)
+		return errno == ENOENT ? ST_OK
+				       : err_set(e, ST_UNAVAILABLE, "%s: %s", dir, strerror(errno));
+	for (struct dirent *de; (de = readdir(d));) {
+		size_t k = strlen(de->d_name);
+		if (strncmp(de->d_name, ERASE_ID_PREFIX, strlen(ERASE_ID_PREFIX)) || k < 6 ||
+		    k >= sizeof((*out)->name) || strcmp(de->d_name + k - 5, ".json"))
+			continue;
+		json_t *req = erase_path(p, st, de->d_name) ? json_load_file(p, 0, NULL) : NULL;
+		const char *ws = json_string_value(json_object_get(req, "workspace"));
+		if (!ws) {
+			err_set(e, ST_INVALID, "%s: not an erase request; left as it is", p);
+			json_decref(req);
+			continue;
+		}
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct pending *q = &(*out)[(*n)++];
+		snprintf(q->name, sizeof q->name, "%s", de->d_name);
+		q->req = req;
+		q->ws = ws;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*out, *n, sizeof **out, cmp_pending);
+	return ST_OK;
+}
+
+static void pending_free(struct pending *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_decref(v[i].req);
+	free(v);
+}
+
+/* What request r names, back from its file: w's values point into r. */
+static bool what_of(json_t *r, struct store_erase_what *w, const char ***vals)
+{
+	json_t *what = json_object_get(r, "what");
+	*vals = NULL;
+	memset(w, 0, sizeof *w);
+	const char *from = json_string_value(json_object_get(what, "from")),
+		   *to = json_string_value(json_object_get(what, "to"));
+	if (from && to) {
+		w->by = STORE_ERASE_TIME;
+		return time_parse(from, true, &w->from_us) && time_parse(to, true, &w->to_us);
+	}
+	for (int by = STORE_ERASE_TRACE; by <= STORE_ERASE_USER; by++) {
+		json_t *a = json_object_get(what, store_erase_by_names[by]);
+		if (!json_is_array(a) || !json_array_size(a))
+			continue;
+		w->by = (enum store_erase_by)by;
+		w->n = json_array_size(a);
+		*vals = xmalloc(w->n * sizeof **vals);
+		for (size_t k = 0; k < w->n; k++)
+			if (!((*vals)[k] = json_string_value(json_array_get(a, k))))
+				return false;
+		w->values = *vals;
+		return true;
+	}
+	return false;
+}
+
+/* ---- the versions that go ---- */
+
+/* A reindex's question (rebuild_drop): whether the line of r is a version of an erased id
+ * older than its erasure version. */
+struct dropper {
+	const struct erase_set *set;
+	const char *key; /* "span_id", or a judgement's "id" */
+	int32_t *days;	 /* the days written again ... */
+	bool *sealed;	 /* ... which of them were sealed */
+	size_t ndays, cap, lines;
+};
+
+/* A reindex's note (rebuild_drop): day was written again without lines of its. */
+static void dropped_day(void *ctx, int32_t day, bool sealed, size_t lines)
+{
+	struct dropper *d = ctx;
+	if (d->ndays == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 16;
+		d->days = xrealloc(d->days, d->cap * sizeof *d->days);
+		d->sealed = xrealloc(d->sealed, d->cap * sizeof *d->sealed);
+	}
+	d->days[d->ndays] = day;
+	d->sealed[d->ndays++] = sealed;
+	d->lines += lines;
+}
+
+static bool drop_line(void *ctx, const char *p, size_t n, const struct idx_rec *r)
+{
+	const struct dropper *d = ctx;
+	char id[STORE_ERASE_MAX_VALUE + 1];
+	struct erase_id *x = erase_set_find(d->set, r->span_h);
+	if (!x || !erase_line_str(p, n, d->key, id, sizeof id))
+		return false;
+	for (; x < d->set->v + d->set->n && x->h == r->span_h; x++)
+		if (!strcmp(x->id, id))
+			return r->ingested_us < x->upto;
+	return false;
+}
+
+/* The erased ids of st's ws: the ids whose newest version is an erasure version, each with
+ * that version's ingested_at (set->v[].upto). *work: whether an older version of one is left.
+ */
+static enum status erased_ids(struct store *st, const char *ws, struct erase_set *set, bool *work)
+{
+	struct version *v;
+	size_t nv;
+	int64_t last;
+	bool spans = st->kind == STORE_SPANS;
+	char val[STORE_ERASE_MAX_VALUE + 1];
+	*work = false;
+	enum status rc = rebuild_versions(st, ws, &v, &nv, &last);
+	struct shard sh = {.day = INT32_MIN};
+	bool open = false;
+	for (size_t i = 0; rc == ST_OK && i < nv; i++) {
+		if (!(v[i].flags & REC_DELETED) || (v[i].flags & REC_SUPERSEDED))
+			continue;
+		if (!open || sh.day != LOC_DAY(v[i].loc)) {
+			if (open)
+				shard_close(&sh);
+			open = (rc = shard_open(st, ws, LOC_DAY(v[i].loc), &sh)) == ST_OK;
+			if (!open)
+				break;
+		}
+		const char *p;
+		size_t n;
+		if (!shard_view(&sh, LOC_REC(v[i].loc), &p, &n) ||
+		    !erase_line_str(p, n, spans ? "name" : "subtype", val, sizeof val) ||
+		    strcmp(val, spans ? ERASE_SPAN_NAME : ERASE_SUBTYPE) ||
+		    !erase_line_str(p, n, spans ? "span_id" : "id", val, sizeof val))
+			continue;
+		erase_set_add(set, val, strlen(val));
+		set->v[set->n - 1].upto = v[i].ingested;
+	}
+	if (open)
+		shard_close(&sh);
+	erase_set_sort(set);
+	for (size_t i = 0; rc == ST_OK && i < nv && !*work; i++) {
+		struct erase_id *x = erase_set_find(set, v[i].h);
+		for (; x && x < set->v + set->n && x->h == v[i].h && !*work; x++)
+			*work = v[i].ingested < x->upto;
+	}
+	free(v);
+	return rc;
+}
+
+/* The days a reindex wrote again: sealed again if they were, their text indexes built. */
+static enum status days_after(struct store *st, const char *ws, const struct dropper *d,
+			      struct err *e)
+{
+	enum status rc = ST_OK;
+	for (size_t i = 0; rc == ST_OK && i < d->ndays; i++) {
+		uint64_t in, out;
+		bool built;
+		size_t covered;
+		if (d->sealed[i] && (rc = store_seal(st, ws, d->days[i], &in, &out, e)) != ST_OK)
+			break;
+		if (st->kind == STORE_SPANS &&
+		    (rc = store_text_index(st, ws, d->days[i], &built, &covered)) != ST_OK)
+			err_set(e, rc, "%s: text index: %s", ws, strerror(errno));
+	}
+	return rc;
+}
+
+/* The files a killed job left beside ws's days (a half-written sealed file, index or lines,
+ * the plain lines a seal had replaced): what they hold of an erased span would stay. No
+ * other job runs: the caller holds the admin lock. */
+static void leftovers(struct store *st, const char *ws)
+{
+	static const enum layout_file tmp[] = {LAYOUT_IDX_TMP, LAYOUT_ZST_TMP, LAYOUT_LINES_TMP,
+					       LAYOUT_DAYINDEX_TMP};
+	int32_t *days;
+	size_t nd;
+	char p[PATH_MAX];
+	if (layout_shard_days(st, ws, &days, &nd) != ST_OK)
+		return;
+	for (size_t i = 0; i < nd; i++) {
+		struct idx_hdr h;
+		for (size_t k = 0; k < sizeof tmp / sizeof *tmp; k++)
+			if (layout_shard_path(p, st, ws, days[i], tmp[k]))
+				unlink(p);
+		int fd = layout_shard_path(p, st, ws, days[i], LAYOUT_IDX)
+			     ? open(p, O_RDONLY | O_CLOEXEC)
+			     : -1;
+		if (fd >= 0 && io_pread_all(fd, &h, sizeof h, 0) == 0 && rec_hdr_ok(&h) &&
+		    h.sealed_bytes && layout_shard_path(p, st, ws, days[i], LAYOUT_JSONL))
+			unlink(p);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(days);
+}
+
+/* The needles a quarantine line of ws is cut for: each erased id as its line quotes it, and
+ * each value the requests named. */
+static void needles_of(const struct erase_set *s, bool spans, struct pending *q, size_t nq,
+		       char ***out, size_t *n)
+{
+	size_t cap = s->n + 16;
+	*out = xmalloc(cap * sizeof **out);
+	*n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		size_t k = strlen(s->v[i].id) + 16;
+		(*out)[*n] = xmalloc(k);
+		snprintf((*out)[(*n)++], k, "\"%s\":\"%s\"", spans ? "span_id" : "id", s->v[i].id);
+	}
+	for (size_t i = 0; i < nq; i++) {
+		json_t *what = json_object_get(q[i].req, "what"), *a, *x;
+		const char *key;
+		size_t k;
+		json_object_foreach(what, key, a) json_array_foreach(a, k, x)
+		{
+			if (!json_string_value(x))
+				continue;
+			if (*n == cap)
+				*out = xrealloc(*out, (cap *= 2) * sizeof **out);
+			(*out)[(*n)++] = xstrdup(json_string_value(x));
+		}
+	}
+}
+
+/* The quarantine of every day of st's ws cut of what the needles name. */
+static enum status quarantines(struct store *st, const char *ws, char **needles, size_t nn,
+			       size_t *cut, struct err *e)
+{
+	int32_t *days;
+	size_t nd;
+	enum status rc = layout_days(st, ws, LAYOUT_QUARANTINE, &days, &nd);
+	if (rc != ST_OK)
+		return rc == ST_NOT_FOUND ? ST_OK : err_set(e, rc, "%s: %s", ws, strerror(errno));
+	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
+		size_t k;
+		rc = quarantine_erase(st, ws, days[i], (const char *const *)needles, nn, &k, e);
+		*cut += k;
+	}
+	free(days);
+	return rc;
+}
+
+/* Everything the pass does to one store (spans, or judgements) of ws. */
+static enum status purge(struct store *st, const char *ws, struct pending *q, size_t nq,
+			 struct store_erase_done *out, struct err *e)
+{
+	struct erase_set set = {0};
+	struct dropper dr = {.set = &set, .key = st->kind == STORE_SPANS ? "span_id" : "id"};
+	struct rebuild_drop d = {.fn = drop_line, .day = dropped_day, .ctx = &dr};
+	bool work;
+	char **needles = NULL;
+	size_t nn = 0;
+	enum status rc = erased_ids(st, ws, &set, &work);
+	if (rc != ST_OK)
+		err_set(e, rc, "%s: reading the versions: %s", ws, strerror(errno));
+	if (rc == ST_OK && work &&
+	    (rc = rebuild_reindex(st, ws, &d, NULL, NULL, NULL, NULL, e)) == ST_OK)
+		rc = days_after(st, ws, &dr, e);
+	out->days += dr.ndays;
+	out->versions += dr.lines;
+	if (rc == ST_OK) {
+		leftovers(st, ws);
+		needles_of(&set, st->kind == STORE_SPANS, q, nq, &needles, &nn);
+		rc = quarantines(st, ws, needles, nn, &out->quarantined, e);
+	}
+	for (size_t i = 0; i < nn; i++)
+		free(needles[i]);
+	free(needles);
+	free(dr.days);
+	free(dr.sealed);
+	erase_set_free(&set);
+	return rc;
+}
+
+/* The audit line of request q, appended (once: a pass killed after it finds it there) and
+ * synced; then its file goes. */
+static enum status audit(struct store *st, struct pending *q, size_t spans, size_t judgements,
+			 size_t versions, struct err *e)
+{
+	char p[PATH_MAX], rp[PATH_MAX], dir[PATH_MAX], t[40];
+	struct buf have;
+	const char *id = json_string_value(json_object_get(q->req, "id"));
+	buf_init(&have);
+	if (!erase_path(p, st, ERASE_AUDIT) || !erase_path(rp, st, q->name) ||
+	    !erase_path(dir, st, NULL) || !id)
+		return err_set(e, ST_BAD_REQUEST, "%s: %s", q->name, strerror(ENAMETOOLONG));
+	enum status rc = ST_OK;
+	if (store_erase_status(st, q->ws, id, &have, NULL) != ST_OK ||
+	    strstr(have.p, "\"pending\"")) {
+		time_format(time_now(), t);
+		json_t *r = json_deep_copy(q->req);
+		json_object_set_new(r, "status", json_string("done"));
+		if (!json_object_get(r, "spans"))
+			json_object_set_new(r, "spans", json_integer((json_int_t)spans));
+		if (!json_object_get(r, "judgements"))
+			json_object_set_new(r, "judgements", json_integer((json_int_t)judgements));
+		json_object_set_new(r, "done_at", json_string(t));
+		json_object_set_new(r, "versions_removed", json_integer((json_int_t)versions));
+		char *s = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		struct buf line;
+		buf_init(&line);
+		buf_adds(&line, s ? s : "");
+		buf_addc(&line, '\n');
+		if (!s || fd < 0 || io_write_all(fd, line.p, line.len) < 0 || fdatasync(fd) < 0)
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		buf_free(&line);
+		free(s);
+		json_decref(r);
+	}
+	buf_free(&have);
+	if (rc == ST_OK && unlink(rp) < 0 && errno != ENOENT)
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", rp, strerror(errno));
+	if (rc == ST_OK)
+		io_sync_dir(dir);
+	return rc;
+}
+
+/* Test hook (t/integration/erasure.test.mjs): SPANDEX_TEST_KILL_IN_ERASE=N kills the pass
+ * with SIGKILL once it has applied the requests of its N-th workspace, before the reindex
+ * that takes the bytes out. Unset in every real deployment. */
+#define TEST_KILL_IN_ERASE "SPANDEX_TEST_KILL_IN_ERASE"
+
+/* The requests q[0..n) of one workspace. */
+static enum status pass_ws(struct store *st, struct pending *q, size_t n, size_t nth,
+			   struct store_erase_done *out, struct err *e)
+{
+	const char *ws = q[0].ws;
+	size_t *spans = xmalloc(n * sizeof *spans), *judged = xmalloc(n * sizeof *judged);
+	size_t before = out->versions;
+	enum status rc = ST_OK;
+	struct store jst;
+	for (size_t i = 0; rc == ST_OK && i < n; i++) {
+		struct store_erase_what w;
+		const char **vals;
+		if (!what_of(q[i].req, &w, &vals))
+			rc = err_set(e, ST_INVALID, "%s: not an erase request", q[i].name);
+		else
+			rc = erase_apply(st, ws, &w, &spans[i], &judged[i], e);
+		free(vals);
+	}
+	if (rc == ST_OK && getenv(TEST_KILL_IN_ERASE) &&
+	    strtoul(getenv(TEST_KILL_IN_ERASE), NULL, 10) == nth)
+		io_test_kill(TEST_KILL_IN_ERASE);
+	store_judgements(&jst, st);
+	if (rc == ST_OK)
+		rc = purge(st, ws, q, n, out, e);
+	if (rc == ST_OK && store_has_judgements(st, ws))
+		rc = purge(&jst, ws, q, n, out, e);
+	for (size_t i = 0; rc == ST_OK && i < n; i++, out->requests++)
+		rc = audit(st, &q[i], spans[i], judged[i], out->versions - before, e);
+	out->workspaces++;
+	free(spans);
+	free(judged);
+	return rc;
+}
+
+enum status store_erase_pending(struct store *st, struct store_erase_done *out, struct err *e)
+{
+	struct pending *q;
+	size_t n;
+	memset(out, 0, sizeof *out);
+	enum status rc = pending_load(st, &q, &n, e);
+	for (size_t i = 0, j, nth = 1; rc == ST_OK && i < n; i = j, nth++) {
+		for (j = i; j < n && !strcmp(q[j].ws, q[i].ws); j++)
+			;
+		rc = pass_ws(st, q + i, j - i, nth, out, e);
+	}
+	pending_free(q, n);
+	return rc;
+}

@@ -1,0 +1,231 @@
+// Erasure that finishes (issue 52; docs/erasure.md): a canary planted in the spans of one user
+// among many (direct spans through NeMo's ingest, on an open day, a sealed day and its late
+// lines, an older version, a NeMo annotation, a quarantine) is gone from every answer once
+// `spandex erase` acknowledges, and from every byte under the data directory (sealed files
+// decompressed) once `spandex erase --pending` ran, with a writer ingesting throughout; every
+// other span reads back whole, verify is clean, a backup made after holds none of it. A pass
+// SIGKILLed before its reindex or halfway through it is finished by the next one.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+	startServer, request, ingestSpans, getSpan, spandexCli, spandexOk, dayTime, startWriter,
+	WS_PREFIX } from '../harness.mjs';
+
+let srv;
+let tmp;
+before(async () => {
+	srv = await startServer({ workers: { ingest: 2, spans: 2, traces: 1, sessions: 1 } });
+	tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-erase-'));
+});
+after(async () => {
+	await srv?.stop();
+	if (tmp && process.env.SPANDEX_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const USERS = ['u-alice', 'u-bob', 'u-victim', 'u-carol', 'u-dave'];
+
+// Spans of every user: per user two traces a day on days 1 and 3 back, a root naming the user
+// (user.id, or enduser.id for the last) and a child that names nobody. The victim's carry the
+// canary in their name, input, output and attributes.
+function corpus(ws, canary) {
+	const spans = [];
+	for (const [u, user] of USERS.entries())
+		for (const back of [1, 3])
+			for (let t = 0; t < 2; t++) {
+				const trace = `${ws}-${user}-d${back}-t${t}`;
+				const mark = user === 'u-victim' ? ` ${canary}` : '';
+				const key = u === USERS.length - 1 ? 'enduser.id' : 'user.id';
+				spans.push({
+					span_id: `${trace}-root`, trace_id: trace, session_id: `${ws}-${user}-s`,
+					name: `chat${mark}`, started_at: dayTime(t * 1000, back), kind: 'AGENT',
+					input: `question of ${user}${mark}`, output: `answer${mark}`,
+					attributes: { [key]: user, note: `n${mark}` },
+				}, {
+					span_id: `${trace}-llm`, trace_id: trace, parent_span_id: `${trace}-root`,
+					name: 'llm', started_at: dayTime(t * 1000 + 10, back), kind: 'LLM',
+					input: `prompt for ${user}${mark}`, output: `completion${mark}`,
+				});
+			}
+	return spans;
+}
+
+// The files under dir that hold s (or s in lower case), sealed files (.zst) decompressed.
+function hits(dir, s) {
+	const found = [];
+	const walk = (d) => {
+		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+			const p = path.join(d, e.name);
+			if (e.isDirectory()) walk(p);
+			else if (e.isFile()) {
+				let b = fs.readFileSync(p);
+				if (e.name.endsWith('.zst')) b = execFileSync('zstd', ['-dcq', p], { maxBuffer: 1 << 30 });
+				// The text indexes hold words folded to lower case.
+				if (b.includes(s) || b.includes(s.toLowerCase())) found.push(path.relative(dir, p));
+			}
+		}
+	};
+	walk(dir);
+	return found;
+}
+
+async function ingestOk(ws, spans) {
+	const r = await ingestSpans(ws, spans, { base: srv.base });
+	assert.equal(r.status, 201, r.text);
+}
+
+// The body of GET span of each id.
+async function bodies(ws, ids) {
+	const out = new Map();
+	for (const id of ids) {
+		const r = await getSpan(ws, id, { base: srv.base });
+		assert.equal(r.status, 200, `${id}: ${r.text}`);
+		out.set(id, r.text);
+	}
+	return out;
+}
+
+// A store of ws with the canary everywhere a byte of a span can be: sealed days and their late
+// lines, an open day, an older version, an annotation, a quarantine, text indexes. Returns the
+// victim's and the others' span ids.
+async function plant(ws, canary) {
+	const spans = corpus(ws, canary);
+	await ingestOk(ws, spans);
+	// A second version of a victim span: the first stays in the bytes until erased.
+	const v = spans.find((s) => s.span_id.includes('u-victim-d1-t0-llm'));
+	await ingestOk(ws, [{ ...v, output: `second ${canary}` }]);
+	const ann = await request('POST', `${WS_PREFIX}/${ws}/annotations`, {
+		base: srv.base,
+		body: { kind: 'note', session_id: `${ws}-u-victim-s`, span_id: v.span_id, text: `note ${canary}` },
+	});
+	assert.equal(ann.status, 201, ann.text);
+	await spandexOk(['seal', srv.dataDir, '--workspace', ws]);
+	// A late victim span on the sealed day: its line is in <day>.late.jsonl.
+	const late = { ...spans.find((s) => s.span_id.includes('u-victim-d3-t1-llm')), span_id: `${ws}-u-victim-d3-t1-late` };
+	await ingestOk(ws, [late]);
+	await spandexOk(['index', srv.dataDir, '--workspace', ws]);
+	// A torn end naming a victim span, which reindex keeps in the day's quarantine.
+	const day = dayTime(0, 1).slice(0, 10);
+	fs.appendFileSync(path.join(srv.dataDir, ws, `${day}.jsonl`), `{"span_id":"${v.span_id}","input":"torn ${canary}`);
+	const r = await spandexCli(['reindex', srv.dataDir, '--workspace', ws]);
+	assert.equal(r.code, 0, r.stderr);
+	assert.ok(fs.existsSync(path.join(srv.dataDir, ws, `${day}.quarantine`)), 'a quarantine was made');
+	const victim = [...spans.filter((s) => s.span_id.includes('u-victim')).map((s) => s.span_id), late.span_id];
+	const others = spans.filter((s) => !s.span_id.includes('u-victim')).map((s) => s.span_id);
+	assert.ok(hits(srv.dataDir, canary).length >= 5, `the canary is planted in many files: ${hits(srv.dataDir, canary)}`);
+	return { victim, others, annotation: ann.json.annotation_id };
+}
+
+// What the APIs show of the canary: spans by id, a search, a list, the export.
+async function shown(ws, canary, victim) {
+	const seen = [];
+	for (const id of victim) {
+		const r = await getSpan(ws, id, { base: srv.base });
+		if (r.status !== 404) seen.push(`GET ${id}: ${r.status}`);
+	}
+	const s = await request('GET', `${WS_PREFIX}/${ws}/spans?search=${canary}`, { base: srv.base });
+	assert.equal(s.status, 200, s.text);
+	if (s.text.includes(canary)) seen.push('search');
+	const l = await request('GET', `${WS_PREFIX}/${ws}/spans?page_size=1000`, { base: srv.base });
+	if (l.text.includes(canary) || victim.some((id) => l.text.includes(id))) seen.push('list');
+	const ex = await spandexOk(['export', srv.dataDir, '--workspace', ws]);
+	if (ex.stdout.includes(canary)) seen.push('export');
+	return seen;
+}
+
+async function eraseUser(ws, user) {
+	const r = await spandexOk(['erase', srv.dataDir, '--workspace', ws, '--user', user, '--by', 'test']);
+	const m = /^(erase-[0-9a-f]{24}): (\d+) spans and (\d+) judgements/.exec(r.stdout);
+	assert.ok(m, r.stdout);
+	return { id: m[1], spans: Number(m[2]), judgements: Number(m[3]) };
+}
+
+test('a user erased: hidden at once, gone from every byte after one pass, under a writer', async () => {
+	const ws = 'erase-canary';
+	const canary = 'CANARY7f3e9b1c';
+	const { victim, others, annotation } = await plant(ws, canary);
+	const kept = await bodies(ws, others);
+	const writer = startWriter(ws, { base: srv.base });
+	await writer.until(30);
+	const ack = await eraseUser(ws, 'u-victim');
+	assert.equal(ack.spans, victim.length, 'every span of the victim\'s traces');
+	assert.equal(ack.judgements, 1);
+	assert.deepEqual(await shown(ws, canary, victim), [], 'nothing shown from the acknowledgement on');
+	const a = await request('GET', `${WS_PREFIX}/${ws}/annotations/${annotation}`, { base: srv.base });
+	assert.equal(a.status, 404, a.text);
+	const pass = await spandexOk(['erase', srv.dataDir, '--pending', '--verbose']);
+	assert.match(pass.stdout, /1 requests in 1 workspaces done/);
+	await writer.stop();
+	assert.deepEqual(hits(srv.dataDir, canary), [], 'no byte of the canary under the data directory');
+	assert.deepEqual(await bodies(ws, others), kept, 'every other span reads back whole');
+	const wrote = await bodies(ws, [...writer.acked]);
+	for (const [id, body] of wrote) assert.equal(JSON.parse(body).name, writer.latest.get(id), id);
+	const v = await spandexCli(['verify', srv.dataDir]);
+	assert.equal(v.code, 0, v.stdout + v.stderr);
+	const audit = fs.readFileSync(path.join(srv.dataDir, '.spandex-erase', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+	const line = audit.find((x) => x.id === ack.id);
+	assert.equal(line.status, 'done');
+	assert.equal(line.by, 'test');
+	assert.deepEqual(line.what, { user: ['u-victim'] });
+	assert.equal(line.spans, victim.length);
+	assert.ok(line.versions_removed >= victim.length, JSON.stringify(line));
+	assert.ok(!fs.existsSync(path.join(srv.dataDir, '.spandex-erase', `${ack.id}.json`)));
+	const dest = path.join(tmp, 'backup');
+	await spandexOk(['backup', srv.dataDir, dest]);
+	assert.deepEqual(hits(dest, canary), [], 'a backup made after the pass holds none of it');
+	// A second pass has nothing to do.
+	const again = await spandexOk(['erase', srv.dataDir, '--pending', '--verbose']);
+	assert.match(again.stdout, /0 requests/);
+});
+
+test('a pass killed before or inside its reindex is finished by the next one', async () => {
+	for (const [n, env] of [[1, { SPANDEX_TEST_KILL_IN_ERASE: '1' }], [2, { SPANDEX_TEST_KILL_IN_REINDEX: '1' }]]) {
+		const ws = `erase-kill-${n}`;
+		const canary = `KILLCANARY${n}x`;
+		const { victim, others } = await plant(ws, canary);
+		const kept = await bodies(ws, others);
+		await eraseUser(ws, 'u-victim');
+		const killed = await spandexCli(['erase', srv.dataDir, '--pending'], { env });
+		assert.equal(killed.signal, 'SIGKILL', JSON.stringify(killed));
+		assert.deepEqual(await shown(ws, canary, victim), [], `${ws}: still hidden after the kill`);
+		assert.deepEqual(await bodies(ws, others), kept, `${ws}: others whole after the kill`);
+		await spandexOk(['erase', srv.dataDir, '--pending']);
+		assert.deepEqual(hits(srv.dataDir, canary), [], `${ws}: no byte left after the next pass`);
+		assert.deepEqual(await bodies(ws, others), kept, `${ws}: others whole`);
+		const v = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
+		assert.equal(v.code, 0, v.stdout + v.stderr);
+	}
+});
+
+test('by trace, session and time range; bad requests are refused', async () => {
+	const ws = 'erase-by';
+	const t = (back, ms) => dayTime(ms, back);
+	await ingestOk(ws, [
+		{ span_id: 'a1', trace_id: 'ta', session_id: 's1', started_at: t(1, 0), input: 'TRACECANARY' },
+		{ span_id: 'a2', trace_id: 'ta', parent_span_id: 'a1', started_at: t(1, 5), input: 'TRACECANARY' },
+		{ span_id: 'b1', trace_id: 'tb', session_id: 's2', started_at: t(1, 10), input: 'SESSIONCANARY' },
+		{ span_id: 'c1', trace_id: 'tc', session_id: 's3', started_at: t(4, 0), input: 'TIMECANARY' },
+		{ span_id: 'd1', trace_id: 'td', session_id: 's3', started_at: t(1, 20), input: 'kept' },
+	]);
+	await spandexOk(['erase', srv.dataDir, '--workspace', ws, '--trace', 'ta']);
+	await spandexOk(['erase', srv.dataDir, '--workspace', ws, '--session', 's2']);
+	const day = t(4, 0).slice(0, 10);
+	await spandexOk(['erase', srv.dataDir, '--workspace', ws, '--from', day, '--to', t(3, 0).slice(0, 10)]);
+	for (const id of ['a1', 'a2', 'b1', 'c1'])
+		assert.equal((await getSpan(ws, id, { base: srv.base })).status, 404, id);
+	assert.equal((await getSpan(ws, 'd1', { base: srv.base })).status, 200);
+	await spandexOk(['erase', srv.dataDir, '--pending']);
+	for (const c of ['TRACECANARY', 'SESSIONCANARY', 'TIMECANARY'])
+		assert.deepEqual(hits(path.join(srv.dataDir, ws), c), [], c);
+	assert.equal((await getSpan(ws, 'd1', { base: srv.base })).status, 200);
+	for (const args of [['--trace', 'x', '--user', 'y'], ['--from', day], []]) {
+		const r = await spandexCli(['erase', srv.dataDir, '--workspace', ws, ...args]);
+		assert.equal(r.code, 2, `${args}: ${r.stderr}`);
+	}
+	const r = await spandexCli(['erase', srv.dataDir, '--workspace', 'Bad Name', '--trace', 'x']);
+	assert.equal(r.code, 1, r.stderr);
+	assert.match(r.stderr, /invalid workspace name/);
+});
