@@ -159,6 +159,7 @@ struct scan {
 	struct erase_set spans;	 /* found: span ids */
 	struct erase_set traces; /* found: their traces */
 	struct span_line *m;
+	int32_t lo, hi; /* the days that can hold them */
 };
 
 /* Whether newest version r (line p[0..n)) is one the scan names. */
@@ -192,8 +193,7 @@ static enum status scan_days(struct store *st, const char *ws, struct scan *s)
 		return ST_OK;
 	for (size_t d = 0; rc == ST_OK && d < nd; d++) {
 		struct shard sh;
-		if (s->w->by == STORE_ERASE_TIME &&
-		    (days[d] < time_day(s->w->from_us) || days[d] > time_day(s->w->to_us)))
+		if (days[d] < s->lo || days[d] > s->hi)
 			continue;
 		if ((rc = shard_open(st, ws, days[d], &sh)) != ST_OK)
 			break;
@@ -216,6 +216,30 @@ static enum status scan_days(struct store *st, const char *ws, struct scan *s)
 	return rc;
 }
 
+/* The days the range tables give for the traces or sessions of s->want (into s->lo, s->hi):
+ * an erase of a trace opens its days only. Every day when a table cannot say. */
+static void key_days(struct store *st, const char *ws, struct scan *s)
+{
+	uint64_t look = store_look(st, ws);
+	s->lo = INT32_MAX;
+	s->hi = INT32_MIN;
+	for (size_t k = 0; k < s->want.n; k++) {
+		int32_t first, last;
+		enum status rc =
+		    store_key_days(st, ws, look, s->by_trace ? STORE_KEY_TRACE : STORE_KEY_SESSION,
+				   s->want.v[k].h, &first, &last);
+		if (rc == ST_NOT_FOUND)
+			continue;
+		if (rc != ST_OK) {
+			s->lo = INT32_MIN;
+			s->hi = INT32_MAX;
+			return;
+		}
+		s->lo = first < s->lo ? first : s->lo;
+		s->hi = last > s->hi ? last : s->hi;
+	}
+}
+
 /* The span ids w names in ws, and their traces. A user's spans bring every span of their
  * traces: the user's own words are in the children (an LLM call's input) that carry no user. */
 static enum status spans_named(struct store *st, const char *ws, const struct store_erase_what *w,
@@ -223,16 +247,24 @@ static enum status spans_named(struct store *st, const char *ws, const struct st
 {
 	s->w = w;
 	s->by_trace = w->by != STORE_ERASE_SESSION;
-	if (w->by == STORE_ERASE_TRACE || w->by == STORE_ERASE_SESSION)
-		for (size_t k = 0; k < w->n; k++)
+	s->lo = w->by == STORE_ERASE_TIME ? time_day(w->from_us) : INT32_MIN;
+	s->hi = w->by == STORE_ERASE_TIME ? time_day(w->to_us) : INT32_MAX;
+	if (w->by == STORE_ERASE_TRACE || w->by == STORE_ERASE_SESSION) {
+		for (size_t k = 0; k < w->n; k++) {
 			erase_set_add(&s->want, w->values[k], strlen(w->values[k]));
-	erase_set_sort(&s->want);
+			if (w->by == STORE_ERASE_TRACE) /* a trace's judgements, spans or none */
+				erase_set_add(&s->traces, w->values[k], strlen(w->values[k]));
+		}
+		erase_set_sort(&s->want);
+		key_days(st, ws, s);
+	}
 	enum status rc = scan_days(st, ws, s);
 	if (rc == ST_OK && w->by == STORE_ERASE_USER && s->traces.n) {
 		erase_set_sort(&s->traces);
 		for (size_t k = 0; k < s->traces.n; k++)
 			erase_set_add(&s->want, s->traces.v[k].id, strlen(s->traces.v[k].id));
 		erase_set_sort(&s->want);
+		key_days(st, ws, s);
 		rc = scan_days(st, ws, s);
 	}
 	erase_set_sort(&s->spans);
@@ -384,18 +416,21 @@ static enum status request_put(struct store *st, const char *id, json_t *r, stru
 		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", dir, strerror(errno));
-	char *s = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	struct buf s;
+	buf_init(&s);
+	jsonw_value(&s, r);
+	buf_addc(&s, '\n');
 	int fd = open(tp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	enum status rc = ST_OK;
-	if (!s || fd < 0 || io_write_all(fd, s, strlen(s)) < 0 || io_write_all(fd, "\n", 1) < 0 ||
-	    (st->sync && fdatasync(fd) < 0) || rename(tp, p) < 0) {
+	if (fd < 0 || io_write_all(fd, s.p, s.len) < 0 || (st->sync && fdatasync(fd) < 0) ||
+	    rename(tp, p) < 0) {
 		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 		unlink(tp);
 	} else if (st->sync)
 		io_sync_dir(dir);
 	if (fd >= 0)
 		close(fd);
-	free(s);
+	buf_free(&s);
 	return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
+#include "lib/json/jsonw.h"
 #include "lib/store/io.h"
 #include "lib/store/keytable.h"
 #include "lib/store/layout.h"
@@ -344,18 +345,16 @@ static enum status audit(struct store *st, struct pending *q, size_t spans, size
 			json_object_set_new(r, "judgements", json_integer((json_int_t)judgements));
 		json_object_set_new(r, "done_at", json_string(t));
 		json_object_set_new(r, "versions_removed", json_integer((json_int_t)versions));
-		char *s = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		int fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 		struct buf line;
 		buf_init(&line);
-		buf_adds(&line, s ? s : "");
+		jsonw_value(&line, r);
 		buf_addc(&line, '\n');
-		if (!s || fd < 0 || io_write_all(fd, line.p, line.len) < 0 || fdatasync(fd) < 0)
+		if (fd < 0 || io_write_all(fd, line.p, line.len) < 0 || fdatasync(fd) < 0)
 			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		buf_free(&line);
-		free(s);
 		json_decref(r);
 	}
 	buf_free(&have);

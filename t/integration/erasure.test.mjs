@@ -229,3 +229,73 @@ test('by trace, session and time range; bad requests are refused', async () => {
 	assert.equal(r.code, 1, r.stderr);
 	assert.match(r.stderr, /invalid workspace name/);
 });
+
+test('the HTTP route (admin keys): 202 with the request, GET pending then done; 422, 403, 404 in NeMo\'s shape; Opik\'s and Langfuse\'s trace deletes are erasures', async () => {
+	const s2 = await startServer({ workers: { ingest: 1, spans: 1, opik: 1, langfuse: 1 } });
+	try {
+		const ws = 'erase-http';
+		const keys = {};
+		for (const role of ['write', 'admin']) {
+			const r = await spandexCli(['key', 'create', s2.dataDir, '--workspace', ws, '--role', role, '--name', role]);
+			assert.equal(r.code, 0, r.stderr);
+			keys[role] = { Authorization: `Bearer ${r.stdout.trim()}` };
+		}
+		const call = (method, p, body, who = 'admin') =>
+			request(method, `${WS_PREFIX}/${ws}/${p}`, { base: s2.base, body, headers: keys[who] });
+		let r = await request('POST', `${WS_PREFIX}/${ws}/ingest/spans`, {
+			base: s2.base, headers: keys.write,
+			body: { source: 'itest', spans: [
+				{ span_id: 'h1', trace_id: 'th', started_at: dayTime(0), input: 'HTTPCANARY' },
+				{ span_id: 'h2', trace_id: 'tk', started_at: dayTime(5), input: 'kept' }] },
+		});
+		assert.equal(r.status, 201, r.text);
+		r = await call('POST', 'erasures', { trace_id: 'th' }, 'write');
+		assert.equal(r.status, 403, r.text);
+		assert.equal(typeof r.json.detail, 'string');
+		r = await call('POST', 'erasures', { trace_id: 'th' });
+		assert.equal(r.status, 202, r.text);
+		assert.match(r.json.erasure_id, /^erase-[0-9a-f]{24}$/);
+		assert.equal(r.json.status, 'pending');
+		assert.equal(r.json.workspace, ws);
+		assert.deepEqual(r.json.what, { trace: ['th'] });
+		assert.equal(r.json.spans, 1);
+		const id = r.json.erasure_id;
+		assert.equal((await call('GET', 'spans/h1')).status, 404);
+		assert.equal((await call('GET', `erasures/${id}`)).json.status, 'pending');
+		for (const [body, type] of [[{}, 'value_error'], [{ trace_id: 1 }, 'string_type'],
+			[{ trace_id: '' }, 'string_too_short'], [{ trace_id: 'a', user_id: 'b' }, 'value_error'],
+			[{ start: dayTime(0) }, 'value_error'], [{ start: 'soon', end: dayTime(0) }, 'datetime_from_date_parsing'],
+			[{ trace_id: 'a', other: 1 }, 'extra_forbidden'], [[], 'model_attributes_type']]) {
+			const bad = await call('POST', 'erasures', body);
+			assert.equal(bad.status, 422, `${JSON.stringify(body)}: ${bad.text}`);
+			assert.equal(bad.json.detail[0].type, type, JSON.stringify(body));
+		}
+		const reversed = await call('POST', 'erasures', { start: dayTime(10), end: dayTime(0) });
+		assert.equal(reversed.status, 400, reversed.text);
+		const none = await call('GET', 'erasures/erase-000000000000000000000000');
+		assert.equal(none.status, 404, none.text);
+		assert.match(none.json.detail, /not found/);
+		// Opik's trace delete and Langfuse's are erasures: pending until the pass.
+		const opikHeaders = { ...keys.admin, Authorization: keys.admin.Authorization.slice(7), 'Comet-Workspace': ws, 'Content-Type': 'application/json' };
+		const trace = '0190b6a0-0000-7000-8000-0000000000aa';
+		r = await request('POST', '/v1/private/traces/batch', { base: s2.base, headers: opikHeaders,
+			body: { traces: [{ id: trace, name: 'OPIKCANARY', start_time: dayTime(20), project_name: 'p', input: { q: 'OPIKCANARY' } }] } });
+		assert.equal(r.status, 204, r.text);
+		r = await request('POST', '/v1/private/traces/delete', { base: s2.base, headers: opikHeaders, body: { ids: [trace] } });
+		assert.equal(r.status, 204, r.text);
+		assert.deepEqual(hits(path.join(s2.dataDir, ws), 'OPIKCANARY').length > 0, true);
+		await spandexOk(['erase', s2.dataDir, '--pending']);
+		const done = await call('GET', `erasures/${id}`);
+		assert.equal(done.status, 200, done.text);
+		assert.equal(done.json.status, 'done');
+		assert.ok(done.json.done_at);
+		assert.deepEqual(hits(s2.dataDir, 'HTTPCANARY'), []);
+		assert.deepEqual(hits(s2.dataDir, 'OPIKCANARY'), []);
+		assert.equal((await call('GET', 'spans/h2')).status, 200);
+		const audit = fs.readFileSync(path.join(s2.dataDir, '.spandex-erase', 'audit.jsonl'), 'utf8');
+		assert.match(audit, /"by":"opik:k[0-9a-f]+"/);
+		assert.match(audit, /"by":"intake:k[0-9a-f]+"/);
+	} finally {
+		await s2.stop();
+	}
+});

@@ -53,6 +53,10 @@ enum status intake_post_evaluator(struct http_req *req);
 enum status intake_list_evaluators(struct http_req *req);
 enum status intake_get_evaluator(struct http_req *req);
 enum status intake_span_evaluators(struct http_req *req);
+/* Erasure requests (lib/api/intake/erasure.c; docs/erasure.md): POST answers 202 with the
+ * request, GET its state (pending, done). */
+enum status intake_post_erasure(struct http_req *req);
+enum status intake_get_erasure(struct http_req *req);
 
 /* The evaluation results of an OTLP request (lib/api/intake/otlp_evals.c). */
 struct otlp_logs;

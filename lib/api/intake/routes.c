@@ -125,6 +125,9 @@ static const struct http_route spans_routes[] = {
     {"GET", WS "/spans/{id}/evaluator-results", intake_span_evaluators, HTTP_READ, NULL, 0, NULL,
      false},
     {"POST", WS "/annotations", intake_post_annotation, HTTP_WRITE, NULL, 0, NULL, false},
+    /* Erasure (docs/erasure.md): an admin's, as `spandex erase` is the operator's. */
+    {"POST", WS "/erasures", intake_post_erasure, HTTP_ADMIN, NULL, 0, NULL, false},
+    {"GET", WS "/erasures/{id}", intake_get_erasure, HTTP_ADMIN, NULL, 0, NULL, false},
     {"GET", WS "/annotations", intake_list_annotations, HTTP_READ, annotation_list,
      N(annotation_list), filter_prefix, true},
     {"GET", WS "/annotations/{id}", intake_get_annotation, HTTP_READ, NULL, 0, NULL, false},

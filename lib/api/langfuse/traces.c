@@ -10,6 +10,7 @@
 #include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
 #include "lib/query/judgements.h"
+#include "lib/store/ops.h"
 
 /* The field groups of fields= (core always): io, scores, observations, metrics. */
 enum { TF_IO = 1, TF_SCORES = 2, TF_OBSERVATIONS = 4, TF_METRICS = 8, TF_ALL = 15 };
@@ -336,72 +337,18 @@ enum status langfuse_traces_list(struct http_req *req)
 
 /* ---- deletes ---- */
 
-static enum status gone(void *ctx, struct arena *a, const char *id, const struct span *cur,
-			struct span *out, struct err *e)
-{
-	(void)ctx, (void)a, (void)id, (void)e;
-	if (cur && !span_is_deleted(cur))
-		span_tombstone(out, cur);
-	return ST_OK;
-}
-
-static void score_gone_id(void *ctx, size_t which, const struct judgement *j)
-{
-	struct buf *ids = ctx;
-	(void)which;
-	const char *id = j->id;
-	buf_add(ids, &id, sizeof id);
-}
-
-static enum status jgone(void *ctx, struct arena *a, const char *id, const struct judgement *cur,
-			 struct judgement *out, struct err *e)
-{
-	(void)ctx, (void)a, (void)id, (void)e;
-	if (cur && !cur->deleted) {
-		judgement_copy(out, cur);
-		out->deleted = true;
-		out->updated_at = time_now();
-	}
-	return ST_OK;
-}
-
-/* Every span of the traces, then their judgements, as Langfuse deletes a trace's
- * observations and scores with it. */
+/* Every span of the traces, and their judgements, as Langfuse deletes a trace's observations
+ * and scores with it: an erasure (docs/erasure.md), hidden now, its bytes gone after the
+ * next `spandex erase --pending`. */
 static enum status delete_traces(struct http_req *req, const char *const *traces, size_t n)
 {
-	struct ingest_to to = langfuse_ingest_to(req);
+	const char *by =
+	    arena_printf(req->arena, "langfuse:%s", req->principal ? req->principal : "-");
+	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = traces, .n = n};
+	struct store_erase_ack ack;
 	struct err e = {0};
-	enum status st;
-	for (size_t t = 0; t < n; t++) {
-		struct query_row *rows;
-		size_t nr;
-		if ((st = langfuse_trace_spans(req, traces[t], &rows, &nr)) != ST_OK)
-			return st;
-		const char **ids = arena_alloc(req->arena, (nr ? nr : 1) * sizeof *ids);
-		size_t k = 0;
-		for (size_t i = 0; i < nr; i++) {
-			const char *v;
-			size_t vn;
-			if (jline_get(rows[i].line, rows[i].len, "span_id", &v, &vn) &&
-			    (ids[k] = jline_text(req->arena, v, vn)))
-				k++;
-		}
-		for (size_t i = 0; i < k; i += LF_MAX_BATCH)
-			if (ingest_update(&to, ids + i, k - i < LF_MAX_BATCH ? k - i : LF_MAX_BATCH,
-					  gone, NULL, &e) != ST_OK)
-				return http_fail(req, e.st, "not deleted (%s); retry later",
-						 err_text(&e));
-	}
-	struct buf *jids = arena_buf(req->arena);
-	if ((st = trace_scores(req, traces, n, score_gone_id, jids)) != ST_OK)
-		return st;
-	size_t nj = jids->len / sizeof(const char *);
-	for (size_t i = 0; i < nj; i += LF_MAX_BATCH)
-		if (ingest_update_judgements(&to, (const char *const *)jids->p + i,
-					     nj - i < LF_MAX_BATCH ? nj - i : LF_MAX_BATCH, jgone,
-					     NULL, &e) != ST_OK)
-			return http_fail(req, e.st, "scores not deleted (%s); retry later",
-					 err_text(&e));
+	if (n && store_erase(&req->store, req->ws, &w, by, &ack, &e) != ST_OK)
+		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;
 }
 

@@ -14,6 +14,7 @@
 #include "lib/ingest/ingest.h"
 #include "lib/json/jline.h"
 #include "lib/model/price.h"
+#include "lib/store/ops.h"
 
 #define RAW_PENDING "opik.pending" /* the PATCH fields a partial row waits to apply */
 
@@ -453,76 +454,23 @@ enum status opik_patch_batch(struct http_req *req)
 
 /* ---- trace delete ---- */
 
-static enum status merge_delete(void *ctx, struct arena *a, const char *id, const struct span *cur,
-				struct span *out, struct err *e)
-{
-	(void)ctx, (void)a, (void)id, (void)e;
-	if (cur) /* else already gone: no change */
-		span_tombstone(out, cur);
-	return ST_OK;
-}
-
 enum status opik_traces_gone(struct http_req *req, const char *const *traces, size_t n)
 {
-	struct err e = {0};
-	struct ingest_to to = opik_ingest_to(req); /* deletions: no rules needed */
-	enum status st = ST_OK;
-	const char **ids = NULL;
-	size_t cap = 0;
-	for (size_t t = 0; t < n && st == ST_OK; t++) {
-		struct query q;
-		struct filter f = {0};
-		const char *trace = traces[t];
-		struct filter_cond c = {
-		    .field = FF_TRACE_ID, .op = FOP_EQ, .vals = &trace, .nvals = 1};
-		f.conds = &c;
-		f.n = 1;
-		/* Pages by offset in one total order, all collected before anything is written. */
-		size_t nids = 0;
-		for (bool more = true; more && st == ST_OK;) {
-			struct query_rows r;
-			opik_query_init(req, &q);
-			q.f = &f;
-			q.ties_by_ids = true;
-			q.offset = (long long)nids;
-			q.limit = OPIK_MAX_BATCH;
-			if ((st = query_span_rows(&q, &r)) != ST_OK) {
-				st = http_fail(req, st, "%s", err_text(&q.err));
-				break;
-			}
-			if (nids + r.n > cap) {
-				const char **grown;
-				cap = 2 * (nids + r.n);
-				grown = arena_alloc(req->arena, cap * sizeof *grown);
-				if (nids)
-					memcpy(grown, ids, nids * sizeof *ids);
-				ids = grown;
-			}
-			for (size_t i = 0; i < r.n; i++) {
-				const char *v;
-				size_t vn, m;
-				char *id;
-				if (!jline_get(r.rows[i].line, r.rows[i].len, "span_id", &v, &vn))
-					continue;
-				id = arena_alloc(req->arena, vn + 1);
-				if ((m = jline_unquote(v, vn, id, vn)) == (size_t)-1)
-					continue;
-				id[m] = 0;
-				ids[nids++] = id;
-			}
-			more = r.more && r.n;
-		}
-		for (size_t i = 0; i < nids && st == ST_OK; i += OPIK_MAX_BATCH) {
-			size_t k = nids - i < OPIK_MAX_BATCH ? nids - i : OPIK_MAX_BATCH;
-			if (ingest_update(&to, ids + i, k, merge_delete, NULL, &e) != ST_OK)
-				st = http_fail(req, e.st, "not deleted (%s); retry later",
-					       err_text(&e));
-		}
+	/* An erasure (docs/erasure.md): every span of the traces and their scores and comments
+	 * (as Opik's TraceService deletes them) hidden now, their bytes gone after the next
+	 * `spandex erase --pending`. */
+	const char *by = arena_printf(req->arena, "opik:%s", req->principal ? req->principal : "-");
+	for (size_t i = 0; i < n; i += STORE_ERASE_MAX_VALUES) {
+		struct err e = {0};
+		struct store_erase_ack ack;
+		struct store_erase_what w = {
+		    .by = STORE_ERASE_TRACE,
+		    .values = traces + i,
+		    .n = n - i < STORE_ERASE_MAX_VALUES ? n - i : STORE_ERASE_MAX_VALUES};
+		if (store_erase(&req->store, req->ws, &w, by, &ack, &e) != ST_OK)
+			return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	}
-	/* Their scores and comments go with them, as Opik's TraceService deletes them. */
-	if (st == ST_OK)
-		st = opik_delete_traces_judged(req, traces, n);
-	return st;
+	return ST_OK;
 }
 
 /* The traces deleted, then 204. Unknown ids are no error (Opik answers 204). */
