@@ -391,6 +391,11 @@ enum status erase_apply(struct store *st, const char *ws, const struct store_era
 		err_set(e, rc, "%s: reading the judgements: %s", ws, strerror(errno));
 	if (rc == ST_OK && js.n)
 		rc = write_erased(&jst, ws, &js, e);
+	/* Test hook (t/integration/erasure.test.mjs): SPANDEX_TEST_KILL_IN_ERASE=0 kills an erase
+	 * with SIGKILL between its judgements and its spans (the pass's N: erase_pass.c). */
+	const char *kill = getenv("SPANDEX_TEST_KILL_IN_ERASE");
+	if (rc == ST_OK && kill && !strcmp(kill, "0"))
+		io_test_kill("SPANDEX_TEST_KILL_IN_ERASE");
 	if (rc == ST_OK)
 		rc = write_erased(st, ws, &s.spans, e);
 	*spans = s.spans.n;

@@ -3,8 +3,8 @@
 // lines, an older version, a NeMo annotation, a quarantine) is gone from every answer once
 // `spandex erase` acknowledges, and from every byte under the data directory (sealed files
 // decompressed) once `spandex erase --pending` ran, with a writer ingesting throughout; every
-// other span reads back whole, verify is clean, a backup made after holds none of it. A pass
-// SIGKILLed before its reindex or halfway through it is finished by the next one.
+// other span reads back whole, verify is clean, a backup made after holds none of it. An erase
+// or a pass SIGKILLed under a writer is done or pending, and the next pass finishes it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -181,20 +181,36 @@ test('a user erased: hidden at once, gone from every byte after one pass, under 
 	assert.match(again.stdout, /0 requests/);
 });
 
-test('a pass killed before or inside its reindex is finished by the next one', async () => {
-	for (const [n, env] of [[1, { SPANDEX_TEST_KILL_IN_ERASE: '1' }], [2, { SPANDEX_TEST_KILL_IN_REINDEX: '1' }]]) {
-		const ws = `erase-kill-${n}`;
-		const canary = `KILLCANARY${n}x`;
+test('an erase or a pass SIGKILLed under a writer is done or pending, and the next pass finishes it', async () => {
+	const kills = [
+		['request', { SPANDEX_TEST_KILL_IN_ERASE: '0' }], // between its judgements and its spans
+		['apply', { SPANDEX_TEST_KILL_IN_ERASE: '1' }], // the pass, before its reindex
+		['reindex', { SPANDEX_TEST_KILL_IN_REINDEX: '1' }]]; // the pass, after one day's publish
+	for (const [at, env] of kills) {
+		const ws = `erase-kill-${at}`;
+		const canary = `KILLCANARY${at}x`;
 		const { victim, others } = await plant(ws, canary);
 		const kept = await bodies(ws, others);
-		await eraseUser(ws, 'u-victim');
-		const killed = await spandexCli(['erase', srv.dataDir, '--pending'], { env });
-		assert.equal(killed.signal, 'SIGKILL', JSON.stringify(killed));
-		assert.deepEqual(await shown(ws, canary, victim), [], `${ws}: still hidden after the kill`);
+		const writer = startWriter(ws, { base: srv.base });
+		await writer.until(20);
+		if (at === 'request') {
+			const k = await spandexCli(['erase', srv.dataDir, '--workspace', ws, '--user', 'u-victim'], { env });
+			assert.equal(k.signal, 'SIGKILL', JSON.stringify(k));
+			assert.equal(fs.readdirSync(path.join(srv.dataDir, '.spandex-erase')).filter((f) => f.endsWith('.json')).length, 1, 'pending');
+		} else {
+			await eraseUser(ws, 'u-victim');
+			const k = await spandexCli(['erase', srv.dataDir, '--pending'], { env });
+			assert.equal(k.signal, 'SIGKILL', JSON.stringify(k));
+			assert.deepEqual(await shown(ws, canary, victim), [], `${ws}: still hidden after the kill`);
+		}
 		assert.deepEqual(await bodies(ws, others), kept, `${ws}: others whole after the kill`);
 		await spandexOk(['erase', srv.dataDir, '--pending']);
+		await writer.stop();
+		assert.deepEqual(await shown(ws, canary, victim), [], `${ws}: hidden`);
 		assert.deepEqual(hits(srv.dataDir, canary), [], `${ws}: no byte left after the next pass`);
 		assert.deepEqual(await bodies(ws, others), kept, `${ws}: others whole`);
+		const wrote = await bodies(ws, [...writer.acked]);
+		for (const [id, body] of wrote) assert.equal(JSON.parse(body).name, writer.latest.get(id), id);
 		const v = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
 		assert.equal(v.code, 0, v.stdout + v.stderr);
 	}
