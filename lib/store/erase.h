@@ -15,7 +15,6 @@
 #define ERASE_SPAN_NAME "[erased]"     /* the name of a span's erasure version */
 #define ERASE_SUBTYPE "spandex.erased" /* the subtype of a judgement's erasure version */
 #define ERASE_ID_PREFIX "erase-"
-#define ERASE_MAX_FILE (64u << 20) /* a request file: STORE_ERASE_MAX_VALUES ids and more */
 
 /* A set of ids and their hashes (hash_bytes), sorted by hash once erase_set_sort ran. */
 struct erase_id {

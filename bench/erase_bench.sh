@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# bench/erase_bench.sh: what an erasure costs on a large workspace (issue 52; docs/erasure.md):
+# the request (`spandex erase`, which finds the spans and hides them) and the pass that takes
+# their bytes out of the files (`spandex erase --pending`), for one trace and for one session,
+# on a store whose days are all sealed and indexed; prints a Markdown table on stdout
+# (progress on stderr).
+#
+#   bench/erase_bench.sh smoke        20,000 spans (CI, `make bench-smoke`)
+#   bench/erase_bench.sh full         200,000 spans (~954 MB of lines, BENCHMARKS.md)
+#   bench/erase_bench.sh SPANS        any other size (1000000 for issue 52's 1M-span figure:
+#                                     4.8 GB of lines; TMPDIR needs about 7 GB)
+#
+# The store is made by bench/gen (one workspace, bench-0, over 30 days), sealed and indexed,
+# and read once before each timed step, so every figure is from the page cache. Wall and CPU
+# (user + system) seconds are both given. Environment: BENCH_BUILDDIR (where src/spandex and
+# bench/gen were built; default the source tree), TMPDIR (the store goes there), BENCH_KEEP=1
+# (keep it). No timing is checked: it fails when a command fails, verify finds a problem, or
+# an erased span's id is still in a line.
+set -euo pipefail
+
+usage() { echo "usage: bench/erase_bench.sh smoke|full|SPANS" >&2; exit 2; }
+[ $# -eq 1 ] || usage
+case $1 in
+smoke) SPANS=20000 ;;
+full) SPANS=200000 ;;
+*[!0-9]* | '') usage ;;
+*) SPANS=$1 ;;
+esac
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+B=$(cd "${BENCH_BUILDDIR:-$SRC}" && pwd)
+SPANDEX=$B/src/spandex GEN=$B/bench/gen
+
+log() { printf 'erase_bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+for prog in "$SPANDEX" "$GEN"; do
+	[ -x "$prog" ] || die "$prog is not built: run make first (and make bench/gen)"
+done
+command -v zstd >/dev/null || die "zstd is needed (apt-get install zstd)"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/spandex-erase.XXXXXX")
+cleanup() { if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+DATA=$TMP/data
+
+warm() { sync; find "$DATA" -type f -exec cat {} + >/dev/null; }
+declare -A W C
+timed() {
+	local name=$1 t
+	shift
+	warm
+	t=$( { TIMEFORMAT='%R %U %S'; time "$@" >"$TMP/$name.out" 2>&1; } 2>&1 ) ||
+		die "$* failed: $(cat "$TMP/$name.out")"
+	read -r w u s <<<"$t"
+	W[$name]=$w
+	C[$name]=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
+}
+# lines: every line of the store's data files, sealed ones decompressed.
+lines() { find "$DATA/bench-0" -maxdepth 1 \( -name '*.jsonl' -o -name '*.jsonl.zst' \) -exec zstd -dcqf {} +; }
+
+log "generating $SPANS spans over 30 days (bench/gen), sealing and indexing them"
+"$GEN" "$SPANS" "$DATA" 1 1 >/dev/null 2>&1 || die "bench/gen failed"
+BYTES=$(find "$DATA" -name '*.jsonl' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
+"$SPANDEX" seal "$DATA" --older-than 0 >/dev/null || die "seal failed"
+"$SPANDEX" index "$DATA" >/dev/null || die "index failed"
+TRACE=$({ lines 2>/dev/null || true; } | head -n 1 | sed -n 's/.*"trace_id":"\([^"]*\)".*/\1/p')
+SESSION=$(lines | sed -n 's/.*"session_id":"\([^"]*\)".*/\1/p' | sort | uniq -c | sort -n | head -n 1 | awk '{ print $2 }')
+[ -n "$TRACE" ] && [ -n "$SESSION" ] || die "no trace or session found in the lines"
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+
+log "erase trace $TRACE"
+timed trace "$SPANDEX" erase "$DATA" --workspace bench-0 --trace "$TRACE" --by bench
+log "the pass"
+timed pass1 "$SPANDEX" erase "$DATA" --pending --verbose
+log "erase session $SESSION (the smallest)"
+timed session "$SPANDEX" erase "$DATA" --workspace bench-0 --session "$SESSION" --by bench
+log "the pass"
+timed pass2 "$SPANDEX" erase "$DATA" --pending --verbose
+log "a pass with nothing pending"
+timed idle "$SPANDEX" erase "$DATA" --pending --verbose
+"$SPANDEX" verify "$DATA" >"$TMP/verify.out" 2>&1 || die "verify: $(cat "$TMP/verify.out")"
+if { lines || true; } | grep -v '"name":"\[erased\]"' | grep -q "\"trace_id\":\"$TRACE\""; then
+	die "a version of trace $TRACE is left"
+fi
+
+echo "### erasure: $SPANS spans, $(awk -v b="$BYTES" 'BEGIN { printf "%.0f", b / 1e6 }') MB of lines over 30 sealed days"
+echo
+echo "Load average before the first step: $LOAD (wall time includes waiting for a CPU)."
+echo
+echo "| step | wall s | CPU s | what it did |"
+echo "|---|---|---|---|"
+for step in trace pass1 session pass2 idle; do
+	case $step in
+	trace) what="\`spandex erase --trace\`" ;;
+	pass1) what="the pass after it" ;;
+	session) what="\`spandex erase --session\`" ;;
+	pass2) what="the pass after it" ;;
+	idle) what="a pass with nothing pending" ;;
+	esac
+	echo "| $what | ${W[$step]} | ${C[$step]} | $(head -n 1 "$TMP/$step.out" | cut -c1-160) |"
+done
