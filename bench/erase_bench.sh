@@ -64,8 +64,10 @@ log "generating $SPANS spans over 30 days (bench/gen), sealing and indexing them
 BYTES=$(find "$DATA" -name '*.jsonl' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
 "$SPANDEX" seal "$DATA" --older-than 0 >/dev/null || die "seal failed"
 "$SPANDEX" index "$DATA" >/dev/null || die "index failed"
-TRACE=$({ lines 2>/dev/null || true; } | head -n 1 | sed -n 's/.*"trace_id":"\([^"]*\)".*/\1/p')
-SESSION=$(lines | sed -n 's/.*"session_id":"\([^"]*\)".*/\1/p' | sort | uniq -c | sort -n | head -n 1 | awk '{ print $2 }')
+# The first line's trace and session (bench/gen: a session holds a few traces).
+FIRST=$({ lines 2>/dev/null || true; } | head -n 1)
+TRACE=$(sed -n 's/.*"trace_id":"\([^"]*\)".*/\1/p' <<<"$FIRST")
+SESSION=$(sed -n 's/.*"session_id":"\([^"]*\)".*/\1/p' <<<"$FIRST")
 [ -n "$TRACE" ] && [ -n "$SESSION" ] || die "no trace or session found in the lines"
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
@@ -73,7 +75,7 @@ log "erase trace $TRACE"
 timed trace "$SPANDEX" erase "$DATA" --workspace bench-0 --trace "$TRACE" --by bench
 log "the pass"
 timed pass1 "$SPANDEX" erase "$DATA" --pending --verbose
-log "erase session $SESSION (the smallest)"
+log "erase session $SESSION"
 timed session "$SPANDEX" erase "$DATA" --workspace bench-0 --session "$SESSION" --by bench
 log "the pass"
 timed pass2 "$SPANDEX" erase "$DATA" --pending --verbose

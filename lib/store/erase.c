@@ -59,6 +59,8 @@ void erase_set_sort(struct erase_set *s)
 		qsort(s->v, s->n, sizeof *s->v, cmp_id);
 	for (size_t i = 0; i < s->n; i++) {
 		if (k && !cmp_id(&s->v[k - 1], &s->v[i])) {
+			if (s->v[i].upto > s->v[k - 1].upto)
+				s->v[k - 1].upto = s->v[i].upto;
 			free(s->v[i].id);
 			continue;
 		}

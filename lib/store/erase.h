@@ -27,7 +27,7 @@ struct erase_set {
 	size_t n, cap;
 };
 void erase_set_add(struct erase_set *s, const char *id, size_t n);
-/* Sorts by hash and drops repeated ids. */
+/* Sorts by hash and drops repeated ids, the one kept with the greatest upto of them. */
 void erase_set_sort(struct erase_set *s);
 /* The first entry of hash h (then the next ones while their hash is h), or NULL. */
 struct erase_id *erase_set_find(const struct erase_set *s, uint64_t h);

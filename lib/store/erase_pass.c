@@ -150,9 +150,8 @@ static bool drop_line(void *ctx, const char *p, size_t n, const struct idx_rec *
 	return false;
 }
 
-/* The erased ids of st's ws: the ids whose newest version is an erasure version, each with
- * that version's ingested_at (set->v[].upto). *work: whether an older version of one is left.
- */
+/* The erased ids of st's ws: the ids with an erasure version, each with the ingested_at of
+ * the newest one (set->v[].upto). *work: whether an older version of one is left. */
 static enum status erased_ids(struct store *st, const char *ws, struct erase_set *set, bool *work)
 {
 	struct version *v;
@@ -165,7 +164,9 @@ static enum status erased_ids(struct store *st, const char *ws, struct erase_set
 	struct shard sh = {.day = INT32_MIN};
 	bool open = false;
 	for (size_t i = 0; rc == ST_OK && i < nv; i++) {
-		if (!(v[i].flags & REC_DELETED) || (v[i].flags & REC_SUPERSEDED))
+		/* Every erasure version, the superseded too: a span sent again after its
+		 * erasure keeps the new version, and its older ones still go. */
+		if (!(v[i].flags & REC_DELETED))
 			continue;
 		if (!open || sh.day != LOC_DAY(v[i].loc)) {
 			if (open)
@@ -382,6 +383,11 @@ static enum status pass_ws(struct store *st, struct pending *q, size_t n, size_t
 	for (size_t i = 0; rc == ST_OK && i < n; i++) {
 		struct store_erase_what w;
 		const char **vals;
+		spans[i] = judged[i] = 0;
+		/* An acknowledged request's erasure versions are written: applied again it would
+		 * also erase what was sent since (a trace Opik deleted and a client sent again). */
+		if (json_object_get(q[i].req, "acknowledged_at"))
+			continue;
 		if (!what_of(q[i].req, &w, &vals))
 			rc = err_set(e, ST_INVALID, "%s: not an erase request", q[i].name);
 		else

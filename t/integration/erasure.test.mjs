@@ -233,7 +233,13 @@ test('by trace, session and time range; bad requests are refused', async () => {
 	for (const id of ['a1', 'a2', 'b1', 'c1'])
 		assert.equal((await getSpan(ws, id, { base: srv.base })).status, 404, id);
 	assert.equal((await getSpan(ws, 'd1', { base: srv.base })).status, 200);
+	// A span sent again after its erasure is a new span: the pass keeps it, and takes out
+	// the versions before the erasure.
+	await ingestOk(ws, [{ span_id: 'a2', trace_id: 'ta', parent_span_id: 'a1', started_at: t(1, 5), input: 'sent again' }]);
 	await spandexOk(['erase', srv.dataDir, '--pending']);
+	const again = await getSpan(ws, 'a2', { base: srv.base });
+	assert.equal(again.status, 200, again.text);
+	assert.equal(again.json.input, 'sent again');
 	for (const c of ['TRACECANARY', 'SESSIONCANARY', 'TIMECANARY'])
 		assert.deepEqual(hits(path.join(srv.dataDir, ws), c), [], c);
 	assert.equal((await getSpan(ws, 'd1', { base: srv.base })).status, 200);
