@@ -15,6 +15,10 @@
 #define ERASE_SPAN_NAME "[erased]"     /* the name of a span's erasure version */
 #define ERASE_SUBTYPE "spandex.erased" /* the subtype of a judgement's erasure version */
 #define ERASE_ID_PREFIX "erase-"
+/* The pass sweeps a workspace's media files (ops_media_sweep) keeping those changed in the last
+ * minute, not OPS_MEDIA_GRACE_S's hour: a writer commits its batch within seconds of touching
+ * a file it references, and an hour would keep an erased span's media past the pass. */
+#define ERASE_MEDIA_GRACE_S 60
 
 /* A set of ids and their hashes (hash_bytes), sorted by hash once erase_set_sort ran. */
 struct erase_id {

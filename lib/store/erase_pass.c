@@ -402,6 +402,14 @@ static enum status pass_ws(struct store *st, struct pending *q, size_t n, size_t
 		rc = purge(st, ws, q, n, out, e);
 	if (rc == ST_OK && store_has_judgements(st, ws))
 		rc = purge(&jst, ws, q, n, out, e);
+	/* The media files only erased versions referenced (docs/media.md): swept now, but those
+	 * a writer touched in the last ERASE_MEDIA_GRACE_S, which it may be about to reference. */
+	struct ops_media_swept sw;
+	if (rc == ST_OK)
+		rc = ops_media_sweep(
+		    st, ws,
+		    time_now() + (int64_t)(OPS_MEDIA_GRACE_S - ERASE_MEDIA_GRACE_S) * 1000000, &sw,
+		    e);
 	for (size_t i = 0; rc == ST_OK && i < n; i++, out->requests++)
 		rc = audit(st, &q[i], spans[i], judged[i], out->versions - before, e);
 	out->workspaces++;
