@@ -304,7 +304,7 @@ static enum status purge(struct store *st, const char *ws, struct pending *q, si
 	if (rc != ST_OK)
 		err_set(e, rc, "%s: reading the versions: %s", ws, strerror(errno));
 	if (rc == ST_OK && work &&
-	    (rc = rebuild_reindex(st, ws, &d, NULL, NULL, NULL, NULL, e)) == ST_OK)
+	    (rc = reindex_without(st, ws, &d, NULL, NULL, NULL, NULL, e)) == ST_OK)
 		rc = days_after(st, ws, &dr, e);
 	out->days += dr.ndays;
 	out->versions += dr.lines;

@@ -1,6 +1,7 @@
 /* rebuild: what can be derived from the lines again: every version of every span and which
  * is the newest, the id and range tables and the superseded flags (rebuild_ids, after a
- * reboot or a retention), and every index (store_reindex). Private to lib/store. */
+ * reboot or a retention); reindex.c builds every index again with them (store_reindex).
+ * Private to lib/store. */
 #ifndef SPANDEX_STORE_REBUILD_H
 #define SPANDEX_STORE_REBUILD_H
 
@@ -20,6 +21,12 @@ struct version {
 	uint16_t flags;	   /* as stored */
 	bool live;	   /* as it should be */
 };
+/* The versions of a day's n records r appended to *v (*nv of *cap, grown as needed); returns
+ * the latest ingest time among them. */
+int64_t rebuild_versions_add(struct version **v, size_t *nv, size_t *cap, const struct idx_rec *r,
+			     size_t n, int32_t day);
+/* Orders versions by location (day, then record): qsort's comparison. */
+int rebuild_cmp_loc(const void *a, const void *b);
 /* Every committed record of ws (caller frees *out); *last: the newest ingested_at. */
 enum status rebuild_versions(struct store *st, const char *ws, struct version **out, size_t *n,
 			     int64_t *last);
@@ -44,7 +51,7 @@ struct rebuild_drop {
 	void *ctx;
 };
 /* store_reindex, leaving out what drop says (NULL: nothing). */
-enum status rebuild_reindex(struct store *st, const char *ws, struct rebuild_drop *drop,
+enum status reindex_without(struct store *st, const char *ws, struct rebuild_drop *drop,
 			    store_progress_fn fn, void *ctx,
 			    void (*note)(void *nctx, const char *msg), void *nctx, struct err *e);
 
