@@ -219,6 +219,26 @@ enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, 
 	return ST_OK;
 }
 
+bool layout_day_lines(struct store *st, const char *ws, int32_t day)
+{
+	static const enum layout_file lines[] = {LAYOUT_JSONL, LAYOUT_ZST, LAYOUT_LATE};
+	char p[PATH_MAX];
+	struct stat sb;
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+		if (!layout_shard_path(p, st, ws, day, lines[i]) ||
+		    (stat(p, &sb) == 0 ? sb.st_size > 0 : errno != ENOENT))
+			return true;
+	return false;
+}
+
+bool layout_day_unborn(struct store *st, const char *ws, int32_t day)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	return layout_shard_path(p, st, ws, day, LAYOUT_IDX) && stat(p, &sb) == 0 &&
+	       sb.st_size < STORE_IDX_HDR && !layout_day_lines(st, ws, day);
+}
+
 enum status store_days(struct store *st, const char *ws, int32_t **days, size_t *n)
 {
 	return layout_days(st, ws, LAYOUT_IDX, days, n);

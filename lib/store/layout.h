@@ -56,6 +56,15 @@ enum status layout_days(struct store *st, const char *ws, enum layout_file f, in
 			size_t *n);
 /* Sorted days of ws that have any file of a shard (index, plain, sealed or late lines). */
 enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, size_t *n);
+/* Whether ws's day holds nothing: an index shorter than its header, and not one byte of lines
+ * (plain, sealed or late). That is what a writer leaves when it is refused or killed between
+ * creating the day's index and writing its header (issue 55: a full disk at midnight): every
+ * reader and tool takes such a day as absent, the next writer of the day starts it again, and
+ * reindex removes it. An index shorter than its header beside lines is data without an index. */
+bool layout_day_unborn(struct store *st, const char *ws, int32_t day);
+/* Whether the day of ws holds a byte of lines (plain, sealed or late), or may (a file that
+ * cannot be looked at). */
+bool layout_day_lines(struct store *st, const char *ws, int32_t day);
 /* Whether the listing of ws's days under look (store_days_at) found no file f of day, for f
  * LAYOUT_DAYINDEX or LAYOUT_SUP: then a query need not look for one (false when it was not
  * listed so, or has one, or for another f). */

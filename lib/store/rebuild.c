@@ -69,7 +69,12 @@ enum status rebuild_versions(struct store *st, const char *ws, struct version **
 	*last = 0;
 	for (size_t d = 0; rc == ST_OK && d < nd; d++) {
 		struct shard sh;
-		if ((rc = shard_open(st, ws, days[d], &sh)) != ST_OK)
+		/* A day with no header yet holds no record (layout_day_unborn). */
+		if ((rc = shard_open(st, ws, days[d], &sh)) == ST_NOT_FOUND) {
+			rc = ST_OK;
+			continue;
+		}
+		if (rc != ST_OK)
 			break;
 		int64_t l = rebuild_versions_add(&v, &n, &cap, sh.recs, sh.nrecs, days[d]);
 		if (l > *last)

@@ -153,6 +153,7 @@ struct rday {
 	bool rewritten, was_sealed;
 	size_t lines, blocks;
 	struct buf cut;
+	bool gone; /* the day had no line (layout_day_lines): its files were removed */
 };
 
 /* Pass 1 of a damaged day, once the first reading found damage in c: the day's lines read
@@ -233,6 +234,20 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 	/* What a killed reindex left: the day's lines are written again only if damaged. */
 	if (layout_shard_path(dp, st, ws, day, LAYOUT_LINES_TMP))
 		unlink(dp);
+	/* A day with no line has no record to index: what a refused or killed first batch of
+	 * it left (layout_day_unborn), or an index whose lines are gone. It goes, index last
+	 * (under its lock; no writer waits for it: they hold the workspace lock first, and the
+	 * journal names no day of it now, settled or damaged). */
+	if (!layout_day_lines(st, ws, day)) {
+		static const enum layout_file files[] = {
+		    LAYOUT_JSONL, LAYOUT_LATE, LAYOUT_TAILINDEX, LAYOUT_DAYINDEX, LAYOUT_IDX};
+		for (size_t k = 0; k < sizeof files / sizeof files[0]; k++)
+			if (layout_shard_path(dp, st, ws, day, files[k]))
+				unlink(dp);
+		rd->gone = true;
+		rc = ST_OK;
+		goto out;
+	}
 	/* Sealed when the old header says so, or when only the sealed file is left. The old
 	 * header's extent wins over a larger sealed file (a seal that stopped before its
 	 * commit): the late lines continue from it. */
@@ -357,6 +372,8 @@ static enum status reindex_publish(struct store *st, const char *ws, const struc
 	    !layout_shard_path(xp, st, ws, rd->day, LAYOUT_TAILINDEX) ||
 	    !layout_shard_path(dp, st, ws, rd->day, rd->plain ? LAYOUT_JSONL : LAYOUT_LATE))
 		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
+	if (rd->gone)
+		return ST_OK;
 	int lfd = open(ip, O_RDWR | O_CREAT | O_CLOEXEC, 0640), dfd = -1;
 	char *cut = NULL;
 	enum status rc = ST_UNAVAILABLE;
@@ -537,8 +554,15 @@ enum status reindex_without(struct store *st, const char *ws, struct rebuild_dro
 	if (jfd >= 0)
 		close(jfd);
 	free(v);
-	for (size_t i = 0; i < built; i++)
+	for (size_t i = 0; i < built; i++) {
+		/* Stopped by a failure: what it wrote aside for the days not published goes. */
+		static const enum layout_file aside[] = {LAYOUT_IDX_TMP, LAYOUT_LINES_TMP};
+		char tp[PATH_MAX];
+		for (size_t k = 0; rc != ST_OK && k < 2; k++)
+			if (layout_shard_path(tp, st, ws, rd[i].day, aside[k]))
+				unlink(tp);
 		buf_free(&rd[i].cut);
+	}
 	free(rd);
 	free(days);
 	close(lockfd);

@@ -91,6 +91,10 @@ enum status shard_open_at(struct store *st, const char *ws, int32_t day, uint64_
 	struct idx_hdr h;
 	struct stat sb;
 	enum status rc = lines_open_idx(st, ws, day, fd, NULL, LINES_MAP, &h, &sh->d);
+	/* No header yet: a writer is creating the day, or was refused or killed while it did
+	 * (layout_day_unborn). No record is committed there: no index. */
+	if (rc != ST_OK && fstat(fd, &sb) == 0 && sb.st_size < STORE_IDX_HDR)
+		rc = ST_NOT_FOUND;
 	if (rc != ST_OK)
 		goto out;
 	sh->d.look = look;

@@ -347,7 +347,9 @@ struct shard {
 	size_t sup_len;
 	struct mapcache_ent *sup_mc;
 };
-/* Opens the shard of ws/day for reading; ST_NOT_FOUND if it does not exist. shard_open_at
+/* Opens the shard of ws/day for reading; ST_NOT_FOUND if it does not exist, or its index has
+ * no header yet (a writer creating the day, or one refused or killed while it did: no record
+ * of it is committed). shard_open_at
  * takes its files as a stat under look found them (store_look), with none when it can. */
 enum status shard_open(struct store *st, const char *ws, int32_t day, struct shard *sh);
 enum status shard_open_at(struct store *st, const char *ws, int32_t day, uint64_t look,

@@ -238,6 +238,13 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 		problem(v, "%s/%s: data without index", v->name, dname);
 		return;
 	}
+	/* What a refused first batch of the day left holds nothing (layout_day_unborn). */
+	if (is.st_size < STORE_IDX_HDR) {
+		if (!layout_day_unborn(st, ws, day))
+			problem(v, "%s/%s: data without index (its index has no header)", v->name,
+				dname);
+		return;
+	}
 	struct shard sh;
 	if (shard_open(st, ws, day, &sh) != ST_OK) {
 		problem(v, "%s/%s: index unreadable, bad header, or its data missing", v->name,
