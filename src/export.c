@@ -211,5 +211,15 @@ int cmd_export(const char *cmd, struct opts *o)
 	if (k.x.skipped)
 		fprintf(stderr, "spandex: export: %zu damaged lines left out (spandex verify)\n",
 			k.x.skipped);
+	/* A day it could not read never stops the rest (issue 55), but the run fails, naming it. */
+	if (q.unread) {
+		char d[11];
+		time_day_format(q.unread_day, d);
+		fprintf(stderr,
+			"spandex: export: %s/%s%s: unreadable day left out of the export, the rest "
+			"written (spandex verify names the damage, spandex reindex mends it)\n",
+			o->workspace, d, q.unread > 1 ? " and more days" : "");
+		return 1;
+	}
 	return 0;
 }

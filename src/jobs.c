@@ -246,6 +246,12 @@ int cmd_retain(const char *cmd, struct opts *o)
 /* What backup carries beside the workspaces and restore brings back: the API keys. */
 static const char *const beside[] = {AUTH_FILE, NULL};
 
+/* A day or workspace a job left out and went past (ops_skipped): said on stderr at once. */
+static void said_skipped(void *ctx, const char *msg)
+{
+	fprintf(stderr, "spandex: %s: %s\n", (const char *)ctx, msg);
+}
+
 int cmd_backup(const char *cmd, struct opts *o)
 {
 	(void)cmd;
@@ -259,7 +265,8 @@ int cmd_backup(const char *cmd, struct opts *o)
 		return 2;
 	}
 	store_init(&st, o->pos[0], true);
-	if (ops_backup(&st, o->pos[1], beside, &bs, &e) != ST_OK) {
+	struct ops_skipped sk = {said_skipped, "backup", 0};
+	if (ops_backup(&st, o->pos[1], beside, &bs, &sk, &e) != ST_OK) {
 		fprintf(stderr, "spandex: backup: %s\n", err_text(&e));
 		return 1;
 	}
@@ -270,7 +277,13 @@ int cmd_backup(const char *cmd, struct opts *o)
 		       bs.days_linked, (unsigned long long)bs.bytes_linked, bs.media_copied,
 		       bs.media_linked, (unsigned long long)bs.media_bytes,
 		       bs.extra & 1 ? ", and the API keys" : "");
-	return 0;
+	/* One damaged day never stops the rest (issue 55); the run still fails, naming it. */
+	if (sk.n)
+		fprintf(stderr,
+			"spandex: backup: %s/%s written without the %zu day%s or workspace%s named "
+			"above\n",
+			o->pos[1], bs.gen, sk.n, sk.n == 1 ? "" : "s", sk.n == 1 ? "" : "s");
+	return sk.n ? 1 : 0;
 }
 
 /* The keys of a generation's key file (gen/.spandex-keys): false, with none, when it has no

@@ -483,7 +483,7 @@ START_TEST(test_backup_restore_retain)
 	snprintf(fresh, sizeof fresh, "%s/fresh", root);
 	snprintf(arch, sizeof arch, "%s/archive", root);
 	struct ops_backup_stats bs;
-	ck_assert_int_eq(ops_backup(&st, dest, NULL, &bs, &e), ST_OK);
+	ck_assert_int_eq(ops_backup(&st, dest, NULL, &bs, NULL, &e), ST_OK);
 	ck_assert_uint_eq(bs.days_copied, 3); /* one day of spans, two of judgements */
 	struct store fst, fjst;
 	store_init(&fst, fresh, false);
@@ -500,7 +500,7 @@ START_TEST(test_backup_restore_retain)
 	nproblems = 0;
 	ck_assert_uint_eq(store_verify(&fjst, "ws1", count_problem, NULL, NULL, NULL), 0);
 	/* A second backup links what did not change. */
-	ck_assert_int_eq(ops_backup(&st, dest, NULL, &bs, &e), ST_OK);
+	ck_assert_int_eq(ops_backup(&st, dest, NULL, &bs, NULL, &e), ST_OK);
 	ck_assert_uint_eq(bs.days_linked, 3);
 	/* Retention of the judgements' days before T0 + 2 days, archived. */
 	struct ops_retention keep = {

@@ -328,7 +328,7 @@ START_TEST(test_backup_path_too_long)
 	ck_assert_uint_eq(strlen(dest), want);
 	struct ops_backup_stats stats;
 	struct err e = {ST_OK, ""};
-	ck_assert_int_eq(ops_backup(&st, dest, NULL, &stats, &e), ST_UNAVAILABLE);
+	ck_assert_int_eq(ops_backup(&st, dest, NULL, &stats, NULL, &e), ST_UNAVAILABLE);
 	ck_assert_msg(strlen(e.msg) > 256 && !strncmp(e.msg, dest, 256),
 		      "the error names the folder: %s", e.msg);
 }
@@ -414,7 +414,7 @@ START_TEST(test_rules_backup)
 	snprintf(dest, sizeof dest, "%s/backups", root);
 	snprintf(fresh, sizeof fresh, "%s/fresh", root);
 	struct ops_backup_stats bs;
-	ck_assert_msg(ops_backup(&st, dest, NULL, &bs, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(ops_backup(&st, dest, NULL, &bs, NULL, &e) == ST_OK, "%s", err_text(&e));
 	struct store fst;
 	store_init(&fst, fresh, false);
 	struct ops_restored r;

@@ -105,7 +105,11 @@ struct scan_day *db_shard(struct scan *db, size_t di)
 		return s;
 	if (s->missing)
 		return NULL;
-	if (shard_open_at(db->q->st, db->q->ws, db->days[di], db->look, &s->sh) != ST_OK) {
+	enum status rc = shard_open_at(db->q->st, db->q->ws, db->days[di], db->look, &s->sh);
+	if (rc != ST_OK) {
+		/* Gone since it was listed, or no record there yet: nothing left out. */
+		if (rc != ST_NOT_FOUND && !db->q->unread++)
+			db->q->unread_day = db->days[di];
 		s->missing = true;
 		return NULL;
 	}
@@ -257,6 +261,7 @@ enum status db_snapshot(struct query *q, enum status (*run)(struct query *q, voi
 		store_snap_take(q->st, q->ws, look, before, &snap);
 		run_look.snap = &snap;
 		int64_t t0 = mono_ns();
+		q->unread = 0;
 		enum status s = run(q, arg);
 		bool same = hold >= 0 || store_batches(q->st, q->ws, look) == before;
 		run_look = outer;

@@ -77,6 +77,11 @@ struct query {
 	struct arena *a;
 	const char *ws;
 	struct err err; /* why, for a non-OK status */
+	/* Out: the days the answer leaves out because they could not be read (an index that
+	 * does not open for another reason than its absence: damage, a file it may not read),
+	 * how many and the first; set by each run. `spandex export` names them (issue 55). */
+	size_t unread;
+	int32_t unread_day;
 	/* query_span_visit and query_trace_visit: sets back what their fn gathered in ctx, so
 	 * that a visit a batch's commit overlapped can run again, from one state of the
 	 * workspace, as every answer of rows does (db_snapshot). NULL: the visit runs once, and

@@ -70,8 +70,15 @@ static enum status snap_day_open(struct store *st, const char *ws, int32_t day, 
 	sd->d.fd = -1;
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) ||
 	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
-		return ST_UNAVAILABLE;
+		return status_from_errno(errno);
 	uint64_t size;
+	/* No header: no record committed (layout_day_unborn), or data without its index. */
+	if (fstat(sd->idx_fd, &is) == 0 && is.st_size < STORE_IDX_HDR) {
+		close(sd->idx_fd);
+		sd->idx_fd = -1;
+		errno = ENOENT;
+		return ST_NOT_FOUND;
+	}
 	if (lines_open_idx(st, ws, day, sd->idx_fd, NULL, LINES_FD, &sd->h, &sd->d) != ST_OK ||
 	    fstat(sd->idx_fd, &is) < 0 || lines_end(&sd->d, &size) < 0)
 		goto fail;
@@ -90,8 +97,10 @@ fail:
 
 /* The snapshot of ws. The workspace lock is held only here: for settling an interrupted
  * batch, copying the keyed tables and reading each shard's committed extent. Every batch
- * acknowledged before this point was committed under the same lock, so it is inside. */
-static enum status snap_take(struct store *st, const char *ws, struct snap *sn, struct err *e)
+ * acknowledged before this point was committed under the same lock, so it is inside. A day
+ * that cannot be read is left out (said in skipped, and in the manifest). */
+static enum status snap_take(struct store *st, const char *ws, struct snap *sn,
+			     struct ops_skipped *skipped, struct buf *manifest, struct err *e)
 {
 	int32_t *days = NULL;
 	size_t nd = 0;
@@ -119,16 +128,23 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn, 
 		goto out;
 	}
 	sn->days = xmalloc((nd + 1) * sizeof(*sn->days));
-	for (size_t i = 0; i < nd; i++) {
-		if (snap_day_open(st, ws, days[i], &sn->days[sn->n]) != ST_OK) {
-			char d[11];
-			time_day_format(days[i], d);
-			rc = err_set(e, ST_UNAVAILABLE,
-				     "%s/%s: unreadable shard (%s); see spandex verify", ws, d,
-				     strerror(errno));
-			goto out;
+	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
+		enum status s = snap_day_open(st, ws, days[i], &sn->days[sn->n]);
+		if (s == ST_OK) {
+			sn->n++;
+			continue;
 		}
-		sn->n++;
+		if (s == ST_NOT_FOUND && layout_day_unborn(st, ws, days[i]))
+			continue;
+		char d[11];
+		time_day_format(days[i], d);
+		rc = ops_skip(skipped, ST_UNAVAILABLE, e,
+			      "%s%s/%s: unreadable day left out of the backup (%s); see spandex "
+			      "verify",
+			      ws, st->kind == STORE_JUDGEMENTS ? "/" STORE_JUDGEMENTS_DIR : "", d,
+			      s == ST_NOT_FOUND ? "data without an index" : strerror(errno));
+		buf_printf(manifest, "# left out %s%s %s\n", ws,
+			   st->kind == STORE_JUDGEMENTS ? "/" STORE_JUDGEMENTS_DIR : "", d);
 	}
 out:
 	keytable_close_all(&t);
@@ -414,7 +430,8 @@ static enum status backup_media(struct store *st, const char *ws, const struct s
 }
 
 static enum status backup_ws(struct store *st, const char *ws, const char *gdir, const char *pdir,
-			     struct ops_backup_stats *stats, struct buf *manifest, struct err *e)
+			     struct ops_backup_stats *stats, struct ops_skipped *skipped,
+			     struct buf *manifest, struct err *e)
 {
 	char p[PATH_MAX];
 	struct snap sn;
@@ -423,9 +440,15 @@ static enum status backup_ws(struct store *st, const char *ws, const char *gdir,
 	g.kind = st->kind;
 	if (!layout_dir(p, &g, ws) || layout_mkdir(&g, ws) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s/%s: %s", gdir, ws, strerror(errno));
-	enum status rc = snap_take(st, ws, &sn, e);
+	struct err se = {ST_OK, ""};
+	enum status rc = snap_take(st, ws, &sn, skipped, manifest, &se);
+	/* A workspace that cannot be read at all (its lock, its journal) is left out whole. */
 	if (rc != ST_OK)
-		return rc;
+		return skipped
+			   ? ops_skip(skipped, rc, e, "%s%s: left out of the backup: %s", ws,
+				      st->kind == STORE_JUDGEMENTS ? "/" STORE_JUDGEMENTS_DIR : "",
+				      err_text(&se))
+			   : err_set(e, rc, "%s", err_text(&se));
 	for (int k = 0; rc == ST_OK && k < SNAP__TABLES; k++)
 		if (!layout_path(p, &g, ws, sn.tab_file[k]) ||
 		    write_file(p, sn.tab[k].p, sn.tab[k].len) < 0)
@@ -481,7 +504,7 @@ static enum status backup_extra(const char *root, const char *tmp, const char *c
 }
 
 enum status ops_backup(struct store *st, const char *dest, const char *const *extra,
-		       struct ops_backup_stats *stats, struct err *e)
+		       struct ops_backup_stats *stats, struct ops_skipped *skipped, struct err *e)
 {
 	char prev[64], gen[64], tmp[PATH_MAX], final[PATH_MAX], pdir[PATH_MAX], p[PATH_MAX];
 	char **ws = NULL;
@@ -520,10 +543,11 @@ enum status ops_backup(struct store *st, const char *dest, const char *const *ex
 	struct store jst;
 	store_judgements(&jst, st);
 	for (size_t i = 0; rc == ST_OK && i < nws; i++) {
-		rc = backup_ws(st, ws[i], tmp, have_prev ? pdir : NULL, stats, &manifest, e);
+		rc = backup_ws(st, ws[i], tmp, have_prev ? pdir : NULL, stats, skipped, &manifest,
+			       e);
 		if (rc == ST_OK && store_has_judgements(st, ws[i]))
-			rc = backup_ws(&jst, ws[i], tmp, have_prev ? pdir : NULL, stats, &manifest,
-				       e);
+			rc = backup_ws(&jst, ws[i], tmp, have_prev ? pdir : NULL, stats, skipped,
+				       &manifest, e);
 	}
 	/* The MANIFEST marks a complete generation; the rename publishes it. */
 	if (rc == ST_OK &&

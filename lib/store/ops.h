@@ -124,6 +124,15 @@ enum status store_rules_update(struct store *st, const char *ws, struct arena *a
  * projects, so a project's rule keeps the whole day. */
 int32_t store_rules_cutoff(const struct store_rules *r, int32_t today, int32_t cutoff);
 
+/* What a job went on past (issue 55: one damaged day never stops the rest): each day or
+ * workspace it left out is said through fn (may be NULL) as one line that names it and why, and
+ * counted in n. A job given no ops_skipped (NULL) fails at the first instead. */
+struct ops_skipped {
+	void (*fn)(void *ctx, const char *msg);
+	void *ctx;
+	size_t n;
+};
+
 struct ops_backup_stats {
 	char gen[64]; /* the generation written, DEST/<gen> */
 	size_t days_copied, days_linked;
@@ -138,9 +147,12 @@ struct ops_backup_stats {
  * hard-linking days unchanged since the newest earlier generation. Ingest may continue.
  * extra (NULL-terminated, at most OPS_MAX_EXTRA; may be NULL) names files of DATA beside the
  * workspaces that go with them, mode 0600 (the CLI passes the API keys). A generation a killed
- * run left half-written (DEST/.tmp-*) is removed first. */
+ * run left half-written (DEST/.tmp-*) is removed first. A day (or workspace) whose files cannot
+ * be read is left out, said in skipped and in the MANIFEST ("# left out WS DAY"), and the
+ * rest written; a day that holds nothing (layout: an index with no header and no line) is
+ * passed over without a word. */
 enum status ops_backup(struct store *st, const char *dest, const char *const *extra,
-		       struct ops_backup_stats *stats, struct err *e);
+		       struct ops_backup_stats *stats, struct ops_skipped *skipped, struct err *e);
 
 /* Run as root, gives root/name (a workspace, with all under it) to the owner of root, the user
  * the programs run as (restore does so with what it writes; a verify after it may add a
@@ -211,6 +223,11 @@ void forward_status_all(const char *root, struct forward_status **out, size_t *n
  * dir/<sha256> (a hard link where it can, else a copy): what `spandex import --media` takes
  * back beside an export's lines. 0, or -1 with errno. */
 int ops_export_media(struct store *st, const char *ws, const char *line, size_t n, const char *dir);
+
+/* Says msg (a printf format) through skipped: ST_OK, or with skipped NULL the failure rc with
+ * msg in e. */
+enum status ops_skip(struct ops_skipped *skipped, enum status rc, struct err *e, const char *fmt,
+		     ...) __attribute__((format(printf, 4, 5)));
 
 /* ---- erasure (lib/store/erase.c, erase_pass.c; docs/erasure.md) ----
  * An erase names spans (by trace, session, user or time range); from its acknowledgement no

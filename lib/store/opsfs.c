@@ -1,6 +1,7 @@
 /* opsfs: the file work ops.c, backup.c and restore.c share: paths, copies that sync, rm -rf,
  * and the names of backup generations. */
 #include "lib/store/opsfs.h"
+#include "lib/store/ops.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +16,22 @@
 #include <unistd.h>
 #include "lib/base/mem.h"
 #include "lib/store/io.h"
+
+enum status ops_skip(struct ops_skipped *skipped, enum status rc, struct err *e, const char *fmt,
+		     ...)
+{
+	char msg[sizeof e->msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (!skipped)
+		return err_set(e, rc, "%s", msg);
+	skipped->n++;
+	if (skipped->fn)
+		skipped->fn(skipped->ctx, msg);
+	return ST_OK;
+}
 
 bool ops_pathf(char *out, const char *fmt, ...)
 {

@@ -750,3 +750,83 @@ test('a workspace the command cannot read fails the command, named, instead of b
 	assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
 	assert.match(`${r.stdout}${r.stderr}`, /ops-closed/);
 });
+
+// Issue 55, item 1: a batch refused on a full disk (or killed) for a day the workspace had no
+// file of left a 0-byte <day>.idx, and backup of the whole directory, seal, index, export and
+// reindex all exited 1 over it. Such a day holds nothing and every job passes it over; a day
+// that is really damaged (lines without their index) is named by backup and verify, which go
+// on with everything else, and reindex mends it.
+test('a day a refused batch left, or one without its index, stops no job: named, the rest done', async () => {
+	const data = fs.mkdtempSync(path.join(tmp, 'unborn-'));
+	const day = (back) => dayTime(0, back).slice(0, 10);
+	for (const ws of ['ops-unborn', 'ops-headless']) {
+		const spans = [5, 4, 3].map((back) => makeSpan(`${ws}-${back}`, { started_at: dayTime(0, back) }));
+		const w = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/${ws}/ingest/spans`, dataDir: data,
+			body: { source: 'itest', spans } }).done;
+		assert.equal(w.status, 201, w.body);
+	}
+	fs.writeFileSync(path.join(data, 'ops-unborn', `${day(2)}.idx`), '');
+	const line = fs.readFileSync(path.join(data, 'ops-headless', `${day(3)}.jsonl`), 'utf8')
+		.replaceAll('ops-headless-3', 'ops-headless-2').replaceAll(day(3), day(2));
+	fs.writeFileSync(path.join(data, 'ops-headless', `${day(2)}.jsonl`), line);
+	fs.writeFileSync(path.join(data, 'ops-headless', `${day(2)}.idx`), '');
+
+	const dest = path.join(tmp, 'unborn-backup');
+	const b = await spandexCli(['backup', data, dest]);
+	assert.equal(b.code, 1, b.stderr);
+	assert.match(b.stderr, new RegExp(`ops-headless/${day(2)}: unreadable day left out`));
+	assert.doesNotMatch(b.stderr, /ops-unborn/);
+	const gens = fs.readdirSync(dest).filter((n) => /^\d{8}T/.test(n));
+	assert.equal(gens.length, 1, 'the generation is written');
+	const manifest = fs.readFileSync(path.join(dest, gens[0], 'MANIFEST'), 'utf8');
+	for (const back of [5, 4, 3])
+		for (const ws of ['ops-unborn', 'ops-headless']) assert.match(manifest, new RegExp(`^${ws} ${day(back)} 1 `, 'm'));
+	assert.match(manifest, new RegExp(`^# left out ops-headless ${day(2)}$`, 'm'));
+
+	for (const args of [['seal', data, '--older-than', '1'], ['index', data]]) {
+		const r = await spandexCli(args);
+		assert.equal(r.code, 0, `${args[0]}: ${r.stderr}`);
+	}
+	const out = path.join(tmp, 'unborn.jsonl');
+	const x = await spandexCli(['export', data, '--workspace', 'ops-unborn', '--out', out]);
+	assert.equal(x.code, 0, x.stderr);
+	assert.equal(fs.readFileSync(out, 'utf8').trim().split('\n').length, 3);
+	const v = await spandexCli(['verify', data]);
+	assert.equal(v.code, 1);
+	assert.match(v.stdout, new RegExp(`ops-headless/${day(2)}: data without index`));
+	assert.doesNotMatch(v.stdout, /ops-unborn/);
+	await cli('reindex', data);
+	await cli('verify', data);
+	assert.ok(!fs.existsSync(path.join(data, 'ops-unborn', `${day(2)}.idx`)), 'the empty day is gone');
+	const g = await runCgi('spans', { path: `${WS_PREFIX}/ops-headless/spans/ops-headless-2`, dataDir: data }).done;
+	assert.equal(g.status, 200, 'reindex gave the lines their index');
+	await cli('backup', data, dest);
+});
+
+// Issue 55, item 1: export reads through lib/query, which passes over a day whose index does
+// not open. It wrote the other days and exited 0, saying nothing of the day it left out; now it
+// writes them, names the day and exits 1, as backup does.
+test('export names a day it cannot read, writes the rest and exits 1', async () => {
+	const data = fs.mkdtempSync(path.join(tmp, 'xdamaged-'));
+	const ws = 'ops-xdamaged';
+	const day = (back) => dayTime(0, back).slice(0, 10);
+	const spans = [5, 4, 3].map((back) => makeSpan(`${ws}-${back}`, { started_at: dayTime(0, back) }));
+	const w = await runCgi('ingest', { method: 'POST', path: `${WS_PREFIX}/${ws}/ingest/spans`, dataDir: data,
+		body: { source: 'itest', spans } }).done;
+	assert.equal(w.status, 201, w.body);
+	const idx = path.join(data, ws, `${day(4)}.idx`);
+	const fd = fs.openSync(idx, 'r+');
+	fs.writeSync(fd, Buffer.from('XXXXXXXX'), 0, 8, 0); /* its magic */
+	fs.closeSync(fd);
+
+	const out = path.join(tmp, 'xdamaged.jsonl');
+	const x = await spandexCli(['export', data, '--workspace', ws, '--out', out]);
+	assert.equal(x.code, 1, x.stderr);
+	assert.match(x.stderr, new RegExp(`${ws}/${day(4)}: unreadable day left out of the export`));
+	assert.deepEqual([...linesById(fs.readFileSync(out, 'utf8')).keys()].sort(), [`${ws}-3`, `${ws}-5`]);
+	await cli('reindex', data);
+	await cli('verify', data);
+	const again = await spandexCli(['export', data, '--workspace', ws]);
+	assert.equal(again.code, 0, again.stderr);
+	assert.equal(linesById(again.stdout).size, 3);
+});
