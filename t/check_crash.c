@@ -16,6 +16,8 @@
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/base/time.h"
+#include "lib/query/query.h"
+#include "lib/store/ops.h"
 #include "lib/store/store.h"
 #include "t/check_timeout.h"
 #include "t/storefix.h"
@@ -325,6 +327,142 @@ START_TEST(test_batch_killed_each_call)
 }
 END_TEST
 
+/* ---- issue 55, item 1: the first batch of a day, refused or killed ---- */
+
+/* The day the batch below is the first of: the base store has T0 to T0 + 2 days. */
+#define NEW_DAY_AT (T0 + 5 * DAY)
+
+static enum status new_day_batch(struct err *e)
+{
+	struct span s = mk("new", NEW_DAY_AT, "new");
+	return store_append(&st, "ws1", &s, 1, e);
+}
+
+/* A file of the new day that is there (idx, jsonl, tdx), or NULL. */
+static const char *new_day_file(void)
+{
+	static const char *const ext[] = {"idx", "jsonl", "tdx"};
+	char d[11], p[PATH_MAX + 64];
+	time_day_format(time_day(NEW_DAY_AT), d);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof p, "%s/ws1/%s.%s", st.root, d, ext[i]);
+		if (access(p, F_OK) == 0)
+			return ext[i];
+	}
+	return NULL;
+}
+
+static void count_skip(void *ctx, const char *msg)
+{
+	fprintf(stderr, "skipped: %s\n", msg);
+	++*(size_t *)ctx;
+}
+
+static void count_row(void *ctx, const struct query_row *row)
+{
+	(void)row;
+	++*(size_t *)ctx;
+}
+
+/* The spans an export gives (`spandex export` visits them so: src/export.c), counted;
+ * *unread: the days it left out, unable to read them. */
+static size_t export_count(size_t *unread)
+{
+	struct arena *a = arena_new();
+	struct query q = {.st = &st, .a = a, .ws = "ws1", .sort = "started_at"};
+	size_t n = 0;
+	enum status rc = query_span_visit(&q, count_row, &n);
+	*unread = q.unread;
+	arena_free(a);
+	return rc == ST_OK ? n : SIZE_MAX;
+}
+
+/* Every tool over the store left by the batch (stored whole, or absent): verify clean, a
+ * backup and an export of every span with nothing left out, the new day sealed and indexed (or
+ * passed over), reindex, and verify clean again. */
+static void new_day_tools(const char *when, unsigned k, bool stored)
+{
+	char dest[PATH_MAX + 16];
+	struct err e = {ST_OK, ""};
+	size_t said = 0;
+	struct ops_skipped sk = {count_skip, &said, 0};
+	ck_assert_msg(verify() == 0, "%s at call %u: verify", when, k);
+	snprintf(dest, sizeof dest, "%s/backup", st.root);
+	struct ops_backup_stats bs;
+	ck_assert_msg(ops_backup(&st, dest, NULL, &bs, &sk, &e) == ST_OK && !sk.n,
+		      "%s at call %u: backup: %s", when, k, err_text(&e));
+	size_t unread;
+	ck_assert_msg(export_count(&unread) == (stored ? 7u : 6u) && !unread,
+		      "%s at call %u: export", when, k);
+	uint64_t in, out;
+	enum status s = store_seal(&st, "ws1", time_day(NEW_DAY_AT), &in, &out, &e);
+	ck_assert_msg(s == ST_OK || s == ST_NOT_FOUND, "%s at call %u: seal: %s", when, k,
+		      err_text(&e));
+	bool built;
+	size_t covered;
+	s = store_text_index(&st, "ws1", time_day(NEW_DAY_AT), &built, &covered);
+	ck_assert_msg(s == ST_OK || s == ST_NOT_FOUND, "%s at call %u: index", when, k);
+	ck_assert_msg(store_reindex(&st, "ws1", NULL, NULL, NULL, NULL, &e) == ST_OK,
+		      "%s at call %u: reindex: %s", when, k, err_text(&e));
+	ck_assert_msg(verify() == 0, "%s at call %u: verify after reindex", when, k);
+	ck_assert_msg(stored || !new_day_file(), "%s at call %u: reindex left the empty day's %s",
+		      when, k, new_day_file());
+	ck_assert_uint_eq(storefix_live(&st), stored ? 7 : 6);
+	ck_assert_int_eq(said, 0);
+}
+
+/* A batch refused (EIO at each call that changes a file, mode 0), killed before each (1), or
+ * refused by a full disk for the new day's files (2), for a day the workspace has no file of
+ * yet (on a full disk at midnight, the first batch of every workspace). Refused, it leaves no
+ * file of the day; killed, what it leaves every reader and tool takes as empty. Before, a
+ * 0-byte <day>.idx stopped backup, seal, index, export and reindex of the workspace. */
+START_TEST(test_new_day_refused)
+{
+	int mode = _i;
+	struct span b[10];
+	struct err e = {ST_OK, ""};
+	fresh_case(300000 + 1000 * (unsigned)mode, b);
+	fault_arm("count=/ws1/");
+	ck_assert_int_eq(new_day_batch(&e), ST_OK);
+	unsigned n = mode == 2 ? 1 : fault_calls();
+	fault_arm("");
+	for (unsigned k = 1; k <= n; k++) {
+		char spec[64], d[11];
+		time_day_format(time_day(NEW_DAY_AT), d);
+		fresh_case(300000 + 1000 * (unsigned)mode + k, b);
+		if (mode == 2)
+			snprintf(spec, sizeof spec, "enospc=%s", d);
+		else
+			snprintf(spec, sizeof spec, "count=/ws1/,%s-at=%u", mode ? "kill" : "eio",
+				 k);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			fault_arm(spec);
+			/* 2: refused past its commit point (its sync failed): stored or not. */
+			_exit(new_day_batch(&e) == ST_OK		   ? 0
+			      : strstr(err_text(&e), "outcome is unknown") ? 2
+									   : 1);
+		}
+		int status;
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		char *line = storefix_get(&st, "new");
+		if (mode != 1) {
+			ck_assert_msg(WIFEXITED(status), "status %d", status);
+			int answer = WEXITSTATUS(status);
+			ck_assert_msg(answer == 2 || !answer == (line != NULL),
+				      "%s at call %u: answered %s", spec, k,
+				      answer ? "refused" : "stored");
+			ck_assert_msg(line || !new_day_file(),
+				      "%s at call %u: the refused batch left the day's %s", spec, k,
+				      new_day_file());
+		}
+		new_day_tools(spec, k, line != NULL);
+		free(line);
+	}
+}
+END_TEST
+
 /* ---- item 2: admin commands killed under writers ---- */
 
 /* How long the mix runs: SPANDEX_CRASH_MIX_SECONDS (the on-demand run; BENCHMARKS.md), else
@@ -518,6 +656,7 @@ Suite *check_suite(void)
 	tcase_add_loop_test(tc, test_batch_killed_each_call, 0, 2);
 	/* Append and update, 8 and 16 bytes moved. */
 	tcase_add_loop_test(tc, test_batch_torn_each_call, 0, 4);
+	tcase_add_loop_test(tc, test_new_day_refused, 0, 3);
 	suite_add_tcase(s, tc);
 	/* Alone, so that CK_RUN_CASE=mix runs it (with SPANDEX_CRASH_MIX_SECONDS, the long run). */
 	TCase *mix = tcase_create("mix");

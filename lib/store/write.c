@@ -181,6 +181,7 @@ static enum status batch_plan(struct batch *b, struct err *e)
 	/* With more than one shard, the journal is on disk before any of them commits: after a
 	 * power cut, a day committed without the others is found and undone. */
 	b->jsynced = nj > 1 && b->st->sync;
+	b->jtried = rc == ST_OK;
 	if (rc == ST_OK && (journal_write(b->jfd, j, nj, (uint32_t)b->n, b->base, &b->seq) < 0 ||
 			    (b->jsynced && fdatasync(b->jfd) < 0)))
 		rc = err_set(e, ST_UNAVAILABLE, "journal: %s", strerror(errno));
@@ -328,6 +329,9 @@ static void batch_rollback(struct batch *b, struct err *e)
 	 * but a power cut before that may find the batch whole on disk. */
 	if (all)
 		all = journal_clear(b->jfd) == 0 && (!b->jsynced || fdatasync(b->jfd) == 0);
+	/* No journal names the batch now: a day it was the first of goes (writeset_forget). */
+	for (size_t i = 0; all && i < b->set.n; i++)
+		writeset_forget(b->st, b->ws, &b->set.sh[i]);
 	if (!all) {
 		char why[sizeof e->msg];
 		snprintf(why, sizeof why, "%s", err_text(e));
@@ -481,12 +485,24 @@ static enum status batch_durable(struct batch *b, struct err *e)
 	return rc;
 }
 
+/* A plan that failed committed nothing: the days it was making go (writeset_forget), once no
+ * journal can name them (else the next writer settles them as they are). */
+static void batch_unplan(struct batch *b)
+{
+	if (b->jtried && journal_clear(b->jfd) < 0)
+		return;
+	for (size_t i = 0; i < b->set.n; i++)
+		writeset_forget(b->st, b->ws, &b->set.sh[i]);
+}
+
 /* The phases after render and lock. */
 enum status write_batch_write(struct batch *b, struct err *e)
 {
 	enum status rc = batch_plan(b, e);
-	if (rc != ST_OK)
+	if (rc != ST_OK) {
+		batch_unplan(b);
 		return rc;
+	}
 	if ((rc = batch_commit(b, e)) != ST_OK || (rc = batch_olds(b, e)) != ST_OK ||
 	    (rc = batch_sync(b, e)) != ST_OK) {
 		batch_rollback(b, e);

@@ -37,6 +37,7 @@ struct batch {
 	int lockfd, jfd;	 /* lock: the workspace lock; the journal */
 	uint64_t seq;		 /* plan: the batch's number in the journal */
 	bool jsynced;		 /* plan: the journal reached the disk naming the batch open */
+	bool jtried;		 /* plan: the journal was written to (it may name the batch) */
 	struct keytable_set t;	 /* lock: the id and range tables */
 	struct writeset_set set; /* plan: the shards of the batch, locked */
 	int64_t base;		 /* plan: spans[i] gets ingested_at base + i */

@@ -143,6 +143,7 @@ enum status writeset_open(struct store *st, const char *ws, int32_t day, const s
 	enum status rc = ST_UNAVAILABLE;
 	struct stat ds, is;
 	struct idx_hdr h;
+	bool fresh = false; /* the index had no header: this open makes the day */
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX))
 		return ST_BAD_REQUEST;
 	/* The index first: under its lock the header says where the lines go (the plain file
@@ -153,6 +154,7 @@ enum status writeset_open(struct store *st, const char *ws, int32_t day, const s
 	if (is.st_size < STORE_IDX_HDR) {
 		/* A new shard. Data without an index is never truncated here: that needs reindex.
 		 */
+		fresh = true;
 		if (!layout_shard_path(p, st, ws, day, LAYOUT_JSONL))
 			goto out;
 		if (stat(p, &ds) == 0 && ds.st_size > 0) {
@@ -174,10 +176,26 @@ enum status writeset_open(struct store *st, const char *ws, int32_t day, const s
 out:
 	if (rc != ST_OK) {
 		int e = errno;
+		/* A day this open was making: nothing of it stays (no journal names it yet). */
+		if (fresh)
+			writeset_forget(st, ws, w);
 		writeset_close(w);
 		errno = e;
 	}
 	return rc;
+}
+
+void writeset_forget(struct store *st, const char *ws, struct writeset_shard *w)
+{
+	static const enum layout_file files[] = {LAYOUT_JSONL, LAYOUT_TAILINDEX, LAYOUT_IDX};
+	char p[PATH_MAX];
+	struct stat sb;
+	if (w->committed0 || w->data_end0 || w->d.z)
+		return;
+	for (size_t k = 0; k < sizeof files / sizeof files[0]; k++)
+		if (layout_shard_path(p, st, ws, w->day, files[k]) &&
+		    (files[k] != LAYOUT_JSONL || (stat(p, &sb) == 0 && !sb.st_size)))
+			unlink(p);
 }
 
 /* Creates the late file of a sealed shard for its first late line (a writer that only marks

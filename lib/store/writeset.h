@@ -38,6 +38,10 @@ struct wopen {
 enum status writeset_open(struct store *st, const char *ws, int32_t day, const struct wopen *o,
 			  struct writeset_shard *w);
 void writeset_close(struct writeset_shard *w);
+/* After a failed batch was rolled back (and the journal emptied), under the shard lock: a day
+ * that held nothing before it (no record, no line) is removed, index last, so that a refused
+ * first batch of a day leaves no file of it (issue 55). */
+void writeset_forget(struct store *st, const char *ws, struct writeset_shard *w);
 /* Creates the late file of a sealed shard for its first late line: 0, or -1 with errno. */
 int writeset_late(struct store *st, const char *ws, struct writeset_shard *w);
 /* Cuts data and records back to where they were at open, and the commit count with them
