@@ -29,10 +29,12 @@ enum status lines_open(struct store *st, const char *ws, int32_t day, const stru
 			return ST_BAD_REQUEST;
 		if ((rc = sealed_open(p, &d->z)) != ST_OK)
 			return rc;
+		/* A sealed file that holds less than the header's extent (damaged, cut short):
+		 * what it holds is read, and its tables, made for other records, are not. */
 		if (d->z->h->bytes < h->sealed_bytes || d->z->h->nrecs < h->sealed_recs) {
-			lines_close(d);
-			errno = EINVAL;
-			return ST_UNAVAILABLE;
+			d->z->footer = false;
+			d->z->order = NULL;
+			d->z->ids = NULL;
 		}
 		d->base = h->sealed_bytes;
 		if (!layout_shard_path(p, st, ws, day, LAYOUT_LATE))

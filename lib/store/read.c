@@ -190,12 +190,14 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 		 * h, else every record. */
 		const struct seal_id *ids = NULL;
 		size_t nids = 0, from = 0;
-		if (sh.d.z && sh.d.z->h->nrecs == sh.nsealed) {
+		if (sh.d.z && sh.d.z->footer && sh.d.z->h->nrecs == sh.nsealed) {
 			nids = sealed_find(sh.d.z, h, &ids);
 			from = sh.nsealed;
 		}
 		for (size_t j = sh.nrecs - from + nids; j-- > 0;) {
 			size_t k = j >= nids ? from + (j - nids) : (size_t)ids[j].rec;
+			if (k >= sh.nrecs) /* the footer's entries are checked by its checksum */
+				continue;
 			const struct idx_rec *r = &sh.recs[k];
 			if (damaged && rec_crc(r) != r->crc) {
 				if (damaged_version(st->kind, &sh, k, lit, h, &line, &w) &&

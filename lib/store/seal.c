@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "lib/base/buf.h"
-#include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/store/io.h"
@@ -23,12 +22,6 @@
 #include "lib/store/record.h"
 #include "lib/store/sealed.h"
 #include "lib/store/settle.h"
-
-static void put_le32(char *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (char)(v >> (8 * i));
-}
 
 /* The file being written: frames so far and the block being filled. */
 struct zw {
@@ -82,60 +75,18 @@ static enum status zw_lines(struct zw *w, struct shard *sh, size_t from, size_t 
 	return ST_OK;
 }
 
-static const struct idx_rec *sort_recs;
-static int cmp_start(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int64_t sx = sort_recs[x].started_us, sy = sort_recs[y].started_us;
-	if (sx != sy)
-		return sx < sy ? -1 : 1;
-	return (x > y) - (x < y);
-}
-
 /* Writes the footer and trailer frames for the n records of sh. */
 static int zw_footer(struct zw *w, const struct shard *sh, size_t n, int32_t day)
 {
-	size_t nblocks = w->blks.len / sizeof(struct seal_blk), pad = sealed_footer_pad(w->zoff);
-	size_t fsize = pad + sealed_footer_bytes(n, nblocks);
-	if (fsize > UINT32_MAX) {
-		errno = EFBIG;
+	size_t nblocks = w->blks.len / sizeof(struct seal_blk);
+	if (sealed_write_footer(w->fd, (const struct seal_blk *)w->blks.p, nblocks, w->pos, w->zoff,
+				sh->recs, n, day) < 0)
 		return -1;
-	}
-	/* Built 8-aligned in memory; written from f + 8 - pad, so that it lands aligned. */
-	char *mem = xmalloc(16 + fsize), *f = mem + 8 - pad;
-	memset(mem, 0, 16 + fsize);
-	put_le32(f, ZSKIP_FOOTER);
-	put_le32(f + 4, (uint32_t)fsize);
-	struct seal_hdr *h = (struct seal_hdr *)(mem + 16);
-	memcpy(h->magic, SEAL_MAGIC, 8);
-	h->version = SEAL_VERSION;
-	h->endian = ENDIAN_TAG;
-	h->day = day;
-	h->nrecs = n;
-	h->bytes = w->pos;
-	h->nblocks = nblocks;
-	h->zbytes = w->zoff;
-	char *blk = (char *)(h + 1);
-	memcpy(blk, w->blks.p, w->blks.len);
-	uint32_t *order = (uint32_t *)(blk + w->blks.len);
-	for (size_t i = 0; i < n; i++)
-		order[i] = (uint32_t)i;
-	sort_recs = sh->recs;
-	qsort(order, n, sizeof(*order), cmp_start);
-	struct seal_id *ids = (struct seal_id *)((char *)order + sealed_order_bytes(n));
-	for (size_t i = 0; i < n; i++)
-		ids[i] = (struct seal_id){sh->recs[i].span_h, i};
-	qsort(ids, n, sizeof(*ids), sealed_id_cmp);
-	h->crc = hash_crc32c(0, h + 1, fsize - pad - sizeof(*h));
-	char t[SEAL_TRAILER];
-	put_le32(t, ZSKIP_TRAILER);
-	put_le32(t + 4, 8);
-	memcpy(t + 8, &w->zoff, 8);
-	int rc =
-	    io_write_all(w->fd, f, 8 + fsize) < 0 || io_write_all(w->fd, t, sizeof(t)) < 0 ? -1 : 0;
-	free(mem);
-	w->zoff += 8 + fsize + sizeof(t); /* now the file's size */
-	return rc;
+	struct stat sb;
+	if (fstat(w->fd, &sb) < 0)
+		return -1;
+	w->zoff = (uint64_t)sb.st_size; /* now the file's size */
+	return 0;
 }
 
 /* Removes what an interrupted or an earlier seal left, under the shard lock and by the

@@ -1,18 +1,20 @@
 /* sealed: reading a sealed file (the format is in sealed.h, the reasons in
- * docs/FORMAT.md, "Sealed shards"). Every check of its structure is made at open, so
- * that a reader never follows an offset out of the mapping. */
+ * docs/FORMAT.md, "Sealed shards"). Every offset, length and count the footer gives is checked
+ * at open, with its checksum, so that a reader never follows one out of the mapping; a footer
+ * that does not check is not used at all, and the frames are found by walking the file. */
 #include "lib/store/sealed.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
+#include "lib/store/io.h"
+#include "lib/store/mapcache.h"
 #include "lib/store/record.h"
 
 _Static_assert(sizeof(struct seal_hdr) == 64, "seal header is 64 bytes");
@@ -24,23 +26,167 @@ static uint32_t le32(const char *p)
 	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
 }
 
+static void put_le32(char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (char)(v >> (8 * i));
+}
+
 /* Sizes of the footer's sections after the header. */
-size_t sealed_order_bytes(uint64_t nrecs)
+static size_t order_bytes(uint64_t nrecs)
 {
 	return ((size_t)nrecs * sizeof(uint32_t) + 7) & ~(size_t)7;
 }
 
-size_t sealed_footer_bytes(uint64_t nrecs, uint64_t nblocks)
+static size_t footer_bytes(uint64_t nrecs, uint64_t nblocks)
 {
 	return sizeof(struct seal_hdr) + (size_t)nblocks * sizeof(struct seal_blk) +
-	       sealed_order_bytes(nrecs) + (size_t)nrecs * sizeof(struct seal_id);
+	       order_bytes(nrecs) + (size_t)nrecs * sizeof(struct seal_id);
 }
 
 /* Zero bytes at the start of the footer frame's payload, so that the footer (at a file
  * offset of 8 + pad past the frame start foot) is 8-byte aligned in the mapping. */
-size_t sealed_footer_pad(uint64_t foot)
+static size_t footer_pad(uint64_t foot)
 {
 	return (size_t)((8 - foot % 8) % 8);
+}
+
+/* What a process makes of a sealed file once per mapping of it (mapcache_aux): the footer's
+ * header and tables when it checks, else the frames a walk found. */
+struct sealed_view {
+	struct seal_hdr h;
+	const struct seal_blk *blk;
+	const uint32_t *order;
+	const struct seal_id *ids;
+	bool footer, trailer;
+	struct seal_blk walked[]; /* the walk's block table */
+};
+
+/* Whether blocks blk[0, n) are contiguous from the file's and the stream's start, each within
+ * SEAL_BLOCK_MAX, and end at bytes and zbytes, which lie within a file of len bytes. */
+static bool blocks_sound(const struct seal_blk *blk, uint64_t n, uint64_t bytes, uint64_t zbytes,
+			 size_t len)
+{
+	uint64_t pos = 0, zpos = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		if (blk[i].raw_off != pos || blk[i].zoff != zpos ||
+		    blk[i].rawlen > SEAL_BLOCK_MAX || !blk[i].rawlen || !blk[i].zlen)
+			return false;
+		pos += blk[i].rawlen;
+		zpos += blk[i].zlen;
+	}
+	return pos == bytes && zpos == zbytes && zbytes <= len;
+}
+
+/* The footer frame at file offset foot of the file m[0, len), when every part of it checks
+ * (its frame, header, sizes, checksum and block table): into v (its tables in the mapping). */
+static bool footer_at(const char *m, size_t len, uint64_t foot, struct sealed_view *v)
+{
+	if (foot > len || len - foot < 8 + sizeof(struct seal_hdr))
+		return false;
+	const char *f = m + foot;
+	size_t fsize = le32(f + 4), pad = footer_pad(foot);
+	if (le32(f) != ZSKIP_FOOTER || fsize > len - foot - 8 ||
+	    fsize < pad + sizeof(struct seal_hdr))
+		return false;
+	const struct seal_hdr *h = (const struct seal_hdr *)(f + 8 + pad);
+	if (memcmp(h->magic, SEAL_MAGIC, 8) || h->version != SEAL_VERSION ||
+	    h->endian != ENDIAN_TAG || h->zbytes != foot || h->nrecs > UINT32_MAX ||
+	    h->nblocks > len / sizeof(struct seal_blk) ||
+	    fsize != pad + footer_bytes(h->nrecs, h->nblocks) ||
+	    hash_crc32c(0, h + 1, fsize - pad - sizeof(*h)) != h->crc)
+		return false;
+	const struct seal_blk *blk = (const struct seal_blk *)(h + 1);
+	if (!blocks_sound(blk, h->nblocks, h->bytes, h->zbytes, len))
+		return false;
+	v->h = *h;
+	v->blk = blk;
+	v->order = (const uint32_t *)(blk + h->nblocks);
+	v->ids = (const struct seal_id *)((const char *)v->order + order_bytes(h->nrecs));
+	v->footer = true;
+	return true;
+}
+
+/* Where the next frame (zstd or skippable) may start after p, for a frame whose own sizes
+ * cannot be read: the next position holding a frame magic, or len. */
+static size_t next_frame(const char *m, size_t len, size_t p)
+{
+	for (size_t q = p + 1; q + 4 <= len; q++) {
+		uint32_t magic = le32(m + q);
+		if (magic == ZSTD_MAGICNUMBER ||
+		    (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START)
+			return q;
+	}
+	return len;
+}
+
+/* The frames of m[0, len) walked from its start, when the trailer does not lead to a footer
+ * that checks: each zstd frame a block (its sizes from its own header; one whose compressed
+ * size cannot be read runs to the next frame magic, and fails when read), until the footer
+ * frame (used if it checks: a file cut after it), any other skippable frame passed over, or
+ * bytes that are no frame, or a frame whose content size is unknown (the stream offsets of
+ * what follows could not be told). */
+static struct sealed_view *walk(const char *m, size_t len)
+{
+	size_t cap = 16, n = 0, p = 0;
+	struct sealed_view *v = xcalloc(1, sizeof(*v) + cap * sizeof(struct seal_blk));
+	uint64_t raw = 0;
+	while (p + 8 <= len) {
+		uint32_t magic = le32(m + p);
+		if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START) {
+			if (magic == ZSKIP_FOOTER && footer_at(m, len, p, v) && v->h.bytes == raw)
+				return v;
+			if (magic == ZSKIP_FOOTER || magic == ZSKIP_TRAILER ||
+			    le32(m + p + 4) > len - p - 8)
+				break;
+			p += 8 + le32(m + p + 4);
+			continue;
+		}
+		unsigned long long cs = ZSTD_getFrameContentSize(m + p, len - p);
+		if (magic != ZSTD_MAGICNUMBER || cs == ZSTD_CONTENTSIZE_UNKNOWN ||
+		    cs == ZSTD_CONTENTSIZE_ERROR || !cs || cs > SEAL_BLOCK_MAX)
+			break;
+		size_t zl = ZSTD_findFrameCompressedSize(m + p, len - p);
+		if (ZSTD_isError(zl) || !zl)
+			zl = next_frame(m, len, p) - p;
+		if (n == cap) {
+			cap *= 2;
+			v = xrealloc(v, sizeof(*v) + cap * sizeof(struct seal_blk));
+		}
+		v->walked[n++] = (struct seal_blk){raw, p, (uint32_t)zl, (uint32_t)cs};
+		raw += cs;
+		p += zl;
+	}
+	v->footer = false;
+	memset(&v->h, 0, sizeof(v->h));
+	memcpy(v->h.magic, SEAL_MAGIC, 8);
+	v->h.version = SEAL_VERSION;
+	v->h.endian = ENDIAN_TAG;
+	v->h.bytes = raw;
+	v->h.nblocks = n;
+	v->h.zbytes = n ? v->walked[n - 1].zoff + v->walked[n - 1].zlen : 0;
+	v->blk = v->walked;
+	return v;
+}
+
+/* The view of the file m[0, len): its footer through the trailer, else a walk. */
+static struct sealed_view *view_make(const char *m, size_t len)
+{
+	struct sealed_view *v = xcalloc(1, sizeof(*v));
+	uint64_t foot;
+	if (len >= SEAL_TRAILER) {
+		const char *t = m + len - SEAL_TRAILER;
+		memcpy(&foot, t + 8, 8);
+		if (le32(t) == ZSKIP_TRAILER && le32(t + 4) == 8 &&
+		    footer_at(m, len - SEAL_TRAILER, foot, v) &&
+		    footer_bytes(v->h.nrecs, v->h.nblocks) + footer_pad(foot) + 8 ==
+			len - SEAL_TRAILER - foot) {
+			v->trailer = true;
+			return v;
+		}
+	}
+	free(v);
+	return walk(m, len);
 }
 
 enum status sealed_open(const char *path, struct sealed **out)
@@ -50,41 +196,36 @@ enum status sealed_open(const char *path, struct sealed **out)
 	if (fd < 0)
 		return errno == ENOENT ? ST_NOT_FOUND : status_from_errno(errno);
 	struct stat sb;
-	struct sealed *z = xmalloc(sizeof(*z));
-	memset(z, 0, sizeof(*z));
+	struct sealed *z = xcalloc(1, sizeof(*z));
 	z->fd = fd;
 	for (int k = 0; k < SEAL_CACHE; k++)
 		z->cache[k].blk = SIZE_MAX;
-	errno = EINVAL; /* for every structural failure below */
-	if (fstat(fd, &sb) < 0 || sb.st_size < SEAL_TRAILER + 8 + (off_t)sizeof(struct seal_hdr))
+	static const struct sealed_view none = {.blk = NULL};
+	const struct sealed_view *v = &none;
+	if (fstat(fd, &sb) < 0)
 		goto bad;
-	z->maplen = (size_t)sb.st_size;
-	void *m = mmap(NULL, z->maplen, PROT_READ, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED) {
-		z->maplen = 0;
-		goto bad;
+	/* An empty file has no frame: every line of it is lost (reindex says so). */
+	if (sb.st_size > 0) {
+		if (!(z->map = mapcache_get(fd, &sb, (size_t)sb.st_size, true, &z->mc)))
+			goto bad;
+		z->maplen = (size_t)sb.st_size;
+		void **aux = mapcache_aux(z->mc, free);
+		if (!*aux) {
+			struct sealed_view *made = view_make(z->map, z->maplen);
+			*aux = made;
+			mapcache_aux_size(
+			    z->mc,
+			    sizeof(*made) +
+				(made->footer ? 0 : made->h.nblocks * sizeof(struct seal_blk)));
+		}
+		v = *aux;
 	}
-	z->map = m;
-	const char *t = z->map + z->maplen - SEAL_TRAILER;
-	uint64_t foot;
-	memcpy(&foot, t + 8, 8);
-	if (le32(t) != ZSKIP_TRAILER || le32(t + 4) != 8 ||
-	    foot > z->maplen - SEAL_TRAILER - 8 - sizeof(struct seal_hdr))
-		goto bad;
-	const char *f = z->map + foot;
-	size_t fsize = le32(f + 4), pad = sealed_footer_pad(foot);
-	if (le32(f) != ZSKIP_FOOTER || fsize != z->maplen - SEAL_TRAILER - foot - 8 ||
-	    fsize < pad + sizeof(struct seal_hdr))
-		goto bad;
-	z->h = (const struct seal_hdr *)(f + 8 + pad);
-	const struct seal_hdr *h = z->h;
-	if (memcmp(h->magic, SEAL_MAGIC, 8) || h->version != SEAL_VERSION ||
-	    h->endian != ENDIAN_TAG || h->zbytes != foot || h->nrecs > UINT32_MAX ||
-	    h->nblocks > z->maplen || fsize != pad + sealed_footer_bytes(h->nrecs, h->nblocks))
-		goto bad;
-	z->blk = (const struct seal_blk *)(h + 1);
-	z->order = (const uint32_t *)(z->blk + h->nblocks);
-	z->ids = (const struct seal_id *)((const char *)z->order + sealed_order_bytes(h->nrecs));
+	z->h = &v->h;
+	z->blk = v->blk;
+	z->footer = v->footer;
+	z->trailer = v->trailer;
+	z->order = v->footer ? v->order : NULL;
+	z->ids = v->footer ? v->ids : NULL;
 	*out = z;
 	return ST_OK;
 bad:;
@@ -100,8 +241,7 @@ void sealed_close(struct sealed *z)
 		return;
 	for (int k = 0; k < SEAL_CACHE; k++)
 		free(z->cache[k].p);
-	if (z->map)
-		munmap((void *)z->map, z->maplen);
+	mapcache_put(z->mc);
 	close(z->fd);
 	free(z);
 }
@@ -114,14 +254,18 @@ static int block_inflate(const struct sealed *z, size_t i, struct zcache *out)
 	const struct seal_blk *b = &z->blk[i];
 	if (!dctx && !(dctx = ZSTD_createDCtx()))
 		return -1;
+	out->blk = SIZE_MAX;
+	/* The table was checked at open (blocks_sound); the frame's bytes are the file's. */
+	if (b->rawlen > SEAL_BLOCK_MAX || b->zoff > z->maplen || b->zlen > z->maplen - b->zoff) {
+		errno = EIO;
+		return -1;
+	}
 	if (out->cap < b->rawlen) {
 		free(out->p);
 		out->cap = b->rawlen;
 		out->p = xmalloc(out->cap);
 	}
-	out->blk = SIZE_MAX;
-	if (b->zoff > z->h->zbytes || b->zlen > z->h->zbytes - b->zoff ||
-	    ZSTD_decompressDCtx(dctx, out->p, b->rawlen, z->map + b->zoff, b->zlen) != b->rawlen) {
+	if (ZSTD_decompressDCtx(dctx, out->p, b->rawlen, z->map + b->zoff, b->zlen) != b->rawlen) {
 		errno = EIO;
 		return -1;
 	}
@@ -148,6 +292,10 @@ static size_t block_find(const struct sealed *z, uint64_t off)
 const char *sealed_block(struct sealed *z, size_t i)
 {
 	struct zcache *c = NULL;
+	if (i >= z->h->nblocks) {
+		errno = EIO;
+		return NULL;
+	}
 	for (int k = 0; k < SEAL_CACHE && !c; k++)
 		if (z->cache[k].blk == i)
 			c = &z->cache[k];
@@ -166,7 +314,7 @@ const char *sealed_block(struct sealed *z, size_t i)
 const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n)
 {
 	size_t i = block_find(z, off);
-	if (i == SIZE_MAX || off + n > z->blk[i].raw_off + z->blk[i].rawlen) {
+	if (i == SIZE_MAX || n > z->blk[i].rawlen - (off - z->blk[i].raw_off)) {
 		errno = EIO;
 		return NULL;
 	}
@@ -176,7 +324,7 @@ const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n)
 
 size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **first)
 {
-	size_t lo = 0, hi = (size_t)z->h->nrecs;
+	size_t lo = 0, hi = z->footer ? (size_t)z->h->nrecs : 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (z->ids[mid].h < h)
@@ -185,9 +333,9 @@ size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **fi
 			hi = mid;
 	}
 	size_t n = 0;
-	while (lo + n < z->h->nrecs && z->ids[lo + n].h == h)
+	while (z->footer && lo + n < z->h->nrecs && z->ids[lo + n].h == h)
 		n++;
-	*first = z->ids + lo;
+	*first = z->ids ? z->ids + lo : NULL;
 	return n;
 }
 
@@ -199,34 +347,90 @@ int sealed_id_cmp(const void *a, const void *b)
 	return (x->rec > y->rec) - (x->rec < y->rec);
 }
 
+/* ---- writing the footer ---- */
+
+static const struct idx_rec *sort_recs;
+static int cmp_start(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int64_t sx = sort_recs[x].started_us, sy = sort_recs[y].started_us;
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+int sealed_write_footer(int fd, const struct seal_blk *blk, size_t nblocks, uint64_t bytes,
+			uint64_t zbytes, const struct idx_rec *recs, size_t n, int32_t day)
+{
+	size_t pad = footer_pad(zbytes), fsize = pad + footer_bytes(n, nblocks);
+	if (fsize > UINT32_MAX || n > UINT32_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	/* Built 8-aligned in memory; written from f + 8 - pad, so that it lands aligned. */
+	char *mem = xcalloc(1, 16 + fsize), *f = mem + 8 - pad;
+	put_le32(f, ZSKIP_FOOTER);
+	put_le32(f + 4, (uint32_t)fsize);
+	struct seal_hdr *h = (struct seal_hdr *)(mem + 16);
+	memcpy(h->magic, SEAL_MAGIC, 8);
+	h->version = SEAL_VERSION;
+	h->endian = ENDIAN_TAG;
+	h->day = day;
+	h->nrecs = n;
+	h->bytes = bytes;
+	h->nblocks = nblocks;
+	h->zbytes = zbytes;
+	char *b = (char *)(h + 1);
+	if (nblocks)
+		memcpy(b, blk, nblocks * sizeof(*blk));
+	uint32_t *order = (uint32_t *)(b + nblocks * sizeof(*blk));
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	sort_recs = recs;
+	xqsort(order, n, sizeof(*order), cmp_start);
+	struct seal_id *ids = (struct seal_id *)((char *)order + order_bytes(n));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = (struct seal_id){recs[i].span_h, i};
+	xqsort(ids, n, sizeof(*ids), sealed_id_cmp);
+	h->crc = hash_crc32c(0, h + 1, fsize - pad - sizeof(*h));
+	char t[SEAL_TRAILER];
+	put_le32(t, ZSKIP_TRAILER);
+	put_le32(t + 4, 8);
+	memcpy(t + 8, &zbytes, 8);
+	int rc = io_write_all(fd, f, 8 + fsize) < 0 || io_write_all(fd, t, sizeof(t)) < 0 ? -1 : 0;
+	free(mem);
+	return rc;
+}
+
 /* ---- verification ---- */
 
 void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, struct buf *why)
 {
 	const struct seal_hdr *h = z->h;
-	size_t fsize = sealed_footer_bytes(h->nrecs, h->nblocks);
-	if (hash_crc32c(0, h + 1, fsize - sizeof(*h)) != h->crc)
-		buf_printf(why, "footer checksum mismatch\n");
+	if (!z->footer) {
+		buf_printf(why,
+			   "its footer is damaged or missing (its %llu frames are read without "
+			   "it; reindex writes it again)\n",
+			   (unsigned long long)h->nblocks);
+		return;
+	}
+	if (!z->trailer)
+		buf_printf(why, "its trailer is damaged or missing (reindex writes it again)\n");
 	if (h->nrecs > nrecs) {
 		buf_printf(why, "holds %llu records, the index %zu\n", (unsigned long long)h->nrecs,
 			   nrecs);
 		return;
 	}
-	uint64_t pos = 0, zpos = 0;
-	for (uint64_t i = 0; i < h->nblocks; i++) {
-		const struct seal_blk *b = &z->blk[i];
-		if (b->raw_off != pos || b->zoff != zpos)
-			buf_printf(why, "block %llu not contiguous\n", (unsigned long long)i);
-		pos = b->raw_off + b->rawlen;
-		zpos = b->zoff + b->zlen;
-	}
-	if (pos != h->bytes || zpos != h->zbytes)
-		buf_printf(why, "blocks cover %llu bytes, the header says %llu\n",
-			   (unsigned long long)pos, (unsigned long long)h->bytes);
+	/* Each entry is checked before it is used, and the order compared with the last good
+	 * one. */
+	size_t prev = SIZE_MAX;
 	for (uint64_t i = 0; i < h->nrecs; i++) {
 		uint32_t o = z->order[i];
-		if (o >= h->nrecs || (i && recs[z->order[i - 1]].started_us > recs[o].started_us))
+		if (o >= h->nrecs ||
+		    (prev != SIZE_MAX && recs[prev].started_us > recs[o].started_us))
 			buf_printf(why, "start-time order broken at %llu\n", (unsigned long long)i);
+		else
+			prev = o;
 		const struct seal_id *e = &z->ids[i];
 		if (e->rec >= h->nrecs || recs[e->rec].span_h != e->h ||
 		    (i && sealed_id_cmp(&z->ids[i - 1], e) >= 0))

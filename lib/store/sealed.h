@@ -23,6 +23,9 @@
 #define ZSKIP_FOOTER 0x184D2A5Eu
 #define ZSKIP_TRAILER 0x184D2A5Fu
 #define SEAL_TRAILER 16
+/* The most bytes a block decompresses to: a block is lines up to SEAL_BLOCK, or one longer
+ * line. A block table entry (or a frame header) that says more is damage, never allocated. */
+#define SEAL_BLOCK_MAX ((uint64_t)SEAL_BLOCK + STORE_MAX_LINE + 1)
 
 struct seal_hdr {
 	char magic[8];
@@ -42,12 +45,20 @@ struct seal_blk {
 struct seal_id {
 	uint64_t h, rec; /* span_h and record number, sorted by (h, rec) */
 };
+struct mapcache_ent;
 struct sealed {
 	int fd;
-	const char *map;
+	const char *map; /* the whole file, through the process's mappings (mapcache.h) */
 	size_t maplen;
+	struct mapcache_ent *mc;
+	/* The footer's header, and the block table: the footer's when it checks, else the
+	 * frames found by walking the file from its start (h->nrecs 0, no order, no ids). */
 	const struct seal_hdr *h;
 	const struct seal_blk *blk;
+	/* Whether the footer checks (trailer, structure, checksum, block table contiguous and
+	 * within the file): only then are order and ids there, and used. */
+	bool footer;
+	bool trailer;	       /* the footer was found through the trailer (else by the walk) */
 	const uint32_t *order; /* record numbers by (started_us, record) */
 	const struct seal_id *ids;
 	struct zcache {
@@ -57,8 +68,19 @@ struct sealed {
 	int next;
 };
 
-/* Opens and checks the structure of a sealed file (not its checksums). */
+/* Opens a sealed file. Its footer is used only when its structure and checksum hold (checked
+ * once per mapping of the file in a process); otherwise, as after a footer damaged on disk or
+ * a file cut short, its frames are found by walking it from its start (each says its sizes),
+ * and every line they hold can still be read, with no start-time order and no id table
+ * (z->footer false; verify names it, reindex writes the footer again). Fails only when the
+ * file cannot be opened or mapped. */
 enum status sealed_open(const char *path, struct sealed **out);
+/* Writes to fd, after the frames (bytes [0, zbytes) of the file, that the blocks blk[0,
+ * nblocks) of bytes stream bytes describe) the footer and the trailer of a sealed file for the
+ * n records recs of day: the start-time order and the id table made from them. seal.c writes
+ * every footer through it, and reindex one it writes again. 0, or -1 with errno. */
+int sealed_write_footer(int fd, const struct seal_blk *blk, size_t nblocks, uint64_t bytes,
+			uint64_t zbytes, const struct idx_rec *recs, size_t n, int32_t day);
 void sealed_close(struct sealed *z);
 /* The id table entries of span hash h: *first and the count (by record number). */
 size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **first);
@@ -68,18 +90,13 @@ const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n);
 /* Block i decompressed, kept as sealed_bytes keeps it; NULL (errno EIO) when its frame is
  * damaged. */
 const char *sealed_block(struct sealed *z, size_t i);
-/* Check of a sealed file's structure against the index records: footer checksum, blocks
- * contiguous, the start-time order and the id table. Appends problems to why (one per line).
- * The frames are the caller's to decompress (verify reads each once, sealed_block, and checks
- * its lines from it). */
+/* Check of a sealed file's structure against the index records: a footer that does not check,
+ * else its records, the start-time order and the id table. Appends problems to why (one per
+ * line). The frames are the caller's to decompress (verify reads each once, sealed_block, and
+ * checks its lines from it). */
 void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, struct buf *why);
 
-/* The footer's layout, for the writer: the bytes of the start-time order (padded to 8), of
- * the whole footer after the frame header, and the zero bytes that align it at file offset
- * foot. The id table's order. */
-size_t sealed_order_bytes(uint64_t nrecs);
-size_t sealed_footer_bytes(uint64_t nrecs, uint64_t nblocks);
-size_t sealed_footer_pad(uint64_t foot);
+/* The id table's order. */
 int sealed_id_cmp(const void *a, const void *b);
 
 #endif

@@ -173,13 +173,16 @@ bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t
 		    size_t *lo, size_t *hi)
 {
 	const struct sealed *z = sh->d.z;
-	/* The order covers the records sealed then; nsealed may be fewer (an older header). */
-	if (!z || z->h->nrecs != sh->nsealed)
+	/* The order covers the records sealed then; nsealed may be fewer (an older header). A
+	 * footer that does not check has none (sealed_open); each entry read is checked too. */
+	if (!z || !z->footer || z->h->nrecs != sh->nsealed)
 		return false;
 	const uint32_t *o = z->order;
 	size_t n = sh->nsealed, a = 0, b = n;
 	while (a < b) { /* first with started_us >= smin */
 		size_t m = a + (b - a) / 2;
+		if (o[m] >= n)
+			return false;
 		if (sh->recs[o[m]].started_us < smin)
 			a = m + 1;
 		else
@@ -189,6 +192,8 @@ bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t
 	b = n;
 	while (a < b) { /* first with started_us > smax */
 		size_t m = a + (b - a) / 2;
+		if (o[m] >= n)
+			return false;
 		if (sh->recs[o[m]].started_us <= smax)
 			a = m + 1;
 		else
