@@ -29,6 +29,8 @@ static const struct {
     [LAYOUT_LATE] = {"late.jsonl", true, false, LAYOUT_LATE},
     /* Not *.jsonl*: a leftover of a killed reindex is never read as spans. */
     [LAYOUT_LINES_TMP] = {"lines.tmp", true, true, LAYOUT_LINES_TMP},
+    /* Not *.jsonl.zst*: a seal's temporary is another name (they may run at once). */
+    [LAYOUT_FOOTER_TMP] = {"footer.tmp", true, true, LAYOUT_FOOTER_TMP},
     /* Derived: a text index alone makes no day (its shard must match it to be read). */
     [LAYOUT_DAYINDEX] = {"tix", true, false, LAYOUT_DAYINDEX_TMP, true},
     [LAYOUT_DAYINDEX_TMP] = {"tix.tmp", true, true, LAYOUT_DAYINDEX_TMP},

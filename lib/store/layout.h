@@ -10,14 +10,15 @@
 
 enum layout_file {
 	/* per shard (docs/FORMAT.md, "Files") */
-	LAYOUT_IDX,	  /* the index: header and records */
-	LAYOUT_IDX_TMP,	  /* an index being rebuilt by reindex */
-	LAYOUT_JSONL,	  /* the lines of an open shard */
-	LAYOUT_ZST,	  /* the sealed lines */
-	LAYOUT_ZST_TMP,	  /* a sealed file being written */
-	LAYOUT_LATE,	  /* lines that arrived after the seal */
-	LAYOUT_LINES_TMP, /* a damaged day's lines written again by reindex, without the damage */
-	LAYOUT_DAYINDEX,  /* the text index (derived) */
+	LAYOUT_IDX,	   /* the index: header and records */
+	LAYOUT_IDX_TMP,	   /* an index being rebuilt by reindex */
+	LAYOUT_JSONL,	   /* the lines of an open shard */
+	LAYOUT_ZST,	   /* the sealed lines */
+	LAYOUT_ZST_TMP,	   /* a sealed file being written */
+	LAYOUT_LATE,	   /* lines that arrived after the seal */
+	LAYOUT_LINES_TMP,  /* a damaged day's lines written again by reindex, without the damage */
+	LAYOUT_FOOTER_TMP, /* a sealed file whose footer reindex writes again, from its frames */
+	LAYOUT_DAYINDEX,   /* the text index (derived) */
 	LAYOUT_DAYINDEX_TMP, /* a text index being written */
 	LAYOUT_TAILINDEX,    /* the text index of the tail, written with the data */
 	LAYOUT_SUP,	     /* the batch that superseded each version (derived) */

@@ -154,6 +154,13 @@ struct rday {
 	size_t lines, blocks;
 	struct buf cut;
 	bool gone; /* the day had no line (layout_day_lines): its files were removed */
+	/* A sealed day: its footer written again from its frames (<day>.footer.tmp, renamed
+	 * over the sealed file before the index), or the bytes of lines its sealed file lacks
+	 * (cut short: the day is written again, without them). */
+	bool refoot;
+	uint64_t missing;
+	/* The new records differ from the old index's: the text index built from those goes. */
+	bool records_moved;
 };
 
 /* Pass 1 of a damaged day, once the first reading found damage in c: the day's lines read
@@ -189,6 +196,9 @@ static enum status reindex_rewrite(struct store *st, const char *ws, struct rday
 	}
 	h->version = IDX_VERSION;
 	h->sealed_bytes = h->sealed_recs = 0;
+	if (rd->refoot && layout_shard_path(lp, st, ws, rd->day, LAYOUT_FOOTER_TMP))
+		unlink(lp);
+	rd->refoot = false;
 	rd->rewritten = true;
 	rd->was_sealed = z != NULL;
 	rd->plain = true;
@@ -198,6 +208,135 @@ static enum status reindex_rewrite(struct store *st, const char *ws, struct rday
 	rd->cut = c->kept;
 	buf_init(&c->kept);
 	return ST_OK;
+}
+
+/* Whether the index lfd (the day's, as it was) holds exactly the records recs, the superseded
+ * flag aside (reindex sets it later, and no text index holds it): the day's text index, built
+ * from those records, then holds for the new index too. */
+static bool records_same(int lfd, const struct buf *recs)
+{
+	struct idx_hdr h;
+	struct stat sb;
+	size_t n = recs->len / sizeof(struct idx_rec);
+	if (fstat(lfd, &sb) < 0 || (uint64_t)sb.st_size < STORE_IDX_HDR + recs->len ||
+	    io_pread_all(lfd, &h, sizeof(h), 0) < 0 || !rec_hdr_ok(&h) || h.committed != n)
+		return false;
+	const struct idx_rec *want = (const struct idx_rec *)recs->p;
+	struct idx_rec old[64];
+	for (size_t at = 0; at < n;) {
+		size_t k = n - at < 64 ? n - at : 64;
+		if (io_pread_all(lfd, old, k * sizeof(*old),
+				 (off_t)(STORE_IDX_HDR + at * sizeof(*old))) < 0)
+			return false;
+		for (size_t i = 0; i < k; i++, at++) {
+			struct idx_rec a = old[i], b = want[at];
+			a.flags &= (uint16_t)~REC_SUPERSEDED;
+			b.flags &= (uint16_t)~REC_SUPERSEDED;
+			if (memcmp(&a, &b, sizeof(a)))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Whether the blocks of z follow each other from the file's start, as a footer needs them. */
+static bool blocks_contiguous(const struct sealed *z)
+{
+	uint64_t zpos = 0;
+	for (uint64_t i = 0; i < z->h->nblocks; i++) {
+		if (z->blk[i].zoff != zpos)
+			return false;
+		zpos += z->blk[i].zlen;
+	}
+	return true;
+}
+
+/* Whether the footer of z (one that checks) holds the start-time order and the id table of the
+ * n records recs, and no other. */
+static bool footer_holds(struct sealed *z, const struct idx_rec *recs, size_t n)
+{
+	struct buf why;
+	buf_init(&why);
+	if (z->h->nrecs == n)
+		sealed_check(z, recs, n, &why);
+	bool same = z->h->nrecs == n && !why.len;
+	buf_free(&why);
+	return same;
+}
+
+/* The sealed file of a day whose footer or trailer does not check (sealed_open walked its
+ * frames), all of which decompress and hold exactly the header's extent: its frames copied to
+ * <day>.footer.tmp and a footer and trailer for the n records recs after them, synced. */
+static enum status refoot_write(struct store *st, const char *ws, int32_t day,
+				const struct sealed *z, const struct idx_rec *recs, size_t n,
+				const char *dname, struct err *e)
+{
+	char fp[PATH_MAX];
+	if (!layout_shard_path(fp, st, ws, day, LAYOUT_FOOTER_TMP))
+		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
+	int fd = open(fp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0 || io_write_all(fd, z->map, (size_t)z->h->zbytes) < 0 ||
+	    sealed_write_footer(fd, z->blk, (size_t)z->h->nblocks, z->h->bytes, z->h->zbytes, recs,
+				n, day) < 0 ||
+	    fdatasync(fd) < 0) {
+		enum status rc = err_set(e, ST_UNAVAILABLE, "%s.%s: %s", dname,
+					 layout_name(LAYOUT_FOOTER_TMP), strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(fp);
+		return rc;
+	}
+	close(fd);
+	return ST_OK;
+}
+
+/* Pass 1 of a sealed day's sealed part: the lines of its frames indexed into recs (h's extent
+ * set), what does not decompress kept in c. A sealed file that holds less than the extent
+ * (cut short) has the day written again, the bytes it lacks said; one whose footer does not
+ * check gets it written again (refoot_write) when its frames decompress and hold exactly the
+ * extent, else the day is written again too (*rewrite). */
+static enum status build_sealed(struct store *st, const char *ws, struct rday *rd, struct sealed *z,
+				struct idx_hdr *h, struct buf *recs, struct cuts *c, bool *rewrite,
+				const char *dname, struct err *e)
+{
+	bool whole = z->footer && z->trailer;
+	/* No seal commits an extent past its file: a header that says so is damaged, and the
+	 * file's own (checked) extent is taken. */
+	if (whole && h->sealed_bytes > z->h->bytes)
+		h->sealed_bytes = z->h->bytes;
+	size_t at = recs->len;
+	enum status rc = index_sealed(st->kind, z, h->sealed_bytes, recs, dname, c, e);
+	/* Nor one inside a line: the same. */
+	if (rc == ST_INVALID && whole && h->sealed_bytes != z->h->bytes) {
+		recs->len = at;
+		c->kept.len = c->lines = c->blocks = 0;
+		h->sealed_bytes = z->h->bytes;
+		rc = index_sealed(st->kind, z, h->sealed_bytes, recs, dname, c, e);
+	}
+	if (rc != ST_OK)
+		return rc;
+	h->sealed_recs = recs->len / sizeof(struct idx_rec);
+	if (z->h->bytes < h->sealed_bytes) {
+		rd->missing = h->sealed_bytes - z->h->bytes;
+		*rewrite = true;
+		return ST_OK;
+	}
+	/* Damage in the frames has the day written again. A footer that checks, found through
+	 * the trailer, stays while its tables are those of the records: a seal that ran over
+	 * damaged records (before its check of them) made them from those. One whose file holds
+	 * more than the extent (a re-seal stopped before its commit) stays as it is. */
+	if (c->lines || c->blocks)
+		return ST_OK;
+	const struct idx_rec *r = (const struct idx_rec *)recs->p;
+	if (whole && (z->h->bytes != h->sealed_bytes || footer_holds(z, r, h->sealed_recs)))
+		return ST_OK;
+	if (z->h->bytes != h->sealed_bytes || !blocks_contiguous(z)) {
+		*rewrite = true;
+		return ST_OK;
+	}
+	if ((rc = refoot_write(st, ws, rd->day, z, r, h->sealed_recs, dname, e)) == ST_OK)
+		rd->refoot = true;
+	return rc;
 }
 
 /* Pass 1 of a day: rebuilds its index from its lines alone (the plain JSONL of an open
@@ -223,6 +362,7 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 	struct idx_hdr old, h;
 	struct buf recs;
 	struct cuts c = {.out = -1, .drop = drop};
+	bool rewrite = false;
 	buf_init(&recs);
 	buf_init(&c.kept);
 	rec_hdr_init(&h, day);
@@ -231,8 +371,11 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dname, strerror(errno));
 		goto out;
 	}
-	/* What a killed reindex left: the day's lines are written again only if damaged. */
+	/* What a killed reindex left: the day's lines are written again only if damaged, its
+	 * sealed file's footer only if damaged. */
 	if (layout_shard_path(dp, st, ws, day, LAYOUT_LINES_TMP))
+		unlink(dp);
+	if (layout_shard_path(dp, st, ws, day, LAYOUT_FOOTER_TMP))
 		unlink(dp);
 	/* A day with no line has no record to index: what a refused or killed first batch of
 	 * it left (layout_day_unborn), or an index whose lines are gone. It goes, index last
@@ -252,7 +395,9 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 	 * header's extent wins over a larger sealed file (a seal that stopped before its
 	 * commit): the late lines continue from it. */
 	bool hdr_ok = io_pread_all(lfd, &old, sizeof(old), 0) == 0 && rec_hdr_ok(&old);
-	bool plain = !(hdr_ok && old.sealed_bytes) &&
+	/* A header that names a sealed file where there is none but the plain lines is damaged:
+	 * the plain lines are the day. */
+	bool plain = (!(hdr_ok && old.sealed_bytes) || access(zp, F_OK) < 0) &&
 		     layout_shard_path(dp, st, ws, day, LAYOUT_JSONL) && access(dp, F_OK) == 0;
 	rd->plain = plain;
 	if (!plain) {
@@ -263,9 +408,8 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 		}
 		h.version = IDX_VERSION_SEALED;
 		h.sealed_bytes = hdr_ok && old.sealed_bytes ? old.sealed_bytes : z->h->bytes;
-		if ((rc = index_sealed(st->kind, z, h.sealed_bytes, &recs, dname, &c, e)) != ST_OK)
+		if ((rc = build_sealed(st, ws, rd, z, &h, &recs, &c, &rewrite, dname, e)) != ST_OK)
 			goto out;
-		h.sealed_recs = recs.len / sizeof(struct idx_rec);
 		if (!layout_shard_path(dp, st, ws, day, LAYOUT_LATE))
 			goto out;
 		rc = ST_UNAVAILABLE;
@@ -291,13 +435,14 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 	}
 	rd->end = end;
 	rd->size = size;
-	if ((c.lines || c.blocks || c.dropped) &&
+	if ((c.lines || c.blocks || c.dropped || rewrite) &&
 	    (rc = reindex_rewrite(st, ws, rd, z, map, size, &h, &recs, &c, dname, e)) != ST_OK)
 		goto out;
 	if (c.dropped)
 		drop->day(drop->ctx, day, rd->was_sealed, c.dropped);
 	rc = ST_UNAVAILABLE;
 	h.committed = recs.len / sizeof(struct idx_rec);
+	rd->records_moved = !rd->rewritten && !records_same(lfd, &recs);
 	/* Every record and line is on disk once this index is (the lines synced here): after a
 	 * power cut none is checked again. Without syncs none is ever durable (as writers). */
 	h.durable = st->sync ? h.committed : 0;
@@ -354,9 +499,40 @@ static enum status publish_lines(struct store *st, const char *ws, const struct 
 				     : ST_OK;
 	if (rc != ST_OK)
 		return rc;
+	if (rd->missing && nt && nt->fn) {
+		char msg[256];
+		snprintf(msg, sizeof msg,
+			 "%s/%s: its sealed file ends %llu bytes of lines before the extent its "
+			 "index named (cut short): the spans there are lost; the rest is written "
+			 "again as plain lines",
+			 ws, dname, (unsigned long long)rd->missing);
+		nt->fn(nt->ctx, msg);
+	}
 	unlink(xp);
 	if (rename(lp, dp) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
+	return ST_OK;
+}
+
+/* A sealed file's footer written again (refoot_write) renamed over it. */
+static enum status publish_footer(struct store *st, const char *ws, int32_t day, const char *dname,
+				  const struct quarantine_notes *nt, struct err *e)
+{
+	char fp[PATH_MAX], zp[PATH_MAX];
+	if (!layout_shard_path(fp, st, ws, day, LAYOUT_FOOTER_TMP) ||
+	    !layout_shard_path(zp, st, ws, day, LAYOUT_ZST))
+		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
+	if (rename(fp, zp) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", zp, strerror(errno));
+	layout_sync_dir(st, ws);
+	if (nt && nt->fn) {
+		char msg[160];
+		snprintf(msg, sizeof msg,
+			 "%s/%s: the footer of its sealed file (or its trailer) was damaged or "
+			 "missing: written again from its frames",
+			 ws, dname);
+		nt->fn(nt->ctx, msg);
+	}
 	return ST_OK;
 }
 
@@ -383,11 +559,20 @@ static enum status reindex_publish(struct store *st, const char *ws, const struc
 	}
 	if (rd->rewritten && (rc = publish_lines(st, ws, rd, dname, nt, e)) != ST_OK)
 		goto out;
+	/* The same frames under a footer that checks: readers of the old index read the same
+	 * stream from it. */
+	if (rd->refoot && (rc = publish_footer(st, ws, rd->day, dname, nt, e)) != ST_OK)
+		goto out;
 	/* The new header has no text tail (text_end 0): the old one's segments go first, so no
 	 * reader of the new index ever reads them; so does the side file of the old one's flags
-	 * (lib/store/sup.h: the new ones were set before any query now running began). */
+	 * (lib/store/sup.h: the new ones were set before any query now running began). A text
+	 * index built from other records goes too: one built over a damaged record would pass its
+	 * own check (its last record is whole) and answer for the damaged one (spandex index
+	 * builds it again). */
 	unlink(xp);
 	if (layout_shard_path(xp, st, ws, rd->day, LAYOUT_SUP))
+		unlink(xp);
+	if (rd->records_moved && layout_shard_path(xp, st, ws, rd->day, LAYOUT_DAYINDEX))
 		unlink(xp);
 	/* Publish with a rename: readers see the old index or the new one, never half. */
 	if (rename(tp, ip) < 0) {
@@ -556,9 +741,10 @@ enum status reindex_without(struct store *st, const char *ws, struct rebuild_dro
 	free(v);
 	for (size_t i = 0; i < built; i++) {
 		/* Stopped by a failure: what it wrote aside for the days not published goes. */
-		static const enum layout_file aside[] = {LAYOUT_IDX_TMP, LAYOUT_LINES_TMP};
+		static const enum layout_file aside[] = {LAYOUT_IDX_TMP, LAYOUT_LINES_TMP,
+							 LAYOUT_FOOTER_TMP};
 		char tp[PATH_MAX];
-		for (size_t k = 0; rc != ST_OK && k < 2; k++)
+		for (size_t k = 0; rc != ST_OK && k < 3; k++)
 			if (layout_shard_path(tp, st, ws, rd[i].day, aside[k]))
 				unlink(tp);
 		buf_free(&rd[i].cut);
