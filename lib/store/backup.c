@@ -67,7 +67,8 @@ static enum status snap_day_open(struct store *st, const char *ws, int32_t day, 
 	char p[PATH_MAX];
 	struct stat is;
 	sd->day = day;
-	sd->d.fd = -1;
+	/* Closed whatever fails below: lines_open_idx may fail before it sets any of it. */
+	sd->d = (struct shard_lines){.fd = -1};
 	if (!layout_shard_path(p, st, ws, day, LAYOUT_IDX) ||
 	    (sd->idx_fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return status_from_errno(errno);

@@ -19,6 +19,7 @@
 #include "lib/base/time.h"
 #include "lib/store/io.h"
 #include "lib/store/layout.h"
+#include "lib/store/lines.h"
 #include "lib/store/record.h"
 #include "lib/store/sealed.h"
 #include "lib/store/settle.h"
@@ -59,6 +60,13 @@ static enum status zw_lines(struct zw *w, struct shard *sh, size_t from, size_t 
 {
 	for (size_t i = from; i < to; i++) {
 		const struct idx_rec *r = &sh->recs[i];
+		/* The footer's tables are made from the records: a damaged one is never sealed. */
+		if (rec_crc(r) != r->crc)
+			return err_set(
+			    e, ST_INVALID,
+			    "record %zu is damaged (its checksum); spandex reindex mends "
+			    "it",
+			    i);
 		if (r->off != w->pos)
 			return err_set(e, ST_INVALID,
 				       "record %zu is not where the stream continues; "
@@ -89,10 +97,11 @@ static int zw_footer(struct zw *w, const struct shard *sh, size_t n, int32_t day
 	return 0;
 }
 
-/* Removes what an interrupted or an earlier seal left, under the shard lock and by the
- * header h: the temporary file, the plain lines a sealed file now holds, and a late file
- * that no record uses. */
-static void seal_tidy(struct store *st, const char *ws, int32_t day, const struct idx_hdr *h)
+/* Removes what an interrupted or an earlier seal left, under the shard lock (on the index
+ * lfd) and by its header h: the temporary file, the plain lines a sealed file now holds, and a
+ * late file that no record uses. */
+static void seal_tidy(struct store *st, const char *ws, int32_t day, int lfd,
+		      const struct idx_hdr *h)
 {
 	char p[PATH_MAX];
 	if (layout_shard_path(p, st, ws, day, LAYOUT_ZST_TMP))
@@ -101,7 +110,13 @@ static void seal_tidy(struct store *st, const char *ws, int32_t day, const struc
 		return;
 	if (layout_shard_path(p, st, ws, day, LAYOUT_JSONL))
 		unlink(p);
-	if (h->committed <= h->sealed_recs && layout_shard_path(p, st, ws, day, LAYOUT_LATE))
+	/* A late file no record uses: every committed record's line is in the sealed file,
+	 * which the last one's end says (a damaged sealed_recs may claim more than it holds). */
+	struct idx_rec r;
+	if (h->committed <= h->sealed_recs &&
+	    (!h->committed || (rec_read(lfd, h->committed - 1, &r) == 0 && rec_crc(&r) == r.crc &&
+			       r.off + r.len + 1 <= h->sealed_bytes)) &&
+	    layout_shard_path(p, st, ws, day, LAYOUT_LATE))
 		unlink(p);
 }
 
@@ -159,7 +174,7 @@ static enum status seal_switch(struct store *st, const char *ws, int32_t day,
 	     io_pwrite_all(lfd, &h, sizeof(h), 0) < 0) ||
 	    fdatasync(lfd) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", p->ip, strerror(errno));
-	seal_tidy(st, ws, day, &h);
+	seal_tidy(st, ws, day, lfd, &h);
 	layout_sync_dir(st, ws);
 	return ST_OK;
 }
@@ -223,11 +238,23 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 	if (!fresh) {
 		/* Sealed already; late spans that arrived meanwhile wait for the next run. */
 		if (io_pread_all(lfd, &h, sizeof(h), 0) == 0)
-			seal_tidy(st, ws, day, &h);
+			seal_tidy(st, ws, day, lfd, &h);
 		goto out;
 	}
 	if ((rc = zw_lines(&w, &sh, n0, sh.nrecs, e)) != ST_OK)
 		goto out;
+	/* Under the lock, settled, the lines end where the last record's does: lines past it
+	 * are damage (an index cut short), which the plain file removed at the switch would
+	 * take with it. */
+	uint64_t end;
+	if (lines_end(&sh.d, &end) < 0 || end != w.pos) {
+		rc =
+		    err_set(e, ST_UNAVAILABLE,
+			    "%s/%s: its lines do not end where its records do; not sealed (spandex "
+			    "verify names the damage, spandex reindex mends it)",
+			    ws, d);
+		goto out;
+	}
 	struct seal_paths p = {ip, zp, tp};
 	if ((rc = seal_switch(st, ws, day, &p, lfd, &w, &sh, e)) != ST_OK)
 		goto out;

@@ -92,6 +92,14 @@ static enum status keep_records(struct store *st, struct writeset_shard *w, stru
 		if (settle_batches(st, w, h, have, size, &committed, &end) < 0)
 			return ST_UNAVAILABLE;
 	} else {
+		/* Fewer records than the header commits, with no power cut since (a header is
+		 * written after its records): the index was cut or damaged since, and walking
+		 * back from there would cut the lines of the records it lost. Refused, as one
+		 * without its index is, until spandex reindex (issue 55). */
+		if (!o->settle && have < h->committed) {
+			errno = EUCLEAN;
+			return ST_UNAVAILABLE;
+		}
 		uint64_t kept = committed;
 		if (rec_walk_back(w->idx_fd, h->sealed_recs, w->d.base, size, &committed, &end) < 0)
 			return ST_UNAVAILABLE;
