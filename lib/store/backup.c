@@ -83,6 +83,13 @@ static enum status snap_day_open(struct store *st, const char *ws, int32_t day, 
 	if (lines_open_idx(st, ws, day, sd->idx_fd, NULL, LINES_FD, &sd->h, &sd->d) != ST_OK ||
 	    fstat(sd->idx_fd, &is) < 0 || lines_end(&sd->d, &size) < 0)
 		goto fail;
+	/* A sealed file that holds less than the extent its header names (cut short) would make
+	 * the generation one restore refuses (it checks each day's bytes): left out until
+	 * reindex mends the day. */
+	if (sd->d.z && sd->d.z->h->bytes < sd->h.sealed_bytes) {
+		errno = EUCLEAN;
+		goto fail;
+	}
 	uint64_t have = (uint64_t)(is.st_size - STORE_IDX_HDR) / sizeof(struct idx_rec);
 	sd->committed = sd->h.committed < have ? sd->h.committed : have;
 	if (rec_walk_back(sd->idx_fd, sd->h.sealed_recs, sd->d.base, size, &sd->committed,
@@ -135,7 +142,9 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn,
 			sn->n++;
 			continue;
 		}
-		if (s == ST_NOT_FOUND && layout_day_unborn(st, ws, days[i]))
+		/* No index and no line: nothing to back up (a day gone, or one a refused first
+		 * batch left: layout_day_unborn). */
+		if (s == ST_NOT_FOUND && !layout_day_lines(st, ws, days[i]))
 			continue;
 		char d[11];
 		time_day_format(days[i], d);
@@ -143,7 +152,9 @@ static enum status snap_take(struct store *st, const char *ws, struct snap *sn,
 			      "%s%s/%s: unreadable day left out of the backup (%s); see spandex "
 			      "verify",
 			      ws, st->kind == STORE_JUDGEMENTS ? "/" STORE_JUDGEMENTS_DIR : "", d,
-			      s == ST_NOT_FOUND ? "data without an index" : strerror(errno));
+			      s == ST_NOT_FOUND	 ? "data without an index"
+			      : errno == EUCLEAN ? "its sealed file is cut short"
+						 : strerror(errno));
 		buf_printf(manifest, "# left out %s%s %s\n", ws,
 			   st->kind == STORE_JUDGEMENTS ? "/" STORE_JUDGEMENTS_DIR : "", d);
 	}
