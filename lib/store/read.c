@@ -190,7 +190,7 @@ static enum status get_by_scan(struct store *st, const char *ws, uint64_t h, con
 		 * h, else every record. */
 		const struct seal_id *ids = NULL;
 		size_t nids = 0, from = 0;
-		if (sh.d.z && sh.d.z->footer && sh.d.z->h->nrecs == sh.nsealed) {
+		if (sh.d.z && sh.d.z->h->nrecs == sh.nsealed && sealed_tables(sh.d.z)) {
 			nids = sealed_find(sh.d.z, h, &ids);
 			from = sh.nsealed;
 		}

@@ -59,6 +59,7 @@ struct sealed_view {
 	const uint32_t *order;
 	const struct seal_id *ids;
 	bool footer, trailer;
+	int tables; /* the footer's checksum: 0 not computed yet, 1 holds, -1 does not */
 	struct seal_blk walked[]; /* the walk's block table */
 };
 
@@ -78,8 +79,10 @@ static bool blocks_sound(const struct seal_blk *blk, uint64_t n, uint64_t bytes,
 	return pos == bytes && zpos == zbytes && zbytes <= len;
 }
 
-/* The footer frame at file offset foot of the file m[0, len), when every part of it checks
- * (its frame, header, sizes, checksum and block table): into v (its tables in the mapping). */
+/* The footer frame at file offset foot of the file m[0, len), when its structure checks (its
+ * frame, header, sizes and block table; the checksum of the tables is sealed_tables'): into v
+ * (its tables in the mapping). A block table that checks is one no single damaged byte can
+ * make: each entry is tied to the one before and the header's sums. */
 static bool footer_at(const char *m, size_t len, uint64_t foot, struct sealed_view *v)
 {
 	if (foot > len || len - foot < 8 + sizeof(struct seal_hdr))
@@ -93,8 +96,7 @@ static bool footer_at(const char *m, size_t len, uint64_t foot, struct sealed_vi
 	if (memcmp(h->magic, SEAL_MAGIC, 8) || h->version != SEAL_VERSION ||
 	    h->endian != ENDIAN_TAG || h->zbytes != foot || h->nrecs > UINT32_MAX ||
 	    h->nblocks > len / sizeof(struct seal_blk) ||
-	    fsize != pad + footer_bytes(h->nrecs, h->nblocks) ||
-	    hash_crc32c(0, h + 1, fsize - pad - sizeof(*h)) != h->crc)
+	    fsize != pad + footer_bytes(h->nrecs, h->nblocks))
 		return false;
 	const struct seal_blk *blk = (const struct seal_blk *)(h + 1);
 	if (!blocks_sound(blk, h->nblocks, h->bytes, h->zbytes, len))
@@ -220,6 +222,7 @@ enum status sealed_open(const char *path, struct sealed **out)
 		}
 		v = *aux;
 	}
+	z->view = (struct sealed_view *)v;
 	z->h = &v->h;
 	z->blk = v->blk;
 	z->footer = v->footer;
@@ -322,9 +325,22 @@ const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n)
 	return p ? p + (off - z->blk[i].raw_off) : NULL;
 }
 
-size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **first)
+bool sealed_tables(struct sealed *z)
 {
-	size_t lo = 0, hi = z->footer ? (size_t)z->h->nrecs : 0;
+	struct sealed_view *v = z->view;
+	if (!z->footer || !z->order || !v->footer)
+		return false;
+	if (!v->tables) {
+		const char *from = (const char *)v->blk, *to = (const char *)(v->ids + v->h.nrecs);
+		v->tables = hash_crc32c(0, from, (size_t)(to - from)) == v->h.crc ? 1 : -1;
+	}
+	return v->tables > 0;
+}
+
+size_t sealed_find(struct sealed *z, uint64_t h, const struct seal_id **first)
+{
+	bool tables = sealed_tables(z);
+	size_t lo = 0, hi = tables ? (size_t)z->h->nrecs : 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (z->ids[mid].h < h)
@@ -333,9 +349,9 @@ size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **fi
 			hi = mid;
 	}
 	size_t n = 0;
-	while (z->footer && lo + n < z->h->nrecs && z->ids[lo + n].h == h)
+	while (tables && lo + n < z->h->nrecs && z->ids[lo + n].h == h)
 		n++;
-	*first = z->ids ? z->ids + lo : NULL;
+	*first = tables ? z->ids + lo : NULL;
 	return n;
 }
 
@@ -416,6 +432,11 @@ void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, st
 	}
 	if (!z->trailer)
 		buf_printf(why, "its trailer is damaged or missing (reindex writes it again)\n");
+	if (!sealed_tables(z)) {
+		buf_printf(why, "footer checksum mismatch (its tables are not used; reindex writes "
+				"them again)\n");
+		return;
+	}
 	if (h->nrecs > nrecs) {
 		buf_printf(why, "holds %llu records, the index %zu\n", (unsigned long long)h->nrecs,
 			   nrecs);

@@ -55,12 +55,13 @@ struct sealed {
 	 * frames found by walking the file from its start (h->nrecs 0, no order, no ids). */
 	const struct seal_hdr *h;
 	const struct seal_blk *blk;
-	/* Whether the footer checks (trailer, structure, checksum, block table contiguous and
-	 * within the file): only then are order and ids there, and used. */
+	/* Whether the footer checks (its structure, its block table contiguous and within the
+	 * file): only then are order and ids there, used once sealed_tables says so. */
 	bool footer;
 	bool trailer;	       /* the footer was found through the trailer (else by the walk) */
 	const uint32_t *order; /* record numbers by (started_us, record) */
 	const struct seal_id *ids;
+	struct sealed_view *view; /* what the process keeps of the file (sealed.c) */
 	struct zcache {
 		char *p;
 		size_t cap, blk; /* blk: the block it holds, SIZE_MAX for none */
@@ -68,8 +69,9 @@ struct sealed {
 	int next;
 };
 
-/* Opens a sealed file. Its footer is used only when its structure and checksum hold (checked
- * once per mapping of the file in a process); otherwise, as after a footer damaged on disk or
+/* Opens a sealed file. Its footer is used only when its structure holds (checked once per
+ * mapping of the file in a process; its tables' checksum when they are first used,
+ * sealed_tables); otherwise, as after a footer damaged on disk or
  * a file cut short, its frames are found by walking it from its start (each says its sizes),
  * and every line they hold can still be read, with no start-time order and no id table
  * (z->footer false; verify names it, reindex writes the footer again). Fails only when the
@@ -82,8 +84,14 @@ enum status sealed_open(const char *path, struct sealed **out);
 int sealed_write_footer(int fd, const struct seal_blk *blk, size_t nblocks, uint64_t bytes,
 			uint64_t zbytes, const struct idx_rec *recs, size_t n, int32_t day);
 void sealed_close(struct sealed *z);
-/* The id table entries of span hash h: *first and the count (by record number). */
-size_t sealed_find(const struct sealed *z, uint64_t h, const struct seal_id **first);
+/* Whether the footer's start-time order and id table may be used: the footer checks, and
+ * its checksum, which covers them, holds. The checksum (20 bytes a record) is computed the
+ * first time a process asks of its mapping of the file, so a get through ids.tab never pays
+ * it. */
+bool sealed_tables(struct sealed *z);
+/* The id table entries of span hash h: *first and the count (by record number); none when
+ * sealed_tables says no. */
+size_t sealed_find(struct sealed *z, uint64_t h, const struct seal_id **first);
 /* The n bytes at stream offset off (within one line), valid until SEAL_CACHE - 1 more
  * blocks have been read; NULL (errno EIO) when no block holds them or it is damaged. */
 const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n);

@@ -172,10 +172,11 @@ void shard_forget_records(struct shard *sh)
 bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t **order,
 		    size_t *lo, size_t *hi)
 {
-	const struct sealed *z = sh->d.z;
+	struct sealed *z = sh->d.z;
 	/* The order covers the records sealed then; nsealed may be fewer (an older header). A
-	 * footer that does not check has none (sealed_open); each entry read is checked too. */
-	if (!z || !z->footer || z->h->nrecs != sh->nsealed)
+	 * footer that does not check, or whose checksum does not hold, has none (sealed_tables);
+	 * each entry read is checked too. */
+	if (!z || z->h->nrecs != sh->nsealed || !sealed_tables(z))
 		return false;
 	const uint32_t *o = z->order;
 	size_t n = sh->nsealed, a = 0, b = n;
