@@ -53,12 +53,14 @@ static enum status cuts_keep(struct cuts *c, const char *p, size_t from, size_t 
 	return ST_OK;
 }
 
-/* Appends the records of the complete lines in p[0, n), which start at stream offset base;
- * *used gets the bytes they cover (an unterminated last line is left out). A line that is no
- * canonical record fails the day, or with c is cut (kept in c) and the rest indexed. */
-static enum status index_lines(enum store_kind kind, const char *p, size_t n, uint64_t base,
-			       struct buf *recs, size_t *used, const char *dname, const char *file,
-			       struct cuts *c, struct err *e)
+/* Appends the records of the complete lines in p[0, n) of day, which start at stream offset
+ * base; *used gets the bytes they cover (an unterminated last line is left out). A line that
+ * is no canonical record, or one of another day (a damaged byte in its start that left valid
+ * JSON: no writer puts it there), fails the day, or with c is cut (kept in c) and the rest
+ * indexed. */
+static enum status index_lines(enum store_kind kind, int32_t day, const char *p, size_t n,
+			       uint64_t base, struct buf *recs, size_t *used, const char *dname,
+			       const char *file, struct cuts *c, struct err *e)
 {
 	struct buf scratch;
 	enum status rc = ST_OK;
@@ -71,12 +73,13 @@ static enum status index_lines(enum store_kind kind, const char *p, size_t n, ui
 			break;
 		size_t len = (size_t)(nl - (p + off));
 		struct idx_rec r;
-		if (!rec_line_record(kind, p + off, len, &scratch, &r)) {
+		if (!rec_line_record(kind, p + off, len, &scratch, &r) ||
+		    time_day(r.started_us) != day) {
 			if (!c) {
-				rc =
-				    err_set(e, ST_INVALID, "%s.%s at byte %llu: not a canonical %s",
-					    dname, file, (unsigned long long)(base + off),
-					    rec_kind_of(kind)->noun);
+				rc = err_set(e, ST_INVALID,
+					     "%s.%s at byte %llu: not a canonical %s of the day",
+					     dname, file, (unsigned long long)(base + off),
+					     rec_kind_of(kind)->noun);
 				break;
 			}
 			if ((rc = cuts_keep(c, p, run, off, dname, e)) != ST_OK)
@@ -110,7 +113,7 @@ static enum status index_lines(enum store_kind kind, const char *p, size_t n, ui
  * commit: that file holds the late lines too, and the block the extent ends in goes on with
  * them; they stay the late file's records, indexed from it. A frame that does not decompress
  * fails the day, or with c is cut whole (its compressed bytes kept in c). */
-static enum status index_sealed(enum store_kind kind, struct sealed *z, uint64_t upto,
+static enum status index_sealed(enum store_kind kind, int32_t day, struct sealed *z, uint64_t upto,
 				struct buf *recs, const char *dname, struct cuts *c, struct err *e)
 {
 	struct shard_lines d = {.fd = -1, .base = upto, .z = z};
@@ -131,7 +134,7 @@ static enum status index_sealed(enum store_kind kind, struct sealed *z, uint64_t
 			}
 			buf_add(&c->kept, z->map + b->zoff, b->zlen);
 			c->blocks++;
-		} else if ((rc = index_lines(kind, raw.p, want, b->raw_off, recs, &used, dname,
+		} else if ((rc = index_lines(kind, day, raw.p, want, b->raw_off, recs, &used, dname,
 					     layout_name(LAYOUT_ZST), c, e)) == ST_OK &&
 			   used != want)
 			rc = err_set(e, ST_INVALID, "%s.jsonl.zst block %llu: a line crosses %s",
@@ -180,9 +183,10 @@ static enum status reindex_rewrite(struct store *st, const char *ws, struct rday
 	if ((c->out = open(lp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", lp, strerror(errno));
 	size_t end = 0;
-	enum status rc = z ? index_sealed(st->kind, z, h->sealed_bytes, recs, dname, c, e) : ST_OK;
+	enum status rc =
+	    z ? index_sealed(st->kind, rd->day, z, h->sealed_bytes, recs, dname, c, e) : ST_OK;
 	if (rc == ST_OK && map)
-		rc = index_lines(st->kind, map, size, 0, recs, &end, dname,
+		rc = index_lines(st->kind, rd->day, map, size, 0, recs, &end, dname,
 				 layout_name(z ? LAYOUT_LATE : LAYOUT_JSONL), c, e);
 	if (rc == ST_OK && end < size)
 		buf_add(&c->kept, map + end, size - end);
@@ -305,13 +309,13 @@ static enum status build_sealed(struct store *st, const char *ws, struct rday *r
 	if (whole && h->sealed_bytes > z->h->bytes)
 		h->sealed_bytes = z->h->bytes;
 	size_t at = recs->len;
-	enum status rc = index_sealed(st->kind, z, h->sealed_bytes, recs, dname, c, e);
+	enum status rc = index_sealed(st->kind, rd->day, z, h->sealed_bytes, recs, dname, c, e);
 	/* Nor one inside a line: the same. */
 	if (rc == ST_INVALID && whole && h->sealed_bytes != z->h->bytes) {
 		recs->len = at;
 		c->kept.len = c->lines = c->blocks = 0;
 		h->sealed_bytes = z->h->bytes;
-		rc = index_sealed(st->kind, z, h->sealed_bytes, recs, dname, c, e);
+		rc = index_sealed(st->kind, rd->day, z, h->sealed_bytes, recs, dname, c, e);
 	}
 	if (rc != ST_OK)
 		return rc;
@@ -427,7 +431,7 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 			rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
 			goto out;
 		}
-		if ((rc = index_lines(st->kind, map, size, h.sealed_bytes, &recs, &end, dname,
+		if ((rc = index_lines(st->kind, day, map, size, h.sealed_bytes, &recs, &end, dname,
 				      layout_name(plain ? LAYOUT_JSONL : LAYOUT_LATE), &c, e)) !=
 		    ST_OK)
 			goto out;
