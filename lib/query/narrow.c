@@ -496,6 +496,8 @@ void narrow_scan(struct scan *db, struct rec_filter *c, match_fn fn, roots_fn rf
 		}
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			size_t i = visit_at(&v, k);
+			if (i >= sh->sh.nrecs) /* a list read from a file: checked, not trusted */
+				continue;
 			const struct idx_rec *r = &sh->sh.recs[i];
 			__builtin_prefetch(visit_ahead(&v, sh, k));
 			if (shard_live(&sh->sh, i) && rec_ok(c, r) && line_ok(c, sh, i) &&
@@ -543,6 +545,8 @@ void narrow_traces(struct scan *db, struct htab *want, bool all_days, slot_fn ad
 			narrow_keys(sh, STORE_KEY_TRACE, keys, nkeys, &v);
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			size_t ri = visit_at(&v, k);
+			if (ri >= sh->sh.nrecs) /* a list read from a file: checked, not trusted */
+				continue;
 			const struct idx_rec *r = &sh->sh.recs[ri];
 			__builtin_prefetch(visit_ahead(&v, sh, k));
 			if (!(r->flags & REC_HAS_TRACE) || !shard_live(&sh->sh, ri))

@@ -201,6 +201,10 @@ static void span_select(struct query *q, struct scan *db, struct rec_filter *c, 
 		}
 		for (size_t k = 0; k < visit_len(&v, sh) && db_rec(db); k++) {
 			size_t i = visit_at(&v, k);
+			/* A list read from a file (a sealed day's order, an index's map) names
+			 * records of this day only: checked, not trusted (issue 55). */
+			if (i >= sh->sh.nrecs)
+				continue;
 			const struct idx_rec *r = &recs[i];
 			__builtin_prefetch(visit_ahead(&v, sh, k));
 			if (!shard_live(&sh->sh, i) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
