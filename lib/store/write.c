@@ -27,6 +27,7 @@
 #include "lib/store/layout.h"
 #include "lib/store/rebuild.h"
 #include "lib/store/record.h"
+#include "lib/store/refused.h"
 #include "lib/store/tailindex.h"
 #include "lib/store/settle.h"
 #include "lib/store/writeset.h"
@@ -329,9 +330,9 @@ static void batch_rollback(struct batch *b, struct err *e)
 	 * but a power cut before that may find the batch whole on disk. */
 	if (all)
 		all = journal_clear(b->jfd) == 0 && (!b->jsynced || fdatasync(b->jfd) == 0);
-	/* No journal names the batch now: a day it was the first of goes (writeset_forget). */
-	for (size_t i = 0; all && i < b->set.n; i++)
-		writeset_forget(b->st, b->ws, &b->set.sh[i]);
+	/* No journal names the batch now: a day it was the first of goes. */
+	if (all)
+		refused_days(b->st, b->ws, &b->set);
 	if (!all) {
 		char why[sizeof e->msg];
 		snprintf(why, sizeof why, "%s", err_text(e));
@@ -485,24 +486,15 @@ static enum status batch_durable(struct batch *b, struct err *e)
 	return rc;
 }
 
-/* A plan that failed committed nothing: the days it was making go (writeset_forget), once no
- * journal can name them (else the next writer settles them as they are). */
-static void batch_unplan(struct batch *b)
-{
-	if (b->jtried && journal_clear(b->jfd) < 0)
-		return;
-	for (size_t i = 0; i < b->set.n; i++)
-		writeset_forget(b->st, b->ws, &b->set.sh[i]);
-}
-
 /* The phases after render and lock. */
 enum status write_batch_write(struct batch *b, struct err *e)
 {
 	enum status rc = batch_plan(b, e);
-	if (rc != ST_OK) {
-		batch_unplan(b);
+	/* Nothing committed: the days it was making go, once no journal can name them. */
+	if (rc != ST_OK && (!b->jtried || journal_clear(b->jfd) == 0))
+		refused_days(b->st, b->ws, &b->set);
+	if (rc != ST_OK)
 		return rc;
-	}
 	if ((rc = batch_commit(b, e)) != ST_OK || (rc = batch_olds(b, e)) != ST_OK ||
 	    (rc = batch_sync(b, e)) != ST_OK) {
 		batch_rollback(b, e);
@@ -530,43 +522,13 @@ enum status write_batch_write(struct batch *b, struct err *e)
 	return rc;
 }
 
-/* After a failed write, under the workspace lock: a workspace that holds no span (its first
- * write was refused, say by a full disk) is taken away again, so that a refused write leaves
- * nothing behind. Only spandex's own files go; a directory that holds anything else stays. A
- * writer waiting for the lock opens it again (io_lock_open, write_batch_lock). */
+/* After a failed write, under the workspace lock: a workspace its first write was is taken
+ * away again (refused_workspace). A writer waiting for the lock opens it again (io_lock_open,
+ * write_batch_lock). */
 void write_batch_forget(struct batch *b)
 {
-	struct store_stats ss;
-	struct stat sb;
-	int32_t *days = NULL;
-	size_t nd = 0;
-	char p[PATH_MAX];
-	if (b->lockfd < 0 || store_stats(b->st, b->ws, &ss) != ST_OK || ss.versions ||
-	    layout_shard_days(b->st, b->ws, &days, &nd) != ST_OK)
-		return;
-	/* No committed record is not enough (an index may be missing): no byte of any line. */
-	for (size_t i = 0; i < nd; i++)
-		for (int f = 0; f < LAYOUT__COUNT; f++)
-			if (layout_per_day(f) && f != LAYOUT_IDX &&
-			    (!layout_shard_path(p, b->st, b->ws, days[i], f) ||
-			     (stat(p, &sb) == 0 && sb.st_size > 0))) {
-				free(days);
-				return;
-			}
-	writeset_set_close(&b->set);
-	keytable_close_all(&b->t);
-	for (size_t i = 0; i < nd; i++)
-		for (int f = 0; f < LAYOUT__COUNT; f++)
-			if (layout_per_day(f) && layout_shard_path(p, b->st, b->ws, days[i], f))
-				unlink(p);
-	free(days);
-	for (int f = 0; f < LAYOUT__COUNT; f++)
-		if (!layout_per_day(f) && f != LAYOUT_LOCK && layout_path(p, b->st, b->ws, f))
-			unlink(p);
-	if (layout_path(p, b->st, b->ws, LAYOUT_LOCK))
-		unlink(p);
-	if (layout_dir(p, b->st, b->ws))
-		rmdir(p);
+	if (b->lockfd >= 0)
+		refused_workspace(b->st, b->ws, &b->set, &b->t);
 }
 
 /* store_append and store_put_judgements: objs, n of st's kind. */
