@@ -243,31 +243,6 @@ static bool records_same(int lfd, const struct buf *recs)
 	return true;
 }
 
-/* Whether the blocks of z follow each other from the file's start, as a footer needs them. */
-static bool blocks_contiguous(const struct sealed *z)
-{
-	uint64_t zpos = 0;
-	for (uint64_t i = 0; i < z->h->nblocks; i++) {
-		if (z->blk[i].zoff != zpos)
-			return false;
-		zpos += z->blk[i].zlen;
-	}
-	return true;
-}
-
-/* Whether the footer of z (one that checks) holds the start-time order and the id table of the
- * n records recs, and no other. */
-static bool footer_holds(struct sealed *z, const struct idx_rec *recs, size_t n)
-{
-	struct buf why;
-	buf_init(&why);
-	if (z->h->nrecs == n)
-		sealed_check(z, recs, n, &why);
-	bool same = z->h->nrecs == n && !why.len;
-	buf_free(&why);
-	return same;
-}
-
 /* The sealed file of a day whose footer or trailer does not check (sealed_open walked its
  * frames), all of which decompress and hold exactly the header's extent: its frames copied to
  * <day>.footer.tmp and a footer and trailer for the n records recs after them, synced. */
@@ -279,10 +254,7 @@ static enum status refoot_write(struct store *st, const char *ws, int32_t day,
 	if (!layout_shard_path(fp, st, ws, day, LAYOUT_FOOTER_TMP))
 		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
 	int fd = open(fp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || io_write_all(fd, z->map, (size_t)z->h->zbytes) < 0 ||
-	    sealed_write_footer(fd, z->blk, (size_t)z->h->nblocks, z->h->bytes, z->h->zbytes, recs,
-				n, day) < 0 ||
-	    fdatasync(fd) < 0) {
+	if (fd < 0 || sealed_rewrite(fd, z, recs, n, day) < 0 || fdatasync(fd) < 0) {
 		enum status rc = err_set(e, ST_UNAVAILABLE, "%s.%s: %s", dname,
 					 layout_name(LAYOUT_FOOTER_TMP), strerror(errno));
 		if (fd >= 0)
@@ -326,21 +298,67 @@ static enum status build_sealed(struct store *st, const char *ws, struct rday *r
 		return ST_OK;
 	}
 	/* Damage in the frames has the day written again. A footer that checks, found through
-	 * the trailer, stays while its tables are those of the records: a seal that ran over
-	 * damaged records (before its check of them) made them from those. One whose file holds
-	 * more than the extent (a re-seal stopped before its commit) stays as it is. */
+	 * the trailer, stays while its tables are those of the records (sealed_holds): a seal that
+	 * ran over damaged records (before its check of them) made them from those. One whose file
+	 * holds more than the extent (a re-seal stopped before its commit) stays as it is. */
 	if (c->lines || c->blocks)
 		return ST_OK;
 	const struct idx_rec *r = (const struct idx_rec *)recs->p;
-	if (whole && (z->h->bytes != h->sealed_bytes || footer_holds(z, r, h->sealed_recs)))
+	if (whole && (z->h->bytes != h->sealed_bytes || sealed_holds(z, r, h->sealed_recs)))
 		return ST_OK;
-	if (z->h->bytes != h->sealed_bytes || !blocks_contiguous(z)) {
+	if (z->h->bytes != h->sealed_bytes || !sealed_contiguous(z)) {
 		*rewrite = true;
 		return ST_OK;
 	}
 	if ((rc = refoot_write(st, ws, rd->day, z, r, h->sealed_recs, dname, e)) == ST_OK)
 		rd->refoot = true;
 	return rc;
+}
+
+/* Before pass 1 of a day, under its lock: what a killed reindex left goes (the day's lines
+ * are written again only if damaged, its sealed file's footer only if damaged), and a day
+ * with no line, which has no record to index (what a refused or killed first batch of it
+ * left, layout_day_unborn, or an index whose lines are gone), goes whole, index last: true.
+ * No writer waits for its lock (they hold the workspace lock first) and the journal names no
+ * day of it now, settled or damaged. */
+static bool day_tidy(struct store *st, const char *ws, int32_t day)
+{
+	static const enum layout_file aside[] = {LAYOUT_LINES_TMP, LAYOUT_FOOTER_TMP};
+	static const enum layout_file files[] = {LAYOUT_JSONL, LAYOUT_LATE, LAYOUT_TAILINDEX,
+						 LAYOUT_DAYINDEX, LAYOUT_IDX};
+	char p[PATH_MAX];
+	for (size_t k = 0; k < sizeof aside / sizeof aside[0]; k++)
+		if (layout_shard_path(p, st, ws, day, aside[k]))
+			unlink(p);
+	if (layout_day_lines(st, ws, day))
+		return false;
+	for (size_t k = 0; k < sizeof files / sizeof files[0]; k++)
+		if (layout_shard_path(p, st, ws, day, files[k]))
+			unlink(p);
+	return true;
+}
+
+/* The day's plain (or late) lines dp opened read-write (*dfd) and mapped (*map, *size; NULL
+ * when empty). A file that is not there is none (no late line yet), unless must. */
+static enum status lines_map(const char *dp, bool must, int *dfd, char **map, size_t *size,
+			     struct err *e)
+{
+	struct stat sb;
+	*map = NULL;
+	*size = 0;
+	if ((*dfd = open(dp, O_RDWR | O_CLOEXEC)) < 0)
+		return errno == ENOENT && !must
+			   ? ST_OK
+			   : err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
+	if (fstat(*dfd, &sb) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
+	if (!(*size = (size_t)sb.st_size))
+		return ST_OK;
+	void *m = mmap(NULL, *size, PROT_READ, MAP_SHARED, *dfd, 0);
+	if (m == MAP_FAILED)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
+	*map = m;
+	return ST_OK;
 }
 
 /* Pass 1 of a day: rebuilds its index from its lines alone (the plain JSONL of an open
@@ -362,7 +380,6 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 	int dfd = -1, tfd = -1;
 	char *map = NULL;
 	struct sealed *z = NULL;
-	struct stat sb;
 	struct idx_hdr old, h;
 	struct buf recs;
 	struct cuts c = {.out = -1, .drop = drop};
@@ -375,23 +392,7 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dname, strerror(errno));
 		goto out;
 	}
-	/* What a killed reindex left: the day's lines are written again only if damaged, its
-	 * sealed file's footer only if damaged. */
-	if (layout_shard_path(dp, st, ws, day, LAYOUT_LINES_TMP))
-		unlink(dp);
-	if (layout_shard_path(dp, st, ws, day, LAYOUT_FOOTER_TMP))
-		unlink(dp);
-	/* A day with no line has no record to index: what a refused or killed first batch of
-	 * it left (layout_day_unborn), or an index whose lines are gone. It goes, index last
-	 * (under its lock; no writer waits for it: they hold the workspace lock first, and the
-	 * journal names no day of it now, settled or damaged). */
-	if (!layout_day_lines(st, ws, day)) {
-		static const enum layout_file files[] = {
-		    LAYOUT_JSONL, LAYOUT_LATE, LAYOUT_TAILINDEX, LAYOUT_DAYINDEX, LAYOUT_IDX};
-		for (size_t k = 0; k < sizeof files / sizeof files[0]; k++)
-			if (layout_shard_path(dp, st, ws, day, files[k]))
-				unlink(dp);
-		rd->gone = true;
+	if ((rd->gone = day_tidy(st, ws, day))) {
 		rc = ST_OK;
 		goto out;
 	}
@@ -418,25 +419,13 @@ static enum status reindex_build(struct store *st, const char *ws, struct rday *
 			goto out;
 		rc = ST_UNAVAILABLE;
 	}
-	dfd = open(dp, O_RDWR | O_CLOEXEC);
-	if (dfd < 0 && !(errno == ENOENT && !plain)) {
-		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", dp, strerror(errno));
-		goto out;
-	}
 	size_t size = 0, end = 0;
-	if (dfd >= 0 && fstat(dfd, &sb) == 0 && (size = (size_t)sb.st_size) > 0) {
-		map = mmap(NULL, size, PROT_READ, MAP_SHARED, dfd, 0);
-		if (map == MAP_FAILED) {
-			map = NULL;
-			rc = err_set(e, ST_UNAVAILABLE, "%s", strerror(errno));
-			goto out;
-		}
-		if ((rc = index_lines(st->kind, day, map, size, h.sealed_bytes, &recs, &end, dname,
-				      layout_name(plain ? LAYOUT_JSONL : LAYOUT_LATE), &c, e)) !=
-		    ST_OK)
-			goto out;
-		rc = ST_UNAVAILABLE;
-	}
+	if ((rc = lines_map(dp, plain, &dfd, &map, &size, e)) != ST_OK ||
+	    (map &&
+	     (rc = index_lines(st->kind, day, map, size, h.sealed_bytes, &recs, &end, dname,
+			       layout_name(plain ? LAYOUT_JSONL : LAYOUT_LATE), &c, e)) != ST_OK))
+		goto out;
+	rc = ST_UNAVAILABLE;
 	rd->end = end;
 	rd->size = size;
 	if ((c.lines || c.blocks || c.dropped || rewrite) &&

@@ -418,6 +418,41 @@ int sealed_write_footer(int fd, const struct seal_blk *blk, size_t nblocks, uint
 	return rc;
 }
 
+bool sealed_contiguous(const struct sealed *z)
+{
+	uint64_t zpos = 0;
+	for (uint64_t i = 0; i < z->h->nblocks; i++) {
+		if (z->blk[i].zoff != zpos)
+			return false;
+		zpos += z->blk[i].zlen;
+	}
+	return true;
+}
+
+int sealed_rewrite(int fd, const struct sealed *z, const struct idx_rec *recs, size_t n,
+		   int32_t day)
+{
+	if (z->h->zbytes > z->maplen) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (io_write_all(fd, z->map, (size_t)z->h->zbytes) < 0)
+		return -1;
+	return sealed_write_footer(fd, z->blk, (size_t)z->h->nblocks, z->h->bytes, z->h->zbytes,
+				   recs, n, day);
+}
+
+bool sealed_holds(struct sealed *z, const struct idx_rec *recs, size_t n)
+{
+	struct buf why;
+	buf_init(&why);
+	if (z->h->nrecs == n)
+		sealed_check(z, recs, n, &why);
+	bool same = z->h->nrecs == n && !why.len;
+	buf_free(&why);
+	return same;
+}
+
 /* ---- verification ---- */
 
 void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, struct buf *why)

@@ -98,6 +98,17 @@ const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n);
 /* Block i decompressed, kept as sealed_bytes keeps it; NULL (errno EIO) when its frame is
  * damaged. */
 const char *sealed_block(struct sealed *z, size_t i);
+/* Whether the blocks of z follow each other from the file's start, as a footer needs them
+ * (a walk passes over skippable frames between them). */
+bool sealed_contiguous(const struct sealed *z);
+/* Whether the footer of z (one that checks) holds the start-time order and the id table of the
+ * n records recs, and no other (sealed_check finds nothing). */
+bool sealed_holds(struct sealed *z, const struct idx_rec *recs, size_t n);
+/* Writes to fd the sealed file z again: its frames as they are (bytes [0, zbytes) of it) and
+ * a footer and trailer for the n records recs of day (sealed_write_footer), as reindex does
+ * for a footer that does not check. 0, or -1 with errno. */
+int sealed_rewrite(int fd, const struct sealed *z, const struct idx_rec *recs, size_t n,
+		   int32_t day);
 /* Check of a sealed file's structure against the index records: a footer that does not check,
  * else its records, the start-time order and the id table. Appends problems to why (one per
  * line). The frames are the caller's to decompress (verify reads each once, sealed_block, and
