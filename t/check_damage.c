@@ -729,6 +729,86 @@ START_TEST(test_sealed_footer)
 }
 END_TEST
 
+/* ---- a day whose index does not open, with the tables to make again ---- */
+
+/* In the child: the store of dir, whose day `bad` has a damaged index header and whose tables
+ * are gone (as after a reboot: the first writer makes them again from the days). A write to
+ * another day, and to a new one, is taken; the other days' spans are served, and the span
+ * re-sent on day 1 (its old version sealed on day 0) is never served in its old version;
+ * reindex then mends all. Before, making the tables failed on the one day ("id table: Invalid
+ * argument") and every write to the workspace answered 503 until reindex. */
+static void other_days_case(const char *dir, int bad)
+{
+	alarm(DAMAGE_CASE_SECONDS);
+	fault_arm("nosync");
+	store_init(&st, dir, false);
+	struct err e = {ST_OK, ""};
+	for (int d = 0; d < 3; d++) {
+		if (d == bad)
+			continue;
+		struct span s = fixture_span(d == 2 ? "w2" : d ? "w1" : "w0", d, 50, "written");
+		if (store_append(&st, "ws1", &s, 1, &e) != ST_OK) {
+			fprintf(stderr, "day %d damaged, a write to day %d: %s\n", bad, d,
+				err_text(&e));
+			case_fail("a write to another day was refused");
+		}
+	}
+	for (size_t i = 0; i < nspans; i++) {
+		struct buf line;
+		buf_init(&line);
+		enum status rc = store_get(&st, "ws1", spans[i].id, &line);
+		if (spans[i].day != bad && rc != ST_OK) {
+			fprintf(stderr, "day %d damaged: %s is not served\n", bad, spans[i].id);
+			case_fail("a span of another day is not served");
+		}
+		if (rc == ST_OK && !strcmp(spans[i].id, "s0-03") && !strstr(line.p, "again"))
+			case_fail(
+			    "the span re-sent on the damaged day is served in its old version");
+		buf_free(&line);
+	}
+	if (store_reindex(&st, "ws1", NULL, NULL, said, NULL, &e) != ST_OK)
+		case_fail("reindex failed");
+	if (store_verify(&st, "ws1", storefix_note, NULL, NULL, NULL))
+		case_fail("verify is not clean after reindex");
+	struct buf line;
+	buf_init(&line);
+	if (store_get(&st, "ws1", "s0-03", &line) != ST_OK || !strstr(line.p, "again"))
+		case_fail("after reindex the re-sent span is not its newest version");
+	buf_free(&line);
+	_exit(case_failed ? 1 : 0);
+}
+
+/* Each day's index with its magic, or its version, damaged; the tables removed. */
+START_TEST(test_other_days)
+{
+	char dir[PATH_MAX], p[PATH_MAX + 128], day[11];
+	snprintf(dir, sizeof dir, "%s/case", root);
+	size_t failed = 0;
+	for (int bad = 0; bad < 2; bad++)
+		for (int pos = 0; pos < 9; pos += 8) {
+			time_day_format(time_day(T0 + bad * DAY), day);
+			snprintf(p, sizeof p, "%s.idx", day);
+			case_dir(dir, p, (uint64_t)pos, 0x20, false);
+			static const char *const tabs[] = {"ids.tab", "traces.tab", "sessions.tab"};
+			for (size_t i = 0; i < 3; i++) {
+				snprintf(p, sizeof p, "%s/ws1/%s", dir, tabs[i]);
+				ck_assert_int_eq(unlink(p), 0);
+			}
+			pid_t pid = fork();
+			if (pid == 0)
+				other_days_case(dir, bad);
+			int status;
+			ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				fprintf(stderr, "damage: day %d's index, byte %d: failed\n", bad,
+					pos);
+				failed++;
+			}
+		}
+	ck_assert_msg(!failed, "%zu of 4 cases failed (stderr names each)", failed);
+}
+END_TEST
+
 static void setup(void)
 {
 	/* In memory where there is /dev/shm: a case makes and removes a store, and on ext4
@@ -762,6 +842,7 @@ Suite *check_suite(void)
 	tcase_set_timeout(tc, getenv("SPANDEX_DAMAGE") ? 24 * 3600 : 600);
 	tcase_add_loop_test(tc, test_damage, 0, (int)(sizeof FILES / sizeof *FILES));
 	tcase_add_test(tc, test_sealed_footer);
+	tcase_add_test(tc, test_other_days);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -160,7 +160,7 @@ static enum status erased_ids(struct store *st, const char *ws, struct erase_set
 	bool spans = st->kind == STORE_SPANS;
 	char val[STORE_ERASE_MAX_VALUE + 1];
 	*work = false;
-	enum status rc = rebuild_versions(st, ws, &v, &nv, &last);
+	enum status rc = rebuild_versions(st, ws, &v, &nv, &last, NULL);
 	struct shard sh = {.day = INT32_MIN};
 	bool open = false;
 	for (size_t i = 0; rc == ST_OK && i < nv; i++) {

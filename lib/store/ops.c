@@ -558,7 +558,8 @@ enum status ops_retain(struct store *st, const char *ws, const struct ops_retent
 		io_sync_dir(p);
 	/* Left as they are, id table slots that point into a removed day are stale: lookups and
 	 * writers already treat a slot whose shard is gone as empty. */
-	if (*removed && needs_rebuild(st, ws, hs, nh) && rebuild_ids(st, ws) != ST_OK &&
+	size_t passed = 0;
+	if (*removed && needs_rebuild(st, ws, hs, nh) && rebuild_ids(st, ws, &passed) != ST_OK &&
 	    rc == ST_OK)
 		rc = err_set(e, ST_UNAVAILABLE, "%s: rebuilding the id table: %s", ws,
 			     strerror(errno));

@@ -60,7 +60,7 @@ int64_t rebuild_versions_add(struct version **v, size_t *nv, size_t *cap, const 
 
 /* Every committed record of ws, read through read-only shard views. */
 enum status rebuild_versions(struct store *st, const char *ws, struct version **out, size_t *nout,
-			     int64_t *last)
+			     int64_t *last, size_t *passed)
 {
 	int32_t *days;
 	size_t nd, n = 0, cap = 0;
@@ -71,6 +71,11 @@ enum status rebuild_versions(struct store *st, const char *ws, struct version **
 		struct shard sh;
 		/* A day with no header yet holds no record (layout_day_unborn). */
 		if ((rc = shard_open(st, ws, days[d], &sh)) == ST_NOT_FOUND) {
+			rc = ST_OK;
+			continue;
+		}
+		if (rc != ST_OK && passed) {
+			++*passed;
 			rc = ST_OK;
 			continue;
 		}
@@ -207,16 +212,20 @@ static size_t ranges_collect(const struct version *v, size_t n, bool trace, bool
 	return k;
 }
 
-enum status rebuild_ids(struct store *st, const char *ws)
+enum status rebuild_ids(struct store *st, const char *ws, size_t *passed)
 {
 	struct version *v = NULL;
 	size_t n = 0;
 	int64_t last;
-	enum status rc = rebuild_versions(st, ws, &v, &n, &last);
+	enum status rc = rebuild_versions(st, ws, &v, &n, &last, passed);
 	if (rc == ST_OK)
 		rc = rebuild_resolve(st, ws, v, n);
 	if (rc != ST_OK)
 		goto out;
+	/* A day passed over may hold the version that superseded one of another day. */
+	for (size_t i = 0; passed && *passed && i < n; i++)
+		if (v[i].flags & REC_SUPERSEDED)
+			v[i].live = false;
 	struct keytable_slot *live = xmalloc((n ? 2 * n : 1) * sizeof(*live));
 	bool judged = st->kind == STORE_JUDGEMENTS;
 	size_t nlive = 0;

@@ -27,17 +27,21 @@ int64_t rebuild_versions_add(struct version **v, size_t *nv, size_t *cap, const 
 			     size_t n, int32_t day);
 /* Orders versions by location (day, then record): qsort's comparison. */
 int rebuild_cmp_loc(const void *a, const void *b);
-/* Every committed record of ws (caller frees *out); *last: the newest ingested_at. */
+/* Every committed record of ws (caller frees *out); *last: the newest ingested_at. A day whose
+ * index does not open fails it, or, given passed, is passed over and counted in *passed. */
 enum status rebuild_versions(struct store *st, const char *ws, struct version **out, size_t *n,
-			     int64_t *last);
+			     int64_t *last, size_t *passed);
 /* Marks the newest version of each span id live (v is sorted by hash on return). */
 enum status rebuild_resolve(struct store *st, const char *ws, struct version *v, size_t n);
 /* The same, reading the ids of equal hashes from index file f (the temporaries of reindex). */
 enum status rebuild_resolve_at(struct store *st, const char *ws, struct version *v, size_t n,
 			       enum layout_file f);
 /* Rebuilds the id and range tables and every superseded flag of ws from its shards (caller
- * holds the workspace lock). */
-enum status rebuild_ids(struct store *st, const char *ws);
+ * holds the workspace lock). passed: as rebuild_versions' (issue 55: one damaged day must not
+ * refuse every write of its workspace after a reboot); when it counts a day, a version flagged
+ * superseded stays so, as the version that superseded it may be in that day, and the tables
+ * leave the day's spans out until reindex mends it. */
+enum status rebuild_ids(struct store *st, const char *ws, size_t *passed);
 /* The bytes of lines of ws/day (the sealed stream and the late lines, or the plain lines):
  * what reindex and verify read of it, the unit of their progress. 0 when it has none. */
 uint64_t rebuild_day_bytes(struct store *st, const char *ws, int32_t day);

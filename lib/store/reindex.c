@@ -724,7 +724,7 @@ enum status reindex_without(struct store *st, const char *ws, struct rebuild_dro
 		    strtoul(getenv(TEST_KILL_IN_REINDEX), NULL, 10) == i + 1)
 			io_test_kill(TEST_KILL_IN_REINDEX);
 	}
-	if (rc == ST_OK && (rc = rebuild_ids(st, ws)) != ST_OK)
+	if (rc == ST_OK && (rc = rebuild_ids(st, ws, NULL)) != ST_OK)
 		err_set(e, rc, "%s", strerror(errno));
 	/* The indexes now cover every complete line, so no interrupted batch is left. */
 	if (rc == ST_OK && jfd >= 0)

@@ -43,7 +43,9 @@ enum status settle_prepare(struct store *st, const char *ws, struct keytable_set
 	if (rc == ST_OK &&
 	    (t->id.hdr->boot != boot || t->tr.hdr->boot != boot || t->se.hdr->boot != boot)) {
 		keytable_close_all(t);
-		rc = rebuild_ids(st, ws);
+		/* A day that cannot be read is left out until reindex (verify names it). */
+		size_t passed = 0;
+		rc = rebuild_ids(st, ws, &passed);
 		if (rc == ST_OK)
 			rc = keytable_open_all(st, ws, t);
 		if (rc != ST_OK)

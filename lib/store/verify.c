@@ -356,7 +356,7 @@ size_t store_verify(struct store *st, const char *ws, void (*report)(void *ctx, 
 	free(bytes);
 	if (st->kind == STORE_SPANS)
 		verify_media(st, ws, &v);
-	if (rebuild_versions(st, ws, &vs, &nv, &last) != ST_OK ||
+	if (rebuild_versions(st, ws, &vs, &nv, &last, NULL) != ST_OK ||
 	    rebuild_resolve(st, ws, vs, nv) != ST_OK) {
 		problem(&v, "%s: cannot read the versions of its spans", v.name);
 		goto out;
