@@ -1,14 +1,15 @@
 /* check_damage: every kind of file of a small store damaged one byte at a time, and cut short
  * at several points (issue 55): no reader (the programs' requests, run in-process as plain CGI
  * through each surface: gets, lists with time filters, traces, sessions, search, Opik and
- * Scale GP) and no tool (verify, export, backup, index, seal, the retention rules, reindex)
+ * Scale GP; the judgements' files too, which the Opik lists read) and no tool (verify,
+ * export, backup, index, seal, the retention rules, reindex)
  * may crash or hang, reindex leaves verify clean, and every span whose line the damage did not
  * touch is served after it, and can be written to again.
  *
  * Each case runs in a child of its own (a crash is its signal, a hang its alarm), on a fresh
  * copy of the store. Bounded in CI: DAMAGE_CI_POSITIONS positions a file (positions()) and
  * five cuts, about 24 ms of CPU a case. On demand: SPANDEX_DAMAGE=N takes N positions a file,
- * SPANDEX_DAMAGE=all every byte of every file (about 82,000 cases, some 35 minutes of CPU;
+ * SPANDEX_DAMAGE=all every byte of every file (about 117,000 cases, some 47 minutes of CPU;
  * docs/development.md). */
 #include <check.h>
 #include <dirent.h>
@@ -33,6 +34,7 @@
 #include "lib/base/time.h"
 #include "lib/http/http.h"
 #include "lib/model/export.h"
+#include "lib/model/judgement.h"
 #include "lib/query/query.h"
 #include "lib/store/ops.h"
 #include "lib/store/store.h"
@@ -160,6 +162,35 @@ static void fixture_where(struct store *st)
 	}
 }
 
+/* Opik feedback scores on spans of both days (the judgements' own day files and tables, read
+ * with the spans by the Opik lists), one scored again. */
+static void fixture_judgements(struct store *st)
+{
+	struct store jst;
+	struct judgement j[6];
+	static const char *const on[] = {"s0-01", "s0-02", "s1-01", "s1-02", "s1-03", "s0-01"};
+	store_judgements(&jst, st);
+	for (int i = 0; i < 6; i++) {
+		judgement_init(&j[i]);
+		j[i].id = arena_strdup(A, (char[]){'j', (char)('0' + i % 5), 0});
+		j[i].workspace = "ws1";
+		j[i].target = JT_SPAN;
+		j[i].span_id = on[i];
+		j[i].trace_id = "tb";
+		j[i].name = "quality";
+		j[i].kind = JK_NUMBER;
+		j[i].value = i;
+		j[i].source = JS_SDK;
+		j[i].api = JA_OPIK;
+		j[i].subtype = "feedback_score";
+		j[i].created_at = T0 + (on[i][1] - '0') * DAY + i * 1000000;
+	}
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_put_judgements(&jst, "ws1", j, 5, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_put_judgements(&jst, "ws1", j + 5, 1, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_uint_eq(store_verify(&jst, "ws1", storefix_note, NULL, NULL, NULL), 0);
+}
+
 /* The template store: day 0 sealed (several frames) with two late spans, and a span re-sent
  * on day 1, day 1 plain with a text index and a tail, the tables, the journal, a retention
  * rule. */
@@ -197,6 +228,7 @@ static void fixture_make(void)
 	snprintf(spans[3].id, sizeof spans[3].id, "s0-03");
 	spans[3].day = 1;
 	ck_assert_int_eq(store_rules_update(&st, "ws1", A, rule_add, NULL, &e), ST_OK);
+	fixture_judgements(&st);
 	fixture_where(&st);
 	ck_assert_uint_eq(store_verify(&st, "ws1", storefix_note, NULL, NULL, NULL), 0);
 }
@@ -290,6 +322,8 @@ static void readers(const char *when)
 	    "/v1/private/spans?project_name=Default%20Project",
 	    "/v1/private/spans?project_name=Default%20Project&search=word3",
 	    "/v1/private/traces?project_name=Default%20Project",
+	    "/v1/private/spans?project_name=Default%20Project&sorting=%5B%7B%22field%22%3A%22"
+	    "feedback_scores.quality%22%2C%22direction%22%3A%22DESC%22%7D%5D",
 	    "/v1/private/spans/stats?project_name=Default%20Project",
 	    "/v1/private/retention/rules",
 	};
@@ -373,7 +407,10 @@ static void tools(void)
 	struct err e = {ST_OK, ""};
 	struct ops_skipped sk = {said, NULL, 0};
 	struct store_rules r;
+	struct store jst;
+	store_judgements(&jst, &st);
 	(void)store_verify(&st, "ws1", said, NULL, NULL, NULL);
+	(void)store_verify(&jst, "ws1", said, NULL, NULL, NULL);
 	for (int f = 0; f < EXPORT__COUNT; f++) {
 		size_t unread;
 		(void)export_all((enum export_format)f, &unread);
@@ -396,12 +433,17 @@ static void tools(void)
 static void mended(const char *file, uint64_t lo, uint64_t hi)
 {
 	struct err e = {ST_OK, ""};
-	if (store_reindex(&st, "ws1", NULL, NULL, said, NULL, &e) != ST_OK) {
+	struct store jst;
+	store_judgements(&jst, &st);
+	/* As `spandex reindex` runs them: the judgements first. */
+	if (store_reindex(&jst, "ws1", NULL, NULL, said, NULL, &e) != ST_OK ||
+	    store_reindex(&st, "ws1", NULL, NULL, said, NULL, &e) != ST_OK) {
 		fprintf(stderr, "reindex: %s\n", err_text(&e));
 		case_fail("reindex failed");
 		return;
 	}
-	if (store_verify(&st, "ws1", storefix_note, NULL, NULL, NULL))
+	if (store_verify(&st, "ws1", storefix_note, NULL, NULL, NULL) ||
+	    store_verify(&jst, "ws1", storefix_note, NULL, NULL, NULL))
 		case_fail("verify is not clean after reindex");
 	for (size_t i = 0; i < nspans; i++) {
 		const struct fspan *f = &spans[i];
@@ -563,7 +605,7 @@ static size_t positions(uint64_t n, uint64_t *out)
 	return m;
 }
 
-static const char *const FILES[12];
+static const char *const FILES[16];
 
 static void each_file(const char *suffix)
 {
@@ -580,10 +622,15 @@ static void each_file(const char *suffix)
 	time_day_format(time_day(T0), d0);
 	time_day_format(time_day(T0 + DAY), d1);
 	const char *day = strstr(suffix, "@1") ? d1 : d0;
+	/* "j": the judgements' store (ws1/judgements/), a day's file or (j/) a table. */
+	const char *jd = suffix[0] == 'j' && (suffix[1] == '.' || suffix[1] == '/')
+			     ? STORE_JUDGEMENTS_DIR "/"
+			     : "";
+	suffix += *jd ? 1 + (suffix[1] == '/') : 0;
 	if (suffix[0] == '.')
-		snprintf(file, sizeof file, "%s%.*s", day, (int)strcspn(suffix, "@"), suffix);
+		snprintf(file, sizeof file, "%s%s%.*s", jd, day, (int)strcspn(suffix, "@"), suffix);
 	else
-		snprintf(file, sizeof file, "%s", suffix);
+		snprintf(file, sizeof file, "%s%s", jd, suffix);
 	snprintf(p, sizeof p, "%s/ws1/%s", tmpl, file);
 	struct stat sb;
 	ck_assert_msg(stat(p, &sb) == 0, "%s: not in the fixture", file);
@@ -609,10 +656,11 @@ static void each_file(const char *suffix)
 }
 
 /* The files of the fixture, by suffix: a shard file of day 0 (".x") or day 1 (".x@1"), or a
- * file of the workspace. */
-static const char *const FILES[12] = {
-    ".idx",   ".jsonl.zst", ".late.jsonl", ".idx@1",	   ".jsonl@1", ".tix@1",
-    ".tdx@1", "ids.tab",    "traces.tab",  "sessions.tab", "journal",  "retention.json",
+ * file of the workspace; "j" before either: the judgements' own. */
+static const char *const FILES[16] = {
+    ".idx",   ".jsonl.zst", ".late.jsonl", ".idx@1",	     ".jsonl@1", ".tix@1",
+    ".tdx@1", "ids.tab",    "traces.tab",  "sessions.tab",   "journal",	 "retention.json",
+    "j.idx",  "j.jsonl",    "j/ids.tab",   "j/sessions.tab",
 };
 
 START_TEST(test_damage)
