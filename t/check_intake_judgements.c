@@ -577,7 +577,8 @@ START_TEST(scored_records)
 	ck_assert_int_eq(store_append(&st, "ws", sp, 2, &e), ST_OK);
 	struct query tq = {
 	    .st = &st, .a = A, .ws = "ws", .page = 1, .page_size = 10, .sort = "-started_at"};
-	struct intake_score_conds cond = {&(struct intake_score_cond){"acc", ISO_GTE, 0}, 1};
+	struct intake_score_conds cond = {.c = &(struct intake_score_cond){"acc", ISO_GTE, 0},
+					  .n = 1};
 	struct jquery sjq = {.st = &st, .a = A, .ws = "ws"};
 	ck_assert_int_eq(intake_score_narrow(&sjq, JT_TRACE, &cond, &tq), ST_OK);
 	struct buf *pb = arena_buf(A);
