@@ -15,6 +15,9 @@
 # /var/lib/spandex already is, and leaves the machine as it found it (SPANDEX_KEEP=1 keeps its
 # scratch directory).
 set -euo pipefail
+# The bound of every wait for a condition (a program's start or stop), as t/harness.mjs's
+# WAIT_MS: for a hang, never for a machine's speed.
+WAIT_S=${WAIT_S:-120}
 
 srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PATH=$PATH:/usr/sbin:/sbin
@@ -73,9 +76,9 @@ stop_served() {
 		kill "$pid" 2>/dev/null || true
 		# a program ends once its workers have, each after the request it holds (nginx and
 		# Apache remove their pid file themselves)
-		for _ in $(seq 600); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
+		local deadline=$((SECONDS + WAIT_S))
+		while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+			sleep 0.1 # a poll: the bound is WAIT_S of the clock, not a count of polls
 		done
 		rm -f "$f"
 	done
@@ -153,14 +156,14 @@ expect() { # expect STATUS WHAT METHOD PATH [CURL ARGS]
 free_port() {
 	node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
 }
-wait_for() { # wait_for WHAT COMMAND...: until COMMAND succeeds, for at most 60 s
-	local what=$1
+wait_for() { # wait_for WHAT COMMAND...: until COMMAND succeeds, for at most WAIT_S
+	local what=$1 deadline=$((SECONDS + WAIT_S))
 	shift
-	for _ in $(seq 600); do
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
+		sleep 0.1 # a poll: the bound is WAIT_S of the clock, not a count of polls
 	done
-	fail "$what: not within 60 s"
+	"$@" >/dev/null 2>&1 || fail "$what: not within $WAIT_S s"
 }
 
 # ---- build ----

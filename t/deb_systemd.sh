@@ -84,18 +84,20 @@ chmod +x "$work/init"
 setsid bash -c 'echo $$ >"$1/cgroup.procs" && exec unshare --mount --pid --fork --uts --ipc --net --cgroup "$2"' \
 	_ "$cg" "$work/init" >"$work/boot.log" 2>&1 </dev/null &
 unshare_pid=$!
-for _ in $(seq 600); do
+deadline=$((SECONDS + 120))
+while [ "$SECONDS" -lt "$deadline" ]; do
 	sd=$(pgrep -P "$unshare_pid" -x systemd || true)
 	[ -z "$sd" ] || break
 	kill -0 "$unshare_pid" 2>/dev/null || { cat "$work/boot.log" >&2; say "FAIL: the namespace did not start"; exit 1; }
 	sleep 0.1
 done
-[ -n "$sd" ] || { say "FAIL: no systemd within 60 s: $(cat "$work/boot.log")"; exit 1; }
+[ -n "$sd" ] || { say "FAIL: no systemd within 120 s: $(cat "$work/boot.log")"; exit 1; }
 inside() { nsenter -t "$sd" -m -u -i -n -p -C -r -w -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
 # is-system-running --wait: until the boot is done (running, or degraded by a unit of the
 # host's that cannot run in here).
 # Its bus comes first: until then systemctl cannot connect.
-for _ in $(seq 600); do
+deadline=$((SECONDS + 120))
+while [ "$SECONDS" -lt "$deadline" ]; do
 	state=$(timeout 300 nsenter -t "$sd" -m -u -i -n -p -C -r -w -- systemctl is-system-running --wait 2>&1) || true
 	case $state in *'Failed to connect'*) sleep 0.1 ;; *) break ;; esac
 done
