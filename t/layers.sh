@@ -27,7 +27,8 @@ rank() {
 	lib/store) echo 7 ;;
 	lib/model) echo 8 ;;
 	lib/json) echo 9 ;;
-	lib/base) echo 10 ;;
+	lib/s3) echo 10 ;;
+	lib/base) echo 11 ;;
 	*) echo -1 ;;
 	esac
 }
@@ -77,7 +78,7 @@ cd - >/dev/null
 
 # The libraries, by folder. Without a build (nm, or the .a files) only the includes are checked.
 libs=""
-for d in lib/base lib/json lib/model lib/store lib/query lib/redact lib/ingest lib/auth lib/http \
+for d in lib/base lib/s3 lib/json lib/model lib/store lib/query lib/redact lib/ingest lib/auth lib/http \
 	$(cd "$src" && ls -d lib/api/*/); do
 	d=${d%/}
 	a=$(ls "$build/$d"/lib*.a 2>/dev/null | head -n 1 || true)
@@ -114,7 +115,8 @@ done <"$tmp/calls"
 [ -f "$tmp/callfail" ] && fail=1
 
 # 3. Prefixes. A module's prefix is its file's name (record.c: record_ or rec_), its folder's
-# (lib/store: store_, the public API of store.h; lib/query: query_, that of query.h;
+# (lib/store: store_, the public API of store.h; lib/query: query_, that of query.h; lib/s3:
+# s3_, that of s3.h;
 # lib/api/intake: intake_ only, where a surface is one module) or an alias its header names:
 # the exceptions kept on purpose.
 #   mem.c     xmalloc & co.: the usual names of "allocation that cannot fail" (mem.h)
@@ -137,6 +139,7 @@ while read -r d obj sym; do
 	lib/store) prefixes="${m}_ store_" ;;
 	lib/query) prefixes="${m}_ query_" ;;
 	lib/redact) prefixes="redact_" ;;
+	lib/s3) prefixes="${m}_ s3_" ;;
 	*) prefixes="${m}_" ;;
 	esac
 	case $m in
