@@ -6,6 +6,7 @@
 #include "src/cli.h"
 #include "src/key.h"
 #include "src/redactcmd.h"
+#include "src/ship.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -51,6 +52,8 @@ static const char usage[] =
     "                                  takes their bytes out of every file (docs/erasure.md)\n"
     "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
     "       spandex redact [--rules FILE] ... < TEXT   the text as the redaction rules store it\n"
+    "       spandex ship DATA [--every S] [--status]   lines to the bucket (SPANDEX_S3)\n"
+    "       spandex pull DATA [--workspace W]...   workspaces from the bucket, taken over\n"
     "       spandex help [COMMAND] | COMMAND --help | --version\n"
     "index, seal, retain, backup, restore and import take DATA/.spandex-admin.lock: a second run "
     "fails at\n"
@@ -320,6 +323,8 @@ int main(int argc, char **argv)
 		return key_main(argc, argv);
 	if (a1 && !strcmp(a1, "redact"))
 		return redactcmd_main(argc, argv);
+	if (a1 && (!strcmp(a1, "ship") || !strcmp(a1, "pull")))
+		return ship_main(argc, argv);
 	if (a1 && (!strcmp(a1, "--version") || !strcmp(a1, "version"))) {
 		printf("spandex %s (%s)\n", PACKAGE_VERSION, SPANDEX_COMMIT);
 		return 0;
@@ -330,6 +335,10 @@ int main(int argc, char **argv)
 			return key_main(3, (char *[]){argv[0], "key", "--help", NULL});
 		if (argc >= 3 && !strcmp(argv[2], "redact"))
 			return redactcmd_main(3, (char *[]){argv[0], "redact", "--help", NULL});
+		if (argc >= 3 && (!strcmp(argv[2], "ship") || !strcmp(argv[2], "pull"))) {
+			fputs(ship_usage, stdout);
+			return 0;
+		}
 		if (argc >= 3 && !h) {
 			fprintf(stderr, "spandex: unknown command '%s'\n%s", argv[2], usage);
 			return 2;

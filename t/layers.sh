@@ -20,15 +20,16 @@ rank() {
 	cgi-bin | src) echo 0 ;;
 	lib/api/*) echo 1 ;;
 	lib/http) echo 2 ;;
-	lib/auth) echo 3 ;;
-	lib/ingest) echo 4 ;;
-	lib/redact) echo 5 ;;
-	lib/query) echo 6 ;;
-	lib/store) echo 7 ;;
-	lib/model) echo 8 ;;
-	lib/json) echo 9 ;;
-	lib/s3) echo 10 ;;
-	lib/base) echo 11 ;;
+	lib/ship) echo 3 ;;
+	lib/auth) echo 4 ;;
+	lib/ingest) echo 5 ;;
+	lib/redact) echo 6 ;;
+	lib/query) echo 7 ;;
+	lib/store) echo 8 ;;
+	lib/model) echo 9 ;;
+	lib/json) echo 10 ;;
+	lib/s3) echo 11 ;;
+	lib/base) echo 12 ;;
 	*) echo -1 ;;
 	esac
 }
@@ -78,7 +79,7 @@ cd - >/dev/null
 
 # The libraries, by folder. Without a build (nm, or the .a files) only the includes are checked.
 libs=""
-for d in lib/base lib/s3 lib/json lib/model lib/store lib/query lib/redact lib/ingest lib/auth lib/http \
+for d in lib/base lib/s3 lib/json lib/model lib/store lib/query lib/redact lib/ingest lib/auth lib/ship lib/http \
 	$(cd "$src" && ls -d lib/api/*/); do
 	d=${d%/}
 	a=$(ls "$build/$d"/lib*.a 2>/dev/null | head -n 1 || true)
@@ -115,15 +116,15 @@ done <"$tmp/calls"
 [ -f "$tmp/callfail" ] && fail=1
 
 # 3. Prefixes. A module's prefix is its file's name (record.c: record_ or rec_), its folder's
-# (lib/store: store_, the public API of store.h; lib/query: query_, that of query.h; lib/s3:
-# s3_, that of s3.h;
+# (lib/store: store_, the public API of store.h; lib/query: query_, that of query.h; lib/ship:
+# ship_, that of ship.h; lib/s3: s3_, that of s3.h;
 # lib/api/intake: intake_ only, where a surface is one module) or an alias its header names:
 # the exceptions kept on purpose.
 #   mem.c     xmalloc & co.: the usual names of "allocation that cannot fail" (mem.h)
 #   status.c  err_ (struct err) and status_ (the enum): the two things status.h owns
 #   verr.c    verrs_ (struct verrs)      price.c   prices_ (struct prices)
 #   vschema.c vs_ (struct vs_field)      record.c  rec_
-#   opsfs.c, mediagc.c, backup.c, restore.c  ops_: the module of ops.h, in five files
+#   opsfs.c, mediagc.c, backup.c, restore.c, cut.c  ops_: the module of ops.h, in six files
 #   otlp_util.c  otlp_: the helpers every file of the OTLP decoder shares (otlp_int.h)
 #   lib/redact   redact_ only: one module (redact.h) in four files, private rules.h between them
 #   fields.c     span_: the storage of the span's field table (fields.h), the Span's own
@@ -139,6 +140,7 @@ while read -r d obj sym; do
 	lib/store) prefixes="${m}_ store_" ;;
 	lib/query) prefixes="${m}_ query_" ;;
 	lib/redact) prefixes="redact_" ;;
+	lib/ship) prefixes="${m}_ ship_" ;;
 	lib/s3) prefixes="${m}_ s3_" ;;
 	*) prefixes="${m}_" ;;
 	esac
@@ -149,7 +151,7 @@ while read -r d obj sym; do
 	price) prefixes="$prefixes prices_" ;;
 	vschema) prefixes="$prefixes vs_" ;;
 	record) prefixes="$prefixes rec_" ;;
-	opsfs | mediagc | backup | restore) prefixes="$prefixes ops_" ;;
+	opsfs | mediagc | backup | restore | cut) prefixes="$prefixes ops_" ;;
 	otlp_util) prefixes="$prefixes otlp_" ;;
 	catalog_kind | catalog_context | catalog_value | catalog_object | catalog_rows) prefixes="$prefixes catalog_" ;;
 	fields) prefixes="$prefixes span_" ;;

@@ -421,6 +421,16 @@ static int lock_keys(const char *root, struct err *e)
 	return fd;
 }
 
+/* The line of the file that holds key k. */
+static void entry_line(const struct entry *k, struct buf *out)
+{
+	char ts[40], hex[65];
+	time_format(k->k.created_us, ts);
+	hash_hex(k->hash, 32, hex);
+	buf_printf(out, "%s\t%s\t%s\t%s\t%s\t%s\n", k->k.id, k->k.workspace,
+		   auth_role_names[k->k.role], ts, hex, k->k.label);
+}
+
 /* Writes keys (n of them) as the new file, atomically. */
 static enum status write_keys(const char *root, const struct entry *keys, size_t n, struct err *e)
 {
@@ -440,13 +450,14 @@ static enum status write_keys(const char *root, const struct entry *keys, size_t
 	}
 	fprintf(f, "# spandex API keys (spandex key create|list|revoke): id, workspace, role, "
 		   "created, SHA-256 of the key, label\n");
+	struct buf line;
+	buf_init(&line);
 	for (size_t i = 0; i < n; i++) {
-		char ts[40], hex[65];
-		time_format(keys[i].k.created_us, ts);
-		hash_hex(keys[i].hash, 32, hex);
-		fprintf(f, "%s\t%s\t%s\t%s\t%s\t%s\n", keys[i].k.id, keys[i].k.workspace,
-			auth_role_names[keys[i].k.role], ts, hex, keys[i].k.label);
+		line.len = 0;
+		entry_line(&keys[i], &line);
+		fputs(line.p, f);
 	}
+	buf_free(&line);
 	bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 	int err = errno;
 	if (fclose(f) != 0 && ok) {
@@ -609,5 +620,82 @@ enum status auth_revoke(const char *root, const char *id, struct err *e)
 	}
 	free(keys);
 	close(lfd);
+	return st;
+}
+
+/* The bucket's copy: by id, so the same keys give the same bytes. */
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->k.id, ((const struct entry *)b)->k.id);
+}
+
+enum status auth_export(const char *root, const char *ws, struct buf *out, struct err *e)
+{
+	struct entry *keys;
+	size_t n;
+	enum status st = read_keys(root, &keys, &n, e);
+	if (st != ST_OK)
+		return st;
+	qsort(keys, n, sizeof *keys, entry_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(keys[i].k.workspace, ws) ||
+		    !strcmp(keys[i].k.workspace, AUTH_ALL_WORKSPACES))
+			entry_line(&keys[i], out);
+	free(keys);
+	return ST_OK;
+}
+
+enum status auth_import(const char *root, const char *ws, const char *lines, size_t len,
+			struct err *e)
+{
+	struct entry *keys = NULL, *in = NULL;
+	size_t n = 0, nin = 0;
+	char why[160];
+	enum status st = ST_OK;
+	/* The lines first: a bad one imports nothing. */
+	char *copy = xmalloc(len + 1);
+	memcpy(copy, lines, len);
+	copy[len] = '\0';
+	for (char *l = copy, *next; st == ST_OK && l && *l; l = next) {
+		if ((next = strchr(l, '\n')))
+			*next++ = '\0';
+		in = xrealloc(in, (nin + 1) * sizeof *in);
+		int r = parse_line(l, &in[nin], why, sizeof why);
+		if (r < 0)
+			st = err_set(e, ST_INVALID, "the keys to import: %s", why);
+		else if (r > 0 && (!strcmp(in[nin].k.workspace, ws) ||
+				   !strcmp(in[nin].k.workspace, AUTH_ALL_WORKSPACES)))
+			nin++;
+	}
+	free(copy);
+	int lfd = st == ST_OK ? lock_keys(root, e) : -1;
+	if (st == ST_OK && lfd < 0)
+		st = e ? e->st : ST_UNAVAILABLE;
+	if (st == ST_OK)
+		st = read_keys(root, &keys, &n, e);
+	if (st == ST_OK) {
+		/* ws's own keys become the imported ones (a revoke there reaches here); a key for
+		 * every workspace is added when this file does not have it. */
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(keys[i].k.workspace, ws))
+				keys[k++] = keys[i];
+		keys = xrealloc(keys, (k + nin + 1) * sizeof *keys);
+		for (size_t i = 0; i < nin; i++) {
+			bool have = false;
+			for (size_t j = 0; j < k && !have; j++)
+				have = !strcmp(keys[j].k.id, in[i].k.id);
+			if (!have)
+				keys[k++] = in[i];
+		}
+		if (k > AUTH_MAX_KEYS)
+			st = err_set(e, ST_CONFLICT, "at most %d keys", AUTH_MAX_KEYS);
+		else if (k != n || nin)
+			st = write_keys(root, keys, k, e);
+	}
+	if (lfd >= 0)
+		close(lfd);
+	free(keys);
+	free(in);
 	return st;
 }

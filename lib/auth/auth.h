@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "lib/base/buf.h"
 #include "lib/base/status.h"
 
 #define AUTH_FILE ".spandex-keys"	   /* in DATA; not a valid workspace name */
@@ -85,5 +86,15 @@ enum status auth_list(const char *root, const char *ws, struct auth_key **out, s
 		      struct err *e);
 /* Removes key id; ST_NOT_FOUND when there is none. */
 enum status auth_revoke(const char *root, const char *id, struct err *e);
+
+/* For the bucket (lib/ship), which carries a workspace's keys to the host that pulls it: the
+ * lines of the key file that work on ws (its own and the "*" keys), as the file holds them
+ * (the SHA-256 of each key, never the key), sorted by id, into out; none without a file. */
+enum status auth_export(const char *root, const char *ws, struct buf *out, struct err *e);
+/* Takes such lines into this file, under its lock: ws's own keys become exactly those of the
+ * lines (so a revoke travels too); a "*" key is added when the file has none of its id. A
+ * line that is no key imports nothing (ST_INVALID). */
+enum status auth_import(const char *root, const char *ws, const char *lines, size_t len,
+			struct err *e);
 
 #endif

@@ -194,6 +194,7 @@ int http_main(const struct http_surface *s)
 	signal(SIGXFSZ, SIG_IGN);
 	if (FCGX_Init() != 0)
 		return 1;
+	http_bucket_check();
 	/* fd 0 is not a socket: plain CGI (RFC 3875), exactly one request. */
 	if (FCGX_IsCGI()) {
 		struct arena *a = arena_new();

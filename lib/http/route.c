@@ -205,6 +205,7 @@ static enum status route_store(struct http_req *req)
 	struct err e = {0};
 
 	store_init(&req->store, root && *root ? root : "./data", !(sync && !strcmp(sync, "0")));
+	http_bucket(req);
 	/* Held from now on, so a restore refuses to run under this program (issue 30); a 503
 	 * while one runs. */
 	if (ops_serve(req->store.root, &e) != ST_OK) {

@@ -17,8 +17,9 @@
 
 /* Limits and timeouts, each with its reason. */
 #define S3_CONNECT_MS 5000 /* a connection (TCP and TLS) takes longer: the endpoint is down */
-#define S3_STALL_SEC 15 /* no byte moved for that long: the server hangs (SIGSTOP, a stuck disk)   \
-			 */
+#define S3_STALL_SEC                                                                               \
+	15 /* no byte moved for that long: the server hangs (SIGSTOP, a stuck disk)                \
+	    */
 #define S3_CHUNK (1u << 20)	 /* bytes read from a file at a time, to hash or to send */
 #define S3_LIST_MAX 1000	 /* keys per ListObjectsV2 page: S3's own maximum */
 #define S3_MAX_KEY 1024		 /* S3's limit on a key's length (bytes) */

@@ -13,6 +13,7 @@
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/store/io.h"
+#include "lib/store/ops.h"
 
 static const struct {
 	const char *name;
@@ -46,8 +47,8 @@ static const struct {
     [LAYOUT_LOCK] = {"lock", false, false, LAYOUT_LOCK},
     /* Not *.jsonl*: analytics/spandex.sql and the jq recipe never read it as spans. */
     [LAYOUT_QUARANTINE] = {"quarantine", true, false, LAYOUT_QUARANTINE, true},
-    [LAYOUT_RULES] = {"retention.json", false, false, LAYOUT_RULES_TMP},
-    [LAYOUT_RULES_TMP] = {"retention.json.tmp", false, true, LAYOUT_RULES_TMP},
+    [LAYOUT_RULES] = {OPS_RULES_FILE, false, false, LAYOUT_RULES_TMP},
+    [LAYOUT_RULES_TMP] = {OPS_RULES_FILE ".tmp", false, true, LAYOUT_RULES_TMP},
 };
 
 const char *layout_name(enum layout_file f)
@@ -71,6 +72,7 @@ void store_init(struct store *st, const char *root, bool sync)
 	st->root = root;
 	st->sync = sync;
 	st->kind = STORE_SPANS;
+	st->hook = NULL;
 }
 
 void store_judgements(struct store *jst, const struct store *st)

@@ -16,6 +16,7 @@
 #define OPS_LOCK_NAME ".spandex-admin.lock"  /* in DATA; not a valid workspace name */
 #define OPS_SERVE_LOCK ".spandex-serve.lock" /* in DATA: held shared by each program serving it */
 #define OPS_MAX_EXTRA 8 /* files beside the workspaces a backup carries (struct ops_restored) */
+#define OPS_RULES_FILE "retention.json" /* in a workspace: its retention rules (rules.c) */
 
 /* Takes the admin lock DATA/.spandex-admin.lock for command cmd (written into the file so
  * a refused run can name the holder). wait: block until it is free; else fail at once with
@@ -272,5 +273,78 @@ enum status store_erase_pending(struct store *st, struct store_erase_done *out, 
  * (ws NULL: in any workspace). */
 enum status store_erase_status(struct store *st, const char *ws, const char *id, struct buf *out,
 			       struct err *e);
+
+/* ---- The bucket (lib/ship; cut.c): what a ship pass reads of a workspace ---- */
+
+/* One day of st's ws as ops_cut found it: its committed stream of lines, [0, end), cut at
+ * whole batches under the workspace lock. A record's off is a position in that stream,
+ * whether the day is open (<day>.jsonl holds it all) or sealed (its first `sealed` bytes in
+ * <day>.jsonl.zst, the rest in <day>.late.jsonl). */
+struct ops_day {
+	enum store_kind kind;
+	int32_t day;
+	uint64_t recs;	      /* committed records */
+	uint64_t sealed;      /* stream bytes in the sealed file; 0: an open day */
+	uint64_t sealed_recs; /* records whose lines are there */
+	bool opened;	      /* want said so: the fields below are set */
+	uint64_t end;	      /* stream bytes the records' lines fill */
+	uint64_t last_h;      /* span_h and ingested_us of record recs - 1 (0 when none) */
+	int64_t last_ing;
+	int idx_fd; /* the index; -1 when not opened */
+	int fd;	    /* the plain (or late) lines, from stream offset base; -1: none */
+	uint64_t base;
+	int zfd; /* the sealed file, zsize bytes; -1: an open day */
+	uint64_t zsize;
+};
+struct ops_cut {
+	enum store_kind kind;
+	struct ops_day *days; /* ascending by day */
+	size_t n;
+	uint64_t dir_dev, dir_ino; /* the workspace's directory: a restore replaces it */
+	int64_t at;		   /* when the cut was made (us) */
+	/* The days ops_day_rewritten named (in the first rewritten_bytes of its file). */
+	int32_t *rewritten;
+	size_t nrewritten;
+	uint64_t rewritten_bytes;
+};
+/* Whether a pass wants the files of day (its committed records and sealed bytes as its header
+ * says): false leaves the day with its counts only (unchanged since the last pass). A NULL
+ * want takes every day. */
+typedef bool (*ops_cut_want)(void *ctx, int32_t day, uint64_t recs, uint64_t sealed);
+/* Under st's workspace lock (settling it first, as its next writer would): every day of ws,
+ * and for those want takes, descriptors that keep the files as they were, so a seal, retain
+ * or reindex after the lock is released changes nothing of what is read. ST_NOT_FOUND: no
+ * such workspace (or store of judgements). ops_cut_free closes everything. */
+enum status ops_cut(struct store *st, const char *ws, ops_cut_want want, void *ctx,
+		    struct ops_cut *c, struct err *e);
+void ops_cut_free(struct ops_cut *c);
+/* Record i of an opened day: its span hash, ingest time and where its line lies; with line,
+ * the line too when it is in the plain (or late) lines, else ST_NOT_FOUND. */
+struct ops_line {
+	uint64_t h;
+	int64_t ingested;
+	uint64_t off;
+	uint32_t len;
+};
+enum status ops_day_record(const struct ops_day *d, uint64_t i, struct ops_line *out,
+			   struct buf *line);
+/* A day of st's ws was rewritten (its lines changed, not only appended: erasure): the next
+ * ship pass replaces it in the bucket whole and deletes the objects that held its old bytes.
+ * The caller holds the workspace lock, as a rewrite does. */
+enum status ops_day_rewritten(struct store *st, const char *ws, int32_t day, struct err *e);
+/* The shipper has replaced the days ops_cut read from the first bytes of the file: those
+ * names go (under the workspace lock), later ones stay. */
+enum status ops_rewritten_taken(struct store *st, const char *ws, uint64_t bytes, struct err *e);
+
+/* The files a pull writes a day's stream into (docs/FORMAT.md, "Files"): its plain lines,
+ * its sealed file and its late lines. out: PATH_MAX bytes; false when the path is too long. */
+enum ops_day_file { OPS_DAY_PLAIN, OPS_DAY_SEALED, OPS_DAY_LATE };
+bool ops_day_path(char *out, const struct store *st, const char *ws, int32_t day,
+		  enum ops_day_file f);
+/* Puts the workspace directory from (built by a pull, on the same file system) in place of
+ * st's ws: under ws's workspace lock (and its judgements'), the old directory is renamed
+ * aside, from renamed in, the old one removed. A writer waiting for the old lock finds the
+ * new directory's (io_lock_open looks again). */
+enum status ops_ws_replace(struct store *st, const char *ws, const char *from, struct err *e);
 
 #endif

@@ -199,13 +199,15 @@ enum status store_rules_update(struct store *st, const char *ws, struct arena *a
 	if (lockfd < 0)
 		return err_sys(e, errno, "%s: workspace lock", ws);
 	struct store_rules r;
-	enum status rc = store_rules_read(st, ws, a, &r, e);
+	enum status rc = store_hook_before(st, ws, e);
+	if (rc == ST_OK)
+		rc = store_rules_read(st, ws, a, &r, e);
 	if (rc == ST_OK)
 		rc = fn(ctx, a, &r, e);
 	if (rc == ST_OK)
 		rc = rules_write(st, ws, &r, e);
 	close(lockfd);
-	return rc;
+	return rc == ST_OK ? store_hook_after(st, ws, e) : rc;
 }
 
 int32_t store_rules_cutoff(const struct store_rules *r, int32_t today, int32_t cutoff)

@@ -118,12 +118,37 @@ bool rec_line_fast(const char *line, size_t len, struct buf *scratch, struct idx
  * times and value, so that lists and score filters read no line they do not show. */
 enum store_kind { STORE_SPANS, STORE_JUDGEMENTS };
 
+struct store;
+/* Told of every write to a store, when its owner sets one (lib/http from SPANDEX_S3: the
+ * bucket's fence and its sync mode, lib/ship). Each write of spans, judgements or retention
+ * rules calls before, then after. */
+struct store_hook {
+	/* Under the workspace lock, before anything of the write is done: anything but ST_OK
+	 * (e filled) refuses it (a workspace another host has taken over). */
+	enum status (*before)(void *ctx, struct store *st, const char *ws, struct err *e);
+	/* Once the write is committed and durable and the lock released, before it is
+	 * acknowledged: anything but ST_OK (e filled) is the write's answer instead (sync mode:
+	 * the bucket did not take it). What was written stays. */
+	enum status (*after)(void *ctx, struct store *st, const char *ws, struct err *e);
+	void *ctx;
+};
+
 /* The store root (data directory). Holds no open files; cheap to create per request. */
 struct store {
 	const char *root;
 	bool sync; /* fdatasync before acknowledging (SPANDEX_SYNC, default on) */
 	enum store_kind kind;
+	const struct store_hook *hook; /* NULL: none (store_init) */
 };
+/* The hooks' calls (a store without one: ST_OK). */
+static inline enum status store_hook_before(struct store *st, const char *ws, struct err *e)
+{
+	return st->hook && st->hook->before ? st->hook->before(st->hook->ctx, st, ws, e) : ST_OK;
+}
+static inline enum status store_hook_after(struct store *st, const char *ws, struct err *e)
+{
+	return st->hook && st->hook->after ? st->hook->after(st->hook->ctx, st, ws, e) : ST_OK;
+}
 /* A store of spans. */
 void store_init(struct store *st, const char *root, bool sync);
 /* The store of the judgements beside st's spans (same root and sync). */

@@ -168,7 +168,7 @@ static enum status update_objs(struct store *st, const char *ws, struct arena *a
 	write_batch_free(&b);
 	for (size_t i = 0; i < m.n; i++)
 		b.k->clear(out_at(&b, &m, i));
-	return rc;
+	return rc == ST_OK && nw ? store_hook_after(st, ws, e) : rc;
 }
 
 /* The typed merges, called through merge_fn. */

@@ -146,7 +146,8 @@ enum status write_batch_lock(struct batch *b, struct err *e)
 	}
 	if (b->lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "workspace lock: %s", strerror(errno));
-	return settle_prepare(b->st, b->ws, &b->t, &b->jfd, e);
+	enum status rc = settle_prepare(b->st, b->ws, &b->t, &b->jfd, e);
+	return rc == ST_OK ? store_hook_before(b->st, b->ws, e) : rc;
 }
 
 /* Plan: room in the tables (before anything is written, so that a full disk fails the batch
@@ -551,7 +552,7 @@ static enum status append_objs(struct store *st, const char *ws, void *objs, siz
 	if (rc != ST_OK)
 		write_batch_forget(&b);
 	write_batch_free(&b);
-	return rc;
+	return rc == ST_OK ? store_hook_after(st, ws, e) : rc;
 }
 
 enum status store_append(struct store *st, const char *ws, struct span *spans, size_t n,

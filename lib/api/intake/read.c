@@ -1,12 +1,10 @@
 /* read: the Intake read endpoints (the seed pages; reference nemo-intake.md section 7):
- * list spans, span groups, get span, list traces, get trace, get session, and /healthz. */
+ * list spans, span groups, get span, list traces, get trace, get session (/healthz: health.c). */
 #include "lib/api/intake/intake.h"
 
 #include <inttypes.h>
 #include <string.h>
 #include <stdlib.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/judgements.h"
 #include "lib/api/intake/pages.h"
@@ -311,43 +309,6 @@ enum status intake_get_span(struct http_req *req)
 	http_reply_json(req, 200, out->p, out->len);
 	return ST_OK;
 }
-
-/* What `spandex forward` last found (docs/forwarding.md): per endpoint, how far behind it is
- * (the age of the oldest version it had not delivered when it last looked), when it last
- * looked, its counts and its last error. Endpoint names and counts only: no URL, no data. */
-static void forwarding(struct http_req *req, struct buf *out)
-{
-	struct forward_status *fs;
-	size_t n;
-	int64_t now = time_now();
-	forward_status_all(req->store.root, &fs, &n);
-	if (!n)
-		return;
-	buf_adds(out, ",\"forwarding\":[");
-	for (size_t i = 0; i < n; i++) {
-		const struct forward_status *f = &fs[i];
-		double lag = f->pending && f->oldest_us ? (double)(now - f->oldest_us) / 1e6 : 0;
-		buf_adds(out, i ? ",{\"endpoint\":" : "{\"endpoint\":");
-		jsonw_string(out, f->endpoint, strlen(f->endpoint));
-		buf_printf(out, ",\"lag_seconds\":%.3f,\"pending\":%" PRIu64, lag < 0 ? 0 : lag,
-			   f->pending);
-		buf_printf(out, ",\"checked_seconds_ago\":%.3f",
-			   (double)(now - f->checked_us) / 1e6);
-		buf_printf(
-		    out, ",\"delivered\":%" PRIu64 ",\"rejected\":%" PRIu64 ",\"dropped\":%" PRIu64,
-		    f->delivered, f->rejected, f->dropped);
-		if (f->error_us) {
-			buf_adds(out, ",\"last_error\":");
-			jsonw_string(out, f->error, strlen(f->error));
-			buf_printf(out, ",\"last_error_seconds_ago\":%.3f",
-				   (double)(now - f->error_us) / 1e6);
-		}
-		buf_addc(out, '}');
-	}
-	buf_addc(out, ']');
-	free(fs);
-}
-
 /* GET media/{sha256}: a media file ingest moved out of a span (docs/media.md), its bytes as
  * they were sent. */
 enum status intake_get_media(struct http_req *req)
@@ -358,54 +319,6 @@ enum status intake_get_media(struct http_req *req)
 		return http_fail(req, st, "Media %.200s/%.200s not found", req->ws, req->id);
 	if (st != ST_OK)
 		return http_fail_logged(req, &e, "%s", status_message(st));
-	return ST_OK;
-}
-
-/* For operators and load balancers (no key needed, so it names no path and no data): 200
- * {"status":"ok"} while the data directory can take a write; 503 {"status":"degraded",
- * "detail"} with Retry-After when it cannot (unusable, read-only, out of inodes, or less
- * free space than SPANDEX_MIN_FREE, by default two bodies of the maximum size: a full batch
- * would then be refused), or when the API key file refuses every request. With `spandex
- * forward` configured, either says how forwarding goes (forwarding, above). */
-enum status intake_healthz(struct http_req *req)
-{
-	static const char ok[] = "{\"status\":\"ok\"}";
-	const char *why = NULL, *v = http_env(req, "SPANDEX_MIN_FREE");
-	unsigned long long min_free =
-	    2ull * (req->max_body ? req->max_body : HTTP_MAX_BODY_DEFAULT);
-	struct statvfs fs;
-	struct err ae = {0};
-	char *end;
-
-	if (v && *v) {
-		unsigned long long n = strtoull(v, &end, 10);
-		if (!*end)
-			min_free = n;
-	}
-	if (access(req->store.root, R_OK | W_OK | X_OK) < 0 || statvfs(req->store.root, &fs) < 0)
-		why = "the data directory is not usable";
-	else if (fs.f_flag & ST_RDONLY)
-		why = "the data directory is read-only";
-	else if (fs.f_files && fs.f_favail == 0)
-		why = "the file system of the data directory has no inodes left";
-	else if ((unsigned long long)fs.f_bavail * fs.f_frsize < min_free)
-		why = "the file system of the data directory is (nearly) full";
-	else if (auth_resolve(req->store.root, NULL, NULL, &(struct auth_grant){0}, &ae) ==
-		 ST_UNAVAILABLE)
-		why = ae.msg; /* the file cannot be read, or does not parse: the APIs' 503 */
-	struct buf *out = arena_buf(req->arena);
-	if (!why) {
-		buf_add(out, ok, sizeof(ok) - 2);
-		forwarding(req, out);
-		buf_addc(out, '}');
-		http_reply_json(req, 200, out->p, out->len);
-		return ST_OK;
-	}
-	buf_adds(out, "{\"status\":\"degraded\",\"detail\":");
-	jsonw_string(out, why, strlen(why));
-	forwarding(req, out);
-	buf_addc(out, '}');
-	http_reply_with(req, 503, "application/json", "Retry-After: 30\r\n", out->p, out->len);
 	return ST_OK;
 }
 

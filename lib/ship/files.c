@@ -1,0 +1,99 @@
+/* files: what travels with a workspace besides its lines: its retention rules
+ * (<ws>/retention.json, whole) and the API keys that work on it (lib/auth's lines of
+ * DATA/.spandex-keys: its own and the "*" ones, hashed as the file holds them). */
+#include "lib/ship/internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <nettle/sha2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "lib/auth/auth.h"
+#include "lib/base/hash.h"
+#include "lib/base/mem.h"
+
+static const char *const file_names[PASS_FILES] = {OPS_RULES_FILE, "keys"};
+
+static enum status read_rules(const char *root, const char *ws, struct buf *out, struct err *e)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	if (snprintf(p, sizeof p, "%s/%s/%s", root, ws, OPS_RULES_FILE) >= (int)sizeof p)
+		return err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? ST_OK : err_sys(e, errno, "%s", p);
+	enum status st = ST_OK;
+	if (fstat(fd, &sb) < 0 || (uint64_t)sb.st_size > LOGOBJ_FILE_MAX) {
+		st = err_set(e, ST_UNAVAILABLE, "%s: too large or unreadable", p);
+	} else {
+		buf_reserve(out, (size_t)sb.st_size);
+		if (pread(fd, out->p, (size_t)sb.st_size, 0) != sb.st_size)
+			st = err_sys(e, errno ? errno : EIO, "%s", p);
+		else
+			out->len = (size_t)sb.st_size;
+	}
+	close(fd);
+	return st;
+}
+
+enum status files_read(struct pass *p, struct err *e)
+{
+	for (int i = 0; i < PASS_FILES; i++) {
+		struct pfile *f = &p->files[i];
+		f->name = file_names[i];
+		buf_init(&f->data);
+		enum status st = i == 0 ? read_rules(p->s->root, p->ws, &f->data, e)
+					: auth_export(p->s->root, p->ws, &f->data, e);
+		if (st != ST_OK)
+			return st;
+		uint8_t d[32];
+		f->sha[0] = '\0';
+		if (f->data.len) {
+			hash_sha256(f->data.p, f->data.len, d);
+			hash_hex(d, sizeof d, f->sha);
+		}
+		f->changed = strcmp(f->sha, state_file(&p->state, f->name)) != 0;
+	}
+	return ST_OK;
+}
+
+void files_free(struct pass *p)
+{
+	for (int i = 0; i < PASS_FILES; i++)
+		if (p->files[i].name)
+			buf_free(&p->files[i].data);
+}
+
+enum status files_apply(const char *root, const char *data, const char *ws, const char *name,
+			int fd, uint64_t off, uint64_t len, struct err *e)
+{
+	if (len > LOGOBJ_FILE_MAX)
+		return err_set(e, ST_INVALID, "%s of %s: too large", name, ws);
+	char *b = xmalloc(len + 1);
+	enum status st = ST_OK;
+	if (len && pread(fd, b, len, (off_t)off) != (ssize_t)len) {
+		st = err_sys(e, errno ? errno : EIO, "%s of %s", name, ws);
+	} else if (!strcmp(name, "keys")) {
+		st = auth_import(data, ws, b, len, e);
+	} else if (!strcmp(name, OPS_RULES_FILE)) {
+		char p[PATH_MAX];
+		int out = -1;
+		if (snprintf(p, sizeof p, "%s/%s/%s", root, ws, OPS_RULES_FILE) >= (int)sizeof p)
+			st = err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
+		else if (!len)
+			unlink(p);
+		else if ((out = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
+			 write(out, b, len) != (ssize_t)len || fdatasync(out) < 0)
+			st = err_sys(e, errno ? errno : EIO, "%s", p);
+		if (out >= 0)
+			close(out);
+	}
+	/* A file this version does not know is left alone: a newer one may carry more. */
+	free(b);
+	return st;
+}
