@@ -25,7 +25,7 @@
 const char ship_usage[] =
     "usage: spandex ship DATA [--workspace W]... [--every SECONDS] [--verbose]\n"
     "       spandex ship DATA --status [--workspace W]... [--json]\n"
-    "       spandex pull DATA [--workspace W]... [--verbose]\n"
+    "       spandex pull DATA [--workspace W]... [--copy] [--verbose]\n"
     "ship puts every line committed in DATA's workspaces into the bucket SPANDEX_S3 names\n"
     "(SPANDEX_S3_ENDPOINT, SPANDEX_S3_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and exits "
     "0\n"
@@ -33,14 +33,15 @@ const char ship_usage[] =
     "per workspace what this host knows: its owner state, how far the bucket is behind, the last\n"
     "error, and for a workspace another host took over what was acknowledged here and is not in\n"
     "the bucket. pull builds each workspace (or those named) from the bucket, takes it over (its\n"
-    "old host stops taking writes for it) and puts it in place in DATA, indexed.\n";
+    "old host stops taking writes for it) and puts it in place in DATA, indexed; --copy takes\n"
+    "nothing over: a copy to read, which takes no writes.\n";
 
 struct args {
 	const char *data;
 	const char *named[SHIP_MAX_NAMED];
 	size_t nnamed;
 	long every;
-	bool status, json, verbose;
+	bool status, json, verbose, copy;
 };
 
 static int usage_error(const char *cmd, const char *why, const char *arg)
@@ -76,6 +77,8 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 			a->status = true;
 		} else if (!pull && !strcmp(v, "--json")) {
 			a->json = true;
+		} else if (pull && !strcmp(v, "--copy")) {
+			a->copy = true;
 		} else if (!strcmp(v, "--verbose")) {
 			a->verbose = true;
 		} else if (v[0] == '-' || a->data) {
@@ -282,7 +285,7 @@ static int pull_all(struct ship *s, const struct args *a)
 	for (size_t i = 0; i < n; i++) {
 		struct ship_pulled r;
 		struct err e = {ST_OK, ""};
-		if (ship_pull(s, ws[i], &r, &e) != ST_OK) {
+		if (ship_pull(s, ws[i], a->copy, &r, &e) != ST_OK) {
 			fprintf(stderr, "spandex pull: %s: %s\n", ws[i], err_text(&e));
 			rc = 1;
 			continue;

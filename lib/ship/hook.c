@@ -13,7 +13,7 @@
 #include "lib/base/time.h"
 #include "lib/model/workspace.h"
 
-const char *const ship_owner_names[] = {"new", "owner", "lost", "behind", NULL};
+const char *const ship_owner_names[] = {"new", "owner", "lost", "behind", "copy", NULL};
 
 /* A write to a workspace that is not this host's to write is refused before it starts. */
 static enum status hook_before(void *ctx, struct store *st, const char *ws, struct err *e)
@@ -75,7 +75,9 @@ enum status ship_status(const char *root, const char *ws, struct ship_status *ou
 	json_t *m = marker(root, ws);
 	if (m) {
 		const char *kind = json_string_value(json_object_get(m, "kind"));
-		out->owner = kind && !strcmp(kind, "behind") ? SHIP_BEHIND : SHIP_LOST;
+		out->owner = !kind || !strcmp(kind, "lost") ? SHIP_LOST
+			     : !strcmp(kind, "copy")	    ? SHIP_COPY
+							    : SHIP_BEHIND;
 		snprintf(out->lost_to, sizeof out->lost_to, "%s",
 			 json_string_value(json_object_get(m, "to")) ?: "");
 		out->lost_seq = (uint64_t)json_integer_value(json_object_get(m, "seq"));

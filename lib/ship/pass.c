@@ -324,6 +324,24 @@ static const struct ops_day *cut_day(const struct pass *p, enum store_kind kind,
 	return NULL;
 }
 
+/* The marker's report, from a cut made once the marker is there: every writer that takes the
+ * workspace lock after it is refused (the store hook looks under that lock), so the cut holds
+ * every write acknowledged here, and the report names all that the bucket lacks. */
+static enum status mark_report(struct pass *p, const char *kind, const char *to, uint64_t seq,
+			       struct err *e)
+{
+	struct buf report;
+	enum status st = pass_cut(p, false, e);
+	if (st != ST_OK)
+		return st;
+	pass_plan(p);
+	buf_init(&report);
+	lost_report(p, &report);
+	st = state_mark(p->s->root, p->ws, kind, to, seq, &report, e);
+	buf_free(&report);
+	return st;
+}
+
 /* Takes this host's own object seq (from a pass killed before it wrote its state) as shipped:
  * each part must start where the day's shipped stream ends, and this copy must hold what it
  * carried. A snapshot or takeover of its own makes the next pass write a snapshot, which
@@ -382,12 +400,11 @@ static enum status resolve(struct pass *p, uint64_t seq, struct err *e)
 		logobj_free(&h);
 		return ST_OK;
 	}
-	struct buf report;
-	buf_init(&report);
-	lost_report(p, &report);
 	bool own = !strcmp(h.host, p->s->host);
-	st = state_mark(p->s->root, p->ws, own ? "behind" : "lost", h.host, seq, &report, e);
-	buf_free(&report);
+	const char *kind = own ? "behind" : "lost";
+	st = state_mark(p->s->root, p->ws, kind, h.host, seq, NULL, e);
+	if (st == ST_OK)
+		st = mark_report(p, kind, h.host, seq, e);
 	if (st == ST_OK) {
 		if (own)
 			err_set(

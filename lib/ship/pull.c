@@ -20,6 +20,7 @@
 #include "lib/model/workspace.h"
 
 #define PULL_COPY (1u << 20) /* bytes copied at a time from a delta into a day's file */
+#define PULL_TAKE_TRIES 1000 /* takeovers tried while the old host keeps writing (take) */
 
 /* A pull under way: the copy it builds and where each day's stream ends in it. */
 struct pull {
@@ -29,7 +30,7 @@ struct pull {
 	struct store st[2];
 	struct sstate got;   /* the days as written (end, sealed), snap_end from the snapshot */
 	uint64_t snap, last; /* the snapshot replayed from, the last object replayed */
-	bool listed;	     /* the log had objects: a missing one was deleted meanwhile */
+	bool copy;	     /* a copy to read: no takeover, it takes no writes */
 	struct buf keys;     /* the keys to take once the workspace is ours */
 	bool have_keys;
 	struct ship_pulled *r;
@@ -190,6 +191,8 @@ static enum status get_to(struct pull *pl, const char *key, uint64_t len, const 
 		return err_sys(e, errno, "%s", p);
 	uint64_t got = 0;
 	enum status st = s3_get_fd(pl->s->s3, key, 0, 0, fd, &got, e);
+	if (st == ST_NOT_FOUND)
+		st = err_set(e, st, "%s: named by a snapshot, then deleted: the log moved on", key);
 	if (st == ST_OK && got != len)
 		st = err_set(e, ST_INVALID, "%s: %" PRIu64 " bytes where %" PRIu64 " were named",
 			     key, got, len);
@@ -272,6 +275,9 @@ static enum status replay(struct pull *pl, uint64_t seq, bool first, struct err 
 	int fd;
 	logobj_log_key(key, pl->ws, seq);
 	enum status st = fetch_obj(pl->s, key, &fd, &h, e);
+	if (st == ST_NOT_FOUND)
+		return err_set(e, st, "%s: listed, then deleted (a compaction): the log moved on",
+			       key);
 	if (st != ST_OK)
 		return st;
 	pl->r->objects++;
@@ -291,8 +297,10 @@ static enum status replay(struct pull *pl, uint64_t seq, bool first, struct err 
 
 /* ---- taking it over ---- */
 
-/* Creates the takeover object seq (its marker first, which compaction keeps it by).
- * ST_CONFLICT: another object took seq first. */
+/* Creates the takeover object seq; then its marker, which compaction keeps it by (a takeover
+ * whose marker a crash lost is still the fence until the new owner's first snapshot, and in
+ * sync mode an old host looks past its every create anyway). ST_CONFLICT: another object took
+ * seq first. */
 static enum status takeover(struct pull *pl, uint64_t seq, struct err *e)
 {
 	char key[LOGOBJ_KEY_MAX];
@@ -303,11 +311,11 @@ static enum status takeover(struct pull *pl, uint64_t seq, struct err *e)
 	buf_init(&line);
 	logobj_encode(&h, &line);
 	struct s3_part part = {.mem = line.p, .len = line.len};
-	logobj_takeover_key(key, pl->ws, seq);
-	enum status st = s3_put(pl->s->s3, key, &part, 1, NULL, S3_REPLACE, e);
+	logobj_log_key(key, pl->ws, seq);
+	enum status st = s3_put(pl->s->s3, key, &part, 1, NULL, S3_CREATE, e);
 	if (st == ST_OK) {
-		logobj_log_key(key, pl->ws, seq);
-		st = s3_put(pl->s->s3, key, &part, 1, NULL, S3_CREATE, e);
+		logobj_takeover_key(key, pl->ws, seq);
+		st = s3_put(pl->s->s3, key, &part, 1, NULL, S3_REPLACE, e);
 	}
 	buf_free(&line);
 	return st;
@@ -368,33 +376,76 @@ static void pull_state(struct pull *pl, uint64_t seq, const struct stat *dir)
 	 * are read from this host's file, which may hold more "*" keys: the next pass looks. */
 }
 
-/* Lists the log, replays its tail, takes it over (replaying what came meanwhile). */
+/* The numbers of the log's objects after after (0: all) added to q, ascending. */
+static enum status list_log(struct pull *pl, uint64_t after, struct seqs *q, struct err *e)
+{
+	char pfx[LOGOBJ_KEY_MAX], from[LOGOBJ_KEY_MAX];
+	snprintf(pfx, sizeof pfx, "%s/log/", pl->ws);
+	q->skip = strlen(pfx);
+	if (after)
+		logobj_log_key(from, pl->ws, after);
+	return s3_list(pl->s->s3, pfx, after ? from : NULL, 0, seq_add, q, e);
+}
+
+/* Takes the workspace over: a takeover right after the last object, listing again after each
+ * race lost (its old host may write an object a pass; a try is a listing and a PUT, so it
+ * wins long before PULL_TAKE_TRIES). *taken: its number. */
+static enum status take(struct pull *pl, struct seqs *q, uint64_t *taken, struct err *e)
+{
+	for (int tries = 0; tries < PULL_TAKE_TRIES; tries++) {
+		uint64_t last = q->n ? q->v[q->n - 1] : 0;
+		enum status st = takeover(pl, last + 1, e);
+		if (st == ST_OK)
+			*taken = last + 1;
+		if (st != ST_CONFLICT)
+			return st;
+		if ((st = list_log(pl, last, q, e)) != ST_OK)
+			return st;
+	}
+	return err_set(e, ST_UNAVAILABLE,
+		       "%s: its host writes the log faster than %d takeovers could follow: stop "
+		       "it, or freeze the workspace's writes, and pull again",
+		       pl->ws, PULL_TAKE_TRIES);
+}
+
+/* Replays the log's consecutive tail below end (its takeover, or one past the last object of
+ * a copy), listing again when a compaction deleted an object meanwhile (it wrote a snapshot
+ * to start from). */
+static enum status replay_below(struct pull *pl, struct seqs *q, uint64_t end, struct err *e)
+{
+	enum status st = ST_OK;
+	for (int tries = 0; tries < SHIP_PULL_TRIES; tries++) {
+		while (q->n && q->v[q->n - 1] >= end)
+			q->n--;
+		if (!q->n)
+			return err_set(e, ST_NOT_FOUND, "the bucket holds no workspace %s", pl->ws);
+		uint64_t start = tail_start(q), last = q->v[q->n - 1];
+		if ((st = copy_reset(pl, e)) != ST_OK)
+			return st;
+		for (uint64_t k = start; st == ST_OK && k <= last; k++)
+			st = replay(pl, k, k == start, e);
+		if (st != ST_NOT_FOUND)
+			return st;
+		q->n = 0;
+		if ((st = list_log(pl, 0, q, e)) != ST_OK)
+			return st;
+	}
+	return st;
+}
+
+/* Lists the log; takes the workspace over (unless a copy); replays what lies below. */
 static enum status pull_log(struct pull *pl, uint64_t *taken, struct err *e)
 {
-	char pfx[LOGOBJ_KEY_MAX];
 	struct seqs q = {0};
-	snprintf(pfx, sizeof pfx, "%s/log/", pl->ws);
-	q.skip = strlen(pfx);
-	enum status st = s3_list(pl->s->s3, pfx, NULL, 0, seq_add, &q, e);
+	enum status st = list_log(pl, 0, &q, e);
 	if (st == ST_OK && !q.n)
 		st = err_set(e, ST_NOT_FOUND, "the bucket holds no workspace %s", pl->ws);
-	pl->listed = q.n > 0;
+	uint64_t end = q.n ? q.v[q.n - 1] + 1 : 0;
+	if (st == ST_OK && !pl->copy && (st = take(pl, &q, taken, e)) == ST_OK)
+		end = *taken;
 	if (st == ST_OK)
-		st = copy_reset(pl, e);
-	uint64_t start = st == ST_OK ? tail_start(&q) : 0, last = q.n ? q.v[q.n - 1] : 0;
+		st = replay_below(pl, &q, end, e);
 	free(q.v);
-	for (uint64_t k = start; st == ST_OK && k <= last; k++)
-		st = replay(pl, k, k == start, e);
-	/* The next number after the last object, until ours is the one there. */
-	for (uint64_t k = last + 1; st == ST_OK; k++) {
-		st = takeover(pl, k, e);
-		if (st == ST_OK) {
-			*taken = k;
-			break;
-		}
-		if (st == ST_CONFLICT)
-			st = replay(pl, k, false, e);
-	}
 	return st;
 }
 
@@ -417,22 +468,25 @@ static enum status pull_once(struct pull *pl, struct err *e)
 		st = auth_import(pl->s->root, pl->ws, pl->keys.p, pl->keys.len, e);
 	if (st != ST_OK)
 		return st;
-	pull_state(pl, taken, &dir);
+	pull_state(pl, pl->copy ? pl->last : taken, &dir);
 	struct store live;
 	store_init(&live, pl->s->root, true);
 	if ((st = ops_ws_replace(&live, pl->ws, from, e)) != ST_OK)
 		return st;
-	pl->r->seq = taken;
+	pl->r->seq = pl->copy ? pl->last : taken;
 	pl->r->days = pl->got.n;
 	st = state_save(pl->s->root, pl->ws, &pl->got, e);
-	if (st == ST_OK)
+	if (st == ST_OK && pl->copy)
+		st = state_mark(pl->s->root, pl->ws, "copy", "", pl->last, NULL, e);
+	else if (st == ST_OK)
 		state_unmark(pl->s->root, pl->ws);
 	return st;
 }
 
-enum status ship_pull(struct ship *s, const char *ws, struct ship_pulled *r, struct err *e)
+enum status ship_pull(struct ship *s, const char *ws, bool copy, struct ship_pulled *r,
+		      struct err *e)
 {
-	struct pull pl = {.s = s, .ws = ws, .r = r};
+	struct pull pl = {.s = s, .ws = ws, .r = r, .copy = copy};
 	memset(r, 0, sizeof(*r));
 	if (!workspace_valid(ws))
 		return err_set(e, ST_BAD_REQUEST, "'%s' is not a workspace name", ws);
@@ -455,14 +509,8 @@ enum status ship_pull(struct ship *s, const char *ws, struct ship_pulled *r, str
 			     "drop what it has not shipped; run spandex ship",
 			     ws, mine.seq);
 	state_free(&mine);
-	for (int tries = 0; st == ST_OK; tries++) {
+	if (st == ST_OK)
 		st = pull_once(&pl, e);
-		/* An object listed, then deleted by a compaction: the log starts later now. */
-		if (st != ST_NOT_FOUND || !pl.listed || tries + 1 == SHIP_PULL_TRIES)
-			break;
-		st = ST_OK;
-		memset(r, 0, sizeof(*r));
-	}
 	char p[PATH_MAX];
 	snprintf(p, sizeof p, "%s/%s", pl.root, ws);
 	ship_rm_tree(p);

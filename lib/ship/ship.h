@@ -88,8 +88,10 @@ struct ship_pulled {
 /* Builds ws from the bucket (the newest snapshot and the log after it) beside the data
  * directory, indexes it (reindex), takes it over (a create-only takeover object after the
  * last one, so its old host stops), and puts it in place of DATA/<ws> (the old copy, if any,
- * goes). ST_NOT_FOUND when the bucket holds no such workspace. */
-enum status ship_pull(struct ship *s, const char *ws, struct ship_pulled *r, struct err *e);
+ * goes). With copy, no takeover: a copy to read (analytics, a check of the bucket) that takes
+ * no writes, its owner unchanged. ST_NOT_FOUND when the bucket holds no such workspace. */
+enum status ship_pull(struct ship *s, const char *ws, bool copy, struct ship_pulled *r,
+		      struct err *e);
 /* The workspaces the bucket holds, sorted (caller frees each and the array). */
 enum status ship_bucket_workspaces(struct ship *s, char ***names, size_t *n, struct err *e);
 
@@ -99,8 +101,9 @@ enum ship_owner {
 	SHIP_OWNER,  /* shipped from here; the bucket's last object is this host's */
 	SHIP_LOST,   /* another host took it over: no writes here */
 	SHIP_BEHIND, /* the bucket holds more than this copy: a pull is needed */
+	SHIP_COPY,   /* a copy pulled to read (spandex pull --copy): no writes */
 };
-extern const char *const ship_owner_names[]; /* "new", "owner", "lost", "behind" */
+extern const char *const ship_owner_names[]; /* "new", "owner", "lost", "behind", "copy" */
 struct ship_status {
 	enum ship_owner owner;
 	uint64_t seq;

@@ -161,6 +161,16 @@ static void snap_shipped(struct pass *p, const struct lo_hdr *h, uint64_t bytes)
 	s->log_bytes = bytes;
 }
 
+/* Whether the snapshot replaces bytes that must leave the bucket now: a day rewritten (erasure,
+ * a reindex that cut damage) or removed (retention). */
+static bool snap_erases(const struct pass *p)
+{
+	for (size_t i = 0; i < p->ndays; i++)
+		if (p->days[i].ch == DAY_REWRITTEN)
+			return true;
+	return p->removed > 0;
+}
+
 enum status snap_write(struct pass *p, uint64_t seq, struct err *e)
 {
 	char key[LOGOBJ_KEY_MAX];
@@ -194,8 +204,8 @@ enum status snap_write(struct pass *p, uint64_t seq, struct err *e)
 				if (p->cut_done[k])
 					ops_rewritten_taken(&p->st[k], p->ws,
 							    p->cut[k].rewritten_bytes, NULL);
-			p->r->deleted =
-			    snap_compact(p->s, p->ws, seq, have_prev ? &prev : NULL, &h);
+			p->r->deleted = snap_compact(p->s, p->ws, seq, have_prev ? &prev : NULL, &h,
+						     snap_erases(p));
 		}
 	}
 	buf_free(&line);
@@ -255,12 +265,16 @@ static bool listed(const struct keys *ks, const char *key)
 }
 
 size_t snap_compact(struct ship *s, const char *ws, uint64_t seq, const struct lo_hdr *prev,
-		    const struct lo_hdr *now)
+		    const struct lo_hdr *now, bool erase)
 {
 	char pfx[LOGOBJ_KEY_MAX], key[LOGOBJ_KEY_MAX];
 	struct keys take = {0}, logs = {0}, snaps = {0}, data = {0};
 	size_t deleted = 0, skip;
 	uint64_t k;
+	/* What a pull under way may still be reading stays until the next snapshot: the log from
+	 * the previous snapshot on, and the objects that snapshot names. An erasing snapshot
+	 * deletes at once everything it replaced (a pull under way starts again). */
+	uint64_t below = erase ? seq : prev ? prev->seq : 0;
 	snprintf(pfx, sizeof pfx, "%s/takeover/", ws);
 	if (s3_list(s->s3, pfx, NULL, 0, keys_add, &take, NULL) != ST_OK)
 		goto out; /* without the takeovers nothing below is safe to delete */
@@ -268,7 +282,7 @@ size_t snap_compact(struct ship *s, const char *ws, uint64_t seq, const struct l
 	skip = strlen(pfx);
 	s3_list(s->s3, pfx, NULL, 0, keys_add, &logs, NULL);
 	for (size_t i = 0; i < logs.n; i++) {
-		if (!logobj_seq_of(logs.k[i], skip, &k) || k >= seq)
+		if (!logobj_seq_of(logs.k[i], skip, &k) || k >= below)
 			continue;
 		logobj_takeover_key(key, ws, k);
 		if (!listed(&take, key) && s3_delete(s->s3, logs.k[i], NULL) == ST_OK)
@@ -278,19 +292,22 @@ size_t snap_compact(struct ship *s, const char *ws, uint64_t seq, const struct l
 	skip = strlen(pfx);
 	s3_list(s->s3, pfx, NULL, 0, keys_add, &snaps, NULL);
 	for (size_t i = 0; i < snaps.n; i++)
-		if (logobj_seq_of(snaps.k[i], skip, &k) && k < seq &&
+		if (logobj_seq_of(snaps.k[i], skip, &k) && k < below &&
 		    s3_delete(s->s3, snaps.k[i], NULL) == ST_OK)
 			deleted++;
-	/* A data object the previous snapshot named and this one does not goes now (erased
-	 * bytes leave with the pass that replaced them); one no snapshot named (a pass killed
-	 * halfway, or another host's under way) once it is older than SHIP_GRACE_SEC. */
+	/* A data object no snapshot kept names goes once it is older than SHIP_GRACE_SEC (a
+	 * pass killed halfway, or another host's under way, names its objects within that
+	 * time); one the previous snapshot named goes with the next snapshot, or at once when
+	 * this one erases (erased bytes leave with the pass that replaced them). */
 	snprintf(pfx, sizeof pfx, "%s/data/", ws);
 	s3_list(s->s3, pfx, NULL, 0, keys_add, &data, NULL);
 	int64_t old = time_now() - (int64_t)SHIP_GRACE_SEC * 1000000;
-	for (size_t i = 0; i < data.n; i++)
-		if (!names(now, data.k[i]) && (names(prev, data.k[i]) || data.mtime[i] < old) &&
+	for (size_t i = 0; i < data.n; i++) {
+		bool was = names(prev, data.k[i]);
+		if (!names(now, data.k[i]) && ((erase && was) || (!was && data.mtime[i] < old)) &&
 		    s3_delete(s->s3, data.k[i], NULL) == ST_OK)
 			deleted++;
+	}
 out:
 	keys_free(&take);
 	keys_free(&logs);

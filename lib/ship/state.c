@@ -322,7 +322,13 @@ bool state_fenced(const char *root, const char *ws, struct err *e)
 	json_t *o = slurp(p, &b, STATE_MAX_BYTES) == 0 ? json_loadb(b.p, b.len, 0, NULL) : NULL;
 	const char *kind = json_string_value(json_object_get(o, "kind")) ?: "lost";
 	const char *to = json_string_value(json_object_get(o, "to")) ?: "?";
-	if (!strcmp(kind, "behind"))
+	if (!strcmp(kind, "copy"))
+		err_set(
+		    e, ST_UNAVAILABLE,
+		    "workspace %s is a copy pulled from the bucket to read (spandex pull --copy): "
+		    "it takes no writes here",
+		    ws);
+	else if (!strcmp(kind, "behind"))
 		err_set(e, ST_UNAVAILABLE,
 			"workspace %s: the bucket holds more of it than this host (restored or "
 			"copied here): no write until `spandex pull DATA --workspace %s`",
