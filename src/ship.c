@@ -101,7 +101,7 @@ static const char *env_get(void *ctx, const char *name)
 }
 
 /* The shipper of the settings in the environment, its bucket checked: NULL after saying why. */
-static struct ship *open_ship(const char *cmd, const char *data)
+static struct ship *open_ship(const char *cmd, const char *data, bool looping)
 {
 	struct ship_conf c;
 	struct err e = {ST_OK, ""};
@@ -115,8 +115,15 @@ static struct ship *open_ship(const char *cmd, const char *data)
 	}
 	struct ship *s = st == ST_OK ? ship_open(data, &c, &e) : NULL;
 	if (s && (st = s3_check(ship_s3(s), &e)) != ST_OK) {
-		ship_close(s);
-		s = NULL;
+		/* The loop goes on, and tries again every pass (its state says why, for /healthz);
+		 * a single pass has nothing to do. */
+		fprintf(stderr, "spandex %s: %s%s\n", cmd, err_text(&e),
+			looping ? " (trying again every pass)" : "");
+		if (!looping) {
+			ship_close(s);
+			s = NULL;
+		}
+		return s;
 	}
 	if (!s)
 		fprintf(stderr, "spandex %s: %s\n", cmd, err_text(&e));
@@ -146,25 +153,57 @@ static int names_of(struct ship *s, const struct args *a, bool bucket, char ***w
 	return 0;
 }
 
-/* One pass of every workspace: 0 when each is in the bucket (or was lost before). */
-static int pass_all(struct ship *s, const struct args *a, char **ws, size_t n)
+/* What the loop last said of each workspace, so a failure repeated every pass is said once. */
+struct said {
+	char **ws, **msg;
+	size_t n;
+};
+
+/* Whether msg ("" once a pass succeeds) is news for ws; remembered. */
+static bool said_new(struct said *sd, const char *ws, const char *msg)
+{
+	size_t i = 0;
+	if (!sd)
+		return msg[0] != '\0';
+	while (i < sd->n && strcmp(sd->ws[i], ws))
+		i++;
+	if (i == sd->n) {
+		sd->ws = xrealloc(sd->ws, (i + 1) * sizeof(*sd->ws));
+		sd->msg = xrealloc(sd->msg, (i + 1) * sizeof(*sd->msg));
+		sd->ws[i] = xstrdup(ws);
+		sd->msg[i] = xstrdup("");
+		sd->n++;
+	}
+	if (!strcmp(sd->msg[i], msg))
+		return false;
+	free(sd->msg[i]);
+	sd->msg[i] = xstrdup(msg);
+	return true;
+}
+
+/* One pass of every workspace: 0 when each is in the bucket (or was another host's before).
+ * sd: the loop's memory of what it said (NULL for a single pass, which says everything). */
+static int pass_all(struct ship *s, const struct args *a, char **ws, size_t n, struct said *sd)
 {
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct ship_status was;
 		struct ship_report r;
 		struct err e = {ST_OK, ""};
-		if (ship_status(a->data, ws[i], &was) == ST_OK &&
-		    (was.owner == SHIP_LOST || was.owner == SHIP_BEHIND)) {
+		if (ship_status(a->data, ws[i], &was) == ST_OK && was.owner > SHIP_OWNER) {
 			if (a->verbose)
 				printf("%s: %s (spandex ship --status); not shipped\n", ws[i],
 				       ship_owner_names[was.owner]);
 			continue;
 		}
 		enum status st = ship_pass(s, ws[i], &r, &e);
+		bool news = said_new(sd, ws[i], st == ST_OK ? "" : err_text(&e));
 		if (st != ST_OK) {
-			fprintf(stderr, "spandex ship: %s: %s\n", ws[i], err_text(&e));
+			if (news)
+				fprintf(stderr, "spandex ship: %s: %s\n", ws[i], err_text(&e));
 			rc = 1;
+		} else if (news) {
+			fprintf(stderr, "spandex ship: %s: shipping again\n", ws[i]);
 		} else if (a->verbose && r.nothing) {
 			printf("%s: nothing new (object %" PRIu64 ")\n", ws[i], r.seq);
 		} else if (a->verbose) {
@@ -193,11 +232,12 @@ static int loop(struct ship *s, const struct args *a)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	struct said sd = {0};
 	while (!stopping) {
 		char **ws = NULL;
 		size_t n = 0;
 		if (names_of(s, a, false, &ws, &n) == 0) {
-			pass_all(s, a, ws, n);
+			pass_all(s, a, ws, n, &sd);
 			cli_free_names(ws, n);
 		}
 		fflush(stdout);
@@ -205,6 +245,8 @@ static int loop(struct ship *s, const struct args *a)
 		while (!stopping && nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
 	}
+	cli_free_names(sd.ws, sd.n);
+	cli_free_names(sd.msg, sd.n);
 	return 0;
 }
 
@@ -316,7 +358,7 @@ int ship_main(int argc, char **argv)
 		return 1;
 	if (a.status)
 		return status(&a);
-	struct ship *s = open_ship(cmd, a.data);
+	struct ship *s = open_ship(cmd, a.data, a.every > 0);
 	if (!s)
 		return 1;
 	if (pull) {
@@ -334,7 +376,7 @@ int ship_main(int argc, char **argv)
 	} else {
 		char **ws = NULL;
 		size_t n = 0;
-		rc = names_of(s, &a, false, &ws, &n) < 0 ? 1 : pass_all(s, &a, ws, n);
+		rc = names_of(s, &a, false, &ws, &n) < 0 ? 1 : pass_all(s, &a, ws, n, NULL);
 		cli_free_names(ws, n);
 	}
 	ship_close(s);

@@ -9,6 +9,9 @@ import path from 'node:path';
 import { SRCDIR, freePort, run } from './harness.mjs';
 
 const EMPTY_SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+// /healthz and ship --status give lag_seconds to 0.1 s: a pass that began after a moment T is
+// one whose lag is below the time since T by more than that rounding.
+export const LAG_ROUNDING = 0.1;
 // Longer runs on demand (more kills, longer outages): SPANDEX_S3_LONG=1.
 export const LONG = process.env.SPANDEX_S3_LONG === '1';
 
@@ -308,4 +311,71 @@ export async function shipStatus(data, env, spandexCli) {
 		out[j.workspace] = j;
 	}
 	return out;
+}
+
+// A proxy in front of the S3 server that passes requests on as they are (the signature covers
+// the Host header, which it keeps) or fails them: mode 'pass', '503' (S3's SlowDown error) or
+// 'slow' (each answer held back delayMs). Resolves to {endpoint, set(mode), close()}.
+export async function faultProxy(s3, { delayMs = 3000 } = {}) {
+	const http = await import('node:http');
+	const target = new URL(s3.endpoint);
+	let mode = 'pass';
+	const server = http.createServer((req, res) => {
+		if (mode === '503') {
+			req.resume();
+			res.writeHead(503, { 'Content-Type': 'application/xml', 'x-amz-request-id': 'proxy' });
+			res.end('<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>injected</Message></Error>');
+			return;
+		}
+		const forward = () => {
+			const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url,
+				headers: req.headers }, (r) => {
+				res.writeHead(r.statusCode, r.headers);
+				r.pipe(res);
+			});
+			up.on('error', () => res.destroy());
+			req.pipe(up);
+		};
+		if (mode === 'slow') setTimeout(forward, delayMs);
+		else forward();
+	});
+	await new Promise((r) => server.listen(0, '127.0.0.1', r));
+	return {
+		endpoint: `http://127.0.0.1:${server.address().port}`,
+		set(m) {
+			mode = m;
+		},
+		close: () => new Promise((r) => {
+			server.closeAllConnections?.();
+			server.close(r);
+		}),
+	};
+}
+
+// Every log object of ws in the bucket is whole (its header parses, and a delta is exactly its
+// header and the bytes it names) and its numbers have no gap from the first one a pull would
+// start at. Returns the headers.
+export async function checkLog(s3, bucket, prefix, ws) {
+	const keys = (await listKeys(s3, bucket, `${prefix}/${ws}/log/`)).map((k) => k.key);
+	const heads = [];
+	for (const key of keys) {
+		const buf = await getObject(s3, bucket, key);
+		if (!buf) continue; // deleted by a compaction meanwhile
+		const h = objectHeader(buf);
+		const body = buf.length - (buf.indexOf(10) + 1);
+		if (h.type === 'delta') {
+			const want = h.parts.reduce((n, p) => n + p.len, 0) + h.files.reduce((n, f) => n + f.len, 0);
+			if (body !== want) throw new Error(`${key}: ${body} bytes after its header where it names ${want}`);
+		} else if (body !== 0) {
+			throw new Error(`${key}: a ${h.type} with ${body} bytes after its header`);
+		}
+		if (key !== `${prefix}/${ws}/log/${String(h.seq).padStart(20, '0')}`) throw new Error(`${key}: says it is ${h.seq}`);
+		heads.push(h);
+	}
+	// The consecutive tail (what a pull replays) starts at 1 or with a snapshot.
+	let i = heads.length - 1;
+	while (i > 0 && heads[i - 1].seq + 1 === heads[i].seq) i--;
+	if (heads.length && heads[i].seq !== 1 && heads[i].type !== 'snapshot')
+		throw new Error(`the log's tail starts at ${heads[i].seq}, a ${heads[i].type}`);
+	return heads;
 }

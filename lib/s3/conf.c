@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* S3's bucket names (the general-purpose rules): 3-63 characters of [a-z0-9.-], starting and
@@ -117,6 +118,21 @@ enum status s3_conf_parse(struct s3_conf *c, const char *url, const char *endpoi
 			       "blank (or the key id a ':')");
 	strcpy(c->key_id, key_id);
 	strcpy(c->secret, secret);
+	c->stall_sec = S3_STALL_SEC;
+	return ST_OK;
+}
+
+enum status s3_conf_timeout(struct s3_conf *c, const char *v, struct err *e)
+{
+	char *end;
+	if (!v || !*v)
+		return ST_OK;
+	long n = strtol(v, &end, 10);
+	if (*end || n < 1 || n > S3_STALL_MAX)
+		return err_set(e, ST_BAD_REQUEST,
+			       "SPANDEX_S3_TIMEOUT '%.32s' is not a number of seconds (1 to %d)", v,
+			       S3_STALL_MAX);
+	c->stall_sec = (int)n;
 	return ST_OK;
 }
 

@@ -289,7 +289,7 @@ static enum status fail(struct s3 *s, const struct req *r, CURLcode cc, const ch
 		if (cc == CURLE_OPERATION_TIMEDOUT)
 			return err_set(e, ST_UNAVAILABLE,
 				       "%s: %s stopped answering (nothing for %d s)", what,
-				       s->c.endpoint, S3_STALL_SEC);
+				       s->c.endpoint, s->c.stall_sec ?: S3_STALL_SEC);
 		if (cc == CURLE_COULDNT_CONNECT || cc == CURLE_COULDNT_RESOLVE_HOST)
 			return err_set(
 			    e, ST_UNAVAILABLE,
@@ -351,7 +351,7 @@ static enum status perform(struct s3 *s, struct req *r, struct err *e)
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)S3_CONNECT_MS);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)S3_STALL_SEC);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)(s->c.stall_sec ?: S3_STALL_SEC));
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
 	if (getenv("S3_DEBUG"))
 		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);

@@ -35,12 +35,17 @@ struct s3_conf {
 	char endpoint[512]; /* scheme, host and port, no trailing '/' */
 	char region[64];
 	char key_id[256], secret[256];
+	int stall_sec; /* SPANDEX_S3_TIMEOUT: no byte moved for this long ends a request */
 };
 /* Fills c from the settings (NULL or "" where unset): ST_OK, or ST_BAD_REQUEST with e naming
- * the setting and what is wrong with it. url NULL or "" is ST_NOT_FOUND: not configured. */
+ * the setting and what is wrong with it. url NULL or "" is ST_NOT_FOUND: not configured.
+ * stall_sec is S3_STALL_SEC (s3_conf_timeout sets another). */
 enum status s3_conf_parse(struct s3_conf *c, const char *url, const char *endpoint,
 			  const char *region, const char *key_id, const char *secret,
 			  struct err *e);
+/* SPANDEX_S3_TIMEOUT (seconds, 1 to S3_STALL_MAX; NULL or "": S3_STALL_SEC) into c. */
+#define S3_STALL_MAX 3600
+enum status s3_conf_timeout(struct s3_conf *c, const char *v, struct err *e);
 /* "s3://bucket/prefix at endpoint", for messages (out >= 1200). */
 void s3_conf_name(const struct s3_conf *c, char *out, size_t n);
 

@@ -12,6 +12,8 @@ enum status ship_conf_read(struct ship_conf *c, ship_env_fn get, void *ctx, stru
 	    s3_conf_parse(&c->s3, get(ctx, "SPANDEX_S3"), get(ctx, "SPANDEX_S3_ENDPOINT"),
 			  get(ctx, "SPANDEX_S3_REGION"), get(ctx, "AWS_ACCESS_KEY_ID"),
 			  get(ctx, "AWS_SECRET_ACCESS_KEY"), e);
+	if (st == ST_OK)
+		st = s3_conf_timeout(&c->s3, get(ctx, "SPANDEX_S3_TIMEOUT"), e);
 	if (st != ST_OK)
 		return st;
 	const char *sync = get(ctx, "SPANDEX_S3_SYNC");

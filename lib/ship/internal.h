@@ -92,9 +92,10 @@ enum status files_apply(const char *root, const char *data, const char *ws, cons
  * after it; ST_CONFLICT when the object was there (the caller resolves it). */
 enum status snap_write(struct pass *p, uint64_t seq, struct err *e);
 /* Deletes what snapshot seq (now) replaced: what the snapshot before it (prev, or NULL) still
- * needs stays until the next one, unless erase (then all of it at once). */
+ * needs stays until the next one, unless erase (then all of it at once that is older than
+ * started, when the pass began). */
 size_t snap_compact(struct ship *s, const char *ws, uint64_t seq, const struct lo_hdr *prev,
-		    const struct lo_hdr *now, bool erase);
+		    const struct lo_hdr *now, bool erase, int64_t started);
 
 /* pass.c, for snap.c and pull.c: the stores of ws. */
 void pass_stores(struct ship *s, struct store st[2]);

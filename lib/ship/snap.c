@@ -205,7 +205,7 @@ enum status snap_write(struct pass *p, uint64_t seq, struct err *e)
 					ops_rewritten_taken(&p->st[k], p->ws,
 							    p->cut[k].rewritten_bytes, NULL);
 			p->r->deleted = snap_compact(p->s, p->ws, seq, have_prev ? &prev : NULL, &h,
-						     snap_erases(p));
+						     snap_erases(p), p->cut[STORE_SPANS].at);
 		}
 	}
 	buf_free(&line);
@@ -265,7 +265,7 @@ static bool listed(const struct keys *ks, const char *key)
 }
 
 size_t snap_compact(struct ship *s, const char *ws, uint64_t seq, const struct lo_hdr *prev,
-		    const struct lo_hdr *now, bool erase)
+		    const struct lo_hdr *now, bool erase, int64_t started)
 {
 	char pfx[LOGOBJ_KEY_MAX], key[LOGOBJ_KEY_MAX];
 	struct keys take = {0}, logs = {0}, snaps = {0}, data = {0};
@@ -297,17 +297,17 @@ size_t snap_compact(struct ship *s, const char *ws, uint64_t seq, const struct l
 			deleted++;
 	/* A data object no snapshot kept names goes once it is older than SHIP_GRACE_SEC (a
 	 * pass killed halfway, or another host's under way, names its objects within that
-	 * time); one the previous snapshot named goes with the next snapshot, or at once when
-	 * this one erases (erased bytes leave with the pass that replaced them). */
+	 * time); one the previous snapshot named goes with the next snapshot. A snapshot that
+	 * erases deletes every object it does not name that was there before its pass began
+	 * (erased bytes leave with the pass that replaced them; what another host may be
+	 * uploading now is newer). */
 	snprintf(pfx, sizeof pfx, "%s/data/", ws);
 	s3_list(s->s3, pfx, NULL, 0, keys_add, &data, NULL);
-	int64_t old = time_now() - (int64_t)SHIP_GRACE_SEC * 1000000;
-	for (size_t i = 0; i < data.n; i++) {
-		bool was = names(prev, data.k[i]);
-		if (!names(now, data.k[i]) && ((erase && was) || (!was && data.mtime[i] < old)) &&
-		    s3_delete(s->s3, data.k[i], NULL) == ST_OK)
+	int64_t old = erase ? started : time_now() - (int64_t)SHIP_GRACE_SEC * 1000000;
+	for (size_t i = 0; i < data.n; i++)
+		if (!names(now, data.k[i]) && (erase || !names(prev, data.k[i])) &&
+		    data.mtime[i] < old && s3_delete(s->s3, data.k[i], NULL) == ST_OK)
 			deleted++;
-	}
 out:
 	keys_free(&take);
 	keys_free(&logs);

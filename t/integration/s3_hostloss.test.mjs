@@ -27,6 +27,7 @@ async function loseHost(env, { passes }) {
 		{ env: { ...process.env, ...env }, stdio: 'ignore' });
 	cleanup.push(() => shipper.kill('SIGKILL'));
 	const w = startMixedWriters(WS, A.base, { request });
+	cleanup.push(() => w.stop());
 	// Several passes while every API writes, then the host goes mid-ingest.
 	await waitFor(async () => {
 		const st = (await shipStatus(A.dataDir, env, spandexCli))[WS];

@@ -27,6 +27,7 @@ async function splitBrain(env, { interval }) {
 		{ env: { ...process.env, ...env }, stdio: 'ignore' });
 	cleanup.push(() => shipper.kill('SIGKILL'));
 	const w = startMixedWriters(WS, A.base, { request });
+	cleanup.push(() => w.stop());
 	await waitFor(async () => ((await shipStatus(A.dataDir, env, spandexCli))[WS]?.seq ?? 0) >= 3 && w.writes.length >= 30,
 		'A shipping', 120000);
 	const Bdir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-split-'));
