@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
+#include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 #include "lib/ship/ship.h"
 #include "lib/store/ops.h"
@@ -114,19 +115,20 @@ static struct ship *open_ship(const char *cmd, const char *data, bool looping)
 		return NULL;
 	}
 	struct ship *s = st == ST_OK ? ship_open(data, &c, &e) : NULL;
-	if (s && (st = s3_check(ship_s3(s), &e)) != ST_OK) {
-		/* The loop goes on, and tries again every pass (its state says why, for /healthz);
-		 * a single pass has nothing to do. */
+	if (!s) {
+		fprintf(stderr, "spandex %s: %s\n", cmd, err_text(&e));
+		return NULL;
+	}
+	if (ship_check(s, &e) != ST_OK) {
+		/* Kept for /healthz and --status. The loop goes on and checks again every pass;
+		 * a single pass (or pull) has nothing to do. */
 		fprintf(stderr, "spandex %s: %s%s\n", cmd, err_text(&e),
-			looping ? " (trying again every pass)" : "");
+			looping ? " (checking again every pass)" : "");
 		if (!looping) {
 			ship_close(s);
 			s = NULL;
 		}
-		return s;
 	}
-	if (!s)
-		fprintf(stderr, "spandex %s: %s\n", cmd, err_text(&e));
 	return s;
 }
 
@@ -233,9 +235,21 @@ static int loop(struct ship *s, const struct args *a)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	struct said sd = {0};
+	char first[ERR_MSG];
+	int64_t first_at;
+	if (ship_check_failed(a->data, first, &first_at))
+		said_new(&sd, "", first); /* open_ship said it */
 	while (!stopping) {
-		char **ws = NULL;
+		char **ws = NULL, was[ERR_MSG];
 		size_t n = 0;
+		int64_t at;
+		struct err e = {ST_OK, ""};
+		/* While the bucket's check fails, each pass checks again (and says when it mends).
+		 */
+		if (ship_check_failed(a->data, was, &at) && ship_check(s, &e) == ST_OK)
+			fprintf(stderr, "spandex ship: the bucket answers again\n");
+		else if (e.st != ST_OK && said_new(&sd, "", err_text(&e)))
+			fprintf(stderr, "spandex ship: %s\n", err_text(&e));
 		if (names_of(s, a, false, &ws, &n) == 0) {
 			pass_all(s, a, ws, n, &sd);
 			cli_free_names(ws, n);
@@ -248,6 +262,16 @@ static int loop(struct ship *s, const struct args *a)
 	cli_free_names(sd.ws, sd.n);
 	cli_free_names(sd.msg, sd.n);
 	return 0;
+}
+
+/* s as a JSON string into b, or null when it is "". */
+static void json_or_null(struct buf *b, const char *s)
+{
+	if (s[0])
+		jsonw_string(b, s, strlen(s));
+	else
+		buf_adds(b, "null");
+	buf_addc(b, '\0');
 }
 
 static void print_status(const char *data, const char *ws, bool json)
@@ -266,11 +290,16 @@ static void print_status(const char *data, const char *ws, bool json)
 	int64_t now = time_now();
 	double lag = st.caught_up_at ? (double)(now - st.caught_up_at) / 1e6 : -1;
 	if (json) {
+		struct buf err;
+		buf_init(&err);
+		json_or_null(&err, st.error);
 		printf("{\"workspace\":\"%s\",\"owner\":\"%s\",\"seq\":%" PRIu64
 		       ",\"lag_bytes\":%" PRIu64 ",\"lag_lines\":%" PRIu64 ",\"lag_seconds\":%.1f,"
-		       "\"lost_to\":\"%s\",\"lost_seq\":%" PRIu64 ",\"unshipped\":%s}\n",
-		       ws, ship_owner_names[st.owner], st.seq, bytes, lines, lag, st.lost_to,
+		       "\"error\":%s,\"lost_to\":\"%s\",\"lost_seq\":%" PRIu64
+		       ",\"unshipped\":%s}\n",
+		       ws, ship_owner_names[st.owner], st.seq, bytes, lines, lag, err.p, st.lost_to,
 		       st.lost_seq, report.len ? report.p : "null");
+		buf_free(&err);
 		buf_free(&report);
 		return;
 	}
@@ -294,11 +323,25 @@ static void print_status(const char *data, const char *ws, bool json)
 	buf_free(&report);
 }
 
-/* --status: the workspaces of DATA and those with state, or those named. */
+/* --status: the bucket's last check when it failed, then the workspaces of DATA and those
+ * with state, or those named. */
 static int status(const struct args *a)
 {
-	char **known = NULL, **local = NULL;
+	char **known = NULL, **local = NULL, why[ERR_MSG], at_text[40];
 	size_t nk = 0, nl = 0;
+	int64_t at;
+	if (ship_check_failed(a->data, why, &at)) {
+		time_format(at, at_text);
+		if (a->json) {
+			struct buf b;
+			buf_init(&b);
+			json_or_null(&b, why);
+			printf("{\"bucket_error\":%s,\"at\":\"%s\"}\n", b.p, at_text);
+			buf_free(&b);
+		} else {
+			printf("the bucket: %s (checked %s)\n", why, at_text);
+		}
+	}
 	if (a->nnamed) {
 		for (size_t i = 0; i < a->nnamed; i++)
 			print_status(a->data, a->named[i], a->json);

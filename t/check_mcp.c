@@ -497,8 +497,9 @@ START_TEST(test_cgi_tool_errors)
 END_TEST
 
 /* A store failure names no file of the data directory in a tool's answer (issue 55, item 8):
- * a workspace whose judgements/ is a file takes no score, and the agent is told so in words
- * (server.c logs any reason that would name one, and answers without it). */
+ * a workspace whose judgements/ is a file takes no score, and the client is told so in words
+ * (server.c logs any reason that would name one, and answers without it): a write the store
+ * cannot take answers 503 with Retry-After and a JSON-RPC error, as every API's write does. */
 START_TEST(test_cgi_no_path)
 {
 	const char *data = getenv("SPANDEX_DATA");
@@ -524,7 +525,9 @@ START_TEST(test_cgi_no_path)
 	struct resp r = post_json("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\","
 				  "\"params\":{\"name\":\"add_score\",\"arguments\":{\"workspace\":"
 				  "\"ws1\",\"span_id\":\"s1\",\"name\":\"q\",\"value\":1}}}");
-	ck_assert_ptr_nonnull(strstr(r.body, "\"isError\":true}"));
+	ck_assert_int_eq(r.code, 503);
+	ck_assert_ptr_nonnull(strstr(r.head, "Retry-After: "));
+	ck_assert_ptr_nonnull(strstr(r.body, "\"error\":{\"code\":-32000"));
 	ck_assert_msg(!strstr(r.body, data), "%s", r.body);
 	unlink(p);
 	char cmd[300];

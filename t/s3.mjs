@@ -308,7 +308,8 @@ export async function shipStatus(data, env, spandexCli) {
 	const out = {};
 	for (const line of r.stdout.split('\n').filter(Boolean)) {
 		const j = JSON.parse(line);
-		out[j.workspace] = j;
+		if ('bucket_error' in j) out.bucket_error = j.bucket_error;
+		else out[j.workspace] = j;
 	}
 	return out;
 }

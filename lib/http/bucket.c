@@ -64,10 +64,22 @@ void http_bucket(struct http_req *req)
 	req->store.hook = kept.s ? ship_hook(kept.s) : &refusing;
 }
 
-void http_bucket_check(void)
+void http_bucket_check(const char *root)
 {
 	struct ship_conf c;
 	struct err e = {ST_OK, ""};
-	if (ship_conf_read(&c, req_env, NULL, &e) == ST_BAD_REQUEST)
+	enum status st = ship_conf_read(&c, req_env, NULL, &e);
+	if (st == ST_BAD_REQUEST)
 		http_log(NULL, "%s: every write will be refused until it is fixed", e.msg);
+	if (st != ST_OK || !root)
+		return;
+	/* The bucket itself, once: its fault said now rather than at the first write (sync
+	 * mode) or by the shipper (async). A start waits at most S3_CONNECT_MS for an endpoint
+	 * that does not answer. */
+	struct ship *s = ship_open(root, &c, &e);
+	if (!s || ship_check(s, &e) != ST_OK)
+		http_log(NULL, "the bucket (SPANDEX_S3): %s: %s", err_text(&e),
+			 c.sync ? "every write will be refused until it answers"
+				: "the data stays here until the shipper reaches it");
+	ship_close(s);
 }

@@ -194,9 +194,12 @@ int http_main(const struct http_surface *s)
 	signal(SIGXFSZ, SIG_IGN);
 	if (FCGX_Init() != 0)
 		return 1;
-	http_bucket_check();
-	/* fd 0 is not a socket: plain CGI (RFC 3875), exactly one request. */
-	if (FCGX_IsCGI()) {
+	/* fd 0 is not a socket: plain CGI (RFC 3875), exactly one request (whose bucket is not
+	 * checked first: a request to it for every request). */
+	bool cgi = FCGX_IsCGI();
+	const char *data = getenv("SPANDEX_DATA");
+	http_bucket_check(cgi ? NULL : data && *data ? data : "./data");
+	if (cgi) {
 		struct arena *a = arena_new();
 
 		serve_one(NULL, a, s);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/mem.h"
+#include "lib/ship/state.h"
 
 enum status ship_conf_read(struct ship_conf *c, ship_env_fn get, void *ctx, struct err *e)
 {
@@ -61,4 +62,11 @@ struct s3 *ship_s3(struct ship *s)
 const char *ship_host(const struct ship *s)
 {
 	return s->host;
+}
+
+enum status ship_check(struct ship *s, struct err *e)
+{
+	enum status st = s3_check(s->s3, e);
+	state_check_save(s->root, st == ST_OK ? NULL : e);
+	return st;
 }

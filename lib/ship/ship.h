@@ -60,6 +60,13 @@ const struct ship_conf *ship_conf_of(const struct ship *s);
 struct s3 *ship_s3(struct ship *s);
 /* This data directory's id as the bucket knows it (16 hex digits). */
 const char *ship_host(const struct ship *s);
+/* Checks the bucket (a LIST of one key): ST_OK, or e naming the cause in the operator's words
+ * (a wrong secret, no such bucket, an endpoint that does not answer or is no S3 server). The
+ * outcome is kept in DATA/.spandex-ship until the next check, for /healthz and --status:
+ * ship_check_failed gives the failure (out: ERR_MSG bytes) and its time, false when the last
+ * check succeeded (or there was none). */
+enum status ship_check(struct ship *s, struct err *e);
+bool ship_check_failed(const char *root, char *out, int64_t *at);
 /* What a pass did. */
 struct ship_report {
 	uint64_t seq;	/* the workspace's last object in the bucket */

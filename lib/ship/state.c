@@ -387,3 +387,37 @@ enum status state_host(const char *root, char out[17], struct err *e)
 	buf_free(&b);
 	return err_sys(e, errno ? errno : EIO, "%s", p);
 }
+
+void state_check_save(const char *root, const struct err *e)
+{
+	char p[PATH_MAX], line[ERR_MSG + 32];
+	if (!state_path(p, root, NULL, STATE_CHECK))
+		return;
+	if (!e) {
+		unlink(p);
+		return;
+	}
+	int n = snprintf(line, sizeof line, "%" PRId64 " %s\n", time_now(), err_text(e));
+	if (state_dir(root) == 0)
+		put_file(p, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+bool ship_check_failed(const char *root, char *out, int64_t *at)
+{
+	char p[PATH_MAX];
+	struct buf b;
+	bool failed = false;
+	buf_init(&b);
+	if (state_path(p, root, NULL, STATE_CHECK) && slurp(p, &b, ERR_MSG + 32) == 0) {
+		char *end;
+		long long t = strtoll(b.p, &end, 10);
+		if (*end == ' ') {
+			end[strcspn(end, "\n")] = '\0';
+			snprintf(out, ERR_MSG, "%s", end + 1);
+			*at = t;
+			failed = true;
+		}
+	}
+	buf_free(&b);
+	return failed;
+}

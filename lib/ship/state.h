@@ -2,7 +2,8 @@
  * "The bucket", "On the host"): <ws>.state (the last object, each day's shipped extent, the
  * last pass's outcome; rewritten whole, aside then renamed), <ws>.lock (one pass at a time,
  * flock), <ws>.lost (the workspace is not this host's to write: why, and what this copy holds
- * that the bucket does not), and host (this data directory's id in the bucket). Private to
+ * that the bucket does not), host (this data directory's id in the bucket) and check (the
+ * last check of the bucket, while it fails). Private to
  * lib/ship. */
 #ifndef SPANDEX_SHIP_STATE_H
 #define SPANDEX_SHIP_STATE_H
@@ -75,6 +76,12 @@ enum status state_mark(const char *root, const char *ws, const char *kind, const
 		       uint64_t seq, const struct buf *report, struct err *e);
 bool state_fenced(const char *root, const char *ws, struct err *e);
 void state_unmark(const char *root, const char *ws);
+
+/* The last check of the bucket (ship_check): DATA/.spandex-ship/check holds "<time_us>
+ * <message>" while it fails (e), and is removed once it succeeds (e NULL). Best effort: the
+ * check's outcome is also said by its caller. */
+#define STATE_CHECK "check"
+void state_check_save(const char *root, const struct err *e);
 
 /* This data directory's id (16 hex digits), made on first use. */
 enum status state_host(const char *root, char out[17], struct err *e);

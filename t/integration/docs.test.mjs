@@ -477,6 +477,8 @@ test('./bootstrap run installs only what serving needs; the rate is SPANDEX_RATE
 		assert.doesNotMatch(runList.replace(/#.*$/gm, ''), new RegExp(tool), tool);
 	assert.match(text, /ensure_packages "\$\{RUN_PACKAGES\[@\]\}" "\$\{TEST_PACKAGES\[@\]\}"/);
 	assert.match(text, /genconf -r "\$rundir" .*-R "\$rate"/);
+	// With a bucket (docs/bucket.md) it ships every 10 s, as the cron line or systemd would.
+	assert.match(text, /if \[ -n "\$\{SPANDEX_S3:-\}" \]; then\n\t\tsrc\/spandex ship "\$data" --every 10 &/);
 });
 
 test('docs/scaling.md: the front starts on a fresh directory; its reloads name its configuration', async () => {

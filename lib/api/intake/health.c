@@ -70,6 +70,18 @@ static void bucket_ws(struct buf *out, const char *root, const char *ws, int64_t
 	*failing |= s.error[0] != '\0';
 }
 
+/* Sync mode, after a failure: whether the bucket answers now (a check, which clears the kept
+ * failure when it does). A failure a pass left is not enough to keep the host out: with the
+ * host out no write comes whose pass would clear it. */
+static bool bucket_answers(struct http_req *req, const struct ship_conf *c)
+{
+	struct err e = {ST_OK, ""};
+	struct ship *s = ship_open(req->store.root, c, &e);
+	bool ok = s && ship_check(s, &e) == ST_OK;
+	ship_close(s);
+	return ok;
+}
+
 /* The "bucket" member of the answer (nothing without SPANDEX_S3). *why: the host is degraded
  * when the settings are wrong, or in sync mode when a pass failed (writes get 503). */
 static void bucket_health(struct http_req *req, struct buf *out, const char **why)
@@ -89,12 +101,19 @@ static void bucket_health(struct http_req *req, struct buf *out, const char **wh
 			    "the bucket's settings (SPANDEX_S3 ...) are wrong: no write is taken";
 		return;
 	}
-	buf_printf(out, "\"mode\":\"%s\",\"workspaces\":[", c.sync ? "sync" : "async");
-	char **ws = NULL;
+	buf_printf(out, "\"mode\":\"%s\",", c.sync ? "sync" : "async");
+	char **ws = NULL, check[ERR_MSG];
 	size_t n = 0;
-	bool failing = false;
+	int64_t now = time_now(), at;
+	/* The last check of the bucket (spandex ship, or this program's start), when it failed. */
+	bool failing = ship_check_failed(req->store.root, check, &at);
+	if (failing) {
+		buf_adds(out, "\"error\":");
+		jsonw_string(out, check, strlen(check));
+		buf_printf(out, ",\"error_seconds_ago\":%.1f,", (double)(now - at) / 1e6);
+	}
+	buf_adds(out, "\"workspaces\":[");
 	ship_known(req->store.root, &ws, &n);
-	int64_t now = time_now();
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_addc(out, ',');
@@ -103,7 +122,7 @@ static void bucket_health(struct http_req *req, struct buf *out, const char **wh
 	}
 	free(ws);
 	buf_adds(out, "]}");
-	if (failing && c.sync && !*why)
+	if (failing && c.sync && !*why && !bucket_answers(req, &c))
 		*why = "the bucket does not take writes (sync mode): they are refused";
 }
 
@@ -148,9 +167,10 @@ static void forwarding(struct http_req *req, struct buf *out)
  * "detail"} with Retry-After when it cannot (unusable, read-only, out of inodes, or less
  * free space than SPANDEX_MIN_FREE, by default two bodies of the maximum size: a full batch
  * would then be refused), when the API key file refuses every request, or when the bucket's
- * settings are wrong (or, in sync mode, the bucket does not take a pass). With SPANDEX_S3 a
- * "bucket" member names per workspace its owner state, lag and last error. With `spandex
- * forward` configured, either says how forwarding goes (forwarding, above). */
+ * settings are wrong (or, in sync mode, a pass failed and the bucket does not answer now). With
+ * SPANDEX_S3 a "bucket" member names the last failed check of the bucket, and per workspace its
+ * owner state, lag and last error. With `spandex forward` configured, either says how forwarding
+ * goes (forwarding, above). */
 enum status intake_healthz(struct http_req *req)
 {
 	const char *why = data_fault(req);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "lib/base/buf.h"
+#include "lib/base/status.h"
 
 /* The protocol versions this server speaks, newest first: the one the current
  * @modelcontextprotocol/sdk client asks for (1.32.2: LATEST_PROTOCOL_VERSION), and the one
@@ -47,8 +48,9 @@ struct mcp_msg {
  * names none, as the transport allows), and the sentence. */
 struct mcp_refusal {
 	int code;
+	int http; /* the reply's HTTP status when not 200 (a write the store could not take: 503) */
 	json_t *id;
-	char msg[256];
+	char msg[ERR_MSG + 64]; /* a store's reason (ERR_MSG) and the words around it */
 };
 
 /* Reads body[0..len) as one message of the protocol: a JSON object with "jsonrpc": "2.0" and a

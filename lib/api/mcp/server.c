@@ -21,13 +21,17 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
-/* An HTTP error whose body is the JSON-RPC error (no id unless one was read). */
+/* An HTTP error whose body is the JSON-RPC error (no id unless one was read); a 503 says when
+ * to try again, as every API's does. */
 static enum status reply_error(struct http_req *req, int http, const json_t *id, int code,
 			       const char *msg)
 {
 	struct buf *b = arena_buf(req->arena);
 	mcp_rpc_error(b, id, code, msg, NULL);
-	http_reply_json(req, http, b->p, b->len);
+	if (http == 503)
+		http_reply_with(req, http, "application/json", "Retry-After: 1\r\n", b->p, b->len);
+	else
+		http_reply_json(req, http, b->p, b->len);
 	return ST_OK;
 }
 
@@ -169,6 +173,23 @@ static bool call_allowed(struct mcp_call *c)
 	return true;
 }
 
+/* What a tool's failure st (msg: its reason, or "") tells the client. No answer names a file of
+ * the data directory (issue 55, item 8): such a reason of the store's goes to the programs'
+ * log, the client gets the gist. */
+static const char *told(struct http_req *req, enum status st, const char *msg)
+{
+	const char *why = msg[0] ? msg : status_message(st);
+	if (req->store.root && req->store.root[0] == '/' && strstr(why, req->store.root)) {
+		struct err e = {st, ""};
+		snprintf(e.msg, sizeof e.msg, "%s", why);
+		http_fail_logged(req, &e,
+				 "The store could not answer (the programs' log says why); try "
+				 "again in a moment.");
+		why = req->err.msg;
+	}
+	return why;
+}
+
 /* tools/call: a JSON-RPC error for a call that names no tool of this server, else the tool's
  * result (isError for arguments off its schema, a workspace the key may not use, and
  * whatever the tool refuses). */
@@ -193,9 +214,9 @@ static bool tools_call(struct http_req *req, const struct mcp_msg *m, struct buf
 		return false;
 	}
 	c.args = args ? args : json_object();
-	struct buf *why = arena_buf(req->arena);
-	if (!mcp_tool_check(c.tool, c.args, why)) {
-		tool_result(r, why->p, why->len, true);
+	struct buf *off = arena_buf(req->arena);
+	if (!mcp_tool_check(c.tool, c.args, off)) {
+		tool_result(r, off->p, off->len, true);
 		return true;
 	}
 	if (!call_allowed(&c)) {
@@ -210,21 +231,21 @@ static bool tools_call(struct http_req *req, const struct mcp_msg *m, struct buf
 			      "The answer does not fit max_bytes=%zu (its ids and names alone are "
 			      "longer): raise max_bytes.",
 			      c.budget);
-	if (st != ST_OK) {
-		const char *why = c.err.msg[0] ? c.err.msg : status_message(st);
-		/* No answer names a file of the data directory (issue 55, item 8): such a
-		 * reason of the store's goes to the programs' log, the agent gets the gist. */
-		if (req->store.root && req->store.root[0] == '/' && strstr(why, req->store.root)) {
-			struct err e = {st, ""};
-			snprintf(e.msg, sizeof e.msg, "%s", why);
-			http_fail_logged(req, &e,
-					 "The store could not answer (the programs' log "
-					 "says why); try again in a moment.");
-			why = req->err.msg;
-		}
-		tool_result(r, why, strlen(why), true);
-	} else
+	if (st == ST_OK) {
 		tool_result(r, c.out->p ? c.out->p : "", c.out->len, false);
+		return true;
+	}
+	const char *why = told(req, st, c.err.msg);
+	if (st == ST_UNAVAILABLE && c.tool->write) {
+		/* A write the store could not take now (a restore under way, or in the bucket's
+		 * sync mode a bucket out of reach): the transport's 503 with Retry-After, as every
+		 * API answers it, so a client retries rather than an agent reading a refusal. */
+		bad->code = MCP_REFUSED;
+		bad->http = 503;
+		snprintf(bad->msg, sizeof bad->msg, "%s", why);
+		return false;
+	}
+	tool_result(r, why, strlen(why), true);
 	return true;
 }
 
@@ -277,7 +298,7 @@ enum status mcp_post(struct http_req *req)
 	}
 	struct buf *r = arena_buf(req->arena), *out = arena_buf(req->arena);
 	if (!answer(req, &m, r, &bad))
-		return reply_error(req, 200, m.id, bad.code, bad.msg);
+		return reply_error(req, bad.http ? bad.http : 200, m.id, bad.code, bad.msg);
 	mcp_rpc_result(out, m.id, r->p, r->len);
 	http_reply_json(req, 200, out->p, out->len);
 	return ST_OK;
