@@ -4,6 +4,7 @@
 // run alone starts its own, stopped when the process exits.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { SRCDIR, freePort, run } from './harness.mjs';
@@ -17,6 +18,14 @@ export const LONG = process.env.SPANDEX_S3_LONG === '1';
 
 let server = null;
 
+function portFree(port) {
+	return new Promise((resolve) => {
+		const s = net.createServer();
+		s.once('error', () => resolve(false));
+		s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+	});
+}
+
 // The S3 server: {endpoint, key, secret, dir}.
 export async function s3Server() {
 	if (server) return server;
@@ -28,9 +37,10 @@ export async function s3Server() {
 	}
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-s3-'));
 	let port;
+	// radosgw's port and the mon's after it (t/s3.sh: PORT + 1), both free.
 	for (;;) {
 		port = await freePort();
-		if (port < 65000) break;
+		if (port < 65000 && await portFree(port + 1)) break;
 	}
 	const r = await run('bash', [path.join(SRCDIR, 't', 's3.sh'), 'start', dir, String(port)],
 		{ env: { ...process.env, S3_WITH_MGR: '0' } });

@@ -81,6 +81,13 @@ int ship_rm_tree(const char *p);
 enum status fetch_put_data(struct ship *s, const char *ws, const struct s3_part *parts, size_t n,
 			   char key[LOGOBJ_KEY_MAX], struct err *e);
 
+/* media.c: ws's media files as content-keyed objects <ws>/media/<sha256>: media_ship creates
+ * those of DATA/<ws>/media the bucket lacks (before the object that references them);
+ * media_pull fetches every one into root/<ws>/media (a pull's copy). */
+enum status media_ship(struct ship *s, const char *ws, size_t *objects, struct err *e);
+enum status media_pull(struct ship *s, const char *ws, const char *root, size_t *objects,
+		       uint64_t *bytes, struct err *e);
+
 /* files.c: the files of ws that travel with it, read into p->files (changed: their sha differs
  * from the state's); and one applied to the data directory root that a pull builds. */
 enum status files_read(struct pass *p, struct err *e);

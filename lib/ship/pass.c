@@ -524,7 +524,11 @@ static enum status pass_once(struct pass *p, bool *again, struct err *e)
 		return pass_idle(p, e);
 	}
 	uint64_t seq = p->state.seq + 1;
-	enum status st = p->snapshot ? snap_write(p, seq, e) : delta_write(p, seq, e);
+	/* The media files the cut's lines reference are on disk (synced before their batch). */
+	enum status st = media_ship(p->s, p->ws, &p->r->objects, e);
+	if (st != ST_OK)
+		return st;
+	st = p->snapshot ? snap_write(p, seq, e) : delta_write(p, seq, e);
 	if (st == ST_NOT_FOUND && !p->opened_all) {
 		*again = true; /* snap_write: it needs the files of days the cut left closed */
 		p->opened_all = true;

@@ -453,7 +453,10 @@ static enum status pull_once(struct pull *pl, struct err *e)
 {
 	double t0 = now_sec();
 	uint64_t taken = 0;
+	uint64_t media_bytes = 0;
 	enum status st = pull_log(pl, &taken, e);
+	if (st == ST_OK)
+		st = media_pull(pl->s, pl->ws, pl->root, &pl->r->objects, &media_bytes, e);
 	double t1 = now_sec();
 	if (st == ST_OK)
 		st = copy_index(pl, e);

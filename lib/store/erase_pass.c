@@ -121,6 +121,9 @@ struct dropper {
 	int32_t *days;	 /* the days written again ... */
 	bool *sealed;	 /* ... which of them were sealed */
 	size_t ndays, cap, lines;
+	struct store *st; /* where a day written again is named for the bucket's shipper */
+	const char *ws;
+	struct err marked; /* the first failure to name one */
 };
 
 /* A reindex's note (rebuild_drop): day was written again without lines of its. */
@@ -135,6 +138,10 @@ static void dropped_day(void *ctx, int32_t day, bool sealed, size_t lines)
 	d->days[d->ndays] = day;
 	d->sealed[d->ndays++] = sealed;
 	d->lines += lines;
+	/* Under the workspace lock, as the rewrite: the next ship pass replaces the day in the
+	 * bucket and deletes the objects that held the erased bytes (docs/bucket.md). */
+	if (d->marked.st == ST_OK)
+		ops_day_rewritten(d->st, d->ws, day, &d->marked);
 }
 
 static bool drop_line(void *ctx, const char *p, size_t n, const struct idx_rec *r)
@@ -295,7 +302,8 @@ static enum status purge(struct store *st, const char *ws, struct pending *q, si
 			 struct store_erase_done *out, struct err *e)
 {
 	struct erase_set set = {0};
-	struct dropper dr = {.set = &set, .key = st->kind == STORE_SPANS ? "span_id" : "id"};
+	struct dropper dr = {
+	    .set = &set, .key = st->kind == STORE_SPANS ? "span_id" : "id", .st = st, .ws = ws};
 	struct rebuild_drop d = {.fn = drop_line, .day = dropped_day, .ctx = &dr};
 	bool work;
 	char **needles = NULL;
@@ -306,6 +314,8 @@ static enum status purge(struct store *st, const char *ws, struct pending *q, si
 	if (rc == ST_OK && work &&
 	    (rc = reindex_without(st, ws, &d, NULL, NULL, NULL, NULL, e)) == ST_OK)
 		rc = days_after(st, ws, &dr, e);
+	if (rc == ST_OK && dr.marked.st != ST_OK)
+		rc = err_set(e, dr.marked.st, "%s: %s", ws, dr.marked.msg);
 	out->days += dr.ndays;
 	out->versions += dr.lines;
 	if (rc == ST_OK) {

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startServer, request, spandexCli, spandexOk, childPids, BUILDDIR } from '../harness.mjs';
+import crypto from 'node:crypto';
+import { startServer, request, spandexCli, spandexOk, childPids, BUILDDIR, ingestSpans, makeSpan, WS_PREFIX } from '../harness.mjs';
 import { s3Server, makeBucket, s3Env, startMixedWriters, checkPulled, killHost, shipStatus, waitFor } from '../s3.mjs';
 
 const WS = 'lossy';
@@ -74,4 +75,35 @@ test('host loss, sync mode: no acknowledged write is lost', async () => {
 	const { held, missing } = await checkPulled(B.base, WS, w.writes, Infinity, { request });
 	assert.deepEqual(missing, []);
 	assert.equal(held, w.writes.length);
+});
+
+// Media files (docs/media.md) travel with the lines: a pull on an empty host holds the file a
+// span references, so verify is clean and the media route serves its bytes.
+test('host loss: the media files a span references are pulled with it', async () => {
+	const s3 = await s3Server();
+	const env = s3Env(s3, await makeBucket(s3, 'media'));
+	const A = await startServer({ env });
+	cleanup.push(() => A.stop());
+	const parts = [Buffer.from('\x89PNG\r\n\x1a\n', 'latin1')];
+	for (let i = 0; i < 1200; i++) parts.push(crypto.createHash('sha256').update(`s3-media-${i}`).digest());
+	const img = Buffer.concat(parts);
+	const sha = crypto.createHash('sha256').update(img).digest('hex');
+	const input = `data:image/png;base64,${img.toString('base64')}`;
+	const r = await ingestSpans('pics', [makeSpan('m1', { input })], { base: A.base });
+	assert.equal(r.status, 201, r.text);
+	assert.ok(fs.existsSync(path.join(A.dataDir, 'pics', 'media', sha.slice(0, 2), sha)), 'the media file');
+	await spandexOk(['ship', A.dataDir], { env });
+	await A.stop();
+
+	const Bdir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-b-'));
+	cleanup.push(() => fs.rmSync(Bdir, { recursive: true, force: true }));
+	const data = path.join(Bdir, 'data');
+	await spandexOk(['pull', data], { env });
+	const v = await spandexCli(['verify', data, '--verbose']);
+	assert.equal(v.code, 0, v.stdout + v.stderr);
+	const B = await startServer({ dataDir: data, env });
+	cleanup.push(() => B.stop());
+	const m = await request('GET', `${WS_PREFIX}/pics/media/${sha}`, { base: B.base });
+	assert.equal(m.status, 200, m.text);
+	assert.ok(m.bytes.equals(img), 'the media bytes came back changed');
 });
