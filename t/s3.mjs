@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SRCDIR, freePort, run } from './harness.mjs';
+import { SRCDIR, WAIT_MS, freePort, run, within } from './harness.mjs';
 
 const EMPTY_SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 // /healthz and ship --status give lag_seconds to 0.1 s: a pass that began after a moment T is
@@ -53,20 +53,28 @@ export async function s3Server() {
 		}
 		fs.rmSync(dir, { recursive: true, force: true });
 	});
+	// A signal (node --test's timeout, ^C) ends the process without 'exit' otherwise: the
+	// daemons (setsid, so not in our process group) would outlive it.
+	for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(128 + os.constants.signals[sig]));
 	const text = fs.readFileSync(path.join(dir, 's3.env'), 'utf8');
 	const v = Object.fromEntries(text.split('\n').filter(Boolean).map((l) => l.split(/=(.*)/s).slice(0, 2)));
 	server = { endpoint: v.S3_ENDPOINT, key: v.S3_ACCESS_KEY, secret: v.S3_SECRET_KEY, dir };
 	return server;
 }
 
+// A request of the tests' own to the S3 server ends by the clock (a frozen radosgw, a test that
+// failed before it let it go on, must fail the test, not hang it): WAIT_MS, as every wait.
+const CURL_MAX_S = String(WAIT_MS / 1000);
+
 // One request with curl, signed; the body from file (or none). Resolves to {status, body}.
 async function curl(s3, method, urlPath, { file, headers = [] } = {}) {
 	const sha = file ? execFileSync('sha256sum', [file]).toString().split(' ')[0] : EMPTY_SHA;
-	const args = ['-sS', '-X', method, '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${s3.key}:${s3.secret}`,
+	const args = ['-sS', '--max-time', CURL_MAX_S, '-X', method, '--aws-sigv4', 'aws:amz:us-east-1:s3', '--user', `${s3.key}:${s3.secret}`,
 		'-H', `x-amz-content-sha256: ${sha}`, '-w', '\n%{http_code}', ...headers.flatMap((h) => ['-H', h])];
 	if (file) args.push('--data-binary', `@${file}`, '-H', 'Content-Type: application/octet-stream');
 	args.push(`${s3.endpoint}${urlPath}`);
 	const r = await run('curl', args, { encoding: 'buffer' });
+	if (r.code !== 0) throw new Error(`curl ${method} ${urlPath}: exit ${r.code}: ${r.stderr}`);
 	const out = r.stdout;
 	const nl = out.lastIndexOf(10);
 	return { status: Number(out.subarray(nl + 1).toString()), body: out.subarray(0, nl) };
@@ -137,11 +145,14 @@ export async function rgwStart(s3) {
 }
 
 // Polls cond (async) every 50 ms until it returns a truthy value, which it resolves to; throws
-// after ms with what (a generous bound: the tests wait for conditions, never for time).
+// after ms with what (a generous bound: the tests wait for conditions, never for time). The
+// bound holds against a cond that hangs too (a request to a host or bucket that never answers).
+const LATE = Symbol('late');
 export async function waitFor(cond, what, ms = 60000) {
 	const end = Date.now() + ms;
 	for (;;) {
-		const v = await cond();
+		const v = await within(Promise.resolve().then(cond), LATE, Math.max(end - Date.now(), 0) + 1000);
+		if (v === LATE) throw new Error(`timed out waiting for ${what} (a check did not answer)`);
 		if (v) return v;
 		if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
 		await new Promise((r) => setTimeout(r, 50));
@@ -166,10 +177,16 @@ const uuid = (k, n) => `0190a1b2-${hex(k, 4)}-7000-8000-${hex(n, 12)}`;
 // Scale GP upserts and Intake annotations (judgements). Each write acknowledged is recorded
 // with the time its answer came: {api, batch, ids, name, at}; failed writes are counted, not
 // recorded (they were not acknowledged). writes holds them in the order acknowledged.
+//
+// pause() resolves once every writer has its answer and waits (a check of the whole history
+// costs requests in proportion to it: writers that went on through it would grow it as fast as
+// it is read, and the check with it); resume() lets them go on.
 export function startMixedWriters(ws, base, { request }) {
 	const writes = [];
 	let stop = false;
 	let failed = 0;
+	let gate = null; // while paused: {wait, open, idle}
+	const parked = new Set();
 	const intake = `/apis/intake/v2/workspaces/${ws}`;
 	const opikH = { 'Content-Type': 'application/json', 'Comet-Workspace': ws };
 	const sgpH = { 'Content-Type': 'application/json', 'x-selected-account-id': ws };
@@ -201,8 +218,16 @@ export function startMixedWriters(ws, base, { request }) {
 			return r.status === 201 ? [r.json.annotation_id] : null;
 		},
 	};
+	const apis = Object.keys(loops);
 	const done = Promise.all(Object.entries(loops).map(async ([api, fn]) => {
 		for (let b = 0; !stop; b++) {
+			if (gate) {
+				parked.add(api);
+				if (parked.size === apis.length) gate.idle();
+				await gate.wait;
+				parked.delete(api);
+				if (stop) break;
+			}
 			const ids = await fn(b).catch(() => null);
 			if (ids) writes.push({ api, batch: b, ids, name: `b${b}`, at: Date.now() });
 			else {
@@ -216,8 +241,27 @@ export function startMixedWriters(ws, base, { request }) {
 		get failed() {
 			return failed;
 		},
+		async pause() {
+			if (gate) return gate.parked;
+			let open, idle;
+			const wait = new Promise((r) => {
+				open = r;
+			});
+			const parkedAll = new Promise((r) => {
+				idle = r;
+			});
+			gate = { wait, open, idle, parked: Promise.race([parkedAll, done]) };
+			return gate.parked;
+		},
+		resume() {
+			const g = gate;
+			gate = null;
+			parked.clear();
+			g?.open();
+		},
 		async stop() {
 			stop = true;
+			gate?.open();
 			await done;
 		},
 	};

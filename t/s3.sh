@@ -44,10 +44,15 @@ spawn() {  # name cmd...
   log "started $name pid $!"
 }
 
+# Polls the command until it succeeds; dies once T seconds have passed by the clock (a count of
+# polls is no bound when each try itself may take long on a loaded machine). Each try is
+# bounded too (TRY_S): a daemon that accepts and never answers makes it fail, not hang.
+TRY_S=30
 wait_for() {  # description command...
-  local what=$1; shift; local i=0
-  until "$@" >/dev/null 2>&1; do
-    i=$((i+1)); [ $i -le $((T*2)) ] || die "timed out waiting for $what"
+  local what=$1; shift
+  local end=$(( $(date +%s) + T ))
+  until timeout -k 2 "$TRY_S" "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$end" ] || die "timed out waiting for $what (${T} s)"
     sleep 0.5
   done
 }
@@ -60,6 +65,10 @@ stop_all() {
     if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; any=1; fi
   done
   if [ $any = 1 ]; then
+    # A frozen daemon (a test's SIGSTOP) takes no TERM until it runs again.
+    for f in "$DIR"/run/*.spawn.pid; do
+      [ -e "$f" ] && kill -CONT "$(cat "$f")" 2>/dev/null
+    done
     for _ in $(seq 1 40); do
       any=0
       for f in "$DIR"/run/*.spawn.pid; do
@@ -83,11 +92,12 @@ env)  cat "$DIR/s3.env"; exit 0 ;;
 rgw-stop)
   pid=$(cat "$DIR/run/rgw.spawn.pid")
   kill -TERM "$pid" 2>/dev/null || true
+  kill -CONT "$pid" 2>/dev/null || true
   for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.25; done
   kill -KILL "$pid" 2>/dev/null || true; exit 0 ;;
 rgw-start)
   spawn rgw radosgw -n client.rgw
-  wait_for "radosgw" curl -sf -o /dev/null "http://127.0.0.1:$(rgw_port)/"
+  wait_for "radosgw" curl -sf --max-time "$TRY_S" -o /dev/null "http://127.0.0.1:$(rgw_port)/"
   log "radosgw up again"; exit 0 ;;
 start) ;;
 *) die "unknown command $cmd" ;;
@@ -172,7 +182,7 @@ t0=$(date +%s.%N)
 monmaptool --create --clobber --fsid "$FSID" --addv a "[v2:127.0.0.1:$MON_PORT]" "$DIR/monmap" >/dev/null
 ceph-mon --mkfs -i a -c "$CONF" --monmap "$DIR/monmap" >>"$DIR/log/mkfs.out" 2>&1 || die "mon mkfs failed (see $DIR/log)"
 spawn mon.a ceph-mon -i a
-wait_for "mon" ceph_ --connect-timeout 2 mon stat
+wait_for "mon" ceph -c "$CONF" --connect-timeout 2 mon stat
 log "mon up"
 
 if [ "$WITH_MGR" = 1 ]; then spawn mgr.x ceph-mgr -i x; fi
@@ -186,7 +196,7 @@ wait_for "osd up" sh -c "ceph -c '$CONF' osd dump 2>/dev/null | grep -q '^osd.0 
 log "osd up"
 
 spawn rgw radosgw -n client.rgw
-wait_for "radosgw" curl -sf -o /dev/null "http://127.0.0.1:$PORT/"
+wait_for "radosgw" curl -sf --max-time "$TRY_S" -o /dev/null "http://127.0.0.1:$PORT/"
 log "radosgw up"
 
 timeout "$T" radosgw-admin -c "$CONF" user create --uid tester --display-name tester \

@@ -18,13 +18,62 @@ for tool in node nginx spawn-fcgi radosgw ceph-mon ceph-osd curl; do
 	fi
 done
 
+# Every part ends by the clock, so a hang fails with a message instead of holding `make check`:
+# t/s3.sh's waits (S3_TIMEOUT each), t/check_s3 (CHECK_S3_S), and the node:test files: each
+# file and each test in it (S3_TEST_S, node's --test-timeout; a bound for a hang, many times
+# what the longest file takes under load) and all of them (S3_FILES_S, timeout(1), which kills their whole process group: the test
+# files' nginx and programs too). SPANDEX_S3_LONG=1 runs longer: the bounds grow with it.
+if [ "${SPANDEX_S3_LONG:-}" = 1 ]; then
+	S3_TEST_S=3600 S3_FILES_S=10800
+else
+	S3_TEST_S=900 S3_FILES_S=2700
+fi
+CHECK_S3_S=600
+
 dir=$(mktemp -d "${TMPDIR:-/tmp}/spandex-s3.XXXXXX")
+child=
+# Every way out (success, failure, a signal) stops what this script started: the node:test
+# files' process group, then radosgw and the Ceph daemons (setsid, so no signal of ours
+# reaches them; t/s3.sh stops them by pid, SIGKILL after 10 s).
 stop() {
+	if [ -n "$child" ]; then
+		kill -TERM "$child" 2>/dev/null
+		wait "$child" 2>/dev/null
+		kill -TERM -"$child" 2>/dev/null
+	fi
 	bash "$srcdir/t/s3.sh" stop "$dir" >/dev/null 2>&1
 	[ "${SPANDEX_KEEP:-}" = 1 ] || rm -rf "$dir"
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# Runs "$@" in the background and waits for it, so a signal to this script is taken at once
+# (a foreground child would defer the trap until it ended).
+bg_wait() {
+	"$@" &
+	child=$!
+	wait "$child"
+	rc=$?
+	child=
+	return $rc
+}
+
+# "$@" under timeout(1) (SECONDS), the same way; timeout leads a process group of its own, and
+# whatever is left in it afterwards goes too (a test file the runner ended leaves its nginx and
+# programs behind).
+bounded() {  # SECONDS command...
+	secs=$1
+	shift
+	timeout -k 30 "$secs" "$@" &
+	child=$!
+	wait "$child"
+	rc=$?
+	kill -TERM -"$child" 2>/dev/null
+	child=
+	return $rc
+}
 
 # Two free ports in a row: radosgw's and the mon's (PORT + 1).
 port=$(node -e '
@@ -34,23 +83,40 @@ const free = (p) => new Promise((r) => { const s = net.createServer(); s.once("e
 ') || { echo "s3_suite: no free port" >&2; exit 99; }
 
 # Without ceph-mgr: 145 MiB instead of 470, and S3 works the same (reference/s3.md).
-if ! S3_WITH_MGR=0 bash "$srcdir/t/s3.sh" start "$dir" "$port" >"$dir/start.log" 2>&1; then
+t0=$(date +%s)
+if ! bg_wait env S3_WITH_MGR=0 bash "$srcdir/t/s3.sh" start "$dir" "$port" >"$dir/start.log" 2>&1; then
 	cat "$dir/start.log" >&2
 	echo "s3_suite: radosgw did not start" >&2
 	exit 99
 fi
+echo "s3_suite: radosgw up in $(($(date +%s) - t0)) s"
 . "$dir/s3.env"
 export SPANDEX_TEST_S3_ENDPOINT=$S3_ENDPOINT SPANDEX_TEST_S3_KEY=$S3_ACCESS_KEY \
 	SPANDEX_TEST_S3_SECRET=$S3_SECRET_KEY SPANDEX_TEST_S3_DIR=$dir
 
 fail=0
-"$builddir/t/check_s3" || fail=1
-concurrency=
+bounded "$CHECK_S3_S" "$builddir/t/check_s3"
+rc=$?
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	echo "s3_suite: t/check_s3 did not end within $CHECK_S3_S s" >&2
+fi
+[ $rc = 0 ] || fail=1
+opts=
 if node --help 2>/dev/null | grep -q -- '--test-concurrency'; then
-	concurrency=--test-concurrency=1
+	opts=--test-concurrency=1
+fi
+if node --help 2>/dev/null | grep -q -- '--test-timeout'; then
+	opts="$opts --test-timeout=$((S3_TEST_S * 1000))"
 fi
 files=$(ls "$srcdir"/t/integration/s3_*.test.mjs 2>/dev/null)
 if [ -n "$files" ]; then
-	node --test $concurrency $files || fail=1
+	t0=$(date +%s)
+	bounded "$S3_FILES_S" node --test $opts $files
+	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "s3_suite: the bucket's node:test files did not end within $S3_FILES_S s" >&2
+	fi
+	[ $rc = 0 ] || fail=1
+	echo "s3_suite: the node:test files took $(($(date +%s) - t0)) s"
 fi
 exit $fail
