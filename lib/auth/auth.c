@@ -636,7 +636,8 @@ enum status auth_export(const char *root, const char *ws, struct buf *out, struc
 	enum status st = read_keys(root, &keys, &n, e);
 	if (st != ST_OK)
 		return st;
-	qsort(keys, n, sizeof *keys, entry_cmp);
+	if (n) /* no key file: keys is NULL, which qsort must not be given */
+		qsort(keys, n, sizeof *keys, entry_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(keys[i].k.workspace, ws) ||
 		    !strcmp(keys[i].k.workspace, AUTH_ALL_WORKSPACES))
