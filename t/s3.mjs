@@ -370,12 +370,14 @@ export async function shipStatus(data, env, spandexCli) {
 
 // A proxy in front of the S3 server that passes requests on as they are (the signature covers
 // the Host header, which it keeps) or fails them: mode 'pass', '503' (S3's SlowDown error) or
-// 'slow' (each answer held back delayMs). Resolves to {endpoint, set(mode), close()}.
-export async function faultProxy(s3, { delayMs = 3000 } = {}) {
+// 'slow' (each answer held back delayMs); onRequest(req), when given, sees each request first
+// (bench/ship_requests.mjs counts them). Resolves to {endpoint, set(mode), close()}.
+export async function faultProxy(s3, { delayMs = 3000, onRequest } = {}) {
 	const http = await import('node:http');
 	const target = new URL(s3.endpoint);
 	let mode = 'pass';
 	const server = http.createServer((req, res) => {
+		onRequest?.(req);
 		if (mode === '503') {
 			req.resume();
 			res.writeHead(503, { 'Content-Type': 'application/xml', 'x-amz-request-id': 'proxy' });
