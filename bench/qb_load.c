@@ -100,17 +100,39 @@ static void load_flush(struct store *st, int ws, struct pending *p, sqlite3 *db,
 	p->n = 0;
 }
 
+/* QB_TEXT: a file (over 4 KiB) the input and output are cut from (gen_pool), into pool; as
+ * bench/gen's TEXT, so that phrases of real prose are measured. */
+static void qb_text(struct gen *g, struct buf *pool)
+{
+	const char *path = getenv("QB_TEXT");
+	if (!path)
+		return;
+	FILE *f = fopen(path, "rb");
+	char chunk[65536];
+	size_t got;
+	while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(pool, chunk, got);
+	if (!f || ferror(f) || pool->len <= 4096) {
+		fprintf(stderr, "query_bench: QB_TEXT %s: cannot read, or not over 4 KiB\n", path);
+		exit(2);
+	}
+	fclose(f);
+	gen_pool(g, pool->p, pool->len);
+}
+
 void qb_load(const char *dir, long long want, sqlite3 *db)
 {
 	struct gen g;
 	struct store st;
 	struct arena *a = arena_new();
-	struct buf body;
+	struct buf body, pool;
 	sqlite3_stmt *ins;
 	struct pending p[3] = {{0}};
 	size_t batch = qb_batch(), waiting = 0;
 	buf_init(&body);
+	buf_init(&pool);
 	gen_init(&g, 1, qb_days(), 3, 1717200000000000LL);
+	qb_text(&g, &pool);
 	store_init(&st, dir, false);
 	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		qb_die_sql(db, "schema");
@@ -148,5 +170,6 @@ void qb_load(const char *dir, long long want, sqlite3 *db)
 	sqlite3_finalize(ins);
 	sqlite3_exec(db, "COMMIT; ANALYZE;", NULL, NULL, NULL);
 	buf_free(&body);
+	buf_free(&pool);
 	arena_free(a);
 }

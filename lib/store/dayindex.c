@@ -37,8 +37,10 @@
 #include "lib/store/words.h"
 
 #define DAYINDEX_MAGIC "SPXTIX1\n"
-/* 4 added the roots, 3 the counts, 2 the key maps; older files are read without them. */
-#define DAYINDEX_VERSION 4
+/* 5 added the pairs of words, 4 the roots, 3 the counts, 2 the key maps; older files are read
+ * without them. */
+#define DAYINDEX_VERSION 5
+#define DAYINDEX_VERSION_NOPAIRS 4
 #define DAYINDEX_VERSION_NOROOTS 3
 #define DAYINDEX_VERSION_NOCOUNTS 2
 #define DAYINDEX_VERSION_NOKEYS 1
@@ -79,8 +81,8 @@ struct dayindex_hdr {
 	uint32_t crc; /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct dayindex_hdr) == 128, "the text index header is 128 bytes");
-_Static_assert(DAYINDEX_VERSION != 4 || DAYINDEX_NCOLS == 9,
-	       "version 4 has 9 columns: a new column is a new version (docs/FORMAT.md)");
+_Static_assert(DAYINDEX_VERSION != 5 || DAYINDEX_NCOLS == 9,
+	       "version 5 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
 /* The name of column k (lib/model/fields.h). */
 static const char *col_name(int k)
@@ -168,7 +170,7 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	h.last_ingested_us = sh->recs[sh->nrecs - 1].ingested_us;
 	h.blob_len = b->w.blob.len;
 	buf_add(out, &h, sizeof h);
-	words_render(&b->w, out);
+	words_render(&b->w, sh->nrecs, out);
 	size_t text = out->len - sizeof h;
 	for (int k = 0; k < DAYINDEX_NKEYS; k++)
 		keymap_render(sh->recs, sh->nrecs, k, out);
@@ -243,7 +245,8 @@ static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool re
 	    h->crc != hash_crc32c(0, h, offsetof(struct dayindex_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
-	if (!words_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len))
+	if (!words_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len,
+			h->version >= DAYINDEX_VERSION))
 		goto out;
 	size_t need = sizeof *h + t->text.len;
 	/* Per record: a value per column, and (version 2) 12 bytes per key map. */
@@ -254,13 +257,13 @@ static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool re
 	size_t kat = need, kb = keys ? keymap_bytes(h->nrecs) : 0;
 	size_t cat = kat + DAYINDEX_NKEYS * kb + h->nrecs * cols;
 	size_t nc = h->version >= DAYINDEX_VERSION_NOROOTS ? h->ncounts : 0;
-	size_t nr = h->version == DAYINDEX_VERSION ? h->nroots : 0,
+	size_t nr = h->version >= DAYINDEX_VERSION_NOPAIRS ? h->nroots : 0,
 	       rat = cat + nc * sizeof *t->counts;
 	if (nr > h->nrecs || rat + nr * sizeof *t->roots != t->len)
 		goto out;
 	if (h->version >= DAYINDEX_VERSION_NOROOTS)
 		t->counts = (const struct dayindex_count *)((const char *)t->map + cat);
-	if (h->version == DAYINDEX_VERSION)
+	if (h->version >= DAYINDEX_VERSION_NOPAIRS)
 		t->roots = (const struct store_dayindex_root *)((const char *)t->map + rat);
 	for (int k = 0; keys && k < DAYINDEX_NKEYS; k++)
 		t->keys[k] = keymap_at((const char *)t->map + kat + k * kb, h->nrecs);
@@ -463,7 +466,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	}
 	struct tbuild b;
 	memset(&b, 0, sizeof b);
-	words_init(&b.w);
+	words_init(&b.w, true);
 	b.nrecs = sh.nrecs;
 	b.cols = xcalloc((size_t)DAYINDEX_NCOLS * sh.nrecs, sizeof *b.cols);
 	rc = ST_OK;

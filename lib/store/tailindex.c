@@ -35,7 +35,7 @@ static void keys_render(const struct idx_rec *recs, size_t n, struct buf *out)
 
 void tailindex_words_init(struct tailindex_words *t)
 {
-	words_init(&t->w);
+	words_init(&t->w, false); /* no pairs: docs/FORMAT.md, "Pairs of words" */
 	t->n = 0;
 	t->cols = NULL;
 	t->cap = 0;
@@ -114,7 +114,7 @@ void tailindex_append(struct store *st, const char *ws, struct writeset_shard *w
 	struct buf out;
 	buf_init(&out);
 	buf_add(&out, &s, sizeof s);
-	words_render(b, &out);
+	words_render(b, n, &out);
 	keys_render(recs, n, &out);
 	uint64_t *cols =
 	    xmalloc(n * DAYINDEX_NCOLS * sizeof *cols); /* column k of record i at k * n + i */

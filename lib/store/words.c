@@ -6,7 +6,6 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-#include "lib/base/bits.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
@@ -46,19 +45,30 @@ static size_t pad8(size_t n)
 /* A word being indexed. Most words of a day are rare (ids, numbers, names), so a word's
  * postings start at 8 bytes and double: about 64 bytes a word in all. head is its first 8
  * folded bytes, zero-padded: a word of up to 16 bytes is found without reading the blob. */
-struct words_word {
-	uint64_t head, head2; /* bytes 8 to 15 of the word, zero-padded */
-	uint32_t off, len;    /* in blob */
-	uint32_t last;	      /* 1 + the last record added, 0 for none */
+struct words_post {
+	uint32_t last; /* 1 + the last record added, 0 for none */
 	uint32_t plen, pcap;
 	unsigned char *post;
 };
+struct words_word {
+	uint64_t head, head2; /* bytes 8 to 15 of the word, zero-padded */
+	uint32_t off, len;    /* in blob */
+	struct words_post p;
+};
+struct words_pair {
+	uint64_t key;
+	struct words_post p;
+};
+struct words_pslot {
+	uint64_t key;
+	uint64_t k; /* the pair's index */
+};
 
-static void add_rec_more(struct words_word *w, uint32_t rec);
+static void add_rec_more(struct words_post *w, uint32_t rec);
 
-/* Record rec holds word w (records come in ascending order). A distance of one byte with room
- * for it inline, the rest out of line (add_rec_more). */
-static inline void add_rec(struct words_word *w, uint32_t rec)
+/* Record rec holds word or pair w (records come in ascending order). A distance of one byte
+ * with room for it inline, the rest out of line (add_rec_more). */
+static inline void add_rec(struct words_post *w, uint32_t rec)
 {
 	if (w->last == rec + 1)
 		return;
@@ -71,7 +81,7 @@ static inline void add_rec(struct words_word *w, uint32_t rec)
 	w->last = rec + 1;
 }
 
-static void add_rec_more(struct words_word *w, uint32_t rec)
+static void add_rec_more(struct words_post *w, uint32_t rec)
 {
 	if (w->pcap - w->plen < 5) { /* a uint32 distance takes at most 5 bytes */
 		w->pcap = w->pcap ? w->pcap * 2 : 8;
@@ -104,8 +114,7 @@ static uint32_t new_word(struct words_build *b, const char *s, size_t n)
 	w->head2 = n > 8 ? head8(s + 8, n - 8) : 0;
 	w->off = (uint32_t)b->blob.len;
 	w->len = (uint32_t)n;
-	w->last = w->plen = w->pcap = 0;
-	w->post = NULL;
+	memset(&w->p, 0, sizeof w->p);
 	buf_add(&b->blob, s, n);
 	buf_add(&b->blob, "\n", 1);
 	return (uint32_t)b->nw++;
@@ -138,30 +147,97 @@ static void grow_slots(struct words_build *b)
 	b->nslots = n;
 }
 
-void words_init(struct words_build *b)
+/* The pairs' table: open addressing on the key (a multiply's high bits), the key beside the
+ * pair's index so that a probe reads no pair. */
+static size_t pslot_of(uint64_t key, size_t n)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (n - 1);
+}
+
+static void grow_pslots(struct words_build *b)
+{
+	size_t n = b->npslots ? b->npslots * 2 : 1024;
+	struct words_pslot *s = xcalloc(n, sizeof *s);
+	for (size_t k = 1; k < b->np; k++) { /* pair 0 is not in the table */
+		size_t i = pslot_of(b->p[k].key, n);
+		while (s[i].key)
+			i = (i + 1) & (n - 1);
+		s[i].key = b->p[k].key;
+		s[i].k = k;
+	}
+	free(b->pslots);
+	b->pslots = s;
+	b->npslots = n;
+}
+
+static uint32_t new_pair(struct words_build *b, uint64_t key)
+{
+	if (b->np == b->capp) {
+		b->capp = b->capp ? b->capp * 2 : 1024;
+		b->p = xrealloc(b->p, b->capp * sizeof *b->p);
+	}
+	memset(&b->p[b->np], 0, sizeof *b->p);
+	b->p[b->np].key = key;
+	return (uint32_t)b->np++;
+}
+
+/* Record rec holds word a then word b2 (both past word 0), apart by one space unless gap. */
+static void add_pair(struct words_build *b, uint32_t a, uint32_t b2, bool gap, uint32_t rec)
+{
+	uint64_t key = (uint64_t)a << 32 | (gap ? WORDS_PAIR_GAP : 0) | b2;
+	size_t mask = b->npslots - 1, i = pslot_of(key, b->npslots);
+	for (; b->pslots[i].key; i = (i + 1) & mask)
+		if (b->pslots[i].key == key) {
+			add_rec(&b->p[b->pslots[i].k].p, rec);
+			return;
+		}
+	if (b->np >= WORDS_MAX_PAIRS) {
+		add_rec(&b->p[0].p, rec);
+		return;
+	}
+	if (2 * (b->np + 1) > b->npslots) { /* at most half full: it doubles, i moves */
+		grow_pslots(b);
+		mask = b->npslots - 1;
+		for (i = pslot_of(key, b->npslots); b->pslots[i].key; i = (i + 1) & mask)
+			;
+	}
+	uint32_t k = new_pair(b, key);
+	b->pslots[i].key = key;
+	b->pslots[i].k = k;
+	add_rec(&b->p[k].p, rec);
+}
+
+void words_init(struct words_build *b, bool pairs)
 {
 	memset(b, 0, sizeof *b);
+	b->pairs = pairs;
 	buf_init(&b->blob);
 	new_word(b, "", 0);
 	grow_slots(b);
+	new_pair(b, 0);
+	grow_pslots(b);
 }
 
 void words_free(struct words_build *b)
 {
 	for (size_t k = 0; k < b->nw; k++)
-		free(b->w[k].post);
+		free(b->w[k].p.post);
+	for (size_t k = 0; k < b->np; k++)
+		free(b->p[k].p.post);
 	free(b->w);
 	free(b->slots);
+	free(b->p);
+	free(b->pslots);
 	buf_free(&b->blob);
 }
 
 /* The word b->fold[0..n) (folded; h its hash_mem), not in the dictionary, for record rec: it
- * takes free slot i, or one of the table doubled. False when the dictionary is full
+ * takes free slot i, or one of the table doubled; its number. 0 when the dictionary is full
  * (DAYINDEX_MAX_WORDS): then the record goes to word 0. */
-static bool add_new(struct words_build *b, size_t n, uint64_t h, size_t i, uint32_t rec)
+static uint32_t add_new(struct words_build *b, size_t n, uint64_t h, size_t i, uint32_t rec)
 {
 	if (b->nw >= DAYINDEX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
-		return false;
+		return 0;
 	if (2 * (b->nw + 1) > b->nslots) { /* at most half full: it doubles, i moves */
 		grow_slots(b);
 		for (i = h & (b->nslots - 1); b->slots[i]; i = (i + 1) & (b->nslots - 1))
@@ -169,17 +245,17 @@ static bool add_new(struct words_build *b, size_t n, uint64_t h, size_t i, uint3
 	}
 	uint32_t k = new_word(b, b->fold, n);
 	b->slots[i] = slot_of(h, k);
-	add_rec(&b->w[k], rec);
-	return true;
+	add_rec(&b->w[k].p, rec);
+	return k;
 }
 
 /* The word b->fold[0..n) (folded, zero-padded past n; h its hash_mem, head and head2 its
  * first and second 8 bytes, as the caller has them in registers: read back from fold just
- * after it was written, they waited for the stores, a stall a word) for record rec; false as
- * for add_new. Inline in both callers, and the table's growth and a new word out of line
+ * after it was written, they waited for the stores, a stall a word) for record rec; its number, 0
+ * as for add_new. Inline in both callers, and the table's growth and a new word out of line
  * (add_new): a word is nearly always found, and the call was a fifth of its cost. */
-static inline bool add_word(struct words_build *b, size_t n, uint64_t h, uint64_t head,
-			    uint64_t head2, uint32_t rec)
+static inline uint32_t add_word(struct words_build *b, size_t n, uint64_t h, uint64_t head,
+				uint64_t head2, uint32_t rec)
 {
 	size_t mask = b->nslots - 1, i = h & mask;
 	uint64_t tag = h >> 32 << 32;
@@ -189,8 +265,8 @@ static inline bool add_word(struct words_build *b, size_t n, uint64_t h, uint64_
 		struct words_word *w = &b->w[(uint32_t)sv - 1];
 		if (w->len == n && w->head == head && (n <= 8 || w->head2 == head2) &&
 		    (n <= 16 || !memcmp(b->blob.p + w->off + 16, b->fold + 16, n - 16))) {
-			add_rec(w, rec);
-			return true;
+			add_rec(&w->p, rec);
+			return (uint32_t)sv - 1;
 		}
 	}
 	return add_new(b, n, h, i, rec);
@@ -231,13 +307,14 @@ static inline uint64_t word_mask64(const unsigned char *p, size_t n)
 /* The word s[a, a + len) of the text s[0..n) for record rec: folded and hashed 8 bytes at a
  * time (an ASCII word byte is a letter or a digit, and setting bit 0x20 folds a letter to
  * lower case and leaves a digit as it is, utf8_fold); a word with a non-ASCII byte is folded
- * again by utf8_fold_text, which keeps its length, and hashed again. */
-static void add_one(struct words_build *b, const unsigned char *s, size_t n, size_t a, size_t len,
-		    uint32_t rec)
+ * again by utf8_fold_text, which keeps its length, and hashed again. Its number, 0 when it
+ * went to word 0. */
+static uint32_t add_one(struct words_build *b, const unsigned char *s, size_t n, size_t a,
+			size_t len, uint32_t rec)
 {
 	if (len > DAYINDEX_MAX_WORD) {
-		add_rec(&b->w[0], rec);
-		return;
+		add_rec(&b->w[0].p, rec);
+		return 0;
 	}
 	uint64_t h = HASH_MEM_SEED, high = 0, head[2] = {0, 0};
 	for (size_t i = 0; i < len; i += 8) {
@@ -263,8 +340,10 @@ static void add_one(struct words_build *b, const unsigned char *s, size_t n, siz
 	} else {
 		h = hash_mem_end(h, len);
 	}
-	if (!add_word(b, len, h, head[0], head[1], rec))
-		add_rec(&b->w[0], rec);
+	uint32_t k = add_word(b, len, h, head[0], head[1], rec);
+	if (!k)
+		add_rec(&b->w[0].p, rec);
+	return k;
 }
 
 #ifdef __SSE2__
@@ -274,15 +353,15 @@ static const unsigned char keep16[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf
 
 /* add_one for a word of at most 16 bytes with 16 bytes to read at s + a (nearly every word):
  * the word in one load, masked, folded and tested for a non-ASCII byte in the register, its
- * hash of one or two steps, and no loop. False for a word with a non-ASCII byte, which add_one
- * takes. The same folded bytes and hash as add_one's. */
-static inline bool add_short(struct words_build *b, const unsigned char *s, size_t a, size_t len,
-			     uint32_t rec)
+ * hash of one or two steps, and no loop. UINT32_MAX for a word with a non-ASCII byte, which
+ * add_one takes; else as add_one. The same folded bytes and hash as add_one's. */
+static inline uint32_t add_short(struct words_build *b, const unsigned char *s, size_t a,
+				 size_t len, uint32_t rec)
 {
 	__m128i keep = _mm_loadu_si128((const __m128i *)(const void *)(keep16 + 16 - len));
 	__m128i x = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + a)), keep);
 	if (_mm_movemask_epi8(x))
-		return false;
+		return UINT32_MAX;
 	x = _mm_or_si128(x, _mm_and_si128(keep, _mm_set1_epi8(0x20)));
 	_mm_storeu_si128((__m128i *)(void *)b->fold, x); /* read only when the word is new */
 	uint64_t head = (uint64_t)_mm_cvtsi128_si64(x),
@@ -290,31 +369,48 @@ static inline bool add_short(struct words_build *b, const unsigned char *s, size
 	uint64_t h = hash_mem_step(HASH_MEM_SEED, head);
 	if (len > 8)
 		h = hash_mem_step(h, head2);
-	if (!add_word(b, len, hash_mem_end(h, len), head, head2, rec))
-		add_rec(&b->w[0], rec);
-	return true;
+	uint32_t k = add_word(b, len, hash_mem_end(h, len), head, head2, rec);
+	if (!k)
+		add_rec(&b->w[0].p, rec);
+	return k;
 }
 #endif
 
-/* A word s[a, a + len) of the text s[0..n) for record rec. */
-static inline void add_any(struct words_build *b, const unsigned char *s, size_t n, size_t a,
-			   size_t len, uint32_t rec)
+/* A word s[a, a + len) of the text s[0..n) for record rec; its number, 0 for word 0. */
+static inline uint32_t add_any(struct words_build *b, const unsigned char *s, size_t n, size_t a,
+			       size_t len, uint32_t rec)
 {
 #ifdef __SSE2__
-	if (len <= 16 && n - a >= 16 && add_short(b, s, a, len, rec))
-		return;
+	uint32_t k;
+	if (len <= 16 && n - a >= 16 && (k = add_short(b, s, a, len, rec)) != UINT32_MAX)
+		return k;
 #endif
-	add_one(b, s, n, a, len, rec);
+	return add_one(b, s, n, a, len, rec);
+}
+
+/* The word s[a, z) of the text s[0..n) for record rec, after word *pw that ended at *pz (0
+ * for none): the word, and the pair of the two when both are past word 0. */
+static inline void add_next(struct words_build *b, const unsigned char *s, size_t n, size_t a,
+			    size_t z, uint32_t rec, uint32_t *pw, size_t *pz)
+{
+	uint32_t k = add_any(b, s, n, a, z - a, rec);
+	if (*pw && k && b->pairs)
+		add_pair(b, *pw, k, a != *pz + 1 || s[*pz] != ' ', rec);
+	*pw = k;
+	*pz = z;
 }
 
 /* The words of p[0..n), 64 bytes a block: the block's word bytes as a mask (word_mask64), its
  * words' starts and ends as the bits where the mask turns on and off, taken in order with a
  * count of trailing zeros (it was two tests of a table per byte, and a branch that missed at
- * each word's end). A word open at a block's end runs on into the next. */
+ * each word's end). A word open at a block's end runs on into the next. Each word after the
+ * first makes a pair with the one before it. */
 void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 {
 	const unsigned char *s = (const unsigned char *)p;
 	size_t open = SIZE_MAX; /* the start of a word that runs into this block */
+	uint32_t pw = 0;	/* the word before, 0 for none */
+	size_t pz = 0;		/* where it ended */
 	for (size_t base = 0; base < n; base += 64) {
 		uint64_t w = word_mask64(s + base, n - base < 64 ? n - base : 64);
 		uint64_t in = open != SIZE_MAX, before = w << 1 | in;
@@ -331,20 +427,86 @@ void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 				break;
 			size_t end = base + (size_t)__builtin_ctzll(ends);
 			ends &= ends - 1;
-			add_any(b, s, n, open, end - open, rec);
+			add_next(b, s, n, open, end, rec, &pw, &pz);
 			open = SIZE_MAX;
 		}
 	}
 	if (open != SIZE_MAX)
-		add_any(b, s, n, open, n - open, rec);
+		add_next(b, s, n, open, n, rec, &pw, &pz);
 }
 
 void words_add_any(struct words_build *b, uint32_t rec)
 {
-	add_rec(&b->w[0], rec);
+	add_rec(&b->w[0].p, rec);
 }
 
-void words_render(const struct words_build *b, struct buf *out)
+/* Pairs ordered by key, for words_render. */
+static int by_key(const void *x, const void *y)
+{
+	uint64_t a = **(const uint64_t *const *)x, b = **(const uint64_t *const *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Pair p's postings in their form (words.h, WORDS_PAIR_LIST) for a section of nrecs records,
+ * appended to out. */
+static void render_pair(const struct words_pair *p, size_t nrecs, struct buf *out)
+{
+	size_t n = 0, bytes = (nrecs + 7) / 8;
+	for (uint32_t i = 0; i < p->p.plen; i++)
+		n += p->p.post[i] < 0x80; /* each varint's last byte */
+	unsigned char form = WORDS_PAIR_LIST;
+	if (p->key && 2 * n >= nrecs)
+		form = WORDS_PAIR_ALL;
+	else if (bytes < p->p.plen)
+		form = WORDS_PAIR_BITS;
+	buf_add(out, &form, 1);
+	if (form == WORDS_PAIR_LIST)
+		buf_add(out, p->p.post, p->p.plen);
+	if (form != WORDS_PAIR_BITS)
+		return;
+	unsigned char *m = xcalloc(bytes, 1);
+	uint64_t rec = 0, x = 0;
+	for (uint32_t i = 0, shift = 0, first = 1; i < p->p.plen; i++) {
+		x |= (uint64_t)(p->p.post[i] & 0x7f) << shift;
+		shift += 7;
+		if (p->p.post[i] & 0x80)
+			continue;
+		rec = first ? x : rec + 1 + x;
+		m[rec / 8] |= (unsigned char)(1u << rec % 8);
+		x = shift = first = 0;
+	}
+	buf_add(out, m, bytes);
+	free(m);
+}
+
+/* The pairs' part of the text section: their number, their keys ascending, the offsets of their
+ * postings, the postings. */
+static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *out)
+{
+	static const char zero[8];
+	const struct words_pair **o = xmalloc(b->np * sizeof *o);
+	for (size_t k = 0; k < b->np; k++)
+		o[k] = &b->p[k];
+	qsort(o, b->np, sizeof *o, by_key); /* key first in struct words_pair: pair 0 first */
+	struct buf post;
+	buf_init(&post);
+	uint64_t np = b->np, *offs = xmalloc((b->np + 1) * sizeof *offs);
+	buf_add(out, &np, sizeof np);
+	for (size_t k = 0; k < b->np; k++) {
+		buf_add(out, &o[k]->key, sizeof o[k]->key);
+		offs[k] = post.len;
+		render_pair(o[k], nrecs, &post);
+	}
+	offs[b->np] = post.len;
+	buf_add(out, offs, (b->np + 1) * sizeof *offs);
+	buf_add(out, post.p, post.len);
+	buf_add(out, zero, pad8(post.len) - post.len);
+	buf_free(&post);
+	free(offs);
+	free(o);
+}
+
+void words_render(const struct words_build *b, size_t nrecs, struct buf *out)
 {
 	static const char zero[8];
 	buf_add(out, b->blob.p, b->blob.len);
@@ -358,145 +520,11 @@ void words_render(const struct words_build *b, struct buf *out)
 	for (size_t k = 0; k <= b->nw; k++) {
 		buf_add(out, &po, sizeof po);
 		if (k < b->nw)
-			po += b->w[k].plen;
+			po += b->w[k].p.plen;
 	}
 	for (size_t k = 0; k < b->nw; k++)
-		buf_add(out, b->w[k].post, b->w[k].plen);
+		buf_add(out, b->w[k].p.post, b->w[k].p.plen);
 	buf_add(out, zero, pad8(po) - po);
-}
-
-/* ---- reading ---- */
-
-bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len)
-{
-	memset(v, 0, sizeof *v);
-	if (nwords < 1 || nwords > DAYINDEX_MAX_WORDS || blob_len > n)
-		return false;
-	size_t at = pad8(blob_len), need = at + pad8(4 * (nwords + 1)) + 8 * (nwords + 1);
-	if (need > n)
-		return false;
-	v->blob = p;
-	v->blob_len = blob_len;
-	v->nwords = nwords;
-	v->starts = (const uint32_t *)((const char *)p + at);
-	v->poffs = (const uint64_t *)((const char *)p + at + pad8(4 * (nwords + 1)));
-	v->post = (const unsigned char *)p + need;
-	v->post_len = v->poffs[nwords];
-	if (v->post_len > n - need || v->starts[0] != 0 || v->starts[nwords] != blob_len ||
-	    v->poffs[0] != 0)
-		return false;
-	v->len = need + pad8(v->post_len);
-	return v->len <= n;
-}
-
-bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs)
-{
-	uint64_t a = v->poffs[k], z = v->poffs[k + 1], rec = 0;
-	bool first = true;
-	if (a > z || z > v->post_len)
-		return false;
-	for (uint64_t i = a; i < z;) {
-		uint64_t x = 0;
-		for (int shift = 0;; shift += 7) {
-			if (i >= z || shift > 63)
-				return false;
-			unsigned char c = v->post[i++];
-			x |= (uint64_t)(c & 0x7f) << shift;
-			if (!(c & 0x80))
-				break;
-		}
-		rec = first ? x : rec + 1 + x;
-		first = false;
-		if (rec >= nrecs)
-			return false;
-		bits_set(bits, rec);
-	}
-	return true;
-}
-
-/* The records whose words contain chunk c[0..m) (already a run of word bytes), into bits. */
-static bool chunk_bits(const struct words_view *v, const char *c, size_t m, uint64_t *bits,
-		       size_t n)
-{
-	char *fold = xmalloc(m);
-	struct utf8_needle nd;
-	utf8_needle_init(&nd, c, m, fold);
-	bool ok = words_or(v, 0, bits, n);
-	const size_t nw = v->nwords, blen = v->blob_len;
-	for (size_t at = 0; ok && at < blen;) {
-		size_t q = utf8_needle_pos(&nd, v->blob + at, blen - at);
-		if (q == SIZE_MAX)
-			break;
-		q += at;
-		/* the word holding q: the last start at or before it */
-		size_t lo = 0, hi = nw;
-		while (hi - lo > 1) {
-			size_t mid = (lo + hi) / 2;
-			if (v->starts[mid] <= q)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		ok = words_or(v, lo, bits, n);
-		at = v->starts[lo + 1];
-	}
-	free(fold);
-	return ok;
-}
-
-enum status words_terms(const struct words_view *v, const char *const *terms, size_t nterms,
-			size_t n, uint64_t **out, uint64_t **sure)
-{
-	*out = *sure = NULL;
-	size_t words = (n + 63) / 64;
-	uint64_t *all = NULL, *one = xmalloc((words ? words : 1) * sizeof *one);
-	bool ok = true, whole = true; /* every term a single run of word bytes */
-	for (size_t k = 0; ok && k < nterms; k++) {
-		const char *s = terms[k];
-		size_t len = strlen(s), runs = 0;
-		for (size_t at = 0, a; ok && words_next(s, len, &at, &a);) {
-			runs += 1 + (a > 0 || at < len);
-			memset(one, 0, words * sizeof *one);
-			ok = chunk_bits(v, s + a, at - a, one, n);
-			if (!all) {
-				all = one;
-				one = xmalloc((words ? words : 1) * sizeof *one);
-			} else {
-				for (size_t w = 0; w < words; w++)
-					all[w] &= one[w];
-			}
-		}
-		whole = whole && runs == 1;
-	}
-	/* A single-word term inside an indexed word is in the span's text; the records of word
-	 * 0 (a word too long to index, a line that could not be read) are only candidates. */
-	if (ok && all && whole) {
-		memset(one, 0, words * sizeof *one);
-		ok = words_or(v, 0, one, n);
-		for (size_t w = 0; w < words; w++)
-			one[w] = all[w] & ~one[w];
-		*sure = one;
-		one = NULL;
-	}
-	free(one);
-	if (!ok || !all) { /* damaged postings, or no term with a letter or digit */
-		free(all);
-		free(*sure);
-		*sure = NULL;
-		return ST_NOT_FOUND;
-	}
-	*out = all;
-	return ST_OK;
-}
-
-size_t words_check(const struct words_view *v, size_t nrecs)
-{
-	uint64_t *bits = xcalloc((nrecs + 63) / 64 + 1, sizeof *bits);
-	size_t bad = SIZE_MAX;
-	for (size_t k = 0; bad == SIZE_MAX && k < v->nwords; k++)
-		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
-		    v->blob[v->starts[k + 1] - 1] != '\n' || !words_or(v, k, bits, nrecs))
-			bad = k;
-	free(bits);
-	return bad;
+	if (b->pairs)
+		render_pairs(b, nrecs, out);
 }

@@ -1,7 +1,9 @@
 /* words: the word dictionary of spandex's two text indexes, a day's .tix and the tail segments of
  * its .tdx (docs/FORMAT.md, "The text and field index"): cutting a field's text into words,
- * building a dictionary of folded words with the records holding each, rendering it as a text
- * section, and reading one back: the candidates of free-text terms. Private to lib/store. */
+ * building a dictionary of folded words with the records holding each, and (a .tix's) of the
+ * pairs of words next to each other with the records holding each pair, rendering them as a text
+ * section, and reading one back (words_read.c): the candidates of free-text terms and phrases.
+ * Private to lib/store. */
 #ifndef SPANDEX_STORE_WORDS_H
 #define SPANDEX_STORE_WORDS_H
 
@@ -19,19 +21,39 @@ bool words_next(const char *s, size_t n, size_t *at, size_t *a);
  * of lib/model/fields.h (name, input, output). */
 bool words_field(const char *k, size_t kn);
 
+/* The pairs of a dictionary: at most this many distinct pairs of adjacent words (a day of 16 MB
+ * of prose has about a million); a record with a pair past them is in pair 0, a candidate for
+ * every phrase. It bounds the build's memory (about 48 bytes a pair) as DAYINDEX_MAX_WORDS does
+ * the words'. */
+#define WORDS_MAX_PAIRS (4u << 20)
+/* A pair's key: its first word's number in the high 32 bits, then WORDS_PAIR_GAP when the two
+ * words are apart by anything but one space, then its second word's number. Key 0 is pair 0. */
+#define WORDS_PAIR_GAP 0x80000000u
+
 /* A dictionary being built: each folded word once, with its records ascending. Word 0 is empty:
  * its records are those every term may match (a word over DAYINDEX_MAX_WORD bytes, a line that
- * could not be read, a word past DAYINDEX_MAX_WORDS). */
+ * could not be read, a word past DAYINDEX_MAX_WORDS). And each pair of words next to each other
+ * in a field (their key, above), with its records; pair 0's records are those every phrase may
+ * match (a pair past WORDS_MAX_PAIRS). */
 struct words_word;
+struct words_pair;
+struct words_pslot;
 struct words_build {
 	struct buf blob; /* the words, each followed by '\n' */
 	struct words_word *w;
 	size_t nw, capw;
 	uint64_t *slots; /* 0 free, else a hash tag over 1 + word index (words.c) */
 	size_t nslots;
+	struct words_pair *p;
+	size_t np, capp;
+	struct words_pslot *pslots; /* key 0 free */
+	size_t npslots;
+	bool pairs;			  /* pairs built */
 	char fold[DAYINDEX_MAX_WORD + 8]; /* a word folded, zero-padded to 8 bytes past it */
 };
-void words_init(struct words_build *b);
+/* With pairs, the pairs of words are built and rendered too (a .tix of version 5); a tail
+ * segment has none. */
+void words_init(struct words_build *b, bool pairs);
 void words_free(struct words_build *b);
 /* The words of a field's value p[0..n) as the line stores it (JSON text, so an escape's letter
  * joins the word after it, as it does for the search), for record rec. Records are added in
@@ -39,11 +61,19 @@ void words_free(struct words_build *b);
 void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec);
 /* Record rec may match every term (its line could not be read). */
 void words_add_any(struct words_build *b, uint32_t rec);
-/* The text section, appended to out (each part padded to 8 bytes): the words; their start
- * offsets (uint32, nwords + 1); the offsets of their postings (uint64, nwords + 1); the
- * postings: record numbers ascending, each the LEB128 varint of its distance from the one
- * before minus one (the first: itself). */
-void words_render(const struct words_build *b, struct buf *out);
+/* The form of a pair's postings, their first byte: the list of its records as a word's follows;
+ * or none follows, since the pair is in at least half of the section's records (a phrase's
+ * other conditions narrow it, and such a list would cost a byte a record); or a bit per record
+ * of the section follows, when that is shorter than the list. */
+enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS };
+
+/* The text section of a section of nrecs records, appended to out (each part padded to 8
+ * bytes): the words; their start offsets (uint32, nwords + 1); the offsets of their postings
+ * (uint64, nwords + 1); the postings: record numbers ascending, each the LEB128 varint of its
+ * distance from the one before minus one (the first: itself). Then with pairs: their number
+ * (uint64); their keys ascending (uint64); the offsets of their postings (uint64, npairs + 1);
+ * their postings, each in its form (WORDS_PAIR_LIST). */
+void words_render(const struct words_build *b, size_t nrecs, struct buf *out);
 
 /* A text section read back, its parts checked against the bytes that hold it. */
 struct words_view {
@@ -53,20 +83,29 @@ struct words_view {
 	const uint64_t *poffs;
 	const unsigned char *post;
 	size_t post_len;
+	size_t npairs; /* 0: a section written before the pairs */
+	const uint64_t *pkeys, *ppoffs;
+	const unsigned char *ppost;
+	size_t ppost_len;
 	size_t len; /* bytes of the whole section */
 };
-/* The section at p[0..n) of nwords words and blob_len bytes of words into v; false when its
- * parts do not fit in n bytes or its first offsets are wrong. */
-bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len);
+/* The section at p[0..n) of nwords words and blob_len bytes of words into v, with its pairs
+ * when pairs (a .tix of version 5); false when its parts do not fit in
+ * n bytes or its first offsets are wrong. */
+bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len,
+		bool pairs);
 /* Word k's records into bits (nrecs bits): false when they are malformed (bounds out of order,
  * a record past nrecs). */
 bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs);
 /* The records of nrecs that may hold every one of terms[0..nterms) (store_dayindex_text): *bits,
- * and *sure (NULL unless every term is one word) those that do. ST_NOT_FOUND when no term has
+ * and *sure (NULL unless every term is one word, or with pairs two words apart by one space)
+ * those that do. The words of a term's runs must be next to each other, in that order, in
+ * a record's pairs. ST_NOT_FOUND when no term has
  * a letter or digit, or a posting list is malformed. */
 enum status words_terms(const struct words_view *v, const char *const *terms, size_t nterms,
 			size_t nrecs, uint64_t **bits, uint64_t **sure);
-/* The first malformed word (its bounds, its terminator, its postings), or SIZE_MAX. */
+/* The first malformed word (its bounds, its terminator, its postings), or SIZE_MAX; nwords for
+ * malformed pairs (keys out of order or naming no word, their postings). */
 size_t words_check(const struct words_view *v, size_t nrecs);
 
 #endif

@@ -1,0 +1,318 @@
+/* words_read: a text section read back (words.h): its words and pairs, and the candidates of
+ * free-text terms and phrases. */
+#include "lib/store/words.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base/bits.h"
+#include "lib/base/mem.h"
+#include "lib/base/utf8.h"
+
+static size_t pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* The pairs' part at p[0..n) into v: their number, keys, offsets and postings. */
+static bool open_pairs(struct words_view *v, const char *p, size_t n)
+{
+	uint64_t np;
+	if (n < 16)
+		return false;
+	memcpy(&np, p, sizeof np);
+	if (np < 1 || np > WORDS_MAX_PAIRS || (n - 16) / 16 < np)
+		return false;
+	size_t at = 16 * (size_t)np + 16;
+	v->pkeys = (const uint64_t *)(const void *)(p + 8);
+	v->ppoffs = v->pkeys + np;
+	v->ppost = (const unsigned char *)p + at;
+	v->ppost_len = v->ppoffs[np];
+	if (v->pkeys[0] != 0 || v->ppoffs[0] != 0 || v->ppost_len > n - at)
+		return false;
+	v->npairs = np;
+	v->len += at + pad8(v->ppost_len);
+	return true;
+}
+
+bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len,
+		bool pairs)
+{
+	memset(v, 0, sizeof *v);
+	if (nwords < 1 || nwords > DAYINDEX_MAX_WORDS || blob_len > n)
+		return false;
+	size_t at = pad8(blob_len), need = at + pad8(4 * (nwords + 1)) + 8 * (nwords + 1);
+	if (need > n)
+		return false;
+	v->blob = p;
+	v->blob_len = blob_len;
+	v->nwords = nwords;
+	v->starts = (const uint32_t *)((const char *)p + at);
+	v->poffs = (const uint64_t *)((const char *)p + at + pad8(4 * (nwords + 1)));
+	v->post = (const unsigned char *)p + need;
+	v->post_len = v->poffs[nwords];
+	if (v->post_len > n - need || v->starts[0] != 0 || v->starts[nwords] != blob_len ||
+	    v->poffs[0] != 0)
+		return false;
+	v->len = need + pad8(v->post_len);
+	if (v->len > n)
+		return false;
+	return !pairs || open_pairs(v, (const char *)p + v->len, n - v->len);
+}
+
+/* The records of postings post[a, z) (of post_len bytes) into bits (nrecs bits): false when they
+ * are malformed (bounds out of order, a record past nrecs). */
+static bool post_or(const unsigned char *post, size_t post_len, uint64_t a, uint64_t z,
+		    uint64_t *bits, size_t nrecs)
+{
+	uint64_t rec = 0;
+	bool first = true;
+	if (a > z || z > post_len)
+		return false;
+	for (uint64_t i = a; i < z;) {
+		uint64_t x = 0;
+		for (int shift = 0;; shift += 7) {
+			if (i >= z || shift > 63)
+				return false;
+			unsigned char c = post[i++];
+			x |= (uint64_t)(c & 0x7f) << shift;
+			if (!(c & 0x80))
+				break;
+		}
+		rec = first ? x : rec + 1 + x;
+		first = false;
+		if (rec >= nrecs)
+			return false;
+		bits_set(bits, rec);
+	}
+	return true;
+}
+
+bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs)
+{
+	return post_or(v->post, v->post_len, v->poffs[k], v->poffs[k + 1], bits, nrecs);
+}
+
+/* Pair j's records into bits, in their form (words.h, WORDS_PAIR_LIST); *vague set when they
+ * are every record as its candidates (WORDS_PAIR_ALL), which do not all hold it. */
+static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t nrecs, bool *vague)
+{
+	uint64_t a = v->ppoffs[j], z = v->ppoffs[j + 1], bytes = (nrecs + 7) / 8;
+	if (a >= z || z > v->ppost_len)
+		return false;
+	const unsigned char *p = v->ppost + a + 1;
+	switch (v->ppost[a]) {
+	case WORDS_PAIR_LIST:
+		return post_or(v->ppost, v->ppost_len, a + 1, z, bits, nrecs);
+	case WORDS_PAIR_ALL:
+		*vague = true;
+		for (size_t i = 0; z == a + 1 && i < nrecs; i++)
+			bits_set(bits, i);
+		return z == a + 1;
+	case WORDS_PAIR_BITS:
+		if (z - a - 1 != bytes || (nrecs % 8 && p[bytes - 1] >> nrecs % 8))
+			return false;
+		for (size_t i = 0; i < bytes; i++)
+			bits[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The words that hold run c[0..m) (a run of word bytes as typed): at their start when left, at
+ * their end when right (the term has more past that side of the run, so the text's word ends
+ * there); their numbers ascending into *ks, their count returned. Each word ends in '\n' and
+ * follows one (word 0 is empty), so an anchor is a '\n' in the needle. */
+static size_t run_words(const struct words_view *v, const char *c, size_t m, bool left, bool right,
+			uint32_t **ks)
+{
+	size_t nk = 0, cap = 16, nm = 0;
+	uint32_t *out = xmalloc(cap * sizeof *out);
+	char *needle = xmalloc(m + 2), *fold = xmalloc(m + 2);
+	if (left)
+		needle[nm++] = '\n';
+	memcpy(needle + nm, c, m);
+	nm += m;
+	if (right)
+		needle[nm++] = '\n';
+	struct utf8_needle nd;
+	utf8_needle_init(&nd, needle, nm, fold);
+	const size_t nw = v->nwords, blen = v->blob_len;
+	for (size_t at = 0; at < blen;) {
+		size_t q = utf8_needle_pos(&nd, v->blob + at, blen - at);
+		if (q == SIZE_MAX)
+			break;
+		q += at + left;		/* a byte of the word */
+		size_t lo = 0, hi = nw; /* the word holding q: the last start at or before it */
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (v->starts[mid] <= q)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (nk == cap)
+			out = xrealloc(out, (cap *= 2) * sizeof *out);
+		out[nk++] = (uint32_t)lo;
+		size_t next = v->starts[lo + 1] - left; /* its '\n' may start the next match */
+		at = next > at ? next : at + 1;
+	}
+	free(needle);
+	free(fold);
+	*ks = out;
+	return nk;
+}
+
+/* The first pair at or after key. */
+static size_t pair_at(const struct words_view *v, uint64_t key)
+{
+	size_t lo = 0, hi = v->npairs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->pkeys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The records with a pair of a word of ka[0..na) then one of kb[0..nb), apart by one space
+ * unless gap, ORed into bits: for each word of ka, its pairs are a range of keys. *vague as
+ * for pair_or. */
+static bool pair_bits(const struct words_view *v, const uint32_t *ka, size_t na, const uint32_t *kb,
+		      size_t nb, bool gap, uint64_t *bits, size_t n, bool *vague)
+{
+	uint64_t *inb = xcalloc((v->nwords + 63) / 64, sizeof *inb);
+	for (size_t j = 0; j < nb; j++)
+		bits_set(inb, kb[j]);
+	bool ok = true;
+	for (size_t i = 0; ok && i < na; i++) {
+		uint64_t key = (uint64_t)ka[i] << 32 | (gap ? WORDS_PAIR_GAP : 0);
+		for (size_t j = pair_at(v, key);
+		     ok && j < v->npairs && v->pkeys[j] >> 31 == key >> 31; j++) {
+			uint32_t w = (uint32_t)(v->pkeys[j] & ~(uint64_t)WORDS_PAIR_GAP);
+			if (w < v->nwords && bits_get(inb, w))
+				ok = pair_or(v, j, bits, n, vague);
+		}
+	}
+	free(inb);
+	return ok;
+}
+
+/* A run of a term: where it starts and ends, and the words that may hold it. */
+struct run {
+	size_t a, z;
+	uint32_t *ks;
+	size_t nk;
+};
+
+/* all[0..words) &= one[0..words). */
+static void and_into(uint64_t *all, const uint64_t *one, size_t words)
+{
+	for (size_t w = 0; w < words; w++)
+		all[w] &= one[w];
+}
+
+/* Term s ANDed into all (n records): each run's words, then with pairs each two runs in a row
+ * as a pair of words; one is room for a set, any records every term may match. *runs its
+ * runs' count, *sure whether a record the index names holds the term. */
+static bool term_and(const struct words_view *v, const char *s, const uint64_t *any, uint64_t *all,
+		     uint64_t *one, size_t n, size_t *runs, bool *sure)
+{
+	size_t len = strlen(s), nr = 0, words = (n + 63) / 64, bytes = words * sizeof *one;
+	struct run *r = xmalloc((len / 2 + 1) * sizeof *r); /* a run and a byte apart */
+	for (size_t at = 0, a; words_next(s, len, &at, &a); nr++)
+		r[nr] = (struct run){a, at, NULL, 0};
+	bool ok = true, vague = false; /* a pair of every record, which may not hold it */
+	for (size_t i = 0; i < nr; i++) {
+		bool left = i > 0 || r[i].a > 0, right = i + 1 < nr || r[i].z < len;
+		r[i].nk = run_words(v, s + r[i].a, r[i].z - r[i].a, left, right, &r[i].ks);
+		memcpy(one, any, bytes);
+		for (size_t j = 0; ok && j < r[i].nk; j++)
+			ok = words_or(v, r[i].ks[j], one, n);
+		and_into(all, one, words);
+	}
+	for (size_t i = 0; ok && v->npairs && i + 1 < nr; i++) {
+		bool gap = r[i + 1].a != r[i].z + 1 || s[r[i].z] != ' ';
+		memcpy(one, any, bytes);
+		ok = pair_bits(v, r[i].ks, r[i].nk, r[i + 1].ks, r[i + 1].nk, gap, one, n, &vague);
+		and_into(all, one, words);
+	}
+	/* One word, or with pairs two apart by a space, and nothing else: in the record's text. */
+	*sure = nr && r[0].a == 0 && r[nr - 1].z == len &&
+		(nr == 1 ||
+		 (nr == 2 && v->npairs && !vague && r[1].a == r[0].z + 1 && s[r[0].z] == ' '));
+	*runs = nr;
+	for (size_t i = 0; i < nr; i++)
+		free(r[i].ks);
+	free(r);
+	return ok;
+}
+
+enum status words_terms(const struct words_view *v, const char *const *terms, size_t nterms,
+			size_t n, uint64_t **out, uint64_t **sure)
+{
+	*out = *sure = NULL;
+	size_t words = (n + 63) / 64, bytes = (words ? words : 1) * sizeof(uint64_t);
+	uint64_t *all = xmalloc(bytes), *one = xmalloc(bytes), *any = xcalloc(1, bytes);
+	memset(all, 0xff, bytes);
+	/* The records of word 0 and pair 0 (a word too long to index, a line that could not be
+	 * read, a dictionary full) are candidates for every term, never sure. */
+	bool vague = false;
+	bool ok = words_or(v, 0, any, n) && (!v->npairs || pair_or(v, 0, any, n, &vague));
+	bool found = false, whole = true; /* some term has a run; every term is sure */
+	for (size_t k = 0; ok && k < nterms; k++) {
+		size_t runs;
+		bool s;
+		ok = term_and(v, terms[k], any, all, one, n, &runs, &s);
+		found |= runs > 0;
+		whole = whole && s;
+	}
+	if (!ok || !found) { /* damaged postings, or no term with a letter or digit */
+		free(all);
+		free(one);
+		free(any);
+		return ST_NOT_FOUND;
+	}
+	if (whole) {
+		for (size_t w = 0; w < words; w++)
+			one[w] = all[w] & ~any[w];
+		*sure = one;
+		one = NULL;
+	}
+	free(one);
+	free(any);
+	*out = all;
+	return ST_OK;
+}
+
+/* Whether the pairs are well formed: pair 0 first, keys ascending, each naming two words past
+ * word 0, postings in range and ascending. */
+static bool pairs_check(const struct words_view *v, uint64_t *bits, size_t nrecs)
+{
+	bool vague;
+	for (size_t j = 0; j < v->npairs; j++) {
+		uint64_t key = v->pkeys[j];
+		uint64_t a = key >> 32, b = key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX;
+		if ((j &&
+		     (key <= v->pkeys[j - 1] || !a || a >= v->nwords || !b || b >= v->nwords)) ||
+		    !pair_or(v, j, bits, nrecs, &vague))
+			return false;
+	}
+	return true;
+}
+
+size_t words_check(const struct words_view *v, size_t nrecs)
+{
+	uint64_t *bits = xcalloc((nrecs + 63) / 64 + 1, sizeof *bits);
+	size_t bad = SIZE_MAX;
+	for (size_t k = 0; bad == SIZE_MAX && k < v->nwords; k++)
+		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
+		    v->blob[v->starts[k + 1] - 1] != '\n' || !words_or(v, k, bits, nrecs))
+			bad = k;
+	if (bad == SIZE_MAX && !pairs_check(v, bits, nrecs))
+		bad = v->nwords;
+	free(bits);
+	return bad;
+}
