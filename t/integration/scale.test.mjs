@@ -2,8 +2,9 @@
 // with its nginx) behind a front nginx made by `nginx/genconf -F`, all on this machine. 50
 // workspaces are written through the front in every ingest format and every API, read back
 // through it, found on disk on exactly one backend each, about half on each; a stopped
-// backend costs only its own workspaces (a JSON 503); and a workspace moves to the other
-// backend while a writer runs, losing no acknowledged span (docs/scaling.md).
+// backend costs only its own workspaces (a JSON 503); a workspace moves to the other backend
+// while a writer runs, losing no acknowledged span (docs/scaling.md); and the list of
+// workspaces through the front is every backend's, for the request's key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -170,6 +171,32 @@ test('50 workspaces through the front, every ingest format and API; each on one 
 	assert.ok(onA >= 5 && onA <= 45, `${onA} of 50 workspaces on backend a`);
 });
 
+// The list of workspaces names none: the front asks every backend and answers the union, in
+// the order of -b, each backend's as it lists them (docs/scaling.md, "The list of workspaces").
+const listOf = async (srv, headers) => {
+	const r = await srv.request('GET', '/apis/intake/v2/workspaces', { headers });
+	assert.equal(r.status, 200, r.text);
+	assert.deepEqual(Object.keys(r.json), ['data'], r.text);
+	return r.json.data.map((w) => w.name);
+};
+
+test('the list of workspaces through the front is every backend\'s', async () => {
+	const [onA, onB] = [await listOf(a), await listOf(b)];
+	assert.ok(onA.length > 0 && onB.length > 0, `${onA} / ${onB}`);
+	const all = await listOf(front);
+	assert.deepEqual(all, [...onA, ...onB]);
+	for (const ws of WS) assert.ok(all.includes(ws), `${ws} in ${all}`);
+	// HEAD as GET; another method is the backend's of "default" (its 405, as without a front).
+	assert.equal((await front.request('HEAD', '/apis/intake/v2/workspaces')).status, 200);
+	const post = await front.request('POST', '/apis/intake/v2/workspaces', { body: {} });
+	assert.deepEqual([post.status, post.json], [405, { detail: 'Method Not Allowed' }], post.text);
+	// Its inner locations are not reachable from outside.
+	for (const p of ['/.spandex-front-list/1', '/.spandex-front-list/key/1']) {
+		const r = await front.request('GET', p);
+		assert.deepEqual([r.status, r.json], [404, { detail: 'Not Found' }], `${p}: ${r.text}`);
+	}
+});
+
 test('the hash depends on each backend\'s text, not its order: a front with the list reversed serves every workspace', async () => {
 	const reversed = await startFront([b, a]);
 	try {
@@ -238,6 +265,8 @@ test('a stopped backend costs only its own workspaces, with a JSON 503', async (
 			const r = await front.request('GET', `${WS_PREFIX}/${ws}/spans`);
 			assert.equal(r.status, 200, r.text);
 		}
+		// The list of workspaces: the backend that answers, without the stopped one's.
+		assert.deepEqual(await listOf(front), await listOf(a));
 	} finally {
 		b = await startServer({ dataDir: b.dataDir, port: b.port });
 	}
@@ -318,4 +347,29 @@ test('a workspace moves to the other backend while a writer runs; no acknowledge
 	// Served by the new backend now.
 	const direct = await to.request('GET', `${WS_PREFIX}/${ws}/spans/${acked.at(-1)}`);
 	assert.equal(direct.status, 200);
+});
+
+test('with keys on the backends, the list through the front is what the request\'s key may read', async () => {
+	// A key of a workspace is made on the backend that holds it; each backend then refuses
+	// the other's key (401, an unknown key) and the front lists what the one that knows it lists.
+	const ws = { a: 'listed-a', b: 'listed-b' };
+	const key = {};
+	for (const [name, srv] of [['a', a], ['b', b]]) {
+		const w = await srv.request('POST', `${WS_PREFIX}/${ws[name]}/ingest/spans`, { body: { source: 'scale', spans: [
+			{ span_id: 'l', trace_id: 'l', name: 'l', kind: 'TOOL', status: 'success', started_at: iso(T) }] } });
+		assert.equal(w.status, 201, w.text);
+		const r = await spandexCli(['key', 'create', srv.dataDir, '--workspace', ws[name], '--role', 'read', '--name', 'list']);
+		assert.equal(r.code, 0, r.stderr);
+		key[name] = r.stdout.trim();
+	}
+	const bearer = (k) => ({ Authorization: `Bearer ${k}` });
+	assert.deepEqual(await listOf(front, bearer(key.a)), [ws.a]);
+	assert.deepEqual(await listOf(front, bearer(key.b)), [ws.b]);
+	// No backend lists for no key or an unknown one: the backend of "default" answers, as alone.
+	const none = await front.request('GET', '/apis/intake/v2/workspaces');
+	assert.deepEqual([none.status, none.json], [401, { detail: 'Not authenticated' }], none.text);
+	assert.equal(none.headers['www-authenticate'], 'Bearer');
+	const unknown = await front.request('GET', '/apis/intake/v2/workspaces', { headers: bearer('spx_0123456789abcdef0123456789abcdef01234567') });
+	assert.equal(unknown.status, 401, unknown.text);
+	assert.match(unknown.json.detail, /^Unknown API key/);
 });
