@@ -38,6 +38,7 @@
 #include "lib/query/query.h"
 #include "lib/store/ops.h"
 #include "lib/store/store.h"
+#include "t/check_timeout.h"
 #include "t/storefix.h"
 
 #define DAMAGE_CI_POSITIONS 15 /* positions a file in the bounded run */
@@ -887,7 +888,7 @@ Suite *check_suite(void)
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	/* Each file's cases in the bounded run take seconds; every byte (SPANDEX_DAMAGE=all)
 	 * takes hours, and is given that long. */
-	tcase_set_timeout(tc, getenv("SPANDEX_DAMAGE") ? 24 * 3600 : 600);
+	tcase_set_timeout(tc, getenv("SPANDEX_DAMAGE") ? 24 * 3600 : CHECK_TIMEOUT_S);
 	tcase_add_loop_test(tc, test_damage, 0, (int)(sizeof FILES / sizeof *FILES));
 	tcase_add_test(tc, test_sealed_footer);
 	tcase_add_test(tc, test_other_days);

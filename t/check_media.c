@@ -453,8 +453,6 @@ Suite *check_suite(void)
 	Suite *s = suite_create("media");
 	TCase *tc = tcase_create("media");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	/* Generous: the limit case scans 85 MiB, slow under the sanitizers. */
-	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, sniff);
 	tcase_add_test(tc, base64);
 	tcase_add_test(tc, settings);
