@@ -281,8 +281,7 @@ Suite *check_suite(void)
 	suite_add_tcase(s, off);
 	TCase *on = tcase_create("radosgw");
 	/* Requests to a real server on a loaded machine: bounded by the client's own timeouts
-	 * (S3_CONNECT_MS, S3_STALL_SEC), not by Check's default. */
-	tcase_set_timeout(on, 600);
+	 * (S3_CONNECT_MS, S3_STALL_SEC) inside the one Check bound, CHECK_TIMEOUT_S (t/main.c). */
 	tcase_add_test(on, put_get_create_only);
 	tcase_add_test(on, streams_files);
 	tcase_add_test(on, lists_pages);
