@@ -158,8 +158,11 @@ static bool drop_line(void *ctx, const char *p, size_t n, const struct idx_rec *
 }
 
 /* The erased ids of st's ws: the ids with an erasure version, each with the ingested_at of
- * the newest one (set->v[].upto). *work: whether an older version of one is left. */
-static enum status erased_ids(struct store *st, const char *ws, struct erase_set *set, bool *work)
+ * the newest one (set->v[].upto). d->days: the days that hold an older version of one (the
+ * only ones the reindex writes again; by hash, so perhaps a day more), sorted as
+ * rebuild_versions gives them (by day); *work: whether there is one. */
+static enum status erased_ids(struct store *st, const char *ws, struct erase_set *set,
+			      struct rebuild_drop *d, bool *work)
 {
 	struct version *v;
 	size_t nv;
@@ -195,11 +198,21 @@ static enum status erased_ids(struct store *st, const char *ws, struct erase_set
 	if (open)
 		shard_close(&sh);
 	erase_set_sort(set);
-	for (size_t i = 0; rc == ST_OK && i < nv && !*work; i++) {
+	int32_t *days = NULL;
+	size_t nd = 0;
+	for (size_t i = 0; rc == ST_OK && i < nv; i++) {
 		struct erase_id *x = erase_set_find(set, v[i].h);
-		for (; x && x < set->v + set->n && x->h == v[i].h && !*work; x++)
-			*work = v[i].ingested < x->upto;
+		bool older = false;
+		for (; x && x < set->v + set->n && x->h == v[i].h && !older; x++)
+			older = v[i].ingested < x->upto;
+		if (!older || (nd && days[nd - 1] == LOC_DAY(v[i].loc)))
+			continue;
+		days = xrealloc(days, (nd + 1) * sizeof *days);
+		days[nd++] = LOC_DAY(v[i].loc);
 	}
+	d->days = days;
+	d->ndays = nd;
+	*work = nd > 0;
 	free(v);
 	return rc;
 }
@@ -308,7 +321,7 @@ static enum status purge(struct store *st, const char *ws, struct pending *q, si
 	bool work;
 	char **needles = NULL;
 	size_t nn = 0;
-	enum status rc = erased_ids(st, ws, &set, &work);
+	enum status rc = erased_ids(st, ws, &set, &d, &work);
 	if (rc != ST_OK)
 		err_set(e, rc, "%s: reading the versions: %s", ws, strerror(errno));
 	if (rc == ST_OK && work &&
@@ -328,6 +341,7 @@ static enum status purge(struct store *st, const char *ws, struct pending *q, si
 	free(needles);
 	free(dr.days);
 	free(dr.sealed);
+	free((int32_t *)d.days);
 	erase_set_free(&set);
 	return rc;
 }

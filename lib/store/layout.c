@@ -150,6 +150,11 @@ static int cmp_i32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+bool layout_day_among(const int32_t *days, size_t n, int32_t day)
+{
+	return n && bsearch(&day, days, n, sizeof day, cmp_i32);
+}
+
 /* Whether name is <YYYY-MM-DD>.<files[f].name> for a day a store may hold, in *day. */
 static bool shard_name(const char *name, enum layout_file f, int32_t *day)
 {
@@ -372,8 +377,7 @@ bool layout_lacks(uint64_t look, enum layout_file f, int32_t day)
 				   : f == LAYOUT_SUP	? l->sup
 							: NULL;
 		size_t n = f == LAYOUT_DAYINDEX ? l->ndayindex : f == LAYOUT_SUP ? l->nsup : 0;
-		return (f == LAYOUT_DAYINDEX || f == LAYOUT_SUP) &&
-		       (!n || !bsearch(&day, d, n, sizeof day, cmp_i32));
+		return (f == LAYOUT_DAYINDEX || f == LAYOUT_SUP) && !layout_day_among(d, n, day);
 	}
 	return false;
 }

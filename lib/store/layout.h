@@ -55,6 +55,8 @@ bool layout_shard_path(char *out, const struct store *st, const char *ws, int32_
 /* Sorted days of ws that have the shard file f (caller frees *days). */
 enum status layout_days(struct store *st, const char *ws, enum layout_file f, int32_t **days,
 			size_t *n);
+/* Whether day is one of the n sorted days. */
+bool layout_day_among(const int32_t *days, size_t n, int32_t day);
 /* Sorted days of ws that have any file of a shard (index, plain, sealed or late lines). */
 enum status layout_shard_days(struct store *st, const char *ws, int32_t **days, size_t *n);
 /* Whether ws's day holds nothing: an index shorter than its header, and not one byte of lines

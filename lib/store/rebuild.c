@@ -36,39 +36,55 @@ int rebuild_cmp_loc(const void *a, const void *b)
 	return (x->loc > y->loc) - (x->loc < y->loc);
 }
 
+static void version_push(struct version **v, size_t *nv, size_t *cap, const struct idx_rec *r,
+			 int32_t day, uint32_t rec)
+{
+	if (*nv == *cap) {
+		*cap = *cap ? *cap * 2 : 4096;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	(*v)[(*nv)++] = (struct version){.h = r->span_h,
+					 .ingested = r->ingested_us,
+					 .loc = LOC(day, rec),
+					 .trace_h = r->trace_h,
+					 .session_h = r->session_h,
+					 .parent_h = r->parent_h,
+					 .flags = r->flags};
+}
+
 int64_t rebuild_versions_add(struct version **v, size_t *nv, size_t *cap, const struct idx_rec *r,
 			     size_t n, int32_t day)
 {
 	int64_t last = 0;
 	for (size_t k = 0; k < n; k++) {
-		if (*nv == *cap) {
-			*cap = *cap ? *cap * 2 : 4096;
-			*v = xrealloc(*v, *cap * sizeof(**v));
-		}
-		(*v)[(*nv)++] = (struct version){.h = r[k].span_h,
-						 .ingested = r[k].ingested_us,
-						 .loc = LOC(day, k),
-						 .trace_h = r[k].trace_h,
-						 .session_h = r[k].session_h,
-						 .parent_h = r[k].parent_h,
-						 .flags = r[k].flags};
+		version_push(v, nv, cap, &r[k], day, (uint32_t)k);
 		if (r[k].ingested_us > last)
 			last = r[k].ingested_us;
 	}
 	return last;
 }
 
-/* Every committed record of ws, read through read-only shard views. */
-enum status rebuild_versions(struct store *st, const char *ws, struct version **out, size_t *nout,
-			     int64_t *last, size_t *passed)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The committed records of ws's days but skip's, read through read-only shard views, appended
+ * to *v; with hs, only those of the nhs sorted hashes hs. A day whose index does not open is
+ * counted in *passed, or fails it (passed NULL). */
+static enum status versions_of(struct store *st, const char *ws, const int32_t *skip, size_t nskip,
+			       const uint64_t *hs, size_t nhs, struct version **v, size_t *nv,
+			       size_t *cap, int64_t *last, size_t *passed)
 {
 	int32_t *days;
-	size_t nd, n = 0, cap = 0;
-	struct version *v = NULL;
+	size_t nd;
 	enum status rc = store_days(st, ws, &days, &nd);
 	*last = 0;
 	for (size_t d = 0; rc == ST_OK && d < nd; d++) {
 		struct shard sh;
+		if (layout_day_among(skip, nskip, days[d]))
+			continue;
 		/* A day with no header yet holds no record (layout_day_unborn). */
 		if ((rc = shard_open(st, ws, days[d], &sh)) == ST_NOT_FOUND) {
 			rc = ST_OK;
@@ -81,14 +97,40 @@ enum status rebuild_versions(struct store *st, const char *ws, struct version **
 		}
 		if (rc != ST_OK)
 			break;
-		int64_t l = rebuild_versions_add(&v, &n, &cap, sh.recs, sh.nrecs, days[d]);
+		int64_t l = 0;
+		if (!hs)
+			l = rebuild_versions_add(v, nv, cap, sh.recs, sh.nrecs, days[d]);
+		for (size_t k = 0; hs && k < sh.nrecs; k++)
+			if (nhs && bsearch(&sh.recs[k].span_h, hs, nhs, sizeof *hs, cmp_u64))
+				version_push(v, nv, cap, &sh.recs[k], days[d], (uint32_t)k);
 		if (l > *last)
 			*last = l;
 		shard_close(&sh);
 	}
 	free(days);
-	*out = v;
-	*nout = n;
+	return rc;
+}
+
+enum status rebuild_versions(struct store *st, const char *ws, struct version **out, size_t *nout,
+			     int64_t *last, size_t *passed)
+{
+	size_t cap = 0;
+	*out = NULL;
+	*nout = 0;
+	return versions_of(st, ws, NULL, 0, NULL, 0, out, nout, &cap, last, passed);
+}
+
+enum status rebuild_versions_but(struct store *st, const char *ws, const int32_t *skip,
+				 size_t nskip, struct version **v, size_t *nv, size_t *cap)
+{
+	uint64_t *hs = xmalloc((*nv ? *nv : 1) * sizeof *hs);
+	size_t nhs = 0;
+	int64_t last;
+	for (size_t i = 0; i < *nv; i++)
+		hs[nhs++] = (*v)[i].h;
+	xqsort(hs, nhs, sizeof *hs, cmp_u64);
+	enum status rc = versions_of(st, ws, skip, nskip, hs, nhs, v, nv, cap, &last, NULL);
+	free(hs);
 	return rc;
 }
 
@@ -132,12 +174,13 @@ static enum status version_id(struct store *st, const char *ws, uint64_t loc, en
  * told apart by reading the ids, which only runs of equal hashes need. */
 enum status rebuild_resolve(struct store *st, const char *ws, struct version *v, size_t n)
 {
-	return rebuild_resolve_at(st, ws, v, n, LAYOUT_IDX);
+	return rebuild_resolve_at(st, ws, v, n, LAYOUT_IDX, NULL, 0);
 }
 
 enum status rebuild_resolve_at(struct store *st, const char *ws, struct version *v, size_t n,
-			       enum layout_file f)
+			       enum layout_file f, const int32_t *at, size_t nat)
 {
+#define FILE_OF(x) (!at || layout_day_among(at, nat, LOC_DAY((x).loc)) ? f : LAYOUT_IDX)
 	struct buf a, b;
 	buf_init(&a);
 	buf_init(&b);
@@ -152,12 +195,12 @@ enum status rebuild_resolve_at(struct store *st, const char *ws, struct version 
 		}
 		for (size_t k = j; k-- > i && rc == ST_OK;) {
 			bool newest = true;
-			if ((rc = version_id(st, ws, v[k].loc, f, &a)) != ST_OK)
+			if ((rc = version_id(st, ws, v[k].loc, FILE_OF(v[k]), &a)) != ST_OK)
 				break;
 			for (size_t m = k + 1; m < j && newest; m++) {
 				if (!v[m].live)
 					continue;
-				if ((rc = version_id(st, ws, v[m].loc, f, &b)) != ST_OK)
+				if ((rc = version_id(st, ws, v[m].loc, FILE_OF(v[m]), &b)) != ST_OK)
 					break;
 				newest = a.len != b.len || memcmp(a.p, b.p, a.len);
 			}
@@ -167,6 +210,7 @@ enum status rebuild_resolve_at(struct store *st, const char *ws, struct version 
 	buf_free(&a);
 	buf_free(&b);
 	return rc;
+#undef FILE_OF
 }
 
 /* By key, then by first day as a signed day: RANGE puts the day in the high bits as unsigned,
@@ -212,6 +256,29 @@ static size_t ranges_collect(const struct version *v, size_t n, bool trace, bool
 	return k;
 }
 
+/* The id and range tables of ws written afresh from every version v of it, its newest ones
+ * marked live, whose superseded flags are already right; last: the newest ingested_at. */
+static enum status rebuild_tables(struct store *st, const char *ws, struct version *v, size_t n,
+				  int64_t last)
+{
+	struct keytable_slot *live = xmalloc((n ? 2 * n : 1) * sizeof(*live));
+	bool judged = st->kind == STORE_JUDGEMENTS;
+	size_t nlive = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].live)
+			live[nlive++] = (struct keytable_slot){v[i].h, v[i].loc};
+	enum status rc = keytable_write(st, ws, LAYOUT_IDS, live, nlive, last);
+	if (rc == ST_OK)
+		rc = keytable_write(st, ws, LAYOUT_TRACES, live,
+				    ranges_collect(v, n, true, judged, live), last);
+	if (rc == ST_OK)
+		rc = keytable_write(st, ws, LAYOUT_SESSIONS, live,
+				    ranges_collect(v, n, false, judged, live), last);
+	layout_sync_dir(st, ws);
+	free(live);
+	return rc;
+}
+
 enum status rebuild_ids(struct store *st, const char *ws, size_t *passed)
 {
 	struct version *v = NULL;
@@ -226,12 +293,6 @@ enum status rebuild_ids(struct store *st, const char *ws, size_t *passed)
 	for (size_t i = 0; passed && *passed && i < n; i++)
 		if (v[i].flags & REC_SUPERSEDED)
 			v[i].live = false;
-	struct keytable_slot *live = xmalloc((n ? 2 * n : 1) * sizeof(*live));
-	bool judged = st->kind == STORE_JUDGEMENTS;
-	size_t nlive = 0;
-	for (size_t i = 0; i < n; i++)
-		if (v[i].live)
-			live[nlive++] = (struct keytable_slot){v[i].h, v[i].loc};
 	/* Write the superseded flags that differ, one shard at a time, under its lock. */
 	xqsort(v, n, sizeof(*v), rebuild_cmp_loc);
 	for (size_t i = 0, j; i < n && rc == ST_OK; i = j) {
@@ -253,17 +314,51 @@ enum status rebuild_ids(struct store *st, const char *ws, size_t *passed)
 		writeset_close(&w);
 	}
 	if (rc == ST_OK)
-		rc = keytable_write(st, ws, LAYOUT_IDS, live, nlive, last);
-	if (rc == ST_OK)
-		rc = keytable_write(st, ws, LAYOUT_TRACES, live,
-				    ranges_collect(v, n, true, judged, live), last);
-	if (rc == ST_OK)
-		rc = keytable_write(st, ws, LAYOUT_SESSIONS, live,
-				    ranges_collect(v, n, false, judged, live), last);
-	layout_sync_dir(st, ws);
-	free(live);
+		rc = rebuild_tables(st, ws, v, n, last);
 out:
 	free(v);
+	return rc;
+}
+
+enum status rebuild_tables_mend(struct store *st, const char *ws, const struct version *v, size_t n,
+				const int32_t *days, size_t nd)
+{
+	struct keytable_set t = TAB_SET_CLOSED;
+	enum status rc = keytable_open_all(st, ws, &t);
+	if (rc == ST_OK)
+		rc = keytable_reserve_all(st, ws, &t, n);
+	if (rc != ST_OK) {
+		keytable_close_all(&t);
+		return rc;
+	}
+	size_t m = 0, cap = n + 1024;
+	struct keytable_slot *e = xmalloc(cap * sizeof *e);
+	for (uint64_t i = 0; i < t.id.hdr->nslots; i++) {
+		if (!t.id.slots[i].h || layout_day_among(days, nd, LOC_DAY(t.id.slots[i].loc)))
+			continue;
+		if (m == cap)
+			e = xrealloc(e, (cap *= 2) * sizeof *e);
+		e[m++] = t.id.slots[i];
+	}
+	int64_t last = t.id.hdr->last_ingested;
+	for (size_t i = 0; i < n; i++) {
+		if (!layout_day_among(days, nd, LOC_DAY(v[i].loc)))
+			continue;
+		struct idx_rec r = {.trace_h = v[i].trace_h,
+				    .session_h = v[i].session_h,
+				    .parent_h = v[i].parent_h,
+				    .flags = v[i].flags};
+		keytable_add_ranges(&t, &r, LOC_DAY(v[i].loc));
+		if (!v[i].live)
+			continue;
+		if (m == cap)
+			e = xrealloc(e, (cap *= 2) * sizeof *e);
+		e[m++] = (struct keytable_slot){v[i].h, v[i].loc};
+	}
+	keytable_close_all(&t);
+	rc = keytable_write(st, ws, LAYOUT_IDS, e, m, last);
+	layout_sync_dir(st, ws);
+	free(e);
 	return rc;
 }
 

@@ -614,9 +614,9 @@ out:
  * is renamed: a reindex stopped anywhere leaves each day with either its old index or a new
  * one whose flags are already right, never older versions live. */
 static enum status reindex_flags(struct store *st, const char *ws, struct version *v, size_t n,
-				 struct err *e)
+				 const int32_t *at, size_t nat, struct err *e)
 {
-	enum status rc = rebuild_resolve_at(st, ws, v, n, LAYOUT_IDX_TMP);
+	enum status rc = rebuild_resolve_at(st, ws, v, n, LAYOUT_IDX_TMP, at, nat);
 	if (rc != ST_OK)
 		return err_set(e, rc, "resolving versions: %s", strerror(errno));
 	xqsort(v, n, sizeof(*v), rebuild_cmp_loc);
@@ -624,6 +624,10 @@ static enum status reindex_flags(struct store *st, const char *ws, struct versio
 		char tp[PATH_MAX];
 		for (j = i; j < n && LOC_DAY(v[j].loc) == LOC_DAY(v[i].loc); j++)
 			;
+		/* A day not built again keeps its index, whose flags are right: what the reindex
+		 * leaves out is never a newest version (struct rebuild_drop). */
+		if (at && !layout_day_among(at, nat, LOC_DAY(v[i].loc)))
+			continue;
 		int fd = layout_shard_path(tp, st, ws, LOC_DAY(v[i].loc), LAYOUT_IDX_TMP)
 			     ? open(tp, O_RDWR | O_CLOEXEC)
 			     : -1;
@@ -646,12 +650,15 @@ static enum status reindex_flags(struct store *st, const char *ws, struct versio
 
 /* The tables are about to name records of indexes that change: until rebuild_ids writes them
  * again, they say they are stale (the boot id of no machine), so readers scan the days and
- * the next writer, or verify, rebuilds them if this reindex stops first. */
-static void tables_stale(struct store *st, const char *ws)
+ * the next writer, or verify, rebuilds them if this reindex stops first. A reindex of some
+ * days (ids_only) changes only the id table's: the day ranges still hold for their lines. */
+static void tables_stale(struct store *st, const char *ws, bool ids_only)
 {
 	struct keytable_set t = TAB_SET_CLOSED;
 	if (keytable_open_all(st, ws, &t) == ST_OK) {
-		t.id.hdr->boot = t.tr.hdr->boot = t.se.hdr->boot = 0;
+		t.id.hdr->boot = 0;
+		if (!ids_only)
+			t.tr.hdr->boot = t.se.hdr->boot = 0;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	}
 	keytable_close_all(&t);
@@ -661,6 +668,33 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
 			  void (*note)(void *nctx, const char *msg), void *nctx, struct err *e)
 {
 	return reindex_without(st, ws, NULL, fn, ctx, note, nctx, e);
+}
+
+/* The days of ws a reindex builds again (*days, caller frees): those of drop->days that have a
+ * shard (*part), or every day when drop names none or the journal did not settle. */
+static enum status reindex_days(struct store *st, const char *ws, const struct rebuild_drop *drop,
+				bool settled, int32_t **days, size_t *nd, bool *part)
+{
+	enum status rc = layout_shard_days(st, ws, days, nd);
+	*part = rc == ST_OK && settled && drop && drop->days;
+	size_t k = 0;
+	for (size_t i = 0; *part && i < *nd; i++)
+		if (layout_day_among(drop->days, drop->ndays, (*days)[i]))
+			(*days)[k++] = (*days)[i];
+	if (*part)
+		*nd = k;
+	return rc;
+}
+
+/* After a reindex published: the tables mended for the days it built again (part: v holds
+ * their versions and those of other days that share an id, resolved), or, after one of every
+ * day, written from the indexes, as after a reboot (rebuild_ids). */
+static enum status reindex_tables(struct store *st, const char *ws, bool part, const int32_t *days,
+				  size_t nd, const struct version *v, size_t nv, struct err *e)
+{
+	enum status rc =
+	    part ? rebuild_tables_mend(st, ws, v, nv, days, nd) : rebuild_ids(st, ws, NULL);
+	return rc == ST_OK ? ST_OK : err_set(e, rc, "%s", strerror(errno));
 }
 
 enum status reindex_without(struct store *st, const char *ws, struct rebuild_drop *drop,
@@ -674,6 +708,7 @@ enum status reindex_without(struct store *st, const char *ws, struct rebuild_dro
 	size_t nd = 0, nv = 0, cap = 0;
 	struct version *v = NULL;
 	struct rday *rd = NULL;
+	bool part, settled = false;
 	int lockfd = layout_ws_lock(st, ws, true);
 	if (lockfd < 0)
 		return err_set(e, ST_UNAVAILABLE, "%s: workspace lock: %s", ws, strerror(errno));
@@ -683,7 +718,8 @@ enum status reindex_without(struct store *st, const char *ws, struct rebuild_dro
 	struct keytable_set t = TAB_SET_CLOSED;
 	int jfd = journal_open(st, ws);
 	if (jfd >= 0 && keytable_open_all(st, ws, &t) == ST_OK &&
-	    journal_settle(st, ws, jfd, &t) != ST_OK && errno == JOURNAL_DAMAGED && note) {
+	    !(settled = journal_settle(st, ws, jfd, &t) == ST_OK) && errno == JOURNAL_DAMAGED &&
+	    note) {
 		char msg[256];
 		snprintf(
 		    msg, sizeof msg,
@@ -693,7 +729,7 @@ enum status reindex_without(struct store *st, const char *ws, struct rebuild_dro
 		note(nctx, msg);
 	}
 	keytable_close_all(&t);
-	enum status rc = layout_shard_days(st, ws, &days, &nd);
+	enum status rc = reindex_days(st, ws, drop, settled, &days, &nd, &part);
 	if (rc != ST_OK)
 		err_set(e, rc, "%s", strerror(errno));
 	rd = xmalloc((nd ? nd : 1) * sizeof(*rd));
@@ -714,18 +750,22 @@ enum status reindex_without(struct store *st, const char *ws, struct rebuild_dro
 			fn(ctx, &pr);
 	}
 	free(bytes);
+	/* The versions of the other days that share an id with them, for the newest of each. */
+	if (rc == ST_OK && part &&
+	    (rc = rebuild_versions_but(st, ws, days, nd, &v, &nv, &cap)) != ST_OK)
+		err_set(e, rc, "%s", strerror(errno));
 	if (rc == ST_OK)
-		rc = reindex_flags(st, ws, v, nv, e);
+		rc = reindex_flags(st, ws, v, nv, part ? days : NULL, nd, e);
 	if (rc == ST_OK)
-		tables_stale(st, ws);
+		tables_stale(st, ws, part);
 	for (size_t i = 0; rc == ST_OK && i < nd; i++) {
 		rc = reindex_publish(st, ws, &rd[i], &nt, e);
 		if (rc == ST_OK && getenv(TEST_KILL_IN_REINDEX) &&
 		    strtoul(getenv(TEST_KILL_IN_REINDEX), NULL, 10) == i + 1)
 			io_test_kill(TEST_KILL_IN_REINDEX);
 	}
-	if (rc == ST_OK && (rc = rebuild_ids(st, ws, NULL)) != ST_OK)
-		err_set(e, rc, "%s", strerror(errno));
+	if (rc == ST_OK)
+		rc = reindex_tables(st, ws, part, days, nd, v, nv, e);
 	/* The indexes now cover every complete line, so no interrupted batch is left. */
 	if (rc == ST_OK && jfd >= 0)
 		(void)journal_clear(jfd);

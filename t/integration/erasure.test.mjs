@@ -253,6 +253,53 @@ test('by trace, session and time range; bad requests are refused', async () => {
 	assert.match(r.stderr, /invalid workspace name/);
 });
 
+// The files of ws's day (its index and lines, plain or sealed) by name: their inode and change
+// time, which a pass that writes the day again changes.
+function dayFiles(ws, day) {
+	const dir = path.join(srv.dataDir, ws);
+	const out = {};
+	for (const f of fs.readdirSync(dir))
+		if (f.startsWith(day) && /\.(idx|jsonl|jsonl\.zst)$/.test(f)) {
+			const st = fs.statSync(path.join(dir, f));
+			out[f] = `${st.ino}:${st.ctimeMs}`;
+		}
+	return out;
+}
+
+test('the pass writes again only the days that hold an erased span; the tables find every other span', async () => {
+	const ws = 'erase-days';
+	const t = (back, ms) => dayTime(ms, back);
+	const spans = [];
+	for (const back of [1, 2, 3])
+		for (let i = 0; i < 6; i++)
+			spans.push({ span_id: `s${back}-${i}`, trace_id: `t${back}-${i % 2}`, session_id: `ss${back}`, started_at: t(back, i * 10), input: i % 2 ? 'kept' : 'DAYCANARY' });
+	await ingestOk(ws, spans);
+	// A second version of a kept span of the erased day: the newest stays, after the pass too.
+	await ingestOk(ws, [{ ...spans.find((s) => s.span_id === 's2-1'), output: 'second' }]);
+	await spandexOk(['seal', srv.dataDir, '--workspace', ws, '--older-than', '0']);
+	await spandexOk(['index', srv.dataDir, '--workspace', ws]);
+	const kept = await bodies(ws, spans.filter((s) => s.input === 'kept').map((s) => s.span_id));
+	const day = (back) => t(back, 0).slice(0, 10);
+	const before = { 1: dayFiles(ws, day(1)), 2: dayFiles(ws, day(2)), 3: dayFiles(ws, day(3)) };
+	await spandexOk(['erase', srv.dataDir, '--workspace', ws, '--trace', 't2-0']);
+	const pass = await spandexOk(['erase', srv.dataDir, '--pending', '--verbose']);
+	assert.match(pass.stdout, /1 requests in 1 workspaces done/);
+	assert.deepEqual(dayFiles(ws, day(1)), before[1], 'a day without an erased span is not written again');
+	assert.deepEqual(dayFiles(ws, day(3)), before[3], 'nor this one');
+	assert.notDeepEqual(dayFiles(ws, day(2)), before[2], 'the erased trace\'s day is');
+	const h = hits(path.join(srv.dataDir, ws), 'DAYCANARY');
+	assert.ok(h.some((f) => f.startsWith(day(1))) && h.some((f) => f.startsWith(day(3))), `the other days keep theirs: ${h}`);
+	assert.deepEqual(h.filter((f) => f.startsWith(day(2))), [], 'the erased day holds none');
+	assert.deepEqual(await bodies(ws, [...kept.keys()]), kept, 'every other span reads back whole');
+	assert.equal(JSON.parse(kept.get('s2-1')).output, 'second');
+	for (const id of ['s2-0', 's2-2', 's2-4'])
+		assert.equal((await getSpan(ws, id, { base: srv.base })).status, 404, id);
+	const tr = await request('GET', `${WS_PREFIX}/${ws}/traces/t2-1`, { base: srv.base });
+	assert.equal(tr.status, 200, tr.text);
+	const v = await spandexCli(['verify', srv.dataDir, '--workspace', ws]);
+	assert.equal(v.code, 0, v.stdout + v.stderr);
+});
+
 test('the HTTP route (admin keys): 202 with the request, GET pending then done; 422, 403, 404 in NeMo\'s shape; Opik\'s and Langfuse\'s trace deletes are erasures', async () => {
 	const s2 = await startServer({ workers: { ingest: 1, spans: 1, opik: 1, langfuse: 1 } });
 	try {
