@@ -10,60 +10,30 @@
 #   bench/erase_bench.sh SPANS        any other size (1000000 for issue 52's 1M-span figure:
 #                                     4.8 GB of lines; TMPDIR needs about 7 GB)
 #
-# The store is made by bench/gen (one workspace, bench-0, over 30 days), sealed and indexed,
-# and read once before each timed step, so every figure is from the page cache. Wall and CPU
-# (user + system) seconds are both given. Environment: BENCH_BUILDDIR (where src/spandex and
-# bench/gen were built; default the source tree), TMPDIR (the store goes there), BENCH_KEEP=1
-# (keep it). No timing is checked: it fails when a command fails, verify finds a problem, or
-# an erased span's id is still in a line.
+# The store is made by bench/gen (one workspace, bench-0, over 30 days), or copied from
+# BENCH_STORE, sealed and indexed, and read once before each timed step, so every figure is
+# from the page cache. Wall and CPU (user + system) seconds are both given. Environment: as
+# bench/lib.sh says (BENCH_BUILDDIR, BENCH_SPANDEX for a before/after on copies of one
+# BENCH_STORE, TMPDIR, BENCH_KEEP=1). No timing is checked: it fails when a command fails,
+# verify finds a problem, or an erased span's id is still in a line.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 usage() { echo "usage: bench/erase_bench.sh smoke|full|SPANS" >&2; exit 2; }
 [ $# -eq 1 ] || usage
-case $1 in
-smoke) SPANS=20000 ;;
-full) SPANS=200000 ;;
-*[!0-9]* | '') usage ;;
-*) SPANS=$1 ;;
-esac
-
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-B=$(cd "${BENCH_BUILDDIR:-$SRC}" && pwd)
-SPANDEX=$B/src/spandex GEN=$B/bench/gen
-
-log() { printf 'erase_bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-for prog in "$SPANDEX" "$GEN"; do
-	[ -x "$prog" ] || die "$prog is not built: run make first (and make bench/gen)"
-done
+bench_spans "$1" || usage
+bench_init erase
 command -v zstd >/dev/null || die "zstd is needed (apt-get install zstd)"
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/spandex-erase.XXXXXX")
-cleanup() { if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-DATA=$TMP/data
-
-warm() { sync; find "$DATA" -type f -exec cat {} + >/dev/null; }
-declare -A W C
-timed() {
-	local name=$1 t
-	shift
-	warm
-	t=$( { TIMEFORMAT='%R %U %S'; time "$@" >"$TMP/$name.out" 2>&1; } 2>&1 ) ||
-		die "$* failed: $(cat "$TMP/$name.out")"
-	read -r w u s <<<"$t"
-	W[$name]=$w
-	C[$name]=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
-}
+timed() { bench_timed "$@"; }
 # lines: every line of the store's data files, sealed ones decompressed.
 lines() { find "$DATA/bench-0" -maxdepth 1 \( -name '*.jsonl' -o -name '*.jsonl.zst' \) -exec zstd -dcqf {} +; }
 
-log "generating $SPANS spans over 30 days (bench/gen), sealing and indexing them"
-"$GEN" "$SPANS" "$DATA" 1 1 >/dev/null 2>&1 || die "bench/gen failed"
-BYTES=$(find "$DATA" -name '*.jsonl' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
+bench_store "$SPANS" 1
+log "sealing and indexing"
 "$SPANDEX" seal "$DATA" --older-than 0 >/dev/null || die "seal failed"
 "$SPANDEX" index "$DATA" >/dev/null || die "index failed"
+# The bytes of lines: the sealed streams (their .idx headers' extents are what verify reads).
+BYTES=$(for z in "$DATA"/bench-0/*.jsonl.zst; do zstd -dcq "$z" | wc -c; done | awk '{ s += $1 } END { printf "%.0f\n", s }')
 # The first line's trace and session (bench/gen: a session holds a few traces).
 FIRST=$({ lines 2>/dev/null || true; } | head -n 1)
 TRACE=$(sed -n 's/.*"trace_id":"\([^"]*\)".*/\1/p' <<<"$FIRST")

@@ -10,9 +10,9 @@
 #   bench/export_bench.sh SPANS      any other size
 #
 # The store is made by bench/gen (one workspace, 30 days) and read once before each timed step,
-# so every figure is from the page cache; the export goes to /dev/null. Environment:
-# BENCH_BUILDDIR (where src/spandex, cgi-bin/spans and bench/gen were built; default the source
-# tree), TMPDIR (the store goes there), BENCH_KEEP=1 (keep it). No timing is checked: it fails
+# so every figure is from the page cache; the export goes to /dev/null. Environment: as
+# bench/lib.sh says (BENCH_BUILDDIR, where cgi-bin/spans was built too; BENCH_SPANDEX,
+# BENCH_STORE, TMPDIR, BENCH_KEEP=1). No timing is checked: it fails
 # when a command fails, or when a process passes EXPORT_MAX_RSS_KB (64 MB).
 set -euo pipefail
 
@@ -26,31 +26,20 @@ full) SPANS=1000000 ;;
 esac
 EXPORT_MAX_RSS_KB=65536
 
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-B=$(cd "${BENCH_BUILDDIR:-$SRC}" && pwd)
-SPANDEX=$B/src/spandex GEN=$B/bench/gen CGI=$B/cgi-bin/spans
-WS=bench-0
-
-log() { printf 'export_bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-for prog in "$SPANDEX" "$GEN" "$CGI" /usr/bin/time; do
-	[ -x "$prog" ] || die "$prog is not there: run make first (and make bench/gen; apt-get install time)"
+. "$(dirname "$0")/lib.sh"
+bench_init export
+CGI=$B/cgi-bin/spans WS=bench-0
+for prog in "$CGI" /usr/bin/time; do
+	[ -x "$prog" ] || die "$prog is not there: run make first (apt-get install time)"
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/spandex-export.XXXXXX")
-cleanup() { if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-DATA=$TMP/data
-
-warm() { sync; find "$DATA" -type f -exec cat {} + >/dev/null; }
 # timed NAME CMD...: runs CMD under /usr/bin/time -v (its output to /dev/null, counted); wall,
 # CPU seconds, peak RSS (KB) and bytes written into W, C, R and N.
 declare -A W C R N
 timed() {
 	local name=$1
 	shift
-	warm
+	bench_warm
 	/usr/bin/time -v -o "$TMP/$name.time" "$@" 2>"$TMP/$name.err" | wc -c >"$TMP/$name.bytes" ||
 		die "$* failed: $(cat "$TMP/$name.err")"
 	grep -q 'Exit status: 0' "$TMP/$name.time" || die "$* failed: $(cat "$TMP/$name.err" "$TMP/$name.time")"
@@ -67,8 +56,7 @@ cgi() {
 		REQUEST_URI="/apis/intake/v2/workspaces/$WS/spans/export?$1" "$CGI"
 }
 
-log "generating $SPANS spans over 30 days (bench/gen)"
-"$GEN" "$SPANS" "$DATA" 1 1 >/dev/null 2>&1 || die "bench/gen failed"
+bench_store "$SPANS" 1
 "$SPANDEX" index "$DATA" >/dev/null || die "spandex index failed"
 BYTES=$(find "$DATA" -name '*.jsonl' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)

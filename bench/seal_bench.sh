@@ -13,8 +13,8 @@
 # (full), then again (the second generation links the sealed days). A second store, of
 # spans whose input and output are cut from real prose and C source (the word pool of
 # bench/gen compresses far better than real text), is sealed for its ratio.
-# Environment: BENCH_BUILDDIR (where src/spandex and bench/gen were built; default the source
-# tree), TMPDIR (the copies go there: about three times the store), BENCH_KEEP=1 (keep it).
+# Environment: as bench/lib.sh says (BENCH_BUILDDIR, BENCH_STORE as STORE, TMPDIR: the copies
+# go there, about three times the store; BENCH_KEEP=1).
 # No timing is checked: it fails only when a command fails.
 set -euo pipefail
 
@@ -25,26 +25,11 @@ smoke) SPANS=20000 MIX_SPANS=5000 ;;
 full) SPANS=1000000 MIX_SPANS=100000 ;;
 *) usage ;;
 esac
-FROM=${2:-}
-
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-B=$(cd "${BENCH_BUILDDIR:-$SRC}" && pwd)
-SPANDEX=$B/src/spandex GEN=$B/bench/gen
-
-log() { printf 'seal_bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-
-for prog in "$SPANDEX" "$GEN"; do
-	[ -x "$prog" ] || die "$prog is not built: run make first"
-done
-[ -z "$FROM" ] || [ -d "$FROM" ] || die "$FROM is not a directory"
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/spandex-seal.XXXXXX")
-cleanup() { if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-DATA=$TMP/data MIX=$TMP/mix
-mkdir -p "$DATA" "$MIX"
+BENCH_STORE=${2:-${BENCH_STORE:-}}
+. "$(dirname "$0")/lib.sh"
+bench_init seal
+MIX=$TMP/mix
+mkdir -p "$MIX"
 
 now() { date +%s.%N; }
 # bytes DIR...: the sum of the regular files' sizes under DIR (links counted once per name).
@@ -64,16 +49,10 @@ timed() {
 # The fields of `spandex seal --verbose` and `spandex backup --verbose`.
 # FIELD NAME: the FIELD-th number of the line in $TMP/NAME.out.
 seal_field() { sed -n "s/^seal: \([0-9]*\) days\{0,1\}, \([0-9]*\) bytes into \([0-9]*\) (\([0-9.]*\)x).*/\\$1/p" "$TMP/$2.out"; }
-backup_field() { sed -n "s/.*: \([0-9]*\) days copied (\([0-9]*\) bytes), \([0-9]*\) linked (\([0-9]*\) bytes)/\\$1/p" "$TMP/$2.out"; }
+backup_field() { sed -n "s/.*: \([0-9]*\) days copied (\([0-9]*\) bytes), \([0-9]*\) linked (\([0-9]*\) bytes).*/\\$1/p" "$TMP/$2.out"; }
 
 # ---- the store ----
-if [ -n "$FROM" ]; then
-	log "copying the workspaces of $FROM"
-	find "$FROM" -mindepth 1 -maxdepth 1 -type d -exec cp -a {} "$DATA/" \;
-else
-	log "generating $SPANS spans over 30 days (bench/gen)"
-	"$GEN" "$SPANS" "$DATA" 1 3 2>/dev/null || die "bench/gen failed"
-fi
+bench_store "$SPANS" 3
 OPEN_BYTES=$(bytes "$DATA")
 NSPANS=$(find "$DATA" -name '*.jsonl' -exec cat {} + | wc -l)
 
@@ -114,7 +93,7 @@ row_backup() { # NAME LABEL STORE_BYTES
 }
 COMMIT=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)
 cat <<EOF
-### \`bench/seal_bench.sh $1${FROM:+ $FROM}\`
+### \`bench/seal_bench.sh $1${BENCH_STORE:+ $BENCH_STORE}\`
 
 Commit $COMMIT, $(date -u +%Y-%m-%d), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; warm page cache.
 Store: $(group "$NSPANS") spans of bench/gen (3 workspaces, 30 days), $(group "$OPEN_BYTES") bytes open, $(group "$SEALED_BYTES") bytes sealed (all files).

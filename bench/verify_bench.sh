@@ -12,57 +12,20 @@
 # .jsonl, the sealed one's stream): what each command checks or indexes. Wall and CPU
 # (user + system) seconds are both given: on a shared machine the wall time includes waiting
 # for a CPU. reindex is timed whole (its text index included), as an operator runs it.
-# Environment: BENCH_BUILDDIR (where src/spandex and bench/gen were built; default the source
-# tree), BENCH_SPANDEX (another spandex to time, e.g. an older build, for a before/after),
-# TMPDIR (the store goes there), BENCH_KEEP=1 (keep it). No timing is checked: it fails only
+# Environment: as bench/lib.sh says (BENCH_BUILDDIR, BENCH_SPANDEX for a before/after,
+# BENCH_STORE, TMPDIR, BENCH_KEEP=1). No timing is checked: it fails only
 # when a command fails or verify finds a problem.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 usage() { echo "usage: bench/verify_bench.sh smoke|full|SPANS" >&2; exit 2; }
 [ $# -eq 1 ] || usage
-case $1 in
-smoke) SPANS=20000 ;;
-full) SPANS=200000 ;;
-*[!0-9]* | '') usage ;;
-*) SPANS=$1 ;;
-esac
-
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-B=$(cd "${BENCH_BUILDDIR:-$SRC}" && pwd)
-SPANDEX=${BENCH_SPANDEX:-$B/src/spandex} GEN=$B/bench/gen
-
-log() { printf 'verify_bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
-for prog in "$SPANDEX" "$GEN"; do
-	[ -x "$prog" ] || die "$prog is not built: run make first (and make bench/gen)"
-done
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/spandex-verify.XXXXXX")
-cleanup() { if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-DATA=$TMP/data
-
-# warm: what the step before wrote is flushed (so the step is not timed against its
-# writeback: bench/gen's 954 MB took reindex from 1.6 to 2.3 s), and every file of the store
-# read once, so that the step after reads from the page cache.
-warm() { sync; find "$DATA" -type f -exec cat {} + >/dev/null; }
-# timed NAME CMD...: runs CMD; its wall, user and system seconds into W[NAME], C[NAME].
-declare -A W C
-timed() {
-	local name=$1 t
-	shift
-	warm
-	t=$( { TIMEFORMAT='%R %U %S'; time "$@" >"$TMP/$name.out" 2>&1; } 2>&1 ) ||
-		die "$* failed: $(cat "$TMP/$name.out")"
-	read -r w u s <<<"$t"
-	W[$name]=$w
-	C[$name]=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
-}
+bench_spans "$1" || usage
+bench_init verify
+timed() { bench_timed "$@"; }
 mbs() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? b / 1e6 / s : 0) }'; }
 
-log "generating $SPANS spans over 30 days (bench/gen)"
-"$GEN" "$SPANS" "$DATA" 1 1 >/dev/null 2>&1 || die "bench/gen failed"
+bench_store "$SPANS" 1
 BYTES=$(find "$DATA" -name '*.jsonl' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
