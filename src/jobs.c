@@ -353,6 +353,44 @@ static int restored_keys(const struct ops_restored *r, const char *data, bool ke
 	return rc;
 }
 
+/* The erasures after a restore of gen (docs/erasure.md, "Backups"): the generation's audit
+ * lines and pending requests merged into DATA's, each erasure DATA's log records done since
+ * that backup pending again, and the pass run at once, so nothing erased comes back. Then what
+ * the pass and the merge wrote goes to DATA's owner. */
+static int restore_erasures(struct store *st, const char *gen, const struct opts *o)
+{
+	struct err e = {ST_OK, ""};
+	struct store_erase_done d = {0};
+	size_t audit = 0, pending = 0;
+	/* The admin lock is held (cmd_restore runs under it), as the pass needs. */
+	enum status rc = store_erase_restored(st, gen, &audit, &pending, &e);
+	if (rc == ST_OK && pending) {
+		fprintf(stderr,
+			"spandex: restore: %zu erasure%s done after this backup was taken (or "
+			"pending in it): erasing again\n",
+			pending, pending == 1 ? "" : "s");
+		rc = store_erase_pending(st, &d, &e);
+	}
+	char **ws = NULL;
+	size_t nws = 0;
+	int bad = rc != ST_OK || e.st != ST_OK;
+	if (bad)
+		fprintf(stderr, "spandex: restore: erasures: %s\n", err_text(&e));
+	if (ops_give_to_owner(st->root, STORE_ERASE_DIR) < 0 && errno != ENOENT)
+		bad = 1;
+	if (d.requests && store_workspaces(st, &ws, &nws) != ST_OK)
+		nws = 0;
+	for (size_t i = 0; i < nws; i++) {
+		bad |= ops_give_to_owner(st->root, ws[i]) < 0;
+		free(ws[i]);
+	}
+	free(ws);
+	if (o->verbose && !bad)
+		printf("restore: %zu audit line%s of the backup added, %zu erasure%s done again\n",
+		       audit, audit == 1 ? "" : "s", d.requests, d.requests == 1 ? "" : "s");
+	return bad;
+}
+
 int cmd_restore(const char *cmd, struct opts *o)
 {
 	(void)cmd;
@@ -400,6 +438,7 @@ int cmd_restore(const char *cmd, struct opts *o)
 	struct progress pg = cli_progress_for(o);
 	struct opts quiet = {.verbose = false};
 	rc |= cmd_verify(&st, r.names, r.n, &pg, &quiet);
+	rc |= restore_erasures(&st, r.gen, o);
 	/* What verify made (a journal), run as root, goes to DATA's owner too. */
 	for (size_t i = 0; i < r.n; i++)
 		if (ops_give_to_owner(st.root, r.names[i]) < 0) {

@@ -515,6 +515,50 @@ static enum status backup_extra(const char *root, const char *tmp, const char *c
 	return ST_OK;
 }
 
+/* The erasures' directory (STORE_ERASE_DIR: the audit log, which must outlive the data as the
+ * data outlives its host, and the requests still pending) copied into the generation tmp, each
+ * file whole (a request is renamed into place, the log appended only by a pass, which the
+ * admin lock keeps out), recorded in the MANIFEST as "# erasures FILES BYTES" (a comment to
+ * older restores). The leftovers of a killed request (.tmp) stay behind. */
+static enum status backup_erasures(const char *root, const char *tmp, struct buf *manifest,
+				   struct err *e)
+{
+	char from[PATH_MAX], to[PATH_MAX], p[PATH_MAX], q[PATH_MAX];
+	if (!ops_pathf(from, "%s/%s", root, STORE_ERASE_DIR))
+		return err_set(e, ST_BAD_REQUEST, "%s: path too long", root);
+	DIR *d = opendir(from);
+	if (!d)
+		return errno == ENOENT
+			   ? ST_OK
+			   : err_set(e, ST_UNAVAILABLE, "%s: %s", from, strerror(errno));
+	size_t files = 0;
+	uint64_t bytes = 0, len;
+	enum status rc = ST_OK;
+	if (!ops_pathf(to, "%s/%s", tmp, STORE_ERASE_DIR))
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", tmp, strerror(ENAMETOOLONG));
+	else if (io_mkdir(to) < 0)
+		rc = err_set(e, ST_UNAVAILABLE, "%s: %s", to, strerror(errno));
+	for (struct dirent *de; rc == ST_OK && (de = readdir(d));) {
+		size_t n = strlen(de->d_name);
+		if (strcmp(de->d_name, STORE_ERASE_AUDIT) &&
+		    (de->d_name[0] == '.' || n < 6 || strcmp(de->d_name + n - 5, ".json")))
+			continue;
+		if (!ops_pathf(p, "%s/%s", from, de->d_name) ||
+		    !ops_pathf(q, "%s/%s", to, de->d_name))
+			rc = err_set(e, ST_BAD_REQUEST, "%s: path too long", de->d_name);
+		else if (ops_copy_path(p, q, &len) == 0)
+			files++, bytes += len;
+		else if (errno != ENOENT) /* gone since the listing */
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", p, strerror(errno));
+	}
+	closedir(d);
+	if (rc == ST_OK) {
+		io_sync_dir(to);
+		buf_printf(manifest, "# erasures %zu %llu\n", files, (unsigned long long)bytes);
+	}
+	return rc;
+}
+
 enum status ops_backup(struct store *st, const char *dest, const char *const *extra,
 		       struct ops_backup_stats *stats, struct ops_skipped *skipped, struct err *e)
 {
@@ -551,6 +595,8 @@ enum status ops_backup(struct store *st, const char *dest, const char *const *ex
 		   gen, taken, have_prev ? prev : "none");
 	if (rc == ST_OK)
 		rc = backup_extra(st->root, tmp, extra, stats, &manifest, e);
+	if (rc == ST_OK)
+		rc = backup_erasures(st->root, tmp, &manifest, e);
 	/* Each workspace with its judgements beside it. */
 	struct store jst;
 	store_judgements(&jst, st);

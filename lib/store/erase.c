@@ -3,6 +3,7 @@
  * takes the bytes out is erase_pass.c). */
 #include "lib/store/erase.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -568,4 +569,141 @@ enum status store_erase_status(struct store *st, const char *ws, const char *id,
 			return ST_OK;
 	}
 	return err_set(e, ST_NOT_FOUND, "no erasure '%s'", id);
+}
+
+/* ---- after a restore ---- */
+
+/* The ids of the lines of the audit log at p into s, sorted. */
+static void audit_ids(const char *p, struct erase_set *s)
+{
+	FILE *f = fopen(p, "re");
+	char *line = NULL, id[STORE_ERASE_MAX_VALUE + 1];
+	size_t cap = 0;
+	ssize_t n;
+	while (f && (n = getline(&line, &cap, f)) > 0)
+		if (erase_line_str(line, (size_t)n, "id", id, sizeof id))
+			erase_set_add(s, id, strlen(id));
+	free(line);
+	if (f)
+		fclose(f);
+	erase_set_sort(s);
+}
+
+static bool ids_have(const struct erase_set *s, const char *id)
+{
+	return set_has(s, hash_bytes(id, strlen(id)), id);
+}
+
+/* Request r (a pending request's file, or an audit line) pending again in DATA, as it was
+ * asked, unless DATA has it pending already: *pending counts it. */
+static enum status repend(struct store *st, json_t *r, const char *gen, size_t *pending,
+			  struct err *e)
+{
+	char p[PATH_MAX], name[64];
+	const char *id = json_string_value(json_object_get(r, "id"));
+	if (!id || !id_valid(id) || !json_string_value(json_object_get(r, "workspace")))
+		return ST_OK; /* no request this wrote: left as it is */
+	snprintf(name, sizeof name, "%s.json", id);
+	if (!erase_path(p, st, name) || access(p, F_OK) == 0)
+		return ST_OK;
+	/* Not acknowledged: the pass applies it again, as a request killed before its answer. */
+	static const char *const done[] = {"acknowledged_at", "spans", "judgements", "done_at",
+					   "versions_removed"};
+	for (size_t k = 0; k < sizeof done / sizeof *done; k++)
+		json_object_del(r, done[k]);
+	json_object_set_new(r, "status", json_string("pending"));
+	json_object_set_new(r, "restored_from", json_string(gen));
+	enum status rc = request_put(st, id, r, e);
+	*pending += rc == ST_OK;
+	return rc;
+}
+
+/* The lines of the audit log at p that skip does not hold (by id): appended to DATA's (out,
+ * open; *audit counts them), or with out -1, each pending again (repend). */
+static enum status audit_lines(struct store *st, const char *p, const struct erase_set *skip,
+			       int out, const char *gen, size_t *audit, size_t *pending,
+			       struct err *e)
+{
+	FILE *f = fopen(p, "re");
+	char *line = NULL, id[STORE_ERASE_MAX_VALUE + 1];
+	size_t cap = 0;
+	ssize_t n;
+	enum status rc = ST_OK;
+	while (rc == ST_OK && f && (n = getline(&line, &cap, f)) > 0) {
+		if (!erase_line_str(line, (size_t)n, "id", id, sizeof id) || ids_have(skip, id))
+			continue;
+		if (out >= 0 && line[n - 1] == '\n') {
+			if (io_write_all(out, line, (size_t)n) < 0)
+				rc = err_set(e, ST_UNAVAILABLE, "%s: %s", ERASE_AUDIT,
+					     strerror(errno));
+			*audit += rc == ST_OK;
+		} else if (out < 0) {
+			json_t *r = json_loadb(line, (size_t)n, 0, NULL);
+			rc = r ? repend(st, r, gen, pending, e) : ST_OK;
+			json_decref(r);
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+/* The pending requests of the generation's erasures' directory gdir that DATA has neither
+ * pending nor done (done), put back. */
+static enum status gen_pending(struct store *st, const char *gdir, const struct erase_set *done,
+			       const char *gen, size_t *pending, struct err *e)
+{
+	char p[PATH_MAX], id[64];
+	DIR *d = opendir(gdir);
+	enum status rc = ST_OK;
+	for (struct dirent *de; rc == ST_OK && d && (de = readdir(d));) {
+		size_t n = strlen(de->d_name);
+		if (n < 6 || n - 5 >= sizeof id || strcmp(de->d_name + n - 5, ".json"))
+			continue;
+		snprintf(id, sizeof id, "%.*s", (int)(n - 5), de->d_name);
+		if (!id_valid(id) || ids_have(done, id) ||
+		    snprintf(p, sizeof p, "%s/%s", gdir, de->d_name) >= (int)sizeof p)
+			continue;
+		json_t *r = json_load_file(p, 0, NULL);
+		if (r)
+			rc = repend(st, r, gen, pending, e);
+		json_decref(r);
+	}
+	if (d)
+		closedir(d);
+	return rc;
+}
+
+enum status store_erase_restored(struct store *st, const char *gen, size_t *audit, size_t *pending,
+				 struct err *e)
+{
+	char gdir[PATH_MAX], ga[PATH_MAX], da[PATH_MAX], dir[PATH_MAX];
+	struct erase_set have = {0}, theirs = {0};
+	*audit = *pending = 0;
+	if (snprintf(gdir, sizeof gdir, "%s/%s", gen, ERASE_DIR) >= (int)sizeof gdir ||
+	    snprintf(ga, sizeof ga, "%s/%s", gdir, ERASE_AUDIT) >= (int)sizeof ga ||
+	    !erase_path(da, st, ERASE_AUDIT) || !erase_path(dir, st, NULL))
+		return err_set(e, ST_BAD_REQUEST, "%s", strerror(ENAMETOOLONG));
+	audit_ids(da, &have);
+	audit_ids(ga, &theirs);
+	const char *name = strrchr(gen, '/') ? strrchr(gen, '/') + 1 : gen;
+	/* Done in DATA after the backup (or by a DATA the backup never saw): pending again. */
+	enum status rc = audit_lines(st, da, &theirs, -1, name, audit, pending, e);
+	int fd = -1;
+	if (rc == ST_OK && theirs.n) {
+		if ((mkdir(dir, 0750) < 0 && errno != EEXIST) ||
+		    (fd = open(da, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)) < 0)
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", da, strerror(errno));
+		else if ((rc = audit_lines(st, ga, &have, fd, name, audit, pending, e)) == ST_OK &&
+			 fdatasync(fd) < 0)
+			rc = err_set(e, ST_UNAVAILABLE, "%s: %s", da, strerror(errno));
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc == ST_OK)
+		rc = gen_pending(st, gdir, &have, name, pending, e);
+	erase_set_free(&have);
+	erase_set_free(&theirs);
+	return rc;
 }

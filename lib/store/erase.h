@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include "lib/store/ops.h"
 
-#define ERASE_DIR ".spandex-erase"     /* in DATA; not a valid workspace name */
-#define ERASE_AUDIT "audit.jsonl"      /* in ERASE_DIR: one line per erasure done, kept */
+#define ERASE_DIR STORE_ERASE_DIR /* ops.h: backup carries it */
+#define ERASE_AUDIT STORE_ERASE_AUDIT
 #define ERASE_SPAN_NAME "[erased]"     /* the name of a span's erasure version */
 #define ERASE_SUBTYPE "spandex.erased" /* the subtype of a judgement's erasure version */
 #define ERASE_ID_PREFIX "erase-"

@@ -236,6 +236,8 @@ enum status ops_skip(struct ops_skipped *skipped, enum status rc, struct err *e,
  * next pass (store_erase_pending) takes every other version of them out of the files: the
  * lines, sealed blocks, text indexes and quarantine. A request is a file in
  * DATA/.spandex-erase/ until the pass that finished it appends its audit line there. */
+#define STORE_ERASE_DIR ".spandex-erase" /* in DATA; not a valid workspace name */
+#define STORE_ERASE_AUDIT "audit.jsonl"	 /* in it: one line per erasure done, kept */
 enum store_erase_by { STORE_ERASE_TRACE, STORE_ERASE_SESSION, STORE_ERASE_USER, STORE_ERASE_TIME };
 extern const char *const store_erase_by_names[]; /* "trace", "session", "user", "time" */
 #define STORE_ERASE_MAX_VALUES 1000 /* ids one erase names: Opik's batch of trace ids */
@@ -268,6 +270,15 @@ struct store_erase_done {
  * were; their text indexes built again), the quarantine lines that name one cut, and an
  * audit line appended per request before its file goes. The caller holds the admin lock. */
 enum status store_erase_pending(struct store *st, struct store_erase_done *out, struct err *e);
+/* After a restore of generation gen into st's root (the CLI's restore, which holds no lock by
+ * then; the caller holds the admin lock): the erasures' files of gen (ops_backup carries
+ * STORE_ERASE_DIR) merged into DATA's. The generation's audit lines DATA's log lacks (by id)
+ * are appended to it, and its pending requests that DATA has neither pending nor done are
+ * put back; and each erasure DATA's log records done that gen's does not (done after that
+ * backup was taken, so the spans it erased are back) is pending again: the pass after the
+ * restore erases them again. *audit: lines appended; *pending: requests pending from it. */
+enum status store_erase_restored(struct store *st, const char *gen, size_t *audit, size_t *pending,
+				 struct err *e);
 /* The state of request id as one JSON object appended to out: {"id", "status": "pending" or
  * "done", "workspace", ...} (its file, or its audit line). ST_NOT_FOUND: no such request in ws
  * (ws NULL: in any workspace). */

@@ -300,6 +300,52 @@ test('the pass writes again only the days that hold an erased span; the tables f
 	assert.equal(v.code, 0, v.stdout + v.stderr);
 });
 
+test('the audit log and the pending requests go into backups; a restore erases again what was erased after the backup', async () => {
+	const ws = 'erase-backup';
+	const t = (ms) => dayTime(ms, 1);
+	await ingestOk(ws, [
+		{ span_id: 'ba', trace_id: 'ta', started_at: t(0), input: 'BEFORECANARY' },
+		{ span_id: 'bb', trace_id: 'tb', started_at: t(10), input: 'AFTERCANARY' },
+		{ span_id: 'bc', trace_id: 'tc', started_at: t(20), input: 'PENDINGCANARY' },
+		{ span_id: 'bk', trace_id: 'tk', started_at: t(30), input: 'kept' },
+	]);
+	const erase = async (trace) => (await spandexOk(['erase', srv.dataDir, '--workspace', ws, '--trace', trace])).stdout.split(':')[0];
+	const a = await erase('ta');
+	await spandexOk(['erase', srv.dataDir, '--pending']);
+	const c = await erase('tc'); // pending when the backup is taken
+	const dest = path.join(tmp, 'backup-audit');
+	await spandexOk(['backup', srv.dataDir, dest]);
+	const gen = path.join(dest, fs.readdirSync(dest).filter((g) => /^\d/.test(g)).sort().at(-1));
+	const audit = (dir) => fs.readFileSync(path.join(dir, '.spandex-erase', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+	assert.ok(audit(gen).includes(a), 'the backup holds the audit line');
+	assert.ok(fs.existsSync(path.join(gen, '.spandex-erase', `${c}.json`)), 'and the pending request');
+	assert.match(fs.readFileSync(path.join(gen, 'MANIFEST'), 'utf8'), /^# erasures 2 \d+$/m);
+	await spandexOk(['erase', srv.dataDir, '--pending']);
+	const b = await erase('tb'); // after the backup
+	await spandexOk(['erase', srv.dataDir, '--pending']);
+	// Restored into a new directory: the audit comes back, the pending request is finished.
+	const fresh = path.join(tmp, 'restored-fresh');
+	const r1 = await spandexOk(['restore', gen, fresh, '--verbose']);
+	assert.match(r1.stderr, /erasures? done after this backup was taken \(or pending in it\): erasing again/);
+	assert.ok(audit(fresh).includes(a) && audit(fresh).includes(c) && !audit(fresh).includes(b), audit(fresh).join());
+	assert.deepEqual(hits(fresh, 'PENDINGCANARY'), []);
+	assert.ok(hits(fresh, 'AFTERCANARY').length > 0, 'an erasure this DATA never saw is not known to it');
+	// Restored where the audit log survived the loss of the data (the erasure of tb was done
+	// after the backup): tb is erased again, its line kept, the backup's lines merged in.
+	const host = path.join(tmp, 'restored-host');
+	fs.mkdirSync(path.join(host, '.spandex-erase'), { recursive: true });
+	fs.copyFileSync(path.join(srv.dataDir, '.spandex-erase', 'audit.jsonl'), path.join(host, '.spandex-erase', 'audit.jsonl'));
+	const r2 = await spandexOk(['restore', gen, host, '--force', '--verbose']);
+	assert.match(r2.stderr, /erasing again/);
+	for (const canary of ['AFTERCANARY', 'PENDINGCANARY', 'BEFORECANARY'])
+		assert.deepEqual(hits(host, canary), [], canary);
+	const ex = await spandexOk(['export', host, '--workspace', ws]);
+	assert.deepEqual(ex.stdout.trim().split('\n').map((l) => JSON.parse(l).span_id), ['bk']);
+	assert.ok([a, b, c].every((id) => audit(host).includes(id)), audit(host).join());
+	const v = await spandexCli(['verify', host]);
+	assert.equal(v.code, 0, v.stdout + v.stderr);
+});
+
 test('the HTTP route (admin keys): 202 with the request, GET pending then done; 422, 403, 404 in NeMo\'s shape; Opik\'s and Langfuse\'s trace deletes are erasures', async () => {
 	const s2 = await startServer({ workers: { ingest: 1, spans: 1, opik: 1, langfuse: 1 } });
 	try {
