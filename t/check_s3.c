@@ -271,6 +271,56 @@ START_TEST(bad_configuration_named)
 }
 END_TEST
 
+/* Hashing ahead gives each body the hash s3_sha256 gives it, in order, from memory and from
+ * files, a failed read named on its own body; freed before every body was asked for, it stops. */
+START_TEST(hashes_ahead)
+{
+	char path[] = "/tmp/check_s3_hq.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert(fd >= 0);
+	size_t n = 2 * S3_CHUNK + 777;
+	char *data = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (char)('a' + (i * 13 + i / 1013) % 26);
+	ck_assert_int_eq(write(fd, data, n), (ssize_t)n);
+	struct s3_part parts[] = {
+	    {.fd = fd, .off = 0, .len = n},
+	    {.mem = "abc", .len = 3},
+	    {.fd = fd, .off = 10, .len = S3_CHUNK + 1},
+	    {.mem = "", .len = 0},
+	    {.fd = fd, .off = n - 5, .len = 10}, /* past the end: a read that fails */
+	    {.mem = data, .len = 5},
+	};
+	size_t nb = sizeof parts / sizeof *parts;
+	struct s3_body b[sizeof parts / sizeof *parts + 1];
+	/* bodies of one part each, and one of two parts */
+	for (size_t i = 0; i < nb; i++)
+		b[i] = (struct s3_body){&parts[i], 1};
+	b[nb] = (struct s3_body){&parts[1], 2};
+	struct s3_hashq *q = s3_hashq_new(b, nb + 1);
+	for (size_t i = 0; i <= nb; i++) {
+		char want[65], got[65];
+		struct err e = {0}, we = {0};
+		enum status ws = s3_sha256(b[i].parts, b[i].n, want, &we);
+		enum status gs = s3_hashq_get(q, i, got, &e);
+		ck_assert_int_eq(gs, ws);
+		if (ws == ST_OK)
+			ck_assert_str_eq(got, want);
+		else
+			ck_assert_msg(strstr(e.msg, "reading what to upload"), "%zu: %s", i, e.msg);
+	}
+	s3_hashq_free(q);
+	q = s3_hashq_new(b, 3);
+	char sha[65];
+	ck_assert_int_eq(s3_hashq_get(q, 0, sha, NULL), ST_OK);
+	s3_hashq_free(q); /* bodies 1 and 2 never asked for */
+	s3_hashq_free(s3_hashq_new(b, 0));
+	free(data);
+	close(fd);
+	unlink(path);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("s3");
@@ -279,6 +329,9 @@ Suite *check_suite(void)
 	tcase_add_test(off, conf_refuses);
 	tcase_add_test(off, answers_parse);
 	suite_add_tcase(s, off);
+	TCase *hq = tcase_create("hashing"); /* the one Check bound, CHECK_TIMEOUT_S (t/main.c) */
+	tcase_add_test(hq, hashes_ahead);
+	suite_add_tcase(s, hq);
 	TCase *on = tcase_create("radosgw");
 	/* Requests to a real server on a loaded machine: bounded by the client's own timeouts
 	 * (S3_CONNECT_MS, S3_STALL_SEC) inside the one Check bound, CHECK_TIMEOUT_S (t/main.c). */

@@ -68,6 +68,22 @@ enum s3_put_mode { S3_REPLACE, S3_CREATE };
 /* The SHA-256 of the parts (read once to hash, once to send), hex, into sha (65 bytes); NULL
  * when not wanted. */
 enum status s3_sha256(const struct s3_part *parts, size_t n, char sha[65], struct err *e);
+/* Hashing ahead: the SHA-256 of bodies to be PUT one after another, computed in order on a
+ * thread of its own while the earlier ones are sent (hashq.c says why). The thread hashes at
+ * most S3_HASH_AHEAD bodies past the one last asked for, so a body is hashed shortly before it
+ * is sent (still in the page cache) and memory stays one S3_CHUNK whatever the bodies' sizes.
+ * The parts' arrays are copied; the memory and descriptors they name must stay valid until
+ * s3_hashq_free. s3_hashq_get asks for body i (in order, each once) and waits for its hash;
+ * s3_hashq_free stops the thread (at the end of the body it is hashing) and frees q. */
+#define S3_HASH_AHEAD 1 /* bodies hashed ahead: one overlaps hashing with sending */
+struct s3_body {
+	const struct s3_part *parts;
+	size_t n;
+};
+struct s3_hashq;
+struct s3_hashq *s3_hashq_new(const struct s3_body *b, size_t n);
+enum status s3_hashq_get(struct s3_hashq *q, size_t i, char sha[65], struct err *e);
+void s3_hashq_free(struct s3_hashq *q);
 /* PUTs the parts as key. sha: their hex SHA-256 when the caller has it (s3_sha256), else NULL
  * (computed here). ST_CONFLICT for S3_CREATE on an existing key. A 500 on a create-only PUT
  * does not say whether it was stored: ST_UNAVAILABLE, read the key again (reference/s3.md). */

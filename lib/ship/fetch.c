@@ -84,12 +84,15 @@ enum status fetch_head(struct ship *s, const char *key, struct lo_hdr *h, struct
 }
 
 enum status fetch_put_data(struct ship *s, const char *ws, const struct s3_part *parts, size_t n,
-			   char key[LOGOBJ_KEY_MAX], struct err *e)
+			   const char *sha, char key[LOGOBJ_KEY_MAX], struct err *e)
 {
-	char sha[65];
-	enum status st = s3_sha256(parts, n, sha, e);
-	if (st != ST_OK)
-		return st;
+	char own[65];
+	enum status st;
+	if (!sha) {
+		if ((st = s3_sha256(parts, n, own, e)) != ST_OK)
+			return st;
+		sha = own;
+	}
 	logobj_data_key(key, ws, sha);
 	st = s3_put(s->s3, key, parts, n, sha, S3_CREATE, e);
 	return st == ST_CONFLICT ? ST_OK : st;

@@ -77,9 +77,10 @@ int fetch_tmp(const char *root);
 /* rm -rf p (no symbolic link followed); 0 when it is gone or was never there. */
 int ship_rm_tree(const char *p);
 /* Uploads parts as the content-keyed object ws/data/<sha> (once: an object already there is
- * the same bytes), its key into key. */
+ * the same bytes), its key into key. sha: the parts' hex SHA-256 (s3_hashq), or NULL: hashed
+ * here. */
 enum status fetch_put_data(struct ship *s, const char *ws, const struct s3_part *parts, size_t n,
-			   char key[LOGOBJ_KEY_MAX], struct err *e);
+			   const char *sha, char key[LOGOBJ_KEY_MAX], struct err *e);
 
 /* media.c: ws's media files as content-keyed objects <ws>/media/<sha256>: media_ship creates
  * those of DATA/<ws>/media the bucket lacks (before the object that references them);

@@ -29,46 +29,87 @@ static void piece_add(struct lo_day *o, const char *key, uint64_t at, uint64_t l
 	x->len = len;
 }
 
-/* Uploads [from, to) of an opened day's plain (or late) lines as a piece of o. */
-static enum status piece_put(struct pass *p, const struct ops_day *d, uint64_t from, uint64_t to,
-			     struct lo_day *o, struct err *e)
+/* An object the snapshot needs uploaded (content-keyed) and where its key goes: a day's
+ * sealed file (o, piece -1), one of its pieces (o, piece), or a file's (key). They are queued
+ * while the header is built and uploaded after, so each one's hash is made while the one before
+ * it is sent (s3_hashq). */
+struct sput {
+	struct s3_part part;
+	struct lo_day *o;
+	long piece;
+	char *key;
+	bool counted; /* in the report's bytes and objects */
+};
+struct sputs {
+	struct sput *v;
+	size_t n;
+};
+
+static void sput_add(struct sputs *q, struct s3_part part, struct lo_day *o, long piece, char *key,
+		     bool counted)
 {
-	char key[LOGOBJ_KEY_MAX];
-	struct s3_part part = {.fd = d->fd, .off = from - d->base, .len = to - from};
+	q->v = xrealloc(q->v, (q->n + 1) * sizeof(*q->v));
+	q->v[q->n++] = (struct sput){part, o, piece, key, counted};
+}
+
+/* Queues [from, to) of an opened day's plain (or late) lines as a piece of o. */
+static enum status piece_put(const struct ops_day *d, uint64_t from, uint64_t to, struct lo_day *o,
+			     struct sputs *q, struct err *e)
+{
 	if (from < d->base || d->fd < 0)
 		return err_set(e, ST_INTERNAL, "day bytes %" PRIu64 " are not in its plain lines",
 			       from);
-	enum status st = fetch_put_data(p->s, p->ws, &part, 1, key, e);
-	if (st == ST_OK) {
-		piece_add(o, key, from, to - from);
-		p->r->bytes += to - from;
-		p->r->objects++;
-	}
-	return st;
+	piece_add(o, "", from, to - from);
+	struct s3_part part = {.fd = d->fd, .off = from - d->base, .len = to - from};
+	sput_add(q, part, o, (long)o->npieces - 1, NULL, true);
+	return ST_OK;
 }
 
 /* The whole day: its sealed file and its late lines, or its plain lines. */
-static enum status day_full(struct pass *p, const struct ops_day *d, struct lo_day *o,
+static enum status day_full(const struct ops_day *d, struct lo_day *o, struct sputs *q,
 			    struct err *e)
 {
 	if (d->sealed) {
 		struct s3_part z = {.fd = d->zfd, .off = 0, .len = d->zsize};
-		enum status st = fetch_put_data(p->s, p->ws, &z, 1, o->zkey, e);
-		if (st != ST_OK)
-			return st;
+		sput_add(q, z, o, -1, NULL, true);
 		o->zbytes = d->sealed;
 		o->zsize = d->zsize;
-		p->r->bytes += d->zsize;
-		p->r->objects++;
 	}
-	return d->end > d->sealed ? piece_put(p, d, d->sealed, d->end, o, e) : ST_OK;
+	return d->end > d->sealed ? piece_put(d, d->sealed, d->end, o, q, e) : ST_OK;
+}
+
+/* Uploads what q holds, hashing each next object while one is sent. */
+static enum status snap_upload(struct pass *p, const struct sputs *q, struct err *e)
+{
+	struct s3_body *b = xcalloc(q->n + 1, sizeof(*b));
+	for (size_t i = 0; i < q->n; i++)
+		b[i] = (struct s3_body){&q->v[i].part, 1};
+	struct s3_hashq *hq = s3_hashq_new(b, q->n);
+	enum status st = ST_OK;
+	for (size_t i = 0; st == ST_OK && i < q->n; i++) {
+		const struct sput *u = &q->v[i];
+		char sha[65];
+		char *key = u->key	   ? u->key
+			    : u->piece < 0 ? u->o->zkey
+					   : u->o->pieces[u->piece].key;
+		st = s3_hashq_get(hq, i, sha, e);
+		if (st == ST_OK)
+			st = fetch_put_data(p->s, p->ws, &u->part, 1, sha, key, e);
+		if (st == ST_OK && u->counted) {
+			p->r->bytes += u->part.len;
+			p->r->objects++;
+		}
+	}
+	s3_hashq_free(hq);
+	free(b);
+	return st;
 }
 
 /* A day of the snapshot: the previous snapshot's objects and a piece of what came since, when
  * it still holds (the day only grew, in the same form, and has few pieces); else whole.
  * ST_NOT_FOUND: the day's files are needed and the cut left them closed. */
-static enum status snap_day(struct pass *p, const struct pday *pd, const struct lo_hdr *prev,
-			    struct lo_day *o, struct err *e)
+static enum status snap_day(const struct pday *pd, const struct lo_hdr *prev, struct lo_day *o,
+			    struct sputs *q, struct err *e)
 {
 	const struct ops_day *d = pd->d;
 	const struct sday *sd = pd->sd;
@@ -90,12 +131,13 @@ static enum status snap_day(struct pass *p, const struct pday *pd, const struct 
 			piece_add(o, pv->pieces[i].key, pv->pieces[i].at, pv->pieces[i].len);
 		if (end == pv->end)
 			return ST_OK;
-		return d->opened ? piece_put(p, d, pv->end, end, o, e) : ST_NOT_FOUND;
+		return d->opened ? piece_put(d, pv->end, end, o, q, e) : ST_NOT_FOUND;
 	}
-	return d->opened ? day_full(p, d, o, e) : ST_NOT_FOUND;
+	return d->opened ? day_full(d, o, q, e) : ST_NOT_FOUND;
 }
 
-/* The snapshot's header: every day with lines, and the files. */
+/* The snapshot's header: every day with lines, and the files; the objects it names that are
+ * not in the bucket yet are uploaded first. */
 static enum status snap_build(struct pass *p, uint64_t seq, const struct lo_hdr *prev,
 			      struct lo_hdr *h, struct err *e)
 {
@@ -104,13 +146,14 @@ static enum status snap_build(struct pass *p, uint64_t seq, const struct lo_hdr 
 	memcpy(h->host, p->s->host, sizeof h->host);
 	h->days = xcalloc(p->ndays + 1, sizeof(*h->days));
 	h->files = xcalloc(PASS_FILES + 1, sizeof(*h->files));
+	struct sputs q = {0};
 	enum status st = ST_OK;
 	for (size_t i = 0; st == ST_OK && i < p->ndays; i++) {
 		const struct pday *pd = &p->days[i];
 		uint64_t end = pd->d->opened ? pd->d->end : pd->sd ? pd->sd->end : 0;
 		if (!end)
 			continue; /* a day without a line has nothing to hold */
-		st = snap_day(p, pd, prev, &h->days[h->ndays++], e);
+		st = snap_day(pd, prev, &h->days[h->ndays++], &q, e);
 	}
 	for (int i = 0; st == ST_OK && i < PASS_FILES; i++) {
 		const struct pfile *f = &p->files[i];
@@ -120,8 +163,11 @@ static enum status snap_build(struct pass *p, uint64_t seq, const struct lo_hdr 
 		lf->len = f->data.len;
 		struct s3_part part = {.mem = f->data.p, .len = f->data.len};
 		if (f->data.len)
-			st = fetch_put_data(p->s, p->ws, &part, 1, lf->key, e);
+			sput_add(&q, part, NULL, 0, lf->key, false);
 	}
+	if (st == ST_OK)
+		st = snap_upload(p, &q, e);
+	free(q.v);
 	return st;
 }
 
