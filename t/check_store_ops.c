@@ -7,15 +7,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/store/ops.h"
 #include "lib/store/store.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
+#include "lib/base/hash.h"
 #include "lib/base/time.h"
 #include "t/storecase.h"
 #include "t/storefix.h"
+
+/* ws1's workspace lock, taken as a writer takes it (the caller closes it). */
+static int hold_ws_lock(void)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/ws1/lock", root);
+	int fd = open(p, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	return fd;
+}
 
 /* ---- sealed shards ---- */
 
@@ -134,9 +147,15 @@ START_TEST(test_seal_same_answers)
 	for (size_t k = lo; k < hi; k++)
 		ck_assert(sh.recs[o[k]].started_us >= a && sh.recs[o[k]].started_us <= z);
 	shard_close(&sh);
-	/* After a reboot (another boot id in ids.tab) gets scan the days: through the sealed id
-	 * tables, with the same answers. */
+	/* After a reboot (another boot id in ids.tab), while a writer holds the workspace lock,
+	 * gets scan the days: through the sealed id tables, with the same answers. */
 	put_u64("ids.tab", STORE_TAB_BOOT_AT, 12345);
+	int held = hold_ws_lock();
+	char *now = snapshot();
+	ck_assert_str_eq(before, now);
+	free(now);
+	ck_assert_uint_eq(get_u64("ids.tab", STORE_TAB_BOOT_AT), 12345);
+	close(held);
 	same_as(before);
 	/* Nothing new: a second seal leaves the files as they are. */
 	seal_all(&in);
@@ -604,6 +623,44 @@ START_TEST(test_forward_files)
 }
 END_TEST
 
+/* After a reboot, the tables of another boot: the first reader rebuilds them, as the first
+ * writer would, so a get by id is not a scan of every day until the next write (issue 57);
+ * while a writer holds the lock, the reader leaves them to it and scans. */
+START_TEST(test_reboot_reader_rebuilds)
+{
+	struct span s[4] = {mk("a", T0), mk("b", T0 + DAY), mk("c", T0 + 2 * DAY),
+			    mk("a", T0 + DAY)};
+	s[3].name = "second";
+	append(s, 3);
+	append(s + 3, 1);
+	static const char *const tabs[] = {"ids.tab", "traces.tab", "sessions.tab"};
+	for (size_t i = 0; i < 3; i++)
+		put_u64(tabs[i], STORE_TAB_BOOT_AT, 12345);
+	int held = hold_ws_lock();
+	char *x = get("a");
+	ck_assert_ptr_nonnull(strstr(x, "\"name\":\"second\""));
+	free(x);
+	int32_t first, last;
+	uint64_t trace = hash_bytes("trace-1", 7);
+	ck_assert_int_eq(store_key_days(&st, "ws1", 0, STORE_KEY_TRACE, trace, &first, &last),
+			 ST_UNAVAILABLE);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_uint_eq(get_u64(tabs[i], STORE_TAB_BOOT_AT), 12345);
+	close(held);
+	x = get("a");
+	ck_assert_ptr_nonnull(strstr(x, "\"name\":\"second\""));
+	free(x);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_uint_ne(get_u64(tabs[i], STORE_TAB_BOOT_AT), 12345);
+	ck_assert_int_eq(store_key_days(&st, "ws1", 0, STORE_KEY_TRACE, trace, &first, &last),
+			 ST_OK);
+	x = get("c");
+	ck_assert_ptr_nonnull(x);
+	free(x);
+	ck_assert_int_eq(verify(), 0);
+}
+END_TEST
+
 TCase *check_store_ops_tcase(void)
 {
 	TCase *tc = tcase_create("ops");
@@ -621,5 +678,6 @@ TCase *check_store_ops_tcase(void)
 	tcase_add_test(tc, test_retain_day_made_again);
 	tcase_add_test(tc, test_commits_order);
 	tcase_add_test(tc, test_forward_files);
+	tcase_add_test(tc, test_reboot_reader_rebuilds);
 	return tc;
 }

@@ -250,6 +250,10 @@ enum status db_snapshot(struct query *q, enum status (*run)(struct query *q, voi
 	for (int t = 1;; t++) {
 		int hold = t == QUERY_TRIES ? store_hold(q->st, q->ws) : -1;
 		uint64_t look = store_look(q->st, q->ws);
+		/* After a reboot the first query rebuilds the tables a writer would (else every
+		 * lookup reads every day, and no run has a horizon, until the next write). */
+		if (t == 1 && store_settle_boot(q->st, q->ws, look))
+			look = store_look(q->st, q->ws);
 		run_look.look = look, run_look.st = q->st, run_look.ws = q->ws;
 		uint64_t before = store_batches(q->st, q->ws, look);
 		/* A batch past its commit point and not published after the wait: its writer may

@@ -239,6 +239,10 @@ enum status store_get(struct store *st, const char *ws, const char *span_id, str
 	if (!workspace_valid(ws))
 		return ST_NOT_FOUND;
 	uint64_t look = store_look(st, ws);
+	/* Tables of another boot are rebuilt first, unless a writer holds the lock (and will):
+	 * then the table is viewed as it is now, not as the look found it. */
+	if (store_settle_boot(st, ws, look))
+		look = 0;
 	/* No id table (removed, or a workspace copied in without it, until the next writer
 	 * rebuilds it): the days are looked at, as while it is stale. */
 	if (!(t = keytable_view(st, ws, LAYOUT_IDS, look, &mc)) && errno != ENOENT)

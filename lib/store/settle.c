@@ -65,6 +65,22 @@ enum status settle_ws(struct store *st, const char *ws, struct err *e)
 	return rc;
 }
 
+/* settle_ws on ws when no process holds its lock (taken at once, never waited for, so a live
+ * writer or admin command is never raced): what its next writer would do, done by a reader. */
+static bool settle_unheld(struct store *st, const char *ws)
+{
+	char p[PATH_MAX];
+	int fd;
+	if (!layout_path(p, st, ws, LAYOUT_LOCK) || (fd = open(p, O_RDWR | O_CLOEXEC)) < 0)
+		return false;
+	bool done = false;
+	struct stat sb; /* a lock file unlinked meanwhile: its workspace was taken away */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &sb) == 0 && sb.st_nlink > 0)
+		done = settle_ws(st, ws, &(struct err){ST_OK, ""}) == ST_OK;
+	close(fd);
+	return done;
+}
+
 bool store_finish(struct store *st, const char *ws)
 {
 	/* The journal as readers see it (no lock, no open): only a batch of this boot stuck
@@ -76,15 +92,16 @@ bool store_finish(struct store *st, const char *ws)
 	bool stuck = __atomic_load_n(&j->n, __ATOMIC_ACQUIRE) &&
 		     !__atomic_load_n(&j->open, __ATOMIC_ACQUIRE) && j->boot == io_boot_id();
 	mapcache_put(mc);
-	char p[PATH_MAX];
-	int fd;
-	if (!stuck || !layout_path(p, st, ws, LAYOUT_LOCK) ||
-	    (fd = open(p, O_RDWR | O_CLOEXEC)) < 0)
-		return false;
-	bool done = false;
-	struct stat sb; /* a lock file unlinked meanwhile: its workspace was taken away */
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &sb) == 0 && sb.st_nlink > 0)
-		done = settle_ws(st, ws, &(struct err){ST_OK, ""}) == ST_OK;
-	close(fd);
-	return done;
+	return stuck && settle_unheld(st, ws);
+}
+
+bool store_settle_boot(struct store *st, const char *ws, uint64_t look)
+{
+	struct mapcache_ent *mc;
+	const struct keytable_hdr *t = keytable_view(st, ws, LAYOUT_IDS, look, &mc);
+	if (!t)
+		return false; /* none (nothing written yet) or damaged: the days answer */
+	bool other = t->boot != io_boot_id();
+	mapcache_put(mc);
+	return other && settle_unheld(st, ws);
 }

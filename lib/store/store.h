@@ -317,12 +317,20 @@ void store_release(int fd);
  * rebuilds the tables). true when it finished one; false, touching nothing, when the journal
  * holds no such batch or the lock is held. */
 bool store_finish(struct store *st, const char *ws);
+/* After a reboot, the tables (ids.tab, traces.tab, sessions.tab) of another boot, which
+ * readers cannot trust (a power cut may have lost pages of them): settles ws as its first
+ * writer of the boot would (the journal settled, the tables rebuilt from the days), only when
+ * no process holds the workspace lock. So a get by id, a trace or a session is not a scan of
+ * every day until the next write, whenever that comes. true when it rebuilt them; false,
+ * touching nothing, when they are of this boot, absent or damaged, or the lock is held (the
+ * caller then reads as before: the days answer). look: store_look's. */
+bool store_settle_boot(struct store *st, const char *ws, uint64_t look);
 
 /* The first and last day that hold a span of a trace or session id (the range tables kept at
  * ingest), so a lookup opens only those days. ST_NOT_FOUND: no span has that id.
- * ST_UNAVAILABLE: the table cannot answer (absent, or possibly stale after a reboot until the
- * next write); the caller then looks at every day. Days in the range may have been deleted
- * since (retention). */
+ * ST_UNAVAILABLE: the table cannot answer (absent, or possibly stale after a reboot until a
+ * writer or a query rebuilds it: store_settle_boot); the caller then looks at every day. Days in
+ * the range may have been deleted since (retention). */
 enum store_key { STORE_KEY_TRACE, STORE_KEY_SESSION };
 /* h is hash_bytes of the id. */
 enum status store_key_days(struct store *st, const char *ws, uint64_t look, enum store_key which,
