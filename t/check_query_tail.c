@@ -154,13 +154,12 @@ static char *tail_col_pages(void)
 /* How many of day d's records column col of the tail (store_tailindex_cols from record 0) holds as
  * their lines do; -1 when the tail answers for none. Those it does not hold (DAYINDEX_UNKNOWN:
  * their lines decide) are counted apart in *unknown. */
-static int tail_cols_right(const char *d, int col, const char *key, int *unknown)
+static int tail_cols_right_of(struct shard *shp, int col, const char *key, int *unknown)
 {
-	struct shard sh;
+	struct shard sh = *shp;
 	struct store_tailindex_cols c;
 	struct buf line;
 	buf_init(&line);
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
 	size_t to = store_tailindex_cols(&st, "ws", &sh, 0, &c), next = 0;
 	int right = to ? 0 : -1;
 	*unknown = 0;
@@ -185,6 +184,14 @@ static int tail_cols_right(const char *d, int col, const char *key, int *unknown
 	ck_assert_uint_eq(next, to ? sh.nrecs : 0);
 	store_tailindex_cols_free(&c);
 	buf_free(&line);
+	return right;
+}
+
+static int tail_cols_right(const char *d, int col, const char *key, int *unknown)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	int right = tail_cols_right_of(&sh, col, key, unknown);
 	shard_close(&sh);
 	return right;
 }
@@ -405,6 +412,7 @@ START_TEST(tail_counts_kept)
 	static char ids[N][12], tr[N][12], starts[N][32];
 	struct span s[N];
 	long long all = 0, gpt = 0, gpt_err = 0;
+	int model = store_dayindex_col_of("model", NULL), unknown;
 	for (int i = 0; i < N; i++) {
 		snprintf(ids[i], sizeof ids[i], "c%02d", i);
 		snprintf(tr[i], sizeof tr[i], "ct%d", i / 3);
@@ -434,6 +442,9 @@ START_TEST(tail_counts_kept)
 					k);
 		ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_SESSION, "sess-c"), want);
 		ck_assert_str_eq(tail_answer(d, 0, true, 0, NULL), want); /* every span a root */
+		/* The column runs kept likewise (issue 57): each record's value the line's. */
+		ck_assert_int_eq(tail_cols_right(d, model, "model", &unknown), i + 3);
+		ck_assert_int_eq(unknown, 0);
 		if (i == 30)
 			ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &old), ST_OK);
 	}
@@ -444,6 +455,7 @@ START_TEST(tail_counts_kept)
 	ck_assert_str_eq(tail_answer_of(&old, 0, false, STORE_KEY_TRACE, "ct19"), "33:");
 	ck_assert_str_eq(tail_answer_of(&old, 0, false, STORE_KEY_TRACE, "ct10"), "33:30,31,32");
 	ck_assert_str_eq(tail_answer_of(&old, 30, true, 0, NULL), "33:30,31,32");
+	ck_assert_int_eq(tail_cols_right_of(&old, model, "model", &unknown), 33);
 	shard_close(&old);
 	ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, "ct19"), "60:57,58,59");
 	ck_assert_int_eq(tail_count(d, -1, -1, NULL), N);
@@ -466,6 +478,7 @@ START_TEST(tail_counts_kept)
 		char want[64];
 		snprintf(want, sizeof want, "%lld:%lld", all, all - BIG + 7);
 		ck_assert_str_eq(tail_answer(d, 0, false, STORE_KEY_TRACE, bid[7]), want);
+		ck_assert_int_eq(tail_cols_right(d, model, "model", &unknown), all);
 	}
 	struct stat sb;
 	ck_assert_int_eq(stat(tailindex_of(d), &sb), 0);

@@ -152,10 +152,29 @@ struct tailindex_keys {
 
 #define TAILINDEX_ROOTS 2 /* keys[TAILINDEX_ROOTS]: the roots */
 
+/* The column runs of a tail's segments (store_tailindex_cols), kept like the sum: those of
+ * records [from, next), of the segments that end before byte at, each run's columns as an
+ * offset into the file (0: no segment with columns answers for it), since a mapping made again
+ * for a grown file takes the kept runs over at another address. Like the maps, they do not
+ * depend on flags. So a column equality on a day written a trace per request (thousands of
+ * small segments) walks none of the segments seen before. */
+struct tailindex_colrun {
+	size_t first, n, stride;
+	uint64_t off;
+};
+
+struct tailindex_runs {
+	uint64_t at;
+	size_t from, next;
+	struct tailindex_colrun *r;
+	size_t nr, cap;
+};
+
 /* What a worker keeps with a tail's mapping (mapcache_aux). */
 struct tailindex_kept {
 	struct tailindex_sum sum;
 	struct tailindex_keys keys[3]; /* by enum store_key, then the roots */
+	struct tailindex_runs runs;
 };
 
 static void tailindex_kept_free(void *p)
@@ -164,6 +183,7 @@ static void tailindex_kept_free(void *p)
 	if (!k)
 		return;
 	free(k->sum.c);
+	free(k->runs.r);
 	for (int i = 0; i < 3; i++) {
 		free(k->keys[i].e);
 		free(k->keys[i].loose.p);
@@ -174,7 +194,7 @@ static void tailindex_kept_free(void *p)
 /* The bytes k holds, for the mapping's share of the cache (mapcache_aux_size). */
 static size_t tailindex_kept_bytes(const struct tailindex_kept *k)
 {
-	size_t n = sizeof *k + k->sum.cap * sizeof *k->sum.c;
+	size_t n = sizeof *k + k->sum.cap * sizeof *k->sum.c + k->runs.cap * sizeof *k->runs.r;
 	for (int i = 0; i < 3; i++)
 		n +=
 		    k->keys[i].cap * sizeof *k->keys[i].e + k->keys[i].loose.cap * sizeof(uint32_t);
@@ -353,41 +373,70 @@ size_t store_tailindex_roots(struct store *st, const char *ws, const struct shar
 	return tailindex_ask(st, ws, sh, from, TAILINDEX_ROOTS, NULL, 0, recs, n);
 }
 
-/* Appends the run [first, first + n) to c (v NULL: no segment answers for it). */
-static void run_add(struct store_tailindex_cols *c, size_t first, size_t n, size_t stride,
-		    const uint64_t *v)
+/* Appends the run [first, first + n) to r (off 0: no segment answers for it). */
+static void run_add(struct tailindex_runs *r, size_t first, size_t n, size_t stride, uint64_t off)
 {
-	if (!(c->nrun & (c->nrun - 1))) /* 0 or a power of two: full */
-		c->run = xrealloc(c->run, (c->nrun ? 2 * c->nrun : 1) * sizeof *c->run);
-	c->run[c->nrun++] = (struct store_tailindex_run){first, n, stride, v};
+	if (r->nr == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 16;
+		r->r = xrealloc(r->r, r->cap * sizeof *r->r);
+	}
+	r->r[r->nr++] = (struct tailindex_colrun){first, n, stride, off};
+}
+
+/* Adds to r the runs of the segments of sh's tail m after r->at. */
+static void tailindex_runs_more(const struct shard *sh, const char *m, uint32_t *wm,
+				struct tailindex_runs *r)
+{
+	const struct tailindex_seg *s;
+	for (uint64_t at = r->at; tailseg_next_good(sh, m, wm, &at, &s, NULL); r->at = at) {
+		size_t a = s->first, z = a + s->nrecs; /* z <= nrecs: tailseg_current */
+		if (z <= r->next || !tailseg_has_cols(s))
+			continue;
+		if (r->next < a) {
+			run_add(r, r->next, a - r->next, 0, 0);
+			r->next = a;
+		}
+		const char *v = (const char *)(tailseg_cols(s) + (r->next - a));
+		run_add(r, r->next, z - r->next, s->nrecs, (uint64_t)(v - m));
+		r->next = z;
+	}
 }
 
 size_t store_tailindex_cols(struct store *st, const char *ws, const struct shard *sh, size_t from,
 			    struct store_tailindex_cols *c)
 {
 	const char *m;
-	size_t n = sh->nrecs, next = from; /* the records before next are answered for */
+	size_t n = sh->nrecs;
 	memset(c, 0, sizeof *c);
 	if (from >= n || !(m = tailseg_map(st, ws, sh, &c->mc)))
 		return from;
-	const struct tailindex_seg *s;
-	for (uint64_t at = 0; tailseg_next_good(sh, m, mapcache_bits(c->mc), &at, &s, NULL);) {
-		size_t a = s->first, z = a + s->nrecs; /* z <= n: tailseg_current */
-		if (z <= next || !tailseg_has_cols(s))
-			continue;
-		if (next < a) {
-			run_add(c, next, a - next, 0, NULL);
-			next = a;
-		}
-		run_add(c, next, z - next, s->nrecs, tailseg_cols(s) + (next - a));
-		next = z;
+	struct tailindex_kept *kept = tailindex_kept_of(c->mc);
+	struct tailindex_runs *r = &kept->runs, mine = {0};
+	if (r->at > sh->text_end || r->next > n)
+		r = &mine; /* a reader of an older state than the kept runs': on its own */
+	if (r->from != from || !r->next) {
+		free(r->r);
+		*r = (struct tailindex_runs){.from = from, .next = from};
 	}
+	tailindex_runs_more(sh, m, mapcache_bits(c->mc), r);
+	size_t next = r->next;
+	if (r->nr) {
+		c->run = xmalloc((r->nr + 1) * sizeof *c->run);
+		for (size_t i = 0; i < r->nr; i++) {
+			const struct tailindex_colrun *x = &r->r[i];
+			c->run[c->nrun++] = (struct store_tailindex_run){
+			    x->first, x->n, x->stride,
+			    x->off ? (const uint64_t *)(m + x->off) : NULL};
+		}
+		if (next < n)
+			c->run[c->nrun++] = (struct store_tailindex_run){next, n - next, 0, NULL};
+	}
+	free(mine.r);
+	mapcache_aux_size(c->mc, tailindex_kept_bytes(kept));
 	if (!c->nrun) {
 		store_tailindex_cols_free(c);
 		return from;
 	}
-	if (next < n)
-		run_add(c, next, n - next, 0, NULL);
 	return n;
 }
 
