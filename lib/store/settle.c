@@ -103,5 +103,10 @@ bool store_settle_boot(struct store *st, const char *ws, uint64_t look)
 		return false; /* none (nothing written yet) or damaged: the days answer */
 	bool other = t->boot != io_boot_id();
 	mapcache_put(mc);
-	return other && settle_unheld(st, ws);
+	/* Only as the tables' owner: files made again by another user (root's `spandex export`)
+	 * could not be written by the programs, and every write would answer 503. */
+	char p[PATH_MAX];
+	struct stat sb;
+	return other && layout_path(p, st, ws, LAYOUT_IDS) && stat(p, &sb) == 0 &&
+	       sb.st_uid == geteuid() && settle_unheld(st, ws);
 }

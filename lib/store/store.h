@@ -322,8 +322,9 @@ bool store_finish(struct store *st, const char *ws);
  * writer of the boot would (the journal settled, the tables rebuilt from the days), only when
  * no process holds the workspace lock. So a get by id, a trace or a session is not a scan of
  * every day until the next write, whenever that comes. true when it rebuilt them; false,
- * touching nothing, when they are of this boot, absent or damaged, or the lock is held (the
- * caller then reads as before: the days answer). look: store_look's. */
+ * touching nothing, when they are of this boot, absent or damaged, owned by another user than
+ * the process's, or the lock is held (the caller then reads as before: the days answer).
+ * look: store_look's. */
 bool store_settle_boot(struct store *st, const char *ws, uint64_t look);
 
 /* The first and last day that hold a span of a trace or session id (the range tables kept at
