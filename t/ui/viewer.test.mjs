@@ -997,9 +997,11 @@ test('a span whose session differs from its trace\'s links to the trace\'s sessi
 	assert.equal(await link.textContent(), 'th-parcel');
 	assert.equal(await page.textContent('.span-panel table.kv tr:has(th:text-is("Span\'s own session")) td'), own.json.session_id);
 	await link.click();
-	await page.waitForSelector('.turn');
+	// The session's page is drawn after its request answers: wait for its address and its turns,
+	// not for the first .turn (issue 54: read at once, a loaded machine found none yet).
+	await eventually(() => page.evaluate((w) => decodeURIComponent(location.hash).startsWith(`#/${w}/sessions/th-parcel`), ws), true, 'the session page');
+	await eventually(() => page.$$eval('.turn .turn-in', (els) => els.map((e) => e.textContent)), ['Where is my parcel?'], 'the session\'s turns');
 	assert.equal(await page.locator('.error-box, .error').count(), 0);
-	assert.deepEqual(await page.$$eval('.turn .turn-in', (els) => els.map((e) => e.textContent)), ['Where is my parcel?']);
 	clean(page);
 	await page.close();
 });
