@@ -179,7 +179,7 @@ enum status egp_assess_create(struct http_req *req)
 	j.created_at = time_now();
 	egp_assess_apply(req->arena, content, &j);
 	struct create c = {req, &j, NULL};
-	struct ingest_to to = egp_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update_judgements(&to, &j.id, 1, merge_create, &c, &e) != ST_OK)
 		return not_stored(req, &e);
 	if (c.conflict)
@@ -350,7 +350,7 @@ static enum status change(struct http_req *req, json_t *body)
 	struct change c = {.req = req, .body = body};
 	struct err e = {0};
 	verrs_init(&c.v);
-	struct ingest_to to = egp_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update_judgements(&to, &req->id, 1, merge_change, &c, &e) != ST_OK)
 		return not_stored(req, &e);
 	switch (c.how) {

@@ -249,16 +249,12 @@ static enum status answer(struct http_req *req, struct query *q, long long limit
 	return ST_OK;
 }
 
+/* api_query_init's, oldest first, ties by ids (otel-egp.md §4.5). */
 static void query_init(struct http_req *req, struct query *q)
 {
-	memset(q, 0, sizeof *q);
-	q->st = &req->store;
-	q->a = req->arena;
-	q->ws = req->ws;
+	api_query_init(req, q);
 	q->sort = "started_at";
-	q->ties_by_ids = true; /* otel-egp.md §4.5 */
-	http_query_limits(req, q);
-	http_query_admit(req, q);
+	q->ties_by_ids = true;
 }
 
 /* 8-4-4-4-12 hex digits: a search_texts term SGP takes for a trace id. */

@@ -171,14 +171,6 @@ static const char *parent_problem(struct http_req *req, const struct span *s, si
 	return NULL;
 }
 
-/* Where the request's writes go (lib/ingest): its store, workspace and arena, and the settings
- * of its environment. */
-struct ingest_to egp_ingest_to(struct http_req *req)
-{
-	return (struct ingest_to){
-	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
-}
-
 /* Validates items (SpanCreateRequest), stores them, and answers with the Spans as stored. */
 static enum status write_items(struct http_req *req, json_t *items, enum mode mode, bool list)
 {
@@ -204,7 +196,7 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 	if (cycle)
 		return http_fail(req, ST_CONFLICT, "%s", cycle);
 	struct ingest_merge m = {ids, n, merge, &w};
-	struct ingest_to to = egp_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	enum status st = ingest_store(&to, w.spans, n, &m, &e);
 	if (st == ST_CONFLICT || st == ST_TOO_LARGE)
 		return http_fail(req, st, "%s", err_text(&e));
@@ -314,7 +306,7 @@ enum status egp_patch(struct http_req *req)
 		return http_fail_invalid(req, &v);
 	struct ingest_patch p = {.apply = patch_apply, .how = req->ws, .body = body};
 	const char *ids[] = {req->id};
-	struct ingest_to to = egp_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update(&to, ids, 1, ingest_patch_merge, &p, &e) != ST_OK)
 		return e.st == ST_TOO_LARGE
 			   ? http_fail(req, e.st, "%s", err_text(&e))

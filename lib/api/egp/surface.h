@@ -6,6 +6,7 @@
 #ifndef SPANDEX_API_EGP_SURFACE_H
 #define SPANDEX_API_EGP_SURFACE_H
 
+#include "lib/api/common/api.h"
 #include "lib/api/egp/map.h"
 #include "lib/http/http.h"
 #include "lib/ingest/ingest.h"
@@ -26,8 +27,6 @@ extern const struct http_dialect egp_dialect;
  * 55); the NeMo filter's most (lib/query/cond.h). */
 #define EGP_MAX_METADATA FILTER_MAX_CONDS
 
-/* Where the request's writes go: lib/ingest's struct ingest_to of req (spans.c). */
-struct ingest_to egp_ingest_to(struct http_req *req);
 /* A 422 of one item: loc (a JSON list), pydantic's type and msg, and the input it refuses
  * (NULL: null), which FastAPI's items always carry; loc and input are taken. */
 enum status egp_invalid(struct http_req *req, json_t *loc, const char *type, const char *msg,

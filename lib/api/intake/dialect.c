@@ -44,11 +44,3 @@ const struct http_dialect intake_dialect = {
     .key = &http_key_bearer,
     .routes = intake_otlp_routes,
 };
-
-/* Where the request's writes go (lib/ingest): its store, workspace and arena, and the settings
- * of its environment. */
-struct ingest_to intake_ingest_to(struct http_req *req)
-{
-	return (struct ingest_to){
-	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
-}

@@ -22,7 +22,7 @@ static enum status store_with(struct http_req *req, struct span *spans, size_t n
 			      store_merge_fn merge, void *ctx)
 {
 	struct err e = {0};
-	struct ingest_to to = intake_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	/* Moves media out, redacts, prices, then appends, or merges over what is stored
 	 * (ingest_store). */
 	struct ingest_merge m = {.nids = n, .fn = merge, .ctx = ctx};
@@ -116,7 +116,7 @@ enum status intake_ingest_atif(struct http_req *req)
 		return st;
 	if (nj) {
 		struct err e = {0};
-		struct ingest_to to = intake_ingest_to(req);
+		struct ingest_to to = api_ingest_to(req);
 		if ((st = ingest_judgements(&to, js, nj, &e)) != ST_OK)
 			return http_fail(req, st, "Evaluator results not stored (%s); retry later",
 					 err_text(&e));
@@ -261,7 +261,7 @@ enum status intake_ingest_otlp_logs(struct http_req *req)
 	if (st != ST_OK)
 		return http_fail(req, st, "Invalid OTLP %s: %s",
 				 enc == OTLP_JSON ? "JSON" : "protobuf", e.msg);
-	struct ingest_to to = intake_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (logs.n)
 		st = ingest_update(&to, logs.ids, logs.n, otlp_logs_merge, &logs, &e);
 	if (st != ST_OK)

@@ -3,6 +3,7 @@
 #ifndef SPANDEX_API_INTAKE_INTAKE_H
 #define SPANDEX_API_INTAKE_INTAKE_H
 
+#include "lib/api/common/api.h"
 #include "lib/http/http.h"
 #include "lib/ingest/ingest.h"
 
@@ -71,7 +72,5 @@ enum status intake_otlp_adopt(struct http_req *req, const char *const *span_ids,
 			      const char *const *sessions, const char *const *projects, size_t n);
 /* Stores ev after the request's spans or logs; a failure is the store's 503, recorded. */
 enum status intake_otlp_evals(struct http_req *req, const struct otlp_evals *ev);
-/* Where the request's writes go: lib/ingest's struct ingest_to of req (dialect.c). */
-struct ingest_to intake_ingest_to(struct http_req *req);
 
 #endif

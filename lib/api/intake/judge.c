@@ -37,7 +37,7 @@ static void resolve(struct http_req *req, struct judgement *j)
 static enum status put(struct http_req *req, struct judgement *js, size_t n, const char *what)
 {
 	struct err e = {0};
-	struct ingest_to to = intake_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	enum status st = ingest_judgements(&to, js, n, &e);
 	if (st != ST_OK)
 		return http_fail(req, st, "%s not stored (%s); retry later", what, err_text(&e));
@@ -180,7 +180,7 @@ enum status intake_delete_annotation(struct http_req *req)
 	enum status st = find(req, JV_INTAKE_ANNOTATION, &j, "Annotation");
 	if (st != ST_OK)
 		return st;
-	struct ingest_to to = intake_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	st = ingest_update_judgements(&to, &req->id, 1, tombstone, req, &e);
 	if (st != ST_OK)
 		return http_fail_err(req, &e);

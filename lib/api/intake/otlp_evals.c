@@ -231,7 +231,7 @@ enum status intake_otlp_adopt(struct http_req *req, const char *const *span_ids,
 	if (!ad.n)
 		return ST_OK;
 	struct err e = {0};
-	struct ingest_to to = intake_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update_judgements(&to, ad.ids, ad.n, adopt_merge, &ad, &e) != ST_OK)
 		return http_fail_err(req, &e);
 	return ST_OK;
@@ -252,7 +252,7 @@ enum status intake_otlp_evals(struct http_req *req, const struct otlp_evals *ev)
 	struct otlp_evals with = *ev;
 	with.session_of = session_of;
 	with.session_ctx = req;
-	struct ingest_to to = intake_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (otlp_eval_put(&to, &with, req->principal, &e) != ST_OK)
 		return http_fail_err(req, &e);
 	return ST_OK;

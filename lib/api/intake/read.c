@@ -61,22 +61,14 @@ static enum status by_score(struct http_req *req, enum judgement_target by,
 	return st == ST_OK ? ST_OK : http_fail(req, st, "%s", jq.err.msg);
 }
 
+/* api_query_init's, on NeMo's first page. Small queries never take a slot of the expensive
+ * ones; the viewer sends a page's queries side by side and retries a 429 after its
+ * Retry-After (ui/js/api.js). */
 static void query_init(struct http_req *req, struct query *q)
 {
-	memset(q, 0, sizeof *q);
-	q->st = &req->store;
-	q->a = req->arena;
-	q->ws = req->ws;
+	api_query_init(req, q);
 	q->page = 1;
 	q->page_size = QUERY_DEFAULT_PAGE_SIZE;
-	q->sort = "-started_at";
-	http_query_limits(req, q);
-	/* A query takes one of the slots of expensive queries once it has read
-	 * SPANDEX_QUERY_HEAVY bytes, as Opik's and Scale GP's do (issue 30, item 8): else a
-	 * client repeating scans of a large workspace holds every worker. Small queries never
-	 * take one; the viewer sends a page's queries side by side and retries a 429 after its
-	 * Retry-After (ui/js/api.js). */
-	http_query_admit(req, q);
 }
 
 /* Replies 200 with the page, or fails with the query's reason. */

@@ -9,12 +9,6 @@
 #include "lib/json/jsonw.h"
 #include "lib/json/jsonx.h"
 
-struct ingest_to langfuse_ingest_to(struct http_req *req)
-{
-	return (struct ingest_to){
-	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
-}
-
 /* Langfuse's error classes by HTTP status (packages/shared/src/errors). */
 static const char *error_name(int code)
 {
@@ -117,17 +111,6 @@ enum status langfuse_json_body(struct http_req *req, json_t **out)
 	}
 	*out = v;
 	return ST_OK;
-}
-
-void langfuse_query_init(struct http_req *req, struct query *q)
-{
-	memset(q, 0, sizeof *q);
-	q->st = &req->store;
-	q->a = req->arena;
-	q->ws = req->ws;
-	q->sort = "-started_at";
-	http_query_limits(req, q);
-	http_query_admit(req, q);
 }
 
 /* A positive integer parameter in [1, max]; false when the 400 is written. */

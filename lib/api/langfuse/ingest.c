@@ -182,7 +182,7 @@ static enum status store_spans(struct batch *b)
 	const char **ids = arena_alloc(req->arena, b->ng * sizeof *ids);
 	for (size_t k = 0; k < b->ng; k++)
 		ids[k] = b->g[k].id;
-	struct ingest_to to = langfuse_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update(&to, ids, b->ng, merge, b, &e) != ST_OK)
 		return e.st == ST_TOO_LARGE /* a payload over MEDIA_MAX_BYTES: not worth a retry */
 			   ? http_fail(req, e.st, "%s", err_text(&e))

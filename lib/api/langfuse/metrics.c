@@ -227,7 +227,7 @@ enum status langfuse_metrics_daily(struct http_req *req)
 	t.user = http_param(req, "userId");
 	t.ntags = langfuse_param_all(req, "tags", &t.tags);
 	t.nenvs = langfuse_param_all(req, "environment", &t.envs);
-	langfuse_query_init(req, &q);
+	api_query_init(req, &q);
 	q.f = &f;
 	q.summary = true;
 	q.visit_reset = tally_reset;
@@ -237,7 +237,7 @@ enum status langfuse_metrics_daily(struct http_req *req)
 	qsort(t.keep, t.nkeep, sizeof *t.keep, by_key);
 	struct query_keys keys = {QK_TRACE, t.keep, NULL, t.nkeep};
 	bool filtered = t.name || t.user || t.ntags || t.nenvs;
-	langfuse_query_init(req, &q);
+	api_query_init(req, &q);
 	q.f = &f;
 	q.visit_reset = obs_reset;
 	if (filtered) {

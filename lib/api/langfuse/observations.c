@@ -116,7 +116,7 @@ static bool obs_query(struct http_req *req, struct query *q, struct obs_filters 
 	}
 	if (root)
 		f->root = rv;
-	langfuse_query_init(req, q);
+	api_query_init(req, q);
 	q->f = flt;
 	struct query_pred *p = arena_alloc(req->arena, sizeof *p);
 	*p = (struct query_pred){.fn = obs_passes, .ctx = f, .bare = obs_bare, .transient = true};

@@ -12,7 +12,7 @@ enum status langfuse_trace_root(struct http_req *req, const char *id, struct que
 	struct query_trace mine;
 	if (!t)
 		t = &mine;
-	langfuse_query_init(req, &q);
+	api_query_init(req, &q);
 	enum status st = query_trace_find(&q, id, t);
 	if (st == ST_NOT_FOUND)
 		return st;
@@ -120,7 +120,7 @@ enum status langfuse_trace_spans(struct http_req *req, const char *id, struct qu
 	struct gather g = {req->arena, NULL, 0, 0};
 	f.conds = &c;
 	f.n = 1;
-	langfuse_query_init(req, &q);
+	api_query_init(req, &q);
 	q.f = &f;
 	q.visit_reset = gather_reset;
 	enum status st = query_span_visit(&q, gather, &g);

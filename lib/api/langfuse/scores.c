@@ -52,7 +52,7 @@ static void trace_of(struct langfuse_targets *c, const char *trace, const char *
 			*project = c->t[i].project;
 			return;
 		}
-	langfuse_query_init(c->req, &q);
+	api_query_init(c->req, &q);
 	if (query_trace_find(&q, trace, &t) == ST_OK) {
 		const char *v;
 		size_t vn;
@@ -242,7 +242,7 @@ static enum status put_merge(void *ctx, struct arena *a, const char *id,
 
 enum status langfuse_scores_put(struct http_req *req, struct judgement *js, size_t n)
 {
-	struct ingest_to to = langfuse_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	struct err e = {0};
 	struct put p = {js, n};
 	if (!n)
@@ -413,7 +413,7 @@ static enum status tombstone(void *ctx, struct arena *a, const char *id,
 /* DELETE /scores/{id}: any API's score Langfuse shows. */
 enum status langfuse_score_delete(struct http_req *req)
 {
-	struct ingest_to to = langfuse_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	struct err e = {0};
 	bool found = false;
 	if (ingest_update_judgements(&to, (const char *const *)&req->id, 1, tombstone, &found,

@@ -89,7 +89,7 @@ enum status langfuse_sessions_list(struct http_req *req)
 	    !langfuse_window(req, "fromTimestamp", "toTimestamp", &f))
 		return ST_OK;
 	w.nenvs = langfuse_param_all(req, "environment", &w.envs);
-	langfuse_query_init(req, &q);
+	api_query_init(req, &q);
 	q.f = &f;
 	q.visit_reset = seen_reset;
 	enum status st = query_trace_visit(&q, seen_trace, &w);
@@ -121,7 +121,7 @@ enum status langfuse_session_get(struct http_req *req)
 	f.n = 1;
 	for (long long page = 1;; page++) {
 		struct query_traces tr;
-		langfuse_query_init(req, &q);
+		api_query_init(req, &q);
 		q.f = &f;
 		q.sort = "started_at";
 		q.summary = true;

@@ -12,6 +12,7 @@
 #ifndef SPANDEX_API_LANGFUSE_SURFACE_H
 #define SPANDEX_API_LANGFUSE_SURFACE_H
 
+#include "lib/api/common/api.h"
 #include "lib/http/http.h"
 #include "lib/ingest/ingest.h"
 #include "lib/model/judgement.h"
@@ -45,11 +46,6 @@ enum status langfuse_bad(struct http_req *req, const char *path, const char *msg
 void langfuse_page_meta(struct buf *out, long long page, long long limit, size_t total);
 /* The JSON body of a write: an object, else a 400 in Langfuse's shape (replied: *out NULL). */
 enum status langfuse_json_body(struct http_req *req, json_t **out);
-/* Where the request's writes go: its store and workspace, by the rules of its environment
- * (lib/ingest redacts every version it stores). */
-struct ingest_to langfuse_ingest_to(struct http_req *req);
-/* A query of the request's workspace, newest first, with the request's budget. */
-void langfuse_query_init(struct http_req *req, struct query *q);
 /* page and limit of a list (1.., 1..max, defaults 1 and LF_DEFAULT_LIMIT); false when the
  * reply (400) is written. */
 bool langfuse_paging(struct http_req *req, long long max, long long *page, long long *limit);

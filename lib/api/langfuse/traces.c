@@ -224,7 +224,7 @@ static bool list_query(struct http_req *req, struct query *q, struct filters *f)
 	f->release = http_param(req, "release");
 	f->ntags = langfuse_param_all(req, "tags", &f->tags);
 	f->nenvs = langfuse_param_all(req, "environment", &f->envs);
-	langfuse_query_init(req, q);
+	api_query_init(req, q);
 	q->f = flt;
 	q->sort = order && !strcmp(order, "timestamp.asc") ? "started_at" : "-started_at";
 	if (f->user || f->version || f->release || f->ntags || f->nenvs) {

@@ -33,16 +33,9 @@ enum status mcp_query_fail(struct mcp_call *c, const struct query *q, enum statu
 
 void mcp_query_init(struct mcp_call *c, struct query *q)
 {
-	memset(q, 0, sizeof *q);
-	q->st = &c->req->store;
+	api_query_init(c->req, q);
 	q->a = c->a;
 	q->ws = c->ws;
-	q->sort = "-started_at";
-	http_query_limits(c->req, q);
-	/* As every API's lists: a query takes one of the program's slots for expensive requests
-	 * once it has read SPANDEX_QUERY_HEAVY bytes, so an agent looping over a large workspace
-	 * never holds every worker. */
-	http_query_admit(c->req, q);
 }
 
 /* ---- conditions ---- */

@@ -8,6 +8,7 @@
 #ifndef SPANDEX_API_MCP_SURFACE_H
 #define SPANDEX_API_MCP_SURFACE_H
 
+#include "lib/api/common/api.h"
 #include "lib/http/http.h"
 
 extern const struct http_surface mcp_surface;

@@ -39,7 +39,7 @@ static bool entity_line(struct http_req *req, const char *type, const char *id, 
 	if (!strcmp(type, "trace")) {
 		struct query q;
 		struct query_trace t;
-		opik_query_init(req, &q);
+		api_query_init(req, &q);
 		if (query_trace_find(&q, id, &t) != ST_OK)
 			return false;
 		*line = t.root.line;

@@ -88,7 +88,7 @@ enum status opik_comment_put(struct http_req *req, json_t *body, const char *tex
 	j->author = req->principal;
 	j->created_at = time_now();
 	struct put p = {j, false};
-	struct ingest_to to = opik_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update_judgements(&to, &j->id, 1, merge_put, &p, &err) != ST_OK)
 		return http_fail(req, err.st, "not stored (%s); retry later", err_text(&err));
 	if (p.taken)
@@ -185,7 +185,7 @@ enum status opik_comment_update(struct http_req *req)
 	if (st != ST_OK || (st = opik_comment_text(req, body, &ed.text)) != ST_OK)
 		return st;
 	const char *ids[] = {req->id};
-	struct ingest_to to = opik_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update_judgements(&to, ids, 1, merge_edit, &ed, &e) != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	if (!ed.found)

@@ -38,17 +38,6 @@ enum status opik_time_window(struct http_req *req, const char *from, const char 
 	return ST_OK;
 }
 
-void opik_query_init(struct http_req *req, struct query *q)
-{
-	memset(q, 0, sizeof *q);
-	q->st = &req->store;
-	q->a = req->arena;
-	q->ws = req->ws;
-	q->sort = "-started_at";
-	http_query_limits(req, q);
-	http_query_admit(req, q);
-}
-
 enum status opik_get_span(struct http_req *req)
 {
 	struct span s;
@@ -107,7 +96,7 @@ enum status opik_trace_marks(struct http_req *req, const char *id, struct query_
 			     bool *found, struct opik_marks **out)
 {
 	struct query q;
-	opik_query_init(req, &q);
+	api_query_init(req, &q);
 	enum status st = query_trace_find(&q, id, t);
 	*found = st == ST_OK;
 	if (st != ST_OK && st != ST_NOT_FOUND)
@@ -162,7 +151,7 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 {
 	struct opik_filter *of;
 	enum status st;
-	opik_query_init(req, &l->q);
+	api_query_init(req, &l->q);
 	opik_project_pick(&project, &project_id);
 	if (!project && !project_id)
 		return http_fail(req, ST_BAD_REQUEST,
@@ -558,7 +547,7 @@ enum status opik_list_projects(struct http_req *req)
 	const struct http_pval *pv = req->pv;
 	json_t *seen = json_object();
 	struct query q;
-	opik_query_init(req, &q);
+	api_query_init(req, &q);
 	q.visit_reset = projects_reset;
 	enum status st = query_span_visit(&q, project_seen, seen);
 	if (st != ST_OK && st != ST_NOT_FOUND) /* no workspace yet: no projects */

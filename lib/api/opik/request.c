@@ -16,14 +16,6 @@ enum opik_entity opik_entity_of(const struct http_req *req)
 	return strstr(req->route->pattern, "/spans") ? OPIK_SPAN : OPIK_TRACE;
 }
 
-/* Where the request's writes go (lib/ingest): its store, workspace and arena, and the settings
- * of its environment. */
-struct ingest_to opik_ingest_to(struct http_req *req)
-{
-	return (struct ingest_to){
-	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
-}
-
 /* Malformed JSON is Dropwizard's 400 "Unable to process JSON" (its JsonProcessingException
  * mapper), as Opik answers it; an empty body is the 422 of a missing one. */
 enum status opik_json_body(struct http_req *req, json_t **body)

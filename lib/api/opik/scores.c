@@ -36,7 +36,7 @@ static bool entity_line(struct http_req *req, enum opik_entity ent, const char *
 		/* A span that names no session counts in its trace's (docs/api-intake.md,
 		 * "Sessions"). */
 		struct query q;
-		opik_query_init(req, &q);
+		api_query_init(req, &q);
 		const char *session = query_span_session(&q, &s);
 		e->session_id = session ? arena_strdup(req->arena, session) : NULL;
 		e->project = arena_strdup(req->arena, s.str[SS_PROJECT] ? s.str[SS_PROJECT]
@@ -60,7 +60,7 @@ enum status opik_entity_find(struct http_req *req, enum opik_entity ent, const c
 	/* A trace another API wrote has no row of its id: its root. */
 	struct query q;
 	struct query_trace t;
-	opik_query_init(req, &q);
+	api_query_init(req, &q);
 	enum status st = query_trace_find(&q, id, &t);
 	if (st == ST_OK)
 		entity_line(req, ent, id, t.root.line, t.root.len, e);
@@ -287,7 +287,7 @@ enum status opik_scores_upsert(struct http_req *req, struct judgement *js, size_
 			u++;
 		}
 	struct upsert ctx = {w, u};
-	struct ingest_to to = opik_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update_judgements(&to, ids, u, merge_upsert, &ctx, &e) != ST_OK)
 		return http_fail(req, e.st, "not stored (%s); retry later", err_text(&e));
 	return ST_OK;
@@ -418,7 +418,7 @@ enum status opik_delete_judgements(struct http_req *req, const char *const *ids,
 				   const enum judgement_view *only)
 {
 	struct err e = {0};
-	struct ingest_to to = opik_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (n && ingest_update_judgements(&to, ids, n, merge_delete, (void *)only, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;

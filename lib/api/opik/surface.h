@@ -7,6 +7,7 @@
 #ifndef SPANDEX_API_OPIK_SURFACE_H
 #define SPANDEX_API_OPIK_SURFACE_H
 
+#include "lib/api/common/api.h"
 #include "lib/api/opik/map.h"
 #include "lib/http/http.h"
 #include "lib/ingest/ingest.h"
@@ -68,8 +69,6 @@ void opik_need_str(struct verrs *v, json_t *body, const char *k, const char **ou
 void opik_need_strs(struct verrs *v, json_t *body, const char *k, size_t min, bool blank_ok);
 /* The request's JSON body (a JSON content type, else 415), in the request's arena. */
 enum status opik_json_body(struct http_req *req, json_t **body);
-/* Where the request's writes go: lib/ingest's struct ingest_to of req. */
-struct ingest_to opik_ingest_to(struct http_req *req);
 /* The same, and v initialised, holding a 422 item when the body is no object. */
 enum status opik_json_object(struct http_req *req, json_t **body, struct verrs *v);
 /* Attachments (attachment.c): the media files a span or trace references. */
@@ -113,8 +112,6 @@ enum status opik_traces_gone(struct http_req *req, const char *const *traces, si
  * SortingQueryBuilder takes none as ASC); malformed JSON is a 400 in the dialect (read.c). */
 enum status opik_sorting_first(struct http_req *req, const char *text, const char **field,
 			       bool asc_default, bool *asc);
-/* A query of the request's workspace, newest first, with the request's budget (read.c). */
-void opik_query_init(struct http_req *req, struct query *q);
 /* from_time and to_time (either NULL: none) as conditions on the start time, appended to
  * c[*n..] (two at most); 400 in the dialect when one is not an ISO 8601 date-time, or when
  * from_time is not before to_time, as Opik refuses it (read.c). */

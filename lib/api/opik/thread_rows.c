@@ -143,7 +143,7 @@ static enum status scope_query(struct http_req *req, const struct opik_thread_sc
 	struct filter_cond *c = arena_alloc(req->arena, 4 * sizeof *c);
 	const char **vals = arena_alloc(req->arena, 2 * sizeof *vals);
 	size_t n = 0;
-	opik_query_init(req, q);
+	api_query_init(req, q);
 	q->roots_only = true;
 	vals[0] = sc->project;
 	vals[1] = sc->thread_id;
@@ -463,7 +463,7 @@ enum status opik_threads_messages(struct http_req *req, struct opik_thread *cons
 			hs[nh++] = m.v[i].h;
 	struct query_keys keys = {QK_TRACE, hs, NULL, nh};
 	struct query q;
-	opik_query_init(req, &q);
+	api_query_init(req, &q);
 	q.roots_only = true;
 	q.summary = true;
 	q.keys = &keys;

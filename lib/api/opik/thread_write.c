@@ -61,7 +61,7 @@ static enum status project_by_id(struct http_req *req, const char *id, const cha
 	struct filter f = {0};
 	struct filter_cond c = {.field = FF_SESSION_ID, .op = FOP_EQ, .vals = &hint, .nvals = 1};
 	struct project_find p = {req->arena, id, NULL, NULL, NULL};
-	opik_query_init(req, &q);
+	api_query_init(req, &q);
 	q.roots_only = true;
 	q.summary = true;
 	if (hint) {
@@ -95,7 +95,7 @@ enum status opik_thread_project(struct http_req *req, const char *name, const ch
 					.nvals = 1,
 					.or_absent = !strcmp(name, OPIK_DEFAULT_PROJECT)};
 		size_t n = 0;
-		opik_query_init(req, &q);
+		api_query_init(req, &q);
 		f.conds = &c;
 		f.n = 1;
 		q.f = &f;
@@ -271,7 +271,7 @@ static enum status states_write(struct http_req *req, struct edit *ed, const cha
 	ed->ws = req->ws;
 	ed->by = req->principal;
 	ed->now = time_now();
-	struct ingest_to to = opik_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update_judgements(&to, ids, ed->n, merge_state, ed, &e) != ST_OK)
 		return e.st == ST_BAD_REQUEST
 			   ? http_fail(req, e.st, "%s", err_text(&e))

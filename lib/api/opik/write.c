@@ -123,7 +123,7 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 		return http_fail_invalid(req, &v);
 	/* Traces carry no model: only spans are priced. */
 	struct ingest_merge m = {ids, n, merge_create, &c};
-	struct ingest_to to = opik_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ent != OPIK_SPAN)
 		to.prices = PRICES_OFF;
 	enum status st = ingest_store(&to, c.spans, n, &m, &e);
@@ -265,7 +265,7 @@ static const char *trace_target(struct http_req *req, const char *id)
 	arena_release(req->arena, m);
 	if (own)
 		return id;
-	opik_query_init(req, &q);
+	api_query_init(req, &q);
 	if (query_trace_find(&q, id, &t) != ST_OK)
 		return id;
 	const char *rid = opik_line_id(req->arena, OPIK_SPAN, t.root.line, t.root.len);
@@ -379,7 +379,7 @@ enum status opik_patch(struct http_req *req)
 				 .price = ent == OPIK_SPAN,
 				 .prices = http_env(req, "SPANDEX_PRICES")};
 	const char *ids[] = {ent == OPIK_TRACE ? trace_target(req, req->id) : req->id};
-	struct ingest_to to = opik_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update(&to, ids, 1, patch_merge, &p, &e) != ST_OK)
 		return e.st == ST_CONFLICT || e.st == ST_TOO_LARGE
 			   ? http_fail(req, e.st, "%s", err_text(&e))
@@ -443,7 +443,7 @@ enum status opik_patch_batch(struct http_req *req)
 				 .patched = patch_done,
 				 .price = ent == OPIK_SPAN,
 				 .prices = http_env(req, "SPANDEX_PRICES")};
-	struct ingest_to to = opik_ingest_to(req);
+	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update(&to, rows, nids, patch_merge, &p, &e) != ST_OK)
 		return e.st == ST_TOO_LARGE
 			   ? http_fail(req, e.st, "%s", err_text(&e))
