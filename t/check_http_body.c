@@ -348,15 +348,14 @@ END_TEST
  * the body; one that escaped its handler has DATA where the directory's path was. */
 static enum status h_root_path(struct http_req *req)
 {
-	return http_fail(req, ST_UNAVAILABLE, "%s/ws/retention.json: not read (%s/x)",
-			 req->store.root, req->store.root);
+	return http_fail(req, ST_UNAVAILABLE, "%s/ws/retention.json: not read (%s/x)", req->root,
+			 req->root);
 }
 
 static enum status h_logged(struct http_req *req)
 {
 	struct err why;
-	err_set(&why, ST_UNAVAILABLE, "%s/ws/retention.json: not a rules document",
-		req->store.root);
+	err_set(&why, ST_UNAVAILABLE, "%s/ws/retention.json: not a rules document", req->root);
 	return http_fail_logged(req, &why, "The rules cannot be read; retry later");
 }
 

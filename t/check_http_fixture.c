@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "lib/api/common/api.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/json/jsonw.h"
@@ -105,7 +106,9 @@ struct resp run_route(const struct reqspec *rq, const struct http_route *route)
 							: NULL);
 	dup2(fileno(in), 0);
 	dup2(fileno(out), 1);
-	struct http_surface surface = {t_use, route, 1};
+	/* api_open as every surface's: the store of SPANDEX_DATA, under its serve lock. */
+	struct http_surface surface = {
+	    .dialect = t_use, .routes = route, .nroutes = 1, .open = api_open, .start = api_start};
 	ck_assert_int_eq(http_main(&surface), 0);
 	dup2(saved_in, 0);
 	dup2(saved_out, 1);

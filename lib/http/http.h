@@ -1,7 +1,9 @@
 /* http: one FastCGI/CGI request, routed by a table to its handler, and the one reply path.
- * It knows no API: a surface (lib/api/<name>) hands it a route table and a dialect (its
- * error bodies, where its workspace and its key come from). Everything a request allocates
- * lives in req->arena, JSON included (arena_json), so handlers free nothing. */
+ * It knows no API and neither the store nor the query engine: a surface (lib/api/<name>)
+ * hands it a route table, a dialect (its error bodies, where its workspace and its key come
+ * from) and the hook that opens what its handlers run against (req->app, opaque here).
+ * Everything a request allocates lives in req->arena, JSON included (arena_json), so
+ * handlers free nothing. */
 #ifndef SPANDEX_HTTP_HTTP_H
 #define SPANDEX_HTTP_HTTP_H
 
@@ -12,8 +14,6 @@
 #include "lib/base/buf.h"
 #include "lib/base/status.h"
 #include "lib/model/verr.h"
-#include "lib/query/query.h"
-#include "lib/store/store.h"
 
 /* Limits, each documented in docs/limits.md. */
 #define HTTP_MAX_BODY_DEFAULT                                                                      \
@@ -145,6 +145,14 @@ struct http_surface {
 	const struct http_dialect *dialect;
 	const struct http_route *routes;
 	size_t nroutes;
+	/* Sets req->app, what the handlers run against (lib/api/common's api_open: the store of
+	 * req->root), once the route is found and before the key is checked; a failure is
+	 * answered in the dialect. NULL: req->app stays NULL. */
+	enum status (*open)(struct http_req *req);
+	/* Run once as the program starts, before its first request, given the data directory
+	 * (NULL in plain CGI, where a start is a request's: nothing slow to check then);
+	 * lib/api/common's api_start says there what is wrong with the bucket. NULL: none. */
+	void (*start)(const char *root);
 };
 
 struct http_req {
@@ -166,7 +174,10 @@ struct http_req {
 	const char *ws;	      /* the workspace (valid), or NULL for a route that has none */
 	const char *id, *id2; /* the {id} and {id2} segments, or NULL */
 	struct http_pval *pv; /* the route's parameters, in the order of route->params */
-	struct store store;   /* SPANDEX_DATA and SPANDEX_SYNC of this request */
+	/* The data directory (SPANDEX_DATA, else ./data): where lib/auth finds the keys, and what
+	 * no error body names (reply.c). */
+	const char *root;
+	void *app; /* the surface's own state of this request (http_surface.open), or NULL */
 	/* Who is asking: the id of the key the request carried ("k" and 10 hex digits), "token"
 	 * for SPANDEX_TOKEN, NULL when authentication is off or the route is public. What a
 	 * judgement records as its author (created_by) when the API names none. */
@@ -180,7 +191,7 @@ struct http_req {
 	void *priv; /* lib/http's own state (the FCGX request) */
 	/* When the request was taken (CLOCK_MONOTONIC and the thread's CPU clock, in ns): its
 	 * queries' budget of time and the CPU that makes them expensive count from here, the
-	 * reading and parsing of the body included (http_query_limits, http_query_admit). */
+	 * reading and parsing of the body included (lib/api/common's api_query_init). */
 	int64_t t0_ns, cpu0_ns;
 };
 
@@ -231,14 +242,6 @@ enum status http_fail_invalid(struct http_req *req, struct verrs *v);
  * ends (HTTP_CHEAP_WORKERS). ST_TOO_MANY (429 with Retry-After, reason recorded) when
  * either is full; nothing is waited for. A no-op for plain CGI and a single worker. */
 enum status http_heavy(struct http_req *req);
-/* The budget a query of req runs under (SPANDEX_QUERY_MS, SPANDEX_QUERY_BYTES,
- * SPANDEX_QUERY_MEM), its time counted from the request's start: every query of a request
- * shares it, and the parse of the body is inside it. */
-void http_query_limits(struct http_req *req, struct query *q);
-/* http_heavy as q's admission (query.admit) once it has read SPANDEX_QUERY_HEAVY bytes or its
- * request has spent SPANDEX_QUERY_HEAVY_MS of CPU, so a small query never takes a slot and a
- * scan of a large project, or a line-by-line test of many conditions, always does. */
-void http_query_admit(struct http_req *req, struct query *q);
 
 /* Replies. A second reply to one request is dropped (and logged). */
 void http_reply(struct http_req *req, int code, const char *ctype, const char *body, size_t len);
@@ -246,12 +249,6 @@ void http_reply_json(struct http_req *req, int code, const char *body, size_t le
 /* Extra header lines (each ending in CRLF) with the reply. */
 void http_reply_with(struct http_req *req, int code, const char *ctype, const char *headers,
 		     const char *body, size_t len);
-/* The whole reply of ws's media file hex (lib/ingest/media.h): its bytes, typed by what they
- * are (media_sniff; application/octet-stream and an attachment when they are none of the
- * types it knows), an ETag of its name and immutable caching; 304 when If-None-Match names
- * it. Else the status (ST_NOT_FOUND: no such file, or hex is no media name) and e's reason,
- * replying nothing: the surface words its own error. */
-enum status http_reply_media(struct http_req *req, const char *hex, struct err *e);
 /* A streamed reply of unknown length: the head now, then any number of writes. headers: extra
  * header lines (each ending in CRLF), or NULL. */
 void http_stream_open(struct http_req *req, int code, const char *ctype);

@@ -31,13 +31,6 @@ bool http_method_has_body(const char *m);
  * writing it into a closed pipe (reply.c calls it before the head of every reply). */
 void http_body_discard(struct http_req *req);
 
-/* bucket.c: the request's store hooked to the bucket's shipper when SPANDEX_S3 is set (its
- * fence, and sync mode); http_bucket_check says at start-up when the settings are wrong and,
- * given the data directory (root; NULL: plain CGI, not checked), when the bucket does not
- * answer as it should (kept for /healthz too). */
-void http_bucket(struct http_req *req);
-void http_bucket_check(const char *root);
-
 /* reply.c: the dialect of the request: its route's own, else its surface's. */
 const struct http_dialect *http_req_dialect(const struct http_req *req);
 

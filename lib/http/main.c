@@ -194,11 +194,12 @@ int http_main(const struct http_surface *s)
 	signal(SIGXFSZ, SIG_IGN);
 	if (FCGX_Init() != 0)
 		return 1;
-	/* fd 0 is not a socket: plain CGI (RFC 3875), exactly one request (whose bucket is not
-	 * checked first: a request to it for every request). */
+	/* fd 0 is not a socket: plain CGI (RFC 3875), exactly one request (whose data directory
+	 * the surface's start is not given: a check of the bucket for every request). */
 	bool cgi = FCGX_IsCGI();
 	const char *data = getenv("SPANDEX_DATA");
-	http_bucket_check(cgi ? NULL : data && *data ? data : "./data");
+	if (s->start)
+		s->start(cgi ? NULL : data && *data ? data : "./data");
 	if (cgi) {
 		struct arena *a = arena_new();
 

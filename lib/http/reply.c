@@ -221,7 +221,7 @@ void http_reply_error(struct http_req *req, enum status st, const char *msg)
  * whole, and to the client with DATA in its place. */
 static void scrub_root(struct http_req *req)
 {
-	const char *root = req->store.root, *at;
+	const char *root = req->root, *at;
 	size_t n = root ? strlen(root) : 0;
 
 	if (n < 2 || root[0] != '/' || !(at = strstr(req->err.msg, root)))

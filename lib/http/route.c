@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 #include "lib/auth/auth.h"
-#include "lib/store/ops.h"
 #include "lib/model/workspace.h"
 
 /* Matches the pattern against segs[from..]; fills the captures of a match. */
@@ -168,7 +167,7 @@ static enum status route_resolve(struct http_req *req, struct auth_grant *g, str
 {
 	if (req->route->access == HTTP_PUBLIC)
 		return ST_OK;
-	return auth_resolve(req->store.root, http_env(req, "SPANDEX_TOKEN"),
+	return auth_resolve(req->root, http_env(req, "SPANDEX_TOKEN"),
 			    http_req_dialect(req)->key->get(req), g, e);
 }
 
@@ -184,7 +183,7 @@ static enum status route_authorize(struct http_req *req, enum status rst,
 	if (req->route->access == HTTP_PUBLIC)
 		return ST_OK;
 	if (rst == ST_OK)
-		rst = auth_allow(req->store.root, g, req->ws, need[req->route->access], e);
+		rst = auth_allow(req->root, g, req->ws, need[req->route->access], e);
 	if (rst != ST_OK) {
 		/* A key file that refuses everyone is said in the log, once per reason. */
 		const char *why = e->st == ST_UNAVAILABLE ? auth_unlogged() : NULL;
@@ -198,23 +197,13 @@ static enum status route_authorize(struct http_req *req, enum status rst,
 	return ST_OK;
 }
 
-static enum status route_store(struct http_req *req)
+/* The data directory, then what the surface's handlers run against (http_surface.open). */
+static enum status route_open(struct http_req *req)
 {
 	const char *root = http_env(req, "SPANDEX_DATA");
-	const char *sync = http_env(req, "SPANDEX_SYNC");
-	struct err e = {0};
 
-	store_init(&req->store, root && *root ? root : "./data", !(sync && !strcmp(sync, "0")));
-	http_bucket(req);
-	/* Held from now on, so a restore refuses to run under this program (issue 30); a 503
-	 * while one runs. */
-	if (ops_serve(req->store.root, &e) != ST_OK) {
-		const char *why = ops_serve_unlogged();
-		if (why)
-			http_log(req, "%s", why);
-		return http_fail_err(req, &e);
-	}
-	return ST_OK;
+	req->root = root && *root ? root : "./data";
+	return req->surface->open ? req->surface->open(req) : ST_OK;
 }
 
 void http_dispatch(struct http_req *req)
@@ -238,7 +227,7 @@ void http_dispatch(struct http_req *req)
 		return;
 	req->route = r;
 	req->pv = arena_alloc(req->arena, (r->nparams + 1) * sizeof *req->pv);
-	st = route_store(req);
+	st = route_open(req);
 	if (st == ST_OK)
 		rst = route_resolve(req, &g, &ae);
 	if (st == ST_OK)

@@ -8,8 +8,8 @@
  * the descriptor the workers share, so each worker holds its own; they are never waited for
  * (a worker that waited would be held all the same), and the kernel drops them when a
  * worker dies, so a crash mid-request leaks no slot. No state is kept per tenant: a
- * workspace is a hash bucket, and two that share one share its slots. Here too: the budget
- * every query of a request runs under, and its admission to the slots. */
+ * workspace is a hash bucket, and two that share one share its slots. A query's admission
+ * to them (its budget, and http_heavy as its hook) is lib/api/common's (api_query_init). */
 #include "lib/http/internal.h"
 
 #include <errno.h>
@@ -116,17 +116,6 @@ enum status http_heavy(struct http_req *req)
 	return ST_OK;
 }
 
-/* http_heavy as lib/query calls it. */
-static enum status admit(void *ctx, struct err *e)
-{
-	struct http_req *req = ctx;
-	enum status st = http_heavy(req);
-
-	if (st != ST_OK)
-		*e = req->err;
-	return st;
-}
-
 static int64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -139,21 +128,4 @@ void http_slots_start(struct http_req *req)
 {
 	req->t0_ns = clock_ns(CLOCK_MONOTONIC);
 	req->cpu0_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
-void http_query_limits(struct http_req *req, struct query *q)
-{
-	q->start_ns = req->t0_ns;
-	q->budget_ms = (long long)http_env_count(req, "SPANDEX_QUERY_MS", QUERY_BUDGET_MS);
-	q->budget_bytes = http_env_count(req, "SPANDEX_QUERY_BYTES", QUERY_BUDGET_BYTES);
-	q->budget_mem = http_env_count(req, "SPANDEX_QUERY_MEM", QUERY_BUDGET_MEM);
-}
-
-void http_query_admit(struct http_req *req, struct query *q)
-{
-	q->heavy_bytes = http_env_count(req, "SPANDEX_QUERY_HEAVY", QUERY_HEAVY_BYTES);
-	q->heavy_cpu_ms = http_env_count(req, "SPANDEX_QUERY_HEAVY_MS", QUERY_HEAVY_CPU_MS);
-	q->start_cpu_ns = req->cpu0_ns;
-	q->admit = admit;
-	q->admit_ctx = req;
 }

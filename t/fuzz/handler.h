@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "lib/api/common/api.h"
 #include "lib/http/internal.h"
 #include "t/fuzz/fuzz.h"
 
@@ -84,7 +85,10 @@ static void fuzz_request(const struct http_surface *s, const struct fuzz_op *op,
 	req.body = b;
 	req.body_len = n;
 	req.pv = arena_alloc(a, (r->nparams + 1) * sizeof *req.pv);
-	store_init(&req.store, fuzz_root, false);
+	struct api_app app;
+	store_init(&app.store, fuzz_root, false);
+	req.root = fuzz_root;
+	req.app = &app;
 	enum status st = http_params(&req, r, req.pv);
 	if (st == ST_OK)
 		st = r->fn(&req);

@@ -1,22 +1,72 @@
-/* query: a request's queries and writes, set up alike for every surface (api.h). Five copies
- * of this (one per surface, issue 53) differed only in the order and page each then set. */
+/* query: a request's store, queries and writes, set up alike for every surface (api.h). Five
+ * copies of the query's (one per surface, issue 53) differed only in the order and page each
+ * then set; the store and the query's budget were lib/http's, which now knows neither. */
 #include "lib/api/common/api.h"
 
 #include <string.h>
+#include "lib/store/ops.h"
+
+enum status api_open(struct http_req *req)
+{
+	struct api_app *app = arena_alloc(req->arena, sizeof *app);
+	const char *sync = http_env(req, "SPANDEX_SYNC");
+	struct err e = {0};
+
+	store_init(&app->store, req->root, !(sync && !strcmp(sync, "0")));
+	req->app = app;
+	api_bucket(req);
+	/* Held from now on, so a restore refuses to run under this program (issue 30); a 503
+	 * while one runs. */
+	if (ops_serve(req->root, &e) != ST_OK) {
+		const char *why = ops_serve_unlogged();
+		if (why)
+			http_log(req, "%s", why);
+		return http_fail_err(req, &e);
+	}
+	return ST_OK;
+}
 
 void api_query_init(struct http_req *req, struct query *q)
 {
 	memset(q, 0, sizeof *q);
-	q->st = &req->store;
+	q->st = api_store(req);
 	q->a = req->arena;
 	q->ws = req->ws;
 	q->sort = "-started_at";
-	http_query_limits(req, q);
-	http_query_admit(req, q);
+	api_query_limits(req, q);
+	api_query_admit(req, q);
+}
+
+void api_query_limits(struct http_req *req, struct query *q)
+{
+	q->start_ns = req->t0_ns;
+	q->budget_ms = (long long)http_env_count(req, "SPANDEX_QUERY_MS", QUERY_BUDGET_MS);
+	q->budget_bytes = http_env_count(req, "SPANDEX_QUERY_BYTES", QUERY_BUDGET_BYTES);
+	q->budget_mem = http_env_count(req, "SPANDEX_QUERY_MEM", QUERY_BUDGET_MEM);
+}
+
+/* http_heavy as lib/query calls it. */
+static enum status admit(void *ctx, struct err *e)
+{
+	struct http_req *req = ctx;
+	enum status st = http_heavy(req);
+
+	if (st != ST_OK)
+		*e = req->err;
+	return st;
+}
+
+void api_query_admit(struct http_req *req, struct query *q)
+{
+	q->heavy_bytes = http_env_count(req, "SPANDEX_QUERY_HEAVY", QUERY_HEAVY_BYTES);
+	q->heavy_cpu_ms = http_env_count(req, "SPANDEX_QUERY_HEAVY_MS", QUERY_HEAVY_CPU_MS);
+	q->start_cpu_ns = req->cpu0_ns;
+	q->admit = admit;
+	q->admit_ctx = req;
 }
 
 struct ingest_to api_ingest_to(struct http_req *req)
 {
 	return (struct ingest_to){
-	    .st = &req->store, .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
+	    .st = api_store(req), .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
 }

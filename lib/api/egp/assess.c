@@ -17,7 +17,7 @@
 
 static struct jquery jquery_of(struct http_req *req, const struct jfilter *f)
 {
-	return (struct jquery){.st = &req->store, .a = req->arena, .ws = req->ws, .f = f};
+	return (struct jquery){.st = api_store(req), .a = req->arena, .ws = req->ws, .f = f};
 }
 
 static enum status not_found(struct http_req *req, const char *id)
@@ -49,8 +49,8 @@ static bool on_line(struct http_req *req, const char *line, size_t n, struct on 
 	o->span_id = arena_strdup(a, s.span_id);
 	o->trace_id = arena_strdup(a, s.trace_id ? s.trace_id : s.span_id);
 	/* A span that names no session counts in its trace's (docs/api-intake.md, "Sessions"). */
-	struct query q = {.st = &req->store, .a = a, .ws = req->ws};
-	http_query_limits(req, &q);
+	struct query q = {.st = api_store(req), .a = a, .ws = req->ws};
+	api_query_limits(req, &q);
 	const char *session = query_span_session(&q, &s);
 	o->session_id = session ? arena_strdup(a, session) : NULL;
 	o->project = s.str[SS_PROJECT] ? arena_strdup(a, s.str[SS_PROJECT]) : NULL;
@@ -65,15 +65,15 @@ static enum status on_span(struct http_req *req, const char *trace_id, const cha
 {
 	if (span_id) {
 		struct buf *line = arena_buf(req->arena);
-		if (store_get(&req->store, req->ws, span_id, line) == ST_OK &&
+		if (store_get(api_store(req), req->ws, span_id, line) == ST_OK &&
 		    on_line(req, line->p, line->len, o) && !strcmp(o->trace_id, trace_id))
 			return ST_OK;
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found in trace %.200s",
 				 span_id, trace_id);
 	}
-	struct query q = {.st = &req->store, .a = req->arena, .ws = req->ws, .summary = true};
+	struct query q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .summary = true};
 	struct query_trace t;
-	http_query_limits(req, &q);
+	api_query_limits(req, &q);
 	enum status st = query_trace_find(&q, trace_id, &t);
 	if (st == ST_OK && on_line(req, t.root.line, t.root.len, o))
 		return ST_OK;

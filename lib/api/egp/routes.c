@@ -54,4 +54,10 @@ static const struct http_route routes[] = {
     {"DELETE", "/v5/span-assessments/{id}", egp_assess_delete, HTTP_WRITE, NULL, 0, NULL, false},
 };
 
-const struct http_surface egp_surface = {&egp_dialect, routes, N(routes)};
+const struct http_surface egp_surface = {
+    .dialect = &egp_dialect,
+    .routes = routes,
+    .nroutes = N(routes),
+    .open = api_open,
+    .start = api_start,
+};

@@ -107,7 +107,7 @@ static struct node *nodes_get(struct nodes *t, const char *id)
 	 * through thousands of stored spans holds ids, not lines. */
 	char trace[SPAN_MAX_ID * 4 + 1] = "", parent[SPAN_MAX_ID * 4 + 1] = "";
 	struct arena_mark m = arena_mark(req->arena);
-	if (query_span_get(&req->store, req->ws, req->arena, id, &st, &root)) {
+	if (query_span_get(api_store(req), req->ws, req->arena, id, &st, &root)) {
 		snprintf(trace, sizeof trace, "%s", st.trace_id ? st.trace_id : "");
 		snprintf(parent, sizeof parent, "%s", st.parent_span_id ? st.parent_span_id : "");
 		span_clear(&st);
@@ -211,7 +211,7 @@ static enum status write_items(struct http_req *req, json_t *items, enum mode mo
 		struct span s;
 		json_t *root;
 		line->len = 0;
-		if (store_get(&req->store, req->ws, ids[i], line) != ST_OK ||
+		if (store_get(api_store(req), req->ws, ids[i], line) != ST_OK ||
 		    !span_parse(line->p, line->len, &s, &root))
 			continue;
 		if (list && i)
@@ -271,7 +271,7 @@ enum status egp_get(struct http_req *req)
 {
 	struct span s;
 	json_t *root;
-	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &s, &root))
+	if (!query_span_get(api_store(req), req->ws, req->arena, req->id, &s, &root))
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
 	struct buf *out = arena_buf(req->arena);
 	egp_render(out, req->arena, &s, req->ws);
@@ -296,7 +296,7 @@ enum status egp_patch(struct http_req *req)
 		return st;
 	struct span scratch, cur;
 	json_t *root;
-	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &cur, &root))
+	if (!query_span_get(api_store(req), req->ws, req->arena, req->id, &cur, &root))
 		return http_fail(req, ST_NOT_FOUND, "Span %.200s not found", req->id);
 	/* Checked on a copy first, so a bad PATCH is a 422 and writes nothing. */
 	span_copy(&scratch, &cur);

@@ -20,7 +20,7 @@ static enum status reply_state(struct http_req *req, int code, const char *id)
 {
 	struct buf *raw = arena_buf(req->arena), *out = arena_buf(req->arena);
 	struct err e = {0};
-	if (store_erase_status(&req->store, req->ws, id, raw, &e) != ST_OK)
+	if (store_erase_status(api_store(req), req->ws, id, raw, &e) != ST_OK)
 		return http_fail(req, ST_NOT_FOUND, "Erasure %.200s/%.100s not found", req->ws, id);
 	json_t *r = json_loadb(raw->p, raw->len, 0, NULL), *o = json_object(), *v;
 	const char *k;
@@ -104,7 +104,7 @@ enum status intake_post_erasure(struct http_req *req)
 	struct err e = {0};
 	const char *by =
 	    arena_printf(req->arena, "intake:%s", req->principal ? req->principal : "-");
-	if (store_erase(&req->store, req->ws, &w, by, &ack, &e) != ST_OK)
+	if (store_erase(api_store(req), req->ws, &w, by, &ack, &e) != ST_OK)
 		return http_fail(req, e.st, "%s", err_text(&e));
 	return reply_state(req, 202, ack.id);
 }

@@ -27,7 +27,7 @@ static const char *data_fault(struct http_req *req)
 		if (!*end)
 			min_free = n;
 	}
-	if (access(req->store.root, R_OK | W_OK | X_OK) < 0 || statvfs(req->store.root, &fs) < 0)
+	if (access(req->root, R_OK | W_OK | X_OK) < 0 || statvfs(req->root, &fs) < 0)
 		return "the data directory is not usable";
 	if (fs.f_flag & ST_RDONLY)
 		return "the data directory is read-only";
@@ -36,7 +36,7 @@ static const char *data_fault(struct http_req *req)
 	if ((unsigned long long)fs.f_bavail * fs.f_frsize < min_free)
 		return "the file system of the data directory is (nearly) full";
 	struct err ae = {0};
-	if (auth_resolve(req->store.root, NULL, NULL, &(struct auth_grant){0}, &ae) ==
+	if (auth_resolve(req->root, NULL, NULL, &(struct auth_grant){0}, &ae) ==
 	    ST_UNAVAILABLE) /* the file cannot be read, or does not parse: the APIs' 503 */
 		return arena_strdup(req->arena, ae.msg);
 	return NULL;
@@ -76,7 +76,7 @@ static void bucket_ws(struct buf *out, const char *root, const char *ws, int64_t
 static bool bucket_answers(struct http_req *req, const struct ship_conf *c)
 {
 	struct err e = {ST_OK, ""};
-	struct ship *s = ship_open(req->store.root, c, &e);
+	struct ship *s = ship_open(req->root, c, &e);
 	bool ok = s && ship_check(s, &e) == ST_OK;
 	ship_close(s);
 	return ok;
@@ -106,18 +106,18 @@ static void bucket_health(struct http_req *req, struct buf *out, const char **wh
 	size_t n = 0;
 	int64_t now = time_now(), at;
 	/* The last check of the bucket (spandex ship, or this program's start), when it failed. */
-	bool failing = ship_check_failed(req->store.root, check, &at);
+	bool failing = ship_check_failed(req->root, check, &at);
 	if (failing) {
 		buf_adds(out, "\"error\":");
 		jsonw_string(out, check, strlen(check));
 		buf_printf(out, ",\"error_seconds_ago\":%.1f,", (double)(now - at) / 1e6);
 	}
 	buf_adds(out, "\"workspaces\":[");
-	ship_known(req->store.root, &ws, &n);
+	ship_known(req->root, &ws, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_addc(out, ',');
-		bucket_ws(out, req->store.root, ws[i], now, &failing);
+		bucket_ws(out, req->root, ws[i], now, &failing);
 		free(ws[i]);
 	}
 	free(ws);
@@ -134,7 +134,7 @@ static void forwarding(struct http_req *req, struct buf *out)
 	struct forward_status *fs;
 	size_t n;
 	int64_t now = time_now();
-	forward_status_all(req->store.root, &fs, &n);
+	forward_status_all(req->root, &fs, &n);
 	if (!n)
 		return;
 	buf_adds(out, ",\"forwarding\":[");

@@ -14,7 +14,7 @@
 /* The jquery of the request's workspace. */
 static struct jquery jquery_of(struct http_req *req, const struct jfilter *f)
 {
-	return (struct jquery){.st = &req->store, .a = req->arena, .ws = req->ws, .f = f};
+	return (struct jquery){.st = api_store(req), .a = req->arena, .ws = req->ws, .f = f};
 }
 
 /* A judgement of a span records the span's trace (and project) when the span is stored, so that
@@ -22,7 +22,7 @@ static struct jquery jquery_of(struct http_req *req, const struct jfilter *f)
 static void resolve(struct http_req *req, struct judgement *j)
 {
 	struct buf *line = arena_buf(req->arena);
-	if (!j->span_id || store_get(&req->store, req->ws, j->span_id, line) != ST_OK)
+	if (!j->span_id || store_get(api_store(req), req->ws, j->span_id, line) != ST_OK)
 		return;
 	json_t *o = json_loadb(line->p, line->len, 0, NULL);
 	json_t *t = json_object_get(o, "trace_id"), *p = json_object_get(o, "project");

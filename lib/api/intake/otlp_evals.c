@@ -114,15 +114,15 @@ static void scan(struct http_req *req, struct pending *p, struct err *e)
 	/* Each record's response id is looked for in each line. */
 	struct query_pred pred = {
 	    .fn = resp_line, .ctx = p, .bare = resp_bare, .transient = true, .tests = p->n};
-	struct query q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
+	struct query q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = &f};
 	q.preds = &pred;
 	q.npreds = 1;
 	q.visit_reset = resp_reset;
 	/* Records far apart in time make the window wide: past SPANDEX_QUERY_HEAVY bytes the scan
 	 * takes an expensive-request slot like any large read, so a cheap request still finds a
 	 * worker (a full set of slots refuses the records with the reason, as the budget does). */
-	http_query_limits(req, &q);
-	http_query_admit(req, &q);
+	api_query_limits(req, &q);
+	api_query_admit(req, &q);
 	if (query_span_visit(&q, resp_visit, p) != ST_OK)
 		*e = q.err;
 }
@@ -142,7 +142,7 @@ void intake_otlp_resolve(struct http_req *req, struct otlp_logs *l)
 		if (!unresolved(ev))
 			continue;
 		line->len = 0;
-		if (store_get(&req->store, req->ws, ev->response_id, line) == ST_OK &&
+		if (store_get(api_store(req), req->ws, ev->response_id, line) == ST_OK &&
 		    span_parse(line->p, line->len, &s, &root)) {
 			found(req->arena, ev, s.span_id, s.trace_id);
 			span_clear(&s);
@@ -218,12 +218,12 @@ static enum status adopt_merge(void *ctx, struct arena *a, const char *id,
 enum status intake_otlp_adopt(struct http_req *req, const char *const *span_ids,
 			      const char *const *sessions, const char *const *projects, size_t n)
 {
-	if (!n || !store_has_judgements(&req->store, req->ws))
+	if (!n || !store_has_judgements(api_store(req), req->ws))
 		return ST_OK;
 	/* Only OTLP's: the other APIs' judgements of a span find it stored, or name the session
 	 * themselves (NeMo). */
 	struct jfilter f = {.apis = 1u << JA_OTLP, .targets = 1u << JT_SPAN};
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
+	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = &f};
 	struct adopt ad = {.a = req->arena, .sessions = sessions, .projects = projects};
 	enum status st = query_judgements_of(&q, JT_SPAN, span_ids, n, adopt_one, &ad);
 	if (st != ST_OK)
@@ -241,8 +241,8 @@ enum status intake_otlp_adopt(struct http_req *req, const char *const *span_ids,
 static const char *session_of(void *ctx, const struct span *s)
 {
 	struct http_req *req = ctx;
-	struct query q = {.st = &req->store, .a = req->arena, .ws = req->ws};
-	http_query_limits(req, &q);
+	struct query q = {.st = api_store(req), .a = req->arena, .ws = req->ws};
+	api_query_limits(req, &q);
 	return query_span_session(&q, s);
 }
 

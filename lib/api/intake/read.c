@@ -54,7 +54,7 @@ static enum status parse_filter(struct http_req *req, enum filter_kind kind, con
 static enum status by_score(struct http_req *req, enum judgement_target by,
 			    const struct intake_score_conds *sc, bool sorted, struct query *q)
 {
-	struct jquery jq = {.st = &req->store, .a = req->arena, .ws = req->ws};
+	struct jquery jq = {.st = api_store(req), .a = req->arena, .ws = req->ws};
 	enum status st = intake_score_narrow(&jq, by, sc, q);
 	if (st == ST_OK && sorted)
 		st = intake_score_order(&jq, by, q->sort, q);
@@ -292,7 +292,7 @@ enum status intake_export_traces(struct http_req *req)
 enum status intake_get_span(struct http_req *req)
 {
 	struct buf *out = arena_buf(req->arena);
-	enum status st = store_get(&req->store, req->ws, req->id, out);
+	enum status st = store_get(api_store(req), req->ws, req->id, out);
 
 	if (st == ST_NOT_FOUND)
 		return http_fail(req, st, "Span %.200s/%.1100s not found", req->ws, req->id);
@@ -306,7 +306,7 @@ enum status intake_get_span(struct http_req *req)
 enum status intake_get_media(struct http_req *req)
 {
 	struct err e = {0};
-	enum status st = http_reply_media(req, req->id, &e);
+	enum status st = api_reply_media(req, req->id, &e);
 	if (st == ST_NOT_FOUND)
 		return http_fail(req, st, "Media %.200s/%.200s not found", req->ws, req->id);
 	if (st != ST_OK)
@@ -322,20 +322,20 @@ enum status intake_list_workspaces(struct http_req *req)
 {
 	struct auth_grant g;
 	struct err e = {0};
-	enum status st = auth_resolve(req->store.root, http_env(req, "SPANDEX_TOKEN"),
+	enum status st = auth_resolve(req->root, http_env(req, "SPANDEX_TOKEN"),
 				      intake_dialect.key->get(req), &g, &e);
 	if (st != ST_OK)
 		return http_fail_err(req, &e);
 	char **names;
 	size_t n;
-	if ((st = store_workspaces(&req->store, &names, &n)) != ST_OK)
+	if ((st = store_workspaces(api_store(req), &names, &n)) != ST_OK)
 		return http_fail(req, st, "The data directory cannot be listed.");
 	struct buf *out = arena_buf(req->arena);
 	buf_adds(out, "{\"data\":[");
 	bool first = true;
 	for (size_t i = 0; i < n; i++) {
 		struct err no = {0};
-		if (g.open || auth_allow(req->store.root, &g, names[i], AUTH_READ, &no) == ST_OK) {
+		if (g.open || auth_allow(req->root, &g, names[i], AUTH_READ, &no) == ST_OK) {
 			buf_adds(out, first ? "{\"name\":" : ",{\"name\":");
 			jsonw_string(out, names[i], strlen(names[i]));
 			buf_addc(out, '}');

@@ -101,8 +101,13 @@ static const struct http_route ingest_routes[] = {
     {"POST", INTAKE_OPIK_OTLP, intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL, false},
     {"POST", "/api" INTAKE_OPIK_OTLP, intake_ingest_otlp, HTTP_WRITE, NULL, 0, NULL, false},
 };
-const struct http_surface intake_ingest_surface = {&intake_dialect, ingest_routes,
-						   N(ingest_routes)};
+const struct http_surface intake_ingest_surface = {
+    .dialect = &intake_dialect,
+    .routes = ingest_routes,
+    .nroutes = N(ingest_routes),
+    .open = api_open,
+    .start = api_start,
+};
 
 static const struct http_route spans_routes[] = {
     {"GET", WS "/spans", intake_list_spans, HTTP_READ, span_list, N(span_list), filter_prefix,
@@ -137,7 +142,13 @@ static const struct http_route spans_routes[] = {
      N(evaluator_list), filter_prefix, true},
     {"GET", WS "/evaluator-results/{id}", intake_get_evaluator, HTTP_READ, NULL, 0, NULL, false},
 };
-const struct http_surface intake_spans_surface = {&intake_dialect, spans_routes, N(spans_routes)};
+const struct http_surface intake_spans_surface = {
+    .dialect = &intake_dialect,
+    .routes = spans_routes,
+    .nroutes = N(spans_routes),
+    .open = api_open,
+    .start = api_start,
+};
 
 static const struct http_route traces_routes[] = {
     {"GET", WS "/traces", intake_list_traces, HTTP_READ, trace_list, N(trace_list), filter_prefix,
@@ -146,11 +157,21 @@ static const struct http_route traces_routes[] = {
      filter_prefix, true},
     {"GET", WS "/traces/{id}", intake_get_trace, HTTP_READ, trace_get, N(trace_get), NULL, false},
 };
-const struct http_surface intake_traces_surface = {&intake_dialect, traces_routes,
-						   N(traces_routes)};
+const struct http_surface intake_traces_surface = {
+    .dialect = &intake_dialect,
+    .routes = traces_routes,
+    .nroutes = N(traces_routes),
+    .open = api_open,
+    .start = api_start,
+};
 
 static const struct http_route sessions_routes[] = {
     {"GET", WS "/sessions/{id}", intake_get_session, HTTP_READ, NULL, 0, NULL, false},
 };
-const struct http_surface intake_sessions_surface = {&intake_dialect, sessions_routes,
-						     N(sessions_routes)};
+const struct http_surface intake_sessions_surface = {
+    .dialect = &intake_dialect,
+    .routes = sessions_routes,
+    .nroutes = N(sessions_routes),
+    .open = api_open,
+    .start = api_start,
+};

@@ -17,7 +17,7 @@
 enum status langfuse_health(struct http_req *req)
 {
 	struct statvfs fs;
-	if (access(req->store.root, R_OK | W_OK | X_OK) < 0 || statvfs(req->store.root, &fs) < 0 ||
+	if (access(req->root, R_OK | W_OK | X_OK) < 0 || statvfs(req->root, &fs) < 0 ||
 	    (fs.f_flag & ST_RDONLY))
 		return http_fail(req, ST_UNAVAILABLE, "The data directory cannot take a write");
 	struct buf *out = arena_buf(req->arena);

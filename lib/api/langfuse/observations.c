@@ -11,7 +11,7 @@ enum status langfuse_observation_get(struct http_req *req)
 {
 	struct span s;
 	json_t *root;
-	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &s, &root) ||
+	if (!query_span_get(api_store(req), req->ws, req->arena, req->id, &s, &root) ||
 	    langfuse_is_trace_row(&s))
 		return http_fail(req, ST_NOT_FOUND,
 				 "Observation not found within authorized project");

@@ -33,4 +33,10 @@ static const struct http_route routes[] = {
     ROUTE("GET", "/metrics/daily", langfuse_metrics_daily, HTTP_READ),
 };
 
-const struct http_surface langfuse_surface = {&langfuse_dialect, routes, N(routes)};
+const struct http_surface langfuse_surface = {
+    .dialect = &langfuse_dialect,
+    .routes = routes,
+    .nroutes = N(routes),
+    .open = api_open,
+    .start = api_start,
+};

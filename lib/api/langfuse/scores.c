@@ -370,7 +370,7 @@ enum status langfuse_score_create(struct http_req *req)
 static void jquery_init(struct http_req *req, struct jquery *q, const struct jfilter *f)
 {
 	memset(q, 0, sizeof *q);
-	q->st = &req->store;
+	q->st = api_store(req);
 	q->a = req->arena;
 	q->ws = req->ws;
 	q->f = f;

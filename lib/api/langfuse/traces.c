@@ -73,7 +73,7 @@ static void put_details(struct buf *out, struct http_req *req, const char *id,
 static enum status trace_scores(struct http_req *req, const char *const *ids, size_t n,
 				query_judgement_fn fn, void *ctx)
 {
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws};
+	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws};
 	enum status st = query_judgements_of(&q, JT_TRACE, ids, n, fn, ctx);
 	if (st != ST_OK)
 		return http_fail(req, st, "%s", err_text(&q.err));
@@ -347,7 +347,7 @@ static enum status delete_traces(struct http_req *req, const char *const *traces
 	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = traces, .n = n};
 	struct store_erase_ack ack;
 	struct err e = {0};
-	if (n && store_erase(&req->store, req->ws, &w, by, &ack, &e) != ST_OK)
+	if (n && store_erase(api_store(req), req->ws, &w, by, &ack, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;
 }

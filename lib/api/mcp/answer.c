@@ -280,7 +280,7 @@ static int newest_first(const void *x, const void *y)
 enum status mcp_judgements(struct mcp_call *c, enum judgement_target by, const char *const *ids,
 			   size_t n, struct judgement **out, size_t *n_out)
 {
-	struct jquery jq = {.st = &c->req->store, .a = c->a, .ws = c->ws};
+	struct jquery jq = {.st = api_store(c->req), .a = c->a, .ws = c->ws};
 	struct gather g = {0};
 	enum status st = query_judgements_of(&jq, by, ids, n, gather_one, &g);
 	*out = NULL;

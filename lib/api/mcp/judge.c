@@ -30,7 +30,7 @@ static bool span_target(struct mcp_call *c, const char *id, struct judgement *j)
 	struct span s;
 	json_t *root;
 	struct query q;
-	if (!query_span_get(&c->req->store, c->ws, c->a, id, &s, &root) || span_is_deleted(&s))
+	if (!query_span_get(api_store(c->req), c->ws, c->a, id, &s, &root) || span_is_deleted(&s))
 		return false;
 	mcp_query_init(c, &q);
 	const char *session = query_span_session(&q, &s);
@@ -119,7 +119,7 @@ static enum status store(struct mcp_call *c, struct judgement *j)
 	struct err e = {0};
 	/* Through lib/ingest, which redacts it (docs/redaction.md). */
 	struct ingest_to to = {
-	    .st = &c->req->store, .ws = c->ws, .a = c->a, INGEST_SETTINGS(http_env, c->req)};
+	    .st = api_store(c->req), .ws = c->ws, .a = c->a, INGEST_SETTINGS(http_env, c->req)};
 	struct put p = {j, false};
 	j->workspace = c->ws;
 	j->source = JS_API;

@@ -11,4 +11,6 @@ const struct http_surface mcp_surface = {
     .dialect = &mcp_dialect,
     .routes = routes,
     .nroutes = sizeof routes / sizeof *routes,
+    .open = api_open,
+    .start = api_start,
 };

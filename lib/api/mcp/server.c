@@ -139,7 +139,7 @@ static bool call_allowed(struct mcp_call *c)
 	struct auth_grant g;
 	struct err e = {0};
 	const char *hdr = http_header(req, "X-Workspace");
-	enum status st = auth_resolve(req->store.root, http_env(req, "SPANDEX_TOKEN"),
+	enum status st = auth_resolve(req->root, http_env(req, "SPANDEX_TOKEN"),
 				      http_key_bearer.get(req), &g, &e);
 	if (st != ST_OK) {
 		mcp_fail(c, st, "%s", err_text(&e));
@@ -165,7 +165,7 @@ static bool call_allowed(struct mcp_call *c)
 			 WORKSPACE_RULES);
 		return false;
 	}
-	st = auth_allow(req->store.root, &g, c->ws, c->tool->write ? AUTH_WRITE : AUTH_READ, &e);
+	st = auth_allow(req->root, &g, c->ws, c->tool->write ? AUTH_WRITE : AUTH_READ, &e);
 	if (st != ST_OK) {
 		mcp_fail(c, st, "%s", err_text(&e));
 		return false;
@@ -179,7 +179,7 @@ static bool call_allowed(struct mcp_call *c)
 static const char *told(struct http_req *req, enum status st, const char *msg)
 {
 	const char *why = msg[0] ? msg : status_message(st);
-	if (req->store.root && req->store.root[0] == '/' && strstr(why, req->store.root)) {
+	if (req->root && req->root[0] == '/' && strstr(why, req->root)) {
 		struct err e = {st, ""};
 		snprintf(e.msg, sizeof e.msg, "%s", why);
 		http_fail_logged(req, &e,

@@ -139,7 +139,7 @@ enum status mcp_get_span(struct mcp_call *c)
 	struct span s;
 	json_t *root = NULL;
 	struct longf fs[4];
-	if (!query_span_get(&c->req->store, c->ws, c->a, id, &s, &root))
+	if (!query_span_get(api_store(c->req), c->ws, c->a, id, &s, &root))
 		return mcp_fail(c, ST_NOT_FOUND, "No span '%.200s' in workspace '%s'.", id, c->ws);
 	if (span_is_deleted(&s)) {
 		span_clear(&s);

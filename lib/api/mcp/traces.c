@@ -139,7 +139,7 @@ static enum status by_score(struct mcp_call *c, struct query *q, struct query_ke
 	if (!name)
 		return ST_OK;
 	struct jfilter jf = {.targets = 1u << JT_SPAN | 1u << JT_TRACE};
-	struct jquery jq = {.st = &c->req->store, .a = c->a, .ws = c->ws, .f = &jf};
+	struct jquery jq = {.st = api_store(c->req), .a = c->a, .ws = c->ws, .f = &jf};
 	struct query_keys *k = &keys[(*nkeys)++];
 	enum status st = query_judged(&jq, JT_TRACE, name, has_lo, lo, has_hi, hi, k);
 	if (st == ST_OK && by_order) {

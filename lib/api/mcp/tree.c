@@ -356,7 +356,7 @@ static void put_node(struct tree *t, const struct node *x, size_t fc, struct buf
 	struct span s;
 	json_t *root = NULL;
 	if (fc && (x->in_chars || x->out_chars) &&
-	    query_span_get(&c->req->store, c->ws, c->a, x->id, &s, &root)) {
+	    query_span_get(api_store(c->req), c->ws, c->a, x->id, &s, &root)) {
 		mcp_put_cut(b, "input", s.input, fc, x->id);
 		mcp_put_cut(b, "output", s.output, fc, x->id);
 		span_clear(&s);

@@ -49,7 +49,8 @@ static bool entity_line(struct http_req *req, const char *type, const char *id, 
 	struct buf *b = arena_buf(req->arena);
 	struct span s;
 	json_t *root;
-	if (store_get(&req->store, req->ws, id, b) != ST_OK || !span_parse(b->p, b->len, &s, &root))
+	if (store_get(api_store(req), req->ws, id, b) != ST_OK ||
+	    !span_parse(b->p, b->len, &s, &root))
 		return false;
 	bool row = opik_is_trace_row(&s);
 	json_decref(root);
@@ -99,7 +100,7 @@ enum status opik_attachment_list(struct http_req *req)
 		int fd;
 		uint64_t bytes;
 		uint8_t head[64];
-		if (store_media_open(&req->store, req->ws, r.hex[i], &fd, &bytes) != ST_OK)
+		if (store_media_open(api_store(req), req->ws, r.hex[i], &fd, &bytes) != ST_OK)
 			continue; /* a reference without its file: spandex verify names it */
 		ssize_t hn = pread(fd, head, sizeof head, 0);
 		close(fd);
@@ -135,7 +136,7 @@ enum status opik_attachment_download(struct http_req *req)
 		hex[n] = 0;
 	}
 	struct err e = {0};
-	enum status st = ws && strcmp(ws, req->ws) ? ST_NOT_FOUND : http_reply_media(req, hex, &e);
+	enum status st = ws && strcmp(ws, req->ws) ? ST_NOT_FOUND : api_reply_media(req, hex, &e);
 	if (st == ST_NOT_FOUND)
 		return http_fail(req, st, "Attachment not found");
 	if (st != ST_OK)

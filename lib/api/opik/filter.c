@@ -500,7 +500,8 @@ void opik_filter_pred(struct opik_filter *f, struct query_pred *p)
 enum status opik_filter_judged(struct opik_filter *f, struct http_req *req, struct query *q)
 {
 	struct query_keys *keys = arena_alloc(req->arena, (f->n ? f->n : 1) * sizeof *keys);
-	struct jquery jq = {.st = &req->store, .a = req->arena, .ws = req->ws, .name_nocase = true};
+	struct jquery jq = {
+	    .st = api_store(req), .a = req->arena, .ws = req->ws, .name_nocase = true};
 	size_t nk = 0;
 	for (size_t i = 0; i < f->n; i++) {
 		struct fcond *c = &f->c[i];

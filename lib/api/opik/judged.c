@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/api/common/api.h"
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/json/jline.h"
@@ -65,7 +66,7 @@ static enum status marks_read(struct http_req *req, enum opik_entity ent, const 
 	memset(marks, 0, (n ? n : 1) * sizeof *marks);
 	*out = marks;
 	struct jfilter f = {.targets = 1u << opik_target(ent)};
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
+	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = &f};
 	struct gather g = {req->arena, marks, scores_only, n ? n : 1};
 	enum status st = query_judgements_of(&q, opik_target(ent), ids, n, mark_add, &g);
 	/* An Opik trace is a span of the trace's id, and its root span when another API wrote

@@ -44,7 +44,7 @@ enum status opik_get_span(struct http_req *req)
 	json_t *root;
 	struct opik_marks *marks;
 	enum status st;
-	if (!query_span_get(&req->store, req->ws, req->arena, req->id, &s, &root) ||
+	if (!query_span_get(api_store(req), req->ws, req->arena, req->id, &s, &root) ||
 	    opik_is_trace_row(&s))
 		return http_fail(req, ST_NOT_FOUND, "Span not found");
 	if ((st = opik_marks_of(req, OPIK_SPAN, &req->id, NULL, 1, &marks)) != ST_OK)
@@ -295,7 +295,7 @@ static enum status sorting_parse(struct http_req *req, enum opik_entity ent, con
 	if (field && (!strcmp(field, "start_time") || (by_score && *by_score)))
 		q->sort = asc ? "started_at" : "-started_at";
 	if (by_score && *by_score) {
-		struct jquery jq = {.st = &req->store, .a = req->arena, .ws = req->ws};
+		struct jquery jq = {.st = api_store(req), .a = req->arena, .ws = req->ws};
 		struct query_keys *k = arena_alloc(req->arena, sizeof *k);
 		enum status st = opik_judged_keys(&jq, ent, by_score, k);
 		if (st != ST_OK)

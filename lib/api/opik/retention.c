@@ -68,7 +68,7 @@ static enum status rules_failed(struct http_req *req, const struct err *e, const
 static enum status rules_read(struct http_req *req, struct store_rules *r)
 {
 	struct err e = {0};
-	if (store_rules_read(&req->store, req->ws, req->arena, r, &e) != ST_OK)
+	if (store_rules_read(api_store(req), req->ws, req->arena, r, &e) != ST_OK)
 		return rules_failed(req, &e, "read");
 	return ST_OK;
 }
@@ -203,7 +203,8 @@ static enum status change_write(struct http_req *req, struct change *c)
 	struct err e = {0};
 	c->by = req->principal;
 	c->now = time_now();
-	enum status st = store_rules_update(&req->store, req->ws, req->arena, rules_change, c, &e);
+	enum status st =
+	    store_rules_update(api_store(req), req->ws, req->arena, rules_change, c, &e);
 	if (st == ST_BAD_REQUEST || st == ST_CONFLICT)
 		return http_fail(req, st, "%s", err_text(&e));
 	if (st != ST_OK)

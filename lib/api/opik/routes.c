@@ -166,4 +166,10 @@ static const struct http_route routes[] = {
     {"GET", P "/projects", opik_list_projects, HTTP_READ, projects, N(projects), NULL, false},
 };
 
-const struct http_surface opik_surface = {&opik_dialect, routes, N(routes)};
+const struct http_surface opik_surface = {
+    .dialect = &opik_dialect,
+    .routes = routes,
+    .nroutes = N(routes),
+    .open = api_open,
+    .start = api_start,
+};

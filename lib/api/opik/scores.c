@@ -52,7 +52,7 @@ enum status opik_entity_find(struct http_req *req, enum opik_entity ent, const c
 {
 	struct buf *line = arena_buf(req->arena);
 	memset(e, 0, sizeof *e);
-	if (store_get(&req->store, req->ws, id, line) == ST_OK &&
+	if (store_get(api_store(req), req->ws, id, line) == ST_OK &&
 	    entity_line(req, ent, id, line->p, line->len, e))
 		return ST_OK;
 	if (ent == OPIK_SPAN || !thorough)
@@ -487,7 +487,7 @@ static void doom(void *ctx, size_t which, const struct judgement *j)
 enum status opik_delete_judgements_of(struct http_req *req, enum judgement_target by,
 				      const char *const *ids, size_t n, const struct jfilter *f)
 {
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = f};
+	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = f};
 	struct doomed d = {NULL, 0, 0, req->arena};
 	enum status st = query_judgements_of(&q, by, ids, n, doom, &d);
 	if (st != ST_OK)

@@ -87,7 +87,7 @@ enum status opik_thread_scores_delete(struct http_req *req)
 			    .targets = 1u << JT_SESSION,
 			    .has_view = true,
 			    .view = JV_OPIK_SCORE};
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
+	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = &f};
 	struct jrows r = {0};
 	if (json_array_size(names) && (st = query_judgements(&q, &r)) != ST_OK)
 		return http_fail(req, st, "%s", err_text(&q.err));
@@ -132,7 +132,7 @@ enum status opik_thread_comment_create(struct http_req *req)
  * shows: one of its project's, or of no project (a NeMo note of the session). */
 enum status opik_thread_comment_get(struct http_req *req)
 {
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws};
+	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws};
 	struct judgement j;
 	enum status st = query_judgement_get(&q, req->id2, &j);
 	if (st != ST_OK && st != ST_NOT_FOUND)

@@ -320,7 +320,7 @@ static enum status judgements_read(struct http_req *req, struct opik_thread *v, 
 	for (size_t i = 0; i < n; i++)
 		ids[i] = v[i].id;
 	struct jfilter f = {.targets = 1u << JT_SESSION};
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
+	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = &f};
 	struct gather g = {v, arena_buf(req->arena)};
 	enum status st = query_judgements_of(&q, JT_SESSION, ids, n, session_judged, &g);
 	if (st != ST_OK)

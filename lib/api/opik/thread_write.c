@@ -119,7 +119,7 @@ enum status opik_threads_of_models(struct http_req *req, const char *const *mode
 {
 	struct store jst;
 	size_t left = 0;
-	store_judgements(&jst, &req->store);
+	store_judgements(&jst, api_store(req));
 	for (size_t i = 0; i < n; i++) {
 		const char *state = opik_thread_state_of(req->arena, models[i]);
 		struct buf *line = arena_buf(req->arena);

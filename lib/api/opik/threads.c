@@ -436,7 +436,7 @@ enum status opik_thread_score_names(struct http_req *req)
 {
 	const char *project_id = req->pv[ON_PROJECT_ID].s;
 	struct jfilter f = {.targets = 1u << JT_SESSION, .has_view = true, .view = JV_OPIK_SCORE};
-	struct jquery q = {.st = &req->store, .a = req->arena, .ws = req->ws, .f = &f};
+	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = &f};
 	struct jrows r;
 	enum status st = query_judgements(&q, &r);
 	if (st != ST_OK)

@@ -257,7 +257,7 @@ static const char *trace_target(struct http_req *req, const char *id)
 	bool own = false;
 	/* The stored line goes at the release: a batch looks up to 1,000 of them. */
 	struct arena_mark m = arena_mark(req->arena);
-	if (query_span_get(&req->store, req->ws, req->arena, id, &s, &root)) {
+	if (query_span_get(api_store(req), req->ws, req->arena, id, &s, &root)) {
 		own = !span_is_deleted(&s);
 		span_clear(&s);
 		json_decref(root);
@@ -467,7 +467,7 @@ enum status opik_traces_gone(struct http_req *req, const char *const *traces, si
 		    .by = STORE_ERASE_TRACE,
 		    .values = traces + i,
 		    .n = n - i < STORE_ERASE_MAX_VALUES ? n - i : STORE_ERASE_MAX_VALUES};
-		if (store_erase(&req->store, req->ws, &w, by, &ack, &e) != ST_OK)
+		if (store_erase(api_store(req), req->ws, &w, by, &ack, &e) != ST_OK)
 			return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	}
 	return ST_OK;

@@ -1,8 +1,9 @@
 /* media: the reply of a workspace's media file (store.h, "Media files"), for every surface
- * that serves them (NeMo Intake's media route, Opik's attachment download). Its type is what
- * its bytes are (media_sniff), never what a client declared; bytes of no type it knows go out
- * as a download that no browser renders (docs/media.md, "Content-Type"). */
-#include "lib/http/internal.h"
+ * that serves them (NeMo Intake's media route, Opik's attachment download): here, as lib/http
+ * knows no store. Its type is what its bytes are (media_sniff), never what a client declared;
+ * bytes of no type it knows go out as a download that no browser renders (docs/media.md,
+ * "Content-Type"). */
+#include "lib/api/common/api.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -27,11 +28,11 @@ static bool etag_matches(const char *inm, const char *etag)
 	return false;
 }
 
-enum status http_reply_media(struct http_req *req, const char *hex, struct err *e)
+enum status api_reply_media(struct http_req *req, const char *hex, struct err *e)
 {
 	int fd;
 	uint64_t size;
-	enum status st = store_media_open(&req->store, req->ws, hex, &fd, &size);
+	enum status st = store_media_open(api_store(req), req->ws, hex, &fd, &size);
 	if (st != ST_OK)
 		return err_set(e, st, "media %s of %s: %s", hex, req->ws,
 			       st == ST_NOT_FOUND ? "no such file" : status_message(st));

@@ -1,9 +1,9 @@
-/* bucket: a request's store told of the bucket (SPANDEX_S3 and the rest, from the web
+/* bucket: a request's store (api_store) told of the bucket (SPANDEX_S3 and the rest, from the web
  * server's parameters or the environment): the hook of a shipper (lib/ship) kept for the
  * process, so its connection to the bucket is reused from request to request. Settings that
  * do not parse refuse every write (503, the reason named) rather than leave the store
  * unshipped without a word; /healthz says it too. */
-#include "lib/http/internal.h"
+#include "lib/api/common/api.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,7 @@ static enum status refuse(void *ctx, struct store *st, const char *ws, struct er
 
 static const struct store_hook refusing = {.before = refuse};
 
-void http_bucket(struct http_req *req)
+void api_bucket(struct http_req *req)
 {
 	struct ship_conf c;
 	struct err e = {ST_OK, ""};
@@ -47,24 +47,24 @@ void http_bucket(struct http_req *req)
 			http_log(req, "%s", e.msg);
 			snprintf(kept.said, sizeof kept.said, "%s", e.msg);
 		}
-		req->store.hook = &refusing;
+		api_store(req)->hook = &refusing;
 		return;
 	}
-	if (!kept.s || memcmp(&kept.c, &c, sizeof c) || strcmp(kept.root, req->store.root)) {
+	if (!kept.s || memcmp(&kept.c, &c, sizeof c) || strcmp(kept.root, req->root)) {
 		ship_close(kept.s);
 		free(kept.root);
-		kept.s = ship_open(req->store.root, &c, &e);
+		kept.s = ship_open(req->root, &c, &e);
 		kept.c = c;
-		kept.root = strdup(req->store.root);
+		kept.root = strdup(req->root);
 		if (!kept.s) {
 			kept.bad = e;
 			http_log(req, "the bucket's shipper: %s", e.msg);
 		}
 	}
-	req->store.hook = kept.s ? ship_hook(kept.s) : &refusing;
+	api_store(req)->hook = kept.s ? ship_hook(kept.s) : &refusing;
 }
 
-void http_bucket_check(const char *root)
+void api_start(const char *root)
 {
 	struct ship_conf c;
 	struct err e = {ST_OK, ""};
