@@ -420,7 +420,7 @@ START_TEST(api_names)
 	ck_assert_ptr_nonnull(oj);
 	ck_assert_ptr_nonnull(gj);
 	for (int f = 0; f < SF__COUNT; f++) {
-		const char *on = span_fields[f].opik, *gn = span_fields[f].sgp;
+		const char *on = opik_field_names[f], *gn = egp_field_names[f];
 		ck_assert_msg(!on || at_path(oj, on), "Opik shows no %s (%s)", on,
 			      span_fields[f].name);
 		ck_assert_msg(!gn || at_path(gj, gn), "Scale GP shows no %s (%s)", gn,

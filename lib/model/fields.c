@@ -32,7 +32,7 @@ _Static_assert((0 SPAN_FIELDS(COL_OR_)) == (1ull << SPAN_COLS) - 1,
 SPAN_FIELDS(TYPES_)
 #undef TYPES_
 
-#define INFO_(ID, n, TYPE, PRES, r, s, c, t, f, o, g)                                              \
+#define INFO_(ID, n, TYPE, PRES, r, s, c, t, f)                                                    \
 	[SF_##ID] = {.name = #n,                                                                   \
 		     .len = sizeof #n - 1,                                                         \
 		     .type = SFT_##TYPE,                                                           \
@@ -41,9 +41,7 @@ SPAN_FIELDS(TYPES_)
 		     .text = t,                                                                    \
 		     .cond = f,                                                                    \
 		     .sig = s,                                                                     \
-		     .col = c,                                                                     \
-		     .opik = o,                                                                    \
-		     .sgp = g},
+		     .col = c},
 const struct span_field_info span_fields[SF__COUNT] = {SPAN_FIELDS(INFO_)};
 #undef INFO_
 #define EVAL_INFO_(ID, name, sig) [SE_##ID] = {#name, sig},

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 
-/* X(ID, name, TYPE, PRES, rec, sig, col, text, cond, opik, sgp): one line per member of the
+/* X(ID, name, TYPE, PRES, rec, sig, col, text, cond): one line per member of the
  * line, in the line's order (the Get Span page's, so a line is the Get Span body).
  *   ID    SF_<ID> (enum span_field); SS_<ID> too for an SSTR.
  *   name  the JSON key, and the member of struct span (an SSTR's is str[SS_<ID>]).
@@ -36,48 +36,47 @@
  *   text  1: free-text search reads it (the .tix words, the tail's, a scan); a change is a
  *         new .tix version.
  *   cond  1: lib/query/cond.h has the condition FF_<ID>, named name.
- *   opik, sgp  its name (a dotted path) in Opik's and Scale GP's span, or NULL when that API
- *         does not show it; their tables (lib/api/<surface>/map.c, Opik's render.c) are in each
- *         API's order, and t/check_fields.c checks that each shows these.
- * rec, text and cond are written 0 or 1 (SPAN_IF pastes them). */
+ * rec, text and cond are written 0 or 1 (SPAN_IF pastes them). An API's name for a field is
+ * its surface's table (opik_field_names, egp_field_names in lib/api/<surface>/map.h), never a
+ * column here: lib/model names no API (issue 53); t/check_fields.c checks each API shows them. */
 /* clang-format off */
-#define SPAN_FIELDS(X)                                                                               \
-	X(SPAN_ID,            span_id,            STR,  REQ,      1, -1, -1, 0, 0, "id",                        "id")              \
-	X(SESSION_ID,         session_id,         STR,  REQ,      1, -1, -1, 0, 1, NULL,                        NULL)              \
-	X(WORKSPACE,          workspace,          STR,  REQ,      1, -1, -1, 0, 0, NULL,                        NULL)              \
-	X(PROJECT,            project,            SSTR, OPT,      0,  0,  0, 0, 1, "project_name",              NULL)              \
-	X(EVALUATION_CONTEXT, evaluation_context, OBJ,  OPT,      0, -1, -1, 0, 0, NULL,                        NULL)              \
-	X(PARENT_SPAN_ID,     parent_span_id,     STR,  NONEMPTY, 1, -1, -1, 0, 1, "parent_span_id",            "parent_id")       \
-	X(KIND,               kind,               ENUM, REQ,      1, -1, -1, 0, 1, "type",                      "type")            \
-	X(NAME,               name,               STR,  OPT,      0, -1,  8, 1, 1, "name",                      "name")            \
-	X(SOURCE,             source,             STR,  REQ,      1, -1, -1, 0, 1, NULL,                        NULL)              \
-	X(TRACE_ID,           trace_id,           STR,  OPT,      1, -1, -1, 0, 1, "trace_id",                  "trace_id")        \
-	X(STARTED_AT,         started_at,         TIME, REQ,      1, -1, -1, 0, 1, "start_time",                "start_timestamp") \
-	X(ENDED_AT,           ended_at,           TIME, OPT,      1, -1, -1, 0, 0, "end_time",                  "end_timestamp")   \
-	X(STATUS,             status,             ENUM, REQ,      1, -1, -1, 0, 1, NULL,                        "status")          \
-	X(ERROR_TYPE,         error_type,         SSTR, OPT,      0, -1, -1, 0, 0, "error_info.exception_type", NULL)              \
-	X(ERROR_MESSAGE,      error_message,      SSTR, OPT,      0, -1, -1, 0, 0, "error_info.message",        NULL)              \
-	X(PROVIDER,           provider,           SSTR, OPT,      0,  3,  2, 0, 1, "provider",                  NULL)              \
-	X(MODEL,              model,              SSTR, OPT,      0,  4,  1, 0, 1, "model",                     NULL)              \
-	X(PROMPT_ID,          prompt_id,          SSTR, OPT,      0,  5, -1, 0, 0, NULL,                        NULL)              \
-	X(PROMPT_NAME,        prompt_name,        SSTR, OPT,      0,  6,  6, 0, 1, NULL,                        NULL)              \
-	X(PROMPT_VERSION,     prompt_version,     SSTR, OPT,      0,  7,  7, 0, 1, NULL,                        NULL)              \
-	X(AGENT_ID,           agent_id,           SSTR, OPT,      0,  8,  3, 0, 1, NULL,                        NULL)              \
-	X(AGENT_NAME,         agent_name,         SSTR, OPT,      0,  9,  4, 0, 1, NULL,                        NULL)              \
-	X(TOOL_NAME,          tool_name,          SSTR, OPT,      0, 10,  5, 0, 1, NULL,                        NULL)              \
-	X(INPUT_TOKENS,       input_tokens,       INT,  OPT,      1, -1, -1, 0, 0, "usage.prompt_tokens",       "input_tokens")    \
-	X(OUTPUT_TOKENS,      output_tokens,      INT,  OPT,      1, -1, -1, 0, 0, "usage.completion_tokens",   "output_tokens")   \
-	X(CACHED_TOKENS,      cached_tokens,      INT,  OPT,      1, -1, -1, 0, 0, NULL,                        NULL)              \
-	X(TOTAL_TOKENS,       total_tokens,       INT,  OPT,      1, -1, -1, 0, 0, "usage.total_tokens",        NULL)              \
-	X(USAGE_DETAILS,      usage_details,      OBJ,  ALWAYS,   0, -1, -1, 0, 0, NULL,                        NULL)              \
-	X(COST_TOTAL_USD,     cost_total_usd,     NUM,  OPT,      1, -1, -1, 0, 0, "total_estimated_cost",      NULL)              \
-	X(COST_INPUT_USD,     cost_input_usd,     NUM,  OPT,      1, -1, -1, 0, 0, NULL,                        NULL)              \
-	X(COST_OUTPUT_USD,    cost_output_usd,    NUM,  OPT,      1, -1, -1, 0, 0, NULL,                        NULL)              \
-	X(COST_DETAILS,       cost_details,       OBJ,  ALWAYS,   0, -1, -1, 0, 0, NULL,                        NULL)              \
-	X(INPUT,              input,              STR,  OPT,      0, -1, -1, 1, 0, "input",                     "input")           \
-	X(OUTPUT,             output,             STR,  OPT,      0, -1, -1, 1, 0, "output",                    "output")          \
-	X(RAW_ATTRIBUTES,     raw_attributes,     RAW,  OPT,      1, -1, -1, 0, 0, NULL,                        NULL)              \
-	X(INGESTED_AT,        ingested_at,        TIME, REQ,      1, -1, -1, 0, 0, NULL,                        NULL)
+#define SPAN_FIELDS(X)                                                             \
+	X(SPAN_ID,            span_id,            STR,  REQ,      1, -1, -1, 0, 0) \
+	X(SESSION_ID,         session_id,         STR,  REQ,      1, -1, -1, 0, 1) \
+	X(WORKSPACE,          workspace,          STR,  REQ,      1, -1, -1, 0, 0) \
+	X(PROJECT,            project,            SSTR, OPT,      0,  0,  0, 0, 1) \
+	X(EVALUATION_CONTEXT, evaluation_context, OBJ,  OPT,      0, -1, -1, 0, 0) \
+	X(PARENT_SPAN_ID,     parent_span_id,     STR,  NONEMPTY, 1, -1, -1, 0, 1) \
+	X(KIND,               kind,               ENUM, REQ,      1, -1, -1, 0, 1) \
+	X(NAME,               name,               STR,  OPT,      0, -1,  8, 1, 1) \
+	X(SOURCE,             source,             STR,  REQ,      1, -1, -1, 0, 1) \
+	X(TRACE_ID,           trace_id,           STR,  OPT,      1, -1, -1, 0, 1) \
+	X(STARTED_AT,         started_at,         TIME, REQ,      1, -1, -1, 0, 1) \
+	X(ENDED_AT,           ended_at,           TIME, OPT,      1, -1, -1, 0, 0) \
+	X(STATUS,             status,             ENUM, REQ,      1, -1, -1, 0, 1) \
+	X(ERROR_TYPE,         error_type,         SSTR, OPT,      0, -1, -1, 0, 0) \
+	X(ERROR_MESSAGE,      error_message,      SSTR, OPT,      0, -1, -1, 0, 0) \
+	X(PROVIDER,           provider,           SSTR, OPT,      0,  3,  2, 0, 1) \
+	X(MODEL,              model,              SSTR, OPT,      0,  4,  1, 0, 1) \
+	X(PROMPT_ID,          prompt_id,          SSTR, OPT,      0,  5, -1, 0, 0) \
+	X(PROMPT_NAME,        prompt_name,        SSTR, OPT,      0,  6,  6, 0, 1) \
+	X(PROMPT_VERSION,     prompt_version,     SSTR, OPT,      0,  7,  7, 0, 1) \
+	X(AGENT_ID,           agent_id,           SSTR, OPT,      0,  8,  3, 0, 1) \
+	X(AGENT_NAME,         agent_name,         SSTR, OPT,      0,  9,  4, 0, 1) \
+	X(TOOL_NAME,          tool_name,          SSTR, OPT,      0, 10,  5, 0, 1) \
+	X(INPUT_TOKENS,       input_tokens,       INT,  OPT,      1, -1, -1, 0, 0) \
+	X(OUTPUT_TOKENS,      output_tokens,      INT,  OPT,      1, -1, -1, 0, 0) \
+	X(CACHED_TOKENS,      cached_tokens,      INT,  OPT,      1, -1, -1, 0, 0) \
+	X(TOTAL_TOKENS,       total_tokens,       INT,  OPT,      1, -1, -1, 0, 0) \
+	X(USAGE_DETAILS,      usage_details,      OBJ,  ALWAYS,   0, -1, -1, 0, 0) \
+	X(COST_TOTAL_USD,     cost_total_usd,     NUM,  OPT,      1, -1, -1, 0, 0) \
+	X(COST_INPUT_USD,     cost_input_usd,     NUM,  OPT,      1, -1, -1, 0, 0) \
+	X(COST_OUTPUT_USD,    cost_output_usd,    NUM,  OPT,      1, -1, -1, 0, 0) \
+	X(COST_DETAILS,       cost_details,       OBJ,  ALWAYS,   0, -1, -1, 0, 0) \
+	X(INPUT,              input,              STR,  OPT,      0, -1, -1, 1, 0) \
+	X(OUTPUT,             output,             STR,  OPT,      0, -1, -1, 1, 0) \
+	X(RAW_ATTRIBUTES,     raw_attributes,     RAW,  OPT,      1, -1, -1, 0, 0) \
+	X(INGESTED_AT,        ingested_at,        TIME, REQ,      1, -1, -1, 0, 0)
 
 /* X(ID, name, sig): the members of evaluation_context that equality filters read (the
  * conditions FF_<ID>, by the same name): signature bits, confirmed on the line. */
@@ -163,7 +162,6 @@ struct span_field_info {
 	enum span_fpres pres;
 	bool rec, text, cond;
 	int sig, col;
-	const char *opik, *sgp;
 };
 struct span_eval_info {
 	const char *name;

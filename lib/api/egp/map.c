@@ -13,6 +13,22 @@
 /* The table. Each SGP field, the hook that puts it into the span, whether a PATCH may change
  * it (§4.2), and the Span members it fills (docs/attributes.md's Scale GP table is made from this
  * column, and t/check_egp applies each field to check it). */
+/* Where Scale GP's Span shows the line's fields (egp_render puts them there). */
+const char *const egp_field_names[SF__COUNT] = {
+    [SF_SPAN_ID] = "id",
+    [SF_PARENT_SPAN_ID] = "parent_id",
+    [SF_KIND] = "type",
+    [SF_NAME] = "name",
+    [SF_TRACE_ID] = "trace_id",
+    [SF_STARTED_AT] = "start_timestamp",
+    [SF_ENDED_AT] = "end_timestamp",
+    [SF_STATUS] = "status",
+    [SF_INPUT_TOKENS] = "input_tokens",
+    [SF_OUTPUT_TOKENS] = "output_tokens",
+    [SF_INPUT] = "input",
+    [SF_OUTPUT] = "output",
+};
+
 struct field;
 typedef void put_fn(const struct field *f, const struct ingest_put *p, json_t *x, bool null);
 static put_fn put_id, put_trace, put_parent, put_name, put_time, put_object, put_status, put_type,

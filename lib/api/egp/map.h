@@ -28,6 +28,9 @@ bool egp_map_row(size_t i, const char **name, bool *patch, const char **span);
 
 /* Appends the Span of s; account is the x-selected-account-id it is read under. */
 void egp_render(struct buf *out, struct arena *a, const struct span *s, const char *account);
+/* The name (a dotted path) under which Scale GP's Span shows each field of the line
+ * (lib/model/fields.h), NULL where it does not: t/check_fields.c checks egp_render shows each. */
+extern const char *const egp_field_names[SF__COUNT];
 
 /* The metadata object of s as SGP shows it (a new reference): the metadata sent through SGP,
  * or for a span from another API its typed fields of note (model, provider, agent_name, ...).

@@ -53,6 +53,9 @@ struct opik_marks;
  * (may be NULL). */
 void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
 		 const struct query_rollup *u, const struct opik_marks *marks, json_t *exclude);
+/* The name (a dotted path) under which Opik's Span shows each field of the line
+ * (lib/model/fields.h), NULL where it does not: t/check_fields.c checks opik_render shows each. */
+extern const char *const opik_field_names[SF__COUNT];
 
 /* Stored input or output text as Opik shows it (§4.4: the SDK takes an object, an array of
  * objects or a string): JSON text that parses to one of those as that, else as a string;

@@ -252,6 +252,28 @@ static void o_span_count(struct out *o, const struct member *m);
 static void o_llm_count(struct out *o, const struct member *m);
 static void o_has_tools(struct out *o, const struct member *m);
 
+/* Where Opik's Span shows the line's fields (the members below put them there). */
+const char *const opik_field_names[SF__COUNT] = {
+    [SF_SPAN_ID] = "id",
+    [SF_PROJECT] = "project_name",
+    [SF_PARENT_SPAN_ID] = "parent_span_id",
+    [SF_KIND] = "type",
+    [SF_NAME] = "name",
+    [SF_TRACE_ID] = "trace_id",
+    [SF_STARTED_AT] = "start_time",
+    [SF_ENDED_AT] = "end_time",
+    [SF_ERROR_TYPE] = "error_info.exception_type",
+    [SF_ERROR_MESSAGE] = "error_info.message",
+    [SF_PROVIDER] = "provider",
+    [SF_MODEL] = "model",
+    [SF_INPUT_TOKENS] = "usage.prompt_tokens",
+    [SF_OUTPUT_TOKENS] = "usage.completion_tokens",
+    [SF_TOTAL_TOKENS] = "usage.total_tokens",
+    [SF_COST_TOTAL_USD] = "total_estimated_cost",
+    [SF_INPUT] = "input",
+    [SF_OUTPUT] = "output",
+};
+
 enum { M_ALWAYS, M_EXCLUDABLE }; /* whether `exclude` may leave the member out */
 
 static const struct member {
