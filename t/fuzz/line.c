@@ -4,6 +4,7 @@
  * must be read as "cannot tell" or as something, never past its end. */
 #include "t/fuzz/fuzz.h"
 #include <stdlib.h>
+#include "lib/api/egp/map.h"
 #include "lib/api/opik/map.h"
 #include "lib/json/jline.h"
 #include "lib/model/crosswalk.h"
@@ -16,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct span_line *m = malloc(sizeof *m);
 	char buf[CROSSWALK_TYPE_MAX];
 	span_line_scan(line, size, m);
-	crosswalk_line_type(CW_OPIK, m, buf);
-	crosswalk_line_type(CW_SGP, m, buf);
+	crosswalk_line_type(&opik_crosswalk, m, buf);
+	crosswalk_line_type(&egp_crosswalk, m, buf);
 	opik_line_is_trace_row(m);
 	const char *v;
 	size_t vn;

@@ -13,6 +13,86 @@
 /* The table. Each SGP field, the hook that puts it into the span, whether a PATCH may change
  * it (§4.2), and the Span members it fills (docs/attributes.md's Scale GP table is made from this
  * column, and t/check_egp applies each field to check it). */
+/* Scale GP's span types (otel-egp.md §4.4): 25 plus OUTPUT_GUARDRAIL, each stored as a kind;
+ * the first of a kind is what a span of that kind from elsewhere reads back as. */
+static const struct crosswalk_row egp_types[] = {
+    {KIND_LLM, "COMPLETION"},
+    {KIND_LLM, "COMPLETION_INPUT"},
+    {KIND_LLM, "PROMPT_ENGINEERING"},
+    {KIND_LLM, "DOCUMENT_PROMPT"},
+    {KIND_RETRIEVER, "KB_RETRIEVAL"},
+    {KIND_RETRIEVER, "KB_INPUT"},
+    {KIND_RETRIEVER, "DOCUMENT_SEARCH"},
+    {KIND_RETRIEVER, "FILE_RETRIEVAL"},
+    {KIND_RERANKER, "RERANKING"},
+    {KIND_TOOL, "CODE_EXECUTION"},
+    {KIND_TOOL, "EXTERNAL_ENDPOINT"},
+    {KIND_TOOL, "KB_ADD_CHUNK"},
+    {KIND_TOOL, "KB_MANAGEMENT"},
+    {KIND_EVALUATOR, "EVALUATION"},
+    {KIND_GUARDRAIL, "GUARDRAIL"},
+    {KIND_GUARDRAIL, "OUTPUT_GUARDRAIL"},
+    {KIND_AGENT, "AGENT_TRACER"},
+    {KIND_AGENT, "AGENT_WORKFLOW"},
+    {KIND_CHAIN, "TRACER"},
+    {KIND_CHAIN, "MAP_REDUCE"},
+    {KIND_CHAIN, "TEXT_INPUT"},
+    {KIND_CHAIN, "TEXT_OUTPUT"},
+    {KIND_CHAIN, "DOCUMENT_INPUT"},
+    {KIND_CHAIN, "DATA_MANIPULATION"},
+    {KIND_CHAIN, "CUSTOM"},
+    {KIND_UNKNOWN, "STANDALONE"},
+    {KIND_EMBEDDING, "STANDALONE"},
+};
+/* In the order of SGP's SpanType enum (its 422 lists them so). */
+static const char *const egp_type_names[] = {
+    "TEXT_INPUT",
+    "TEXT_OUTPUT",
+    "COMPLETION_INPUT",
+    "COMPLETION",
+    "KB_RETRIEVAL",
+    "KB_INPUT",
+    "RERANKING",
+    "EXTERNAL_ENDPOINT",
+    "PROMPT_ENGINEERING",
+    "DOCUMENT_INPUT",
+    "MAP_REDUCE",
+    "DOCUMENT_SEARCH",
+    "DOCUMENT_PROMPT",
+    "CUSTOM",
+    "CODE_EXECUTION",
+    "DATA_MANIPULATION",
+    "EVALUATION",
+    "FILE_RETRIEVAL",
+    "KB_ADD_CHUNK",
+    "KB_MANAGEMENT",
+    "GUARDRAIL",
+    "OUTPUT_GUARDRAIL",
+    "TRACER",
+    "AGENT_TRACER",
+    "AGENT_WORKFLOW",
+    "STANDALONE",
+    NULL,
+};
+/* SGP's statuses (otel-egp.md §4.4). A span from a source that said nothing (unknown) reads as
+ * SUCCESS, SGP's default, so a filter for SUCCESS finds it too. */
+static const struct crosswalk_status egp_statuses[] = {
+    {SPST_SUCCESS, "SUCCESS"},
+    {SPST_ERROR, "ERROR"},
+    {SPST_CANCELLED, "CANCELED"},
+    {SPST_UNKNOWN, "SUCCESS"},
+};
+const struct crosswalk egp_crosswalk = {
+    .attr = "sgp.type",
+    .rows = egp_types,
+    .nrows = sizeof egp_types / sizeof *egp_types,
+    .fallback = "STANDALONE",
+    .keep_unlisted = true, /* SGP asks servers to take unknown uppercase types */
+    .statuses = egp_statuses,
+    .nstatuses = sizeof egp_statuses / sizeof *egp_statuses,
+    .types = egp_type_names,
+};
+
 /* Where Scale GP's Span shows the line's fields (egp_render puts them there). */
 const char *const egp_field_names[SF__COUNT] = {
     [SF_SPAN_ID] = "id",
@@ -148,7 +228,7 @@ static void put_object(const struct field *f, const struct ingest_put *p, json_t
 
 static void put_status(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
-	int k = null ? SPST_SUCCESS : crosswalk_status(CW_SGP, json_string_value(x));
+	int k = null ? SPST_SUCCESS : crosswalk_status(&egp_crosswalk, json_string_value(x));
 	if (k < 0)
 		verrs_add_field(p->v, p->loc, f->name, "enum",
 				"Input should be 'SUCCESS', 'ERROR' or 'CANCELED'", x);
@@ -164,11 +244,9 @@ static void put_type(const struct field *f, const struct ingest_put *p, json_t *
 				x);
 		return;
 	}
-	p->s->kind = (enum span_kind)crosswalk_kind(CW_SGP, null ? NULL : json_string_value(x));
-	if (!null && crosswalk_keep_type(CW_SGP, json_string_value(x)))
-		span_raw_set(p->s, CROSSWALK_SGP_TYPE, json_incref(x));
-	else if (p->s->raw_attributes)
-		json_object_del(p->s->raw_attributes, CROSSWALK_SGP_TYPE);
+	p->s->kind =
+	    (enum span_kind)crosswalk_kind(&egp_crosswalk, null ? NULL : json_string_value(x));
+	crosswalk_set_type(&egp_crosswalk, p->s, null ? NULL : x);
 }
 
 static void put_keep(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
@@ -334,8 +412,9 @@ void egp_render(struct buf *out, struct arena *a, const struct span *s, const ch
 			jsonw_value(out, x);
 		}
 	}
-	buf_printf(out, ",\"status\":\"%s\",\"type\":", crosswalk_status_name(CW_SGP, s->status));
-	const char *type = crosswalk_type(CW_SGP, s);
+	buf_printf(
+	    out, ",\"status\":\"%s\",\"type\":", crosswalk_status_name(&egp_crosswalk, s->status));
+	const char *type = crosswalk_type(&egp_crosswalk, s);
 	jsonw_string(out, type, strlen(type));
 	buf_adds(out, ",\"account_id\":");
 	jsonw_string(out, account, strlen(account));

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
+#include "lib/model/crosswalk.h"
 #include "lib/model/span.h"
 #include "lib/model/verr.h"
 
@@ -31,6 +32,9 @@ void egp_render(struct buf *out, struct arena *a, const struct span *s, const ch
 /* The name (a dotted path) under which Scale GP's Span shows each field of the line
  * (lib/model/fields.h), NULL where it does not: t/check_fields.c checks egp_render shows each. */
 extern const char *const egp_field_names[SF__COUNT];
+/* Scale GP's span types and statuses as lib/model's crosswalk reads them (map.c); a type kept
+ * as "sgp.type". */
+extern const struct crosswalk egp_crosswalk;
 
 /* The metadata object of s as SGP shows it (a new reference): the metadata sent through SGP,
  * or for a span from another API its typed fields of note (model, provider, agent_name, ...).

@@ -82,7 +82,7 @@ static bool search_match(void *ctx, const char *line, size_t n)
 		char buf[CROSSWALK_TYPE_MAX];
 		struct span_line m;
 		span_line_scan(line, n, &m);
-		const char *t = crosswalk_line_type(CW_SGP, &m, buf);
+		const char *t = crosswalk_line_type(&egp_crosswalk, &m, buf);
 		bool in = t && in_list(f->types, t);
 		if (t && (!in || !f->parse))
 			return in;
@@ -103,9 +103,10 @@ static bool search_match(void *ctx, const char *line, size_t n)
 		ok = false;
 	if (ok && f->names && !in_list(f->names, s.name))
 		ok = false;
-	if (ok && f->statuses && !in_list(f->statuses, crosswalk_status_name(CW_SGP, s.status)))
+	if (ok && f->statuses &&
+	    !in_list(f->statuses, crosswalk_status_name(&egp_crosswalk, s.status)))
 		ok = false;
-	if (ok && f->types && !in_list(f->types, crosswalk_type(CW_SGP, &s)))
+	if (ok && f->types && !in_list(f->types, crosswalk_type(&egp_crosswalk, &s)))
 		ok = false;
 	if (ok && f->group_id)
 		ok = json_is_string(raw(&s, "sgp.group_id")) &&
@@ -148,7 +149,7 @@ static int search_bare(void *ctx, int kind)
 	struct sfilter *f = ctx;
 	if (f->parse)
 		return -1;
-	return in_list(f->types, crosswalk_type_of(CW_SGP, (enum span_kind)kind, NULL));
+	return in_list(f->types, crosswalk_type_of(&egp_crosswalk, (enum span_kind)kind, NULL));
 }
 
 /* One list of strings of the body; false (with the 422 item) when it is not one. */
@@ -304,7 +305,7 @@ static void elem_bad(struct verrs *v, const char *key, size_t i, const char *typ
 static void status_elem(struct arena *a, struct verrs *v, const char *key, size_t i, json_t *x)
 {
 	(void)a;
-	if (crosswalk_status(CW_SGP, json_string_value(x)) < 0)
+	if (crosswalk_status(&egp_crosswalk, json_string_value(x)) < 0)
 		elem_bad(v, key, i, "enum", "Input should be 'SUCCESS', 'ERROR' or 'CANCELED'", x);
 }
 
@@ -315,20 +316,20 @@ static void type_elem(struct arena *a, struct verrs *v, const char *key, size_t 
 	const char *t = json_string_value(x);
 	size_t k = 0;
 	(void)a;
-	while (crosswalk_sgp_types[k] && strcmp(crosswalk_sgp_types[k], t))
+	while (egp_crosswalk.types[k] && strcmp(egp_crosswalk.types[k], t))
 		k++;
-	if (crosswalk_sgp_types[k])
+	if (egp_crosswalk.types[k])
 		return;
 	/* pydantic's enum message: every value, quoted, the last after "or". */
 	struct buf m;
 	buf_init(&m);
 	buf_adds(&m, "Input should be ");
-	for (k = 0; crosswalk_sgp_types[k]; k++)
+	for (k = 0; egp_crosswalk.types[k]; k++)
 		buf_printf(&m, "%s'%s'",
 			   !k				? ""
-			   : crosswalk_sgp_types[k + 1] ? ", "
+			   : egp_crosswalk.types[k + 1] ? ", "
 							: " or ",
-			   crosswalk_sgp_types[k]);
+			   egp_crosswalk.types[k]);
 	elem_bad(v, key, i, "enum", m.p, x);
 	buf_free(&m);
 }
@@ -540,12 +541,13 @@ static void search_index_conds(struct http_req *req, struct sfilter *sf, struct 
 
 	json_array_foreach(sf->statuses, i, x)
 	{
-		set |= crosswalk_statuses_of(CW_SGP, json_string_value(x));
+		set |= crosswalk_statuses_of(&egp_crosswalk, json_string_value(x));
 	}
 	if (sf->statuses)
 		c[f->n++] = (struct filter_cond){.field = FF_STATUS, .op = FOP_IN, .enums = set};
 	set = 0;
-	json_array_foreach(sf->types, i, x) set |= crosswalk_kinds_of(CW_SGP, json_string_value(x));
+	json_array_foreach(sf->types, i, x) set |=
+	    crosswalk_kinds_of(&egp_crosswalk, json_string_value(x));
 	if (sf->types)
 		c[f->n++] = (struct filter_cond){.field = FF_KIND, .op = FOP_IN, .enums = set};
 	sf->statuses = NULL;

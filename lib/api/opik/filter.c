@@ -294,7 +294,7 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 	case F_ERROR:
 		return (s->status == SPST_ERROR) == (c->op == O_NOT_EMPTY);
 	case F_TYPE:
-		return str_test(c, crosswalk_type(CW_OPIK, s));
+		return str_test(c, crosswalk_type(&opik_crosswalk, s));
 	case F_SOURCE:
 		return str_test(c, json_string_value(raw(s, "opik.source")));
 	case F_ENVIRONMENT:
@@ -434,7 +434,7 @@ static int line_match(const struct opik_filter *f, const char *line, size_t n)
 			: strcmp(f->project, OPIK_DEFAULT_PROJECT) != 0)
 			return -1;
 	}
-	if ((f->type || f->n) && !(t = crosswalk_line_type(CW_OPIK, &m, buf)))
+	if ((f->type || f->n) && !(t = crosswalk_line_type(&opik_crosswalk, &m, buf)))
 		return 0;
 	int r = types_match(f, t);
 	return r ? r : texts_match(f, line, n, &m);
@@ -446,7 +446,7 @@ static int line_match(const struct opik_filter *f, const char *line, size_t n)
 static int opik_bare(void *ctx, int kind)
 {
 	const struct opik_filter *f = ctx;
-	int r = types_match(f, crosswalk_type_of(CW_OPIK, (enum span_kind)kind, NULL));
+	int r = types_match(f, crosswalk_type_of(&opik_crosswalk, (enum span_kind)kind, NULL));
 	return r < 0 ? 0 : r > 0 ? 1 : -1;
 }
 
@@ -471,7 +471,7 @@ static bool opik_match(void *ctx, const char *line, size_t n)
 		ok = !strcmp(opik_project_id(f->a, p), f->project_id);
 	}
 	if (ok && f->type)
-		ok = !strcmp(crosswalk_type(CW_OPIK, &s), f->type);
+		ok = !strcmp(crosswalk_type(&opik_crosswalk, &s), f->type);
 	for (size_t i = 0; ok && i < f->n; i++)
 		ok = on_rollup(f, &f->c[i]) || cond_test(&f->c[i], &s, f->a);
 	span_clear(&s);

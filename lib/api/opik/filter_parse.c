@@ -195,7 +195,7 @@ void opik_filter_scope(struct opik_filter *f, const char *project, const char *t
 
 uint32_t opik_filter_kinds(const struct opik_filter *f)
 {
-	uint32_t set = f->type ? crosswalk_kinds_of(CW_OPIK, f->type) : 0;
+	uint32_t set = f->type ? crosswalk_kinds_of(&opik_crosswalk, f->type) : 0;
 	for (size_t i = 0; i < f->n; i++) {
 		const struct fcond *c = &f->c[i];
 		if (c->f->src != F_TYPE || (c->op != O_EQ && c->op != O_IN))
@@ -205,7 +205,7 @@ uint32_t opik_filter_kinds(const struct opik_filter *f)
 			size_t l = strcspn(p, ",");
 			char t[CROSSWALK_TYPE_MAX];
 			snprintf(t, sizeof t, "%.*s", (int)l, p);
-			m |= crosswalk_kinds_of(CW_OPIK, t);
+			m |= crosswalk_kinds_of(&opik_crosswalk, t);
 			p += l + (p[l] == ',');
 		}
 		set = set ? set & m : m;

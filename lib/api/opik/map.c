@@ -274,19 +274,32 @@ static void put_name(const struct field *f, const struct ingest_put *p, json_t *
 	p->s->name = null ? NULL : str_value(p->a, p->v, p->loc, f->name, x);
 }
 
+/* Opik's span types (opik.md §2): four, "general" for every kind without its own. */
+static const struct crosswalk_row opik_types[] = {
+    {KIND_LLM, "llm"},		 {KIND_TOOL, "tool"},	     {KIND_GUARDRAIL, "guardrail"},
+    {KIND_CHAIN, "general"},	 {KIND_AGENT, "general"},    {KIND_RETRIEVER, "general"},
+    {KIND_EMBEDDING, "general"}, {KIND_RERANKER, "general"}, {KIND_EVALUATOR, "general"},
+    {KIND_UNKNOWN, "general"},
+};
+static const char *const opik_type_names[] = {"general", "tool", "llm", "guardrail", NULL};
+const struct crosswalk opik_crosswalk = {
+    .attr = "opik.type",
+    .rows = opik_types,
+    .nrows = sizeof opik_types / sizeof *opik_types,
+    .fallback = "general",
+    .types = opik_type_names,
+};
+
 static void put_type(const struct field *f, const struct ingest_put *p, json_t *x, bool null)
 {
-	int k = null ? KIND_CHAIN : crosswalk_kind(CW_OPIK, json_string_value(x));
+	int k = null ? KIND_CHAIN : crosswalk_kind(&opik_crosswalk, json_string_value(x));
 	if (k < 0) {
 		verrs_add_field(p->v, p->loc, f->name, "enum",
 				"Input should be 'general', 'tool', 'llm' or 'guardrail'", x);
 		return;
 	}
 	p->s->kind = (enum span_kind)k;
-	if (!null && crosswalk_keep_type(CW_OPIK, json_string_value(x)))
-		span_raw_set(p->s, CROSSWALK_OPIK_TYPE, json_incref(x));
-	else if (p->s->raw_attributes)
-		json_object_del(p->s->raw_attributes, CROSSWALK_OPIK_TYPE);
+	crosswalk_set_type(&opik_crosswalk, p->s, null ? NULL : x);
 }
 
 static void put_start(const struct field *f, const struct ingest_put *p, json_t *x, bool null)

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
+#include "lib/model/crosswalk.h"
 #include "lib/api/opik/entity.h"
 #include "lib/model/span.h"
 #include "lib/model/verr.h"
@@ -56,6 +57,8 @@ void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const s
 /* The name (a dotted path) under which Opik's Span shows each field of the line
  * (lib/model/fields.h), NULL where it does not: t/check_fields.c checks opik_render shows each. */
 extern const char *const opik_field_names[SF__COUNT];
+/* Opik's span types as lib/model's crosswalk reads them (map.c); kept as "opik.type". */
+extern const struct crosswalk opik_crosswalk;
 
 /* Stored input or output text as Opik shows it (§4.4: the SDK takes an object, an array of
  * objects or a string): JSON text that parses to one of those as that, else as a string;

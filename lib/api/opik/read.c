@@ -416,7 +416,7 @@ static enum status search(struct http_req *req, enum opik_entity ent)
 	/* A span type that is no SpanType: Jackson's enum refusal, Dropwizard's 400. */
 	json_t *type = json_object_get(body, "type");
 	if (ent == OPIK_SPAN && type && !json_is_null(type) &&
-	    crosswalk_kind(CW_OPIK, json_string_value(type)) < 0)
+	    crosswalk_kind(&opik_crosswalk, json_string_value(type)) < 0)
 		return http_fail(req, ST_BAD_REQUEST, "Unable to process JSON");
 	if ((st = scope(req, ent, l, S("project_name"), S("project_id"),
 			ent == OPIK_SPAN ? S("trace_id") : NULL,

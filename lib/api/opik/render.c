@@ -229,7 +229,7 @@ static void o_parent(struct out *o, const struct member *m)
 
 static void o_type(struct out *o, const struct member *m)
 {
-	const char *t = crosswalk_type(CW_OPIK, o->s);
+	const char *t = crosswalk_type(&opik_crosswalk, o->s);
 	member_key(o, m);
 	jsonw_string(o->b, t, strlen(t));
 }
