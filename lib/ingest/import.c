@@ -76,32 +76,10 @@ static const char *type_problem(json_t *v, const struct span_field_info *f)
 	return "unknown field type";
 }
 
-/* Validates one line into a span whose strings live in *root (the caller releases both).
- * why gets the first problem (ST_INVALID), as "field: message". */
-static bool import_line(const char *ws, const char *line, size_t len, struct span *s, json_t **root,
-			struct err *why)
+/* Whether every key of o is a Span field and the typed ones have their type; why gets the
+ * first problem. */
+static bool keys_check(json_t *o, struct err *why)
 {
-	size_t pos;
-	struct err e;
-	json_t *o = NULL, *body = NULL, *in = NULL;
-	struct arena *a = arena_new();
-	struct verrs v;
-	verrs_init(&v);
-	*root = NULL;
-	bool ok = false;
-	if (len > STORE_MAX_LINE) {
-		err_set(why, ST_INVALID, "longer than %u bytes", STORE_MAX_LINE);
-		goto out;
-	}
-	if (!(o = jsonx_parse(line, len, &pos, &e))) {
-		err_set(why, ST_INVALID, "invalid JSON at byte %zu: %.200s", pos, e.msg);
-		goto out;
-	}
-	if (!json_is_object(o)) {
-		err_set(why, ST_INVALID, "not a JSON object");
-		goto out;
-	}
-	/* Every key must be a Span field; the typed ones must have their type. */
 	const char *k;
 	json_t *x;
 	json_object_foreach(o, k, x)
@@ -109,19 +87,26 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 		int f = span_field_find(k, strlen(k));
 		if (f < 0) {
 			err_set(why, ST_INVALID, "%s: Extra inputs are not permitted", k);
-			goto out;
+			return false;
 		}
 		if (in_list(shared_fields, k) && !in_list(typed_shared, k))
 			continue;
 		const char *bad = json_is_null(x) ? NULL : type_problem(x, &span_fields[f]);
 		if (bad) {
 			err_set(why, ST_INVALID, "%s: %s", k, bad);
-			goto out;
+			return false;
 		}
 	}
-	/* The shared fields go through ingest's own validation, as one direct-ingest span. A
-	 * Span may lack trace_id (the request requires it): the span id stands in for the check. */
-	in = json_object();
+	return true;
+}
+
+/* The shared fields of o through ingest's own validation, as one direct-ingest span: that span
+ * (its strings in a and in *body, which the caller releases), or NULL with why set. A Span may
+ * lack trace_id (the request requires it): the span id stands in for the check. */
+static struct span *shared_check(struct arena *a, const char *ws, json_t *o, json_t **body,
+				 struct verrs *v, struct err *why)
+{
+	json_t *in = json_object(), *x;
 	for (const char *const *f = shared_fields; *f; f++)
 		if ((x = json_object_get(o, *f)))
 			json_object_set(in, *f, x);
@@ -139,24 +124,28 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 	const char *et = json_string_value(json_object_get(in, "ended_at"));
 	if (st && et && time_parse(st, true, &t0) && time_parse(et, true, &t1) && t1 < t0)
 		json_object_del(in, "ended_at");
-	body = json_pack("{s:[O]}", "spans", in);
+	*body = json_pack("{s:[o]}", "spans", in);
 	if ((x = json_object_get(o, "source")))
-		json_object_set(body, "source", x);
+		json_object_set(*body, "source", x);
 	struct span *ds;
-	if (!direct_parse(a, ws, body, &ds, &v)) {
-		json_t *e = json_array_get(v.list, 0);
+	if (!direct_parse(a, ws, *body, &ds, v)) {
+		json_t *e = json_array_get(v->list, 0);
 		json_t *loc = json_object_get(e, "loc");
 		json_t *last = json_array_get(loc, json_array_size(loc) - 1);
 		err_set(why, ST_INVALID, "%s: %s",
 			json_is_string(last) ? json_string_value(last) : "span",
 			json_string_value(json_object_get(e, "msg")));
-		goto out;
+		return NULL;
 	}
-	/* Defaults as ingest applies them, then the Span as the store reads its own lines. A
-	 * session the store made for a span that named none is of the workspace it was made in
-	 * (span_session_default): made again for this one, or into another workspace the span
-	 * would name a session of its own (its trace's other spans' session lost, a thread more in
-	 * Opik). */
+	return ds;
+}
+
+/* Defaults as ingest applies them (from ds, the line's direct-ingest span) into o. A session
+ * the store made for a span that named none is of the workspace it was made in
+ * (span_session_default): made again for this one, or into another workspace the span would
+ * name a session of its own (its trace's other spans' session lost, a thread more in Opik). */
+static void defaults_apply(struct arena *a, const char *ws, json_t *o, const struct span *ds)
+{
 	struct span was;
 	span_init(&was);
 	was.workspace = json_string_value(json_object_get(o, "workspace"));
@@ -168,12 +157,44 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 				    json_string(span_session_default_id(a, ws, was.trace_id)));
 	json_object_set_new(o, "workspace", json_string(ws));
 	if (!json_is_string(json_object_get(o, "session_id")))
-		json_object_set_new(o, "session_id", json_string(ds[0].session_id));
+		json_object_set_new(o, "session_id", json_string(ds->session_id));
 	if (!json_is_string(json_object_get(o, "kind")))
-		json_object_set_new(o, "kind", json_string(span_kind_names[ds[0].kind]));
+		json_object_set_new(o, "kind", json_string(span_kind_names[ds->kind]));
 	if (!json_is_string(json_object_get(o, "status")))
-		json_object_set_new(o, "status", json_string(span_status_names[ds[0].status]));
+		json_object_set_new(o, "status", json_string(span_status_names[ds->status]));
 	json_object_set_new(o, "ingested_at", json_string("1970-01-01T00:00:00Z")); /* set anew */
+}
+
+/* Validates one line into a span whose strings live in *root (the caller releases both).
+ * why gets the first problem (ST_INVALID), as "field: message". */
+static bool import_line(const char *ws, const char *line, size_t len, struct span *s, json_t **root,
+			struct err *why)
+{
+	size_t pos;
+	struct err e;
+	json_t *o = NULL, *body = NULL;
+	struct arena *a = arena_new();
+	struct span *ds;
+	struct verrs v;
+	verrs_init(&v);
+	*root = NULL;
+	bool ok = false;
+	if (len > STORE_MAX_LINE) {
+		err_set(why, ST_INVALID, "longer than %u bytes", STORE_MAX_LINE);
+		goto out;
+	}
+	if (!(o = jsonx_parse(line, len, &pos, &e))) {
+		err_set(why, ST_INVALID, "invalid JSON at byte %zu: %.200s", pos, e.msg);
+		goto out;
+	}
+	if (!json_is_object(o)) {
+		err_set(why, ST_INVALID, "not a JSON object");
+		goto out;
+	}
+	if (!keys_check(o, why) || !(ds = shared_check(a, ws, o, &body, &v, why)))
+		goto out;
+	/* Defaults as ingest applies them, then the Span as the store reads its own lines. */
+	defaults_apply(a, ws, o, &ds[0]);
 	span_clear(&ds[0]);
 	struct buf canon;
 	buf_init(&canon);
@@ -185,7 +206,6 @@ static bool import_line(const char *ws, const char *line, size_t len, struct spa
 out:
 	json_decref(o);
 	json_decref(body);
-	json_decref(in);
 	verrs_free(&v);
 	arena_free(a);
 	return ok;

@@ -198,9 +198,47 @@ static bool score_test(const struct fcond *c, const char *id)
 	return !c->nh || !bsearch(&h, c->hs, c->nh, sizeof h, cmp_hash);
 }
 
+/* F_CREATED, F_UPDATED as the item shows them (render.c's o_created, o_updated): the time the
+ * client sent, else when the version was stored. */
+static bool stamp_test(const struct fcond *c, const struct span *s)
+{
+	json_t *t = raw(s, c->f->src == F_CREATED ? "opik.created_at" : "opik.last_updated_at");
+	int64_t us = s->ingested_at;
+	if (json_is_string(t))
+		time_parse(json_string_value(t), false, &us);
+	return num_test(c->op, us != SPAN_NONE_I64, (double)us, (double)c->us);
+}
+
+static bool tags_test(const struct fcond *c, const struct span *s)
+{
+	json_t *tags = raw(s, "opik.tags"), *t;
+	size_t i, n = json_array_size(tags);
+	if (c->op == O_EMPTY || c->op == O_NOT_EMPTY)
+		return (n == 0) == (c->op == O_EMPTY);
+	bool hit = false;
+	json_array_foreach(tags, i, t)
+	{
+		const char *v = json_string_value(t);
+		if (v &&
+		    (c->op == O_EQ || c->op == O_NE ? !strcmp(v, c->value) : ci_has(v, c->value)))
+			hit = true;
+	}
+	return c->op == O_EQ || c->op == O_CONTAINS ? hit : !hit;
+}
+
+/* F_INPUT_JSON, F_OUTPUT_JSON (§7.2): the value at the key's path in the input (output) parsed
+ * as JSON. */
+static bool json_text_test(const struct fcond *c, const struct span *s, struct arena *a)
+{
+	const char *text = c->f->src == F_INPUT_JSON ? s->input : s->output;
+	json_t *doc = json_loads(text ? text : "", JSON_DECODE_ANY, NULL);
+	bool ok = dict_test(c, path_get(doc, c->key), a);
+	json_decref(doc);
+	return ok;
+}
+
 static bool cond_test(const struct fcond *c, const struct span *s, struct arena *a)
 {
-	char buf[64];
 	switch (c->f->src) {
 	case F_ID:
 		return str_test(c, c->f->only == OPIK_TRACE || opik_is_trace_row(s) ? s->trace_id
@@ -227,16 +265,8 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 		return num_test(c->op, s->ended_at != SPAN_NONE_I64, (double)s->ended_at,
 				(double)c->us);
 	case F_CREATED:
-	case F_UPDATED: {
-		/* As the item shows them (render.c's o_created, o_updated): the time the client
-		 * sent, else when the version was stored. */
-		json_t *t =
-		    raw(s, c->f->src == F_CREATED ? "opik.created_at" : "opik.last_updated_at");
-		int64_t us = s->ingested_at;
-		if (json_is_string(t))
-			time_parse(json_string_value(t), false, &us);
-		return num_test(c->op, us != SPAN_NONE_I64, (double)us, (double)c->us);
-	}
+	case F_UPDATED:
+		return stamp_test(c, s);
 	case F_LLM_COUNT: /* a trace's only: on its rollup (rollup_test) */
 		return true;
 	case F_COST:
@@ -261,33 +291,13 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 		bool has = opik_ttft(s, &ms);
 		return num_test(c->op, has, ms, c->num);
 	}
-	case F_TAGS: {
-		json_t *tags = raw(s, "opik.tags"), *t;
-		size_t i, n = json_array_size(tags);
-		if (c->op == O_EMPTY || c->op == O_NOT_EMPTY)
-			return (n == 0) == (c->op == O_EMPTY);
-		bool hit = false;
-		json_array_foreach(tags, i, t)
-		{
-			const char *v = json_string_value(t);
-			if (v && (c->op == O_EQ || c->op == O_NE ? !strcmp(v, c->value)
-								 : ci_has(v, c->value)))
-				hit = true;
-		}
-		return c->op == O_EQ || c->op == O_CONTAINS ? hit : !hit;
-	}
+	case F_TAGS:
+		return tags_test(c, s);
 	case F_METADATA:
 		return dict_test(c, path_get(raw(s, "opik.metadata"), c->key), a);
 	case F_INPUT_JSON:
-	case F_OUTPUT_JSON: {
-		/* §7.2: the value at the key's path in the input (output) parsed as JSON. */
-		json_t *doc = json_loads(c->f->src == F_INPUT_JSON ? (s->input ? s->input : "")
-								   : (s->output ? s->output : ""),
-					 JSON_DECODE_ANY, NULL);
-		bool ok = dict_test(c, path_get(doc, c->key), a);
-		json_decref(doc);
-		return ok;
-	}
+	case F_OUTPUT_JSON:
+		return json_text_test(c, s, a);
 	case F_SCORES:
 	case F_SPAN_SCORES:
 		return score_test(c, c->by_trace ? s->trace_id : s->span_id);
@@ -304,7 +314,6 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 	case F_VISIBILITY:
 		return str_test(c, "default");
 	}
-	(void)buf;
 	return false;
 }
 

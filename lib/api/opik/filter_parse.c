@@ -75,6 +75,75 @@ static const unsigned type_ops[] = {
     [T_ENUM] = B(O_EQ) | B(O_NE) | B(O_IN) | B(O_NOT_IN) | B(O_EMPTY) | B(O_NOT_EMPTY),
 };
 
+/* The field a condition names (NULL: none of ent's): custom (§7.3, a span field) with a key
+ * input.<path>, output.<path> or metadata.<path> is that dictionary's filter (input_json,
+ * output_json, metadata) of the path, *key then the path. */
+static const struct ffield *field_of(enum opik_entity ent, const char *field, const char **key)
+{
+	static const char *const custom[][2] = {
+	    {"input.", "input_json"}, {"output.", "output_json"}, {"metadata.", "metadata"}};
+	for (size_t k = 0; ent == OPIK_SPAN && field && *key && !strcmp(field, "custom") && k < 3;
+	     k++)
+		if (!strncmp(*key, custom[k][0], strlen(custom[k][0])) &&
+		    (*key)[strlen(custom[k][0])]) {
+			field = custom[k][1];
+			*key += strlen(custom[k][0]);
+		}
+	for (size_t k = 0; field && k < NFF; k++)
+		if (!strcmp(ffields[k].name, field) &&
+		    (ffields[k].only < 0 || ffields[k].only == (int)ent))
+			return &ffields[k];
+	return NULL;
+}
+
+/* One condition x of ent's filters into c; a 400 recorded in req when it is not one. */
+static enum status cond_parse(struct http_req *req, enum opik_entity ent, json_t *x,
+			      struct fcond *c)
+{
+	const char *field = json_string_value(json_object_get(x, "field"));
+	const char *op = json_string_value(json_object_get(x, "operator"));
+	const char *key = json_string_value(json_object_get(x, "key"));
+	json_t *vj = json_object_get(x, "value");
+	const struct ffield *ff = field_of(ent, field, &key);
+	size_t o = 0;
+	while (op && o < NOPS && strcmp(op_names[o], op))
+		o++;
+	if (!json_is_object(x) || !ff)
+		return http_fail(req, ST_BAD_REQUEST, "Invalid filter field '%.100s'",
+				 field ? field : "(none)");
+	if (!op || o == NOPS || !(type_ops[ff->type] & B(o)))
+		return http_fail(req, ST_BAD_REQUEST,
+				 "Invalid operator '%.40s' for field '%s' of type '%s'",
+				 op ? op : "(none)", ff->name, type_names[ff->type]);
+	memset(c, 0, sizeof *c);
+	c->f = ff;
+	c->op = (enum fop)o;
+	c->key = key ? arena_strdup(req->arena, key) : NULL;
+	/* Values come as strings; null for the no-value operators (§7.1). */
+	const char *v = json_is_string(vj) ? json_string_value(vj) : "";
+	if (json_is_number(vj)) {
+		struct buf *nb = arena_buf(req->arena);
+		jsonw_number(nb, json_number_value(vj));
+		v = arena_strndup(req->arena, nb->p, nb->len);
+	}
+	c->value = arena_strdup(req->arena, v);
+	bool need = c->op != O_EMPTY && c->op != O_NOT_EMPTY;
+	if ((ff->type == T_DICT || ff->type == T_SCORES) && (!c->key || !*c->key))
+		return http_fail(req, ST_BAD_REQUEST,
+				 "Invalid value '%.100s' or key '' for field '%s'", v, ff->name);
+	if (need &&
+	    (ff->type == T_NUMBER || ff->type == T_SCORES ||
+	     (ff->type == T_DICT && (c->op == O_GT || c->op == O_LT))) &&
+	    !opik_number(v, &c->num))
+		return http_fail(req, ST_BAD_REQUEST,
+				 "Invalid value '%.100s' or key '%.100s' for field '%s'", v,
+				 c->key ? c->key : "", ff->name);
+	if (need && ff->type == T_DATE && !time_parse(v, false, &c->us))
+		return http_fail(req, ST_BAD_REQUEST, "Invalid value '%.100s' for field '%s'", v,
+				 ff->name);
+	return ST_OK;
+}
+
 enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t *filters,
 			      const char *raw_text, struct opik_filter **out)
 {
@@ -105,77 +174,8 @@ enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t
 	enum status st = ST_OK;
 	json_array_foreach(filters, i, x)
 	{
-		const char *field = json_string_value(json_object_get(x, "field"));
-		const char *op = json_string_value(json_object_get(x, "operator"));
-		const char *key = json_string_value(json_object_get(x, "key"));
-		json_t *vj = json_object_get(x, "value");
-		const struct ffield *ff = NULL;
-		size_t o = 0;
-		/* custom (§7.3, a span field): a key input.<path>, output.<path> or
-		 * metadata.<path> is that dictionary's filter (input_json, output_json, metadata)
-		 * of the path. */
-		static const char *const custom[][2] = {{"input.", "input_json"},
-							{"output.", "output_json"},
-							{"metadata.", "metadata"}};
-		for (size_t k = 0;
-		     ent == OPIK_SPAN && field && key && !strcmp(field, "custom") && k < 3; k++)
-			if (!strncmp(key, custom[k][0], strlen(custom[k][0])) &&
-			    key[strlen(custom[k][0])]) {
-				field = custom[k][1];
-				key += strlen(custom[k][0]);
-			}
-		for (size_t k = 0; field && k < NFF; k++)
-			if (!strcmp(ffields[k].name, field) &&
-			    (ffields[k].only < 0 || ffields[k].only == (int)ent))
-				ff = &ffields[k];
-		while (op && o < NOPS && strcmp(op_names[o], op))
-			o++;
-		if (!json_is_object(x) || !ff) {
-			st = http_fail(req, ST_BAD_REQUEST, "Invalid filter field '%.100s'",
-				       field ? field : "(none)");
+		if ((st = cond_parse(req, ent, x, &f->c[f->n])) != ST_OK)
 			break;
-		}
-		if (!op || o == NOPS || !(type_ops[ff->type] & B(o))) {
-			st = http_fail(req, ST_BAD_REQUEST,
-				       "Invalid operator '%.40s' for field '%s' of type '%s'",
-				       op ? op : "(none)", ff->name, type_names[ff->type]);
-			break;
-		}
-		struct fcond *c = &f->c[f->n];
-		memset(c, 0, sizeof *c);
-		c->f = ff;
-		c->op = (enum fop)o;
-		c->key = key ? arena_strdup(req->arena, key) : NULL;
-		/* Values come as strings; null for the no-value operators (§7.1). */
-		const char *v = json_is_string(vj) ? json_string_value(vj) : "";
-		if (json_is_number(vj)) {
-			struct buf *nb = arena_buf(req->arena);
-			jsonw_number(nb, json_number_value(vj));
-			v = arena_strndup(req->arena, nb->p, nb->len);
-		}
-		c->value = arena_strdup(req->arena, v);
-		bool need = c->op != O_EMPTY && c->op != O_NOT_EMPTY;
-		if ((ff->type == T_DICT || ff->type == T_SCORES) && (!c->key || !*c->key)) {
-			st = http_fail(req, ST_BAD_REQUEST,
-				       "Invalid value '%.100s' or key '' for field '%s'", v,
-				       ff->name);
-			break;
-		}
-		if (need && (ff->type == T_NUMBER || ff->type == T_SCORES ||
-			     (ff->type == T_DICT && (c->op == O_GT || c->op == O_LT)))) {
-			if (!opik_number(v, &c->num)) {
-				st = http_fail(
-				    req, ST_BAD_REQUEST,
-				    "Invalid value '%.100s' or key '%.100s' for field '%s'", v,
-				    c->key ? c->key : "", ff->name);
-				break;
-			}
-		}
-		if (need && ff->type == T_DATE && !time_parse(v, false, &c->us)) {
-			st = http_fail(req, ST_BAD_REQUEST, "Invalid value '%.100s' for field '%s'",
-				       v, ff->name);
-			break;
-		}
 		f->n++;
 	}
 	json_decref(owned);
