@@ -84,6 +84,16 @@ struct http_route {
 	bool strict;
 };
 
+/* A row of a route table, as cgit's def_cmd writes one: method, pattern, handler and access,
+ * then any other member by its name (HTTP_PARAMS(table), .prefixes, .strict):
+ *   HTTP_ROUTE("GET", "/v5/spans", egp_list, HTTP_READ, HTTP_PARAMS(list_params)), */
+#define HTTP_ROUTE(m, path, handler, role, ...)                                                    \
+	{                                                                                          \
+		.method = (m), .pattern = path, .fn = (handler), .access = (role), __VA_ARGS__     \
+	}
+/* A route's parameter table, with its length. */
+#define HTTP_PARAMS(table) .params = (table), .nparams = sizeof(table) / sizeof *(table)
+
 /* Where a surface's clients put their key (lib/auth checks it): a hook that finds it in the
  * request (NULL when there is none), and the WWW-Authenticate challenge of its 401s (RFC 9110
  * section 11.6.1), or NULL. The common ones follow; a surface may declare its own. */
