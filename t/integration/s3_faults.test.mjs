@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { startServer, request, spandexCli, spandexOk, rng, BUILDDIR } from '../harness.mjs';
+import { startServer, request, spandexCli, spandexOk, rng, BUILDDIR, WAIT_MS } from '../harness.mjs';
 import { LONG, s3Server, makeBucket, s3Env, startMixedWriters, checkPulled, waitFor, checkLog, rgwPid, rgwStop, rgwStart, faultProxy, LAG_ROUNDING } from '../s3.mjs';
 
 const WS = 'faulty';
@@ -53,17 +53,25 @@ test('the shipper SIGKILLed at random points of its passes: no torn or misordere
 	await spandexOk(['ship', A.dataDir], { env });
 	const rand = rng(51);
 	const kills = LONG ? 120 : 16;
+	// The kill points spread over a pass as long as this machine's last whole one (150 ms before
+	// any ran to its end), and the passes go on past `kills` until a quarter of them were killed
+	// (WAIT_MS of the clock at most): a fast machine's short passes are still killed in them.
 	let killed = 0;
-	for (let i = 0; i < kills; i++) {
+	let passMs = 150;
+	const deadline = Date.now() + WAIT_MS;
+	for (let i = 0; i < kills || (killed < kills / 4 && Date.now() < deadline); i++) {
+		const t0 = Date.now();
 		const p = spawn(SPANDEX, ['ship', A.dataDir], { env: { ...process.env, ...env }, stdio: 'ignore' });
-		const exited = new Promise((r) => p.once('exit', (code, sig) => r(sig || code)));
+		const exited = new Promise((r) => p.once('exit', (code, sig) => r({ status: sig || code, at: Date.now() })));
 		// Somewhere in its pass: listing, uploading, between the upload and the state.
-		await new Promise((r) => setTimeout(r, Math.floor(rand() * 150)));
+		await new Promise((r) => setTimeout(r, Math.floor(rand() * passMs)));
 		if (p.exitCode === null) {
 			p.kill('SIGKILL');
 			killed++;
+			await exited;
+		} else {
+			passMs = Math.max(1, (await exited).at - t0);
 		}
-		await exited;
 		if (i % 5 === 4) {
 			// The writers wait while the copy is checked against every write so far.
 			await w.pause();
