@@ -69,7 +69,7 @@ stop_served() {
 	local f pid
 	# systemd's units are stopped by the package's prerm, unless policy-rc.d forbids it (below)
 	if [ "${policy:-0}" = 101 ] && [ "$(status)" = installed ]; then
-		systemctl stop "${started[@]}" "${started[@]/%.socket/.service}" spandex-forward.service 2>/dev/null || true
+		systemctl stop "${started[@]}" "${started[@]/%.socket/.service}" spandex-forward.service spandex-ship.service 2>/dev/null || true
 	fi
 	for f in "$tmp"/pids/*.pid "$tmp"/nginx/nginx.pid "$tmp"/apache/apache2.pid; do
 		pid=$(cat "$f" 2>/dev/null) || continue
@@ -269,13 +269,15 @@ if [ -d /run/systemd/system ]; then
 	[ ! -x /usr/sbin/policy-rc.d ] || /usr/sbin/policy-rc.d spandex-ingest.socket start >/dev/null 2>&1 || policy=$?
 	if [ "$policy" = 101 ]; then
 		say "policy-rc.d forbids starting services here: systemctl start ${started[*]}"
-		systemctl start "${started[@]}" spandex-forward.service || fail "systemctl start: $(systemctl --failed --no-legend)"
+		systemctl start "${started[@]}" spandex-forward.service spandex-ship.service || fail "systemctl start: $(systemctl --failed --no-legend)"
 	fi
 	for u in "${started[@]}"; do
 		wait_for "$u active" systemctl is-active --quiet "$u"
 	done
-	# The forwarder ran its condition (nothing configured) and is skipped, not failed.
-	! systemctl is-failed --quiet spandex-forward.service || fail "spandex-forward.service failed: $(systemctl status spandex-forward.service 2>&1 | tail -n 20)"
+	# The forwarder and the shipper ran their conditions (nothing configured): skipped, not failed.
+	for u in spandex-forward.service spandex-ship.service; do
+		! systemctl is-failed --quiet "$u" || fail "$u failed: $(systemctl status "$u" 2>&1 | tail -n 20)"
+	done
 else
 	say "no systemd: each program started as its units would (socket and service unit read here)"
 	for p in $(programs "$installed"); do
@@ -433,6 +435,13 @@ cond=$(unit_get spandex-forward.service ExecCondition | sed 's/\$\$/$/g')
 install -m 0600 -o spandex -g spandex /dev/null /etc/spandex/forward.conf
 printf '[deb]\nurl = http://127.0.0.1:9/v1/traces\n' >/etc/spandex/forward.conf
 as_unit spandex-forward.service "$cond" || fail "spandex-forward does not run with /etc/spandex/forward.conf"
+# The shipper likewise, once a bucket is set in spandex.env (docs/bucket.md).
+cond=$(unit_get spandex-ship.service ExecCondition | sed 's/\$\$/$/g')
+! as_unit spandex-ship.service "$cond" || fail "spandex-ship runs with no bucket configured"
+cp /etc/spandex/spandex.env "$tmp/spandex.env.before-s3"
+printf 'SPANDEX_S3=s3://deb/test\n' >>/etc/spandex/spandex.env
+as_unit spandex-ship.service "$cond" || fail "spandex-ship does not run with SPANDEX_S3 in spandex.env"
+cp "$tmp/spandex.env.before-s3" /etc/spandex/spandex.env
 
 # ---- remove: the programs go; the data, the key file and the settings stay, edited or not ----
 printf 'SPANDEX_SYNC=1\n' >>/etc/spandex/spandex.env
