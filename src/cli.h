@@ -18,7 +18,7 @@ struct opts {
 	size_t npos, nfiles, nfilters;
 	const char *workspace, *archive, *from, *to, *out, *days, *older_than, *prices;
 	const char *format, *search, *every, *media;
-	const char *trace, *session, *user, *by; /* erase */
+	const char *trace, *session, *user, *judgement, *by; /* erase */
 	bool force, wait, verbose, progress, no_progress, keep_revoked, pending;
 };
 

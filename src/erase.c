@@ -52,7 +52,7 @@ int cmd_erase(const char *cmd, struct opts *o)
 	struct err e = {ST_OK, ""};
 	char who[300];
 	const char *one[1];
-	int named = !!o->trace + !!o->session + !!o->user + !!(o->from || o->to);
+	int named = !!o->trace + !!o->session + !!o->user + !!o->judgement + !!(o->from || o->to);
 	store_init(&st, o->pos[0], true);
 	if (o->pending) {
 		if (named || o->workspace) {
@@ -63,7 +63,7 @@ int cmd_erase(const char *cmd, struct opts *o)
 	}
 	if (!o->workspace || named != 1 || (o->from && !o->to) || (o->to && !o->from)) {
 		fprintf(stderr, "spandex: erase: --workspace W and one of --trace T, --session S, "
-				"--user U, --from D --to D (or --pending)\n");
+				"--user U, --from D --to D, --judgement J (or --pending)\n");
 		return 2;
 	}
 	w.values = one;
@@ -74,6 +74,8 @@ int cmd_erase(const char *cmd, struct opts *o)
 		w.by = STORE_ERASE_SESSION, one[0] = o->session;
 	else if (o->user)
 		w.by = STORE_ERASE_USER, one[0] = o->user;
+	else if (o->judgement)
+		w.by = STORE_ERASE_JUDGEMENT, one[0] = o->judgement;
 	else {
 		w.by = STORE_ERASE_TIME;
 		w.n = 0;

@@ -47,9 +47,11 @@ static const char usage[] =
     "       spandex forward DATA [--every SECONDS]   send every span on to the OTLP endpoints\n"
     "                                  configured (docs/forwarding.md)\n"
     "       spandex erase DATA --workspace W (--trace T | --session S | --user U | --from D --to "
-    "D)\n"
-    "                                  erase spans from every answer; --pending (cron) then\n"
-    "                                  takes their bytes out of every file (docs/erasure.md)\n"
+    "D\n"
+    "                      | --judgement J)\n"
+    "                                  erase spans (or a judgement) from every answer; --pending\n"
+    "                                  (cron) then takes their bytes out of every file\n"
+    "                                  (docs/erasure.md)\n"
     "       spandex key create|list|revoke DATA ...   API keys (spandex key --help)\n"
     "       spandex redact [--rules FILE] ... < TEXT   the text as the redaction rules store it\n"
     "       spandex ship DATA [--every S] [--status]   lines to the bucket (SPANDEX_S3)\n"
@@ -87,6 +89,7 @@ enum {
 	O_USER = 1 << 20,
 	O_PENDING = 1 << 21,
 	O_BY = 1 << 22,
+	O_JUDGEMENT = 1 << 23,
 };
 
 static const struct {
@@ -118,6 +121,7 @@ static const struct {
     {"--trace", O_TRACE, false, offsetof(struct opts, trace), false},
     {"--session", O_SESSION, false, offsetof(struct opts, session), false},
     {"--user", O_USER, false, offsetof(struct opts, user), false},
+    {"--judgement", O_JUDGEMENT, false, offsetof(struct opts, judgement), false},
     {"--pending", O_PENDING, true, offsetof(struct opts, pending), false},
     {"--by", O_BY, false, offsetof(struct opts, by), false},
 };
@@ -220,14 +224,16 @@ static const struct command {
      false /* it becomes DATA's owner itself, after it opens the files */},
     /* A request needs no admin lock (the API takes them too); --pending takes it. */
     {"erase", 1,
-     O_WORKSPACE | O_TRACE | O_SESSION | O_USER | O_FROM | O_TO | O_PENDING | O_BY | ADMIN, 0, -1,
-     cmd_erase,
+     O_WORKSPACE | O_TRACE | O_SESSION | O_USER | O_JUDGEMENT | O_FROM | O_TO | O_PENDING | O_BY |
+	 ADMIN,
+     0, -1, cmd_erase,
      "usage: spandex erase DATA --workspace W (--trace T | --session S | --user U |\n"
-     "                     --from D --to D) [--by WHO]\n"
+     "                     --from D --to D | --judgement J) [--by WHO]\n"
      "       spandex erase DATA --pending [--wait] [--verbose]\n"
      "Erases spans of W: those of trace T, of session S, those whose user (user.id, enduser.id\n"
      "or a client's user key) is U with every span of their traces, or those that start in\n"
-     "[D, D) (RFC 3339 or YYYY-MM-DD), with their judgements. From its answer no API, viewer,\n"
+     "[D, D) (RFC 3339 or YYYY-MM-DD), with their judgements; or judgement J alone (a score,\n"
+     "comment, annotation or assessment, by its id). From its answer no API, viewer,\n"
      "export or query shows them; it prints the request's id. --by names who asked (default\n"
      "the user running it) for the audit line.\n"
      "--pending  the pass that finishes every pending erasure (run it from cron, like index):\n"

@@ -4,7 +4,7 @@
 // from SPANDEX_SRCDIR. SPANDEX_KEEP=1 keeps the temp directories for a look afterwards.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { spawn, execFile } from 'node:child_process';
+import { spawn, execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -657,3 +657,23 @@ export function checkGoldenNames(dir, names, updating) {
 	assert.deepEqual(stale, [], 'golden files without a case');
 }
 
+// Every file under dir, sealed files (.zst) decompressed: [its path relative to dir, its bytes].
+export function storedFiles(dir) {
+	const out = [];
+	const walk = (d) => {
+		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+			const p = path.join(d, e.name);
+			if (e.isDirectory()) walk(p);
+			else if (e.isFile())
+				out.push([path.relative(dir, p), e.name.endsWith('.zst') ? execFileSync('zstd', ['-dcq', p], { maxBuffer: 1 << 30 }) : fs.readFileSync(p)]);
+		}
+	};
+	walk(dir);
+	return out;
+}
+
+// The files under dir that hold s, or s in lower case (the text indexes fold words), sealed
+// files decompressed: the canary test of erasure (docs/erasure.md).
+export function filesHolding(dir, s) {
+	return storedFiles(dir).filter(([, b]) => b.includes(s) || b.includes(s.toLowerCase())).map(([f]) => f);
+}

@@ -24,7 +24,7 @@
 #include "lib/model/workspace.h"
 #include "lib/store/io.h"
 
-const char *const store_erase_by_names[] = {"trace", "session", "user", "time"};
+const char *const store_erase_by_names[] = {"trace", "session", "user", "time", "judgement"};
 
 /* Ids per store_update: one batch of the journal each, as Opik's deletes write them. */
 #define ERASE_BATCH 1000
@@ -330,11 +330,13 @@ static enum status merge_erase(void *ctx, struct arena *a, const char *id, const
 	return ST_OK;
 }
 
-/* A judgement's: its id, target, kind, origin and time, deleted. */
+/* A judgement's: its id, target, kind, origin and time, deleted. ctx: a count of the ids that
+ * have a version (erased already or not). */
 static enum status merge_jerase(void *ctx, struct arena *a, const char *id,
 				const struct judgement *cur, struct judgement *out, struct err *e)
 {
-	(void)ctx, (void)a, (void)id, (void)e;
+	(void)a, (void)id, (void)e;
+	*(size_t *)ctx += cur != NULL;
 	if (!cur || (cur->deleted && cur->subtype && !strcmp(cur->subtype, ERASE_SUBTYPE)))
 		return ST_OK;
 	out->id = cur->id;
@@ -355,9 +357,10 @@ static enum status merge_jerase(void *ctx, struct arena *a, const char *id,
 	return ST_OK;
 }
 
-/* The erasure versions of the ids in s, ERASE_BATCH at a time. */
+/* The erasure versions of the ids in s, ERASE_BATCH at a time; *have: how many of the ids are
+ * judgements that have a version. */
 static enum status write_erased(struct store *st, const char *ws, const struct erase_set *s,
-				struct err *e)
+				size_t *have, struct err *e)
 {
 	enum status rc = ST_OK;
 	const char **ids = xmalloc((s->n ? s->n : 1) * sizeof *ids);
@@ -368,7 +371,7 @@ static enum status write_erased(struct store *st, const char *ws, const struct e
 		struct arena *a = arena_new();
 		rc = st->kind == STORE_SPANS
 			 ? store_update(st, ws, a, ids + i, k, merge_erase, NULL, e)
-			 : store_update_judgements(st, ws, a, ids + i, k, merge_jerase, NULL, e);
+			 : store_update_judgements(st, ws, a, ids + i, k, merge_jerase, have, e);
 		arena_free(a);
 	}
 	free(ids);
@@ -381,28 +384,33 @@ enum status erase_apply(struct store *st, const char *ws, const struct store_era
 	struct scan s = {0};
 	struct erase_set js = {0};
 	struct store jst;
+	size_t have = 0;
+	bool alone = w->by == STORE_ERASE_JUDGEMENT; /* judgements by id: no span named */
 	s.m = xmalloc(sizeof *s.m);
 	*spans = *judgements = 0;
-	enum status rc = spans_named(st, ws, w, &s);
+	enum status rc = alone ? ST_OK : spans_named(st, ws, w, &s);
 	if (rc != ST_OK)
 		err_set(e, rc, "%s: reading the spans: %s", ws, strerror(errno));
+	for (size_t k = 0; alone && k < w->n; k++)
+		erase_set_add(&js, w->values[k], strlen(w->values[k]));
+	erase_set_sort(&js);
 	/* The judgements first: a kill between the two leaves the spans still named by the
 	 * request, and the pass finds both again. */
 	store_judgements(&jst, st);
-	if (rc == ST_OK && store_has_judgements(st, ws) &&
+	if (rc == ST_OK && !alone && store_has_judgements(st, ws) &&
 	    (rc = judgements_named(&jst, ws, &s, &js)) != ST_OK)
 		err_set(e, rc, "%s: reading the judgements: %s", ws, strerror(errno));
-	if (rc == ST_OK && js.n)
-		rc = write_erased(&jst, ws, &js, e);
+	if (rc == ST_OK && js.n && store_has_judgements(st, ws))
+		rc = write_erased(&jst, ws, &js, &have, e);
 	/* Test hook (t/integration/erasure.test.mjs): SPANDEX_TEST_KILL_IN_ERASE=0 kills an erase
 	 * with SIGKILL between its judgements and its spans (the pass's N: erase_pass.c). */
 	const char *kill = getenv("SPANDEX_TEST_KILL_IN_ERASE");
 	if (rc == ST_OK && kill && !strcmp(kill, "0"))
 		io_test_kill("SPANDEX_TEST_KILL_IN_ERASE");
-	if (rc == ST_OK)
-		rc = write_erased(st, ws, &s.spans, e);
+	if (rc == ST_OK && s.spans.n)
+		rc = write_erased(st, ws, &s.spans, NULL, e);
 	*spans = s.spans.n;
-	*judgements = js.n;
+	*judgements = alone ? have : js.n;
 	erase_set_free(&s.want);
 	erase_set_free(&s.spans);
 	erase_set_free(&s.traces);

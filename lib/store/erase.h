@@ -43,10 +43,11 @@ bool erase_line_str(const char *p, size_t n, const char *key, char *out, size_t 
 
 /* Finds what w names in ws (the newest version of each span: those of its traces, sessions,
  * user or time range, with every span of the traces a user's spans are in; the judgements of
- * those spans and traces, and of a session erased) and writes an erasure version of each one
- * not yet erased (ERASE_SPAN_NAME, ERASE_SUBTYPE), in batches through store_update: from its
- * return no reader shows them. *spans, *judgements: how many it names. Run again, it names
- * the same and writes nothing more. */
+ * those spans and traces, and of a session erased; or, by judgement, those judgements alone)
+ * and writes an erasure version of each one not yet erased (ERASE_SPAN_NAME, ERASE_SUBTYPE),
+ * in batches through store_update: from its return no reader shows them. *spans,
+ * *judgements: how many it names (by judgement: how many of the ids have a version). Run
+ * again, it names the same and writes nothing more. */
 enum status erase_apply(struct store *st, const char *ws, const struct store_erase_what *w,
 			size_t *spans, size_t *judgements, struct err *e);
 /* DATA/ERASE_DIR/name into out (PATH_MAX); false when too long. */

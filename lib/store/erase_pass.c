@@ -95,8 +95,9 @@ static bool what_of(json_t *r, struct store_erase_what *w, const char ***vals)
 		w->by = STORE_ERASE_TIME;
 		return time_parse(from, true, &w->from_us) && time_parse(to, true, &w->to_us);
 	}
-	for (int by = STORE_ERASE_TRACE; by <= STORE_ERASE_USER; by++) {
-		json_t *a = json_object_get(what, store_erase_by_names[by]);
+	for (int by = STORE_ERASE_TRACE; by <= STORE_ERASE_JUDGEMENT; by++) {
+		json_t *a =
+		    by == STORE_ERASE_TIME ? NULL : json_object_get(what, store_erase_by_names[by]);
 		if (!json_is_array(a) || !json_array_size(a))
 			continue;
 		w->by = (enum store_erase_by)by;
@@ -265,7 +266,7 @@ static void leftovers(struct store *st, const char *ws)
 }
 
 /* The needles a quarantine line of ws is cut for: each erased id as its line quotes it, and
- * each value the requests named. */
+ * each trace, session or user id the requests named (a judgement's id is among the first). */
 static void needles_of(const struct erase_set *s, bool spans, struct pending *q, size_t nq,
 		       char ***out, size_t *n)
 {
@@ -283,7 +284,8 @@ static void needles_of(const struct erase_set *s, bool spans, struct pending *q,
 		size_t k;
 		json_object_foreach(what, key, a) json_array_foreach(a, k, x)
 		{
-			if (!json_string_value(x))
+			if (!json_string_value(x) ||
+			    !strcmp(key, store_erase_by_names[STORE_ERASE_JUDGEMENT]))
 				continue;
 			if (*n == cap)
 				*out = xrealloc(*out, (cap *= 2) * sizeof **out);

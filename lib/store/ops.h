@@ -231,21 +231,29 @@ enum status ops_skip(struct ops_skipped *skipped, enum status rc, struct err *e,
 		     ...) __attribute__((format(printf, 4, 5)));
 
 /* ---- erasure (lib/store/erase.c, erase_pass.c; docs/erasure.md) ----
- * An erase names spans (by trace, session, user or time range); from its acknowledgement no
- * reader shows them or their judgements (each gets an erasure version, a deletion), and the
+ * An erase names spans (by trace, session, user or time range), or judgements by id; from its
+ * acknowledgement no reader shows them or their judgements (each gets an erasure version, a
+ * deletion), and the
  * next pass (store_erase_pending) takes every other version of them out of the files: the
  * lines, sealed blocks, text indexes and quarantine. A request is a file in
  * DATA/.spandex-erase/ until the pass that finished it appends its audit line there. */
 #define STORE_ERASE_DIR ".spandex-erase" /* in DATA; not a valid workspace name */
 #define STORE_ERASE_AUDIT "audit.jsonl"	 /* in it: one line per erasure done, kept */
-enum store_erase_by { STORE_ERASE_TRACE, STORE_ERASE_SESSION, STORE_ERASE_USER, STORE_ERASE_TIME };
-extern const char *const store_erase_by_names[]; /* "trace", "session", "user", "time" */
+enum store_erase_by {
+	STORE_ERASE_TRACE,
+	STORE_ERASE_SESSION,
+	STORE_ERASE_USER,
+	STORE_ERASE_TIME,
+	STORE_ERASE_JUDGEMENT /* judgements by id, alone: a score, comment or annotation deleted */
+};
+/* "trace", "session", "user", "time", "judgement" */
+extern const char *const store_erase_by_names[];
 #define STORE_ERASE_MAX_VALUES 1000 /* ids one erase names: Opik's batch of trace ids */
 #define STORE_ERASE_MAX_VALUE 1024  /* bytes of one id: far over any client's */
 #define STORE_ERASE_MAX_BY 256	    /* bytes of who asked (a key's id, a user's name) */
 struct store_erase_what {
 	enum store_erase_by by;
-	const char *const *values; /* the traces, sessions or users (one or more) */
+	const char *const *values; /* the traces, sessions, users or judgements (one or more) */
 	size_t n;
 	int64_t from_us, to_us; /* STORE_ERASE_TIME: spans that start in [from, to) */
 };

@@ -7,14 +7,13 @@
 // or a pass SIGKILLed under a writer is done or pending, and the next pass finishes it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
 	startServer, request, ingestSpans, getSpan, spandexCli, spandexOk, dayTime, startWriter,
-	WS_PREFIX } from '../harness.mjs';
+	filesHolding, WS_PREFIX } from '../harness.mjs';
 
 let srv;
 let tmp;
@@ -54,24 +53,7 @@ function corpus(ws, canary) {
 	return spans;
 }
 
-// The files under dir that hold s (or s in lower case), sealed files (.zst) decompressed.
-function hits(dir, s) {
-	const found = [];
-	const walk = (d) => {
-		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-			const p = path.join(d, e.name);
-			if (e.isDirectory()) walk(p);
-			else if (e.isFile()) {
-				let b = fs.readFileSync(p);
-				if (e.name.endsWith('.zst')) b = execFileSync('zstd', ['-dcq', p], { maxBuffer: 1 << 30 });
-				// The text indexes hold words folded to lower case.
-				if (b.includes(s) || b.includes(s.toLowerCase())) found.push(path.relative(dir, p));
-			}
-		}
-	};
-	walk(dir);
-	return found;
-}
+const hits = filesHolding;
 
 async function ingestOk(ws, spans) {
 	const r = await ingestSpans(ws, spans, { base: srv.base });

@@ -14,13 +14,12 @@
 // good rules kept when the file breaks, each reason in the log with its line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, spandexOk, CLIENTS, WS_PREFIX, dayTime } from '../harness.mjs';
+import { startServer, spandexOk, storedFiles, CLIENTS, WS_PREFIX, dayTime } from '../harness.mjs';
 
 const require = createRequire(path.join(CLIENTS, 'package.json'));
 const api = require('@opentelemetry/api');
@@ -319,24 +318,10 @@ test('MCP: an agent\'s add_score and add_comment (the MCP TypeScript SDK), and i
 });
 
 // Every file under dir, sealed blocks decompressed: [relative path, text].
-function storedFiles(dir) {
-	const out = [];
-	const walk = (d) => {
-		for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-			const p = path.join(d, e.name);
-			if (e.isDirectory()) walk(p);
-			else if (e.isFile()) {
-				const bytes = e.name.endsWith('.zst') ? execFileSync('zstdcat', [p], { maxBuffer: 1 << 30 }) : fs.readFileSync(p);
-				out.push([path.relative(dir, p), bytes.toString('latin1')]);
-			}
-		}
-	};
-	walk(dir);
-	return out;
-}
+const storedTexts = (dir) => storedFiles(dir).map(([f, b]) => [f, b.toString('latin1')]);
 
 function noneStored(where) {
-	const files = storedFiles(srv.dataDir);
+	const files = storedTexts(srv.dataDir);
 	assert.ok(files.length > 10, `${where}: ${files.length} files`);
 	for (const [f, text] of files)
 		for (const n of NEEDLES)
@@ -402,7 +387,7 @@ test('the rules file in one worker: refused, loaded, reloaded, and the last good
 		assert.doesNotMatch(r.text, /EMP|\.rules/);
 		assert.equal((await judge()).status, 503);
 		assert.equal((await get('a')).status, 404);
-		assert.ok(!fs.existsSync(path.join(one.dataDir, 'rules')) || !storedFiles(path.join(one.dataDir, 'rules')).some(([, t]) => t.includes(P.email)));
+		assert.ok(!fs.existsSync(path.join(one.dataDir, 'rules')) || !storedTexts(path.join(one.dataDir, 'rules')).some(([, t]) => t.includes(P.email)));
 		// Mended: in force from the next request, no restart.
 		write('email\n');
 		r = await put('b', text);

@@ -9,6 +9,7 @@
 #include "lib/http/http.h"
 #include "lib/ingest/ingest.h"
 #include "lib/query/query.h"
+#include "lib/store/ops.h"
 #include "lib/store/store.h"
 
 /* What the handlers of a surface run against: req->app once api_open has set it. */
@@ -50,6 +51,15 @@ void api_query_admit(struct http_req *req, struct query *q);
 /* Where req's writes go (lib/ingest): its store, workspace and arena, and the settings of its
  * environment. */
 struct ingest_to api_ingest_to(struct http_req *req);
+
+/* An erasure of req's workspace (docs/erasure.md): ids[0..n) (n > 0) of the kind by, in
+ * requests of at most STORE_ERASE_MAX_VALUES, each asked by "<api>:<the key's id>" (api: the
+ * surface's name, for the audit line). From the return no reader shows what they name; the
+ * next `spandex erase --pending` takes its bytes out of the files. *judgements (NULL: not
+ * wanted): how many judgements they hid (by judgement: how many of the ids had a version). A
+ * failure is in e, not replied. */
+enum status api_erase(struct http_req *req, const char *api, enum store_erase_by by,
+		      const char *const *ids, size_t n, size_t *judgements, struct err *e);
 
 /* The whole reply of req's workspace's media file hex (lib/ingest/media.h): its bytes, typed
  * by what they are (media_sniff; application/octet-stream and an attachment when they are none

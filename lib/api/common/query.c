@@ -70,3 +70,25 @@ struct ingest_to api_ingest_to(struct http_req *req)
 	return (struct ingest_to){
 	    .st = api_store(req), .ws = req->ws, .a = req->arena, INGEST_SETTINGS(http_env, req)};
 }
+
+enum status api_erase(struct http_req *req, const char *api, enum store_erase_by by,
+		      const char *const *ids, size_t n, size_t *judgements, struct err *e)
+{
+	/* Who asked, for the audit line: the API and the key's id. */
+	const char *who =
+	    arena_printf(req->arena, "%s:%s", api, req->principal ? req->principal : "-");
+	enum status st = ST_OK;
+	if (judgements)
+		*judgements = 0;
+	for (size_t i = 0; st == ST_OK && i < n; i += STORE_ERASE_MAX_VALUES) {
+		struct store_erase_ack ack;
+		struct store_erase_what w = {
+		    .by = by,
+		    .values = ids + i,
+		    .n = n - i < STORE_ERASE_MAX_VALUES ? n - i : STORE_ERASE_MAX_VALUES};
+		st = store_erase(api_store(req), req->ws, &w, who, &ack, e);
+		if (st == ST_OK && judgements)
+			*judgements += ack.judgements;
+	}
+	return st;
+}

@@ -312,48 +312,43 @@ static enum status patch_into(struct change *c, struct arena *a, const struct ju
 	return ST_OK;
 }
 
+/* Whether c's request may change cur (NULL: none); c->how says why not. */
+static bool changeable(struct change *c, const struct judgement *cur)
+{
+	if (!cur || cur->deleted || egp_assess_type_of(cur) < 0) {
+		c->how = CH_NOT_FOUND;
+		return false;
+	}
+	if (egp_assess_owner(cur) == ASSESS_READ_ONLY) {
+		c->how = CH_READ_ONLY;
+		c->api = judgement_api_name(cur);
+		return false;
+	}
+	if (!may_change(c->req, cur)) {
+		c->how = CH_FORBIDDEN;
+		return false;
+	}
+	return true;
+}
+
 static enum status merge_change(void *ctx, struct arena *a, const char *id,
 				const struct judgement *cur, struct judgement *out, struct err *e)
 {
 	struct change *c = ctx;
 	(void)id;
-	if (!cur || cur->deleted || egp_assess_type_of(cur) < 0) {
-		c->how = CH_NOT_FOUND;
+	if (!changeable(c, cur))
 		return ST_OK;
-	}
-	if (egp_assess_owner(cur) == ASSESS_READ_ONLY) {
-		c->how = CH_READ_ONLY;
-		c->api = judgement_api_name(cur);
-		return ST_OK;
-	}
-	if (!may_change(c->req, cur)) {
-		c->how = CH_FORBIDDEN;
-		return ST_OK;
-	}
-	if (c->body) {
-		enum status st = patch_into(c, a, cur, out, e);
-		if (st != ST_OK || c->how != CH_DONE)
-			return st;
-	} else {
-		/* SGP's delete is a hard one; here a deletion version, gone from every read. */
-		judgement_copy(out, cur);
-		out->deleted = true;
-		c->how = CH_DONE;
-	}
+	enum status st = patch_into(c, a, cur, out, e);
+	if (st != ST_OK || c->how != CH_DONE)
+		return st;
 	out->updated_at = time_now();
 	return ST_OK;
 }
 
-/* Runs the change of req->id, answering its failures. */
-static enum status change(struct http_req *req, json_t *body)
+/* The change c of req->id answered when it failed. */
+static enum status answer(struct http_req *req, struct change *c)
 {
-	struct change c = {.req = req, .body = body};
-	struct err e = {0};
-	verrs_init(&c.v);
-	struct ingest_to to = api_ingest_to(req);
-	if (ingest_update_judgements(&to, &req->id, 1, merge_change, &c, &e) != ST_OK)
-		return not_stored(req, &e);
-	switch (c.how) {
+	switch (c->how) {
 	case CH_DONE:
 		return ST_OK;
 	case CH_NOT_FOUND:
@@ -365,31 +360,53 @@ static enum status change(struct http_req *req, json_t *body)
 		return http_fail(req, ST_FORBIDDEN,
 				 "Span assessment %.200s is a judgement written through %s: "
 				 "read-only here",
-				 req->id, c.api);
+				 req->id, c->api);
 	case CH_INVALID:
-		return http_fail_invalid(req, &c.v);
+		return http_fail_invalid(req, &c->v);
 	case CH_CONFLICT:
 		break;
 	}
-	return conflict(req, c.span_id, c.conflict);
+	return conflict(req, c->span_id, c->conflict);
 }
 
 /* PATCH /v5/span-assessments/{id} (3.5): 200 with the SpanAssessment as it now is. */
 enum status egp_assess_patch(struct http_req *req)
 {
 	json_t *body;
+	struct change c = {.req = req};
+	struct err e = {0};
 	enum status st = checked_body(req, &body, NULL);
-	if (st != ST_OK || (st = change(req, body)) != ST_OK)
+	if (st != ST_OK)
+		return st;
+	c.body = body;
+	verrs_init(&c.v);
+	struct ingest_to to = api_ingest_to(req);
+	if (ingest_update_judgements(&to, &req->id, 1, merge_change, &c, &e) != ST_OK)
+		return not_stored(req, &e);
+	if ((st = answer(req, &c)) != ST_OK)
 		return st;
 	return egp_assess_get(req);
 }
 
-/* DELETE /v5/span-assessments/{id}: {"id", "deleted": true, "object": "span.assessment"}. */
+/* DELETE /v5/span-assessments/{id}: {"id", "deleted": true, "object": "span.assessment"}.
+ * SGP's delete is a hard one; here an erasure by judgement (docs/erasure.md): gone from every
+ * read at once, and its bytes from the files after the next `spandex erase --pending`. The
+ * checks are read first (who may, whose it is), then the erasure written. */
 enum status egp_assess_delete(struct http_req *req)
 {
-	enum status st = change(req, NULL);
-	if (st != ST_OK)
-		return st;
+	struct change c = {.req = req, .how = CH_DONE};
+	struct jquery q = jquery_of(req, NULL);
+	struct judgement j;
+	struct err e = {0};
+	enum status st = query_judgement_get(&q, req->id, &j);
+	if (st != ST_OK && st != ST_NOT_FOUND)
+		return http_fail(req, st, "%s", err_text(&q.err));
+	verrs_init(&c.v);
+	if (!changeable(&c, st == ST_OK ? &j : NULL))
+		return answer(req, &c);
+	const char *ids[] = {req->id};
+	if (api_erase(req, "sgp", STORE_ERASE_JUDGEMENT, ids, 1, NULL, &e) != ST_OK)
+		return not_stored(req, &e);
 	struct buf *out = arena_buf(req->arena);
 	buf_adds(out, "{\"id\":");
 	jsonw_string(out, req->id, strlen(req->id));

@@ -11,9 +11,14 @@
 #include "lib/model/verr.h"
 #include "lib/store/ops.h"
 
-/* The members of the body: one id, or a time range (start and end, RFC 3339). */
-static const char *const members[] = {"trace_id", "session_id", "user_id", "start", "end"};
+/* The members of the body: one id, or a time range (start and end, RFC 3339); the kind of
+ * erasure each id member names. */
+static const char *const members[] = {"trace_id",     "session_id", "user_id",
+				      "judgement_id", "start",	    "end"};
+static const enum store_erase_by member_by[] = {STORE_ERASE_TRACE, STORE_ERASE_SESSION,
+						STORE_ERASE_USER, STORE_ERASE_JUDGEMENT};
 #define NMEMBERS (sizeof members / sizeof *members)
+#define NIDS (sizeof member_by / sizeof *member_by)
 
 /* The request's state as the API shows it: the stored request with its id as erasure_id. */
 static enum status reply_state(struct http_req *req, int code, const char *id)
@@ -48,11 +53,11 @@ static void member(json_t *body, size_t k, struct store_erase_what *w, const cha
 				n ? "String should have at most 1024 characters"
 				  : "String should have at least 1 character",
 				x);
-	else if (k < 3) {
-		w->by = (enum store_erase_by)k; /* the order of store_erase_by */
+	else if (k < NIDS) {
+		w->by = member_by[k];
 		*one = s;
 		w->n = 1;
-	} else if (!time_parse(s, true, k == 3 ? &w->from_us : &w->to_us))
+	} else if (!time_parse(s, true, k == NIDS ? &w->from_us : &w->to_us))
 		verrs_add_field(v, loc, members[k], "datetime_from_date_parsing",
 				"Input should be a valid datetime", x);
 out:
@@ -87,14 +92,16 @@ enum status intake_post_erasure(struct http_req *req)
 	for (size_t i = 0; i < NMEMBERS; i++)
 		member(body, i, &w, &one, &v);
 	bool range = json_object_get(body, "start") || json_object_get(body, "end");
-	size_t named = !!json_object_get(body, "trace_id") + !!json_object_get(body, "session_id") +
-		       !!json_object_get(body, "user_id") + range;
+	size_t named = range;
+	for (size_t i = 0; i < NIDS; i++)
+		named += !!json_object_get(body, members[i]);
 	if (!verrs_count(&v) && (named != 1 || (range && !(json_object_get(body, "start") &&
 							   json_object_get(body, "end")))))
-		verrs_add(
-		    &v, json_pack("[s]", "body"), "value_error",
-		    "Value error, name one of trace_id, session_id, user_id, or start and end",
-		    json_incref(body));
+		verrs_add(&v, json_pack("[s]", "body"), "value_error",
+			  "Value error, name one of trace_id, session_id, user_id, judgement_id, "
+			  "or start "
+			  "and end",
+			  json_incref(body));
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
 	if (range)

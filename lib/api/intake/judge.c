@@ -157,32 +157,19 @@ enum status intake_get_annotation(struct http_req *req)
 	return get(req, JV_INTAKE_ANNOTATION, intake_annotation_render, "Annotation");
 }
 
-/* The deletion: a version of the annotation with `deleted` set, if it is still there. */
-static enum status tombstone(void *ctx, struct arena *a, const char *id,
-			     const struct judgement *cur, struct judgement *out, struct err *e)
-{
-	struct http_req *req = ctx;
-	(void)a;
-	if (!cur || !judgement_shows(cur, JV_INTAKE_ANNOTATION))
-		return err_set(e, ST_NOT_FOUND, "Annotation %.200s/%.1100s not found", req->ws, id);
-	judgement_copy(out, cur);
-	out->deleted = true;
-	out->updated_at = time_now();
-	return ST_OK;
-}
-
-/* DELETE: a soft delete (NeMo writes a tombstone row too); 204, or 404 once it is gone. */
+/* DELETE: 204, or 404 once it is gone. NeMo soft-deletes (a tombstone row); here an erasure
+ * by judgement (docs/erasure.md): hidden at once, its bytes gone from the files after the next
+ * `spandex erase --pending`. */
 enum status intake_delete_annotation(struct http_req *req)
 {
 	struct judgement j;
 	struct err e = {0};
-	/* Looked up first, so a DELETE of nothing writes nothing (not even a directory). */
+	/* Looked up first, so a DELETE of nothing writes nothing (not even a request). */
 	enum status st = find(req, JV_INTAKE_ANNOTATION, &j, "Annotation");
 	if (st != ST_OK)
 		return st;
-	struct ingest_to to = api_ingest_to(req);
-	st = ingest_update_judgements(&to, &req->id, 1, tombstone, req, &e);
-	if (st != ST_OK)
+	const char *ids[] = {req->id};
+	if (api_erase(req, "intake", STORE_ERASE_JUDGEMENT, ids, 1, NULL, &e) != ST_OK)
 		return http_fail_err(req, &e);
 	http_reply(req, 204, NULL, "", 0);
 	return ST_OK;

@@ -378,17 +378,26 @@ static void jquery_init(struct http_req *req, struct jquery *q, const struct jfi
 	q->desc = true;
 }
 
-/* GET /v2/scores/{id} */
-enum status langfuse_score_get(struct http_req *req)
+/* The score req->id into j, if Langfuse shows it; its 404 (or the failure) replied if not. */
+static enum status score_of(struct http_req *req, struct judgement *j)
 {
 	struct jquery q;
-	struct judgement j;
 	jquery_init(req, &q, NULL);
-	enum status st = query_judgement_get(&q, req->id, &j);
-	if (st == ST_NOT_FOUND || (st == ST_OK && !langfuse_score_shows(&j)))
+	enum status st = query_judgement_get(&q, req->id, j);
+	if (st == ST_NOT_FOUND || (st == ST_OK && !langfuse_score_shows(j)))
 		return http_fail(req, ST_NOT_FOUND, "Score not found within authorized project");
 	if (st != ST_OK)
 		return http_fail(req, st, "%s", err_text(&q.err));
+	return ST_OK;
+}
+
+/* GET /v2/scores/{id} */
+enum status langfuse_score_get(struct http_req *req)
+{
+	struct judgement j;
+	enum status st = score_of(req, &j);
+	if (st != ST_OK)
+		return st;
 	struct buf *out = arena_buf(req->arena);
 	langfuse_render_score(out, &j);
 	buf_addc(out, '}');
@@ -396,31 +405,19 @@ enum status langfuse_score_get(struct http_req *req)
 	return ST_OK;
 }
 
-static enum status tombstone(void *ctx, struct arena *a, const char *id,
-			     const struct judgement *cur, struct judgement *out, struct err *e)
-{
-	bool *found = ctx;
-	(void)a, (void)id, (void)e;
-	if (!cur || cur->deleted || !langfuse_score_shows(cur))
-		return ST_OK;
-	*found = true;
-	judgement_copy(out, cur);
-	out->deleted = true;
-	out->updated_at = time_now();
-	return ST_OK;
-}
-
-/* DELETE /scores/{id}: any API's score Langfuse shows. */
+/* DELETE /scores/{id}: any API's score Langfuse shows, as an erasure by judgement
+ * (docs/erasure.md): hidden at once, its bytes gone from the files after the next `spandex
+ * erase --pending`. */
 enum status langfuse_score_delete(struct http_req *req)
 {
-	struct ingest_to to = api_ingest_to(req);
+	struct judgement j;
 	struct err e = {0};
-	bool found = false;
-	if (ingest_update_judgements(&to, (const char *const *)&req->id, 1, tombstone, &found,
-				     &e) != ST_OK)
+	enum status st = score_of(req, &j);
+	if (st != ST_OK)
+		return st;
+	const char *ids[] = {req->id};
+	if (api_erase(req, "langfuse", STORE_ERASE_JUDGEMENT, ids, 1, NULL, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
-	if (!found)
-		return http_fail(req, ST_NOT_FOUND, "Score not found within authorized project");
 	static const char ok[] = "{\"message\":\"Score deleted successfully\"}";
 	http_reply_json(req, 200, ok, sizeof ok - 1);
 	return ST_OK;

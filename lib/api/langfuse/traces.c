@@ -342,12 +342,8 @@ enum status langfuse_traces_list(struct http_req *req)
  * next `spandex erase --pending`. */
 static enum status delete_traces(struct http_req *req, const char *const *traces, size_t n)
 {
-	const char *by =
-	    arena_printf(req->arena, "langfuse:%s", req->principal ? req->principal : "-");
-	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = traces, .n = n};
-	struct store_erase_ack ack;
 	struct err e = {0};
-	if (n && store_erase(api_store(req), req->ws, &w, by, &ack, &e) != ST_OK)
+	if (n && api_erase(req, "langfuse", STORE_ERASE_TRACE, traces, n, NULL, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;
 }

@@ -41,8 +41,9 @@ enum status opik_entity_find(struct http_req *req, enum opik_entity ent, const c
 			     bool thorough, struct opik_entity_info *e);
 /* The 404 of a span or trace that is not stored, in Opik's words ("Span id: X not found"). */
 enum status opik_not_found(struct http_req *req, enum opik_entity ent, const char *id);
-/* Deletes the judgements of ids (a deleting version of each live one, of those view only shows
- * when only is not NULL); a failure is recorded in req. */
+/* Deletes the judgements of ids (those view only shows when only is not NULL) as an erasure
+ * by judgement (docs/erasure.md): hidden now, their bytes gone after the next pass; a failure
+ * is recorded in req. */
 enum status opik_delete_judgements(struct http_req *req, const char *const *ids, size_t n,
 				   const enum judgement_view *only);
 

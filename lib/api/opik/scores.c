@@ -400,26 +400,30 @@ enum status opik_score(struct http_req *req)
 
 /* ---- delete ---- */
 
-/* ctx: the view the judgement must be shown in (NULL: any). */
-static enum status merge_delete(void *ctx, struct arena *a, const char *id,
-				const struct judgement *cur, struct judgement *out, struct err *e)
-{
-	const enum judgement_view *only = ctx;
-	(void)a, (void)id, (void)e;
-	if (!cur || cur->deleted || (only && !judgement_shows(cur, *only)))
-		return ST_OK; /* gone already, or not one of those: no change */
-	judgement_copy(out, cur);
-	out->deleted = true;
-	out->updated_at = time_now();
-	return ST_OK;
-}
-
+/* An erasure of each (docs/erasure.md): hidden at once, as Opik's delete is, and its bytes
+ * gone from the files after the next `spandex erase --pending`. With only, an id is read first
+ * and left alone unless that view shows it. */
 enum status opik_delete_judgements(struct http_req *req, const char *const *ids, size_t n,
 				   const enum judgement_view *only)
 {
 	struct err e = {0};
-	struct ingest_to to = api_ingest_to(req);
-	if (n && ingest_update_judgements(&to, ids, n, merge_delete, (void *)only, &e) != ST_OK)
+	const char *const *keep = ids;
+	size_t k = n;
+	if (only) {
+		struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws};
+		const char **shown = arena_alloc(req->arena, (n ? n : 1) * sizeof *shown);
+		k = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct judgement j;
+			enum status st = query_judgement_get(&q, ids[i], &j);
+			if (st != ST_OK && st != ST_NOT_FOUND)
+				return http_fail(req, st, "%s", err_text(&q.err));
+			if (st == ST_OK && judgement_shows(&j, *only))
+				shown[k++] = ids[i];
+		}
+		keep = shown;
+	}
+	if (k && api_erase(req, "opik", STORE_ERASE_JUDGEMENT, keep, k, NULL, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;
 }

@@ -459,17 +459,9 @@ enum status opik_traces_gone(struct http_req *req, const char *const *traces, si
 	/* An erasure (docs/erasure.md): every span of the traces and their scores and comments
 	 * (as Opik's TraceService deletes them) hidden now, their bytes gone after the next
 	 * `spandex erase --pending`. */
-	const char *by = arena_printf(req->arena, "opik:%s", req->principal ? req->principal : "-");
-	for (size_t i = 0; i < n; i += STORE_ERASE_MAX_VALUES) {
-		struct err e = {0};
-		struct store_erase_ack ack;
-		struct store_erase_what w = {
-		    .by = STORE_ERASE_TRACE,
-		    .values = traces + i,
-		    .n = n - i < STORE_ERASE_MAX_VALUES ? n - i : STORE_ERASE_MAX_VALUES};
-		if (store_erase(api_store(req), req->ws, &w, by, &ack, &e) != ST_OK)
-			return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
-	}
+	struct err e = {0};
+	if (n && api_erase(req, "opik", STORE_ERASE_TRACE, traces, n, NULL, &e) != ST_OK)
+		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;
 }
 
