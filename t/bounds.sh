@@ -20,4 +20,12 @@ if grep -nE 'timeout: *[0-9]+' t/*.mjs t/integration/*.mjs t/ui/*.mjs |
 	echo "bounds: a node test above is bounded under 600 s: wait for a condition (waitFor, WAIT_MS), bound it by 600000 at least"
 	bad=1
 fi
+# A wait bounded under WAIT_MS (t/harness.mjs, 120 s): a bound given to waitFor (t/harness.mjs's
+# or t/s3.mjs's), or a wait's default, under it (s3_config.test.mjs's 60 s, t/s3.mjs's default
+# then, failed under a load of 30).
+if perl -ne 'if (/(waitFor\(|^\s*\},\s*[\x27`"]|\bms\s*=\s*\d)/ && /[=,]\s*(\d{4,6})\)/ && $1 < 120000) { print "$ARGV:$.: $_" } close ARGV if eof' \
+	t/*.mjs t/integration/*.mjs t/ui/*.mjs | grep .; then
+	echo "bounds: a wait above is bounded under WAIT_MS: leave the bound out (WAIT_MS), or give a longer one"
+	bad=1
+fi
 exit $bad

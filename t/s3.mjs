@@ -148,7 +148,7 @@ export async function rgwStart(s3) {
 // after ms with what (a generous bound: the tests wait for conditions, never for time). The
 // bound holds against a cond that hangs too (a request to a host or bucket that never answers).
 const LATE = Symbol('late');
-export async function waitFor(cond, what, ms = 60000) {
+export async function waitFor(cond, what, ms = WAIT_MS) {
 	const end = Date.now() + ms;
 	for (;;) {
 		const v = await within(Promise.resolve().then(cond), LATE, Math.max(end - Date.now(), 0) + 1000);

@@ -35,7 +35,7 @@ async function shipped(data, env) {
 		const asked = Date.now(); // before the status's clock: its lag is at least as long
 		const st = (await shipStatus(data, env, spandexCli))[WS];
 		return st && !st.lag_bytes && st.lag_seconds + LAG_ROUNDING < (asked - t) / 1000;
-	}, 'a pass after the last change', 60000);
+	}, 'a pass after the last change');
 }
 
 async function copyOf(env) {
@@ -76,7 +76,7 @@ test('seal, index, reindex, retain and retention rules under the shipper; a rest
 	await waitFor(async () => {
 		const snap = await newestSnapshot(s3, bucket);
 		return snap && sealedDays.every((d) => snap.days.some((x) => x.kind === 'spans' && x.day === d && x.sealed));
-	}, 'a snapshot holding the sealed days sealed', 60000);
+	}, 'a snapshot holding the sealed days sealed');
 	const snap = await newestSnapshot(s3, bucket);
 	for (const d of snap.days.filter((x) => x.sealed)) {
 		const z = await getObject(s3, bucket, `spx/${d.sealed.key}`);
@@ -101,7 +101,7 @@ test('seal, index, reindex, retain and retention rules under the shipper; a rest
 	await waitFor(async () => {
 		const s = await newestSnapshot(s3, bucket);
 		return s && !s.days.some((x) => x.day === dayName(OLD));
-	}, 'a snapshot without the removed day', 60000);
+	}, 'a snapshot without the removed day');
 	// The pass that wrote it deletes what it replaced after the snapshot is there: a pass
 	// after this one has finished (passes take turns) once it has.
 	await shipped(A.dataDir, env);

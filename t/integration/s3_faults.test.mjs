@@ -144,7 +144,7 @@ test('the bucket stopped, frozen, failing and slow: ingest goes on, /healthz sho
 			h = await waitFor(async () => {
 				const x = await health(A);
 				return x && shows(x) && w.writes.length > acked + 10 && Date.now() - t0 >= down ? x : null;
-			}, `the ${what} bucket in /healthz`, 120000);
+			}, `the ${what} bucket in /healthz`);
 		} finally {
 			await end();
 		}
@@ -156,7 +156,7 @@ test('the bucket stopped, frozen, failing and slow: ingest goes on, /healthz sho
 			const asked = Date.now(); // before the answer's clock: its lag is at least as long
 			const x = await health(A);
 			return !x.error && x.lag_seconds + LAG_ROUNDING < (asked - back) / 1000 && x.lag_seconds >= 0;
-		}, `catching up after the ${what} bucket`, 120000);
+		}, `catching up after the ${what} bucket`);
 	}
 	await w.stop();
 	const last = Date.now();
@@ -164,7 +164,7 @@ test('the bucket stopped, frozen, failing and slow: ingest goes on, /healthz sho
 		const asked = Date.now();
 		const x = await health(A);
 		return !x.error && x.lag_seconds + LAG_ROUNDING < (asked - last) / 1000;
-	}, 'the last writes shipped', 60000);
+	}, 'the last writes shipped');
 	await checkLog(s3, bucket, 'spx', WS);
 	const { missing } = await pullCopy(s3Env(s3, bucket), w.writes, Infinity);
 	assert.deepEqual(missing, []);

@@ -33,7 +33,7 @@ async function loseHost(env, { passes }) {
 	await waitFor(async () => {
 		const st = (await shipStatus(A.dataDir, env, spandexCli))[WS];
 		return st && st.seq >= passes && w.writes.length >= 40;
-	}, `${passes} passes of ${WS}`, 120000);
+	}, `${passes} passes of ${WS}`);
 	killHost(A, childPids);
 	shipper.kill('SIGKILL');
 	await w.stop();

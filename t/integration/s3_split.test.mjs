@@ -29,7 +29,7 @@ async function splitBrain(env, { interval }) {
 	const w = startMixedWriters(WS, A.base, { request });
 	cleanup.push(() => w.stop());
 	await waitFor(async () => ((await shipStatus(A.dataDir, env, spandexCli))[WS]?.seq ?? 0) >= 3 && w.writes.length >= 30,
-		'A shipping', 120000);
+		'A shipping');
 	const Bdir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-split-'));
 	cleanup.push(() => fs.rmSync(Bdir, { recursive: true, force: true }));
 	const pulled = Date.now();
@@ -38,7 +38,7 @@ async function splitBrain(env, { interval }) {
 	await waitFor(async () => {
 		const st = (await shipStatus(A.dataDir, env, spandexCli))[WS];
 		return st?.owner === 'lost';
-	}, 'A to learn it lost the workspace', 60000).catch(async (err) => {
+	}, 'A to learn it lost the workspace').catch(async (err) => {
 		console.error(JSON.stringify(await shipStatus(A.dataDir, env, spandexCli)), w.writes.length, w.failed);
 		console.error(fs.readFileSync(path.join(A.dataDir, '.spandex-ship', `${WS}.state`), 'utf8').slice(0, 400));
 		throw err;

@@ -71,7 +71,7 @@ test('sync mode with the bucket down: every API\'s write answers 503 with Retry-
 	assert.equal(h.status, 503, `sync mode: the host is degraded while its bucket is down: ${h.text}`);
 	await rgwStart(s3);
 	up = true;
-	await waitFor(async () => (await request('GET', '/healthz', { base: A.base })).status === 200, 'the bucket back in /healthz', 120000);
+	await waitFor(async () => (await request('GET', '/healthz', { base: A.base })).status === 200, 'the bucket back in /healthz');
 	for (const { api, r } of await everyApiWrites(A.base, 3)) assert.ok(r.status < 300, `${api}: ${r.status} ${r.text}`);
 	// What was acknowledged is in the bucket (a refused write stayed here unacknowledged, and
 	// ships with the next pass: its client's retry is idempotent).
