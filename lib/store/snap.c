@@ -19,16 +19,38 @@ static uint64_t token_of(const struct jrn_hdr *j)
 	return seq << 2 | (open ? 2 : 0) | (n ? 1 : 0);
 }
 
+/* A batch past its commit point whose ids are being entered (write.c, batch_ids: its old
+ * versions flagged one after another, the id table's newest set last), its writer not yet
+ * answered, or dead there: the snapshot is of before it. Every version older than its first
+ * is published (each batch starts past the last: batch_plan), so the horizon is just below
+ * its base, and the snapshot reads as moved from the start: each day leaves out the batch's
+ * records and reads the versions it supersedes as live (<day>.sup names it). A base read
+ * between two equal tokens is this batch's; one of a batch after it (the token read in the
+ * middle of that batch's header) would be as good: this one is finished by then. None when
+ * the batch is of another boot, or of a journal written before its base was kept. */
+static void snap_before_batch(struct store_snap *s)
+{
+	const struct jrn_hdr *j = s->journal;
+	int64_t base = __atomic_load_n(&j->base, __ATOMIC_ACQUIRE);
+	uint32_t count = __atomic_load_n(&j->count, __ATOMIC_ACQUIRE);
+	if (count && j->boot == io_boot_id() && token_of(j) == s->token) {
+		s->horizon = base - 1;
+		s->moved = true;
+	}
+}
+
 void store_snap_take(struct store *st, const char *ws, uint64_t look, uint64_t token,
 		     struct store_snap *s)
 {
 	struct mapcache_ent *mc;
 	const struct keytable_hdr *t;
 	*s = (struct store_snap){.horizon = INT64_MAX, .token = token, .st = st, .ws = ws};
-	/* A batch past its commit point whose ids are not entered yet (its writer died there):
-	 * readers see it, the id table does not say so. */
-	if ((token & 3) == 1 || !(s->journal = lines_journal(st, ws, look, &s->mc)))
+	if (!(s->journal = lines_journal(st, ws, look, &s->mc)))
 		return;
+	if ((token & 3) == 1) {
+		snap_before_batch(s);
+		return;
+	}
 	/* The journal first (token), then the id table: a batch that finished in between is
 	 * in the horizon, and the journal has moved since the token, so every day is cut to it.
 	 * The table names the newest version a finished batch entered: every version up to it
@@ -49,7 +71,8 @@ void store_snap_drop(struct store_snap *s)
 
 bool store_snap_moved(const struct store_snap *s)
 {
-	return s->horizon != INT64_MAX && s->journal && token_of(s->journal) != s->token;
+	return s->horizon != INT64_MAX && s->journal &&
+	       (s->moved || token_of(s->journal) != s->token);
 }
 
 /* The day's side file mapped into sh, with at least need bytes: false when there is none or it

@@ -287,10 +287,11 @@ uint64_t store_batches(struct store *st, const char *ws, uint64_t look);
  * shard_live): so a span present before and after a query is in its answer once, in one of its
  * versions, however long the query runs. */
 struct store_snap {
-	/* INT64_MAX: none (no journal, an id table not written this boot, a batch stuck past
-	 * its commit point): the records and flags are taken as they are. */
+	/* INT64_MAX: none (no journal, an id table not written this boot, a batch of another
+	 * boot stuck past its commit point): the records and flags are taken as they are. */
 	int64_t horizon;
 	uint64_t token; /* store_batches' when it was taken */
+	bool moved;	/* taken in a batch's publish: of before it, as if moved since */
 	struct store *st;
 	const char *ws;
 	const void *journal; /* mapped, to tell whether a batch began since */

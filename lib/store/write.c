@@ -223,6 +223,10 @@ static void build_shard(struct batch *b, struct writeset_shard *w, size_t i, siz
  * writer with SIGKILL after a shard's lines, records and text segment are written, before the
  * header write that commits them. Unset in every real deployment. */
 #define TEST_KILL_IN_TEXT "SPANDEX_TEST_KILL_IN_TEXT"
+/* Test hook (t/check_query_index.c, snapshot_in_publish): SPANDEX_TEST_KILL_IN_IDS set kills
+ * the writer after the commit point, once the batch's first id is entered and the version it
+ * replaced flagged, before the others. Unset in every real deployment. */
+#define TEST_KILL_IN_IDS "SPANDEX_TEST_KILL_IN_IDS"
 
 /* The batch's end on shard w joins the ends of h (the header about to commit it) that a power
  * cut may have left without their lines: with IDX_ENDS of them there already, the shard is
@@ -422,6 +426,8 @@ static void batch_ids(struct batch *b)
 		struct same_in_batch c = {b, i};
 		writeset_publish_id(&b->set, &b->t.id, hash_bytes(id, strlen(id)), b->locs[i],
 				    &b->olds, same_in_batch, &c);
+		if (i == 0)
+			io_test_kill(TEST_KILL_IN_IDS);
 	}
 	b->t.id.hdr->last_ingested = b->base + (int64_t)b->n - 1;
 	/* The headers stop naming the batch; a batch synced before its commit point
