@@ -1,6 +1,7 @@
 /* observations: GET /observations/{id}, GET /observations (pages, legacy/observations-v1.yml)
  * and GET /v2/observations (a cursor and field groups, observations.yml): every span but the
  * rows that stand for traces (map.h), whichever API wrote it. */
+#include "lib/api/langfuse/filter.h"
 #include "lib/api/langfuse/read.h"
 
 #include <string.h>
@@ -23,6 +24,7 @@ enum status langfuse_observation_get(struct http_req *req)
 
 /* The filters no index answers, tested on each candidate's line. */
 struct obs_filters {
+	const struct langfuse_filter *lf; /* the filter parameter's */
 	const char *user, *type, *level, *version;
 	const char **envs;
 	size_t nenvs;
@@ -58,6 +60,7 @@ static bool obs_passes(void *ctx, const char *line, size_t n)
 		for (size_t i = 0; !ok && i < f->nenvs; i++)
 			ok = !strcmp(langfuse_env_of(&s), f->envs[i]);
 	}
+	ok = ok && langfuse_filter_test(f->lf, langfuse_span_get, &s, false);
 	span_clear(&s);
 	json_decref(root);
 	return ok;
@@ -68,46 +71,58 @@ static int obs_bare(void *ctx, int kind)
 {
 	const struct obs_filters *f = ctx;
 	(void)kind;
-	return f->user || f->type || f->level || f->version || f->nenvs || f->no_parent ||
+	return f->lf || f->user || f->type || f->level || f->version || f->nenvs || f->no_parent ||
 		       f->root >= 0
 		   ? -1
 		   : 1;
+}
+
+/* The parameters the index answers: name, traceId, parentObservationId, sessionId. */
+static void obs_index_params(struct http_req *req, struct filter *flt, struct obs_filters *f)
+{
+	static const struct {
+		const char *param;
+		enum filter_field ff;
+		enum langfuse_col col;
+	} eq[] = {{"name", FF_NAME, LC_NAME},
+		  {"traceId", FF_TRACE_ID, LC_TRACE_ID},
+		  {"parentObservationId", FF_PARENT_SPAN_ID, LC_NONE},
+		  {"sessionId", FF_SESSION_ID, LC_SESSION}};
+	for (size_t i = 0; i < sizeof eq / sizeof *eq; i++) {
+		const char **v = arena_alloc(req->arena, sizeof *v);
+		if (!(*v = langfuse_filter_param(req, f->lf, eq[i].param, eq[i].col)))
+			continue;
+		if (!**v && eq[i].ff == FF_PARENT_SPAN_ID) {
+			f->no_parent = true;
+			continue;
+		}
+		flt->conds[flt->n++] =
+		    (struct filter_cond){.field = eq[i].ff, .op = FOP_EQ, .vals = v, .nvals = 1};
+	}
 }
 
 /* The conditions of an observation listing; false when the 400 is written. */
 static bool obs_query(struct http_req *req, struct query *q, struct obs_filters *f)
 {
 	struct filter *flt = arena_alloc(req->arena, sizeof *flt);
-	struct filter_cond *c = arena_alloc(req->arena, 6 * sizeof *c);
-	static const struct {
-		const char *param;
-		enum filter_field ff;
-	} eq[] = {{"name", FF_NAME},
-		  {"traceId", FF_TRACE_ID},
-		  {"parentObservationId", FF_PARENT_SPAN_ID},
-		  {"sessionId", FF_SESSION_ID}};
+	struct langfuse_filter *lf;
 	memset(flt, 0, sizeof *flt);
 	memset(f, 0, sizeof *f);
-	flt->conds = c;
-	if (!langfuse_window(req, "fromStartTime", "toStartTime", flt))
+	flt->conds = arena_alloc(req->arena, (FILTER_MAX_CONDS + 6) * sizeof *flt->conds);
+	if (!langfuse_filter_read(req, LV_OBSERVATIONS, flt, &lf))
 		return false;
-	for (size_t i = 0; i < sizeof eq / sizeof *eq; i++) {
-		const char **v = arena_alloc(req->arena, sizeof *v);
-		if (!(*v = http_param(req, eq[i].param)))
-			continue;
-		if (!**v && eq[i].ff == FF_PARENT_SPAN_ID) {
-			f->no_parent = true;
-			continue;
-		}
-		c[flt->n++] =
-		    (struct filter_cond){.field = eq[i].ff, .op = FOP_EQ, .vals = v, .nvals = 1};
-	}
-	f->user = http_param(req, "userId");
-	f->type = http_param(req, "type");
-	f->level = http_param(req, "level");
-	f->version = http_param(req, "version");
-	f->nenvs = langfuse_param_all(req, "environment", &f->envs);
-	const char *root = http_param(req, "isRootObservation");
+	f->lf = lf;
+	if (!langfuse_filter_names(lf, LC_TIMESTAMP) &&
+	    !langfuse_window(req, "fromStartTime", "toStartTime", flt))
+		return false;
+	obs_index_params(req, flt, f);
+	f->user = langfuse_filter_param(req, f->lf, "userId", LC_USER);
+	f->type = langfuse_filter_param(req, f->lf, "type", LC_TYPE);
+	f->level = langfuse_filter_param(req, f->lf, "level", LC_LEVEL);
+	f->version = langfuse_filter_param(req, f->lf, "version", LC_VERSION);
+	if (!langfuse_filter_names(lf, LC_ENV))
+		f->nenvs = langfuse_param_all(req, "environment", &f->envs);
+	const char *root = langfuse_filter_param(req, f->lf, "isRootObservation", LC_ROOT);
 	bool rv;
 	f->root = -1;
 	if (root && !http_text_bool(root, &rv)) {

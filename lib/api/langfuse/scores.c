@@ -2,6 +2,7 @@
  * the endpoints POST /scores, GET /v2/scores and /v2/scores/{id}, DELETE /scores/{id}
  * (scores.yml, legacy/score-v1.yml). */
 #include "lib/api/langfuse/scores.h"
+#include "lib/api/langfuse/filter.h"
 #include "lib/api/langfuse/read.h"
 
 #include <math.h>
@@ -425,6 +426,7 @@ enum status langfuse_score_delete(struct http_req *req)
 
 /* What GET /v2/scores asks beyond what the judgements' index answers (jfilter). */
 struct wants {
+	const struct langfuse_filter *lf; /* the filter parameter's */
 	const char *source, *config, *queue, *dataset, *user, *type, *op;
 	const char **envs, **tags, **ids, **obs;
 	size_t nenvs, ntags, nids, nobs;
@@ -469,8 +471,93 @@ static bool tags_pass(const struct wants *w, const struct langfuse_trace_ctx *t)
 	return true;
 }
 
+/* A score and its list's wants, for the filter's getter. */
+struct scored {
+	const struct wants *w;
+	const struct judgement *j;
+};
+
+static void score_get(const void *subject, enum langfuse_col col, struct langfuse_val *v)
+{
+	const struct scored *x = subject;
+	const struct judgement *j = x->j;
+	const char *str = NULL, *env;
+	const struct langfuse_trace_ctx *t;
+	switch (col) {
+	case LC_ID:
+		str = j->id;
+		break;
+	case LC_NAME:
+		str = j->name;
+		break;
+	case LC_TIMESTAMP:
+		v->t = LVAL_TIME;
+		v->us = j->created_at;
+		return;
+	case LC_VALUE:
+		if (strcmp(score_type(j), "TEXT") && !isnan(j->value)) {
+			v->t = LVAL_NUM;
+			v->n = j->value;
+		}
+		return;
+	case LC_METADATA:
+		v->t = LVAL_OBJ;
+		v->j = j->payload ? json_object_get(j->payload, "metadata") : NULL;
+		return;
+	case LC_SOURCE:
+		str = score_source(j);
+		break;
+	case LC_DATA_TYPE:
+		str = score_type(j);
+		break;
+	case LC_COMMENT:
+		str = j->text;
+		break;
+	case LC_TRACE_ID:
+		str = j->trace_id;
+		break;
+	case LC_OBS_ID:
+		str = j->target == JT_SPAN ? j->span_id : NULL;
+		break;
+	case LC_SESSION:
+		str = j->target == JT_SESSION ? j->session_id : NULL;
+		break;
+	case LC_STRING_VALUE:
+		str = j->label ? j->label : NULL;
+		break;
+	case LC_CONFIG_ID:
+		str = payload_str(j, "configId");
+		break;
+	case LC_QUEUE_ID:
+		str = payload_str(j, "queueId");
+		break;
+	case LC_ENV:
+		env = payload_str(j, "environment");
+		str = env ? env : "default";
+		break;
+	case LC_USER:
+	case LC_TAGS:
+		t = j->trace_id ? langfuse_trace_ctx(x->w->traces, j->trace_id) : NULL;
+		if (t && t->found && col == LC_TAGS) {
+			v->t = LVAL_LIST;
+			v->j = t->tags;
+		}
+		str = t && t->found && col == LC_USER ? t->user : NULL;
+		break;
+	default:
+		break;
+	}
+	if (str) {
+		v->t = LVAL_STR;
+		v->s = str;
+	}
+}
+
 static bool passes(const struct wants *w, const struct judgement *j)
 {
+	struct scored x = {w, j};
+	if (!langfuse_filter_test(w->lf, score_get, &x, false))
+		return false;
 	const char *env = payload_str(j, "environment");
 	if (!langfuse_score_shows(j) || (w->type && strcmp(w->type, score_type(j))) ||
 	    (w->source && strcmp(w->source, score_source(j))) || !value_passes(w, j->value))
@@ -511,11 +598,16 @@ static bool read_wants(struct http_req *req, struct jfilter *f, struct wants *w)
 {
 	bool from, to;
 	const char *fields = http_param(req, "fields"), *v;
+	struct langfuse_filter *lf;
+	struct filter none = {0}; /* a score's conditions are all tested on it */
 	memset(f, 0, sizeof *f);
 	memset(w, 0, sizeof *w);
 	f->name = http_param(req, "name");
 	f->trace_id = http_param(req, "traceId");
 	f->session_id = http_param(req, "sessionId");
+	if (!langfuse_filter_read(req, LV_SCORES, &none, &lf))
+		return false;
+	w->lf = lf;
 	w->source = http_param(req, "source");
 	w->config = http_param(req, "configId");
 	w->queue = http_param(req, "queueId");

@@ -1,6 +1,7 @@
 /* traces: GET /traces (a page of traces with its filters), GET /traces/{id} (with its
  * observations and scores), DELETE /traces/{id} and DELETE /traces (trace.yml). A trace is its
  * root span, whichever API wrote it: a Langfuse or Opik trace's row, an OTLP root span. */
+#include "lib/api/langfuse/filter.h"
 #include "lib/api/langfuse/read.h"
 #include "lib/api/langfuse/scores.h"
 
@@ -157,6 +158,7 @@ enum status langfuse_trace_get(struct http_req *req)
 
 /* The filters no index answers, tested on each root's line. */
 struct filters {
+	const struct langfuse_filter *lf; /* the filter parameter's */
 	const char *user, *version, *release;
 	const char **tags, **envs;
 	size_t ntags, nenvs;
@@ -189,49 +191,67 @@ static bool root_passes(void *ctx, const char *line, size_t n)
 		for (size_t i = 0; !ok && i < f->nenvs; i++)
 			ok = !strcmp(langfuse_env_of(&s), f->envs[i]);
 	}
+	ok = ok && langfuse_filter_test(f->lf, langfuse_span_get, &s, false);
 	span_clear(&s);
 	json_decref(root);
 	return ok;
+}
+
+static bool rollup_passes(void *ctx, const struct query_rollup *u)
+{
+	return langfuse_filter_test(ctx, langfuse_rollup_get, u, true);
 }
 
 /* The conditions of a trace listing (GetTracesRequest); false when the 400 is written. */
 static bool list_query(struct http_req *req, struct query *q, struct filters *f)
 {
 	struct filter *flt = arena_alloc(req->arena, sizeof *flt);
-	struct filter_cond *c = arena_alloc(req->arena, 4 * sizeof *c);
+	struct filter_cond *c = arena_alloc(req->arena, (FILTER_MAX_CONDS + 4) * sizeof *c);
 	const char *order = http_param(req, "orderBy");
+	struct langfuse_filter *lf;
 	memset(flt, 0, sizeof *flt);
 	memset(f, 0, sizeof *f);
 	flt->conds = c;
-	if (!langfuse_window(req, "fromTimestamp", "toTimestamp", flt))
+	if (!langfuse_filter_read(req, LV_TRACES, flt, &lf))
+		return false;
+	f->lf = lf;
+	if (!langfuse_filter_names(lf, LC_TIMESTAMP) &&
+	    !langfuse_window(req, "fromTimestamp", "toTimestamp", flt))
 		return false;
 	if (order && strcmp(order, "timestamp.asc") && strcmp(order, "timestamp.desc")) {
 		langfuse_bad(req, "orderBy",
 			     "Only timestamp.asc and timestamp.desc order traces here");
 		return false;
 	}
-	const char *const eq[2][2] = {{"name", NULL}, {"sessionId", NULL}};
+	const char *const eq[2] = {"name", "sessionId"};
 	const enum filter_field ff[2] = {FF_NAME, FF_SESSION_ID};
+	const enum langfuse_col col[2] = {LC_NAME, LC_SESSION};
 	for (int i = 0; i < 2; i++) {
 		const char **v = arena_alloc(req->arena, sizeof *v);
-		if (!(*v = http_param(req, eq[i][0])))
+		if (!(*v = langfuse_filter_param(req, f->lf, eq[i], col[i])))
 			continue;
 		c[flt->n++] =
 		    (struct filter_cond){.field = ff[i], .op = FOP_EQ, .vals = v, .nvals = 1};
 	}
-	f->user = http_param(req, "userId");
-	f->version = http_param(req, "version");
-	f->release = http_param(req, "release");
-	f->ntags = langfuse_param_all(req, "tags", &f->tags);
-	f->nenvs = langfuse_param_all(req, "environment", &f->envs);
+	f->user = langfuse_filter_param(req, f->lf, "userId", LC_USER);
+	f->version = langfuse_filter_param(req, f->lf, "version", LC_VERSION);
+	f->release = langfuse_filter_param(req, f->lf, "release", LC_RELEASE);
+	if (!langfuse_filter_names(lf, LC_TAGS))
+		f->ntags = langfuse_param_all(req, "tags", &f->tags);
+	if (!langfuse_filter_names(lf, LC_ENV))
+		f->nenvs = langfuse_param_all(req, "environment", &f->envs);
 	api_query_init(req, q);
 	q->f = flt;
 	q->sort = order && !strcmp(order, "timestamp.asc") ? "started_at" : "-started_at";
-	if (f->user || f->version || f->release || f->ntags || f->nenvs) {
+	if (f->user || f->version || f->release || f->ntags || f->nenvs || lf) {
 		struct query_pred *p = arena_alloc(req->arena, sizeof *p);
 		*p = (struct query_pred){.fn = root_passes, .ctx = f, .transient = true};
 		q->preds = p;
 		q->npreds = 1;
+	}
+	if (langfuse_filter_has_rollup(lf)) {
+		q->rollup_pred = rollup_passes;
+		q->rollup_ctx = lf;
 	}
 	return true;
 }
