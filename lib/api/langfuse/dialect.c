@@ -4,6 +4,8 @@
  * the helpers its handlers share: pages, times, the JSON body. */
 #include "lib/api/langfuse/surface.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include "lib/base/time.h"
 #include "lib/json/jsonw.h"
@@ -86,6 +88,19 @@ enum status langfuse_bad(struct http_req *req, const char *path, const char *msg
 	buf_adds(b, "]}]}");
 	http_reply_json(req, 400, b->p, b->len);
 	return ST_OK;
+}
+
+bool langfuse_refuse(struct http_req *req, const char *fmt, ...)
+{
+	va_list ap;
+	struct buf *b = arena_buf(req->arena);
+	char msg[512];
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	langfuse_error(b, 400, msg);
+	http_reply_json(req, 400, b->p, b->len);
+	return false;
 }
 
 void langfuse_page_meta(struct buf *out, long long page, long long limit, size_t total)

@@ -5,7 +5,6 @@
 #include "lib/api/langfuse/filter.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,42 +351,29 @@ static bool to_index(struct arena *a, enum langfuse_view v, const struct lcond *
 	return true;
 }
 
-/* A 400 in Langfuse's error shape, its InvalidRequestError; false. */
-static bool refuse(struct http_req *req, const char *fmt, ...)
-{
-	va_list ap;
-	struct buf *b = arena_buf(req->arena);
-	char msg[512];
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	langfuse_dialect.error(b, 400, msg);
-	http_reply_json(req, 400, b->p, b->len);
-	return false;
-}
-
 /* One condition of the array: read, its column checked, then the index's or kept; false when
  * the 400 is written. */
-static bool take(struct http_req *req, enum langfuse_view v, json_t *x, struct filter *flt,
-		 struct langfuse_filter *f)
+static bool take(struct http_req *req, enum langfuse_view v, json_t *x, const char *path,
+		 struct filter *flt, struct langfuse_filter *f)
 {
 	struct lcond *c = &f->c[f->n];
 	const char *column = NULL, *why;
 	memset(c, 0, sizeof *c);
 	if ((why = read_cond(req->arena, x, c, &column))) {
-		langfuse_bad(req, "filter", why);
+		langfuse_bad(req, path, why);
 		return false;
 	}
 	const struct column *col = column_find(column, v);
 	if (!col)
-		return refuse(req, "Column %.200s does not match a UI / CH table mapping.", column);
+		return langfuse_refuse(req, "Column %.200s does not match a UI / CH table mapping.",
+				       column);
 	if (!compatible(col->type, c->type))
-		return refuse(
+		return langfuse_refuse(
 		    req, "Invalid filter type '%s' for column '%s'. Expected filter type '%s'.",
 		    type_names[c->type], col->name, type_names[col->type]);
 	if (col->col == LC_NONE || c->type == T_POSITION)
-		return refuse(req, "Filtering on %s is not supported here: %s", col->name,
-			      col->why ? col->why : "positions in a trace are not kept");
+		return langfuse_refuse(req, "Filtering on %s is not supported here: %s", col->name,
+				       col->why ? col->why : "positions in a trace are not kept");
 	c->col = col->col;
 	c->rollup = v == LV_TRACES &&
 		    (c->col == LC_IN_TOK || c->col == LC_OUT_TOK || c->col == LC_TOT_TOK ||
@@ -399,33 +385,40 @@ static bool take(struct http_req *req, enum langfuse_view v, json_t *x, struct f
 	return true;
 }
 
-bool langfuse_filter_read(struct http_req *req, enum langfuse_view v, struct filter *flt,
-			  struct langfuse_filter **out)
+bool langfuse_filter_from(struct http_req *req, enum langfuse_view v, json_t *arr, const char *path,
+			  struct filter *flt, struct langfuse_filter **out)
 {
-	const char *text = http_param(req, "filter");
-	json_error_t je;
 	size_t i;
 	json_t *x;
 	*out = NULL;
-	if (!text || !*text)
-		return true;
-	json_t *arr = json_loads(text, JSON_DECODE_ANY, &je);
-	if (!arr)
-		return refuse(req, "Invalid JSON in filter parameter");
 	if (!json_is_array(arr)) {
-		langfuse_bad(req, "filter", "Expected array, received something else");
+		langfuse_bad(req, path, "Expected array, received something else");
 		return false;
 	}
 	if (json_array_size(arr) + flt->n > FILTER_MAX_CONDS) {
-		langfuse_bad(req, "filter", "Too many conditions (at most 64)");
+		langfuse_bad(req, path, "Too many conditions (at most 64)");
 		return false;
 	}
 	struct langfuse_filter *f = arena_alloc(req->arena, sizeof *f);
 	memset(f, 0, sizeof *f);
 	f->c = arena_alloc(req->arena, (json_array_size(arr) + 1) * sizeof *f->c);
-	json_array_foreach(arr, i, x) if (!take(req, v, x, flt, f)) return false;
+	json_array_foreach(arr, i, x) if (!take(req, v, x, path, flt, f)) return false;
 	*out = f;
 	return true;
+}
+
+bool langfuse_filter_read(struct http_req *req, enum langfuse_view v, struct filter *flt,
+			  struct langfuse_filter **out)
+{
+	const char *text = http_param(req, "filter");
+	json_error_t je;
+	*out = NULL;
+	if (!text || !*text)
+		return true;
+	json_t *arr = json_loads(text, JSON_DECODE_ANY, &je);
+	if (!arr)
+		return langfuse_refuse(req, "Invalid JSON in filter parameter");
+	return langfuse_filter_from(req, v, arr, "filter", flt, out);
 }
 
 bool langfuse_filter_names(const struct langfuse_filter *f, enum langfuse_col col)

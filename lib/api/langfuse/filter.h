@@ -74,6 +74,10 @@ typedef void (*langfuse_get_fn)(const void *subject, enum langfuse_col col, stru
 
 struct langfuse_filter;
 
+/* The conditions of arr, a filter array already parsed (the `filters` of a metrics query),
+ * read as langfuse_filter_read reads the parameter's; a 400 names path. */
+bool langfuse_filter_from(struct http_req *req, enum langfuse_view v, json_t *arr, const char *path,
+			  struct filter *flt, struct langfuse_filter **out);
 /* Reads the `filter` parameter of a list of view v: the conditions the index answers are
  * appended to flt (whose conds has room for FILTER_MAX_CONDS), the others kept in *out
  * (NULL when no filter was given) for langfuse_filter_test. false when the 400 is written. */
@@ -97,5 +101,12 @@ bool langfuse_filter_has_rollup(const struct langfuse_filter *f);
  * query_rollup). */
 void langfuse_span_get(const void *span, enum langfuse_col col, struct langfuse_val *v);
 void langfuse_rollup_get(const void *rollup, enum langfuse_col col, struct langfuse_val *v);
+/* ... and of a score (scores.c): its members, and its trace's user and tags (from traces). */
+struct langfuse_trace_cache;
+struct langfuse_scored {
+	struct langfuse_trace_cache *traces;
+	const struct judgement *j;
+};
+void langfuse_score_value(const void *scored, enum langfuse_col col, struct langfuse_val *v);
 
 #endif

@@ -1,8 +1,9 @@
 /* routes: the Langfuse program's route table (Langfuse's Fern definition: ingestion.yml,
  * trace.yml, observations.yml and legacy/observations-v1.yml, sessions.yml, scores.yml and
- * legacy/score-v1.yml, legacy/metrics-v1.yml's daily metrics, health.yml). Query parameters
- * are read by the handlers, which answer a bad one with Langfuse's 400 (its zod error), not
- * lib/http's 422; one the API does not know is ignored, as Langfuse's schemas strip it. */
+ * legacy/score-v1.yml, legacy/metrics-v1.yml's metrics and daily metrics, metrics.yml's v2 metrics,
+ * health.yml). Query parameters are read by the handlers, which answer a bad one with Langfuse's
+ * 400 (its zod error), not lib/http's 422; one the API does not know is ignored, as Langfuse's
+ * schemas strip it. */
 #include "lib/api/langfuse/surface.h"
 
 #define P "/api/public"
@@ -31,6 +32,8 @@ static const struct http_route routes[] = {
     ROUTE("GET", "/v2/scores", langfuse_scores_list, HTTP_READ),
     ROUTE("GET", "/v2/scores/{id}", langfuse_score_get, HTTP_READ),
     ROUTE("GET", "/metrics/daily", langfuse_metrics_daily, HTTP_READ),
+    ROUTE("GET", "/metrics", langfuse_metrics, HTTP_READ),
+    ROUTE("GET", "/v2/metrics", langfuse_metrics_v2, HTTP_READ),
 };
 
 const struct http_surface langfuse_surface = {

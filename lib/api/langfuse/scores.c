@@ -471,15 +471,9 @@ static bool tags_pass(const struct wants *w, const struct langfuse_trace_ctx *t)
 	return true;
 }
 
-/* A score and its list's wants, for the filter's getter. */
-struct scored {
-	const struct wants *w;
-	const struct judgement *j;
-};
-
-static void score_get(const void *subject, enum langfuse_col col, struct langfuse_val *v)
+void langfuse_score_value(const void *subject, enum langfuse_col col, struct langfuse_val *v)
 {
-	const struct scored *x = subject;
+	const struct langfuse_scored *x = subject;
 	const struct judgement *j = x->j;
 	const char *str = NULL, *env;
 	const struct langfuse_trace_ctx *t;
@@ -537,7 +531,7 @@ static void score_get(const void *subject, enum langfuse_col col, struct langfus
 		break;
 	case LC_USER:
 	case LC_TAGS:
-		t = j->trace_id ? langfuse_trace_ctx(x->w->traces, j->trace_id) : NULL;
+		t = j->trace_id ? langfuse_trace_ctx(x->traces, j->trace_id) : NULL;
 		if (t && t->found && col == LC_TAGS) {
 			v->t = LVAL_LIST;
 			v->j = t->tags;
@@ -555,8 +549,8 @@ static void score_get(const void *subject, enum langfuse_col col, struct langfus
 
 static bool passes(const struct wants *w, const struct judgement *j)
 {
-	struct scored x = {w, j};
-	if (!langfuse_filter_test(w->lf, score_get, &x, false))
+	struct langfuse_scored x = {w->traces, j};
+	if (!langfuse_filter_test(w->lf, langfuse_score_value, &x, false))
 		return false;
 	const char *env = payload_str(j, "environment");
 	if (!langfuse_score_shows(j) || (w->type && strcmp(w->type, score_type(j))) ||

@@ -42,6 +42,10 @@ extern const struct http_dialect langfuse_dialect;
 /* A 400 as Langfuse's zod validation answers it: {"message": "Invalid request data",
  * "error": [{"message": msg, "path": [path]}]}; returns ST_OK (the reply is written). */
 enum status langfuse_bad(struct http_req *req, const char *path, const char *msg);
+/* A 400 {"message": <fmt ...>, "error": "InvalidRequestError"}, as Langfuse throws an
+ * InvalidRequestError; returns false (the reply is written). */
+bool langfuse_refuse(struct http_req *req, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* A page: {"data": [<data[0..n) joined>], "meta": {page, limit, totalItems, totalPages}}. */
 void langfuse_page_meta(struct buf *out, long long page, long long limit, size_t total);
 /* The JSON body of a write: an object, else a 400 in Langfuse's shape (replied: *out NULL). */
@@ -66,6 +70,8 @@ size_t langfuse_param_all(struct http_req *req, const char *name, const char ***
 enum status langfuse_ingestion(struct http_req *req); /* ingest.c */
 enum status langfuse_health(struct http_req *req);    /* metrics.c */
 enum status langfuse_metrics_daily(struct http_req *req);
+enum status langfuse_metrics(struct http_req *req); /* metrics_group.c */
+enum status langfuse_metrics_v2(struct http_req *req);
 enum status langfuse_traces_list(struct http_req *req); /* traces.c */
 enum status langfuse_trace_get(struct http_req *req);
 enum status langfuse_trace_delete(struct http_req *req);
