@@ -14,6 +14,9 @@
 #    lib/ingest, lib/auth, lib/ship, lib/s3 and lib/http (comments and strings left out: a
 #    spec is cited, an attribute of the OTel conventions is data) names no API; a surface
 #    hands its data down.
+# 7. A folder's private header (*_int.h: what the files of one concern share, such as Opik's
+#    filters/filter_int.h) is included only by the files of its own folder, sub-folders
+#    counted apart (lib/api/opik/filters/ is not lib/api/opik/).
 set -eu
 src=${SPANDEX_SRCDIR:-$(dirname "$0")/..}
 build=${SPANDEX_BUILDDIR:-.}
@@ -81,6 +84,16 @@ for f in $(find cgi-bin src lib -name '*.[ch]' | sort); do
 		to=$(folder "$inc")
 		if ! may_use "$from" "$to"; then
 			echo "$f includes $inc: $to is not below $from"
+			fail=1
+		fi
+	done
+done
+
+# 7. Private headers stay in their folder.
+for f in $(find cgi-bin src lib t bench -name '*.[ch]' | sort); do
+	for inc in $(sed -n 's|^#include "\(lib/[^"]*_int\.h\)".*|\1|p' "$f"); do
+		if [ "$(dirname "$f")" != "$(dirname "$inc")" ]; then
+			echo "$f includes $inc: a private header of another folder"
 			fail=1
 		fi
 	done

@@ -88,9 +88,9 @@ enum status query_judgements_of(struct jquery *q, enum judgement_target by, cons
 enum status query_judged(struct jquery *q, enum judgement_target by, const char *name,
 			 bool has_vmin, double vmin, bool has_vmax, double vmax,
 			 struct query_keys *out);
-/* query_judged of traces as Opik shows a trace's scores (lib/api/opik/judged.c, marks_read):
- * by trace, the mean of its own judgements named name and those of its root spans, the span
- * of the trace's id (an Opik trace's row) and a root span of it (a trace another API wrote);
+/* query_judged of traces as Opik shows a trace's scores (lib/api/opik/judgements/judged.c,
+ * marks_read): by trace, the mean of its own judgements named name and those of its root spans, the
+ * span of the trace's id (an Opik trace's row) and a root span of it (a trace another API wrote);
  * a judgement of a span that recorded no trace counts for the trace the span is a root of. */
 enum status query_judged_roots(struct jquery *q, const char *name, struct query_keys *out);
 

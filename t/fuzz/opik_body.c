@@ -1,6 +1,6 @@
 /* fuzz opik_body: Opik's write bodies (trace and span batch and single creates, PATCH one or
  * a batch, feedback scores in batches and one by one and their deletes, comments) through
- * their handlers (lib/api/opik/write.c, scores.c, comments.c, the mapping of map.c), in any
+ * their handlers (lib/api/opik/spans/write.c, scores.c, comments.c, the mapping of map.c), in any
  * order on one store, as the SDK's unordered queues send them: partial rows, pending PATCHes
  * and early scores are merged, then read back (get, list, stats, score names, a comment). */
 #include "t/fuzz/handler.h"

@@ -1,5 +1,5 @@
 /* fuzz opik_filter: Opik's `filters` JSON, parsed as a list request parses it
- * (lib/api/opik/filter_parse.c), then run as the query predicate on a stored span line
+ * (lib/api/opik/filters/filter_parse.c), then run as the query predicate on a stored span line
  * (filter.c). */
 #include "t/fuzz/fuzz.h"
 #include "lib/api/opik/surface.h"

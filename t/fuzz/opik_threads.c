@@ -1,4 +1,4 @@
-/* fuzz opik_threads: Opik's thread and retention-rule bodies (lib/api/opik/threads.c,
+/* fuzz opik_threads: Opik's thread and retention-rule bodies (lib/api/opik/threads/threads.c,
  * thread_rows.c, thread_filter.c, thread_write.c, thread_delete.c, thread_marks.c,
  * retention.c) through their handlers, after traces with a thread_id are written in any
  * order on one store: searches with filters, retrieve, open and close, tags by model id and in

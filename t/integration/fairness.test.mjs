@@ -293,7 +293,7 @@ test('a search takes a slot once it has spent enough CPU, whatever it reads', { 
 	assert.match(refusal.json.message, /Workspace flood is running 1 expensive/);
 });
 
-// Span stats read each line member by member (lib/api/opik/stats.c, line_figures) instead of
+// Span stats read each line member by member (lib/api/opik/spans/stats.c, line_figures) instead of
 // parsing it whole; the figures must be those of the spans as a list renders them (a whole
 // parse), for texts that say nothing, usage details beside token counts, scores, tags, empty
 // metadata and text outside ASCII.

@@ -4,7 +4,7 @@
  * operator's --days keeps (docs/operations.md, "Retention rules"). Rules are never removed: a
  * create disables the enabled rule of the same project and level, a DELETE disables its rule. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/judged.h"
+#include "lib/api/opik/judgements/judged.h"
 #include "lib/api/opik/params.h"
 
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * by one and beside their span or trace (judged.c), edited by PATCH, deleted in batches. The
  * comments of another API (a Scale GP comment assessment) are Opik's too: shown, editable. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/judged.h"
+#include "lib/api/opik/judgements/judged.h"
 
 #include <string.h>
 #include "lib/base/hash.h"

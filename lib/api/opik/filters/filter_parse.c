@@ -1,7 +1,7 @@
 /* filter_parse: Opik's `filters` (reference opik.md §7) read into conditions: the field table,
  * the operators each type takes, the values and the 400 of a bad one, and the filter's scope. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/filter_int.h"
+#include "lib/api/opik/filters/filter_int.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * NeMo client sees one ordinary trace tree, and spans from any other API read back through
  * Opik as spans of their traces. What the span schema has no field for (metadata, tags,
  * error_info, thread, environment, ttft, Opik's own source) is kept in raw_attributes under
- * "opik.<name>". Feedback scores and comments are judgements (lib/api/opik/judged.h). */
+ * "opik.<name>". Feedback scores and comments are judgements (lib/api/opik/judgements/judged.h). */
 #ifndef SPANDEX_API_OPIK_MAP_H
 #define SPANDEX_API_OPIK_MAP_H
 
@@ -50,8 +50,8 @@ struct opik_marks;
 
 /* Appends the public Span (or, for a trace row or a root span asked for as a trace, the public
  * Trace with the rollup u of its spans, u may be NULL) of s, with its feedback scores and
- * comments from marks (lib/api/opik/judged.h; NULL: none). exclude: field names to leave out
- * (may be NULL). */
+ * comments from marks (lib/api/opik/judgements/judged.h; NULL: none). exclude: field names to leave
+ * out (may be NULL). */
 void opik_render(struct buf *out, struct arena *a, enum opik_entity ent, const struct span *s,
 		 const struct query_rollup *u, const struct opik_marks *marks, json_t *exclude);
 /* The name (a dotted path) under which Opik's Span shows each field of the line

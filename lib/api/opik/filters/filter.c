@@ -1,8 +1,8 @@
 /* filter: Opik's `filters` (reference opik.md §7) tested on an item: run by lib/query as a
  * predicate on each candidate span, on a trace's rollup, and as key sets of judged items. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/judged.h"
-#include "lib/api/opik/filter_int.h"
+#include "lib/api/opik/judgements/judged.h"
+#include "lib/api/opik/filters/filter_int.h"
 
 #include <math.h>
 #include <stdio.h>

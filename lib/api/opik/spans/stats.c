@@ -6,7 +6,7 @@
  * the judgement store, judged.h, read a chunk of items at a time). GET feedback-scores/names
  * runs the same visit for the names. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/judged.h"
+#include "lib/api/opik/judgements/judged.h"
 #include "lib/api/opik/params.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* filter_int: what the two files of Opik's `filters` share (lib/api/opik/filter*.c only): the
+/* filter_int: what the two files of Opik's `filters` share (lib/api/opik/filters/ only): the
  * fields' types and sources, the operators, one row of the field table, a parsed condition and
  * the filter that filter_parse.c builds and filter.c tests. */
 #ifndef SPANDEX_API_OPIK_FILTER_INT_H

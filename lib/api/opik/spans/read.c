@@ -1,7 +1,7 @@
 /* read: Opik's reads (reference opik.md §2, §3, §6, §10; the seed page opik-v1-list-spans):
  * by id, pages, streamed searches, and the one projects call the SDK makes. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/judged.h"
+#include "lib/api/opik/judgements/judged.h"
 #include "lib/api/opik/params.h"
 
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * PATCH before its create, a create again after a retry. A PATCH of an id not stored yet is
  * kept as a partial row that the create completes. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/judged.h"
+#include "lib/api/opik/judgements/judged.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * project's traces (with their rollups), one read of the judgements of their sessions, and the
  * messages of the threads shown read from their traces alone. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/thread.h"
+#include "lib/api/opik/threads/thread.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* judged: Opik's view of the judgement store beside its spans and traces (judged.h). */
-#include "lib/api/opik/judged.h"
+#include "lib/api/opik/judgements/judged.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * tested on each thread once it is built (thread.h): its id, messages, counts, times, scores,
  * status and tags. Errors are the trace filters' 400s. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/thread.h"
+#include "lib/api/opik/threads/thread.h"
 
 #include <stdio.h>
 #include <stdlib.h>

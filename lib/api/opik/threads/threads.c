@@ -5,7 +5,7 @@
  * the messages of the threads it shows only. */
 #include "lib/api/opik/surface.h"
 #include "lib/api/opik/params.h"
-#include "lib/api/opik/thread.h"
+#include "lib/api/opik/threads/thread.h"
 
 #include <math.h>
 #include <stdlib.h>

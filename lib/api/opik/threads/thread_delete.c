@@ -3,7 +3,7 @@
  * every span, their judgements too), and what Opik kept of each thread (its state, scores and
  * comments). */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/thread.h"
+#include "lib/api/opik/threads/thread.h"
 
 #include <stdlib.h>
 #include <string.h>

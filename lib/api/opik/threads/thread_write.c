@@ -5,7 +5,7 @@
  * version of every span of the thread's traces, as a trace delete does, and deletes the
  * judgements of those traces and of the thread. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/thread.h"
+#include "lib/api/opik/threads/thread.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * whose id says so (judgement_key_id "fs-"), so a score sent again replaces its author's and
  * keeps its creation. Read back beside the spans and traces by judged.c. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/judged.h"
+#include "lib/api/opik/judgements/judged.h"
 
 #include <math.h>
 #include <stdlib.h>

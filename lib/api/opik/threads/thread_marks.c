@@ -5,7 +5,7 @@
  * edited and deleted by the comment routes of spans and traces (comments.c), which take any
  * comment. */
 #include "lib/api/opik/surface.h"
-#include "lib/api/opik/thread.h"
+#include "lib/api/opik/threads/thread.h"
 
 #include <math.h>
 #include <stdlib.h>

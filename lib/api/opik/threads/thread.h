@@ -11,7 +11,7 @@
 #ifndef SPANDEX_API_OPIK_THREADS_H
 #define SPANDEX_API_OPIK_THREADS_H
 
-#include "lib/api/opik/judged.h"
+#include "lib/api/opik/judgements/judged.h"
 
 #define OPIK_THREAD_PREFIX "thread-" /* of a state's id */
 #define OPIK_THREAD_MAX_TAGS 100     /* tags of one thread; more is a 400 */
