@@ -55,6 +55,7 @@ test('traces: @langfuse/client passes filter; strings, options, tags, metadata, 
 	assert.deepEqual(await list([{ type: 'string', column: 'name', operator: 'starts with', value: 'bet' }]), ['f-b']);
 	assert.deepEqual(await list([{ type: 'stringOptions', column: 'userId', operator: 'none of', value: ['ann', 'cy'] }]), ['f-b']);
 	assert.deepEqual(await list([{ type: 'stringOptions', column: 'id', operator: 'any of', value: ['f-a', 'f-c', 'nope'] }]), ['f-a', 'f-c']);
+	assert.deepEqual(await list([{ type: 'string', column: 'id', operator: 'ends with', value: '-b' }]), ['f-b']);
 	assert.deepEqual(await list([{ type: 'arrayOptions', column: 'tags', operator: 'all of', value: ['prod', 'beta'] }]), ['f-a']);
 	assert.deepEqual(await list([{ type: 'arrayOptions', column: 'tags', operator: 'none of', value: ['prod', 'dev'] }]), ['f-c']);
 	assert.deepEqual(await list([{ type: 'stringObject', column: 'metadata', key: 'tier', operator: '=', value: 'gold' }]), ['f-a']);

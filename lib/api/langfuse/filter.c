@@ -86,7 +86,9 @@ static const struct column {
 #define T LV_TRACES
 #define O LV_OBSERVATIONS
 #define S LV_SCORES
-    {"id", T | O | S, LC_ID, T_STRING, NULL},
+    /* A trace's id is its trace id (a root another API wrote has a span id of its own). */
+    {"id", T, LC_TRACE_ID, T_STRING, NULL},
+    {"id", O | S, LC_ID, T_STRING, NULL},
     {"name", T | O | S, LC_NAME, T_STRING, NULL},
     {"timestamp", T | S, LC_TIMESTAMP, T_DATETIME, NULL},
     {"startTime", O, LC_TIMESTAMP, T_DATETIME, NULL},
@@ -307,11 +309,11 @@ static int index_field(enum langfuse_view v, enum langfuse_col col)
 {
 	switch (col) {
 	case LC_ID:
-		return v == LV_TRACES ? FF_TRACE_ID : v == LV_OBSERVATIONS ? FF_SPAN_ID : -1;
+		return v == LV_OBSERVATIONS ? FF_SPAN_ID : -1;
 	case LC_NAME:
 		return v == LV_SCORES ? -1 : FF_NAME;
 	case LC_TRACE_ID:
-		return v == LV_OBSERVATIONS ? FF_TRACE_ID : -1;
+		return v == LV_SCORES ? -1 : FF_TRACE_ID;
 	case LC_SESSION:
 		return v == LV_SCORES ? -1 : FF_SESSION_ID;
 	case LC_TIMESTAMP:

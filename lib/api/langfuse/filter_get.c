@@ -136,8 +136,8 @@ void langfuse_span_get(const void *span, enum langfuse_col col, struct langfuse_
 	case LC_TYPE:
 		put_str(v, langfuse_obs_type(s));
 		break;
-	case LC_TRACE_ID:
-		put_str(v, s->trace_id);
+	case LC_TRACE_ID: /* a span without a trace id is its own trace */
+		put_str(v, s->trace_id ? s->trace_id : s->span_id);
 		break;
 	case LC_LEVEL:
 		put_str(v, langfuse_raw_str(s, LF_LEVEL));

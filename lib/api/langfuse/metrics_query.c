@@ -22,7 +22,8 @@ static const struct {
 	enum langfuse_col col;
 	bool high;
 } dims[] = {
-    {"id", VT | VO | VS, MS_COL, LC_ID, true},
+    {"id", VT, MS_COL, LC_TRACE_ID, true},
+    {"id", VO | VS, MS_COL, LC_ID, true},
     {"name", VT | VO | VS, MS_COL, LC_NAME, false},
     {"environment", VT | VO | VS, MS_COL, LC_ENV, false},
     {"version", VT | VO, MS_COL, LC_VERSION, false},
