@@ -98,9 +98,10 @@ static uint64_t at8(const char *p)
 	return v;
 }
 
-/* file[0..size), a .tix of version 5, as a version 4 file wrote its text section: without the
- * pairs of words at its end (docs/FORMAT.md, "Pairs of words"), the text's and the header's
- * checksums made again. Its new size. */
+/* file[0..size), a .tix of version 6, as a version 4 file wrote its text section: without the
+ * pairs of words at its end (docs/FORMAT.md, "Pairs of words": their number, the rare bound,
+ * the keys, offsets and postings), the text's and the header's checksums made again. Its new
+ * size. */
 static long drop_pairs(char *file, long size)
 {
 	uint32_t nw, crc;
@@ -109,7 +110,7 @@ static long drop_pairs(char *file, long size)
 	size_t poffs = 128 + blob + starts, words = blob + starts + 8 * (nw + 1);
 	words += (at8(file + poffs + 8 * nw) + pad) & ~pad;
 	const char *p = file + 128 + words;
-	uint64_t np = at8(p), pairs = 16 + 16 * np + ((at8(p + 8 + 16 * np) + pad) & ~pad);
+	uint64_t np = at8(p), pairs = 24 + 16 * np + ((at8(p + 16 + 16 * np) + pad) & ~pad);
 	memmove(file + 128 + words, file + 128 + words + pairs, (size_t)size - 128 - words - pairs);
 	crc = hash_crc32c(0, file + 128, words);
 	memcpy(file + 56, &crc, 4);

@@ -240,7 +240,8 @@ START_TEST(text_index)
 	/* The index narrows: of day 2's records only x1 and x3 hold "lisbon" (x2 every term). */
 	/* A single word is known to match where an indexed word holds it (x1, x3), so those
 	 * lines are not read; x2's over-long word leaves it a candidate only. Two words apart by
-	 * one space are known from the pairs of words (docs/FORMAT.md, "Pairs of words"). */
+	 * one space are known from the pairs of words (docs/FORMAT.md, "Pairs of words"), but
+	 * only of words past DAYINDEX_RARE_WORD records: here each is rare, its pairs left out. */
 	struct shard sh;
 	uint64_t *bits, *sure;
 	size_t covered, nset = 0, nsure = 0;
@@ -260,9 +261,16 @@ START_TEST(text_index)
 	ck_assert_uint_eq(nsure, 2);
 	free(bits);
 	free(sure);
-	/* Two words apart by a space: a pair of the index, so the records it names hold it. */
+	/* Two words apart by a space, each rare: their pair is not kept, so the candidates are
+	 * the records holding both words (x1, and x2 for its over-long word), none sure. */
 	ck_assert_int_eq(store_dayindex_text(ix, phrase, 1, &bits, &sure), ST_OK);
-	ck_assert_ptr_nonnull(sure);
+	nset = nsure = 0;
+	for (size_t i = 0; i < covered; i++) {
+		nset += bits_get(bits, i);
+		nsure += sure && bits_get(sure, i);
+	}
+	ck_assert_uint_eq(nset, 2);
+	ck_assert_uint_eq(nsure, 0);
 	free(bits);
 	free(sure);
 	/* The field columns: each record's model as its line holds it ("gpt-4o" with quotes),
@@ -415,6 +423,122 @@ START_TEST(phrase_prefix_pairs)
 		 * with no list, whose candidates are not all sure to hold it (two words apart by a
 		 * space are known only from a list). */
 		ck_assert_uint_eq(phrase_total("quiet harbor"), 225);
+	}
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
+/* The records of "ws"'s day d the .tix names for phrase t: their number, and *sure those it
+ * knows hold it (0 when it knows none). */
+static size_t phrase_candidates(const char *d, const char *t, size_t *sure)
+{
+	struct shard sh;
+	uint64_t *bits, *known;
+	const char *one[] = {t};
+	size_t n = 0;
+	*sure = 0;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
+	ck_assert_ptr_nonnull(ix);
+	ck_assert_int_eq(store_dayindex_text(ix, one, 1, &bits, &known), ST_OK);
+	for (size_t i = 0; i < store_dayindex_covered(ix); i++) {
+		n += bits_get(bits, i);
+		*sure += known && bits_get(known, i);
+	}
+	free(bits);
+	free(known);
+	store_dayindex_close(ix);
+	shard_close(&sh);
+	return n;
+}
+
+/* Day d's .tix of version 6 written as version 5 wrote it: every pair kept, no rare bound after
+ * the pairs' number (docs/FORMAT.md, "Pairs of words"), the text's and header's checksums made
+ * again. Right only for a day with no rare word, whose version 6 file keeps every pair. */
+static void tix_as_version5(const char *d)
+{
+	long size;
+	const char *path = dayindex_of(root, d);
+	char *f = file_read(path, &size);
+	uint32_t nw, five = 5, crc;
+	/* A query takes the file it mapped, as it was checked, for MAPC_PATH_MS (a second) after
+	 * (lib/store/mapcache.h): the new file is noticed once that is past. */
+	ck_assert_int_eq(usleep(1100 * 1000), 0);
+	uint64_t blob, post, np, ppost;
+	memcpy(&nw, f + 20, 4);
+	memcpy(&blob, f + 48, 8);
+	size_t offs = (blob + 7) / 8 * 8 + (4 * (nw + 1) + 7) / 8 * 8; /* the words' postings' */
+	memcpy(&post, f + 128 + offs + 8 * nw, 8);
+	size_t pairs = 128 + offs + 8 * (nw + 1) + (post + 7) / 8 * 8;
+	memcpy(&np, f + pairs, 8);
+	memcpy(&ppost, f + pairs + 16 + 16 * np, 8);
+	memmove(f + pairs + 8, f + pairs + 16, (size_t)size - pairs - 16); /* the rare bound */
+	size -= 8;
+	memcpy(f + 8, &five, 4);
+	crc = hash_crc32c(0, f + 128, pairs - 128 + 16 + 16 * np + (ppost + 7) / 8 * 8);
+	memcpy(f + 56, &crc, 4);
+	crc = hash_crc32c(0, f, 124);
+	memcpy(f + 124, &crc, 4);
+	file_write_new(path, f, size);
+	free(f);
+}
+
+/* Issue 57: a .tix (version 6) keeps no pair of a word in DAYINDEX_RARE_WORD records of the day
+ * or fewer; that word's records stand for its pairs. A phrase with such a word is answered
+ * exactly at every age, its candidates the records holding its words, none sure; a word in one
+ * record more keeps its pairs, whose records are its candidates, sure. */
+START_TEST(rare_word_pairs)
+{
+	enum { N = 300, R = DAYINDEX_RARE_WORD };
+	static char ids[N][8], ins[N][160];
+	struct span s[N];
+	one_trace(s, N, ids, 'r', "2024-03-08");
+	/* "edge" in R records, in "sharp edge" in half of them and "edge sharp" in the others;
+	 * "ridge" in R + 1, "steep ridge" in the first R / 2; "ridges" in the last span, which
+	 * "steep ridge" may begin. "sharp" and "steep" in every span. */
+	for (int k = 0; k < N; k++) {
+		const char *e = k >= R ? "" : k % 2 ? "edge sharp" : "sharp edge";
+		const char *g = k == N - 1   ? "ridges"
+				: k >= R + 1 ? ""
+				: k < R / 2  ? "steep ridge"
+					     : "ridge steep";
+		snprintf(ins[k], sizeof ins[k], "%s, %s; the sharp steep road %d", e, g, k);
+		s[k].input = ins[k];
+	}
+	for (int k = 0; k < N; k += 100)
+		append(s + k, 100);
+	ck_assert(index_day("2024-03-08"));
+	size_t sure;
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), R);
+	ck_assert_uint_eq(sure, 0);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "edge sharp", &sure), R);
+	/* The records of the pair are known to hold the phrase; the rare "ridges"'s one is not. */
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2 + 1);
+	ck_assert_uint_eq(sure, R / 2);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "ridge steep", &sure), R / 2 + 1);
+	/* A version 5 file keeps every pair and has no rare bound: read so (this one, made from
+	 * the version 6 file, lacks the rare words' pairs, so it names no record for them), and
+	 * the next build writes version 6 in its place. */
+	tix_as_version5("2024-03-08");
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2);
+	ck_assert_uint_eq(sure, R / 2);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), 0);
+	ck_assert_uint_eq(count_problems(), 0);
+	ck_assert(index_day("2024-03-08"));
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), R);
+	for (int age = 1; age < 3; age++) {
+		if (age == 2) {
+			uint64_t in, out;
+			struct err e = {ST_OK, ""};
+			ck_assert_int_eq(store_seal(&st, "ws", day_of("2024-03-08"), &in, &out, &e),
+					 ST_OK);
+		}
+		ck_assert_uint_eq(phrase_total("sharp edge"), R / 2);
+		ck_assert_uint_eq(phrase_total("edge sharp"), R / 2);
+		ck_assert_uint_eq(phrase_total("the sharp edge"), 0);
+		ck_assert_uint_eq(phrase_total("Sharp ed"), R / 2);
+		ck_assert_uint_eq(phrase_total("steep ridge"), R / 2);
+		ck_assert_uint_eq(phrase_total("ridge steep"), R / 2 + 1);
 	}
 	ck_assert_uint_eq(count_problems(), 0);
 }
@@ -809,6 +933,7 @@ void check_query_text(TCase *store, TCase *index, TCase *text)
 	tcase_add_test(store, text_words_reference);
 	tcase_add_test(index, sealed_frames);
 	tcase_add_test(index, phrase_prefix_pairs);
+	tcase_add_test(index, rare_word_pairs);
 	tcase_add_test(index, undone_batch_not_searched);
 	tcase_add_test(index, dayindex_replaced);
 	tcase_add_test(index, text_fields);

@@ -37,9 +37,10 @@
 #include "lib/store/words.h"
 
 #define DAYINDEX_MAGIC "SPXTIX1\n"
-/* 5 added the pairs of words, 4 the roots, 3 the counts, 2 the key maps; older files are read
- * without them. */
-#define DAYINDEX_VERSION 5
+/* 6 left out the pairs of a rare word, 5 added the pairs of words, 4 the roots, 3 the counts,
+ * 2 the key maps; older files are read without them (a version 5 file with every pair). */
+#define DAYINDEX_VERSION 6
+#define DAYINDEX_VERSION_EVERYPAIR 5
 #define DAYINDEX_VERSION_NOPAIRS 4
 #define DAYINDEX_VERSION_NOROOTS 3
 #define DAYINDEX_VERSION_NOCOUNTS 2
@@ -51,18 +52,19 @@
  * that hold a word longer than DAYINDEX_MAX_WORD, which every term may match), padded to 8 bytes;
  * their start offsets (uint32, nwords + 1), padded; the offsets of their postings (uint64, nwords +
  * 1); the postings: record numbers ascending, each as the LEB128 varint of its distance from the
- * one before minus one, padded. Then (version 2) the key maps, per key of enum store_key: nrecs
- * uint64 hashes (the records' trace_h or session_h) sorted ascending, ties by record; the nrecs
- * record numbers in the same order (uint32, padded); a crc32c per block of KEYMAP_BLOCK entries,
- * over its hashes and then its record numbers (padded). Then the columns: DAYINDEX_NCOLS runs of
- * nrecs uint64 values. Then (version 3) the counts: struct dayindex_count entries, sorted, each the
- * number of live covered records with one value of one column (or of none: DAYINDEX_COUNT_ALL), one
- * kind, one status and root or not, as the records' flags were at generation counts_gen of the
- * day's header. Then (version 4) the roots: per root span (no parent), a struct store_dayindex_root
- * (its record, trace hash, start, kind, status and flags), ascending by record, so that a listing
- * of traces visits only them, and while the flags hold (counts_gen) reads no record at all. Each
- * section (each block of a key map) has its own checksum, checked by a reader the first time it
- * reads it, so a query pays for what it reads. */
+ * one before minus one, padded; (version 5) the pairs of adjacent words (words.h; version 6
+ * leaves out those of a rare word, DAYINDEX_RARE_WORD). Then (version 2) the key maps, per key of
+ * enum store_key: nrecs uint64 hashes (the records' trace_h or session_h) sorted ascending, ties by
+ * record; the nrecs record numbers in the same order (uint32, padded); a crc32c per block of
+ * KEYMAP_BLOCK entries, over its hashes and then its record numbers (padded). Then the columns:
+ * DAYINDEX_NCOLS runs of nrecs uint64 values. Then (version 3) the counts: struct dayindex_count
+ * entries, sorted, each the number of live covered records with one value of one column (or of
+ * none: DAYINDEX_COUNT_ALL), one kind, one status and root or not, as the records' flags were at
+ * generation counts_gen of the day's header. Then (version 4) the roots: per root span (no parent),
+ * a struct store_dayindex_root (its record, trace hash, start, kind, status and flags), ascending
+ * by record, so that a listing of traces visits only them, and while the flags hold (counts_gen)
+ * reads no record at all. Each section (each block of a key map) has its own checksum, checked by a
+ * reader the first time it reads it, so a query pays for what it reads. */
 struct dayindex_hdr {
 	char magic[8];
 	uint32_t version, order;
@@ -81,8 +83,8 @@ struct dayindex_hdr {
 	uint32_t crc; /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct dayindex_hdr) == 128, "the text index header is 128 bytes");
-_Static_assert(DAYINDEX_VERSION != 5 || DAYINDEX_NCOLS == 9,
-	       "version 5 has 9 columns: a new column is a new version (docs/FORMAT.md)");
+_Static_assert(DAYINDEX_VERSION != 6 || DAYINDEX_NCOLS == 9,
+	       "version 6 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
 /* The name of column k (lib/model/fields.h). */
 static const char *col_name(int k)
@@ -245,8 +247,10 @@ static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool re
 	    h->crc != hash_crc32c(0, h, offsetof(struct dayindex_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
-	if (!words_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len,
-			h->version >= DAYINDEX_VERSION))
+	enum words_pairs pairs = h->version == DAYINDEX_VERSION_EVERYPAIR  ? WORDS_PAIRS_EVERY
+				 : h->version > DAYINDEX_VERSION_EVERYPAIR ? WORDS_PAIRS_COMMON
+									   : WORDS_PAIRS_NONE;
+	if (!words_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len, pairs))
 		goto out;
 	size_t need = sizeof *h + t->text.len;
 	/* Per record: a value per column, and (version 2) 12 bytes per key map. */

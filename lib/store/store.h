@@ -476,6 +476,12 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
  * match. */
 #define DAYINDEX_MAX_WORD 64
 #define DAYINDEX_MAX_WORDS (2u << 20)
+/* A word in at most this many records of a day is rare: the .tix keeps no pair of words holding
+ * it (version 6), since its own records narrow a phrase holding it to about as few candidates
+ * as the pair's would; a phrase holding it reads at most that many more lines a day than the
+ * pair's records (docs/FORMAT.md, "Pairs of words"). 64 by measurement on prose:
+ * BENCHMARKS-HISTORY.md, "Pairs of a rare word". */
+#define DAYINDEX_RARE_WORD 64
 #define DAYINDEX_NCOLS SPAN_COLS    /* the fields with a column (lib/model/fields.h) */
 #define DAYINDEX_ABSENT 0	    /* a column's value for a span without the field */
 #define DAYINDEX_UNKNOWN UINT64_MAX /* ... for a span whose line could not be read */

@@ -97,8 +97,8 @@ static size_t seg_text_len(const struct tailindex_seg *s)
  * text section, in v (v NULL: a caller of its keys or columns, which has no use for it). */
 static bool seg_layout(const struct tailindex_seg *s, struct words_view *v)
 {
-	return seg_fits(s) &&
-	       (!v || words_open(v, s + 1, seg_text_len(s), s->nwords, s->blob_len, false));
+	return seg_fits(s) && (!v || words_open(v, s + 1, seg_text_len(s), s->nwords, s->blob_len,
+						WORDS_PAIRS_NONE));
 }
 
 bool tailseg_body(const struct tailindex_seg *s, struct words_view *v)

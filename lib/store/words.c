@@ -447,13 +447,27 @@ static int by_key(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* The records of postings p: the last byte of each varint is below 0x80. */
+static size_t post_count(const struct words_post *p)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < p->plen; i++)
+		n += p->post[i] < 0x80;
+	return n;
+}
+
+/* Whether pair p is kept: pair 0, or one of two words each in more than rare records (cnt). */
+static bool pair_kept(const struct words_pair *p, const uint32_t *cnt, uint64_t rare)
+{
+	uint32_t a = (uint32_t)(p->key >> 32), z = (uint32_t)p->key & ~WORDS_PAIR_GAP;
+	return !p->key || (cnt[a] > rare && cnt[z] > rare);
+}
+
 /* Pair p's postings in their form (words.h, WORDS_PAIR_LIST) for a section of nrecs records,
  * appended to out. */
 static void render_pair(const struct words_pair *p, size_t nrecs, struct buf *out)
 {
-	size_t n = 0, bytes = (nrecs + 7) / 8;
-	for (uint32_t i = 0; i < p->p.plen; i++)
-		n += p->p.post[i] < 0x80; /* each varint's last byte */
+	size_t n = post_count(&p->p), bytes = (nrecs + 7) / 8;
 	unsigned char form = WORDS_PAIR_LIST;
 	if (p->key && 2 * n >= nrecs)
 		form = WORDS_PAIR_ALL;
@@ -479,26 +493,34 @@ static void render_pair(const struct words_pair *p, size_t nrecs, struct buf *ou
 	free(m);
 }
 
-/* The pairs' part of the text section: their number, their keys ascending, the offsets of their
- * postings, the postings. */
+/* The pairs' part of the text section: their number, the rare bound, their keys ascending, the
+ * offsets of their postings, the postings. A pair of a rare word is left out (DAYINDEX_RARE_WORD).
+ */
 static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *out)
 {
 	static const char zero[8];
+	uint64_t rare = DAYINDEX_RARE_WORD, np = 0;
+	uint32_t *cnt = xmalloc(b->nw * sizeof *cnt);
+	for (size_t k = 0; k < b->nw; k++)
+		cnt[k] = (uint32_t)post_count(&b->w[k].p);
 	const struct words_pair **o = xmalloc(b->np * sizeof *o);
 	for (size_t k = 0; k < b->np; k++)
-		o[k] = &b->p[k];
-	qsort(o, b->np, sizeof *o, by_key); /* key first in struct words_pair: pair 0 first */
+		if (pair_kept(&b->p[k], cnt, rare))
+			o[np++] = &b->p[k];
+	free(cnt);
+	qsort(o, np, sizeof *o, by_key); /* key first in struct words_pair: pair 0 first */
 	struct buf post;
 	buf_init(&post);
-	uint64_t np = b->np, *offs = xmalloc((b->np + 1) * sizeof *offs);
+	uint64_t *offs = xmalloc((np + 1) * sizeof *offs);
 	buf_add(out, &np, sizeof np);
-	for (size_t k = 0; k < b->np; k++) {
+	buf_add(out, &rare, sizeof rare);
+	for (size_t k = 0; k < np; k++) {
 		buf_add(out, &o[k]->key, sizeof o[k]->key);
 		offs[k] = post.len;
 		render_pair(o[k], nrecs, &post);
 	}
-	offs[b->np] = post.len;
-	buf_add(out, offs, (b->np + 1) * sizeof *offs);
+	offs[np] = post.len;
+	buf_add(out, offs, (np + 1) * sizeof *offs);
 	buf_add(out, post.p, post.len);
 	buf_add(out, zero, pad8(post.len) - post.len);
 	buf_free(&post);

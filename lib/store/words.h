@@ -51,8 +51,8 @@ struct words_build {
 	bool pairs;			  /* pairs built */
 	char fold[DAYINDEX_MAX_WORD + 8]; /* a word folded, zero-padded to 8 bytes past it */
 };
-/* With pairs, the pairs of words are built and rendered too (a .tix of version 5); a tail
- * segment has none. */
+/* With pairs, the pairs of words are built and rendered too (a .tix of version 6: those of two
+ * words past DAYINDEX_RARE_WORD records); a tail segment has none. */
 void words_init(struct words_build *b, bool pairs);
 void words_free(struct words_build *b);
 /* The words of a field's value p[0..n) as the line stores it (JSON text, so an escape's letter
@@ -71,8 +71,9 @@ enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS };
  * bytes): the words; their start offsets (uint32, nwords + 1); the offsets of their postings
  * (uint64, nwords + 1); the postings: record numbers ascending, each the LEB128 varint of its
  * distance from the one before minus one (the first: itself). Then with pairs: their number
- * (uint64); their keys ascending (uint64); the offsets of their postings (uint64, npairs + 1);
- * their postings, each in its form (WORDS_PAIR_LIST). */
+ * (uint64); the rare bound (uint64: no pair holds a word in at most that many records); their
+ * keys ascending (uint64); the offsets of their postings (uint64, npairs + 1); their postings,
+ * each in its form (WORDS_PAIR_LIST). */
 void words_render(const struct words_build *b, size_t nrecs, struct buf *out);
 
 /* A text section read back, its parts checked against the bytes that hold it. */
@@ -84,24 +85,27 @@ struct words_view {
 	const unsigned char *post;
 	size_t post_len;
 	size_t npairs; /* 0: a section written before the pairs */
+	uint64_t rare; /* a word in at most this many records has no pairs (0: every pair kept) */
 	const uint64_t *pkeys, *ppoffs;
 	const unsigned char *ppost;
 	size_t ppost_len;
 	size_t len; /* bytes of the whole section */
 };
+/* What a text section holds of the pairs: none (a tail segment, a .tix before version 5), every
+ * pair (version 5), or those of two words past the rare bound the section holds (version 6). */
+enum words_pairs { WORDS_PAIRS_NONE, WORDS_PAIRS_EVERY, WORDS_PAIRS_COMMON };
 /* The section at p[0..n) of nwords words and blob_len bytes of words into v, with its pairs
- * when pairs (a .tix of version 5); false when its parts do not fit in
- * n bytes or its first offsets are wrong. */
+ * as pairs says; false when its parts do not fit in n bytes or its first offsets are wrong. */
 bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len,
-		bool pairs);
+		enum words_pairs pairs);
 /* Word k's records into bits (nrecs bits): false when they are malformed (bounds out of order,
  * a record past nrecs). */
 bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs);
 /* The records of nrecs that may hold every one of terms[0..nterms) (store_dayindex_text): *bits,
- * and *sure (NULL unless every term is one word, or with pairs two words apart by one space)
- * those that do. The words of a term's runs must be next to each other, in that order, in
- * a record's pairs. ST_NOT_FOUND when no term has
- * a letter or digit, or a posting list is malformed. */
+ * and *sure (NULL unless every term is one word, or with pairs two words apart by one space
+ * and neither rare) those that do. The words of a term's runs must be next to each other, in
+ * that order, in a record's pairs, where neither is rare; a rare word's records stand for its
+ * pairs. ST_NOT_FOUND when no term has a letter or digit, or a posting list is malformed. */
 enum status words_terms(const struct words_view *v, const char *const *terms, size_t nterms,
 			size_t nrecs, uint64_t **bits, uint64_t **sure);
 /* The first malformed word (its bounds, its terminator, its postings), or SIZE_MAX; nwords for

@@ -13,17 +13,21 @@ static size_t pad8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-/* The pairs' part at p[0..n) into v: their number, keys, offsets and postings. */
-static bool open_pairs(struct words_view *v, const char *p, size_t n)
+/* The pairs' part at p[0..n) into v: their number, (with a rare bound) the bound, keys, offsets
+ * and postings. */
+static bool open_pairs(struct words_view *v, const char *p, size_t n, bool bound)
 {
 	uint64_t np;
-	if (n < 16)
+	size_t head = bound ? 16 : 8;
+	if (n < head + 8)
 		return false;
 	memcpy(&np, p, sizeof np);
-	if (np < 1 || np > WORDS_MAX_PAIRS || (n - 16) / 16 < np)
+	if (bound)
+		memcpy(&v->rare, p + 8, sizeof v->rare);
+	if (np < 1 || np > WORDS_MAX_PAIRS || (n - head - 8) / 16 < np)
 		return false;
-	size_t at = 16 * (size_t)np + 16;
-	v->pkeys = (const uint64_t *)(const void *)(p + 8);
+	size_t at = 16 * (size_t)np + head + 8;
+	v->pkeys = (const uint64_t *)(const void *)(p + head);
 	v->ppoffs = v->pkeys + np;
 	v->ppost = (const unsigned char *)p + at;
 	v->ppost_len = v->ppoffs[np];
@@ -35,7 +39,7 @@ static bool open_pairs(struct words_view *v, const char *p, size_t n)
 }
 
 bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len,
-		bool pairs)
+		enum words_pairs pairs)
 {
 	memset(v, 0, sizeof *v);
 	if (nwords < 1 || nwords > DAYINDEX_MAX_WORDS || blob_len > n)
@@ -56,7 +60,8 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 	v->len = need + pad8(v->post_len);
 	if (v->len > n)
 		return false;
-	return !pairs || open_pairs(v, (const char *)p + v->len, n - v->len);
+	return pairs == WORDS_PAIRS_NONE ||
+	       open_pairs(v, (const char *)p + v->len, n - v->len, pairs == WORDS_PAIRS_COMMON);
 }
 
 /* The records of postings post[a, z) (of post_len bytes) into bits (nrecs bits): false when they
@@ -92,9 +97,11 @@ bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs
 	return post_or(v->post, v->post_len, v->poffs[k], v->poffs[k + 1], bits, nrecs);
 }
 
-/* Pair j's records into bits, in their form (words.h, WORDS_PAIR_LIST); *vague set when they
- * are every record as its candidates (WORDS_PAIR_ALL), which do not all hold it. */
-static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t nrecs, bool *vague)
+/* Pair j's records into bits, in their form (words.h, WORDS_PAIR_LIST), and into exact (when
+ * not NULL) those that hold it: all of them but when they are every record as its candidates
+ * (WORDS_PAIR_ALL), which do not all hold it. */
+static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t nrecs,
+		    uint64_t *exact)
 {
 	uint64_t a = v->ppoffs[j], z = v->ppoffs[j + 1], bytes = (nrecs + 7) / 8;
 	if (a >= z || z > v->ppost_len)
@@ -102,17 +109,20 @@ static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t
 	const unsigned char *p = v->ppost + a + 1;
 	switch (v->ppost[a]) {
 	case WORDS_PAIR_LIST:
-		return post_or(v->ppost, v->ppost_len, a + 1, z, bits, nrecs);
+		return post_or(v->ppost, v->ppost_len, a + 1, z, bits, nrecs) &&
+		       (!exact || post_or(v->ppost, v->ppost_len, a + 1, z, exact, nrecs));
 	case WORDS_PAIR_ALL:
-		*vague = true;
 		for (size_t i = 0; z == a + 1 && i < nrecs; i++)
 			bits_set(bits, i);
 		return z == a + 1;
 	case WORDS_PAIR_BITS:
 		if (z - a - 1 != bytes || (nrecs % 8 && p[bytes - 1] >> nrecs % 8))
 			return false;
-		for (size_t i = 0; i < bytes; i++)
+		for (size_t i = 0; i < bytes; i++) {
 			bits[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
+			if (exact)
+				exact[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
+		}
 		return true;
 	default:
 		return false;
@@ -177,23 +187,44 @@ static size_t pair_at(const struct words_view *v, uint64_t key)
 	return lo;
 }
 
+/* Whether word k is rare: in at most v->rare records, so that no pair holds it. Its postings
+ * take a byte or more a record, at most 5, so only a list of between rare and 5 * rare bytes
+ * is counted. */
+static bool word_rare(const struct words_view *v, size_t k)
+{
+	uint64_t a = v->poffs[k], z = v->poffs[k + 1], n = 0;
+	if (!v->rare || z - a > 5 * v->rare)
+		return false;
+	for (uint64_t i = a; i < z && n <= v->rare; i++)
+		n += v->post[i] < 0x80;
+	return n <= v->rare;
+}
+
 /* The records with a pair of a word of ka[0..na) then one of kb[0..nb), apart by one space
- * unless gap, ORed into bits: for each word of ka, its pairs are a range of keys. *vague as
- * for pair_or. */
+ * unless gap, ORed into bits: for each word of ka, its pairs are a range of keys. A rare word
+ * has no pairs (DAYINDEX_RARE_WORD): its own records stand for them, which do not all hold the
+ * pair, and are not in exact (as for pair_or). */
 static bool pair_bits(const struct words_view *v, const uint32_t *ka, size_t na, const uint32_t *kb,
-		      size_t nb, bool gap, uint64_t *bits, size_t n, bool *vague)
+		      size_t nb, bool gap, uint64_t *bits, uint64_t *exact, size_t n)
 {
 	uint64_t *inb = xcalloc((v->nwords + 63) / 64, sizeof *inb);
-	for (size_t j = 0; j < nb; j++)
-		bits_set(inb, kb[j]);
 	bool ok = true;
+	for (size_t j = 0; ok && j < nb; j++)
+		if (!word_rare(v, kb[j]))
+			bits_set(inb, kb[j]);
+		else
+			ok = words_or(v, kb[j], bits, n);
 	for (size_t i = 0; ok && i < na; i++) {
+		if (word_rare(v, ka[i])) {
+			ok = words_or(v, ka[i], bits, n);
+			continue;
+		}
 		uint64_t key = (uint64_t)ka[i] << 32 | (gap ? WORDS_PAIR_GAP : 0);
 		for (size_t j = pair_at(v, key);
 		     ok && j < v->npairs && v->pkeys[j] >> 31 == key >> 31; j++) {
 			uint32_t w = (uint32_t)(v->pkeys[j] & ~(uint64_t)WORDS_PAIR_GAP);
 			if (w < v->nwords && bits_get(inb, w))
-				ok = pair_or(v, j, bits, n, vague);
+				ok = pair_or(v, j, bits, n, exact);
 		}
 	}
 	free(inb);
@@ -216,15 +247,21 @@ static void and_into(uint64_t *all, const uint64_t *one, size_t words)
 
 /* Term s ANDed into all (n records): each run's words, then with pairs each two runs in a row
  * as a pair of words; one is room for a set, any records every term may match. *runs its
- * runs' count, *sure whether a record the index names holds the term. */
+ * runs' count, *sure whether the index can know a record holds the term, and then the records
+ * it does not know of are taken out of known: with pairs, of a term of two words apart by a
+ * space, those of no exact pair (a pair in every record, a rare word's records). */
 static bool term_and(const struct words_view *v, const char *s, const uint64_t *any, uint64_t *all,
-		     uint64_t *one, size_t n, size_t *runs, bool *sure)
+		     uint64_t *one, uint64_t *known, size_t n, size_t *runs, bool *sure)
 {
 	size_t len = strlen(s), nr = 0, words = (n + 63) / 64, bytes = words * sizeof *one;
 	struct run *r = xmalloc((len / 2 + 1) * sizeof *r); /* a run and a byte apart */
 	for (size_t at = 0, a; words_next(s, len, &at, &a); nr++)
 		r[nr] = (struct run){a, at, NULL, 0};
-	bool ok = true, vague = false; /* a pair of every record, which may not hold it */
+	bool ok = true;
+	/* One word, or with pairs two apart by a space, and nothing else: in the record's text. */
+	bool whole = nr && r[0].a == 0 && r[nr - 1].z == len;
+	bool two = whole && nr == 2 && v->npairs && r[1].a == r[0].z + 1 && s[r[0].z] == ' ';
+	uint64_t *exact = two ? xcalloc(words ? words : 1, sizeof *exact) : NULL;
 	for (size_t i = 0; i < nr; i++) {
 		bool left = i > 0 || r[i].a > 0, right = i + 1 < nr || r[i].z < len;
 		r[i].nk = run_words(v, s + r[i].a, r[i].z - r[i].a, left, right, &r[i].ks);
@@ -236,13 +273,13 @@ static bool term_and(const struct words_view *v, const char *s, const uint64_t *
 	for (size_t i = 0; ok && v->npairs && i + 1 < nr; i++) {
 		bool gap = r[i + 1].a != r[i].z + 1 || s[r[i].z] != ' ';
 		memcpy(one, any, bytes);
-		ok = pair_bits(v, r[i].ks, r[i].nk, r[i + 1].ks, r[i + 1].nk, gap, one, n, &vague);
+		ok = pair_bits(v, r[i].ks, r[i].nk, r[i + 1].ks, r[i + 1].nk, gap, one, exact, n);
 		and_into(all, one, words);
 	}
-	/* One word, or with pairs two apart by a space, and nothing else: in the record's text. */
-	*sure = nr && r[0].a == 0 && r[nr - 1].z == len &&
-		(nr == 1 ||
-		 (nr == 2 && v->npairs && !vague && r[1].a == r[0].z + 1 && s[r[0].z] == ' '));
+	if (exact)
+		and_into(known, exact, words);
+	free(exact);
+	*sure = whole && (nr == 1 || two);
 	*runs = nr;
 	for (size_t i = 0; i < nr; i++)
 		free(r[i].ks);
@@ -255,17 +292,18 @@ enum status words_terms(const struct words_view *v, const char *const *terms, si
 {
 	*out = *sure = NULL;
 	size_t words = (n + 63) / 64, bytes = (words ? words : 1) * sizeof(uint64_t);
-	uint64_t *all = xmalloc(bytes), *one = xmalloc(bytes), *any = xcalloc(1, bytes);
+	uint64_t *all = xmalloc(bytes), *one = xmalloc(bytes), *any = xcalloc(1, bytes),
+		 *known = xmalloc(bytes);
 	memset(all, 0xff, bytes);
+	memset(known, 0xff, bytes);
 	/* The records of word 0 and pair 0 (a word too long to index, a line that could not be
 	 * read, a dictionary full) are candidates for every term, never sure. */
-	bool vague = false;
-	bool ok = words_or(v, 0, any, n) && (!v->npairs || pair_or(v, 0, any, n, &vague));
+	bool ok = words_or(v, 0, any, n) && (!v->npairs || pair_or(v, 0, any, n, NULL));
 	bool found = false, whole = true; /* some term has a run; every term is sure */
 	for (size_t k = 0; ok && k < nterms; k++) {
 		size_t runs;
 		bool s;
-		ok = term_and(v, terms[k], any, all, one, n, &runs, &s);
+		ok = term_and(v, terms[k], any, all, one, known, n, &runs, &s);
 		found |= runs > 0;
 		whole = whole && s;
 	}
@@ -273,16 +311,18 @@ enum status words_terms(const struct words_view *v, const char *const *terms, si
 		free(all);
 		free(one);
 		free(any);
+		free(known);
 		return ST_NOT_FOUND;
 	}
 	if (whole) {
 		for (size_t w = 0; w < words; w++)
-			one[w] = all[w] & ~any[w];
+			one[w] = all[w] & known[w] & ~any[w];
 		*sure = one;
 		one = NULL;
 	}
 	free(one);
 	free(any);
+	free(known);
 	*out = all;
 	return ST_OK;
 }
@@ -291,13 +331,12 @@ enum status words_terms(const struct words_view *v, const char *const *terms, si
  * word 0, postings in range and ascending. */
 static bool pairs_check(const struct words_view *v, uint64_t *bits, size_t nrecs)
 {
-	bool vague;
 	for (size_t j = 0; j < v->npairs; j++) {
 		uint64_t key = v->pkeys[j];
 		uint64_t a = key >> 32, b = key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX;
 		if ((j &&
 		     (key <= v->pkeys[j - 1] || !a || a >= v->nwords || !b || b >= v->nwords)) ||
-		    !pair_or(v, j, bits, nrecs, &vague))
+		    !pair_or(v, j, bits, nrecs, NULL))
 			return false;
 	}
 	return true;
