@@ -370,10 +370,39 @@ START_TEST(error_names_no_path)
 }
 END_TEST
 
+/* A public route's admit hook: its own check of the caller (a signed URL's), run before a
+ * byte of the body is read: a refused request is answered without it, and only an admitted
+ * one meets the body limit. */
+static enum status admit_sig(struct http_req *req)
+{
+	const char *sig = http_param(req, "sig");
+	return sig && !strcmp(sig, "ok") ? ST_OK : http_fail(req, ST_FORBIDDEN, "bad signature");
+}
+
+START_TEST(admit_before_body)
+{
+	static const struct http_route signed_put =
+	    HTTP_ROUTE("PUT", "/a/{workspace}/{id}", h_got, HTTP_PUBLIC, .prefixes = any_key,
+		       .admit = admit_sig);
+	struct reqspec rq = {.method = "PUT",
+			     .uri = "/a/ws1/x",
+			     .query = "sig=no",
+			     .ctype = "image/png",
+			     .body = "",
+			     .content_length = "99999999999"};
+	ck_reply(run_route(&rq, &signed_put), 403, "{\"detail\":\"bad signature\"}");
+	rq.query = "sig=ok";
+	ck_assert_int_eq(run_route(&rq, &signed_put).code, 413);
+	rq.content_length = NULL;
+	rq.body = "png";
+	rq.len = 3;
+	ck_reply(run_route(&rq, &signed_put), 200, "got");
+}
+END_TEST
+
 START_TEST(method_allow)
 {
-	static const struct http_route get_only = {"GET", "/m", h_got, HTTP_READ,
-						   NULL,  0,	NULL,  false};
+	static const struct http_route get_only = HTTP_ROUTE("GET", "/m", h_got, HTTP_READ);
 	struct reqspec rq = {.method = "POST", .uri = "/m"};
 	struct resp r = run_route(&rq, &get_only);
 
@@ -422,5 +451,6 @@ void check_http_body_tests(TCase *tc)
 	tcase_add_test(tc, error_names_no_path);
 	tcase_add_test(tc, multi_status);
 	tcase_add_test(tc, method_allow);
+	tcase_add_test(tc, admit_before_body);
 	tcase_add_test(tc, headers_and_env);
 }

@@ -137,8 +137,8 @@ struct resp run_route(const struct reqspec *rq, const struct http_route *route)
 struct resp run(const struct reqspec *rq, http_handler h)
 {
 	const char *m = rq->method ? rq->method : "GET";
-	struct http_route r = {
-	    strcmp(m, "HEAD") ? m : "GET", "*", h, HTTP_READ, NULL, 0, any_key, false};
+	struct http_route r =
+	    HTTP_ROUTE(strcmp(m, "HEAD") ? m : "GET", "*", h, HTTP_READ, .prefixes = any_key);
 
 	return run_route(rq, &r);
 }
@@ -191,8 +191,9 @@ static const struct http_pspec list_params[] = {
 };
 
 static enum status h_params(struct http_req *req);
-const struct http_route params_route = {"GET",	     "/l", h_params,	  HTTP_READ,
-					list_params, 5,	   filter_prefix, true};
+const struct http_route params_route =
+    HTTP_ROUTE("GET", "/l", h_params, HTTP_READ, HTTP_PARAMS(list_params),
+	       .prefixes = filter_prefix, .strict = true);
 
 /* GET /l?query through a route with the table above. */
 struct resp get_params(const char *query)

@@ -448,6 +448,46 @@ START_TEST(refs)
 }
 END_TEST
 
+static void take_prefix(void *ctx, const char *prefix)
+{
+	char **out = ctx;
+	strcpy(*out, prefix);
+	*out += strlen(prefix) + 1;
+}
+
+/* Langfuse's tags: the id, the first 22 base64url digits of the hash, names the file whose
+ * name starts with the hash's first 33 hex digits; an upload is stored only as the bytes its
+ * hash names. */
+START_TEST(tags)
+{
+	/* SHA-256 of "hello": 2cf24dba...; its media id as Langfuse's getMediaId makes it. */
+	const char *hex = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+	const char *t = "{\"a\":\"@@@langfuseMedia:type=image\\/png|id=LPJNul-wow4m6Dsqxbninh|"
+			"source=bytes@@@\",\"b\":\"@@@langfuseMedia:type=x|id=short|source=s@@@ "
+			"@@@langfuseMedia:id=LPJNul-wow4m6Dsqxbninh@@@ @@@langfuseMedia:id=LPJN\"}";
+	char got[4][STORE_MEDIA_TAG_HEX + 1], *at = got[0];
+	ck_assert_uint_eq(store_media_tags(t, strlen(t), take_prefix, &at), 2);
+	ck_assert_str_eq(got[0], "2cf24dba5fb0a30e26e83b2ac5b9e29e1");
+	ck_assert_str_eq(got[0] + 34, got[0]);
+	char prefix[STORE_MEDIA_TAG_HEX + 1], found[65];
+	ck_assert(!store_media_tag_prefix("LPJNul+wow4m6Dsqxbninh", 22, prefix));
+	ck_assert(store_media_tag_prefix("LPJNul-wow4m6Dsqxbninh", 22, prefix));
+
+	struct store st;
+	store_init(&st, root, true);
+	struct err e = {0};
+	ck_assert_int_eq(store_media_find(&st, "ws2", prefix, found), ST_NOT_FOUND);
+	ck_assert_int_eq(media_upload(&st, "ws2", hex, "hellO", 5, &e), ST_BAD_REQUEST);
+	ck_assert_int_eq(store_media_find(&st, "ws2", prefix, found), ST_NOT_FOUND);
+	ck_assert_int_eq(media_upload(&st, "ws2", hex, "hello", 5, &e), ST_OK);
+	ck_assert_int_eq(store_media_find(&st, "ws2", prefix, found), ST_OK);
+	ck_assert_str_eq(found, hex);
+	ck_assert_int_eq(store_media_touch(&st, "ws2", hex, 5), ST_OK);
+	ck_assert_int_eq(store_media_touch(&st, "ws2", hex, 6), ST_NOT_FOUND);
+	ck_assert_int_eq(store_media_find(&st, "ws2", "2cf24dbz", found), ST_NOT_FOUND);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("media");
@@ -462,6 +502,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, over_limit);
 	tcase_add_test(tc, store_once);
 	tcase_add_test(tc, refs);
+	tcase_add_test(tc, tags);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -97,4 +97,13 @@ enum status auth_export(const char *root, const char *ws, struct buf *out, struc
 enum status auth_import(const char *root, const char *ws, const char *lines, size_t len,
 			struct err *e);
 
+/* sign.c: the signature of a URL this server hands out to be used without a key (a media
+ * upload or download, docs/media.md): HMAC-SHA256 of msg under the data directory's secret,
+ * DATA/AUTH_SIGN_FILE (made on first use: 32 random bytes as hex, mode 0600; FORMAT.md), as
+ * 64 hex digits into out. ST_UNAVAILABLE (e says why) when the secret cannot be read or made. */
+#define AUTH_SIGN_FILE ".spandex-sign"
+enum status auth_sign(const char *root, const char *msg, size_t n, char out[65], struct err *e);
+/* Whether sig is auth_sign's of msg, compared in the same time whatever it holds. */
+bool auth_signed(const char *root, const char *msg, size_t n, const char *sig);
+
 #endif

@@ -82,6 +82,10 @@ struct http_route {
 	 * routes (validate_list_query_params, nemo-intake.md section 2). Elsewhere it is ignored,
 	 * as FastAPI and JAX-RS ignore it. */
 	bool strict;
+	/* A public route's own check of its caller, run once the parameters are read and before
+	 * a byte of the body is (a signed URL's signature and expiry): ST_OK, or the failure
+	 * recorded (http_fail) and answered in the dialect. NULL: none. */
+	http_handler admit;
 };
 
 /* A row of a route table, as cgit's def_cmd writes one: method, pattern, handler and access,

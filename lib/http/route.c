@@ -237,6 +237,8 @@ void http_dispatch(struct http_req *req)
 		st = route_authorize(req, rst, &g, &ae);
 	if (st == ST_OK)
 		st = http_params(req, r, req->pv);
+	if (st == ST_OK && r->admit)
+		st = r->admit(req);
 	if (st == ST_OK)
 		st = http_read_body(req);
 	if (st == ST_OK)

@@ -399,3 +399,19 @@ enum status media_span(struct media_to *m, struct span *s, struct err *e)
 		st = media_json(m, s->raw_attributes, 0, e);
 	return st;
 }
+
+enum status media_upload(struct store *st, const char *ws, const char *hex, const void *p, size_t n,
+			 struct err *e)
+{
+	uint8_t dig[32];
+	char got[65];
+	if (n > MEDIA_MAX_BYTES)
+		return err_set(e, ST_TOO_LARGE, "%zu bytes: media files are at most %u bytes", n,
+			       MEDIA_MAX_BYTES);
+	hash_sha256(p, n, dig);
+	hash_hex(dig, sizeof dig, got);
+	if (!hex || strcmp(got, hex))
+		return err_set(e, ST_BAD_REQUEST,
+			       "The bytes do not hash to the SHA-256 the upload was signed for");
+	return store_media_put(st, ws, hex, p, n, e);
+}

@@ -69,4 +69,10 @@ enum status media_text(struct media_to *m, const char *t, size_t n, const char *
 /* The same for a span's input, output and every string in its raw attributes. */
 enum status media_span(struct media_to *m, struct span *s, struct err *e);
 
+/* Stores p[0..n), uploaded by a client as the bytes whose SHA-256 is hex (a media API's upload,
+ * docs/media.md, "Uploads"), as ws's media file hex: ST_BAD_REQUEST when they hash to another,
+ * ST_TOO_LARGE over MEDIA_MAX_BYTES (nothing stored), else store_media_put's status. */
+enum status media_upload(struct store *st, const char *ws, const char *hex, const void *p, size_t n,
+			 struct err *e);
+
 #endif

@@ -258,3 +258,112 @@ int media_hash_file(const char *path, char *hex)
 	hash_hex(dig, 32, hex);
 	return 0;
 }
+
+enum status store_media_touch(struct store *st, const char *ws, const char *hex, uint64_t size)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	if (!workspace_valid(ws) || !media_path(path, st, ws, hex) || stat(path, &sb) < 0 ||
+	    !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != size)
+		return ST_NOT_FOUND;
+	/* A sweep that took it meanwhile: the caller has it written again. */
+	return utimensat(AT_FDCWD, path, NULL, 0) == 0 ? ST_OK : ST_NOT_FOUND;
+}
+
+enum status store_media_find(struct store *st, const char *ws, const char *prefix, char hex[65])
+{
+	char dir[PATH_MAX], sub[PATH_MAX];
+	size_t n = strlen(prefix);
+	if (n < 2 || n > STORE_MEDIA_HEX || !workspace_valid(ws) || !media_dir(dir, st, ws))
+		return ST_NOT_FOUND;
+	for (size_t i = 0; i < n; i++)
+		if (!is_hex(prefix[i]))
+			return ST_NOT_FOUND;
+	if (snprintf(sub, sizeof sub, "%s/%.2s", dir, prefix) >= (int)sizeof sub)
+		return ST_NOT_FOUND;
+	DIR *d = opendir(sub);
+	if (!d)
+		return errno == ENOENT || errno == ENOTDIR ? ST_NOT_FOUND
+							   : status_from_errno(errno);
+	enum status rc = ST_NOT_FOUND;
+	struct dirent *de;
+	while (rc == ST_NOT_FOUND && (de = readdir(d))) {
+		/* A file a sweep holds aside (<hex>.sweep) is still the content: open finds it. */
+		size_t len = strcspn(de->d_name, ".");
+		if (store_media_name(de->d_name, len) && !memcmp(de->d_name, prefix, n) &&
+		    (!de->d_name[len] || !strcmp(de->d_name + len, MEDIA_SWEEP))) {
+			memcpy(hex, de->d_name, STORE_MEDIA_HEX);
+			hex[STORE_MEDIA_HEX] = 0;
+			rc = ST_OK;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The value of a base64url digit (RFC 4648 section 5), or -1. */
+static int b64url(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '-' ? 62 : c == '_' ? 63 : -1;
+}
+
+bool store_media_tag_prefix(const char *id, size_t n, char out[STORE_MEDIA_TAG_HEX + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	if (n != STORE_MEDIA_TAG_ID)
+		return false;
+	/* 22 digits of 6 bits are the hash's first 132 bits: 33 hex digits of 4. */
+	unsigned acc = 0, bits = 0;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		int v = b64url(id[i]);
+		if (v < 0)
+			return false;
+		acc = (acc << 6 | (unsigned)v) & 0x3ff;
+		for (bits += 6; bits >= 4; bits -= 4)
+			out[k++] = digits[(acc >> (bits - 4)) & 15];
+	}
+	out[k] = 0;
+	return true;
+}
+
+size_t store_media_tags(const char *p, size_t n, void (*fn)(void *ctx, const char *prefix),
+			void *ctx)
+{
+	static const char tag[] = STORE_MEDIA_TAG;
+	const size_t tn = sizeof tag - 1;
+	size_t found = 0;
+	for (const char *s = p, *end = p + n; (size_t)(end - s) > tn;) {
+		const char *m = memmem(s, (size_t)(end - s), tag, tn);
+		if (!m)
+			break;
+		s = m + tn;
+		/* Its fields up to the closing "@@@", within a bound: type=...|id=...|source=... */
+		size_t room = (size_t)(end - s) < STORE_MEDIA_TAG_MAX ? (size_t)(end - s)
+								      : STORE_MEDIA_TAG_MAX;
+		const char *close = memmem(s, room, "@@@", 3);
+		if (!close)
+			continue;
+		for (const char *f = s; f < close;) {
+			const char *bar = memchr(f, '|', (size_t)(close - f));
+			const char *fe = bar ? bar : close;
+			char prefix[STORE_MEDIA_TAG_HEX + 1];
+			if (fe - f > 3 && !memcmp(f, "id=", 3) &&
+			    store_media_tag_prefix(f + 3, (size_t)(fe - f - 3), prefix)) {
+				found++;
+				if (fn)
+					fn(ctx, prefix);
+				break;
+			}
+			f = fe + 1;
+		}
+		s = close + 3;
+	}
+	return found;
+}

@@ -20,20 +20,36 @@
 #include "lib/store/media.h"
 #include "lib/store/opsfs.h"
 
-/* The media names the lines reference, sorted once marked. */
+/* The media names the lines reference, and the name prefixes their tags do (store.h,
+ * STORE_MEDIA_TAG), each sorted once marked. */
 struct marks {
 	char (*hex)[STORE_MEDIA_HEX + 1];
 	size_t n, cap;
+	char (*tag)[STORE_MEDIA_TAG_HEX + 1];
+	size_t nt, capt;
 };
+
+/* p, an array of n items of size bytes with room for *cap, with room for one more. */
+static void *room(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	*cap = *cap ? *cap * 2 : 64;
+	return xrealloc(p, *cap * size);
+}
 
 static void mark(void *ctx, const char *hex)
 {
 	struct marks *m = ctx;
-	if (m->n == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 256;
-		m->hex = xrealloc(m->hex, m->cap * sizeof *m->hex);
-	}
+	m->hex = room(m->hex, m->n, &m->cap, sizeof *m->hex);
 	memcpy(m->hex[m->n++], hex, STORE_MEDIA_HEX + 1);
+}
+
+static void mark_tag(void *ctx, const char *prefix)
+{
+	struct marks *m = ctx;
+	m->tag = room(m->tag, m->nt, &m->capt, sizeof *m->tag);
+	memcpy(m->tag[m->nt++], prefix, STORE_MEDIA_TAG_HEX + 1);
 }
 
 static int cmp_hex(const void *a, const void *b)
@@ -41,9 +57,15 @@ static int cmp_hex(const void *a, const void *b)
 	return memcmp(a, b, STORE_MEDIA_HEX);
 }
 
+static int cmp_tag(const void *a, const void *b)
+{
+	return memcmp(a, b, STORE_MEDIA_TAG_HEX);
+}
+
 static bool marked(const struct marks *m, const char *hex)
 {
-	return m->n && bsearch(hex, m->hex, m->n, sizeof *m->hex, cmp_hex);
+	return (m->n && bsearch(hex, m->hex, m->n, sizeof *m->hex, cmp_hex)) ||
+	       (m->nt && bsearch(hex, m->tag, m->nt, sizeof *m->tag, cmp_tag));
 }
 
 /* Every committed line of ws/day, each version (an older one is live again when retention
@@ -59,8 +81,10 @@ static enum status mark_day(struct store *st, const char *ws, int32_t day, struc
 		size_t n;
 		if (!shard_view(&sh, k, &line, &n))
 			rc = ST_UNAVAILABLE;
-		else
+		else {
 			store_media_refs(line, n, mark, m);
+			store_media_tags(line, n, mark_tag, m);
+		}
 	}
 	shard_forget_lines(&sh);
 	shard_close(&sh);
@@ -94,6 +118,8 @@ static enum status mark_all(struct store *st, const char *ws, struct marks *m, s
 	free(any);
 	if (m->n)
 		qsort(m->hex, m->n, sizeof *m->hex, cmp_hex);
+	if (m->nt)
+		qsort(m->tag, m->nt, sizeof *m->tag, cmp_tag);
 	return rc;
 }
 
@@ -177,6 +203,7 @@ enum status ops_media_sweep(struct store *st, const char *ws, int64_t now_us,
 	if (rc == ST_OK && media_each(st, ws, sweep_file, &s) < 0)
 		rc = err_set(e, ST_UNAVAILABLE, "%s/%s: %s", ws, STORE_MEDIA_DIR, strerror(errno));
 	free(m.hex);
+	free(m.tag);
 	return rc;
 }
 

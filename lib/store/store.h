@@ -242,6 +242,26 @@ enum status store_media_open(struct store *st, const char *ws, const char *hex, 
  * stored line or any text, in order; returns how many there were. hex is NUL-terminated, valid
  * during the call. */
 size_t store_media_refs(const char *p, size_t n, void (*fn)(void *ctx, const char *hex), void *ctx);
+/* ST_OK, and the file's time renewed (as store_media_put's of a file it holds), when ws holds
+ * media file hex of size bytes; ST_NOT_FOUND otherwise. */
+enum status store_media_touch(struct store *st, const char *ws, const char *hex, uint64_t size);
+/* The media file of ws whose name starts with prefix (2 to STORE_MEDIA_HEX hex digits) into
+ * hex: ST_OK, ST_NOT_FOUND when there is none; one directory of <aa>/ is read. */
+enum status store_media_find(struct store *st, const char *ws, const char *prefix, char hex[65]);
+/* A client's own tag of a file it uploaded through a media API (docs/media.md, "Uploads"):
+ * "@@@langfuseMedia:type=<type>|id=<id>|source=<source>@@@", as Langfuse's SDKs leave in a span,
+ * its id the first STORE_MEDIA_TAG_ID base64url digits of the SHA-256 of the bytes, which are
+ * the hash's first STORE_MEDIA_TAG_HEX hex digits. A tag keeps its file from the sweep as a
+ * reference does (ops_media_sweep). */
+#define STORE_MEDIA_TAG "@@@langfuseMedia:"
+#define STORE_MEDIA_TAG_ID 22
+#define STORE_MEDIA_TAG_HEX 33
+#define STORE_MEDIA_TAG_MAX 512 /* bytes of a tag's fields: its type is a media type (RFC 6838) */
+/* The hex prefix id[0..n) names into out; false when it is no tag's id. */
+bool store_media_tag_prefix(const char *id, size_t n, char out[STORE_MEDIA_TAG_HEX + 1]);
+/* Calls fn(ctx, prefix) for each tag in p[0..n) whose id is one, in order; returns how many. */
+size_t store_media_tags(const char *p, size_t n, void (*fn)(void *ctx, const char *prefix),
+			void *ctx);
 
 /* Where the id table puts the newest versions of the ids whose hashes (hash_bytes) are
  * hs[0..n): *locs (caller frees) gets STORE_LOC(day, record) of each slot under one of them,

@@ -1,9 +1,9 @@
 /* routes: the Langfuse program's route table (Langfuse's Fern definition: ingestion.yml,
  * trace.yml, observations.yml and legacy/observations-v1.yml, sessions.yml, scores.yml and
  * legacy/score-v1.yml, legacy/metrics-v1.yml's metrics and daily metrics, metrics.yml's v2 metrics,
- * health.yml). Query parameters are read by the handlers, which answer a bad one with Langfuse's
- * 400 (its zod error), not lib/http's 422; one the API does not know is ignored, as Langfuse's
- * schemas strip it. */
+ * health.yml, media.yml). Query parameters are read by the handlers, which answer a bad one with
+ * Langfuse's 400 (its zod error), not lib/http's 422; one the API does not know is ignored, as
+ * Langfuse's schemas strip it. */
 #include "lib/api/langfuse/surface.h"
 
 #define P "/api/public"
@@ -34,6 +34,14 @@ static const struct http_route routes[] = {
     ROUTE("GET", "/metrics/daily", langfuse_metrics_daily, HTTP_READ),
     ROUTE("GET", "/metrics", langfuse_metrics, HTTP_READ),
     ROUTE("GET", "/v2/metrics", langfuse_metrics_v2, HTTP_READ),
+    ROUTE("POST", "/media", langfuse_media_create, HTTP_WRITE),
+    ROUTE("GET", "/media/{id}", langfuse_media_get, HTTP_READ),
+    ROUTE("PATCH", "/media/{id}", langfuse_media_patch, HTTP_WRITE),
+    /* The URLs the two above hand out: no key, their signature is the access (media.c). */
+    HTTP_ROUTE("PUT", P "/media/upload/{workspace}/{id}", langfuse_media_upload, HTTP_PUBLIC,
+	       HTTP_PARAMS(langfuse_media_upload_params), .admit = langfuse_media_upload_admit),
+    HTTP_ROUTE("GET", P "/media/download/{workspace}/{id}", langfuse_media_download, HTTP_PUBLIC,
+	       HTTP_PARAMS(langfuse_media_download_params), .admit = langfuse_media_download_admit),
 };
 
 const struct http_surface langfuse_surface = {

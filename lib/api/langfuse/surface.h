@@ -35,6 +35,10 @@ extern const struct http_dialect langfuse_dialect;
 /* Days of one page of daily metrics, and distinct models a day's usage lists. */
 #define LF_MAX_METRIC_MODELS 1000
 
+/* How long a media URL (an upload's, a download's) is good for: Langfuse's, an hour for both
+ * (its getSignedUploadUrl's ttlSeconds, LANGFUSE_S3_MEDIA_DOWNLOAD_URL_EXPIRY_SECONDS). */
+#define LF_MEDIA_URL_TTL_S 3600
+
 /* This surface's name in a judgement's "api" (JA_OTHER) and a span's source. */
 #define LF_API "langfuse"
 
@@ -85,5 +89,17 @@ enum status langfuse_score_create(struct http_req *req); /* scores.c */
 enum status langfuse_scores_list(struct http_req *req);
 enum status langfuse_score_get(struct http_req *req);
 enum status langfuse_score_delete(struct http_req *req);
+/* media.c: Langfuse's media API, its signed upload and download URLs and their parameters. */
+enum status langfuse_media_create(struct http_req *req);
+enum status langfuse_media_get(struct http_req *req);
+enum status langfuse_media_patch(struct http_req *req);
+enum status langfuse_media_upload_admit(struct http_req *req);
+enum status langfuse_media_upload(struct http_req *req);
+enum status langfuse_media_download_admit(struct http_req *req);
+enum status langfuse_media_download(struct http_req *req);
+#define LF_MEDIA_UPLOAD_PARAMS 5
+#define LF_MEDIA_DOWNLOAD_PARAMS 2
+extern const struct http_pspec langfuse_media_upload_params[LF_MEDIA_UPLOAD_PARAMS];
+extern const struct http_pspec langfuse_media_download_params[LF_MEDIA_DOWNLOAD_PARAMS];
 
 #endif
