@@ -67,5 +67,14 @@ enum status api_erase(struct http_req *req, const char *api, enum store_erase_by
  * names it. Else the status (ST_NOT_FOUND: no such file, or hex is no media name) and e's
  * reason, replying nothing: the surface words its own error. */
 enum status api_reply_media(struct http_req *req, const char *hex, struct err *e);
+/* Where this server is as req's client reached it, for a URL it hands out ("" when the request
+ * says nothing usable): SPANDEX_PUBLIC_URL when set (its trailing '/' cut), else the scheme
+ * (X-Forwarded-Proto, or HTTPS) and the Host header, with the port the request came to
+ * (SERVER_PORT) when it names none: Debian's fastcgi_params passes nginx's $host, which has
+ * none. */
+const char *api_base_url(struct http_req *req);
+/* s percent-encoded but its unreserved characters (RFC 3986 section 2.3), for a query value of
+ * such a URL, in a's memory. */
+const char *api_url_escape(struct arena *a, const char *s);
 
 #endif

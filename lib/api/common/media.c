@@ -5,6 +5,7 @@
  * "Content-Type"). */
 #include "lib/api/common/api.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -63,4 +64,40 @@ enum status api_reply_media(struct http_req *req, const char *hex, struct err *e
 	if (m)
 		munmap(m, (size_t)size);
 	return ST_OK;
+}
+
+const char *api_base_url(struct http_req *req)
+{
+	const char *set = http_env(req, "SPANDEX_PUBLIC_URL");
+	if (set && *set) {
+		size_t n = strlen(set);
+		while (n && set[n - 1] == '/')
+			n--;
+		return arena_strndup(req->arena, set, n);
+	}
+	const char *host = http_header(req, "Host"), *port = http_env(req, "SERVER_PORT");
+	const char *proto = http_header(req, "X-Forwarded-Proto"), *https = http_env(req, "HTTPS");
+	if (!proto || (strcmp(proto, "http") && strcmp(proto, "https")))
+		proto = https && *https && strcmp(https, "off") ? "https" : "http";
+	if (!host || !*host || strpbrk(host, " \t\"/\\?#@"))
+		return "";
+	bool usual = !port || !*port || strspn(port, "0123456789") != strlen(port) ||
+		     !strcmp(port, strcmp(proto, "https") ? "80" : "443");
+	if (strchr(host, ':') || usual)
+		return arena_printf(req->arena, "%s://%s", proto, host);
+	return arena_printf(req->arena, "%s://%s:%s", proto, host, port);
+}
+
+const char *api_url_escape(struct arena *a, const char *s)
+{
+	struct buf *b = arena_buf(a);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c))
+			buf_addc(b, (char)c);
+		else
+			buf_printf(b, "%%%02X", c);
+	}
+	return arena_strndup(a, b->p, b->len);
 }

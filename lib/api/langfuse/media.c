@@ -81,47 +81,6 @@ static size_t upload_max(struct http_req *req)
 	return body < MEDIA_MAX_BYTES ? (size_t)body : MEDIA_MAX_BYTES;
 }
 
-/* Where this server is, as its client reached it: SPANDEX_PUBLIC_URL when set, else the
- * scheme (X-Forwarded-Proto, or HTTPS) and the Host header, with the port the request came to
- * (SERVER_PORT) when it names none: Debian's fastcgi_params passes nginx's $host, which has
- * none. */
-static const char *base_url(struct http_req *req)
-{
-	const char *set = http_env(req, "SPANDEX_PUBLIC_URL");
-	if (set && *set) {
-		size_t n = strlen(set);
-		while (n && set[n - 1] == '/')
-			n--;
-		return arena_strndup(req->arena, set, n);
-	}
-	const char *host = http_header(req, "Host"), *port = http_env(req, "SERVER_PORT");
-	const char *proto = http_header(req, "X-Forwarded-Proto"), *https = http_env(req, "HTTPS");
-	if (!proto || (strcmp(proto, "http") && strcmp(proto, "https")))
-		proto = https && *https && strcmp(https, "off") ? "https" : "http";
-	if (!host || !*host || strpbrk(host, " \t\"/\\?#@"))
-		return "";
-	bool usual = !port || !*port || strspn(port, "0123456789") != strlen(port) ||
-		     !strcmp(port, strcmp(proto, "https") ? "80" : "443");
-	if (strchr(host, ':') || usual)
-		return arena_printf(req->arena, "%s://%s", proto, host);
-	return arena_printf(req->arena, "%s://%s:%s", proto, host, port);
-}
-
-/* s percent-encoded but its unreserved characters (RFC 3986 section 2.3). */
-static const char *pct(struct arena *a, const char *s)
-{
-	struct buf *b = arena_buf(a);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~", c))
-			buf_addc(b, (char)c);
-		else
-			buf_printf(b, "%%%02X", c);
-	}
-	return arena_strndup(a, b->p, b->len);
-}
-
 /* The media id of a hash (32 bytes): Langfuse's getMediaId, the first LF_MEDIA_ID digits of its
  * base64url (RFC 4648 section 5). */
 static void media_id(const uint8_t *h, char out[STORE_MEDIA_TAG_ID + 1])
@@ -245,7 +204,8 @@ enum status langfuse_media_create(struct http_req *req)
 		    req->arena,
 		    "%s/api/public/media/upload/%s/%s?hash=%s&length=%lld&type=%s&expires=%lld"
 		    "&signature=%s",
-		    base_url(req), req->ws, id, hex, len, pct(req->arena, type), exp, sig);
+		    api_base_url(req), req->ws, id, hex, len, api_url_escape(req->arena, type), exp,
+		    sig);
 		jsonw_string(out, url, strlen(url));
 	}
 	buf_printf(out, ",\"mediaId\":\"%s\"}", id);
@@ -380,7 +340,7 @@ enum status langfuse_media_get(struct http_req *req)
 		return ST_UNAVAILABLE;
 	const char *url =
 	    arena_printf(req->arena, "%s/api/public/media/download/%s/%s?expires=%lld&signature=%s",
-			 base_url(req), req->ws, hex, exp, sig);
+			 api_base_url(req), req->ws, hex, exp, sig);
 	time_format(mtime, t);
 	time_format(exp * 1000000, u);
 	struct buf *out = arena_buf(req->arena);

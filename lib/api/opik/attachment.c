@@ -1,6 +1,7 @@
 /* attachment: Opik's attachment routes (opik.md; Opik's AttachmentResource) over the media
- * files ingest moved out of spans (docs/media.md): the list of a span's or a trace's, and the
- * download of one. An attachment's file name is its media file's, <sha256>.<ext>. */
+ * files ingest moved out of spans (docs/media.md) and those uploaded for them (upload.c): the
+ * list of a span's or a trace's, and the download of one. An uploaded attachment has its own
+ * name; one ingest moved out has its media file's, <sha256>.<ext>. */
 #include "lib/api/opik/surface.h"
 
 #include <string.h>
@@ -13,8 +14,31 @@
 struct refs {
 	struct arena *a;
 	const char **hex;
-	size_t n, cap;
+	const char **name, **mime; /* an upload's own name and type (upload.c), else NULL */
+	size_t n, cap, nup;
 };
+
+/* One more of the media the line references: once (a file uploaded under two names shows
+ * under each; a reference elsewhere in the line to an uploaded file, not again). */
+static void add(struct refs *r, const char *hex, const char *name, const char *mime)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->hex[i], hex) && (!name || !r->name[i]))
+			return;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 8;
+		const char **v = arena_alloc(r->a, 3 * r->cap * sizeof *v);
+		if (r->n) {
+			memcpy(v, r->hex, r->n * sizeof *v);
+			memcpy(v + r->cap, r->name, r->n * sizeof *v);
+			memcpy(v + 2 * r->cap, r->mime, r->n * sizeof *v);
+		}
+		r->hex = v, r->name = v + r->cap, r->mime = v + 2 * r->cap;
+	}
+	r->name[r->n] = name ? arena_strdup(r->a, name) : NULL;
+	r->mime[r->n] = mime ? arena_strdup(r->a, mime) : NULL;
+	r->hex[r->n++] = arena_strdup(r->a, hex);
+}
 
 static void ref_add(void *ctx, const char *hex)
 {
@@ -22,14 +46,32 @@ static void ref_add(void *ctx, const char *hex)
 	for (size_t i = 0; i < r->n; i++)
 		if (!strcmp(r->hex[i], hex))
 			return;
-	if (r->n == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 8;
-		const char **v = arena_alloc(r->a, r->cap * sizeof *v);
-		if (r->n)
-			memcpy(v, r->hex, r->n * sizeof *v);
-		r->hex = v;
+	add(r, hex, NULL, NULL);
+}
+
+/* The attachments uploaded for the row (OPIK_RAW_ATTACHMENTS), by their own names. */
+static void uploaded(struct http_req *req, const char *line, size_t len, struct refs *r)
+{
+	struct span s;
+	json_t *root, *x;
+	size_t i, rn = strlen(STORE_MEDIA_REF);
+	(void)req;
+	if (!span_parse(line, len, &s, &root))
+		return;
+	json_array_foreach(span_raw(&s, OPIK_RAW_ATTACHMENTS), i, x)
+	{
+		const char *f = json_string_value(json_object_get(x, "file_name"));
+		const char *ref = json_string_value(json_object_get(x, "ref"));
+		const char *mime = json_string_value(json_object_get(x, "mime_type"));
+		if (f && ref && !strncmp(ref, STORE_MEDIA_REF, rn) &&
+		    store_media_name(ref + rn, STORE_MEDIA_HEX)) {
+			char hex[STORE_MEDIA_HEX + 1];
+			memcpy(hex, ref + rn, STORE_MEDIA_HEX);
+			hex[STORE_MEDIA_HEX] = 0;
+			add(r, hex, f, mime);
+		}
 	}
-	r->hex[r->n++] = arena_strdup(r->a, hex);
+	json_decref(root);
 }
 
 /* The line of the span or the trace (its root) entity_id names; false when there is none. */
@@ -78,7 +120,8 @@ static const char *link_of(struct http_req *req, const char *type, const char *i
 	return arena_printf(req->arena,
 			    "%s/v1/private/attachment/download?workspace_name=%s&entity_type=%s"
 			    "&entity_id=%s&file_name=%s&mime_type=%s",
-			    prefix, req->ws, type, id, name, mime);
+			    prefix, req->ws, type, api_url_escape(req->arena, id),
+			    api_url_escape(req->arena, name), api_url_escape(req->arena, mime));
 }
 
 /* GET attachment/list: an AttachmentPage of the media the entity references, one page. */
@@ -89,8 +132,10 @@ enum status opik_attachment_list(struct http_req *req)
 	const char *line = NULL;
 	size_t len = 0;
 	struct refs r = {.a = req->arena};
-	if (entity_line(req, type, id, &line, &len))
+	if (entity_line(req, type, id, &line, &len)) {
+		uploaded(req, line, len, &r);
 		store_media_refs(line, len, ref_add, &r);
+	}
 	struct buf *out = arena_buf(req->arena);
 	buf_adds(out, "{\"page\":");
 	jsonw_int(out, page);
@@ -106,7 +151,10 @@ enum status opik_attachment_list(struct http_req *req)
 		close(fd);
 		const char *mime = media_sniff(head, hn > 0 ? (size_t)hn : 0);
 		mime = mime ? mime : MEDIA_UNKNOWN;
-		const char *name = arena_printf(req->arena, "%s%s", r.hex[i], media_ext(mime));
+		const char *name = r.name && r.name[i] ? r.name[i]
+						       : arena_printf(req->arena, "%s%s", r.hex[i],
+								      media_ext(mime));
+		mime = r.mime && r.mime[i] ? r.mime[i] : mime;
 		buf_adds(out, shown++ ? ",{\"link\":" : "{\"link\":");
 		const char *link = link_of(req, type, id, name, mime);
 		jsonw_string(out, link, strlen(link));
@@ -129,9 +177,13 @@ enum status opik_attachment_list(struct http_req *req)
 enum status opik_attachment_download(struct http_req *req)
 {
 	const char *name = req->pv[0].s, *ws = req->pv[1].s;
+	const char *type = req->pv[3].s, *id = req->pv[4].s, *line;
 	char hex[STORE_MEDIA_HEX + 1] = "";
-	size_t n = strcspn(name, ".");
-	if (n == STORE_MEDIA_HEX) {
+	size_t n = strcspn(name, "."), len;
+	/* An upload's own name on its entity first, then a media file's <sha256>[.ext]. */
+	if (!(type && id && entity_line(req, type, id, &line, &len) &&
+	      opik_attachment_named(line, len, name, hex)) &&
+	    n == STORE_MEDIA_HEX && store_media_name(name, n)) {
 		memcpy(hex, name, n);
 		hex[n] = 0;
 	}

@@ -79,6 +79,14 @@ static const struct http_pspec download[] = {
     STR("entity_id"),
     STR("mime_type"),
 };
+/* The PUT of an upload (upload.c), in its UP_* order: what upload-start's URL carries. */
+static const struct http_pspec upload[] = {
+    {.name = "file_name", .type = PT_STRING, .required = true},
+    STR("mime_type"),
+    {.name = "entity_type", .type = PT_ENUM, .required = true, .choices = entities},
+    {.name = "entity_id", .type = PT_STRING, .required = true},
+    STR("project_name"),
+};
 /* In the order of params.h's ON_*: traces take project_id alone. */
 static const struct http_pspec names[] = {STR("project_id"),
 					  {.name = "type", .type = PT_ENUM, .choices = types}};
@@ -157,6 +165,11 @@ static const struct http_route routes[] = {
 	       HTTP_PARAMS(attachments)),
     HTTP_ROUTE("GET", P "/attachment/download", opik_attachment_download, HTTP_READ,
 	       HTTP_PARAMS(download)),
+    /* Their upload (upload.c), as Opik's backend on local storage takes it. */
+    HTTP_ROUTE("POST", P "/attachment/upload-start", opik_upload_start, HTTP_WRITE),
+    HTTP_ROUTE("PUT", P "/attachment/upload", opik_upload, HTTP_WRITE, HTTP_PARAMS(upload)),
+    HTTP_ROUTE("POST", P "/attachment/upload-complete", opik_upload_complete, HTTP_WRITE),
+    HTTP_ROUTE("POST", P "/attachment/delete", opik_attachments_delete, HTTP_WRITE),
     HTTP_ROUTE("POST", P "/projects/retrieve", opik_project_retrieve, HTTP_READ),
     HTTP_ROUTE("GET", P "/projects", opik_list_projects, HTTP_READ, HTTP_PARAMS(projects)),
 };

@@ -74,6 +74,25 @@ enum status opik_json_object(struct http_req *req, json_t **body, struct verrs *
 /* Attachments (attachment.c): the media files a span or trace references. */
 enum status opik_attachment_list(struct http_req *req);
 enum status opik_attachment_download(struct http_req *req);
+/* Their upload (upload.c): Opik's upload-start, the PUT of a file, upload-complete, delete. The
+ * row of an entity keeps its uploaded attachments as OPIK_RAW_ATTACHMENTS. */
+#define OPIK_RAW_ATTACHMENTS "opik.attachments"
+/* What an upload-start answers, as Opik's backend on local storage does: its SDKs then PUT the
+ * whole file to the one URL, with their key. */
+#define OPIK_UPLOAD_ID "BEMinIO"
+enum status opik_upload_start(struct http_req *req);
+enum status opik_upload(struct http_req *req);
+enum status opik_upload_complete(struct http_req *req);
+enum status opik_attachments_delete(struct http_req *req);
+/* Whether the row line[0..len) has an uploaded attachment named name: its media file into hex. */
+bool opik_attachment_named(const char *line, size_t len, const char *name, char hex[65]);
+/* write.c, for the uploads: a row for id written before its create, which the create completes
+ * (its OPIK_RAW_PENDING the PATCH fields it waits to apply); the row a write of trace id goes
+ * to (its own, else the root of the trace another API wrote, else id). */
+#define OPIK_RAW_PENDING "opik.pending"
+void opik_partial_row(struct arena *a, const char *ws, enum opik_entity ent, const char *id,
+		      const char *trace, struct span *out);
+const char *opik_trace_target(struct http_req *req, const char *id);
 /* Feedback scores (scores.c; names: stats.c) and comments (comments.c), as judgements. */
 enum status opik_scores(struct http_req *req);
 enum status opik_score(struct http_req *req);

@@ -16,13 +16,13 @@
 #include "lib/model/price.h"
 #include "lib/store/ops.h"
 
-#define RAW_PENDING "opik.pending" /* the PATCH fields a partial row waits to apply */
-
 /* Keeps what the stored version has that a create does not send: its scores of before
- * judgements (judged.h, OPIK_LEGACY_SCORES), when it was first created. */
+ * judgements (judged.h, OPIK_LEGACY_SCORES), when it was first created, the attachments
+ * uploaded for it (upload.c). */
 static void keep_from(struct span *out, const struct span *cur)
 {
-	static const char *const keys[] = {"opik.feedback_scores", "opik.created_at"};
+	static const char *const keys[] = {"opik.feedback_scores", "opik.created_at",
+					   OPIK_RAW_ATTACHMENTS};
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
 		json_t *x = span_raw(cur, keys[i]);
 		if (x)
@@ -69,7 +69,7 @@ static enum status merge_create(void *ctx, struct arena *a, const char *id, cons
 		 * PATCHes and scores, loses none of them; a single create of one is the backend's
 		 * 409 (opik.md §2, S2). A partial row is completed; a deleted span is created anew.
 		 */
-		if (cur && !span_is_deleted(cur) && !span_raw(cur, RAW_PENDING))
+		if (cur && !span_is_deleted(cur) && !span_raw(cur, OPIK_RAW_PENDING))
 			return c->single ? err_set(e, ST_CONFLICT, "%s already exists",
 						   c->ent == OPIK_SPAN ? "Span" : "Trace")
 					 : ST_OK;
@@ -78,7 +78,7 @@ static enum status merge_create(void *ctx, struct arena *a, const char *id, cons
 			return ST_OK;
 		keep_from(out, cur);
 		/* A partial row: the PATCHes that came first apply after the create. */
-		json_t *pending = span_raw(cur, RAW_PENDING);
+		json_t *pending = span_raw(cur, OPIK_RAW_PENDING);
 		if (pending) {
 			verrs_init(&v);
 			opik_apply(a, c->ws, c->ent, pending, false, out, &v, json_array());
@@ -194,9 +194,10 @@ enum status opik_create(struct http_req *req)
 /* ---- PATCH ---- */
 
 /* A row for id written before its create (§4.3): started now until the create says, in
- * trace trace (a span's; NULL for none yet). The caller marks what it waits for (RAW_PENDING). */
-static void partial_row(struct arena *a, const char *ws, enum opik_entity ent, const char *id,
-			const char *trace, struct span *out)
+ * trace trace (a span's; NULL for none yet). The caller marks what it waits for (OPIK_RAW_PENDING).
+ */
+void opik_partial_row(struct arena *a, const char *ws, enum opik_entity ent, const char *id,
+		      const char *trace, struct span *out)
 {
 	struct verrs v;
 	json_t *stub = json_pack("{s:s,s:s}", "id", id, "start_time", "1970-01-01T00:00:00Z");
@@ -248,7 +249,7 @@ static enum status patch_merge(void *ctx, struct arena *a, const char *id, const
  * partial row, a root whose id is the trace's); else the root span of the trace another API
  * wrote, which GET traces/{id} shows as the trace (a PATCH of id itself made a second row, a
  * phantom trace, and the GET never showed the change); else id, a PATCH before its create. */
-static const char *trace_target(struct http_req *req, const char *id)
+const char *opik_trace_target(struct http_req *req, const char *id)
 {
 	struct span s;
 	json_t *root;
@@ -320,12 +321,12 @@ static void patch_tags(const struct how *h, json_t *body, const struct span *cur
 /* After the update's fields: its tags; still partial, the create applies all of it after. */
 static void patch_done(const struct ingest_patch *p, const struct span *cur, struct span *out)
 {
-	json_t *pending = span_raw(cur, RAW_PENDING);
+	json_t *pending = span_raw(cur, OPIK_RAW_PENDING);
 	patch_tags(p->how, p->body, cur, out);
 	if (pending) {
 		json_t *all = json_deep_copy(pending);
 		json_object_update(all, p->body);
-		json_object_set_new(out->raw_attributes, RAW_PENDING, all);
+		json_object_set_new(out->raw_attributes, OPIK_RAW_PENDING, all);
 	}
 }
 
@@ -337,10 +338,10 @@ static void patch_absent(const struct ingest_patch *p, struct arena *a, const ch
 	const char *trace = json_string_value(json_object_get(p->body, "trace_id"));
 	struct verrs v;
 
-	partial_row(a, h->ws, h->ent, id, h->ent == OPIK_SPAN ? trace : NULL, out);
+	opik_partial_row(a, h->ws, h->ent, id, h->ent == OPIK_SPAN ? trace : NULL, out);
 	verrs_init(&v);
 	opik_apply(a, h->ws, h->ent, p->body, false, out, &v, json_array());
-	json_object_set_new(out->raw_attributes, RAW_PENDING, json_deep_copy(p->body));
+	json_object_set_new(out->raw_attributes, OPIK_RAW_PENDING, json_deep_copy(p->body));
 }
 
 enum status opik_patch(struct http_req *req)
@@ -378,7 +379,7 @@ enum status opik_patch(struct http_req *req)
 				 .patched = patch_done,
 				 .price = ent == OPIK_SPAN,
 				 .prices = http_env(req, "SPANDEX_PRICES")};
-	const char *ids[] = {ent == OPIK_TRACE ? trace_target(req, req->id) : req->id};
+	const char *ids[] = {ent == OPIK_TRACE ? opik_trace_target(req, req->id) : req->id};
 	struct ingest_to to = api_ingest_to(req);
 	if (ingest_update(&to, ids, 1, patch_merge, &p, &e) != ST_OK)
 		return e.st == ST_CONFLICT || e.st == ST_TOO_LARGE
@@ -435,7 +436,7 @@ enum status opik_patch_batch(struct http_req *req)
 	if (ent == OPIK_TRACE) {
 		rows = arena_alloc(req->arena, (nids ? nids : 1) * sizeof *rows);
 		for (size_t i = 0; i < nids; i++)
-			rows[i] = trace_target(req, ids[i]);
+			rows[i] = opik_trace_target(req, ids[i]);
 	}
 	struct ingest_patch p = {.apply = patch_apply,
 				 .how = &h,
