@@ -3,7 +3,7 @@
 // POST /api/public/media for an upload URL, PUTs the bytes to it (this server's signed URL),
 // reports the upload (PATCH) and sends the @@@langfuseMedia:...@@@ tag in the span; the SDK's
 // resolveMediaReferences reads the bytes back (GET /api/public/media/{id} and its signed
-// download URL), NeMo's media route serves the same file, the same content is not uploaded
+// download URL), NeMo's media route serves the same file (by its hash, or by the tag's id), the same content is not uploaded
 // twice, every wrong upload (bytes, length, type, signature, expiry) is a Langfuse-shaped 4xx
 // with nothing stored, and retention's sweep keeps the files a tag references.
 import { test, before, after } from 'node:test';
@@ -98,6 +98,11 @@ test('langfuse 3.x uploads the data URIs of a trace through the media API and re
 	const n = await request('GET', `${WS_PREFIX}/${WS}/media/${hex(shot)}`, { base: srv.base, headers: { Authorization: `Bearer ${keys.read}` } });
 	assert.equal(n.status, 200);
 	assert.ok(n.bytes.equals(shot));
+	// And by the tag's id, as the viewer fetches a tag's file.
+	const byId = await request('GET', `${WS_PREFIX}/${WS}/media/${mediaId(shot)}`, { base: srv.base, headers: { Authorization: `Bearer ${keys.read}` } });
+	assert.equal(byId.status, 200);
+	assert.equal(byId.headers.etag, `"${hex(shot)}"`);
+	assert.ok(byId.bytes.equals(shot));
 
 	// Stored already: no upload URL, the same id.
 	const again = await lf('POST', '/media', { body: uploadBody(shot) });

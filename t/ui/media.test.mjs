@@ -5,6 +5,7 @@
 // Content-Security-Policy allows; no console error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -126,5 +127,42 @@ test('an image as an image, audio with a player, a PDF as a link, all with the k
 	assert.equal(await page.locator('.msg-user figure.media').count(), 2);
 	assert.equal(await page.locator('.msg-assistant figure.media-pdf').count(), 1);
 	await page.screenshot({ path: path.join(SHOTS, 'media.png') });
+	assert.deepEqual(unexpected(page), [], 'no console errors');
+});
+
+test('an image Langfuse\'s SDK uploaded, shown from the tag it left in the span', async () => {
+	// The upload as the SDK makes it: POST /api/public/media, then a PUT to the signed URL.
+	const img = png(64, 48);
+	const basic = { Authorization: `Basic ${Buffer.from(`${WS}:${TOKEN}`).toString('base64')}` };
+	const sha = crypto.createHash('sha256').update(img);
+	const hash = sha.digest('base64');
+	const id = Buffer.from(hash, 'base64').toString('base64url').slice(0, 22);
+	const r = await request('POST', '/api/public/media', { base: srv.base, headers: basic,
+		body: { traceId: 'tr-tag', field: 'input', contentType: 'image/png', contentLength: img.length, sha256Hash: hash } });
+	assert.equal(r.status, 201, r.text);
+	const u = new URL(r.json.uploadUrl);
+	const up = await request('PUT', u.pathname + u.search, { base: srv.base, body: img, headers: { 'Content-Type': 'image/png' } });
+	assert.equal(up.status, 200, up.text);
+	const t0 = Date.now() - 1800e3;
+	const tag = `@@@langfuseMedia:type=image/png|id=${id}|source=base64_data_uri@@@`;
+	const s = await request('POST', `${WS_PREFIX}/${WS}/ingest/spans`, {
+		base: srv.base, headers: { Authorization: `Bearer ${TOKEN}` },
+		body: { source: 'ui-media', spans: [{ span_id: 'tagged', trace_id: 'tr-tag', name: 'vision', kind: 'LLM',
+			started_at: new Date(t0).toISOString(), ended_at: new Date(t0 + 500).toISOString(),
+			input: JSON.stringify({ messages: [{ role: 'user', content: [{ type: 'text', text: 'And this one?' }, { type: 'image_url', image_url: { url: tag } }] }] }) }] },
+	});
+	assert.equal(s.status, 201, s.text);
+	const page = await browser.newPage();
+	await page.addInitScript((k) => {
+		try {
+			localStorage.setItem('spandex.key', k);
+		} catch {
+			// not the viewer's origin
+		}
+	}, TOKEN);
+	await page.goto(`${srv.base}/ui/#/${WS}/traces/tr-tag?span=tagged`);
+	await page.waitForSelector('figure.media-image img');
+	await page.waitForFunction(() => document.querySelector('figure.media-image img')?.naturalWidth > 0);
+	assert.deepEqual(await page.$eval('figure.media-image img', (i) => [i.naturalWidth, i.naturalHeight]), [64, 48]);
 	assert.deepEqual(unexpected(page), [], 'no console errors');
 });

@@ -1,19 +1,25 @@
 // media: the images, recordings and documents spandex moved out of spans at ingest
 // (docs/media.md), shown where the span referenced them: images as images, audio and video
 // with a player, PDFs and anything else as a link. A reference is
-// spandex-media://sha256/<hex>?type=<type>&bytes=<n>; its bytes come from the media route with
+// spandex-media://sha256/<hex>?type=<type>&bytes=<n>, or the tag Langfuse's SDKs leave for a
+// file they uploaded through its media API, @@@langfuseMedia:type=<type>|id=<id>|source=...@@@
+// (the media route takes its id as the file's name); its bytes come from the media route with
 // the viewer's key (so not by a plain src=, which sends none) and are shown from a blob: URL.
 import { h, fmtInt } from './dom.js';
 import { api } from './api.js';
 
 const REF_RE = /spandex-media:\/\/sha256\/([0-9a-f]{64})(?:\?type=([A-Za-z0-9.+/-]+)&bytes=(\d+))?/g;
+const TAG_RE = /@@@langfuseMedia:type=([A-Za-z0-9.+/\\-]+)\|id=([A-Za-z0-9_-]{22})\|[^@]*@@@/g;
 
-// The references in a value (a string, or any JSON), each once, in order.
+// The references in a value (a string, or any JSON), each once, in order: spandex's, then
+// Langfuse's tags (a tag's type is what its client declared).
 export function mediaRefs(value) {
 	const text = typeof value === 'string' ? value : JSON.stringify(value ?? '');
 	const seen = new Map();
 	for (const m of text.matchAll(REF_RE))
 		if (!seen.has(m[1])) seen.set(m[1], { hex: m[1], type: m[2] || 'application/octet-stream', bytes: m[3] ? Number(m[3]) : null });
+	for (const m of text.matchAll(TAG_RE))
+		if (!seen.has(m[2])) seen.set(m[2], { hex: m[2], type: m[1].replaceAll('\\', ''), bytes: null });
 	return [...seen.values()];
 }
 

@@ -61,9 +61,10 @@ struct ingest_to api_ingest_to(struct http_req *req);
 enum status api_erase(struct http_req *req, const char *api, enum store_erase_by by,
 		      const char *const *ids, size_t n, size_t *judgements, struct err *e);
 
-/* The whole reply of req's workspace's media file hex (lib/ingest/media.h): its bytes, typed
- * by what they are (media_sniff; application/octet-stream and an attachment when they are none
- * of the types it knows), an ETag of its name and immutable caching; 304 when If-None-Match
+/* The whole reply of req's workspace's media file hex (lib/ingest/media.h), or of the file a
+ * client's tag id names (STORE_MEDIA_TAG_ID base64url digits: Langfuse's media id): its bytes,
+ * typed by what they are (media_sniff; application/octet-stream and an attachment when they are
+ * none of the types it knows), an ETag of its name and immutable caching; 304 when If-None-Match
  * names it. Else the status (ST_NOT_FOUND: no such file, or hex is no media name) and e's
  * reason, replying nothing: the surface words its own error. */
 enum status api_reply_media(struct http_req *req, const char *hex, struct err *e);

@@ -33,6 +33,12 @@ enum status api_reply_media(struct http_req *req, const char *hex, struct err *e
 {
 	int fd;
 	uint64_t size;
+	char prefix[STORE_MEDIA_TAG_HEX + 1], found[STORE_MEDIA_HEX + 1];
+	/* A client's tag names the file by the first digits of its hash (store.h, STORE_MEDIA_TAG).
+	 */
+	if (hex && store_media_tag_prefix(hex, strlen(hex), prefix) &&
+	    store_media_find(api_store(req), req->ws, prefix, found) == ST_OK)
+		hex = arena_strdup(req->arena, found);
 	enum status st = store_media_open(api_store(req), req->ws, hex, &fd, &size);
 	if (st != ST_OK)
 		return err_set(e, st, "media %s of %s: %s", hex, req->ws,
