@@ -50,12 +50,11 @@ static void ref_add(void *ctx, const char *hex)
 }
 
 /* The attachments uploaded for the row (OPIK_RAW_ATTACHMENTS), by their own names. */
-static void uploaded(struct http_req *req, const char *line, size_t len, struct refs *r)
+static void uploaded(const char *line, size_t len, struct refs *r)
 {
 	struct span s;
 	json_t *root, *x;
 	size_t i, rn = strlen(STORE_MEDIA_REF);
-	(void)req;
 	if (!span_parse(line, len, &s, &root))
 		return;
 	json_array_foreach(span_raw(&s, OPIK_RAW_ATTACHMENTS), i, x)
@@ -72,6 +71,20 @@ static void uploaded(struct http_req *req, const char *line, size_t len, struct 
 		}
 	}
 	json_decref(root);
+}
+
+/* Whether the row line[0..len) has an uploaded attachment named name: its file into hex. */
+static bool named(struct http_req *req, const char *line, size_t len, const char *name,
+		  char hex[STORE_MEDIA_HEX + 1])
+{
+	struct refs r = {.a = req->arena};
+	uploaded(line, len, &r);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.name[i] && !strcmp(r.name[i], name)) {
+			memcpy(hex, r.hex[i], STORE_MEDIA_HEX + 1);
+			return true;
+		}
+	return false;
 }
 
 /* The line of the span or the trace (its root) entity_id names; false when there is none. */
@@ -133,7 +146,7 @@ enum status opik_attachment_list(struct http_req *req)
 	size_t len = 0;
 	struct refs r = {.a = req->arena};
 	if (entity_line(req, type, id, &line, &len)) {
-		uploaded(req, line, len, &r);
+		uploaded(line, len, &r);
 		store_media_refs(line, len, ref_add, &r);
 	}
 	struct buf *out = arena_buf(req->arena);
@@ -182,7 +195,7 @@ enum status opik_attachment_download(struct http_req *req)
 	size_t n = strcspn(name, "."), len;
 	/* An upload's own name on its entity first, then a media file's <sha256>[.ext]. */
 	if (!(type && id && entity_line(req, type, id, &line, &len) &&
-	      opik_attachment_named(line, len, name, hex)) &&
+	      named(req, line, len, name, hex)) &&
 	    n == STORE_MEDIA_HEX && store_media_name(name, n)) {
 		memcpy(hex, name, n);
 		hex[n] = 0;

@@ -84,8 +84,6 @@ enum status opik_upload_start(struct http_req *req);
 enum status opik_upload(struct http_req *req);
 enum status opik_upload_complete(struct http_req *req);
 enum status opik_attachments_delete(struct http_req *req);
-/* Whether the row line[0..len) has an uploaded attachment named name: its media file into hex. */
-bool opik_attachment_named(const char *line, size_t len, const char *name, char hex[65]);
 /* write.c, for the uploads: a row for id written before its create, which the create completes
  * (its OPIK_RAW_PENDING the PATCH fields it waits to apply); the row a write of trace id goes
  * to (its own, else the root of the trace another API wrote, else id). */

@@ -228,29 +228,3 @@ enum status opik_attachments_delete(struct http_req *req)
 	struct attach t = {.drop = json_object_get(body, "file_names")};
 	return change_row(req, type, id, &t);
 }
-
-bool opik_attachment_named(const char *line, size_t len, const char *name, char hex[65])
-{
-	/* The row's attribute, as the line holds it: {"file_name":<name>,...,"ref":<ref>}. */
-	size_t n;
-	struct span s;
-	json_t *root;
-	if (!span_parse(line, len, &s, &root))
-		return false;
-	json_t *list = span_raw(&s, OPIK_RAW_ATTACHMENTS), *x;
-	bool found = false;
-	json_array_foreach(list, n, x)
-	{
-		const char *f = json_string_value(json_object_get(x, "file_name"));
-		const char *ref = json_string_value(json_object_get(x, "ref"));
-		size_t rn = strlen(STORE_MEDIA_REF);
-		if (!found && f && ref && !strcmp(f, name) && !strncmp(ref, STORE_MEDIA_REF, rn) &&
-		    store_media_name(ref + rn, STORE_MEDIA_HEX)) {
-			memcpy(hex, ref + rn, STORE_MEDIA_HEX);
-			hex[STORE_MEDIA_HEX] = 0;
-			found = true;
-		}
-	}
-	json_decref(root);
-	return found;
-}
