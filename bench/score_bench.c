@@ -61,7 +61,7 @@ static struct judgement judged(struct arena *a, const struct span *s, bool trace
 	j.kind = JK_NUMBER;
 	j.value = value_of(target, trace);
 	j.source = JS_EVALUATOR;
-	j.api = JA_OPIK;
+	j.api = "opik";
 	j.subtype = "feedback_score";
 	j.created_at = t;
 	return j;

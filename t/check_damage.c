@@ -182,7 +182,7 @@ static void fixture_judgements(struct store *st)
 		j[i].kind = JK_NUMBER;
 		j[i].value = i;
 		j[i].source = JS_SDK;
-		j[i].api = JA_OPIK;
+		j[i].api = "opik";
 		j[i].subtype = "feedback_score";
 		j[i].created_at = T0 + (on[i][1] - '0') * DAY + i * 1000000;
 	}

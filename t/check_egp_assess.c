@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/api/opik/judgements/judged.h"
 #include "lib/api/egp/assess.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
@@ -155,7 +156,7 @@ static void stored(const char *body, struct judgement *j)
 	j->target = JT_SPAN;
 	j->span_id = "s1";
 	j->trace_id = "t1";
-	j->api = JA_SGP;
+	j->api = EGP_API;
 	j->source = JS_HUMAN;
 	j->created_at = T0;
 	egp_assess_merge(c, doc(body));
@@ -202,7 +203,7 @@ START_TEST(types_stored_and_read_back)
 	ck_assert_str_eq(r.name, EGP_RATING_NAME);
 	ck_assert(r.value == 4.0);
 	ck_assert_str_eq(r.text, "good");
-	ck_assert(judgement_shows(&r, JV_OPIK_SCORE));
+	ck_assert(judgement_shows(&r, &opik_view_score));
 	stored(bodies[ASSESS_APPROVAL], &ap);
 	ck_assert(ap.value == 0.0 && !ap.name);
 	ck_assert_str_eq(ap.label, "rejected");
@@ -252,7 +253,7 @@ START_TEST(other_apis)
 	com.trace_id = "t1";
 	com.kind = JK_COMMENT;
 	com.text = "from opik";
-	com.api = JA_OPIK;
+	com.api = "opik";
 	com.subtype = "comment";
 	com.author = "k1";
 	com.created_at = T0;
@@ -294,17 +295,17 @@ START_TEST(narrowing)
 	struct jfilter f = {0};
 	egp_assess_narrow(&f, 1u << ASSESS_OVERWRITE);
 	ck_assert_uint_eq(f.kinds, 1u << JK_OBJECT);
-	ck_assert_uint_eq(f.apis, 1u << JA_SGP);
+	ck_assert_str_eq(f.api, EGP_API);
 	ck_assert_str_eq(f.subtype, "overwrite");
 	memset(&f, 0, sizeof f);
 	egp_assess_narrow(&f, 1u << ASSESS_COMMENT);
 	ck_assert_uint_eq(f.kinds, 1u << JK_COMMENT);
-	ck_assert(!f.apis && !f.subtype);
+	ck_assert(!f.api && !f.subtype);
 	memset(&f, 0, sizeof f);
 	egp_assess_narrow(&f, 1u << ASSESS_RATING | 1u << ASSESS_METADATA);
 	ck_assert_uint_eq(f.kinds, 1u << JK_NUMBER | 1u << JK_OBJECT | 1u << JK_CATEGORY |
 				       1u << JK_BOOLEAN | 1u << JK_TEXT);
-	ck_assert(!f.apis && !f.subtype);
+	ck_assert(!f.api && !f.subtype);
 }
 END_TEST
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/api/opik/judgements/judged.h"
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/judgements.h"
 #include "lib/api/intake/pages.h"
@@ -138,8 +139,8 @@ START_TEST(annotation_judgements)
 	ck_assert_int_eq(j.target, JT_SESSION);
 	ck_assert_ptr_null(j.author);
 	ck_assert_str_eq(j.subtype, "annotation.feedback");
-	ck_assert(judgement_shows(&j, JV_INTAKE_ANNOTATION));
-	ck_assert(!judgement_shows(&j, JV_INTAKE_EVALUATOR));
+	ck_assert(judgement_shows(&j, &intake_view_annotation));
+	ck_assert(!judgement_shows(&j, &intake_view_evaluator));
 	ck_assert_int_eq(intake_annotation_parse(A, "ws",
 						 J("{\"kind\":\"note\",\"session_id\":\"s\","
 						   "\"span_id\":\"p\",\"text\":\"t\"}"),
@@ -147,7 +148,7 @@ START_TEST(annotation_judgements)
 			 ST_OK);
 	ck_assert_int_eq(j.kind, JK_COMMENT);
 	ck_assert_int_eq(j.target, JT_SPAN);
-	ck_assert(judgement_shows(&j, JV_OPIK_COMMENT)); /* a note is a comment everywhere */
+	ck_assert(judgement_shows(&j, &opik_view_comment)); /* a note is a comment everywhere */
 	ck_assert_int_eq(intake_annotation_parse(A, "ws",
 						 J("{\"kind\":\"label\",\"session_id\":\"s\","
 						   "\"value_type\":\"numeric\",\"value\":2.5,"
@@ -155,7 +156,7 @@ START_TEST(annotation_judgements)
 						 NULL, T0, &j, &V),
 			 ST_OK);
 	ck_assert_int_eq(j.kind, JK_NUMBER);
-	ck_assert(judgement_shows(&j, JV_OPIK_SCORE));
+	ck_assert(judgement_shows(&j, &opik_view_score));
 	/* Another API's comment reads as a note, with its session. */
 	struct judgement c;
 	judgement_init(&c);
@@ -166,18 +167,18 @@ START_TEST(annotation_judgements)
 	c.session_id = "s";
 	c.kind = JK_COMMENT;
 	c.text = "from opik";
-	c.api = JA_OPIK;
+	c.api = "opik";
 	c.subtype = "comment";
 	c.author = "alice";
 	c.created_at = c.ingested_at = T0;
-	ck_assert(judgement_shows(&c, JV_INTAKE_ANNOTATION));
+	ck_assert(judgement_shows(&c, &intake_view_annotation));
 	ck_assert_str_eq(render(intake_annotation_render, &c),
 			 "{\"annotation_id\":\"c1\",\"workspace\":\"ws\",\"session_id\":\"s\","
 			 "\"created_by\":\"alice\",\"created_at\":\"2023-11-14T22:13:20Z\","
 			 "\"ingested_at\":\"2023-11-14T22:13:20Z\",\"kind\":\"note\",\"text\":"
 			 "\"from opik\"}");
 	c.session_id = NULL; /* the shape requires one */
-	ck_assert(!judgement_shows(&c, JV_INTAKE_ANNOTATION));
+	ck_assert(!judgement_shows(&c, &intake_view_annotation));
 }
 END_TEST
 
@@ -241,7 +242,7 @@ START_TEST(evaluator_results)
 	ck_assert_int_eq(j.kind, JK_NUMBER);
 	ck_assert_str_eq(j.subtype, "evaluator");
 	ck_assert_int_eq(j.source, JS_EVALUATOR);
-	ck_assert(judgement_shows(&j, JV_INTAKE_EVALUATOR));
+	ck_assert(judgement_shows(&j, &intake_view_evaluator));
 	j.id = "eval-x";
 	ck_assert_str_eq(
 	    render(intake_evaluator_render, &j),
@@ -304,7 +305,7 @@ START_TEST(opik_score_is_an_evaluator_result)
 		j[i].label = "medium";
 		j[i].text = "half of it";
 		j[i].source = JS_SDK;
-		j[i].api = JA_OPIK;
+		j[i].api = "opik";
 		j[i].subtype = "feedback_score";
 		j[i].author = "bob";
 		j[i].trace_id = "t1";
@@ -358,7 +359,7 @@ START_TEST(filters)
 			 ST_OK);
 	ck_assert_uint_eq(f.kinds, 1u << JK_COMMENT);
 	ck_assert_str_eq(f.span_id, "p");
-	ck_assert(f.has_view && f.view == JV_INTAKE_ANNOTATION);
+	ck_assert(f.view == &intake_view_annotation);
 	ck_assert_int_eq(
 	    jf(INTAKE_ANNOTATIONS, "{\"kind\":\"label\",\"value_text\":\"x\"}", &f, &e), ST_OK);
 	ck_assert_str_eq(f.subtype, "annotation.label");
@@ -380,7 +381,7 @@ START_TEST(filters)
 	ck_assert(f.has_vmax && f.vmax == 0.5 && !f.has_vmin);
 	ck_assert(f.cmin == T0 && f.cmax == INT64_MAX);
 	ck_assert_str_eq(f.author, "k1");
-	ck_assert(f.view == JV_INTAKE_EVALUATOR);
+	ck_assert(f.view == &intake_view_evaluator);
 	ck_assert_int_eq(jf(INTAKE_EVALUATOR_RESULTS, "{\"value\":{\"$gte\":true}}", &f, &e),
 			 ST_BAD_REQUEST);
 	ck_assert_str_eq(e.msg, "Filter field 'value' must be a number.");
@@ -444,7 +445,7 @@ START_TEST(atif_rewards)
 	size_t n, nj;
 	struct judgement *js;
 	ck_assert_int_eq(atif_map(A, "ws", body, T0, &spans, &n, &V), ST_OK);
-	atif_judgements(A, spans, n, T0, &js, &nj);
+	atif_judgements(A, INTAKE_API, spans, n, T0, &js, &nj);
 	ck_assert_uint_eq(nj, 3);
 	const struct span *ver = NULL;
 	for (size_t i = 0; i < n; i++)
@@ -460,7 +461,7 @@ START_TEST(atif_rewards)
 		ck_assert_str_eq(js[i].session_id, "sx");
 		ck_assert_str_eq(js[i].trace_id, "sx");
 		ck_assert_str_eq(js[i].author, ATIF_EVALUATOR_CREATED_BY);
-		ck_assert(judgement_shows(&js[i], JV_INTAKE_EVALUATOR));
+		ck_assert(judgement_shows(&js[i], &intake_view_evaluator));
 	}
 	ck_assert_str_eq(js[0].name, "ok");
 	ck_assert_int_eq(js[0].kind, JK_BOOLEAN);
@@ -476,7 +477,7 @@ START_TEST(atif_rewards)
 	    J("{\"schema_version\":\"ATIF-v1.6\",\"session_id\":\"sy\",\"agent\":{\"name\":\"a\","
 	      "\"version\":\"1\"}}");
 	ck_assert_int_eq(atif_map(A, "ws", body, T0, &spans, &n, &V), ST_OK);
-	atif_judgements(A, spans, n, T0, &js, &nj);
+	atif_judgements(A, INTAKE_API, spans, n, T0, &js, &nj);
 	ck_assert_uint_eq(nj, 0);
 	for (size_t i = 0; i < n; i++)
 		span_clear(&spans[i]);
@@ -512,7 +513,7 @@ START_TEST(scored_records)
 	j[3] = evaluator("{\"span_id\":\"p2\",\"session_id\":\"s\",\"name\":\"acc\","
 			 "\"data_type\":\"NUMERIC\",\"value\":0}");
 	j[3].id = "fs-failed";
-	j[3].api = JA_OPIK;
+	j[3].api = "opik";
 	j[3].subtype = "feedback_score";
 	j[3].trace_id = "t1";
 	j[3].error = "timeout";
@@ -670,7 +671,7 @@ static struct judgement state(const char *id, const char *session, const char *l
 	j.session_id = session;
 	j.kind = JK_STATE;
 	j.label = label;
-	j.api = JA_OPIK;
+	j.api = "opik";
 	j.subtype = "thread";
 	j.created_at = T0 + dt;
 	return j;

@@ -5,16 +5,21 @@
 #include <check.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
 #include "lib/base/time.h"
+#include "lib/api/egp/assess.h"
+#include "lib/api/intake/judgements.h"
+#include "lib/api/opik/judgements/judged.h"
 #include "lib/query/judgements.h"
 #include "lib/store/ops.h"
 #include "lib/store/store.h"
@@ -59,7 +64,7 @@ static struct judgement score(const char *id, const char *span, const char *name
 	j.kind = JK_NUMBER;
 	j.value = v;
 	j.source = JS_SDK;
-	j.api = JA_OPIK;
+	j.api = "opik";
 	j.subtype = "feedback_score";
 	j.created_at = t;
 	return j;
@@ -124,7 +129,7 @@ START_TEST(test_line_round_trip)
 	ck_assert_str_eq(back.text, j.text);
 	ck_assert_int_eq(json_integer_value(json_object_get(back.payload, "k")), 1);
 	ck_assert_int_eq(back.updated_at, T0 + 5);
-	ck_assert_int_eq(back.api, JA_OPIK);
+	ck_assert_str_eq(back.api, "opik");
 	struct buf again;
 	buf_init(&again);
 	judgement_render(&back, &again);
@@ -153,32 +158,33 @@ END_TEST
 START_TEST(test_views)
 {
 	struct judgement j = score("j1", "s1", "accuracy", 0.5, T0);
-	ck_assert(judgement_shows(&j, JV_OPIK_SCORE));
-	ck_assert(judgement_shows(&j, JV_INTAKE_EVALUATOR));
-	ck_assert(judgement_shows(&j, JV_SGP_ASSESSMENT));
-	ck_assert(!judgement_shows(&j, JV_OPIK_COMMENT));
-	ck_assert(!judgement_shows(&j, JV_INTAKE_ANNOTATION));
+	ck_assert(judgement_shows(&j, &opik_view_score));
+	ck_assert(judgement_shows(&j, &intake_view_evaluator));
+	ck_assert(judgement_shows(&j, &egp_view_assessment));
+	ck_assert(!judgement_shows(&j, &opik_view_comment));
+	ck_assert(!judgement_shows(&j, &intake_view_annotation));
 	j.kind = JK_COMMENT;
 	j.name = NULL;
 	j.value = NAN;
 	j.text = "nice";
-	ck_assert(judgement_shows(&j, JV_OPIK_COMMENT));
-	ck_assert(judgement_shows(&j, JV_INTAKE_ANNOTATION));
-	ck_assert(!judgement_shows(&j, JV_OPIK_SCORE));
+	ck_assert(judgement_shows(&j, &opik_view_comment));
+	ck_assert(judgement_shows(&j, &intake_view_annotation));
+	ck_assert(!judgement_shows(&j, &opik_view_score));
 	j.deleted = true;
-	for (int v = 0; v < JV__COUNT; v++)
-		ck_assert(!judgement_shows(&j, v));
+	const struct judgement_view *views[] = {&intake_view_annotation, &intake_view_evaluator,
+						&opik_view_score, &opik_view_comment,
+						&egp_view_assessment};
+	for (size_t v = 0; v < sizeof views / sizeof *views; v++)
+		ck_assert(!judgement_shows(&j, views[v]));
 }
 END_TEST
 
-/* A surface with no place in judgement_api names itself (JA_OTHER): its name round-trips through
- * the line, the views show its judgements as any API's, and a name that could be read as one of
- * the four, or that no line should carry, is refused. */
+/* A surface names itself: its name round-trips through the line, the views show its judgements
+ * as any API's, and a name that no line should carry is refused. */
 START_TEST(test_named_api)
 {
 	struct judgement j = score("j1", "s1", "helpfulness", 0.5, T0), back;
-	j.api = JA_OTHER;
-	j.api_name = "mcp";
+	j.api = "mcp";
 	j.ingested_at = T0 + 1;
 	struct buf b;
 	buf_init(&b);
@@ -186,28 +192,27 @@ START_TEST(test_named_api)
 	ck_assert_ptr_nonnull(strstr(b.p, "\"api\":\"mcp\""));
 	json_t *root;
 	ck_assert(judgement_parse(b.p, b.len, &back, &root));
-	ck_assert_int_eq(back.api, JA_OTHER);
+	ck_assert_str_eq(back.api, "mcp");
 	ck_assert_str_eq(judgement_api_name(&back), "mcp");
-	ck_assert(judgement_shows(&back, JV_OPIK_SCORE));
-	ck_assert(judgement_shows(&back, JV_INTAKE_EVALUATOR));
-	ck_assert(judgement_shows(&back, JV_SGP_ASSESSMENT));
+	ck_assert(judgement_shows(&back, &opik_view_score));
+	ck_assert(judgement_shows(&back, &intake_view_evaluator));
+	ck_assert(judgement_shows(&back, &egp_view_assessment));
 	judgement_clear(&back);
 	json_decref(root);
-	j.api = JA_OPIK;
+	j.api = "opik";
 	ck_assert_str_eq(judgement_api_name(&j), "opik");
-	const char *ok[] = {"mcp", "langfuse", "a", "x-2"};
-	const char *no[] = {"",	    "Mcp", "2x",  "opik",
-			    "otlp", "a b", "a_b", "abcdefghijklmnopqrstuvwxyzabcdefg"};
+	ck_assert(judgement_api_is(&j, "opik") && !judgement_api_is(&j, "sgp"));
+	const char *ok[] = {"mcp", "langfuse", "a", "x-2", "opik", "otlp"};
+	const char *no[] = {"", "Mcp", "2x", "a b", "a_b", "abcdefghijklmnopqrstuvwxyzabcdefg"};
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
 		ck_assert_msg(judgement_api_valid(ok[i]), "%s", ok[i]);
 	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
 		ck_assert_msg(!judgement_api_valid(no[i]), "%s", no[i]);
 	ck_assert(!judgement_api_valid(NULL));
-	/* JA_OTHER without a name of its own is written "other", never a line without an API. */
+	/* A judgement without a valid name is written "other", never a line without an API. */
 	buf_free(&b);
 	buf_init(&b);
-	j.api = JA_OTHER;
-	j.api_name = NULL;
+	j.api = NULL;
 	judgement_render(&j, &b);
 	ck_assert_ptr_nonnull(strstr(b.p, "\"api\":\"other\""));
 	buf_free(&b);
@@ -358,6 +363,59 @@ START_TEST(test_reindex_and_seal)
 }
 END_TEST
 
+/* Records written before issue 53 held the API's number in source_h (0 intake, 1 opik, 2 sgp,
+ * docs/FORMAT.md, "Judgements"): a filter by API reads such a record's line, verify accepts
+ * it, and reindex writes the name's hash. */
+START_TEST(test_legacy_api_numbers)
+{
+	struct judgement a[6];
+	for (int i = 0; i < 6; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "j%d", i);
+		a[i] = score(id, "s1", "accuracy", i / 10.0, T0 + i);
+		a[i].api = i % 2 ? "sgp" : "opik";
+	}
+	put(a, 6);
+	struct jfilter f = {.api = "sgp"};
+	struct jquery q = jq(&f);
+	struct jrows r;
+	ck_assert_int_eq(query_judgements(&q, &r), ST_OK);
+	ck_assert_uint_eq(r.total, 3);
+	/* The records as the code before wrote them: opik's 1, sgp's 2. */
+	char path[PATH_MAX];
+	struct tm tm;
+	time_t secs = (time_t)(T0 / 1000000);
+	gmtime_r(&secs, &tm);
+	snprintf(path, sizeof path, "%s/ws1/judgements/%04d-%02d-%02d.idx", root, tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday);
+	FILE *fp = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(fp);
+	struct idx_rec rec;
+	size_t n = 0;
+	for (long at = STORE_IDX_HDR;
+	     fseek(fp, at, SEEK_SET) == 0 && fread(&rec, sizeof rec, 1, fp) == 1;
+	     at += (long)sizeof rec, n++) {
+		ck_assert_uint_ge(rec.source_h, STORE_J_API_NUMBERS);
+		rec.source_h = rec.source_h == (uint32_t)hash_bytes("sgp", 3) ? 2 : 1;
+		rec.crc = hash_crc32c(0, &rec, offsetof(struct idx_rec, crc));
+		ck_assert_int_eq(fseek(fp, at, SEEK_SET), 0);
+		ck_assert_uint_eq(fwrite(&rec, sizeof rec, 1, fp), 1);
+	}
+	fclose(fp);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_uint_eq(verify(), 0);
+	ck_assert_int_eq(query_judgements(&q, &r), ST_OK);
+	ck_assert_uint_eq(r.total, 3);
+	for (size_t i = 0; i < r.n; i++)
+		ck_assert_str_eq(r.rows[i].api, "sgp");
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_reindex(&jst, "ws1", NULL, NULL, NULL, NULL, &e), ST_OK);
+	ck_assert_uint_eq(verify(), 0);
+	ck_assert_int_eq(query_judgements(&q, &r), ST_OK);
+	ck_assert_uint_eq(r.total, 3);
+}
+END_TEST
+
 START_TEST(test_list_orders_and_filters)
 {
 	struct judgement a[] = {
@@ -396,7 +454,7 @@ START_TEST(test_list_orders_and_filters)
 	ck_assert_int_eq(query_judgements(&q, &r), ST_OK);
 	ck_assert_uint_eq(r.total, 1);
 	ck_assert_str_eq(r.rows[0].id, "d");
-	struct jfilter s = {.span_id = "s1", .has_view = true, .view = JV_OPIK_SCORE};
+	struct jfilter s = {.span_id = "s1", .view = &opik_view_score};
 	q = jq(&s);
 	ck_assert_int_eq(query_judgements(&q, &r), ST_OK);
 	ck_assert_uint_eq(r.total, 2);
@@ -536,6 +594,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_update);
 	tcase_add_test(tc, test_no_session);
 	tcase_add_test(tc, test_reindex_and_seal);
+	tcase_add_test(tc, test_legacy_api_numbers);
 	tcase_add_test(tc, test_list_orders_and_filters);
 	tcase_add_test(tc, test_of_and_judged);
 	tcase_add_test(tc, test_backup_restore_retain);

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/api/egp/assess.h"
+#include "lib/api/intake/judgements.h"
+#include "lib/api/opik/judgements/judged.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/ingest/otlp.h"
@@ -100,7 +103,7 @@ START_TEST(span_event)
 	ck_assert_int_eq(e->j.kind, JK_NUMBER);
 	ck_assert_int_eq(e->j.target, JT_SPAN);
 	ck_assert_int_eq(e->j.source, JS_EVALUATOR);
-	ck_assert_int_eq(e->j.api, JA_OTLP);
+	ck_assert_str_eq(e->j.api, OTLP_EVAL_API);
 	ck_assert_str_eq(e->j.subtype, "gen_ai.evaluation.result");
 	ck_assert_str_eq(e->j.span_id, SID);
 	ck_assert_str_eq(e->j.trace_id, TID);
@@ -332,9 +335,9 @@ START_TEST(put_after_the_span)
 	ck_assert_uint_eq(rows.n, 1);
 	ck_assert_str_eq(rows.rows[0].id, id);
 	ck_assert_str_eq(rows.rows[0].session_id, "conv-9");
-	ck_assert(judgement_shows(&rows.rows[0], JV_INTAKE_EVALUATOR));
-	ck_assert(judgement_shows(&rows.rows[0], JV_OPIK_SCORE));
-	ck_assert(judgement_shows(&rows.rows[0], JV_SGP_ASSESSMENT));
+	ck_assert(judgement_shows(&rows.rows[0], &intake_view_evaluator));
+	ck_assert(judgement_shows(&rows.rows[0], &opik_view_score));
+	ck_assert(judgement_shows(&rows.rows[0], &egp_view_assessment));
 	/* One unresolved (no span) is not stored. */
 	l.evals.v[0].j.span_id = NULL;
 	ck_assert_int_eq(otlp_eval_put(&to, &l.evals, NULL, &e), ST_OK);

@@ -627,8 +627,8 @@ enum status atif_map(struct arena *a, const char *ws, json_t *body, int64_t now,
 }
 
 /* One reward of the verifier span s as an evaluator result (the kinds of atif_rewards). */
-static void atif_result(struct arena *a, const struct span *s, json_t *r, int64_t now,
-			struct judgement *j)
+static void atif_result(struct arena *a, const char *api, const struct span *s, json_t *r,
+			int64_t now, struct judgement *j)
 {
 	const char *type = json_string_value(json_object_get(r, "data_type"));
 	json_t *val = json_object_get(r, "value"), *sv = json_object_get(r, "string_value");
@@ -650,14 +650,14 @@ static void atif_result(struct arena *a, const struct span *s, json_t *r, int64_
 	if (json_is_string(sv))
 		j->label = arena_strdup(a, json_string_value(sv));
 	j->source = JS_EVALUATOR;
-	j->api = JA_INTAKE;
+	j->api = api;
 	j->subtype = "evaluator";
 	j->author = ATIF_EVALUATOR_CREATED_BY;
 	j->created_at = now;
 }
 
-void atif_judgements(struct arena *a, const struct span *spans, size_t n, int64_t now,
-		     struct judgement **js, size_t *nj)
+void atif_judgements(struct arena *a, const char *api, const struct span *spans, size_t n,
+		     int64_t now, struct judgement **js, size_t *nj)
 {
 	size_t count = 0, k = 0;
 
@@ -674,7 +674,7 @@ void atif_judgements(struct arena *a, const struct span *spans, size_t n, int64_
 				 ? span_raw(&spans[i], "nemo.evaluator_results")
 				 : NULL;
 		for (size_t r = 0; r < json_array_size(rs); r++)
-			atif_result(a, &spans[i], json_array_get(rs, r), now, &(*js)[k++]);
+			atif_result(a, api, &spans[i], json_array_get(rs, r), now, &(*js)[k++]);
 	}
 	*nj = k;
 }

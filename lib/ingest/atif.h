@@ -29,9 +29,10 @@ enum status atif_map(struct arena *a, const char *ws, json_t *body, int64_t now,
  * trajectory_to_evaluator_results): one judgement per reward of each verifier span among
  * spans[0..n) (the rewards atif_map left in its nemo.evaluator_results attribute), on that
  * span, with id "eval-" + stable_id(verifier span id, reward name), so a re-import replaces
- * them; created at now by ATIF_EVALUATOR_CREATED_BY. *js gets an arena array of *nj (NULL and
- * 0 when the trajectory has no verifier result). */
-void atif_judgements(struct arena *a, const struct span *spans, size_t n, int64_t now,
-		     struct judgement **js, size_t *nj);
+ * them; created at now by ATIF_EVALUATOR_CREATED_BY, through the API named api (the surface's
+ * name for itself). *js gets an arena array of *nj (NULL and 0 when the trajectory has no
+ * verifier result). */
+void atif_judgements(struct arena *a, const char *api, const struct span *spans, size_t n,
+		     int64_t now, struct judgement **js, size_t *nj);
 
 #endif

@@ -130,7 +130,7 @@ static bool eval_map(struct arena *a, const struct convention *c, json_t *attrs,
 	}
 	j->kind = isnan(j->value) ? JK_CATEGORY : JK_NUMBER;
 	j->source = annotator && !strcmp(annotator, "HUMAN") ? JS_HUMAN : JS_EVALUATOR;
-	j->api = JA_OTLP;
+	j->api = OTLP_EVAL_API;
 	j->subtype = c->subtype;
 	j->payload = metadata_of(attrs, c->metadata);
 	return true;

@@ -16,6 +16,8 @@
 #include "lib/store/store.h"
 
 #define OTLP_EVAL_EVENT "gen_ai.evaluation.result" /* the event's name, and its subtype */
+/* The "api" of the judgements these events give (judgement_api_valid; lib/model names none). */
+#define OTLP_EVAL_API "otlp"
 
 /* One evaluation result of a request. */
 struct otlp_eval {

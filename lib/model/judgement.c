@@ -1,5 +1,5 @@
 /* judgement: the one record behind every API's scores, annotations, comments and thread
- * states, its canonical line, and which API shows which (the mapping table). */
+ * states, its canonical line, and what the views each API hands down ask of it. */
 #include "lib/model/judgement.h"
 
 #include <math.h>
@@ -15,8 +15,6 @@ const char *const judgement_source_names[JS__COUNT + 1] = {
     "human", "api", "evaluator", "sdk", "online", NULL,
 };
 const char *const judgement_target_names[JT__COUNT + 1] = {"span", "trace", "session", NULL};
-const char *const judgement_api_names[JA__COUNT + 1] = {"intake", "opik", "sgp",
-							"otlp",	  NULL,	  NULL};
 
 void judgement_init(struct judgement *j)
 {
@@ -46,9 +44,12 @@ const char *judgement_target_id(const struct judgement *j)
 
 const char *judgement_api_name(const struct judgement *j)
 {
-	if (j->api != JA_OTHER)
-		return judgement_api_names[j->api];
-	return j->api_name && judgement_api_valid(j->api_name) ? j->api_name : "other";
+	return judgement_api_valid(j->api) ? j->api : "other";
+}
+
+bool judgement_api_is(const struct judgement *j, const char *api)
+{
+	return !strcmp(judgement_api_name(j), api);
 }
 
 bool judgement_api_valid(const char *s)
@@ -57,7 +58,7 @@ bool judgement_api_valid(const char *s)
 	if (!n || n > JUDGEMENT_MAX_API || s[0] < 'a' || s[0] > 'z' ||
 	    s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-")])
 		return false;
-	return line_lookup(judgement_api_names, JA_OTHER, s) < 0;
+	return true;
 }
 
 int judgement_kind_parse(const char *s)
@@ -134,18 +135,13 @@ bool judgement_parse(const char *line, size_t len, struct judgement *j, json_t *
 	int target = judgement_target_parse(line_get_str(o, "target"));
 	int kind = judgement_kind_parse(line_get_str(o, "kind"));
 	int source = judgement_source_parse(line_get_str(o, "source"));
-	const char *api_s = line_get_str(o, "api");
-	int api = line_lookup(judgement_api_names, JA_OTHER, api_s);
-	if (api < 0 && judgement_api_valid(api_s)) {
-		api = JA_OTHER;
-		j->api_name = api_s;
-	}
-	if (!j->id || !*j->id || target < 0 || kind < 0 || source < 0 || api < 0)
+	j->api = line_get_str(o, "api");
+	if (!j->id || !*j->id || target < 0 || kind < 0 || source < 0 ||
+	    !judgement_api_valid(j->api))
 		goto bad;
 	j->target = target;
 	j->kind = kind;
 	j->source = source;
-	j->api = api;
 	j->span_id = line_get_str(o, "span_id");
 	j->trace_id = line_get_str(o, "trace_id");
 	j->session_id = line_get_str(o, "session_id");
@@ -185,47 +181,22 @@ const char *judgement_key_id(struct arena *a, const char *prefix, const char *co
 	return arena_printf(a, "%s%s", prefix ? prefix : "", hex);
 }
 
-/* ---- the mapping table: which API shows which judgement ---- */
+/* ---- what a view asks ---- */
 
-bool judgement_is_annotation(const struct judgement *j)
+bool judgement_is_label(const struct judgement *j)
 {
-	return j->api == JA_INTAKE && j->subtype && !strncmp(j->subtype, "annotation.", 11);
+	return j->subtype &&
+	       !strncmp(j->subtype, JUDGEMENT_LABEL_PREFIX, strlen(JUDGEMENT_LABEL_PREFIX));
 }
 
-static bool named_value(const struct judgement *j)
+bool judgement_named_value(const struct judgement *j)
 {
-	return j->name && (j->kind == JK_NUMBER || j->kind == JK_CATEGORY ||
-			   j->kind == JK_BOOLEAN || j->kind == JK_TEXT);
+	return j->name && (JUDGEMENT_VALUE_KINDS >> j->kind & 1);
 }
 
-bool judgement_shows(const struct judgement *j, enum judgement_view v)
+bool judgement_shows(const struct judgement *j, const struct judgement_view *v)
 {
-	if (j->deleted)
-		return false;
-	switch (v) {
-	case JV_INTAKE_ANNOTATION:
-		/* Its own annotations, and every comment as a note; both shapes require a
-		 * session_id (a comment on a trace names one once its spans are stored). */
-		return j->session_id && (judgement_is_annotation(j) || j->kind == JK_COMMENT);
-	case JV_INTAKE_EVALUATOR:
-		/* A named value on a span, whoever wrote it, but NeMo's own annotations; the shape
-		 * requires the span's session_id. */
-		return named_value(j) && j->span_id && j->session_id && j->target == JT_SPAN &&
-		       !judgement_is_annotation(j);
-	case JV_OPIK_SCORE:
-		/* Opik scores are numbers: a named judgement with one. */
-		return j->name && !isnan(j->value) && j->kind != JK_TEXT && j->kind != JK_STATE;
-	case JV_OPIK_COMMENT:
-		return j->kind == JK_COMMENT;
-	case JV_SGP_ASSESSMENT:
-		/* Its own, every comment, and another API's named value on a span (as metadata). */
-		return j->span_id && j->trace_id &&
-		       (j->api == JA_SGP || j->kind == JK_COMMENT ||
-			(named_value(j) && j->target == JT_SPAN));
-	case JV__COUNT:
-		break;
-	}
-	return false;
+	return !j->deleted && v->shows(j);
 }
 
 /* The mean of judgement values (judgement.h). */

@@ -2,8 +2,8 @@
  * workspace (issue 34; ../shared/reference/judgement.md section 5 is the model). One record
  * behind every API's shape: NeMo annotations and evaluator results, Opik feedback scores,
  * comments and thread states, Scale GP span assessments, OTel gen_ai.evaluation.result events.
- * Each API maps its shape onto this struct in its own folder; which judgements each API shows
- * is the one table judgement_views (docs/judgements.md).
+ * Each API maps its shape onto this struct in its own folder, and says there which judgements
+ * each of its shapes shows (a struct judgement_view it hands down; docs/judgements.md).
  *
  * The store keeps the canonical JSON line judgement_render writes, in the workspace's
  * judgements/ directory (lib/store, STORE_JUDGEMENTS): append-only, the newest version of an
@@ -45,23 +45,21 @@ enum judgement_source { JS_HUMAN, JS_API, JS_EVALUATOR, JS_SDK, JS_ONLINE, JS__C
  * are known, so that the rollups of a trace and a session find it. */
 enum judgement_target { JT_SPAN, JT_TRACE, JT_SESSION, JT__COUNT };
 
-/* The API it was written through: one of the four whose shapes the views below know by name,
- * or another surface, which names itself (JA_OTHER and api_name: "mcp"), so that a new surface
- * writes judgements that every API shows without a line of its own here. */
-enum judgement_api { JA_INTAKE, JA_OPIK, JA_SGP, JA_OTLP, JA_OTHER, JA__COUNT };
-
 extern const char *const judgement_kind_names[JK__COUNT + 1];
 extern const char *const judgement_source_names[JS__COUNT + 1];
 extern const char *const judgement_target_names[JT__COUNT + 1];
-extern const char *const judgement_api_names[JA__COUNT + 1]; /* JA_OTHER's is NULL */
 
 /* Limits (docs/limits.md): names and labels, texts, payloads as rendered. */
 #define JUDGEMENT_MAX_NAME 512
 #define JUDGEMENT_MAX_TEXT 65536
 #define JUDGEMENT_MAX_PAYLOAD 65536
-/* Another surface's name for itself: a short word that a line, a filter and a metadata key
- * carry as they are. */
+/* An API's name for itself: a short word that a line, a filter and a metadata key carry as
+ * they are. */
 #define JUDGEMENT_MAX_API 32
+/* The subtype of a human label ("annotation.<kind>"): a judgement whose subtype starts with it
+ * is no evaluator's result, and its index record says so (REC_J_ANNOTATION: a score filter
+ * reads the records alone). */
+#define JUDGEMENT_LABEL_PREFIX "annotation."
 
 #define JUDGEMENT_NONE INT64_MIN /* an absent time */
 
@@ -78,8 +76,9 @@ struct judgement {
 	const char *text;  /* reason, note or comment, or NULL */
 	json_t *payload;   /* object, or NULL */
 	enum judgement_source source;
-	enum judgement_api api;
-	const char *api_name; /* JA_OTHER: the surface's own name ("mcp"); else NULL */
+	/* The API it was written through, by the name its surface gives itself ("opik", "mcp":
+	 * judgement_api_valid), which the surface owns; NULL is written "other". */
+	const char *api;
 	/* The origin API's own word for what it is ("annotation.label", "evaluator",
 	 * "feedback_score", "comment", "rating", "thread" ...), or NULL. */
 	const char *subtype;
@@ -107,10 +106,12 @@ void judgement_render(const struct judgement *j, struct buf *out);
  * json_decref after judgement_clear(j). False when the line is not a canonical judgement. */
 bool judgement_parse(const char *line, size_t len, struct judgement *j, json_t **root);
 
-/* The name of the API j was written through: judgement_api_names' or its api_name. */
+/* The name of the API j was written through: its api, or "other" when that is no valid name. */
 const char *judgement_api_name(const struct judgement *j);
-/* Whether s can name another surface's API (JA_OTHER): 1 to JUDGEMENT_MAX_API lowercase ASCII
- * letters, digits and '-', a letter first, and none of judgement_api_names. */
+/* Whether j was written through the API named api. */
+bool judgement_api_is(const struct judgement *j, const char *api);
+/* Whether s can name an API: 1 to JUDGEMENT_MAX_API lowercase ASCII letters, digits and '-', a
+ * letter first. */
 bool judgement_api_valid(const char *s);
 
 /* Enum lookups; -1 for a name that is not a member. */
@@ -124,20 +125,30 @@ int judgement_target_parse(const char *s);
 const char *judgement_key_id(struct arena *a, const char *prefix, const char *const *parts,
 			     size_t n);
 
-/* A judgement each API can show (the mapping table of docs/judgements.md). */
-enum judgement_view {
-	JV_INTAKE_ANNOTATION, /* NeMo annotations: feedback, label, note, metadata */
-	JV_INTAKE_EVALUATOR,  /* NeMo evaluator results: a named value on a span */
-	JV_OPIK_SCORE,	      /* Opik feedback scores: a named number */
-	JV_OPIK_COMMENT,      /* Opik comments */
-	JV_SGP_ASSESSMENT,    /* Scale GP span assessments */
-	JV__COUNT
+/* A view: the judgements one of an API's shapes shows, as its surface hands it down (each
+ * surface's folder has its own: the mapping table of docs/judgements.md). shows decides on a
+ * live judgement; the rest is what a judgement's index record can tell of it (lib/query reads
+ * it, so that a score filter over the records alone counts what the view shows): the view
+ * shows no judgement outside them. 0 or false: no condition. */
+struct judgement_view {
+	const char *what; /* the shape, in an answer: "Opik feedback scores" */
+	bool (*shows)(const struct judgement *j);
+	uint32_t kinds;	  /* bits of enum judgement_kind */
+	uint32_t targets; /* bits of enum judgement_target */
+	bool span;	  /* names a span */
+	bool session;	  /* names a session */
+	bool named;	  /* has a name */
+	bool no_label;	  /* no human label (judgement_is_label) */
 };
-/* Whether API view v shows j (not deleted: a deletion shows nowhere). */
-bool judgement_shows(const struct judgement *j, enum judgement_view v);
-/* Whether j is one of NeMo's own annotations (written through POST annotations: subtype
- * "annotation.<kind>"), which NeMo never shows as an evaluator result. */
-bool judgement_is_annotation(const struct judgement *j);
+/* Whether view v shows j: never a deletion. */
+bool judgement_shows(const struct judgement *j, const struct judgement_view *v);
+/* Whether j is a human label (its subtype starts with JUDGEMENT_LABEL_PREFIX). */
+bool judgement_is_label(const struct judgement *j);
+/* Whether j is a named value: a number, category, boolean or text with a name. */
+bool judgement_named_value(const struct judgement *j);
+/* judgement_named_value's kinds, as bits of enum judgement_kind. */
+#define JUDGEMENT_VALUE_KINDS                                                                      \
+	(1u << JK_NUMBER | 1u << JK_CATEGORY | 1u << JK_BOOLEAN | 1u << JK_TEXT)
 
 /* The mean of judgement values, which no API bounds (a NeMo evaluator's float may be 1e308):
  * the plain sum, as every mean was taken, and beside it the sum of the values scaled by 2^-64,

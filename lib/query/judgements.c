@@ -71,16 +71,14 @@ static uint64_t hash_of(const char *s)
 }
 
 /* Whether record r may hold a judgement that view v shows (judgement_shows): what the record
- * can tell. NeMo's evaluator results are a named value on a span with its session, and not
- * one of NeMo's annotations (REC_J_ANNOTATION, which score filters rely on: they read the
- * records alone); the other views are decided on the line. */
-static bool view_may(enum judgement_view v, const struct idx_rec *r)
+ * can tell, as the view says (a score filter reads the records alone: NeMo's evaluator results
+ * are no label, REC_J_ANNOTATION). */
+static bool view_may(const struct judgement_view *v, const struct idx_rec *r)
 {
-	if (v != JV_INTAKE_EVALUATOR)
-		return true;
-	uint32_t named = 1u << JK_NUMBER | 1u << JK_CATEGORY | 1u << JK_BOOLEAN | 1u << JK_TEXT;
-	return !(r->flags & REC_J_ANNOTATION) && r->status == JT_SPAN && r->parent_h &&
-	       r->session_h && store_rec_judgement_name(r) && (named >> r->kind & 1);
+	return (!v->kinds || (v->kinds >> r->kind & 1)) &&
+	       (!v->targets || (v->targets >> r->status & 1)) && (!v->span || r->parent_h) &&
+	       (!v->session || r->session_h) && (!v->named || store_rec_judgement_name(r)) &&
+	       (!v->no_label || !(r->flags & REC_J_ANNOTATION));
 }
 
 /* Whether record r may hold a judgement f matches: everything but the strings. */
@@ -96,12 +94,13 @@ static bool rec_may(const struct jfilter *f, const struct idx_rec *r)
 	    (f->session_id && r->session_h != hash_of(f->session_id)) ||
 	    (f->name && store_rec_judgement_name(r) != hash_of(f->name)) ||
 	    (f->targets && !(f->targets >> r->status & 1)) ||
-	    (f->kinds && !(f->kinds >> r->kind & 1)) || (f->apis && !(f->apis >> r->source_h & 1)))
+	    (f->kinds && !(f->kinds >> r->kind & 1)) ||
+	    (f->api && !store_rec_judgement_api(r, hash_of(f->api))))
 		return false;
 	if (f->cmin | f->cmax && (r->started_us < f->cmin || r->started_us > f->cmax))
 		return false;
 	if ((f->scored && (r->flags & REC_J_FAILED)) ||
-	    (f->has_view && !view_may(f->view, r) && !(f->trace_too && r->status == JT_TRACE)))
+	    (f->view && !view_may(f->view, r) && !(f->trace_too && r->status == JT_TRACE)))
 		return false;
 	if (f->has_vmin || f->has_vmax) {
 		if (!(r->flags & REC_HAS_COST_TOTAL) || (f->has_vmin && r->cost_total < f->vmin) ||
@@ -130,8 +129,8 @@ static bool strings_ok(const struct jfilter *f, const struct judgement *j)
 	       (!f->subtype_prefix || (j->subtype && !strncmp(j->subtype, f->subtype_prefix,
 							      strlen(f->subtype_prefix)))) &&
 	       (!f->failed || j->error) && (!f->scored || !j->error) &&
-	       (!f->has_view || judgement_shows(j, f->view) ||
-		(f->trace_too && j->target == JT_TRACE));
+	       (!f->api || judgement_api_is(j, f->api)) &&
+	       (!f->view || judgement_shows(j, f->view) || (f->trace_too && j->target == JT_TRACE));
 }
 
 static void root_release(void *p)

@@ -22,19 +22,19 @@ struct jfilter {
 	const char *span_id, *trace_id, *session_id; /* the target's ids; NULL: any */
 	uint32_t targets;			     /* bits of enum judgement_target; 0: any */
 	uint32_t kinds;				     /* bits of enum judgement_kind; 0: any */
-	uint32_t apis;				     /* bits of enum judgement_api; 0: any */
 	const char *name, *project, *author, *subtype, *label, *error; /* equal; NULL: any */
+	const char *api; /* written through the API of this name (judgement_api_is); NULL: any */
 	bool project_or_none; /* project matches a judgement that names none too (a NeMo one) */
 	const char *subtype_prefix; /* subtype starts with it; NULL: any */
 	/* Only those with (failed) or without (scored) an error; only those view shows
-	 * (judgement_shows). scored, and what the record can tell of the view (NeMo's evaluator
-	 * results: no annotation), are decided on the index record too (REC_J_*), so that
-	 * query_judged, which reads records alone, honours them. */
+	 * (judgement_shows; NULL: any), a surface's. scored, and what the record can tell of the
+	 * view (its kinds, targets, ...: NeMo's evaluator results are no label), are decided on
+	 * the index record too (REC_J_*), so that query_judged, which reads records alone, honours
+	 * them. */
 	bool failed, scored;
-	bool has_view;
-	enum judgement_view view;
-	/* With has_view: a judgement of a trace itself (JT_TRACE, in targets) counts whatever
-	 * view says (a trace's evaluator_scores take its own scores: lib/api/intake/scores.c). */
+	const struct judgement_view *view;
+	/* With view: a judgement of a trace itself (JT_TRACE, in targets) counts whatever view
+	 * says (a trace's evaluator_scores take its own scores: lib/api/intake/scores.c). */
 	bool trace_too;
 	bool has_vmin, has_vmax; /* value >= vmin, value <= vmax (no value: no match) */
 	double vmin, vmax;

@@ -350,7 +350,6 @@ static enum status merge_jerase(void *ctx, struct arena *a, const char *id,
 	out->kind = cur->kind;
 	out->source = cur->source;
 	out->api = cur->api;
-	out->api_name = cur->api_name;
 	out->subtype = ERASE_SUBTYPE;
 	out->created_at = cur->created_at;
 	out->deleted = true;

@@ -389,7 +389,7 @@ void rec_from_judgement(const struct judgement *j, struct idx_rec *r)
 		r->flags |= REC_HAS_TRACE;
 	if (j->deleted)
 		r->flags |= REC_DELETED;
-	if (judgement_is_annotation(j))
+	if (judgement_is_label(j))
 		r->flags |= REC_J_ANNOTATION;
 	if (j->error)
 		r->flags |= REC_J_FAILED;
@@ -397,7 +397,7 @@ void rec_from_judgement(const struct judgement *j, struct idx_rec *r)
 	uint64_t nh = id_hash(j->name);
 	r->in_tok = (uint32_t)nh;
 	r->out_tok = (uint32_t)(nh >> 32);
-	r->source_h = (uint32_t)j->api;
+	r->source_h = (uint32_t)id_hash(judgement_api_name(j));
 	r->sig = sig_of(SIG_J_NAME, j->name) | sig_of(SIG_J_PROJECT, j->project) |
 		 sig_of(SIG_J_AUTHOR, j->author) | sig_of(SIG_J_SUBTYPE, j->subtype) |
 		 sig_of(SIG_J_LABEL, j->label);

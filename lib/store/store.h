@@ -54,8 +54,8 @@ enum {
 	 * (span_session_default). 0 in records written before this flag: the span counts as
 	 * naming its session, as it did then; `spandex reindex` sets it. */
 	REC_SESSION_DEFAULT = 1 << 12,
-	/* Of a judgement's record (rec_from_judgement) only: a NeMo annotation (its human
-	 * labels, judgement_is_annotation), which no API shows as an evaluator result; and one
+	/* Of a judgement's record (rec_from_judgement) only: a human label (judgement_is_label:
+	 * NeMo's annotations), which no API shows as an evaluator result; and one
 	 * that records an error (a FAILED result, an Opik score with error). Both 0 in records
 	 * written before them (issue 34's viewer): read as an evaluator result, and as scored,
 	 * until `spandex reindex` sets them. */
@@ -167,10 +167,19 @@ bool rec_line_sound(enum store_kind kind, const char *line, size_t len, const st
  * id, parent_h, trace_h and session_h its target's ids (0 when absent), started_us and ended_us
  * its created and updated times, kind its kind, status its target, cost_total its value
  * (REC_HAS_COST_TOTAL), in_tok and out_tok the low and high halves of its name's hash
- * (hash_bytes; 0 without a name), source_h its API, sig its name, project, author, subtype
- * and label, REC_DELETED for a deletion, REC_J_ANNOTATION for a NeMo annotation and
- * REC_J_FAILED for one with an error. */
+ * (hash_bytes; 0 without a name), source_h the low 32 bits of its API's name's hash (as a
+ * span's of its source), sig its name, project, author, subtype and label, REC_DELETED for a
+ * deletion, REC_J_ANNOTATION for a human label and REC_J_FAILED for one with an error. */
 void rec_from_judgement(const struct judgement *j, struct idx_rec *r);
+/* A judgement record's source_h below it is an API's number, as records written before issue
+ * 53 held it (0 to 4: docs/FORMAT.md, "Judgements"): the record does not tell the API, its
+ * line does. A name whose hash falls there is read off its line too. */
+#define STORE_J_API_NUMBERS 5u
+/* Whether the judgement record r may be of the API whose name hashes to h (hash_bytes). */
+static inline bool store_rec_judgement_api(const struct idx_rec *r, uint64_t h)
+{
+	return r->source_h == (uint32_t)h || r->source_h < STORE_J_API_NUMBERS;
+}
 /* The hash of the name of the judgement whose record is r (0: none). */
 static inline uint64_t store_rec_judgement_name(const struct idx_rec *r)
 {

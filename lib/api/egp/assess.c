@@ -87,7 +87,7 @@ static enum status on_span(struct http_req *req, const char *trace_id, const cha
 static enum status live_overwrite(struct http_req *req, const char *span_id, const char *except,
 				  const char **found, struct err *e)
 {
-	struct jfilter f = {.span_id = span_id, .apis = 1u << JA_SGP, .subtype = "overwrite"};
+	struct jfilter f = {.span_id = span_id, .api = EGP_API, .subtype = "overwrite"};
 	struct jquery q = jquery_of(req, &f);
 	struct jrows rows;
 	q.limit = 2;
@@ -174,7 +174,7 @@ enum status egp_assess_create(struct http_req *req)
 	j.session_id = o.session_id;
 	j.project = o.project;
 	j.source = JS_HUMAN;
-	j.api = JA_SGP;
+	j.api = EGP_API;
 	j.author = req->principal;
 	j.created_at = time_now();
 	egp_assess_apply(req->arena, content, &j);
@@ -206,8 +206,8 @@ enum status egp_assess_list(struct http_req *req)
 		    "Either span_id or trace_id must be provided as a query parameter");
 	struct jfilter f = {.span_id = pv[EA_SPAN_ID].s,
 			    .trace_id = pv[EA_TRACE_ID].s,
-			    .has_view = true,
-			    .view = JV_SGP_ASSESSMENT};
+
+			    .view = &egp_view_assessment};
 	for (int t = 0; type && t < ASSESS__COUNT; t++)
 		if (!strcmp(type, egp_assess_types[t]))
 			want = t;
@@ -434,7 +434,7 @@ enum status egp_assessed_traces(struct http_req *req, json_t *types, struct quer
 			if (!strcmp(json_string_value(x), egp_assess_types[t]))
 				want |= 1u << t;
 	}
-	struct jfilter f = {.has_view = true, .view = JV_SGP_ASSESSMENT};
+	struct jfilter f = {.view = &egp_view_assessment};
 	egp_assess_narrow(&f, want);
 	struct jquery q = jquery_of(req, &f);
 	struct jrows rows;

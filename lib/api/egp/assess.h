@@ -33,13 +33,18 @@ enum egp_assess_type {
 extern const char *const egp_assess_types[ASSESS__COUNT + 1];
 
 #define EGP_RATING_NAME "rating" /* the name a rating is stored under */
-#define EGP_NOBODY "anonymous"	 /* created_by of what nobody wrote (keys off) */
+/* This surface's name in a judgement's "api" (judgement_api_valid; "sgp" as it always was). */
+#define EGP_API "sgp"
+/* Its view (views.c): span assessments (its own, every comment, another API's named value on
+ * a span). */
+extern const struct judgement_view egp_view_assessment;
+#define EGP_NOBODY "anonymous" /* created_by of what nobody wrote (keys off) */
 /* A list answers at most this many assessments of a span or trace (the oldest): SGP's list
  * has no pages (judgement.md 3.4), so this bounds one reply. */
 #define EGP_MAX_ASSESSMENTS 10000
 
 /* The type j reads as: its own, comment for another API's comment, metadata for another API's
- * named value; -1 when JV_SGP_ASSESSMENT does not show j. */
+ * named value; -1 when &egp_view_assessment does not show j. */
 int egp_assess_type_of(const struct judgement *j);
 
 /* What Scale GP may do with a judgement it shows: change its own as SGP does, edit and delete
@@ -65,7 +70,7 @@ bool egp_assess_fits(struct verrs *v, json_t *content, json_t *body);
 /* Sets j's value, kind, name, label, text, payload and subtype from a content that fits. */
 void egp_assess_apply(struct arena *a, json_t *content, struct judgement *j);
 
-/* Appends j (any judgement JV_SGP_ASSESSMENT shows) as a SpanAssessment of account. */
+/* Appends j (any judgement &egp_view_assessment shows) as a SpanAssessment of account. */
 void egp_assess_render(struct buf *out, const struct judgement *j, const char *account);
 
 /* Narrows f (a view's filter) to the judgements that may read as one of types (bits of enum

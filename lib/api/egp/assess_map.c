@@ -33,9 +33,9 @@ static int type_index(const char *s)
 int egp_assess_type_of(const struct judgement *j)
 {
 	int t;
-	if (!judgement_shows(j, JV_SGP_ASSESSMENT))
+	if (!judgement_shows(j, &egp_view_assessment))
 		return -1;
-	if (j->api == JA_SGP && (t = type_index(j->subtype)) >= 0)
+	if (judgement_api_is(j, EGP_API) && (t = type_index(j->subtype)) >= 0)
 		return t;
 	/* The mapping table shows another API's comments and its named values on a span. */
 	return j->kind == JK_COMMENT ? ASSESS_COMMENT : ASSESS_METADATA;
@@ -43,7 +43,7 @@ int egp_assess_type_of(const struct judgement *j)
 
 enum egp_assess_owner egp_assess_owner(const struct judgement *j)
 {
-	if (j->api == JA_SGP && type_index(j->subtype) >= 0)
+	if (judgement_api_is(j, EGP_API) && type_index(j->subtype) >= 0)
 		return ASSESS_OWN;
 	return j->kind == JK_COMMENT ? ASSESS_FOREIGN_COMMENT : ASSESS_READ_ONLY;
 }
@@ -196,9 +196,9 @@ json_t *egp_assess_content(const struct judgement *j)
 		break;
 	default:
 		json_object_set_new(c, field,
-				    j->api != JA_SGP ? foreign_metadata(j)
-				    : j->payload     ? json_deep_copy(j->payload)
-						     : json_object());
+				    !judgement_api_is(j, EGP_API) ? foreign_metadata(j)
+				    : j->payload		  ? json_deep_copy(j->payload)
+								  : json_object());
 	}
 	if (j->text)
 		json_object_set_new(c, "comment", json_string(j->text));
@@ -330,7 +330,7 @@ void egp_assess_narrow(struct jfilter *f, unsigned types)
 			n++;
 		}
 	if (n == 1 && only != ASSESS_COMMENT && only != ASSESS_METADATA) {
-		f->apis = 1u << JA_SGP;
+		f->api = EGP_API;
 		f->subtype = egp_assess_types[only];
 	}
 }

@@ -233,7 +233,7 @@ static void fill(struct arena *a, json_t *body, int k, struct judgement *j)
 	j->session_id = str_of(a, member(body, "session_id"));
 	j->target = j->span_id ? JT_SPAN : JT_SESSION;
 	j->source = JS_HUMAN;
-	j->api = JA_INTAKE;
+	j->api = INTAKE_API;
 	j->subtype = arena_printf(a, "annotation.%s", kind_names[k]);
 	json_t *val = json_object_get(body, "value");
 	switch (k) {

@@ -174,7 +174,7 @@ enum status intake_evaluator_parse(struct arena *a, const char *ws, json_t *body
 	if (failed)
 		j->error = j->text ? j->text : FAILED_MARK;
 	j->source = JS_EVALUATOR;
-	j->api = JA_INTAKE;
+	j->api = INTAKE_API;
 	j->subtype = "evaluator";
 	j->author = author;
 	j->created_at = now;

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include "lib/base/time.h"
 #include "lib/base/utf8.h"
+#include "lib/api/intake/judgements.h"
 #include "lib/ingest/atif.h"
 #include "lib/ingest/chat.h"
 #include "lib/ingest/direct.h"
@@ -111,7 +112,7 @@ enum status intake_ingest_atif(struct http_req *req)
 	verrs_init(&v);
 	if (atif_map(req->arena, req->ws, body, now, &spans, &n, &v) != ST_OK)
 		return http_fail_invalid(req, &v);
-	atif_judgements(req->arena, spans, n, now, &js, &nj);
+	atif_judgements(req->arena, INTAKE_API, spans, n, now, &js, &nj);
 	if ((st = store(req, spans, n, "Spans")) != ST_OK)
 		return st;
 	if (nj) {

@@ -191,8 +191,8 @@ enum status intake_jfilter_parse(struct arena *a, enum intake_jlist list, const 
 	struct jctx c = {a, list, f, all, -1};
 	const struct intake_filter_walker w = {jfield, jcmp, &c};
 	memset(f, 0, sizeof *f);
-	f->has_view = true;
-	f->view = list == INTAKE_ANNOTATIONS ? JV_INTAKE_ANNOTATION : JV_INTAKE_EVALUATOR;
+
+	f->view = list == INTAKE_ANNOTATIONS ? &intake_view_annotation : &intake_view_evaluator;
 	enum status s = intake_filter_tree(a, raw, keys, vals, n, echo, err);
 	if (s == ST_OK)
 		s = intake_filter_walk(*echo, &w, err);

@@ -115,8 +115,8 @@ static enum status list(struct http_req *req, enum intake_jlist which, render_fn
 }
 
 /* The judgement req->id when view shows it; ST_NOT_FOUND (reason recorded) otherwise. */
-static enum status find(struct http_req *req, enum judgement_view view, struct judgement *j,
-			const char *what)
+static enum status find(struct http_req *req, const struct judgement_view *view,
+			struct judgement *j, const char *what)
 {
 	struct jquery q = jquery_of(req, NULL);
 	enum status st = query_judgement_get(&q, req->id, j);
@@ -129,7 +129,7 @@ static enum status find(struct http_req *req, enum judgement_view view, struct j
 	return ST_OK;
 }
 
-static enum status get(struct http_req *req, enum judgement_view view, render_fn render,
+static enum status get(struct http_req *req, const struct judgement_view *view, render_fn render,
 		       const char *what)
 {
 	struct judgement j;
@@ -154,7 +154,7 @@ enum status intake_list_annotations(struct http_req *req)
 
 enum status intake_get_annotation(struct http_req *req)
 {
-	return get(req, JV_INTAKE_ANNOTATION, intake_annotation_render, "Annotation");
+	return get(req, &intake_view_annotation, intake_annotation_render, "Annotation");
 }
 
 /* DELETE: 204, or 404 once it is gone. NeMo soft-deletes (a tombstone row); here an erasure
@@ -165,7 +165,7 @@ enum status intake_delete_annotation(struct http_req *req)
 	struct judgement j;
 	struct err e = {0};
 	/* Looked up first, so a DELETE of nothing writes nothing (not even a request). */
-	enum status st = find(req, JV_INTAKE_ANNOTATION, &j, "Annotation");
+	enum status st = find(req, &intake_view_annotation, &j, "Annotation");
 	if (st != ST_OK)
 		return st;
 	const char *ids[] = {req->id};
@@ -189,14 +189,14 @@ enum status intake_list_evaluators(struct http_req *req)
 
 enum status intake_get_evaluator(struct http_req *req)
 {
-	return get(req, JV_INTAKE_EVALUATOR, intake_evaluator_render, "Evaluator result");
+	return get(req, &intake_view_evaluator, intake_evaluator_render, "Evaluator result");
 }
 
 /* GET spans/{span_id}/evaluator-results: a plain array, oldest first; [] for a span that has
  * none (or is unknown). */
 enum status intake_span_evaluators(struct http_req *req)
 {
-	struct jfilter f = {.span_id = req->id, .has_view = true, .view = JV_INTAKE_EVALUATOR};
+	struct jfilter f = {.span_id = req->id, .view = &intake_view_evaluator};
 	struct jquery q = jquery_of(req, &f);
 	struct jrows rows;
 	q.limit = INTAKE_SPAN_RESULTS_MAX;

@@ -25,6 +25,15 @@
 #define INTAKE_LABEL_NAME_MAX 256
 #define INTAKE_SPAN_RESULTS_MAX 10000
 
+/* This surface's name in a judgement's "api" (judgement_api_valid). */
+#define INTAKE_API "intake"
+/* Its views (views.c): annotations (its own, and every comment as a note) and evaluator
+ * results (a named value on a span, whoever wrote it). */
+extern const struct judgement_view intake_view_annotation, intake_view_evaluator;
+/* Whether j is one of NeMo's own annotations (written through POST annotations: subtype
+ * "annotation.<kind>"), which NeMo never shows as an evaluator result. */
+bool intake_is_annotation(const struct judgement *j);
+
 /* Checks body as an AnnotationInput (discriminated on kind: feedback, note, metadata, label)
  * and fills j: id "ann-" + 32 random hex, workspace ws, author (NULL: none), created at now.
  * ST_INVALID with FastAPI's items in v otherwise. */
@@ -39,7 +48,7 @@ void intake_annotation_render(const struct judgement *j, struct buf *out);
 enum status intake_evaluator_parse(struct arena *a, const char *ws, json_t *body,
 				   const char *author, int64_t now, struct judgement *j,
 				   struct verrs *v);
-/* Appends j (any judgement JV_INTAKE_EVALUATOR shows) as an EvaluatorResult: data_type from
+/* Appends j (any judgement &intake_view_evaluator shows) as an EvaluatorResult: data_type from
  * its kind, value and string_value (its label) as it has them, FAILED when it has an error. */
 void intake_evaluator_render(const struct judgement *j, struct buf *out);
 

@@ -222,7 +222,7 @@ enum status intake_otlp_adopt(struct http_req *req, const char *const *span_ids,
 		return ST_OK;
 	/* Only OTLP's: the other APIs' judgements of a span find it stored, or name the session
 	 * themselves (NeMo). */
-	struct jfilter f = {.apis = 1u << JA_OTLP, .targets = 1u << JT_SPAN};
+	struct jfilter f = {.api = OTLP_EVAL_API, .targets = 1u << JT_SPAN};
 	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = &f};
 	struct adopt ad = {.a = req->arena, .sessions = sessions, .projects = projects};
 	enum status st = query_judgements_of(&q, JT_SPAN, span_ids, n, adopt_one, &ad);

@@ -44,14 +44,14 @@ static void add(void *ctx, size_t which, const struct judgement *j)
 const struct jfilter intake_scored = {.targets = 1u << JT_SPAN,
 				      .kinds = 1u << JK_NUMBER | 1u << JK_BOOLEAN,
 				      .scored = true,
-				      .has_view = true,
-				      .view = JV_INTAKE_EVALUATOR};
+
+				      .view = &intake_view_evaluator};
 
 const struct jfilter intake_trace_scored = {.targets = 1u << JT_SPAN | 1u << JT_TRACE,
 					    .kinds = 1u << JK_NUMBER | 1u << JK_BOOLEAN,
 					    .scored = true,
-					    .has_view = true,
-					    .view = JV_INTAKE_EVALUATOR,
+
+					    .view = &intake_view_evaluator,
 					    .trace_too = true};
 
 const struct jfilter *intake_scored_by(enum judgement_target by)

@@ -211,8 +211,7 @@ const char *langfuse_score_read(struct http_req *req, struct langfuse_targets *c
 	keep(j, body);
 	j->id = id && *id ? id : hash_uuid(a, 4);
 	j->workspace = req->ws;
-	j->api = JA_OTHER;
-	j->api_name = LF_API;
+	j->api = LF_API;
 	j->author = req->principal;
 	j->created_at = ts;
 	return NULL;

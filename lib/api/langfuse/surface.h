@@ -39,7 +39,7 @@ extern const struct http_dialect langfuse_dialect;
  * (its getSignedUploadUrl's ttlSeconds, LANGFUSE_S3_MEDIA_DOWNLOAD_URL_EXPIRY_SECONDS). */
 #define LF_MEDIA_URL_TTL_S 3600
 
-/* This surface's name in a judgement's "api" (JA_OTHER) and a span's source. */
+/* This surface's name in a judgement's "api" (judgement_api_valid) and a span's source. */
 #define LF_API "langfuse"
 
 /* Replies in Langfuse's shapes. */

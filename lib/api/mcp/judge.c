@@ -2,7 +2,8 @@
  * session that is stored, written through this surface (api "mcp") with the key's id as their
  * author. A score's id is made from its target, name and author, so that an agent scoring the
  * same thing again replaces its score (the store's newest-wins); a comment is new each time.
- * Which API shows what is the one table, judgement_shows: the answer names them. */
+ * Which API shows what is each surface's view (struct judgement_view), the ones the program
+ * hands this surface (mcp_views): the answer names them. */
 #include "lib/api/mcp/tool.h"
 
 #include <math.h>
@@ -12,17 +13,10 @@
 #include "lib/ingest/ingest.h"
 #include "lib/json/jline.h"
 
-/* This surface's name in a judgement's "api" (JA_OTHER). */
+/* This surface's name in a judgement's "api" (judgement_api_valid). */
 #define MCP_API "mcp"
 
-/* What each view of judgement_shows is, in an answer. */
-static const char *const views[JV__COUNT] = {
-    [JV_INTAKE_ANNOTATION] = "NeMo Intake annotations (a note)",
-    [JV_INTAKE_EVALUATOR] = "NeMo Intake evaluator results",
-    [JV_OPIK_SCORE] = "Opik feedback scores",
-    [JV_OPIK_COMMENT] = "Opik comments",
-    [JV_SGP_ASSESSMENT] = "Scale GP span assessments",
-};
+const struct judgement_view *const *mcp_views;
 
 /* The span's trace, session (its own, or its trace's when it names none) and project. */
 static bool span_target(struct mcp_call *c, const char *id, struct judgement *j)
@@ -123,8 +117,7 @@ static enum status store(struct mcp_call *c, struct judgement *j)
 	struct put p = {j, false};
 	j->workspace = c->ws;
 	j->source = JS_API;
-	j->api = JA_OTHER;
-	j->api_name = MCP_API;
+	j->api = MCP_API;
 	j->author = c->req->principal;
 	j->created_at = time_now();
 	enum status st = ingest_update_judgements(&to, &j->id, 1, merge, &p, &e);
@@ -143,9 +136,9 @@ static enum status store(struct mcp_call *c, struct judgement *j)
 	mcp_put_judgement(b, j);
 	buf_adds(b, ",\"shown_by\":[");
 	bool first = true;
-	for (int v = 0; v < JV__COUNT; v++)
-		if (judgement_shows(j, v)) {
-			buf_printf(b, "%s\"%s\"", first ? "" : ",", views[v]);
+	for (const struct judgement_view *const *v = mcp_views; v && *v; v++)
+		if (judgement_shows(j, *v)) {
+			buf_printf(b, "%s\"%s\"", first ? "" : ",", (*v)->what);
 			first = false;
 		}
 	buf_adds(b, "]}");

@@ -10,9 +10,15 @@
 
 #include "lib/api/common/api.h"
 #include "lib/http/http.h"
+#include "lib/model/judgement.h"
 
 extern const struct http_surface mcp_surface;
 extern const struct http_dialect mcp_dialect;
+/* The judgement views an answer names where a score or comment shows (add_score's
+ * "shown_by"), NULL-terminated, in that order: the other surfaces' own (struct
+ * judgement_view), which the program hands this one (cgi-bin/mcp.c), as a surface uses no
+ * sibling; NULL: none named. */
+extern const struct judgement_view *const *mcp_views;
 
 /* Limits (docs/mcp.md, "Limits"). */
 /* One message of a client: a tool call of a few short arguments, a comment of at most

@@ -43,8 +43,8 @@ enum status opik_comment_not_found(struct http_req *req, const char *id)
 static bool same_comment(const struct judgement *old, const struct judgement *j)
 {
 	const char *a = judgement_target_id(old), *b = judgement_target_id(j);
-	return old->kind == JK_COMMENT && old->api == JA_OPIK && old->target == j->target && a &&
-	       b && !strcmp(a, b);
+	return old->kind == JK_COMMENT && judgement_api_is(old, OPIK_API) &&
+	       old->target == j->target && a && b && !strcmp(a, b);
 }
 
 struct put {
@@ -83,7 +83,7 @@ enum status opik_comment_put(struct http_req *req, json_t *body, const char *tex
 	j->kind = JK_COMMENT;
 	j->text = text;
 	j->source = JS_HUMAN;
-	j->api = JA_OPIK;
+	j->api = OPIK_API;
 	j->subtype = "comment";
 	j->author = req->principal;
 	j->created_at = time_now();
@@ -133,7 +133,7 @@ enum status opik_comment_get(struct http_req *req)
 		return st;
 	const struct judgement *j = NULL;
 	for (size_t i = 0; i < m->n && !j; i++)
-		if (judgement_shows(m->v[i], JV_OPIK_COMMENT) && !strcmp(m->v[i]->id, req->id2))
+		if (judgement_shows(m->v[i], &opik_view_comment) && !strcmp(m->v[i]->id, req->id2))
 			j = m->v[i];
 	if (!j)
 		return opik_comment_not_found(req, req->id2);
@@ -155,7 +155,7 @@ static enum status merge_edit(void *ctx, struct arena *a, const char *id,
 {
 	struct edit *ed = ctx;
 	(void)a, (void)id, (void)e;
-	if (!cur || !judgement_shows(cur, JV_OPIK_COMMENT))
+	if (!cur || !judgement_shows(cur, &opik_view_comment))
 		return ST_OK; /* none, deleted or no comment: no change, a 404 */
 	ed->found = true;
 	judgement_copy(out, cur);
@@ -209,7 +209,7 @@ enum status opik_comments_delete(struct http_req *req)
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
 	/* Only comments: an id of another judgement is left alone. */
-	enum judgement_view only = JV_OPIK_COMMENT;
+	const struct judgement_view *only = &opik_view_comment;
 	if ((st = opik_delete_judgements(req, list, json_array_size(ids), &only)) != ST_OK)
 		return st;
 	http_reply(req, 204, NULL, NULL, 0);

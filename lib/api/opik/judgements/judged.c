@@ -43,8 +43,8 @@ static void mark_add(void *ctx, size_t which, const struct judgement *j)
 {
 	struct gather *g = ctx;
 	struct opik_marks *m = &g->marks[which % g->n];
-	if (!judgement_shows(j, JV_OPIK_SCORE) &&
-	    (g->scores_only || !judgement_shows(j, JV_OPIK_COMMENT)))
+	if (!judgement_shows(j, &opik_view_score) &&
+	    (g->scores_only || !judgement_shows(j, &opik_view_comment)))
 		return;
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? 2 * m->cap : 4;
@@ -126,7 +126,7 @@ static int cmp_score(const void *a, const void *b)
 
 /* The marks view shows, sorted by cmp: *k of them, in a. */
 static const struct judgement **shown(struct arena *a, const struct opik_marks *m,
-				      enum judgement_view view,
+				      const struct judgement_view *view,
 				      int (*cmp)(const void *, const void *), size_t *k)
 {
 	const struct judgement **v = arena_alloc(a, (m && m->n ? m->n : 1) * sizeof *v);
@@ -144,7 +144,7 @@ static const struct judgement **shown(struct arena *a, const struct opik_marks *
 static const struct judgement **scores_of(struct arena *a, const struct opik_marks *m, size_t *n)
 {
 	size_t k;
-	const struct judgement **v = shown(a, m, JV_OPIK_SCORE, cmp_score, &k);
+	const struct judgement **v = shown(a, m, &opik_view_score, cmp_score, &k);
 	size_t u = 0;
 	for (size_t i = 0; i < k; i++)
 		if (!u || strcmp(v[u - 1]->name, v[i]->name) ||
@@ -353,7 +353,7 @@ static int cmp_comment(const void *a, const void *b)
 void opik_comments_out(struct buf *b, struct arena *a, const struct opik_marks *m)
 {
 	size_t k;
-	const struct judgement **v = shown(a, m, JV_OPIK_COMMENT, cmp_comment, &k);
+	const struct judgement **v = shown(a, m, &opik_view_comment, cmp_comment, &k);
 	buf_addc(b, '[');
 	for (size_t i = 0; i < k; i++) {
 		if (i)

@@ -15,6 +15,10 @@
 
 /* Who Opik names when nobody is (no author, authentication off): its local user. */
 #define OPIK_DEFAULT_USER "admin"
+/* This surface's name in a judgement's "api" (judgement_api_valid). */
+#define OPIK_API "opik"
+/* Its views (views.c): feedback scores (a named number) and comments. */
+extern const struct judgement_view opik_view_score, opik_view_comment;
 /* The items of a stats visit whose judgements are read in one pass over the judgement store:
  * each pass reads every judgement record of the workspace, so a larger chunk is fewer passes
  * for the memory of its ids and of their judgements (16,384 ids of 36 bytes: under 1 MiB). */
@@ -45,7 +49,7 @@ enum status opik_not_found(struct http_req *req, enum opik_entity ent, const cha
  * by judgement (docs/erasure.md): hidden now, their bytes gone after the next pass; a failure
  * is recorded in req. */
 enum status opik_delete_judgements(struct http_req *req, const char *const *ids, size_t n,
-				   const enum judgement_view *only);
+				   const struct judgement_view *const *only);
 
 /* Deletes every judgement on the n traces and on their spans (those that recorded their
  * trace): what deleting traces takes with them. */

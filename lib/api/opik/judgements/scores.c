@@ -205,7 +205,7 @@ void opik_score_value(struct http_req *req, json_t *it, const char *entity, cons
 	for (size_t k = 0; sources[k]; k++)
 		if (!strcmp(sources[k], src))
 			j->source = source_of[k];
-	j->api = JA_OPIK;
+	j->api = OPIK_API;
 	j->subtype = "feedback_score";
 	j->author = author;
 	if (json_integer_value(json_object_get(it, "error")) == 1)
@@ -404,7 +404,7 @@ enum status opik_score(struct http_req *req)
  * gone from the files after the next `spandex erase --pending`. With only, an id is read first
  * and left alone unless that view shows it. */
 enum status opik_delete_judgements(struct http_req *req, const char *const *ids, size_t n,
-				   const enum judgement_view *only)
+				   const struct judgement_view *const *only)
 {
 	struct err e = {0};
 	const char *const *keep = ids;
@@ -458,7 +458,7 @@ enum status opik_score_delete(struct http_req *req)
 	const char **ids = arena_alloc(req->arena, (m->n ? m->n : 1) * sizeof *ids);
 	size_t k = 0;
 	for (size_t i = 0; i < m->n; i++)
-		if (judgement_shows(m->v[i], JV_OPIK_SCORE) && m->v[i]->name &&
+		if (judgement_shows(m->v[i], &opik_view_score) && m->v[i]->name &&
 		    !strcmp(m->v[i]->name, name) &&
 		    (!author || !strcmp(author, opik_author(m->v[i]))))
 			ids[k++] = m->v[i]->id;

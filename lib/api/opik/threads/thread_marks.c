@@ -85,8 +85,8 @@ enum status opik_thread_scores_delete(struct http_req *req)
 		return http_fail_invalid(req, &v);
 	struct jfilter f = {.session_id = thread,
 			    .targets = 1u << JT_SESSION,
-			    .has_view = true,
-			    .view = JV_OPIK_SCORE};
+
+			    .view = &opik_view_score};
 	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = &f};
 	struct jrows r = {0};
 	if (json_array_size(names) && (st = query_judgements(&q, &r)) != ST_OK)
@@ -137,8 +137,8 @@ enum status opik_thread_comment_get(struct http_req *req)
 	enum status st = query_judgement_get(&q, req->id2, &j);
 	if (st != ST_OK && st != ST_NOT_FOUND)
 		return http_fail(req, st, "%s", err_text(&q.err));
-	if (st == ST_NOT_FOUND || !judgement_shows(&j, JV_OPIK_COMMENT) || j.target != JT_SESSION ||
-	    !j.session_id)
+	if (st == ST_NOT_FOUND || !judgement_shows(&j, &opik_view_comment) ||
+	    j.target != JT_SESSION || !j.session_id)
 		return opik_comment_not_found(req, req->id2);
 	if (j.project &&
 	    strcasecmp(opik_thread_model_id(req->arena, j.project, j.session_id), req->id))

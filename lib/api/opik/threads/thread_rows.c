@@ -264,11 +264,11 @@ static void session_judged(void *ctx, size_t which, const struct judgement *j)
 	if (j->project && strcmp(j->project, t->project))
 		return;
 	if (j->kind == JK_STATE) {
-		if (j->project && j->api == JA_OPIK && j->subtype &&
+		if (j->project && judgement_api_is(j, OPIK_API) && j->subtype &&
 		    !strcmp(j->subtype, "thread") &&
 		    (!t->state || last_time(j) > last_time(t->state)))
 			t->state = j;
-	} else if (judgement_shows(j, JV_OPIK_SCORE) || judgement_shows(j, JV_OPIK_COMMENT)) {
+	} else if (judgement_shows(j, &opik_view_score) || judgement_shows(j, &opik_view_comment)) {
 		buf_add(g->hits, &h, sizeof h);
 	}
 }
@@ -485,10 +485,10 @@ bool opik_thread_score(const struct opik_thread *t, const char *name, double *v)
 	/* Each author's newest score of the name, once. */
 	for (size_t i = 0; i < m->n; i++) {
 		const struct judgement *j = m->v[i];
-		bool newest = judgement_shows(j, JV_OPIK_SCORE) && !strcasecmp(j->name, name);
+		bool newest = judgement_shows(j, &opik_view_score) && !strcasecmp(j->name, name);
 		for (size_t o = 0; newest && o < m->n; o++) {
 			const struct judgement *x = m->v[o];
-			if (o != i && judgement_shows(x, JV_OPIK_SCORE) &&
+			if (o != i && judgement_shows(x, &opik_view_score) &&
 			    !strcasecmp(x->name, name) && !strcmp(opik_author(x), opik_author(j)) &&
 			    (last_time(x) > last_time(j) ||
 			     (last_time(x) == last_time(j) && strcmp(x->id, j->id) < 0)))

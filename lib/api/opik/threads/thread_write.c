@@ -231,7 +231,7 @@ static enum status merge_state(void *ctx, struct arena *a, const char *id,
 		out->kind = JK_STATE;
 		out->label = "active";
 		out->source = JS_API;
-		out->api = JA_OPIK;
+		out->api = OPIK_API;
 		out->subtype = "thread";
 		out->created_at = ed->now;
 	}

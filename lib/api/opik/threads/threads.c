@@ -352,9 +352,10 @@ static void thread_means(const struct opik_thread *t, json_t *usage, json_t *sco
 	json_decref(u);
 	for (size_t m = 0; m < t->marks.n; m++) {
 		const struct judgement *j = t->marks.v[m];
-		bool first = judgement_shows(j, JV_OPIK_SCORE); /* of its name, among the marks */
+		bool first =
+		    judgement_shows(j, &opik_view_score); /* of its name, among the marks */
 		for (size_t o = 0; o < m && first; o++)
-			first = !(judgement_shows(t->marks.v[o], JV_OPIK_SCORE) &&
+			first = !(judgement_shows(t->marks.v[o], &opik_view_score) &&
 				  !strcmp(t->marks.v[o]->name, j->name));
 		if (first && opik_thread_score(t, j->name, &sv))
 			mean_add(scores, j->name, sv);
@@ -435,7 +436,7 @@ static int cmp_str(const void *a, const void *b)
 enum status opik_thread_score_names(struct http_req *req)
 {
 	const char *project_id = req->pv[ON_PROJECT_ID].s;
-	struct jfilter f = {.targets = 1u << JT_SESSION, .has_view = true, .view = JV_OPIK_SCORE};
+	struct jfilter f = {.targets = 1u << JT_SESSION, .view = &opik_view_score};
 	struct jquery q = {.st = api_store(req), .a = req->arena, .ws = req->ws, .f = &f};
 	struct jrows r;
 	enum status st = query_judgements(&q, &r);
