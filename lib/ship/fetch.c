@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,19 +95,4 @@ enum status fetch_put_data(struct ship *s, const char *ws, const struct s3_part 
 	logobj_data_key(key, ws, sha);
 	st = s3_put(s->s3, key, parts, n, sha, S3_CREATE, e);
 	return st == ST_CONFLICT ? ST_OK : st;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)f;
-	return (flag == FTW_DP ? rmdir(p) : unlink(p)) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-int ship_rm_tree(const char *p)
-{
-	struct stat sb;
-	if (lstat(p, &sb) < 0)
-		return errno == ENOENT ? 0 : -1;
-	return nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -74,8 +74,6 @@ enum status fetch_obj(struct ship *s, const char *key, int *fd, struct lo_hdr *h
 enum status fetch_head(struct ship *s, const char *key, struct lo_hdr *h, struct err *e);
 /* An unlinked temporary file in DATA/.spandex-ship. */
 int fetch_tmp(const char *root);
-/* rm -rf p (no symbolic link followed); 0 when it is gone or was never there. */
-int ship_rm_tree(const char *p);
 /* Uploads parts as the content-keyed object ws/data/<sha> (once: an object already there is
  * the same bytes), its key into key. sha: the parts' hex SHA-256 (s3_hashq), or NULL: hashed
  * here. */

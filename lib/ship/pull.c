@@ -238,7 +238,7 @@ static enum status copy_reset(struct pull *pl, struct err *e)
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof p, "%s/%s", pl->root, pl->ws);
-	if (ship_rm_tree(p) < 0 || (mkdir(pl->root, 0750) < 0 && errno != EEXIST) ||
+	if (ops_rm_rf(p) < 0 || (mkdir(pl->root, 0750) < 0 && errno != EEXIST) ||
 	    mkdir(p, 0750) < 0)
 		return err_sys(e, errno, "%s", p);
 	free(pl->got.days);
@@ -516,7 +516,7 @@ enum status ship_pull(struct ship *s, const char *ws, bool copy, struct ship_pul
 		st = pull_once(&pl, e);
 	char p[PATH_MAX];
 	snprintf(p, sizeof p, "%s/%s", pl.root, ws);
-	ship_rm_tree(p);
+	ops_rm_rf(p);
 	state_free(&pl.got);
 	buf_free(&pl.keys);
 	close(lockfd);

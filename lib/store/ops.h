@@ -160,6 +160,10 @@ enum status ops_backup(struct store *st, const char *dest, const char *const *ex
  * journal). Nothing to do for other users or a root owned by root. 0, or -1 with errno. */
 int ops_give_to_owner(const char *root, const char *name);
 
+/* rm -rf p (never follows symbolic links): 0 when it is gone or was never there, else -1 with
+ * errno. The store's restores and cuts, and lib/ship's pulls (their copies), take it. */
+int ops_rm_rf(const char *p);
+
 /* What a restore did. */
 struct ops_restored {
 	char gen[PATH_MAX]; /* the generation restored */

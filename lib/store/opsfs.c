@@ -53,7 +53,6 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 	return (flag == FTW_DP ? rmdir(p) : unlink(p)) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-/* rm -rf p (never follows symbolic links). */
 int ops_rm_rf(const char *p)
 {
 	struct stat sb;

@@ -1,5 +1,5 @@
 /* opsfs: private to lib/store, what ops.c, backup.c and restore.c share: paths of PATH_MAX,
- * copies that sync, rm -rf, the holders of a lock, and the newest backup generation. */
+ * copies that sync, the holders of a lock, and the newest backup generation. */
 #ifndef SPANDEX_OPSFS_H
 #define SPANDEX_OPSFS_H
 
@@ -12,9 +12,6 @@
 
 /* Formats a path into out (PATH_MAX bytes); false with errno ENAMETOOLONG when it does not fit. */
 bool ops_pathf(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* rm -rf p (never follows symbolic links). */
-int ops_rm_rf(const char *p);
 
 /* A data file: writes the first len bytes of src_fd into a new file dst, mode 0640, synced. */
 int ops_copy_to(int src_fd, uint64_t len, const char *dst);
