@@ -405,7 +405,7 @@ enum status egp_assess_delete(struct http_req *req)
 	if (!changeable(&c, st == ST_OK ? &j : NULL))
 		return answer(req, &c);
 	const char *ids[] = {req->id};
-	if (api_erase(req, "sgp", STORE_ERASE_JUDGEMENT, ids, 1, NULL, &e) != ST_OK)
+	if (api_erase(req, EGP_API, STORE_ERASE_JUDGEMENT, ids, 1, NULL, &e) != ST_OK)
 		return not_stored(req, &e);
 	struct buf *out = arena_buf(req->arena);
 	buf_adds(out, "{\"id\":");

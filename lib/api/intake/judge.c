@@ -169,7 +169,7 @@ enum status intake_delete_annotation(struct http_req *req)
 	if (st != ST_OK)
 		return st;
 	const char *ids[] = {req->id};
-	if (api_erase(req, "intake", STORE_ERASE_JUDGEMENT, ids, 1, NULL, &e) != ST_OK)
+	if (api_erase(req, INTAKE_API, STORE_ERASE_JUDGEMENT, ids, 1, NULL, &e) != ST_OK)
 		return http_fail_err(req, &e);
 	http_reply(req, 204, NULL, "", 0);
 	return ST_OK;

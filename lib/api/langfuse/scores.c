@@ -416,7 +416,7 @@ enum status langfuse_score_delete(struct http_req *req)
 	if (st != ST_OK)
 		return st;
 	const char *ids[] = {req->id};
-	if (api_erase(req, "langfuse", STORE_ERASE_JUDGEMENT, ids, 1, NULL, &e) != ST_OK)
+	if (api_erase(req, LF_API, STORE_ERASE_JUDGEMENT, ids, 1, NULL, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	static const char ok[] = "{\"message\":\"Score deleted successfully\"}";
 	http_reply_json(req, 200, ok, sizeof ok - 1);

@@ -363,7 +363,7 @@ enum status langfuse_traces_list(struct http_req *req)
 static enum status delete_traces(struct http_req *req, const char *const *traces, size_t n)
 {
 	struct err e = {0};
-	if (n && api_erase(req, "langfuse", STORE_ERASE_TRACE, traces, n, NULL, &e) != ST_OK)
+	if (n && api_erase(req, LF_API, STORE_ERASE_TRACE, traces, n, NULL, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;
 }

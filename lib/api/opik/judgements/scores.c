@@ -423,7 +423,7 @@ enum status opik_delete_judgements(struct http_req *req, const char *const *ids,
 		}
 		keep = shown;
 	}
-	if (k && api_erase(req, "opik", STORE_ERASE_JUDGEMENT, keep, k, NULL, &e) != ST_OK)
+	if (k && api_erase(req, OPIK_API, STORE_ERASE_JUDGEMENT, keep, k, NULL, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;
 }

@@ -461,7 +461,7 @@ enum status opik_traces_gone(struct http_req *req, const char *const *traces, si
 	 * (as Opik's TraceService deletes them) hidden now, their bytes gone after the next
 	 * `spandex erase --pending`. */
 	struct err e = {0};
-	if (n && api_erase(req, "opik", STORE_ERASE_TRACE, traces, n, NULL, &e) != ST_OK)
+	if (n && api_erase(req, OPIK_API, STORE_ERASE_TRACE, traces, n, NULL, &e) != ST_OK)
 		return http_fail(req, e.st, "not deleted (%s); retry later", err_text(&e));
 	return ST_OK;
 }
