@@ -17,6 +17,8 @@
 # 7. A folder's private header (*_int.h: what the files of one concern share, such as Opik's
 #    filters/filter_int.h) is included only by the files of its own folder, sub-folders
 #    counted apart (lib/api/opik/filters/ is not lib/api/opik/).
+# 8. The query engine asks a day's indexes as one (store_index_*, lib/store/store.h): lib/query
+#    calls none of their parts (store_dayindex_* but the column's name and hash, store_tailindex_*).
 set -eu
 src=${SPANDEX_SRCDIR:-$(dirname "$0")/..}
 build=${SPANDEX_BUILDDIR:-.}
@@ -223,6 +225,17 @@ while read -r d sym; do
 	esac
 	case $d in lib/api/* | lib/http | lib/auth)
 		echo "$d calls $sym: a surface writes through lib/ingest (ingest_store, ingest_update ...), which redacts"
+		fail=1
+		;;
+	esac
+done <"$tmp/undefs"
+
+# 8. The parts of a day's indexes, called from lib/query.
+while read -r d sym; do
+	[ "$d" = lib/query ] || continue
+	case $sym in store_dayindex_col_of | store_dayindex_hash) ;;
+	store_dayindex_* | store_tailindex_*)
+		echo "lib/query calls $sym: it asks the day's indexes as one (store_index_*, lib/store/store.h)"
 		fail=1
 		;;
 	esac

@@ -63,7 +63,7 @@ static void bd_match(void *ctx, struct scan *db, size_t di, size_t i, const stru
 		v = (uint64_t)(b->f == SF_KIND ? r->kind : r->status) + 1;
 	} else {
 		struct scan_day *s = db_shard(db, di);
-		v = narrow_col(s, b->col, i);
+		v = store_index_col(&s->ix, b->col, i);
 		if (v == DAYINDEX_UNKNOWN)
 			v = line_value(b, s, i);
 	}

@@ -66,35 +66,11 @@ void db_close(struct scan *db)
 			shard_close(&db->sh[i].sh);
 			free(db->sh[i].tbits);
 			free(db->sh[i].tsure);
-			store_dayindex_close(db->sh[i].dayindex);
-			store_tailindex_cols_free(&db->sh[i].tcols);
+			store_index_free(&db->sh[i].ix);
 		}
 	free(db->sh);
 	free(db->days);
 	free(db->kloc.loc);
-}
-
-/* The text and field index of s, when it has one to trust. */
-struct store_dayindex *db_dayindex(struct scan_day *s)
-{
-	if (!s->dayindex_tried) {
-		s->dayindex_tried = true;
-		s->dayindex = store_dayindex_open(s->q->st, s->q->ws, &s->sh);
-		s->tcovered = s->dayindex ? store_dayindex_covered(s->dayindex) : 0;
-	}
-	return s->dayindex;
-}
-
-/* The tail's columns of s, for its records past what the .tix covers; NULL when no segment has
- * them. */
-const struct store_tailindex_cols *db_tail_cols(struct scan_day *s)
-{
-	if (!s->tcols_tried) {
-		s->tcols_tried = true;
-		db_dayindex(s);
-		store_tailindex_cols(s->q->st, s->q->ws, &s->sh, s->tcovered, &s->tcols);
-	}
-	return s->tcols.nrun ? &s->tcols : NULL;
 }
 
 /* Shard of day index di, or NULL when it cannot be opened (deleted since store_days). */
@@ -118,17 +94,12 @@ struct scan_day *db_shard(struct scan *db, size_t di)
 	s->b = &db->b;
 	s->db = db;
 	s->q = db->q;
-	/* Free text: the day's index, then its tail's, rule out the records whose words cannot
-	 * hold the terms (none: every line is read). */
-	if (db->q->nsearch) {
-		if (db_dayindex(s) &&
-		    store_dayindex_text(s->dayindex, db->q->search, db->q->nsearch, &s->tbits,
-					&s->tsure) == ST_OK)
-			s->xcovered = s->tcovered;
+	store_index_init(&s->ix, db->q->st, db->q->ws, &s->sh);
+	/* Free text: the day's indexes rule out the records whose words cannot hold the terms
+	 * (none: every line is read). */
+	if (db->q->nsearch)
 		s->xcovered =
-		    store_tailindex_text(db->q->st, db->q->ws, &s->sh, s->xcovered, db->q->search,
-					 db->q->nsearch, &s->tbits, &s->tsure);
-	}
+		    store_index_text(&s->ix, db->q->search, db->q->nsearch, &s->tbits, &s->tsure);
 	return s;
 }
 

@@ -117,19 +117,12 @@ struct scan_day {
 	size_t charged;	    /* 1 + the record whose line was last charged to the budget */
 	uint64_t mapped_to; /* the end of the block of lines last read (db_line) */
 	const struct query *q;
-	/* The day's text and field index (store_dayindex_open), opened on first need. */
-	struct store_dayindex *dayindex;
-	bool dayindex_tried;
-	size_t tcovered; /* the records it covers: [0, tcovered) */
-	/* With search terms, from the .tix and the tail's segments (store_tailindex_text): */
+	/* The day's indexes, the .tix and the tail's as one (store_index_*). */
+	struct store_index ix;
+	/* With search terms, what the indexes answer (store_index_text): */
 	size_t xcovered; /* the records they answer for: [0, xcovered) */
 	uint64_t *tbits; /* the candidates ... */
 	uint64_t *tsure; /* ... and those known to match (NULL: none) */
-	/* The tail's columns (store_tailindex_cols) of the records from tcovered on, taken on first
-	 * need; tcol_at: the run a record was last looked for in. */
-	struct store_tailindex_cols tcols;
-	bool tcols_tried;
-	size_t tcol_at;
 };
 
 struct scan {
@@ -185,8 +178,6 @@ struct visit_run {
 void db_close(struct scan *db);
 enum status db_over(struct scan *db);
 bool db_fits(struct scan *db, size_t bytes);
-struct store_dayindex *db_dayindex(struct scan_day *s);
-const struct store_tailindex_cols *db_tail_cols(struct scan_day *s);
 struct scan_day *db_shard(struct scan *db, size_t di);
 bool db_line(struct scan_day *s, size_t ri, const char **p, size_t *n);
 /* db_line for a line to be served (a page's row, a visited span or trace): false too when

@@ -15,43 +15,11 @@
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 
-/* Records are mostly asked for in storage order, so the tail's run is the last one found or the
- * next; else it is looked for by bisection. */
-uint64_t narrow_col(struct scan_day *s, int k, size_t ri)
-{
-	const uint64_t *col;
-	if (db_dayindex(s) && ri < s->tcovered)
-		return (col = store_dayindex_col(s->dayindex, k)) ? col[ri] : DAYINDEX_UNKNOWN;
-	const struct store_tailindex_cols *c = db_tail_cols(s);
-	if (!c || ri < c->run[0].first)
-		return DAYINDEX_UNKNOWN;
-	size_t at = s->tcol_at < c->nrun ? s->tcol_at : 0;
-	if (c->run[at].first > ri || (at + 1 < c->nrun && c->run[at + 1].first <= ri)) {
-		size_t a = 0,
-		       b = c->nrun; /* out of order: the last run that starts at or before ri */
-		while (b - a > 1) {
-			size_t m = a + (b - a) / 2;
-			if (c->run[m].first <= ri)
-				a = m;
-			else
-				b = m;
-		}
-		at = a;
-	}
-	while (at < c->nrun && ri >= c->run[at].first + c->run[at].n)
-		at++;
-	if (at == c->nrun)
-		return DAYINDEX_UNKNOWN;
-	s->tcol_at = at;
-	const struct store_tailindex_run *r = &c->run[at];
-	return r->v ? r->v[(size_t)k * r->stride + (ri - r->first)] : DAYINDEX_UNKNOWN;
-}
-
-/* What the day's index column (of the .tix or the tail) says of record ri for k: 1 a match, 0
- * none, -1 the line must tell (no index, or a line the index could not read). */
+/* What the day's index column says of record ri for k: 1 a match, 0 none, -1 the line must tell
+ * (no index, or a line the index could not read). */
 static int col_says(const struct linechk *k, struct scan_day *s, size_t ri)
 {
-	uint64_t v = k->col < 0 ? DAYINDEX_UNKNOWN : narrow_col(s, k->col, ri);
+	uint64_t v = k->col < 0 ? DAYINDEX_UNKNOWN : store_index_col(&s->ix, k->col, ri);
 	if (v == DAYINDEX_UNKNOWN)
 		return -1;
 	if ((k->empty || k->absent) && v == DAYINDEX_ABSENT)
@@ -134,108 +102,22 @@ bool narrow_countable(struct arena *a, const struct query *q, const struct rec_f
 	return true;
 }
 
-size_t narrow_counted(struct scan_day *s, const struct store_dayindex_q *tq, size_t *total)
-{
-	uint64_t n = 0;
-	size_t covered = 0;
-	if (db_dayindex(s)) {
-		if (!store_dayindex_count(s->dayindex, &s->sh, tq, &n))
-			return 0;
-		covered = s->tcovered;
-	}
-	uint64_t m = 0;
-	if (covered < s->sh.nrecs &&
-	    store_tailindex_count(s->q->st, s->q->ws, &s->sh, covered, tq, &m)) {
-		n += m;
-		covered = s->sh.nrecs;
-	}
-	*total += n;
-	return covered;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* Appends r[0..n) to v's list (ours) and frees r. */
-static void visit_take(struct visit *v, uint32_t *r, size_t n)
-{
-	if (n) {
-		v->own = xrealloc(v->own, (v->n + n) * sizeof *v->own);
-		memcpy(v->own + v->n, r, n * sizeof *r);
-		v->n += n;
-	}
-	free(r);
-	v->list = v->own;
-}
-
-/* The records past what the day's index covers (v->from) that the tail's segments name, appended
- * to v's list (ours), which then answers for every record of the day: false when the tail had
- * nothing to say. roots: the root spans, else the records with one of hs[0..nh) of which. */
-static bool tail_keys(struct scan_day *s, bool roots, enum store_key which, const uint64_t *hs,
-		      size_t nh, struct visit *v)
-{
-	uint32_t *r;
-	size_t n, to = roots ? store_tailindex_roots(s->q->st, s->q->ws, &s->sh, v->from, &r, &n)
-			     : store_tailindex_keyed(s->q->st, s->q->ws, &s->sh, v->from, which, hs,
-						     nh, &r, &n);
-	if (to == v->from)
-		return false;
-	visit_take(v, r, n);
-	v->from = to;
-	return true;
-}
-
-/* The records of s that may have one of the trace or session hashes hs[0..nh) (distinct):
- * those the day's key map names, those the tail's segments name, and those neither answers
- * for, ascending; every record when neither has a map to trust (true then, false when a map
- * answered). */
+/* The records of s that may have one of the trace or session hashes hs[0..nh) (distinct),
+ * ascending, then every record past what the indexes answer for; every record when none
+ * answers (true then, false when an index answered). */
 bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, size_t nh,
 		 struct visit *v)
 {
 	memset(v, 0, sizeof *v);
-	for (size_t j = 0; db_dayindex(s) && j < nh; j++) {
-		uint32_t *r;
-		size_t n;
-		if (store_dayindex_keyed(s->dayindex, which, hs[j], &r, &n) != ST_OK) {
-			free(v->own);
-			memset(v, 0, sizeof *v);
-			return true;
-		}
-		visit_take(v, r, n);
-	}
-	if (nh > 1 && v->n) /* distinct hashes: disjoint lists, merged into storage order */
-		qsort(v->own, v->n, sizeof *v->own, cmp_u32);
-	v->from = s->tcovered;
-	return !tail_keys(s, false, which, hs, nh, v) && !s->dayindex;
-}
-
-/* The records [from, to) whose value in column col[0..to - from) may match one of want[0..nw)
- * (or is DAYINDEX_UNKNOWN), appended to own[*m..]; every one of them when col is NULL. */
-static void col_pick(const uint64_t *col, size_t from, size_t to, const uint64_t *want, size_t nw,
-		     uint32_t *own, size_t *m)
-{
-	for (size_t i = from; i < to; i++) {
-		uint64_t x = col ? col[i - from] : DAYINDEX_UNKNOWN;
-		/* Most values match none: a compare and a branch rarely taken. */
-		if (x != want[0] && x != DAYINDEX_UNKNOWN) {
-			size_t j = 1;
-			while (j < nw && x != want[j])
-				j++;
-			if (j == nw)
-				continue;
-		}
-		own[(*m)++] = (uint32_t)i;
-	}
+	v->from = store_index_keyed(&s->ix, which, hs, nh, &v->own, &v->n);
+	v->list = v->own;
+	return !v->from;
 }
 
 /* With an equality on an index column, the records whose value there may match (or the index
- * could not read), into v: the .tix's column for the records it covers, the tail's for those
- * past it, then any record past what they answer for. The column's 8 bytes a record are read
- * instead of the records' 128. False, v untouched, when the filter has none, the day has no
- * column to trust, or more than half the records may match (a list would save little). */
+ * could not read), into v, then any record past what the indexes answer for
+ * (store_index_pick). False, v untouched, when the filter has none, the day has no column to
+ * trust, or more than half the records may match (a list would save little). */
 static bool qsh_visit_col(struct scan_day *s, const struct rec_filter *c, struct visit *v)
 {
 	const struct linechk *k = NULL;
@@ -244,25 +126,14 @@ static bool qsh_visit_col(struct scan_day *s, const struct rec_filter *c, struct
 			k = &c->chk[i];
 	if (!k)
 		return false;
-	const uint64_t *col = db_dayindex(s) ? store_dayindex_col(s->dayindex, k->col) : NULL;
-	const struct store_tailindex_cols *tail = db_tail_cols(s);
-	size_t covered = col ? s->tcovered : 0, n = tail ? s->sh.nrecs : covered, m = 0;
-	if ((!col && s->tcovered) || !n)
-		return false; /* a .tix whose column is damaged: its records are read */
 	uint64_t *want = xmalloc((k->nlits + 2) * sizeof *want);
 	size_t nw = col_values(k, want);
 	if (!nw) /* no value can match: only what the index could not read */
 		want[nw++] = DAYINDEX_UNKNOWN;
-	uint32_t *own = xmalloc(n * sizeof *own);
-	if (col)
-		col_pick(col, 0, covered, want, nw, own, &m);
-	for (size_t r = 0; tail && r < tail->nrun; r++) {
-		const struct store_tailindex_run *t = &tail->run[r];
-		col_pick(t->v ? t->v + (size_t)k->col * t->stride : NULL, t->first, t->first + t->n,
-			 want, nw, own, &m);
-	}
+	uint32_t *own;
+	size_t m, n = store_index_pick(&s->ix, k->col, want, nw, &own, &m);
 	free(want);
-	if (m > n / 2) {
+	if (!n || m > n / 2) {
 		free(own);
 		return false;
 	}
@@ -324,10 +195,31 @@ static bool narrow_located(struct scan_day *s, const struct rec_filter *c, struc
 	return true;
 }
 
+/* The root spans of s, into v: those the indexes name, then every record past what they answer
+ * for. False, v untouched, when no index answers. */
+static bool narrow_roots(struct scan_day *s, struct visit *v)
+{
+	const struct store_index_roots *r;
+	size_t covered = store_index_roots(&s->ix, &r);
+	if (!covered)
+		return false;
+	*v = (struct visit){r->r, NULL, r->nr, covered};
+	if (!r->ne)
+		return true; /* the list is the index's */
+	v->own = xmalloc((r->ne + r->nr) * sizeof *v->own);
+	for (size_t i = 0; i < r->ne; i++)
+		v->own[i] = r->e[i].rec;
+	if (r->nr)
+		memcpy(v->own + r->ne, r->r, r->nr * sizeof *r->r);
+	v->list = v->own;
+	v->n = r->ne + r->nr;
+	return true;
+}
+
 /* The records of s a compiled filter must visit: with one trace or session, those of the key
- * map (narrow_keys); with free-text terms the day's index answered, its candidates; for root
- * spans only, the index's roots and the tail's; with an equality on an index column, the records it
- * may match (qsh_visit_col); then the records past what the index covers. Else every record. */
+ * maps (narrow_keys); with free-text terms the indexes answered, their candidates; for root
+ * spans only, the indexes' roots; with an equality on an index column, the records it may match
+ * (qsh_visit_col); then the records past what the indexes answer for. Else every record. */
 void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *v)
 {
 	if (narrow_located(s, c, v))
@@ -337,23 +229,8 @@ void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *
 	if ((c->need & NEED_SESSION) && !narrow_keys(s, STORE_KEY_SESSION, &c->session_h, 1, v))
 		return;
 	memset(v, 0, sizeof *v);
-	if (!s->tbits && c->roots) {
-		const struct store_dayindex_root *root;
-		size_t nroots;
-		bool held;
-		bool dayindex = db_dayindex(s) &&
-				store_dayindex_roots(s->dayindex, &s->sh, &root, &nroots, &held);
-		if (dayindex) {
-			v->own = xmalloc((nroots ? nroots : 1) * sizeof *v->own);
-			for (size_t i = 0; i < nroots; i++)
-				v->own[i] = root[i].rec;
-			v->list = v->own;
-			v->n = nroots;
-			v->from = s->tcovered;
-		}
-		if (tail_keys(s, true, STORE_KEY_TRACE, NULL, 0, v) || dayindex)
-			return;
-	}
+	if (!s->tbits && c->roots && narrow_roots(s, v))
+		return;
 	if (!s->tbits) {
 		qsh_visit_col(s, c, v);
 		return;
@@ -482,15 +359,12 @@ void narrow_scan(struct scan *db, struct rec_filter *c, match_fn fn, roots_fn rf
 		struct scan_day *sh = db_shard(db, di);
 		if (!sh)
 			continue;
-		const struct store_dayindex_root *e;
-		size_t n;
-		bool held;
+		const struct store_index_roots *ro;
+		size_t covered;
 		struct visit v;
-		if (bare && db_dayindex(sh) &&
-		    store_dayindex_roots(sh->dayindex, &sh->sh, &e, &n, &held) && held) {
-			rfn(ctx, db, c, di, e, n);
-			v = (struct visit){NULL, NULL, 0, sh->tcovered};
-			tail_keys(sh, true, STORE_KEY_TRACE, NULL, 0, &v);
+		if (bare && (covered = store_index_roots(&sh->ix, &ro)) && ro->e && ro->held) {
+			rfn(ctx, db, c, di, ro->e, ro->ne);
+			v = (struct visit){ro->r, NULL, ro->nr, covered};
 		} else {
 			narrow_visit(sh, c, &v);
 		}

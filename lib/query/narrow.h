@@ -36,17 +36,10 @@ static inline const struct idx_rec *visit_ahead(const struct visit *v, const str
 	return &s->sh.recs[k + QUERY_PREFETCH < v->n ? v->list[k + QUERY_PREFETCH] : 0];
 }
 
-/* Column k's value of record ri of s: the .tix's for a record it covers, else the tail's;
- * DAYINDEX_UNKNOWN when neither has one. */
-uint64_t narrow_col(struct scan_day *s, int k, size_t ri);
 bool narrow_line(const struct rec_filter *c, struct scan_day *s, size_t ri);
 bool narrow_extra(const struct scan *db, struct scan_day *s, size_t ri);
 bool narrow_countable(struct arena *a, const struct query *q, const struct rec_filter *c,
 		      struct store_dayindex_q *tq);
-/* For a day the window holds whole, the records of s whose count tq the day's counts give (the
- * .tix's, then the tail's segments', as far as they say), from the first; that count added to
- * *total. 0 when the .tix has counts it cannot trust, or no index has any. */
-size_t narrow_counted(struct scan_day *s, const struct store_dayindex_q *tq, size_t *total);
 bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, size_t nh,
 		 struct visit *v);
 void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *v);
@@ -66,7 +59,7 @@ static inline bool extra_ok(const struct scan *db, struct scan_day *s, size_t ri
 /* What a scan calls for each record it matches: record i of day index di. */
 typedef void (*match_fn)(void *ctx, struct scan *db, size_t di, size_t i, const struct idx_rec *r);
 /* What a scan of roots only may call instead for the covered records of a day whose index holds
- * its roots' flags as they are: the entries e[0..n) of day index di (store_dayindex_roots). */
+ * its roots' flags as they are: the entries e[0..n) of day index di (store_index_roots). */
 typedef void (*roots_fn)(void *ctx, struct scan *db, const struct rec_filter *c, size_t di,
 			 const struct store_dayindex_root *e, size_t n);
 

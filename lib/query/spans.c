@@ -158,6 +158,16 @@ static void visit_row(struct scan_day *sh, size_t i, const struct span_ctx *sc)
 	sc->visit(sc->visit_ctx, &row);
 }
 
+/* For a day the window holds whole, the records of s whose count tq the day's indexes give,
+ * from the first (store_index_count); that count added to *total. */
+static size_t day_counted(struct scan_day *s, const struct store_dayindex_q *tq, size_t *total)
+{
+	uint64_t n;
+	size_t covered = store_index_count(&s->ix, tq, &n);
+	*total += n;
+	return covered;
+}
+
 /* Selects the spans of q into tk (keep of them, best first by sc) and counts them all into
  * *total (unless q->no_total). With a cursor, only candidates strictly beyond it in sc's order are
  * kept (not counted differently: total is the whole filtered set). */
@@ -166,7 +176,7 @@ static void span_select(struct query *q, struct scan *db, struct rec_filter *c, 
 			size_t *total)
 {
 	/* Totals from the days' counts: ordered by start with no cursor, a day the window
-	 * holds whole is counted by its index and its tail's segments (narrow_counted), and
+	 * holds whole is counted by its indexes (day_counted), and
 	 * its records are visited only while they can still make the page. */
 	struct store_dayindex_q tq;
 	bool countable = !cursor && !q->no_total && !sc->visit && q->order == QO_START &&
@@ -180,7 +190,7 @@ static void span_select(struct query *q, struct scan *db, struct rec_filter *c, 
 		const struct idx_rec *recs = sh->sh.recs;
 		int64_t day_lo = (int64_t)db->days[di] * DAY_US, day_hi = day_lo + DAY_US - 1;
 		size_t covered = countable && c->smin <= day_lo && c->smax >= day_hi
-				     ? narrow_counted(sh, &tq, total)
+				     ? day_counted(sh, &tq, total)
 				     : 0;
 		/* One trace or session: the records the day's key map names. Else a sealed
 		 * shard's start-time order narrows a time window to its records; the late ones

@@ -189,20 +189,17 @@ static struct query_rollup *rollups_all(struct scan *db, struct htab *roots, str
 	return u;
 }
 
-/* How many roots the indexes of the days in c's window hold: the size of the roots' table, so
- * that it need not grow (and copy) as it fills; 1024 when no day has them. */
+/* How many roots the .tix of the days in c's window hold (store_index_roots): the size of the
+ * roots' table, so that it need not grow (and copy) as it fills; 1024 when no day has them. */
 static size_t roots_hint(struct scan *db, struct rec_filter *c)
 {
 	size_t lo, hi, n = 0;
 	plan_window(db, c, &lo, &hi);
 	for (size_t di = lo; di < hi && !c->nothing; di++) {
 		struct scan_day *sh = db_shard(db, di);
-		const struct store_dayindex_root *e;
-		size_t k;
-		bool held;
-		if (sh && db_dayindex(sh) &&
-		    store_dayindex_roots(sh->dayindex, &sh->sh, &e, &k, &held))
-			n += k;
+		const struct store_index_roots *r;
+		if (sh && store_index_roots(&sh->ix, &r))
+			n += r->ne;
 	}
 	return n ? n : 1024;
 }

@@ -623,6 +623,59 @@ bool store_dayindex_count(struct store_dayindex *x, const struct shard *sh,
 bool store_tailindex_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
 			   const struct store_dayindex_q *q, uint64_t *n);
 
+/* A day's indexes as one (lib/store/index.c): the text and field index (.tix) for the records it
+ * covers and the tail's segments (.tdx) for those past it. Each question is asked once and
+ * answered for both, with one coverage: what the function returns, the records [0, covered) the
+ * answer holds for; the records from covered on are ones no index answers for, which the caller
+ * reads (their records and lines). 0: no index answers (read every record). lib/query asks only
+ * these (t/layers.sh); the parts above (store_dayindex_*, store_tailindex_*) are kept for their
+ * own tests. The caller holds the struct (a query's day, its shard opened); the store fills it,
+ * opening each index on first need, until store_index_free. */
+struct store_index {
+	struct store *st;
+	const char *ws;
+	const struct shard *sh;
+	struct store_dayindex *day; /* the .tix, when it has one to trust */
+	size_t day_covered;	    /* the records it covers */
+	bool day_tried, cols_tried, roots_tried;
+	struct store_tailindex_cols cols; /* the tail's columns, past day_covered */
+	size_t col_at;			  /* the run a record was last looked for in */
+	struct store_index_roots {
+		const struct store_dayindex_root *e; /* the .tix's roots, in its mapping */
+		size_t ne;
+		bool held;   /* their flags are the records' own */
+		uint32_t *r; /* the roots past the .tix's (or every root, with e NULL) */
+		size_t nr;
+		size_t covered;
+	} roots;
+};
+void store_index_init(struct store_index *x, struct store *st, const char *ws,
+		      const struct shard *sh);
+void store_index_free(struct store_index *x);
+/* The records that may hold every one of terms[0..nterms), as store_dayindex_text says: *bits,
+ * and *sure those that do (NULL: none known); both the caller's to free, NULL with 0. */
+size_t store_index_text(struct store_index *x, const char *const *terms, size_t nterms,
+			uint64_t **bits, uint64_t **sure);
+/* The records that may have one of the trace (STORE_KEY_TRACE) or session hashes hs[0..nh)
+ * (distinct), ascending: *recs (the caller's to free; NULL when none) and *n. */
+size_t store_index_keyed(struct store_index *x, enum store_key which, const uint64_t *hs, size_t nh,
+			 uint32_t **recs, size_t *n);
+/* The root spans (store_rec_root): the .tix's entries e[0..ne), then the records r[0..nr) (those
+ * past it, or every one when e is NULL), ascending; *out's arrays are x's, asked once. The
+ * entries' flags are their records' own when held (no version superseded since the build). */
+size_t store_index_roots(struct store_index *x, const struct store_index_roots **out);
+/* Column k's value of record ri; DAYINDEX_UNKNOWN when no index has one. Records are mostly
+ * asked for in storage order. */
+uint64_t store_index_col(struct store_index *x, int k, size_t ri);
+/* The records whose value in column k may be one of want[0..nw) (or that no index could read),
+ * ascending, into *recs (the caller's to free) and *n: 8 bytes a record read instead of 128.
+ * 0 too when the .tix has a damaged column (its records are read). */
+size_t store_index_pick(struct store_index *x, int k, const uint64_t *want, size_t nw,
+			uint32_t **recs, size_t *n);
+/* The count of the records q names (store_dayindex_count) into *n: 0 when the .tix has counts it
+ * cannot trust (none counted then). */
+size_t store_index_count(struct store_index *x, const struct store_dayindex_q *q, uint64_t *n);
+
 /* The versions of ws in the order of their commits (lib/store/commits.c; what `spandex
  * forward` sends on): those committed after after_us (an ingested_at, which orders versions
  * strictly per workspace), oldest first, at most max of them, as one state of the workspace (no
