@@ -100,9 +100,9 @@ after(async () => {
 	await srv?.stop();
 });
 
-test('an image as an image, audio with a player, a PDF as a link, all with the key', async () => {
+// A page of the browser with the key the viewer keeps, there before its first request.
+async function keyedPage() {
 	const page = await browser.newPage();
-	// The key the viewer keeps, there before its first request.
 	await page.addInitScript((k) => {
 		try {
 			localStorage.setItem('spandex.key', k);
@@ -110,6 +110,11 @@ test('an image as an image, audio with a player, a PDF as a link, all with the k
 			// not the viewer's origin
 		}
 	}, TOKEN);
+	return page;
+}
+
+test('an image as an image, audio with a player, a PDF as a link, all with the key', async () => {
+	const page = await keyedPage();
 	await page.goto(`${srv.base}/ui/#/${WS}/traces/tr-media?span=look`);
 	await page.waitForSelector('figure.media-image img');
 	// The image decoded: its pixels are there.
@@ -152,14 +157,7 @@ test('an image Langfuse\'s SDK uploaded, shown from the tag it left in the span'
 			input: JSON.stringify({ messages: [{ role: 'user', content: [{ type: 'text', text: 'And this one?' }, { type: 'image_url', image_url: { url: tag } }] }] }) }] },
 	});
 	assert.equal(s.status, 201, s.text);
-	const page = await browser.newPage();
-	await page.addInitScript((k) => {
-		try {
-			localStorage.setItem('spandex.key', k);
-		} catch {
-			// not the viewer's origin
-		}
-	}, TOKEN);
+	const page = await keyedPage();
 	await page.goto(`${srv.base}/ui/#/${WS}/traces/tr-tag?span=tagged`);
 	await page.waitForSelector('figure.media-image img');
 	await page.waitForFunction(() => document.querySelector('figure.media-image img')?.naturalWidth > 0);
