@@ -71,6 +71,7 @@ void each_page(struct buf *b, const char *const *filters, size_t nf, const long 
  * has none. */
 void check_query_text(TCase *store, TCase *index, TCase *text);
 void check_query_index(TCase *index);
+void check_query_snap(TCase *index);
 void check_query_tail(TCase *store);
 
 #endif

@@ -223,7 +223,7 @@ static void build_shard(struct batch *b, struct writeset_shard *w, size_t i, siz
  * writer with SIGKILL after a shard's lines, records and text segment are written, before the
  * header write that commits them. Unset in every real deployment. */
 #define TEST_KILL_IN_TEXT "SPANDEX_TEST_KILL_IN_TEXT"
-/* Test hook (t/check_query_index.c, snapshot_in_publish): SPANDEX_TEST_KILL_IN_IDS set kills
+/* Test hook (t/check_query_snap.c, snapshot_in_publish): SPANDEX_TEST_KILL_IN_IDS set kills
  * the writer after the commit point, once the batch's first id is entered and the version it
  * replaced flagged, before the others. Unset in every real deployment. */
 #define TEST_KILL_IN_IDS "SPANDEX_TEST_KILL_IN_IDS"
