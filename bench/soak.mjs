@@ -1,24 +1,29 @@
 // soak.mjs: mixed load for a while, with workers killed under it (issue 13). Writers ingest
 // batches, readers ask the query set, and every few seconds one ingest or query worker gets
 // SIGKILL (its master starts another). At the end: the latency of each kind of request, every
-// status seen, and the proof: every span whose batch was acknowledged (201) reads back, and
-// `spandex verify` passes. Exit 1 when a span is lost, verify fails or a 5xx other than the
-// 502 of a request whose worker was killed under it is seen.
+// status seen, the deployment's memory (PSS of nginx and every program's master and workers,
+// from /proc/PID/smaps_rollup, sampled each second), and the proof: every span whose batch was
+// acknowledged (201) reads back, and `spandex verify` passes. Exit 1 when a span is lost,
+// verify fails or a 5xx other than the 502 of a request whose worker was killed under it is seen.
 //
-//   node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S] [INDEX_EVERY_S]
+//   node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S] [INDEX_EVERY_S] [SEAL_EVERY_S]
 //
-// Defaults: 300 s, 2 writers, 4 readers, a kill every 5 s, no `spandex index` (with
-// INDEX_EVERY_S, it runs that often, as cron would). `make bench-smoke` runs 20 s.
+// Defaults: 300 s, 2 writers, 4 readers, a kill every 5 s (0: none), no `spandex index` (with
+// INDEX_EVERY_S, it runs that often, as cron would), no `spandex seal` (with SEAL_EVERY_S, it
+// seals every day before today that often: yesterday's spans keep arriving, so each seal has
+// late lines to fold in). `make bench-smoke` runs 20 s.
 // Loopback only; nginx and the real programs are started by t/harness.mjs (2 workers each).
+import fs from 'node:fs';
 import http from 'node:http';
 import { startServer, childPids, spandexCli, WS_PREFIX } from '../t/harness.mjs';
 
-const [secArg = '300', wArg = '2', rArg = '4', kArg = '5', iArg = '0'] = process.argv.slice(2);
+const [secArg = '300', wArg = '2', rArg = '4', kArg = '5', iArg = '0', sArg = '0'] = process.argv.slice(2);
 const SECONDS = Number(secArg);
 const WRITERS = Number(wArg);
 const READERS = Number(rArg);
 const KILL_EVERY_MS = Number(kArg) * 1000;
 const INDEX_EVERY_MS = Number(iArg) * 1000;
+const SEAL_EVERY_MS = Number(sArg) * 1000;
 const WS = 'soak';
 const BATCH = 50;
 const agent = new http.Agent({ keepAlive: true, maxSockets: WRITERS + READERS + 4 });
@@ -70,13 +75,30 @@ const QUERIES = [
 	['groups', () => `/spans/groups?by=trace_id`],
 	['search', () => `/spans?search=${WORDS[seq % WORDS.length]}`],
 	['stats 2 days', () => `/spans/stats?start=${enc(new Date(Date.now() - 2 * 86400e3).toISOString())}&end=${enc(new Date(Date.now() + 60e3).toISOString())}&bucket_seconds=3600`],
-	['get span', () => `/spans/${enc(acked.length ? acked[Math.floor(Math.random() * acked.length)] : 'none-yet')}`],
+	['get span', () => `/spans/${enc(acked[Math.floor(Math.random() * acked.length)])}`],
 ];
 
 const acked = [];
+
+// The PSS in KiB of the server's processes (nginx and each program, masters and workers).
+function pssKiB(procs) {
+	let kib = 0;
+	for (const p of Object.values(procs))
+		for (const pid of [p.pid, ...childPids(p.pid)]) {
+			try {
+				const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+				if (m) kib += Number(m[1]);
+			} catch {
+				// exited meanwhile (a killed worker)
+			}
+		}
+	return kib;
+}
 const pct = (xs, p) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : NaN);
 
-const srv = await startServer({ workers: { ingest: 2, spans: 2, traces: 2 } });
+// Two workers each, so a kill is felt; without kills, each program's shipped count
+// (nginx/programs), as a deployment runs.
+const srv = await startServer(KILL_EVERY_MS > 0 ? { workers: { ingest: 2, spans: 2, traces: 2 } } : {});
 const statuses = {};
 const lat = {};
 let kills = 0;
@@ -85,8 +107,10 @@ let bad5xx = 0;
 // A 502 is the request a killed worker held, allowed (and an ingest retried): a kill came after
 // the request went out (kills0, the count when it did), or less than 2 s before (the worker
 // may still have taken it). Not "within 2 s of the answer": a loaded machine answers later.
+const byKind = {};
 const note = (kind, r, kills0) => {
 	statuses[r.status] = (statuses[r.status] || 0) + 1;
+	if (r.status < 200 || r.status > 299) (byKind[kind] ||= {})[r.status] = (byKind[kind]?.[r.status] || 0) + 1;
 	(lat[kind] ||= []).push(r.ms);
 	const sent = Date.now() - r.ms;
 	if (r.status >= 500 && !(r.status === 502 && (kills > kills0 || sent - killedAt < 2000))) {
@@ -110,7 +134,8 @@ try {
 	});
 	const readers = Array.from({ length: READERS }, async (_, k) => {
 		for (let i = k; Date.now() < end; i++) {
-			const [kind, path] = QUERIES[i % QUERIES.length];
+			// A get by id waits for a first acknowledged span (asked before, it is a 404).
+			const [kind, path] = QUERIES[i % (acked.length ? QUERIES.length : QUERIES.length - 1)];
 			const k = kills;
 			const r = await send(srv.base, 'GET', `${WS_PREFIX}/${WS}${path()}`);
 			note(kind, r, k);
@@ -137,7 +162,23 @@ try {
 			indexRuns++;
 		}
 	})();
-	await Promise.all([...writers, ...readers, killer, indexer]);
+	let sealRuns = 0;
+	const sealer = (async () => {
+		while (SEAL_EVERY_MS > 0 && Date.now() + SEAL_EVERY_MS < end) {
+			await new Promise((r) => setTimeout(r, SEAL_EVERY_MS));
+			const r = await spandexCli(['seal', srv.dataDir, '--older-than', '0', '--wait']);
+			if (r.code !== 0) throw new Error(`spandex seal exited ${r.code}: ${r.stderr}`);
+			sealRuns++;
+		}
+	})();
+	const pss = [];
+	const sampler = (async () => {
+		while (Date.now() + 1000 < end) {
+			await new Promise((r) => setTimeout(r, 1000));
+			pss.push(pssKiB(srv.procs));
+		}
+	})();
+	await Promise.all([...writers, ...readers, killer, indexer, sealer, sampler]);
 
 	// The proof: every acknowledged span is there, and the store verifies.
 	let lost = 0;
@@ -146,10 +187,11 @@ try {
 		lost += got.filter((g) => g.status !== 200).length;
 	}
 	const v = await spandexCli(['verify', srv.dataDir]);
-	console.log(`soak: ${SECONDS} s, ${WRITERS} writers, ${READERS} readers, ${kills} workers killed, ${indexRuns} index runs; ` +
+	console.log(`soak: ${SECONDS} s, ${WRITERS} writers, ${READERS} readers, ${kills} workers killed, ${indexRuns} index runs, ${sealRuns} seal runs; ` +
 		`${acked.length} spans acknowledged, ${lost} lost; verify ${v.code === 0 ? 'ok' : 'FAILED'}; ` +
 		`5xx not explained by a kill: ${bad5xx}`);
-	console.log(`statuses: ${JSON.stringify(statuses)}`);
+	console.log(`statuses: ${JSON.stringify(statuses)}; not 2xx by request: ${JSON.stringify(byKind)}`);
+	console.log(`memory (PSS of nginx and the programs, ${pss.length} samples): p50 ${(pct(pss, 50) / 1024).toFixed(1)} MiB, max ${(Math.max(...pss) / 1024).toFixed(1)} MiB`);
 	console.log('| request | count | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|');
 	for (const [k, xs] of Object.entries(lat))
 		console.log(`| ${k} | ${xs.length} | ${pct(xs, 50).toFixed(1)} | ${pct(xs, 99).toFixed(1)} | ${Math.max(...xs).toFixed(1)} |`);
