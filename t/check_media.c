@@ -465,10 +465,21 @@ START_TEST(tags)
 	const char *t = "{\"a\":\"@@@langfuseMedia:type=image\\/png|id=LPJNul-wow4m6Dsqxbninh|"
 			"source=bytes@@@\",\"b\":\"@@@langfuseMedia:type=x|id=short|source=s@@@ "
 			"@@@langfuseMedia:id=LPJNul-wow4m6Dsqxbninh@@@ @@@langfuseMedia:id=LPJN\"}";
-	char got[4][STORE_MEDIA_TAG_HEX + 1], *at = got[0];
-	ck_assert_uint_eq(store_media_tags(t, strlen(t), take_prefix, &at), 2);
+	char got[4][STORE_MEDIA_HEX + 1], *at = got[0];
+	ck_assert_uint_eq(store_media_refs(t, strlen(t), take_prefix, &at), 2);
 	ck_assert_str_eq(got[0], "2cf24dba5fb0a30e26e83b2ac5b9e29e1");
 	ck_assert_str_eq(got[0] + 34, got[0]);
+	/* References and tags are the one list, in the order they come. */
+	const char *mixed =
+	    arena_printf(A,
+			 "@@@langfuseMedia:id=LPJNul-wow4m6Dsqxbninh@@@ " STORE_MEDIA_REF
+			 "%s @@@langfuseMedia:type=a|id=LPJNul-wow4m6Dsqxbninh@@@",
+			 hex);
+	at = got[0];
+	ck_assert_uint_eq(store_media_refs(mixed, strlen(mixed), take_prefix, &at), 3);
+	ck_assert_str_eq(got[0], "2cf24dba5fb0a30e26e83b2ac5b9e29e1");
+	ck_assert_str_eq(got[0] + 34, hex);
+	ck_assert_str_eq(got[0] + 34 + 65, "2cf24dba5fb0a30e26e83b2ac5b9e29e1");
 	char prefix[STORE_MEDIA_TAG_HEX + 1], found[65];
 	ck_assert(!store_media_tag_prefix("LPJNul+wow4m6Dsqxbninh", 22, prefix));
 	ck_assert(store_media_tag_prefix("LPJNul-wow4m6Dsqxbninh", 22, prefix));
@@ -477,10 +488,17 @@ START_TEST(tags)
 	store_init(&st, root, true);
 	struct err e = {0};
 	ck_assert_int_eq(store_media_find(&st, "ws2", prefix, found), ST_NOT_FOUND);
+	ck_assert_int_eq(store_media_named(&st, "ws2", prefix, found), ST_NOT_FOUND);
 	ck_assert_int_eq(media_upload(&st, "ws2", hex, "hellO", 5, &e), ST_BAD_REQUEST);
 	ck_assert_int_eq(store_media_find(&st, "ws2", prefix, found), ST_NOT_FOUND);
 	ck_assert_int_eq(media_upload(&st, "ws2", hex, "hello", 5, &e), ST_OK);
 	ck_assert_int_eq(store_media_find(&st, "ws2", prefix, found), ST_OK);
+	ck_assert_str_eq(found, hex);
+	/* A tag's prefix names the file whole; a reference's name is the name. */
+	memset(found, 0, sizeof found);
+	ck_assert_int_eq(store_media_named(&st, "ws2", prefix, found), ST_OK);
+	ck_assert_str_eq(found, hex);
+	ck_assert_int_eq(store_media_named(&st, "ws3", hex, found), ST_OK);
 	ck_assert_str_eq(found, hex);
 	ck_assert_int_eq(store_media_touch(&st, "ws2", hex, 5), ST_OK);
 	ck_assert_int_eq(store_media_touch(&st, "ws2", hex, 6), ST_NOT_FOUND);

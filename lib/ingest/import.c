@@ -1,6 +1,7 @@
 /* import: validate JSONL span lines and store them in batches (spandex import). */
 #include "lib/ingest/import.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -213,12 +214,60 @@ out:
 
 /* ---- media ---- */
 
+/* The media names of im->media, sorted, read once by the first tag that looks there (a tag
+ * names its file by a prefix: store_media_refs). */
+struct dir_names {
+	char (*hex)[STORE_MEDIA_HEX + 1];
+	size_t n;
+	bool read;
+};
+
 /* The media references of one line, checked (and, when storing, their files brought in). */
 struct line_media {
 	struct import *im;
+	struct dir_names *names;
 	struct err *why;
 	bool ok;
 };
+
+static int cmp_name(const void *a, const void *b)
+{
+	return memcmp(a, b, STORE_MEDIA_HEX);
+}
+
+static int cmp_prefix(const void *key, const void *name)
+{
+	return memcmp(key, name, STORE_MEDIA_TAG_HEX);
+}
+
+/* The file of dir whose name starts with prefix into hex; false when there is none. */
+static bool dir_find(struct dir_names *d, const char *dir, const char *prefix,
+		     char hex[STORE_MEDIA_HEX + 1])
+{
+	if (!d->read) {
+		DIR *dp = opendir(dir);
+		struct dirent *de;
+		size_t cap = 0;
+		d->read = true;
+		while (dp && (de = readdir(dp))) {
+			if (!store_media_name(de->d_name, strlen(de->d_name)))
+				continue;
+			if (d->n == cap)
+				d->hex =
+				    xrealloc(d->hex, (cap = cap ? cap * 2 : 64) * sizeof *d->hex);
+			memcpy(d->hex[d->n++], de->d_name, STORE_MEDIA_HEX + 1);
+		}
+		if (dp)
+			closedir(dp);
+		if (d->n)
+			qsort(d->hex, d->n, sizeof *d->hex, cmp_name);
+	}
+	const char(*h)[STORE_MEDIA_HEX + 1] =
+	    d->n ? bsearch(prefix, d->hex, d->n, sizeof *d->hex, cmp_prefix) : NULL;
+	if (h)
+		memcpy(hex, *h, STORE_MEDIA_HEX + 1);
+	return h != NULL;
+}
 
 /* The file im->media holds for hex, whole in *p (the caller frees it), when its bytes hash to
  * that name; false otherwise. */
@@ -255,20 +304,27 @@ static bool media_from_dir(const char *dir, const char *hex, uint8_t **p, size_t
 	return true;
 }
 
-static void line_ref(void *ctx, const char *hex)
+static void line_ref(void *ctx, const char *ref)
 {
 	struct line_media *lm = ctx;
 	struct import *im = lm->im;
+	char hex[STORE_MEDIA_HEX + 1];
 	int fd;
 	uint64_t size;
 	uint8_t *p;
 	size_t n;
 	if (!lm->ok)
 		return;
-	if (store_media_open(im->st, im->ws, hex, &fd, &size) == ST_OK) {
+	if (store_media_named(im->st, im->ws, ref, hex) == ST_OK &&
+	    store_media_open(im->st, im->ws, hex, &fd, &size) == ST_OK) {
 		close(fd);
 		return;
 	}
+	/* A tag whose file neither holds is text, as ingest takes it: Langfuse's SDKs send it
+	 * whether or not their upload came (docs/media.md, "Uploads"). */
+	if (strlen(ref) != STORE_MEDIA_HEX &&
+	    (!im->media || !dir_find(lm->names, im->media, ref, hex)))
+		return;
 	if (!im->media || !media_from_dir(im->media, hex, &p, &n)) {
 		lm->ok = false;
 		err_set(lm->why, ST_INVALID,
@@ -348,6 +404,7 @@ enum status import_stream(struct import *im, const char *path, FILE *f, struct e
 	b->a = arena_new();
 	struct buf lb;
 	buf_init(&lb);
+	struct dir_names names = {0};
 	size_t len;
 	enum status rc = ST_OK;
 	for (size_t lineno = 1; rc == ST_OK && next_line(f, &lb, &len); lineno++) {
@@ -359,7 +416,7 @@ enum status import_stream(struct import *im, const char *path, FILE *f, struct e
 			len--;
 		if (!len)
 			continue; /* blank lines (a trailing one) carry nothing */
-		struct line_media lm = {im, &why, true};
+		struct line_media lm = {im, &names, &why, true};
 		bool ok = import_line(im->ws, line, len, &b->s[b->n], &b->root[b->n], &why);
 		if (ok) {
 			store_media_refs(line, len, line_ref, &lm);
@@ -405,6 +462,7 @@ enum status import_stream(struct import *im, const char *path, FILE *f, struct e
 	batch_clear(b);
 	arena_free(b->a);
 	free(b);
+	free(names.hex);
 	buf_free(&lb);
 	return rc;
 }

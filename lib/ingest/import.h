@@ -29,12 +29,13 @@ struct import {
 /* Validates each line of f (open, read from where it stands; path names it in messages) as
  * ingest validates a span (the direct-ingest rules for the fields it shares, the Span types
  * for the rest, and a file for each media reference: in the workspace, or in im->media with
- * the bytes its name says) and, unless check_only, stores the spans with store_append in
- * batches, their media first (media_span, and the referenced files from im->media), each
- * redacted by im's rules then (rules that cannot be applied store nothing). The line's
- * workspace is replaced by im->ws and ingested_at is set anew. Bad lines are reported with their
- * number. When storing, the first bad line stops the import (batches before it stay), so callers
- * check every file first. */
+ * the bytes its name says; a Langfuse tag's file is taken from im->media the same way when the
+ * workspace lacks it, and a tag that neither holds a file for is text) and, unless
+ * check_only, stores the spans with store_append in batches, their media first (media_span,
+ * and the referenced files from im->media), each redacted by im's rules then (rules that
+ * cannot be applied store nothing). The line's workspace is replaced by im->ws and ingested_at
+ * is set anew. Bad lines are reported with their number. When storing, the first bad line
+ * stops the import (batches before it stay), so callers check every file first. */
 enum status import_stream(struct import *im, const char *path, FILE *f, struct err *e);
 
 #endif

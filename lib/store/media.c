@@ -155,32 +155,6 @@ enum status store_media_open(struct store *st, const char *ws, const char *hex, 
 	return ST_OK;
 }
 
-size_t store_media_refs(const char *p, size_t n, void (*fn)(void *ctx, const char *hex), void *ctx)
-{
-	static const char ref[] = STORE_MEDIA_REF;
-	const size_t rn = sizeof ref - 1;
-	size_t found = 0;
-	for (const char *s = p, *end = p + n; (size_t)(end - s) >= rn + STORE_MEDIA_HEX;) {
-		const char *m = memmem(s, (size_t)(end - s), ref, rn);
-		if (!m || (size_t)(end - m) < rn + STORE_MEDIA_HEX)
-			break;
-		const char *h = m + rn;
-		s = h;
-		/* The name ends there: no 65th hex digit. */
-		if (!store_media_name(h, STORE_MEDIA_HEX) ||
-		    (h + STORE_MEDIA_HEX < end && is_hex(h[STORE_MEDIA_HEX])))
-			continue;
-		char hex[STORE_MEDIA_HEX + 1];
-		memcpy(hex, h, STORE_MEDIA_HEX);
-		hex[STORE_MEDIA_HEX] = 0;
-		found++;
-		if (fn)
-			fn(ctx, hex);
-		s = h + STORE_MEDIA_HEX;
-	}
-	return found;
-}
-
 /* The files of one <aa>/ directory. */
 static int each_in(const char *dpath, const char *aa, bool (*fn)(void *, const struct media_file *),
 		   void *ctx, bool *stop)
@@ -333,16 +307,41 @@ bool store_media_tag_prefix(const char *id, size_t n, char out[STORE_MEDIA_TAG_H
 	return true;
 }
 
-size_t store_media_tags(const char *p, size_t n, void (*fn)(void *ctx, const char *prefix),
-			void *ctx)
+/* The first reference in [s, end): where it starts (NULL: none), its name into hex, and where
+ * to look on into *next. */
+static const char *next_ref(const char *s, const char *end, char hex[STORE_MEDIA_HEX + 1],
+			    const char **next)
+{
+	static const char ref[] = STORE_MEDIA_REF;
+	const size_t rn = sizeof ref - 1;
+	while ((size_t)(end - s) >= rn + STORE_MEDIA_HEX) {
+		const char *m = memmem(s, (size_t)(end - s), ref, rn);
+		if (!m || (size_t)(end - m) < rn + STORE_MEDIA_HEX)
+			return NULL;
+		const char *h = m + rn;
+		s = h;
+		/* The name ends there: no 65th hex digit. */
+		if (!store_media_name(h, STORE_MEDIA_HEX) ||
+		    (h + STORE_MEDIA_HEX < end && is_hex(h[STORE_MEDIA_HEX])))
+			continue;
+		memcpy(hex, h, STORE_MEDIA_HEX);
+		hex[STORE_MEDIA_HEX] = 0;
+		*next = h + STORE_MEDIA_HEX;
+		return m;
+	}
+	return NULL;
+}
+
+/* The first tag in [s, end) whose id is one, as next_ref: the prefix its id names. */
+static const char *next_tag(const char *s, const char *end, char prefix[STORE_MEDIA_TAG_HEX + 1],
+			    const char **next)
 {
 	static const char tag[] = STORE_MEDIA_TAG;
 	const size_t tn = sizeof tag - 1;
-	size_t found = 0;
-	for (const char *s = p, *end = p + n; (size_t)(end - s) > tn;) {
+	while ((size_t)(end - s) > tn) {
 		const char *m = memmem(s, (size_t)(end - s), tag, tn);
 		if (!m)
-			break;
+			return NULL;
 		s = m + tn;
 		/* Its fields up to the closing "@@@", within a bound: type=...|id=...|source=... */
 		size_t room = (size_t)(end - s) < STORE_MEDIA_TAG_MAX ? (size_t)(end - s)
@@ -353,17 +352,42 @@ size_t store_media_tags(const char *p, size_t n, void (*fn)(void *ctx, const cha
 		for (const char *f = s; f < close;) {
 			const char *bar = memchr(f, '|', (size_t)(close - f));
 			const char *fe = bar ? bar : close;
-			char prefix[STORE_MEDIA_TAG_HEX + 1];
 			if (fe - f > 3 && !memcmp(f, "id=", 3) &&
 			    store_media_tag_prefix(f + 3, (size_t)(fe - f - 3), prefix)) {
-				found++;
-				if (fn)
-					fn(ctx, prefix);
-				break;
+				*next = close + 3;
+				return m;
 			}
 			f = fe + 1;
 		}
 		s = close + 3;
 	}
+	return NULL;
+}
+
+size_t store_media_refs(const char *p, size_t n, void (*fn)(void *ctx, const char *hex), void *ctx)
+{
+	char rh[STORE_MEDIA_HEX + 1], th[STORE_MEDIA_TAG_HEX + 1];
+	const char *end = p + n, *rn = p, *tn = p;
+	const char *r = next_ref(p, end, rh, &rn), *t = next_tag(p, end, th, &tn);
+	size_t found = 0;
+	while (r || t) {
+		bool ref = r && (!t || r < t);
+		found++;
+		if (fn)
+			fn(ctx, ref ? rh : th);
+		if (ref)
+			r = next_ref(rn, end, rh, &rn);
+		else
+			t = next_tag(tn, end, th, &tn);
+	}
 	return found;
+}
+
+enum status store_media_named(struct store *st, const char *ws, const char *hex,
+			      char out[STORE_MEDIA_HEX + 1])
+{
+	if (strlen(hex) != STORE_MEDIA_HEX)
+		return store_media_find(st, ws, hex, out);
+	memcpy(out, hex, STORE_MEDIA_HEX + 1);
+	return ST_OK;
 }

@@ -21,7 +21,7 @@
 #include "lib/store/opsfs.h"
 
 /* The media names the lines reference, and the name prefixes their tags do (store.h,
- * STORE_MEDIA_TAG), each sorted once marked. */
+ * store_media_refs), each sorted once marked. */
 struct marks {
 	char (*hex)[STORE_MEDIA_HEX + 1];
 	size_t n, cap;
@@ -38,18 +38,17 @@ static void *room(void *p, size_t n, size_t *cap, size_t size)
 	return xrealloc(p, *cap * size);
 }
 
+/* One of store_media_refs's: a reference's name, or the prefix a tag's id names. */
 static void mark(void *ctx, const char *hex)
 {
 	struct marks *m = ctx;
-	m->hex = room(m->hex, m->n, &m->cap, sizeof *m->hex);
-	memcpy(m->hex[m->n++], hex, STORE_MEDIA_HEX + 1);
-}
-
-static void mark_tag(void *ctx, const char *prefix)
-{
-	struct marks *m = ctx;
-	m->tag = room(m->tag, m->nt, &m->capt, sizeof *m->tag);
-	memcpy(m->tag[m->nt++], prefix, STORE_MEDIA_TAG_HEX + 1);
+	if (strlen(hex) == STORE_MEDIA_HEX) {
+		m->hex = room(m->hex, m->n, &m->cap, sizeof *m->hex);
+		memcpy(m->hex[m->n++], hex, STORE_MEDIA_HEX + 1);
+	} else {
+		m->tag = room(m->tag, m->nt, &m->capt, sizeof *m->tag);
+		memcpy(m->tag[m->nt++], hex, STORE_MEDIA_TAG_HEX + 1);
+	}
 }
 
 static int cmp_hex(const void *a, const void *b)
@@ -81,10 +80,8 @@ static enum status mark_day(struct store *st, const char *ws, int32_t day, struc
 		size_t n;
 		if (!shard_view(&sh, k, &line, &n))
 			rc = ST_UNAVAILABLE;
-		else {
+		else
 			store_media_refs(line, n, mark, m);
-			store_media_tags(line, n, mark_tag, m);
-		}
 	}
 	shard_forget_lines(&sh);
 	shard_close(&sh);
@@ -230,16 +227,17 @@ struct to_place {
 	int rc;
 };
 
-static void place_one(void *ctx, const char *hex)
+static void place_one(void *ctx, const char *ref)
 {
 	struct to_place *t = ctx;
-	char src[PATH_MAX], dst[PATH_MAX], dir[PATH_MAX], sub[PATH_MAX];
+	char src[PATH_MAX], dst[PATH_MAX], dir[PATH_MAX], sub[PATH_MAX], hex[STORE_MEDIA_HEX + 1];
 	int fd;
 	uint64_t size;
-	if (t->rc < 0 || !media_path(src, t->st, t->ws, hex))
-		return;
-	/* A reference without its file (verify names it) has nothing to place. */
-	if (store_media_open(t->st, t->ws, hex, &fd, &size) != ST_OK)
+	/* A reference without its file (verify names it), or a tag whose upload never came, has
+	 * nothing to place. */
+	if (t->rc < 0 || store_media_named(t->st, t->ws, ref, hex) != ST_OK ||
+	    !media_path(src, t->st, t->ws, hex) ||
+	    store_media_open(t->st, t->ws, hex, &fd, &size) != ST_OK)
 		return;
 	close(fd);
 	char aside[PATH_MAX]; /* held aside by a sweep: store_media_open found it there */

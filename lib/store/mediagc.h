@@ -5,9 +5,9 @@
 
 #include "lib/store/store.h"
 
-/* Puts every media file the lines of ws/day reference into arch's ws (laid out as a data
- * directory), by a hard link where it can, else a copy: an archived day keeps its media. 0, or
- * -1 with errno. */
+/* Puts every media file the lines of ws/day reference (store_media_refs: a tag's too) into
+ * arch's ws (laid out as a data directory), by a hard link where it can, else a copy: an
+ * archived day keeps its media. 0, or -1 with errno. */
 int mediagc_archive_day(struct store *st, const char *ws, int32_t day, struct store *arch);
 /* Puts every media file line (of ws) references into dir (made), as dir/<hex>: an export's
  * media beside its lines. 0, or -1 with errno. */

@@ -247,10 +247,6 @@ enum status store_media_put(struct store *st, const char *ws, const char *hex, c
  * when there is none (or hex is no media name). */
 enum status store_media_open(struct store *st, const char *ws, const char *hex, int *fd,
 			     uint64_t *size);
-/* Calls fn(ctx, hex) for each reference (STORE_MEDIA_REF and a media name) in p[0..n), a
- * stored line or any text, in order; returns how many there were. hex is NUL-terminated, valid
- * during the call. */
-size_t store_media_refs(const char *p, size_t n, void (*fn)(void *ctx, const char *hex), void *ctx);
 /* ST_OK, and the file's time renewed (as store_media_put's of a file it holds), when ws holds
  * media file hex of size bytes; ST_NOT_FOUND otherwise. */
 enum status store_media_touch(struct store *st, const char *ws, const char *hex, uint64_t size);
@@ -268,9 +264,17 @@ enum status store_media_find(struct store *st, const char *ws, const char *prefi
 #define STORE_MEDIA_TAG_MAX 512 /* bytes of a tag's fields: its type is a media type (RFC 6838) */
 /* The hex prefix id[0..n) names into out; false when it is no tag's id. */
 bool store_media_tag_prefix(const char *id, size_t n, char out[STORE_MEDIA_TAG_HEX + 1]);
-/* Calls fn(ctx, prefix) for each tag in p[0..n) whose id is one, in order; returns how many. */
-size_t store_media_tags(const char *p, size_t n, void (*fn)(void *ctx, const char *prefix),
-			void *ctx);
+/* The one list of what references a media file, which the sweep, erasure, export, import,
+ * retain --archive and verify all take: calls fn(ctx, hex) for each reference and each tag in
+ * p[0..n), a stored line or any text, in the order they come; returns how many there were. A
+ * reference (STORE_MEDIA_REF and a media name) gives the name, STORE_MEDIA_HEX digits; a tag
+ * whose id is one gives the STORE_MEDIA_TAG_HEX digits the name starts with
+ * (store_media_named finds it). hex is NUL-terminated, valid during the call. */
+size_t store_media_refs(const char *p, size_t n, void (*fn)(void *ctx, const char *hex), void *ctx);
+/* The name of the file hex (as store_media_refs gives it) names in ws, into out: a reference's
+ * as it is, a tag's by store_media_find. ST_NOT_FOUND: a tag whose file ws does not hold. */
+enum status store_media_named(struct store *st, const char *ws, const char *hex,
+			      char out[STORE_MEDIA_HEX + 1]);
 
 /* Where the id table puts the newest versions of the ids whose hashes (hash_bytes) are
  * hs[0..n): *locs (caller frees) gets STORE_LOC(day, record) of each slot under one of them,

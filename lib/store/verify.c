@@ -124,6 +124,10 @@ static const char *line_id(const char *line, size_t n, char *out, size_t size)
 static void ref_seen(void *ctx, const char *hex)
 {
 	struct vctx *v = ctx;
+	/* A tag is the client's text: Langfuse's SDKs leave it whether or not their upload came
+	 * (docs/media.md, "Uploads"), so only a reference must have its file. */
+	if (strlen(hex) != STORE_MEDIA_HEX)
+		return;
 	if (v->nrefs == v->caprefs) {
 		v->caprefs = v->caprefs ? v->caprefs * 2 : 64;
 		v->refs = xrealloc(v->refs, v->caprefs * sizeof *v->refs);

@@ -5,11 +5,13 @@
 // resolveMediaReferences reads the bytes back (GET /api/public/media/{id} and its signed
 // download URL), NeMo's media route serves the same file (by its hash, or by the tag's id), the same content is not uploaded
 // twice, every wrong upload (bytes, length, type, signature, expiry) is a Langfuse-shaped 4xx
-// with nothing stored, and retention's sweep keeps the files a tag references.
+// with nothing stored, retention's sweep keeps the files a tag references, and export, import
+// and retain --archive carry them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { startServer, spandexCli, spandexOk, request, cgiRequest, clockEnv, makeSpan, dayTime, CLIENTS, WS_PREFIX } from '../harness.mjs';
@@ -201,3 +203,64 @@ test('the sweep keeps the files a Langfuse tag references and removes the others
 	assert.equal(m.status, 200, m.text);
 	await spandexOk(['verify', srv.dataDir, '--workspace', ws]);
 });
+
+// A file that only a tag references travels as a referenced one does (docs/media.md, "The
+// files, and what keeps them right"): export --media writes it, import --media takes it into
+// another data directory, retain --archive puts it beside its archived day; each copy is the
+// bytes, and NeMo's and Langfuse's media routes serve it there.
+test('export, import and retain --archive carry a file only a Langfuse tag references', async (t) => {
+	const ws = 'lf-carry';
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-lf-carry-'));
+	t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+	const shot = png(), aged = png();
+	// A trace of a day 120 back (ingested then, so retention takes it: written first, as a day
+	// ingested after today's is kept) whose only media is the tag of an upload.
+	const r = await lf('POST', '/media', { body: uploadBody(aged), ws });
+	assert.equal((await put(r.json.uploadUrl, aged)).status, 200);
+	const old = await cgiRequest(srv.dataDir, 'POST', '/api/public/ingestion', {
+		body: { batch: [{ id: 'e-old', type: 'trace-create', timestamp: dayTime(0, 120), body: { id: 'carry-old',
+			name: 'old', timestamp: dayTime(0, 120), input: { image: `@@@langfuseMedia:type=image/png|id=${mediaId(aged)}|source=bytes@@@` } } }] },
+		headers: basic(keys.write, ws), env: clockEnv(-120 * 86400) });
+	assert.equal(old.status, 207, old.text);
+	// Today's trace through the SDK, which uploads shot and leaves its tag.
+	const c = new Langfuse({ publicKey: ws, secretKey: keys.write, baseUrl: srv.base, flushAt: 1000 });
+	const errors = [];
+	c.on('error', (e) => errors.push(e));
+	c.trace({ id: 'carry-now', name: 'vision', input: { image: uri(shot) } });
+	await c.flushAsync();
+	assert.deepEqual(errors, []);
+
+	const served = async (data, b) => {
+		const byId = await cgiRequest(data, 'GET', `${WS_PREFIX}/${ws}/media/${mediaId(b)}`);
+		assert.equal(byId.status, 200, byId.text);
+		assert.ok(byId.bytes.equals(b));
+		const m = await cgiRequest(data, 'GET', `/api/public/media/${mediaId(b)}`, { headers: basic('none', ws) });
+		assert.equal(m.status, 200, m.text);
+		const u = new URL(m.json.url, srv.base);
+		const d = await cgiRequest(data, 'GET', u.pathname + u.search);
+		assert.equal(d.status, 200, d.text);
+		assert.ok(d.bytes.equals(b));
+	};
+	const out = path.join(tmp, 'lf.jsonl'), dir = path.join(tmp, 'lf-media');
+	await spandexOk(['export', srv.dataDir, '--workspace', ws, '--out', out, '--media', dir]);
+	assert.deepEqual(fs.readdirSync(dir).sort(), [hex(shot), hex(aged)].sort());
+	assert.ok(fs.readFileSync(path.join(dir, hex(shot))).equals(shot));
+	assert.ok(fs.readFileSync(path.join(dir, hex(aged))).equals(aged));
+	const data2 = path.join(tmp, 'imported');
+	fs.mkdirSync(data2);
+	// Without the files a tag is text, as at ingest: the spans go in, no file with them.
+	await spandexOk(['import', data2, '--workspace', 'lf-bare', out]);
+	await spandexOk(['import', data2, '--workspace', ws, '--media', dir, out]);
+	assert.ok(fs.readFileSync(path.join(data2, ws, 'media', hex(shot).slice(0, 2), hex(shot))).equals(shot));
+	await served(data2, shot);
+	await served(data2, aged);
+	await spandexOk(['verify', data2]);
+
+	const archive = path.join(tmp, 'archive');
+	await spandexOk(['retain', srv.dataDir, '--days', '30', '--workspace', ws, '--archive', archive], { env: clockEnv(2 * 3600) });
+	assert.ok(!fs.existsSync(mediaFile(ws, aged)));
+	assert.ok(fs.readFileSync(path.join(archive, ws, 'media', hex(aged).slice(0, 2), hex(aged))).equals(aged));
+	await served(archive, aged);
+	await spandexOk(['verify', archive, '--workspace', ws]);
+});
+

@@ -13,6 +13,7 @@
 /* The distinct media a line references, in order of first reference. */
 struct refs {
 	struct arena *a;
+	struct http_req *req; /* whose workspace's files a tag names (ref_add) */
 	const char **hex;
 	const char **name, **mime; /* an upload's own name and type (upload.c), else NULL */
 	size_t n, cap, nup;
@@ -40,9 +41,13 @@ static void add(struct refs *r, const char *hex, const char *name, const char *m
 	r->hex[r->n++] = arena_strdup(r->a, hex);
 }
 
-static void ref_add(void *ctx, const char *hex)
+static void ref_add(void *ctx, const char *ref)
 {
 	struct refs *r = ctx;
+	char hex[STORE_MEDIA_HEX + 1];
+	/* A Langfuse tag's file as well, when the workspace holds it (store_media_refs). */
+	if (store_media_named(api_store(r->req), r->req->ws, ref, hex) != ST_OK)
+		return;
 	for (size_t i = 0; i < r->n; i++)
 		if (!strcmp(r->hex[i], hex))
 			return;
@@ -144,7 +149,7 @@ enum status opik_attachment_list(struct http_req *req)
 	long long page = req->pv[2].i, size = req->pv[3].i;
 	const char *line = NULL;
 	size_t len = 0;
-	struct refs r = {.a = req->arena};
+	struct refs r = {.a = req->arena, .req = req};
 	if (entity_line(req, type, id, &line, &len)) {
 		uploaded(line, len, &r);
 		store_media_refs(line, len, ref_add, &r);
