@@ -243,8 +243,10 @@ int cmd_retain(const char *cmd, struct opts *o)
 	return rc;
 }
 
-/* What backup carries beside the workspaces and restore brings back: the API keys. */
-static const char *const beside[] = {AUTH_FILE, NULL};
+/* What backup carries beside the workspaces and restore brings back: the API keys, and the
+ * secret the media URLs handed out are signed with (a URL signed before the backup works after
+ * the restore). */
+static const char *const beside[] = {AUTH_FILE, AUTH_SIGN_FILE, NULL};
 
 /* A day or workspace a job left out and went past (ops_skipped): said on stderr at once. */
 static void said_skipped(void *ctx, const char *msg)
@@ -272,11 +274,12 @@ int cmd_backup(const char *cmd, struct opts *o)
 	}
 	if (o->verbose)
 		printf("backup: %s/%s: %zu days copied (%llu bytes), %zu linked (%llu bytes), %zu "
-		       "media files copied and %zu linked (%llu bytes)%s\n",
+		       "media files copied and %zu linked (%llu bytes)%s%s\n",
 		       o->pos[1], bs.gen, bs.days_copied, (unsigned long long)bs.bytes_copied,
 		       bs.days_linked, (unsigned long long)bs.bytes_linked, bs.media_copied,
 		       bs.media_linked, (unsigned long long)bs.media_bytes,
-		       bs.extra & 1 ? ", and the API keys" : "");
+		       bs.extra & 1 ? ", and the API keys" : "",
+		       bs.extra & 2 ? ", and the signing secret" : "");
 	/* One damaged day never stops the rest (issue 55); the run still fails, naming it. */
 	if (sk.n)
 		fprintf(stderr,

@@ -182,17 +182,18 @@ static const struct command {
     {"backup", 2, ADMIN, 0, 0, cmd_backup,
      "usage: spandex backup DATA DEST [--wait] [--verbose]\n"
      "A consistent, incremental snapshot of DATA in DEST/<time>/ (unchanged files hard-linked\n"
-     "to the previous snapshot), the API keys (DATA/.spandex-keys) with it, mode 0600. A run\n"
-     "killed halfway leaves DEST/.tmp-<time>: the next backup removes it. Run as root, it\n"
-     "writes as DATA's owner, so that the owner's restore and next backup read what it wrote.\n",
+     "to the previous snapshot), the API keys (DATA/.spandex-keys) and the media URLs' signing\n"
+     "secret (DATA/.spandex-sign) with it, mode 0600. A run killed halfway leaves\n"
+     "DEST/.tmp-<time>: the next backup removes it. Run as root, it writes as DATA's owner, so\n"
+     "that the owner's restore and next backup read what it wrote.\n",
      true},
     {"restore", 2, O_FORCE | O_KEEP_REVOKED | ADMIN, 0, 1, cmd_restore,
      "usage: spandex restore BACKUP DATA [--force] [--keep-revoked] [--wait] [--verbose]\n"
      "Puts a snapshot back into DATA (which must be empty unless --force), then verifies it.\n"
      "Refused while programs serve DATA (stop them first) and for an unfinished DEST/.tmp-*.\n"
-     "The backup's API keys come back when DATA has no key file; DATA's own are kept. Those\n"
-     "that a newer generation beside the one restored no longer holds were revoked after it\n"
-     "was taken: restore lists them, and --keep-revoked keeps them revoked.\n",
+     "The backup's API keys and signing secret come back when DATA has none; DATA's own are\n"
+     "kept. Keys that a newer generation beside the one restored no longer holds were revoked\n"
+     "after it was taken: restore lists them, and --keep-revoked keeps them revoked.\n",
      false},
     /* Read-only: exports may overlap each other and any job. */
     {"export", 1,

@@ -5,8 +5,8 @@
 // resolveMediaReferences reads the bytes back (GET /api/public/media/{id} and its signed
 // download URL), NeMo's media route serves the same file (by its hash, or by the tag's id), the same content is not uploaded
 // twice, every wrong upload (bytes, length, type, signature, expiry) is a Langfuse-shaped 4xx
-// with nothing stored, retention's sweep keeps the files a tag references, and export, import
-// and retain --archive carry them.
+// with nothing stored, retention's sweep keeps the files a tag references, export, import and
+// retain --archive carry them, and a URL handed out before a backup works after its restore.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -264,3 +264,37 @@ test('export, import and retain --archive carry a file only a Langfuse tag refer
 	await spandexOk(['verify', archive, '--workspace', ws]);
 });
 
+// The secret the URLs are signed with is in the backup (FORMAT.md, "Beside the workspaces"):
+// an upload and a download URL handed out before a backup work on the directory it is
+// restored into.
+test('a signed URL handed out before a backup works after its restore into another directory', async (t) => {
+	const ws = 'lf-restore';
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-lf-restore-'));
+	t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+	const a = png(), b = png();
+	const c = new Langfuse({ publicKey: ws, secretKey: keys.write, baseUrl: srv.base, flushAt: 1000 });
+	const errors = [];
+	c.on('error', (e) => errors.push(e));
+	c.trace({ name: 'vision', input: { image: uri(a) } });
+	await c.flushAsync();
+	assert.deepEqual(errors, []);
+	const m = await lf('GET', `/media/${mediaId(a)}`, { key: keys.read, ws });
+	assert.equal(m.status, 200, m.text);
+	const later = await lf('POST', '/media', { body: uploadBody(b), ws });
+	assert.equal(typeof later.json.uploadUrl, 'string', later.text);
+
+	await spandexOk(['backup', srv.dataDir, path.join(tmp, 'backups')]);
+	const data2 = path.join(tmp, 'restored');
+	await spandexOk(['restore', path.join(tmp, 'backups'), data2]);
+	assert.equal(fs.statSync(path.join(data2, '.spandex-sign')).mode & 0o777, 0o600);
+	const B = await startServer({ dataDir: data2 });
+	t.after(() => B.stop());
+	const u = new URL(m.json.url);
+	const d = await request('GET', u.pathname + u.search, { base: B.base });
+	assert.equal(d.status, 200, d.text);
+	assert.ok(d.bytes.equals(a));
+	const lu = new URL(later.json.uploadUrl);
+	const p = await request('PUT', lu.pathname + lu.search, { base: B.base, body: b, headers: { 'Content-Type': 'image/png' } });
+	assert.equal(p.status, 200, p.text);
+	assert.ok(fs.readFileSync(path.join(data2, ws, 'media', hex(b).slice(0, 2), hex(b))).equals(b));
+});
