@@ -105,5 +105,12 @@ enum status auth_import(const char *root, const char *ws, const char *lines, siz
 enum status auth_sign(const char *root, const char *msg, size_t n, char out[65], struct err *e);
 /* Whether sig is auth_sign's of msg, compared in the same time whatever it holds. */
 bool auth_signed(const char *root, const char *msg, size_t n, const char *sig);
+/* For backups and the bucket (lib/ship), which carry the secret with the workspaces so that
+ * the URLs signed before still work where they are restored or pulled: the file as it holds
+ * it into out (nothing when there is none yet). */
+enum status auth_sign_export(const char *root, struct buf *out, struct err *e);
+/* Takes p[0..n) (as auth_sign_export gave it) as root's secret unless root has one (its own
+ * stays: the URLs it signed stay good); mode 0600. ST_INVALID when p is no secret. */
+enum status auth_sign_import(const char *root, const char *p, size_t n, struct err *e);
 
 #endif

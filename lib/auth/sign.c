@@ -38,16 +38,12 @@ static int read_secret(const char *path, char out[2 * SECRET_BYTES + 1])
 	return 0;
 }
 
-/* Makes the file once: written whole aside, then linked to its name, so that two programs
- * starting at once agree on the one that links first, and none reads half a file. */
-static int make_secret(const char *path)
+/* Puts the file hex (its 64 digits and a newline) in place once: written whole aside, then
+ * linked to its name, so that two programs starting at once agree on the one that links first,
+ * and none reads half a file. 0 also when the file was there (that one stays). */
+static int link_secret(const char *path, const char *hex)
 {
-	char tmp[PATH_MAX], hex[2 * SECRET_BYTES + 2];
-	uint8_t r[SECRET_BYTES];
-	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-		return -1;
-	hash_hex(r, sizeof r, hex);
-	strcat(hex, "\n");
+	char tmp[PATH_MAX];
 	if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof tmp) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -62,6 +58,48 @@ static int make_secret(const char *path)
 		rc = -1;
 	unlink(tmp);
 	return rc;
+}
+
+static int make_secret(const char *path)
+{
+	char hex[2 * SECRET_BYTES + 2];
+	uint8_t r[SECRET_BYTES];
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		return -1;
+	hash_hex(r, sizeof r, hex);
+	strcat(hex, "\n");
+	return link_secret(path, hex);
+}
+
+enum status auth_sign_export(const char *root, struct buf *out, struct err *e)
+{
+	char path[PATH_MAX], secret[2 * SECRET_BYTES + 1];
+	if (snprintf(path, sizeof path, "%s/%s", root, AUTH_SIGN_FILE) >= (int)sizeof path)
+		return err_set(e, ST_UNAVAILABLE, "%s: path too long", AUTH_SIGN_FILE);
+	if (read_secret(path, secret) < 0)
+		return errno == ENOENT
+			   ? ST_OK
+			   : err_set(e, ST_UNAVAILABLE, "%s: %s", path, strerror(errno));
+	buf_printf(out, "%s\n", secret);
+	return ST_OK;
+}
+
+enum status auth_sign_import(const char *root, const char *p, size_t n, struct err *e)
+{
+	char path[PATH_MAX], hex[2 * SECRET_BYTES + 2];
+	if (snprintf(path, sizeof path, "%s/%s", root, AUTH_SIGN_FILE) >= (int)sizeof path)
+		return err_set(e, ST_UNAVAILABLE, "%s: path too long", AUTH_SIGN_FILE);
+	bool ok = n == 2 * SECRET_BYTES + 1 && p[n - 1] == '\n';
+	for (size_t i = 0; ok && i < n - 1; i++)
+		ok = (p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f');
+	if (!ok)
+		return err_set(e, ST_INVALID, "%s: not a secret (64 hex digits and a newline)",
+			       AUTH_SIGN_FILE);
+	memcpy(hex, p, n);
+	hex[n] = 0;
+	if (link_secret(path, hex) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", path, strerror(errno));
+	return ST_OK;
 }
 
 enum status auth_sign(const char *root, const char *msg, size_t n, char out[65], struct err *e)

@@ -1,6 +1,8 @@
 /* files: what travels with a workspace besides its lines: its retention rules
- * (<ws>/retention.json, whole) and the API keys that work on it (lib/auth's lines of
- * DATA/.spandex-keys: its own and the "*" ones, hashed as the file holds them). */
+ * (<ws>/retention.json, whole), the API keys that work on it (lib/auth's lines of
+ * DATA/.spandex-keys: its own and the "*" ones, hashed as the file holds them) and the secret
+ * its media URLs are signed with (DATA/.spandex-sign, whole: the host that pulls it takes it
+ * when it has none, so the URLs handed out here work there). */
 #include "lib/ship/internal.h"
 
 #include <errno.h>
@@ -16,7 +18,7 @@
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 
-static const char *const file_names[PASS_FILES] = {OPS_RULES_FILE, "keys"};
+static const char *const file_names[PASS_FILES] = {OPS_RULES_FILE, "keys", "sign"};
 
 static enum status read_rules(const char *root, const char *ws, struct buf *out, struct err *e)
 {
@@ -47,8 +49,9 @@ enum status files_read(struct pass *p, struct err *e)
 		struct pfile *f = &p->files[i];
 		f->name = file_names[i];
 		buf_init(&f->data);
-		enum status st = i == 0 ? read_rules(p->s->root, p->ws, &f->data, e)
-					: auth_export(p->s->root, p->ws, &f->data, e);
+		enum status st = i == 0	  ? read_rules(p->s->root, p->ws, &f->data, e)
+				 : i == 1 ? auth_export(p->s->root, p->ws, &f->data, e)
+					  : auth_sign_export(p->s->root, &f->data, e);
 		if (st != ST_OK)
 			return st;
 		uint8_t d[32];
@@ -80,6 +83,8 @@ enum status files_apply(const char *root, const char *data, const char *ws, cons
 		st = err_sys(e, errno ? errno : EIO, "%s of %s", name, ws);
 	} else if (!strcmp(name, "keys")) {
 		st = auth_import(data, ws, b, len, e);
+	} else if (!strcmp(name, "sign")) {
+		st = len ? auth_sign_import(data, b, len, e) : ST_OK;
 	} else if (!strcmp(name, OPS_RULES_FILE)) {
 		char p[PATH_MAX];
 		int out = -1;

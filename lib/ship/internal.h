@@ -48,7 +48,7 @@ struct pfile {
 	char sha[65];
 	bool changed;
 };
-#define PASS_FILES 2 /* retention.json and the keys */
+#define PASS_FILES 3 /* retention.json, the keys and the signing secret */
 struct pass {
 	struct ship *s;
 	const char *ws;

@@ -16,7 +16,7 @@
 #include "lib/store/store.h"
 
 #define STATE_MAX_BYTES (64u << 20) /* a state file: a line per day, some thousands of days */
-#define STATE_FILES 4		    /* files that travel with a workspace: rules, keys, and room */
+#define STATE_FILES 4 /* files that travel with a workspace: rules, keys, secret, room */
 
 /* A day as it was last shipped: its stream [0, end) of recs lines, sealed bytes, and record
  * recs - 1's hash and ingest time (a rewrite changes them). snap_end: how much of it the last

@@ -78,8 +78,10 @@ test('host loss, sync mode: no acknowledged write is lost', async () => {
 });
 
 // Media files (docs/media.md) travel with the lines: a pull on an empty host holds the file a
-// span references, so verify is clean and the media route serves its bytes.
-test('host loss: the media files a span references are pulled with it', async () => {
+// span references, so verify is clean and the media route serves its bytes. And the secret the
+// media URLs are signed with travels too: a Langfuse download and upload URL handed out by the
+// old host work on the new one.
+test('host loss: the media files a span references, and the URLs signed for them, are pulled with it', async () => {
 	const s3 = await s3Server();
 	const env = s3Env(s3, await makeBucket(s3, 'media'));
 	const A = await startServer({ env });
@@ -92,6 +94,14 @@ test('host loss: the media files a span references are pulled with it', async ()
 	const r = await ingestSpans('pics', [makeSpan('m1', { input })], { base: A.base });
 	assert.equal(r.status, 201, r.text);
 	assert.ok(fs.existsSync(path.join(A.dataDir, 'pics', 'media', sha.slice(0, 2), sha)), 'the media file');
+	const lf = { Authorization: `Basic ${Buffer.from('pics:none').toString('base64')}` };
+	const id = crypto.createHash('sha256').update(img).digest('base64url').slice(0, 22);
+	const got = await request('GET', `/api/public/media/${id}`, { base: A.base, headers: lf });
+	assert.equal(got.status, 200, got.text);
+	const more = Buffer.concat([img.subarray(0, 8), crypto.createHash('sha256').update('s3-media-more').digest()]);
+	const up = await request('POST', '/api/public/media', { base: A.base, headers: lf, body: { traceId: 'm1', field: 'input',
+		contentType: 'image/png', contentLength: more.length, sha256Hash: crypto.createHash('sha256').update(more).digest('base64') } });
+	assert.equal(typeof up.json?.uploadUrl, 'string', up.text);
 	await spandexOk(['ship', A.dataDir], { env });
 	await A.stop();
 
@@ -106,4 +116,12 @@ test('host loss: the media files a span references are pulled with it', async ()
 	const m = await request('GET', `${WS_PREFIX}/pics/media/${sha}`, { base: B.base });
 	assert.equal(m.status, 200, m.text);
 	assert.ok(m.bytes.equals(img), 'the media bytes came back changed');
+	const du = new URL(got.json.url);
+	const d = await request('GET', du.pathname + du.search, { base: B.base });
+	assert.equal(d.status, 200, d.text);
+	assert.ok(d.bytes.equals(img));
+	const uu = new URL(up.json.uploadUrl);
+	const p = await request('PUT', uu.pathname + uu.search, { base: B.base, body: more, headers: { 'Content-Type': 'image/png' } });
+	assert.equal(p.status, 200, p.text);
+	assert.equal(fs.statSync(path.join(data, '.spandex-sign')).mode & 0o777, 0o600);
 });
