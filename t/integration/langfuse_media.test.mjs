@@ -254,6 +254,11 @@ test('export, import and retain --archive carry a file only a Langfuse tag refer
 	assert.ok(fs.readFileSync(path.join(data2, ws, 'media', hex(shot).slice(0, 2), hex(shot))).equals(shot));
 	await served(data2, shot);
 	await served(data2, aged);
+	// Opik's attachment list takes the same list: the trace's tag names its file.
+	const list = await cgiRequest(data2, 'GET', '/v1/private/attachment/list?entity_type=trace&entity_id=carry-now&page=1&size=10',
+		{ headers: { 'Comet-Workspace': ws } });
+	assert.equal(list.status, 200, list.text);
+	assert.deepEqual(list.json.content.map((x) => [x.file_name, x.file_size, x.mime_type]), [[`${hex(shot)}.png`, shot.length, 'image/png']]);
 	await spandexOk(['verify', data2]);
 
 	const archive = path.join(tmp, 'archive');
