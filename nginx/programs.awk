@@ -1,9 +1,10 @@
 # The registry of the programs, read alike by every configuration nginx/genconf and
 # apache/genconf write (each puts this file ahead of its own awk program).
 #
-# load_programs(file) reads nginx/programs: route[r], rprog[r] and rshape[r] (the program
-# answering the r-th path and the shape of its errors), r = 1..nroute in the order of the file,
-# the order in which nginx tries them; prog[p], p = 1..nprog, the programs. It reads first
+# load_programs(file) reads nginx/programs: route[r], rprog[r], rshape[r] and rws[r] (the
+# program answering the r-th path, the shape of its errors and where it names its workspace),
+# r = 1..nroute in the order of the file, the order in which nginx tries them; prog[p],
+# p = 1..nprog, the programs. It reads first
 # nginx/shapes (the file the variable shapes names): template[s] for each shape s, used[s]
 # for those a program has, and shaped(s, code, text), an error's body in shape s. It returns 0
 # for a line it cannot use, having said which.
@@ -34,25 +35,49 @@ function shaped(s, code, text,   t, i, out) {
 	}
 	return out t
 }
-function load_programs(file,   line, n, f, i) {
+# Whether w is a workspace source of nginx/programs: -, or path, basic and header names
+# separated by commas.
+function ws_source(w) {
+	return w == "-" || w ~ /^[A-Za-z][A-Za-z0-9-]*(,[A-Za-z][A-Za-z0-9-]*)*$/
+}
+function load_programs(file,   line, n, f, i, ws, paths) {
 	if (!load_shapes(shapes))
 		return 0
 	while ((getline line < file) > 0) {
 		if (line ~ /^[ \t]*(#|$)/)
 			continue
 		n = split(line, f, /[ \t]+/)
-		if (n < 4 || f[2] !~ /^[0-9]+$/ || !(f[3] in template)) {
+		if (n < 5 || f[2] !~ /^[0-9]+$/ || !(f[3] in template) || !ws_source(f[4])) {
 			printf "genconf: %s: bad line: %s\n", file, line > "/dev/stderr"
 			return 0
 		}
 		for (i = 4; i <= n; i++) {
+			# A word that is not a path: the workspace source of the paths after it, each
+			# source followed by one path at least.
+			if (f[i] !~ /^\^/ && ws_source(f[i])) {
+				if (i > 4 && !paths)
+					break
+				ws = f[i]
+				paths = 0
+				continue
+			}
 			if (f[i] !~ /^\^\// || f[i] ~ /["\\\047;{}]/) {
 				printf "genconf: %s: path %s must start with ^/ and hold none of \" \\ \047 ; { }\n", file, f[i] > "/dev/stderr"
+				return 0
+			}
+			if (ws ~ /(^|,)path(,|$)/ && !index(f[i], "[^/]+")) {
+				printf "genconf: %s: path %s takes its workspace from the path and has no [^/]+\n", file, f[i] > "/dev/stderr"
 				return 0
 			}
 			route[++nroute] = f[i]
 			rprog[nroute] = f[1]
 			rshape[nroute] = f[3]
+			rws[nroute] = ws
+			paths++
+		}
+		if (i <= n || !paths) {
+			printf "genconf: %s: the workspace source %s has no path after it: %s\n", file, ws, line > "/dev/stderr"
+			return 0
 		}
 		prog[++nprog] = f[1]
 		used[f[3]] = 1

@@ -112,11 +112,12 @@ trap 'exit 143' TERM
 
 # programs FILE: the program names of an nginx/programs file, in its order.
 programs() { grep -Ev '^[[:space:]]*(#|$)' "$1" | awk '{ print $1 }'; }
-# probe_path FILE PROG: a path that PROG answers, made from its first route of FILE (the
-# routes' regular expressions are simple: one segment [^/]+, groups, alternatives, an optional
-# group; its first alternative is taken).
+# probe_path FILE PROG: a path that PROG answers, made from its first route of FILE (the first
+# word from the fourth on that is a path, not a workspace source; the routes' regular
+# expressions are simple: one segment [^/]+, groups, alternatives, an optional group; its first
+# alternative is taken).
 probe_path() {
-	grep -Ev '^[[:space:]]*(#|$)' "$1" | awk -v p="$2" '$1 == p { print $4; exit }' |
+	grep -Ev '^[[:space:]]*(#|$)' "$1" | awk -v p="$2" '$1 == p { for (i = 4; i <= NF; i++) if ($i ~ /^\^/) { print $i; exit } }' |
 		sed -e 's/^\^//' -e 's/\$$//' -e 's/([^()|]*)?//g' -e 's/(\/|\$)//g' \
 			-e 's/(\([^()|]*\)|[^()]*)/\1/g' -e 's/\[^\/\]+/deb/g' -e 's/\\\././g'
 }

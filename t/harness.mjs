@@ -37,15 +37,23 @@ export function findTool(name) {
 }
 
 // The programs and their worker counts, from nginx/programs, the one list of them (its other
-// columns, the error shape and the paths, are the configuration generators').
+// columns, the error shape, the workspace's source and the paths, are the configuration
+// generators'): {name, workers, errors, paths, routes}, routes [{path, workspace}] (a word
+// that is not a path is the workspace source of the paths after it, nginx/programs.awk).
 export function programs() {
 	const text = fs.readFileSync(path.join(SRCDIR, 'nginx', 'programs'), 'utf8');
 	const out = [];
 	for (const line of text.split('\n')) {
 		const t = line.trim();
 		if (!t || t.startsWith('#')) continue;
-		const [name, workers, errors, ...paths] = t.split(/\s+/);
-		out.push({ name, workers: Number(workers), errors, paths });
+		const [name, workers, errors, ...rest] = t.split(/\s+/);
+		const routes = [];
+		let workspace;
+		for (const w of rest) {
+			if (w.startsWith('^')) routes.push({ path: w, workspace });
+			else workspace = w;
+		}
+		out.push({ name, workers: Number(workers), errors, paths: routes.map((r) => r.path), routes });
 	}
 	return out;
 }

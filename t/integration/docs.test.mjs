@@ -350,25 +350,37 @@ test('the commands and tables that name the programs follow nginx/programs', asy
 	const oneLine = (t) => t.replace(/\\\n/g, ' ').replace(/\s+/g, ' ');
 	assert.equal(oneLine(systemdAwk(deploying)), oneLine(systemdAwk(ops)));
 
-	// The scaling front: each path of each program gets the workspace rule of an API (but
-	// /healthz, which names none) and the error shape of its program, as a backend would
-	// route it (the first route that matches).
+	// The scaling front: each path of each program gets the workspace source and the error
+	// shape of its route (the columns of nginx/programs), as a backend would route it (the
+	// first route that matches); a path whose source is - (/healthz, the list) names none.
 	const dir = path.join(tmp, 'front-map');
 	fs.mkdirSync(dir);
 	const gen = await run('sh', [path.join(SRCDIR, 'nginx', 'genconf'), '-F', '-r', dir, '-b', 'a:1']);
 	assert.equal(gen.code, 0, gen.stderr);
-	const routes = programs().flatMap((p) => p.paths.map((re) => ({ re: new RegExp(re), p })));
+	const routes = programs().flatMap((p) => p.routes.map((r) => ({ re: new RegExp(r.path), workspace: r.workspace, p })));
+	const single = (w) => (w === 'path' ? '$spandex_path_ws' : w === 'basic' ? '$remote_user' : `$http_${w.toLowerCase().replace(/-/g, '_')}`);
+	let named = 0;
 	for (const { p } of routes) {
 		for (const re of p.paths) {
 			for (const uri of samplePaths(re)) {
-				const owner = routes.find((r) => r.re.test(uri)).p;
-				assert.equal(mapLookup(gen.stdout, 'spandex_shape', uri), owner.errors, `front: the error shape of ${uri}`);
-				if (uri !== '/healthz')
-					assert.notEqual(mapLookup(gen.stdout, 'spandex_api', uri), 'none',
-						`front: ${uri} (${p.name}) names its workspace nowhere the front looks: give its API a line in nginx/spandex-front.conf.in's $spandex_api map`);
+				const owner = routes.find((r) => r.re.test(uri));
+				assert.equal(mapLookup(gen.stdout, 'spandex_shape', uri), owner.p.errors, `front: the error shape of ${uri}`);
+				const ws = mapLookup(gen.stdout, 'spandex_ws_given', uri);
+				if (owner.workspace === '-') assert.equal(ws, '""', `front: ${uri} names no workspace`);
+				else if (!owner.workspace.includes(',')) assert.equal(ws, single(owner.workspace), `front: the workspace of ${uri}`);
+				else {
+					// A list: a map of its first source, whose empty value is the rest's.
+					const [first, ...rest] = owner.workspace.split(',');
+					const v = single(first).replace('$', '\\$');
+					const m = gen.stdout.match(new RegExp(`\\tmap ${v} ${ws.replace('$', '\\$')} \\{\\n\\t\\t"" (\\S+);\\n\\t\\tdefault ${v};`));
+					assert.ok(m, `front: the map of ${ws} (${owner.workspace}) for ${uri}`);
+					if (rest.length === 1) assert.equal(m[1], single(rest[0]), `front: the workspace of ${uri}`);
+				}
+				named += ws !== '""';
 			}
 		}
 	}
+	assert.ok(named > 10, 'the paths that name their workspace');
 });
 
 // curl as the reader runs it, its output followed by a line with the HTTP status, so each of a
@@ -514,32 +526,43 @@ test('the nginx include leaves / to its server unless -o; nginx starts without w
 	assert.doesNotMatch(t.stderr, /\[warn\]/);
 });
 
-test('a seventh program is one line of nginx/programs: both generators route it', async () => {
+test('a new program is one line of nginx/programs: both generators route it, the front finds its workspace', async () => {
 	const src = path.join(tmp, 'seventh');
 	for (const d of ['nginx', 'apache']) fs.cpSync(path.join(SRCDIR, d), path.join(src, d), { recursive: true });
-	fs.appendFileSync(path.join(src, 'nginx', 'programs'), 'things\t1\topik\t^/v9/things(/|$) ^/v9/stuff$\n');
+	fs.appendFileSync(path.join(src, 'nginx', 'programs'), 'things\t1\topik\tX-Things-Team\t^/v9/things(/|$) path ^/v9/teams/[^/]+/stuff$\n');
 	const ng = await run('sh', [path.join(src, 'nginx', 'genconf'), '-l', '-s', '/run/spandex', '-d', '/var/lib/spandex', '-w', '-']);
 	assert.equal(ng.code, 0, ng.stderr);
 	assert.match(ng.stdout, /location ~ "\^\/v9\/things\(\/\|\$\)" \{\n\t\tfastcgi_pass unix:\/run\/spandex\/things\.sock;\n\t\terror_page 400 \/\.spandex-error\/opik\/400;/);
-	assert.match(ng.stdout, /location ~ "\^\(\/apis\/intake\/v2\/\|.*\|\/v9\/things\(\/\|\$\)\|\/v9\/stuff\$\)" \{/);
+	assert.match(ng.stdout, /location ~ "\^\(\/apis\/intake\/v2\/\|.*\|\/v9\/things\(\/\|\$\)\|\/v9\/teams\/\[\^\/\]\+\/stuff\$\)" \{/);
 	const fcgi = await run('sh', [path.join(src, 'apache', 'genconf'), '-m', 'fcgi', '-s', '/run/spandex', '-d', '/var/lib/spandex', '-w', '-']);
 	assert.equal(fcgi.code, 0, fcgi.stderr);
-	assert.match(fcgi.stdout, /^ProxyPassMatch "\^\/v9\/stuff\$" "unix:\/run\/spandex\/things\.sock\|fcgi:\/\/spandex-things\/"$/m);
+	assert.match(fcgi.stdout, /^ProxyPassMatch "\^\/v9\/teams\/\[\^\/\]\+\/stuff\$" "unix:\/run\/spandex\/things\.sock\|fcgi:\/\/spandex-things\/"$/m);
 	assert.match(fcgi.stdout, /^<Proxy "unix:\/run\/spandex\/things\.sock\|fcgi:\/\/spandex-things\/">$/m);
-	assert.match(fcgi.stdout, /^<LocationMatch "\^\(\/v9\/things\(\/\|\$\)\|\/v9\/stuff\$\)">\n\tErrorDocument 400 "\{\\"code\\":400,/m);
+	assert.match(fcgi.stdout, /^<LocationMatch "\^\(\/v9\/things\(\/\|\$\)\|\/v9\/teams\/\[\^\/\]\+\/stuff\$\)">\n\tErrorDocument 400 "\{\\"code\\":400,/m);
 	// The front gives its paths their program's error shape too.
 	fs.mkdirSync(path.join(tmp, 'seventh-front'));
 	const front = await run('sh', [path.join(src, 'nginx', 'genconf'), '-F', '-r', path.join(tmp, 'seventh-front'), '-b', 'a:1']);
 	assert.equal(front.code, 0, front.stderr);
 	assert.match(front.stdout, /^\t\t"~\^\/v9\/things\(\/\|\$\)" opik;$/m);
+	// And the workspace of its column: its header, and the path's segment after its source.
+	assert.match(front.stdout, /^\t\t"~\^\/v9\/things\(\/\|\$\)" \$http_x_things_team;$/m);
+	assert.match(front.stdout, /^\t\t"~\^\/v9\/teams\/\(\?<spandex_path_ws>\[\^\/\]\+\)\/stuff\$" \$spandex_path_ws;$/m);
 	const cgi = await run('sh', [path.join(src, 'apache', 'genconf'), '-m', 'cgi', '-b', '/usr/libexec/spandex', '-d', '/var/lib/spandex', '-w', '-']);
 	assert.match(cgi.stdout, /^ScriptAliasMatch "\^\/v9\/things\(\/\|\$\)" "\/usr\/libexec\/spandex\/things"$/m);
-	// A line the generators cannot use is refused, not half used.
-	fs.appendFileSync(path.join(src, 'nginx', 'programs'), 'broken\t1\tdetail\tv9/no-anchor\n');
-	for (const args of [['nginx', '-l', '-s', '/r', '-d', '/d'], ['apache', '-m', 'cgi', '-b', '/b', '-d', '/d']]) {
-		const r = await run('sh', [path.join(src, args[0], 'genconf'), ...args.slice(1)]);
-		assert.notEqual(r.code, 0, args[0]);
-		assert.match(r.stderr, /must start with \^\//, args[0]);
+	// A line the generators cannot use is refused, not half used: a path that is not one, a
+	// line without its workspace, a path whose workspace is in a path without a segment for
+	// it, a source without a path.
+	const list = fs.readFileSync(path.join(src, 'nginx', 'programs'), 'utf8');
+	for (const [line, why] of [['broken\t1\tdetail\t-\t^/v9/ok v9/no-anchor', /must start with \^\//],
+		['broken\t1\tdetail\t^/v9/no-source', /bad line/], ['broken\t1\tdetail\tpath\t^/v9/whole$', /has no \[\^\/\]\+/],
+		['broken\t1\tdetail\tX-A\t^/v9/a X-B', /has no path after it/], ['broken\t1\tdetail\tX-A X-B\t^/v9/b', /has no path after it/]]) {
+		fs.writeFileSync(path.join(src, 'nginx', 'programs'), `${list}${line}\n`);
+		for (const args of [['nginx', '-l', '-s', '/r', '-d', '/d'], ['apache', '-m', 'cgi', '-b', '/b', '-d', '/d'],
+			['nginx', '-F', '-r', path.join(tmp, 'seventh-front'), '-b', 'a:1']]) {
+			const r = await run('sh', [path.join(src, args[0], 'genconf'), ...args.slice(1)]);
+			assert.notEqual(r.code, 0, `${args[0]}: ${line}`);
+			assert.match(r.stderr, why, `${args[0]}: ${line}`);
+		}
 	}
 });
 
