@@ -265,10 +265,12 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 		});
 		procs[p.name] = { pid: child.pid, sock, log: path.join(runDir, `${p.name}.log`), workers: n };
 	}
-	if (missing.includes('spans')) {
+	// The program that answers /healthz, which tells when the server is up (below).
+	const health = programs().find((p) => p.paths.some((re) => new RegExp(re).test('/healthz')))?.name;
+	if (!health || missing.includes(health)) {
 		for (const c of children) c.child.kill('SIGKILL');
 		fs.rmSync(tmp, { recursive: true, force: true });
-		throw new Error(`cgi-bin/spans is not built in ${BUILDDIR} (it answers /healthz): run make`);
+		throw new Error(`cgi-bin/${health} is not built in ${BUILDDIR} (it answers /healthz): run make`);
 	}
 	const ng = start('nginx', nginx, [
 		'-p', runDir, '-c', conf, '-e', path.join(runDir, 'error.log'), '-g', 'daemon off;',
