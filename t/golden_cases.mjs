@@ -301,3 +301,13 @@ export async function egpCase(request, [name, method, p0, body, schema]) {
 	const text = `${JSON.stringify({ request: `${method} ${p}`, body, status: r.status, reply: r.json }, null, 2)}\n`;
 	golden(EGP_GOLDEN, name, p.startsWith(SA) ? stripRun(text) : text);
 }
+
+// ---- The golden sets by program of nginx/programs: t/golden/<program>/ and its cases ----
+// t/cgi/golden.test.mjs runs the set of each program that has a t/golden/<program>/, in the
+// order of nginx/programs; t/layers.sh checks that each such directory has its set here and its
+// nginx tier, t/integration/<program>_golden.test.mjs. fixtures(request) writes the set's data
+// and resolves to what its run(request, case, that) needs; names() checks the case names.
+export const GOLDEN = {
+	opik: { fixtures: opikFixtures, names: opikNames, cases: OPIK_CASES, run: opikCase },
+	egp: { fixtures: egpFixtures, names: egpNames, cases: EGP_CASES, run: egpCase },
+};
