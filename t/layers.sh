@@ -7,7 +7,13 @@
 #    link line still need, so such a call would link only by luck of the order.
 # 3. Every global symbol of a library starts with its module's prefix (STYLE.md 3).
 # 4. nginx/programs, the one list of the programs, names exactly the mains of cgi-bin/ and the
-#    fcgi_PROGRAMS of Makefile.am.
+#    fcgi_PROGRAMS of Makefile.am, and everything else reads it (a new program is one line of
+#    it): no generator (the nginx and Apache configurations, the scaling front, make install's
+#    units, debian/rules, ./bootstrap run, the test harness and the golden runners) names a
+#    program by hand, as its binary, socket or unit, a quoted name or a front's header; .gitignore
+#    ignores each program by a pattern; each t/golden/<program>/ has its cases in
+#    t/golden_cases.mjs' GOLDEN (run by t/cgi/golden.test.mjs for each program that has them)
+#    and its nginx tier t/integration/<program>_golden.test.mjs.
 # 5. Every write of a surface goes through lib/ingest, the one step that redacts what is
 #    stored (lib/ingest/ingest.h, issue 52): no library above it calls the store's writes.
 # 6. No API's name below lib/api (issue 53): the code of lib/model, lib/query, lib/store,
@@ -80,6 +86,47 @@ if [ "$listed" != "$mains" ] || [ "$listed" != "$built" ]; then
 	echo "nginx/programs lists '$listed'; cgi-bin/ has '$mains'; Makefile.am's fcgi_PROGRAMS '$built'"
 	fail=1
 fi
+# The generators, their comments left out (they may name an example). Makefile.am's blocks of
+# the surfaces name their programs (fcgi_PROGRAMS, _LDADD): that is the program's code.
+generators="nginx/genconf nginx/programs.awk nginx/spandex.conf.in nginx/spandex-locations.conf.in
+	nginx/spandex-front.conf.in nginx/spandex-ui.conf.in apache/genconf apache/spandex-cgi.conf.in
+	apache/spandex-fcgi.conf.in apache/spandex-shared.conf.in apache/spandex-ui.conf.in bootstrap
+	debian/rules systemd/spandex.service.in systemd/spandex.socket.in t/harness.mjs t/apache.mjs
+	t/cgi/golden.test.mjs t/cgi.sh t/integration.sh Makefile.am"
+for p in $listed; do
+	for f in $generators; do
+		[ -f "$f" ] || continue
+		grep -n -w -E "cgi-bin/$p|$p\.(sock|pid)|spandex-$p(\.socket|\.service|/)?|'$p'|\"$p\"" "$f" |
+			grep -v -E '^[0-9]+:([[:space:]]*(#|//|\*|/\*)|(fcgi_PROGRAMS|cgi_bin_[a-z_]+_LDADD) )' |
+			sed "s|^|$f names the program $p by hand (read nginx/programs): |"
+	done
+done >"${TMPDIR:-/tmp}/layers.gen.$$"
+# The front's workspace of a request is the workspace column's: its template reads no header.
+grep -v -E '^[[:space:]]*#' nginx/spandex-front.conf.in | grep '\$http_' |
+	sed 's|^|nginx/spandex-front.conf.in reads a header by hand (the workspace column of nginx/programs): |' \
+	>>"${TMPDIR:-/tmp}/layers.gen.$$"
+if [ -f .gitignore ]; then
+	grep -n -E '^!?/?cgi-bin/[A-Za-z0-9_-]+$' .gitignore |
+		sed 's|^|.gitignore names a program by hand (/cgi-bin/* ignores them all): |'
+	grep -q -x '/cgi-bin/\*' .gitignore || echo ".gitignore does not ignore the programs, /cgi-bin/*"
+fi >>"${TMPDIR:-/tmp}/layers.gen.$$"
+for d in t/golden/*/; do
+	d=$(basename "$d")
+	case " $listed " in *" $d "*) ;; *) continue ;; esac
+	grep -q -E "^[[:space:]]+$d: \{ fixtures" t/golden_cases.mjs ||
+		echo "t/golden/$d: no set of cases in t/golden_cases.mjs' GOLDEN"
+	[ -f "t/integration/${d}_golden.test.mjs" ] || echo "t/golden/$d: no t/integration/${d}_golden.test.mjs"
+done >>"${TMPDIR:-/tmp}/layers.gen.$$"
+for f in t/integration/*_golden.test.mjs; do
+	d=$(basename "$f" _golden.test.mjs)
+	[ -d "t/golden/$d" ] && case " $listed " in *" $d "*) true ;; *) false ;; esac ||
+		echo "$f: no program $d of nginx/programs with golden files t/golden/$d"
+done >>"${TMPDIR:-/tmp}/layers.gen.$$"
+if [ -s "${TMPDIR:-/tmp}/layers.gen.$$" ]; then
+	cat "${TMPDIR:-/tmp}/layers.gen.$$"
+	fail=1
+fi
+rm -f "${TMPDIR:-/tmp}/layers.gen.$$"
 for f in $(find cgi-bin src lib -name '*.[ch]' | sort); do
 	from=$(folder "$f")
 	for inc in $(sed -n 's|^#include "\(lib/[^"]*\)".*|\1|p' "$f"); do
