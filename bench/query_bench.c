@@ -356,9 +356,10 @@ static bool chosen(size_t qi)
 	return !only || strstr(queries[qi].name, only);
 }
 
-/* p50 and p99 (ms) of each query of the set, for spandex and (when db) SQLite. */
+/* p50 and p99 (ms) of each query of the set, for spandex and (when db) SQLite; the frames of
+ * sealed files a spandex run decompressed, on average (store_sealed_frames). */
 struct timing {
-	double s50[NQ], s99[NQ], q50[NQ], q99[NQ];
+	double s50[NQ], s99[NQ], q50[NQ], q99[NQ], frames[NQ];
 };
 
 /* Times every query iters times after one warm-up run; spandex and SQLite alternate, so a
@@ -389,10 +390,13 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 		arena_reset(a);
 		if (db)
 			run_sqlite(sq, b, &out);
+		uint64_t frames = 0;
 		for (int i = 0; i < iters; i++) {
+			uint64_t f0 = store_sealed_frames();
 			double t0 = now_ms();
 			run_spandex(st, a, b, &out);
 			ts[i] = now_ms() - t0;
+			frames += store_sealed_frames() - f0;
 			arena_reset(a);
 			if (!db)
 				continue;
@@ -400,6 +404,7 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 			run_sqlite(sq, b, &out);
 			tq[i] = now_ms() - t0;
 		}
+		t->frames[qi] = (double)frames / iters;
 		t->s50[qi] = pct(ts, iters, .5);
 		t->s99[qi] = pct(ts, iters, .99);
 		if (db) {
@@ -699,12 +704,12 @@ int main(int argc, char **argv)
 			     &sealed); /* SQLite too: the same interleaving as the open pass */
 		/* ratio = sealed p50 / open p50 (the text index built in both): above 1 means
 		 * sealed is slower */
-		printf("%-22s %10s %10s %10s %10s %8s\n", "query (bench-0, ms)", "open p50", "p99",
-		       "sealed p50", "p99", "ratio");
+		printf("%-22s %10s %10s %10s %10s %8s %8s\n", "query (bench-0, ms)", "open p50",
+		       "p99", "sealed p50", "p99", "ratio", "frames");
 		for (size_t qi = 0; qi < NQ; qi++)
-			printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
+			printf("%-22s %10.3f %10.3f %10.3f %10.3f %8.2f %8.1f\n", queries[qi].name,
 			       indexed.s50[qi], indexed.s99[qi], sealed.s50[qi], sealed.s99[qi],
-			       sealed.s50[qi] / indexed.s50[qi]);
+			       sealed.s50[qi] / indexed.s50[qi], sealed.frames[qi]);
 		/* Search on the sealed days against ripgrep decompressing the same files. */
 		printf("%-22s %10s %10s %10s %8s\n", "sealed search (ms)", "index p50", "p99",
 		       "rg -z p50", "rg/index");

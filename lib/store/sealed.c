@@ -249,6 +249,14 @@ void sealed_close(struct sealed *z)
 	free(z);
 }
 
+/* The frames decompressed by this process (store_sealed_frames). */
+static uint64_t frames_inflated;
+
+uint64_t store_sealed_frames(void)
+{
+	return frames_inflated;
+}
+
 /* Decompresses block i into out (grown as needed); -1 (errno EIO) when the frame is
  * damaged. One context per process: the programs are single-threaded. */
 static int block_inflate(const struct sealed *z, size_t i, struct zcache *out)
@@ -268,6 +276,7 @@ static int block_inflate(const struct sealed *z, size_t i, struct zcache *out)
 		out->cap = b->rawlen;
 		out->p = xmalloc(out->cap);
 	}
+	frames_inflated++;
 	if (ZSTD_decompressDCtx(dctx, out->p, b->rawlen, z->map + b->zoff, b->zlen) != b->rawlen) {
 		errno = EIO;
 		return -1;

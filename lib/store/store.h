@@ -499,6 +499,10 @@ enum status store_reindex(struct store *st, const char *ws, store_progress_fn fn
  * sizes. ST_NOT_FOUND: no such shard; ST_OK with *in_bytes 0: nothing new to seal. */
 enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *in_bytes,
 		       uint64_t *out_bytes, struct err *e);
+/* The frames of sealed files this process has decompressed so far (each a block of about
+ * SEAL_BLOCK bytes, lib/store/sealed.h): what a query on sealed days paid for the lines it read,
+ * for tests and benchmarks to count. */
+uint64_t store_sealed_frames(void);
 /* The text and field index of a day (<day>.tix; docs/FORMAT.md, "The text and field
  * index"): the words (runs of letters, digits and non-ASCII characters, folded) of each
  * record's name, input and output with the records holding each, a hash of each record's
