@@ -15,7 +15,8 @@
  * appends each trace as a batch of its own, or QB_BATCH spans of a workspace at a time. With
  * "serve", SQLite answers the query set one query at a time for bench/query_http.mjs
  * --sqlite (serve_sqlite). For a profile of one query on one path: QB_ONLY=TEXT times only the
- * queries whose name holds TEXT (the others print 0), and QB_NOSCAN=1 leaves out the first
+ * queries whose name holds TEXT (or one of TEXT's comma-separated parts; the others print 0),
+ * and QB_NOSCAN=1 leaves out the first
  * table (every record read). QB_TEXT=FILE cuts every input and output from FILE (bench/gen's TEXT)
  * when DIR is filled. */
 #include <sqlite3.h>
@@ -349,11 +350,22 @@ static double pct(double *v, int n, double p)
 
 #define NQ (sizeof queries / sizeof queries[0])
 
-/* Whether query qi is timed: QB_ONLY names it, or is not set. */
+/* Whether query qi is timed: QB_ONLY is not set, or one of its comma-separated parts is part
+ * of the query's name. */
 static bool chosen(size_t qi)
 {
 	const char *only = getenv("QB_ONLY");
-	return !only || strstr(queries[qi].name, only);
+	char part[64];
+	if (!only)
+		return true;
+	for (const char *p = only; *p;) {
+		size_t n = strcspn(p, ",");
+		snprintf(part, sizeof part, "%.*s", (int)n, p);
+		if (n && strstr(queries[qi].name, part))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
 }
 
 /* p50 and p99 (ms) of each query of the set, for spandex and (when db) SQLite; the frames of

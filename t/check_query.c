@@ -912,6 +912,7 @@ Suite *check_suite(void)
 	check_query_tail(t);
 	check_query_index(w);
 	check_query_snap(w);
+	check_query_ids(w);
 	suite_add_tcase(s, t);
 	suite_add_tcase(s, w);
 	suite_add_tcase(s, u);

@@ -274,6 +274,19 @@ void file_damage(const char *path, long at, int x)
 	free(file);
 }
 
+long tix_drop_ids(char *file, long size)
+{
+	uint64_t ids;
+	uint32_t six = 6, zero = 0, crc;
+	memcpy(&ids, file + size - 8, 8);
+	ck_assert_uint_le(ids, (uint64_t)size - 128);
+	memcpy(file + 8, &six, 4);
+	memcpy(file + 120, &zero, 4);
+	crc = hash_crc32c(0, file, 124);
+	memcpy(file + 124, &crc, 4);
+	return size - (long)ids;
+}
+
 static char tailindex_file[128];
 const char *tailindex_of(const char *d)
 {

@@ -78,18 +78,21 @@ static long roots_at(const char *d, long *len, long *counts)
 {
 	FILE *f = fopen(dayindex_of(root, d), "r");
 	uint32_t nc, nr;
+	uint64_t ids;
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fseek(f, 96, SEEK_SET), 0);
 	ck_assert_uint_eq(fread(&nc, 4, 1, f), 1);
 	ck_assert_int_eq(fseek(f, 112, SEEK_SET), 0);
 	ck_assert_uint_eq(fread(&nr, 4, 1, f), 1);
-	fseek(f, 0, SEEK_END);
+	/* The id strings (version 7) end the file, their bytes its last 8. */
+	ck_assert_int_eq(fseek(f, -8, SEEK_END), 0);
+	ck_assert_uint_eq(fread(&ids, 8, 1, f), 1);
 	long size = ftell(f);
 	fclose(f);
 	*len = (long)(nr * sizeof(struct store_dayindex_root));
 	if (counts)
 		*counts = 16 * (long)nc;
-	return size - *len;
+	return size - (long)ids - *len;
 }
 
 static uint64_t at8(const char *p)
@@ -121,7 +124,7 @@ static long drop_pairs(char *file, long size)
 }
 
 /* Where the key maps of day d's .tix begin and their bytes; the bytes after the columns (the
- * counts and the roots). */
+ * counts, the roots and the id strings). */
 static void key_maps_at(const char *d, long *at, long *len, long *tail)
 {
 	FILE *f = fopen(dayindex_of(root, d), "r");
@@ -130,9 +133,11 @@ static void key_maps_at(const char *d, long *at, long *len, long *tail)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fseek(f, 24, SEEK_SET), 0);
 	ck_assert_uint_eq(fread(&n, 8, 1, f), 1);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	long size = ftell(f);
 	fclose(f);
 	size_t blocks = (n + 1023) / 1024;
-	*tail = counts + rlen;
+	*tail = size - r + counts;
 	*len = (long)(2 * (8 * n + (4 * n + 7) / 8 * 8 + (4 * blocks + 7) / 8 * 8));
 	*at = r - counts - 72 * (long)n - *len;
 }

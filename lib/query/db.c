@@ -148,6 +148,18 @@ bool db_row(struct scan_day *s, size_t ri, const char **p, size_t *n)
 	return db_line(s, ri, p, n) && rec_line_sound(s->q->st->kind, *p, *n, &s->sh.recs[ri]);
 }
 
+bool db_id(struct scan_day *s, size_t ri, enum store_key which, bool row, const char **v,
+	   size_t *vn)
+{
+	static const char *const key[] = {"trace_id", "session_id"};
+	const char *p;
+	size_t n;
+	if (store_index_id(&s->ix, which, ri, v, vn))
+		return true;
+	return (row ? db_row(s, ri, &p, &n) : db_line(s, ri, &p, &n)) &&
+	       jline_get(p, n, key[which], v, vn);
+}
+
 /* Day index range [*lo, *hi) whose shards can hold started_at in [smin, smax]. */
 void db_window(struct scan *db, int64_t smin, int64_t smax, size_t *lo, size_t *hi)
 {

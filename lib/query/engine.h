@@ -184,6 +184,12 @@ bool db_line(struct scan_day *s, size_t ri, const char **p, size_t *n);
  * the line was damaged since it was written (rec_line_sound), so that no answer carries its
  * bytes. */
 bool db_row(struct scan_day *s, size_t ri, const char **p, size_t *n);
+/* The trace (STORE_KEY_TRACE) or session id of record ri as its line holds it (the JSON
+ * literal) into *v, *vn: from the day's index when it has it, so that no line is read (on a
+ * sealed day a line costs a block decompressed), else from the line (row: read as db_row reads
+ * one served). Valid until the next line of s is read; false when neither has it. */
+bool db_id(struct scan_day *s, size_t ri, enum store_key which, bool row, const char **v,
+	   size_t *vn);
 void db_window(struct scan *db, int64_t smin, int64_t smax, size_t *lo, size_t *hi);
 bool db_key_window(struct scan *db, enum store_key which, uint64_t h, size_t *lo, size_t *hi);
 
@@ -197,6 +203,8 @@ struct linechk {
 	bool empty;  /* an absent field, or "", matches too (the filter value "") */
 	bool absent; /* an absent field matches too (filter_cond.or_absent) */
 	int col;     /* the field's column in the day's index, or -1 */
+	int id;	     /* trace_id or session_id: 1 + its enum store_key (the index's id strings
+			confirm it), else 0 */
 };
 
 enum {

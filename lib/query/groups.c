@@ -22,20 +22,22 @@ struct group_ctx {
 	size_t nby;
 };
 
-static const char *const group_keys[] = {"trace_id", "session_id"};
+_Static_assert((int)QG_TRACE_ID == (int)STORE_KEY_TRACE &&
+		   (int)QG_SESSION_ID == (int)STORE_KEY_SESSION,
+	       "a group's key is its store key");
 
-/* Loads a group's key literals from its first span's line ("" from one damaged on disk). */
+/* Loads a group's key literals, its first span's ids: from the day's index, or its line (""
+ * from one damaged on disk). */
 static void group_strings(struct group_ctx *g, struct hslot *h)
 {
 	if (h->s1)
 		return;
-	const char *p, *v;
-	size_t n, vn;
+	const char *v;
+	size_t vn;
 	const char *s[2] = {"\"\"", "\"\""};
 	struct scan_day *sh = db_shard(g->db, h->di);
 	for (size_t i = 0; i < g->nby; i++)
-		if (sh && db_row(sh, h->ri, &p, &n) &&
-		    jline_get(p, n, group_keys[g->by[i]], &v, &vn))
+		if (sh && db_id(sh, h->ri, (enum store_key)g->by[i], true, &v, &vn))
 			s[i] = arena_strndup(g->db->q->a, v, vn);
 	h->s1 = s[0];
 	h->s2 = s[1];

@@ -15,10 +15,28 @@
 #include "lib/json/jsonw.h"
 #include "lib/model/workspace.h"
 
-/* What the day's index column says of record ri for k: 1 a match, 0 none, -1 the line must tell
- * (no index, or a line the index could not read). */
+/* What the day's id strings say of record ri for k, an equality on trace_id or session_id: 1 a
+ * match, 0 none, -1 the line must tell. */
+static int id_says(const struct linechk *k, struct scan_day *s, size_t ri)
+{
+	const char *v;
+	size_t vn;
+	if (!store_index_id(&s->ix, (enum store_key)(k->id - 1), ri, &v, &vn))
+		return -1;
+	if (k->empty && vn == 2)
+		return 1;
+	for (size_t j = 0; j < k->nlits; j++)
+		if (strlen(k->lits[j]) == vn && memcmp(k->lits[j], v, vn) == 0)
+			return 1;
+	return 0;
+}
+
+/* What the day's index column (or id strings) says of record ri for k: 1 a match, 0 none, -1
+ * the line must tell (no index, or a line the index could not read). */
 static int col_says(const struct linechk *k, struct scan_day *s, size_t ri)
 {
+	if (k->id)
+		return id_says(k, s, ri);
 	uint64_t v = k->col < 0 ? DAYINDEX_UNKNOWN : store_index_col(&s->ix, k->col, ri);
 	if (v == DAYINDEX_UNKNOWN)
 		return -1;

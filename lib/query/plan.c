@@ -127,6 +127,10 @@ void plan_build(struct arena *a, const struct filter *f, const char *ws, struct 
 		k->sub = field_src[fc->field].ek >= 0 ? span_eval_keys[field_src[fc->field].ek].name
 						      : NULL;
 		k->col = store_dayindex_col_of(k->key, k->sub);
+		k->id = k->sub			     ? 0
+			: fc->field == FF_TRACE_ID   ? 1 + STORE_KEY_TRACE
+			: fc->field == FF_SESSION_ID ? 1 + STORE_KEY_SESSION
+						     : 0;
 		k->nlits = fc->nvals;
 		k->lits = arena_alloc(a, fc->nvals * sizeof *k->lits);
 		k->lit_h = arena_alloc(a, fc->nvals * sizeof *k->lit_h);

@@ -37,6 +37,20 @@ static const char *cached_lit(struct scan *db, uint32_t di, uint32_t ri, const c
 	return *slot;
 }
 
+/* The trace id literal of (di, ri), cached in *slot: from the day's index, or its line. */
+static const char *cached_trace(struct scan *db, uint32_t di, uint32_t ri, const char **slot)
+{
+	if (*slot)
+		return *slot;
+	const char *v;
+	size_t vn;
+	struct scan_day *sh = db_shard(db, di);
+	*slot = "\"\"";
+	if (sh && db_id(sh, ri, STORE_KEY_TRACE, false, &v, &vn))
+		*slot = arena_strndup(db->q->a, v, vn);
+	return *slot;
+}
+
 static int trace_tie(void *ctx, const struct cand *x, const struct cand *y)
 {
 	struct trace_ctx *t = ctx;
@@ -45,8 +59,8 @@ static int trace_tie(void *ctx, const struct cand *x, const struct cand *y)
 		return 0;
 	/* §7.2: ties broken by id ascending, in both directions; with q->ties_by_ids in the
 	 * sort's direction */
-	int d = strcmp(cached_lit(t->db, hx->di, hx->ri, "trace_id", &hx->s1),
-		       cached_lit(t->db, hy->di, hy->ri, "trace_id", &hy->s1));
+	int d = strcmp(cached_trace(t->db, hx->di, hx->ri, &hx->s1),
+		       cached_trace(t->db, hy->di, hy->ri, &hy->s1));
 	return t->desc ? -d : d;
 }
 
@@ -162,12 +176,12 @@ static void trace_session(struct scan *db, const struct hslot *root, const struc
 			  struct query_trace *t)
 {
 	struct scan_day *sh = db_shard(db, root->di);
-	const char *p, *v;
-	size_t n, vn;
+	const char *v;
+	size_t vn;
 	if (!named || !named->count || !sh || !(sh->sh.recs[root->ri].flags & REC_SESSION_DEFAULT))
 		return;
-	if ((sh = db_shard(db, named->di)) && db_row(sh, named->ri, &p, &n) &&
-	    jline_get(p, n, "session_id", &v, &vn))
+	if ((sh = db_shard(db, named->di)) &&
+	    db_id(sh, named->ri, STORE_KEY_SESSION, true, &v, &vn))
 		t->session = arena_strndup(db->q->a, v, vn);
 }
 

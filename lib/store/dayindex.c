@@ -28,6 +28,7 @@
 #include "lib/base/utf8.h"
 #include "lib/json/jline.h"
 #include "lib/store/counts.h"
+#include "lib/store/idstr.h"
 #include "lib/store/io.h"
 #include "lib/store/keymap.h"
 #include "lib/store/layout.h"
@@ -37,9 +38,11 @@
 #include "lib/store/words.h"
 
 #define DAYINDEX_MAGIC "SPXTIX1\n"
-/* 6 left out the pairs of a rare word, 5 added the pairs of words, 4 the roots, 3 the counts,
- * 2 the key maps; older files are read without them (a version 5 file with every pair). */
-#define DAYINDEX_VERSION 6
+/* 7 added the id strings, 6 left out the pairs of a rare word, 5 added the pairs of words, 4
+ * the roots, 3 the counts, 2 the key maps; older files are read without them (a version 5 file
+ * with every pair). */
+#define DAYINDEX_VERSION 7
+#define DAYINDEX_VERSION_NOIDS 6
 #define DAYINDEX_VERSION_EVERYPAIR 5
 #define DAYINDEX_VERSION_NOPAIRS 4
 #define DAYINDEX_VERSION_NOROOTS 3
@@ -63,8 +66,10 @@
  * generation counts_gen of the day's header. Then (version 4) the roots: per root span (no parent),
  * a struct store_dayindex_root (its record, trace hash, start, kind, status and flags), ascending
  * by record, so that a listing of traces visits only them, and while the flags hold (counts_gen)
- * reads no record at all. Each section (each block of a key map) has its own checksum, checked by a
- * reader the first time it reads it, so a query pays for what it reads. */
+ * reads no record at all. Then (version 7) the id strings (idstr.h): per key, each distinct
+ * trace or session id of the covered records as their lines hold it, by hash. Each section
+ * (each block of a key map) has its own checksum, checked by a reader the first time it reads
+ * it, so a query pays for what it reads. */
 struct dayindex_hdr {
 	char magic[8];
 	uint32_t version, order;
@@ -79,12 +84,12 @@ struct dayindex_hdr {
 	uint32_t ncounts, counts_crc;	  /* version 3: entries of the counts, their crc32c */
 	uint64_t counts_gen;		  /* the idx header's flag_gen they hold for; odd: none */
 	uint32_t nroots, roots_crc;	  /* version 4: root records, their crc32c */
-	char pad[4];
-	uint32_t crc; /* crc32c of the 124 bytes before it */
+	uint32_t ids_crc;		  /* version 7: crc32c of the id strings */
+	uint32_t crc;			  /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct dayindex_hdr) == 128, "the text index header is 128 bytes");
-_Static_assert(DAYINDEX_VERSION != 6 || DAYINDEX_NCOLS == 9,
-	       "version 6 has 9 columns: a new column is a new version (docs/FORMAT.md)");
+_Static_assert(DAYINDEX_VERSION != 7 || DAYINDEX_NCOLS == 9,
+	       "version 7 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
 /* The name of column k (lib/model/fields.h). */
 static const char *col_name(int k)
@@ -107,15 +112,22 @@ struct tbuild {
 	struct words_build w;
 	uint64_t *cols; /* column k of record i at k * nrecs + i */
 	size_t nrecs;
+	struct idstr_build ids;
 };
 
-/* The words of the name, input and output, and the columns, of record rec's line: one walk
- * over the members (the first of a key counts, as for jline_get). */
-static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
+/* The key of enum store_key k in a line. */
+static const char *const id_keys[DAYINDEX_NKEYS] = {"trace_id", "session_id"};
+
+/* The words of the name, input and output, the columns, and the trace and session ids of record
+ * rec's line (r): one walk over the members (the first of a key counts, as for jline_get). */
+static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec,
+		     const struct idx_rec *r)
 {
 	size_t pos = 0;
 	struct jline_member f;
 	unsigned seen = 0;
+	const char *id[DAYINDEX_NKEYS] = {NULL, NULL};
+	size_t idn[DAYINDEX_NKEYS] = {0, 0};
 	while (jline_next(p, n, &pos, &f)) {
 		if (words_field(f.k, f.kn))
 			words_add(&b->w, f.v, f.vn, rec);
@@ -124,13 +136,22 @@ static void add_line(struct tbuild *b, const char *p, size_t n, uint32_t rec)
 			b->cols[(size_t)k * b->nrecs + rec] = store_dayindex_hash(f.v, f.vn);
 			seen |= 1u << k;
 		}
+		for (int j = 0; j < DAYINDEX_NKEYS; j++)
+			if (!id[j] && f.kn == strlen(id_keys[j]) &&
+			    !memcmp(f.k, id_keys[j], f.kn)) {
+				id[j] = f.v;
+				idn[j] = f.vn;
+			}
 	}
+	idstr_build_add(&b->ids, STORE_KEY_TRACE, rec, r->trace_h, id[0], idn[0]);
+	idstr_build_add(&b->ids, STORE_KEY_SESSION, rec, r->session_h, id[1], idn[1]);
 }
 
 static void tbuild_free(struct tbuild *b)
 {
 	words_free(&b->w);
 	free(b->cols);
+	idstr_build_free(&b->ids);
 }
 
 _Static_assert(sizeof(struct store_dayindex_root) == 24, "a root entry is 24 bytes");
@@ -185,13 +206,16 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	uint32_t nc = counts_render(sh->recs, b->nrecs, b->cols, out);
 	size_t roots = out->len;
 	uint32_t nr = render_roots(sh, b->nrecs, out);
+	size_t ids = out->len;
+	idstr_build_render(&b->ids, out);
 	uint64_t gen = ((const struct idx_hdr *)sh->map)->flag_gen;
 	struct dayindex_hdr *hp = (struct dayindex_hdr *)out->p;
 	hp->ncounts = nc;
 	hp->counts_gen = gen == sh->flag_gen && !(gen & 1) ? gen : 1;
 	hp->counts_crc = hash_crc32c(0, out->p + counts, roots - counts);
 	hp->nroots = nr;
-	hp->roots_crc = hash_crc32c(0, out->p + roots, out->len - roots);
+	hp->roots_crc = hash_crc32c(0, out->p + roots, ids - roots);
+	hp->ids_crc = hash_crc32c(0, out->p + ids, out->len - ids);
 	hp->text_crc = hash_crc32c(0, out->p + sizeof h, text);
 	for (int k = 0; k < DAYINDEX_NCOLS; k++)
 		hp->col_crc[k] = hash_crc32c(0, out->p + cols + k * colbytes, colbytes);
@@ -212,9 +236,13 @@ struct dayindex {
 	struct keymap keys[DAYINDEX_NKEYS];
 	const struct dayindex_count *counts;	 /* version 3; NULL before */
 	const struct store_dayindex_root *roots; /* version 4; NULL before */
+	struct idstr ids;			 /* version 7 */
+	const void *ids_at;			 /* NULL before */
+	size_t ids_len;
 	/* Sections found good, kept with the mapping for the next queries of the process
 	 * (mapcache_bits: bit 0 the text, 1 + k column k, DAYINDEX_NCOLS + 1 the counts,
-	 * DAYINDEX_NCOLS + 2 the roots), and found damaged by this reader. */
+	 * DAYINDEX_NCOLS + 2 the roots, DAYINDEX_NCOLS + 3 the id strings), and found damaged
+	 * by this reader. */
 	struct mapcache_ent *mc;
 	uint32_t *good, bad;
 };
@@ -262,9 +290,17 @@ static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool re
 	size_t cat = kat + DAYINDEX_NKEYS * kb + h->nrecs * cols;
 	size_t nc = h->version >= DAYINDEX_VERSION_NOROOTS ? h->ncounts : 0;
 	size_t nr = h->version >= DAYINDEX_VERSION_NOPAIRS ? h->nroots : 0,
-	       rat = cat + nc * sizeof *t->counts;
-	if (nr > h->nrecs || rat + nr * sizeof *t->roots != t->len)
+	       rat = cat + nc * sizeof *t->counts, iat = rat + nr * sizeof *t->roots;
+	if (nr > h->nrecs || iat > t->len)
 		goto out;
+	if (h->version > DAYINDEX_VERSION_NOIDS) {
+		t->ids_at = (const char *)t->map + iat;
+		t->ids_len = t->len - iat;
+		if (!idstr_at(t->ids_at, t->ids_len, &t->ids))
+			goto out;
+	} else if (iat != t->len) {
+		goto out;
+	}
 	if (h->version >= DAYINDEX_VERSION_NOROOTS)
 		t->counts = (const struct dayindex_count *)((const char *)t->map + cat);
 	if (h->version >= DAYINDEX_VERSION_NOPAIRS)
@@ -326,6 +362,15 @@ static bool roots_good(struct dayindex *t)
 				break;
 			}
 	return section_good(t, bit, t->h->roots_crc, r, n * sizeof *r);
+}
+
+/* The id strings' checksum, and their order and bounds. */
+static bool ids_good(struct dayindex *t)
+{
+	const unsigned bit = DAYINDEX_NCOLS + 3;
+	if (!(*t->good >> bit & 1) && !(t->bad >> bit & 1) && !idstr_sound(&t->ids))
+		t->bad |= 1u << bit;
+	return section_good(t, bit, t->h->ids_crc, t->ids_at, t->ids_len);
 }
 
 /* Whether the flags of sh's records are those the counts and the roots' entries were taken
@@ -401,7 +446,8 @@ const uint64_t *store_dayindex_col(struct store_dayindex *x, int col)
 	return col_good(&x->t, col) ? x->t.cols + (size_t)col * x->t.h->nrecs : NULL;
 }
 
-_Static_assert(STORE_KEY_TRACE == 0 && STORE_KEY_SESSION == 1, "the key maps' order");
+_Static_assert(STORE_KEY_TRACE == 0 && STORE_KEY_SESSION == 1 && IDSTR_NKEYS == DAYINDEX_NKEYS,
+	       "the key maps' order");
 
 enum status store_dayindex_keyed(struct store_dayindex *x, enum store_key which, uint64_t h,
 				 uint32_t **recs, size_t *n)
@@ -416,6 +462,17 @@ enum status store_dayindex_keyed(struct store_dayindex *x, enum store_key which,
 		*recs = NULL;
 	}
 	return rc;
+}
+
+bool store_dayindex_id(struct store_dayindex *x, const struct shard *sh, enum store_key which,
+		       size_t ri, const char **p, size_t *n)
+{
+	struct dayindex *t = &x->t;
+	if (!t->ids_at || ri >= t->h->nrecs || !ids_good(t))
+		return false;
+	const struct idx_rec *r = &sh->recs[ri];
+	return idstr_find(&t->ids, which, which == STORE_KEY_TRACE ? r->trace_h : r->session_h, p,
+			  n);
 }
 
 enum status store_dayindex_text(struct store_dayindex *x, const char *const *terms, size_t nterms,
@@ -454,7 +511,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		 * counts), and so is one whose counts a flag written since has made stale. */
 		bool cur = t.h->version == DAYINDEX_VERSION && dayindex_current(&t, &sh) &&
 			   t.h->nrecs == sh.nrecs && flags_held(&t, &sh) && text_good(&t) &&
-			   counts_good(&t) && roots_good(&t);
+			   counts_good(&t) && roots_good(&t) && ids_good(&t);
 		for (int k = 0; cur && k < DAYINDEX_NCOLS; k++)
 			cur = col_good(&t, k);
 		for (int k = 0; cur && k < DAYINDEX_NKEYS; k++)
@@ -473,6 +530,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	words_init(&b.w, true);
 	b.nrecs = sh.nrecs;
 	b.cols = xcalloc((size_t)DAYINDEX_NCOLS * sh.nrecs, sizeof *b.cols);
+	idstr_build_init(&b.ids, sh.nrecs);
 	rc = ST_OK;
 	for (size_t i = 0; i < sh.nrecs && rc == ST_OK; i++) {
 		const char *line;
@@ -481,9 +539,13 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 			words_add_any(&b.w, (uint32_t)i); /* unreadable: never ruled out */
 			for (int k = 0; k < DAYINDEX_NCOLS; k++)
 				b.cols[(size_t)k * b.nrecs + i] = DAYINDEX_UNKNOWN;
+			idstr_build_add(&b.ids, STORE_KEY_TRACE, (uint32_t)i, sh.recs[i].trace_h,
+					NULL, 0);
+			idstr_build_add(&b.ids, STORE_KEY_SESSION, (uint32_t)i,
+					sh.recs[i].session_h, NULL, 0);
 			continue;
 		}
-		add_line(&b, line, n, (uint32_t)i);
+		add_line(&b, line, n, (uint32_t)i, &sh.recs[i]);
 	}
 	struct buf out;
 	buf_init(&out);
@@ -577,6 +639,14 @@ int store_dayindex_check(struct store *st, const char *ws, const struct shard *s
 			bad = 1;
 		}
 		buf_free(&want);
+	}
+	size_t bad_id = t.ids_at && ids_good(&t) ? idstr_check(&t.ids) : SIZE_MAX;
+	if (t.ids_at && !ids_good(&t)) {
+		buf_printf(why, "the id strings' checksum or order does not check\n");
+		bad = 1;
+	} else if (bad_id != SIZE_MAX) {
+		buf_printf(why, "id string %zu is not its hash's\n", bad_id);
+		bad = 1;
 	}
 	if (t.counts && !counts_good(&t)) {
 		buf_printf(why, "the counts' checksum does not check\n");

@@ -119,6 +119,13 @@ size_t store_index_roots(struct store_index *x, const struct store_index_roots *
 	return o->covered;
 }
 
+bool store_index_id(struct store_index *x, enum store_key which, size_t ri, const char **p,
+		    size_t *n)
+{
+	return ix_day(x) && ri < x->day_covered &&
+	       store_dayindex_id(x->day, x->sh, which, ri, p, n);
+}
+
 uint64_t store_index_col(struct store_index *x, int k, size_t ri)
 {
 	const uint64_t *col;

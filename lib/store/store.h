@@ -554,6 +554,12 @@ struct store_dayindex_root {
  * older spandex, or damaged): visit every record. */
 bool store_dayindex_roots(struct store_dayindex *x, const struct shard *sh,
 			  const struct store_dayindex_root **roots, size_t *n, bool *flags_hold);
+/* The trace (STORE_KEY_TRACE) or session id of covered record ri of sh, as its line holds it
+ * (the JSON literal, quotes and escapes included), into *p and *n, valid while x is open: false
+ * when the index cannot say (built before version 7, a damaged section, an id whose records'
+ * lines differ or that a line lacks): read the line. */
+bool store_dayindex_id(struct store_dayindex *x, const struct shard *sh, enum store_key which,
+		       size_t ri, const char **p, size_t *n);
 /* The covered records whose trace (STORE_KEY_TRACE) or session hash is h, ascending: *recs
  * (caller frees; NULL when none) and *n. ST_NOT_FOUND when the index has no key maps (one
  * built by an older spandex) or the part of the map read is damaged: scan the records. */
@@ -672,6 +678,12 @@ size_t store_index_keyed(struct store_index *x, enum store_key which, const uint
  * past it, or every one when e is NULL), ascending; *out's arrays are x's, asked once. The
  * entries' flags are their records' own when held (no version superseded since the build). */
 size_t store_index_roots(struct store_index *x, const struct store_index_roots **out);
+/* The trace (STORE_KEY_TRACE) or session id of record ri as its line holds it, from the .tix
+ * (store_dayindex_id), valid until store_index_free: false when it cannot say (a record past
+ * what it covers among them): the line tells. On a sealed day a line read costs a block
+ * decompressed. */
+bool store_index_id(struct store_index *x, enum store_key which, size_t ri, const char **p,
+		    size_t *n);
 /* Column k's value of record ri; DAYINDEX_UNKNOWN when no index has one. Records are mostly
  * asked for in storage order. */
 uint64_t store_index_col(struct store_index *x, int k, size_t ri);
