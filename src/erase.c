@@ -36,9 +36,9 @@ static int pass(struct store *st, const struct opts *o)
 	if (rc != ST_OK || e.st != ST_OK)
 		fprintf(stderr, "spandex: erase: %s\n", err_text(&e));
 	if (o->verbose)
-		printf("erase: %zu requests in %zu workspaces done: %zu versions taken out of %zu "
-		       "days, %zu quarantine lines cut, in %.3f s\n",
-		       d.requests, d.workspaces, d.versions, d.days, d.quarantined,
+		printf("erase: %zu requests in %zu workspaces done (and edits in %zu more): %zu "
+		       "versions taken out of %zu days, %zu quarantine lines cut, in %.3f s\n",
+		       d.requests, d.workspaces, d.edited, d.versions, d.days, d.quarantined,
 		       (double)(time_now() - t0) / 1e6);
 	return rc != ST_OK || e.st != ST_OK;
 }

@@ -381,7 +381,7 @@ static int restore_erasures(struct store *st, const char *gen, const struct opts
 		fprintf(stderr, "spandex: restore: erasures: %s\n", err_text(&e));
 	if (ops_give_to_owner(st->root, STORE_ERASE_DIR) < 0 && errno != ENOENT)
 		bad = 1;
-	if (d.requests && store_workspaces(st, &ws, &nws) != ST_OK)
+	if ((d.requests || d.days) && store_workspaces(st, &ws, &nws) != ST_OK)
 		nws = 0;
 	for (size_t i = 0; i < nws; i++) {
 		bad |= ops_give_to_owner(st->root, ws[i]) < 0;

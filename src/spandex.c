@@ -240,7 +240,9 @@ static const struct command {
      "--pending  the pass that finishes every pending erasure (run it from cron, like index):\n"
      "           every older version of an erased span or judgement is taken out of the lines,\n"
      "           the sealed files, the text indexes and the quarantine, and one audit line per\n"
-     "           erasure is kept in DATA/.spandex-erase/audit.jsonl (docs/erasure.md).\n",
+     "           erasure is kept in DATA/.spandex-erase/audit.jsonl (docs/erasure.md); in every\n"
+     "           workspace, so is every version older than a span's or judgement's newest\n"
+     "           (an edit's previous text).\n",
      true},
     /* Reads like export; its own lock (DATA/.spandex-forward/lock) keeps a second one out. */
     {"forward", 1, O_EVERY | O_WAIT | O_VERBOSE, 0, -1, cmd_forward,

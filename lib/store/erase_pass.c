@@ -1,7 +1,9 @@
 /* erase_pass: the pass that finishes the pending erasures (store_erase_pending; `spandex
  * erase --pending` from cron): each request applied again, then every version of what they
  * erased but its erasure version taken out of the workspace's files by a reindex that leaves
- * them out, the quarantine cut, the leftovers of killed jobs removed, an audit line kept. */
+ * them out, the quarantine cut, the leftovers of killed jobs removed, an audit line kept. The
+ * same reindex leaves out every older version of an edited span or judgement (an Opik PATCH, a
+ * score or span sent again under its id), in every workspace, requests or none. */
 #include "lib/store/erase.h"
 
 #include <dirent.h>
@@ -118,9 +120,10 @@ static bool what_of(json_t *r, struct store_erase_what *w, const char ***vals)
  * older than its erasure version. */
 struct dropper {
 	const struct erase_set *set;
-	const char *key; /* "span_id", or a judgement's "id" */
-	int32_t *days;	 /* the days written again ... */
-	bool *sealed;	 /* ... which of them were sealed */
+	const struct erase_set *edited; /* the ids with an older version (superseded_ids) */
+	const char *key;		/* "span_id", or a judgement's "id" */
+	int32_t *days;			/* the days written again ... */
+	bool *sealed;			/* ... which of them were sealed */
 	size_t ndays, cap, lines;
 	struct store *st; /* where a day written again is named for the bucket's shipper */
 	const char *ws;
@@ -145,24 +148,126 @@ static void dropped_day(void *ctx, int32_t day, bool sealed, size_t lines)
 		ops_day_rewritten(d->st, d->ws, day, &d->marked);
 }
 
-static bool drop_line(void *ctx, const char *p, size_t n, const struct idx_rec *r)
+/* Whether set holds id (the line of r's) with a version ingested after r's. */
+static bool older_in(const struct erase_set *set, const struct idx_rec *r, const char *id)
 {
-	const struct dropper *d = ctx;
-	char id[STORE_ERASE_MAX_VALUE + 1];
-	struct erase_id *x = erase_set_find(d->set, r->span_h);
-	if (!x || !erase_line_str(p, n, d->key, id, sizeof id))
-		return false;
-	for (; x < d->set->v + d->set->n && x->h == r->span_h; x++)
+	for (struct erase_id *x = erase_set_find(set, r->span_h);
+	     x && x < set->v + set->n && x->h == r->span_h; x++)
 		if (!strcmp(x->id, id))
 			return r->ingested_us < x->upto;
 	return false;
 }
 
-/* The erased ids of st's ws: the ids with an erasure version, each with the ingested_at of
- * the newest one (set->v[].upto). d->days: the days that hold an older version of one (the
- * only ones the reindex writes again; by hash, so perhaps a day more), sorted as
- * rebuild_versions gives them (by day); *work: whether there is one. */
-static enum status erased_ids(struct store *st, const char *ws, struct erase_set *set,
+static bool drop_line(void *ctx, const char *p, size_t n, const struct idx_rec *r)
+{
+	const struct dropper *d = ctx;
+	char id[STORE_ERASE_MAX_VALUE + 1];
+	if ((!erase_set_find(d->set, r->span_h) && !erase_set_find(d->edited, r->span_h)) ||
+	    !erase_line_str(p, n, d->key, id, sizeof id))
+		return false;
+	return older_in(d->set, r, id) || older_in(d->edited, r, id);
+}
+
+/* A newest version whose id superseded_ids reads. */
+struct newest {
+	uint64_t loc;
+	int64_t ingested;
+};
+
+static int cmp_newest(const void *a, const void *b)
+{
+	const struct newest *x = a, *y = b;
+	return (x->loc > y->loc) - (x->loc < y->loc);
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The ids of the newest versions nw[0..n) (read from their lines, key: "span_id" or "id") put
+ * in set, each with its version's ingested_at as upto. */
+static enum status newest_ids(struct store *st, const char *ws, struct newest *nw, size_t n,
+			      const char *key, struct erase_set *set)
+{
+	struct shard sh = {.day = INT32_MIN};
+	bool open = false;
+	enum status rc = ST_OK;
+	char val[STORE_ERASE_MAX_VALUE + 1];
+	if (n)
+		qsort(nw, n, sizeof *nw, cmp_newest);
+	for (size_t i = 0; i < n; i++) {
+		if (!open || sh.day != LOC_DAY(nw[i].loc)) {
+			if (open)
+				shard_close(&sh);
+			if (!(open = (rc = shard_open(st, ws, LOC_DAY(nw[i].loc), &sh)) == ST_OK))
+				break;
+		}
+		const char *p;
+		size_t k;
+		if (!shard_view(&sh, LOC_REC(nw[i].loc), &p, &k) ||
+		    !erase_line_str(p, k, key, val, sizeof val))
+			continue;
+		erase_set_add(set, val, strlen(val));
+		set->v[set->n - 1].upto = nw[i].ingested;
+	}
+	if (open)
+		shard_close(&sh);
+	erase_set_sort(set);
+	return rc;
+}
+
+/* The ids of st's ws that have an older version (an edit's previous text: an Opik PATCH, a
+ * score or a span sent again under its id), each with its newest version's ingested_at
+ * (set->v[].upto): every version of the id ingested before it goes, as an erased one's do. v
+ * (nv versions, sorted here by hash and age) holds every version of ws; the days holding an
+ * older one (by hash, so perhaps a day more) are appended to *days (*nd). Only the newest
+ * line of such an id is read, for its id: the cost grows with the ids edited since the last
+ * pass, not with the workspace. */
+static enum status superseded_ids(struct store *st, const char *ws, struct version *v, size_t nv,
+				  struct erase_set *set, int32_t **days, size_t *nd)
+{
+	struct newest *nw = NULL;
+	size_t nn = 0, cap = 0;
+	xqsort(v, nv, sizeof *v, rebuild_cmp_version);
+	for (size_t i = 0, j; i < nv; i = j) {
+		for (j = i + 1; j < nv && v[j].h == v[i].h; j++)
+			;
+		/* One version, or all of them from one batch: none older than the newest. */
+		if (v[i].ingested >= v[j - 1].ingested)
+			continue;
+		if (nn == cap)
+			nw = xrealloc(nw, (cap = cap ? 2 * cap : 256) * sizeof *nw);
+		nw[nn++] = (struct newest){v[j - 1].loc, v[j - 1].ingested};
+		for (size_t k = i; k < j && v[k].ingested < v[j - 1].ingested; k++) {
+			if (*nd && (*days)[*nd - 1] == LOC_DAY(v[k].loc))
+				continue;
+			*days = xrealloc(*days, (*nd + 1) * sizeof **days);
+			(*days)[(*nd)++] = LOC_DAY(v[k].loc);
+		}
+	}
+	enum status rc =
+	    newest_ids(st, ws, nw, nn, st->kind == STORE_SPANS ? "span_id" : "id", set);
+	free(nw);
+	/* Sorted, each day once, as reindex_without wants them. */
+	size_t k = 0;
+	if (*nd)
+		qsort(*days, *nd, sizeof **days, cmp_day);
+	for (size_t i = 0; i < *nd; i++)
+		if (!k || (*days)[k - 1] != (*days)[i])
+			(*days)[k++] = (*days)[i];
+	*nd = k;
+	return rc;
+}
+
+/* The erased ids of st's ws when it has requests: the ids with an erasure version, each with
+ * the ingested_at of the newest one (set->v[].upto); and the edited ones (superseded_ids),
+ * which alone take out what an erasure done before left (its version is the newest). d->days:
+ * the days that hold an older version of one (the only ones the reindex writes again; by hash,
+ * so perhaps a day more), sorted; *work: whether there is one. */
+static enum status erased_ids(struct store *st, const char *ws, bool requests,
+			      struct erase_set *set, struct erase_set *edited,
 			      struct rebuild_drop *d, bool *work)
 {
 	struct version *v;
@@ -174,7 +279,7 @@ static enum status erased_ids(struct store *st, const char *ws, struct erase_set
 	enum status rc = rebuild_versions(st, ws, &v, &nv, &last, NULL);
 	struct shard sh = {.day = INT32_MIN};
 	bool open = false;
-	for (size_t i = 0; rc == ST_OK && i < nv; i++) {
+	for (size_t i = 0; rc == ST_OK && requests && i < nv; i++) {
 		/* Every erasure version, the superseded too: a span sent again after its
 		 * erasure keeps the new version, and its older ones still go. */
 		if (!(v[i].flags & REC_DELETED))
@@ -211,6 +316,8 @@ static enum status erased_ids(struct store *st, const char *ws, struct erase_set
 		days = xrealloc(days, (nd + 1) * sizeof *days);
 		days[nd++] = LOC_DAY(v[i].loc);
 	}
+	if (rc == ST_OK)
+		rc = superseded_ids(st, ws, v, nv, edited, &days, &nd);
 	d->days = days;
 	d->ndays = nd;
 	*work = nd > 0;
@@ -316,14 +423,17 @@ static enum status quarantines(struct store *st, const char *ws, char **needles,
 static enum status purge(struct store *st, const char *ws, struct pending *q, size_t nq,
 			 struct store_erase_done *out, struct err *e)
 {
-	struct erase_set set = {0};
-	struct dropper dr = {
-	    .set = &set, .key = st->kind == STORE_SPANS ? "span_id" : "id", .st = st, .ws = ws};
+	struct erase_set set = {0}, edited = {0};
+	struct dropper dr = {.set = &set,
+			     .edited = &edited,
+			     .key = st->kind == STORE_SPANS ? "span_id" : "id",
+			     .st = st,
+			     .ws = ws};
 	struct rebuild_drop d = {.fn = drop_line, .day = dropped_day, .ctx = &dr};
 	bool work;
 	char **needles = NULL;
 	size_t nn = 0;
-	enum status rc = erased_ids(st, ws, &set, &d, &work);
+	enum status rc = erased_ids(st, ws, nq > 0, &set, &edited, &d, &work);
 	if (rc != ST_OK)
 		err_set(e, rc, "%s: reading the versions: %s", ws, strerror(errno));
 	if (rc == ST_OK && work &&
@@ -336,7 +446,7 @@ static enum status purge(struct store *st, const char *ws, struct pending *q, si
 	if (rc == ST_OK) {
 		leftovers(st, ws);
 		needles_of(&set, st->kind == STORE_SPANS, q, nq, &needles, &nn);
-		rc = quarantines(st, ws, needles, nn, &out->quarantined, e);
+		rc = nn ? quarantines(st, ws, needles, nn, &out->quarantined, e) : ST_OK;
 	}
 	for (size_t i = 0; i < nn; i++)
 		free(needles[i]);
@@ -345,6 +455,7 @@ static enum status purge(struct store *st, const char *ws, struct pending *q, si
 	free(dr.sealed);
 	free((int32_t *)d.days);
 	erase_set_free(&set);
+	erase_set_free(&edited);
 	return rc;
 }
 
@@ -397,12 +508,12 @@ static enum status audit(struct store *st, struct pending *q, size_t spans, size
  * that takes the bytes out. Unset in every real deployment. */
 #define TEST_KILL_IN_ERASE "SPANDEX_TEST_KILL_IN_ERASE"
 
-/* The requests q[0..n) of one workspace. */
-static enum status pass_ws(struct store *st, struct pending *q, size_t n, size_t nth,
-			   struct store_erase_done *out, struct err *e)
+/* The requests q[0..n) of workspace ws (n 0: none, its edits' older versions alone). */
+static enum status pass_ws(struct store *st, const char *ws, struct pending *q, size_t n,
+			   size_t nth, struct store_erase_done *out, struct err *e)
 {
-	const char *ws = q[0].ws;
-	size_t *spans = xmalloc(n * sizeof *spans), *judged = xmalloc(n * sizeof *judged);
+	size_t *spans = xmalloc((n ? n : 1) * sizeof *spans),
+	       *judged = xmalloc((n ? n : 1) * sizeof *judged);
 	size_t before = out->versions;
 	enum status rc = ST_OK;
 	struct store jst;
@@ -420,7 +531,7 @@ static enum status pass_ws(struct store *st, struct pending *q, size_t n, size_t
 			rc = erase_apply(st, ws, &w, &spans[i], &judged[i], e);
 		free(vals);
 	}
-	if (rc == ST_OK && getenv(TEST_KILL_IN_ERASE) &&
+	if (rc == ST_OK && n && getenv(TEST_KILL_IN_ERASE) &&
 	    strtoul(getenv(TEST_KILL_IN_ERASE), NULL, 10) == nth)
 		io_test_kill(TEST_KILL_IN_ERASE);
 	store_judgements(&jst, st);
@@ -431,14 +542,15 @@ static enum status pass_ws(struct store *st, struct pending *q, size_t n, size_t
 	/* The media files only erased versions referenced (docs/media.md): swept now, but those
 	 * a writer touched in the last ERASE_MEDIA_GRACE_S, which it may be about to reference. */
 	struct ops_media_swept sw;
-	if (rc == ST_OK)
+	if (rc == ST_OK && (n || out->versions > before))
 		rc = ops_media_sweep(
 		    st, ws,
 		    time_now() + (int64_t)(OPS_MEDIA_GRACE_S - ERASE_MEDIA_GRACE_S) * 1000000, &sw,
 		    e);
 	for (size_t i = 0; rc == ST_OK && i < n; i++, out->requests++)
 		rc = audit(st, &q[i], spans[i], judged[i], out->versions - before, e);
-	out->workspaces++;
+	out->workspaces += n > 0;
+	out->edited += out->versions > before && !n;
 	free(spans);
 	free(judged);
 	return rc;
@@ -447,14 +559,31 @@ static enum status pass_ws(struct store *st, struct pending *q, size_t n, size_t
 enum status store_erase_pending(struct store *st, struct store_erase_done *out, struct err *e)
 {
 	struct pending *q;
-	size_t n;
+	char **ws = NULL;
+	size_t n, nws = 0;
 	memset(out, 0, sizeof *out);
-	enum status rc = pending_load(st, &q, &n, e);
-	for (size_t i = 0, j, nth = 1; rc == ST_OK && i < n; i = j, nth++) {
+	enum status rc = pending_load(st, &q, &n, e), failed = ST_OK;
+	if (rc == ST_OK && (rc = store_workspaces(st, &ws, &nws)) != ST_OK)
+		err_set(e, rc, "%s: %s", st->root, strerror(errno));
+	/* Every workspace, in order, with its requests if it has any (both lists are sorted): a
+	 * workspace with none still loses its edits' older versions. */
+	for (size_t i = 0, j, k = 0, nth = 1; rc == ST_OK && (i < n || k < nws);) {
+		int c = i == n ? 1 : k == nws ? -1 : strcmp(q[i].ws, ws[k]);
+		/* One that fails (a damaged day: e says which) keeps no other from its pass. */
+		if (c > 0) {
+			enum status r = pass_ws(st, ws[k++], NULL, 0, 0, out, e);
+			failed = failed == ST_OK ? r : failed;
+			continue;
+		}
 		for (j = i; j < n && !strcmp(q[j].ws, q[i].ws); j++)
 			;
-		rc = pass_ws(st, q + i, j - i, nth, out, e);
+		rc = pass_ws(st, q[i].ws, q + i, j - i, nth++, out, e);
+		k += c == 0;
+		i = j;
 	}
+	for (size_t i = 0; i < nws; i++)
+		free(ws[i]);
+	free(ws);
 	pending_free(q, n);
-	return rc;
+	return rc == ST_OK ? failed : rc;
 }

@@ -275,12 +275,15 @@ enum status store_erase(struct store *st, const char *ws, const struct store_era
 /* What a pass did. */
 struct store_erase_done {
 	size_t requests, workspaces, days, versions, quarantined;
+	size_t edited; /* workspaces with no request that lost older versions of edits */
 };
 /* The pass: every pending request applied again, then, in each workspace one names, every
  * version of an erased span or judgement but its erasure version taken out of the files
  * (store_reindex leaving them out: the days that held one written again, sealed again if they
  * were; their text indexes built again), the quarantine lines that name one cut, and an
- * audit line appended per request before its file goes. The caller holds the admin lock. */
+ * audit line appended per request before its file goes. In every workspace, the same reindex
+ * takes out every version of a span or judgement older than its newest (an edit's previous
+ * text). The caller holds the admin lock. */
 enum status store_erase_pending(struct store *st, struct store_erase_done *out, struct err *e);
 /* After a restore of generation gen into st's root (the CLI's restore, which holds no lock by
  * then; the caller holds the admin lock): the erasures' files of gen (ops_backup carries

@@ -20,7 +20,7 @@
 #include "lib/store/keytable.h"
 #include "lib/store/writeset.h"
 
-static int cmp_version(const void *a, const void *b)
+int rebuild_cmp_version(const void *a, const void *b)
 {
 	const struct version *x = a, *y = b;
 	if (x->h != y->h)
@@ -185,7 +185,7 @@ enum status rebuild_resolve_at(struct store *st, const char *ws, struct version 
 	buf_init(&a);
 	buf_init(&b);
 	enum status rc = ST_OK;
-	xqsort(v, n, sizeof(*v), cmp_version);
+	xqsort(v, n, sizeof(*v), rebuild_cmp_version);
 	for (size_t i = 0, j; i < n && rc == ST_OK; i = j) {
 		for (j = i; j < n && v[j].h == v[i].h; j++)
 			v[j].live = false;

@@ -27,6 +27,8 @@ int64_t rebuild_versions_add(struct version **v, size_t *nv, size_t *cap, const 
 			     size_t n, int32_t day);
 /* Orders versions by location (day, then record): qsort's comparison. */
 int rebuild_cmp_loc(const void *a, const void *b);
+/* Orders versions by hash, then age (ingested, then location: the newest of an id last). */
+int rebuild_cmp_version(const void *a, const void *b);
 /* Every committed record of ws (caller frees *out); *last: the newest ingested_at. A day whose
  * index does not open fails it, or, given passed, is passed over and counted in *passed. */
 enum status rebuild_versions(struct store *st, const char *ws, struct version **out, size_t *n,
