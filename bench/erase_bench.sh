@@ -2,8 +2,10 @@
 # bench/erase_bench.sh: what an erasure costs on a large workspace (issue 52; docs/erasure.md):
 # the request (`spandex erase`, which finds the spans and hides them) and the pass that takes
 # their bytes out of the files (`spandex erase --pending`), for one trace and for one session,
-# on a store whose days are all sealed and indexed; prints a Markdown table on stdout
-# (progress on stderr).
+# on a store whose days are all sealed and indexed; then the same pass after an edit of every
+# span of the largest day (each sent again with another output, as Opik's SDK updates every
+# span once after its create: docs/erasure.md, "Edits"), which takes the older versions out;
+# prints a Markdown table on stdout (progress on stderr).
 #
 #   bench/erase_bench.sh smoke        20,000 spans (CI, `make bench-smoke`)
 #   bench/erase_bench.sh full         200,000 spans (~954 MB of lines, BENCHMARKS.md)
@@ -51,10 +53,28 @@ log "the pass"
 timed pass2 "$SPANDEX" erase "$DATA" --pending --verbose
 log "a pass with nothing pending"
 timed idle "$SPANDEX" erase "$DATA" --pending --verbose
+# Every span of the largest day sent again with another output (spandex import, ingest's own
+# validation): a second version of each, the first left in the sealed day until the pass.
+LAST=$(basename "$(ls -S "$DATA"/bench-0/*.jsonl.zst | head -n 1)" .jsonl.zst)
+NEXT=$(date -u -d "$LAST + 1 day" +%F)
+"$SPANDEX" export "$DATA" --workspace bench-0 --from "$LAST" --to "$NEXT" --out "$TMP/day.jsonl" ||
+	die "export of $LAST failed"
+sed 's/"output":"/"output":"edited: /' "$TMP/day.jsonl" >"$TMP/edited.jsonl"
+EDITED=$(wc -l <"$TMP/edited.jsonl")
+log "edit the $EDITED spans of $LAST"
+"$SPANDEX" import "$DATA" --workspace bench-0 "$TMP/edited.jsonl" >/dev/null || die "import failed"
+log "the pass after the edits"
+timed edits "$SPANDEX" erase "$DATA" --pending --verbose
+log "a pass with nothing edited since"
+timed idle2 "$SPANDEX" erase "$DATA" --pending --verbose
 "$SPANDEX" verify "$DATA" >"$TMP/verify.out" 2>&1 || die "verify: $(cat "$TMP/verify.out")"
 if { lines || true; } | grep -v '"name":"\[erased\]"' | grep -q "\"trace_id\":\"$TRACE\""; then
 	die "a version of trace $TRACE is left"
 fi
+# Each span of the edited day once in its files: the older versions are gone.
+TWICE=$( { zstd -dcqf "$DATA/bench-0/$LAST".jsonl* 2>/dev/null || true; } |
+	sed -n 's/.*"span_id":"\([^"]*\)".*/\1/p' | sort | uniq -d | wc -l)
+[ "$TWICE" -eq 0 ] || die "$TWICE spans of $LAST still have an older version"
 
 echo "### erasure: $SPANS spans, $(awk -v b="$BYTES" 'BEGIN { printf "%.0f", b / 1e6 }') MB of lines over 30 sealed days"
 echo
@@ -62,13 +82,15 @@ echo "Load average before the first step: $LOAD (wall time includes waiting for 
 echo
 echo "| step | wall s | CPU s | what it did |"
 echo "|---|---|---|---|"
-for step in trace pass1 session pass2 idle; do
+for step in trace pass1 session pass2 idle edits idle2; do
 	case $step in
 	trace) what="\`spandex erase --trace\`" ;;
 	pass1) what="the pass after it" ;;
 	session) what="\`spandex erase --session\`" ;;
 	pass2) what="the pass after it" ;;
 	idle) what="a pass with nothing pending" ;;
+	edits) what="the pass after an edit of all $EDITED spans of $LAST" ;;
+	idle2) what="a pass with nothing edited since" ;;
 	esac
 	echo "| $what | ${W[$step]} | ${C[$step]} | $(head -n 1 "$TMP/$step.out" | cut -c1-160) |"
 done
