@@ -78,7 +78,7 @@ static bool str_test(const struct fcond *c, const char *s)
 	}
 }
 
-static bool num_test(enum fop op, bool has, double x, double v)
+bool opik_cond_number(enum fop op, bool has, double x, double v)
 {
 	if (op == O_EMPTY)
 		return !has;
@@ -145,7 +145,7 @@ static bool dict_test(const struct fcond *c, json_t *v, struct arena *a)
 	}
 	double x, want;
 	if (c->op == O_GT || c->op == O_LT) /* a value that is no number is neither */
-		return text && opik_number(text, &x) && num_test(c->op, true, x, c->num);
+		return text && opik_number(text, &x) && opik_cond_number(c->op, true, x, c->num);
 	/* A number equals a value that reads as the same number: 0.9 = "0.9", 5.0 = "5". */
 	if ((c->op == O_EQ || c->op == O_NE) && json_is_number(v) && opik_number(c->value, &want))
 		return (json_number_value(v) == want) == (c->op == O_EQ);
@@ -171,11 +171,11 @@ static bool rollup_test(void *ctx, const struct query_rollup *u)
 						    : QT_TOTAL;
 		if (!on_rollup(f, c))
 			continue;
-		bool ok = c->f->src == F_COST
-			      ? num_test(c->op, u->has_cost[QC_TOTAL], u->cost[QC_TOTAL], c->num)
+		bool ok = c->f->src == F_COST ? opik_cond_number(c->op, u->has_cost[QC_TOTAL],
+								 u->cost[QC_TOTAL], c->num)
 			  : c->f->src == F_LLM_COUNT
-			      ? num_test(c->op, true, (double)u->llm, c->num)
-			      : num_test(c->op, u->has_tok[t], (double)u->tok[t], c->num);
+			      ? opik_cond_number(c->op, true, (double)u->llm, c->num)
+			      : opik_cond_number(c->op, u->has_tok[t], (double)u->tok[t], c->num);
 		if (!ok)
 			return false;
 	}
@@ -206,7 +206,7 @@ static bool stamp_test(const struct fcond *c, const struct span *s)
 	int64_t us = s->ingested_at;
 	if (json_is_string(t))
 		time_parse(json_string_value(t), false, &us);
-	return num_test(c->op, us != SPAN_NONE_I64, (double)us, (double)c->us);
+	return opik_cond_number(c->op, us != SPAN_NONE_I64, (double)us, (double)c->us);
 }
 
 static bool tags_test(const struct fcond *c, const struct span *s)
@@ -239,7 +239,7 @@ static bool json_text_test(const struct fcond *c, const struct span *s, struct a
 
 static bool cond_test(const struct fcond *c, const struct span *s, struct arena *a)
 {
-	switch (c->f->src) {
+	switch ((enum fsrc)c->f->src) {
 	case F_ID:
 		return str_test(c, c->f->only == OPIK_TRACE || opik_is_trace_row(s) ? s->trace_id
 										    : s->span_id);
@@ -260,36 +260,37 @@ static bool cond_test(const struct fcond *c, const struct span *s, struct arena 
 	case F_ERROR_TYPE:
 		return str_test(c, s->str[SS_ERROR_TYPE]);
 	case F_START:
-		return num_test(c->op, true, (double)s->started_at, (double)c->us);
+		return opik_cond_number(c->op, true, (double)s->started_at, (double)c->us);
 	case F_END:
-		return num_test(c->op, s->ended_at != SPAN_NONE_I64, (double)s->ended_at,
-				(double)c->us);
+		return opik_cond_number(c->op, s->ended_at != SPAN_NONE_I64, (double)s->ended_at,
+					(double)c->us);
 	case F_CREATED:
 	case F_UPDATED:
 		return stamp_test(c, s);
 	case F_LLM_COUNT: /* a trace's only: on its rollup (rollup_test) */
 		return true;
 	case F_COST:
-		return num_test(c->op, !isnan(s->cost_total_usd), s->cost_total_usd, c->num);
+		return opik_cond_number(c->op, !isnan(s->cost_total_usd), s->cost_total_usd,
+					c->num);
 	case F_PROMPT:
-		return num_test(c->op, s->input_tokens != SPAN_NONE_I64, (double)s->input_tokens,
-				c->num);
+		return opik_cond_number(c->op, s->input_tokens != SPAN_NONE_I64,
+					(double)s->input_tokens, c->num);
 	case F_COMPLETION:
-		return num_test(c->op, s->output_tokens != SPAN_NONE_I64, (double)s->output_tokens,
-				c->num);
+		return opik_cond_number(c->op, s->output_tokens != SPAN_NONE_I64,
+					(double)s->output_tokens, c->num);
 	case F_TOTAL:
-		return num_test(c->op, s->total_tokens != SPAN_NONE_I64, (double)s->total_tokens,
-				c->num);
+		return opik_cond_number(c->op, s->total_tokens != SPAN_NONE_I64,
+					(double)s->total_tokens, c->num);
 	case F_DURATION: /* ms; 0 while there is no end (§7.2) */
-		return num_test(c->op, true,
-				s->ended_at == SPAN_NONE_I64
-				    ? 0
-				    : (double)(s->ended_at - s->started_at) / 1000.0,
-				c->num);
+		return opik_cond_number(c->op, true,
+					s->ended_at == SPAN_NONE_I64
+					    ? 0
+					    : (double)(s->ended_at - s->started_at) / 1000.0,
+					c->num);
 	case F_TTFT: {
 		double ms = 0;
 		bool has = opik_ttft(s, &ms);
-		return num_test(c->op, has, ms, c->num);
+		return opik_cond_number(c->op, has, ms, c->num);
 	}
 	case F_TAGS:
 		return tags_test(c, s);
@@ -372,7 +373,7 @@ static int line_cond(const struct opik_filter *f, const struct fcond *c, const c
 	size_t vn;
 	json_t *doc;
 	int r;
-	switch (c->f->src) {
+	switch ((enum fsrc)c->f->src) {
 	case F_NAME:
 	case F_INPUT:
 	case F_OUTPUT:
@@ -540,7 +541,7 @@ enum status opik_filter_judged(struct opik_filter *f, struct http_req *req, stru
 		size_t nh = 0;
 		for (size_t k = 0; k < all.n; k++)
 			if (c->op == O_EMPTY || c->op == O_NOT_EMPTY ||
-			    num_test(c->negate ? O_EQ : c->op, true, all.v[k], c->num))
+			    opik_cond_number(c->negate ? O_EQ : c->op, true, all.v[k], c->num))
 				hs[nh++] = all.h[k];
 		if (c->negate)
 			c->hs = hs, c->nh = nh;

@@ -1,5 +1,7 @@
-/* filter_parse: Opik's `filters` (reference opik.md §7) read into conditions: the field table,
- * the operators each type takes, the values and the 400 of a bad one, and the filter's scope. */
+/* filter_parse: Opik's `filters` (reference opik.md §7) read into conditions: the one parser
+ * of every filter of the surface (cond.h: the operators each type takes, the values and the 400
+ * of a bad one, against a column table), the span and trace filter's columns, and that filter's
+ * scope. */
 #include "lib/api/opik/surface.h"
 #include "lib/api/opik/filters/filter_int.h"
 
@@ -75,36 +77,36 @@ static const unsigned type_ops[] = {
     [T_ENUM] = B(O_EQ) | B(O_NE) | B(O_IN) | B(O_NOT_IN) | B(O_EMPTY) | B(O_NOT_EMPTY),
 };
 
-/* The field a condition names (NULL: none of ent's): custom (§7.3, a span field) with a key
- * input.<path>, output.<path> or metadata.<path> is that dictionary's filter (input_json,
+/* The column a condition names (NULL: none of cols'): with cols->custom, custom (§7.3) with a
+ * key input.<path>, output.<path> or metadata.<path> is that dictionary's column (input_json,
  * output_json, metadata) of the path, *key then the path. */
-static const struct ffield *field_of(enum opik_entity ent, const char *field, const char **key)
+static const struct ffield *field_of(const struct opik_columns *cols, const char *field,
+				     const char **key)
 {
 	static const char *const custom[][2] = {
 	    {"input.", "input_json"}, {"output.", "output_json"}, {"metadata.", "metadata"}};
-	for (size_t k = 0; ent == OPIK_SPAN && field && *key && !strcmp(field, "custom") && k < 3;
-	     k++)
+	for (size_t k = 0; cols->custom && field && *key && !strcmp(field, "custom") && k < 3; k++)
 		if (!strncmp(*key, custom[k][0], strlen(custom[k][0])) &&
 		    (*key)[strlen(custom[k][0])]) {
 			field = custom[k][1];
 			*key += strlen(custom[k][0]);
 		}
-	for (size_t k = 0; field && k < NFF; k++)
-		if (!strcmp(ffields[k].name, field) &&
-		    (ffields[k].only < 0 || ffields[k].only == (int)ent))
-			return &ffields[k];
+	for (size_t k = 0; field && k < cols->n; k++)
+		if (!strcmp(cols->f[k].name, field) &&
+		    (cols->f[k].only < 0 || cols->f[k].only == cols->ent))
+			return &cols->f[k];
 	return NULL;
 }
 
-/* One condition x of ent's filters into c; a 400 recorded in req when it is not one. */
-static enum status cond_parse(struct http_req *req, enum opik_entity ent, json_t *x,
+/* One condition x against cols into c; a 400 recorded in req when it is not one. */
+static enum status cond_parse(struct http_req *req, const struct opik_columns *cols, json_t *x,
 			      struct fcond *c)
 {
 	const char *field = json_string_value(json_object_get(x, "field"));
 	const char *op = json_string_value(json_object_get(x, "operator"));
 	const char *key = json_string_value(json_object_get(x, "key"));
 	json_t *vj = json_object_get(x, "value");
-	const struct ffield *ff = field_of(ent, field, &key);
+	const struct ffield *ff = field_of(cols, field, &key);
 	size_t o = 0;
 	while (op && o < NOPS && strcmp(op_names[o], op))
 		o++;
@@ -144,16 +146,12 @@ static enum status cond_parse(struct http_req *req, enum opik_entity ent, json_t
 	return ST_OK;
 }
 
-enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t *filters,
-			      const char *raw_text, struct opik_filter **out)
+enum status opik_conds_parse(struct http_req *req, const struct opik_columns *cols, json_t *filters,
+			     const char *raw_text, struct fcond **c, size_t *n)
 {
-	struct opik_filter *f = arena_alloc(req->arena, sizeof *f);
-	memset(f, 0, sizeof *f);
-	f->ent = ent;
-	f->a = req->arena;
-	f->spans_only = ent == OPIK_SPAN;
-	*out = f;
 	json_t *owned = NULL;
+	*c = NULL;
+	*n = 0;
 	if (raw_text && *raw_text) {
 		owned = filters = json_loads(raw_text, 0, NULL);
 		if (!json_is_array(filters)) {
@@ -166,20 +164,36 @@ enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t
 		return ST_OK;
 	if (!json_is_array(filters))
 		return http_fail(req, ST_BAD_REQUEST, "filters must be an array");
-	if (json_array_size(filters) > OPIK_MAX_FILTERS)
+	if (json_array_size(filters) > OPIK_MAX_FILTERS) {
+		json_decref(owned);
 		return http_fail(req, ST_BAD_REQUEST, "at most %d filters", OPIK_MAX_FILTERS);
-	f->c = arena_alloc(req->arena, (json_array_size(filters) + 1) * sizeof *f->c);
+	}
+	*c = arena_alloc(req->arena, (json_array_size(filters) + 1) * sizeof **c);
 	size_t i;
 	json_t *x;
 	enum status st = ST_OK;
 	json_array_foreach(filters, i, x)
 	{
-		if ((st = cond_parse(req, ent, x, &f->c[f->n])) != ST_OK)
+		if ((st = cond_parse(req, cols, x, &(*c)[*n])) != ST_OK)
 			break;
-		f->n++;
+		(*n)++;
 	}
 	json_decref(owned);
 	return st;
+}
+
+enum status opik_filter_parse(struct http_req *req, enum opik_entity ent, json_t *filters,
+			      const char *raw_text, struct opik_filter **out)
+{
+	struct opik_filter *f = arena_alloc(req->arena, sizeof *f);
+	const struct opik_columns cols = {
+	    .f = ffields, .n = NFF, .ent = (int)ent, .custom = ent == OPIK_SPAN};
+	memset(f, 0, sizeof *f);
+	f->ent = ent;
+	f->a = req->arena;
+	f->spans_only = ent == OPIK_SPAN;
+	*out = f;
+	return opik_conds_parse(req, &cols, filters, raw_text, &f->c, &f->n);
 }
 
 void opik_filter_scope(struct opik_filter *f, const char *project, const char *type)

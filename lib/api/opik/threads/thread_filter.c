@@ -1,19 +1,14 @@
 /* thread_filter: the `filters` of Opik's thread list, search and stats (reference opik.md §7.1
  * for the format, judgement.md 2.4 and the SDK's thread OQL for the fields: TraceThreadField),
  * tested on each thread once it is built (thread.h): its id, messages, counts, times, scores,
- * status and tags. Errors are the trace filters' 400s. */
+ * status and tags. Its columns are data for the one parser of the surface's conditions
+ * (filters/cond.h), whose 400s are the trace filters'. */
 #include "lib/api/opik/surface.h"
 #include "lib/api/opik/threads/thread.h"
+#include "lib/api/opik/filters/cond.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include "lib/base/time.h"
 #include "lib/base/utf8.h"
-
-enum ttype { TT_STRING, TT_NUMBER, TT_DATE, TT_SCORES, TT_ENUM, TT_LIST };
-static const char *const ttype_names[] = {"string", "number", "date_time", "feedback_scores_number",
-					  "enum",   "list"};
 
 enum tsrc {
 	TS_ID,
@@ -32,164 +27,95 @@ enum tsrc {
 	TS_ENVIRONMENT,
 };
 
-static const struct tfield {
-	const char *name;
-	enum ttype type;
-	enum tsrc src;
-} tfields[] = {
-    {"id", TT_STRING, TS_ID}, /* STRING_EXACT: = and != case-sensitive */
-    {"first_message", TT_STRING, TS_FIRST},
-    {"last_message", TT_STRING, TS_LAST},
-    {"number_of_messages", TT_NUMBER, TS_MESSAGES},
-    {"duration", TT_NUMBER, TS_DURATION},
-    {"created_at", TT_DATE, TS_CREATED},
-    {"last_updated_at", TT_DATE, TS_UPDATED},
-    {"start_time", TT_DATE, TS_START},
-    {"end_time", TT_DATE, TS_END},
-    {"feedback_scores", TT_SCORES, TS_SCORES},
-    {"status", TT_ENUM, TS_STATUS},
-    {"tags", TT_LIST, TS_TAGS},
-    {"annotation_queue_ids", TT_LIST, TS_QUEUES}, /* spandex has no annotation queues */
-    {"environment", TT_ENUM, TS_ENVIRONMENT},	  /* nor thread environments */
+static const struct ffield tfields[] = {
+    {"id", T_STRING, TS_ID, -1}, /* STRING_EXACT: = and != case-sensitive */
+    {"first_message", T_STRING, TS_FIRST, -1},
+    {"last_message", T_STRING, TS_LAST, -1},
+    {"number_of_messages", T_NUMBER, TS_MESSAGES, -1},
+    {"duration", T_NUMBER, TS_DURATION, -1},
+    {"created_at", T_DATE, TS_CREATED, -1},
+    {"last_updated_at", T_DATE, TS_UPDATED, -1},
+    {"start_time", T_DATE, TS_START, -1},
+    {"end_time", T_DATE, TS_END, -1},
+    {"feedback_scores", T_SCORES, TS_SCORES, -1},
+    {"status", T_ENUM, TS_STATUS, -1},
+    {"tags", T_LIST, TS_TAGS, -1},
+    {"annotation_queue_ids", T_LIST, TS_QUEUES, -1}, /* spandex has no annotation queues */
+    {"environment", T_ENUM, TS_ENVIRONMENT, -1},     /* nor thread environments */
 };
-#define NTF (sizeof tfields / sizeof *tfields)
-
-enum top {
-	T_EQ,
-	T_NE,
-	T_GT,
-	T_GE,
-	T_LT,
-	T_LE,
-	T_CONTAINS,
-	T_NOT_CONTAINS,
-	T_STARTS,
-	T_ENDS,
-	T_EMPTY,
-	T_NOT_EMPTY,
-	T_IN,
-	T_NOT_IN
-};
-static const char *const top_names[] = {"=",	       "!=",	    ">",	">=",
-					"<",	       "<=",	    "contains", "not_contains",
-					"starts_with", "ends_with", "is_empty", "is_not_empty",
-					"in",	       "not_in"};
-#define NTOPS (sizeof top_names / sizeof *top_names)
-
-#define B(o) (1u << (o))
-static const unsigned ttype_ops[] = {
-    [TT_STRING] = B(T_EQ) | B(T_NE) | B(T_GT) | B(T_LT) | B(T_CONTAINS) | B(T_NOT_CONTAINS) |
-		  B(T_STARTS) | B(T_ENDS) | B(T_EMPTY) | B(T_NOT_EMPTY),
-    [TT_NUMBER] = B(T_EQ) | B(T_NE) | B(T_GT) | B(T_GE) | B(T_LT) | B(T_LE),
-    [TT_DATE] = B(T_EQ) | B(T_NE) | B(T_GT) | B(T_GE) | B(T_LT) | B(T_LE),
-    [TT_SCORES] =
-	B(T_EQ) | B(T_NE) | B(T_GT) | B(T_GE) | B(T_LT) | B(T_LE) | B(T_EMPTY) | B(T_NOT_EMPTY),
-    [TT_ENUM] = B(T_EQ) | B(T_NE) | B(T_IN) | B(T_NOT_IN) | B(T_EMPTY) | B(T_NOT_EMPTY),
-    [TT_LIST] = B(T_EQ) | B(T_NE) | B(T_CONTAINS) | B(T_NOT_CONTAINS) | B(T_EMPTY) | B(T_NOT_EMPTY),
-};
-
-struct tcond {
-	const struct tfield *f;
-	enum top op;
-	const char *key, *value;
-	double num;
-	int64_t us;
-};
+static const struct opik_columns thread_columns = {
+    .f = tfields, .n = sizeof tfields / sizeof *tfields, .ent = -1};
 
 struct opik_thread_filter {
-	struct tcond *c;
+	struct fcond *c;
 	size_t n;
 	struct arena *a;
 };
 
 /* A string by op, case-blind but for the id's = and != (absent: only != and the negations). */
-static bool str_test(const struct tcond *c, const char *s, bool exact)
+static bool str_test(const struct fcond *c, const char *s, bool exact)
 {
 	const char *v = c->value;
-	if (c->op == T_EMPTY || c->op == T_NOT_EMPTY)
-		return (c->op == T_EMPTY) == (!s || !*s);
+	if (c->op == O_EMPTY || c->op == O_NOT_EMPTY)
+		return (c->op == O_EMPTY) == (!s || !*s);
 	if (!s)
-		return c->op == T_NE || c->op == T_NOT_CONTAINS;
+		return c->op == O_NE || c->op == O_NOT_CONTAINS;
 	size_t n = strlen(s), m = strlen(v);
 	switch (c->op) {
-	case T_EQ:
-	case T_NE:
-		return (c->op == T_EQ) == !(exact ? strcmp(s, v) : strcasecmp(s, v));
-	case T_GT:
+	case O_EQ:
+	case O_NE:
+		return (c->op == O_EQ) == !(exact ? strcmp(s, v) : strcasecmp(s, v));
+	case O_GT:
 		return strcasecmp(s, v) > 0;
-	case T_LT:
+	case O_LT:
 		return strcasecmp(s, v) < 0;
-	case T_CONTAINS:
-	case T_NOT_CONTAINS:
-		return (c->op == T_CONTAINS) == utf8_casefind(s, n, v, m);
-	case T_STARTS:
+	case O_CONTAINS:
+	case O_NOT_CONTAINS:
+		return (c->op == O_CONTAINS) == utf8_casefind(s, n, v, m);
+	case O_STARTS:
 		return !strncasecmp(s, v, m);
-	case T_ENDS:
+	case O_ENDS:
 		return n >= m && !strcasecmp(s + n - m, v);
 	default:
 		return false;
 	}
 }
 
-static bool num_test(enum top op, bool has, double x, double v)
-{
-	if (op == T_EMPTY || op == T_NOT_EMPTY)
-		return (op == T_EMPTY) == !has;
-	if (!has)
-		return op == T_NE;
-	switch (op) {
-	case T_EQ:
-		return x == v;
-	case T_NE:
-		return x != v;
-	case T_GT:
-		return x > v;
-	case T_GE:
-		return x >= v;
-	case T_LT:
-		return x < v;
-	case T_LE:
-		return x <= v;
-	default:
-		return false;
-	}
-}
-
 /* An enum's value against = != in not_in (in: a comma-joined list, opik.md §7.1). */
-static bool enum_test(const struct tcond *c, const char *s)
+static bool eopik_cond_number(const struct fcond *c, const char *s)
 {
 	bool in = false;
-	if (c->op == T_EMPTY || c->op == T_NOT_EMPTY)
-		return (c->op == T_EMPTY) == !s;
-	if (c->op == T_EQ || c->op == T_NE)
+	if (c->op == O_EMPTY || c->op == O_NOT_EMPTY)
+		return (c->op == O_EMPTY) == !s;
+	if (c->op == O_EQ || c->op == O_NE)
 		in = s && !strcasecmp(s, c->value);
-	for (const char *p = c->value; (c->op == T_IN || c->op == T_NOT_IN) && s && *p && !in;) {
+	for (const char *p = c->value; (c->op == O_IN || c->op == O_NOT_IN) && s && *p && !in;) {
 		size_t l = strcspn(p, ",");
 		in = strlen(s) == l && !strncasecmp(s, p, l);
 		p += l + (p[l] == ',');
 	}
-	return c->op == T_EQ || c->op == T_IN ? in : !in;
+	return c->op == O_EQ || c->op == O_IN ? in : !in;
 }
 
 /* A list (tags): = an element exactly, != none is, contains one holding the text. */
-static bool list_test(const struct tcond *c, json_t *list)
+static bool list_test(const struct fcond *c, json_t *list)
 {
 	size_t i, n = json_array_size(list);
 	json_t *x;
 	bool hit = false;
-	if (c->op == T_EMPTY || c->op == T_NOT_EMPTY)
-		return (c->op == T_EMPTY) == !n;
+	if (c->op == O_EMPTY || c->op == O_NOT_EMPTY)
+		return (c->op == O_EMPTY) == !n;
 	json_array_foreach(list, i, x)
 	{
 		const char *s = json_string_value(x);
 		if (!s)
 			continue;
-		if (c->op == T_EQ || c->op == T_NE)
+		if (c->op == O_EQ || c->op == O_NE)
 			hit |= !strcmp(s, c->value);
 		else
 			hit |= utf8_casefind(s, strlen(s), c->value, strlen(c->value));
 	}
-	return c->op == T_EQ || c->op == T_CONTAINS ? hit : !hit;
+	return c->op == O_EQ || c->op == O_CONTAINS ? hit : !hit;
 }
 
 /* The text a message filter compares: a JSON string's own text, else the JSON. */
@@ -200,12 +126,12 @@ static const char *message_text(struct arena *a, const char *json)
 	return s ? arena_strdup(a, s) : json;
 }
 
-static bool cond_test(const struct opik_thread_filter *f, const struct tcond *c,
+static bool cond_test(const struct opik_thread_filter *f, const struct fcond *c,
 		      const struct opik_thread *t)
 {
 	double v;
 	bool ended = t->end != SPAN_NONE_I64;
-	switch (c->f->src) {
+	switch ((enum tsrc)c->f->src) {
 	case TS_ID:
 		return str_test(c, t->id, true);
 	case TS_FIRST:
@@ -215,9 +141,9 @@ static bool cond_test(const struct opik_thread_filter *f, const struct tcond *c,
 		    message_text(f->a, c->f->src == TS_FIRST ? t->first_message : t->last_message),
 		    false);
 	case TS_MESSAGES:
-		return num_test(c->op, true, (double)(2 * t->traces), c->num);
+		return opik_cond_number(c->op, true, (double)(2 * t->traces), c->num);
 	case TS_DURATION:
-		return num_test(c->op, ended, (double)(t->end - t->start) / 1000.0, c->num);
+		return opik_cond_number(c->op, ended, (double)(t->end - t->start) / 1000.0, c->num);
 	case TS_CREATED:
 	case TS_UPDATED:
 	case TS_START:
@@ -226,20 +152,20 @@ static bool cond_test(const struct opik_thread_filter *f, const struct tcond *c,
 			     : c->f->src == TS_UPDATED ? t->updated
 			     : c->f->src == TS_START   ? t->start
 						       : t->end;
-		return num_test(c->op, us != SPAN_NONE_I64, (double)us, (double)c->us);
+		return opik_cond_number(c->op, us != SPAN_NONE_I64, (double)us, (double)c->us);
 	}
 	case TS_SCORES: {
 		bool has = opik_thread_score(t, c->key, &v);
-		return num_test(c->op, has, v, c->num);
+		return opik_cond_number(c->op, has, v, c->num);
 	}
 	case TS_STATUS:
-		return enum_test(c, t->inactive ? "inactive" : "active");
+		return eopik_cond_number(c, t->inactive ? "inactive" : "active");
 	case TS_TAGS:
 		return list_test(c, t->tags);
 	case TS_QUEUES:
 		return list_test(c, NULL);
 	case TS_ENVIRONMENT:
-		return enum_test(c, NULL);
+		return eopik_cond_number(c, NULL);
 	}
 	return false;
 }
@@ -260,50 +186,6 @@ bool opik_thread_filter_messages(const struct opik_thread_filter *f)
 	return false;
 }
 
-/* One element {field, operator, key?, value} into c; a 400 in the dialect otherwise. */
-static enum status cond_parse(struct http_req *req, json_t *x, struct tcond *c)
-{
-	const char *field = json_string_value(json_object_get(x, "field"));
-	const char *op = json_string_value(json_object_get(x, "operator"));
-	const char *key = json_string_value(json_object_get(x, "key"));
-	json_t *vj = json_object_get(x, "value");
-	size_t o = 0;
-	memset(c, 0, sizeof *c);
-	for (size_t k = 0; field && k < NTF; k++)
-		if (!strcmp(tfields[k].name, field))
-			c->f = &tfields[k];
-	while (op && o < NTOPS && strcmp(top_names[o], op))
-		o++;
-	if (!json_is_object(x) || !c->f)
-		return http_fail(req, ST_BAD_REQUEST, "Invalid filter field '%.100s'",
-				 field ? field : "(none)");
-	if (!op || o == NTOPS || !(ttype_ops[c->f->type] & B(o)))
-		return http_fail(req, ST_BAD_REQUEST,
-				 "Invalid operator '%.40s' for field '%s' of type '%s'",
-				 op ? op : "(none)", c->f->name, ttype_names[c->f->type]);
-	c->op = (enum top)o;
-	c->key = key ? arena_strdup(req->arena, key) : NULL;
-	/* Values come as strings; null for the no-value operators (opik.md §7.1). */
-	const char *v = json_is_string(vj) ? json_string_value(vj) : "";
-	if (json_is_number(vj))
-		v = arena_printf(req->arena, "%.17g", json_number_value(vj));
-	c->value = arena_strdup(req->arena, v);
-	bool need = c->op != T_EMPTY && c->op != T_NOT_EMPTY;
-	if (c->f->type == TT_SCORES && (!c->key || !*c->key))
-		return http_fail(req, ST_BAD_REQUEST,
-				 "Invalid value '%.100s' or key '' for field '%s'", v, c->f->name);
-	if (need && (c->f->type == TT_NUMBER || c->f->type == TT_SCORES)) {
-		if (!opik_number(v, &c->num))
-			return http_fail(req, ST_BAD_REQUEST,
-					 "Invalid value '%.100s' or key '%.100s' for field '%s'", v,
-					 c->key ? c->key : "", c->f->name);
-	}
-	if (need && c->f->type == TT_DATE && !time_parse(v, false, &c->us))
-		return http_fail(req, ST_BAD_REQUEST, "Invalid value '%.100s' for field '%s'", v,
-				 c->f->name);
-	return ST_OK;
-}
-
 enum status opik_thread_filter_parse(struct http_req *req, json_t *filters, const char *text,
 				     struct opik_thread_filter **out)
 {
@@ -311,27 +193,5 @@ enum status opik_thread_filter_parse(struct http_req *req, json_t *filters, cons
 	memset(f, 0, sizeof *f);
 	f->a = req->arena;
 	*out = f;
-	if (text && *text) {
-		filters = json_loads(text, 0, NULL);
-		if (!json_is_array(filters))
-			return http_fail(req, ST_BAD_REQUEST,
-					 "Invalid filters query parameter '%.200s'", text);
-	}
-	if (!filters || json_is_null(filters))
-		return ST_OK;
-	if (!json_is_array(filters))
-		return http_fail(req, ST_BAD_REQUEST, "filters must be an array");
-	if (json_array_size(filters) > OPIK_MAX_FILTERS)
-		return http_fail(req, ST_BAD_REQUEST, "at most %d filters", OPIK_MAX_FILTERS);
-	f->c = arena_alloc(req->arena, (json_array_size(filters) + 1) * sizeof *f->c);
-	size_t i;
-	json_t *x;
-	json_array_foreach(filters, i, x)
-	{
-		enum status st = cond_parse(req, x, &f->c[f->n]);
-		if (st != ST_OK)
-			return st;
-		f->n++;
-	}
-	return ST_OK;
+	return opik_conds_parse(req, &thread_columns, filters, text, &f->c, &f->n);
 }
