@@ -66,8 +66,10 @@ static void span_numbers(const struct span *s, enum langfuse_col col, struct lan
 	case LC_OUT_TOK:
 		put_num(v, count_of(s->output_tokens));
 		break;
-	case LC_TOT_TOK:
-		put_num(v, count_of(s->total_tokens));
+	case LC_TOT_TOK: /* as usage shows it (render.c): without a total, input plus output */
+		put_num(v, s->total_tokens != SPAN_NONE_I64
+			       ? (double)s->total_tokens
+			       : count_of(s->input_tokens) + count_of(s->output_tokens));
 		break;
 	case LC_IN_COST:
 		put_num(v, cost_of(s->cost_input_usd));

@@ -1,15 +1,15 @@
 /* metrics: GET /metrics/daily (legacy/metrics-v1.yml's daily metrics: per UTC day, the traces
- * and observations, their cost, and the usage by model, newest day first) and GET /health. */
+ * and observations, their cost, and the usage by model, newest day first), two queries of the
+ * metrics' grouping, and GET /health. */
+#include "lib/api/langfuse/metrics_query.h"
 #include "lib/api/langfuse/read.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include "lib/base/hash.h"
 #include "lib/base/time.h"
-#include "lib/json/jline.h"
 #include "lib/json/jsonw.h"
 
 /* GET /health (health.yml): no key; 200 {"status":"OK","version"} while the data directory can
@@ -32,261 +32,170 @@ enum status langfuse_health(struct http_req *req)
 
 /* ---- daily metrics ---- */
 
-/* One observation, as the day's usage by model counts it. */
-struct obs {
-	int32_t day;
-	const char *model; /* NULL: none */
-	uint64_t trace;
-	int64_t in, out, total;
-	double cost;
-};
+#define DAY_US 86400000000LL
 
-struct day {
-	int32_t day;
-	int64_t traces;
-};
-
-struct tally {
-	struct arena *a;
-	struct obs *o;
-	size_t n, cap;
-	struct day *d;
-	size_t nd, capd;
-	/* The trace-level filters (traceName, userId, tags, environment): which traces count. */
-	const char *name, *user;
-	const char **tags, **envs;
-	size_t ntags, nenvs;
-	uint64_t *keep; /* the trace hashes that pass them, ascending; NULL: every trace */
-	size_t nkeep, capkeep;
-};
-
-static bool trace_passes(const struct tally *t, const struct span *s)
+/* The daily metrics' trace filters (traceName, userId, tags, environment) in the words of
+ * Langfuse's `filter` parameter, for the traces view. */
+static json_t *trace_filters(struct http_req *req)
 {
-	const char *v;
-	if (t->name && (!s->name || strcmp(s->name, t->name)))
-		return false;
-	if (t->user && (!(v = langfuse_user_of(s)) || strcmp(v, t->user)))
-		return false;
-	for (size_t i = 0; i < t->ntags; i++) {
-		json_t *tags = langfuse_tags_of(s), *x;
-		size_t k;
-		bool has = false;
-		json_array_foreach(tags, k, x) has |= !strcmp(json_string_value(x), t->tags[i]);
-		if (!has)
-			return false;
-	}
-	bool env = !t->nenvs;
-	for (size_t i = 0; !env && i < t->nenvs; i++)
-		env = !strcmp(langfuse_env_of(s), t->envs[i]);
-	return env;
-}
-
-static void tally_reset(void *ctx)
-{
-	struct tally *t = ctx;
-	t->nd = t->nkeep = 0;
-}
-
-/* Each trace of the window: its day's count, and its hash when the filters keep it. */
-static void count_trace(void *ctx, const struct query_trace *qt)
-{
-	struct tally *t = ctx;
-	struct span s;
-	json_t *root;
-	if (!span_parse(qt->root.line, qt->root.len, &s, &root))
-		return;
-	if (trace_passes(t, &s)) {
-		int32_t day = time_day(s.started_at);
-		size_t k = 0;
-		while (k < t->nd && t->d[k].day != day)
-			k++;
-		if (k == t->nd) {
-			t->d = langfuse_grow(t->a, t->d, t->nd, &t->capd, sizeof *t->d);
-			t->d[t->nd++] = (struct day){day, 0};
+	static const struct {
+		const char *param, *type, *column, *op;
+		bool list;
+	} f[] = {{"traceName", "string", "name", "=", false},
+		 {"userId", "string", "userId", "=", false},
+		 {"tags", "arrayOptions", "tags", "all of", true},
+		 {"environment", "stringOptions", "environment", "any of", true}};
+	json_t *arr = json_array();
+	for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+		const char **v;
+		size_t n = f[i].list ? langfuse_param_all(req, f[i].param, &v) : 0;
+		const char *one = f[i].list ? NULL : http_param(req, f[i].param);
+		json_t *c, *val = f[i].list ? json_array() : NULL;
+		if (!n && !one) {
+			json_decref(val);
+			continue;
 		}
-		t->d[k].traces++;
-		t->keep = langfuse_grow(t->a, t->keep, t->nkeep, &t->capkeep, sizeof *t->keep);
-		const char *id = s.trace_id ? s.trace_id : s.span_id;
-		t->keep[t->nkeep++] = hash_bytes(id, strlen(id));
+		for (size_t k = 0; k < n; k++)
+			json_array_append_new(val, json_string_nocheck(v[k]));
+		c = json_pack("{s:s,s:s,s:s}", "type", f[i].type, "column", f[i].column, "operator",
+			      f[i].op);
+		json_object_set_new(c, "value", val ? val : json_string_nocheck(one));
+		json_array_append_new(arr, c);
 	}
-	span_clear(&s);
-	json_decref(root);
+	return arr;
 }
 
-static void obs_reset(void *ctx)
+/* The observations' metrics of a day and model (GetMetricsDailyV1Response's usage). */
+enum { D_COUNT, D_IN, D_OUT, D_TOTAL, D_COST, D_TRACES, D__COUNT };
+static const struct mmetric obs_metrics[D__COUNT] = {
+    [D_COUNT] = {"count", MM_COUNT, MA_COUNT, "count_count"},
+    [D_IN] = {"inputTokens", MM_IN_TOK, MA_SUM, "sum_inputTokens"},
+    [D_OUT] = {"outputTokens", MM_OUT_TOK, MA_SUM, "sum_outputTokens"},
+    [D_TOTAL] = {"totalTokens", MM_TOT_TOK, MA_SUM, "sum_totalTokens"},
+    [D_COST] = {"totalCost", MM_TOT_COST, MA_SUM, "sum_totalCost"},
+    [D_TRACES] = {"traces", MM_TRACE, MA_UNIQ, "uniq_traces"}};
+
+/* The two queries of the daily metrics: the traces the filters keep, counted by day (tq), and
+ * their observations by day and model (oq); false when the 400 is written. */
+static bool daily_queries(struct http_req *req, struct mquery *tq, struct mquery *oq)
 {
-	((struct tally *)ctx)->n = 0;
+	memset(tq, 0, sizeof *tq);
+	tq->flt.conds = arena_alloc(req->arena, (FILTER_MAX_CONDS + 2) * sizeof *tq->flt.conds);
+	if (!langfuse_window(req, "fromTimestamp", "toTimestamp", &tq->flt))
+		return false;
+	*oq = *tq; /* the window, which the trace filters follow in tq->flt.conds */
+	json_t *tf = trace_filters(req);
+	bool ok = !json_array_size(tf) ||
+		  langfuse_filter_from(req, LV_TRACES, tf, "filter", &tq->flt, &tq->lf);
+	json_decref(tf);
+	tq->view = MV_TRACES;
+	tq->bucket_us = DAY_US;
+	tq->metrics[tq->nmetrics++] = obs_metrics[D_COUNT];
+	oq->view = MV_OBSERVATIONS;
+	oq->bucket_us = DAY_US;
+	oq->dims[oq->ndims++] = (struct mdim){"providedModelName", MS_COL, LC_MODEL};
+	memcpy(oq->metrics, obs_metrics, sizeof obs_metrics);
+	oq->nmetrics = D__COUNT;
+	return ok;
 }
 
-static void count_obs(void *ctx, const struct query_row *row)
-{
-	struct tally *t = ctx;
-	struct span s;
-	json_t *root;
-	if (!span_parse(row->line, row->len, &s, &root))
-		return;
-	if (!langfuse_is_trace_row(&s)) {
-		t->o = langfuse_grow(t->a, t->o, t->n, &t->cap, sizeof *t->o);
-		const char *tr = s.trace_id ? s.trace_id : s.span_id;
-		int64_t in = s.input_tokens != SPAN_NONE_I64 ? s.input_tokens : 0;
-		int64_t out = s.output_tokens != SPAN_NONE_I64 ? s.output_tokens : 0;
-		t->o[t->n++] =
-		    (struct obs){time_day(s.started_at),
-				 s.str[SS_MODEL] ? arena_strdup(t->a, s.str[SS_MODEL]) : NULL,
-				 hash_bytes(tr, strlen(tr)),
-				 in,
-				 out,
-				 s.total_tokens != SPAN_NONE_I64 ? s.total_tokens : in + out,
-				 isnan(s.cost_total_usd) ? 0 : s.cost_total_usd};
-	}
-	span_clear(&s);
-	json_decref(root);
-}
-
-static int by_key(const void *x, const void *y)
+static int by_hash(const void *x, const void *y)
 {
 	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
 	return a < b ? -1 : a > b;
 }
 
-/* Newest day first, then model (none first), then trace: a model's traces are counted once. */
-static int by_day_model(const void *x, const void *y)
+/* Which traces the filters kept (the hashes of their ids, ascending), as oq's keys. */
+static const struct query_keys *kept(struct arena *a, const struct mrows *rows)
 {
-	const struct obs *a = x, *b = y;
-	if (a->day != b->day)
-		return a->day > b->day ? -1 : 1;
-	int m = !a->model ? (b->model ? -1 : 0) : !b->model ? 1 : strcmp(a->model, b->model);
-	if (m)
-		return m;
-	return a->trace < b->trace ? -1 : a->trace > b->trace;
+	struct query_keys *k = arena_alloc(a, sizeof *k);
+	uint64_t *h = arena_alloc(a, (rows->n + 1) * sizeof *h);
+	for (size_t i = 0; i < rows->n; i++)
+		h[i] = hash_bytes(rows->r[i].trace, strlen(rows->r[i].trace));
+	qsort(h, rows->n, sizeof *h, by_hash);
+	*k = (struct query_keys){QK_TRACE, h, NULL, rows->n};
+	return k;
 }
 
-static bool same_model(const struct obs *a, const struct obs *b)
-{
-	return a->day == b->day &&
-	       (a->model == b->model || (a->model && b->model && !strcmp(a->model, b->model)));
-}
-
-/* One day's entry (GetMetricsDailyV1Response). o[0..n) its observations, sorted. */
-static void put_day(struct buf *out, int32_t day, int64_t traces, const struct obs *o, size_t n)
+/* One day's entry (GetMetricsDailyV1Response): its traces (t NULL: none), its models' groups
+ * o[0..n) of the observations' rows. */
+static void put_day(struct buf *out, int64_t bucket, const struct mgroup *t, const struct mgroup *o,
+		    size_t n, const struct mrows *rows)
 {
 	char d[16];
-	double cost = 0;
+	double cost = 0, count = 0;
 	for (size_t i = 0; i < n; i++)
-		cost += o[i].cost;
-	time_day_format(day, d);
-	buf_printf(out, "{\"date\":\"%s\",\"countTraces\":%lld,\"countObservations\":%zu,", d,
-		   (long long)traces, n);
+		cost += o[i].agg[D_COST], count += o[i].agg[D_COUNT];
+	time_day_format(time_day(bucket), d);
+	buf_printf(out, "{\"date\":\"%s\",\"countTraces\":%lld,\"countObservations\":%lld,", d,
+		   t ? (long long)t->agg[0] : 0LL, (long long)count);
 	buf_adds(out, "\"totalCost\":");
 	jsonw_number(out, cost);
 	buf_adds(out, ",\"usage\":[");
-	for (size_t i = 0, first = 1; i < n; first = 0) {
-		size_t j = i, ntraces = 0;
-		int64_t in = 0, out_t = 0, total = 0;
-		double c = 0;
-		for (; j < n && same_model(&o[i], &o[j]); j++) {
-			in += o[j].in, out_t += o[j].out, total += o[j].total, c += o[j].cost;
-			ntraces += j == i || o[j].trace != o[j - 1].trace;
-		}
-		buf_adds(out, first ? "{\"model\":" : ",{\"model\":");
-		if (o[i].model)
-			jsonw_string(out, o[i].model, strlen(o[i].model));
-		else
-			buf_adds(out, "null");
+	for (size_t i = 0; i < n; i++) {
+		const char *model = rows->r[o[i].first].dim[0];
+		buf_printf(out, "%s{\"model\":%s", i ? "," : "", model ? model : "null");
 		buf_printf(out, ",\"inputUsage\":%lld,\"outputUsage\":%lld,\"totalUsage\":%lld,",
-			   (long long)in, (long long)out_t, (long long)total);
-		buf_printf(out,
-			   "\"countObservations\":%zu,\"countTraces\":%zu,\"totalCost\":", j - i,
-			   ntraces);
-		jsonw_number(out, c);
+			   (long long)o[i].agg[D_IN], (long long)o[i].agg[D_OUT],
+			   (long long)o[i].agg[D_TOTAL]);
+		buf_printf(out, "\"countObservations\":%lld,\"countTraces\":%lld,\"totalCost\":",
+			   (long long)o[i].agg[D_COUNT], (long long)o[i].agg[D_TRACES]);
+		jsonw_number(out, o[i].agg[D_COST]);
 		buf_addc(out, '}');
-		i = j;
 	}
 	buf_adds(out, "]}");
 }
 
-static int32_t day_at(const struct tally *t, size_t i, const size_t *start)
+/* The days of the groups (tg by day, og by day and model, both ascending), newest first, the
+ * page's written; the number of days. */
+static size_t put_days(struct buf *out, long long page, long long limit, const struct mgroup *tg,
+		       size_t nt, const struct mgroup *og, size_t no, const struct mrows *rows)
 {
-	return t->o[start[i]].day;
+	size_t days = 0, from = (size_t)((page - 1) * limit), to = (size_t)(page * limit);
+	while (nt || no) {
+		int64_t b = !no || (nt && tg[nt - 1].bucket > og[no - 1].bucket)
+				? tg[nt - 1].bucket
+				: og[no - 1].bucket;
+		const struct mgroup *t = nt && tg[nt - 1].bucket == b ? &tg[--nt] : NULL;
+		size_t k = no;
+		while (k && og[k - 1].bucket == b)
+			k--;
+		if (days >= from && days < to) {
+			if (days > from)
+				buf_addc(out, ',');
+			put_day(out, b, t, og + k, no - k, rows);
+		}
+		days++;
+		no = k;
+	}
+	return days;
 }
 
-/* GET /metrics/daily: one visit of the window's traces (each day's count, and which traces
- * the trace filters keep), one of their observations. */
+/* GET /metrics/daily: two queries of the metrics' grouping (metrics_query.h) by day: the
+ * window's traces the trace filters keep, and the observations of those traces by model. */
 enum status langfuse_metrics_daily(struct http_req *req)
 {
 	long long page, limit;
-	struct query q;
-	struct filter f = {0};
-	struct filter_cond c[2];
-	struct tally t = {.a = req->arena};
-	f.conds = c;
-	if (!langfuse_paging(req, LF_MAX_LIMIT, &page, &limit) ||
-	    !langfuse_window(req, "fromTimestamp", "toTimestamp", &f))
+	struct mquery tq, oq;
+	struct mrows trows, orows;
+	struct mgroup *tg, *og;
+	size_t nt, no;
+	enum status st;
+	if (!langfuse_paging(req, LF_MAX_LIMIT, &page, &limit) || !daily_queries(req, &tq, &oq))
 		return ST_OK;
-	t.name = http_param(req, "traceName");
-	t.user = http_param(req, "userId");
-	t.ntags = langfuse_param_all(req, "tags", &t.tags);
-	t.nenvs = langfuse_param_all(req, "environment", &t.envs);
-	api_query_init(req, &q);
-	q.f = &f;
-	q.summary = true;
-	q.visit_reset = tally_reset;
-	enum status st = query_trace_visit(&q, count_trace, &t);
-	if (st != ST_OK)
-		return http_fail(req, st, "%s", err_text(&q.err));
-	qsort(t.keep, t.nkeep, sizeof *t.keep, by_key);
-	struct query_keys keys = {QK_TRACE, t.keep, NULL, t.nkeep};
-	bool filtered = t.name || t.user || t.ntags || t.nenvs;
-	api_query_init(req, &q);
-	q.f = &f;
-	q.visit_reset = obs_reset;
-	if (filtered) {
-		q.keys = &keys;
-		q.nkeys = 1;
-	}
-	if ((st = query_span_visit(&q, count_obs, &t)) != ST_OK)
-		return http_fail(req, st, "%s", err_text(&q.err));
-	qsort(t.o, t.n, sizeof *t.o, by_day_model);
-	/* The days: those with observations (start of each run in t.o) and those with traces. */
-	size_t *start = arena_alloc(req->arena, (t.n + 1) * sizeof *start), nstart = 0;
-	for (size_t i = 0; i < t.n; i++)
-		if (!i || t.o[i].day != t.o[i - 1].day)
-			start[nstart++] = i;
-	start[nstart] = t.n;
-	int32_t *days = arena_alloc(req->arena, (nstart + t.nd + 1) * sizeof *days);
-	size_t ndays = 0;
-	for (size_t i = 0; i < nstart; i++)
-		days[ndays++] = day_at(&t, i, start);
-	for (size_t k = 0; k < t.nd; k++) {
-		size_t i = 0;
-		while (i < ndays && days[i] != t.d[k].day)
-			i++;
-		if (i == ndays)
-			days[ndays++] = t.d[k].day;
-	}
-	for (size_t i = 1; i < ndays; i++) /* newest first */
-		for (size_t j = i; j > 0 && days[j] > days[j - 1]; j--) {
-			int32_t x = days[j];
-			days[j] = days[j - 1];
-			days[j - 1] = x;
-		}
+	if ((st = langfuse_mquery_rows(req, &tq, &trows)) != ST_OK)
+		return st;
+	if (tq.lf)
+		oq.keys = kept(req->arena, &trows);
+	if ((st = langfuse_mquery_rows(req, &oq, &orows)) != ST_OK)
+		return st;
+	/* No bound but the rows': a group holds one at least, and the answer is paged. */
+	langfuse_mquery_groups(req->arena, &tq, &trows, SIZE_MAX, false, &tg, &nt);
+	langfuse_mquery_groups(req->arena, &oq, &orows, SIZE_MAX, false, &og, &no);
 	struct buf *out = arena_buf(req->arena);
 	buf_adds(out, "{\"data\":[");
-	for (size_t i = (size_t)((page - 1) * limit); i < ndays && i < (size_t)(page * limit);
-	     i++) {
-		int64_t traces = 0;
-		size_t s = 0;
-		for (size_t k = 0; k < t.nd; k++)
-			if (t.d[k].day == days[i])
-				traces = t.d[k].traces;
-		while (s < nstart && day_at(&t, s, start) != days[i])
-			s++;
-		if (out->p[out->len - 1] != '[')
-			buf_addc(out, ',');
-		put_day(out, days[i], traces, s < nstart ? t.o + start[s] : NULL,
-			s < nstart ? start[s + 1] - start[s] : 0);
-	}
-	langfuse_page_meta(out, page, limit, ndays);
+	size_t days = put_days(out, page, limit, tg, nt, og, no, &orows);
+	langfuse_page_meta(out, page, limit, days);
 	http_reply_json(req, 200, out->p, out->len);
 	return ST_OK;
 }

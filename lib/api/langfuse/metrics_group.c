@@ -14,17 +14,11 @@
 #define DAY_US 86400000000LL
 #define MONDAY_US (4 * DAY_US) /* 1970-01-05, the first Monday after the epoch */
 
-struct group {
-	size_t first, n; /* rows of the sorted order */
-	int64_t bucket;
-	double *agg; /* one per metric; NaN: null */
-};
-
 struct sorter {
 	const struct mquery *q;
 	const struct mrows *rows;
 	const int64_t *bucket;
-	const struct group *groups;
+	const struct mgroup *groups;
 };
 
 static int64_t bucket_of(const struct mquery *q, int64_t t)
@@ -104,7 +98,7 @@ static double aggregate(enum magg agg, const double *v, size_t n)
 
 /* Each group's metrics over its rows. */
 static void group_aggregate(struct arena *a, const struct mquery *q, const struct mrows *rows,
-			    const size_t *order, struct group *g)
+			    const size_t *order, struct mgroup *g)
 {
 	double *v = arena_alloc(a, (g->n + 1) * sizeof *v);
 	g->agg = arena_alloc(a, (q->nmetrics + 1) * sizeof *g->agg);
@@ -124,7 +118,7 @@ static void group_aggregate(struct arena *a, const struct mquery *q, const struc
 static int by_order(const void *x, const void *y, void *ctx)
 {
 	const struct sorter *s = ctx;
-	const struct group *a = x, *b = y;
+	const struct mgroup *a = x, *b = y;
 	for (size_t o = 0; o < s->q->norder; o++) {
 		const struct morder *ord = &s->q->order[o];
 		int c = 0;
@@ -159,7 +153,7 @@ static void put_bucket(struct buf *out, const struct mquery *q, int64_t b, bool 
 }
 
 static void put_group(struct buf *out, const struct mquery *q, const struct mrows *rows,
-		      const struct group *g)
+		      const struct mgroup *g)
 {
 	buf_adds(out, "{");
 	for (size_t k = 0; k < q->ndims; k++) {
@@ -187,7 +181,7 @@ static void put_group(struct buf *out, const struct mquery *q, const struct mrow
 
 /* Without dimensions, the buckets of the window that hold no row are answered with 0 (the
  * WITH FILL of Langfuse's time series); false when there would be too many. */
-static bool fill(struct arena *a, const struct mquery *q, struct group **gs, size_t *n)
+static bool fill(struct arena *a, const struct mquery *q, struct mgroup **gs, size_t *n)
 {
 	size_t have = *n, cap = *n, i = 0; /* the groups are in bucket order */
 	int64_t step = q->bucket_us < 0 ? 32 * DAY_US : q->bucket_us;
@@ -199,17 +193,16 @@ static bool fill(struct arena *a, const struct mquery *q, struct group **gs, siz
 		if (*n >= LF_METRIC_MAX_GROUPS)
 			return false;
 		*gs = langfuse_grow(a, *gs, *n, &cap, sizeof **gs);
-		struct group *g = &(*gs)[(*n)++];
-		*g = (struct group){0, 0, b, arena_alloc(a, (q->nmetrics + 1) * sizeof *g->agg)};
+		struct mgroup *g = &(*gs)[(*n)++];
+		*g = (struct mgroup){0, 0, b, arena_alloc(a, (q->nmetrics + 1) * sizeof *g->agg)};
 		for (size_t m = 0; m < q->nmetrics; m++)
 			g->agg[m] = 0;
 	}
 	return true;
 }
 
-/* The groups of rows in *gs, aggregated; false when there are too many. */
-static bool make_groups(struct arena *a, const struct mquery *q, const struct mrows *rows,
-			struct group **gs, size_t *n)
+bool langfuse_mquery_groups(struct arena *a, const struct mquery *q, const struct mrows *rows,
+			    size_t max, bool fill_empty, struct mgroup **gs, size_t *n)
 {
 	size_t *order = arena_alloc(a, (rows->n + 1) * sizeof *order), cap = 0;
 	int64_t *bucket = arena_alloc(a, (rows->n + 1) * sizeof *bucket);
@@ -225,25 +218,25 @@ static bool make_groups(struct arena *a, const struct mquery *q, const struct mr
 		size_t j = i + 1;
 		while (j < rows->n && !by_key(&order[i], &order[j], &s))
 			j++;
-		if (*n >= LF_METRIC_MAX_GROUPS)
+		if (*n >= max)
 			return false;
 		*gs = langfuse_grow(a, *gs, *n, &cap, sizeof **gs);
-		struct group *g = &(*gs)[(*n)++];
-		*g = (struct group){i, j - i, bucket[order[i]], NULL};
+		struct mgroup *g = &(*gs)[(*n)++];
+		*g = (struct mgroup){i, j - i, bucket[order[i]], NULL};
 		group_aggregate(a, q, rows, order, g);
 		i = j;
 	}
 	/* The groups keep their rows through the sorted order: point first at the row itself. */
 	for (size_t k = 0; k < *n; k++)
 		(*gs)[k].first = order[(*gs)[k].first];
-	return !q->bucket_us || q->ndims || fill(a, q, gs, n);
+	return !fill_empty || !q->bucket_us || q->ndims || fill(a, q, gs, n);
 }
 
 enum status langfuse_mquery_answer(struct http_req *req, const struct mquery *q, struct mrows *rows)
 {
-	struct group *gs;
+	struct mgroup *gs;
 	size_t n;
-	if (!make_groups(req->arena, q, rows, &gs, &n)) {
+	if (!langfuse_mquery_groups(req->arena, q, rows, LF_METRIC_MAX_GROUPS, true, &gs, &n)) {
 		langfuse_refuse(
 		    req,
 		    "The query makes more than %d groups: narrow its window, dimensions "

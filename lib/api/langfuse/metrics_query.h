@@ -4,8 +4,8 @@
  * validateQuery check it (metrics_query.c); the rows of the view, one per observation, trace or
  * score of the window that passes the filters, read from the store through the query engine's
  * visits as every list of this surface reads (metrics_rows.c); grouped by the dimensions and the
- * time bucket, each metric aggregated, ordered and cut (metrics_group.c). Only
- * lib/api/langfuse/metrics_*.c include it. */
+ * time bucket, each metric aggregated, ordered and cut (metrics_group.c). GET /metrics/daily
+ * is two queries of it (metrics.c). Only lib/api/langfuse/metrics*.c include it. */
 #ifndef SPANDEX_API_LANGFUSE_METRICS_QUERY_H
 #define SPANDEX_API_LANGFUSE_METRICS_QUERY_H
 
@@ -67,7 +67,10 @@ enum mmeasure {
 	MM_TOT_COST,
 	MM_TTFT, /* milliseconds */
 	MM_OBS_COUNT,
-	MM_VALUE
+	MM_VALUE,
+	MM_TRACE /* an observation's trace as a number, for uniq: the low 53 bits of the hash of
+		    its id (exact in a double); no query names it, the daily metrics count the
+		    traces of a model with it */
 };
 struct mmetric {
 	const char *measure;
@@ -96,6 +99,9 @@ struct mquery {
 	struct morder order[LF_METRIC_MAX_DIMS + LF_METRIC_MAX_METRICS + 1];
 	size_t norder;
 	long long row_limit; /* 0: every group */
+	/* NULL: every span of the window; else only the spans of these traces (the daily
+	 * metrics' trace filters) */
+	const struct query_keys *keys;
 };
 
 /* One observation, trace or score of the view. */
@@ -115,6 +121,18 @@ struct mrows {
 bool langfuse_mquery_read(struct http_req *req, bool v2, struct mquery *q);
 /* The rows of q's view (metrics_rows.c); a failure is recorded in req. */
 enum status langfuse_mquery_rows(struct http_req *req, const struct mquery *q, struct mrows *out);
+/* One group of rows: n of them, one of which is first (its dimensions are the group's), in
+ * the time bucket bucket (0 without a time dimension), each metric aggregated (NaN: null). */
+struct mgroup {
+	size_t first, n;
+	int64_t bucket;
+	double *agg;
+};
+/* The groups of rows by q's time bucket and dimensions, in that order, each metric aggregated,
+ * in *gs (n of them, in a); with fill and without dimensions, each empty bucket of the window
+ * too, its metrics 0. false when there would be more than max. */
+bool langfuse_mquery_groups(struct arena *a, const struct mquery *q, const struct mrows *rows,
+			    size_t max, bool fill, struct mgroup **gs, size_t *n);
 /* The answer {"data": [...]} of q over rows (metrics_group.c); returns ST_OK once it replied (a 400
  * when there are more than LF_METRIC_MAX_GROUPS groups). */
 enum status langfuse_mquery_answer(struct http_req *req, const struct mquery *q,

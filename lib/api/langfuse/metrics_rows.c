@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <string.h>
+#include "lib/base/hash.h"
 #include "lib/base/time.h"
 #include "lib/json/jsonw.h"
 #include "lib/query/judgements.h"
@@ -100,6 +101,7 @@ static double num(langfuse_get_fn get, const void *subject, enum langfuse_col co
 /* An observation's measure. */
 static double obs_measure(const struct span *s, enum mmeasure m)
 {
+	const char *trace = s->trace_id ? s->trace_id : s->span_id;
 	double lat = num(langfuse_span_get, s, LC_LATENCY),
 	       ttft = num(langfuse_span_get, s, LC_TTFT);
 	switch (m) {
@@ -127,6 +129,8 @@ static double obs_measure(const struct span *s, enum mmeasure m)
 		return num(langfuse_span_get, s, LC_OUT_COST);
 	case MM_TOT_COST:
 		return num(langfuse_span_get, s, LC_TOT_COST);
+	case MM_TRACE:
+		return (double)(hash_bytes(trace, strlen(trace)) & ((1ULL << 53) - 1));
 	default:
 		return NAN;
 	}
@@ -163,6 +167,7 @@ static void one_trace(void *ctx, const struct query_trace *t)
 	    langfuse_filter_test(g->q->lf, langfuse_rollup_get, &t->u, true)) {
 		struct mrow *r = row_new(g, s.started_at);
 		row_dims(g, r, langfuse_span_get, &s);
+		r->trace = arena_strdup(g->req->arena, s.trace_id ? s.trace_id : s.span_id);
 		for (size_t i = 0; i < g->q->nmetrics; i++) {
 			enum mmeasure m = g->q->metrics[i].m;
 			r->val[i] = m == MM_COUNT ? 1
@@ -242,6 +247,15 @@ static void trace_members(struct http_req *req, const struct mquery *q, struct m
 		}
 }
 
+/* Whether a trace's rows need its rollup: a measure of its totals, or a filter on them. */
+static bool needs_rollup(const struct mquery *q)
+{
+	for (size_t i = 0; i < q->nmetrics; i++)
+		if (q->metrics[i].m != MM_COUNT)
+			return true;
+	return langfuse_filter_has_rollup(q->lf);
+}
+
 enum status langfuse_mquery_rows(struct http_req *req, const struct mquery *q, struct mrows *out)
 {
 	struct gather g = {req, q, out};
@@ -254,6 +268,9 @@ enum status langfuse_mquery_rows(struct http_req *req, const struct mquery *q, s
 		api_query_init(req, &qq);
 		qq.f = &q->flt;
 		qq.visit_reset = gather_reset;
+		qq.keys = q->keys;
+		qq.nkeys = q->keys ? 1 : 0;
+		qq.summary = !needs_rollup(q);
 		if (q->view == MV_TRACES)
 			st = query_trace_visit(&qq, one_trace, &g);
 		else
