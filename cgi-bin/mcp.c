@@ -2,13 +2,19 @@
  * score or comment shows by the views the other surfaces hand down (mcp_views). */
 #include "lib/api/egp/assess.h"
 #include "lib/api/intake/judgements.h"
+#include "lib/api/langfuse/scores.h"
 #include "lib/api/mcp/surface.h"
 #include "lib/api/opik/judgements/judged.h"
 
 /* docs/judgements.md's columns, in its order. */
 static const struct judgement_view *const views[] = {
-    &intake_view_annotation, &intake_view_evaluator, &opik_view_score,
-    &opik_view_comment,	     &egp_view_assessment,   NULL,
+    &intake_view_annotation,
+    &intake_view_evaluator,
+    &opik_view_score,
+    &opik_view_comment,
+    &egp_view_assessment,
+    &langfuse_view_score,
+    NULL,
 };
 
 int main(void)

@@ -321,7 +321,7 @@ test('add_score and add_comment: judgements every API shows', async () => {
 	assert.equal(scored.stored, 'new');
 	assert.equal(scored.trace_id, ids.otlp.trace);
 	assert.equal(scored.session_id, 'conv-otlp');
-	assert.deepEqual(scored.shown_by, ['NeMo Intake evaluator results', 'Opik feedback scores', 'Scale GP span assessments']);
+	assert.deepEqual(scored.shown_by, ['NeMo Intake evaluator results', 'Opik feedback scores', 'Scale GP span assessments', 'Langfuse scores']);
 	const again = await call(client, 'add_score', { workspace: WS, span_id: ids.otlp.chat, name: 'helpfulness', value: 0.9, reason: 'clearer on a second look' });
 	assert.equal(again.stored, 'replaced your earlier one');
 	assert.equal(again.id, scored.id);

@@ -255,14 +255,7 @@ enum status langfuse_scores_put(struct http_req *req, struct judgement *js, size
 	return ST_OK;
 }
 
-/* ---- showing ---- */
-
-bool langfuse_score_shows(const struct judgement *j)
-{
-	return !j->deleted && j->name &&
-	       (((j->kind == JK_NUMBER || j->kind == JK_BOOLEAN) && !isnan(j->value)) ||
-		((j->kind == JK_CATEGORY || j->kind == JK_TEXT) && (j->label || !isnan(j->value))));
-}
+/* ---- showing (which judgements: views.c) ---- */
 
 static void put_str(struct buf *out, const char *key, const char *v)
 {

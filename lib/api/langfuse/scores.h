@@ -23,8 +23,11 @@ const char *langfuse_score_read(struct http_req *req, struct langfuse_targets *c
  * but keeping when it was first made; a failure is recorded in req. */
 enum status langfuse_scores_put(struct http_req *req, struct judgement *js, size_t n);
 
-/* Whether Langfuse shows j as a score: a named number, category, boolean or text result. */
+/* Whether Langfuse shows j as a score: a named number, category, boolean or text result
+ * (views.c). */
 bool langfuse_score_shows(const struct judgement *j);
+/* ... as a view, for another surface to name (MCP's shown_by: cgi-bin/mcp.c). */
+extern const struct judgement_view langfuse_view_score;
 /* The members of a score (commons.yml's Score; ScoreV1 without the trace's), without the
  * closing brace: the caller may add "trace" first. */
 void langfuse_render_score(struct buf *out, const struct judgement *j);
