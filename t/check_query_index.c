@@ -39,33 +39,34 @@ static char *lookups_unindexed(void)
 	return unindexed(kdays, 3, lookups);
 }
 
-/* What store_dayindex_keyed answers for every trace and session hash of day d, against the
- * records themselves: 1 all right, 0 a wrong list, -1 no map. */
+/* What the day's index (store_index_keyed) answers for every trace and session hash of day d,
+ * against the records themselves: 1 all right, 0 a wrong list, -1 no map (it answers for no
+ * record). */
 static int keyed_right(const char *d)
 {
 	struct shard sh;
+	struct store_index x;
 	int ok = 1;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
-	ck_assert_ptr_nonnull(ix);
-	size_t cov = store_dayindex_covered(ix);
-	for (size_t i = 0; i < cov && ok > 0; i++)
+	store_index_init(&x, &st, "ws", &sh);
+	for (size_t i = 0; i < sh.nrecs && ok > 0; i++)
 		for (int k = 0; k < 2 && ok > 0; k++) {
 			uint64_t h = k ? sh.recs[i].session_h : sh.recs[i].trace_h;
 			uint32_t *r;
 			size_t n, j = 0;
-			if (store_dayindex_keyed(ix, k ? STORE_KEY_SESSION : STORE_KEY_TRACE, h, &r,
-						 &n) != ST_OK) {
+			size_t cov = store_index_keyed(&x, k ? STORE_KEY_SESSION : STORE_KEY_TRACE,
+						       &h, 1, &r, &n);
+			if (!cov) {
 				ok = -1;
 				break;
 			}
-			for (size_t x = 0; x < cov; x++)
-				if ((k ? sh.recs[x].session_h : sh.recs[x].trace_h) == h)
-					ok = ok > 0 && j < n && r[j++] == x;
+			for (size_t y = 0; y < cov; y++)
+				if ((k ? sh.recs[y].session_h : sh.recs[y].trace_h) == h)
+					ok = ok > 0 && j < n && r[j++] == y;
 			ok = ok > 0 && j == n;
 			free(r);
 		}
-	store_dayindex_close(ix);
+	store_index_free(&x);
 	shard_close(&sh);
 	return ok;
 }
@@ -267,23 +268,24 @@ static long long counted(const char *d, long long *truth)
 {
 	struct shard sh;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
-	ck_assert_ptr_nonnull(ix);
+	struct store_index x;
+	store_index_init(&x, &st, "ws", &sh);
 	uint64_t h = store_dayindex_hash("\"gpt-4o\"", 8), n;
 	struct store_dayindex_q q = {
 	    0, 1u << SPST_ERROR, false, store_dayindex_col_of("model", NULL), &h, 1};
-	long long r = store_dayindex_count(ix, &sh, &q, &n) ? (long long)n : -1;
+	size_t covered = store_index_count(&x, &q, &n);
+	long long r = covered ? (long long)n : -1;
 	*truth = 0;
-	for (size_t i = 0; i < store_dayindex_covered(ix); i++) {
-		const struct idx_rec *x = &sh.recs[i];
+	for (size_t i = 0; i < covered; i++) {
+		const struct idx_rec *y = &sh.recs[i];
 		const char *p, *v;
 		size_t len, vn;
-		*truth += store_rec_live(x) && x->status == SPST_ERROR &&
+		*truth += store_rec_live(y) && y->status == SPST_ERROR &&
 			  shard_view(&sh, i, &p, &len) &&
 			  jline_get2(p, len, "model", NULL, &v, &vn) && vn == 8 &&
 			  !memcmp(v, "\"gpt-4o\"", 8);
 	}
-	store_dayindex_close(ix);
+	store_index_free(&x);
 	shard_close(&sh);
 	return r;
 }
@@ -418,27 +420,27 @@ static int roots_right(const char *d)
 {
 	struct shard sh;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
-	ck_assert_ptr_nonnull(ix);
-	const struct store_dayindex_root *e;
-	size_t n, k = 0;
-	bool held;
+	struct store_index x;
+	const struct store_index_roots *o;
+	size_t k = 0;
 	int ok = -1;
-	if (store_dayindex_roots(ix, &sh, &e, &n, &held)) {
+	store_index_init(&x, &st, "ws", &sh);
+	store_index_roots(&x, &o);
+	if (o->e) {
 		ok = 1;
-		for (size_t i = 0; i < store_dayindex_covered(ix); i++) {
+		for (size_t i = 0; i < x.day_covered; i++) {
 			const struct idx_rec *r = &sh.recs[i];
 			if (!store_rec_root(r))
 				continue;
-			if (k == n || e[k].rec != i || e[k].trace_h != r->trace_h ||
-			    e[k].started_us != r->started_us || e[k].kind != r->kind ||
-			    e[k].status != r->status || (held && e[k].flags != r->flags))
+			if (k == o->ne || o->e[k].rec != i || o->e[k].trace_h != r->trace_h ||
+			    o->e[k].started_us != r->started_us || o->e[k].kind != r->kind ||
+			    o->e[k].status != r->status || (o->held && o->e[k].flags != r->flags))
 				ok = 0;
 			k++;
 		}
-		ok &= k == n;
+		ok &= k == o->ne;
 	}
-	store_dayindex_close(ix);
+	store_index_free(&x);
 	shard_close(&sh);
 	return ok;
 }

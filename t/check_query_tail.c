@@ -28,21 +28,34 @@ static char *tail_lookups(void)
 	return b.p;
 }
 
-/* store_tailindex_keyed or store_tailindex_roots (roots) of sh (a state of day d) from record from,
- * as "to:r,r,...". */
+/* The day's index (store_index_keyed, or store_index_roots with roots) of sh (a state of day d,
+ * no .tix: its tail), as "to:r,r,...", the records from record from on. */
 static const char *tail_answer_of(struct shard *sh, size_t from, bool roots, enum store_key k,
 				  const char *id)
 {
 	static char out[1024];
-	uint32_t *r;
-	size_t n, len = 0;
+	struct store_index x;
+	const struct store_index_roots *o;
+	uint32_t *r = NULL;
+	size_t n = 0, len = 0, to;
 	uint64_t h = id ? hash_bytes(id, strlen(id)) : 0;
-	size_t to = roots ? store_tailindex_roots(&st, "ws", sh, from, &r, &n)
-			  : store_tailindex_keyed(&st, "ws", sh, from, k, &h, 1, &r, &n);
+	store_index_init(&x, &st, "ws", sh);
+	if (roots) {
+		to = store_index_roots(&x, &o);
+		ck_assert_ptr_null(o->e);
+	} else {
+		to = store_index_keyed(&x, k, &h, 1, &r, &n);
+	}
 	len = (size_t)snprintf(out, sizeof out, "%zu:", to);
-	for (size_t i = 0; i < n && len < sizeof out - 8; i++)
-		len += (size_t)snprintf(out + len, sizeof out - len, "%s%u", i ? "," : "", r[i]);
+	for (size_t i = 0, first = 1; i < (roots ? o->nr : n) && len < sizeof out - 8; i++) {
+		uint32_t rec = roots ? o->r[i] : r[i];
+		if (rec < from)
+			continue;
+		len += (size_t)snprintf(out + len, sizeof out - len, "%s%u", first ? "" : ",", rec);
+		first = 0;
+	}
 	free(r);
+	store_index_free(&x);
 	return out;
 }
 
@@ -151,38 +164,36 @@ static char *tail_col_pages(void)
 	return b.p;
 }
 
-/* How many of day d's records column col of the tail (store_tailindex_cols from record 0) holds as
- * their lines do; -1 when the tail answers for none. Those it does not hold (DAYINDEX_UNKNOWN:
- * their lines decide) are counted apart in *unknown. */
+/* How many of day d's records column col of its index (store_index_col; no .tix: the tail) holds
+ * as their lines do; -1 when it answers for none (store_index_pick). Those it does not hold
+ * (DAYINDEX_UNKNOWN: their lines decide) are counted apart in *unknown. */
 static int tail_cols_right_of(struct shard *shp, int col, const char *key, int *unknown)
 {
 	struct shard sh = *shp;
-	struct store_tailindex_cols c;
+	struct store_index x;
 	struct buf line;
+	uint32_t *recs;
+	size_t nrecs;
+	uint64_t none = DAYINDEX_ABSENT;
 	buf_init(&line);
-	size_t to = store_tailindex_cols(&st, "ws", &sh, 0, &c), next = 0;
+	store_index_init(&x, &st, "ws", &sh);
+	size_t to = store_index_pick(&x, col, &none, 1, &recs, &nrecs);
+	free(recs);
 	int right = to ? 0 : -1;
 	*unknown = 0;
-	for (size_t r = 0; r < c.nrun; r++) {
-		const struct store_tailindex_run *run = &c.run[r];
-		ck_assert_uint_eq(run->first, next); /* the runs follow each other */
-		for (size_t i = run->first; i < run->first + run->n; i++) {
-			const char *p;
-			size_t n;
-			line.len = 0;
-			ck_assert_int_eq(shard_line(&sh, i, &line), ST_OK);
-			uint64_t want = jline_get(line.p, line.len, key, &p, &n)
-					    ? store_dayindex_hash(p, n)
-					    : DAYINDEX_ABSENT;
-			uint64_t v = run->v ? run->v[(size_t)col * run->stride + i - run->first]
-					    : DAYINDEX_UNKNOWN;
-			*unknown += v == DAYINDEX_UNKNOWN;
-			right += v == want;
-		}
-		next = run->first + run->n;
+	ck_assert_uint_eq(to, to ? sh.nrecs : 0);
+	for (size_t i = 0; to && i < sh.nrecs; i++) {
+		const char *p;
+		size_t n;
+		line.len = 0;
+		ck_assert_int_eq(shard_line(&sh, i, &line), ST_OK);
+		uint64_t want = jline_get(line.p, line.len, key, &p, &n) ? store_dayindex_hash(p, n)
+									 : DAYINDEX_ABSENT;
+		uint64_t v = store_index_col(&x, col, i);
+		*unknown += v == DAYINDEX_UNKNOWN;
+		right += v == want;
 	}
-	ck_assert_uint_eq(next, to ? sh.nrecs : 0);
-	store_tailindex_cols_free(&c);
+	store_index_free(&x);
 	buf_free(&line);
 	return right;
 }
@@ -266,17 +277,18 @@ START_TEST(tail_cols)
 	free(old);
 	ck_assert(index_day(d));
 	ck_assert_uint_eq(count_problems(), 0);
+	/* Folded: the tail is gone, the .tix answers for every record. */
+	ck_assert_int_eq(access(tailindex_of(d), F_OK), -1);
 	ck_assert_int_eq(
-	    tail_cols_right(d, store_dayindex_col_of("model", NULL), "model", &unknown), -1);
+	    tail_cols_right(d, store_dayindex_col_of("model", NULL), "model", &unknown), N);
+	ck_assert_int_eq(unknown, 0);
 	answers_as(tail_col_pages, plain);
 	free(plain);
 }
 END_TEST
 
-/* The tail's count of day d (store_tailindex_count from record 0) of the live records with kind
- * (-1: any), status (-1: any) and, with model, that model; -1 when the tail cannot say. */
-/* store_tailindex_count of sh (a state of day d) from record 0: the count of kind, status and model
- * (-1 or NULL: any), or -1 when the tail cannot say. */
+/* The count of sh (a state of day d, no .tix: its tail) by its index (store_index_count) of the
+ * live records of kind, status and model (-1 or NULL: any), or -1 when it cannot say for all. */
 static long long tail_count_of(struct shard *sh, int kind, int status, const char *model)
 {
 	char lit[64];
@@ -291,7 +303,11 @@ static long long tail_count_of(struct shard *sh, int kind, int status, const cha
 				     model ? store_dayindex_col_of("model", NULL) : -1,
 				     &h,
 				     model ? 1 : 0};
-	return store_tailindex_count(&st, "ws", sh, 0, &q, &n) ? (long long)n : -1;
+	struct store_index x;
+	store_index_init(&x, &st, "ws", sh);
+	long long r = store_index_count(&x, &q, &n) == sh->nrecs ? (long long)n : -1;
+	store_index_free(&x);
+	return r;
 }
 
 /* The same of day d as it is now. */

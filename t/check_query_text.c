@@ -247,10 +247,9 @@ START_TEST(text_index)
 	size_t covered, nset = 0, nsure = 0;
 	const char *lisbon[] = {"lisbon"}, *phrase[] = {"through lisbon"};
 	ck_assert_int_eq(shard_open(&st, "ws", day_of("2024-03-02"), &sh), ST_OK);
-	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
-	ck_assert_ptr_nonnull(ix);
-	covered = store_dayindex_covered(ix);
-	ck_assert_int_eq(store_dayindex_text(ix, lisbon, 1, &bits, &sure), ST_OK);
+	struct store_index ix;
+	store_index_init(&ix, &st, "ws", &sh);
+	covered = store_index_text(&ix, lisbon, 1, &bits, &sure);
 	ck_assert_uint_eq(covered, sh.nrecs);
 	ck_assert_ptr_nonnull(sure);
 	for (size_t i = 0; i < covered; i++) {
@@ -263,7 +262,7 @@ START_TEST(text_index)
 	free(sure);
 	/* Two words apart by a space, each rare: their pair is not kept, so the candidates are
 	 * the records holding both words (x1, and x2 for its over-long word), none sure. */
-	ck_assert_int_eq(store_dayindex_text(ix, phrase, 1, &bits, &sure), ST_OK);
+	ck_assert_uint_eq(store_index_text(&ix, phrase, 1, &bits, &sure), covered);
 	nset = nsure = 0;
 	for (size_t i = 0; i < covered; i++) {
 		nset += bits_get(bits, i);
@@ -275,16 +274,17 @@ START_TEST(text_index)
 	free(sure);
 	/* The field columns: each record's model as its line holds it ("gpt-4o" with quotes),
 	 * absent where it has none. */
-	const uint64_t *model = store_dayindex_col(ix, store_dayindex_col_of("model", NULL));
+	int model = store_dayindex_col_of("model", NULL);
 	size_t with_model = 0, absent = 0;
 	for (size_t i = 0; i < covered; i++) {
-		with_model += model[i] == store_dayindex_hash("\"gpt-4o\"", 8);
-		absent += model[i] == DAYINDEX_ABSENT;
+		with_model +=
+		    store_index_col(&ix, model, i) == store_dayindex_hash("\"gpt-4o\"", 8);
+		absent += store_index_col(&ix, model, i) == DAYINDEX_ABSENT;
 	}
 	ck_assert_uint_eq(with_model, 2);		     /* s3 and the second version of s5 */
 	ck_assert_uint_eq(with_model + absent, covered - 1); /* and the first s5: claude */
 	ck_assert_int_eq(store_dayindex_col_of("evaluation_context", "evaluation_id"), -1);
-	store_dayindex_close(ix);
+	store_index_free(&ix);
 	shard_close(&sh);
 	/* Spans stored after the build are read line by line; a new version that lost the term
 	 * is no match, before the next build and after it. */
@@ -438,16 +438,17 @@ static size_t phrase_candidates(const char *d, const char *t, size_t *sure)
 	size_t n = 0;
 	*sure = 0;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
-	ck_assert_ptr_nonnull(ix);
-	ck_assert_int_eq(store_dayindex_text(ix, one, 1, &bits, &known), ST_OK);
-	for (size_t i = 0; i < store_dayindex_covered(ix); i++) {
+	struct store_index ix;
+	store_index_init(&ix, &st, "ws", &sh);
+	size_t covered = store_index_text(&ix, one, 1, &bits, &known);
+	ck_assert_uint_eq(covered, sh.nrecs);
+	for (size_t i = 0; i < covered; i++) {
 		n += bits_get(bits, i);
 		*sure += known && bits_get(known, i);
 	}
 	free(bits);
 	free(known);
-	store_dayindex_close(ix);
+	store_index_free(&ix);
 	shard_close(&sh);
 	return n;
 }
@@ -591,6 +592,19 @@ START_TEST(sealed_frames)
 }
 END_TEST
 
+/* The day's index (store_index_text) of sh for terms: the records it answers for, the bits in
+ * *bits and *sure (NULL: none); *tix the records of those the .tix covers. */
+static size_t text_of(struct shard *sh, const char *const *terms, uint64_t **bits, uint64_t **sure,
+		      size_t *tix)
+{
+	struct store_index x;
+	store_index_init(&x, &st, "ws", sh);
+	size_t covered = store_index_text(&x, terms, 1, bits, sure);
+	*tix = x.day_covered;
+	store_index_free(&x);
+	return covered;
+}
+
 /* The writer's text tail (<day>.tdx, issue 10): with no .tix, each batch's segment answers for
  * its records, so a term's candidates are the records holding it and a one-word term needs no
  * line; `spandex index` folds the tail into the .tix and removes it, and the next batch starts
@@ -614,19 +628,21 @@ START_TEST(text_tail)
 	const char *lisbon[] = {"lisbon"}, *phrase[] = {"through lisbon"}, *bang[] = {"!"};
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	ck_assert_uint_gt(sh.text_end, 0);
-	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, lisbon, 1, &bits, &sure), 3);
+	size_t tix;
+	ck_assert_uint_eq(text_of(&sh, lisbon, &bits, &sure, &tix), 3);
+	ck_assert_uint_eq(tix, 0); /* no .tix: the tail answers for all */
 	ck_assert_str_eq(bitstr(bits, 3), "101");
 	ck_assert_str_eq(bitstr(sure, 3), "101");
 	free(bits);
 	free(sure);
 	bits = sure = NULL;
-	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, phrase, 1, &bits, &sure), 3);
+	ck_assert_uint_eq(text_of(&sh, phrase, &bits, &sure, &tix), 3);
 	/* "through" then "lisbon": a segment has no pairs of words, so the line decides */
 	ck_assert_str_eq(bitstr(bits, 3), "100");
 	ck_assert_ptr_null(sure);
 	free(bits);
 	bits = NULL;
-	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, bang, 1, &bits, &sure), 0);
+	ck_assert_uint_eq(text_of(&sh, bang, &bits, &sure, &tix), 0);
 	ck_assert_ptr_null(bits);
 	shard_close(&sh);
 	ck_assert_str_eq(found("lisbon", NULL), "w1,w3");
@@ -644,23 +660,22 @@ START_TEST(text_tail)
 	    mk_text("y1", "tw", "w1", "sess-w", "2024-03-06T12:00:03Z", "back to lisbon", NULL);
 	append(&y, 1);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
-	struct store_dayindex *ix = store_dayindex_open(&st, "ws", &sh);
-	ck_assert_ptr_nonnull(ix);
-	ck_assert_uint_eq(store_dayindex_covered(ix), 3);
-	ck_assert_int_eq(store_dayindex_text(ix, lisbon, 1, &bits, &sure), ST_OK);
-	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 3, lisbon, 1, &bits, &sure), 4);
+	ck_assert_uint_eq(text_of(&sh, lisbon, &bits, &sure, &tix), 4);
+	ck_assert_uint_eq(tix, 3);
 	ck_assert_str_eq(bitstr(bits, 4), "1011");
 	ck_assert_str_eq(bitstr(sure, 4), "1011");
 	free(bits);
 	free(sure);
-	store_dayindex_close(ix);
 	shard_close(&sh);
 	ck_assert_str_eq(found("lisbon", NULL), "w1,w3,y1");
-	/* A damaged segment is passed over: y1 is a candidate again, its line decides. */
+	/* A damaged segment is passed over: the answer is the .tix's, y1 is a candidate again, its
+	 * line decides. */
 	file_damage(tailindex_of(day), -9, 0x7f);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
-	bits = sure = NULL;
-	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, lisbon, 1, &bits, &sure), 0);
+	ck_assert_uint_eq(text_of(&sh, lisbon, &bits, &sure, &tix), 3);
+	ck_assert_str_eq(bitstr(bits, 3), "101");
+	free(bits);
+	free(sure);
 	shard_close(&sh);
 	ck_assert_str_eq(found("lisbon", NULL), "w1,w3,y1");
 	ck_assert_str_eq(found("back", NULL), "y1");
@@ -681,9 +696,9 @@ START_TEST(text_tail)
 	ck_assert_str_eq(found("a", NULL), "w1,w2,y1,z1");
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	const char *killed[] = {"killedword"};
-	bits = sure = NULL;
-	ck_assert_uint_eq(store_tailindex_text(&st, "ws", &sh, 0, killed, 1, &bits, &sure), 5);
-	ck_assert_str_eq(bitstr(bits, 5), "11110"); /* no segment but z1's: folded */
+	ck_assert_uint_eq(text_of(&sh, killed, &bits, &sure, &tix), 5);
+	ck_assert_uint_eq(tix, 4); /* folded; no segment but z1's, which holds no killedword */
+	ck_assert_str_eq(bitstr(bits, 5), "00000");
 	free(bits);
 	free(sure);
 	shard_close(&sh);
@@ -827,8 +842,7 @@ static void check_words(const char *day, struct span *x, size_t n, bool tail)
 {
 	struct shard sh;
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
-	struct store_dayindex *ix = tail ? NULL : store_dayindex_open(&st, "ws", &sh);
-	ck_assert(tail || ix);
+	size_t tix;
 	char *terms[3 * 64 * 16];
 	size_t nt = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -850,11 +864,8 @@ static void check_words(const char *day, struct span *x, size_t n, bool tail)
 	for (size_t k = 0; k < nt; k++) {
 		uint64_t *bits = NULL, *sure = NULL;
 		const char *t[] = {terms[k]};
-		if (tail)
-			ck_assert_uint_eq(
-			    store_tailindex_text(&st, "ws", &sh, 0, t, 1, &bits, &sure), n);
-		else
-			ck_assert_int_eq(store_dayindex_text(ix, t, 1, &bits, &sure), ST_OK);
+		ck_assert_uint_eq(text_of(&sh, t, &bits, &sure, &tix), n);
+		ck_assert_uint_eq(tix, tail ? 0 : n); /* the tail's answer, or the .tix's */
 		ck_assert_ptr_nonnull(sure);
 		for (size_t i = 0; i < n; i++) {
 			bool lng = false, hit = ref_holds(x[i].name, terms[k], &lng);
@@ -869,8 +880,6 @@ static void check_words(const char *day, struct span *x, size_t n, bool tail)
 		free(sure);
 		free(terms[k]);
 	}
-	if (ix)
-		store_dayindex_close(ix);
 	shard_close(&sh);
 }
 

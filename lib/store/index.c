@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/mem.h"
+#include "lib/store/dayindex.h"
 #include "lib/store/store.h"
+#include "lib/store/tailread.h"
 
 void store_index_init(struct store_index *x, struct store *st, const char *ws,
 		      const struct shard *sh)

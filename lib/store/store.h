@@ -530,16 +530,6 @@ uint64_t store_dayindex_hash(const char *v, size_t n);
  * covers them all (*built false). *covered: the records the index covers. */
 enum status store_text_index(struct store *st, const char *ws, int32_t day, bool *built,
 			     size_t *covered);
-/* The index of the open shard sh of ws, or NULL when there is none it can trust (missing,
- * built from other records, damaged). */
-struct store_dayindex *store_dayindex_open(struct store *st, const char *ws,
-					   const struct shard *sh);
-void store_dayindex_close(struct store_dayindex *x);
-/* The records it covers: [0, covered). */
-size_t store_dayindex_covered(const struct store_dayindex *x);
-/* Column col: one value per covered record; NULL when it is damaged (its checksum, checked
- * on the first call, does not hold). */
-const uint64_t *store_dayindex_col(struct store_dayindex *x, int col);
 /* A root record as the index holds it: what a page of traces reads of it. */
 struct store_dayindex_root {
 	uint64_t trace_h;
@@ -548,53 +538,6 @@ struct store_dayindex_root {
 	uint16_t flags; /* the record's when the index was built */
 	uint8_t kind, status;
 };
-/* The covered root records (no parent), ascending by record, in the mapping: *roots, *n; the
- * flags they hold are the records' own when *flags_hold (the day's flags have not moved since
- * the build), else read the records' own. False when the index has none to trust (built by an
- * older spandex, or damaged): visit every record. */
-bool store_dayindex_roots(struct store_dayindex *x, const struct shard *sh,
-			  const struct store_dayindex_root **roots, size_t *n, bool *flags_hold);
-/* The trace (STORE_KEY_TRACE) or session id of covered record ri of sh, as its line holds it
- * (the JSON literal, quotes and escapes included), into *p and *n, valid while x is open: false
- * when the index cannot say (built before version 7, a damaged section, an id whose records'
- * lines differ or that a line lacks): read the line. */
-bool store_dayindex_id(struct store_dayindex *x, const struct shard *sh, enum store_key which,
-		       size_t ri, const char **p, size_t *n);
-/* The covered records whose trace (STORE_KEY_TRACE) or session hash is h, ascending: *recs
- * (caller frees; NULL when none) and *n. ST_NOT_FOUND when the index has no key maps (one
- * built by an older spandex) or the part of the map read is damaged: scan the records. */
-enum status store_dayindex_keyed(struct store_dayindex *x, enum store_key which, uint64_t h,
-				 uint32_t **recs, size_t *n);
-/* *bits (caller frees) gets bit i set for each covered record i that may hold every one of
- * terms[0..n) (case-blind substrings of its name, input or output). When every term is a
- * single word (letters, digits and non-ASCII characters only), a record whose indexed words
- * contain each one holds each one, and *sure (caller frees) marks those: their lines need not
- * be read; otherwise *sure is NULL and the lines of the candidates decide. ST_NOT_FOUND when
- * no term has a letter or digit, or the text section is damaged: read every line. */
-enum status store_dayindex_text(struct store_dayindex *x, const char *const *terms, size_t n,
-				uint64_t **bits, uint64_t **sure);
-
-/* The text of the tail (<day>.tdx; docs/FORMAT.md, "The text of the tail"): the writer's
- * index of the words of each batch, for the records past what the .tix covers. Given *bits and
- * *sure as store_dayindex_text made them for records [0, from) (both NULL when from is 0), extends
- * them (caller frees) to every record of sh: the records of the segments that hold them as
- * their words say, any other one a candidate whose line decides. Returns the records the bits
- * now cover: from itself (the arrays untouched) when the tail has nothing to say. */
-size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
-			    const char *const *terms, size_t nterms, uint64_t **bits,
-			    uint64_t **sure);
-
-/* The keys of the tail (<day>.tdx, the same file): the records of sh from from on that may have
- * one of the trace (STORE_KEY_TRACE) or session hashes hs[0..nh), ascending, in *recs (caller
- * frees) and *n: those the segments' key maps name, and every record no segment answers for
- * (of an older spandex, damaged). Returns the records the list
- * answers for: sh->nrecs, or from itself (*recs NULL) when no segment answered. */
-size_t store_tailindex_keyed(struct store *st, const char *ws, const struct shard *sh, size_t from,
-			     enum store_key which, const uint64_t *hs, size_t nh, uint32_t **recs,
-			     size_t *n);
-/* Likewise the root spans (store_rec_root) of sh from from on. */
-size_t store_tailindex_roots(struct store *st, const char *ws, const struct shard *sh, size_t from,
-			     uint32_t **recs, size_t *n);
 /* The columns of the tail (the same file), as a .tix holds them, for sh's records from from
  * on: runs of records in storage order, each [first, first + n) with column k of record
  * first + i at v[k * stride + i], or v NULL for a run no segment with columns answers for (of
@@ -609,11 +552,6 @@ struct store_tailindex_cols {
 	size_t nrun;
 	struct mapcache_ent *mc;
 };
-/* Returns sh->nrecs, or from itself (c empty) when no segment answered. */
-size_t store_tailindex_cols(struct store *st, const char *ws, const struct shard *sh, size_t from,
-			    struct store_tailindex_cols *c);
-void store_tailindex_cols_free(struct store_tailindex_cols *c);
-
 /* What store_dayindex_count counts: the live covered records whose kind is in kinds and status in
  * statuses (bit sets; 0: any), roots only if roots, and, with col >= 0, whose column col holds
  * one of vals[0..nvals) (DAYINDEX_ABSENT for an absent field). */
@@ -624,27 +562,15 @@ struct store_dayindex_q {
 	const uint64_t *vals;
 	size_t nvals;
 };
-/* The count of the records q names among those the index covers, from the counts the index
- * holds: live counts per column value, kind, status and root, taken when it was built. False
- * when they cannot say: an index without them, flags written since (sh->flag_gen moved: a
- * version superseded), a column value it could not read, a damaged section. */
-bool store_dayindex_count(struct store_dayindex *x, const struct shard *sh,
-			  const struct store_dayindex_q *q, uint64_t *n);
-/* Likewise the records of sh from from on, the tail's (<day>.tdx): from the counts each segment
- * holds for its records, taken by the writer. False when they cannot say for every one of
- * them: a segment without counts (of an older spandex) or that does not check, records no
- * segment answers for, flags written in the day since a segment was (sh->flag_gen moved). */
-bool store_tailindex_count(struct store *st, const char *ws, const struct shard *sh, size_t from,
-			   const struct store_dayindex_q *q, uint64_t *n);
-
 /* A day's indexes as one (lib/store/index.c): the text and field index (.tix) for the records it
  * covers and the tail's segments (.tdx) for those past it. Each question is asked once and
  * answered for both, with one coverage: what the function returns, the records [0, covered) the
  * answer holds for; the records from covered on are ones no index answers for, which the caller
  * reads (their records and lines). 0: no index answers (read every record). lib/query asks only
- * these (t/layers.sh); the parts above (store_dayindex_*, store_tailindex_*) are kept for their
- * own tests. The caller holds the struct (a query's day, its shard opened); the store fills it,
- * opening each index on first need, until store_index_free. */
+ * these (t/layers.sh), and so do the tests: the parts (store_dayindex_* in dayindex.h,
+ * store_tailindex_* in tailread.h) are the store's own. The caller holds the struct (a query's day,
+ * its shard opened); the store fills it, opening each index on first need, until store_index_free.
+ */
 struct store_index {
 	struct store *st;
 	const char *ws;

@@ -4,7 +4,7 @@
  * write that commits the records (the header's text_end). `spandex index` folds the tail into
  * the day's .tix and removes it. A segment's bytes are tailseg.h's; the readers' side is
  * store_tailindex_text, store_tailindex_keyed, store_tailindex_roots, store_tailindex_cols and
- * store_tailindex_count in store.h (tailread.c); docs/FORMAT.md ("The text of the tail") has the
+ * store_tailindex_count in tailread.h; docs/FORMAT.md ("The text of the tail") has the
  * format and the rules. Private to lib/store. */
 #ifndef SPANDEX_STORE_TAILINDEX_H
 #define SPANDEX_STORE_TAILINDEX_H

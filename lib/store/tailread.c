@@ -10,6 +10,7 @@
 #include "lib/store/keymap.h"
 #include "lib/store/mapcache.h"
 #include "lib/store/store.h"
+#include "lib/store/tailread.h"
 #include "lib/store/tailseg.h"
 #include "lib/store/words.h"
 
