@@ -60,6 +60,7 @@ void write_batch_free(struct batch *b)
 		tailindex_words_free(&b->text[i]);
 	free(b->text);
 	free(b->at);
+	free(b->pre);
 	free(b->recs);
 	free(b->locs);
 	free(b->olds.v);
@@ -99,12 +100,15 @@ enum status write_days_ok(const struct rec_kind *k, const void *objs, size_t n, 
 	return ST_OK;
 }
 
-/* Render: every line but ingested_at, the last field, which waits for the lock. */
+/* Render: every line but ingested_at, the last field, which waits for the lock; and every
+ * record but what the lock decides (build_shard), made while the object is in the cache and
+ * not under the lock. A kind's rec reads ingested_at into ingested_us and nowhere else. */
 void write_batch_render(struct batch *b, void *objs, size_t n)
 {
 	b->objs = objs;
 	b->n = n;
 	b->pd = xmalloc(n * sizeof(*b->pd));
+	b->pre = xmalloc(n * sizeof(*b->pre));
 	b->at = b->k->render_at ? xmalloc(n * REC_MAX_AT * sizeof(*b->at)) : NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct pending *p = &b->pd[i];
@@ -120,6 +124,7 @@ void write_batch_render(struct batch *b, void *objs, size_t n)
 			b->k->render(obj(b, i), &b->lines);
 		b->lines.len--; /* the closing brace comes back with ingested_at */
 		p->ll = b->lines.len - p->lo;
+		b->k->rec(obj(b, i), &b->pre[i]);
 		*ing = keep;
 	}
 	qsort(b->pd, n, sizeof(*b->pd), cmp_pending);
@@ -210,7 +215,8 @@ static void build_shard(struct batch *b, struct writeset_shard *w, size_t i, siz
 		buf_add(&b->data, ts, tn);
 		buf_add(&b->data, "\"}", 2);
 		struct idx_rec *r = &b->recs[k - i];
-		b->k->rec(o, r);
+		*r = b->pre[p->span];
+		r->ingested_us = *ing;
 		r->off = w->data_end + off;
 		r->len = (uint32_t)(b->data.len - off);
 		r->crc = rec_crc(r);
@@ -361,7 +367,7 @@ static enum status batch_olds(struct batch *b, struct err *e)
 		const char *id = obj_id(b, i);
 		lit.len = 0;
 		jsonw_string(&lit, id, strlen(id));
-		rc = writeset_olds(&b->set, &b->t.id, hash_bytes(id, strlen(id)), &lit, &b->olds);
+		rc = writeset_olds(&b->set, &b->t.id, b->pre[i].span_h, &lit, &b->olds);
 	}
 	/* The batch's own shards too: a span sent twice in it supersedes its first copy. */
 	for (size_t i = 0; rc == ST_OK && i < b->set.n; i++)
@@ -422,10 +428,9 @@ static enum status batch_sync(struct batch *b, struct err *e)
 static void batch_ids(struct batch *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		const char *id = obj_id(b, i);
 		struct same_in_batch c = {b, i};
-		writeset_publish_id(&b->set, &b->t.id, hash_bytes(id, strlen(id)), b->locs[i],
-				    &b->olds, same_in_batch, &c);
+		writeset_publish_id(&b->set, &b->t.id, b->pre[i].span_h, b->locs[i], &b->olds,
+				    same_in_batch, &c);
 		if (i == 0)
 			io_test_kill(TEST_KILL_IN_IDS);
 	}

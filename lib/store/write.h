@@ -33,6 +33,8 @@ struct batch {
 	struct pending *pd;	      /* render: sorted by day, then by span */
 	struct tailindex_words *text; /* render: the words of each day's part, in day order */
 	struct jline_at *at;	      /* render: the members of each line, when the kind has them */
+	struct idx_rec *pre; /* render: each object's record, by object, but for its place in its
+				shard and its ingested_us (commit) */
 	size_t ntext;
 	int lockfd, jfd;	 /* lock: the workspace lock; the journal */
 	uint64_t seq;		 /* plan: the batch's number in the journal */
