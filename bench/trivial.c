@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "lib/base/arena.h"
+#include "lib/base/mem.h"
 #include "lib/json/jsonx.h"
 #include "lib/ingest/otlp.h"
 
@@ -225,6 +226,11 @@ int main(int argc, char **argv)
 			      "Status: 200 OK\r\nContent-Type: application/json\r\n"
 			      "Content-Length: %zu\r\n\r\n",
 			      len);
+	/* A worker keeps a request's memory for the next, as http_main has every program do: a
+	 * floor that handed its arena back to the kernel after each body, and faulted it in
+	 * again, spent about a third of its CPU on that (BENCHMARKS-HISTORY.md, "The parsing
+	 * sink's memory"). */
+	mem_keep_for_reuse();
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "trivial: FCGX_Init failed\n");
 		goto out;
