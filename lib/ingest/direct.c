@@ -248,18 +248,27 @@ static int cmp_idh(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-/* (trace_id, span_id) pairs are unique within a batch: sort by hash, compare neighbours.
- * DirectSpansIngestRequest's model validator: one item at the body, after every span passed. */
-static void duplicates(struct arena *a, struct verrs *v, json_t *body, struct span *s, size_t n)
+/* The hash a span's (trace_id, span_id) pair is sorted by, taken while its strings are in the
+ * cache (right after parse_span read them); 0 and unused when either is missing. */
+static uint64_t idh_of(const struct span *s)
+{
+	if (!s->span_id || !s->trace_id)
+		return 0;
+	return hash_bytes(s->span_id, strlen(s->span_id)) ^
+	       hash_bytes(s->trace_id, strlen(s->trace_id));
+}
+
+/* (trace_id, span_id) pairs are unique within a batch: sort by the pairs' hashes (hs[k] is
+ * idh_of(&s[k])), compare neighbours. DirectSpansIngestRequest's model validator: one item at
+ * the body, after every span passed. */
+static void duplicates(struct arena *a, struct verrs *v, json_t *body, struct span *s,
+		       const uint64_t *hs, size_t n)
 {
 	struct idh *ids = arena_alloc(a, n * sizeof(*ids));
 	size_t nid = 0;
 	for (size_t k = 0; k < n; k++)
 		if (s[k].span_id && s[k].trace_id)
-			ids[nid++] =
-			    (struct idh){hash_bytes(s[k].span_id, strlen(s[k].span_id)) ^
-					     hash_bytes(s[k].trace_id, strlen(s[k].trace_id)),
-					 k};
+			ids[nid++] = (struct idh){hs[k], k};
 	qsort(ids, nid, sizeof(*ids), cmp_idh);
 	for (size_t k = 1; k < nid; k++) {
 		const struct span *x = &s[ids[k - 1].i], *y = &s[ids[k].i];
@@ -311,6 +320,7 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 		goto out;
 	}
 	s = arena_alloc(a, n * sizeof(*s));
+	uint64_t *hs = arena_alloc(a, n * sizeof(*hs));
 	for (size_t k = 0; k < n; k++) {
 		span_init(&s[k]);
 		s[k].workspace = ws;
@@ -318,9 +328,10 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 		json_t *l = vs_loci(spans_loc, k);
 		parse_span(a, v, l, json_array_get(spans, k), &s[k]);
 		json_decref(l);
+		hs[k] = idh_of(&s[k]);
 	}
 	if (!verrs_count(v))
-		duplicates(a, v, body, s, n);
+		duplicates(a, v, body, s, hs, n);
 out:
 	json_decref(loc);
 	json_decref(spans_loc);

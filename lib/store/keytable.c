@@ -335,6 +335,11 @@ void keytable_widen(struct tab *t, uint64_t h, int32_t day)
 	}
 }
 
+void keytable_prefetch(const struct tab *t, uint64_t h)
+{
+	__builtin_prefetch(&t->slots[h & (t->hdr->nslots - 1)]);
+}
+
 void keytable_recount(struct tab *t)
 {
 	uint64_t used = 0;

@@ -79,6 +79,10 @@ enum status keytable_upsert(struct tab *t, uint64_t h, uint64_t loc, keytable_sa
 			    void *ctx);
 /* Widens the day range of key h to include day (a range table); idempotent. */
 void keytable_widen(struct tab *t, uint64_t h, int32_t day);
+/* A hint, no answer: starts loading the slot where a lookup of h in t begins, so that a
+ * batch's lookups, each a cache miss in a large table, wait on memory together rather than
+ * one after another. */
+void keytable_prefetch(const struct tab *t, uint64_t h);
 /* Sets the count of occupied slots from the slots themselves. */
 void keytable_recount(struct tab *t);
 /* Looks h up the way readers do: true when a slot of h holds loc, or (range, loc a day) a

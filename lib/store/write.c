@@ -363,12 +363,11 @@ static enum status batch_olds(struct batch *b, struct err *e)
 	struct buf lit;
 	buf_init(&lit);
 	enum status rc = ST_OK;
-	for (size_t i = 0; rc == ST_OK && i < b->n; i++) {
-		const char *id = obj_id(b, i);
-		lit.len = 0;
-		jsonw_string(&lit, id, strlen(id));
-		rc = writeset_olds(&b->set, &b->t.id, b->pre[i].span_h, &lit, &b->olds);
-	}
+	for (size_t i = 0; i < b->n; i++)
+		keytable_prefetch(&b->t.id, b->pre[i].span_h);
+	for (size_t i = 0; rc == ST_OK && i < b->n; i++)
+		rc = writeset_olds(&b->set, &b->t.id, b->pre[i].span_h, obj_id(b, i), &lit,
+				   &b->olds);
 	/* The batch's own shards too: a span sent twice in it supersedes its first copy. */
 	for (size_t i = 0; rc == ST_OK && i < b->set.n; i++)
 		if (writeset_map(&b->set.sh[i]) < 0)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/base/mem.h"
+#include "lib/json/jsonw.h"
 #include "lib/store/io.h"
 #include "lib/store/layout.h"
 #include "lib/store/record.h"
@@ -389,9 +390,10 @@ void writeset_olds_sort(struct wolds *o)
 }
 
 enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint64_t h,
-			  const struct buf *lit, struct wolds *o)
+			  const char *id, struct buf *lit, struct wolds *o)
 {
 	struct keytable_slot slot;
+	bool have_lit = false;
 	for (uint64_t i = h & (ids->hdr->nslots - 1), n = 0;
 	     keytable_probe(ids->hdr, h, &i, &n, &slot);) {
 		bool known = false;
@@ -399,6 +401,11 @@ enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint6
 			known = o->v[k].loc == slot.loc && o->v[k].h == h;
 		if (known)
 			continue;
+		if (!have_lit) {
+			lit->len = 0;
+			jsonw_string(lit, id, strlen(id));
+			have_lit = true;
+		}
 		int same = same_check(set, h, lit, slot.loc);
 		if (same < 0)
 			return ST_UNAVAILABLE;

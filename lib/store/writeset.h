@@ -80,11 +80,12 @@ struct wolds {
 	struct wold *v;
 	size_t n, cap;
 };
-/* Adds the entries of span h (id literal lit) to o, opening their shards into set and mapping
- * their indexes writable (writeset_map). Sort o with writeset_olds_sort before writeset_publish_id.
- */
+/* Adds the entries of span h (id id) to o, opening their shards into set and mapping their
+ * indexes writable (writeset_map). lit is scratch for the id's JSON literal, written only when
+ * the table has an entry of h (most spans of a batch are new: none). Sort o with
+ * writeset_olds_sort before writeset_publish_id. */
 enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint64_t h,
-			  const struct buf *lit, struct wolds *o);
+			  const char *id, struct buf *lit, struct wolds *o);
 void writeset_olds_sort(struct wolds *o);
 /* Before the commit point: names the batch whose first ingest time is by in the side file
  * (<day>.sup, lib/store/sup.h) of every version of o (sorted) it will mark superseded. 0, or -1
