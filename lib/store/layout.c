@@ -13,6 +13,7 @@
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/store/io.h"
+#include "lib/store/mapcache.h"
 #include "lib/store/ops.h"
 
 static const struct {
@@ -337,6 +338,14 @@ static int32_t *days_copy(const int32_t *days, size_t n)
 	if (n)
 		memcpy(c, days, n * sizeof *c);
 	return c;
+}
+
+void store_forget_day(struct store *st, const char *ws, int32_t day)
+{
+	char p[PATH_MAX];
+	for (int f = 0; f < LAYOUT__COUNT; f++)
+		if (files[f].shard && layout_shard_path(p, st, ws, day, f))
+			mapcache_drop_path(p);
 }
 
 enum status store_days_at(struct store *st, const char *ws, uint64_t look, int32_t **days,

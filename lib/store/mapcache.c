@@ -299,6 +299,24 @@ void mapcache_forget_path(const char *path)
 	path_forget(path_hash(path));
 }
 
+void mapcache_drop_path(const char *path)
+{
+	uint64_t ph = path_hash(path);
+	for (size_t i = 0; i < nents;) {
+		struct mapcache_ent *e = ents[i];
+		if (e->path_h != ph) {
+			i++;
+			continue;
+		}
+		e->path_h = 0;
+		e->gone = true; /* freed by its last mapcache_put, and never inherited from */
+		if (e->refs)
+			i++;
+		else
+			ent_free(i);
+	}
+}
+
 void mapcache_put(struct mapcache_ent *e)
 {
 	if (!e)

@@ -62,6 +62,11 @@ const void *mapcache_get_recent(const char *path, size_t need, size_t *len,
 /* Called by a process that has just renamed a new file to path: its next mapcache_get_recent
  * looks at the path again. */
 void mapcache_forget_path(const char *path);
+/* Called when the file at path was replaced or changed in place by another hand
+ * (store_forget_day): the mappings a stat found path to name go (unmapped now, or when their
+ * holders put them back), with what readers kept with them, so the next mapcache_*_path of it
+ * maps what path names then, even a file of the same inode, size and change time. */
+void mapcache_drop_path(const char *path);
 void mapcache_put(struct mapcache_ent *e);
 /* Bits a reader keeps with a file's mapping, 0 at first: what it has checked of it (a .tix's
  * sections; how far a .tdx's segments, lib/store/tailseg.c). */

@@ -301,6 +301,12 @@ enum status store_get(struct store *st, const char *ws, const char *span_id, str
  * created or a file replaced since. */
 #define STORE_LOOK_SETTLE_MS 2000
 uint64_t store_look(struct store *st, const char *ws);
+/* Tells this process that the files of ws's day were replaced or changed in place behind its
+ * back (by a hand other than the store's: a test that damages or rewrites one): the mappings it
+ * keeps of the files it found at the day's paths go, with what it checked of them, so its next
+ * query maps what the paths name then. Without it, a .tix is taken as mapped for MAPC_PATH_MS
+ * (docs/FORMAT.md, "Mappings kept across queries"); the store's own renames need no call. */
+void store_forget_day(struct store *st, const char *ws, int32_t day);
 
 /* A query's snapshot, by retrying (lib/query; FORMAT.md, "What a reader sees"). A token
  * of ws's batches at this moment: it changes when a batch starts, reaches its commit point
