@@ -62,7 +62,7 @@ void file_damage(const char *path, long at, int x);
 /* file[0..size), a .tix of version 7, as version 6 wrote it: without the id strings that end it
  * (the file's last 8 bytes are their number of bytes), the header's version, the strings'
  * checksum (0) and the header's own checksum made again. Its new size. */
-long tix_drop_ids(char *file, long size);
+long dayindex_drop_ids(char *file, long size);
 const char *tailindex_of(const char *d);
 char *unindexed(const char *const *days, int n, char *(*fn)(void));
 void answers_as(char *(*fn)(void), const char *plain);

@@ -274,7 +274,7 @@ void file_damage(const char *path, long at, int x)
 	free(file);
 }
 
-long tix_drop_ids(char *file, long size)
+long dayindex_drop_ids(char *file, long size)
 {
 	uint64_t ids;
 	uint32_t six = 6, zero = 0, crc;

@@ -174,7 +174,7 @@ START_TEST(sealed_ids)
 	plain = sealed_day('b', "2024-03-10", false);
 	long size, ids = ids_bytes("2024-03-10", &size);
 	char *f = file_read(dayindex_of(root, "2024-03-10"), &size);
-	file_write_new(dayindex_of(root, "2024-03-10"), f, tix_drop_ids(f, size));
+	file_write_new(dayindex_of(root, "2024-03-10"), f, dayindex_drop_ids(f, size));
 	free(f);
 	ck_assert_uint_gt(frames_answering('b', "2024-03-10", plain), 0);
 	ck_assert_uint_eq(count_problems(), 0);

@@ -453,17 +453,17 @@ static size_t phrase_candidates(const char *d, const char *t, size_t *sure)
 	return n;
 }
 
-/* Day d's .tix of version 7 written as version 5 wrote it: no id strings (tix_drop_ids), every
+/* Day d's .tix of version 7 written as version 5 wrote it: no id strings (dayindex_drop_ids), every
  * pair kept, no rare bound after the pairs' number (docs/FORMAT.md, "Pairs of words"), the
  * text's and header's checksums made again. Right only for a day with no rare word, whose file
  * keeps every pair. */
-static void tix_as_version5(const char *d)
+static void dayindex_as_version5(const char *d)
 {
 	long size;
 	const char *path = dayindex_of(root, d);
 	char *f = file_read(path, &size);
 	uint32_t nw, five = 5, crc;
-	size = tix_drop_ids(f, size);
+	size = dayindex_drop_ids(f, size);
 	uint64_t blob, post, np, ppost;
 	memcpy(&nw, f + 20, 4);
 	memcpy(&blob, f + 48, 8);
@@ -522,7 +522,7 @@ START_TEST(rare_word_pairs)
 	/* A version 5 file keeps every pair and has no rare bound: read so (this one, made from
 	 * the version 6 file, lacks the rare words' pairs, so it names no record for them), and
 	 * the next build writes version 6 in its place. */
-	tix_as_version5("2024-03-08");
+	dayindex_as_version5("2024-03-08");
 	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2);
 	ck_assert_uint_eq(sure, R / 2);
 	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), 0);

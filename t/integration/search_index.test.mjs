@@ -71,7 +71,7 @@ async function checkAll(when) {
 	}
 }
 
-const tixFiles = () => fs.readdirSync(path.join(srv.dataDir, WS)).filter((f) => f.endsWith('.tix')).sort();
+const dayIndexFiles = () => fs.readdirSync(path.join(srv.dataDir, WS)).filter((f) => f.endsWith('.tix')).sort();
 
 test('the same spans with and without the text index, through every API', async () => {
 	const r = rng(10);
@@ -85,7 +85,7 @@ test('the same spans with and without the text index, through every API', async 
 
 	const built = await spandexOk(['index', srv.dataDir, '--verbose']);
 	assert.match(built.stdout, /2 days indexed/);
-	assert.deepEqual(tixFiles().length, 2);
+	assert.deepEqual(dayIndexFiles().length, 2);
 	await checkAll('indexed');
 	// A second run has nothing to do.
 	assert.match((await spandexOk(['index', srv.dataDir, '--verbose'])).stdout, /0 days indexed/);
@@ -107,7 +107,7 @@ test('the same spans with and without the text index, through every API', async 
 });
 
 test('an index of other records or a damaged one is ignored; verify names the damage', async () => {
-	const [a, b] = tixFiles().map((f) => path.join(srv.dataDir, WS, f));
+	const [a, b] = dayIndexFiles().map((f) => path.join(srv.dataDir, WS, f));
 	const saved = fs.readFileSync(a);
 	fs.copyFileSync(b, a); // another day's index: built from other records
 	await checkAll('foreign index');
@@ -148,7 +148,7 @@ test('spandex index killed while writing leaves at most a temporary: same answer
 		{ span_id: 'kill-2', trace_id: 't-k', name: 'after kill', started_at: dayTime(600e3, 2), input: 'gamma', output: 'οδυσσεια' },
 	]);
 	const dir = path.join(srv.dataDir, WS);
-	const before = new Map(tixFiles().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+	const before = new Map(dayIndexFiles().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
 	// One builder (SPANDEX_INDEX_JOBS=1): the process the hook kills is the command itself.
 	const killed = await spandexCli(['index', srv.dataDir], { env: { SPANDEX_TEST_KILL_IN_INDEX: '1', SPANDEX_INDEX_JOBS: '1' } });
 	assert.equal(killed.signal, 'SIGKILL', `${killed.code} ${killed.stdout}${killed.stderr}`);
@@ -174,7 +174,7 @@ test('spandex index with several builders writes the same indexes as one', async
 	]);
 	const dir = path.join(srv.dataDir, WS);
 	await spandexOk(['index', srv.dataDir], { env: { SPANDEX_INDEX_JOBS: '1' } });
-	const one = new Map(tixFiles().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+	const one = new Map(dayIndexFiles().map((f) => [f, fs.readFileSync(path.join(dir, f))]));
 	assert.equal(one.size, 2);
 	for (const f of one.keys()) fs.unlinkSync(path.join(dir, f));
 	const done = await spandexOk(['index', srv.dataDir, '--verbose'], { env: { SPANDEX_INDEX_JOBS: '4' } });
