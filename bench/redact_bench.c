@@ -43,6 +43,7 @@ struct texts {
 	size_t jlen;
 };
 
+static json_t *batch; /* the template's document, which the spans' strings point into */
 static struct span *spans;
 static size_t nspans;
 static struct texts *tx;
@@ -69,13 +70,14 @@ static void add_text(struct texts *t, const char *s)
 static void load(const char *path, struct arena *a)
 {
 	json_error_t je;
-	json_t *body = json_load_file(path, 0, &je);
 	struct verrs v;
 	verrs_init(&v);
-	if (!body || !(nspans = direct_parse(a, "bench", body, &spans, &v))) {
+	if (!(batch = json_load_file(path, 0, &je)) ||
+	    !(nspans = direct_parse(a, "bench", batch, &spans, &v))) {
 		fprintf(stderr, "redact_bench: %s is no batch of spans\n", path);
 		exit(2);
 	}
+	verrs_free(&v);
 	tx = xcalloc(nspans, sizeof *tx);
 	for (size_t i = 0; i < nspans; i++) {
 		struct texts *t = &tx[i];
@@ -95,6 +97,17 @@ static void load(const char *path, struct arena *a)
 			t->joined[at++] = '\0';
 		}
 	}
+}
+
+/* What load made: the spans' fields, their document, the texts. */
+static void unload(void)
+{
+	for (size_t i = 0; i < nspans; i++) {
+		span_clear(&spans[i]);
+		free(tx[i].joined);
+	}
+	free(tx);
+	json_decref(batch);
 }
 
 static pcre2_code *compile(const char *p, size_t len, bool caseless)
@@ -334,6 +347,16 @@ int main(int argc, char **argv)
 	redact_free(with);
 	redact_free(bare);
 	free(t);
+	for (size_t i = 0; i < npat; i++)
+		pcre2_code_free(pat[i]);
+	for (size_t i = 0; i < NBUILTIN; i++)
+		pcre2_code_free(det[i]);
+	pcre2_match_data_free(md);
+#ifdef HAVE_HYPERSCAN
+	hs_free_scratch(hs_scr);
+	hs_free_database(hs_db);
+#endif
+	unload();
 	arena_free(a);
 	arena_free(held);
 	return 0;
