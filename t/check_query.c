@@ -2,9 +2,9 @@
  * paging, sorting, filters confirmed on the line, superseded versions, groups, traces with a
  * span past midnight, rollups, sessions, an empty workspace; rows for other surfaces with
  * offsets, keyset cursors both ways, roots, predicates, visits, budgets and stats. Free text,
- * the day's index and the tail's are in check_query_text.c, check_query_index.c and
- * check_query_tail.c, answers from one state under a writer in check_query_snap.c, the fixture
- * they share in check_query_fixture.c. */
+ * phrases over pairs of words, the day's index and the tail's are in check_query_text.c,
+ * check_query_phrase.c, check_query_index.c and check_query_tail.c, answers from one state
+ * under a writer in check_query_snap.c, the fixture they share in check_query_fixture.c. */
 #include "t/check_query.h"
 
 START_TEST(spans_sorted_and_paged)
@@ -909,6 +909,7 @@ Suite *check_suite(void)
 	tcase_add_checked_fixture(w, setup, teardown);
 	TCase *u = tcase_create("text");
 	check_query_text(t, w, u);
+	check_query_phrase(w);
 	check_query_tail(t);
 	check_query_index(w);
 	check_query_snap(w);

@@ -53,6 +53,7 @@ const char *dayindex_of(const char *root_dir, const char *d);
 size_t count_problems(void);
 struct span mk_text(const char *id, const char *trace, const char *parent, const char *session,
 		    const char *start, const char *input, const char *output);
+void one_trace(struct span *s, int n, char (*ids)[8], char c, const char *day);
 void append_killed_by(const char *hook, struct span *s, size_t n);
 void append_killed(struct span *s, size_t n);
 const char *bitstr(const uint64_t *bits, size_t n);
@@ -74,6 +75,7 @@ void each_page(struct buf *b, const char *const *filters, size_t nf, const long 
 /* The tests of each file, added to the suite's cases: store and index have the fixture, text
  * has none. */
 void check_query_text(TCase *store, TCase *index, TCase *text);
+void check_query_phrase(TCase *index);
 void check_query_index(TCase *index);
 void check_query_snap(TCase *index);
 void check_query_tail(TCase *store);

@@ -205,6 +205,20 @@ struct span mk_text(const char *id, const char *trace, const char *parent, const
 	return s;
 }
 
+/* Spans s[0..n) of one trace, a second apart from 10:00 on day: ids <c>000 on into ids (the
+ * first the others' parent), trace t<c>, session sess-<c>. n at most 1000 (ids of three digits). */
+void one_trace(struct span *s, int n, char (*ids)[8], char c, const char *day)
+{
+	const char *trace = arena_printf(A, "t%c", c), *sess = arena_printf(A, "sess-%c", c);
+	ck_assert_int_le(n, 1000);
+	for (int k = 0; k < n; k++) {
+		const char *start = arena_printf(A, "%sT10:%02d:%02dZ", day, k / 60, k % 60);
+		snprintf(ids[k], 8, "%c%03u", c, (unsigned)k % 1000);
+		s[k] = mk(ids[k], trace, k ? ids[0] : "", sess, start, 1, KIND_LLM, SPST_SUCCESS,
+			  NULL, -1, NAN);
+	}
+}
+
 /* Appends s[0..n) in a child that a test hook of lib/store/write.c SIGKILLs: hook
  * SPANDEX_TEST_KILL_AFTER_SHARDS once it has committed the batch's first shard, before the
  * others and the id table; SPANDEX_TEST_KILL_IN_TEXT once the first shard's lines, records and

@@ -1,0 +1,209 @@
+/* check_query_phrase: phrases in lib/query over a day's pairs of adjacent words (issue 57): a
+ * phrase its user is still typing, fresh, indexed and sealed under a budget; the rare words whose
+ * pairs a .tix leaves out, and a version 5 file that kept them all. Single words, the tail and
+ * the rest of free text are in check_query_text.c. */
+#include "t/check_query.h"
+#include "lib/base/bits.h"
+
+/* How many spans of "ws" hold phrase t. */
+static size_t phrase_total(const char *t)
+{
+	struct query_rows r;
+	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+	Q.limit = 1;
+	Q.search = &t;
+	Q.nsearch = 1;
+	ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+	return r.total;
+}
+
+/* Issue 57: a phrase of words every span holds, its last word cut short as a user types it:
+ * the first word may end a longer word, the middle one is whole, the last is a prefix; another
+ * gap between the words, another word in the middle, or a last word that does not start with
+ * the prefix is no match. Fresh (the tail's segments, which have no pairs) its candidates' lines
+ * decide; indexed and sealed it is answered from the pairs of words under a budget of bytes
+ * that reading every span holding its words would overrun (so it was refused). */
+START_TEST(phrase_prefix_pairs)
+{
+	enum { N = 300 };
+	static char ids[N][8], ins[N][1120];
+	static const char *const part[] = {"account order payment", "account order, payment",
+					   "account order spa", "account orders pay",
+					   "myaccount ORDER pay"};
+	struct span s[N];
+	char filler[1000];
+	size_t fn = 0;
+	while (fn + 80 < sizeof filler)
+		fn += (size_t)snprintf(filler + fn, sizeof filler - fn, "%s",
+				       "pay the order of the account then order a new account and "
+				       "pay order account ");
+	one_trace(s, N, ids, 'p', "2024-03-07");
+	for (int k = 0; k < N; k++) {
+		snprintf(ins[k], sizeof ins[k], "%s %s%s%s", k % 50 < 5 ? part[k % 50] : "",
+			 k % 3 ? "" : "zebra crossing ", k % 4 ? "quiet harbor " : "harbor quiet ",
+			 filler);
+		s[k].input = ins[k];
+	}
+	for (int k = 0; k < N; k += 50)
+		append(s + k, 50); /* six batches: six segments of the tail */
+	const char *want = "p000,p004,p050,p054,p100,p104,p150,p154,p200,p204,p250,p254";
+	/* Each span's line is about 1.1 KB and holds every word of the phrase: reading them all
+	 * would cost 300 KB. */
+	const char *terms[] = {"Account order pa"};
+	for (int age = 0; age < 3; age++) {
+		if (age == 1)
+			ck_assert(index_day("2024-03-07"));
+		if (age == 2) {
+			uint64_t in, out;
+			struct err e = {ST_OK, ""};
+			ck_assert_int_eq(store_seal(&st, "ws", day_of("2024-03-07"), &in, &out, &e),
+					 ST_OK);
+		}
+		struct query_rows r;
+		q_init("started_at", 0, 0, NULL, FILTER_SPANS);
+		Q.limit = 100;
+		Q.search = terms;
+		Q.nsearch = 1;
+		if (age)
+			Q.budget_bytes = 64 << 10;
+		ck_assert_msg(query_span_rows(&Q, &r) == ST_OK, "age %d: %s", age, Q.err.msg);
+		ck_assert_str_eq(row_ids(&r), want);
+		ck_assert_uint_eq(r.total, 12);
+		/* A pair in a third of the records (its postings a bit per record), and pairs in
+		 * all of them (no postings): "zebra crossing" in 100, "new account" in every one.
+		 */
+		ck_assert_uint_eq(phrase_total("Zebra crossing"), 100);
+		ck_assert_uint_eq(phrase_total("a new account and pay"), N);
+		/* In three records of four, its words the other way round in the fourth: a pair
+		 * with no list, whose candidates are not all sure to hold it (two words apart by a
+		 * space are known only from a list). */
+		ck_assert_uint_eq(phrase_total("quiet harbor"), 225);
+	}
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
+/* The records of "ws"'s day d the .tix names for phrase t: their number, and *sure those it
+ * knows hold it (0 when it knows none). */
+static size_t phrase_candidates(const char *d, const char *t, size_t *sure)
+{
+	struct shard sh;
+	uint64_t *bits, *known;
+	const char *one[] = {t};
+	size_t n = 0;
+	*sure = 0;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	struct store_index ix;
+	store_index_init(&ix, &st, "ws", &sh);
+	size_t covered = store_index_text(&ix, one, 1, &bits, &known);
+	ck_assert_uint_eq(covered, sh.nrecs);
+	for (size_t i = 0; i < covered; i++) {
+		n += bits_get(bits, i);
+		*sure += known && bits_get(known, i);
+	}
+	free(bits);
+	free(known);
+	store_index_free(&ix);
+	shard_close(&sh);
+	return n;
+}
+
+/* Day d's .tix of version 7 written as version 5 wrote it: no id strings (dayindex_drop_ids), every
+ * pair kept, no rare bound after the pairs' number (docs/FORMAT.md, "Pairs of words"), the
+ * text's and header's checksums made again. Right only for a day with no rare word, whose file
+ * keeps every pair. */
+static void dayindex_as_version5(const char *d)
+{
+	long size;
+	const char *path = dayindex_of(root, d);
+	char *f = file_read(path, &size);
+	uint32_t nw, five = 5, crc;
+	size = dayindex_drop_ids(f, size);
+	uint64_t blob, post, np, ppost;
+	memcpy(&nw, f + 20, 4);
+	memcpy(&blob, f + 48, 8);
+	size_t offs = (blob + 7) / 8 * 8 + (4 * (nw + 1) + 7) / 8 * 8; /* the words' postings' */
+	memcpy(&post, f + 128 + offs + 8 * nw, 8);
+	size_t pairs = 128 + offs + 8 * (nw + 1) + (post + 7) / 8 * 8;
+	memcpy(&np, f + pairs, 8);
+	memcpy(&ppost, f + pairs + 16 + 16 * np, 8);
+	memmove(f + pairs + 8, f + pairs + 16, (size_t)size - pairs - 16); /* the rare bound */
+	size -= 8;
+	memcpy(f + 8, &five, 4);
+	crc = hash_crc32c(0, f + 128, pairs - 128 + 16 + 16 * np + (ppost + 7) / 8 * 8);
+	memcpy(f + 56, &crc, 4);
+	crc = hash_crc32c(0, f, 124);
+	memcpy(f + 124, &crc, 4);
+	file_write_new(path, f, size);
+	free(f);
+	/* A query takes the file it mapped, as it was checked, until told (store_forget_day), as
+	 * for MAPC_PATH_MS after it looked. */
+	store_forget_day(&st, "ws", day_of(d));
+}
+
+/* Issue 57: a .tix (version 6) keeps no pair of a word in DAYINDEX_RARE_WORD records of the day
+ * or fewer; that word's records stand for its pairs. A phrase with such a word is answered
+ * exactly at every age, its candidates the records holding its words, none sure; a word in one
+ * record more keeps its pairs, whose records are its candidates, sure. */
+START_TEST(rare_word_pairs)
+{
+	enum { N = 300, R = DAYINDEX_RARE_WORD };
+	static char ids[N][8], ins[N][160];
+	struct span s[N];
+	one_trace(s, N, ids, 'r', "2024-03-08");
+	/* "edge" in R records, in "sharp edge" in half of them and "edge sharp" in the others;
+	 * "ridge" in R + 1, "steep ridge" in the first R / 2; "ridges" in the last span, which
+	 * "steep ridge" may begin. "sharp" and "steep" in every span. */
+	for (int k = 0; k < N; k++) {
+		const char *e = k >= R ? "" : k % 2 ? "edge sharp" : "sharp edge";
+		const char *g = k == N - 1   ? "ridges"
+				: k >= R + 1 ? ""
+				: k < R / 2  ? "steep ridge"
+					     : "ridge steep";
+		snprintf(ins[k], sizeof ins[k], "%s, %s; the sharp steep road %d", e, g, k);
+		s[k].input = ins[k];
+	}
+	for (int k = 0; k < N; k += 100)
+		append(s + k, 100);
+	ck_assert(index_day("2024-03-08"));
+	size_t sure;
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), R);
+	ck_assert_uint_eq(sure, 0);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "edge sharp", &sure), R);
+	/* The records of the pair are known to hold the phrase; the rare "ridges"'s one is not. */
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2 + 1);
+	ck_assert_uint_eq(sure, R / 2);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "ridge steep", &sure), R / 2 + 1);
+	/* A version 5 file keeps every pair and has no rare bound: read so (this one, made from
+	 * the version 6 file, lacks the rare words' pairs, so it names no record for them), and
+	 * the next build writes version 6 in its place. */
+	dayindex_as_version5("2024-03-08");
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2);
+	ck_assert_uint_eq(sure, R / 2);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), 0);
+	ck_assert_uint_eq(count_problems(), 0);
+	ck_assert(index_day("2024-03-08"));
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), R);
+	for (int age = 1; age < 3; age++) {
+		if (age == 2) {
+			uint64_t in, out;
+			struct err e = {ST_OK, ""};
+			ck_assert_int_eq(store_seal(&st, "ws", day_of("2024-03-08"), &in, &out, &e),
+					 ST_OK);
+		}
+		ck_assert_uint_eq(phrase_total("sharp edge"), R / 2);
+		ck_assert_uint_eq(phrase_total("edge sharp"), R / 2);
+		ck_assert_uint_eq(phrase_total("the sharp edge"), 0);
+		ck_assert_uint_eq(phrase_total("Sharp ed"), R / 2);
+		ck_assert_uint_eq(phrase_total("steep ridge"), R / 2);
+		ck_assert_uint_eq(phrase_total("ridge steep"), R / 2 + 1);
+	}
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
+void check_query_phrase(TCase *index)
+{
+	tcase_add_test(index, phrase_prefix_pairs);
+	tcase_add_test(index, rare_word_pairs);
+}
