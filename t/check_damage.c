@@ -10,8 +10,11 @@
  * copy of the store. Bounded in CI: DAMAGE_CI_POSITIONS positions a file (positions()) and
  * five cuts, about 24 ms of CPU a case. On demand: SPANDEX_DAMAGE=N takes N positions a file,
  * SPANDEX_DAMAGE=all every byte of every file (about 117,000 cases, some 47 minutes of CPU;
- * docs/development.md). */
-#include <check.h>
+ * docs/development.md). The cases of one kind of damage each (a sealed day's footer, a day's
+ * index that does not open) are in check_damage_kinds.c, the fixture both share in
+ * check_damage_fixture.c (check_damage.h). */
+#include "t/check_damage.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,278 +30,22 @@
 #include <unistd.h>
 
 #include "lib/api/egp/surface.h"
-#include "lib/api/intake/intake.h"
 #include "lib/api/opik/surface.h"
-#include "lib/base/arena.h"
-#include "lib/base/buf.h"
-#include "lib/base/time.h"
-#include "lib/http/http.h"
-#include "lib/model/export.h"
-#include "lib/model/judgement.h"
-#include "lib/query/query.h"
 #include "lib/store/ops.h"
-#include "lib/store/store.h"
 #include "t/check_timeout.h"
-#include "t/storefix.h"
 
 #define DAMAGE_CI_POSITIONS 15 /* positions a file in the bounded run */
 #define DAMAGE_IDS_POSITIONS 4 /* more in a .tix's id strings (a few hundred bytes at its end) */
-#define DAMAGE_CASE_SECONDS 60 /* a case's child is killed past this: a hang */
-#define NSPANS 40
-
-static const int64_t DAY = 86400000000ll;
-static const int64_t T0 = 1700000000000000ll; /* 2023-11-14T22:13:20Z */
-
-static char root[256], tmpl[PATH_MAX];
-static struct arena *A;
-
-/* The spans of the fixture: id, day (0 sealed, with two late spans; 1 plain, indexed, with a
- * tail), and the file and bytes their lines hold in the template (found after it is made). */
-struct fspan {
-	char id[16];
-	int day;
-	bool late;
-	char file[32];	   /* the file name (in ws1) that holds the line */
-	uint64_t from, to; /* its bytes there: the line, or (sealed) its frame */
-};
-static struct fspan spans[NSPANS];
-static size_t nspans;
-
-/* ---- the fixture ---- */
-
-static struct span fixture_span(const char *id, int day, int i, const char *name)
-{
-	struct span s = storefix_span(A, id, T0 + day * DAY + i * 1000000, name);
-	s.trace_id = arena_strdup(A, (char[]){'t', (char)('a' + i % 5), 0});
-	s.session_id = i % 2 ? "session-odd" : "session-even";
-	s.str[SS_MODEL] = i % 3 ? "gpt-x" : "gpt-y";
-	/* Day 0: enough text that the sealed day takes two frames (SEAL_BLOCK), compressible;
-	 * day 1: a little. */
-	struct buf b;
-	buf_init(&b);
-	for (int k = 0; k < (day ? 12 : 300); k++)
-		buf_printf(&b, "word%d %s ", k % 40, id);
-	s.input = arena_strdup(A, b.p);
-	buf_free(&b);
-	s.output = arena_strdup(A, id);
-	return s;
-}
-
-static void append_one(struct store *st, const char *id, int day, int i, bool late)
-{
-	struct span s = fixture_span(id, day, i, late ? "late" : "step");
-	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_append(st, "ws1", &s, 1, &e) == ST_OK, "%s", err_text(&e));
-	struct fspan *f = &spans[nspans++];
-	snprintf(f->id, sizeof f->id, "%s", id);
-	f->day = day;
-	f->late = late;
-}
-
-static enum status rule_add(void *ctx, struct arena *a, struct store_rules *r, struct err *e)
-{
-	(void)ctx, (void)e;
-	struct store_rule *v = arena_alloc(a, sizeof *v);
-	*v =
-	    (struct store_rule){"r1", NULL, STORE_RULE_WORKSPACE, 60, true, true, "k", "k", T0, T0};
-	r->v = v;
-	r->n = 1;
-	return ST_OK;
-}
-
-/* Where each span's line lies in the template's files: a plain line's bytes, or the frame
- * (sealed.h: block table entries after the footer's 64-byte header) that holds it. */
-static void fixture_where(struct store *st)
-{
-	for (size_t i = 0; i < nspans; i++) {
-		struct fspan *f = &spans[i];
-		struct buf line;
-		buf_init(&line);
-		ck_assert_int_eq(store_get(st, "ws1", f->id, &line), ST_OK);
-		buf_free(&line);
-		struct shard sh;
-		char d[11];
-		time_day_format(time_day(T0 + f->day * DAY), d);
-		ck_assert_int_eq(shard_open(st, "ws1", time_day(T0 + f->day * DAY), &sh), ST_OK);
-		for (size_t k = 0; k < sh.nrecs; k++) {
-			const char *p;
-			size_t n;
-			if (!shard_view(&sh, k, &p, &n) ||
-			    !memmem(p, n < 40 ? n : 40, f->id, strlen(f->id)))
-				continue;
-			uint64_t off = sh.recs[k].off, len = sh.recs[k].len;
-			if (k >= sh.nsealed) {
-				snprintf(f->file, sizeof f->file, "%s.%s", d,
-					 sh.nsealed ? "late.jsonl" : "jsonl");
-				f->from = off - (sh.nsealed ? sh.d.base : 0);
-				f->to = f->from + len + 1;
-			} else {
-				/* The frame: the sealed file's block table, read through the footer
-				 * (its trailer gives where the footer frame starts). */
-				char p2[PATH_MAX + 64];
-				snprintf(f->file, sizeof f->file, "%s.jsonl.zst", d);
-				snprintf(p2, sizeof p2, "%s/ws1/%s", st->root, f->file);
-				int fd = open(p2, O_RDONLY);
-				struct stat sb;
-				ck_assert(fd >= 0 && fstat(fd, &sb) == 0);
-				uint64_t foot, nblk, blk[3];
-				ck_assert(pread(fd, &foot, 8, sb.st_size - 8) == 8);
-				uint64_t hdr = foot + 8 + (8 - foot % 8) % 8;
-				ck_assert(pread(fd, &nblk, 8, (off_t)hdr + 40) == 8);
-				for (uint64_t b = 0; b < nblk; b++) {
-					ck_assert(pread(fd, blk, 24, (off_t)(hdr + 64 + b * 24)) ==
-						  24);
-					uint32_t zlen = (uint32_t)blk[2],
-						 rawlen = (uint32_t)(blk[2] >> 32);
-					if (off >= blk[0] && off < blk[0] + rawlen) {
-						f->from = blk[1];
-						f->to = blk[1] + zlen;
-					}
-				}
-				close(fd);
-			}
-			break;
-		}
-		ck_assert_msg(f->file[0], "%s: its line was not found", f->id);
-		shard_close(&sh);
-	}
-}
-
-/* Opik feedback scores on spans of both days (the judgements' own day files and tables, read
- * with the spans by the Opik lists), one scored again. */
-static void fixture_judgements(struct store *st)
-{
-	struct store jst;
-	struct judgement j[6];
-	static const char *const on[] = {"s0-01", "s0-02", "s1-01", "s1-02", "s1-03", "s0-01"};
-	store_judgements(&jst, st);
-	for (int i = 0; i < 6; i++) {
-		judgement_init(&j[i]);
-		j[i].id = arena_strdup(A, (char[]){'j', (char)('0' + i % 5), 0});
-		j[i].workspace = "ws1";
-		j[i].target = JT_SPAN;
-		j[i].span_id = on[i];
-		j[i].trace_id = "tb";
-		j[i].name = "quality";
-		j[i].kind = JK_NUMBER;
-		j[i].value = i;
-		j[i].source = JS_SDK;
-		j[i].api = "opik";
-		j[i].subtype = "feedback_score";
-		j[i].created_at = T0 + (on[i][1] - '0') * DAY + i * 1000000;
-	}
-	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_put_judgements(&jst, "ws1", j, 5, &e) == ST_OK, "%s", err_text(&e));
-	ck_assert_msg(store_put_judgements(&jst, "ws1", j + 5, 1, &e) == ST_OK, "%s", err_text(&e));
-	ck_assert_uint_eq(store_verify(&jst, "ws1", storefix_note, NULL, NULL, NULL), 0);
-}
-
-/* The template store: day 0 sealed (several frames) with two late spans, and a span re-sent
- * on day 1, day 1 plain with a text index and a tail, the tables, the journal, a retention
- * rule. */
-static void fixture_make(void)
-{
-	struct store st;
-	char id[16];
-	store_init(&st, tmpl, false);
-	for (int i = 0; i < 24; i++) {
-		snprintf(id, sizeof id, "s0-%02d", i);
-		append_one(&st, id, 0, i, false);
-	}
-	uint64_t in, out;
-	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_seal(&st, "ws1", time_day(T0), &in, &out, &e) == ST_OK, "%s",
-		      err_text(&e));
-	for (int i = 0; i < 2; i++) {
-		snprintf(id, sizeof id, "s0-late%d", i);
-		append_one(&st, id, 0, 30 + i, true);
-	}
-	for (int i = 0; i < 8; i++) {
-		snprintf(id, sizeof id, "s1-%02d", i);
-		append_one(&st, id, 1, i, false);
-	}
-	bool built;
-	size_t covered;
-	ck_assert_int_eq(store_text_index(&st, "ws1", time_day(T0 + DAY), &built, &covered), ST_OK);
-	for (int i = 8; i < 12; i++) {
-		snprintf(id, sizeof id, "s1-%02d", i);
-		append_one(&st, id, 1, i, false);
-	}
-	/* A newer version of a sealed span, on day 1: the sealed one is superseded. */
-	struct span s = fixture_span("s0-03", 1, 20, "again");
-	ck_assert_int_eq(store_append(&st, "ws1", &s, 1, &e), ST_OK);
-	snprintf(spans[3].id, sizeof spans[3].id, "s0-03");
-	spans[3].day = 1;
-	ck_assert_int_eq(store_rules_update(&st, "ws1", A, rule_add, NULL, &e), ST_OK);
-	fixture_judgements(&st);
-	fixture_where(&st);
-	ck_assert_uint_eq(store_verify(&st, "ws1", storefix_note, NULL, NULL, NULL), 0);
-}
 
 /* ---- one case, in its child ---- */
 
-/* The fault shim linked in (t/fault/fault.c). */
-void fault_arm(const char *spec);
-
-static struct store st;
-static const char *case_failed; /* set by a check below: the child exits 1 */
-
-static void case_fail(const char *what)
-{
-	fprintf(stderr, "damage: %s\n", what);
-	case_failed = what;
-}
-
 /* One request through a surface as plain CGI (lib/http, as cgi-bin/<program> runs it): its
  * status, or -1 when it gave no reply. */
-static int request_body(const struct http_surface *s, const char *uri, const char *header,
-			const char *value, struct buf *body);
-
 static int request(const struct http_surface *s, const char *uri, const char *header,
 		   const char *value)
 {
 	return request_body(s, uri, header, value, NULL);
 }
-
-/* The same, the reply's body appended to body (when not NULL). */
-static int request_body(const struct http_surface *s, const char *uri, const char *header,
-			const char *value, struct buf *body)
-{
-	char q[1024];
-	const char *qm = strchr(uri, '?');
-	snprintf(q, sizeof q, "%s", qm ? qm + 1 : "");
-	setenv("REQUEST_METHOD", "GET", 1);
-	setenv("REQUEST_URI", uri, 1);
-	setenv("QUERY_STRING", q, 1);
-	unsetenv("CONTENT_LENGTH");
-	unsetenv("HTTP_COMET_WORKSPACE");
-	unsetenv("HTTP_X_SELECTED_ACCOUNT_ID");
-	if (header)
-		setenv(header, value, 1);
-	/* The reply in memory (a file in /tmp per request cost more than the request). */
-	FILE *out = fdopen(memfd_create("reply", MFD_CLOEXEC), "w+");
-	int saved = dup(1);
-	fflush(stdout);
-	dup2(fileno(out), 1);
-	http_main(s);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	char head[64] = "";
-	rewind(out);
-	int status = -1;
-	if (fgets(head, sizeof head, out))
-		sscanf(head, "Status: %d", &status);
-	char chunk[4096];
-	size_t n;
-	while (body && (n = fread(chunk, 1, sizeof chunk, out)) > 0)
-		buf_add(body, chunk, n);
-	fclose(out);
-	return status;
-}
-
-#define WSP "/apis/intake/v2/workspaces/ws1"
-#define SGE "filter%5Bstarted_at%5D%5B%24gte%5D="
 
 /* Every read a client can make of the fixture: none may crash; a 5xx other than 503 is a
  * failure too (the store answers what it can read). */
@@ -363,43 +110,6 @@ static void readers(const char *when)
 	}
 	if (request(&egp_surface, "/v5/spans?limit=50", "HTTP_X_SELECTED_ACCOUNT_ID", "ws1") >= 500)
 		case_fail("a Scale GP list answered 5xx");
-}
-
-static void said(void *ctx, const char *msg)
-{
-	(void)ctx, (void)msg;
-}
-
-static void export_row(void *ctx, const struct query_row *row)
-{
-	export_line(ctx, row->line, row->len);
-}
-
-/* An export of the workspace in format f, as `spandex export` makes it (src/export.c: its
- * visit through lib/query, each line written out): the spans written; *unread: the days it
- * left out, unable to read them. SIZE_MAX when the query failed. */
-static size_t export_all(enum export_format f, size_t *unread)
-{
-	struct arena *a = arena_new();
-	struct query q = {.st = &st,
-			  .a = a,
-			  .ws = "ws1",
-			  .sort = "started_at",
-			  .budget_ms = EXPORT_BUDGET_MS,
-			  .budget_bytes = EXPORT_BUDGET_BYTES,
-			  .budget_resident = EXPORT_RESIDENT};
-	struct export x;
-	struct buf out;
-	buf_init(&out);
-	arena_json(a);
-	export_begin(&x, f, a, &out);
-	enum status rc = query_span_visit(&q, export_row, &x);
-	export_end(&x);
-	arena_json(NULL);
-	*unread = q.unread;
-	buf_free(&out);
-	arena_free(a);
-	return rc == ST_OK ? x.spans : SIZE_MAX;
 }
 
 /* Every tool over the damaged store; each must come back (what it says is its own). */
@@ -489,68 +199,6 @@ static void run_case(const char *dir, const char *file, uint64_t lo, uint64_t hi
 }
 
 /* ---- the cases ---- */
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-/* Copies the regular files of directory from into to (made), and its directories alike. */
-static void copy_dir(const char *from, const char *to)
-{
-	DIR *d = opendir(from);
-	struct dirent *de;
-	ck_assert_ptr_nonnull(d);
-	ck_assert_int_eq(mkdir(to, 0750), 0);
-	while ((de = readdir(d))) {
-		char a[PATH_MAX + 256], b[PATH_MAX + 256];
-		struct stat sb;
-		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
-			continue;
-		snprintf(a, sizeof a, "%s/%s", from, de->d_name);
-		snprintf(b, sizeof b, "%s/%s", to, de->d_name);
-		ck_assert_int_eq(lstat(a, &sb), 0);
-		if (S_ISDIR(sb.st_mode)) {
-			copy_dir(a, b);
-			continue;
-		}
-		int in = open(a, O_RDONLY), out = open(b, O_WRONLY | O_CREAT | O_EXCL, 0640);
-		ck_assert(in >= 0 && out >= 0);
-		for (off_t off = 0; off < sb.st_size;) {
-			ssize_t n =
-			    copy_file_range(in, NULL, out, NULL, (size_t)(sb.st_size - off), 0);
-			ck_assert_int_gt(n, 0);
-			off += n;
-		}
-		close(in);
-		close(out);
-	}
-	closedir(d);
-}
-
-/* Copies the template to dir and damages file there: the byte at pos XORed with x, or (cut)
- * the file cut to pos bytes. */
-static void case_dir(const char *dir, const char *file, uint64_t pos, int x, bool cut)
-{
-	char p[PATH_MAX + 64];
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	snprintf(p, sizeof p, "%s.backup", dir);
-	nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	copy_dir(tmpl, dir);
-	snprintf(p, sizeof p, "%s/ws1/%s", dir, file);
-	int fd = open(p, O_RDWR);
-	ck_assert_int_ge(fd, 0);
-	if (cut) {
-		ck_assert_int_eq(ftruncate(fd, (off_t)pos), 0);
-	} else {
-		unsigned char c;
-		ck_assert_int_eq(pread(fd, &c, 1, (off_t)pos), 1);
-		c ^= (unsigned char)x;
-		ck_assert_int_eq(pwrite(fd, &c, 1, (off_t)pos), 1);
-	}
-	close(fd);
-}
 
 /* One case: a fresh copy damaged, run in a child; its failure named. SPANDEX_DAMAGE_ONE=
  * "FILE POS XOR" (XOR 0: cut at POS) runs that one case alone, in this process, for a
@@ -688,217 +336,6 @@ START_TEST(test_damage)
 }
 END_TEST
 
-/* The template, made once for every case (in the parent: the cases fork from it). */
-/* ---- a sealed day whose footer or trailer is damaged, before any reindex ---- */
-
-/* The total of a windowed listing over the sealed day (its start-time order): the number
- * after "total_results". */
-static long window_total(void)
-{
-	struct buf b;
-	buf_init(&b);
-	int code =
-	    request_body(&intake_spans_surface,
-			 WSP "/spans?" SGE "2023-11-14T22:13:25Z&page_size=5", NULL, NULL, &b);
-	const char *t = code == 200 && b.p ? strstr(b.p, "\"total_results\":") : NULL;
-	long n = t ? strtol(t + 16, NULL, 10) : -1;
-	buf_free(&b);
-	return n;
-}
-
-/* In the child: the damaged sealed day answers as the undamaged one did (want: the window's
- * total then): every span served, the window's total, export and backup whole, a write to the
- * day taken. Before, a sealed file missing its last 7 bytes made the day 404, export wrote
- * nothing and writes to the day answered 503 for good; a flipped footer byte crashed the
- * windowed listing. */
-static void sealed_case(const char *dir, long want)
-{
-	alarm(DAMAGE_CASE_SECONDS);
-	fault_arm("nosync");
-	store_init(&st, dir, false);
-	setenv("SPANDEX_DATA", dir, 1);
-	for (size_t i = 0; i < nspans; i++) {
-		struct buf line;
-		buf_init(&line);
-		if (store_get(&st, "ws1", spans[i].id, &line) != ST_OK) {
-			fprintf(stderr, "%s is not served\n", spans[i].id);
-			case_fail("a span of the damaged day is not served");
-		}
-		buf_free(&line);
-	}
-	long got = window_total();
-	if (got != want) {
-		fprintf(stderr, "the window's total is %ld, not %ld\n", got, want);
-		case_fail("the windowed listing counts wrong");
-	}
-	char p[PATH_MAX + 32];
-	struct err e = {ST_OK, ""};
-	struct ops_skipped sk = {said, NULL, 0};
-	size_t unread;
-	if (export_all(EXPORT_JSONL, &unread) != nspans || unread)
-		case_fail("export left spans out");
-	snprintf(p, sizeof p, "%s.backup", dir);
-	struct ops_backup_stats bs;
-	if (ops_backup(&st, p, NULL, &bs, &sk, &e) != ST_OK || sk.n)
-		case_fail("backup left the day out");
-	struct span w = fixture_span("w0", 0, 50, "written");
-	if (store_append(&st, "ws1", &w, 1, &e) != ST_OK) {
-		fprintf(stderr, "write: %s\n", err_text(&e));
-		case_fail("a write to the damaged sealed day was refused");
-	}
-	_exit(case_failed ? 1 : 0);
-}
-
-/* Each byte of the sealed file's footer and trailer (the last ones of the file; a sample in
- * CI) flipped, and the file cut by 1 to 16 bytes. */
-START_TEST(test_sealed_footer)
-{
-	char d0[11], file[64], p[PATH_MAX + 128], dir[PATH_MAX];
-	time_day_format(time_day(T0), d0);
-	snprintf(file, sizeof file, "%s.jsonl.zst", d0);
-	snprintf(p, sizeof p, "%s/ws1/%s", tmpl, file);
-	snprintf(dir, sizeof dir, "%s/case", root);
-	struct stat sb;
-	ck_assert_int_eq(stat(p, &sb), 0);
-	uint64_t n = (uint64_t)sb.st_size, foot;
-	int fd = open(p, O_RDONLY);
-	ck_assert(fd >= 0 && pread(fd, &foot, 8, (off_t)n - 8) == 8);
-	close(fd);
-	/* The window's total on the undamaged copy. */
-	case_dir(dir, file, 0, 0, false);
-	pid_t pid = fork();
-	if (pid == 0) {
-		store_init(&st, dir, false);
-		setenv("SPANDEX_DATA", dir, 1);
-		_exit((int)window_total());
-	}
-	int status;
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) > 0);
-	long want = WEXITSTATUS(status);
-	const char *v = getenv("SPANDEX_DAMAGE");
-	uint64_t step = v && !strcmp(v, "all") ? 1 : (n - foot) / 40 + 1, failed = 0, cases = 0;
-	for (uint64_t at = foot; at < n + 16; at += at < n ? step : 1, cases++) {
-		bool cut = at >= n;
-		case_dir(dir, file, cut ? n - (at - n + 1) : at, at % 3 ? 0x01 : 0xff, cut);
-		if ((pid = fork()) == 0)
-			sealed_case(dir, want);
-		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			fprintf(stderr, "damage: %s %s %llu: failed\n", file,
-				cut ? "cut by" : "byte",
-				(unsigned long long)(cut ? at - n + 1 : at));
-			failed++;
-		}
-	}
-	ck_assert_msg(!failed, "%llu of %llu cases failed (stderr names each)",
-		      (unsigned long long)failed, (unsigned long long)cases);
-}
-END_TEST
-
-/* ---- a day whose index does not open, with the tables to make again ---- */
-
-/* In the child: the store of dir, whose day `bad` has a damaged index header and whose tables
- * are gone (as after a reboot: the first writer makes them again from the days). A write to
- * another day, and to a new one, is taken; the other days' spans are served, and the span
- * re-sent on day 1 (its old version sealed on day 0) is never served in its old version;
- * reindex then mends all. Before, making the tables failed on the one day ("id table: Invalid
- * argument") and every write to the workspace answered 503 until reindex. */
-static void other_days_case(const char *dir, int bad)
-{
-	alarm(DAMAGE_CASE_SECONDS);
-	fault_arm("nosync");
-	store_init(&st, dir, false);
-	struct err e = {ST_OK, ""};
-	for (int d = 0; d < 3; d++) {
-		if (d == bad)
-			continue;
-		struct span s = fixture_span(d == 2 ? "w2" : d ? "w1" : "w0", d, 50, "written");
-		if (store_append(&st, "ws1", &s, 1, &e) != ST_OK) {
-			fprintf(stderr, "day %d damaged, a write to day %d: %s\n", bad, d,
-				err_text(&e));
-			case_fail("a write to another day was refused");
-		}
-	}
-	for (size_t i = 0; i < nspans; i++) {
-		struct buf line;
-		buf_init(&line);
-		enum status rc = store_get(&st, "ws1", spans[i].id, &line);
-		if (spans[i].day != bad && rc != ST_OK) {
-			fprintf(stderr, "day %d damaged: %s is not served\n", bad, spans[i].id);
-			case_fail("a span of another day is not served");
-		}
-		if (rc == ST_OK && !strcmp(spans[i].id, "s0-03") && !strstr(line.p, "again"))
-			case_fail(
-			    "the span re-sent on the damaged day is served in its old version");
-		buf_free(&line);
-	}
-	if (store_reindex(&st, "ws1", NULL, NULL, said, NULL, &e) != ST_OK)
-		case_fail("reindex failed");
-	if (store_verify(&st, "ws1", storefix_note, NULL, NULL, NULL))
-		case_fail("verify is not clean after reindex");
-	struct buf line;
-	buf_init(&line);
-	if (store_get(&st, "ws1", "s0-03", &line) != ST_OK || !strstr(line.p, "again"))
-		case_fail("after reindex the re-sent span is not its newest version");
-	buf_free(&line);
-	_exit(case_failed ? 1 : 0);
-}
-
-/* Each day's index with its magic, or its version, damaged; the tables removed. */
-START_TEST(test_other_days)
-{
-	char dir[PATH_MAX], p[PATH_MAX + 128], day[11];
-	snprintf(dir, sizeof dir, "%s/case", root);
-	size_t failed = 0;
-	for (int bad = 0; bad < 2; bad++)
-		for (int pos = 0; pos < 9; pos += 8) {
-			time_day_format(time_day(T0 + bad * DAY), day);
-			snprintf(p, sizeof p, "%s.idx", day);
-			case_dir(dir, p, (uint64_t)pos, 0x20, false);
-			static const char *const tabs[] = {"ids.tab", "traces.tab", "sessions.tab"};
-			for (size_t i = 0; i < 3; i++) {
-				snprintf(p, sizeof p, "%s/ws1/%s", dir, tabs[i]);
-				ck_assert_int_eq(unlink(p), 0);
-			}
-			pid_t pid = fork();
-			if (pid == 0)
-				other_days_case(dir, bad);
-			int status;
-			ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-				fprintf(stderr, "damage: day %d's index, byte %d: failed\n", bad,
-					pos);
-				failed++;
-			}
-		}
-	ck_assert_msg(!failed, "%zu of 4 cases failed (stderr names each)", failed);
-}
-END_TEST
-
-static void setup(void)
-{
-	/* In memory where there is /dev/shm: a case makes and removes a store, and on ext4
-	 * finding inodes among those just freed cost most of a case. */
-	snprintf(root, sizeof(root), "%s/spandex-check-damage-XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	snprintf(tmpl, sizeof tmpl, "%s/template", root);
-	ck_assert_int_eq(mkdir(tmpl, 0750), 0);
-	A = arena_new();
-	nspans = 0;
-	memset(spans, 0, sizeof spans);
-	fixture_make();
-}
-
-static void teardown(void)
-{
-	char cmd[PATH_MAX + 16];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	ck_assert_int_eq(system(cmd), 0);
-	arena_free(A);
-}
-
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("damage");
@@ -908,8 +345,7 @@ Suite *check_suite(void)
 	 * takes hours, and is given that long. */
 	tcase_set_timeout(tc, getenv("SPANDEX_DAMAGE") ? 24 * 3600 : CHECK_TIMEOUT_S);
 	tcase_add_loop_test(tc, test_damage, 0, (int)(sizeof FILES / sizeof *FILES));
-	tcase_add_test(tc, test_sealed_footer);
-	tcase_add_test(tc, test_other_days);
+	check_damage_kinds(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }
