@@ -74,6 +74,7 @@ void each_page(struct buf *b, const char *const *filters, size_t nf, const long 
 
 /* The tests of each file, added to the suite's cases: store and index have the fixture, text
  * has none. */
+void check_query_rows(TCase *store);
 void check_query_text(TCase *store, TCase *index, TCase *text);
 void check_query_phrase(TCase *index);
 void check_query_index(TCase *index);
