@@ -1,7 +1,7 @@
 /* check_otlp.h: what the OTLP trace suites share (t/check_otlp_fixture.c): an arena per test
  * (setup, teardown), the decoder called as the ingest calls it, and one OTLP/JSON span decoded
  * and read. The suites: t/check_otlp.c (decoding), t/check_otlp_map.c (the mapping onto a span),
- * t/check_otlp_wire.c (protobuf against OTLP/JSON, and hostile input). */
+ * t/check_otlp_wire.c (protobuf against OTLP/JSON; hostile input in t/check_otlp_hostile.c). */
 #ifndef SPANDEX_T_CHECK_OTLP_H
 #define SPANDEX_T_CHECK_OTLP_H
 
@@ -35,5 +35,11 @@ char *json_req(const char *span_fields);
 struct span *one(const char *fields, struct otlp_result *r);
 /* The raw attribute key of s, NULL when it has none. */
 json_t *raw(struct span *s, const char *key);
+/* decode of the n bytes at p must refuse the request whole, its message holding part (when not
+ * NULL). */
+void expect_refused(const void *p, size_t n, enum otlp_encoding enc, const char *part);
+
+/* check_otlp_wire's hostile input's tests (check_otlp_hostile.c), added to its case. */
+void check_otlp_hostile(TCase *hostile);
 
 #endif

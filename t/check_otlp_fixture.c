@@ -55,3 +55,14 @@ json_t *raw(struct span *s, const char *key)
 {
 	return s->raw_attributes ? json_object_get(s->raw_attributes, key) : NULL;
 }
+
+void expect_refused(const void *p, size_t n, enum otlp_encoding enc, const char *part)
+{
+	struct otlp_result r;
+	char msg[256] = "";
+
+	ck_assert_int_eq(decode(enc, p, n, &r, msg), ST_BAD_REQUEST);
+	ck_assert_uint_eq(r.nspans, 0);
+	if (part && !strstr(msg, part))
+		ck_abort_msg("message \"%s\" lacks \"%s\"", msg, part);
+}
