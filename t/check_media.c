@@ -469,6 +469,14 @@ START_TEST(tags)
 	ck_assert_uint_eq(store_media_refs(t, strlen(t), take_prefix, &at), 2);
 	ck_assert_str_eq(got[0], "2cf24dba5fb0a30e26e83b2ac5b9e29e1");
 	ck_assert_str_eq(got[0] + 34, got[0]);
+	/* The shape, not one client's name: any name of letters before "Media:" (after a stray
+	 * "@"), none without a name or with another character in it. */
+	const char *shape =
+	    "@@@@otherMedia:id=LPJNul-wow4m6Dsqxbninh@@@ "
+	    "@@@Media:id=LPJNul-wow4m6Dsqxbninh@@@ @@@lang-fuseMedia:id=LPJNul-wow4m6Dsqxbninh@@@";
+	at = got[0];
+	ck_assert_uint_eq(store_media_refs(shape, strlen(shape), take_prefix, &at), 1);
+	ck_assert_str_eq(got[0], "2cf24dba5fb0a30e26e83b2ac5b9e29e1");
 	/* References and tags are the one list, in the order they come. */
 	const char *mixed =
 	    arena_printf(A,

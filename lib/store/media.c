@@ -336,13 +336,24 @@ static const char *next_ref(const char *s, const char *end, char hex[STORE_MEDIA
 static const char *next_tag(const char *s, const char *end, char prefix[STORE_MEDIA_TAG_HEX + 1],
 			    const char **next)
 {
-	static const char tag[] = STORE_MEDIA_TAG;
-	const size_t tn = sizeof tag - 1;
-	while ((size_t)(end - s) > tn) {
-		const char *m = memmem(s, (size_t)(end - s), tag, tn);
+	static const char open[] = STORE_MEDIA_TAG_OPEN, kind[] = STORE_MEDIA_TAG_KIND;
+	const size_t on = sizeof open - 1, kn = sizeof kind - 1;
+	while ((size_t)(end - s) > on + kn + 1) {
+		const char *m = memmem(s, (size_t)(end - s), open, on);
 		if (!m)
 			return NULL;
-		s = m + tn;
+		/* Letters, the client's name and then the kind, and a colon: else look on from the
+		 * next byte ("@@@@x" holds one at its second). */
+		const char *k = m + on;
+		while (k < end && (size_t)(k - (m + on)) < STORE_MEDIA_TAG_NAME + kn &&
+		       ((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z')))
+			k++;
+		if ((size_t)(k - (m + on)) <= kn || k == end || *k != ':' ||
+		    memcmp(k - kn, kind, kn)) {
+			s = m + 1;
+			continue;
+		}
+		s = k + 1;
 		/* Its fields up to the closing "@@@", within a bound: type=...|id=...|source=... */
 		size_t room = (size_t)(end - s) < STORE_MEDIA_TAG_MAX ? (size_t)(end - s)
 								      : STORE_MEDIA_TAG_MAX;

@@ -254,11 +254,16 @@ enum status store_media_touch(struct store *st, const char *ws, const char *hex,
  * hex: ST_OK, ST_NOT_FOUND when there is none; one directory of <aa>/ is read. */
 enum status store_media_find(struct store *st, const char *ws, const char *prefix, char hex[65]);
 /* A client's own tag of a file it uploaded through a media API (docs/media.md, "Uploads"):
- * "@@@langfuseMedia:type=<type>|id=<id>|source=<source>@@@", as Langfuse's SDKs leave in a span,
- * its id the first STORE_MEDIA_TAG_ID base64url digits of the SHA-256 of the bytes, which are
- * the hash's first STORE_MEDIA_TAG_HEX hex digits. A tag keeps its file from the sweep as a
- * reference does (ops_media_sweep). */
-#define STORE_MEDIA_TAG "@@@langfuseMedia:"
+ * "@@@<client>Media:type=<type>|id=<id>|source=<source>@@@" (the client's name, ASCII letters,
+ * at most STORE_MEDIA_TAG_NAME of them; the fields in any order), as a client SDK leaves it in a
+ * span in place of the bytes, its id the first STORE_MEDIA_TAG_ID base64url digits of the
+ * SHA-256 of the bytes, which are the hash's first STORE_MEDIA_TAG_HEX hex digits. The store
+ * knows the shape, not the client: a surface whose API defines such a tag (Langfuse's media
+ * API) stores the bytes under their hash. A tag keeps its file from the sweep as a reference
+ * does (ops_media_sweep). */
+#define STORE_MEDIA_TAG_OPEN "@@@"
+#define STORE_MEDIA_TAG_KIND "Media" /* then ":" */
+#define STORE_MEDIA_TAG_NAME 32
 #define STORE_MEDIA_TAG_ID 22
 #define STORE_MEDIA_TAG_HEX 33
 #define STORE_MEDIA_TAG_MAX 512 /* bytes of a tag's fields: its type is a media type (RFC 6838) */

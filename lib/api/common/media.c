@@ -34,7 +34,8 @@ enum status api_reply_media(struct http_req *req, const char *hex, struct err *e
 	int fd;
 	uint64_t size;
 	char prefix[STORE_MEDIA_TAG_HEX + 1], found[STORE_MEDIA_HEX + 1];
-	/* A client's tag names the file by the first digits of its hash (store.h, STORE_MEDIA_TAG).
+	/* A client's tag names the file by the first digits of its hash (store.h,
+	 * STORE_MEDIA_TAG_KIND).
 	 */
 	if (hex && store_media_tag_prefix(hex, strlen(hex), prefix) &&
 	    store_media_find(api_store(req), req->ws, prefix, found) == ST_OK)
