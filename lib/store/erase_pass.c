@@ -168,15 +168,15 @@ static bool drop_line(void *ctx, const char *p, size_t n, const struct idx_rec *
 	return older_in(d->set, r, id) || older_in(d->edited, r, id);
 }
 
-/* A newest version whose id superseded_ids reads. */
-struct newest {
+/* A version whose id is read from its line (ids_of_lines). */
+struct line_at {
 	uint64_t loc;
 	int64_t ingested;
 };
 
-static int cmp_newest(const void *a, const void *b)
+static int cmp_line_at(const void *a, const void *b)
 {
-	const struct newest *x = a, *y = b;
+	const struct line_at *x = a, *y = b;
 	return (x->loc > y->loc) - (x->loc < y->loc);
 }
 
@@ -186,17 +186,19 @@ static int cmp_day(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The ids of the newest versions nw[0..n) (read from their lines, key: "span_id" or "id") put
- * in set, each with its version's ingested_at as upto. */
-static enum status newest_ids(struct store *st, const char *ws, struct newest *nw, size_t n,
-			      const char *key, struct erase_set *set)
+/* The ids of the versions nw[0..n) (read from their lines, key: "span_id" or "id") put in set,
+ * each with its version's ingested_at as upto; with mark_key, only of the lines whose mark_key
+ * holds mark (an erasure version's). */
+static enum status ids_of_lines(struct store *st, const char *ws, struct line_at *nw, size_t n,
+				const char *key, const char *mark_key, const char *mark,
+				struct erase_set *set)
 {
 	struct shard sh = {.day = INT32_MIN};
 	bool open = false;
 	enum status rc = ST_OK;
 	char val[STORE_ERASE_MAX_VALUE + 1];
 	if (n)
-		qsort(nw, n, sizeof *nw, cmp_newest);
+		qsort(nw, n, sizeof *nw, cmp_line_at);
 	for (size_t i = 0; i < n; i++) {
 		if (!open || sh.day != LOC_DAY(nw[i].loc)) {
 			if (open)
@@ -207,6 +209,8 @@ static enum status newest_ids(struct store *st, const char *ws, struct newest *n
 		const char *p;
 		size_t k;
 		if (!shard_view(&sh, LOC_REC(nw[i].loc), &p, &k) ||
+		    (mark_key &&
+		     (!erase_line_str(p, k, mark_key, val, sizeof val) || strcmp(val, mark))) ||
 		    !erase_line_str(p, k, key, val, sizeof val))
 			continue;
 		erase_set_add(set, val, strlen(val));
@@ -228,7 +232,7 @@ static enum status newest_ids(struct store *st, const char *ws, struct newest *n
 static enum status superseded_ids(struct store *st, const char *ws, struct version *v, size_t nv,
 				  struct erase_set *set, int32_t **days, size_t *nd)
 {
-	struct newest *nw = NULL;
+	struct line_at *nw = NULL;
 	size_t nn = 0, cap = 0;
 	xqsort(v, nv, sizeof *v, rebuild_cmp_version);
 	for (size_t i = 0, j; i < nv; i = j) {
@@ -239,7 +243,7 @@ static enum status superseded_ids(struct store *st, const char *ws, struct versi
 			continue;
 		if (nn == cap)
 			nw = xrealloc(nw, (cap = cap ? 2 * cap : 256) * sizeof *nw);
-		nw[nn++] = (struct newest){v[j - 1].loc, v[j - 1].ingested};
+		nw[nn++] = (struct line_at){v[j - 1].loc, v[j - 1].ingested};
 		for (size_t k = i; k < j && v[k].ingested < v[j - 1].ingested; k++) {
 			if (*nd && (*days)[*nd - 1] == LOC_DAY(v[k].loc))
 				continue;
@@ -247,8 +251,8 @@ static enum status superseded_ids(struct store *st, const char *ws, struct versi
 			(*days)[(*nd)++] = LOC_DAY(v[k].loc);
 		}
 	}
-	enum status rc =
-	    newest_ids(st, ws, nw, nn, st->kind == STORE_SPANS ? "span_id" : "id", set);
+	enum status rc = ids_of_lines(st, ws, nw, nn, st->kind == STORE_SPANS ? "span_id" : "id",
+				      NULL, NULL, set);
 	free(nw);
 	/* Sorted, each day once, as reindex_without wants them. */
 	size_t k = 0;
@@ -274,36 +278,24 @@ static enum status erased_ids(struct store *st, const char *ws, bool requests,
 	size_t nv;
 	int64_t last;
 	bool spans = st->kind == STORE_SPANS;
-	char val[STORE_ERASE_MAX_VALUE + 1];
 	*work = false;
 	enum status rc = rebuild_versions(st, ws, &v, &nv, &last, NULL);
-	struct shard sh = {.day = INT32_MIN};
-	bool open = false;
+	/* Every erasure version, the superseded too: a span sent again after its erasure keeps the
+	 * new version, and its older ones still go. */
+	struct line_at *er = NULL;
+	size_t ne = 0, cap = 0;
 	for (size_t i = 0; rc == ST_OK && requests && i < nv; i++) {
-		/* Every erasure version, the superseded too: a span sent again after its
-		 * erasure keeps the new version, and its older ones still go. */
 		if (!(v[i].flags & REC_DELETED))
 			continue;
-		if (!open || sh.day != LOC_DAY(v[i].loc)) {
-			if (open)
-				shard_close(&sh);
-			open = (rc = shard_open(st, ws, LOC_DAY(v[i].loc), &sh)) == ST_OK;
-			if (!open)
-				break;
-		}
-		const char *p;
-		size_t n;
-		if (!shard_view(&sh, LOC_REC(v[i].loc), &p, &n) ||
-		    !erase_line_str(p, n, spans ? "name" : "subtype", val, sizeof val) ||
-		    strcmp(val, spans ? ERASE_SPAN_NAME : ERASE_SUBTYPE) ||
-		    !erase_line_str(p, n, spans ? "span_id" : "id", val, sizeof val))
-			continue;
-		erase_set_add(set, val, strlen(val));
-		set->v[set->n - 1].upto = v[i].ingested;
+		if (ne == cap)
+			er = xrealloc(er, (cap = cap ? 2 * cap : 256) * sizeof *er);
+		er[ne++] = (struct line_at){v[i].loc, v[i].ingested};
 	}
-	if (open)
-		shard_close(&sh);
-	erase_set_sort(set);
+	if (rc == ST_OK)
+		rc = ids_of_lines(st, ws, er, ne, spans ? "span_id" : "id",
+				  spans ? "name" : "subtype",
+				  spans ? ERASE_SPAN_NAME : ERASE_SUBTYPE, set);
+	free(er);
 	int32_t *days = NULL;
 	size_t nd = 0;
 	for (size_t i = 0; rc == ST_OK && i < nv; i++) {
