@@ -18,8 +18,6 @@
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 
-static const char *const file_names[PASS_FILES] = {OPS_RULES_FILE, "keys", "sign"};
-
 static enum status read_rules(const char *root, const char *ws, struct buf *out, struct err *e)
 {
 	char p[PATH_MAX];
@@ -43,15 +41,66 @@ static enum status read_rules(const char *root, const char *ws, struct buf *out,
 	return st;
 }
 
+/* The rules a pull brought, written as the workspace's (none: the file goes). */
+static enum status apply_rules(const char *root, const char *data, const char *ws, const char *b,
+			       size_t len, struct err *e)
+{
+	(void)data;
+	char p[PATH_MAX];
+	int out = -1;
+	enum status st = ST_OK;
+	if (snprintf(p, sizeof p, "%s/%s/%s", root, ws, OPS_RULES_FILE) >= (int)sizeof p)
+		st = err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
+	else if (!len)
+		unlink(p);
+	else if ((out = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
+		 write(out, b, len) != (ssize_t)len || fdatasync(out) < 0)
+		st = err_sys(e, errno ? errno : EIO, "%s", p);
+	if (out >= 0)
+		close(out);
+	return st;
+}
+
+static enum status apply_keys(const char *root, const char *data, const char *ws, const char *b,
+			      size_t len, struct err *e)
+{
+	(void)root;
+	return auth_import(data, ws, b, len, e);
+}
+
+static enum status read_sign(const char *data, const char *ws, struct buf *out, struct err *e)
+{
+	(void)ws;
+	return auth_sign_export(data, out, e);
+}
+
+static enum status apply_sign(const char *root, const char *data, const char *ws, const char *b,
+			      size_t len, struct err *e)
+{
+	(void)root, (void)ws;
+	return len ? auth_sign_import(data, b, len, e) : ST_OK;
+}
+
+/* Each file of a pass: its name in the bucket, how a pass reads it from DATA (empty: none) and
+ * how a pull applies what it brought. */
+static const struct {
+	const char *name;
+	enum status (*read)(const char *data, const char *ws, struct buf *out, struct err *e);
+	enum status (*apply)(const char *root, const char *data, const char *ws, const char *b,
+			     size_t len, struct err *e);
+} file_kinds[PASS_FILES] = {
+    {.name = OPS_RULES_FILE, .read = read_rules, .apply = apply_rules},
+    {.name = "keys", .read = auth_export, .apply = apply_keys},
+    {.name = "sign", .read = read_sign, .apply = apply_sign},
+};
+
 enum status files_read(struct pass *p, struct err *e)
 {
 	for (int i = 0; i < PASS_FILES; i++) {
 		struct pfile *f = &p->files[i];
-		f->name = file_names[i];
+		f->name = file_kinds[i].name;
 		buf_init(&f->data);
-		enum status st = i == 0	  ? read_rules(p->s->root, p->ws, &f->data, e)
-				 : i == 1 ? auth_export(p->s->root, p->ws, &f->data, e)
-					  : auth_sign_export(p->s->root, &f->data, e);
+		enum status st = file_kinds[i].read(p->s->root, p->ws, &f->data, e);
 		if (st != ST_OK)
 			return st;
 		uint8_t d[32];
@@ -81,22 +130,10 @@ enum status files_apply(const char *root, const char *data, const char *ws, cons
 	enum status st = ST_OK;
 	if (len && pread(fd, b, len, (off_t)off) != (ssize_t)len) {
 		st = err_sys(e, errno ? errno : EIO, "%s of %s", name, ws);
-	} else if (!strcmp(name, "keys")) {
-		st = auth_import(data, ws, b, len, e);
-	} else if (!strcmp(name, "sign")) {
-		st = len ? auth_sign_import(data, b, len, e) : ST_OK;
-	} else if (!strcmp(name, OPS_RULES_FILE)) {
-		char p[PATH_MAX];
-		int out = -1;
-		if (snprintf(p, sizeof p, "%s/%s/%s", root, ws, OPS_RULES_FILE) >= (int)sizeof p)
-			st = err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
-		else if (!len)
-			unlink(p);
-		else if ((out = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0 ||
-			 write(out, b, len) != (ssize_t)len || fdatasync(out) < 0)
-			st = err_sys(e, errno ? errno : EIO, "%s", p);
-		if (out >= 0)
-			close(out);
+	} else {
+		for (int i = 0; i < PASS_FILES; i++)
+			if (!strcmp(name, file_kinds[i].name))
+				st = file_kinds[i].apply(root, data, ws, b, len, e);
 	}
 	/* A file this version does not know is left alone: a newer one may carry more. */
 	free(b);
