@@ -1,7 +1,7 @@
 /* ingest: the Intake program of lib/api/intake/routes.c (intake_ingest_surface). */
 #include "lib/api/intake/intake.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return http_main(&intake_ingest_surface);
+	return http_main(&intake_ingest_surface, argc, argv);
 }

@@ -17,8 +17,8 @@ static const struct judgement_view *const views[] = {
     NULL,
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	mcp_views = views;
-	return http_main(&mcp_surface);
+	return http_main(&mcp_surface, argc, argv);
 }

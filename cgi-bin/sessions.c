@@ -1,7 +1,7 @@
 /* sessions: the Intake program of lib/api/intake/routes.c (intake_sessions_surface). */
 #include "lib/api/intake/intake.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
-	return http_main(&intake_sessions_surface);
+	return http_main(&intake_sessions_surface, argc, argv);
 }

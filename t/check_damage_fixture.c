@@ -220,7 +220,7 @@ int request_body(const struct http_surface *s, const char *uri, const char *head
 	int saved = dup(1);
 	fflush(stdout);
 	dup2(fileno(out), 1);
-	http_main(s);
+	http_main(s, 0, NULL);
 	fflush(stdout);
 	dup2(saved, 1);
 	close(saved);

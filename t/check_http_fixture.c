@@ -109,7 +109,7 @@ struct resp run_route(const struct reqspec *rq, const struct http_route *route)
 	/* api_open as every surface's: the store of SPANDEX_DATA, under its serve lock. */
 	struct http_surface surface = {
 	    .dialect = t_use, .routes = route, .nroutes = 1, .open = api_open, .start = api_start};
-	ck_assert_int_eq(http_main(&surface), 0);
+	ck_assert_int_eq(http_main(&surface, 0, NULL), 0);
 	dup2(saved_in, 0);
 	dup2(saved_out, 1);
 	close(saved_in);

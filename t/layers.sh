@@ -25,9 +25,11 @@
 #    counted apart (lib/api/opik/filters/ is not lib/api/opik/).
 # 8. The query engine asks a day's indexes as one (store_index_*, lib/store/store.h): lib/query
 #    calls none of their parts (store_dayindex_* but the column's name and hash, store_tailindex_*).
+# 9. Each program's routes name their workspace in C (its dialect) where the workspace column of
+#    nginx/programs says, the paths of nginx/programs sending each route to its own program.
 set -eu
 src=${SPANDEX_SRCDIR:-$(dirname "$0")/..}
-build=${SPANDEX_BUILDDIR:-.}
+build=$(cd "${SPANDEX_BUILDDIR:-.}" && pwd)
 fail=0
 
 # Rank of a folder, top (cgi-bin) = 0; the link order of Makefile.am. lib/api/common is what
@@ -165,6 +167,48 @@ if [ -s "${TMPDIR:-/tmp}/layers.api.$$" ]; then
 	fail=1
 fi
 rm -f "${TMPDIR:-/tmp}/layers.api.$$"
+
+# 9. The workspace column of nginx/programs is where each program's routes name their
+# workspace in C (http_routes_print: `cgi-bin/<program> --routes`, its route table and its
+# dialect's ws_header, ws_from and ws_from_key): each route goes, by the first path of
+# nginx/programs that matches it (a {workspace} or {id} segment made a word), to its own
+# program, which names its workspace there as the column says (a header's name in any case).
+# The scaling front places every request by that column (docs/scaling.md). Without a build,
+# not checked.
+if [ -x "$build/cgi-bin/$(echo $listed | cut -d' ' -f1)" ]; then
+	for p in $listed; do
+		if out=$("$build/cgi-bin/$p" --routes) && [ -n "$out" ]; then
+			printf '%s\n' "$out" | sed "s|^|$p	|"
+		else
+			echo "$p	printed no routes"
+		fi
+	done >"${TMPDIR:-/tmp}/layers.routes.$$"
+	awk -v programs=nginx/programs -v shapes=nginx/shapes "$(cat nginx/programs.awk)"'
+	BEGIN { FS = "\t"; if (!load_programs(programs)) exit 2 }
+	NF != 4 { print "cgi-bin/" $1 " --routes: " $0; next }
+	{
+		path = $3
+		gsub(/\{workspace\}|\{id2?\}/, "w", path)
+		for (r = 1; r <= nroute && path !~ route[r]; r++)
+			;
+		what = "cgi-bin/" $1 " " $2 " " $3
+		if ($4 ~ /(^|,)(hook|key)(,|$)/)
+			print what ": names its workspace by " $4 ", which no front reads (lib/http/http.h, http_routes_print)"
+		else if (r > nroute)
+			print what ": no path of nginx/programs matches it"
+		else if (rprog[r] != $1)
+			print what ": nginx/programs sends it to " rprog[r] " (" route[r] ")"
+		else if (tolower(rws[r]) != tolower($4))
+			print what ": its workspace is " $4 " in C, " rws[r] " in nginx/programs (" route[r] ")"
+	}' "${TMPDIR:-/tmp}/layers.routes.$$" >"${TMPDIR:-/tmp}/layers.ws.$$" || fail=1
+	if [ -s "${TMPDIR:-/tmp}/layers.ws.$$" ]; then
+		cat "${TMPDIR:-/tmp}/layers.ws.$$"
+		fail=1
+	fi
+	rm -f "${TMPDIR:-/tmp}/layers.routes.$$" "${TMPDIR:-/tmp}/layers.ws.$$"
+else
+	echo "layers: no programs built under $build: their workspaces not checked against nginx/programs"
+fi
 cd - >/dev/null
 
 # The libraries, by folder. Without a build (nm, or the .a files) only the includes are checked.

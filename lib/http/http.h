@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
@@ -133,6 +134,10 @@ struct http_dialect {
 	 * alone: docs/scaling.md), ... */
 	bool ws_from_key;
 	const char *ws_default; /* ... and this name */
+	/* The sources above are the handler's to read, not lib/http's: the MCP server, whose tool
+	 * calls name their workspaces in the body, the header naming the connection's (which the
+	 * sharding front places it by). lib/http settles no workspace for its routes. */
+	bool ws_by_handler;
 	enum status ws_refusal; /* the status of a workspace name outside the rules (ST_INVALID:
 				   a 422 whose item names the header) */
 	const struct http_keysource *key;
@@ -213,8 +218,18 @@ struct http_req {
  * With SPANDEX_WORKERS=N (N>1) under FastCGI it pre-forks N workers and restarts any that die;
  * SIGTERM stops them all. Each request: path and query parsed, route matched (404, 405 with
  * Allow), workspace and key checked, parameters validated, and only then the body read; then
- * the handler. Returns the process exit code. */
-int http_main(const struct http_surface *s);
+ * the handler. Run from a shell as `<program> --routes` (argc, argv: main's; not under a web
+ * server, which sets GATEWAY_INTERFACE and may pass a query as arguments), it prints the routes
+ * instead (http_routes_print). Returns the process exit code. */
+int http_main(const struct http_surface *s, int argc, char **argv);
+
+/* The routes of s, one line each: method, pattern (again under the dialect's prefix, when it
+ * has one) and where the route names its workspace, in the words of the workspace column of
+ * nginx/programs, which t/layers.sh holds to these lines: "path" (its {workspace} segment), "-"
+ * (none: a public route, or a dialect that names no source), or the dialect's sources in the
+ * order they are read, separated by commas: a header's name, "basic" (http_ws_basic_user),
+ * "hook" (another hook) and "key" (the key's own workspace), the last two ones no front reads. */
+void http_routes_print(FILE *f, const struct http_surface *s);
 
 /* Configuration value name (SPANDEX_DATA ...): the FastCGI parameter the web server passes
  * (fastcgi_param / SetEnv) first, then the process environment; NULL if neither. req may be

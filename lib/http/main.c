@@ -182,10 +182,14 @@ static int worker_count(void)
 	return (int)n;
 }
 
-int http_main(const struct http_surface *s)
+int http_main(const struct http_surface *s, int argc, char **argv)
 {
 	int n;
 
+	if (argc == 2 && !strcmp(argv[1], "--routes") && !getenv("GATEWAY_INTERFACE")) {
+		http_routes_print(stdout, s);
+		return fflush(stdout) ? 1 : 0;
+	}
 	/* A client that hangs up mid-reply must not kill the process. Nor must a file-size limit
 	 * (a shell's `ulimit -f`, systemd's LimitFSIZE=): past it a write fails with EFBIG, which
 	 * the store rolls back and answers 503 "not stored", where SIGXFSZ killed the worker

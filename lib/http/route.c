@@ -139,7 +139,8 @@ static enum status route_workspace(struct http_req *req, bool in_path, const str
 		return ST_OK;
 	}
 	/* A dialect that names no source has no workspace outside the path. */
-	if (!(d->ws_header || d->ws_from || d->ws_from_key) || req->route->access == HTTP_PUBLIC)
+	if (!(d->ws_header || d->ws_from || d->ws_from_key) || d->ws_by_handler ||
+	    req->route->access == HTTP_PUBLIC)
 		return ST_OK;
 	req->ws = route_ws_given(req, d, g);
 	if (!req->ws || !*req->ws)
@@ -250,4 +251,47 @@ void http_dispatch(struct http_req *req)
 		st = ST_INTERNAL;
 	}
 	http_reply_failure(req, st);
+}
+
+/* Where route r names its workspace (http_routes_print): the words of route_workspace and
+ * route_ws_given, the handler's sources for a dialect whose handler reads them. */
+static void route_ws_words(const struct http_surface *s, const struct http_route *r, FILE *f)
+{
+	struct http_req q = {.surface = s, .route = r};
+	const struct http_dialect *d = http_req_dialect(&q);
+	const char *sep = "";
+
+	if (strstr(r->pattern, "{workspace}")) {
+		fputs("path", f);
+		return;
+	}
+	if (!(d->ws_header || d->ws_from || d->ws_from_key) || r->access == HTTP_PUBLIC) {
+		fputs("-", f);
+		return;
+	}
+	if (d->ws_header) {
+		fputs(d->ws_header, f);
+		sep = ",";
+	}
+	if (d->ws_from) {
+		fprintf(f, "%s%s", sep, d->ws_from == http_ws_basic_user ? "basic" : "hook");
+		sep = ",";
+	}
+	if (d->ws_from_key)
+		fprintf(f, "%skey", sep);
+}
+
+void http_routes_print(FILE *f, const struct http_surface *s)
+{
+	const char *prefix = s->dialect->prefix;
+
+	for (size_t i = 0; i < s->nroutes; i++) {
+		const struct http_route *r = &s->routes[i];
+
+		for (int under = 0; under < 1 + (prefix != NULL); under++) {
+			fprintf(f, "%s\t%s%s\t", r->method, under ? prefix : "", r->pattern);
+			route_ws_words(s, r, f);
+			fputc('\n', f);
+		}
+	}
 }

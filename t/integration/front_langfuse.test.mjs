@@ -4,6 +4,7 @@
 // must land on the backend that holds the rest of its workspace.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { startServer, startFront, WS_PREFIX } from '../harness.mjs';
 
 let backends = [], front;
@@ -59,4 +60,28 @@ test('a Langfuse post goes to its workspace\'s backend, by the header or by the 
 	}
 	// Both backends hold some: the Basic user, not a default, placed them.
 	assert.equal(holders.size, 2, 'the workspaces spread over both backends');
+});
+
+// Langfuse's signed media URLs carry no key and no header: the workspace is the path's segment
+// (the workspace column of nginx/programs, which t/layers.sh holds to the C routes), so the
+// bytes and their download reach the backend that signed the URL and holds the workspace (they
+// went to the backend of "default" before).
+test('a Langfuse media URL goes to its workspace\'s backend by the workspace in its path', async () => {
+	for (const [i, ws] of WORKSPACES.entries()) {
+		const bytes = Buffer.from(`media of ${ws} ${'x'.repeat(i)}`);
+		const hash = crypto.createHash('sha256').update(bytes).digest('base64');
+		const r = await front.request('POST', '/api/public/media', { headers: { Authorization: basic(ws) }, body: {
+			traceId: `${ws}-t`, field: 'input', contentType: 'text/plain', contentLength: bytes.length, sha256Hash: hash } });
+		assert.equal(r.status, 201, r.text);
+		const up = new URL(r.json.uploadUrl);
+		assert.match(up.pathname, new RegExp(`^/api/public/media/upload/${ws}/`), r.text);
+		const put = await front.request('PUT', up.pathname + up.search, { body: bytes, headers: { 'Content-Type': 'text/plain' } });
+		assert.equal(put.status, 200, `${ws}: ${put.text}`);
+		const got = await front.request('GET', `/api/public/media/${r.json.mediaId}`, { headers: { Authorization: basic(ws) } });
+		assert.equal(got.status, 200, got.text);
+		const down = new URL(got.json.url);
+		const file = await front.request('GET', down.pathname + down.search);
+		assert.equal(file.status, 200, `${ws}: ${file.text}`);
+		assert.ok(file.bytes.equals(bytes), ws);
+	}
 });

@@ -1,8 +1,8 @@
 /* dialect: how this server refuses a request before it is a message (a key, a method, a size,
  * a media type, a busy worker): as the Streamable HTTP transport says, an HTTP error whose body
- * is a JSON-RPC error response without an id; and where its key comes from. It names no
- * workspace: each tool takes one as an argument, checked against the key at the call
- * (server.c). */
+ * is a JSON-RPC error response without an id; and where its key and workspace come from. The
+ * workspace is each call's: each tool takes one as an argument, else the connection's header,
+ * checked against the key at the call (server.c), not by lib/http before it. */
 #include "lib/api/mcp/surface.h"
 
 #include "lib/api/mcp/rpc.h"
@@ -27,5 +27,9 @@ static void invalid_body(struct buf *out, json_t *items)
 const struct http_dialect mcp_dialect = {
     .error = error_body,
     .invalid = invalid_body,
+    /* Each call's workspace is its argument, else this header's (server.c): the connection's,
+     * which the sharding front places it by (docs/scaling.md). */
+    .ws_header = "X-Workspace",
+    .ws_by_handler = true,
     .key = &http_key_bearer,
 };

@@ -138,7 +138,7 @@ static bool call_allowed(struct mcp_call *c)
 	struct http_req *req = c->req;
 	struct auth_grant g;
 	struct err e = {0};
-	const char *hdr = http_header(req, "X-Workspace");
+	const char *hdr = http_header(req, mcp_dialect.ws_header);
 	enum status st = auth_resolve(req->root, http_env(req, "SPANDEX_TOKEN"),
 				      http_key_bearer.get(req), &g, &e);
 	if (st != ST_OK) {
