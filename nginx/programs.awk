@@ -6,12 +6,25 @@
 # r = 1..nroute in the order of the file, the order in which nginx tries them; prog[p],
 # p = 1..nprog, the programs. It reads first
 # nginx/shapes (the file the variable shapes names): template[s] for each shape s, used[s]
-# for those a program has, and shaped(s, code, text), an error's body in shape s. It returns 0
-# for a line it cannot use, having said which.
-function load_shapes(file,   line, name) {
+# for those a program or a prefix has, shaped(s, code, text), an error's body in shape s, and
+# prefix[i] with pshape[i], i = 1..nprefix, the APIs' prefixes and the shapes of their 404s.
+# It returns 0 for a line it cannot use, having said which.
+function load_shapes(file,   line, name, i) {
 	while ((getline line < file) > 0) {
 		if (line ~ /^[ \t]*(#|$)/)
 			continue
+		if (line ~ /^\^/) {
+			name = line
+			sub(/^[^\t]+\t+/, "", name)
+			sub(/\t.*/, "", line)
+			if (!path_ok(file, line) || name !~ /^[a-z]+$/) {
+				printf "genconf: %s: bad prefix line: %s\t%s\n", file, line, name > "/dev/stderr"
+				return 0
+			}
+			prefix[++nprefix] = line
+			pshape[nprefix] = name
+			continue
+		}
 		if (line !~ /^[a-z]+\t+[^\t\047\\]+$/) {
 			printf "genconf: %s: bad line: %s\n", file, line > "/dev/stderr"
 			return 0
@@ -23,7 +36,22 @@ function load_shapes(file,   line, name) {
 		shapename[++nshape] = name
 	}
 	close(file)
+	for (i = 1; i <= nprefix; i++) {
+		if (!(pshape[i] in template)) {
+			printf "genconf: %s: the prefix %s has the shape %s, which is not a line of it\n", file, prefix[i], pshape[i] > "/dev/stderr"
+			return 0
+		}
+		used[pshape[i]] = 1
+	}
 	return ("detail" in template)
+}
+# Whether p may be a path of nginx/programs or a prefix of nginx/shapes (file's): a regular
+# expression ^/..., with none of the characters that would end a directive of nginx or Apache.
+function path_ok(file, p) {
+	if (p ~ /^\^\// && p !~ /["\\\047;{} \t]/)
+		return 1
+	printf "genconf: %s: path %s must start with ^/ and hold none of \" \\ \047 ; { } or a space\n", file, p > "/dev/stderr"
+	return 0
 }
 function shaped(s, code, text,   t, i, out) {
 	t = template[s]
@@ -61,10 +89,8 @@ function load_programs(file,   line, n, f, i, ws, paths) {
 				paths = 0
 				continue
 			}
-			if (f[i] !~ /^\^\// || f[i] ~ /["\\\047;{}]/) {
-				printf "genconf: %s: path %s must start with ^/ and hold none of \" \\ \047 ; { }\n", file, f[i] > "/dev/stderr"
+			if (!path_ok(file, f[i]))
 				return 0
-			}
 			if (ws ~ /(^|,)path(,|$)/ && !index(f[i], "[^/]+")) {
 				printf "genconf: %s: path %s takes its workspace from the path and has no [^/]+\n", file, f[i] > "/dev/stderr"
 				return 0

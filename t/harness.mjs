@@ -58,6 +58,94 @@ export function programs() {
 	return out;
 }
 
+// A path that the regular expression re (of nginx/programs) matches, for each of its
+// alternatives: enough of PCRE for those paths (literals, [^/]+, groups, |, ?, $).
+export function samplePaths(re) {
+	let i = 0;
+	const alt = () => {
+		const out = [];
+		for (;;) {
+			out.push(...seq());
+			if (re[i] !== '|') return out;
+			i++;
+		}
+	};
+	const seq = () => {
+		let paths = [''];
+		while (i < re.length && re[i] !== '|' && re[i] !== ')') {
+			let item;
+			if (re[i] === '^' && i === 0) {
+				i++;
+				continue;
+			} else if (re[i] === '$') {
+				item = [''];
+				i++;
+			} else if (re[i] === '(') {
+				i++;
+				item = alt();
+				if (re[i++] !== ')') throw new Error(`${re}: unbalanced`);
+			} else if (re.startsWith('[^/]+', i)) {
+				item = ['x'];
+				i += 5;
+			} else if (re[i] === '\\') {
+				item = [re[i + 1]];
+				i += 2;
+			} else if (/[[\]*+.{}]/.test(re[i])) {
+				throw new Error(`${re}: samplePaths does not read '${re[i]}' (at ${i}): teach it`);
+			} else {
+				item = [re[i++]];
+			}
+			if (re[i] === '?') {
+				item = [...item, ''];
+				i++;
+			}
+			paths = paths.flatMap((p) => item.map((x) => p + x));
+		}
+		return paths;
+	};
+	return alt();
+}
+
+// The prefixes of the APIs, from nginx/shapes (its second table, nginx/programs.awk): [{prefix,
+// shape}], a path under one that no program answers being its API's 404 in that shape.
+export function apiPrefixes() {
+	const text = fs.readFileSync(path.join(SRCDIR, 'nginx', 'shapes'), 'utf8');
+	return text.split('\n').filter((l) => l.startsWith('^')).map((l) => {
+		const [prefix, shape] = l.split(/\t+/);
+		return { prefix, shape };
+	});
+}
+
+// The body of an error the web server answers itself in shape (a name of nginx/shapes), with
+// status code and text, as genconf writes it (nginx/programs.awk's shaped): an object.
+export function shapedBody(shape, code, text) {
+	const text_ = fs.readFileSync(path.join(SRCDIR, 'nginx', 'shapes'), 'utf8');
+	const line = text_.split('\n').find((l) => l.startsWith(`${shape}\t`));
+	if (!line) throw new Error(`nginx/shapes has no shape ${shape}`);
+	return JSON.parse(line.replace(/^[a-z]+\t+/, '').replaceAll('@CODE@', String(code)).replaceAll('@TEXT@', text));
+}
+
+// Whether reply r is the 404 of an unknown path in shape: JSON with every member of the
+// web server's own 404 in that shape (a program may add its own: Langfuse's names its error).
+export function isShaped404(r, shape) {
+	const want = shapedBody(shape, 404, 'Not Found');
+	return r.status === 404 && /^application\/json/.test(r.headers['content-type'] || '') && r.json !== null &&
+		typeof r.json === 'object' && Object.keys(want).every((k) => JSON.stringify(r.json[k]) === JSON.stringify(want[k]));
+}
+
+// For each prefix of apiPrefixes(), a path under each of its forms that no API has: [{path,
+// shape}]. A program whose path is the whole prefix (Opik's, Langfuse's) answers it, with its
+// own 404 in the same shape; the web server answers the others.
+export function unknownPaths() {
+	const routes = programs().flatMap((p) => p.paths.map((re) => ({ re: new RegExp(re), shape: p.errors })));
+	return apiPrefixes().flatMap(({ prefix, shape }) => samplePaths(prefix).map((p) => {
+		const unknown = `${p}spandex-no-such-path`;
+		const by = routes.find((r) => r.re.test(unknown));
+		if (by && by.shape !== shape) throw new Error(`${unknown}: a path of nginx/programs with errors ${by.shape}, not ${shape}`);
+		return { path: unknown, shape };
+	}));
+}
+
 export function freePort() {
 	return new Promise((resolve, reject) => {
 		const s = net.createServer();

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import {
 	SRCDIR, BUILDDIR, findTool, run, programs, alive, makeSpan, dayTime, freePort, request, startServer, waitFor, waitGone, WS_PREFIX,
+	samplePaths, unknownPaths, isShaped404,
 } from '../harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-docs-'));
@@ -223,13 +224,12 @@ async function docCheck(P, env, [install, user, keysBlock, spawnBlock, cron, res
 	// Each program serves a request through the installed include, as it would in production.
 	const base = await startIncludeNginx(P);
 	await probeAll(base, key);
-	// A path under the NeMo or Scale GP prefix that no program answers is the API's JSON 404
-	// through the include too (not the server's own page), as under the standalone server
-	// and Apache.
-	for (const p of [`${WS_PREFIX}/${TEAM}/no-such-route`, '/v5/applications']) {
+	// A path under an API's prefix (nginx/shapes) that no program answers is that API's 404 in
+	// its shape through the include too (not the server's own page), as under the standalone
+	// server, the front and Apache.
+	for (const { path: p, shape } of [{ path: `${WS_PREFIX}/${TEAM}/no-such-route`, shape: 'detail' }, ...unknownPaths()]) {
 		const r = await request('GET', p, { base });
-		assert.equal(r.status, 404, `${p}: ${r.text}`);
-		assert.deepEqual(r.json, { detail: 'Not Found' }, p);
+		assert.ok(isShaped404(r, shape), `${p}: ${shape} 404, not ${r.status} ${r.text}`);
 	}
 
 	// Something for the cron jobs to work on: spans of yesterday and of a week ago.
@@ -254,54 +254,6 @@ async function docCheck(P, env, [install, user, keysBlock, spawnBlock, cron, res
 	// Started again as the page says (the spawn-fcgi loop), every program serves the restored data.
 	await sh(spawnBlock.text, 'spawn-fcgi, after the restore');
 	await probeAll(base, key);
-}
-
-// A path that the regular expression re (of nginx/programs) matches, for each of its
-// alternatives: enough of PCRE for those paths (literals, [^/]+, groups, |, ?, $).
-function samplePaths(re) {
-	let i = 0;
-	const alt = () => {
-		const out = [];
-		for (;;) {
-			out.push(...seq());
-			if (re[i] !== '|') return out;
-			i++;
-		}
-	};
-	const seq = () => {
-		let paths = [''];
-		while (i < re.length && re[i] !== '|' && re[i] !== ')') {
-			let item;
-			if (re[i] === '^' && i === 0) {
-				i++;
-				continue;
-			} else if (re[i] === '$') {
-				item = [''];
-				i++;
-			} else if (re[i] === '(') {
-				i++;
-				item = alt();
-				assert.equal(re[i++], ')', `${re}: unbalanced`);
-			} else if (re.startsWith('[^/]+', i)) {
-				item = ['x'];
-				i += 5;
-			} else if (re[i] === '\\') {
-				item = [re[i + 1]];
-				i += 2;
-			} else if (/[[\]*+.{}]/.test(re[i])) {
-				throw new Error(`${re}: samplePaths does not read '${re[i]}' (at ${i}): teach it`);
-			} else {
-				item = [re[i++]];
-			}
-			if (re[i] === '?') {
-				item = [...item, ''];
-				i++;
-			}
-			paths = paths.flatMap((p) => item.map((x) => p + x));
-		}
-		return paths;
-	};
-	return alt();
 }
 
 // The first of a map block's regular expressions that matches uri, nginx's order: its value.
@@ -569,6 +521,46 @@ test('a new program is one line of nginx/programs: both generators route it, the
 			assert.match(r.stderr, why, `${args[0]}: ${line}`);
 		}
 	}
+	fs.writeFileSync(path.join(src, 'nginx', 'programs'), list);
+});
+
+test('a new prefix is one line of nginx/shapes: nginx, Apache and the front give its unknown paths its 404', async () => {
+	const src = path.join(tmp, 'prefixed');
+	for (const d of ['nginx', 'apache']) fs.cpSync(path.join(SRCDIR, d), path.join(src, d), { recursive: true });
+	const shapes = fs.readFileSync(path.join(src, 'nginx', 'shapes'), 'utf8');
+	fs.writeFileSync(path.join(src, 'nginx', 'shapes'), `${shapes}^/v9/\topik\n`);
+	const ng = await run('sh', [path.join(src, 'nginx', 'genconf'), '-l', '-s', '/run/spandex', '-d', '/var/lib/spandex', '-w', '-']);
+	assert.equal(ng.code, 0, ng.stderr);
+	assert.match(ng.stdout, /location ~ "\^\(\/apis\/intake\/v2\/\|.*\|\/v9\/\|/);
+	assert.match(ng.stdout, /\tlocation ~ "\^\/v9\/" \{\n\t\terror_page 404 \/\.spandex-error\/opik\/404;\n\t\treturn 404;\n\t\}/);
+	const fcgi = await run('sh', [path.join(src, 'apache', 'genconf'), '-m', 'fcgi', '-s', '/run/spandex', '-d', '/var/lib/spandex', '-w', '-']);
+	assert.equal(fcgi.code, 0, fcgi.stderr);
+	assert.match(fcgi.stdout, /^RedirectMatch 404 "\^\(\?!.*\)\(.*\|\/v9\/\)"$/m);
+	assert.match(fcgi.stdout, /^<LocationMatch "\^\(\/v9\/\)">\n(\tErrorDocument .*\n)*\tErrorDocument 404 "\{\\"code\\":404,\\"message\\":\\"Not Found\\"\}"$/m);
+	fs.mkdirSync(path.join(tmp, 'prefixed-front'));
+	const front = await run('sh', [path.join(src, 'nginx', 'genconf'), '-F', '-r', path.join(tmp, 'prefixed-front'), '-b', 'a:1']);
+	assert.equal(front.code, 0, front.stderr);
+	assert.match(front.stdout, /^\t\t"~\^\/v9\/" opik;$/m);
+	// A prefix line the generators cannot use is refused: a shape that is not a line, a prefix
+	// that is not a path, a space in it.
+	for (const [line, why] of [['^/v9/\tnosuch', /shape nosuch, which is not a line/], ['^v9/\tdetail', /must start with \^\//],
+		['^/v9/ x\tdetail', /bad prefix line/]]) {
+		fs.writeFileSync(path.join(src, 'nginx', 'shapes'), `${shapes}${line}\n`);
+		for (const args of [['nginx', '-l', '-s', '/r', '-d', '/d'], ['apache', '-m', 'cgi', '-b', '/b', '-d', '/d'],
+			['nginx', '-F', '-r', path.join(tmp, 'prefixed-front'), '-b', 'a:1']]) {
+			const r = await run('sh', [path.join(src, args[0], 'genconf'), ...args.slice(1)]);
+			assert.notEqual(r.code, 0, `${args[0]}: ${line}`);
+			assert.match(r.stderr, why, `${args[0]}: ${line}`);
+		}
+	}
+	// The front's list of workspaces is a path of nginx/programs that names none: without it,
+	// no front.
+	fs.writeFileSync(path.join(src, 'nginx', 'shapes'), shapes);
+	const programs_ = fs.readFileSync(path.join(src, 'nginx', 'programs'), 'utf8');
+	fs.writeFileSync(path.join(src, 'nginx', 'programs'), programs_.replace(' ^/apis/intake/v2/workspaces$', ''));
+	const none = await run('sh', [path.join(src, 'nginx', 'genconf'), '-F', '-r', path.join(tmp, 'prefixed-front'), '-b', 'a:1']);
+	assert.notEqual(none.code, 0, none.stdout);
+	assert.match(none.stderr, /the list of workspaces \/apis\/intake\/v2\/workspaces is not a path/);
 });
 
 // GitHub's anchor of a heading: lower case, punctuation but - and _ dropped, spaces to -.

@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { startServer, spandexCli, request, makeSpan, dayTime, WAIT_MS, WS_PREFIX } from '../harness.mjs';
+import { startServer, spandexCli, request, makeSpan, dayTime, WAIT_MS, WS_PREFIX, unknownPaths, isShaped404 } from '../harness.mjs';
 import { startApache } from '../apache.mjs';
 
 const servers = [];
@@ -403,6 +403,18 @@ async function ownShapes(srv, keys) {
 	}
 }
 
+// A path under each prefix of an API (nginx/shapes) that no program answers: the 404 of that
+// API in its shape, whether the web server answers it or the program whose path is the whole
+// prefix (Opik's, Langfuse's), with each method.
+async function unknownUnderPrefixes(srv) {
+	for (const { path: p, shape } of unknownPaths()) {
+		for (const method of ['GET', 'POST', 'DELETE']) {
+			const r = await send(srv.base, method, p, { headers: {}, body: method === 'POST' ? {} : undefined });
+			assert.ok(isShaped404(r, shape), `${srv.name} ${method} ${p}: ${shape} 404, not ${r.status} ${r.headers['content-type']} ${r.text}`);
+		}
+	}
+}
+
 // Refusals decided before the body is read (no key: 401, a read key: 403, over the program's
 // cap: 413), 30 times per body size class: every one a clean reply.
 async function earlyRefusals(srv, keys) {
@@ -494,6 +506,7 @@ test('one matrix through nginx, Apache mod_proxy_fcgi and Apache CGI', async () 
 		if (reference) assert.deepEqual(seen, reference, `${name} answers as nginx does`);
 		else reference = seen;
 		await earlyRefusals(srv, keys);
+		await unknownUnderPrefixes(srv);
 		const again = await repeatedHeaders(srv, keys);
 		if (repeatedRef) assert.deepEqual(again, repeatedRef, `${name}: repeated headers as nginx`);
 		else repeatedRef = again;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer, startFront, spandexCli, waitFor, SRCDIR, WS_PREFIX } from '../harness.mjs';
+import { startServer, startFront, spandexCli, waitFor, SRCDIR, WS_PREFIX, unknownPaths, isShaped404, shapedBody } from '../harness.mjs';
 import { varint, field } from '../otlp_wire.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -194,6 +194,19 @@ test('the list of workspaces through the front is every backend\'s', async () =>
 	for (const p of ['/.spandex-front-list/1', '/.spandex-front-list/key/1']) {
 		const r = await front.request('GET', p);
 		assert.deepEqual([r.status, r.json], [404, { detail: 'Not Found' }], `${p}: ${r.text}`);
+	}
+});
+
+// A path under an API's prefix (nginx/shapes) that no program answers: the API's 404 in its
+// shape through the front as from a backend, and the front's own errors on it in that shape too
+// (its body limit here).
+test('an unknown path under each API\'s prefix is that API\'s 404 through the front, and its 413', async () => {
+	const big = Buffer.alloc(9 << 20, 0x20);
+	for (const { path: p, shape } of unknownPaths()) {
+		const r = await front.request('GET', p);
+		assert.ok(isShaped404(r, shape), `${p}: ${shape} 404, not ${r.status} ${r.text}`);
+		const too = await front.request('POST', p, { body: big });
+		assert.deepEqual([too.status, too.json], [413, shapedBody(shape, 413, 'Request body is larger than the limit of 8 MiB')], `${p}: ${too.text}`);
 	}
 });
 
