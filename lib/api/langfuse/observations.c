@@ -177,7 +177,7 @@ enum status langfuse_observations_list(struct http_req *req)
 static const struct {
 	const char *name;
 	unsigned bit;
-} groups[] = {
+} field_groups[] = {
     {"core", 0},
     {"basic", LG_BASIC},
     {"time", LG_TIME},
@@ -200,18 +200,19 @@ static bool v2_groups(struct http_req *req, unsigned *out)
 	*out = 0;
 	while (*f) {
 		size_t n = strcspn(f, ","), i;
-		for (i = 0; i < sizeof groups / sizeof *groups; i++)
-			if (strlen(groups[i].name) == n && !strncmp(f, groups[i].name, n))
+		for (i = 0; i < sizeof field_groups / sizeof *field_groups; i++)
+			if (strlen(field_groups[i].name) == n &&
+			    !strncmp(f, field_groups[i].name, n))
 				break;
-		if (i == sizeof groups / sizeof *groups && n) {
+		if (i == sizeof field_groups / sizeof *field_groups && n) {
 			langfuse_bad(
 			    req, "fields",
 			    "Available field groups: core, basic, time, io, metadata, model, "
 			    "usage, prompt, metrics, trace_context");
 			return false;
 		}
-		if (i < sizeof groups / sizeof *groups)
-			*out |= groups[i].bit;
+		if (i < sizeof field_groups / sizeof *field_groups)
+			*out |= field_groups[i].bit;
 		f += n + (f[n] == ',');
 	}
 	return true;
