@@ -6,7 +6,7 @@
 #include "src/cli.h"
 #include "src/key.h"
 #include "src/redactcmd.h"
-#include "src/ship.h"
+#include "src/shipcmd.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -333,7 +333,7 @@ int main(int argc, char **argv)
 	if (a1 && !strcmp(a1, "redact"))
 		return redactcmd_main(argc, argv);
 	if (a1 && (!strcmp(a1, "ship") || !strcmp(a1, "pull")))
-		return ship_main(argc, argv);
+		return shipcmd_main(argc, argv);
 	if (a1 && (!strcmp(a1, "--version") || !strcmp(a1, "version"))) {
 		printf("spandex %s (%s)\n", PACKAGE_VERSION, SPANDEX_COMMIT);
 		return 0;
@@ -345,7 +345,7 @@ int main(int argc, char **argv)
 		if (argc >= 3 && !strcmp(argv[2], "redact"))
 			return redactcmd_main(3, (char *[]){argv[0], "redact", "--help", NULL});
 		if (argc >= 3 && (!strcmp(argv[2], "ship") || !strcmp(argv[2], "pull"))) {
-			fputs(ship_usage, stdout);
+			fputs(shipcmd_usage, stdout);
 			return 0;
 		}
 		if (argc >= 3 && !h) {

@@ -1,7 +1,7 @@
-/* ship: `spandex ship` (a pass, or a loop of passes, of every workspace to the bucket; or what
+/* shipcmd: `spandex ship` (a pass, or a loop of passes, of every workspace to the bucket; or what
  * this host knows of each, --status) and `spandex pull` (workspaces built from the bucket and
  * taken over); the logic is lib/ship's. docs/operations.md, "The bucket". */
-#include "src/ship.h"
+#include "src/shipcmd.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,7 +23,7 @@
 #define SHIP_EVERY_MAX 86400 /* --every: a day between passes at most */
 #define SHIP_MAX_NAMED 1024  /* --workspace given this many times at most */
 
-const char ship_usage[] =
+const char shipcmd_usage[] =
     "usage: spandex ship DATA [--workspace W]... [--every SECONDS] [--verbose]\n"
     "       spandex ship DATA --status [--workspace W]... [--json]\n"
     "       spandex pull DATA [--workspace W]... [--copy] [--verbose]\n"
@@ -48,7 +48,7 @@ struct args {
 static int usage_error(const char *cmd, const char *why, const char *arg)
 {
 	fprintf(stderr, "spandex %s: %s%s%s\n%s", cmd, why, arg ? " " : "", arg ? arg : "",
-		ship_usage);
+		shipcmd_usage);
 	return 2;
 }
 
@@ -59,7 +59,7 @@ static int parse(const char *cmd, int argc, char **argv, struct args *a)
 	for (int i = 2; i < argc; i++) {
 		const char *v = argv[i];
 		if (!strcmp(v, "--help") || !strcmp(v, "-h")) {
-			fputs(ship_usage, stdout);
+			fputs(shipcmd_usage, stdout);
 			return -1;
 		}
 		if (!strcmp(v, "--workspace") && i + 1 < argc) {
@@ -385,7 +385,7 @@ static int pull_all(struct ship *s, const struct args *a)
 	return rc;
 }
 
-int ship_main(int argc, char **argv)
+int shipcmd_main(int argc, char **argv)
 {
 	const char *cmd = argv[1];
 	struct args a;
