@@ -100,9 +100,58 @@ enum status write_days_ok(const struct rec_kind *k, const void *objs, size_t n, 
 	return ST_OK;
 }
 
-/* Render: every line but ingested_at, the last field, which waits for the lock; and every
- * record but what the lock decides (build_shard), made while the object is in the cache and
- * not under the lock. A kind's rec reads ingested_at into ingested_us and nowhere else. */
+/* The words of day's tail segment in b->text: a table of the batch's days (days[0..2^k), each
+ * 0 free, else 1 + its index in b->text) found by the day's number, so that each line's words
+ * are cut right after it is rendered, while it is in the cache: a later pass over the 1.3 MB of
+ * a batch's lines met each out of a 1 MB L2 (12% of a direct batch's L2 misses of reads under
+ * cachegrind's model). A day's records are its lines in the batch's order either way. */
+static struct tailindex_words *day_text(struct batch *b, int32_t *dday, uint32_t *days, size_t mask,
+					int32_t day)
+{
+	size_t i = (size_t)((uint32_t)day * 0x9e3779b1u) & mask;
+	for (; days[i]; i = (i + 1) & mask)
+		if (dday[days[i] - 1] == day)
+			return &b->text[days[i] - 1];
+	dday[b->ntext] = day;
+	days[i] = (uint32_t)++b->ntext;
+	tailindex_words_init(&b->text[b->ntext - 1]);
+	return &b->text[b->ntext - 1];
+}
+
+/* A day of the batch and its words' index in b->text, for text_by_day. */
+struct day_text {
+	int32_t day;
+	uint32_t k;
+};
+
+static int cmp_day_text(const void *a, const void *b)
+{
+	const struct day_text *x = a, *y = b;
+	return (x->day > y->day) - (x->day < y->day);
+}
+
+/* b->text[0..ntext), made in the order each day first came (dday[k] the day of text k), into
+ * day order, pd's. */
+static void text_by_day(struct batch *b, const int32_t *dday)
+{
+	if (b->ntext < 2)
+		return;
+	struct day_text *o = xmalloc(b->ntext * sizeof(*o));
+	for (size_t k = 0; k < b->ntext; k++)
+		o[k] = (struct day_text){dday[k], (uint32_t)k};
+	qsort(o, b->ntext, sizeof(*o), cmp_day_text);
+	struct tailindex_words *t = xmalloc(b->n * sizeof(*t));
+	for (size_t k = 0; k < b->ntext; k++)
+		t[k] = b->text[o[k].k];
+	free(o);
+	free(b->text);
+	b->text = t;
+}
+
+/* Render: every line but ingested_at, the last field, which waits for the lock; every record
+ * but what the lock decides (build_shard); and the words of each day's tail segment: each made
+ * while the object and its line are in the cache, and not under the lock. A kind's rec reads
+ * ingested_at into ingested_us and nowhere else. */
 void write_batch_render(struct batch *b, void *objs, size_t n)
 {
 	b->objs = objs;
@@ -110,6 +159,12 @@ void write_batch_render(struct batch *b, void *objs, size_t n)
 	b->pd = xmalloc(n * sizeof(*b->pd));
 	b->pre = xmalloc(n * sizeof(*b->pre));
 	b->at = b->k->render_at ? xmalloc(n * REC_MAX_AT * sizeof(*b->at)) : NULL;
+	b->text = xmalloc(n * sizeof(*b->text));
+	size_t nslots = 4;
+	while (nslots < 2 * n)
+		nslots *= 2;
+	uint32_t *days = xcalloc(nslots, sizeof(*days));
+	int32_t *dday = xmalloc(n * sizeof(*dday));
 	for (size_t i = 0; i < n; i++) {
 		struct pending *p = &b->pd[i];
 		int64_t *ing = b->k->ingested(obj(b, i)), keep = *ing;
@@ -118,25 +173,22 @@ void write_batch_render(struct batch *b, void *objs, size_t n)
 		p->day = time_day(b->k->started(obj(b, i)));
 		p->lo = b->lines.len;
 		p->nat = 0;
-		if (b->at)
-			b->k->render_at(obj(b, i), &b->lines, b->at + i * REC_MAX_AT, &p->nat);
+		struct jline_at *at = b->at ? b->at + i * REC_MAX_AT : NULL;
+		if (at)
+			b->k->render_at(obj(b, i), &b->lines, at, &p->nat);
 		else
 			b->k->render(obj(b, i), &b->lines);
 		b->lines.len--; /* the closing brace comes back with ingested_at */
 		p->ll = b->lines.len - p->lo;
 		b->k->rec(obj(b, i), &b->pre[i]);
 		*ing = keep;
+		tailindex_words_add(day_text(b, dday, days, nslots - 1, p->day), b->lines.p + p->lo,
+				    p->ll, at, p->nat);
 	}
 	qsort(b->pd, n, sizeof(*b->pd), cmp_pending);
-	/* The words of each day's tail segment, while no lock is held. */
-	b->text = xmalloc(n * sizeof(*b->text));
-	for (size_t i = 0; i < n; i++) {
-		const struct pending *p = &b->pd[i];
-		if (!i || p->day != b->pd[i - 1].day)
-			tailindex_words_init(&b->text[b->ntext++]);
-		tailindex_words_add(&b->text[b->ntext - 1], b->lines.p + p->lo, p->ll,
-				    b->at ? b->at + p->span * REC_MAX_AT : NULL, p->nat);
-	}
+	text_by_day(b, dday);
+	free(days);
+	free(dday);
 }
 
 /* Lock: takes the workspace lock and settles the workspace (journal, reboot). */
