@@ -35,7 +35,7 @@
 #include "t/check_timeout.h"
 
 #define DAMAGE_CI_POSITIONS 15 /* positions a file in the bounded run */
-#define DAMAGE_IDS_POSITIONS 4 /* more in a .tix's id strings (a few hundred bytes at its end) */
+#define DAMAGE_IDS_POSITIONS 4 /* more in a .tix's id strings and as many in its value lists */
 
 /* ---- one case, in its child ---- */
 
@@ -255,19 +255,24 @@ static size_t positions(uint64_t n, uint64_t *out)
 	return m;
 }
 
-/* DAMAGE_IDS_POSITIONS positions spread over the id strings that end a .tix of version 7 (the
- * file p of n bytes; its last 8 bytes are their number), into out: their number (0 when the
- * file has none). */
+/* DAMAGE_IDS_POSITIONS positions spread over each of the two sections that end a .tix of
+ * version 8 (the file p of n bytes): the id strings and the value lists after them (the file's
+ * last 8 bytes are the lists' number of bytes, the 8 before the lists the strings'), into out:
+ * their number (0 when the file has neither). */
 static size_t ids_positions(const char *p, uint64_t n, uint64_t *out)
 {
-	uint64_t ids = 0;
+	uint64_t ids = 0, lists = 0;
 	int fd = open(p, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
-	bool ok = n >= 136 && pread(fd, &ids, 8, (off_t)n - 8) == 8 && ids && ids <= n - 128;
+	bool ok = n >= 144 && pread(fd, &lists, 8, (off_t)n - 8) == 8 && lists &&
+		  lists <= n - 136 && pread(fd, &ids, 8, (off_t)(n - lists - 8)) == 8 && ids &&
+		  ids <= n - lists - 128;
 	close(fd);
-	for (size_t i = 0; ok && i < DAMAGE_IDS_POSITIONS; i++)
-		out[i] = n - ids + (2 * i + 1) * ids / (2 * DAMAGE_IDS_POSITIONS);
-	return ok ? DAMAGE_IDS_POSITIONS : 0;
+	for (size_t i = 0; ok && i < DAMAGE_IDS_POSITIONS; i++) {
+		out[2 * i] = n - lists - ids + (2 * i + 1) * ids / (2 * DAMAGE_IDS_POSITIONS);
+		out[2 * i + 1] = n - lists + (2 * i + 1) * lists / (2 * DAMAGE_IDS_POSITIONS);
+	}
+	return ok ? 2 * DAMAGE_IDS_POSITIONS : 0;
 }
 
 static const char *const FILES[16];
@@ -301,7 +306,7 @@ static void each_file(const char *suffix)
 	ck_assert_msg(stat(p, &sb) == 0, "%s: not in the fixture", file);
 	uint64_t n = (uint64_t)sb.st_size;
 	size_t failed = 0, cases = 0;
-	uint64_t *pos = malloc((n + DAMAGE_CI_POSITIONS + DAMAGE_IDS_POSITIONS) * sizeof *pos);
+	uint64_t *pos = malloc((n + DAMAGE_CI_POSITIONS + 2 * DAMAGE_IDS_POSITIONS) * sizeof *pos);
 	size_t np = positions(n, pos);
 	if (strstr(file, ".tix") && np < n)
 		np += ids_positions(p, n, pos + np);

@@ -288,10 +288,23 @@ void file_damage(const char *path, long at, int x)
 	free(file);
 }
 
+long dayindex_drop_lists(char *file, long size)
+{
+	uint64_t lists;
+	uint32_t seven = 7, crc;
+	memcpy(&lists, file + size - 8, 8);
+	ck_assert_uint_le(lists, (uint64_t)size - 128);
+	memcpy(file + 8, &seven, 4);
+	crc = hash_crc32c(0, file, 124);
+	memcpy(file + 124, &crc, 4);
+	return size - (long)lists;
+}
+
 long dayindex_drop_ids(char *file, long size)
 {
 	uint64_t ids;
 	uint32_t six = 6, zero = 0, crc;
+	size = dayindex_drop_lists(file, size);
 	memcpy(&ids, file + size - 8, 8);
 	ck_assert_uint_le(ids, (uint64_t)size - 128);
 	memcpy(file + 8, &six, 4);

@@ -137,15 +137,18 @@ static char *sealed_day(char tag, const char *d, bool ask)
 	return plain;
 }
 
-/* The bytes of the id strings at the end of day d's .tix (its last 8 bytes), and its size. */
+/* How far from the end of day d's .tix its id strings begin: their bytes (the 8 before the
+ * value lists) and the value lists' (the file's last 8 bytes, version 8); and its size. */
 static long ids_bytes(const char *d, long *size)
 {
 	char *f = file_read(dayindex_of(root, d), size);
-	uint64_t n;
-	memcpy(&n, f + *size - 8, 8);
+	uint64_t n, lists;
+	memcpy(&lists, f + *size - 8, 8);
+	ck_assert_uint_lt(lists, (uint64_t)*size);
+	memcpy(&n, f + *size - lists - 8, 8);
 	free(f);
-	ck_assert_uint_lt(n, (uint64_t)*size);
-	return (long)n;
+	ck_assert_uint_lt(n + lists, (uint64_t)*size);
+	return (long)(n + lists);
 }
 
 /* Issue 57: on a sealed day a group's key, a tie between two groups, a session's traces and a

@@ -85,15 +85,19 @@ static long roots_at(const char *d, long *len, long *counts)
 	ck_assert_uint_eq(fread(&nc, 4, 1, f), 1);
 	ck_assert_int_eq(fseek(f, 112, SEEK_SET), 0);
 	ck_assert_uint_eq(fread(&nr, 4, 1, f), 1);
-	/* The id strings (version 7) end the file, their bytes its last 8. */
+	/* The value lists (version 8) end the file, their bytes its last 8; the id strings
+	 * (version 7) are before them, their bytes the 8 before the lists. */
+	uint64_t lists;
 	ck_assert_int_eq(fseek(f, -8, SEEK_END), 0);
-	ck_assert_uint_eq(fread(&ids, 8, 1, f), 1);
+	ck_assert_uint_eq(fread(&lists, 8, 1, f), 1);
 	long size = ftell(f);
+	ck_assert_int_eq(fseek(f, size - (long)lists - 8, SEEK_SET), 0);
+	ck_assert_uint_eq(fread(&ids, 8, 1, f), 1);
 	fclose(f);
 	*len = (long)(nr * sizeof(struct store_dayindex_root));
 	if (counts)
 		*counts = 16 * (long)nc;
-	return size - (long)ids - *len;
+	return size - (long)lists - (long)ids - *len;
 }
 
 static uint64_t at8(const char *p)
@@ -125,7 +129,7 @@ static long drop_pairs(char *file, long size)
 }
 
 /* Where the key maps of day d's .tix begin and their bytes; the bytes after the columns (the
- * counts, the roots and the id strings). */
+ * counts, the roots, the id strings and the value lists). */
 static void key_maps_at(const char *d, long *at, long *len, long *tail)
 {
 	FILE *f = fopen(dayindex_of(root, d), "r");

@@ -108,10 +108,10 @@ static size_t phrase_candidates(const char *d, const char *t, size_t *sure)
 	return n;
 }
 
-/* Day d's .tix of version 7 written as version 5 wrote it: no id strings (dayindex_drop_ids), every
- * pair kept, no rare bound after the pairs' number (docs/FORMAT.md, "Pairs of words"), the
- * text's and header's checksums made again. Right only for a day with no rare word, whose file
- * keeps every pair. */
+/* Day d's .tix of version 8 written as version 5 wrote it: no value lists or id strings
+ * (dayindex_drop_ids), every pair kept, no rare bound after the pairs' number (docs/FORMAT.md,
+ * "Pairs of words"), the text's and header's checksums made again. Right only for a day with no
+ * rare word, whose file keeps every pair. */
 static void dayindex_as_version5(const char *d)
 {
 	long size;

@@ -177,7 +177,7 @@ static int tail_cols_right_of(struct shard *shp, int col, const char *key, int *
 	uint64_t none = DAYINDEX_ABSENT;
 	buf_init(&line);
 	store_index_init(&x, &st, "ws", &sh);
-	size_t to = store_index_pick(&x, col, &none, 1, &recs, &nrecs);
+	size_t to = store_index_pick(&x, col, &none, 1, 0, &recs, &nrecs);
 	free(recs);
 	int right = to ? 0 : -1;
 	*unknown = 0;

@@ -132,12 +132,120 @@ bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, s
 	return !v->from;
 }
 
-/* With an equality on an index column, the records whose value there may match (or the index
- * could not read), into v, then any record past what the indexes answer for
- * (store_index_pick). False, v untouched, when the filter has none, the day has no column to
- * trust, or more than half the records may match (a list would save little). */
+/* Up to this many values of one condition (an equality's literals, the kinds, the statuses) are
+ * looked up in a day's value lists; a condition with more reads its column (a filter of that many
+ * models is rare, and a list of each would cost that many binary searches a day). At least 32:
+ * every kind and every status. */
+#define LIST_MAX_VALUES 32
+
+/* A condition of a compiled filter that a day's value lists answer (.tix version 8): list key k
+ * (a column, STORE_LIST_KIND, STORE_LIST_STATUS) and its values v[0..nv), whose lists name m
+ * records, for the records [0, covered). */
+struct listq {
+	int k;
+	uint64_t v[LIST_MAX_VALUES];
+	size_t nv, m, covered;
+	const uint32_t *one; /* with one value, its list, by start */
+};
+
+/* Fills q's lists' size and coverage from the day's index: false when one of its values has no
+ * list to trust (then no list answers for q). */
+static bool list_size(struct scan_day *s, struct listq *q)
+{
+	q->m = q->covered = 0;
+	for (size_t j = 0; j < q->nv; j++) {
+		size_t n;
+		if (!(q->covered = store_index_list(&s->ix, q->k, q->v[j], &q->one, &n)))
+			return false;
+		q->m += n;
+	}
+	return q->nv > 0;
+}
+
+/* The values of bit set bits (kinds or statuses) into q for list key k. */
+static void list_bits(struct listq *q, int k, uint32_t bits)
+{
+	q->k = k;
+	q->nv = 0;
+	for (uint32_t b = bits; b; b &= b - 1)
+		q->v[q->nv++] = (uint64_t)__builtin_ctz(b);
+}
+
+/* The condition of c whose lists name the fewest records of s, into *best: an equality on a
+ * column (not one an absent field matches: that value has no list), the kinds, the statuses.
+ * False when the day's lists answer for none of them. */
+static bool list_pick(struct scan_day *s, const struct rec_filter *c, struct listq *best)
+{
+	struct listq q;
+	best->covered = 0;
+	for (size_t i = 0; i <= c->nchk + 1; i++) {
+		if (i < c->nchk) {
+			const struct linechk *k = &c->chk[i];
+			if (k->col < 0 || k->empty || k->absent || k->nlits > LIST_MAX_VALUES)
+				continue;
+			q.k = k->col;
+			q.nv = col_values(k, q.v);
+		} else if (i == c->nchk) {
+			list_bits(&q, STORE_LIST_KIND, c->kinds);
+		} else {
+			list_bits(&q, STORE_LIST_STATUS, c->statuses);
+		}
+		if (list_size(s, &q) && (!best->covered || q.m < best->m))
+			*best = q;
+	}
+	if (best->covered && best->nv != 1)
+		best->one = NULL;
+	return best->covered > 0;
+}
+
+/* The records of s past what q's lists answer for that may match, into v (every one of them
+ * when no index narrows them: the tail's columns, for an equality on a column), after own[0..n)
+ * (of room for n more: grown here), which v then owns. */
+static void list_rest(struct scan_day *s, const struct listq *q, uint32_t *own, size_t n,
+		      struct visit *v)
+{
+	uint32_t *tail = NULL;
+	size_t m = 0, to = 0;
+	if (q->k < DAYINDEX_NCOLS && q->covered < s->sh.nrecs)
+		to = store_index_pick(&s->ix, q->k, q->v, q->nv, q->covered, &tail, &m);
+	if (m) {
+		own = xrealloc(own, (n + m) * sizeof *own);
+		memcpy(own + n, tail, m * sizeof *tail);
+	}
+	free(tail);
+	*v = (struct visit){own, own, n + m, to ? to : q->covered};
+}
+
+/* With a condition the day's value lists answer, the records they name, ascending, then those
+ * past them that may match (list_rest); else, with an equality on an index column, the records
+ * whose value there may match (or the index could not read), then any record past what the
+ * indexes answer for (store_index_pick). False, v untouched, when the filter has neither, the
+ * day has no list or column to trust, or more than half the records may match (a list would
+ * save little). */
 static bool qsh_visit_col(struct scan_day *s, const struct rec_filter *c, struct visit *v)
 {
+	struct listq q;
+	if (list_pick(s, c, &q)) {
+		if (q.m > q.covered / 2)
+			return false;
+		/* The lists are by start: a bit per record puts them in storage order. */
+		size_t words = (q.covered + 63) / 64, n = 0;
+		uint64_t *bits = xcalloc(words ? words : 1, sizeof *bits);
+		for (size_t j = 0; j < q.nv; j++) {
+			const uint32_t *r;
+			size_t m;
+			store_index_list(&s->ix, q.k, q.v[j], &r, &m);
+			for (size_t i = 0; i < m; i++)
+				bits_set(bits, r[i]);
+		}
+		uint32_t *own = xmalloc((q.m ? q.m : 1) * sizeof *own);
+		for (size_t w = 0; w < words; w++)
+			for (uint64_t b = bits[w]; b; b &= b - 1)
+				own[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+		free(bits);
+		list_rest(s, &q, own, n, v);
+		return true;
+	}
 	const struct linechk *k = NULL;
 	for (size_t i = 0; i < c->nchk && !k; i++)
 		if (c->chk[i].col >= 0)
@@ -149,13 +257,43 @@ static bool qsh_visit_col(struct scan_day *s, const struct rec_filter *c, struct
 	if (!nw) /* no value can match: only what the index could not read */
 		want[nw++] = DAYINDEX_UNKNOWN;
 	uint32_t *own;
-	size_t m, n = store_index_pick(&s->ix, k->col, want, nw, &own, &m);
+	size_t m, n = store_index_pick(&s->ix, k->col, want, nw, 0, &own, &m);
 	free(want);
 	if (!n || m > n / 2) {
 		free(own);
 		return false;
 	}
 	*v = (struct visit){own, own, m, n};
+	return true;
+}
+
+bool narrow_ordered(struct scan_day *s, const struct rec_filter *c, bool all, struct ordered *o)
+{
+	struct listq q;
+	memset(o, 0, sizeof *o);
+	if ((c->need & (NEED_TRACE | NEED_SESSION | NEED_KEYS)) || s->tbits || c->roots ||
+	    !list_pick(s, c, &q) || !q.one || (all && q.m > q.covered / 2))
+		return false;
+	/* Only the entries that start within the window: a binary search on each end. */
+	const struct idx_rec *recs = s->sh.recs;
+	size_t a = 0, b = q.m;
+	for (size_t hi = q.m; a < hi;) {
+		size_t mid = a + (hi - a) / 2;
+		if (recs[q.one[mid]].started_us < c->smin)
+			a = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t lo = a; lo < b;) {
+		size_t mid = lo + (b - lo) / 2;
+		if (recs[q.one[mid]].started_us <= c->smax)
+			lo = mid + 1;
+		else
+			b = mid;
+	}
+	o->list = q.one + a;
+	o->n = b - a;
+	list_rest(s, &q, NULL, 0, &o->rest);
 	return true;
 }
 

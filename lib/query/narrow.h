@@ -36,6 +36,20 @@ static inline const struct idx_rec *visit_ahead(const struct visit *v, const str
 	return &s->sh.recs[k + QUERY_PREFETCH < v->n ? v->list[k + QUERY_PREFETCH] : 0];
 }
 
+/* A page by start time over a day: the records of the value the day's lists name for the
+ * filter's most selective condition of one value (list[0..n), ascending by start, then by
+ * record; those that start within the filter's window), and rest, the records past what the
+ * lists answer for that may match, in storage order (a visit: free rest.own). */
+struct ordered {
+	const uint32_t *list;
+	size_t n;
+	struct visit rest;
+};
+/* Fills *o for c on s: false when no such list answers (a filter of one trace or session, a set
+ * of ids, text, roots; no condition of one value; an older .tix), and, when all (every record of
+ * the list is to be visited: the day is not counted), when it names more than half the records
+ * (a scan in storage order then reads less). */
+bool narrow_ordered(struct scan_day *s, const struct rec_filter *c, bool all, struct ordered *o);
 bool narrow_line(const struct rec_filter *c, struct scan_day *s, size_t ri);
 bool narrow_extra(const struct scan *db, struct scan_day *s, size_t ri);
 bool narrow_countable(struct arena *a, const struct query *q, const struct rec_filter *c,

@@ -168,6 +168,73 @@ static size_t day_counted(struct scan_day *s, const struct store_dayindex_q *tq,
 	return covered;
 }
 
+/* What span_select takes a span with: the query, its filter, the page kept so far and the
+ * total, and the day's records counted from its indexes ([0, covered)). */
+struct span_take {
+	struct query *q;
+	struct scan *db;
+	struct rec_filter *c;
+	struct span_ctx *sc;
+	const struct cand *cursor;
+	struct topk *tk;
+	size_t *total;
+	size_t covered;
+};
+
+/* Record i of day di (sh), named by a visit: the filter's checks, then the count (past the
+ * counted records), then the span's visit or its place among the kept rows (with a cursor, only
+ * one strictly beyond it in sc's order). */
+static inline __attribute__((always_inline)) void
+span_take(const struct span_take *t, struct scan_day *sh, size_t di, size_t i)
+{
+	struct query *q = t->q;
+	const struct cand *cursor = t->cursor;
+	const struct idx_rec *r = &sh->sh.recs[i];
+	if (!shard_live(&sh->sh, i) || !rec_ok(t->c, r) || !line_ok(t->c, sh, i) ||
+	    !extra_ok(t->db, sh, i))
+		return;
+	if (i >= t->covered)
+		(*t->total)++;
+	if (t->sc->visit) {
+		visit_row(sh, i, t->sc);
+		return;
+	}
+	int64_t key = sort_key(q, r);
+	struct cand cd = {key, (uint32_t)di, (uint32_t)i, 0, 0};
+	if (cursor && key != cursor->key && (key < cursor->key) == t->sc->asc)
+		return; /* at or before the cursor by the key alone */
+	if (topk_past(t->tk, key))
+		return;
+	const char *p;
+	size_t n;
+	if (t->sc->ids && !q->ties_lazy && db_line(sh, i, &p, &n))
+		cand_ids(&cd, p, n);
+	if (cursor && topk_cmp(t->tk, cursor, &cd) >= 0)
+		return;
+	topk_push(t->tk, cd);
+}
+
+/* The records of o's list (by start) in the page's order, each taken (span_take); with stop
+ * (every record of the day counted, or no total), only until one starts past every kept row of
+ * a full page: those after it start later still (earlier, descending). */
+static void span_walk(const struct span_take *t, struct scan_day *sh, size_t di,
+		      const struct ordered *o, bool stop)
+{
+	bool asc = t->sc->asc;
+	for (size_t j = 0; j < o->n && db_rec(t->db); j++) {
+		size_t i = o->list[asc ? j : o->n - 1 - j];
+		if (j + QUERY_PREFETCH < o->n)
+			__builtin_prefetch(
+			    &sh->sh.recs[o->list[asc ? j + QUERY_PREFETCH
+						     : o->n - 1 - j - QUERY_PREFETCH]]);
+		if (i >= sh->sh.nrecs) /* checked, not trusted */
+			continue;
+		if (stop && topk_past(t->tk, sh->sh.recs[i].started_us))
+			break;
+		span_take(t, sh, di, i);
+	}
+}
+
 /* Where span_select starts: on a cache line, so that its loop over the records (most of a page
  * query's time: span_select, rec_ok and sort_key inlined) sits where it sits whatever is added
  * above it in this file. Unaligned, a helper of 10 lines added before it (day_counted, issue 53)
@@ -189,13 +256,13 @@ span_select(struct query *q, struct scan *db, struct rec_filter *c, size_t lo, s
 	struct store_dayindex_q tq;
 	bool countable = !cursor && !q->no_total && !sc->visit && q->order == QO_START &&
 			 narrow_countable(q->a, q, c, &tq);
+	struct span_take t = {q, db, c, sc, cursor, tk, total, 0};
 	for (size_t step = 0; step < hi - lo && !c->nothing && !db->b.over; step++) {
 		/* Newest days first for -started_at, so the heap fills with winners early. */
 		size_t di = sc->asc ? lo + step : hi - 1 - step;
 		struct scan_day *sh = db_shard(db, di);
 		if (!sh)
 			continue;
-		const struct idx_rec *recs = sh->sh.recs;
 		int64_t day_lo = (int64_t)db->days[di] * DAY_US, day_hi = day_lo + DAY_US - 1;
 		size_t covered = countable && c->smin <= day_lo && c->smax >= day_hi
 				     ? day_counted(sh, &tq, total)
@@ -207,9 +274,18 @@ span_select(struct query *q, struct scan *db, struct rec_filter *c, size_t lo, s
 		struct visit v;
 		const uint32_t *order = NULL;
 		size_t olo, ohi;
+		struct ordered o;
+		/* By start, with every record of the day counted (or no total): the records of the
+		 * value the day's lists name for the filter, from the best, only while they can
+		 * still make the page. */
+		bool stop = covered == sh->sh.nrecs || q->no_total;
+		t.covered = covered;
 		if (covered && (!tk->k || (tk->n == tk->k && (sc->asc ? day_lo > tk->h[0].key
 								      : day_hi < tk->h[0].key)))) {
 			v = (struct visit){NULL, NULL, 0, covered};
+		} else if (!sc->visit && q->order == QO_START && narrow_ordered(sh, c, !stop, &o)) {
+			span_walk(&t, sh, di, &o, stop);
+			v = o.rest;
 		} else {
 			narrow_visit(sh, c, &v);
 			if (!v.list &&
@@ -223,30 +299,8 @@ span_select(struct query *q, struct scan *db, struct rec_filter *c, size_t lo, s
 			 * records of this day only: checked, not trusted (issue 55). */
 			if (i >= sh->sh.nrecs)
 				continue;
-			const struct idx_rec *r = &recs[i];
 			__builtin_prefetch(visit_ahead(&v, sh, k));
-			if (!shard_live(&sh->sh, i) || !rec_ok(c, r) || !line_ok(c, sh, i) ||
-			    !extra_ok(db, sh, i))
-				continue;
-			if (i >= covered)
-				(*total)++;
-			if (sc->visit) {
-				visit_row(sh, i, sc);
-				continue;
-			}
-			int64_t key = sort_key(q, r);
-			struct cand cd = {key, (uint32_t)di, (uint32_t)i, 0, 0};
-			if (cursor && key != cursor->key && (key < cursor->key) == sc->asc)
-				continue; /* at or before the cursor by the key alone */
-			if (topk_past(tk, key))
-				continue;
-			const char *p;
-			size_t n;
-			if (sc->ids && !q->ties_lazy && db_line(sh, i, &p, &n))
-				cand_ids(&cd, p, n);
-			if (cursor && topk_cmp(tk, cursor, &cd) >= 0)
-				continue;
-			topk_push(tk, cd);
+			span_take(&t, sh, di, i);
 		}
 		free(v.own);
 		/* Without a total, the days beyond stop mattering once the kept rows all start

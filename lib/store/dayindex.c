@@ -32,16 +32,18 @@
 #include "lib/store/io.h"
 #include "lib/store/keymap.h"
 #include "lib/store/layout.h"
+#include "lib/store/lists.h"
 #include "lib/store/mapcache.h"
 #include "lib/store/record.h"
 #include "lib/store/tailindex.h"
 #include "lib/store/words.h"
 
 #define DAYINDEX_MAGIC "SPXTIX1\n"
-/* 7 added the id strings, 6 left out the pairs of a rare word, 5 added the pairs of words, 4
- * the roots, 3 the counts, 2 the key maps; older files are read without them (a version 5 file
- * with every pair). */
-#define DAYINDEX_VERSION 7
+/* 8 added the value lists, 7 the id strings, 6 left out the pairs of a rare word, 5 added the pairs
+ * of words, 4 the roots, 3 the counts, 2 the key maps; older files are read without them (a version
+ * 5 file with every pair). */
+#define DAYINDEX_VERSION 8
+#define DAYINDEX_VERSION_NOLISTS 7
 #define DAYINDEX_VERSION_NOIDS 6
 #define DAYINDEX_VERSION_EVERYPAIR 5
 #define DAYINDEX_VERSION_NOPAIRS 4
@@ -67,7 +69,9 @@
  * a struct store_dayindex_root (its record, trace hash, start, kind, status and flags), ascending
  * by record, so that a listing of traces visits only them, and while the flags hold (counts_gen)
  * reads no record at all. Then (version 7) the id strings (idstr.h): per key, each distinct
- * trace or session id of the covered records as their lines hold it, by hash. Each section
+ * trace or session id of the covered records as their lines hold it, by hash. Then (version 8)
+ * the value lists (lists.h): per value of each column, kind and status, its records by start;
+ * the section holds its own checksum, and its bytes are the file's last 8. Each section
  * (each block of a key map) has its own checksum, checked by a reader the first time it reads
  * it, so a query pays for what it reads. */
 struct dayindex_hdr {
@@ -88,8 +92,8 @@ struct dayindex_hdr {
 	uint32_t crc;			  /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct dayindex_hdr) == 128, "the text index header is 128 bytes");
-_Static_assert(DAYINDEX_VERSION != 7 || DAYINDEX_NCOLS == 9,
-	       "version 7 has 9 columns: a new column is a new version (docs/FORMAT.md)");
+_Static_assert(DAYINDEX_VERSION != 8 || DAYINDEX_NCOLS == 9,
+	       "version 8 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
 /* The name of column k (lib/model/fields.h). */
 static const char *col_name(int k)
@@ -208,6 +212,8 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	uint32_t nr = render_roots(sh, b->nrecs, out);
 	size_t ids = out->len;
 	idstr_build_render(&b->ids, out);
+	size_t lists = out->len;
+	lists_render(sh->recs, b->nrecs, b->cols, out);
 	uint64_t gen = ((const struct idx_hdr *)sh->map)->flag_gen;
 	struct dayindex_hdr *hp = (struct dayindex_hdr *)out->p;
 	hp->ncounts = nc;
@@ -215,7 +221,7 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	hp->counts_crc = hash_crc32c(0, out->p + counts, roots - counts);
 	hp->nroots = nr;
 	hp->roots_crc = hash_crc32c(0, out->p + roots, ids - roots);
-	hp->ids_crc = hash_crc32c(0, out->p + ids, out->len - ids);
+	hp->ids_crc = hash_crc32c(0, out->p + ids, lists - ids);
 	hp->text_crc = hash_crc32c(0, out->p + sizeof h, text);
 	for (int k = 0; k < DAYINDEX_NCOLS; k++)
 		hp->col_crc[k] = hash_crc32c(0, out->p + cols + k * colbytes, colbytes);
@@ -239,9 +245,12 @@ struct dayindex {
 	struct idstr ids;			 /* version 7 */
 	const void *ids_at;			 /* NULL before */
 	size_t ids_len;
+	struct lists lists; /* version 8 */
+	bool has_lists;
 	/* Sections found good, kept with the mapping for the next queries of the process
 	 * (mapcache_bits: bit 0 the text, 1 + k column k, DAYINDEX_NCOLS + 1 the counts,
-	 * DAYINDEX_NCOLS + 2 the roots, DAYINDEX_NCOLS + 3 the id strings), and found damaged
+	 * DAYINDEX_NCOLS + 2 the roots, DAYINDEX_NCOLS + 3 the id strings, DAYINDEX_NCOLS + 4
+	 * the value lists), and found damaged
 	 * by this reader. */
 	struct mapcache_ent *mc;
 	uint32_t *good, bad;
@@ -293,12 +302,23 @@ static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool re
 	       rat = cat + nc * sizeof *t->counts, iat = rat + nr * sizeof *t->roots;
 	if (nr > h->nrecs || iat > t->len)
 		goto out;
+	/* Version 8: the value lists end the file, their bytes its last 8. */
+	size_t end = t->len;
+	if (h->version > DAYINDEX_VERSION_NOLISTS) {
+		uint64_t lb;
+		memcpy(&lb, (const char *)t->map + t->len - 8, 8);
+		if (lb > t->len - iat || (lb & 7) ||
+		    !lists_at((const char *)t->map + t->len - lb, (size_t)lb, &t->lists))
+			goto out;
+		t->has_lists = true;
+		end -= (size_t)lb;
+	}
 	if (h->version > DAYINDEX_VERSION_NOIDS) {
 		t->ids_at = (const char *)t->map + iat;
-		t->ids_len = t->len - iat;
+		t->ids_len = end - iat;
 		if (!idstr_at(t->ids_at, t->ids_len, &t->ids))
 			goto out;
-	} else if (iat != t->len) {
+	} else if (iat != end) {
 		goto out;
 	}
 	if (h->version >= DAYINDEX_VERSION_NOROOTS)
@@ -371,6 +391,22 @@ static bool ids_good(struct dayindex *t)
 	if (!(*t->good >> bit & 1) && !(t->bad >> bit & 1) && !idstr_sound(&t->ids))
 		t->bad |= 1u << bit;
 	return section_good(t, bit, t->h->ids_crc, t->ids_at, t->ids_len);
+}
+
+/* The value lists' checksum, their order and bounds. */
+static bool lists_good(struct dayindex *t)
+{
+	const unsigned bit = DAYINDEX_NCOLS + 4;
+	if (*t->good >> bit & 1)
+		return true;
+	if (t->bad >> bit & 1)
+		return false;
+	if (!lists_sound(&t->lists, t->h->nrecs)) {
+		t->bad |= 1u << bit;
+		return false;
+	}
+	*t->good |= 1u << bit;
+	return true;
 }
 
 /* Whether the flags of sh's records are those the counts and the roots' entries were taken
@@ -446,6 +482,14 @@ const uint64_t *store_dayindex_col(struct store_dayindex *x, int col)
 	return col_good(&x->t, col) ? x->t.cols + (size_t)col * x->t.h->nrecs : NULL;
 }
 
+bool store_dayindex_list(struct store_dayindex *x, int k, uint64_t v, const uint32_t **recs,
+			 size_t *n)
+{
+	*recs = NULL;
+	*n = 0;
+	return x->t.has_lists && lists_good(&x->t) && lists_find(&x->t.lists, k, v, recs, n);
+}
+
 _Static_assert(STORE_KEY_TRACE == 0 && STORE_KEY_SESSION == 1 && IDSTR_NKEYS == DAYINDEX_NKEYS,
 	       "the key maps' order");
 
@@ -511,7 +555,7 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		 * counts), and so is one whose counts a flag written since has made stale. */
 		bool cur = t.h->version == DAYINDEX_VERSION && dayindex_current(&t, &sh) &&
 			   t.h->nrecs == sh.nrecs && flags_held(&t, &sh) && text_good(&t) &&
-			   counts_good(&t) && roots_good(&t) && ids_good(&t);
+			   counts_good(&t) && roots_good(&t) && ids_good(&t) && lists_good(&t);
 		for (int k = 0; cur && k < DAYINDEX_NCOLS; k++)
 			cur = col_good(&t, k);
 		for (int k = 0; cur && k < DAYINDEX_NKEYS; k++)
@@ -591,6 +635,32 @@ static int key_check(const struct dayindex *t, int k, const struct shard *sh, st
 	return 1;
 }
 
+/* The value lists of t: their checksum, order and bounds, and when t is current (and its
+ * columns good), the lists the records and columns make, byte for byte. 1 and a line in why
+ * when they fail. */
+static int lists_check(struct dayindex *t, const struct shard *sh, struct buf *why)
+{
+	if (!t->has_lists)
+		return 0;
+	if (!lists_good(t)) {
+		buf_printf(why, "the value lists' checksum or order does not check\n");
+		return 1;
+	}
+	for (int k = 0; k < DAYINDEX_NCOLS; k++)
+		if (!col_good(t, k))
+			return 0; /* named above */
+	if (!dayindex_current(t, sh))
+		return 0;
+	struct buf want;
+	buf_init(&want);
+	lists_render(sh->recs, t->h->nrecs, t->cols, &want);
+	bool same = want.len == t->lists.len + 16 && !memcmp(want.p, t->lists.p, want.len);
+	buf_free(&want);
+	if (!same)
+		buf_printf(why, "the value lists differ from the records'\n");
+	return !same;
+}
+
 int store_dayindex_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
 {
 	char p[PATH_MAX];
@@ -648,6 +718,7 @@ int store_dayindex_check(struct store *st, const char *ws, const struct shard *s
 		buf_printf(why, "id string %zu is not its hash's\n", bad_id);
 		bad = 1;
 	}
+	bad |= lists_check(&t, sh, why);
 	if (t.counts && !counts_good(&t)) {
 		buf_printf(why, "the counts' checksum does not check\n");
 		bad = 1;

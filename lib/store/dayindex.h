@@ -43,6 +43,13 @@ enum status store_dayindex_keyed(struct store_dayindex *x, enum store_key which,
 enum status store_dayindex_text(struct store_dayindex *x, const char *const *terms, size_t n,
 				uint64_t **bits, uint64_t **sure);
 
+/* The covered records whose list key k (a column, STORE_LIST_KIND, STORE_LIST_STATUS) has value
+ * v, ordered by start, then by record, in the mapping: *recs (NULL when none) and *n. False when
+ * the index has no list to trust for k (before version 8, a column with a value the builder
+ * could not read, a damaged section). */
+bool store_dayindex_list(struct store_dayindex *x, int k, uint64_t v, const uint32_t **recs,
+			 size_t *n);
+
 /* The count of the records q names among those the index covers, from the counts the index
  * holds: live counts per column value, kind, status and root, taken when it was built. False
  * when they cannot say: an index without them, flags written since (sh->flag_gen moved: a

@@ -177,19 +177,23 @@ static void col_pick(const uint64_t *col, size_t from, size_t to, const uint64_t
 	}
 }
 
-size_t store_index_pick(struct store_index *x, int k, const uint64_t *want, size_t nw,
+size_t store_index_pick(struct store_index *x, int k, const uint64_t *want, size_t nw, size_t from,
 			uint32_t **recs, size_t *n)
 {
 	*recs = NULL;
 	*n = 0;
-	const uint64_t *col = ix_day(x) ? store_dayindex_col(x->day, k) : NULL;
+	const uint64_t *col =
+	    ix_day(x) && from < x->day_covered ? store_dayindex_col(x->day, k) : NULL;
 	const struct store_tailindex_cols *tail = ix_cols(x);
-	size_t covered = col ? x->day_covered : 0, to = tail ? x->sh->nrecs : covered, m = 0;
-	if ((!col && x->day_covered) || !to || !nw)
+	size_t covered = col			 ? x->day_covered
+			 : from > x->day_covered ? from
+						 : x->day_covered,
+	       to = tail ? x->sh->nrecs : covered, m = 0;
+	if ((!col && from < x->day_covered) || to <= from || !nw)
 		return 0; /* a .tix whose column is damaged: its records are read */
-	uint32_t *own = xmalloc(to * sizeof *own);
+	uint32_t *own = xmalloc((to - from) * sizeof *own);
 	if (col)
-		col_pick(col, 0, covered, want, nw, own, &m);
+		col_pick(col + from, from, covered, want, nw, own, &m);
 	for (size_t r = 0; tail && r < tail->nrun; r++) {
 		const struct store_tailindex_run *t = &tail->run[r];
 		col_pick(t->v ? t->v + (size_t)k * t->stride : NULL, t->first, t->first + t->n,
@@ -198,6 +202,15 @@ size_t store_index_pick(struct store_index *x, int k, const uint64_t *want, size
 	*recs = own;
 	*n = m;
 	return to;
+}
+
+size_t store_index_list(struct store_index *x, int k, uint64_t v, const uint32_t **recs, size_t *n)
+{
+	*recs = NULL;
+	*n = 0;
+	if (v == DAYINDEX_ABSENT && k < DAYINDEX_NCOLS)
+		return 0;
+	return ix_day(x) && store_dayindex_list(x->day, k, v, recs, n) ? x->day_covered : 0;
 }
 
 size_t store_index_count(struct store_index *x, const struct store_dayindex_q *q, uint64_t *n)

@@ -533,6 +533,11 @@ uint64_t store_sealed_frames(void);
 #define DAYINDEX_NCOLS SPAN_COLS    /* the fields with a column (lib/model/fields.h) */
 #define DAYINDEX_ABSENT 0	    /* a column's value for a span without the field */
 #define DAYINDEX_UNKNOWN UINT64_MAX /* ... for a span whose line could not be read */
+/* The value lists of a .tix (version 8) are per column (0 to DAYINDEX_NCOLS - 1), then per kind
+ * and per status (store_index_list). */
+#define STORE_LIST_KIND DAYINDEX_NCOLS
+#define STORE_LIST_STATUS (DAYINDEX_NCOLS + 1)
+#define STORE_LIST_NKEYS (DAYINDEX_NCOLS + 2)
 /* The column of top-level key (sub NULL), or -1. */
 int store_dayindex_col_of(const char *key, const char *sub);
 /* A column's value for the field's JSON value v[0..n) as the line holds it (jline_get). */
@@ -624,11 +629,20 @@ bool store_index_id(struct store_index *x, enum store_key which, size_t ri, cons
 /* Column k's value of record ri; DAYINDEX_UNKNOWN when no index has one. Records are mostly
  * asked for in storage order. */
 uint64_t store_index_col(struct store_index *x, int k, size_t ri);
-/* The records whose value in column k may be one of want[0..nw) (or that no index could read),
- * ascending, into *recs (the caller's to free) and *n: 8 bytes a record read instead of 128.
- * 0 too when the .tix has a damaged column (its records are read). */
-size_t store_index_pick(struct store_index *x, int k, const uint64_t *want, size_t nw,
+/* The records from from on (0, or the .tix's coverage: store_index_list) whose value in column k
+ * may be one of want[0..nw) (or that no index could read), ascending, into *recs (the caller's
+ * to free) and *n: 8 bytes a record read instead of 128. Returns the records the answer is for,
+ * [from, covered); 0 when no index answers for any (every record is read), too when the .tix
+ * has a damaged column. */
+size_t store_index_pick(struct store_index *x, int k, const uint64_t *want, size_t nw, size_t from,
 			uint32_t **recs, size_t *n);
+/* The records the .tix lists (version 8) for value v of list key k (a column, STORE_LIST_KIND
+ * with a kind, STORE_LIST_STATUS with a status), ordered by start, then by record: *recs (in the
+ * index's mapping, valid until store_index_free; NULL when none) and *n. Returns the records
+ * the answer is for, [0, covered), those the .tix covers (the records past them are the
+ * caller's to visit); 0 when it has no list to trust (an older version, a column value it could
+ * not read, a damaged section, or v DAYINDEX_ABSENT, which has none). */
+size_t store_index_list(struct store_index *x, int k, uint64_t v, const uint32_t **recs, size_t *n);
 /* The count of the records q names (store_dayindex_count) into *n: 0 when the .tix has counts it
  * cannot trust (none counted then). */
 size_t store_index_count(struct store_index *x, const struct store_dayindex_q *q, uint64_t *n);

@@ -113,12 +113,14 @@ test('an index of other records or a damaged one is ignored; verify names the da
 	await checkAll('foreign index');
 	assert.match((await spandexCli(['verify', srv.dataDir])).stdout, /\.tix: its header or sizes do not check/);
 	// A damaged word list, a damaged column (the last, before the counts), damaged counts,
-	// damaged roots (24 bytes each) and damaged id strings (at the end, their bytes the last
-	// 8): each section has its own checksum.
+	// damaged roots (24 bytes each), damaged id strings (their bytes the 8 before the value
+	// lists) and damaged value lists (at the end, their bytes the last 8): each section has
+	// its own checksum.
 	const bad = Buffer.from(saved);
 	const roots = saved.readUInt32LE(112);
-	const ids = Number(saved.readBigUInt64LE(saved.length - 8));
-	const end = bad.length - ids;
+	const lists = Number(saved.readBigUInt64LE(saved.length - 8));
+	const ids = Number(saved.readBigUInt64LE(saved.length - lists - 8));
+	const end = bad.length - lists - ids;
 	const rootBytes = 24 * roots;
 	const counts = 16 * saved.readUInt32LE(96);
 	assert.ok(roots > 0, 'the day has root spans');
@@ -127,6 +129,7 @@ test('an index of other records or a damaged one is ignored; verify names the da
 	bad[end - rootBytes - 1] ^= 0x55;
 	bad[end - rootBytes] ^= 0x55;
 	bad[end + 20] ^= 0x55;
+	bad[bad.length - lists + 20] ^= 0x55;
 	fs.writeFileSync(a, bad);
 	await checkAll('damaged index');
 	const v = await spandexCli(['verify', srv.dataDir]);
@@ -136,6 +139,7 @@ test('an index of other records or a damaged one is ignored; verify names the da
 	assert.match(v.stdout, /\.tix: the counts' checksum does not check/);
 	assert.match(v.stdout, /\.tix: the roots' checksum or order does not check/);
 	assert.match(v.stdout, /\.tix: the id strings' checksum or order does not check/);
+	assert.match(v.stdout, /\.tix: the value lists' checksum or order does not check/);
 	await spandexOk(['index', srv.dataDir]);
 	await spandexOk(['verify', srv.dataDir]);
 	await checkAll('rebuilt');
