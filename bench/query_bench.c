@@ -18,7 +18,8 @@
  * queries whose name holds TEXT (or one of TEXT's comma-separated parts; the others print 0),
  * and QB_NOSCAN=1 leaves out the first
  * table (every record read). QB_TEXT=FILE cuts every input and output from FILE (bench/gen's TEXT)
- * when DIR is filled. */
+ * when DIR is filled. QB_SEAL_DICT=1 seals with a dictionary a day (`spandex seal --dictionary`).
+ */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -508,6 +509,7 @@ static void seal_day(struct store *st, const char *ws, int32_t day, struct tally
 static void seal_all(struct store *st)
 {
 	struct tally t = {0};
+	st->seal_dict = getenv("QB_SEAL_DICT") && *getenv("QB_SEAL_DICT") == '1';
 	double t0 = now_ms();
 	each_day(st, seal_day, &t);
 	double secs = (now_ms() - t0) / 1e3;

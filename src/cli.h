@@ -19,7 +19,7 @@ struct opts {
 	const char *workspace, *archive, *from, *to, *out, *days, *older_than, *prices;
 	const char *format, *search, *every, *media;
 	const char *trace, *session, *user, *judgement, *by; /* erase */
-	bool force, wait, verbose, progress, no_progress, keep_revoked, pending;
+	bool force, wait, verbose, progress, no_progress, keep_revoked, pending, dictionary;
 };
 
 /* Whether p is a directory, the DATA a command reads; else says so, as spandex CMD: (cmd NULL:

@@ -59,6 +59,7 @@ int cmd_seal(const char *cmd, struct opts *o)
 	int rc = days_setup(o, "--older-than", o->older_than, 1, &st, &ws, &n, &cutoff);
 	if (rc)
 		return rc;
+	st.seal_dict = o->dictionary;
 	int64_t t0 = time_now();
 	unsigned long long tin = 0, tout = 0;
 	size_t sealed = 0, indexed = 0;

@@ -90,6 +90,7 @@ enum {
 	O_PENDING = 1 << 21,
 	O_BY = 1 << 22,
 	O_JUDGEMENT = 1 << 23,
+	O_DICTIONARY = 1 << 24,
 };
 
 static const struct {
@@ -123,6 +124,7 @@ static const struct {
     {"--user", O_USER, false, offsetof(struct opts, user), false},
     {"--judgement", O_JUDGEMENT, false, offsetof(struct opts, judgement), false},
     {"--pending", O_PENDING, true, offsetof(struct opts, pending), false},
+    {"--dictionary", O_DICTIONARY, true, offsetof(struct opts, dictionary), false},
     {"--by", O_BY, false, offsetof(struct opts, by), false},
 };
 
@@ -166,11 +168,13 @@ static const struct command {
      "usage: spandex stats DATA [--workspace W]\n"
      "Per workspace: days, live spans, stored versions, data and index bytes.\n",
      false},
-    {"seal", 1, O_OLDER_THAN | O_WORKSPACE | O_PROGRESS | ADMIN, 0, 0, cmd_seal,
-     "usage: spandex seal DATA [--older-than N] [--workspace W] [--wait] [--verbose] "
-     "[--progress|--no-progress]\n"
+    {"seal", 1, O_OLDER_THAN | O_WORKSPACE | O_PROGRESS | O_DICTIONARY | ADMIN, 0, 0, cmd_seal,
+     "usage: spandex seal DATA [--older-than N] [--workspace W] [--dictionary] [--wait] "
+     "[--verbose] [--progress|--no-progress]\n"
      "Compresses the days before today minus N (default 1) into .jsonl.zst; readers see the\n"
-     "same spans before, during and after. --verbose: bytes in and out, and the speed.\n",
+     "same spans before, during and after. --dictionary: each day with a zstd dictionary\n"
+     "trained on it (smaller; zstdcat and DuckDB then cannot read the file, spandex export\n"
+     "can). --verbose: bytes in and out, and the speed.\n",
      true},
     {"retain", 1, O_DAYS | O_ARCHIVE | O_WORKSPACE | ADMIN, O_DAYS, 0, cmd_retain,
      "usage: spandex retain DATA --days N [--archive DIR] [--workspace W] [--wait] [--verbose]\n"

@@ -74,6 +74,7 @@ void store_init(struct store *st, const char *root, bool sync)
 	st->sync = sync;
 	st->kind = STORE_SPANS;
 	st->hook = NULL;
+	st->seal_dict = false;
 }
 
 void store_judgements(struct store *jst, const struct store *st)

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#define ZDICT_STATIC_LINKING_ONLY /* ZDICT_trainFromBuffer_fastCover's parameters */
+#include <zdict.h>
 #include <zstd.h>
 #include "lib/base/buf.h"
 #include "lib/base/mem.h"
@@ -33,6 +35,7 @@ struct zw {
 	struct buf z;	 /* compressed frame */
 	uint64_t pos;	 /* stream bytes written into blocks */
 	uint64_t zoff;	 /* file bytes written */
+	uint64_t dbytes; /* the dictionary frame's bytes (0: none) */
 };
 
 static int zw_flush(struct zw *w)
@@ -88,7 +91,7 @@ static int zw_footer(struct zw *w, const struct shard *sh, size_t n, int32_t day
 {
 	size_t nblocks = w->blks.len / sizeof(struct seal_blk);
 	if (sealed_write_footer(w->fd, (const struct seal_blk *)w->blks.p, nblocks, w->pos, w->zoff,
-				sh->recs, n, day) < 0)
+				w->dbytes, sh->recs, n, day) < 0)
 		return -1;
 	struct stat sb;
 	if (fstat(w->fd, &sb) < 0)
@@ -138,8 +141,46 @@ static int shard_lock_open(const char *ip)
 	return -1;
 }
 
-/* Starts the compressed file at tp: the temporary name it is written under until the switch. */
-static enum status zw_start(struct zw *w, const char *tp, struct err *e)
+/* A dictionary for the first n records of sh, trained on the lines of records spread evenly
+ * over them, about SEAL_DICT_SAMPLE bytes, into d (empty when the day is too small or the
+ * training fails: the day is then sealed without one). */
+static void seal_train(struct shard *sh, size_t n, struct buf *d)
+{
+	d->len = 0;
+	if (!n || sh->recs[n - 1].off + sh->recs[n - 1].len < SEAL_DICT_MIN_DAY)
+		return;
+	uint64_t total = sh->recs[n - 1].off + sh->recs[n - 1].len + 1;
+	size_t cap = total / SEAL_DICT_SHARE < SEAL_DICT_BYTES ? (size_t)(total / SEAL_DICT_SHARE)
+							       : SEAL_DICT_BYTES;
+	size_t step = (size_t)(total / SEAL_DICT_SAMPLE) + 1;
+	struct buf samples, sizes;
+	buf_init(&samples);
+	buf_init(&sizes);
+	for (size_t i = 0; i < n; i += step) {
+		size_t before = samples.len;
+		if (shard_line(sh, i, &samples) != ST_OK) {
+			samples.len = before;
+			continue;
+		}
+		size_t len = samples.len - before;
+		buf_add(&sizes, &len, sizeof(len));
+	}
+	buf_reserve(d, cap);
+	/* Fixed parameters: ZDICT_trainFromBuffer searches four segment sizes for the best,
+	 * 2.0 s a day of prose against 0.18 here, for a dictionary no better (SEAL_DICT_K). */
+	ZDICT_fastCover_params_t fp = {
+	    .k = SEAL_DICT_K, .d = SEAL_DICT_D, .f = SEAL_DICT_F, .accel = SEAL_DICT_ACCEL};
+	fp.zParams.compressionLevel = SEAL_LEVEL;
+	size_t got = ZDICT_trainFromBuffer_fastCover(d->p, cap, samples.p, (const size_t *)sizes.p,
+						     (unsigned)(sizes.len / sizeof(size_t)), fp);
+	d->len = ZDICT_isError(got) ? 0 : got;
+	buf_free(&samples);
+	buf_free(&sizes);
+}
+
+/* Starts the compressed file at tp: the temporary name it is written under until the switch;
+ * with the dictionary d[0, dlen) (dlen 0: none) in its first frame. */
+static enum status zw_start(struct zw *w, const char *tp, const void *d, size_t dlen, struct err *e)
 {
 	w->cctx = ZSTD_createCCtx();
 	w->fd = open(tp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
@@ -147,7 +188,32 @@ static enum status zw_start(struct zw *w, const char *tp, struct err *e)
 	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, SEAL_LEVEL)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1)))
 		return err_set(e, ST_UNAVAILABLE, "%s: %s", tp, strerror(errno));
+	if (!dlen)
+		return ST_OK;
+	if (ZSTD_isError(ZSTD_CCtx_loadDictionary(w->cctx, d, dlen)) ||
+	    sealed_write_dict(w->fd, d, dlen) < 0)
+		return err_set(e, ST_UNAVAILABLE, "%s: %s", tp, strerror(errno ? errno : EIO));
+	w->zoff = w->dbytes = 8 + sizeof(struct seal_dict) + dlen;
 	return ST_OK;
+}
+
+/* Starts the sealed file of the first n records of sh: with the dictionary of the sealed file
+ * it replaces when it had one (the frames of the lines it held come out the same), else with
+ * one trained on the day when the store asks for it (st->seal_dict), else none. */
+static enum status zw_open(struct store *st, struct zw *w, const char *tp, struct shard *sh,
+			   size_t n, struct err *e)
+{
+	size_t dlen = 0;
+	const void *old = sh->d.z ? sealed_dict(sh->d.z, &dlen) : NULL;
+	if (old || (sh->d.z && sh->d.z->dbytes))
+		return zw_start(w, tp, old, dlen, e);
+	struct buf d;
+	buf_init(&d);
+	if (st->seal_dict)
+		seal_train(sh, n, &d);
+	enum status rc = zw_start(w, tp, d.p, d.len, e);
+	buf_free(&d);
+	return rc;
 }
 
 /* The files of one seal: the index (ip), the sealed file (zp) and its temporary name (tp). */
@@ -203,8 +269,8 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
 					  : err_set(e, rc, "%s/%s: %s", ws, d, strerror(errno));
 	size_t n0 = sh.nrecs;
 	bool resealing = sh.d.z != NULL, fresh = sh.nrecs > sh.nsealed;
-	if (fresh &&
-	    ((rc = zw_start(&w, tp, e)) != ST_OK || (rc = zw_lines(&w, &sh, 0, n0, e)) != ST_OK))
+	if (fresh && ((rc = zw_open(st, &w, tp, &sh, n0, e)) != ST_OK ||
+		      (rc = zw_lines(&w, &sh, 0, n0, e)) != ST_OK))
 		goto out;
 	shard_close(&sh);
 	/* Then, under the workspace lock and the shard lock, what was appended meanwhile, and

@@ -19,6 +19,7 @@
 
 _Static_assert(sizeof(struct seal_hdr) == 64, "seal header is 64 bytes");
 _Static_assert(sizeof(struct seal_blk) == 24, "seal block entry is 24 bytes");
+_Static_assert(sizeof(struct seal_dict) == 16, "seal dictionary header is 16 bytes");
 
 static uint32_t le32(const char *p)
 {
@@ -60,15 +61,43 @@ struct sealed_view {
 	const struct seal_id *ids;
 	bool footer, trailer;
 	int tables; /* the footer's checksum: 0 not computed yet, 1 holds, -1 does not */
+	/* The dictionary (version 2): its frame's bytes (0: none), its bytes in the mapping when
+	 * its checksum holds, and the process's digested form of it, made at its first use. */
+	uint64_t dbytes;
+	const char *dict;
+	size_t dictlen;
+	ZSTD_DDict *dd;
+	bool dict_lost; /* a version 2 footer names a dictionary frame the file's start is not */
 	struct seal_blk walked[]; /* the walk's block table */
 };
+
+/* The dictionary frame at the start of the file m[0, len), when there is one: its bytes into
+ * v->dbytes (0: none), and the dictionary into v->dict when its structure and checksum hold
+ * (else no frame of the file can be read, and verify says why). */
+static void dict_at(const char *m, size_t len, struct sealed_view *v)
+{
+	v->dbytes = 0;
+	v->dict = NULL;
+	if (len < 8 + sizeof(struct seal_dict) || le32(m) != ZSKIP_DICT || le32(m + 4) > len - 8 ||
+	    le32(m + 4) < sizeof(struct seal_dict))
+		return;
+	v->dbytes = 8 + (uint64_t)le32(m + 4);
+	struct seal_dict d;
+	memcpy(&d, m + 8, sizeof(d));
+	const char *p = m + 8 + sizeof(d);
+	if (!memcmp(d.magic, SEAL_DICT_MAGIC, 8) && d.len == v->dbytes - 8 - sizeof(d) &&
+	    hash_crc32c(0, p, d.len) == d.crc) {
+		v->dict = p;
+		v->dictlen = d.len;
+	}
+}
 
 /* Whether blocks blk[0, n) are contiguous from the file's and the stream's start, each within
  * SEAL_BLOCK_MAX, and end at bytes and zbytes, which lie within a file of len bytes. */
 static bool blocks_sound(const struct seal_blk *blk, uint64_t n, uint64_t bytes, uint64_t zbytes,
-			 size_t len)
+			 uint64_t dbytes, size_t len)
 {
-	uint64_t pos = 0, zpos = 0;
+	uint64_t pos = 0, zpos = dbytes;
 	for (uint64_t i = 0; i < n; i++) {
 		if (blk[i].raw_off != pos || blk[i].zoff != zpos ||
 		    blk[i].rawlen > SEAL_BLOCK_MAX || !blk[i].rawlen || !blk[i].zlen)
@@ -93,15 +122,22 @@ static bool footer_at(const char *m, size_t len, uint64_t foot, struct sealed_vi
 	    fsize < pad + sizeof(struct seal_hdr))
 		return false;
 	const struct seal_hdr *h = (const struct seal_hdr *)(f + 8 + pad);
-	if (memcmp(h->magic, SEAL_MAGIC, 8) || h->version != SEAL_VERSION ||
+	/* A version 1 footer holds no dictionary size (those bytes were padding). */
+	uint64_t dbytes = h->version == SEAL_VERSION_DICT ? h->dbytes : 0;
+	if (!memcmp(h->magic, SEAL_MAGIC, 8) && dbytes != v->dbytes)
+		v->dict_lost = true;
+	if (memcmp(h->magic, SEAL_MAGIC, 8) ||
+	    (h->version != SEAL_VERSION && h->version != SEAL_VERSION_DICT) ||
+	    dbytes != v->dbytes || (h->version == SEAL_VERSION_DICT && !dbytes) ||
 	    h->endian != ENDIAN_TAG || h->zbytes != foot || h->nrecs > UINT32_MAX ||
 	    h->nblocks > len / sizeof(struct seal_blk) ||
 	    fsize != pad + footer_bytes(h->nrecs, h->nblocks))
 		return false;
 	const struct seal_blk *blk = (const struct seal_blk *)(h + 1);
-	if (!blocks_sound(blk, h->nblocks, h->bytes, h->zbytes, len))
+	if (!blocks_sound(blk, h->nblocks, h->bytes, h->zbytes, dbytes, len))
 		return false;
 	v->h = *h;
+	v->h.dbytes = dbytes;
 	v->blk = blk;
 	v->order = (const uint32_t *)(blk + h->nblocks);
 	v->ids = (const struct seal_id *)((const char *)v->order + order_bytes(h->nrecs));
@@ -130,9 +166,11 @@ static size_t next_frame(const char *m, size_t len, size_t p)
  * what follows could not be told). */
 static struct sealed_view *walk(const char *m, size_t len)
 {
-	size_t cap = 16, n = 0, p = 0;
+	size_t cap = 16, n = 0;
 	struct sealed_view *v = xcalloc(1, sizeof(*v) + cap * sizeof(struct seal_blk));
 	uint64_t raw = 0;
+	dict_at(m, len, v);
+	size_t p = (size_t)v->dbytes;
 	while (p + 8 <= len) {
 		uint32_t magic = le32(m + p);
 		if ((magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START) {
@@ -162,11 +200,12 @@ static struct sealed_view *walk(const char *m, size_t len)
 	v->footer = false;
 	memset(&v->h, 0, sizeof(v->h));
 	memcpy(v->h.magic, SEAL_MAGIC, 8);
-	v->h.version = SEAL_VERSION;
+	v->h.version = v->dbytes ? SEAL_VERSION_DICT : SEAL_VERSION;
 	v->h.endian = ENDIAN_TAG;
 	v->h.bytes = raw;
 	v->h.nblocks = n;
-	v->h.zbytes = n ? v->walked[n - 1].zoff + v->walked[n - 1].zlen : 0;
+	v->h.dbytes = v->dbytes;
+	v->h.zbytes = n ? v->walked[n - 1].zoff + v->walked[n - 1].zlen : v->dbytes;
 	v->blk = v->walked;
 	return v;
 }
@@ -176,6 +215,7 @@ static struct sealed_view *view_make(const char *m, size_t len)
 {
 	struct sealed_view *v = xcalloc(1, sizeof(*v));
 	uint64_t foot;
+	dict_at(m, len, v);
 	if (len >= SEAL_TRAILER) {
 		const char *t = m + len - SEAL_TRAILER;
 		memcpy(&foot, t + 8, 8);
@@ -187,8 +227,19 @@ static struct sealed_view *view_make(const char *m, size_t len)
 			return v;
 		}
 	}
+	bool lost = v->dict_lost;
 	free(v);
-	return walk(m, len);
+	v = walk(m, len);
+	v->dict_lost |= lost;
+	return v;
+}
+
+static void view_free(void *p)
+{
+	struct sealed_view *v = p;
+	if (v)
+		ZSTD_freeDDict(v->dd);
+	free(v);
 }
 
 enum status sealed_open(const char *path, struct sealed **out)
@@ -211,14 +262,15 @@ enum status sealed_open(const char *path, struct sealed **out)
 		if (!(z->map = mapcache_get(fd, &sb, (size_t)sb.st_size, true, &z->mc)))
 			goto bad;
 		z->maplen = (size_t)sb.st_size;
-		void **aux = mapcache_aux(z->mc, free);
+		void **aux = mapcache_aux(z->mc, view_free);
 		if (!*aux) {
 			struct sealed_view *made = view_make(z->map, z->maplen);
 			*aux = made;
 			mapcache_aux_size(
 			    z->mc,
 			    sizeof(*made) +
-				(made->footer ? 0 : made->h.nblocks * sizeof(struct seal_blk)));
+				(made->footer ? 0 : made->h.nblocks * sizeof(struct seal_blk)) +
+				made->dictlen /* its digested form, made at the first read */);
 		}
 		v = *aux;
 	}
@@ -228,6 +280,8 @@ enum status sealed_open(const char *path, struct sealed **out)
 	z->footer = v->footer;
 	z->trailer = v->trailer;
 	z->order = v->footer ? v->order : NULL;
+	z->dbytes = v->dbytes;
+	z->dict_ok = v->dict != NULL && !v->dict_lost;
 	z->ids = v->footer ? v->ids : NULL;
 	*out = z;
 	return ST_OK;
@@ -277,7 +331,18 @@ static int block_inflate(const struct sealed *z, size_t i, struct zcache *out)
 		out->p = xmalloc(out->cap);
 	}
 	frames_inflated++;
-	if (ZSTD_decompressDCtx(dctx, out->p, b->rawlen, z->map + b->zoff, b->zlen) != b->rawlen) {
+	struct sealed_view *v = z->view;
+	if (v->dbytes && v->dict && !v->dd)
+		v->dd = ZSTD_createDDict(v->dict, v->dictlen);
+	if (v->dbytes && !v->dd) {
+		errno = EIO; /* its dictionary is damaged: no frame can be read */
+		return -1;
+	}
+	size_t got = v->dd
+			 ? ZSTD_decompress_usingDDict(dctx, out->p, b->rawlen, z->map + b->zoff,
+						      b->zlen, v->dd)
+			 : ZSTD_decompressDCtx(dctx, out->p, b->rawlen, z->map + b->zoff, b->zlen);
+	if (got != b->rawlen) {
 		errno = EIO;
 		return -1;
 	}
@@ -384,8 +449,28 @@ static int cmp_start(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+int sealed_write_dict(int fd, const void *d, size_t len)
+{
+	struct seal_dict h = {.len = (uint32_t)len, .crc = hash_crc32c(0, d, len)};
+	char f[8];
+	memcpy(h.magic, SEAL_DICT_MAGIC, 8);
+	put_le32(f, ZSKIP_DICT);
+	put_le32(f + 4, (uint32_t)(sizeof(h) + len));
+	return io_write_all(fd, f, sizeof(f)) < 0 || io_write_all(fd, &h, sizeof(h)) < 0 ||
+		       io_write_all(fd, d, len) < 0
+		   ? -1
+		   : 0;
+}
+
+const void *sealed_dict(const struct sealed *z, size_t *len)
+{
+	*len = z->view->dictlen;
+	return z->view->dict;
+}
+
 int sealed_write_footer(int fd, const struct seal_blk *blk, size_t nblocks, uint64_t bytes,
-			uint64_t zbytes, const struct idx_rec *recs, size_t n, int32_t day)
+			uint64_t zbytes, uint64_t dbytes, const struct idx_rec *recs, size_t n,
+			int32_t day)
 {
 	size_t pad = footer_pad(zbytes), fsize = pad + footer_bytes(n, nblocks);
 	if (fsize > UINT32_MAX || n > UINT32_MAX) {
@@ -398,8 +483,9 @@ int sealed_write_footer(int fd, const struct seal_blk *blk, size_t nblocks, uint
 	put_le32(f + 4, (uint32_t)fsize);
 	struct seal_hdr *h = (struct seal_hdr *)(mem + 16);
 	memcpy(h->magic, SEAL_MAGIC, 8);
-	h->version = SEAL_VERSION;
+	h->version = dbytes ? SEAL_VERSION_DICT : SEAL_VERSION;
 	h->endian = ENDIAN_TAG;
+	h->dbytes = dbytes;
 	h->day = day;
 	h->nrecs = n;
 	h->bytes = bytes;
@@ -429,7 +515,7 @@ int sealed_write_footer(int fd, const struct seal_blk *blk, size_t nblocks, uint
 
 bool sealed_contiguous(const struct sealed *z)
 {
-	uint64_t zpos = 0;
+	uint64_t zpos = z->h->dbytes;
 	for (uint64_t i = 0; i < z->h->nblocks; i++) {
 		if (z->blk[i].zoff != zpos)
 			return false;
@@ -448,7 +534,7 @@ int sealed_rewrite(int fd, const struct sealed *z, const struct idx_rec *recs, s
 	if (io_write_all(fd, z->map, (size_t)z->h->zbytes) < 0)
 		return -1;
 	return sealed_write_footer(fd, z->blk, (size_t)z->h->nblocks, z->h->bytes, z->h->zbytes,
-				   recs, n, day);
+				   z->h->dbytes, recs, n, day);
 }
 
 bool sealed_holds(struct sealed *z, const struct idx_rec *recs, size_t n)
@@ -467,6 +553,10 @@ bool sealed_holds(struct sealed *z, const struct idx_rec *recs, size_t n)
 void sealed_check(struct sealed *z, const struct idx_rec *recs, size_t nrecs, struct buf *why)
 {
 	const struct seal_hdr *h = z->h;
+	if ((z->dbytes && !z->dict_ok) || z->view->dict_lost)
+		buf_printf(why,
+			   "its dictionary is damaged: none of its frames can be read (reindex "
+			   "keeps the day's other lines)\n");
 	if (!z->footer) {
 		buf_printf(why,
 			   "its footer is damaged or missing (its %llu frames are read without "

@@ -3,10 +3,12 @@
  * a few kept), and the full check verify runs. seal.c writes the format; nothing else here
  * knows a shard. Private to lib/store.
  *
- * The file: zstd frames of whole lines (a block: about SEAL_BLOCK bytes, each frame
- * decompressible alone), then a skippable frame holding the footer (seal_hdr, the block
- * table, the start-time order, the id table), then a skippable frame of 8 bytes giving the
- * footer frame's offset. zstdcat reads the file as the plain JSONL. */
+ * The file: with a dictionary (version 2, `spandex seal --dictionary`), first a skippable frame
+ * holding it (seal_dict, then its bytes); zstd frames of whole lines (a block: about SEAL_BLOCK
+ * bytes, each frame decompressible alone, with the dictionary when there is one), then a
+ * skippable frame holding the footer (seal_hdr, the block table, the start-time order, the id
+ * table), then a skippable frame of 8 bytes giving the footer frame's offset. zstdcat reads a
+ * file without a dictionary as the plain JSONL. */
 #ifndef SPANDEX_STORE_SEALED_H
 #define SPANDEX_STORE_SEALED_H
 
@@ -16,10 +18,30 @@
 #include "lib/store/store.h"
 
 #define SEAL_MAGIC "SPXSEAL1"
-#define SEAL_VERSION 1
+#define SEAL_VERSION 1	    /* a file without a dictionary, as before it */
+#define SEAL_VERSION_DICT 2 /* a file that starts with a dictionary frame */
+#define SEAL_DICT_MAGIC "SPXDICT1"
+/* A day's dictionary, trained on its lines (zstd's fastCover): a hundredth of the day's
+ * stream up to zstd's own default size (SEAL_DICT_BYTES), from lines of records spread over
+ * the day, about SEAL_DICT_SAMPLE bytes of them (a tenth of that, with zstd's default trainer,
+ * gave 20.2x against 22.7x on bench/gen's days of 1 MB; BENCHMARKS-HISTORY.md, "A dictionary
+ * for sealed days"), and only for a day of at least SEAL_DICT_MIN_DAY stream bytes (below it the
+ * dictionary would be a large part of the file). */
+#define SEAL_DICT_BYTES (110u << 10)
+#define SEAL_DICT_SHARE 100
+#define SEAL_DICT_SAMPLE (1u << 20)
+#define SEAL_DICT_MIN_DAY (1u << 20)
+/* The trainer's (fastCover) segment and d-mer sizes, frequency bits and acceleration, fixed:
+ * zstd's own search of k took 2.0 s on a 10 MB day of prose for 2,898,008 bytes of frames,
+ * these 0.18 s for 2,890,426; on bench/gen's days 0.48 s for 451 KB, these 0.18 for 357. */
+#define SEAL_DICT_K 1024
+#define SEAL_DICT_D 8
+#define SEAL_DICT_F 20
+#define SEAL_DICT_ACCEL 5
 #define SEAL_BLOCK (64u << 10) /* uncompressed bytes per block: a get decompresses one */
 #define SEAL_LEVEL 3
 #define SEAL_CACHE 4 /* decompressed blocks a reader keeps per sealed file */
+#define ZSKIP_DICT 0x184D2A5Du
 #define ZSKIP_FOOTER 0x184D2A5Eu
 #define ZSKIP_TRAILER 0x184D2A5Fu
 #define SEAL_TRAILER 16
@@ -36,7 +58,12 @@ struct seal_hdr {
 	uint64_t bytes;	  /* stream bytes (uncompressed) */
 	uint64_t nblocks; /* frames */
 	uint64_t zbytes;  /* bytes of the frames: the footer frame starts here */
-	char pad[8];
+	uint64_t dbytes;  /* version 2: the dictionary frame's bytes, where the frames start */
+};
+/* The dictionary frame's payload: this, then len bytes of dictionary. */
+struct seal_dict {
+	char magic[8];
+	uint32_t len, crc; /* crc32c of the dictionary's bytes */
 };
 struct seal_blk {
 	uint64_t raw_off, zoff; /* stream offset of the first line; file offset of the frame */
@@ -60,6 +87,10 @@ struct sealed {
 	bool footer;
 	bool trailer;	       /* the footer was found through the trailer (else by the walk) */
 	const uint32_t *order; /* record numbers by (started_us, record) */
+	/* Version 2: the dictionary frame's bytes (0: none); dict_ok whether its checksum holds
+	 * (without it no frame can be read: every line of the file is lost to queries). */
+	uint64_t dbytes;
+	bool dict_ok;
 	const struct seal_id *ids;
 	struct sealed_view *view; /* what the process keeps of the file (sealed.c) */
 	struct zcache {
@@ -82,7 +113,12 @@ enum status sealed_open(const char *path, struct sealed **out);
  * n records recs of day: the start-time order and the id table made from them. seal.c writes
  * every footer through it, and reindex one it writes again. 0, or -1 with errno. */
 int sealed_write_footer(int fd, const struct seal_blk *blk, size_t nblocks, uint64_t bytes,
-			uint64_t zbytes, const struct idx_rec *recs, size_t n, int32_t day);
+			uint64_t zbytes, uint64_t dbytes, const struct idx_rec *recs, size_t n,
+			int32_t day);
+/* Writes to fd the dictionary frame of dictionary d[0, len): 0, or -1 with errno. */
+int sealed_write_dict(int fd, const void *d, size_t len);
+/* The dictionary of z (one that checks): its bytes and *len; NULL when it has none. */
+const void *sealed_dict(const struct sealed *z, size_t *len);
 void sealed_close(struct sealed *z);
 /* Whether the footer's start-time order and id table may be used: the footer checks, and
  * its checksum, which covers them, holds. The checksum (20 bytes a record) is computed the

@@ -139,6 +139,9 @@ struct store {
 	bool sync; /* fdatasync before acknowledging (SPANDEX_SYNC, default on) */
 	enum store_kind kind;
 	const struct store_hook *hook; /* NULL: none (store_init) */
+	/* store_seal trains a dictionary for each day it seals (`spandex seal --dictionary`;
+	 * docs/FORMAT.md, "Sealed shards"); false from store_init. */
+	bool seal_dict;
 };
 /* The hooks' calls (a store without one: ST_OK). */
 static inline enum status store_hook_before(struct store *st, const char *ws, struct err *e)
