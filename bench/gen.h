@@ -17,6 +17,9 @@ struct gen {
 	char text[8192];  /* pool the input/output text is cut from */
 	const char *pool; /* when set (gen_pool), the pool instead of text */
 	size_t poollen;
+	/* With step_us set, each trace starts step_us a span after the one before, from next_us
+	 * on (the order ingest meets them in), instead of at random in the days. */
+	int64_t next_us, step_us;
 };
 
 /* seed: any value; end_us: the end of the time range (fixed for reproducible data). */
