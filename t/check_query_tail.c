@@ -516,10 +516,129 @@ START_TEST(tail_counts_kept)
 }
 END_TEST
 
+/* The filters of tail_blocks' pages. */
+static const char *const block_filters[] = {
+    NULL,
+    "{\"model\":\"gpt-4o\"}",
+    "{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+    "{\"status\":\"error\",\"kind\":\"TOOL\"}",
+    "{\"started_at\":{\"$gte\":\"2024-03-13T05:00:00Z\",\"$lte\":\"2024-03-13T09:00:00Z\"}}",
+};
+#define BLOCK_FILTERS (sizeof block_filters / sizeof *block_filters)
+
+/* Pages of span listings of day 2024-03-13 (tail_blocks), newest and oldest first. */
+static char *block_pages(void)
+{
+	static const long long pages[][2] = {{1, 10}, {3, 25}, {1, 700}};
+	struct buf b;
+	buf_init(&b);
+	each_page(&b, block_filters, BLOCK_FILTERS, pages, 3, FILTER_SPANS, false,
+		  intake_pages_spans);
+	return b.p;
+}
+
+/* The rows of the first 30 of each of those listings, newest and oldest first, with a total or
+ * (a stream's) without. */
+static char *block_rows(bool no_total)
+{
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	struct buf b;
+	buf_init(&b);
+	for (size_t f = 0; f < BLOCK_FILTERS; f++)
+		for (size_t o = 0; o < 2; o++) {
+			struct query_rows r;
+			q_init(sorts[o], 0, 0, block_filters[f], FILTER_SPANS);
+			Q.limit = 30;
+			Q.no_total = no_total;
+			ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+			buf_printf(&b, "|%s|", row_ids(&r));
+		}
+	return b.p;
+}
+
+static char *block_rows_total(void)
+{
+	return block_rows(false);
+}
+
+static char *block_rows_stream(void)
+{
+	return block_rows(true);
+}
+
+/* A page by start time over a day of several blocks of records (shard_blocks) reads only the
+ * blocks that can hold its rows: the records of a day in ingest order, their start times
+ * mostly rising, with some far from their neighbours (late and early spans, ties across
+ * blocks); every page, newest and oldest first, with and without a filter, a window or a total,
+ * as reading every record gives it, on the tail, the indexed day and the sealed day (whose
+ * windows its start-time order answers). */
+START_TEST(tail_blocks)
+{
+	const char *d = "2024-03-13";
+	enum { N = 2 * SHARD_BLOCK + 500, BATCH = 300 };
+	static const char *const models[] = {"gpt-4o", "claude", NULL};
+	static char ids[N][12], tr[N][12], starts[N][32];
+	static struct span s[N];
+	for (int i = 0; i < N; i++) {
+		/* about 30 s apart; every 97th far off, every 250th tied with its neighbour's
+		 * start in the next block */
+		int sec = i * 30;
+		if (i % 97 == 5)
+			sec = (i * 7919) % 86000;
+		if (i % 250 == 3 && i >= (int)SHARD_BLOCK)
+			sec = (i - (int)SHARD_BLOCK) * 30;
+		snprintf(ids[i], sizeof ids[i], "b%04d", i);
+		snprintf(tr[i], sizeof tr[i], "bt%d", i / 10);
+		snprintf(starts[i], sizeof starts[i], "2024-03-13T%02d:%02d:%02dZ", sec / 3600,
+			 sec / 60 % 60, sec % 60);
+		s[i] = mk(ids[i], tr[i], "", "sess-b", starts[i], 1, i % 4 ? KIND_LLM : KIND_TOOL,
+			  i % 7 ? SPST_SUCCESS : SPST_ERROR, models[i % 3], i, NAN);
+	}
+	for (int i = 0; i < N; i += BATCH)
+		append(s + i, N - i < BATCH ? (size_t)(N - i) : BATCH);
+	struct shard sh;
+	const struct shard_block *bl;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_uint_eq(shard_blocks(&sh, &bl), 2);
+	ck_assert_int_le(bl[0].lo, bl[0].hi);
+	ck_assert_int_lt(bl[1].lo, sh.recs[SHARD_BLOCK].started_us); /* an early one */
+	shard_close(&sh);
+	static const char *const days[] = {"2024-03-13"};
+	/* With the indexes set aside no day is counted, and every record is read. */
+	char *plain = unindexed(days, 1, block_pages);
+	char *rows = unindexed(days, 1, block_rows_total);
+	for (int pass = 0; pass < 4; pass++) {
+		answers_as(block_pages, plain);
+		answers_as(block_rows_total, rows);
+		answers_as(block_rows_stream, rows);
+		if (pass == 0) {
+			ck_assert(index_day(d));
+		} else if (pass == 1) { /* past the index, a tail again */
+			struct span more =
+			    mk("b9999", "bt9999", "", "sess-b", "2024-03-13T00:00:01Z", 1, KIND_LLM,
+			       SPST_ERROR, "gpt-4o", 1, NAN);
+			append(&more, 1);
+			free(plain);
+			free(rows);
+			plain = unindexed(days, 1, block_pages);
+			rows = unindexed(days, 1, block_rows_total);
+		} else if (pass == 2) { /* sealed: a window read in the day's start order */
+			uint64_t in, out;
+			struct err e = {ST_OK, ""};
+			ck_assert_int_eq(store_seal(&st, "ws", day_of(d), &in, &out, &e), ST_OK);
+		}
+	}
+	ck_assert_uint_eq(count_problems(), 0);
+	free(plain);
+	free(rows);
+}
+END_TEST
+
 void check_query_tail(TCase *store)
 {
 	tcase_add_test(store, tail_keys);
 	tcase_add_test(store, tail_cols);
 	tcase_add_test(store, tail_counts);
 	tcase_add_test(store, tail_counts_kept);
+	tcase_add_test(store, tail_blocks);
 }

@@ -235,6 +235,31 @@ static void span_walk(const struct span_take *t, struct scan_day *sh, size_t di,
 	}
 }
 
+/* The records of day index di for a page by start time, block by block (shard_blocks), newest
+ * first for -started_at: a block none of whose records is in the filter's window is not read;
+ * one whose records the total needs none of (those before skip: counted, or with no total every
+ * one) is read only while a record of it can still make the page (its bounds against the worst
+ * kept row). So a page of a day of a million records reads the few blocks that hold its rows,
+ * and a window of an hour the blocks of that hour, not every record (the records' order is
+ * the ingest order, which follows the start times). Each record read is taken (span_take). */
+static void span_blocks(const struct span_take *t, struct scan_day *sh, size_t di, size_t skip)
+{
+	const struct rec_filter *c = t->c;
+	const struct shard_block *b;
+	size_t nb = shard_blocks(&sh->sh, &b), n = sh->sh.nrecs;
+	for (size_t step = 0; step <= nb && !t->db->b.over; step++) {
+		/* Block nb is the records past the whole blocks, read always. */
+		size_t j = t->sc->asc ? step : nb - step;
+		size_t lo = j * SHARD_BLOCK, hi = j == nb ? n : lo + SHARD_BLOCK;
+		if (j < nb && (b[j].hi < c->smin || b[j].lo > c->smax))
+			continue;
+		if (j < nb && topk_past(t->tk, t->sc->asc ? b[j].lo : b[j].hi))
+			lo = lo > skip ? lo : skip; /* only those the total needs */
+		for (size_t i = lo; i < hi && db_rec(t->db); i++)
+			span_take(t, sh, di, i);
+	}
+}
+
 /* Where span_select starts: on a cache line, so that its loop over the records (most of a page
  * query's time: span_select, rec_ok and sort_key inlined) sits where it sits whatever is added
  * above it in this file. Unaligned, a helper of 10 lines added before it (day_counted, issue 53)
@@ -254,8 +279,9 @@ span_select(struct query *q, struct scan *db, struct rec_filter *c, size_t lo, s
 	 * holds whole is counted by its indexes (day_counted), and
 	 * its records are visited only while they can still make the page. */
 	struct store_dayindex_q tq;
-	bool countable = !cursor && !q->no_total && !sc->visit && q->order == QO_START &&
-			 narrow_countable(q->a, q, c, &tq);
+	bool by_start = !sc->visit && q->order == QO_START;
+	bool plain = by_start && narrow_countable(q->a, q, c, &tq);
+	bool countable = plain && !cursor && !q->no_total;
 	struct span_take t = {q, db, c, sc, cursor, tk, total, 0};
 	for (size_t step = 0; step < hi - lo && !c->nothing && !db->b.over; step++) {
 		/* Newest days first for -started_at, so the heap fills with winners early. */
@@ -264,13 +290,17 @@ span_select(struct query *q, struct scan *db, struct rec_filter *c, size_t lo, s
 		if (!sh)
 			continue;
 		int64_t day_lo = (int64_t)db->days[di] * DAY_US, day_hi = day_lo + DAY_US - 1;
-		size_t covered = countable && c->smin <= day_lo && c->smax >= day_hi
-				     ? day_counted(sh, &tq, total)
-				     : 0;
+		bool whole = c->smin <= day_lo && c->smax >= day_hi;
+		size_t covered = countable && whole ? day_counted(sh, &tq, total) : 0;
+		/* The records the total needs none of, which a plain filter may take block by
+		 * block: those counted, or with no total every one. */
+		size_t skip = plain && q->no_total ? sh->sh.nrecs : covered;
 		/* One trace or session: the records the day's key map names. Else a sealed
 		 * shard's start-time order narrows a time window to its records; the late ones
 		 * (after the sealed) are scanned as in an open shard. A counted day no row of
-		 * which can beat the page's worst kept row: only the records past the counts. */
+		 * which can beat the page's worst kept row: only the records past the counts. A
+		 * plain filter the day's lists do not answer, on a day of records the total needs
+		 * none of or a window that cuts the day (an open one): its blocks (span_blocks). */
 		struct visit v;
 		const uint32_t *order = NULL;
 		size_t olo, ohi;
@@ -280,12 +310,16 @@ span_select(struct query *q, struct scan *db, struct rec_filter *c, size_t lo, s
 		 * still make the page. */
 		bool stop = covered == sh->sh.nrecs || q->no_total;
 		t.covered = covered;
-		if (covered && (!tk->k || (tk->n == tk->k && (sc->asc ? day_lo > tk->h[0].key
-								      : day_hi < tk->h[0].key)))) {
-			v = (struct visit){NULL, NULL, 0, covered};
-		} else if (!sc->visit && q->order == QO_START && narrow_ordered(sh, c, !stop, &o)) {
+		bool blocks = false;
+		if (skip && (!tk->k || (tk->n == tk->k && (sc->asc ? day_lo > tk->h[0].key
+								   : day_hi < tk->h[0].key)))) {
+			v = (struct visit){NULL, NULL, 0, skip};
+		} else if (by_start && narrow_ordered(sh, c, !stop, &o)) {
 			span_walk(&t, sh, di, &o, stop);
 			v = o.rest;
+		} else if (plain && (skip || (!whole && !sh->sh.nsealed))) {
+			v = (struct visit){NULL, NULL, 0, sh->sh.nrecs};
+			blocks = true;
 		} else {
 			narrow_visit(sh, c, &v);
 			if (!v.list &&
@@ -303,6 +337,8 @@ span_select(struct query *q, struct scan *db, struct rec_filter *c, size_t lo, s
 			span_take(&t, sh, di, i);
 		}
 		free(v.own);
+		if (blocks)
+			span_blocks(&t, sh, di, skip);
 		/* Without a total, the days beyond stop mattering once the kept rows all start
 		 * before (after, ascending) every span of the next day: a day holds the spans that
 		 * start on it. */

@@ -4,12 +4,14 @@
 #include "lib/store/store.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lib/base/mem.h"
 #include "lib/store/layout.h"
 #include "lib/store/mapcache.h"
 #include "lib/store/record.h"
@@ -203,4 +205,67 @@ bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t
 	*hi = a;
 	*order = o;
 	return true;
+}
+
+/* What a process keeps of a day's records with their mapping (shard_blocks): per whole block, its
+ * start-time bounds and the span hash and ingest time of its last record, which say whether the
+ * block is still the one they were taken from. */
+struct shard_kept {
+	size_t n, cap;
+	struct shard_block *b;
+	struct shard_last {
+		uint64_t span_h;
+		int64_t ingested_us;
+	} * last;
+};
+
+static void shard_kept_free(void *p)
+{
+	struct shard_kept *k = p;
+	if (!k)
+		return;
+	free(k->b);
+	free(k->last);
+	free(k);
+}
+
+/* Block j of sh's records into k. */
+static void block_take(struct shard_kept *k, const struct shard *sh, size_t j)
+{
+	const struct idx_rec *r = sh->recs + j * SHARD_BLOCK;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t i = 0; i < SHARD_BLOCK; i++) {
+		lo = r[i].started_us < lo ? r[i].started_us : lo;
+		hi = r[i].started_us > hi ? r[i].started_us : hi;
+	}
+	k->b[j] = (struct shard_block){lo, hi};
+	k->last[j] = (struct shard_last){r[SHARD_BLOCK - 1].span_h, r[SHARD_BLOCK - 1].ingested_us};
+}
+
+size_t shard_blocks(struct shard *sh, const struct shard_block **b)
+{
+	size_t n = sh->nrecs / SHARD_BLOCK;
+	*b = NULL;
+	if (!n || !sh->mc)
+		return 0;
+	struct shard_kept **kp = (struct shard_kept **)mapcache_aux(sh->mc, shard_kept_free);
+	if (!*kp)
+		*kp = xcalloc(1, sizeof **kp);
+	struct shard_kept *k = *kp;
+	if (n > k->cap) {
+		k->cap = 2 * n;
+		k->b = xrealloc(k->b, k->cap * sizeof *k->b);
+		k->last = xrealloc(k->last, k->cap * sizeof *k->last);
+		mapcache_aux_size(sh->mc, sizeof *k + k->cap * (sizeof *k->b + sizeof *k->last));
+	}
+	for (size_t j = 0; j < n; j++) {
+		const struct idx_rec *e = &sh->recs[(j + 1) * SHARD_BLOCK - 1];
+		if (j >= k->n || k->last[j].span_h != e->span_h ||
+		    k->last[j].ingested_us != e->ingested_us)
+			block_take(k, sh, j);
+	}
+	if (n > k->n)
+		k->n = n;
+	*b = k->b;
+	return n;
 }

@@ -471,6 +471,24 @@ void shard_forget_records(struct shard *sh);
 bool shard_by_start(struct shard *sh, int64_t smin, int64_t smax, const uint32_t **order,
 		    size_t *lo, size_t *hi);
 
+/* Records a block of a shard's start-time bounds holds (shard_blocks): 128 KiB of records, so a
+ * day of a million records has about a thousand blocks, each looked at once by a page, and a
+ * block read whole costs a few microseconds. */
+#define SHARD_BLOCK 1024u
+/* The least and greatest started_us of the records of a block. */
+struct shard_block {
+	int64_t lo, hi;
+};
+/* The start-time bounds of sh's records by blocks of SHARD_BLOCK, record numbers
+ * [j * SHARD_BLOCK, (j + 1) * SHARD_BLOCK) for block j: *b, valid while sh is open. Returns the
+ * number of whole blocks of sh->nrecs (the records past them are in none). A process keeps
+ * them with the index's mapping (mapcache_aux): made once for a day, then for the blocks
+ * committed since; a block whose last record is no longer the one it was made from (a day
+ * rebuilt, a batch undone and written again) is made again. So a page in start-time order
+ * reads the blocks that can hold its rows, not every record of the day (docs/FORMAT.md,
+ * "A day's start-time blocks"). */
+size_t shard_blocks(struct shard *sh, const struct shard_block **b);
+
 struct store_dayindex;
 
 /* Sorted list of the day numbers that have a shard in ws (caller frees *days). store_days_at
