@@ -1,6 +1,6 @@
 /* mcp: the Model Context Protocol server of lib/api/mcp (mcp_surface), at /mcp, naming where a
  * score or comment shows by the views the other surfaces hand down (mcp_views). */
-#include "lib/api/egp/assess.h"
+#include "lib/api/egp/assess_map.h"
 #include "lib/api/intake/judgements.h"
 #include "lib/api/langfuse/scores.h"
 #include "lib/api/mcp/surface.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lib/api/opik/judgements/judged.h"
-#include "lib/api/egp/assess.h"
+#include "lib/api/egp/assess_map.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 

@@ -17,7 +17,7 @@
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
 #include "lib/base/time.h"
-#include "lib/api/egp/assess.h"
+#include "lib/api/egp/assess_map.h"
 #include "lib/api/intake/judgements.h"
 #include "lib/api/opik/judgements/judged.h"
 #include "lib/query/judgements.h"

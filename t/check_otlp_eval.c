@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/api/egp/assess.h"
+#include "lib/api/egp/assess_map.h"
 #include "lib/api/intake/judgements.h"
 #include "lib/api/opik/judgements/judged.h"
 #include "lib/base/arena.h"

@@ -4,7 +4,7 @@
  * and checks are assess_map.c's. Writes are read-merge-writes under the workspace lock
  * (store_update_judgements), so the one-live-overwrite rule (409) holds between two writers. */
 #include "lib/api/egp/surface.h"
-#include "lib/api/egp/assess.h"
+#include "lib/api/egp/assess_map.h"
 #include "lib/api/egp/params.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* assess_map: Scale GP's SpanAssessment (judgement.md 3.2, 3.3, 3.5; the SDK's
- * span_assessment*.py) as judgements and back: the one table between the two shapes (assess.h
+ * span_assessment*.py) as judgements and back: the one table between the two shapes (assess_map.h
  * says how each type is stored). Errors are pydantic's, at FastAPI's locations. */
-#include "lib/api/egp/assess.h"
+#include "lib/api/egp/assess_map.h"
 
 #include <math.h>
 #include <stdio.h>

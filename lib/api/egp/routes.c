@@ -1,6 +1,6 @@
 /* routes: the Scale GP v5 spans program's route table (otel-egp.md §4.2; the seed page). */
 #include "lib/api/egp/surface.h"
-#include "lib/api/egp/assess.h"
+#include "lib/api/egp/assess_map.h"
 #include "lib/api/egp/params.h"
 
 #define N(a) (sizeof(a) / sizeof(*(a)))

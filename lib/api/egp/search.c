@@ -3,7 +3,7 @@
  * cursor on span ids: the index narrows by trace ids, status, type and the time window, and
  * the body's other filters are tested on each candidate's line. */
 #include "lib/api/egp/surface.h"
-#include "lib/api/egp/assess.h"
+#include "lib/api/egp/assess_map.h"
 #include "lib/api/egp/params.h"
 
 #include <stddef.h>

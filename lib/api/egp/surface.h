@@ -1,6 +1,6 @@
 /* surface: the Scale GP v5 spans API surface (reference otel-egp.md §4, the seed page
  * scale-egp-v5-spans-search): create, batch insert and upsert, get, patch, search, list; and
- * its span assessments (judgement.md section 3), which are judgements (assess.h). The
+ * its span assessments (judgement.md section 3), which are judgements (assess_map.h). The
  * workspace is the x-selected-account-id header, the key x-api-key; errors in FastAPI's
  * shapes. */
 #ifndef SPANDEX_API_EGP_SURFACE_H

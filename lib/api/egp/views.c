@@ -1,6 +1,6 @@
 /* views: which judgements Scale GP's span assessments show (docs/judgements.md, its column),
  * handed down to the judgement queries (jfilter's view). */
-#include "lib/api/egp/assess.h"
+#include "lib/api/egp/assess_map.h"
 
 /* Its own, every comment, and another API's named value on a span (as metadata); the shape
  * requires a span and its trace. */

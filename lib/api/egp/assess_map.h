@@ -1,4 +1,4 @@
-/* assess: Scale GP's span assessments (reference judgement.md section 3) over the one judgement
+/* assess_map: Scale GP's span assessments (reference judgement.md section 3) over the one judgement
  * record (lib/model/judgement.h): the checks of a create and a PATCH body with FastAPI's errors,
  * the type rule, the SpanAssessment shape of every judgement the API shows (its own, another
  * API's comments, another API's named values on a span as metadata), and the narrowing of a
@@ -9,8 +9,8 @@
  *   rubric, metadata, overwrite   an object (payload)
  * with subtype the type, and a comment beside any type as the text. What these allocate lives
  * in the caller's arena. */
-#ifndef SPANDEX_API_EGP_ASSESS_H
-#define SPANDEX_API_EGP_ASSESS_H
+#ifndef SPANDEX_API_EGP_ASSESS_MAP_H
+#define SPANDEX_API_EGP_ASSESS_MAP_H
 
 #include <stdbool.h>
 #include <jansson.h>
