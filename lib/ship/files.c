@@ -22,7 +22,7 @@ static enum status read_rules(const char *root, const char *ws, struct buf *out,
 {
 	char p[PATH_MAX];
 	struct stat sb;
-	if (snprintf(p, sizeof p, "%s/%s/%s", root, ws, OPS_RULES_FILE) >= (int)sizeof p)
+	if (snprintf(p, sizeof p, "%s/%s/%s", root, ws, STORE_RULES_FILE) >= (int)sizeof p)
 		return err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -49,7 +49,7 @@ static enum status apply_rules(const char *root, const char *data, const char *w
 	char p[PATH_MAX];
 	int out = -1;
 	enum status st = ST_OK;
-	if (snprintf(p, sizeof p, "%s/%s/%s", root, ws, OPS_RULES_FILE) >= (int)sizeof p)
+	if (snprintf(p, sizeof p, "%s/%s/%s", root, ws, STORE_RULES_FILE) >= (int)sizeof p)
 		st = err_set(e, ST_BAD_REQUEST, "%s: path too long", ws);
 	else if (!len)
 		unlink(p);
@@ -89,7 +89,7 @@ static const struct {
 	enum status (*apply)(const char *root, const char *data, const char *ws, const char *b,
 			     size_t len, struct err *e);
 } file_kinds[PASS_FILES] = {
-    {.name = OPS_RULES_FILE, .read = read_rules, .apply = apply_rules},
+    {.name = STORE_RULES_FILE, .read = read_rules, .apply = apply_rules},
     {.name = "keys", .read = auth_export, .apply = apply_keys},
     {.name = "sign", .read = read_sign, .apply = apply_sign},
 };

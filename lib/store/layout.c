@@ -14,7 +14,6 @@
 #include "lib/base/time.h"
 #include "lib/store/io.h"
 #include "lib/store/mapcache.h"
-#include "lib/store/ops.h"
 
 static const struct {
 	const char *name;
@@ -48,8 +47,8 @@ static const struct {
     [LAYOUT_LOCK] = {"lock", false, false, LAYOUT_LOCK},
     /* Not *.jsonl*: analytics/spandex.sql and the jq recipe never read it as spans. */
     [LAYOUT_QUARANTINE] = {"quarantine", true, false, LAYOUT_QUARANTINE, true},
-    [LAYOUT_RULES] = {OPS_RULES_FILE, false, false, LAYOUT_RULES_TMP},
-    [LAYOUT_RULES_TMP] = {OPS_RULES_FILE ".tmp", false, true, LAYOUT_RULES_TMP},
+    [LAYOUT_RULES] = {STORE_RULES_FILE, false, false, LAYOUT_RULES_TMP},
+    [LAYOUT_RULES_TMP] = {STORE_RULES_FILE ".tmp", false, true, LAYOUT_RULES_TMP},
 };
 
 const char *layout_name(enum layout_file f)

@@ -16,7 +16,6 @@
 #define OPS_LOCK_NAME ".spandex-admin.lock"  /* in DATA; not a valid workspace name */
 #define OPS_SERVE_LOCK ".spandex-serve.lock" /* in DATA: held shared by each program serving it */
 #define OPS_MAX_EXTRA 8 /* files beside the workspaces a backup carries (struct ops_restored) */
-#define OPS_RULES_FILE "retention.json" /* in a workspace: its retention rules (rules.c) */
 
 /* Takes the admin lock DATA/.spandex-admin.lock for command cmd (written into the file so
  * a refused run can name the holder). wait: block until it is free; else fail at once with

@@ -158,6 +158,8 @@ void store_init(struct store *st, const char *root, bool sync);
 void store_judgements(struct store *jst, const struct store *st);
 /* The directory a workspace's judgements live in, under its own: "judgements". */
 #define STORE_JUDGEMENTS_DIR "judgements"
+/* The file of a workspace's retention rules (rules.c), in its directory. */
+#define STORE_RULES_FILE "retention.json"
 /* Whether ws of the spans' store st has judgements beside it (the directory exists). */
 bool store_has_judgements(const struct store *st, const char *ws);
 /* Whether a stored line (no newline) is still JSON that parses, whose id is r's (a judgement's
