@@ -14,7 +14,7 @@
 #include <time.h>
 #include "lib/base/mem.h"
 #include "lib/ingest/direct.h"
-#include "lib/redact/rules.h"
+#include "lib/redact/internal.h"
 #ifdef HAVE_HYPERSCAN
 #include <hs.h>
 #endif

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "lib/redact/rules.h"
+#include "lib/redact/internal.h"
 
 static char path[64];
 static struct arena *arena;

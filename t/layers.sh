@@ -261,7 +261,7 @@ done <"$tmp/calls"
 #   opsfs.c, mediagc.c, backup.c, restore.c, cut.c  ops_: the module of ops.h, in six files
 #   otlp_util.c  otlp_: the helpers every file of the OTLP decoder shares (otlp_int.h)
 #   words_read.c  words_: the reading half of words.h's dictionary (words.c builds it)
-#   lib/redact   redact_ only: one module (redact.h) in four files, private rules.h between them
+#   lib/redact   redact_ only: one module (redact.h) in four files, private internal.h between them
 #   fields.c     span_: the storage of the span's field table (fields.h), the Span's own
 #   lib/api/common  api_: what every surface shares (api.h), named for no one surface
 # Generated protobuf-c code (otlp__) keeps protoc-c's names.

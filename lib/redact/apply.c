@@ -7,7 +7,7 @@
  * given to its text and to the first rule written that applies there, and each text is rebuilt with
  * its finds replaced by their rules' tags or keyed hashes. Finds that overlap are one replacement:
  * the one that starts first, then the longest, then the rule written first. */
-#include "lib/redact/rules.h"
+#include "lib/redact/internal.h"
 
 #include <fnmatch.h>
 #include <stdint.h>

@@ -7,7 +7,7 @@
  * (BENCHMARKS-HISTORY.md, "Redaction rules, 2026-11-27 (issue 52)"). Every detector
  * matches ASCII only, so a hit never cuts a UTF-8 sequence, and hits are moved out of JSON
  * escapes, so a JSON text (an input, a message list) stays JSON once redacted. */
-#include "lib/redact/rules.h"
+#include "lib/redact/internal.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>

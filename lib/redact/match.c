@@ -3,7 +3,7 @@
  * answer on every platform. Before them a prefilter (prefilter.c, Hyperscan where it is
  * built) says which patterns can match a span's texts at all, in one pass for all of them;
  * only those are run (BENCHMARKS-HISTORY.md, "Redaction rules, 2026-11-27 (issue 52)"). */
-#include "lib/redact/rules.h"
+#include "lib/redact/internal.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>

@@ -8,7 +8,7 @@
  * 2026-11-27 (issue 52)"). Hyperscan is a Debian package on x86-64 only: built without it
  * (configure finds no libhs), or on a CPU without SSSE3, every pattern is scanned, with the same
  * finds. A pattern Hyperscan does not take is scanned every time. */
-#include "lib/redact/rules.h"
+#include "lib/redact/internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* rules: the rules file (docs/redaction.md, "The rules file"): its parser, the compiled set, and
  * the per-process cache of redact_load, which keeps the last set that compiled. */
-#include "lib/redact/rules.h"
+#include "lib/redact/internal.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "lib/base/utf8.h"
-#include "lib/redact/rules.h"
+#include "lib/redact/internal.h"
 
 static const char rules_text[] = "email hash\nphone\ncard hash=8\niban\nip\nsecret\n"
 				 "/\\bEMP-\\d{6}\\b/ with=[EMP]\n/^secret \\S+/i\n"

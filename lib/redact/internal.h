@@ -1,8 +1,8 @@
-/* rules: what the files of lib/redact share, private to it: the built-in detectors
+/* internal: what the files of lib/redact share, private to it: the built-in detectors
  * (detect.c), the matcher of the operator's patterns (match.c), a compiled rule and set
  * (rules.c), and the hits a text's scan collects (apply.c). */
-#ifndef SPANDEX_REDACT_RULES_H
-#define SPANDEX_REDACT_RULES_H
+#ifndef SPANDEX_REDACT_INTERNAL_H
+#define SPANDEX_REDACT_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
