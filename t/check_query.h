@@ -60,15 +60,19 @@ const char *bitstr(const uint64_t *bits, size_t n);
 char *file_read(const char *path, long *size);
 void file_write_new(const char *path, const char *p, long size);
 void file_damage(const char *path, long at, int x);
-/* file[0..size), a .tix of version 8, as version 7 wrote it: without the value lists that end it
+/* file[0..size), a .tix of version 9, as version 7 wrote it: without the triples of words
+ * (dayindex_drop_triples) and the value lists that end it
  * (the file's last 8 bytes are their number of bytes), the header's version and checksum made
  * again. Its new size. */
 long dayindex_drop_lists(char *file, long size);
-/* file[0..size), a .tix of version 8, as version 6 wrote it: without the value lists
+/* file[0..size), a .tix of version 9, as version 6 wrote it: without the triples, the value lists
  * (dayindex_drop_lists) and the id strings that then end it (the last 8 bytes are their number
  * of bytes), the header's version, the strings' checksum (0) and the header's own checksum made
  * again. Its new size. */
 long dayindex_drop_ids(char *file, long size);
+/* file[0..size), a .tix of version 9, as version 8 wrote it: without the triples of words after
+ * the pairs (docs/FORMAT.md, "Triples of words"), the checksums made again. Its new size. */
+long dayindex_drop_triples(char *file, long size);
 const char *tailindex_of(const char *d);
 char *unindexed(const char *const *days, int n, char *(*fn)(void));
 void answers_as(char *(*fn)(void), const char *plain);

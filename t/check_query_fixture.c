@@ -288,10 +288,39 @@ void file_damage(const char *path, long at, int x)
 	free(file);
 }
 
+static uint64_t at8(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+long dayindex_drop_triples(char *file, long size)
+{
+	uint32_t nw, eight = 8, crc;
+	memcpy(&nw, file + 20, 4);
+	size_t pad = 7, blob = (at8(file + 48) + pad) & ~pad, starts = (4 * (nw + 1) + pad) & ~pad;
+	size_t poffs = 128 + blob + starts, text = blob + starts + 8 * (nw + 1);
+	text += (at8(file + poffs + 8 * nw) + pad) & ~pad;
+	uint64_t np = at8(file + 128 + text);
+	text += 24 + 16 * np + ((at8(file + 128 + text + 16 + 16 * np) + pad) & ~pad);
+	const char *p = file + 128 + text;
+	uint64_t nt = at8(p), tri = 24 + 16 * nt + ((at8(p + 16 + 16 * nt) + pad) & ~pad);
+	ck_assert_uint_le(128 + text + tri, (uint64_t)size);
+	memmove(file + 128 + text, file + 128 + text + tri, (size_t)size - 128 - text - tri);
+	memcpy(file + 8, &eight, 4);
+	crc = hash_crc32c(0, file + 128, text);
+	memcpy(file + 56, &crc, 4);
+	crc = hash_crc32c(0, file, 124);
+	memcpy(file + 124, &crc, 4);
+	return size - (long)tri;
+}
+
 long dayindex_drop_lists(char *file, long size)
 {
 	uint64_t lists;
 	uint32_t seven = 7, crc;
+	size = dayindex_drop_triples(file, size);
 	memcpy(&lists, file + size - 8, 8);
 	ck_assert_uint_le(lists, (uint64_t)size - 128);
 	memcpy(file + 8, &seven, 4);

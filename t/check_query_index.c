@@ -107,13 +107,16 @@ static uint64_t at8(const char *p)
 	return v;
 }
 
-/* file[0..size), a .tix of version 6, as a version 4 file wrote its text section: without the
+/* file[0..size), a .tix of version 8, as a version 4 file wrote its text section: without the
  * pairs of words at its end (docs/FORMAT.md, "Pairs of words": their number, the rare bound,
- * the keys, offsets and postings), the text's and the header's checksums made again. Its new
- * size. */
+ * the keys, offsets and postings) and the triples after them, the text's and the header's
+ * checksums made again, the header's version kept. Its new size. */
 static long drop_pairs(char *file, long size)
 {
-	uint32_t nw, crc;
+	uint32_t nw, crc, version;
+	memcpy(&version, file + 8, 4);
+	size = dayindex_drop_triples(file, size);
+	memcpy(file + 8, &version, 4);
 	memcpy(&nw, file + 20, 4);
 	size_t pad = 7, blob = (at8(file + 48) + pad) & ~pad, starts = (4 * (nw + 1) + pad) & ~pad;
 	size_t poffs = 128 + blob + starts, words = blob + starts + 8 * (nw + 1);

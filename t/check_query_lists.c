@@ -167,7 +167,7 @@ START_TEST(value_lists)
 	index_days(ldays, 3, lists_right);
 	answers_as(listed_pages, plain);
 	/* A version 7 file (no lists) is read as before, verify finds nothing wrong, and the
-	 * next build writes version 8 in its place. */
+	 * next build writes the current version in its place. */
 	long size;
 	char *f = file_read(dayindex_of(root, ldays[0]), &size);
 	file_write_new(dayindex_of(root, ldays[0]), f, dayindex_drop_lists(f, size));

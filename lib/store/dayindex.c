@@ -39,10 +39,11 @@
 #include "lib/store/words.h"
 
 #define DAYINDEX_MAGIC "SPXTIX1\n"
-/* 8 added the value lists, 7 the id strings, 6 left out the pairs of a rare word, 5 added the pairs
- * of words, 4 the roots, 3 the counts, 2 the key maps; older files are read without them (a version
- * 5 file with every pair). */
-#define DAYINDEX_VERSION 8
+/* 9 added the triples of words, 8 the value lists, 7 the id strings, 6 left out the pairs of a
+ * rare word, 5 added the pairs of words, 4 the roots, 3 the counts, 2 the key maps; older files
+ * are read without them (a version 5 file with every pair). */
+#define DAYINDEX_VERSION 9
+#define DAYINDEX_VERSION_NOTRIPLES 8
 #define DAYINDEX_VERSION_NOLISTS 7
 #define DAYINDEX_VERSION_NOIDS 6
 #define DAYINDEX_VERSION_EVERYPAIR 5
@@ -58,7 +59,8 @@
  * their start offsets (uint32, nwords + 1), padded; the offsets of their postings (uint64, nwords +
  * 1); the postings: record numbers ascending, each as the LEB128 varint of its distance from the
  * one before minus one, padded; (version 5) the pairs of adjacent words (words.h; version 6
- * leaves out those of a rare word, DAYINDEX_RARE_WORD). Then (version 2) the key maps, per key of
+ * leaves out those of a rare word, DAYINDEX_RARE_WORD; version 9 adds the triples of two
+ * pairs, one common, DAYINDEX_TRIPLE_SHARE). Then (version 2) the key maps, per key of
  * enum store_key: nrecs uint64 hashes (the records' trace_h or session_h) sorted ascending, ties by
  * record; the nrecs record numbers in the same order (uint32, padded); a crc32c per block of
  * KEYMAP_BLOCK entries, over its hashes and then its record numbers (padded). Then the columns:
@@ -92,8 +94,8 @@ struct dayindex_hdr {
 	uint32_t crc;			  /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct dayindex_hdr) == 128, "the text index header is 128 bytes");
-_Static_assert(DAYINDEX_VERSION != 8 || DAYINDEX_NCOLS == 9,
-	       "version 8 has 9 columns: a new column is a new version (docs/FORMAT.md)");
+_Static_assert(DAYINDEX_VERSION != 9 || DAYINDEX_NCOLS == 9,
+	       "version 9 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
 /* The name of column k (lib/model/fields.h). */
 static const char *col_name(int k)
@@ -284,9 +286,10 @@ static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool re
 	    h->crc != hash_crc32c(0, h, offsetof(struct dayindex_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
-	enum words_pairs pairs = h->version == DAYINDEX_VERSION_EVERYPAIR  ? WORDS_PAIRS_EVERY
-				 : h->version > DAYINDEX_VERSION_EVERYPAIR ? WORDS_PAIRS_COMMON
-									   : WORDS_PAIRS_NONE;
+	enum words_pairs pairs = h->version > DAYINDEX_VERSION_NOTRIPLES    ? WORDS_PAIRS_TRIPLES
+				 : h->version == DAYINDEX_VERSION_EVERYPAIR ? WORDS_PAIRS_EVERY
+				 : h->version > DAYINDEX_VERSION_EVERYPAIR  ? WORDS_PAIRS_COMMON
+									    : WORDS_PAIRS_NONE;
 	if (!words_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len, pairs))
 		goto out;
 	size_t need = sizeof *h + t->text.len;

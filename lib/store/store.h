@@ -553,6 +553,18 @@ uint64_t store_sealed_frames(void);
  * pair's records (docs/FORMAT.md, "Pairs of words"). 64 by measurement on prose:
  * BENCHMARKS-HISTORY.md, "Pairs of a rare word". */
 #define DAYINDEX_RARE_WORD 64
+/* A pair of words in more than this share of a day's records (and more than DAYINDEX_RARE_WORD
+ * records) is common: the .tix keeps every triple of words (three in a row) of two kept pairs of
+ * which one is common (version 9), since a common pair narrows a phrase of three words little (on
+ * prose nearly every record holds both pairs of "with the wo"), while two pairs each in fewer
+ * records narrow it to those. By measurement on prose: BENCHMARKS-HISTORY.md, "Triples of
+ * words". */
+#define DAYINDEX_TRIPLE_SHARE 16
+/* A triple in more than this share (a half) of the records of its rarer pair is kept as in every
+ * record (no postings: its pairs' records stand for it): its list would narrow a phrase little
+ * for about a byte a record (on bench/gen's 19-word pool most triples are so). 2 rather than 4 by
+ * measurement on prose: BENCHMARKS-HISTORY.md, "Triples of words". */
+#define DAYINDEX_TRIPLE_NARROW 2
 #define DAYINDEX_NCOLS SPAN_COLS    /* the fields with a column (lib/model/fields.h) */
 #define DAYINDEX_ABSENT 0	    /* a column's value for a span without the field */
 #define DAYINDEX_UNKNOWN UINT64_MAX /* ... for a span whose line could not be read */

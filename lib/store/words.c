@@ -147,64 +147,95 @@ static void grow_slots(struct words_build *b)
 	b->nslots = n;
 }
 
-/* The pairs' table: open addressing on the key (a multiply's high bits), the key beside the
- * pair's index so that a probe reads no pair. */
+/* A table of pairs (or triples): open addressing on the key (a multiply's high bits), the key
+ * beside the entry's index so that a probe reads no entry. */
 static size_t pslot_of(uint64_t key, size_t n)
 {
 	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (n - 1);
 }
 
-static void grow_pslots(struct words_build *b)
+static void grow_pslots(struct words_tab *t)
 {
-	size_t n = b->npslots ? b->npslots * 2 : 1024;
+	size_t n = t->nslots ? t->nslots * 2 : 1024;
 	struct words_pslot *s = xcalloc(n, sizeof *s);
-	for (size_t k = 1; k < b->np; k++) { /* pair 0 is not in the table */
-		size_t i = pslot_of(b->p[k].key, n);
+	for (size_t k = 1; k < t->n; k++) { /* entry 0 is not in the table */
+		size_t i = pslot_of(t->p[k].key, n);
 		while (s[i].key)
 			i = (i + 1) & (n - 1);
-		s[i].key = b->p[k].key;
+		s[i].key = t->p[k].key;
 		s[i].k = k;
 	}
-	free(b->pslots);
-	b->pslots = s;
-	b->npslots = n;
+	free(t->slots);
+	t->slots = s;
+	t->nslots = n;
 }
 
-static uint32_t new_pair(struct words_build *b, uint64_t key)
+static uint32_t new_pair(struct words_tab *t, uint64_t key)
 {
-	if (b->np == b->capp) {
-		b->capp = b->capp ? b->capp * 2 : 1024;
-		b->p = xrealloc(b->p, b->capp * sizeof *b->p);
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 1024;
+		t->p = xrealloc(t->p, t->cap * sizeof *t->p);
 	}
-	memset(&b->p[b->np], 0, sizeof *b->p);
-	b->p[b->np].key = key;
-	return (uint32_t)b->np++;
+	memset(&t->p[t->n], 0, sizeof *t->p);
+	t->p[t->n].key = key;
+	return (uint32_t)t->n++;
 }
 
-/* Record rec holds word a then word b2 (both past word 0), apart by one space unless gap. */
-static void add_pair(struct words_build *b, uint32_t a, uint32_t b2, bool gap, uint32_t rec)
+/* Record rec holds the pair (or triple) of key (not 0); its number in t, 0 for entry 0 when
+ * the table holds max entries. */
+static uint32_t tab_add(struct words_tab *t, uint64_t key, size_t max, uint32_t rec)
 {
-	uint64_t key = (uint64_t)a << 32 | (gap ? WORDS_PAIR_GAP : 0) | b2;
-	size_t mask = b->npslots - 1, i = pslot_of(key, b->npslots);
-	for (; b->pslots[i].key; i = (i + 1) & mask)
-		if (b->pslots[i].key == key) {
-			add_rec(&b->p[b->pslots[i].k].p, rec);
-			return;
+	size_t mask = t->nslots - 1, i = pslot_of(key, t->nslots);
+	for (; t->slots[i].key; i = (i + 1) & mask)
+		if (t->slots[i].key == key) {
+			add_rec(&t->p[t->slots[i].k].p, rec);
+			return (uint32_t)t->slots[i].k;
 		}
-	if (b->np >= WORDS_MAX_PAIRS) {
-		add_rec(&b->p[0].p, rec);
-		return;
+	if (t->n >= max) {
+		add_rec(&t->p[0].p, rec);
+		return 0;
 	}
-	if (2 * (b->np + 1) > b->npslots) { /* at most half full: it doubles, i moves */
-		grow_pslots(b);
-		mask = b->npslots - 1;
-		for (i = pslot_of(key, b->npslots); b->pslots[i].key; i = (i + 1) & mask)
+	if (2 * (t->n + 1) > t->nslots) { /* at most half full: it doubles, i moves */
+		grow_pslots(t);
+		mask = t->nslots - 1;
+		for (i = pslot_of(key, t->nslots); t->slots[i].key; i = (i + 1) & mask)
 			;
 	}
-	uint32_t k = new_pair(b, key);
-	b->pslots[i].key = key;
-	b->pslots[i].k = k;
-	add_rec(&b->p[k].p, rec);
+	uint32_t k = new_pair(t, key);
+	t->slots[i].key = key;
+	t->slots[i].k = k;
+	add_rec(&t->p[k].p, rec);
+	return k;
+}
+
+static void tab_init(struct words_tab *t)
+{
+	memset(t, 0, sizeof *t);
+	new_pair(t, 0);
+	grow_pslots(t);
+}
+
+static void tab_free(struct words_tab *t)
+{
+	for (size_t k = 0; k < t->n; k++)
+		free(t->p[k].p.post);
+	free(t->p);
+	free(t->slots);
+}
+
+/* Record rec holds word a then word b2 (both past word 0), apart by one space unless gap; the
+ * pair's number, 0 for pair 0. */
+static uint32_t add_pair(struct words_build *b, uint32_t a, uint32_t b2, bool gap, uint32_t rec)
+{
+	uint64_t key = (uint64_t)a << 32 | (gap ? WORDS_PAIR_GAP : 0) | b2;
+	return tab_add(&b->pt, key, WORDS_MAX_PAIRS, rec);
+}
+
+/* Record rec holds pair p1 then pair p2 (both past pair 0), the second word of p1 the first of
+ * p2: three words in a row. render_triples keeps those of two kept pairs, one common. */
+static void add_triple(struct words_build *b, uint32_t p1, uint32_t p2, uint32_t rec)
+{
+	tab_add(&b->tt, (uint64_t)p1 << 32 | p2, WORDS_MAX_TRIPLES, rec);
 }
 
 void words_init(struct words_build *b, bool pairs)
@@ -214,20 +245,19 @@ void words_init(struct words_build *b, bool pairs)
 	buf_init(&b->blob);
 	new_word(b, "", 0);
 	grow_slots(b);
-	new_pair(b, 0);
-	grow_pslots(b);
+	tab_init(&b->pt);
+	if (pairs)
+		tab_init(&b->tt);
 }
 
 void words_free(struct words_build *b)
 {
 	for (size_t k = 0; k < b->nw; k++)
 		free(b->w[k].p.post);
-	for (size_t k = 0; k < b->np; k++)
-		free(b->p[k].p.post);
 	free(b->w);
 	free(b->slots);
-	free(b->p);
-	free(b->pslots);
+	tab_free(&b->pt);
+	tab_free(&b->tt);
 	buf_free(&b->blob);
 }
 
@@ -388,18 +418,28 @@ static inline uint32_t add_any(struct words_build *b, const unsigned char *s, si
 	return add_one(b, s, n, a, len, rec);
 }
 
-/* The word s[a, z) of the text s[0..n) for record rec, after word *pw that ended at *pz (0
- * for none): the word, and with pairs the pair of the two when both are past word 0. */
+/* Where words_add is in a value: the word before (0 for none), where it ended, and the pair
+ * that ended with it (0 for none). */
+struct words_at {
+	uint32_t pw;
+	size_t pz;
+	uint32_t pp;
+};
+
+/* The word s[a, z) of the text s[0..n) for record rec, after at's: the word, and with pairs the
+ * pair of the two when both are past word 0 and the triple of that pair and the one before. */
 static inline void add_next(struct words_build *b, const unsigned char *s, size_t n, size_t a,
-			    size_t z, uint32_t rec, uint32_t *pw, size_t *pz, bool pairs)
+			    size_t z, uint32_t rec, struct words_at *at, bool pairs)
 {
-	uint32_t k = add_any(b, s, n, a, z - a, rec);
+	uint32_t k = add_any(b, s, n, a, z - a, rec), p = 0;
 	if (!pairs)
 		return;
-	if (*pw && k)
-		add_pair(b, *pw, k, a != *pz + 1 || s[*pz] != ' ', rec);
-	*pw = k;
-	*pz = z;
+	if (at->pw && k) {
+		p = add_pair(b, at->pw, k, a != at->pz + 1 || s[at->pz] != ' ', rec);
+		if (at->pp && p)
+			add_triple(b, at->pp, p, rec);
+	}
+	*at = (struct words_at){k, z, p};
 }
 
 /* words_add's loop, made twice by the compiler: pairs is a constant in each call, so a tail
@@ -408,9 +448,8 @@ static inline void add_next(struct words_build *b, const unsigned char *s, size_
 static inline void add_words(struct words_build *b, const unsigned char *s, size_t n, uint32_t rec,
 			     bool pairs)
 {
-	size_t open = SIZE_MAX; /* the start of a word that runs into this block */
-	uint32_t pw = 0;	/* the word before, 0 for none */
-	size_t pz = 0;		/* where it ended */
+	size_t open = SIZE_MAX;		/* the start of a word that runs into this block */
+	struct words_at at = {0, 0, 0}; /* with pairs: the word before */
 	for (size_t base = 0; base < n; base += 64) {
 		uint64_t w = word_mask64(s + base, n - base < 64 ? n - base : 64);
 		uint64_t in = open != SIZE_MAX, before = w << 1 | in;
@@ -427,19 +466,20 @@ static inline void add_words(struct words_build *b, const unsigned char *s, size
 				break;
 			size_t end = base + (size_t)__builtin_ctzll(ends);
 			ends &= ends - 1;
-			add_next(b, s, n, open, end, rec, &pw, &pz, pairs);
+			add_next(b, s, n, open, end, rec, &at, pairs);
 			open = SIZE_MAX;
 		}
 	}
 	if (open != SIZE_MAX)
-		add_next(b, s, n, open, n, rec, &pw, &pz, pairs);
+		add_next(b, s, n, open, n, rec, &at, pairs);
 }
 
 /* The words of p[0..n), 64 bytes a block: the block's word bytes as a mask (word_mask64), its
  * words' starts and ends as the bits where the mask turns on and off, taken in order with a
  * count of trailing zeros (it was two tests of a table per byte, and a branch that missed at
  * each word's end). A word open at a block's end runs on into the next. With pairs, each word
- * after the first makes a pair with the one before it. */
+ * after the first makes a pair with the one before it, and each pair after the first a triple
+ * with the one before it. */
 void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 {
 	if (b->pairs)
@@ -476,17 +516,20 @@ static bool pair_kept(const struct words_pair *p, const uint32_t *cnt, uint64_t 
 	return !p->key || (cnt[a] > rare && cnt[z] > rare);
 }
 
-/* Pair p's postings in their form (words.h, WORDS_PAIR_LIST) for a section of nrecs records,
- * appended to out. */
-static void render_pair(const struct words_pair *p, size_t nrecs, struct buf *out)
+/* Pair (or triple) p's postings in their form (words.h, WORDS_PAIR_LIST) for a section of nrecs
+ * records, appended to out: every record (no postings) when all or when in half of them; flag
+ * ORed into the form byte. */
+static void render_pair(const struct words_pair *p, size_t nrecs, unsigned char flag, bool all,
+			struct buf *out)
 {
 	size_t n = post_count(&p->p), bytes = (nrecs + 7) / 8;
 	unsigned char form = WORDS_PAIR_LIST;
-	if (p->key && 2 * n >= nrecs)
+	if (p->key && (all || 2 * n >= nrecs))
 		form = WORDS_PAIR_ALL;
 	else if (bytes < p->p.plen)
 		form = WORDS_PAIR_BITS;
-	buf_add(out, &form, 1);
+	unsigned char fb = form | flag;
+	buf_add(out, &fb, 1);
 	if (form == WORDS_PAIR_LIST)
 		buf_add(out, p->p.post, p->p.plen);
 	if (form != WORDS_PAIR_BITS)
@@ -506,31 +549,96 @@ static void render_pair(const struct words_pair *p, size_t nrecs, struct buf *ou
 	free(m);
 }
 
+/* A triple to render: its key in the file, and its records. */
+struct tri_out {
+	uint64_t key;
+	const struct words_pair *e; /* its entry in the table (key: its two pairs) */
+};
+static int by_tri(const void *x, const void *y)
+{
+	uint64_t a = ((const struct tri_out *)x)->key, b = ((const struct tri_out *)y)->key;
+	return a < b ? -1 : a > b;
+}
+
+/* The triples' part of the text section: their number, the bound, their keys ascending (the
+ * first pair's index among the kept pairs, idx (UINT32_MAX for none), << 32, then the second
+ * pair's gap and second word), the offsets of their postings, the postings. Only the triples of
+ * two kept pairs, one of them in more than bound records (cnt), are kept; a triple in more than
+ * 1 / DAYINDEX_TRIPLE_NARROW of its rarer pair's records as every record (no postings). Triple 0
+ * (key 0) holds the records past WORDS_MAX_TRIPLES. */
+static void render_triples(const struct words_build *b, const uint32_t *idx, const uint32_t *cnt,
+			   uint64_t bound, size_t nrecs, struct buf *out)
+{
+	static const char zero[8];
+	const struct words_tab *tt = &b->tt;
+	struct tri_out *t = xmalloc(tt->n * sizeof *t);
+	size_t n = 1;
+	t[0] = (struct tri_out){0, &tt->p[0]};
+	for (size_t k = 1; k < tt->n; k++) {
+		uint32_t p1 = (uint32_t)(tt->p[k].key >> 32), p2 = (uint32_t)tt->p[k].key;
+		if (idx[p1] != UINT32_MAX && idx[p2] != UINT32_MAX &&
+		    (cnt[p1] > bound || cnt[p2] > bound))
+			t[n++] = (struct tri_out){
+			    (uint64_t)idx[p1] << 32 | (uint32_t)b->pt.p[p2].key, &tt->p[k]};
+	}
+	qsort(t + 1, n - 1, sizeof *t, by_tri);
+	struct buf post;
+	buf_init(&post);
+	uint64_t *offs = xmalloc((n + 1) * sizeof *offs), n64 = n;
+	buf_add(out, &n64, sizeof n64);
+	buf_add(out, &bound, sizeof bound);
+	for (size_t k = 0; k < n; k++) {
+		const struct words_pair *e = t[k].e;
+		struct words_pair one = {t[k].key, e->p};
+		uint32_t p1 = (uint32_t)(e->key >> 32), p2 = (uint32_t)e->key;
+		uint32_t m = cnt[p1] < cnt[p2] ? cnt[p1] : cnt[p2];
+		bool all = k && post_count(&e->p) * DAYINDEX_TRIPLE_NARROW > m;
+		buf_add(out, &t[k].key, sizeof t[k].key);
+		offs[k] = post.len;
+		render_pair(&one, nrecs, 0, all, &post);
+	}
+	offs[n] = post.len;
+	buf_add(out, offs, (n + 1) * sizeof *offs);
+	buf_add(out, post.p, post.len);
+	buf_add(out, zero, pad8(post.len) - post.len);
+	buf_free(&post);
+	free(offs);
+	free(t);
+}
+
 /* The pairs' part of the text section: their number, the rare bound, their keys ascending, the
- * offsets of their postings, the postings. A pair of a rare word is left out (DAYINDEX_RARE_WORD).
- */
+ * offsets of their postings, the postings. A pair of a rare word is left out (DAYINDEX_RARE_WORD);
+ * one in more than the triples' bound records (words_triple_bound) is common, and flagged so. Then
+ * the triples. */
 static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *out)
 {
 	static const char zero[8];
-	uint64_t rare = DAYINDEX_RARE_WORD, np = 0;
+	uint64_t rare = DAYINDEX_RARE_WORD, np = 0, tb = words_triple_bound(nrecs);
 	uint32_t *cnt = xmalloc(b->nw * sizeof *cnt);
 	for (size_t k = 0; k < b->nw; k++)
 		cnt[k] = (uint32_t)post_count(&b->w[k].p);
-	const struct words_pair **o = xmalloc(b->np * sizeof *o);
-	for (size_t k = 0; k < b->np; k++)
-		if (pair_kept(&b->p[k], cnt, rare))
-			o[np++] = &b->p[k];
+	const struct words_tab *pt = &b->pt;
+	const struct words_pair **o = xmalloc(pt->n * sizeof *o);
+	for (size_t k = 0; k < pt->n; k++)
+		if (pair_kept(&pt->p[k], cnt, rare))
+			o[np++] = &pt->p[k];
 	free(cnt);
 	qsort(o, np, sizeof *o, by_key); /* key first in struct words_pair: pair 0 first */
+	uint32_t *idx = xmalloc(pt->n * sizeof *idx);  /* a kept pair's index in the file */
+	uint32_t *pcnt = xcalloc(pt->n, sizeof *pcnt); /* its records */
+	memset(idx, 0xff, pt->n * sizeof *idx);
 	struct buf post;
 	buf_init(&post);
 	uint64_t *offs = xmalloc((np + 1) * sizeof *offs);
 	buf_add(out, &np, sizeof np);
 	buf_add(out, &rare, sizeof rare);
 	for (size_t k = 0; k < np; k++) {
+		size_t bk = (size_t)(o[k] - pt->p);
+		idx[bk] = k ? (uint32_t)k : UINT32_MAX; /* pair 0 begins no triple */
+		pcnt[bk] = (uint32_t)post_count(&o[k]->p);
 		buf_add(out, &o[k]->key, sizeof o[k]->key);
 		offs[k] = post.len;
-		render_pair(o[k], nrecs, &post);
+		render_pair(o[k], nrecs, k && pcnt[bk] > tb ? WORDS_PAIR_TRIPLED : 0, false, &post);
 	}
 	offs[np] = post.len;
 	buf_add(out, offs, (np + 1) * sizeof *offs);
@@ -539,6 +647,15 @@ static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *
 	buf_free(&post);
 	free(offs);
 	free(o);
+	render_triples(b, idx, pcnt, tb, nrecs, out);
+	free(idx);
+	free(pcnt);
+}
+
+uint64_t words_triple_bound(size_t nrecs)
+{
+	size_t share = nrecs / DAYINDEX_TRIPLE_SHARE;
+	return share > DAYINDEX_RARE_WORD ? share : DAYINDEX_RARE_WORD;
 }
 
 void words_render(const struct words_build *b, size_t nrecs, struct buf *out)

@@ -29,6 +29,10 @@ bool words_field(const char *k, size_t kn);
 /* A pair's key: its first word's number in the high 32 bits, then WORDS_PAIR_GAP when the two
  * words are apart by anything but one space, then its second word's number. Key 0 is pair 0. */
 #define WORDS_PAIR_GAP 0x80000000u
+/* The triples of a dictionary (three words in a row, version 9): at most this many distinct ones,
+ * as for the pairs (about 48 bytes a triple while building); a record with a triple past them is
+ * in triple 0, a candidate for every phrase of three words. */
+#define WORDS_MAX_TRIPLES (4u << 20)
 
 /* A dictionary being built: each folded word once, with its records ascending. Word 0 is empty:
  * its records are those every term may match (a word over DAYINDEX_MAX_WORD bytes, a line that
@@ -38,21 +42,27 @@ bool words_field(const char *k, size_t kn);
 struct words_word;
 struct words_pair;
 struct words_pslot;
+/* A table of pairs (or triples) being built: entry 0 first (key 0, not in the slots). */
+struct words_tab {
+	struct words_pair *p;
+	size_t n, cap;
+	struct words_pslot *slots; /* key 0 free */
+	size_t nslots;
+};
 struct words_build {
 	struct buf blob; /* the words, each followed by '\n' */
 	struct words_word *w;
 	size_t nw, capw;
 	uint64_t *slots; /* 0 free, else a hash tag over 1 + word index (words.c) */
 	size_t nslots;
-	struct words_pair *p;
-	size_t np, capp;
-	struct words_pslot *pslots; /* key 0 free */
-	size_t npslots;
-	bool pairs;			  /* pairs built */
+	struct words_tab pt;		  /* the pairs: key as above */
+	struct words_tab tt;		  /* the triples: first pair << 32, second pair */
+	bool pairs;			  /* pairs and triples built */
 	char fold[DAYINDEX_MAX_WORD + 8]; /* a word folded, zero-padded to 8 bytes past it */
 };
 /* With pairs, the pairs of words are built and rendered too (a .tix of version 6: those of two
- * words past DAYINDEX_RARE_WORD records); a tail segment has none. */
+ * words past DAYINDEX_RARE_WORD records), and (version 9) the triples of two pairs, one common; a
+ * tail segment has none. */
 void words_init(struct words_build *b, bool pairs);
 void words_free(struct words_build *b);
 /* The words of a field's value p[0..n) as the line stores it (JSON text, so an escape's letter
@@ -66,6 +76,12 @@ void words_add_any(struct words_build *b, uint32_t rec);
  * other conditions narrow it, and such a list would cost a byte a record); or a bit per record
  * of the section follows, when that is shorter than the list. */
 enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS };
+/* ORed into a pair's form byte (version 9): the pair is common, in more than the triples' bound
+ * records (words_triple_bound), so every triple of it and another kept pair is kept. */
+#define WORDS_PAIR_TRIPLED 0x40
+/* A section of nrecs records keeps the triples of two kept pairs of which one is in more than
+ * this many records: DAYINDEX_TRIPLE_SHARE's share of them, and at least DAYINDEX_RARE_WORD. */
+uint64_t words_triple_bound(size_t nrecs);
 
 /* The text section of a section of nrecs records, appended to out (each part padded to 8
  * bytes): the words; their start offsets (uint32, nwords + 1); the offsets of their postings
@@ -73,7 +89,11 @@ enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS };
  * distance from the one before minus one (the first: itself). Then with pairs: their number
  * (uint64); the rare bound (uint64: no pair holds a word in at most that many records); their
  * keys ascending (uint64); the offsets of their postings (uint64, npairs + 1); their postings,
- * each in its form (WORDS_PAIR_LIST). */
+ * each in its form (WORDS_PAIR_LIST, with WORDS_PAIR_TRIPLED). Then the triples: their number
+ * (uint64, triple 0 included); their bound (uint64, words_triple_bound); their keys ascending
+ * (uint64: the first pair's index << 32, then the second pair's gap bit and second word; triple
+ * 0, key 0, first); the offsets of their postings (uint64, ntri + 1); their postings, as the
+ * pairs'. */
 void words_render(const struct words_build *b, size_t nrecs, struct buf *out);
 
 /* A text section read back, its parts checked against the bytes that hold it. */
@@ -89,11 +109,17 @@ struct words_view {
 	const uint64_t *pkeys, *ppoffs;
 	const unsigned char *ppost;
 	size_t ppost_len;
+	size_t ntri;	 /* triples, triple 0 included (0: a section written before them) */
+	uint64_t tbound; /* the bound they were kept by (words_triple_bound) */
+	const uint64_t *tkeys, *tpoffs;
+	const unsigned char *tpost;
+	size_t tpost_len;
 	size_t len; /* bytes of the whole section */
 };
 /* What a text section holds of the pairs: none (a tail segment, a .tix before version 5), every
- * pair (version 5), or those of two words past the rare bound the section holds (version 6). */
-enum words_pairs { WORDS_PAIRS_NONE, WORDS_PAIRS_EVERY, WORDS_PAIRS_COMMON };
+ * pair (version 5), those of two words past the rare bound the section holds (version 6), or
+ * those and the triples of two pairs, one common (version 9). */
+enum words_pairs { WORDS_PAIRS_NONE, WORDS_PAIRS_EVERY, WORDS_PAIRS_COMMON, WORDS_PAIRS_TRIPLES };
 /* The section at p[0..n) of nwords words and blob_len bytes of words into v, with its pairs
  * as pairs says; false when its parts do not fit in n bytes or its first offsets are wrong. */
 bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len,

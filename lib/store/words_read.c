@@ -38,6 +38,28 @@ static bool open_pairs(struct words_view *v, const char *p, size_t n, bool bound
 	return true;
 }
 
+/* The triples' part at p[0..n) into v: their number, bound, keys, offsets and postings. */
+static bool open_triples(struct words_view *v, const char *p, size_t n)
+{
+	uint64_t nt;
+	if (n < 24)
+		return false;
+	memcpy(&nt, p, sizeof nt);
+	memcpy(&v->tbound, p + 8, sizeof v->tbound);
+	if (nt < 1 || nt > WORDS_MAX_TRIPLES + 1 || (n - 24) / 16 < nt)
+		return false;
+	size_t at = 16 * (size_t)nt + 24;
+	v->tkeys = (const uint64_t *)(const void *)(p + 16);
+	v->tpoffs = v->tkeys + nt;
+	v->tpost = (const unsigned char *)p + at;
+	v->tpost_len = v->tpoffs[nt];
+	if (v->tkeys[0] != 0 || v->tpoffs[0] != 0 || v->tpost_len > n - at)
+		return false;
+	v->ntri = nt;
+	v->len += at + pad8(v->tpost_len);
+	return true;
+}
+
 bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len,
 		enum words_pairs pairs)
 {
@@ -60,8 +82,12 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 	v->len = need + pad8(v->post_len);
 	if (v->len > n)
 		return false;
-	return pairs == WORDS_PAIRS_NONE ||
-	       open_pairs(v, (const char *)p + v->len, n - v->len, pairs == WORDS_PAIRS_COMMON);
+	if (pairs == WORDS_PAIRS_NONE)
+		return true;
+	if (!open_pairs(v, (const char *)p + v->len, n - v->len, pairs != WORDS_PAIRS_EVERY))
+		return false;
+	return pairs != WORDS_PAIRS_TRIPLES ||
+	       open_triples(v, (const char *)p + v->len, n - v->len);
 }
 
 /* The records of postings post[a, z) (of post_len bytes) into bits (nrecs bits): false when they
@@ -97,20 +123,20 @@ bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs
 	return post_or(v->post, v->post_len, v->poffs[k], v->poffs[k + 1], bits, nrecs);
 }
 
-/* Pair j's records into bits, in their form (words.h, WORDS_PAIR_LIST), and into exact (when
- * not NULL) those that hold it: all of them but when they are every record as its candidates
- * (WORDS_PAIR_ALL), which do not all hold it. */
-static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t nrecs,
-		    uint64_t *exact)
+/* The records of a pair's or triple's postings post[a, z) (of len bytes) into bits, in their form
+ * (words.h, WORDS_PAIR_LIST), and into exact (when not NULL) those that hold it: all of them but
+ * when they are every record as its candidates (WORDS_PAIR_ALL), which do not all hold it. */
+static bool form_or(const unsigned char *post, size_t len, uint64_t a, uint64_t z, uint64_t *bits,
+		    size_t nrecs, uint64_t *exact)
 {
-	uint64_t a = v->ppoffs[j], z = v->ppoffs[j + 1], bytes = (nrecs + 7) / 8;
-	if (a >= z || z > v->ppost_len)
+	uint64_t bytes = (nrecs + 7) / 8;
+	if (a >= z || z > len)
 		return false;
-	const unsigned char *p = v->ppost + a + 1;
-	switch (v->ppost[a]) {
+	const unsigned char *p = post + a + 1;
+	switch (post[a] & ~WORDS_PAIR_TRIPLED) {
 	case WORDS_PAIR_LIST:
-		return post_or(v->ppost, v->ppost_len, a + 1, z, bits, nrecs) &&
-		       (!exact || post_or(v->ppost, v->ppost_len, a + 1, z, exact, nrecs));
+		return post_or(post, len, a + 1, z, bits, nrecs) &&
+		       (!exact || post_or(post, len, a + 1, z, exact, nrecs));
 	case WORDS_PAIR_ALL:
 		for (size_t i = 0; z == a + 1 && i < nrecs; i++)
 			bits_set(bits, i);
@@ -127,6 +153,20 @@ static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t
 	default:
 		return false;
 	}
+}
+
+/* Pair j's records into bits (and exact), as form_or. */
+static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t nrecs,
+		    uint64_t *exact)
+{
+	return form_or(v->ppost, v->ppost_len, v->ppoffs[j], v->ppoffs[j + 1], bits, nrecs, exact);
+}
+
+/* Triple j's records into bits (and exact), as form_or. */
+static bool tri_or(const struct words_view *v, size_t j, uint64_t *bits, size_t nrecs,
+		   uint64_t *exact)
+{
+	return form_or(v->tpost, v->tpost_len, v->tpoffs[j], v->tpoffs[j + 1], bits, nrecs, exact);
 }
 
 /* The words that hold run c[0..m) (a run of word bytes as typed): at their start when left, at
@@ -173,18 +213,38 @@ static size_t run_words(const struct words_view *v, const char *c, size_t m, boo
 	return nk;
 }
 
-/* The first pair at or after key. */
-static size_t pair_at(const struct words_view *v, uint64_t key)
+/* The first of keys[0..n) (ascending) at or after key. */
+static size_t key_at(const uint64_t *keys, size_t n, uint64_t key)
 {
-	size_t lo = 0, hi = v->npairs;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (v->pkeys[mid] < key)
+		if (keys[mid] < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* The first pair at or after key. */
+static size_t pair_at(const struct words_view *v, uint64_t key)
+{
+	return key_at(v->pkeys, v->npairs, key);
+}
+
+/* The pair of word a then word b apart as gap says, or v->npairs when the file has none. */
+static size_t pair_find(const struct words_view *v, uint32_t a, uint32_t b, bool gap)
+{
+	uint64_t key = (uint64_t)a << 32 | (gap ? WORDS_PAIR_GAP : 0) | b;
+	size_t j = pair_at(v, key);
+	return j < v->npairs && v->pkeys[j] == key ? j : v->npairs;
+}
+
+/* Whether pair j is common: its triples with another kept pair are kept (version 9). */
+static bool pair_tripled(const struct words_view *v, size_t j)
+{
+	return v->ppoffs[j] < v->ppost_len && (v->ppost[v->ppoffs[j]] & WORDS_PAIR_TRIPLED);
 }
 
 /* Whether word k is rare: in at most v->rare records, so that no pair holds it. Its postings
@@ -238,6 +298,91 @@ struct run {
 	size_t nk;
 };
 
+/* A phrase of three runs asks at most this many pairs of the file for its words (the first run's
+ * words times the second's times the third's); past it, its triples are not looked at (the
+ * pairs still narrow it), so a short run that many words hold costs no more than its pairs. */
+#define WORDS_TRIPLE_ASKS 4096
+
+/* The triple of pair j then word c apart as gap says, or v->ntri when the file has none. */
+static size_t tri_find(const struct words_view *v, size_t j, uint32_t c, bool gap)
+{
+	uint64_t key = (uint64_t)j << 32 | (gap ? WORDS_PAIR_GAP : 0) | c;
+	size_t t = key_at(v->tkeys, v->ntri, key);
+	return t < v->ntri && v->tkeys[t] == key ? t : v->ntri;
+}
+
+/* The records of pairs j and j2 both (neither common: each in at most the triples' bound
+ * records), ORed into bits; tmp room for two sets. */
+static bool pairs_both(const struct words_view *v, size_t j, size_t j2, uint64_t *bits,
+		       uint64_t *tmp, size_t n)
+{
+	size_t words = (n + 63) / 64;
+	memset(tmp, 0, 2 * words * sizeof *tmp);
+	if (!pair_or(v, j, tmp, n, NULL) || !pair_or(v, j2, tmp + words, n, NULL))
+		return false;
+	for (size_t w = 0; w < words; w++)
+		bits[w] |= tmp[w] & tmp[words + w];
+	return true;
+}
+
+/* The records with words a, b, then each of r[2]'s words (rare[k] for those in at most the rare
+ * bound's records) in a row, apart as g1 and g2 say, ORed into bits (and those known to hold them
+ * into exact): a triple of two pairs of which one is common is kept (in every record, not exact,
+ * when its list would narrow little), else the records of both pairs stand for it, and a rare
+ * word's records for its pairs. */
+static bool tri_abc(const struct words_view *v, uint32_t a, uint32_t b, const struct run *c,
+		    const bool *rare, bool g1, bool g2, uint64_t *bits, uint64_t *exact,
+		    uint64_t *tmp, size_t n)
+{
+	size_t j = pair_find(v, a, b, g1);
+	bool ok = true;
+	for (size_t k = 0; ok && j < v->npairs && k < c->nk; k++) {
+		if (rare[k]) {
+			ok = words_or(v, c->ks[k], bits, n);
+			continue;
+		}
+		size_t j2 = pair_find(v, b, c->ks[k], g2), t;
+		if (j2 == v->npairs)
+			continue; /* no record holds b then c */
+		if (!pair_tripled(v, j) && !pair_tripled(v, j2))
+			ok = pairs_both(v, j, j2, bits, tmp, n);
+		else if ((t = tri_find(v, j, c->ks[k], g2)) < v->ntri)
+			ok = tri_or(v, t, bits, n, exact);
+	}
+	return ok;
+}
+
+/* The records with three words in a row, one of each of r[0..3)'s words, apart as g1 and g2 say,
+ * ORed into bits (and those known to hold them into exact), as tri_abc; and triple 0's (the
+ * records past WORDS_MAX_TRIPLES). *asked false (bits untouched) when the words are too many
+ * (WORDS_TRIPLE_ASKS). */
+static bool tri_bits(const struct words_view *v, const struct run *r, bool g1, bool g2,
+		     uint64_t *bits, uint64_t *exact, size_t n, bool *asked)
+{
+	*asked = v->ntri && r[0].nk * r[1].nk * r[2].nk <= WORDS_TRIPLE_ASKS;
+	if (!*asked)
+		return true;
+	bool *rare = xmalloc((r[2].nk ? r[2].nk : 1) * sizeof *rare);
+	uint64_t *tmp = xmalloc((2 * ((n + 63) / 64) + 1) * sizeof *tmp);
+	for (size_t k = 0; k < r[2].nk; k++)
+		rare[k] = word_rare(v, r[2].ks[k]);
+	bool ok = tri_or(v, 0, bits, n, NULL);
+	for (size_t i = 0; ok && i < r[0].nk; i++) {
+		uint32_t a = r[0].ks[i];
+		if (word_rare(v, a)) {
+			ok = words_or(v, a, bits, n);
+			continue;
+		}
+		for (size_t k = 0; ok && k < r[1].nk; k++)
+			ok = word_rare(v, r[1].ks[k]) ? words_or(v, r[1].ks[k], bits, n)
+						      : tri_abc(v, a, r[1].ks[k], &r[2], rare, g1,
+								g2, bits, exact, tmp, n);
+	}
+	free(rare);
+	free(tmp);
+	return ok;
+}
+
 /* all[0..words) &= one[0..words). */
 static void and_into(uint64_t *all, const uint64_t *one, size_t words)
 {
@@ -257,11 +402,15 @@ static bool term_and(const struct words_view *v, const char *s, const uint64_t *
 	struct run *r = xmalloc((len / 2 + 1) * sizeof *r); /* a run and a byte apart */
 	for (size_t at = 0, a; words_next(s, len, &at, &a); nr++)
 		r[nr] = (struct run){a, at, NULL, 0};
-	bool ok = true;
-	/* One word, or with pairs two apart by a space, and nothing else: in the record's text. */
-	bool whole = nr && r[0].a == 0 && r[nr - 1].z == len;
-	bool two = whole && nr == 2 && v->npairs && r[1].a == r[0].z + 1 && s[r[0].z] == ' ';
-	uint64_t *exact = two ? xcalloc(words ? words : 1, sizeof *exact) : NULL;
+	bool ok = true, *gap = xcalloc(nr + 1, sizeof *gap), spaced = true;
+	for (size_t i = 0; i + 1 < nr; i++) {
+		gap[i] = r[i + 1].a != r[i].z + 1 || s[r[i].z] != ' ';
+		spaced = spaced && !gap[i];
+	}
+	/* One word, or with pairs two apart by a space, or with triples three: in the record. */
+	bool whole = nr && r[0].a == 0 && r[nr - 1].z == len && spaced;
+	bool two = whole && nr == 2 && v->npairs, three = whole && nr == 3 && v->ntri;
+	uint64_t *exact = two || three ? xcalloc(words ? words : 1, sizeof *exact) : NULL;
 	for (size_t i = 0; i < nr; i++) {
 		bool left = i > 0 || r[i].a > 0, right = i + 1 < nr || r[i].z < len;
 		r[i].nk = run_words(v, s + r[i].a, r[i].z - r[i].a, left, right, &r[i].ks);
@@ -271,15 +420,24 @@ static bool term_and(const struct words_view *v, const char *s, const uint64_t *
 		and_into(all, one, words);
 	}
 	for (size_t i = 0; ok && v->npairs && i + 1 < nr; i++) {
-		bool gap = r[i + 1].a != r[i].z + 1 || s[r[i].z] != ' ';
 		memcpy(one, any, bytes);
-		ok = pair_bits(v, r[i].ks, r[i].nk, r[i + 1].ks, r[i + 1].nk, gap, one, exact, n);
+		ok = pair_bits(v, r[i].ks, r[i].nk, r[i + 1].ks, r[i + 1].nk, gap[i], one,
+			       two ? exact : NULL, n);
 		and_into(all, one, words);
+	}
+	for (size_t i = 0; ok && v->ntri && i + 2 < nr; i++) {
+		bool asked;
+		memcpy(one, any, bytes);
+		ok = tri_bits(v, r + i, gap[i], gap[i + 1], one, three ? exact : NULL, n, &asked);
+		if (asked)
+			and_into(all, one, words);
+		three = three && asked;
 	}
 	if (exact)
 		and_into(known, exact, words);
 	free(exact);
-	*sure = whole && (nr == 1 || two);
+	free(gap);
+	*sure = whole && (nr == 1 || two || three);
 	*runs = nr;
 	for (size_t i = 0; i < nr; i++)
 		free(r[i].ks);
@@ -342,6 +500,21 @@ static bool pairs_check(const struct words_view *v, uint64_t *bits, size_t nrecs
 	return true;
 }
 
+/* Whether the triples are well formed: triple 0 first, keys ascending, each naming a pair past
+ * pair 0 and a word past word 0, postings in range and ascending. */
+static bool triples_check(const struct words_view *v, uint64_t *bits, size_t nrecs)
+{
+	for (size_t j = 0; j < v->ntri; j++) {
+		uint64_t key = v->tkeys[j];
+		uint64_t a = key >> 32, c = key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX;
+		if ((j &&
+		     (key <= v->tkeys[j - 1] || !a || a >= v->npairs || !c || c >= v->nwords)) ||
+		    !tri_or(v, j, bits, nrecs, NULL))
+			return false;
+	}
+	return true;
+}
+
 size_t words_check(const struct words_view *v, size_t nrecs)
 {
 	uint64_t *bits = xcalloc((nrecs + 63) / 64 + 1, sizeof *bits);
@@ -350,7 +523,7 @@ size_t words_check(const struct words_view *v, size_t nrecs)
 		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
 		    v->blob[v->starts[k + 1] - 1] != '\n' || !words_or(v, k, bits, nrecs))
 			bad = k;
-	if (bad == SIZE_MAX && !pairs_check(v, bits, nrecs))
+	if (bad == SIZE_MAX && (!pairs_check(v, bits, nrecs) || !triples_check(v, bits, nrecs)))
 		bad = v->nwords;
 	free(bits);
 	return bad;
