@@ -560,6 +560,19 @@ static int by_tri(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* The end of a part of n keys (pairs' or triples'): the offsets of their postings in post
+ * (offs[0..n), offs[n] its length), the postings, padded to 8 bytes; post and offs freed. */
+static void add_postings(struct buf *out, uint64_t *offs, size_t n, struct buf *post)
+{
+	static const char zero[8];
+	offs[n] = post->len;
+	buf_add(out, offs, (n + 1) * sizeof *offs);
+	buf_add(out, post->p, post->len);
+	buf_add(out, zero, pad8(post->len) - post->len);
+	buf_free(post);
+	free(offs);
+}
+
 /* The triples' part of the text section: their number, the bound, their keys ascending (the
  * first pair's index among the kept pairs, idx (UINT32_MAX for none), << 32, then the second
  * pair's gap and second word), the offsets of their postings, the postings. Only the triples of
@@ -569,7 +582,6 @@ static int by_tri(const void *x, const void *y)
 static void render_triples(const struct words_build *b, const uint32_t *idx, const uint32_t *cnt,
 			   uint64_t bound, size_t nrecs, struct buf *out)
 {
-	static const char zero[8];
 	const struct words_tab *tt = &b->tt;
 	struct tri_out *t = xmalloc(tt->n * sizeof *t);
 	size_t n = 1;
@@ -597,12 +609,7 @@ static void render_triples(const struct words_build *b, const uint32_t *idx, con
 		offs[k] = post.len;
 		render_pair(&one, nrecs, 0, all, &post);
 	}
-	offs[n] = post.len;
-	buf_add(out, offs, (n + 1) * sizeof *offs);
-	buf_add(out, post.p, post.len);
-	buf_add(out, zero, pad8(post.len) - post.len);
-	buf_free(&post);
-	free(offs);
+	add_postings(out, offs, n, &post);
 	free(t);
 }
 
@@ -612,7 +619,6 @@ static void render_triples(const struct words_build *b, const uint32_t *idx, con
  * the triples. */
 static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *out)
 {
-	static const char zero[8];
 	uint64_t rare = DAYINDEX_RARE_WORD, np = 0, tb = words_triple_bound(nrecs);
 	uint32_t *cnt = xmalloc(b->nw * sizeof *cnt);
 	for (size_t k = 0; k < b->nw; k++)
@@ -640,12 +646,7 @@ static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *
 		offs[k] = post.len;
 		render_pair(o[k], nrecs, k && pcnt[bk] > tb ? WORDS_PAIR_TRIPLED : 0, false, &post);
 	}
-	offs[np] = post.len;
-	buf_add(out, offs, (np + 1) * sizeof *offs);
-	buf_add(out, post.p, post.len);
-	buf_add(out, zero, pad8(post.len) - post.len);
-	buf_free(&post);
-	free(offs);
+	add_postings(out, offs, np, &post);
 	free(o);
 	render_triples(b, idx, pcnt, tb, nrecs, out);
 	free(idx);
