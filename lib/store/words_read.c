@@ -485,31 +485,19 @@ enum status words_terms(const struct words_view *v, const char *const *terms, si
 	return ST_OK;
 }
 
-/* Whether the pairs are well formed: pair 0 first, keys ascending, each naming two words past
- * word 0, postings in range and ascending. */
-static bool pairs_check(const struct words_view *v, uint64_t *bits, size_t nrecs)
+/* Whether a part of n keys (the pairs' or the triples') is well formed: key 0 first, keys
+ * ascending, each naming, in its high half, an entry past entry 0 of the na before it (words for
+ * pairs, pairs for triples) and, in its low half less the gap bit, a word past word 0 of nw;
+ * its postings (offs into post) in range and ascending. */
+static bool keys_check(const uint64_t *keys, size_t n, size_t na, size_t nw,
+		       const unsigned char *post, size_t post_len, const uint64_t *offs,
+		       uint64_t *bits, size_t nrecs)
 {
-	for (size_t j = 0; j < v->npairs; j++) {
-		uint64_t key = v->pkeys[j];
+	for (size_t j = 0; j < n; j++) {
+		uint64_t key = keys[j];
 		uint64_t a = key >> 32, b = key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX;
-		if ((j &&
-		     (key <= v->pkeys[j - 1] || !a || a >= v->nwords || !b || b >= v->nwords)) ||
-		    !pair_or(v, j, bits, nrecs, NULL))
-			return false;
-	}
-	return true;
-}
-
-/* Whether the triples are well formed: triple 0 first, keys ascending, each naming a pair past
- * pair 0 and a word past word 0, postings in range and ascending. */
-static bool triples_check(const struct words_view *v, uint64_t *bits, size_t nrecs)
-{
-	for (size_t j = 0; j < v->ntri; j++) {
-		uint64_t key = v->tkeys[j];
-		uint64_t a = key >> 32, c = key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX;
-		if ((j &&
-		     (key <= v->tkeys[j - 1] || !a || a >= v->npairs || !c || c >= v->nwords)) ||
-		    !tri_or(v, j, bits, nrecs, NULL))
+		if ((j && (key <= keys[j - 1] || !a || a >= na || !b || b >= nw)) ||
+		    !form_or(post, post_len, offs[j], offs[j + 1], bits, nrecs, NULL))
 			return false;
 	}
 	return true;
@@ -523,7 +511,10 @@ size_t words_check(const struct words_view *v, size_t nrecs)
 		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
 		    v->blob[v->starts[k + 1] - 1] != '\n' || !words_or(v, k, bits, nrecs))
 			bad = k;
-	if (bad == SIZE_MAX && (!pairs_check(v, bits, nrecs) || !triples_check(v, bits, nrecs)))
+	if (bad == SIZE_MAX && (!keys_check(v->pkeys, v->npairs, v->nwords, v->nwords, v->ppost,
+					    v->ppost_len, v->ppoffs, bits, nrecs) ||
+				!keys_check(v->tkeys, v->ntri, v->npairs, v->nwords, v->tpost,
+					    v->tpost_len, v->tpoffs, bits, nrecs)))
 		bad = v->nwords;
 	free(bits);
 	return bad;
