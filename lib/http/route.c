@@ -126,6 +126,13 @@ static const char *route_ws_given(struct http_req *req, const struct http_dialec
 	return ws;
 }
 
+/* Whether route r of dialect d names no workspace outside its path: a dialect with no source,
+ * or a public route. */
+static bool route_ws_none(const struct http_dialect *d, const struct http_route *r)
+{
+	return !(d->ws_header || d->ws_from || d->ws_from_key) || r->access == HTTP_PUBLIC;
+}
+
 /* The workspace of the route: its {workspace} segment, else route_ws_given's. */
 static enum status route_workspace(struct http_req *req, bool in_path, const struct auth_grant *g)
 {
@@ -139,8 +146,7 @@ static enum status route_workspace(struct http_req *req, bool in_path, const str
 		return ST_OK;
 	}
 	/* A dialect that names no source has no workspace outside the path. */
-	if (!(d->ws_header || d->ws_from || d->ws_from_key) || d->ws_by_handler ||
-	    req->route->access == HTTP_PUBLIC)
+	if (route_ws_none(d, req->route) || d->ws_by_handler)
 		return ST_OK;
 	req->ws = route_ws_given(req, d, g);
 	if (!req->ws || !*req->ws)
@@ -265,7 +271,7 @@ static void route_ws_words(const struct http_surface *s, const struct http_route
 		fputs("path", f);
 		return;
 	}
-	if (!(d->ws_header || d->ws_from || d->ws_from_key) || r->access == HTTP_PUBLIC) {
+	if (route_ws_none(d, r)) {
 		fputs("-", f);
 		return;
 	}
