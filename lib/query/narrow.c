@@ -148,6 +148,20 @@ struct listq {
 	const uint32_t *one; /* with one value, its list, by start */
 };
 
+/* The records whose bits are set in bits[0..words), ascending, into a new array of *n. */
+static uint32_t *bits_records(const uint64_t *bits, size_t words, size_t *n)
+{
+	size_t m = 0;
+	for (size_t w = 0; w < words; w++)
+		m += (size_t)__builtin_popcountll(bits[w]);
+	uint32_t *r = xmalloc((m ? m : 1) * sizeof *r);
+	*n = 0;
+	for (size_t w = 0; w < words; w++)
+		for (uint64_t b = bits[w]; b; b &= b - 1)
+			r[(*n)++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+	return r;
+}
+
 /* Fills q's lists' size and coverage from the day's index: false when one of its values has no
  * list to trust (then no list answers for q). */
 static bool list_size(struct scan_day *s, struct listq *q)
@@ -238,10 +252,7 @@ static bool qsh_visit_col(struct scan_day *s, const struct rec_filter *c, struct
 			for (size_t i = 0; i < m; i++)
 				bits_set(bits, r[i]);
 		}
-		uint32_t *own = xmalloc((q.m ? q.m : 1) * sizeof *own);
-		for (size_t w = 0; w < words; w++)
-			for (uint64_t b = bits[w]; b; b &= b - 1)
-				own[n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+		uint32_t *own = bits_records(bits, words, &n);
 		free(bits);
 		list_rest(s, &q, own, n, v);
 		return true;
@@ -391,13 +402,7 @@ void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *
 		qsh_visit_col(s, c, v);
 		return;
 	}
-	size_t words = (s->xcovered + 63) / 64, n = 0;
-	for (size_t w = 0; w < words; w++)
-		n += (size_t)__builtin_popcountll(s->tbits[w]);
-	v->own = xmalloc((n ? n : 1) * sizeof *v->own);
-	for (size_t w = 0; w < words; w++)
-		for (uint64_t b = s->tbits[w]; b; b &= b - 1)
-			v->own[v->n++] = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+	v->own = bits_records(s->tbits, (s->xcovered + 63) / 64, &v->n);
 	v->list = v->own;
 	v->from = s->xcovered;
 }
