@@ -11,6 +11,10 @@
 //   node bench/ingest.mjs --make N            (a template batch of N spans on stdout)
 //   node bench/ingest.mjs --make-otlp N       (the same spans as an OTLP protobuf
 //        ExportTraceServiceRequest on stdout: post it with --otlp 1, which expects 200)
+//   node bench/ingest.mjs --make-otlp-json N  (the same spans as OTLP/JSON, and
+//   node bench/ingest.mjs --make-opik N        as an Opik spans batch: post either with
+//        --hex 1, which writes each id's marker in hex; --expect 200 and 204, and for Opik
+//        --header Comet-Workspace:WS)
 //
 // With --again 1 every other batch sends the spans of the one before it again (batches 2k and
 // 2k + 1 carry the same ids, on the same day): a new version of each, which supersedes the one
@@ -166,6 +170,94 @@ function makeOtlp(n) {
 	return field(1, Buffer.concat([resource, field(2, Buffer.concat(spans))]));
 }
 
+// The spans of makeBatch(n) as OTLP/JSON (proto3's JSON mapping: ids in hex, times strings of
+// nanoseconds, today's as makeOtlp's), the attributes makeOtlp's. Each id's first 8 hex digits
+// are ID_MARK, which run() (--hex 1) overwrites with the batch number in hex.
+function makeOtlpJson(n) {
+	const batch = makeBatch(n);
+	const today = BigInt(Math.floor(Date.now() / DAY_MS) * DAY_MS) * 1000000n;
+	const ns = (iso) => String(today + BigInt(Date.parse(iso) % DAY_MS) * 1000000n);
+	const id = (h) => ID_MARK + h.slice(8);
+	const any = (v) => (typeof v !== 'number' ? { stringValue: v }
+		: Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v });
+	const kv = (k, v) => ({ key: k, value: any(v) });
+	const spans = batch.spans.map((s) => {
+		const o = { traceId: id(s.trace_id), spanId: id(s.span_id) };
+		if (s.parent_span_id)
+			o.parentSpanId = id(s.parent_span_id);
+		Object.assign(o, {
+			name: s.name, kind: 1, startTimeUnixNano: ns(s.started_at), endTimeUnixNano: ns(s.ended_at),
+			attributes: [kv('openinference.span.kind', s.kind), kv('session.id', s.session_id),
+				kv('input.value', s.input), kv('output.value', s.output),
+				...Object.entries(s.attributes).map(([k, v]) => kv(k, v))],
+		});
+		if (s.status === 'error')
+			o.status = { code: 2 };
+		return o;
+	});
+	return {
+		resourceSpans: [{
+			resource: { attributes: [kv('service.name', 'bench')] },
+			scopeSpans: [{ scope: { name: 'bench' }, spans }],
+		}],
+	};
+}
+
+// The spans of makeBatch(n) as an Opik spans batch (POST /api/v1/private/spans/batch), as the
+// Python SDK sends them: UUID ids (their first 8 hex digits ID_MARK, as makeOtlpJson's), the
+// texts as input and output objects, the model, provider, usage and cost as their own fields,
+// the other attributes as metadata, both times on DAY_MARK's day.
+function makeOpik(n) {
+	const batch = makeBatch(n);
+	const uuid = (h) => `${ID_MARK}-${h.slice(0, 4)}-7${h.slice(4, 7)}-8${h.slice(7, 10)}-${h.slice(10, 22)}`;
+	const types = { LLM: 'llm', TOOL: 'tool' };
+	const day = (iso) => DAY_MARK + iso.slice(10);
+	const spans = batch.spans.map((s) => {
+		const a = { ...s.attributes };
+		const o = {
+			id: uuid(s.span_id.slice(8) + s.trace_id),
+			trace_id: uuid(s.trace_id.slice(10)),
+			project_name: 'bench', name: s.name, type: types[s.kind] || 'general',
+			start_time: day(s.started_at), end_time: day(s.ended_at),
+			input: { input: s.input }, output: { output: s.output },
+		};
+		if (s.parent_span_id)
+			o.parent_span_id = uuid(s.parent_span_id.slice(8) + s.trace_id);
+		if (a['gen_ai.usage.input_tokens'] !== undefined) {
+			o.model = a['gen_ai.request.model'];
+			o.provider = a['gen_ai.system'];
+			o.usage = {
+				prompt_tokens: a['gen_ai.usage.input_tokens'],
+				completion_tokens: a['gen_ai.usage.output_tokens'],
+				total_tokens: a['gen_ai.usage.total_tokens'],
+			};
+			o.total_estimated_cost = a['llm.cost.total'];
+			for (const k of ['gen_ai.request.model', 'gen_ai.system', 'gen_ai.usage.input_tokens',
+				'gen_ai.usage.output_tokens', 'gen_ai.usage.total_tokens', 'llm.cost.total'])
+				delete a[k];
+		}
+		o.metadata = a;
+		if (s.status === 'error')
+			o.error_info = { exception_type: 'Error', message: 'failed', traceback: 'Traceback: failed' };
+		return o;
+	});
+	return { spans };
+}
+
+// A template of makeOtlpJson's or makeOpik's: the offsets of every ID_MARK and DAY_MARK.
+function markText(buf) {
+	const find = (m) => {
+		const offs = [];
+		for (let at = buf.indexOf(m); at >= 0; at = buf.indexOf(m, at + m.length))
+			offs.push(at);
+		return offs;
+	};
+	const j = JSON.parse(buf.toString());
+	const spans = j.spans ? j.spans.length
+		: j.resourceSpans.reduce((n, r) => n + r.scopeSpans.reduce((m, x) => m + x.spans.length, 0), 0);
+	return { buf, ids: find(ID_MARK), days: find(DAY_MARK), spans };
+}
+
 // The template with markers: every id is prefixed with ID_MARK (so a batch's ids differ from
 // every other batch's) and both times of a span get the same DAY_MARK date.
 function markTemplate(batch) {
@@ -195,12 +287,12 @@ function markTemplate(batch) {
 	return { buf, ids: find(ID_MARK), days: find(DAY_MARK), spans: batch.spans.length };
 }
 
-function post(agent, url, body, type) {
+function post(agent, url, body, type, extra) {
 	return new Promise((resolve, reject) => {
 		const req = http.request(url, {
 			method: 'POST',
 			agent,
-			headers: { 'Content-Type': type, 'Content-Length': body.length },
+			headers: { 'Content-Type': type, 'Content-Length': body.length, ...extra },
 		}, (res) => {
 			const chunks = [];
 			res.on('data', (c) => chunks.push(c));
@@ -224,8 +316,12 @@ function markOtlp(buf) {
 }
 
 async function run(o) {
-	const otlp = o.otlp === '1';
-	const tpl = otlp ? markOtlp(readFileSync(o.template)) : markTemplate(JSON.parse(readFileSync(o.template, 'utf8')));
+	const otlp = o.otlp === '1', hex = o.hex === '1';
+	const tpl = otlp ? markOtlp(readFileSync(o.template))
+		: hex ? markText(readFileSync(o.template))
+			: markTemplate(JSON.parse(readFileSync(o.template, 'utf8')));
+	// --header NAME:VALUE: one more header on every request (Opik's Comet-Workspace).
+	const extra = o.header ? { [o.header.slice(0, o.header.indexOf(':'))]: o.header.slice(o.header.indexOf(':') + 1) } : {};
 	const want = Number(o.expect || (otlp ? 200 : 201));
 	const type = otlp ? 'application/x-protobuf' : 'application/json';
 	const batches = Number(o.batches), conc = Number(o.concurrency || 4);
@@ -243,6 +339,9 @@ async function run(o) {
 		if (otlp)
 			for (const at of tpl.ids)
 				b.writeUInt32BE(seq + 1, at); // never 0: an all-zero id is refused
+		else if (hex) // never 0: an all-zero OTLP id is refused
+			for (const at of tpl.ids)
+				b.write((seq + 1).toString(16).padStart(8, '0'), at, 'latin1');
 		else
 			for (const at of tpl.ids)
 				b.write(id, at, 'latin1');
@@ -255,7 +354,7 @@ async function run(o) {
 	const t0 = process.hrtime.bigint();
 	await Promise.all(Array.from({ length: conc }, async () => {
 		while (next < batches) {
-			const r = await post(agent, o.url, make(next++), type);
+			const r = await post(agent, o.url, make(next++), type, extra);
 			if (r.code !== want) {
 				errors++;
 				firstError ??= `${r.code} ${r.body.slice(0, 300)}`;
@@ -277,8 +376,12 @@ if (o.make) {
 	process.stdout.write(JSON.stringify(makeBatch(Number(o.make))) + '\n');
 } else if (o['make-otlp']) {
 	process.stdout.write(makeOtlp(Number(o['make-otlp'])));
+} else if (o['make-otlp-json']) {
+	process.stdout.write(JSON.stringify(makeOtlpJson(Number(o['make-otlp-json']))) + '\n');
+} else if (o['make-opik']) {
+	process.stdout.write(JSON.stringify(makeOpik(Number(o['make-opik']))) + '\n');
 } else {
 	if (!o.url || !o.template || !o.batches)
-		throw new Error('usage: ingest.mjs --url URL --template FILE --batches K [--concurrency C] [--days D] [--tag T] [--otlp 1] [--expect STATUS] [--again 1]');
+		throw new Error('usage: ingest.mjs --url URL --template FILE --batches K [--concurrency C] [--days D] [--tag T] [--otlp 1 | --hex 1] [--expect STATUS] [--again 1] [--header NAME:VALUE]');
 	process.exitCode = await run(o);
 }
