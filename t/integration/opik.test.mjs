@@ -215,6 +215,16 @@ test('bad input answers in Opik\'s shape: 422 {"errors"}, 400 {"code","message"}
 	r = await post('/v1/private/spans/batch', { spans: [{ id: 'a', trace_id: 't', start_time: '2026-01-01T00:00:00Z' }, { id: 'a', trace_id: 't', start_time: '2026-01-01T00:00:00Z' }] });
 	assert.equal(r.status, 422, r.text);
 	assert.match(r.text, /Duplicate span id/);
+	// A full batch with an id three times and another twice, far apart: each later copy is named
+	// (the ids are found in a table by hash, not by comparing every pair).
+	const dup = Array.from({ length: 1000 }, (_, i) => ({
+		id: i === 0 || i === 500 || i === 999 ? 'same-a' : i === 7 || i === 998 ? 'same-b' : `d${i}`,
+		trace_id: 't', start_time: '2026-01-01T00:00:00Z',
+	}));
+	r = await post('/v1/private/spans/batch', { spans: dup });
+	assert.equal(r.status, 422, r.text);
+	assert.deepEqual(r.json.errors, ['spans.500.id Duplicate span id', 'spans.998.id Duplicate span id',
+		'spans.999.id Duplicate span id']);
 	// Malformed JSON: Dropwizard's 400 (JsonProcessingExceptionMapper), on writes and reads.
 	for (const p of ['spans/batch', 'traces', 'spans/search', 'traces/feedback-scores', 'projects/retrieve']) {
 		r = await srv.request(p.includes('feedback') ? 'PUT' : 'POST', `/v1/private/${p}`, { body: '{"spans":[', headers: h });

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/base/hash.h"
 #include "lib/base/time.h"
 #include "lib/ingest/ingest.h"
 #include "lib/json/jline.h"
@@ -53,39 +54,83 @@ struct creates {
 	struct span *spans;
 	size_t n;
 	bool single; /* POST spans or traces: an id stored whole is a 409 */
+	size_t next; /* the item after the one the last merge was for */
 };
+
+/* The item whose id is id (the ids of a batch are distinct, create's check), or c->n. The
+ * store merges the ids in the order given, the items' own: the one after the last is tried
+ * first (a scan of every item for each id was 11.6M strcmp instructions a batch of 1,000). */
+static size_t created_item(struct creates *c, const char *id)
+{
+	size_t i = c->next < c->n && !strcmp(c->spans[c->next].span_id, id) ? c->next : 0;
+	while (i < c->n && strcmp(c->spans[i].span_id, id))
+		i++;
+	c->next = i + 1;
+	return i;
+}
 
 static enum status merge_create(void *ctx, struct arena *a, const char *id, const struct span *cur,
 				struct span *out, struct err *e)
 {
 	struct creates *c = ctx;
 	struct verrs v;
-	for (size_t i = 0; i < c->n; i++) {
-		if (strcmp(c->spans[i].span_id, id))
-			continue;
-		if (other_entity(c->ent, cur))
-			return entity_conflict(e, c->ent, id);
-		/* A create of a span that exists whole changes nothing: a batch sent again, after
-		 * PATCHes and scores, loses none of them; a single create of one is the backend's
-		 * 409 (opik.md §2, S2). A partial row is completed; a deleted span is created anew.
-		 */
-		if (cur && !span_is_deleted(cur) && !span_raw(cur, OPIK_RAW_PENDING))
-			return c->single ? err_set(e, ST_CONFLICT, "%s already exists",
-						   c->ent == OPIK_SPAN ? "Span" : "Trace")
-					 : ST_OK;
-		span_copy(out, &c->spans[i]);
-		if (!cur || span_is_deleted(cur))
-			return ST_OK;
-		keep_from(out, cur);
-		/* A partial row: the PATCHes that came first apply after the create. */
-		json_t *pending = span_raw(cur, OPIK_RAW_PENDING);
-		if (pending) {
-			verrs_init(&v);
-			opik_apply(a, c->ws, c->ent, pending, false, out, &v, json_array());
-		}
+	size_t i = created_item(c, id);
+	if (i == c->n)
+		return ST_OK; /* not ours: no change */
+	if (other_entity(c->ent, cur))
+		return entity_conflict(e, c->ent, id);
+	/* A create of a span that exists whole changes nothing: a batch sent again, after
+	 * PATCHes and scores, loses none of them; a single create of one is the backend's
+	 * 409 (opik.md §2, S2). A partial row is completed; a deleted span is created anew.
+	 */
+	if (cur && !span_is_deleted(cur) && !span_raw(cur, OPIK_RAW_PENDING))
+		return c->single ? err_set(e, ST_CONFLICT, "%s already exists",
+					   c->ent == OPIK_SPAN ? "Span" : "Trace")
+				 : ST_OK;
+	/* The item is the version, moved, not copied (ingest.h: a merge may move the batch's span;
+	 * the copy's json_deep_copy of its objects was 7.5M instructions a batch of 1,000): nothing
+	 * reads the item again but its id (created_item), and its objects live in the request's
+	 * arena, which the store's clear of out leaves to free. */
+	*out = c->spans[i];
+	if (!cur || span_is_deleted(cur))
 		return ST_OK;
+	keep_from(out, cur);
+	/* A partial row: the PATCHes that came first apply after the create. */
+	json_t *pending = span_raw(cur, OPIK_RAW_PENDING);
+	if (pending) {
+		verrs_init(&v);
+		opik_apply(a, c->ws, c->ent, pending, false, out, &v, json_array());
 	}
-	return ST_OK; /* not ours: no change */
+	return ST_OK;
+}
+
+/* The ids of a batch's items so far, by hash (open addressing, at most half full), so that an
+ * item's id is found among the earlier ones in a probe or two: a comparison with every earlier
+ * id was 11.5M strcmp instructions a batch of 1,000. */
+struct seen_ids {
+	const char **slot; /* NULL: free */
+	size_t mask;
+};
+
+static struct seen_ids seen_ids_make(struct arena *a, size_t n)
+{
+	size_t cap = 4;
+	while (cap < 2 * n)
+		cap *= 2;
+	const char **slot = arena_alloc(a, cap * sizeof *slot);
+	memset(slot, 0, cap * sizeof *slot);
+	return (struct seen_ids){slot, cap - 1};
+}
+
+/* Whether id is an earlier item's; if not, it is entered. */
+static bool seen_before(struct seen_ids *t, const char *id)
+{
+	size_t k = (size_t)hash_bytes(id, strlen(id)) & t->mask;
+	for (; t->slot[k]; k = (k + 1) & t->mask)
+		if (!strcmp(t->slot[k], id))
+			return true;
+	t->slot[k] = id;
+	return false;
 }
 
 /* Validates and stores items (a JSON array of TraceWrite or SpanWrite). */
@@ -94,10 +139,11 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 {
 	struct verrs v;
 	size_t n = json_array_size(items);
-	struct creates c = {ent, req->ws,
-			    arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n, !list};
+	struct creates c = {
+	    ent, req->ws, arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n, !list, 0};
 	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
 	struct err e = {0};
+	struct seen_ids seen = seen_ids_make(req->arena, n);
 
 	verrs_init(&v);
 	for (size_t i = 0; i < n; i++) {
@@ -107,17 +153,12 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 				   : json_pack("[s]", "body");
 		opik_apply(req->arena, req->ws, ent, json_array_get(items, i), true, s, &v, loc);
 		ids[i] = s->span_id;
-		for (size_t j = 0; j < i && s->span_id; j++)
-			if (ids[j] && !strcmp(ids[j], s->span_id)) {
-				verrs_add(&v,
-					  json_pack("[s,s,i,s]", "body", list ? list : "",
-						    (json_int_t)i, "id"),
-					  "value_error",
-					  ent == OPIK_SPAN ? "Duplicate span id"
-							   : "Duplicate trace id",
-					  NULL);
-				break;
-			}
+		if (s->span_id && seen_before(&seen, s->span_id))
+			verrs_add(
+			    &v,
+			    json_pack("[s,s,i,s]", "body", list ? list : "", (json_int_t)i, "id"),
+			    "value_error",
+			    ent == OPIK_SPAN ? "Duplicate span id" : "Duplicate trace id", NULL);
 	}
 	if (verrs_count(&v))
 		return http_fail_invalid(req, &v);
