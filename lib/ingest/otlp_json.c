@@ -12,9 +12,16 @@
 
 /* obj[key] when present and not null (proto3 JSON: null means the default); a value of the
  * wrong JSON type fails the request. */
+static json_t *jtype(struct dec *d, json_t *v, const char *key, json_type t);
+
 static json_t *jget(struct dec *d, json_t *obj, const char *key, json_type t)
 {
-	json_t *v = json_object_get(obj, key);
+	return jtype(d, json_object_get(obj, key), key, t);
+}
+
+/* jget of member key's value v (NULL: absent). */
+static json_t *jtype(struct dec *d, json_t *v, const char *key, json_type t)
+{
 	static const char *const names[] = {"an object", "an array",  "a string",  "an integer",
 					    "a number",	 "a boolean", "a boolean", "null"};
 
@@ -35,9 +42,16 @@ static const char *jstr(struct dec *d, json_t *obj, const char *key)
 
 /* 64-bit integers arrive as JSON numbers or decimal strings; neither goes through a
  * double (otel-egp.md 1.3 rule 5). */
+static bool j64v(struct dec *d, json_t *v, const char *key, bool is_signed, uint64_t *out);
+
 static bool j64(struct dec *d, json_t *obj, const char *key, bool is_signed, uint64_t *out)
 {
-	json_t *v = json_object_get(obj, key);
+	return j64v(d, json_object_get(obj, key), key, is_signed, out);
+}
+
+/* j64 of member key's value v (NULL: absent). */
+static bool j64v(struct dec *d, json_t *v, const char *key, bool is_signed, uint64_t *out)
+{
 	const char *s;
 	char *end;
 
@@ -106,6 +120,31 @@ static void js_id(struct dec *d, json_t *obj, const char *key, size_t want, stru
 
 static json_t *js_any(struct dec *d, json_t *v, int depth);
 
+/* The values of obj's members named names[0..n) into m (NULL: absent), in one walk over its
+ * members: a KeyValue and an AnyValue hold one or two, and a lookup by name hashes the name (the
+ * attributes of a batch of 1,000 spans: 40,000 lookups, 10.7M instructions). The names of a
+ * JSON object are distinct, so each is json_object_get's. */
+static void js_members(json_t *obj, const char *const *names, json_t **m, size_t n)
+{
+	const char *k;
+	json_t *v;
+
+	memset(m, 0, n * sizeof *m);
+	json_object_foreach(obj, k, v)
+	{
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(k, names[i])) {
+				m[i] = v;
+				break;
+			}
+	}
+}
+
+static const char *const kv_names[] = {"key", "value"};
+enum { AV_STRING, AV_BOOL, AV_INT, AV_DOUBLE, AV_ARRAY, AV_KVLIST, AV_BYTES, AV_N };
+static const char *const av_names[AV_N] = {"stringValue", "boolValue",	 "intValue",  "doubleValue",
+					   "arrayValue",  "kvlistValue", "bytesValue"};
+
 /* Sets the attributes of arr into o, in order: a key already there (a resource's, or an
  * earlier one of arr) keeps its place and takes the later value, as json_object_update
  * would (otlp_pb.c's pb_kvs_into does the same for protobuf). */
@@ -126,11 +165,13 @@ static json_t *js_kvs_into(struct dec *d, json_t *o, json_t *arr, int depth)
 			otlp_fail(d, "attributes must hold objects");
 			break;
 		}
-		key = jget(d, kv, "key", JSON_STRING);
+		json_t *m[2];
+		js_members(kv, kv_names, m, 2);
+		key = jtype(d, m[0], "key", JSON_STRING);
 		if (d->failed)
 			break;
 		json_object_set_new_nocheck(o, key ? json_string_value(key) : "",
-					    js_any(d, json_object_get(kv, "value"), depth));
+					    js_any(d, m[1], depth));
 	}
 	return o;
 }
@@ -181,18 +222,20 @@ static json_t *js_any(struct dec *d, json_t *v, int depth)
 		otlp_fail(d, "attribute values nested deeper than %d levels", OTLP_MAX_ANY_DEPTH);
 		return json_null();
 	}
-	if ((x = jget(d, v, "stringValue", JSON_STRING)))
+	json_t *m[AV_N];
+	js_members(v, av_names, m, AV_N);
+	if ((x = jtype(d, m[AV_STRING], "stringValue", JSON_STRING)))
 		return json_incref(x);
-	if ((x = jget(d, v, "boolValue", JSON_TRUE)))
+	if ((x = jtype(d, m[AV_BOOL], "boolValue", JSON_TRUE)))
 		return json_incref(x);
-	if (json_object_get(v, "intValue") && !json_is_null(json_object_get(v, "intValue"))) {
-		if (!j64(d, v, "intValue", true, &u))
+	if (m[AV_INT] && !json_is_null(m[AV_INT])) {
+		if (!j64v(d, m[AV_INT], "intValue", true, &u))
 			return json_null();
 		return json_integer((json_int_t)(int64_t)u);
 	}
-	if ((x = json_object_get(v, "doubleValue")) && !json_is_null(x))
+	if ((x = m[AV_DOUBLE]) && !json_is_null(x))
 		return js_double(d, x);
-	if ((x = jget(d, v, "arrayValue", JSON_OBJECT))) {
+	if ((x = jtype(d, m[AV_ARRAY], "arrayValue", JSON_OBJECT))) {
 		a = json_array();
 		x = jget(d, x, "values", JSON_ARRAY);
 		json_array_foreach(x, i, e)
@@ -203,9 +246,9 @@ static json_t *js_any(struct dec *d, json_t *v, int depth)
 		}
 		return a;
 	}
-	if ((x = jget(d, v, "kvlistValue", JSON_OBJECT)))
+	if ((x = jtype(d, m[AV_KVLIST], "kvlistValue", JSON_OBJECT)))
 		return js_kvs(d, jget(d, x, "values", JSON_ARRAY), depth);
-	if ((x = jget(d, v, "bytesValue", JSON_STRING))) {
+	if ((x = jtype(d, m[AV_BYTES], "bytesValue", JSON_STRING))) {
 		size_t n = json_string_length(x), len;
 		uint8_t *b = xmalloc(n * 3 / 4 + 3);
 
@@ -371,7 +414,10 @@ bool otlp_json_decode(struct dec *d, const char *p, size_t n)
 		}
 		json_decref(res);
 	}
-	json_decref(root);
+	/* In a request's arena the tree goes with the arena: no walk of it for frees that do
+	 * nothing. */
+	if (!arena_json_frees_nothing())
+		json_decref(root);
 	return !d->failed;
 }
 /* The objects of obj[key] (an array), each through each; false when the request failed. */
