@@ -412,3 +412,24 @@ json_t *jsonx_parse(const char *p, size_t n, size_t *pos, struct err *e)
 {
 	return jsonx_parse_with(p, n, 0, pos, e);
 }
+
+size_t jsonx_members(json_t *obj, const char *const *names, size_t stride, size_t n, json_t **vals)
+{
+	size_t found = 0, at = 0;
+	memset(vals, 0, n * sizeof *vals);
+	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+		const char *key = json_object_iter_key(it);
+		for (size_t k = 0; k < n; k++, at = at + 1 < n ? at + 1 : 0) {
+			const char *name =
+			    *(const char *const *)(const void *)((const char *)names + at * stride);
+			if (name[0] == key[0] && (!name[0] || name[1] == key[1]) &&
+			    !strcmp(name, key) && strlen(name) == json_object_iter_key_len(it)) {
+				vals[at] = json_object_iter_value(it);
+				found++;
+				at = at + 1 < n ? at + 1 : 0;
+				break;
+			}
+		}
+	}
+	return found;
+}

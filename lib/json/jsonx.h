@@ -36,4 +36,13 @@ json_t *jsonx_parse(const char *p, size_t n, size_t *pos, struct err *e);
 /* jsonx_parse with flags. */
 json_t *jsonx_parse_with(const char *p, size_t n, int flags, size_t *pos, struct err *e);
 
+/* The values of obj's members named names[0], names[1], ... (n of them, each name stride bytes
+ * after the one before: an array of names, or the name member of a table of structs) into
+ * vals[0..n) (NULL: absent), in one walk over the members; the number found. A lookup by name
+ * hashes the name and searches obj's table, a member absent as dear as one present; here a
+ * member's name is compared first with the one after the last found, as bodies list members
+ * mostly in a model's order. The names of a JSON object are distinct, so each value is
+ * json_object_get's. */
+size_t jsonx_members(json_t *obj, const char *const *names, size_t stride, size_t n, json_t **vals);
+
 #endif

@@ -7,6 +7,7 @@
 #include "lib/base/time.h"
 #include "lib/model/span.h"
 #include "lib/model/vschema.h"
+#include "lib/json/jsonx.h"
 
 /* Copies loc and appends one element. */
 static json_t *vs_child(json_t *loc, json_t *elem)
@@ -122,29 +123,6 @@ bool vs_check_le(struct verrs *v, json_t *loc, const char *key, json_t *val, dou
 	return false;
 }
 
-/* Field i of obj into vals[i] (NULL: absent) in one walk over its members, where a
- * json_object_get a field hashed its name and searched the table; the number present. A
- * member's field is looked for from the one after the last found: bodies list them mostly in
- * the model's order, so the first name tried is nearly always it. */
-static size_t model_walk(json_t *obj, const struct vs_field *fields, size_t n, json_t **vals)
-{
-	size_t found = 0, at = 0;
-	for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
-		const char *key = json_object_iter_key(it);
-		for (size_t k = 0; k < n; k++, at = at + 1 < n ? at + 1 : 0) {
-			const char *name = fields[at].name;
-			if (name[0] == key[0] && name[1] == key[1] && !strcmp(name, key) &&
-			    strlen(name) == json_object_iter_key_len(it)) {
-				vals[at] = json_object_iter_value(it);
-				found++;
-				at = at + 1 < n ? at + 1 : 0;
-				break;
-			}
-		}
-	}
-	return found;
-}
-
 /* vs_model, with field i's value in vals[i] when vals is not NULL. */
 static bool model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields,
 		  size_t n, bool closed, json_t **vals)
@@ -157,8 +135,9 @@ static bool model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_fie
 		memset(vals, 0, n * sizeof *vals);
 	if (!vs_check(v, loc, obj, VS_MODEL, false))
 		return false;
+	/* Each field's value in one walk over the members (jsonx_members). */
 	if (vals)
-		found = model_walk(obj, fields, n, vals);
+		found = jsonx_members(obj, &fields[0].name, sizeof *fields, n, vals);
 	for (size_t i = 0; i < n; i++) {
 		if (vals)
 			val = vals[i];

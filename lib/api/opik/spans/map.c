@@ -10,6 +10,7 @@
 #include "lib/base/time.h"
 #include "lib/ingest/ingest.h"
 #include "lib/json/jsonw.h"
+#include "lib/json/jsonx.h"
 #include "lib/model/catalog_value.h"
 #include "lib/model/crosswalk.h"
 #include "lib/model/price.h"
@@ -450,9 +451,13 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 		span_raw_set(s, "opik.created_at", json_string(ts));
 	}
 	const struct ingest_put p = {a, s, v, loc, create};
+	/* Every field's value in one walk over obj's members: by name, 23 lookups a span, most of
+	 * them of a field not sent (4.8M instructions a batch of 1,000). */
+	json_t *vals[NFIELDS];
+	jsonx_members(obj, &fields[0].name, sizeof *fields, NFIELDS, vals);
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct field *f = &fields[i];
-		json_t *x = json_object_get(obj, f->name);
+		json_t *x = vals[i];
 		/* A PATCH's null is a field not sent: Opik's update sets only what is not null. */
 		if (!x || (f->only >= 0 && f->only != (int)ent) || (!create && json_is_null(x)))
 			continue;
