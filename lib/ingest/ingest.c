@@ -56,7 +56,8 @@ static enum status redact_merge(void *ctx, struct arena *a, const char *id, cons
 {
 	struct redacting *r = ctx;
 	enum status st = r->fn(r->ctx, a, id, cur, out, e);
-	if (st != ST_OK || !out->span_id || span_is_deleted(out) || (!cur && r->fresh_redacted))
+	/* The batch's own span first: span_is_deleted is a lookup in its raw attributes. */
+	if (st != ST_OK || !out->span_id || (!cur && r->fresh_redacted) || span_is_deleted(out))
 		return st;
 	if (r->why.st != ST_OK)
 		return unredactable(r, e);

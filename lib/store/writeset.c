@@ -221,11 +221,20 @@ int writeset_late(struct store *st, const char *ws, struct writeset_shard *w)
 	return w->d.fd < 0 ? -1 : 0;
 }
 
+/* The lines' mapping of same_check, gone before the file is cut or closed. */
+static void dmap_drop(struct writeset_shard *w)
+{
+	if (w->dmap)
+		munmap(w->dmap, w->dmap_len);
+	w->dmap = NULL;
+}
+
 void writeset_close(struct writeset_shard *w)
 {
 	if (w->wmap)
 		munmap(w->wmap, STORE_IDX_HDR + w->wmap_recs * sizeof(struct idx_rec));
 	w->wmap = NULL;
+	dmap_drop(w);
 	/* Closing the index descriptor releases the shard lock. */
 	lines_close(&w->d);
 	if (w->tailindex_fd >= 0)
@@ -251,6 +260,7 @@ int writeset_rollback(struct writeset_shard *w)
 		munmap(w->wmap, STORE_IDX_HDR + w->wmap_recs * sizeof(struct idx_rec));
 		w->wmap = NULL;
 	}
+	dmap_drop(w);
 	if (io_pwrite_all(w->idx_fd, &h, sizeof(h), 0) < 0 ||
 	    (w->d.fd >= 0 && ftruncate(w->d.fd, (off_t)(w->data_end0 - w->d.base)) < 0) ||
 	    ftruncate(w->idx_fd, (off_t)(STORE_IDX_HDR + w->committed0 * sizeof(struct idx_rec))) <
@@ -347,6 +357,26 @@ int writeset_map(struct writeset_shard *w)
 	return 0;
 }
 
+/* The first want bytes of r's line through a read-only mapping of the shard's lines file, made
+ * once a shard (as the index's for the records): a pread a version was a system call for each
+ * span of a batch sent again. NULL for a line the mapping does not hold (a sealed day's
+ * frames, a file that could not be mapped): lines_has_id reads it. */
+static const char *mapped_line(struct writeset_shard *w, const struct idx_rec *r, size_t want)
+{
+	if (w->d.fd < 0 || r->off < w->d.base)
+		return NULL;
+	if (!w->dmap && w->data_end > w->d.base) {
+		size_t len = (size_t)(w->data_end - w->d.base);
+		void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, w->d.fd, 0);
+		if (m != MAP_FAILED) {
+			w->dmap = m;
+			w->dmap_len = len;
+		}
+	}
+	uint64_t at = r->off - w->d.base;
+	return w->dmap && at <= w->dmap_len && want <= w->dmap_len - at ? w->dmap + at : NULL;
+}
+
 /* Whether the version at old is span h (lit), as same_span decides, with nothing written:
  * WOLD_SAME (its shard is mapped for the mark), WOLD_STALE for a slot that names no version
  * of h (its day removed, or removed and made again by later spans: the record there is
@@ -359,11 +389,19 @@ static int same_check(struct writeset_set *set, uint64_t h, const struct buf *li
 	struct idx_rec r;
 	if (LOC_REC(old) >= w->committed)
 		return WOLD_STALE;
-	if (rec_read(w->idx_fd, LOC_REC(old), &r) < 0)
+	/* The record through the index's mapping, made once a shard (a mark needs it anyway):
+	 * a pread a version was a system call for each span of a batch sent again. A mapping that
+	 * cannot be made leaves the pread. */
+	(void)writeset_map(w);
+	if (w->wmap && LOC_REC(old) < w->wmap_recs)
+		memcpy(&r, w->wmap + STORE_IDX_HDR + LOC_REC(old) * sizeof r, sizeof r);
+	else if (rec_read(w->idx_fd, LOC_REC(old), &r) < 0)
 		return -1;
 	if (r.span_h != h)
 		return WOLD_STALE;
-	int same = lines_has_id(&w->d, &r, lit);
+	size_t want = lit->len + 16 < r.len ? lit->len + 16 : r.len;
+	const char *line = mapped_line(w, &r, want);
+	int same = line ? rec_line_has_id(line, want, lit) : lines_has_id(&w->d, &r, lit);
 	if (same > 0 && writeset_map(w) < 0)
 		return -1;
 	return same;

@@ -23,6 +23,8 @@ struct writeset_shard {
 	bool created;
 	char *wmap;	    /* the index mapped writable (writeset_olds), or NULL */
 	uint64_t wmap_recs; /* the records it maps */
+	char *dmap;	    /* the lines' file (d.fd) mapped to read ids (writeset_olds), or NULL */
+	size_t dmap_len;    /* the bytes it maps */
 };
 /* How a shard is opened for writing (writeset_open). */
 struct wopen {
