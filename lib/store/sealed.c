@@ -13,6 +13,7 @@
 #include <zstd.h>
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
+#include "lib/store/frames.h"
 #include "lib/store/io.h"
 #include "lib/store/mapcache.h"
 #include "lib/store/record.h"
@@ -68,6 +69,8 @@ struct sealed_view {
 	size_t dictlen;
 	ZSTD_DDict *dd;
 	bool dict_lost; /* a version 2 footer names a dictionary frame the file's start is not */
+	struct frame_set *frames; /* the blocks the process keeps decompressed, made at the first */
+	size_t bytes;		  /* what the view holds, for its mapping's count */
 	struct seal_blk walked[]; /* the walk's block table */
 };
 
@@ -237,8 +240,10 @@ static struct sealed_view *view_make(const char *m, size_t len)
 static void view_free(void *p)
 {
 	struct sealed_view *v = p;
-	if (v)
+	if (v) {
 		ZSTD_freeDDict(v->dd);
+		frames_set_free(v->frames);
+	}
 	free(v);
 }
 
@@ -251,8 +256,6 @@ enum status sealed_open(const char *path, struct sealed **out)
 	struct stat sb;
 	struct sealed *z = xcalloc(1, sizeof(*z));
 	z->fd = fd;
-	for (int k = 0; k < SEAL_CACHE; k++)
-		z->cache[k].blk = SIZE_MAX;
 	static const struct sealed_view none = {.blk = NULL};
 	const struct sealed_view *v = &none;
 	if (fstat(fd, &sb) < 0)
@@ -266,11 +269,11 @@ enum status sealed_open(const char *path, struct sealed **out)
 		if (!*aux) {
 			struct sealed_view *made = view_make(z->map, z->maplen);
 			*aux = made;
-			mapcache_aux_size(
-			    z->mc,
+			made->bytes =
 			    sizeof(*made) +
-				(made->footer ? 0 : made->h.nblocks * sizeof(struct seal_blk)) +
-				made->dictlen /* its digested form, made at the first read */);
+			    (made->footer ? 0 : made->h.nblocks * sizeof(struct seal_blk)) +
+			    made->dictlen; /* its digested form, made at the first read */
+			mapcache_aux_size(z->mc, made->bytes);
 		}
 		v = *aux;
 	}
@@ -297,7 +300,7 @@ void sealed_close(struct sealed *z)
 	if (!z)
 		return;
 	for (int k = 0; k < SEAL_CACHE; k++)
-		free(z->cache[k].p);
+		frames_unpin(z->held[k]);
 	mapcache_put(z->mc);
 	close(z->fd);
 	free(z);
@@ -311,25 +314,13 @@ uint64_t store_sealed_frames(void)
 	return frames_inflated;
 }
 
-/* Decompresses block i into out (grown as needed); -1 (errno EIO) when the frame is
+/* Decompresses block b of z into out (room for b->rawlen); -1 (errno EIO) when the frame is
  * damaged. One context per process: the programs are single-threaded. */
-static int block_inflate(const struct sealed *z, size_t i, struct zcache *out)
+static int block_inflate(const struct sealed *z, const struct seal_blk *b, struct frame *out)
 {
 	static ZSTD_DCtx *dctx;
-	const struct seal_blk *b = &z->blk[i];
 	if (!dctx && !(dctx = ZSTD_createDCtx()))
 		return -1;
-	out->blk = SIZE_MAX;
-	/* The table was checked at open (blocks_sound); the frame's bytes are the file's. */
-	if (b->rawlen > SEAL_BLOCK_MAX || b->zoff > z->maplen || b->zlen > z->maplen - b->zoff) {
-		errno = EIO;
-		return -1;
-	}
-	if (out->cap < b->rawlen) {
-		free(out->p);
-		out->cap = b->rawlen;
-		out->p = xmalloc(out->cap);
-	}
 	frames_inflated++;
 	struct sealed_view *v = z->view;
 	if (v->dbytes && v->dict && !v->dd)
@@ -346,8 +337,45 @@ static int block_inflate(const struct sealed *z, size_t i, struct zcache *out)
 		errno = EIO;
 		return -1;
 	}
-	out->blk = i;
+	out->len = b->rawlen;
 	return 0;
+}
+
+/* Block i of z decompressed: the frame the process keeps of it (frames.h) when that was made
+ * from the very bytes the file holds now (their checksum, a microsecond or two against the
+ * tens a decompression takes: a frame written over in place, as damage is, is never served
+ * from before), else decompressed now and kept. Held; NULL (errno EIO) when it is damaged. */
+static struct frame *block_frame(struct sealed *z, size_t i)
+{
+	struct sealed_view *v = z->view;
+	const struct seal_blk *b = &z->blk[i];
+	/* The table was checked at open (blocks_sound); the frame's bytes are the file's. */
+	if (b->rawlen > SEAL_BLOCK_MAX || b->zoff > z->maplen || b->zlen > z->maplen - b->zoff) {
+		errno = EIO;
+		return NULL;
+	}
+	if (!v->frames) {
+		v->frames = frames_set_new((size_t)z->h->nblocks);
+		mapcache_aux_size(z->mc, v->bytes += frames_set_bytes((size_t)z->h->nblocks));
+	}
+	uint32_t zcrc = hash_crc32c(0, z->map + b->zoff, b->zlen);
+	struct frame *f = frames_find(v->frames, i);
+	if (f && f->zcrc == zcrc)
+		return f;
+	if (f) {
+		frames_lose(f);
+		frames_unpin(f);
+	}
+	f = frames_new(v->frames, i, b->rawlen);
+	if (block_inflate(z, b, f) < 0) {
+		int e = errno;
+		frames_lose(f);
+		frames_unpin(f);
+		errno = e;
+		return NULL;
+	}
+	f->zcrc = zcrc;
+	return f;
 }
 
 /* The block holding stream offset off: its number, or SIZE_MAX. */
@@ -368,26 +396,25 @@ static size_t block_find(const struct sealed *z, uint64_t off)
 
 const char *sealed_block(struct sealed *z, size_t i)
 {
-	struct zcache *c = NULL;
 	if (i >= z->h->nblocks) {
 		errno = EIO;
 		return NULL;
 	}
-	for (int k = 0; k < SEAL_CACHE && !c; k++)
-		if (z->cache[k].blk == i)
-			c = &z->cache[k];
-	if (!c) {
-		c = &z->cache[z->next];
-		z->next = (z->next + 1) % SEAL_CACHE;
-		if (block_inflate(z, i, c) < 0)
-			return NULL;
-	}
-	return c->p;
+	for (int k = 0; k < SEAL_CACHE; k++)
+		if (z->held[k] && z->held[k]->i == i)
+			return z->held[k]->p;
+	struct frame *f = block_frame(z, i);
+	if (!f)
+		return NULL;
+	frames_unpin(z->held[z->next]);
+	z->held[z->next] = f;
+	z->next = (z->next + 1) % SEAL_CACHE;
+	return f->p;
 }
 
-/* Lines never cross blocks. Blocks are kept round-robin, so that a query's memory stays
- * bounded whatever it reads, and lines read again soon (a page after its scan, records taken
- * in start-time order) usually cost no second decompression. */
+/* Lines never cross blocks. A reader holds the blocks it read last round-robin, so that its
+ * views stay valid and lines read again soon (a page after its scan, records taken in
+ * start-time order) cost no second look; the process keeps more for the next queries. */
 const char *sealed_bytes(struct sealed *z, uint64_t off, size_t n)
 {
 	size_t i = block_find(z, off);

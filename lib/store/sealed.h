@@ -40,7 +40,9 @@
 #define SEAL_DICT_ACCEL 5
 #define SEAL_BLOCK (64u << 10) /* uncompressed bytes per block: a get decompresses one */
 #define SEAL_LEVEL 3
-#define SEAL_CACHE 4 /* decompressed blocks a reader keeps per sealed file */
+/* Decompressed blocks a reader holds per sealed file (the process keeps more, lib/store/frames.h,
+ * but gives up none of these): a line viewed stays valid until SEAL_CACHE - 1 more are read. */
+#define SEAL_CACHE 4
 #define ZSKIP_DICT 0x184D2A5Du
 #define ZSKIP_FOOTER 0x184D2A5Eu
 #define ZSKIP_TRAILER 0x184D2A5Fu
@@ -73,6 +75,7 @@ struct seal_id {
 	uint64_t h, rec; /* span_h and record number, sorted by (h, rec) */
 };
 struct mapcache_ent;
+struct frame;
 struct sealed {
 	int fd;
 	const char *map; /* the whole file, through the process's mappings (mapcache.h) */
@@ -92,11 +95,8 @@ struct sealed {
 	uint64_t dbytes;
 	bool dict_ok;
 	const struct seal_id *ids;
-	struct sealed_view *view; /* what the process keeps of the file (sealed.c) */
-	struct zcache {
-		char *p;
-		size_t cap, blk; /* blk: the block it holds, SIZE_MAX for none */
-	} cache[SEAL_CACHE];	 /* the blocks decompressed last, reused round-robin */
+	struct sealed_view *view;	/* what the process keeps of the file (sealed.c) */
+	struct frame *held[SEAL_CACHE]; /* the blocks read last (frames.h), replaced round-robin */
 	int next;
 };
 
