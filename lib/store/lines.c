@@ -27,7 +27,9 @@ enum status lines_open(struct store *st, const char *ws, int32_t day, const stru
 		enum status rc;
 		if (!layout_shard_path(p, st, ws, day, LAYOUT_ZST))
 			return ST_BAD_REQUEST;
-		if ((rc = sealed_open(p, &d->z)) != ST_OK)
+		/* A query's through the process's mapping: a stat once mapped, no open. */
+		if ((rc = mode == LINES_MAP ? sealed_map(p, &d->z) : sealed_open(p, &d->z)) !=
+		    ST_OK)
 			return rc;
 		/* A sealed file that holds less than the header's extent (damaged, cut short):
 		 * what it holds is read, and its tables, made for other records, are not. */
@@ -37,6 +39,10 @@ enum status lines_open(struct store *st, const char *ws, int32_t day, const stru
 			d->z->ids = NULL;
 		}
 		d->base = h->sealed_bytes;
+		/* A query of a day that committed no late span reads no late line (those committed
+		 * later are past the header it trusts): no open of a file that seldom exists. */
+		if (mode == LINES_MAP && h->committed <= h->sealed_recs)
+			return ST_OK;
 		if (!layout_shard_path(p, st, ws, day, LAYOUT_LATE))
 			return ST_BAD_REQUEST;
 		/* No late file: no late span yet (a reader finds none past sealed_recs; a writer

@@ -247,24 +247,13 @@ static void view_free(void *p)
 	free(v);
 }
 
-enum status sealed_open(const char *path, struct sealed **out)
+/* z, whose file is mapped (z->map, z->maplen; none for an empty file: every line of it is
+ * lost, reindex says so), with the view its mapping keeps (made now for a new mapping). */
+static struct sealed *sealed_take(struct sealed *z)
 {
-	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? ST_NOT_FOUND : status_from_errno(errno);
-	struct stat sb;
-	struct sealed *z = xcalloc(1, sizeof(*z));
-	z->fd = fd;
 	static const struct sealed_view none = {.blk = NULL};
 	const struct sealed_view *v = &none;
-	if (fstat(fd, &sb) < 0)
-		goto bad;
-	/* An empty file has no frame: every line of it is lost (reindex says so). */
-	if (sb.st_size > 0) {
-		if (!(z->map = mapcache_get(fd, &sb, (size_t)sb.st_size, true, &z->mc)))
-			goto bad;
-		z->maplen = (size_t)sb.st_size;
+	if (z->map) {
 		void **aux = mapcache_aux(z->mc, view_free);
 		if (!*aux) {
 			struct sealed_view *made = view_make(z->map, z->maplen);
@@ -286,13 +275,48 @@ enum status sealed_open(const char *path, struct sealed **out)
 	z->dbytes = v->dbytes;
 	z->dict_ok = v->dict != NULL && !v->dict_lost;
 	z->ids = v->footer ? v->ids : NULL;
-	*out = z;
+	return z;
+}
+
+enum status sealed_open(const char *path, struct sealed **out)
+{
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? ST_NOT_FOUND : status_from_errno(errno);
+	struct stat sb;
+	struct sealed *z = xcalloc(1, sizeof(*z));
+	z->fd = fd;
+	if (fstat(fd, &sb) < 0)
+		goto bad;
+	if (sb.st_size > 0) {
+		if (!(z->map = mapcache_get(fd, &sb, (size_t)sb.st_size, true, &z->mc)))
+			goto bad;
+		z->maplen = (size_t)sb.st_size;
+	}
+	*out = sealed_take(z);
 	return ST_OK;
 bad:;
 	int e = errno;
 	sealed_close(z);
 	errno = e;
 	return ST_UNAVAILABLE;
+}
+
+enum status sealed_map(const char *path, struct sealed **out)
+{
+	size_t len;
+	struct sealed *z = xcalloc(1, sizeof(*z));
+	z->fd = -1;
+	*out = NULL;
+	if (!(z->map = mapcache_get_path(path, 0, true, 0, &len, &z->mc)) && errno != EINVAL) {
+		int e = errno;
+		free(z);
+		return e == ENOENT ? ST_NOT_FOUND : ST_UNAVAILABLE;
+	}
+	z->maplen = z->map ? len : 0; /* EINVAL: an empty file, nothing to map */
+	*out = sealed_take(z);
+	return ST_OK;
 }
 
 void sealed_close(struct sealed *z)
@@ -302,7 +326,8 @@ void sealed_close(struct sealed *z)
 	for (int k = 0; k < SEAL_CACHE; k++)
 		frames_unpin(z->held[k]);
 	mapcache_put(z->mc);
-	close(z->fd);
+	if (z->fd >= 0)
+		close(z->fd);
 	free(z);
 }
 

@@ -77,7 +77,7 @@ struct seal_id {
 struct mapcache_ent;
 struct frame;
 struct sealed {
-	int fd;
+	int fd;		 /* -1 when opened by sealed_map */
 	const char *map; /* the whole file, through the process's mappings (mapcache.h) */
 	size_t maplen;
 	struct mapcache_ent *mc;
@@ -108,6 +108,10 @@ struct sealed {
  * (z->footer false; verify names it, reindex writes the footer again). Fails only when the
  * file cannot be opened or mapped. */
 enum status sealed_open(const char *path, struct sealed **out);
+/* sealed_open through the process's mapping of the file at path (mapcache_get_path): a stat, and
+ * no open, once the process has mapped it. No descriptor (z->fd -1): a query's (LINES_MAP),
+ * which reads through the mapping alone. ST_NOT_FOUND when there is no such file. */
+enum status sealed_map(const char *path, struct sealed **out);
 /* Writes to fd, after the frames (bytes [0, zbytes) of the file, that the blocks blk[0,
  * nblocks) of bytes stream bytes describe) the footer and the trailer of a sealed file for the
  * n records recs of day: the start-time order and the id table made from them. seal.c writes
