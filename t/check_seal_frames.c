@@ -18,8 +18,10 @@
 #include "t/storecase.h"
 
 /* Spans of one day, each with an input of its own letters: about 1.3 MB of lines, twenty-odd
- * frames of 64 KiB, all of which a process keeps (FRAMES_KEEP_BYTES, 8 MiB). */
-enum { NSPANS = 400, INPUT = 3300 };
+ * frames of 64 KiB, all of which a process keeps (FRAMES_KEEP_BYTES, 8 MiB); test_frames_bounded
+ * writes MANY, about 10 MB of lines, past what it keeps. */
+enum { NSPANS = 400, MANY = 3000, INPUT = 3300 };
+static int nspans = NSPANS;
 
 #define ZST "2023-11-14.jsonl.zst"
 
@@ -41,7 +43,7 @@ static const char *letters(int i, unsigned seed)
 static void fill_sealed(struct store *s, unsigned seed)
 {
 	struct err e = {ST_OK, ""};
-	for (int i = 0; i < NSPANS; i++) {
+	for (int i = 0; i < nspans; i++) {
 		char id[16];
 		snprintf(id, sizeof id, "f%04d", i);
 		struct span sp = mk(arena_strdup(A, id), T0 + i);
@@ -69,19 +71,19 @@ static char *get_from(struct store *s, int i)
 
 static char **lines_of(struct store *s)
 {
-	char **l = calloc(NSPANS, sizeof *l);
-	for (int i = 0; i < NSPANS; i++) {
+	char **l = calloc((size_t)nspans, sizeof *l);
+	for (int i = 0; i < nspans; i++) {
 		l[i] = get_from(s, i);
 		ck_assert_ptr_nonnull(l[i]);
 	}
 	return l;
 }
 
-/* Every span of ws1 served as l says, and the frames decompressed meanwhile. */
-static uint64_t served_as(char **l)
+/* Spans [from, nspans) of ws1 served as l says, and the frames decompressed meanwhile. */
+static uint64_t served_from(char **l, int from)
 {
 	uint64_t f0 = store_sealed_frames();
-	for (int i = 0; i < NSPANS; i++) {
+	for (int i = from; i < nspans; i++) {
 		char *g = get_from(&st, i);
 		ck_assert_msg(g && !strcmp(g, l[i]), "f%04d is not served as its file holds it", i);
 		free(g);
@@ -89,9 +91,14 @@ static uint64_t served_as(char **l)
 	return store_sealed_frames() - f0;
 }
 
+static uint64_t served_as(char **l)
+{
+	return served_from(l, 0);
+}
+
 static void free_lines(char **l)
 {
-	for (int i = 0; i < NSPANS; i++)
+	for (int i = 0; i < nspans; i++)
 		free(l[i]);
 	free(l);
 }
@@ -118,6 +125,26 @@ START_TEST(test_frames_kept)
 	ck_assert_uint_eq(served_as(l), 0);
 	ck_assert_int_eq(verify(), 0);
 	free_lines(l);
+}
+END_TEST
+
+/* Past what a process keeps (8 MiB of frames no reader holds, about 128 of them: 10 MB of
+ * lines read in order), the least recently used frames are given up and their room reused:
+ * every line is still served as the file holds it, a second pass in the same order
+ * decompresses again what was given up, and the day's last lines, just read, none. */
+START_TEST(test_frames_bounded)
+{
+	nspans = MANY;
+	fill_sealed(&st, 3);
+	uint64_t f0 = store_sealed_frames();
+	char **l = lines_of(&st);
+	uint64_t first = store_sealed_frames() - f0;
+	ck_assert_uint_gt(first, 140);
+	uint64_t again = served_as(l);
+	ck_assert_uint_ge(again, first - 128);
+	ck_assert_uint_eq(served_from(l, MANY - 20), 0);
+	free_lines(l);
+	nspans = NSPANS;
 }
 END_TEST
 
@@ -241,6 +268,7 @@ Suite *check_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_frames_kept);
+	tcase_add_test(tc, test_frames_bounded);
 	tcase_add_test(tc, test_frames_replaced);
 	tcase_add_test(tc, test_frames_damaged);
 	tcase_add_test(tc, test_frames_erased);
