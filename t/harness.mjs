@@ -158,6 +158,69 @@ export function freePort() {
 	});
 }
 
+// The addresses, as /proc/net/tcp and tcp6 write them, of a socket that takes the connections
+// to 127.0.0.1: itself, any IPv4 address, and IPv6's any and IPv4-mapped 127.0.0.1.
+const LOOPBACK_V4 = new Set(['0100007F', '00000000', '0'.repeat(32), '0000000000000000FFFF00000100007F']);
+
+// The sockets ("socket:[inode]") listening on 127.0.0.1:port (/proc/net/tcp and tcp6: local
+// address as hex ADDR:PORT, state 0A for LISTEN, the inode in the tenth column).
+function listeners(port) {
+	const hex = port.toString(16).toUpperCase().padStart(4, '0');
+	const out = [];
+	for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+		if (!fs.existsSync(f)) continue;
+		for (const line of fs.readFileSync(f, 'utf8').split('\n').slice(1)) {
+			const c = line.trim().split(/\s+/);
+			const [addr, p] = (c[1] || '').split(':');
+			if (c[3] === '0A' && p === hex && LOOPBACK_V4.has(addr)) out.push(`socket:[${c[9]}]`);
+		}
+	}
+	return out;
+}
+
+// Whether pid holds every socket of links ("socket:[inode]") open, from /proc/<pid>/fd.
+function holds(pid, links) {
+	let held;
+	try {
+		held = new Set(fs.readdirSync(`/proc/${pid}/fd`).map((fd) => {
+			try {
+				return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+			} catch {
+				return ''; // closed meanwhile
+			}
+		}));
+	} catch {
+		return false; // exited
+	}
+	return links.every((l) => held.has(l));
+}
+
+// Starts a server on a port of its own and resolves to {port, child} once the socket listening
+// on 127.0.0.1:port is the server's. start(port) spawns it and resolves to its child; logs are
+// the files where it tells of a failed bind. A port from freePort is free for every process
+// until the server binds it, and this machine runs several suites at once: another test's
+// server may bind it first and would answer each request meant for this one, a readiness
+// check's too (a front started so read another server's workspaces, scale.test.mjs). So the
+// owner is read from /proc, not from an answer; a server that could not bind its port is
+// started again, on another free port or on fixedPort (a restart's, which names the server)
+// once that is free. Any other exit during start-up is an error with the logs.
+export async function bindOwn(what, logs, start, fixedPort) {
+	const deadline = Date.now() + WAIT_MS;
+	for (;;) {
+		const port = fixedPort || (await freePort());
+		const sizes = logs.map((f) => (fs.existsSync(f) ? fs.statSync(f).size : 0));
+		const child = await start(port);
+		const up = await waitFor(`${what} listening on port ${port}`, () => {
+			if (child.exitCode !== null || child.signalCode !== null) return 'exited';
+			const links = listeners(port);
+			return links.length > 0 && holds(child.pid, links) ? 'bound' : false;
+		}, { every: 50, ms: Math.max(deadline - Date.now(), 0) });
+		if (up === 'bound') return { port, child };
+		const log = logs.map((f, i) => (fs.existsSync(f) ? fs.readFileSync(f).subarray(sizes[i]).toString() : '')).join('\n');
+		if (!/Address already in use/.test(log) || Date.now() > deadline) throw new Error(`${what} exited during start-up:\n${log}`);
+	}
+}
+
 export function run(file, args, opts = {}) {
 	return new Promise((resolve) => {
 		execFile(file, args, { maxBuffer: 64 << 20, ...opts }, (err, stdout, stderr) => {
@@ -298,9 +361,6 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 	dataDir = path.resolve(dataDir || path.join(tmp, 'data'));
 	for (const d of [runDir, path.join(runDir, 'tmp'), path.join(runDir, 'empty'), dataDir])
 		fs.mkdirSync(d, { recursive: true });
-	const port = fixedPort || (await freePort());
-	const base = `http://127.0.0.1:${port}`;
-
 	// Root's nginx workers would otherwise run as nobody and not reach the 0600 sockets.
 	const user = process.getuid() === 0 ? ['-u', 'root'] : [];
 	const withParams = [];
@@ -309,14 +369,16 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 		fs.writeFileSync(file, `${fs.readFileSync('/etc/nginx/fastcgi_params', 'utf8')}\n${params}\n`);
 		withParams.push('-f', file);
 	}
-	const gen = await run('sh', [
-		path.join(SRCDIR, 'nginx', 'genconf'),
-		'-r', runDir, '-d', dataDir, '-p', String(port), '-R', String(rate), '-C', String(conns),
-		...(replyTemp === undefined ? [] : ['-T', String(replyTemp)]), ...user, ...withParams,
-	]);
-	if (gen.code !== 0) throw new Error(`nginx/genconf failed: ${gen.stderr}`);
 	const conf = path.join(runDir, 'nginx.conf');
-	fs.writeFileSync(conf, gen.stdout);
+	const configure = async (port) => {
+		const gen = await run('sh', [
+			path.join(SRCDIR, 'nginx', 'genconf'),
+			'-r', runDir, '-d', dataDir, '-p', String(port), '-R', String(rate), '-C', String(conns),
+			...(replyTemp === undefined ? [] : ['-T', String(replyTemp)]), ...user, ...withParams,
+		]);
+		if (gen.code !== 0) throw new Error(`nginx/genconf failed: ${gen.stderr}`);
+		fs.writeFileSync(conf, gen.stdout);
+	};
 
 	const children = [];
 	const procs = {};
@@ -360,15 +422,11 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 		fs.rmSync(tmp, { recursive: true, force: true });
 		throw new Error(`cgi-bin/${health} is not built in ${BUILDDIR} (it answers /healthz): run make`);
 	}
-	const ng = start('nginx', nginx, [
-		'-p', runDir, '-c', conf, '-e', path.join(runDir, 'error.log'), '-g', 'daemon off;',
-	], {});
-	procs.nginx = { pid: ng.pid, log: path.join(runDir, 'error.log') };
 
 	let stopped = false;
 	const srv = {
-		base, port, dataDir, runDir, tmpDir: tmp, procs, missing,
-		request: (method, p, opts = {}) => request(method, p, { ...opts, base }),
+		base: null, port: null, dataDir, runDir, tmpDir: tmp, procs, missing,
+		request: (method, p, opts = {}) => request(method, p, { ...opts, base: srv.base }),
 		// Stops everything this server started and removes its temp directories (the data
 		// directory too unless it was given). Throws if a program logged a sanitizer report.
 		async stop() {
@@ -402,6 +460,23 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 		},
 	};
 
+	// nginx on a port of its own (bindOwn): one that lost its port to another process is
+	// dropped for the next.
+	const errlog = path.join(runDir, 'error.log');
+	try {
+		const { port, child } = await bindOwn('nginx', [errlog, path.join(runDir, 'nginx.log')], async (port) => {
+			children.splice(0, children.length, ...children.filter((c) => c.name !== 'nginx'));
+			await configure(port);
+			return start('nginx', nginx, ['-p', runDir, '-c', conf, '-e', errlog, '-g', 'daemon off;'], {});
+		}, fixedPort);
+		Object.assign(srv, { port, base: `http://127.0.0.1:${port}` });
+		procs.nginx = { pid: child.pid, log: errlog };
+	} catch (e) {
+		await srv.stop().catch(() => {});
+		throw e;
+	}
+	const { base } = srv;
+
 	// Ready when /healthz answers through nginx (200, or a program's 503 "degraded"); a child
 	// that exits first is an error.
 	const deadline = Date.now() + WAIT_MS;
@@ -415,7 +490,6 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 		const r = await request('GET', '/healthz', { base }).catch(() => null);
 		if (r && (r.status === 200 || r.json?.status === 'degraded')) break;
 		if (Date.now() > deadline) {
-			const errlog = path.join(runDir, 'error.log');
 			const log = fs.existsSync(errlog) ? fs.readFileSync(errlog, 'utf8') : '';
 			await srv.stop().catch(() => {});
 			throw new Error(`spandex did not answer GET /healthz (last: ${r ? r.status : 'no connection'}):\n${log}`);
@@ -699,18 +773,28 @@ export function startWriter(ws, { base, days = [1, 2] } = {}) {
 export async function startFront(backends) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-front-'));
 	for (const d of ['tmp', 'empty']) fs.mkdirSync(path.join(dir, d));
-	const port = await freePort();
 	const user = process.getuid() === 0 ? ['-u', 'root'] : [];
-	const gen = await run('sh', [path.join(SRCDIR, 'nginx', 'genconf'), '-F', '-r', dir, '-p', String(port), ...user,
-		...backends.flatMap((s) => ['-b', `127.0.0.1:${s.port}`])]);
-	if (gen.code !== 0) throw new Error(`nginx/genconf -F failed: ${gen.stderr}`);
-	fs.writeFileSync(path.join(dir, 'nginx.conf'), gen.stdout);
 	const nginx = findTool('nginx');
-	const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')];
-	const child = spawn(nginx, [...args, '-g', 'daemon off;'], { stdio: 'ignore' });
+	const errlog = path.join(dir, 'error.log');
+	const args = ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', errlog];
+	// On a port of its own (bindOwn): a front that lost its port to another process is
+	// started again on the next.
+	const { port, child } = await bindOwn('the front nginx', [errlog], async (port) => {
+		const gen = await run('sh', [path.join(SRCDIR, 'nginx', 'genconf'), '-F', '-r', dir, '-p', String(port), ...user,
+			...backends.flatMap((s) => ['-b', `127.0.0.1:${s.port}`])]);
+		if (gen.code !== 0) throw new Error(`nginx/genconf -F failed: ${gen.stderr}`);
+		fs.writeFileSync(path.join(dir, 'nginx.conf'), gen.stdout);
+		const c = spawn(nginx, [...args, '-g', 'daemon off;'], { stdio: 'ignore' });
+		live.add(c);
+		c.once('exit', () => live.delete(c));
+		return c;
+	}).catch((e) => {
+		fs.rmSync(dir, { recursive: true, force: true });
+		throw e;
+	});
 	const base = `http://127.0.0.1:${port}`;
 	await waitFor(`the front nginx on port ${port}`, () => request('GET', '/nothing', { base }).then(() => true, () => false), {
-		every: 50, detail: () => fs.readFileSync(path.join(dir, 'error.log'), 'utf8'),
+		every: 50, detail: () => fs.readFileSync(errlog, 'utf8'),
 	});
 	return {
 		base, dir,
