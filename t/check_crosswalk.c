@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/api/egp/map.h"
-#include "lib/api/opik/spans/map.h"
+#include "lib/api/opik/map.h"
 #include "lib/base/buf.h"
 #include "lib/model/crosswalk.h"
 

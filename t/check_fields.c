@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/api/egp/map.h"
-#include "lib/api/opik/spans/map.h"
+#include "lib/api/opik/map.h"
 #include "lib/base/arena.h"
 #include "lib/json/jline.h"
 #include "lib/json/jsonw.h"

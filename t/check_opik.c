@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/api/opik/spans/map.h"
+#include "lib/api/opik/map.h"
 #include "lib/api/opik/threads/thread.h"
 #include "lib/base/time.h"
 #include "lib/model/price.h"
@@ -281,7 +281,7 @@ START_TEST(field_rows)
 }
 END_TEST
 
-#define OPIK_BEGIN "<!-- Opik fields: generated from lib/api/opik/spans/map.c by t/check_opik -->\n"
+#define OPIK_BEGIN "<!-- Opik fields: generated from lib/api/opik/map.c by t/check_opik -->\n"
 #define OPIK_END "<!-- end of the generated Opik fields -->\n"
 
 START_TEST(readme_fields)

@@ -5,7 +5,7 @@
 #include "t/fuzz/fuzz.h"
 #include <stdlib.h>
 #include "lib/api/egp/map.h"
-#include "lib/api/opik/spans/map.h"
+#include "lib/api/opik/map.h"
 #include "lib/json/jline.h"
 #include "lib/model/crosswalk.h"
 

@@ -8,7 +8,7 @@
 #define SPANDEX_API_OPIK_SURFACE_H
 
 #include "lib/api/common/api.h"
-#include "lib/api/opik/spans/map.h"
+#include "lib/api/opik/map.h"
 #include "lib/http/http.h"
 #include "lib/ingest/ingest.h"
 #include "lib/query/query.h"

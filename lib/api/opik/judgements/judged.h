@@ -90,7 +90,7 @@ const char *opik_line_id(struct arena *a, enum opik_entity ent, const char *line
  * recorded in req. */
 enum status opik_marks_of(struct http_req *req, enum opik_entity ent, const char *const *ids,
 			  const char *const *roots, size_t n, struct opik_marks **out);
-/* The marks Opik shows on trace id (read.c): its own and its root span's (opik_marks_of), t
+/* The marks Opik shows on trace id: its own and its root span's (opik_marks_of), t
  * the trace as query_trace_find gives it when *found; not found, the marks of the id alone
  * (a score may be sent for a trace before it is stored). A failure is recorded in req. */
 struct query_trace;

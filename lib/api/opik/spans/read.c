@@ -92,30 +92,6 @@ static enum status page_marks(struct http_req *req, enum opik_entity ent,
 	return opik_marks_of(req, ent, ids, roots, n, marks);
 }
 
-enum status opik_trace_marks(struct http_req *req, const char *id, struct query_trace *t,
-			     bool *found, struct opik_marks **out)
-{
-	struct query q;
-	api_query_init(req, &q);
-	enum status st = query_trace_find(&q, id, t);
-	*found = st == ST_OK;
-	if (st != ST_OK && st != ST_NOT_FOUND)
-		return http_fail(req, st, "%s", err_text(&q.err));
-	const char *root =
-	    *found ? opik_line_id(req->arena, OPIK_SPAN, t->root.line, t->root.len) : NULL;
-	return opik_marks_of(req, OPIK_TRACE, &id, root ? &root : NULL, 1, out);
-}
-
-enum status opik_item_marks(struct http_req *req, enum opik_entity ent, const char *id,
-			    struct opik_marks **out)
-{
-	struct query_trace t;
-	bool found;
-	if (ent == OPIK_TRACE)
-		return opik_trace_marks(req, id, &t, &found, out);
-	return opik_marks_of(req, ent, &id, NULL, 1, out);
-}
-
 enum status opik_get_trace(struct http_req *req)
 {
 	struct query_trace t;

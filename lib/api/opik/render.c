@@ -1,8 +1,8 @@
 /* render: spandex spans read back as Opik's Span or Trace (map.h): the member table of a
  * rendered item in Opik's order and its hooks, the usage, the created_at of a stored line. */
-#include "lib/api/opik/spans/map.h"
+#include "lib/api/opik/map.h"
 #include "lib/api/opik/judgements/judged.h"
-#include "lib/api/opik/spans/map_int.h"
+#include "lib/api/opik/map_int.h"
 
 #include <math.h>
 #include <string.h>

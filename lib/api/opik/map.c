@@ -1,7 +1,7 @@
 /* map: Opik traces and spans -> spandex spans (map.h): the field table and its put hooks,
  * opik_apply; reading them back as Opik shows them is render.c. */
-#include "lib/api/opik/spans/map.h"
-#include "lib/api/opik/spans/map_int.h"
+#include "lib/api/opik/map.h"
+#include "lib/api/opik/map_int.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* map_int: what the two files of Opik's mapping share (lib/api/opik/spans/map.c, render.c only):
+/* map_int: what the two files of Opik's mapping share (lib/api/opik/map.c, render.c only):
  * the raw_attributes key of a field kept verbatim, and which rows of map.c's field table are. */
 #ifndef SPANDEX_API_OPIK_MAP_INT_H
 #define SPANDEX_API_OPIK_MAP_INT_H
