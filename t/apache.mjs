@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-	SRCDIR, BUILDDIR, SANITIZER_RE, WAIT_MS, findTool, freePort, run, waitExit, waitGone, programs, childPids, request,
+	SRCDIR, BUILDDIR, SANITIZER_RE, WAIT_MS, bindOwn, findTool, run, waitExit, waitGone, programs, childPids, request,
 } from './harness.mjs';
 
 const MODULES = '/usr/lib/apache2/modules';
@@ -59,9 +59,6 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 		ids = { uid: Number(execFileSync('id', ['-u', RUN_AS])), gid: Number(execFileSync('id', ['-g', RUN_AS])) };
 		fs.chownSync(dataDir, ids.uid, ids.gid);
 	}
-	const port = await freePort();
-	const base = `http://127.0.0.1:${port}`;
-
 	const gen = await run('sh', [path.join(SRCDIR, 'apache', 'genconf'), '-m', mode, '-d', dataDir, '-w', uiDir,
 		...(mode === 'fcgi' ? ['-s', runDir] : ['-b', progDir])]);
 	if (gen.code !== 0) throw new Error(`apache/genconf failed: ${gen.stderr}`);
@@ -70,7 +67,7 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 		// mod_cgid, as docs/operations.md enables it (and Debian's threaded MPMs require).
 		...(mode === 'fcgi' ? ['proxy', 'proxy_fcgi'] : cgiModule ? ['cgid'] : [])];
 	const conf = path.join(runDir, 'apache2.conf');
-	fs.writeFileSync(conf, [
+	const configure = (port) => fs.writeFileSync(conf, [
 		`ServerRoot "${runDir}"`,
 		`DefaultRuntimeDir "${runDir}"`,
 		`PidFile "${runDir}/apache2.pid"`,
@@ -127,12 +124,11 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 				{ SPANDEX_WORKERS: String(workers), ...env });
 		}
 	}
-	start('apache2', apache, ['-f', conf, '-DFOREGROUND'], {});
 
 	let stopped = false;
 	const srv = {
-		base, port, dataDir, runDir, mode,
-		request: (method, p, opts = {}) => request(method, p, { ...opts, base }),
+		base: null, port: null, dataDir, runDir, mode,
+		request: (method, p, opts = {}) => request(method, p, { ...opts, base: srv.base }),
 		async stop() {
 			if (stopped) return;
 			stopped = true;
@@ -152,10 +148,25 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 		},
 	};
 
+	// Apache on a port of its own (bindOwn): one that lost its port to another process is
+	// dropped for the next.
+	const errlog = path.join(runDir, 'error.log');
+	try {
+		const { port } = await bindOwn(`Apache (${mode})`, [errlog, path.join(runDir, 'apache2.log')], (port) => {
+			children.splice(0, children.length, ...children.filter((c) => c.name !== 'apache2'));
+			configure(port);
+			return start('apache2', apache, ['-f', conf, '-DFOREGROUND'], {});
+		});
+		Object.assign(srv, { port, base: `http://127.0.0.1:${port}` });
+	} catch (e) {
+		await srv.stop().catch(() => {});
+		throw e;
+	}
+	const { base } = srv;
+
 	const deadline = Date.now() + WAIT_MS;
 	for (;;) {
 		const dead = children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
-		const errlog = path.join(runDir, 'error.log');
 		if (dead || Date.now() > deadline) {
 			const log = [dead?.log, errlog].filter((f) => f && fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
 			await srv.stop().catch(() => {});
