@@ -70,17 +70,32 @@ async function serving(r) {
 	assert.equal(h.status, 200, `the first request after "serving" on ${r.port}:\n${r.text()}`);
 }
 
+// `serve` on a free port, once it says "serving". A port from freePort is free for any process
+// until nginx binds it, and this machine runs several suites at once: where another took it
+// first (bootstrap refuses a port in use, and says when its nginx could not bind), another.
+async function serveFree(data) {
+	const deadline = Date.now() + WAIT_MS;
+	for (;;) {
+		const r = serve(await freePort(), data);
+		try {
+			await serving(r);
+			return r;
+		} catch (e) {
+			await r.stop();
+			if (!/in use by another program|Address already in use/.test(r.text()) || Date.now() > deadline) throw e;
+		}
+	}
+}
+
 const socks = (port) => {
 	const dir = path.join(checkout, 'run', String(port));
 	return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.sock')).sort() : [];
 };
 
 test('two runs on two ports from one checkout: each its own run directory; stopping one leaves the other serving its data', async () => {
-	const [pa, pb] = [await freePort(), await freePort()];
-	const a = serve(pa, 'data-a');
-	await serving(a);
-	const b = serve(pb, 'data-b');
-	await serving(b);
+	const a = await serveFree('data-a');
+	const b = await serveFree('data-b');
+	const [pa, pb] = [a.port, b.port];
 	assert.ok(socks(pa).includes('ingest.sock') && socks(pb).includes('ingest.sock'), `${socks(pa)} / ${socks(pb)}`);
 	// Each run writes and reads its own data directory.
 	for (const [r, id] of [[a, 'boot-a'], [b, 'boot-b']]) {
@@ -105,9 +120,8 @@ test('two runs on two ports from one checkout: each its own run directory; stopp
 });
 
 test('a second run on a port already served is refused before it says "serving"; the first serves on', async () => {
-	const port = await freePort();
-	const a = serve(port, 'data-same-a');
-	await serving(a);
+	const a = await serveFree('data-same-a');
+	const { port } = a;
 	const sockets = socks(port);
 	const b = serve(port, 'data-same-b');
 	assert.equal(await b.exited, 1, b.text());
