@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import {
-	SRCDIR, BUILDDIR, findTool, run, programs, alive, makeSpan, dayTime, freePort, request, startServer, waitFor, waitGone, WS_PREFIX,
+	SRCDIR, BUILDDIR, bindOwn, findTool, run, programs, alive, makeSpan, dayTime, request, startServer, waitFor, waitGone, WS_PREFIX,
 	samplePaths, unknownPaths, isShaped404,
 } from '../harness.mjs';
 
@@ -102,25 +102,30 @@ async function startIncludeNginx(P) {
 		const inc = path.join(P, 'etc/spandex/nginx', f);
 		fs.writeFileSync(inc, fs.readFileSync(inc, 'utf8').replace(PATHS, `${P}$1`));
 	}
-	const port = await freePort();
 	const own = [`access_log ${dir}/access.log;`, `client_body_temp_path ${dir}/tmp/body;`,
 		`fastcgi_temp_path ${dir}/tmp/fastcgi;`, `proxy_temp_path ${dir}/tmp/proxy;`,
 		`scgi_temp_path ${dir}/tmp/scgi;`, `uwsgi_temp_path ${dir}/tmp/uwsgi;`].join(' ');
 	assert.match(block, /# \.\.\. your http settings \.\.\.\n/);
 	assert.match(block, /listen 443 ssl;/);
-	const http = block.replace(/# \.\.\. your http settings \.\.\./, own)
-		.replace(/listen 443 ssl;/, `listen 127.0.0.1:${port};`).replace(PATHS, `${P}$1`);
-	// The sockets are root's here (the spandex user and www-data left out): so are the workers.
-	const conf = `user root;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\n${http}`;
-	fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
-	const t = await run(findTool('nginx'), ['-t', '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')]);
-	assert.equal(t.code, 0, `${t.stderr}\n${conf}`);
-	const ng = spawn(findTool('nginx'), ['-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'), '-g', 'daemon off;'],
-		{ stdio: 'ignore' });
-	started.push(ng.pid);
+	const errlog = path.join(dir, 'error.log');
+	// On a port of its own (bindOwn, t/harness.mjs): one another process took first is left
+	// for the next.
+	const { port } = await bindOwn('the documented nginx', [errlog], async (port) => {
+		const http = block.replace(/# \.\.\. your http settings \.\.\./, own)
+			.replace(/listen 443 ssl;/, `listen 127.0.0.1:${port};`).replace(PATHS, `${P}$1`);
+		// The sockets are root's here (the spandex user and www-data left out): so are the workers.
+		const conf = `user root;\npid ${dir}/nginx.pid;\nerror_log ${errlog};\nevents {}\n${http}`;
+		fs.writeFileSync(path.join(dir, 'nginx.conf'), conf);
+		const t = await run(findTool('nginx'), ['-t', '-c', path.join(dir, 'nginx.conf'), '-e', errlog]);
+		assert.equal(t.code, 0, `${t.stderr}\n${conf}`);
+		const ng = spawn(findTool('nginx'), ['-c', path.join(dir, 'nginx.conf'), '-e', errlog, '-g', 'daemon off;'],
+			{ stdio: 'ignore' });
+		started.push(ng.pid);
+		return ng;
+	});
 	const base = `http://127.0.0.1:${port}`;
 	await waitFor('the documented nginx to answer', () => request('GET', '/healthz', { base }).then(() => true, () => false),
-		{ every: 50, detail: () => fs.readFileSync(path.join(dir, 'error.log'), 'utf8') });
+		{ every: 50, detail: () => fs.readFileSync(errlog, 'utf8') });
 	return base;
 }
 
