@@ -221,6 +221,27 @@ export async function bindOwn(what, logs, start, fixedPort) {
 	}
 }
 
+// A port of this host that refuses every connection while the test holds it, for "nothing
+// listens there": a port from freePort is free for any process, which may listen on it
+// meanwhile. This one is the local end of a connection of the test's own (to a server of its
+// own): no process can bind it, and with no socket listening on it a connection is refused.
+// Resolves to {port, close()}.
+export async function refusingPort() {
+	const ends = [];
+	const srv = net.createServer((s) => ends.push(s));
+	await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+	const c = net.connect(srv.address().port, '127.0.0.1');
+	await new Promise((resolve, reject) => c.once('connect', resolve).once('error', reject));
+	for (const h of [srv, c]) h.unref();
+	return {
+		port: c.localPort,
+		close() {
+			for (const s of [c, ...ends]) s.destroy();
+			srv.close();
+		},
+	};
+}
+
 export function run(file, args, opts = {}) {
 	return new Promise((resolve) => {
 		execFile(file, args, { maxBuffer: 64 << 20, ...opts }, (err, stdout, stderr) => {

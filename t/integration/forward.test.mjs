@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
-	startServer, ingestSpans, makeSpan, spandexCli, spandexOk, dayTime, linesById, startWriter, freePort,
+	startServer, ingestSpans, makeSpan, spandexCli, spandexOk, dayTime, linesById, startWriter, refusingPort,
 	waitExit, waitFor, rng, BUILDDIR, CLIENTS, WS_PREFIX, WAIT_MS,
 } from '../harness.mjs';
 
@@ -195,6 +195,7 @@ header = X-Workspace: fw-js
 test('the endpoint\'s answers: a refused key holds the spans, a refused body is split down to the span dropped, no answer waits', async () => {
 	const ws = 'fw-answers';
 	const keyed = await startServer({ workers: 1, env: { SPANDEX_MAX_BODY: '4096' } });
+	const down = await refusingPort(); // nothing listens there, nor can
 	try {
 		const k = await spandexCli(['key', 'create', keyed.dataDir, '--workspace', '*', '--role', 'write', '--name', 'fwd']);
 		assert.equal(k.code, 0, k.stderr);
@@ -202,7 +203,7 @@ test('the endpoint\'s answers: a refused key holds the spans, a refused body is 
 		const spans = Array.from({ length: 5 }, (_, i) => makeSpan(`ans-${i}`, { name: `n${i}`, status: 'success', started_at: dayTime(i, 1) }));
 		spans[3].input = 'x'.repeat(8000); // over the receiver's 4 KiB body: refused (413) alone
 		assert.equal((await ingestSpans(ws, spans, { base: src.base })).status, 201);
-		const port = await freePort(); // nothing listens there
+		const { port } = down;
 		const text = (header) => `[keyed]\nurl = ${keyed.base}/v1/traces\ncompression = none\nheader = X-Workspace: ${ws}\n${header}workspaces = ${ws}\n[down]\nurl = http://127.0.0.1:${port}/v1/traces\ntimeout = 5\nworkspaces = ${ws}\n`;
 		conf(src, text(''));
 		let r = await forward(src);
@@ -234,6 +235,7 @@ test('the endpoint\'s answers: a refused key holds the spans, a refused body is 
 		assert.equal(r.code, 1);
 		assert.match(r.stderr, /\.spandex-forward\.conf:1: 'bad name' is no endpoint name/);
 	} finally {
+		down.close();
 		await keyed.stop();
 	}
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, request, spandexCli, spandexOk, runCgi, freePort, BUILDDIR } from '../harness.mjs';
+import { startServer, request, spandexCli, spandexOk, runCgi, refusingPort, BUILDDIR } from '../harness.mjs';
 import { spawn } from 'node:child_process';
 import { s3Server, makeBucket, s3Env, waitFor, shipStatus } from '../s3.mjs';
 
@@ -61,7 +61,9 @@ test('a wrong secret, an unknown key, no such bucket, nothing listening, not an 
 	// The data, written with the bucket's settings all wrong but async: kept on disk.
 	const nginx = await startServer({});
 	cleanup.push(() => nginx.stop());
-	const nothing = `http://127.0.0.1:${await freePort()}`;
+	const down = await refusingPort(); // nothing listens there, nor can
+	cleanup.push(() => down.close());
+	const nothing = `http://127.0.0.1:${down.port}`;
 	const cases = [
 		['a wrong secret', { AWS_SECRET_ACCESS_KEY: 'not-the-secret' }, /AWS_SECRET_ACCESS_KEY is wrong/],
 		['an unknown access key', { AWS_ACCESS_KEY_ID: 'NOSUCHKEY0000000' }, /AWS_ACCESS_KEY_ID is wrong/],
