@@ -36,15 +36,17 @@ export async function s3Server() {
 		return server;
 	}
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-s3-'));
-	let port;
-	// radosgw's port and the mon's after it (t/s3.sh: PORT + 1), both free.
-	for (;;) {
-		port = await freePort();
-		if (port < 65000 && await portFree(port + 1)) break;
+	// radosgw's port and the mon's after it (t/s3.sh: PORT + 1), both free. They are free for
+	// any process until the daemons bind them, tens of seconds later on a busy machine: when
+	// another program took radosgw's (t/s3.sh names it), everything again on others.
+	for (let lost = 0; ; lost++) {
+		const port = await freePort();
+		if (port >= 65000 || !(await portFree(port + 1))) continue;
+		const r = await run('bash', [path.join(SRCDIR, 't', 's3.sh'), 'start', dir, String(port)],
+			{ env: { ...process.env, S3_WITH_MGR: '0' } });
+		if (r.code === 0) break;
+		if (!/port \d+ is another program's/.test(r.stderr) || lost >= 3) throw new Error(`t/s3.sh start failed:\n${r.stderr}`);
 	}
-	const r = await run('bash', [path.join(SRCDIR, 't', 's3.sh'), 'start', dir, String(port)],
-		{ env: { ...process.env, S3_WITH_MGR: '0' } });
-	if (r.code !== 0) throw new Error(`t/s3.sh start failed:\n${r.stderr}`);
 	process.on('exit', () => {
 		try {
 			execFileSync('bash', [path.join(SRCDIR, 't', 's3.sh'), 'stop', dir], { stdio: 'ignore' });

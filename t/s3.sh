@@ -57,6 +57,36 @@ wait_for() {  # description command...
   done
 }
 
+# The inodes of the sockets listening on port $1 (/proc/net/tcp and tcp6, state 0A).
+listeners() {
+  awk -v p="$(printf ':%04X' "$1")" '$4 == "0A" && substr($2, length($2) - 4) == p { print $10 }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# Waits until radosgw (its spawn pid) holds the socket listening on port $1 and answers there.
+# Another program may take the port while the mon and the osd start (a free port is free for
+# anyone until radosgw binds it): it would answer curl too, and radosgw, which cannot bind,
+# exits; so the socket's owner is read from /proc, and that case named (t/s3.mjs starts again
+# on other ports). Dies when radosgw exits first or T seconds pass.
+wait_rgw() {
+  local pid inode end=$(( $(date +%s) + T ))
+  pid=$(cat "$DIR/run/rgw.spawn.pid")
+  while :; do
+    for inode in $(listeners "$1"); do
+      if find "/proc/$pid/fd" -lname "socket:\[$inode\]" 2>/dev/null | grep -q . &&
+        timeout -k 2 "$TRY_S" curl -sf --max-time "$TRY_S" -o /dev/null "http://127.0.0.1:$1/"; then
+        return 0
+      fi
+    done
+    if ! kill -0 "$pid" 2>/dev/null; then
+      [ -z "$(listeners "$1")" ] || die "port $1 is another program's: radosgw could not listen there"
+      die "radosgw exited (see $DIR/log)"
+    fi
+    [ "$(date +%s)" -lt "$end" ] || die "timed out waiting for radosgw (${T} s)"
+    sleep 0.5
+  done
+}
+
 stop_all() {
   local f pid any=0
   for f in "$DIR"/run/*.spawn.pid; do
@@ -97,7 +127,7 @@ rgw-stop)
   kill -KILL "$pid" 2>/dev/null || true; exit 0 ;;
 rgw-start)
   spawn rgw radosgw -n client.rgw
-  wait_for "radosgw" curl -sf --max-time "$TRY_S" -o /dev/null "http://127.0.0.1:$(rgw_port)/"
+  wait_rgw "$(rgw_port)"
   log "radosgw up again"; exit 0 ;;
 start) ;;
 *) die "unknown command $cmd" ;;
@@ -196,7 +226,7 @@ wait_for "osd up" sh -c "ceph -c '$CONF' osd dump 2>/dev/null | grep -q '^osd.0 
 log "osd up"
 
 spawn rgw radosgw -n client.rgw
-wait_for "radosgw" curl -sf --max-time "$TRY_S" -o /dev/null "http://127.0.0.1:$PORT/"
+wait_rgw "$PORT"
 log "radosgw up"
 
 timeout "$T" radosgw-admin -c "$CONF" user create --uid tester --display-name tester \
