@@ -38,6 +38,9 @@ after(async () => {
 });
 
 const conf = (srv, text) => fs.writeFileSync(path.join(srv.dataDir, '.spandex-forward.conf'), text);
+// The forwarder gives up on a request after its endpoint's timeout (30 s by default), a speed
+// check on a loaded machine: the tests' real endpoints wait as long as every wait (WAIT_MS).
+const TIMEOUT_S = WAIT_MS / 1000;
 const forward = (srv, args = [], env = {}) => spandexCli(['forward', srv.dataDir, ...args], { env });
 const exported = async (srv, ws) => linesById((await spandexOk(['export', srv.dataDir, '--workspace', ws])).stdout);
 const parsed = (line) => {
@@ -156,6 +159,7 @@ test('every API\'s spans reach a real OTLP receiver as the same spans, protobuf 
 [pb]
 url = ${dst.base}/v1/traces
 header = X-Workspace: fw-pb
+timeout = ${TIMEOUT_S}
 workspaces = ${ws}
 
 [js]
@@ -163,6 +167,7 @@ url = ${dst.base}/v1/traces
 protocol = http/json
 compression = none
 header = X-Workspace: fw-js
+timeout = ${TIMEOUT_S}
 `);
 	const r = await forward(src);
 	assert.equal(r.code, 0, r.stderr);
@@ -204,7 +209,7 @@ test('the endpoint\'s answers: a refused key holds the spans, a refused body is 
 		spans[3].input = 'x'.repeat(8000); // over the receiver's 4 KiB body: refused (413) alone
 		assert.equal((await ingestSpans(ws, spans, { base: src.base })).status, 201);
 		const { port } = down;
-		const text = (header) => `[keyed]\nurl = ${keyed.base}/v1/traces\ncompression = none\nheader = X-Workspace: ${ws}\n${header}workspaces = ${ws}\n[down]\nurl = http://127.0.0.1:${port}/v1/traces\ntimeout = 5\nworkspaces = ${ws}\n`;
+		const text = (header) => `[keyed]\nurl = ${keyed.base}/v1/traces\ntimeout = ${TIMEOUT_S}\ncompression = none\nheader = X-Workspace: ${ws}\n${header}workspaces = ${ws}\n[down]\nurl = http://127.0.0.1:${port}/v1/traces\ntimeout = 5\nworkspaces = ${ws}\n`;
 		conf(src, text(''));
 		let r = await forward(src);
 		assert.equal(r.code, 1);
@@ -257,7 +262,7 @@ async function killLoop(n, seed, w) {
 
 test('killed at random points while a writer ingests: every span arrives, none altered, duplicates within the bound', async () => {
 	const ws = 'fw-kill';
-	conf(src, `[kill]\nurl = ${dst.base}/v1/traces\nheader = X-Workspace: fw-killed\nworkspaces = ${ws}\n`);
+	conf(src, `[kill]\nurl = ${dst.base}/v1/traces\ntimeout = ${TIMEOUT_S}\nheader = X-Workspace: fw-killed\nworkspaces = ${ws}\n`);
 	const w = startWriter(ws, { base: src.base, days: [1, 2, 3] });
 	const kills = await killLoop(Number(process.env.SPANDEX_FORWARD_KILLS || 12), 56, w);
 	await w.stop();
