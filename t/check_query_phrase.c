@@ -1,7 +1,8 @@
 /* check_query_phrase: phrases in lib/query over a day's pairs of adjacent words (issue 57): a
  * phrase its user is still typing, fresh, indexed and sealed under a budget; the rare words whose
- * pairs a .tix leaves out, and a version 5 file that kept them all; the triples of words of two
- * common pairs (version 9), and a version 8 file without them. Single words, the tail and
+ * pairs a .tix leaves out (but, version 10, after a common word), and a version 5 file that kept
+ * them all; the triples of words of two pairs, one common (version 9), and a version 8 file
+ * without them. Single words, the tail and
  * the rest of free text are in check_query_text.c. */
 #include "t/check_query.h"
 #include "lib/base/bits.h"
@@ -109,7 +110,22 @@ static size_t phrase_candidates(const char *d, const char *t, size_t *sure)
 	return n;
 }
 
-/* Day d's .tix of version 9 written as version 5 wrote it: no value lists or id strings
+/* Day d's .tix labelled version v (its header's checksum made again): a version 10 file read as
+ * version 9, whose bytes are laid out alike, reads no pair of a rare word. */
+static void dayindex_set_version(const char *d, uint32_t v)
+{
+	long size;
+	const char *path = dayindex_of(root, d);
+	char *f = file_read(path, &size);
+	memcpy(f + 8, &v, 4);
+	uint32_t crc = hash_crc32c(0, f, 124);
+	memcpy(f + 124, &crc, 4);
+	file_write_new(path, f, size);
+	free(f);
+	store_forget_day(&st, "ws", day_of(d));
+}
+
+/* Day d's .tix of version 10 written as version 5 wrote it: no value lists or id strings
  * (dayindex_drop_ids), every pair kept, no rare bound after the pairs' number (docs/FORMAT.md,
  * "Pairs of words"), the text's and header's checksums made again. Right only for a day with no
  * rare word, whose file keeps every pair. */
@@ -168,23 +184,36 @@ START_TEST(rare_word_pairs)
 		append(s + k, 100);
 	ck_assert(index_day("2024-03-08"));
 	size_t sure;
-	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), R);
-	ck_assert_uint_eq(sure, 0);
+	/* The common "sharp" then the rare "edge": a pair kept (version 10), its records known; the
+	 * rare "edge" then "sharp": no pair, its records stand for it. */
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), R / 2);
+	ck_assert_uint_eq(sure, R / 2);
 	ck_assert_uint_eq(phrase_candidates("2024-03-08", "edge sharp", &sure), R);
-	/* The records of the pair are known to hold the phrase; the rare "ridges"'s one is not. */
-	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2 + 1);
+	ck_assert_uint_eq(sure, 0);
+	/* The records of the pair are known to hold the phrase; the rare "ridges" follows no word.
+	 */
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2);
 	ck_assert_uint_eq(sure, R / 2);
 	ck_assert_uint_eq(phrase_candidates("2024-03-08", "ridge steep", &sure), R / 2 + 1);
+	/* Read as version 9 (the same bytes): no pair of a rare word, its records stand for them.
+	 */
+	dayindex_set_version("2024-03-08", 9);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), R);
+	ck_assert_uint_eq(sure, 0);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2 + 1);
+	ck_assert_uint_eq(sure, R / 2);
+	ck_assert_uint_eq(phrase_total("sharp edge"), R / 2);
 	/* A version 5 file keeps every pair and has no rare bound: read so (this one, made from
-	 * the version 6 file, lacks the rare words' pairs, so it names no record for them), and
-	 * the next build writes version 6 in its place. */
+	 * the version 10 file, lacks the pairs of a rare word after a word not common, so it names
+	 * no record for them), and the next build writes version 10 in its place. */
+	ck_assert(index_day("2024-03-08"));
 	dayindex_as_version5("2024-03-08");
 	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2);
 	ck_assert_uint_eq(sure, R / 2);
-	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), 0);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "edge sharp", &sure), 0);
 	ck_assert_uint_eq(count_problems(), 0);
 	ck_assert(index_day("2024-03-08"));
-	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), R);
+	ck_assert_uint_eq(phrase_candidates("2024-03-08", "edge sharp", &sure), R);
 	for (int age = 1; age < 3; age++) {
 		if (age == 2) {
 			uint64_t in, out;
@@ -217,43 +246,68 @@ static size_t holding(char (*texts)[128], int n, const char *t)
  * and "the work" in all of them), so the pairs leave every record a candidate. A .tix of version
  * 9 keeps the triples of two pairs of which one is in more than the bound's records
  * (DAYINDEX_TRIPLE_SHARE): a phrase of three words is known from them, the last one a prefix; a
- * rare word's records stand for its triples (not known), the records of two pairs that are not
- * common for theirs, and a version 8 file is read by its pairs as before. */
+ * rare first word's records stand for its triples (not known), the records of two pairs that are
+ * not common for theirs. Version 10 keeps the pairs of a common word then a rare one, and lists
+ * their triples: the rare last word typed ("world") is known too. Every phrase's total against
+ * strcasestr fresh, indexed, read as version 9, as version 8 (no triples), with a tail past the
+ * index, with its text section damaged and sealed. */
 START_TEST(phrase_triples)
 {
-	enum { N = 300 };
-	static char ids[N][8], ins[N][128];
+	enum { N = 300, T = 40 };
+	static char ids[N][8], tids[T][8], ins[N + T][128];
 	static const char *const part[] = {
 	    "with the work",	"with the world", "with  the work", "notwith the works",
-	    "the with the cat", "blue fox ran",	  "blue fox",	    "fox ran"};
+	    "the with the cat", "blue fox ran",	  "blue fox",	    "fox ran the world"};
 	static const char *const phrases[] = {
 	    "With the wo",     "with the work",	 "with the w",
 	    "notwith the wo",  "with the cat",	 "the cat and",
 	    "and the work is", "with  the work", "cat and the work is done",
-	    "th the wor",      "with the worl"};
-	struct span s[N];
+	    "th the wor",      "with the worl",	 "the world",
+	    "the wor",	       "world",		 "ran the world",
+	    "fox ran the wo"};
+	struct span s[N], t[T];
 	one_trace(s, N, ids, 't', "2024-03-13");
-	for (int k = 0; k < N; k++) {
+	one_trace(t, T, tids, 'u', "2024-03-13");
+	for (int k = 0; k < N + T; k++) {
 		snprintf(ins[k], sizeof ins[k],
 			 "%s; with the cat and the work is done, blue sky, red fox, ran %d",
 			 k % 10 < 8 ? part[k % 10] : "", k);
-		s[k].input = ins[k];
+		(k < N ? s + k : t + k - N)->input = ins[k];
 	}
 	for (int k = 0; k < N; k += 100)
 		append(s + k, 100);
-	ck_assert(index_day("2024-03-13"));
-	/* "with the work" in 30 records known, and 30 of the rare "notwith" (which "with" may end)
-	 * and "works"; "world" is rare too: its 30 records are candidates. */
-	size_t sure;
-	ck_assert_uint_eq(phrase_candidates("2024-03-13", "With the wo", &sure), 90);
-	ck_assert_uint_eq(sure, 30);
-	ck_assert_uint_eq(phrase_candidates("2024-03-13", "with the work", &sure), 60);
-	ck_assert_uint_eq(sure, 30);
-	/* "blue fox" and "fox ran" each in 60 records (not common), both in 30 */
-	ck_assert_uint_eq(phrase_candidates("2024-03-13", "blue fox ran", &sure), 30);
-	ck_assert_uint_eq(sure, 0);
-	for (int age = 0; age < 3; age++) {
-		if (age == 1) { /* as version 8 wrote it: the pairs alone, every record */
+	size_t sure, n = N;
+	for (int age = 0; age < 7; age++) {
+		if (age == 1) {
+			ck_assert(index_day("2024-03-13"));
+			/* "with the work" in 30 records and "with the world" in 30 known (the
+			 * rare "world" after the common "the"), and 30 of the rare "notwith"
+			 * (which "with" may end) not. */
+			ck_assert_uint_eq(phrase_candidates("2024-03-13", "With the wo", &sure),
+					  90);
+			ck_assert_uint_eq(sure, 60);
+			ck_assert_uint_eq(phrase_candidates("2024-03-13", "with the work", &sure),
+					  60);
+			ck_assert_uint_eq(sure, 30);
+			/* "the world" in 60 records, "with the world" in half of them (a bit
+			 * each of the pair's records, WORDS_PAIR_SUB) */
+			ck_assert_uint_eq(phrase_candidates("2024-03-13", "the world", &sure), 60);
+			ck_assert_uint_eq(sure, 60);
+			ck_assert_uint_eq(phrase_candidates("2024-03-13", "with the world", &sure),
+					  30);
+			ck_assert_uint_eq(sure, 30);
+			/* "blue fox" and "fox ran" each in 60 records (not common), both in 30 */
+			ck_assert_uint_eq(phrase_candidates("2024-03-13", "blue fox ran", &sure),
+					  30);
+			ck_assert_uint_eq(sure, 0);
+		}
+		if (age == 2) { /* as version 9 reads it: "world"'s records stand for it */
+			dayindex_set_version("2024-03-13", 9);
+			ck_assert_uint_eq(phrase_candidates("2024-03-13", "With the wo", &sure),
+					  120);
+			ck_assert_uint_eq(sure, 30);
+		}
+		if (age == 3) { /* as version 8 wrote it: the pairs alone, every record */
 			long size;
 			char *f = file_read(dayindex_of(root, "2024-03-13"), &size);
 			file_write_new(dayindex_of(root, "2024-03-13"), f,
@@ -263,21 +317,32 @@ START_TEST(phrase_triples)
 			ck_assert_uint_eq(phrase_candidates("2024-03-13", "With the wo", &sure), N);
 			ck_assert_uint_eq(count_problems(), 0);
 		}
-		if (age == 2) {
-			uint64_t in, out;
-			struct err e = {ST_OK, ""};
+		if (age == 4) { /* built again, then a tail past it */
 			ck_assert(index_day("2024-03-13"));
 			ck_assert_uint_eq(phrase_candidates("2024-03-13", "With the wo", &sure),
 					  90);
+			append(t, T);
+			n = N + T;
+		}
+		if (age == 5) { /* a byte of the text section damaged: its lines answer */
+			file_damage(dayindex_of(root, "2024-03-13"), 128 + 8, 0x20);
+			store_forget_day(&st, "ws", day_of("2024-03-13"));
+		}
+		if (age == 6) {
+			uint64_t in, out;
+			struct err e = {ST_OK, ""};
+			ck_assert(index_day("2024-03-13"));
+			ck_assert_uint_eq(count_problems(), 0);
 			ck_assert_int_eq(store_seal(&st, "ws", day_of("2024-03-13"), &in, &out, &e),
 					 ST_OK);
 		}
 		for (size_t i = 0; i < sizeof phrases / sizeof *phrases; i++)
-			ck_assert_msg(phrase_total(phrases[i]) == holding(ins, N, phrases[i]),
+			ck_assert_msg(phrase_total(phrases[i]) == holding(ins, (int)n, phrases[i]),
 				      "age %d: %s: %zu, not %zu", age, phrases[i],
-				      phrase_total(phrases[i]), holding(ins, N, phrases[i]));
+				      phrase_total(phrases[i]), holding(ins, (int)n, phrases[i]));
 	}
 	ck_assert_uint_eq(holding(ins, N, "With the wo"), 90);
+	ck_assert_uint_eq(holding(ins, N, "the world"), 60);
 	ck_assert_uint_eq(count_problems(), 0);
 }
 END_TEST

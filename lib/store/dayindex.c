@@ -39,10 +39,12 @@
 #include "lib/store/words.h"
 
 #define DAYINDEX_MAGIC "SPXTIX1\n"
-/* 9 added the triples of words, 8 the value lists, 7 the id strings, 6 left out the pairs of a
- * rare word, 5 added the pairs of words, 4 the roots, 3 the counts, 2 the key maps; older files
- * are read without them (a version 5 file with every pair). */
-#define DAYINDEX_VERSION 9
+/* 10 kept the pairs of a common word then a rare one, 9 added the triples of words, 8 the value
+ * lists, 7 the id strings, 6 left out the pairs of a rare word, 5 added the pairs of words, 4 the
+ * roots, 3 the counts, 2 the key maps; older files are read without them (a version 5 file with
+ * every pair). */
+#define DAYINDEX_VERSION 10
+#define DAYINDEX_VERSION_NORAREPAIRS 9
 #define DAYINDEX_VERSION_NOTRIPLES 8
 #define DAYINDEX_VERSION_NOLISTS 7
 #define DAYINDEX_VERSION_NOIDS 6
@@ -60,7 +62,8 @@
  * 1); the postings: record numbers ascending, each as the LEB128 varint of its distance from the
  * one before minus one, padded; (version 5) the pairs of adjacent words (words.h; version 6
  * leaves out those of a rare word, DAYINDEX_RARE_WORD; version 9 adds the triples of two
- * pairs, one common, DAYINDEX_TRIPLE_SHARE). Then (version 2) the key maps, per key of
+ * pairs, one common, DAYINDEX_TRIPLE_SHARE; version 10 keeps a common word's pairs with a rare
+ * one after it). Then (version 2) the key maps, per key of
  * enum store_key: nrecs uint64 hashes (the records' trace_h or session_h) sorted ascending, ties by
  * record; the nrecs record numbers in the same order (uint32, padded); a crc32c per block of
  * KEYMAP_BLOCK entries, over its hashes and then its record numbers (padded). Then the columns:
@@ -94,8 +97,8 @@ struct dayindex_hdr {
 	uint32_t crc;			  /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct dayindex_hdr) == 128, "the text index header is 128 bytes");
-_Static_assert(DAYINDEX_VERSION != 9 || DAYINDEX_NCOLS == 9,
-	       "version 9 has 9 columns: a new column is a new version (docs/FORMAT.md)");
+_Static_assert(DAYINDEX_VERSION != 10 || DAYINDEX_NCOLS == 9,
+	       "version 10 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
 /* The name of column k (lib/model/fields.h). */
 static const char *col_name(int k)
@@ -286,7 +289,8 @@ static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool re
 	    h->crc != hash_crc32c(0, h, offsetof(struct dayindex_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
-	enum words_pairs pairs = h->version > DAYINDEX_VERSION_NOTRIPLES    ? WORDS_PAIRS_TRIPLES
+	enum words_pairs pairs = h->version > DAYINDEX_VERSION_NORAREPAIRS  ? WORDS_PAIRS_RARE
+				 : h->version > DAYINDEX_VERSION_NOTRIPLES  ? WORDS_PAIRS_TRIPLES
 				 : h->version == DAYINDEX_VERSION_EVERYPAIR ? WORDS_PAIRS_EVERY
 				 : h->version > DAYINDEX_VERSION_EVERYPAIR  ? WORDS_PAIRS_COMMON
 									    : WORDS_PAIRS_NONE;

@@ -513,11 +513,14 @@ static size_t post_count(const struct words_post *p)
 	return n;
 }
 
-/* Whether pair p is kept: pair 0, or one of two words each in more than rare records (cnt). */
-static bool pair_kept(const struct words_pair *p, const uint32_t *cnt, uint64_t rare)
+/* Whether pair p is kept: pair 0, one of two words each in more than rare records (cnt), or
+ * (version 10) one whose first word is common, in more than common records (a rare word typed
+ * after a common one, "the wo", is then known from the pair). */
+static bool pair_kept(const struct words_pair *p, const uint32_t *cnt, uint64_t rare,
+		      uint64_t common)
 {
 	uint32_t a = (uint32_t)(p->key >> 32), z = (uint32_t)p->key & ~WORDS_PAIR_GAP;
-	return !p->key || (cnt[a] > rare && cnt[z] > rare);
+	return !p->key || (cnt[a] > rare && cnt[z] > rare) || cnt[a] > common;
 }
 
 /* Pair (or triple) p's postings in their form (words.h, WORDS_PAIR_LIST) for a section of nrecs
@@ -553,6 +556,44 @@ static void render_pair(const struct words_pair *p, size_t nrecs, unsigned char 
 	free(m);
 }
 
+/* The records of postings p into out (room for max): their number, or SIZE_MAX past max. */
+static size_t post_recs(const struct words_post *p, uint32_t *out, size_t max)
+{
+	size_t n = 0;
+	uint64_t rec = 0, x = 0;
+	for (uint32_t i = 0, shift = 0; i < p->plen; i++) {
+		x |= (uint64_t)(p->post[i] & 0x7f) << shift;
+		shift += 7;
+		if (p->post[i] & 0x80)
+			continue;
+		if (n == max)
+			return SIZE_MAX;
+		rec = n ? rec + 1 + x : x;
+		out[n++] = (uint32_t)rec;
+		x = shift = 0;
+	}
+	return n;
+}
+
+/* Triple t's postings as a bit per record of its second pair p2 (WORDS_PAIR_SUB), appended to
+ * out; false (nothing appended) when p2 is in more than DAYINDEX_RARE_WORD records. */
+static bool render_sub(const struct words_post *t, const struct words_post *p2, struct buf *out)
+{
+	uint32_t r2[DAYINDEX_RARE_WORD], rt[DAYINDEX_RARE_WORD];
+	size_t n2 = post_recs(p2, r2, DAYINDEX_RARE_WORD), nt;
+	if (n2 == SIZE_MAX || (nt = post_recs(t, rt, DAYINDEX_RARE_WORD)) == SIZE_MAX)
+		return false;
+	unsigned char m[1 + WORDS_SUB_BYTES] = {WORDS_PAIR_SUB};
+	for (size_t i = 0, k = 0; i < n2; i++) {
+		while (k < nt && rt[k] < r2[i])
+			k++;
+		if (k < nt && rt[k] == r2[i])
+			m[1 + i / 8] |= (unsigned char)(1u << i % 8);
+	}
+	buf_add(out, m, 1 + (n2 + 7) / 8);
+	return true;
+}
+
 /* A triple to render: its key in the file, and its records. */
 struct tri_out {
 	uint64_t key;
@@ -580,11 +621,13 @@ static void add_postings(struct buf *out, uint64_t *offs, size_t n, struct buf *
 /* The triples' part of the text section: their number, the bound, their keys ascending (the
  * first pair's index among the kept pairs, idx (UINT32_MAX for none), << 32, then the second
  * pair's gap and second word), the offsets of their postings, the postings. Only the triples of
- * two kept pairs, one of them in more than bound records (cnt), are kept; a triple in more than
+ * two kept pairs, one of them in more than bound records (cnt), are kept; one whose second pair
+ * is in at most rare records (version 10: a common word then a rare one) as a bit per record of
+ * that pair (WORDS_PAIR_SUB), so that a phrase is known from it; else one in more than
  * 1 / DAYINDEX_TRIPLE_NARROW of its rarer pair's records as every record (no postings). Triple 0
  * (key 0) holds the records past WORDS_MAX_TRIPLES. */
 static void render_triples(const struct words_build *b, const uint32_t *idx, const uint32_t *cnt,
-			   uint64_t bound, size_t nrecs, struct buf *out)
+			   uint64_t bound, uint64_t rare, size_t nrecs, struct buf *out)
 {
 	const struct words_tab *tt = &b->tt;
 	struct tri_out *t = xmalloc(tt->n * sizeof *t);
@@ -611,16 +654,19 @@ static void render_triples(const struct words_build *b, const uint32_t *idx, con
 		bool all = k && post_count(&e->p) * DAYINDEX_TRIPLE_NARROW > m;
 		buf_add(out, &t[k].key, sizeof t[k].key);
 		offs[k] = post.len;
-		render_pair(&one, nrecs, 0, all, &post);
+		if (!k || cnt[p2] > rare || 2 * (size_t)cnt[p2] >= nrecs ||
+		    !render_sub(&e->p, &b->pt.p[p2].p, &post))
+			render_pair(&one, nrecs, 0, all, &post);
 	}
 	add_postings(out, offs, n, &post);
 	free(t);
 }
 
 /* The pairs' part of the text section: their number, the rare bound, their keys ascending, the
- * offsets of their postings, the postings. A pair of a rare word is left out (DAYINDEX_RARE_WORD);
- * one in more than the triples' bound records (words_triple_bound) is common, and flagged so. Then
- * the triples. */
+ * offsets of their postings, the postings. A pair of a rare word is left out (DAYINDEX_RARE_WORD)
+ * unless its first word is common, in more than the triples' bound records (version 10); a pair
+ * in more than that bound's records (words_triple_bound) is common, and flagged so. Then the
+ * triples. */
 static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *out)
 {
 	uint64_t rare = DAYINDEX_RARE_WORD, np = 0, tb = words_triple_bound(nrecs);
@@ -630,7 +676,7 @@ static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *
 	const struct words_tab *pt = &b->pt;
 	const struct words_pair **o = xmalloc(pt->n * sizeof *o);
 	for (size_t k = 0; k < pt->n; k++)
-		if (pair_kept(&pt->p[k], cnt, rare))
+		if (pair_kept(&pt->p[k], cnt, rare, tb))
 			o[np++] = &pt->p[k];
 	free(cnt);
 	qsort(o, np, sizeof *o, by_key); /* key first in struct words_pair: pair 0 first */
@@ -652,7 +698,7 @@ static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *
 	}
 	add_postings(out, offs, np, &post);
 	free(o);
-	render_triples(b, idx, pcnt, tb, nrecs, out);
+	render_triples(b, idx, pcnt, tb, rare, nrecs, out);
 	free(idx);
 	free(pcnt);
 }

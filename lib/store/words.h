@@ -75,7 +75,11 @@ void words_add_any(struct words_build *b, uint32_t rec);
  * or none follows, since the pair is in at least half of the section's records (a phrase's
  * other conditions narrow it, and such a list would cost a byte a record); or a bit per record
  * of the section follows, when that is shorter than the list. */
-enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS };
+enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS, WORDS_PAIR_SUB };
+/* WORDS_PAIR_SUB (version 10, a triple's only): a bit per record of its second pair, which is in
+ * at most DAYINDEX_RARE_WORD records, follows: the i-th of that pair's records holds the triple
+ * when bit i (of byte i / 8, from its low bit) is set. At most this many bytes. */
+#define WORDS_SUB_BYTES ((DAYINDEX_RARE_WORD + 7) / 8)
 /* ORed into a pair's form byte (version 9): the pair is common, in more than the triples' bound
  * records (words_triple_bound), so every triple of it and another kept pair is kept. */
 #define WORDS_PAIR_TRIPLED 0x40
@@ -109,8 +113,9 @@ struct words_view {
 	const uint64_t *pkeys, *ppoffs;
 	const unsigned char *ppost;
 	size_t ppost_len;
-	size_t ntri;	 /* triples, triple 0 included (0: a section written before them) */
-	uint64_t tbound; /* the bound they were kept by (words_triple_bound) */
+	size_t ntri;	  /* triples, triple 0 included (0: a section written before them) */
+	uint64_t tbound;  /* the bound they were kept by (words_triple_bound) */
+	bool rare_common; /* a common word's pairs with a rare one after it kept (version 10) */
 	const uint64_t *tkeys, *tpoffs;
 	const unsigned char *tpost;
 	size_t tpost_len;
@@ -118,8 +123,16 @@ struct words_view {
 };
 /* What a text section holds of the pairs: none (a tail segment, a .tix before version 5), every
  * pair (version 5), those of two words past the rare bound the section holds (version 6), or
- * those and the triples of two pairs, one common (version 9). */
-enum words_pairs { WORDS_PAIRS_NONE, WORDS_PAIRS_EVERY, WORDS_PAIRS_COMMON, WORDS_PAIRS_TRIPLES };
+ * those and the triples of two pairs, one common (version 9), or those and (version 10) the
+ * pairs of a common word (in more than the triples' bound records) then a rare one, and so the
+ * triples of those pairs, listed when a pair is in at most the rare bound's records. */
+enum words_pairs {
+	WORDS_PAIRS_NONE,
+	WORDS_PAIRS_EVERY,
+	WORDS_PAIRS_COMMON,
+	WORDS_PAIRS_TRIPLES,
+	WORDS_PAIRS_RARE
+};
 /* The section at p[0..n) of nwords words and blob_len bytes of words into v, with its pairs
  * as pairs says; false when its parts do not fit in n bytes or its first offsets are wrong. */
 bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len,

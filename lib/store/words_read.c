@@ -86,8 +86,8 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 		return true;
 	if (!open_pairs(v, (const char *)p + v->len, n - v->len, pairs != WORDS_PAIRS_EVERY))
 		return false;
-	return pairs != WORDS_PAIRS_TRIPLES ||
-	       open_triples(v, (const char *)p + v->len, n - v->len);
+	v->rare_common = pairs == WORDS_PAIRS_RARE;
+	return pairs < WORDS_PAIRS_TRIPLES || open_triples(v, (const char *)p + v->len, n - v->len);
 }
 
 /* The records of postings post[a, z) (of post_len bytes) into bits (nrecs bits): false when they
@@ -141,6 +141,10 @@ static bool form_or(const unsigned char *post, size_t len, uint64_t a, uint64_t 
 		for (size_t i = 0; z == a + 1 && i < nrecs; i++)
 			bits_set(bits, i);
 		return z == a + 1;
+	case WORDS_PAIR_SUB: /* read by tri_sub: taken here as every record, a candidate */
+		for (size_t i = 0; z - a - 1 <= WORDS_SUB_BYTES && i < nrecs; i++)
+			bits_set(bits, i);
+		return z - a - 1 <= WORDS_SUB_BYTES;
 	case WORDS_PAIR_BITS:
 		if (z - a - 1 != bytes || (nrecs % 8 && p[bytes - 1] >> nrecs % 8))
 			return false;
@@ -247,33 +251,63 @@ static bool pair_tripled(const struct words_view *v, size_t j)
 	return v->ppoffs[j] < v->ppost_len && (v->ppost[v->ppoffs[j]] & WORDS_PAIR_TRIPLED);
 }
 
-/* Whether word k is rare: in at most v->rare records, so that no pair holds it. Its postings
- * take a byte or more a record, at most 5, so only a list of between rare and 5 * rare bytes
- * is counted. */
-static bool word_rare(const struct words_view *v, size_t k)
+/* Whether word k is in at most bound records. Its postings take a byte or more a record, at most
+ * 5, so only a list of between bound and 5 * bound bytes is counted. */
+static bool word_within(const struct words_view *v, size_t k, uint64_t bound)
 {
 	uint64_t a = v->poffs[k], z = v->poffs[k + 1], n = 0;
-	if (!v->rare || z - a > 5 * v->rare)
+	if (z - a <= bound)
+		return true;
+	if (z - a > 5 * bound)
 		return false;
-	for (uint64_t i = a; i < z && n <= v->rare; i++)
+	for (uint64_t i = a; i < z && n <= bound; i++)
 		n += v->post[i] < 0x80;
-	return n <= v->rare;
+	return n <= bound;
+}
+
+/* Whether word k is rare: in at most v->rare records, so that no pair holds it but (version 10)
+ * one after a common word. */
+static bool word_rare(const struct words_view *v, size_t k)
+{
+	return v->rare && word_within(v, k, v->rare);
+}
+
+/* Whether every word of ks[0..n) is common (version 10): in more than the triples' bound
+ * records, so that its pairs with a rare word after it are kept. */
+static bool all_common(const struct words_view *v, const uint32_t *ks, size_t n)
+{
+	for (size_t i = 0; v->rare_common && i < n; i++)
+		if (word_within(v, ks[i], v->tbound))
+			return false;
+	return v->rare_common && n > 0;
+}
+
+/* all_common of ks[0..n), asked once: *memo -1 until it is. */
+static bool common_once(const struct words_view *v, const uint32_t *ks, size_t n, int *memo)
+{
+	if (*memo < 0)
+		*memo = all_common(v, ks, n);
+	return *memo;
 }
 
 /* The records with a pair of a word of ka[0..na) then one of kb[0..nb), apart by one space
  * unless gap, ORed into bits: for each word of ka, its pairs are a range of keys. A rare word
- * has no pairs (DAYINDEX_RARE_WORD): its own records stand for them, which do not all hold the
- * pair, and are not in exact (as for pair_or). */
+ * has no pairs (DAYINDEX_RARE_WORD) but (version 10) those after a common word: unless every
+ * word of ka is common, its own records stand for them, which do not all hold the pair, and are
+ * not in exact (as for pair_or). */
 static bool pair_bits(const struct words_view *v, const uint32_t *ka, size_t na, const uint32_t *kb,
 		      size_t nb, bool gap, uint64_t *bits, uint64_t *exact, size_t n)
 {
 	uint64_t *inb = xcalloc((v->nwords + 63) / 64, sizeof *inb);
 	bool ok = true;
-	for (size_t j = 0; ok && j < nb; j++)
-		if (!word_rare(v, kb[j]))
+	int acommon = -1; /* every word of ka common: not asked yet */
+	for (size_t j = 0; ok && j < nb; j++) {
+		bool rare = word_rare(v, kb[j]);
+		if (!rare || v->rare_common)
 			bits_set(inb, kb[j]);
-		else
+		if (rare && !common_once(v, ka, na, &acommon))
 			ok = words_or(v, kb[j], bits, n);
+	}
 	for (size_t i = 0; ok && i < na; i++) {
 		if (word_rare(v, ka[i])) {
 			ok = words_or(v, ka[i], bits, n);
@@ -311,6 +345,40 @@ static size_t tri_find(const struct words_view *v, size_t j, uint32_t c, bool ga
 	return t < v->ntri && v->tkeys[t] == key ? t : v->ntri;
 }
 
+/* Triple t's form (WORDS_PAIR_LIST), or -1 when it has no form byte. */
+static int tri_form(const struct words_view *v, size_t t)
+{
+	return v->tpoffs[t] < v->tpoffs[t + 1] && v->tpoffs[t + 1] <= v->tpost_len
+		   ? v->tpost[v->tpoffs[t]] & ~WORDS_PAIR_TRIPLED
+		   : -1;
+}
+
+/* Triple t's records, a bit per record of its second pair j2 (WORDS_PAIR_SUB), ORed into bits
+ * and exact; tmp room for a set. False when they are malformed (their length is not that of
+ * j2's records). */
+static bool tri_sub(const struct words_view *v, size_t t, size_t j2, uint64_t *bits,
+		    uint64_t *exact, uint64_t *tmp, size_t n)
+{
+	size_t words = (n + 63) / 64, i = 0;
+	memset(tmp, 0, words * sizeof *tmp);
+	if (!pair_or(v, j2, tmp, n, NULL))
+		return false;
+	const unsigned char *m = v->tpost + v->tpoffs[t] + 1;
+	size_t len = v->tpoffs[t + 1] - v->tpoffs[t] - 1;
+	for (size_t w = 0; w < words; w++)
+		for (uint64_t x = tmp[w]; x; x &= x - 1, i++) {
+			size_t rec = 64 * w + (size_t)__builtin_ctzll(x);
+			if (i / 8 >= len)
+				return false;
+			if (!(m[i / 8] >> i % 8 & 1))
+				continue;
+			bits_set(bits, rec);
+			if (exact)
+				bits_set(exact, rec);
+		}
+	return (i + 7) / 8 == len;
+}
+
 /* The records of pairs j and j2 both (neither common: each in at most the triples' bound
  * records), ORed into bits; tmp room for two sets. */
 static bool pairs_both(const struct words_view *v, size_t j, size_t j2, uint64_t *bits,
@@ -329,15 +397,15 @@ static bool pairs_both(const struct words_view *v, size_t j, size_t j2, uint64_t
  * bound's records) in a row, apart as g1 and g2 say, ORed into bits (and those known to hold them
  * into exact): a triple of two pairs of which one is common is kept (in every record, not exact,
  * when its list would narrow little), else the records of both pairs stand for it, and a rare
- * word's records for its pairs. */
+ * word's records for its pairs (but, version 10, for its pair with a common b). */
 static bool tri_abc(const struct words_view *v, uint32_t a, uint32_t b, const struct run *c,
 		    const bool *rare, bool g1, bool g2, uint64_t *bits, uint64_t *exact,
 		    uint64_t *tmp, size_t n)
 {
 	size_t j = pair_find(v, a, b, g1);
-	bool ok = true;
+	bool ok = true, common = j < v->npairs && all_common(v, &b, 1);
 	for (size_t k = 0; ok && j < v->npairs && k < c->nk; k++) {
-		if (rare[k]) {
+		if (rare[k] && !common) { /* (version 10: b then c is kept when b is common) */
 			ok = words_or(v, c->ks[k], bits, n);
 			continue;
 		}
@@ -346,7 +414,11 @@ static bool tri_abc(const struct words_view *v, uint32_t a, uint32_t b, const st
 			continue; /* no record holds b then c */
 		if (!pair_tripled(v, j) && !pair_tripled(v, j2))
 			ok = pairs_both(v, j, j2, bits, tmp, n);
-		else if ((t = tri_find(v, j, c->ks[k], g2)) < v->ntri)
+		else if ((t = tri_find(v, j, c->ks[k], g2)) == v->ntri)
+			continue; /* no record holds the three */
+		else if (tri_form(v, t) == WORDS_PAIR_SUB)
+			ok = tri_sub(v, t, j2, bits, exact, tmp, n);
+		else
 			ok = tri_or(v, t, bits, n, exact);
 	}
 	return ok;
