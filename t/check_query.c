@@ -595,6 +595,7 @@ Suite *check_suite(void)
 	check_query_text(t, w, u);
 	check_query_phrase(w);
 	check_query_tail(t);
+	check_query_traces(t);
 	check_query_index(w);
 	check_query_snap(w);
 	check_query_ids(w);

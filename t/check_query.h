@@ -89,6 +89,7 @@ void check_query_phrase(TCase *index);
 void check_query_index(TCase *index);
 void check_query_snap(TCase *index);
 void check_query_tail(TCase *store);
+void check_query_traces(TCase *store);
 void check_query_ids(TCase *index);
 void check_query_lists(TCase *index);
 

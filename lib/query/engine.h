@@ -438,10 +438,47 @@ typedef void (*slot_fn)(struct hslot *h, const struct idx_rec *r, size_t di, siz
 void narrow_traces(struct scan *db, struct htab *want, bool all_days, slot_fn add);
 void traces_rollups(struct scan *db, struct htab *want, bool all_days);
 /* Keeps in roots (by the trace's key) the earliest root of a trace: a root started at started,
- * record ri of day di; §7.2: ties by root_span_id. */
-void traces_root_offer(struct scan *db, struct htab *roots, int64_t started, size_t di, size_t ri,
-		       uint64_t key);
+ * record ri of day di; §7.2: ties by root_span_id (tpage.c, below the listings that offer). */
+void tpage_root_offer(struct scan *db, struct htab *roots, int64_t started, size_t di, size_t ri,
+		      uint64_t key);
 bool traces_row(struct scan *db, const struct hslot *h, struct query_trace *t);
 enum status sessions_plan(struct query *q, struct rec_filter *c);
+
+/* ---- A page of traces by start time from the counts (twins.c, tpage.c) ---- */
+
+/* The roots a process has seen of a workspace, by trace: which traces have roots of more than
+ * one span (a trace's versions of one span are one root: at most one is live to a query), and
+ * which roots name no trace. Kept across queries (a few workspaces; not thread-safe: a program
+ * serves one request at a time), taken up to the records db holds of each of its days [lo, hi)
+ * (made again whole when a day's record done - 1 is no longer the one taken: a day rebuilt, a
+ * batch undone). NULL when the workspace has more roots than are kept, or the budget ran out. */
+struct twins;
+struct twins *twins_of(struct scan *db, size_t lo, size_t hi);
+/* The traces with roots of more than one span, *n of them (those of every day taken). */
+const uint64_t *twins_list(const struct twins *t, size_t *n);
+/* The first and last day with a root of trace_h; false when none was taken. */
+bool twins_days(const struct twins *t, uint64_t trace_h, int32_t *lo, int32_t *hi);
+/* The roots of day that name no trace, ascending record numbers, *n of them. */
+const uint32_t *twins_bare(struct twins *t, int32_t day, size_t *n);
+
+/* A page of traces by start time whose total comes from the counts (tpage.c): q, db and c its
+ * query, scan and compiled filter (roots only); roots the traces offered (the table a
+ * page's candidates name). */
+struct tpage {
+	struct query *q;
+	struct scan *db;
+	struct rec_filter *c;
+	struct htab *roots;
+	struct store_dayindex_q tq;
+	size_t lo, hi; /* the days of the window */
+	struct twins *tw;
+};
+/* The page's total into *total, its twins offered into p->roots (made here); false, nothing
+ * made, when the counts cannot give it (another order, a cursor, a rollup's condition, a
+ * filter the counts do not count, too many roots or twins): gather every root then. */
+bool tpage_total(struct tpage *p, size_t *total);
+/* The page's rows into tk (made for the page's size, from the total): the twins, then the roots
+ * of the blocks that can still hold a row; tk finished. */
+void tpage_rows(struct tpage *p, struct topk *tk);
 
 #endif

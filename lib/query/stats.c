@@ -76,7 +76,7 @@ struct stats_scan {
 	int64_t from_us, bucket_us;
 	struct htab cost;  /* per trace: count -1 until its root is seen, then 0; started holds
 			      the cost of its spans so far in micro-dollars */
-	struct htab roots; /* per trace: its earliest root in the window (traces_root_offer) */
+	struct htab roots; /* per trace: its earliest root in the window (tpage_root_offer) */
 	int64_t *durs;	   /* durations of the roots with an end */
 	size_t ndurs, capdurs;
 	struct top slow;
@@ -118,7 +118,7 @@ static void stats_match(void *ctx, struct scan *db, size_t di, size_t i, const s
 	if (r->flags & REC_HAS_COST_TOTAL)
 		h->started = stats_micro_add(h->started, r->cost_total);
 	if (store_rec_root(r))
-		traces_root_offer(db, &g->roots, r->started_us, di, i, r->trace_h);
+		tpage_root_offer(db, &g->roots, r->started_us, di, i, r->trace_h);
 }
 
 /* Each trace once, by its earliest root (§7.2, as GET traces takes it): its bucket, its

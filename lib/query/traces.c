@@ -22,21 +22,6 @@ struct trace_ctx {
 	bool desc; /* ties by trace id descending (q->ties_by_ids, sorted descending) */
 };
 
-/* JSON literal of key in the line of (di, ri), cached in *slot. */
-static const char *cached_lit(struct scan *db, uint32_t di, uint32_t ri, const char *key,
-			      const char **slot)
-{
-	if (*slot)
-		return *slot;
-	const char *p, *v;
-	size_t n, vn;
-	struct scan_day *sh = db_shard(db, di);
-	*slot = "\"\"";
-	if (sh && db_line(sh, ri, &p, &n) && jline_get(p, n, key, &v, &vn))
-		*slot = arena_strndup(db->q->a, v, vn);
-	return *slot;
-}
-
 /* The trace id literal of (di, ri), cached in *slot: from the day's index, or its line. */
 static const char *cached_trace(struct scan *db, uint32_t di, uint32_t ri, const char **slot)
 {
@@ -64,32 +49,11 @@ static int trace_tie(void *ctx, const struct cand *x, const struct cand *y)
 	return t->desc ? -d : d;
 }
 
-void traces_root_offer(struct scan *db, struct htab *roots, int64_t started, size_t di, size_t ri,
-		       uint64_t key)
-{
-	bool fresh;
-	struct hslot *h = htab_find(roots, key, 0, &fresh);
-	if (!fresh) {
-		if (started > h->started)
-			return;
-		if (started == h->started) {
-			const char *mine = NULL;
-			cached_lit(db, di, ri, "span_id", &mine);
-			if (strcmp(mine, cached_lit(db, h->di, h->ri, "span_id", &h->s2)) >= 0)
-				return;
-		}
-	}
-	h->started = started;
-	h->di = di;
-	h->ri = ri;
-	h->s1 = h->s2 = NULL;
-}
-
 /* Offers each matching root of a trace (ctx: the roots' table). */
 static void root_match(void *ctx, struct scan *db, size_t di, size_t i, const struct idx_rec *r)
 {
 	if (r->flags & REC_HAS_TRACE)
-		traces_root_offer(db, ctx, r->started_us, di, i, r->trace_h);
+		tpage_root_offer(db, ctx, r->started_us, di, i, r->trace_h);
 }
 
 /* Offers each matching root of the index's entries e[0..n) of day di (a roots_fn). */
@@ -99,7 +63,7 @@ static void root_entries(void *ctx, struct scan *db, const struct rec_filter *c,
 	for (size_t k = 0; k < n && db_rec(db); k++)
 		if ((e[k].flags & REC_HAS_TRACE) && store_flags_live(e[k].flags) &&
 		    start_kind_status_ok(c, e[k].started_us, e[k].kind, e[k].status))
-			traces_root_offer(db, ctx, e[k].started_us, di, e[k].rec, e[k].trace_h);
+			tpage_root_offer(db, ctx, e[k].started_us, di, e[k].rec, e[k].trace_h);
 }
 
 /* Keeps in h (count 1, di, ri) the first span of its trace that names a session (not
@@ -218,19 +182,31 @@ static size_t roots_hint(struct scan *db, struct rec_filter *c)
 	return n ? n : 1024;
 }
 
-/* Opens db for the trace listing of q and gathers into roots (trace_h -> its earliest root
- * that q matches, by started) the roots q's conditions match, c compiled from them. */
-static enum status roots_scan(struct query *q, struct scan *db, struct rec_filter *c,
-			      struct htab *roots)
+/* Opens db for the trace listing of q, c compiled from its conditions (roots only). */
+static enum status roots_open(struct query *q, struct scan *db, struct rec_filter *c)
 {
 	plan_query(q, c);
 	c->roots = true;
-	enum status s;
-	if ((s = sessions_plan(q, c)) != ST_OK || (s = db_open(q, db, c)) != ST_OK)
-		return s;
+	enum status s = sessions_plan(q, c);
+	return s != ST_OK ? s : db_open(q, db, c);
+}
+
+/* Gathers into roots (trace_h -> its earliest root that q matches, by started) the roots of db
+ * that c matches. */
+static void roots_gather(struct scan *db, struct rec_filter *c, struct htab *roots)
+{
 	htab_init(roots, roots_hint(db, c));
 	narrow_scan(db, c, root_match, root_entries, roots);
-	return ST_OK;
+}
+
+/* Opens db for the trace listing of q and gathers every root of it into roots. */
+static enum status roots_scan(struct query *q, struct scan *db, struct rec_filter *c,
+			      struct htab *roots)
+{
+	enum status s = roots_open(q, db, c);
+	if (s == ST_OK)
+		roots_gather(db, c, roots);
+	return s;
 }
 
 /* Closes what a trace listing holds. */
@@ -244,66 +220,101 @@ static void listing_free(struct scan *db, struct htab *roots, struct htab *want,
 	db_close(db);
 }
 
+/* What a page of traces is chosen from and into: the roots gathered (or the page's, tpage.c),
+ * the rows kept, the rollups of all (NULL unless asked for), the total, the rows after the
+ * cursor (the total without one) and where the page starts among the kept. */
+struct tsel {
+	struct htab roots;
+	struct topk tk;
+	struct trace_ctx tc;
+	struct query_rollup *all;
+	size_t pass, after, offset;
+};
+
+/* The page of q among every root gathered in t->roots: by the rollups' condition and after the
+ * cursor when asked. ST_NOT_FOUND when the cursor trace is not in the listing. */
+static enum status rows_select(struct query *q, struct scan *db, struct tsel *t)
+{
+	struct htab *roots = &t->roots;
+	if ((q->rollup_pred || q->order == QO_COST) && !db->b.over)
+		t->all = rollups_all(db, roots, NULL);
+	struct query_rollup *all = t->all;
+	/* The cursor: a trace of this listing; the rows strictly after it in the page's order. */
+	struct cand cursor = {0};
+	struct hslot *ch =
+	    q->after_id ? htab_get(roots, hash_bytes(q->after_id, strlen(q->after_id)), 0) : NULL;
+	/* all: the rollups, for the rollups' predicate or the order by cost. */
+	bool (*pred)(void *, const struct query_rollup *) = all ? q->rollup_pred : NULL;
+	if (ch && pred && !pred(q->rollup_ctx, &all[ch - roots->s]))
+		ch = NULL;
+	if (q->after_id && !ch && !db->b.over) {
+		err_set(&q->err, ST_NOT_FOUND, "Cursor trace %.256s not found in this listing.",
+			q->after_id);
+		return ST_NOT_FOUND;
+	}
+	if (ch)
+		cursor = (struct cand){.key = trace_key(q, db, roots->s, ch, all),
+				       .a = (uint32_t)(ch - roots->s)};
+	for (size_t i = 0; i < roots->n; i++)
+		t->pass += !pred || pred(q->rollup_ctx, &all[i]);
+	topk_init(&t->tk, page_keep(q, t->pass, false, &t->offset), sort_asc(q), trace_tie, &t->tc);
+	for (size_t i = 0; i < roots->n; i++) {
+		struct cand cd = {.key = trace_key(q, db, roots->s, &roots->s[i], all),
+				  .a = (uint32_t)i};
+		if ((pred && !pred(q->rollup_ctx, &all[i])) ||
+		    (ch && topk_cmp(&t->tk, &cursor, &cd) >= 0))
+			continue;
+		t->after++;
+		topk_push(&t->tk, cd);
+	}
+	topk_finish(&t->tk);
+	return ST_OK;
+}
+
+/* The page of q: from the counts and the blocks (tpage.c) when they can give it, else from
+ * every root of its window gathered. */
+static enum status page_select(struct query *q, struct scan *db, struct rec_filter *c,
+			       struct tsel *t)
+{
+	struct tpage p = {.q = q, .db = db, .c = c, .roots = &t->roots};
+	if (!tpage_total(&p, &t->pass)) {
+		roots_gather(db, c, &t->roots);
+		return rows_select(q, db, t);
+	}
+	t->after = t->pass;
+	topk_init(&t->tk, page_keep(q, t->pass, false, &t->offset), sort_asc(q), trace_tie, &t->tc);
+	tpage_rows(&p, &t->tk);
+	return ST_OK;
+}
+
 static enum status trace_rows(struct query *q, void *arg)
 {
 	struct query_traces *out = arg;
 	struct scan db;
 	struct rec_filter c;
-	struct htab roots = {0}, want = {0};
-	struct topk tk = {0};
-	struct query_rollup *all = NULL;
+	struct htab want = {0};
+	struct tsel t = {0};
 	memset(out, 0, sizeof *out);
 	enum status s = page_check(q);
-	if (s != ST_OK)
+	if (s != ST_OK || (s = roots_open(q, &db, &c)) != ST_OK)
 		return s;
-	if ((s = roots_scan(q, &db, &c, &roots)) != ST_OK)
-		return s;
-	struct trace_ctx tc = {&db, &roots, q->ties_by_ids && !sort_asc(q)};
-	if ((q->rollup_pred || q->order == QO_COST) && !db.b.over)
-		all = rollups_all(&db, &roots, NULL);
-	/* The cursor: a trace of this listing; the rows strictly after it in the page's order. */
-	struct cand cursor = {0};
-	struct hslot *ch =
-	    q->after_id ? htab_get(&roots, hash_bytes(q->after_id, strlen(q->after_id)), 0) : NULL;
-	/* all: the rollups, for the rollups' predicate or the order by cost. */
-	bool (*pred)(void *, const struct query_rollup *) = all ? q->rollup_pred : NULL;
-	if (ch && pred && !pred(q->rollup_ctx, &all[ch - roots.s]))
-		ch = NULL;
-	if (q->after_id && !ch && !db.b.over) {
-		err_set(&q->err, ST_NOT_FOUND, "Cursor trace %.256s not found in this listing.",
-			q->after_id);
-		s = ST_NOT_FOUND;
+	t.tc = (struct trace_ctx){&db, &t.roots, q->ties_by_ids && !sort_asc(q)};
+	if ((s = page_select(q, &db, &c, &t)) != ST_OK)
 		goto out;
-	}
-	if (ch)
-		cursor = (struct cand){.key = trace_key(q, &db, roots.s, ch, all),
-				       .a = (uint32_t)(ch - roots.s)};
-	size_t offset, pass = 0, after = 0;
-	for (size_t i = 0; i < roots.n; i++)
-		pass += !pred || pred(q->rollup_ctx, &all[i]);
-	topk_init(&tk, page_keep(q, pass, false, &offset), sort_asc(q), trace_tie, &tc);
-	for (size_t i = 0; i < roots.n; i++) {
-		struct cand cd = {.key = trace_key(q, &db, roots.s, &roots.s[i], all),
-				  .a = (uint32_t)i};
-		if ((pred && !pred(q->rollup_ctx, &all[i])) ||
-		    (ch && topk_cmp(&tk, &cursor, &cd) >= 0))
-			continue;
-		after++;
-		topk_push(&tk, cd);
-	}
-	topk_finish(&tk);
-	size_t n = tk.n > offset ? tk.n - offset : 0;
-	out->total = pass;
+	struct topk *tk = &t.tk;
+	struct htab *roots = &t.roots;
+	size_t offset = t.offset, n = tk->n > offset ? tk->n - offset : 0;
+	out->total = t.pass;
 	out->rows = arena_alloc(q->a, (n ? n : 1) * sizeof *out->rows);
 	memset(out->rows, 0, (n ? n : 1) * sizeof *out->rows);
-	if (all) {
-		for (size_t i = offset; i < tk.n; i++)
-			out->rows[i - offset].u = all[tk.h[i].a];
+	if (t.all) {
+		for (size_t i = offset; i < tk->n; i++)
+			out->rows[i - offset].u = t.all[tk->h[i].a];
 	} else if (!q->summary && n) {
 		htab_init(&want, n);
-		for (size_t i = offset; i < tk.n; i++) {
+		for (size_t i = offset; i < tk->n; i++) {
 			bool fresh;
-			htab_find(&want, roots.s[tk.h[i].a].key, 0, &fresh)->ext =
+			htab_find(&want, roots->s[tk->h[i].a].key, 0, &fresh)->ext =
 			    &out->rows[i - offset].u;
 		}
 		traces_rollups(&db, &want, false);
@@ -313,8 +324,8 @@ static enum status trace_rows(struct query *q, void *arg)
 		goto out;
 	}
 	size_t bytes = 0;
-	for (size_t i = offset; i < tk.n; i++) {
-		const struct hslot *h = &roots.s[tk.h[i].a];
+	for (size_t i = offset; i < tk->n; i++) {
+		const struct hslot *h = &roots->s[tk->h[i].a];
 		struct scan_day *sh = db_shard(&db, h->di);
 		bytes += sh ? sh->sh.recs[h->ri].len + 1 : 0;
 	}
@@ -324,18 +335,18 @@ static enum status trace_rows(struct query *q, void *arg)
 	}
 	/* Rows whose line cannot be read are left out; the rest move up over them (row k's
 	 * rollup is read before any row at or below k is written). */
-	for (size_t i = offset; i < tk.n; i++) {
-		struct query_trace t = {.u = out->rows[i - offset].u};
-		const struct hslot *root = &roots.s[tk.h[i].a];
-		if (!traces_row(&db, root, &t))
+	for (size_t i = offset; i < tk->n; i++) {
+		struct query_trace tr = {.u = out->rows[i - offset].u};
+		const struct hslot *root = &roots->s[tk->h[i].a];
+		if (!traces_row(&db, root, &tr))
 			continue;
 		if (want.s)
-			trace_session(&db, root, htab_get(&want, root->key, 0), &t);
-		out->rows[out->n++] = t;
+			trace_session(&db, root, htab_get(&want, root->key, 0), &tr);
+		out->rows[out->n++] = tr;
 	}
-	out->more = offset + n < after;
+	out->more = offset + n < t.after;
 out:
-	listing_free(&db, &roots, &want, &tk, all);
+	listing_free(&db, &t.roots, &want, &t.tk, t.all);
 	return s;
 }
 
@@ -351,7 +362,7 @@ static void trace_match(void *ctx, struct scan *db, size_t di, size_t i, const s
 	rollup_add(&t->u, r);
 	slot_named(&t->named, r, di, i);
 	if (store_rec_root(r))
-		traces_root_offer(db, &t->roots, r->started_us, di, i, 1);
+		tpage_root_offer(db, &t->roots, r->started_us, di, i, 1);
 }
 
 enum status query_trace_rows(struct query *q, struct query_traces *out)

@@ -1,0 +1,270 @@
+/* twins: the root records a process has seen of a workspace, by trace, kept across its queries:
+ * which traces have roots of more than one span ("twins"), and which roots name no trace. A
+ * page of traces by start time (tpage.c) takes every other trace as the one root it has, so
+ * that its total comes from the days' counts of roots and its rows from the blocks that hold
+ * them, not from a table of every root of the window made again on every request (issue 57:
+ * 36,469 roots at 1M spans, 4.9-9.0 ms a page, most of it that table). */
+#include "lib/query/engine.h"
+#include "lib/query/narrow.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "lib/base/mem.h"
+
+/* A trace's entry: the span of the first root seen, and the days of its roots. */
+struct twin_ent {
+	uint64_t trace_h, span_h;
+	int32_t day_lo, day_hi;
+	uint32_t state; /* 0: empty; TWIN_ONE: roots of one span so far; TWIN_MANY: of more */
+};
+enum { TWIN_ONE = 1, TWIN_MANY = 2 };
+
+/* What is kept of one day: its records [0, done) taken, done - 1 the record with that span hash
+ * and ingest time (the rule a .tix is trusted by: a day rebuilt, a batch undone, a day
+ * re-created all change it), and its roots that name no trace. */
+struct twin_day {
+	int32_t day;
+	size_t done;
+	uint64_t last_span_h;
+	int64_t last_ingested_us;
+	uint32_t *bare;
+	size_t nbare, capbare;
+};
+
+struct twins {
+	char *root, *ws;
+	enum store_kind kind;
+	bool over;     /* more roots than are kept (TWINS_ROOTS_MAX): none are */
+	uint64_t used; /* the query count when last asked (the least recent is let go) */
+	struct twin_ent *e;
+	size_t n, cap; /* entries, slots (a power of two, at least twice n) */
+	struct twin_day *days;
+	size_t ndays, capdays; /* ascending by day */
+	uint64_t *many;	       /* the traces of TWIN_MANY entries, in the order they became so */
+	size_t nmany, capmany;
+};
+
+/* The workspaces a process keeps (the least recently asked is let go): a deployment's workers
+ * mostly serve a few, and one let go costs the next query a read of its roots. */
+#define TWINS_WORKSPACES 4
+/* The roots of a workspace past which none are kept (its pages then gather the roots of their
+ * window, as before): 2^21 traces at 32 bytes an entry, at most half the slots full, are 128
+ * MiB a worker, about 50M spans of bench/gen's 27 spans a trace. */
+#define TWINS_ROOTS_MAX (1u << 21)
+
+static struct twins kept[TWINS_WORKSPACES];
+static uint64_t asked;
+
+static void twins_clear(struct twins *t)
+{
+	for (size_t i = 0; i < t->ndays; i++)
+		free(t->days[i].bare);
+	free(t->root);
+	free(t->ws);
+	free(t->e);
+	free(t->days);
+	free(t->many);
+	memset(t, 0, sizeof *t);
+}
+
+static inline size_t ent_home(const struct twins *t, uint64_t h)
+{
+	return (h ^ (h >> 29)) & (t->cap - 1);
+}
+
+/* The slot of trace h: its entry, or the empty one where it would go. */
+static inline struct twin_ent *ent_slot(const struct twins *t, uint64_t h)
+{
+	size_t i = ent_home(t, h);
+	while (t->e[i].state && t->e[i].trace_h != h)
+		i = (i + 1) & (t->cap - 1);
+	return &t->e[i];
+}
+
+static void ents_grow(struct twins *t)
+{
+	struct twin_ent *old = t->e;
+	size_t ocap = t->cap;
+	t->cap = ocap ? 2 * ocap : 1024;
+	t->e = xcalloc(t->cap, sizeof *t->e);
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].state)
+			*ent_slot(t, old[i].trace_h) = old[i];
+	free(old);
+}
+
+/* Takes root record r of day: a root of one more span of its trace makes it a twin. Taking the
+ * same record again changes nothing, so a day's records may be taken again from any point. */
+static void root_take(struct twins *t, struct twin_day *d, uint32_t ri, const struct idx_rec *r)
+{
+	if (!(r->flags & REC_HAS_TRACE)) {
+		if (d->nbare && d->bare[d->nbare - 1] >= ri)
+			return; /* taken (records are taken in ascending order) */
+		if (d->nbare == d->capbare) {
+			d->capbare = d->capbare ? 2 * d->capbare : 16;
+			d->bare = xrealloc(d->bare, d->capbare * sizeof *d->bare);
+		}
+		d->bare[d->nbare++] = ri;
+		return;
+	}
+	if ((t->n + 1) * 2 > t->cap)
+		ents_grow(t);
+	struct twin_ent *e = ent_slot(t, r->trace_h);
+	if (!e->state) {
+		*e = (struct twin_ent){r->trace_h, r->span_h, d->day, d->day, TWIN_ONE};
+		t->n++;
+	} else {
+		e->day_lo = d->day < e->day_lo ? d->day : e->day_lo;
+		e->day_hi = d->day > e->day_hi ? d->day : e->day_hi;
+	}
+	/* Versions of one span (an upsert, a deletion) are one root: at most one of them is live
+	 * to a query. */
+	if (e->state == TWIN_ONE && e->span_h != r->span_h) {
+		e->state = TWIN_MANY;
+		if (t->nmany == t->capmany) {
+			t->capmany = t->capmany ? 2 * t->capmany : 16;
+			t->many = xrealloc(t->many, t->capmany * sizeof *t->many);
+		}
+		t->many[t->nmany++] = r->trace_h;
+	}
+}
+
+/* Below this many new records (two blocks) a day's are read one by one, past it its roots are
+ * found from the indexes' lists of roots (a root every 27 records on bench/gen's spans, every
+ * 50 in the soak's), as the first look at a day of a million records does: under a live ingest
+ * a query finds a batch or two new, which are read whole at memory speed. */
+#define TWINS_LIST_MIN (2 * SHARD_BLOCK)
+
+/* Takes the roots of s's records from d->done on; false once the query's budget is spent (d
+ * then names the records taken). */
+static bool day_take(struct twins *t, struct twin_day *d, struct scan *db, struct scan_day *s)
+{
+	const struct idx_rec *recs = s->sh.recs;
+	size_t n = s->sh.nrecs, from = d->done;
+	const struct store_index_roots *ro;
+	size_t covered = n - from >= TWINS_LIST_MIN ? store_index_roots(&s->ix, &ro) : 0;
+	bool ok = true;
+	if (covered > from) {
+		const uint32_t *r = ro->r;
+		size_t k = 0, ne = ro->e ? ro->ne : 0;
+		/* Those before from are passed over: few beside the records (a root in 27). */
+		for (; k < ne && ok; k++)
+			if (ro->e[k].rec >= from && ro->e[k].rec < n && (ok = db_rec(db)) &&
+			    store_rec_root(&recs[ro->e[k].rec]))
+				root_take(t, d, ro->e[k].rec, &recs[ro->e[k].rec]);
+		for (k = 0; k < ro->nr && ok; k++)
+			if (r[k] >= from && r[k] < n && (ok = db_rec(db)) &&
+			    store_rec_root(&recs[r[k]]))
+				root_take(t, d, r[k], &recs[r[k]]);
+		from = ok ? covered : from;
+	}
+	size_t i = from;
+	for (; ok && i < n && (ok = db_rec(db)); i++)
+		if (store_rec_root(&recs[i]))
+			root_take(t, d, (uint32_t)i, &recs[i]);
+	d->done = ok ? n : from;
+	if (d->done) {
+		d->last_span_h = recs[d->done - 1].span_h;
+		d->last_ingested_us = recs[d->done - 1].ingested_us;
+	}
+	return ok;
+}
+
+/* The day's entry in t, made when absent (a workspace has some hundreds of days at most). */
+static struct twin_day *day_of(struct twins *t, int32_t day)
+{
+	size_t at = 0;
+	while (at < t->ndays && t->days[at].day < day)
+		at++;
+	if (at < t->ndays && t->days[at].day == day)
+		return &t->days[at];
+	if (t->ndays == t->capdays) {
+		t->capdays = t->capdays ? 2 * t->capdays : 16;
+		t->days = xrealloc(t->days, t->capdays * sizeof *t->days);
+	}
+	memmove(&t->days[at + 1], &t->days[at], (t->ndays - at) * sizeof *t->days);
+	t->ndays++;
+	memset(&t->days[at], 0, sizeof *t->days);
+	t->days[at].day = day;
+	return &t->days[at];
+}
+
+/* Whether what d took of s's records is still what s holds. */
+static bool day_same(const struct twin_day *d, const struct scan_day *s)
+{
+	const struct idx_rec *r = d->done ? &s->sh.recs[d->done - 1] : NULL;
+	return d->done <= s->sh.nrecs &&
+	       (!r || (r->span_h == d->last_span_h && r->ingested_us == d->last_ingested_us));
+}
+
+/* The workspace's entry: kept, or the least recently asked one let go for it. */
+static struct twins *ws_of(const struct query *q)
+{
+	struct twins *t = &kept[0];
+	for (size_t i = 0; i < TWINS_WORKSPACES; i++) {
+		if (kept[i].ws && kept[i].kind == q->st->kind && !strcmp(kept[i].ws, q->ws) &&
+		    !strcmp(kept[i].root, q->st->root))
+			return &kept[i];
+		if (kept[i].used < t->used)
+			t = &kept[i];
+	}
+	twins_clear(t);
+	t->root = xstrdup(q->st->root);
+	t->ws = xstrdup(q->ws);
+	t->kind = q->st->kind;
+	return t;
+}
+
+/* t as new, for the same workspace. */
+static void ws_again(struct twins *t)
+{
+	struct twins same = {.root = xstrdup(t->root), .ws = xstrdup(t->ws), .kind = t->kind};
+	same.used = t->used;
+	twins_clear(t);
+	*t = same;
+}
+
+struct twins *twins_of(struct scan *db, size_t lo, size_t hi)
+{
+	struct twins *t = ws_of(db->q);
+	t->used = ++asked;
+	for (size_t di = lo; di < hi && !t->over; di++) {
+		struct scan_day *s = db_shard(db, di);
+		if (!s)
+			continue;
+		struct twin_day *d = day_of(t, db->days[di]);
+		if (!day_same(d, s)) { /* rebuilt since: every day taken again */
+			ws_again(t);
+			di = lo - 1;
+			continue;
+		}
+		if (!day_take(t, d, db, s))
+			return NULL;
+		if (t->n > TWINS_ROOTS_MAX) {
+			ws_again(t);
+			t->over = true;
+		}
+	}
+	return t->over ? NULL : t;
+}
+
+const uint64_t *twins_list(const struct twins *t, size_t *n)
+{
+	*n = t->nmany;
+	return t->many;
+}
+
+bool twins_days(const struct twins *t, uint64_t trace_h, int32_t *lo, int32_t *hi)
+{
+	const struct twin_ent *e = ent_slot(t, trace_h);
+	*lo = e->day_lo;
+	*hi = e->day_hi;
+	return e->state != 0;
+}
+
+const uint32_t *twins_bare(struct twins *t, int32_t day, size_t *n)
+{
+	struct twin_day *d = day_of(t, day);
+	*n = d->nbare;
+	return d->bare;
+}

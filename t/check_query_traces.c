@@ -1,0 +1,300 @@
+/* check_query_traces: a page of traces by start time from the counts and the blocks of records
+ * (lib/query/tpage.c, twins.c) against the listing that gathers every root of its window
+ * (query_trace_visit): every page shape, on fresh days, indexed days, a tail past the index,
+ * sealed days and superseded versions, with traces of several roots. */
+#include "t/check_query.h"
+
+#include "lib/store/store.h"
+
+/* The days of the traces: records of each in ingest order, starts mostly rising. */
+static const char *const tdays[] = {"2024-03-10", "2024-03-11", "2024-03-12"};
+#define TDAYS 3
+
+/* A trace of the listing as a string: its root's line, start and end, rollup and session. */
+static void trace_put(struct buf *b, const struct query_trace *t)
+{
+	const struct query_rollup *u = &t->u;
+	buf_printf(b, "%.*s|%lld|%lld|%lld,%lld,%lld,%lld", (int)t->root.len, t->root.line,
+		   (long long)t->root.started_us, (long long)t->ended_us, (long long)u->spans,
+		   (long long)u->errors, (long long)u->llm, (long long)u->tools);
+	for (int i = 0; i < 4; i++)
+		buf_printf(b, ",%d:%lld", u->has_tok[i], (long long)u->tok[i]);
+	for (int i = 0; i < 3; i++)
+		buf_printf(b, ",%d:%.6f", u->has_cost[i], u->cost[i]);
+	buf_printf(b, "|%s\n", t->session ? t->session : "-");
+}
+
+/* Every trace of a listing, in its order, as query_trace_visit hands them. */
+struct all_traces {
+	struct buf *rows; /* one per trace */
+	size_t n, cap;
+};
+
+static void all_add(void *ctx, const struct query_trace *t)
+{
+	struct all_traces *a = ctx;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 64;
+		a->rows = realloc(a->rows, a->cap * sizeof *a->rows);
+	}
+	buf_init(&a->rows[a->n]);
+	trace_put(&a->rows[a->n++], t);
+}
+
+static void all_reset(void *ctx)
+{
+	struct all_traces *a = ctx;
+	for (size_t i = 0; i < a->n; i++)
+		buf_free(&a->rows[i]);
+	a->n = 0;
+}
+
+/* The page Q asks for, as gathering every root gives it: the rows, the total, whether more. */
+static char *page_gathered(void)
+{
+	struct all_traces a = {0};
+	struct query q = Q;
+	q.visit_reset = all_reset;
+	ck_assert_int_eq(query_trace_visit(&q, all_add, &a), ST_OK);
+	long long size = Q.page > 0 ? Q.page_size : Q.limit;
+	size_t from = (size_t)(Q.page > 0 ? (Q.page - 1) * Q.page_size : Q.offset);
+	struct buf b;
+	buf_init(&b);
+	size_t to = from + (size_t)size < a.n ? from + (size_t)size : a.n;
+	for (size_t i = from; i < to; i++)
+		buf_add(&b, a.rows[i].p, a.rows[i].len);
+	buf_printf(&b, "total %zu more %d\n", a.n, from + (size_t)size < a.n);
+	all_reset(&a);
+	free(a.rows);
+	return b.p ? b.p : strdup("");
+}
+
+/* The same page from query_trace_rows. */
+static char *page_listed(void)
+{
+	struct query_traces t;
+	ck_assert_int_eq(query_trace_rows(&Q, &t), ST_OK);
+	struct buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < t.n; i++)
+		trace_put(&b, &t.rows[i]);
+	buf_printf(&b, "total %zu more %d\n", t.total, t.more);
+	return b.p ? b.p : strdup("");
+}
+
+static const char *const tfilters[] = {
+    NULL,
+    "{\"status\":\"error\"}",
+    "{\"name\":\"plan\"}",
+    "{\"started_at\":{\"$gte\":\"2024-03-11T05:00:00Z\",\"$lte\":\"2024-03-11T09:00:00Z\"}}",
+    "{\"started_at\":{\"$gte\":\"2024-03-10T20:00:00Z\",\"$lte\":\"2024-03-11T03:00:00Z\"}}",
+    "{\"status\":\"error\",\"started_at\":{\"$gte\":\"2024-03-11T00:00:00Z\"}}",
+    "{\"started_at\":{\"$gte\":\"2024-03-12T00:00:00Z\",\"$lte\":\"2024-03-12T23:59:59.999999Z\"}}",
+    "{\"session_id\":\"sess-1\"}",
+};
+#define TFILTERS (sizeof tfilters / sizeof *tfilters)
+
+/* Every page shape of the traces list, newest and oldest first, summary and detailed, by page or
+ * offset, each as page_listed gives it and as page_gathered does: the two into one string each,
+ * *gathered and the return value. */
+static char *each_shape(char **gathered)
+{
+	static const long long pages[][2] = {{1, 10}, {3, 25}, {1, 700}, {2, 1}, {90, 30}};
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	struct buf got, want;
+	buf_init(&got);
+	buf_init(&want);
+	for (size_t f = 0; f < TFILTERS; f++)
+		for (size_t o = 0; o < 2; o++)
+			for (size_t p = 0; p < 6; p++)
+				for (int summary = 0; summary < 2; summary++) {
+					q_init(sorts[o], p < 5 ? pages[p][0] : 0,
+					       p < 5 ? pages[p][1] : 0, tfilters[f], FILTER_TRACES);
+					if (p == 5)
+						Q.offset = 37, Q.limit = 12;
+					Q.summary = summary;
+					char *g = page_listed(), *w = page_gathered();
+					buf_printf(&got, "%zu %zu %zu %d\n%s", f, o, p, summary, g);
+					buf_printf(&want, "%zu %zu %zu %d\n%s", f, o, p, summary,
+						   w);
+					free(g);
+					free(w);
+				}
+	*gathered = want.p;
+	return got.p;
+}
+
+/* "same" when every page shape answers as gathering every root does; else where they part. */
+static char *shapes_same(void)
+{
+	char *want, *got = each_shape(&want);
+	size_t i = 0;
+	while (got[i] && got[i] == want[i])
+		i++;
+	char *r = NULL;
+	size_t from = i > 300 ? i - 300 : 0;
+	if (got[i] || want[i])
+		ck_assert_int_ge(asprintf(&r, "parted at %zu:\n...%.600s\nwanted ...%.600s", i,
+					  got + from, want + from),
+				 0);
+	free(got);
+	free(want);
+	return r ? r : strdup("same");
+}
+
+static void shapes_right(const char *when)
+{
+	char *r = shapes_same();
+	ck_assert_msg(!strcmp(r, "same"), "%s: %s", when, r);
+	free(r);
+}
+
+/* Span s (of day d, hh:mm:ss) named and kinded for these traces. */
+static struct span tspan(const char *id, const char *trace, const char *parent, const char *sess,
+			 const char *start, int i)
+{
+	static const char *const names[] = {"plan", "act", "answer"};
+	struct span s = mk(id, trace, parent, sess, start, i % 5, *parent ? KIND_LLM : KIND_AGENT,
+			   i % 7 == 3 ? SPST_ERROR : SPST_SUCCESS, i % 2 ? "gpt-4o" : NULL, i % 9,
+			   i % 4 ? 0.001 * i : NAN);
+	s.name = names[i % 3];
+	return s;
+}
+
+/* The traces of tdays: per day NT traces of a root and two children, a second or so apart, in
+ * batches (ingest order), their starts tied every 13th trace and far off every 97th; roots
+ * naming no session every 11th (its trace's default, session_id the trace id; its children name
+ * one). */
+enum { NT = 1100, TBATCH = 250 };
+static void traces_load(void)
+{
+	static char ids[TDAYS][NT][3][16], tr[TDAYS][NT][12], at[TDAYS][NT][3][40];
+	static struct span s[TDAYS * NT * 3];
+	size_t n = 0;
+	for (int d = 0; d < TDAYS; d++)
+		for (int t = 0; t < NT; t++) {
+			int sec = t * 70 + 30;
+			if (t % 13 == 5)
+				sec = (t - 1) * 70 + 30; /* the start of the trace before */
+			if (t % 97 == 11)
+				sec = (t * 7919) % 86000;
+			snprintf(tr[d][t], sizeof tr[d][t], "t%d-%04d", d, t);
+			for (int k = 0; k < 3; k++) {
+				int ks = sec + k;
+				snprintf(ids[d][t][k], sizeof ids[d][t][k], "s%d-%04d-%d", d, t, k);
+				snprintf(at[d][t][k], sizeof at[d][t][k], "%sT%02d:%02d:%02dZ",
+					 tdays[d], ks / 3600, ks / 60 % 60, ks % 60);
+				s[n] = tspan(ids[d][t][k], tr[d][t], k ? ids[d][t][0] : "",
+					     !k && t % 11 == 4 ? tr[d][t]
+					     : t % 3	       ? "sess-1"
+							       : "sess-2",
+					     at[d][t][k], t + k);
+				n++;
+			}
+		}
+	for (size_t i = 0; i < n; i += TBATCH)
+		append(s + i, n - i < TBATCH ? n - i : TBATCH);
+}
+
+/* Traces of more than one root: two roots a day apart, two on a day in different blocks, a
+ * root that came late with an earlier start, a root that names no trace, and versions. */
+static void twins_load(int round)
+{
+	static char id[16][24];
+	struct span s[16];
+	int n = 0;
+#define TW(trace, parent, start)                                                                   \
+	do {                                                                                       \
+		snprintf(id[n], sizeof id[n], "w%d-%d", round, n);                                 \
+		s[n] = tspan(id[n], trace, parent, "sess-1", start, n + round);                    \
+		n++;                                                                               \
+	} while (0)
+	if (round == 0) {
+		TW("tw-a", "", "2024-03-10T23:00:00Z");
+		TW("tw-a", "", "2024-03-12T01:00:00Z");
+		TW("tw-b", "", "2024-03-11T06:00:00Z");
+		TW("tw-b", "", "2024-03-11T20:00:00Z");
+		TW("tw-b", "w0-2", "2024-03-11T06:00:01Z");
+		TW(NULL, "", "2024-03-11T07:00:00Z"); /* no trace */
+		TW(NULL, "", "2024-03-12T23:30:00Z");
+	} else {
+		/* a late root of tw-c (a trace of the 11th) starting before its first */
+		TW("t1-0500", "", "2024-03-11T02:00:00Z");
+		TW("tw-b", "", "2024-03-11T06:00:00Z"); /* a tie with tw-b's first */
+		TW(NULL, "", "2024-03-11T08:00:00Z");
+	}
+#undef TW
+	append(s, (size_t)n);
+}
+
+/* Versions: a root sent again with another start (the same day, and another day), a root sent
+ * again as a child, a root deleted, a root sent again unchanged. */
+static void versions_load(void)
+{
+	struct span s[5];
+	s[0] = tspan("s1-0100-0", "t1-0100", "", "sess-1", "2024-03-11T23:50:00Z", 1);
+	s[1] = tspan("s0-0200-0", "t0-0200", "", "sess-1", "2024-03-12T12:00:00Z", 2);
+	s[2] = tspan("s1-0300-0", "t1-0300", "s1-0300-1", "sess-1", "2024-03-11T05:50:00Z", 3);
+	s[3] = tspan("s2-0400-0", "t2-0400", "", "sess-1", "2024-03-12T07:46:00Z", 4);
+	span_raw_set(&s[3], SPAN_DELETED, json_true());
+	s[4] = tspan("s1-0600-0", "t1-0600", "", "sess-2", "2024-03-11T11:40:30Z", 600);
+	for (int i = 0; i < 5; i++)
+		append(&s[i], 1);
+}
+
+/* The days of the traces: fresh, indexed, a tail past the index, versions since the index
+ * (the counts then set aside), the older days sealed; every page shape as gathering every root
+ * gives it at each step, and with the indexes set aside. */
+/* A page of traces of each of TWINS_WORKSPACES other workspaces, so that what the process kept
+ * of "ws" is let go (lib/query/twins.c keeps four), and the next page of "ws" takes its days
+ * from the indexes' lists of roots. */
+static void others_paged(void)
+{
+	static const char *const others[] = {"o1", "o2", "o3", "o4"};
+	for (int i = 0; i < 4; i++) {
+		struct span s = tspan("o", "ot", "", "sess-1", "2024-03-11T01:00:00Z", i);
+		s.workspace = others[i];
+		struct err e = {ST_OK, ""};
+		ck_assert_int_eq(store_append(&st, others[i], &s, 1, &e), ST_OK);
+		struct query_traces t;
+		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+		Q.ws = others[i];
+		ck_assert_int_eq(query_trace_rows(&Q, &t), ST_OK);
+		ck_assert_uint_eq(t.total, 1);
+	}
+}
+
+START_TEST(traces_counted)
+{
+	traces_load();
+	twins_load(0);
+	shapes_right("fresh");
+	for (int d = 0; d < TDAYS; d++)
+		ck_assert(index_day(tdays[d]));
+	shapes_right("indexed");
+	others_paged();
+	shapes_right("indexed, a first look");
+	twins_load(1);
+	shapes_right("a tail past the index");
+	versions_load();
+	shapes_right("versions since the index");
+	for (int d = 0; d < TDAYS; d++)
+		index_day(tdays[d]);
+	shapes_right("indexed again");
+	for (int d = 0; d < 2; d++) {
+		uint64_t in, out;
+		struct err e = {ST_OK, ""};
+		ck_assert_int_eq(store_seal(&st, "ws", day_of(tdays[d]), &in, &out, &e), ST_OK);
+	}
+	shapes_right("sealed");
+	char *r = unindexed(tdays, TDAYS, shapes_same);
+	ck_assert_msg(!strcmp(r, "same"), "indexes set aside: %s", r);
+	free(r);
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
+void check_query_traces(TCase *store)
+{
+	tcase_add_test(store, traces_counted);
+}
