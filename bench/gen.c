@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static uint64_t rnd(struct gen *g)
@@ -31,6 +32,9 @@ void gen_init(struct gen *g, uint64_t seed, int days, int nws, int64_t end_us)
 	g->days = days;
 	g->nws = nws;
 	g->end_us = end_us;
+	const char *tm = getenv("GEN_TEXT_MAX");
+	g->text_max =
+	    tm && atoi(tm) >= 200 && atoi(tm) <= GEN_TEXT_MAX_LIMIT ? atoi(tm) : GEN_TEXT_MAX_LIMIT;
 	size_t n = 0;
 	while (n < sizeof g->text - 16) {
 		const char *w = words[rnd(g) % (sizeof words / sizeof words[0])];
@@ -59,7 +63,7 @@ static const char *text(struct gen *g, struct arena *a)
 {
 	const char *pool = g->pool ? g->pool : g->text;
 	size_t n = g->pool ? g->poollen : sizeof g->text;
-	size_t len = range(g, 200, 4000), off = rnd(g) % (n - 4096);
+	size_t len = range(g, 200, g->text_max), off = rnd(g) % (n - 4096);
 	return arena_strndup(a, pool + off, len);
 }
 
@@ -156,7 +160,6 @@ size_t gen_trace(struct gen *g, struct arena *a, struct span *out, int *ws)
 }
 
 #ifdef GEN_MAIN
-#include <stdlib.h>
 #include "lib/store/store.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"

@@ -20,7 +20,14 @@ struct gen {
 	/* With step_us set, each trace starts step_us a span after the one before, from next_us
 	 * on (the order ingest meets them in), instead of at random in the days. */
 	int64_t next_us, step_us;
+	/* The longest input or output text (200 to GEN_TEXT_MAX_LIMIT bytes; GEN_TEXT_MAX, default
+	 * the limit): shorter spans for a store of 5M that fits the disk beside its copies in
+	 * SQLite and Postgres (bench/compare.sh). The random draws are the same at any value. */
+	int text_max;
 };
+
+/* The longest text gen cuts (bytes): the pool's offset leaves 4096 bytes after it. */
+#define GEN_TEXT_MAX_LIMIT 4000
 
 /* seed: any value; end_us: the end of the time range (fixed for reproducible data). */
 void gen_init(struct gen *g, uint64_t seed, int days, int nws, int64_t end_us);

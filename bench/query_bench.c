@@ -14,11 +14,12 @@
  * any `spandex index` (issue 35's fresh data; QB_DAYS=7 spreads it over 7 days). The load
  * appends each trace as a batch of its own, or QB_BATCH spans of a workspace at a time. With
  * "serve", SQLite answers the query set one query at a time for bench/query_http.mjs
- * --sqlite (serve_sqlite). For a profile of one query on one path: QB_ONLY=TEXT times only the
- * queries whose name holds TEXT (or one of TEXT's comma-separated parts; the others print 0),
- * and QB_NOSCAN=1 leaves out the first
- * table (every record read). QB_TEXT=FILE cuts every input and output from FILE (bench/gen's TEXT)
- * when DIR is filled. QB_SEAL_DICT=1 seals with a dictionary a day (`spandex seal --dictionary`).
+ * --sqlite (serve_sqlite). With "copy", every span of DIR/bench.sqlite goes to stdout in
+ * PostgreSQL's COPY text format (qb_copy; bench/pg_bench.mjs). For a profile of one query on one
+ * path: QB_ONLY=TEXT times only the queries whose name holds TEXT (or one of TEXT's comma-separated
+ * parts; the others print 0), and QB_NOSCAN=1 leaves out the first table (every record read).
+ * QB_TEXT=FILE cuts every input and output from FILE (bench/gen's TEXT) when DIR is filled.
+ * QB_SEAL_DICT=1 seals with a dictionary a day (`spandex seal --dictionary`).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -613,8 +614,10 @@ int main(int argc, char **argv)
 {
 	bool serve = argc == 5 && !strcmp(argv[4], "serve");
 	bool load_only = argc == 5 && !strcmp(argv[4], "load");
-	if (argc < 3 || (argc > 4 && strcmp(argv[4], "seal") && !serve && !load_only)) {
-		fprintf(stderr, "usage: query_bench SPANS DIR [iterations [seal|serve|load]]\n");
+	bool copy = argc == 5 && !strcmp(argv[4], "copy");
+	if (argc < 3 || (argc > 4 && strcmp(argv[4], "seal") && !serve && !load_only && !copy)) {
+		fprintf(stderr,
+			"usage: query_bench SPANS DIR [iterations [seal|serve|load|copy]]\n");
 		return 2;
 	}
 	mem_keep_for_reuse(); /* as a FastCGI worker does */
@@ -628,6 +631,10 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof path, "%s/bench.sqlite", dir);
 	struct stat stt;
 	bool fresh = stat(path, &stt) != 0;
+	if (copy && fresh) {
+		fprintf(stderr, "query_bench: %s: no store's SQLite twin to copy\n", path);
+		return 1;
+	}
 	mkdir(dir, 0755);
 	sqlite3 *db;
 	if (sqlite3_open(path, &db) != SQLITE_OK)
@@ -636,6 +643,11 @@ int main(int argc, char **argv)
 		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; "
 		     "PRAGMA mmap_size=8589934592;",
 		     NULL, NULL, NULL);
+	if (copy) { /* bench/pg_bench.mjs: the spans for PostgreSQL's COPY FROM STDIN */
+		qb_copy(db, stdout);
+		sqlite3_close(db);
+		return 0;
+	}
 	if (fresh) {
 		double t0 = now_ms();
 		qb_load(dir, want, db);
