@@ -7,7 +7,8 @@
 //   node bench/duckdb_bench.mjs DATA_DIR [WORKSPACE] [ITERATIONS]
 //
 // DATA_DIR is a store made by bench/query_bench; WORKSPACE defaults to bench-0, ITERATIONS to 20
-// (after one warm-up run of each). Prints the load time and a table of p50/p99 in ms, with the
+// (after one warm-up run of each; fewer when ITERATIONS would take over DUCKDB_BUDGET_MS, and
+// QB_ONLY picks queries as query_bench's does). Prints the load time and a table of p50/p99 in ms, with the
 // same query names as query_bench. The DuckDB client is @duckdb/node-api from t/clients.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -107,10 +108,18 @@ async function once(sqls, detailed) {
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 console.log(`| query (\`node bench/duckdb_bench.mjs ${dataDir} ${ws} ${N}\`) | DuckDB p50 ms | p99 ms |`);
 console.log('|---|---|---|');
+// QB_ONLY as query_bench's: only the queries whose name holds one of its comma-separated parts.
+const only = process.env.QB_ONLY?.split(',').filter(Boolean);
 for (const [name, sqls, detailed] of queries) {
+	if (only && !only.some((o) => name.includes(o)))
+		continue;
+	t0 = performance.now();
 	await once(sqls, detailed);
+	// A query slower than DUCKDB_BUDGET_MS (default 20,000) over its N runs runs fewer times.
+	const warm = performance.now() - t0;
+	const n = Math.max(1, Math.min(N, Math.floor(Number(process.env.DUCKDB_BUDGET_MS || 20000) / warm)));
 	const ms = [];
-	for (let i = 0; i < N; i++) {
+	for (let i = 0; i < n; i++) {
 		t0 = performance.now();
 		await once(sqls, detailed);
 		ms.push(performance.now() - t0);
