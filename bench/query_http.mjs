@@ -140,12 +140,8 @@ async function vsSqlite(srv) {
 	sq.close();
 }
 
-const srv = await startServer({ dataDir, workers: 2 });
-try {
-	if (withSqlite) {
-		await vsSqlite(srv);
-		process.exit(0);
-	}
+// The HTTP table of every query (without --sqlite).
+async function httpTable(srv) {
 	const api = `/apis/intake/v2/workspaces/${ws}`;
 	// A trace and a session of the workspace, and its time range, from its newest spans.
 	const first = JSON.parse((await get(srv.base, `${api}/spans?page_size=1`)).body).data[0];
@@ -213,6 +209,16 @@ try {
 		ms.sort((a, b) => a - b);
 		console.log(`| ${name} | ${pct(ms, 50).toFixed(2)} | ${pct(ms, 99).toFixed(2)} |`);
 	}
+}
+
+const srv = await startServer({ dataDir, workers: 2 });
+try {
+	// --sqlite returns here too, so that the server is stopped (nginx and the programs are
+	// not left running)
+	if (withSqlite)
+		await vsSqlite(srv);
+	else
+		await httpTable(srv);
 } finally {
 	agent.destroy();
 	await srv.stop();
