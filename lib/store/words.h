@@ -137,8 +137,8 @@ enum words_pairs {
  * as pairs says; false when its parts do not fit in n bytes or its first offsets are wrong. */
 bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len,
 		enum words_pairs pairs);
-/* Word k's records into bits (nrecs bits): false when they are malformed (bounds out of order,
- * a record past nrecs). */
+/* Word k's records into bits (nrecs bits; NULL: only checked): false when they are malformed
+ * (bounds out of order, a record past nrecs). */
 bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs);
 /* The records of nrecs that may hold every one of terms[0..nterms) (store_dayindex_text): *bits,
  * and *sure (NULL unless every term is one word, or with pairs two words apart by one space

@@ -90,8 +90,8 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 	return pairs < WORDS_PAIRS_TRIPLES || open_triples(v, (const char *)p + v->len, n - v->len);
 }
 
-/* The records of postings post[a, z) (of post_len bytes) into bits (nrecs bits): false when they
- * are malformed (bounds out of order, a record past nrecs). */
+/* The records of postings post[a, z) (of post_len bytes) into bits (nrecs bits; NULL: only
+ * checked): false when they are malformed (bounds out of order, a record past nrecs). */
 static bool post_or(const unsigned char *post, size_t post_len, uint64_t a, uint64_t z,
 		    uint64_t *bits, size_t nrecs)
 {
@@ -113,7 +113,8 @@ static bool post_or(const unsigned char *post, size_t post_len, uint64_t a, uint
 		first = false;
 		if (rec >= nrecs)
 			return false;
-		bits_set(bits, rec);
+		if (bits)
+			bits_set(bits, rec);
 	}
 	return true;
 }
@@ -125,7 +126,9 @@ bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs
 
 /* The records of a pair's or triple's postings post[a, z) (of len bytes) into bits, in their form
  * (words.h, WORDS_PAIR_LIST), and into exact (when not NULL) those that hold it: all of them but
- * when they are every record as its candidates (WORDS_PAIR_ALL), which do not all hold it. */
+ * when they are every record as its candidates (WORDS_PAIR_ALL), which do not all hold it. With
+ * bits NULL the postings are only checked: a check of every key must not fill nrecs bits a key
+ * (a day of 552k spans has as many triples of the every-record forms: quadratic). */
 static bool form_or(const unsigned char *post, size_t len, uint64_t a, uint64_t z, uint64_t *bits,
 		    size_t nrecs, uint64_t *exact)
 {
@@ -138,17 +141,17 @@ static bool form_or(const unsigned char *post, size_t len, uint64_t a, uint64_t 
 		return post_or(post, len, a + 1, z, bits, nrecs) &&
 		       (!exact || post_or(post, len, a + 1, z, exact, nrecs));
 	case WORDS_PAIR_ALL:
-		for (size_t i = 0; z == a + 1 && i < nrecs; i++)
+		for (size_t i = 0; bits && z == a + 1 && i < nrecs; i++)
 			bits_set(bits, i);
 		return z == a + 1;
 	case WORDS_PAIR_SUB: /* read by tri_sub: taken here as every record, a candidate */
-		for (size_t i = 0; z - a - 1 <= WORDS_SUB_BYTES && i < nrecs; i++)
+		for (size_t i = 0; bits && z - a - 1 <= WORDS_SUB_BYTES && i < nrecs; i++)
 			bits_set(bits, i);
 		return z - a - 1 <= WORDS_SUB_BYTES;
 	case WORDS_PAIR_BITS:
 		if (z - a - 1 != bytes || (nrecs % 8 && p[bytes - 1] >> nrecs % 8))
 			return false;
-		for (size_t i = 0; i < bytes; i++) {
+		for (size_t i = 0; bits && i < bytes; i++) {
 			bits[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
 			if (exact)
 				exact[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
@@ -563,13 +566,13 @@ enum status words_terms(const struct words_view *v, const char *const *terms, si
  * its postings (offs into post) in range and ascending. */
 static bool keys_check(const uint64_t *keys, size_t n, size_t na, size_t nw,
 		       const unsigned char *post, size_t post_len, const uint64_t *offs,
-		       uint64_t *bits, size_t nrecs)
+		       size_t nrecs)
 {
 	for (size_t j = 0; j < n; j++) {
 		uint64_t key = keys[j];
 		uint64_t a = key >> 32, b = key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX;
 		if ((j && (key <= keys[j - 1] || !a || a >= na || !b || b >= nw)) ||
-		    !form_or(post, post_len, offs[j], offs[j + 1], bits, nrecs, NULL))
+		    !form_or(post, post_len, offs[j], offs[j + 1], NULL, nrecs, NULL))
 			return false;
 	}
 	return true;
@@ -577,17 +580,15 @@ static bool keys_check(const uint64_t *keys, size_t n, size_t na, size_t nw,
 
 size_t words_check(const struct words_view *v, size_t nrecs)
 {
-	uint64_t *bits = xcalloc((nrecs + 63) / 64 + 1, sizeof *bits);
 	size_t bad = SIZE_MAX;
 	for (size_t k = 0; bad == SIZE_MAX && k < v->nwords; k++)
 		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
-		    v->blob[v->starts[k + 1] - 1] != '\n' || !words_or(v, k, bits, nrecs))
+		    v->blob[v->starts[k + 1] - 1] != '\n' || !words_or(v, k, NULL, nrecs))
 			bad = k;
 	if (bad == SIZE_MAX && (!keys_check(v->pkeys, v->npairs, v->nwords, v->nwords, v->ppost,
-					    v->ppost_len, v->ppoffs, bits, nrecs) ||
+					    v->ppost_len, v->ppoffs, nrecs) ||
 				!keys_check(v->tkeys, v->ntri, v->npairs, v->nwords, v->tpost,
-					    v->tpost_len, v->tpoffs, bits, nrecs)))
+					    v->tpost_len, v->tpoffs, nrecs)))
 		bad = v->nwords;
-	free(bits);
 	return bad;
 }
