@@ -240,6 +240,7 @@ static void versions_load(void)
 	s[4] = tspan("s1-0600-0", "t1-0600", "", "sess-2", "2024-03-11T11:40:30Z", 600);
 	for (int i = 0; i < 5; i++)
 		append(&s[i], 1);
+	json_decref(s[3].raw_attributes);
 }
 
 /* The days of the traces: fresh, indexed, a tail past the index, versions since the index
