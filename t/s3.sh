@@ -63,28 +63,32 @@ listeners() {
     /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
-# Waits until radosgw (its spawn pid) holds the socket listening on port $1 and answers there.
-# Another program may take the port while the mon and the osd start (a free port is free for
-# anyone until radosgw binds it): it would answer curl too, and radosgw, which cannot bind,
-# exits; so the socket's owner is read from /proc, and that case named (t/s3.mjs starts again
-# on other ports). Dies when radosgw exits first or T seconds pass.
-wait_rgw() {
-  local pid inode end=$(( $(date +%s) + T ))
-  pid=$(cat "$DIR/run/rgw.spawn.pid")
-  while :; do
-    for inode in $(listeners "$1"); do
-      if find "/proc/$pid/fd" -lname "socket:\[$inode\]" 2>/dev/null | grep -q . &&
-        timeout -k 2 "$TRY_S" curl -sf --max-time "$TRY_S" -o /dev/null "http://127.0.0.1:$1/"; then
-        return 0
-      fi
-    done
-    if ! kill -0 "$pid" 2>/dev/null; then
-      [ -z "$(listeners "$1")" ] || die "port $1 is another program's: radosgw could not listen there"
-      die "radosgw exited (see $DIR/log)"
-    fi
-    [ "$(date +%s)" -lt "$end" ] || die "timed out waiting for radosgw (${T} s)"
-    sleep 0.5
+# Whether radosgw (pid $2) holds the socket listening on port $1 and answers there, or has
+# exited (wait_rgw tells which). Another program may take the port while the mon and the osd
+# start (a free port is free for anyone until radosgw binds it): it would answer curl too, and
+# radosgw, which cannot bind, exits; so the socket's owner is read from /proc.
+rgw_up() {
+  local inode
+  kill -0 "$2" 2>/dev/null || return 0
+  for inode in $(listeners "$1"); do
+    find "/proc/$2/fd" -lname "socket:\[$inode\]" 2>/dev/null | grep -q . &&
+      curl -sf --max-time "$TRY_S" -o /dev/null "http://127.0.0.1:$1/" && return 0
   done
+  return 1
+}
+export -f listeners rgw_up
+export TRY_S
+
+# Waits (wait_for) until radosgw, its spawn pid, is up on port $1; dies when it exited first,
+# naming a port another program took (t/s3.mjs starts again on other ports).
+wait_rgw() {
+  local pid
+  pid=$(cat "$DIR/run/rgw.spawn.pid")
+  wait_for "radosgw" bash -c 'rgw_up "$@"' rgw_up "$1" "$pid"
+  if ! kill -0 "$pid" 2>/dev/null; then
+    [ -z "$(listeners "$1")" ] || die "port $1 is another program's: radosgw could not listen there"
+    die "radosgw exited (see $DIR/log)"
+  fi
 }
 
 stop_all() {
