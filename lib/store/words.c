@@ -120,9 +120,29 @@ static uint32_t new_word(struct words_build *b, const char *s, size_t n)
 	return (uint32_t)b->nw++;
 }
 
-/* The hash of a folded word in the build's table is hash_mem's: words_add computes it in steps
- * as it folds the word (hash_mem_step, hash_mem_end), grow_slots from the blob. It was FNV-1a,
- * a multiply per byte in one chain. */
+/* The hash of a folded word in the build's table (nothing stored holds it: the dictionary is
+ * written in the order words came). A word of at most 16 bytes, nearly every word, is hashed
+ * from its first and second 8 bytes (zero-padded) as words_add has them in registers: a
+ * multiply each, side by side, and the high half folded into the low one, which picks the
+ * slot (the high half is the slot's tag). It was hash_mem's chain of two or three steps, each
+ * waiting for the one before: 5 to 8 instructions a word more. A longer word is hash_mem's.
+ * It was FNV-1a before, a multiply per byte in one chain. */
+static inline uint64_t word_hash16(uint64_t head, uint64_t head2, size_t n)
+{
+	uint64_t h = (head ^ n) * 0x9e3779b97f4a7c15ull;
+	if (n > 8)
+		h ^= head2 * 0xbf58476d1ce4e5b9ull;
+	return h ^ h >> 32;
+}
+
+/* The hash of the folded word s[0..n), zero-padded past n up to 16 bytes when n is at most
+ * 16 (the blob's words are not: head8 pads them). */
+static uint64_t word_hash(const char *s, size_t n)
+{
+	if (n > 16)
+		return hash_mem(s, n);
+	return word_hash16(head8(s, n), n > 8 ? head8(s + 8, n - 8) : 0, n);
+}
 
 /* A slot: 0 free, else the word's hash's top 32 bits over 1 + its index, so that a probe
  * reads another word only when both halves of the hash agree. */
@@ -136,7 +156,7 @@ static void grow_slots(struct words_build *b)
 	size_t n = b->nslots ? b->nslots * 2 : 1024;
 	uint64_t *s = xcalloc(n, sizeof *s);
 	for (size_t k = 1; k < b->nw; k++) { /* word 0 is not in the table */
-		uint64_t h = hash_mem(b->blob.p + b->w[k].off, b->w[k].len);
+		uint64_t h = word_hash(b->blob.p + b->w[k].off, b->w[k].len);
 		size_t i = h & (n - 1);
 		while (s[i])
 			i = (i + 1) & (n - 1);
@@ -261,7 +281,7 @@ void words_free(struct words_build *b)
 	buf_free(&b->blob);
 }
 
-/* The word b->fold[0..n) (folded; h its hash_mem), not in the dictionary, for record rec: it
+/* The word b->fold[0..n) (folded; h its word_hash), not in the dictionary, for record rec: it
  * takes free slot i, or one of the table doubled; its number. 0 when the dictionary is full
  * (DAYINDEX_MAX_WORDS): then the record goes to word 0. */
 static uint32_t add_new(struct words_build *b, size_t n, uint64_t h, size_t i, uint32_t rec)
@@ -279,7 +299,7 @@ static uint32_t add_new(struct words_build *b, size_t n, uint64_t h, size_t i, u
 	return k;
 }
 
-/* The word b->fold[0..n) (folded, zero-padded past n; h its hash_mem, head and head2 its
+/* The word b->fold[0..n) (folded, zero-padded past n; h its word_hash, head and head2 its
  * first and second 8 bytes, as the caller has them in registers: read back from fold just
  * after it was written, they waited for the stores, a stall a word) for record rec; its number, 0
  * as for add_new. Inline in both callers, and the table's growth and a new word out of line
@@ -334,11 +354,11 @@ static inline uint64_t word_mask64(const unsigned char *p, size_t n)
 #endif
 }
 
-/* The word s[a, a + len) of the text s[0..n) for record rec: folded and hashed 8 bytes at a
- * time (an ASCII word byte is a letter or a digit, and setting bit 0x20 folds a letter to
- * lower case and leaves a digit as it is, utf8_fold); a word with a non-ASCII byte is folded
- * again by utf8_fold_text, which keeps its length, and hashed again. Its number, 0 when it
- * went to word 0. */
+/* The word s[a, a + len) of the text s[0..n) for record rec: folded 8 bytes at a time (an
+ * ASCII word byte is a letter or a digit, and setting bit 0x20 folds a letter to lower case
+ * and leaves a digit as it is, utf8_fold); a word with a non-ASCII byte is folded again by
+ * utf8_fold_text, which keeps its length. Then hashed (word_hash). Its number, 0 when it went
+ * to word 0. */
 static uint32_t add_one(struct words_build *b, const unsigned char *s, size_t n, size_t a,
 			size_t len, uint32_t rec)
 {
@@ -346,7 +366,7 @@ static uint32_t add_one(struct words_build *b, const unsigned char *s, size_t n,
 		add_rec(&b->w[0].p, rec);
 		return 0;
 	}
-	uint64_t h = HASH_MEM_SEED, high = 0, head[2] = {0, 0};
+	uint64_t high = 0, head[2] = {0, 0};
 	for (size_t i = 0; i < len; i += 8) {
 		size_t k = len - i;
 		uint64_t x = 0, keep = k >= 8 ? ~0ull : (1ull << (8 * k)) - 1;
@@ -360,16 +380,13 @@ static uint32_t add_one(struct words_build *b, const unsigned char *s, size_t n,
 		memcpy(b->fold + i, &x, 8);
 		if (i < 16)
 			head[i / 8] = x;
-		h = hash_mem_step(h, x);
 	}
 	memset(b->fold + len, 0, 8);
 	if (high & 0x8080808080808080ull) {
 		utf8_fold_text((const char *)s + a, len, b->fold);
-		h = hash_mem(b->fold, len);
 		memcpy(head, b->fold, 16);
-	} else {
-		h = hash_mem_end(h, len);
 	}
+	uint64_t h = len > 16 ? hash_mem(b->fold, len) : word_hash16(head[0], head[1], len);
 	uint32_t k = add_word(b, len, h, head[0], head[1], rec);
 	if (!k)
 		add_rec(&b->w[0].p, rec);
@@ -396,10 +413,7 @@ static inline uint32_t add_short(struct words_build *b, const unsigned char *s, 
 	_mm_storeu_si128((__m128i *)(void *)b->fold, x); /* read only when the word is new */
 	uint64_t head = (uint64_t)_mm_cvtsi128_si64(x),
 		 head2 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
-	uint64_t h = hash_mem_step(HASH_MEM_SEED, head);
-	if (len > 8)
-		h = hash_mem_step(h, head2);
-	uint32_t k = add_word(b, len, hash_mem_end(h, len), head, head2, rec);
+	uint32_t k = add_word(b, len, word_hash16(head, head2, len), head, head2, rec);
 	if (!k)
 		add_rec(&b->w[0].p, rec);
 	return k;
@@ -458,21 +472,22 @@ static inline void add_words(struct words_build *b, const unsigned char *s, size
 		uint64_t w = word_mask64(s + base, n - base < 64 ? n - base : 64);
 		uint64_t in = open != SIZE_MAX, before = w << 1 | in;
 		uint64_t starts = w & ~before, ends = ~w & before;
-		/* A block of 64 holds no end for a word still open at its last byte. */
-		for (;;) {
-			if (open == SIZE_MAX) {
-				if (!starts)
-					break;
-				open = base + (size_t)__builtin_ctzll(starts);
-				starts &= starts - 1;
-			}
-			if (!ends)
-				break;
-			size_t end = base + (size_t)__builtin_ctzll(ends);
+		/* The first end closes a word open from the block before; every other end the
+		 * earliest start not yet closed, so each word is a start and an end taken
+		 * together (it was a test of a word open at each, and a branch a word the
+		 * compiler could not keep in registers: 15 instructions a word). At most one
+		 * start is left, a word still open at the block's last byte. */
+		if (in && ends) {
+			add_next(b, s, n, open, base + (size_t)__builtin_ctzll(ends), rec, &at,
+				 pairs);
 			ends &= ends - 1;
-			add_next(b, s, n, open, end, rec, &at, pairs);
 			open = SIZE_MAX;
 		}
+		for (; ends; ends &= ends - 1, starts &= starts - 1)
+			add_next(b, s, n, base + (size_t)__builtin_ctzll(starts),
+				 base + (size_t)__builtin_ctzll(ends), rec, &at, pairs);
+		if (starts)
+			open = base + (size_t)__builtin_ctzll(starts);
 	}
 	if (open != SIZE_MAX)
 		add_next(b, s, n, open, n, rec, &at, pairs);
