@@ -5,11 +5,13 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "lib/base/arena.h"
+#include "lib/base/mem.h"
 #include "lib/base/time.h"
 
 static int ran;
@@ -239,6 +241,44 @@ END_TEST
 
 /* arena_size, the measure SPANDEX_QUERY_MEM bounds: it grows with blocks big and small and
  * comes back down with a release and a reset. */
+/* mem_sort_keyed orders by key, then in the order given (the value here), as qsort with a
+ * comparison of both does: sizes each side of its insertion sort's bound, keys from a few
+ * values (many equal), from one (every pass skipped) and from every byte. */
+static int keyed_cmp(const void *a, const void *b)
+{
+	const struct mem_keyed *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->val > y->val) - (x->val < y->val);
+}
+
+START_TEST(test_sort_keyed)
+{
+	static const size_t sizes[] = {0, 1, 2, 63, 64, 65, 1000, 4099};
+	unsigned seed = 57;
+	for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++)
+		for (int kind = 0; kind < 3; kind++) {
+			size_t n = sizes[si];
+			struct mem_keyed *a = xmalloc((n ? n : 1) * sizeof *a),
+					 *b = xmalloc((n ? n : 1) * sizeof *b);
+			for (size_t i = 0; i < n; i++) {
+				uint64_t r = (uint64_t)rand_r(&seed) << 40 ^
+					     (uint64_t)rand_r(&seed) << 20 ^ (uint64_t)rand_r(&seed);
+				uint64_t key = kind == 0 ? r % 7 << 56 | r % 3 : kind == 1 ? 42 : r;
+				a[i] = b[i] = (struct mem_keyed){key, i};
+			}
+			mem_sort_keyed(a, n);
+			if (n)
+				qsort(b, n, sizeof *b, keyed_cmp);
+			for (size_t i = 0; i < n; i++)
+				ck_assert_msg(a[i].key == b[i].key && a[i].val == b[i].val,
+					      "n %zu kind %d at %zu", n, kind, i);
+			free(a);
+			free(b);
+		}
+}
+END_TEST
+
 START_TEST(test_arena_size)
 {
 	struct arena *a = arena_new();
@@ -268,6 +308,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_release_nested);
 	tcase_add_test(tc, test_release_json);
 	tcase_add_test(tc, test_arena_size);
+	tcase_add_test(tc, test_sort_keyed);
 	tcase_add_test(tc, test_day_format);
 	tcase_add_test(tc, test_time_range);
 	tcase_add_test(tc, test_time_format);

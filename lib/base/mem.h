@@ -7,6 +7,7 @@
 #define SPANDEX_BASE_MEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
@@ -16,6 +17,14 @@ void *xcalloc(size_t n, size_t size);
 /* qsort of n objects, where base may be NULL when n is 0 (an empty workspace's versions):
  * qsort's base is declared nonnull, and UBSan stops a test at such a call. */
 void xqsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+/* A number and what it stands for (an index, say), sorted by the number (mem_sort_keyed). */
+struct mem_keyed {
+	uint64_t key;
+	uint64_t val;
+};
+/* p[0..n) by key, those of one key in the order they came: a batch's records, made in order,
+ * come out by hash and then by record, as a comparison of both would sort them. */
+void mem_sort_keyed(struct mem_keyed *p, size_t n);
 
 /* A process that answers one query after another (a FastCGI worker) keeps the memory of one
  * query for the next: allocations up to MEM_KEEP_ALLOC come from the heap, and up to

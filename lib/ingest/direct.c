@@ -10,6 +10,7 @@
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
+#include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/json/jsonw.h"
 
@@ -235,19 +236,6 @@ static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o,
 	 * the operator's choice, made by cron. */
 }
 
-struct idh {
-	uint64_t h;
-	size_t i;
-};
-
-static int cmp_idh(const void *a, const void *b)
-{
-	const struct idh *x = a, *y = b;
-	if (x->h != y->h)
-		return x->h < y->h ? -1 : 1;
-	return (x->i > y->i) - (x->i < y->i);
-}
-
 /* The hash a span's (trace_id, span_id) pair is sorted by, taken while its strings are in the
  * cache (right after parse_span read them); 0 and unused when either is missing. */
 static uint64_t idh_of(const struct span *s)
@@ -264,15 +252,15 @@ static uint64_t idh_of(const struct span *s)
 static void duplicates(struct arena *a, struct verrs *v, json_t *body, struct span *s,
 		       const uint64_t *hs, size_t n)
 {
-	struct idh *ids = arena_alloc(a, n * sizeof(*ids));
+	struct mem_keyed *ids = arena_alloc(a, n * sizeof(*ids));
 	size_t nid = 0;
 	for (size_t k = 0; k < n; k++)
 		if (s[k].span_id && s[k].trace_id)
-			ids[nid++] = (struct idh){hs[k], k};
-	qsort(ids, nid, sizeof(*ids), cmp_idh);
+			ids[nid++] = (struct mem_keyed){hs[k], k};
+	mem_sort_keyed(ids, nid); /* by hash, then by span */
 	for (size_t k = 1; k < nid; k++) {
-		const struct span *x = &s[ids[k - 1].i], *y = &s[ids[k].i];
-		if (ids[k].h != ids[k - 1].h || strcmp(x->span_id, y->span_id) ||
+		const struct span *x = &s[ids[k - 1].val], *y = &s[ids[k].val];
+		if (ids[k].key != ids[k - 1].key || strcmp(x->span_id, y->span_id) ||
 		    strcmp(x->trace_id, y->trace_id))
 			continue;
 		json_t *l = json_pack("[s]", "body");

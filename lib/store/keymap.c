@@ -34,32 +34,19 @@ static uint64_t key_of(const struct idx_rec *r, enum store_key k)
 	return k == STORE_KEY_TRACE ? r->trace_h : r->session_h;
 }
 
-struct key_ent {
-	uint64_t h;
-	uint32_t rec;
-};
-
-static int key_ent_cmp(const void *x, const void *y)
-{
-	const struct key_ent *a = x, *b = y;
-	if (a->h != b->h)
-		return a->h < b->h ? -1 : 1;
-	return (a->rec > b->rec) - (a->rec < b->rec);
-}
-
 void keymap_render(const struct idx_rec *recs, size_t n, enum store_key k, struct buf *out)
 {
 	size_t nb = blocks(n);
-	struct key_ent *e = xmalloc((n ? n : 1) * sizeof *e);
+	struct mem_keyed *e = xmalloc((n ? n : 1) * sizeof *e);
 	for (size_t i = 0; i < n; i++)
-		e[i] = (struct key_ent){key_of(&recs[i], k), (uint32_t)i};
-	qsort(e, n, sizeof *e, key_ent_cmp);
+		e[i] = (struct mem_keyed){key_of(&recs[i], k), i};
+	mem_sort_keyed(e, n); /* by hash, then by record */
 	uint64_t *hs = xmalloc((n ? n : 1) * sizeof *hs);
 	uint32_t *rs = xcalloc(pad8(4 * n) / 4 + 2, sizeof *rs);
 	uint32_t *crc = xcalloc(nb + 2, sizeof *crc);
 	for (size_t i = 0; i < n; i++) {
-		hs[i] = e[i].h;
-		rs[i] = e[i].rec;
+		hs[i] = e[i].key;
+		rs[i] = (uint32_t)e[i].val;
 	}
 	for (size_t b = 0; b < nb; b++)
 		crc[b] = block_crc(hs, rs, n, b);
