@@ -133,6 +133,20 @@ static bool seen_before(struct seen_ids *t, const char *id)
 	return false;
 }
 
+/* Where item i of list is, for its 422s: ["body", list, i], or ["body"] for a single
+ * create. Made by hand: json_pack's reading of its format was 1.46M instructions a batch of
+ * 1,000 (callgrind), every item's whether or not it is refused. */
+static json_t *item_loc(const char *list, size_t i)
+{
+	json_t *l = json_array();
+	json_array_append_new(l, json_string_nocheck("body"));
+	if (list) {
+		json_array_append_new(l, json_string(list));
+		json_array_append_new(l, json_integer((json_int_t)i));
+	}
+	return l;
+}
+
 /* Validates and stores items (a JSON array of TraceWrite or SpanWrite). */
 static enum status create(struct http_req *req, enum opik_entity ent, json_t *items,
 			  const char *list)
@@ -149,9 +163,8 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 	for (size_t i = 0; i < n; i++) {
 		struct span *s = &c.spans[i];
 		span_init(s);
-		json_t *loc = list ? json_pack("[s,s,i]", "body", list, (json_int_t)i)
-				   : json_pack("[s]", "body");
-		opik_apply(req->arena, req->ws, ent, json_array_get(items, i), true, s, &v, loc);
+		opik_apply(req->arena, req->ws, ent, json_array_get(items, i), true, s, &v,
+			   item_loc(list, i));
 		ids[i] = s->span_id;
 		if (s->span_id && seen_before(&seen, s->span_id))
 			verrs_add(
