@@ -263,7 +263,8 @@ START_TEST(test_sort_keyed)
 					 *b = xmalloc((n ? n : 1) * sizeof *b);
 			for (size_t i = 0; i < n; i++) {
 				uint64_t r = (uint64_t)rand_r(&seed) << 40 ^
-					     (uint64_t)rand_r(&seed) << 20 ^ (uint64_t)rand_r(&seed);
+					     (uint64_t)rand_r(&seed) << 20 ^
+					     (uint64_t)rand_r(&seed);
 				uint64_t key = kind == 0 ? r % 7 << 56 | r % 3 : kind == 1 ? 42 : r;
 				a[i] = b[i] = (struct mem_keyed){key, i};
 			}
