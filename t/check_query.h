@@ -77,6 +77,7 @@ const char *tailindex_of(const char *d);
 char *unindexed(const char *const *days, int n, char *(*fn)(void));
 void answers_as(char *(*fn)(void), const char *plain);
 void index_days(const char *const *days, int n, int (*right)(const char *));
+int lists_right_of(struct shard *sh, size_t *loose);
 void each_page(struct buf *b, const char *const *filters, size_t nf, const long long (*pages)[2],
 	       size_t np, enum filter_kind kind, bool summary,
 	       enum status (*fn)(struct query *, struct buf *));

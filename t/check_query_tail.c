@@ -207,6 +207,23 @@ static int tail_cols_right(const char *d, int col, const char *key, int *unknown
 	return right;
 }
 
+/* Segment seg of n records (SPXTDX4) as the spandex before columns wrote it (SPXTDX2: its body
+ * ends with its keys), its checksums made again. */
+static void seg_as_keys_only(char *seg, size_t n)
+{
+	uint64_t body;
+	uint32_t nc;
+	memcpy(&body, seg + 32, 8);
+	memcpy(&nc, seg + 64 + body - 8, 4);
+	body -= 16 * (uint64_t)nc + 16 + DAYINDEX_NCOLS * 8 * n;
+	memcpy(seg + 32, &body, 8);
+	uint32_t crc = hash_crc32c(0, seg + 64, body);
+	memcpy(seg + 56, &crc, 4);
+	seg[6] = '2';
+	crc = hash_crc32c(0, seg, 60);
+	memcpy(seg + 60, &crc, 4);
+}
+
 /* The columns of the tail (issue 35): each batch's segment holds its records' column values as
  * a .tix does, so that an equality on model (or name, project, agent, tool, prompt) on a day
  * never indexed reads 8 bytes a record and no line. Each value is the line's; a segment of an
@@ -244,19 +261,11 @@ START_TEST(tail_cols)
 	 * with its keys): its records are left to their lines. */
 	long size;
 	char *file = file_read(tailindex_of(d), &size);
-	uint64_t body, body2;
+	uint64_t body;
 	memcpy(&body, file + 32, 8);
-	char *seg2 = file + 64 + body;
-	memcpy(&body2, seg2 + 32, 8);
 	char *old = malloc((size_t)size);
 	memcpy(old, file, (size_t)size);
-	body2 -= DAYINDEX_NCOLS * 8 * (N - 40);
-	memcpy(seg2 + 32, &body2, 8);
-	uint32_t crc = hash_crc32c(0, seg2 + 64, body2);
-	memcpy(seg2 + 56, &crc, 4);
-	seg2[6] = '2';
-	crc = hash_crc32c(0, seg2, 60);
-	memcpy(seg2 + 60, &crc, 4);
+	seg_as_keys_only(file + 64 + body, N - 40);
 	file_write_new(tailindex_of(d), file, size);
 	ck_assert_int_eq(
 	    tail_cols_right(d, store_dayindex_col_of("model", NULL), "model", &unknown), 40);
@@ -634,8 +643,171 @@ START_TEST(tail_blocks)
 }
 END_TEST
 
+/* Pages of span listings of day 2024-03-14 (tail_lists): equalities the tail's lists answer,
+ * alone and together, with windows that cut the day. */
+static char *tail_list_pages(void)
+{
+	static const char *const filters[] = {
+	    "{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+	    "{\"model\":\"gpt-4o\"}",
+	    "{\"status\":\"error\"}",
+	    "{\"kind\":\"TOOL\",\"status\":\"success\"}",
+	    "{\"model\":\"claude\",\"kind\":\"LLM\"}",
+	    "{\"model\":\"nope\"}",
+	    "{\"started_at\":{\"$gte\":\"2024-03-14T03:00:00Z\","
+	    "\"$lte\":\"2024-03-14T09:00:00Z\"},\"model\":\"gpt-4o\"}",
+	};
+	static const long long pages[][2] = {{1, 10}, {3, 7}, {1, 500}};
+	struct buf b;
+	buf_init(&b);
+	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 3, FILTER_SPANS, false,
+		  intake_pages_spans);
+	return b.p;
+}
+
+/* The same filters' first 30 rows and totals, as a stream (no total) would have them too. */
+static char *tail_list_rows(void)
+{
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	static const char *const filters[] = {"{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+					      "{\"status\":\"error\"}"};
+	struct buf b;
+	buf_init(&b);
+	for (size_t f = 0; f < 2; f++)
+		for (size_t o = 0; o < 2; o++)
+			for (int nt = 0; nt < 2; nt++) {
+				struct query_rows r;
+				q_init(sorts[o], 0, 0, filters[f], FILTER_SPANS);
+				Q.limit = 30;
+				Q.no_total = nt;
+				ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+				buf_printf(&b, "|%s|%zu|", row_ids(&r), nt ? 0 : r.total);
+			}
+	return b.p;
+}
+
+/* Whether day d's lists (lists_right_of) hold for every record, *loose of them left loose. */
+static int tail_lists_right(const char *d, size_t *loose)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	int ok = lists_right_of(&sh, loose);
+	shard_close(&sh);
+	return ok;
+}
+
+/* Both answers of day d (tail_list_pages, tail_list_rows) are those of reading every record. */
+static void tail_lists_as_read(const char *const *days)
+{
+	char *plain = unindexed(days, 1, tail_list_pages),
+	     *rows = unindexed(days, 1, tail_list_rows);
+	answers_as(tail_list_pages, plain);
+	answers_as(tail_list_rows, rows);
+	free(plain);
+	free(rows);
+}
+
+/* The value lists of the tail (issue 57): a worker keeps, with the tail's mapping, per column,
+ * kind and status asked, the records of each value by start, as a .tix's lists, merged as
+ * segments are added, so that a page with an equality on a day never indexed walks its value's
+ * records from the best, as on an indexed day. Each list against the records and every page
+ * against reading every record: after each batch (the starts out of storage order), for a reader
+ * of an older state, after a version superseded, with a segment that does not check and one
+ * without columns (their records loose: their lines decide), after the kept lists are dropped
+ * (as the worker's limit on mappings drops them), and past a .tix built meanwhile. */
+START_TEST(tail_lists)
+{
+	const char *d = "2024-03-14";
+	static const char *const days[] = {"2024-03-14"};
+	enum { N = 240, BATCH = 40 };
+	static const char *const models[] = {"gpt-4o", "claude", NULL, "gpt-4o", ""};
+	static char ids[N][12], tr[N][12], starts[N][32];
+	static struct span s[N];
+	size_t loose;
+	for (int i = 0; i < N; i++) {
+		int sec = i * 7919 % 86000; /* out of storage order, some tied */
+		if (i % 11 == 4)
+			sec = (i - 1) * 7919 % 86000;
+		snprintf(ids[i], sizeof ids[i], "v%03d", i);
+		snprintf(tr[i], sizeof tr[i], "vt%d", i / 4);
+		snprintf(starts[i], sizeof starts[i], "2024-03-14T%02d:%02d:%02dZ", sec / 3600,
+			 sec / 60 % 60, sec % 60);
+		s[i] = mk(ids[i], tr[i], "", "sess-v", starts[i], 1, i % 3 ? KIND_LLM : KIND_TOOL,
+			  i % 5 == 2 ? SPST_ERROR : SPST_SUCCESS, models[i % 5], i, NAN);
+	}
+	struct shard old;
+	for (int i = 0; i < N; i += BATCH) {
+		append(s + i, BATCH);
+		ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+		ck_assert_uint_eq(loose, 0);
+		tail_lists_as_read(days);
+		if (i == 2 * BATCH)
+			ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &old), ST_OK);
+	}
+	/* A reader of the state of 120 records, after the lists took all 240. */
+	ck_assert_uint_eq(old.nrecs, 3 * BATCH);
+	ck_assert_int_eq(lists_right_of(&old, &loose), 1);
+	ck_assert_uint_eq(loose, 0);
+	shard_close(&old);
+	/* Dropped (as past MAPC_MAX_BYTES, or a file changed behind the worker's back): made
+	 * again from the segments, the same answers. */
+	store_forget_day(&st, "ws", day_of(d));
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	tail_lists_as_read(days);
+	/* New versions of some spans (an error now, another model): counted from the records,
+	 * the superseded ones passed over by their flags. */
+	struct span v2[3] = {s[2], s[7], s[30]};
+	v2[0].status = SPST_SUCCESS;
+	v2[1].str[SS_MODEL] = "gpt-4o";
+	v2[1].status = SPST_ERROR;
+	v2[2].status = SPST_ERROR;
+	append(v2, 3);
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	tail_lists_as_read(days);
+	/* The second segment as the spandex before columns wrote it (SPXTDX2), in a new copy of
+	 * the file: its records are loose for a column, listed by kind and status. */
+	long size;
+	char *file = file_read(tailindex_of(d), &size);
+	char *old_file = malloc((size_t)size);
+	memcpy(old_file, file, (size_t)size);
+	uint64_t body;
+	memcpy(&body, file + 32, 8);
+	seg_as_keys_only(file + 64 + body, BATCH);
+	file_write_new(tailindex_of(d), file, size);
+	store_forget_day(&st, "ws", day_of(d));
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	ck_assert_uint_eq(loose, BATCH);
+	tail_lists_as_read(days);
+	/* A damaged byte in the first segment's body: it does not check, its records are loose
+	 * for every key (of no segment), the others answer for their own. */
+	file_write_new(tailindex_of(d), old_file, size);
+	file_damage(tailindex_of(d), 64 + 16, 0x55);
+	store_forget_day(&st, "ws", day_of(d));
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	ck_assert_uint_eq(loose, BATCH);
+	tail_lists_as_read(days);
+	ck_assert_uint_eq(count_problems(), 1);
+	free(file);
+	free(old_file);
+	/* Indexed, then a tail again past the .tix: its lists, then the tail's. */
+	ck_assert(index_day(d));
+	ck_assert_uint_eq(count_problems(), 0);
+	struct span more[2] = {
+	    mk("v900", "vt900", "", "sess-v", "2024-03-14T00:00:09Z", 1, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 3, NAN),
+	    mk("v901", "vt900", "", "sess-v", "2024-03-14T23:00:09Z", 1, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 3, NAN),
+	};
+	append(more, 2);
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	ck_assert_uint_eq(loose, 0);
+	tail_lists_as_read(days);
+}
+END_TEST
+
 void check_query_tail(TCase *store)
 {
+	tcase_add_test(store, tail_lists);
 	tcase_add_test(store, tail_keys);
 	tcase_add_test(store, tail_cols);
 	tcase_add_test(store, tail_counts);

@@ -138,14 +138,15 @@ bool narrow_keys(struct scan_day *s, enum store_key which, const uint64_t *hs, s
  * every kind and every status. */
 #define LIST_MAX_VALUES 32
 
-/* A condition of a compiled filter that a day's value lists answer (.tix version 8): list key k
- * (a column, STORE_LIST_KIND, STORE_LIST_STATUS) and its values v[0..nv), whose lists name m
- * records, for the records [0, covered). */
+/* A condition of a compiled filter that a day's value lists answer (the .tix's, version 8, and
+ * the tail's past it): list key k (a column, STORE_LIST_KIND, STORE_LIST_STATUS) and its values
+ * v[0..nv), whose lists name m records (the loose ones of the tail among them), for the records
+ * [0, covered). */
 struct listq {
 	int k;
 	uint64_t v[LIST_MAX_VALUES];
 	size_t nv, m, covered;
-	const uint32_t *one; /* with one value, its list, by start */
+	struct store_list one; /* with one value, its lists */
 };
 
 /* The records whose bits are set in bits[0..words), ascending, into a new array of *n. */
@@ -162,16 +163,15 @@ static uint32_t *bits_records(const uint64_t *bits, size_t words, size_t *n)
 	return r;
 }
 
-/* Fills q's lists' size and coverage from the day's index: false when one of its values has no
+/* Fills q's lists' size and coverage from the day's indexes: false when one of its values has no
  * list to trust (then no list answers for q). */
 static bool list_size(struct scan_day *s, struct listq *q)
 {
 	q->m = q->covered = 0;
 	for (size_t j = 0; j < q->nv; j++) {
-		size_t n;
-		if (!(q->covered = store_index_list(&s->ix, q->k, q->v[j], &q->one, &n)))
+		if (!(q->covered = store_index_lists(&s->ix, q->k, q->v[j], &q->one)))
 			return false;
-		q->m += n;
+		q->m += q->one.n[0] + q->one.n[1] + (j ? 0 : q->one.nloose);
 	}
 	return q->nv > 0;
 }
@@ -185,12 +185,14 @@ static void list_bits(struct listq *q, int k, uint32_t bits)
 		q->v[q->nv++] = (uint64_t)__builtin_ctz(b);
 }
 
-/* The condition of c whose lists name the fewest records of s, into *best: an equality on a
- * column (not one an absent field matches: that value has no list), the kinds, the statuses.
- * False when the day's lists answer for none of them. */
+/* The condition of c whose lists leave the fewest records of s to visit (those they name, and
+ * those past what they answer for) into *best: an equality on a column (not one an absent field
+ * matches: that value has no list), the kinds, the statuses. False when the day's lists answer
+ * for none of them. */
 static bool list_pick(struct scan_day *s, const struct rec_filter *c, struct listq *best)
 {
 	struct listq q;
+	size_t n = s->sh.nrecs;
 	best->covered = 0;
 	for (size_t i = 0; i <= c->nchk + 1; i++) {
 		if (i < c->nchk) {
@@ -204,23 +206,22 @@ static bool list_pick(struct scan_day *s, const struct rec_filter *c, struct lis
 		} else {
 			list_bits(&q, STORE_LIST_STATUS, c->statuses);
 		}
-		if (list_size(s, &q) && (!best->covered || q.m < best->m))
+		if (list_size(s, &q) &&
+		    (!best->covered || q.m + (n - q.covered) < best->m + (n - best->covered)))
 			*best = q;
 	}
-	if (best->covered && best->nv != 1)
-		best->one = NULL;
 	return best->covered > 0;
 }
 
 /* The records of s past what q's lists answer for that may match, into v (every one of them
- * when no index narrows them: the tail's columns, for an equality on a column), after own[0..n)
- * (of room for n more: grown here), which v then owns. */
+ * when no index narrows them: the tail's columns, for an equality on a column the tail's lists
+ * do not answer for), after own[0..n) (of room for n more: grown here), which v then owns. */
 static void list_rest(struct scan_day *s, const struct listq *q, uint32_t *own, size_t n,
 		      struct visit *v)
 {
 	uint32_t *tail = NULL;
 	size_t m = 0, to = 0;
-	if (q->k < DAYINDEX_NCOLS && q->covered < s->sh.nrecs)
+	if (q->k < DAYINDEX_NCOLS && q->covered < s->sh.nrecs && !q->one.tail)
 		to = store_index_pick(&s->ix, q->k, q->v, q->nv, q->covered, &tail, &m);
 	if (m) {
 		own = xrealloc(own, (n + m) * sizeof *own);
@@ -246,12 +247,15 @@ static bool qsh_visit_col(struct scan_day *s, const struct rec_filter *c, struct
 		size_t words = (q.covered + 63) / 64, n = 0;
 		uint64_t *bits = xcalloc(words ? words : 1, sizeof *bits);
 		for (size_t j = 0; j < q.nv; j++) {
-			const uint32_t *r;
-			size_t m;
-			store_index_list(&s->ix, q.k, q.v[j], &r, &m);
-			for (size_t i = 0; i < m; i++)
-				bits_set(bits, r[i]);
+			struct store_list l;
+			store_index_lists(&s->ix, q.k, q.v[j], &l);
+			for (int h = 0; h < 2; h++)
+				for (size_t i = 0; i < l.n[h]; i++)
+					if (l.r[h][i] < q.covered) /* checked, not trusted */
+						bits_set(bits, l.r[h][i]);
 		}
+		for (size_t i = 0; i < q.one.nloose; i++)
+			bits_set(bits, q.one.loose[i]);
 		uint32_t *own = bits_records(bits, words, &n);
 		free(bits);
 		list_rest(s, &q, own, n, v);
@@ -278,33 +282,48 @@ static bool qsh_visit_col(struct scan_day *s, const struct rec_filter *c, struct
 	return true;
 }
 
+/* The entries of list r[0..n) (by start) that start within [lo, hi]: *a and *b. */
+static void list_window(const struct idx_rec *recs, const uint32_t *r, size_t n, int64_t lo,
+			int64_t hi, size_t *a, size_t *b)
+{
+	*a = 0;
+	*b = n;
+	for (size_t z = n; *a < z;) {
+		size_t mid = *a + (z - *a) / 2;
+		if (recs[r[mid]].started_us < lo)
+			*a = mid + 1;
+		else
+			z = mid;
+	}
+	for (size_t x = *a; x < *b;) {
+		size_t mid = x + (*b - x) / 2;
+		if (recs[r[mid]].started_us <= hi)
+			x = mid + 1;
+		else
+			*b = mid;
+	}
+}
+
 bool narrow_ordered(struct scan_day *s, const struct rec_filter *c, bool all, struct ordered *o)
 {
 	struct listq q;
 	memset(o, 0, sizeof *o);
 	if ((c->need & (NEED_TRACE | NEED_SESSION | NEED_KEYS)) || s->tbits || c->roots ||
-	    !list_pick(s, c, &q) || !q.one || (all && q.m > q.covered / 2))
+	    !list_pick(s, c, &q) || q.nv != 1 || (all && q.m > q.covered / 2))
 		return false;
 	/* Only the entries that start within the window: a binary search on each end. */
-	const struct idx_rec *recs = s->sh.recs;
-	size_t a = 0, b = q.m;
-	for (size_t hi = q.m; a < hi;) {
-		size_t mid = a + (hi - a) / 2;
-		if (recs[q.one[mid]].started_us < c->smin)
-			a = mid + 1;
-		else
-			hi = mid;
+	for (int h = 0; h < 2; h++) {
+		size_t a, b;
+		list_window(s->sh.recs, q.one.r[h], q.one.n[h], c->smin, c->smax, &a, &b);
+		o->list[h] = q.one.r[h] + a;
+		o->n[h] = b - a;
 	}
-	for (size_t lo = a; lo < b;) {
-		size_t mid = lo + (b - lo) / 2;
-		if (recs[q.one[mid]].started_us <= c->smax)
-			lo = mid + 1;
-		else
-			b = mid;
+	uint32_t *loose = NULL;
+	if (q.one.nloose) {
+		loose = xmalloc(q.one.nloose * sizeof *loose);
+		memcpy(loose, q.one.loose, q.one.nloose * sizeof *loose);
 	}
-	o->list = q.one + a;
-	o->n = b - a;
-	list_rest(s, &q, NULL, 0, &o->rest);
+	list_rest(s, &q, loose, q.one.nloose, &o->rest);
 	return true;
 }
 

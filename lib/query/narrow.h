@@ -37,12 +37,13 @@ static inline const struct idx_rec *visit_ahead(const struct visit *v, const str
 }
 
 /* A page by start time over a day: the records of the value the day's lists name for the
- * filter's most selective condition of one value (list[0..n), ascending by start, then by
- * record; those that start within the filter's window), and rest, the records past what the
- * lists answer for that may match, in storage order (a visit: free rest.own). */
+ * filter's most selective condition of one value, the .tix's (list[0][0..n[0])) and the tail's
+ * past them (list[1]), each ascending by start, then by record (those that start within the
+ * filter's window), and rest, the records past what the lists answer for that may match (and
+ * those of the tail no list answers for), in storage order (a visit: free rest.own). */
 struct ordered {
-	const uint32_t *list;
-	size_t n;
+	const uint32_t *list[2];
+	size_t n[2];
 	struct visit rest;
 };
 /* Fills *o for c on s: false when no such list answers (a filter of one trace or session, a set

@@ -214,24 +214,35 @@ span_take(const struct span_take *t, struct scan_day *sh, size_t di, size_t i)
 	topk_push(t->tk, cd);
 }
 
-/* The records of o's list (by start) in the page's order, each taken (span_take); with stop
+/* The records of list[0..n) (by start) in the page's order, each taken (span_take); with stop
  * (every record of the day counted, or no total), only until one starts past every kept row of
  * a full page: those after it start later still (earlier, descending). */
-static void span_walk(const struct span_take *t, struct scan_day *sh, size_t di,
-		      const struct ordered *o, bool stop)
+static void span_walk1(const struct span_take *t, struct scan_day *sh, size_t di,
+		       const uint32_t *list, size_t n, bool stop)
 {
 	bool asc = t->sc->asc;
-	for (size_t j = 0; j < o->n && db_rec(t->db); j++) {
-		size_t i = o->list[asc ? j : o->n - 1 - j];
-		if (j + QUERY_PREFETCH < o->n)
-			__builtin_prefetch(
-			    &sh->sh.recs[o->list[asc ? j + QUERY_PREFETCH
-						     : o->n - 1 - j - QUERY_PREFETCH]]);
+	for (size_t j = 0; j < n && db_rec(t->db); j++) {
+		size_t i = list[asc ? j : n - 1 - j];
+		if (j + QUERY_PREFETCH < n)
+			__builtin_prefetch(&sh->sh.recs[list[asc ? j + QUERY_PREFETCH
+								 : n - 1 - j - QUERY_PREFETCH]]);
 		if (i >= sh->sh.nrecs) /* checked, not trusted */
 			continue;
 		if (stop && topk_past(t->tk, sh->sh.recs[i].started_us))
 			break;
 		span_take(t, sh, di, i);
+	}
+}
+
+/* The records of o's lists, each walked as span_walk1 does: a list is stopped at the first
+ * record that cannot make the page, whatever the other holds. The tail's (the newest records)
+ * first for -started_at, so the page fills with winners early. */
+static void span_walk(const struct span_take *t, struct scan_day *sh, size_t di,
+		      const struct ordered *o, bool stop)
+{
+	for (int j = 0; j < 2; j++) {
+		int h = t->sc->asc ? j : 1 - j;
+		span_walk1(t, sh, di, o->list[h], o->n[h], stop);
 	}
 }
 

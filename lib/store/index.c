@@ -21,6 +21,8 @@ void store_index_free(struct store_index *x)
 {
 	store_dayindex_close(x->day);
 	store_tailindex_cols_free(&x->cols);
+	for (int k = 0; k < STORE_LIST_NKEYS; k++)
+		store_tailvals_put(x->vals[k]);
 	free(x->roots.r);
 	memset(x, 0, sizeof *x);
 }
@@ -204,13 +206,29 @@ size_t store_index_pick(struct store_index *x, int k, const uint64_t *want, size
 	return to;
 }
 
-size_t store_index_list(struct store_index *x, int k, uint64_t v, const uint32_t **recs, size_t *n)
+size_t store_index_lists(struct store_index *x, int k, uint64_t v, struct store_list *out)
 {
-	*recs = NULL;
-	*n = 0;
-	if (v == DAYINDEX_ABSENT && k < DAYINDEX_NCOLS)
+	size_t covered = 0;
+	memset(out, 0, sizeof *out);
+	if (k < 0 || k >= STORE_LIST_NKEYS || (v == DAYINDEX_ABSENT && k < DAYINDEX_NCOLS))
 		return 0;
-	return ix_day(x) && store_dayindex_list(x->day, k, v, recs, n) ? x->day_covered : 0;
+	if (ix_day(x)) {
+		if (!store_dayindex_list(x->day, k, v, &out->r[0], &out->n[0]))
+			return 0;
+		covered = x->day_covered;
+	}
+	if (covered >= x->sh->nrecs)
+		return covered;
+	if (!(x->vals_tried >> k & 1)) {
+		x->vals_tried |= 1ull << k;
+		x->vals_to[k] = store_tailindex_vals(x->st, x->ws, x->sh, covered, k, &x->vals[k]);
+	}
+	if (!x->vals[k])
+		return covered;
+	store_tailvals_find(x->vals[k], v, &out->r[1], &out->n[1]);
+	out->loose = store_tailvals_loose(x->vals[k], &out->nloose);
+	out->tail = true;
+	return x->vals_to[k];
 }
 
 size_t store_index_count(struct store_index *x, const struct store_dayindex_q *q, uint64_t *n)

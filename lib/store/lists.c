@@ -9,14 +9,7 @@
 _Static_assert(sizeof(struct lists_ent) == 24, "a list's entry is 24 bytes");
 _Static_assert(LISTS_NKEYS <= 64, "the keys listed are bits of a uint64");
 
-/* A record of one key's value, as the build sorts them. */
-struct lists_item {
-	uint64_t v;
-	int64_t start;
-	uint32_t rec;
-};
-
-static int item_cmp(const void *x, const void *y)
+int lists_item_cmp(const void *x, const void *y)
 {
 	const struct lists_item *a = x, *b = y;
 	if (a->v != b->v)
@@ -52,7 +45,7 @@ static size_t key_items(const struct idx_rec *recs, size_t n, const uint64_t *co
 			continue;
 		it[m++] = (struct lists_item){v, recs[i].started_us, (uint32_t)i};
 	}
-	qsort(it, m, sizeof *it, item_cmp);
+	qsort(it, m, sizeof *it, lists_item_cmp);
 	return m;
 }
 

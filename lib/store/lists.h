@@ -25,6 +25,15 @@ struct lists_ent {
 	uint64_t at;
 };
 
+/* A record of one key's value, as lists are sorted: by value, then start, then record
+ * (lists_item_cmp, for qsort). */
+struct lists_item {
+	uint64_t v;
+	int64_t start;
+	uint32_t rec;
+};
+int lists_item_cmp(const void *x, const void *y);
+
 /* The section of the n records recs (cols: their column values, column k of record i at
  * k * n + i), appended to out (8-byte aligned): a bit per key that has lists (a column none of
  * whose covered records the builder failed to read), the number of lists, the lists, their

@@ -613,6 +613,7 @@ struct store_dayindex_q {
 	const uint64_t *vals;
 	size_t nvals;
 };
+struct store_tailvals;
 /* A day's indexes as one (lib/store/index.c): the text and field index (.tix) for the records it
  * covers and the tail's segments (.tdx) for those past it. Each question is asked once and
  * answered for both, with one coverage: what the function returns, the records [0, covered) the
@@ -631,6 +632,11 @@ struct store_index {
 	bool day_tried, cols_tried, roots_tried;
 	struct store_tailindex_cols cols; /* the tail's columns, past day_covered */
 	size_t col_at;			  /* the run a record was last looked for in */
+	/* The tail's value lists past day_covered, per list key asked (bit k of vals_tried),
+	 * answering for [day_covered, vals_to[k]): held until store_index_free. */
+	struct store_tailvals *vals[STORE_LIST_NKEYS];
+	size_t vals_to[STORE_LIST_NKEYS];
+	uint64_t vals_tried;
 	struct store_index_roots {
 		const struct store_dayindex_root *e; /* the .tix's roots, in its mapping */
 		size_t ne;
@@ -671,13 +677,25 @@ uint64_t store_index_col(struct store_index *x, int k, size_t ri);
  * has a damaged column. */
 size_t store_index_pick(struct store_index *x, int k, const uint64_t *want, size_t nw, size_t from,
 			uint32_t **recs, size_t *n);
-/* The records the .tix lists (version 8) for value v of list key k (a column, STORE_LIST_KIND
- * with a kind, STORE_LIST_STATUS with a status), ordered by start, then by record: *recs (in the
- * index's mapping, valid until store_index_free; NULL when none) and *n. Returns the records
- * the answer is for, [0, covered), those the .tix covers (the records past them are the
- * caller's to visit); 0 when it has no list to trust (an older version, a column value it could
- * not read, a damaged section, or v DAYINDEX_ABSENT, which has none). */
-size_t store_index_list(struct store_index *x, int k, uint64_t v, const uint32_t **recs, size_t *n);
+/* A value's lists (store_index_lists): the .tix's records of it (r[0], n[0]) and the tail's past
+ * them (r[1], n[1]), each ordered by start, then by record; and loose, the tail's records in the
+ * lists' range that no list answers for (a segment without columns, a value its writer could not
+ * read: their lines decide), ascending. Valid until store_index_free. */
+struct store_list {
+	const uint32_t *r[2];
+	size_t n[2];
+	const uint32_t *loose;
+	size_t nloose;
+	bool tail; /* the tail's lists answered, up to the coverage returned */
+};
+/* The records the day's value lists name for value v of list key k (a column, STORE_LIST_KIND
+ * with a kind, STORE_LIST_STATUS with a status) into *out: the .tix's (version 8) for the
+ * records it covers, then the tail's, which a worker keeps with the tail's mapping (docs/FORMAT.md,
+ * "The text of the tail"). Returns the records the answer is for, [0, covered) (the records
+ * past them are the caller's to visit); 0 when the .tix has no list to trust (an older version,
+ * a column value it could not read, a damaged section) and no tail answers in its place, or for v
+ * DAYINDEX_ABSENT of a column, which has none. */
+size_t store_index_lists(struct store_index *x, int k, uint64_t v, struct store_list *out);
 /* The count of the records q names (store_dayindex_count) into *n: 0 when the .tix has counts it
  * cannot trust (none counted then). */
 size_t store_index_count(struct store_index *x, const struct store_dayindex_q *q, uint64_t *n);

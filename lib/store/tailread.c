@@ -8,6 +8,7 @@
 #include "lib/base/mem.h"
 #include "lib/store/counts.h"
 #include "lib/store/keymap.h"
+#include "lib/store/lists.h"
 #include "lib/store/mapcache.h"
 #include "lib/store/store.h"
 #include "lib/store/tailread.h"
@@ -171,12 +172,49 @@ struct tailindex_runs {
 	size_t nr, cap;
 };
 
+/* One list key's value lists of a tail's records (store_tailindex_vals), as a .tix's (lists.h):
+ * per value (e, sorted by value), its records at r[e->at..e->at + e->n) by start, then record
+ * (s: their starts, which the next merge compares without reading the records), and loose, the
+ * records of the segments that no list answers for (a segment without columns, a value its
+ * writer could not read), ascending. Never changed once made: segments written since make a
+ * new one, and a reader holds the one it took (refs) until store_tailvals_put. */
+struct store_tailvals {
+	unsigned refs;
+	int k;
+	struct lists_ent *e;
+	size_t ne;
+	uint32_t *r;
+	int64_t *s;
+	size_t nr;
+	struct recs loose;
+};
+
+/* A key's lists kept like the maps: cur answers for records [from, next), of the segments that
+ * end before byte at; NULL until asked. */
+struct tailindex_valkeep {
+	uint64_t at;
+	size_t from, next;
+	struct store_tailvals *cur;
+};
+
 /* What a worker keeps with a tail's mapping (mapcache_aux). */
 struct tailindex_kept {
 	struct tailindex_sum sum;
 	struct tailindex_keys keys[3]; /* by enum store_key, then the roots */
 	struct tailindex_runs runs;
+	struct tailindex_valkeep vals[STORE_LIST_NKEYS];
 };
+
+void store_tailvals_put(struct store_tailvals *t)
+{
+	if (!t || --t->refs)
+		return;
+	free(t->e);
+	free(t->r);
+	free(t->s);
+	free(t->loose.p);
+	free(t);
+}
 
 static void tailindex_kept_free(void *p)
 {
@@ -189,7 +227,17 @@ static void tailindex_kept_free(void *p)
 		free(k->keys[i].e);
 		free(k->keys[i].loose.p);
 	}
+	for (int i = 0; i < STORE_LIST_NKEYS; i++)
+		store_tailvals_put(k->vals[i].cur);
 	free(k);
+}
+
+/* The bytes of t: 12 a record listed, 24 a value, 4 a loose record. */
+static size_t tailvals_bytes(const struct store_tailvals *t)
+{
+	return t ? sizeof *t + t->ne * sizeof *t->e + t->nr * (sizeof *t->r + sizeof *t->s) +
+		       t->loose.cap * sizeof *t->loose.p
+		 : 0;
 }
 
 /* The bytes k holds, for the mapping's share of the cache (mapcache_aux_size). */
@@ -199,6 +247,8 @@ static size_t tailindex_kept_bytes(const struct tailindex_kept *k)
 	for (int i = 0; i < 3; i++)
 		n +=
 		    k->keys[i].cap * sizeof *k->keys[i].e + k->keys[i].loose.cap * sizeof(uint32_t);
+	for (int i = 0; i < STORE_LIST_NKEYS; i++)
+		n += tailvals_bytes(k->vals[i].cur);
 	return n;
 }
 
@@ -472,4 +522,163 @@ void store_tailindex_cols_free(struct store_tailindex_cols *c)
 	free(c->run);
 	mapcache_put(c->mc);
 	memset(c, 0, sizeof *c);
+}
+
+/* A growing array of items. */
+struct tailvals_items {
+	struct lists_item *p;
+	size_t n, cap;
+};
+
+static void items_add(struct tailvals_items *it, uint64_t v, int64_t start, size_t rec)
+{
+	if (it->n == it->cap) {
+		it->cap = it->cap ? 2 * it->cap : 256;
+		it->p = xrealloc(it->p, it->cap * sizeof *it->p);
+	}
+	it->p[it->n++] = (struct lists_item){v, start, (uint32_t)rec};
+}
+
+/* Key k's value of record i of segment s (at first a), DAYINDEX_UNKNOWN when s cannot say: the
+ * record's kind or status, or the segment's column. */
+static uint64_t seg_value(const struct shard *sh, const struct tailindex_seg *s, size_t a, int k,
+			  size_t i)
+{
+	if (k == STORE_LIST_KIND)
+		return sh->recs[i].kind;
+	if (k == STORE_LIST_STATUS)
+		return sh->recs[i].status;
+	return tailseg_has_cols(s) ? tailseg_cols(s)[(size_t)k * s->nrecs + (i - a)]
+				   : DAYINDEX_UNKNOWN;
+}
+
+/* Old's lists (NULL: none) with the items it[0..ni) (sorted) merged in, and loose records
+ * more[0..nm) (past old's) after old's: a new one, of one reference. Each value's records stay
+ * by start, then record. */
+static struct store_tailvals *tailvals_merge(const struct store_tailvals *old, int k,
+					     const struct lists_item *it, size_t ni,
+					     const uint32_t *more, size_t nm)
+{
+	struct store_tailvals *t = xcalloc(1, sizeof *t);
+	size_t ono = old ? old->nr : 0, one = old ? old->ne : 0, nv = 0;
+	t->refs = 1;
+	t->k = k;
+	t->nr = ono + ni;
+	t->r = xmalloc((t->nr ? t->nr : 1) * sizeof *t->r);
+	t->s = xmalloc((t->nr ? t->nr : 1) * sizeof *t->s);
+	for (size_t j = 0; j < ni; j++) /* the values the items bring, at most one entry each */
+		nv += !j || it[j].v != it[j - 1].v;
+	t->e = xmalloc((one + nv ? one + nv : 1) * sizeof *t->e);
+	size_t i = 0, j = 0, o = 0; /* old's entry i, item j, record o of t */
+	while (i < one || j < ni) {
+		uint64_t v = j == ni || (i < one && old->e[i].v <= it[j].v) ? old->e[i].v : it[j].v;
+		struct lists_ent *e = &t->e[t->ne++];
+		*e = (struct lists_ent){v, (uint32_t)k, 0, o};
+		size_t a = 0, an = 0; /* old's records of v */
+		if (i < one && old->e[i].v == v) {
+			a = (size_t)old->e[i].at;
+			an = old->e[i].n;
+			i++;
+		}
+		size_t b = j;
+		while (j < ni && it[j].v == v)
+			j++;
+		for (size_t x = a, y = b; x < a + an || y < j;) {
+			bool mine =
+			    y == j ||
+			    (x < a + an && (old->s[x] < it[y].start ||
+					    (old->s[x] == it[y].start && old->r[x] < it[y].rec)));
+			if (mine) {
+				t->r[o] = old->r[x];
+				t->s[o++] = old->s[x++];
+			} else {
+				t->r[o] = it[y].rec;
+				t->s[o++] = it[y++].start;
+			}
+		}
+		e->n = (uint32_t)(o - e->at);
+	}
+	size_t ol = old ? old->loose.n : 0;
+	t->loose.cap = t->loose.n = ol + nm;
+	t->loose.p = xmalloc((t->loose.n ? t->loose.n : 1) * sizeof *t->loose.p);
+	if (ol)
+		memcpy(t->loose.p, old->loose.p, ol * sizeof *t->loose.p);
+	if (nm)
+		memcpy(t->loose.p + ol, more, nm * sizeof *more);
+	return t;
+}
+
+/* Adds to kv the records of key k of the segments of sh's tail m after kv->at: a new list set
+ * when they bring any. */
+static void tailvals_more(const struct shard *sh, const char *m, uint32_t *wm, int k,
+			  struct tailindex_valkeep *kv)
+{
+	const struct tailindex_seg *s;
+	struct tailvals_items it = {0};
+	struct recs loose = {0};
+	for (uint64_t at = kv->at; tailseg_next_good(sh, m, wm, &at, &s, NULL); kv->at = at) {
+		size_t a = s->first, z = a + s->nrecs; /* z <= nrecs: tailseg_current */
+		if (z <= kv->next)
+			continue;
+		for (; kv->next < a; kv->next++) /* of no segment */
+			recs_add(&loose, kv->next);
+		for (; kv->next < z; kv->next++) {
+			uint64_t v = seg_value(sh, s, a, k, kv->next);
+			if (v == DAYINDEX_UNKNOWN)
+				recs_add(&loose, kv->next);
+			else if (v != DAYINDEX_ABSENT || k >= DAYINDEX_NCOLS) /* absent: no list */
+				items_add(&it, v, sh->recs[kv->next].started_us, kv->next);
+		}
+	}
+	if (it.n || loose.n || !kv->cur) {
+		if (it.n > 1)
+			qsort(it.p, it.n, sizeof *it.p, lists_item_cmp);
+		struct store_tailvals *t = tailvals_merge(kv->cur, k, it.p, it.n, loose.p, loose.n);
+		store_tailvals_put(kv->cur);
+		kv->cur = t;
+	}
+	free(it.p);
+	free(loose.p);
+}
+
+size_t store_tailindex_vals(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			    int k, struct store_tailvals **out)
+{
+	struct mapcache_ent *mc;
+	const char *m;
+	*out = NULL;
+	if (k < 0 || k >= STORE_LIST_NKEYS || from >= sh->nrecs ||
+	    !(m = tailseg_map(st, ws, sh, &mc)))
+		return from;
+	struct tailindex_kept *kept = tailindex_kept_of(mc);
+	struct tailindex_valkeep *kv = &kept->vals[k], mine = {0};
+	if (kv->at > sh->text_end || kv->next > sh->nrecs)
+		kv = &mine; /* a reader of an older state than the kept lists': on its own */
+	if (kv->from != from || !kv->next) {
+		store_tailvals_put(kv->cur);
+		*kv = (struct tailindex_valkeep){.from = from, .next = from};
+	}
+	tailvals_more(sh, m, mapcache_bits(mc), k, kv);
+	size_t to = from;
+	if (kv->next > from) { /* some segment answered */
+		*out = kv->cur;
+		kv->cur->refs++;
+		to = kv->next;
+	}
+	store_tailvals_put(mine.cur);
+	mapcache_aux_size(mc, tailindex_kept_bytes(kept));
+	mapcache_put(mc);
+	return to;
+}
+
+void store_tailvals_find(const struct store_tailvals *t, uint64_t v, const uint32_t **r, size_t *n)
+{
+	struct lists l = {.listed = 1ull << t->k, .e = t->e, .ne = t->ne, .r = t->r, .nr = t->nr};
+	lists_find(&l, t->k, v, r, n);
+}
+
+const uint32_t *store_tailvals_loose(const struct store_tailvals *t, size_t *n)
+{
+	*n = t->loose.n;
+	return t->loose.p;
 }

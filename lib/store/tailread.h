@@ -32,6 +32,21 @@ size_t store_tailindex_cols(struct store *st, const char *ws, const struct shard
 			    struct store_tailindex_cols *c);
 void store_tailindex_cols_free(struct store_tailindex_cols *c);
 
+/* The value lists of the tail (the same file), as a .tix's (lists.h), for list key k (a column,
+ * STORE_LIST_KIND, STORE_LIST_STATUS) and sh's records from from on: *out (NULL when no segment
+ * answered), to give back with store_tailvals_put. A worker keeps them with the tail's mapping
+ * and merges in the segments written since (docs/FORMAT.md, "The text of the tail"). Returns
+ * the records they answer for, [from, to): from itself when no segment answered. */
+struct store_tailvals;
+size_t store_tailindex_vals(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			    int k, struct store_tailvals **out);
+/* The records t lists for value v, by start, then record (*r, *n; none: NULL, 0), valid while t
+ * is held. */
+void store_tailvals_find(const struct store_tailvals *t, uint64_t v, const uint32_t **r, size_t *n);
+/* The records of t's range that no list answers for (their lines decide), ascending. */
+const uint32_t *store_tailvals_loose(const struct store_tailvals *t, size_t *n);
+void store_tailvals_put(struct store_tailvals *t);
+
 /* Likewise the records of sh from from on, the tail's (<day>.tdx): from the counts each segment
  * holds for its records, taken by the writer. False when they cannot say for every one of
  * them: a segment without counts (of an older spandex) or that does not check, records no
