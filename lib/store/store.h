@@ -569,7 +569,7 @@ uint64_t store_sealed_frames(void);
 #define DAYINDEX_ABSENT 0	    /* a column's value for a span without the field */
 #define DAYINDEX_UNKNOWN UINT64_MAX /* ... for a span whose line could not be read */
 /* The value lists of a .tix (version 8) are per column (0 to DAYINDEX_NCOLS - 1), then per kind
- * and per status (store_index_list). */
+ * and per status (store_index_lists). */
 #define STORE_LIST_KIND DAYINDEX_NCOLS
 #define STORE_LIST_STATUS (DAYINDEX_NCOLS + 1)
 #define STORE_LIST_NKEYS (DAYINDEX_NCOLS + 2)
@@ -670,7 +670,7 @@ bool store_index_id(struct store_index *x, enum store_key which, size_t ri, cons
 /* Column k's value of record ri; DAYINDEX_UNKNOWN when no index has one. Records are mostly
  * asked for in storage order. */
 uint64_t store_index_col(struct store_index *x, int k, size_t ri);
-/* The records from from on (0, or the .tix's coverage: store_index_list) whose value in column k
+/* The records from from on (0, or the .tix's coverage: store_index_lists) whose value in column k
  * may be one of want[0..nw) (or that no index could read), ascending, into *recs (the caller's
  * to free) and *n: 8 bytes a record read instead of 128. Returns the records the answer is for,
  * [from, covered); 0 when no index answers for any (every record is read), too when the .tix
