@@ -179,6 +179,14 @@ bool index_day(const char *d)
 	return built;
 }
 
+void dayindex_v10(const char *d)
+{
+	setenv("SPANDEX_TEST_TIX_VERSION", "10", 1);
+	ck_assert(index_day(d));
+	unsetenv("SPANDEX_TEST_TIX_VERSION");
+	store_forget_day(&st, "ws", day_of(d));
+}
+
 static char dayindex_path[128];
 const char *dayindex_of(const char *root_dir, const char *d)
 {

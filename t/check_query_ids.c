@@ -175,6 +175,7 @@ START_TEST(sealed_ids)
 	free(plain);
 	/* Version 6: the same file without the id strings. */
 	plain = sealed_day('b', "2024-03-10", false);
+	dayindex_v10("2024-03-10");
 	long size, ids = ids_bytes("2024-03-10", &size);
 	char *f = file_read(dayindex_of(root, "2024-03-10"), &size);
 	file_write_new(dayindex_of(root, "2024-03-10"), f, dayindex_drop_ids(f, size));

@@ -202,6 +202,7 @@ START_TEST(value_lists)
 	/* A version 7 file (no lists) is read as before, verify finds nothing wrong, and the
 	 * next build writes the current version in its place. */
 	long size;
+	dayindex_v10(ldays[0]);
 	char *f = file_read(dayindex_of(root, ldays[0]), &size);
 	file_write_new(dayindex_of(root, ldays[0]), f, dayindex_drop_lists(f, size));
 	free(f);

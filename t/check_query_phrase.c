@@ -6,6 +6,8 @@
  * the rest of free text are in check_query_text.c. */
 #include "t/check_query.h"
 #include "lib/base/bits.h"
+#include "lib/base/hash.h"
+#include "lib/store/words.h"
 
 /* How many spans of "ws" hold phrase t. */
 static size_t phrase_total(const char *t)
@@ -158,6 +160,172 @@ static void dayindex_as_version5(const char *d)
 	store_forget_day(&st, "ws", day_of(d));
 }
 
+/* The records of "ws"'s day d the .tix names for term t and those it knows hold it, as a string
+ * of 'c' (a candidate), 'k' (known) and '.' a record. */
+static char *term_map(const char *d, const char *t)
+{
+	struct shard sh;
+	uint64_t *bits, *known;
+	const char *one[] = {t};
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	struct store_index ix;
+	store_index_init(&ix, &st, "ws", &sh);
+	size_t covered = store_index_text(&ix, one, 1, &bits, &known);
+	ck_assert_uint_eq(covered, sh.nrecs);
+	char *m = malloc(covered + 1);
+	for (size_t i = 0; i < covered; i++)
+		m[i] = known && bits_get(known, i) ? 'k' : bits_get(bits, i) ? 'c' : '.';
+	m[covered] = 0;
+	free(bits);
+	free(known);
+	store_index_free(&ix);
+	shard_close(&sh);
+	return m;
+}
+
+static uint64_t get8(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static uint32_t get4(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* Where a version 11 .tix f holds its lists: the words' offsets and postings, the pairs' keys,
+ * offsets and postings, and the text section's end. */
+struct v11_at {
+	size_t nw, woffs, wpost, np, pkeys, poffs, ppost, end;
+};
+
+static struct v11_at v11_parts(const char *f)
+{
+	struct v11_at a;
+	a.nw = get4(f + 20);
+	ck_assert_uint_eq(get4(f + 8), 11);
+	ck_assert_uint_eq(get4(f + 128), 4); /* offsets of 4 bytes */
+	a.woffs = 136 + (get8(f + 48) + 7) / 8 * 8 + (4 * (a.nw + 1) + 7) / 8 * 8;
+	a.wpost = a.woffs + (4 * (a.nw + 1) + 7) / 8 * 8;
+	size_t pairs = a.wpost + (get4(f + a.woffs + 4 * a.nw) + 7) / 8 * 8;
+	a.np = get8(f + pairs);
+	a.pkeys = pairs + 16;
+	a.poffs = a.pkeys + 8 * a.np;
+	a.ppost = a.poffs + (4 * (a.np + 1) + 7) / 8 * 8;
+	size_t tri = a.ppost + (get4(f + a.poffs + 4 * a.np) + 7) / 8 * 8, nt = get8(f + tri);
+	size_t toffs = tri + 16 + 8 * nt;
+	a.end = toffs + (4 * (nt + 1) + 7) / 8 * 8 + (get4(f + toffs + 4 * nt) + 7) / 8 * 8;
+	return a;
+}
+
+/* file f of size bytes, its byte at damaged to x, its text's and header's checksums made again,
+ * written over day d's .tix; f as it was. */
+static void v11_damage(const char *d, char *f, long size, size_t at, int x)
+{
+	struct v11_at a = v11_parts(f);
+	char old = f[at];
+	for (int i = 0; i < 2; i++) { /* damaged and written, then put back in f */
+		f[at] = i ? old : (char)x;
+		uint32_t crc = hash_crc32c(0, f + 128, a.end - 128);
+		memcpy(f + 56, &crc, 4);
+		crc = hash_crc32c(0, f, 124);
+		memcpy(f + 124, &crc, 4);
+		if (!i)
+			file_write_new(dayindex_of(root, d), f, size);
+	}
+	store_forget_day(&st, "ws", day_of(d));
+}
+
+/* Issue 57, goal 4: a .tix of version 11 writes each list of words, pairs and triples in its
+ * shortest form (Elias-Fano, a bit per record, LEB128; a pair's relative to its rarer word, a
+ * triple's to its rarer pair) with offsets of 4 bytes. Words in every record, one in 2, 3, 7,
+ * 40, 150 and 601 (the last record), pairs in a few records of a common word's, and triples:
+ * every term's candidates and known records are those of version 10's layout (the old version
+ * read), their totals those of the lines, and a damaged list (a count of an Elias-Fano sequence,
+ * a form byte) is never used: verify names it. */
+START_TEST(compact_forms)
+{
+	enum { N = 601 };
+	static char ids[N][8], ins[N][200];
+	static const char *const terms[] = {
+	    "every",	    "half",	  "third",	 "seventh",	"fortieth",
+	    "rarest",	    "last",	  "every half",	 "half every",	"every third",
+	    "every half t", "seventh fox", "fox seventh", "every half third", "blue sky",
+	    "every seventh fox", "half third", "the red fox", "red fox ran",	"zzz"};
+	struct span s[N];
+	one_trace(s, N, ids, 'c', "2024-03-14");
+	for (int k = 0; k < N; k++) {
+		snprintf(ins[k], sizeof ins[k], "every %s%s%s%s%s%s %s blue sky the red fox ran %d",
+			 k % 2 ? "" : "half ", k % 3 ? "" : "third ", k % 7 ? "" : "seventh ",
+			 k % 40 ? "" : "fortieth ", k % 150 == 7 ? "rarest " : "",
+			 k == N - 1 ? "last " : "", k % 5 == 1 ? "seventh fox" : "fox", k);
+		s[k].input = ins[k];
+	}
+	append(s, 300);
+	append(s + 300, N - 300);
+	size_t nt = sizeof terms / sizeof *terms;
+	char *want[sizeof terms / sizeof *terms];
+	size_t total[sizeof terms / sizeof *terms];
+	dayindex_v10("2024-03-14");
+	for (size_t i = 0; i < nt; i++) {
+		want[i] = term_map("2024-03-14", terms[i]);
+		total[i] = phrase_total(terms[i]);
+	}
+	ck_assert_uint_eq(count_problems(), 0);
+	ck_assert(index_day("2024-03-14")); /* version 10 is out of date */
+	ck_assert(!index_day("2024-03-14"));
+	for (size_t i = 0; i < nt; i++) {
+		char *m = term_map("2024-03-14", terms[i]);
+		ck_assert_msg(!strcmp(m, want[i]), "%s: %s, version 10 %s", terms[i], m, want[i]);
+		ck_assert_uint_eq(phrase_total(terms[i]), total[i]);
+		free(m);
+	}
+	ck_assert_uint_eq(total[0], N);
+	size_t seventh = 0; /* "seventh" alone, or before "fox" */
+	for (int k = 0; k < N; k++)
+		seventh += k % 7 == 0 || k % 5 == 1;
+	ck_assert_uint_eq(total[3], seventh);
+	ck_assert_uint_eq(total[6], 1);
+	ck_assert_uint_eq(count_problems(), 0);
+	/* The forms the builder chose: an Elias-Fano word, and a pair relative to its word. */
+	long size;
+	char *f = file_read(dayindex_of(root, "2024-03-14"), &size);
+	struct v11_at a = v11_parts(f);
+	size_t ef = 0, rel = 0;
+	for (size_t k = 0; k < a.nw && !ef; k++) {
+		size_t o = a.wpost + get4(f + a.woffs + 4 * k);
+		if ((f[o] & WORDS_FORM_MASK) == WORDS_FORM_EF && (unsigned char)f[o + 1] < 0x7f)
+			ef = o;
+	}
+	for (size_t j = 1; j < a.np && !rel; j++) {
+		size_t o = a.ppost + get4(f + a.poffs + 4 * j);
+		if ((f[o] & WORDS_FORM_MASK) == WORDS_FORM_SUBEF && (unsigned char)f[o + 1] < 0x7f)
+			rel = o;
+	}
+	ck_assert_uint_gt(ef, 0);
+	ck_assert_uint_gt(rel, 0);
+	/* A count one more than its values, a form byte no version has (under checksums made
+	 * again): each a problem verify names, and never read (the phrase's candidates are then
+	 * its lines'). */
+	const size_t at[] = {ef + 1, rel + 1, rel};
+	for (size_t i = 0; i < 3; i++) {
+		v11_damage("2024-03-14", f, size, at[i], i == 2 ? 0x1e : f[at[i]] + 1);
+		ck_assert_uint_eq(count_problems(), 1);
+		ck_assert_uint_eq(phrase_total("seventh fox"), total[11]);
+		file_write_new(dayindex_of(root, "2024-03-14"), f, size);
+		store_forget_day(&st, "ws", day_of("2024-03-14"));
+		ck_assert_uint_eq(count_problems(), 0);
+	}
+	free(f);
+	for (size_t i = 0; i < nt; i++)
+		free(want[i]);
+}
+END_TEST
+
 /* Issue 57: a .tix (version 6) keeps no pair of a word in DAYINDEX_RARE_WORD records of the day
  * or fewer; that word's records stand for its pairs. A phrase with such a word is answered
  * exactly at every age, its candidates the records holding its words, none sure; a word in one
@@ -197,6 +365,7 @@ START_TEST(rare_word_pairs)
 	ck_assert_uint_eq(phrase_candidates("2024-03-08", "ridge steep", &sure), R / 2 + 1);
 	/* Read as version 9 (the same bytes): no pair of a rare word, its records stand for them.
 	 */
+	dayindex_v10("2024-03-08");
 	dayindex_set_version("2024-03-08", 9);
 	ck_assert_uint_eq(phrase_candidates("2024-03-08", "sharp edge", &sure), R);
 	ck_assert_uint_eq(sure, 0);
@@ -207,6 +376,7 @@ START_TEST(rare_word_pairs)
 	 * the version 10 file, lacks the pairs of a rare word after a word not common, so it names
 	 * no record for them), and the next build writes version 10 in its place. */
 	ck_assert(index_day("2024-03-08"));
+	dayindex_v10("2024-03-08");
 	dayindex_as_version5("2024-03-08");
 	ck_assert_uint_eq(phrase_candidates("2024-03-08", "steep ridge", &sure), R / 2);
 	ck_assert_uint_eq(sure, R / 2);
@@ -302,6 +472,7 @@ START_TEST(phrase_triples)
 			ck_assert_uint_eq(sure, 0);
 		}
 		if (age == 2) { /* as version 9 reads it: "world"'s records stand for it */
+			dayindex_v10("2024-03-13");
 			dayindex_set_version("2024-03-13", 9);
 			ck_assert_uint_eq(phrase_candidates("2024-03-13", "With the wo", &sure),
 					  120);
@@ -309,6 +480,7 @@ START_TEST(phrase_triples)
 		}
 		if (age == 3) { /* as version 8 wrote it: the pairs alone, every record */
 			long size;
+			dayindex_v10("2024-03-13");
 			char *f = file_read(dayindex_of(root, "2024-03-13"), &size);
 			file_write_new(dayindex_of(root, "2024-03-13"), f,
 				       dayindex_drop_triples(f, size));
@@ -352,4 +524,5 @@ void check_query_phrase(TCase *index)
 	tcase_add_test(index, phrase_prefix_pairs);
 	tcase_add_test(index, rare_word_pairs);
 	tcase_add_test(index, phrase_triples);
+	tcase_add_test(index, compact_forms);
 }

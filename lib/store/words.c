@@ -538,39 +538,6 @@ static bool pair_kept(const struct words_pair *p, const uint32_t *cnt, uint64_t 
 	return !p->key || (cnt[a] > rare && cnt[z] > rare) || cnt[a] > common;
 }
 
-/* Pair (or triple) p's postings in their form (words.h, WORDS_PAIR_LIST) for a section of nrecs
- * records, appended to out: every record (no postings) when all or when in half of them; flag
- * ORed into the form byte. */
-static void render_pair(const struct words_pair *p, size_t nrecs, unsigned char flag, bool all,
-			struct buf *out)
-{
-	size_t n = post_count(&p->p), bytes = (nrecs + 7) / 8;
-	unsigned char form = WORDS_PAIR_LIST;
-	if (p->key && (all || 2 * n >= nrecs))
-		form = WORDS_PAIR_ALL;
-	else if (bytes < p->p.plen)
-		form = WORDS_PAIR_BITS;
-	unsigned char fb = form | flag;
-	buf_add(out, &fb, 1);
-	if (form == WORDS_PAIR_LIST)
-		buf_add(out, p->p.post, p->p.plen);
-	if (form != WORDS_PAIR_BITS)
-		return;
-	unsigned char *m = xcalloc(bytes, 1);
-	uint64_t rec = 0, x = 0;
-	for (uint32_t i = 0, shift = 0, first = 1; i < p->p.plen; i++) {
-		x |= (uint64_t)(p->p.post[i] & 0x7f) << shift;
-		shift += 7;
-		if (p->p.post[i] & 0x80)
-			continue;
-		rec = first ? x : rec + 1 + x;
-		m[rec / 8] |= (unsigned char)(1u << rec % 8);
-		x = shift = first = 0;
-	}
-	buf_add(out, m, bytes);
-	free(m);
-}
-
 /* The records of postings p into out (room for max): their number, or SIZE_MAX past max. */
 static size_t post_recs(const struct words_post *p, uint32_t *out, size_t max)
 {
@@ -588,6 +555,176 @@ static size_t post_recs(const struct words_post *p, uint32_t *out, size_t max)
 		x = shift = 0;
 	}
 	return n;
+}
+
+/* What a render writes: the section's records, version 11's forms (compact) and the bytes of an
+ * offset (ow); compact, the records of each word and pair made once when first needed, as the
+ * base of another's (words.h, WORDS_PAIR_SUB), and whether a part's postings passed what an
+ * offset of ow bytes holds. */
+struct render {
+	const struct words_build *b;
+	size_t nrecs;
+	bool compact, over;
+	unsigned ow;
+	struct recs {
+		uint32_t *r;
+		size_t n;
+		bool made;
+	} *w, *p; /* per word, per pair of the table */
+};
+
+/* The records of postings p, made once into *r. */
+static const struct recs *recs_of(struct recs *r, const struct words_post *p)
+{
+	if (!r->made) {
+		size_t n = post_count(p);
+		r->r = xmalloc((n ? n : 1) * sizeof *r->r);
+		r->n = post_recs(p, r->r, n);
+		r->made = true;
+	}
+	return r;
+}
+
+static size_t leb_len(uint64_t v)
+{
+	size_t n = 1;
+	for (; v > 0x7f; v >>= 7)
+		n++;
+	return n;
+}
+
+static void leb_put(struct buf *out, uint64_t v)
+{
+	unsigned char c[10];
+	size_t n = 0;
+	do {
+		c[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	buf_add(out, c, n);
+}
+
+/* The bytes of an Elias-Fano sequence of n (at least 1) values below u: its count, the low bits,
+ * the high bits (words.h, words_ef_low). */
+static size_t ef_len(size_t n, uint64_t u)
+{
+	unsigned l = words_ef_low(n, u);
+	return leb_len(n) + (n * l + 7) / 8 + (((u - 1) >> l) + n + 7) / 8;
+}
+
+/* Values v[0..n) (ascending, below u, n at least 1) as an Elias-Fano sequence, appended to out:
+ * the count (LEB128), the low l bits of each, packed from the low bit of the first byte, then a
+ * bit per value at its high bits plus its index, so that the i-th set bit, at position q, is the
+ * i-th value's high bits q - i. Every byte is used; the bits past the last are zero. */
+static void ef_put(struct buf *out, const uint32_t *v, size_t n, uint64_t u)
+{
+	unsigned l = words_ef_low(n, u);
+	size_t lowb = (n * l + 7) / 8, upb = (((u - 1) >> l) + n + 7) / 8;
+	unsigned char *m = xcalloc(lowb + upb, 1);
+	for (size_t i = 0; i < n; i++) {
+		for (unsigned k = 0; k < l; k++)
+			if (v[i] >> k & 1)
+				m[(i * l + k) / 8] |= (unsigned char)(1u << (i * l + k) % 8);
+		size_t q = (v[i] >> l) + i;
+		m[lowb + q / 8] |= (unsigned char)(1u << q % 8);
+	}
+	leb_put(out, n);
+	buf_add(out, m, lowb + upb);
+	free(m);
+}
+
+/* A bit per value of v[0..n) below u, appended to out: (u + 7) / 8 bytes. */
+static void bits_put_all(struct buf *out, const uint32_t *v, size_t n, size_t u)
+{
+	unsigned char *m = xcalloc((u + 7) / 8 ? (u + 7) / 8 : 1, 1);
+	for (size_t i = 0; i < n; i++)
+		m[v[i] / 8] |= (unsigned char)(1u << v[i] % 8);
+	buf_add(out, m, (u + 7) / 8);
+	free(m);
+}
+
+/* The exact records r[0..n) of a list with LEB128 postings p in the shortest of version 11's
+ * forms (words.h, WORDS_FORM_EF) for a section of nrecs, appended to out with flag in the form
+ * byte: the list, a bit per record, Elias-Fano; and with a base (its records base[0..nb), which
+ * hold all of r; bflag for it) a bit per record of the base or the Elias-Fano of the indexes
+ * among them. Ties go to the form read fastest (in that order). */
+static void put_exact(struct buf *out, unsigned char flag, const struct words_post *p,
+		      const uint32_t *r, size_t n, size_t nrecs, const uint32_t *base, size_t nb,
+		      unsigned char bflag)
+{
+	size_t best = p->plen, form = WORDS_PAIR_LIST, c;
+	if ((c = (nrecs + 7) / 8) < best)
+		best = c, form = WORDS_PAIR_BITS;
+	if (n && (c = ef_len(n, nrecs)) < best)
+		best = c, form = WORDS_FORM_EF;
+	uint32_t *ix = NULL;
+	if (base && n) {
+		ix = xmalloc(n * sizeof *ix);
+		for (size_t i = 0, k = 0; i < n; i++) { /* r is a subset of base */
+			while (k < nb && base[k] < r[i])
+				k++;
+			ix[i] = (uint32_t)k;
+		}
+		if ((c = (nb + 7) / 8) < best)
+			best = c, form = WORDS_PAIR_SUB;
+		if ((c = ef_len(n, nb)) < best)
+			best = c, form = WORDS_FORM_SUBEF;
+	}
+	unsigned char fb = (unsigned char)(form | flag |
+					   (form == WORDS_PAIR_SUB || form == WORDS_FORM_SUBEF ? bflag
+											       : 0));
+	buf_add(out, &fb, 1);
+	if (form == WORDS_PAIR_LIST)
+		buf_add(out, p->post, p->plen);
+	else if (form == WORDS_PAIR_BITS)
+		bits_put_all(out, r, n, nrecs);
+	else if (form == WORDS_FORM_EF)
+		ef_put(out, r, n, nrecs);
+	else if (form == WORDS_PAIR_SUB)
+		bits_put_all(out, ix, n, nb);
+	else
+		ef_put(out, ix, n, nb);
+	free(ix);
+}
+
+/* Pair (or triple) p's postings in their form (words.h, WORDS_PAIR_LIST) for a section of nrecs
+ * records, appended to out: every record (no postings) when all or when in half of them; flag
+ * ORed into the form byte. Compact (version 11), the shortest exact form, relative to base (nb
+ * records; bflag its flag) when given. */
+static void render_pair(struct render *x, const struct words_pair *p, unsigned char flag, bool all,
+			const uint32_t *base, size_t nb, unsigned char bflag, struct buf *out)
+{
+	size_t nrecs = x->nrecs, n = post_count(&p->p), bytes = (nrecs + 7) / 8;
+	unsigned char form = WORDS_PAIR_LIST;
+	if (p->key && (all || 2 * n >= nrecs))
+		form = WORDS_PAIR_ALL;
+	else if (x->compact) {
+		struct recs r = {NULL, 0, false};
+		recs_of(&r, &p->p);
+		put_exact(out, flag, &p->p, r.r, r.n, nrecs, base, nb, bflag);
+		free(r.r);
+		return;
+	} else if (bytes < p->p.plen)
+		form = WORDS_PAIR_BITS;
+	unsigned char fb = form | flag;
+	buf_add(out, &fb, 1);
+	if (form == WORDS_PAIR_LIST)
+		buf_add(out, p->p.post, p->p.plen);
+	if (form != WORDS_PAIR_BITS)
+		return;
+	unsigned char *m = xcalloc(bytes, 1);
+	uint64_t rec = 0, x2 = 0;
+	for (uint32_t i = 0, shift = 0, first = 1; i < p->p.plen; i++) {
+		x2 |= (uint64_t)(p->p.post[i] & 0x7f) << shift;
+		shift += 7;
+		if (p->p.post[i] & 0x80)
+			continue;
+		rec = first ? x2 : rec + 1 + x2;
+		m[rec / 8] |= (unsigned char)(1u << rec % 8);
+		x2 = shift = first = 0;
+	}
+	buf_add(out, m, bytes);
+	free(m);
 }
 
 /* Triple t's postings as a bit per record of its second pair p2 (WORDS_PAIR_SUB), appended to
@@ -621,12 +758,23 @@ static int by_tri(const void *x, const void *y)
 }
 
 /* The end of a part of n keys (pairs' or triples'): the offsets of their postings in post
- * (offs[0..n), offs[n] its length), the postings, padded to 8 bytes; post and offs freed. */
-static void add_postings(struct buf *out, uint64_t *offs, size_t n, struct buf *post)
+ * (offs[0..n), offs[n] its length), x->ow bytes each, padded to 8 bytes, the postings, padded to
+ * 8 bytes; post and offs freed. x->over when an offset does not fit. */
+static void add_postings(struct render *x, struct buf *out, uint64_t *offs, size_t n,
+			 struct buf *post)
 {
 	static const char zero[8];
 	offs[n] = post->len;
-	buf_add(out, offs, (n + 1) * sizeof *offs);
+	if (x->ow == 4) {
+		x->over |= post->len > UINT32_MAX;
+		for (size_t k = 0; k <= n; k++) {
+			uint32_t o = (uint32_t)offs[k];
+			buf_add(out, &o, sizeof o);
+		}
+		buf_add(out, zero, pad8(4 * (n + 1)) - 4 * (n + 1));
+	} else {
+		buf_add(out, offs, (n + 1) * sizeof *offs);
+	}
 	buf_add(out, post->p, post->len);
 	buf_add(out, zero, pad8(post->len) - post->len);
 	buf_free(post);
@@ -640,11 +788,14 @@ static void add_postings(struct buf *out, uint64_t *offs, size_t n, struct buf *
  * is in at most rare records (version 10: a common word then a rare one) as a bit per record of
  * that pair (WORDS_PAIR_SUB), so that a phrase is known from it; else one in more than
  * 1 / DAYINDEX_TRIPLE_NARROW of its rarer pair's records as every record (no postings). Triple 0
- * (key 0) holds the records past WORDS_MAX_TRIPLES. */
-static void render_triples(const struct words_build *b, const uint32_t *idx, const uint32_t *cnt,
-			   uint64_t bound, uint64_t rare, size_t nrecs, struct buf *out)
+ * (key 0) holds the records past WORDS_MAX_TRIPLES. Compact (version 11), an exact triple's
+ * records take the shortest form, relative to the rarer of its pairs that has a list. */
+static void render_triples(struct render *x, const uint32_t *idx, const uint32_t *cnt,
+			   uint64_t bound, uint64_t rare, struct buf *out)
 {
+	const struct words_build *b = x->b;
 	const struct words_tab *tt = &b->tt;
+	size_t nrecs = x->nrecs;
 	struct tri_out *t = xmalloc(tt->n * sizeof *t);
 	size_t n = 1;
 	t[0] = (struct tri_out){0, &tt->p[0]};
@@ -667,23 +818,38 @@ static void render_triples(const struct words_build *b, const uint32_t *idx, con
 		uint32_t p1 = (uint32_t)(e->key >> 32), p2 = (uint32_t)e->key;
 		uint32_t m = cnt[p1] < cnt[p2] ? cnt[p1] : cnt[p2];
 		bool all = k && post_count(&e->p) * DAYINDEX_TRIPLE_NARROW > m;
+		bool sub = k && cnt[p2] <= rare && 2 * (size_t)cnt[p2] < nrecs;
 		buf_add(out, &t[k].key, sizeof t[k].key);
 		offs[k] = post.len;
-		if (!k || cnt[p2] > rare || 2 * (size_t)cnt[p2] >= nrecs ||
-		    !render_sub(&e->p, &b->pt.p[p2].p, &post))
-			render_pair(&one, nrecs, 0, all, &post);
+		if (!x->compact) {
+			if (!sub || !render_sub(&e->p, &b->pt.p[p2].p, &post))
+				render_pair(x, &one, 0, all, NULL, 0, 0, &post);
+			continue;
+		}
+		/* The base: the rarer of the two pairs with a list (not in half the records). */
+		bool l1 = k && 2 * (size_t)cnt[p1] < nrecs, l2 = k && 2 * (size_t)cnt[p2] < nrecs;
+		bool second = l2 && (!l1 || cnt[p2] < cnt[p1]);
+		const struct recs *base =
+		    !l1 && !l2 ? NULL
+		    : second   ? recs_of(&x->p[p2], &b->pt.p[p2].p)
+			       : recs_of(&x->p[p1], &b->pt.p[p1].p);
+		render_pair(x, &one, 0, all && !sub, base ? base->r : NULL, base ? base->n : 0,
+			    second ? WORDS_FORM_BASE2 : 0, &post);
 	}
-	add_postings(out, offs, n, &post);
+	add_postings(x, out, offs, n, &post);
 	free(t);
 }
 
 /* The pairs' part of the text section: their number, the rare bound, their keys ascending, the
  * offsets of their postings, the postings. A pair of a rare word is left out (DAYINDEX_RARE_WORD)
  * unless its first word is common, in more than the triples' bound records (version 10); a pair
- * in more than that bound's records (words_triple_bound) is common, and flagged so. Then the
+ * in more than that bound's records (words_triple_bound) is common, and flagged so. Compact
+ * (version 11), a pair's records take the shortest form, relative to its rarer word's. Then the
  * triples. */
-static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *out)
+static void render_pairs(struct render *x, struct buf *out)
 {
+	const struct words_build *b = x->b;
+	size_t nrecs = x->nrecs;
 	uint64_t rare = DAYINDEX_RARE_WORD, np = 0, tb = words_triple_bound(nrecs);
 	uint32_t *cnt = xmalloc(b->nw * sizeof *cnt);
 	for (size_t k = 0; k < b->nw; k++)
@@ -693,7 +859,6 @@ static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *
 	for (size_t k = 0; k < pt->n; k++)
 		if (pair_kept(&pt->p[k], cnt, rare, tb))
 			o[np++] = &pt->p[k];
-	free(cnt);
 	qsort(o, np, sizeof *o, by_key); /* key first in struct words_pair: pair 0 first */
 	uint32_t *idx = xmalloc(pt->n * sizeof *idx);  /* a kept pair's index in the file */
 	uint32_t *pcnt = xcalloc(pt->n, sizeof *pcnt); /* its records */
@@ -709,11 +874,19 @@ static void render_pairs(const struct words_build *b, size_t nrecs, struct buf *
 		pcnt[bk] = (uint32_t)post_count(&o[k]->p);
 		buf_add(out, &o[k]->key, sizeof o[k]->key);
 		offs[k] = post.len;
-		render_pair(o[k], nrecs, k && pcnt[bk] > tb ? WORDS_PAIR_TRIPLED : 0, false, &post);
+		uint32_t a = (uint32_t)(o[k]->key >> 32), z = (uint32_t)o[k]->key & ~WORDS_PAIR_GAP;
+		bool second = cnt[z] < cnt[a];
+		const struct recs *base = !k || !x->compact ? NULL
+					  : second	    ? recs_of(&x->w[z], &b->w[z].p)
+							    : recs_of(&x->w[a], &b->w[a].p);
+		render_pair(x, o[k], k && pcnt[bk] > tb ? WORDS_PAIR_TRIPLED : 0, false,
+			    base ? base->r : NULL, base ? base->n : 0,
+			    second ? WORDS_FORM_BASE2 : 0, &post);
 	}
-	add_postings(out, offs, np, &post);
+	free(cnt);
+	add_postings(x, out, offs, np, &post);
 	free(o);
-	render_triples(b, idx, pcnt, tb, rare, nrecs, out);
+	render_triples(x, idx, pcnt, tb, rare, out);
 	free(idx);
 	free(pcnt);
 }
@@ -724,9 +897,15 @@ uint64_t words_triple_bound(size_t nrecs)
 	return share > DAYINDEX_RARE_WORD ? share : DAYINDEX_RARE_WORD;
 }
 
-void words_render(const struct words_build *b, size_t nrecs, struct buf *out)
+/* The text section as x says (words_render, words_render_compact). */
+static void render(struct render *x, struct buf *out)
 {
 	static const char zero[8];
+	const struct words_build *b = x->b;
+	if (x->compact) {
+		uint32_t head[2] = {x->ow, 0};
+		buf_add(out, head, sizeof head);
+	}
 	buf_add(out, b->blob.p, b->blob.len);
 	buf_add(out, zero, pad8(b->blob.len) - b->blob.len);
 	for (size_t k = 0; k <= b->nw; k++) {
@@ -734,15 +913,47 @@ void words_render(const struct words_build *b, size_t nrecs, struct buf *out)
 		buf_add(out, &o, sizeof o);
 	}
 	buf_add(out, zero, pad8(4 * (b->nw + 1)) - 4 * (b->nw + 1));
-	uint64_t po = 0;
-	for (size_t k = 0; k <= b->nw; k++) {
-		buf_add(out, &po, sizeof po);
-		if (k < b->nw)
-			po += b->w[k].p.plen;
+	struct buf post;
+	buf_init(&post);
+	uint64_t *offs = xmalloc((b->nw + 1) * sizeof *offs);
+	for (size_t k = 0; k < b->nw; k++) {
+		offs[k] = post.len;
+		if (!x->compact) {
+			buf_add(&post, b->w[k].p.post, b->w[k].p.plen);
+			continue;
+		}
+		struct recs r = {NULL, 0, false}; /* not kept: a pair's base is made when asked */
+		recs_of(&r, &b->w[k].p);
+		put_exact(&post, 0, &b->w[k].p, r.r, r.n, x->nrecs, NULL, 0, 0);
+		free(r.r);
 	}
-	for (size_t k = 0; k < b->nw; k++)
-		buf_add(out, b->w[k].p.post, b->w[k].p.plen);
-	buf_add(out, zero, pad8(po) - po);
+	add_postings(x, out, offs, b->nw, &post);
 	if (b->pairs)
-		render_pairs(b, nrecs, out);
+		render_pairs(x, out);
+}
+
+void words_render(const struct words_build *b, size_t nrecs, struct buf *out)
+{
+	struct render x = {b, nrecs, false, false, 8, NULL, NULL};
+	render(&x, out);
+}
+
+void words_render_compact(const struct words_build *b, size_t nrecs, struct buf *out)
+{
+	size_t at = out->len;
+	for (unsigned ow = 4; ow <= 8; ow += 4) {
+		struct render x = {b, nrecs, true, false, ow, NULL, NULL};
+		x.w = xcalloc(b->nw, sizeof *x.w);
+		x.p = xcalloc(b->pt.n, sizeof *x.p);
+		out->len = at;
+		render(&x, out);
+		for (size_t k = 0; k < b->nw; k++)
+			free(x.w[k].r);
+		for (size_t k = 0; k < b->pt.n; k++)
+			free(x.p[k].r);
+		free(x.w);
+		free(x.p);
+		if (!x.over)
+			return;
+	}
 }

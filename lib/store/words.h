@@ -75,7 +75,27 @@ void words_add_any(struct words_build *b, uint32_t rec);
  * or none follows, since the pair is in at least half of the section's records (a phrase's
  * other conditions narrow it, and such a list would cost a byte a record); or a bit per record
  * of the section follows, when that is shorter than the list. */
-enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS, WORDS_PAIR_SUB };
+enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS, WORDS_PAIR_SUB, WORDS_FORM_EF, WORDS_FORM_SUBEF };
+/* Version 11 (words_render's compact): every list, a word's too, begins with its form byte and
+ * takes the shortest exact form: WORDS_PAIR_LIST, WORDS_PAIR_BITS, or WORDS_FORM_EF, the records
+ * as an Elias-Fano sequence over the section's records (words_read.c, ef_read: the count as a
+ * LEB128 varint, then the low bits of each record, then its high bits in unary); and a pair's or
+ * triple's, relative to the records of its base (its rarer word for a pair, the rarer of its two
+ * pairs for a triple, whose records hold all of its own): WORDS_PAIR_SUB, a bit per record of the
+ * base, or WORDS_FORM_SUBEF, the Elias-Fano sequence of the indexes among the base's records. The
+ * base is the second word (second pair) when WORDS_FORM_BASE2 is set, else the first. */
+#define WORDS_FORM_BASE2 0x20
+/* The form of a form byte, its flags taken off. */
+#define WORDS_FORM_MASK 0x1f
+/* An Elias-Fano sequence of n values below u keeps the low words_ef_low(n, u) bits of each as they
+ * are: the most that keeps n << bits at most u (so its high bits, in unary, take about 2n). */
+static inline unsigned words_ef_low(uint64_t n, uint64_t u)
+{
+	unsigned l = 0;
+	while (l < 32 && n << (l + 1) <= u)
+		l++;
+	return l;
+}
 /* WORDS_PAIR_SUB (version 10, a triple's only): a bit per record of its second pair, which is in
  * at most DAYINDEX_RARE_WORD records, follows: the i-th of that pair's records holds the triple
  * when bit i (of byte i / 8, from its low bit) is set. At most this many bytes. */
@@ -99,24 +119,32 @@ uint64_t words_triple_bound(size_t nrecs);
  * 0, key 0, first); the offsets of their postings (uint64, ntri + 1); their postings, as the
  * pairs'. */
 void words_render(const struct words_build *b, size_t nrecs, struct buf *out);
+/* The text section of a .tix of version 11: a head (uint32: the bytes of every offset, 4 unless
+ * a part's postings pass 4 GiB, then 8; uint32 zero), then the parts as words_render's with
+ * those offsets, every list in its shortest form with a form byte (WORDS_FORM_EF). */
+void words_render_compact(const struct words_build *b, size_t nrecs, struct buf *out);
 
 /* A text section read back, its parts checked against the bytes that hold it. */
 struct words_view {
 	const char *blob;
 	size_t blob_len, nwords;
 	const uint32_t *starts;
-	const uint64_t *poffs;
+	const void *poffs; /* uint64 (ow 8) or uint32 (ow 4) */
+	unsigned ow;	   /* bytes of an offset */
+	bool compact;	   /* version 11: a form byte a list, the shortest form */
 	const unsigned char *post;
 	size_t post_len;
 	size_t npairs; /* 0: a section written before the pairs */
 	uint64_t rare; /* a word in at most this many records has no pairs (0: every pair kept) */
-	const uint64_t *pkeys, *ppoffs;
+	const uint64_t *pkeys;
+	const void *ppoffs;
 	const unsigned char *ppost;
 	size_t ppost_len;
 	size_t ntri;	  /* triples, triple 0 included (0: a section written before them) */
 	uint64_t tbound;  /* the bound they were kept by (words_triple_bound) */
 	bool rare_common; /* a common word's pairs with a rare one after it kept (version 10) */
-	const uint64_t *tkeys, *tpoffs;
+	const uint64_t *tkeys;
+	const void *tpoffs;
 	const unsigned char *tpost;
 	size_t tpost_len;
 	size_t len; /* bytes of the whole section */
@@ -131,7 +159,8 @@ enum words_pairs {
 	WORDS_PAIRS_EVERY,
 	WORDS_PAIRS_COMMON,
 	WORDS_PAIRS_TRIPLES,
-	WORDS_PAIRS_RARE
+	WORDS_PAIRS_RARE,
+	WORDS_PAIRS_COMPACT /* as WORDS_PAIRS_RARE, in version 11's forms (words_render_compact) */
 };
 /* The section at p[0..n) of nwords words and blob_len bytes of words into v, with its pairs
  * as pairs says; false when its parts do not fit in n bytes or its first offsets are wrong. */

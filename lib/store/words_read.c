@@ -13,6 +13,18 @@ static size_t pad8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
+/* Offset k of offs, of v->ow bytes each. */
+static inline uint64_t off_at(const struct words_view *v, const void *offs, size_t k)
+{
+	return v->ow == 4 ? ((const uint32_t *)offs)[k] : ((const uint64_t *)offs)[k];
+}
+
+/* The bytes of n + 1 offsets of v, padded to 8. */
+static size_t offs_len(const struct words_view *v, size_t n)
+{
+	return pad8(v->ow * (n + 1));
+}
+
 /* The pairs' part at p[0..n) into v: their number, (with a rare bound) the bound, keys, offsets
  * and postings. */
 static bool open_pairs(struct words_view *v, const char *p, size_t n, bool bound)
@@ -24,14 +36,16 @@ static bool open_pairs(struct words_view *v, const char *p, size_t n, bool bound
 	memcpy(&np, p, sizeof np);
 	if (bound)
 		memcpy(&v->rare, p + 8, sizeof v->rare);
-	if (np < 1 || np > WORDS_MAX_PAIRS || (n - head - 8) / 16 < np)
+	if (np < 1 || np > WORDS_MAX_PAIRS || (n - head) / (8 + v->ow) < np + 1)
 		return false;
-	size_t at = 16 * (size_t)np + head + 8;
+	size_t at = 8 * (size_t)np + head + offs_len(v, np);
+	if (at > n)
+		return false;
 	v->pkeys = (const uint64_t *)(const void *)(p + head);
 	v->ppoffs = v->pkeys + np;
 	v->ppost = (const unsigned char *)p + at;
-	v->ppost_len = v->ppoffs[np];
-	if (v->pkeys[0] != 0 || v->ppoffs[0] != 0 || v->ppost_len > n - at)
+	v->ppost_len = off_at(v, v->ppoffs, np);
+	if (v->pkeys[0] != 0 || off_at(v, v->ppoffs, 0) != 0 || v->ppost_len > n - at)
 		return false;
 	v->npairs = np;
 	v->len += at + pad8(v->ppost_len);
@@ -46,14 +60,16 @@ static bool open_triples(struct words_view *v, const char *p, size_t n)
 		return false;
 	memcpy(&nt, p, sizeof nt);
 	memcpy(&v->tbound, p + 8, sizeof v->tbound);
-	if (nt < 1 || nt > WORDS_MAX_TRIPLES + 1 || (n - 24) / 16 < nt)
+	if (nt < 1 || nt > WORDS_MAX_TRIPLES + 1 || (n - 16) / (8 + v->ow) < nt + 1)
 		return false;
-	size_t at = 16 * (size_t)nt + 24;
+	size_t at = 8 * (size_t)nt + 16 + offs_len(v, nt);
+	if (at > n)
+		return false;
 	v->tkeys = (const uint64_t *)(const void *)(p + 16);
 	v->tpoffs = v->tkeys + nt;
 	v->tpost = (const unsigned char *)p + at;
-	v->tpost_len = v->tpoffs[nt];
-	if (v->tkeys[0] != 0 || v->tpoffs[0] != 0 || v->tpost_len > n - at)
+	v->tpost_len = off_at(v, v->tpoffs, nt);
+	if (v->tkeys[0] != 0 || off_at(v, v->tpoffs, 0) != 0 || v->tpost_len > n - at)
 		return false;
 	v->ntri = nt;
 	v->len += at + pad8(v->tpost_len);
@@ -64,20 +80,34 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 		enum words_pairs pairs)
 {
 	memset(v, 0, sizeof *v);
-	if (nwords < 1 || nwords > DAYINDEX_MAX_WORDS || blob_len > n)
+	v->ow = 8;
+	size_t head = 0;
+	if (pairs == WORDS_PAIRS_COMPACT) { /* version 11: the offsets' bytes, then zero */
+		uint32_t h[2];
+		if (n < sizeof h)
+			return false;
+		memcpy(h, p, sizeof h);
+		if ((h[0] != 4 && h[0] != 8) || h[1])
+			return false;
+		v->ow = h[0];
+		v->compact = true;
+		head = sizeof h;
+	}
+	if (nwords < 1 || nwords > DAYINDEX_MAX_WORDS || blob_len > n - head)
 		return false;
-	size_t at = pad8(blob_len), need = at + pad8(4 * (nwords + 1)) + 8 * (nwords + 1);
+	size_t at = head + pad8(blob_len),
+	       need = at + pad8(4 * (nwords + 1)) + offs_len(v, nwords);
 	if (need > n)
 		return false;
-	v->blob = p;
+	v->blob = (const char *)p + head;
 	v->blob_len = blob_len;
 	v->nwords = nwords;
-	v->starts = (const uint32_t *)((const char *)p + at);
-	v->poffs = (const uint64_t *)((const char *)p + at + pad8(4 * (nwords + 1)));
+	v->starts = (const uint32_t *)(const void *)((const char *)p + at);
+	v->poffs = (const char *)p + at + pad8(4 * (nwords + 1));
 	v->post = (const unsigned char *)p + need;
-	v->post_len = v->poffs[nwords];
+	v->post_len = off_at(v, v->poffs, nwords);
 	if (v->post_len > n - need || v->starts[0] != 0 || v->starts[nwords] != blob_len ||
-	    v->poffs[0] != 0)
+	    off_at(v, v->poffs, 0) != 0)
 		return false;
 	v->len = need + pad8(v->post_len);
 	if (v->len > n)
@@ -86,14 +116,33 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 		return true;
 	if (!open_pairs(v, (const char *)p + v->len, n - v->len, pairs != WORDS_PAIRS_EVERY))
 		return false;
-	v->rare_common = pairs == WORDS_PAIRS_RARE;
+	v->rare_common = pairs >= WORDS_PAIRS_RARE;
 	return pairs < WORDS_PAIRS_TRIPLES || open_triples(v, (const char *)p + v->len, n - v->len);
 }
 
-/* The records of postings post[a, z) (of post_len bytes) into bits (nrecs bits; NULL: only
- * checked): false when they are malformed (bounds out of order, a record past nrecs). */
-static bool post_or(const unsigned char *post, size_t post_len, uint64_t a, uint64_t z,
-		    uint64_t *bits, size_t nrecs)
+/* Where the records of a list go: into out (room for all of them), bits and exact (NULL: not
+ * there); n counts them. */
+struct sink {
+	uint32_t *out;
+	size_t n;
+	uint64_t *bits, *exact;
+};
+
+static inline void sink_put(struct sink *s, uint32_t rec)
+{
+	if (s->out)
+		s->out[s->n] = rec;
+	s->n++;
+	if (s->bits)
+		bits_set(s->bits, rec);
+	if (s->exact)
+		bits_set(s->exact, rec);
+}
+
+/* The records of LEB128 postings post[a, z) (of post_len bytes) into s: false when they are
+ * malformed (bounds out of order, a record past nrecs). */
+static bool list_read(const unsigned char *post, size_t post_len, uint64_t a, uint64_t z,
+		      size_t nrecs, struct sink *s)
 {
 	uint64_t rec = 0;
 	bool first = true;
@@ -113,22 +162,163 @@ static bool post_or(const unsigned char *post, size_t post_len, uint64_t a, uint
 		first = false;
 		if (rec >= nrecs)
 			return false;
-		if (bits)
-			bits_set(bits, rec);
+		sink_put(s, (uint32_t)rec);
 	}
+	return true;
+}
+
+/* The records of postings post[a, z) (of post_len bytes) into bits (nrecs bits; NULL: only
+ * checked): false when they are malformed (bounds out of order, a record past nrecs). */
+static bool post_or(const unsigned char *post, size_t post_len, uint64_t a, uint64_t z,
+		    uint64_t *bits, size_t nrecs)
+{
+	struct sink s = {NULL, 0, bits, NULL};
+	return list_read(post, post_len, a, z, nrecs, &s);
+}
+
+/* The count at the head of an Elias-Fano sequence p[0..len) (words.c, ef_put) and its bytes
+ * into *hl; SIZE_MAX when the head is malformed. */
+static size_t ef_count(const unsigned char *p, size_t len, size_t *hl)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < len && i < 5; i++) {
+		n |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			*hl = i + 1;
+			return n ? (size_t)n : SIZE_MAX;
+		}
+	}
+	return SIZE_MAX;
+}
+
+/* The values of the Elias-Fano sequence p[0..len) of values below u, each mapped through base
+ * when not NULL (base[value]), into s: false when it is malformed (its bytes not those of its
+ * count, values out of order or past u, a bit set past them). */
+static bool ef_read(const unsigned char *p, size_t len, uint64_t u, const uint32_t *base,
+		    struct sink *s)
+{
+	size_t hl, n = ef_count(p, len, &hl);
+	if (n == SIZE_MAX || n > u)
+		return false;
+	unsigned l = words_ef_low(n, u);
+	size_t lowb = (n * l + 7) / 8, upb = (((u - 1) >> l) + n + 7) / 8;
+	if (hl + lowb + upb != len || (l && (n * l) % 8 && p[hl + lowb - 1] >> (n * l) % 8))
+		return false;
+	const unsigned char *low = p + hl, *up = low + lowb;
+	uint64_t mask = l ? (1ull << l) - 1 : 0, prev = 0;
+	size_t i = 0;
+	for (size_t w = 0; w < upb; w += 8) {
+		uint64_t x = 0;
+		memcpy(&x, up + w, upb - w < 8 ? upb - w : 8);
+		for (; x; x &= x - 1) {
+			uint64_t q = 8 * w + (uint64_t)__builtin_ctzll(x), lo = 0;
+			if (i == n)
+				return false;
+			if (l) {
+				size_t o = i * l, at = o / 8;
+				memcpy(&lo, low + at, lowb - at < 8 ? lowb - at : 8);
+				lo = lo >> o % 8 & mask;
+			}
+			uint64_t val = (q - i) << l | lo;
+			if (val >= u || (i && val <= prev))
+				return false;
+			prev = val;
+			sink_put(s, base ? base[val] : (uint32_t)val);
+			i++;
+		}
+	}
+	return i == n;
+}
+
+/* The set bits of p[0..(u + 7) / 8), each mapped through base when not NULL, into s: false when
+ * a bit past u is set or the length is not that. */
+static bool bits_read(const unsigned char *p, size_t len, size_t u, const uint32_t *base,
+		      struct sink *s)
+{
+	size_t bytes = (u + 7) / 8;
+	if (len != bytes || (u % 8 && p[bytes - 1] >> u % 8))
+		return false;
+	if (!base && !s->out && !s->exact && s->bits) { /* a word at a time, as form_or */
+		for (size_t i = 0; i < bytes; i++) {
+			s->bits[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
+			s->n += (size_t)__builtin_popcount(p[i]);
+		}
+		return true;
+	}
+	for (size_t i = 0; i < bytes; i++)
+		for (unsigned x = p[i]; x; x &= x - 1)
+			sink_put(s, base ? base[8 * i + (size_t)__builtin_ctz(x)]
+					 : (uint32_t)(8 * i + (size_t)__builtin_ctz(x)));
+	return true;
+}
+
+/* A list of version 11 at post[a, z) (its form byte at a) of a section of nrecs records into s:
+ * LIST, BITS or EF; SUB and SUBEF with rel, through base (its nb records; NULL: only checked
+ * against nb). False when it is malformed, or of another form (ALL). */
+static bool exact_read(const unsigned char *post, size_t len, uint64_t a, uint64_t z,
+		       size_t nrecs, bool rel, const uint32_t *base, size_t nb, struct sink *s)
+{
+	if (a >= z || z > len)
+		return false;
+	const unsigned char *p = post + a + 1;
+	size_t pl = z - a - 1;
+	switch (post[a] & WORDS_FORM_MASK) {
+	case WORDS_PAIR_LIST:
+		return list_read(post, len, a + 1, z, nrecs, s);
+	case WORDS_PAIR_BITS:
+		return bits_read(p, pl, nrecs, NULL, s);
+	case WORDS_FORM_EF:
+		return ef_read(p, pl, nrecs, NULL, s);
+	case WORDS_PAIR_SUB:
+		return rel && bits_read(p, pl, nb, base, s);
+	case WORDS_FORM_SUBEF:
+		return rel && ef_read(p, pl, nb, base, s);
+	default:
+		return false;
+	}
+}
+
+/* The records of a list of version 11 (exact_read's) counted, then into a new array *r. */
+static bool exact_recs(const unsigned char *post, size_t len, uint64_t a, uint64_t z,
+		       size_t nrecs, const uint32_t *base, size_t nb, uint32_t **r, size_t *n)
+{
+	struct sink s = {NULL, 0, NULL, NULL};
+	*r = NULL;
+	*n = 0;
+	if (!exact_read(post, len, a, z, nrecs, base != NULL, NULL, nb, &s))
+		return false;
+	struct sink t = {xmalloc((s.n ? s.n : 1) * sizeof(uint32_t)), 0, NULL, NULL};
+	if (!exact_read(post, len, a, z, nrecs, base != NULL, base, nb, &t)) {
+		free(t.out);
+		return false;
+	}
+	*r = t.out;
+	*n = t.n;
 	return true;
 }
 
 bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs)
 {
-	return post_or(v->post, v->post_len, v->poffs[k], v->poffs[k + 1], bits, nrecs);
+	uint64_t a = off_at(v, v->poffs, k), z = off_at(v, v->poffs, k + 1);
+	if (!v->compact)
+		return post_or(v->post, v->post_len, a, z, bits, nrecs);
+	struct sink s = {NULL, 0, bits, NULL};
+	return exact_read(v->post, v->post_len, a, z, nrecs, false, NULL, 0, &s);
+}
+
+/* Word k's records (version 11) into a new array. */
+static bool word_recs(const struct words_view *v, size_t k, size_t nrecs, uint32_t **r, size_t *n)
+{
+	return exact_recs(v->post, v->post_len, off_at(v, v->poffs, k), off_at(v, v->poffs, k + 1),
+			  nrecs, NULL, 0, r, n);
 }
 
 /* The records of a pair's or triple's postings post[a, z) (of len bytes) into bits, in their form
  * (words.h, WORDS_PAIR_LIST), and into exact (when not NULL) those that hold it: all of them but
  * when they are every record as its candidates (WORDS_PAIR_ALL), which do not all hold it. With
  * bits NULL the postings are only checked: a check of every key must not fill nrecs bits a key
- * (a day of 552k spans has as many triples of the every-record forms: quadratic). */
+ * (a day of 552k spans has as many triples of the every-record forms: quadratic). Before version
+ * 11. */
 static bool form_or(const unsigned char *post, size_t len, uint64_t a, uint64_t z, uint64_t *bits,
 		    size_t nrecs, uint64_t *exact)
 {
@@ -162,18 +352,117 @@ static bool form_or(const unsigned char *post, size_t len, uint64_t a, uint64_t 
 	}
 }
 
+static size_t pair_find(const struct words_view *v, uint32_t a, uint32_t b, bool gap);
+
+/* The base of a relative list of version 11 (words.h, WORDS_FORM_BASE2) of pair j: the word it
+ * names; of triple j (triple true): the pair, the first or the one of its second and third word.
+ * SIZE_MAX when there is none. */
+static size_t base_of(const struct words_view *v, bool triple, size_t j, unsigned char fb)
+{
+	bool second = fb & WORDS_FORM_BASE2;
+	if (!triple) {
+		uint64_t key = v->pkeys[j];
+		size_t k = second ? (size_t)(key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX)
+				  : (size_t)(key >> 32);
+		return k < v->nwords ? k : SIZE_MAX;
+	}
+	uint64_t key = v->tkeys[j];
+	size_t p1 = (size_t)(key >> 32);
+	if (p1 >= v->npairs)
+		return SIZE_MAX;
+	if (!second)
+		return p1;
+	uint32_t b = (uint32_t)(v->pkeys[p1] & ~(uint64_t)WORDS_PAIR_GAP);
+	size_t j2 = pair_find(v, b, (uint32_t)(key & ~(uint64_t)WORDS_PAIR_GAP),
+			      key & WORDS_PAIR_GAP);
+	return j2 < v->npairs ? j2 : SIZE_MAX;
+}
+
+static bool pair_recs(const struct words_view *v, size_t j, size_t nrecs, uint32_t **r, size_t *n);
+
+/* List j of a part (triple: the triples', else the pairs'): its postings' bytes *post (of *len)
+ * and its bounds [*a, *z) there; false when they are out of range or hold no form byte. */
+static bool part_list(const struct words_view *v, bool triple, size_t j,
+		      const unsigned char **post, size_t *len, uint64_t *a, uint64_t *z)
+{
+	const void *offs = triple ? v->tpoffs : v->ppoffs;
+	*post = triple ? v->tpost : v->ppost;
+	*len = triple ? v->tpost_len : v->ppost_len;
+	*a = off_at(v, offs, j);
+	*z = off_at(v, offs, j + 1);
+	return *a < *z && *z <= *len;
+}
+
+/* Pair j's (triple j's, triple true) list of version 11 into s, through its base's records when
+ * relative (made here); ALL as form_or. */
+static bool compact_read(const struct words_view *v, bool triple, size_t j, size_t nrecs,
+			 struct sink *s)
+{
+	const unsigned char *post;
+	size_t len;
+	uint64_t a, z;
+	if (!part_list(v, triple, j, &post, &len, &a, &z))
+		return false;
+	unsigned form = post[a] & WORDS_FORM_MASK;
+	if (form == WORDS_PAIR_ALL) {
+		for (size_t i = 0; s->bits && z == a + 1 && i < nrecs; i++)
+			bits_set(s->bits, i);
+		return z == a + 1;
+	}
+	if (form != WORDS_PAIR_SUB && form != WORDS_FORM_SUBEF)
+		return exact_read(post, len, a, z, nrecs, false, NULL, 0, s);
+	size_t bk = base_of(v, triple, j, post[a]), nb;
+	uint32_t *base;
+	if (!j || bk == SIZE_MAX || (triple && !bk) ||
+	    !(triple ? pair_recs(v, bk, nrecs, &base, &nb) : word_recs(v, bk, nrecs, &base, &nb)))
+		return false;
+	bool ok = exact_read(post, len, a, z, nrecs, true, base, nb, s);
+	free(base);
+	return ok;
+}
+
+/* Pair j's records (version 11, not ALL) into a new array. */
+static bool pair_recs(const struct words_view *v, size_t j, size_t nrecs, uint32_t **r, size_t *n)
+{
+	struct sink s = {NULL, 0, NULL, NULL};
+	*r = NULL;
+	*n = 0;
+	uint64_t a = off_at(v, v->ppoffs, j);
+	if (a >= v->ppost_len || (v->ppost[a] & WORDS_FORM_MASK) == WORDS_PAIR_ALL ||
+	    !compact_read(v, false, j, nrecs, &s))
+		return false;
+	struct sink t = {xmalloc((s.n ? s.n : 1) * sizeof(uint32_t)), 0, NULL, NULL};
+	if (!compact_read(v, false, j, nrecs, &t)) {
+		free(t.out);
+		return false;
+	}
+	*r = t.out;
+	*n = t.n;
+	return true;
+}
+
 /* Pair j's records into bits (and exact), as form_or. */
 static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t nrecs,
 		    uint64_t *exact)
 {
-	return form_or(v->ppost, v->ppost_len, v->ppoffs[j], v->ppoffs[j + 1], bits, nrecs, exact);
+	if (v->compact) {
+		struct sink s = {NULL, 0, bits, exact};
+		return compact_read(v, false, j, nrecs, &s);
+	}
+	return form_or(v->ppost, v->ppost_len, off_at(v, v->ppoffs, j),
+		       off_at(v, v->ppoffs, j + 1), bits, nrecs, exact);
 }
 
 /* Triple j's records into bits (and exact), as form_or. */
 static bool tri_or(const struct words_view *v, size_t j, uint64_t *bits, size_t nrecs,
 		   uint64_t *exact)
 {
-	return form_or(v->tpost, v->tpost_len, v->tpoffs[j], v->tpoffs[j + 1], bits, nrecs, exact);
+	if (v->compact) {
+		struct sink s = {NULL, 0, bits, exact};
+		return compact_read(v, true, j, nrecs, &s);
+	}
+	return form_or(v->tpost, v->tpost_len, off_at(v, v->tpoffs, j),
+		       off_at(v, v->tpoffs, j + 1), bits, nrecs, exact);
 }
 
 /* The words that hold run c[0..m) (a run of word bytes as typed): at their start when left, at
@@ -251,14 +540,27 @@ static size_t pair_find(const struct words_view *v, uint32_t a, uint32_t b, bool
 /* Whether pair j is common: its triples with another kept pair are kept (version 9). */
 static bool pair_tripled(const struct words_view *v, size_t j)
 {
-	return v->ppoffs[j] < v->ppost_len && (v->ppost[v->ppoffs[j]] & WORDS_PAIR_TRIPLED);
+	uint64_t a = off_at(v, v->ppoffs, j);
+	return a < v->ppost_len && (v->ppost[a] & WORDS_PAIR_TRIPLED);
 }
 
-/* Whether word k is in at most bound records. Its postings take a byte or more a record, at most
- * 5, so only a list of between bound and 5 * bound bytes is counted. */
+/* Whether word k is in at most bound records. Its LEB128 postings take a byte or more a record,
+ * at most 5, so only a list of between bound and 5 * bound bytes is counted; version 11's other
+ * forms hold their count (an Elias-Fano sequence) or are counted (a bit per record). */
 static bool word_within(const struct words_view *v, size_t k, uint64_t bound)
 {
-	uint64_t a = v->poffs[k], z = v->poffs[k + 1], n = 0;
+	uint64_t a = off_at(v, v->poffs, k), z = off_at(v, v->poffs, k + 1), n = 0;
+	if (v->compact && a < z && z <= v->post_len) {
+		unsigned form = v->post[a++] & WORDS_FORM_MASK;
+		size_t hl;
+		if (form == WORDS_FORM_EF)
+			return ef_count(v->post + a, z - a, &hl) <= bound;
+		if (form == WORDS_PAIR_BITS) {
+			for (uint64_t i = a; i < z && n <= bound; i++)
+				n += (uint64_t)__builtin_popcount(v->post[i]);
+			return n <= bound;
+		}
+	}
 	if (z - a <= bound)
 		return true;
 	if (z - a > 5 * bound)
@@ -351,9 +653,8 @@ static size_t tri_find(const struct words_view *v, size_t j, uint32_t c, bool ga
 /* Triple t's form (WORDS_PAIR_LIST), or -1 when it has no form byte. */
 static int tri_form(const struct words_view *v, size_t t)
 {
-	return v->tpoffs[t] < v->tpoffs[t + 1] && v->tpoffs[t + 1] <= v->tpost_len
-		   ? v->tpost[v->tpoffs[t]] & ~WORDS_PAIR_TRIPLED
-		   : -1;
+	uint64_t a = off_at(v, v->tpoffs, t), z = off_at(v, v->tpoffs, t + 1);
+	return a < z && z <= v->tpost_len ? v->tpost[a] & ~WORDS_PAIR_TRIPLED : -1;
 }
 
 /* Triple t's records, a bit per record of its second pair j2 (WORDS_PAIR_SUB), ORed into bits
@@ -366,8 +667,8 @@ static bool tri_sub(const struct words_view *v, size_t t, size_t j2, uint64_t *b
 	memset(tmp, 0, words * sizeof *tmp);
 	if (!pair_or(v, j2, tmp, n, NULL))
 		return false;
-	const unsigned char *m = v->tpost + v->tpoffs[t] + 1;
-	size_t len = v->tpoffs[t + 1] - v->tpoffs[t] - 1;
+	const unsigned char *m = v->tpost + off_at(v, v->tpoffs, t) + 1;
+	size_t len = off_at(v, v->tpoffs, t + 1) - off_at(v, v->tpoffs, t) - 1;
 	for (size_t w = 0; w < words; w++)
 		for (uint64_t x = tmp[w]; x; x &= x - 1, i++) {
 			size_t rec = 64 * w + (size_t)__builtin_ctzll(x);
@@ -419,7 +720,7 @@ static bool tri_abc(const struct words_view *v, uint32_t a, uint32_t b, const st
 			ok = pairs_both(v, j, j2, bits, tmp, n);
 		else if ((t = tri_find(v, j, c->ks[k], g2)) == v->ntri)
 			continue; /* no record holds the three */
-		else if (tri_form(v, t) == WORDS_PAIR_SUB)
+		else if (!v->compact && tri_form(v, t) == WORDS_PAIR_SUB)
 			ok = tri_sub(v, t, j2, bits, exact, tmp, n);
 		else
 			ok = tri_or(v, t, bits, n, exact);
@@ -560,19 +861,50 @@ enum status words_terms(const struct words_view *v, const char *const *terms, si
 	return ST_OK;
 }
 
+/* The records of list j of a part (triple: the triples', else the pairs') of version 11 counted
+ * and checked: through its base's count (cnt: the words' for pairs, the pairs' for triples) when
+ * relative; ALL (no count) as SIZE_MAX - 1; SIZE_MAX when malformed. */
+static size_t compact_count(const struct words_view *v, bool triple, size_t j, size_t nrecs,
+			    const size_t *cnt)
+{
+	const unsigned char *post;
+	size_t len;
+	uint64_t a, z;
+	if (!part_list(v, triple, j, &post, &len, &a, &z))
+		return SIZE_MAX;
+	unsigned form = post[a] & WORDS_FORM_MASK;
+	if (form == WORDS_PAIR_ALL)
+		return z == a + 1 && j ? SIZE_MAX - 1 : SIZE_MAX;
+	size_t bk = SIZE_MAX, nb = 0;
+	if (form == WORDS_PAIR_SUB || form == WORDS_FORM_SUBEF) {
+		bk = j ? base_of(v, triple, j, post[a]) : SIZE_MAX;
+		if (bk == SIZE_MAX || (triple && !bk) || cnt[bk] >= SIZE_MAX - 1)
+			return SIZE_MAX;
+		nb = cnt[bk];
+	}
+	struct sink s = {NULL, 0, NULL, NULL};
+	return exact_read(post, len, a, z, nrecs, bk != SIZE_MAX, NULL, nb, &s) ? s.n : SIZE_MAX;
+}
+
 /* Whether a part of n keys (the pairs' or the triples') is well formed: key 0 first, keys
  * ascending, each naming, in its high half, an entry past entry 0 of the na before it (words for
  * pairs, pairs for triples) and, in its low half less the gap bit, a word past word 0 of nw;
- * its postings (offs into post) in range and ascending. */
-static bool keys_check(const uint64_t *keys, size_t n, size_t na, size_t nw,
-		       const unsigned char *post, size_t post_len, const uint64_t *offs,
-		       size_t nrecs)
+ * its postings (offs into post) in range and ascending; version 11's counted into out (the
+ * records of each, relative ones through cnt, compact_count), and none checked before. */
+static bool keys_check(const struct words_view *v, bool triple, size_t na, size_t nrecs,
+		       const size_t *cnt, size_t *out)
 {
+	const uint64_t *keys = triple ? v->tkeys : v->pkeys;
+	size_t n = triple ? v->ntri : v->npairs;
 	for (size_t j = 0; j < n; j++) {
 		uint64_t key = keys[j];
 		uint64_t a = key >> 32, b = key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX;
-		if ((j && (key <= keys[j - 1] || !a || a >= na || !b || b >= nw)) ||
-		    !form_or(post, post_len, offs[j], offs[j + 1], NULL, nrecs, NULL))
+		if (j && (key <= keys[j - 1] || !a || a >= na || !b || b >= v->nwords))
+			return false;
+		if (v->compact && (out[j] = compact_count(v, triple, j, nrecs, cnt)) == SIZE_MAX)
+			return false;
+		if (!v->compact && !(triple ? tri_or(v, j, NULL, nrecs, NULL)
+					    : pair_or(v, j, NULL, nrecs, NULL)))
 			return false;
 	}
 	return true;
@@ -581,14 +913,26 @@ static bool keys_check(const uint64_t *keys, size_t n, size_t na, size_t nw,
 size_t words_check(const struct words_view *v, size_t nrecs)
 {
 	size_t bad = SIZE_MAX;
-	for (size_t k = 0; bad == SIZE_MAX && k < v->nwords; k++)
+	size_t *wc = v->compact ? xmalloc(v->nwords * sizeof *wc) : NULL,
+	       *pc = v->compact ? xmalloc((v->npairs ? v->npairs : 1) * sizeof *pc) : NULL,
+	       *tc = v->compact ? xmalloc((v->ntri ? v->ntri : 1) * sizeof *tc) : NULL;
+	for (size_t k = 0; bad == SIZE_MAX && k < v->nwords; k++) {
+		struct sink s = {NULL, 0, NULL, NULL};
 		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
-		    v->blob[v->starts[k + 1] - 1] != '\n' || !words_or(v, k, NULL, nrecs))
+		    v->blob[v->starts[k + 1] - 1] != '\n' ||
+		    (!v->compact && !words_or(v, k, NULL, nrecs)) ||
+		    (v->compact && !exact_read(v->post, v->post_len, off_at(v, v->poffs, k),
+					       off_at(v, v->poffs, k + 1), nrecs, false, NULL, 0,
+					       &s)))
 			bad = k;
-	if (bad == SIZE_MAX && (!keys_check(v->pkeys, v->npairs, v->nwords, v->nwords, v->ppost,
-					    v->ppost_len, v->ppoffs, nrecs) ||
-				!keys_check(v->tkeys, v->ntri, v->npairs, v->nwords, v->tpost,
-					    v->tpost_len, v->tpoffs, nrecs)))
+		if (wc)
+			wc[k] = s.n;
+	}
+	if (bad == SIZE_MAX && (!keys_check(v, false, v->nwords, nrecs, wc, pc) ||
+				!keys_check(v, true, v->npairs, nrecs, pc, tc)))
 		bad = v->nwords;
+	free(wc);
+	free(pc);
+	free(tc);
 	return bad;
 }
