@@ -5,9 +5,9 @@
 //   node bench/tix_bytes.mjs DIR...
 //
 // The text section is split into the words (their text, start offsets and postings' offsets),
-// their postings, the pairs (keys, offsets, postings by form) and the triples (the same), and
-// the postings of words, pairs and triples are counted by the records each holds (1, 2-64,
-// 65-the triples' bound, more), so a change of coding can be judged before it is made.
+// their postings, the pairs (keys, offsets, postings by form) and the triples (the same); each
+// part's lists are counted by form, and its LEB128 lists' bytes by the records each holds (1,
+// 2-64, 65 to the triples' bound, more), so a change of coding can be judged before it is made.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -37,24 +37,30 @@ function bucket(n, bound) {
 	return n <= 1 ? '1' : n <= 64 ? '2-64' : n <= bound ? '65-bound' : '>bound';
 }
 
-// Old layout (versions 9, 10): keys uint64, offsets uint64 (n + 1), postings in forms.
-function old_part(b, at, name, nrecs, bound) {
+const FORMS = ['list', 'all', 'bits', 'sub', 'ef', 'subef'];
+
+// A part of n lists (words: no head; pairs, triples: number and bound first): keys (8 bytes
+// each, 6 from version 11, padded; none for words), offsets of ow bytes (n + 1, padded), postings; each list counted by
+// its form (version 11: a form byte every list, a word's too) and, for LEB128 lists, by the
+// records it holds. The part's end.
+function part(b, at, name, n, ow, nrecs, bound, version, keys) {
 	const dv = new DataView(b.buffer, b.byteOffset);
-	const n = Number(dv.getBigUint64(at, true));
-	const head = 16;
-	add(`${name} head`, head);
-	const keys = at + head, offs = keys + 8 * n, post = offs + 8 * (n + 1);
-	add(`${name} keys`, 8 * n);
-	add(`${name} offsets`, 8 * (n + 1));
-	const plen = Number(dv.getBigUint64(offs + 8 * n, true));
+	const kb = !keys ? 0 : version >= 11 ? pad8(6 * n) : 8 * n; // version 11: keys of 6 bytes
+	if (keys) add(`${name} keys`, kb);
+	const offs = at + kb;
+	add(`${name} offsets`, pad8(ow * (n + 1)));
+	const off = (k) => ow === 4 ? dv.getUint32(offs + 4 * k, true) : Number(dv.getBigUint64(offs + 8 * k, true));
+	const post = offs + pad8(ow * (n + 1)), plen = off(n);
+	const formed = keys || version >= 11;
 	for (let j = 0; j < n; j++) {
-		const a = post + Number(dv.getBigUint64(offs + 8 * j, true));
-		const z = post + Number(dv.getBigUint64(offs + 8 * j + 8, true));
-		const form = b[a] & ~0x40;
-		const fname = ['list', 'all', 'bits', 'sub'][form] || '?';
-		add(`${name} postings ${fname}`, z - a);
-		add(`${name} count ${fname}`, 1);
-		if (form === 0) add(`${name} list bytes, recs ${bucket(count_list(b, a + 1, z), bound)}`, z - a);
+		const a = post + off(j), z = post + off(j + 1);
+		const form = formed ? FORMS[b[a] & 0x1f] || '?' : 'list';
+		add(`${name} postings ${form}`, z - a);
+		add(`${name} count ${form}`, 1);
+		if (form === 'list') {
+			const c = count_list(b, a + (formed ? 1 : 0), z);
+			add(`${name} list bytes, recs ${bucket(c, bound)}`, z - a);
+		}
 	}
 	add(`${name} padding`, pad8(plen) - plen);
 	return post + pad8(plen);
@@ -70,42 +76,34 @@ function one(file) {
 	recs += nrecs;
 	add('file', b.length);
 	add('header', 128);
-	let at = 128;
+	let at = 128, ow = 8;
+	if (version >= 11) {
+		ow = dv.getUint32(at, true);
+		add('text head', 8);
+		at += 8;
+	}
 	add('words text', blob);
 	at += pad8(blob);
 	add('words starts', pad8(4 * (nwords + 1)));
 	at += pad8(4 * (nwords + 1));
-	let plen;
 	const bound = Math.max(64, Math.floor(nrecs / 16));
-	if (version < 11) {
-		add('words offsets', 8 * (nwords + 1));
-		const poffs = at;
-		at += 8 * (nwords + 1);
-		plen = Number(dv.getBigUint64(poffs + 8 * nwords, true));
-		for (let k = 0; k < nwords; k++) {
-			const a = at + Number(dv.getBigUint64(poffs + 8 * k, true));
-			const z = at + Number(dv.getBigUint64(poffs + 8 * k + 8, true));
-			add(`words list bytes, recs ${bucket(count_list(b, a, z), bound)}`, z - a);
-			add(`words count, recs ${bucket(count_list(b, a, z), bound)}`, 1);
-		}
-		add('words postings', plen);
-		at += pad8(plen);
-		at = old_part(b, at, 'pairs', nrecs, bound);
-		at = old_part(b, at, 'triples', nrecs, bound);
-	} else {
-		at = Number(globalThis.tix11 ? globalThis.tix11(b, at, nwords, nrecs, add) : b.length);
+	at = part(b, at, 'words', nwords, ow, nrecs, bound, version, false);
+	for (const name of ['pairs', 'triples']) {
+		const n = Number(dv.getBigUint64(at, true));
+		add(`${name} head`, 16);
+		at = part(b, at + 16, name, n, ow, nrecs, bound, version, true);
 	}
 	add('text section', at - 128);
 	// The rest, as dayindex.c lays it out.
 	const kb = 8 * nrecs + pad8(4 * nrecs) + pad8(4 * Math.ceil(nrecs / 1024));
+	const counts = 16 * dv.getUint32(96, true), roots = 24 * dv.getUint32(112, true);
+	const lb = Number(dv.getBigUint64(b.length - 8, true));
 	add('key maps', 2 * kb);
 	add('columns', 72 * nrecs);
-	add('counts', 16 * dv.getUint32(96, true));
-	add('roots', 24 * dv.getUint32(112, true));
-	const lb = Number(dv.getBigUint64(b.length - 8, true));
+	add('counts', counts);
+	add('roots', roots);
 	add('value lists', lb);
-	add('id strings', b.length - lb - (at + 2 * kb + 72 * nrecs + 16 * dv.getUint32(96, true) +
-		24 * dv.getUint32(112, true)));
+	add('id strings', b.length - lb - (at + 2 * kb + 72 * nrecs + counts + roots));
 }
 
 const dirs = process.argv.slice(2);

@@ -197,8 +197,8 @@ static uint32_t get4(const char *p)
 	return v;
 }
 
-/* Where a version 11 .tix f holds its lists: the words' offsets and postings, the pairs' keys,
- * offsets and postings, and the text section's end. */
+/* Where a version 11 .tix f holds its lists: the words' offsets and postings, the pairs' keys (6
+ * bytes each), offsets (4) and postings, and the text section's end. */
 struct v11_at {
 	size_t nw, woffs, wpost, np, pkeys, poffs, ppost, end;
 };
@@ -214,10 +214,10 @@ static struct v11_at v11_parts(const char *f)
 	size_t pairs = a.wpost + (get4(f + a.woffs + 4 * a.nw) + 7) / 8 * 8;
 	a.np = get8(f + pairs);
 	a.pkeys = pairs + 16;
-	a.poffs = a.pkeys + 8 * a.np;
+	a.poffs = a.pkeys + (6 * a.np + 7) / 8 * 8; /* keys of 6 bytes */
 	a.ppost = a.poffs + (4 * (a.np + 1) + 7) / 8 * 8;
 	size_t tri = a.ppost + (get4(f + a.poffs + 4 * a.np) + 7) / 8 * 8, nt = get8(f + tri);
-	size_t toffs = tri + 16 + 8 * nt;
+	size_t toffs = tri + 16 + (6 * nt + 7) / 8 * 8;
 	a.end = toffs + (4 * (nt + 1) + 7) / 8 * 8 + (get4(f + toffs + 4 * nt) + 7) / 8 * 8;
 	return a;
 }

@@ -757,7 +757,18 @@ static int by_tri(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The end of a part of n keys (pairs' or triples'): the offsets of their postings in post
+/* A pair's or triple's key appended to out: 8 bytes, or compact WORDS_KEY6. */
+static void key_put(const struct render *x, struct buf *out, uint64_t key)
+{
+	if (!x->compact) {
+		buf_add(out, &key, sizeof key);
+		return;
+	}
+	uint64_t k6 = words_key6_pack(key);
+	buf_add(out, &k6, WORDS_KEY6); /* little-endian: its low 6 bytes */
+}
+
+/* The end of a part of n keys (pairs' or triples'; compact, their keys padded to 8): the offsets of their postings in post
  * (offs[0..n), offs[n] its length), x->ow bytes each, padded to 8 bytes, the postings, padded to
  * 8 bytes; post and offs freed. x->over when an offset does not fit. */
 static void add_postings(struct render *x, struct buf *out, uint64_t *offs, size_t n,
@@ -765,6 +776,8 @@ static void add_postings(struct render *x, struct buf *out, uint64_t *offs, size
 {
 	static const char zero[8];
 	offs[n] = post->len;
+	if (x->compact) /* keys of 6 bytes; the section starts on 8 (words_render_compact) */
+		buf_add(out, zero, pad8(out->len) - out->len);
 	if (x->ow == 4) {
 		x->over |= post->len > UINT32_MAX;
 		for (size_t k = 0; k <= n; k++) {
@@ -819,7 +832,7 @@ static void render_triples(struct render *x, const uint32_t *idx, const uint32_t
 		uint32_t m = cnt[p1] < cnt[p2] ? cnt[p1] : cnt[p2];
 		bool all = k && post_count(&e->p) * DAYINDEX_TRIPLE_NARROW > m;
 		bool sub = k && cnt[p2] <= rare && 2 * (size_t)cnt[p2] < nrecs;
-		buf_add(out, &t[k].key, sizeof t[k].key);
+		key_put(x, out, t[k].key);
 		offs[k] = post.len;
 		if (!x->compact) {
 			if (!sub || !render_sub(&e->p, &b->pt.p[p2].p, &post))
@@ -872,7 +885,7 @@ static void render_pairs(struct render *x, struct buf *out)
 		size_t bk = (size_t)(o[k] - pt->p);
 		idx[bk] = k ? (uint32_t)k : UINT32_MAX; /* pair 0 begins no triple */
 		pcnt[bk] = (uint32_t)post_count(&o[k]->p);
-		buf_add(out, &o[k]->key, sizeof o[k]->key);
+		key_put(x, out, o[k]->key);
 		offs[k] = post.len;
 		uint32_t a = (uint32_t)(o[k]->key >> 32), z = (uint32_t)o[k]->key & ~WORDS_PAIR_GAP;
 		bool second = cnt[z] < cnt[a];
@@ -940,7 +953,7 @@ void words_render(const struct words_build *b, size_t nrecs, struct buf *out)
 
 void words_render_compact(const struct words_build *b, size_t nrecs, struct buf *out)
 {
-	size_t at = out->len;
+	size_t at = out->len; /* on 8 bytes: after a .tix's header of 128 */
 	for (unsigned ow = 4; ow <= 8; ow += 4) {
 		struct render x = {b, nrecs, true, false, ow, NULL, NULL};
 		x.w = xcalloc(b->nw, sizeof *x.w);

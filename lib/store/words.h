@@ -87,6 +87,20 @@ enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS, WORDS_PAIR_SUB, WORDS_F
 #define WORDS_FORM_BASE2 0x20
 /* The form of a form byte, its flags taken off. */
 #define WORDS_FORM_MASK 0x1f
+/* A pair's or triple's key in a .tix of version 11 takes 6 bytes, not 8: its high half (a word,
+ * under DAYINDEX_MAX_WORDS, or a pair, under WORDS_MAX_PAIRS) << 22, the gap bit << 21, then the
+ * word of its low half (under DAYINDEX_MAX_WORDS = 1 << 21), little-endian: the same order. */
+#define WORDS_KEY6 6
+static inline uint64_t words_key6_pack(uint64_t key)
+{
+	return (key >> 32) << 22 | (key & WORDS_PAIR_GAP ? 1ull << 21 : 0) |
+	       (key & ((1ull << 21) - 1));
+}
+static inline uint64_t words_key6_unpack(uint64_t x)
+{
+	return (x >> 22) << 32 | (x >> 21 & 1 ? WORDS_PAIR_GAP : 0) | (x & ((1ull << 21) - 1));
+}
+
 /* An Elias-Fano sequence of n values below u keeps the low words_ef_low(n, u) bits of each as they
  * are: the most that keeps n << bits at most u (so its high bits, in unary, take about 2n). */
 static inline unsigned words_ef_low(uint64_t n, uint64_t u)
@@ -136,14 +150,15 @@ struct words_view {
 	size_t post_len;
 	size_t npairs; /* 0: a section written before the pairs */
 	uint64_t rare; /* a word in at most this many records has no pairs (0: every pair kept) */
-	const uint64_t *pkeys;
+	const unsigned char *pkeys; /* kw bytes each (words_key_at) */
+	unsigned kw;		    /* 8, or (version 11) WORDS_KEY6 */
 	const void *ppoffs;
 	const unsigned char *ppost;
 	size_t ppost_len;
 	size_t ntri;	  /* triples, triple 0 included (0: a section written before them) */
 	uint64_t tbound;  /* the bound they were kept by (words_triple_bound) */
 	bool rare_common; /* a common word's pairs with a rare one after it kept (version 10) */
-	const uint64_t *tkeys;
+	const unsigned char *tkeys;
 	const void *tpoffs;
 	const unsigned char *tpost;
 	size_t tpost_len;

@@ -19,6 +19,18 @@ static inline uint64_t off_at(const struct words_view *v, const void *offs, size
 	return v->ow == 4 ? ((const uint32_t *)offs)[k] : ((const uint64_t *)offs)[k];
 }
 
+/* Key j of keys (v->kw bytes each), as a 64-bit key (words.h, WORDS_PAIR_GAP). */
+static inline uint64_t key_of(const struct words_view *v, const unsigned char *keys, size_t j)
+{
+	uint64_t x = 0;
+	if (v->kw == 8) {
+		memcpy(&x, keys + 8 * j, 8);
+		return x;
+	}
+	memcpy(&x, keys + WORDS_KEY6 * j, WORDS_KEY6);
+	return words_key6_unpack(x);
+}
+
 /* The bytes of n + 1 offsets of v, padded to 8. */
 static size_t offs_len(const struct words_view *v, size_t n)
 {
@@ -36,16 +48,16 @@ static bool open_pairs(struct words_view *v, const char *p, size_t n, bool bound
 	memcpy(&np, p, sizeof np);
 	if (bound)
 		memcpy(&v->rare, p + 8, sizeof v->rare);
-	if (np < 1 || np > WORDS_MAX_PAIRS || (n - head) / (8 + v->ow) < np + 1)
+	if (np < 1 || np > WORDS_MAX_PAIRS || (n - head) / (v->kw + v->ow) < np + 1)
 		return false;
-	size_t at = 8 * (size_t)np + head + offs_len(v, np);
+	size_t at = pad8(v->kw * (size_t)np) + head + offs_len(v, np);
 	if (at > n)
 		return false;
-	v->pkeys = (const uint64_t *)(const void *)(p + head);
-	v->ppoffs = v->pkeys + np;
+	v->pkeys = (const unsigned char *)p + head;
+	v->ppoffs = v->pkeys + pad8(v->kw * (size_t)np);
 	v->ppost = (const unsigned char *)p + at;
 	v->ppost_len = off_at(v, v->ppoffs, np);
-	if (v->pkeys[0] != 0 || off_at(v, v->ppoffs, 0) != 0 || v->ppost_len > n - at)
+	if (key_of(v, v->pkeys, 0) != 0 || off_at(v, v->ppoffs, 0) != 0 || v->ppost_len > n - at)
 		return false;
 	v->npairs = np;
 	v->len += at + pad8(v->ppost_len);
@@ -60,16 +72,16 @@ static bool open_triples(struct words_view *v, const char *p, size_t n)
 		return false;
 	memcpy(&nt, p, sizeof nt);
 	memcpy(&v->tbound, p + 8, sizeof v->tbound);
-	if (nt < 1 || nt > WORDS_MAX_TRIPLES + 1 || (n - 16) / (8 + v->ow) < nt + 1)
+	if (nt < 1 || nt > WORDS_MAX_TRIPLES + 1 || (n - 16) / (v->kw + v->ow) < nt + 1)
 		return false;
-	size_t at = 8 * (size_t)nt + 16 + offs_len(v, nt);
+	size_t at = pad8(v->kw * (size_t)nt) + 16 + offs_len(v, nt);
 	if (at > n)
 		return false;
-	v->tkeys = (const uint64_t *)(const void *)(p + 16);
-	v->tpoffs = v->tkeys + nt;
+	v->tkeys = (const unsigned char *)p + 16;
+	v->tpoffs = v->tkeys + pad8(v->kw * (size_t)nt);
 	v->tpost = (const unsigned char *)p + at;
 	v->tpost_len = off_at(v, v->tpoffs, nt);
-	if (v->tkeys[0] != 0 || off_at(v, v->tpoffs, 0) != 0 || v->tpost_len > n - at)
+	if (key_of(v, v->tkeys, 0) != 0 || off_at(v, v->tpoffs, 0) != 0 || v->tpost_len > n - at)
 		return false;
 	v->ntri = nt;
 	v->len += at + pad8(v->tpost_len);
@@ -80,7 +92,7 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 		enum words_pairs pairs)
 {
 	memset(v, 0, sizeof *v);
-	v->ow = 8;
+	v->ow = v->kw = 8;
 	size_t head = 0;
 	if (pairs == WORDS_PAIRS_COMPACT) { /* version 11: the offsets' bytes, then zero */
 		uint32_t h[2];
@@ -90,6 +102,7 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 		if ((h[0] != 4 && h[0] != 8) || h[1])
 			return false;
 		v->ow = h[0];
+		v->kw = WORDS_KEY6;
 		v->compact = true;
 		head = sizeof h;
 	}
@@ -361,18 +374,18 @@ static size_t base_of(const struct words_view *v, bool triple, size_t j, unsigne
 {
 	bool second = fb & WORDS_FORM_BASE2;
 	if (!triple) {
-		uint64_t key = v->pkeys[j];
+		uint64_t key = key_of(v, v->pkeys, j);
 		size_t k = second ? (size_t)(key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX)
 				  : (size_t)(key >> 32);
 		return k < v->nwords ? k : SIZE_MAX;
 	}
-	uint64_t key = v->tkeys[j];
+	uint64_t key = key_of(v, v->tkeys, j);
 	size_t p1 = (size_t)(key >> 32);
 	if (p1 >= v->npairs)
 		return SIZE_MAX;
 	if (!second)
 		return p1;
-	uint32_t b = (uint32_t)(v->pkeys[p1] & ~(uint64_t)WORDS_PAIR_GAP);
+	uint32_t b = (uint32_t)(key_of(v, v->pkeys, p1) & ~(uint64_t)WORDS_PAIR_GAP);
 	size_t j2 = pair_find(v, b, (uint32_t)(key & ~(uint64_t)WORDS_PAIR_GAP),
 			      key & WORDS_PAIR_GAP);
 	return j2 < v->npairs ? j2 : SIZE_MAX;
@@ -510,12 +523,12 @@ static size_t run_words(const struct words_view *v, const char *c, size_t m, boo
 }
 
 /* The first of keys[0..n) (ascending) at or after key. */
-static size_t key_at(const uint64_t *keys, size_t n, uint64_t key)
+static size_t key_at(const struct words_view *v, const unsigned char *keys, size_t n, uint64_t key)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (keys[mid] < key)
+		if (key_of(v, keys, mid) < key)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -526,7 +539,7 @@ static size_t key_at(const uint64_t *keys, size_t n, uint64_t key)
 /* The first pair at or after key. */
 static size_t pair_at(const struct words_view *v, uint64_t key)
 {
-	return key_at(v->pkeys, v->npairs, key);
+	return key_at(v, v->pkeys, v->npairs, key);
 }
 
 /* The pair of word a then word b apart as gap says, or v->npairs when the file has none. */
@@ -534,7 +547,7 @@ static size_t pair_find(const struct words_view *v, uint32_t a, uint32_t b, bool
 {
 	uint64_t key = (uint64_t)a << 32 | (gap ? WORDS_PAIR_GAP : 0) | b;
 	size_t j = pair_at(v, key);
-	return j < v->npairs && v->pkeys[j] == key ? j : v->npairs;
+	return j < v->npairs && key_of(v, v->pkeys, j) == key ? j : v->npairs;
 }
 
 /* Whether pair j is common: its triples with another kept pair are kept (version 9). */
@@ -620,8 +633,8 @@ static bool pair_bits(const struct words_view *v, const uint32_t *ka, size_t na,
 		}
 		uint64_t key = (uint64_t)ka[i] << 32 | (gap ? WORDS_PAIR_GAP : 0);
 		for (size_t j = pair_at(v, key);
-		     ok && j < v->npairs && v->pkeys[j] >> 31 == key >> 31; j++) {
-			uint32_t w = (uint32_t)(v->pkeys[j] & ~(uint64_t)WORDS_PAIR_GAP);
+		     ok && j < v->npairs && key_of(v, v->pkeys, j) >> 31 == key >> 31; j++) {
+			uint32_t w = (uint32_t)(key_of(v, v->pkeys, j) & ~(uint64_t)WORDS_PAIR_GAP);
 			if (w < v->nwords && bits_get(inb, w))
 				ok = pair_or(v, j, bits, n, exact);
 		}
@@ -646,8 +659,8 @@ struct run {
 static size_t tri_find(const struct words_view *v, size_t j, uint32_t c, bool gap)
 {
 	uint64_t key = (uint64_t)j << 32 | (gap ? WORDS_PAIR_GAP : 0) | c;
-	size_t t = key_at(v->tkeys, v->ntri, key);
-	return t < v->ntri && v->tkeys[t] == key ? t : v->ntri;
+	size_t t = key_at(v, v->tkeys, v->ntri, key);
+	return t < v->ntri && key_of(v, v->tkeys, t) == key ? t : v->ntri;
 }
 
 /* Triple t's form (WORDS_PAIR_LIST), or -1 when it has no form byte. */
@@ -894,18 +907,20 @@ static size_t compact_count(const struct words_view *v, bool triple, size_t j, s
 static bool keys_check(const struct words_view *v, bool triple, size_t na, size_t nrecs,
 		       const size_t *cnt, size_t *out)
 {
-	const uint64_t *keys = triple ? v->tkeys : v->pkeys;
+	const unsigned char *keys = triple ? v->tkeys : v->pkeys;
 	size_t n = triple ? v->ntri : v->npairs;
+	uint64_t prev = 0;
 	for (size_t j = 0; j < n; j++) {
-		uint64_t key = keys[j];
+		uint64_t key = key_of(v, keys, j);
 		uint64_t a = key >> 32, b = key & ~(uint64_t)WORDS_PAIR_GAP & UINT32_MAX;
-		if (j && (key <= keys[j - 1] || !a || a >= na || !b || b >= v->nwords))
+		if (j && (key <= prev || !a || a >= na || !b || b >= v->nwords))
 			return false;
 		if (v->compact && (out[j] = compact_count(v, triple, j, nrecs, cnt)) == SIZE_MAX)
 			return false;
 		if (!v->compact && !(triple ? tri_or(v, j, NULL, nrecs, NULL)
 					    : pair_or(v, j, NULL, nrecs, NULL)))
 			return false;
+		prev = key;
 	}
 	return true;
 }
