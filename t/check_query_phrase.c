@@ -7,7 +7,6 @@
 #include "t/check_query.h"
 #include "lib/base/bits.h"
 #include "lib/base/hash.h"
-#include "lib/store/words.h"
 
 /* How many spans of "ws" hold phrase t. */
 static size_t phrase_total(const char *t)
@@ -197,6 +196,10 @@ static uint32_t get4(const char *p)
 	return v;
 }
 
+/* A list's form byte in a .tix of version 11 (docs/FORMAT.md, "Every list in its shortest form"):
+ * its form in the low 5 bits; 4 an Elias-Fano sequence, 5 one of indexes among its base's. */
+enum { FORM_MASK = 0x1f, FORM_EF = 4, FORM_SUBEF = 5 };
+
 /* Where a version 11 .tix f holds its lists: the words' offsets and postings, the pairs' keys (6
  * bytes each), offsets (4) and postings, and the text section's end. */
 struct v11_at {
@@ -251,11 +254,16 @@ START_TEST(compact_forms)
 {
 	enum { N = 601 };
 	static char ids[N][8], ins[N][200];
-	static const char *const terms[] = {
-	    "every",	    "half",	  "third",	 "seventh",	"fortieth",
-	    "rarest",	    "last",	  "every half",	 "half every",	"every third",
-	    "every half t", "seventh fox", "fox seventh", "every half third", "blue sky",
-	    "every seventh fox", "half third", "the red fox", "red fox ran",	"zzz"};
+	static const char *const terms[] = {"every",	    "half",
+					    "third",	    "seventh",
+					    "fortieth",	    "rarest",
+					    "last",	    "every half",
+					    "half every",   "every third",
+					    "every half t", "seventh fox",
+					    "fox seventh",  "every half third",
+					    "blue sky",	    "every seventh fox",
+					    "half third",   "the red fox",
+					    "red fox ran",  "zzz"};
 	struct span s[N];
 	one_trace(s, N, ids, 'c', "2024-03-14");
 	for (int k = 0; k < N; k++) {
@@ -298,12 +306,12 @@ START_TEST(compact_forms)
 	size_t ef = 0, rel = 0;
 	for (size_t k = 0; k < a.nw && !ef; k++) {
 		size_t o = a.wpost + get4(f + a.woffs + 4 * k);
-		if ((f[o] & WORDS_FORM_MASK) == WORDS_FORM_EF && (unsigned char)f[o + 1] < 0x7f)
+		if ((f[o] & FORM_MASK) == FORM_EF && (unsigned char)f[o + 1] < 0x7f)
 			ef = o;
 	}
 	for (size_t j = 1; j < a.np && !rel; j++) {
 		size_t o = a.ppost + get4(f + a.poffs + 4 * j);
-		if ((f[o] & WORDS_FORM_MASK) == WORDS_FORM_SUBEF && (unsigned char)f[o + 1] < 0x7f)
+		if ((f[o] & FORM_MASK) == FORM_SUBEF && (unsigned char)f[o + 1] < 0x7f)
 			rel = o;
 	}
 	ck_assert_uint_gt(ef, 0);

@@ -40,10 +40,10 @@
 
 #define DAYINDEX_MAGIC "SPXTIX1\n"
 /* 11 wrote every list in its shortest form (Elias-Fano, relative to a pair's rarer word or a
- * triple's rarer pair) and offsets of 4 bytes, 10 kept the pairs of a common word then a rare one, 9 added the triples of words, 8 the value
- * lists, 7 the id strings, 6 left out the pairs of a rare word, 5 added the pairs of words, 4 the
- * roots, 3 the counts, 2 the key maps; older files are read without them (a version 5 file with
- * every pair). */
+ * triple's rarer pair) and offsets of 4 bytes, 10 kept the pairs of a common word then a rare one,
+ * 9 added the triples of words, 8 the value lists, 7 the id strings, 6 left out the pairs of a rare
+ * word, 5 added the pairs of words, 4 the roots, 3 the counts, 2 the key maps; older files are read
+ * without them (a version 5 file with every pair). */
 #define DAYINDEX_VERSION 11
 #define DAYINDEX_VERSION_LONGFORMS 10
 #define DAYINDEX_VERSION_NORAREPAIRS 9
@@ -307,12 +307,12 @@ static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool re
 	    h->crc != hash_crc32c(0, h, offsetof(struct dayindex_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
-	enum words_pairs pairs = h->version > DAYINDEX_VERSION_LONGFORMS	    ? WORDS_PAIRS_COMPACT
-				 : h->version > DAYINDEX_VERSION_NORAREPAIRS  ? WORDS_PAIRS_RARE
-				 : h->version > DAYINDEX_VERSION_NOTRIPLES  ? WORDS_PAIRS_TRIPLES
-				 : h->version == DAYINDEX_VERSION_EVERYPAIR ? WORDS_PAIRS_EVERY
-				 : h->version > DAYINDEX_VERSION_EVERYPAIR  ? WORDS_PAIRS_COMMON
-									    : WORDS_PAIRS_NONE;
+	enum words_pairs pairs = h->version > DAYINDEX_VERSION_LONGFORMS     ? WORDS_PAIRS_COMPACT
+				 : h->version > DAYINDEX_VERSION_NORAREPAIRS ? WORDS_PAIRS_RARE
+				 : h->version > DAYINDEX_VERSION_NOTRIPLES   ? WORDS_PAIRS_TRIPLES
+				 : h->version == DAYINDEX_VERSION_EVERYPAIR  ? WORDS_PAIRS_EVERY
+				 : h->version > DAYINDEX_VERSION_EVERYPAIR   ? WORDS_PAIRS_COMMON
+									     : WORDS_PAIRS_NONE;
 	if (!words_open(&t->text, h + 1, t->len - sizeof *h, h->nwords, h->blob_len, pairs))
 		goto out;
 	size_t need = sizeof *h + t->text.len;

@@ -39,9 +39,29 @@ bool words_field(const char *k, size_t kn);
  * could not be read, a word past DAYINDEX_MAX_WORDS). And each pair of words next to each other
  * in a field (their key, above), with its records; pair 0's records are those every phrase may
  * match (a pair past WORDS_MAX_PAIRS). */
-struct words_word;
-struct words_pair;
-struct words_pslot;
+/* A word being indexed (words.c; rendered by words_render.c). Most words of a day are rare (ids,
+ * numbers, names), so a word's postings start at 8 bytes and double: about 64 bytes a word in all.
+ * head is its first 8 folded bytes, zero-padded: a word of up to 16 bytes is found without reading
+ * the blob. */
+struct words_post {
+	uint32_t last; /* 1 + the last record added, 0 for none */
+	uint32_t plen, pcap;
+	unsigned char *post;
+};
+struct words_word {
+	uint64_t head, head2; /* bytes 8 to 15 of the word, zero-padded */
+	uint32_t off, len;    /* in blob */
+	struct words_post p;
+};
+struct words_pair {
+	uint64_t key;
+	struct words_post p;
+};
+struct words_pslot {
+	uint64_t key;
+	uint64_t k; /* the pair's index */
+};
+
 /* A table of pairs (or triples) being built: entry 0 first (key 0, not in the slots). */
 struct words_tab {
 	struct words_pair *p;
@@ -75,7 +95,14 @@ void words_add_any(struct words_build *b, uint32_t rec);
  * or none follows, since the pair is in at least half of the section's records (a phrase's
  * other conditions narrow it, and such a list would cost a byte a record); or a bit per record
  * of the section follows, when that is shorter than the list. */
-enum { WORDS_PAIR_LIST, WORDS_PAIR_ALL, WORDS_PAIR_BITS, WORDS_PAIR_SUB, WORDS_FORM_EF, WORDS_FORM_SUBEF };
+enum {
+	WORDS_PAIR_LIST,
+	WORDS_PAIR_ALL,
+	WORDS_PAIR_BITS,
+	WORDS_PAIR_SUB,
+	WORDS_FORM_EF,
+	WORDS_FORM_SUBEF
+};
 /* Version 11 (words_render's compact): every list, a word's too, begins with its form byte and
  * takes the shortest exact form: WORDS_PAIR_LIST, WORDS_PAIR_BITS, or WORDS_FORM_EF, the records
  * as an Elias-Fano sequence over the section's records (words_read.c, ef_read: the count as a

@@ -2,6 +2,8 @@
  * free-text terms and phrases. */
 #include "lib/store/words.h"
 
+#include "lib/store/postings.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/bits.h"
@@ -108,8 +110,7 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 	}
 	if (nwords < 1 || nwords > DAYINDEX_MAX_WORDS || blob_len > n - head)
 		return false;
-	size_t at = head + pad8(blob_len),
-	       need = at + pad8(4 * (nwords + 1)) + offs_len(v, nwords);
+	size_t at = head + pad8(blob_len), need = at + pad8(4 * (nwords + 1)) + offs_len(v, nwords);
 	if (need > n)
 		return false;
 	v->blob = (const char *)p + head;
@@ -133,197 +134,20 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 	return pairs < WORDS_PAIRS_TRIPLES || open_triples(v, (const char *)p + v->len, n - v->len);
 }
 
-/* Where the records of a list go: into out (room for all of them), bits and exact (NULL: not
- * there); n counts them. */
-struct sink {
-	uint32_t *out;
-	size_t n;
-	uint64_t *bits, *exact;
-};
-
-static inline void sink_put(struct sink *s, uint32_t rec)
-{
-	if (s->out)
-		s->out[s->n] = rec;
-	s->n++;
-	if (s->bits)
-		bits_set(s->bits, rec);
-	if (s->exact)
-		bits_set(s->exact, rec);
-}
-
-/* The records of LEB128 postings post[a, z) (of post_len bytes) into s: false when they are
- * malformed (bounds out of order, a record past nrecs). */
-static bool list_read(const unsigned char *post, size_t post_len, uint64_t a, uint64_t z,
-		      size_t nrecs, struct sink *s)
-{
-	uint64_t rec = 0;
-	bool first = true;
-	if (a > z || z > post_len)
-		return false;
-	for (uint64_t i = a; i < z;) {
-		uint64_t x = 0;
-		for (int shift = 0;; shift += 7) {
-			if (i >= z || shift > 63)
-				return false;
-			unsigned char c = post[i++];
-			x |= (uint64_t)(c & 0x7f) << shift;
-			if (!(c & 0x80))
-				break;
-		}
-		rec = first ? x : rec + 1 + x;
-		first = false;
-		if (rec >= nrecs)
-			return false;
-		sink_put(s, (uint32_t)rec);
-	}
-	return true;
-}
-
-/* The records of postings post[a, z) (of post_len bytes) into bits (nrecs bits; NULL: only
- * checked): false when they are malformed (bounds out of order, a record past nrecs). */
-static bool post_or(const unsigned char *post, size_t post_len, uint64_t a, uint64_t z,
-		    uint64_t *bits, size_t nrecs)
-{
-	struct sink s = {NULL, 0, bits, NULL};
-	return list_read(post, post_len, a, z, nrecs, &s);
-}
-
-/* The count at the head of an Elias-Fano sequence p[0..len) (words.c, ef_put) and its bytes
- * into *hl; SIZE_MAX when the head is malformed. */
-static size_t ef_count(const unsigned char *p, size_t len, size_t *hl)
-{
-	uint64_t n = 0;
-	for (size_t i = 0; i < len && i < 5; i++) {
-		n |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-		if (!(p[i] & 0x80)) {
-			*hl = i + 1;
-			return n ? (size_t)n : SIZE_MAX;
-		}
-	}
-	return SIZE_MAX;
-}
-
-/* The values of the Elias-Fano sequence p[0..len) of values below u, each mapped through base
- * when not NULL (base[value]), into s: false when it is malformed (its bytes not those of its
- * count, values out of order or past u, a bit set past them). */
-static bool ef_read(const unsigned char *p, size_t len, uint64_t u, const uint32_t *base,
-		    struct sink *s)
-{
-	size_t hl, n = ef_count(p, len, &hl);
-	if (n == SIZE_MAX || n > u)
-		return false;
-	unsigned l = words_ef_low(n, u);
-	size_t lowb = (n * l + 7) / 8, upb = (((u - 1) >> l) + n + 7) / 8;
-	if (hl + lowb + upb != len || (l && (n * l) % 8 && p[hl + lowb - 1] >> (n * l) % 8))
-		return false;
-	const unsigned char *low = p + hl, *up = low + lowb;
-	uint64_t mask = l ? (1ull << l) - 1 : 0, prev = 0;
-	size_t i = 0;
-	for (size_t w = 0; w < upb; w += 8) {
-		uint64_t x = 0;
-		memcpy(&x, up + w, upb - w < 8 ? upb - w : 8);
-		for (; x; x &= x - 1) {
-			uint64_t q = 8 * w + (uint64_t)__builtin_ctzll(x), lo = 0;
-			if (i == n)
-				return false;
-			if (l) {
-				size_t o = i * l, at = o / 8;
-				memcpy(&lo, low + at, lowb - at < 8 ? lowb - at : 8);
-				lo = lo >> o % 8 & mask;
-			}
-			uint64_t val = (q - i) << l | lo;
-			if (val >= u || (i && val <= prev))
-				return false;
-			prev = val;
-			sink_put(s, base ? base[val] : (uint32_t)val);
-			i++;
-		}
-	}
-	return i == n;
-}
-
-/* The set bits of p[0..(u + 7) / 8), each mapped through base when not NULL, into s: false when
- * a bit past u is set or the length is not that. */
-static bool bits_read(const unsigned char *p, size_t len, size_t u, const uint32_t *base,
-		      struct sink *s)
-{
-	size_t bytes = (u + 7) / 8;
-	if (len != bytes || (u % 8 && p[bytes - 1] >> u % 8))
-		return false;
-	if (!base && !s->out && !s->exact && s->bits) { /* a word at a time, as form_or */
-		for (size_t i = 0; i < bytes; i++) {
-			s->bits[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
-			s->n += (size_t)__builtin_popcount(p[i]);
-		}
-		return true;
-	}
-	for (size_t i = 0; i < bytes; i++)
-		for (unsigned x = p[i]; x; x &= x - 1)
-			sink_put(s, base ? base[8 * i + (size_t)__builtin_ctz(x)]
-					 : (uint32_t)(8 * i + (size_t)__builtin_ctz(x)));
-	return true;
-}
-
-/* A list of version 11 at post[a, z) (its form byte at a) of a section of nrecs records into s:
- * LIST, BITS or EF; SUB and SUBEF with rel, through base (its nb records; NULL: only checked
- * against nb). False when it is malformed, or of another form (ALL). */
-static bool exact_read(const unsigned char *post, size_t len, uint64_t a, uint64_t z,
-		       size_t nrecs, bool rel, const uint32_t *base, size_t nb, struct sink *s)
-{
-	if (a >= z || z > len)
-		return false;
-	const unsigned char *p = post + a + 1;
-	size_t pl = z - a - 1;
-	switch (post[a] & WORDS_FORM_MASK) {
-	case WORDS_PAIR_LIST:
-		return list_read(post, len, a + 1, z, nrecs, s);
-	case WORDS_PAIR_BITS:
-		return bits_read(p, pl, nrecs, NULL, s);
-	case WORDS_FORM_EF:
-		return ef_read(p, pl, nrecs, NULL, s);
-	case WORDS_PAIR_SUB:
-		return rel && bits_read(p, pl, nb, base, s);
-	case WORDS_FORM_SUBEF:
-		return rel && ef_read(p, pl, nb, base, s);
-	default:
-		return false;
-	}
-}
-
-/* The records of a list of version 11 (exact_read's) counted, then into a new array *r. */
-static bool exact_recs(const unsigned char *post, size_t len, uint64_t a, uint64_t z,
-		       size_t nrecs, const uint32_t *base, size_t nb, uint32_t **r, size_t *n)
-{
-	struct sink s = {NULL, 0, NULL, NULL};
-	*r = NULL;
-	*n = 0;
-	if (!exact_read(post, len, a, z, nrecs, base != NULL, NULL, nb, &s))
-		return false;
-	struct sink t = {xmalloc((s.n ? s.n : 1) * sizeof(uint32_t)), 0, NULL, NULL};
-	if (!exact_read(post, len, a, z, nrecs, base != NULL, base, nb, &t)) {
-		free(t.out);
-		return false;
-	}
-	*r = t.out;
-	*n = t.n;
-	return true;
-}
-
 bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs)
 {
 	uint64_t a = off_at(v, v->poffs, k), z = off_at(v, v->poffs, k + 1);
 	if (!v->compact)
-		return post_or(v->post, v->post_len, a, z, bits, nrecs);
-	struct sink s = {NULL, 0, bits, NULL};
-	return exact_read(v->post, v->post_len, a, z, nrecs, false, NULL, 0, &s);
+		return postings_or(v->post, v->post_len, a, z, bits, nrecs);
+	struct postings_sink s = {NULL, 0, bits, NULL};
+	return postings_exact(v->post, v->post_len, a, z, nrecs, false, NULL, 0, &s);
 }
 
 /* Word k's records (version 11) into a new array. */
 static bool word_recs(const struct words_view *v, size_t k, size_t nrecs, uint32_t **r, size_t *n)
 {
-	return exact_recs(v->post, v->post_len, off_at(v, v->poffs, k), off_at(v, v->poffs, k + 1),
-			  nrecs, NULL, 0, r, n);
+	return postings_exact_recs(v->post, v->post_len, off_at(v, v->poffs, k),
+				   off_at(v, v->poffs, k + 1), nrecs, NULL, 0, r, n);
 }
 
 /* The records of a pair's or triple's postings post[a, z) (of len bytes) into bits, in their form
@@ -341,8 +165,8 @@ static bool form_or(const unsigned char *post, size_t len, uint64_t a, uint64_t 
 	const unsigned char *p = post + a + 1;
 	switch (post[a] & ~WORDS_PAIR_TRIPLED) {
 	case WORDS_PAIR_LIST:
-		return post_or(post, len, a + 1, z, bits, nrecs) &&
-		       (!exact || post_or(post, len, a + 1, z, exact, nrecs));
+		return postings_or(post, len, a + 1, z, bits, nrecs) &&
+		       (!exact || postings_or(post, len, a + 1, z, exact, nrecs));
 	case WORDS_PAIR_ALL:
 		for (size_t i = 0; bits && z == a + 1 && i < nrecs; i++)
 			bits_set(bits, i);
@@ -386,8 +210,8 @@ static size_t base_of(const struct words_view *v, bool triple, size_t j, unsigne
 	if (!second)
 		return p1;
 	uint32_t b = (uint32_t)(key_of(v, v->pkeys, p1) & ~(uint64_t)WORDS_PAIR_GAP);
-	size_t j2 = pair_find(v, b, (uint32_t)(key & ~(uint64_t)WORDS_PAIR_GAP),
-			      key & WORDS_PAIR_GAP);
+	size_t j2 =
+	    pair_find(v, b, (uint32_t)(key & ~(uint64_t)WORDS_PAIR_GAP), key & WORDS_PAIR_GAP);
 	return j2 < v->npairs ? j2 : SIZE_MAX;
 }
 
@@ -395,8 +219,8 @@ static bool pair_recs(const struct words_view *v, size_t j, size_t nrecs, uint32
 
 /* List j of a part (triple: the triples', else the pairs'): its postings' bytes *post (of *len)
  * and its bounds [*a, *z) there; false when they are out of range or hold no form byte. */
-static bool part_list(const struct words_view *v, bool triple, size_t j,
-		      const unsigned char **post, size_t *len, uint64_t *a, uint64_t *z)
+static bool part_list(const struct words_view *v, bool triple, size_t j, const unsigned char **post,
+		      size_t *len, uint64_t *a, uint64_t *z)
 {
 	const void *offs = triple ? v->tpoffs : v->ppoffs;
 	*post = triple ? v->tpost : v->ppost;
@@ -409,7 +233,7 @@ static bool part_list(const struct words_view *v, bool triple, size_t j,
 /* Pair j's (triple j's, triple true) list of version 11 into s, through its base's records when
  * relative (made here); ALL as form_or. */
 static bool compact_read(const struct words_view *v, bool triple, size_t j, size_t nrecs,
-			 struct sink *s)
+			 struct postings_sink *s)
 {
 	const unsigned char *post;
 	size_t len;
@@ -423,13 +247,13 @@ static bool compact_read(const struct words_view *v, bool triple, size_t j, size
 		return z == a + 1;
 	}
 	if (form != WORDS_PAIR_SUB && form != WORDS_FORM_SUBEF)
-		return exact_read(post, len, a, z, nrecs, false, NULL, 0, s);
+		return postings_exact(post, len, a, z, nrecs, false, NULL, 0, s);
 	size_t bk = base_of(v, triple, j, post[a]), nb;
 	uint32_t *base;
 	if (!j || bk == SIZE_MAX || (triple && !bk) ||
 	    !(triple ? pair_recs(v, bk, nrecs, &base, &nb) : word_recs(v, bk, nrecs, &base, &nb)))
 		return false;
-	bool ok = exact_read(post, len, a, z, nrecs, true, base, nb, s);
+	bool ok = postings_exact(post, len, a, z, nrecs, true, base, nb, s);
 	free(base);
 	return ok;
 }
@@ -437,14 +261,14 @@ static bool compact_read(const struct words_view *v, bool triple, size_t j, size
 /* Pair j's records (version 11, not ALL) into a new array. */
 static bool pair_recs(const struct words_view *v, size_t j, size_t nrecs, uint32_t **r, size_t *n)
 {
-	struct sink s = {NULL, 0, NULL, NULL};
+	struct postings_sink s = {NULL, 0, NULL, NULL};
 	*r = NULL;
 	*n = 0;
 	uint64_t a = off_at(v, v->ppoffs, j);
 	if (a >= v->ppost_len || (v->ppost[a] & WORDS_FORM_MASK) == WORDS_PAIR_ALL ||
 	    !compact_read(v, false, j, nrecs, &s))
 		return false;
-	struct sink t = {xmalloc((s.n ? s.n : 1) * sizeof(uint32_t)), 0, NULL, NULL};
+	struct postings_sink t = {xmalloc((s.n ? s.n : 1) * sizeof(uint32_t)), 0, NULL, NULL};
 	if (!compact_read(v, false, j, nrecs, &t)) {
 		free(t.out);
 		return false;
@@ -459,11 +283,11 @@ static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t
 		    uint64_t *exact)
 {
 	if (v->compact) {
-		struct sink s = {NULL, 0, bits, exact};
+		struct postings_sink s = {NULL, 0, bits, exact};
 		return compact_read(v, false, j, nrecs, &s);
 	}
-	return form_or(v->ppost, v->ppost_len, off_at(v, v->ppoffs, j),
-		       off_at(v, v->ppoffs, j + 1), bits, nrecs, exact);
+	return form_or(v->ppost, v->ppost_len, off_at(v, v->ppoffs, j), off_at(v, v->ppoffs, j + 1),
+		       bits, nrecs, exact);
 }
 
 /* Triple j's records into bits (and exact), as form_or. */
@@ -471,11 +295,11 @@ static bool tri_or(const struct words_view *v, size_t j, uint64_t *bits, size_t 
 		   uint64_t *exact)
 {
 	if (v->compact) {
-		struct sink s = {NULL, 0, bits, exact};
+		struct postings_sink s = {NULL, 0, bits, exact};
 		return compact_read(v, true, j, nrecs, &s);
 	}
-	return form_or(v->tpost, v->tpost_len, off_at(v, v->tpoffs, j),
-		       off_at(v, v->tpoffs, j + 1), bits, nrecs, exact);
+	return form_or(v->tpost, v->tpost_len, off_at(v, v->tpoffs, j), off_at(v, v->tpoffs, j + 1),
+		       bits, nrecs, exact);
 }
 
 /* The words that hold run c[0..m) (a run of word bytes as typed): at their start when left, at
@@ -567,7 +391,7 @@ static bool word_within(const struct words_view *v, size_t k, uint64_t bound)
 		unsigned form = v->post[a++] & WORDS_FORM_MASK;
 		size_t hl;
 		if (form == WORDS_FORM_EF)
-			return ef_count(v->post + a, z - a, &hl) <= bound;
+			return postings_ef_count(v->post + a, z - a, &hl) <= bound;
 		if (form == WORDS_PAIR_BITS) {
 			for (uint64_t i = a; i < z && n <= bound; i++)
 				n += (uint64_t)__builtin_popcount(v->post[i]);
@@ -895,8 +719,9 @@ static size_t compact_count(const struct words_view *v, bool triple, size_t j, s
 			return SIZE_MAX;
 		nb = cnt[bk];
 	}
-	struct sink s = {NULL, 0, NULL, NULL};
-	return exact_read(post, len, a, z, nrecs, bk != SIZE_MAX, NULL, nb, &s) ? s.n : SIZE_MAX;
+	struct postings_sink s = {NULL, 0, NULL, NULL};
+	return postings_exact(post, len, a, z, nrecs, bk != SIZE_MAX, NULL, nb, &s) ? s.n
+										    : SIZE_MAX;
 }
 
 /* Whether a part of n keys (the pairs' or the triples') is well formed: key 0 first, keys
@@ -917,8 +742,8 @@ static bool keys_check(const struct words_view *v, bool triple, size_t na, size_
 			return false;
 		if (v->compact && (out[j] = compact_count(v, triple, j, nrecs, cnt)) == SIZE_MAX)
 			return false;
-		if (!v->compact && !(triple ? tri_or(v, j, NULL, nrecs, NULL)
-					    : pair_or(v, j, NULL, nrecs, NULL)))
+		if (!v->compact &&
+		    !(triple ? tri_or(v, j, NULL, nrecs, NULL) : pair_or(v, j, NULL, nrecs, NULL)))
 			return false;
 		prev = key;
 	}
@@ -932,13 +757,13 @@ size_t words_check(const struct words_view *v, size_t nrecs)
 	       *pc = v->compact ? xmalloc((v->npairs ? v->npairs : 1) * sizeof *pc) : NULL,
 	       *tc = v->compact ? xmalloc((v->ntri ? v->ntri : 1) * sizeof *tc) : NULL;
 	for (size_t k = 0; bad == SIZE_MAX && k < v->nwords; k++) {
-		struct sink s = {NULL, 0, NULL, NULL};
+		struct postings_sink s = {NULL, 0, NULL, NULL};
 		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
 		    v->blob[v->starts[k + 1] - 1] != '\n' ||
 		    (!v->compact && !words_or(v, k, NULL, nrecs)) ||
-		    (v->compact && !exact_read(v->post, v->post_len, off_at(v, v->poffs, k),
-					       off_at(v, v->poffs, k + 1), nrecs, false, NULL, 0,
-					       &s)))
+		    (v->compact &&
+		     !postings_exact(v->post, v->post_len, off_at(v, v->poffs, k),
+				     off_at(v, v->poffs, k + 1), nrecs, false, NULL, 0, &s)))
 			bad = k;
 		if (wc)
 			wc[k] = s.n;
