@@ -80,7 +80,8 @@ const char *tailindex_of(const char *d);
 char *unindexed(const char *const *days, int n, char *(*fn)(void));
 void answers_as(char *(*fn)(void), const char *plain);
 void index_days(const char *const *days, int n, int (*right)(const char *));
-int lists_right_of(struct shard *sh, size_t *loose);
+/* Tail segment seg of n records rewritten as SPXTDX2 wrote it: keys only (check_query_tail.c). */
+void seg_as_keys_only(char *seg, size_t n);
 void each_page(struct buf *b, const char *const *filters, size_t nf, const long long (*pages)[2],
 	       size_t np, enum filter_kind kind, bool summary,
 	       enum status (*fn)(struct query *, struct buf *));
@@ -95,6 +96,6 @@ void check_query_snap(TCase *index);
 void check_query_tail(TCase *store);
 void check_query_traces(TCase *store);
 void check_query_ids(TCase *index);
-void check_query_lists(TCase *index);
+void check_query_lists(TCase *store, TCase *index);
 
 #endif

@@ -4,7 +4,8 @@
  * make the page; any other listing visits the records the lists name in storage order. Each
  * list against the records, then the pages against reading every record: after a build, with a
  * tail past it, with versions superseded since (the day is not counted: the whole list is
- * walked), from a version 7 file (no lists) and from damaged lists. */
+ * walked), from a version 7 file (no lists) and from damaged lists. And the tail's value lists
+ * (tail_lists): the lists a worker keeps of the records past the .tix, against the same pages. */
 #include "t/check_query.h"
 
 static const char *const ldays[] = {"2024-04-01", "2024-04-02", "2024-04-03"};
@@ -29,7 +30,7 @@ static uint64_t value_of(struct shard *sh, int k, size_t i, const char *key)
  * record: 1, or -1 when they do not answer for every record (no list to trust, records past
  * every segment). *loose: the most records one key leaves loose (their lines decide), which are
  * the same for every value of the key. */
-int lists_right_of(struct shard *sh, size_t *loose)
+static int lists_right_of(struct shard *sh, size_t *loose)
 {
 	static const char *const keys[] = {"model", "name", "provider", NULL, NULL};
 	const int k5[] = {store_dayindex_col_of("model", NULL), store_dayindex_col_of("name", NULL),
@@ -229,7 +230,170 @@ START_TEST(value_lists)
 }
 END_TEST
 
-void check_query_lists(TCase *index)
+/* Pages of span listings of day 2024-03-14 (tail_lists): equalities the tail's lists answer,
+ * alone and together, with windows that cut the day. */
+static char *tail_list_pages(void)
 {
+	static const char *const filters[] = {
+	    "{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+	    "{\"model\":\"gpt-4o\"}",
+	    "{\"status\":\"error\"}",
+	    "{\"kind\":\"TOOL\",\"status\":\"success\"}",
+	    "{\"model\":\"claude\",\"kind\":\"LLM\"}",
+	    "{\"model\":\"nope\"}",
+	    "{\"started_at\":{\"$gte\":\"2024-03-14T03:00:00Z\","
+	    "\"$lte\":\"2024-03-14T09:00:00Z\"},\"model\":\"gpt-4o\"}",
+	};
+	static const long long pages[][2] = {{1, 10}, {3, 7}, {1, 500}};
+	struct buf b;
+	buf_init(&b);
+	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 3, FILTER_SPANS, false,
+		  intake_pages_spans);
+	return b.p;
+}
+
+/* The same filters' first 30 rows and totals, as a stream (no total) would have them too. */
+static char *tail_list_rows(void)
+{
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	static const char *const filters[] = {"{\"model\":\"gpt-4o\",\"status\":\"error\"}",
+					      "{\"status\":\"error\"}"};
+	struct buf b;
+	buf_init(&b);
+	for (size_t f = 0; f < 2; f++)
+		for (size_t o = 0; o < 2; o++)
+			for (int nt = 0; nt < 2; nt++) {
+				struct query_rows r;
+				q_init(sorts[o], 0, 0, filters[f], FILTER_SPANS);
+				Q.limit = 30;
+				Q.no_total = nt;
+				ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+				buf_printf(&b, "|%s|%zu|", row_ids(&r), nt ? 0 : r.total);
+			}
+	return b.p;
+}
+
+/* Whether day d's lists (lists_right_of) hold for every record, *loose of them left loose. */
+static int tail_lists_right(const char *d, size_t *loose)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	int ok = lists_right_of(&sh, loose);
+	shard_close(&sh);
+	return ok;
+}
+
+/* Both answers of day d (tail_list_pages, tail_list_rows) are those of reading every record. */
+static void tail_lists_as_read(const char *const *days)
+{
+	char *plain = unindexed(days, 1, tail_list_pages),
+	     *rows = unindexed(days, 1, tail_list_rows);
+	answers_as(tail_list_pages, plain);
+	answers_as(tail_list_rows, rows);
+	free(plain);
+	free(rows);
+}
+
+/* The value lists of the tail (issue 57): a worker keeps, with the tail's mapping, per column,
+ * kind and status asked, the records of each value by start, as a .tix's lists, merged as
+ * segments are added, so that a page with an equality on a day never indexed walks its value's
+ * records from the best, as on an indexed day. Each list against the records and every page
+ * against reading every record: after each batch (the starts out of storage order), for a reader
+ * of an older state, after a version superseded, with a segment that does not check and one
+ * without columns (their records loose: their lines decide), after the kept lists are dropped
+ * (as the worker's limit on mappings drops them), and past a .tix built meanwhile. */
+START_TEST(tail_lists)
+{
+	const char *d = "2024-03-14";
+	static const char *const days[] = {"2024-03-14"};
+	enum { N = 240, BATCH = 40 };
+	static const char *const models[] = {"gpt-4o", "claude", NULL, "gpt-4o", ""};
+	static char ids[N][12], tr[N][12], starts[N][32];
+	static struct span s[N];
+	size_t loose;
+	for (int i = 0; i < N; i++) {
+		int sec = i * 7919 % 86000; /* out of storage order, some tied */
+		if (i % 11 == 4)
+			sec = (i - 1) * 7919 % 86000;
+		snprintf(ids[i], sizeof ids[i], "v%03d", i);
+		snprintf(tr[i], sizeof tr[i], "vt%d", i / 4);
+		snprintf(starts[i], sizeof starts[i], "2024-03-14T%02d:%02d:%02dZ", sec / 3600,
+			 sec / 60 % 60, sec % 60);
+		s[i] = mk(ids[i], tr[i], "", "sess-v", starts[i], 1, i % 3 ? KIND_LLM : KIND_TOOL,
+			  i % 5 == 2 ? SPST_ERROR : SPST_SUCCESS, models[i % 5], i, NAN);
+	}
+	struct shard old;
+	for (int i = 0; i < N; i += BATCH) {
+		append(s + i, BATCH);
+		ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+		ck_assert_uint_eq(loose, 0);
+		tail_lists_as_read(days);
+		if (i == 2 * BATCH)
+			ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &old), ST_OK);
+	}
+	/* A reader of the state of 120 records, after the lists took all 240. */
+	ck_assert_uint_eq(old.nrecs, 3 * BATCH);
+	ck_assert_int_eq(lists_right_of(&old, &loose), 1);
+	ck_assert_uint_eq(loose, 0);
+	shard_close(&old);
+	/* Dropped (as past MAPC_MAX_BYTES, or a file changed behind the worker's back): made
+	 * again from the segments, the same answers. */
+	store_forget_day(&st, "ws", day_of(d));
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	tail_lists_as_read(days);
+	/* New versions of some spans (an error now, another model): counted from the records,
+	 * the superseded ones passed over by their flags. */
+	struct span v2[3] = {s[2], s[7], s[30]};
+	v2[0].status = SPST_SUCCESS;
+	v2[1].str[SS_MODEL] = "gpt-4o";
+	v2[1].status = SPST_ERROR;
+	v2[2].status = SPST_ERROR;
+	append(v2, 3);
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	tail_lists_as_read(days);
+	/* The second segment as the spandex before columns wrote it (SPXTDX2), in a new copy of
+	 * the file: its records are loose for a column, listed by kind and status. */
+	long size;
+	char *file = file_read(tailindex_of(d), &size);
+	char *old_file = malloc((size_t)size);
+	memcpy(old_file, file, (size_t)size);
+	uint64_t body;
+	memcpy(&body, file + 32, 8);
+	seg_as_keys_only(file + 64 + body, BATCH);
+	file_write_new(tailindex_of(d), file, size);
+	store_forget_day(&st, "ws", day_of(d));
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	ck_assert_uint_eq(loose, BATCH);
+	tail_lists_as_read(days);
+	/* A damaged byte in the first segment's body: it does not check, its records are loose
+	 * for every key (of no segment), the others answer for their own. */
+	file_write_new(tailindex_of(d), old_file, size);
+	file_damage(tailindex_of(d), 64 + 16, 0x55);
+	store_forget_day(&st, "ws", day_of(d));
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	ck_assert_uint_eq(loose, BATCH);
+	tail_lists_as_read(days);
+	ck_assert_uint_eq(count_problems(), 1);
+	free(file);
+	free(old_file);
+	/* Indexed, then a tail again past the .tix: its lists, then the tail's. */
+	ck_assert(index_day(d));
+	ck_assert_uint_eq(count_problems(), 0);
+	struct span more[2] = {
+	    mk("v900", "vt900", "", "sess-v", "2024-03-14T00:00:09Z", 1, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 3, NAN),
+	    mk("v901", "vt900", "", "sess-v", "2024-03-14T23:00:09Z", 1, KIND_LLM, SPST_ERROR,
+	       "gpt-4o", 3, NAN),
+	};
+	append(more, 2);
+	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
+	ck_assert_uint_eq(loose, 0);
+	tail_lists_as_read(days);
+}
+END_TEST
+
+void check_query_lists(TCase *store, TCase *index)
+{
+	tcase_add_test(store, tail_lists);
 	tcase_add_test(index, value_lists);
 }
