@@ -19,7 +19,8 @@
 // sides. The table gives spandex's time over HTTP minus the floor (the median of the
 // per-request differences) against SQLite's: the fresh-data comparison when DATA_DIR was
 // made by `bench/query_bench SPANS DATA_DIR 1 load` and no `spandex index` ran. Any answer
-// but 200 fails the run.
+// but 200 fails the run. QH_ONLY=A,B (with --sqlite) times only the rows whose query_bench name
+// holds A or B (as query_bench's QB_ONLY).
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
@@ -37,6 +38,8 @@ const N = Number(nArg);
 // --sqlite: the time one row may take over its requests before fewer are sent (QH_BUDGET_MS)
 const BUDGET_MS = Number(process.env.QH_BUDGET_MS || 30000);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+// --sqlite: QH_ONLY=A,B times only the rows whose query_bench name holds A or B
+const only = process.env.QH_ONLY ? process.env.QH_ONLY.split(',') : null;
 
 function call(base, method, path, body, headers = {}) {
 	return new Promise((resolve, reject) => {
@@ -90,6 +93,7 @@ async function vsSqlite(srv) {
 		['list spans, one trace\'s spans', 'spans trace_id', `${api}/spans?page_size=10&${f({ trace_id: ids.trace })}`],
 		['list spans, model+status', 'spans model+status', `${api}/spans?page_size=10&${f({ model: 'gpt-4o', status: 'error' })}`],
 		['groups by trace_id', 'groups trace_id', `${api}/spans/groups?by=trace_id&page_size=10`],
+		['groups by trace_id, kind=LLM', 'groups kind=LLM', `${api}/spans/groups?by=trace_id&page_size=10&${f({ kind: 'LLM' })}`],
 		['traces page 1, detailed', 'traces p1 detailed', `${api}/traces?page_size=10`],
 		['get trace', 'get trace', `${api}/traces/${encodeURIComponent(ids.trace)}`],
 		['get session', 'get session', `${api}/sessions/${encodeURIComponent(ids.session)}`],
@@ -101,6 +105,8 @@ async function vsSqlite(srv) {
 	console.log(`| query (\`node bench/query_http.mjs ${dataDir} ${ws} ${N} --sqlite\`) | HTTP p50 ms | floor p50 | spandex = HTTP - floor | SQLite in-process p50 | spandex/SQLite |`);
 	console.log('|---|---|---|---|---|---|');
 	for (const [name, sqName, p] of rows) {
+		if (only && !only.some((o) => sqName.includes(o)))
+			continue;
 		const t = { http: [], floor: [], diff: [], sql: [] };
 		let warm = 0, spent = 0;
 		for (let i = 0; i < 5 && spent < BUDGET_MS / 3; i++) {

@@ -596,6 +596,9 @@ Suite *check_suite(void)
 	check_query_phrase(w);
 	check_query_tail(t);
 	check_query_traces(t);
+	TCase *g = tcase_create("groups");
+	tcase_add_checked_fixture(g, setup, teardown);
+	check_query_groups(g);
 	check_query_index(w);
 	check_query_snap(w);
 	check_query_ids(w);
@@ -603,5 +606,6 @@ Suite *check_suite(void)
 	suite_add_tcase(s, t);
 	suite_add_tcase(s, w);
 	suite_add_tcase(s, u);
+	suite_add_tcase(s, g);
 	return s;
 }

@@ -94,7 +94,17 @@ void check_query_phrase(TCase *index);
 void check_query_index(TCase *index);
 void check_query_snap(TCase *index);
 void check_query_tail(TCase *store);
+/* "same" when got and want are equal, else where they part (the caller frees). */
+char *parted(const char *got, const char *want);
+/* A span in each of four other workspaces, each then asked about by ask, so that what the
+ * process keeps of "ws" (of four workspaces: lib/query/twins.c, gcount.c) is let go. */
+void others_asked(void (*ask)(const char *ws));
+/* fn's answer "same" (parted's), else a failure naming when. */
+void same_right(char *(*fn)(void), const char *when);
+/* The same with the days' indexes set aside (unindexed). */
+void same_unindexed(const char *const *days, int n, char *(*fn)(void));
 void check_query_traces(TCase *store);
+void check_query_groups(TCase *store);
 void check_query_ids(TCase *index);
 void check_query_lists(TCase *store, TCase *index);
 

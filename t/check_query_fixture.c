@@ -409,3 +409,44 @@ void each_page(struct buf *b, const char *const *filters, size_t nf, const long 
 				buf_printf(b, "|%d|", fn(&Q, b));
 			}
 }
+
+char *parted(const char *got, const char *want)
+{
+	size_t i = 0;
+	while (got[i] && got[i] == want[i])
+		i++;
+	char *r = NULL;
+	size_t from = i > 300 ? i - 300 : 0;
+	if (got[i] || want[i])
+		ck_assert_int_ge(asprintf(&r, "parted at %zu:\n...%.600s\nwanted ...%.600s", i,
+					  got + from, want + from),
+				 0);
+	return r ? r : strdup("same");
+}
+
+void others_asked(void (*ask)(const char *ws))
+{
+	static const char *const others[] = {"o1", "o2", "o3", "o4"};
+	for (int i = 0; i < 4; i++) {
+		struct span s = mk("o", "ot", "", "sess-1", "2024-03-11T01:00:00Z", i, KIND_AGENT,
+				   SPST_SUCCESS, NULL, 0, NAN);
+		s.workspace = others[i];
+		struct err e = {ST_OK, ""};
+		ck_assert_int_eq(store_append(&st, others[i], &s, 1, &e), ST_OK);
+		ask(others[i]);
+	}
+}
+
+void same_right(char *(*fn)(void), const char *when)
+{
+	char *r = fn();
+	ck_assert_msg(!strcmp(r, "same"), "%s: %s", when, r);
+	free(r);
+}
+
+void same_unindexed(const char *const *days, int n, char *(*fn)(void))
+{
+	char *r = unindexed(days, n, fn);
+	ck_assert_msg(!strcmp(r, "same"), "indexes set aside: %s", r);
+	free(r);
+}

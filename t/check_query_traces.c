@@ -128,25 +128,10 @@ static char *each_shape(char **gathered)
 static char *shapes_same(void)
 {
 	char *want, *got = each_shape(&want);
-	size_t i = 0;
-	while (got[i] && got[i] == want[i])
-		i++;
-	char *r = NULL;
-	size_t from = i > 300 ? i - 300 : 0;
-	if (got[i] || want[i])
-		ck_assert_int_ge(asprintf(&r, "parted at %zu:\n...%.600s\nwanted ...%.600s", i,
-					  got + from, want + from),
-				 0);
+	char *r = parted(got, want);
 	free(got);
 	free(want);
-	return r ? r : strdup("same");
-}
-
-static void shapes_right(const char *when)
-{
-	char *r = shapes_same();
-	ck_assert_msg(!strcmp(r, "same"), "%s: %s", when, r);
-	free(r);
+	return r;
 }
 
 /* Span s (of day d, hh:mm:ss) named and kinded for these traces. */
@@ -243,54 +228,44 @@ static void versions_load(void)
 	json_decref(s[3].raw_attributes);
 }
 
+/* A page of traces of another workspace (others_asked: what the process kept of "ws" is let go,
+ * and the next page of "ws" takes its days from the indexes' lists of roots). */
+static void paged(const char *ws)
+{
+	struct query_traces t;
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	Q.ws = ws;
+	ck_assert_int_eq(query_trace_rows(&Q, &t), ST_OK);
+	ck_assert_uint_eq(t.total, 1);
+}
+
 /* The days of the traces: fresh, indexed, a tail past the index, versions since the index
  * (the counts then set aside), the older days sealed; every page shape as gathering every root
  * gives it at each step, and with the indexes set aside. */
-/* A page of traces of each of TWINS_WORKSPACES other workspaces, so that what the process kept
- * of "ws" is let go (lib/query/twins.c keeps four), and the next page of "ws" takes its days
- * from the indexes' lists of roots. */
-static void others_paged(void)
-{
-	static const char *const others[] = {"o1", "o2", "o3", "o4"};
-	for (int i = 0; i < 4; i++) {
-		struct span s = tspan("o", "ot", "", "sess-1", "2024-03-11T01:00:00Z", i);
-		s.workspace = others[i];
-		struct err e = {ST_OK, ""};
-		ck_assert_int_eq(store_append(&st, others[i], &s, 1, &e), ST_OK);
-		struct query_traces t;
-		q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
-		Q.ws = others[i];
-		ck_assert_int_eq(query_trace_rows(&Q, &t), ST_OK);
-		ck_assert_uint_eq(t.total, 1);
-	}
-}
-
 START_TEST(traces_counted)
 {
 	traces_load();
 	twins_load(0);
-	shapes_right("fresh");
+	same_right(shapes_same, "fresh");
 	for (int d = 0; d < TDAYS; d++)
 		ck_assert(index_day(tdays[d]));
-	shapes_right("indexed");
-	others_paged();
-	shapes_right("indexed, a first look");
+	same_right(shapes_same, "indexed");
+	others_asked(paged);
+	same_right(shapes_same, "indexed, a first look");
 	twins_load(1);
-	shapes_right("a tail past the index");
+	same_right(shapes_same, "a tail past the index");
 	versions_load();
-	shapes_right("versions since the index");
+	same_right(shapes_same, "versions since the index");
 	for (int d = 0; d < TDAYS; d++)
 		index_day(tdays[d]);
-	shapes_right("indexed again");
+	same_right(shapes_same, "indexed again");
 	for (int d = 0; d < 2; d++) {
 		uint64_t in, out;
 		struct err e = {ST_OK, ""};
 		ck_assert_int_eq(store_seal(&st, "ws", day_of(tdays[d]), &in, &out, &e), ST_OK);
 	}
-	shapes_right("sealed");
-	char *r = unindexed(tdays, TDAYS, shapes_same);
-	ck_assert_msg(!strcmp(r, "same"), "indexes set aside: %s", r);
-	free(r);
+	same_right(shapes_same, "sealed");
+	same_unindexed(tdays, TDAYS, shapes_same);
 	ck_assert_uint_eq(count_problems(), 0);
 }
 END_TEST

@@ -461,6 +461,34 @@ bool twins_days(const struct twins *t, uint64_t trace_h, int32_t *lo, int32_t *h
 /* The roots of day that name no trace, ascending record numbers, *n of them. */
 const uint32_t *twins_bare(struct twins *t, int32_t day, size_t *n);
 
+/* ---- What a worker keeps of a workspace across its queries (kept.c) ---- */
+
+/* The workspace an entry kept is of, and when it was last asked (a query count). */
+struct kept_of {
+	char *root, *ws;
+	enum store_kind kind;
+	uint64_t used;
+};
+/* Among the n entries of stride bytes from base, each starting with its struct kept_of: the
+ * index of q's workspace's (its used set to asked), else n + the index of the least recently
+ * asked (to let go for it). */
+size_t kept_pick(void *base, size_t n, size_t stride, const struct query *q, uint64_t asked);
+/* k made q's workspace's (its names before freed), asked now. */
+void kept_set(struct kept_of *k, const struct query *q, uint64_t asked);
+void kept_free(struct kept_of *k);
+/* The entry of day among the *n entries of size bytes at *days, ascending by their first
+ * member (an int32_t day): made, zeroed but its day, when absent (*days, *cap grown). A
+ * workspace has some hundreds of days at most. */
+void *kept_day(void **days, size_t *n, size_t *cap, size_t size, int32_t day);
+
+/* ---- Groups by trace from the counts kept (gcount.c) ---- */
+
+/* The page of groups by trace of db's query into *out, when c is of kinds and statuses alone,
+ * from what the process keeps of the workspace's traces (taken up to what db holds); false when
+ * it cannot answer (another filter, a day that cannot be read, too many traces, the budget
+ * spent: db->b.over then): gather every span's trace then. */
+bool gcount_page(struct scan *db, const struct rec_filter *c, struct query_groups *out);
+
 /* A page of traces by start time whose total comes from the counts (tpage.c): q, db and c its
  * query, scan and compiled filter (roots only); roots the traces offered (the table a
  * page's candidates name). */

@@ -32,10 +32,8 @@ struct twin_day {
 };
 
 struct twins {
-	char *root, *ws;
-	enum store_kind kind;
-	bool over;     /* more roots than are kept (TWINS_ROOTS_MAX): none are */
-	uint64_t used; /* the query count when last asked (the least recent is let go) */
+	struct kept_of of; /* the least recently asked is let go */
+	bool over;	   /* more roots than are kept (TWINS_ROOTS_MAX): none are */
 	struct twin_ent *e;
 	size_t n, cap; /* entries, slots (a power of two, at least twice n) */
 	struct twin_day *days;
@@ -59,8 +57,7 @@ static void twins_clear(struct twins *t)
 {
 	for (size_t i = 0; i < t->ndays; i++)
 		free(t->days[i].bare);
-	free(t->root);
-	free(t->ws);
+	kept_free(&t->of);
 	free(t->e);
 	free(t->days);
 	free(t->many);
@@ -170,23 +167,10 @@ static bool day_take(struct twins *t, struct twin_day *d, struct scan *db, struc
 	return ok;
 }
 
-/* The day's entry in t, made when absent (a workspace has some hundreds of days at most). */
+/* The day's entry in t, made when absent. */
 static struct twin_day *day_of(struct twins *t, int32_t day)
 {
-	size_t at = 0;
-	while (at < t->ndays && t->days[at].day < day)
-		at++;
-	if (at < t->ndays && t->days[at].day == day)
-		return &t->days[at];
-	if (t->ndays == t->capdays) {
-		t->capdays = t->capdays ? 2 * t->capdays : 16;
-		t->days = xrealloc(t->days, t->capdays * sizeof *t->days);
-	}
-	memmove(&t->days[at + 1], &t->days[at], (t->ndays - at) * sizeof *t->days);
-	t->ndays++;
-	memset(&t->days[at], 0, sizeof *t->days);
-	t->days[at].day = day;
-	return &t->days[at];
+	return kept_day((void **)&t->days, &t->ndays, &t->capdays, sizeof *t->days, day);
 }
 
 /* Whether what d took of s's records is still what s holds. */
@@ -200,34 +184,27 @@ static bool day_same(const struct twin_day *d, const struct scan_day *s)
 /* The workspace's entry: kept, or the least recently asked one let go for it. */
 static struct twins *ws_of(const struct query *q)
 {
-	struct twins *t = &kept[0];
-	for (size_t i = 0; i < TWINS_WORKSPACES; i++) {
-		if (kept[i].ws && kept[i].kind == q->st->kind && !strcmp(kept[i].ws, q->ws) &&
-		    !strcmp(kept[i].root, q->st->root))
-			return &kept[i];
-		if (kept[i].used < t->used)
-			t = &kept[i];
-	}
+	size_t i = kept_pick(kept, TWINS_WORKSPACES, sizeof *kept, q, ++asked);
+	if (i < TWINS_WORKSPACES)
+		return &kept[i];
+	struct twins *t = &kept[i - TWINS_WORKSPACES];
 	twins_clear(t);
-	t->root = xstrdup(q->st->root);
-	t->ws = xstrdup(q->ws);
-	t->kind = q->st->kind;
+	kept_set(&t->of, q, asked);
 	return t;
 }
 
 /* t as new, for the same workspace. */
 static void ws_again(struct twins *t)
 {
-	struct twins same = {.root = xstrdup(t->root), .ws = xstrdup(t->ws), .kind = t->kind};
-	same.used = t->used;
+	struct kept_of of = t->of;
+	t->of = (struct kept_of){0};
 	twins_clear(t);
-	*t = same;
+	t->of = of;
 }
 
 struct twins *twins_of(struct scan *db, size_t lo, size_t hi)
 {
 	struct twins *t = ws_of(db->q);
-	t->used = ++asked;
 	for (size_t di = lo; di < hi && !t->over; di++) {
 		struct scan_day *s = db_shard(db, di);
 		if (!s)

@@ -1,0 +1,259 @@
+/* check_query_groups: a page of span groups by trace from the counts a process keeps
+ * (lib/query/gcount.c) against the groups every span's trace gives (query_span_visit, counted
+ * here by the trace_id literal of each line): every page shape, with filters of kinds and
+ * statuses and others, on fresh days, indexed days, a tail past the index, versions moved between
+ * traces and deleted, an erased trace, sealed days, and after the process let the workspace go. */
+#include "t/check_query.h"
+
+#include "lib/store/store.h"
+
+static const char *const gdays[] = {"2024-04-01", "2024-04-02", "2024-04-03"};
+#define GDAYS 3
+
+/* A group as gathered: its key literal and its count. */
+struct ggroup {
+	char *key;
+	long long count;
+};
+
+struct gathered {
+	struct ggroup *g;
+	size_t n, cap;
+};
+
+/* The span's trace_id literal kept (those naming none, or "", left out); counted once all are. */
+static void gather_span(void *ctx, const struct query_row *row)
+{
+	struct gathered *a = ctx;
+	const char *v;
+	size_t vn;
+	if (!jline_get(row->line, row->len, "trace_id", &v, &vn) || *v != '"' || vn <= 2)
+		return;
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 256;
+		a->g = realloc(a->g, a->cap * sizeof *a->g);
+	}
+	a->g[a->n++] = (struct ggroup){strndup(v, vn), 1};
+}
+
+static void gather_reset(void *ctx)
+{
+	struct gathered *a = ctx;
+	for (size_t i = 0; i < a->n; i++)
+		free(a->g[i].key);
+	a->n = 0;
+}
+
+static int by_key(const void *x, const void *y)
+{
+	return strcmp(((const struct ggroup *)x)->key, ((const struct ggroup *)y)->key);
+}
+
+/* The spans' literals into one group a literal, with its count. */
+static void gather_count(struct gathered *a)
+{
+	qsort(a->g, a->n, sizeof *a->g, by_key);
+	size_t m = 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (m && !strcmp(a->g[m - 1].key, a->g[i].key)) {
+			a->g[m - 1].count++;
+			free(a->g[i].key);
+		} else {
+			a->g[m++] = a->g[i];
+		}
+	a->n = m;
+}
+
+static bool sort_up;
+static int by_count(const void *x, const void *y)
+{
+	const struct ggroup *a = x, *b = y;
+	if (a->count != b->count)
+		return (a->count < b->count) == sort_up ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+/* The page Q asks for from every span's trace: its rows, total and whether more. */
+static char *page_gathered(void)
+{
+	struct gathered a = {0};
+	struct query q = Q;
+	q.visit_reset = gather_reset;
+	q.sort = NULL;
+	q.page = 0;
+	q.limit = 1;
+	ck_assert_int_eq(query_span_visit(&q, gather_span, &a), ST_OK);
+	gather_count(&a);
+	sort_up = Q.sort[0] != '-';
+	qsort(a.g, a.n, sizeof *a.g, by_count);
+	long long size = Q.page > 0 ? Q.page_size : Q.limit;
+	size_t from = (size_t)(Q.page > 0 ? (Q.page - 1) * Q.page_size : Q.offset);
+	struct buf b;
+	buf_init(&b);
+	for (size_t i = from; i < a.n && i < from + (size_t)size; i++)
+		buf_printf(&b, "%s %lld\n", a.g[i].key, a.g[i].count);
+	buf_printf(&b, "total %zu more %d\n", a.n, from + (size_t)size < a.n);
+	gather_reset(&a);
+	free(a.g);
+	return b.p ? b.p : strdup("");
+}
+
+/* The same page from query_group_rows. */
+static char *page_grouped(void)
+{
+	static const enum query_group_by by = QG_TRACE_ID;
+	struct query_groups g;
+	ck_assert_int_eq(query_group_rows(&Q, &by, 1, &g), ST_OK);
+	struct buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < g.n; i++)
+		buf_printf(&b, "%s %lld\n", g.rows[i].key[0], (long long)g.rows[i].count);
+	buf_printf(&b, "total %zu more %d\n", g.total, g.more);
+	return b.p ? b.p : strdup("");
+}
+
+static const char *const gfilters[] = {
+    NULL,
+    "{\"kind\":\"LLM\"}",
+    "{\"status\":\"error\"}",
+    "{\"kind\":\"TOOL\",\"status\":\"success\"}",
+    "{\"name\":\"plan\"}", /* not counted: every span gathered */
+    "{\"started_at\":{\"$gte\":\"2024-04-02T00:00:00Z\"}}",
+};
+#define GFILTERS (sizeof gfilters / sizeof *gfilters)
+
+/* "same" when every page shape answers as every span's trace does; else where they part. */
+static char *shapes_same(void)
+{
+	static const long long pages[][2] = {{1, 10}, {2, 10}, {3, 25}, {1, 5000}, {90, 30}};
+	static const char *const sorts[] = {"-span_count", "span_count"};
+	struct buf got, want;
+	buf_init(&got);
+	buf_init(&want);
+	for (int round = 0; round < 2; round++) /* the second from what the first kept */
+		for (size_t f = 0; f < GFILTERS; f++)
+			for (size_t o = 0; o < 2; o++)
+				for (size_t p = 0; p < 6; p++) {
+					q_init(sorts[o], p < 5 ? pages[p][0] : 0,
+					       p < 5 ? pages[p][1] : 0, gfilters[f], FILTER_SPANS);
+					if (p == 5)
+						Q.offset = 37, Q.limit = 12;
+					char *g = page_grouped(), *w = page_gathered();
+					buf_printf(&got, "%d %zu %zu %zu\n%s", round, f, o, p, g);
+					buf_printf(&want, "%d %zu %zu %zu\n%s", round, f, o, p, w);
+					free(g);
+					free(w);
+				}
+	char *r = parted(got.p, want.p);
+	buf_free(&got);
+	buf_free(&want);
+	return r;
+}
+
+static struct span gspan(const char *id, const char *trace, const char *start, int i)
+{
+	static const char *const names[] = {"plan", "act", "answer"};
+	static const int kinds[] = {KIND_LLM, KIND_TOOL, KIND_AGENT, KIND_LLM, KIND_CHAIN};
+	struct span s = mk(id, trace, i % 6 ? "p" : "", "sess-1", start, i % 50, kinds[i % 5],
+			   i % 7 == 3 ? SPST_ERROR : SPST_SUCCESS, NULL, 0, NAN);
+	s.name = names[i % 3];
+	return s;
+}
+
+/* Per day NG traces of 1 to 9 spans (so that most counts tie), in batches; trace "g-span" has
+ * spans on every day, and spans naming no trace or an empty one on each. */
+enum { NG = 400, GBATCH = 300 };
+static void groups_load(int from_day, int to_day)
+{
+	static char ids[GDAYS][NG * 10][24], tr[GDAYS][NG][16], at[GDAYS][NG * 10][32];
+	static struct span s[NG * 10];
+	for (int d = from_day; d < to_day; d++) {
+		size_t n = 0;
+		for (int t = 0; t < NG; t++) {
+			snprintf(tr[d][t], sizeof tr[d][t], "g%d-%04d", d, (t * 7919) % 10000);
+			int spans = 1 + (t * 31 + d) % 9;
+			for (int k = 0; k < spans; k++, n++) {
+				snprintf(ids[d][n], sizeof ids[d][n], "s%d-%04d-%d", d, t, k);
+				snprintf(at[d][n], sizeof at[d][n], "%sT%02d:%02d:%02dZ", gdays[d],
+					 t * 200 / 3600 % 24, t * 200 / 60 % 60, k);
+				s[n] = gspan(ids[d][n], t % 50 == 7 ? "g-span" : tr[d][t], at[d][n],
+					     t + k);
+				if (t % 97 == 5 && k == 1)
+					s[n].trace_id = NULL;
+				if (t % 89 == 3 && k == 2)
+					s[n].trace_id = "";
+			}
+		}
+		for (size_t i = 0; i < n; i += GBATCH)
+			append(s + i, n - i < GBATCH ? n - i : GBATCH);
+	}
+}
+
+/* Versions: a span moved to another trace on another day, one sent again unchanged, one
+ * deleted, one moved off a trace of 9 spans (that count's ties change), a new span of an old
+ * day's trace. */
+static void versions_load(void)
+{
+	struct span s[5];
+	s[0] = gspan("s0-0001-0", "g2-7919", "2024-04-03T05:00:00Z", 1);
+	s[1] = gspan("s1-0002-0", "g1-5838", "2024-04-02T00:10:00Z", 2);
+	s[2] = gspan("s0-0003-1", "g0-3757", "2024-04-01T00:10:01Z", 4);
+	span_raw_set(&s[2], SPAN_DELETED, json_true());
+	s[3] = gspan("s2-0010-0", "g9-moved", "2024-04-03T00:33:20Z", 10);
+	s[4] = gspan("late-1", "g0-0000", "2024-04-01T23:00:00Z", 0);
+	for (int i = 0; i < 5; i++)
+		append(&s[i], 1);
+	json_decref(s[2].raw_attributes);
+}
+
+/* A page of groups of another workspace (others_asked: what the process kept of "ws" is let
+ * go). */
+static void grouped(const char *ws)
+{
+	static const enum query_group_by by = QG_TRACE_ID;
+	struct query_groups g;
+	q_init("-span_count", 1, 10, NULL, FILTER_SPANS);
+	Q.ws = ws;
+	ck_assert_int_eq(query_group_rows(&Q, &by, 1, &g), ST_OK);
+	ck_assert_uint_eq(g.total, 1);
+}
+
+START_TEST(groups_counted)
+{
+	groups_load(0, 2);
+	same_right(shapes_same, "fresh");
+	groups_load(2, 3); /* a day more, and a trace spanning three */
+	same_right(shapes_same, "a day more");
+	for (int d = 0; d < GDAYS; d++)
+		ck_assert(index_day(gdays[d]));
+	same_right(shapes_same, "indexed");
+	others_asked(grouped);
+	same_right(shapes_same, "indexed, a first look");
+	versions_load();
+	same_right(shapes_same, "versions since the index");
+	const char *gone[] = {"g1-7919"};
+	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = gone, .n = 1};
+	struct store_erase_ack ack;
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_erase(&st, "ws", &w, "check", &ack, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_uint_gt(ack.spans, 0);
+	same_right(shapes_same, "a trace erased");
+	for (int d = 0; d < GDAYS; d++)
+		index_day(gdays[d]);
+	same_right(shapes_same, "indexed again");
+	for (int d = 0; d < 2; d++) {
+		uint64_t in, out;
+		ck_assert_int_eq(store_seal(&st, "ws", day_of(gdays[d]), &in, &out, &e), ST_OK);
+	}
+	same_right(shapes_same, "sealed");
+	others_asked(grouped);
+	same_right(shapes_same, "sealed, a first look");
+	same_unindexed(gdays, GDAYS, shapes_same);
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
+void check_query_groups(TCase *store)
+{
+	tcase_add_test(store, groups_counted);
+}
