@@ -40,7 +40,8 @@ struct gc_view {
 	size_t nslot;	     /* a power of two, at least twice n */
 	struct gc_bucket *b; /* by count: b[c] */
 	size_t nb;
-	char *pool; /* the keys' literals, each NUL-ended */
+	uint32_t top; /* the largest count (counts only grow until all is taken again) */
+	char *pool;   /* the keys' literals, each NUL-ended */
 	size_t npool, cappool;
 };
 
@@ -147,6 +148,7 @@ static void bucket_put(struct gc_view *v, uint32_t ei)
 		v->nb = nb;
 	}
 	struct gc_bucket *b = &v->b[e->count];
+	v->top = e->count > v->top ? e->count : v->top;
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 8;
 		b->e = xrealloc(b->e, b->cap * sizeof *b->e);
@@ -405,8 +407,8 @@ bool gcount_page(struct scan *db, const struct rec_filter *c, struct query_group
 	out->rows = arena_alloc(q->a, (keep > offset ? keep - offset : 1) * sizeof *out->rows);
 	/* The buckets from the end the page starts at, until the page is full: a bucket reached
 	 * is sorted by key, once. */
-	for (size_t j = 0; j < v->nb && at < keep; j++) {
-		size_t cnt = asc ? j : v->nb - 1 - j;
+	for (size_t j = 1; j <= v->top && at < keep; j++) {
+		size_t cnt = asc ? j : v->top + 1 - j;
 		struct gc_bucket *b = &v->b[cnt];
 		if (!b->n)
 			continue;
