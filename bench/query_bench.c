@@ -17,7 +17,9 @@
  * --sqlite (serve_sqlite). With "copy", every span of DIR/bench.sqlite goes to stdout in
  * PostgreSQL's COPY text format (qb_copy; bench/pg_bench.mjs). For a profile of one query on one
  * path: QB_ONLY=TEXT times only the queries whose name holds TEXT (or one of TEXT's comma-separated
- * parts; the others print 0), and QB_NOSCAN=1 leaves out the first table (every record read).
+ * parts; the others print 0), and QB_NOSCAN=1 leaves out the first table (every record read);
+ * QB_TAILONLY=1 times the tail's searches against ripgrep alone and stops: no SQLite, no text
+ * index built, DIR left as it was (so two builds can be timed on one fresh store in turn).
  * QB_TEXT=FILE cuts every input and output from FILE (bench/gen's TEXT) when DIR is filled.
  * QB_SEAL_DICT=1 seals with a dictionary a day (`spandex seal --dictionary`).
  */
@@ -610,6 +612,22 @@ static int serve_sqlite(sqlite3 *db)
 	return 0;
 }
 
+/* Each chosen search's p50 and p99 in t beside ripgrep's p50 over the same files of dir (with z,
+ * the sealed ones, rg -z), and their ratio (above 1: spandex is faster). */
+static void print_vs_rg(const char *title, const char *col, const struct timing *t, const char *dir,
+			int iters, bool z)
+{
+	printf("%-22s %10s %10s %10s %8s\n", title, col, "p99", z ? "rg -z p50" : "rg p50",
+	       z ? "rg/index" : "rg/tail");
+	for (size_t qi = 0; qi < NQ; qi++) {
+		if (!queries[qi].search || !chosen(qi))
+			continue;
+		double rg = time_rg(dir, queries[qi].search, iters, z);
+		printf("%-22s %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name, t->s50[qi],
+		       t->s99[qi], rg, rg < 0 ? 0.0 : rg / t->s50[qi]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	bool serve = argc == 5 && !strcmp(argv[4], "serve");
@@ -702,7 +720,16 @@ int main(int argc, char **argv)
 	    dir);
 	if (system(sh) != 0)
 		fprintf(stderr, "could not put the tail indexes back\n");
-	time_queries(&st, db, iters, &tail);
+	/* QB_TAILONLY=1: the tail's searches against ripgrep alone, no SQLite and no text index
+	 * built, so DIR stays as ingest left it and can be timed again (a build against another).
+	 */
+	bool tail_only = getenv("QB_TAILONLY") != NULL;
+	time_queries(&st, tail_only ? NULL : db, iters, &tail);
+	if (tail_only) {
+		print_vs_rg("tail search (ms)", "tail p50", &tail, dir, iters, false);
+		sqlite3_close(db);
+		return 0;
+	}
 	/* Every query again with the writer's tail index (its words, key maps and roots): the
 	 * store as ingest leaves it, before `spandex index` first runs. */
 	print_vs_sqlite("tail (bench-0, ms)", &tail);
@@ -737,16 +764,7 @@ int main(int argc, char **argv)
 			       indexed.s50[qi], indexed.s99[qi], sealed.s50[qi], sealed.s99[qi],
 			       sealed.s50[qi] / indexed.s50[qi], sealed.frames[qi]);
 		/* Search on the sealed days against ripgrep decompressing the same files. */
-		printf("%-22s %10s %10s %10s %8s\n", "sealed search (ms)", "index p50", "p99",
-		       "rg -z p50", "rg/index");
-		for (size_t qi = 0; qi < NQ; qi++) {
-			if (!queries[qi].search || !chosen(qi))
-				continue;
-			double rg = time_rg(dir, queries[qi].search, iters, true);
-			printf("%-22s %10.3f %10.3f %10.3f %8.2f\n", queries[qi].name,
-			       sealed.s50[qi], sealed.s99[qi], rg,
-			       rg < 0 ? 0.0 : rg / sealed.s50[qi]);
-		}
+		print_vs_rg("sealed search (ms)", "index p50", &sealed, dir, iters, true);
 	}
 	sqlite3_close(db);
 	return 0;

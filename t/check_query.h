@@ -60,6 +60,11 @@ void one_trace(struct span *s, int n, char (*ids)[8], char c, const char *day);
 void append_killed_by(const char *hook, struct span *s, size_t n);
 void append_killed(struct span *s, size_t n);
 const char *bitstr(const uint64_t *bits, size_t n);
+/* The reference of the word rules (check_query_text.c): whether c is a byte of a word; whether
+ * text s has a word of at most DAYINDEX_MAX_WORD bytes that, folded, holds the folded run
+ * t[0..tn) (at its start with left, at its end with right; *lng set when s has a longer word). */
+bool ref_word_byte(unsigned char c);
+bool ref_holds_run(const char *s, const char *t, size_t tn, bool left, bool right, bool *lng);
 char *file_read(const char *path, long *size);
 void file_write_new(const char *path, const char *p, long size);
 void file_damage(const char *path, long at, int x);
@@ -107,5 +112,6 @@ void check_query_traces(TCase *store);
 void check_query_groups(TCase *store);
 void check_query_ids(TCase *index);
 void check_query_lists(TCase *store, TCase *index);
+void check_query_tailwords(TCase *store);
 
 #endif

@@ -590,16 +590,14 @@ END_TEST
  * output) is a term: its candidates in the batch's tail segment, and then in the day's .tix, must
  * be the records where a folded word of at most DAYINDEX_MAX_WORD bytes holds it, plus those with a
  * longer word (word 0); its sure records the first without the second. */
-static bool ref_word_byte(unsigned char c)
+bool ref_word_byte(unsigned char c)
 {
 	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-/* Whether text s holds folded term t in one of its words of at most DAYINDEX_MAX_WORD bytes (*lng:
- * it has a longer word). */
-static bool ref_holds(const char *s, const char *t, bool *lng)
+bool ref_holds_run(const char *s, const char *t, size_t tn, bool left, bool right, bool *lng)
 {
-	size_t n = s ? strlen(s) : 0, tn = strlen(t);
+	size_t n = s ? strlen(s) : 0;
 	char w[4096];
 	bool hit = false;
 	for (size_t i = 0; i < n;) {
@@ -607,17 +605,28 @@ static bool ref_holds(const char *s, const char *t, bool *lng)
 			i++;
 			continue;
 		}
-		size_t a = i;
+		size_t a = i, wn;
 		while (i < n && ref_word_byte((unsigned char)s[i]))
 			i++;
-		if (i - a > DAYINDEX_MAX_WORD) {
+		if ((wn = i - a) > DAYINDEX_MAX_WORD) {
 			*lng = true;
 			continue;
 		}
-		utf8_fold_text(s + a, i - a, w);
-		hit = hit || memmem(w, i - a, t, tn);
+		utf8_fold_text(s + a, wn, w);
+		if (left || right)
+			hit = hit || (wn >= tn && (!left || !right || wn == tn) &&
+				      !memcmp(left ? w : w + wn - tn, t, tn));
+		else
+			hit = hit || memmem(w, wn, t, tn);
 	}
 	return hit;
+}
+
+/* Whether text s holds folded term t in one of its words of at most DAYINDEX_MAX_WORD bytes (*lng:
+ * it has a longer word). */
+static bool ref_holds(const char *s, const char *t, bool *lng)
+{
+	return ref_holds_run(s, t, strlen(t), false, false, lng);
 }
 
 static void random_text(char *out, size_t cap, unsigned *seed)

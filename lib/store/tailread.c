@@ -1,7 +1,7 @@
 /* tailread: what the readers ask of a day's tail (store_tailindex_* in store.h): the candidates of
- * a search, the records of a trace or session key and the roots, the column runs and the
- * counts, each found from the segments (tailseg.h) and, for keys and counts, from what a worker
- * keeps with the tail's mapping. */
+ * a search, the records of a trace or session key and the roots, the column runs, the value
+ * lists and the counts, each found from the segments (tailseg.h) through what a worker keeps
+ * with the tail's mapping (its words, maps, runs, lists and counts merged). */
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/bits.h"
@@ -13,66 +13,6 @@
 #include "lib/store/store.h"
 #include "lib/store/tailread.h"
 #include "lib/store/tailseg.h"
-#include "lib/store/words.h"
-
-size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
-			    const char *const *terms, size_t nterms, uint64_t **bits,
-			    uint64_t **sure)
-{
-	size_t n = sh->nrecs, words = (n + 63) / 64;
-	bool word = false; /* some term has a letter or digit: else every line is read */
-	for (size_t k = 0; k < nterms && !word; k++) {
-		size_t at = 0, a;
-		word = words_next(terms[k], strlen(terms[k]), &at, &a);
-	}
-	struct mapcache_ent *mc;
-	const char *m;
-	if (!word || from >= n || !(m = tailseg_map(st, ws, sh, &mc)))
-		return from;
-	uint64_t *all = NULL, *yes = NULL;
-	bool whole = true;
-	const struct tailindex_seg *s;
-	struct words_view v;
-	for (uint64_t at = 0; tailseg_next_good(sh, m, mapcache_bits(mc), &at, &s, &v);) {
-		uint64_t *a, *y;
-		if ((size_t)s->first + s->nrecs <= from ||
-		    words_terms(&v, terms, nterms, s->nrecs, &a, &y) != ST_OK)
-			continue;
-		if (!all) { /* the records before from as the caller had them (its bits past from
-			       are 0); the rest unknown: candidates until a segment says otherwise
-			     */
-			size_t had = (from + 63) / 64;
-			all = xcalloc(words, sizeof *all);
-			yes = xcalloc(words, sizeof *yes);
-			if (from)
-				memcpy(all, *bits, had * sizeof *all);
-			if (from && *sure)
-				memcpy(yes, *sure, had * sizeof *yes);
-			for (size_t i = from; i < n; i++)
-				bits_set(all, i);
-		}
-		whole = whole && y;
-		for (size_t i = s->first > from ? s->first : from; i < (size_t)s->first + s->nrecs;
-		     i++) {
-			bits_put(all, i, bits_get(a, i - s->first));
-			bits_put(yes, i, y && bits_get(y, i - s->first));
-		}
-		free(a);
-		free(y);
-	}
-	mapcache_put(mc);
-	if (!all)
-		return from;
-	if (!whole || (from && !*sure)) {
-		free(yes);
-		yes = NULL;
-	}
-	free(*bits);
-	free(*sure);
-	*bits = all;
-	*sure = yes;
-	return n;
-}
 
 /* A growing list of record numbers. */
 struct recs {
@@ -203,6 +143,7 @@ struct tailindex_kept {
 	struct tailindex_keys keys[3]; /* by enum store_key, then the roots */
 	struct tailindex_runs runs;
 	struct tailindex_valkeep vals[STORE_LIST_NKEYS];
+	struct tailindex_words *words; /* tailtext.c */
 };
 
 void store_tailvals_put(struct store_tailvals *t)
@@ -229,6 +170,7 @@ static void tailindex_kept_free(void *p)
 	}
 	for (int i = 0; i < STORE_LIST_NKEYS; i++)
 		store_tailvals_put(k->vals[i].cur);
+	tailwords_free(k->words);
 	free(k);
 }
 
@@ -249,6 +191,7 @@ static size_t tailindex_kept_bytes(const struct tailindex_kept *k)
 		    k->keys[i].cap * sizeof *k->keys[i].e + k->keys[i].loose.cap * sizeof(uint32_t);
 	for (int i = 0; i < STORE_LIST_NKEYS; i++)
 		n += tailvals_bytes(k->vals[i].cur);
+	n += tailwords_bytes(k->words);
 	return n;
 }
 
@@ -681,4 +624,14 @@ const uint32_t *store_tailvals_loose(const struct store_tailvals *t, size_t *n)
 {
 	*n = t->loose.n;
 	return t->loose.p;
+}
+
+struct tailindex_words **tailindex_kept_words(struct mapcache_ent *mc)
+{
+	return &tailindex_kept_of(mc)->words;
+}
+
+void tailindex_kept_counted(struct mapcache_ent *mc)
+{
+	mapcache_aux_size(mc, tailindex_kept_bytes(tailindex_kept_of(mc)));
 }

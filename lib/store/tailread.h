@@ -10,8 +10,10 @@
  * index of the words of each batch, for the records past what the .tix covers. Given *bits and
  * *sure as store_dayindex_text made them for records [0, from) (both NULL when from is 0), extends
  * them (caller frees) to every record of sh: the records of the segments that hold them as
- * their words say, any other one a candidate whose line decides. Returns the records the bits
- * now cover: from itself (the arrays untouched) when the tail has nothing to say. */
+ * their words say, any other one a candidate whose line decides. A worker keeps the segments'
+ * words merged with the tail's mapping ("The tail's words") and merges a step more each call.
+ * Returns the records the bits now cover: from itself (the arrays untouched) when the tail has
+ * nothing to say. */
 size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
 			    const char *const *terms, size_t nterms, uint64_t **bits,
 			    uint64_t **sure);
@@ -46,6 +48,17 @@ void store_tailvals_find(const struct store_tailvals *t, uint64_t v, const uint3
 /* The records of t's range that no list answers for (their lines decide), ascending. */
 const uint32_t *store_tailvals_loose(const struct store_tailvals *t, size_t *n);
 void store_tailvals_put(struct store_tailvals *t);
+
+/* What tailread.c keeps with a tail's mapping for tailtext.c: the slot of the merged words of
+ * its segments (NULL until a search makes them; freed with tailwords_free when the mapping
+ * goes), and the bytes of all it keeps counted again with the mapping's (mapcache_aux_size). */
+struct mapcache_ent;
+struct tailindex_words;
+struct tailindex_words **tailindex_kept_words(struct mapcache_ent *mc);
+void tailindex_kept_counted(struct mapcache_ent *mc);
+/* Frees w (NULL: nothing); the bytes it holds (0 for NULL). */
+void tailwords_free(struct tailindex_words *w);
+size_t tailwords_bytes(const struct tailindex_words *w);
 
 /* Likewise the records of sh from from on, the tail's (<day>.tdx): from the counts each segment
  * holds for its records, taken by the writer. False when they cannot say for every one of

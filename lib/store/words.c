@@ -10,6 +10,7 @@
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
 #include "lib/model/fields.h"
+#include "lib/store/postings.h"
 
 static inline bool word_byte(unsigned char c)
 {
@@ -272,6 +273,26 @@ static uint32_t add_new(struct words_build *b, size_t n, uint64_t h, size_t i, u
 	return k;
 }
 
+/* The number of the word b->fold[0..n) (folded, zero-padded past n; h its word_hash, head and
+ * head2 its first and second 8 bytes), or 0 when the dictionary has none, *slot then the free
+ * slot it would take. */
+static inline uint32_t word_find(const struct words_build *b, size_t n, uint64_t h, uint64_t head,
+				 uint64_t head2, size_t *slot)
+{
+	size_t mask = b->nslots - 1, i = h & mask;
+	uint64_t tag = h >> 32 << 32;
+	for (uint64_t sv; (sv = b->slots[i]); i = (i + 1) & mask) {
+		if ((sv >> 32 << 32) != tag)
+			continue;
+		const struct words_word *w = &b->w[(uint32_t)sv - 1];
+		if (w->len == n && w->head == head && (n <= 8 || w->head2 == head2) &&
+		    (n <= 16 || !memcmp(b->blob.p + w->off + 16, b->fold + 16, n - 16)))
+			return (uint32_t)sv - 1;
+	}
+	*slot = i;
+	return 0;
+}
+
 /* The word b->fold[0..n) (folded, zero-padded past n; h its word_hash, head and head2 its
  * first and second 8 bytes, as the caller has them in registers: read back from fold just
  * after it was written, they waited for the stores, a stall a word) for record rec; its number, 0
@@ -280,19 +301,12 @@ static uint32_t add_new(struct words_build *b, size_t n, uint64_t h, size_t i, u
 static inline uint32_t add_word(struct words_build *b, size_t n, uint64_t h, uint64_t head,
 				uint64_t head2, uint32_t rec)
 {
-	size_t mask = b->nslots - 1, i = h & mask;
-	uint64_t tag = h >> 32 << 32;
-	for (uint64_t sv; (sv = b->slots[i]); i = (i + 1) & mask) {
-		if ((sv >> 32 << 32) != tag)
-			continue;
-		struct words_word *w = &b->w[(uint32_t)sv - 1];
-		if (w->len == n && w->head == head && (n <= 8 || w->head2 == head2) &&
-		    (n <= 16 || !memcmp(b->blob.p + w->off + 16, b->fold + 16, n - 16))) {
-			add_rec(&w->p, rec);
-			return (uint32_t)sv - 1;
-		}
-	}
-	return add_new(b, n, h, i, rec);
+	size_t i = 0;
+	uint32_t k = word_find(b, n, h, head, head2, &i);
+	if (!k)
+		return add_new(b, n, h, i, rec);
+	add_rec(&b->w[k].p, rec);
+	return k;
 }
 
 /* Bit i set when byte i of p[0..n) is a word byte (word_byte), n at most 64. With SSE2 (every
@@ -489,4 +503,74 @@ uint64_t words_triple_bound(size_t nrecs)
 {
 	size_t share = nrecs / DAYINDEX_TRIPLE_SHARE;
 	return share > DAYINDEX_RARE_WORD ? share : DAYINDEX_RARE_WORD;
+}
+
+/* ---- merging sections ---- */
+
+/* Word s[0..n) of a section's blob (folded already; word 0 when any) for records r[0..nr)
+ * (ascending, at least one): as add_one once a word of text is folded, the records of one too
+ * long or past the dictionary's bound to word 0. The bytes its list grew by. */
+static size_t add_folded(struct words_build *b, const char *s, size_t n, bool any,
+			 const uint32_t *r, size_t nr)
+{
+	uint32_t k = 0;
+	size_t had = 0, i = 0;
+	if (!any && n <= DAYINDEX_MAX_WORD) {
+		memcpy(b->fold, s, n);
+		memset(b->fold + n, 0, 8);
+		uint64_t head = head8(b->fold, n), head2 = n > 8 ? head8(b->fold + 8, n - 8) : 0;
+		uint64_t h = n > 16 ? hash_mem(b->fold, n) : word_hash16(head, head2, n);
+		if ((k = word_find(b, n, h, head, head2, &i)))
+			had = b->w[k].p.pcap;
+		else if ((k = add_new(b, n, h, i, r[0]))) /* its first record added */
+			r++, nr--;
+	}
+	if (!k)
+		had = b->w[0].p.pcap;
+	for (size_t j = 0; j < nr; j++)
+		add_rec(&b->w[k].p, r[j]);
+	return b->w[k].p.pcap - had;
+}
+
+bool words_merge(struct words_build *b, const struct words_view *v, size_t nrecs, uint32_t first,
+		 uint32_t lo, size_t *bytes)
+{
+	if (v->compact || v->npairs || !v->nwords || v->ow != 8)
+		return false;
+	/* Every list read and checked before any is added, so that a malformed one adds none. */
+	uint32_t *r = xmalloc((v->post_len ? v->post_len : 1) * sizeof *r);
+	size_t *at = xmalloc((v->nwords + 1) * sizeof *at);
+	struct postings_sink s = {r, 0, NULL, NULL};
+	bool ok = words_blob_ok(v);
+	for (size_t k = 0; ok && k < v->nwords; k++) {
+		at[k] = s.n;
+		ok = postings_leb(v->post, v->post_len, ((const uint64_t *)v->poffs)[k],
+				  ((const uint64_t *)v->poffs)[k + 1], nrecs, &s);
+	}
+	at[v->nwords] = s.n;
+	for (size_t i = 0; ok && i < s.n; i++)
+		r[i] += first;
+	for (size_t k = 0; ok && k < v->nwords; k++) {
+		size_t i = at[k];
+		while (i < at[k + 1] && r[i] < lo)
+			i++;
+		if (i < at[k + 1])
+			*bytes += add_folded(b, v->blob + v->starts[k],
+					     v->starts[k + 1] - v->starts[k] - 1, !k, r + i,
+					     at[k + 1] - i);
+	}
+	free(r);
+	free(at);
+	return ok;
+}
+
+void words_view_built(struct words_view *v, const struct words_build *b, const uint32_t *starts)
+{
+	memset(v, 0, sizeof *v);
+	v->ow = v->kw = 8;
+	v->blob = b->blob.p;
+	v->blob_len = b->blob.len;
+	v->nwords = b->nw;
+	v->starts = starts;
+	v->built = b->w;
 }

@@ -190,6 +190,9 @@ struct words_view {
 	const unsigned char *tpost;
 	size_t tpost_len;
 	size_t len; /* bytes of the whole section */
+	/* A dictionary merged from sections (words_view_built): word k's postings are built[k].p's,
+	 * as words_render would write them; no pairs. NULL for a section read back. */
+	const struct words_word *built;
 };
 /* What a text section holds of the pairs: none (a tail segment, a .tix before version 5), every
  * pair (version 5), those of two words past the rare bound the section holds (version 6), or
@@ -221,5 +224,20 @@ enum status words_terms(const struct words_view *v, const char *const *terms, si
 /* The first malformed word (its bounds, its terminator, its postings), or SIZE_MAX; nwords for
  * malformed pairs (keys out of order or naming no word, their postings). */
 size_t words_check(const struct words_view *v, size_t nrecs);
+
+/* Whether v's words are whole: word 0 empty, each word after the one before and ended by its
+ * '\n', so that a search of the blob finds each word whole. */
+bool words_blob_ok(const struct words_view *v);
+
+/* Merging the sections of a day's tail segments into one dictionary (tailread.c keeps it): */
+/* Adds to b (built without pairs) the words of section v of nrecs records (a tail segment's:
+ * no pairs, record numbers counted from 0), each record numbered first + its own, those below
+ * lo left out; *bytes grows by the bytes b's lists grew by. False (nothing added) when v is not
+ * such a section or a word or list of it is malformed. */
+bool words_merge(struct words_build *b, const struct words_view *v, size_t nrecs, uint32_t first,
+		 uint32_t lo, size_t *bytes);
+/* v as a view of b's words for words_terms (no pairs), starts[0..b->nw] the start of each
+ * word in b's blob then the blob's length; valid while b and starts do not change. */
+void words_view_built(struct words_view *v, const struct words_build *b, const uint32_t *starts);
 
 #endif

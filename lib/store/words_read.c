@@ -136,11 +136,26 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 
 bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs)
 {
+	if (v->built)
+		return postings_or(v->built[k].p.post, v->built[k].p.plen, 0, v->built[k].p.plen,
+				   bits, nrecs);
 	uint64_t a = off_at(v, v->poffs, k), z = off_at(v, v->poffs, k + 1);
 	if (!v->compact)
 		return postings_or(v->post, v->post_len, a, z, bits, nrecs);
 	struct postings_sink s = {NULL, 0, bits, NULL};
 	return postings_exact(v->post, v->post_len, a, z, nrecs, false, NULL, 0, &s);
+}
+
+bool words_blob_ok(const struct words_view *v)
+{
+	if (v->nwords < 1 || v->starts[0] != 0 || v->starts[1] != 1 || v->blob_len < 1)
+		return false;
+	for (size_t k = 0; k < v->nwords; k++) {
+		uint32_t a = v->starts[k], z = v->starts[k + 1];
+		if (a >= z || z > v->blob_len || v->blob[z - 1] != '\n')
+			return false;
+	}
+	return true;
 }
 
 /* Word k's records (version 11) into a new array. */
