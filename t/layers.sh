@@ -260,7 +260,8 @@ done <"$tmp/calls"
 #   vschema.c vs_ (struct vs_field)      record.c  rec_
 #   opsfs.c, mediagc.c, backup.c, restore.c, cut.c  ops_: the module of ops.h, in six files
 #   otlp_util.c  otlp_: the helpers every file of the OTLP decoder shares (otlp_int.h)
-#   words_read.c  words_: the reading half of words.h's dictionary (words.c builds it)
+#   words_read.c, words_merge.c  words_: the reading half of words.h's dictionary (words.c
+#                 builds it), and tail sections merged into a build
 #   lib/redact   redact_ only: one module (redact.h) in four files, private internal.h between them
 #   fields.c     span_: the storage of the span's field table (fields.h), the Span's own
 #   lib/api/common  api_: what every surface shares (api.h), named for no one surface
@@ -292,7 +293,7 @@ while read -r d obj sym; do
 	otlp_util) prefixes="$prefixes otlp_" ;;
 	catalog_kind | catalog_context | catalog_value | catalog_object | catalog_rows) prefixes="$prefixes catalog_" ;;
 	fields) prefixes="$prefixes span_" ;;
-	words_read) prefixes="$prefixes words_" ;;
+	words_read | words_merge) prefixes="$prefixes words_" ;;
 	*.pb-c) prefixes="otlp__" ;;
 	esac
 	[ "$sym" = "$m" ] && ok=1

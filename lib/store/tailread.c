@@ -143,7 +143,9 @@ struct tailindex_kept {
 	struct tailindex_keys keys[3]; /* by enum store_key, then the roots */
 	struct tailindex_runs runs;
 	struct tailindex_valkeep vals[STORE_LIST_NKEYS];
-	struct tailindex_words *words; /* tailtext.c */
+	void *text; /* tailtext.c's (tailread_kept_text), freed by text_free */
+	void (*text_free)(void *);
+	size_t text_bytes;
 };
 
 void store_tailvals_put(struct store_tailvals *t)
@@ -170,7 +172,8 @@ static void tailindex_kept_free(void *p)
 	}
 	for (int i = 0; i < STORE_LIST_NKEYS; i++)
 		store_tailvals_put(k->vals[i].cur);
-	tailwords_free(k->words);
+	if (k->text)
+		k->text_free(k->text);
 	free(k);
 }
 
@@ -191,7 +194,7 @@ static size_t tailindex_kept_bytes(const struct tailindex_kept *k)
 		    k->keys[i].cap * sizeof *k->keys[i].e + k->keys[i].loose.cap * sizeof(uint32_t);
 	for (int i = 0; i < STORE_LIST_NKEYS; i++)
 		n += tailvals_bytes(k->vals[i].cur);
-	n += tailwords_bytes(k->words);
+	n += k->text_bytes;
 	return n;
 }
 
@@ -626,12 +629,16 @@ const uint32_t *store_tailvals_loose(const struct store_tailvals *t, size_t *n)
 	return t->loose.p;
 }
 
-struct tailindex_words **tailindex_kept_words(struct mapcache_ent *mc)
+void **tailread_kept_text(struct mapcache_ent *mc, void (*text_free)(void *))
 {
-	return &tailindex_kept_of(mc)->words;
+	struct tailindex_kept *k = tailindex_kept_of(mc);
+	k->text_free = text_free;
+	return &k->text;
 }
 
-void tailindex_kept_counted(struct mapcache_ent *mc)
+void tailread_kept_counted(struct mapcache_ent *mc, size_t text_bytes)
 {
-	mapcache_aux_size(mc, tailindex_kept_bytes(tailindex_kept_of(mc)));
+	struct tailindex_kept *k = tailindex_kept_of(mc);
+	k->text_bytes = text_bytes;
+	mapcache_aux_size(mc, tailindex_kept_bytes(k));
 }

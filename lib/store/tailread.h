@@ -49,16 +49,13 @@ void store_tailvals_find(const struct store_tailvals *t, uint64_t v, const uint3
 const uint32_t *store_tailvals_loose(const struct store_tailvals *t, size_t *n);
 void store_tailvals_put(struct store_tailvals *t);
 
-/* What tailread.c keeps with a tail's mapping for tailtext.c: the slot of the merged words of
- * its segments (NULL until a search makes them; freed with tailwords_free when the mapping
- * goes), and the bytes of all it keeps counted again with the mapping's (mapcache_aux_size). */
+/* What tailread.c keeps with a tail's mapping for tailtext.c (the merged words of its
+ * segments): its slot, NULL until a search makes them, freed with text_free when the mapping
+ * goes; and their bytes, text_bytes, counted with all it keeps and the mapping's
+ * (mapcache_aux_size). */
 struct mapcache_ent;
-struct tailindex_words;
-struct tailindex_words **tailindex_kept_words(struct mapcache_ent *mc);
-void tailindex_kept_counted(struct mapcache_ent *mc);
-/* Frees w (NULL: nothing); the bytes it holds (0 for NULL). */
-void tailwords_free(struct tailindex_words *w);
-size_t tailwords_bytes(const struct tailindex_words *w);
+void **tailread_kept_text(struct mapcache_ent *mc, void (*text_free)(void *));
+void tailread_kept_counted(struct mapcache_ent *mc, size_t text_bytes);
 
 /* Likewise the records of sh from from on, the tail's (<day>.tdx): from the counts each segment
  * holds for its records, taken by the writer. False when they cannot say for every one of

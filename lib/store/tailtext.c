@@ -39,8 +39,9 @@ static struct tailindex_words *tailwords_new(size_t from)
 	return w;
 }
 
-void tailwords_free(struct tailindex_words *w)
+static void tailwords_free(void *p)
 {
+	struct tailindex_words *w = p;
 	if (!w)
 		return;
 	words_free(&w->b);
@@ -48,7 +49,7 @@ void tailwords_free(struct tailindex_words *w)
 	free(w);
 }
 
-size_t tailwords_bytes(const struct tailindex_words *w)
+static size_t tailwords_bytes(const struct tailindex_words *w)
 {
 	if (!w)
 		return 0;
@@ -149,7 +150,9 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 	const char *m;
 	if (!word || from >= n || !(m = tailseg_map(st, ws, sh, &mc)))
 		return from;
-	struct tailindex_words **kw = tailindex_kept_words(mc), *tw = *kw, *mine = NULL;
+	struct tailindex_words **kw = (struct tailindex_words **)tailread_kept_text(mc,
+										    tailwords_free),
+			       *tw = *kw, *mine = NULL;
 	if (tw && (tw->at > sh->text_end || tw->next > n))
 		tw = mine = tailwords_new(from); /* a reader of an older state: on its own */
 	else if (!tw || tw->from != from) {
@@ -191,7 +194,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 		free(y);
 	}
 	tailwords_free(mine);
-	tailindex_kept_counted(mc);
+	tailread_kept_counted(mc, tailwords_bytes(*kw));
 	mapcache_put(mc);
 	if (!all)
 		return from;

@@ -10,7 +10,6 @@
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
 #include "lib/model/fields.h"
-#include "lib/store/postings.h"
 
 static inline bool word_byte(unsigned char c)
 {
@@ -505,13 +504,12 @@ uint64_t words_triple_bound(size_t nrecs)
 	return share > DAYINDEX_RARE_WORD ? share : DAYINDEX_RARE_WORD;
 }
 
-/* ---- merging sections ---- */
+/* ---- merging sections (words_read.c, words_merge) ---- */
 
-/* Word s[0..n) of a section's blob (folded already; word 0 when any) for records r[0..nr)
- * (ascending, at least one): as add_one once a word of text is folded, the records of one too
- * long or past the dictionary's bound to word 0. The bytes its list grew by. */
-static size_t add_folded(struct words_build *b, const char *s, size_t n, bool any,
-			 const uint32_t *r, size_t nr)
+/* As add_one once a word of text is folded: the records of one too long or past the
+ * dictionary's bound to word 0. */
+size_t words_add_folded(struct words_build *b, const char *s, size_t n, bool any, const uint32_t *r,
+			size_t nr)
 {
 	uint32_t k = 0;
 	size_t had = 0, i = 0;
@@ -530,47 +528,4 @@ static size_t add_folded(struct words_build *b, const char *s, size_t n, bool an
 	for (size_t j = 0; j < nr; j++)
 		add_rec(&b->w[k].p, r[j]);
 	return b->w[k].p.pcap - had;
-}
-
-bool words_merge(struct words_build *b, const struct words_view *v, size_t nrecs, uint32_t first,
-		 uint32_t lo, size_t *bytes)
-{
-	if (v->compact || v->npairs || !v->nwords || v->ow != 8)
-		return false;
-	/* Every list read and checked before any is added, so that a malformed one adds none. */
-	uint32_t *r = xmalloc((v->post_len ? v->post_len : 1) * sizeof *r);
-	size_t *at = xmalloc((v->nwords + 1) * sizeof *at);
-	struct postings_sink s = {r, 0, NULL, NULL};
-	bool ok = words_blob_ok(v);
-	for (size_t k = 0; ok && k < v->nwords; k++) {
-		at[k] = s.n;
-		ok = postings_leb(v->post, v->post_len, ((const uint64_t *)v->poffs)[k],
-				  ((const uint64_t *)v->poffs)[k + 1], nrecs, &s);
-	}
-	at[v->nwords] = s.n;
-	for (size_t i = 0; ok && i < s.n; i++)
-		r[i] += first;
-	for (size_t k = 0; ok && k < v->nwords; k++) {
-		size_t i = at[k];
-		while (i < at[k + 1] && r[i] < lo)
-			i++;
-		if (i < at[k + 1])
-			*bytes += add_folded(b, v->blob + v->starts[k],
-					     v->starts[k + 1] - v->starts[k] - 1, !k, r + i,
-					     at[k + 1] - i);
-	}
-	free(r);
-	free(at);
-	return ok;
-}
-
-void words_view_built(struct words_view *v, const struct words_build *b, const uint32_t *starts)
-{
-	memset(v, 0, sizeof *v);
-	v->ow = v->kw = 8;
-	v->blob = b->blob.p;
-	v->blob_len = b->blob.len;
-	v->nwords = b->nw;
-	v->starts = starts;
-	v->built = b->w;
 }

@@ -230,6 +230,11 @@ size_t words_check(const struct words_view *v, size_t nrecs);
 bool words_blob_ok(const struct words_view *v);
 
 /* Merging the sections of a day's tail segments into one dictionary (tailread.c keeps it): */
+/* Word s[0..n) of a section's blob (folded already; word 0 when any) for records r[0..nr)
+ * (ascending, past those b has of it, at least one), into b (words.c). The bytes its list's
+ * room grew by. */
+size_t words_add_folded(struct words_build *b, const char *s, size_t n, bool any, const uint32_t *r,
+			size_t nr);
 /* Adds to b (built without pairs) the words of section v of nrecs records (a tail segment's:
  * no pairs, record numbers counted from 0), each record numbered first + its own, those below
  * lo left out; *bytes grows by the bytes b's lists grew by. False (nothing added) when v is not
