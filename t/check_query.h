@@ -49,8 +49,9 @@ const char *filtered(const char *filter);
 /* A day's indexes and files: built, read, damaged, set aside. */
 int32_t day_of(const char *d);
 bool index_day(const char *d);
-/* Day d's .tix built again as version 10 wrote it (the builder's test hook,
+/* Day d's .tix built again as version v ("10" or "11") wrote it (the builder's test hook,
  * SPANDEX_TEST_TIX_VERSION), so that the older versions' tests make theirs from it. */
+void dayindex_at(const char *d, const char *v);
 void dayindex_v10(const char *d);
 const char *dayindex_of(const char *root_dir, const char *d);
 size_t count_problems(void);

@@ -179,12 +179,17 @@ bool index_day(const char *d)
 	return built;
 }
 
-void dayindex_v10(const char *d)
+void dayindex_at(const char *d, const char *v)
 {
-	setenv("SPANDEX_TEST_TIX_VERSION", "10", 1);
+	setenv("SPANDEX_TEST_TIX_VERSION", v, 1);
 	ck_assert(index_day(d));
 	unsetenv("SPANDEX_TEST_TIX_VERSION");
 	store_forget_day(&st, "ws", day_of(d));
+}
+
+void dayindex_v10(const char *d)
+{
+	dayindex_at(d, "10");
 }
 
 static char dayindex_path[128];

@@ -39,12 +39,13 @@
 #include "lib/store/words.h"
 
 #define DAYINDEX_MAGIC "SPXTIX1\n"
-/* 11 wrote every list in its shortest form (Elias-Fano, relative to a pair's rarer word or a
- * triple's rarer pair) and offsets of 4 bytes, 10 kept the pairs of a common word then a rare one,
- * 9 added the triples of words, 8 the value lists, 7 the id strings, 6 left out the pairs of a rare
- * word, 5 added the pairs of words, 4 the roots, 3 the counts, 2 the key maps; older files are read
- * without them (a version 5 file with every pair). */
-#define DAYINDEX_VERSION 11
+/* 12 keeps the words around each rare word, 11 wrote every list in its shortest form (Elias-Fano,
+ * relative to a pair's rarer word or a triple's rarer pair) and offsets of 4 bytes, 10 kept the
+ * pairs of a common word then a rare one, 9 added the triples of words, 8 the value lists, 7 the id
+ * strings, 6 left out the pairs of a rare word, 5 added the pairs of words, 4 the roots, 3 the
+ * counts, 2 the key maps; older files are read without them (a version 5 file with every pair). */
+#define DAYINDEX_VERSION 12
+#define DAYINDEX_VERSION_NOCTX 11
 #define DAYINDEX_VERSION_LONGFORMS 10
 #define DAYINDEX_VERSION_NORAREPAIRS 9
 #define DAYINDEX_VERSION_NOTRIPLES 8
@@ -99,20 +100,22 @@ struct dayindex_hdr {
 	uint32_t crc;			  /* crc32c of the 124 bytes before it */
 };
 _Static_assert(sizeof(struct dayindex_hdr) == 128, "the text index header is 128 bytes");
-_Static_assert(DAYINDEX_VERSION != 11 || DAYINDEX_NCOLS == 9,
-	       "version 11 has 9 columns: a new column is a new version (docs/FORMAT.md)");
+_Static_assert(DAYINDEX_VERSION != 12 || DAYINDEX_NCOLS == 9,
+	       "version 12 has 9 columns: a new column is a new version (docs/FORMAT.md)");
 
 /* Test hook (t/check_query_*.c): SPANDEX_TEST_TIX_VERSION=10 makes the builder write version
  * 10's layout (every list LEB128 or a bit per record, offsets of 8 bytes), so that the tests of
- * older versions can make them from it and a reader of version 10 files is tested. Unset in every
- * real deployment. */
+ * older versions can make them from it and a reader of version 10 files is tested; =11 version
+ * 11's (no words around the rare words). Unset in every real deployment. */
 #define TEST_TIX_VERSION "SPANDEX_TEST_TIX_VERSION"
 
-/* The version the builder writes: DAYINDEX_VERSION, or 10 under the test hook. */
+/* The version the builder writes: DAYINDEX_VERSION, or 10 or 11 under the test hook. */
 static uint32_t build_version(void)
 {
 	const char *e = getenv(TEST_TIX_VERSION);
-	return e && !strcmp(e, "10") ? DAYINDEX_VERSION_LONGFORMS : DAYINDEX_VERSION;
+	return e && !strcmp(e, "10")   ? DAYINDEX_VERSION_LONGFORMS
+	       : e && !strcmp(e, "11") ? DAYINDEX_VERSION_NOCTX
+				       : DAYINDEX_VERSION;
 }
 
 /* The name of column k (lib/model/fields.h). */
@@ -217,8 +220,8 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	h.last_ingested_us = sh->recs[sh->nrecs - 1].ingested_us;
 	h.blob_len = b->w.blob.len;
 	buf_add(out, &h, sizeof h);
-	if (h.version == DAYINDEX_VERSION)
-		words_render_compact(&b->w, sh->nrecs, out);
+	if (h.version > DAYINDEX_VERSION_LONGFORMS)
+		words_render_compact(&b->w, sh->nrecs, h.version > DAYINDEX_VERSION_NOCTX, out);
 	else
 		words_render(&b->w, sh->nrecs, out);
 	size_t text = out->len - sizeof h;
@@ -307,7 +310,8 @@ static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool re
 	    h->crc != hash_crc32c(0, h, offsetof(struct dayindex_hdr, crc)) || h->nwords < 1 ||
 	    h->blob_len > t->len)
 		goto out;
-	enum words_pairs pairs = h->version > DAYINDEX_VERSION_LONGFORMS     ? WORDS_PAIRS_COMPACT
+	enum words_pairs pairs = h->version > DAYINDEX_VERSION_NOCTX	     ? WORDS_PAIRS_CTX
+				 : h->version > DAYINDEX_VERSION_LONGFORMS   ? WORDS_PAIRS_COMPACT
 				 : h->version > DAYINDEX_VERSION_NORAREPAIRS ? WORDS_PAIRS_RARE
 				 : h->version > DAYINDEX_VERSION_NOTRIPLES   ? WORDS_PAIRS_TRIPLES
 				 : h->version == DAYINDEX_VERSION_EVERYPAIR  ? WORDS_PAIRS_EVERY

@@ -248,6 +248,9 @@ void words_free(struct words_build *b)
 	for (size_t k = 0; k < b->nw; k++)
 		free(b->w[k].p.post);
 	free(b->w);
+	for (size_t k = 0; k < b->capctx; k++)
+		free(b->ctx[k].e);
+	free(b->ctx);
 	free(b->slots);
 	tab_free(&b->pt);
 	tab_free(&b->tt);
@@ -424,7 +427,58 @@ struct words_at {
 	uint32_t pw;
 	size_t pz;
 	uint32_t pp;
+	uint32_t w[5]; /* the last five words (0 for none), the newest last */
+	bool sp[4];    /* sp[i]: w[i] and w[i + 1] apart by a single space */
 };
+
+/* Rare word k's record rec has the words around it c[0..4) (words_ctxs). */
+static void ctx_note(struct words_build *b, uint32_t k, uint32_t rec, const uint32_t *c)
+{
+	if (k >= b->capctx) {
+		size_t cap = b->capctx ? b->capctx : 1024;
+		while (cap <= k)
+			cap *= 2;
+		b->ctx = xrealloc(b->ctx, cap * sizeof *b->ctx);
+		memset(b->ctx + b->capctx, 0, (cap - b->capctx) * sizeof *b->ctx);
+		b->capctx = cap;
+	}
+	struct words_ctxs *x = &b->ctx[k];
+	if (x->n == WORDS_CTX_MIXED)
+		return;
+	if (x->n && x->e[x->n - 1].rec == rec) {
+		struct words_ctx1 *e = &x->e[x->n - 1];
+		if (e->c[0] != WORDS_CTX_MIXED && memcmp(e->c, c, sizeof e->c))
+			e->c[0] = WORDS_CTX_MIXED;
+		return;
+	}
+	if (x->n == DAYINDEX_RARE_WORD) { /* common: none kept */
+		free(x->e);
+		*x = (struct words_ctxs){WORDS_CTX_MIXED, 0, NULL};
+		return;
+	}
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 2;
+		x->e = xrealloc(x->e, x->cap * sizeof *x->e);
+	}
+	x->e[x->n].rec = rec;
+	memcpy(x->e[x->n++].c, c, 4 * sizeof *c);
+}
+
+/* Word k of a field after at's words, single when a single space is between them (k 0 and not
+ * single past the field's last word): the word two before it now has its four around it. */
+static void ctx_push(struct words_build *b, struct words_at *at, uint32_t k, bool single,
+		     uint32_t rec)
+{
+	memmove(at->w, at->w + 1, 4 * sizeof *at->w);
+	memmove(at->sp, at->sp + 1, 3 * sizeof *at->sp);
+	at->w[4] = k;
+	at->sp[3] = single;
+	if (!at->w[2])
+		return;
+	uint32_t c[4] = {at->sp[0] && at->sp[1] ? at->w[0] : 0, at->sp[1] ? at->w[1] : 0,
+			 at->sp[2] ? at->w[3] : 0, at->sp[2] && at->sp[3] ? at->w[4] : 0};
+	ctx_note(b, at->w[2], rec, c);
+}
 
 /* The word s[a, z) of the text s[0..n) for record rec, after at's: the word, and with pairs the
  * pair of the two when both are past word 0 and the triple of that pair and the one before.
@@ -438,12 +492,16 @@ static inline __attribute__((always_inline)) void add_next(struct words_build *b
 	uint32_t k = add_any(b, s, n, a, z - a, rec), p = 0;
 	if (!pairs)
 		return;
+	bool gap = a != at->pz + 1 || s[at->pz] != ' ';
 	if (at->pw && k) {
-		p = add_pair(b, at->pw, k, a != at->pz + 1 || s[at->pz] != ' ', rec);
+		p = add_pair(b, at->pw, k, gap, rec);
 		if (at->pp && p)
 			add_triple(b, at->pp, p, rec);
 	}
-	*at = (struct words_at){k, z, p};
+	ctx_push(b, at, k, !gap, rec);
+	at->pw = k;
+	at->pz = z;
+	at->pp = p;
 }
 
 /* words_add's loop, made twice by the compiler: pairs is a constant in each call, so a tail
@@ -452,8 +510,8 @@ static inline __attribute__((always_inline)) void add_next(struct words_build *b
 static inline void add_words(struct words_build *b, const unsigned char *s, size_t n, uint32_t rec,
 			     bool pairs)
 {
-	size_t open = SIZE_MAX;		/* the start of a word that runs into this block */
-	struct words_at at = {0, 0, 0}; /* with pairs: the word before */
+	size_t open = SIZE_MAX;	  /* the start of a word that runs into this block */
+	struct words_at at = {0}; /* with pairs: the words before */
 	for (size_t base = 0; base < n; base += 64) {
 		uint64_t w = word_mask64(s + base, n - base < 64 ? n - base : 64);
 		uint64_t in = open != SIZE_MAX, before = w << 1 | in;
@@ -477,6 +535,10 @@ static inline void add_words(struct words_build *b, const unsigned char *s, size
 	}
 	if (open != SIZE_MAX)
 		add_next(b, s, n, open, n, rec, &at, pairs);
+	if (pairs) { /* the field's last two words have none after them */
+		ctx_push(b, &at, 0, false, rec);
+		ctx_push(b, &at, 0, false, rec);
+	}
 }
 
 /* The words of p[0..n), 64 bytes a block: the block's word bytes as a mask (word_mask64), its

@@ -69,15 +69,35 @@ struct words_tab {
 	struct words_pslot *slots; /* key 0 free */
 	size_t nslots;
 };
+/* The words around a rare word (version 12): for each of its records while it is in at most
+ * DAYINDEX_RARE_WORD, the words two and one before it and one and two after it in a field, each
+ * only when apart by single spaces from it (0 for none), when every occurrence of it in the record
+ * has those same four (else the record's c[0] is WORDS_CTX_MIXED). */
+#define WORDS_CTX_MIXED UINT32_MAX
+struct words_ctx1 {
+	uint32_t rec;
+	uint32_t c[4];
+};
+struct words_ctxs {
+	uint32_t n, cap; /* n WORDS_CTX_MIXED: in more than DAYINDEX_RARE_WORD records, none kept */
+	struct words_ctx1 *e;
+};
+/* A rare word's four words around it are kept (version 12) when at least this many of its records
+ * have them at every occurrence (a phrase of a word in one record reads one line). */
+#define WORDS_CTX_MIN 2
+/* The bytes of a word's number among the four (DAYINDEX_MAX_WORDS is 1 << 21). */
+#define WORDS_CTX_WORD 3
 struct words_build {
 	struct buf blob; /* the words, each followed by '\n' */
 	struct words_word *w;
 	size_t nw, capw;
 	uint64_t *slots; /* 0 free, else a hash tag over 1 + word index (words.c) */
 	size_t nslots;
-	struct words_tab pt;		  /* the pairs: key as above */
-	struct words_tab tt;		  /* the triples: first pair << 32, second pair */
-	bool pairs;			  /* pairs and triples built */
+	struct words_tab pt;	/* the pairs: key as above */
+	struct words_tab tt;	/* the triples: first pair << 32, second pair */
+	bool pairs;		/* pairs and triples built */
+	struct words_ctxs *ctx; /* with pairs: the words around each rare word */
+	size_t capctx;
 	char fold[DAYINDEX_MAX_WORD + 8]; /* a word folded, zero-padded to 8 bytes past it */
 };
 /* With pairs, the pairs of words are built and rendered too (a .tix of version 6: those of two
@@ -162,8 +182,13 @@ uint64_t words_triple_bound(size_t nrecs);
 void words_render(const struct words_build *b, size_t nrecs, struct buf *out);
 /* The text section of a .tix of version 11: a head (uint32: the bytes of every offset, 4 unless
  * a part's postings pass 4 GiB, then 8; uint32 zero), then the parts as words_render's with
- * those offsets, every list in its shortest form with a form byte (WORDS_FORM_EF). */
-void words_render_compact(const struct words_build *b, size_t nrecs, struct buf *out);
+ * those offsets, every list in its shortest form with a form byte (WORDS_FORM_EF); with ctx
+ * (version 12), then the words around the rare words: their number (uint64), their words
+ * ascending (uint32 each), the offsets of their entries (uint32, n + 1), the entries (each the four
+ * words, two before and two after, WORDS_CTX_WORD bytes each little-endian, 0 for none, then a bit
+ * per record of the word: the i-th of its records has those four around every occurrence of it
+ * when bit i, of byte i / 8 from its low bit, is set), each part padded to 8. */
+void words_render_compact(const struct words_build *b, size_t nrecs, bool ctx, struct buf *out);
 
 /* A text section read back, its parts checked against the bytes that hold it. */
 struct words_view {
@@ -189,6 +214,12 @@ struct words_view {
 	const void *tpoffs;
 	const unsigned char *tpost;
 	size_t tpost_len;
+	/* Version 12: the nctx rare words with the words around them, ascending (cwords), the
+	 * offsets of their entries (coffs, nctx + 1) in cblob[0..cblob_len). */
+	size_t nctx;
+	const uint32_t *cwords, *coffs;
+	const unsigned char *cblob;
+	size_t cblob_len;
 	size_t len; /* bytes of the whole section */
 	/* A dictionary merged from sections (words_view_built): word k's postings are built[k].p's,
 	 * as words_render would write them; no pairs. NULL for a section read back. */
@@ -205,7 +236,8 @@ enum words_pairs {
 	WORDS_PAIRS_COMMON,
 	WORDS_PAIRS_TRIPLES,
 	WORDS_PAIRS_RARE,
-	WORDS_PAIRS_COMPACT /* as WORDS_PAIRS_RARE, in version 11's forms (words_render_compact) */
+	WORDS_PAIRS_COMPACT, /* as WORDS_PAIRS_RARE, in version 11's forms (words_render_compact) */
+	WORDS_PAIRS_CTX	     /* and (version 12) the words around the rare words */
 };
 /* The section at p[0..n) of nwords words and blob_len bytes of words into v, with its pairs
  * as pairs says; false when its parts do not fit in n bytes or its first offsets are wrong. */
@@ -221,6 +253,20 @@ bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs
  * pairs. ST_NOT_FOUND when no term has a letter or digit, or a posting list is malformed. */
 enum status words_terms(const struct words_view *v, const char *const *terms, size_t nterms,
 			size_t nrecs, uint64_t **bits, uint64_t **sure);
+/* The words around the rare words (version 12) at p[0..n) into v (words_ctx.c): false when their
+ * parts do not fit. */
+bool words_ctx_open(struct words_view *v, const char *p, size_t n);
+/* Whether they are well formed: their words ascending, each entry in bounds, naming words of the
+ * dictionary, with a bit for each record of its word (cnt[k]: word k's records; NULL: not
+ * checked). */
+bool words_ctx_check(const struct words_view *v, const size_t *cnt);
+/* A phrase of nr runs (2 to 5, apart by single spaces, whole; run j may be any of the words
+ * ks[j][0..nk[j])) anchored at a rare word: when run i is that one word, every other run is within
+ * two of it, and the words around it in some of its records are words of the runs at their places,
+ * those records hold the phrase (every occurrence of the word in them has those words around it):
+ * ORed into exact (n records). Whether any run anchored it. */
+bool words_ctx_exact(const struct words_view *v, const uint32_t *const *ks, const size_t *nk,
+		     size_t nr, uint64_t *exact, size_t n);
 /* The first malformed word (its bounds, its terminator, its postings), or SIZE_MAX; nwords for
  * malformed pairs (keys out of order or naming no word, their postings). */
 size_t words_check(const struct words_view *v, size_t nrecs);

@@ -96,7 +96,7 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 	memset(v, 0, sizeof *v);
 	v->ow = v->kw = 8;
 	size_t head = 0;
-	if (pairs == WORDS_PAIRS_COMPACT) { /* version 11: the offsets' bytes, then zero */
+	if (pairs >= WORDS_PAIRS_COMPACT) { /* version 11: the offsets' bytes, then zero */
 		uint32_t h[2];
 		if (n < sizeof h)
 			return false;
@@ -131,7 +131,9 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 	if (!open_pairs(v, (const char *)p + v->len, n - v->len, pairs != WORDS_PAIRS_EVERY))
 		return false;
 	v->rare_common = pairs >= WORDS_PAIRS_RARE;
-	return pairs < WORDS_PAIRS_TRIPLES || open_triples(v, (const char *)p + v->len, n - v->len);
+	if (pairs >= WORDS_PAIRS_TRIPLES && !open_triples(v, (const char *)p + v->len, n - v->len))
+		return false;
+	return pairs < WORDS_PAIRS_CTX || words_ctx_open(v, (const char *)p + v->len, n - v->len);
 }
 
 bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs)
@@ -638,7 +640,8 @@ static bool term_and(const struct words_view *v, const char *s, const uint64_t *
 	/* One word, or with pairs two apart by a space, or with triples three: in the record. */
 	bool whole = nr && r[0].a == 0 && r[nr - 1].z == len && spaced;
 	bool two = whole && nr == 2 && v->npairs, three = whole && nr == 3 && v->ntri;
-	uint64_t *exact = two || three ? xcalloc(words ? words : 1, sizeof *exact) : NULL;
+	bool ctx = whole && nr >= 2 && nr <= 5 && v->nctx; /* version 12 */
+	uint64_t *exact = two || three || ctx ? xcalloc(words ? words : 1, sizeof *exact) : NULL;
 	for (size_t i = 0; i < nr; i++) {
 		bool left = i > 0 || r[i].a > 0, right = i + 1 < nr || r[i].z < len;
 		r[i].nk = run_words(v, s + r[i].a, r[i].z - r[i].a, left, right, &r[i].ks);
@@ -661,11 +664,22 @@ static bool term_and(const struct words_view *v, const char *s, const uint64_t *
 			and_into(all, one, words);
 		three = three && asked;
 	}
-	if (exact)
+	if (ok && ctx) {
+		const uint32_t **ks = xmalloc(nr * sizeof *ks);
+		size_t *nk = xmalloc(nr * sizeof *nk);
+		for (size_t i = 0; i < nr; i++) {
+			ks[i] = r[i].ks;
+			nk[i] = r[i].nk;
+		}
+		ctx = words_ctx_exact(v, ks, nk, nr, exact, n);
+		free(ks);
+		free(nk);
+	}
+	if (two || three || ctx)
 		and_into(known, exact, words);
 	free(exact);
 	free(gap);
-	*sure = whole && (nr == 1 || two || three);
+	*sure = whole && (nr == 1 || two || three || ctx);
 	*runs = nr;
 	for (size_t i = 0; i < nr; i++)
 		free(r[i].ks);
@@ -783,8 +797,9 @@ size_t words_check(const struct words_view *v, size_t nrecs)
 		if (wc)
 			wc[k] = s.n;
 	}
-	if (bad == SIZE_MAX && (!keys_check(v, false, v->nwords, nrecs, wc, pc) ||
-				!keys_check(v, true, v->npairs, nrecs, pc, tc)))
+	if (bad == SIZE_MAX &&
+	    (!keys_check(v, false, v->nwords, nrecs, wc, pc) ||
+	     !keys_check(v, true, v->npairs, nrecs, pc, tc) || !words_ctx_check(v, wc)))
 		bad = v->nwords;
 	free(wc);
 	free(pc);

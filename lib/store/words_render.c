@@ -67,6 +67,7 @@ struct render {
 	size_t nrecs;
 	bool compact, over;
 	unsigned ow;
+	bool ctx; /* version 12: the words around the rare words */
 	struct recs {
 		uint32_t *r;
 		size_t n;
@@ -252,6 +253,70 @@ static void render_triples(struct render *x, const uint32_t *idx, const uint32_t
 	free(t);
 }
 
+/* The records of the dominant words around rare word k (words.h, WORDS_CTX_MIN): its records'
+ * entries e[0..n) whose four words are those of most of them, the first such, into *best; their
+ * number (0 when no four words are the same in WORDS_CTX_MIN of them). */
+static size_t ctx_best(const struct words_ctxs *x, const struct words_ctx1 **best)
+{
+	size_t most = 0;
+	for (size_t i = 0; i < x->n; i++) {
+		const uint32_t *c = x->e[i].c;
+		if (c[0] == WORDS_CTX_MIXED || !(c[0] | c[1] | c[2] | c[3]))
+			continue;
+		size_t m = 0;
+		for (size_t j = i; j < x->n; j++)
+			m += !memcmp(x->e[j].c, c, sizeof x->e[j].c);
+		if (m > most) {
+			most = m;
+			*best = &x->e[i];
+		}
+	}
+	return most >= WORDS_CTX_MIN ? most : 0;
+}
+
+/* The words around the rare words (version 12, words.h): their number; their words ascending;
+ * the offsets of their entries (uint32, n + 1); the entries, each the four words (WORDS_CTX_WORD
+ * bytes each) and a bit per record of the word, set for the records whose every occurrence of it
+ * has them. Each part padded to 8. */
+static void render_ctx(struct render *x, struct buf *out)
+{
+	static const char zero[8];
+	const struct words_build *b = x->b;
+	size_t lim = b->capctx < b->nw ? b->capctx : b->nw;
+	uint32_t *ws = xmalloc((lim ? lim : 1) * sizeof *ws), *offs = NULL;
+	const struct words_ctx1 **best = xmalloc((lim ? lim : 1) * sizeof *best);
+	uint64_t n = 0;
+	for (size_t k = 1; k < lim; k++)
+		if (b->ctx[k].n != WORDS_CTX_MIXED && ctx_best(&b->ctx[k], &best[n]))
+			ws[n++] = (uint32_t)k;
+	buf_add(out, &n, sizeof n);
+	buf_add(out, ws, n * sizeof *ws);
+	buf_add(out, zero, pad8(4 * n) - 4 * n);
+	struct buf e;
+	buf_init(&e);
+	offs = xmalloc((n + 1) * sizeof *offs);
+	for (size_t i = 0; i < n; i++) {
+		const struct words_ctxs *c = &b->ctx[ws[i]];
+		offs[i] = (uint32_t)e.len;
+		for (int j = 0; j < 4; j++)
+			buf_add(&e, &best[i]->c[j], WORDS_CTX_WORD); /* little-endian */
+		size_t at = e.len, nb = (c->n + 7) / 8;
+		buf_add(&e, zero, nb > 8 ? 8 : nb); /* at most DAYINDEX_RARE_WORD bits */
+		for (size_t r = 0; r < c->n; r++)
+			if (!memcmp(c->e[r].c, best[i]->c, sizeof best[i]->c))
+				e.p[at + r / 8] = (char)(e.p[at + r / 8] | 1 << r % 8);
+	}
+	offs[n] = (uint32_t)e.len;
+	buf_add(out, offs, (n + 1) * sizeof *offs);
+	buf_add(out, zero, pad8(4 * (n + 1)) - 4 * (n + 1));
+	buf_add(out, e.p, e.len);
+	buf_add(out, zero, pad8(e.len) - e.len);
+	buf_free(&e);
+	free(offs);
+	free(best);
+	free(ws);
+}
+
 /* The pairs' part of the text section: their number, the rare bound, their keys ascending, the
  * offsets of their postings, the postings. A pair of a rare word is left out (DAYINDEX_RARE_WORD)
  * unless its first word is common, in more than the triples' bound records (version 10); a pair
@@ -299,6 +364,8 @@ static void render_pairs(struct render *x, struct buf *out)
 	add_postings(x, out, offs, np, &post);
 	free(o);
 	render_triples(x, idx, pcnt, tb, rare, out);
+	if (x->ctx)
+		render_ctx(x, out);
 	free(idx);
 	free(pcnt);
 }
@@ -341,15 +408,15 @@ static void render(struct render *x, struct buf *out)
 
 void words_render(const struct words_build *b, size_t nrecs, struct buf *out)
 {
-	struct render x = {b, nrecs, false, false, 8, NULL, NULL};
+	struct render x = {b, nrecs, false, false, 8, false, NULL, NULL};
 	render(&x, out);
 }
 
-void words_render_compact(const struct words_build *b, size_t nrecs, struct buf *out)
+void words_render_compact(const struct words_build *b, size_t nrecs, bool ctx, struct buf *out)
 {
 	size_t at = out->len; /* on 8 bytes: after a .tix's header of 128 */
 	for (unsigned ow = 4; ow <= 8; ow += 4) {
-		struct render x = {b, nrecs, true, false, ow, NULL, NULL};
+		struct render x = {b, nrecs, true, false, ow, ctx && b->pairs, NULL, NULL};
 		x.w = xcalloc(b->nw, sizeof *x.w);
 		x.p = xcalloc(b->pt.n, sizeof *x.p);
 		out->len = at;
