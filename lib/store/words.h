@@ -260,13 +260,20 @@ bool words_ctx_open(struct words_view *v, const char *p, size_t n);
  * dictionary, with a bit for each record of its word (cnt[k]: word k's records; NULL: not
  * checked). */
 bool words_ctx_check(const struct words_view *v, const size_t *cnt);
-/* A phrase of nr runs (2 to 5, apart by single spaces, whole; run j may be any of the words
- * ks[j][0..nk[j])) anchored at a rare word: when run i is that one word, every other run is within
- * two of it, and the words around it in some of its records are words of the runs at their places,
- * those records hold the phrase (every occurrence of the word in them has those words around it):
- * ORed into exact (n records). Whether any run anchored it. */
-bool words_ctx_exact(const struct words_view *v, const uint32_t *const *ks, const size_t *nk,
-		     size_t nr, uint64_t *exact, size_t n);
+/* A run of a phrase's term, [a, z) of its bytes, and the words of the dictionary it may be:
+ * ks[0..nk) (words_read.c). */
+struct words_run {
+	size_t a, z;
+	uint32_t *ks;
+	size_t nk;
+};
+/* A phrase of nr runs r (2 to 5, apart by single spaces, whole; run j may be any of the words
+ * r[j].ks[0..r[j].nk)) anchored at a rare word: when run i is that one word, every other run is
+ * within two of it, and the words around it in some of its records are words of the runs at their
+ * places, those records hold the phrase (every occurrence of the word in them has those words
+ * around it): ORed into exact (n records). Whether any run anchored it. */
+bool words_ctx_exact(const struct words_view *v, const struct words_run *r, size_t nr,
+		     uint64_t *exact, size_t n);
 /* The first malformed word (its bounds, its terminator, its postings), or SIZE_MAX; nwords for
  * malformed pairs (keys out of order or naming no word, their postings). */
 size_t words_check(const struct words_view *v, size_t nrecs);

@@ -76,8 +76,8 @@ static bool word_in(const uint32_t *ks, size_t n, uint32_t k)
 	return false;
 }
 
-bool words_ctx_exact(const struct words_view *v, const uint32_t *const *ks, const size_t *nk,
-		     size_t nr, uint64_t *exact, size_t n)
+bool words_ctx_exact(const struct words_view *v, const struct words_run *r, size_t nr,
+		     uint64_t *exact, size_t n)
 {
 	bool any = false;
 	size_t words = (n + 63) / 64;
@@ -86,17 +86,18 @@ bool words_ctx_exact(const struct words_view *v, const uint32_t *const *ks, cons
 		uint32_t c[4];
 		const unsigned char *bits;
 		size_t nb, j, m = 0;
-		if (nk[i] != 1 || i > 2 || nr - 1 - i > 2 || !ctx_of(v, ks[i][0], c, &bits, &nb))
+		if (r[i].nk != 1 || i > 2 || nr - 1 - i > 2 ||
+		    !ctx_of(v, r[i].ks[0], c, &bits, &nb))
 			continue;
 		for (j = 0; j < nr; j++) {
 			uint32_t cw = j < i ? c[j + 2 - i] : j > i ? c[j - i + 1] : 1;
-			if (!cw || (j != i && !word_in(ks[j], nk[j], cw)))
+			if (!cw || (j != i && !word_in(r[j].ks, r[j].nk, cw)))
 				break;
 		}
 		if (j < nr)
 			continue;
 		memset(tmp, 0, words * sizeof *tmp);
-		if (!words_or(v, ks[i][0], tmp, n))
+		if (!words_or(v, r[i].ks[0], tmp, n))
 			continue;
 		for (size_t w = 0; w < words; w++)
 			m += (size_t)__builtin_popcountll(tmp[w]);

@@ -485,12 +485,6 @@ static bool pair_bits(const struct words_view *v, const uint32_t *ka, size_t na,
 }
 
 /* A run of a term: where it starts and ends, and the words that may hold it. */
-struct run {
-	size_t a, z;
-	uint32_t *ks;
-	size_t nk;
-};
-
 /* A phrase of three runs asks at most this many pairs of the file for its words (the first run's
  * words times the second's times the third's); past it, its triples are not looked at (the
  * pairs still narrow it), so a short run that many words hold costs no more than its pairs. */
@@ -556,7 +550,7 @@ static bool pairs_both(const struct words_view *v, size_t j, size_t j2, uint64_t
  * into exact): a triple of two pairs of which one is common is kept (in every record, not exact,
  * when its list would narrow little), else the records of both pairs stand for it, and a rare
  * word's records for its pairs (but, version 10, for its pair with a common b). */
-static bool tri_abc(const struct words_view *v, uint32_t a, uint32_t b, const struct run *c,
+static bool tri_abc(const struct words_view *v, uint32_t a, uint32_t b, const struct words_run *c,
 		    const bool *rare, bool g1, bool g2, uint64_t *bits, uint64_t *exact,
 		    uint64_t *tmp, size_t n)
 {
@@ -586,7 +580,7 @@ static bool tri_abc(const struct words_view *v, uint32_t a, uint32_t b, const st
  * ORed into bits (and those known to hold them into exact), as tri_abc; and triple 0's (the
  * records past WORDS_MAX_TRIPLES). *asked false (bits untouched) when the words are too many
  * (WORDS_TRIPLE_ASKS). */
-static bool tri_bits(const struct words_view *v, const struct run *r, bool g1, bool g2,
+static bool tri_bits(const struct words_view *v, const struct words_run *r, bool g1, bool g2,
 		     uint64_t *bits, uint64_t *exact, size_t n, bool *asked)
 {
 	*asked = v->ntri && r[0].nk * r[1].nk * r[2].nk <= WORDS_TRIPLE_ASKS;
@@ -629,9 +623,9 @@ static bool term_and(const struct words_view *v, const char *s, const uint64_t *
 		     uint64_t *one, uint64_t *known, size_t n, size_t *runs, bool *sure)
 {
 	size_t len = strlen(s), nr = 0, words = (n + 63) / 64, bytes = words * sizeof *one;
-	struct run *r = xmalloc((len / 2 + 1) * sizeof *r); /* a run and a byte apart */
+	struct words_run *r = xmalloc((len / 2 + 1) * sizeof *r); /* a run and a byte apart */
 	for (size_t at = 0, a; words_next(s, len, &at, &a); nr++)
-		r[nr] = (struct run){a, at, NULL, 0};
+		r[nr] = (struct words_run){a, at, NULL, 0};
 	bool ok = true, *gap = xcalloc(nr + 1, sizeof *gap), spaced = true;
 	for (size_t i = 0; i + 1 < nr; i++) {
 		gap[i] = r[i + 1].a != r[i].z + 1 || s[r[i].z] != ' ';
@@ -665,15 +659,7 @@ static bool term_and(const struct words_view *v, const char *s, const uint64_t *
 		three = three && asked;
 	}
 	if (ok && ctx) {
-		const uint32_t **ks = xmalloc(nr * sizeof *ks);
-		size_t *nk = xmalloc(nr * sizeof *nk);
-		for (size_t i = 0; i < nr; i++) {
-			ks[i] = r[i].ks;
-			nk[i] = r[i].nk;
-		}
-		ctx = words_ctx_exact(v, ks, nk, nr, exact, n);
-		free(ks);
-		free(nk);
+		ctx = words_ctx_exact(v, r, nr, exact, n);
 	}
 	if (two || three || ctx)
 		and_into(known, exact, words);
