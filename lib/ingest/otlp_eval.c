@@ -335,6 +335,12 @@ void otlp_eval_span(struct dec *d, const struct raw_span *r, const struct span *
 	openinference(d, r, s);
 }
 
+void otlp_eval_project(struct dec *d, size_t from, const struct span *s)
+{
+	for (size_t i = from; i < d->res.evals.n; i++)
+		d->res.evals.v[i].j.project = s->str[SS_PROJECT];
+}
+
 /* ---- storing ---- */
 
 /* What the stored span from names of j's session and project (and trace, when j has none). */

@@ -24,7 +24,8 @@ struct raw_span {
 	struct rid trace, span, parent;
 	const char *name;
 	uint64_t start_ns, end_ns;
-	json_t *attrs;	/* object: resource attributes, then span attributes on top */
+	json_t *attrs;	/* object: resource attributes, then span attributes on top; the span's
+			 * own (otlp_map_span takes it apart for raw_attributes) */
 	json_t *events; /* array of {name, time_unix_nano, attributes} */
 	json_t *links;	/* array of {trace_id, span_id, attributes} */
 	int64_t status_code;
@@ -99,10 +100,13 @@ void otlp_logs_add(struct dec *d, const struct raw_log *r);
 
 /* The evaluation results (otlp_eval.c): a gen_ai.evaluation.result log record, number rec of
  * its request, into ev (NULL, or why it is refused); the evaluation events and
- * OpenInference annotations of span r, mapped onto s, into d->res.evals. */
+ * OpenInference annotations of span r, mapped onto s, into d->res.evals, read from r's
+ * attributes as they came (before the catalog takes them: the caller then sets the project
+ * the catalog gave s with otlp_eval_project, on the evaluations from index from on). */
 const char *otlp_eval_log(struct dec *d, struct otlp_evals *ev, const struct raw_log *r,
 			  size_t rec);
 void otlp_eval_span(struct dec *d, const struct raw_span *r, const struct span *s);
+void otlp_eval_project(struct dec *d, size_t from, const struct span *s);
 
 /* The content of the GenAI conventions (otlp_map.c), for the log events as for the span's:
  * the first present key of keys as text; gen_ai.input.messages with the system instructions

@@ -445,22 +445,25 @@ static const char *error_of(struct arena *a, const struct raw_span *r)
 }
 
 /* What the catalog sees: every non-null attribute the mapping did not consume, the exception
- * event's names, and the span's events, scope and links as raw attributes. */
-static void catalog_work(struct dec *d, const struct raw_span *r, struct span *s, const char *sess,
+ * event's names, and the span's events, scope and links as raw attributes. The span's own
+ * attributes object (each decoder makes one a span) becomes it in place, and the catalog
+ * takes it for raw_attributes: an attribute was inserted into three objects one by one
+ * (about 290 instructions each) where it is now inserted once. Whatever reads the attributes
+ * as they came runs before. */
+static void catalog_work(struct dec *d, struct raw_span *r, struct span *s, const char *sess,
 			 bool children)
 {
-	json_t *work = json_object(), *v;
+	json_t *work = r->attrs, *v;
 	const char *k;
+	void *next;
 
-	json_object_foreach(r->attrs, k, v)
+	r->attrs = NULL;
+	json_object_foreach_safe(work, next, k, v)
 	{
-		if (json_is_null(v) || own_key(k))
-			continue;
 		/* Langfuse's (the AI SDK's, OpenLLMetry's) session key is consumed like session.id
 		 * when it gave the session; one that differs stays, so nothing is lost. */
-		if (same_session(k, v, sess))
-			continue;
-		json_object_set_nocheck(work, k, v);
+		if (json_is_null(v) || own_key(k) || same_session(k, v, sess))
+			json_object_del(work, k);
 	}
 	exception_event(work, r->events);
 	if (json_array_size(r->events))
@@ -469,8 +472,7 @@ static void catalog_work(struct dec *d, const struct raw_span *r, struct span *s
 		set_json_string(work, "otel.links", r->links);
 	if (r->scope)
 		json_object_set(work, "otel.scope", r->scope);
-	catalog_apply_span(d->a, s, work, r->name, children);
-	json_decref(work);
+	catalog_take_span(d->a, s, work, r->name, children);
 }
 
 void otlp_map_span(struct dec *d, struct raw_span *r)
@@ -530,11 +532,17 @@ void otlp_map_span(struct dec *d, struct raw_span *r)
 	s->input = text_of(d->a, CATALOG_INPUT, r->attrs, r->events, s->kind);
 	s->output = text_of(d->a, CATALOG_OUTPUT, r->attrs, r->events, s->kind);
 
+	/* The error message's later sources and the evaluations read the attributes as they
+	 * came, which catalog_work takes apart. */
+	const char *err = error_of(d->a, r);
+	size_t evals = d->res.evals.n;
+	otlp_eval_span(d, r, s);
+
 	catalog_work(d, r, s, sess, children);
 
 	if (!s->str[SS_ERROR_MESSAGE])
-		s->str[SS_ERROR_MESSAGE] = error_of(d->a, r);
-	otlp_eval_span(d, r, s);
+		s->str[SS_ERROR_MESSAGE] = err;
+	otlp_eval_project(d, evals, s);
 }
 
 void otlp_map_free(struct raw_span *r)

@@ -404,8 +404,14 @@ static const char *cat_ai_sdk_provider(const char *id)
 	return id;
 }
 
-static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool children)
+/* With take, attrs is the caller's object, referenced once, and cat_apply's to keep or
+ * release: when raw_attributes would be a copy of it less what the rows consumed (s holds no
+ * raw_attributes yet and attrs was not spread), those are deleted from it instead, after every
+ * read of the winners and of attrs, and it becomes raw_attributes, with the same members in the
+ * same order. */
+static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool children, bool take)
 {
+	json_t *taken = take ? attrs : NULL;
 	json_t *winner[CATALOG_NROWS], *cand[CATALOG_NROWS];
 	struct cat_hit hits[CAT_HITS];
 	size_t at = 0;
@@ -447,6 +453,11 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 		winner[i] = v;
 		cat_set(a, s, &catalog_row_table[i], v);
 	}
+	/* The members consumed, deleted from attrs after the walk (the winners are its values). */
+	const char **gone = NULL;
+	size_t ngone = 0;
+	if (taken && attrs == taken && !s->raw_attributes)
+		gone = arena_alloc(a, (json_object_size(attrs) + 1) * sizeof *gone);
 	json_object_foreach(attrs, key, v)
 	{
 		const char *detail;
@@ -457,9 +468,8 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 			h = hits[at++];
 		else
 			h.e = cat_lookup(key, &h.n);
-		if (cat_names_in(h.e, h.n, key, v, winner))
-			continue;
-		detail = children ? NULL : cat_cost_detail(key);
+		bool consumed = cat_names_in(h.e, h.n, key, v, winner);
+		detail = consumed || children ? NULL : cat_cost_detail(key);
 		if (detail && catalog_cost(v, &d)) {
 			for (size_t k = 0; k < CAT_NSUMS; k++)
 				if (!strncmp(detail, cat_sums[k].detail,
@@ -469,53 +479,81 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 				}
 			if (!json_object_get(cat_object(&s->cost_details), detail))
 				json_object_set_new(s->cost_details, detail, json_real(d));
-			continue;
+			consumed = true;
 		}
-		if (spread && !children && cat_spread_rest(s, key, v))
-			continue;
-		/* key is a member's of attrs: UTF-8 already, no check again. */
-		if (!json_object_get(cat_object(&s->raw_attributes), key))
+		consumed = consumed || (spread && !children && cat_spread_rest(s, key, v));
+		if (gone) {
+			if (consumed)
+				gone[ngone++] = key;
+		} else if (!consumed && !json_object_get(cat_object(&s->raw_attributes), key)) {
+			/* key is a member's of attrs: UTF-8 already, no check again. */
 			json_object_set_nocheck(s->raw_attributes, key, v);
+		}
 	}
 	cat_sum_costs(s, winner, sum, seen, parts_before);
 	/* An AI SDK span's provider is its provider id: read as the SDK's integration names it,
 	 * the id kept in raw_attributes. Traceloop's rewrite of an AI SDK span (it keeps
-	 * ai.operationId) drops ai.model.provider and leaves the id in gen_ai.system. */
+	 * ai.operationId) drops ai.model.provider and leaves the id in gen_ai.system. The id's
+	 * value is held: the deletions below may release its member. */
 	const char *idkey = json_object_get(look, "ai.model.provider") ? "ai.model.provider"
 			    : json_object_get(look, "ai.operationId")  ? "gen_ai.system"
 								       : NULL;
-	const char *id = idkey ? json_string_value(json_object_get(look, idkey)) : NULL;
+	json_t *idv = idkey ? json_incref(json_object_get(look, idkey)) : NULL;
+	const char *id = json_string_value(idv);
+	if (gone) {
+		for (size_t i = 0; i < ngone; i++)
+			json_object_del(attrs, gone[i]);
+		if (json_object_size(attrs))
+			s->raw_attributes = json_incref(attrs);
+	}
 	if (id && s->str[SS_PROVIDER] && !strcmp(s->str[SS_PROVIDER], id) &&
 	    strcmp(cat_ai_sdk_provider(id), id)) {
 		s->str[SS_PROVIDER] = cat_ai_sdk_provider(id);
 		json_object_set_new(cat_object(&s->raw_attributes), idkey, json_string(id));
 	}
+	json_decref(idv);
 	if (held)
 		json_object_set_new(cat_object(&s->raw_attributes), CATALOG_USAGE_KEY,
 				    json_string("children"));
 	json_decref(spread);
+	json_decref(taken);
 }
 
 /* Applies the catalog of reference section 5 to attrs (span.h). */
 void catalog_apply(struct arena *a, struct span *s, json_t *attrs)
 {
 	if (json_is_object(attrs))
-		cat_apply(a, s, attrs, false);
+		cat_apply(a, s, attrs, false, false);
 }
 
 #define CAT_TOOL_PREFIX "execute_tool " /* the GenAI tool span name: execute_tool {tool.name} */
 
-/* The catalog for one OTLP span (catalog.h). */
-void catalog_apply_span(struct arena *a, struct span *s, json_t *attrs, const char *name,
-			bool children)
+static void cat_apply_span(struct arena *a, struct span *s, json_t *attrs, const char *name,
+			   bool children, bool take)
 {
-	if (!json_is_object(attrs))
+	if (!json_is_object(attrs)) {
+		if (take)
+			json_decref(attrs);
 		return;
-	cat_apply(a, s, attrs, children);
+	}
+	cat_apply(a, s, attrs, children, take);
 	if (s->kind == KIND_TOOL && !s->str[SS_TOOL_NAME] && name && *name) {
 		if (!strncmp(name, CAT_TOOL_PREFIX, strlen(CAT_TOOL_PREFIX)) &&
 		    name[strlen(CAT_TOOL_PREFIX)])
 			name += strlen(CAT_TOOL_PREFIX);
 		s->str[SS_TOOL_NAME] = arena_strdup(a, name);
 	}
+}
+
+/* The catalog for one OTLP span (catalog.h). */
+void catalog_apply_span(struct arena *a, struct span *s, json_t *attrs, const char *name,
+			bool children)
+{
+	cat_apply_span(a, s, attrs, name, children, false);
+}
+
+void catalog_take_span(struct arena *a, struct span *s, json_t *attrs, const char *name,
+		       bool children)
+{
+	cat_apply_span(a, s, attrs, name, children, true);
 }

@@ -167,6 +167,11 @@ void catalog_check_cost(struct span *s);
  * CATALOG_USAGE_KEY "children", so no rollup counts them twice. */
 void catalog_apply_span(struct arena *a, struct span *s, json_t *attrs, const char *name,
 			bool children);
+/* catalog_apply_span taking attrs (the caller's reference, to an object nothing else holds):
+ * it may become s->raw_attributes, what the catalog consumed deleted from it, where
+ * catalog_apply_span makes a new object of what it did not. */
+void catalog_take_span(struct arena *a, struct span *s, json_t *attrs, const char *name,
+		       bool children);
 
 #endif
 
