@@ -136,6 +136,12 @@ _Static_assert(CATALOG_NROWS *CATALOG_MAX_KEYS <= UINT16_MAX, "an entry's place 
 _Static_assert(CATALOG_NROWS <= 64, "a set of rows is a 64-bit mask");
 static uint64_t cat_kinded;
 
+/* The object attributes' keys by the same hash (catalog_objects): cat_candidates tells one
+ * by its hash, which its lookup has. */
+#define CAT_MAX_OBJECTS 4
+static uint64_t cat_object_h[CAT_MAX_OBJECTS];
+static bool cat_objects_past; /* more objects than that: every key is asked by name */
+
 static int cmp_cat_key(const void *a, const void *b)
 {
 	const struct cat_key *x = a, *y = b;
@@ -158,6 +164,11 @@ static void cat_index(void)
 					     (uint16_t)i, (uint16_t)j};
 	}
 	qsort(cat_keys, cat_nkeys, sizeof(*cat_keys), cmp_cat_key);
+	size_t nobj;
+	const struct catalog_object *obj = catalog_objects(&nobj);
+	cat_objects_past = nobj > CAT_MAX_OBJECTS;
+	for (size_t i = 0; i < nobj && i < CAT_MAX_OBJECTS; i++)
+		cat_object_h[i] = hash_mem(obj[i].key, strlen(obj[i].key));
 	size_t e = 0;
 	for (size_t b = 0; b <= 1u << CAT_BUCKET_BITS; b++) {
 		while (e < cat_nkeys && cat_keys[e].h >> (64 - CAT_BUCKET_BITS) < b)
@@ -166,10 +177,10 @@ static void cat_index(void)
 	}
 }
 
-static const struct cat_key *cat_lookup(const char *key, size_t *n)
+static const struct cat_key *cat_lookup_h(const char *key, size_t *n, uint64_t *hp)
 {
 	cat_index();
-	uint64_t h = hash_mem(key, strlen(key));
+	uint64_t h = *hp = hash_mem(key, strlen(key));
 	size_t b = (size_t)(h >> (64 - CAT_BUCKET_BITS)), lo = cat_first[b], hi = cat_first[b + 1];
 	while (lo < hi && cat_keys[lo].h < h) /* the first entry of hash h or above */
 		lo++;
@@ -179,6 +190,12 @@ static const struct cat_key *cat_lookup(const char *key, size_t *n)
 		end++;
 	*n = end - lo;
 	return end > lo ? &cat_keys[lo] : NULL;
+}
+
+static const struct cat_key *cat_lookup(const char *key, size_t *n)
+{
+	uint64_t h;
+	return cat_lookup_h(key, n, &h);
 }
 
 /* A member's entries of the index (cat_lookup's), kept from cat_candidates' walk over a span's
@@ -216,8 +233,9 @@ static bool cat_names(const char *key, json_t *v, json_t *const *winner)
 /* For each row, the usable non-null value of its first source key present in attrs (NULL
  * for none): one index lookup per attribute instead of one per row and key, as most keys
  * of the table are absent from any one span. The first CAT_HITS members' entries into hits;
- * returns the set of rows given a value. */
-static uint64_t cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hits)
+ * *objects (objects may be NULL) set when attrs holds an object attribute
+ * (catalog_object_named); returns the set of rows given a value. */
+static uint64_t cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hits, bool *objects)
 {
 	unsigned char best[CATALOG_NROWS];
 	const char *key;
@@ -230,10 +248,17 @@ static uint64_t cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hit
 	json_object_foreach(attrs, key, v)
 	{
 		size_t n;
-		const struct cat_key *e = cat_lookup(key, &n);
+		uint64_t h;
+		const struct cat_key *e = cat_lookup_h(key, &n, &h);
 
 		if (at < CAT_HITS)
 			hits[at++] = (struct cat_hit){e, n};
+		if (objects && !*objects) {
+			bool maybe = cat_objects_past;
+			for (size_t i = 0; i < CAT_MAX_OBJECTS; i++)
+				maybe |= h == cat_object_h[i];
+			*objects = maybe && catalog_object_named(key);
+		}
 		if (json_is_null(v))
 			continue;
 		for (size_t i = 0; i < n; i++)
@@ -418,23 +443,31 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	size_t at = 0;
 	double sum[CAT_NSUMS] = {0};
 	bool seen[CAT_NSUMS] = {false}, held = false;
-	json_t *spread = catalog_object_spread(attrs), *look = spread ? spread : attrs;
+	json_t *spread = NULL, *look = attrs;
 	const char *key;
 	json_t *v;
+	bool objects = false;
 	/* Costs the span held before (a direct span's own fields) are not the attributes'. */
 	bool parts_before =
 	    !isnan(s->cost_input_usd) || !isnan(s->cost_output_usd) || !isnan(s->cost_total_usd);
 
+	/* First usable non-null source key of each row, in priority order. */
+	cat_index();
+	memset(winner, 0, sizeof winner);
+	uint64_t given = cat_candidates(attrs, cand, hits, &objects);
+	/* An object attribute's members spread, when the walk met one (it was three lookups of
+	 * their long keys a span, about 700 instructions, for spans that nearly never hold one):
+	 * the rows read the spread members instead. */
+	if (objects && (spread = catalog_object_spread(attrs))) {
+		look = spread;
+		given = cat_candidates(look, cand, hits, NULL);
+	}
 	/* The children's usage is looked for in the spread members too, but stays in
 	 * raw_attributes as it came. */
 	if (!children)
 		attrs = look;
-	/* First usable non-null source key of each row, in priority order. */
-	cat_index();
-	memset(winner, 0, sizeof winner);
 	/* The rows in order, those given a value and those limited to a kind alone. */
-	for (uint64_t rows = cat_candidates(look, cand, hits) | cat_kinded; rows;
-	     rows &= rows - 1) {
+	for (uint64_t rows = given | cat_kinded; rows; rows &= rows - 1) {
 		size_t i = (size_t)__builtin_ctzll(rows);
 		if (catalog_row_table[i].kind) {
 			if (strcmp(catalog_row_table[i].kind, span_kind_names[s->kind]))

@@ -91,6 +91,14 @@ static void cat_whole_parts(json_t *o, enum catalog_rest rest)
 	}
 }
 
+bool catalog_object_named(const char *key)
+{
+	for (size_t i = 0; i < CAT_NOBJECTS; i++)
+		if (key[0] == cat_objects[i].key[0] && !strcmp(key, cat_objects[i].key))
+			return true;
+	return false;
+}
+
 json_t *catalog_object_spread(json_t *attrs)
 {
 	json_t *out = NULL;

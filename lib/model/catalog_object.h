@@ -33,6 +33,9 @@ const struct catalog_object *catalog_objects(size_t *n);
  * of one) spread into its members, as a new object; NULL when there is none to spread. The
  * attribute itself stays only for a KEEP object. */
 json_t *catalog_object_spread(json_t *attrs);
+/* Whether key is an object attribute's (catalog_objects): a walk over a span's attributes
+ * tells with it whether catalog_object_spread could find one. */
+bool catalog_object_named(const char *key);
 /* The object whose spread member key is ("<object>{<member>}"), with *member its member name
  * (the closing brace included); NULL when key is none. */
 const struct catalog_object *catalog_object_member(const char *key, const char **member);
