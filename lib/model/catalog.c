@@ -429,140 +429,180 @@ static const char *cat_ai_sdk_provider(const char *id)
 	return id;
 }
 
-/* With take, attrs is the caller's object, referenced once, and cat_apply's to keep or
- * release: when raw_attributes would be a copy of it less what the rows consumed (s holds no
- * raw_attributes yet and attrs was not spread) and fewer members were consumed than kept,
- * those are deleted from it instead, after every read of the winners and of attrs, and it
- * becomes raw_attributes, with the same members in the same order (a deletion costs about what
- * an insertion does: about 250 instructions in jansson 2.14). */
-static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool children, bool take)
-{
-	json_t *taken = take ? attrs : NULL;
-	json_t *winner[CATALOG_NROWS], *cand[CATALOG_NROWS];
+/* One cat_apply: what its phases share. */
+struct cat_run {
+	struct arena *a;
+	struct span *s;
+	/* The members walked for raw_attributes (the spread ones unless children), the members
+	 * the rows read (the spread ones when there are any), and the spread object or NULL. */
+	json_t *attrs, *look, *spread;
+	bool children, held; /* held: the children's usage left in raw_attributes */
+	json_t *winner[CATALOG_NROWS];
 	struct cat_hit hits[CAT_HITS];
-	size_t at = 0;
-	double sum[CAT_NSUMS] = {0};
-	bool seen[CAT_NSUMS] = {false}, held = false;
-	json_t *spread = NULL, *look = attrs;
-	const char *key;
-	json_t *v;
-	bool objects = false;
-	/* Costs the span held before (a direct span's own fields) are not the attributes'. */
-	bool parts_before =
-	    !isnan(s->cost_input_usd) || !isnan(s->cost_output_usd) || !isnan(s->cost_total_usd);
+	double sum[CAT_NSUMS];
+	bool seen[CAT_NSUMS];
+	/* With an object to take: the members consumed and those kept, for the choice after the
+	 * walk (the winners are its values: nothing is deleted before the walk ends). */
+	const char **gone;
+	struct cat_kept {
+		const char *key;
+		json_t *v;
+	} * kept;
+	size_t ngone, nkept;
+};
 
-	/* First usable non-null source key of each row, in priority order. */
-	cat_index();
-	memset(winner, 0, sizeof winner);
-	uint64_t given = cat_candidates(attrs, cand, hits, &objects);
-	/* An object attribute's members spread, when the walk met one (it was three lookups of
-	 * their long keys a span, about 700 instructions, for spans that nearly never hold one):
-	 * the rows read the spread members instead. */
-	if (objects && (spread = catalog_object_spread(attrs))) {
-		look = spread;
-		given = cat_candidates(look, cand, hits, NULL);
+/* The rows: the first usable non-null source key of each, in priority order, set on the
+ * span; the object attributes spread first when the walk met one (it was three lookups of their
+ * long keys a span, about 700 instructions, for spans that nearly never hold one). */
+static void cat_rows(struct cat_run *r)
+{
+	json_t *cand[CATALOG_NROWS], *v;
+	bool objects = false;
+	uint64_t given = cat_candidates(r->attrs, cand, r->hits, &objects);
+
+	if (objects && (r->spread = catalog_object_spread(r->attrs))) {
+		r->look = r->spread;
+		given = cat_candidates(r->look, cand, r->hits, NULL);
 	}
 	/* The children's usage is looked for in the spread members too, but stays in
 	 * raw_attributes as it came. */
-	if (!children)
-		attrs = look;
+	if (!r->children)
+		r->attrs = r->look;
 	/* The rows in order, those given a value and those limited to a kind alone. */
 	for (uint64_t rows = given | cat_kinded; rows; rows &= rows - 1) {
 		size_t i = (size_t)__builtin_ctzll(rows);
 		if (catalog_row_table[i].kind) {
-			if (strcmp(catalog_row_table[i].kind, span_kind_names[s->kind]))
+			if (strcmp(catalog_row_table[i].kind, span_kind_names[r->s->kind]))
 				continue;
 			/* A row limited to a kind only fills what no earlier row filled; the
 			 * earlier value counts as its own, so an equal value is consumed too. */
-			if ((winner[i] = cat_earlier(i, winner)))
+			if ((r->winner[i] = cat_earlier(i, r->winner)))
 				continue;
 		}
 		if (!(v = cand[i]))
 			continue;
-		/* The children's usage: left where it is, said so below. */
-		if (children && cat_is_usage(&catalog_row_table[i])) {
-			held = true;
+		/* The children's usage: left where it is, said so after. */
+		if (r->children && cat_is_usage(&catalog_row_table[i])) {
+			r->held = true;
 			continue;
 		}
-		winner[i] = v;
-		cat_set(a, s, &catalog_row_table[i], v);
+		r->winner[i] = v;
+		cat_set(r->a, r->s, &catalog_row_table[i], v);
 	}
-	/* The members consumed and those kept, for the choice after the walk (the winners are
-	 * attrs' values: nothing is deleted before it ends). */
-	const char **gone = NULL;
-	size_t ngone = 0, nkept = 0;
-	struct cat_kept {
-		const char *key;
-		json_t *v;
-	} *kept = NULL;
-	if (taken && attrs == taken && !s->raw_attributes) {
-		gone = arena_alloc(a, (json_object_size(attrs) + 1) * sizeof *gone);
-		kept = arena_alloc(a, (json_object_size(attrs) + 1) * sizeof *kept);
-	}
-	json_object_foreach(attrs, key, v)
+}
+
+/* The members no row consumed: the dynamic costs into cost_details (and their sums), a spread
+ * member into usage or cost details, the rest into raw_attributes, or into r->kept when the
+ * object may be taken. */
+static void cat_rest(struct cat_run *r)
+{
+	struct span *s = r->s;
+	size_t at = 0;
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(r->attrs, key, v)
 	{
 		const char *detail;
 		double d;
 		/* cat_candidates' entries, when it walked these same members. */
 		struct cat_hit h = {NULL, 0};
-		if (attrs == look && at < CAT_HITS)
-			h = hits[at++];
+		if (r->attrs == r->look && at < CAT_HITS)
+			h = r->hits[at++];
 		else
 			h.e = cat_lookup(key, &h.n);
-		bool consumed = cat_names_in(h.e, h.n, key, v, winner);
-		detail = consumed || children ? NULL : cat_cost_detail(key);
+		bool consumed = cat_names_in(h.e, h.n, key, v, r->winner);
+		detail = consumed || r->children ? NULL : cat_cost_detail(key);
 		if (detail && catalog_cost(v, &d)) {
 			for (size_t k = 0; k < CAT_NSUMS; k++)
 				if (!strncmp(detail, cat_sums[k].detail,
 					     strlen(cat_sums[k].detail))) {
-					sum[k] += d;
-					seen[k] = true;
+					r->sum[k] += d;
+					r->seen[k] = true;
 				}
 			if (!json_object_get(cat_object(&s->cost_details), detail))
 				json_object_set_new(s->cost_details, detail, json_real(d));
 			consumed = true;
 		}
-		consumed = consumed || (spread && !children && cat_spread_rest(s, key, v));
-		if (gone) {
+		consumed = consumed || (r->spread && !r->children && cat_spread_rest(s, key, v));
+		if (r->gone) {
 			if (consumed)
-				gone[ngone++] = key;
+				r->gone[r->ngone++] = key;
 			else
-				kept[nkept++] = (struct cat_kept){key, v};
+				r->kept[r->nkept++] = (struct cat_kept){key, v};
 		} else if (!consumed && !json_object_get(cat_object(&s->raw_attributes), key)) {
 			/* key is a member's of attrs: UTF-8 already, no check again. */
 			json_object_set_nocheck(s->raw_attributes, key, v);
 		}
 	}
-	cat_sum_costs(s, winner, sum, seen, parts_before);
+}
+
+/* The taken object as raw_attributes, the members consumed deleted, when fewer were consumed
+ * than kept (a deletion costs about what an insertion does: about 250 instructions in jansson
+ * 2.14); else a new object of the kept ones. The same members in the same order either way. */
+static void cat_keep(struct cat_run *r)
+{
+	if (r->ngone < r->nkept) {
+		for (size_t i = 0; i < r->ngone; i++)
+			json_object_del(r->attrs, r->gone[i]);
+		r->s->raw_attributes = json_incref(r->attrs);
+		return;
+	}
+	/* key is a member's of attrs: UTF-8 already, no check again. */
+	for (size_t i = 0; i < r->nkept; i++)
+		json_object_set_nocheck(cat_object(&r->s->raw_attributes), r->kept[i].key,
+					r->kept[i].v);
+}
+
+/* With take, attrs is the caller's object, referenced once, and cat_apply's to keep or
+ * release: when raw_attributes would be a copy of it less what the rows consumed (s holds no
+ * raw_attributes yet and attrs was not spread), cat_keep makes it raw_attributes or copies
+ * what it kept, after every read of the winners and of attrs. */
+static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool children, bool take)
+{
+	/* Not an initializer: the hits (1 KiB) are written before they are read, and zeroing
+	 * them was about 170 instructions a span. */
+	struct cat_run r;
+	r.a = a, r.s = s, r.attrs = r.look = attrs, r.spread = NULL;
+	r.children = children, r.held = false;
+	memset(r.winner, 0, sizeof r.winner);
+	memset(r.sum, 0, sizeof r.sum);
+	memset(r.seen, 0, sizeof r.seen);
+	r.gone = NULL, r.kept = NULL, r.ngone = r.nkept = 0;
+	json_t *taken = take ? attrs : NULL;
+	/* Costs the span held before (a direct span's own fields) are not the attributes'. */
+	bool parts_before =
+	    !isnan(s->cost_input_usd) || !isnan(s->cost_output_usd) || !isnan(s->cost_total_usd);
+
+	cat_index();
+	cat_rows(&r);
+	if (taken && r.attrs == taken && !s->raw_attributes) {
+		r.gone = arena_alloc(a, (json_object_size(taken) + 1) * sizeof *r.gone);
+		r.kept = arena_alloc(a, (json_object_size(taken) + 1) * sizeof *r.kept);
+	}
+	cat_rest(&r);
+	cat_sum_costs(s, r.winner, r.sum, r.seen, parts_before);
 	/* An AI SDK span's provider is its provider id: read as the SDK's integration names it,
 	 * the id kept in raw_attributes. Traceloop's rewrite of an AI SDK span (it keeps
 	 * ai.operationId) drops ai.model.provider and leaves the id in gen_ai.system. The id's
-	 * value is held: the deletions below may release its member. */
-	const char *idkey = json_object_get(look, "ai.model.provider") ? "ai.model.provider"
-			    : json_object_get(look, "ai.operationId")  ? "gen_ai.system"
-								       : NULL;
-	json_t *idv = idkey ? json_incref(json_object_get(look, idkey)) : NULL;
+	 * value is held: cat_keep may release its member. */
+	const char *idkey = json_object_get(r.look, "ai.model.provider") ? "ai.model.provider"
+			    : json_object_get(r.look, "ai.operationId")	 ? "gen_ai.system"
+									 : NULL;
+	json_t *idv = idkey ? json_incref(json_object_get(r.look, idkey)) : NULL;
 	const char *id = json_string_value(idv);
-	if (gone && ngone < nkept) {
-		for (size_t i = 0; i < ngone; i++)
-			json_object_del(attrs, gone[i]);
-		s->raw_attributes = json_incref(attrs);
-	} else if (gone) {
-		/* key is a member's of attrs: UTF-8 already, no check again. */
-		for (size_t i = 0; i < nkept; i++)
-			json_object_set_nocheck(cat_object(&s->raw_attributes), kept[i].key,
-						kept[i].v);
-	}
+	if (r.gone)
+		cat_keep(&r);
 	if (id && s->str[SS_PROVIDER] && !strcmp(s->str[SS_PROVIDER], id) &&
 	    strcmp(cat_ai_sdk_provider(id), id)) {
 		s->str[SS_PROVIDER] = cat_ai_sdk_provider(id);
 		json_object_set_new(cat_object(&s->raw_attributes), idkey, json_string(id));
 	}
 	json_decref(idv);
-	if (held)
+	if (r.held)
 		json_object_set_new(cat_object(&s->raw_attributes), CATALOG_USAGE_KEY,
 				    json_string("children"));
-	json_decref(spread);
+	json_decref(r.spread);
 	json_decref(taken);
 }
 
