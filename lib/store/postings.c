@@ -269,3 +269,17 @@ bool postings_exact_recs(const unsigned char *post, size_t len, uint64_t a, uint
 	*n = t.n;
 	return true;
 }
+
+/* ---- a word's list of a text section (words.h) ---- */
+
+bool postings_word_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs)
+{
+	if (v->built)
+		return postings_or(v->built[k].p.post, v->built[k].p.plen, 0, v->built[k].p.plen,
+				   bits, nrecs);
+	uint64_t a = words_off_at(v, v->poffs, k), z = words_off_at(v, v->poffs, k + 1);
+	if (!v->compact)
+		return postings_or(v->post, v->post_len, a, z, bits, nrecs);
+	struct postings_sink s = {NULL, 0, bits, NULL};
+	return postings_exact(v->post, v->post_len, a, z, nrecs, false, NULL, 0, &s);
+}

@@ -2,7 +2,7 @@
  * (docs/FORMAT.md, "The text and field index"): LEB128 deltas, a bit per record, and (a .tix of
  * version 11) an Elias-Fano sequence and the relative forms, written in the shortest form and
  * read back into an array or a set of records. Private to lib/store (words.c, words_render.c,
- * words_read.c). */
+ * words_read.c, words_ctx.c, words_merge.c). */
 #ifndef SPANDEX_STORE_POSTINGS_H
 #define SPANDEX_STORE_POSTINGS_H
 
@@ -66,5 +66,10 @@ bool postings_exact(const unsigned char *post, size_t len, uint64_t a, uint64_t 
 /* The records of such a list counted, then into a new array *r (base NULL: not relative). */
 bool postings_exact_recs(const unsigned char *post, size_t len, uint64_t a, uint64_t z,
 			 size_t nrecs, const uint32_t *base, size_t nb, uint32_t **r, size_t *n);
+
+/* Word k of view v's records into bits (nrecs bits; NULL: only checked): false when they are
+ * malformed (bounds out of order, a record past nrecs). Here, under words_ctx.c and words_read.c,
+ * which both read a word's records. */
+bool postings_word_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs);
 
 #endif

@@ -225,6 +225,13 @@ struct words_view {
 	 * as words_render would write them; no pairs. NULL for a section read back. */
 	const struct words_word *built;
 };
+
+/* Offset k of offs (a view's words', pairs' or triples' offsets), of v->ow bytes each. */
+static inline uint64_t words_off_at(const struct words_view *v, const void *offs, size_t k)
+{
+	return v->ow == 4 ? ((const uint32_t *)offs)[k] : ((const uint64_t *)offs)[k];
+}
+
 /* What a text section holds of the pairs: none (a tail segment, a .tix before version 5), every
  * pair (version 5), those of two words past the rare bound the section holds (version 6), or
  * those and the triples of two pairs, one common (version 9), or those and (version 10) the
@@ -243,9 +250,6 @@ enum words_pairs {
  * as pairs says; false when its parts do not fit in n bytes or its first offsets are wrong. */
 bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, size_t blob_len,
 		enum words_pairs pairs);
-/* Word k's records into bits (nrecs bits; NULL: only checked): false when they are malformed
- * (bounds out of order, a record past nrecs). */
-bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs);
 /* The records of nrecs that may hold every one of terms[0..nterms) (store_dayindex_text): *bits,
  * and *sure (NULL unless every term is one word, or with pairs two words apart by one space
  * and neither rare) those that do. The words of a term's runs must be next to each other, in

@@ -2,6 +2,8 @@
  * back, checked, and the phrases they make known. */
 #include "lib/store/words.h"
 
+#include "lib/store/postings.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/bits.h"
@@ -97,7 +99,7 @@ bool words_ctx_exact(const struct words_view *v, const struct words_run *r, size
 		if (j < nr)
 			continue;
 		memset(tmp, 0, words * sizeof *tmp);
-		if (!words_or(v, r[i].ks[0], tmp, n))
+		if (!postings_word_or(v, r[i].ks[0], tmp, n))
 			continue;
 		for (size_t w = 0; w < words; w++)
 			m += (size_t)__builtin_popcountll(tmp[w]);

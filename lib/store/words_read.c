@@ -15,12 +15,6 @@ static size_t pad8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
-/* Offset k of offs, of v->ow bytes each. */
-static inline uint64_t off_at(const struct words_view *v, const void *offs, size_t k)
-{
-	return v->ow == 4 ? ((const uint32_t *)offs)[k] : ((const uint64_t *)offs)[k];
-}
-
 /* Key j of keys (v->kw bytes each), as a 64-bit key (words.h, WORDS_PAIR_GAP). */
 static inline uint64_t key_of(const struct words_view *v, const unsigned char *keys, size_t j)
 {
@@ -58,8 +52,9 @@ static bool open_pairs(struct words_view *v, const char *p, size_t n, bool bound
 	v->pkeys = (const unsigned char *)p + head;
 	v->ppoffs = v->pkeys + pad8(v->kw * (size_t)np);
 	v->ppost = (const unsigned char *)p + at;
-	v->ppost_len = off_at(v, v->ppoffs, np);
-	if (key_of(v, v->pkeys, 0) != 0 || off_at(v, v->ppoffs, 0) != 0 || v->ppost_len > n - at)
+	v->ppost_len = words_off_at(v, v->ppoffs, np);
+	if (key_of(v, v->pkeys, 0) != 0 || words_off_at(v, v->ppoffs, 0) != 0 ||
+	    v->ppost_len > n - at)
 		return false;
 	v->npairs = np;
 	v->len += at + pad8(v->ppost_len);
@@ -82,8 +77,9 @@ static bool open_triples(struct words_view *v, const char *p, size_t n)
 	v->tkeys = (const unsigned char *)p + 16;
 	v->tpoffs = v->tkeys + pad8(v->kw * (size_t)nt);
 	v->tpost = (const unsigned char *)p + at;
-	v->tpost_len = off_at(v, v->tpoffs, nt);
-	if (key_of(v, v->tkeys, 0) != 0 || off_at(v, v->tpoffs, 0) != 0 || v->tpost_len > n - at)
+	v->tpost_len = words_off_at(v, v->tpoffs, nt);
+	if (key_of(v, v->tkeys, 0) != 0 || words_off_at(v, v->tpoffs, 0) != 0 ||
+	    v->tpost_len > n - at)
 		return false;
 	v->ntri = nt;
 	v->len += at + pad8(v->tpost_len);
@@ -119,9 +115,9 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 	v->starts = (const uint32_t *)(const void *)((const char *)p + at);
 	v->poffs = (const char *)p + at + pad8(4 * (nwords + 1));
 	v->post = (const unsigned char *)p + need;
-	v->post_len = off_at(v, v->poffs, nwords);
+	v->post_len = words_off_at(v, v->poffs, nwords);
 	if (v->post_len > n - need || v->starts[0] != 0 || v->starts[nwords] != blob_len ||
-	    off_at(v, v->poffs, 0) != 0)
+	    words_off_at(v, v->poffs, 0) != 0)
 		return false;
 	v->len = need + pad8(v->post_len);
 	if (v->len > n)
@@ -134,18 +130,6 @@ bool words_open(struct words_view *v, const void *p, size_t n, size_t nwords, si
 	if (pairs >= WORDS_PAIRS_TRIPLES && !open_triples(v, (const char *)p + v->len, n - v->len))
 		return false;
 	return pairs < WORDS_PAIRS_CTX || words_ctx_open(v, (const char *)p + v->len, n - v->len);
-}
-
-bool words_or(const struct words_view *v, size_t k, uint64_t *bits, size_t nrecs)
-{
-	if (v->built)
-		return postings_or(v->built[k].p.post, v->built[k].p.plen, 0, v->built[k].p.plen,
-				   bits, nrecs);
-	uint64_t a = off_at(v, v->poffs, k), z = off_at(v, v->poffs, k + 1);
-	if (!v->compact)
-		return postings_or(v->post, v->post_len, a, z, bits, nrecs);
-	struct postings_sink s = {NULL, 0, bits, NULL};
-	return postings_exact(v->post, v->post_len, a, z, nrecs, false, NULL, 0, &s);
 }
 
 bool words_blob_ok(const struct words_view *v)
@@ -163,8 +147,8 @@ bool words_blob_ok(const struct words_view *v)
 /* Word k's records (version 11) into a new array. */
 static bool word_recs(const struct words_view *v, size_t k, size_t nrecs, uint32_t **r, size_t *n)
 {
-	return postings_exact_recs(v->post, v->post_len, off_at(v, v->poffs, k),
-				   off_at(v, v->poffs, k + 1), nrecs, NULL, 0, r, n);
+	return postings_exact_recs(v->post, v->post_len, words_off_at(v, v->poffs, k),
+				   words_off_at(v, v->poffs, k + 1), nrecs, NULL, 0, r, n);
 }
 
 /* The records of a pair's or triple's postings post[a, z) (of len bytes) into bits, in their form
@@ -242,8 +226,8 @@ static bool part_list(const struct words_view *v, bool triple, size_t j, const u
 	const void *offs = triple ? v->tpoffs : v->ppoffs;
 	*post = triple ? v->tpost : v->ppost;
 	*len = triple ? v->tpost_len : v->ppost_len;
-	*a = off_at(v, offs, j);
-	*z = off_at(v, offs, j + 1);
+	*a = words_off_at(v, offs, j);
+	*z = words_off_at(v, offs, j + 1);
 	return *a < *z && *z <= *len;
 }
 
@@ -281,7 +265,7 @@ static bool pair_recs(const struct words_view *v, size_t j, size_t nrecs, uint32
 	struct postings_sink s = {NULL, 0, NULL, NULL};
 	*r = NULL;
 	*n = 0;
-	uint64_t a = off_at(v, v->ppoffs, j);
+	uint64_t a = words_off_at(v, v->ppoffs, j);
 	if (a >= v->ppost_len || (v->ppost[a] & WORDS_FORM_MASK) == WORDS_PAIR_ALL ||
 	    !compact_read(v, false, j, nrecs, &s))
 		return false;
@@ -303,8 +287,8 @@ static bool pair_or(const struct words_view *v, size_t j, uint64_t *bits, size_t
 		struct postings_sink s = {NULL, 0, bits, exact};
 		return compact_read(v, false, j, nrecs, &s);
 	}
-	return form_or(v->ppost, v->ppost_len, off_at(v, v->ppoffs, j), off_at(v, v->ppoffs, j + 1),
-		       bits, nrecs, exact);
+	return form_or(v->ppost, v->ppost_len, words_off_at(v, v->ppoffs, j),
+		       words_off_at(v, v->ppoffs, j + 1), bits, nrecs, exact);
 }
 
 /* Triple j's records into bits (and exact), as form_or. */
@@ -315,8 +299,8 @@ static bool tri_or(const struct words_view *v, size_t j, uint64_t *bits, size_t 
 		struct postings_sink s = {NULL, 0, bits, exact};
 		return compact_read(v, true, j, nrecs, &s);
 	}
-	return form_or(v->tpost, v->tpost_len, off_at(v, v->tpoffs, j), off_at(v, v->tpoffs, j + 1),
-		       bits, nrecs, exact);
+	return form_or(v->tpost, v->tpost_len, words_off_at(v, v->tpoffs, j),
+		       words_off_at(v, v->tpoffs, j + 1), bits, nrecs, exact);
 }
 
 /* The words that hold run c[0..m) (a run of word bytes as typed): at their start when left, at
@@ -394,7 +378,7 @@ static size_t pair_find(const struct words_view *v, uint32_t a, uint32_t b, bool
 /* Whether pair j is common: its triples with another kept pair are kept (version 9). */
 static bool pair_tripled(const struct words_view *v, size_t j)
 {
-	uint64_t a = off_at(v, v->ppoffs, j);
+	uint64_t a = words_off_at(v, v->ppoffs, j);
 	return a < v->ppost_len && (v->ppost[a] & WORDS_PAIR_TRIPLED);
 }
 
@@ -403,7 +387,7 @@ static bool pair_tripled(const struct words_view *v, size_t j)
  * forms hold their count (an Elias-Fano sequence) or are counted (a bit per record). */
 static bool word_within(const struct words_view *v, size_t k, uint64_t bound)
 {
-	uint64_t a = off_at(v, v->poffs, k), z = off_at(v, v->poffs, k + 1), n = 0;
+	uint64_t a = words_off_at(v, v->poffs, k), z = words_off_at(v, v->poffs, k + 1), n = 0;
 	if (v->compact && a < z && z <= v->post_len) {
 		unsigned form = v->post[a++] & WORDS_FORM_MASK;
 		size_t hl;
@@ -465,11 +449,11 @@ static bool pair_bits(const struct words_view *v, const uint32_t *ka, size_t na,
 		if (!rare || v->rare_common)
 			bits_set(inb, kb[j]);
 		if (rare && !common_once(v, ka, na, &acommon))
-			ok = words_or(v, kb[j], bits, n);
+			ok = postings_word_or(v, kb[j], bits, n);
 	}
 	for (size_t i = 0; ok && i < na; i++) {
 		if (word_rare(v, ka[i])) {
-			ok = words_or(v, ka[i], bits, n);
+			ok = postings_word_or(v, ka[i], bits, n);
 			continue;
 		}
 		uint64_t key = (uint64_t)ka[i] << 32 | (gap ? WORDS_PAIR_GAP : 0);
@@ -501,7 +485,7 @@ static size_t tri_find(const struct words_view *v, size_t j, uint32_t c, bool ga
 /* Triple t's form (WORDS_PAIR_LIST), or -1 when it has no form byte. */
 static int tri_form(const struct words_view *v, size_t t)
 {
-	uint64_t a = off_at(v, v->tpoffs, t), z = off_at(v, v->tpoffs, t + 1);
+	uint64_t a = words_off_at(v, v->tpoffs, t), z = words_off_at(v, v->tpoffs, t + 1);
 	return a < z && z <= v->tpost_len ? v->tpost[a] & ~WORDS_PAIR_TRIPLED : -1;
 }
 
@@ -515,8 +499,8 @@ static bool tri_sub(const struct words_view *v, size_t t, size_t j2, uint64_t *b
 	memset(tmp, 0, words * sizeof *tmp);
 	if (!pair_or(v, j2, tmp, n, NULL))
 		return false;
-	const unsigned char *m = v->tpost + off_at(v, v->tpoffs, t) + 1;
-	size_t len = off_at(v, v->tpoffs, t + 1) - off_at(v, v->tpoffs, t) - 1;
+	const unsigned char *m = v->tpost + words_off_at(v, v->tpoffs, t) + 1;
+	size_t len = words_off_at(v, v->tpoffs, t + 1) - words_off_at(v, v->tpoffs, t) - 1;
 	for (size_t w = 0; w < words; w++)
 		for (uint64_t x = tmp[w]; x; x &= x - 1, i++) {
 			size_t rec = 64 * w + (size_t)__builtin_ctzll(x);
@@ -558,7 +542,7 @@ static bool tri_abc(const struct words_view *v, uint32_t a, uint32_t b, const st
 	bool ok = true, common = j < v->npairs && all_common(v, &b, 1);
 	for (size_t k = 0; ok && j < v->npairs && k < c->nk; k++) {
 		if (rare[k] && !common) { /* (version 10: b then c is kept when b is common) */
-			ok = words_or(v, c->ks[k], bits, n);
+			ok = postings_word_or(v, c->ks[k], bits, n);
 			continue;
 		}
 		size_t j2 = pair_find(v, b, c->ks[k], g2), t;
@@ -594,11 +578,11 @@ static bool tri_bits(const struct words_view *v, const struct words_run *r, bool
 	for (size_t i = 0; ok && i < r[0].nk; i++) {
 		uint32_t a = r[0].ks[i];
 		if (word_rare(v, a)) {
-			ok = words_or(v, a, bits, n);
+			ok = postings_word_or(v, a, bits, n);
 			continue;
 		}
 		for (size_t k = 0; ok && k < r[1].nk; k++)
-			ok = word_rare(v, r[1].ks[k]) ? words_or(v, r[1].ks[k], bits, n)
+			ok = word_rare(v, r[1].ks[k]) ? postings_word_or(v, r[1].ks[k], bits, n)
 						      : tri_abc(v, a, r[1].ks[k], &r[2], rare, g1,
 								g2, bits, exact, tmp, n);
 	}
@@ -641,7 +625,7 @@ static bool term_and(const struct words_view *v, const char *s, const uint64_t *
 		r[i].nk = run_words(v, s + r[i].a, r[i].z - r[i].a, left, right, &r[i].ks);
 		memcpy(one, any, bytes);
 		for (size_t j = 0; ok && j < r[i].nk; j++)
-			ok = words_or(v, r[i].ks[j], one, n);
+			ok = postings_word_or(v, r[i].ks[j], one, n);
 		and_into(all, one, words);
 	}
 	for (size_t i = 0; ok && v->npairs && i + 1 < nr; i++) {
@@ -658,9 +642,8 @@ static bool term_and(const struct words_view *v, const char *s, const uint64_t *
 			and_into(all, one, words);
 		three = three && asked;
 	}
-	if (ok && ctx) {
+	if (ok && ctx)
 		ctx = words_ctx_exact(v, r, nr, exact, n);
-	}
 	if (two || three || ctx)
 		and_into(known, exact, words);
 	free(exact);
@@ -684,7 +667,7 @@ enum status words_terms(const struct words_view *v, const char *const *terms, si
 	memset(known, 0xff, bytes);
 	/* The records of word 0 and pair 0 (a word too long to index, a line that could not be
 	 * read, a dictionary full) are candidates for every term, never sure. */
-	bool ok = words_or(v, 0, any, n) && (!v->npairs || pair_or(v, 0, any, n, NULL));
+	bool ok = postings_word_or(v, 0, any, n) && (!v->npairs || pair_or(v, 0, any, n, NULL));
 	bool found = false, whole = true; /* some term has a run; every term is sure */
 	for (size_t k = 0; ok && k < nterms; k++) {
 		size_t runs;
@@ -775,10 +758,10 @@ size_t words_check(const struct words_view *v, size_t nrecs)
 		struct postings_sink s = {NULL, 0, NULL, NULL};
 		if (v->starts[k] >= v->starts[k + 1] || v->starts[k + 1] > v->blob_len ||
 		    v->blob[v->starts[k + 1] - 1] != '\n' ||
-		    (!v->compact && !words_or(v, k, NULL, nrecs)) ||
+		    (!v->compact && !postings_word_or(v, k, NULL, nrecs)) ||
 		    (v->compact &&
-		     !postings_exact(v->post, v->post_len, off_at(v, v->poffs, k),
-				     off_at(v, v->poffs, k + 1), nrecs, false, NULL, 0, &s)))
+		     !postings_exact(v->post, v->post_len, words_off_at(v, v->poffs, k),
+				     words_off_at(v, v->poffs, k + 1), nrecs, false, NULL, 0, &s)))
 			bad = k;
 		if (wc)
 			wc[k] = s.n;
