@@ -415,6 +415,15 @@ void each_page(struct buf *b, const char *const *filters, size_t nf, const long 
 			}
 }
 
+/* each_page's pages of span listings (intake_pages_spans), in a new string. */
+char *span_pages(const char *const *filters, size_t nf, const long long (*pages)[2], size_t np)
+{
+	struct buf b;
+	buf_init(&b);
+	each_page(&b, filters, nf, pages, np, FILTER_SPANS, false, intake_pages_spans);
+	return b.p;
+}
+
 char *parted(const char *got, const char *want)
 {
 	size_t i = 0;

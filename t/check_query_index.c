@@ -255,11 +255,7 @@ static char *counted_pages(void)
 	    "\"$lte\":\"2024-03-07T12:00:00Z\"},\"status\":\"error\"}",
 	};
 	static const long long pages[][2] = {{1, 10}, {3, 7}, {1, 500}, {40, 10}};
-	struct buf b;
-	buf_init(&b);
-	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 4, FILTER_SPANS, false,
-		  intake_pages_spans);
-	return b.p;
+	return span_pages(filters, sizeof filters / sizeof *filters, pages, 4);
 }
 
 static const char *const cdays[] = {"2024-03-04", "2024-03-05", "2024-03-06", "2024-03-07"};

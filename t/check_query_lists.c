@@ -123,11 +123,7 @@ static char *listed_pages(void)
 	    "{\"started_at\":{\"$gte\":\"2024-04-02T00:00:20Z\"},\"status\":\"error\"}",
 	};
 	static const long long pages[][2] = {{1, 10}, {2, 7}, {1, 500}, {30, 10}};
-	struct buf b;
-	buf_init(&b);
-	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 4, FILTER_SPANS, false,
-		  intake_pages_spans);
-	return b.p;
+	return span_pages(filters, sizeof filters / sizeof *filters, pages, 4);
 }
 
 static char *listed_unindexed(void)
@@ -245,11 +241,7 @@ static char *tail_list_pages(void)
 	    "\"$lte\":\"2024-03-14T09:00:00Z\"},\"model\":\"gpt-4o\"}",
 	};
 	static const long long pages[][2] = {{1, 10}, {3, 7}, {1, 500}};
-	struct buf b;
-	buf_init(&b);
-	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 3, FILTER_SPANS, false,
-		  intake_pages_spans);
-	return b.p;
+	return span_pages(filters, sizeof filters / sizeof *filters, pages, 3);
 }
 
 /* The same filters' first 30 rows and totals, as a stream (no total) would have them too. */

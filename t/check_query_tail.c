@@ -157,11 +157,7 @@ static char *tail_col_pages(void)
 	    "{\"name\":\"c07\"}",     "{\"project\":\"nope\"}",
 	};
 	static const long long pages[][2] = {{1, 10}, {2, 7}, {1, 500}};
-	struct buf b;
-	buf_init(&b);
-	each_page(&b, filters, sizeof filters / sizeof *filters, pages, 3, FILTER_SPANS, false,
-		  intake_pages_spans);
-	return b.p;
+	return span_pages(filters, sizeof filters / sizeof *filters, pages, 3);
 }
 
 /* How many of day d's records column col of its index (store_index_col; no .tix: the tail) holds
@@ -539,11 +535,7 @@ static const char *const block_filters[] = {
 static char *block_pages(void)
 {
 	static const long long pages[][2] = {{1, 10}, {3, 25}, {1, 700}};
-	struct buf b;
-	buf_init(&b);
-	each_page(&b, block_filters, BLOCK_FILTERS, pages, 3, FILTER_SPANS, false,
-		  intake_pages_spans);
-	return b.p;
+	return span_pages(block_filters, BLOCK_FILTERS, pages, 3);
 }
 
 /* The rows of the first 30 of each of those listings, newest and oldest first, with a total or
