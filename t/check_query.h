@@ -91,6 +91,7 @@ void seg_as_keys_only(char *seg, size_t n);
 void each_page(struct buf *b, const char *const *filters, size_t nf, const long long (*pages)[2],
 	       size_t np, enum filter_kind kind, bool summary,
 	       enum status (*fn)(struct query *, struct buf *));
+uint64_t seal_day(const char *d);
 char *span_pages(const char *const *filters, size_t nf, const long long (*pages)[2], size_t np);
 
 /* The tests of each file, added to the suite's cases: store and index have the fixture, text

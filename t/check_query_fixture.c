@@ -415,6 +415,15 @@ void each_page(struct buf *b, const char *const *filters, size_t nf, const long 
 			}
 }
 
+/* Day d of workspace ws sealed (store_seal): the bytes of its lines read. */
+uint64_t seal_day(const char *d)
+{
+	uint64_t in, out;
+	struct err e = {ST_OK, ""};
+	ck_assert_int_eq(store_seal(&st, "ws", day_of(d), &in, &out, &e), ST_OK);
+	return in;
+}
+
 /* each_page's pages of span listings (intake_pages_spans), in a new string. */
 char *span_pages(const char *const *filters, size_t nf, const long long (*pages)[2], size_t np)
 {

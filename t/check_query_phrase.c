@@ -56,12 +56,8 @@ START_TEST(phrase_prefix_pairs)
 	for (int age = 0; age < 3; age++) {
 		if (age == 1)
 			ck_assert(index_day("2024-03-07"));
-		if (age == 2) {
-			uint64_t in, out;
-			struct err e = {ST_OK, ""};
-			ck_assert_int_eq(store_seal(&st, "ws", day_of("2024-03-07"), &in, &out, &e),
-					 ST_OK);
-		}
+		if (age == 2)
+			seal_day("2024-03-07");
 		struct query_rows r;
 		q_init("started_at", 0, 0, NULL, FILTER_SPANS);
 		Q.limit = 100;
@@ -400,12 +396,8 @@ START_TEST(rare_word_pairs)
 	ck_assert(index_day("2024-03-08"));
 	ck_assert_uint_eq(phrase_candidates("2024-03-08", "edge sharp", &sure), R);
 	for (int age = 1; age < 3; age++) {
-		if (age == 2) {
-			uint64_t in, out;
-			struct err e = {ST_OK, ""};
-			ck_assert_int_eq(store_seal(&st, "ws", day_of("2024-03-08"), &in, &out, &e),
-					 ST_OK);
-		}
+		if (age == 2)
+			seal_day("2024-03-08");
 		ck_assert_uint_eq(phrase_total("sharp edge"), R / 2);
 		ck_assert_uint_eq(phrase_total("edge sharp"), R / 2);
 		ck_assert_uint_eq(phrase_total("the sharp edge"), 0);
@@ -516,12 +508,9 @@ START_TEST(phrase_triples)
 			store_forget_day(&st, "ws", day_of("2024-03-13"));
 		}
 		if (age == 6) {
-			uint64_t in, out;
-			struct err e = {ST_OK, ""};
 			ck_assert(index_day("2024-03-13"));
 			ck_assert_uint_eq(count_problems(), 0);
-			ck_assert_int_eq(store_seal(&st, "ws", day_of("2024-03-13"), &in, &out, &e),
-					 ST_OK);
+			seal_day("2024-03-13");
 		}
 		for (size_t i = 0; i < sizeof phrases / sizeof *phrases; i++)
 			ck_assert_msg(phrase_total(phrases[i]) == holding(ins, (int)n, phrases[i]),
@@ -590,12 +579,9 @@ START_TEST(rare_word_context)
 		if (age == 2)
 			dayindex_at("2024-03-15", "11");
 		if (age == 3) {
-			uint64_t in, out;
-			struct err e = {ST_OK, ""};
 			ck_assert(index_day("2024-03-15"));
 			ck_assert_uint_eq(count_problems(), 0);
-			ck_assert_int_eq(store_seal(&st, "ws", day_of("2024-03-15"), &in, &out, &e),
-					 ST_OK);
+			seal_day("2024-03-15");
 		}
 		for (size_t i = 0; i < np; i++) {
 			size_t want = holding(ins, N, phrases[i]);
