@@ -476,6 +476,18 @@ size_t kept_pick(void *base, size_t n, size_t stride, const struct query *q, uin
 /* k made q's workspace's (its names before freed), asked now. */
 void kept_set(struct kept_of *k, const struct query *q, uint64_t asked);
 void kept_free(struct kept_of *k);
+/* How far a day was taken: its records [0, done), done - 1 the record with that span hash and
+ * ingest time (the rule a .tix is trusted by: a day rebuilt, a batch undone, a day re-created
+ * all change it). */
+struct kept_mark {
+	size_t done;
+	uint64_t last_span_h;
+	int64_t last_ingested_us;
+};
+/* Whether s still holds the records m took. */
+bool kept_mark_same(const struct kept_mark *m, const struct scan_day *s);
+/* m at s's records [0, done). */
+void kept_mark_set(struct kept_mark *m, const struct scan_day *s, size_t done);
 /* The entry of day among the *n entries of size bytes at *days, ascending by their first
  * member (an int32_t day): made, zeroed but its day, when absent (*days, *cap grown). A
  * workspace has some hundreds of days at most. */

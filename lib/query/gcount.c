@@ -45,13 +45,11 @@ struct gc_view {
 	size_t npool, cappool;
 };
 
-/* What is kept of one day: its records [0, done) taken, done - 1 the record with that span hash
- * and ingest time (the rule a .tix is trusted by), at the flag generation gen. */
+/* What is kept of one day: the records taken (kept_mark), at the flag generation gen. */
 struct gc_day {
 	int32_t day;
-	size_t done;
-	uint64_t last_span_h, gen;
-	int64_t last_ingested_us;
+	struct kept_mark m;
+	uint64_t gen;
 };
 
 /* The views a workspace keeps (the least recently asked is let go; a new one takes every record
@@ -210,20 +208,15 @@ static struct gc_day *day_of(struct gc_ws *w, int32_t day)
 /* Whether what d took of s's records is still what s holds, at the flags it took them with. */
 static bool day_same(const struct gc_day *d, const struct scan_day *s)
 {
-	if (!d->done)
-		return true;
-	if (d->done > s->sh.nrecs || d->gen != s->sh.flag_gen)
-		return false;
-	const struct idx_rec *r = &s->sh.recs[d->done - 1];
-	return r->span_h == d->last_span_h && r->ingested_us == d->last_ingested_us;
+	return !d->m.done || (d->gen == s->sh.flag_gen && kept_mark_same(&d->m, s));
 }
 
-/* Takes s's records from d->done on into every view; false once the query's budget is spent
+/* Takes s's records from d->m.done on into every view; false once the query's budget is spent
  * (d then names the records taken) or a view passed GC_TRACES_MAX (w->over). */
 static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct scan_day *s)
 {
 	const struct idx_rec *recs = s->sh.recs;
-	size_t n = s->sh.nrecs, i = d->done;
+	size_t n = s->sh.nrecs, i = d->m.done;
 	uint64_t empty_h = hash_bytes("", 0);
 	bool ok = true;
 	for (; i < n && (ok = db_rec(db)); i++) {
@@ -239,12 +232,8 @@ static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct 
 		if (!ok)
 			break;
 	}
-	d->done = i;
+	kept_mark_set(&d->m, s, i);
 	d->gen = s->sh.flag_gen;
-	if (i) {
-		d->last_span_h = recs[i - 1].span_h;
-		d->last_ingested_us = recs[i - 1].ingested_us;
-	}
 	return ok;
 }
 
@@ -303,8 +292,8 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 		for (size_t k = 0, di = 0; k < w->ndays && same; k++) {
 			while (di < db->ndays && db->days[di] < w->days[k].day)
 				di++;
-			same =
-			    !w->days[k].done || (di < db->ndays && db->days[di] == w->days[k].day);
+			same = !w->days[k].m.done ||
+			       (di < db->ndays && db->days[di] == w->days[k].day);
 		}
 		for (size_t di = 0; di < db->ndays && same; di++) {
 			struct scan_day *s = db_shard(db, di);

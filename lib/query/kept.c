@@ -1,5 +1,6 @@
 /* kept: what a worker keeps of a workspace across its queries (twins.c, gcount.c): which
- * workspace it is of, the least recently asked let go for another, and its days in order. */
+ * workspace it is of, the least recently asked let go for another, its days in order, and how far
+ * each was taken. */
 #include "lib/query/engine.h"
 
 #include <stdlib.h>
@@ -56,4 +57,20 @@ void *kept_day(void **days, size_t *n, size_t *cap, size_t size, int32_t day)
 	memset(d + at * size, 0, size);
 	*(int32_t *)(d + at * size) = day;
 	return d + at * size;
+}
+
+bool kept_mark_same(const struct kept_mark *m, const struct scan_day *s)
+{
+	const struct idx_rec *r = m->done ? &s->sh.recs[m->done - 1] : NULL;
+	return m->done <= s->sh.nrecs &&
+	       (!r || (r->span_h == m->last_span_h && r->ingested_us == m->last_ingested_us));
+}
+
+void kept_mark_set(struct kept_mark *m, const struct scan_day *s, size_t done)
+{
+	m->done = done;
+	if (done) {
+		m->last_span_h = s->sh.recs[done - 1].span_h;
+		m->last_ingested_us = s->sh.recs[done - 1].ingested_us;
+	}
 }

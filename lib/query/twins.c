@@ -19,14 +19,10 @@ struct twin_ent {
 };
 enum { TWIN_ONE = 1, TWIN_MANY = 2 };
 
-/* What is kept of one day: its records [0, done) taken, done - 1 the record with that span hash
- * and ingest time (the rule a .tix is trusted by: a day rebuilt, a batch undone, a day
- * re-created all change it), and its roots that name no trace. */
+/* What is kept of one day: the records taken (kept_mark), and its roots that name no trace. */
 struct twin_day {
 	int32_t day;
-	size_t done;
-	uint64_t last_span_h;
-	int64_t last_ingested_us;
+	struct kept_mark m;
 	uint32_t *bare;
 	size_t nbare, capbare;
 };
@@ -132,12 +128,12 @@ static void root_take(struct twins *t, struct twin_day *d, uint32_t ri, const st
  * a query finds a batch or two new, which are read whole at memory speed. */
 #define TWINS_LIST_MIN (2 * SHARD_BLOCK)
 
-/* Takes the roots of s's records from d->done on; false once the query's budget is spent (d
+/* Takes the roots of s's records from d->m.done on; false once the query's budget is spent (d
  * then names the records taken). */
 static bool day_take(struct twins *t, struct twin_day *d, struct scan *db, struct scan_day *s)
 {
 	const struct idx_rec *recs = s->sh.recs;
-	size_t n = s->sh.nrecs, from = d->done;
+	size_t n = s->sh.nrecs, from = d->m.done;
 	const struct store_index_roots *ro;
 	size_t covered = n - from >= TWINS_LIST_MIN ? store_index_roots(&s->ix, &ro) : 0;
 	bool ok = true;
@@ -159,11 +155,7 @@ static bool day_take(struct twins *t, struct twin_day *d, struct scan *db, struc
 	for (; ok && i < n && (ok = db_rec(db)); i++)
 		if (store_rec_root(&recs[i]))
 			root_take(t, d, (uint32_t)i, &recs[i]);
-	d->done = ok ? n : from;
-	if (d->done) {
-		d->last_span_h = recs[d->done - 1].span_h;
-		d->last_ingested_us = recs[d->done - 1].ingested_us;
-	}
+	kept_mark_set(&d->m, s, ok ? n : from);
 	return ok;
 }
 
@@ -171,14 +163,6 @@ static bool day_take(struct twins *t, struct twin_day *d, struct scan *db, struc
 static struct twin_day *day_of(struct twins *t, int32_t day)
 {
 	return kept_day((void **)&t->days, &t->ndays, &t->capdays, sizeof *t->days, day);
-}
-
-/* Whether what d took of s's records is still what s holds. */
-static bool day_same(const struct twin_day *d, const struct scan_day *s)
-{
-	const struct idx_rec *r = d->done ? &s->sh.recs[d->done - 1] : NULL;
-	return d->done <= s->sh.nrecs &&
-	       (!r || (r->span_h == d->last_span_h && r->ingested_us == d->last_ingested_us));
 }
 
 /* The workspace's entry: kept, or the least recently asked one let go for it. */
@@ -210,7 +194,7 @@ struct twins *twins_of(struct scan *db, size_t lo, size_t hi)
 		if (!s)
 			continue;
 		struct twin_day *d = day_of(t, db->days[di]);
-		if (!day_same(d, s)) { /* rebuilt since: every day taken again */
+		if (!kept_mark_same(&d->m, s)) { /* rebuilt since: every day taken again */
 			ws_again(t);
 			di = lo - 1;
 			continue;
