@@ -20,8 +20,8 @@ bool words_merge(struct words_build *b, const struct words_view *v, size_t nrecs
 	bool ok = words_blob_ok(v);
 	for (size_t k = 0; ok && k < v->nwords; k++) {
 		at[k] = s.n;
-		ok = postings_leb(v->post, v->post_len, ((const uint64_t *)v->poffs)[k],
-				  ((const uint64_t *)v->poffs)[k + 1], nrecs, &s);
+		ok = postings_leb(v->post, v->post_len, words_off_at(v, v->poffs, k),
+				  words_off_at(v, v->poffs, k + 1), nrecs, &s);
 	}
 	at[v->nwords] = s.n;
 	for (size_t i = 0; ok && i < s.n; i++)
