@@ -83,8 +83,6 @@ static uint32_t new_word(struct words_build *b, const char *s, size_t n)
 		b->w = xrealloc(b->w, b->capw * sizeof *b->w);
 	}
 	struct words_word *w = &b->w[b->nw];
-	w->head = head8(s, n);
-	w->head2 = n > 8 ? head8(s + 8, n - 8) : 0;
 	w->off = (uint32_t)b->blob.len;
 	w->len = (uint32_t)n;
 	memset(&w->p, 0, sizeof w->p);
@@ -97,7 +95,7 @@ static uint32_t new_word(struct words_build *b, const char *s, size_t n)
  * written in the order words came). A word of at most 16 bytes, nearly every word, is hashed
  * from its first and second 8 bytes (zero-padded) as words_add has them in registers: a
  * multiply each, side by side, and the high half folded into the low one, which picks the
- * slot (the high half is the slot's tag). It was hash_mem's chain of two or three steps, each
+ * slot. It was hash_mem's chain of two or three steps, each
  * waiting for the one before: 5 to 8 instructions a word more. A longer word is hash_mem's.
  * It was FNV-1a before, a multiply per byte in one chain. */
 static inline uint64_t word_hash16(uint64_t head, uint64_t head2, size_t n)
@@ -108,32 +106,17 @@ static inline uint64_t word_hash16(uint64_t head, uint64_t head2, size_t n)
 	return h ^ h >> 32;
 }
 
-/* The hash of the folded word s[0..n), zero-padded past n up to 16 bytes when n is at most
- * 16 (the blob's words are not: head8 pads them). */
-static uint64_t word_hash(const char *s, size_t n)
-{
-	if (n > 16)
-		return hash_mem(s, n);
-	return word_hash16(head8(s, n), n > 8 ? head8(s + 8, n - 8) : 0, n);
-}
-
-/* A slot: 0 free, else the word's hash's top 32 bits over 1 + its index, so that a probe
- * reads another word only when both halves of the hash agree. */
-static uint64_t slot_of(uint64_t h, size_t k)
-{
-	return (h >> 32 << 32) | (uint32_t)(k + 1);
-}
-
 static void grow_slots(struct words_build *b)
 {
 	size_t n = b->nslots ? b->nslots * 2 : 1024;
-	uint64_t *s = xcalloc(n, sizeof *s);
-	for (size_t k = 1; k < b->nw; k++) { /* word 0 is not in the table */
-		uint64_t h = word_hash(b->blob.p + b->w[k].off, b->w[k].len);
-		size_t i = h & (n - 1);
-		while (s[i])
+	struct words_slot *s = xcalloc(n, sizeof *s);
+	for (size_t j = 0; j < b->nslots; j++) {
+		if (!b->slots[j].len)
+			continue;
+		size_t i = b->slots[j].h & (n - 1);
+		while (s[i].len)
 			i = (i + 1) & (n - 1);
-		s[i] = slot_of(h, k);
+		s[i] = b->slots[j];
 	}
 	free(b->slots);
 	b->slots = s;
@@ -257,39 +240,41 @@ void words_free(struct words_build *b)
 	buf_free(&b->blob);
 }
 
-/* The word b->fold[0..n) (folded; h its word_hash), not in the dictionary, for record rec: it
- * takes free slot i, or one of the table doubled; its number. 0 when the dictionary is full
- * (DAYINDEX_MAX_WORDS): then the record goes to word 0. */
-static uint32_t add_new(struct words_build *b, size_t n, uint64_t h, size_t i, uint32_t rec)
+/* The word b->fold[0..n) (folded; h its word_hash, head and head2 as for word_find), not in
+ * the dictionary, for record rec: it takes free slot i, or one of the table doubled; its number.
+ * 0 when the dictionary is full (DAYINDEX_MAX_WORDS): then the record goes to word 0. */
+static uint32_t add_new(struct words_build *b, size_t n, uint64_t h, uint64_t head, uint64_t head2,
+			size_t i, uint32_t rec)
 {
 	if (b->nw >= DAYINDEX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
 		return 0;
 	if (2 * (b->nw + 1) > b->nslots) { /* at most half full: it doubles, i moves */
 		grow_slots(b);
-		for (i = h & (b->nslots - 1); b->slots[i]; i = (i + 1) & (b->nslots - 1))
+		for (i = h & (b->nslots - 1); b->slots[i].len; i = (i + 1) & (b->nslots - 1))
 			;
 	}
 	uint32_t k = new_word(b, b->fold, n);
-	b->slots[i] = slot_of(h, k);
+	b->slots[i] = (struct words_slot){head, head2, h, (uint32_t)n, k};
 	add_rec(&b->w[k].p, rec);
 	return k;
 }
 
 /* The number of the word b->fold[0..n) (folded, zero-padded past n; h its word_hash, head and
  * head2 its first and second 8 bytes), or 0 when the dictionary has none, *slot then the free
- * slot it would take. */
+ * slot it would take. A word of up to 16 bytes is its slot's head, head2 and length (no word
+ * byte is 0, so a free slot's head, 0, matches none); a longer one's bytes past the 16th are
+ * read in the blob. */
 static inline uint32_t word_find(const struct words_build *b, size_t n, uint64_t h, uint64_t head,
 				 uint64_t head2, size_t *slot)
 {
 	size_t mask = b->nslots - 1, i = h & mask;
-	uint64_t tag = h >> 32 << 32;
-	for (uint64_t sv; (sv = b->slots[i]); i = (i + 1) & mask) {
-		if ((sv >> 32 << 32) != tag)
-			continue;
-		const struct words_word *w = &b->w[(uint32_t)sv - 1];
-		if (w->len == n && w->head == head && (n <= 8 || w->head2 == head2) &&
-		    (n <= 16 || !memcmp(b->blob.p + w->off + 16, b->fold + 16, n - 16)))
-			return (uint32_t)sv - 1;
+	for (;; i = (i + 1) & mask) {
+		const struct words_slot *sl = &b->slots[i];
+		if (sl->head == head && sl->head2 == head2 && sl->len == n &&
+		    (n <= 16 || !memcmp(b->blob.p + b->w[sl->k].off + 16, b->fold + 16, n - 16)))
+			return sl->k;
+		if (!sl->len)
+			break;
 	}
 	*slot = i;
 	return 0;
@@ -306,7 +291,7 @@ static inline uint32_t add_word(struct words_build *b, size_t n, uint64_t h, uin
 	size_t i = 0;
 	uint32_t k = word_find(b, n, h, head, head2, &i);
 	if (!k)
-		return add_new(b, n, h, i, rec);
+		return add_new(b, n, h, head, head2, i, rec);
 	add_rec(&b->w[k].p, rec);
 	return k;
 }
@@ -374,6 +359,8 @@ static uint32_t add_one(struct words_build *b, const unsigned char *s, size_t n,
 	if (high & 0x8080808080808080ull) {
 		utf8_fold_text((const char *)s + a, len, b->fold);
 		memcpy(head, b->fold, 16);
+		if (len <= 8) /* fold's bytes 8 past the word are zeros, the rest not */
+			head[1] = 0;
 	}
 	uint64_t h = len > 16 ? hash_mem(b->fold, len) : word_hash16(head[0], head[1], len);
 	uint32_t k = add_word(b, len, h, head[0], head[1], rec);
@@ -582,7 +569,7 @@ size_t words_add_folded(struct words_build *b, const char *s, size_t n, bool any
 		uint64_t h = n > 16 ? hash_mem(b->fold, n) : word_hash16(head, head2, n);
 		if ((k = word_find(b, n, h, head, head2, &i)))
 			had = b->w[k].p.pcap;
-		else if ((k = add_new(b, n, h, i, r[0]))) /* its first record added */
+		else if ((k = add_new(b, n, h, head, head2, i, r[0]))) /* its first record added */
 			r++, nr--;
 	}
 	if (!k)

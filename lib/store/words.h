@@ -40,18 +40,23 @@ bool words_field(const char *k, size_t kn);
  * in a field (their key, above), with its records; pair 0's records are those every phrase may
  * match (a pair past WORDS_MAX_PAIRS). */
 /* A word being indexed (words.c; rendered by words_render.c). Most words of a day are rare (ids,
- * numbers, names), so a word's postings start at 8 bytes and double: about 64 bytes a word in all.
- * head is its first 8 folded bytes, zero-padded: a word of up to 16 bytes is found without reading
- * the blob. */
+ * numbers, names), so a word's postings start at 8 bytes and double: about 64 bytes a word in all. */
 struct words_post {
 	uint32_t last; /* 1 + the last record added, 0 for none */
 	uint32_t plen, pcap;
 	unsigned char *post;
 };
 struct words_word {
-	uint64_t head, head2; /* bytes 8 to 15 of the word, zero-padded */
-	uint32_t off, len;    /* in blob */
+	uint32_t off, len; /* in blob */
 	struct words_post p;
+};
+/* A slot of the build's table of words: the word's first and second 8 folded bytes (zero-padded),
+ * so that a word of up to 16 bytes is found in the slot alone, its hash (kept for the table's
+ * growth), its length (0: the slot is free; no word is empty but word 0, which is not in the
+ * table) and its number. */
+struct words_slot {
+	uint64_t head, head2, h;
+	uint32_t len, k;
 };
 struct words_pair {
 	uint64_t key;
@@ -91,7 +96,7 @@ struct words_build {
 	struct buf blob; /* the words, each followed by '\n' */
 	struct words_word *w;
 	size_t nw, capw;
-	uint64_t *slots; /* 0 free, else a hash tag over 1 + word index (words.c) */
+	struct words_slot *slots; /* open addressing on the hash (words.c) */
 	size_t nslots;
 	struct words_tab pt;	/* the pairs: key as above */
 	struct words_tab tt;	/* the triples: first pair << 32, second pair */
