@@ -259,39 +259,41 @@ static uint32_t add_new(struct words_build *b, size_t n, uint64_t h, uint64_t he
 	return k;
 }
 
-/* The number of the word b->fold[0..n) (folded, zero-padded past n; h its word_hash, head and
- * head2 its first and second 8 bytes), or 0 when the dictionary has none, *slot then the free
- * slot it would take. A word of up to 16 bytes is its slot's head, head2 and length (no word
- * byte is 0, so a free slot's head, 0, matches none); a longer one's bytes past the 16th are
- * read in the blob. */
-static inline uint32_t word_find(const struct words_build *b, size_t n, uint64_t h, uint64_t head,
-				 uint64_t head2, size_t *slot)
+/* The slot of the word b->fold[0..n) (folded, zero-padded past n; h its word_hash, head and
+ * head2 its first and second 8 bytes), or the free slot it would take (len 0) when the dictionary
+ * has none: a slot, not a number, so that the caller's test of a find is the loop's own. A word
+ * of up to 16 bytes is its slot's head, head2 and length (no word byte is 0, so a free slot's
+ * head, 0, matches none); a longer one's bytes past the 16th are read in the blob. */
+static inline const struct words_slot *word_find(const struct words_build *b, size_t n, uint64_t h,
+						 uint64_t head, uint64_t head2)
 {
 	size_t mask = b->nslots - 1, i = h & mask;
 	for (;; i = (i + 1) & mask) {
 		const struct words_slot *sl = &b->slots[i];
-		if (sl->head == head && sl->head2 == head2 && sl->len == n &&
+		if (sl->head == head && sl->head2 == head2 && sl->len == (uint32_t)n &&
 		    (n <= 16 || !memcmp(b->blob.p + b->w[sl->k].off + 16, b->fold + 16, n - 16)))
-			return sl->k;
+			return sl;
 		if (!sl->len)
-			break;
+			return sl;
 	}
-	*slot = i;
-	return 0;
 }
 
 /* The word b->fold[0..n) (folded, zero-padded past n; h its word_hash, head and head2 its
  * first and second 8 bytes, as the caller has them in registers: read back from fold just
  * after it was written, they waited for the stores, a stall a word) for record rec; its number, 0
- * as for add_new. Inline in both callers, and the table's growth and a new word out of line
- * (add_new): a word is nearly always found, and the call was a fifth of its cost. */
+ * when it went to word 0 (add_new). Inline in both callers, and the table's growth and a new word
+ * out of line (add_new): a word is nearly always found, and the call was a fifth of its cost. */
 static inline uint32_t add_word(struct words_build *b, size_t n, uint64_t h, uint64_t head,
 				uint64_t head2, uint32_t rec)
 {
-	size_t i = 0;
-	uint32_t k = word_find(b, n, h, head, head2, &i);
-	if (!k)
-		return add_new(b, n, h, head, head2, i, rec);
+	const struct words_slot *sl = word_find(b, n, h, head, head2);
+	uint32_t k;
+	if (__builtin_expect(!sl->len, 0)) {
+		if (!(k = add_new(b, n, h, head, head2, (size_t)(sl - b->slots), rec)))
+			add_rec(&b->w[0].p, rec);
+		return k;
+	}
+	k = sl->k;
 	add_rec(&b->w[k].p, rec);
 	return k;
 }
@@ -363,10 +365,7 @@ static uint32_t add_one(struct words_build *b, const unsigned char *s, size_t n,
 			head[1] = 0;
 	}
 	uint64_t h = len > 16 ? hash_mem(b->fold, len) : word_hash16(head[0], head[1], len);
-	uint32_t k = add_word(b, len, h, head[0], head[1], rec);
-	if (!k)
-		add_rec(&b->w[0].p, rec);
-	return k;
+	return add_word(b, len, h, head[0], head[1], rec);
 }
 
 #ifdef __SSE2__
@@ -376,23 +375,23 @@ static const unsigned char keep16[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf
 
 /* add_one for a word of at most 16 bytes with 16 bytes to read at s + a (nearly every word):
  * the word in one load, masked, folded and tested for a non-ASCII byte in the register, its
- * hash of one or two steps, and no loop. UINT32_MAX for a word with a non-ASCII byte, which
- * add_one takes; else as add_one. The same folded bytes and hash as add_one's. */
-static inline uint32_t add_short(struct words_build *b, const unsigned char *s, size_t a,
-				 size_t len, uint32_t rec)
+ * hash of one or two steps, and no loop. False for a word with a non-ASCII byte, which add_one
+ * takes; else true, *k as add_one's number (a flag and the number apart: the caller without
+ * pairs reads no number, and the compiler drops it). The same folded bytes and hash as
+ * add_one's. */
+static inline bool add_short(struct words_build *b, const unsigned char *s, size_t a, size_t len,
+			     uint32_t rec, uint32_t *k)
 {
 	__m128i keep = _mm_loadu_si128((const __m128i *)(const void *)(keep16 + 16 - len));
 	__m128i x = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)(s + a)), keep);
 	if (_mm_movemask_epi8(x))
-		return UINT32_MAX;
+		return false;
 	x = _mm_or_si128(x, _mm_and_si128(keep, _mm_set1_epi8(0x20)));
 	_mm_storeu_si128((__m128i *)(void *)b->fold, x); /* read only when the word is new */
 	uint64_t head = (uint64_t)_mm_cvtsi128_si64(x),
 		 head2 = (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x));
-	uint32_t k = add_word(b, len, word_hash16(head, head2, len), head, head2, rec);
-	if (!k)
-		add_rec(&b->w[0].p, rec);
-	return k;
+	*k = add_word(b, len, word_hash16(head, head2, len), head, head2, rec);
+	return true;
 }
 #endif
 
@@ -402,7 +401,7 @@ static inline uint32_t add_any(struct words_build *b, const unsigned char *s, si
 {
 #ifdef __SSE2__
 	uint32_t k;
-	if (len <= 16 && n - a >= 16 && (k = add_short(b, s, a, len, rec)) != UINT32_MAX)
+	if (len <= 16 && a + 16 <= n && add_short(b, s, a, len, rec, &k))
 		return k;
 #endif
 	return add_one(b, s, n, a, len, rec);
@@ -491,11 +490,12 @@ static inline __attribute__((always_inline)) void add_next(struct words_build *b
 	at->pp = p;
 }
 
-/* words_add's loop, made twice by the compiler: pairs is a constant in each call, so a tail
- * segment's (no pairs, every batch's) keeps no word before and tests nothing for a pair: 3% of
- * the words' instructions. */
-static inline void add_words(struct words_build *b, const unsigned char *s, size_t n, uint32_t rec,
-			     bool pairs)
+/* words_add's loop, made twice by the compiler (inlined by force: gcc 12 made one function of
+ * both calls, and tested pairs at every word): pairs is a constant in each call, so a tail
+ * segment's (no pairs, every batch's) keeps no word before and tests nothing for a pair. */
+static inline __attribute__((always_inline)) void add_words(struct words_build *b,
+							     const unsigned char *s, size_t n,
+							     uint32_t rec, bool pairs)
 {
 	size_t open = SIZE_MAX;	  /* the start of a word that runs into this block */
 	struct words_at at = {0}; /* with pairs: the words before */
@@ -561,16 +561,17 @@ size_t words_add_folded(struct words_build *b, const char *s, size_t n, bool any
 			size_t nr)
 {
 	uint32_t k = 0;
-	size_t had = 0, i = 0;
+	size_t had = 0;
 	if (!any && n <= DAYINDEX_MAX_WORD) {
 		memcpy(b->fold, s, n);
 		memset(b->fold + n, 0, 8);
 		uint64_t head = head8(b->fold, n), head2 = n > 8 ? head8(b->fold + 8, n - 8) : 0;
 		uint64_t h = n > 16 ? hash_mem(b->fold, n) : word_hash16(head, head2, n);
-		if ((k = word_find(b, n, h, head, head2, &i)))
-			had = b->w[k].p.pcap;
-		else if ((k = add_new(b, n, h, head, head2, i, r[0]))) /* its first record added */
-			r++, nr--;
+		const struct words_slot *sl = word_find(b, n, h, head, head2);
+		if (sl->len)
+			had = b->w[k = sl->k].p.pcap;
+		else if ((k = add_new(b, n, h, head, head2, (size_t)(sl - b->slots), r[0])))
+			r++, nr--; /* its first record added */
 	}
 	if (!k)
 		had = b->w[0].p.pcap;
