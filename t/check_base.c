@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/base/arena.h"
+#include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 
@@ -252,6 +253,32 @@ static int keyed_cmp(const void *a, const void *b)
 	return (x->val > y->val) - (x->val < y->val);
 }
 
+/* hash_bytes is part of the file format (lib/base/hash.c): 8 bytes a step gives the values of
+ * FNV-1a a byte a step and the murmur3 finalizer, at every length around the steps. */
+static uint64_t ref_hash_bytes(const unsigned char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 0x100000001b3ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h ? h : 1;
+}
+
+START_TEST(test_hash_bytes)
+{
+	unsigned char s[80];
+	for (size_t i = 0; i < sizeof s; i++)
+		s[i] = (unsigned char)(i * 151 + 7);
+	for (size_t n = 0; n <= sizeof s; n++)
+		for (size_t at = 0; at < 3 && at + n <= sizeof s; at++)
+			ck_assert_uint_eq(hash_bytes(s + at, n), ref_hash_bytes(s + at, n));
+}
+END_TEST
+
 START_TEST(test_sort_keyed)
 {
 	static const size_t sizes[] = {0, 1, 2, 63, 64, 65, 1000, 4099};
@@ -310,6 +337,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_release_json);
 	tcase_add_test(tc, test_arena_size);
 	tcase_add_test(tc, test_sort_keyed);
+	tcase_add_test(tc, test_hash_bytes);
 	tcase_add_test(tc, test_day_format);
 	tcase_add_test(tc, test_time_range);
 	tcase_add_test(tc, test_time_format);

@@ -23,11 +23,18 @@ uint64_t hash_bytes(const void *p, size_t n)
 {
 	/* FNV-1a, then a murmur3 finalizer so short ids spread over all 64 bits. */
 	const unsigned char *s = p;
+	const uint64_t prime = 0x100000001b3ull;
 	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ull;
-	}
+	size_t i = 0;
+	/* 8 bytes a step, the same chain of a byte each: the loop's own count, test and branch
+	 * once for 8 (about 6 instructions a byte to 3.5: a batch of 1,000 spans hashes about
+	 * 15,000 ids, keys and values). */
+	for (; n - i >= 8; i += 8)
+#pragma GCC unroll 8
+		for (size_t k = 0; k < 8; k++)
+			h = (h ^ s[i + k]) * prime;
+	for (; i < n; i++)
+		h = (h ^ s[i]) * prime;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
