@@ -113,21 +113,21 @@ END_TEST
  * '\\', \b \t \n \f \r, every other control as \u00xx), for its bytes to be compared. */
 static void escape_ref(struct buf *b, const char *s, size_t n)
 {
+	static const char named[] = "\"\\\b\t\n\f\r", as[] = "\"\\btnfr";
 	buf_addc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
-			      : c == '\t' ? "\\t" : c == '\n' ? "\\n" : c == '\f' ? "\\f"
-			      : c == '\r' ? "\\r" : NULL;
+		const char *k = c ? strchr(named, c) : NULL;
 		char u[8];
-		if (!e && c < 0x20) {
+		if (k) {
+			buf_addc(b, '\\');
+			buf_addc(b, as[k - named]);
+		} else if (c < 0x20) {
 			snprintf(u, sizeof u, "\\u%04x", c);
-			e = u;
-		}
-		if (e)
-			buf_add(b, e, strlen(e));
-		else
+			buf_add(b, u, 6);
+		} else {
 			buf_addc(b, (char)c);
+		}
 	}
 	buf_addc(b, '"');
 }
@@ -155,7 +155,8 @@ START_TEST(jsonx_strings_round_trip)
 		char in[256];
 		size_t n = 0, len = (size_t)rand_r(&seed) % (k % 2 ? 70 : 240);
 		while (n < len) {
-			const char *piece = rand_r(&seed) % (k % 3 ? 4 : 2) ? "a" : odd[rand_r(&seed) % 11];
+			const char *piece =
+			    rand_r(&seed) % (k % 3 ? 4 : 2) ? "a" : odd[rand_r(&seed) % 11];
 			memcpy(in + n, piece, strlen(piece));
 			n += strlen(piece);
 		}

@@ -321,7 +321,8 @@ static inline uint64_t word_mask64(const unsigned char *p, size_t n)
 	for (int k = 0; k < 4; k++) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
 		__m128i l = _mm_add_epi8(_mm_or_si128(x, lower), a), d = _mm_add_epi8(x, d0);
-		__m128i w = _mm_or_si128(_mm_or_si128(_mm_cmpgt_epi8(z, l), _mm_cmpgt_epi8(d9, d)), x);
+		__m128i w =
+		    _mm_or_si128(_mm_or_si128(_mm_cmpgt_epi8(z, l), _mm_cmpgt_epi8(d9, d)), x);
 		m |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << (16 * k);
 	}
 	return m;
@@ -496,9 +497,8 @@ static inline __attribute__((always_inline)) void add_next(struct words_build *b
 /* words_add's loop, made twice by the compiler (inlined by force: gcc 12 made one function of
  * both calls, and tested pairs at every word): pairs is a constant in each call, so a tail
  * segment's (no pairs, every batch's) keeps no word before and tests nothing for a pair. */
-static inline __attribute__((always_inline)) void add_words(struct words_build *b,
-							     const unsigned char *s, size_t n,
-							     uint32_t rec, bool pairs)
+static inline __attribute__((always_inline)) void
+add_words(struct words_build *b, const unsigned char *s, size_t n, uint32_t rec, bool pairs)
 {
 	size_t open = SIZE_MAX;	  /* the start of a word that runs into this block */
 	struct words_at at = {0}; /* with pairs: the words before */

@@ -40,7 +40,7 @@ bool words_field(const char *k, size_t kn);
  * in a field (their key, above), with its records; pair 0's records are those every phrase may
  * match (a pair past WORDS_MAX_PAIRS). */
 /* A word being indexed (words.c; rendered by words_render.c). Most words of a day are rare (ids,
- * numbers, names), so a word's postings start at 8 bytes and double: about 64 bytes a word in all. */
+ * numbers, names), so a word's postings start at 8 bytes and double: about 64 bytes a word. */
 struct words_post {
 	uint32_t last; /* 1 + the last record added, 0 for none */
 	uint32_t plen, pcap;
