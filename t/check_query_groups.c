@@ -2,7 +2,9 @@
  * (lib/query/gcount.c) against the groups every span's trace gives (query_span_visit, counted
  * here by the trace_id literal of each line): every page shape, with filters of kinds and
  * statuses and others, on fresh days, indexed days, a tail past the index, versions moved between
- * traces and deleted, an erased trace, sealed days, and after the process let the workspace go. */
+ * traces and deleted, an erased trace, sealed days, and after the process let the workspace go;
+ * and after each change in place (a version replaced, moved, deleted, a trace erased), a page
+ * within a budget of a sixth of the records, so from the counts adjusted, not taken again. */
 #include "t/check_query.h"
 
 #include "lib/store/store.h"
@@ -251,7 +253,89 @@ START_TEST(groups_counted)
 }
 END_TEST
 
+/* A page of groups by trace within a budget of a sixth of the workspace's records (every record
+ * taken again would pass it): the counts kept adjusted by the records a change touched. */
+static void adjusted(const char *when)
+{
+	static const enum query_group_by by = QG_TRACE_ID;
+	struct query_groups g;
+	q_init("-span_count", 1, 10, NULL, FILTER_SPANS);
+	Q.budget_bytes = NG * 5 * GDAYS * 128 / 6;
+	enum status rc = query_group_rows(&Q, &by, 1, &g);
+	ck_assert_msg(rc == ST_OK, "%s: %d %s", when, rc, err_text(&Q.err));
+}
+
+/* Span id sent again (as gspan makes version i) on trace at start, with kind k (-1: as gspan
+ * makes it), deleted when del. */
+static void again(const char *id, const char *trace, const char *start, int i, int k, bool del)
+{
+	static const int kinds[] = {KIND_LLM, KIND_TOOL, KIND_AGENT, KIND_LLM, KIND_CHAIN};
+	struct span s = gspan(id, trace, start, i);
+	if (k >= 0)
+		s.kind = kinds[k];
+	if (del)
+		span_raw_set(&s, SPAN_DELETED, json_true());
+	append(&s, 1);
+	if (del)
+		json_decref(s.raw_attributes);
+}
+
+START_TEST(groups_changed)
+{
+	groups_load(0, GDAYS);
+	same_right(shapes_same, "loaded");
+	/* A trace's first span replaced (another kind: it leaves the view of LLM spans), one sent
+	 * again as it was, one moved to another trace on another day. */
+	again("s0-0005-0", "g0-9595", "2024-04-01T00:16:40Z", 5, 1, false);
+	again("s0-0010-0", "g0-9190", "2024-04-01T00:33:20Z", 10, -1, false);
+	again("s1-0006-1", "g2-7919", "2024-04-03T09:00:00Z", 7, -1, false);
+	adjusted("replaced, moved");
+	same_right(shapes_same, "replaced, moved");
+	/* Deleted; then deleted and sent again (its deletion superseded). */
+	again("s2-0008-0", "g2-3352", "2024-04-03T00:26:40Z", 8, -1, true);
+	again("s0-0012-0", "g0-5028", "2024-04-01T00:40:00Z", 12, -1, true);
+	adjusted("deleted");
+	same_right(shapes_same, "deleted");
+	again("s0-0012-0", "g0-5028", "2024-04-02T10:00:00Z", 12, 2, false);
+	adjusted("sent again after its deletion");
+	same_right(shapes_same, "sent again after its deletion");
+	/* A trace erased: its versions superseded by erasures, on two days. */
+	const char *gone[] = {"g1-5838", "g-span"};
+	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = gone, .n = 2};
+	struct store_erase_ack ack;
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_erase(&st, "ws", &w, "check", &ack, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_uint_gt(ack.spans, 0);
+	adjusted("erased");
+	same_right(shapes_same, "erased");
+	/* Indexed, then sealed: a change after each is still adjusted. */
+	for (int d = 0; d < GDAYS; d++)
+		ck_assert(index_day(gdays[d]));
+	same_right(shapes_same, "indexed");
+	again("s1-0020-0", "g1-8380", "2024-04-02T01:06:40Z", 20, 4, false);
+	adjusted("replaced, indexed");
+	same_right(shapes_same, "replaced, indexed");
+	uint64_t in, out;
+	ck_assert_int_eq(store_seal(&st, "ws", day_of(gdays[1]), &in, &out, &e), ST_OK);
+	same_right(shapes_same, "sealed");
+	again("s1-0021-1", "g0-9595", "2024-04-01T11:00:00Z", 22, -1, false);
+	adjusted("moved off a sealed day");
+	same_right(shapes_same, "moved off a sealed day");
+	/* Retention drops the first day: taken again, the same. */
+	struct ops_retention r = {.cutoff_day = day_of(gdays[1]), .recent_us = INT64_MAX};
+	struct ops_retained kept;
+	ck_assert_int_eq(ops_retain(&st, "ws", &r, &kept, &e), ST_OK);
+	ck_assert_uint_ge(kept.removed, 1); /* the fixture's days too */
+	same_right(shapes_same, "a day dropped");
+	again("s2-0030-0", "g2-7570", "2024-04-03T01:40:00Z", 30, 3, false);
+	adjusted("replaced after the drop");
+	same_right(shapes_same, "replaced after the drop");
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
 void check_query_groups(TCase *store)
 {
 	tcase_add_test(store, groups_counted);
+	tcase_add_test(store, groups_changed);
 }

@@ -3,12 +3,16 @@
  * spans, 6-13x its time at 1M). For each filter of kinds and statuses alone asked (a "view";
  * none: every span), each trace's live spans counted, its first span (whose line gives its key),
  * and the traces by count in buckets, those of one count sorted by key once asked. Taken from
- * each day's records once, then from the records committed since; all taken again when a day's
- * last record taken is no longer the one taken or its flags were written since (a supersede, a
- * deletion, an erasure: the day header's generation moved), or a day taken is gone. So a page
- * reads the buckets from its end (the most spans first) and the keys of the counts it reaches,
- * and its total is the number of traces counted: its answer is the one a table of every span's
- * trace gives (groups.c; t/check_query_groups.c). */
+ * each day's records once, then from the records committed since. A version superseded since
+ * (replaced, deleted, moved, erased: a flag written in place, the day header's generation moved
+ * by 4 a flag) is found through the record that superseded it, a newer version of its span
+ * among those committed since: the records kept by span (struct gc_spans) name it, and its
+ * trace counts one span fewer. Each day whose generation moved must then account for every flag
+ * written since, else all is taken again, as it is when a day's last record taken is no longer
+ * the one taken or a day taken is gone. So a page reads the buckets from its end (the most
+ * spans first) and the keys of the counts it reaches, and its total is the number of traces
+ * counted: its answer is the one a table of every span's trace gives (groups.c;
+ * t/check_query_groups.c). */
 #include "lib/query/engine.h"
 
 #include <stdlib.h>
@@ -40,17 +44,38 @@ struct gc_view {
 	size_t nslot;	     /* a power of two, at least twice n */
 	struct gc_bucket *b; /* by count: b[c] */
 	size_t nb;
-	uint32_t top; /* the largest count (counts only grow until all is taken again) */
+	uint32_t top; /* the largest count, or more (a bucket above may have emptied) */
 	char *pool;   /* the keys' literals, each NUL-ended */
 	size_t npool, cappool;
+	size_t dead; /* bytes of the pool no entry names (their traces gone, or read again) */
 };
 
-/* What is kept of one day: the records taken (kept_mark), at the flag generation gen. */
+/* What is kept of one day: the records taken (kept_mark) of the seen the shard held, at the
+ * flag generation gen; id its name among the records kept by span. In a query that takes more:
+ * done0, where it began, and the versions it found superseded since gen, taken before (flips)
+ * or among those it takes (fresh). */
 struct gc_day {
 	int32_t day;
+	uint32_t id;
 	struct kept_mark m;
+	size_t seen, done0, flips, fresh;
 	uint64_t gen;
 };
+
+/* The records taken that were not superseded then (live, or a deletion: a version a writer may
+ * yet mark superseded), by span hash, so that a newer version finds the one it superseded. A
+ * slot packs the hash's top GS_HBITS bits, the day's id (1 + its place in struct gc_ws's ids)
+ * and the record; 0 is empty. Linear probing from the hash's bits, at most 3/4 full. */
+struct gc_spans {
+	uint64_t *slot;
+	size_t nslot, n;
+};
+#define GS_RBITS 26 /* a day's records: 2^26 */
+#define GS_DBITS 12 /* the days kept by span: 4,095 */
+#define GS_HBITS (64 - GS_RBITS - GS_DBITS)
+#define GS_HB(x) ((x) >> (GS_RBITS + GS_DBITS))
+#define GS_DAY(x) ((uint32_t)((x) >> GS_RBITS) & ((1u << GS_DBITS) - 1))
+#define GS_REC(x) ((uint32_t)(x) & ((1u << GS_RBITS) - 1))
 
 /* The views a workspace keeps (the least recently asked is let go; a new one takes every record
  * again). */
@@ -62,14 +87,24 @@ struct gc_day {
  * bucket, its key), so 2^21 are some 150 MiB; one view of 2^21 traces is about 50M spans of
  * bench/gen's 27 spans a trace. */
 #define GC_TRACES_MAX (1u << 21)
+/* The records a workspace keeps by span, past which it keeps none (a version superseded then
+ * takes every record again, as does a day past 2^GS_RBITS records or 2^GS_DBITS - 1 days): 8
+ * bytes a slot, 10.7 to 21 bytes a record, so at most 128 MiB. */
+#define GC_SPANS_MAX (1u << 23)
+/* The pool's bytes no entry names past which all is taken again (when they are half of it). */
+#define GC_DEAD_MAX (1u << 20)
 
 struct gc_ws {
 	struct kept_of of; /* the least recently asked is let go */
 	bool over;	   /* a view past GC_TRACES_MAX: none kept until another view is asked */
+	bool nospans;	   /* past GC_SPANS_MAX (or the ids): none kept by span */
 	struct gc_day *days;
 	size_t ndays, capdays; /* ascending by day */
 	struct gc_view v[GC_VIEWS];
 	size_t nv;
+	struct gc_spans spans;
+	int32_t *ids; /* the day of each id less 1 */
+	size_t nids, capids;
 };
 
 static struct gc_ws kept[GC_WORKSPACES];
@@ -101,7 +136,12 @@ static void ws_again(struct gc_ws *w)
 	free(w->days);
 	w->days = NULL;
 	w->ndays = w->capdays = 0;
-	w->over = false;
+	w->over = w->nospans = false;
+	free(w->spans.slot);
+	w->spans = (struct gc_spans){0};
+	free(w->ids);
+	w->ids = NULL;
+	w->nids = w->capids = 0;
 }
 
 static void ws_clear(struct gc_ws *w)
@@ -167,6 +207,13 @@ static void bucket_drop(struct gc_view *v, uint32_t ei)
 	}
 }
 
+/* The key e's lit named, no longer named. */
+static void lit_dead(struct gc_view *v, const struct gc_ent *e)
+{
+	if (e->lit)
+		v->dead += strlen(v->pool + e->lit - 1) + 1;
+}
+
 /* One more live span of trace h, record ri of day: false past GC_TRACES_MAX. */
 static bool view_take(struct gc_view *v, uint64_t h, int32_t day, uint32_t ri)
 {
@@ -191,11 +238,97 @@ static bool view_take(struct gc_view *v, uint64_t h, int32_t day, uint32_t ri)
 	if (day < e->day || (day == e->day && ri < e->rec)) { /* an older day's new record */
 		e->day = day;
 		e->rec = ri;
+		lit_dead(v, e);
 		e->lit = 0;
 	}
 	bucket_drop(v, ei);
 	e->count++;
 	bucket_put(v, ei);
+	return true;
+}
+
+static int day_cmp(const void *k, const void *e)
+{
+	int32_t a = *(const int32_t *)k, b = *(const int32_t *)e;
+	return (a > b) - (a < b);
+}
+
+/* The shard of day among db's, or NULL. */
+static struct scan_day *day_shard(struct scan *db, int32_t day)
+{
+	const int32_t *at = bsearch(&day, db->days, db->ndays, sizeof *db->days, day_cmp);
+	return at ? db_shard(db, (size_t)(at - db->days)) : NULL;
+}
+
+/* The key of entry ei as its first span's line holds it ("" when neither the day's index nor a
+ * sound line has it), read once. */
+static const char *ent_lit(struct gc_view *v, struct scan *db, uint32_t ei)
+{
+	struct gc_ent *e = &v->e[ei];
+	if (e->lit)
+		return v->pool + e->lit - 1;
+	const char *p = "\"\"";
+	size_t n = 2;
+	struct scan_day *s = day_shard(db, e->day);
+	const char *iv;
+	size_t ivn;
+	if (s && db_id(s, e->rec, STORE_KEY_TRACE, true, &iv, &ivn))
+		p = iv, n = ivn;
+	if (v->npool + n + 2 > v->cappool) {
+		v->cappool = (v->npool + n + 2) * 2;
+		v->pool = xrealloc(v->pool, v->cappool);
+	}
+	if (!v->npool)
+		v->npool = 1; /* offset 0 is none: lit holds 1 + the offset */
+	memcpy(v->pool + v->npool, p, n);
+	v->pool[v->npool + n] = 0;
+	e->lit = (uint32_t)v->npool + 1;
+	v->npool += n + 1;
+	return v->pool + e->lit - 1;
+}
+
+/* Entry ei (its count 0, out of its bucket) gone: the last entry takes its place. */
+static void ent_drop(struct gc_view *v, uint32_t ei)
+{
+	size_t mask = v->nslot - 1, i = (size_t)(slot_of(v, v->e[ei].h) - v->slot);
+	/* Its slot emptied, the ones after it moved back where their probe finds them. */
+	for (size_t j = (i + 1) & mask; v->slot[j]; j = (j + 1) & mask) {
+		size_t home = slot_home(v, v->e[v->slot[j] - 1].h);
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			v->slot[i] = v->slot[j];
+			i = j;
+		}
+	}
+	v->slot[i] = 0;
+	lit_dead(v, &v->e[ei]);
+	uint32_t last = (uint32_t)--v->n;
+	traces--;
+	if (last == ei)
+		return;
+	v->e[ei] = v->e[last];
+	*slot_of(v, v->e[ei].h) = ei + 1;
+	v->b[v->e[ei].count].e[v->e[ei].pos] = ei;
+}
+
+/* One live span of trace h fewer, record ri of day, superseded since it was taken: false when
+ * the view did not count it. Its trace's key is read from it first when it was the trace's
+ * first span and the trace keeps others. */
+static bool view_untake(struct gc_view *v, struct scan *db, uint64_t h, int32_t day, uint32_t ri)
+{
+	uint32_t *s = v->nslot ? slot_of(v, h) : NULL;
+	if (!s || !*s)
+		return false;
+	uint32_t ei = *s - 1;
+	struct gc_ent *e = &v->e[ei];
+	if (e->count > 1 && e->day == day && e->rec == ri)
+		ent_lit(v, db, ei);
+	bucket_drop(v, ei);
+	if (--e->count)
+		bucket_put(v, ei);
+	else
+		ent_drop(v, ei);
+	while (v->top && !v->b[v->top].n)
+		v->top--;
 	return true;
 }
 
@@ -205,15 +338,122 @@ static struct gc_day *day_of(struct gc_ws *w, int32_t day)
 	return kept_day((void **)&w->days, &w->ndays, &w->capdays, sizeof *w->days, day);
 }
 
-/* Whether what d took of s's records is still what s holds, at the flags it took them with. */
-static bool day_same(const struct gc_day *d, const struct scan_day *s)
+/* Whether version i of sh is superseded to the query: its flag written, by a batch before the
+ * query's snapshot. */
+static inline bool gone_by(struct shard *sh, size_t i)
 {
-	return !d->m.done || (d->gen == s->sh.flag_gen && kept_mark_same(&d->m, s));
+	return (sh->recs[i].flags & REC_SUPERSEDED) && !(sh->snap && store_snap_superseded(sh, i));
 }
 
-/* Takes s's records from d->m.done on into every view; false once the query's budget is spent
- * (d then names the records taken) or a view passed GC_TRACES_MAX (w->over). */
-static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct scan_day *s)
+/* Record ri of d (id'd) kept by span h: false when there is no room (w->nospans then). */
+static bool spans_put(struct gc_ws *w, struct gc_day *d, uint64_t h, size_t ri)
+{
+	struct gc_spans *m = &w->spans;
+	if (!d->id) {
+		if (w->nids + 1 >= 1u << GS_DBITS)
+			return false;
+		if (w->nids == w->capids) {
+			w->capids = w->capids ? 2 * w->capids : 16;
+			w->ids = xrealloc(w->ids, w->capids * sizeof *w->ids);
+		}
+		w->ids[w->nids++] = d->day;
+		d->id = (uint32_t)w->nids;
+	}
+	if (ri >> GS_RBITS || m->n >= GC_SPANS_MAX)
+		return false;
+	if ((m->n + 1) * 4 > m->nslot * 3) {
+		size_t n = m->nslot ? 2 * m->nslot : 4096;
+		uint64_t *old = m->slot, *slot = xcalloc(n, sizeof *slot);
+		for (size_t k = 0; k < m->nslot; k++)
+			if (old[k]) {
+				size_t j = GS_HB(old[k]) & (n - 1);
+				while (slot[j])
+					j = (j + 1) & (n - 1);
+				slot[j] = old[k];
+			}
+		free(old);
+		m->slot = slot;
+		m->nslot = n;
+	}
+	size_t mask = m->nslot - 1, j = GS_HB(h) & mask;
+	while (m->slot[j])
+		j = (j + 1) & mask;
+	m->slot[j] = (GS_HB(h) << (GS_RBITS + GS_DBITS)) | (uint64_t)d->id << GS_RBITS | ri;
+	m->n++;
+	return true;
+}
+
+/* Slot i of the records kept by span emptied, the ones after it moved back where their probe
+ * finds them. */
+static void spans_del(struct gc_spans *m, size_t i)
+{
+	size_t mask = m->nslot - 1;
+	for (size_t j = (i + 1) & mask; m->slot[j]; j = (j + 1) & mask) {
+		size_t home = GS_HB(m->slot[j]) & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			m->slot[i] = m->slot[j];
+			i = j;
+		}
+	}
+	m->slot[i] = 0;
+	m->n--;
+}
+
+/* The versions of span h kept that a batch superseded since they were taken: each let go, and
+ * its trace one span fewer in every view that counted it. False when one cannot be read or a
+ * view did not count one it should have (all is taken again). */
+static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
+{
+	struct gc_spans *m = &w->spans;
+	uint64_t empty_h = hash_bytes("", 0);
+	size_t mask = m->nslot - 1;
+	for (size_t i = GS_HB(h) & mask; m->slot[i];) {
+		uint64_t x = m->slot[i];
+		struct gc_day *d = GS_HB(x) == GS_HB(h) ? day_of(w, w->ids[GS_DAY(x) - 1]) : NULL;
+		struct scan_day *s = d ? day_shard(db, d->day) : NULL;
+		uint32_t ri = GS_REC(x);
+		if (d && (!s || ri >= s->sh.nrecs || !db_rec(db)))
+			return false;
+		const struct idx_rec *r = s ? &s->sh.recs[ri] : NULL;
+		if (!r || r->span_h != h || !gone_by(&s->sh, ri)) {
+			i = (i + 1) & mask;
+			continue;
+		}
+		d->flips++;
+		spans_del(m, i); /* slot i holds the next of the run now */
+		if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h || (r->flags & REC_DELETED))
+			continue;
+		for (size_t k = 0; k < w->nv; k++) {
+			struct gc_view *v = &w->v[k];
+			if (bits_in_set(v->kinds, r->kind) && bits_in_set(v->statuses, r->status) &&
+			    !view_untake(v, db, r->trace_h, d->day, ri))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* What d took of s's records: 1 still what s holds at the flags it took them with, or with
+ * flags written since that the query can account for (the records kept by span, by a snapshot,
+ * with the day taken whole); 0 to be taken again; -1 the query cannot answer. */
+static int day_kept(const struct gc_ws *w, const struct gc_day *d, const struct scan_day *s)
+{
+	if (!s || (s->sh.flag_gen & 1))
+		return -1;
+	if (!d->m.done)
+		return 1;
+	if (!kept_mark_same(&d->m, s))
+		return 0;
+	return d->gen == s->sh.flag_gen ||
+	       (!w->nospans && s->sh.snap && d->m.done == d->seen && s->sh.flag_gen > d->gen &&
+		!((s->sh.flag_gen - d->gen) & 3));
+}
+
+/* Takes s's records from d->m.done on into every view (with adjust, the versions they superseded
+ * let go first); false once the query's budget is spent (d then names the records taken), a
+ * view passed GC_TRACES_MAX (w->over) or a version superseded could not be let go. */
+static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct scan_day *s,
+		     bool adjust)
 {
 	const struct idx_rec *recs = s->sh.recs;
 	size_t n = s->sh.nrecs, i = d->m.done;
@@ -221,6 +461,15 @@ static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct 
 	bool ok = true;
 	for (; i < n && (ok = db_rec(db)); i++) {
 		const struct idx_rec *r = &recs[i];
+		bool gone = gone_by(&s->sh, i);
+		if (adjust && !(ok = spans_gone(w, db, r->span_h)))
+			break;
+		d->fresh += gone;
+		if (!gone && !w->nospans && !spans_put(w, d, r->span_h, i)) {
+			free(w->spans.slot);
+			w->spans = (struct gc_spans){0};
+			w->nospans = true;
+		}
 		if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h || !shard_live(&s->sh, i))
 			continue;
 		for (size_t k = 0; k < w->nv && ok; k++) {
@@ -233,8 +482,27 @@ static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct 
 			break;
 	}
 	kept_mark_set(&d->m, s, i);
-	d->gen = s->sh.flag_gen;
 	return ok;
+}
+
+/* After every day was taken: whether each day's flags written since it was last taken are the
+ * versions found superseded, one flag written (4 of the generation) each. A flag the records
+ * did not account for (a version superseded by no newer one, `reindex` setting flags again, a
+ * writer killed between its header writes) leaves them apart, and all is taken again. */
+static bool days_accounted(struct gc_ws *w, struct scan *db)
+{
+	for (size_t di = 0; di < db->ndays; di++) {
+		struct gc_day *d = day_of(w, db->days[di]);
+		struct scan_day *s = db_shard(db, di);
+		uint64_t g = s->sh.flag_gen;
+		if (d->done0 && g != d->gen && (g - d->gen) / 4 != d->flips + d->fresh)
+			return false;
+		if (d->done0 && g == d->gen && d->flips)
+			return false;
+		d->gen = g;
+		d->seen = s->sh.nrecs;
+	}
+	return true;
 }
 
 /* The workspace's entry: kept, or the least recently asked one let go for it. */
@@ -281,36 +549,61 @@ static struct gc_view *view_of(struct gc_ws *w, const struct rec_filter *c)
 	return v;
 }
 
+/* Whether w's days are still db's, as day_kept: 1, 0 (taken again) or -1. */
+static int ws_kept(struct gc_ws *w, struct scan *db)
+{
+	/* Every day taken is still one of db's (retention deletes days). */
+	for (size_t k = 0, di = 0; k < w->ndays; k++) {
+		while (di < db->ndays && db->days[di] < w->days[k].day)
+			di++;
+		if (w->days[k].m.done && (di == db->ndays || db->days[di] != w->days[k].day))
+			return 0;
+	}
+	for (size_t i = 0; i < w->nv; i++)
+		if (w->v[i].dead > GC_DEAD_MAX && w->v[i].dead * 2 > w->v[i].npool)
+			return 0;
+	for (size_t di = 0; di < db->ndays; di++) {
+		int k = day_kept(w, day_of(w, db->days[di]), db_shard(db, di));
+		if (k <= 0)
+			return k;
+	}
+	return 1;
+}
+
 /* Takes w's days up to what db holds: false when it cannot answer (a day that cannot be read, a
  * view too big, the budget spent: db->b.over then). */
 static bool ws_take(struct gc_ws *w, struct scan *db)
 {
 	bool freed = false; /* the other workspaces let go for w's room */
 	for (int tries = 0; tries < 3; tries++) {
-		bool same = true;
-		/* Every day taken is still one of db's (retention deletes days). */
-		for (size_t k = 0, di = 0; k < w->ndays && same; k++) {
-			while (di < db->ndays && db->days[di] < w->days[k].day)
-				di++;
-			same = !w->days[k].m.done ||
-			       (di < db->ndays && db->days[di] == w->days[k].day);
-		}
-		for (size_t di = 0; di < db->ndays && same; di++) {
-			struct scan_day *s = db_shard(db, di);
-			if (!s || (s->sh.flag_gen & 1))
-				return false;
-			same = day_same(day_of(w, db->days[di]), s);
-		}
-		if (!same) {
+		int k = ws_kept(w, db);
+		if (k < 0)
+			return false;
+		if (!k) {
 			ws_again(w);
 			continue;
 		}
-		for (size_t di = 0; di < db->ndays; di++)
-			if (!day_take(w, day_of(w, db->days[di]), db, db_shard(db, di)))
-				break;
-		if (!w->over)
-			return !db->b.over;
+		bool adjust = w->spans.n > 0, ok = true, moved = false;
+		for (size_t di = 0; di < db->ndays; di++) {
+			struct gc_day *d = day_of(w, db->days[di]);
+			d->done0 = d->m.done;
+			d->flips = d->fresh = 0;
+			moved |= d->m.done && d->gen != db_shard(db, di)->sh.flag_gen;
+		}
+		for (size_t di = 0; di < db->ndays && ok; di++)
+			ok = day_take(w, day_of(w, db->days[di]), db, db_shard(db, di), adjust);
+		if (!w->over && ok && days_accounted(w, db))
+			return true;
+		if (!w->over && db->b.over) {
+			/* What was taken is kept for the next query, but a round cut short cannot
+			 * account for the flags written since. */
+			if (moved || !days_accounted(w, db))
+				ws_again(w);
+			return false;
+		}
 		ws_again(w);
+		if (!w->over)
+			continue;
 		if (!freed) {
 			freed = true;
 			others_go(w);
@@ -320,40 +613,6 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 		return false;
 	}
 	return false;
-}
-
-/* The key of entry ei as its first span's line holds it ("" when neither the day's index nor a
- * sound line has it), read once. */
-static const char *ent_lit(struct gc_view *v, struct scan *db, uint32_t ei)
-{
-	struct gc_ent *e = &v->e[ei];
-	if (e->lit)
-		return v->pool + e->lit - 1;
-	const char *p = "\"\"";
-	size_t n = 2, lo = 0, hi = db->ndays;
-	while (lo < hi) { /* the day's index among db's */
-		size_t m = lo + (hi - lo) / 2;
-		if (db->days[m] < e->day)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	struct scan_day *s = lo < db->ndays && db->days[lo] == e->day ? db_shard(db, lo) : NULL;
-	const char *iv;
-	size_t ivn;
-	if (s && db_id(s, e->rec, STORE_KEY_TRACE, true, &iv, &ivn))
-		p = iv, n = ivn;
-	if (v->npool + n + 2 > v->cappool) {
-		v->cappool = (v->npool + n + 2) * 2;
-		v->pool = xrealloc(v->pool, v->cappool);
-	}
-	if (!v->npool)
-		v->npool = 1; /* offset 0 is none: lit holds 1 + the offset */
-	memcpy(v->pool + v->npool, p, n);
-	v->pool[v->npool + n] = 0;
-	e->lit = (uint32_t)v->npool + 1;
-	v->npool += n + 1;
-	return v->pool + e->lit - 1;
 }
 
 static struct gc_view *sort_v;
