@@ -171,6 +171,10 @@ void opik_filter_project_id(struct opik_filter *f, const char *id);
 uint32_t opik_filter_kinds(const struct opik_filter *f);
 /* Trace rows too (a list of spans leaves them out). */
 void opik_filter_all(struct opik_filter *f);
+/* Whether f tests nothing but a project name on the line, which the index condition on the
+ * project (the default one: also every span naming none) says as well: no conditions, type,
+ * project id, and trace rows taken. */
+bool opik_filter_project_only(const struct opik_filter *f);
 void opik_filter_pred(struct opik_filter *f, struct query_pred *p);
 /* A trace filter on usage or cost: q tests it on each trace's rollup. */
 void opik_filter_rollup(struct opik_filter *f, struct query *q);

@@ -236,3 +236,8 @@ void opik_filter_all(struct opik_filter *f)
 {
 	f->spans_only = false;
 }
+
+bool opik_filter_project_only(const struct opik_filter *f)
+{
+	return f->project && !f->n && !f->type && !f->project_id && !f->spans_only;
+}
