@@ -6,6 +6,7 @@
 // Each round starts the programs (t/harness.mjs, one worker, over DATA_DIR, as
 // SPANDEX_BUILDDIR built them), times PATH 6 times one after another and stops them; prints
 // each round's first and the median of the other five (ms, the HTTP floor not taken out).
+// COLD_HEADERS='{"Comet-Workspace":"bench-0"}' sends those headers too (Opik's paths).
 import http from 'node:http';
 import { startServer } from '../t/harness.mjs';
 
@@ -16,7 +17,7 @@ if (!dataDir || !p) {
 }
 const timed = (base, agent) => new Promise((resolve, reject) => {
 	const t0 = process.hrtime.bigint();
-	http.get(base + p, { agent }, (res) => {
+	http.get(base + p, { agent, headers: JSON.parse(process.env.COLD_HEADERS || '{}') }, (res) => {
 		res.resume();
 		res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - t0) / 1e6 }));
 	}).on('error', reject);
