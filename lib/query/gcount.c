@@ -98,6 +98,7 @@ struct gc_ws {
 	struct kept_of of; /* the least recently asked is let go */
 	bool over;	   /* a view past GC_TRACES_MAX: none kept until another view is asked */
 	bool nospans;	   /* past GC_SPANS_MAX (or the ids): none kept by span */
+	bool byspan; /* flags were written in a day taken: records kept by span from then on */
 	struct gc_day *days;
 	size_t ndays, capdays; /* ascending by day */
 	struct gc_view v[GC_VIEWS];
@@ -136,7 +137,7 @@ static void ws_again(struct gc_ws *w)
 	free(w->days);
 	w->days = NULL;
 	w->ndays = w->capdays = 0;
-	w->over = w->nospans = false;
+	w->over = w->nospans = false; /* byspan stays: the workspace is one that changes */
 	free(w->spans.slot);
 	w->spans = (struct gc_spans){0};
 	free(w->ids);
@@ -345,6 +346,27 @@ static inline bool gone_by(struct shard *sh, size_t i)
 	return (sh->recs[i].flags & REC_SUPERSEDED) && !(sh->snap && store_snap_superseded(sh, i));
 }
 
+/* Room in m for n records kept by span, at most 3/4 of its slots (its slots made again). */
+static void spans_room(struct gc_spans *m, size_t n)
+{
+	size_t ns = m->nslot ? m->nslot : 4096;
+	while (n * 4 > ns * 3)
+		ns *= 2;
+	if (ns == m->nslot)
+		return;
+	uint64_t *old = m->slot, *slot = xcalloc(ns, sizeof *slot);
+	for (size_t k = 0; k < m->nslot; k++)
+		if (old[k]) {
+			size_t j = GS_HB(old[k]) & (ns - 1);
+			while (slot[j])
+				j = (j + 1) & (ns - 1);
+			slot[j] = old[k];
+		}
+	free(old);
+	m->slot = slot;
+	m->nslot = ns;
+}
+
 /* Record ri of d (id'd) kept by span h: false when there is no room (w->nospans then). */
 static bool spans_put(struct gc_ws *w, struct gc_day *d, uint64_t h, size_t ri)
 {
@@ -361,20 +383,8 @@ static bool spans_put(struct gc_ws *w, struct gc_day *d, uint64_t h, size_t ri)
 	}
 	if (ri >> GS_RBITS || m->n >= GC_SPANS_MAX)
 		return false;
-	if ((m->n + 1) * 4 > m->nslot * 3) {
-		size_t n = m->nslot ? 2 * m->nslot : 4096;
-		uint64_t *old = m->slot, *slot = xcalloc(n, sizeof *slot);
-		for (size_t k = 0; k < m->nslot; k++)
-			if (old[k]) {
-				size_t j = GS_HB(old[k]) & (n - 1);
-				while (slot[j])
-					j = (j + 1) & (n - 1);
-				slot[j] = old[k];
-			}
-		free(old);
-		m->slot = slot;
-		m->nslot = n;
-	}
+	if ((m->n + 1) * 4 > m->nslot * 3)
+		spans_room(m, m->n + 1);
 	size_t mask = m->nslot - 1, j = GS_HB(h) & mask;
 	while (m->slot[j])
 		j = (j + 1) & mask;
@@ -437,8 +447,9 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 
 /* What d took of s's records: 1 still what s holds at the flags it took them with, or with
  * flags written since that the query can account for (the records kept by span, by a snapshot,
- * with the day taken whole); 0 to be taken again; -1 the query cannot answer. */
-static int day_kept(const struct gc_ws *w, const struct gc_day *d, const struct scan_day *s)
+ * with the day taken whole); 0 to be taken again (the first time flags moved, with the records
+ * kept by span from then on); -1 the query cannot answer. */
+static int day_kept(struct gc_ws *w, const struct gc_day *d, const struct scan_day *s)
 {
 	if (!s || (s->sh.flag_gen & 1))
 		return -1;
@@ -446,6 +457,8 @@ static int day_kept(const struct gc_ws *w, const struct gc_day *d, const struct 
 		return 1;
 	if (!kept_mark_same(&d->m, s))
 		return 0;
+	if (d->gen != s->sh.flag_gen && !w->byspan)
+		return !(w->byspan = true);
 	return d->gen == s->sh.flag_gen ||
 	       (!w->nospans && s->sh.snap && d->m.done == d->seen && s->sh.flag_gen > d->gen &&
 		!((s->sh.flag_gen - d->gen) & 3));
@@ -467,7 +480,7 @@ static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct 
 		if (adjust && !(ok = spans_gone(w, db, r->span_h)))
 			break;
 		d->fresh += gone;
-		if (!gone && !w->nospans && !spans_put(w, d, r->span_h, i)) {
+		if (!gone && w->byspan && !w->nospans && !spans_put(w, d, r->span_h, i)) {
 			free(w->spans.slot);
 			w->spans = (struct gc_spans){0};
 			w->nospans = true;
@@ -586,12 +599,16 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 			continue;
 		}
 		bool adjust = w->spans.n > 0, ok = true, moved = false;
+		size_t recs = 0;
 		for (size_t di = 0; di < db->ndays; di++) {
 			struct gc_day *d = day_of(w, db->days[di]);
 			d->done0 = d->m.done;
 			d->flips = d->fresh = 0;
 			moved |= d->m.done && d->gen != db_shard(db, di)->sh.flag_gen;
+			recs += db_shard(db, di)->sh.nrecs - d->m.done;
 		}
+		if (w->byspan && !w->nospans && w->spans.n + recs <= GC_SPANS_MAX)
+			spans_room(&w->spans, w->spans.n + recs); /* made once, not grown record by record */
 		for (size_t di = 0; di < db->ndays && ok; di++)
 			ok = day_take(w, day_of(w, db->days[di]), db, db_shard(db, di), adjust);
 		if (!w->over && ok && days_accounted(w, db))
