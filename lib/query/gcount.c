@@ -433,7 +433,8 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 		}
 		d->flips++;
 		spans_del(m, i); /* slot i holds the next of the run now */
-		if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h || (r->flags & REC_DELETED))
+		if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h ||
+		    (r->flags & REC_DELETED))
 			continue;
 		for (size_t k = 0; k < w->nv; k++) {
 			struct gc_view *v = &w->v[k];
@@ -607,8 +608,9 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 			moved |= d->m.done && d->gen != db_shard(db, di)->sh.flag_gen;
 			recs += db_shard(db, di)->sh.nrecs - d->m.done;
 		}
+		/* The slots made once for the take, not grown record by record. */
 		if (w->byspan && !w->nospans && w->spans.n + recs <= GC_SPANS_MAX)
-			spans_room(&w->spans, w->spans.n + recs); /* made once, not grown record by record */
+			spans_room(&w->spans, w->spans.n + recs);
 		for (size_t di = 0; di < db->ndays && ok; di++)
 			ok = day_take(w, day_of(w, db->days[di]), db, db_shard(db, di), adjust);
 		if (!w->over && ok && days_accounted(w, db))
