@@ -24,7 +24,27 @@ static int count_cmp(const void *x, const void *y)
 
 static bool count_same(const struct dayindex_count *a, const struct dayindex_count *b)
 {
-	return a->h == b->h && a->kind == b->kind && a->status == b->status && a->root == b->root;
+	return a->h == b->h && a->col == b->col && a->kind == b->kind && a->status == b->status &&
+	       a->root == b->root;
+}
+
+/* Entry c summed into the distinct entries e[0..*m) through the open-addressed table slot of
+ * nslot (a power of two; 0 free, else 1 + the entry). c may be e[*m] or past it. */
+static void fold_put(uint32_t *slot, size_t nslot, struct dayindex_count *e, size_t *m,
+		     const struct dayindex_count *c)
+{
+	uint64_t hh = (c->h ^ (uint64_t)c->col << 24 ^ (uint64_t)c->kind << 16 ^
+		       (uint64_t)c->status << 8 ^ c->root) *
+		      0x9e3779b97f4a7c15ull;
+	size_t j = (size_t)(hh >> 32) & (nslot - 1);
+	while (slot[j] && !count_same(&e[slot[j] - 1], c))
+		j = (j + 1) & (nslot - 1);
+	if (slot[j]) {
+		e[slot[j] - 1].n += c->n;
+	} else {
+		e[(*m)++] = *c;
+		slot[j] = (uint32_t)*m;
+	}
 }
 
 /* One column at a time: each live record's entry is summed into the distinct entries through
@@ -51,18 +71,7 @@ uint32_t counts_render(const struct idx_rec *recs, size_t n, const uint64_t *col
 			    r->status,
 			    store_rec_root(r),
 			    1};
-			uint64_t hh =
-			    (c.h ^ (uint64_t)c.kind << 16 ^ (uint64_t)c.status << 8 ^ c.root) *
-			    0x9e3779b97f4a7c15ull;
-			size_t j = (size_t)(hh >> 32) & (nslot - 1);
-			while (slot[j] && !count_same(&e[slot[j] - 1], &c))
-				j = (j + 1) & (nslot - 1);
-			if (slot[j])
-				e[slot[j] - 1].n++;
-			else {
-				e[m++] = c;
-				slot[j] = (uint32_t)m;
-			}
+			fold_put(slot, nslot, e, &m, &c);
 		}
 		qsort(e, m, sizeof *e, count_cmp);
 		buf_add(out, e, m * sizeof *e);
@@ -78,13 +87,18 @@ void counts_merge(struct dayindex_count **sum, size_t *n, size_t *cap, struct da
 {
 	if (!nadd)
 		return;
-	qsort(add, nadd, sizeof *add, count_cmp);
-	size_t m = 0; /* add's equal entries into one */
+	/* add's equal entries into one through a table, so that only the distinct ones are sorted:
+	 * a tail of a segment a trace has some hundred entries a segment and thousands of segments,
+	 * most of their entries the same few (a first count of a day's tail sorted them all: 750M
+	 * instructions at 1M spans, a trace a batch). */
+	size_t nslot = 16, m = 0;
+	while (nslot < 2 * nadd)
+		nslot *= 2;
+	uint32_t *slot = xcalloc(nslot, sizeof *slot);
 	for (size_t i = 0; i < nadd; i++)
-		if (m && !count_cmp(&add[m - 1], &add[i]))
-			add[m - 1].n += add[i].n;
-		else
-			add[m++] = add[i];
+		fold_put(slot, nslot, add, &m, &add[i]);
+	free(slot);
+	qsort(add, m, sizeof *add, count_cmp);
 	if (*n + m > *cap) {
 		*cap = 2 * (*n + m);
 		*sum = xrealloc(*sum, *cap * sizeof **sum);
