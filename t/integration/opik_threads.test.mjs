@@ -499,6 +499,13 @@ test('spandex retain keeps the days a workspace\'s enabled rules keep beyond --d
 			});
 			assert.equal(r.status, 201, r.text);
 		}
+	// retain ages days by the store's newest ingestion (src/jobs.c, retain_now), not the host's
+	// clock: a span ingested now makes that today however this test is run (alone, the spans
+	// above would be the newest, and every day would hold spans ingested in the kept days).
+	const now = await cgiRequest(srv.dataDir, 'POST', `${WS_PREFIX}/clock-now/ingest/spans`, {
+		body: { source: 'itest', spans: [makeSpan('clock-now', { started_at: dayTime(0, 0) })] },
+	});
+	assert.equal(now.status, 201, now.text);
 	const rule = await req('POST', '/v1/private/retention/rules', { retention: 'base_60d' }, 'kept');
 	assert.equal(rule.status, 201, rule.text);
 	const retain = async (...args) => {
