@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "bench/gen.h"
+#include "bench/qb_age.h"
 #include "bench/qb_load.h"
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/pages.h"
@@ -234,13 +235,6 @@ static struct bq queries[] = {
       "SELECT count(*) FROM spans WHERE ws=?1 AND body LIKE '%in accordance with the%'"},
      "in accordance with the"}};
 #pragma GCC diagnostic pop
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* The filter text with %T, %L, %H replaced by the trace id and window bounds. */
 static const char *fill(const char *f, char *out, size_t len)
@@ -452,16 +446,16 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 			if (b->replace)
 				replace_one(st, i);
 			uint64_t f0 = store_sealed_frames();
-			double t0 = now_ms();
+			double t0 = qb_now_ms();
 			run_spandex(st, a, b, &out);
-			ts[i] = now_ms() - t0;
+			ts[i] = qb_now_ms() - t0;
 			frames += store_sealed_frames() - f0;
 			arena_reset(a);
 			if (!db)
 				continue;
-			t0 = now_ms();
+			t0 = qb_now_ms();
 			run_sqlite(sq, b, &out);
-			tq[i] = now_ms() - t0;
+			tq[i] = qb_now_ms() - t0;
 		}
 		t->frames[qi] = (double)frames / iters;
 		t->s50[qi] = pct(ts, iters, .5);
@@ -493,116 +487,14 @@ static double time_rg(const char *dir, const char *term, int iters, bool sealed)
 		return -1;
 	}
 	for (int i = 0; i < iters; i++) {
-		double t0 = now_ms();
+		double t0 = qb_now_ms();
 		if (system(cmd) == -1)
 			break;
-		t[i] = now_ms() - t0;
+		t[i] = qb_now_ms() - t0;
 	}
 	double r = pct(t, iters, .5);
 	free(t);
 	return r;
-}
-
-/* What seal_all and index_all add up over the days. */
-struct tally {
-	const char *dir;
-	size_t days;
-	uint64_t in, out;		    /* seal: stream and file bytes */
-	uint64_t recs, data, idx, dayindex; /* index: records covered, file bytes */
-};
-
-/* Runs fn on every day of every workspace of the store (exits when one cannot be listed). */
-static void each_day(struct store *st,
-		     void (*fn)(struct store *, const char *, int32_t, struct tally *),
-		     struct tally *t)
-{
-	char **ws;
-	size_t nws;
-	if (store_workspaces(st, &ws, &nws) != ST_OK) {
-		fprintf(stderr, "store_workspaces failed\n");
-		exit(1);
-	}
-	for (size_t w = 0; w < nws; w++) {
-		int32_t *dl;
-		size_t nd;
-		if (store_days(st, ws[w], &dl, &nd) != ST_OK) {
-			fprintf(stderr, "store_days %s failed\n", ws[w]);
-			exit(1);
-		}
-		for (size_t d = 0; d < nd; d++)
-			fn(st, ws[w], dl[d], t);
-		free(dl);
-		free(ws[w]);
-	}
-	free(ws);
-}
-
-static void seal_day(struct store *st, const char *ws, int32_t day, struct tally *t)
-{
-	struct err e = {ST_OK, ""};
-	uint64_t in, out;
-	if (store_seal(st, ws, day, &in, &out, &e) != ST_OK) {
-		fprintf(stderr, "store_seal %s day %d: %s\n", ws, day, err_text(&e));
-		exit(1);
-	}
-	t->days += in > 0;
-	t->in += in;
-	t->out += out;
-}
-
-/* Seals every day of every workspace of the store, as `spandex seal --older-than 0` does;
- * prints the stream bytes, the sealed files' bytes, their ratio and the throughput. */
-static void seal_all(struct store *st)
-{
-	struct tally t = {0};
-	st->seal_dict = getenv("QB_SEAL_DICT") && *getenv("QB_SEAL_DICT") == '1';
-	double t0 = now_ms();
-	each_day(st, seal_day, &t);
-	double secs = (now_ms() - t0) / 1e3;
-	printf("seal: %zu days, %llu stream bytes into %llu bytes of .jsonl.zst (%.1fx) in %.2f s "
-	       "(%.1f MB/s)\n",
-	       t.days, (unsigned long long)t.in, (unsigned long long)t.out,
-	       t.out ? (double)t.in / t.out : 0.0, secs, secs > 0 ? t.in / 1e6 / secs : 0.0);
-}
-
-/* Bytes of the file of ws/day named by ext (0 when absent). */
-static uint64_t file_bytes(const char *dir, const char *ws, int32_t day, const char *ext)
-{
-	char p[4200], d[11];
-	struct stat sb;
-	time_day_format(day, d);
-	snprintf(p, sizeof p, "%s/%s/%s.%s", dir, ws, d, ext);
-	return stat(p, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-}
-
-static void index_day(struct store *st, const char *ws, int32_t day, struct tally *t)
-{
-	bool built;
-	size_t covered;
-	if (store_text_index(st, ws, day, &built, &covered) != ST_OK) {
-		fprintf(stderr, "store_text_index %s day %d failed\n", ws, day);
-		exit(1);
-	}
-	t->days++;
-	t->recs += covered;
-	t->data += file_bytes(t->dir, ws, day, "jsonl") + file_bytes(t->dir, ws, day, "jsonl.zst");
-	t->idx += file_bytes(t->dir, ws, day, "idx");
-	t->dayindex += file_bytes(t->dir, ws, day, "tix");
-}
-
-/* Builds the text index of every day of every workspace, as `spandex index` does; prints
- * the time and what it costs beside the data and the day indexes. */
-static void index_all(struct store *st, const char *dir)
-{
-	struct tally t = {.dir = dir};
-	double t0 = now_ms();
-	each_day(st, index_day, &t);
-	double secs = (now_ms() - t0) / 1e3;
-	printf("text index: %zu days, %llu spans in %.2f s (%.1f MB/s of lines); %.1f bytes a "
-	       "span, %.2f%% of the data (the day indexes: %.2f%%)\n",
-	       t.days, (unsigned long long)t.recs, secs, secs > 0 ? t.data / 1e6 / secs : 0.0,
-	       t.recs ? (double)t.dayindex / t.recs : 0.0,
-	       t.data ? 100.0 * t.dayindex / t.data : 0.0, t.data ? 100.0 * t.idx / t.data : 0.0);
 }
 
 /* The table of every query, spandex against SQLite (ratio = SQLite p50 / spandex p50: above
@@ -641,9 +533,9 @@ static int serve_sqlite(sqlite3 *db)
 				if (b->sql[k] && sqlite3_prepare_v2(db, b->sql[k], -1, &sq[k],
 								    NULL) != SQLITE_OK)
 					qb_die_sql(db, b->name);
-			double t0 = now_ms();
+			double t0 = qb_now_ms();
 			run_sqlite(sq, b, &out);
-			ms = now_ms() - t0;
+			ms = qb_now_ms() - t0;
 			for (int k = 0; k < 3; k++)
 				sqlite3_finalize(sq[k]);
 		}
@@ -710,10 +602,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (fresh) {
-		double t0 = now_ms();
+		double t0 = qb_now_ms();
 		qb_load(dir, want, db);
 		fprintf(stderr, "loaded %lld spans into both stores in %.1f s\n", want,
-			(now_ms() - t0) / 1e3);
+			(qb_now_ms() - t0) / 1e3);
 	}
 	/* A trace, its root span and its session from the middle of bench-0, and a one-day
 	 * window. */
@@ -779,7 +671,7 @@ int main(int argc, char **argv)
 	/* Free text, read line by line (above) and with the text index, against ripgrep on the
 	 * same files (ratio = ripgrep p50 / spandex p50; above 1 means spandex is faster).
 	 * ripgrep starts a process each run, as a user would. */
-	index_all(&st, dir);
+	qb_index_all(&st, dir);
 	time_queries(&st, db, iters, &indexed); /* SQLite too: the same interleaving */
 	/* Every query again with the text and field index (its columns, key maps and words). */
 	print_vs_sqlite("indexed (bench-0, ms)", &indexed);
@@ -795,7 +687,7 @@ int main(int argc, char **argv)
 		       rg < 0 ? 0.0 : rg / indexed.s50[qi]);
 	}
 	if (seal) {
-		seal_all(&st);
+		qb_seal_all(&st);
 		time_queries(&st, db, iters,
 			     &sealed); /* SQLite too: the same interleaving as the open pass */
 		/* ratio = sealed p50 / open p50 (the text index built in both): above 1 means
