@@ -52,7 +52,9 @@ function rewrite(text, P) {
 	return text.split('\n').map((line) => {
 		if (/^(\.\/bootstrap|\.\/configure|make -j2|sudo systemctl|systemctl)\b/.test(line)) return '';
 		if (/^sudo make install\b/.test(line))
-			return `make -s -C '${BUILDDIR}' install DESTDIR='${P}' prefix=/usr sysconfdir=/etc localstatedir=/var`;
+			// `make all` first, with the configured directories: an object out of date would
+			// otherwise be compiled with these (install.test.mjs's make says why).
+			return `make -s -C '${BUILDDIR}' all && make -s -C '${BUILDDIR}' install DESTDIR='${P}' prefix=/usr sysconfdir=/etc localstatedir=/var`;
 		const home = line.match(/^sudo adduser .*--home (\S+)/);
 		if (home) return `mkdir -p ${home[1]}`.replace(PATHS, `${P}$1`);
 		return line.replace(/(^|[\s;&|(])sudo (-u spandex )?/g, '$1')

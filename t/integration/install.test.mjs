@@ -18,9 +18,16 @@ after(() => {
 });
 
 // make in the build directory, outside any make that runs this test (no jobserver handed down).
-function make(...args) {
+// make in the build tree. An install given other directories is made after `make all` with
+// the configured ones: an object out of date would otherwise be compiled with those directories
+// (the programs' paths, such as their prices table) and stay so in the build tree.
+async function make(...args) {
 	const env = { ...process.env };
 	for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES']) delete env[k];
+	if (args.some((a) => /^\w+dir=|^prefix=/.test(a))) {
+		const all = await run('make', ['-s', '-C', BUILDDIR, 'all'], { env });
+		if (all.code !== 0) return all;
+	}
 	return run('make', ['-s', '-C', BUILDDIR, ...args], { env });
 }
 
