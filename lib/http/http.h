@@ -300,6 +300,9 @@ enum status http_require_type(struct http_req *req, const char *const *types);
 /* Parses the body as JSON with JSONX_MAX_DEPTH; 422 json_invalid (with the byte position in
  * loc) on malformed input, "missing" for an empty body. *out lives in the request arena. */
 enum status http_json_body(struct http_req *req, json_t **out);
+/* 415 unless FastAPI reads the body as JSON (below): for a handler that reads the text itself
+ * first (lib/ingest's direct_parse_text), then http_fastapi_body when that says no. */
+enum status http_fastapi_type(struct http_req *req);
 /* The body as FastAPI reads a model's (the NeMo and Scale GP services): a request with no
  * Content-Type is read as JSON, as is one of application/json or application/<x>+json
  * (FastAPI's get_request_handler); any other type gets 415; then http_json_body. */

@@ -411,13 +411,17 @@ static bool json_suffix(const char *ct)
 	       !strncasecmp(ct + n - 5, "+json", 5);
 }
 
-enum status http_fastapi_body(struct http_req *req, json_t **out)
+enum status http_fastapi_type(struct http_req *req)
 {
 	static const char *const json_types[] = {"application/json", NULL};
 	const char *ct = req->content_type;
-	enum status st = ct && ct[strspn(ct, " \t")] && !json_suffix(ct)
-			     ? http_require_type(req, json_types)
-			     : ST_OK;
+	return ct && ct[strspn(ct, " \t")] && !json_suffix(ct) ? http_require_type(req, json_types)
+							       : ST_OK;
+}
+
+enum status http_fastapi_body(struct http_req *req, json_t **out)
+{
+	enum status st = http_fastapi_type(req);
 	return st == ST_OK ? http_json_body(req, out) : st;
 }
 

@@ -13,6 +13,7 @@
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
 #include "lib/json/jsonw.h"
+#include "lib/json/jsonx.h"
 
 /* The fields of request_fields and input_fields, by their place in them. */
 enum { R_SOURCE, R_SPANS, R_N };
@@ -186,12 +187,12 @@ static void value_error(struct verrs *v, json_t *loc, const char *field, const c
 	vs_error(v, loc, field, "value_error", m, input);
 }
 
-/* One DirectSpanInput at loc into s (fields of the batch set by the caller). */
-static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o, struct span *s)
+/* One DirectSpanInput's field values f (input_fields' order, vs_model's checks done) at loc
+ * into s (fields of the batch set by the caller); o is the span, the input of its model
+ * validator's errors (NULL: none kept). */
+static void input_span(struct arena *a, struct verrs *v, json_t *loc, json_t *const *f, json_t *o,
+		       struct span *s)
 {
-	json_t *f[F_N];
-	if (!vs_model_vals(v, loc, o, input_fields, F_N, true, f) && !json_is_object(o))
-		return;
 	s->span_id = id_field(v, loc, f[F_SPAN_ID], "span_id");
 	s->trace_id = id_field(v, loc, f[F_TRACE_ID], "trace_id");
 	s->session_id = id_field(v, loc, f[F_SESSION_ID], "session_id");
@@ -236,6 +237,15 @@ static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o,
 	 * the operator's choice, made by cron. */
 }
 
+/* One DirectSpanInput at loc into s (fields of the batch set by the caller). */
+static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o, struct span *s)
+{
+	json_t *f[F_N];
+	if (!vs_model_vals(v, loc, o, input_fields, F_N, true, f) && !json_is_object(o))
+		return;
+	input_span(a, v, loc, f, o, s);
+}
+
 /* The hash a span's (trace_id, span_id) pair is sorted by, taken while its strings are in the
  * cache (right after parse_span read them); 0 and unused when either is missing. */
 static uint64_t idh_of(const struct span *s)
@@ -246,11 +256,9 @@ static uint64_t idh_of(const struct span *s)
 	       hash_bytes(s->trace_id, strlen(s->trace_id));
 }
 
-/* (trace_id, span_id) pairs are unique within a batch: sort by the pairs' hashes (hs[k] is
- * idh_of(&s[k])), compare neighbours. DirectSpansIngestRequest's model validator: one item at
- * the body, after every span passed. */
-static void duplicates(struct arena *a, struct verrs *v, json_t *body, struct span *s,
-		       const uint64_t *hs, size_t n)
+/* True when two spans of s[0..n) share their (trace_id, span_id) pair: sorted by the pairs'
+ * hashes (hs[k] is idh_of(&s[k])), neighbours compared. */
+static bool duplicated(struct arena *a, const struct span *s, const uint64_t *hs, size_t n)
 {
 	struct mem_keyed *ids = arena_alloc(a, n * sizeof(*ids));
 	size_t nid = 0;
@@ -260,16 +268,24 @@ static void duplicates(struct arena *a, struct verrs *v, json_t *body, struct sp
 	mem_sort_keyed(ids, nid); /* by hash, then by span */
 	for (size_t k = 1; k < nid; k++) {
 		const struct span *x = &s[ids[k - 1].val], *y = &s[ids[k].val];
-		if (ids[k].key != ids[k - 1].key || strcmp(x->span_id, y->span_id) ||
-		    strcmp(x->trace_id, y->trace_id))
-			continue;
-		json_t *l = json_pack("[s]", "body");
-		value_error(v, l, NULL,
-			    "spans must not contain duplicate (trace_id, span_id) identities",
-			    body);
-		json_decref(l);
-		return;
+		if (ids[k].key == ids[k - 1].key && !strcmp(x->span_id, y->span_id) &&
+		    !strcmp(x->trace_id, y->trace_id))
+			return true;
 	}
+	return false;
+}
+
+/* The pairs unique within a batch: DirectSpansIngestRequest's model validator, one item at the
+ * body, after every span passed. */
+static void duplicates(struct arena *a, struct verrs *v, json_t *body, const struct span *s,
+		       const uint64_t *hs, size_t n)
+{
+	if (!duplicated(a, s, hs, n))
+		return;
+	json_t *l = json_pack("[s]", "body");
+	value_error(v, l, NULL, "spans must not contain duplicate (trace_id, span_id) identities",
+		    body);
+	json_decref(l);
 }
 
 size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span **out,
@@ -330,4 +346,129 @@ out:
 	}
 	*out = s;
 	return n;
+}
+
+/* The place of member k[0..kl) in input_fields, or F_N; tried first at *at, the one after the
+ * last found (bodies list members mostly in the model's order). */
+static size_t field_of(const char *k, size_t kl, size_t *at)
+{
+	for (size_t t = 0; t < F_N; t++, *at = *at + 1 < F_N ? *at + 1 : 0) {
+		const char *name = input_fields[*at].name;
+		/* k holds no NUL (jsonx refuses \u0000): name[kl] is within name when they match.
+		 */
+		if (name[0] == k[0] && !strncmp(name, k, kl) && !name[kl]) {
+			size_t i = *at;
+			*at = *at + 1 < F_N ? *at + 1 : 0;
+			return i;
+		}
+	}
+	return F_N;
+}
+
+/* One span object of the text at r into s; false when it is not one that passes every check
+ * (nothing reported: the caller takes direct_parse's path). */
+static bool span_text(struct arena *a, struct jsonx_rd *r, struct verrs *v, json_t *loc,
+		      struct span *s)
+{
+	json_t *f[F_N] = {0};
+	size_t at = 0;
+	int more;
+	if (!jsonx_rd_open(r, '{'))
+		return false;
+	for (size_t k = 0; (more = jsonx_rd_more(r, '}', k)) == 1; k++) {
+		const char *key;
+		size_t kl, i;
+		/* An unknown member is extra_forbidden; one named twice, the last wins: both left
+		 * to direct_parse. */
+		if (!jsonx_rd_key(r, &key, &kl) || (i = field_of(key, kl, &at)) == F_N || f[i] ||
+		    !(f[i] = jsonx_rd_value(r)))
+			return false;
+	}
+	if (more || !vs_vals_ok(input_fields, F_N, f))
+		return false;
+	input_span(a, v, loc, f, NULL, s);
+	return !verrs_count(v);
+}
+
+/* The spans array at r into *s (grown in a), their count into *n; false as span_text. */
+static bool spans_text(struct arena *a, const char *ws, struct jsonx_rd *r, struct verrs *v,
+		       json_t *loc, struct span **s, size_t *n)
+{
+	size_t cap = 0;
+	int more;
+	if (!jsonx_rd_open(r, '['))
+		return false;
+	for (; (more = jsonx_rd_more(r, ']', *n)) == 1; ++*n) {
+		if (*n == DIRECT_MAX_SPANS)
+			return false;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			struct span *g = arena_alloc(a, cap * sizeof(*g));
+			if (*n)
+				memcpy(g, *s, *n * sizeof(*g));
+			*s = g;
+		}
+		span_init(&(*s)[*n]);
+		(*s)[*n].workspace = ws;
+		if (!span_text(a, r, v, loc, &(*s)[*n])) {
+			++*n; /* cleared with the others */
+			return false;
+		}
+	}
+	return !more && *n;
+}
+
+size_t direct_parse_text(struct arena *a, const char *ws, const char *p, size_t len,
+			 struct span **out)
+{
+	struct jsonx_rd r;
+	struct verrs v;
+	json_t *loc = json_pack("[s,s]", "body", "spans"), *source = NULL;
+	struct span *s = NULL;
+	size_t n = 0;
+	bool spans = false, ok = false;
+	int more;
+	*out = NULL;
+	jsonx_rd_init(&r, p, len);
+	verrs_init(&v);
+	if (!jsonx_rd_open(&r, '{'))
+		goto out;
+	for (size_t k = 0; (more = jsonx_rd_more(&r, '}', k)) == 1; k++) {
+		const char *key;
+		size_t kl;
+		if (!jsonx_rd_key(&r, &key, &kl))
+			goto out;
+		if (kl == 6 && !memcmp(key, "source", 6) && !source) {
+			if (!(source = jsonx_rd_value(&r)))
+				goto out;
+		} else if (kl == 5 && !memcmp(key, "spans", 5) && !spans) {
+			spans = true;
+			if (!spans_text(a, ws, &r, &v, loc, &s, &n))
+				goto out;
+		} else {
+			goto out;
+		}
+	}
+	/* source: a string of 1 to DIRECT_MAX_SOURCE characters, sure of it by its bytes. */
+	size_t sl = json_string_length(source);
+	if (more || !spans || !jsonx_rd_end(&r) || !json_is_string(source) || !sl ||
+	    sl > DIRECT_MAX_SOURCE || !source_ok(json_string_value(source)))
+		goto out;
+	uint64_t *hs = arena_alloc(a, n * sizeof(*hs));
+	for (size_t k = 0; k < n; k++) {
+		s[k].source = json_string_value(source);
+		hs[k] = idh_of(&s[k]);
+	}
+	ok = !duplicated(a, s, hs, n);
+out:
+	jsonx_rd_free(&r);
+	verrs_free(&v);
+	json_decref(loc);
+	if (ok) {
+		*out = s;
+		return n;
+	}
+	for (size_t k = 0; k < n; k++)
+		span_clear(&s[k]);
+	return 0;
 }

@@ -14,20 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct jp {
-	const char *p;
-	size_t n, i;
-	int depth, max_depth;
-	size_t values, max_values; /* 0: no limit */
-	bool nodup;		   /* JSONX_NO_DUPLICATES */
-	bool replace;		   /* JSONX_REPLACE */
-	const char *err;	   /* first error, with its position in at */
-	size_t at;
-	struct buf tmp; /* unescaped strings */
-	char why[48];	/* a message with a value in it */
-};
-
-static json_t *fail(struct jp *j, size_t at, const char *why)
+static json_t *fail(struct jsonx_rd *j, size_t at, const char *why)
 {
 	if (!j->err) {
 		j->err = why;
@@ -36,7 +23,7 @@ static json_t *fail(struct jp *j, size_t at, const char *why)
 	return NULL;
 }
 
-static void ws_skip(struct jp *j)
+static void ws_skip(struct jsonx_rd *j)
 {
 	while (j->i < j->n) {
 		char c = j->p[j->i];
@@ -49,7 +36,7 @@ static void ws_skip(struct jp *j)
 /* Whitespace (RFC 8259 section 2) is skipped before and after every token: inline, the test of
  * one byte (each of the four is at most ' ') and the loop only when it may be one. A compact
  * body has none, and the call was 80,000 of them a batch of 1,000 spans. */
-static inline void ws(struct jp *j)
+static inline void ws(struct jsonx_rd *j)
 {
 	if (j->i < j->n && (unsigned char)j->p[j->i] <= ' ')
 		ws_skip(j);
@@ -108,7 +95,7 @@ static size_t utf8_seq(const unsigned char *s, size_t avail)
 
 /* A string at j->i (the opening quote). Sets *s and *len to the text: a slice of the input when
  * it has no escapes, else j->tmp. */
-static bool string(struct jp *j, const char **s, size_t *len)
+static bool string(struct jsonx_rd *j, const char **s, size_t *len)
 {
 	size_t start = ++j->i;
 	bool esc = false;
@@ -194,7 +181,7 @@ static bool string(struct jp *j, const char **s, size_t *len)
 	}
 }
 
-static json_t *number(struct jp *j)
+static json_t *number(struct jsonx_rd *j)
 {
 	size_t s = j->i, k = j->i;
 	bool real = false;
@@ -244,9 +231,9 @@ static json_t *number(struct jp *j)
 	return v;
 }
 
-static json_t *value(struct jp *j);
+static json_t *value(struct jsonx_rd *j);
 
-static json_t *object(struct jp *j)
+static json_t *object(struct jsonx_rd *j)
 {
 	json_t *o = json_object();
 	j->i++;
@@ -304,7 +291,7 @@ bad:
 	return NULL;
 }
 
-static json_t *array(struct jp *j)
+static json_t *array(struct jsonx_rd *j)
 {
 	json_t *a = json_array();
 	j->i++;
@@ -335,7 +322,7 @@ bad:
 	return NULL;
 }
 
-static json_t *word(struct jp *j, const char *w, json_t *v)
+static json_t *word(struct jsonx_rd *j, const char *w, json_t *v)
 {
 	size_t l = strlen(w);
 	if (j->n - j->i < l || memcmp(j->p + j->i, w, l))
@@ -344,7 +331,7 @@ static json_t *word(struct jp *j, const char *w, json_t *v)
 	return v;
 }
 
-static json_t *value(struct jp *j)
+static json_t *value(struct jsonx_rd *j)
 {
 	ws(j);
 	if (j->i >= j->n)
@@ -378,12 +365,12 @@ static json_t *value(struct jp *j)
 
 json_t *jsonx_parse_with(const char *p, size_t n, int flags, size_t *pos, struct err *e)
 {
-	struct jp j = {.p = p,
-		       .n = n,
-		       .max_depth = flags & JSONX_DEEP ? JSONX_DEEP_DEPTH : JSONX_MAX_DEPTH,
-		       .max_values = flags & JSONX_DEEP ? 0 : JSONX_MAX_VALUES,
-		       .nodup = flags & JSONX_NO_DUPLICATES,
-		       .replace = flags & JSONX_REPLACE};
+	struct jsonx_rd j = {.p = p,
+			     .n = n,
+			     .max_depth = flags & JSONX_DEEP ? JSONX_DEEP_DEPTH : JSONX_MAX_DEPTH,
+			     .max_values = flags & JSONX_DEEP ? 0 : JSONX_MAX_VALUES,
+			     .nodup = flags & JSONX_NO_DUPLICATES,
+			     .replace = flags & JSONX_REPLACE};
 	buf_init(&j.tmp);
 	json_t *v = value(&j);
 	if (v) {
@@ -432,4 +419,66 @@ size_t jsonx_members(json_t *obj, const char *const *names, size_t stride, size_
 		}
 	}
 	return found;
+}
+
+void jsonx_rd_init(struct jsonx_rd *r, const char *p, size_t n)
+{
+	*r = (struct jsonx_rd){
+	    .p = p, .n = n, .max_depth = JSONX_MAX_DEPTH, .max_values = JSONX_MAX_VALUES};
+	buf_init(&r->tmp);
+}
+
+void jsonx_rd_free(struct jsonx_rd *r)
+{
+	buf_free(&r->tmp);
+}
+
+char jsonx_rd_peek(struct jsonx_rd *r)
+{
+	ws(r);
+	return r->i < r->n ? r->p[r->i] : 0;
+}
+
+bool jsonx_rd_open(struct jsonx_rd *r, char open)
+{
+	/* value()'s count and nesting check, for a level the caller walks. */
+	if (jsonx_rd_peek(r) != open || ++r->values > r->max_values || ++r->depth > r->max_depth)
+		return false;
+	r->i++;
+	return true;
+}
+
+int jsonx_rd_more(struct jsonx_rd *r, char close, size_t k)
+{
+	char c = jsonx_rd_peek(r);
+	if (c == close) {
+		r->i++;
+		r->depth--;
+		return 0;
+	}
+	if (!k)
+		return 1;
+	if (c != ',')
+		return -1;
+	r->i++;
+	return 1;
+}
+
+bool jsonx_rd_key(struct jsonx_rd *r, const char **s, size_t *len)
+{
+	if (jsonx_rd_peek(r) != '"' || !string(r, s, len) || jsonx_rd_peek(r) != ':')
+		return false;
+	r->i++;
+	return true;
+}
+
+json_t *jsonx_rd_value(struct jsonx_rd *r)
+{
+	return value(r);
+}
+
+bool jsonx_rd_end(struct jsonx_rd *r)
+{
+	ws(r);
+	return r->i == r->n;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <jansson.h>
+#include "lib/base/buf.h"
 #include "lib/base/status.h"
 
 #define JSONX_MAX_DEPTH 64 /* nesting of any JSON document we accept; deeper is refused */
@@ -44,5 +45,41 @@ json_t *jsonx_parse_with(const char *p, size_t n, int flags, size_t *pos, struct
  * mostly in a model's order. The names of a JSON object are distinct, so each value is
  * json_object_get's. */
 size_t jsonx_members(json_t *obj, const char *const *names, size_t stride, size_t n, json_t **vals);
+
+/* A reader of one document for a caller that walks its outer levels itself and takes jansson
+ * values only below them (direct ingest's spans: no object a span, no array of them): the same
+ * grammar, limits (the nesting and the values counted from the document's start) and strings
+ * as jsonx_parse, without its flags. A false or NULL says only that the document is not one the
+ * walk expected, or not JSON: the caller then parses it with jsonx_parse, whose refusal carries
+ * the reason and the place. The members are the reader's own. */
+struct jsonx_rd {
+	const char *p;
+	size_t n, i;
+	int depth, max_depth;
+	size_t values, max_values; /* 0: no limit */
+	bool nodup;		   /* JSONX_NO_DUPLICATES */
+	bool replace;		   /* JSONX_REPLACE */
+	const char *err;	   /* first error, with its position in at */
+	size_t at;
+	struct buf tmp; /* unescaped strings */
+	char why[48];	/* a message with a value in it */
+};
+/* Starts r over p[0..n) (jsonx_parse's limits); jsonx_rd_free releases it. */
+void jsonx_rd_init(struct jsonx_rd *r, const char *p, size_t n);
+void jsonx_rd_free(struct jsonx_rd *r);
+/* The next byte past whitespace (0 at the end): what the next value is. */
+char jsonx_rd_peek(struct jsonx_rd *r);
+/* Enters the object ('{') or array ('[') that comes next, counted as a value. */
+bool jsonx_rd_open(struct jsonx_rd *r, char open);
+/* Before the k-th member (from 0) of the object or array entered, whose closing byte is close:
+ * 1 when one follows (past its ','), 0 when the closing byte did (the level left), -1 when
+ * neither. */
+int jsonx_rd_more(struct jsonx_rd *r, char close, size_t k);
+/* An object's member name and its ':' into *s and *len; valid until the next string read. */
+bool jsonx_rd_key(struct jsonx_rd *r, const char **s, size_t *len);
+/* The next value, built as jsonx_parse builds it (the caller owns it). */
+json_t *jsonx_rd_value(struct jsonx_rd *r);
+/* True when nothing but whitespace is left. */
+bool jsonx_rd_end(struct jsonx_rd *r);
 
 #endif

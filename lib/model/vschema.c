@@ -159,6 +159,19 @@ static bool model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_fie
 	return verrs_count(v) == before;
 }
 
+/* vs_model's checks of the values alone; see vschema.h. */
+bool vs_vals_ok(const struct vs_field *fields, size_t n, json_t *const *vals)
+{
+	const char *msg;
+	for (size_t i = 0; i < n; i++) {
+		if (!vals[i] ? fields[i].required
+			     : (!json_is_null(vals[i]) || fields[i].required) &&
+				   vs_problem(vals[i], fields[i].type, fields[i].nonneg, &msg))
+			return false;
+	}
+	return true;
+}
+
 /* Checks obj as a model; see vschema.h. */
 bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields, size_t n,
 	      bool closed)

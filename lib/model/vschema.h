@@ -57,6 +57,11 @@ bool vs_model(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *
 bool vs_model_vals(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields,
 		   size_t n, bool closed, json_t **vals);
 
+/* True when values vals[0..n) of fields[0..n) (NULL: absent) would pass vs_model: each required
+ * field present, each present one of its type. No error is added: for a caller that read the
+ * members itself and takes the reported path (vs_model) when this says no. */
+bool vs_vals_ok(const struct vs_field *fields, size_t n, json_t *const *vals);
+
 /* Adds extra_forbidden for each key of obj that is none of fields[0..n) (what vs_model does
  * when closed; for callers that check the fields' values first, as pydantic reports them). */
 void vs_extras(struct verrs *v, json_t *loc, json_t *obj, const struct vs_field *fields, size_t n);

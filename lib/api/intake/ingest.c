@@ -53,14 +53,20 @@ enum status intake_ingest_spans(struct http_req *req)
 	json_t *body;
 	struct span *spans;
 	struct verrs v;
-	enum status st = http_fastapi_body(req, &body);
+	enum status st = http_fastapi_type(req);
 
 	if (st != ST_OK)
 		return st;
-	verrs_init(&v);
-	size_t n = direct_parse(req->arena, req->ws, body, &spans, &v);
-	if (!n)
-		return http_fail_invalid(req, &v);
+	/* A batch that passes is read from the text; any other is parsed for its errors. */
+	size_t n = direct_parse_text(req->arena, req->ws, req->body, req->body_len, &spans);
+	if (!n) {
+		if ((st = http_fastapi_body(req, &body)) != ST_OK)
+			return st;
+		verrs_init(&v);
+		n = direct_parse(req->arena, req->ws, body, &spans, &v);
+		if (!n)
+			return http_fail_invalid(req, &v);
+	}
 	if ((st = store(req, spans, n, "Spans")) != ST_OK)
 		return st;
 	http_reply(req, 201, NULL, "", 0);
