@@ -126,6 +126,8 @@ static const char *const left[] = {
     "{\"source\":\"s\",\"spans\":[" SPAN("a", ",\"input\":\"\xc3\"") "]}",
     "{\"source\":\"s\",\"spans\":[" SPAN("a", ",\"input\":\"\x01\"") "]}",
     "{\"source\":\"s\",\"spans\":[" SPAN("a", ",\"input\":01") "]}",
+    "{\"source\":\"s\",\"spans\":[{\"span_idx\":\"a\",\"trace_id\":\"t\",\"started_at\":1}]}",
+    "{\"source\":\"s\",\"spans\":[{\"span_id\" \"a\",\"trace_id\":\"t\",\"started_at\":1}]}",
 };
 
 START_TEST(text_path_gives_the_trees_lines)

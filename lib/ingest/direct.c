@@ -64,86 +64,109 @@ _Static_assert(sizeof input_fields / sizeof *input_fields == F_N, "a place for e
 
 #define SOURCE_PATTERN "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
-/* A member's value as vs_model_vals found it, NULL when absent or null. */
-static json_t *member(json_t *x)
+/* A member's value: a string read from the body's text (s, n; j NULL until an error or a lax
+ * reading needs it as JSON: dv_json), or its JSON value (j; NULL when absent). */
+struct dval {
+	json_t *j;
+	const char *s; /* NUL-terminated (jsonx refuses \u0000) */
+	size_t n;
+};
+
+/* Absent or null: what the optional fields treat as absent. */
+static bool dv_absent(const struct dval *x)
 {
-	return json_is_null(x) ? NULL : x;
+	return !x->s && (!x->j || json_is_null(x->j));
+}
+
+static bool dv_str(const struct dval *x)
+{
+	return x->s || json_is_string(x->j);
+}
+
+static const char *dv_text(const struct dval *x)
+{
+	return x->s ? x->s : json_string_value(x->j);
+}
+
+/* x as a JSON value, made from its text the first time it is asked for. */
+static json_t *dv_json(struct dval *x)
+{
+	if (!x->j && x->s)
+		x->j = json_stringn_nocheck(x->s, x->n);
+	return x->j;
 }
 
 /* Member key's value x as a string of min..max characters (vs_str_len); its type was checked by
  * vs_model. NULL when absent or out of bounds (the error is added). */
-static const char *str_len(struct verrs *v, json_t *loc, json_t *x, const char *key, size_t min,
-			   size_t max)
+static const char *str_len(struct verrs *v, json_t *loc, struct dval *x, const char *key,
+			   size_t min, size_t max)
 {
-	x = member(x);
-	if (!json_is_string(x))
+	if (!dv_str(x))
 		return NULL;
 	/* Within bounds by its bytes (a character is 1 to 4 of them): no count, no location. */
-	size_t bytes = json_string_length(x);
+	size_t bytes = x->s ? x->n : json_string_length(x->j);
 	if (bytes <= max && (min == 0 || (min == 1 && bytes >= 1)))
-		return json_string_value(x);
+		return dv_text(x);
 	json_t *l = vs_loc(loc, key);
-	bool ok = vs_str_len(v, l, x, min, max);
+	bool ok = vs_str_len(v, l, dv_json(x), min, max);
 	json_decref(l);
-	return ok ? json_string_value(x) : NULL;
+	return ok ? dv_text(x) : NULL;
 }
 
 /* Member key's value x as an id (one rule for every format: span_id_problem); NULL when absent
  * or refused. */
-static const char *id_field(struct verrs *v, json_t *loc, json_t *x, const char *key)
+static const char *id_field(struct verrs *v, json_t *loc, struct dval *x, const char *key)
 {
-	x = member(x);
-	if (!json_is_string(x))
+	if (!dv_str(x))
 		return NULL;
-	if (!span_id_problem(json_string_value(x)))
-		return json_string_value(x); /* vs_id's check, with no location to build */
+	if (!span_id_problem(dv_text(x)))
+		return dv_text(x); /* vs_id's check, with no location to build */
 	json_t *l = vs_loc(loc, key);
-	bool ok = vs_id(v, l, x);
+	bool ok = vs_id(v, l, dv_json(x));
 	json_decref(l);
-	return ok ? json_string_value(x) : NULL;
+	return ok ? dv_text(x) : NULL;
 }
 
 /* Member key's value x as an enum (absent: def). */
-static int choice(struct verrs *v, json_t *loc, json_t *x, const char *key,
+static int choice(struct verrs *v, json_t *loc, struct dval *x, const char *key,
 		  const char *const *names, int def)
 {
-	x = member(x);
-	if (!x)
+	if (dv_absent(x))
 		return def;
-	for (int k = 0; json_is_string(x) && names[k]; k++)
-		if (!strcmp(names[k], json_string_value(x)))
+	for (int k = 0; dv_str(x) && names[k]; k++)
+		if (!strcmp(names[k], dv_text(x)))
 			return k; /* vs_choice passes it: no location to build */
 	json_t *l = vs_loc(loc, key);
-	bool ok = vs_choice(v, l, x, names, "enum");
+	bool ok = vs_choice(v, l, dv_json(x), names, "enum");
 	json_decref(l);
 	if (!ok)
 		return def;
 	for (int k = 0; names[k]; k++)
-		if (!strcmp(names[k], json_string_value(x)))
+		if (!strcmp(names[k], dv_text(x)))
 			return k;
 	return def;
 }
 
 /* A datetime that must carry a UTC offset (the request model uses AwareDatetime); a Unix
  * time, a number or its text, is one in UTC to pydantic (lax mode). */
-static bool aware_time(struct verrs *v, json_t *loc, json_t *x, const char *key, int64_t *us)
+static bool aware_time(struct verrs *v, json_t *loc, struct dval *x, const char *key, int64_t *us)
 {
-	x = member(x);
 	int64_t t;
 	*us = SPAN_NONE_I64;
-	if (!x)
+	if (dv_absent(x))
 		return true;
 	/* Most are RFC 3339 with an offset: read once, not three times as below. */
-	if (json_is_string(x) && time_parse(json_string_value(x), true, us))
+	if (dv_str(x) && time_parse(dv_text(x), true, us))
 		return true;
-	if (!vs_datetime(x, &t)) {
+	json_t *j = dv_json(x);
+	if (!vs_datetime(j, &t)) {
 		vs_error(v, loc, key, "datetime_from_date_parsing",
-			 "Input should be a valid datetime", x);
+			 "Input should be a valid datetime", j);
 		return false;
 	}
-	const char *text = json_string_value(x);
+	const char *text = json_string_value(j);
 	if (text && !time_parse_unix(text, &t) && !time_parse(text, true, &t)) {
-		vs_error(v, loc, key, "timezone_aware", "Input should have timezone info", x);
+		vs_error(v, loc, key, "timezone_aware", "Input should have timezone info", j);
 		return false;
 	}
 	*us = t;
@@ -151,15 +174,15 @@ static bool aware_time(struct verrs *v, json_t *loc, json_t *x, const char *key,
 }
 
 /* input/output: strings are kept, any other JSON value becomes compact JSON. */
-static const char *any_text(struct arena *a, json_t *x)
+static const char *any_text(struct arena *a, const struct dval *x)
 {
-	if (!x)
+	if (dv_absent(x))
 		return NULL;
-	if (json_is_string(x))
-		return json_string_value(x);
+	if (dv_str(x))
+		return dv_text(x);
 	struct buf b;
 	buf_init(&b);
-	jsonw_value(&b, x);
+	jsonw_value(&b, x->j);
 	char *s = arena_strndup(a, b.p, b.len);
 	buf_free(&b);
 	return s;
@@ -190,29 +213,29 @@ static void value_error(struct verrs *v, json_t *loc, const char *field, const c
 /* One DirectSpanInput's field values f (input_fields' order, vs_model's checks done) at loc
  * into s (fields of the batch set by the caller); o is the span, the input of its model
  * validator's errors (NULL: none kept). */
-static void input_span(struct arena *a, struct verrs *v, json_t *loc, json_t *const *f, json_t *o,
+static void input_span(struct arena *a, struct verrs *v, json_t *loc, struct dval *f, json_t *o,
 		       struct span *s)
 {
-	s->span_id = id_field(v, loc, f[F_SPAN_ID], "span_id");
-	s->trace_id = id_field(v, loc, f[F_TRACE_ID], "trace_id");
-	s->session_id = id_field(v, loc, f[F_SESSION_ID], "session_id");
-	s->parent_span_id = id_field(v, loc, f[F_PARENT_SPAN_ID], "parent_span_id");
-	s->name = str_len(v, loc, f[F_NAME], "name", 0, SPAN_MAX_ID);
+	s->span_id = id_field(v, loc, &f[F_SPAN_ID], "span_id");
+	s->trace_id = id_field(v, loc, &f[F_TRACE_ID], "trace_id");
+	s->session_id = id_field(v, loc, &f[F_SESSION_ID], "session_id");
+	s->parent_span_id = id_field(v, loc, &f[F_PARENT_SPAN_ID], "parent_span_id");
+	s->name = str_len(v, loc, &f[F_NAME], "name", 0, SPAN_MAX_ID);
 	if (!s->name)
 		s->name = "";
-	s->kind = choice(v, loc, f[F_KIND], "kind", span_kind_names, KIND_UNKNOWN);
-	s->status = choice(v, loc, f[F_STATUS], "status", span_status_names, SPST_UNKNOWN);
+	s->kind = choice(v, loc, &f[F_KIND], "kind", span_kind_names, KIND_UNKNOWN);
+	s->status = choice(v, loc, &f[F_STATUS], "status", span_status_names, SPST_UNKNOWN);
 	/* started_at is required and not Optional: null is pydantic's datetime_type. It reached
 	 * the store as no time, a day outside years 1-9999 whose file no listing read. */
-	json_t *st = f[F_STARTED_AT];
-	if (json_is_null(st))
+	struct dval *st = &f[F_STARTED_AT];
+	if (!st->s && json_is_null(st->j))
 		vs_error(v, loc, "started_at", "datetime_type", "Input should be a valid datetime",
-			 st);
-	bool t1 = st && !json_is_null(st) && aware_time(v, loc, st, "started_at", &s->started_at);
-	bool t2 = aware_time(v, loc, f[F_ENDED_AT], "ended_at", &s->ended_at);
-	s->input = any_text(a, member(f[F_INPUT]));
-	s->output = any_text(a, member(f[F_OUTPUT]));
-	json_t *attrs = member(f[F_ATTRIBUTES]);
+			 st->j);
+	bool t1 = !dv_absent(st) && aware_time(v, loc, st, "started_at", &s->started_at);
+	bool t2 = aware_time(v, loc, &f[F_ENDED_AT], "ended_at", &s->ended_at);
+	s->input = any_text(a, &f[F_INPUT]);
+	s->output = any_text(a, &f[F_OUTPUT]);
+	json_t *attrs = dv_absent(&f[F_ATTRIBUTES]) ? NULL : f[F_ATTRIBUTES].j;
 	if (json_object_size(attrs) > DIRECT_MAX_ATTRIBUTES) {
 		char m[96];
 		snprintf(m, sizeof(m), "at most %d attributes per span", DIRECT_MAX_ATTRIBUTES);
@@ -220,11 +243,10 @@ static void input_span(struct arena *a, struct verrs *v, json_t *loc, json_t *co
 	} else if (json_is_object(attrs)) {
 		catalog_apply(a, s, attrs);
 	}
-	json_t *et = member(f[F_ERROR_TYPE]), *em = member(f[F_ERROR_MESSAGE]);
-	if (json_is_string(et))
-		s->str[SS_ERROR_TYPE] = json_string_value(et);
-	if (json_is_string(em))
-		s->str[SS_ERROR_MESSAGE] = json_string_value(em);
+	if (dv_str(&f[F_ERROR_TYPE]))
+		s->str[SS_ERROR_TYPE] = dv_text(&f[F_ERROR_TYPE]);
+	if (dv_str(&f[F_ERROR_MESSAGE]))
+		s->str[SS_ERROR_MESSAGE] = dv_text(&f[F_ERROR_MESSAGE]);
 	if (!s->session_id)
 		s->session_id = s->trace_id;
 	/* DirectSpanInput's model validator (NeMo's spans.py): at the span, the span its input. */
@@ -240,9 +262,12 @@ static void input_span(struct arena *a, struct verrs *v, json_t *loc, json_t *co
 /* One DirectSpanInput at loc into s (fields of the batch set by the caller). */
 static void parse_span(struct arena *a, struct verrs *v, json_t *loc, json_t *o, struct span *s)
 {
-	json_t *f[F_N];
-	if (!vs_model_vals(v, loc, o, input_fields, F_N, true, f) && !json_is_object(o))
+	json_t *j[F_N];
+	struct dval f[F_N];
+	if (!vs_model_vals(v, loc, o, input_fields, F_N, true, j) && !json_is_object(o))
 		return;
+	for (size_t i = 0; i < F_N; i++)
+		f[i] = (struct dval){j[i], NULL, 0};
 	input_span(a, v, loc, f, o, s);
 }
 
@@ -299,12 +324,13 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 	json_t *f[R_N];
 	if (!vs_model_vals(v, loc, body, request_fields, R_N, true, f) && !json_is_object(body))
 		goto out;
-	const char *source = str_len(v, loc, f[R_SOURCE], "source", 1, DIRECT_MAX_SOURCE);
+	struct dval src = {f[R_SOURCE], NULL, 0};
+	const char *source = str_len(v, loc, &src, "source", 1, DIRECT_MAX_SOURCE);
 	if (source && !source_ok(source))
 		verrs_add_ctx(v, vs_loc(loc, "source"), "string_pattern_mismatch",
 			      "String should match pattern '" SOURCE_PATTERN "'",
 			      json_string(source), json_pack("{s:s}", "pattern", SOURCE_PATTERN));
-	json_t *spans = member(f[R_SPANS]);
+	json_t *spans = f[R_SPANS];
 	if (!json_is_array(spans))
 		goto out;
 	n = json_array_size(spans);
@@ -365,52 +391,77 @@ static size_t field_of(const char *k, size_t kl, size_t *at)
 	return F_N;
 }
 
-/* One span object of the text at r into s; false when it is not one that passes every check
+/* What the text path carries from span to span. */
+struct text_rd {
+	struct arena *a;
+	const char *ws;
+	struct jsonx_rd r;
+	struct verrs v;	  /* input_span's errors: one says the tree must tell them */
+	json_t *loc;	  /* where they would be */
+	json_t *a_string; /* stands for a string read as text in vs_vals_ok */
+};
+
+/* One span object of the text into s; false when it is not one that passes every check
  * (nothing reported: the caller takes direct_parse's path). */
-static bool span_text(struct arena *a, struct jsonx_rd *r, struct verrs *v, json_t *loc,
-		      struct span *s)
+static bool span_text(struct text_rd *t, struct span *s)
 {
-	json_t *f[F_N] = {0};
+	struct dval f[F_N] = {0};
+	json_t *types[F_N] = {0};
 	size_t at = 0;
 	int more;
-	if (!jsonx_rd_open(r, '{'))
+	if (!jsonx_rd_open(&t->r, '{'))
 		return false;
-	for (size_t k = 0; (more = jsonx_rd_more(r, '}', k)) == 1; k++) {
-		const char *key;
+	for (size_t k = 0; (more = jsonx_rd_more(&t->r, '}', k)) == 1; k++) {
+		const char *key, *text;
 		size_t kl, i;
 		/* An unknown member is extra_forbidden; one named twice, the last wins: both left
 		 * to direct_parse. */
-		if (!jsonx_rd_key(r, &key, &kl) || (i = field_of(key, kl, &at)) == F_N || f[i] ||
-		    !(f[i] = jsonx_rd_value(r)))
+		const char *name = input_fields[at].name;
+		if (jsonx_rd_name(&t->r, name, strlen(name))) {
+			i = at; /* the one expected: bodies list members mostly in the model's order
+				 */
+			at = at + 1 < F_N ? at + 1 : 0;
+		} else if (!jsonx_rd_key(&t->r, &key, &kl) || (i = field_of(key, kl, &at)) == F_N) {
 			return false;
+		}
+		if (types[i])
+			return false;
+		/* A string is kept as its text (no JSON value to make and read back). */
+		if (jsonx_rd_peek(&t->r) == '"') {
+			if (!jsonx_rd_string(&t->r, &text, &f[i].n))
+				return false;
+			f[i].s = arena_strndup(t->a, text, f[i].n);
+			types[i] = t->a_string;
+		} else if (!(types[i] = f[i].j = jsonx_rd_value(&t->r))) {
+			return false;
+		}
 	}
-	if (more || !vs_vals_ok(input_fields, F_N, f))
+	if (more || !vs_vals_ok(input_fields, F_N, types))
 		return false;
-	input_span(a, v, loc, f, NULL, s);
-	return !verrs_count(v);
+	input_span(t->a, &t->v, t->loc, f, NULL, s);
+	return !verrs_count(&t->v);
 }
 
-/* The spans array at r into *s (grown in a), their count into *n; false as span_text. */
-static bool spans_text(struct arena *a, const char *ws, struct jsonx_rd *r, struct verrs *v,
-		       json_t *loc, struct span **s, size_t *n)
+/* The spans array into *s (grown in t->a), their count into *n; false as span_text. */
+static bool spans_text(struct text_rd *t, struct span **s, size_t *n)
 {
 	size_t cap = 0;
 	int more;
-	if (!jsonx_rd_open(r, '['))
+	if (!jsonx_rd_open(&t->r, '['))
 		return false;
-	for (; (more = jsonx_rd_more(r, ']', *n)) == 1; ++*n) {
+	for (; (more = jsonx_rd_more(&t->r, ']', *n)) == 1; ++*n) {
 		if (*n == DIRECT_MAX_SPANS)
 			return false;
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
-			struct span *g = arena_alloc(a, cap * sizeof(*g));
+			struct span *g = arena_alloc(t->a, cap * sizeof(*g));
 			if (*n)
 				memcpy(g, *s, *n * sizeof(*g));
 			*s = g;
 		}
 		span_init(&(*s)[*n]);
-		(*s)[*n].workspace = ws;
-		if (!span_text(a, r, v, loc, &(*s)[*n])) {
+		(*s)[*n].workspace = t->ws;
+		if (!span_text(t, &(*s)[*n])) {
 			++*n; /* cleared with the others */
 			return false;
 		}
@@ -421,29 +472,31 @@ static bool spans_text(struct arena *a, const char *ws, struct jsonx_rd *r, stru
 size_t direct_parse_text(struct arena *a, const char *ws, const char *p, size_t len,
 			 struct span **out)
 {
-	struct jsonx_rd r;
-	struct verrs v;
-	json_t *loc = json_pack("[s,s]", "body", "spans"), *source = NULL;
+	struct text_rd t = {.a = a,
+			    .ws = ws,
+			    .loc = json_pack("[s,s]", "body", "spans"),
+			    .a_string = json_string("")};
+	json_t *source = NULL;
 	struct span *s = NULL;
 	size_t n = 0;
 	bool spans = false, ok = false;
 	int more;
 	*out = NULL;
-	jsonx_rd_init(&r, p, len);
-	verrs_init(&v);
-	if (!jsonx_rd_open(&r, '{'))
+	jsonx_rd_init(&t.r, p, len);
+	verrs_init(&t.v);
+	if (!jsonx_rd_open(&t.r, '{'))
 		goto out;
-	for (size_t k = 0; (more = jsonx_rd_more(&r, '}', k)) == 1; k++) {
+	for (size_t k = 0; (more = jsonx_rd_more(&t.r, '}', k)) == 1; k++) {
 		const char *key;
 		size_t kl;
-		if (!jsonx_rd_key(&r, &key, &kl))
+		if (!jsonx_rd_key(&t.r, &key, &kl))
 			goto out;
 		if (kl == 6 && !memcmp(key, "source", 6) && !source) {
-			if (!(source = jsonx_rd_value(&r)))
+			if (!(source = jsonx_rd_value(&t.r)))
 				goto out;
 		} else if (kl == 5 && !memcmp(key, "spans", 5) && !spans) {
 			spans = true;
-			if (!spans_text(a, ws, &r, &v, loc, &s, &n))
+			if (!spans_text(&t, &s, &n))
 				goto out;
 		} else {
 			goto out;
@@ -451,7 +504,7 @@ size_t direct_parse_text(struct arena *a, const char *ws, const char *p, size_t 
 	}
 	/* source: a string of 1 to DIRECT_MAX_SOURCE characters, sure of it by its bytes. */
 	size_t sl = json_string_length(source);
-	if (more || !spans || !jsonx_rd_end(&r) || !json_is_string(source) || !sl ||
+	if (more || !spans || !jsonx_rd_end(&t.r) || !json_is_string(source) || !sl ||
 	    sl > DIRECT_MAX_SOURCE || !source_ok(json_string_value(source)))
 		goto out;
 	uint64_t *hs = arena_alloc(a, n * sizeof(*hs));
@@ -461,9 +514,10 @@ size_t direct_parse_text(struct arena *a, const char *ws, const char *p, size_t 
 	}
 	ok = !duplicated(a, s, hs, n);
 out:
-	jsonx_rd_free(&r);
-	verrs_free(&v);
-	json_decref(loc);
+	jsonx_rd_free(&t.r);
+	verrs_free(&t.v);
+	json_decref(t.loc);
+	json_decref(t.a_string);
 	if (ok) {
 		*out = s;
 		return n;

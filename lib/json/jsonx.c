@@ -472,6 +472,28 @@ bool jsonx_rd_key(struct jsonx_rd *r, const char **s, size_t *len)
 	return true;
 }
 
+bool jsonx_rd_name(struct jsonx_rd *r, const char *name, size_t len)
+{
+	/* The bytes "name" are that name: name holds no '"', '\\' or control byte. */
+	size_t at = r->i + len + 2;
+	if (jsonx_rd_peek(r) != '"' || at > r->n || r->p[at - 1] != '"' ||
+	    memcmp(r->p + r->i + 1, name, len))
+		return false;
+	r->i = at;
+	if (jsonx_rd_peek(r) == ':') {
+		r->i++;
+		return true;
+	}
+	r->i -= len + 2;
+	return false;
+}
+
+bool jsonx_rd_string(struct jsonx_rd *r, const char **s, size_t *len)
+{
+	/* value()'s count, for a string the caller takes as text. */
+	return jsonx_rd_peek(r) == '"' && ++r->values <= r->max_values && string(r, s, len);
+}
+
 json_t *jsonx_rd_value(struct jsonx_rd *r)
 {
 	return value(r);

@@ -77,6 +77,13 @@ bool jsonx_rd_open(struct jsonx_rd *r, char open);
 int jsonx_rd_more(struct jsonx_rd *r, char close, size_t k);
 /* An object's member name and its ':' into *s and *len; valid until the next string read. */
 bool jsonx_rd_key(struct jsonx_rd *r, const char **s, size_t *len);
+/* True when the next member name is name[0..len) as written (name: no '"', '\\' nor control
+ * byte), its ':' taken; false, nothing taken, otherwise (it may still be name, escaped:
+ * jsonx_rd_key reads it). */
+bool jsonx_rd_name(struct jsonx_rd *r, const char *name, size_t len);
+/* The string that comes next, counted as a value, as its text (*s, *len: in the document or
+ * the reader's buffer, valid until the next string read); false when the next is no string. */
+bool jsonx_rd_string(struct jsonx_rd *r, const char **s, size_t *len);
 /* The next value, built as jsonx_parse builds it (the caller owns it). */
 json_t *jsonx_rd_value(struct jsonx_rd *r);
 /* True when nothing but whitespace is left. */
