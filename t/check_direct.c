@@ -48,14 +48,17 @@ static char *tree(struct arena *a, const char *body, size_t len, size_t *nerr)
 	return out;
 }
 
-/* The text path's lines for body, or NULL when it leaves it to the tree. */
+/* The text path's lines for body, or NULL when it leaves it to the tree. Its JSON values are
+ * the arena's, as a request's are (lib/http). */
 static char *text(struct arena *a, const char *body, size_t len)
 {
 	struct span *s;
+	arena_json(a);
 	size_t n = direct_parse_text(a, WS, body, len, &s);
 	char *out = n ? lines(s, n) : NULL;
 	for (size_t k = 0; k < n; k++)
 		span_clear(&s[k]);
+	arena_json(NULL);
 	return out;
 }
 

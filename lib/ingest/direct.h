@@ -19,7 +19,8 @@ size_t direct_parse(struct arena *a, const char *ws, json_t *body, struct span *
 		    struct verrs *v);
 /* direct_parse read straight from the body's text p[0..len): no JSON value is built for the
  * batch or a span, only a span's members' values (jsonx's, as jsonx_parse builds them, left
- * like a parsed body's to the request's arena: lib/base's arena_json). Returns the spans
+ * like a parsed body's to the request's arena: lib/base's arena_json, which must be a). Returns
+ * the spans
  * direct_parse gives for the same body, or 0 when the body is not a batch that passes every
  * check, with nothing reported: the caller then takes jsonx_parse and direct_parse, whose
  * errors are the API's. A refused body's parse is paid twice; an accepted one is spared the

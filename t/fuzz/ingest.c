@@ -1,6 +1,9 @@
 /* fuzz ingest: JSON bodies of direct ingest, chat completions and ATIF (the first byte picks
- * the format), parsed as the ingest program does and mapped onto spans, which are rendered. */
+ * the format), parsed as the ingest program does and mapped onto spans, which are rendered; a
+ * direct body also read by its text path, which must agree with the tree's. */
 #include "t/fuzz/fuzz.h"
+#include <stdlib.h>
+#include <string.h>
 #include "lib/base/buf.h"
 #include "lib/ingest/atif.h"
 #include "lib/ingest/chat.h"
@@ -20,12 +23,50 @@ static void render(struct span *s, size_t n)
 	buf_free(&b);
 }
 
+/* The spans' lines, NUL-terminated (the caller frees them); the spans cleared. */
+static char *lines(struct span *s, size_t n)
+{
+	struct buf b;
+	buf_init(&b);
+	for (size_t i = 0; i < n; i++) {
+		span_render(&s[i], &b);
+		buf_addc(&b, '\n');
+		span_clear(&s[i]);
+	}
+	buf_addc(&b, 0);
+	return b.p;
+}
+
+/* Direct ingest's text path (direct_parse_text) against its tree path: a body the tree refuses
+ * is never the text path's; one the text path takes gives the tree's lines. */
+static void direct_both(const char *p, size_t size, json_t *body)
+{
+	struct arena *a = arena_new();
+	struct span *s;
+	arena_json(a); /* the text path's values are the request arena's */
+	size_t n = direct_parse_text(a, "fuzz", p, size, &s);
+	char *text = n ? lines(s, n) : NULL, *tree = NULL;
+	arena_json(NULL);
+	struct verrs v;
+	verrs_init(&v);
+	if (body && (n = direct_parse(a, "fuzz", body, &s, &v)))
+		tree = lines(s, n);
+	if (text && (!tree || strcmp(text, tree)))
+		abort();
+	free(text);
+	free(tree);
+	verrs_free(&v);
+	arena_free(a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
 	size_t pos = 0;
 	json_t *body = jsonx_parse((const char *)data + 1, size - 1, &pos, NULL);
+	if (data[0] % 3 == 0)
+		direct_both((const char *)data + 1, size - 1, body);
 	if (!body)
 		return 0;
 	struct arena *a = arena_new();
@@ -35,9 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = 0;
 	switch (data[0] % 3) {
 	case 0:
-		n = direct_parse(a, "fuzz", body, &spans, &v);
-		render(spans, n);
-		break;
+		break; /* direct_both */
 	case 1:
 		span_init(&one);
 		if (chat_map(a, "fuzz", body, 1700000000000000, &one, &v) == ST_OK)
