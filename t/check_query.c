@@ -604,6 +604,7 @@ Suite *check_suite(void)
 	check_query_ids(w);
 	check_query_lists(t, w);
 	check_query_tailwords(t);
+	check_query_tailphrase(t);
 	suite_add_tcase(s, t);
 	suite_add_tcase(s, w);
 	suite_add_tcase(s, u);

@@ -116,5 +116,6 @@ void check_query_groups(TCase *store);
 void check_query_ids(TCase *index);
 void check_query_lists(TCase *store, TCase *index);
 void check_query_tailwords(TCase *store);
+void check_query_tailphrase(TCase *store);
 
 #endif

@@ -9,7 +9,7 @@
 #include "lib/store/tailread.h"
 
 void store_index_init(struct store_index *x, struct store *st, const char *ws,
-		      const struct shard *sh)
+		      struct shard *sh)
 {
 	memset(x, 0, sizeof *x);
 	x->st = st;

@@ -626,7 +626,7 @@ struct store_tailvals;
 struct store_index {
 	struct store *st;
 	const char *ws;
-	const struct shard *sh;
+	struct shard *sh; /* its lines read for the tail's pairs (tailphrase.h) */
 	struct store_dayindex *day; /* the .tix, when it has one to trust */
 	size_t day_covered;	    /* the records it covers */
 	bool day_tried, cols_tried, roots_tried;
@@ -647,7 +647,7 @@ struct store_index {
 	} roots;
 };
 void store_index_init(struct store_index *x, struct store *st, const char *ws,
-		      const struct shard *sh);
+		      struct shard *sh);
 void store_index_free(struct store_index *x);
 /* The records that may hold every one of terms[0..nterms), as store_dayindex_text says: *bits,
  * and *sure those that do (NULL: none known); both the caller's to free, NULL with 0. */

@@ -14,7 +14,7 @@
  * words merged with the tail's mapping ("The tail's words") and merges a step more each call.
  * Returns the records the bits now cover: from itself (the arrays untouched) when the tail has
  * nothing to say. */
-size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
+size_t store_tailindex_text(struct store *st, const char *ws, struct shard *sh, size_t from,
 			    const char *const *terms, size_t nterms, uint64_t **bits,
 			    uint64_t **sure);
 

@@ -9,6 +9,7 @@
 #include "lib/base/mem.h"
 #include "lib/store/mapcache.h"
 #include "lib/store/store.h"
+#include "lib/store/tailphrase.h"
 #include "lib/store/tailread.h"
 #include "lib/store/tailseg.h"
 #include "lib/store/words.h"
@@ -28,6 +29,7 @@ struct tailindex_words {
 	struct words_build b;
 	uint32_t *starts;
 	size_t nstarts, capstarts;
+	struct tailphrase *phrase; /* the pairs of records [from, ...), once a phrase asked */
 };
 
 /* New kept words of the records from from on, none merged yet. */
@@ -45,6 +47,7 @@ static void tailwords_free(void *p)
 	if (!w)
 		return;
 	words_free(&w->b);
+	tailphrase_free(w->phrase);
 	free(w->starts);
 	free(w);
 }
@@ -56,7 +59,8 @@ static size_t tailwords_bytes(const struct tailindex_words *w)
 	/* the blob, the words, their table and starts, their lists */
 	return sizeof *w + w->b.blob.cap + w->b.capw * sizeof *w->b.w +
 	       w->b.nslots * sizeof *w->b.slots + w->b.pt.cap * sizeof *w->b.pt.p +
-	       w->b.pt.nslots * sizeof *w->b.pt.slots + w->capstarts * sizeof *w->starts + w->bytes;
+	       w->b.pt.nslots * sizeof *w->b.pt.slots + w->capstarts * sizeof *w->starts + w->bytes +
+	       tailphrase_bytes(w->phrase);
 }
 
 /* A search merges into the kept words at most this many bytes of the segments' lists (about a
@@ -72,11 +76,8 @@ static size_t tailwords_bytes(const struct tailindex_words *w)
 static size_t merge_step(void)
 {
 	static size_t step;
-	if (!step) {
-		const char *e = getenv("SPANDEX_TEST_TAIL_MERGE_BYTES");
-		long long v = e ? strtoll(e, NULL, 10) : 0;
-		step = v > 0 ? (size_t)v : TAILINDEX_MERGE_BYTES;
-	}
+	if (!step)
+		step = tailphrase_env_bytes("SPANDEX_TEST_TAIL_MERGE_BYTES", TAILINDEX_MERGE_BYTES);
 	return step;
 }
 
@@ -136,7 +137,7 @@ static void text_start(uint64_t **all, uint64_t **yes, size_t from, size_t n, co
 	}
 }
 
-size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
+size_t store_tailindex_text(struct store *st, const char *ws, struct shard *sh, size_t from,
 			    const char *const *terms, size_t nterms, uint64_t **bits,
 			    uint64_t **sure)
 {
@@ -194,14 +195,27 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 		free(y);
 	}
 	tailwords_free(mine);
+	/* A phrase: the tail's pairs built a step more, and asked for the records they cover. */
+	struct tailphrase *ph = NULL;
+	if (tw != mine && tailphrase_wanted(terms, nterms)) {
+		if (!tw->phrase)
+			tw->phrase = tailphrase_new(from);
+		tailphrase_step(ph = tw->phrase, sh, n);
+		if (tailphrase_covered(ph) <= from)
+			ph = NULL;
+	}
+	if (!all && ph)
+		text_start(&all, &yes, from, n, *bits, *sure);
+	if (all && (!whole || (from && !*sure))) {
+		free(yes);
+		yes = NULL;
+	}
+	if (ph)
+		tailphrase_narrow(ph, terms, nterms, all, &yes, n);
 	tailread_kept_counted(mc, tailwords_bytes(*kw));
 	mapcache_put(mc);
 	if (!all)
 		return from;
-	if (!whole || (from && !*sure)) {
-		free(yes);
-		yes = NULL;
-	}
 	free(*bits);
 	free(*sure);
 	*bits = all;

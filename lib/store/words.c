@@ -9,6 +9,7 @@
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/utf8.h"
+#include "lib/json/jline.h"
 #include "lib/model/fields.h"
 
 static inline bool word_byte(unsigned char c)
@@ -548,6 +549,36 @@ void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 void words_add_any(struct words_build *b, uint32_t rec)
 {
 	add_rec(&b->w[0].p, rec);
+}
+
+void words_add_line(struct words_build *b, const char *p, size_t n, uint32_t rec)
+{
+	size_t pos = 0;
+	struct jline_member f;
+	while (jline_next(p, n, &pos, &f))
+		if (words_field(f.k, f.kn))
+			words_add(b, f.v, f.vn, rec);
+}
+
+/* A table's entries, their room and their lists' room. */
+static size_t tab_bytes(const struct words_tab *t)
+{
+	size_t n = t->cap * sizeof *t->p + t->nslots * sizeof *t->slots;
+	for (size_t k = 0; k < t->n; k++)
+		n += t->p[k].p.pcap;
+	return n;
+}
+
+size_t words_build_bytes(const struct words_build *b)
+{
+	size_t n = sizeof *b + b->blob.cap + b->capw * sizeof *b->w + b->nslots * sizeof *b->slots +
+		   tab_bytes(&b->pt) + (b->pairs ? tab_bytes(&b->tt) : 0) +
+		   b->capctx * sizeof *b->ctx;
+	for (size_t k = 0; k < b->nw; k++)
+		n += b->w[k].p.pcap;
+	for (size_t k = 0; k < b->capctx; k++)
+		n += b->ctx[k].cap * sizeof *b->ctx[k].e;
+	return n;
 }
 
 uint64_t words_triple_bound(size_t nrecs)

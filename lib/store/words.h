@@ -116,6 +116,11 @@ void words_free(struct words_build *b);
 void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec);
 /* Record rec may match every term (its line could not be read). */
 void words_add_any(struct words_build *b, uint32_t rec);
+/* The words of the text fields (words_field) of span line p[0..n) for record rec, each member
+ * whose key is one (as a .tix's builder adds them, dayindex.c). */
+void words_add_line(struct words_build *b, const char *p, size_t n, uint32_t rec);
+/* The bytes b holds: its words, pairs, triples, their tables and lists' room. */
+size_t words_build_bytes(const struct words_build *b);
 /* The form of a pair's postings, their first byte: the list of its records as a word's follows;
  * or none follows, since the pair is in at least half of the section's records (a phrase's
  * other conditions narrow it, and such a list would cost a byte a record); or a bit per record

@@ -1,0 +1,224 @@
+/* check_query_tailphrase: the pairs and triples of words of a day's tail, which a worker builds
+ * from the tail's lines a step per phrase search (lib/store/tailphrase.h): each phrase's
+ * candidates and sure records against the spans' own text (every line read) after each batch,
+ * with the pairs partly built, the tail grown past them, the kept state dropped and a reader of
+ * an older state; the totals and pages of each search against reading every line; the
+ * candidates once built against the .tix `spandex index` makes of the same records; and a tail
+ * past that .tix. */
+#include "t/check_query.h"
+#include "lib/base/bits.h"
+#include "lib/store/tailphrase.h"
+
+enum { TP_N = 400, TP_MORE = 40 };
+
+/* The text of each record as the search sees it: its id, input and output. */
+static char tp_text[TP_N + TP_MORE][400];
+
+static const char *const tp_terms[] = {"Agent calls a tool",
+				       "calls a to",
+				       "with the wo",
+				       "the world",
+				       "account order pa",
+				       "weather flights",
+				       "a tool",
+				       "order pay the",
+				       "tool with",
+				       "zebra nothing",
+				       "flights account order pay with",
+				       "agent calls a tool with the world",
+				       "s a t",
+				       "world"};
+enum { TP_NTERMS = sizeof tp_terms / sizeof *tp_terms };
+
+/* That the day's index of sh answers each phrase with every record of [from, sh->nrecs) that
+ * holds it a candidate and only those sure, records before from as tix[k] had them (NULL: as
+ * the spans' text says); the candidates and sure records of the phrases into got[k] and gsure[k] (NULL: not
+ * kept). 1 when it does. */
+static int tp_right_of(struct shard *sh, size_t from, uint64_t **tix, uint64_t **got,
+		       uint64_t **gsure)
+{
+	for (size_t k = 0; k < TP_NTERMS; k++) {
+		struct store_index x;
+		uint64_t *bits = NULL, *sure = NULL;
+		const char *t[] = {tp_terms[k]};
+		store_index_init(&x, &st, "ws", sh);
+		ck_assert_uint_eq(store_index_text(&x, t, 1, &bits, &sure), sh->nrecs);
+		ck_assert_uint_eq(x.day_covered, from);
+		store_index_free(&x);
+		for (size_t i = 0; i < sh->nrecs; i++) {
+			bool holds = strcasestr(tp_text[i], tp_terms[k]) != NULL;
+			bool b = bits_get(bits, i), s = sure && bits_get(sure, i);
+			if (i < from && tix)
+				ck_assert_int_eq(b, bits_get(tix[k], i));
+			else if ((holds && !b) || (s && !holds)) {
+				fprintf(stderr, "%s: record %zu: %d %d, holds %d\n", tp_terms[k], i,
+					b, s, holds);
+				return 0;
+			}
+		}
+		if (got) {
+			got[k] = bits;
+			gsure[k] = sure;
+		} else {
+			free(bits);
+			free(sure);
+		}
+	}
+	return 1;
+}
+
+static int tp_right(const char *d, size_t from, uint64_t **tix)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	int r = tp_right_of(&sh, from, tix, NULL, NULL);
+	shard_close(&sh);
+	return r;
+}
+
+/* What a search of each term finds: its total, and its second page of five, newest first. */
+static char *tp_found(void)
+{
+	struct buf b;
+	buf_init(&b);
+	for (size_t k = 0; k < TP_NTERMS; k++) {
+		struct query_rows r;
+		q_init("-started_at", 1, 5, NULL, FILTER_SPANS);
+		Q.search = &tp_terms[k];
+		Q.nsearch = 1;
+		ck_assert_int_eq(query_span_rows(&Q, &r), ST_OK);
+		buf_printf(&b, "|%s %zu: %s|", tp_terms[k], (size_t)r.total, row_ids(&r));
+	}
+	return b.p;
+}
+
+/* Whether record i holds each word of t (space-separated) somewhere. */
+static bool tp_words(size_t i, const char *t)
+{
+	char w[64];
+	for (const char *p = t; *p;) {
+		size_t n = strcspn(p, " ");
+		snprintf(w, sizeof w, "%.*s", (int)n, p);
+		if (!strcasestr(tp_text[i], w))
+			return false;
+		p += n + (p[n] == ' ');
+	}
+	return true;
+}
+
+/* The records of the .tix or the tail of day d for the terms, each in all[k] and sure[k]. */
+static void tp_bits(const char *d, size_t from, uint64_t **all, uint64_t **sure)
+{
+	struct shard sh;
+	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(tp_right_of(&sh, from, NULL, all, sure), 1);
+	shard_close(&sh);
+}
+
+/* Issue 57: a phrase of words common in a day's fresh spans read the line of every span holding
+ * its words (a tail segment keeps no pairs). The worker builds the tail's pairs and triples
+ * from its lines, a step per phrase search, with the rules of `spandex index`; once built to the
+ * tail's end they are asked for the records they cover, the segments' words for the rest. */
+START_TEST(tail_phrase)
+{
+	const char *d = "2024-03-20";
+	static const char *const days[] = {"2024-03-20"};
+	static const char *const vocab[] = {"agent", "calls", "a",	 "tool",    "with",
+					    "the",   "world", "would",	 "weather", "flights",
+					    "account", "order", "pay", "payment", "zebra"};
+	enum { NV = sizeof vocab / sizeof *vocab };
+	static const size_t batches[] = {1, 7, 60, 100, 2, 130, 100};
+	static char ids[TP_N + TP_MORE][12], tr[TP_N + TP_MORE][12],
+	    starts[TP_N + TP_MORE][32], input[TP_N + TP_MORE][300];
+	static struct span s[TP_N + TP_MORE];
+	/* Records merged and tokenised a few at a time: searches meet the pairs partly built. */
+	setenv("SPANDEX_TEST_TAIL_MERGE_BYTES", "1", 1);
+	setenv("SPANDEX_TEST_TAIL_PHRASE_BYTES", "3000", 1);
+	uint32_t r = 12345;
+	for (int i = 0; i < TP_N + TP_MORE; i++) {
+		size_t o = 0;
+		for (int w = 0, n = 6 + i % 9; w < n; w++) {
+			r = r * 1103515245u + 12345u;
+			/* "agent calls a tool" in a run a third of the time */
+			const char *word = (r >> 16) % 3 == 0 && w + 4 < n
+					       ? "agent calls a tool"
+					       : vocab[(r >> 8) % NV];
+			o += (size_t)snprintf(input[i] + o, sizeof input[i] - o, "%s%s",
+					      w ? " " : "", word);
+		}
+		snprintf(ids[i], sizeof ids[i], "p%03d", i);
+		snprintf(tr[i], sizeof tr[i], "pt%d", i / 4);
+		snprintf(starts[i], sizeof starts[i], "2024-03-20T%02d:%02d:%02dZ", i / 3600,
+			 i / 60 % 60, i % 60);
+		s[i] = mk_text(ids[i], tr[i], "", "sess-p", starts[i], input[i], NULL);
+		snprintf(tp_text[i], sizeof tp_text[i], "%s %.300s some output", ids[i], input[i]);
+	}
+	struct shard old;
+	size_t at = 0;
+	for (size_t b = 0; b < sizeof batches / sizeof *batches; b++) {
+		append(s + at, batches[b]);
+		at += batches[b];
+		ck_assert_int_eq(tp_right(d, 0, NULL), 1);
+		if (at == 68)
+			ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &old), ST_OK);
+		char *plain = unindexed(days, 1, tp_found);
+		answers_as(tp_found, plain);
+		free(plain);
+	}
+	ck_assert_uint_eq(at, TP_N);
+	/* A reader of the state of 68 records, after the pairs took more. */
+	ck_assert_uint_eq(old.nrecs, 68);
+	ck_assert_int_eq(tp_right_of(&old, 0, NULL, NULL, NULL), 1);
+	shard_close(&old);
+	/* Dropped, then built to the tail's end from nothing (a step a search, one part for every
+	 * record): the same candidates as the .tix of the same records, and fewer than the words'
+	 * own. */
+	store_forget_day(&st, "ws", day_of(d));
+	for (int k = 0; k < 5; k++)
+		ck_assert_int_eq(tp_right(d, 0, NULL), 1);
+	uint64_t *tail[TP_NTERMS], *tsure[TP_NTERMS], *tix[TP_NTERMS], *xsure[TP_NTERMS];
+	tp_bits(d, 0, tail, tsure);
+	char *plain = unindexed(days, 1, tp_found);
+	/* Dropped (as past MAPC_MAX_BYTES or idle): built again, right while partly built. */
+	store_forget_day(&st, "ws", day_of(d));
+	ck_assert_int_eq(tp_right(d, 0, NULL), 1);
+	answers_as(tp_found, plain);
+	free(plain);
+	ck_assert(index_day(d));
+	ck_assert_uint_eq(count_problems(), 0);
+	tp_bits(d, TP_N, tix, xsure);
+	for (size_t k = 0; k < TP_NTERMS; k++) {
+		size_t ntail = 0, nwords = 0;
+		for (size_t i = 0; i < TP_N; i++) {
+			ck_assert_msg(bits_get(tail[k], i) == bits_get(tix[k], i), "%s: record %zu",
+				      tp_terms[k], i);
+			ck_assert_int_eq(tsure[k] && bits_get(tsure[k], i),
+					 xsure[k] && bits_get(xsure[k], i));
+			ntail += bits_get(tail[k], i);
+			nwords += tp_words(i, tp_terms[k]);
+		}
+		ck_assert_uint_le(ntail, nwords);
+		if (!strcmp(tp_terms[k], "the world")) /* 4 of 297 */
+			ck_assert_uint_lt(4 * ntail, nwords);
+		free(tail[k]);
+		free(tsure[k]);
+		free(xsure[k]);
+	}
+	/* A tail again past the .tix: the .tix's bits, then the tail's. */
+	append(s + TP_N, TP_MORE / 2);
+	ck_assert_int_eq(tp_right(d, TP_N, tix), 1);
+	append(s + TP_N + TP_MORE / 2, TP_MORE / 2);
+	for (int k = 0; k < 3; k++)
+		ck_assert_int_eq(tp_right(d, TP_N, tix), 1);
+	plain = unindexed(days, 1, tp_found);
+	answers_as(tp_found, plain);
+	free(plain);
+	for (size_t k = 0; k < TP_NTERMS; k++)
+		free(tix[k]);
+}
+END_TEST
+
+void check_query_tailphrase(TCase *store)
+{
+	tcase_add_test(store, tail_phrase);
+}
