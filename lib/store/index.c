@@ -56,7 +56,8 @@ size_t store_index_text(struct store_index *x, const char *const *terms, size_t 
 	*bits = *sure = NULL;
 	if (ix_day(x) && store_dayindex_text(x->day, terms, nterms, bits, sure) == ST_OK)
 		covered = x->day_covered;
-	return store_tailindex_text(x->st, x->ws, x->sh, covered, terms, nterms, bits, sure);
+	return store_tailindex_text(x->st, x->ws, x->sh, covered, terms, nterms, x->phrase_left,
+				    bits, sure);
 }
 
 static int cmp_u32(const void *a, const void *b)

@@ -627,6 +627,10 @@ struct store_index {
 	struct store *st;
 	const char *ws;
 	struct shard *sh; /* its lines read for the tail's pairs (tailphrase.h) */
+	/* The bytes of lines a search may still tokenise into the tail's pairs of words, shared by
+	 * the days of one query (its caller's; SIZE_MAX: not begun, then the step's budget,
+	 * TAILPHRASE_STEP_BYTES; NULL: that budget for each call). */
+	size_t *phrase_left;
 	struct store_dayindex *day; /* the .tix, when it has one to trust */
 	size_t day_covered;	    /* the records it covers */
 	bool day_tried, cols_tried, roots_tried;

@@ -111,9 +111,14 @@ static void render(struct tailphrase *p)
 	p->bfrom = p->next;
 }
 
-void tailphrase_step(struct tailphrase *p, struct shard *sh, size_t n)
+void tailphrase_step(struct tailphrase *p, struct shard *sh, size_t n, size_t *left)
 {
-	size_t took = 0, limit = step_bytes(), had = p->next;
+	size_t mine = SIZE_MAX;
+	if (!left)
+		left = &mine;
+	if (*left == SIZE_MAX)
+		*left = step_bytes();
+	size_t took = 0, limit = *left, had = p->next;
 	for (; p->next < n && took < limit; p->next++) {
 		const char *line;
 		size_t len;
@@ -125,6 +130,7 @@ void tailphrase_step(struct tailphrase *p, struct shard *sh, size_t n)
 		words_add_line(&p->b, line, len, rec);
 		took += len;
 	}
+	*left -= took < limit ? took : limit;
 	if (p->next > had)
 		shard_forget_lines(sh); /* the lines stay in the page cache, not in this worker */
 	size_t done = p->bfrom - p->from;

@@ -11,10 +11,12 @@
 #include <stdint.h>
 #include "lib/store/store.h"
 
-/* A search tokenises at most this many bytes of a tail's lines a day into its kept pairs (about
- * 0.3 s of a core at bench/gen's text, BENCHMARKS-HISTORY.md "The tail's pairs of words"), so a
- * day's first phrase searches share the build; a search of no phrase builds nothing. */
-#define TAILPHRASE_STEP_BYTES (64u << 20)
+/* A search tokenises at most this many bytes of the tails' lines, over all its days, into their
+ * kept pairs (the newest days it visits first), so that a store's first phrase searches share
+ * the build: words, pairs and triples cost about 15-50 ns a byte of bench/gen's lines on this
+ * project's loaded 2-CPU machines, so 1-4 s more for a search that builds
+ * (BENCHMARKS-HISTORY.md, "The tail's pairs of words"); a search of no phrase builds nothing. */
+#define TAILPHRASE_STEP_BYTES (128u << 20)
 /* Once built to the tail's end, the records tokenised are rendered (as a .tix's text section) as
  * a part of the pairs, asked from then on, and the build begun again past them; the records
  * past the last part are rendered as the next once they are this share of those before (1/32:
@@ -30,9 +32,11 @@ void tailphrase_free(struct tailphrase *p);
 size_t tailphrase_bytes(const struct tailphrase *p);
 /* Whether terms[0..nterms) hold a phrase: a term of two words or more, which pairs narrow. */
 bool tailphrase_wanted(const char *const *terms, size_t nterms);
-/* A step of the build: the lines of sh's records past those built, up to the step's bytes (and
- * records n at most), then a part rendered when built to n (and due). */
-void tailphrase_step(struct tailphrase *p, struct shard *sh, size_t n);
+/* A step of the build: the lines of sh's records past those built, up to *left bytes (a query's
+ * budget over its days, taken down by the bytes read; SIZE_MAX: not begun, set to
+ * TAILPHRASE_STEP_BYTES first; left NULL: that budget for this call alone) and records n at
+ * most, then a part rendered when built to n (and due). */
+void tailphrase_step(struct tailphrase *p, struct shard *sh, size_t n, size_t *left);
 /* The records the parts answer for: [from, the returned), from when none. */
 size_t tailphrase_covered(const struct tailphrase *p);
 /* all and *yes (bits of the day's records, n of them; *yes NULL: none sure) narrowed by the

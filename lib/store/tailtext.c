@@ -138,8 +138,8 @@ static void text_start(uint64_t **all, uint64_t **yes, size_t from, size_t n, co
 }
 
 size_t store_tailindex_text(struct store *st, const char *ws, struct shard *sh, size_t from,
-			    const char *const *terms, size_t nterms, uint64_t **bits,
-			    uint64_t **sure)
+			    const char *const *terms, size_t nterms, size_t *phrase_left,
+			    uint64_t **bits, uint64_t **sure)
 {
 	size_t n = sh->nrecs;
 	bool word = false; /* some term has a letter or digit: else every line is read */
@@ -200,7 +200,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, struct shard *sh, 
 	if (tw != mine && tailphrase_wanted(terms, nterms)) {
 		if (!tw->phrase)
 			tw->phrase = tailphrase_new(from);
-		tailphrase_step(ph = tw->phrase, sh, n);
+		tailphrase_step(ph = tw->phrase, sh, n, phrase_left);
 		if (tailphrase_covered(ph) <= from)
 			ph = NULL;
 	}
