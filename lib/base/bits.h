@@ -27,6 +27,21 @@ static inline void bits_put(uint64_t *b, size_t i, bool on)
 		b[i >> 6] &= ~(1ull << (i & 63));
 }
 
+/* Whether any bit of [a, z) is set: a word at a time. */
+static inline bool bits_any(const uint64_t *b, size_t a, size_t z)
+{
+	for (; a < z && (a & 63); a++)
+		if (bits_get(b, a))
+			return true;
+	for (; a + 64 <= z; a += 64)
+		if (b[a >> 6])
+			return true;
+	for (; a < z; a++)
+		if (bits_get(b, a))
+			return true;
+	return false;
+}
+
 /* Whether v is in a set of up to 32 small values, one bit each (a kind or status set of a
  * query); the empty set stands for all of them. */
 static inline bool bits_in_set(uint32_t set, unsigned v)

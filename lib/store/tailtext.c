@@ -195,9 +195,11 @@ size_t store_tailindex_text(struct store *st, const char *ws, struct shard *sh, 
 		free(y);
 	}
 	tailwords_free(mine);
-	/* A phrase: the tail's pairs built a step more, and asked for the records they cover. */
+	/* A phrase: the tail's pairs built a step more, and asked for the records they cover;
+	 * not when the words leave no candidate (a phrase of a word the tail lacks: its pairs
+	 * would cost a step and each part's look-up, 0.40 -> 3.3 ms on 66,000 spans of prose). */
 	struct tailphrase *ph = NULL;
-	if (tw != mine && tailphrase_wanted(terms, nterms)) {
+	if (tw != mine && tailphrase_wanted(terms, nterms) && (!all || bits_any(all, from, n))) {
 		if (!tw->phrase)
 			tw->phrase = tailphrase_new(from);
 		tailphrase_step(ph = tw->phrase, sh, n, phrase_left);
