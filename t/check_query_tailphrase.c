@@ -7,7 +7,6 @@
  * past that .tix. */
 #include "t/check_query.h"
 #include "lib/base/bits.h"
-#include "lib/store/tailphrase.h"
 
 enum { TP_N = 400, TP_MORE = 40 };
 
@@ -32,8 +31,8 @@ enum { TP_NTERMS = sizeof tp_terms / sizeof *tp_terms };
 
 /* That the day's index of sh answers each phrase with every record of [from, sh->nrecs) that
  * holds it a candidate and only those sure, records before from as tix[k] had them (NULL: as
- * the spans' text says); the candidates and sure records of the phrases into got[k] and gsure[k] (NULL: not
- * kept). 1 when it does. */
+ * the spans' text says); the candidates and sure records of the phrases into got[k] and gsure[k]
+ * (NULL: not kept). 1 when it does. */
 static int tp_right_of(struct shard *sh, size_t from, uint64_t **tix, uint64_t **got,
 		       uint64_t **gsure)
 {
@@ -123,13 +122,13 @@ START_TEST(tail_phrase)
 {
 	const char *d = "2024-03-20";
 	static const char *const days[] = {"2024-03-20"};
-	static const char *const vocab[] = {"agent", "calls", "a",	 "tool",    "with",
-					    "the",   "world", "would",	 "weather", "flights",
-					    "account", "order", "pay", "payment", "zebra"};
+	static const char *const vocab[] = {"agent",   "calls", "a",	 "tool",    "with",
+					    "the",     "world", "would", "weather", "flights",
+					    "account", "order", "pay",	 "payment", "zebra"};
 	enum { NV = sizeof vocab / sizeof *vocab };
 	static const size_t batches[] = {1, 7, 60, 100, 2, 130, 100};
-	static char ids[TP_N + TP_MORE][12], tr[TP_N + TP_MORE][12],
-	    starts[TP_N + TP_MORE][32], input[TP_N + TP_MORE][300];
+	static char ids[TP_N + TP_MORE][12], tr[TP_N + TP_MORE][12], starts[TP_N + TP_MORE][32],
+	    input[TP_N + TP_MORE][300];
 	static struct span s[TP_N + TP_MORE];
 	/* Records merged and tokenised a few at a time: searches meet the pairs partly built. */
 	setenv("SPANDEX_TEST_TAIL_MERGE_BYTES", "1", 1);
@@ -140,9 +139,8 @@ START_TEST(tail_phrase)
 		for (int w = 0, n = 6 + i % 9; w < n; w++) {
 			r = r * 1103515245u + 12345u;
 			/* "agent calls a tool" in a run a third of the time */
-			const char *word = (r >> 16) % 3 == 0 && w + 4 < n
-					       ? "agent calls a tool"
-					       : vocab[(r >> 8) % NV];
+			const char *word = (r >> 16) % 3 == 0 && w + 4 < n ? "agent calls a tool"
+									   : vocab[(r >> 8) % NV];
 			o += (size_t)snprintf(input[i] + o, sizeof input[i] - o, "%s%s",
 					      w ? " " : "", word);
 		}

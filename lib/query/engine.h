@@ -131,8 +131,8 @@ struct scan {
 	size_t ndays;
 	struct scan_day *sh;
 	struct budget b;
-	struct utf8_needle *text;      /* q->search, prepared once */
-	uint64_t look;		       /* the query's look at its workspace (store_look) */
+	struct utf8_needle *text; /* q->search, prepared once */
+	uint64_t look;		  /* the query's look at its workspace (store_look) */
 	/* The bytes of the tail's lines the query may still tokenise into the tail's pairs of
 	 * words, over all its days (store_index's phrase_left; SIZE_MAX: not begun) */
 	size_t phrase_left;

@@ -8,8 +8,7 @@
 #include "lib/store/store.h"
 #include "lib/store/tailread.h"
 
-void store_index_init(struct store_index *x, struct store *st, const char *ws,
-		      struct shard *sh)
+void store_index_init(struct store_index *x, struct store *st, const char *ws, struct shard *sh)
 {
 	memset(x, 0, sizeof *x);
 	x->st = st;

@@ -650,8 +650,7 @@ struct store_index {
 		size_t covered;
 	} roots;
 };
-void store_index_init(struct store_index *x, struct store *st, const char *ws,
-		      struct shard *sh);
+void store_index_init(struct store_index *x, struct store *st, const char *ws, struct shard *sh);
 void store_index_free(struct store_index *x);
 /* The records that may hold every one of terms[0..nterms), as store_dayindex_text says: *bits,
  * and *sure those that do (NULL: none known); both the caller's to free, NULL with 0. */

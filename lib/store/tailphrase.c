@@ -86,7 +86,8 @@ static size_t step_bytes(void)
 {
 	static size_t step;
 	if (!step)
-		step = tailphrase_env_bytes("SPANDEX_TEST_TAIL_PHRASE_BYTES", TAILPHRASE_STEP_BYTES);
+		step =
+		    tailphrase_env_bytes("SPANDEX_TEST_TAIL_PHRASE_BYTES", TAILPHRASE_STEP_BYTES);
 	return step;
 }
 

@@ -59,8 +59,8 @@ static size_t tailwords_bytes(const struct tailindex_words *w)
 	/* the blob, the words, their table and starts, their lists */
 	return sizeof *w + w->b.blob.cap + w->b.capw * sizeof *w->b.w +
 	       w->b.nslots * sizeof *w->b.slots + w->b.pt.cap * sizeof *w->b.pt.p +
-	       w->b.pt.nslots * sizeof *w->b.pt.slots + w->capstarts * sizeof *w->starts + w->bytes +
-	       tailphrase_bytes(w->phrase);
+	       w->b.pt.nslots * sizeof *w->b.pt.slots + w->capstarts * sizeof *w->starts +
+	       w->bytes + tailphrase_bytes(w->phrase);
 }
 
 /* A search merges into the kept words at most this many bytes of the segments' lists (about a
