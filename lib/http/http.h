@@ -172,6 +172,11 @@ struct http_surface {
 	 * (NULL in plain CGI, where a start is a request's: nothing slow to check then);
 	 * lib/api/common's api_start says there what is wrong with the bucket. NULL: none. */
 	void (*start)(const char *root);
+	/* A step of work the program does between requests, bounded so that a request that comes
+	 * meanwhile waits at most one step (lib/api/common's api_idle); true while more is left.
+	 * A FastCGI worker takes steps while no connection waits on its socket, and after each
+	 * request until it returns false; plain CGI never. NULL: none. */
+	bool (*idle)(void);
 };
 
 struct http_req {

@@ -3,6 +3,7 @@
 #include "lib/http/internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,19 +67,33 @@ static void set_signals(void (*fn)(int))
 	sigaction(SIGINT, &sa, NULL);
 }
 
+/* Whether a connection waits on the listening socket (fd 0), asking no time. */
+static bool waiting(void)
+{
+	struct pollfd p = {.fd = 0, .events = POLLIN};
+
+	return poll(&p, 1, 0) != 0;
+}
+
 /* The FastCGI accept loop on the listening socket the spawner left on fd 0 (FastCGI spec
- * section 2.2). */
+ * section 2.2), with the surface's idle steps between requests while none waits: a request
+ * that comes during one waits for it (another worker blocked in accept takes it at once). */
 static int serve(const struct http_surface *s)
 {
 	FCGX_Request fr;
 	struct arena *a = arena_new();
 	int rc = 0;
+	bool more = false; /* the surface's idle work is not done */
 
 	set_signals(on_term_worker);
 	mem_keep_for_reuse();
 	if (FCGX_InitRequest(&fr, 0, 0) != 0)
 		abort();
 	while (!stopping) {
+		if (more && !waiting()) {
+			more = s->idle();
+			continue;
+		}
 		if (FCGX_Accept_r(&fr) < 0) {
 			rc = stopping ? 0 : 1;
 			break;
@@ -87,6 +102,7 @@ static int serve(const struct http_surface *s)
 		serve_one(&fr, a, s);
 		FCGX_Finish_r(&fr);
 		busy = 0;
+		more = s->idle != NULL;
 	}
 	FCGX_Free(&fr, 1);
 	arena_free(a);

@@ -95,7 +95,6 @@ struct scan_day *db_shard(struct scan *db, size_t di)
 	s->db = db;
 	s->q = db->q;
 	store_index_init(&s->ix, db->q->st, db->q->ws, &s->sh);
-	s->ix.phrase_left = &db->phrase_left;
 	/* Free text: the day's indexes rule out the records whose words cannot hold the terms
 	 * (none: every line is read). */
 	if (db->q->nsearch)
@@ -278,7 +277,6 @@ enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c
 			utf8_needle_init(&db->text[k], q->search[k], m, arena_alloc(q->a, m + 1));
 		}
 	}
-	db->phrase_left = SIZE_MAX;
 	db->b.max_bytes = q->budget_bytes > 0 ? q->budget_bytes : QUERY_BUDGET_BYTES;
 	db->b.a = q->a;
 	db->b.admit = q->admit;

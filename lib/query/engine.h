@@ -131,11 +131,8 @@ struct scan {
 	size_t ndays;
 	struct scan_day *sh;
 	struct budget b;
-	struct utf8_needle *text; /* q->search, prepared once */
-	uint64_t look;		  /* the query's look at its workspace (store_look) */
-	/* The bytes of the tail's lines the query may still tokenise into the tail's pairs of
-	 * words, over all its days (store_index's phrase_left; SIZE_MAX: not begun) */
-	size_t phrase_left;
+	struct utf8_needle *text;      /* q->search, prepared once */
+	uint64_t look;		       /* the query's look at its workspace (store_look) */
 	const struct store_snap *snap; /* the run's snapshot (db_snapshot), or NULL */
 	/* The id table's records of a set of span ids of the query (query.keys by span; one
 	 * store_locate a query, narrow.c): STORE_LOC values, ascending; ok false when the table

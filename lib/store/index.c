@@ -8,7 +8,8 @@
 #include "lib/store/store.h"
 #include "lib/store/tailread.h"
 
-void store_index_init(struct store_index *x, struct store *st, const char *ws, struct shard *sh)
+void store_index_init(struct store_index *x, struct store *st, const char *ws,
+		      const struct shard *sh)
 {
 	memset(x, 0, sizeof *x);
 	x->st = st;
@@ -55,8 +56,7 @@ size_t store_index_text(struct store_index *x, const char *const *terms, size_t 
 	*bits = *sure = NULL;
 	if (ix_day(x) && store_dayindex_text(x->day, terms, nterms, bits, sure) == ST_OK)
 		covered = x->day_covered;
-	return store_tailindex_text(x->st, x->ws, x->sh, covered, terms, nterms, x->phrase_left,
-				    bits, sure);
+	return store_tailindex_text(x->st, x->ws, x->sh, covered, terms, nterms, bits, sure);
 }
 
 static int cmp_u32(const void *a, const void *b)

@@ -317,6 +317,12 @@ uint64_t store_look(struct store *st, const char *ws);
  * query maps what the paths name then. Without it, a .tix is taken as mapped for MAPC_PATH_MS
  * (docs/FORMAT.md, "Mappings kept across queries"); the store's own renames need no call. */
 void store_forget_day(struct store *st, const char *ws, int32_t day);
+/* One step of what this process builds while no request waits: the pairs and triples of words
+ * of a fresh day's tail that a phrase search asked (lib/store/tailphrase.h; at most
+ * TAILPHRASE_STEP_BYTES of its lines, 1 MiB). True while more is left. A FastCGI worker calls it
+ * between requests (http_surface.idle); a search never waits for it, and answers from what is
+ * built, the lines for the rest. */
+bool store_tail_idle(void);
 
 /* A query's snapshot, by retrying (lib/query; FORMAT.md, "What a reader sees"). A token
  * of ws's batches at this moment: it changes when a batch starts, reaches its commit point
@@ -626,11 +632,7 @@ struct store_tailvals;
 struct store_index {
 	struct store *st;
 	const char *ws;
-	struct shard *sh; /* its lines read for the tail's pairs (tailphrase.h) */
-	/* The bytes of lines a search may still tokenise into the tail's pairs of words, shared by
-	 * the days of one query (its caller's; SIZE_MAX: not begun, then the step's budget,
-	 * TAILPHRASE_STEP_BYTES; NULL: that budget for each call). */
-	size_t *phrase_left;
+	const struct shard *sh;
 	struct store_dayindex *day; /* the .tix, when it has one to trust */
 	size_t day_covered;	    /* the records it covers */
 	bool day_tried, cols_tried, roots_tried;
@@ -650,7 +652,8 @@ struct store_index {
 		size_t covered;
 	} roots;
 };
-void store_index_init(struct store_index *x, struct store *st, const char *ws, struct shard *sh);
+void store_index_init(struct store_index *x, struct store *st, const char *ws,
+		      const struct shard *sh);
 void store_index_free(struct store_index *x);
 /* The records that may hold every one of terms[0..nterms), as store_dayindex_text says: *bits,
  * and *sure those that do (NULL: none known); both the caller's to free, NULL with 0. */

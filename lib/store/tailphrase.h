@@ -1,8 +1,10 @@
 /* tailphrase: the pairs and triples of words of a day's tail, which a worker builds from the
- * tail's lines a step per search and keeps with the tail's merged words (tailtext.c), so that a
- * phrase of common words on fresh data reads the lines of the records whose pairs and triples may
- * hold it, as on an indexed day (docs/FORMAT.md, "The tail's pairs of words"). Nothing is written:
- * ingest pays nothing. Private to lib/store. */
+ * tail's lines while no request waits (store_tail_idle, a bounded step at a time) and keeps
+ * apart from the tail's mapping, so that a phrase of common words on fresh data reads the lines
+ * of the records whose pairs and triples may hold it, as on an indexed day (docs/FORMAT.md,
+ * "The tail's pairs of words"). A search never builds: it asks the parts built so far and reads
+ * the lines of the rest, as before. Nothing is written: ingest pays nothing. Private to
+ * lib/store. */
 #ifndef SPANDEX_STORE_TAILPHRASE_H
 #define SPANDEX_STORE_TAILPHRASE_H
 
@@ -11,40 +13,40 @@
 #include <stdint.h>
 #include "lib/store/store.h"
 
-/* A search tokenises at most this many bytes of the tails' lines, over all its days, into their
- * kept pairs (the newest days it visits first), so that a store's first phrase searches share
- * the build: words, pairs and triples cost about 15-50 ns a byte of bench/gen's lines on this
- * project's loaded 2-CPU machines, so 1-4 s more for a search that builds
- * (BENCHMARKS-HISTORY.md, "The tail's pairs of words"); a search of no phrase builds nothing. */
-#define TAILPHRASE_STEP_BYTES (128u << 20)
-/* Once built to the tail's end, the records tokenised are rendered (as a .tix's text section) as
- * a part of the pairs, asked from then on, and the build begun again past them; the records
- * past the last part are rendered as the next once they are this share of those before (1/32:
- * records past the parts, whose words' candidates the lines decide, stay under 3% of the tail,
- * and the parts of a tail grown from one record to n number at most 32 ln(n)). */
+/* An idle step either tokenises at most this many bytes of a tail's lines into its pairs
+ * (words, pairs and triples cost about 15-120 ns a byte on this project's loaded 2-CPU
+ * machines, bench/gen's text to prose: 4-30 ms a step), or renders a part (below): a request
+ * that comes during a step waits for it (BENCHMARKS-HISTORY.md, "The tail's pairs built
+ * between requests": p99 of a step and its longest). */
+#define TAILPHRASE_STEP_BYTES (256u << 10)
+/* The records tokenised are rendered (as a .tix's text section) as a part of the pairs, asked
+ * from then on, and the build begun again past them, once their lines reach this many bytes
+ * (so a build holds at most about this much again: every pair and triple of its records, where
+ * a part keeps those the rules keep), or once built to the tail's end and they are
+ * 1/TAILPHRASE_PART_SHARE of the records before (so the records past the parts, whose
+ * candidates the lines decide, stay under 3% of the tail, and a tail grown from one record to n
+ * keeps at most 32 ln(n) parts beside its full ones). */
+#define TAILPHRASE_PART_BYTES (8u << 20)
 #define TAILPHRASE_PART_SHARE 32
+/* What a worker keeps of every day's pairs, parts and build: past it the days searched longest
+ * ago are let go (built again once a phrase asks them). */
+#define TAILPHRASE_KEEP_BYTES (512ull << 20)
 
 struct tailphrase;
-/* Pairs of the records from from on, none built yet. */
-struct tailphrase *tailphrase_new(size_t from);
-void tailphrase_free(struct tailphrase *p);
-/* Its bytes, counted with the tail's mapping (mapcache_aux_size): the build and the parts. */
-size_t tailphrase_bytes(const struct tailphrase *p);
 /* Whether terms[0..nterms) hold a phrase: a term of two words or more, which pairs narrow. */
 bool tailphrase_wanted(const char *const *terms, size_t nterms);
-/* A step of the build: the lines of sh's records past those built, up to *left bytes (a query's
- * budget over its days, taken down by the bytes read; SIZE_MAX: not begun, set to
- * TAILPHRASE_STEP_BYTES first; left NULL: that budget for this call alone) and records n at
- * most, then a part rendered when built to n (and due). */
-void tailphrase_step(struct tailphrase *p, struct shard *sh, size_t n, size_t *left);
-/* The records the parts answer for: [from, the returned), from when none. */
-size_t tailphrase_covered(const struct tailphrase *p);
+/* The pairs this worker keeps of st's ws/day, for a search of sh's records from from on (those
+ * before, the .tix's), with the day marked wanted: from now on the idle steps build it (to the
+ * records committed then). Parts whose first and last records are not sh's (a reindex or an
+ * erasure rewrote the day) are let go. NULL when no part answers for a record of [from,
+ * sh->nrecs). */
+const struct tailphrase *tailphrase_kept(const struct store *st, const char *ws,
+					 const struct shard *sh, size_t from);
 /* all and *yes (bits of the day's records, n of them; *yes NULL: none sure) narrowed by the
- * parts for the records they cover: a record they rule out is taken out of all, one they
- * know holds every term is put in *yes (made when NULL). False when they cannot say (a term of
- * no word): all and *yes untouched. */
-bool tailphrase_narrow(const struct tailphrase *p, const char *const *terms, size_t nterms,
-		       uint64_t *all, uint64_t **yes, size_t n);
+ * parts for the records from from on they cover: a record they rule out is taken out of all,
+ * one they know holds every term is put in *yes (made when NULL). */
+void tailphrase_narrow(const struct tailphrase *p, const char *const *terms, size_t nterms,
+		       uint64_t *all, uint64_t **yes, size_t from, size_t n);
 /* The bytes a test hook's variable name holds (a test's step), else dflt. */
 size_t tailphrase_env_bytes(const char *name, size_t dflt);
 

@@ -11,14 +11,12 @@
  * *sure as store_dayindex_text made them for records [0, from) (both NULL when from is 0), extends
  * them (caller frees) to every record of sh: the records of the segments that hold them as
  * their words say, any other one a candidate whose line decides. A worker keeps the segments'
- * words merged with the tail's mapping ("The tail's words") and merges a step more each call;
- * for a phrase, the tail's pairs of words built a step more from the lines (tailphrase.h), of
- * at most *phrase_left bytes (store_index's).
+ * words merged with the tail's mapping ("The tail's words") and merges a step more each call.
  * Returns the records the bits now cover: from itself (the arrays untouched) when the tail has
  * nothing to say. */
-size_t store_tailindex_text(struct store *st, const char *ws, struct shard *sh, size_t from,
-			    const char *const *terms, size_t nterms, size_t *phrase_left,
-			    uint64_t **bits, uint64_t **sure);
+size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			    const char *const *terms, size_t nterms, uint64_t **bits,
+			    uint64_t **sure);
 
 /* The keys of the tail (<day>.tdx, the same file): the records of sh from from on that may have
  * one of the trace (STORE_KEY_TRACE) or session hashes hs[0..nh), ascending, in *recs (caller

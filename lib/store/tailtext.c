@@ -29,7 +29,6 @@ struct tailindex_words {
 	struct words_build b;
 	uint32_t *starts;
 	size_t nstarts, capstarts;
-	struct tailphrase *phrase; /* the pairs of records [from, ...), once a phrase asked */
 };
 
 /* New kept words of the records from from on, none merged yet. */
@@ -47,7 +46,6 @@ static void tailwords_free(void *p)
 	if (!w)
 		return;
 	words_free(&w->b);
-	tailphrase_free(w->phrase);
 	free(w->starts);
 	free(w);
 }
@@ -59,8 +57,7 @@ static size_t tailwords_bytes(const struct tailindex_words *w)
 	/* the blob, the words, their table and starts, their lists */
 	return sizeof *w + w->b.blob.cap + w->b.capw * sizeof *w->b.w +
 	       w->b.nslots * sizeof *w->b.slots + w->b.pt.cap * sizeof *w->b.pt.p +
-	       w->b.pt.nslots * sizeof *w->b.pt.slots + w->capstarts * sizeof *w->starts +
-	       w->bytes + tailphrase_bytes(w->phrase);
+	       w->b.pt.nslots * sizeof *w->b.pt.slots + w->capstarts * sizeof *w->starts + w->bytes;
 }
 
 /* A search merges into the kept words at most this many bytes of the segments' lists (about a
@@ -137,9 +134,9 @@ static void text_start(uint64_t **all, uint64_t **yes, size_t from, size_t n, co
 	}
 }
 
-size_t store_tailindex_text(struct store *st, const char *ws, struct shard *sh, size_t from,
-			    const char *const *terms, size_t nterms, size_t *phrase_left,
-			    uint64_t **bits, uint64_t **sure)
+size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
+			    const char *const *terms, size_t nterms, uint64_t **bits,
+			    uint64_t **sure)
 {
 	size_t n = sh->nrecs;
 	bool word = false; /* some term has a letter or digit: else every line is read */
@@ -195,17 +192,13 @@ size_t store_tailindex_text(struct store *st, const char *ws, struct shard *sh, 
 		free(y);
 	}
 	tailwords_free(mine);
-	/* A phrase: the tail's pairs built a step more, and asked for the records they cover;
-	 * not when the words leave no candidate (a phrase of a word the tail lacks: its pairs
-	 * would cost a step and each part's look-up, 0.40 -> 3.3 ms on 66,000 spans of prose). */
-	struct tailphrase *ph = NULL;
-	if (tw != mine && tailphrase_wanted(terms, nterms) && (!all || bits_any(all, from, n))) {
-		if (!tw->phrase)
-			tw->phrase = tailphrase_new(from);
-		tailphrase_step(ph = tw->phrase, sh, n, phrase_left);
-		if (tailphrase_covered(ph) <= from)
-			ph = NULL;
-	}
+	/* A phrase: the tail's pairs built so far (by the idle steps, store_tail_idle) asked for
+	 * the records they cover, the day marked for the steps to build; not when the words leave
+	 * no candidate (a phrase of a word the tail lacks: each part's look-up would cost, 0.40
+	 * -> 3.3 ms on 66,000 spans of prose). */
+	const struct tailphrase *ph = NULL;
+	if (tailphrase_wanted(terms, nterms) && (!all || bits_any(all, from, n)))
+		ph = tailphrase_kept(st, ws, sh, from);
 	if (!all && ph)
 		text_start(&all, &yes, from, n, *bits, *sure);
 	if (all && (!whole || (from && !*sure))) {
@@ -213,7 +206,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, struct shard *sh, 
 		yes = NULL;
 	}
 	if (ph)
-		tailphrase_narrow(ph, terms, nterms, all, &yes, n);
+		tailphrase_narrow(ph, terms, nterms, all, &yes, from, n);
 	tailread_kept_counted(mc, tailwords_bytes(*kw));
 	mapcache_put(mc);
 	if (!all)

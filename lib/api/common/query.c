@@ -26,6 +26,11 @@ enum status api_open(struct http_req *req)
 	return ST_OK;
 }
 
+bool api_idle(void)
+{
+	return store_tail_idle();
+}
+
 void api_query_init(struct http_req *req, struct query *q)
 {
 	memset(q, 0, sizeof *q);

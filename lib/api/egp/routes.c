@@ -59,4 +59,5 @@ const struct http_surface egp_surface = {
     .nroutes = N(routes),
     .open = api_open,
     .start = api_start,
+    .idle = api_idle,
 };

@@ -121,6 +121,7 @@ const struct http_surface intake_ingest_surface = {
     .nroutes = N(ingest_routes),
     .open = api_open,
     .start = api_start,
+    .idle = api_idle,
 };
 
 static const struct http_route spans_routes[] = {
@@ -160,6 +161,7 @@ const struct http_surface intake_spans_surface = {
     .nroutes = N(spans_routes),
     .open = api_open,
     .start = api_start,
+    .idle = api_idle,
 };
 
 static const struct http_route traces_routes[] = {
@@ -175,6 +177,7 @@ const struct http_surface intake_traces_surface = {
     .nroutes = N(traces_routes),
     .open = api_open,
     .start = api_start,
+    .idle = api_idle,
 };
 
 static const struct http_route sessions_routes[] = {
@@ -186,4 +189,5 @@ const struct http_surface intake_sessions_surface = {
     .nroutes = N(sessions_routes),
     .open = api_open,
     .start = api_start,
+    .idle = api_idle,
 };

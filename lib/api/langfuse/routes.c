@@ -50,4 +50,5 @@ const struct http_surface langfuse_surface = {
     .nroutes = N(routes),
     .open = api_open,
     .start = api_start,
+    .idle = api_idle,
 };

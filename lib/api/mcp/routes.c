@@ -13,4 +13,5 @@ const struct http_surface mcp_surface = {
     .nroutes = sizeof routes / sizeof *routes,
     .open = api_open,
     .start = api_start,
+    .idle = api_idle,
 };

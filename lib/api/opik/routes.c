@@ -180,4 +180,5 @@ const struct http_surface opik_surface = {
     .nroutes = N(routes),
     .open = api_open,
     .start = api_start,
+    .idle = api_idle,
 };
