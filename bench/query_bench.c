@@ -411,6 +411,27 @@ struct timing {
 	double s50[NQ], s99[NQ], q50[NQ], q99[NQ], frames[NQ];
 };
 
+/* QB_IDLE=1: after a query's warm-up, a worker's idle steps (store_tail_idle: the fresh days'
+ * pairs of words its phrase asked) taken until none is left, as a worker does while no request
+ * waits: their count, time, and p50, p99 and longest step (what a request that came during one
+ * would wait). */
+static void idle_build(const char *name)
+{
+	size_t n = 0, cap = 0;
+	double *t = NULL, total = 0;
+	for (bool more = true; more; n++) {
+		double t0 = qb_now_ms();
+		more = store_tail_idle();
+		if (n == cap)
+			t = xrealloc(t, (cap = cap ? 2 * cap : 256) * sizeof *t);
+		t[n] = qb_now_ms() - t0;
+		total += t[n];
+	}
+	fprintf(stderr, "%s: %zu idle steps, %.1f s; a step p50 %.1f ms, p99 %.1f, longest %.1f\n",
+		name, n, total / 1000, pct(t, (int)n, .5), pct(t, (int)n, .99), pct(t, (int)n, 1));
+	free(t);
+}
+
 /* Times every query iters times after one warm-up run; spandex and SQLite alternate, so a
  * burst of load on the machine hits both. */
 static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing *t)
@@ -439,6 +460,8 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 			replace_one(st, -1);
 		run_spandex(st, a, b, &out); /* warm both */
 		arena_reset(a);
+		if (getenv("QB_IDLE"))
+			idle_build(b->name);
 		if (db)
 			run_sqlite(sq, b, &out);
 		uint64_t frames = 0;
