@@ -221,12 +221,15 @@ void tailphrase_narrow(const struct tailphrase *p, const char *const *terms, siz
 	for (size_t k = 0; k < p->np; k++) {
 		const struct tp_part *t = &p->p[k];
 		uint64_t *a, *y;
-		if (t->to <= from || t->to > n ||
+		size_t lo = t->from > from ? t->from : from;
+		/* a part none of whose records is a candidate is not asked (a phrase of a rare
+		 * word: its candidates in a few parts) */
+		if (t->to <= from || t->to > n || !bits_any(all, lo, t->to) ||
 		    words_terms(&t->v, terms, nterms, t->to - t->from, &a, &y) != ST_OK)
 			continue;
 		if (y && !*yes)
 			*yes = xcalloc((n + 63) / 64, sizeof **yes);
-		for (size_t i = t->from > from ? t->from : from; i < t->to; i++) {
+		for (size_t i = lo; i < t->to; i++) {
 			if (!bits_get(a, i - t->from))
 				bits_put(all, i, false);
 			if (y && bits_get(y, i - t->from))
