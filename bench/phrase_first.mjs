@@ -7,8 +7,12 @@
 // DATA_DIR a store made by `bench/query_bench SPANS DIR 1 load` (no `spandex index`); WORKSPACE
 // bench-0, REQUESTS 20, PHRASE "agent calls a tool" by default. One FastCGI worker (so one kept
 // state), through nginx (t/harness.mjs, whose query budget is query_http.mjs's: its
-// SPANDEX_QUERY_MS, or this one's when set). Prints a line a request: its number, status, ms,
-// total_results (or the refusal).
+// SPANDEX_QUERY_MS, or this one's when set). PHRASE_GAP_MS (default 0): the pause after each
+// request, in which the worker is idle (it builds the tail's pairs then: http_surface.idle).
+// Prints a line a request: its number, status, ms, total_results (or the refusal), and the
+// worker's resident memory (VmRSS; RssAnon: less the mapped files' pages) and peak (VmHWM)
+// then. PHRASE "a|b": the phrases in turn.
+import fs from 'node:fs';
 import http from 'node:http';
 import { startServer } from '../t/harness.mjs';
 
@@ -29,14 +33,20 @@ function get(base, p) {
 		}).on('error', reject);
 	});
 }
+const gap = Number(process.env.PHRASE_GAP_MS || 0);
 const env = process.env.SPANDEX_QUERY_MS ? { SPANDEX_QUERY_MS: process.env.SPANDEX_QUERY_MS } : {};
 const srv = await startServer({ dataDir, workers: 1, env });
 try {
-	const p = `/apis/intake/v2/workspaces/${ws}/spans?page_size=10&search=${encodeURIComponent(`"${phrase}"`)}`;
+	const phrases = phrase.split('|');
 	for (let i = 1; i <= Number(nArg); i++) {
+		const ph = phrases[(i - 1) % phrases.length];
+		const p = `/apis/intake/v2/workspaces/${ws}/spans?page_size=10&search=${encodeURIComponent(`"${ph}"`)}`;
 		const r = await get(srv.base, p);
 		const what = r.status === 200 ? `total_results ${JSON.parse(r.body).pagination?.total_results}` : r.body.replace(/\s+/g, ' ').slice(0, 120);
-		console.log(`${i} ${r.status} ${r.ms.toFixed(1)} ms ${what}`);
+		const st = fs.readFileSync(`/proc/${srv.procs.spans.pid}/status`, 'utf8');
+		const kb = (k) => Number(st.match(new RegExp(`${k}:\\s+(\\d+)`))?.[1] ?? 0) / 1024;
+		console.log(`${i} "${ph}" ${r.status} ${r.ms.toFixed(1)} ms ${what} rss ${kb('VmRSS').toFixed(0)} MB (anonymous ${kb('RssAnon').toFixed(0)}) peak ${kb('VmHWM').toFixed(0)} MB`);
+		if (gap) await new Promise((res) => setTimeout(res, gap));
 	}
 } finally {
 	await srv.stop();
