@@ -14,10 +14,11 @@
 #include "lib/store/store.h"
 
 /* An idle step either tokenises at most this many bytes of a tail's lines into its pairs
- * (words, pairs and triples cost about 15-120 ns a byte on this project's loaded 2-CPU
- * machines, bench/gen's text to prose: 4-30 ms a step), or renders a part (below): a request
- * that comes during a step waits for it (BENCHMARKS-HISTORY.md, "The tail's pairs built
- * between requests": p99 of a step and its longest). */
+ * (words, pairs and triples cost about 30-400 ns a byte on this project's loaded 2-CPU
+ * machines, bench/gen's text to prose: a step's p50 7 ms at 1M of bench/gen's text, 50-100 ms
+ * on prose at load 9-18), or renders a part (below): a request that comes during a step waits
+ * for it (BENCHMARKS-HISTORY.md, "The tail's pairs built between requests": a step's p99 68 ms
+ * and 370-900 ms, the longest 230 ms and 590-1,530 ms). */
 #define TAILPHRASE_STEP_BYTES (256u << 10)
 /* The records tokenised are rendered (as a .tix's text section) as a part of the pairs, asked
  * from then on, and the build begun again past them, once their lines reach this many bytes
