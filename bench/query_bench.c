@@ -21,7 +21,9 @@
  * QB_TAILONLY=1 times the tail's searches against ripgrep alone and stops: no SQLite, no text
  * index built, DIR left as it was (so two builds can be timed on one fresh store in turn).
  * QB_TEXT=FILE cuts every input and output from FILE (bench/gen's TEXT) when DIR is filled.
- * QB_SEAL_DICT=1 seals with a dictionary a day (`spandex seal --dictionary`).
+ * QB_SEAL_DICT=1 seals with a dictionary a day (`spandex seal --dictionary`). The row "groups day
+ * dropped" drops bench-0's oldest day before each of its first QB_DROPS runs of a pass, so it
+ * is timed only when QB_ONLY holds "dropped" (run it on a copy).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -35,6 +37,7 @@
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/pages.h"
 #include "lib/query/query.h"
+#include "lib/store/ops.h"
 #include "lib/base/arena.h"
 #include "lib/base/buf.h"
 #include "lib/base/mem.h"
@@ -55,6 +58,9 @@ struct bq {
 	    search; /* a free-text term or phrase (GET spans search=); ripgrep is timed on it too */
 	bool replace; /* before each run (untimed), the span of "get span" sent again with another
 			 name: a page after one span replaced (replace_one) */
+	bool drop;    /* before each of the first QB_DROPS runs (untimed), bench-0's oldest day
+			 dropped by retention: a page after a day dropped (drop_oldest); only
+			 timed when QB_ONLY names it, as it takes days from the store */
 };
 
 static char trace_id[64], session_id[64], span_id[80], win_lo[40], win_hi[40];
@@ -63,6 +69,14 @@ static int64_t win_lo_us, win_hi_us;
 /* Rows leave out the fields they do not use (search, the third SQL statement). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+/* Groups by trace of every span, and their count (three rows). */
+#define GROUPS_SQL                                                                                 \
+	{                                                                                          \
+		"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND trace_id IS NOT NULL "     \
+		"GROUP BY "                                                                        \
+		"trace_id ORDER BY c DESC, trace_id LIMIT 10",                                     \
+		    "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1"                       \
+	}
 static struct bq queries[] = {
     {"spans p1",
      Q_SPANS,
@@ -94,14 +108,7 @@ static struct bq queries[] = {
      {"SELECT body FROM spans WHERE ws=?1 AND started_at BETWEEN ?3 AND ?4 ORDER BY started_at "
       "DESC, id LIMIT 10",
       "SELECT count(*) FROM spans WHERE ws=?1 AND started_at BETWEEN ?3 AND ?4"}},
-    {"groups trace_id",
-     Q_GROUPS,
-     NULL,
-     1,
-     false,
-     {"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND trace_id IS NOT NULL GROUP BY "
-      "trace_id ORDER BY c DESC, trace_id LIMIT 10",
-      "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1"}},
+    {"groups trace_id", Q_GROUPS, NULL, 1, false, GROUPS_SQL},
     {"groups kind=LLM",
      Q_GROUPS,
      "{\"kind\":\"LLM\"}",
@@ -110,16 +117,7 @@ static struct bq queries[] = {
      {"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND kind='LLM' AND trace_id IS NOT NULL "
       "GROUP BY trace_id ORDER BY c DESC, trace_id LIMIT 10",
       "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1 AND kind='LLM'"}},
-    {"groups replaced",
-     Q_GROUPS,
-     NULL,
-     1,
-     false,
-     {"SELECT trace_id, count(*) c FROM spans WHERE ws=?1 AND trace_id IS NOT NULL GROUP BY "
-      "trace_id ORDER BY c DESC, trace_id LIMIT 10",
-      "SELECT count(DISTINCT trace_id) FROM spans WHERE ws=?1"},
-     NULL,
-     true},
+    {"groups replaced", Q_GROUPS, NULL, 1, false, GROUPS_SQL, NULL, true},
 #define ROOTS                                                                                      \
 	"SELECT body, trace_id FROM spans WHERE ws=?1 AND parent_span_id IS NULL ORDER BY "        \
 	"started_at DESC, trace_id LIMIT 10 OFFSET ?5"
@@ -233,7 +231,10 @@ static struct bq queries[] = {
      {"SELECT body FROM spans WHERE ws=?1 AND body LIKE '%in accordance with the%' ORDER BY "
       "started_at DESC, id LIMIT 10",
       "SELECT count(*) FROM spans WHERE ws=?1 AND body LIKE '%in accordance with the%'"},
-     "in accordance with the"}};
+     "in accordance with the"},
+    /* Issue 57: groups by trace after retention dropped a day (the last row: it takes days
+     * from the store, so only with QB_ONLY naming "dropped"). */
+    {"groups day dropped", Q_GROUPS, NULL, 1, false, GROUPS_SQL, NULL, false, true}};
 #pragma GCC diagnostic pop
 
 /* The filter text with %T, %L, %H replaced by the trace id and window bounds. */
@@ -317,6 +318,29 @@ static void replace_one(struct store *st, int n)
 	buf_free(&line);
 }
 
+/* The runs of a phase that drop a day first (the rest time pages with nothing changed). */
+#define QB_DROPS 2
+
+/* bench-0's oldest day dropped, as `spandex retain` drops a day past its cutoff (the SQLite
+ * side keeps its rows: its groups are timed over every day, a little more than spandex's). */
+static void drop_oldest(struct store *st)
+{
+	int32_t *days;
+	size_t nd;
+	struct ops_retained kept;
+	struct err e = {ST_OK, ""};
+	if (store_days(st, "bench-0", &days, &nd) != ST_OK || nd < 2) {
+		fprintf(stderr, "drop: bench-0 has no day to drop\n");
+		exit(1);
+	}
+	struct ops_retention r = {.cutoff_day = days[0] + 1, .recent_us = INT64_MAX};
+	free(days);
+	if (ops_retain(st, "bench-0", &r, &kept, &e) != ST_OK || kept.removed != 1) {
+		fprintf(stderr, "drop: %s\n", err_text(&e));
+		exit(1);
+	}
+}
+
 static void bind_all(sqlite3_stmt *s, const struct bq *b)
 {
 	for (int i = 1; i <= sqlite3_bind_parameter_count(s); i++) {
@@ -388,11 +412,13 @@ static double pct(double *v, int n, double p)
 #define NQ (sizeof queries / sizeof queries[0])
 
 /* Whether query qi is timed: QB_ONLY is not set, or one of its comma-separated parts is part
- * of the query's name. */
+ * of the query's name; a row that drops days only when QB_ONLY holds "dropped". */
 static bool chosen(size_t qi)
 {
 	const char *only = getenv("QB_ONLY");
 	char part[64];
+	if (queries[qi].drop)
+		return only && strstr(only, "dropped");
 	if (!only)
 		return true;
 	for (const char *p = only; *p;) {
@@ -465,9 +491,12 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 		if (db)
 			run_sqlite(sq, b, &out);
 		uint64_t frames = 0;
-		for (int i = 0; i < iters; i++) {
+		int runs = b->drop ? (iters < QB_DROPS ? iters : QB_DROPS) : iters;
+		for (int i = 0; i < runs; i++) {
 			if (b->replace)
 				replace_one(st, i);
+			if (b->drop)
+				drop_oldest(st);
 			uint64_t f0 = store_sealed_frames();
 			double t0 = qb_now_ms();
 			run_spandex(st, a, b, &out);
@@ -480,12 +509,15 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 			run_sqlite(sq, b, &out);
 			tq[i] = qb_now_ms() - t0;
 		}
-		t->frames[qi] = (double)frames / iters;
-		t->s50[qi] = pct(ts, iters, .5);
-		t->s99[qi] = pct(ts, iters, .99);
+		for (int i = 0; b->drop && i < runs; i++) /* each page after a drop */
+			fprintf(stderr, "%s run %d: %.3f ms, SQLite %.3f\n", b->name, i + 1, ts[i],
+				db ? tq[i] : 0);
+		t->frames[qi] = (double)frames / runs;
+		t->s50[qi] = pct(ts, runs, .5);
+		t->s99[qi] = pct(ts, runs, .99);
 		if (db) {
-			t->q50[qi] = pct(tq, iters, .5);
-			t->q99[qi] = pct(tq, iters, .99);
+			t->q50[qi] = pct(tq, runs, .5);
+			t->q99[qi] = pct(tq, runs, .99);
 		}
 		for (int k = 0; k < 3; k++)
 			sqlite3_finalize(sq[k]);

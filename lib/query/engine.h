@@ -493,6 +493,30 @@ void kept_mark_set(struct kept_mark *m, const struct scan_day *s, size_t done);
  * workspace has some hundreds of days at most. */
 void *kept_day(void **days, size_t *n, size_t *cap, size_t size, int32_t day);
 
+/* The records a worker took that were not superseded then (live, or a deletion: a version a
+ * writer may yet mark superseded), by span hash, so that a newer version finds the one it
+ * superseded (gcount.c). A slot packs the hash's top KS_HBITS bits, the day's id (1 + its place
+ * in the keeper's list of days) and the record; 0 is empty. Linear probing from the hash's
+ * bits, at most 3/4 full. */
+struct kept_spans {
+	uint64_t *slot;
+	size_t nslot, n;
+};
+#define KS_RBITS 26 /* a day's records: 2^26 */
+#define KS_DBITS 12 /* the days kept by span: 4,095 */
+#define KS_HBITS (64 - KS_RBITS - KS_DBITS)
+#define KS_HB(x) ((x) >> (KS_RBITS + KS_DBITS))
+#define KS_DAY(x) ((uint32_t)((x) >> KS_RBITS) & ((1u << KS_DBITS) - 1))
+#define KS_REC(x) ((uint32_t)(x) & ((1u << KS_RBITS) - 1))
+/* The day of an id whose day retention dropped: its records kept by span are let go when met. */
+#define KS_GONE INT32_MIN
+/* Room in m for n records, at most 3/4 of its slots (its slots made again). */
+void kept_spans_room(struct kept_spans *m, size_t n);
+/* Record ri (below 2^KS_RBITS) of the day of id (below 2^KS_DBITS) kept by span hash h. */
+void kept_spans_add(struct kept_spans *m, uint64_t h, uint32_t id, size_t ri);
+/* Slot i emptied, the ones after it moved back where their probe finds them. */
+void kept_spans_del(struct kept_spans *m, size_t i);
+
 /* ---- Groups by trace from the counts kept (gcount.c) ---- */
 
 /* The page of groups by trace of db's query into *out, when c is of kinds and statuses alone,

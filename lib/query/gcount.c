@@ -6,10 +6,12 @@
  * each day's records once, then from the records committed since. A version superseded since
  * (replaced, deleted, moved, erased: a flag written in place, the day header's generation moved
  * by 4 a flag) is found through the record that superseded it, a newer version of its span
- * among those committed since: the records kept by span (struct gc_spans) name it, and its
+ * among those committed since: the records kept by span (struct kept_spans) name it, and its
  * trace counts one span fewer. Each day whose generation moved must then account for every flag
  * written since, else all is taken again, as it is when a day's last record taken is no longer
- * the one taken or a day taken is gone. So a page reads the buckets from its end (the most
+ * the one taken or a day taken is gone, unless it is older than every day left (retention): a
+ * trace all of whose spans were on it is let go, one with spans on other days counted again
+ * from those days' key maps (days_drop). So a page reads the buckets from its end (the most
  * spans first) and the keys of the counts it reaches, and its total is the number of traces
  * counted: its answer is the one a table of every span's trace gives (groups.c;
  * t/check_query_groups.c). */
@@ -25,7 +27,7 @@
 struct gc_ent {
 	uint64_t h;
 	uint32_t count, rec, lit, pos;
-	int32_t day;
+	int32_t day, last; /* last: the latest day a span was taken on (day's drop counts again) */
 };
 
 /* The traces of one count: ents[], sorted by key when sorted. */
@@ -62,21 +64,6 @@ struct gc_day {
 	uint64_t gen;
 };
 
-/* The records taken that were not superseded then (live, or a deletion: a version a writer may
- * yet mark superseded), by span hash, so that a newer version finds the one it superseded. A
- * slot packs the hash's top GS_HBITS bits, the day's id (1 + its place in struct gc_ws's ids)
- * and the record; 0 is empty. Linear probing from the hash's bits, at most 3/4 full. */
-struct gc_spans {
-	uint64_t *slot;
-	size_t nslot, n;
-};
-#define GS_RBITS 26 /* a day's records: 2^26 */
-#define GS_DBITS 12 /* the days kept by span: 4,095 */
-#define GS_HBITS (64 - GS_RBITS - GS_DBITS)
-#define GS_HB(x) ((x) >> (GS_RBITS + GS_DBITS))
-#define GS_DAY(x) ((uint32_t)((x) >> GS_RBITS) & ((1u << GS_DBITS) - 1))
-#define GS_REC(x) ((uint32_t)(x) & ((1u << GS_RBITS) - 1))
-
 /* The views a workspace keeps (the least recently asked is let go; a new one takes every record
  * again). */
 #define GC_VIEWS 4
@@ -88,7 +75,7 @@ struct gc_spans {
  * bench/gen's 27 spans a trace. */
 #define GC_TRACES_MAX (1u << 21)
 /* The records a workspace keeps by span, past which it keeps none (a version superseded then
- * takes every record again, as does a day past 2^GS_RBITS records or 2^GS_DBITS - 1 days): 8
+ * takes every record again, as does a day past 2^KS_RBITS records or 2^KS_DBITS - 1 days): 8
  * bytes a slot, 10.7 to 21 bytes a record, so at most 128 MiB. */
 #define GC_SPANS_MAX (1u << 23)
 /* The pool's bytes no entry names past which all is taken again (when they are half of it). */
@@ -103,7 +90,7 @@ struct gc_ws {
 	size_t ndays, capdays; /* ascending by day */
 	struct gc_view v[GC_VIEWS];
 	size_t nv;
-	struct gc_spans spans;
+	struct kept_spans spans;
 	int32_t *ids; /* the day of each id less 1 */
 	size_t nids, capids;
 };
@@ -139,7 +126,7 @@ static void ws_again(struct gc_ws *w)
 	w->ndays = w->capdays = 0;
 	w->over = w->nospans = false; /* byspan stays: the workspace is one that changes */
 	free(w->spans.slot);
-	w->spans = (struct gc_spans){0};
+	w->spans = (struct kept_spans){0};
 	free(w->ids);
 	w->ids = NULL;
 	w->nids = w->capids = 0;
@@ -229,13 +216,15 @@ static bool view_take(struct gc_view *v, uint64_t h, int32_t day, uint32_t ri)
 			v->cap = v->cap ? 2 * v->cap : 1024;
 			v->e = xrealloc(v->e, v->cap * sizeof *v->e);
 		}
-		v->e[v->n] = (struct gc_ent){.h = h, .count = 1, .rec = ri, .day = day};
+		v->e[v->n] =
+		    (struct gc_ent){.h = h, .count = 1, .rec = ri, .day = day, .last = day};
 		*s = (uint32_t)++v->n;
 		bucket_put(v, *s - 1);
 		return true;
 	}
 	uint32_t ei = *s - 1;
 	struct gc_ent *e = &v->e[ei];
+	e->last = day > e->last ? day : e->last;
 	if (day < e->day || (day == e->day && ri < e->rec)) { /* an older day's new record */
 		e->day = day;
 		e->rec = ri;
@@ -346,33 +335,12 @@ static inline bool gone_by(struct shard *sh, size_t i)
 	return (sh->recs[i].flags & REC_SUPERSEDED) && !(sh->snap && store_snap_superseded(sh, i));
 }
 
-/* Room in m for n records kept by span, at most 3/4 of its slots (its slots made again). */
-static void spans_room(struct gc_spans *m, size_t n)
-{
-	size_t ns = m->nslot ? m->nslot : 4096;
-	while (n * 4 > ns * 3)
-		ns *= 2;
-	if (ns == m->nslot)
-		return;
-	uint64_t *old = m->slot, *slot = xcalloc(ns, sizeof *slot);
-	for (size_t k = 0; k < m->nslot; k++)
-		if (old[k]) {
-			size_t j = GS_HB(old[k]) & (ns - 1);
-			while (slot[j])
-				j = (j + 1) & (ns - 1);
-			slot[j] = old[k];
-		}
-	free(old);
-	m->slot = slot;
-	m->nslot = ns;
-}
-
 /* Record ri of d (id'd) kept by span h: false when there is no room (w->nospans then). */
 static bool spans_put(struct gc_ws *w, struct gc_day *d, uint64_t h, size_t ri)
 {
-	struct gc_spans *m = &w->spans;
+	struct kept_spans *m = &w->spans;
 	if (!d->id) {
-		if (w->nids + 1 >= 1u << GS_DBITS)
+		if (w->nids + 1 >= 1u << KS_DBITS)
 			return false;
 		if (w->nids == w->capids) {
 			w->capids = w->capids ? 2 * w->capids : 16;
@@ -381,32 +349,10 @@ static bool spans_put(struct gc_ws *w, struct gc_day *d, uint64_t h, size_t ri)
 		w->ids[w->nids++] = d->day;
 		d->id = (uint32_t)w->nids;
 	}
-	if (ri >> GS_RBITS || m->n >= GC_SPANS_MAX)
+	if (ri >> KS_RBITS || m->n >= GC_SPANS_MAX)
 		return false;
-	if ((m->n + 1) * 4 > m->nslot * 3)
-		spans_room(m, m->n + 1);
-	size_t mask = m->nslot - 1, j = GS_HB(h) & mask;
-	while (m->slot[j])
-		j = (j + 1) & mask;
-	m->slot[j] = (GS_HB(h) << (GS_RBITS + GS_DBITS)) | (uint64_t)d->id << GS_RBITS | ri;
-	m->n++;
+	kept_spans_add(m, h, d->id, ri);
 	return true;
-}
-
-/* Slot i of the records kept by span emptied, the ones after it moved back where their probe
- * finds them. */
-static void spans_del(struct gc_spans *m, size_t i)
-{
-	size_t mask = m->nslot - 1;
-	for (size_t j = (i + 1) & mask; m->slot[j]; j = (j + 1) & mask) {
-		size_t home = GS_HB(m->slot[j]) & mask;
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			m->slot[i] = m->slot[j];
-			i = j;
-		}
-	}
-	m->slot[i] = 0;
-	m->n--;
 }
 
 /* The versions of span h kept that a batch superseded since they were taken: each let go, and
@@ -414,16 +360,21 @@ static void spans_del(struct gc_spans *m, size_t i)
  * view did not count one it should have (all is taken again). */
 static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 {
-	struct gc_spans *m = &w->spans;
+	struct kept_spans *m = &w->spans;
 	uint64_t empty_h = hash_bytes("", 0);
 	size_t mask = m->nslot - 1;
 	if (!m->nslot) /* let go past GC_SPANS_MAX: the days moved cannot account for it */
 		return true;
-	for (size_t i = GS_HB(h) & mask; m->slot[i];) {
+	for (size_t i = KS_HB(h) & mask; m->slot[i];) {
 		uint64_t x = m->slot[i];
-		struct gc_day *d = GS_HB(x) == GS_HB(h) ? day_of(w, w->ids[GS_DAY(x) - 1]) : NULL;
+		if (KS_HB(x) == KS_HB(h) && w->ids[KS_DAY(x) - 1] == KS_GONE) {
+			/* Its day dropped: days_drop counts its trace again. */
+			kept_spans_del(m, i);
+			continue;
+		}
+		struct gc_day *d = KS_HB(x) == KS_HB(h) ? day_of(w, w->ids[KS_DAY(x) - 1]) : NULL;
 		struct scan_day *s = d ? day_shard(db, d->day) : NULL;
-		uint32_t ri = GS_REC(x);
+		uint32_t ri = KS_REC(x);
 		if (d && (!s || ri >= s->sh.nrecs || !db_rec(db)))
 			return false;
 		const struct idx_rec *r = s ? &s->sh.recs[ri] : NULL;
@@ -432,7 +383,7 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 			continue;
 		}
 		d->flips++;
-		spans_del(m, i); /* slot i holds the next of the run now */
+		kept_spans_del(m, i); /* slot i holds the next of the run now */
 		if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h ||
 		    (r->flags & REC_DELETED))
 			continue;
@@ -483,7 +434,7 @@ static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct 
 		d->fresh += gone;
 		if (!gone && w->byspan && !w->nospans && !spans_put(w, d, r->span_h, i)) {
 			free(w->spans.slot);
-			w->spans = (struct gc_spans){0};
+			w->spans = (struct kept_spans){0};
 			w->nospans = true;
 		}
 		if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h || !shard_live(&s->sh, i))
@@ -519,6 +470,116 @@ static bool days_accounted(struct gc_ws *w, struct scan *db)
 		d->seen = s->sh.nrecs;
 	}
 	return true;
+}
+
+static bool day_in(const struct scan *db, int32_t day)
+{
+	return bsearch(&day, db->days, db->ndays, sizeof *db->days, day_cmp) != NULL;
+}
+
+static int h_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* Record i of s (day), taken: one more span of its trace in each view counting that trace
+ * again (nc[k][entry], not UINT32_MAX), the first found its first. */
+static void rec_recount(struct gc_ws *w, uint32_t **nc, struct scan_day *s, int32_t day, size_t i,
+			const uint64_t *hs, size_t nh, uint64_t empty_h)
+{
+	const struct idx_rec *r = &s->sh.recs[i];
+	if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h || !shard_live(&s->sh, i) ||
+	    !bsearch(&r->trace_h, hs, nh, sizeof *hs, h_cmp))
+		return;
+	for (size_t k = 0; k < w->nv; k++) {
+		struct gc_view *v = &w->v[k];
+		uint32_t *sl = v->nslot ? slot_of(v, r->trace_h) : NULL;
+		if (!sl || !*sl || nc[k][*sl - 1] == UINT32_MAX ||
+		    !bits_in_set(v->kinds, r->kind) || !bits_in_set(v->statuses, r->status))
+			continue;
+		struct gc_ent *e = &v->e[*sl - 1];
+		if (!nc[k][*sl - 1]++)
+			e->day = day, e->rec = (uint32_t)i;
+		e->last = day;
+	}
+}
+
+/* Once every day of db is taken: the days taken that retention dropped (ws_kept lets go only
+ * days older than all of db's) taken out. A trace whose spans were all on its first day, a day
+ * dropped, is let go; one with spans on later days too (up to last) is counted again from the
+ * records taken of those days that their .tix's key maps name for it, and those past the .tix
+ * (a day's tail read: its maps, one a batch, cost more to ask than its records to read), its
+ * first span and key the first found. Then the dropped days go (their records kept by span
+ * went as met, ws_take). False when the budget ran out (the counts are then no longer whole). */
+static bool days_drop(struct gc_ws *w, struct scan *db)
+{
+	size_t keep = 0, nh = 0, caph = 0;
+	int32_t upto = INT32_MIN; /* the latest day a trace counted again has a span on */
+	for (size_t k = 0; k < w->ndays; k++)
+		if (day_in(db, w->days[k].day))
+			w->days[keep++] = w->days[k];
+	if (keep == w->ndays)
+		return true;
+	w->ndays = keep;
+	uint32_t *nc[GC_VIEWS];
+	uint64_t *hs = NULL, empty_h = hash_bytes("", 0);
+	for (size_t k = 0; k < w->nv; k++) {
+		struct gc_view *v = &w->v[k];
+		nc[k] = xmalloc((v->n ? v->n : 1) * sizeof **nc);
+		for (size_t ei = 0; ei < v->n; ei++) {
+			bool gone = !day_in(db, v->e[ei].day);
+			nc[k][ei] = gone ? 0 : UINT32_MAX;
+			if (gone && v->e[ei].last != v->e[ei].day) {
+				upto = v->e[ei].last > upto ? v->e[ei].last : upto;
+				if (nh == caph)
+					caph = caph ? 2 * caph : 64;
+				hs = xrealloc(hs, caph * sizeof *hs);
+				hs[nh++] = v->e[ei].h;
+			}
+		}
+	}
+	qsort(hs, nh, sizeof *hs, h_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < nh; i++)
+		if (!m || hs[m - 1] != hs[i])
+			hs[m++] = hs[i];
+	nh = m;
+	bool ok = true;
+	for (size_t di = 0; di < db->ndays && db->days[di] <= upto && ok; di++) {
+		struct gc_day *d = day_of(w, db->days[di]);
+		struct scan_day *s = db_shard(db, di);
+		uint32_t *recs = NULL;
+		size_t n = 0, from = 0;
+		if (d->m.done)
+			from = store_index_keyed_tix(&s->ix, STORE_KEY_TRACE, hs, nh, &recs, &n);
+		for (size_t j = 0; j < n && recs[j] < d->m.done && (ok = db_rec(db)); j++)
+			rec_recount(w, nc, s, d->day, recs[j], hs, nh, empty_h);
+		for (size_t i = from; i < d->m.done && ok && (ok = db_rec(db)); i++)
+			rec_recount(w, nc, s, d->day, i, hs, nh, empty_h);
+		free(recs);
+	}
+	for (size_t k = 0; k < w->nv; k++) {
+		struct gc_view *v = &w->v[k];
+		/* From the end: ent_drop moves the last entry into the one it lets go. */
+		for (size_t ei = v->n; ok && ei-- > 0;) {
+			struct gc_ent *e = &v->e[ei];
+			if (nc[k][ei] == UINT32_MAX)
+				continue;
+			bucket_drop(v, (uint32_t)ei);
+			lit_dead(v, e);
+			e->lit = 0;
+			if ((e->count = nc[k][ei]))
+				bucket_put(v, (uint32_t)ei);
+			else
+				ent_drop(v, (uint32_t)ei);
+		}
+		while (v->top && !v->b[v->top].n)
+			v->top--;
+		free(nc[k]);
+	}
+	free(hs);
+	return ok;
 }
 
 /* The workspace's entry: kept, or the least recently asked one let go for it. */
@@ -568,11 +629,13 @@ static struct gc_view *view_of(struct gc_ws *w, const struct rec_filter *c)
 /* Whether w's days are still db's, as day_kept: 1, 0 (taken again) or -1. */
 static int ws_kept(struct gc_ws *w, struct scan *db)
 {
-	/* Every day taken is still one of db's (retention deletes days). */
+	/* Every day taken is still one of db's, or older than all of them (retention dropped it:
+	 * days_drop takes it out). */
 	for (size_t k = 0, di = 0; k < w->ndays; k++) {
 		while (di < db->ndays && db->days[di] < w->days[k].day)
 			di++;
-		if (w->days[k].m.done && (di == db->ndays || db->days[di] != w->days[k].day))
+		if (w->days[k].m.done && (di == db->ndays || db->days[di] != w->days[k].day) &&
+		    db->ndays && w->days[k].day > db->days[0])
 			return 0;
 	}
 	for (size_t i = 0; i < w->nv; i++)
@@ -599,6 +662,10 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 			ws_again(w);
 			continue;
 		}
+		/* The records kept by span of a day dropped are let go when met (days_drop). */
+		for (size_t k = 0; k < w->ndays; k++)
+			if (w->days[k].id && !day_in(db, w->days[k].day))
+				w->ids[w->days[k].id - 1] = KS_GONE;
 		bool adjust = w->spans.n > 0, ok = true, moved = false;
 		size_t recs = 0;
 		for (size_t di = 0; di < db->ndays; di++) {
@@ -610,9 +677,13 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 		}
 		/* The slots made once for the take, not grown record by record. */
 		if (w->byspan && !w->nospans && w->spans.n + recs <= GC_SPANS_MAX)
-			spans_room(&w->spans, w->spans.n + recs);
+			kept_spans_room(&w->spans, w->spans.n + recs);
 		for (size_t di = 0; di < db->ndays && ok; di++)
 			ok = day_take(w, day_of(w, db->days[di]), db, db_shard(db, di), adjust);
+		if (ok && !w->over && !days_drop(w, db)) {
+			ws_again(w); /* a day dropped still counted */
+			return false;
+		}
 		if (!w->over && ok && days_accounted(w, db))
 			return true;
 		if (!w->over && db->b.over) {

@@ -1,6 +1,6 @@
 /* kept: what a worker keeps of a workspace across its queries (twins.c, gcount.c): which
- * workspace it is of, the least recently asked let go for another, its days in order, and how far
- * each was taken. */
+ * workspace it is of, the least recently asked let go for another, its days in order, how far
+ * each was taken, and the records taken by span. */
 #include "lib/query/engine.h"
 
 #include <stdlib.h>
@@ -73,4 +73,49 @@ void kept_mark_set(struct kept_mark *m, const struct scan_day *s, size_t done)
 		m->last_span_h = s->sh.recs[done - 1].span_h;
 		m->last_ingested_us = s->sh.recs[done - 1].ingested_us;
 	}
+}
+
+void kept_spans_room(struct kept_spans *m, size_t n)
+{
+	size_t ns = m->nslot ? m->nslot : 4096;
+	while (n * 4 > ns * 3)
+		ns *= 2;
+	if (ns == m->nslot)
+		return;
+	uint64_t *old = m->slot, *slot = xcalloc(ns, sizeof *slot);
+	for (size_t k = 0; k < m->nslot; k++)
+		if (old[k]) {
+			size_t j = KS_HB(old[k]) & (ns - 1);
+			while (slot[j])
+				j = (j + 1) & (ns - 1);
+			slot[j] = old[k];
+		}
+	free(old);
+	m->slot = slot;
+	m->nslot = ns;
+}
+
+void kept_spans_add(struct kept_spans *m, uint64_t h, uint32_t id, size_t ri)
+{
+	if ((m->n + 1) * 4 > m->nslot * 3)
+		kept_spans_room(m, m->n + 1);
+	size_t mask = m->nslot - 1, j = KS_HB(h) & mask;
+	while (m->slot[j])
+		j = (j + 1) & mask;
+	m->slot[j] = (KS_HB(h) << (KS_RBITS + KS_DBITS)) | (uint64_t)id << KS_RBITS | ri;
+	m->n++;
+}
+
+void kept_spans_del(struct kept_spans *m, size_t i)
+{
+	size_t mask = m->nslot - 1;
+	for (size_t j = (i + 1) & mask; m->slot[j]; j = (j + 1) & mask) {
+		size_t home = KS_HB(m->slot[j]) & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			m->slot[i] = m->slot[j];
+			i = j;
+		}
+	}
+	m->slot[i] = 0;
+	m->n--;
 }

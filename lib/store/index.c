@@ -81,8 +81,10 @@ static void recs_take(uint32_t **to, size_t *nto, uint32_t *r, size_t n)
 	free(r);
 }
 
-size_t store_index_keyed(struct store_index *x, enum store_key which, const uint64_t *hs, size_t nh,
-			 uint32_t **recs, size_t *n)
+/* The .tix's records of hs[0..nh) into *recs, *n (none without a .tix); false when a map cannot
+ * be read (none then). */
+static bool day_keyed(struct store_index *x, enum store_key which, const uint64_t *hs, size_t nh,
+		      uint32_t **recs, size_t *n)
 {
 	*recs = NULL;
 	*n = 0;
@@ -93,12 +95,26 @@ size_t store_index_keyed(struct store_index *x, enum store_key which, const uint
 			free(*recs);
 			*recs = NULL;
 			*n = 0;
-			return 0; /* a map it cannot read: every record */
+			return false;
 		}
 		recs_take(recs, n, r, m);
 	}
 	if (nh > 1 && *n) /* distinct hashes: disjoint lists, merged into storage order */
 		qsort(*recs, *n, sizeof **recs, cmp_u32);
+	return true;
+}
+
+size_t store_index_keyed_tix(struct store_index *x, enum store_key which, const uint64_t *hs,
+			     size_t nh, uint32_t **recs, size_t *n)
+{
+	return day_keyed(x, which, hs, nh, recs, n) && x->day ? x->day_covered : 0;
+}
+
+size_t store_index_keyed(struct store_index *x, enum store_key which, const uint64_t *hs, size_t nh,
+			 uint32_t **recs, size_t *n)
+{
+	if (!day_keyed(x, which, hs, nh, recs, n))
+		return 0; /* a map it cannot read: every record */
 	uint32_t *r;
 	size_t m,
 	    to = store_tailindex_keyed(x->st, x->ws, x->sh, x->day_covered, which, hs, nh, &r, &m);

@@ -663,6 +663,11 @@ size_t store_index_text(struct store_index *x, const char *const *terms, size_t 
  * (distinct), ascending: *recs (the caller's to free; NULL when none) and *n. */
 size_t store_index_keyed(struct store_index *x, enum store_key which, const uint64_t *hs, size_t nh,
 			 uint32_t **recs, size_t *n);
+/* The same from the .tix alone: the records it covers, [0, returned), 0 with none (the tail's
+ * maps, a map a segment a batch, cost more to ask on a tail of many small batches than its
+ * records cost to read). */
+size_t store_index_keyed_tix(struct store_index *x, enum store_key which, const uint64_t *hs,
+			     size_t nh, uint32_t **recs, size_t *n);
 /* The root spans (store_rec_root): the .tix's entries e[0..ne), then the records r[0..nr) (those
  * past it, or every one when e is NULL), ascending; *out's arrays are x's, asked once. The
  * entries' flags are their records' own when held (no version superseded since the build). */

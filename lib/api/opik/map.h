@@ -83,7 +83,13 @@ int64_t opik_line_created(struct arena *a, const char *raw, size_t rawn, int64_t
  * False when there is none. */
 bool opik_ttft(const struct span *s, double *ms);
 
-/* The project id Opik clients see for a project name: a UUID made from the name. */
+/* The project id Opik clients see for a project name: a UUID made from the name (in a, or
+ * kept by the process: valid as long as a). */
+#define OPIK_PROJECT_IDS_KEPT 1024
+#define OPIK_PROJECT_NAME_KEPT 256
 const char *opik_project_id(struct arena *a, const char *name);
+/* The name whose id the process made (opik_project_id) is id, or NULL when it made none: valid
+ * while the process lives. */
+const char *opik_project_named(const char *id);
 
 #endif

@@ -132,6 +132,12 @@ static enum status scope(struct http_req *req, enum opik_entity ent, struct list
 	if (!project && !project_id)
 		return http_fail(req, ST_BAD_REQUEST,
 				 "Either 'project_name' or 'project_id' query param is required");
+	/* An id the process made of a name (the UI asks by id) is that name's alone, so the
+	 * name's index condition and counts answer for it below, and no root's project is
+	 * tested; an id it never made is tested on each root (opik_match), which makes it. */
+	const char *named = project_id ? opik_project_named(project_id) : NULL;
+	if (named && !opik_blank(named))
+		project = named, project_id = NULL;
 	if ((st = opik_filter_parse(req, ent, filters, filters_text, &of)) != ST_OK)
 		return st;
 	opik_filter_scope(of, project, type);
