@@ -320,9 +320,43 @@ export function within(p, late, ms = WAIT_MS) {
 	return Promise.race([p, timer]).finally(() => clearTimeout(t));
 }
 
-// The exit of a process by pid that is not our child (a worker of a master we stopped).
-export function waitGone(pid, what = `pid ${pid} to exit`) {
-	return waitFor(what, () => !alive(pid), { every: 50 });
+// A process by its pid and start time (field 22 of /proc/PID/stat): {pid, start}, or null when
+// none runs (a zombie is none). A pid kept while a test goes on may name another program by
+// the time it is used: the kernel gives a freed pid to the next process, and pid_max is 32768
+// here, which a machine running several checks goes round in minutes. So a test that keeps a
+// pid of a process that is not its child keeps this, and signals only the same process
+// (signalProc), never a bare pid that may be another suite's `spandex ship` by then.
+export function procOf(pid) {
+	let stat;
+	try {
+		stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+	} catch {
+		return null;
+	}
+	const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return rest[0] === 'Z' ? null : { pid, start: rest[19] };
+}
+
+// Whether p (from procOf) still runs: its pid, started when p was.
+export function running(p) {
+	const now = p && procOf(p.pid);
+	return !!now && now.start === p.start;
+}
+
+// Sends sig to p (from procOf) if it still runs; whether it did.
+export function signalProc(p, sig) {
+	if (!running(p)) return false;
+	try {
+		process.kill(p.pid, sig);
+		return true;
+	} catch {
+		return false; // exited meanwhile
+	}
+}
+
+// The exit of a process that is not our child (a worker of a master we stopped): p from procOf.
+export function waitGone(p, what = `pid ${p?.pid} to exit`) {
+	return waitFor(what, () => !running(p), { every: 50 });
 }
 
 export function alive(pid) {
@@ -489,7 +523,7 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 			if (stopped) return;
 			stopped = true;
 			if (current === srv) current = null;
-			const workersLeft = children.flatMap((c) => childPids(c.child.pid));
+			const workersLeft = children.flatMap((c) => childPids(c.child.pid)).map(procOf).filter(Boolean);
 			for (const c of children) {
 				try {
 					c.child.kill('SIGTERM');
@@ -499,7 +533,7 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 			}
 			// SIGKILL only for a hang: a program's exit (its sanitizer's report) is waited for.
 			for (const c of children) if (!(await waitExit(c.child, WAIT_MS))) c.child.kill('SIGKILL');
-			for (const pid of workersLeft) if (!(await waitGone(pid).then(() => true, () => false))) process.kill(pid, 'SIGKILL');
+			for (const p of workersLeft) if (!(await waitGone(p).then(() => true, () => false))) signalProc(p, 'SIGKILL');
 			const reports = [];
 			for (const c of children) {
 				if (c.name === 'nginx') continue;
