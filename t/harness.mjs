@@ -242,13 +242,48 @@ export async function refusingPort() {
 	};
 }
 
+// Runs file and resolves to {code, signal, error, stdout, stderr} once it exits. A program that
+// could not be run (spawn's EAGAIN, ETXTBSY, ENOENT) or was stopped for its output (past
+// maxBuffer) has neither a code nor a signal: error says why ("ETXTBSY: spawn ...").
 export function run(file, args, opts = {}) {
 	return new Promise((resolve) => {
 		execFile(file, args, { maxBuffer: 64 << 20, ...opts }, (err, stdout, stderr) => {
 			const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-			resolve({ code, signal: err?.signal ?? null, stdout, stderr });
+			const signal = err?.signal ?? null;
+			const error = err && code === null && signal === null ? `${err.code}: ${err.message}` : null;
+			resolve({ code, signal, error, stdout, stderr });
 		});
 	});
+}
+
+// make in the build tree for the tests of `make install` (install, install_prices, docs), which
+// never build it: under `make -j2 check` t/s3_suite.sh runs beside t/integration.sh, and a
+// program relinked under it is missing or not yet executable for a moment (spawn's ENOENT or
+// EACCES: a run with neither a code nor a signal, seen twice in s3_erase at load 13-20). The
+// tree must be current (`make -q all-am`; an object out of date would also be compiled with
+// the install's directories and stay so), and COMMIT_KEEP=1 keeps src/commit.h, which a
+// commit or any edit in the checkout changes (git describe --dirty) and src/spandex with it.
+// Resolves as run does; a tree out of date is an exit 2 that says so.
+export async function makeBuilt(args, opts = {}) {
+	const stale = await buildStale();
+	if (stale) return { code: 2, signal: null, error: null, stdout: '', stderr: stale };
+	return run('make', ['-s', '-C', BUILDDIR, 'COMMIT_KEEP=1', ...args], { ...opts, env: makeEnv(opts.env) });
+}
+
+// The environment of a make of the tests' own: outside any make that runs them (no jobserver
+// handed down).
+function makeEnv(extra = {}) {
+	const env = { ...process.env, ...extra };
+	for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES']) delete env[k];
+	return env;
+}
+
+// Why the build tree may not be installed from (makeBuilt), or null when it is current.
+export async function buildStale() {
+	const q = await run('make', ['-q', '-C', BUILDDIR, '-o', 'src/commit.h', 'all-am'], { env: makeEnv() });
+	if (q.code === 0) return null;
+	return `${BUILDDIR} is not built or is older than its sources (make -q all-am: ${q.code ?? q.signal ?? q.error}): ` +
+		`run make first; a test does not build it, other tests run its programs meanwhile\n${q.stderr}`;
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -285,9 +320,43 @@ export function within(p, late, ms = WAIT_MS) {
 	return Promise.race([p, timer]).finally(() => clearTimeout(t));
 }
 
-// The exit of a process by pid that is not our child (a worker of a master we stopped).
-export function waitGone(pid, what = `pid ${pid} to exit`) {
-	return waitFor(what, () => !alive(pid), { every: 50 });
+// A process by its pid and start time (field 22 of /proc/PID/stat): {pid, start}, or null when
+// none runs (a zombie is none). A pid kept while a test goes on may name another program by
+// the time it is used: the kernel gives a freed pid to the next process, and pid_max is 32768
+// here, which a machine running several checks goes round in minutes. So a test that keeps a
+// pid of a process that is not its child keeps this, and signals only the same process
+// (signalProc), never a bare pid that may be another suite's `spandex ship` by then.
+export function procOf(pid) {
+	let stat;
+	try {
+		stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+	} catch {
+		return null;
+	}
+	const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+	return rest[0] === 'Z' ? null : { pid, start: rest[19] };
+}
+
+// Whether p (from procOf) still runs: its pid, started when p was.
+export function running(p) {
+	const now = p && procOf(p.pid);
+	return !!now && now.start === p.start;
+}
+
+// Sends sig to p (from procOf) if it still runs; whether it did.
+export function signalProc(p, sig) {
+	if (!running(p)) return false;
+	try {
+		process.kill(p.pid, sig);
+		return true;
+	} catch {
+		return false; // exited meanwhile
+	}
+}
+
+// The exit of a process that is not our child (a worker of a master we stopped): p from procOf.
+export function waitGone(p, what = `pid ${p?.pid} to exit`) {
+	return waitFor(what, () => !running(p), { every: 50 });
 }
 
 export function alive(pid) {
@@ -454,7 +523,7 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 			if (stopped) return;
 			stopped = true;
 			if (current === srv) current = null;
-			const workersLeft = children.flatMap((c) => childPids(c.child.pid));
+			const workersLeft = children.flatMap((c) => childPids(c.child.pid)).map(procOf).filter(Boolean);
 			for (const c of children) {
 				try {
 					c.child.kill('SIGTERM');
@@ -464,7 +533,7 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 			}
 			// SIGKILL only for a hang: a program's exit (its sanitizer's report) is waited for.
 			for (const c of children) if (!(await waitExit(c.child, WAIT_MS))) c.child.kill('SIGKILL');
-			for (const pid of workersLeft) if (!(await waitGone(pid).then(() => true, () => false))) process.kill(pid, 'SIGKILL');
+			for (const p of workersLeft) if (!(await waitGone(p).then(() => true, () => false))) signalProc(p, 'SIGKILL');
 			const reports = [];
 			for (const c of children) {
 				if (c.name === 'nginx') continue;
@@ -722,7 +791,7 @@ export function readIndexes(dir) {
 // Runs the admin CLI and throws (with its output) unless it exits 0.
 export async function spandexOk(args, opts) {
 	const r = await spandexCli(args, opts);
-	if (r.code !== 0) throw new Error(`spandex ${args.join(' ')} exited ${r.code ?? r.signal}:\n${r.stdout}${r.stderr}`);
+	if (r.code !== 0) throw new Error(`spandex ${args.join(' ')} exited ${r.code ?? r.signal ?? `without a code or a signal (${r.error})`}:\n${r.stdout}${r.stderr}`);
 	return r;
 }
 

@@ -91,28 +91,36 @@ wait_rgw() {
   fi
 }
 
+# Whether pid $1 is a daemon of this cluster: its command line names this cluster's ceph.conf.
+# A daemon that exited (a test stopped or killed it) leaves its pid in run/, and the kernel
+# gives a freed pid to the next process (pid_max 32768, gone round in minutes on a machine
+# running several checks): a bare kill -0 would take another program for it, and stop it.
+ours() {
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- " -c $CONF"
+}
+
 stop_all() {
   local f pid any=0
   for f in "$DIR"/run/*.spawn.pid; do
     [ -e "$f" ] || continue
     pid=$(cat "$f")
-    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; any=1; fi
+    if ours "$pid"; then kill -TERM "$pid" 2>/dev/null || true; any=1; fi
   done
   if [ $any = 1 ]; then
     # A frozen daemon (a test's SIGSTOP) takes no TERM until it runs again.
     for f in "$DIR"/run/*.spawn.pid; do
-      [ -e "$f" ] && kill -CONT "$(cat "$f")" 2>/dev/null
+      [ -e "$f" ] && ours "$(cat "$f")" && kill -CONT "$(cat "$f")" 2>/dev/null
     done
     for _ in $(seq 1 40); do
       any=0
       for f in "$DIR"/run/*.spawn.pid; do
-        [ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && any=1
+        [ -e "$f" ] && ours "$(cat "$f")" && any=1
       done
       [ $any = 0 ] && break; sleep 0.25
     done
     for f in "$DIR"/run/*.spawn.pid; do
       [ -e "$f" ] || continue; pid=$(cat "$f")
-      kill -0 "$pid" 2>/dev/null && { log "SIGKILL $pid"; kill -KILL "$pid" 2>/dev/null || true; }
+      ours "$pid" && { log "SIGKILL $pid"; kill -KILL "$pid" 2>/dev/null || true; }
     done
   fi
   rm -f "$DIR"/run/*.spawn.pid
@@ -125,9 +133,10 @@ stop) stop_all; log "stopped"; exit 0 ;;
 env)  cat "$DIR/s3.env"; exit 0 ;;
 rgw-stop)
   pid=$(cat "$DIR/run/rgw.spawn.pid")
+  ours "$pid" || exit 0
   kill -TERM "$pid" 2>/dev/null || true
   kill -CONT "$pid" 2>/dev/null || true
-  for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.25; done
+  for _ in $(seq 1 80); do ours "$pid" || exit 0; sleep 0.25; done
   kill -KILL "$pid" 2>/dev/null || true; exit 0 ;;
 rgw-start)
   spawn rgw radosgw -n client.rgw

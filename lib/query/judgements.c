@@ -428,50 +428,6 @@ static void keyed_push(struct keyed **v, size_t *cnt, size_t *cap, struct keyed 
 	(*v)[(*cnt)++] = k;
 }
 
-enum status query_judged(struct jquery *q, enum judgement_target by, const char *name,
-			 bool has_vmin, double vmin, bool has_vmax, double vmax,
-			 struct query_keys *out)
-{
-	static const enum query_key_by key_by[JT__COUNT] = {QK_SPAN, QK_TRACE, QK_SESSION};
-	memset(out, 0, sizeof *out);
-	out->by = key_by[by];
-	/* q->f's conditions too; its targets, when it names them, instead of by alone. */
-	struct jfilter f = q->f ? *q->f : (struct jfilter){0};
-	f.name = name;
-	f.targets = f.targets ? f.targets : 1u << by;
-	f.has_vmin = has_vmin;
-	f.vmin = vmin;
-	f.has_vmax = has_vmax;
-	f.vmax = vmax;
-	struct jscan js;
-	enum status s = jscan_open(q, &f, &js);
-	if (s != ST_OK)
-		return s;
-	struct names_nocase nn;
-	names_nocase_init(&nn, q, &f);
-	struct keyed *v = NULL;
-	size_t cnt = 0, cap = 0;
-	for (size_t di = 0; di < js.db.ndays; di++) {
-		struct scan_day *sh = db_shard(&js.db, di);
-		for (size_t i = 0; sh && i < sh->sh.nrecs && db_rec(&js.db); i++) {
-			const struct idx_rec *r = &sh->sh.recs[i];
-			uint64_t h = target_h(r, by);
-			/* A score needs a value: no bound given still means "has one". */
-			if (!h || !rec_may(&f, r) || !(r->flags & REC_HAS_COST_TOTAL) ||
-			    !names_nocase_ok(q, &nn, sh, i, r))
-				continue;
-			keyed_push(&v, &cnt, &cap, (struct keyed){h, 0, r->cost_total});
-		}
-	}
-	names_nocase_free(&nn);
-	if ((s = jscan_close(q, &js)) != ST_OK) {
-		free(v);
-		return s;
-	}
-	keyed_means(q, v, cnt, out);
-	return ST_OK;
-}
-
 /* A scored judgement of a span that is not its trace's id: the span, its trace (0: none
  * recorded), its value. */
 struct span_scored {
@@ -485,10 +441,11 @@ static int cmp_span_scored(const void *a, const void *b)
 	return (x->span_h > y->span_h) - (x->span_h < y->span_h);
 }
 
-/* The values of ss[0..n) (sorted by span) whose span is a live root span of the workspace
- * (of the trace the judgement recorded, when it recorded one), pushed by that root's trace. */
-static enum status roots_scored(struct jquery *q, const struct span_scored *ss, size_t n,
-				struct keyed **v, size_t *cnt, size_t *cap)
+/* The values of ss[0..n) (sorted by span) whose span is a live span of the workspace, a root
+ * span when roots is set (of the trace the judgement recorded, when it recorded one), pushed
+ * by that span's trace. */
+static enum status spans_scored(struct jquery *q, const struct span_scored *ss, size_t n,
+				bool roots, struct keyed **v, size_t *cnt, size_t *cap)
 {
 	uint64_t *hs = arena_alloc(q->a, n * sizeof *hs);
 	size_t u = 0;
@@ -496,7 +453,7 @@ static enum status roots_scored(struct jquery *q, const struct span_scored *ss, 
 		if (!u || hs[u - 1] != ss[i].span_h)
 			hs[u++] = ss[i].span_h;
 	struct query eq = {.st = q->st, .a = q->a, .ws = q->ws};
-	struct rec_filter c = {.need = NEED_SPAN_IDS, .roots = true, .sids = hs, .nsids = u};
+	struct rec_filter c = {.need = NEED_SPAN_IDS, .roots = roots, .sids = hs, .nsids = u};
 	c.smin = c.imin = INT64_MIN;
 	c.smax = c.imax = INT64_MAX;
 	struct scan db;
@@ -532,6 +489,84 @@ static enum status roots_scored(struct jquery *q, const struct span_scored *ss, 
 	return st;
 }
 
+static void ss_push(struct span_scored **ss, size_t *n, size_t *cap, struct span_scored x)
+{
+	if (*n == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		*ss = xrealloc(*ss, *cap * sizeof **ss);
+	}
+	(*ss)[(*n)++] = x;
+}
+
+/* The end of a scan of scores (query_judged, query_judged_roots): the spans of ss[0..ns) taken
+ * to their traces (spans_scored, roots or any span), then the means of v as out. Frees ss. */
+static enum status judged_end(struct jquery *q, struct names_nocase *nn, struct jscan *js,
+			      struct span_scored *ss, size_t ns, bool roots, struct keyed *v,
+			      size_t cnt, size_t cap, struct query_keys *out)
+{
+	names_nocase_free(nn);
+	enum status s = jscan_close(q, js);
+	if (s == ST_OK && ns) {
+		qsort(ss, ns, sizeof *ss, cmp_span_scored);
+		s = spans_scored(q, ss, ns, roots, &v, &cnt, &cap);
+	}
+	free(ss);
+	if (s != ST_OK) {
+		free(v);
+		return s;
+	}
+	keyed_means(q, v, cnt, out);
+	return ST_OK;
+}
+
+enum status query_judged(struct jquery *q, enum judgement_target by, const char *name,
+			 bool has_vmin, double vmin, bool has_vmax, double vmax,
+			 struct query_keys *out)
+{
+	static const enum query_key_by key_by[JT__COUNT] = {QK_SPAN, QK_TRACE, QK_SESSION};
+	memset(out, 0, sizeof *out);
+	out->by = key_by[by];
+	/* q->f's conditions too; its targets, when it names them, instead of by alone. */
+	struct jfilter f = q->f ? *q->f : (struct jfilter){0};
+	f.name = name;
+	f.targets = f.targets ? f.targets : 1u << by;
+	f.has_vmin = has_vmin;
+	f.vmin = vmin;
+	f.has_vmax = has_vmax;
+	f.vmax = vmax;
+	struct jscan js;
+	enum status s = jscan_open(q, &f, &js);
+	if (s != ST_OK)
+		return s;
+	struct names_nocase nn;
+	names_nocase_init(&nn, q, &f);
+	struct keyed *v = NULL;
+	struct span_scored *ss = NULL;
+	size_t cnt = 0, cap = 0, ns = 0, scap = 0;
+	for (size_t di = 0; di < js.db.ndays; di++) {
+		struct scan_day *sh = db_shard(&js.db, di);
+		for (size_t i = 0; sh && i < sh->sh.nrecs && db_rec(&js.db); i++) {
+			const struct idx_rec *r = &sh->sh.recs[i];
+			uint64_t h = target_h(r, by);
+			/* A span's judgement written before its span was stored recorded no trace
+			 * (Opik's SDK sends spans and their scores in batches of their own, which a
+			 * busy host may take in either order): it counts for its span's trace. */
+			bool untraced = !h && by == JT_TRACE && r->status == JT_SPAN && r->parent_h;
+			/* A score needs a value: no bound given still means "has one". */
+			if ((!h && !untraced) || !rec_may(&f, r) ||
+			    !(r->flags & REC_HAS_COST_TOTAL) || !names_nocase_ok(q, &nn, sh, i, r))
+				continue;
+			if (h) {
+				keyed_push(&v, &cnt, &cap, (struct keyed){h, 0, r->cost_total});
+				continue;
+			}
+			ss_push(&ss, &ns, &scap,
+				(struct span_scored){r->parent_h, 0, r->cost_total});
+		}
+	}
+	return judged_end(q, &nn, &js, ss, ns, false, v, cnt, cap, out);
+}
+
 enum status query_judged_roots(struct jquery *q, const char *name, struct query_keys *out)
 {
 	memset(out, 0, sizeof *out);
@@ -562,23 +597,9 @@ enum status query_judged_roots(struct jquery *q, const char *name, struct query_
 			}
 			if (!r->parent_h)
 				continue;
-			if (ns == scap) {
-				scap = scap ? 2 * scap : 256;
-				ss = xrealloc(ss, scap * sizeof *ss);
-			}
-			ss[ns++] = (struct span_scored){r->parent_h, r->trace_h, r->cost_total};
+			ss_push(&ss, &ns, &scap,
+				(struct span_scored){r->parent_h, r->trace_h, r->cost_total});
 		}
 	}
-	names_nocase_free(&nn);
-	if ((s = jscan_close(q, &js)) == ST_OK && ns) {
-		qsort(ss, ns, sizeof *ss, cmp_span_scored);
-		s = roots_scored(q, ss, ns, &v, &cnt, &cap);
-	}
-	free(ss);
-	if (s != ST_OK) {
-		free(v);
-		return s;
-	}
-	keyed_means(q, v, cnt, out);
-	return ST_OK;
+	return judged_end(q, &nn, &js, ss, ns, true, v, cnt, cap, out);
 }

@@ -13,23 +13,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import {
-	SRCDIR, BUILDDIR, bindOwn, findTool, run, programs, alive, makeSpan, dayTime, request, startServer, waitFor, waitGone, WS_PREFIX,
+	SRCDIR, BUILDDIR, bindOwn, buildStale, findTool, run, programs, procOf, running, signalProc, makeSpan, dayTime, request, startServer, waitFor, waitGone, WS_PREFIX,
 	samplePaths, unknownPaths, isShaped404,
 } from '../harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-docs-'));
-const started = []; // pids of the programs the documented commands start, and of nginx
+// The programs the documented commands start, and nginx: procOf's, for the restore block stops
+// the programs (by their pid files, as the page says) and an nginx that lost its port exits,
+// and by the end of the file their pids may be other programs' (a bare pid would SIGTERM
+// whatever has it since: another suite's `spandex erase`, say).
+const started = [];
 // Stops what is still running of them, and waits until it has exited (a program stops its
 // workers first).
 async function stopStarted() {
-	for (const pid of started.splice(0)) {
-		try {
-			process.kill(pid, 'SIGTERM');
-		} catch {
-			continue; // already gone
-		}
-		await waitGone(pid);
-	}
+	for (const p of started.splice(0)) if (signalProc(p, 'SIGTERM')) await waitGone(p);
 }
 after(async () => {
 	await stopStarted();
@@ -52,9 +49,9 @@ function rewrite(text, P) {
 	return text.split('\n').map((line) => {
 		if (/^(\.\/bootstrap|\.\/configure|make -j2|sudo systemctl|systemctl)\b/.test(line)) return '';
 		if (/^sudo make install\b/.test(line))
-			// `make all` first, with the configured directories: an object out of date would
-			// otherwise be compiled with these (install.test.mjs's make says why).
-			return `make -s -C '${BUILDDIR}' all && make -s -C '${BUILDDIR}' install DESTDIR='${P}' prefix=/usr sysconfdir=/etc localstatedir=/var`;
+			// From the current build tree, never building it (makeBuilt, t/harness.mjs, says why;
+			// docCheck checks it is current first).
+			return `make -s -C '${BUILDDIR}' COMMIT_KEEP=1 install DESTDIR='${P}' prefix=/usr sysconfdir=/etc localstatedir=/var`;
 		const home = line.match(/^sudo adduser .*--home (\S+)/);
 		if (home) return `mkdir -p ${home[1]}`.replace(PATHS, `${P}$1`);
 		return line.replace(/(^|[\s;&|(])sudo (-u spandex )?/g, '$1')
@@ -122,7 +119,7 @@ async function startIncludeNginx(P) {
 		assert.equal(t.code, 0, `${t.stderr}\n${conf}`);
 		const ng = spawn(findTool('nginx'), ['-c', path.join(dir, 'nginx.conf'), '-e', errlog, '-g', 'daemon off;'],
 			{ stdio: 'ignore' });
-		started.push(ng.pid);
+		started.push(procOf(ng.pid));
 		return ng;
 	});
 	const base = `http://127.0.0.1:${port}`;
@@ -188,11 +185,13 @@ async function docCheck(P, env, [install, user, keysBlock, spawnBlock, cron, res
 	const sh = async (text, what) => {
 		const script = rewrite(text, P);
 		const r = await run('bash', ['-euo', 'pipefail', '-c', script], { env, cwd: tmp });
-		for (const m of `${r.stdout}${r.stderr}`.matchAll(/PID: (\d+)/g)) started.push(Number(m[1]));
+		for (const m of `${r.stdout}${r.stderr}`.matchAll(/PID: (\d+)/g)) started.push(procOf(Number(m[1])));
 		assert.equal(r.code, 0, `${what} failed:\n${script}\n${r.stdout}${r.stderr}`);
 		return r;
 	};
 	const ops = read('docs/operations.md');
+	const stale = await buildStale();
+	assert.equal(stale, null, stale);
 	await sh(install.text, 'install');
 	// The installed list, as an operator may leave it: a blank line and an indented comment.
 	const list = path.join(P, 'usr/share/spandex/nginx/programs');
@@ -221,7 +220,7 @@ async function docCheck(P, env, [install, user, keysBlock, spawnBlock, cron, res
 		assert.ok(fs.existsSync(path.join(P, 'run/spandex', `${p.name}.pid`)), `${p.name}.pid`);
 	}
 	assert.equal(started.length, programs().length, 'one spawn-fcgi child per program');
-	assert.ok(started.every(alive));
+	assert.ok(started.every(running));
 	// Run again while they run (to bring back one that died), the loop starts none twice and
 	// leaves every pid file as it was (spawn-fcgi emptied each, so the stop lines missed them).
 	const pids = programs().map((p) => fs.readFileSync(path.join(P, 'run/spandex', `${p.name}.pid`), 'utf8'));

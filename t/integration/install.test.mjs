@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SRCDIR, BUILDDIR, findTool, run, programs } from '../harness.mjs';
+import { SRCDIR, BUILDDIR, findTool, run, programs, makeBuilt } from '../harness.mjs';
 
 let tmp;
 before(() => {
@@ -17,19 +17,8 @@ after(() => {
 	if (tmp && process.env.SPANDEX_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-// make in the build directory, outside any make that runs this test (no jobserver handed down).
-// make in the build tree. An install given other directories is made after `make all` with
-// the configured ones: an object out of date would otherwise be compiled with those directories
-// (the programs' paths, such as their prices table) and stay so in the build tree.
-async function make(...args) {
-	const env = { ...process.env };
-	for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES']) delete env[k];
-	if (args.some((a) => /^\w+dir=|^prefix=/.test(a))) {
-		const all = await run('make', ['-s', '-C', BUILDDIR, 'all'], { env });
-		if (all.code !== 0) return all;
-	}
-	return run('make', ['-s', '-C', BUILDDIR, ...args], { env });
-}
+// make in the build tree, which it never builds (makeBuilt, t/harness.mjs).
+const make = (...args) => makeBuilt(args);
 
 function files(dir) {
 	const out = [];

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SRCDIR, BUILDDIR, run, runCgi, WS_PREFIX } from '../harness.mjs';
+import { SRCDIR, BUILDDIR, makeBuilt, runCgi, WS_PREFIX } from '../harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spandex-install-prices-'));
 after(() => { if (process.env.SPANDEX_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true }); });
@@ -34,9 +34,7 @@ async function cgi(bin, method, p, body) {
 
 test('an installed program prices a span by the installed table, with no setting', async () => {
 	const dest = path.join(tmp, 'dest');
-	const env = { ...process.env };
-	for (const k of ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES']) delete env[k];
-	const r = await run('make', ['-s', '-C', BUILDDIR, 'install', `DESTDIR=${dest}`], { env });
+	const r = await makeBuilt(['install', `DESTDIR=${dest}`]);
 	assert.equal(r.code, 0, r.stderr);
 	// The table where the programs look first, as shipped.
 	const table = `${makeVar('sysconfdir')}/spandex/prices.tsv`;
