@@ -6,7 +6,7 @@
 // acknowledged (201) reads back, and `spandex verify` passes. Exit 1 when a span is lost,
 // verify fails or a 5xx other than the 502 of a request whose worker was killed under it is seen.
 //
-//   node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S] [INDEX_EVERY_S] [SEAL_EVERY_S]
+//   [SOAK_PHRASE=1] node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S] [INDEX_EVERY_S] [SEAL_EVERY_S]
 //
 // Defaults: 300 s, 2 writers, 4 readers, a kill every 5 s (0: none), no `spandex index` (with
 // INDEX_EVERY_S, it runs that often, as cron would), no `spandex seal` (with SEAL_EVERY_S, it
@@ -77,6 +77,10 @@ const QUERIES = [
 	['stats 2 days', () => `/spans/stats?start=${enc(new Date(Date.now() - 2 * 86400e3).toISOString())}&end=${enc(new Date(Date.now() + 60e3).toISOString())}&bucket_seconds=3600`],
 	['get span', () => `/spans/${enc(acked[Math.floor(Math.random() * acked.length)])}`],
 ];
+// SOAK_PHRASE=1: readers also ask a quoted phrase of two words every span of a word holds, so
+// the workers build the fresh days' pairs between requests (lib/store/tailphrase.h) under the load.
+if (process.env.SOAK_PHRASE === '1')
+	QUERIES.push(['phrase', () => `/spans?search=${enc(`"${WORDS[seq % WORDS.length]} question"`)}`]);
 
 const acked = [];
 
