@@ -99,45 +99,48 @@ ours() {
   tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- " -c $CONF"
 }
 
-stop_all() {
-  local f pid any=0
-  for f in "$DIR"/run/*.spawn.pid; do
-    [ -e "$f" ] || continue
-    pid=$(cat "$f")
-    if ours "$pid"; then kill -TERM "$pid" 2>/dev/null || true; any=1; fi
+# Stops the daemons of pids $@ that are ours and waits until each is gone: TERM, and CONT for
+# a frozen one (a test's SIGSTOP takes no TERM until it runs again); KILL only for one still
+# there after STOP_WAIT_S (a loaded machine may take seconds to stop radosgw), then waits for
+# the kernel to take it, so what follows (a radosgw started again on its port) never meets it.
+STOP_WAIT_S=120
+stop_pids() {
+  local pid left sig
+  for pid in "$@"; do
+    ours "$pid" && { kill -TERM "$pid"; kill -CONT "$pid"; } 2>/dev/null
   done
-  if [ $any = 1 ]; then
-    # A frozen daemon (a test's SIGSTOP) takes no TERM until it runs again.
-    for f in "$DIR"/run/*.spawn.pid; do
-      [ -e "$f" ] && ours "$(cat "$f")" && kill -CONT "$(cat "$f")" 2>/dev/null
+  for sig in KILL ''; do
+    for _ in $(seq 1 $((STOP_WAIT_S * 4))); do
+      left=
+      for pid in "$@"; do ours "$pid" && left="$left $pid"; done
+      [ -z "$left" ] && return 0
+      sleep 0.25
     done
-    for _ in $(seq 1 40); do
-      any=0
-      for f in "$DIR"/run/*.spawn.pid; do
-        [ -e "$f" ] && ours "$(cat "$f")" && any=1
-      done
-      [ $any = 0 ] && break; sleep 0.25
-    done
-    for f in "$DIR"/run/*.spawn.pid; do
-      [ -e "$f" ] || continue; pid=$(cat "$f")
-      ours "$pid" && { log "SIGKILL $pid"; kill -KILL "$pid" 2>/dev/null || true; }
-    done
-  fi
+    [ -n "$sig" ] || break
+    log "SIG$sig$left"
+    kill -"$sig" $left 2>/dev/null || true
+  done
+  log "still running after SIGKILL:$left"
+  return 1
+}
+
+stop_all() {
+  local f pids=() rc=0
+  for f in "$DIR"/run/*.spawn.pid; do
+    [ -e "$f" ] && pids+=("$(cat "$f")")
+  done
+  [ ${#pids[@]} = 0 ] || stop_pids "${pids[@]}" || rc=1
   rm -f "$DIR"/run/*.spawn.pid
+  return $rc
 }
 
 rgw_port() { sed -n 's|^S3_ENDPOINT=http://127.0.0.1:||p' "$DIR/s3.env"; }
 
 case "$cmd" in
-stop) stop_all; log "stopped"; exit 0 ;;
+stop) stop_all; rc=$?; log "stopped"; exit $rc ;;
 env)  cat "$DIR/s3.env"; exit 0 ;;
 rgw-stop)
-  pid=$(cat "$DIR/run/rgw.spawn.pid")
-  ours "$pid" || exit 0
-  kill -TERM "$pid" 2>/dev/null || true
-  kill -CONT "$pid" 2>/dev/null || true
-  for _ in $(seq 1 80); do ours "$pid" || exit 0; sleep 0.25; done
-  kill -KILL "$pid" 2>/dev/null || true; exit 0 ;;
+  stop_pids "$(cat "$DIR/run/rgw.spawn.pid")"; exit ;;
 rgw-start)
   spawn rgw radosgw -n client.rgw
   wait_rgw "$(rgw_port)"

@@ -55,7 +55,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/spandex-s3.XXXXXX")
 child=
 # Every way out (success, failure, a signal) stops what this script started: the node:test
 # files' process group, then radosgw and the Ceph daemons (setsid, so no signal of ours
-# reaches them; t/s3.sh stops them by pid, SIGKILL after 10 s).
+# reaches them; t/s3.sh stops them by pid and waits until they are gone, SIGKILL after 120 s).
 stop() {
 	if [ -n "$child" ]; then
 		kill -TERM "$child" 2>/dev/null
