@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-	SRCDIR, BUILDDIR, SANITIZER_RE, WAIT_MS, bindOwn, findTool, run, waitExit, waitGone, procOf, signalProc, programs, childPids, request,
+	SRCDIR, BUILDDIR, SANITIZER_RE, WAIT_MS, bindOwn, findTool, run, stopChildren, programs, request,
 } from './harness.mjs';
 
 const MODULES = '/usr/lib/apache2/modules';
@@ -132,10 +132,7 @@ export async function startApache({ mode, workers = 1, env = {}, cgiModule = tru
 		async stop() {
 			if (stopped) return;
 			stopped = true;
-			const left = children.flatMap((c) => childPids(c.child.pid)).map(procOf).filter(Boolean);
-			for (const c of children) c.child.kill('SIGTERM');
-			for (const c of children) if (!(await waitExit(c.child, WAIT_MS))) c.child.kill('SIGKILL');
-			for (const p of left) if (!(await waitGone(p).then(() => true, () => false))) signalProc(p, 'SIGKILL');
+			await stopChildren(children.map((c) => c.child));
 			// CGI programs write their stderr into Apache's error log.
 			const reports = [];
 			for (const log of [...children.map((c) => c.log), path.join(runDir, 'error.log')]) {

@@ -107,7 +107,7 @@ async function startIncludeNginx(P) {
 	assert.match(block, /# \.\.\. your http settings \.\.\.\n/);
 	assert.match(block, /listen 443 ssl;/);
 	const errlog = path.join(dir, 'error.log');
-	// On a port of its own (bindOwn, t/harness.mjs): one another process took first is left
+	// On a port of its own (bindOwn, t/proc.mjs): one another process took first is left
 	// for the next.
 	const { port } = await bindOwn('the documented nginx', [errlog], async (port) => {
 		const http = block.replace(/# \.\.\. your http settings \.\.\./, own)
