@@ -242,7 +242,7 @@ static enum status copy_dir(const char *src, const char *dst, enum copy_what wha
 	return rc;
 }
 
-/* Test hook (t/integration/ops.test.mjs): SPANDEX_TEST_KILL_IN_RESTORE set kills restore
+/* Test hook (t/integration/backup.test.mjs): SPANDEX_TEST_KILL_IN_RESTORE set kills restore
  * with SIGKILL between its two renames, the workspace moved aside and the new one not yet in
  * place. Unset in every real deployment. */
 #define TEST_KILL_IN_RESTORE "SPANDEX_TEST_KILL_IN_RESTORE"
