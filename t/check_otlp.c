@@ -8,6 +8,7 @@
 #include "proto/otlp_trace.pb-c.h"
 #include "lib/base/buf.h"
 #include "lib/json/jsonw.h"
+#include "lib/json/jsonx.h"
 
 START_TEST(ids_and_times)
 {
@@ -169,6 +170,150 @@ START_TEST(any_values_and_resource_merge)
 }
 END_TEST
 
+/* The text path (lib/ingest/otlp_jtext.c) reads the bodies it is sure of, whatever their
+ * members' order, spacing, escapes or values of other shapes, and gives the tree path's
+ * outcome; every body it is not sure of it leaves to the tree (json_same compares the three). */
+START_TEST(text_path_as_tree)
+{
+#define ENV(spans)                                                                                 \
+	"{\"resourceSpans\":[{\"resource\":{\"attributes\":[" A(                                   \
+	    "service.name",                                                                        \
+	    "svc") "]},\"scopeSpans\":[{\"scope\":{\"name\":\"s\"},\"spans\":[" spans "]}]}]}"
+#define SP(f) "{" IDS "," f "}"
+	static const struct {
+		const char *body;
+		bool taken;
+	} cases[] = {
+	    {ENV(SP("\"name\":\"a\",\"attributes\":[" A("k", "v") "]")), true},
+	    /* Members in any order, unknown ones, spacing, escapes in names and values. */
+	    {" { \"x\" : [1, {\"y\": null}] , \"resourceSpans\" : [ { \"scopeSpans\" : [ { "
+	     "\"spans\" : [ { \"name\" : \"n\\u00e9\\\"q\" , \"flags\" : 256 , \"spanId\" : "
+	     "\"EEE19B7EC3C1B174\" , \"traceId\" : \"5b8efff798038103d269b633813fc60c\" , "
+	     "\"attributes\" : [ { \"key\" : \"k\" , \"value\" : { \"stringValue\" : \"v\\n\" } } "
+	     ", {\"value\":{\"stringValue\":\"first\"},\"key\":\"later\"} , {\"k\\u0065y\":\"esc\","
+	     "\"value\":{\"intValue\":7}} , {\"key\":\"a\\\"b\",\"value\":{\"stringValue\":\"c\"}} "
+	     "] "
+	     ", \"droppedAttributesCount\" : 0 } ] } ] } ] } ",
+	     true},
+	    /* Every kind of value, events, links, status, kind by name, times as numbers. */
+	    {ENV(SP(
+		 "\"name\":\"tool\",\"kind\":\"SPAN_KIND_SERVER\",\"startTimeUnixNano\":"
+		 "1544712660000000000,\"endTimeUnixNano\":\"1544712661000000000\",\"parentSpanId\":"
+		 "null,\"status\":{\"code\":2,\"message\":\"boom\"},\"attributes\":["
+		 "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"over\"}},"
+		 "{\"key\":\"b\",\"value\":{\"boolValue\":true}},"
+		 "{\"key\":\"d\",\"value\":{\"doubleValue\":\"NaN\"}},"
+		 "{\"key\":\"y\",\"value\":{\"bytesValue\":\"3q2+7w==\"}},"
+		 "{\"key\":\"arr\",\"value\":{\"arrayValue\":{\"values\":[{\"stringValue\":\"x\"},"
+		 "{\"intValue\":\"1\"},{}]}}},"
+		 "{\"key\":\"kv\",\"value\":{\"kvlistValue\":{\"values\":[" A(
+		     "role",
+		     "user") "]}}},"
+			     "{\"key\":\"b\",\"value\":{\"stringValue\":\"again\"}},"
+			     "{\"key\":\"none\"}],"
+			     "\"events\":[{\"name\":\"exception\",\"timeUnixNano\":"
+			     "\"1544712660500000000\","
+			     "\"attributes\":[" A(
+				 "exception.message",
+				 "bad") "]}],"
+					"\"links\":[{\"traceId\":\"" TRACE
+					"\",\"spanId\":\"0102030405060708\"}]") "," SP("\"name\":"
+										       "\"second\","
+										       "\"kind\":"
+										       "3")),
+	     true},
+	    /* A lone surrogate is U+FFFD (JSONX_REPLACE); a span the mapping rejects. */
+	    {ENV(SP("\"name\":\"\\ud800x\"") ",{\"traceId\":\"" TRACE "\"}"), true},
+	    /* No resource, no scope, two resourceSpans, empty lists. */
+	    {"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" SP(
+		 "\"name\":\"a\"") "]}]},"
+				   "{\"resource\":{},\"scopeSpans\":[]},{}]}",
+	     true},
+	    {"{}", true},
+	    /* Left to the tree: a member twice (the tree keeps the last), a resource after its
+	     * scopeSpans, a scope after its spans, the list named twice. */
+	    {ENV(SP("\"name\":\"a\",\"name\":\"b\"")), false},
+	    {"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" SP(
+		 "\"name\":\"a\"") "]}],"
+				   "\"resource\":{\"attributes\":[" A("service.name",
+								      "svc") "]}}]}",
+	     false},
+	    {"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" SP(
+		 "\"name\":\"a\"") "],"
+				   "\"scope\":{\"name\":\"late\"}}]}]}",
+	     false},
+	    {"{\"resourceSpans\":[],\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" SP(
+		 "\"name\":\"a\"") "]}]}]}",
+	     false},
+	    /* Shapes the tree reads or refuses itself: null lists, not an object, not JSON. */
+	    {"{\"resourceSpans\":null}", false},
+	    {ENV(SP("\"attributes\":null,\"events\":null")), true},
+	    {"[]", false},
+	    {ENV(SP("\"name\":\"a\"")) " x", false},
+	    {ENV(SP("\"name\":\"a\",\"attributes\":{}")), false},
+	    {ENV(SP("\"name\":7")), false},
+	    {ENV(SP("\"startTimeUnixNano\":\"soon\"")), false},
+	    {ENV("{\"traceId\":5}"), false},
+	    {ENV(SP("\"attributes\":[{\"key\":1,\"value\":{}}]")), false},
+	    {ENV(SP("\"attributes\":[" A("k", "v") ",7]")), false},
+	    {ENV(SP("\"events\":[7]")), false},
+	    {ENV("7"), false},
+	    {ENV(SP("\"name\":\"unterminated")), false},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		bool taken = json_same(cases[i].body, strlen(cases[i].body));
+		if (taken != cases[i].taken)
+			ck_abort_msg("case %zu: the text path %s it", i, taken ? "took" : "left");
+	}
+#undef SP
+#undef ENV
+}
+END_TEST
+
+/* At the attributes' limit the text path reads the body, past it (the tree refuses it) it
+ * leaves it; values nested to JSONX_MAX_DEPTH and past it as the tree; past
+ * JSONX_MAX_VALUES (a member no rule reads) it leaves the body. */
+START_TEST(text_path_limits)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (int over = 0; over < 2; over++) {
+		b.len = 0;
+		buf_adds(&b, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{" IDS
+			     ",\"attributes\":[");
+		for (int i = 0; i < OTLP_MAX_ATTRS + over; i++)
+			buf_printf(&b, "%s{\"key\":\"k%d\",\"value\":{\"stringValue\":\"v\"}}",
+				   i ? "," : "", i);
+		buf_adds(&b, "]}]}]}]}");
+		ck_assert_int_eq(json_same(b.p, b.len), !over);
+	}
+	for (int over = 0; over < 2; over++) {
+		/* The request, resourceSpans, scopeSpans, spans, a span, attributes, a KeyValue
+		 * and its value: 8 levels; kvlists the rest, nested past JSONX_MAX_DEPTH. */
+		b.len = 0;
+		buf_adds(&b, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{" IDS
+			     ",\"attributes\":[{\"key\":\"k\",\"value\":");
+		int levels = (JSONX_MAX_DEPTH - 8) / 4 + over;
+		for (int i = 0; i < levels; i++)
+			buf_adds(&b, "{\"kvlistValue\":{\"values\":[{\"key\":\"k\",\"value\":");
+		buf_adds(&b, "{\"stringValue\":\"v\"}");
+		for (int i = 0; i < levels; i++)
+			buf_adds(&b, "}]}}");
+		buf_adds(&b, "}]}]}]}]}");
+		json_same(b.p, b.len);
+	}
+	b.len = 0;
+	buf_adds(&b, "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{" IDS ",\"x\":[");
+	for (int i = 0; i <= JSONX_MAX_VALUES; i++)
+		buf_adds(&b, i ? ",0" : "0");
+	buf_adds(&b, "]}]}]}]}");
+	ck_assert(!json_same(b.p, b.len));
+	buf_free(&b);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("otlp");
@@ -179,6 +324,8 @@ Suite *check_suite(void)
 	tcase_add_test(d, bad_ids_rejected_per_span);
 	tcase_add_test(d, full_success_response);
 	tcase_add_test(d, any_values_and_resource_merge);
+	tcase_add_test(d, text_path_as_tree);
+	tcase_add_test(d, text_path_limits);
 	suite_add_tcase(s, d);
 	return s;
 }

@@ -9,6 +9,7 @@
 
 #include "lib/ingest/otlp.h"
 #include "lib/base/arena.h"
+#include "lib/base/buf.h"
 
 #define WS "team-a"
 #define NOW 1700000000000000LL /* the ingest time handed to the decoder, us */
@@ -27,6 +28,16 @@ void teardown(void);
 /* otlp_decode of the n bytes at p for WS at NOW; on a refusal its message is in msg[256]. */
 enum status decode(enum otlp_encoding enc, const void *p, size_t n, struct otlp_result *r,
 		   char *msg);
+/* Everything a decode of p[0..n) in enc gives, as text appended to out: status and reason,
+ * the spans' lines, the refusals, the evaluations and the response; by otlp_decode, by
+ * otlp_decode_reference, or by otlp_decode_text ("not taken" when it leaves the body). */
+enum outcome_how { OUT_DECODE, OUT_REFERENCE, OUT_TEXT };
+void outcome(enum outcome_how how, enum otlp_encoding enc, const void *p, size_t n,
+	     struct buf *out);
+/* An OTLP/JSON body's outcome by otlp_decode must be the reference's (the tree path's), and
+ * by the text path too when it takes the body; true when it does. decode calls it for every
+ * OTLP/JSON body of the suites. */
+bool json_same(const void *p, size_t n);
 /* decode of the OTLP/JSON text. */
 enum status decode_json(const char *text, struct otlp_result *r, char *msg);
 /* The request of one span in the standard envelope; span_fields is the inside of its {...}. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "t/check_otlp.h"
+#include "lib/model/judgement.h"
 
 struct arena *ta;
 
@@ -17,10 +18,74 @@ void teardown(void)
 	arena_free(ta);
 }
 
+void outcome(enum outcome_how how, enum otlp_encoding enc, const void *p, size_t n, struct buf *out)
+{
+	struct arena *a = arena_new();
+	struct otlp_result r;
+	struct err e = {0};
+	enum status st;
+
+	if (how == OUT_TEXT) {
+		if (!otlp_decode_text(a, WS, p, n, NOW, &r)) {
+			buf_adds(out, "not taken\n");
+			arena_free(a);
+			return;
+		}
+		st = ST_OK;
+	} else if (how == OUT_REFERENCE) {
+		st = otlp_decode_reference(a, WS, enc, p, n, NOW, &r, &e);
+	} else {
+		st = otlp_decode(a, WS, enc, p, n, NOW, &r, &e);
+	}
+	buf_printf(out, "%d %s\n", (int)st, st == ST_OK ? "" : e.msg);
+	if (st == ST_OK) {
+		for (size_t i = 0; i < r.nspans; i++) {
+			r.spans[i].ingested_at = NOW;
+			span_render(&r.spans[i], out);
+			buf_addc(out, '\n');
+		}
+		for (size_t i = 0; i < r.nerrors; i++)
+			buf_printf(out, "%s\n", r.errors[i]);
+		for (size_t i = 0; i < r.evals.n; i++) {
+			struct judgement j = r.evals.v[i].j;
+			j.id = j.id ? j.id : "-";
+			judgement_render(&j, out);
+			buf_printf(out, " %s\n", r.evals.v[i].id_time ? r.evals.v[i].id_time : "-");
+		}
+		otlp_response(&r, enc, out);
+		otlp_result_free(&r);
+	}
+	arena_free(a);
+}
+
+bool json_same(const void *p, size_t n)
+{
+	struct buf x, ref, text;
+	bool taken;
+
+	buf_init(&x);
+	buf_init(&ref);
+	buf_init(&text);
+	outcome(OUT_DECODE, OTLP_JSON, p, n, &x);
+	outcome(OUT_REFERENCE, OTLP_JSON, p, n, &ref);
+	outcome(OUT_TEXT, OTLP_JSON, p, n, &text);
+	taken = strcmp(text.p, "not taken\n") != 0;
+	if (strcmp(x.p, ref.p) || (taken && strcmp(text.p, ref.p)))
+		ck_abort_msg("OTLP/JSON %.*s\ntree:\n%s\notlp_decode:\n%s\ntext:\n%s", (int)n,
+			     (const char *)p, ref.p, x.p, text.p);
+	buf_free(&x);
+	buf_free(&ref);
+	buf_free(&text);
+	return taken;
+}
+
 enum status decode(enum otlp_encoding enc, const void *p, size_t n, struct otlp_result *r,
 		   char *msg)
 {
 	struct err e;
+
+	if (enc == OTLP_JSON)
+		json_same(p, n);
 	enum status st = otlp_decode(ta, WS, enc, p, n, NOW, r, &e);
 	if (st != ST_OK)
 		snprintf(msg, 256, "%.255s", e.msg);

@@ -372,37 +372,6 @@ END_TEST
 
 /* ---- the request read off the wire against protoc-c's unpack ---- */
 
-/* Everything a decode gives, as text: status and reason, the spans' lines, the refusals, the
- * evaluations and the response. */
-static void outcome(bool reference, const uint8_t *p, size_t n, struct buf *out)
-{
-	struct arena *a = arena_new();
-	struct otlp_result r;
-	struct err e = {0};
-	enum status st = reference ? otlp_decode_reference(a, WS, p, n, NOW, &r, &e)
-				   : otlp_decode(a, WS, OTLP_PROTOBUF, p, n, NOW, &r, &e);
-
-	buf_printf(out, "%d %s\n", (int)st, st == ST_OK ? "" : e.msg);
-	if (st == ST_OK) {
-		for (size_t i = 0; i < r.nspans; i++) {
-			r.spans[i].ingested_at = NOW;
-			span_render(&r.spans[i], out);
-			buf_addc(out, '\n');
-		}
-		for (size_t i = 0; i < r.nerrors; i++)
-			buf_printf(out, "%s\n", r.errors[i]);
-		for (size_t i = 0; i < r.evals.n; i++) {
-			struct judgement j = r.evals.v[i].j;
-			j.id = j.id ? j.id : "-";
-			judgement_render(&j, out);
-			buf_printf(out, " %s\n", r.evals.v[i].id_time ? r.evals.v[i].id_time : "-");
-		}
-		otlp_response(&r, OTLP_PROTOBUF, out);
-		otlp_result_free(&r);
-	}
-	arena_free(a);
-}
-
 /* One request with what same_pb lacks: links, nested lists and maps, bytes, an empty
  * AnyValue, a NUL and a SUB in strings, a scope without a name, two resources. */
 static uint8_t *varied_pb(size_t *len)
@@ -564,8 +533,8 @@ START_TEST(wire_reader_equals_unpack)
 				break;
 		}
 		a.len = b.len = 0;
-		outcome(false, m, n, &a);
-		outcome(true, m, n, &b);
+		outcome(OUT_DECODE, OTLP_PROTOBUF, m, n, &a);
+		outcome(OUT_REFERENCE, OTLP_PROTOBUF, m, n, &b);
 		ck_assert_msg(a.len == b.len && !memcmp(a.p, b.p, a.len),
 			      "input %zu differs:\nwire:   %s\nunpack: %s", i, a.p, b.p);
 		ck_assert_msg(parses_only(m, n) == (a.p[0] == '0'),

@@ -18,7 +18,7 @@ static enum status decode_with(struct arena *a, const char *ws, enum otlp_encodi
 			       const void *body, size_t len, int64_t now_us,
 			       struct otlp_result *out, struct err *e, bool reference)
 {
-	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .err = e, .pb_reference = reference};
+	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .err = e, .reference = reference};
 	bool ok;
 
 	ok = enc == OTLP_PROTOBUF ? otlp_pb_decode(&d, body, len) : otlp_json_decode(&d, body, len);
@@ -37,10 +37,25 @@ enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc,
 	return decode_with(a, ws, enc, body, len, now_us, out, e, false);
 }
 
-enum status otlp_decode_reference(struct arena *a, const char *ws, const void *body, size_t len,
-				  int64_t now_us, struct otlp_result *out, struct err *e)
+enum status otlp_decode_reference(struct arena *a, const char *ws, enum otlp_encoding enc,
+				  const void *body, size_t len, int64_t now_us,
+				  struct otlp_result *out, struct err *e)
 {
-	return decode_with(a, ws, OTLP_PROTOBUF, body, len, now_us, out, e, true);
+	return decode_with(a, ws, enc, body, len, now_us, out, e, true);
+}
+
+bool otlp_decode_text(struct arena *a, const char *ws, const void *body, size_t len, int64_t now_us,
+		      struct otlp_result *out)
+{
+	struct dec d = {.a = a, .ws = ws, .now_us = now_us};
+
+	if (!otlp_json_text(&d, body, len)) {
+		otlp_result_free(&d.res);
+		memset(out, 0, sizeof *out);
+		return false;
+	}
+	*out = d.res;
+	return true;
 }
 
 bool otlp_parse_only(struct arena *a, enum otlp_encoding enc, const void *body, size_t len)

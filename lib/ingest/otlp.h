@@ -18,11 +18,20 @@
 enum status otlp_decode(struct arena *a, const char *ws, enum otlp_encoding enc, const void *body,
 			size_t len, int64_t now_us, struct otlp_result *out, struct err *e);
 
-/* otlp_decode of a protobuf body with every request unpacked by protoc-c, where otlp_decode
- * reads a plain one off the wire itself (otlp_pbwire.c): the reference the tests and the otlp
- * fuzz harness compare the two against. */
-enum status otlp_decode_reference(struct arena *a, const char *ws, const void *body, size_t len,
-				  int64_t now_us, struct otlp_result *out, struct err *e);
+/* otlp_decode by the reference reader: a protobuf body with every request unpacked by
+ * protoc-c, where otlp_decode reads a plain one off the wire itself (otlp_pbwire.c); an
+ * OTLP/JSON body parsed whole into jansson values, where otlp_decode reads one it is sure of
+ * from its text (otlp_jtext.c). What the tests and the otlp fuzz harness compare the two
+ * against. */
+enum status otlp_decode_reference(struct arena *a, const char *ws, enum otlp_encoding enc,
+				  const void *body, size_t len, int64_t now_us,
+				  struct otlp_result *out, struct err *e);
+
+/* The text path of otlp_decode alone, for an OTLP/JSON body: true, with out as otlp_decode
+ * gives it, when the path reads body; false, out empty, when it leaves body to the tree. For
+ * the tests and the fuzz harness, which compare it with otlp_decode_reference. */
+bool otlp_decode_text(struct arena *a, const char *ws, const void *body, size_t len, int64_t now_us,
+		      struct otlp_result *out);
 
 /* Whether body parses as otlp_decode parses it, up to the spans' mapping and no further:
  * protobuf through the wire check, then each span read off the wire (or unpacked by protoc-c

@@ -53,10 +53,11 @@ struct dec {
 	struct otlp_result res;
 	size_t span_cap, err_cap;
 	bool failed;
-	bool pb_sub;	   /* protobuf: the request's NULs were unpacked as SUBs (otlp_pb.c) */
-	bool pb_reference; /* protobuf traces: every request by protoc-c's unpack (the tests') */
-	bool parse_only;   /* otlp_parse_only: each span read into its raw_span, none mapped */
-	struct err *err;   /* may be NULL */
+	bool pb_sub;	 /* protobuf: the request's NULs were unpacked as SUBs (otlp_pb.c) */
+	bool reference;	 /* traces: every request by the reference reader, protoc-c's unpack
+			  * or OTLP/JSON's tree (the tests') */
+	bool parse_only; /* otlp_parse_only: each span read into its raw_span, none mapped */
+	struct err *err; /* may be NULL */
 };
 
 /* The shared helpers (otlp_util.c), below every other file of the decoder. */
@@ -87,6 +88,43 @@ void otlp_map_free(struct raw_span *r);
 /* The two decoders of an ExportTraceServiceRequest; false when the request fails whole. */
 bool otlp_pb_decode(struct dec *d, const uint8_t *p, size_t n);
 bool otlp_json_decode(struct dec *d, const char *p, size_t n);
+
+/* OTLP/JSON read from its text (otlp_jtext.c), for otlp_json_decode: true when the request
+ * was read whole, every check passed and its spans are in d->res; false when the reader was
+ * not sure of it (a member repeated or out of the order it reads, a value of another shape,
+ * any check's failure, not JSON), and then d holds whatever it gathered: the caller starts
+ * again from the tree. */
+bool otlp_json_text(struct dec *d, const char *p, size_t n);
+
+/* The tree path's rules of OTLP/JSON (otlp_json.c), which the text path calls on the values it
+ * builds, so the two read every value alike: an id's text into id; one KeyValue object set
+ * into o (false when the request failed); a resourceSpans' resource (v its value, NULL absent)
+ * as its attributes object; a scopeSpans' scope as otlp_scope's value; a span begun (r's
+ * attributes a copy of the resource's), each member of it (v NULL: absent; every member
+ * absent from the text is given so), and ended (mapped unless the request failed, then
+ * r's values released). */
+enum otlp_js_span {
+	OTLP_SP_TRACE,
+	OTLP_SP_SPAN,
+	OTLP_SP_PARENT,
+	OTLP_SP_NAME,
+	OTLP_SP_KIND,
+	OTLP_SP_START,
+	OTLP_SP_END,
+	OTLP_SP_ATTRS,
+	OTLP_SP_EVENTS,
+	OTLP_SP_LINKS,
+	OTLP_SP_STATUS,
+	OTLP_SP_N
+};
+extern const char *const otlp_js_span_names[OTLP_SP_N];
+void otlp_js_id_text(const char *s, size_t n, size_t want, struct rid *id);
+bool otlp_js_kv_into(struct dec *d, json_t *o, json_t *kv, int depth);
+json_t *otlp_js_resource(struct dec *d, json_t *v);
+json_t *otlp_js_scope(struct dec *d, json_t *v);
+void otlp_js_span_begin(struct raw_span *r, json_t *res_attrs, json_t *scope);
+void otlp_js_span_member(struct dec *d, struct raw_span *r, enum otlp_js_span m, json_t *v);
+void otlp_js_span_end(struct dec *d, struct raw_span *r);
 
 /* A trace request scan_msg found plain (no merges), read off the wire (otlp_pbwire.c); sub:
  * the request held a NUL in an AnyValue string. */

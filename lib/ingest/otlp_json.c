@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ingest/otlp.h"
 #include "lib/ingest/otlp_int.h"
 #include "lib/json/jsonx.h"
 #include "lib/base/arena.h"
@@ -90,22 +91,11 @@ static int hexval(int c)
 /* OTLP/JSON ids are hex, any case (otel-egp.md 1.3 rule 1); base64 of the right length is
  * accepted too, since some exporters use protobuf's generic mapping (bytes are base64 in proto3
  * JSON, as bytesValue is). */
-static void js_id(struct dec *d, json_t *obj, const char *key, size_t want, struct rid *id)
+void otlp_js_id_text(const char *s, size_t n, size_t want, struct rid *id)
 {
-	json_t *v = json_object_get(obj, key);
-	const char *s;
-	size_t n;
 	bool hex = true;
 
 	memset(id, 0, sizeof *id);
-	if (!v || json_is_null(v))
-		return;
-	if (!json_is_string(v)) {
-		otlp_fail(d, "%s must be a hex string", key);
-		return;
-	}
-	s = json_string_value(v);
-	n = json_string_length(v);
 	for (size_t i = 0; i < n && hex; i++)
 		hex = hexval((unsigned char)s[i]) >= 0;
 	if (hex && n % 2 == 0 && n <= 2 * ID_MAX) {
@@ -116,6 +106,24 @@ static void js_id(struct dec *d, json_t *obj, const char *key, size_t want, stru
 	}
 	if (!hash_b64_decode(s, n, id->b, ID_MAX, &id->len) || id->len != want)
 		id->bad = true;
+}
+
+/* The id member key's value v (NULL: absent). */
+static void js_idv(struct dec *d, json_t *v, const char *key, size_t want, struct rid *id)
+{
+	memset(id, 0, sizeof *id);
+	if (!v || json_is_null(v))
+		return;
+	if (!json_is_string(v)) {
+		otlp_fail(d, "%s must be a hex string", key);
+		return;
+	}
+	otlp_js_id_text(json_string_value(v), json_string_length(v), want, id);
+}
+
+static void js_id(struct dec *d, json_t *obj, const char *key, size_t want, struct rid *id)
+{
+	js_idv(d, json_object_get(obj, key), key, want, id);
 }
 
 static json_t *js_any(struct dec *d, json_t *v, int depth);
@@ -142,21 +150,25 @@ static json_t *js_kvs_into(struct dec *d, json_t *o, json_t *arr, int depth)
 	}
 	json_array_foreach(arr, i, kv)
 	{
-		json_t *key;
-
-		if (!json_is_object(kv)) {
-			otlp_fail(d, "attributes must hold objects");
+		if (!otlp_js_kv_into(d, o, kv, depth))
 			break;
-		}
-		json_t *m[2];
-		jsonx_members(kv, kv_names, sizeof *kv_names, 2, m);
-		key = jtype(d, m[0], "key", JSON_STRING);
-		if (d->failed)
-			break;
-		json_object_set_new_nocheck(o, key ? json_string_value(key) : "",
-					    js_any(d, m[1], depth));
 	}
 	return o;
+}
+
+bool otlp_js_kv_into(struct dec *d, json_t *o, json_t *kv, int depth)
+{
+	json_t *key;
+
+	if (!json_is_object(kv))
+		return otlp_fail(d, "attributes must hold objects");
+	json_t *m[2];
+	jsonx_members(kv, kv_names, sizeof *kv_names, 2, m);
+	key = jtype(d, m[0], "key", JSON_STRING);
+	if (d->failed)
+		return false;
+	json_object_set_new_nocheck(o, key ? json_string_value(key) : "", js_any(d, m[1], depth));
+	return true;
 }
 
 static json_t *js_kvs(struct dec *d, json_t *arr, int depth)
@@ -281,85 +293,180 @@ static int64_t js_code(struct dec *d, json_t *status)
 /* SpanKind, the same way. The kind only tells a remote agent call from a local one
  * (catalog_kind), so a kind spandex cannot read counts as unspecified instead of failing the
  * request. */
-static int64_t js_kind(json_t *sp)
+static int64_t js_kind(json_t *v)
 {
 	static const char *const names[] = {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL",
 					    "SPAN_KIND_SERVER",	     "SPAN_KIND_CLIENT",
 					    "SPAN_KIND_PRODUCER",    "SPAN_KIND_CONSUMER"};
 	int64_t kind;
 
-	js_enum(json_object_get(sp, "kind"), names, sizeof names / sizeof *names, &kind);
+	js_enum(v, names, sizeof names / sizeof *names, &kind);
 	return kind;
+}
+
+/* One element of a span's events into r->events; false when the request failed. */
+static bool js_event(struct dec *d, struct raw_span *r, json_t *e)
+{
+	uint64_t t;
+
+	if (d->failed || !json_is_object(e))
+		return otlp_fail(d, "events must hold objects");
+	j64(d, e, "timeUnixNano", false, &t);
+	json_array_append_new(r->events,
+			      json_pack("{s:s, s:o, s:o}", "name", jstr(d, e, "name"),
+					"time_unix_nano", otlp_time(t), "attributes",
+					js_kvs(d, jget(d, e, "attributes", JSON_ARRAY), 0)));
+	return true;
+}
+
+/* One element of a span's links into r->links; false when the request failed. */
+static bool js_link(struct dec *d, struct raw_span *r, json_t *e)
+{
+	struct rid lt, ls;
+
+	if (d->failed || !json_is_object(e))
+		return otlp_fail(d, "links must hold objects");
+	js_id(d, e, "traceId", 16, &lt);
+	js_id(d, e, "spanId", 8, &ls);
+	json_array_append_new(
+	    r->links, json_pack("{s:o, s:o, s:o}", "trace_id", otlp_hex(lt.b, lt.bad ? 0 : lt.len),
+				"span_id", otlp_hex(ls.b, ls.bad ? 0 : ls.len), "attributes",
+				js_kvs(d, jget(d, e, "attributes", JSON_ARRAY), 0)));
+	return true;
+}
+
+const char *const otlp_js_span_names[OTLP_SP_N] = {
+    [OTLP_SP_TRACE] = "traceId",       [OTLP_SP_SPAN] = "spanId",
+    [OTLP_SP_PARENT] = "parentSpanId", [OTLP_SP_NAME] = "name",
+    [OTLP_SP_KIND] = "kind",	       [OTLP_SP_START] = "startTimeUnixNano",
+    [OTLP_SP_END] = "endTimeUnixNano", [OTLP_SP_ATTRS] = "attributes",
+    [OTLP_SP_EVENTS] = "events",       [OTLP_SP_LINKS] = "links",
+    [OTLP_SP_STATUS] = "status",
+};
+
+void otlp_js_span_begin(struct raw_span *r, json_t *res_attrs, json_t *scope)
+{
+	*r = (struct raw_span){.scope = scope};
+	/* The span's attributes on top of the resource's, in order (nemo-intake.md 4.1). */
+	r->attrs = json_copy(res_attrs);
+	r->events = json_array();
+	r->links = json_array();
+}
+
+void otlp_js_span_member(struct dec *d, struct raw_span *r, enum otlp_js_span m, json_t *v)
+{
+	const char *key = otlp_js_span_names[m];
+	json_t *x, *e;
+	size_t i;
+
+	switch (m) {
+	case OTLP_SP_TRACE:
+		js_idv(d, v, key, 16, &r->trace);
+		break;
+	case OTLP_SP_SPAN:
+	case OTLP_SP_PARENT:
+		js_idv(d, v, key, 8, m == OTLP_SP_SPAN ? &r->span : &r->parent);
+		break;
+	case OTLP_SP_NAME:
+		/* Copied: the parsed tree goes before the spans do. */
+		x = jtype(d, v, key, JSON_STRING);
+		r->name = arena_strdup(d->a, x ? json_string_value(x) : "");
+		break;
+	case OTLP_SP_KIND:
+		r->kind = js_kind(v);
+		break;
+	case OTLP_SP_START:
+	case OTLP_SP_END:
+		j64v(d, v, key, false, m == OTLP_SP_START ? &r->start_ns : &r->end_ns);
+		break;
+	case OTLP_SP_ATTRS:
+		js_kvs_into(d, r->attrs, jtype(d, v, key, JSON_ARRAY), 0);
+		break;
+	case OTLP_SP_EVENTS:
+	case OTLP_SP_LINKS:
+		json_array_foreach(jtype(d, v, key, JSON_ARRAY), i, e)
+		{
+			if (!(m == OTLP_SP_EVENTS ? js_event(d, r, e) : js_link(d, r, e)))
+				break;
+		}
+		break;
+	case OTLP_SP_STATUS:
+		if ((x = jtype(d, v, key, JSON_OBJECT))) {
+			r->status_code = js_code(d, x);
+			r->status_message = arena_strdup(d->a, jstr(d, x, "message"));
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void otlp_js_span_end(struct dec *d, struct raw_span *r)
+{
+	if (!d->failed)
+		otlp_map_span(d, r);
+	otlp_map_free(r);
 }
 
 static void js_span(struct dec *d, json_t *sp, json_t *res_attrs, json_t *scope)
 {
-	struct raw_span r = {0};
-	json_t *x, *e;
-	size_t i;
+	struct raw_span r;
+	json_t *m[OTLP_SP_N];
 
 	if (!json_is_object(sp)) {
 		otlp_fail(d, "spans must hold objects");
 		return;
 	}
-	js_id(d, sp, "traceId", 16, &r.trace);
-	js_id(d, sp, "spanId", 8, &r.span);
-	js_id(d, sp, "parentSpanId", 8, &r.parent);
-	/* Copied: the parsed tree goes before the spans do. */
-	r.name = arena_strdup(d->a, jstr(d, sp, "name"));
-	r.kind = js_kind(sp);
-	j64(d, sp, "startTimeUnixNano", false, &r.start_ns);
-	j64(d, sp, "endTimeUnixNano", false, &r.end_ns);
-	/* On top of the resource's, in order (nemo-intake.md 4.1). */
-	r.attrs = js_kvs_into(d, json_copy(res_attrs), jget(d, sp, "attributes", JSON_ARRAY), 0);
-	r.events = json_array();
-	json_array_foreach(jget(d, sp, "events", JSON_ARRAY), i, e)
-	{
-		uint64_t t;
+	otlp_js_span_begin(&r, res_attrs, scope);
+	jsonx_members(sp, otlp_js_span_names, sizeof *otlp_js_span_names, OTLP_SP_N, m);
+	for (int i = 0; i < OTLP_SP_N; i++)
+		otlp_js_span_member(d, &r, i, m[i]);
+	otlp_js_span_end(d, &r);
+}
 
-		if (d->failed || !json_is_object(e)) {
-			otlp_fail(d, "events must hold objects");
-			break;
-		}
-		j64(d, e, "timeUnixNano", false, &t);
-		json_array_append_new(
-		    r.events, json_pack("{s:s, s:o, s:o}", "name", jstr(d, e, "name"),
-					"time_unix_nano", otlp_time(t), "attributes",
-					js_kvs(d, jget(d, e, "attributes", JSON_ARRAY), 0)));
-	}
-	r.links = json_array();
-	json_array_foreach(jget(d, sp, "links", JSON_ARRAY), i, e)
-	{
-		struct rid lt, ls;
+json_t *otlp_js_resource(struct dec *d, json_t *v)
+{
+	json_t *x = jtype(d, v, "resource", JSON_OBJECT);
 
-		if (d->failed || !json_is_object(e)) {
-			otlp_fail(d, "links must hold objects");
-			break;
-		}
-		js_id(d, e, "traceId", 16, &lt);
-		js_id(d, e, "spanId", 8, &ls);
-		json_array_append_new(
-		    r.links,
-		    json_pack("{s:o, s:o, s:o}", "trace_id", otlp_hex(lt.b, lt.bad ? 0 : lt.len),
-			      "span_id", otlp_hex(ls.b, ls.bad ? 0 : ls.len), "attributes",
-			      js_kvs(d, jget(d, e, "attributes", JSON_ARRAY), 0)));
-	}
-	if ((x = jget(d, sp, "status", JSON_OBJECT))) {
-		r.status_code = js_code(d, x);
-		r.status_message = arena_strdup(d->a, jstr(d, x, "message"));
-	}
-	r.scope = scope;
-	if (!d->failed)
-		otlp_map_span(d, &r);
-	otlp_map_free(&r);
+	return js_kvs(d, jget(d, x, "attributes", JSON_ARRAY), 0);
+}
+
+json_t *otlp_js_scope(struct dec *d, json_t *v)
+{
+	json_t *x = jtype(d, v, "scope", JSON_OBJECT);
+
+	return x ? otlp_scope(jstr(d, x, "name"), jstr(d, x, "version")) : NULL;
+}
+
+/* Back to a decoder's start: what a text path that gave up had gathered let go. */
+static void js_restart(struct dec *d)
+{
+	struct err saved;
+
+	if (d->err)
+		saved = *d->err;
+	otlp_result_free(&d->res);
+	memset(&d->res, 0, sizeof d->res);
+	d->span_cap = d->err_cap = 0;
+	d->failed = false;
+	if (d->err)
+		*d->err = saved;
 }
 
 bool otlp_json_decode(struct dec *d, const char *p, size_t n)
 {
 	struct err e;
 	size_t pos = 0, i, j, k;
-	json_t *root, *rs, *ss, *sp, *x;
+	json_t *root, *rs, *ss, *sp;
 
+	/* A request that passes is read from its text (otlp_jtext.c); one it is not sure of
+	 * goes through the tree, whose refusals are the API's (and whose parse the floor,
+	 * otlp_parse_only, measures). */
+	if (!d->parse_only && !d->reference) {
+		if (otlp_json_text(d, p, n))
+			return true;
+		js_restart(d);
+	}
 	root = jsonx_parse_with(p, n, JSONX_REPLACE, &pos, &e);
 	if (!root)
 		return otlp_fail(d, "%s at byte %zu", e.msg, pos);
@@ -375,8 +482,7 @@ bool otlp_json_decode(struct dec *d, const char *p, size_t n)
 			otlp_fail(d, "resourceSpans must hold objects");
 			break;
 		}
-		x = jget(d, rs, "resource", JSON_OBJECT);
-		res = js_kvs(d, jget(d, x, "attributes", JSON_ARRAY), 0);
+		res = otlp_js_resource(d, json_object_get(rs, "resource"));
 		json_array_foreach(jget(d, rs, "scopeSpans", JSON_ARRAY), j, ss)
 		{
 			json_t *scope = NULL;
@@ -385,8 +491,7 @@ bool otlp_json_decode(struct dec *d, const char *p, size_t n)
 				otlp_fail(d, "scopeSpans must hold objects");
 				break;
 			}
-			if ((x = jget(d, ss, "scope", JSON_OBJECT)))
-				scope = otlp_scope(jstr(d, x, "name"), jstr(d, x, "version"));
+			scope = otlp_js_scope(d, json_object_get(ss, "scope"));
 			json_array_foreach(jget(d, ss, "spans", JSON_ARRAY), k, sp)
 			{
 				if (d->failed)

@@ -382,7 +382,7 @@ bool otlp_pb_decode(struct dec *d, const uint8_t *p, size_t n)
 
 	if (!scan_msg(&sc, &otlp__export_trace_service_request__descriptor, p, n, 0))
 		return false;
-	if (sc.merges || d->pb_reference)
+	if (sc.merges || d->reference)
 		return pb_decode_unpacked(d, &sc, p, n);
 	return otlp_pbwire_traces(d, p, n, sc.nnuls > 0);
 }

@@ -2,8 +2,9 @@
  * its next bit (lib/ingest/otlp, otlp_logs). A protobuf trace body is also decoded by
  * otlp_decode_reference (protoc-c's unpack), and the two must give the same outcome: the same
  * refusal, or the same span lines, rejections and response (issue 35: the wire reader,
- * lib/ingest/otlp_pbwire.c); otlp_parse_only (bench/trivial --parse) must take a trace body
- * exactly when otlp_decode does. */
+ * lib/ingest/otlp_pbwire.c); an OTLP/JSON trace body likewise against the tree path, and by the
+ * text path alone when it takes the body (issue 57: lib/ingest/otlp_jtext.c); otlp_parse_only
+ * (bench/trivial --parse) must take a trace body exactly when otlp_decode does. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,7 +32,7 @@ static void outcome(enum status st, struct otlp_result *r, const struct err *e, 
 	otlp_result_free(r);
 }
 
-static void same_as_reference(const uint8_t *p, size_t n)
+static void same_as_reference(enum otlp_encoding enc, const uint8_t *p, size_t n)
 {
 	struct arena *a = arena_new(), *b = arena_new();
 	struct otlp_result r, ref;
@@ -41,15 +42,26 @@ static void same_as_reference(const uint8_t *p, size_t n)
 
 	buf_init(&x);
 	buf_init(&y);
-	st = otlp_decode(a, "fuzz", OTLP_PROTOBUF, p, n, 1700000000000000, &r, &e);
+	st = otlp_decode(a, "fuzz", enc, p, n, 1700000000000000, &r, &e);
 	outcome(st, &r, &e, &x);
-	stref = otlp_decode_reference(b, "fuzz", p, n, 1700000000000000, &ref, &eref);
+	stref = otlp_decode_reference(b, "fuzz", enc, p, n, 1700000000000000, &ref, &eref);
 	outcome(stref, &ref, &eref, &y);
 	if (x.len != y.len || memcmp(x.p, y.p, x.len)) {
-		fprintf(stderr, "wire reader:\n%s\nprotoc-c:\n%s\n", x.p, y.p);
+		fprintf(stderr, "%s:\n%s\n%s:\n%s\n",
+			enc == OTLP_JSON ? "otlp_decode" : "wire reader", x.p,
+			enc == OTLP_JSON ? "the tree" : "protoc-c", y.p);
 		abort();
 	}
-	if (otlp_parse_only(b, OTLP_PROTOBUF, p, n) != (st == ST_OK)) {
+	/* OTLP/JSON's text path alone: a body it takes gives the tree's outcome. */
+	if (enc == OTLP_JSON && otlp_decode_text(a, "fuzz", p, n, 1700000000000000, &r)) {
+		x.len = 0;
+		outcome(ST_OK, &r, &e, &x);
+		if (x.len != y.len || memcmp(x.p, y.p, x.len)) {
+			fprintf(stderr, "text path:\n%s\nthe tree:\n%s\n", x.p, y.p);
+			abort();
+		}
+	}
+	if (otlp_parse_only(b, enc, p, n) != (st == ST_OK)) {
 		fprintf(stderr, "otlp_parse_only disagrees with otlp_decode:\n%s\n", x.p);
 		abort();
 	}
@@ -63,37 +75,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	if (!(data[0] & 3)) {
-		same_as_reference(data + 1, size - 1);
+	if (!(data[0] & 2)) {
+		same_as_reference(data[0] & 1 ? OTLP_JSON : OTLP_PROTOBUF, data + 1, size - 1);
 		return 0;
 	}
+	/* A logs body. */
 	struct arena *a = arena_new();
-	struct otlp_result r;
+	struct otlp_logs l;
 	struct buf out;
 	struct err e;
 	enum otlp_encoding enc = data[0] & 1 ? OTLP_JSON : OTLP_PROTOBUF;
-	memset(&r, 0, sizeof r);
 	buf_init(&out);
-	if (data[0] & 2) {
-		struct otlp_logs l;
-		if (otlp_logs_decode(a, "fuzz", enc, data + 1, size - 1, 1700000000000000, &l,
-				     &e) == ST_OK) {
-			otlp_logs_response(&l, enc, &out);
-			otlp_logs_free(&l);
-		}
-	} else {
-		enum status st =
-		    otlp_decode(a, "fuzz", enc, data + 1, size - 1, 1700000000000000, &r, &e);
-
-		if (otlp_parse_only(a, enc, data + 1, size - 1) != (st == ST_OK)) {
-			fprintf(stderr, "otlp_parse_only disagrees with otlp_decode (%d)\n",
-				(int)st);
-			abort();
-		}
-		if (st == ST_OK) {
-			otlp_response(&r, enc, &out);
-			otlp_result_free(&r);
-		}
+	if (otlp_logs_decode(a, "fuzz", enc, data + 1, size - 1, 1700000000000000, &l, &e) ==
+	    ST_OK) {
+		otlp_logs_response(&l, enc, &out);
+		otlp_logs_free(&l);
 	}
 	buf_free(&out);
 	arena_free(a);
