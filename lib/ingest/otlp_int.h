@@ -118,6 +118,20 @@ enum otlp_js_span {
 	OTLP_SP_N
 };
 extern const char *const otlp_js_span_names[OTLP_SP_N];
+/* An AnyValue by its members (m[i]: the value of member otlp_js_any_names[i], NULL absent), at
+ * depth levels of AnyValue above it, as a JSON value. */
+enum otlp_av {
+	OTLP_AV_STRING,
+	OTLP_AV_BOOL,
+	OTLP_AV_INT,
+	OTLP_AV_DOUBLE,
+	OTLP_AV_ARRAY,
+	OTLP_AV_KVLIST,
+	OTLP_AV_BYTES,
+	OTLP_AV_N
+};
+extern const char *const otlp_js_any_names[OTLP_AV_N];
+json_t *otlp_js_any_members(struct dec *d, json_t *const *m, int depth);
 void otlp_js_id_text(const char *s, size_t n, size_t want, struct rid *id);
 bool otlp_js_kv_into(struct dec *d, json_t *o, json_t *kv, int depth);
 json_t *otlp_js_resource(struct dec *d, json_t *v);

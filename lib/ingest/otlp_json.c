@@ -132,9 +132,6 @@ static json_t *js_any(struct dec *d, json_t *v, int depth);
  * each attribute of a batch of 1,000 spans cost up to nine lookups: 40,000, 10.7M
  * instructions). */
 static const char *const kv_names[] = {"key", "value"};
-enum { AV_STRING, AV_BOOL, AV_INT, AV_DOUBLE, AV_ARRAY, AV_KVLIST, AV_BYTES, AV_N };
-static const char *const av_names[AV_N] = {"stringValue", "boolValue",	 "intValue",  "doubleValue",
-					   "arrayValue",  "kvlistValue", "bytesValue"};
 
 /* Sets the attributes of arr into o, in order: a key already there (a resource's, or an
  * earlier one of arr) keeps its place and takes the later value, as json_object_update
@@ -203,34 +200,43 @@ static json_t *js_double(struct dec *d, json_t *x)
 /* AnyValue in OTLP/JSON: one of the typed keys, or {} for no value. */
 static json_t *js_any(struct dec *d, json_t *v, int depth)
 {
-	json_t *x, *a, *e;
-	uint64_t u;
-	size_t i;
-
 	if (!v || json_is_null(v))
 		return json_null();
 	if (!json_is_object(v)) {
 		otlp_fail(d, "an attribute value must be an object");
 		return json_null();
 	}
+	json_t *m[OTLP_AV_N];
+	jsonx_members(v, otlp_js_any_names, sizeof *otlp_js_any_names, OTLP_AV_N, m);
+	return otlp_js_any_members(d, m, depth);
+}
+
+const char *const otlp_js_any_names[OTLP_AV_N] = {"stringValue", "boolValue",  "intValue",
+						  "doubleValue", "arrayValue", "kvlistValue",
+						  "bytesValue"};
+
+json_t *otlp_js_any_members(struct dec *d, json_t *const *m, int depth)
+{
+	json_t *x, *a, *e;
+	uint64_t u;
+	size_t i;
+
 	if (++depth > OTLP_MAX_ANY_DEPTH) {
 		otlp_fail(d, "attribute values nested deeper than %d levels", OTLP_MAX_ANY_DEPTH);
 		return json_null();
 	}
-	json_t *m[AV_N];
-	jsonx_members(v, av_names, sizeof *av_names, AV_N, m);
-	if ((x = jtype(d, m[AV_STRING], "stringValue", JSON_STRING)))
+	if ((x = jtype(d, m[OTLP_AV_STRING], "stringValue", JSON_STRING)))
 		return json_incref(x);
-	if ((x = jtype(d, m[AV_BOOL], "boolValue", JSON_TRUE)))
+	if ((x = jtype(d, m[OTLP_AV_BOOL], "boolValue", JSON_TRUE)))
 		return json_incref(x);
-	if (m[AV_INT] && !json_is_null(m[AV_INT])) {
-		if (!j64v(d, m[AV_INT], "intValue", true, &u))
+	if (m[OTLP_AV_INT] && !json_is_null(m[OTLP_AV_INT])) {
+		if (!j64v(d, m[OTLP_AV_INT], "intValue", true, &u))
 			return json_null();
 		return json_integer((json_int_t)(int64_t)u);
 	}
-	if ((x = m[AV_DOUBLE]) && !json_is_null(x))
+	if ((x = m[OTLP_AV_DOUBLE]) && !json_is_null(x))
 		return js_double(d, x);
-	if ((x = jtype(d, m[AV_ARRAY], "arrayValue", JSON_OBJECT))) {
+	if ((x = jtype(d, m[OTLP_AV_ARRAY], "arrayValue", JSON_OBJECT))) {
 		a = json_array();
 		x = jget(d, x, "values", JSON_ARRAY);
 		json_array_foreach(x, i, e)
@@ -241,9 +247,9 @@ static json_t *js_any(struct dec *d, json_t *v, int depth)
 		}
 		return a;
 	}
-	if ((x = jtype(d, m[AV_KVLIST], "kvlistValue", JSON_OBJECT)))
+	if ((x = jtype(d, m[OTLP_AV_KVLIST], "kvlistValue", JSON_OBJECT)))
 		return js_kvs(d, jget(d, x, "values", JSON_ARRAY), depth);
-	if ((x = jtype(d, m[AV_BYTES], "bytesValue", JSON_STRING))) {
+	if ((x = jtype(d, m[OTLP_AV_BYTES], "bytesValue", JSON_STRING))) {
 		size_t n = json_string_length(x), len;
 		uint8_t *b = xmalloc(n * 3 / 4 + 3);
 

@@ -3,7 +3,7 @@
  * KeyValue and every AnyValue of every attribute, then looked each member up again: of a
  * 1,000-span batch's 95.5M instructions, 29.6M were the parse and 10.6M the attributes read
  * back. Here the levels above the values (the request, resourceSpans, scopeSpans, a span, a
- * KeyValue whose value is a plain string) are walked in the text; every other value is built
+ * KeyValue and its AnyValue of one member) are walked in the text; every other value is built
  * as jsonx_parse builds it and given to the tree path's own rules (otlp_json.c), so each rule
  * has one copy. Anything this reader is not sure of returns false and the body goes to the
  * tree path, whose refusals are the API's. */
@@ -71,25 +71,33 @@ static bool span_value(struct dec *d, struct jsonx_rd *r, struct raw_span *s, si
 	return !d->failed;
 }
 
-/* A KeyValue written {"key":"<k>","value":{"stringValue":"<v>"}}, set into o as the tree path
- * sets it (otlp_js_kv_into: json_string of v); false, with r where it was, for any other. */
-static bool kv_plain(struct jsonx_rd *r, json_t *o)
+/* A KeyValue written {"key":"<k>","value":{"<a member of AnyValue>":<v>}}: only v built, and
+ * set into o by the tree path's rule for an AnyValue's members (otlp_js_any_members); 1 when
+ * read, 0 (r where it was) when of another shape, -1 when the rule failed. */
+static int kv_text(struct dec *d, struct jsonx_rd *r, json_t *o)
 {
 	struct mark at = mark_of(r);
-	const char *k, *v;
-	size_t kl, vl;
+	const char *k, *name;
+	size_t kl, nl, a = OTLP_AV_N;
+	json_t *m[OTLP_AV_N] = {NULL}, *v = NULL;
 
 	if (jsonx_rd_open(r, '{') && jsonx_rd_name(r, "key", 3) && jsonx_rd_string(r, &k, &kl) &&
-	    k >= r->p && k < r->p + r->n && /* in the text: the value's string would reuse tmp */
+	    k >= r->p && k < r->p + r->n && /* in the text: the next string read reuses tmp */
 	    jsonx_rd_more(r, '}', 1) == 1 && jsonx_rd_name(r, "value", 5) &&
-	    jsonx_rd_open(r, '{') && jsonx_rd_name(r, "stringValue", 11) &&
-	    jsonx_rd_string(r, &v, &vl) && jsonx_rd_more(r, '}', 1) == 0 &&
-	    jsonx_rd_more(r, '}', 1) == 0) {
-		json_object_setn_new_nocheck(o, k, kl, json_stringn_nocheck(v, vl));
-		return true;
+	    jsonx_rd_open(r, '{') && jsonx_rd_key(r, &name, &nl))
+		for (a = 0; a < OTLP_AV_N; a++)
+			if (!strncmp(otlp_js_any_names[a], name, nl) && !otlp_js_any_names[a][nl])
+				break;
+	if (a == OTLP_AV_N || !(v = jsonx_rd_value(r)) || jsonx_rd_more(r, '}', 1) != 0 ||
+	    jsonx_rd_more(r, '}', 1) != 0) {
+		json_decref(v);
+		mark_back(r, at);
+		return 0;
 	}
-	mark_back(r, at);
-	return false;
+	m[a] = v;
+	json_object_setn_new_nocheck(o, k, kl, otlp_js_any_members(d, m, 0));
+	json_decref(v);
+	return d->failed ? -1 : 1;
 }
 
 /* The elements of the array that comes next, each through one (k: its index); false when one
@@ -116,8 +124,9 @@ static bool kv_one(struct dec *d, struct jsonx_rd *r, size_t k, void *o)
 
 	if (k == OTLP_MAX_ATTRS) /* the tree path refuses the list */
 		return false;
-	if (kv_plain(r, o))
-		return true;
+	int plain = kv_text(d, r, o);
+	if (plain)
+		return plain > 0;
 	kv = jsonx_rd_value(r);
 	ok = kv && otlp_js_kv_into(d, o, kv, 0);
 	json_decref(kv);
