@@ -49,7 +49,7 @@ bool otlp_decode_text(struct arena *a, const char *ws, const void *body, size_t 
 {
 	struct dec d = {.a = a, .ws = ws, .now_us = now_us};
 
-	if (!otlp_json_text(&d, body, len)) {
+	if (!otlp_jtext_decode(&d, body, len)) {
 		otlp_result_free(&d.res);
 		memset(out, 0, sizeof *out);
 		return false;

@@ -94,7 +94,7 @@ bool otlp_json_decode(struct dec *d, const char *p, size_t n);
  * not sure of it (a member repeated or out of the order it reads, a value of another shape,
  * any check's failure, not JSON), and then d holds whatever it gathered: the caller starts
  * again from the tree. */
-bool otlp_json_text(struct dec *d, const char *p, size_t n);
+bool otlp_jtext_decode(struct dec *d, const char *p, size_t n);
 
 /* The tree path's rules of OTLP/JSON (otlp_json.c), which the text path calls on the values it
  * builds, so the two read every value alike: an id's text into id; one KeyValue object set
@@ -103,7 +103,7 @@ bool otlp_json_text(struct dec *d, const char *p, size_t n);
  * attributes a copy of the resource's), each member of it (v NULL: absent; every member
  * absent from the text is given so), and ended (mapped unless the request failed, then
  * r's values released). */
-enum otlp_js_span {
+enum otlp_json_span {
 	OTLP_SP_TRACE,
 	OTLP_SP_SPAN,
 	OTLP_SP_PARENT,
@@ -117,8 +117,8 @@ enum otlp_js_span {
 	OTLP_SP_STATUS,
 	OTLP_SP_N
 };
-extern const char *const otlp_js_span_names[OTLP_SP_N];
-/* An AnyValue by its members (m[i]: the value of member otlp_js_any_names[i], NULL absent), at
+extern const char *const otlp_json_span_names[OTLP_SP_N];
+/* An AnyValue by its members (m[i]: the value of member otlp_json_any_names[i], NULL absent), at
  * depth levels of AnyValue above it, as a JSON value. */
 enum otlp_av {
 	OTLP_AV_STRING,
@@ -130,15 +130,15 @@ enum otlp_av {
 	OTLP_AV_BYTES,
 	OTLP_AV_N
 };
-extern const char *const otlp_js_any_names[OTLP_AV_N];
-json_t *otlp_js_any_members(struct dec *d, json_t *const *m, int depth);
-void otlp_js_id_text(const char *s, size_t n, size_t want, struct rid *id);
-bool otlp_js_kv_into(struct dec *d, json_t *o, json_t *kv, int depth);
-json_t *otlp_js_resource(struct dec *d, json_t *v);
-json_t *otlp_js_scope(struct dec *d, json_t *v);
-void otlp_js_span_begin(struct raw_span *r, json_t *res_attrs, json_t *scope);
-void otlp_js_span_member(struct dec *d, struct raw_span *r, enum otlp_js_span m, json_t *v);
-void otlp_js_span_end(struct dec *d, struct raw_span *r);
+extern const char *const otlp_json_any_names[OTLP_AV_N];
+json_t *otlp_json_any_members(struct dec *d, json_t *const *m, int depth);
+void otlp_json_id_text(const char *s, size_t n, size_t want, struct rid *id);
+bool otlp_json_kv_into(struct dec *d, json_t *o, json_t *kv, int depth);
+json_t *otlp_json_resource(struct dec *d, json_t *v);
+json_t *otlp_json_scope(struct dec *d, json_t *v);
+void otlp_json_span_begin(struct raw_span *r, json_t *res_attrs, json_t *scope);
+void otlp_json_span_member(struct dec *d, struct raw_span *r, enum otlp_json_span m, json_t *v);
+void otlp_json_span_end(struct dec *d, struct raw_span *r);
 
 /* A trace request scan_msg found plain (no merges), read off the wire (otlp_pbwire.c); sub:
  * the request held a NUL in an AnyValue string. */

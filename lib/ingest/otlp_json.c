@@ -91,7 +91,7 @@ static int hexval(int c)
 /* OTLP/JSON ids are hex, any case (otel-egp.md 1.3 rule 1); base64 of the right length is
  * accepted too, since some exporters use protobuf's generic mapping (bytes are base64 in proto3
  * JSON, as bytesValue is). */
-void otlp_js_id_text(const char *s, size_t n, size_t want, struct rid *id)
+void otlp_json_id_text(const char *s, size_t n, size_t want, struct rid *id)
 {
 	bool hex = true;
 
@@ -118,7 +118,7 @@ static void js_idv(struct dec *d, json_t *v, const char *key, size_t want, struc
 		otlp_fail(d, "%s must be a hex string", key);
 		return;
 	}
-	otlp_js_id_text(json_string_value(v), json_string_length(v), want, id);
+	otlp_json_id_text(json_string_value(v), json_string_length(v), want, id);
 }
 
 static void js_id(struct dec *d, json_t *obj, const char *key, size_t want, struct rid *id)
@@ -147,13 +147,13 @@ static json_t *js_kvs_into(struct dec *d, json_t *o, json_t *arr, int depth)
 	}
 	json_array_foreach(arr, i, kv)
 	{
-		if (!otlp_js_kv_into(d, o, kv, depth))
+		if (!otlp_json_kv_into(d, o, kv, depth))
 			break;
 	}
 	return o;
 }
 
-bool otlp_js_kv_into(struct dec *d, json_t *o, json_t *kv, int depth)
+bool otlp_json_kv_into(struct dec *d, json_t *o, json_t *kv, int depth)
 {
 	json_t *key;
 
@@ -207,15 +207,15 @@ static json_t *js_any(struct dec *d, json_t *v, int depth)
 		return json_null();
 	}
 	json_t *m[OTLP_AV_N];
-	jsonx_members(v, otlp_js_any_names, sizeof *otlp_js_any_names, OTLP_AV_N, m);
-	return otlp_js_any_members(d, m, depth);
+	jsonx_members(v, otlp_json_any_names, sizeof *otlp_json_any_names, OTLP_AV_N, m);
+	return otlp_json_any_members(d, m, depth);
 }
 
-const char *const otlp_js_any_names[OTLP_AV_N] = {"stringValue", "boolValue",  "intValue",
-						  "doubleValue", "arrayValue", "kvlistValue",
-						  "bytesValue"};
+const char *const otlp_json_any_names[OTLP_AV_N] = {"stringValue", "boolValue",	 "intValue",
+						    "doubleValue", "arrayValue", "kvlistValue",
+						    "bytesValue"};
 
-json_t *otlp_js_any_members(struct dec *d, json_t *const *m, int depth)
+json_t *otlp_json_any_members(struct dec *d, json_t *const *m, int depth)
 {
 	json_t *x, *a, *e;
 	uint64_t u;
@@ -341,7 +341,7 @@ static bool js_link(struct dec *d, struct raw_span *r, json_t *e)
 	return true;
 }
 
-const char *const otlp_js_span_names[OTLP_SP_N] = {
+const char *const otlp_json_span_names[OTLP_SP_N] = {
     [OTLP_SP_TRACE] = "traceId",       [OTLP_SP_SPAN] = "spanId",
     [OTLP_SP_PARENT] = "parentSpanId", [OTLP_SP_NAME] = "name",
     [OTLP_SP_KIND] = "kind",	       [OTLP_SP_START] = "startTimeUnixNano",
@@ -350,7 +350,7 @@ const char *const otlp_js_span_names[OTLP_SP_N] = {
     [OTLP_SP_STATUS] = "status",
 };
 
-void otlp_js_span_begin(struct raw_span *r, json_t *res_attrs, json_t *scope)
+void otlp_json_span_begin(struct raw_span *r, json_t *res_attrs, json_t *scope)
 {
 	*r = (struct raw_span){.scope = scope};
 	/* The span's attributes on top of the resource's, in order (nemo-intake.md 4.1). */
@@ -359,9 +359,9 @@ void otlp_js_span_begin(struct raw_span *r, json_t *res_attrs, json_t *scope)
 	r->links = json_array();
 }
 
-void otlp_js_span_member(struct dec *d, struct raw_span *r, enum otlp_js_span m, json_t *v)
+void otlp_json_span_member(struct dec *d, struct raw_span *r, enum otlp_json_span m, json_t *v)
 {
-	const char *key = otlp_js_span_names[m];
+	const char *key = otlp_json_span_names[m];
 	json_t *x, *e;
 	size_t i;
 
@@ -407,7 +407,7 @@ void otlp_js_span_member(struct dec *d, struct raw_span *r, enum otlp_js_span m,
 	}
 }
 
-void otlp_js_span_end(struct dec *d, struct raw_span *r)
+void otlp_json_span_end(struct dec *d, struct raw_span *r)
 {
 	if (!d->failed)
 		otlp_map_span(d, r);
@@ -423,21 +423,21 @@ static void js_span(struct dec *d, json_t *sp, json_t *res_attrs, json_t *scope)
 		otlp_fail(d, "spans must hold objects");
 		return;
 	}
-	otlp_js_span_begin(&r, res_attrs, scope);
-	jsonx_members(sp, otlp_js_span_names, sizeof *otlp_js_span_names, OTLP_SP_N, m);
+	otlp_json_span_begin(&r, res_attrs, scope);
+	jsonx_members(sp, otlp_json_span_names, sizeof *otlp_json_span_names, OTLP_SP_N, m);
 	for (int i = 0; i < OTLP_SP_N; i++)
-		otlp_js_span_member(d, &r, i, m[i]);
-	otlp_js_span_end(d, &r);
+		otlp_json_span_member(d, &r, i, m[i]);
+	otlp_json_span_end(d, &r);
 }
 
-json_t *otlp_js_resource(struct dec *d, json_t *v)
+json_t *otlp_json_resource(struct dec *d, json_t *v)
 {
 	json_t *x = jtype(d, v, "resource", JSON_OBJECT);
 
 	return js_kvs(d, jget(d, x, "attributes", JSON_ARRAY), 0);
 }
 
-json_t *otlp_js_scope(struct dec *d, json_t *v)
+json_t *otlp_json_scope(struct dec *d, json_t *v)
 {
 	json_t *x = jtype(d, v, "scope", JSON_OBJECT);
 
@@ -469,7 +469,7 @@ bool otlp_json_decode(struct dec *d, const char *p, size_t n)
 	 * goes through the tree, whose refusals are the API's (and whose parse the floor,
 	 * otlp_parse_only, measures). */
 	if (!d->parse_only && !d->reference) {
-		if (otlp_json_text(d, p, n))
+		if (otlp_jtext_decode(d, p, n))
 			return true;
 		js_restart(d);
 	}
@@ -488,7 +488,7 @@ bool otlp_json_decode(struct dec *d, const char *p, size_t n)
 			otlp_fail(d, "resourceSpans must hold objects");
 			break;
 		}
-		res = otlp_js_resource(d, json_object_get(rs, "resource"));
+		res = otlp_json_resource(d, json_object_get(rs, "resource"));
 		json_array_foreach(jget(d, rs, "scopeSpans", JSON_ARRAY), j, ss)
 		{
 			json_t *scope = NULL;
@@ -497,7 +497,7 @@ bool otlp_json_decode(struct dec *d, const char *p, size_t n)
 				otlp_fail(d, "scopeSpans must hold objects");
 				break;
 			}
-			scope = otlp_js_scope(d, json_object_get(ss, "scope"));
+			scope = otlp_json_scope(d, json_object_get(ss, "scope"));
 			json_array_foreach(jget(d, ss, "spans", JSON_ARRAY), k, sp)
 			{
 				if (d->failed)

@@ -66,13 +66,13 @@ static bool span_value(struct dec *d, struct jsonx_rd *r, struct raw_span *s, si
 
 	if (!v)
 		return false;
-	otlp_js_span_member(d, s, m, v);
+	otlp_json_span_member(d, s, m, v);
 	json_decref(v);
 	return !d->failed;
 }
 
 /* A KeyValue written {"key":"<k>","value":{"<a member of AnyValue>":<v>}}: only v built, and
- * set into o by the tree path's rule for an AnyValue's members (otlp_js_any_members); 1 when
+ * set into o by the tree path's rule for an AnyValue's members (otlp_json_any_members); 1 when
  * read, 0 (r where it was) when of another shape, -1 when the rule failed. */
 static int kv_text(struct dec *d, struct jsonx_rd *r, json_t *o)
 {
@@ -86,7 +86,8 @@ static int kv_text(struct dec *d, struct jsonx_rd *r, json_t *o)
 	    jsonx_rd_more(r, '}', 1) == 1 && jsonx_rd_name(r, "value", 5) &&
 	    jsonx_rd_open(r, '{') && jsonx_rd_key(r, &name, &nl))
 		for (a = 0; a < OTLP_AV_N; a++)
-			if (!strncmp(otlp_js_any_names[a], name, nl) && !otlp_js_any_names[a][nl])
+			if (!strncmp(otlp_json_any_names[a], name, nl) &&
+			    !otlp_json_any_names[a][nl])
 				break;
 	if (a == OTLP_AV_N || !(v = jsonx_rd_value(r)) || jsonx_rd_more(r, '}', 1) != 0 ||
 	    jsonx_rd_more(r, '}', 1) != 0) {
@@ -95,7 +96,7 @@ static int kv_text(struct dec *d, struct jsonx_rd *r, json_t *o)
 		return 0;
 	}
 	m[a] = v;
-	json_object_setn_new_nocheck(o, k, kl, otlp_js_any_members(d, m, 0));
+	json_object_setn_new_nocheck(o, k, kl, otlp_json_any_members(d, m, 0));
 	json_decref(v);
 	return d->failed ? -1 : 1;
 }
@@ -128,7 +129,7 @@ static bool kv_one(struct dec *d, struct jsonx_rd *r, size_t k, void *o)
 	if (plain)
 		return plain > 0;
 	kv = jsonx_rd_value(r);
-	ok = kv && otlp_js_kv_into(d, o, kv, 0);
+	ok = kv && otlp_json_kv_into(d, o, kv, 0);
 	json_decref(kv);
 	return ok;
 }
@@ -148,10 +149,10 @@ static bool span_member(struct dec *d, struct jsonx_rd *r, struct raw_span *s, s
 			break;
 		if (!jsonx_rd_string(r, &t, &len))
 			return false;
-		otlp_js_id_text(t, len, m == OTLP_SP_TRACE ? 16 : 8,
-				m == OTLP_SP_TRACE  ? &s->trace
-				: m == OTLP_SP_SPAN ? &s->span
-						    : &s->parent);
+		otlp_json_id_text(t, len, m == OTLP_SP_TRACE ? 16 : 8,
+				  m == OTLP_SP_TRACE  ? &s->trace
+				  : m == OTLP_SP_SPAN ? &s->span
+						      : &s->parent);
 		return true;
 	case OTLP_SP_NAME:
 		if (c != '"')
@@ -209,16 +210,16 @@ static bool span(struct dec *d, struct jsonx_rd *r, json_t *res, json_t *scope)
 	struct span_ctx c = {.seen = 0};
 	bool ok;
 
-	otlp_js_span_begin(&c.s, res, scope);
-	ok = object(d, r, otlp_js_span_names, OTLP_SP_N, span_one, &c);
+	otlp_json_span_begin(&c.s, res, scope);
+	ok = object(d, r, otlp_json_span_names, OTLP_SP_N, span_one, &c);
 	/* What the text did not hold, as the tree path reads an absent member. */
 	for (size_t m = 0; ok && m < OTLP_SP_N; m++)
 		if (!(c.seen & 1u << m))
-			otlp_js_span_member(d, &c.s, m, NULL);
+			otlp_json_span_member(d, &c.s, m, NULL);
 	ok = ok && !d->failed;
 	if (!ok)
 		d->failed = true; /* given up: nothing mapped */
-	otlp_js_span_end(d, &c.s);
+	otlp_json_span_end(d, &c.s);
 	return ok;
 }
 
@@ -281,7 +282,7 @@ static bool scope_spans(struct dec *d, struct jsonx_rd *r, size_t k, void *ctx)
 	struct level *resource = ctx;
 
 	(void)k;
-	return level(d, r, names, otlp_js_scope, span_of, resource->head);
+	return level(d, r, names, otlp_json_scope, span_of, resource->head);
 }
 
 static bool resource_spans(struct dec *d, struct jsonx_rd *r, size_t k, void *ctx)
@@ -290,7 +291,7 @@ static bool resource_spans(struct dec *d, struct jsonx_rd *r, size_t k, void *ct
 
 	(void)k;
 	(void)ctx;
-	return level(d, r, names, otlp_js_resource, scope_spans, NULL);
+	return level(d, r, names, otlp_json_resource, scope_spans, NULL);
 }
 
 static bool request_one(struct dec *d, struct jsonx_rd *r, size_t m, void *ctx)
@@ -304,7 +305,7 @@ static bool request_one(struct dec *d, struct jsonx_rd *r, size_t m, void *ctx)
 	return array(d, r, resource_spans, NULL);
 }
 
-bool otlp_json_text(struct dec *d, const char *p, size_t n)
+bool otlp_jtext_decode(struct dec *d, const char *p, size_t n)
 {
 	static const char *const names[] = {"resourceSpans"};
 	struct jsonx_rd r;
