@@ -415,7 +415,7 @@ void narrow_visit(struct scan_day *s, const struct rec_filter *c, struct visit *
 	if ((c->need & NEED_SESSION) && !narrow_keys(s, STORE_KEY_SESSION, &c->session_h, 1, v))
 		return;
 	memset(v, 0, sizeof *v);
-	if (!s->tbits && c->roots && narrow_roots(s, v))
+	if (c->roots && narrow_roots(s, v))
 		return;
 	if (!s->tbits) {
 		qsh_visit_col(s, c, v);
@@ -488,12 +488,13 @@ bool narrow_extra(const struct scan *db, struct scan_day *s, size_t ri)
 	size_t n;
 	if (!q->nsearch && !q->npreds)
 		return true;
-	/* The text index rules a record out, or (s->tsure) in; else the line decides. */
-	bool text = q->nsearch > 0;
-	if (text && s->tbits && ri < s->xcovered) {
+	/* The text index rules a record out, or (s->tsure) in; else the line decides (the
+	 * terms but the hints, which a predicate decides). */
+	bool text = q->nsearch > q->nsearch_hints;
+	if (q->nsearch && s->tbits && ri < s->xcovered) {
 		if (!bits_get(s->tbits, ri))
 			return false;
-		text = !(s->tsure && bits_get(s->tsure, ri));
+		text = text && !(s->tsure && bits_get(s->tsure, ri));
 	}
 	const struct idx_rec *r = &s->sh.recs[ri];
 	size_t i = 0;
@@ -511,7 +512,7 @@ bool narrow_extra(const struct scan *db, struct scan_day *s, size_t ri)
 	if (!db_line(s, ri, &p, &n))
 		return false;
 	bool ok = true;
-	for (size_t k = 0; ok && text && k < q->nsearch; k++)
+	for (size_t k = 0; ok && text && k < q->nsearch - q->nsearch_hints; k++)
 		ok = text_match(p, n, &db->text[k]);
 	for (; ok && i < q->npreds; i++) {
 		const struct query_pred *pr = &q->preds[i];

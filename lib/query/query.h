@@ -98,6 +98,10 @@ struct query {
 					      Cyrillic) in the span's name, input or output as
 					      stored (JSON text: a term is matched as written) */
 		size_t nsearch;
+		/* The last nsearch_hints of search narrow by the text index alone: a candidate's
+		 * line is not tested with them, as a predicate that holds only where they do
+		 * decides (Opik's conditions on a name: opik_filter_terms). */
+		size_t nsearch_hints;
 		bool roots_only; /* spans with no parent */
 		/* Sets of ids a span must be in, each by its span, trace or session id (an AND):
 		 * what a surface's score filter found (lib/query/judgements.h, query_judged). */

@@ -176,6 +176,14 @@ void opik_filter_all(struct opik_filter *f);
  * project id, and trace rows taken. */
 bool opik_filter_project_only(const struct opik_filter *f);
 void opik_filter_pred(struct opik_filter *f, struct query_pred *p);
+/* The texts a span's name, input or output must hold for f to match (its =, contains,
+ * starts_with and ends_with on them, case-blind), as lib/query's free-text terms match them in
+ * the stored line: each value of 3 bytes or more that the line holds as written (printable
+ * ASCII but '"' and '\\'), at most max of at most max_len bytes, into terms; how many. A
+ * necessary condition the text index narrows by (lib/query's nsearch_hints); f's predicate
+ * still decides. */
+size_t opik_filter_terms(const struct opik_filter *f, const char **terms, size_t max,
+			 size_t max_len);
 /* A trace filter on usage or cost: q tests it on each trace's rollup. */
 void opik_filter_rollup(struct opik_filter *f, struct query *q);
 /* The filter's feedback_scores conditions answered from the judgement index (query_judged):

@@ -489,6 +489,36 @@ static bool opik_match(void *ctx, const char *line, size_t n)
 	return ok;
 }
 
+/* The shortest value taken as a term: one or two letters are in most words, so the text index
+ * would leave most candidates and cost more than it saves (BENCHMARKS-HISTORY.md, "Opik's
+ * traces with a filter on a name"). */
+#define OPIK_TERM_MIN 3
+
+/* Whether v is in a line's text as it is in the decoded text: printable ASCII but '"' and '\\',
+ * the only bytes of it a line escapes (docs/FORMAT.md: the server writes every line). */
+static bool term_as_stored(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+			return false;
+	return strlen(v) >= OPIK_TERM_MIN;
+}
+
+size_t opik_filter_terms(const struct opik_filter *f, const char **terms, size_t max,
+			 size_t max_len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n && n < max; i++) {
+		const struct fcond *c = &f->c[i];
+		if ((c->f->src == F_NAME || c->f->src == F_INPUT || c->f->src == F_OUTPUT) &&
+		    (c->op == O_EQ || c->op == O_CONTAINS || c->op == O_STARTS ||
+		     c->op == O_ENDS) &&
+		    strlen(c->value) <= max_len && term_as_stored(c->value))
+			terms[n++] = c->value;
+	}
+	return n;
+}
+
 void opik_filter_rollup(struct opik_filter *f, struct query *q)
 {
 	for (size_t i = 0; i < f->n; i++)
