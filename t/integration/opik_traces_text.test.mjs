@@ -3,8 +3,9 @@
 // free-text term too, so the text index narrows the roots before each one's line is read
 // (lib/api/opik/spans/read.c, opik_filter_terms; issue 57). The answer stays the predicate's:
 // every page shape against the list of every trace filtered here, case-blind, for words,
-// prefixes, the inside of a word, a phrase across words, and values not taken as terms (two
-// letters, a quote, a non-ASCII letter); on fresh and indexed days and after a trace renamed. A worker under a read budget that every root's line passes
+// prefixes, the inside and the end of a word, values across a word's boundary, with
+// punctuation or digits, inside a non-ASCII name, and values not taken as terms (two letters, a
+// quote, a non-ASCII letter); on fresh and indexed days and after a trace renamed. A worker under a read budget that every root's line passes
 // (SPANDEX_QUERY_BYTES) answers the name conditions the index narrows; before, it read every
 // root and was refused.
 import { test, before, after } from 'node:test';
@@ -27,7 +28,9 @@ const headers = { 'Comet-Workspace': WS };
 const P = 'Default Project';
 const id = (k, i) => `0190a1b2-0000-7000-${k}000-${String(i).padStart(12, '0')}`;
 const ok = (r, status) => assert.equal(r.status, status, r.text);
-const names = ['Planner step', 'Retriever', 'answer Writer', 'tool CALL', 'Summarize "notes"', 'café order'];
+const names = ['Planner step', 'Retriever', 'answer Writer', 'tool CALL', 'Summarize "notes"', 'café order', 'gpt-4o.mini chat call', 'CAFÉ Ölbaum'];
+// The name of trace n, the i-th of its day: its number after the words, or before them.
+const nameOf = (i, n) => (i % 2 ? `${n} ${names[i % names.length]}` : `${names[i % names.length]} ${n}`);
 
 // perDay traces on each of three days, a root span each with an input of 4 KiB of words (every root is
 // about 1.9 MiB of lines, past the budget) and an output naming its number; spans under them.
@@ -36,7 +39,7 @@ async function load(perDay) {
 		const traces = [], spans = [];
 		for (let i = 0; i < perDay; i++) {
 			const n = d * 1000 + i;
-			traces.push({ id: id(8, n), project_name: P, name: `${names[i % names.length]} ${n}`, input: { text: 'lorem ipsum dolor sit amet '.repeat(160) }, output: { text: `result ${n % 7}` }, start_time: dayTime(i * 60000, d), end_time: dayTime(i * 60000 + 500, d) });
+			traces.push({ id: id(8, n), project_name: P, name: nameOf(i, n), input: { text: 'lorem ipsum dolor sit amet '.repeat(160) }, output: { text: `result ${n % 7}` }, start_time: dayTime(i * 60000, d), end_time: dayTime(i * 60000 + 500, d) });
 			spans.push({ id: id(9, n), trace_id: id(8, n), project_name: P, name: `s${n}`, type: 'llm', start_time: dayTime(i * 60000 + 1, d) });
 		}
 		ok(await srv.request('POST', '/v1/private/traces/batch', { body: { traces }, headers }), 204);
@@ -72,6 +75,18 @@ const conds = [
 	['name', 'contains', 'writer 2'],
 	['name', 'contains', 'zzz'],
 	['name', 'contains', 'Ca'],
+	['name', 'contains', 'rde'],
+	['name', 'ends_with', 'der'],
+	['name', 'ends_with', 'ITER'],
+	['name', 'contains', 't ca'],
+	['name', 'contains', '4o.mi'],
+	['name', 'contains', '-4o'],
+	['name', 'contains', '100'],
+	['name', 'starts_with', '10'],
+	['name', 'starts_with', '1005 '],
+	['name', 'contains', 'caf'],
+	['name', 'contains', 'lbaum'],
+	['name', 'contains', 'ölb'],
 	['name', 'contains', '"notes"'],
 	['name', 'contains', 'café'],
 	['name', '=', 'tool call 1003'],
@@ -101,8 +116,8 @@ async function allSame(when) {
 	assert.equal(all.length, 3 * 150);
 	for (const c of conds)
 		await pagesAsFiltered(srv, c, all, when);
-	// Under the budget: the name's words and prefixes, which the text index narrows by.
-	for (const c of conds.slice(0, 2).concat([conds[8]]))
+	// Under the budget: values in the names' words, which the text index narrows by.
+	for (const c of conds.filter(([, , v]) => ['planner', 'PLAN', 'Retr', 'rde', 'lbaum'].includes(v)))
 		await pagesAsFiltered(lim, c, all, `${when}, under the budget`);
 	// The spans' list takes the terms too (its spans named s<n>, one a trace).
 	const filters = encodeURIComponent(JSON.stringify([{ field: 'name', operator: 'contains', value: 'S100' }]));
