@@ -5,9 +5,9 @@
 // every page shape against the list of every trace filtered here, case-blind, for words,
 // prefixes, the inside and the end of a word, values across a word's boundary, with
 // punctuation or digits, inside a non-ASCII name, and values not taken as terms (two letters, a
-// quote, a non-ASCII letter); on fresh and indexed days and after a trace renamed. A worker under a read budget that every root's line passes
-// (SPANDEX_QUERY_BYTES) answers the name conditions the index narrows; before, it read every
-// root and was refused.
+// quote, a non-ASCII letter); on fresh, indexed and sealed days and after a trace renamed. A
+// worker under a read budget that every root's line passes (SPANDEX_QUERY_BYTES) answers the
+// name conditions the index narrows; before, it read every root and was refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, spandexCli, dayTime } from '../harness.mjs';
@@ -142,4 +142,7 @@ test('a list with a condition on a text answers as the predicate on every trace 
 	];
 	ok(await srv.request('POST', '/v1/private/traces/batch', { body: { traces: renamed }, headers }), 204);
 	await allSame('renamed');
+	// Sealed: every day before yesterday.
+	ok(await spandexCli(['seal', srv.dataDir, '--workspace', WS]).then((r) => ({ status: r.code, text: r.stderr })), 0);
+	await allSame('sealed');
 });
