@@ -42,6 +42,19 @@ static inline bool bits_any(const uint64_t *b, size_t a, size_t z)
 	return false;
 }
 
+/* Whether more than k bits of [a, z) are set: a word at a time, stopping once past k. */
+static inline bool bits_more(const uint64_t *b, size_t a, size_t z, size_t k)
+{
+	size_t n = 0;
+	for (; a < z && (a & 63); a++)
+		n += bits_get(b, a);
+	for (; a + 64 <= z && n <= k; a += 64)
+		n += (size_t)__builtin_popcountll(b[a >> 6]);
+	for (; a < z && n <= k; a++)
+		n += bits_get(b, a);
+	return n > k;
+}
+
 /* Whether v is in a set of up to 32 small values, one bit each (a kind or status set of a
  * query); the empty set stands for all of them. */
 static inline bool bits_in_set(uint32_t set, unsigned v)

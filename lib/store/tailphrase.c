@@ -222,9 +222,12 @@ void tailphrase_narrow(const struct tailphrase *p, const char *const *terms, siz
 		const struct tp_part *t = &p->p[k];
 		uint64_t *a, *y;
 		size_t lo = t->from > from ? t->from : from;
-		/* a part none of whose records is a candidate is not asked (a phrase of a rare
-		 * word: its candidates in a few parts) */
-		if (t->to <= from || t->to > n || !bits_any(all, lo, t->to) ||
+		/* a part is asked only when more than 1/TAILPHRASE_ASK_SHARE of its records are
+		 * candidates: a phrase of a rare word (its candidates few, in a few parts) reads
+		 * their lines for less than the part's look-up, which decodes its common words'
+		 * and pairs' lists, a bit per record */
+		if (t->to <= from || t->to > n ||
+		    !bits_more(all, lo, t->to, (t->to - lo) / TAILPHRASE_ASK_SHARE) ||
 		    words_terms(&t->v, terms, nterms, t->to - t->from, &a, &y) != ST_OK)
 			continue;
 		if (y && !*yes)

@@ -29,6 +29,14 @@
  * keeps at most 32 ln(n) parts beside its full ones). */
 #define TAILPHRASE_PART_BYTES (8u << 20)
 #define TAILPHRASE_PART_SHARE 32
+/* A search asks a part only when more than 1/TAILPHRASE_ASK_SHARE of its records are candidates
+ * after the words (tailphrase_narrow): a look-up decodes the lists of the phrase's common words
+ * and pairs, a bit per record of the part, and cost more than reading the lines of a rare word's
+ * candidates (1.4% of prose's records: 22-24 ms asked, 8-12 not, as before the pairs;
+ * BENCHMARKS-HISTORY.md, "The phrase of a rare word: a part asked only when it may narrow"),
+ * while a part's pairs cannot narrow a rare word's records (they stand for its pairs). The
+ * lines read past it are at most 1/16 of a tail's, so a phrase stays past 10x `rg`. */
+#define TAILPHRASE_ASK_SHARE 16
 /* What a worker keeps of every day's pairs, parts and build: past it the days searched longest
  * ago are let go (built again once a phrase asks them). */
 #define TAILPHRASE_KEEP_BYTES (512ull << 20)
