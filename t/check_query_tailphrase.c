@@ -7,7 +7,6 @@
  * past that .tix. */
 #include "t/check_query.h"
 #include "lib/base/bits.h"
-#include "lib/store/tailphrase.h"
 
 enum { TP_N = 400, TP_MORE = 40 };
 
@@ -32,6 +31,9 @@ static const char *const tp_terms[] = {"Agent calls a tool",
 /* The phrase of a rare word (TP_RARE: "quokka", a record in forty): its candidates are too few
  * in any part for the part to be asked (TAILPHRASE_ASK_SHARE), so its lines decide them. */
 enum { TP_RARE = 14 };
+/* A part is asked when more than 1/16 of its records are candidates (TAILPHRASE_ASK_SHARE,
+ * lib/store/tailphrase.h, private to lib/store). */
+enum { TP_ASK_SHARE = 16 };
 enum { TP_NTERMS = sizeof tp_terms / sizeof *tp_terms };
 
 /* That the day's index of sh answers each phrase with every record of [from, sh->nrecs) that
@@ -292,7 +294,7 @@ START_TEST(tail_phrase)
 		size_t nless = 0, nhas = 0;
 		for (size_t i = 0; i < TP_N; i++)
 			nhas += tp_has(i, tp_terms[k]);
-		bool asked = nhas > TP_N / TAILPHRASE_ASK_SHARE;
+		bool asked = nhas > TP_N / TP_ASK_SHARE;
 		for (size_t i = 0; i < TP_N && !asked; i++) {
 			if (k == TP_RARE)
 				ck_assert_int_eq(bits_get(tail[k], i), tp_words(i, tp_terms[k]));
