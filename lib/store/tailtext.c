@@ -111,26 +111,33 @@ static void tailwords_more(const struct shard *sh, const char *m, uint32_t *wm,
 	w->starts[w->b.nw] = (uint32_t)w->b.blob.len;
 }
 
-/* *all and *yes (NULL: made here, every record from from on a candidate, none sure) with the
- * records before from as the caller had them, bits and sure (its bits past from are 0). */
+/* *all and *yes (each NULL: made here, every record from from on a candidate, none sure) with
+ * the records before from as the caller had them, bits and sure (NULL: none sure; the bits of
+ * both past from are 0). A record is sure where the index that covers it knows it: the .tix's
+ * sure records stay sure whatever the tail's words can say of the tail's (a phrase of two common
+ * words: the tail's words know none of theirs, and dropping the .tix's too read the line of
+ * every candidate of the day, 87,500 of 112,500 on the soak's store). */
 static void text_start(uint64_t **all, uint64_t **yes, size_t from, size_t n, const uint64_t *bits,
 		       const uint64_t *sure)
 {
 	size_t words = (n + 63) / 64, had = from / 64;
 	if (!*all) {
 		*all = xcalloc(words ? words : 1, sizeof **all);
-		*yes = xcalloc(words ? words : 1, sizeof **yes);
 		for (size_t i = from; i < n; i++)
 			bits_set(*all, i);
 	}
-	if (had)
+	if (!*yes)
+		*yes = xcalloc(words ? words : 1, sizeof **yes);
+	if (had) {
 		memcpy(*all, bits, had * sizeof **all);
-	if (*yes && had && sure)
-		memcpy(*yes, sure, had * sizeof **yes);
+		if (sure)
+			memcpy(*yes, sure, had * sizeof **yes);
+		else
+			memset(*yes, 0, had * sizeof **yes);
+	}
 	for (size_t i = had * 64; i < from; i++) {
 		bits_put(*all, i, bits_get(bits, i));
-		if (*yes)
-			bits_put(*yes, i, sure && bits_get(sure, i));
+		bits_put(*yes, i, sure && bits_get(sure, i));
 	}
 }
 
@@ -159,7 +166,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 	}
 	tailwords_more(sh, m, mapcache_bits(mc), tw, merge_step());
 	uint64_t *all = NULL, *yes = NULL;
-	bool whole = true;
+	bool whole = true; /* the tail's words know every record of theirs that holds the terms */
 	struct words_view v;
 	words_view_built(&v, &tw->b, tw->starts);
 	if (tw->nsegs && words_terms(&v, terms, nterms, n, &all, &yes) == ST_OK) {
@@ -167,8 +174,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 		text_start(&all, &yes, from, n, *bits, *sure);
 		for (size_t i = tw->next; i < n; i++) { /* past the kept words: candidates */
 			bits_set(all, i);
-			if (yes)
-				bits_put(yes, i, false);
+			bits_put(yes, i, false);
 		}
 	}
 	/* The segments past the kept words, each asked for its records' candidates. */
@@ -185,8 +191,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 		for (size_t i = s->first > past ? s->first : past; i < (size_t)s->first + s->nrecs;
 		     i++) {
 			bits_put(all, i, bits_get(a, i - s->first));
-			if (yes)
-				bits_put(yes, i, y && bits_get(y, i - s->first));
+			bits_put(yes, i, y && bits_get(y, i - s->first));
 		}
 		free(a);
 		free(y);
@@ -201,7 +206,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 		ph = tailphrase_kept(st, ws, sh, from);
 	if (!all && ph)
 		text_start(&all, &yes, from, n, *bits, *sure);
-	if (all && (!whole || (from && !*sure))) {
+	if (all && !whole && !(from && *sure)) { /* none known: NULL says so */
 		free(yes);
 		yes = NULL;
 	}
