@@ -1,7 +1,7 @@
 /* otlp: the entry points of OTLP/HTTP trace and log requests (protobuf and OTLP/JSON) and their
- * responses, on top of the rest: the protobuf decoder is otlp_pb.c, the OTLP/JSON one
- * otlp_json.c, the mapping onto struct span otlp_map.c, the log records' gathering otlp_logs.c,
- * and the helpers they all share otlp_util.c. */
+ * responses, on top of the rest: the protobuf decoder is otlp_pb.c, OTLP/JSON's otlp_jtext.c
+ * (from the text) and otlp_json.c (from a tree), the mapping onto struct span otlp_map.c, the
+ * log records' gathering otlp_logs.c, and the helpers they all share otlp_util.c. */
 #include <string.h>
 
 #include "lib/ingest/otlp.h"
@@ -14,6 +14,34 @@
 
 /* ---- entry points ---- */
 
+/* Back to a decoder's start: what a text path that gave up had gathered let go. */
+static void restart(struct dec *d)
+{
+	struct err saved;
+
+	if (d->err)
+		saved = *d->err;
+	otlp_result_free(&d->res);
+	memset(&d->res, 0, sizeof d->res);
+	d->span_cap = d->err_cap = 0;
+	d->failed = false;
+	if (d->err)
+		*d->err = saved;
+}
+
+/* An OTLP/JSON request: one that passes is read from its text (otlp_jtext.c); one that text
+ * path is not sure of goes through the tree (otlp_json.c), whose refusals are the API's (and
+ * whose parse the floor, otlp_parse_only, measures; the reference decoder takes it alone). */
+static bool json_decode(struct dec *d, const char *p, size_t n)
+{
+	if (!d->reference) {
+		if (otlp_jtext_decode(d, p, n))
+			return true;
+		restart(d);
+	}
+	return otlp_json_decode(d, p, n);
+}
+
 static enum status decode_with(struct arena *a, const char *ws, enum otlp_encoding enc,
 			       const void *body, size_t len, int64_t now_us,
 			       struct otlp_result *out, struct err *e, bool reference)
@@ -21,7 +49,7 @@ static enum status decode_with(struct arena *a, const char *ws, enum otlp_encodi
 	struct dec d = {.a = a, .ws = ws, .now_us = now_us, .err = e, .reference = reference};
 	bool ok;
 
-	ok = enc == OTLP_PROTOBUF ? otlp_pb_decode(&d, body, len) : otlp_json_decode(&d, body, len);
+	ok = enc == OTLP_PROTOBUF ? otlp_pb_decode(&d, body, len) : json_decode(&d, body, len);
 	if (!ok) {
 		otlp_result_free(&d.res);
 		memset(out, 0, sizeof *out);

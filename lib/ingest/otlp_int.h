@@ -89,11 +89,11 @@ void otlp_map_free(struct raw_span *r);
 bool otlp_pb_decode(struct dec *d, const uint8_t *p, size_t n);
 bool otlp_json_decode(struct dec *d, const char *p, size_t n);
 
-/* OTLP/JSON read from its text (otlp_jtext.c), for otlp_json_decode: true when the request
- * was read whole, every check passed and its spans are in d->res; false when the reader was
- * not sure of it (a member repeated or out of the order it reads, a value of another shape,
- * any check's failure, not JSON), and then d holds whatever it gathered: the caller starts
- * again from the tree. */
+/* OTLP/JSON read from its text (otlp_jtext.c), tried before otlp_json_decode (otlp.c): true
+ * when the request was read whole, every check passed and its spans are in d->res; false when
+ * the reader was not sure of it (a member repeated or out of the order it reads, a value of
+ * another shape, any check's failure, not JSON), and then d holds whatever it gathered: the
+ * caller starts again from the tree. */
 bool otlp_jtext_decode(struct dec *d, const char *p, size_t n);
 
 /* The tree path's rules of OTLP/JSON (otlp_json.c), which the text path calls on the values it

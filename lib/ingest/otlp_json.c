@@ -444,35 +444,12 @@ json_t *otlp_json_scope(struct dec *d, json_t *v)
 	return x ? otlp_scope(jstr(d, x, "name"), jstr(d, x, "version")) : NULL;
 }
 
-/* Back to a decoder's start: what a text path that gave up had gathered let go. */
-static void js_restart(struct dec *d)
-{
-	struct err saved;
-
-	if (d->err)
-		saved = *d->err;
-	otlp_result_free(&d->res);
-	memset(&d->res, 0, sizeof d->res);
-	d->span_cap = d->err_cap = 0;
-	d->failed = false;
-	if (d->err)
-		*d->err = saved;
-}
-
 bool otlp_json_decode(struct dec *d, const char *p, size_t n)
 {
 	struct err e;
 	size_t pos = 0, i, j, k;
 	json_t *root, *rs, *ss, *sp;
 
-	/* A request that passes is read from its text (otlp_jtext.c); one it is not sure of
-	 * goes through the tree, whose refusals are the API's (and whose parse the floor,
-	 * otlp_parse_only, measures). */
-	if (!d->parse_only && !d->reference) {
-		if (otlp_jtext_decode(d, p, n))
-			return true;
-		js_restart(d);
-	}
 	root = jsonx_parse_with(p, n, JSONX_REPLACE, &pos, &e);
 	if (!root)
 		return otlp_fail(d, "%s at byte %zu", e.msg, pos);
