@@ -10,7 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WAIT_MS, bindOwn, childPids, run, sleep, stopChildren, waitFor } from './proc.mjs';
+import { WAIT_MS, bindOwn, childPids, run, stopChildren, waitFor } from './proc.mjs';
 
 export * from './proc.mjs';
 
@@ -326,22 +326,23 @@ export async function startServer({ workers, env = {}, dataDir, port: fixedPort,
 
 	// Ready when /healthz answers through nginx (200, or a program's 503 "degraded"); a child
 	// that exits first is an error.
-	const deadline = Date.now() + WAIT_MS;
-	for (;;) {
-		const dead = children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
-		if (dead) {
-			const log = fs.existsSync(dead.log) ? fs.readFileSync(dead.log, 'utf8') : '';
-			await srv.stop().catch(() => {});
-			throw new Error(`${dead.name} exited during start-up:\n${log}`);
-		}
-		const r = await request('GET', '/healthz', { base }).catch(() => null);
-		if (r && (r.status === 200 || r.json?.status === 'degraded')) break;
-		if (Date.now() > deadline) {
-			const log = fs.existsSync(errlog) ? fs.readFileSync(errlog, 'utf8') : '';
-			await srv.stop().catch(() => {});
-			throw new Error(`spandex did not answer GET /healthz (last: ${r ? r.status : 'no connection'}):\n${log}`);
-		}
-		await sleep(100);
+	let dead = null;
+	let last = null;
+	try {
+		await waitFor('spandex to answer GET /healthz', async () => {
+			dead = children.find((c) => c.child.exitCode !== null || c.child.signalCode !== null);
+			if (dead) return true;
+			last = await request('GET', '/healthz', { base }).catch(() => null);
+			return last && (last.status === 200 || last.json?.status === 'degraded');
+		}, { every: 100, detail: () => `last: ${last ? last.status : 'no connection'}\n${fs.existsSync(errlog) ? fs.readFileSync(errlog, 'utf8') : ''}` });
+	} catch (e) {
+		await srv.stop().catch(() => {});
+		throw e;
+	}
+	if (dead) {
+		const log = fs.existsSync(dead.log) ? fs.readFileSync(dead.log, 'utf8') : '';
+		await srv.stop().catch(() => {});
+		throw new Error(`${dead.name} exited during start-up:\n${log}`);
 	}
 	current = srv;
 	return srv;
