@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/ingest/otlp.h"
 #include "lib/ingest/otlp_int.h"
 #include "lib/json/jsonx.h"
 #include "lib/base/arena.h"
