@@ -140,6 +140,12 @@ export async function waitFor(what, cond, { ms = WAIT_MS, every = 20, detail } =
 	}
 }
 
+// Until the wall clock (Date.now()) has moved past t0 (by default its value at the call): for
+// times that must differ, as a client's stamps of two events or a marker and the write after it.
+export function clockPast(t0 = Date.now()) {
+	return waitFor('the clock to move past its last reading', () => Date.now() > t0, { every: 1 });
+}
+
 // p's value, or `late` if WAIT_MS (or ms) pass first: a request that may hang.
 export function within(p, late, ms = WAIT_MS) {
 	let t;

@@ -12,7 +12,6 @@ import { startServer, ingestSpans, makeSpan, spandexCli, killWorkers, dayTime, w
 const WS = 'judgekill';
 const SPANS = 40;
 const ROUNDS = 30; // kills, 60-180 ms apart
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let srv;
 before(async () => {
@@ -63,7 +62,10 @@ test('Opik score batches and NeMo annotations under SIGKILLed workers: every ack
 	const clients = [scorer(0), scorer(1), annotator()];
 	let kills = 0;
 	for (let round = 0; round < ROUNDS; round++) {
-		await sleep(60 + 30 * (round % 5));
+		// Each kill after 2 to 6 more requests went out: the kills paced by the clients' progress
+		// (some while a batch is being written, some between), not by the clock.
+		const before = sent;
+		await waitFor('the clients to send more', () => sent >= before + 2 + (round % 5), { every: 5 });
 		kills += killWorkers(srv.procs.opik.pid) + killWorkers(srv.procs.spans.pid);
 	}
 	// The clients go on until a score and an annotation were acknowledged (on a loaded machine

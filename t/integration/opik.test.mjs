@@ -12,7 +12,6 @@ const require = createRequire(path.join(CLIENTS, 'package.json'));
 const { Opik } = await import(require.resolve('opik'));
 
 const PROJECT = 'opik-compat-demo';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let srv;
 before(async () => {
 	srv = await startServer();
@@ -85,7 +84,6 @@ test('updates after the create went out arrive as PATCH; nested spans, errors an
 	const outer = trace.span({ name: 'outer' });
 	const inner = outer.span({ name: 'inner', type: 'guardrail' });
 	await c.flush(); // the creates go out now ...
-	await sleep(50);
 	inner.update({ output: { ok: true }, errorInfo: { exceptionType: 'ValueError', message: 'bad', traceback: 'tb...' } });
 	inner.end();
 	outer.end();

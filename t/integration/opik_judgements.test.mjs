@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { startServer, spandexCli, CLIENTS, WS_PREFIX } from '../harness.mjs';
+import { startServer, spandexCli, clockPast, CLIENTS, WS_PREFIX } from '../harness.mjs';
 
 const require = createRequire(path.join(CLIENTS, 'package.json'));
 const { Opik } = await import(require.resolve('opik'));
@@ -211,7 +211,7 @@ test('several authors of one name: the mean, each author\'s entry, a score again
 	assert.equal(first.created_by, 'ann, bob');
 	assert.deepEqual(Object.keys(first.value_by_author), ['ann', 'bob']);
 	assert.equal(first.value_by_author.bob.value, 0);
-	await new Promise((r) => setTimeout(r, 5));
+	await clockPast(); // the second score's time differs from the first's
 	assert.equal((await put('bob', 0.5)).status, 204);
 	const again = (await req('GET', `/v1/private/spans/${a.data.id}`)).json.feedback_scores.find((f) => f.name === 'helpful');
 	assert.equal(again.value, 0.75);

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import {
-	startServer, spandexCli, makeSpan, dayTime, stableId, clockEnv, cgiRequest, CLIENTS, WS_PREFIX,
+	startServer, spandexCli, makeSpan, dayTime, stableId, clockEnv, cgiRequest, clockPast, CLIENTS, WS_PREFIX,
 } from '../harness.mjs';
 
 const { Opik } = await import(createRequire(path.join(CLIENTS, 'package.json')).resolve('opik'));
@@ -27,7 +27,6 @@ const req = (m, p, body, ws = WS) =>
 	srv.request(m, p, { body, headers: { 'Content-Type': 'application/json', 'Comet-Workspace': ws } });
 const client = (projectName, workspaceName = WS) => new Opik({ apiUrl: srv.base, projectName, workspaceName });
 const sorted = (a) => [...a].sort();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A thread's model id: the hex of its state's id (NeMo's stable_id over project and thread) as a UUID.
 const modelId = (project, thread) => {
@@ -55,7 +54,7 @@ async function conversation(c, project) {
 		t.update({ output });
 		t.end();
 		traces.push(t);
-		await sleep(5); // distinct start times, in order
+		await clockPast(); // distinct start times, in order
 	}
 	const lone = c.trace({ name: 'alone', input: { q: 'no thread' } });
 	lone.end();
@@ -191,11 +190,13 @@ test('a thread\'s created_at is its traces\' created_at, not the time of a PATCH
 	const ws = 'threads-created', T = '01a1fc91-cd0b-7000-8000-0000000004f0';
 	let r = await req('POST', '/api/v1/private/traces', { id: T, name: 'turn', start_time: dayTime(), project_name: 'created', thread_id: 'conv-c' }, ws);
 	assert.equal(r.status, 201, r.text);
-	await sleep(1000);
-	r = await req('PATCH', `/api/v1/private/traces/${T}`, { output: { a: 'later' } }, ws);
+	// The PATCH a minute later: the program run with its clock moved on (clockEnv).
+	r = await cgiRequest(srv.dataDir, 'PATCH', `/api/v1/private/traces/${T}`, {
+		body: { output: { a: 'later' } }, headers: { 'Content-Type': 'application/json', 'Comet-Workspace': ws }, env: clockEnv(60),
+	});
 	assert.equal(r.status, 204, r.text);
 	const trace = (await req('GET', `/api/v1/private/traces/${T}`, undefined, ws)).json;
-	assert.ok(Date.parse(trace.last_updated_at) - Date.parse(trace.created_at) >= 1000, JSON.stringify(trace));
+	assert.ok(Date.parse(trace.last_updated_at) - Date.parse(trace.created_at) >= 59000, JSON.stringify(trace));
 	const page = await req('GET', '/api/v1/private/traces/threads?project_name=created', undefined, ws);
 	assert.equal(page.status, 200, page.text);
 	assert.deepEqual(page.json.content.map((x) => [x.id, x.created_at, x.last_updated_at]),
@@ -224,7 +225,7 @@ test('close and open a thread (a trace after the close opens it again); tags one
 	await api.closeTraceThread({ projectName: 'threads-state', threadIds: ['chat-a', 'chat-b'] });
 	found = await c.searchThreads({ projectName: 'threads-state', filterString: 'status = "inactive"' });
 	assert.deepEqual(sorted(found.map((x) => x.id)), ['chat-a', 'chat-b']);
-	await sleep(5);
+	await clockPast();
 	const late = c.trace({ name: 'turn', input: { q: 'again' }, threadId: 'chat-b' });
 	late.end();
 	await c.flush();

@@ -215,7 +215,10 @@ test('the admin lock: a second run fails at once, or waits with --wait; usage is
 			finished = true;
 			return x;
 		});
-		await new Promise((r) => setTimeout(r, 300));
+		// It waits in the kernel's lock table (a "->" line of /proc/locks on the lock's inode).
+		const ino = fs.statSync(lockFile).ino;
+		const blocked = new RegExp(`->\\s+FLOCK\\s+\\S+\\s+WRITE\\s+\\d+\\s+[0-9a-f]+:[0-9a-f]+:${ino}\\s`);
+		await waitFor('retain --wait to wait on the admin lock', () => blocked.test(fs.readFileSync('/proc/locks', 'utf8')));
 		assert.equal(finished, false, '--wait waits for the holder');
 		release();
 		const r = await waiting;

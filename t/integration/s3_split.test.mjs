@@ -44,8 +44,10 @@ async function splitBrain(env, { interval }) {
 		throw err;
 	});
 	const lostAt = Date.now();
-	// Whatever writes were under way finish; then each API answers 503 on A.
-	await new Promise((r) => setTimeout(r, 200));
+	// The writers go on until A refuses one of them; whatever writes were under way finish; then
+	// each API answers 503 on A.
+	const failedBefore = w.failed;
+	await waitFor(() => w.failed > failedBefore, 'a write refused on A');
 	await w.stop();
 	shipper.kill('SIGKILL');
 	const B = await startServer({ dataDir: Bdir, env });

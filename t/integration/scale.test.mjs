@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer, startFront, spandexCli, waitFor, SRCDIR, WS_PREFIX, unknownPaths, isShaped404, shapedBody } from '../harness.mjs';
+import { startServer, startFront, spandexCli, waitFor, clockPast, SRCDIR, WS_PREFIX, unknownPaths, isShaped404, shapedBody } from '../harness.mjs';
 import { varint, field } from '../otlp_wire.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -322,7 +322,7 @@ test('a workspace moves to the other backend while a writer runs; no acknowledge
 	};
 	// The marker before the bulk copy: a day written after it is copied again.
 	const marker = Date.now();
-	await sleep(20);
+	await clockPast(marker);
 	await cli('export', from.dataDir, '--workspace', ws, '--out', dump);
 	await cli('import', to.dataDir, '--workspace', ws, dump);
 	await acks(5); // writes go on during the copy

@@ -24,8 +24,6 @@ after(async () => {
 	if (tmp && process.env.SPANDEX_KEEP !== '1') fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 // daysBack days before today (UTC) at h:m:s.ms, as ISO text.
 function at(daysBack, h, m = 0, s = 0, ms = 0) {
 	const d = new Date();
