@@ -3,6 +3,8 @@
  * undone index, a search box's phrases and words, and the words of an index against a
  * reference cutter. Phrases over a day's pairs of words are in check_query_phrase.c. */
 #include "t/check_query.h"
+
+#include <ctype.h>
 #include "lib/base/bits.h"
 
 /* The reference for utf8_needle_find: decode both texts, fold every code point, compare
@@ -695,6 +697,15 @@ static void check_words(const char *day, struct span *x, size_t n, bool tail)
 	shard_close(&sh);
 }
 
+/* Spans x[0..n) of day appended, their words checked in the tail segment, then in the .tix. */
+static void words_tail_then_tix(const char *day, struct span *x, size_t n)
+{
+	append(x, n);
+	check_words(day, x, n, true);
+	ck_assert(index_day(day));
+	check_words(day, x, n, false);
+}
+
 START_TEST(text_words_reference)
 {
 	enum { N = 48 };
@@ -708,10 +719,54 @@ START_TEST(text_words_reference)
 		snprintf(at[i], sizeof at[i], "2024-03-09T10:%02zu:00Z", i);
 		x[i] = mk_text(id[i], "tr", "", "sess-r", at[i], in[i], out[i]);
 	}
-	append(x, N);
-	check_words("2024-03-09", x, N, true);
-	ck_assert(index_day("2024-03-09"));
-	check_words("2024-03-09", x, N, false);
+	words_tail_then_tix("2024-03-09", x, N);
+}
+END_TEST
+
+/* Words of at most 8 bytes have their own table while a dictionary is built (words.c, slots8):
+ * thousands of distinct ones, so that it doubles several times in one batch, each also written
+ * in capitals and with a non-ASCII letter (which take add_one's fold into the same table), and
+ * words of 9 to 16 bytes beside them; every word found in its records, in the tail segment and in
+ * the .tix. */
+START_TEST(text_words_short_table)
+{
+	enum { N = 40, W = 60 };
+	static char in[N][W * 10], out[N][W * 10], id[N][16], at[N][32];
+	struct span x[N];
+	unsigned seed = 20261129;
+	for (size_t i = 0; i < N; i++) {
+		size_t o = 0, p = 0;
+		for (int k = 0; k < W; k++) {
+			size_t len = 1 + (size_t)rand_r(&seed) % (k % 10 ? 8 : 16);
+			for (size_t j = 0; j < len; j++)
+				in[i][o++] =
+				    "abcdefghijklmnopqrstuvwxyz0123456789"[rand_r(&seed) % 36];
+			in[i][o++] = ' ';
+		}
+		in[i][o] = 0;
+		/* The output: the first ten words of the input in capitals, then with an "é" (two
+		 * bytes) for their first letter when they have at most 6 bytes. */
+		for (size_t a = 0, k = 0; k < 10; k++) {
+			size_t z = a;
+			while (in[i][z] != ' ')
+				z++;
+			for (size_t j = a; j < z; j++)
+				out[i][p++] = (char)toupper((unsigned char)in[i][j]);
+			out[i][p++] = ' ';
+			if (z - a <= 6) {
+				p += (size_t)snprintf(out[i] + p, sizeof out[i] - p, "\xc3\x89");
+				memcpy(out[i] + p, in[i] + a + 1, z - a - 1);
+				p += z - a - 1;
+				out[i][p++] = ',';
+			}
+			a = z + 1;
+		}
+		out[i][p] = 0;
+		snprintf(id[i], sizeof id[i], "s%zu", i);
+		snprintf(at[i], sizeof at[i], "2024-03-10T10:%02zu:00Z", i);
+		x[i] = mk_text(id[i], "ts", "", "sess-s", at[i], in[i], out[i]);
+	}
+	words_tail_then_tix("2024-03-10", x, N);
 }
 END_TEST
 
@@ -754,6 +809,7 @@ void check_query_text(TCase *store, TCase *index, TCase *text)
 	tcase_add_test(store, text_index);
 	tcase_add_test(store, text_tail);
 	tcase_add_test(store, text_words_reference);
+	tcase_add_test(store, text_words_short_table);
 	tcase_add_test(index, sealed_frames);
 	tcase_add_test(index, undone_batch_not_searched);
 	tcase_add_test(index, dayindex_replaced);

@@ -38,6 +38,9 @@ bool words_field(const char *k, size_t kn)
 
 /* ---- building ---- */
 
+/* The zeros past a value words_add copies: a block of 64 bytes from its last start. */
+#define WORDS_PAD 64
+
 static void add_rec_more(struct words_post *w, uint32_t rec);
 
 /* Record rec holds word or pair w (records come in ascending order). A distance of one byte
@@ -105,6 +108,32 @@ static inline uint64_t word_hash16(uint64_t head, uint64_t head2, size_t n)
 	if (n > 8)
 		h ^= head2 * 0xbf58476d1ce4e5b9ull;
 	return h ^ h >> 32;
+}
+
+/* A word of at most 8 bytes' slot in slots8: a multiply's high bits (its low ones are the word's
+ * first bytes'). */
+static inline size_t slot8_of(uint64_t head, unsigned shift)
+{
+	return (size_t)((head * 0x9e3779b97f4a7c15ull) >> shift);
+}
+
+static void grow_slots8(struct words_build *b)
+{
+	size_t n = b->nslots8 ? b->nslots8 * 2 : 1024;
+	unsigned shift = 64 - (unsigned)__builtin_ctzll(n);
+	struct words_slot8 *s = xcalloc(n, sizeof *s);
+	for (size_t j = 0; j < b->nslots8; j++) {
+		if (!b->slots8[j].head)
+			continue;
+		size_t i = slot8_of(b->slots8[j].head, shift);
+		while (s[i].head)
+			i = (i + 1) & (n - 1);
+		s[i] = b->slots8[j];
+	}
+	free(b->slots8);
+	b->slots8 = s;
+	b->nslots8 = n;
+	b->shift8 = shift;
 }
 
 static void grow_slots(struct words_build *b)
@@ -222,6 +251,7 @@ void words_init(struct words_build *b, bool pairs)
 	buf_init(&b->blob);
 	new_word(b, "", 0);
 	grow_slots(b);
+	grow_slots8(b);
 	tab_init(&b->pt);
 	if (pairs)
 		tab_init(&b->tt);
@@ -236,6 +266,8 @@ void words_free(struct words_build *b)
 		free(b->ctx[k].e);
 	free(b->ctx);
 	free(b->slots);
+	free(b->slots8);
+	free(b->copy);
 	tab_free(&b->pt);
 	tab_free(&b->tt);
 	buf_free(&b->blob);
@@ -249,11 +281,12 @@ static uint32_t add_new(struct words_build *b, size_t n, uint64_t h, uint64_t he
 {
 	if (b->nw >= DAYINDEX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
 		return 0;
-	if (2 * (b->nw + 1) > b->nslots) { /* at most half full: it doubles, i moves */
+	if (2 * (b->nlong + 1) > b->nslots) { /* at most half full: it doubles, i moves */
 		grow_slots(b);
 		for (i = h & (b->nslots - 1); b->slots[i].len; i = (i + 1) & (b->nslots - 1))
 			;
 	}
+	b->nlong++;
 	uint32_t k = new_word(b, b->fold, n);
 	b->slots[i] = (struct words_slot){head, head2, h, (uint32_t)n, k};
 	add_rec(&b->w[k].p, rec);
@@ -291,6 +324,56 @@ static inline uint32_t add_word(struct words_build *b, size_t n, uint64_t h, uin
 	uint32_t k;
 	if (__builtin_expect(!sl->len, 0)) {
 		if (!(k = add_new(b, n, h, head, head2, (size_t)(sl - b->slots), rec)))
+			add_rec(&b->w[0].p, rec);
+		return k;
+	}
+	k = sl->k;
+	add_rec(&b->w[k].p, rec);
+	return k;
+}
+
+/* The word of n bytes, at most 8, folded in head (zero-padded), not in the dictionary, for record
+ * rec: it takes free slot i of slots8, or one of the table doubled; its number, 0 when the
+ * dictionary is full (as add_new). */
+static uint32_t add_new8(struct words_build *b, uint64_t head, size_t n, size_t i, uint32_t rec)
+{
+	if (b->nw >= DAYINDEX_MAX_WORDS || b->blob.len + n + 1 > UINT32_MAX)
+		return 0;
+	if (2 * (b->nshort + 1) > b->nslots8) { /* at most half full: it doubles, i moves */
+		grow_slots8(b);
+		for (i = slot8_of(head, b->shift8); b->slots8[i].head;
+		     i = (i + 1) & (b->nslots8 - 1))
+			;
+	}
+	b->nshort++;
+	char w[8];
+	memcpy(w, &head, 8); /* little-endian, as every head of this file */
+	uint32_t k = new_word(b, w, n);
+	b->slots8[i] = (struct words_slot8){head, k, 0};
+	add_rec(&b->w[k].p, rec);
+	return k;
+}
+
+/* The slot of the word of at most 8 bytes folded in head (zero-padded), or the free slot it
+ * would take (head 0). */
+static inline const struct words_slot8 *word_find8(const struct words_build *b, uint64_t head)
+{
+	size_t mask = b->nslots8 - 1, i = slot8_of(head, b->shift8);
+	for (;; i = (i + 1) & mask) {
+		const struct words_slot8 *sl = &b->slots8[i];
+		if (sl->head == head || !sl->head)
+			return sl;
+	}
+}
+
+/* As add_word for a word of n bytes, at most 8, folded in head (zero-padded): the table of
+ * short words, whose slot is the word itself (no hash kept, no length, no second half). */
+static inline uint32_t add_word8(struct words_build *b, uint64_t head, size_t n, uint32_t rec)
+{
+	const struct words_slot8 *sl = word_find8(b, head);
+	uint32_t k;
+	if (__builtin_expect(!sl->head, 0)) {
+		if (!(k = add_new8(b, head, n, (size_t)(sl - b->slots8), rec)))
 			add_rec(&b->w[0].p, rec);
 		return k;
 	}
@@ -340,8 +423,8 @@ static inline uint64_t word_mask64(const unsigned char *p, size_t n)
  * and leaves a digit as it is, utf8_fold); a word with a non-ASCII byte is folded again by
  * utf8_fold_text, which keeps its length. Then hashed (word_hash). Its number, 0 when it went
  * to word 0. */
-static uint32_t add_one(struct words_build *b, const unsigned char *s, size_t n, size_t a,
-			size_t len, uint32_t rec)
+static __attribute__((noinline)) uint32_t add_one(struct words_build *b, const unsigned char *s,
+						  size_t n, size_t a, size_t len, uint32_t rec)
 {
 	if (len > DAYINDEX_MAX_WORD) {
 		add_rec(&b->w[0].p, rec);
@@ -369,6 +452,8 @@ static uint32_t add_one(struct words_build *b, const unsigned char *s, size_t n,
 		if (len <= 8) /* fold's bytes 8 past the word are zeros, the rest not */
 			head[1] = 0;
 	}
+	if (len <= 8)
+		return add_word8(b, head[0], len, rec);
 	uint64_t h = len > 16 ? hash_mem(b->fold, len) : word_hash16(head[0], head[1], len);
 	return add_word(b, len, h, head[0], head[1], rec);
 }
@@ -400,13 +485,42 @@ static inline bool add_short(struct words_build *b, const unsigned char *s, size
 }
 #endif
 
-/* A word s[a, a + len) of the text s[0..n) for record rec; its number, 0 for word 0. */
-static inline uint32_t add_any(struct words_build *b, const unsigned char *s, size_t n, size_t a,
-			       size_t len, uint32_t rec)
+/* add_one for an ASCII word p[0..len) of at most 8 bytes with 8 bytes to read at p: loaded,
+ * folded and masked in one register, which is its key in slots8. False for a word with a
+ * non-ASCII byte (add_one takes it). */
+static inline bool add_short8(struct words_build *b, const unsigned char *p, size_t len,
+			      uint32_t rec, uint32_t *k)
 {
-#ifdef __SSE2__
+	static const uint64_t keep8[9] = {0,
+					  0xffull,
+					  0xffffull,
+					  0xffffffull,
+					  0xffffffffull,
+					  0xffffffffffull,
+					  0xffffffffffffull,
+					  0xffffffffffffffull,
+					  ~0ull};
+	uint64_t x;
+	memcpy(&x, p, 8);
+	x = (x | 0x2020202020202020ull) & keep8[len];
+	if (x & 0x8080808080808080ull)
+		return false;
+	*k = add_word8(b, x, len, rec);
+	return true;
+}
+
+/* A word s[a, a + len) of the text s[0..n) for record rec, with 16 bytes to read at s + a
+ * (words_add's copy); its number, 0 for word 0. */
+static inline __attribute__((always_inline)) uint32_t
+add_any(struct words_build *b, const unsigned char *s, size_t n, size_t a, size_t len, uint32_t rec)
+{
 	uint32_t k;
-	if (len <= 16 && a + 16 <= n && add_short(b, s, a, len, rec, &k))
+	if (len <= 8) {
+		if (add_short8(b, s + a, len, rec, &k))
+			return k;
+	}
+#ifdef __SSE2__
+	else if (len <= 16 && add_short(b, s, a, len, rec, &k))
 		return k;
 #endif
 	return add_one(b, s, n, a, len, rec);
@@ -504,7 +618,7 @@ add_words(struct words_build *b, const unsigned char *s, size_t n, uint32_t rec,
 	size_t open = SIZE_MAX;	  /* the start of a word that runs into this block */
 	struct words_at at = {0}; /* with pairs: the words before */
 	for (size_t base = 0; base < n; base += 64) {
-		uint64_t w = word_mask64(s + base, n - base < 64 ? n - base : 64);
+		uint64_t w = word_mask64(s + base, 64); /* zeros past n: no word bytes */
 		uint64_t in = open != SIZE_MAX, before = w << 1 | in;
 		uint64_t starts = w & ~before, ends = ~w & before;
 		/* The first end closes a word open from the block before; every other end the
@@ -540,10 +654,19 @@ add_words(struct words_build *b, const unsigned char *s, size_t n, uint32_t rec,
  * with the one before it. */
 void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 {
+	/* Copied with WORDS_PAD zeros past it, so that every word has 16 bytes to load at its
+	 * start and every block 64 (a word near the value's end took add_one's loop). */
+	if (b->copycap < n + WORDS_PAD) {
+		b->copycap = n + WORDS_PAD > 2 * b->copycap ? n + WORDS_PAD : 2 * b->copycap;
+		free(b->copy);
+		b->copy = xmalloc(b->copycap);
+	}
+	memcpy(b->copy, p, n);
+	memset(b->copy + n, 0, WORDS_PAD);
 	if (b->pairs)
-		add_words(b, (const unsigned char *)p, n, rec, true);
+		add_words(b, b->copy, n, rec, true);
 	else
-		add_words(b, (const unsigned char *)p, n, rec, false);
+		add_words(b, b->copy, n, rec, false);
 }
 
 void words_add_any(struct words_build *b, uint32_t rec)
@@ -572,8 +695,8 @@ static size_t tab_bytes(const struct words_tab *t)
 size_t words_build_bytes(const struct words_build *b)
 {
 	size_t n = sizeof *b + b->blob.cap + b->capw * sizeof *b->w + b->nslots * sizeof *b->slots +
-		   tab_bytes(&b->pt) + (b->pairs ? tab_bytes(&b->tt) : 0) +
-		   b->capctx * sizeof *b->ctx;
+		   b->nslots8 * sizeof *b->slots8 + b->copycap + tab_bytes(&b->pt) +
+		   (b->pairs ? tab_bytes(&b->tt) : 0) + b->capctx * sizeof *b->ctx;
 	for (size_t k = 0; k < b->nw; k++)
 		n += b->w[k].p.pcap;
 	for (size_t k = 0; k < b->capctx; k++)
@@ -596,7 +719,14 @@ size_t words_add_folded(struct words_build *b, const char *s, size_t n, bool any
 {
 	uint32_t k = 0;
 	size_t had = 0;
-	if (!any && n <= DAYINDEX_MAX_WORD) {
+	if (!any && n <= 8) {
+		uint64_t head = head8(s, n);
+		const struct words_slot8 *sl = word_find8(b, head);
+		if (sl->head)
+			had = b->w[k = sl->k].p.pcap;
+		else if ((k = add_new8(b, head, n, (size_t)(sl - b->slots8), r[0])))
+			r++, nr--; /* its first record added */
+	} else if (!any && n <= DAYINDEX_MAX_WORD) {
 		memcpy(b->fold, s, n);
 		memset(b->fold + n, 0, 8);
 		uint64_t head = head8(b->fold, n), head2 = n > 8 ? head8(b->fold + 8, n - 8) : 0;
