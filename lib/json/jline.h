@@ -19,9 +19,11 @@ struct jline_member {
 };
 
 /* A top-level member of a line its writer has just rendered, as offsets from the line's '{':
- * the key without quotes at k[0..kn), the raw value at v[0..vn), as jline_next finds them. */
+ * the key without quotes at k[0..kn), the raw value at v[0..vn), as jline_next finds them;
+ * and the writer's own number for the member (span_render_at's: its enum span_field), so that
+ * a reader of at need not match the key again. */
 struct jline_at {
-	uint32_t k, kn, v, vn;
+	uint32_t k, kn, v, vn, tag;
 };
 
 /* Index just past the JSON value starting at p[i]. */

@@ -162,7 +162,7 @@ void span_render_at(const struct span *s, struct buf *out, struct jline_at *at, 
 			at[n++] = (struct jline_at){                                               \
 			    (uint32_t)(at_ + KN_(ID, name) - 1 - (sizeof #name)),                  \
 			    (uint32_t)(sizeof #name - 1), (uint32_t)(at_ + KN_(ID, name)),         \
-			    (uint32_t)(out->len - at_ - KN_(ID, name))};                           \
+			    (uint32_t)(out->len - at_ - KN_(ID, name)), SF_##ID};                  \
 	}
 #define PUT_STR(k, kn, p, v, name) put_str(out, k, kn, p, v)
 #define PUT_SSTR(k, kn, p, v, name) put_str(out, k, kn, p, v)

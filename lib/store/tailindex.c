@@ -41,13 +41,12 @@ void tailindex_words_init(struct tailindex_words *t)
 	t->cap = 0;
 }
 
-/* Member f of record t->n, into its words and columns col. */
-static void words_member(struct tailindex_words *t, uint64_t *col, const char *k, size_t kn,
-			 const char *v, size_t vn)
+/* A member of record t->n, v[0..vn), into its words (text) and column c (-1: none), col. */
+static void words_member(struct tailindex_words *t, uint64_t *col, bool text, int c, const char *v,
+			 size_t vn)
 {
-	if (words_field(k, kn))
+	if (text)
 		words_add(&t->w, v, vn, (uint32_t)t->n);
-	int c = span_col_key(k, kn);
 	if (c >= 0 && col[c] == DAYINDEX_UNKNOWN)
 		col[c] = store_dayindex_hash(v, vn);
 }
@@ -65,12 +64,14 @@ void tailindex_words_add(struct tailindex_words *t, const char *line, size_t len
 	    t->cols + t->n * DAYINDEX_NCOLS; /* the first of a key counts, as for the .tix */
 	for (int k = 0; k < DAYINDEX_NCOLS; k++)
 		col[k] = DAYINDEX_UNKNOWN;
-	if (at)
+	if (at) /* a span's line just rendered: each member's field is its tag (span_render_at) */
 		for (size_t i = 0; i < nat; i++)
-			words_member(t, col, line + at[i].k, at[i].kn, line + at[i].v, at[i].vn);
+			words_member(t, col, span_fields[at[i].tag].text,
+				     span_fields[at[i].tag].col, line + at[i].v, at[i].vn);
 	else
 		while (jline_next(line, len, &pos, &f))
-			words_member(t, col, f.k, f.kn, f.v, f.vn);
+			words_member(t, col, words_field(f.k, f.kn), span_col_key(f.k, f.kn), f.v,
+				     f.vn);
 	for (int k = 0; k < DAYINDEX_NCOLS; k++)
 		if (col[k] == DAYINDEX_UNKNOWN)
 			col[k] = DAYINDEX_ABSENT;
