@@ -63,7 +63,7 @@ void write_batch_free(struct batch *b)
 	free(b->pre);
 	free(b->recs);
 	free(b->locs);
-	free(b->olds.v);
+	writeset_olds_free(&b->olds);
 }
 
 static int cmp_pending(const void *a, const void *b)

@@ -427,15 +427,58 @@ void writeset_olds_sort(struct wolds *o)
 		qsort(o->v, o->n, sizeof(*o->v), cmp_wold);
 }
 
+void writeset_olds_free(struct wolds *o)
+{
+	free(o->v);
+	free(o->seen);
+}
+
+/* Whether hash h is in o's set of spans with entries; with add, it is put there. */
+static bool olds_seen(struct wolds *o, uint64_t h, bool add)
+{
+	uint64_t key = h ? h : 1;
+	if (add && 2 * (o->nseen + 1) > o->capseen) { /* at most half full: it doubles */
+		size_t cap = o->capseen ? 2 * o->capseen : 256;
+		uint64_t *t = xcalloc(cap, sizeof *t);
+		for (size_t j = 0; j < o->capseen; j++)
+			if (o->seen[j]) {
+				size_t i =
+				    (size_t)(o->seen[j] * 0x9e3779b97f4a7c15ull >> 32) & (cap - 1);
+				while (t[i])
+					i = (i + 1) & (cap - 1);
+				t[i] = o->seen[j];
+			}
+		free(o->seen);
+		o->seen = t;
+		o->capseen = cap;
+	}
+	if (!o->capseen)
+		return false;
+	size_t mask = o->capseen - 1, i = (size_t)(key * 0x9e3779b97f4a7c15ull >> 32) & mask;
+	for (; o->seen[i]; i = (i + 1) & mask)
+		if (o->seen[i] == key)
+			return true;
+	if (add) {
+		o->seen[i] = key;
+		o->nseen++;
+	}
+	return false;
+}
+
 enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint64_t h,
 			  const char *id, struct buf *lit, struct wolds *o)
 {
 	struct keytable_slot slot;
 	bool have_lit = false;
+	/* A span sent twice in one batch: its first call's entries are in o already, and only then
+	 * are the entries before this call's looked at (a look at every entry for every span of a
+	 * batch sent again was 3.2M instructions of its 46M, callgrind, 1,000 spans). */
+	bool again = olds_seen(o, h, false);
+	size_t had = o->n;
 	for (uint64_t i = h & (ids->hdr->nslots - 1), n = 0;
 	     keytable_probe(ids->hdr, h, &i, &n, &slot);) {
 		bool known = false;
-		for (size_t k = 0; k < o->n && !known; k++) /* a span sent twice in one batch */
+		for (size_t k = again ? 0 : had; k < o->n && !known; k++)
 			known = o->v[k].loc == slot.loc && o->v[k].h == h;
 		if (known)
 			continue;
@@ -453,6 +496,8 @@ enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint6
 		}
 		o->v[o->n++] = (struct wold){slot.loc, h, same};
 	}
+	if (o->n > had && !again)
+		olds_seen(o, h, true);
 	return ST_OK;
 }
 

@@ -81,6 +81,10 @@ struct wold {
 struct wolds {
 	struct wold *v;
 	size_t n, cap;
+	/* The hashes of the spans whose entries v has, a set (0 free; a hash of 0 kept as 1): only
+	 * a span's second call in a batch looks for its entries in v again. */
+	uint64_t *seen;
+	size_t nseen, capseen;
 };
 /* Adds the entries of span h (id id) to o, opening their shards into set and mapping their
  * indexes writable (writeset_map). lit is scratch for the id's JSON literal, written only when
@@ -89,6 +93,7 @@ struct wolds {
 enum status writeset_olds(struct writeset_set *set, const struct tab *ids, uint64_t h,
 			  const char *id, struct buf *lit, struct wolds *o);
 void writeset_olds_sort(struct wolds *o);
+void writeset_olds_free(struct wolds *o);
 /* Before the commit point: names the batch whose first ingest time is by in the side file
  * (<day>.sup, lib/store/sup.h) of every version of o (sorted) it will mark superseded. 0, or -1
  * with errno. */
