@@ -6,6 +6,10 @@
  * candidates once built against the .tix `spandex index` makes of the same records; and a tail
  * past that .tix. */
 #include "t/check_query.h"
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include "lib/base/bits.h"
 
 enum { TP_N = 400, TP_MORE = 40 };
@@ -142,18 +146,54 @@ static void tp_bits(const char *d, size_t from, uint64_t **all, uint64_t **sure)
 	shard_close(&sh);
 }
 
+/* The parts of day d's file of the tail's pairs (<day>.tpx; docs/FORMAT.md: an 80-byte header,
+ * magic, first record, records, ..., the body's bytes at 32, then the body padded to 8), each
+ * [first, end) into parts (NULL: not kept, at most 16): how many whole ones follow each other
+ * from the file's start, their records each after the last; -1 when there is no file. */
+static int tp_parts(const char *d, size_t (*parts)[2])
+{
+	char p[PATH_MAX];
+	long size;
+	snprintf(p, sizeof p, "%s/ws/%s.tpx", root, d);
+	if (access(p, F_OK) != 0)
+		return -1;
+	char *b = file_read(p, &size);
+	int n = 0;
+	size_t end = 0;
+	for (long at = 0; at + 80 <= size && !memcmp(b + at, "SPXTPX1\n", 8); n++) {
+		uint32_t first, nrecs;
+		uint64_t len;
+		memcpy(&first, b + at + 8, 4);
+		memcpy(&nrecs, b + at + 12, 4);
+		memcpy(&len, b + at + 32, 8);
+		if (at + 80 + (long)len > size)
+			break;
+		ck_assert_uint_ge(first, end);
+		end = first + nrecs;
+		if (parts && n < 16) {
+			parts[n][0] = first;
+			parts[n][1] = end;
+		}
+		at += 80 + (long)((len + 7) / 8 * 8);
+	}
+	free(b);
+	return n;
+}
+
 /* Idle steps (store_tail_idle) until none is left or k taken (k 0: no bound), each day's
  * candidates right after each (tp_right of day d, its .tix covering from, as tix and xsure had
  * them). */
 static void tp_steps(const char *d, size_t from, uint64_t **tix, uint64_t **xsure, int k)
 {
-	for (int i = 0; (!k || i < k) && store_tail_idle(); i++)
+	for (int i = 0; (!k || i < k) && store_tail_idle(NULL); i++)
 		ck_assert_int_eq(tp_right(d, from, tix, xsure), 1);
 }
 
 /* The spans of the test: 440 records of a vocabulary, "agent calls a tool" in a run a third of
- * the time; those of day 1 from 2024-03-20, of day 2 from 2024-03-21 (ids q...). */
-static struct span tp_s[2][TP_N + TP_MORE];
+ * the time; those of day 1 from 2024-03-20, of day 2 from 2024-03-21 (ids q...), of day 3 from
+ * 2024-03-22 (ids r...). */
+enum { TP_DAYS = 3 };
+static struct span tp_s[TP_DAYS][TP_N + TP_MORE];
 
 static void tp_make(void)
 {
@@ -161,8 +201,8 @@ static void tp_make(void)
 					    "the",     "world", "would", "weather", "flights",
 					    "account", "order", "pay",	 "payment", "zebra"};
 	enum { NV = sizeof vocab / sizeof *vocab };
-	static char ids[2][TP_N + TP_MORE][12], tr[2][TP_N + TP_MORE][12],
-	    starts[2][TP_N + TP_MORE][32], input[TP_N + TP_MORE][300];
+	static char ids[TP_DAYS][TP_N + TP_MORE][12], tr[TP_DAYS][TP_N + TP_MORE][12],
+	    starts[TP_DAYS][TP_N + TP_MORE][32], input[TP_N + TP_MORE][300];
 	uint32_t r = 12345;
 	for (int i = 0; i < TP_N + TP_MORE; i++) {
 		size_t o = 0;
@@ -175,9 +215,9 @@ static void tp_make(void)
 		}
 		if (i % 40 == 3)
 			snprintf(input[i] + o, sizeof input[i] - o, " quokka");
-		for (int d = 0; d < 2; d++) {
-			snprintf(ids[d][i], sizeof ids[d][i], "%c%03d", "pq"[d], i);
-			snprintf(tr[d][i], sizeof tr[d][i], "%ct%d", "pq"[d], i / 4);
+		for (int d = 0; d < TP_DAYS; d++) {
+			snprintf(ids[d][i], sizeof ids[d][i], "%c%03d", "pqr"[d], i);
+			snprintf(tr[d][i], sizeof tr[d][i], "%ct%d", "pqr"[d], i / 4);
 			snprintf(starts[d][i], sizeof starts[d][i], "2024-03-2%dT%02d:%02d:%02dZ",
 				 d, i / 3600, i / 60 % 60, i % 60);
 			tp_s[d][i] = mk_text(ids[d][i], tr[d][i], "", "sess-p", starts[d][i],
@@ -206,7 +246,7 @@ START_TEST(tail_phrase)
 	setenv("SPANDEX_TEST_TAIL_MERGE_BYTES", "1", 1);
 	setenv("SPANDEX_TEST_TAIL_PHRASE_BYTES", "3000", 1);
 	setenv("SPANDEX_TEST_TAIL_PART_BYTES", "20000", 1);
-	while (store_tail_idle()) /* what tests before this one asked (CK_FORK=no) */
+	while (store_tail_idle(NULL)) /* what tests before this one asked (CK_FORK=no) */
 		;
 	struct shard old;
 	size_t at = 0;
@@ -232,7 +272,7 @@ START_TEST(tail_phrase)
 	uint64_t *tail[TP_NTERMS], *tsure[TP_NTERMS], *tix[TP_NTERMS], *xsure[TP_NTERMS];
 	tp_bits(d, 0, tail, tsure);
 	store_forget_day(&st, "ws", day_of(d));
-	ck_assert(!store_tail_idle());
+	ck_assert(!store_tail_idle(NULL));
 	uint64_t *again[TP_NTERMS], *asure[TP_NTERMS];
 	tp_bits(d, 0, again, asure);
 	for (size_t k = 0; k < TP_NTERMS; k++) {
@@ -285,7 +325,7 @@ START_TEST(tail_phrase)
 	/* The day sealed (the .tix as it was): the same records, nothing left to build. */
 	seal_day(d);
 	ck_assert_int_eq(tp_right(d, n1, NULL, NULL), 1);
-	ck_assert(!store_tail_idle());
+	ck_assert(!store_tail_idle(NULL));
 	/* Day 2, every record before a step, built to its end in one part: the same candidates as
 	 * the .tix of the same records; but a phrase whose words leave at most 1/16 of the records
 	 * (TAILPHRASE_ASK_SHARE, the rare word's among them) has those of its words, the part not
@@ -341,7 +381,7 @@ START_TEST(tail_phrase)
 	plain = unindexed(days + 1, 1, tp_found);
 	do /* the first search asks the new records; the steps build them */
 		answers_as(tp_found, plain);
-	while (store_tail_idle());
+	while (store_tail_idle(NULL));
 	free(plain);
 	const char *gone[] = {"qt1", "qt2"};
 	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = gone, .n = 2};
@@ -349,15 +389,115 @@ START_TEST(tail_phrase)
 	struct store_erase_done done;
 	struct err e = {ST_OK, ""};
 	ck_assert_msg(store_erase(&st, "ws", &w, "check", &ack, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert(tp_parts(d2, NULL) > 0); /* the pairs of the erased records' words, in a file */
 	ck_assert_msg(store_erase_pending(&st, &done, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_int_eq(tp_parts(d2, NULL), -1); /* removed by the pass, under the shard lock */
 	plain = unindexed(days + 1, 1, tp_found);
 	answers_as(tp_found, plain);
 	free(plain);
 	append(tp_s[1] + TP_N + TP_MORE / 2, TP_MORE / 2);
 	plain = unindexed(days + 1, 1, tp_found);
 	answers_as(tp_found, plain);
-	while (store_tail_idle())
+	while (store_tail_idle(NULL))
 		answers_as(tp_found, plain);
+	free(plain);
+}
+END_TEST
+
+/* The bytes of day d's file of the tail's pairs (-1: none). */
+static long tp_size(const char *d)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	snprintf(p, sizeof p, "%s/ws/%s.tpx", root, d);
+	return stat(p, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* The parts go to a file beside the day that every process reads (<day>.tpx): a worker that
+ * finds its lock held (another builds it) builds nothing; one that takes it appends each part
+ * once, after the last, every answer equal to the spans' text at each step; a part cut short
+ * (a writer killed in its append) is let go and written again over; `spandex index` (the
+ * tail folded) and a reindex remove the file under the shard lock. */
+START_TEST(tail_file)
+{
+	const char *d = "2024-03-22";
+	static const char *const days[] = {"2024-03-22"};
+	size_t parts[16][2];
+	tp_make();
+	setenv("SPANDEX_TEST_TAIL_PHRASE_BYTES", "3000", 1);
+	setenv("SPANDEX_TEST_TAIL_PART_BYTES", "1000000", 1);
+	while (store_tail_idle(NULL))
+		;
+	append(tp_s[2], 200);
+	/* Another process holds the file's lock until told: asked, this one builds nothing. */
+	char p[PATH_MAX];
+	snprintf(p, sizeof p, "%s/ws/%s.tpx", root, d);
+	int ready[2], go[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	pid_t pid = fork();
+	if (!pid) {
+		char c = 0;
+		int fd = open(p, O_RDWR | O_CREAT, 0640);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || write(ready[1], &c, 1) != 1)
+			_exit(1);
+		close(go[1]);
+		_exit(read(go[0], &c, 1) == 0 ? 0 : 1); /* until the parent closes go */
+	}
+	char c;
+	close(go[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1); /* asks */
+	ck_assert(!store_tail_idle(NULL));
+	ck_assert_int_eq(tp_size(d), 0);
+	ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1);
+	close(go[1]);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Released: asked again, built, in one part (nothing built before it). */
+	ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1);
+	tp_steps(d, 0, NULL, NULL, 0);
+	ck_assert_int_eq(tp_parts(d, parts), 1);
+	ck_assert_uint_eq(parts[0][0], 0);
+	ck_assert_uint_eq(parts[0][1], 200);
+	/* A batch of a fifth more: due, the next part; then five more: read from their lines. */
+	append(tp_s[2] + 200, 40);
+	ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1);
+	tp_steps(d, 0, NULL, NULL, 0);
+	append(tp_s[2] + 240, 5);
+	ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1);
+	tp_steps(d, 0, NULL, NULL, 0);
+	ck_assert_int_eq(tp_parts(d, parts), 2);
+	ck_assert_uint_eq(parts[1][0], 200);
+	ck_assert_uint_eq(parts[1][1], 240);
+	char *plain = unindexed(days, 1, tp_found);
+	answers_as(tp_found, plain);
+	/* The last part cut short: let go (the answers as the lines say), written again over. */
+	long size = tp_size(d);
+	ck_assert_int_eq(truncate(p, size - 24), 0);
+	ck_assert_int_eq(tp_parts(d, NULL), 1);
+	answers_as(tp_found, plain);
+	ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1);
+	tp_steps(d, 0, NULL, NULL, 0);
+	ck_assert_int_eq(tp_parts(d, parts), 2);
+	ck_assert_uint_eq(parts[1][1], 245); /* from the cut part to the tail's end */
+	answers_as(tp_found, plain);
+	free(plain);
+	/* Folded by `spandex index`: the .tix holds the pairs; then a tail past it, built from its
+	 * first record, and the day written again by reindex: the file goes. */
+	ck_assert(index_day(d));
+	ck_assert_int_eq(tp_size(d), -1);
+	append(tp_s[2] + 245, 100);
+	ck_assert_int_eq(tp_right(d, 245, NULL, NULL), 1);
+	tp_steps(d, 245, NULL, NULL, 0);
+	ck_assert_int_eq(tp_parts(d, parts), 1);
+	ck_assert_uint_eq(parts[0][0], 245);
+	struct err e = {ST_OK, ""};
+	ck_assert_msg(store_reindex(&st, "ws", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_int_eq(tp_size(d), -1);
+	plain = unindexed(days, 1, tp_found);
+	answers_as(tp_found, plain);
 	free(plain);
 }
 END_TEST
@@ -365,4 +505,5 @@ END_TEST
 void check_query_tailphrase(TCase *store)
 {
 	tcase_add_test(store, tail_phrase);
+	tcase_add_test(store, tail_file);
 }

@@ -37,6 +37,7 @@ static const struct {
     [LAYOUT_DAYINDEX_TMP] = {"tix.tmp", true, true, LAYOUT_DAYINDEX_TMP},
     [LAYOUT_TAILINDEX] = {"tdx", true, false, LAYOUT_TAILINDEX, true},
     [LAYOUT_SUP] = {"sup", true, false, LAYOUT_SUP, true},
+    [LAYOUT_TAILPAIRS] = {"tpx", true, false, LAYOUT_TAILPAIRS, true},
     [LAYOUT_IDS] = {"ids.tab", false, false, LAYOUT_IDS_TMP},
     [LAYOUT_IDS_TMP] = {"ids.tab.tmp", false, true, LAYOUT_IDS_TMP},
     [LAYOUT_TRACES] = {"traces.tab", false, false, LAYOUT_TRACES_TMP},

@@ -324,8 +324,9 @@ static enum status build_sealed(struct store *st, const char *ws, struct rday *r
 static bool day_tidy(struct store *st, const char *ws, int32_t day)
 {
 	static const enum layout_file aside[] = {LAYOUT_LINES_TMP, LAYOUT_FOOTER_TMP};
-	static const enum layout_file files[] = {LAYOUT_JSONL,	  LAYOUT_LATE, LAYOUT_TAILINDEX,
-						 LAYOUT_DAYINDEX, LAYOUT_SUP,  LAYOUT_IDX};
+	static const enum layout_file files[] = {LAYOUT_JSONL,	  LAYOUT_LATE,	    LAYOUT_TAILINDEX,
+						 LAYOUT_TAILPAIRS, LAYOUT_DAYINDEX, LAYOUT_SUP,
+						 LAYOUT_IDX};
 	char p[PATH_MAX];
 	for (size_t k = 0; k < sizeof aside / sizeof aside[0]; k++)
 		if (layout_shard_path(p, st, ws, day, aside[k]))
@@ -572,6 +573,12 @@ static enum status reindex_publish(struct store *st, const char *ws, const struc
 		rc = err_set(e, ST_UNAVAILABLE, "%s.idx: %s", dname, strerror(errno));
 		goto out;
 	}
+	/* The tail's pairs (derived from the lines, built by an idle worker without the shard
+	 * lock) go after the new index is in place: a worker that opens the file again after
+	 * this reads only lines of the new index (tailphrase.c, build_begin), so no word of a
+	 * line written again without it (an erasure's pass) survives in it. */
+	if (layout_shard_path(xp, st, ws, rd->day, LAYOUT_TAILPAIRS))
+		unlink(xp);
 	/* A sealed day written again is plain now: its sealed and late files are leftovers. */
 	static const enum layout_file sealed_files[] = {LAYOUT_ZST, LAYOUT_LATE};
 	for (size_t k = 0; rd->was_sealed && k < 2; k++)

@@ -318,11 +318,13 @@ uint64_t store_look(struct store *st, const char *ws);
  * (docs/FORMAT.md, "Mappings kept across queries"); the store's own renames need no call. */
 void store_forget_day(struct store *st, const char *ws, int32_t day);
 /* One step of what this process builds while no request waits: the pairs and triples of words
- * of a fresh day's tail that a phrase search asked (lib/store/tailphrase.h; at most
- * TAILPHRASE_STEP_BYTES of its lines, 1 MiB). True while more is left. A FastCGI worker calls it
- * between requests (http_surface.idle); a search never waits for it, and answers from what is
- * built, the lines for the rest. */
-bool store_tail_idle(void);
+ * of a fresh day's tail that a phrase search asked, or (root not NULL) whose tail passed a size
+ * in root's store, appended to a file beside the day that every process reads
+ * (lib/store/tailphrase.h; at most TAILPHRASE_STEP_BYTES of its lines, 256 KiB, or one part
+ * rendered and written). True while more is left. A FastCGI worker calls it between requests
+ * (http_surface.idle); a search never waits for it, and answers from what is built, the lines
+ * for the rest. */
+bool store_tail_idle(const char *root);
 
 /* A query's snapshot, by retrying (lib/query; FORMAT.md, "What a reader sees"). A token
  * of ws's batches at this moment: it changes when a batch starts, reaches its commit point

@@ -138,18 +138,21 @@ void tailindex_append(struct store *st, const char *ws, struct writeset_shard *w
 
 void tailindex_fold(struct store *st, const char *ws, int32_t day, size_t covered)
 {
-	char ip[PATH_MAX], tp[PATH_MAX];
+	char ip[PATH_MAX], tp[PATH_MAX], pp[PATH_MAX];
 	struct idx_hdr h;
 	int fd;
 	if (!layout_shard_path(ip, st, ws, day, LAYOUT_IDX) ||
 	    !layout_shard_path(tp, st, ws, day, LAYOUT_TAILINDEX) ||
+	    !layout_shard_path(pp, st, ws, day, LAYOUT_TAILPAIRS) ||
 	    (fd = io_lock_open(ip, false)) < 0)
 		return;
 	if (io_pread_all(fd, &h, sizeof h, 0) == 0 && rec_hdr_ok(&h) && h.text_end &&
 	    h.committed == covered) {
 		uint64_t zero = 0;
-		if (io_pwrite_all(fd, &zero, sizeof zero, offsetof(struct idx_hdr, text_end)) == 0)
+		if (io_pwrite_all(fd, &zero, sizeof zero, offsetof(struct idx_hdr, text_end)) == 0) {
 			unlink(tp);
+			unlink(pp); /* the tail's pairs: the .tix holds them now */
+		}
 	}
 	close(fd); /* releases the lock */
 }

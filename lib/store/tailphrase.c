@@ -1,13 +1,24 @@
-/* tailphrase: the pairs and triples of words of a day's tail, built by a worker while no request
- * waits (tailphrase.h). The same words, pairs and triples as `spandex index` makes of the same
- * lines (words_add_line, words_render_compact), numbered from the first record of each part. */
+/* tailphrase: the pairs and triples of words of a day's tail, built by an idle worker and
+ * appended to the day's <day>.tpx (tailphrase.h, tailpart.h). The same words, pairs and triples
+ * as `spandex index` makes of the same lines (words_add_line, words_render_compact), numbered
+ * from the first record of each part. */
 #include "lib/store/tailphrase.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include "lib/base/bits.h"
 #include "lib/base/buf.h"
 #include "lib/base/mem.h"
+#include "lib/store/dayindex.h"
+#include "lib/store/layout.h"
+#include "lib/store/tailpart.h"
 #include "lib/store/words.h"
 
 /* A record as a .tix is trusted by (dayindex.c): its span id's hash and ingestion time. */
@@ -23,104 +34,34 @@ static struct tp_mark mark_of(const struct shard *sh, size_t i)
 
 static bool mark_same(const struct shard *sh, size_t i, struct tp_mark m)
 {
-	return sh->recs[i].span_h == m.span_h && sh->recs[i].ingested_us == m.ingested_us;
+	return i < sh->nrecs && sh->recs[i].span_h == m.span_h &&
+	       sh->recs[i].ingested_us == m.ingested_us;
 }
 
-/* A part of the tail's pairs rendered (as a .tix's text section of version 12) for records
- * [from, to), record from its 0, and its view; first and last: records from and to - 1. */
-struct tp_part {
-	size_t from, to;
-	struct tp_mark first, last;
-	struct buf sec;
-	struct words_view v;
-};
-
-/* The parts answer for records [from, covered) in turn; records [bfrom, next) are tokenised into
- * b (their lines blines bytes; the first and last of them bfirst and blast), rendered as the
- * next part when due (tailphrase_step). Only the parts are kept at length (a day of 48,894 spans
- * of bench/gen's text: a build of 64 MB, a part of 2.4 MB). */
-struct tailphrase {
-	size_t from, bfrom, next, blines;
+/* The days this worker knows: a store's (its root and kind), workspace and day; from: the
+ * records its .tix covers, as the last search or scan saw; f: the parts of its file as read last;
+ * asked: the search that asked last (a count), the least recent let go first past
+ * TAILPHRASE_KEEP_BYTES; wanted: an idle step has work there; broken: its file cannot be made
+ * or written (the lines decide, as before the pairs). While this worker holds the file's lock
+ * (fd), it builds: records [bfrom, next) tokenised into b (their lines blines bytes, the first
+ * and last bfirst and blast), the next part written at byte at. */
+struct tp_day {
+	struct store st; /* its root its own */
+	char *ws;
+	int32_t day;
+	uint64_t asked;
+	bool wanted, broken;
+	size_t from;
+	struct tailpart_file f;
+	int fd;
+	uint64_t at;
+	size_t bfrom, next, blines, bbytes;
 	struct tp_mark bfirst, blast;
 	struct words_build b;
-	size_t bbytes; /* words_build_bytes(&b) after the last step */
-	struct tp_part *p;
-	size_t np, capp;
 };
-
-static struct tailphrase *tailphrase_new(size_t from)
-{
-	struct tailphrase *p = xcalloc(1, sizeof *p);
-	p->from = p->bfrom = p->next = from;
-	words_init(&p->b, true);
-	p->bbytes = words_build_bytes(&p->b);
-	return p;
-}
-
-static void tailphrase_free(struct tailphrase *p)
-{
-	if (!p)
-		return;
-	words_free(&p->b);
-	for (size_t k = 0; k < p->np; k++)
-		buf_free(&p->p[k].sec);
-	free(p->p);
-	free(p);
-}
-
-static size_t tailphrase_bytes(const struct tailphrase *p)
-{
-	size_t n = sizeof *p + p->bbytes + p->capp * sizeof *p->p;
-	for (size_t k = 0; k < p->np; k++)
-		n += p->p[k].sec.cap;
-	return n;
-}
-
-static size_t covered(const struct tailphrase *p)
-{
-	return p->np ? p->p[p->np - 1].to : p->from;
-}
-
-/* The build begun again at record at (the parts' end). */
-static void build_reset(struct tailphrase *p, size_t at)
-{
-	words_free(&p->b);
-	words_init(&p->b, true);
-	p->bfrom = p->next = at;
-	p->blines = 0;
-	p->bbytes = words_build_bytes(&p->b);
-}
-
-/* Parts k on, and the build, let go: the pairs end at part k's first record. */
-static void cut_parts(struct tailphrase *p, size_t k)
-{
-	for (size_t j = k; j < p->np; j++)
-		buf_free(&p->p[j].sec);
-	if (k < p->np)
-		p->np = k;
-	build_reset(p, covered(p));
-}
-
-/* What of p still holds sh's records: a part or the build whose first or last record is not
- * sh's (a reindex or an erasure's pass rewrote the day), or that passes sh's records when sh
- * is the day as it is now (now: the idle step's; a search's may be an older state), is let go
- * with every one after it. */
-static void check(struct tailphrase *p, const struct shard *sh, bool now)
-{
-	for (size_t k = 0; k < p->np; k++) {
-		const struct tp_part *t = &p->p[k];
-		if (t->to > sh->nrecs
-			? now
-			: !mark_same(sh, t->from, t->first) || !mark_same(sh, t->to - 1, t->last)) {
-			cut_parts(p, k);
-			return;
-		}
-	}
-	if (p->next > p->bfrom && (p->next > sh->nrecs ? now
-						       : !mark_same(sh, p->bfrom, p->bfirst) ||
-							     !mark_same(sh, p->next - 1, p->blast)))
-		build_reset(p, covered(p));
-}
+static struct tp_day *tp_days;
+static size_t tp_ndays, tp_capdays;
+static uint64_t tp_asked;
 
 bool tailphrase_wanted(const char *const *terms, size_t nterms)
 {
@@ -141,9 +82,10 @@ size_t tailphrase_env_bytes(const char *name, size_t dflt)
 	return v > 0 ? (size_t)v : dflt;
 }
 
-/* TAILPHRASE_STEP_BYTES and TAILPHRASE_PART_BYTES, or (tests, so that a tail is built a few
- * records a step, in parts of a few records) the bytes SPANDEX_TEST_TAIL_PHRASE_BYTES and
- * SPANDEX_TEST_TAIL_PART_BYTES name (read each step: a getenv a step). */
+/* TAILPHRASE_STEP_BYTES, TAILPHRASE_PART_BYTES and TAILPHRASE_AUTO_BYTES, or (tests, so that a
+ * tail is built a few records a step, in parts of a few records, and a small tail without a
+ * search) the bytes SPANDEX_TEST_TAIL_PHRASE_BYTES, SPANDEX_TEST_TAIL_PART_BYTES and
+ * SPANDEX_TEST_TAIL_AUTO_BYTES name (read each step: a getenv a step). */
 static size_t step_bytes(void)
 {
 	return tailphrase_env_bytes("SPANDEX_TEST_TAIL_PHRASE_BYTES", TAILPHRASE_STEP_BYTES);
@@ -154,79 +96,185 @@ static size_t part_bytes(void)
 	return tailphrase_env_bytes("SPANDEX_TEST_TAIL_PART_BYTES", TAILPHRASE_PART_BYTES);
 }
 
-/* b rendered as the next part, records [bfrom, next), and b begun again past them. */
-static void render(struct tailphrase *p)
+static bool tp_path(char *p, const struct tp_day *d)
 {
-	if (p->np == p->capp) {
-		p->capp = p->capp ? 2 * p->capp : 4;
-		p->p = xrealloc(p->p, p->capp * sizeof *p->p);
-	}
-	struct tp_part *t = &p->p[p->np];
-	t->from = p->bfrom;
-	t->to = p->next;
-	t->first = p->bfirst;
-	t->last = p->blast;
-	buf_init(&t->sec);
-	words_render_compact(&p->b, t->to - t->from, true, &t->sec);
-	if (words_open(&t->v, t->sec.p, t->sec.len, p->b.nw, p->b.blob.len, WORDS_PAIRS_CTX))
-		p->np++;
-	else /* not reached: its own bytes; the records' lines decide */
-		buf_free(&t->sec);
-	build_reset(p, p->next);
+	return layout_shard_path(p, &d->st, d->ws, d->day, LAYOUT_TAILPAIRS);
+}
+
+/* The records a build of d begins at: past the parts and the .tix. */
+static size_t start_of(const struct tp_day *d)
+{
+	size_t c = tailpart_covered(&d->f);
+	return c > d->from ? c : d->from;
+}
+
+/* Whether the records past the parts of d are due to be built, the day holding n records: none
+ * built yet, or 1/TAILPHRASE_PART_SHARE of those built (so the records past the parts, which the
+ * lines decide, stay under 3% of the tail, and a tail grown from one record to n keeps at most
+ * 32 ln(n) parts beside its full ones). */
+static bool due_start(const struct tp_day *d, size_t n)
+{
+	size_t s = start_of(d);
+	return !d->broken && n > s && (s == d->from || (n - s) * TAILPHRASE_PART_SHARE >= s - d->from);
 }
 
 /* Whether the records tokenised are due to be rendered as a part, the day holding n records:
  * their lines reached TAILPHRASE_PART_BYTES, or they reach the tail's end and are a share of
- * those before (TAILPHRASE_PART_SHARE). */
-static bool due(const struct tailphrase *p, size_t n)
+ * those before. */
+static bool due(const struct tp_day *d, size_t n)
 {
-	size_t done = p->bfrom - p->from;
-	return p->next > p->bfrom &&
-	       (p->blines >= part_bytes() ||
-		(p->next == n && (!done || (p->next - p->bfrom) * TAILPHRASE_PART_SHARE >= done)));
+	size_t done = d->bfrom - d->from;
+	return d->next > d->bfrom &&
+	       (d->blines >= part_bytes() ||
+		(d->next == n && (!done || (d->next - d->bfrom) * TAILPHRASE_PART_SHARE >= done)));
 }
 
-/* A step of the build: a part rendered when due, else the lines of sh's records past those
- * built, TAILPHRASE_STEP_BYTES at most (and no further than a part's). */
-static void tailphrase_step(struct tailphrase *p, struct shard *sh)
+/* The build begun again at record at. */
+static void build_reset(struct tp_day *d, size_t at)
 {
-	size_t n = sh->nrecs, took = 0, limit = step_bytes(), part = part_bytes(), had = p->next;
-	if (due(p, n)) {
-		render(p);
+	words_free(&d->b);
+	words_init(&d->b, true);
+	d->bfrom = d->next = at;
+	d->blines = 0;
+	d->bbytes = words_build_bytes(&d->b);
+}
+
+/* The build let go and the file's lock released. */
+static void build_end(struct tp_day *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	build_reset(d, 0);
+}
+
+/* The file's lock taken without waiting, on the file its path names (made when there is none),
+ * and its parts read: true when this worker now builds d (at the end of the parts, when those
+ * past them are due). A part the file holds that is not sh's records as they are (not reached:
+ * reindex, seal and the erasure pass remove the file under the shard lock) has the file made
+ * again. No line is read in the step that opens the file: every line a build holds is read
+ * after it, so a file removed by an erasure's pass after the lines were read is one no reader
+ * opens again. */
+static bool build_begin(struct tp_day *d, const struct shard *sh)
+{
+	char p[PATH_MAX];
+	struct stat a, b;
+	int fd = tp_path(p, d) ? open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0640) : -1;
+	if (fd < 0) {
+		d->broken = errno != ENOENT; /* ENOENT: the day went (retention) */
+		return false;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &a) < 0 || stat(p, &b) < 0 ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+		close(fd); /* another worker builds it; or it was removed meanwhile */
+		return false;
+	}
+	/* read through a descriptor of its own: a mapping holds the one it was made from, and
+	 * with it the lock, past close */
+	tailpart_read_path(&d->f, p);
+	if (d->f.ino != a.st_ino || d->f.dev != a.st_dev) {
+		close(fd);
+		return false;
+	}
+	for (size_t k = 0; k < d->f.np; k++)
+		if (!tailpart_current(&d->f, &d->f.p[k], sh)) {
+			unlink(p);
+			close(fd);
+			tailpart_free(&d->f);
+			return false;
+		}
+	d->fd = fd;
+	d->at = d->f.end;
+	build_reset(d, start_of(d));
+	if (!due_start(d, sh->nrecs)) { /* another worker built them meanwhile */
+		build_end(d);
+		return false;
+	}
+	return true;
+}
+
+/* The records tokenised rendered as the next part and written to the file, the build begun
+ * again past them. A file that cannot be written leaves the day to its lines; one removed
+ * meanwhile (a reindex: its parts may be of the records before) ends the build. */
+static void render(struct tp_day *d, const struct shard *sh)
+{
+	char p[PATH_MAX];
+	struct buf sec;
+	struct stat a, b;
+	buf_init(&sec);
+	words_render_compact(&d->b, d->next - d->bfrom, true, &sec);
+	if (tailpart_write(d->fd, &d->at, sh, d->bfrom, d->next, &sec, d->b.nw, d->b.blob.len) <
+	    0) {
+		d->broken = true;
+		buf_free(&sec);
+		build_end(d);
 		return;
 	}
-	for (; p->next < n && took < limit && p->blines < part; p->next++) {
-		const char *line;
-		size_t len;
-		uint32_t rec = (uint32_t)(p->next - p->bfrom);
-		if (p->next == p->bfrom)
-			p->bfirst = mark_of(sh, p->next);
-		p->blast = mark_of(sh, p->next);
-		if (!shard_view(sh, p->next, &line, &len)) {
-			words_add_any(&p->b, rec); /* unreadable: never ruled out */
-			continue;
-		}
-		words_add_line(&p->b, line, len, rec);
-		took += len;
-		p->blines += len;
+	buf_free(&sec);
+	if (!tp_path(p, d) || fstat(d->fd, &a) < 0 || stat(p, &b) < 0 || a.st_ino != b.st_ino ||
+	    a.st_dev != b.st_dev) {
+		build_end(d);
+		return;
 	}
-	if (p->next > had)
-		shard_forget_lines(sh); /* the lines stay in the page cache, not in this worker */
-	p->bbytes = words_build_bytes(&p->b);
+	tailpart_read_path(&d->f, p);
+	build_reset(d, d->next);
 }
 
-void tailphrase_narrow(const struct tailphrase *p, const char *const *terms, size_t nterms,
-		       uint64_t *all, uint64_t **yes, size_t from, size_t n)
+/* A step of d's build: the file opened and locked, or a part rendered when due, or the lines of
+ * sh's records past those built, TAILPHRASE_STEP_BYTES at most (and no further than a part's). */
+static void day_step(struct tp_day *d, struct shard *sh)
 {
-	for (size_t k = 0; k < p->np; k++) {
-		const struct tp_part *t = &p->p[k];
+	size_t n = sh->nrecs, took = 0, limit = step_bytes(), part = part_bytes(), had;
+	if (d->fd < 0) {
+		build_begin(d, sh);
+		return;
+	}
+	/* records rewritten under the build (a reindex, an erasure's pass), or a .tix past it */
+	if ((d->next > d->bfrom && (!mark_same(sh, d->bfrom, d->bfirst) ||
+				    !mark_same(sh, d->next - 1, d->blast))) ||
+	    d->bfrom < d->from) {
+		build_end(d);
+		return;
+	}
+	if (due(d, n)) {
+		render(d, sh);
+		return;
+	}
+	for (had = d->next; d->next < n && took < limit && d->blines < part; d->next++) {
+		const char *line;
+		size_t len;
+		uint32_t rec = (uint32_t)(d->next - d->bfrom);
+		if (d->next == d->bfrom)
+			d->bfirst = mark_of(sh, d->next);
+		d->blast = mark_of(sh, d->next);
+		if (!shard_view(sh, d->next, &line, &len)) {
+			words_add_any(&d->b, rec); /* unreadable: never ruled out */
+			continue;
+		}
+		words_add_line(&d->b, line, len, rec);
+		took += len;
+		d->blines += len;
+	}
+	if (d->next > had)
+		shard_forget_lines(sh); /* the lines stay in the page cache, not in this worker */
+	d->bbytes = words_build_bytes(&d->b);
+	if (d->next == n && !due(d, n)) /* the rest waits to be due: read by its lines */
+		build_end(d);
+}
+
+void tailphrase_narrow(const struct tailpart_file *f, const struct shard *sh,
+		       const char *const *terms, size_t nterms, uint64_t *all, uint64_t **yes,
+		       size_t from, size_t n)
+{
+	for (size_t k = 0; k < f->np; k++) {
+		const struct tailpart *t = &f->p[k];
 		uint64_t *a, *y;
 		size_t lo = t->from > from ? t->from : from;
 		/* a part is asked only when more than 1/TAILPHRASE_ASK_SHARE of its records are
 		 * candidates: a phrase of a rare word (its candidates few, in a few parts) reads
 		 * their lines for less than the part's look-up, which decodes its common words'
 		 * and pairs' lists, a bit per record */
-		if (t->to <= from || t->to > n ||
+		if (t->to <= from || t->to > n || !tailpart_current(f, t, sh) ||
 		    !bits_more(all, lo, t->to, (t->to - lo) / TAILPHRASE_ASK_SHARE) ||
 		    words_terms(&t->v, terms, nterms, t->to - t->from, &a, &y) != ST_OK)
 			continue;
@@ -243,38 +291,26 @@ void tailphrase_narrow(const struct tailphrase *p, const char *const *terms, siz
 	}
 }
 
-/* The days this worker keeps pairs of: a store's (its root and kind), workspace and day; asked:
- * the search that asked last (a count), the least recent let go first past
- * TAILPHRASE_KEEP_BYTES; wanted: an idle step has work there (records past the build when a
- * search asked, or parts to check). */
-struct tp_day {
-	struct store st; /* its root its own */
-	char *ws;
-	int32_t day;
-	uint64_t asked;
-	bool wanted;
-	struct tailphrase *p;
-};
-static struct tp_day *tp_days;
-static size_t tp_ndays, tp_capdays;
-static uint64_t tp_asked;
-
 static void day_drop(size_t i)
 {
-	free((char *)tp_days[i].st.root);
-	free(tp_days[i].ws);
-	tailphrase_free(tp_days[i].p);
-	tp_days[i] = tp_days[--tp_ndays];
+	struct tp_day *d = &tp_days[i];
+	build_end(d);
+	words_free(&d->b);
+	tailpart_free(&d->f);
+	free((char *)d->st.root);
+	free(d->ws);
+	*d = tp_days[--tp_ndays];
 }
 
-/* The days searched longest ago let go while all of them hold more than TAILPHRASE_KEEP_BYTES,
- * but the last one. */
+/* The days searched longest ago let go while their builds hold more than
+ * TAILPHRASE_KEEP_BYTES, but the last one. */
 static void keep_bound(void)
 {
 	for (;;) {
 		size_t total = 0, old = 0;
 		for (size_t i = 0; i < tp_ndays; i++) {
-			total += tailphrase_bytes(tp_days[i].p);
+			total += sizeof tp_days[i] + tp_days[i].bbytes +
+				 tp_days[i].f.cap * sizeof *tp_days[i].f.p;
 			if (tp_days[i].asked < tp_days[old].asked)
 				old = i;
 		}
@@ -284,45 +320,107 @@ static void keep_bound(void)
 	}
 }
 
-const struct tailphrase *tailphrase_kept(const struct store *st, const char *ws,
-					 const struct shard *sh, size_t from)
+/* The day of st's ws this worker knows, made when it knows none. */
+static struct tp_day *day_of(const struct store *st, const char *ws, int32_t day)
 {
-	struct tp_day *d = NULL;
-	for (size_t i = 0; i < tp_ndays && !d; i++)
-		if (tp_days[i].day == sh->day && tp_days[i].st.kind == st->kind &&
+	for (size_t i = 0; i < tp_ndays; i++)
+		if (tp_days[i].day == day && tp_days[i].st.kind == st->kind &&
 		    !strcmp(tp_days[i].ws, ws) && !strcmp(tp_days[i].st.root, st->root))
-			d = &tp_days[i];
-	if (!d) {
-		if (tp_ndays == tp_capdays) {
-			tp_capdays = tp_capdays ? 2 * tp_capdays : 8;
-			tp_days = xrealloc(tp_days, tp_capdays * sizeof *tp_days);
-		}
-		d = &tp_days[tp_ndays++];
-		memset(d, 0, sizeof *d);
-		store_init(&d->st, xstrdup(st->root), false);
-		d->st.kind = st->kind;
-		d->ws = xstrdup(ws);
-		d->day = sh->day;
-		d->p = tailphrase_new(from);
+			return &tp_days[i];
+	if (tp_ndays == tp_capdays) {
+		tp_capdays = tp_capdays ? 2 * tp_capdays : 8;
+		tp_days = xrealloc(tp_days, tp_capdays * sizeof *tp_days);
 	}
-	d->asked = ++tp_asked;
-	struct tailphrase *p = d->p;
-	check(p, sh, false);
-	if (from >= p->next && from > p->from) { /* a .tix covers what they do: begun past it */
-		tailphrase_free(p);
-		p = d->p = tailphrase_new(from);
-	}
-	if (p->next < sh->nrecs || due(p, sh->nrecs) || covered(p) > sh->nrecs)
-		d->wanted = true;
-	return p->np && covered(p) > from && p->p[0].to <= sh->nrecs ? p : NULL;
+	struct tp_day *d = &tp_days[tp_ndays++];
+	memset(d, 0, sizeof *d);
+	store_init(&d->st, xstrdup(st->root), false);
+	d->st.kind = st->kind;
+	d->ws = xstrdup(ws);
+	d->day = day;
+	d->fd = -1;
+	tailpart_init(&d->f);
+	words_init(&d->b, true);
+	return d;
 }
 
-bool store_tail_idle(void)
+/* d's parts read again from its file and d marked wanted when this worker builds it or the
+ * records past its parts are due, sh's records of which the .tix covers from. */
+static void day_look(struct tp_day *d, const struct shard *sh, size_t from)
+{
+	char p[PATH_MAX];
+	d->from = from;
+	if (d->fd < 0 && tp_path(p, d))
+		tailpart_read_path(&d->f, p);
+	if (d->fd >= 0 || due_start(d, sh->nrecs))
+		d->wanted = true;
+}
+
+const struct tailpart_file *tailphrase_kept(const struct store *st, const char *ws,
+					    const struct shard *sh, size_t from)
+{
+	struct tp_day *d = day_of(st, ws, sh->day);
+	d->asked = ++tp_asked;
+	day_look(d, sh, from);
+	return d->f.np && tailpart_covered(&d->f) > from ? &d->f : NULL;
+}
+
+/* The days of root's workspaces whose tail's index passes TAILPHRASE_AUTO_BYTES looked at
+ * (day_look), at most every TAILPHRASE_SCAN_MS (tests: SPANDEX_TEST_TAIL_SCAN_MS, 0 each
+ * idle step). */
+static void scan(const char *root)
+{
+	static int64_t last_ms = -1;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	const char *e = getenv("SPANDEX_TEST_TAIL_SCAN_MS");
+	int64_t every = e ? strtoll(e, NULL, 10) : TAILPHRASE_SCAN_MS;
+	if (last_ms >= 0 && now - last_ms < every)
+		return;
+	last_ms = now;
+	size_t auto_bytes = tailphrase_env_bytes("SPANDEX_TEST_TAIL_AUTO_BYTES", TAILPHRASE_AUTO_BYTES);
+	struct store st;
+	char **ws;
+	size_t nws;
+	store_init(&st, root, false);
+	if (store_workspaces(&st, &ws, &nws) != ST_OK)
+		return;
+	for (size_t w = 0; w < nws; w++) {
+		int32_t *days;
+		size_t nd;
+		if (layout_days(&st, ws[w], LAYOUT_TAILINDEX, &days, &nd) != ST_OK)
+			continue;
+		for (size_t i = 0; i < nd; i++) {
+			char p[PATH_MAX];
+			struct stat sb;
+			struct shard sh;
+			if (!layout_shard_path(p, &st, ws[w], days[i], LAYOUT_TAILINDEX) ||
+			    stat(p, &sb) < 0 || (uint64_t)sb.st_size < auto_bytes ||
+			    shard_open(&st, ws[w], days[i], &sh) != ST_OK)
+				continue;
+			struct store_dayindex *x = store_dayindex_open(&st, ws[w], &sh);
+			day_look(day_of(&st, ws[w], days[i]), &sh, x ? store_dayindex_covered(x) : 0);
+			store_dayindex_close(x);
+			shard_close(&sh);
+		}
+		free(days);
+		free(ws[w]);
+	}
+	free(ws);
+}
+
+bool store_tail_idle(const char *root)
 {
 	struct tp_day *d = NULL;
 	for (size_t i = 0; i < tp_ndays; i++)
 		if (tp_days[i].wanted && (!d || tp_days[i].asked > d->asked))
 			d = &tp_days[i];
+	if (!d && root) {
+		scan(root);
+		for (size_t i = 0; i < tp_ndays && !d; i++)
+			if (tp_days[i].wanted)
+				d = &tp_days[i];
+	}
 	if (!d)
 		return false;
 	struct shard sh;
@@ -330,9 +428,8 @@ bool store_tail_idle(void)
 		day_drop((size_t)(d - tp_days)); /* gone (retention, a workspace removed) */
 		return true;
 	}
-	check(d->p, &sh, true);
-	tailphrase_step(d->p, &sh);
-	d->wanted = d->p->next < sh.nrecs || due(d->p, sh.nrecs);
+	day_step(d, &sh);
+	d->wanted = d->fd >= 0;
 	shard_close(&sh);
 	keep_bound();
 	for (size_t i = 0; i < tp_ndays; i++)

@@ -1,10 +1,12 @@
-/* tailphrase: the pairs and triples of words of a day's tail, which a worker builds from the
- * tail's lines while no request waits (store_tail_idle, a bounded step at a time) and keeps
- * apart from the tail's mapping, so that a phrase of common words on fresh data reads the lines
- * of the records whose pairs and triples may hold it, as on an indexed day (docs/FORMAT.md,
- * "The tail's pairs of words"). A search never builds: it asks the parts built so far and reads
- * the lines of the rest, as before. Nothing is written: ingest pays nothing. Private to
- * lib/store. */
+/* tailphrase: the pairs and triples of words of a day's tail, which an idle worker builds from
+ * the tail's lines while no request waits (store_tail_idle, a bounded step at a time) and
+ * appends, a part at a time, to a file beside the day (<day>.tpx, tailpart.h) that every worker
+ * maps and a restart keeps, so that a phrase of common words on fresh data reads the lines of
+ * the records whose pairs and triples may hold it, as on an indexed day (docs/FORMAT.md, "The
+ * tail's pairs of words"). One worker builds a day: the one that takes the file's flock without
+ * waiting; the others read its parts. A search never builds: it asks the parts written so far
+ * and reads the lines of the rest, as before. Ingest writes nothing of it and never waits for
+ * it. Private to lib/store. */
 #ifndef SPANDEX_STORE_TAILPHRASE_H
 #define SPANDEX_STORE_TAILPHRASE_H
 
@@ -20,8 +22,10 @@
  * for it (BENCHMARKS-HISTORY.md, "The tail's pairs built between requests": a step's p99 68 ms
  * and 370-900 ms, the longest 230 ms and 590-1,530 ms). */
 #define TAILPHRASE_STEP_BYTES (256u << 10)
-/* The records tokenised are rendered (as a .tix's text section) as a part of the pairs, asked
- * from then on, and the build begun again past them, once their lines reach this many bytes
+/* A build begins at the end of the parts the day's file holds only when the records past them
+ * are due: none built yet, or 1/TAILPHRASE_PART_SHARE of those before. The records tokenised
+ * are rendered (as a .tix's text section) as a part, appended to the file, asked from then on,
+ * and the build begun again past them, once their lines reach this many bytes
  * (so a build holds at most about this much again: every pair and triple of its records, where
  * a part keeps those the rules keep), or once built to the tail's end and they are
  * 1/TAILPHRASE_PART_SHARE of the records before (so the records past the parts, whose
@@ -37,25 +41,34 @@
  * while a part's pairs cannot narrow a rare word's records (they stand for its pairs). The
  * lines read past it are at most 1/16 of a tail's, so a phrase stays past 10x `rg`. */
 #define TAILPHRASE_ASK_SHARE 16
-/* What a worker keeps of every day's pairs, parts and build: past it the days searched longest
- * ago are let go (built again once a phrase asks them). */
+/* What a worker keeps of the builds of its days: past it the days searched longest ago are let
+ * go (their parts stay in their files). */
 #define TAILPHRASE_KEEP_BYTES (512ull << 20)
+/* A day is built without a phrase search asking it once its tail's index (<day>.tdx) passes this
+ * many bytes (about 1,000 spans of bench/gen's text, 1 KB of text each: a .tdx is ~4% of the
+ * lines), so that a store searched for the first time is already built: an idle worker looks
+ * for such days at most every TAILPHRASE_SCAN_MS (a listing of the workspaces and their days'
+ * .tdx, a stat each). Smaller tails are built once a phrase asks them. */
+#define TAILPHRASE_AUTO_BYTES (1u << 20)
+#define TAILPHRASE_SCAN_MS 10000
 
-struct tailphrase;
+struct tailpart_file;
 /* Whether terms[0..nterms) hold a phrase: a term of two words or more, which pairs narrow. */
 bool tailphrase_wanted(const char *const *terms, size_t nterms);
-/* The pairs this worker keeps of st's ws/day, for a search of sh's records from from on (those
- * before, the .tix's), with the day marked wanted: from now on the idle steps build it (to the
- * records committed then). Parts whose first and last records are not sh's (a reindex or an
- * erasure rewrote the day) are let go. NULL when no part answers for a record of [from,
+/* The parts of st's ws/day's file, as this worker read them now, for a search of sh's records
+ * from from on (those before, the .tix's), with the day marked wanted when the records past them
+ * are due to be built (tailphrase.c, due_start): from now on the idle steps build them, unless
+ * another worker holds the file's lock. NULL when no part answers for a record of [from,
  * sh->nrecs). */
-const struct tailphrase *tailphrase_kept(const struct store *st, const char *ws,
-					 const struct shard *sh, size_t from);
-/* all and *yes (bits of the day's records, n of them; *yes NULL: none sure) narrowed by the
- * parts for the records from from on they cover: a record they rule out is taken out of all,
- * one they know holds every term is put in *yes (made when NULL). */
-void tailphrase_narrow(const struct tailphrase *p, const char *const *terms, size_t nterms,
-		       uint64_t *all, uint64_t **yes, size_t from, size_t n);
+const struct tailpart_file *tailphrase_kept(const struct store *st, const char *ws,
+					    const struct shard *sh, size_t from);
+/* all and *yes (bits of sh's records, n of them; *yes NULL: none sure) narrowed by the parts of
+ * f that hold sh's records as they are, for the records from from on they cover: a record they
+ * rule out is taken out of all, one they know holds every term is put in *yes (made when
+ * NULL). */
+void tailphrase_narrow(const struct tailpart_file *f, const struct shard *sh,
+		       const char *const *terms, size_t nterms, uint64_t *all, uint64_t **yes,
+		       size_t from, size_t n);
 /* The bytes a test hook's variable name holds (a test's step), else dflt. */
 size_t tailphrase_env_bytes(const char *name, size_t dflt);
 

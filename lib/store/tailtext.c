@@ -201,7 +201,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 	 * the records they cover, the day marked for the steps to build; not when the words leave
 	 * no candidate (a phrase of a word the tail lacks: each part's look-up would cost, 0.40
 	 * -> 3.3 ms on 66,000 spans of prose). */
-	const struct tailphrase *ph = NULL;
+	const struct tailpart_file *ph = NULL;
 	if (tailphrase_wanted(terms, nterms) && (!all || bits_any(all, from, n)))
 		ph = tailphrase_kept(st, ws, sh, from);
 	if (!all && ph)
@@ -211,7 +211,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 		yes = NULL;
 	}
 	if (ph)
-		tailphrase_narrow(ph, terms, nterms, all, &yes, from, n);
+		tailphrase_narrow(ph, sh, terms, nterms, all, &yes, from, n);
 	tailread_kept_counted(mc, tailwords_bytes(*kw));
 	mapcache_put(mc);
 	if (!all)

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
 	startServer, request, ingestSpans, getSpan, spandexCli, spandexOk, dayTime, startWriter,
-	filesHolding, WS_PREFIX } from '../harness.mjs';
+	filesHolding, waitFor, WS_PREFIX } from '../harness.mjs';
 
 let srv;
 let tmp;
@@ -96,7 +96,16 @@ async function plant(ws, canary) {
 	const r = await spandexCli(['reindex', srv.dataDir, '--workspace', ws]);
 	assert.equal(r.code, 0, r.stderr);
 	assert.ok(fs.existsSync(path.join(srv.dataDir, ws, `${day}.quarantine`)), 'a quarantine was made');
-	const victim = [...spans.filter((s) => s.span_id.includes('u-victim')).map((s) => s.span_id), late.span_id];
+	// A victim span in the day's tail past its index, and the tail's pairs of words in the file
+	// beside the day (<day>.tpx), which a spans worker builds between requests once a phrase
+	// asks it.
+	const tail = { ...spans.find((s) => s.span_id.includes('u-victim-d1-t1-llm')), span_id: `${ws}-u-victim-d1-t1-tail`, input: `tail words ${canary}` };
+	await ingestOk(ws, [tail]);
+	await waitFor('the tail\'s pairs of words in their file', async () => {
+		await request('GET', `${WS_PREFIX}/${ws}/spans?search=${encodeURIComponent(`"tail words ${canary}"`)}`, { base: srv.base });
+		return hits(srv.dataDir, canary).some((f) => f.endsWith('.tpx'));
+	});
+	const victim = [...spans.filter((s) => s.span_id.includes('u-victim')).map((s) => s.span_id), late.span_id, tail.span_id];
 	const others = spans.filter((s) => !s.span_id.includes('u-victim')).map((s) => s.span_id);
 	assert.ok(hits(srv.dataDir, canary).length >= 5, `the canary is planted in many files: ${hits(srv.dataDir, canary)}`);
 	return { victim, others, annotation: ann.json.annotation_id };

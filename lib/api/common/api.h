@@ -28,9 +28,10 @@ enum status api_open(struct http_req *req);
  * not checked), when the bucket does not answer as it should (kept for /healthz too). */
 void api_bucket(struct http_req *req);
 void api_start(const char *root);
-/* Every surface's http_surface.idle: a step of what the worker builds for its searches while no
- * request waits (store_tail_idle: the fresh days' pairs of words a phrase asked). True while
- * more is left. */
+/* Every reading surface's http_surface.idle: a step of what the worker builds for its searches
+ * while no request waits (store_tail_idle: the fresh days' pairs of words a phrase asked, or of
+ * a tail past a size in the store of the last request api_open saw). True while more is left.
+ * The ingest program has none: its batches keep its CPU. */
 bool api_idle(void);
 
 /* The store of req (api_open's). */

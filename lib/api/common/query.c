@@ -3,8 +3,12 @@
  * then set; the store and the query's budget were lib/http's, which now knows neither. */
 #include "lib/api/common/api.h"
 
+#include <limits.h>
 #include <string.h>
 #include "lib/store/ops.h"
+
+/* The data directory of the last request (api_idle's store). */
+static char idle_root[PATH_MAX];
 
 enum status api_open(struct http_req *req)
 {
@@ -13,6 +17,8 @@ enum status api_open(struct http_req *req)
 	struct err e = {0};
 
 	store_init(&app->store, req->root, !(sync && !strcmp(sync, "0")));
+	if (req->root && strlen(req->root) < sizeof idle_root && strcmp(idle_root, req->root))
+		strcpy(idle_root, req->root);
 	req->app = app;
 	api_bucket(req);
 	/* Held from now on, so a restore refuses to run under this program (issue 30); a 503
@@ -28,7 +34,7 @@ enum status api_open(struct http_req *req)
 
 bool api_idle(void)
 {
-	return store_tail_idle();
+	return store_tail_idle(idle_root[0] ? idle_root : NULL);
 }
 
 void api_query_init(struct http_req *req, struct query *q)

@@ -121,7 +121,6 @@ const struct http_surface intake_ingest_surface = {
     .nroutes = N(ingest_routes),
     .open = api_open,
     .start = api_start,
-    .idle = api_idle,
 };
 
 static const struct http_route spans_routes[] = {
