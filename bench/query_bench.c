@@ -447,7 +447,7 @@ static void idle_build(const char *name)
 	double *t = NULL, total = 0;
 	for (bool more = true; more; n++) {
 		double t0 = qb_now_ms();
-		more = store_tail_idle();
+		more = store_tail_idle(NULL);
 		if (n == cap)
 			t = xrealloc(t, (cap = cap ? 2 * cap : 256) * sizeof *t);
 		t[n] = qb_now_ms() - t0;
