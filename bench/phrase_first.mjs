@@ -11,7 +11,8 @@
 // request, in which the worker is idle (it builds the tail's pairs then: http_surface.idle).
 // Prints a line a request: its number, status, ms, total_results (or the refusal), and the
 // worker's resident memory (VmRSS; RssAnon: less the mapped files' pages) and peak (VmHWM)
-// then. PHRASE "a|b": the phrases in turn.
+// then. PHRASE "a|b": the phrases in turn. PHRASE_BUILT=1: the requests after the tail's pairs
+// were built into their files by another worker (below).
 import fs from 'node:fs';
 import http from 'node:http';
 import { startServer } from '../t/harness.mjs';
@@ -35,6 +36,45 @@ function get(base, p) {
 }
 const gap = Number(process.env.PHRASE_GAP_MS || 0);
 const env = process.env.SPANDEX_QUERY_MS ? { SPANDEX_QUERY_MS: process.env.SPANDEX_QUERY_MS } : {};
+
+// PHRASE_BUILT=1: first a server whose worker builds the tail's pairs into each fresh day's
+// <day>.tpx between requests (a /healthz every 100 ms: after each the worker takes its idle
+// steps, and looks for tails past a size without a search), until every day's parts leave
+// fewer than 1/32 of its records past them (what is built, lib/store/tailphrase.h); then it is
+// stopped and the requests below are a new worker's first.
+function unbuilt() {
+	const dir = `${dataDir}/${ws}`;
+	const out = [];
+	for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.tdx'))) {
+		const day = f.slice(0, 10);
+		const n = Math.floor((fs.statSync(`${dir}/${day}.idx`).size - 128) / 128);
+		let covered = 0;
+		try {
+			const b = fs.readFileSync(`${dir}/${day}.tpx`);
+			for (let at = 0; at + 80 <= b.length && b.toString('latin1', at, at + 8) === 'SPXTPX1\n';) {
+				const len = Number(b.readBigUInt64LE(at + 32));
+				if (at + 80 + len > b.length) break;
+				covered = b.readUInt32LE(at + 8) + b.readUInt32LE(at + 12);
+				at += 80 + Math.ceil(len / 8) * 8;
+			}
+		} catch { /* none yet */ }
+		if (!covered || (n - covered) * 32 >= covered) out.push(`${day} ${covered}/${n}`);
+	}
+	return out;
+}
+if (process.env.PHRASE_BUILT === '1') {
+	const b = await startServer({ dataDir, workers: 1, env });
+	const t0 = Date.now();
+	try {
+		for (let left = unbuilt(); left.length; left = unbuilt()) {
+			await get(b.base, '/healthz');
+			await new Promise((res) => setTimeout(res, 100));
+		}
+	} finally {
+		await b.stop();
+	}
+	console.log(`built: every day's pairs in its .tpx after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
 const srv = await startServer({ dataDir, workers: 1, env });
 try {
 	const phrases = phrase.split('|');

@@ -91,8 +91,16 @@ static void tailpart_read(struct tailpart_file *f, int fd)
 	}
 	int64_t mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 	bool same = f->map && sb.st_dev == f->dev && sb.st_ino == f->ino;
-	if (same && (uint64_t)sb.st_size == f->size && mt == f->mtime_ns)
+	if (same && (uint64_t)sb.st_size == f->maplen) {
+		/* the same bytes mapped: looked at again past the parts while bytes there did not
+		 * check (a part being written when last looked at may be whole now, at the same
+		 * size and time) or the file was written since */
+		if (mt != f->mtime_ns || f->end < f->maplen) {
+			f->mtime_ns = mt;
+			walk(f);
+		}
 		return;
+	}
 	/* Another file, or one shorter than mapped (cut by hand: no writer shortens it): all of
 	 * it read again. Else the parts read so far are kept (their bytes never change: a writer
 	 * writes only past them) and looked at again from the first that did not check. */
@@ -101,7 +109,6 @@ static void tailpart_read(struct tailpart_file *f, int fd)
 	unmap(f);
 	f->dev = sb.st_dev;
 	f->ino = sb.st_ino;
-	f->size = (uint64_t)sb.st_size;
 	f->mtime_ns = mt;
 	if (!sb.st_size)
 		return;

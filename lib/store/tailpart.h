@@ -46,13 +46,12 @@ struct tailpart {
 };
 
 /* The parts of a day's file as a worker read them last: the file (dev, ino) mapped (map,
- * maplen: its size then; size and mtime_ns say when to look again), parts p[0..np) whole and in
- * order, ending at byte end; a part past end did not check when last looked at. */
+ * maplen: its size then; mtime_ns its time), parts p[0..np) whole and in order, ending at byte
+ * end; a part past end did not check when last looked at (and is looked at again each time). */
 struct tailpart_file {
 	dev_t dev;
 	ino_t ino;
 	int64_t mtime_ns;
-	uint64_t size;
 	char *map;
 	size_t maplen;
 	uint64_t end;
