@@ -61,7 +61,7 @@ static void load_flush(struct store *st, int ws, struct pending *p, sqlite3 *db,
 		fprintf(stderr, "store_append: %s\n", err_text(&e));
 		exit(1);
 	}
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = 0; ins && i < p->n; i++) {
 		struct span *s = &p->s[i];
 		body->len = 0;
 		span_render(s, body);
@@ -141,7 +141,14 @@ void qb_load(const char *dir, long long want, sqlite3 *db)
 	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		qb_die_sql(db, "schema");
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	if (sqlite3_prepare_v2(
+	/* QB_NOSQL=1: spandex's store alone, no row in SQLite (a store for the HTTP benches,
+	 * bench/phrase_first.mjs: at 5M SQLite's inserts were most of the load's time and half
+	 * its disk) */
+	const char *nosql = getenv("QB_NOSQL");
+	if (nosql && !strcmp(nosql, "1"))
+		ins = NULL;
+	else if (
+	    sqlite3_prepare_v2(
 		db,
 		"INSERT INTO spans(ws,span_id,trace_id,session_id,parent_span_id,kind,status,model,"
 		"started_at,ended_at,in_tok,out_tok,cached_tok,total_tok,cost,cost_in,cost_out,"

@@ -494,7 +494,8 @@ START_TEST(tail_file)
 	ck_assert_int_eq(tp_parts(d, parts), 1);
 	ck_assert_uint_eq(parts[0][0], 245);
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_reindex(&st, "ws", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_reindex(&st, "ws", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s",
+		      err_text(&e));
 	ck_assert_int_eq(tp_size(d), -1);
 	plain = unindexed(days, 1, tp_found);
 	answers_as(tp_found, plain);

@@ -22,7 +22,7 @@ enum layout_file {
 	LAYOUT_DAYINDEX_TMP, /* a text index being written */
 	LAYOUT_TAILINDEX,    /* the text index of the tail, written with the data */
 	LAYOUT_SUP,	     /* the batch that superseded each version (derived) */
-	LAYOUT_TAILPAIRS,    /* the tail's pairs of words, parts built by an idle worker (derived) */
+	LAYOUT_TAILPAIRS, /* the tail's pairs of words, parts built by an idle worker (derived) */
 	/* per workspace */
 	LAYOUT_IDS,	/* span_id -> newest version */
 	LAYOUT_IDS_TMP, /* written aside, then renamed over it */

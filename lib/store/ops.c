@@ -325,9 +325,9 @@ static enum status retain_day(struct store *st, const char *ws, int32_t day, con
 	/* Leftovers and derived files: the text index is never trusted without its shard (its
 	 * last record must match), so it can go last. */
 	static const enum layout_file extra[] = {
-	    LAYOUT_ZST_TMP,	 LAYOUT_LINES_TMP, LAYOUT_FOOTER_TMP, LAYOUT_DAYINDEX,
-	    LAYOUT_DAYINDEX_TMP, LAYOUT_TAILINDEX, LAYOUT_TAILPAIRS,  LAYOUT_SUP,
-	    LAYOUT_QUARANTINE};
+	    LAYOUT_ZST_TMP,   LAYOUT_LINES_TMP,	   LAYOUT_FOOTER_TMP,
+	    LAYOUT_DAYINDEX,  LAYOUT_DAYINDEX_TMP, LAYOUT_TAILINDEX,
+	    LAYOUT_TAILPAIRS, LAYOUT_SUP,	   LAYOUT_QUARANTINE};
 	for (size_t k = 0; k < sizeof extra / sizeof *extra; k++)
 		if (layout_shard_path(dp, st, ws, day, extra[k]))
 			unlink(dp);

@@ -324,9 +324,9 @@ static enum status build_sealed(struct store *st, const char *ws, struct rday *r
 static bool day_tidy(struct store *st, const char *ws, int32_t day)
 {
 	static const enum layout_file aside[] = {LAYOUT_LINES_TMP, LAYOUT_FOOTER_TMP};
-	static const enum layout_file files[] = {LAYOUT_JSONL,	  LAYOUT_LATE,	    LAYOUT_TAILINDEX,
-						 LAYOUT_TAILPAIRS, LAYOUT_DAYINDEX, LAYOUT_SUP,
-						 LAYOUT_IDX};
+	static const enum layout_file files[] = {
+	    LAYOUT_JSONL,    LAYOUT_LATE, LAYOUT_TAILINDEX, LAYOUT_TAILPAIRS,
+	    LAYOUT_DAYINDEX, LAYOUT_SUP,  LAYOUT_IDX};
 	char p[PATH_MAX];
 	for (size_t k = 0; k < sizeof aside / sizeof aside[0]; k++)
 		if (layout_shard_path(p, st, ws, day, aside[k]))

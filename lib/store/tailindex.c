@@ -149,7 +149,8 @@ void tailindex_fold(struct store *st, const char *ws, int32_t day, size_t covere
 	if (io_pread_all(fd, &h, sizeof h, 0) == 0 && rec_hdr_ok(&h) && h.text_end &&
 	    h.committed == covered) {
 		uint64_t zero = 0;
-		if (io_pwrite_all(fd, &zero, sizeof zero, offsetof(struct idx_hdr, text_end)) == 0) {
+		if (io_pwrite_all(fd, &zero, sizeof zero, offsetof(struct idx_hdr, text_end)) ==
+		    0) {
 			unlink(tp);
 			unlink(pp); /* the tail's pairs: the .tix holds them now */
 		}

@@ -115,7 +115,8 @@ static size_t start_of(const struct tp_day *d)
 static bool due_start(const struct tp_day *d, size_t n)
 {
 	size_t s = start_of(d);
-	return !d->broken && n > s && (s == d->from || (n - s) * TAILPHRASE_PART_SHARE >= s - d->from);
+	return !d->broken && n > s &&
+	       (s == d->from || (n - s) * TAILPHRASE_PART_SHARE >= s - d->from);
 }
 
 /* Whether the records tokenised are due to be rendered as a part, the day holding n records:
@@ -230,8 +231,8 @@ static void day_step(struct tp_day *d, struct shard *sh)
 		return;
 	}
 	/* records rewritten under the build (a reindex, an erasure's pass), or a .tix past it */
-	if ((d->next > d->bfrom && (!mark_same(sh, d->bfrom, d->bfirst) ||
-				    !mark_same(sh, d->next - 1, d->blast))) ||
+	if ((d->next > d->bfrom &&
+	     (!mark_same(sh, d->bfrom, d->bfirst) || !mark_same(sh, d->next - 1, d->blast))) ||
 	    d->bfrom < d->from) {
 		build_end(d);
 		return;
@@ -378,7 +379,8 @@ static void scan(const char *root)
 	if (last_ms >= 0 && now - last_ms < every)
 		return;
 	last_ms = now;
-	size_t auto_bytes = tailphrase_env_bytes("SPANDEX_TEST_TAIL_AUTO_BYTES", TAILPHRASE_AUTO_BYTES);
+	size_t auto_bytes =
+	    tailphrase_env_bytes("SPANDEX_TEST_TAIL_AUTO_BYTES", TAILPHRASE_AUTO_BYTES);
 	struct store st;
 	char **ws;
 	size_t nws;
@@ -399,7 +401,8 @@ static void scan(const char *root)
 			    shard_open(&st, ws[w], days[i], &sh) != ST_OK)
 				continue;
 			struct store_dayindex *x = store_dayindex_open(&st, ws[w], &sh);
-			day_look(day_of(&st, ws[w], days[i]), &sh, x ? store_dayindex_covered(x) : 0);
+			day_look(day_of(&st, ws[w], days[i]), &sh,
+				 x ? store_dayindex_covered(x) : 0);
 			store_dayindex_close(x);
 			shard_close(&sh);
 		}
