@@ -39,13 +39,15 @@ const env = process.env.SPANDEX_QUERY_MS ? { SPANDEX_QUERY_MS: process.env.SPAND
 
 // PHRASE_BUILT=1: first a server whose worker builds the tail's pairs into each fresh day's
 // <day>.tpx between requests (a /healthz every 100 ms: after each the worker takes its idle
-// steps, and looks for tails past a size without a search), until every day's parts leave
+// steps, and looks for tails past a size without a search), until every such day's parts leave
 // fewer than 1/32 of its records past them (what is built, lib/store/tailphrase.h); then it is
 // stopped and the requests below are a new worker's first.
 function unbuilt() {
 	const dir = `${dataDir}/${ws}`;
 	const out = [];
-	for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.tdx'))) {
+	// the days an idle worker builds without a search: a .tdx of 1 MiB or more
+	// (TAILPHRASE_AUTO_BYTES); a smaller tail is built once a phrase asks it
+	for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.tdx') && fs.statSync(`${dir}/${f}`).size >= 1 << 20)) {
 		const day = f.slice(0, 10);
 		const n = Math.floor((fs.statSync(`${dir}/${day}.idx`).size - 128) / 128);
 		let covered = 0;

@@ -20,10 +20,11 @@
  * parts; the others print 0), and QB_NOSCAN=1 leaves out the first table (every record read);
  * QB_TAILONLY=1 times the tail's searches against ripgrep alone and stops: no SQLite, no text
  * index built, DIR left as it was (so two builds can be timed on one fresh store in turn).
- * QB_TEXT=FILE cuts every input and output from FILE (bench/gen's TEXT) when DIR is filled.
- * QB_SEAL_DICT=1 seals with a dictionary a day (`spandex seal --dictionary`). The row "groups day
- * dropped" drops bench-0's oldest day before each of its first QB_DROPS runs of a pass, so it
- * is timed only when QB_ONLY holds "dropped" (run it on a copy).
+ * QB_NOSQL=1 with "load" fills DIR's spandex store alone (no SQLite row). QB_TEXT=FILE cuts every
+ * input and output from FILE (bench/gen's TEXT) when DIR is filled. QB_SEAL_DICT=1 seals with a
+ * dictionary a day (`spandex seal --dictionary`). The row "groups day dropped" drops bench-0's
+ * oldest day before each of its first QB_DROPS runs of a pass, so it is timed only when QB_ONLY
+ * holds "dropped" (run it on a copy).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -661,6 +662,11 @@ int main(int argc, char **argv)
 		qb_load(dir, want, db);
 		fprintf(stderr, "loaded %lld spans into both stores in %.1f s\n", want,
 			(qb_now_ms() - t0) / 1e3);
+	}
+	const char *nosql = getenv("QB_NOSQL");
+	if (load_only && nosql && !strcmp(nosql, "1")) { /* no row to pick from (qb_load) */
+		sqlite3_close(db);
+		return 0;
 	}
 	/* A trace, its root span and its session from the middle of bench-0, and a one-day
 	 * window. */

@@ -69,6 +69,15 @@ const struct tailpart_file *tailphrase_kept(const struct store *st, const char *
 void tailphrase_narrow(const struct tailpart_file *f, const struct shard *sh,
 		       const char *const *terms, size_t nterms, uint64_t *all, uint64_t **yes,
 		       size_t from, size_t n);
+/* Records from from on of st's ws/sh->day (those before, the .tix's) looked at without a search
+ * (lib/store/tailscan.c): the day's parts read and the day marked wanted when the records past
+ * them are due. */
+void tailphrase_look(const struct store *st, const char *ws, const struct shard *sh, size_t from);
+/* Whether a day is wanted; one step of the most recently searched wanted day's build (the file
+ * opened and locked, a part rendered and written, or at most TAILPHRASE_STEP_BYTES of lines
+ * tokenised): true while a day is still wanted (store_tail_idle, tailscan.c). */
+bool tailphrase_wanted_any(void);
+bool tailphrase_step(void);
 /* The bytes a test hook's variable name holds (a test's step), else dflt. */
 size_t tailphrase_env_bytes(const char *name, size_t dflt);
 
