@@ -41,8 +41,9 @@ static bool mark_same(const struct shard *sh, size_t i, struct tp_mark m)
  * asked: the search that asked last (a count), the least recent let go first past
  * TAILPHRASE_KEEP_BYTES; wanted: an idle step has work there; broken: its file cannot be made
  * or written (the lines decide, as before the pairs). While this worker holds the file's lock
- * (fd), it builds: records [bfrom, next) tokenised into b (their lines blines bytes, the first
- * and last bfirst and blast), the next part written at byte at. */
+ * (fd), it builds, while the day's index is still the file (idev, iino) it was when it began:
+ * records [bfrom, next) tokenised into b (their lines blines bytes, the first and last bfirst and
+ * blast), the next part written at byte at. */
 struct tp_day {
 	struct store st; /* its root its own */
 	char *ws;
@@ -53,6 +54,8 @@ struct tp_day {
 	struct tailpart_file f;
 	int fd;
 	uint64_t at;
+	dev_t idev; /* the day's index the build began with (a reindex renames a new one in) */
+	ino_t iino;
 	size_t bfrom, next, blines, bbytes;
 	struct tp_mark bfirst, blast;
 	struct words_build b;
@@ -97,6 +100,16 @@ static size_t part_bytes(void)
 static bool tp_path(char *p, const struct tp_day *d)
 {
 	return layout_shard_path(p, &d->st, d->ws, d->day, LAYOUT_TAILPAIRS);
+}
+
+/* Whether the day's index is the file the build began with: a reindex (an erasure's pass) renames
+ * a new one in, and a build that read any line of the day before it writes nothing. */
+static bool same_index(const struct tp_day *d)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+	return layout_shard_path(p, &d->st, d->ws, d->day, LAYOUT_IDX) && stat(p, &sb) == 0 &&
+	       sb.st_dev == d->idev && sb.st_ino == d->iino;
 }
 
 /* The records a build of d begins at: past the parts and the .tix. */
@@ -182,6 +195,14 @@ static bool build_begin(struct tp_day *d, const struct shard *sh)
 			tailpart_free(&d->f);
 			return false;
 		}
+	char ip[PATH_MAX];
+	struct stat is;
+	if (!layout_shard_path(ip, &d->st, d->ws, d->day, LAYOUT_IDX) || stat(ip, &is) < 0) {
+		close(fd);
+		return false;
+	}
+	d->idev = is.st_dev;
+	d->iino = is.st_ino;
 	d->fd = fd;
 	d->at = d->f.end;
 	build_reset(d, start_of(d));
@@ -202,6 +223,11 @@ static void render(struct tp_day *d, const struct shard *sh)
 	struct stat a, b;
 	buf_init(&sec);
 	words_render_compact(&d->b, d->next - d->bfrom, true, &sec);
+	if (!same_index(d)) {
+		buf_free(&sec);
+		build_end(d);
+		return;
+	}
 	if (tailpart_write(d->fd, &d->at, sh, d->bfrom, d->next, &sec, d->b.nw, d->b.blob.len) <
 	    0) {
 		d->broken = true;
@@ -210,8 +236,11 @@ static void render(struct tp_day *d, const struct shard *sh)
 		return;
 	}
 	buf_free(&sec);
-	if (!tp_path(p, d) || fstat(d->fd, &a) < 0 || stat(p, &b) < 0 || a.st_ino != b.st_ino ||
-	    a.st_dev != b.st_dev) {
+	bool ours = tp_path(p, d) && fstat(d->fd, &a) == 0 && stat(p, &b) == 0 &&
+		    a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	if (ours && !same_index(d)) /* a reindex between the look and the write: the file goes */
+		unlink(p);
+	if (!ours || !same_index(d)) {
 		build_end(d);
 		return;
 	}
@@ -228,8 +257,10 @@ static void day_step(struct tp_day *d, struct shard *sh)
 		build_begin(d, sh);
 		return;
 	}
-	/* records rewritten under the build (a reindex, an erasure's pass), or a .tix past it */
-	if ((d->next > d->bfrom &&
+	/* records rewritten under the build (a reindex, an erasure's pass: a new index), or a .tix
+	 * past it */
+	if (!same_index(d) ||
+	    (d->next > d->bfrom &&
 	     (!mark_same(sh, d->bfrom, d->bfirst) || !mark_same(sh, d->next - 1, d->blast))) ||
 	    d->bfrom < d->from) {
 		build_end(d);
