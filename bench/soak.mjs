@@ -2,11 +2,11 @@
 // batches, readers ask the query set, and every few seconds one ingest or query worker gets
 // SIGKILL (its master starts another). At the end: the latency of each kind of request, every
 // status seen, the deployment's memory (PSS of nginx and every program's master and workers,
-// from /proc/PID/smaps_rollup, sampled each second), and the proof: every span whose batch was
+// from /proc/PID/smaps_rollup, sampled every 5 s), and the proof: every span whose batch was
 // acknowledged (201) reads back, and `spandex verify` passes. Exit 1 when a span is lost,
 // verify fails or a 5xx other than the 502 of a request whose worker was killed under it is seen.
 //
-//   [SOAK_PHRASE=1] [SOAK_LOG=FILE] node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S] [INDEX_EVERY_S] [SEAL_EVERY_S]
+//   [SOAK_PHRASE=1] [SOAK_LOG=FILE] [SOAK_PSS_MS=5000] node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S] [INDEX_EVERY_S] [SEAL_EVERY_S]
 //
 // Defaults: 300 s, 2 writers, 4 readers, a kill every 5 s (0: none), no `spandex index` (with
 // INDEX_EVERY_S, it runs that often, as cron would), no `spandex seal` (with SEAL_EVERY_S, it
@@ -115,10 +115,11 @@ const note = (kind, r, kills0) => {
 	}
 };
 const end = Date.now() + SECONDS * 1000;
-// The memory, sampled each second in a thread of its own (bench/soak_pss.mjs: a sample takes
-// hundreds of ms, which on this event loop held up every request in flight).
+// The memory, sampled every SOAK_PSS_MS (5 s) in a thread of its own (bench/soak_pss.mjs: a
+// sample takes hundreds of ms of the kernel's time, which on this event loop held up every
+// request in flight, and each second slowed the pages beside it).
 const sampler = new Worker(new URL('./soak_pss.mjs', import.meta.url), {
-	workerData: { pids: Object.values(srv.procs).map((p) => p.pid) },
+	workerData: { pids: Object.values(srv.procs).map((p) => p.pid), every: Number(process.env.SOAK_PSS_MS || 5000) },
 });
 try {
 	const writers = Array.from({ length: WRITERS }, async (_, w) => {
