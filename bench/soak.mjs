@@ -2,19 +2,23 @@
 // batches, readers ask the query set, and every few seconds one ingest or query worker gets
 // SIGKILL (its master starts another). At the end: the latency of each kind of request, every
 // status seen, the deployment's memory (PSS of nginx and every program's master and workers,
-// from /proc/PID/smaps_rollup, sampled each second), and the proof: every span whose batch was
+// from /proc/PID/smaps_rollup, sampled every 5 s), and the proof: every span whose batch was
 // acknowledged (201) reads back, and `spandex verify` passes. Exit 1 when a span is lost,
 // verify fails or a 5xx other than the 502 of a request whose worker was killed under it is seen.
 //
-//   [SOAK_PHRASE=1] node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S] [INDEX_EVERY_S] [SEAL_EVERY_S]
+//   [SOAK_PHRASE=1] [SOAK_LOG=FILE] [SOAK_PSS_MS=5000] node bench/soak.mjs [SECONDS] [WRITERS] [READERS] [KILL_EVERY_S] [INDEX_EVERY_S] [SEAL_EVERY_S]
 //
 // Defaults: 300 s, 2 writers, 4 readers, a kill every 5 s (0: none), no `spandex index` (with
 // INDEX_EVERY_S, it runs that often, as cron would), no `spandex seal` (with SEAL_EVERY_S, it
 // seals every day before today that often: yesterday's spans keep arriving, so each seal has
 // late lines to fold in). `make bench-smoke` runs 20 s.
+// SOAK_LOG=FILE writes each request as a line, `start_ms duration_ms kind status` (start: the
+// epoch's milliseconds, as the server's clock), each PSS sample as kind `pss` and each `spandex index` and `seal` run, to pair a
+// slow page with what ran beside it.
 // Loopback only; nginx and the real programs are started by t/harness.mjs (2 workers each).
 import fs from 'node:fs';
 import http from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { startServer, childPids, spandexCli, WS_PREFIX } from '../t/harness.mjs';
 
 const [secArg = '300', wArg = '2', rArg = '4', kArg = '5', iArg = '0', sArg = '0'] = process.argv.slice(2);
@@ -84,20 +88,6 @@ if (process.env.SOAK_PHRASE === '1')
 
 const acked = [];
 
-// The PSS in KiB of the server's processes (nginx and each program, masters and workers).
-function pssKiB(procs) {
-	let kib = 0;
-	for (const p of Object.values(procs))
-		for (const pid of [p.pid, ...childPids(p.pid)]) {
-			try {
-				const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-				if (m) kib += Number(m[1]);
-			} catch {
-				// exited meanwhile (a killed worker)
-			}
-		}
-	return kib;
-}
 const pct = (xs, p) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] : NaN);
 
 // Two workers each, so a kill is felt; without kills, each program's shipped count
@@ -112,7 +102,9 @@ let bad5xx = 0;
 // the request went out (kills0, the count when it did), or less than 2 s before (the worker
 // may still have taken it). Not "within 2 s of the answer": a loaded machine answers later.
 const byKind = {};
+const log = process.env.SOAK_LOG ? [] : null;
 const note = (kind, r, kills0) => {
+	if (log) log.push(`${(Date.now() - r.ms).toFixed(1)} ${r.ms.toFixed(1)} ${kind.replace(/ /g, '_')} ${r.status}`);
 	statuses[r.status] = (statuses[r.status] || 0) + 1;
 	if (r.status < 200 || r.status > 299) (byKind[kind] ||= {})[r.status] = (byKind[kind]?.[r.status] || 0) + 1;
 	(lat[kind] ||= []).push(r.ms);
@@ -123,6 +115,12 @@ const note = (kind, r, kills0) => {
 	}
 };
 const end = Date.now() + SECONDS * 1000;
+// The memory, sampled every SOAK_PSS_MS (5 s) in a thread of its own (bench/soak_pss.mjs: a
+// sample takes hundreds of ms of the kernel's time, which on this event loop held up every
+// request in flight, and each second slowed the pages beside it).
+const sampler = new Worker(new URL('./soak_pss.mjs', import.meta.url), {
+	workerData: { pids: Object.values(srv.procs).map((p) => p.pid), every: Number(process.env.SOAK_PSS_MS || 5000) },
+});
 try {
 	const writers = Array.from({ length: WRITERS }, async (_, w) => {
 		while (Date.now() < end) {
@@ -162,8 +160,10 @@ try {
 	const indexer = (async () => {
 		while (INDEX_EVERY_MS > 0 && Date.now() + INDEX_EVERY_MS < end) {
 			await new Promise((r) => setTimeout(r, INDEX_EVERY_MS));
+			const t0 = Date.now();
 			const r = await spandexCli(['index', srv.dataDir, '--wait']);
 			if (r.code !== 0) throw new Error(`spandex index exited ${r.code}: ${r.stderr}`);
+			if (log) log.push(`${t0} ${Date.now() - t0} index ${r.code}`);
 			indexRuns++;
 		}
 	})();
@@ -171,19 +171,18 @@ try {
 	const sealer = (async () => {
 		while (SEAL_EVERY_MS > 0 && Date.now() + SEAL_EVERY_MS < end) {
 			await new Promise((r) => setTimeout(r, SEAL_EVERY_MS));
+			const t0 = Date.now();
 			const r = await spandexCli(['seal', srv.dataDir, '--older-than', '0', '--wait']);
 			if (r.code !== 0) throw new Error(`spandex seal exited ${r.code}: ${r.stderr}`);
+			if (log) log.push(`${t0} ${Date.now() - t0} seal ${r.code}`);
 			sealRuns++;
 		}
 	})();
-	const pss = [];
-	const sampler = (async () => {
-		while (Date.now() + 1000 < end) {
-			await new Promise((r) => setTimeout(r, 1000));
-			pss.push(pssKiB(srv.procs));
-		}
-	})();
-	await Promise.all([...writers, ...readers, killer, indexer, sealer, sampler]);
+	await Promise.all([...writers, ...readers, killer, indexer, sealer]);
+	const done = new Promise((r) => sampler.once('message', r));
+	sampler.postMessage('stop');
+	const { pss, took } = await done;
+	if (log) for (const [t0, ms] of took) log.push(`${t0} ${ms.toFixed(1)} pss 0`);
 
 	// The proof: every acknowledged span is there, and the store verifies.
 	let lost = 0;
@@ -203,8 +202,10 @@ try {
 	const all = Object.entries(lat).filter(([k]) => k !== 'ingest batch').flatMap(([, xs]) => xs);
 	console.log(`| every query | ${all.length} | ${pct(all, 50).toFixed(1)} | ${pct(all, 99).toFixed(1)} | ${Math.max(...all).toFixed(1)} |`);
 	if (v.code !== 0) console.error(v.stdout + v.stderr);
+	if (log) fs.writeFileSync(process.env.SOAK_LOG, log.join('\n') + '\n');
 	process.exitCode = lost || v.code !== 0 || bad5xx ? 1 : 0;
 } finally {
+	await sampler.terminate();
 	agent.destroy();
 	await srv.stop();
 }

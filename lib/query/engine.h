@@ -165,9 +165,10 @@ enum status db_open(struct query *q, struct scan *db, const struct rec_filter *c
 /* Runs run(q, arg), an answer that resets its output first, as one snapshot of the workspace
  * (FORMAT.md, "What a reader sees"): run again while a batch reached its commit point
  * during it (store_batches), QUERY_TRIES times in all, the last holding the workspace lock
- * shared (store_hold) so that no batch commits during it; only while a run takes less than
- * QUERY_RETRY_MS. A visit is run so only when its caller can set its callback's state back
- * (query.visit_reset): its run is given a struct visit_run. */
+ * shared so that no batch commits during it; only while a run takes less than QUERY_RETRY_MS,
+ * and when a writer holds the lock, the run before stands (as of its snapshot, store_snap). A visit
+ * is run so only when its caller can set its callback's state back (query.visit_reset): its run is
+ * given a struct visit_run. */
 enum status db_snapshot(struct query *q, enum status (*run)(struct query *q, void *arg), void *arg);
 struct visit_run {
 	query_span_fn span_fn;

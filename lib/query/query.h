@@ -60,7 +60,8 @@
 #define QUERY_HEAVY_TESTS 16
 /* A query that a batch's commit overlapped is run again, to answer from one state of the
  * workspace (db_snapshot): QUERY_TRIES runs at most, the last under the workspace lock held
- * shared, and only while a run takes less than QUERY_RETRY_MS, so a retried query costs at
+ * shared (if no writer holds it then: else the run before stands, as of its snapshot), and
+ * only while a run takes less than QUERY_RETRY_MS, so a retried query costs at
  * most a few times a cheap one (a longer query answers from what it read, and may show a
  * batch committed during it in part). Two: under bench/soak.mjs's load a third, optimistic
  * run was overlapped as often as the first and halved the queries answered (BENCHMARKS-HISTORY.md,

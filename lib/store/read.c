@@ -58,23 +58,34 @@ uint64_t store_batches(struct store *st, const char *ws, uint64_t look)
 	return seq << 2 | (open ? 2 : 0) | (n ? 1 : 0);
 }
 
-int store_hold(struct store *st, const char *ws)
+/* The lock shared, waiting at most wait_ms for it. */
+static int hold(struct store *st, const char *ws, int64_t wait_ms)
 {
 	char p[PATH_MAX];
 	int fd;
 	if (!layout_path(p, st, ws, LAYOUT_LOCK) || (fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	/* A batch holds the lock for milliseconds; reindex or verify may hold it for minutes. */
-	for (int64_t until = now_us() + STORE_HOLD_WAIT_MS * 1000;;) {
+	for (int64_t until = now_us() + wait_ms * 1000;;) {
 		if (flock(fd, LOCK_SH | LOCK_NB) == 0)
 			return fd;
-		if ((errno != EWOULDBLOCK && errno != EINTR) || now_us() > until)
+		if ((errno != EWOULDBLOCK && errno != EINTR) || now_us() >= until)
 			break;
 		struct timespec nap = {0, 50000};
 		nanosleep(&nap, NULL);
 	}
 	close(fd);
 	return -1;
+}
+
+int store_hold(struct store *st, const char *ws)
+{
+	/* A batch holds the lock for milliseconds; reindex or verify may hold it for minutes. */
+	return hold(st, ws, STORE_HOLD_WAIT_MS);
+}
+
+int store_hold_now(struct store *st, const char *ws)
+{
+	return hold(st, ws, 0);
 }
 
 void store_release(int fd)

@@ -367,6 +367,8 @@ bool store_snap_moved(const struct store_snap *s);
  * verify) or there is none (nothing was ever written there). */
 #define STORE_HOLD_WAIT_MS 100
 int store_hold(struct store *st, const char *ws);
+/* The same lock only if no writer holds it now (no wait): -1 else. */
+int store_hold_now(struct store *st, const char *ws);
 void store_release(int fd);
 /* Finishes a batch of ws whose writer died between its commit point and its publish (a
  * reader found store_batches stuck there), as the next writer would (its ids entered, the
