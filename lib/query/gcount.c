@@ -11,46 +11,16 @@
  * written since, else all is taken again, as it is when a day's last record taken is no longer
  * the one taken or a day taken is gone, unless it is older than every day left (retention): a
  * trace all of whose spans were on it is let go, one with spans on other days counted again
- * from those days' key maps (days_drop). So a page reads the buckets from its end (the most
- * spans first) and the keys of the counts it reaches, and its total is the number of traces
- * counted: its answer is the one a table of every span's trace gives (groups.c;
- * t/check_query_groups.c). */
-#include "lib/query/engine.h"
+ * from those days' key maps (days_drop). So a page (gview.c: a view's table, buckets and
+ * keys) reads the buckets from its end (the most spans first) and the keys of the counts it
+ * reaches, and its total is the number of traces counted: its answer is the one a table of
+ * every span's trace gives (groups.c; t/check_query_groups.c). */
+#include "lib/query/gview.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
-
-/* A trace of a view: its live spans the view takes, its first (day, record), its key as the
- * JSON literal (at lit - 1 in the view's pool; 0: not read yet) and its place in its bucket. */
-struct gc_ent {
-	uint64_t h;
-	uint32_t count, rec, lit, pos;
-	int32_t day, last; /* last: the latest day a span was taken on (day's drop counts again) */
-};
-
-/* The traces of one count: ents[], sorted by key when sorted. */
-struct gc_bucket {
-	uint32_t *e;
-	uint32_t n, cap;
-	bool sorted;
-};
-
-struct gc_view {
-	uint32_t kinds, statuses; /* bit v: kind or status v taken; 0: any */
-	uint64_t used;
-	struct gc_ent *e; /* dense, in the order first seen */
-	size_t n, cap;
-	uint32_t *slot;	     /* open addressing: 1 + the entry's index; 0 empty */
-	size_t nslot;	     /* a power of two, at least twice n */
-	struct gc_bucket *b; /* by count: b[c] */
-	size_t nb;
-	uint32_t top; /* the largest count, or more (a bucket above may have emptied) */
-	char *pool;   /* the keys' literals, each NUL-ended */
-	size_t npool, cappool;
-	size_t dead; /* bytes of the pool no entry names (their traces gone, or read again) */
-};
 
 /* What is kept of one day: the records taken (kept_mark) of the seen the shard held, at the
  * flag generation gen; id its name among the records kept by span. In a query that takes more:
@@ -69,11 +39,6 @@ struct gc_day {
 #define GC_VIEWS 4
 /* The workspaces a process keeps (as twins.c). */
 #define GC_WORKSPACES 4
-/* The traces a process keeps over all its views, past which a view takes none (its pages then
- * read every record, as before): about 72 bytes a trace (its entry, its slots, its place in a
- * bucket, its key), so 2^21 are some 150 MiB; one view of 2^21 traces is about 50M spans of
- * bench/gen's 27 spans a trace. */
-#define GC_TRACES_MAX (1u << 21)
 /* The records a workspace keeps by span, past which it keeps none (a version superseded then
  * takes every record again, as does a day past 2^KS_RBITS records or 2^KS_DBITS - 1 days): 8
  * bytes a slot, 10.7 to 21 bytes a record, so at most 128 MiB. */
@@ -97,30 +62,12 @@ struct gc_ws {
 
 static struct gc_ws kept[GC_WORKSPACES];
 static uint64_t asked;
-static size_t traces; /* the entries of every view kept */
-
-static void view_clear(struct gc_view *v)
-{
-	traces -= v->n;
-	for (size_t c = 0; c < v->nb; c++)
-		free(v->b[c].e);
-	free(v->b);
-	free(v->e);
-	free(v->slot);
-	free(v->pool);
-	uint32_t kinds = v->kinds, statuses = v->statuses;
-	uint64_t used = v->used;
-	memset(v, 0, sizeof *v);
-	v->kinds = kinds;
-	v->statuses = statuses;
-	v->used = used;
-}
 
 /* Every day and count let go; the views stay asked for, empty. */
 static void ws_again(struct gc_ws *w)
 {
 	for (size_t i = 0; i < w->nv; i++)
-		view_clear(&w->v[i]);
+		gview_clear(&w->v[i]);
 	free(w->days);
 	w->days = NULL;
 	w->ndays = w->capdays = 0;
@@ -137,189 +84,6 @@ static void ws_clear(struct gc_ws *w)
 	ws_again(w);
 	kept_free(&w->of);
 	memset(w, 0, sizeof *w);
-}
-
-static inline size_t slot_home(const struct gc_view *v, uint64_t h)
-{
-	return (h ^ (h >> 29)) & (v->nslot - 1);
-}
-
-/* The slot of trace h: its entry's, or the empty one where it would go. */
-static inline uint32_t *slot_of(const struct gc_view *v, uint64_t h)
-{
-	size_t i = slot_home(v, h);
-	while (v->slot[i] && v->e[v->slot[i] - 1].h != h)
-		i = (i + 1) & (v->nslot - 1);
-	return &v->slot[i];
-}
-
-static void slots_grow(struct gc_view *v)
-{
-	free(v->slot);
-	v->nslot = v->nslot ? 2 * v->nslot : 1024;
-	v->slot = xcalloc(v->nslot, sizeof *v->slot);
-	for (size_t i = 0; i < v->n; i++)
-		*slot_of(v, v->e[i].h) = (uint32_t)i + 1;
-}
-
-static void bucket_put(struct gc_view *v, uint32_t ei)
-{
-	struct gc_ent *e = &v->e[ei];
-	if (e->count >= v->nb) {
-		size_t nb = v->nb ? v->nb : 64;
-		while (nb <= e->count)
-			nb *= 2;
-		v->b = xrealloc(v->b, nb * sizeof *v->b);
-		memset(v->b + v->nb, 0, (nb - v->nb) * sizeof *v->b);
-		v->nb = nb;
-	}
-	struct gc_bucket *b = &v->b[e->count];
-	v->top = e->count > v->top ? e->count : v->top;
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 8;
-		b->e = xrealloc(b->e, b->cap * sizeof *b->e);
-	}
-	e->pos = b->n;
-	b->e[b->n++] = ei;
-	b->sorted = b->n == 1;
-}
-
-static void bucket_drop(struct gc_view *v, uint32_t ei)
-{
-	struct gc_bucket *b = &v->b[v->e[ei].count];
-	uint32_t last = b->e[--b->n];
-	if (last != ei) {
-		b->e[v->e[ei].pos] = last;
-		v->e[last].pos = v->e[ei].pos;
-		b->sorted = false;
-	}
-}
-
-/* The key e's lit named, no longer named. */
-static void lit_dead(struct gc_view *v, const struct gc_ent *e)
-{
-	if (e->lit)
-		v->dead += strlen(v->pool + e->lit - 1) + 1;
-}
-
-/* One more live span of trace h, record ri of day: false past GC_TRACES_MAX. */
-static bool view_take(struct gc_view *v, uint64_t h, int32_t day, uint32_t ri)
-{
-	if ((v->n + 1) * 2 > v->nslot)
-		slots_grow(v);
-	uint32_t *s = slot_of(v, h);
-	if (!*s) {
-		if (traces >= GC_TRACES_MAX)
-			return false;
-		traces++;
-		if (v->n == v->cap) {
-			v->cap = v->cap ? 2 * v->cap : 1024;
-			v->e = xrealloc(v->e, v->cap * sizeof *v->e);
-		}
-		v->e[v->n] =
-		    (struct gc_ent){.h = h, .count = 1, .rec = ri, .day = day, .last = day};
-		*s = (uint32_t)++v->n;
-		bucket_put(v, *s - 1);
-		return true;
-	}
-	uint32_t ei = *s - 1;
-	struct gc_ent *e = &v->e[ei];
-	e->last = day > e->last ? day : e->last;
-	if (day < e->day || (day == e->day && ri < e->rec)) { /* an older day's new record */
-		e->day = day;
-		e->rec = ri;
-		lit_dead(v, e);
-		e->lit = 0;
-	}
-	bucket_drop(v, ei);
-	e->count++;
-	bucket_put(v, ei);
-	return true;
-}
-
-static int day_cmp(const void *k, const void *e)
-{
-	int32_t a = *(const int32_t *)k, b = *(const int32_t *)e;
-	return (a > b) - (a < b);
-}
-
-/* The shard of day among db's, or NULL. */
-static struct scan_day *day_shard(struct scan *db, int32_t day)
-{
-	const int32_t *at = bsearch(&day, db->days, db->ndays, sizeof *db->days, day_cmp);
-	return at ? db_shard(db, (size_t)(at - db->days)) : NULL;
-}
-
-/* The key of entry ei as its first span's line holds it ("" when neither the day's index nor a
- * sound line has it), read once. */
-static const char *ent_lit(struct gc_view *v, struct scan *db, uint32_t ei)
-{
-	struct gc_ent *e = &v->e[ei];
-	if (e->lit)
-		return v->pool + e->lit - 1;
-	const char *p = "\"\"";
-	size_t n = 2;
-	struct scan_day *s = day_shard(db, e->day);
-	const char *iv;
-	size_t ivn;
-	if (s && db_id(s, e->rec, STORE_KEY_TRACE, true, &iv, &ivn))
-		p = iv, n = ivn;
-	if (v->npool + n + 2 > v->cappool) {
-		v->cappool = (v->npool + n + 2) * 2;
-		v->pool = xrealloc(v->pool, v->cappool);
-	}
-	if (!v->npool)
-		v->npool = 1; /* offset 0 is none: lit holds 1 + the offset */
-	memcpy(v->pool + v->npool, p, n);
-	v->pool[v->npool + n] = 0;
-	e->lit = (uint32_t)v->npool + 1;
-	v->npool += n + 1;
-	return v->pool + e->lit - 1;
-}
-
-/* Entry ei (its count 0, out of its bucket) gone: the last entry takes its place. */
-static void ent_drop(struct gc_view *v, uint32_t ei)
-{
-	size_t mask = v->nslot - 1, i = (size_t)(slot_of(v, v->e[ei].h) - v->slot);
-	/* Its slot emptied, the ones after it moved back where their probe finds them. */
-	for (size_t j = (i + 1) & mask; v->slot[j]; j = (j + 1) & mask) {
-		size_t home = slot_home(v, v->e[v->slot[j] - 1].h);
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			v->slot[i] = v->slot[j];
-			i = j;
-		}
-	}
-	v->slot[i] = 0;
-	lit_dead(v, &v->e[ei]);
-	uint32_t last = (uint32_t)--v->n;
-	traces--;
-	if (last == ei)
-		return;
-	v->e[ei] = v->e[last];
-	*slot_of(v, v->e[ei].h) = ei + 1;
-	v->b[v->e[ei].count].e[v->e[ei].pos] = ei;
-}
-
-/* One live span of trace h fewer, record ri of day, superseded since it was taken: false when
- * the view did not count it. Its trace's key is read from it first when it was the trace's
- * first span and the trace keeps others. */
-static bool view_untake(struct gc_view *v, struct scan *db, uint64_t h, int32_t day, uint32_t ri)
-{
-	uint32_t *s = v->nslot ? slot_of(v, h) : NULL;
-	if (!s || !*s)
-		return false;
-	uint32_t ei = *s - 1;
-	struct gc_ent *e = &v->e[ei];
-	if (e->count > 1 && e->day == day && e->rec == ri)
-		ent_lit(v, db, ei);
-	bucket_drop(v, ei);
-	if (--e->count)
-		bucket_put(v, ei);
-	else
-		ent_drop(v, ei);
-	while (v->top && !v->b[v->top].n)
-		v->top--;
-	return true;
 }
 
 /* The day's entry in w, made when absent. */
@@ -373,7 +137,7 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 			continue;
 		}
 		struct gc_day *d = KS_HB(x) == KS_HB(h) ? day_of(w, w->ids[KS_DAY(x) - 1]) : NULL;
-		struct scan_day *s = d ? day_shard(db, d->day) : NULL;
+		struct scan_day *s = d ? db_day(db, d->day) : NULL;
 		uint32_t ri = KS_REC(x);
 		if (d && (!s || ri >= s->sh.nrecs || !db_rec(db)))
 			return false;
@@ -390,7 +154,7 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 		for (size_t k = 0; k < w->nv; k++) {
 			struct gc_view *v = &w->v[k];
 			if (bits_in_set(v->kinds, r->kind) && bits_in_set(v->statuses, r->status) &&
-			    !view_untake(v, db, r->trace_h, d->day, ri))
+			    !gview_untake(v, db, r->trace_h, d->day, ri))
 				return false;
 		}
 	}
@@ -442,7 +206,7 @@ static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct 
 		for (size_t k = 0; k < w->nv && ok; k++) {
 			struct gc_view *v = &w->v[k];
 			if (bits_in_set(v->kinds, r->kind) && bits_in_set(v->statuses, r->status) &&
-			    !view_take(v, r->trace_h, d->day, (uint32_t)i))
+			    !gview_take(v, r->trace_h, d->day, (uint32_t)i))
 				ok = !(w->over = true);
 		}
 		if (!ok)
@@ -474,7 +238,7 @@ static bool days_accounted(struct gc_ws *w, struct scan *db)
 
 static bool day_in(const struct scan *db, int32_t day)
 {
-	return bsearch(&day, db->days, db->ndays, sizeof *db->days, day_cmp) != NULL;
+	return db_day_at(db, day) < db->ndays;
 }
 
 static int h_cmp(const void *x, const void *y)
@@ -494,7 +258,7 @@ static void rec_recount(struct gc_ws *w, uint32_t **nc, struct scan_day *s, int3
 		return;
 	for (size_t k = 0; k < w->nv; k++) {
 		struct gc_view *v = &w->v[k];
-		uint32_t *sl = v->nslot ? slot_of(v, r->trace_h) : NULL;
+		uint32_t *sl = v->nslot ? gview_slot(v, r->trace_h) : NULL;
 		if (!sl || !*sl || nc[k][*sl - 1] == UINT32_MAX ||
 		    !bits_in_set(v->kinds, r->kind) || !bits_in_set(v->statuses, r->status))
 			continue;
@@ -561,18 +325,18 @@ static bool days_drop(struct gc_ws *w, struct scan *db)
 	}
 	for (size_t k = 0; k < w->nv; k++) {
 		struct gc_view *v = &w->v[k];
-		/* From the end: ent_drop moves the last entry into the one it lets go. */
+		/* From the end: gview_drop moves the last entry into the one it lets go. */
 		for (size_t ei = v->n; ok && ei-- > 0;) {
 			struct gc_ent *e = &v->e[ei];
 			if (nc[k][ei] == UINT32_MAX)
 				continue;
-			bucket_drop(v, (uint32_t)ei);
-			lit_dead(v, e);
+			gview_bucket_drop(v, (uint32_t)ei);
+			gview_lit_dead(v, e);
 			e->lit = 0;
 			if ((e->count = nc[k][ei]))
-				bucket_put(v, (uint32_t)ei);
+				gview_bucket_put(v, (uint32_t)ei);
 			else
-				ent_drop(v, (uint32_t)ei);
+				gview_drop(v, (uint32_t)ei);
 		}
 		while (v->top && !v->b[v->top].n)
 			v->top--;
@@ -707,30 +471,6 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 	return false;
 }
 
-static struct gc_view *sort_v;
-static int by_lit(const void *x, const void *y)
-{
-	const struct gc_ent *a = &sort_v->e[*(const uint32_t *)x],
-			    *b = &sort_v->e[*(const uint32_t *)y];
-	return strcmp(sort_v->pool + a->lit - 1, sort_v->pool + b->lit - 1);
-}
-
-/* Bucket c in key order (its keys read). */
-static void bucket_sort(struct gc_view *v, struct scan *db, size_t c)
-{
-	struct gc_bucket *b = &v->b[c];
-	if (b->sorted)
-		return;
-	for (uint32_t k = 0; k < b->n; k++)
-		ent_lit(v, db, b->e[k]);
-	sort_v = v;
-	qsort(b->e, b->n, sizeof *b->e, by_lit);
-	sort_v = NULL;
-	for (uint32_t k = 0; k < b->n; k++)
-		v->e[b->e[k]].pos = k;
-	b->sorted = true;
-}
-
 bool gcount_page(struct scan *db, const struct rec_filter *c, struct query_groups *out)
 {
 	struct query *q = db->q;
@@ -741,32 +481,6 @@ bool gcount_page(struct scan *db, const struct rec_filter *c, struct query_group
 	struct gc_view *v = view_of(w, c);
 	if (w->over || !ws_take(w, db))
 		return false;
-	size_t offset, keep = page_keep(q, v->n, false, &offset), at = 0;
-	bool asc = sort_asc(q);
-	out->total = v->n;
-	out->rows = arena_alloc(q->a, (keep > offset ? keep - offset : 1) * sizeof *out->rows);
-	/* The buckets from the end the page starts at, until the page is full: a bucket reached
-	 * is sorted by key, once. */
-	for (size_t j = 1; j <= v->top && at < keep; j++) {
-		size_t cnt = asc ? j : v->top + 1 - j;
-		struct gc_bucket *b = &v->b[cnt];
-		if (!b->n)
-			continue;
-		if (at + b->n <= offset) {
-			at += b->n;
-			continue;
-		}
-		bucket_sort(v, db, cnt);
-		for (uint32_t k = 0; k < b->n && at < keep; k++, at++) {
-			if (at < offset)
-				continue;
-			struct query_group *r = &out->rows[out->n++];
-			const char *lit = ent_lit(v, db, b->e[k]);
-			r->key[0] = arena_strndup(q->a, lit, strlen(lit));
-			r->key[1] = NULL;
-			r->count = cnt;
-		}
-	}
-	out->more = offset + out->n < out->total;
+	gview_page(v, db, out);
 	return true;
 }
