@@ -10,7 +10,7 @@
  * by span (struct kept_spans, a day's from its first flag written on) name it, and its trace
  * counts one span fewer. A day whose flags those cannot account for (its first change, a
  * version live again) has its records' bits compared with their flags (day_fix). A day written
- * again (reindex, seal, the erasure pass: its records renumbered) is taken again, and each trace
+ * again (reindex, the erasure pass: its records renumbered) is taken again, and each trace
  * with a span on it is counted again from it and from its other days' key maps, as is each
  * trace of a day retention dropped (days_redo); all is taken again only when a day taken is
  * gone that is not older than every day left. So a page reads the buckets from its end (the
@@ -29,7 +29,7 @@
  * them are counted (live: a bit a record); id its name among the records kept by span, spans
  * how many it keeps there. In a query that takes more: done0, where it began, the versions it
  * found superseded since gen, taken before (flips) or among those it takes (fresh), and redo:
- * its records renumbered (DAY_REWRITTEN: reindex, seal, the erasure pass; counted again by
+ * its records renumbered (DAY_REWRITTEN: reindex, the erasure pass; counted again by
  * days_redo) or its flags not accounted for (DAY_UNACCOUNTED: its records' bits compared with
  * their flags, day_fix). */
 enum { DAY_KEPT, DAY_REWRITTEN, DAY_UNACCOUNTED };
@@ -53,6 +53,11 @@ struct gc_day {
  * takes every record again, as does a day past 2^KS_RBITS records or 2^KS_DBITS - 1 days): 8
  * bytes a slot, 10.7 to 21 bytes a record, so at most 128 MiB. */
 #define GC_SPANS_MAX (1u << 23)
+/* The flags a day's records can have had written since a take (each one's superseded, set
+ * again by retention, superseded again), past which its generation moved by a rewrite
+ * (reindex: a generation drawn anew, its records renumbered even when its last is still the
+ * one taken, as a sealed day's, read in start order), not by flags. */
+#define GC_FLAGS_PLAUSIBLE(s) (4 * (uint64_t)(s)->sh.nrecs + 4096)
 /* The pool's bytes no entry names past which all is taken again (when they are half of it). */
 #define GC_DEAD_MAX (1u << 20)
 
@@ -237,9 +242,10 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 	return true;
 }
 
-/* What d took of s's records: 1 still what s holds (flags written since are accounted for
- * after the take, else the day is counted again: DAY_UNACCOUNTED), or written again since, its
- * records renumbered (d->redo DAY_REWRITTEN: taken again from its first, counted again by
+/* What d took of s's records: 1 still what s holds (flags written since, its generation moved
+ * by 4 a flag, are accounted for after the take, else its records' bits are compared:
+ * DAY_UNACCOUNTED), or written again since (its last record taken no longer there, or its
+ * generation drawn anew: d->redo DAY_REWRITTEN, taken again from its first, counted again by
  * days_redo); 0 to be taken again whole (a day written again after a take cut short); -1 the
  * query cannot answer. The first flags moved keep records by span from then on. */
 static int day_kept(struct gc_ws *w, struct gc_day *d, const struct scan_day *s)
@@ -248,11 +254,12 @@ static int day_kept(struct gc_ws *w, struct gc_day *d, const struct scan_day *s)
 		return -1;
 	if (!d->m.done)
 		return 1;
-	if (!kept_mark_same(&d->m, s)) {
+	uint64_t moved = s->sh.flag_gen - d->gen;
+	if (!kept_mark_same(&d->m, s) || (moved & 3) || moved / 4 > GC_FLAGS_PLAUSIBLE(s)) {
 		d->redo = DAY_REWRITTEN;
 		return w->whole;
 	}
-	w->byspan |= d->gen != s->sh.flag_gen;
+	w->byspan |= moved != 0;
 	return 1;
 }
 
