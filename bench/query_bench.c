@@ -22,9 +22,12 @@
  * index built, DIR left as it was (so two builds can be timed on one fresh store in turn).
  * QB_NOSQL=1 with "load" fills DIR's spandex store alone (no SQLite row). QB_TEXT=FILE cuts every
  * input and output from FILE (bench/gen's TEXT) when DIR is filled. QB_SEAL_DICT=1 seals with a
- * dictionary a day (`spandex seal --dictionary`). The row "groups day dropped" drops bench-0's
- * oldest day before each of its first QB_DROPS runs of a pass, so it is timed only when QB_ONLY
- * holds "dropped" (run it on a copy).
+ * dictionary a day (`spandex seal --dictionary`). The rows of groups after a change (struct bq's
+ * ev) change bench-0 before each of their first QB_DROPS runs of a pass, so each is timed only
+ * when QB_ONLY holds its word (run them on a copy): "dropped" (its oldest day dropped),
+ * "changed" (one span sent again, not before the warm-up: a process's first change), "pass" (one
+ * span sent again, then the erasure pass that writes its day again), "sealed" (its next open day
+ * sealed).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -47,6 +50,9 @@
 /* ---- the query set ---- */
 
 enum qkind { Q_SPANS, Q_GROUPS, Q_TRACES, Q_TRACE, Q_SESSION, Q_GET };
+/* What a row changes before each timed run (issue 57: groups by trace after each). */
+enum qb_event { QE_NONE, QE_DROP, QE_CHANGE, QE_PASS, QE_SEAL };
+static const char *const qb_event_word[] = {"", "dropped", "changed", "pass", "sealed"};
 
 struct bq {
 	const char *name;
@@ -59,9 +65,8 @@ struct bq {
 	    search; /* a free-text term or phrase (GET spans search=); ripgrep is timed on it too */
 	bool replace; /* before each run (untimed), the span of "get span" sent again with another
 			 name: a page after one span replaced (replace_one) */
-	bool drop;    /* before each of the first QB_DROPS runs (untimed), bench-0's oldest day
-			 dropped by retention: a page after a day dropped (drop_oldest); only
-			 timed when QB_ONLY names it, as it takes days from the store */
+	enum qb_event ev; /* before each of the first QB_DROPS runs (untimed), bench-0 changed
+			     (qb_change); only timed when QB_ONLY names its word (qb_event_word) */
 };
 
 static char trace_id[64], session_id[64], span_id[80], win_lo[40], win_hi[40];
@@ -235,7 +240,13 @@ static struct bq queries[] = {
      "in accordance with the"},
     /* Issue 57: groups by trace after retention dropped a day (the last row: it takes days
      * from the store, so only with QB_ONLY naming "dropped"). */
-    {"groups day dropped", Q_GROUPS, NULL, 1, false, GROUPS_SQL, NULL, false, true}};
+    {"groups day dropped", Q_GROUPS, NULL, 1, false, GROUPS_SQL, NULL, false, QE_DROP},
+    /* ... after a process's first change, after the nightly erasure pass wrote a day again,
+     * after `spandex seal` wrote one (each a full read of every record before issue 57's
+     * groups4). */
+    {"groups first changed", Q_GROUPS, NULL, 1, false, GROUPS_SQL, NULL, false, QE_CHANGE},
+    {"groups erase pass", Q_GROUPS, NULL, 1, false, GROUPS_SQL, NULL, false, QE_PASS},
+    {"groups day sealed", Q_GROUPS, NULL, 1, false, GROUPS_SQL, NULL, false, QE_SEAL}};
 #pragma GCC diagnostic pop
 
 /* The filter text with %T, %L, %H replaced by the trace id and window bounds. */
@@ -342,6 +353,34 @@ static void drop_oldest(struct store *st)
 	}
 }
 
+/* bench-0 changed before run i of a row of event ev (QE_NONE: not). */
+static void qb_change(struct store *st, enum qb_event ev, int i)
+{
+	struct store_erase_done done;
+	int32_t *days;
+	size_t nd;
+	uint64_t in, out;
+	struct err e = {ST_OK, ""};
+	if (ev == QE_DROP)
+		drop_oldest(st);
+	if (ev == QE_CHANGE || ev == QE_PASS)
+		replace_one(st, 100 + i);
+	if (ev == QE_PASS && store_erase_pending(st, &done, &e) != ST_OK) {
+		fprintf(stderr, "erase pass: %s\n", err_text(&e));
+		exit(1);
+	}
+	if (ev == QE_PASS)
+		fprintf(stderr, "erase pass: %zu days written again\n", done.days);
+	if (ev != QE_SEAL || store_days(st, "bench-0", &days, &nd) != ST_OK)
+		return;
+	for (size_t k = 0; k < nd; k++) /* the first day not sealed yet */
+		if (store_seal(st, "bench-0", days[k], &in, &out, &e) == ST_OK && in) {
+			fprintf(stderr, "sealed day %zu: %.1f MB\n", k, in / 1e6);
+			break;
+		}
+	free(days);
+}
+
 static void bind_all(sqlite3_stmt *s, const struct bq *b)
 {
 	for (int i = 1; i <= sqlite3_bind_parameter_count(s); i++) {
@@ -413,13 +452,13 @@ static double pct(double *v, int n, double p)
 #define NQ (sizeof queries / sizeof queries[0])
 
 /* Whether query qi is timed: QB_ONLY is not set, or one of its comma-separated parts is part
- * of the query's name; a row that drops days only when QB_ONLY holds "dropped". */
+ * of the query's name; a row that changes the store only when QB_ONLY holds its word. */
 static bool chosen(size_t qi)
 {
 	const char *only = getenv("QB_ONLY");
 	char part[64];
-	if (queries[qi].drop)
-		return only && strstr(only, "dropped");
+	if (queries[qi].ev)
+		return only && strstr(only, qb_event_word[queries[qi].ev]);
 	if (!only)
 		return true;
 	for (const char *p = only; *p;) {
@@ -492,12 +531,11 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 		if (db)
 			run_sqlite(sq, b, &out);
 		uint64_t frames = 0;
-		int runs = b->drop ? (iters < QB_DROPS ? iters : QB_DROPS) : iters;
+		int runs = b->ev ? (iters < QB_DROPS ? iters : QB_DROPS) : iters;
 		for (int i = 0; i < runs; i++) {
 			if (b->replace)
 				replace_one(st, i);
-			if (b->drop)
-				drop_oldest(st);
+			qb_change(st, b->ev, i);
 			uint64_t f0 = store_sealed_frames();
 			double t0 = qb_now_ms();
 			run_spandex(st, a, b, &out);
@@ -510,7 +548,7 @@ static void time_queries(struct store *st, sqlite3 *db, int iters, struct timing
 			run_sqlite(sq, b, &out);
 			tq[i] = qb_now_ms() - t0;
 		}
-		for (int i = 0; b->drop && i < runs; i++) /* each page after a drop */
+		for (int i = 0; b->ev && i < runs; i++) /* each page after a change */
 			fprintf(stderr, "%s run %d: %.3f ms, SQLite %.3f\n", b->name, i + 1, ts[i],
 				db ? tq[i] : 0);
 		t->frames[qi] = (double)frames / runs;

@@ -73,6 +73,24 @@ void db_close(struct scan *db)
 	free(db->kloc.loc);
 }
 
+static int day_cmp(const void *k, const void *e)
+{
+	int32_t a = *(const int32_t *)k, b = *(const int32_t *)e;
+	return (a > b) - (a < b);
+}
+
+size_t db_day_at(const struct scan *db, int32_t day)
+{
+	const int32_t *at = bsearch(&day, db->days, db->ndays, sizeof *db->days, day_cmp);
+	return at ? (size_t)(at - db->days) : db->ndays;
+}
+
+struct scan_day *db_day(struct scan *db, int32_t day)
+{
+	size_t di = db_day_at(db, day);
+	return di < db->ndays ? db_shard(db, di) : NULL;
+}
+
 /* Shard of day index di, or NULL when it cannot be opened (deleted since store_days). */
 struct scan_day *db_shard(struct scan *db, size_t di)
 {

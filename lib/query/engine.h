@@ -180,6 +180,10 @@ void db_close(struct scan *db);
 enum status db_over(struct scan *db);
 bool db_fits(struct scan *db, size_t bytes);
 struct scan_day *db_shard(struct scan *db, size_t di);
+/* The place of day among db's days (ascending), db->ndays when it is none of them. */
+size_t db_day_at(const struct scan *db, int32_t day);
+/* The shard of day among db's, or NULL (none, or it cannot be opened: db_shard). */
+struct scan_day *db_day(struct scan *db, int32_t day);
 bool db_line(struct scan_day *s, size_t ri, const char **p, size_t *n);
 /* db_line for a line to be served (a page's row, a visited span or trace): false too when
  * the line was damaged since it was written (rec_line_sound), so that no answer carries its

@@ -2,66 +2,46 @@
  * queries (issue 57: a page of groups by trace read every record of the store, 232-587 ms at 5M
  * spans, 6-13x its time at 1M). For each filter of kinds and statuses alone asked (a "view";
  * none: every span), each trace's live spans counted, its first span (whose line gives its key),
- * and the traces by count in buckets, those of one count sorted by key once asked. Taken from
- * each day's records once, then from the records committed since. A version superseded since
- * (replaced, deleted, moved, erased: a flag written in place, the day header's generation moved
- * by 4 a flag) is found through the record that superseded it, a newer version of its span
- * among those committed since: the records kept by span (struct kept_spans) name it, and its
- * trace counts one span fewer. Each day whose generation moved must then account for every flag
- * written since, else all is taken again, as it is when a day's last record taken is no longer
- * the one taken or a day taken is gone, unless it is older than every day left (retention): a
- * trace all of whose spans were on it is let go, one with spans on other days counted again
- * from those days' key maps (days_drop). So a page reads the buckets from its end (the most
- * spans first) and the keys of the counts it reaches, and its total is the number of traces
- * counted: its answer is the one a table of every span's trace gives (groups.c;
- * t/check_query_groups.c). */
-#include "lib/query/engine.h"
+ * and the traces by count in buckets, those of one count sorted by key once asked (gview.c).
+ * Taken from each day's records once, then from the records committed since; a bit a record
+ * says which are counted. A version superseded since (replaced, deleted, moved, erased: a flag
+ * written in place, the day header's generation moved by 4 a flag) is found through the record
+ * that superseded it, a newer version of its span among those committed since: the records kept
+ * by span (struct kept_spans, a day's from its first flag written on) name it, and its trace
+ * counts one span fewer. A day whose flags those cannot account for (its first change, a
+ * version live again) has its records' bits compared with their flags (day_fix). A day written
+ * again (reindex, the erasure pass: its records renumbered) is taken again, and each trace
+ * with a span on it is counted again from it and from its other days' key maps, as is each
+ * trace of a day retention dropped (days_redo); all is taken again only when a day taken is
+ * gone that is not older than every day left. So a page reads the buckets from its end (the
+ * most spans first) and the keys of the counts it reaches, and its total is the number of
+ * traces counted: its answer is the one a table of every span's trace gives (groups.c;
+ * t/check_query_groups.c), at the cost of the records committed since, or of the days changed
+ * or written again, not of the store. */
+#include "lib/query/gview.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 
-/* A trace of a view: its live spans the view takes, its first (day, record), its key as the
- * JSON literal (at lit - 1 in the view's pool; 0: not read yet) and its place in its bucket. */
-struct gc_ent {
-	uint64_t h;
-	uint32_t count, rec, lit, pos;
-	int32_t day, last; /* last: the latest day a span was taken on (day's drop counts again) */
-};
-
-/* The traces of one count: ents[], sorted by key when sorted. */
-struct gc_bucket {
-	uint32_t *e;
-	uint32_t n, cap;
-	bool sorted;
-};
-
-struct gc_view {
-	uint32_t kinds, statuses; /* bit v: kind or status v taken; 0: any */
-	uint64_t used;
-	struct gc_ent *e; /* dense, in the order first seen */
-	size_t n, cap;
-	uint32_t *slot;	     /* open addressing: 1 + the entry's index; 0 empty */
-	size_t nslot;	     /* a power of two, at least twice n */
-	struct gc_bucket *b; /* by count: b[c] */
-	size_t nb;
-	uint32_t top; /* the largest count, or more (a bucket above may have emptied) */
-	char *pool;   /* the keys' literals, each NUL-ended */
-	size_t npool, cappool;
-	size_t dead; /* bytes of the pool no entry names (their traces gone, or read again) */
-};
-
-/* What is kept of one day: the records taken (kept_mark) of the seen the shard held, at the
- * flag generation gen; id its name among the records kept by span. In a query that takes more:
- * done0, where it began, and the versions it found superseded since gen, taken before (flips)
- * or among those it takes (fresh). */
+/* What is kept of one day: the records taken (kept_mark), at the flag generation gen, which of
+ * them are counted (live: a bit a record); id its name among the records kept by span, spans
+ * how many it keeps there. In a query that takes more: done0, where it began, the versions it
+ * found superseded since gen, taken before (flips) or among those it takes (fresh), and redo:
+ * its records renumbered (DAY_REWRITTEN: reindex, the erasure pass; counted again by
+ * days_redo) or its flags not accounted for (DAY_UNACCOUNTED: its records' bits compared with
+ * their flags, day_fix). */
+enum { DAY_KEPT, DAY_REWRITTEN, DAY_UNACCOUNTED };
 struct gc_day {
 	int32_t day;
 	uint32_t id;
 	struct kept_mark m;
-	size_t seen, done0, flips, fresh;
+	size_t spans, done0, flips, fresh;
 	uint64_t gen;
+	int redo;
+	uint64_t *live;
+	size_t cap_live; /* bits */
 };
 
 /* The views a workspace keeps (the least recently asked is let go; a new one takes every record
@@ -69,15 +49,15 @@ struct gc_day {
 #define GC_VIEWS 4
 /* The workspaces a process keeps (as twins.c). */
 #define GC_WORKSPACES 4
-/* The traces a process keeps over all its views, past which a view takes none (its pages then
- * read every record, as before): about 72 bytes a trace (its entry, its slots, its place in a
- * bucket, its key), so 2^21 are some 150 MiB; one view of 2^21 traces is about 50M spans of
- * bench/gen's 27 spans a trace. */
-#define GC_TRACES_MAX (1u << 21)
 /* The records a workspace keeps by span, past which it keeps none (a version superseded then
  * takes every record again, as does a day past 2^KS_RBITS records or 2^KS_DBITS - 1 days): 8
  * bytes a slot, 10.7 to 21 bytes a record, so at most 128 MiB. */
 #define GC_SPANS_MAX (1u << 23)
+/* The flags a day's records can have had written since a take (each one's superseded, set
+ * again by retention, superseded again), past which its generation moved by a rewrite
+ * (reindex: a generation drawn anew, its records renumbered even when its last is still the
+ * one taken, as a sealed day's, read in start order), not by flags. */
+#define GC_FLAGS_PLAUSIBLE(s) (4 * (uint64_t)(s)->sh.nrecs + 4096)
 /* The pool's bytes no entry names past which all is taken again (when they are half of it). */
 #define GC_DEAD_MAX (1u << 20)
 
@@ -86,6 +66,8 @@ struct gc_ws {
 	bool over;	   /* a view past GC_TRACES_MAX: none kept until another view is asked */
 	bool nospans;	   /* past GC_SPANS_MAX (or the ids): none kept by span */
 	bool byspan; /* flags were written in a day taken: records kept by span from then on */
+	bool whole;  /* the last take ended whole: every record to hi_us taken, none past it */
+	int64_t hi_us, round_us; /* the newest ingested_at taken (this round: round_us) */
 	struct gc_day *days;
 	size_t ndays, capdays; /* ascending by day */
 	struct gc_view v[GC_VIEWS];
@@ -93,38 +75,26 @@ struct gc_ws {
 	struct kept_spans spans;
 	int32_t *ids; /* the day of each id less 1 */
 	size_t nids, capids;
+	size_t stale; /* the records kept by span of ids let go (KS_GONE), not yet met */
 };
 
 static struct gc_ws kept[GC_WORKSPACES];
 static uint64_t asked;
-static size_t traces; /* the entries of every view kept */
-
-static void view_clear(struct gc_view *v)
-{
-	traces -= v->n;
-	for (size_t c = 0; c < v->nb; c++)
-		free(v->b[c].e);
-	free(v->b);
-	free(v->e);
-	free(v->slot);
-	free(v->pool);
-	uint32_t kinds = v->kinds, statuses = v->statuses;
-	uint64_t used = v->used;
-	memset(v, 0, sizeof *v);
-	v->kinds = kinds;
-	v->statuses = statuses;
-	v->used = used;
-}
 
 /* Every day and count let go; the views stay asked for, empty. */
 static void ws_again(struct gc_ws *w)
 {
 	for (size_t i = 0; i < w->nv; i++)
-		view_clear(&w->v[i]);
+		gview_clear(&w->v[i]);
+	for (size_t k = 0; k < w->ndays; k++)
+		free(w->days[k].live);
 	free(w->days);
 	w->days = NULL;
 	w->ndays = w->capdays = 0;
-	w->over = w->nospans = false; /* byspan stays: the workspace is one that changes */
+	w->over = w->nospans = w->whole =
+	    false; /* byspan stays: the workspace is one that changes */
+	w->hi_us = INT64_MIN;
+	w->stale = 0;
 	free(w->spans.slot);
 	w->spans = (struct kept_spans){0};
 	free(w->ids);
@@ -139,189 +109,6 @@ static void ws_clear(struct gc_ws *w)
 	memset(w, 0, sizeof *w);
 }
 
-static inline size_t slot_home(const struct gc_view *v, uint64_t h)
-{
-	return (h ^ (h >> 29)) & (v->nslot - 1);
-}
-
-/* The slot of trace h: its entry's, or the empty one where it would go. */
-static inline uint32_t *slot_of(const struct gc_view *v, uint64_t h)
-{
-	size_t i = slot_home(v, h);
-	while (v->slot[i] && v->e[v->slot[i] - 1].h != h)
-		i = (i + 1) & (v->nslot - 1);
-	return &v->slot[i];
-}
-
-static void slots_grow(struct gc_view *v)
-{
-	free(v->slot);
-	v->nslot = v->nslot ? 2 * v->nslot : 1024;
-	v->slot = xcalloc(v->nslot, sizeof *v->slot);
-	for (size_t i = 0; i < v->n; i++)
-		*slot_of(v, v->e[i].h) = (uint32_t)i + 1;
-}
-
-static void bucket_put(struct gc_view *v, uint32_t ei)
-{
-	struct gc_ent *e = &v->e[ei];
-	if (e->count >= v->nb) {
-		size_t nb = v->nb ? v->nb : 64;
-		while (nb <= e->count)
-			nb *= 2;
-		v->b = xrealloc(v->b, nb * sizeof *v->b);
-		memset(v->b + v->nb, 0, (nb - v->nb) * sizeof *v->b);
-		v->nb = nb;
-	}
-	struct gc_bucket *b = &v->b[e->count];
-	v->top = e->count > v->top ? e->count : v->top;
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 8;
-		b->e = xrealloc(b->e, b->cap * sizeof *b->e);
-	}
-	e->pos = b->n;
-	b->e[b->n++] = ei;
-	b->sorted = b->n == 1;
-}
-
-static void bucket_drop(struct gc_view *v, uint32_t ei)
-{
-	struct gc_bucket *b = &v->b[v->e[ei].count];
-	uint32_t last = b->e[--b->n];
-	if (last != ei) {
-		b->e[v->e[ei].pos] = last;
-		v->e[last].pos = v->e[ei].pos;
-		b->sorted = false;
-	}
-}
-
-/* The key e's lit named, no longer named. */
-static void lit_dead(struct gc_view *v, const struct gc_ent *e)
-{
-	if (e->lit)
-		v->dead += strlen(v->pool + e->lit - 1) + 1;
-}
-
-/* One more live span of trace h, record ri of day: false past GC_TRACES_MAX. */
-static bool view_take(struct gc_view *v, uint64_t h, int32_t day, uint32_t ri)
-{
-	if ((v->n + 1) * 2 > v->nslot)
-		slots_grow(v);
-	uint32_t *s = slot_of(v, h);
-	if (!*s) {
-		if (traces >= GC_TRACES_MAX)
-			return false;
-		traces++;
-		if (v->n == v->cap) {
-			v->cap = v->cap ? 2 * v->cap : 1024;
-			v->e = xrealloc(v->e, v->cap * sizeof *v->e);
-		}
-		v->e[v->n] =
-		    (struct gc_ent){.h = h, .count = 1, .rec = ri, .day = day, .last = day};
-		*s = (uint32_t)++v->n;
-		bucket_put(v, *s - 1);
-		return true;
-	}
-	uint32_t ei = *s - 1;
-	struct gc_ent *e = &v->e[ei];
-	e->last = day > e->last ? day : e->last;
-	if (day < e->day || (day == e->day && ri < e->rec)) { /* an older day's new record */
-		e->day = day;
-		e->rec = ri;
-		lit_dead(v, e);
-		e->lit = 0;
-	}
-	bucket_drop(v, ei);
-	e->count++;
-	bucket_put(v, ei);
-	return true;
-}
-
-static int day_cmp(const void *k, const void *e)
-{
-	int32_t a = *(const int32_t *)k, b = *(const int32_t *)e;
-	return (a > b) - (a < b);
-}
-
-/* The shard of day among db's, or NULL. */
-static struct scan_day *day_shard(struct scan *db, int32_t day)
-{
-	const int32_t *at = bsearch(&day, db->days, db->ndays, sizeof *db->days, day_cmp);
-	return at ? db_shard(db, (size_t)(at - db->days)) : NULL;
-}
-
-/* The key of entry ei as its first span's line holds it ("" when neither the day's index nor a
- * sound line has it), read once. */
-static const char *ent_lit(struct gc_view *v, struct scan *db, uint32_t ei)
-{
-	struct gc_ent *e = &v->e[ei];
-	if (e->lit)
-		return v->pool + e->lit - 1;
-	const char *p = "\"\"";
-	size_t n = 2;
-	struct scan_day *s = day_shard(db, e->day);
-	const char *iv;
-	size_t ivn;
-	if (s && db_id(s, e->rec, STORE_KEY_TRACE, true, &iv, &ivn))
-		p = iv, n = ivn;
-	if (v->npool + n + 2 > v->cappool) {
-		v->cappool = (v->npool + n + 2) * 2;
-		v->pool = xrealloc(v->pool, v->cappool);
-	}
-	if (!v->npool)
-		v->npool = 1; /* offset 0 is none: lit holds 1 + the offset */
-	memcpy(v->pool + v->npool, p, n);
-	v->pool[v->npool + n] = 0;
-	e->lit = (uint32_t)v->npool + 1;
-	v->npool += n + 1;
-	return v->pool + e->lit - 1;
-}
-
-/* Entry ei (its count 0, out of its bucket) gone: the last entry takes its place. */
-static void ent_drop(struct gc_view *v, uint32_t ei)
-{
-	size_t mask = v->nslot - 1, i = (size_t)(slot_of(v, v->e[ei].h) - v->slot);
-	/* Its slot emptied, the ones after it moved back where their probe finds them. */
-	for (size_t j = (i + 1) & mask; v->slot[j]; j = (j + 1) & mask) {
-		size_t home = slot_home(v, v->e[v->slot[j] - 1].h);
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			v->slot[i] = v->slot[j];
-			i = j;
-		}
-	}
-	v->slot[i] = 0;
-	lit_dead(v, &v->e[ei]);
-	uint32_t last = (uint32_t)--v->n;
-	traces--;
-	if (last == ei)
-		return;
-	v->e[ei] = v->e[last];
-	*slot_of(v, v->e[ei].h) = ei + 1;
-	v->b[v->e[ei].count].e[v->e[ei].pos] = ei;
-}
-
-/* One live span of trace h fewer, record ri of day, superseded since it was taken: false when
- * the view did not count it. Its trace's key is read from it first when it was the trace's
- * first span and the trace keeps others. */
-static bool view_untake(struct gc_view *v, struct scan *db, uint64_t h, int32_t day, uint32_t ri)
-{
-	uint32_t *s = v->nslot ? slot_of(v, h) : NULL;
-	if (!s || !*s)
-		return false;
-	uint32_t ei = *s - 1;
-	struct gc_ent *e = &v->e[ei];
-	if (e->count > 1 && e->day == day && e->rec == ri)
-		ent_lit(v, db, ei);
-	bucket_drop(v, ei);
-	if (--e->count)
-		bucket_put(v, ei);
-	else
-		ent_drop(v, ei);
-	while (v->top && !v->b[v->top].n)
-		v->top--;
-	return true;
-}
-
 /* The day's entry in w, made when absent. */
 static struct gc_day *day_of(struct gc_ws *w, int32_t day)
 {
@@ -333,6 +120,34 @@ static struct gc_day *day_of(struct gc_ws *w, int32_t day)
 static inline bool gone_by(struct shard *sh, size_t i)
 {
 	return (sh->recs[i].flags & REC_SUPERSEDED) && !(sh->snap && store_snap_superseded(sh, i));
+}
+
+/* Whether record i of sh is counted: live to the query, of a trace (not ""). */
+static inline bool counted(struct shard *sh, size_t i, uint64_t empty_h)
+{
+	const struct idx_rec *r = &sh->recs[i];
+	return (r->flags & REC_HAS_TRACE) && r->trace_h != empty_h && shard_live(sh, i);
+}
+
+static inline bool live_bit(const struct gc_day *d, size_t i)
+{
+	return i < d->cap_live && (d->live[i / 64] >> (i % 64) & 1);
+}
+
+static inline void live_set(struct gc_day *d, size_t i, bool on)
+{
+	d->live[i / 64] = (d->live[i / 64] & ~(1ull << (i % 64))) | (uint64_t)on << (i % 64);
+}
+
+/* Room in d's bits for n records (the new ones clear). */
+static void live_room(struct gc_day *d, size_t n)
+{
+	if (n <= d->cap_live)
+		return;
+	size_t words = (n + 63) / 64 * 2, had = (d->cap_live + 63) / 64;
+	d->live = xrealloc(d->live, words * sizeof *d->live);
+	memset(d->live + had, 0, (words - had) * sizeof *d->live);
+	d->cap_live = words * 64;
 }
 
 /* Record ri of d (id'd) kept by span h: false when there is no room (w->nospans then). */
@@ -352,7 +167,34 @@ static bool spans_put(struct gc_ws *w, struct gc_day *d, uint64_t h, size_t ri)
 	if (ri >> KS_RBITS || m->n >= GC_SPANS_MAX)
 		return false;
 	kept_spans_add(m, h, d->id, ri);
+	d->spans++;
 	return true;
+}
+
+/* d's records kept by span let go (met later, or compacted away): its id named no day. */
+static void spans_forget(struct gc_ws *w, struct gc_day *d)
+{
+	if (!d->id)
+		return;
+	w->ids[d->id - 1] = KS_GONE;
+	w->stale += d->spans;
+	d->id = 0;
+	d->spans = 0;
+}
+
+/* The records kept by span of the ids let go taken out, once they are half of those kept. */
+static void spans_compact(struct gc_ws *w)
+{
+	struct kept_spans *m = &w->spans, old = *m;
+	if (w->stale < 4096 || w->stale * 2 < m->n)
+		return;
+	*m = (struct kept_spans){0};
+	kept_spans_room(m, old.n > w->stale ? old.n - w->stale : 0);
+	for (size_t k = 0; k < old.nslot; k++)
+		if (old.slot[k] && w->ids[KS_DAY(old.slot[k]) - 1] != KS_GONE)
+			kept_spans_add(m, old.slot[k], KS_DAY(old.slot[k]), KS_REC(old.slot[k]));
+	free(old.slot);
+	w->stale = 0;
 }
 
 /* The versions of span h kept that a batch superseded since they were taken: each let go, and
@@ -368,12 +210,13 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 	for (size_t i = KS_HB(h) & mask; m->slot[i];) {
 		uint64_t x = m->slot[i];
 		if (KS_HB(x) == KS_HB(h) && w->ids[KS_DAY(x) - 1] == KS_GONE) {
-			/* Its day dropped: days_drop counts its trace again. */
+			/* Its day dropped or counted again: days_redo counts its trace again. */
 			kept_spans_del(m, i);
+			w->stale -= w->stale > 0;
 			continue;
 		}
 		struct gc_day *d = KS_HB(x) == KS_HB(h) ? day_of(w, w->ids[KS_DAY(x) - 1]) : NULL;
-		struct scan_day *s = d ? day_shard(db, d->day) : NULL;
+		struct scan_day *s = d ? db_day(db, d->day) : NULL;
 		uint32_t ri = KS_REC(x);
 		if (d && (!s || ri >= s->sh.nrecs || !db_rec(db)))
 			return false;
@@ -383,6 +226,8 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 			continue;
 		}
 		d->flips++;
+		d->spans--;
+		live_set(d, ri, false);
 		kept_spans_del(m, i); /* slot i holds the next of the run now */
 		if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h ||
 		    (r->flags & REC_DELETED))
@@ -390,35 +235,38 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
 		for (size_t k = 0; k < w->nv; k++) {
 			struct gc_view *v = &w->v[k];
 			if (bits_in_set(v->kinds, r->kind) && bits_in_set(v->statuses, r->status) &&
-			    !view_untake(v, db, r->trace_h, d->day, ri))
+			    !gview_untake(v, db, r->trace_h, d->day, ri))
 				return false;
 		}
 	}
 	return true;
 }
 
-/* What d took of s's records: 1 still what s holds at the flags it took them with, or with
- * flags written since that the query can account for (the records kept by span, by a snapshot,
- * with the day taken whole); 0 to be taken again (the first time flags moved, with the records
- * kept by span from then on); -1 the query cannot answer. */
-static int day_kept(struct gc_ws *w, const struct gc_day *d, const struct scan_day *s)
+/* What d took of s's records: 1 still what s holds (flags written since, its generation moved
+ * by 4 a flag, are accounted for after the take, else its records' bits are compared:
+ * DAY_UNACCOUNTED), or written again since (its last record taken no longer there, or its
+ * generation drawn anew: d->redo DAY_REWRITTEN, taken again from its first, counted again by
+ * days_redo); 0 to be taken again whole (a day written again after a take cut short); -1 the
+ * query cannot answer. The first flags moved keep records by span from then on. */
+static int day_kept(struct gc_ws *w, struct gc_day *d, const struct scan_day *s)
 {
 	if (!s || (s->sh.flag_gen & 1))
 		return -1;
 	if (!d->m.done)
 		return 1;
-	if (!kept_mark_same(&d->m, s))
-		return 0;
-	if (d->gen != s->sh.flag_gen && !w->byspan)
-		return !(w->byspan = true);
-	return d->gen == s->sh.flag_gen ||
-	       (!w->nospans && s->sh.snap && d->m.done == d->seen && s->sh.flag_gen > d->gen &&
-		!((s->sh.flag_gen - d->gen) & 3));
+	uint64_t moved = s->sh.flag_gen - d->gen;
+	if (!kept_mark_same(&d->m, s) || (moved & 3) || moved / 4 > GC_FLAGS_PLAUSIBLE(s)) {
+		d->redo = DAY_REWRITTEN;
+		return w->whole;
+	}
+	w->byspan |= moved != 0;
+	return 1;
 }
 
 /* Takes s's records from d->m.done on into every view (with adjust, the versions they superseded
- * let go first); false once the query's budget is spent (d then names the records taken), a
- * view passed GC_TRACES_MAX (w->over) or a version superseded could not be let go. */
+ * let go first; of a day written again, those past w->hi_us alone: days_redo counts the others
+ * again); false once the query's budget is spent (d then names the records taken), a view
+ * passed GC_TRACES_MAX (w->over) or a version superseded could not be let go. */
 static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct scan_day *s,
 		     bool adjust)
 {
@@ -426,23 +274,26 @@ static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct 
 	size_t n = s->sh.nrecs, i = d->m.done;
 	uint64_t empty_h = hash_bytes("", 0);
 	bool ok = true;
+	live_room(d, n);
 	for (; i < n && (ok = db_rec(db)); i++) {
 		const struct idx_rec *r = &recs[i];
-		bool gone = gone_by(&s->sh, i);
-		if (adjust && !(ok = spans_gone(w, db, r->span_h)))
+		bool gone = gone_by(&s->sh, i), taken = d->redo && r->ingested_us <= w->hi_us;
+		if (adjust && !taken && !(ok = spans_gone(w, db, r->span_h)))
 			break;
+		w->round_us = r->ingested_us > w->round_us ? r->ingested_us : w->round_us;
 		d->fresh += gone;
 		if (!gone && w->byspan && !w->nospans && !spans_put(w, d, r->span_h, i)) {
 			free(w->spans.slot);
 			w->spans = (struct kept_spans){0};
 			w->nospans = true;
 		}
-		if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h || !shard_live(&s->sh, i))
+		if (taken || !counted(&s->sh, i, empty_h))
 			continue;
+		live_set(d, i, true);
 		for (size_t k = 0; k < w->nv && ok; k++) {
 			struct gc_view *v = &w->v[k];
 			if (bits_in_set(v->kinds, r->kind) && bits_in_set(v->statuses, r->status) &&
-			    !view_take(v, r->trace_h, d->day, (uint32_t)i))
+			    !gview_take(v, r->trace_h, d->day, (uint32_t)i))
 				ok = !(w->over = true);
 		}
 		if (!ok)
@@ -453,28 +304,65 @@ static bool day_take(struct gc_ws *w, struct gc_day *d, struct scan *db, struct 
 }
 
 /* After every day was taken: whether each day's flags written since it was last taken are the
- * versions found superseded, one flag written (4 of the generation) each. A flag the records
- * did not account for (a version superseded by no newer one, `reindex` setting flags again, a
- * writer killed between its header writes) leaves them apart, and all is taken again. */
+ * versions found superseded, one flag written (4 of the generation) each. A day whose flags the
+ * records did not account for (none kept by span there, a version superseded by no newer one,
+ * `reindex` setting flags again, a writer killed between its header writes) is counted again
+ * (DAY_UNACCOUNTED); false when one is (or was written again). */
 static bool days_accounted(struct gc_ws *w, struct scan *db)
 {
+	bool all = true;
 	for (size_t di = 0; di < db->ndays; di++) {
 		struct gc_day *d = day_of(w, db->days[di]);
-		struct scan_day *s = db_shard(db, di);
-		uint64_t g = s->sh.flag_gen;
-		if (d->done0 && g != d->gen && (g - d->gen) / 4 != d->flips + d->fresh)
-			return false;
-		if (d->done0 && g == d->gen && d->flips)
-			return false;
+		uint64_t g = db_shard(db, di)->sh.flag_gen;
+		if (!d->redo && d->done0 &&
+		    (g != d->gen ? (g - d->gen) / 4 != d->flips + d->fresh : d->flips != 0))
+			d->redo = DAY_UNACCOUNTED;
+		all &= !d->redo;
 		d->gen = g;
-		d->seen = s->sh.nrecs;
 	}
+	return all;
+}
+
+/* Day d (s), its flags not accounted for, its records those taken: each record counted that
+ * is no longer (superseded, and no record kept by span said so) one span fewer of its trace in
+ * each view taking it, each one live again (retention dropped its newer version) one more, the
+ * records of the query's budget it did not read yet charged; then its records kept by span
+ * anew, so that its next flags are accounted for. False when the budget ran out or a view did
+ * not count one it should have. */
+static bool day_fix(struct gc_ws *w, struct scan *db, struct gc_day *d, struct scan_day *s)
+{
+	uint64_t empty_h = hash_bytes("", 0);
+	spans_forget(w, d);
+	for (size_t i = 0; i < d->m.done; i++) {
+		const struct idx_rec *r = &s->sh.recs[i];
+		bool now = counted(&s->sh, i, empty_h);
+		if (i < d->done0 && !db_rec(db))
+			return false;
+		if (w->byspan && !w->nospans && !gone_by(&s->sh, i) &&
+		    !spans_put(w, d, r->span_h, i)) {
+			free(w->spans.slot);
+			w->spans = (struct kept_spans){0};
+			w->nospans = true;
+		}
+		if (now == live_bit(d, i))
+			continue;
+		live_set(d, i, now);
+		for (size_t k = 0; k < w->nv; k++) {
+			struct gc_view *v = &w->v[k];
+			if (!bits_in_set(v->kinds, r->kind) || !bits_in_set(v->statuses, r->status))
+				continue;
+			if (now ? !gview_take(v, r->trace_h, d->day, (uint32_t)i)
+				: !gview_untake(v, db, r->trace_h, d->day, (uint32_t)i))
+				return false;
+		}
+	}
+	d->redo = DAY_KEPT;
 	return true;
 }
 
 static bool day_in(const struct scan *db, int32_t day)
 {
-	return bsearch(&day, db->days, db->ndays, sizeof *db->days, day_cmp) != NULL;
+	return db_day_at(db, day) < db->ndays;
 }
 
 static int h_cmp(const void *x, const void *y)
@@ -483,102 +371,189 @@ static int h_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-/* Record i of s (day), taken: one more span of its trace in each view counting that trace
- * again (nc[k][entry], not UINT32_MAX), the first found its first. */
-static void rec_recount(struct gc_ws *w, uint32_t **nc, struct scan_day *s, int32_t day, size_t i,
-			const uint64_t *hs, size_t nh, uint64_t empty_h)
+/* What days_redo counts again: in each view, each entry's count (UINT32_MAX: not counted
+ * again; cap[k] the room), the traces to look for in the key maps of days not counted again
+ * (hs, sorted), and the days those span. */
+struct recount {
+	uint32_t *nc[GC_VIEWS];
+	size_t cap[GC_VIEWS];
+	uint64_t *hs;
+	size_t nh, caph;
+	int32_t from, upto;
+	bool *redo; /* of each day of db */
+};
+
+/* Record i of s (day) live to the query: one more span of its trace in each view taking it
+ * that counts the trace again, the first found its first (with whole, a day counted again: a
+ * trace no view has is taken anew). False when a view has it and does not count it again (a
+ * version live again that no day's change accounts for) or past GC_TRACES_MAX. */
+static bool rec_recount(struct gc_ws *w, struct recount *rc, struct scan_day *s, int32_t day,
+			size_t i, bool whole, uint64_t empty_h)
 {
 	const struct idx_rec *r = &s->sh.recs[i];
 	if (!(r->flags & REC_HAS_TRACE) || r->trace_h == empty_h || !shard_live(&s->sh, i) ||
-	    !bsearch(&r->trace_h, hs, nh, sizeof *hs, h_cmp))
-		return;
+	    (!whole && !bsearch(&r->trace_h, rc->hs, rc->nh, sizeof *rc->hs, h_cmp)))
+		return true;
 	for (size_t k = 0; k < w->nv; k++) {
 		struct gc_view *v = &w->v[k];
-		uint32_t *sl = v->nslot ? slot_of(v, r->trace_h) : NULL;
-		if (!sl || !*sl || nc[k][*sl - 1] == UINT32_MAX ||
-		    !bits_in_set(v->kinds, r->kind) || !bits_in_set(v->statuses, r->status))
+		if (!bits_in_set(v->kinds, r->kind) || !bits_in_set(v->statuses, r->status))
 			continue;
+		uint32_t *sl = v->nslot ? gview_slot(v, r->trace_h) : NULL;
+		if ((!sl || !*sl) && !whole)
+			continue;
+		if (!sl || !*sl) {
+			if (!gview_take(v, r->trace_h, day, (uint32_t)i))
+				return false;
+			if (v->n > rc->cap[k]) {
+				rc->cap[k] = 2 * v->n;
+				rc->nc[k] = xrealloc(rc->nc[k], rc->cap[k] * sizeof **rc->nc);
+			}
+			rc->nc[k][v->n - 1] = 1;
+			continue;
+		}
 		struct gc_ent *e = &v->e[*sl - 1];
-		if (!nc[k][*sl - 1]++)
+		if (rc->nc[k][*sl - 1] == UINT32_MAX) {
+			if (whole)
+				return false;
+			continue;
+		}
+		if (!rc->nc[k][*sl - 1]++)
 			e->day = day, e->rec = (uint32_t)i;
 		e->last = day;
 	}
+	return true;
 }
 
-/* Once every day of db is taken: the days taken that retention dropped (ws_kept lets go only
- * days older than all of db's) taken out. A trace whose spans were all on its first day, a day
- * dropped, is let go; one with spans on later days too (up to last) is counted again from the
- * records taken of those days that their .tix's key maps name for it, and those past the .tix
- * (a day's tail read: its maps, one a batch, cost more to ask than its records to read), its
- * first span and key the first found. Then the dropped days go (their records kept by span
- * went as met, ws_take). False when the budget ran out (the counts are then no longer whole). */
-static bool days_drop(struct gc_ws *w, struct scan *db)
+/* Of the days of db in [lo, hi] (lo a day of db or one dropped, older than all): whether one
+ * is counted again (again) and whether one is not (kept: its spans of a trace then come from
+ * its key maps). A trace whose first day was dropped is counted again. */
+static void span_days(const struct scan *db, const struct recount *rc, int32_t lo, int32_t hi,
+		      bool *again, bool *kept)
 {
-	size_t keep = 0, nh = 0, caph = 0;
-	int32_t upto = INT32_MIN; /* the latest day a trace counted again has a span on */
-	for (size_t k = 0; k < w->ndays; k++)
-		if (day_in(db, w->days[k].day))
-			w->days[keep++] = w->days[k];
-	if (keep == w->ndays)
-		return true;
-	w->ndays = keep;
-	uint32_t *nc[GC_VIEWS];
-	uint64_t *hs = NULL, empty_h = hash_bytes("", 0);
+	size_t di = db_day_at(db, lo);
+	*again = di == db->ndays;
+	*kept = false;
+	for (di = *again ? 0 : di; di < db->ndays && db->days[di] <= hi; di++) {
+		*again |= rc->redo[di];
+		*kept |= !rc->redo[di];
+	}
+}
+
+/* Each view's traces with a span on a day counted again or dropped marked (rc), and those with
+ * spans on other days too listed for the key maps. */
+static void recount_mark(struct gc_ws *w, struct scan *db, struct recount *rc)
+{
+	rc->from = INT32_MAX;
+	rc->upto = INT32_MIN;
+	rc->redo = xmalloc((db->ndays ? db->ndays : 1) * sizeof *rc->redo);
+	for (size_t di = 0; di < db->ndays; di++)
+		rc->redo[di] = day_of(w, db->days[di])->redo != DAY_KEPT;
 	for (size_t k = 0; k < w->nv; k++) {
 		struct gc_view *v = &w->v[k];
-		nc[k] = xmalloc((v->n ? v->n : 1) * sizeof **nc);
+		rc->cap[k] = v->n ? v->n : 1;
+		rc->nc[k] = xmalloc(rc->cap[k] * sizeof **rc->nc);
 		for (size_t ei = 0; ei < v->n; ei++) {
-			bool gone = !day_in(db, v->e[ei].day);
-			nc[k][ei] = gone ? 0 : UINT32_MAX;
-			if (gone && v->e[ei].last != v->e[ei].day) {
-				upto = v->e[ei].last > upto ? v->e[ei].last : upto;
-				if (nh == caph)
-					caph = caph ? 2 * caph : 64;
-				hs = xrealloc(hs, caph * sizeof *hs);
-				hs[nh++] = v->e[ei].h;
+			const struct gc_ent *e = &v->e[ei];
+			bool again, kept;
+			span_days(db, rc, e->day, e->last, &again, &kept);
+			rc->nc[k][ei] = again ? 0 : UINT32_MAX;
+			if (!again || !kept)
+				continue;
+			rc->from = e->day < rc->from ? e->day : rc->from;
+			rc->upto = e->last > rc->upto ? e->last : rc->upto;
+			if (rc->nh == rc->caph) {
+				rc->caph = rc->caph ? 2 * rc->caph : 64;
+				rc->hs = xrealloc(rc->hs, rc->caph * sizeof *rc->hs);
 			}
+			rc->hs[rc->nh++] = e->h;
 		}
 	}
-	qsort(hs, nh, sizeof *hs, h_cmp);
+	qsort(rc->hs, rc->nh, sizeof *rc->hs, h_cmp);
 	size_t m = 0;
-	for (size_t i = 0; i < nh; i++)
-		if (!m || hs[m - 1] != hs[i])
-			hs[m++] = hs[i];
-	nh = m;
+	for (size_t i = 0; i < rc->nh; i++)
+		if (!m || rc->hs[m - 1] != rc->hs[i])
+			rc->hs[m++] = rc->hs[i];
+	rc->nh = m;
+}
+
+/* Day d (s) in the recount: every record of a day written again, else its records the .tix's
+ * key maps name for the traces listed and those past the .tix (a day's tail read: its maps, one
+ * a batch, cost more to ask than its records to read). */
+static bool recount_day(struct gc_ws *w, struct scan *db, struct recount *rc, struct gc_day *d,
+			struct scan_day *s, uint64_t empty_h)
+{
 	bool ok = true;
-	for (size_t di = 0; di < db->ndays && db->days[di] <= upto && ok; di++) {
-		struct gc_day *d = day_of(w, db->days[di]);
-		struct scan_day *s = db_shard(db, di);
-		uint32_t *recs = NULL;
-		size_t n = 0, from = 0;
-		if (d->m.done)
-			from = store_index_keyed_tix(&s->ix, STORE_KEY_TRACE, hs, nh, &recs, &n);
-		for (size_t j = 0; j < n && recs[j] < d->m.done && (ok = db_rec(db)); j++)
-			rec_recount(w, nc, s, d->day, recs[j], hs, nh, empty_h);
-		for (size_t i = from; i < d->m.done && ok && (ok = db_rec(db)); i++)
-			rec_recount(w, nc, s, d->day, i, hs, nh, empty_h);
-		free(recs);
+	if (d->redo) { /* read whole by day_take this query */
+		memset(d->live, 0, d->cap_live / 8);
+		for (size_t i = 0; i < s->sh.nrecs && ok; i++) {
+			live_set(d, i, counted(&s->sh, i, empty_h));
+			ok = rec_recount(w, rc, s, d->day, i, true, empty_h);
+		}
+		d->redo = DAY_KEPT;
+		return ok;
 	}
+	if (!rc->nh || d->day < rc->from || d->day > rc->upto)
+		return true;
+	uint32_t *recs = NULL;
+	size_t n = 0,
+	       from = store_index_keyed_tix(&s->ix, STORE_KEY_TRACE, rc->hs, rc->nh, &recs, &n);
+	for (size_t j = 0; j < n && recs[j] < d->m.done && ok && (ok = db_rec(db)); j++)
+		ok = rec_recount(w, rc, s, d->day, recs[j], false, empty_h);
+	for (size_t i = from; i < d->m.done && ok && (ok = db_rec(db)); i++)
+		ok = rec_recount(w, rc, s, d->day, i, false, empty_h);
+	free(recs);
+	return ok;
+}
+
+/* Once every day of db is taken: the days retention dropped (ws_kept lets go only days older
+ * than all of db's) taken out, and the days to count again (d->redo) counted again. Each trace
+ * with a span taken on one of them (its first day to its last) is counted again whole from the
+ * records live to the query: those of the days counted again, every one (a trace none had
+ * before taken anew), and those of its other days their key maps name (recount_day). A trace
+ * left with none is let go. Then the dropped days go (their records kept by span went as met,
+ * ws_take). False when the budget ran out, a view passed GC_TRACES_MAX or a span live again
+ * belongs to a trace not counted again (the counts are then no longer whole). */
+static bool days_redo(struct gc_ws *w, struct scan *db)
+{
+	size_t keep = 0;
+	bool any = false, ok = true;
+	for (size_t k = 0; k < w->ndays; k++)
+		if (day_in(db, w->days[k].day)) {
+			any |= w->days[k].redo != DAY_KEPT;
+			w->days[keep++] = w->days[k];
+		} else {
+			free(w->days[k].live);
+		}
+	if (keep == w->ndays && !any)
+		return true;
+	w->ndays = keep;
+	struct recount rc = {0};
+	uint64_t empty_h = hash_bytes("", 0);
+	recount_mark(w, db, &rc);
+	for (size_t di = 0; di < db->ndays && ok; di++)
+		ok = recount_day(w, db, &rc, day_of(w, db->days[di]), db_shard(db, di), empty_h);
 	for (size_t k = 0; k < w->nv; k++) {
 		struct gc_view *v = &w->v[k];
-		/* From the end: ent_drop moves the last entry into the one it lets go. */
+		/* From the end: gview_drop moves the last entry into the one it lets go. */
 		for (size_t ei = v->n; ok && ei-- > 0;) {
 			struct gc_ent *e = &v->e[ei];
-			if (nc[k][ei] == UINT32_MAX)
+			if (rc.nc[k][ei] == UINT32_MAX)
 				continue;
-			bucket_drop(v, (uint32_t)ei);
-			lit_dead(v, e);
+			gview_bucket_drop(v, (uint32_t)ei);
+			gview_lit_dead(v, e);
 			e->lit = 0;
-			if ((e->count = nc[k][ei]))
-				bucket_put(v, (uint32_t)ei);
+			if ((e->count = rc.nc[k][ei]))
+				gview_bucket_put(v, (uint32_t)ei);
 			else
-				ent_drop(v, (uint32_t)ei);
+				gview_drop(v, (uint32_t)ei);
 		}
 		while (v->top && !v->b[v->top].n)
 			v->top--;
-		free(nc[k]);
+		free(rc.nc[k]);
 	}
-	free(hs);
+	free(rc.hs);
+	free(rc.redo);
+	spans_compact(w);
 	return ok;
 }
 
@@ -630,7 +605,7 @@ static struct gc_view *view_of(struct gc_ws *w, const struct rec_filter *c)
 static int ws_kept(struct gc_ws *w, struct scan *db)
 {
 	/* Every day taken is still one of db's, or older than all of them (retention dropped it:
-	 * days_drop takes it out). */
+	 * days_redo takes it out). */
 	for (size_t k = 0, di = 0; k < w->ndays; k++) {
 		while (di < db->ndays && db->days[di] < w->days[k].day)
 			di++;
@@ -662,14 +637,19 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 			ws_again(w);
 			continue;
 		}
-		/* The records kept by span of a day dropped are let go when met (days_drop). */
+		/* The records kept by span of a day dropped or written again are let go when met;
+		 * a day written again is taken again from its first record (days_redo). */
 		for (size_t k = 0; k < w->ndays; k++)
-			if (w->days[k].id && !day_in(db, w->days[k].day))
-				w->ids[w->days[k].id - 1] = KS_GONE;
+			if (!day_in(db, w->days[k].day) || w->days[k].redo == DAY_REWRITTEN)
+				spans_forget(w, &w->days[k]);
 		bool adjust = w->spans.n > 0, ok = true, moved = false;
 		size_t recs = 0;
+		w->round_us = INT64_MIN;
 		for (size_t di = 0; di < db->ndays; di++) {
 			struct gc_day *d = day_of(w, db->days[di]);
+			if (d->redo == DAY_REWRITTEN)
+				d->m = (struct kept_mark){0};
+			moved |= d->redo != DAY_KEPT;
 			d->done0 = d->m.done;
 			d->flips = d->fresh = 0;
 			moved |= d->m.done && d->gen != db_shard(db, di)->sh.flag_gen;
@@ -680,15 +660,25 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 			kept_spans_room(&w->spans, w->spans.n + recs);
 		for (size_t di = 0; di < db->ndays && ok; di++)
 			ok = day_take(w, day_of(w, db->days[di]), db, db_shard(db, di), adjust);
-		if (ok && !w->over && !days_drop(w, db)) {
-			ws_again(w); /* a day dropped still counted */
-			return false;
-		}
-		if (!w->over && ok && days_accounted(w, db))
+		if (ok && !w->over && !days_accounted(w, db))
+			for (size_t di = 0; di < db->ndays && ok; di++) {
+				struct gc_day *d = day_of(w, db->days[di]);
+				if (d->redo == DAY_UNACCOUNTED)
+					ok = day_fix(w, db, d, db_shard(db, di));
+			}
+		if (ok && !w->over) {
+			if (!days_redo(w, db)) {
+				ws_again(w); /* a day dropped or counted again half done */
+				return false;
+			}
+			w->hi_us = w->round_us > w->hi_us ? w->round_us : w->hi_us;
+			w->whole = true;
 			return true;
+		}
 		if (!w->over && db->b.over) {
 			/* What was taken is kept for the next query, but a round cut short cannot
 			 * account for the flags written since. */
+			w->whole = false;
 			if (moved || !days_accounted(w, db))
 				ws_again(w);
 			return false;
@@ -707,30 +697,6 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 	return false;
 }
 
-static struct gc_view *sort_v;
-static int by_lit(const void *x, const void *y)
-{
-	const struct gc_ent *a = &sort_v->e[*(const uint32_t *)x],
-			    *b = &sort_v->e[*(const uint32_t *)y];
-	return strcmp(sort_v->pool + a->lit - 1, sort_v->pool + b->lit - 1);
-}
-
-/* Bucket c in key order (its keys read). */
-static void bucket_sort(struct gc_view *v, struct scan *db, size_t c)
-{
-	struct gc_bucket *b = &v->b[c];
-	if (b->sorted)
-		return;
-	for (uint32_t k = 0; k < b->n; k++)
-		ent_lit(v, db, b->e[k]);
-	sort_v = v;
-	qsort(b->e, b->n, sizeof *b->e, by_lit);
-	sort_v = NULL;
-	for (uint32_t k = 0; k < b->n; k++)
-		v->e[b->e[k]].pos = k;
-	b->sorted = true;
-}
-
 bool gcount_page(struct scan *db, const struct rec_filter *c, struct query_groups *out)
 {
 	struct query *q = db->q;
@@ -741,32 +707,6 @@ bool gcount_page(struct scan *db, const struct rec_filter *c, struct query_group
 	struct gc_view *v = view_of(w, c);
 	if (w->over || !ws_take(w, db))
 		return false;
-	size_t offset, keep = page_keep(q, v->n, false, &offset), at = 0;
-	bool asc = sort_asc(q);
-	out->total = v->n;
-	out->rows = arena_alloc(q->a, (keep > offset ? keep - offset : 1) * sizeof *out->rows);
-	/* The buckets from the end the page starts at, until the page is full: a bucket reached
-	 * is sorted by key, once. */
-	for (size_t j = 1; j <= v->top && at < keep; j++) {
-		size_t cnt = asc ? j : v->top + 1 - j;
-		struct gc_bucket *b = &v->b[cnt];
-		if (!b->n)
-			continue;
-		if (at + b->n <= offset) {
-			at += b->n;
-			continue;
-		}
-		bucket_sort(v, db, cnt);
-		for (uint32_t k = 0; k < b->n && at < keep; k++, at++) {
-			if (at < offset)
-				continue;
-			struct query_group *r = &out->rows[out->n++];
-			const char *lit = ent_lit(v, db, b->e[k]);
-			r->key[0] = arena_strndup(q->a, lit, strlen(lit));
-			r->key[1] = NULL;
-			r->count = cnt;
-		}
-	}
-	out->more = offset + out->n < out->total;
+	gview_page(v, db, out);
 	return true;
 }
