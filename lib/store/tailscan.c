@@ -35,8 +35,10 @@ static void scan(const char *root)
 	for (size_t w = 0; w < nws; w++) {
 		int32_t *days;
 		size_t nd;
-		if (layout_days(&st, ws[w], LAYOUT_TAILINDEX, &days, &nd) != ST_OK)
+		if (layout_days(&st, ws[w], LAYOUT_TAILINDEX, &days, &nd) != ST_OK) {
+			free(ws[w]);
 			continue;
+		}
 		for (size_t i = 0; i < nd; i++) {
 			char p[PATH_MAX];
 			struct stat sb;
