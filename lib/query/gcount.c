@@ -468,7 +468,8 @@ static void recount_mark(struct gc_ws *w, struct scan *db, struct recount *rc)
 			rc->hs[rc->nh++] = e->h;
 		}
 	}
-	qsort(rc->hs, rc->nh, sizeof *rc->hs, h_cmp);
+	if (rc->nh) /* hs is NULL when none */
+		qsort(rc->hs, rc->nh, sizeof *rc->hs, h_cmp);
 	size_t m = 0;
 	for (size_t i = 0; i < rc->nh; i++)
 		if (!m || rc->hs[m - 1] != rc->hs[i])
@@ -484,7 +485,8 @@ static bool recount_day(struct gc_ws *w, struct scan *db, struct recount *rc, st
 {
 	bool ok = true;
 	if (d->redo) { /* read whole by day_take this query */
-		memset(d->live, 0, d->cap_live / 8);
+		if (d->live)
+			memset(d->live, 0, d->cap_live / 8);
 		for (size_t i = 0; i < s->sh.nrecs && ok; i++) {
 			live_set(d, i, counted(&s->sh, i, empty_h));
 			ok = rec_recount(w, rc, s, d->day, i, true, empty_h);
