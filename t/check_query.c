@@ -3,9 +3,9 @@
  * span past midnight, rollups, sessions, an empty workspace, stats and breakdowns. Rows for
  * other surfaces (offsets, keyset cursors both ways, roots, predicates, visits, key sets,
  * budgets) are in check_query_rows.c; free text, phrases over pairs of words, the day's index
- * and the tail's in check_query_text.c, check_query_phrase.c, check_query_index.c,
- * check_query_lists.c and check_query_tail.c; answers from one state under a writer in
- * check_query_snap.c; the fixture they share in check_query_fixture.c. */
+ * and the tail's in check_query_text.c, check_query_words.c, check_query_phrase.c,
+ * check_query_index.c, check_query_lists.c and check_query_tail.c; answers from one state under a
+ * writer in check_query_snap.c; the fixture they share in check_query_fixture.c. */
 #include "t/check_query.h"
 
 START_TEST(spans_sorted_and_paged)
@@ -593,6 +593,7 @@ Suite *check_suite(void)
 	TCase *u = tcase_create("text");
 	check_query_rows(t);
 	check_query_text(t, w, u);
+	check_query_words(t);
 	check_query_phrase(w);
 	check_query_tail(t);
 	check_query_traces(t);

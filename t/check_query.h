@@ -61,7 +61,7 @@ void one_trace(struct span *s, int n, char (*ids)[8], char c, const char *day);
 void append_killed_by(const char *hook, struct span *s, size_t n);
 void append_killed(struct span *s, size_t n);
 const char *bitstr(const uint64_t *bits, size_t n);
-/* The reference of the word rules (check_query_text.c): whether c is a byte of a word; whether
+/* The reference of the word rules (check_query_words.c): whether c is a byte of a word; whether
  * text s has a word of at most DAYINDEX_MAX_WORD bytes that, folded, holds the folded run
  * t[0..tn) (at its start with left, at its end with right; *lng set when s has a longer word). */
 bool ref_word_byte(unsigned char c);
@@ -98,6 +98,11 @@ char *span_pages(const char *const *filters, size_t nf, const long long (*pages)
  * has none. */
 void check_query_rows(TCase *store);
 void check_query_text(TCase *store, TCase *index, TCase *text);
+void check_query_words(TCase *store);
+/* The day's index (store_index_text) of sh for terms: the records it answers for, the bits in
+ * *bits and *sure (NULL: none); *tix the records of those the .tix covers (check_query_text.c). */
+size_t text_of(struct shard *sh, const char *const *terms, uint64_t **bits, uint64_t **sure,
+	       size_t *tix);
 void check_query_phrase(TCase *index);
 void check_query_index(TCase *index);
 void check_query_snap(TCase *index);
