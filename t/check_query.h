@@ -101,8 +101,8 @@ void check_query_text(TCase *store, TCase *index, TCase *text);
 void check_query_words(TCase *store);
 /* The day's index (store_index_text) of sh for terms: the records it answers for, the bits in
  * *bits and *sure (NULL: none); *tix the records of those the .tix covers (check_query_text.c). */
-size_t text_of(struct shard *sh, const char *const *terms, uint64_t **bits, uint64_t **sure,
-	       size_t *tix);
+size_t day_text_of(struct shard *sh, const char *const *terms, uint64_t **bits, uint64_t **sure,
+		   size_t *tix);
 void check_query_phrase(TCase *index);
 void check_query_index(TCase *index);
 void check_query_snap(TCase *index);

@@ -385,8 +385,8 @@ END_TEST
 
 /* The day's index (store_index_text) of sh for terms: the records it answers for, the bits in
  * *bits and *sure (NULL: none); *tix the records of those the .tix covers. */
-size_t text_of(struct shard *sh, const char *const *terms, uint64_t **bits, uint64_t **sure,
-	       size_t *tix)
+size_t day_text_of(struct shard *sh, const char *const *terms, uint64_t **bits, uint64_t **sure,
+		   size_t *tix)
 {
 	struct store_index x;
 	store_index_init(&x, &st, "ws", sh);
@@ -420,20 +420,20 @@ START_TEST(text_tail)
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	ck_assert_uint_gt(sh.text_end, 0);
 	size_t tix;
-	ck_assert_uint_eq(text_of(&sh, lisbon, &bits, &sure, &tix), 3);
+	ck_assert_uint_eq(day_text_of(&sh, lisbon, &bits, &sure, &tix), 3);
 	ck_assert_uint_eq(tix, 0); /* no .tix: the tail answers for all */
 	ck_assert_str_eq(bitstr(bits, 3), "101");
 	ck_assert_str_eq(bitstr(sure, 3), "101");
 	free(bits);
 	free(sure);
 	bits = sure = NULL;
-	ck_assert_uint_eq(text_of(&sh, phrase, &bits, &sure, &tix), 3);
+	ck_assert_uint_eq(day_text_of(&sh, phrase, &bits, &sure, &tix), 3);
 	/* "through" then "lisbon": a segment has no pairs of words, so the line decides */
 	ck_assert_str_eq(bitstr(bits, 3), "100");
 	ck_assert_ptr_null(sure);
 	free(bits);
 	bits = NULL;
-	ck_assert_uint_eq(text_of(&sh, bang, &bits, &sure, &tix), 0);
+	ck_assert_uint_eq(day_text_of(&sh, bang, &bits, &sure, &tix), 0);
 	ck_assert_ptr_null(bits);
 	shard_close(&sh);
 	ck_assert_str_eq(found("lisbon", NULL), "w1,w3");
@@ -451,7 +451,7 @@ START_TEST(text_tail)
 	    mk_text("y1", "tw", "w1", "sess-w", "2024-03-06T12:00:03Z", "back to lisbon", NULL);
 	append(&y, 1);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
-	ck_assert_uint_eq(text_of(&sh, lisbon, &bits, &sure, &tix), 4);
+	ck_assert_uint_eq(day_text_of(&sh, lisbon, &bits, &sure, &tix), 4);
 	ck_assert_uint_eq(tix, 3);
 	ck_assert_str_eq(bitstr(bits, 4), "1011");
 	ck_assert_str_eq(bitstr(sure, 4), "1011");
@@ -463,7 +463,7 @@ START_TEST(text_tail)
 	 * line decides. */
 	file_damage(tailindex_of(day), -9, 0x7f);
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
-	ck_assert_uint_eq(text_of(&sh, lisbon, &bits, &sure, &tix), 3);
+	ck_assert_uint_eq(day_text_of(&sh, lisbon, &bits, &sure, &tix), 3);
 	ck_assert_str_eq(bitstr(bits, 3), "101");
 	free(bits);
 	free(sure);
@@ -487,7 +487,7 @@ START_TEST(text_tail)
 	ck_assert_str_eq(found("a", NULL), "w1,w2,y1,z1");
 	ck_assert_int_eq(shard_open(&st, "ws", day_of(day), &sh), ST_OK);
 	const char *killed[] = {"killedword"};
-	ck_assert_uint_eq(text_of(&sh, killed, &bits, &sure, &tix), 5);
+	ck_assert_uint_eq(day_text_of(&sh, killed, &bits, &sure, &tix), 5);
 	ck_assert_uint_eq(tix, 4); /* folded; no segment but z1's, which holds no killedword */
 	ck_assert_str_eq(bitstr(bits, 5), "00000");
 	free(bits);

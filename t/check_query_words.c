@@ -101,7 +101,7 @@ static void check_words(const char *day, struct span *x, size_t n, bool tail)
 	for (size_t k = 0; k < nt; k++) {
 		uint64_t *bits = NULL, *sure = NULL;
 		const char *t[] = {terms[k]};
-		ck_assert_uint_eq(text_of(&sh, t, &bits, &sure, &tix), n);
+		ck_assert_uint_eq(day_text_of(&sh, t, &bits, &sure, &tix), n);
 		ck_assert_uint_eq(tix, tail ? 0 : n); /* the tail's answer, or the .tix's */
 		ck_assert_ptr_nonnull(sure);
 		for (size_t i = 0; i < n; i++) {
