@@ -464,31 +464,31 @@ END_TEST
 
 START_TEST(stats)
 {
-	struct query_stats st;
+	struct query_stats qs;
 	int64_t from, to;
 	ck_assert(time_parse("2024-03-01T00:00:00Z", true, &from));
 	ck_assert(time_parse("2024-03-03T00:00:00Z", true, &to));
 	q_init("-started_at", 1, 10, NULL, FILTER_SPANS);
-	ck_assert_int_eq(query_stats(&Q, from, to, 86400000000LL, &st), ST_OK);
-	ck_assert_uint_eq(st.n, 2);
+	ck_assert_int_eq(query_stats(&Q, from, to, 86400000000LL, &qs), ST_OK);
+	ck_assert_uint_eq(qs.n, 2);
 	/* Day 1: s1, s2; day 2: s3, s4, s5 (newest version), s6. */
-	ck_assert_int_eq(st.buckets[0].u.spans, 2);
-	ck_assert_int_eq(st.buckets[1].u.spans, 4);
-	ck_assert_int_eq(st.buckets[1].u.errors, 2);
-	ck_assert_int_eq(st.total.spans, 6);
-	ck_assert_int_eq(st.traces, 3);
-	ck_assert_int_eq(st.buckets[0].traces, 1);
+	ck_assert_int_eq(qs.buckets[0].u.spans, 2);
+	ck_assert_int_eq(qs.buckets[1].u.spans, 4);
+	ck_assert_int_eq(qs.buckets[1].u.errors, 2);
+	ck_assert_int_eq(qs.total.spans, 6);
+	ck_assert_int_eq(qs.traces, 3);
+	ck_assert_int_eq(qs.buckets[0].traces, 1);
 	/* t1's root runs 120 s, t2's 1 s, t3 has no end: p50 of {1, 120} s is 1 s. */
-	ck_assert_int_eq(st.dur_p50_us, 1000000);
-	ck_assert_int_eq(st.dur_p95_us, 120000000);
-	ck_assert_uint_eq(st.nslowest, 2);
-	ck_assert_int_eq(st.slowest[0].u.spans, 3); /* t1, with its rollup over all days */
+	ck_assert_int_eq(qs.dur_p50_us, 1000000);
+	ck_assert_int_eq(qs.dur_p95_us, 120000000);
+	ck_assert_uint_eq(qs.nslowest, 2);
+	ck_assert_int_eq(qs.slowest[0].u.spans, 3); /* t1, with its rollup over all days */
 	/* Costliest by the cost of its spans in the window: t1 0.3, t2 0.07. */
-	ck_assert_uint_eq(st.ncostliest, 2);
-	ck_assert_ptr_nonnull(strstr(st.costliest[0].root.line, "\"trace_id\":\"t1\""));
+	ck_assert_uint_eq(qs.ncostliest, 2);
+	ck_assert_ptr_nonnull(strstr(qs.costliest[0].root.line, "\"trace_id\":\"t1\""));
 	/* A window of too many buckets, or that ends before it starts. */
-	ck_assert_int_eq(query_stats(&Q, from, to, 60000000LL, &st), ST_BAD_REQUEST);
-	ck_assert_int_eq(query_stats(&Q, to, from, 86400000000LL, &st), ST_BAD_REQUEST);
+	ck_assert_int_eq(query_stats(&Q, from, to, 60000000LL, &qs), ST_BAD_REQUEST);
+	ck_assert_int_eq(query_stats(&Q, to, from, 86400000000LL, &qs), ST_BAD_REQUEST);
 }
 END_TEST
 

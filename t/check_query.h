@@ -26,8 +26,8 @@
 #include "lib/json/jline.h"
 
 /* The store in its temp dir (setup, teardown) and the spans appended to its workspace "ws". */
-extern char root[64];
-extern struct store st;
+extern char fx_root[64];
+extern struct store fx_st;
 extern struct arena *A;
 struct span mk(const char *id, const char *trace, const char *parent, const char *session,
 	       const char *start, int secs, int kind, int status, const char *model, int tok,

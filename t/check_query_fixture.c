@@ -2,8 +2,8 @@
  * (check_query.h). */
 #include "t/check_query.h"
 
-char root[64];
-struct store st;
+char fx_root[64];
+struct store fx_st;
 struct arena *A;
 
 /* One span: id, trace, parent ("" for a root), session, start ("...Z"), seconds long, kind,
@@ -39,14 +39,14 @@ struct span mk(const char *id, const char *trace, const char *parent, const char
 void append(struct span *s, size_t n)
 {
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_append(&st, "ws", s, n, &e) == ST_OK, "append: %s", err_text(&e));
+	ck_assert_msg(store_append(&fx_st, "ws", s, n, &e) == ST_OK, "append: %s", err_text(&e));
 }
 
 void setup(void)
 {
-	snprintf(root, sizeof root, "/tmp/check_query.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	store_init(&st, root, false);
+	snprintf(fx_root, sizeof fx_root, "/tmp/check_query.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(fx_root));
+	store_init(&fx_st, fx_root, false);
 	A = arena_new();
 	struct span s[] = {
 	    /* trace t1 crosses midnight: root on the 1st, a child on the 2nd */
@@ -76,7 +76,7 @@ void teardown(void)
 {
 	arena_free(A);
 	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", fx_root);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
@@ -87,7 +87,7 @@ void q_init(const char *sort, long long page, long long size, const char *filter
 	    enum filter_kind kind)
 {
 	memset(&Q, 0, sizeof Q);
-	Q.st = &st;
+	Q.st = &fx_st;
 	Q.a = A;
 	Q.ws = "ws";
 	Q.sort = sort;
@@ -175,7 +175,7 @@ bool index_day(const char *d)
 {
 	bool built;
 	size_t covered;
-	ck_assert_int_eq(store_text_index(&st, "ws", day_of(d), &built, &covered), ST_OK);
+	ck_assert_int_eq(store_text_index(&fx_st, "ws", day_of(d), &built, &covered), ST_OK);
 	return built;
 }
 
@@ -184,7 +184,7 @@ void dayindex_at(const char *d, const char *v)
 	setenv("SPANDEX_TEST_TIX_VERSION", v, 1);
 	ck_assert(index_day(d));
 	unsetenv("SPANDEX_TEST_TIX_VERSION");
-	store_forget_day(&st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", day_of(d));
 }
 
 void dayindex_v10(const char *d)
@@ -201,7 +201,7 @@ const char *dayindex_of(const char *root_dir, const char *d)
 
 size_t count_problems(void)
 {
-	return store_verify(&st, "ws", NULL, NULL, NULL, NULL);
+	return store_verify(&fx_st, "ws", NULL, NULL, NULL, NULL);
 }
 
 /* A successful one-second span, an LLM root when parent is "" and a tool span under it else,
@@ -243,7 +243,7 @@ void append_killed_by(const char *hook, struct span *s, size_t n)
 	if (pid == 0) {
 		struct err e = {ST_OK, ""};
 		setenv(hook, "1", 1);
-		store_append(&st, "ws", s, n, &e);
+		store_append(&fx_st, "ws", s, n, &e);
 		_exit(3); /* not reached: the hook kills */
 	}
 	int status;
@@ -359,7 +359,7 @@ long dayindex_drop_ids(char *file, long size)
 static char tailindex_file[128];
 const char *tailindex_of(const char *d)
 {
-	snprintf(tailindex_file, sizeof tailindex_file, "%s/ws/%s.tdx", root, d);
+	snprintf(tailindex_file, sizeof tailindex_file, "%s/ws/%s.tdx", fx_root, d);
 	return tailindex_file;
 }
 
@@ -369,14 +369,15 @@ char *unindexed(const char *const *days, int n, char *(*fn)(void))
 {
 	char saved[8][2][160];
 	for (int d = 0; d < n; d++) {
-		snprintf(saved[d][0], sizeof saved[d][0], "%s.saved", dayindex_of(root, days[d]));
-		rename(dayindex_of(root, days[d]), saved[d][0]);
+		snprintf(saved[d][0], sizeof saved[d][0], "%s.saved",
+			 dayindex_of(fx_root, days[d]));
+		rename(dayindex_of(fx_root, days[d]), saved[d][0]);
 		snprintf(saved[d][1], sizeof saved[d][1], "%s.saved", tailindex_of(days[d]));
 		rename(tailindex_of(days[d]), saved[d][1]);
 	}
 	char *r = fn();
 	for (int d = 0; d < n; d++) {
-		rename(saved[d][0], dayindex_of(root, days[d]));
+		rename(saved[d][0], dayindex_of(fx_root, days[d]));
 		rename(saved[d][1], tailindex_of(days[d]));
 	}
 	return r;
@@ -420,7 +421,7 @@ uint64_t seal_day(const char *d)
 {
 	uint64_t in, out;
 	struct err e = {ST_OK, ""};
-	ck_assert_int_eq(store_seal(&st, "ws", day_of(d), &in, &out, &e), ST_OK);
+	ck_assert_int_eq(store_seal(&fx_st, "ws", day_of(d), &in, &out, &e), ST_OK);
 	return in;
 }
 
@@ -455,7 +456,7 @@ void others_asked(void (*ask)(const char *ws))
 				   SPST_SUCCESS, NULL, 0, NAN);
 		s.workspace = others[i];
 		struct err e = {ST_OK, ""};
-		ck_assert_int_eq(store_append(&st, others[i], &s, 1, &e), ST_OK);
+		ck_assert_int_eq(store_append(&fx_st, others[i], &s, 1, &e), ST_OK);
 		ask(others[i]);
 	}
 }

@@ -241,7 +241,8 @@ START_TEST(groups_counted)
 	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = gone, .n = 1};
 	struct store_erase_ack ack;
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_erase(&st, "ws", &w, "check", &ack, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase(&fx_st, "ws", &w, "check", &ack, &e) == ST_OK, "%s",
+		      err_text(&e));
 	ck_assert_uint_gt(ack.spans, 0);
 	same_right(shapes_same, "a trace erased");
 	for (int d = 0; d < GDAYS; d++)
@@ -321,7 +322,8 @@ START_TEST(groups_changed)
 	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = gone, .n = 2};
 	struct store_erase_ack ack;
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_erase(&st, "ws", &w, "check", &ack, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase(&fx_st, "ws", &w, "check", &ack, &e) == ST_OK, "%s",
+		      err_text(&e));
 	ck_assert_uint_gt(ack.spans, 0);
 	adjusted("erased");
 	same_right(shapes_same, "erased");
@@ -351,7 +353,7 @@ START_TEST(groups_changed)
 	for (int d = 1; d < GDAYS; d++) {
 		struct ops_retention r = {.cutoff_day = day_of(gdays[d]), .recent_us = INT64_MAX};
 		struct ops_retained kept;
-		ck_assert_int_eq(ops_retain(&st, "ws", &r, &kept, &e), ST_OK);
+		ck_assert_int_eq(ops_retain(&fx_st, "ws", &r, &kept, &e), ST_OK);
 		ck_assert_uint_ge(kept.removed, 1); /* the fixture's days too */
 		if (d == 1)
 			within("a day dropped, a version live again", 2);
@@ -387,7 +389,7 @@ START_TEST(groups_rewritten)
 	again("s1-0004-1", "g2-7919", "2024-04-02T00:13:21Z", 5, -1, false);
 	within("edited", 2);
 	same_right(shapes_same, "edited");
-	ck_assert_msg(store_erase_pending(&st, &done, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase_pending(&fx_st, &done, &e) == ST_OK, "%s", err_text(&e));
 	ck_assert_uint_ge(done.days, 1); /* the fixture's too */
 	within("the erasure pass", 2);
 	same_right(shapes_same, "the erasure pass");
@@ -395,12 +397,13 @@ START_TEST(groups_rewritten)
 	const char *gone[] = {"g0-0000"};
 	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = gone, .n = 1};
 	struct store_erase_ack ack;
-	ck_assert_msg(store_erase(&st, "ws", &w, "check", &ack, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase(&fx_st, "ws", &w, "check", &ack, &e) == ST_OK, "%s",
+		      err_text(&e));
 	ck_assert_uint_gt(ack.spans, 0);
 	within("a trace erased", 2);
 	same_right(shapes_same, "a trace erased");
 	again("s2-0001-0", "g2-7919", "2024-04-03T00:03:20Z", 1, 3, false);
-	ck_assert_msg(store_erase_pending(&st, &done, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase_pending(&fx_st, &done, &e) == ST_OK, "%s", err_text(&e));
 	ck_assert_uint_ge(done.days, 1);
 	same_right(shapes_same, "the erasure pass of an erasure");
 	/* Sealed (its records kept, their lines in start order), then a change on it kept by
@@ -413,7 +416,7 @@ START_TEST(groups_rewritten)
 	same_right(shapes_same, "replaced, sealed");
 	/* The pass writes the sealed day again: its records read in start order, renumbered
 	 * (the late spans sent above move), its last record maybe still the one taken. */
-	ck_assert_msg(store_erase_pending(&st, &done, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase_pending(&fx_st, &done, &e) == ST_OK, "%s", err_text(&e));
 	within("the erasure pass of a sealed day", 2);
 	same_right(shapes_same, "the erasure pass of a sealed day");
 	/* Again, its last record taken still last once renumbered: a span of an early start, one
@@ -424,11 +427,11 @@ START_TEST(groups_rewritten)
 	adjusted("an early span and a late one");
 	again("x-later", "g1-9999", "2024-04-02T23:59:59Z", 4, -1, false);
 	again("x-later", "g1-9999", "2024-04-02T23:59:59Z", 5, -1, false);
-	ck_assert_msg(store_erase_pending(&st, &done, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase_pending(&fx_st, &done, &e) == ST_OK, "%s", err_text(&e));
 	within("the pass, the last record taken still last", 2);
 	same_right(shapes_same, "the pass, the last record taken still last");
 	/* Every day reindexed, then a change. */
-	ck_assert_msg(store_reindex(&st, "ws", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s",
+	ck_assert_msg(store_reindex(&fx_st, "ws", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s",
 		      err_text(&e));
 	same_right(shapes_same, "reindexed");
 	again("s0-0009-0", "g0-1889", "2024-04-01T00:30:00Z", 9, 1, false);

@@ -139,7 +139,7 @@ static char *sealed_day(char tag, const char *d, bool ask)
  * value lists) and the value lists' (the file's last 8 bytes, version 8); and its size. */
 static long ids_bytes(const char *d, long *size)
 {
-	char *f = file_read(dayindex_of(root, d), size);
+	char *f = file_read(dayindex_of(fx_root, d), size);
 	uint64_t n, lists;
 	memcpy(&lists, f + *size - 8, 8);
 	ck_assert_uint_lt(lists, (uint64_t)*size);
@@ -175,8 +175,8 @@ START_TEST(sealed_ids)
 	plain = sealed_day('b', "2024-03-10", false);
 	dayindex_v10("2024-03-10");
 	long size, ids = ids_bytes("2024-03-10", &size);
-	char *f = file_read(dayindex_of(root, "2024-03-10"), &size);
-	file_write_new(dayindex_of(root, "2024-03-10"), f, dayindex_drop_ids(f, size));
+	char *f = file_read(dayindex_of(fx_root, "2024-03-10"), &size);
+	file_write_new(dayindex_of(fx_root, "2024-03-10"), f, dayindex_drop_ids(f, size));
 	free(f);
 	ck_assert_uint_gt(frames_answering('b', "2024-03-10", plain), 0);
 	ck_assert_uint_eq(count_problems(), 0);
@@ -186,7 +186,7 @@ START_TEST(sealed_ids)
 	/* A byte of the first trace hash of the id strings damaged. */
 	plain = sealed_day('c', "2024-03-11", false);
 	ids = ids_bytes("2024-03-11", &size);
-	file_damage(dayindex_of(root, "2024-03-11"), size - ids + 16 + 3, 0x10);
+	file_damage(dayindex_of(fx_root, "2024-03-11"), size - ids + 16 + 3, 0x10);
 	ck_assert_uint_gt(frames_answering('c', "2024-03-11", plain), 0);
 	ck_assert_uint_eq(count_problems(), 1);
 	ck_assert(index_day("2024-03-11"));

@@ -47,8 +47,8 @@ static int keyed_right(const char *d)
 	struct shard sh;
 	struct store_index x;
 	int ok = 1;
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	store_index_init(&x, &st, "ws", &sh);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	store_index_init(&x, &fx_st, "ws", &sh);
 	for (size_t i = 0; i < sh.nrecs && ok > 0; i++)
 		for (int k = 0; k < 2 && ok > 0; k++) {
 			uint64_t h = k ? sh.recs[i].session_h : sh.recs[i].trace_h;
@@ -77,7 +77,7 @@ static int keyed_right(const char *d)
 /* Where the roots of day d's .tix begin and their bytes; the counts' bytes too. */
 static long roots_at(const char *d, long *len, long *counts)
 {
-	FILE *f = fopen(dayindex_of(root, d), "r");
+	FILE *f = fopen(dayindex_of(fx_root, d), "r");
 	uint32_t nc, nr;
 	uint64_t ids;
 	ck_assert_ptr_nonnull(f);
@@ -135,7 +135,7 @@ static long drop_pairs(char *file, long size)
  * counts, the roots, the id strings and the value lists). */
 static void key_maps_at(const char *d, long *at, long *len, long *tail)
 {
-	FILE *f = fopen(dayindex_of(root, d), "r");
+	FILE *f = fopen(dayindex_of(fx_root, d), "r");
 	uint64_t n;
 	long rlen, counts, r = roots_at(d, &rlen, &counts);
 	ck_assert_ptr_nonnull(f);
@@ -195,7 +195,7 @@ START_TEST(key_maps)
 	/* A damaged block of a map: that lookup reads the records, verify names the map. */
 	long at, len, tail;
 	key_maps_at("2024-03-06", &at, &len, &tail);
-	FILE *f = fopen(dayindex_of(root, "2024-03-06"), "r+");
+	FILE *f = fopen(dayindex_of(fx_root, "2024-03-06"), "r+");
 	ck_assert_int_eq(fseek(f, at + 8 * 1030, SEEK_SET), 0);
 	int c = fgetc(f);
 	fseek(f, at + 8 * 1030, SEEK_SET);
@@ -210,7 +210,7 @@ START_TEST(key_maps)
 	ck_assert(index_day("2024-03-06"));
 	dayindex_v10("2024-03-06");
 	key_maps_at("2024-03-06", &at, &len, &tail);
-	f = fopen(dayindex_of(root, "2024-03-06"), "r");
+	f = fopen(dayindex_of(fx_root, "2024-03-06"), "r");
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
 	char *file = malloc((size_t)size);
@@ -223,7 +223,7 @@ START_TEST(key_maps)
 	size -= tail + cut;
 	at -= cut;
 	memmove(file + at, file + at + len, (size_t)(size - at - len));
-	f = fopen(dayindex_of(root, "2024-03-06"), "w");
+	f = fopen(dayindex_of(fx_root, "2024-03-06"), "w");
 	ck_assert_uint_eq(fwrite(file, 1, (size_t)(size - len), f), (size_t)(size - len));
 	fclose(f);
 	free(file);
@@ -271,9 +271,9 @@ static char *counted_unindexed(void)
 static long long counted(const char *d, long long *truth)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
 	struct store_index x;
-	store_index_init(&x, &st, "ws", &sh);
+	store_index_init(&x, &fx_st, "ws", &sh);
 	uint64_t h = store_dayindex_hash("\"gpt-4o\"", 8), n;
 	struct store_dayindex_q q = {
 	    0, 1u << SPST_ERROR, false, store_dayindex_col_of("model", NULL), &h, 1};
@@ -358,7 +358,7 @@ START_TEST(live_counts)
 	free(got);
 	/* Damaged counts: never used, named by verify, rebuilt by the next build. */
 	long rlen, at = roots_at("2024-03-05", &rlen, NULL) - 5;
-	FILE *f = fopen(dayindex_of(root, "2024-03-05"), "r+");
+	FILE *f = fopen(dayindex_of(fx_root, "2024-03-05"), "r+");
 	ck_assert_int_eq(fseek(f, at, SEEK_SET), 0);
 	int c = fgetc(f);
 	fseek(f, at, SEEK_SET);
@@ -366,7 +366,7 @@ START_TEST(live_counts)
 	fclose(f);
 	/* A .tix is never written in place: a query takes the file it mapped as it was checked
 	 * until told (store_forget_day), as for MAPC_PATH_MS after it looked. */
-	store_forget_day(&st, "ws", day_of("2024-03-05"));
+	store_forget_day(&fx_st, "ws", day_of("2024-03-05"));
 	ck_assert_int_eq(counted("2024-03-05", &truth), -1);
 	got = counted_pages();
 	ck_assert_str_eq(got, plain);
@@ -423,12 +423,12 @@ static char *root_pages_unindexed(void)
 static int roots_right(const char *d)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
 	struct store_index x;
 	const struct store_index_roots *o;
 	size_t k = 0;
 	int ok = -1;
-	store_index_init(&x, &st, "ws", &sh);
+	store_index_init(&x, &fx_st, "ws", &sh);
 	store_index_roots(&x, &o);
 	if (o->e) {
 		ok = 1;
@@ -452,17 +452,17 @@ static int roots_right(const char *d)
 /* Day d's .tix, read whole into *size bytes (caller frees). */
 static char *dayindex_read(const char *d, long *size)
 {
-	return file_read(dayindex_of(root, d), size);
+	return file_read(dayindex_of(fx_root, d), size);
 }
 
 static void dayindex_write(const char *d, const char *p, long size)
 {
-	FILE *f = fopen(dayindex_of(root, d), "w");
+	FILE *f = fopen(dayindex_of(fx_root, d), "w");
 	ck_assert_uint_eq(fwrite(p, 1, (size_t)size, f), (size_t)size);
 	fclose(f);
 	/* A .tix is never written in place: a query takes the file it mapped as it was checked
 	 * until told (store_forget_day), as for MAPC_PATH_MS after it looked. */
-	store_forget_day(&st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", day_of(d));
 }
 
 static void dayindex_header_crc(char *file)
@@ -578,7 +578,7 @@ static void look_append(const char *ws, int n, const char *start)
 	       "sess-look", start, 1, KIND_LLM, SPST_SUCCESS, "gpt-4o", n, NAN);
 	s.workspace = ws;
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_append(&st, ws, &s, 1, &e) == ST_OK, "append: %s", err_text(&e));
+	ck_assert_msg(store_append(&fx_st, ws, &s, 1, &e) == ST_OK, "append: %s", err_text(&e));
 }
 
 /* ws's spans newest first ("<total>:<id>,<id>..."), its trace's span count, and whether
@@ -609,7 +609,7 @@ static const char *look_state(const char *ws, int get)
 	}
 	snprintf(id, sizeof id, "%s-%d", ws, get);
 	b.len = 0;
-	enum status s = store_get(&st, ws, id, &b);
+	enum status s = store_get(&fx_st, ws, id, &b);
 	buf_free(&b);
 	snprintf(out + at, sizeof out - (size_t)at, " trace:%lld get:%s", spans,
 		 s == ST_OK ? "yes" : "no");
@@ -623,7 +623,7 @@ static int64_t dir_age_ms(const char *ws)
 	char p[PATH_MAX];
 	struct stat sb;
 	struct timespec now;
-	snprintf(p, sizeof p, "%s/%s", root, ws);
+	snprintf(p, sizeof p, "%s/%s", fx_root, ws);
 	ck_assert_int_eq(stat(p, &sb), 0);
 	clock_gettime(CLOCK_REALTIME, &now);
 	int64_t m = (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000;
@@ -642,18 +642,18 @@ START_TEST(looks_kept)
 	}
 	/* Nothing is taken from a directory changed less than the settle time ago: as measured
 	 * after the look, as the appends above may take longer than that on a busy machine. */
-	uint64_t young = store_look(&st, "grows");
+	uint64_t young = store_look(&fx_st, "grows");
 	ck_assert_msg(young == 0 || dir_age_ms("grows") >= STORE_LOOK_SETTLE_MS,
 		      "a look of a directory changed %lld ms ago", (long long)dir_age_ms("grows"));
 	/* Each look settles once its directory has stood unchanged for that time: waited for as a
 	 * condition (the one Check bound, CHECK_TIMEOUT_S, bounds a hang). */
 	for (size_t w = 0; w < LOOK_WS; w++)
-		while (!store_look(&st, look_ws[w]))
+		while (!store_look(&fx_st, look_ws[w]))
 			nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
 	for (size_t w = 0; w < LOOK_WS; w++) {
-		look[w] = store_look(&st, look_ws[w]);
+		look[w] = store_look(&fx_st, look_ws[w]);
 		ck_assert_uint_ne(look[w], 0);
-		ck_assert_uint_eq(store_look(&st, look_ws[w]), look[w]);
+		ck_assert_uint_eq(store_look(&fx_st, look_ws[w]), look[w]);
 		/* Twice: the first lists and stats, the second takes what the first found. */
 		for (int k = 0; k < 2; k++) {
 			snprintf(want, sizeof want, "3:%s-3,%s-2,%s-1 trace:3 get:yes", look_ws[w],
@@ -664,24 +664,24 @@ START_TEST(looks_kept)
 	/* A span appended to a day already there renames nothing: the same look, and the
 	 * query reads its record and line past what the look's stats found. */
 	look_append("grows", 4, "2024-03-02T12:00:00Z");
-	ck_assert_uint_eq(store_look(&st, "grows"), look[0]);
+	ck_assert_uint_eq(store_look(&fx_st, "grows"), look[0]);
 	ck_assert_str_eq(look_state("grows", 4),
 			 "4:grows-4,grows-3,grows-2,grows-1 trace:4 get:yes");
 	/* A new day is a new name: a new look, and the day listed. */
 	look_append("newday", 4, "2024-03-05T10:00:00Z");
-	ck_assert_uint_ne(store_look(&st, "newday"), look[1]);
+	ck_assert_uint_ne(store_look(&fx_st, "newday"), look[1]);
 	ck_assert_str_eq(look_state("newday", 4),
 			 "4:newday-4,newday-3,newday-2,newday-1 trace:4 get:yes");
 	/* reindex renames new indexes and tables into place; a span written after is seen. */
 	struct err e = {ST_OK, ""};
-	ck_assert_int_eq(store_reindex(&st, "reindexed", NULL, NULL, NULL, NULL, &e), ST_OK);
+	ck_assert_int_eq(store_reindex(&fx_st, "reindexed", NULL, NULL, NULL, NULL, &e), ST_OK);
 	look_append("reindexed", 4, "2024-03-02T12:00:00Z");
 	ck_assert_str_eq(look_state("reindexed", 4),
 			 "4:reindexed-4,reindexed-3,reindexed-2,reindexed-1 trace:4 get:yes");
 	/* Retention removes a day: its spans are gone at once (the trace with its root). */
 	struct ops_retention r = {.cutoff_day = day_of("2024-03-02"), .recent_us = INT64_MAX};
 	struct ops_retained out;
-	ck_assert_int_eq(ops_retain(&st, "retained", &r, &out, &e), ST_OK);
+	ck_assert_int_eq(ops_retain(&fx_st, "retained", &r, &out, &e), ST_OK);
 	ck_assert_uint_eq(out.removed, 1);
 	ck_assert_str_eq(look_state("retained", 1), "1:retained-3 trace:-1 get:no");
 }

@@ -41,7 +41,7 @@ static int lists_right_of(struct shard *sh, size_t *loose)
 	char *mark = calloc(sh->nrecs + 1, 1);
 	size_t kl[5] = {0}; /* per key, 1 + its loose records */
 	*loose = 0;
-	store_index_init(&x, &st, "ws", sh);
+	store_index_init(&x, &fx_st, "ws", sh);
 	for (int j = 0; j < 5 && ok > 0; j++)
 		for (size_t i = 0; i < sh->nrecs && ok > 0; i++) {
 			uint64_t v = value_of(sh, k5[j], i, keys[j]);
@@ -98,7 +98,7 @@ static int lists_right(const char *d)
 {
 	struct shard sh;
 	size_t loose;
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
 	int ok = lists_right_of(&sh, &loose);
 	shard_close(&sh);
 	ck_assert_uint_eq(loose, 0);
@@ -134,7 +134,7 @@ static char *listed_unindexed(void)
 /* Where the value lists of day d's .tix begin, from its end (their bytes: its last 8). */
 static long lists_bytes(const char *d, long *size)
 {
-	char *f = file_read(dayindex_of(root, d), size);
+	char *f = file_read(dayindex_of(fx_root, d), size);
 	uint64_t n;
 	memcpy(&n, f + *size - 8, 8);
 	free(f);
@@ -200,11 +200,11 @@ START_TEST(value_lists)
 	 * next build writes the current version in its place. */
 	long size;
 	dayindex_v10(ldays[0]);
-	char *f = file_read(dayindex_of(root, ldays[0]), &size);
-	file_write_new(dayindex_of(root, ldays[0]), f, dayindex_drop_lists(f, size));
+	char *f = file_read(dayindex_of(fx_root, ldays[0]), &size);
+	file_write_new(dayindex_of(fx_root, ldays[0]), f, dayindex_drop_lists(f, size));
 	free(f);
 	/* A .tix is never written in place: a process takes the file it mapped until told. */
-	store_forget_day(&st, "ws", day_of(ldays[0]));
+	store_forget_day(&fx_st, "ws", day_of(ldays[0]));
 	ck_assert_int_eq(lists_right(ldays[0]), -1);
 	answers_as(listed_pages, plain);
 	ck_assert_uint_eq(count_problems(), 0);
@@ -212,8 +212,8 @@ START_TEST(value_lists)
 	ck_assert_int_eq(lists_right(ldays[0]), 1);
 	/* A damaged byte of the lists: never used, named by verify, rebuilt by the next build. */
 	long at = lists_bytes(ldays[1], &size);
-	file_damage(dayindex_of(root, ldays[1]), size - at + 16 + 3, 0x10);
-	store_forget_day(&st, "ws", day_of(ldays[1]));
+	file_damage(dayindex_of(fx_root, ldays[1]), size - at + 16 + 3, 0x10);
+	store_forget_day(&fx_st, "ws", day_of(ldays[1]));
 	ck_assert_int_eq(lists_right(ldays[1]), -1);
 	answers_as(listed_pages, plain);
 	ck_assert_uint_eq(count_problems(), 1);
@@ -269,7 +269,7 @@ static char *tail_list_rows(void)
 static int tail_lists_right(const char *d, size_t *loose)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
 	int ok = lists_right_of(&sh, loose);
 	shard_close(&sh);
 	return ok;
@@ -321,7 +321,7 @@ START_TEST(tail_lists)
 		ck_assert_uint_eq(loose, 0);
 		tail_lists_as_read(days);
 		if (i == 2 * BATCH)
-			ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &old), ST_OK);
+			ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &old), ST_OK);
 	}
 	/* A reader of the state of 120 records, after the lists took all 240. */
 	ck_assert_uint_eq(old.nrecs, 3 * BATCH);
@@ -330,7 +330,7 @@ START_TEST(tail_lists)
 	shard_close(&old);
 	/* Dropped (as past MAPC_MAX_BYTES, or a file changed behind the worker's back): made
 	 * again from the segments, the same answers. */
-	store_forget_day(&st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", day_of(d));
 	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
 	tail_lists_as_read(days);
 	/* New versions of some spans (an error now, another model): counted from the records,
@@ -353,7 +353,7 @@ START_TEST(tail_lists)
 	memcpy(&body, file + 32, 8);
 	seg_as_keys_only(file + 64 + body, BATCH);
 	file_write_new(tailindex_of(d), file, size);
-	store_forget_day(&st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", day_of(d));
 	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
 	ck_assert_uint_eq(loose, BATCH);
 	tail_lists_as_read(days);
@@ -361,7 +361,7 @@ START_TEST(tail_lists)
 	 * for every key (of no segment), the others answer for their own. */
 	file_write_new(tailindex_of(d), old_file, size);
 	file_damage(tailindex_of(d), 64 + 16, 0x55);
-	store_forget_day(&st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", day_of(d));
 	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
 	ck_assert_uint_eq(loose, BATCH);
 	tail_lists_as_read(days);

@@ -91,9 +91,9 @@ static size_t phrase_candidates(const char *d, const char *t, size_t *sure)
 	const char *one[] = {t};
 	size_t n = 0;
 	*sure = 0;
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
 	struct store_index ix;
-	store_index_init(&ix, &st, "ws", &sh);
+	store_index_init(&ix, &fx_st, "ws", &sh);
 	size_t covered = store_index_text(&ix, one, 1, &bits, &known);
 	ck_assert_uint_eq(covered, sh.nrecs);
 	for (size_t i = 0; i < covered; i++) {
@@ -112,14 +112,14 @@ static size_t phrase_candidates(const char *d, const char *t, size_t *sure)
 static void dayindex_set_version(const char *d, uint32_t v)
 {
 	long size;
-	const char *path = dayindex_of(root, d);
+	const char *path = dayindex_of(fx_root, d);
 	char *f = file_read(path, &size);
 	memcpy(f + 8, &v, 4);
 	uint32_t crc = hash_crc32c(0, f, 124);
 	memcpy(f + 124, &crc, 4);
 	file_write_new(path, f, size);
 	free(f);
-	store_forget_day(&st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", day_of(d));
 }
 
 /* Day d's .tix of version 10 written as version 5 wrote it: no value lists or id strings
@@ -129,7 +129,7 @@ static void dayindex_set_version(const char *d, uint32_t v)
 static void dayindex_as_version5(const char *d)
 {
 	long size;
-	const char *path = dayindex_of(root, d);
+	const char *path = dayindex_of(fx_root, d);
 	char *f = file_read(path, &size);
 	uint32_t nw, five = 5, crc;
 	size = dayindex_drop_ids(f, size);
@@ -152,7 +152,7 @@ static void dayindex_as_version5(const char *d)
 	free(f);
 	/* A query takes the file it mapped, as it was checked, until told (store_forget_day), as
 	 * for MAPC_PATH_MS after it looked. */
-	store_forget_day(&st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", day_of(d));
 }
 
 /* The records of "ws"'s day d the .tix names for term t and those it knows hold it, as a string
@@ -162,9 +162,9 @@ static char *term_map(const char *d, const char *t)
 	struct shard sh;
 	uint64_t *bits, *known;
 	const char *one[] = {t};
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
 	struct store_index ix;
-	store_index_init(&ix, &st, "ws", &sh);
+	store_index_init(&ix, &fx_st, "ws", &sh);
 	size_t covered = store_index_text(&ix, one, 1, &bits, &known);
 	ck_assert_uint_eq(covered, sh.nrecs);
 	char *m = malloc(covered + 1);
@@ -234,9 +234,9 @@ static void v11_damage(const char *d, char *f, long size, size_t at, int x)
 		crc = hash_crc32c(0, f, 124);
 		memcpy(f + 124, &crc, 4);
 		if (!i)
-			file_write_new(dayindex_of(root, d), f, size);
+			file_write_new(dayindex_of(fx_root, d), f, size);
 	}
-	store_forget_day(&st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", day_of(d));
 }
 
 /* Issue 57, goal 4: a .tix of version 11 writes each list of words, pairs and triples in its
@@ -304,7 +304,7 @@ START_TEST(compact_forms)
 	ck_assert_uint_eq(count_problems(), 0);
 	/* The forms the builder chose: an Elias-Fano word, and a pair relative to its word. */
 	long size;
-	char *f = file_read(dayindex_of(root, "2024-03-14"), &size);
+	char *f = file_read(dayindex_of(fx_root, "2024-03-14"), &size);
 	struct v11_at a = v11_parts(f);
 	size_t ef = 0, rel = 0;
 	for (size_t k = 0; k < a.nw && !ef; k++) {
@@ -327,8 +327,8 @@ START_TEST(compact_forms)
 		v11_damage("2024-03-14", f, size, at[i], i == 2 ? 0x1e : f[at[i]] + 1);
 		ck_assert_uint_eq(count_problems(), 1);
 		ck_assert_uint_eq(phrase_total("seventh fox"), total[11]);
-		file_write_new(dayindex_of(root, "2024-03-14"), f, size);
-		store_forget_day(&st, "ws", day_of("2024-03-14"));
+		file_write_new(dayindex_of(fx_root, "2024-03-14"), f, size);
+		store_forget_day(&fx_st, "ws", day_of("2024-03-14"));
 		ck_assert_uint_eq(count_problems(), 0);
 	}
 	free(f);
@@ -488,11 +488,11 @@ START_TEST(phrase_triples)
 		if (age == 3) { /* as version 8 wrote it: the pairs alone, every record */
 			long size;
 			dayindex_v10("2024-03-13");
-			char *f = file_read(dayindex_of(root, "2024-03-13"), &size);
-			file_write_new(dayindex_of(root, "2024-03-13"), f,
+			char *f = file_read(dayindex_of(fx_root, "2024-03-13"), &size);
+			file_write_new(dayindex_of(fx_root, "2024-03-13"), f,
 				       dayindex_drop_triples(f, size));
 			free(f);
-			store_forget_day(&st, "ws", day_of("2024-03-13"));
+			store_forget_day(&fx_st, "ws", day_of("2024-03-13"));
 			ck_assert_uint_eq(phrase_candidates("2024-03-13", "With the wo", &sure), N);
 			ck_assert_uint_eq(count_problems(), 0);
 		}
@@ -504,8 +504,8 @@ START_TEST(phrase_triples)
 			n = N + T;
 		}
 		if (age == 5) { /* a byte of the text section damaged: its lines answer */
-			file_damage(dayindex_of(root, "2024-03-13"), 128 + 8, 0x20);
-			store_forget_day(&st, "ws", day_of("2024-03-13"));
+			file_damage(dayindex_of(fx_root, "2024-03-13"), 128 + 8, 0x20);
+			store_forget_day(&fx_st, "ws", day_of("2024-03-13"));
 		}
 		if (age == 6) {
 			ck_assert(index_day("2024-03-13"));

@@ -39,7 +39,7 @@ static void snap_batch(int k, int64_t base)
 		b[i].ended_at = b[i].started_at + 1000;
 	}
 	struct err e = {ST_OK, ""};
-	if (store_append(&st, "snap", b, 9, &e) != ST_OK)
+	if (store_append(&fx_st, "snap", b, 9, &e) != ST_OK)
 		_exit(2);
 }
 
@@ -212,7 +212,7 @@ START_TEST(snapshot_in_publish)
 		else
 			append_killed_by("SPANDEX_TEST_KILL_IN_IDS", s, 9);
 	}
-	int hold = store_hold(&st, "ws");
+	int hold = store_hold(&fx_st, "ws");
 	ck_assert_int_ge(hold, 0);
 	struct query_trace t;
 	q_init("started_at", 0, 0, NULL, FILTER_SPANS);
@@ -302,11 +302,11 @@ static void long_row(void *ctx, const struct query_row *row)
 	span_tombstone(&b[2], &gone);
 	b[3].span_id = "new-span";
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_append(&st, "long", b, 4, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_append(&fx_st, "long", b, 4, &e) == ST_OK, "%s", err_text(&e));
 	json_decref(b[2].raw_attributes);
 	if (lv->lock) {
 		char p[PATH_MAX];
-		snprintf(p, sizeof p, "%s/long/lock", st.root);
+		snprintf(p, sizeof p, "%s/long/lock", fx_st.root);
 		lv->lockfd = open(p, O_RDONLY | O_CLOEXEC);
 		ck_assert_int_ge(lv->lockfd, 0);
 		ck_assert_int_eq(flock(lv->lockfd, LOCK_EX), 0);
@@ -329,7 +329,7 @@ static void long_store(void)
 		for (int k = 0; k < LONG_SPANS; k++)
 			s[d * LONG_SPANS + k] = long_span(d, k, "v0");
 	struct err e = {ST_OK, ""};
-	ck_assert_int_eq(store_append(&st, "long", s, 2 * LONG_SPANS, &e), ST_OK);
+	ck_assert_int_eq(store_append(&fx_st, "long", s, 2 * LONG_SPANS, &e), ST_OK);
 }
 
 /* The visit that long_row's batch overlaps, judged at its reset and after its run again; or,
@@ -378,10 +378,10 @@ START_TEST(long_query_after_upgrade)
 	 * their first versions superseded and no side file naming the batch. */
 	struct span again[2] = {long_span(0, 40, "v0"), long_span(1, 10, "v0")};
 	struct err e = {ST_OK, ""};
-	ck_assert_int_eq(store_append(&st, "long", again, 2, &e), ST_OK);
+	ck_assert_int_eq(store_append(&fx_st, "long", again, 2, &e), ST_OK);
 	for (int d = 0; d < 2; d++) {
 		char p[PATH_MAX];
-		snprintf(p, sizeof p, "%s/long/2024-04-0%d.sup", st.root, d + 1);
+		snprintf(p, sizeof p, "%s/long/2024-04-0%d.sup", fx_st.root, d + 1);
 		ck_assert_int_eq(unlink(p), 0);
 	}
 	long_run();

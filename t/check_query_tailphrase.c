@@ -52,7 +52,7 @@ static int tp_right_of(struct shard *sh, size_t from, uint64_t **tix, uint64_t *
 		struct store_index x;
 		uint64_t *bits = NULL, *sure = NULL;
 		const char *t[] = {tp_terms[k]};
-		store_index_init(&x, &st, "ws", sh);
+		store_index_init(&x, &fx_st, "ws", sh);
 		ck_assert_uint_eq(store_index_text(&x, t, 1, &bits, &sure), sh->nrecs);
 		ck_assert_uint_eq(x.day_covered, from);
 		store_index_free(&x);
@@ -82,7 +82,7 @@ static int tp_right_of(struct shard *sh, size_t from, uint64_t **tix, uint64_t *
 static int tp_right(const char *d, size_t from, uint64_t **tix, uint64_t **xsure)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
 	int r = tp_right_of(&sh, from, tix, xsure, NULL, NULL);
 	shard_close(&sh);
 	return r;
@@ -141,7 +141,7 @@ static bool tp_has(size_t i, const char *t)
 static void tp_bits(const char *d, size_t from, uint64_t **all, uint64_t **sure)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
 	ck_assert_int_eq(tp_right_of(&sh, from, NULL, NULL, all, sure), 1);
 	shard_close(&sh);
 }
@@ -154,7 +154,7 @@ static int tp_parts(const char *d, size_t (*parts)[2])
 {
 	char p[PATH_MAX];
 	long size;
-	snprintf(p, sizeof p, "%s/ws/%s.tpx", root, d);
+	snprintf(p, sizeof p, "%s/ws/%s.tpx", fx_root, d);
 	if (access(p, F_OK) != 0)
 		return -1;
 	char *b = file_read(p, &size);
@@ -255,7 +255,7 @@ START_TEST(tail_phrase)
 		at += batches[b];
 		ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1); /* asks: the steps build it */
 		if (at == 68)
-			ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &old), ST_OK);
+			ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &old), ST_OK);
 		tp_steps(d, 0, NULL, NULL, 3);
 		char *plain = unindexed(days, 1, tp_found);
 		answers_as(tp_found, plain);
@@ -271,7 +271,7 @@ START_TEST(tail_phrase)
 	 * with them: the pairs stay, and with no step taken narrow as before. */
 	uint64_t *tail[TP_NTERMS], *tsure[TP_NTERMS], *tix[TP_NTERMS], *xsure[TP_NTERMS];
 	tp_bits(d, 0, tail, tsure);
-	store_forget_day(&st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", day_of(d));
 	ck_assert(!store_tail_idle(NULL));
 	uint64_t *again[TP_NTERMS], *asure[TP_NTERMS];
 	tp_bits(d, 0, again, asure);
@@ -388,9 +388,10 @@ START_TEST(tail_phrase)
 	struct store_erase_ack ack;
 	struct store_erase_done done;
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_erase(&st, "ws", &w, "check", &ack, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase(&fx_st, "ws", &w, "check", &ack, &e) == ST_OK, "%s",
+		      err_text(&e));
 	ck_assert(tp_parts(d2, NULL) > 0); /* the pairs of the erased records' words, in a file */
-	ck_assert_msg(store_erase_pending(&st, &done, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase_pending(&fx_st, &done, &e) == ST_OK, "%s", err_text(&e));
 	ck_assert_int_eq(tp_parts(d2, NULL), -1); /* removed by the pass, under the shard lock */
 	plain = unindexed(days + 1, 1, tp_found);
 	answers_as(tp_found, plain);
@@ -409,7 +410,7 @@ static long tp_size(const char *d)
 {
 	char p[PATH_MAX];
 	struct stat sb;
-	snprintf(p, sizeof p, "%s/ws/%s.tpx", root, d);
+	snprintf(p, sizeof p, "%s/ws/%s.tpx", fx_root, d);
 	return stat(p, &sb) == 0 ? (long)sb.st_size : -1;
 }
 
@@ -431,7 +432,7 @@ START_TEST(tail_file)
 	append(tp_s[2], 200);
 	/* Another process holds the file's lock until told: asked, this one builds nothing. */
 	char p[PATH_MAX];
-	snprintf(p, sizeof p, "%s/ws/%s.tpx", root, d);
+	snprintf(p, sizeof p, "%s/ws/%s.tpx", fx_root, d);
 	int ready[2], go[2];
 	ck_assert_int_eq(pipe(ready), 0);
 	ck_assert_int_eq(pipe(go), 0);
@@ -494,7 +495,7 @@ START_TEST(tail_file)
 	ck_assert_int_eq(tp_parts(d, parts), 1);
 	ck_assert_uint_eq(parts[0][0], 245);
 	struct err e = {ST_OK, ""};
-	ck_assert_msg(store_reindex(&st, "ws", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s",
+	ck_assert_msg(store_reindex(&fx_st, "ws", NULL, NULL, NULL, NULL, &e) == ST_OK, "%s",
 		      err_text(&e));
 	ck_assert_int_eq(tp_size(d), -1);
 	plain = unindexed(days, 1, tp_found);
@@ -514,8 +515,8 @@ START_TEST(tail_file)
 	struct store_index x;
 	uint64_t *bits = NULL, *sure = NULL;
 	const char *t[] = {"agent calls"};
-	ck_assert_int_eq(shard_open(&st, "ws", day_of(d), &sh), ST_OK);
-	store_index_init(&x, &st, "ws", &sh);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	store_index_init(&x, &fx_st, "ws", &sh);
 	store_index_text(&x, t, 1, &bits, &sure); /* asks the day */
 	store_index_free(&x);
 	shard_close(&sh);
@@ -527,8 +528,9 @@ START_TEST(tail_file)
 	struct store_erase_what w = {.by = STORE_ERASE_TRACE, .values = gone, .n = 1};
 	struct store_erase_ack ack;
 	struct store_erase_done done;
-	ck_assert_msg(store_erase(&st, "ws", &w, "check", &ack, &e) == ST_OK, "%s", err_text(&e));
-	ck_assert_msg(store_erase_pending(&st, &done, &e) == ST_OK, "%s", err_text(&e));
+	ck_assert_msg(store_erase(&fx_st, "ws", &w, "check", &ack, &e) == ST_OK, "%s",
+		      err_text(&e));
+	ck_assert_msg(store_erase_pending(&fx_st, &done, &e) == ST_OK, "%s", err_text(&e));
 	while (store_tail_idle(NULL))
 		;
 	if (tp_size(d) > 0) {
