@@ -12,6 +12,8 @@
 // INDEX_EVERY_S, it runs that often, as cron would), no `spandex seal` (with SEAL_EVERY_S, it
 // seals every day before today that often: yesterday's spans keep arriving, so each seal has
 // late lines to fold in). `make bench-smoke` runs 20 s.
+// The chores run as the Debian package's timers and docs/operations.md's crontab run them, at
+// `nice -n 10` and best-effort I/O priority 7 (SOAK_CHORE_NICE=0: at the programs' own).
 // SOAK_LOG=FILE writes each request as a line, `start_ms duration_ms kind status` (start: the
 // epoch's milliseconds, as the server's clock), each PSS sample as kind `pss` and each `spandex index` and `seal` run, to pair a
 // slow page with what ran beside it.
@@ -19,7 +21,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { Worker } from 'node:worker_threads';
-import { startServer, childPids, spandexCli, WS_PREFIX } from '../t/harness.mjs';
+import path from 'node:path';
+import { startServer, childPids, spandexCli, BUILDDIR, WS_PREFIX } from '../t/harness.mjs';
+import { run } from '../t/proc.mjs';
 
 const [secArg = '300', wArg = '2', rArg = '4', kArg = '5', iArg = '0', sArg = '0'] = process.argv.slice(2);
 const SECONDS = Number(secArg);
@@ -28,8 +32,12 @@ const READERS = Number(rArg);
 const KILL_EVERY_MS = Number(kArg) * 1000;
 const INDEX_EVERY_MS = Number(iArg) * 1000;
 const SEAL_EVERY_MS = Number(sArg) * 1000;
+const CHORE_NICE = process.env.SOAK_CHORE_NICE ?? '10';
 const WS = 'soak';
 const BATCH = 50;
+// A chore (`spandex index`, `seal`) as the deployment runs it.
+const chore = (args) => CHORE_NICE === '0' ? spandexCli(args)
+	: run('nice', ['-n', CHORE_NICE, 'ionice', '-c2', '-n7', path.join(BUILDDIR, 'src', 'spandex'), ...args]);
 const agent = new http.Agent({ keepAlive: true, maxSockets: WRITERS + READERS + 4 });
 
 function send(base, method, path, body) {
@@ -161,7 +169,7 @@ try {
 		while (INDEX_EVERY_MS > 0 && Date.now() + INDEX_EVERY_MS < end) {
 			await new Promise((r) => setTimeout(r, INDEX_EVERY_MS));
 			const t0 = Date.now();
-			const r = await spandexCli(['index', srv.dataDir, '--wait']);
+			const r = await chore(['index', srv.dataDir, '--wait']);
 			if (r.code !== 0) throw new Error(`spandex index exited ${r.code}: ${r.stderr}`);
 			if (log) log.push(`${t0} ${Date.now() - t0} index ${r.code}`);
 			indexRuns++;
@@ -172,7 +180,7 @@ try {
 		while (SEAL_EVERY_MS > 0 && Date.now() + SEAL_EVERY_MS < end) {
 			await new Promise((r) => setTimeout(r, SEAL_EVERY_MS));
 			const t0 = Date.now();
-			const r = await spandexCli(['seal', srv.dataDir, '--older-than', '0', '--wait']);
+			const r = await chore(['seal', srv.dataDir, '--older-than', '0', '--wait']);
 			if (r.code !== 0) throw new Error(`spandex seal exited ${r.code}: ${r.stderr}`);
 			if (log) log.push(`${t0} ${Date.now() - t0} seal ${r.code}`);
 			sealRuns++;
@@ -191,7 +199,7 @@ try {
 		lost += got.filter((g) => g.status !== 200).length;
 	}
 	const v = await spandexCli(['verify', srv.dataDir]);
-	console.log(`soak: ${SECONDS} s, ${WRITERS} writers, ${READERS} readers, ${kills} workers killed, ${indexRuns} index runs, ${sealRuns} seal runs; ` +
+	console.log(`soak: ${SECONDS} s, ${WRITERS} writers, ${READERS} readers, ${kills} workers killed, ${indexRuns} index runs, ${sealRuns} seal runs (nice ${CHORE_NICE}); ` +
 		`${acked.length} spans acknowledged, ${lost} lost; verify ${v.code === 0 ? 'ok' : 'FAILED'}; ` +
 		`5xx not explained by a kill: ${bad5xx}`);
 	console.log(`statuses: ${JSON.stringify(statuses)}; not 2xx by request: ${JSON.stringify(byKind)}`);
