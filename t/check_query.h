@@ -47,7 +47,7 @@ const char *row_ids(const struct query_rows *r);
 const char *found(const char *t1, const char *t2);
 const char *filtered(const char *filter);
 /* A day's indexes and files: built, read, damaged, set aside. */
-int32_t day_of(const char *d);
+int32_t fx_day_of(const char *d);
 bool index_day(const char *d);
 /* Day d's .tix built again as version v ("10" or "11") wrote it (the builder's test hook,
  * SPANDEX_TEST_TIX_VERSION), so that the older versions' tests make theirs from it. */

@@ -163,7 +163,7 @@ const char *filtered(const char *filter)
 	return out;
 }
 
-int32_t day_of(const char *d)
+int32_t fx_day_of(const char *d)
 {
 	int32_t n;
 	ck_assert(time_day_parse(d, &n));
@@ -175,7 +175,7 @@ bool index_day(const char *d)
 {
 	bool built;
 	size_t covered;
-	ck_assert_int_eq(store_text_index(&fx_st, "ws", day_of(d), &built, &covered), ST_OK);
+	ck_assert_int_eq(store_text_index(&fx_st, "ws", fx_day_of(d), &built, &covered), ST_OK);
 	return built;
 }
 
@@ -184,7 +184,7 @@ void dayindex_at(const char *d, const char *v)
 	setenv("SPANDEX_TEST_TIX_VERSION", v, 1);
 	ck_assert(index_day(d));
 	unsetenv("SPANDEX_TEST_TIX_VERSION");
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 }
 
 void dayindex_v10(const char *d)
@@ -421,7 +421,7 @@ uint64_t seal_day(const char *d)
 {
 	uint64_t in, out;
 	struct err e = {ST_OK, ""};
-	ck_assert_int_eq(store_seal(&fx_st, "ws", day_of(d), &in, &out, &e), ST_OK);
+	ck_assert_int_eq(store_seal(&fx_st, "ws", fx_day_of(d), &in, &out, &e), ST_OK);
 	return in;
 }
 

@@ -351,7 +351,8 @@ START_TEST(groups_changed)
 	 * flags, not every record taken again. The second's traces are let go, or counted again
 	 * from their other days' records (g1-0000). */
 	for (int d = 1; d < GDAYS; d++) {
-		struct ops_retention r = {.cutoff_day = day_of(gdays[d]), .recent_us = INT64_MAX};
+		struct ops_retention r = {.cutoff_day = fx_day_of(gdays[d]),
+					  .recent_us = INT64_MAX};
 		struct ops_retained kept;
 		ck_assert_int_eq(ops_retain(&fx_st, "ws", &r, &kept, &e), ST_OK);
 		ck_assert_uint_ge(kept.removed, 1); /* the fixture's days too */

@@ -47,7 +47,7 @@ static int keyed_right(const char *d)
 	struct shard sh;
 	struct store_index x;
 	int ok = 1;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	store_index_init(&x, &fx_st, "ws", &sh);
 	for (size_t i = 0; i < sh.nrecs && ok > 0; i++)
 		for (int k = 0; k < 2 && ok > 0; k++) {
@@ -271,7 +271,7 @@ static char *counted_unindexed(void)
 static long long counted(const char *d, long long *truth)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	struct store_index x;
 	store_index_init(&x, &fx_st, "ws", &sh);
 	uint64_t h = store_dayindex_hash("\"gpt-4o\"", 8), n;
@@ -366,7 +366,7 @@ START_TEST(live_counts)
 	fclose(f);
 	/* A .tix is never written in place: a query takes the file it mapped as it was checked
 	 * until told (store_forget_day), as for MAPC_PATH_MS after it looked. */
-	store_forget_day(&fx_st, "ws", day_of("2024-03-05"));
+	store_forget_day(&fx_st, "ws", fx_day_of("2024-03-05"));
 	ck_assert_int_eq(counted("2024-03-05", &truth), -1);
 	got = counted_pages();
 	ck_assert_str_eq(got, plain);
@@ -423,7 +423,7 @@ static char *root_pages_unindexed(void)
 static int roots_right(const char *d)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	struct store_index x;
 	const struct store_index_roots *o;
 	size_t k = 0;
@@ -462,7 +462,7 @@ static void dayindex_write(const char *d, const char *p, long size)
 	fclose(f);
 	/* A .tix is never written in place: a query takes the file it mapped as it was checked
 	 * until told (store_forget_day), as for MAPC_PATH_MS after it looked. */
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 }
 
 static void dayindex_header_crc(char *file)
@@ -679,7 +679,7 @@ START_TEST(looks_kept)
 	ck_assert_str_eq(look_state("reindexed", 4),
 			 "4:reindexed-4,reindexed-3,reindexed-2,reindexed-1 trace:4 get:yes");
 	/* Retention removes a day: its spans are gone at once (the trace with its root). */
-	struct ops_retention r = {.cutoff_day = day_of("2024-03-02"), .recent_us = INT64_MAX};
+	struct ops_retention r = {.cutoff_day = fx_day_of("2024-03-02"), .recent_us = INT64_MAX};
 	struct ops_retained out;
 	ck_assert_int_eq(ops_retain(&fx_st, "retained", &r, &out, &e), ST_OK);
 	ck_assert_uint_eq(out.removed, 1);

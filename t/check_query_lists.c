@@ -98,7 +98,7 @@ static int lists_right(const char *d)
 {
 	struct shard sh;
 	size_t loose;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	int ok = lists_right_of(&sh, &loose);
 	shard_close(&sh);
 	ck_assert_uint_eq(loose, 0);
@@ -204,7 +204,7 @@ START_TEST(value_lists)
 	file_write_new(dayindex_of(fx_root, ldays[0]), f, dayindex_drop_lists(f, size));
 	free(f);
 	/* A .tix is never written in place: a process takes the file it mapped until told. */
-	store_forget_day(&fx_st, "ws", day_of(ldays[0]));
+	store_forget_day(&fx_st, "ws", fx_day_of(ldays[0]));
 	ck_assert_int_eq(lists_right(ldays[0]), -1);
 	answers_as(listed_pages, plain);
 	ck_assert_uint_eq(count_problems(), 0);
@@ -213,7 +213,7 @@ START_TEST(value_lists)
 	/* A damaged byte of the lists: never used, named by verify, rebuilt by the next build. */
 	long at = lists_bytes(ldays[1], &size);
 	file_damage(dayindex_of(fx_root, ldays[1]), size - at + 16 + 3, 0x10);
-	store_forget_day(&fx_st, "ws", day_of(ldays[1]));
+	store_forget_day(&fx_st, "ws", fx_day_of(ldays[1]));
 	ck_assert_int_eq(lists_right(ldays[1]), -1);
 	answers_as(listed_pages, plain);
 	ck_assert_uint_eq(count_problems(), 1);
@@ -269,7 +269,7 @@ static char *tail_list_rows(void)
 static int tail_lists_right(const char *d, size_t *loose)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	int ok = lists_right_of(&sh, loose);
 	shard_close(&sh);
 	return ok;
@@ -321,7 +321,7 @@ START_TEST(tail_lists)
 		ck_assert_uint_eq(loose, 0);
 		tail_lists_as_read(days);
 		if (i == 2 * BATCH)
-			ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &old), ST_OK);
+			ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &old), ST_OK);
 	}
 	/* A reader of the state of 120 records, after the lists took all 240. */
 	ck_assert_uint_eq(old.nrecs, 3 * BATCH);
@@ -330,7 +330,7 @@ START_TEST(tail_lists)
 	shard_close(&old);
 	/* Dropped (as past MAPC_MAX_BYTES, or a file changed behind the worker's back): made
 	 * again from the segments, the same answers. */
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
 	tail_lists_as_read(days);
 	/* New versions of some spans (an error now, another model): counted from the records,
@@ -353,7 +353,7 @@ START_TEST(tail_lists)
 	memcpy(&body, file + 32, 8);
 	seg_as_keys_only(file + 64 + body, BATCH);
 	file_write_new(tailindex_of(d), file, size);
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
 	ck_assert_uint_eq(loose, BATCH);
 	tail_lists_as_read(days);
@@ -361,7 +361,7 @@ START_TEST(tail_lists)
 	 * for every key (of no segment), the others answer for their own. */
 	file_write_new(tailindex_of(d), old_file, size);
 	file_damage(tailindex_of(d), 64 + 16, 0x55);
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 	ck_assert_int_eq(tail_lists_right(d, &loose), 1);
 	ck_assert_uint_eq(loose, BATCH);
 	tail_lists_as_read(days);

@@ -91,7 +91,7 @@ static size_t phrase_candidates(const char *d, const char *t, size_t *sure)
 	const char *one[] = {t};
 	size_t n = 0;
 	*sure = 0;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	struct store_index ix;
 	store_index_init(&ix, &fx_st, "ws", &sh);
 	size_t covered = store_index_text(&ix, one, 1, &bits, &known);
@@ -119,7 +119,7 @@ static void dayindex_set_version(const char *d, uint32_t v)
 	memcpy(f + 124, &crc, 4);
 	file_write_new(path, f, size);
 	free(f);
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 }
 
 /* Day d's .tix of version 10 written as version 5 wrote it: no value lists or id strings
@@ -152,7 +152,7 @@ static void dayindex_as_version5(const char *d)
 	free(f);
 	/* A query takes the file it mapped, as it was checked, until told (store_forget_day), as
 	 * for MAPC_PATH_MS after it looked. */
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 }
 
 /* The records of "ws"'s day d the .tix names for term t and those it knows hold it, as a string
@@ -162,7 +162,7 @@ static char *term_map(const char *d, const char *t)
 	struct shard sh;
 	uint64_t *bits, *known;
 	const char *one[] = {t};
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	struct store_index ix;
 	store_index_init(&ix, &fx_st, "ws", &sh);
 	size_t covered = store_index_text(&ix, one, 1, &bits, &known);
@@ -236,7 +236,7 @@ static void v11_damage(const char *d, char *f, long size, size_t at, int x)
 		if (!i)
 			file_write_new(dayindex_of(fx_root, d), f, size);
 	}
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 }
 
 /* Issue 57, goal 4: a .tix of version 11 writes each list of words, pairs and triples in its
@@ -328,7 +328,7 @@ START_TEST(compact_forms)
 		ck_assert_uint_eq(count_problems(), 1);
 		ck_assert_uint_eq(phrase_total("seventh fox"), total[11]);
 		file_write_new(dayindex_of(fx_root, "2024-03-14"), f, size);
-		store_forget_day(&fx_st, "ws", day_of("2024-03-14"));
+		store_forget_day(&fx_st, "ws", fx_day_of("2024-03-14"));
 		ck_assert_uint_eq(count_problems(), 0);
 	}
 	free(f);
@@ -492,7 +492,7 @@ START_TEST(phrase_triples)
 			file_write_new(dayindex_of(fx_root, "2024-03-13"), f,
 				       dayindex_drop_triples(f, size));
 			free(f);
-			store_forget_day(&fx_st, "ws", day_of("2024-03-13"));
+			store_forget_day(&fx_st, "ws", fx_day_of("2024-03-13"));
 			ck_assert_uint_eq(phrase_candidates("2024-03-13", "With the wo", &sure), N);
 			ck_assert_uint_eq(count_problems(), 0);
 		}
@@ -505,7 +505,7 @@ START_TEST(phrase_triples)
 		}
 		if (age == 5) { /* a byte of the text section damaged: its lines answer */
 			file_damage(dayindex_of(fx_root, "2024-03-13"), 128 + 8, 0x20);
-			store_forget_day(&fx_st, "ws", day_of("2024-03-13"));
+			store_forget_day(&fx_st, "ws", fx_day_of("2024-03-13"));
 		}
 		if (age == 6) {
 			ck_assert(index_day("2024-03-13"));

@@ -64,7 +64,7 @@ static const char *tail_answer(const char *d, size_t from, bool roots, enum stor
 			       const char *id)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	const char *out = tail_answer_of(&sh, from, roots, k, id);
 	shard_close(&sh);
 	return out;
@@ -197,7 +197,7 @@ static int tail_cols_right_of(struct shard *shp, int col, const char *key, int *
 static int tail_cols_right(const char *d, int col, const char *key, int *unknown)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	int right = tail_cols_right_of(&sh, col, key, unknown);
 	shard_close(&sh);
 	return right;
@@ -319,7 +319,7 @@ static long long tail_count_of(struct shard *sh, int kind, int status, const cha
 static long long tail_count(const char *d, int kind, int status, const char *model)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	long long n = tail_count_of(&sh, kind, status, model);
 	shard_close(&sh);
 	return n;
@@ -467,7 +467,7 @@ START_TEST(tail_counts_kept)
 		ck_assert_int_eq(tail_cols_right(d, model, "model", &unknown), i + 3);
 		ck_assert_int_eq(unknown, 0);
 		if (i == 30)
-			ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &old), ST_OK);
+			ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &old), ST_OK);
 	}
 	/* The state of 33 records, after the sum took all 60. */
 	ck_assert_uint_eq(old.nrecs, 33);
@@ -599,7 +599,7 @@ START_TEST(tail_blocks)
 		append(s + i, N - i < BATCH ? (size_t)(N - i) : BATCH);
 	struct shard sh;
 	const struct shard_block *bl;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	ck_assert_uint_eq(shard_blocks(&sh, &bl), 2);
 	ck_assert_int_le(bl[0].lo, bl[0].hi);
 	ck_assert_int_lt(bl[1].lo, sh.recs[SHARD_BLOCK].started_us); /* an early one */

@@ -82,7 +82,7 @@ static int tp_right_of(struct shard *sh, size_t from, uint64_t **tix, uint64_t *
 static int tp_right(const char *d, size_t from, uint64_t **tix, uint64_t **xsure)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	int r = tp_right_of(&sh, from, tix, xsure, NULL, NULL);
 	shard_close(&sh);
 	return r;
@@ -141,7 +141,7 @@ static bool tp_has(size_t i, const char *t)
 static void tp_bits(const char *d, size_t from, uint64_t **all, uint64_t **sure)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	ck_assert_int_eq(tp_right_of(&sh, from, NULL, NULL, all, sure), 1);
 	shard_close(&sh);
 }
@@ -255,7 +255,7 @@ START_TEST(tail_phrase)
 		at += batches[b];
 		ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1); /* asks: the steps build it */
 		if (at == 68)
-			ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &old), ST_OK);
+			ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &old), ST_OK);
 		tp_steps(d, 0, NULL, NULL, 3);
 		char *plain = unindexed(days, 1, tp_found);
 		answers_as(tp_found, plain);
@@ -271,7 +271,7 @@ START_TEST(tail_phrase)
 	 * with them: the pairs stay, and with no step taken narrow as before. */
 	uint64_t *tail[TP_NTERMS], *tsure[TP_NTERMS], *tix[TP_NTERMS], *xsure[TP_NTERMS];
 	tp_bits(d, 0, tail, tsure);
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 	ck_assert(!store_tail_idle(NULL));
 	uint64_t *again[TP_NTERMS], *asure[TP_NTERMS];
 	tp_bits(d, 0, again, asure);
@@ -515,7 +515,7 @@ START_TEST(tail_file)
 	struct store_index x;
 	uint64_t *bits = NULL, *sure = NULL;
 	const char *t[] = {"agent calls"};
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	store_index_init(&x, &fx_st, "ws", &sh);
 	store_index_text(&x, t, 1, &bits, &sure); /* asks the day */
 	store_index_free(&x);

@@ -96,7 +96,7 @@ static int tw_right_of(struct shard *sh, size_t from, size_t lo, size_t hi, uint
 static int tw_right(const char *d, size_t from, size_t lo, size_t hi, uint64_t **tix)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 	int r = tw_right_of(&sh, from, lo, hi, tix);
 	shard_close(&sh);
 	return r;
@@ -169,7 +169,7 @@ START_TEST(tail_words)
 		at += batches[b];
 		ck_assert_int_eq(tw_right(d, 0, 0, 0, NULL), 1);
 		if (at == 21)
-			ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &old), ST_OK);
+			ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &old), ST_OK);
 	}
 	ck_assert_uint_eq(at, TW_N);
 	char *plain = unindexed(days, 1, tw_found);
@@ -180,7 +180,7 @@ START_TEST(tail_words)
 	shard_close(&old);
 	/* Dropped (as past MAPC_MAX_BYTES, or a file changed behind the worker's back): made
 	 * again from the segments, the same answers. */
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 	ck_assert_int_eq(tw_right(d, 0, 0, 0, NULL), 1);
 	/* The fourth segment (records 21 to 60) as the spandex before columns wrote it (SPXTDX2):
 	 * its words as they were. */
@@ -195,14 +195,14 @@ START_TEST(tail_words)
 	memcpy(orig, file, (size_t)size);
 	seg_as_keys_only(seg, 40);
 	file_write_new(tailindex_of(d), file, size);
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 	ck_assert_int_eq(tw_right(d, 0, 0, 0, NULL), 1);
 	answers_as(tw_found, plain);
 	/* A damaged byte in that segment's body: it does not check, its records are candidates of
 	 * every term and never sure, as a segment that cannot answer leaves them. */
 	file_write_new(tailindex_of(d), orig, size);
 	file_damage(tailindex_of(d), (long)(seg - file) + 64 + 16, 0x55);
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 	ck_assert_int_eq(tw_right(d, 0, 21, 61, NULL), 1);
 	answers_as(tw_found, plain);
 	ck_assert_uint_eq(count_problems(), 1);
@@ -217,7 +217,7 @@ START_TEST(tail_words)
 	crc = hash_crc32c(0, seg, 60);
 	memcpy(seg + 60, &crc, 4);
 	file_write_new(tailindex_of(d), file, size);
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 	ck_assert_int_eq(tw_right(d, 0, 21, 61, NULL), 1);
 	answers_as(tw_found, plain);
 	free(file);
@@ -226,13 +226,13 @@ START_TEST(tail_words)
 	/* Indexed, then a tail again past the .tix: the .tix's bits, then the tail's. */
 	ck_assert(index_day(d));
 	ck_assert_uint_eq(count_problems(), 0);
-	store_forget_day(&fx_st, "ws", day_of(d));
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
 	for (size_t k = 0; k < TW_NTERMS; k++) { /* the .tix's own, to compare with */
 		struct shard sh;
 		struct store_index x;
 		uint64_t *sure = NULL;
 		const char *t[] = {tw_terms[k]};
-		ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(d), &sh), ST_OK);
+		ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(d), &sh), ST_OK);
 		store_index_init(&x, &fx_st, "ws", &sh);
 		ck_assert_uint_eq(store_index_text(&x, t, 1, &tix[k], &sure), TW_N);
 		store_index_free(&x);

@@ -168,7 +168,7 @@ START_TEST(text_fields)
 	}
 	append(sp, N);
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of("2024-03-09"), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of("2024-03-09"), &sh), ST_OK);
 	size_t some = 0; /* terms some span has (e": is in keys only: none) */
 	for (size_t t = 0; t < sizeof terms / sizeof *terms; t++) {
 		/* The rule's spans, in start order (all start together: ties by id). */
@@ -249,7 +249,7 @@ START_TEST(text_index)
 	uint64_t *bits, *sure;
 	size_t covered, nset = 0, nsure = 0;
 	const char *lisbon[] = {"lisbon"}, *phrase[] = {"through lisbon"};
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of("2024-03-02"), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of("2024-03-02"), &sh), ST_OK);
 	struct store_index ix;
 	store_index_init(&ix, &fx_st, "ws", &sh);
 	covered = store_index_text(&ix, lisbon, 1, &bits, &sure);
@@ -314,7 +314,7 @@ START_TEST(text_index)
 	struct err e = {ST_OK, ""};
 	ck_assert_int_eq(store_append(&st2, "ws", &z, 1, &e), ST_OK);
 	bool built;
-	ck_assert_int_eq(store_text_index(&st2, "ws", day_of("2024-03-02"), &built, &covered),
+	ck_assert_int_eq(store_text_index(&st2, "ws", fx_day_of("2024-03-02"), &built, &covered),
 			 ST_OK);
 	char from[128];
 	snprintf(from, sizeof from, "%s", dayindex_of(other, "2024-03-02"));
@@ -417,7 +417,7 @@ START_TEST(text_tail)
 	struct shard sh;
 	uint64_t *bits = NULL, *sure = NULL;
 	const char *lisbon[] = {"lisbon"}, *phrase[] = {"through lisbon"}, *bang[] = {"!"};
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(day), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(day), &sh), ST_OK);
 	ck_assert_uint_gt(sh.text_end, 0);
 	size_t tix;
 	ck_assert_uint_eq(day_text_of(&sh, lisbon, &bits, &sure, &tix), 3);
@@ -443,14 +443,14 @@ START_TEST(text_tail)
 	/* Folded: the .tix covers every record, the tail is gone. */
 	ck_assert(index_day(day));
 	ck_assert_int_ne(access(tailindex_of(day), F_OK), 0);
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(day), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(day), &sh), ST_OK);
 	ck_assert_uint_eq(sh.text_end, 0);
 	shard_close(&sh);
 	/* A new tail past the .tix: the bits of both, one array. */
 	struct span y =
 	    mk_text("y1", "tw", "w1", "sess-w", "2024-03-06T12:00:03Z", "back to lisbon", NULL);
 	append(&y, 1);
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(day), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(day), &sh), ST_OK);
 	ck_assert_uint_eq(day_text_of(&sh, lisbon, &bits, &sure, &tix), 4);
 	ck_assert_uint_eq(tix, 3);
 	ck_assert_str_eq(bitstr(bits, 4), "1011");
@@ -462,7 +462,7 @@ START_TEST(text_tail)
 	/* A damaged segment is passed over: the answer is the .tix's, y1 is a candidate again, its
 	 * line decides. */
 	file_damage(tailindex_of(day), -9, 0x7f);
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(day), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(day), &sh), ST_OK);
 	ck_assert_uint_eq(day_text_of(&sh, lisbon, &bits, &sure, &tix), 3);
 	ck_assert_str_eq(bitstr(bits, 3), "101");
 	free(bits);
@@ -485,7 +485,7 @@ START_TEST(text_tail)
 	ck_assert_str_eq(found("killedword", NULL), "");
 	ck_assert_str_eq(found("keptword", NULL), "z1");
 	ck_assert_str_eq(found("a", NULL), "w1,w2,y1,z1");
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(day), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(day), &sh), ST_OK);
 	const char *killed[] = {"killedword"};
 	ck_assert_uint_eq(day_text_of(&sh, killed, &bits, &sure, &tix), 5);
 	ck_assert_uint_eq(tix, 4); /* folded; no segment but z1's, which holds no killedword */
@@ -530,7 +530,7 @@ START_TEST(dayindex_replaced)
 	ck_assert_int_ne(access(tailindex_of(day), F_OK), 0);
 	ck_assert_str_eq(found("harbour", NULL), "r1,r2");
 	ck_assert_str_eq(found("second", NULL), "r2");
-	store_forget_day(&fx_st, "ws", day_of(day));
+	store_forget_day(&fx_st, "ws", fx_day_of(day));
 	ck_assert_str_eq(found("harbour", NULL), "r1,r2");
 	ck_assert_str_eq(found("second", NULL), "r2");
 	ck_assert_uint_eq(count_problems(), 0);

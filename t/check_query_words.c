@@ -78,7 +78,7 @@ static void random_text(char *out, size_t cap, unsigned *seed)
 static void check_words(const char *day, struct span *x, size_t n, bool tail)
 {
 	struct shard sh;
-	ck_assert_int_eq(shard_open(&fx_st, "ws", day_of(day), &sh), ST_OK);
+	ck_assert_int_eq(shard_open(&fx_st, "ws", fx_day_of(day), &sh), ST_OK);
 	size_t tix;
 	char *terms[3 * 64 * 16];
 	size_t nt = 0;
