@@ -405,14 +405,14 @@ bool opik_ttft(const struct span *s, double *ms)
 /* The members kept verbatim; ttft, when no Opik client sent one, as opik_ttft finds it. */
 static void o_kept(struct out *o, const struct member *m)
 {
-	const char *name;
+	const char *name, *raw;
 	int only;
 	double ms;
 	(void)m;
-	for (size_t i = 0; opik_kept_row(i, &name, &only); i++) {
+	for (size_t i = 0; opik_kept_row(i, &name, &raw, &only); i++) {
 		if (!name || excluded(o->exclude, name) || (only >= 0 && only != (int)o->ent))
 			continue;
-		json_t *x = span_raw(o->s, raw_key(o->a, name));
+		json_t *x = span_raw(o->s, raw);
 		if (x) {
 			key(o->b, &o->first, name);
 			/* metadata the SDK would refuse (a list of strings) reads as its text, as
