@@ -52,6 +52,45 @@ START_TEST(apply_copies_what_it_keeps)
 }
 END_TEST
 
+/* input and output are written through one buffer kept from value to value (map.c's
+ * text_value): each span's text is its own JSON text, whatever came before it (a text past
+ * the buffer's keep, 64 KiB, then short ones; an array, a string, an object). */
+START_TEST(texts_through_one_buffer)
+{
+	struct arena *a = arena_new();
+	char *big = malloc(100001);
+	memset(big, 'x', 100000);
+	big[100000] = 0;
+	json_t *vals[] = {json_pack("{s:s}", "input", big), json_pack("[i,s]", 1, "a\"b"),
+			  json_string("plain"), json_pack("{s:s}", "output", big),
+			  json_pack("{s:{s:n}}", "k", "z")};
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		struct span s;
+		struct verrs v;
+		verrs_init(&v);
+		span_init(&s);
+		json_t *o = json_pack("{s:s,s:s,s:s,s:O,s:O}", "id", "sp-1", "trace_id", "tr-1",
+				      "start_time", "2026-03-01T00:00:00Z", "input", vals[i],
+				      "output", vals[(i + 1) % 5]);
+		opik_apply(a, "ws", OPIK_SPAN, o, true, &s, &v, json_array());
+		ck_assert_int_eq(verrs_count(&v), 0);
+		char *in = json_dumps(vals[i], JSON_COMPACT | JSON_ENCODE_ANY),
+		     *out = json_dumps(vals[(i + 1) % 5], JSON_COMPACT | JSON_ENCODE_ANY);
+		ck_assert_str_eq(s.input, in);
+		ck_assert_str_eq(s.output, out);
+		free(in);
+		free(out);
+		json_decref(o);
+		span_clear(&s);
+		verrs_free(&v);
+	}
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
+		json_decref(vals[i]);
+	free(big);
+	arena_free(a);
+}
+END_TEST
+
 /* OpenInference through OTLP gives a span token counts and a detail ({"completion_details.
  * reasoning": 0}); Opik showed only the detail, as if the call had used no tokens (issue 33). */
 START_TEST(usage_keeps_counts_beside_details)
@@ -311,6 +350,7 @@ Suite *check_suite(void)
 	Suite *s = suite_create("opik");
 	TCase *tc = tcase_create("map");
 	tcase_add_test(tc, apply_copies_what_it_keeps);
+	tcase_add_test(tc, texts_through_one_buffer);
 	tcase_add_test(tc, usage_keeps_counts_beside_details);
 	tcase_add_test(tc, patch_replaces_usage_and_cost);
 	tcase_add_test(tc, cost_keeps_six_decimals);
