@@ -159,6 +159,39 @@ START_TEST(render_at_members)
 }
 END_TEST
 
+/* raw_attributes are written through one buffer kept from span to span (span.c's put_raw):
+ * each line's is its own span's, read back equal, after one past the buffer's keep (64 KiB)
+ * and between short ones. */
+START_TEST(raw_through_one_buffer)
+{
+	char *big = malloc(100001);
+	memset(big, 'q', 100000);
+	big[100000] = 0;
+	json_t *raws[] = {json_pack("{s:s}", "opik.metadata", "a \"b\" \\ c"),
+			  json_pack("{s:s,s:[i,s]}", "big", big, "l", 1, "x"),
+			  json_pack("{s:{s:n}}", "k", "z"), json_pack("{s:s}", "big", big),
+			  json_pack("{s:b}", "t", 1)};
+	for (size_t i = 0; i < sizeof raws / sizeof *raws; i++) {
+		struct span s, back;
+		struct buf line;
+		json_t *root;
+		span_min(&s);
+		s.raw_attributes = json_incref(raws[i]);
+		buf_init(&line);
+		span_render(&s, &line);
+		ck_assert_msg(span_parse(line.p, line.len, &back, &root), "%zu: not read back", i);
+		ck_assert_msg(json_equal(back.raw_attributes, raws[i]), "%zu: another object", i);
+		span_clear(&back);
+		json_decref(root);
+		span_clear(&s);
+		buf_free(&line);
+	}
+	for (size_t i = 0; i < sizeof raws / sizeof *raws; i++)
+		json_decref(raws[i]);
+	free(big);
+}
+END_TEST
+
 /* A field with a signature field sets its bits in the record; one without leaves none. */
 START_TEST(signature_bits)
 {
@@ -472,6 +505,7 @@ Suite *check_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, each_field_alone);
 	tcase_add_test(tc, render_at_members);
+	tcase_add_test(tc, raw_through_one_buffer);
 	tcase_add_test(tc, signature_bits);
 	tcase_add_test(tc, conditions);
 	tcase_add_test(tc, literals_are_the_line);
