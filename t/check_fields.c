@@ -176,18 +176,17 @@ START_TEST(raw_through_one_buffer)
 		struct buf line;
 		json_t *root;
 		span_min(&s);
-		s.raw_attributes = json_incref(raws[i]);
+		s.raw_attributes = raws[i]; /* the span's now: span_clear releases it */
 		buf_init(&line);
 		span_render(&s, &line);
 		ck_assert_msg(span_parse(line.p, line.len, &back, &root), "%zu: not read back", i);
-		ck_assert_msg(json_equal(back.raw_attributes, raws[i]), "%zu: another object", i);
+		ck_assert_msg(json_equal(back.raw_attributes, s.raw_attributes),
+			      "%zu: another object", i);
 		span_clear(&back);
 		json_decref(root);
 		span_clear(&s);
 		buf_free(&line);
 	}
-	for (size_t i = 0; i < sizeof raws / sizeof *raws; i++)
-		json_decref(raws[i]);
 	free(big);
 }
 END_TEST
