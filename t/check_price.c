@@ -191,6 +191,49 @@ START_TEST(reload_and_errors)
 }
 END_TEST
 
+/* prices_find's memo of its last answers (the table prices_load keeps) against the scan of
+ * every row (the same table at another address, which the memo does not hold): random model
+ * names, from the rows with suffixes, prefixes, capitals and junk, more of them than the memo's
+ * slots and some longer than a slot, asked in random order; then a reloaded table's answer,
+ * not the memo's of before. */
+START_TEST(memo_is_the_scan)
+{
+	struct err e = {0};
+	char tsv[512], names[64][300];
+	const char *src = getenv("SPANDEX_SRCDIR");
+	snprintf(tsv, sizeof tsv, "%s/prices/prices.tsv", src ? src : ".");
+	const struct prices *t = prices_load(tsv, &e);
+	ck_assert_msg(t != NULL, "%s", e.msg);
+	struct prices scan = *t;
+	static const char *const pre[] = {"", "", "openai/", "us.", "bedrock.us.", "x"};
+	static const char *const post[] = {"", "", "-2024-08-06", ":0", "@latest", "x", "-"};
+	srand(57);
+	for (size_t i = 0; i < 64; i++) {
+		const char *m = t->rows[(size_t)rand() % t->n].model;
+		int k = snprintf(names[i], sizeof names[i], "%s%s%s", pre[rand() % 6], m,
+				 post[rand() % 7]);
+		if (rand() % 4 == 0)
+			names[i][rand() % k] ^= 0x20; /* a capital, or another byte */
+		if (rand() % 16 == 0)
+			memset(names[i] + k, 'z', 200), names[i][k + 200] = 0; /* past a slot */
+	}
+	/* Names that are prefixes of others with other answers, first among the ones asked. */
+	snprintf(names[0], sizeof names[0], "gpt-4ox");
+	snprintf(names[1], sizeof names[1], "gpt-4o");
+	snprintf(names[2], sizeof names[2], "gpt-4o-mini-x");
+	for (int i = 0; i < 20000; i++) {
+		const char *m = names[rand() % (i < 10000 ? 6 : 64)];
+		ck_assert_msg(prices_find(t, m) == prices_find(&scan, m), "%s", m);
+	}
+	write_table("# taken: 2025-06-01\ngpt-4o\t2.50\t10.00\t1.25\n");
+	const struct prices *a = prices_load(path, &e);
+	ck_assert_double_eq(prices_find(a, "gpt-4o")->in, 2.5);
+	write_table("# taken: 2026-01-01\ngpt-4o\t5\t20\t-\nnew-model\t1\t1\t-\n");
+	const struct prices *b = prices_load(path, &e);
+	ck_assert_double_eq(prices_find(b, "gpt-4o")->in, 5);
+}
+END_TEST
+
 START_TEST(shipped_table)
 {
 	/* The table in the repository parses, and prices its own models. */
@@ -217,6 +260,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, costs);
 	tcase_add_test(tc, reload_and_errors);
 	tcase_add_test(tc, shipped_table);
+	tcase_add_test(tc, memo_is_the_scan);
 	suite_add_tcase(s, tc);
 	return s;
 }
