@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/base/arena.h"
+#include "lib/base/buf.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/base/time.h"
@@ -307,6 +308,41 @@ START_TEST(test_sort_keyed)
 }
 END_TEST
 
+/* buf_add and buf_addc (inline since issue 57) against a plain array, on random appends of 0
+ * to 700 bytes and single bytes from an empty buffer: the same bytes, NUL after them, and an
+ * empty append to an empty buffer gives a buffer ("", not NULL). */
+START_TEST(test_buf_appends)
+{
+	static char ref[1 << 20];
+	char src[700];
+	size_t n = 0;
+	struct buf b;
+	srand(57);
+	for (size_t i = 0; i < sizeof src; i++)
+		src[i] = (char)(rand() % 255 + 1);
+	buf_init(&b);
+	buf_add(&b, src, 0);
+	ck_assert_ptr_nonnull(b.p);
+	ck_assert_str_eq(b.p, "");
+	while (n < sizeof ref - 2 * sizeof src) {
+		if (rand() % 3) {
+			size_t k = (size_t)rand() % (rand() % 8 ? 20 : sizeof src);
+			buf_add(&b, src + sizeof src - k, k);
+			memcpy(ref + n, src + sizeof src - k, k);
+			n += k;
+		} else {
+			buf_addc(&b, src[n % sizeof src]);
+			ref[n] = src[n % sizeof src];
+			n++;
+		}
+		ck_assert_uint_eq(b.len, n);
+		ck_assert_int_eq(b.p[n], 0);
+	}
+	ck_assert(!memcmp(b.p, ref, n));
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_arena_size)
 {
 	struct arena *a = arena_new();
@@ -342,6 +378,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_time_range);
 	tcase_add_test(tc, test_time_format);
 	tcase_add_test(tc, test_day_format_out_of_range);
+	tcase_add_test(tc, test_buf_appends);
 	suite_add_tcase(s, tc);
 	return s;
 }

