@@ -141,7 +141,7 @@ static json_t *item_loc(const char *list, size_t i)
 	json_t *l = json_array();
 	json_array_append_new(l, json_string_nocheck("body"));
 	if (list) {
-		json_array_append_new(l, json_string(list));
+		json_array_append_new(l, json_string_nocheck(list));
 		json_array_append_new(l, json_integer((json_int_t)i));
 	}
 	return l;
