@@ -16,9 +16,9 @@ void buf_reserve(struct buf *b, size_t extra);
 void buf_adds(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Appends p[0..n) and c, inline: a span's line is about 40 of them, each a call (reserve's
+/* Appends p[0..n) and c, inline: a span's line is about 22 of them, each a call (the room's
  * test, memcpy of a length the caller often knows at compile time) of about 45 instructions
- * (callgrind, a batch of 1,000 Opik spans: 22,000 of them). */
+ * (callgrind, a batch of 1,000 Opik spans: 0.85M of 54.8M). */
 static inline void buf_add(struct buf *b, const void *p, size_t n)
 {
 	if (b->len + n + 1 > b->cap)
