@@ -91,6 +91,53 @@ START_TEST(texts_through_one_buffer)
 }
 END_TEST
 
+/* A create's usage of integers is the item's own object (map.c's usage_value), a PATCH's a new
+ * one: on random usage objects (known and other names, integers, and now and then a real) the
+ * two give the same counts, the same usage_details written out, and the create's survives its
+ * item's release. */
+START_TEST(usage_shared_is_the_copy)
+{
+	static const char *const names[] = {"prompt_tokens", "completion_tokens", "total_tokens",
+					    "cached",	     "reasoning",	  "x"};
+	struct arena *a = arena_new();
+	srand(57);
+	for (int r = 0; r < 300; r++) {
+		json_t *u = json_object();
+		for (int k = rand() % 7; k > 0; k--) {
+			int v = rand() % 100000;
+			json_object_set_new(u, names[rand() % 6],
+					    rand() % 9 ? json_integer(v) : json_real(v + 0.5));
+		}
+		struct span c, p;
+		struct verrs v;
+		verrs_init(&v);
+		span_init(&c);
+		span_init(&p);
+		json_t *o = json_pack("{s:s,s:s,s:s,s:O}", "id", "sp-1", "trace_id", "tr-1",
+				      "start_time", "2026-03-01T00:00:00Z", "usage", u);
+		opik_apply(a, "ws", OPIK_SPAN, o, true, &c, &v, json_array());
+		json_t *b = json_pack("{s:s,s:O}", "trace_id", "tr-1", "usage", u);
+		opik_apply(a, "ws", OPIK_SPAN, b, false, &p, &v, json_array());
+		json_decref(o);
+		json_decref(b);
+		json_decref(u);
+		ck_assert_int_eq(verrs_count(&v), 0);
+		ck_assert_int_eq(c.input_tokens, p.input_tokens);
+		ck_assert_int_eq(c.output_tokens, p.output_tokens);
+		ck_assert_int_eq(c.total_tokens, p.total_tokens);
+		char *cj = json_dumps(c.usage_details, JSON_COMPACT | JSON_PRESERVE_ORDER),
+		     *pj = json_dumps(p.usage_details, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		ck_assert_str_eq(cj, pj);
+		free(cj);
+		free(pj);
+		span_clear(&c);
+		span_clear(&p);
+		verrs_free(&v);
+	}
+	arena_free(a);
+}
+END_TEST
+
 /* OpenInference through OTLP gives a span token counts and a detail ({"completion_details.
  * reasoning": 0}); Opik showed only the detail, as if the call had used no tokens (issue 33). */
 START_TEST(usage_keeps_counts_beside_details)
@@ -353,6 +400,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, texts_through_one_buffer);
 	tcase_add_test(tc, usage_keeps_counts_beside_details);
 	tcase_add_test(tc, patch_replaces_usage_and_cost);
+	tcase_add_test(tc, usage_shared_is_the_copy);
 	tcase_add_test(tc, cost_keeps_six_decimals);
 	tcase_add_test(tc, thread_model_id_maps_back);
 	tcase_add_test(tc, line_created_is_the_create);
