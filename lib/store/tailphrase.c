@@ -292,29 +292,43 @@ static void day_step(struct tp_day *d, struct shard *sh)
 		build_end(d);
 }
 
-void tailphrase_narrow(const struct tailpart_file *f, const struct shard *sh,
-		       const char *const *terms, size_t nterms, uint64_t *all, uint64_t **yes,
-		       size_t from, size_t n)
+size_t tailphrase_reach(const struct tailpart_file *f, const struct shard *sh, size_t from)
+{
+	size_t reach = from;
+	for (size_t k = 0; k < f->np; k++) {
+		const struct tailpart *t = &f->p[k];
+		if (t->to <= reach)
+			continue;
+		if (t->from > reach || t->to > sh->nrecs || !tailpart_current(f, t, sh))
+			break;
+		reach = t->to;
+	}
+	return reach;
+}
+
+void tailphrase_answer(const struct tailpart_file *f, const char *const *terms, size_t nterms,
+		       uint64_t *all, uint64_t **yes, size_t from, size_t reach, size_t n)
 {
 	for (size_t k = 0; k < f->np; k++) {
 		const struct tailpart *t = &f->p[k];
-		uint64_t *a, *y;
-		size_t lo = t->from > from ? t->from : from;
-		/* a part is asked only when more than 1/TAILPHRASE_ASK_SHARE of its records are
-		 * candidates: a phrase of a rare word (its candidates few, in a few parts) reads
-		 * their lines for less than the part's look-up, which decodes its common words'
-		 * and pairs' lists, a bit per record */
-		if (t->to <= from || t->to > n || !tailpart_current(f, t, sh) ||
-		    !bits_more(all, lo, t->to, (t->to - lo) / TAILPHRASE_ASK_SHARE) ||
-		    words_terms(&t->v, terms, nterms, t->to - t->from, &a, &y) != ST_OK)
+		uint64_t *a = NULL, *y = NULL;
+		size_t lo = t->from > from ? t->from : from, hi = t->to < reach ? t->to : reach;
+		if (lo >= hi)
 			continue;
+		if (words_terms(&t->v, terms, nterms, t->to - t->from, &a, &y) != ST_OK) {
+			for (size_t i = lo; i < hi; i++) { /* candidates, none sure */
+				bits_set(all, i);
+				if (*yes)
+					bits_put(*yes, i, false);
+			}
+			continue;
+		}
 		if (y && !*yes)
 			*yes = xcalloc((n + 63) / 64, sizeof **yes);
-		for (size_t i = lo; i < t->to; i++) {
-			if (!bits_get(a, i - t->from))
-				bits_put(all, i, false);
-			if (y && bits_get(y, i - t->from))
-				bits_set(*yes, i);
+		for (size_t i = lo; i < hi; i++) {
+			bits_put(all, i, bits_get(a, i - t->from));
+			if (*yes)
+				bits_put(*yes, i, y && bits_get(y, i - t->from));
 		}
 		free(a);
 		free(y);
@@ -350,18 +364,27 @@ static void keep_bound(void)
 	}
 }
 
-/* The day of st's ws this worker knows, made when it knows none. */
-static struct tp_day *day_of(const struct store *st, const char *ws, int32_t day)
+/* The day of st's ws this worker knows, or NULL. */
+static struct tp_day *day_find(const struct store *st, const char *ws, int32_t day)
 {
 	for (size_t i = 0; i < tp_ndays; i++)
 		if (tp_days[i].day == day && tp_days[i].st.kind == st->kind &&
 		    !strcmp(tp_days[i].ws, ws) && !strcmp(tp_days[i].st.root, st->root))
 			return &tp_days[i];
+	return NULL;
+}
+
+/* The day of st's ws this worker knows, made when it knows none. */
+static struct tp_day *day_of(const struct store *st, const char *ws, int32_t day)
+{
+	struct tp_day *d = day_find(st, ws, day);
+	if (d)
+		return d;
 	if (tp_ndays == tp_capdays) {
 		tp_capdays = tp_capdays ? 2 * tp_capdays : 8;
 		tp_days = xrealloc(tp_days, tp_capdays * sizeof *tp_days);
 	}
-	struct tp_day *d = &tp_days[tp_ndays++];
+	d = &tp_days[tp_ndays++];
 	memset(d, 0, sizeof *d);
 	store_init(&d->st, xstrdup(st->root), false);
 	d->st.kind = st->kind;
@@ -373,30 +396,42 @@ static struct tp_day *day_of(const struct store *st, const char *ws, int32_t day
 	return d;
 }
 
-/* d's parts read again from its file and d marked wanted when this worker builds it or the
- * records past its parts are due, sh's records of which the .tix covers from. */
-static void day_look(struct tp_day *d, const struct shard *sh, size_t from)
+/* d's parts read again from its file and, with want, d marked wanted when this worker builds
+ * it or the records past its parts are due, sh's records of which the .tix covers from. */
+static void day_look(struct tp_day *d, const struct shard *sh, size_t from, bool want)
 {
 	char p[PATH_MAX];
 	d->from = from;
 	if (d->fd < 0 && tp_path(p, d))
 		tailpart_read_path(&d->f, p);
-	if (d->fd >= 0 || due_start(d, sh->nrecs))
+	if (want && (d->fd >= 0 || due_start(d, sh->nrecs)))
 		d->wanted = true;
 }
 
-const struct tailpart_file *tailphrase_kept(const struct store *st, const char *ws,
-					    const struct shard *sh, size_t from)
+/* Whether st's ws/day has a file of parts: a search without a phrase makes no day this worker
+ * does not know unless there is one (a word search of many small days keeps nothing of them). */
+static bool has_file(const struct store *st, const char *ws, int32_t day)
 {
-	struct tp_day *d = day_of(st, ws, sh->day);
+	char p[PATH_MAX];
+	return layout_shard_path(p, st, ws, day, LAYOUT_TAILPAIRS) && access(p, F_OK) == 0;
+}
+
+const struct tailpart_file *tailphrase_kept(const struct store *st, const char *ws,
+					    const struct shard *sh, size_t from, bool want)
+{
+	struct tp_day *d = day_find(st, ws, sh->day);
+	if (!d && !want && !has_file(st, ws, sh->day))
+		return NULL;
+	if (!d)
+		d = day_of(st, ws, sh->day);
 	d->asked = ++tp_asked;
-	day_look(d, sh, from);
+	day_look(d, sh, from, want);
 	return d->f.np && tailpart_covered(&d->f) > from ? &d->f : NULL;
 }
 
 void tailphrase_look(const struct store *st, const char *ws, const struct shard *sh, size_t from)
 {
-	day_look(day_of(st, ws, sh->day), sh, from);
+	day_look(day_of(st, ws, sh->day), sh, from, true);
 }
 
 bool tailphrase_wanted_any(void)

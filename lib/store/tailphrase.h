@@ -33,14 +33,12 @@
  * keeps at most 32 ln(n) parts beside its full ones). */
 #define TAILPHRASE_PART_BYTES (8u << 20)
 #define TAILPHRASE_PART_SHARE 32
-/* A search asks a part only when more than 1/TAILPHRASE_ASK_SHARE of its records are candidates
- * after the words (tailphrase_narrow): a look-up decodes the lists of the phrase's common words
- * and pairs, a bit per record of the part, and cost more than reading the lines of a rare word's
- * candidates (1.4% of prose's records: 22-24 ms asked, 8-12 not, as before the pairs;
- * BENCHMARKS-HISTORY.md, "The phrase of a rare word: a part asked only when it may narrow"),
- * while a part's pairs cannot narrow a rare word's records (they stand for its pairs). The
- * lines read past it are at most 1/16 of a tail's, so a phrase stays past 10x `rg`. */
-#define TAILPHRASE_ASK_SHARE 16
+/* A search asks the parts for every record they reach (tailphrase_reach), single words as
+ * phrases: a part is a .tix's text section of its records, their words as their pairs, so its
+ * look-up answers for them where the tail's segments' words were asked one by one before (tens
+ * of thousands of segments a day at 5M spans; a new worker's first phrase 2.2-6.7 s against
+ * `rg`'s 19.7, BENCHMARKS-HISTORY.md, "A part's words for the records it covers"). The tail's
+ * segments answer only for the records past them. */
 /* What a worker keeps of the builds of its days: past it the days searched longest ago are let
  * go (their parts stay in their files). */
 #define TAILPHRASE_KEEP_BYTES (512ull << 20)
@@ -56,19 +54,24 @@ struct tailpart_file;
 /* Whether terms[0..nterms) hold a phrase: a term of two words or more, which pairs narrow. */
 bool tailphrase_wanted(const char *const *terms, size_t nterms);
 /* The parts of st's ws/day's file, as this worker read them now, for a search of sh's records
- * from from on (those before, the .tix's), with the day marked wanted when the records past them
- * are due to be built (tailphrase.c, due_start): from now on the idle steps build them, unless
- * another worker holds the file's lock. NULL when no part answers for a record of [from,
- * sh->nrecs). */
+ * from from on (those before, the .tix's); with want (a phrase), the day marked wanted when the
+ * records past them are due to be built (tailphrase.c, due_start): from now on the idle steps
+ * build them, unless another worker holds the file's lock. Without want, a day this worker does
+ * not know and that has no file is left unknown. NULL when no part answers for a record of
+ * [from, sh->nrecs). */
 const struct tailpart_file *tailphrase_kept(const struct store *st, const char *ws,
-					    const struct shard *sh, size_t from);
-/* all and *yes (bits of sh's records, n of them; *yes NULL: none sure) narrowed by the parts of
- * f that hold sh's records as they are, for the records from from on they cover: a record they
- * rule out is taken out of all, one they know holds every term is put in *yes (made when
- * NULL). */
-void tailphrase_narrow(const struct tailpart_file *f, const struct shard *sh,
-		       const char *const *terms, size_t nterms, uint64_t *all, uint64_t **yes,
-		       size_t from, size_t n);
+					    const struct shard *sh, size_t from, bool want);
+/* The end of the records from from on that the parts of f answer for, sh's records as they
+ * are: the parts that follow each other from one that holds from, each current
+ * (tailpart_current) and within sh's records; from when none does. */
+size_t tailphrase_reach(const struct tailpart_file *f, const struct shard *sh, size_t from);
+/* all and *yes (bits of sh's records, n of them; *yes NULL: none sure) told by the parts of f
+ * for the records [from, reach) (tailphrase_reach): a record is a candidate as its part's
+ * words, pairs and triples say, and put in *yes (made when NULL) when its part knows it holds
+ * every term, else taken out of it; a part whose look-up fails leaves its records candidates,
+ * none sure. */
+void tailphrase_answer(const struct tailpart_file *f, const char *const *terms, size_t nterms,
+		       uint64_t *all, uint64_t **yes, size_t from, size_t reach, size_t n);
 /* Records from from on of st's ws/sh->day (those before, the .tix's) looked at without a search
  * (lib/store/tailscan.c): the day's parts read and the day marked wanted when the records past
  * them are due. */

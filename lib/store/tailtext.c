@@ -141,6 +141,21 @@ static void text_start(uint64_t **all, uint64_t **yes, size_t from, size_t n, co
 	}
 }
 
+/* The byte of sh's tail m at which the segments that hold a record from reach on begin: those
+ * before are passed by their headers alone (their bodies' checksums not computed: the parts
+ * answer for their records). */
+static uint64_t seg_past(const struct shard *sh, const char *m, uint32_t wm, size_t reach)
+{
+	const struct tailindex_seg *s;
+	bool good;
+	uint64_t at = 0;
+	for (uint64_t next = 0; tailseg_next(m, sh->text_end, (uint64_t)wm * 8, &next, &s, &good);
+	     at = next)
+		if (good && (size_t)s->first + s->nrecs > reach)
+			break;
+	return at;
+}
+
 size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
 			    const char *const *terms, size_t nterms, uint64_t **bits,
 			    uint64_t **sure)
@@ -155,15 +170,23 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 	const char *m;
 	if (!word || from >= n || !(m = tailseg_map(st, ws, sh, &mc)))
 		return from;
+	/* The parts of the day's file (<day>.tpx) answer for the records they reach, their words as
+	 * their pairs; a phrase marks the day for the idle steps to build past them. The tail's
+	 * words answer for the records past them: kept from reach on. */
+	const struct tailpart_file *ph = tailphrase_kept(st, ws, sh, from,
+							 tailphrase_wanted(terms, nterms));
+	size_t reach = ph ? tailphrase_reach(ph, sh, from) : from;
 	struct tailindex_words **kw = (struct tailindex_words **)tailread_kept_text(mc,
 										    tailwords_free),
 			       *tw = *kw, *mine = NULL;
 	if (tw && (tw->at > sh->text_end || tw->next > n))
-		tw = mine = tailwords_new(from); /* a reader of an older state: on its own */
-	else if (!tw || tw->from != from) {
+		tw = mine = tailwords_new(reach); /* a reader of an older state: on its own */
+	else if (!tw || tw->from < from || tw->from > reach) {
 		tailwords_free(tw);
-		tw = *kw = tailwords_new(from);
+		tw = *kw = tailwords_new(reach);
 	}
+	if (tw->at == 0 && tw->next == tw->from && tw->from > from)
+		tw->at = seg_past(sh, m, *mapcache_bits(mc), tw->from);
 	tailwords_more(sh, m, mapcache_bits(mc), tw, merge_step());
 	uint64_t *all = NULL, *yes = NULL;
 	bool whole = true; /* the tail's words know every record of theirs that holds the terms */
@@ -177,9 +200,10 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 			bits_put(yes, i, false);
 		}
 	}
-	/* The segments past the kept words, each asked for its records' candidates. */
+	/* The segments past the kept words and the parts, each asked for its records'
+	 * candidates. */
 	const struct tailindex_seg *s;
-	size_t past = tw->next > from ? tw->next : from;
+	size_t past = tw->next > reach ? tw->next : reach;
 	for (uint64_t at = tw->at; tailseg_next_good(sh, m, mapcache_bits(mc), &at, &s, &v);) {
 		uint64_t *a, *y;
 		if ((size_t)s->first + s->nrecs <= past || !words_blob_ok(&v) ||
@@ -197,21 +221,14 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 		free(y);
 	}
 	tailwords_free(mine);
-	/* A phrase: the tail's pairs built so far (by the idle steps, store_tail_idle) asked for
-	 * the records they cover, the day marked for the steps to build; not when the words leave
-	 * no candidate (a phrase of a word the tail lacks: each part's look-up would cost, 0.40
-	 * -> 3.3 ms on 66,000 spans of prose). */
-	const struct tailpart_file *ph = NULL;
-	if (tailphrase_wanted(terms, nterms) && (!all || bits_any(all, from, n)))
-		ph = tailphrase_kept(st, ws, sh, from);
-	if (!all && ph)
+	if (!all && reach > from)
 		text_start(&all, &yes, from, n, *bits, *sure);
 	if (all && !whole && !(from && *sure)) { /* none known: NULL says so */
 		free(yes);
 		yes = NULL;
 	}
-	if (ph)
-		tailphrase_narrow(ph, sh, terms, nterms, all, &yes, from, n);
+	if (reach > from)
+		tailphrase_answer(ph, terms, nterms, all, &yes, from, reach, n);
 	tailread_kept_counted(mc, tailwords_bytes(*kw));
 	mapcache_put(mc);
 	if (!all)
