@@ -402,11 +402,26 @@ static long tp_size(const char *d)
 	return stat(p, &sb) == 0 ? (long)sb.st_size : -1;
 }
 
+/* Whether this process maps day d's file of pairs removed from its directory. */
+static bool tp_mapped_gone(const char *d)
+{
+	char want[64], line[PATH_MAX + 256];
+	snprintf(want, sizeof want, "/ws/%s.tpx (deleted)", d);
+	FILE *f = fopen("/proc/self/maps", "r");
+	bool found = false;
+	while (f && !found && fgets(line, sizeof line, f))
+		found = strstr(line, want) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /* The parts go to a file beside the day that every process reads (<day>.tpx): a worker that
  * finds its lock held (another builds it) builds nothing; one that takes it appends each part
  * once, after the last, every answer equal to the spans' text at each step; a part cut short
- * (a writer killed in its append) is let go and written again over; `spandex index` (the
- * tail folded) and a reindex remove the file under the shard lock. */
+ * (a writer killed in its append) or damaged is let go, named by `spandex verify` and written
+ * again over; `spandex index` (the tail folded) and a reindex remove the file under the shard
+ * lock, and a worker's mapping of it goes at its next idle step. */
 START_TEST(tail_file)
 {
 	const char *d = "2024-03-22";
@@ -462,21 +477,59 @@ START_TEST(tail_file)
 	ck_assert_uint_eq(parts[1][1], 240);
 	char *plain = unindexed(days, 1, tp_found);
 	answers_as(tp_found, plain);
-	/* The last part cut short: let go (the answers as the lines say), written again over. */
+	/* The last part cut short: let go (the answers as the lines say), named by `spandex
+	 * verify` (no builder holds the file's lock), written again over. */
 	long size = tp_size(d);
+	ck_assert_uint_eq(count_problems(), 0);
 	ck_assert_int_eq(truncate(p, size - 24), 0);
 	ck_assert_int_eq(tp_parts(d, NULL), 1);
+	ck_assert_uint_eq(count_problems(), 1);
 	answers_as(tp_found, plain);
 	ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1);
 	tp_steps(d, 0, NULL, NULL, 0);
 	ck_assert_int_eq(tp_parts(d, parts), 2);
 	ck_assert_uint_eq(parts[1][1], 245); /* from the cut part to the tail's end */
+	ck_assert_uint_eq(count_problems(), 0);
+	/* A byte of the first part's body changed, and the file cut (so a worker reads it all
+	 * again): its checksum fails, the parts end before it (the lines answer), verify names
+	 * it; the next build writes the day again in one part from the file's start, over more
+	 * bytes than it takes: 8 zero bytes after it end the parts, which verify does not name. */
+	int fd = open(p, O_RDWR);
+	char byte;
+	ck_assert_int_eq(pread(fd, &byte, 1, 80 + 40), 1);
+	byte ^= 0x5a;
+	ck_assert_int_eq(pwrite(fd, &byte, 1, 80 + 40), 1);
+	close(fd);
+	ck_assert_int_eq(truncate(p, tp_size(d) - 24), 0);
+	ck_assert_uint_eq(count_problems(), 1);
+	answers_as(tp_found, plain);
+	ck_assert_int_eq(tp_right(d, 0, NULL, NULL), 1);
+	tp_steps(d, 0, NULL, NULL, 0);
+	ck_assert_int_eq(tp_parts(d, parts), 1);
+	ck_assert_uint_eq(parts[0][0], 0);
+	ck_assert_uint_eq(parts[0][1], 245);
+	long n;
+	char *b = file_read(p, &n), zeros[8] = {0};
+	uint64_t len;
+	memcpy(&len, b + 32, 8);
+	long end = 80 + (long)((len + 7) / 8 * 8);
+	ck_assert_int_gt(n, end);
+	ck_assert_int_eq(memcmp(b + end, zeros, 8), 0);
+	free(b);
+	ck_assert_uint_eq(count_problems(), 0);
 	answers_as(tp_found, plain);
 	free(plain);
 	/* Folded by `spandex index`: the .tix holds the pairs; then a tail past it, built from its
 	 * first record, and the day written again by reindex: the file goes. */
 	ck_assert(index_day(d));
 	ck_assert_int_eq(tp_size(d), -1);
+	/* This worker's mapping of the removed file let go at its next idle step (not kept until
+	 * its next search of the day, holding the file's blocks). */
+	ck_assert(tp_mapped_gone(d));
+	setenv("SPANDEX_TEST_TAIL_SCAN_MS", "0", 1);
+	ck_assert(!store_tail_idle(NULL));
+	unsetenv("SPANDEX_TEST_TAIL_SCAN_MS");
+	ck_assert(!tp_mapped_gone(d));
 	append(tp_s[2] + 245, 100);
 	ck_assert_int_eq(tp_right(d, 245, NULL, NULL), 1);
 	tp_steps(d, 245, NULL, NULL, 0);

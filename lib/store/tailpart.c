@@ -2,15 +2,18 @@
 #include "lib/store/tailpart.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
 #include "lib/store/io.h"
+#include "lib/store/layout.h"
 
 void tailpart_init(struct tailpart_file *f)
 {
@@ -157,6 +160,48 @@ size_t tailpart_covered(const struct tailpart_file *f)
 	return f->np ? f->p[f->np - 1].to : 0;
 }
 
+int tailpart_check(const struct store *st, const char *ws, const struct shard *sh,
+		   struct buf *why)
+{
+	char p[PATH_MAX];
+	int fd;
+	if (!layout_shard_path(p, st, ws, sh->day, LAYOUT_TAILPAIRS) ||
+	    (fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	/* a builder holds the lock across its steps: the bytes past its parts may be the one it
+	 * is writing, not a torn one */
+	bool building = flock(fd, LOCK_SH | LOCK_NB) < 0;
+	struct tailpart_file f;
+	tailpart_init(&f);
+	tailpart_read_path(&f, p);
+	int bad = 0;
+	for (size_t k = 0; k < f.np; k++) {
+		const struct tailpart *t = &f.p[k];
+		if (!tailpart_current(&f, t, sh)) {
+			buf_printf(why,
+				   "the part of records %zu-%zu names records the day does not have "
+				   "(the next build removes the file)\n",
+				   t->from, t->to - 1);
+			bad++;
+		} else if (words_check(&t->v, t->to - t->from) != SIZE_MAX) {
+			buf_printf(why, "the part of records %zu-%zu is damaged\n", t->from,
+				   t->to - 1);
+			bad++;
+		}
+	}
+	static const char zero[8];
+	size_t left = f.maplen - f.end;
+	if (!building && left && memcmp(f.map + f.end, zero, left < 8 ? left : 8)) {
+		buf_printf(why,
+			   "the part at byte %llu does not check (the next build writes over it)\n",
+			   (unsigned long long)f.end);
+		bad++;
+	}
+	tailpart_free(&f);
+	close(fd);
+	return bad;
+}
+
 int tailpart_write(int fd, uint64_t *at, const struct shard *sh, size_t from, size_t to,
 		   const struct buf *sec, size_t nwords, size_t blob_len)
 {
@@ -176,10 +221,15 @@ int tailpart_write(int fd, uint64_t *at, const struct shard *sh, size_t from, si
 	h.body_crc = hash_crc32c(0, sec->p, sec->len);
 	h.crc = hash_crc32c(0, &h, offsetof(struct tailpart_hdr, crc));
 	size_t n = sizeof h + pad8(sec->len);
-	char *out = xcalloc(1, n);
+	/* written over older bytes that go on past it (a part that failed its checks): 8 zero
+	 * bytes after it, the end of the parts, so the bytes past it are not taken for a torn
+	 * part (tailpart_check) */
+	struct stat sb;
+	size_t end_mark = fstat(fd, &sb) == 0 && (uint64_t)sb.st_size > *at + n ? 8 : 0;
+	char *out = xcalloc(1, n + end_mark);
 	memcpy(out, &h, sizeof h);
 	memcpy(out + sizeof h, sec->p, sec->len);
-	int rc = io_pwrite_all(fd, out, n, (off_t)*at);
+	int rc = io_pwrite_all(fd, out, n + end_mark, (off_t)*at);
 	free(out);
 	if (rc == 0)
 		*at += n;

@@ -434,6 +434,19 @@ void tailphrase_look(const struct store *st, const char *ws, const struct shard 
 	day_look(day_of(st, ws, sh->day), sh, from, true);
 }
 
+void tailphrase_let_gone(void)
+{
+	for (size_t i = 0; i < tp_ndays; i++) {
+		struct tp_day *d = &tp_days[i];
+		char p[PATH_MAX];
+		struct stat sb;
+		if (d->fd < 0 && d->f.map &&
+		    (!tp_path(p, d) || stat(p, &sb) < 0 || sb.st_ino != d->f.ino ||
+		     sb.st_dev != d->f.dev))
+			tailpart_free(&d->f);
+	}
+}
+
 bool tailphrase_wanted_any(void)
 {
 	for (size_t i = 0; i < tp_ndays; i++)

@@ -81,6 +81,11 @@ void tailphrase_look(const struct store *st, const char *ws, const struct shard 
  * tokenised): true while a day is still wanted (store_tail_idle, tailscan.c). */
 bool tailphrase_wanted_any(void);
 bool tailphrase_step(void);
+/* The mappings of the files of the days this worker knows and does not build let go when the
+ * file is no longer at its path (the fold of `spandex index`, reindex and retention remove it):
+ * a stat a day, at most every TAILPHRASE_SCAN_MS (store_tail_idle), so a removed file's blocks
+ * are not kept by a worker until its next search of the day. */
+void tailphrase_let_gone(void);
 /* The bytes a test hook's variable name holds (a test's step), else dflt. */
 size_t tailphrase_env_bytes(const char *name, size_t dflt);
 

@@ -10,20 +10,28 @@
 #include "lib/store/layout.h"
 #include "lib/store/tailphrase.h"
 
-/* The days of root's workspaces whose tail's index passes TAILPHRASE_AUTO_BYTES looked at
- * (day_look), at most every TAILPHRASE_SCAN_MS (tests: SPANDEX_TEST_TAIL_SCAN_MS, 0 each
- * idle step). */
-static void scan(const char *root)
+/* Whether TAILPHRASE_SCAN_MS passed since *last_ms (tests: SPANDEX_TEST_TAIL_SCAN_MS, 0 each
+ * idle step), *last_ms then now. */
+static bool every_scan(int64_t *last_ms)
 {
-	static int64_t last_ms = -1;
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	const char *e = getenv("SPANDEX_TEST_TAIL_SCAN_MS");
 	int64_t every = e ? strtoll(e, NULL, 10) : TAILPHRASE_SCAN_MS;
-	if (last_ms >= 0 && now - last_ms < every)
+	if (*last_ms >= 0 && now - *last_ms < every)
+		return false;
+	*last_ms = now;
+	return true;
+}
+
+/* The days of root's workspaces whose tail's index passes TAILPHRASE_AUTO_BYTES looked at
+ * (day_look), at most every TAILPHRASE_SCAN_MS. */
+static void scan(const char *root)
+{
+	static int64_t last_ms = -1;
+	if (!every_scan(&last_ms))
 		return;
-	last_ms = now;
 	size_t auto_bytes =
 	    tailphrase_env_bytes("SPANDEX_TEST_TAIL_AUTO_BYTES", TAILPHRASE_AUTO_BYTES);
 	struct store st;
@@ -60,6 +68,9 @@ static void scan(const char *root)
 
 bool store_tail_idle(const char *root)
 {
+	static int64_t last_ms = -1;
+	if (every_scan(&last_ms))
+		tailphrase_let_gone();
 	if (!tailphrase_wanted_any() && root)
 		scan(root);
 	return tailphrase_step();

@@ -24,6 +24,7 @@
 #include "lib/store/sealed.h"
 #include "lib/store/sup.h"
 #include "lib/store/tailindex.h"
+#include "lib/store/tailpart.h"
 #include "lib/store/dayindex.h"
 #include "lib/store/keytable.h"
 #include "lib/store/settle.h"
@@ -279,6 +280,8 @@ static void verify_day(struct store *st, const char *ws, int32_t day, struct vct
 	problems(v, &why, dname, LAYOUT_DAYINDEX);
 	tailindex_check(st, ws, &sh, &why);
 	problems(v, &why, dname, LAYOUT_TAILINDEX);
+	tailpart_check(st, ws, &sh, &why);
+	problems(v, &why, dname, LAYOUT_TAILPAIRS);
 	sup_check(st, ws, &sh, &why);
 	problems(v, &why, dname, LAYOUT_SUP);
 	buf_free(&why);
