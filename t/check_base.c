@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lib/base/arena.h"
+#include "lib/base/bits.h"
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
@@ -343,6 +344,28 @@ START_TEST(test_buf_appends)
 }
 END_TEST
 
+/* bits_copy against a bit at a time: every start and end around words' edges, every offset
+ * of the source within a word, the source's last word read only for bits of it. */
+START_TEST(test_bits_copy)
+{
+	enum { N = 300 };
+	uint64_t src[5], dst[6], want[6];
+	for (size_t w = 0; w < 5; w++)
+		src[w] = 0x9e3779b97f4a7c15ull * (w + 1) ^ (0xf0f0ull << w);
+	for (size_t off = 0; off < 70; off += 3)
+		for (size_t a = off; a < off + 140; a += 7)
+			for (size_t z = a; z <= a + 170 && z - off <= N; z += 5)
+				for (int none = 0; none < 2; none++) {
+					for (size_t w = 0; w < 6; w++)
+						dst[w] = want[w] = 0x5555555555555555ull ^ w;
+					for (size_t i = a; i < z; i++)
+						bits_put(want, i, !none && bits_get(src, i - off));
+					bits_copy(dst, a, z, none ? NULL : src, off);
+					ck_assert_mem_eq(dst, want, sizeof dst);
+				}
+}
+END_TEST
+
 START_TEST(test_arena_size)
 {
 	struct arena *a = arena_new();
@@ -372,6 +395,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_release_nested);
 	tcase_add_test(tc, test_release_json);
 	tcase_add_test(tc, test_arena_size);
+	tcase_add_test(tc, test_bits_copy);
 	tcase_add_test(tc, test_sort_keyed);
 	tcase_add_test(tc, test_hash_bytes);
 	tcase_add_test(tc, test_day_format);

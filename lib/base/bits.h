@@ -42,17 +42,19 @@ static inline bool bits_any(const uint64_t *b, size_t a, size_t z)
 	return false;
 }
 
-/* Whether more than k bits of [a, z) are set: a word at a time, stopping once past k. */
-static inline bool bits_more(const uint64_t *b, size_t a, size_t z, size_t k)
+/* Bits [a, z) of dst set to bits [a - off, z - off) of src (off <= a; NULL: all clear), a
+ * word of dst at a time where dst's words are whole: a part's bits copied to the day's. */
+static inline void bits_copy(uint64_t *dst, size_t a, size_t z, const uint64_t *src, size_t off)
 {
-	size_t n = 0;
 	for (; a < z && (a & 63); a++)
-		n += bits_get(b, a);
-	for (; a + 64 <= z && n <= k; a += 64)
-		n += (size_t)__builtin_popcountll(b[a >> 6]);
-	for (; a < z && n <= k; a++)
-		n += bits_get(b, a);
-	return n > k;
+		bits_put(dst, a, src && bits_get(src, a - off));
+	for (; a + 64 <= z; a += 64) {
+		size_t j = a - off, w = j >> 6, sh = j & 63;
+		/* the word after w is read only when bits of it are wanted: j + 63 < z - off */
+		dst[a >> 6] = !src ? 0 : sh ? src[w] >> sh | src[w + 1] << (64 - sh) : src[w];
+	}
+	for (; a < z; a++)
+		bits_put(dst, a, src && bits_get(src, a - off));
 }
 
 /* Whether v is in a set of up to 32 small values, one bit each (a kind or status set of a

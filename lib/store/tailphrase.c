@@ -316,20 +316,17 @@ void tailphrase_answer(const struct tailpart_file *f, const char *const *terms, 
 		if (lo >= hi)
 			continue;
 		if (words_terms(&t->v, terms, nterms, t->to - t->from, &a, &y) != ST_OK) {
-			for (size_t i = lo; i < hi; i++) { /* candidates, none sure */
+			for (size_t i = lo; i < hi; i++) /* candidates, none sure */
 				bits_set(all, i);
-				if (*yes)
-					bits_put(*yes, i, false);
-			}
+			if (*yes)
+				bits_copy(*yes, lo, hi, NULL, 0);
 			continue;
 		}
 		if (y && !*yes)
 			*yes = xcalloc((n + 63) / 64, sizeof **yes);
-		for (size_t i = lo; i < hi; i++) {
-			bits_put(all, i, bits_get(a, i - t->from));
-			if (*yes)
-				bits_put(*yes, i, y && bits_get(y, i - t->from));
-		}
+		bits_copy(all, lo, hi, a, t->from);
+		if (*yes)
+			bits_copy(*yes, lo, hi, y, t->from);
 		free(a);
 		free(y);
 	}
