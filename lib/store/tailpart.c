@@ -160,8 +160,7 @@ size_t tailpart_covered(const struct tailpart_file *f)
 	return f->np ? f->p[f->np - 1].to : 0;
 }
 
-int tailpart_check(const struct store *st, const char *ws, const struct shard *sh,
-		   struct buf *why)
+int tailpart_check(const struct store *st, const char *ws, const struct shard *sh, struct buf *why)
 {
 	char p[PATH_MAX];
 	int fd;
@@ -178,10 +177,11 @@ int tailpart_check(const struct store *st, const char *ws, const struct shard *s
 	for (size_t k = 0; k < f.np; k++) {
 		const struct tailpart *t = &f.p[k];
 		if (!tailpart_current(&f, t, sh)) {
-			buf_printf(why,
-				   "the part of records %zu-%zu names records the day does not have "
-				   "(the next build removes the file)\n",
-				   t->from, t->to - 1);
+			buf_printf(
+			    why,
+			    "the part of records %zu-%zu names records the day does not have "
+			    "(the next build removes the file)\n",
+			    t->from, t->to - 1);
 			bad++;
 		} else if (words_check(&t->v, t->to - t->from) != SIZE_MAX) {
 			buf_printf(why, "the part of records %zu-%zu is damaged\n", t->from,

@@ -78,8 +78,7 @@ size_t tailpart_covered(const struct tailpart_file *f);
  * last whole part fail to check (a builder killed in its append); each problem a line appended
  * to why. The file is derived: the next build writes over a part that fails, and the fold of
  * `spandex index` removes it. Returns the problems. */
-int tailpart_check(const struct store *st, const char *ws, const struct shard *sh,
-		   struct buf *why);
+int tailpart_check(const struct store *st, const char *ws, const struct shard *sh, struct buf *why);
 /* Writes the part of sh's records [from, to), its text section sec of nwords words and blob_len
  * bytes of them, at byte at of fd (over whatever a killed writer left there), *at moved past it:
  * 0, or -1 with errno. */

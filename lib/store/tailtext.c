@@ -173,8 +173,8 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 	/* The parts of the day's file (<day>.tpx) answer for the records they reach, their words as
 	 * their pairs; a phrase marks the day for the idle steps to build past them. The tail's
 	 * words answer for the records past them: kept from reach on. */
-	const struct tailpart_file *ph = tailphrase_kept(st, ws, sh, from,
-							 tailphrase_wanted(terms, nterms));
+	const struct tailpart_file *ph =
+	    tailphrase_kept(st, ws, sh, from, tailphrase_wanted(terms, nterms));
 	size_t reach = ph ? tailphrase_reach(ph, sh, from) : from;
 	struct tailindex_words **kw = (struct tailindex_words **)tailread_kept_text(mc,
 										    tailwords_free),
