@@ -375,6 +375,15 @@ START_TEST(groups_changed)
 }
 END_TEST
 
+/* Every day loaded and indexed, every page shape checked. */
+static void groups_indexed(void)
+{
+	groups_load(0, GDAYS);
+	for (int d = 0; d < GDAYS; d++)
+		ck_assert(index_day(gdays[d]));
+	same_right(shapes_same, "indexed");
+}
+
 /* The nightly erasure pass (store_erase_pending) writes again each day holding a version older
  * than its span's newest or an erased span's, its records renumbered (a sealed day's read in
  * start order); so does reindex (seal keeps the records, their lines moved). The day written
@@ -384,10 +393,7 @@ START_TEST(groups_rewritten)
 {
 	struct err e = {ST_OK, ""};
 	struct store_erase_done done;
-	groups_load(0, GDAYS);
-	for (int d = 0; d < GDAYS; d++)
-		ck_assert(index_day(gdays[d]));
-	same_right(shapes_same, "indexed");
+	groups_indexed();
 	/* Edits on the second day (one moved to a trace of the third), the pass writing it again
 	 * without their older versions. */
 	again("s1-0003-0", "g1-3757", "2024-04-02T00:10:00Z", 3, 2, false);
@@ -460,6 +466,38 @@ START_TEST(groups_rewritten)
 }
 END_TEST
 
+/* A page refused for its budget (its take cut short, what it took kept), then the erasure pass
+ * writing a day again: that day taken again and its traces counted again, with the records
+ * the refused page left, not every record (a page within half of them); the same pages as
+ * every span's trace gives. */
+START_TEST(groups_rewritten_after_refused)
+{
+	static const enum query_group_by by = QG_TRACE_ID;
+	static char ids[1200][24], tr[1200][16];
+	static struct span s[1200];
+	struct query_groups g;
+	struct err e = {ST_OK, ""};
+	struct store_erase_done done;
+	groups_indexed();
+	for (int i = 0; i < 1200; i++) { /* a fifth of the records more, on the third day */
+		snprintf(ids[i], sizeof ids[i], "r-%04d", i);
+		snprintf(tr[i], sizeof tr[i], "r-%03d", i % 300);
+		s[i] = gspan(ids[i], tr[i], "2024-04-03T20:00:00Z", i);
+	}
+	for (int i = 0; i < 1200; i += GBATCH)
+		append(s + i, GBATCH);
+	ck_assert(index_day(gdays[2])); /* else the recount reads the day's tail whole */
+	q_init("-span_count", 1, 10, NULL, FILTER_SPANS);
+	Q.budget_bytes = NG * 5 * GDAYS * 128 / 6;
+	ck_assert_int_ne(query_group_rows(&Q, &by, 1, &g), ST_OK);
+	again("s1-0003-0", "g1-3757", "2024-04-02T00:10:00Z", 3, 2, false);
+	ck_assert_msg(store_erase_pending(&fx_st, &done, &e) == ST_OK, "%s", err_text(&e));
+	within("the pass after a page refused", 2);
+	same_right(shapes_same, "the pass after a page refused");
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
 /* Day d's index moved aside (to) or back (from), as an operator removes a day (retention's
  * first step: no reader lists a day without its index) or a restore puts one back. */
 static void day_away(const char *d, bool back)
@@ -477,14 +515,12 @@ static void day_away(const char *d, bool back)
  * span's trace gives, then after a change. */
 START_TEST(groups_day_gone)
 {
-	groups_load(0, GDAYS);
-	for (int d = 0; d < GDAYS; d++)
-		ck_assert(index_day(gdays[d]));
+	groups_indexed();
 	/* Traces of the first day with spans on the second, and the second's with spans on the
 	 * third. */
 	again("x-cross", "g0-0007", "2024-04-02T12:00:00Z", 3, -1, false);
 	again("x-cross2", "g1-0000", "2024-04-03T13:00:00Z", 4, -1, false);
-	same_right(shapes_same, "loaded");
+	same_right(shapes_same, "traces across days");
 	day_away(gdays[1], false);
 	adjusted("a middle day gone");
 	same_right(shapes_same, "a middle day gone");
@@ -508,4 +544,5 @@ void check_query_groups(TCase *store)
 	tcase_add_test(store, groups_changed);
 	tcase_add_test(store, groups_rewritten);
 	tcase_add_test(store, groups_day_gone);
+	tcase_add_test(store, groups_rewritten_after_refused);
 }

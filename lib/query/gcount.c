@@ -66,8 +66,9 @@ struct gc_ws {
 	bool over;	   /* a view past GC_TRACES_MAX: none kept until another view is asked */
 	bool nospans;	   /* past GC_SPANS_MAX (or the ids): none kept by span */
 	bool byspan; /* flags were written in a day taken: records kept by span from then on */
-	bool whole;  /* the last take ended whole: every record to hi_us taken, none past it */
-	int64_t hi_us, round_us; /* the newest ingested_at taken (this round: round_us) */
+	/* The newest ingested_at of a take that ended whole: every record to it taken (this
+	 * round: round_us). A take cut short since took records past it, perhaps. */
+	int64_t hi_us, round_us;
 	struct gc_day *days;
 	size_t ndays, capdays; /* ascending by day */
 	struct gc_view v[GC_VIEWS];
@@ -91,8 +92,7 @@ static void ws_again(struct gc_ws *w)
 	free(w->days);
 	w->days = NULL;
 	w->ndays = w->capdays = 0;
-	w->over = w->nospans = w->whole =
-	    false; /* byspan stays: the workspace is one that changes */
+	w->over = w->nospans = false; /* byspan stays: the workspace is one that changes */
 	w->hi_us = INT64_MIN;
 	w->stale = 0;
 	free(w->spans.slot);
@@ -246,8 +246,9 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
  * by 4 a flag, are accounted for after the take, else its records' bits are compared:
  * DAY_UNACCOUNTED), or written again since (its last record taken no longer there, or its
  * generation drawn anew: d->redo DAY_REWRITTEN, taken again from its first, counted again by
- * days_redo); 0 to be taken again whole (a day written again after a take cut short); -1 the
- * query cannot answer. The first flags moved keep records by span from then on. */
+ * days_redo; also after a take cut short, as each trace with a span on it is counted again
+ * whole, whatever that take counted of it); -1 the query cannot answer. The first flags moved
+ * keep records by span from then on. */
 static int day_kept(struct gc_ws *w, struct gc_day *d, const struct scan_day *s)
 {
 	if (!s || (s->sh.flag_gen & 1))
@@ -257,7 +258,7 @@ static int day_kept(struct gc_ws *w, struct gc_day *d, const struct scan_day *s)
 	uint64_t moved = s->sh.flag_gen - d->gen;
 	if (!kept_mark_same(&d->m, s) || (moved & 3) || moved / 4 > GC_FLAGS_PLAUSIBLE(s)) {
 		d->redo = DAY_REWRITTEN;
-		return w->whole;
+		return 1;
 	}
 	w->byspan |= moved != 0;
 	return 1;
@@ -700,13 +701,11 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 				return false;
 			}
 			w->hi_us = w->round_us > w->hi_us ? w->round_us : w->hi_us;
-			w->whole = true;
 			return true;
 		}
 		if (!w->over && db->b.over) {
 			/* What was taken is kept for the next query, but a round cut short cannot
 			 * account for the flags written since. */
-			w->whole = false;
 			if (moved || !days_accounted(w, db))
 				ws_again(w);
 			return false;
