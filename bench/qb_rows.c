@@ -11,7 +11,6 @@
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/pages.h"
 #include "lib/query/query.h"
-#include "lib/store/layout.h"
 #include "lib/store/ops.h"
 #include "lib/base/time.h"
 
@@ -323,7 +322,11 @@ static void drop_oldest(struct store *st)
 		exit(1);
 	}
 	if (getenv("QB_DROP_MIDDLE")) {
-		if (!layout_shard_path(p, st, "bench-0", days[nd / 2], LAYOUT_IDX) || unlink(p)) {
+		/* <day>.idx beside <day>.jsonl (docs/FORMAT.md, "Files") */
+		size_t n =
+		    ops_day_path(p, st, "bench-0", days[nd / 2], OPS_DAY_PLAIN) ? strlen(p) : 0;
+		if (n < 6 || strcmp(p + n - 6, ".jsonl") ||
+		    (strcpy(p + n - 6, ".idx"), unlink(p))) {
 			perror("drop: the middle day's index");
 			exit(1);
 		}

@@ -14,7 +14,7 @@
 #include <limits.h>
 #include <stdio.h>
 
-#include "lib/store/layout.h"
+#include "lib/store/ops.h"
 #include "lib/store/store.h"
 
 static const char *const gdays[] = {"2024-04-01", "2024-04-02", "2024-04-03"};
@@ -498,12 +498,15 @@ START_TEST(groups_rewritten_after_refused)
 }
 END_TEST
 
-/* Day d's index moved aside (to) or back (from), as an operator removes a day (retention's
- * first step: no reader lists a day without its index) or a restore puts one back. */
+/* Day d's index (<day>.idx beside its <day>.jsonl, docs/FORMAT.md) moved aside (to) or back
+ * (from), as an operator removes a day (retention's first step: no reader lists a day without
+ * its index) or a restore puts one back. */
 static void day_away(const char *d, bool back)
 {
 	char p[PATH_MAX], aside[PATH_MAX + 8];
-	ck_assert(layout_shard_path(p, &fx_st, "ws", fx_day_of(d), LAYOUT_IDX));
+	ck_assert(ops_day_path(p, &fx_st, "ws", fx_day_of(d), OPS_DAY_PLAIN));
+	ck_assert(strlen(p) > 6 && !strcmp(p + strlen(p) - 6, ".jsonl"));
+	strcpy(p + strlen(p) - 6, ".idx");
 	snprintf(aside, sizeof aside, "%s.away", p);
 	ck_assert_int_eq(back ? rename(aside, p) : rename(p, aside), 0);
 	store_forget_day(&fx_st, "ws", fx_day_of(d));
