@@ -2,9 +2,11 @@
  * split from query_bench.c (805 lines), which keeps the timing, the tables and the modes. */
 #include "bench/qb_rows.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "bench/qb_load.h"
 #include "lib/api/intake/filter.h"
 #include "lib/api/intake/pages.h"
@@ -304,10 +306,13 @@ void qb_replace_one(struct store *st, int n)
 	buf_free(&line);
 }
 
-/* bench-0's oldest day dropped, as `spandex retain` drops a day past its cutoff (the SQLite
- * side keeps its rows: its groups are timed over every day, a little more than spandex's). */
+/* bench-0's oldest day dropped, as `spandex retain` drops a day past its cutoff, or with
+ * QB_DROP_MIDDLE=1 its middle day's index removed, as an operator removes a day (no reader
+ * lists a day without it; the SQLite side keeps its rows: its groups are timed over every
+ * day, a little more than spandex's). */
 static void drop_oldest(struct store *st)
 {
+	char p[PATH_MAX];
 	int32_t *days;
 	size_t nd;
 	struct ops_retained kept;
@@ -315,6 +320,19 @@ static void drop_oldest(struct store *st)
 	if (store_days(st, "bench-0", &days, &nd) != ST_OK || nd < 2) {
 		fprintf(stderr, "drop: bench-0 has no day to drop\n");
 		exit(1);
+	}
+	if (getenv("QB_DROP_MIDDLE")) {
+		/* <day>.idx beside <day>.jsonl (docs/FORMAT.md, "Files") */
+		size_t n =
+		    ops_day_path(p, st, "bench-0", days[nd / 2], OPS_DAY_PLAIN) ? strlen(p) : 0;
+		if (n < 6 || strcmp(p + n - 6, ".jsonl") ||
+		    (strcpy(p + n - 6, ".idx"), unlink(p))) {
+			perror("drop: the middle day's index");
+			exit(1);
+		}
+		store_forget_day(st, "bench-0", days[nd / 2]);
+		free(days);
+		return;
 	}
 	struct ops_retention r = {.cutoff_day = days[0] + 1, .recent_us = INT64_MAX};
 	free(days);

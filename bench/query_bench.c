@@ -24,7 +24,8 @@
  * input and output from FILE (bench/gen's TEXT) when DIR is filled. QB_SEAL_DICT=1 seals with a
  * dictionary a day (`spandex seal --dictionary`). The rows of groups after a change (struct bq's
  * ev) change bench-0 before each of their first QB_DROPS runs of a pass, so each is timed only
- * when QB_ONLY holds its word (run them on a copy): "dropped" (its oldest day dropped),
+ * when QB_ONLY holds its word (run them on a copy): "dropped" (its oldest day dropped; with
+ * QB_DROP_MIDDLE=1 its middle day's index removed, as an operator removes a day),
  * "changed" (one span sent again, not before the warm-up: a process's first change), "pass" (one
  * span sent again, then the erasure pass that writes its day again), "sealed" (its next open day
  * sealed).

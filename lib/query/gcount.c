@@ -12,10 +12,10 @@
  * version live again) has its records' bits compared with their flags (day_fix). A day written
  * again (reindex, the erasure pass: its records renumbered) is taken again, and each trace
  * with a span on it is counted again from it and from its other days' key maps, as is each
- * trace of a day retention dropped (days_redo); all is taken again only when a day taken is
- * gone that is not older than every day left. So a page reads the buckets from its end (the
- * most spans first) and the keys of the counts it reaches, and its total is the number of
- * traces counted: its answer is the one a table of every span's trace gives (groups.c;
+ * trace with a span on a day gone (retention's oldest; a middle day an operator removed, or a
+ * restore left out: days_redo); a day come back is taken as a new one. So a page reads the buckets
+ * from its end (the most spans first) and the keys of the counts it reaches, and its total is the
+ * number of traces counted: its answer is the one a table of every span's trace gives (groups.c;
  * t/check_query_groups.c), at the cost of the records committed since, or of the days changed
  * or written again, not of the store. */
 #include "lib/query/gview.h"
@@ -66,8 +66,9 @@ struct gc_ws {
 	bool over;	   /* a view past GC_TRACES_MAX: none kept until another view is asked */
 	bool nospans;	   /* past GC_SPANS_MAX (or the ids): none kept by span */
 	bool byspan; /* flags were written in a day taken: records kept by span from then on */
-	bool whole;  /* the last take ended whole: every record to hi_us taken, none past it */
-	int64_t hi_us, round_us; /* the newest ingested_at taken (this round: round_us) */
+	/* The newest ingested_at of a take that ended whole: every record to it taken (this
+	 * round: round_us). A take cut short since took records past it, perhaps. */
+	int64_t hi_us, round_us;
 	struct gc_day *days;
 	size_t ndays, capdays; /* ascending by day */
 	struct gc_view v[GC_VIEWS];
@@ -91,8 +92,7 @@ static void ws_again(struct gc_ws *w)
 	free(w->days);
 	w->days = NULL;
 	w->ndays = w->capdays = 0;
-	w->over = w->nospans = w->whole =
-	    false; /* byspan stays: the workspace is one that changes */
+	w->over = w->nospans = false; /* byspan stays: the workspace is one that changes */
 	w->hi_us = INT64_MIN;
 	w->stale = 0;
 	free(w->spans.slot);
@@ -246,8 +246,9 @@ static bool spans_gone(struct gc_ws *w, struct scan *db, uint64_t h)
  * by 4 a flag, are accounted for after the take, else its records' bits are compared:
  * DAY_UNACCOUNTED), or written again since (its last record taken no longer there, or its
  * generation drawn anew: d->redo DAY_REWRITTEN, taken again from its first, counted again by
- * days_redo); 0 to be taken again whole (a day written again after a take cut short); -1 the
- * query cannot answer. The first flags moved keep records by span from then on. */
+ * days_redo; also after a take cut short, as each trace with a span on it is counted again
+ * whole, whatever that take counted of it); -1 the query cannot answer. The first flags moved
+ * keep records by span from then on. */
 static int day_kept(struct gc_ws *w, struct gc_day *d, const struct scan_day *s)
 {
 	if (!s || (s->sh.flag_gen & 1))
@@ -257,7 +258,7 @@ static int day_kept(struct gc_ws *w, struct gc_day *d, const struct scan_day *s)
 	uint64_t moved = s->sh.flag_gen - d->gen;
 	if (!kept_mark_same(&d->m, s) || (moved & 3) || moved / 4 > GC_FLAGS_PLAUSIBLE(s)) {
 		d->redo = DAY_REWRITTEN;
-		return w->whole;
+		return 1;
 	}
 	w->byspan |= moved != 0;
 	return 1;
@@ -380,7 +381,13 @@ struct recount {
 	uint64_t *hs;
 	size_t nh, caph;
 	int32_t from, upto;
-	bool *redo; /* of each day of db */
+	int32_t *gone; /* the days taken that db no longer holds, ascending */
+	size_t ngone;
+	/* Every day of db and gone, ascending; of all[0..i], how many are gone or counted again
+	 * (nagain[i]) and how many are not (nkept[i]). */
+	int32_t *all;
+	uint32_t *nagain, *nkept;
+	size_t nall;
 };
 
 /* Record i of s (day) live to the query: one more span of its trace in each view taking it
@@ -424,19 +431,44 @@ static bool rec_recount(struct gc_ws *w, struct recount *rc, struct scan_day *s,
 	return true;
 }
 
-/* Of the days of db in [lo, hi] (lo a day of db or one dropped, older than all): whether one
- * is counted again (again) and whether one is not (kept: its spans of a trace then come from
- * its key maps). A trace whose first day was dropped is counted again. */
-static void span_days(const struct scan *db, const struct recount *rc, int32_t lo, int32_t hi,
-		      bool *again, bool *kept)
+static int day_cmp(const void *x, const void *y)
 {
-	size_t di = db_day_at(db, lo);
-	*again = di == db->ndays;
-	*kept = false;
-	for (di = *again ? 0 : di; di < db->ndays && db->days[di] <= hi; di++) {
-		*again |= rc->redo[di];
-		*kept |= !rc->redo[di];
+	int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* Of the days in [lo, hi] (each a day taken: of db, or gone): whether one is gone or counted
+ * again (again) and whether one is not (kept: its spans of a trace then come from its key
+ * maps); both when lo or hi is neither (the trace counted again from every day's). */
+static void span_days(const struct recount *rc, int32_t lo, int32_t hi, bool *again, bool *kept)
+{
+	const int32_t *a = bsearch(&lo, rc->all, rc->nall, sizeof lo, day_cmp),
+		      *b = bsearch(&hi, rc->all, rc->nall, sizeof hi, day_cmp);
+	if (!a || !b) {
+		*again = *kept = true;
+		return;
 	}
+	size_t i = (size_t)(a - rc->all), j = (size_t)(b - rc->all);
+	*again = rc->nagain[j] > (i ? rc->nagain[i - 1] : 0);
+	*kept = rc->nkept[j] > (i ? rc->nkept[i - 1] : 0);
+}
+
+/* rc's days: db's and those gone, in one ascending list with their running counts. */
+static void recount_days(struct gc_ws *w, const struct scan *db, struct recount *rc)
+{
+	size_t n = db->ndays + rc->ngone, di = 0, g = 0;
+	rc->all = xmalloc((n ? n : 1) * sizeof *rc->all);
+	rc->nagain = xmalloc((n ? n : 1) * sizeof *rc->nagain);
+	rc->nkept = xmalloc((n ? n : 1) * sizeof *rc->nkept);
+	for (size_t i = 0; i < n; i++) {
+		bool gone = di == db->ndays || (g < rc->ngone && rc->gone[g] < db->days[di]);
+		int32_t day = gone ? rc->gone[g++] : db->days[di++];
+		bool again = gone || day_of(w, day)->redo != DAY_KEPT;
+		rc->all[i] = day;
+		rc->nagain[i] = (i ? rc->nagain[i - 1] : 0) + again;
+		rc->nkept[i] = (i ? rc->nkept[i - 1] : 0) + !again;
+	}
+	rc->nall = n;
 }
 
 /* Each view's traces with a span on a day counted again or dropped marked (rc), and those with
@@ -445,9 +477,7 @@ static void recount_mark(struct gc_ws *w, struct scan *db, struct recount *rc)
 {
 	rc->from = INT32_MAX;
 	rc->upto = INT32_MIN;
-	rc->redo = xmalloc((db->ndays ? db->ndays : 1) * sizeof *rc->redo);
-	for (size_t di = 0; di < db->ndays; di++)
-		rc->redo[di] = day_of(w, db->days[di])->redo != DAY_KEPT;
+	recount_days(w, db, rc);
 	for (size_t k = 0; k < w->nv; k++) {
 		struct gc_view *v = &w->v[k];
 		rc->cap[k] = v->n ? v->n : 1;
@@ -455,7 +485,7 @@ static void recount_mark(struct gc_ws *w, struct scan *db, struct recount *rc)
 		for (size_t ei = 0; ei < v->n; ei++) {
 			const struct gc_ent *e = &v->e[ei];
 			bool again, kept;
-			span_days(db, rc, e->day, e->last, &again, &kept);
+			span_days(rc, e->day, e->last, &again, &kept);
 			rc->nc[k][ei] = again ? 0 : UINT32_MAX;
 			if (!again || !kept)
 				continue;
@@ -507,8 +537,8 @@ static bool recount_day(struct gc_ws *w, struct scan *db, struct recount *rc, st
 	return ok;
 }
 
-/* Once every day of db is taken: the days retention dropped (ws_kept lets go only days older
- * than all of db's) taken out, and the days to count again (d->redo) counted again. Each trace
+/* Once every day of db is taken: the days gone (retention's, an operator's, a restore's) taken
+ * out, and the days to count again (d->redo) counted again. Each trace
  * with a span taken on one of them (its first day to its last) is counted again whole from the
  * records live to the query: those of the days counted again, every one (a trace none had
  * before taken anew), and those of its other days their key maps name (recount_day). A trace
@@ -519,17 +549,19 @@ static bool days_redo(struct gc_ws *w, struct scan *db)
 {
 	size_t keep = 0;
 	bool any = false, ok = true;
+	struct recount rc = {0};
 	for (size_t k = 0; k < w->ndays; k++)
 		if (day_in(db, w->days[k].day)) {
 			any |= w->days[k].redo != DAY_KEPT;
 			w->days[keep++] = w->days[k];
 		} else {
 			free(w->days[k].live);
+			rc.gone = xrealloc(rc.gone, (rc.ngone + 1) * sizeof *rc.gone);
+			rc.gone[rc.ngone++] = w->days[k].day;
 		}
 	if (keep == w->ndays && !any)
 		return true;
 	w->ndays = keep;
-	struct recount rc = {0};
 	uint64_t empty_h = hash_bytes("", 0);
 	recount_mark(w, db, &rc);
 	for (size_t di = 0; di < db->ndays && ok; di++)
@@ -554,7 +586,10 @@ static bool days_redo(struct gc_ws *w, struct scan *db)
 		free(rc.nc[k]);
 	}
 	free(rc.hs);
-	free(rc.redo);
+	free(rc.gone);
+	free(rc.all);
+	free(rc.nagain);
+	free(rc.nkept);
 	spans_compact(w);
 	return ok;
 }
@@ -606,15 +641,7 @@ static struct gc_view *view_of(struct gc_ws *w, const struct rec_filter *c)
 /* Whether w's days are still db's, as day_kept: 1, 0 (taken again) or -1. */
 static int ws_kept(struct gc_ws *w, struct scan *db)
 {
-	/* Every day taken is still one of db's, or older than all of them (retention dropped it:
-	 * days_redo takes it out). */
-	for (size_t k = 0, di = 0; k < w->ndays; k++) {
-		while (di < db->ndays && db->days[di] < w->days[k].day)
-			di++;
-		if (w->days[k].m.done && (di == db->ndays || db->days[di] != w->days[k].day) &&
-		    db->ndays && w->days[k].day > db->days[0])
-			return 0;
-	}
+	/* A day taken that db no longer holds is taken out by days_redo. */
 	for (size_t i = 0; i < w->nv; i++)
 		if (w->v[i].dead > GC_DEAD_MAX && w->v[i].dead * 2 > w->v[i].npool)
 			return 0;
@@ -674,13 +701,11 @@ static bool ws_take(struct gc_ws *w, struct scan *db)
 				return false;
 			}
 			w->hi_us = w->round_us > w->hi_us ? w->round_us : w->hi_us;
-			w->whole = true;
 			return true;
 		}
 		if (!w->over && db->b.over) {
 			/* What was taken is kept for the next query, but a round cut short cannot
 			 * account for the flags written since. */
-			w->whole = false;
 			if (moved || !days_accounted(w, db))
 				ws_again(w);
 			return false;

@@ -4,10 +4,11 @@
 // (lib/api/opik/spans/read.c, opik_filter_terms; issue 57). The answer stays the predicate's:
 // every page shape against the list of every trace filtered here, case-blind, for words,
 // prefixes, the inside and the end of a word, values across a word's boundary, with
-// punctuation or digits, inside a non-ASCII name, and values not taken as terms (two letters, a
-// quote, a non-ASCII letter); on fresh, indexed and sealed days and after a trace renamed. A
-// worker under a read budget that every root's line passes (SPANDEX_QUERY_BYTES) answers the
-// name conditions the index narrows; before, it read every root and was refused.
+// punctuation or digits, inside a non-ASCII name, with a quote (taken as terms: their words and
+// the runs between them), and values not taken as terms (two letters, a non-ASCII letter); on
+// fresh, indexed and sealed days and after a trace renamed. A worker under a read budget that
+// every root's line passes (SPANDEX_QUERY_BYTES) answers the name conditions the index narrows
+// (a quoted one too); before, it read every root and was refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, spandexCli, dayTime } from '../harness.mjs';
@@ -88,6 +89,9 @@ const conds = [
 	['name', 'contains', 'lbaum'],
 	['name', 'contains', 'ölb'],
 	['name', 'contains', '"notes"'],
+	['name', 'contains', 'ize "no'],
+	['name', 'ends_with', 'es"'],
+	['name', 'contains', '"n'],
 	['name', 'contains', 'café'],
 	['name', '=', 'tool call 1003'],
 	['name', 'starts_with', 'Retr'],
@@ -117,7 +121,7 @@ async function allSame(when) {
 	for (const c of conds)
 		await pagesAsFiltered(srv, c, all, when);
 	// Under the budget: values in the names' words, which the text index narrows by.
-	for (const c of conds.filter(([, , v]) => ['planner', 'PLAN', 'Retr', 'rde', 'lbaum'].includes(v)))
+	for (const c of conds.filter(([, , v]) => ['planner', 'PLAN', 'Retr', 'rde', 'lbaum', '"notes"', 'ize "no'].includes(v)))
 		await pagesAsFiltered(lim, c, all, `${when}, under the budget`);
 	// The spans' list takes the terms too (its spans named s<n>, one a trace).
 	const filters = encodeURIComponent(JSON.stringify([{ field: 'name', operator: 'contains', value: 'S100' }]));

@@ -494,14 +494,20 @@ static bool opik_match(void *ctx, const char *line, size_t n)
  * traces with a filter on a name"). */
 #define OPIK_TERM_MIN 3
 
-/* Whether v is in a line's text as it is in the decoded text: printable ASCII but '"' and '\\',
- * the only bytes of it a line escapes (docs/FORMAT.md: the server writes every line). */
+/* Whether v's words are in a line's text as they are in the decoded text: printable ASCII but
+ * '\\' (a line escapes '"' as well, but neither is a word byte, and a run of bytes between two
+ * words that holds a quote is not one space in either: the text index's pairs take both alike),
+ * with OPIK_TERM_MIN bytes or more besides the quotes (docs/FORMAT.md: the server writes every
+ * line). */
 static bool term_as_stored(const char *v)
 {
-	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
-		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e || *p == '\\')
 			return false;
-	return strlen(v) >= OPIK_TERM_MIN;
+		n += *p != '"';
+	}
+	return n >= OPIK_TERM_MIN;
 }
 
 size_t opik_filter_terms(const struct opik_filter *f, const char **terms, size_t max,
