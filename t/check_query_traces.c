@@ -1,7 +1,8 @@
-/* check_query_traces: a page of traces by start time from the counts and the blocks of records
- * (lib/query/tpage.c, twins.c) against the listing that gathers every root of its window
- * (query_trace_visit): every page shape, on fresh days, indexed days, a tail past the index,
- * sealed days and superseded versions, with traces of several roots. */
+/* check_query_traces: a page of traces by start time from the counts and the roots a process
+ * keeps by start (lib/query/tpage.c, twins.c) against the listing that gathers every root of its
+ * window (query_trace_visit): every page shape, on fresh days, indexed days, a tail past the
+ * index, sealed days and superseded versions, with traces of several roots; and on days whose
+ * starts lie in no order among their records, a page within a quarter of a day's records. */
 #include "t/check_query.h"
 
 #include "lib/store/store.h"
@@ -267,7 +268,83 @@ START_TEST(traces_counted)
 }
 END_TEST
 
+/* Days of traces whose starts lie in no order among their records (ingest of late or replayed
+ * traces; bench/query_bench's load): NS traces a day of a root and two children, the t-th at a
+ * second of the day that a step prime to NS spreads over it, so every block of records reaches
+ * from near the day's start to near its end. */
+enum { NS = 2000 };
+static void scattered_load(int round)
+{
+	static char ids[2][NS][3][20], tr[2][NS][16], at[2][NS][3][40];
+	static struct span s[2 * NS * 3];
+	size_t n = 0;
+	for (int d = 0; d < 2; d++)
+		for (int t = 0; t < NS; t++) {
+			int sec = (int)((t * 7919L + round * 31) % NS) * 43 + 7;
+			snprintf(tr[d][t], sizeof tr[d][t], "x%d%d-%04d", round, d, t);
+			for (int k = 0; k < 3; k++) {
+				int ks = sec + k;
+				snprintf(ids[d][t][k], sizeof ids[d][t][k], "x%d%d-%04d-%d", round,
+					 d, t, k);
+				snprintf(at[d][t][k], sizeof at[d][t][k], "%sT%02d:%02d:%02dZ",
+					 tdays[d + 1], ks / 3600, ks / 60 % 60, ks % 60);
+				s[n] = tspan(ids[d][t][k], tr[d][t], k ? ids[d][t][0] : "",
+					     t % 3 ? "sess-1" : "sess-2", at[d][t][k], t + k);
+				n++;
+			}
+		}
+	for (size_t i = 0; i < n; i += TBATCH)
+		append(s + i, (n - i < TBATCH ? n - i : TBATCH) / (round ? 30 : 1));
+}
+
+/* The newest and the oldest page of 10 within a budget of a quarter of a day's records, after a
+ * first page without one (the process's look at the days): reading the newest day's blocks
+ * would pass it. */
+static void within_quarter(const char *when)
+{
+	static const char *const sorts[] = {"-started_at", "started_at"};
+	struct query_traces t;
+	for (int o = 0; o < 2; o++) {
+		q_init(sorts[o], 1, 10, NULL, FILTER_TRACES);
+		ck_assert_int_eq(query_trace_rows(&Q, &t), ST_OK);
+		q_init(sorts[o], 1, 10, NULL, FILTER_TRACES);
+		Q.budget_bytes = NS * 3 * 128 / 4;
+		enum status rc = query_trace_rows(&Q, &t);
+		ck_assert_msg(rc == ST_OK, "%s, %s: %d %s", when, sorts[o], rc, err_text(&Q.err));
+		ck_assert_uint_eq(t.n, 10);
+	}
+}
+
+/* Days in no order of start: every page shape as gathering every root gives it, fresh, with
+ * roots taken since the page before (few, then more than an eighth of the day's), indexed and
+ * sealed; each page of 10 within a quarter of a day's records. */
+START_TEST(traces_scattered)
+{
+	scattered_load(0);
+	twins_load(0);
+	same_right(shapes_same, "fresh, starts in no order");
+	within_quarter("fresh");
+	scattered_load(1);
+	same_right(shapes_same, "a few roots since");
+	within_quarter("a few roots since");
+	for (int r = 2; r < 32; r++)
+		scattered_load(r);
+	same_right(shapes_same, "more roots since than an eighth");
+	within_quarter("more roots since than an eighth");
+	for (int d = 1; d < TDAYS; d++)
+		ck_assert(index_day(tdays[d]));
+	same_right(shapes_same, "indexed");
+	within_quarter("indexed");
+	seal_day(tdays[1]);
+	same_right(shapes_same, "sealed");
+	within_quarter("sealed");
+	same_unindexed(tdays, TDAYS, shapes_same);
+	ck_assert_uint_eq(count_problems(), 0);
+}
+END_TEST
+
 void check_query_traces(TCase *store)
 {
 	tcase_add_test(store, traces_counted);
+	tcase_add_test(store, traces_scattered);
 }

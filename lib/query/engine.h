@@ -465,6 +465,16 @@ const uint64_t *twins_list(const struct twins *t, size_t *n);
 bool twins_days(const struct twins *t, uint64_t trace_h, int32_t *lo, int32_t *hi);
 /* The roots of day that name no trace, ascending record numbers, *n of them. */
 const uint32_t *twins_bare(struct twins *t, int32_t day, size_t *n);
+/* The roots of day that name a trace, each as TWIN_START packs it: [0, *nsorted) ascending (by
+ * start, then record), [*nsorted, *n) taken since, in no order; they are of the day's records
+ * [0, *done). NULL when a root does not pack (a start off its day, a record number past
+ * 2^TWIN_START_RBITS): the day's records are read then. */
+#define TWIN_DAY_US 86400000000LL
+#define TWIN_START_RBITS 27 /* 2^37 microseconds hold a day */
+#define TWIN_START_OFF(x) ((int64_t)((x) >> TWIN_START_RBITS))
+#define TWIN_START_REC(x) ((uint32_t)((x) & ((1u << TWIN_START_RBITS) - 1)))
+const uint64_t *twins_starts(struct twins *t, int32_t day, size_t *nsorted, size_t *n,
+			     size_t *done);
 
 /* ---- What a worker keeps of a workspace across its queries (kept.c) ---- */
 
@@ -546,8 +556,9 @@ struct tpage {
  * made, when the counts cannot give it (another order, a cursor, a rollup's condition, a
  * filter the counts do not count, too many roots or twins): gather every root then. */
 bool tpage_total(struct tpage *p, size_t *total);
-/* The page's rows into tk (made for the page's size, from the total): the twins, then the roots
- * of the blocks that can still hold a row; tk finished. */
+/* The page's rows into tk (made for the page's size, from the total): the twins, then each day's
+ * roots by start from the page's end while one can still be kept (twins_starts; a day with none
+ * kept by start, the roots of its blocks that can still hold a row); tk finished. */
 void tpage_rows(struct tpage *p, struct topk *tk);
 
 #endif

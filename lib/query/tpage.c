@@ -2,12 +2,13 @@
  * whose roots are of one span (twins.c: all but the twins) has at most one live root, so the
  * traces of a window are its roots counted (the .tix's and the tail's counts, the records past
  * them read), less the roots that name no trace, less each twin's roots but one; and the page's
- * rows are the roots of the blocks of records that can still hold one (shard_blocks), newest
- * first, beside the twins, each read with its roots. So a page of a store of a million spans
- * reads a few blocks and the counts, not every root of the window (docs/FORMAT.md, "A page of
- * traces from the counts"); its answer is the one gathering every root gives. Here too, below
- * every listing of traces, the rule that picks a trace's row among its roots (tpage_root_offer).
- */
+ * rows are the roots the process keeps by start (twins_starts), from the page's end of the
+ * window until one cannot be kept, beside the twins, each read with its roots (a day with none
+ * kept by start: the blocks of records that can still hold one, shard_blocks). So a page of a
+ * store of millions of spans reads its rows' roots and the counts, not every root of the window
+ * nor a day's blocks when its starts lie in no order (docs/FORMAT.md, "A page of traces from the
+ * counts"); its answer is the one gathering every root gives. Here too, below every listing of
+ * traces, the rule that picks a trace's row among its roots (tpage_root_offer). */
 #include "lib/query/engine.h"
 #include "lib/query/narrow.h"
 
@@ -165,26 +166,62 @@ bool tpage_total(struct tpage *p, size_t *total)
 	return true;
 }
 
-/* The roots of s's records [lo, hi) as rows of the page, but the twins': those the filter takes
- * were offered before (twins_offer), so their slots are there already. */
+/* Root record i of s as a row of the page, but a twin's: those the filter takes were offered
+ * before (twins_offer), so their slots are there already. */
+static void rec_take(struct tpage *p, struct topk *tk, struct scan_day *s, size_t di, size_t i)
+{
+	const struct idx_rec *r = &s->sh.recs[i];
+	if (!store_rec_root(r) || !(r->flags & REC_HAS_TRACE) || topk_past(tk, r->started_us) ||
+	    !root_ok(p, s, i))
+		return;
+	bool fresh;
+	struct hslot *h = htab_find(p->roots, r->trace_h, 0, &fresh);
+	if (!fresh)
+		return; /* a twin's, offered with its trace's others */
+	h->started = r->started_us;
+	h->di = (uint32_t)di;
+	h->ri = (uint32_t)i;
+	topk_push(tk, (struct cand){.key = r->started_us, .a = (uint32_t)(h - p->roots->s)});
+}
+
+/* The roots of s's records [lo, hi) as rows of the page (rec_take). */
 static void block_take(struct tpage *p, struct topk *tk, struct scan_day *s, size_t di, size_t lo,
 		       size_t hi)
 {
-	for (size_t i = lo; i < hi && db_rec(p->db); i++) {
-		const struct idx_rec *r = &s->sh.recs[i];
-		if (!store_rec_root(r) || !(r->flags & REC_HAS_TRACE) ||
-		    topk_past(tk, r->started_us) || !root_ok(p, s, i))
+	for (size_t i = lo; i < hi && db_rec(p->db); i++)
+		rec_take(p, tk, s, di, i);
+}
+
+/* The roots of day di as rows of the page from the roots the process keeps by start (twins.c):
+ * those taken since they were sorted, then the sorted ones from the page's end of the window
+ * until one cannot be kept (the rest cannot either), then the records past those taken. So a
+ * page reads its rows' roots, however the day's starts lie among its records (issue 57: a day
+ * of 238,000 records in no order of start, every block reaching to its end, read whole for a
+ * page of 10 at 5M spans). False when the day has none kept by start: read its blocks then. */
+static bool starts_take(struct tpage *p, struct topk *tk, struct scan_day *s, size_t di)
+{
+	const struct rec_filter *c = p->c;
+	size_t ns, n, done;
+	const uint64_t *e = twins_starts(p->tw, p->db->days[di], &ns, &n, &done);
+	int64_t day_lo = (int64_t)p->db->days[di] * DAY_US;
+	if (!e)
+		return false;
+	for (size_t k = ns; k < n && db_rec(p->db); k++)
+		if (TWIN_START_REC(e[k]) < s->sh.nrecs)
+			rec_take(p, tk, s, di, TWIN_START_REC(e[k]));
+	for (size_t k0 = 0; k0 < ns && !p->db->b.over; k0++) {
+		uint64_t x = e[tk->asc ? k0 : ns - 1 - k0];
+		int64_t at = day_lo + TWIN_START_OFF(x);
+		if (tk->asc ? at < c->smin : at > c->smax)
 			continue;
-		bool fresh;
-		struct hslot *h = htab_find(p->roots, r->trace_h, 0, &fresh);
-		if (!fresh)
-			continue; /* a twin's, offered with its trace's others */
-		h->started = r->started_us;
-		h->di = (uint32_t)di;
-		h->ri = (uint32_t)i;
-		topk_push(tk,
-			  (struct cand){.key = r->started_us, .a = (uint32_t)(h - p->roots->s)});
+		if ((tk->asc ? at > c->smax : at < c->smin) || topk_past(tk, at))
+			break;
+		if (TWIN_START_REC(x) < s->sh.nrecs && db_rec(p->db))
+			rec_take(p, tk, s, di, TWIN_START_REC(x));
 	}
+	if (done < s->sh.nrecs)
+		block_take(p, tk, s, di, done, s->sh.nrecs);
+	return true;
 }
 
 void tpage_rows(struct tpage *p, struct topk *tk)
@@ -205,6 +242,8 @@ void tpage_rows(struct tpage *p, struct topk *tk)
 		if (topk_past(tk, asc ? day_lo : day_hi))
 			break;
 		struct scan_day *s = db_shard(db, di);
+		if (s && starts_take(p, tk, s, di))
+			continue;
 		const struct shard_block *b;
 		size_t nb = s ? shard_blocks(&s->sh, &b) : 0;
 		for (size_t j0 = 0; s && j0 <= nb && !db->b.over; j0++) {

@@ -3,7 +3,10 @@
  * page of traces by start time (tpage.c) takes every other trace as the one root it has, so
  * that its total comes from the days' counts of roots and its rows from the blocks that hold
  * them, not from a table of every root of the window made again on every request (issue 57:
- * 36,469 roots at 1M spans, 4.9-9.0 ms a page, most of it that table). */
+ * 36,469 roots at 1M spans, 4.9-9.0 ms a page, most of it that table). Each day's roots of a
+ * trace are kept by start too (8 bytes a root), so the page's rows are its roots read from the
+ * page's end, not the blocks of a day whose starts lie in no order among its records (issue
+ * 57: every record of the newest full day, 238,000 at 5M spans, read for a page of 10). */
 #include "lib/query/engine.h"
 #include "lib/query/narrow.h"
 
@@ -19,12 +22,18 @@ struct twin_ent {
 };
 enum { TWIN_ONE = 1, TWIN_MANY = 2 };
 
-/* What is kept of one day: the records taken (kept_mark), and its roots that name no trace. */
+/* What is kept of one day: the records taken (kept_mark), its roots that name no trace, and
+ * those that name one by start (twins_starts: TWIN_START packed, [0, nsorted) ascending, the
+ * rest as taken; none when one does not pack, by_off set). */
 struct twin_day {
 	int32_t day;
 	struct kept_mark m;
 	uint32_t *bare;
 	size_t nbare, capbare;
+	uint64_t *by;
+	size_t nby, capby, nsorted;
+	uint32_t by_next; /* the record past the last one in by */
+	bool by_off;
 };
 
 struct twins {
@@ -43,7 +52,8 @@ struct twins {
 #define TWINS_WORKSPACES 4
 /* The roots of a workspace past which none are kept (its pages then gather the roots of their
  * window, as before): 2^21 traces at 32 bytes an entry, at most half the slots full, are 128
- * MiB a worker, about 50M spans of bench/gen's 27 spans a trace. */
+ * MiB a workspace, and their roots by start 8 bytes each (16 MiB for a root a trace), about 50M
+ * spans of bench/gen's 27 spans a trace. */
 #define TWINS_ROOTS_MAX (1u << 21)
 
 static struct twins kept[TWINS_WORKSPACES];
@@ -51,8 +61,10 @@ static uint64_t asked;
 
 static void twins_clear(struct twins *t)
 {
-	for (size_t i = 0; i < t->ndays; i++)
+	for (size_t i = 0; i < t->ndays; i++) {
 		free(t->days[i].bare);
+		free(t->days[i].by);
+	}
 	kept_free(&t->of);
 	free(t->e);
 	free(t->days);
@@ -86,6 +98,24 @@ static void ents_grow(struct twins *t)
 	free(old);
 }
 
+/* Root record ri of d, of a trace, by its start (once: records are taken in ascending order). */
+static void start_take(struct twin_day *d, uint32_t ri, const struct idx_rec *r)
+{
+	int64_t off = r->started_us - (int64_t)d->day * TWIN_DAY_US;
+	if (d->by_off || (d->nby && ri < d->by_next))
+		return;
+	if (off < 0 || off >= TWIN_DAY_US || ri >= 1u << TWIN_START_RBITS) {
+		d->by_off = true; /* a start off its day, or a day of too many records */
+		return;
+	}
+	if (d->nby == d->capby) {
+		d->capby = d->capby ? 2 * d->capby : 64;
+		d->by = xrealloc(d->by, d->capby * sizeof *d->by);
+	}
+	d->by[d->nby++] = (uint64_t)off << TWIN_START_RBITS | ri;
+	d->by_next = ri + 1;
+}
+
 /* Takes root record r of day: a root of one more span of its trace makes it a twin. Taking the
  * same record again changes nothing, so a day's records may be taken again from any point. */
 static void root_take(struct twins *t, struct twin_day *d, uint32_t ri, const struct idx_rec *r)
@@ -100,6 +130,7 @@ static void root_take(struct twins *t, struct twin_day *d, uint32_t ri, const st
 		d->bare[d->nbare++] = ri;
 		return;
 	}
+	start_take(d, ri, r);
 	if ((t->n + 1) * 2 > t->cap)
 		ents_grow(t);
 	struct twin_ent *e = ent_slot(t, r->trace_h);
@@ -221,6 +252,35 @@ bool twins_days(const struct twins *t, uint64_t trace_h, int32_t *lo, int32_t *h
 	*lo = e->day_lo;
 	*hi = e->day_hi;
 	return e->state != 0;
+}
+
+static int cmp_by(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Roots taken since the day's were sorted past which they are sorted in: a page reads each of
+ * those (a record each), and sorting a day's again costs about a read of its roots, so they are
+ * sorted when they pass this many or an eighth of the sorted ones. */
+#define TWINS_UNSORTED_MAX 1024
+
+static const uint64_t no_starts;
+
+const uint64_t *twins_starts(struct twins *t, int32_t day, size_t *nsorted, size_t *n, size_t *done)
+{
+	struct twin_day *d = day_of(t, day);
+	size_t more = d->nby - d->nsorted;
+	if (d->by_off)
+		return NULL;
+	if (more > TWINS_UNSORTED_MAX || (more && more * 8 > d->nsorted)) {
+		qsort(d->by, d->nby, sizeof *d->by, cmp_by);
+		d->nsorted = d->nby;
+	}
+	*nsorted = d->nsorted;
+	*n = d->nby;
+	*done = d->m.done;
+	return d->by ? d->by : &no_starts; /* a day of no root: none to read */
 }
 
 const uint32_t *twins_bare(struct twins *t, int32_t day, size_t *n)
