@@ -29,6 +29,15 @@ static inline void buf_add(struct buf *b, const void *p, size_t n)
 	b->p[b->len] = 0;
 }
 
+/* A buffer kept from one use to the next (a worker's scratch) after a use: emptied, or let go
+ * once its room passed keep, so a worker does not hold the largest text it ever wrote. */
+static inline void buf_scratch_done(struct buf *b, size_t keep)
+{
+	if (b->cap > keep)
+		buf_free(b);
+	b->len = 0;
+}
+
 static inline void buf_addc(struct buf *b, char c)
 {
 	if (b->len + 2 > b->cap)

@@ -141,12 +141,10 @@ static void put_raw(struct buf *out, const char *k, size_t kn, const json_t *v)
 	if (!v || !json_object_size(v))
 		return;
 	struct buf *raw = &raw_scratch;
-	raw->len = 0;
 	jsonw_value(raw, v);
 	buf_add(out, k, kn);
 	jsonw_string(out, raw->p, raw->len);
-	if (raw->cap > RAW_SCRATCH_KEEP)
-		buf_free(raw);
+	buf_scratch_done(raw, RAW_SCRATCH_KEEP);
 }
 
 void span_render(const struct span *s, struct buf *out)

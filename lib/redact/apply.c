@@ -87,10 +87,7 @@ static void ctx_init(struct ctx *c, const struct redact_rules *r, struct arena *
 
 static void ctx_free(struct ctx *c)
 {
-	if (c->text.cap > SCRATCH_KEEP) {
-		buf_free(&c->text);
-		buf_init(&c->text);
-	}
+	buf_scratch_done(&c->text, SCRATCH_KEEP);
 	scratch.text = c->text;
 	scratch.segs = c->segs;
 	scratch.capsegs = c->capsegs;

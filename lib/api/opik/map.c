@@ -190,11 +190,9 @@ static const char *text_value(struct arena *a, struct verrs *v, json_t *loc, con
 		return NULL;
 	}
 	struct buf *b = &text_scratch;
-	b->len = 0;
 	jsonw_value(b, x);
 	const char *t = arena_strndup(a, b->p, b->len);
-	if (b->cap > TEXT_SCRATCH_KEEP)
-		buf_free(b);
+	buf_scratch_done(b, TEXT_SCRATCH_KEEP);
 	return t;
 }
 
