@@ -32,6 +32,11 @@ static put_fn put_id, put_trace, put_parent, put_project, put_name, put_type, pu
 /* The rows opik_apply reads again after the walk, by their place in the table (a row put
  * before one of them makes -Wextra's override-init warning). */
 enum { M_ID, M_TRACE, M_PARENT, M_START = 6 };
+/* A row of a field kept verbatim in raw_attributes as "opik.<name>": the name written once. */
+#define KEPT(name, kind, only)                                                                     \
+	{                                                                                          \
+		name, put_keep, kind, only, "raw opik." name, "opik." name                         \
+	}
 static const struct field {
 	const char *name;
 	put_fn *put;
@@ -67,14 +72,14 @@ static const struct field {
      NULL},
     {"thread_id", put_thread, 0, OPIK_TRACE, "session_id, raw opik.thread_id", NULL},
     /* Kept verbatim in raw_attributes as "opik.<name>". */
-    {"metadata", put_keep, K_PAYLOAD, -1, "raw opik.metadata", "opik.metadata"},
-    {"tags", put_keep, K_TAGS, -1, "raw opik.tags", "opik.tags"},
-    {"ttft", put_keep, K_NUMBER, -1, "raw opik.ttft", "opik.ttft"},
-    {"environment", put_keep, K_STRING, -1, "raw opik.environment", "opik.environment"},
-    {"source", put_keep, K_SOURCE, -1, "raw opik.source", "opik.source"},
-    {"total_estimated_cost_version", put_keep, K_STRING, OPIK_SPAN,
-     "raw opik.total_estimated_cost_version", "opik.total_estimated_cost_version"},
-    {"last_updated_at", put_keep, K_STRING, -1, "raw opik.last_updated_at", "opik.last_updated_at"},
+    KEPT("metadata", K_PAYLOAD, -1),
+    KEPT("tags", K_TAGS, -1),
+    KEPT("ttft", K_NUMBER, -1),
+    KEPT("environment", K_STRING, -1),
+    KEPT("source", K_SOURCE, -1),
+    KEPT("total_estimated_cost_version", K_STRING, OPIK_SPAN),
+    KEPT("last_updated_at", K_STRING, -1),
+#undef KEPT
 };
 #define NFIELDS (sizeof fields / sizeof *fields)
 
