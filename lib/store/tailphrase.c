@@ -371,12 +371,10 @@ static struct tp_day *day_find(const struct store *st, const char *ws, int32_t d
 	return NULL;
 }
 
-/* The day of st's ws this worker knows, made when it knows none. */
-static struct tp_day *day_of(const struct store *st, const char *ws, int32_t day)
+/* A new day of st's ws this worker knows from now on (day_find found none). */
+static struct tp_day *day_new(const struct store *st, const char *ws, int32_t day)
 {
-	struct tp_day *d = day_find(st, ws, day);
-	if (d)
-		return d;
+	struct tp_day *d;
 	if (tp_ndays == tp_capdays) {
 		tp_capdays = tp_capdays ? 2 * tp_capdays : 8;
 		tp_days = xrealloc(tp_days, tp_capdays * sizeof *tp_days);
@@ -391,6 +389,13 @@ static struct tp_day *day_of(const struct store *st, const char *ws, int32_t day
 	tailpart_init(&d->f);
 	words_init(&d->b, true);
 	return d;
+}
+
+/* The day of st's ws this worker knows, made when it knows none. */
+static struct tp_day *day_of(const struct store *st, const char *ws, int32_t day)
+{
+	struct tp_day *d = day_find(st, ws, day);
+	return d ? d : day_new(st, ws, day);
 }
 
 /* d's parts read again from its file and, with want, d marked wanted when this worker builds
@@ -420,7 +425,7 @@ const struct tailpart_file *tailphrase_kept(const struct store *st, const char *
 	if (!d && !want && !has_file(st, ws, sh->day))
 		return NULL;
 	if (!d)
-		d = day_of(st, ws, sh->day);
+		d = day_new(st, ws, sh->day);
 	d->asked = ++tp_asked;
 	day_look(d, sh, from, want);
 	return d->f.np && tailpart_covered(&d->f) > from ? &d->f : NULL;
