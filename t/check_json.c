@@ -375,6 +375,195 @@ START_TEST(jsonw_shortest)
 }
 END_TEST
 
+/* jsonx_rd_written at the start of s[0..n) against what it claims: it takes the bytes exactly
+ * when the value jsonx_rd_value reads there is written by jsonw_value as those bytes, counted
+ * as jsonx_rd_value counts it; when it does not, the reader is where it was and jsonx_rd_value
+ * reads the same value (or refuses the same text). Whether it took them. */
+static bool written_same(const char *s, size_t n)
+{
+	struct jsonx_rd r, q;
+	const char *t;
+	size_t tn;
+	struct buf w;
+	buf_init(&w);
+	jsonx_rd_init(&q, s, n);
+	json_t *v = jsonx_rd_value(&q);
+	if (v)
+		jsonw_value(&w, v);
+	size_t at = 0; /* whitespace before the value is the reader's, not the value's */
+	while (at < n && strchr(" \t\r\n", s[at]) && s[at])
+		at++;
+	bool same = v && w.len == q.i - at && !memcmp(w.p, s + at, w.len);
+	jsonx_rd_init(&r, s, n);
+	bool got = jsonx_rd_written(&r, &t, &tn);
+	ck_assert_msg(got == same, "%.*s: taken %d, jsonw_value's bytes %d", (int)n, s, got, same);
+	if (got) {
+		ck_assert(t == s + at && tn == q.i - at && r.i == q.i);
+		ck_assert_uint_eq(r.values, q.values);
+		ck_assert_int_eq(r.depth, 0);
+	} else {
+		ck_assert(r.i == at && r.values == 0 && r.depth == 0 && !r.err);
+		json_t *again = jsonx_rd_value(&r);
+		ck_assert_msg(v ? again && json_equal(v, again) : !again, "%.*s read again", (int)n,
+			      s);
+		json_decref(again);
+	}
+	json_decref(v);
+	jsonx_rd_free(&r);
+	jsonx_rd_free(&q);
+	buf_free(&w);
+	return got;
+}
+
+static bool written_str(const char *s)
+{
+	return written_same(s, strlen(s));
+}
+
+/* A random value with what a value's bytes can get wrong: every escape, controls, '/', DEL,
+ * two to four byte characters, integers to their ends, reals integral or not, -0.0, nesting,
+ * empty containers. */
+static json_t *tricky(unsigned *seed, int depth)
+{
+	static const char *const piece[] = {"a",	   "\"",	   "\\",
+					    "/",	   "\b",	   "\f",
+					    "\n",	   "\r",	   "\t",
+					    "\x01",	   "\x1f",	   "\x7f",
+					    "\xc3\xa9",	   "\xe2\x80\xa8", "\xf0\x9f\x98\x80",
+					    " ",	   "u00",	   "{\"k\":1}",
+					    "\xef\xbf\xbf"};
+	static const double real[] = {0.1,  -0.0,  0.0,	   1e5,		  1.5,	  100000.0, 1e15,
+				      1e16, 1e300, 1e-300, 123456789.125, 5e-324, 1e-7};
+	int k = rand_r(seed) % (depth < 4 ? 7 : 4);
+	switch (k) {
+	case 0: {
+		char b[64] = "";
+		for (int i = rand_r(seed) % 6; i > 0; i--)
+			strcat(b, piece[rand_r(seed) % (sizeof piece / sizeof *piece)]);
+		return json_string(b);
+	}
+	case 1: {
+		static const json_int_t ends[] = {0, -1, 9223372036854775807LL,
+						  -9223372036854775807LL - 1, 1000000000000000LL};
+		return json_integer(rand_r(seed) % 2 ? ends[rand_r(seed) % 5]
+						     : (json_int_t)rand_r(seed) - RAND_MAX / 2);
+	}
+	case 2:
+		return json_real(rand_r(seed) % 2
+				     ? real[rand_r(seed) % (sizeof real / sizeof *real)]
+				     : (double)rand_r(seed) / (1 + rand_r(seed) % 1000));
+	case 3:
+		return rand_r(seed) % 3	  ? json_true()
+		       : rand_r(seed) % 2 ? json_false()
+					  : json_null();
+	case 4:
+	case 5: {
+		json_t *a = json_array();
+		for (int i = rand_r(seed) % 4; i > 0; i--)
+			json_array_append_new(a, tricky(seed, depth + 1));
+		return a;
+	}
+	default: {
+		json_t *o = json_object();
+		static const char *const names[] = {"a", "b", "\"q\"", "\xc3\xa9", "a/b", "\n"};
+		for (int i = rand_r(seed) % 4; i > 0; i--)
+			json_object_set_new(o, names[rand_r(seed) % 6], tricky(seed, depth + 1));
+		return o;
+	}
+	}
+}
+
+/* The check that lets a caller store a value's bytes as they came (Opik's and direct's
+ * input and output): the edges by hand, then random values written by jsonw_value (taken), by
+ * jansson's dumps in three styles and with one byte changed (taken exactly when they are
+ * jsonw_value's bytes, and read as before when not). */
+START_TEST(jsonx_written)
+{
+	static const char *const yes[] = {"\"\"",
+					  "\"a\\u001fb\"",
+					  "\"\\b\\f\\n\\r\\t\\\"\\\\\"",
+					  "\"/\"",
+					  "\"\x7f\"",
+					  "\"\xc3\xa9\"",
+					  "\"\xf0\x9f\x98\x80\"",
+					  "0",
+					  "-1",
+					  "9223372036854775807",
+					  "-9223372036854775808",
+					  "-0.0",
+					  "0.0",
+					  "100000.0",
+					  "1.5",
+					  "0.1",
+					  "1e-07",
+					  "true",
+					  "false",
+					  "null",
+					  "[]",
+					  "{}",
+					  "[[]]",
+					  "{\"a\":{}}",
+					  "[1,\"x\",null,true,{\"k\":[2.5]}]",
+					  "{\"a\":1,\"b\":[{\"a\":2}]}",
+					  "{\"\\u0001\":\"\\\\u0000\"}"};
+	static const char *const no[] = {
+	    "\"a\\u001Fb\"", "\"\\/\"", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "\"\\u0008\"",
+	    "\"\\u0041\"", "-0", "1e5", "1E5", "1.50", "1.0e2", "1e-400", "1.00",
+	    "{\"a\":1,\"a\":2}", "{\"a\":1, \"b\":2}", "[ ]", "[1 ,2]", "{\"a\" :1}",
+	    "{\"a\":{\"b\":1,\"b\":1}}",
+	    /* refused by jsonx as before */
+	    "\"\\u0000\"", "\"\xff\"", "\"\xc3\"", "\"\xed\xa0\x80\"", "\"a\x01\"",
+	    "12345678901234567890", "1e400", "[1,]", "{\"a\":1,}", "[\"x\"", "\"\\x\"", "[01]",
+	    "[\"\\ud800\"]"};
+	for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+		ck_assert_msg(written_str(yes[i]), "%s not taken", yes[i]);
+	for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+		ck_assert_msg(!written_str(no[i]), "%s taken", no[i]);
+	ck_assert(!written_same("\"a\0\"", 4));
+	/* An object of more names than it compares is read, not taken. */
+	struct buf b;
+	buf_init(&b);
+	buf_addc(&b, '{');
+	for (int i = 0; i <= 40; i++)
+		buf_printf(&b, "%s\"n%d\":%d", i ? "," : "", i, i);
+	buf_addc(&b, '}');
+	struct jsonx_rd r;
+	const char *t;
+	size_t tn;
+	jsonx_rd_init(&r, b.p, b.len);
+	ck_assert(!jsonx_rd_written(&r, &t, &tn));
+	jsonx_rd_free(&r);
+	buf_free(&b);
+
+	unsigned seed = 57;
+	for (int round = 0; round < 3000; round++) {
+		json_t *v = tricky(&seed, 0);
+		struct buf w;
+		buf_init(&w);
+		jsonw_value(&w, v);
+		ck_assert_msg(written_same(w.p, w.len), "%s not taken", w.p);
+		static const size_t style[] = {JSON_COMPACT, JSON_COMPACT | JSON_ENSURE_ASCII,
+					       JSON_COMPACT | JSON_ESCAPE_SLASH, JSON_INDENT(1)};
+		for (size_t k = 0; k < sizeof style / sizeof *style; k++) {
+			char *d =
+			    json_dumps(v, style[k] | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+			written_str(d);
+			free(d);
+		}
+		static const char swap[] = "\"\\/ ,:{}[]0-e.u1fF\x01\xff\xc3";
+		for (int m = 0; m < 3 && w.len; m++) {
+			char *c = malloc(w.len + 1);
+			memcpy(c, w.p, w.len + 1);
+			c[rand_r(&seed) % w.len] = swap[rand_r(&seed) % (sizeof swap - 1)];
+			written_same(c, w.len);
+			free(c);
+		}
+		buf_free(&w);
+		json_decref(v);
+	}
+}
+END_TEST
+
 TCase *check_json_tcase(void)
 {
 	TCase *tc = tcase_create("core");
@@ -384,5 +573,6 @@ TCase *check_json_tcase(void)
 	tcase_add_test(tc, jsonx_limits);
 	tcase_add_test(tc, jsonx_line_flags);
 	tcase_add_test(tc, jsonw_shortest);
+	tcase_add_test(tc, jsonx_written);
 	return tc;
 }

@@ -54,6 +54,15 @@ static inline char *jw_escape(char *o, unsigned char c)
 	return o + 6;
 }
 
+size_t jsonw_char(char out[6], unsigned char c)
+{
+	if (!jw_esc[c]) {
+		out[0] = (char)c;
+		return 1;
+	}
+	return (size_t)(jw_escape(out, c) - out);
+}
+
 #ifdef __SSE2__
 /* The bytes of v a JSON string must escape, a bit each (a control: the unsigned minimum of it
  * and 0x1f is itself). */

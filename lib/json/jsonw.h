@@ -18,6 +18,10 @@ enum {
 
 /* Appends s[0..n) as a JSON string literal with quotes (RFC 8259 section 7). */
 void jsonw_string(struct buf *b, const char *s, size_t n);
+/* The bytes jsonw_string writes for the byte c of a string into out: their count, 1 for a byte
+ * it writes as it is (\", \\, \b, \t, \n, \f, \r or \u00xx, lowercase, for the others it
+ * escapes). */
+size_t jsonw_char(char out[6], unsigned char c);
 /* Appends a double the way Python's json would (shortest round-trip form, ints without .0). */
 /* Appends v in decimal. */
 void jsonw_int(struct buf *b, int64_t v);

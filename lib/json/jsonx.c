@@ -7,6 +7,7 @@
 #include "lib/base/buf.h"
 #include "lib/base/utf8.h"
 #include "lib/json/jscan.h"
+#include "lib/json/jsonw.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -426,11 +427,13 @@ void jsonx_rd_init(struct jsonx_rd *r, const char *p, size_t n)
 	*r = (struct jsonx_rd){
 	    .p = p, .n = n, .max_depth = JSONX_MAX_DEPTH, .max_values = JSONX_MAX_VALUES};
 	buf_init(&r->tmp);
+	buf_init(&r->num);
 }
 
 void jsonx_rd_free(struct jsonx_rd *r)
 {
 	buf_free(&r->tmp);
+	buf_free(&r->num);
 }
 
 char jsonx_rd_peek(struct jsonx_rd *r)
@@ -497,6 +500,158 @@ bool jsonx_rd_string(struct jsonx_rd *r, const char **s, size_t *len)
 json_t *jsonx_rd_value(struct jsonx_rd *r)
 {
 	return value(r);
+}
+
+/* ---- a value's bytes as jsonw_value writes them (jsonx_rd_written) ---- */
+
+static bool written(struct jsonx_rd *j);
+
+/* Past a string at j->i (the opening quote) whose bytes are those jsonw_string writes of its
+ * text: valid UTF-8, no control byte, each escape the one jsonw_char writes of the byte it
+ * stands for (no \/, no \u escape but a control's without a short one, \u0000 refused as
+ * string() refuses it). Its bytes between the quotes into *s, *len. */
+static bool written_string(struct jsonx_rd *j, const char **s, size_t *len)
+{
+	size_t start = ++j->i;
+	for (;;) {
+		j->i += jscan_plain(j->p + j->i, j->n - j->i, true);
+		if (j->i >= j->n)
+			return false;
+		unsigned char c = (unsigned char)j->p[j->i];
+		if (c == '"') {
+			*s = j->p + start;
+			*len = j->i++ - start;
+			return true;
+		}
+		if (c < 0x20)
+			return false;
+		if (c >= 0x80) {
+			size_t k = utf8_seq((const unsigned char *)j->p + j->i, j->n - j->i);
+			if (!k)
+				return false;
+			j->i += k;
+			continue;
+		}
+		/* A backslash: the byte it stands for, then whether jsonw writes it so. */
+		if (j->i + 1 >= j->n)
+			return false;
+		static const char simple[] = "\"\\/bfnrt", out[] = "\"\\/\b\f\n\r\t";
+		const char *e = strchr(simple, j->p[j->i + 1]);
+		int b = e && *e ? out[e - simple] : -1;
+		if (j->p[j->i + 1] == 'u' && j->i + 6 <= j->n)
+			b = hex4(j->p + j->i + 2);
+		char w[6];
+		size_t wn;
+		if (b <= 0 || b >= 0x80 || (wn = jsonw_char(w, (unsigned char)b)) == 1 ||
+		    j->n - j->i < wn || memcmp(j->p + j->i, w, wn))
+			return false;
+		j->i += wn;
+	}
+}
+
+/* Past a number whose bytes are what jsonw_value writes of number()'s value of them: "-0",
+ * "1e5", "1.50", "100000" as a real are not. */
+static bool written_number(struct jsonx_rd *j)
+{
+	size_t at = j->i;
+	json_t *v = number(j);
+	if (!v)
+		return false;
+	j->num.len = 0;
+	jsonw_value(&j->num, v);
+	json_decref(v);
+	return j->num.len == j->i - at && !memcmp(j->num.p, j->p + at, j->num.len);
+}
+
+/* The members of an object a written one may have: a name twice is not written as it came (the
+ * last one's value at the first one's place), and each name is compared with those before it.
+ * An object with more is read by jsonx_rd_value (its bytes written again). */
+#define JSONX_WRITTEN_NAMES 32
+
+static bool written_object(struct jsonx_rd *j)
+{
+	struct {
+		const char *s;
+		size_t n;
+	} names[JSONX_WRITTEN_NAMES];
+	size_t k = 0;
+	if (++j->i < j->n && j->p[j->i] == '}')
+		return j->i++, true;
+	for (;; k++) {
+		if (k == JSONX_WRITTEN_NAMES || j->i >= j->n || j->p[j->i] != '"' ||
+		    !written_string(j, &names[k].s, &names[k].n))
+			return false;
+		/* Two names written by jsonw_string are the same text when they are the same bytes.
+		 */
+		for (size_t m = 0; m < k; m++)
+			if (names[m].n == names[k].n && !memcmp(names[m].s, names[k].s, names[k].n))
+				return false;
+		if (j->i >= j->n || j->p[j->i++] != ':' || !written(j) || j->i >= j->n)
+			return false;
+		if (j->p[j->i++] == '}')
+			return true;
+		if (j->p[j->i - 1] != ',')
+			return false;
+	}
+}
+
+static bool written_array(struct jsonx_rd *j)
+{
+	if (++j->i < j->n && j->p[j->i] == ']')
+		return j->i++, true;
+	for (;;) {
+		if (!written(j) || j->i >= j->n)
+			return false;
+		if (j->p[j->i++] == ']')
+			return true;
+		if (j->p[j->i - 1] != ',')
+			return false;
+	}
+}
+
+/* Past the value at j->i when it is written, counted and nested as value() counts it. No
+ * whitespace: jsonw_value writes none. */
+static bool written(struct jsonx_rd *j)
+{
+	const char *s;
+	size_t len;
+	if (j->i >= j->n || (j->max_values && ++j->values > j->max_values))
+		return false;
+	switch (j->p[j->i]) {
+	case '{':
+	case '[': {
+		if (++j->depth > j->max_depth)
+			return false;
+		bool ok = j->p[j->i] == '{' ? written_object(j) : written_array(j);
+		j->depth--;
+		return ok;
+	}
+	case '"':
+		return written_string(j, &s, &len);
+	case 't':
+		return word(j, "true", json_true()) != NULL;
+	case 'f':
+		return word(j, "false", json_false()) != NULL;
+	case 'n':
+		return word(j, "null", json_null()) != NULL;
+	default:
+		return written_number(j);
+	}
+}
+
+bool jsonx_rd_written(struct jsonx_rd *r, const char **s, size_t *len)
+{
+	ws(r);
+	struct jsonx_rd was = *r; /* the place, counts and first error, put back on a no */
+	if (written(r)) {
+		*s = r->p + was.i;
+		*len = r->i - was.i;
+		return true;
+	}
+	was.tmp = r->tmp; /* the buffers may have grown */
+	was.num = r->num;
+	*r = was;
+	return false;
 }
 
 bool jsonx_rd_end(struct jsonx_rd *r)

@@ -62,6 +62,7 @@ struct jsonx_rd {
 	const char *err;	   /* first error, with its position in at */
 	size_t at;
 	struct buf tmp; /* unescaped strings */
+	struct buf num; /* a number written again (jsonx_rd_written) */
 	char why[48];	/* a message with a value in it */
 };
 /* Starts r over p[0..n) (jsonx_parse's limits); jsonx_rd_free releases it. */
@@ -86,6 +87,13 @@ bool jsonx_rd_name(struct jsonx_rd *r, const char *name, size_t len);
 bool jsonx_rd_string(struct jsonx_rd *r, const char **s, size_t *len);
 /* The next value, built as jsonx_parse builds it (the caller owns it). */
 json_t *jsonx_rd_value(struct jsonx_rd *r);
+/* The value that comes next as its bytes in the document (*s, *len) when they are byte for
+ * byte what jsonw_value writes of the value jsonx_rd_value would build of them (no whitespace,
+ * no escape jsonw_string would not write, each number as jsonw writes it, no name twice in an
+ * object, at most JSONX_WRITTEN_NAMES names an object), counted as jsonx_rd_value counts it; a
+ * caller that would write the value back takes its bytes and builds nothing. False, nothing
+ * taken, otherwise (or not JSON): jsonx_rd_value then reads it. */
+bool jsonx_rd_written(struct jsonx_rd *r, const char **s, size_t *len);
 /* True when nothing but whitespace is left. */
 bool jsonx_rd_end(struct jsonx_rd *r);
 
