@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/api/opik/map.h"
+#include "lib/api/opik/surface.h"
+#include "lib/json/jsonx.h"
 #include "lib/api/opik/threads/thread.h"
 #include "lib/base/time.h"
 #include "lib/model/price.h"
@@ -87,6 +89,101 @@ START_TEST(texts_through_one_buffer)
 	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
 		json_decref(vals[i]);
 	free(big);
+	arena_free(a);
+}
+END_TEST
+
+/* A batch's input and output taken as their text (opik_batch_body, jsonx_rd_written) store the
+ * same line as the body parsed whole and written back (map.c's text_value): tricky values,
+ * taken where they are jsonw_value's bytes (escapes, characters, numbers, nesting, empty
+ * containers) and parsed where they are not (\u escapes of characters, uppercase hex, "\/",
+ * -0, 1e5, 1.50, a name twice, spaces); a body with a byte that is not UTF-8 refused as before
+ * (400 "Unable to process JSON"). */
+START_TEST(batch_texts_are_the_parse)
+{
+	static const struct {
+		const char *text;
+		bool taken;
+	} vals[] = {
+	    {"{\"input\":\"plain\"}", true},
+	    {"{\"q\":\"a\\\"b\\\\c\\n\\t\\u001f\x7f/\xc3\xa9\xf0\x9f\x98\x80\"}", true},
+	    {"[1,-2,9223372036854775807,-9223372036854775808,0.1,-0.0,100000.0,1e-07]", true},
+	    {"{\"a\":{\"b\":[[],{},[{}]],\"c\":null,\"d\":true,\"e\":false}}", true},
+	    {"[]", true},
+	    {"{}", true},
+	    {"\"a string\"", true},
+	    {"\"\\u00e9\\ud83d\\ude00\\u0041\"", false},
+	    {"{\"q\":\"\\u001F\\/\"}", false},
+	    {"[-0,1e5,1.50,1E2,12345678901234567]", false},
+	    {"{\"a\":1,\"a\":2}", false},
+	    {"{\"a\": [1, 2]}", false},
+	    {"[12345678901234567890.5]", false},
+	};
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		struct arena *a = arena_new();
+		struct buf body;
+		buf_init(&body);
+		buf_printf(&body,
+			   "{\"spans\":[{\"id\":\"sp-%zu\",\"trace_id\":\"tr-1\",\"start_time\":"
+			   "\"2026-03-01T00:00:00Z\",\"input\":%s,\"output\":%s,\"metadata\":%s},"
+			   "\"not an object\"]}",
+			   i, vals[i].text, vals[(i + 1) % 13].text, vals[i].text);
+		struct http_req req = {.arena = a,
+				       .content_type = "application/json",
+				       .body = body.p,
+				       .body_len = body.len};
+		json_t *items;
+		struct opik_texts *texts;
+		ck_assert_int_eq(opik_batch_body(&req, "spans", &items, &texts), ST_OK);
+		ck_assert_ptr_nonnull(texts);
+		ck_assert_msg((texts[0].t[0] != NULL) == vals[i].taken, "%s", vals[i].text);
+		ck_assert_uint_eq(json_array_size(items), 2);
+		ck_assert(json_is_string(json_array_get(items, 1)));
+		size_t pos;
+		json_t *whole = jsonx_parse(body.p, body.len, &pos, NULL);
+		struct span s[2];
+		struct buf line[2];
+		for (int k = 0; k < 2; k++) {
+			struct verrs v;
+			verrs_init(&v);
+			span_init(&s[k]);
+			if (!k)
+				opik_texts_put(&texts[0], &s[k]);
+			json_t *item =
+			    json_array_get(k ? json_object_get(whole, "spans") : items, 0);
+			ck_assert(!k || !json_object_get(item, "nothing"));
+			opik_apply(a, "ws", OPIK_SPAN, item, true, &s[k], &v, json_array());
+			ck_assert_int_eq(verrs_count(&v), 0);
+			verrs_free(&v);
+			/* the time of the create, the one member made of the clock */
+			if (k)
+				span_raw_set(&s[1], "opik.created_at",
+					     json_incref(span_raw(&s[0], "opik.created_at")));
+			buf_init(&line[k]);
+			span_render(&s[k], &line[k]);
+		}
+		ck_assert_str_eq(line[0].p, line[1].p);
+		for (int k = 0; k < 2; k++) {
+			span_clear(&s[k]);
+			buf_free(&line[k]);
+		}
+		json_decref(items);
+		json_decref(whole);
+		buf_free(&body);
+		arena_free(a);
+	}
+	/* Not UTF-8: refused as the parse refuses it. */
+	struct arena *a = arena_new();
+	static const char bad[] = "{\"spans\":[{\"id\":\"sp-1\",\"input\":{\"a\":\"\xff\"}}]}";
+	struct http_req req = {.arena = a,
+			       .content_type = "application/json",
+			       .body = bad,
+			       .body_len = sizeof bad - 1};
+	json_t *items;
+	struct opik_texts *texts;
+	ck_assert_int_eq(opik_batch_body(&req, "spans", &items, &texts), ST_BAD_REQUEST);
+	ck_assert_str_eq(req.err.msg, "Unable to process JSON");
+	ck_assert_ptr_null(texts);
 	arena_free(a);
 }
 END_TEST
@@ -398,6 +495,7 @@ Suite *check_suite(void)
 	TCase *tc = tcase_create("map");
 	tcase_add_test(tc, apply_copies_what_it_keeps);
 	tcase_add_test(tc, texts_through_one_buffer);
+	tcase_add_test(tc, batch_texts_are_the_parse);
 	tcase_add_test(tc, usage_keeps_counts_beside_details);
 	tcase_add_test(tc, patch_replaces_usage_and_cost);
 	tcase_add_test(tc, usage_shared_is_the_copy);

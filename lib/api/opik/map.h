@@ -28,6 +28,19 @@
 void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *obj, bool create,
 		struct span *s, struct verrs *v, json_t *loc);
 
+/* The members opik_apply stores as their JSON text (input, output): a create's item may bring
+ * them as that text already, t[x] for the member whose opik_text_member is x (NULL: none),
+ * which opik_batch_body takes from the body when the member's bytes there are what jsonw_value
+ * writes of it (jsonx_rd_written), the member then left out of the item's object. */
+struct opik_texts {
+	const char *t[2];
+};
+/* The place in struct opik_texts of member k[0..kl) of a SpanWrite/TraceWrite, or -1. */
+int opik_text_member(const char *k, size_t kl);
+/* Sets a create's texts onto s, made by span_init and then given to opik_apply with the item
+ * whose members they were (t NULL: none). */
+void opik_texts_put(const struct opik_texts *t, struct span *s);
+
 /* Row i of the field table, for docs/attributes.md and the test that walks it: the Opik field, the
  * one enum opik_entity it belongs to (-1 both) and the Span members it fills ("raw x" for
  * raw_attributes member x); false past the last row. */
