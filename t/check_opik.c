@@ -133,14 +133,17 @@ START_TEST(batch_texts_are_the_parse)
 				       .body = body.p,
 				       .body_len = body.len};
 		json_t *items;
-		struct opik_texts *texts;
-		ck_assert_int_eq(opik_batch_body(&req, "spans", &items, &texts), ST_OK);
-		ck_assert_ptr_nonnull(texts);
-		ck_assert_msg((texts[0].t[0] != NULL) == vals[i].taken, "%s", vals[i].text);
-		ck_assert_uint_eq(json_array_size(items), 2);
-		ck_assert(json_is_string(json_array_get(items, 1)));
+		struct opik_item *read;
+		size_t n;
+		ck_assert_int_eq(opik_batch_body(&req, "spans", &items, &read, &n), ST_OK);
+		ck_assert_ptr_nonnull(read);
+		ck_assert_ptr_null(items);
+		ck_assert_uint_eq(n, 2);
+		ck_assert_msg((read[0].text[0] != NULL) == vals[i].taken, "%s", vals[i].text);
+		ck_assert(json_is_string(read[1].obj));
 		size_t pos;
 		json_t *whole = jsonx_parse(body.p, body.len, &pos, NULL);
+		json_t *list = json_object_get(whole, "spans");
 		struct span s[2];
 		struct buf line[2];
 		for (int k = 0; k < 2; k++) {
@@ -148,12 +151,23 @@ START_TEST(batch_texts_are_the_parse)
 			verrs_init(&v);
 			span_init(&s[k]);
 			if (!k)
-				opik_texts_put(&texts[0], &s[k]);
-			json_t *item =
-			    json_array_get(k ? json_object_get(whole, "spans") : items, 0);
-			ck_assert(!k || !json_object_get(item, "nothing"));
-			opik_apply(a, "ws", OPIK_SPAN, item, true, &s[k], &v, json_array());
+				opik_apply_item(a, "ws", OPIK_SPAN, &read[0], &s[0], &v,
+						json_array());
+			else
+				opik_apply(a, "ws", OPIK_SPAN, json_array_get(list, 0), true, &s[1],
+					   &v, json_array());
 			ck_assert_int_eq(verrs_count(&v), 0);
+			/* The item that is no object: the same refusal either way. */
+			struct span no;
+			span_init(&no);
+			if (!k)
+				opik_apply_item(a, "ws", OPIK_SPAN, &read[1], &no, &v,
+						json_array());
+			else
+				opik_apply(a, "ws", OPIK_SPAN, json_array_get(list, 1), true, &no,
+					   &v, json_array());
+			ck_assert_int_eq(verrs_count(&v), 1);
+			span_clear(&no);
 			verrs_free(&v);
 			/* the time of the create, the one member made of the clock */
 			if (k)
@@ -167,7 +181,11 @@ START_TEST(batch_texts_are_the_parse)
 			span_clear(&s[k]);
 			buf_free(&line[k]);
 		}
-		json_decref(items);
+		for (size_t k = 0; k < n; k++) {
+			json_decref(read[k].obj);
+			for (size_t f = 0; f < OPIK_FIELDS; f++)
+				json_decref(read[k].vals[f]);
+		}
 		json_decref(whole);
 		buf_free(&body);
 		arena_free(a);
@@ -180,10 +198,11 @@ START_TEST(batch_texts_are_the_parse)
 			       .body = bad,
 			       .body_len = sizeof bad - 1};
 	json_t *items;
-	struct opik_texts *texts;
-	ck_assert_int_eq(opik_batch_body(&req, "spans", &items, &texts), ST_BAD_REQUEST);
+	struct opik_item *read;
+	size_t n;
+	ck_assert_int_eq(opik_batch_body(&req, "spans", &items, &read, &n), ST_BAD_REQUEST);
 	ck_assert_str_eq(req.err.msg, "Unable to process JSON");
-	ck_assert_ptr_null(texts);
+	ck_assert_ptr_null(read);
 	arena_free(a);
 }
 END_TEST

@@ -374,23 +374,6 @@ out:
 	return n;
 }
 
-/* The place of member k[0..kl) in input_fields, or F_N; tried first at *at, the one after the
- * last found (bodies list members mostly in the model's order). */
-static size_t field_of(const char *k, size_t kl, size_t *at)
-{
-	for (size_t t = 0; t < F_N; t++, *at = *at + 1 < F_N ? *at + 1 : 0) {
-		const char *name = input_fields[*at].name;
-		/* k holds no NUL (jsonx refuses \u0000): name[kl] is within name when they match.
-		 */
-		if (name[0] == k[0] && !strncmp(name, k, kl) && !name[kl]) {
-			size_t i = *at;
-			*at = *at + 1 < F_N ? *at + 1 : 0;
-			return i;
-		}
-	}
-	return F_N;
-}
-
 /* What the text path carries from span to span. */
 struct text_rd {
 	struct arena *a;
@@ -421,7 +404,9 @@ static bool span_text(struct text_rd *t, struct span *s)
 			i = at; /* the one expected: bodies list members mostly in the model's order
 				 */
 			at = at + 1 < F_N ? at + 1 : 0;
-		} else if (!jsonx_rd_key(&t->r, &key, &kl) || (i = field_of(key, kl, &at)) == F_N) {
+		} else if (!jsonx_rd_key(&t->r, &key, &kl) ||
+			   (i = jsonx_name_of(&input_fields[0].name, sizeof *input_fields, F_N, key,
+					      kl, &at)) == F_N) {
 			return false;
 		}
 		if (types[i])

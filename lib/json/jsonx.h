@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdbool.h>
+#include <string.h>
 #include <jansson.h>
 #include "lib/base/buf.h"
 #include "lib/base/status.h"
@@ -45,6 +46,26 @@ json_t *jsonx_parse_with(const char *p, size_t n, int flags, size_t *pos, struct
  * mostly in a model's order. The names of a JSON object are distinct, so each value is
  * json_object_get's. */
 size_t jsonx_members(json_t *obj, const char *const *names, size_t stride, size_t n, json_t **vals);
+
+/* The place of the name k[0..kl) among names[0..n) (as jsonx_members takes them), tried first at
+ * *at and on from there, the one after it then in *at (bodies list members mostly in a model's
+ * order); n when none. k need not end with a NUL. Inline: a call each member was 0.1M
+ * instructions of a direct batch of 1,000 spans. */
+static inline size_t jsonx_name_of(const char *const *names, size_t stride, size_t n, const char *k,
+				   size_t kl, size_t *at)
+{
+	for (size_t t = 0; t < n; t++, *at = *at + 1 < n ? *at + 1 : 0) {
+		const char *name =
+		    *(const char *const *)(const void *)((const char *)names + *at * stride);
+		/* name[kl] is within name when the two match up to it. */
+		if (name[0] == k[0] && !strncmp(name, k, kl) && !name[kl]) {
+			size_t i = *at;
+			*at = i + 1 < n ? i + 1 : 0;
+			return i;
+		}
+	}
+	return n;
+}
 
 /* A reader of one document for a caller that walks its outer levels itself and takes jansson
  * values only below them (direct ingest's spans: no object a span, no array of them): the same

@@ -201,23 +201,17 @@ static const char *text_value(struct arena *a, struct verrs *v, json_t *loc, con
 	return t;
 }
 
-/* Asked of every member of a batch's items: the two rows by their places (a walk over the
- * table was 2.7M instructions a batch of 1,000 spans). */
-int opik_text_member(const char *k, size_t kl)
+_Static_assert(NFIELDS == OPIK_FIELDS, "map.h's count of the rows");
+
+int opik_field_of(const char *k, size_t kl, size_t *at)
 {
-	for (size_t i = M_INPUT; i <= M_OUTPUT; i++)
-		if (k[0] == fields[i].name[0] && !strncmp(fields[i].name, k, kl) &&
-		    !fields[i].name[kl])
-			return fields[i].arg;
-	return -1;
+	size_t i = jsonx_name_of(&fields[0].name, sizeof *fields, NFIELDS, k, kl, at);
+	return i < NFIELDS ? (int)i : -1;
 }
 
-void opik_texts_put(const struct opik_texts *t, struct span *s)
+int opik_text_row(int row)
 {
-	if (t && t->t[0])
-		s->input = t->t[0];
-	if (t && t->t[1])
-		s->output = t->t[1];
+	return row >= 0 && fields[row].put == put_text ? fields[row].arg : -1;
 }
 
 static void usage_value(struct span *s, struct verrs *v, json_t *loc, json_t *x, bool create)
@@ -529,13 +523,10 @@ static void put_keep(const struct field *f, const struct ingest_put *p, json_t *
 		span_raw_set(p->s, f->raw, p->create ? json_incref(x) : json_deep_copy(x));
 }
 
-void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *obj, bool create,
-		struct span *s, struct verrs *v, json_t *loc)
+/* opik_apply of an object whose members are vals[i] by the row of their field. */
+static void apply_vals(struct arena *a, const char *ws, enum opik_entity ent, json_t *const *vals,
+		       bool create, struct span *s, struct verrs *v, json_t *loc)
 {
-	if (!json_is_object(obj)) {
-		verrs_add(v, loc, "dict_type", "must be an object", json_incref(obj));
-		return;
-	}
 	const char *was_trace = s->trace_id; /* an update's: the stored span's */
 	if (create) {
 		s->workspace = ws;
@@ -551,10 +542,6 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 		span_raw_set(s, "opik.created_at", json_string_nocheck(ts));
 	}
 	const struct ingest_put p = {a, s, v, loc, create};
-	/* Every field's value in one walk over obj's members: by name, 23 lookups a span, most of
-	 * them of a field not sent (4.8M instructions a batch of 1,000). */
-	json_t *vals[NFIELDS];
-	jsonx_members(obj, &fields[0].name, sizeof *fields, NFIELDS, vals);
 	for (size_t i = 0; i < NFIELDS; i++) {
 		const struct field *f = &fields[i];
 		json_t *x = vals[i];
@@ -601,6 +588,32 @@ void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *o
 		verrs_add_field(v, loc, "parent_span_id", "value_error", "must differ from id",
 				NULL);
 	json_decref(loc);
+}
+
+void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *obj, bool create,
+		struct span *s, struct verrs *v, json_t *loc)
+{
+	if (!json_is_object(obj)) {
+		verrs_add(v, loc, "dict_type", "must be an object", json_incref(obj));
+		return;
+	}
+	/* Every field's value in one walk over obj's members: by name, 23 lookups a span, most of
+	 * them of a field not sent (4.8M instructions a batch of 1,000). */
+	json_t *vals[NFIELDS];
+	jsonx_members(obj, &fields[0].name, sizeof *fields, NFIELDS, vals);
+	apply_vals(a, ws, ent, vals, create, s, v, loc);
+}
+
+void opik_apply_item(struct arena *a, const char *ws, enum opik_entity ent,
+		     const struct opik_item *it, struct span *s, struct verrs *v, json_t *loc)
+{
+	if (it->obj) {
+		opik_apply(a, ws, ent, it->obj, true, s, v, loc);
+		return;
+	}
+	s->input = it->text[fields[M_INPUT].arg];
+	s->output = it->text[fields[M_OUTPUT].arg];
+	apply_vals(a, ws, ent, it->vals, true, s, v, loc);
 }
 
 bool opik_is_trace_row(const struct span *s)

@@ -28,18 +28,25 @@
 void opik_apply(struct arena *a, const char *ws, enum opik_entity ent, json_t *obj, bool create,
 		struct span *s, struct verrs *v, json_t *loc);
 
-/* The members opik_apply stores as their JSON text (input, output): a create's item may bring
- * them as that text already, t[x] for the member whose opik_text_member is x (NULL: none),
- * which opik_batch_body takes from the body when the member's bytes there are what jsonw_value
- * writes of it (jsonx_rd_written), the member then left out of the item's object. */
-struct opik_texts {
-	const char *t[2];
+/* A create's item as opik_batch_body reads it from a batch's body, without building its object:
+ * its members' values by the row of their field in map.c's table (opik_field_of), and input's
+ * and output's JSON text as they came when their bytes are what jsonw_value writes of them
+ * (jsonx_rd_written; text[opik_text_row(row)], the value then not in vals); an item that is no
+ * object as its value (obj). */
+#define OPIK_FIELDS 23 /* the table's rows (map.c asserts it) */
+struct opik_item {
+	json_t *obj;		   /* the item when it is no object, else NULL */
+	json_t *vals[OPIK_FIELDS]; /* NULL: absent */
+	const char *text[2];	   /* NULL: none as text */
 };
-/* The place in struct opik_texts of member k[0..kl) of a SpanWrite/TraceWrite, or -1. */
-int opik_text_member(const char *k, size_t kl);
-/* Sets a create's texts onto s, made by span_init and then given to opik_apply with the item
- * whose members they were (t NULL: none). */
-void opik_texts_put(const struct opik_texts *t, struct span *s);
+/* The row of the field named k[0..kl), tried first at *at (jsonx_name_of), or -1. */
+int opik_field_of(const char *k, size_t kl, size_t *at);
+/* The place in struct opik_item's text of a row opik_apply stores as its JSON text (input,
+ * output), or -1. */
+int opik_text_row(int row);
+/* opik_apply of a create's item it. */
+void opik_apply_item(struct arena *a, const char *ws, enum opik_entity ent,
+		     const struct opik_item *it, struct span *s, struct verrs *v, json_t *loc);
 
 /* Row i of the field table, for docs/attributes.md and the test that walks it: the Opik field, the
  * one enum opik_entity it belongs to (-1 both) and the Span members it fills ("raw x" for

@@ -32,55 +32,56 @@ enum status opik_json_body(struct http_req *req, json_t **body)
 	return ST_OK;
 }
 
-/* One item of a batch at r into *item, in a: an object's members built as jsonx builds them,
- * but input's and output's bytes taken as their text into t when they are what jsonw_value
- * writes (opik_apply's text of them); any other item built whole. False when the body is not
- * one this reads (then parsed whole). */
-static bool batch_item(struct jsonx_rd *r, struct arena *a, json_t **item, struct opik_texts *t)
+/* One item of a batch at r into it, in a: an object's members by the row of their field, each
+ * value built as jsonx builds it, but input's and output's bytes taken as their text when they
+ * are what jsonw_value writes (opik_apply's text of them); any other item built whole. False
+ * when the body is not one this reads (then parsed whole). */
+static bool batch_item(struct jsonx_rd *r, struct arena *a, struct opik_item *it)
 {
 	const char *key, *s;
-	size_t kl, n;
+	size_t kl, n, at = 0;
 	int more;
+	*it = (struct opik_item){0};
 	if (jsonx_rd_peek(r) != '{')
-		return (*item = jsonx_rd_value(r)) != NULL;
-	json_t *o = *item = json_object();
+		return (it->obj = jsonx_rd_value(r)) != NULL;
 	if (!jsonx_rd_open(r, '{'))
 		return false;
 	for (size_t k = 0; (more = jsonx_rd_more(r, '}', k)) == 1; k++) {
 		if (!jsonx_rd_key(r, &key, &kl))
 			return false;
-		int x = opik_text_member(key, kl);
+		int row = opik_field_of(key, kl, &at), x = opik_text_row(row);
 		/* A text's name twice (the last one wins): left to the whole parse. */
-		if (x >= 0 && (t->t[x] || json_object_getn(o, key, kl)))
+		if (x >= 0 && (it->text[x] || it->vals[row]))
 			return false;
 		char c = jsonx_rd_peek(r);
 		if (x >= 0 && (c == '{' || c == '[' || c == '"') && jsonx_rd_written(r, &s, &n)) {
-			t->t[x] = arena_strndup(a, s, n);
+			it->text[x] = arena_strndup(a, s, n);
 			continue;
 		}
-		/* A name read from the reader's buffer (it had an escape), which the value's
-		 * strings reuse: a copy. */
-		if (key < r->p || key >= r->p + r->n)
-			key = arena_strndup(a, key, kl);
 		json_t *v = jsonx_rd_value(r);
 		if (!v)
 			return false;
-		json_object_setn_new_nocheck(o, key, kl, v);
+		/* A member of no field is read (the body must be JSON) and left, as opik_apply
+		 * leaves it; a name twice, the last value wins, as jsonx_parse builds it. */
+		if (row < 0) {
+			json_decref(v);
+			continue;
+		}
+		json_decref(it->vals[row]);
+		it->vals[row] = v;
 	}
 	return !more;
 }
 
-/* The batch's items of a body {"<list>": [...], ...} read by batch_item into *items and *texts
- * (the request's arena); false when it is not such a body, or not JSON. */
-static bool batch_read(struct http_req *req, const char *list, json_t **items,
-		       struct opik_texts **texts)
+/* The items of a body {"<list>": [...], ...} read by batch_item into *items (n of them, the
+ * request's arena); false when it is not such a body, or not JSON. */
+static bool batch_read(struct http_req *req, const char *list, struct opik_item **items, size_t *n)
 {
 	struct jsonx_rd r;
-	struct opik_texts *t = arena_alloc(req->arena, OPIK_MAX_BATCH * sizeof *t);
-	json_t *arr = NULL;
-	size_t n = 0;
-	bool ok = false;
+	struct opik_item *it = arena_alloc(req->arena, OPIK_MAX_BATCH * sizeof *it);
+	bool ok = false, seen = false;
 	int more;
+	*n = 0;
 	jsonx_rd_init(&r, req->body, req->body_len);
 	if (!jsonx_rd_open(&r, '{'))
 		goto out;
@@ -99,41 +100,30 @@ static bool batch_read(struct http_req *req, const char *list, json_t **items,
 			continue;
 		}
 		/* The list named twice, or no array: left to the whole parse and its answer. */
-		if (arr || !jsonx_rd_open(&r, '['))
+		if (seen || !jsonx_rd_open(&r, '['))
 			goto out;
-		arr = json_array();
+		seen = true;
 		int more_items;
-		for (; (more_items = jsonx_rd_more(&r, ']', n)) == 1; n++) {
-			json_t *item = NULL;
-			if (n == OPIK_MAX_BATCH)
+		for (; (more_items = jsonx_rd_more(&r, ']', *n)) == 1; ++*n)
+			if (*n == OPIK_MAX_BATCH || !batch_item(&r, req->arena, &it[*n]))
 				goto out;
-			t[n] = (struct opik_texts){{NULL, NULL}};
-			bool read = batch_item(&r, req->arena, &item, &t[n]);
-			if (item)
-				json_array_append_new(arr, item);
-			if (!read)
-				goto out;
-		}
 		if (more_items)
 			goto out;
 	}
-	ok = !more && n && jsonx_rd_end(&r);
+	ok = !more && *n && jsonx_rd_end(&r);
 out:
 	jsonx_rd_free(&r);
-	*items = ok ? arr : NULL;
-	*texts = ok ? t : NULL;
-	if (!ok)
-		json_decref(arr);
+	*items = ok ? it : NULL;
 	return ok;
 }
 
 enum status opik_batch_body(struct http_req *req, const char *list, json_t **items,
-			    struct opik_texts **texts)
+			    struct opik_item **read, size_t *n)
 {
 	json_t *body;
-	*texts = NULL;
+	*items = NULL;
 	enum status st = http_require_type(req, json_types);
-	if (st != ST_OK || batch_read(req, list, items, texts))
+	if (st != ST_OK || batch_read(req, list, read, n))
 		return st;
 	if ((st = opik_json_body(req, &body)) == ST_OK)
 		*items = json_object_get(body, list);

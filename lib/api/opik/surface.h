@@ -69,13 +69,13 @@ void opik_need_str(struct verrs *v, json_t *body, const char *k, const char **ou
 void opik_need_strs(struct verrs *v, json_t *body, const char *k, size_t min, bool blank_ok);
 /* The request's JSON body (a JSON content type, else 415), in the request's arena. */
 enum status opik_json_body(struct http_req *req, json_t **body);
-/* A batch's body {"<list>": [item, ...]}: its member list into *items (NULL when absent), a
- * JSON content type else 415, the request's arena. A body of 1 to OPIK_MAX_BATCH items read
- * with their input and output as their text (*texts, a struct opik_texts an item: map.h),
- * each object item built without them; any other (*texts NULL) parsed whole, as
- * opik_json_body parses it (malformed JSON its 400). */
+/* A batch's body {"<list>": [item, ...]}, a JSON content type else 415, in the request's
+ * arena. A body of 1 to OPIK_MAX_BATCH items is read into *read (*n of them, struct
+ * opik_item: their objects not built, input and output as their text when they came as
+ * jsonw_value writes them; *items NULL); any other is parsed whole as opik_json_body parses it
+ * (malformed JSON its 400), its member list into *items (NULL when absent; *read NULL). */
 enum status opik_batch_body(struct http_req *req, const char *list, json_t **items,
-			    struct opik_texts **texts);
+			    struct opik_item **read, size_t *n);
 /* The same, and v initialised, holding a 422 item when the body is no object. */
 enum status opik_json_object(struct http_req *req, json_t **body, struct verrs *v);
 /* Attachments (attachment.c): the media files a span or trace references. */

@@ -147,13 +147,14 @@ static json_t *item_loc(const char *list, size_t i)
 	return l;
 }
 
-/* Validates and stores items (a JSON array of TraceWrite or SpanWrite), each with its texts
- * texts[i] (NULL: none, opik_batch_body). */
+/* Validates and stores items (a JSON array of TraceWrite or SpanWrite), or the n items read
+ * (opik_batch_body) when items is NULL. */
 static enum status create(struct http_req *req, enum opik_entity ent, json_t *items,
-			  const struct opik_texts *texts, const char *list)
+			  const struct opik_item *read, size_t n, const char *list)
 {
 	struct verrs v;
-	size_t n = json_array_size(items);
+	if (items)
+		n = json_array_size(items);
 	struct creates c = {
 	    ent, req->ws, arena_alloc(req->arena, (n ? n : 1) * sizeof(struct span)), n, !list, 0};
 	const char **ids = arena_alloc(req->arena, (n ? n : 1) * sizeof *ids);
@@ -164,9 +165,12 @@ static enum status create(struct http_req *req, enum opik_entity ent, json_t *it
 	for (size_t i = 0; i < n; i++) {
 		struct span *s = &c.spans[i];
 		span_init(s);
-		opik_texts_put(texts ? &texts[i] : NULL, s);
-		opik_apply(req->arena, req->ws, ent, json_array_get(items, i), true, s, &v,
-			   item_loc(list, i));
+		if (items)
+			opik_apply(req->arena, req->ws, ent, json_array_get(items, i), true, s, &v,
+				   item_loc(list, i));
+		else
+			opik_apply_item(req->arena, req->ws, ent, &read[i], s, &v,
+					item_loc(list, i));
 		ids[i] = s->span_id;
 		if (s->span_id && seen_before(&seen, s->span_id))
 			verrs_add(
@@ -195,13 +199,15 @@ enum status opik_batch(struct http_req *req)
 	enum opik_entity ent = opik_entity_of(req);
 	const char *list = ent == OPIK_SPAN ? "spans" : "traces";
 	json_t *items;
-	struct opik_texts *texts;
-	enum status st = opik_batch_body(req, list, &items, &texts);
+	struct opik_item *read;
+	size_t n;
+	enum status st = opik_batch_body(req, list, &items, &read, &n);
 	if (st != ST_OK)
 		return st;
+	if (items)
+		n = json_array_size(items);
 	/* @NotNull @Size(min = 1, max = 1000) in Opik's SpanBatch and TraceBatch: 422. */
-	size_t n = json_array_size(items);
-	if (!json_is_array(items) || n < 1 || n > OPIK_MAX_BATCH) {
+	if (!read && (!json_is_array(items) || n < 1 || n > OPIK_MAX_BATCH)) {
 		struct verrs v;
 		verrs_init(&v);
 		verrs_add(&v, json_pack("[s,s]", "body", list), "list_type",
@@ -210,7 +216,7 @@ enum status opik_batch(struct http_req *req)
 			  NULL);
 		return http_fail_invalid(req, &v);
 	}
-	if ((st = create(req, ent, items, texts, list)) != ST_OK)
+	if ((st = create(req, ent, items, read, n, list)) != ST_OK)
 		return st;
 	http_reply(req, 204, NULL, NULL, 0);
 	return ST_OK;
@@ -237,7 +243,7 @@ enum status opik_create(struct http_req *req)
 		if (s.span_id)
 			json_object_set_new(body, "id", json_string(s.span_id));
 	}
-	if ((st = create(req, ent, items, NULL, NULL)) != ST_OK)
+	if ((st = create(req, ent, items, NULL, 0, NULL)) != ST_OK)
 		return st;
 	const char *id = json_string_value(json_object_get(body, "id"));
 	/* The request's path, so a client of the /api mount is sent back there (opik.md §2:
