@@ -14,6 +14,7 @@
 #include "lib/base/arena.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
+#include "lib/json/jeach.h"
 
 /* Choices this file makes where the reference is silent (documented in span.h too):
  * - A value of the wrong type (a string token count, a negative token count, a number as a
@@ -245,7 +246,7 @@ static uint64_t cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hit
 
 	memset(cand, 0, CATALOG_NROWS * sizeof *cand);
 	memset(best, CATALOG_MAX_KEYS, sizeof best);
-	json_object_foreach(attrs, key, v)
+	JSON_EACH(attrs, it, key, v)
 	{
 		size_t n;
 		uint64_t h;
@@ -501,7 +502,7 @@ static void cat_rest(struct cat_run *r)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(r->attrs, key, v)
+	JSON_EACH(r->attrs, it, key, v)
 	{
 		const char *detail;
 		double d;
