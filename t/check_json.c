@@ -11,6 +11,69 @@
 #include "lib/base/buf.h"
 #include "lib/json/jsonw.h"
 #include "lib/json/jsonx.h"
+#include "lib/json/jeach.h"
+
+/* JSON_EACH and JSON_EACH_SAFE (lib/json/jeach.h) against jansson's own loops: objects of 0 to
+ * 40 members, some keys set twice (a key keeps its first place), each walked both ways, the
+ * same keys and values in the same order; then every member of a random choice deleted from
+ * inside the safe loop, the object left with exactly the others, in order. */
+START_TEST(json_each_is_foreach)
+{
+	unsigned seed = 57;
+	for (int round = 0; round < 2000; round++) {
+		json_t *o = json_object(), *v, *w;
+		size_t n = (size_t)(rand_r(&seed) % 41), seen = 0, i = 0;
+		const char *k, *kk, *keys[64];
+		json_t *vals[64];
+		for (size_t m = 0; m < n; m++) {
+			char key[16];
+			snprintf(key, sizeof key, "k%d", rand_r(&seed) % 48);
+			json_object_set_new(o, key, json_integer(rand_r(&seed)));
+		}
+		json_object_foreach(o, k, v)
+		{
+			keys[seen] = k;
+			vals[seen++] = v;
+		}
+		JSON_EACH(o, it, kk, w)
+		{
+			ck_assert_uint_lt(i, seen);
+			ck_assert_ptr_eq(kk, keys[i]);
+			ck_assert_ptr_eq(w, vals[i]);
+			i++;
+		}
+		ck_assert_uint_eq(i, seen);
+		ck_assert_uint_eq(seen, json_object_size(o));
+		/* Delete a random choice from inside the loop; keep the expected rest. */
+		json_t *rest = json_object();
+		i = 0;
+		JSON_EACH_SAFE(o, it, next, kk, w)
+		{
+			ck_assert_uint_lt(i, seen);
+			ck_assert_ptr_eq(kk, keys[i]);
+			i++;
+			if (rand_r(&seed) % 3)
+				json_object_set(rest, kk, w);
+			else
+				json_object_del(o, kk);
+		}
+		ck_assert_uint_eq(i, seen);
+		ck_assert(json_equal(o, rest));
+		const char *a, *b;
+		void *ib = json_object_iter(rest);
+		json_object_foreach(o, a, v)
+		{
+			ck_assert_ptr_nonnull(ib);
+			b = json_object_iter_key(ib);
+			ck_assert_str_eq(a, b);
+			ib = json_object_iter_next(rest, ib);
+		}
+		ck_assert_ptr_null(ib);
+		json_decref(rest);
+		json_decref(o);
+	}
+}
+END_TEST
 
 TCase *check_json_tcase(void);
 char *nested(int depth);
@@ -574,5 +637,6 @@ TCase *check_json_tcase(void)
 	tcase_add_test(tc, jsonx_line_flags);
 	tcase_add_test(tc, jsonw_shortest);
 	tcase_add_test(tc, jsonx_written);
+	tcase_add_test(tc, json_each_is_foreach);
 	return tc;
 }

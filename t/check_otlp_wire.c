@@ -3,7 +3,9 @@
  * read off the wire against protoc-c's unpack. Protobuf inputs are built with the generated
  * pack functions, and cut short at every byte. Hostile input written by hand (malformed, too
  * deep, too many attributes), refused whole, is in check_otlp_hostile.c. */
+#include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -570,6 +572,139 @@ START_TEST(truncated_protobuf)
 }
 END_TEST
 
+/* ---- every kind of AnyValue, by value ---- */
+
+static Otlp__AnyValue *av_dbl(double d)
+{
+	Otlp__AnyValue *v = av(OTLP__ANY_VALUE__VALUE_DOUBLE_VALUE);
+
+	v->double_value = d;
+	return v;
+}
+
+static Otlp__AnyValue *av_bool(bool b)
+{
+	Otlp__AnyValue *v = av(OTLP__ANY_VALUE__VALUE_BOOL_VALUE);
+
+	v->bool_value = b;
+	return v;
+}
+
+static Otlp__AnyValue *av_bytes(const char *hex)
+{
+	Otlp__AnyValue *v = av(OTLP__ANY_VALUE__VALUE_BYTES_VALUE);
+
+	v->bytes_value = hexid(hex);
+	return v;
+}
+
+/* An ArrayValue of the n values after n. */
+static Otlp__AnyValue *av_arr(size_t n, ...)
+{
+	Otlp__AnyValue *v = av(OTLP__ANY_VALUE__VALUE_ARRAY_VALUE);
+	va_list ap;
+
+	v->array_value = arena_alloc(ta, sizeof *v->array_value);
+	otlp__array_value__init(v->array_value);
+	v->array_value->values = arena_alloc(ta, (n ? n : 1) * sizeof(Otlp__AnyValue *));
+	va_start(ap, n);
+	for (size_t i = 0; i < n; i++)
+		v->array_value->values[i] = va_arg(ap, Otlp__AnyValue *);
+	va_end(ap);
+	v->array_value->n_values = n;
+	return v;
+}
+
+/* A KeyValueList of the n KeyValues kv. */
+static Otlp__AnyValue *av_kvl(size_t n, Otlp__KeyValue **kv)
+{
+	Otlp__AnyValue *v = av(OTLP__ANY_VALUE__VALUE_KVLIST_VALUE);
+
+	v->kvlist_value = arena_alloc(ta, sizeof *v->kvlist_value);
+	otlp__key_value_list__init(v->kvlist_value);
+	v->kvlist_value->values = kv;
+	v->kvlist_value->n_values = n;
+	return v;
+}
+
+/* What a span's raw_attributes hold for each kind of AnyValue, written out: the value path
+ * (the wire, the mapping, the line's text) must give these bytes, read off the wire and by
+ * protoc-c's unpack alike. Strings with every escape the line makes and characters of 2 to 4
+ * bytes; the int64 extremes; -0, NaN and the infinities (proto3 JSON's strings); bytes as hex;
+ * empty and nested lists and maps; an AnyValue with no value and a KeyValue with none (null:
+ * not kept). A string that is not UTF-8 is refused whole, as before. */
+START_TEST(every_any_value_kind)
+{
+	Otlp__Span *sp = pspan(TRACE, SPAN, NULL, "kinds", 1795238683124000000ULL, 0);
+	size_t len;
+	uint8_t *pb;
+	Otlp__KeyValue **attrs = kvs(
+	    23, kv_str("s.escapes", "q\"b\\s/t\tn\nr\rf\fb\bc\x01\x1f del\x7f"),
+	    kv_str("s.wide", "\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe2\x80\xa8"),
+	    kv_str("s.empty", ""), kv("i.max", av_int(INT64_MAX)), kv("i.min", av_int(INT64_MIN)),
+	    kv("i.zero", av_int(0)), kv("d.negzero", av_dbl(-0.0)), kv("d.nan", av_dbl(NAN)),
+	    kv("d.inf", av_dbl(INFINITY)), kv("d.ninf", av_dbl(-INFINITY)),
+	    kv("d.tenth", av_dbl(0.1)), kv("d.big", av_dbl(1e300)), kv("d.whole", av_dbl(3.0)),
+	    kv("b.true", av_bool(true)), kv("b.false", av_bool(false)),
+	    kv("bytes", av_bytes("00ff10")), kv("bytes.empty", av_bytes("")),
+	    kv("list.empty", av_arr(0)),
+	    kv("list", av_arr(4, av_str("a\"b"), av_int(-7), av_arr(1, av_bool(false)),
+			      av_kvl(1, kvs(1, kv("x", av_dbl(-0.0)))))),
+	    kv("map.empty", av_kvl(0, NULL)),
+	    kv("map", av_kvl(2, kvs(2, kv("inner", av_kvl(1, kvs(1, kv_str("k", "v")))),
+				    kv("n", av_arr(1, av_int(INT64_MIN)))))),
+	    kv("none", av(OTLP__ANY_VALUE__VALUE__NOT_SET)), kv("no.value", NULL));
+	static const char want[] =
+	    "{\"service.name\":\"kinds\",\"s.escapes\":\"q\\\"b\\\\s/t\\tn\\nr\\rf\\fb\\bc\\u0001"
+	    "\\u001f del\x7f\",\"s.wide\":\"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe2\x80\xa8\","
+	    "\"s.empty\":\"\",\"i.max\":9223372036854775807,\"i.min\":-9223372036854775808,"
+	    "\"i.zero\":0,\"d.negzero\":-0.0,\"d.nan\":\"NaN\",\"d.inf\":\"Infinity\","
+	    "\"d.ninf\":\"-Infinity\",\"d.tenth\":0.1,\"d.big\":1e+300,\"d.whole\":3.0,"
+	    "\"b.true\":true,\"b.false\":false,\"bytes\":\"00ff10\",\"bytes.empty\":\"\","
+	    "\"list.empty\":[],\"list\":[\"a\\\"b\",-7,[false],{\"x\":-0.0}],\"map.empty\":{},"
+	    "\"map\":{\"inner\":{\"k\":\"v\"},\"n\":[-9223372036854775808]},\"otel.scope\":"
+	    "{\"name\":\"demo-instrumentation\",\"version\":\"0.1.0\"}}";
+
+	sp->attributes = attrs;
+	sp->n_attributes = 23;
+	pb = pack(&sp, 1, kvs(1, kv_str("service.name", "kinds")), 1, &len);
+	for (int how = 0; how < 2; how++) {
+		struct otlp_result r;
+		struct err e;
+		struct buf b, line;
+
+		ck_assert_int_eq(
+		    how ? otlp_decode_reference(ta, WS, OTLP_PROTOBUF, pb, len, NOW, &r, &e)
+			: otlp_decode(ta, WS, OTLP_PROTOBUF, pb, len, NOW, &r, &e),
+		    ST_OK);
+		ck_assert_uint_eq(r.nspans, 1);
+		buf_init(&b);
+		buf_init(&line);
+		jsonw_value(&b, r.spans[0].raw_attributes);
+		ck_assert_msg(!strcmp(b.p, want), "%s:\n got  %s\n want %s",
+			      how ? "unpack" : "wire", b.p, want);
+		/* The line holds that text as a JSON string, read back the same. */
+		r.spans[0].ingested_at = NOW;
+		span_render(&r.spans[0], &line);
+		struct span back;
+		json_t *root;
+		ck_assert(span_parse(line.p, line.len, &back, &root));
+		b.len = 0;
+		jsonw_value(&b, back.raw_attributes);
+		ck_assert_str_eq(b.p, want);
+		span_clear(&back);
+		json_decref(root);
+		buf_free(&b);
+		buf_free(&line);
+		otlp_result_free(&r);
+	}
+	/* A string that is not UTF-8: refused, its field named. */
+	attrs[0] = kv_str("s.bad", "caf\xe9");
+	pb = pack(&sp, 1, kvs(1, kv_str("service.name", "kinds")), 1, &len);
+	expect_refused(pb, len, OTLP_PROTOBUF, "not valid UTF-8");
+}
+END_TEST
+
 Suite *check_suite(void)
 {
 	Suite *s = suite_create("otlp_wire");
@@ -580,6 +715,7 @@ Suite *check_suite(void)
 	tcase_add_test(e, protobuf_equals_json);
 	tcase_add_test(e, span_attributes_over_resource);
 	tcase_add_test(e, wire_reader_equals_unpack);
+	tcase_add_test(e, every_any_value_kind);
 	tcase_add_test(h, truncated_protobuf);
 	check_otlp_hostile(h);
 	suite_add_tcase(s, e);

@@ -18,6 +18,7 @@
 
 #include "lib/json/jsonw.h"
 #include "lib/json/jsonx.h"
+#include "lib/json/jeach.h"
 
 /* The one table: where each convention keeps a judgement's name, score, label, reason (its
  * explanation), error, author kind, identifier and metadata (NULL: it has none). */
@@ -311,7 +312,7 @@ static void openinference(struct dec *d, const struct raw_span *r, const struct 
 	size_t ng = 0, cap = 0;
 	const char *k, *field;
 	json_t *v;
-	json_object_foreach(r->attrs, k, v)
+	JSON_EACH(r->attrs, it, k, v)
 	{
 		size_t coll, i;
 		unsigned long index;

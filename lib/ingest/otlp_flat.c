@@ -8,6 +8,7 @@
 
 #include "lib/ingest/otlp_int.h"
 #include "lib/base/arena.h"
+#include "lib/json/jeach.h"
 
 /* Flattened OpenInference lists ("<prefix><i>.<rest>"): entries sorted by index, then by
  * their order in the request, so sparse or unordered indexes rebuild the same list. */
@@ -219,7 +220,7 @@ static json_t *rebuild_attrs(struct arena *a, json_t *attrs, const char *prefix,
 	bool any = false;
 
 	/* Most spans hold no such list: look before copying every attribute. */
-	json_object_foreach(attrs, k, v)
+	JSON_EACH(attrs, it, k, v)
 	{
 		if ((any = k[0] == prefix[0] && !strncmp(k, prefix, pl)))
 			break;
@@ -227,7 +228,7 @@ static json_t *rebuild_attrs(struct arena *a, json_t *attrs, const char *prefix,
 	if (!any)
 		return NULL;
 	all = arena_alloc(a, (n ? n : 1) * sizeof *all);
-	json_object_foreach(attrs, k, v)
+	JSON_EACH(attrs, it, k, v)
 	{
 		all[m] = (struct ient){0, m, k, v};
 		m++;

@@ -15,6 +15,7 @@
 #include "lib/base/buf.h"
 #include "lib/base/hash.h"
 #include "lib/json/jsonw.h"
+#include "lib/json/jeach.h"
 
 static const char *str_attr(json_t *attrs, const char *key)
 {
@@ -455,10 +456,9 @@ static void catalog_work(struct dec *d, struct raw_span *r, struct span *s, cons
 {
 	json_t *work = r->attrs, *v;
 	const char *k;
-	void *next;
 
 	r->attrs = NULL;
-	json_object_foreach_safe(work, next, k, v)
+	JSON_EACH_SAFE(work, it, next, k, v)
 	{
 		/* Langfuse's (the AI SDK's, OpenLLMetry's) session key is consumed like session.id
 		 * when it gave the session; one that differs stays, so nothing is lost. */

@@ -1,6 +1,7 @@
 /* jsonw: compact JSON writing (RFC 8259 section 2 grammar, no spaces): strings, numbers the
  * way Python prints them, and jansson values. */
 #include "lib/json/jsonw.h"
+#include "lib/json/jeach.h"
 
 #include <float.h>
 #include <math.h>
@@ -299,7 +300,7 @@ void jsonw_value(struct buf *b, const json_t *v)
 		json_t *x;
 		bool first = true;
 		buf_addc(b, '{');
-		json_object_foreach((json_t *)v, k, x)
+		JSON_EACH((json_t *)v, it, k, x)
 		{
 			if (!first)
 				buf_addc(b, ',');

@@ -14,6 +14,7 @@
 #include "lib/base/arena.h"
 #include "lib/base/hash.h"
 #include "lib/base/mem.h"
+#include "lib/json/jeach.h"
 
 /* Choices this file makes where the reference is silent (documented in span.h too):
  * - A value of the wrong type (a string token count, a negative token count, a number as a
@@ -142,6 +143,15 @@ static uint64_t cat_kinded;
 static uint64_t cat_object_h[CAT_MAX_OBJECTS];
 static bool cat_objects_past; /* more objects than that: every key is asked by name */
 
+/* The keys that carry an AI SDK span's provider id (cat_apply, at its end), found by
+ * cat_candidates' walk by the hash it has: two json_object_get a span were about 350
+ * instructions, for spans that nearly never hold them. */
+enum { CAT_ID_PROVIDER, CAT_ID_OPERATION, CAT_ID_SYSTEM, CAT_NIDS };
+static const char *const cat_id_keys[CAT_NIDS] = {"ai.model.provider", "ai.operationId",
+						  "gen_ai.system"};
+static uint64_t cat_id_h[CAT_NIDS];
+_Static_assert(CAT_NIDS == 3, "cat_candidates compares the three hashes");
+
 static int cmp_cat_key(const void *a, const void *b)
 {
 	const struct cat_key *x = a, *y = b;
@@ -169,6 +179,8 @@ static void cat_index(void)
 	cat_objects_past = nobj > CAT_MAX_OBJECTS;
 	for (size_t i = 0; i < nobj && i < CAT_MAX_OBJECTS; i++)
 		cat_object_h[i] = hash_mem(obj[i].key, strlen(obj[i].key));
+	for (size_t i = 0; i < CAT_NIDS; i++)
+		cat_id_h[i] = hash_mem(cat_id_keys[i], strlen(cat_id_keys[i]));
 	size_t e = 0;
 	for (size_t b = 0; b <= 1u << CAT_BUCKET_BITS; b++) {
 		while (e < cat_nkeys && cat_keys[e].h >> (64 - CAT_BUCKET_BITS) < b)
@@ -230,12 +242,22 @@ static bool cat_names(const char *key, json_t *v, json_t *const *winner)
 	return cat_names_in(e, n, key, v, winner);
 }
 
+/* cat_candidates' rare case: key one of cat_id_keys by its hash. */
+static __attribute__((noinline)) void cat_id_take(const char *key, json_t *v, json_t **ids)
+{
+	for (size_t i = 0; i < CAT_NIDS; i++)
+		if (!strcmp(key, cat_id_keys[i]))
+			ids[i] = v;
+}
+
 /* For each row, the usable non-null value of its first source key present in attrs (NULL
  * for none): one index lookup per attribute instead of one per row and key, as most keys
  * of the table are absent from any one span. The first CAT_HITS members' entries into hits;
  * *objects (objects may be NULL) set when attrs holds an object attribute
- * (catalog_object_named); returns the set of rows given a value. */
-static uint64_t cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hits, bool *objects)
+ * (catalog_object_named); ids[i] the member cat_id_keys[i] (null ones too), or NULL; returns
+ * the set of rows given a value. */
+static uint64_t cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hits, bool *objects,
+			       json_t **ids)
 {
 	unsigned char best[CATALOG_NROWS];
 	const char *key;
@@ -245,7 +267,8 @@ static uint64_t cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hit
 
 	memset(cand, 0, CATALOG_NROWS * sizeof *cand);
 	memset(best, CATALOG_MAX_KEYS, sizeof best);
-	json_object_foreach(attrs, key, v)
+	memset(ids, 0, CAT_NIDS * sizeof *ids);
+	JSON_EACH(attrs, it, key, v)
 	{
 		size_t n;
 		uint64_t h;
@@ -259,6 +282,8 @@ static uint64_t cat_candidates(json_t *attrs, json_t **cand, struct cat_hit *hit
 				maybe |= h == cat_object_h[i];
 			*objects = maybe && catalog_object_named(key);
 		}
+		if (h == cat_id_h[0] || h == cat_id_h[1] || h == cat_id_h[2])
+			cat_id_take(key, v, ids);
 		if (json_is_null(v))
 			continue;
 		for (size_t i = 0; i < n; i++)
@@ -438,6 +463,7 @@ struct cat_run {
 	json_t *attrs, *look, *spread;
 	bool children, held; /* held: the children's usage left in raw_attributes */
 	json_t *winner[CATALOG_NROWS];
+	json_t *ids[CAT_NIDS]; /* look's members cat_id_keys, or NULL */
 	struct cat_hit hits[CAT_HITS];
 	double sum[CAT_NSUMS];
 	bool seen[CAT_NSUMS];
@@ -458,11 +484,11 @@ static void cat_rows(struct cat_run *r)
 {
 	json_t *cand[CATALOG_NROWS], *v;
 	bool objects = false;
-	uint64_t given = cat_candidates(r->attrs, cand, r->hits, &objects);
+	uint64_t given = cat_candidates(r->attrs, cand, r->hits, &objects, r->ids);
 
 	if (objects && (r->spread = catalog_object_spread(r->attrs))) {
 		r->look = r->spread;
-		given = cat_candidates(r->look, cand, r->hits, NULL);
+		given = cat_candidates(r->look, cand, r->hits, NULL, r->ids);
 	}
 	/* The children's usage is looked for in the spread members too, but stays in
 	 * raw_attributes as it came. */
@@ -501,7 +527,7 @@ static void cat_rest(struct cat_run *r)
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(r->attrs, key, v)
+	JSON_EACH(r->attrs, it, key, v)
 	{
 		const char *detail;
 		double d;
@@ -586,10 +612,11 @@ static void cat_apply(struct arena *a, struct span *s, json_t *attrs, bool child
 	 * the id kept in raw_attributes. Traceloop's rewrite of an AI SDK span (it keeps
 	 * ai.operationId) drops ai.model.provider and leaves the id in gen_ai.system. The id's
 	 * value is held: cat_keep may release its member. */
-	const char *idkey = json_object_get(r.look, "ai.model.provider") ? "ai.model.provider"
-			    : json_object_get(r.look, "ai.operationId")	 ? "gen_ai.system"
-									 : NULL;
-	json_t *idv = idkey ? json_incref(json_object_get(r.look, idkey)) : NULL;
+	size_t idk = r.ids[CAT_ID_PROVIDER]    ? CAT_ID_PROVIDER
+		     : r.ids[CAT_ID_OPERATION] ? CAT_ID_SYSTEM
+					       : CAT_NIDS;
+	const char *idkey = idk < CAT_NIDS ? cat_id_keys[idk] : NULL;
+	json_t *idv = idkey ? json_incref(r.ids[idk]) : NULL;
 	const char *id = json_string_value(idv);
 	if (r.gone)
 		cat_keep(&r);

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "lib/model/catalog.h"
 #include "lib/model/span.h"
+#include "lib/json/jeach.h"
 
 /* ---- the kind table ----
  * The kind row of the conventions (otel-egp.md 3.4, instrumentation.md 0 and 8), and whose
@@ -147,7 +148,7 @@ enum span_kind catalog_kind(json_t *attrs, bool client, bool *children)
 				    (r->usage == CATALOG_CHILDREN_LOCAL && !client);
 		return r->kind;
 	}
-	json_object_foreach(attrs, k, v)
+	JSON_EACH(attrs, it, k, v)
 	{
 		if (!strncmp(k, CAT_EVAL_PREFIX, strlen(CAT_EVAL_PREFIX)) && !json_is_null(v))
 			return KIND_EVALUATOR;
