@@ -192,7 +192,17 @@ START_TEST(key_maps)
 	ck_assert(index_day("2024-03-02"));
 	answers_as(lookups, plain);
 	ck_assert_uint_eq(count_problems(), 0);
-	/* A damaged block of a map: that lookup reads the records, verify names the map. */
+	/* Each block a lookup reads is checked once for the mapping: looked up again, none. */
+	ck_assert_int_eq(keyed_right("2024-03-06"), 1);
+	ck_assert_int_eq(keyed_right("2024-03-02"), 1);
+	uint64_t checked = store_keymap_checks();
+	ck_assert_uint_gt(checked, 0);
+	ck_assert_int_eq(keyed_right("2024-03-06"), 1);
+	ck_assert_int_eq(keyed_right("2024-03-02"), 1);
+	ck_assert_uint_eq(store_keymap_checks(), checked);
+	/* A damaged block of a map: that lookup reads the records, verify names the map. A .tix
+	 * is never written in place: a query takes the map as it checked it until told
+	 * (store_forget_day), as for MAPC_PATH_MS after it looked. */
 	long at, len, tail;
 	key_maps_at("2024-03-06", &at, &len, &tail);
 	FILE *f = fopen(dayindex_of(fx_root, "2024-03-06"), "r+");
@@ -201,6 +211,7 @@ START_TEST(key_maps)
 	fseek(f, at + 8 * 1030, SEEK_SET);
 	fputc(c ^ 0x5a, f);
 	fclose(f);
+	store_forget_day(&fx_st, "ws", fx_day_of("2024-03-06"));
 	ck_assert_int_eq(keyed_right("2024-03-06"), -1);
 	answers_as(lookups, plain);
 	ck_assert_uint_eq(count_problems(), 1);

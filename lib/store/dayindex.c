@@ -523,6 +523,34 @@ bool store_dayindex_list(struct store_dayindex *x, int k, uint64_t v, const uint
 _Static_assert(STORE_KEY_TRACE == 0 && STORE_KEY_SESSION == 1 && IDSTR_NKEYS == DAYINDEX_NKEYS,
 	       "the key maps' order");
 
+/* What a process keeps with a .tix's mapping (mapcache_aux): per key map, a bit per block found
+ * good, so that a worker's lookups check each block once (12 KiB of crc32c a lookup before). */
+struct dayindex_kept {
+	uint64_t *good[DAYINDEX_NKEYS];
+};
+
+static void kept_free(void *p)
+{
+	struct dayindex_kept *k = p;
+	for (int i = 0; k && i < DAYINDEX_NKEYS; i++)
+		free(k->good[i]);
+	free(k);
+}
+
+/* The bits of the blocks of t's key map `which` found good, kept with t's mapping. */
+static uint64_t *keys_good(struct dayindex *t, enum store_key which)
+{
+	struct dayindex_kept **k = (struct dayindex_kept **)mapcache_aux(t->mc, kept_free);
+	size_t words = keymap_good_words(&t->keys[which]);
+	if (!*k)
+		*k = xcalloc(1, sizeof **k);
+	if (!(*k)->good[which]) {
+		(*k)->good[which] = xcalloc(words ? words : 1, sizeof *(*k)->good[which]);
+		mapcache_aux_size(t->mc, sizeof **k + DAYINDEX_NKEYS * 8 * (words ? words : 1));
+	}
+	return (*k)->good[which];
+}
+
 enum status store_dayindex_keyed(struct store_dayindex *x, enum store_key which, uint64_t h,
 				 uint32_t **recs, size_t *n)
 {
@@ -530,7 +558,8 @@ enum status store_dayindex_keyed(struct store_dayindex *x, enum store_key which,
 	size_t cap = 0;
 	*recs = NULL;
 	*n = 0;
-	enum status rc = m->h ? keymap_find(m, h, false, 0, recs, n, &cap) : ST_NOT_FOUND;
+	enum status rc =
+	    m->h ? keymap_find(m, h, keys_good(&x->t, which), 0, recs, n, &cap) : ST_NOT_FOUND;
 	if (rc != ST_OK || !*n) {
 		free(*recs);
 		*recs = NULL;

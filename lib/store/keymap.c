@@ -66,9 +66,36 @@ struct keymap keymap_at(const void *p, size_t n)
 			       (const uint32_t *)(m + 8 * n + pad8(4 * n)), n};
 }
 
+/* The blocks this process has checked (store_keymap_checks). */
+static uint64_t checks;
+
+uint64_t store_keymap_checks(void)
+{
+	return checks;
+}
+
 bool keymap_block_good(const struct keymap *m, size_t b)
 {
+	checks++;
 	return m->crc[b] == block_crc(m->h, m->rec, m->n, b);
+}
+
+size_t keymap_good_words(const struct keymap *m)
+{
+	return (blocks(m->n) + 63) / 64;
+}
+
+/* Whether block b of m holds its checksum: known from good (a bit per block, NULL none), or
+ * checked and then kept there. */
+static bool block_ok(const struct keymap *m, uint64_t *good, size_t b)
+{
+	if (good && bits_get(good, b))
+		return true;
+	if (!keymap_block_good(m, b))
+		return false;
+	if (good)
+		bits_set(good, b);
+	return true;
 }
 
 bool keymap_good(const struct keymap *m)
@@ -79,7 +106,7 @@ bool keymap_good(const struct keymap *m)
 	return true;
 }
 
-enum status keymap_find(const struct keymap *m, uint64_t h, bool checked, uint32_t base,
+enum status keymap_find(const struct keymap *m, uint64_t h, uint64_t *good, uint32_t base,
 			uint32_t **recs, size_t *n, size_t *cap)
 {
 	const uint64_t *hs = m->h;
@@ -98,7 +125,7 @@ enum status keymap_find(const struct keymap *m, uint64_t h, bool checked, uint32
 		else
 			hi = mid;
 	}
-	if (!checked && !keymap_block_good(m, lo))
+	if (!block_ok(m, good, lo))
 		return ST_NOT_FOUND;
 	size_t a = lo * B, z = a + B < nrecs ? a + B : nrecs;
 	while (a < z) {
@@ -109,7 +136,7 @@ enum status keymap_find(const struct keymap *m, uint64_t h, bool checked, uint32
 			z = mid;
 	}
 	for (size_t i = a; i < nrecs; i++) {
-		if ((!checked && i % B == 0 && i != lo * B && !keymap_block_good(m, i / B)) ||
+		if ((i % B == 0 && i != lo * B && !block_ok(m, good, i / B)) ||
 		    (hs[i] == h && rs[i] >= nrecs)) {
 			*n = had;
 			return ST_NOT_FOUND;

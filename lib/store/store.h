@@ -547,6 +547,10 @@ enum status store_seal(struct store *st, const char *ws, int32_t day, uint64_t *
  * SEAL_BLOCK bytes, lib/store/sealed.h): what a query on sealed days paid for the lines it read,
  * for tests and benchmarks to count. */
 uint64_t store_sealed_frames(void);
+/* The blocks of the trace and session key maps (KEYMAP_BLOCK entries each, lib/store/keymap.h)
+ * whose checksum this process has computed so far: a worker checks each block of a day's .tix
+ * once, not at every lookup, for tests and benchmarks to count. */
+uint64_t store_keymap_checks(void);
 /* The text and field index of a day (<day>.tix; docs/FORMAT.md, "The text and field
  * index"): the words (runs of letters, digits and non-ASCII characters, folded) of each
  * record's name, input and output with the records holding each, a hash of each record's
