@@ -366,6 +366,37 @@ START_TEST(test_bits_copy)
 }
 END_TEST
 
+/* bits_count's two paths (popcnt where the CPU has it, the portable count) equal a bit-by-bit
+ * count on random bytes of every length and alignment up to 3 words past 8. */
+START_TEST(test_bits_count)
+{
+	unsigned char b[300];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int round = 0; round < 50; round++) {
+		for (size_t i = 0; i < sizeof b; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* sparse, dense and random bytes */
+			b[i] = round % 3 == 0	? (unsigned char)x
+			       : round % 3 == 1 ? (x & 7) == 0
+						: 255 ^ (x % 5 == 0);
+		}
+		for (size_t a = 0; a < 8; a++)
+			for (size_t n = 0; a + n <= sizeof b; n += n < 40 ? 1 : 37) {
+				size_t want = 0;
+				for (size_t i = a; i < a + n; i++)
+					for (unsigned v = b[i]; v; v >>= 1)
+						want += v & 1;
+				ck_assert_uint_eq(bits_count_path(b + a, n, false), want);
+				ck_assert_uint_eq(bits_count_path(b + a, n, true), want);
+				ck_assert_uint_eq(bits_count(b + a, n), want);
+			}
+	}
+#if defined(__x86_64__) && defined(__GNUC__)
+	ck_assert(bits_count_hw() == (bool)__builtin_cpu_supports("popcnt"));
+#endif
+}
+END_TEST
+
 START_TEST(test_arena_size)
 {
 	struct arena *a = arena_new();
@@ -396,6 +427,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_release_json);
 	tcase_add_test(tc, test_arena_size);
 	tcase_add_test(tc, test_bits_copy);
+	tcase_add_test(tc, test_bits_count);
 	tcase_add_test(tc, test_sort_keyed);
 	tcase_add_test(tc, test_hash_bytes);
 	tcase_add_test(tc, test_day_format);

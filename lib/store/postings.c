@@ -212,10 +212,17 @@ bool postings_bits(const unsigned char *p, size_t len, size_t u, const uint32_t 
 	if (len != bytes || (u % 8 && p[bytes - 1] >> u % 8))
 		return false;
 	if (!base && !s->out && !s->exact && s->bits) { /* a word at a time, as form_or */
-		for (size_t i = 0; i < bytes; i++) {
-			s->bits[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
-			s->n += (size_t)__builtin_popcount(p[i]);
+		size_t i = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		for (; bytes - i >= 8; i += 8) { /* its bits are the words' bits in this order */
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			s->bits[i / 8] |= w;
 		}
+#endif
+		for (; i < bytes; i++)
+			s->bits[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
+		s->n += bits_count(p, bytes);
 		return true;
 	}
 	for (size_t i = 0; i < bytes; i++)
