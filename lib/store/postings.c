@@ -225,7 +225,31 @@ bool postings_bits(const unsigned char *p, size_t len, size_t u, const uint32_t 
 		s->n += bits_count(p, bytes);
 		return true;
 	}
-	for (size_t i = 0; i < bytes; i++)
+	size_t i = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (s->out && !s->bits && !s->exact) { /* into an array alone: its end kept at hand */
+		uint32_t *out = s->out;
+		size_t n = s->n;
+		for (; bytes - i >= 8; i += 8) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			for (; w; w &= w - 1) {
+				size_t k = 8 * i + (size_t)__builtin_ctzll(w);
+				out[n++] = base ? base[k] : (uint32_t)k;
+			}
+		}
+		s->n = n;
+	}
+	for (; bytes - i >= 8; i += 8) { /* 8 bytes a step, their bits in the same order */
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		for (; w; w &= w - 1) {
+			size_t k = 8 * i + (size_t)__builtin_ctzll(w);
+			postings_put(s, base ? base[k] : (uint32_t)k);
+		}
+	}
+#endif
+	for (; i < bytes; i++)
 		for (unsigned x = p[i]; x; x &= x - 1)
 			postings_put(s, base ? base[8 * i + (size_t)__builtin_ctz(x)]
 					     : (uint32_t)(8 * i + (size_t)__builtin_ctz(x)));
