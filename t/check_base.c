@@ -366,6 +366,69 @@ START_TEST(test_bits_copy)
 }
 END_TEST
 
+/* bits_count's two paths (popcnt where the CPU has it, the portable count) equal a bit-by-bit
+ * count on random bytes of every length and alignment up to 3 words past 8. */
+START_TEST(test_bits_count)
+{
+	unsigned char b[300];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int round = 0; round < 50; round++) {
+		for (size_t i = 0; i < sizeof b; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* sparse, dense and random bytes */
+			b[i] = round % 3 == 0	? (unsigned char)x
+			       : round % 3 == 1 ? (x & 7) == 0
+						: 255 ^ (x % 5 == 0);
+		}
+		for (size_t a = 0; a < 8; a++)
+			for (size_t n = 0; a + n <= sizeof b; n += n < 40 ? 1 : 37) {
+				size_t want = 0;
+				for (size_t i = a; i < a + n; i++)
+					for (unsigned v = b[i]; v; v >>= 1)
+						want += v & 1;
+				ck_assert_uint_eq(bits_count_path(b + a, n, false), want);
+				ck_assert_uint_eq(bits_count_path(b + a, n, true), want);
+				ck_assert_uint_eq(bits_count(b + a, n), want);
+			}
+	}
+#if defined(__x86_64__) && defined(__GNUC__)
+	ck_assert(bits_count_hw() == (bool)__builtin_cpu_supports("popcnt"));
+#endif
+}
+END_TEST
+
+/* CRC-32C: the check value, and the instruction's path (three streams side by side past 768
+ * bytes, joined by the zero-byte tables) equal to the table's a byte at a time on random bytes
+ * of every length around the streams' sizes, at every alignment, and continued in two pieces. */
+START_TEST(test_crc32c_paths)
+{
+	ck_assert_uint_eq(hash_crc32c(0, "123456789", 9), 0xe3069283u);
+	ck_assert_uint_eq(hash_crc32c_portable(0, "123456789", 9), 0xe3069283u);
+	enum { N = 3 * 8192 * 2 + 3 * 256 + 64 };
+	unsigned char *b = malloc(N);
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	for (size_t i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		b[i] = (unsigned char)(x >> 24);
+	}
+	static const size_t lens[] = {
+	    0,		 1,    7,     8,     9,	    767,   768,		 769,
+	    3 * 256 + 8, 1000, 24575, 24576, 24577, 24583, 3 * 8192 * 2, N - 8};
+	for (size_t a = 0; a < 8; a++)
+		for (size_t k = 0; k < sizeof lens / sizeof *lens; k++) {
+			size_t n = lens[k];
+			uint32_t want = hash_crc32c_portable(0, b + a, n);
+			ck_assert_uint_eq(hash_crc32c(0, b + a, n), want);
+			size_t cut = n / 3;
+			ck_assert_uint_eq(
+			    hash_crc32c(hash_crc32c(0, b + a, cut), b + a + cut, n - cut), want);
+		}
+	for (size_t n = 0; n < 2000; n += 13)
+		ck_assert_uint_eq(hash_crc32c(7, b + 3, n), hash_crc32c_portable(7, b + 3, n));
+	free(b);
+}
+END_TEST
+
 START_TEST(test_arena_size)
 {
 	struct arena *a = arena_new();
@@ -396,6 +459,8 @@ Suite *check_suite(void)
 	tcase_add_test(tc, test_release_json);
 	tcase_add_test(tc, test_arena_size);
 	tcase_add_test(tc, test_bits_copy);
+	tcase_add_test(tc, test_bits_count);
+	tcase_add_test(tc, test_crc32c_paths);
 	tcase_add_test(tc, test_sort_keyed);
 	tcase_add_test(tc, test_hash_bytes);
 	tcase_add_test(tc, test_day_format);

@@ -1,6 +1,6 @@
 /* bits: bitmaps in arrays of uint64_t, bit i in word i / 64 (the text indexes' candidate and
- * match sets, a check's records seen), and sets of small values in one word. Header only:
- * each is a shift and a mask. */
+ * match sets, a check's records seen), and sets of small values in one word. Each is a shift
+ * and a mask, here; but the count of set bits (bits.c). */
 #ifndef SPANDEX_BASE_BITS_H
 #define SPANDEX_BASE_BITS_H
 
@@ -56,6 +56,18 @@ static inline void bits_copy(uint64_t *dst, size_t a, size_t z, const uint64_t *
 	for (; a < z; a++)
 		bits_put(dst, a, src && bits_get(src, a - off));
 }
+
+/* The set bits of p[0..n) counted, 8 bytes a step: with the CPU's popcnt instruction where it
+ * has one (x86-64, asked once: the build targets x86-64's baseline, which lacks it, and there
+ * __builtin_popcount is a call to libgcc's __popcountdi2 a word), else the compiler's portable
+ * count. One copy of the code, compiled for both (bits.c). A posting list of a bit per record is
+ * counted by it (a new worker's first phrase at 5M spans called __popcountdi2 25M times). */
+size_t bits_count(const void *p, size_t n);
+/* bits_count by the path hw says (true: popcnt; taken only where the CPU has it, else the
+ * portable one): the two paths compared by a test. */
+size_t bits_count_path(const void *p, size_t n, bool hw);
+/* Whether bits_count uses popcnt on this CPU. */
+bool bits_count_hw(void);
 
 /* Whether v is in a set of up to 32 small values, one bit each (a kind or status set of a
  * query); the empty set stands for all of them. */

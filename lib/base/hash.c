@@ -61,18 +61,114 @@ uint64_t hash_mem(const void *p, size_t n)
 	return hash_mem_end(h, n);
 }
 
+/* The reflected Castagnoli polynomial. */
+#define CRC32C_POLY 0x82f63b78u
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <nmmintrin.h>
+#include <pthread.h>
+
+/* Long inputs (a .tpx part's body, a .tix section: megabytes) are taken as three streams of
+ * CRC32C_LONG (then CRC32C_SHORT) bytes side by side: the crc32 instruction takes 3 cycles and
+ * starts one a cycle, so one stream waits on itself and three keep it busy; the three are joined
+ * by shifting the first two over the bytes after them (a table look-up a byte of the CRC: the
+ * operator of that many zero bytes, built once). Mark Adler's method (crc32c.c, zlib licence),
+ * written again here. Same CRC: only faster, about 3x on long inputs, and about half the
+ * instructions (the load folded into the crc32, three to a loop step). */
+#define CRC32C_LONG 8192
+#define CRC32C_SHORT 256
+static uint32_t crc_long[4][256], crc_short[4][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+/* mat (32 columns over GF(2)) times vec. */
+static uint32_t gf2_times(const uint32_t *mat, uint32_t vec)
+{
+	uint32_t sum = 0;
+	for (; vec; vec >>= 1, mat++)
+		if (vec & 1)
+			sum ^= *mat;
+	return sum;
+}
+
+static void gf2_square(uint32_t *sq, const uint32_t *mat)
+{
+	for (int k = 0; k < 32; k++)
+		sq[k] = gf2_times(mat, mat[k]);
+}
+
+/* The four byte tables of operator op (32 columns): a byte's image is the sum of its bits'. */
+static void op_tables(uint32_t t[4][256], const uint32_t *op)
+{
+	for (int k = 0; k < 4; k++) {
+		t[k][0] = 0;
+		for (uint32_t b = 1; b < 256; b++)
+			t[k][b] = t[k][b & (b - 1)] ^ op[8 * k + __builtin_ctz(b)];
+	}
+}
+
+/* The tables of the operators that append CRC32C_SHORT and CRC32C_LONG zero bytes to a CRC: the
+ * operator of one zero bit squared until it is that of 8 * CRC32C_SHORT bits, then on to 8 *
+ * CRC32C_LONG (powers of 2). */
+static void crc_tables(void)
+{
+	uint32_t op[32], sq[32];
+	op[0] = CRC32C_POLY;
+	for (int k = 1; k < 32; k++)
+		op[k] = 1u << (k - 1);
+	for (size_t bits = 1; bits < 8 * CRC32C_LONG; bits *= 2) {
+		if (bits == 8 * CRC32C_SHORT)
+			op_tables(crc_short, op);
+		gf2_square(sq, op);
+		memcpy(op, sq, sizeof op);
+	}
+	op_tables(crc_long, op);
+}
+
+static uint32_t crc_shift(const uint32_t t[4][256], uint32_t crc)
+{
+	return t[0][crc & 0xff] ^ t[1][crc >> 8 & 0xff] ^ t[2][crc >> 16 & 0xff] ^ t[3][crc >> 24];
+}
+
+static inline uint64_t at8(const unsigned char *s)
+{
+	uint64_t v;
+	memcpy(&v, s, 8);
+	return v;
+}
+
+/* The three streams of len bytes each from *s on joined into c, *s and *n moved past them. */
+__attribute__((target("sse4.2"))) static inline uint64_t
+three(uint64_t c, const unsigned char **s, size_t *n, size_t len, const uint32_t t[4][256])
+{
+	while (*n >= 3 * len) {
+		const unsigned char *p = *s, *end = p + len;
+		uint64_t c1 = 0, c2 = 0;
+#pragma GCC unroll 4
+		for (; p < end; p += 8) {
+			c = _mm_crc32_u64(c, at8(p));
+			c1 = _mm_crc32_u64(c1, at8(p + len));
+			c2 = _mm_crc32_u64(c2, at8(p + 2 * len));
+		}
+		c = crc_shift(t, (uint32_t)c) ^ c1;
+		c = crc_shift(t, (uint32_t)c) ^ c2;
+		*s += 3 * len;
+		*n -= 3 * len;
+	}
+	return c;
+}
+
 /* The same CRC with SSE4.2's crc32 instruction (the Castagnoli polynomial), 8 bytes a step. */
 __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const unsigned char *s,
 							    size_t n)
 {
 	uint64_t c = ~crc;
-	for (; n >= 8; n -= 8, s += 8) {
-		uint64_t v;
-		memcpy(&v, s, 8);
-		c = _mm_crc32_u64(c, v);
+	if (n >= 3 * CRC32C_SHORT) {
+		pthread_once(&crc_once, crc_tables);
+		c = three(c, &s, &n, CRC32C_LONG, crc_long);
+		c = three(c, &s, &n, CRC32C_SHORT, crc_short);
 	}
+	for (; n >= 8; n -= 8, s += 8)
+		c = _mm_crc32_u64(c, at8(s));
 	uint32_t c32 = (uint32_t)c;
 	while (n--)
 		c32 = _mm_crc32_u8(c32, *s++);
@@ -80,18 +176,15 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_hw(uint32_t crc, const 
 }
 #endif
 
-uint32_t hash_crc32c(uint32_t crc, const void *p, size_t n)
+/* CRC-32C a byte at a time by a table, where the CPU has no crc32 instruction. */
+uint32_t hash_crc32c_portable(uint32_t crc, const void *p, size_t n)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-	if (__builtin_cpu_supports("sse4.2"))
-		return crc32c_hw(crc, p, n);
-#endif
 	static uint32_t table[256];
 	if (!table[1]) {
 		for (uint32_t i = 0; i < 256; i++) {
 			uint32_t c = i;
 			for (int k = 0; k < 8; k++)
-				c = c & 1 ? (c >> 1) ^ 0x82f63b78u : c >> 1;
+				c = c & 1 ? (c >> 1) ^ CRC32C_POLY : c >> 1;
 			table[i] = c;
 		}
 	}
@@ -100,6 +193,15 @@ uint32_t hash_crc32c(uint32_t crc, const void *p, size_t n)
 	while (n--)
 		crc = table[(crc ^ *s++) & 0xff] ^ (crc >> 8);
 	return ~crc;
+}
+
+uint32_t hash_crc32c(uint32_t crc, const void *p, size_t n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("sse4.2"))
+		return crc32c_hw(crc, p, n);
+#endif
+	return hash_crc32c_portable(crc, p, n);
 }
 
 void hash_hex(const uint8_t *p, size_t n, char *out)

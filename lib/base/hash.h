@@ -28,8 +28,11 @@ static inline uint64_t hash_mem_end(uint64_t h, size_t n)
 	h = (h ^ n) * 0xbf58476d1ce4e5b9ull;
 	return h ^ h >> 32;
 }
-/* CRC-32C (Castagnoli) of p, continuing crc (0 to start). */
+/* CRC-32C (Castagnoli) of p, continuing crc (0 to start): SSE4.2's crc32 instruction where the
+ * CPU has it (three streams side by side on long inputs), else hash_crc32c_portable. */
 uint32_t hash_crc32c(uint32_t crc, const void *p, size_t n);
+/* The same a byte at a time by a table (the tests compare the two). */
+uint32_t hash_crc32c_portable(uint32_t crc, const void *p, size_t n);
 /* SHA-256 (FIPS 180-4) by nettle. */
 void hash_sha256(const void *p, size_t n, uint8_t out[32]);
 /* Lower-case hex of n bytes; out holds 2n+1. */

@@ -152,9 +152,7 @@ struct listq {
 /* The records whose bits are set in bits[0..words), ascending, into a new array of *n. */
 static uint32_t *bits_records(const uint64_t *bits, size_t words, size_t *n)
 {
-	size_t m = 0;
-	for (size_t w = 0; w < words; w++)
-		m += (size_t)__builtin_popcountll(bits[w]);
+	size_t m = bits_count(bits, words * sizeof *bits);
 	uint32_t *r = xmalloc((m ? m : 1) * sizeof *r);
 	*n = 0;
 	for (size_t w = 0; w < words; w++)

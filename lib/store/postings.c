@@ -212,13 +212,44 @@ bool postings_bits(const unsigned char *p, size_t len, size_t u, const uint32_t 
 	if (len != bytes || (u % 8 && p[bytes - 1] >> u % 8))
 		return false;
 	if (!base && !s->out && !s->exact && s->bits) { /* a word at a time, as form_or */
-		for (size_t i = 0; i < bytes; i++) {
-			s->bits[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
-			s->n += (size_t)__builtin_popcount(p[i]);
+		size_t i = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		for (; bytes - i >= 8; i += 8) { /* its bits are the words' bits in this order */
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			s->bits[i / 8] |= w;
 		}
+#endif
+		for (; i < bytes; i++)
+			s->bits[i / 8] |= (uint64_t)p[i] << (8 * (i % 8));
+		s->n += bits_count(p, bytes);
 		return true;
 	}
-	for (size_t i = 0; i < bytes; i++)
+	size_t i = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (s->out && !s->bits && !s->exact) { /* into an array alone: its end kept at hand */
+		uint32_t *out = s->out;
+		size_t n = s->n;
+		for (; bytes - i >= 8; i += 8) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			for (; w; w &= w - 1) {
+				size_t k = 8 * i + (size_t)__builtin_ctzll(w);
+				out[n++] = base ? base[k] : (uint32_t)k;
+			}
+		}
+		s->n = n;
+	}
+	for (; bytes - i >= 8; i += 8) { /* 8 bytes a step, their bits in the same order */
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		for (; w; w &= w - 1) {
+			size_t k = 8 * i + (size_t)__builtin_ctzll(w);
+			postings_put(s, base ? base[k] : (uint32_t)k);
+		}
+	}
+#endif
+	for (; i < bytes; i++)
 		for (unsigned x = p[i]; x; x &= x - 1)
 			postings_put(s, base ? base[8 * i + (size_t)__builtin_ctz(x)]
 					     : (uint32_t)(8 * i + (size_t)__builtin_ctz(x)));

@@ -87,7 +87,7 @@ bool words_ctx_exact(const struct words_view *v, const struct words_run *r, size
 	for (size_t i = 0; i < nr; i++) {
 		uint32_t c[4];
 		const unsigned char *bits;
-		size_t nb, j, m = 0;
+		size_t nb, j, m;
 		if (r[i].nk != 1 || i > 2 || nr - 1 - i > 2 ||
 		    !ctx_of(v, r[i].ks[0], c, &bits, &nb))
 			continue;
@@ -101,8 +101,7 @@ bool words_ctx_exact(const struct words_view *v, const struct words_run *r, size
 		memset(tmp, 0, words * sizeof *tmp);
 		if (!postings_word_or(v, r[i].ks[0], tmp, n))
 			continue;
-		for (size_t w = 0; w < words; w++)
-			m += (size_t)__builtin_popcountll(tmp[w]);
+		m = bits_count(tmp, words * sizeof *tmp);
 		if ((m + 7) / 8 != nb) /* not this word's records: checked, not trusted */
 			continue;
 		size_t k = 0;

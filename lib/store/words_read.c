@@ -393,11 +393,8 @@ static bool word_within(const struct words_view *v, size_t k, uint64_t bound)
 		size_t hl;
 		if (form == WORDS_FORM_EF)
 			return postings_ef_count(v->post + a, z - a, &hl) <= bound;
-		if (form == WORDS_PAIR_BITS) {
-			for (uint64_t i = a; i < z && n <= bound; i++)
-				n += (uint64_t)__builtin_popcount(v->post[i]);
-			return n <= bound;
-		}
+		if (form == WORDS_PAIR_BITS)
+			return bits_count(v->post + a, z - a) <= bound;
 	}
 	if (z - a <= bound)
 		return true;
