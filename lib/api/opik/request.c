@@ -73,6 +73,17 @@ static bool batch_item(struct jsonx_rd *r, struct arena *a, struct opik_item *it
 	return !more;
 }
 
+/* The values of items it[0..n) released (a body read whole instead drops what was built: a
+ * request's arena keeps it to the reset, any other caller owns it). */
+static void items_release(struct opik_item *it, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		json_decref(it[k].obj);
+		for (size_t f = 0; f < OPIK_FIELDS; f++)
+			json_decref(it[k].vals[f]);
+	}
+}
+
 /* The items of a body {"<list>": [...], ...} read by batch_item into *items (n of them, the
  * request's arena); false when it is not such a body, or not JSON. */
 static bool batch_read(struct http_req *req, const char *list, struct opik_item **items, size_t *n)
@@ -81,6 +92,7 @@ static bool batch_read(struct http_req *req, const char *list, struct opik_item 
 	struct opik_item *it = arena_alloc(req->arena, OPIK_MAX_BATCH * sizeof *it);
 	bool ok = false, seen = false;
 	int more;
+	size_t started = 0; /* the items batch_item began */
 	*n = 0;
 	jsonx_rd_init(&r, req->body, req->body_len);
 	if (!jsonx_rd_open(&r, '{'))
@@ -104,15 +116,21 @@ static bool batch_read(struct http_req *req, const char *list, struct opik_item 
 			goto out;
 		seen = true;
 		int more_items;
-		for (; (more_items = jsonx_rd_more(&r, ']', *n)) == 1; ++*n)
-			if (*n == OPIK_MAX_BATCH || !batch_item(&r, req->arena, &it[*n]))
+		for (; (more_items = jsonx_rd_more(&r, ']', *n)) == 1; ++*n) {
+			if (*n == OPIK_MAX_BATCH)
 				goto out;
+			started = *n + 1;
+			if (!batch_item(&r, req->arena, &it[*n]))
+				goto out;
+		}
 		if (more_items)
 			goto out;
 	}
 	ok = !more && *n && jsonx_rd_end(&r);
 out:
 	jsonx_rd_free(&r);
+	if (!ok)
+		items_release(it, started);
 	*items = ok ? it : NULL;
 	return ok;
 }
