@@ -94,8 +94,15 @@ void http_reply_with(struct http_req *req, int code, const char *ctype, const ch
 		     const char *body, size_t len)
 {
 	struct buf *head = reply_head(req, code, ctype, headers, (long long)len);
-	if (head) /* the head and the body in one write where they can be */
-		http_out_write2(req, head->p, head->len, body, has_body(req, code) ? len : 0);
+	if (!head)
+		return;
+	/* The work of an expensive request is done once its whole reply is in hand: its slot is
+	 * given back before the reply's first byte leaves, so a client that sends its next request
+	 * when this one's last byte comes never finds it still held (a stream keeps it to the end
+	 * of the request, main.c). */
+	http_slots_release();
+	/* the head and the body in one write where they can be */
+	http_out_write2(req, head->p, head->len, body, has_body(req, code) ? len : 0);
 }
 
 void http_reply(struct http_req *req, int code, const char *ctype, const char *body, size_t len)
