@@ -56,6 +56,9 @@ void http_slots_init(int workers);
 /* Notes the request's start (req->t0_ns, req->cpu0_ns), before anything of it is read. */
 void http_slots_start(struct http_req *req);
 void http_slots_release(void);
+/* Takes this request's slots of ws (slots.c): 0 taken (or none kept, or held already); 1 the
+ * workspace's share is taken, 2 the program's slots are, *most then the share or the slots. */
+int http_slots_take(const char *ws, int *most);
 
 /* route.c: everything between the parsed request and its handler. */
 void http_dispatch(struct http_req *req);

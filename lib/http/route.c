@@ -213,6 +213,31 @@ static enum status route_open(struct http_req *req)
 	return req->surface->open ? req->surface->open(req) : ST_OK;
 }
 
+/* The slots are slots.c's; the refusal is written here, so that slots.c, which reply.c asks to
+ * give a slot back before a reply, takes nothing of reply.c. */
+enum status http_heavy(struct http_req *req)
+{
+	const char *ws = req->ws ? req->ws : "";
+	int most = 0;
+
+	switch (http_slots_take(ws, &most)) {
+	case 1:
+		return http_fail(
+		    req, ST_TOO_MANY,
+		    "Workspace %s is running %d expensive queries (scans of a large "
+		    "project: stats, searches, filters) already, its most at once; retry "
+		    "when one ends",
+		    ws, most);
+	case 2:
+		return http_fail(req, ST_TOO_MANY,
+				 "%d expensive queries (scans of a large project: stats, searches, "
+				 "filters) are running, the most at once; retry when one ends",
+				 most);
+	default:
+		return ST_OK;
+	}
+}
+
 void http_dispatch(struct http_req *req)
 {
 	const char *m = http_var(req, "REQUEST_METHOD");

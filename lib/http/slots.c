@@ -89,31 +89,25 @@ void http_slots_release(void)
 	}
 }
 
-enum status http_heavy(struct http_req *req)
+int http_slots_take(const char *ws, int *most)
 {
-	const char *ws = req->ws ? req->ws : "";
 	off_t bucket;
 
 	if (lock_fd < 0 || nheld)
-		return ST_OK; /* no limit here, or this request already holds its slot */
+		return 0; /* no limit here, or this request already holds its slot */
 	bucket = (off_t)(hash_bytes(ws, strlen(ws)) % SLOTS_WS_BUCKETS);
 	/* The workspace's share first, so a workspace at its share leaves the program's slots
 	 * to the others. */
-	if (!take_one(HTTP_MAX_WORKERS + bucket * HTTP_MAX_WORKERS, heavy_per_ws))
-		return http_fail(
-		    req, ST_TOO_MANY,
-		    "Workspace %s is running %d expensive queries (scans of a large "
-		    "project: stats, searches, filters) already, its most at once; retry "
-		    "when one ends",
-		    ws, heavy_per_ws);
+	if (!take_one(HTTP_MAX_WORKERS + bucket * HTTP_MAX_WORKERS, heavy_per_ws)) {
+		*most = heavy_per_ws;
+		return 1;
+	}
 	if (!take_one(0, heavy_max)) {
 		http_slots_release();
-		return http_fail(req, ST_TOO_MANY,
-				 "%d expensive queries (scans of a large project: stats, searches, "
-				 "filters) are running, the most at once; retry when one ends",
-				 heavy_max);
+		*most = heavy_max;
+		return 2;
 	}
-	return ST_OK;
+	return 0;
 }
 
 static int64_t clock_ns(clockid_t id)
