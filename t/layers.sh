@@ -33,49 +33,45 @@ build=$(cd "${SPANDEX_BUILDDIR:-.}" && pwd)
 fail=0
 
 # Rank of a folder, top (cgi-bin) = 0; the link order of Makefile.am. lib/api/common is what
-# every surface shares, below them all (a surface uses no sibling, but it).
-rank() {
-	case $1 in
-	cgi-bin | src) echo 0 ;;
-	lib/api/common) echo 2 ;;
-	lib/api/*) echo 1 ;;
-	lib/http) echo 3 ;;
-	lib/ship) echo 4 ;;
-	lib/auth) echo 5 ;;
-	lib/ingest) echo 6 ;;
-	lib/redact) echo 7 ;;
-	lib/query) echo 8 ;;
-	lib/store) echo 9 ;;
-	lib/model) echo 10 ;;
-	lib/json) echo 11 ;;
-	lib/s3) echo 12 ;;
-	lib/base) echo 13 ;;
-	*) echo -1 ;;
-	esac
+# every surface shares, below them all (a surface uses no sibling, but it). In awk, one process
+# for every include and call (a shell function a pair took minutes of forks on a busy machine):
+# folder(path) is the layer of a path below the source tree (lib/api/<surface>, lib/<x>,
+# cgi-bin, src); may_use(a, b) whether folder a may use folder b.
+layers_awk='
+function rank(d) {
+	if (d == "cgi-bin" || d == "src") return 0
+	if (d == "lib/api/common") return 2
+	if (d ~ /^lib\/api\//) return 1
+	if (d == "lib/http") return 3
+	if (d == "lib/ship") return 4
+	if (d == "lib/auth") return 5
+	if (d == "lib/ingest") return 6
+	if (d == "lib/redact") return 7
+	if (d == "lib/query") return 8
+	if (d == "lib/store") return 9
+	if (d == "lib/model") return 10
+	if (d == "lib/json") return 11
+	if (d == "lib/s3") return 12
+	if (d == "lib/base") return 13
+	return -1
 }
-
-# The folder (layer) of a path below the source tree: lib/api/<surface>, lib/<x>, cgi-bin, src.
-folder() {
-	case $1 in
-	lib/api/*) echo "$1" | cut -d/ -f1-3 ;;
-	lib/*) echo "$1" | cut -d/ -f1-2 ;;
-	*) echo "$1" | cut -d/ -f1 ;;
-	esac
+function folder(p,   n, q) {
+	n = split(p, q, "/")
+	if (p ~ /^lib\/api\//) return q[1] "/" q[2] "/" q[3]
+	if (p ~ /^lib\//) return q[1] "/" q[2]
+	return q[1]
 }
-
-# Whether folder $1 may use folder $2.
-may_use() {
-	[ "$1" = "$2" ] && return 0
-	r1=$(rank "$1")
-	r2=$(rank "$2")
-	[ "$r1" -ge 0 ] && [ "$r2" -ge 0 ] || return 1
-	# The operator's CLI uses lib/ingest and below, never lib/http or a surface.
-	[ "$1" = src ] && [ "$r2" -le 3 ] && return 1
+function may_use(a, b,   r1, r2) {
+	if (a == b) return 1
+	r1 = rank(a); r2 = rank(b)
+	if (r1 < 0 || r2 < 0) return 0
+	# The operator CLI uses lib/ingest and below, never lib/http or a surface.
+	if (a == "src" && r2 <= 3) return 0
 	# lib/http knows requests, not the store nor the engine: a surface hands them to its
 	# handlers through req->app (lib/api/common, issue 53).
-	[ "$1" = lib/http ] && case $2 in lib/store | lib/query) return 1 ;; esac
-	[ "$r2" -gt "$r1" ]
-}
+	if (a == "lib/http" && (b == "lib/store" || b == "lib/query")) return 0
+	return r2 > r1
+}'
 
 cd "$src"
 listed=$(awk '!/^[ \t]*(#|$)/ { print $1 }' nginx/programs | sort | tr '\n' ' ')
@@ -95,13 +91,12 @@ generators="nginx/genconf nginx/programs.awk nginx/spandex.conf.in nginx/spandex
 	apache/spandex-fcgi.conf.in apache/spandex-shared.conf.in apache/spandex-ui.conf.in bootstrap
 	debian/rules systemd/spandex.service.in systemd/spandex.socket.in t/harness.mjs t/apache.mjs
 	t/cgi/golden.test.mjs t/cgi.sh t/integration.sh Makefile.am"
-for p in $listed; do
-	for f in $generators; do
-		[ -f "$f" ] || continue
-		grep -n -w -E "cgi-bin/$p|$p\.(sock|pid)|spandex-$p(\.socket|\.service|/)?|'$p'|\"$p\"" "$f" |
-			grep -v -E '^[0-9]+:([[:space:]]*(#|//|\*|/\*)|(fcgi_PROGRAMS|cgi_bin_[a-z_]+_LDADD) )' |
-			sed "s|^|$f names the program $p by hand (read nginx/programs): |"
-	done
+progs=$(echo $listed | tr ' ' '|')
+for f in $generators; do
+	[ -f "$f" ] || continue
+	grep -n -w -E "cgi-bin/($progs)|($progs)\.(sock|pid)|spandex-($progs)(\.socket|\.service|/)?|'($progs)'|\"($progs)\"" "$f" |
+		grep -v -E '^[0-9]+:([[:space:]]*(#|//|\*|/\*)|(fcgi_PROGRAMS|cgi_bin_[a-z_]+_LDADD) )' |
+		sed "s|^|$f names a program by hand (read nginx/programs): |"
 done >"${TMPDIR:-/tmp}/layers.gen.$$"
 # The front's workspace of a request is the workspace column's: its template reads no header.
 grep -v -E '^[[:space:]]*#' nginx/spandex-front.conf.in | grep '\$http_' |
@@ -129,16 +124,18 @@ if [ -s "${TMPDIR:-/tmp}/layers.gen.$$" ]; then
 	fail=1
 fi
 rm -f "${TMPDIR:-/tmp}/layers.gen.$$"
-for f in $(find cgi-bin src lib -name '*.[ch]' | sort); do
-	from=$(folder "$f")
-	for inc in $(sed -n 's|^#include "\(lib/[^"]*\)".*|\1|p' "$f"); do
-		to=$(folder "$inc")
-		if ! may_use "$from" "$to"; then
-			echo "$f includes $inc: $to is not below $from"
-			fail=1
-		fi
-	done
-done
+# 1. Includes: "file:#include "lib/..."" for every file, judged in one awk.
+find cgi-bin src lib -name '*.[ch]' | sort | xargs grep -H '^#include "lib/' |
+	awk "$layers_awk"'
+	{
+		f = substr($0, 1, index($0, ":") - 1)
+		inc = $0; sub(/^[^"]*"/, "", inc); sub(/".*/, "", inc)
+		if (!may_use(folder(f), folder(inc))) {
+			print f " includes " inc ": " folder(inc) " is not below " folder(f)
+			bad = 1
+		}
+	}
+	END { exit bad }' || fail=1
 
 # 7. Private headers stay in their folder.
 for f in $(find cgi-bin src lib t bench -name '*.[ch]' | sort); do
@@ -153,15 +150,19 @@ done
 # 6. API names in identifiers below lib/api: none (a surface's name for itself, its views of
 # the judgements and its columns are its own folder's, handed down as data).
 api_words='opik|sgp|egp|langfuse|intake|nemo|mcp'
-for f in $(find lib/model lib/query lib/store lib/ingest lib/auth lib/ship lib/s3 lib/http -name '*.[ch]' | sort); do
-	# Comments out (the preprocessor's own reading, macros kept), strings, then a word a line.
-	${CC:-cc} -fpreprocessed -dD -E -P "$f" 2>/dev/null |
-		sed 's/"\([^"\\]\|\\.\)*"/""/g' | tr -c 'A-Za-z0-9_\n' '\n' |
-		grep -i -E "(^|_)($api_words)(_|$)" | sort -u |
-		while read -r w; do
-			echo "$f names an API in code: $w (a surface hands its data down: issue 53)"
-		done
-done >"${TMPDIR:-/tmp}/layers.api.$$"
+# One preprocessor for all the files: its line markers say whose lines follow.
+find lib/model lib/query lib/store lib/ingest lib/auth lib/ship lib/s3 lib/http -name '*.[ch]' | sort |
+	xargs ${CC:-cc} -fpreprocessed -dD -E 2>/dev/null |
+	awk -v words="$api_words" '
+	/^# [0-9]+ "/ { f = $3; gsub(/"/, "", f); next }
+	{
+		line = $0
+		gsub(/"([^"\\]|\\.)*"/, "\"\"", line)
+		n = split(line, w, /[^A-Za-z0-9_]+/)
+		for (i = 1; i <= n; i++)
+			if (tolower(w[i]) ~ "(^|_)(" words ")(_|$)")
+				print f " names an API in code: " w[i] " (a surface hands its data down: issue 53)"
+	}' | sort -u >"${TMPDIR:-/tmp}/layers.api.$$"
 if [ -s "${TMPDIR:-/tmp}/layers.api.$$" ]; then
 	cat "${TMPDIR:-/tmp}/layers.api.$$"
 	fail=1
@@ -241,13 +242,9 @@ done
 awk 'NR == FNR { own[$3] = own[$3] " " $1; next }
 	$2 in own { n = split(own[$2], o, " "); for (i = 1; i <= n; i++) if (o[i] != $1) print $1, o[i], $2 }' \
 	"$tmp/defs" "$tmp/undefs" | sort -u >"$tmp/calls"
-while read -r d owner sym; do
-	if ! may_use "$d" "$owner"; then
-		echo "$d calls $sym, which $owner defines: $owner is not below $d"
-		echo x >>"$tmp/callfail"
-	fi
-done <"$tmp/calls"
-[ -f "$tmp/callfail" ] && fail=1
+awk "$layers_awk"'
+	!may_use($1, $2) { print $1 " calls " $3 ", which " $2 " defines: " $2 " is not below " $1; bad = 1 }
+	END { exit bad }' "$tmp/calls" || fail=1
 
 # 3. Prefixes. A module's prefix is its file's name (record.c: record_ or rec_), its folder's
 # (lib/store: store_, the public API of store.h; lib/query: query_, that of query.h; lib/ship:
