@@ -585,8 +585,135 @@ START_TEST(tail_file)
 }
 END_TEST
 
+/* The bytes of this process's mapping of the file whose path ends with name that are in its page
+ * tables (smaps' Rss: the pages it touched, with the kernel's fault-around); -1: not mapped. */
+static long tp_rss_kb(const char *name)
+{
+	char line[PATH_MAX + 256];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	long kb = -1;
+	bool in = false;
+	while (f && fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, "\n");
+		line[n] = 0;
+		if (strchr(line, '-') && strchr(line, ' ') && strchr(line, '-') < strchr(line, ' '))
+			in = n >= strlen(name) && !strcmp(line + n - strlen(name), name);
+		else if (in && !strncmp(line, "Rss:", 4))
+			kb = strtol(line + 4, NULL, 10);
+	}
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* The byte of each segment header of day d's tail (<day>.tdx: 64 bytes, its body's bytes at
+ * 32), at most max into at; how many. */
+static size_t tp_segs(const char *d, long *at, size_t max)
+{
+	long size;
+	char *b = file_read(tailindex_of(d), &size);
+	size_t n = 0;
+	for (long x = 0; x + 64 <= size && n < max; n++) {
+		uint64_t len;
+		memcpy(&len, b + x + 32, 8);
+		at[n] = x;
+		x += 64 + (long)len;
+	}
+	free(b);
+	return n;
+}
+
+/* Writes the 64 bytes of h at byte at of day d's tail. */
+static void tp_put_header(const char *d, long at, const char *h)
+{
+	int fd = open(tailindex_of(d), O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, h, 64, at), 64);
+	close(fd);
+}
+
+/* A new worker's first search of a day whose parts reach all but the last records of a tail of
+ * thousands of small segments (a trace a batch) starts the tail's walk where the parts end: a
+ * binary search of the segments' headers, not a walk of every one from the file's start (33%
+ * of a first phrase's page faults at 1M spans, BENCHMARKS-HISTORY.md, "The tail's walk from
+ * where the parts end"), so it touches a few of the tail's pages; the answers as the lines
+ * say, with a header damaged or one of another segment written over one (a stale header after
+ * a lost page), wherever they lie. */
+START_TEST(tail_seek)
+{
+	const char *d = "2024-03-23";
+	static const char *const days[] = {"2024-03-23"};
+	enum { NS = 3000, MORE = 20 };
+	static struct span sk[NS + MORE];
+	static char ids[NS + MORE][12], starts[NS + MORE][32];
+	tp_make();
+	while (store_tail_idle(NULL))
+		;
+	for (int i = 0; i < NS + MORE; i++) {
+		snprintf(ids[i], sizeof ids[i], "k%04d", i);
+		snprintf(starts[i], sizeof starts[i], "2024-03-23T%02d:%02d:%02dZ", i / 3600,
+			 i / 60 % 60, i % 60);
+		sk[i] = mk_text(ids[i], ids[i], "", "sess-k", starts[i],
+				tp_s[0][i % (TP_N + TP_MORE)].input, NULL);
+	}
+	for (int i = 0; i < NS; i++) /* a batch a trace: a segment each */
+		append(sk + i, 1);
+	free(tp_found()); /* asks the day */
+	while (store_tail_idle(NULL))
+		;
+	size_t parts[16][2];
+	int np = tp_parts(d, parts);
+	ck_assert(np >= 1 && np <= 16);
+	ck_assert_uint_eq(parts[np - 1][1], NS);
+	for (int i = NS; i < NS + MORE; i++) /* past the part, not due: from the segments */
+		append(sk + i, 1);
+	ck_assert(!store_tail_idle(NULL));
+	char *plain = unindexed(days, 1, tp_found);
+	static long at[NS + MORE + 1];
+	ck_assert_uint_eq(tp_segs(d, at, NS + MORE + 1), NS + MORE);
+	struct stat sb;
+	ck_assert_int_eq(stat(tailindex_of(d), &sb), 0);
+	long size = (long)sb.st_size, kb;
+	ck_assert_int_gt(size, 1 << 20);
+	/* A new worker's first search: a few pages of the tail touched (the whole file before). */
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
+	answers_as(tp_found, plain);
+	char name[64];
+	snprintf(name, sizeof name, "/ws/%s.tdx", d);
+	kb = tp_rss_kb(name);
+	ck_assert_int_gt(kb, 0);
+	ck_assert_msg(kb * 1024 < size / 4, "%ld KiB of a tail of %ld touched", kb, size);
+	/* Damage at each eighth of the tail and among its last segments: a header's byte, or
+	 * the header of the first segment (records before the part's end) or of the last (past
+	 * it) written over another's. The answers as the lines say. */
+	char first[64], last[64], was[64];
+	int fd = open(tailindex_of(d), O_RDONLY);
+	ck_assert_int_eq(pread(fd, first, 64, at[0]), 64);
+	ck_assert_int_eq(pread(fd, last, 64, at[NS + MORE - 1]), 64);
+	for (int k = 1; k <= 9; k++) {
+		long x = at[k < 9 ? k * NS / 8 : NS + MORE / 2];
+		ck_assert_int_eq(pread(fd, was, 64, x), 64);
+		for (int how = 0; how < 3; how++) {
+			char h[64];
+			memcpy(h, how == 0 ? was : how == 1 ? first : last, 64);
+			h[how == 0 ? 12 : 0] ^= (char)(how == 0 ? 0x01 : 0);
+			tp_put_header(d, x, h);
+			store_forget_day(&fx_st, "ws", fx_day_of(d));
+			answers_as(tp_found, plain);
+			tp_put_header(d, x, was);
+		}
+	}
+	close(fd);
+	store_forget_day(&fx_st, "ws", fx_day_of(d));
+	answers_as(tp_found, plain);
+	ck_assert_uint_eq(count_problems(), 0);
+	free(plain);
+}
+END_TEST
+
 void check_query_tailphrase(TCase *store)
 {
 	tcase_add_test(store, tail_phrase);
 	tcase_add_test(store, tail_file);
+	tcase_add_test(store, tail_seek);
 }

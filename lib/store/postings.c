@@ -225,6 +225,11 @@ bool postings_bits(const unsigned char *p, size_t len, size_t u, const uint32_t 
 		s->n += bits_count(p, bytes);
 		return true;
 	}
+	/* counted alone (postings_exact_recs' first pass) */
+	if (!s->out && !s->bits && !s->exact) {
+		s->n += bits_count(p, bytes);
+		return true;
+	}
 	size_t i = 0;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (s->out && !s->bits && !s->exact) { /* into an array alone: its end kept at hand */
@@ -240,19 +245,24 @@ bool postings_bits(const unsigned char *p, size_t len, size_t u, const uint32_t 
 		}
 		s->n = n;
 	}
+	/* s in registers: a bit set could change *s, for all the compiler knows */
+	struct postings_sink t = *s;
 	for (; bytes - i >= 8; i += 8) { /* 8 bytes a step, their bits in the same order */
 		uint64_t w;
 		memcpy(&w, p + i, 8);
 		for (; w; w &= w - 1) {
 			size_t k = 8 * i + (size_t)__builtin_ctzll(w);
-			postings_put(s, base ? base[k] : (uint32_t)k);
+			postings_put(&t, base ? base[k] : (uint32_t)k);
 		}
 	}
+#else
+	struct postings_sink t = *s;
 #endif
 	for (; i < bytes; i++)
 		for (unsigned x = p[i]; x; x &= x - 1)
-			postings_put(s, base ? base[8 * i + (size_t)__builtin_ctz(x)]
-					     : (uint32_t)(8 * i + (size_t)__builtin_ctz(x)));
+			postings_put(&t, base ? base[8 * i + (size_t)__builtin_ctz(x)]
+					      : (uint32_t)(8 * i + (size_t)__builtin_ctz(x)));
+	*s = t;
 	return true;
 }
 

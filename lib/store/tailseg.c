@@ -47,6 +47,57 @@ bool tailseg_next(const char *m, uint64_t end, uint64_t trusted, uint64_t *at,
 	return true;
 }
 
+/* The first header of m[0..end) at or after byte at and before stop whose checksum holds (those
+ * below a watermark too), its byte in *hdr; NULL when none. */
+static const struct tailindex_seg *seg_probe(const char *m, uint64_t end, uint64_t at,
+					     uint64_t stop, uint64_t *hdr)
+{
+	const struct tailindex_seg *s;
+	bool good;
+	for (uint64_t x = at; x < stop; at = x)
+		if (end - x >= sizeof *s && memcmp(m + x, tailseg_magic[0], 6)) /* no "SPXTDX" */
+			x += 8;
+		else if (!tailseg_next(m, end, 0, &x, &s, &good))
+			break;
+		else if (good) {
+			*hdr = at;
+			return s;
+		}
+	return NULL;
+}
+
+/* The byte of the first good segment from byte at (a segment's) on that holds a record from
+ * reach on, its headers walked (those below trusted unchecked); where the walk ends if none. */
+static uint64_t seg_walk(const char *m, uint64_t end, uint64_t trusted, uint64_t at, size_t reach)
+{
+	const struct tailindex_seg *s;
+	bool good;
+	for (uint64_t next = at; tailseg_next(m, end, trusted, &next, &s, &good); at = next)
+		if (good && (size_t)s->first + s->nrecs > reach)
+			break;
+	return at;
+}
+
+uint64_t tailseg_seek(const char *m, uint64_t end, uint64_t trusted, size_t reach)
+{
+	uint64_t lo = trusted, hi = end, x;
+	const struct tailindex_seg *s;
+	if (lo && (!(s = seg_probe(m, end, lo, end - lo > 8 ? lo + 8 : end, &x)) ||
+		   (size_t)s->first + s->nrecs > reach))
+		return seg_walk(m, end, trusted, 0, reach); /* reach may be below the watermark */
+	while (lo < hi && hi - lo > TAILSEG_PROBE_BYTES) {
+		uint64_t mid = (lo + (hi - lo) / 2) & ~(uint64_t)7;
+		uint64_t stop = hi - mid > TAILSEG_PROBE_BYTES ? mid + TAILSEG_PROBE_BYTES : hi;
+		if (!(s = seg_probe(m, end, mid, stop, &x)))
+			hi = mid; /* in a long segment: the walk from lo passes it */
+		else if ((size_t)s->first + s->nrecs <= reach)
+			lo = x + sizeof *s + s->body_len;
+		else
+			hi = x;
+	}
+	return seg_walk(m, end, trusted, lo, reach);
+}
+
 const struct tailseg_end *tailseg_end(const struct tailindex_seg *s)
 {
 	return s->body_len < sizeof(struct tailseg_end)

@@ -80,6 +80,22 @@ int tailseg_version(const struct tailindex_seg *s);
  * again, their bounds are. False at the end. */
 bool tailseg_next(const char *m, uint64_t end, uint64_t trusted, uint64_t *at,
 		  const struct tailindex_seg **s, bool *good);
+/* A search for where the segments past a day's parts begin (tailseg_seek) looks for a header at
+ * most this many bytes past each byte it probes: bench/gen's segments of a trace a batch are
+ * about 6 KiB (27 spans), so a probe finds one; in a segment longer than this (a batch of 1,000
+ * spans is about 200 KiB) a probe finds none and moves the search back, and the walk from the
+ * last place found passes it by its header. */
+#define TAILSEG_PROBE_BYTES (16u << 10)
+/* The byte of the tail m[0..end) at which the segments that hold a record from reach on begin
+ * (end when none does), the headers below trusted (the watermark of tailseg_next_good) found
+ * good before: a binary search over the bytes from trusted on, each probe the first header
+ * within TAILSEG_PROBE_BYTES whose magic, order, checksum and bounds hold, then the headers
+ * walked from the last place found (from 0 when a segment below trusted may hold reach). So a
+ * first search touches a few pages of the tail, not every one. Segments follow their records;
+ * a damaged or stale header can only move the place back, or past segments whose records are
+ * then of no segment (candidates whose lines decide), and never to a byte below trusted that
+ * does not begin a segment. */
+uint64_t tailseg_seek(const char *m, uint64_t end, uint64_t trusted, size_t reach);
 /* The next segment past *at of sh's committed tail m that holds sh's records as they are
  * (tailseg_current) and is whole (tailseg_body), v its text section (NULL: not asked for, nor
  * looked at); false at the end. wm (the mapping's mapcache_bits), in 8-byte units, is how far

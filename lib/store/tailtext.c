@@ -141,21 +141,6 @@ static void text_start(uint64_t **all, uint64_t **yes, size_t from, size_t n, co
 	}
 }
 
-/* The byte of sh's tail m at which the segments that hold a record from reach on begin: those
- * before are passed by their headers alone (their bodies' checksums not computed: the parts
- * answer for their records). */
-static uint64_t seg_past(const struct shard *sh, const char *m, uint32_t wm, size_t reach)
-{
-	const struct tailindex_seg *s;
-	bool good;
-	uint64_t at = 0;
-	for (uint64_t next = 0; tailseg_next(m, sh->text_end, (uint64_t)wm * 8, &next, &s, &good);
-	     at = next)
-		if (good && (size_t)s->first + s->nrecs > reach)
-			break;
-	return at;
-}
-
 size_t store_tailindex_text(struct store *st, const char *ws, const struct shard *sh, size_t from,
 			    const char *const *terms, size_t nterms, uint64_t **bits,
 			    uint64_t **sure)
@@ -186,7 +171,7 @@ size_t store_tailindex_text(struct store *st, const char *ws, const struct shard
 		tw = *kw = tailwords_new(reach);
 	}
 	if (tw->at == 0 && tw->next == tw->from && tw->from > from)
-		tw->at = seg_past(sh, m, *mapcache_bits(mc), tw->from);
+		tw->at = tailseg_seek(m, sh->text_end, (uint64_t)*mapcache_bits(mc) * 8, tw->from);
 	tailwords_more(sh, m, mapcache_bits(mc), tw, merge_step());
 	uint64_t *all = NULL, *yes = NULL;
 	bool whole = true; /* the tail's words know every record of theirs that holds the terms */

@@ -243,8 +243,11 @@ static bool compact_read(const struct words_view *v, bool triple, size_t j, size
 		return false;
 	unsigned form = post[a] & WORDS_FORM_MASK;
 	if (form == WORDS_PAIR_ALL) {
-		for (size_t i = 0; s->bits && z == a + 1 && i < nrecs; i++)
-			bits_set(s->bits, i);
+		if (s->bits && z == a + 1) { /* every record: a word at a time */
+			memset(s->bits, 0xff, nrecs / 64 * sizeof *s->bits);
+			if (nrecs % 64)
+				s->bits[nrecs / 64] |= (1ull << nrecs % 64) - 1;
+		}
 		return z == a + 1;
 	}
 	if (form != WORDS_PAIR_SUB && form != WORDS_FORM_SUBEF)
