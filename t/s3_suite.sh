@@ -18,25 +18,12 @@ for tool in node nginx spawn-fcgi radosgw ceph-mon ceph-osd curl; do
 	fi
 done
 
-# Every s3_*.test.mjs but those SPANDEX_S3_SKIP names ("faults admin": s3_faults.test.mjs and
-# s3_admin.test.mjs), so a new file runs everywhere by default (.ci/run's sanitizer run skips
-# one, and says why).
-files=
-for f in "$srcdir"/t/integration/s3_*.test.mjs; do
-	[ -f "$f" ] || continue
-	name=${f##*/s3_}
-	name=${name%.test.mjs}
-	case " ${SPANDEX_S3_SKIP:-} " in
-	*" $name "*) echo "s3_suite: s3_$name.test.mjs left out (SPANDEX_S3_SKIP)" ;;
-	*) files="$files $f" ;;
-	esac
-done
-for name in ${SPANDEX_S3_SKIP:-}; do
-	if [ ! -f "$srcdir/t/integration/s3_$name.test.mjs" ]; then
-		echo "s3_suite: SPANDEX_S3_SKIP names $name, and there is no s3_$name.test.mjs" >&2
-		exit 99
-	fi
-done
+# Every s3_*.test.mjs but those SPANDEX_SKIP names (t/skip.sh: "s3_faults s3_admin" leaves
+# out s3_faults.test.mjs and s3_admin.test.mjs), so a new file runs everywhere by default
+# (.ci/run's sanitizer run skips one, and says why).
+. "$srcdir/t/skip.sh"
+files=$(kept_files "$srcdir/t/integration") || exit 99
+files=$(printf '%s\n' $files | grep '/s3_[^/]*$')
 
 # Every part ends by the clock, so a hang fails with a message instead of holding `make check`:
 # t/s3.sh's waits (S3_TIMEOUT each), t/check_s3 (CHECK_S3_S), and the node:test files: each
