@@ -272,6 +272,7 @@ Suite *check_suite(void)
 	tcase_add_test(tc, params_invalid);
 	tcase_add_test(tc, params_missing_and_several);
 	check_http_body_tests(tc);
+	check_http_conn_tests(tc);
 	suite_add_tcase(s, tc);
 
 	suite_add_tcase(s, check_json_tcase());

@@ -79,9 +79,14 @@ static void setenv_opt(const char *name, const char *v)
 		unsetenv(name);
 }
 
-/* Runs one CGI request through http_main with one route; Check runs each test in its own
- * process, so the environment and fds changed here do not leak. */
+/* Runs one CGI request through http_main with routes route[0..nroutes) (or one); Check runs each
+ * test in its own process, so the environment and fds changed here do not leak. */
 struct resp run_route(const struct reqspec *rq, const struct http_route *route)
+{
+	return run_routes(rq, route, 1);
+}
+
+struct resp run_routes(const struct reqspec *rq, const struct http_route *route, size_t nroutes)
 {
 	struct resp r = {0};
 	FILE *in = tmpfile(), *out = tmpfile();
@@ -107,8 +112,11 @@ struct resp run_route(const struct reqspec *rq, const struct http_route *route)
 	dup2(fileno(in), 0);
 	dup2(fileno(out), 1);
 	/* api_open as every surface's: the store of SPANDEX_DATA, under its serve lock. */
-	struct http_surface surface = {
-	    .dialect = t_use, .routes = route, .nroutes = 1, .open = api_open, .start = api_start};
+	struct http_surface surface = {.dialect = t_use,
+				       .routes = route,
+				       .nroutes = nroutes,
+				       .open = api_open,
+				       .start = api_start};
 	ck_assert_int_eq(http_main(&surface, 0, NULL), 0);
 	dup2(saved_in, 0);
 	dup2(saved_out, 1);

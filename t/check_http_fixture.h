@@ -30,11 +30,12 @@ extern const char *const any_key[];	 /* every query parameter passes routing */
 
 void data_setup(void);
 void data_teardown(void);
-/* One request through http_main with one route; through a route for every path ("*") and
- * the request's method that lets every query parameter through to h; a GET of uri?query; a
- * GET of /l?query through a route with a parameter table (page, page_size, sort, by,
- * filter); a POST of body to /b. Reply bodies live until the test ends. */
+/* One request through http_main with one route (or nroutes); through a route for every path ("*")
+ * and the request's method that lets every query parameter through to h; a GET of uri?query; a GET
+ * of /l?query through a route with a parameter table (page, page_size, sort, by, filter); a POST of
+ * body to /b. Reply bodies live until the test ends. */
 struct resp run_route(const struct reqspec *rq, const struct http_route *route);
+struct resp run_routes(const struct reqspec *rq, const struct http_route *route, size_t nroutes);
 struct resp run(const struct reqspec *rq, http_handler h);
 struct resp get(const char *uri, const char *query, http_handler h);
 struct resp get_params(const char *query);
@@ -59,7 +60,8 @@ enum status h_twice(struct http_req *req);
 enum status h_got(struct http_req *req);
 enum status h_workspace(struct http_req *req);
 
-/* check_http_body.c: its cases into tc. */
+/* check_http_body.c, check_http_conn.c: their cases into tc. */
 void check_http_body_tests(TCase *tc);
+void check_http_conn_tests(TCase *tc);
 
 #endif

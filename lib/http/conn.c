@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <fastcgi.h>
 #include "lib/base/arena.h"
+#include "lib/base/hash.h"
 
 /* Under plain CGI, at most this much of a body is read and dropped before an early reply
  * (http_body_discard): the largest body a program may be set to take. */
@@ -24,12 +25,58 @@ static struct http_conn *conn_of(struct http_req *req)
 	return req->priv;
 }
 
+/* The process's environment, indexed at its first read under FastCGI (a worker's never
+ * changes; plain CGI reads it as the request's own). */
+static struct http_vars proc_env;
+
+/* Indexes env (v->built). An entry without '=' keeps its whole length and never matches. */
+static void vars_build(struct http_vars *v, char **env)
+{
+	v->built = true;
+	v->env = env;
+	v->n = 0;
+	for (; env && env[v->n] && v->n < HTTP_VARS_MAX; v->n++) {
+		const char *e = env[v->n], *eq = strchr(e, '=');
+		size_t n = eq ? (size_t)(eq - e) : strlen(e);
+
+		v->len[v->n] = n < UINT32_MAX ? (uint32_t)n : UINT32_MAX;
+		v->h[v->n] = hash_mem(e, n);
+	}
+}
+
+/* The value of the next entry named name (n bytes, hash h) from *i on, or NULL; *i is then
+ * past it. The first such is what FCGX_GetParam and getenv return. */
+static const char *vars_next(const struct http_vars *v, const char *name, size_t n, uint64_t h,
+			     size_t *i)
+{
+	for (; *i < v->n; (*i)++)
+		if (v->h[*i] == h && v->len[*i] == n && !memcmp(v->env[*i], name, n) &&
+		    v->env[*i][n] == '=')
+			return v->env[(*i)++] + n + 1;
+	for (; v->env && v->env[*i]; (*i)++)
+		if (!strncmp(v->env[*i], name, n) && v->env[*i][n] == '=')
+			return v->env[(*i)++] + n + 1;
+	return NULL;
+}
+
+/* The request's params (FastCGI) or environment (CGI), indexed at the first read. */
+static const struct http_vars *req_vars(struct http_conn *c)
+{
+	if (!c->vars.built)
+		vars_build(&c->vars, c->fcgx ? c->fcgx->envp : environ);
+	return &c->vars;
+}
+
+static const char *vars_get(const struct http_vars *v, const char *name)
+{
+	size_t i = 0, n = strlen(name);
+	return vars_next(v, name, n, hash_mem(name, n), &i);
+}
+
 /* FastCGI params and CGI meta-variables play the same role (FastCGI spec section 6.2). */
 const char *http_var(struct http_req *req, const char *name)
 {
-	struct http_conn *c = conn_of(req);
-
-	return c->fcgx ? FCGX_GetParam(name, c->fcgx->envp) : getenv(name);
+	return vars_get(req_vars(conn_of(req)), name);
 }
 
 /* Reads up to n body bytes; fewer only when the body ends (FCGI_STDIN's empty record, or
@@ -176,9 +223,16 @@ void http_log(struct http_req *req, const char *fmt, ...)
 
 const char *http_env(struct http_req *req, const char *name)
 {
-	const char *v = req ? http_var(req, name) : NULL;
+	struct http_conn *c = req ? conn_of(req) : NULL;
+	const char *v = c ? http_var(req, name) : NULL;
 
-	return v ? v : getenv(name);
+	if (v || (c && !c->fcgx)) /* plain CGI's params are the environment */
+		return v;
+	if (!c)
+		return getenv(name);
+	if (!proc_env.built)
+		vars_build(&proc_env, environ);
+	return vars_get(&proc_env, name);
 }
 
 /* A header sent more than once is one value, its lines joined with ", " (RFC 9110 section
@@ -187,19 +241,14 @@ const char *http_env(struct http_req *req, const char *name)
  * workspace or key headers read alike behind every front end (t/integration/fronts.test.mjs). */
 static const char *fcgx_header(struct http_req *req, const char *var)
 {
-	size_t n = strlen(var);
-	const char *first = NULL;
+	const struct http_vars *v = req_vars(conn_of(req));
+	size_t n = strlen(var), i = 0;
+	uint64_t h = hash_mem(var, n);
+	const char *first = vars_next(v, var, n, h, &i), *more;
 	char *joined = NULL;
 
-	for (char **e = conn_of(req)->fcgx->envp; *e; e++) {
-		if (strncmp(*e, var, n) || (*e)[n] != '=')
-			continue;
-		if (!first)
-			first = *e + n + 1;
-		else
-			joined =
-			    arena_printf(req->arena, "%s, %s", joined ? joined : first, *e + n + 1);
-	}
+	while (first && (more = vars_next(v, var, n, h, &i)))
+		joined = arena_printf(req->arena, "%s, %s", joined ? joined : first, more);
 	return joined ? joined : first;
 }
 

@@ -4,13 +4,31 @@
 #ifndef SPANDEX_HTTP_INTERNAL_H
 #define SPANDEX_HTTP_INTERNAL_H
 
+#include <stdint.h>
 #include <fcgiapp.h>
 #include "lib/http/http.h"
 
+struct http_rtable;
+
+/* "NAME=value" entries (FastCGI params, an environment) indexed by their names' hashes once,
+ * so that each of the twenty names a request reads (settings, headers) is not compared with
+ * every entry in turn (FCGX_GetParam, getenv): conn.c. Past HTTP_VARS_MAX entries, the rest
+ * are read one by one. */
+#define HTTP_VARS_MAX 64
+struct http_vars {
+	bool built;
+	char **env;		     /* the entries, NULL-terminated */
+	size_t n;		     /* of them indexed */
+	uint64_t h[HTTP_VARS_MAX];   /* hash_mem of each name */
+	uint32_t len[HTTP_VARS_MAX]; /* each name's length */
+};
+
 /* Per-request state behind req->priv. */
 struct http_conn {
-	FCGX_Request *fcgx; /* NULL in plain CGI mode: fd 0, fd 1 and the environment */
-	char *inflated;	    /* decompressed body (xmalloc), freed after the request */
+	const struct http_rtable *rt; /* the surface's routes split (route.c), or NULL */
+	struct http_vars vars;	      /* the request's params (or CGI's environment), once read */
+	FCGX_Request *fcgx;	      /* NULL in plain CGI mode: fd 0, fd 1 and the environment */
+	char *inflated;		      /* decompressed body (xmalloc), freed after the request */
 	struct buf unsized; /* a body read to its end (no CONTENT_LENGTH), freed after it */
 	unsigned long long body_got; /* body bytes read so far */
 	bool body_end;		     /* the body stream has ended */
@@ -62,5 +80,8 @@ int http_slots_take(const char *ws, int *most);
 
 /* route.c: everything between the parsed request and its handler. */
 void http_dispatch(struct http_req *req);
+/* The patterns of s's routes and of its dialect's prefix split into segments, in a (a process
+ * splits them once: http_main); it points into the patterns, which outlive it. */
+const struct http_rtable *http_routes_compile(const struct http_surface *s, struct arena *a);
 
 #endif

@@ -21,9 +21,10 @@
 static volatile sig_atomic_t stopping; /* SIGTERM/SIGINT seen */
 static volatile sig_atomic_t busy;     /* a worker is inside a request */
 
-static void serve_one(FCGX_Request *fr, struct arena *a, const struct http_surface *s)
+static void serve_one(FCGX_Request *fr, struct arena *a, const struct http_surface *s,
+		      const struct http_rtable *rt)
 {
-	struct http_conn c = {.fcgx = fr};
+	struct http_conn c = {.fcgx = fr, .rt = rt};
 	struct http_req req = {.arena = a, .priv = &c, .surface = s};
 
 	arena_json(a);
@@ -78,7 +79,7 @@ static bool waiting(void)
 /* The FastCGI accept loop on the listening socket the spawner left on fd 0 (FastCGI spec
  * section 2.2), with the surface's idle steps between requests while none waits: a request
  * that comes during one waits for it (another worker blocked in accept takes it at once). */
-static int serve(const struct http_surface *s)
+static int serve(const struct http_surface *s, const struct http_rtable *rt)
 {
 	FCGX_Request fr;
 	struct arena *a = arena_new();
@@ -99,7 +100,7 @@ static int serve(const struct http_surface *s)
 			break;
 		}
 		busy = 1;
-		serve_one(&fr, a, s);
+		serve_one(&fr, a, s, rt);
 		FCGX_Finish_r(&fr);
 		busy = 0;
 		more = s->idle != NULL;
@@ -117,7 +118,7 @@ static double mono_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static pid_t spawn_worker(const struct http_surface *s)
+static pid_t spawn_worker(const struct http_surface *s, const struct http_rtable *rt)
 {
 	pid_t parent = getpid(), pid = fork();
 
@@ -127,7 +128,7 @@ static pid_t spawn_worker(const struct http_surface *s)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			_exit(0); /* it died before the line above */
-		_exit(serve(s));
+		_exit(serve(s, rt));
 	}
 	if (pid < 0)
 		http_log(NULL, "fork: %s", strerror(errno));
@@ -136,7 +137,7 @@ static pid_t spawn_worker(const struct http_surface *s)
 
 /* Pre-forks n workers that all accept on fd 0, replaces any that dies (after a back-off if
  * it died young), and on SIGTERM/SIGINT stops them and returns 0. */
-static int prefork(const struct http_surface *s, int n)
+static int prefork(const struct http_surface *s, const struct http_rtable *rt, int n)
 {
 	pid_t pids[HTTP_MAX_WORKERS];
 	double born[HTTP_MAX_WORKERS];
@@ -144,7 +145,7 @@ static int prefork(const struct http_surface *s, int n)
 	set_signals(on_term_parent);
 	http_slots_init(n);
 	for (int i = 0; i < n; i++) {
-		pids[i] = spawn_worker(s);
+		pids[i] = spawn_worker(s, rt);
 		born[i] = mono_now();
 	}
 	while (!stopping) {
@@ -170,7 +171,7 @@ static int prefork(const struct http_surface *s, int n)
 		}
 		if (stopping)
 			break;
-		pids[i] = spawn_worker(s);
+		pids[i] = spawn_worker(s, rt);
 		born[i] = mono_now();
 	}
 	for (int i = 0; i < n; i++)
@@ -223,10 +224,15 @@ int http_main(const struct http_surface *s, int argc, char **argv)
 	if (cgi) {
 		struct arena *a = arena_new();
 
-		serve_one(NULL, a, s);
+		serve_one(NULL, a, s, NULL); /* its one request splits the patterns */
 		arena_free(a);
 		return 0;
 	}
+	/* The patterns split once, before the workers fork, for every request of the process. */
+	struct arena *ra = arena_new();
+	const struct http_rtable *rt = http_routes_compile(s, ra);
 	n = worker_count();
-	return n > 1 ? prefork(s, n) : serve(s);
+	int rc = n > 1 ? prefork(s, rt, n) : serve(s, rt);
+	arena_free(ra);
+	return rc;
 }

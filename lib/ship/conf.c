@@ -9,10 +9,14 @@
 enum status ship_conf_read(struct ship_conf *c, ship_env_fn get, void *ctx, struct err *e)
 {
 	memset(c, 0, sizeof(*c));
-	enum status st =
-	    s3_conf_parse(&c->s3, get(ctx, "SPANDEX_S3"), get(ctx, "SPANDEX_S3_ENDPOINT"),
-			  get(ctx, "SPANDEX_S3_REGION"), get(ctx, "AWS_ACCESS_KEY_ID"),
-			  get(ctx, "AWS_SECRET_ACCESS_KEY"), e);
+	const char *url = get(ctx, "SPANDEX_S3");
+	/* No bucket, as most stores have: the other six settings say nothing without one, and
+	 * every request of every program reads them (lib/api/common's api_bucket). */
+	if (!url || !*url)
+		return s3_conf_parse(&c->s3, url, NULL, NULL, NULL, NULL, e);
+	enum status st = s3_conf_parse(&c->s3, url, get(ctx, "SPANDEX_S3_ENDPOINT"),
+				       get(ctx, "SPANDEX_S3_REGION"), get(ctx, "AWS_ACCESS_KEY_ID"),
+				       get(ctx, "AWS_SECRET_ACCESS_KEY"), e);
 	if (st == ST_OK)
 		st = s3_conf_timeout(&c->s3, get(ctx, "SPANDEX_S3_TIMEOUT"), e);
 	if (st != ST_OK)
