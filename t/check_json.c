@@ -251,6 +251,39 @@ START_TEST(jsonx_strings_round_trip)
 }
 END_TEST
 
+/* Strings of 0 to 17 bytes (jsonw_string's short path, jw_short: two loads that overlap, 8 or 4
+ * bytes from each end, or three bytes) with one byte that needs an escape at every place and
+ * with none, among bytes at the edges of the tests (' ', '!', '#', '[', ']', 0x7f, 0x80, 0xff),
+ * appended after other text: the bytes escape_ref writes. */
+START_TEST(jsonw_short_strings)
+{
+	static const unsigned char bad[] = {'"', '\\', 0, 0x1f, '\n', 1},
+				   ok[] = {' ', '!', '#', '[', ']', 0x7f, 0x80, 0xff, 'a'};
+	for (size_t n = 0; n <= 17; n++)
+		for (size_t at = 0; at <= n; at++) /* at == n: no byte to escape */
+			for (size_t k = 0; k < sizeof bad; k++) {
+				char in[17];
+				for (size_t i = 0; i < n; i++)
+					in[i] = (char)ok[(i + k + n) % sizeof ok];
+				if (at < n)
+					in[at] = (char)bad[k];
+				struct buf b, ref;
+				buf_init(&b);
+				buf_init(&ref);
+				buf_add(&b, "[1,", 3);
+				buf_add(&ref, "[1,", 3);
+				jsonw_string(&b, in, n);
+				escape_ref(&ref, in, n);
+				ck_assert_uint_eq(b.len, ref.len);
+				ck_assert_msg(!memcmp(b.p, ref.p, b.len), "%zu bytes, at %zu", n,
+					      at);
+				ck_assert(!b.p[b.len]);
+				buf_free(&b);
+				buf_free(&ref);
+			}
+}
+END_TEST
+
 START_TEST(jsonx_limits)
 {
 	char msg[128];
@@ -633,6 +666,7 @@ TCase *check_json_tcase(void)
 	tcase_add_test(tc, verr_order);
 	tcase_add_test(tc, jsonx_grammar);
 	tcase_add_test(tc, jsonx_strings_round_trip);
+	tcase_add_test(tc, jsonw_short_strings);
 	tcase_add_test(tc, jsonx_limits);
 	tcase_add_test(tc, jsonx_line_flags);
 	tcase_add_test(tc, jsonw_shortest);

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include "lib/base/bits.h"
+#include "lib/store/words.h"
 
 /* The words of a text index against a reference cutter (issue 35: words_add reads 8 bytes at
  * a time). Random texts whose words end on both sides of each 8-byte step and of DAYINDEX_MAX_WORD,
@@ -193,8 +194,61 @@ START_TEST(text_words_short_table)
 }
 END_TEST
 
+/* words_add's two paths (words.c: a block's mask 16 bytes a step, or 32 with AVX2 and BMI) cut
+ * the same words: dictionaries built by each from the same values, a tail segment's and a
+ * .tix's (pairs, triples, the words around rare ones), render to the same bytes. The values:
+ * random_text's (words of 1 to 70 bytes, non-ASCII letters, runs of gaps), and words of every
+ * length from 1 to 70 one after another, so that words start and end on every byte of the
+ * 32-byte halves and 64-byte blocks, with values of every length up to 200 bytes. And the AVX2
+ * path is the one words_add takes wherever the CPU has it. */
+START_TEST(text_words_paths)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	ck_assert(words_wide() ==
+		  (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi")));
+#endif
+	enum { N = 600 };
+	static char v[N][700];
+	unsigned seed = 20261129;
+	for (size_t i = 0; i < N; i++) {
+		if (i % 3 == 0) {
+			random_text(v[i], sizeof v[i], &seed);
+			continue;
+		}
+		size_t o = 0, len = 1 + i % 70, cap = i % 3 == 1 ? 1 + i % 200 : 640;
+		for (size_t k = 0; o + len + 2 <= cap; k++, len = 1 + (len + 7 + k) % 70) {
+			for (size_t j = 0; j < len; j++)
+				v[i][o++] = "ab7Zq0"[(j + k + i) % 6];
+			v[i][o++] = k % 5 ? ' ' : '\\';
+		}
+		v[i][o] = 0;
+	}
+	for (int pairs = 0; pairs < 2; pairs++) {
+		struct words_build b[2];
+		struct buf out[2];
+		for (int wide = 0; wide < 2; wide++) {
+			words_init(&b[wide], pairs);
+			for (size_t i = 0; i < N; i++)
+				words_add_path(&b[wide], v[i], strlen(v[i]), (uint32_t)(i / 2),
+					       wide);
+			buf_init(&out[wide]);
+			words_render(&b[wide], N / 2, &out[wide]);
+		}
+		ck_assert_uint_gt(b[0].nw, 1000);
+		ck_assert_uint_eq(b[0].nw, b[1].nw);
+		ck_assert_uint_eq(out[0].len, out[1].len);
+		ck_assert(!memcmp(out[0].p, out[1].p, out[0].len));
+		for (int wide = 0; wide < 2; wide++) {
+			words_free(&b[wide]);
+			buf_free(&out[wide]);
+		}
+	}
+}
+END_TEST
+
 void check_query_words(TCase *store)
 {
+	tcase_add_test(store, text_words_paths);
 	tcase_add_test(store, text_words_reference);
 	tcase_add_test(store, text_words_short_table);
 }

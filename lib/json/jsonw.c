@@ -112,6 +112,44 @@ static inline size_t jw_plain(const char *p, size_t n)
 	return jscan_plain(p, n, false);
 }
 
+/* s[0..n), 1 to 16 bytes, written quoted at o when none of its bytes needs an escape (most ids,
+ * names, kinds and statuses of a span's line): true. Two loads that overlap read it whole, 8
+ * bytes from each end (4 for 4 to 7 bytes; the first, middle and last byte below 4, the rest of
+ * the word letters), one test of both, and two stores. It took jw_plain's loop and a call to
+ * memcpy: about 50 instructions of each of a line's 15 short strings (callgrind, a direct batch
+ * of 1,000 spans). */
+static inline bool jw_short(char *o, const char *s, size_t n)
+{
+	uint64_t x, y;
+	if (n >= 8) {
+		memcpy(&x, s, 8);
+		memcpy(&y, s + n - 8, 8);
+		if (jw_bad8(x) | jw_bad8(y))
+			return false;
+		memcpy(o + 1, &x, 8);
+		memcpy(o + n - 7, &y, 8);
+	} else if (n >= 4) {
+		uint32_t a, c;
+		memcpy(&a, s, 4);
+		memcpy(&c, s + n - 4, 4);
+		if (jw_bad8((uint64_t)a | (uint64_t)c << 32))
+			return false;
+		memcpy(o + 1, &a, 4);
+		memcpy(o + n - 3, &c, 4);
+	} else {
+		x = (unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		    (uint64_t)(unsigned char)s[n - 1] << 16 | 0x6161616161000000ull;
+		if (jw_bad8(x))
+			return false;
+		o[1] = s[0];
+		o[1 + n / 2] = s[n / 2];
+		o[n] = s[n - 1];
+	}
+	o[0] = '"';
+	o[n + 1] = '"';
+	return true;
+}
+
 /* Appends s[0..n) as a JSON string. Runs of bytes that need no escape (most text) are found
  * 16 at a time (jw_plain) and copied whole; it was a table lookup and a test per byte, then
  * 8 bytes a test. */
@@ -122,6 +160,11 @@ void jsonw_string(struct buf *b, const char *s, size_t n)
 	if (b->len + need + 1 > b->cap)
 		buf_reserve(b, need);
 	char *o = b->p + b->len;
+	if (n - 1 < 16 && jw_short(o, s, n)) {
+		b->len += n + 2;
+		b->p[b->len] = 0;
+		return;
+	}
 	*o++ = '"';
 	while (i < n) {
 		size_t z = n - i > JW_CHUNK ? i + JW_CHUNK : n;

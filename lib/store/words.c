@@ -11,11 +11,7 @@
 #include "lib/base/utf8.h"
 #include "lib/json/jline.h"
 #include "lib/model/fields.h"
-
-static inline bool word_byte(unsigned char c)
-{
-	return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-}
+#include "lib/store/wordmask.h"
 
 bool words_next(const char *s, size_t n, size_t *at, size_t *a)
 {
@@ -382,42 +378,6 @@ static inline uint32_t add_word8(struct words_build *b, uint64_t head, size_t n,
 	return k;
 }
 
-/* Bit i set when byte i of p[0..n) is a word byte (word_byte), n at most 64. With SSE2 (every
- * x86-64) 16 bytes a step: a byte of 0x80 or more, or one whose distance from 'a' (once bit
- * 0x20 is set) or from '0' is below 26 or 10: the distance moved by 0x80, so that those are the
- * 26 or 10 lowest signed bytes, one signed comparison each, and the three tests' high bits taken
- * by one movemask (it was a minimum and an equality a test, and two movemasks: 2 instructions
- * of 18 a step fewer). A block shorter than 64 bytes is copied into zeros, which are no word
- * bytes. */
-static inline uint64_t word_mask64(const unsigned char *p, size_t n)
-{
-#ifdef __SSE2__
-	unsigned char pad[64];
-	if (n < 64) {
-		memset(pad, 0, sizeof pad);
-		memcpy(pad, p, n);
-		p = pad;
-	}
-	const __m128i lower = _mm_set1_epi8(0x20), a = _mm_set1_epi8(0x80 - 'a'),
-		      z = _mm_set1_epi8(-128 + 26), d0 = _mm_set1_epi8(0x80 - '0'),
-		      d9 = _mm_set1_epi8(-128 + 10);
-	uint64_t m = 0;
-	for (int k = 0; k < 4; k++) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
-		__m128i l = _mm_add_epi8(_mm_or_si128(x, lower), a), d = _mm_add_epi8(x, d0);
-		__m128i w =
-		    _mm_or_si128(_mm_or_si128(_mm_cmpgt_epi8(z, l), _mm_cmpgt_epi8(d9, d)), x);
-		m |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << (16 * k);
-	}
-	return m;
-#else
-	uint64_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		m |= (uint64_t)word_byte(p[i]) << i;
-	return m;
-#endif
-}
-
 /* The word s[a, a + len) of the text s[0..n) for record rec: folded 8 bytes at a time (an
  * ASCII word byte is a letter or a digit, and setting bit 0x20 folds a letter to lower case
  * and leaves a digit as it is, utf8_fold); a word with a non-ASCII byte is folded again by
@@ -611,14 +571,22 @@ static inline __attribute__((always_inline)) void add_next(struct words_build *b
 
 /* words_add's loop, made twice by the compiler (inlined by force: gcc 12 made one function of
  * both calls, and tested pairs at every word): pairs is a constant in each call, so a tail
- * segment's (no pairs, every batch's) keeps no word before and tests nothing for a pair. */
-static inline __attribute__((always_inline)) void
-add_words(struct words_build *b, const unsigned char *s, size_t n, uint32_t rec, bool pairs)
+ * segment's (no pairs, every batch's) keeps no word before and tests nothing for a pair. wide:
+ * the block's mask by AVX2 (add_words_avx2, its only caller with wide). */
+static inline __attribute__((always_inline)) void add_words(struct words_build *b,
+							    const unsigned char *s, size_t n,
+							    uint32_t rec, bool pairs, bool wide)
 {
 	size_t open = SIZE_MAX;	  /* the start of a word that runs into this block */
 	struct words_at at = {0}; /* with pairs: the words before */
 	for (size_t base = 0; base < n; base += 64) {
-		uint64_t w = word_mask64(s + base, 64); /* zeros past n: no word bytes */
+		uint64_t w;
+#ifdef WORDS_AVX2
+		if (wide)
+			w = word_mask64_avx2(s + base);
+		else
+#endif
+			w = word_mask64(s + base, 64); /* zeros past n: no word bytes */
 		uint64_t in = open != SIZE_MAX, before = w << 1 | in;
 		uint64_t starts = w & ~before, ends = ~w & before;
 		/* The first end closes a word open from the block before; every other end the
@@ -646,13 +614,37 @@ add_words(struct words_build *b, const unsigned char *s, size_t n, uint32_t rec,
 	}
 }
 
+#ifdef WORDS_AVX2
+/* add_words compiled for a CPU with AVX2 and BMI: the block's mask 32 bytes a step, and BMI's
+ * one instruction for a count of trailing zeros and for a bit taken off (callgrind, a batch of
+ * 1,000 direct spans: the tail's words 8.59M -> 7.49M). */
+__attribute__((target("avx2,bmi"))) static void
+add_words_avx2(struct words_build *b, const unsigned char *s, size_t n, uint32_t rec, bool pairs)
+{
+	if (pairs)
+		add_words(b, s, n, rec, true, true);
+	else
+		add_words(b, s, n, rec, false, true);
+}
+
+bool words_wide(void)
+{
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi");
+}
+#else
+bool words_wide(void)
+{
+	return false;
+}
+#endif
+
 /* The words of p[0..n), 64 bytes a block: the block's word bytes as a mask (word_mask64), its
  * words' starts and ends as the bits where the mask turns on and off, taken in order with a
  * count of trailing zeros (it was two tests of a table per byte, and a branch that missed at
  * each word's end). A word open at a block's end runs on into the next. With pairs, each word
  * after the first makes a pair with the one before it, and each pair after the first a triple
  * with the one before it. */
-void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
+void words_add_path(struct words_build *b, const char *p, size_t n, uint32_t rec, bool wide)
 {
 	/* Copied with WORDS_PAD zeros past it, so that every word has 16 bytes to load at its
 	 * start and every block 64 (a word near the value's end took add_one's loop). */
@@ -663,10 +655,25 @@ void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 	}
 	memcpy(b->copy, p, n);
 	memset(b->copy + n, 0, WORDS_PAD);
+#ifdef WORDS_AVX2
+	if (wide && words_wide()) {
+		if (b->pairs)
+			add_words_avx2(b, b->copy, n, rec, true);
+		else
+			add_words_avx2(b, b->copy, n, rec, false);
+		return;
+	}
+#endif
+	(void)wide;
 	if (b->pairs)
-		add_words(b, b->copy, n, rec, true);
+		add_words(b, b->copy, n, rec, true, false);
 	else
-		add_words(b, b->copy, n, rec, false);
+		add_words(b, b->copy, n, rec, false, false);
+}
+
+void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
+{
+	words_add_path(b, p, n, rec, true);
 }
 
 void words_add_any(struct words_build *b, uint32_t rec)

@@ -128,6 +128,11 @@ void words_free(struct words_build *b);
  * joins the word after it, as it does for the search), for record rec. Records are added in
  * ascending order. */
 void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec);
+/* words_add by the path wide says (true: a block's mask 32 bytes a step with AVX2, taken only
+ * where the CPU has it and BMI; false: SSE2's 16), the same words either way. */
+void words_add_path(struct words_build *b, const char *p, size_t n, uint32_t rec, bool wide);
+/* Whether words_add takes the AVX2 path on this CPU. */
+bool words_wide(void);
 /* Record rec may match every term (its line could not be read). */
 void words_add_any(struct words_build *b, uint32_t rec);
 /* The words of the text fields (words_field) of span line p[0..n) for record rec, each member
