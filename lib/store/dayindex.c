@@ -9,7 +9,8 @@
  * `spandex index`, seal and reindex), covering the records committed when it was built; readers
  * read the lines of the records after those, and trust the file only while its last covered record
  * is still the one it was built from and the checksum of each section they read holds.
- * docs/FORMAT.md ("The text and field index") has the format and the reasons. */
+ * docs/FORMAT.md ("The text and field index") has the format and the reasons; dayindex_file.h the
+ * header and mapping, which dayindex_check.c (verify's check of the file) shares. */
 #include "lib/store/dayindex.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include "lib/base/utf8.h"
 #include "lib/json/jline.h"
 #include "lib/store/counts.h"
+#include "lib/store/dayindex_file.h"
 #include "lib/store/idstr.h"
 #include "lib/store/io.h"
 #include "lib/store/keymap.h"
@@ -57,48 +59,7 @@
 #define DAYINDEX_VERSION_NOCOUNTS 2
 #define DAYINDEX_VERSION_NOKEYS 1
 #define DAYINDEX_ORDER 0x01020304u
-#define DAYINDEX_NKEYS 2 /* the key maps: trace, then session (enum store_key) */
 
-/* The header; then the text section: the words (each followed by '\n'; word 0 is empty: the records
- * that hold a word longer than DAYINDEX_MAX_WORD, which every term may match), padded to 8 bytes;
- * their start offsets (uint32, nwords + 1), padded; the offsets of their postings (uint64, nwords +
- * 1); the postings: record numbers ascending, each as the LEB128 varint of its distance from the
- * one before minus one, padded; (version 5) the pairs of adjacent words (words.h; version 6
- * leaves out those of a rare word, DAYINDEX_RARE_WORD; version 9 adds the triples of two
- * pairs, one common, DAYINDEX_TRIPLE_SHARE; version 10 keeps a common word's pairs with a rare
- * one after it). Then (version 2) the key maps, per key of
- * enum store_key: nrecs uint64 hashes (the records' trace_h or session_h) sorted ascending, ties by
- * record; the nrecs record numbers in the same order (uint32, padded); a crc32c per block of
- * KEYMAP_BLOCK entries, over its hashes and then its record numbers (padded). Then the columns:
- * DAYINDEX_NCOLS runs of nrecs uint64 values. Then (version 3) the counts: struct dayindex_count
- * entries, sorted, each the number of live covered records with one value of one column (or of
- * none: DAYINDEX_COUNT_ALL), one kind, one status and root or not, as the records' flags were at
- * generation counts_gen of the day's header. Then (version 4) the roots: per root span (no parent),
- * a struct store_dayindex_root (its record, trace hash, start, kind, status and flags), ascending
- * by record, so that a listing of traces visits only them, and while the flags hold (counts_gen)
- * reads no record at all. Then (version 7) the id strings (idstr.h): per key, each distinct
- * trace or session id of the covered records as their lines hold it, by hash. Then (version 8)
- * the value lists (lists.h): per value of each column, kind and status, its records by start;
- * the section holds its own checksum, and its bytes are the file's last 8. Each section
- * (each block of a key map) has its own checksum, checked by a reader the first time it reads
- * it, so a query pays for what it reads. */
-struct dayindex_hdr {
-	char magic[8];
-	uint32_t version, order;
-	int32_t day;
-	uint32_t nwords;
-	uint64_t nrecs;		  /* records [0, nrecs) are covered */
-	uint64_t last_span_h;	  /* record nrecs-1 when built: span_h ... */
-	int64_t last_ingested_us; /* ... and ingested_us */
-	uint64_t blob_len;
-	uint32_t text_crc;		  /* crc32c of the text section */
-	uint32_t col_crc[DAYINDEX_NCOLS]; /* crc32c of each column */
-	uint32_t ncounts, counts_crc;	  /* version 3: entries of the counts, their crc32c */
-	uint64_t counts_gen;		  /* the idx header's flag_gen they hold for; odd: none */
-	uint32_t nroots, roots_crc;	  /* version 4: root records, their crc32c */
-	uint32_t ids_crc;		  /* version 7: crc32c of the id strings */
-	uint32_t crc;			  /* crc32c of the 124 bytes before it */
-};
 _Static_assert(sizeof(struct dayindex_hdr) == 128, "the text index header is 128 bytes");
 _Static_assert(DAYINDEX_VERSION != 12 || DAYINDEX_NCOLS == 9,
 	       "version 12 has 9 columns: a new column is a new version (docs/FORMAT.md)");
@@ -116,15 +77,6 @@ static uint32_t build_version(void)
 	return e && !strcmp(e, "10")   ? DAYINDEX_VERSION_LONGFORMS
 	       : e && !strcmp(e, "11") ? DAYINDEX_VERSION_NOCTX
 				       : DAYINDEX_VERSION;
-}
-
-/* The name of column k (lib/model/fields.h). */
-static const char *col_name(int k)
-{
-	for (int i = 0; i < SF__COUNT; i++)
-		if (span_fields[i].col == k)
-			return span_fields[i].name;
-	return "?";
 }
 
 int store_dayindex_col_of(const char *key, const char *sub)
@@ -184,7 +136,7 @@ static void tbuild_free(struct tbuild *b)
 _Static_assert(sizeof(struct store_dayindex_root) == 24, "a root entry is 24 bytes");
 
 /* The root records among sh's first n, ascending, appended to out; their number. */
-static uint32_t render_roots(const struct shard *sh, size_t n, struct buf *out)
+uint32_t dayindex_render_roots(const struct shard *sh, size_t n, struct buf *out)
 {
 	uint32_t nroots = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -235,7 +187,7 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 	size_t counts = out->len;
 	uint32_t nc = counts_render(sh->recs, b->nrecs, b->cols, out);
 	size_t roots = out->len;
-	uint32_t nr = render_roots(sh, b->nrecs, out);
+	uint32_t nr = dayindex_render_roots(sh, b->nrecs, out);
 	size_t ids = out->len;
 	idstr_build_render(&b->ids, out);
 	size_t lists = out->len;
@@ -256,33 +208,7 @@ static void tbuild_render(struct tbuild *b, const struct shard *sh, struct buf *
 
 /* ---- reading ---- */
 
-/* A mapped index file, its parts checked against the file's size. */
-struct dayindex {
-	const void *map;
-	size_t len;
-	const struct dayindex_hdr *h;
-	struct words_view text;
-	const uint64_t *cols; /* DAYINDEX_NCOLS columns of nrecs values */
-	/* The key maps (version 2; NULL in a version 1 file): per key, hashes sorted, their
-	 * records, a checksum per block. */
-	struct keymap keys[DAYINDEX_NKEYS];
-	const struct dayindex_count *counts;	 /* version 3; NULL before */
-	const struct store_dayindex_root *roots; /* version 4; NULL before */
-	struct idstr ids;			 /* version 7 */
-	const void *ids_at;			 /* NULL before */
-	size_t ids_len;
-	struct lists lists; /* version 8 */
-	bool has_lists;
-	/* Sections found good, kept with the mapping for the next queries of the process
-	 * (mapcache_bits: bit 0 the text, 1 + k column k, DAYINDEX_NCOLS + 1 the counts,
-	 * DAYINDEX_NCOLS + 2 the roots, DAYINDEX_NCOLS + 3 the id strings, DAYINDEX_NCOLS + 4
-	 * the value lists), and found damaged
-	 * by this reader. */
-	struct mapcache_ent *mc;
-	uint32_t *good, bad;
-};
-
-static void dayindex_close(struct dayindex *t)
+void dayindex_close(struct dayindex *t)
 {
 	mapcache_put(t->mc);
 	memset(t, 0, sizeof *t);
@@ -290,8 +216,7 @@ static void dayindex_close(struct dayindex *t)
 
 /* Maps ws/day's index (with recent, as a query does: mapcache_get_recent); false (errno set) when
  * it is missing or malformed. */
-static bool dayindex_open(struct store *st, const char *ws, int32_t day, bool recent,
-			  struct dayindex *t)
+bool dayindex_open(struct store *st, const char *ws, int32_t day, bool recent, struct dayindex *t)
 {
 	char p[PATH_MAX];
 	memset(t, 0, sizeof *t);
@@ -382,25 +307,25 @@ static bool section_good(struct dayindex *t, unsigned bit, uint32_t want, const 
 	return true;
 }
 
-static bool text_good(struct dayindex *t)
+bool dayindex_text_good(struct dayindex *t)
 {
 	return section_good(t, 0, t->h->text_crc, t->h + 1, t->text.len);
 }
 
-static bool col_good(struct dayindex *t, int k)
+bool dayindex_col_good(struct dayindex *t, int k)
 {
 	return section_good(t, 1 + (unsigned)k, t->h->col_crc[k], t->cols + (size_t)k * t->h->nrecs,
 			    t->h->nrecs * sizeof *t->cols);
 }
 
-static bool counts_good(struct dayindex *t)
+bool dayindex_counts_good(struct dayindex *t)
 {
 	return section_good(t, DAYINDEX_NCOLS + 1, t->h->counts_crc, t->counts,
 			    t->h->ncounts * sizeof *t->counts);
 }
 
 /* The roots' checksum, and their order: ascending covered records, as a scan visits them. */
-static bool roots_good(struct dayindex *t)
+bool dayindex_roots_good(struct dayindex *t)
 {
 	const unsigned bit = DAYINDEX_NCOLS + 2;
 	const struct store_dayindex_root *r = t->roots;
@@ -415,7 +340,7 @@ static bool roots_good(struct dayindex *t)
 }
 
 /* The id strings' checksum, and their order and bounds. */
-static bool ids_good(struct dayindex *t)
+bool dayindex_ids_good(struct dayindex *t)
 {
 	const unsigned bit = DAYINDEX_NCOLS + 3;
 	if (!(*t->good >> bit & 1) && !(t->bad >> bit & 1) && !idstr_sound(&t->ids))
@@ -424,7 +349,7 @@ static bool ids_good(struct dayindex *t)
 }
 
 /* The value lists' checksum, their order and bounds. */
-static bool lists_good(struct dayindex *t)
+bool dayindex_lists_good(struct dayindex *t)
 {
 	const unsigned bit = DAYINDEX_NCOLS + 4;
 	if (*t->good >> bit & 1)
@@ -441,12 +366,12 @@ static bool lists_good(struct dayindex *t)
 
 /* Whether the flags of sh's records are those the counts and the roots' entries were taken
  * at: no flag written since the build. */
-static bool flags_held(const struct dayindex *t, const struct shard *sh)
+bool dayindex_flags_held(const struct dayindex *t, const struct shard *sh)
 {
 	return t->h->counts_gen == sh->flag_gen;
 }
 
-static bool dayindex_current(const struct dayindex *t, const struct shard *sh)
+bool dayindex_current(const struct dayindex *t, const struct shard *sh)
 {
 	const struct dayindex_hdr *h = t->h;
 	return h->nrecs && h->nrecs <= sh->nrecs &&
@@ -485,7 +410,7 @@ bool store_dayindex_count(struct store_dayindex *x, const struct shard *sh,
 			  const struct store_dayindex_q *q, uint64_t *n)
 {
 	struct dayindex *t = &x->t;
-	if (!t->counts || !flags_held(t, sh) || !counts_good(t))
+	if (!t->counts || !dayindex_flags_held(t, sh) || !dayindex_counts_good(t))
 		return false;
 	*n = 0;
 	return counts_sum(t->counts, t->h->ncounts, q, n);
@@ -499,17 +424,17 @@ size_t store_dayindex_covered(const struct store_dayindex *x)
 bool store_dayindex_roots(struct store_dayindex *x, const struct shard *sh,
 			  const struct store_dayindex_root **roots, size_t *n, bool *flags_hold)
 {
-	if (!x->t.roots || !roots_good(&x->t))
+	if (!x->t.roots || !dayindex_roots_good(&x->t))
 		return false;
 	*roots = x->t.roots;
 	*n = x->t.h->nroots;
-	*flags_hold = flags_held(&x->t, sh);
+	*flags_hold = dayindex_flags_held(&x->t, sh);
 	return true;
 }
 
 const uint64_t *store_dayindex_col(struct store_dayindex *x, int col)
 {
-	return col_good(&x->t, col) ? x->t.cols + (size_t)col * x->t.h->nrecs : NULL;
+	return dayindex_col_good(&x->t, col) ? x->t.cols + (size_t)col * x->t.h->nrecs : NULL;
 }
 
 bool store_dayindex_list(struct store_dayindex *x, int k, uint64_t v, const uint32_t **recs,
@@ -517,7 +442,8 @@ bool store_dayindex_list(struct store_dayindex *x, int k, uint64_t v, const uint
 {
 	*recs = NULL;
 	*n = 0;
-	return x->t.has_lists && lists_good(&x->t) && lists_find(&x->t.lists, k, v, recs, n);
+	return x->t.has_lists && dayindex_lists_good(&x->t) &&
+	       lists_find(&x->t.lists, k, v, recs, n);
 }
 
 _Static_assert(STORE_KEY_TRACE == 0 && STORE_KEY_SESSION == 1 && IDSTR_NKEYS == DAYINDEX_NKEYS,
@@ -571,7 +497,7 @@ bool store_dayindex_id(struct store_dayindex *x, const struct shard *sh, enum st
 		       size_t ri, const char **p, size_t *n)
 {
 	struct dayindex *t = &x->t;
-	if (!t->ids_at || ri >= t->h->nrecs || !ids_good(t))
+	if (!t->ids_at || ri >= t->h->nrecs || !dayindex_ids_good(t))
 		return false;
 	const struct idx_rec *r = &sh->recs[ri];
 	return idstr_find(&t->ids, which, which == STORE_KEY_TRACE ? r->trace_h : r->session_h, p,
@@ -582,12 +508,12 @@ enum status store_dayindex_text(struct store_dayindex *x, const char *const *ter
 				uint64_t **out, uint64_t **sure)
 {
 	*out = *sure = NULL;
-	if (!text_good(&x->t))
+	if (!dayindex_text_good(&x->t))
 		return ST_NOT_FOUND;
 	return words_terms(&x->t.text, terms, nterms, x->t.h->nrecs, out, sure);
 }
 
-/* ---- building, checking ---- */
+/* ---- a day's build ---- */
 
 /* Test hook (t/integration/search_index.test.mjs): SPANDEX_TEST_KILL_IN_INDEX set kills the
  * builder with SIGKILL once half of its temporary is written, before the rename: the crash
@@ -613,10 +539,12 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 		/* An index of an older version is built again (it lacks the key maps or the
 		 * counts), and so is one whose counts a flag written since has made stale. */
 		bool cur = t.h->version == build_version() && dayindex_current(&t, &sh) &&
-			   t.h->nrecs == sh.nrecs && flags_held(&t, &sh) && text_good(&t) &&
-			   counts_good(&t) && roots_good(&t) && ids_good(&t) && lists_good(&t);
+			   t.h->nrecs == sh.nrecs && dayindex_flags_held(&t, &sh) &&
+			   dayindex_text_good(&t) && dayindex_counts_good(&t) &&
+			   dayindex_roots_good(&t) && dayindex_ids_good(&t) &&
+			   dayindex_lists_good(&t);
 		for (int k = 0; cur && k < DAYINDEX_NCOLS; k++)
-			cur = col_good(&t, k);
+			cur = dayindex_col_good(&t, k);
 		for (int k = 0; cur && k < DAYINDEX_NKEYS; k++)
 			cur = keymap_good(&t.keys[k]);
 		dayindex_close(&t);
@@ -680,119 +608,4 @@ enum status store_text_index(struct store *st, const char *ws, int32_t day, bool
 	buf_free(&out);
 	shard_close(&sh);
 	return rc;
-}
-
-/* Key map k of t: every block's checksum, the order, each covered record once, and (sh: the
- * shard it was built from) each record's own hash. 1 and a line in why when it fails. */
-static int key_check(const struct dayindex *t, int k, const struct shard *sh, struct buf *why)
-{
-	static const char *const name[DAYINDEX_NKEYS] = {"trace", "session"};
-	size_t bad = keymap_check(&t->keys[k], sh ? sh->recs : NULL, k);
-	if (bad == SIZE_MAX)
-		return 0;
-	buf_printf(why, "the %s map is wrong at entry %zu\n", name[k], bad);
-	return 1;
-}
-
-/* The value lists of t: their checksum, order and bounds, and when t is current (and its
- * columns good), the lists the records and columns make, byte for byte. 1 and a line in why
- * when they fail. */
-static int lists_check(struct dayindex *t, const struct shard *sh, struct buf *why)
-{
-	if (!t->has_lists)
-		return 0;
-	if (!lists_good(t)) {
-		buf_printf(why, "the value lists' checksum or order does not check\n");
-		return 1;
-	}
-	for (int k = 0; k < DAYINDEX_NCOLS; k++)
-		if (!col_good(t, k))
-			return 0; /* named above */
-	if (!dayindex_current(t, sh))
-		return 0;
-	struct buf want;
-	buf_init(&want);
-	lists_render(sh->recs, t->h->nrecs, t->cols, &want);
-	bool same = want.len == t->lists.len + 16 && !memcmp(want.p, t->lists.p, want.len);
-	buf_free(&want);
-	if (!same)
-		buf_printf(why, "the value lists differ from the records'\n");
-	return !same;
-}
-
-int store_dayindex_check(struct store *st, const char *ws, const struct shard *sh, struct buf *why)
-{
-	char p[PATH_MAX];
-	struct dayindex t;
-	if (!layout_shard_path(p, st, ws, sh->day, LAYOUT_DAYINDEX) || access(p, F_OK) < 0)
-		return 0;
-	if (!dayindex_open(st, ws, sh->day, false, &t)) {
-		buf_printf(why, "its header or sizes do not check\n");
-		return 1;
-	}
-	int bad = 0;
-	if (!text_good(&t)) {
-		buf_printf(why, "the text section's checksum does not check\n");
-		bad = 1;
-	}
-	for (int k = 0; k < DAYINDEX_NCOLS; k++)
-		if (!col_good(&t, k)) {
-			buf_printf(why, "column %s: checksum mismatch\n", col_name(k));
-			bad = 1;
-		}
-	size_t w = bad ? SIZE_MAX : words_check(&t.text, t.h->nrecs);
-	if (w != SIZE_MAX) {
-		buf_printf(why, "word %zu is malformed\n", w);
-		bad = 1;
-	}
-	for (int k = 0; k < DAYINDEX_NKEYS && t.keys[k].h; k++)
-		bad |= key_check(&t, k, dayindex_current(&t, sh) ? sh : NULL, why);
-	if (t.roots && !roots_good(&t)) {
-		buf_printf(why, "the roots' checksum or order does not check\n");
-		bad = 1;
-	} else if (t.roots && dayindex_current(&t, sh)) {
-		/* Current roots are the shard's own root records; their flags too while the
-		 * day's flags are those the file was built at. */
-		struct buf want;
-		buf_init(&want);
-		bool same = render_roots(sh, t.h->nrecs, &want) == t.h->nroots;
-		const struct store_dayindex_root *w = (const void *)want.p;
-		for (size_t i = 0; same && i < t.h->nroots; i++) {
-			struct store_dayindex_root e = t.roots[i];
-			if (!flags_held(&t, sh))
-				e.flags = w[i].flags;
-			same = !memcmp(&e, &w[i], sizeof e);
-		}
-		if (!same) {
-			buf_printf(why, "the roots differ from the records'\n");
-			bad = 1;
-		}
-		buf_free(&want);
-	}
-	size_t bad_id = t.ids_at && ids_good(&t) ? idstr_check(&t.ids) : SIZE_MAX;
-	if (t.ids_at && !ids_good(&t)) {
-		buf_printf(why, "the id strings' checksum or order does not check\n");
-		bad = 1;
-	} else if (bad_id != SIZE_MAX) {
-		buf_printf(why, "id string %zu is not its hash's\n", bad_id);
-		bad = 1;
-	}
-	bad |= lists_check(&t, sh, why);
-	if (t.counts && !counts_good(&t)) {
-		buf_printf(why, "the counts' checksum does not check\n");
-		bad = 1;
-	} else if (t.counts && !bad && dayindex_current(&t, sh) && flags_held(&t, sh)) {
-		/* Current counts are the shard's own, entry for entry. */
-		struct buf want;
-		buf_init(&want);
-		counts_render(sh->recs, t.h->nrecs, t.cols, &want);
-		if (want.len != t.h->ncounts * sizeof *t.counts ||
-		    memcmp(want.p, t.counts, want.len)) {
-			buf_printf(why, "the counts differ from the records'\n");
-			bad = 1;
-		}
-		buf_free(&want);
-	}
-	dayindex_close(&t);
-	return bad;
 }

@@ -1,6 +1,7 @@
 /* dayindex: the text and field index's (.tix) reads, which lib/store/index.c asks for the records
  * it covers (store_index_* in store.h, what the query engine and the tests ask), and its check,
- * for verify; its build and the column names and hashes are in store.h. Private to lib/store. */
+ * for verify (dayindex_check.c); its build and the column names and hashes are in store.h.
+ * Private to lib/store. */
 #ifndef SPANDEX_STORE_DAYINDEX_H
 #define SPANDEX_STORE_DAYINDEX_H
 
