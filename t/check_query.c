@@ -391,6 +391,44 @@ START_TEST(session_of_the_trace)
 }
 END_TEST
 
+/* A get session opens each of its days once: its traces' spans are taken from the days opened
+ * for its own records when the range tables put them there (before, every day was opened a
+ * second time: 4 opens for sess-a's 2 days). A trace with a span on a day outside the
+ * session's (a span with no session of its own, sent in another batch) is still summed whole,
+ * from the days the workspace lists. */
+START_TEST(session_days_once)
+{
+	struct buf b;
+	buf_init(&b);
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	uint64_t d0 = query_days_opened();
+	ck_assert_int_eq(intake_pages_session(&Q, "sess-a", &b), ST_OK);
+	ck_assert_uint_eq(query_days_opened() - d0, 2);
+	json_t *j = json_loads(b.p, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "span_count")), 5);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "trace_count")), 2);
+	json_decref(j);
+	struct span root = mk("o1", "t8", "", "sess-out", "2024-03-03T10:00:00Z", 1, KIND_AGENT,
+			      SPST_SUCCESS, NULL, 2, NAN);
+	append(&root, 1);
+	struct span late = mk("o2", "t8", "o1", "t8", "2024-03-05T10:00:00Z", 1, KIND_LLM,
+			      SPST_ERROR, "gpt-4o", 3, NAN);
+	append(&late, 1);
+	q_init("-started_at", 1, 10, NULL, FILTER_TRACES);
+	b.len = 0;
+	d0 = query_days_opened();
+	ck_assert_int_eq(intake_pages_session(&Q, "sess-out", &b), ST_OK);
+	/* Its day, then the trace's two days from the listing. */
+	ck_assert_uint_eq(query_days_opened() - d0, 3);
+	j = json_loads(b.p, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "span_count")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "input_tokens")), 5);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "error");
+	json_decref(j);
+	buf_free(&b);
+}
+END_TEST
+
 /* A trace or session is looked for in the days of its range only, without listing the
  * workspace: days with no shard inside the range are passed over, and a range longer than
  * QUERY_KEY_DAYS is looked for in the days the workspace lists. */
@@ -583,6 +621,7 @@ Suite *check_suite(void)
 	tcase_add_test(t, traces);
 	tcase_add_test(t, trace_and_session_get);
 	tcase_add_test(t, session_of_the_trace);
+	tcase_add_test(t, session_days_once);
 	tcase_add_test(t, spans_preview);
 	tcase_add_test(t, keyed_days);
 	tcase_add_test(t, empty_and_invalid_workspace);

@@ -44,8 +44,8 @@ bool db_fits(struct scan *db, size_t bytes)
 }
 
 /* The first and last day of key h (store_key_days), asked once per query. */
-static enum status db_key_days(struct scan *db, enum store_key which, uint64_t h, int32_t *first,
-			       int32_t *last)
+enum status db_key_days(struct scan *db, enum store_key which, uint64_t h, int32_t *first,
+			int32_t *last)
 {
 	if (!db->key.done || db->key.which != which || db->key.h != h) {
 		db->key.done = true;
@@ -92,6 +92,14 @@ struct scan_day *db_day(struct scan *db, int32_t day)
 }
 
 /* Shard of day index di, or NULL when it cannot be opened (deleted since store_days). */
+/* The days db_shard has opened (query_days_opened). */
+static uint64_t days_opened;
+
+uint64_t query_days_opened(void)
+{
+	return days_opened;
+}
+
 struct scan_day *db_shard(struct scan *db, size_t di)
 {
 	struct scan_day *s = &db->sh[di];
@@ -108,6 +116,7 @@ struct scan_day *db_shard(struct scan *db, size_t di)
 		return NULL;
 	}
 	store_snap_shard(&s->sh, db->snap);
+	days_opened++;
 	s->open = true;
 	s->b = &db->b;
 	s->db = db;

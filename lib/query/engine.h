@@ -197,6 +197,10 @@ bool db_id(struct scan_day *s, size_t ri, enum store_key which, bool row, const 
 	   size_t *vn);
 void db_window(struct scan *db, int64_t smin, int64_t smax, size_t *lo, size_t *hi);
 bool db_key_window(struct scan *db, enum store_key which, uint64_t h, size_t *lo, size_t *hi);
+/* The first and last day of key h in the range table (store_key_days): ST_NOT_FOUND when no span
+ * has it, another status when the table cannot say. The last answer is kept in db. */
+enum status db_key_days(struct scan *db, enum store_key which, uint64_t h, int32_t *first,
+			int32_t *last);
 
 /* ---- Compiled filter: record-level tests, then confirmations on the line (plan.c) ---- */
 

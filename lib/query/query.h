@@ -322,6 +322,10 @@ struct query_session {
 };
 /* ST_NOT_FOUND when it has no spans (q->err left empty, as for query_trace_find). */
 enum status query_session_find(struct query *q, const char *id, struct query_session *out);
+/* The days (shards) this process's queries have opened so far: a query opens each day it reads
+ * once (a get session's traces are read from the days opened for its own records); for tests
+ * and benchmarks to count. */
+uint64_t query_days_opened(void);
 /* The session span s counts in, by the rule above: its own when it names one, else its trace's
  * (the root's, or when the root names none another span's: query_trace_find), else its own
  * default. What a judgement of s records as its session. In q->a, or s's own string. */
