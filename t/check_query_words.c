@@ -6,7 +6,6 @@
 
 #include <ctype.h>
 #include "lib/base/bits.h"
-#include "lib/store/words.h"
 
 /* The words of a text index against a reference cutter (issue 35: words_add reads 8 bytes at
  * a time). Random texts whose words end on both sides of each 8-byte step and of DAYINDEX_MAX_WORD,
@@ -130,7 +129,7 @@ static void words_tail_then_tix(const char *day, struct span *x, size_t n)
 	check_words(day, x, n, false);
 }
 
-START_TEST(text_words_reference)
+static void words_reference_case(void)
 {
 	enum { N = 48 };
 	static char in[N][640], out[N][640], id[N][16], at[N][32];
@@ -145,6 +144,11 @@ START_TEST(text_words_reference)
 	}
 	words_tail_then_tix("2024-03-09", x, N);
 }
+
+START_TEST(text_words_reference)
+{
+	words_reference_case();
+}
 END_TEST
 
 /* Words of at most 8 bytes have their own table while a dictionary is built (words.c, slots8):
@@ -152,7 +156,7 @@ END_TEST
  * in capitals and with a non-ASCII letter (which take add_one's fold into the same table), and
  * words of 9 to 16 bytes beside them; every word found in its records, in the tail segment and in
  * the .tix. */
-START_TEST(text_words_short_table)
+static void words_short_table_case(void)
 {
 	enum { N = 40, W = 60 };
 	static char in[N][W * 10], out[N][W * 10], id[N][16], at[N][32];
@@ -192,63 +196,29 @@ START_TEST(text_words_short_table)
 	}
 	words_tail_then_tix("2024-03-10", x, N);
 }
+
+START_TEST(text_words_short_table)
+{
+	words_short_table_case();
+}
 END_TEST
 
-/* words_add's two paths (words.c: a block's mask 16 bytes a step, or 32 with AVX2 and BMI) cut
- * the same words: dictionaries built by each from the same values, a tail segment's and a
- * .tix's (pairs, triples, the words around rare ones), render to the same bytes. The values:
- * random_text's (words of 1 to 70 bytes, non-ASCII letters, runs of gaps), and words of every
- * length from 1 to 70 one after another, so that words start and end on every byte of the
- * 32-byte halves and 64-byte blocks, with values of every length up to 200 bytes. And the AVX2
- * path is the one words_add takes wherever the CPU has it. */
-START_TEST(text_words_paths)
+/* words_add's two paths (words.c: a block's mask 32 bytes a step with AVX2 and BMI where the
+ * CPU has them, else 16) cut the same words: the two tests above again with the test hook
+ * SPANDEX_TEST_WORDS_NARROW set, so that the 16-byte path is checked against the reference on a
+ * CPU with AVX2 too (where the tests above check the 32-byte one). */
+START_TEST(text_words_narrow)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-	ck_assert(words_wide() ==
-		  (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi")));
-#endif
-	enum { N = 600 };
-	static char v[N][700];
-	unsigned seed = 20261129;
-	for (size_t i = 0; i < N; i++) {
-		if (i % 3 == 0) {
-			random_text(v[i], sizeof v[i], &seed);
-			continue;
-		}
-		size_t o = 0, len = 1 + i % 70, cap = i % 3 == 1 ? 1 + i % 200 : 640;
-		for (size_t k = 0; o + len + 2 <= cap; k++, len = 1 + (len + 7 + k) % 70) {
-			for (size_t j = 0; j < len; j++)
-				v[i][o++] = "ab7Zq0"[(j + k + i) % 6];
-			v[i][o++] = k % 5 ? ' ' : '\\';
-		}
-		v[i][o] = 0;
-	}
-	for (int pairs = 0; pairs < 2; pairs++) {
-		struct words_build b[2];
-		struct buf out[2];
-		for (int wide = 0; wide < 2; wide++) {
-			words_init(&b[wide], pairs);
-			for (size_t i = 0; i < N; i++)
-				words_add_path(&b[wide], v[i], strlen(v[i]), (uint32_t)(i / 2),
-					       wide);
-			buf_init(&out[wide]);
-			words_render(&b[wide], N / 2, &out[wide]);
-		}
-		ck_assert_uint_gt(b[0].nw, 1000);
-		ck_assert_uint_eq(b[0].nw, b[1].nw);
-		ck_assert_uint_eq(out[0].len, out[1].len);
-		ck_assert(!memcmp(out[0].p, out[1].p, out[0].len));
-		for (int wide = 0; wide < 2; wide++) {
-			words_free(&b[wide]);
-			buf_free(&out[wide]);
-		}
-	}
+	ck_assert_int_eq(setenv("SPANDEX_TEST_WORDS_NARROW", "1", 1), 0);
+	words_reference_case();
+	words_short_table_case();
+	unsetenv("SPANDEX_TEST_WORDS_NARROW");
 }
 END_TEST
 
 void check_query_words(TCase *store)
 {
-	tcase_add_test(store, text_words_paths);
+	tcase_add_test(store, text_words_narrow);
 	tcase_add_test(store, text_words_reference);
 	tcase_add_test(store, text_words_short_table);
 }

@@ -4,7 +4,7 @@
 # files"), so that its calls go one way.
 set -eu
 src=${SPANDEX_SRCDIR:-$(dirname "$0")/..}
-order="io mapcache frames layout media record sealed lines shard words postings words_render words_ctx words_read words_merge keymap counts idstr lists keytable sup snap writeset tailseg tailpart tailread tailphrase tailtext tailindex dayindex_file dayindex dayindex_check index tailscan journal quarantine rebuild reindex settle read refused write update seal verify opsfs mediagc ops cut backup restore rules erase erase_pass commits forward"
+order="io mapcache frames layout media record sealed lines shard wordmask words postings words_render words_ctx words_read words_merge keymap counts idstr lists keytable sup snap writeset tailseg tailpart tailread tailphrase tailtext tailindex dayindex_file dayindex dayindex_check index tailscan journal quarantine rebuild reindex settle read refused write update seal verify opsfs mediagc ops cut backup restore rules erase erase_pass commits forward"
 fail=0
 
 rank() {

@@ -244,6 +244,7 @@ void words_init(struct words_build *b, bool pairs)
 {
 	memset(b, 0, sizeof *b);
 	b->pairs = pairs;
+	b->wide = words_wide() && !getenv("SPANDEX_TEST_WORDS_NARROW");
 	buf_init(&b->blob);
 	new_word(b, "", 0);
 	grow_slots(b);
@@ -644,7 +645,7 @@ bool words_wide(void)
  * each word's end). A word open at a block's end runs on into the next. With pairs, each word
  * after the first makes a pair with the one before it, and each pair after the first a triple
  * with the one before it. */
-void words_add_path(struct words_build *b, const char *p, size_t n, uint32_t rec, bool wide)
+void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
 {
 	/* Copied with WORDS_PAD zeros past it, so that every word has 16 bytes to load at its
 	 * start and every block 64 (a word near the value's end took add_one's loop). */
@@ -656,7 +657,7 @@ void words_add_path(struct words_build *b, const char *p, size_t n, uint32_t rec
 	memcpy(b->copy, p, n);
 	memset(b->copy + n, 0, WORDS_PAD);
 #ifdef WORDS_AVX2
-	if (wide && words_wide()) {
+	if (b->wide) {
 		if (b->pairs)
 			add_words_avx2(b, b->copy, n, rec, true);
 		else
@@ -664,16 +665,10 @@ void words_add_path(struct words_build *b, const char *p, size_t n, uint32_t rec
 		return;
 	}
 #endif
-	(void)wide;
 	if (b->pairs)
 		add_words(b, b->copy, n, rec, true, false);
 	else
 		add_words(b, b->copy, n, rec, false, false);
-}
-
-void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec)
-{
-	words_add_path(b, p, n, rec, true);
 }
 
 void words_add_any(struct words_build *b, uint32_t rec)

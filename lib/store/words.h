@@ -115,6 +115,7 @@ struct words_build {
 	struct words_tab pt;	/* the pairs: key as above */
 	struct words_tab tt;	/* the triples: first pair << 32, second pair */
 	bool pairs;		/* pairs and triples built */
+	bool wide;		/* words_add's AVX2 path (words.c), unless the test hook says not */
 	struct words_ctxs *ctx; /* with pairs: the words around each rare word */
 	size_t capctx;
 	char fold[DAYINDEX_MAX_WORD + 8]; /* a word folded, zero-padded to 8 bytes past it */
@@ -128,10 +129,9 @@ void words_free(struct words_build *b);
  * joins the word after it, as it does for the search), for record rec. Records are added in
  * ascending order. */
 void words_add(struct words_build *b, const char *p, size_t n, uint32_t rec);
-/* words_add by the path wide says (true: a block's mask 32 bytes a step with AVX2, taken only
- * where the CPU has it and BMI; false: SSE2's 16), the same words either way. */
-void words_add_path(struct words_build *b, const char *p, size_t n, uint32_t rec, bool wide);
-/* Whether words_add takes the AVX2 path on this CPU. */
+/* Whether words_add takes its AVX2 path on this CPU (a block's mask 32 bytes a step, with BMI;
+ * else SSE2's 16): the same words either way. The test hook SPANDEX_TEST_WORDS_NARROW, set when a
+ * build starts (words_init), makes it take the other (t/check_query_words.c runs both). */
 bool words_wide(void);
 /* Record rec may match every term (its line could not be read). */
 void words_add_any(struct words_build *b, uint32_t rec);
