@@ -91,7 +91,6 @@ struct scan_day *db_day(struct scan *db, int32_t day)
 	return di < db->ndays ? db_shard(db, di) : NULL;
 }
 
-/* Shard of day index di, or NULL when it cannot be opened (deleted since store_days). */
 /* The days db_shard has opened (query_days_opened). */
 static uint64_t days_opened;
 
@@ -100,6 +99,7 @@ uint64_t query_days_opened(void)
 	return days_opened;
 }
 
+/* Shard of day index di, or NULL when it cannot be opened (deleted since store_days). */
 struct scan_day *db_shard(struct scan *db, size_t di)
 {
 	struct scan_day *s = &db->sh[di];
