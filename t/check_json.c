@@ -471,6 +471,35 @@ START_TEST(jsonw_shortest)
 }
 END_TEST
 
+/* jsonx_rd_name with whitespace before the name: the name's end is counted from its '"'. Each
+ * text in a heap block of its exact size, so that a compare past it is a sanitizer's (and
+ * valgrind's) report; the spaces before "ab" at the body's end were once skipped after the
+ * end was counted, and the compare ran two bytes past the block. */
+START_TEST(jsonx_name_after_spaces)
+{
+	static const struct {
+		const char *text;
+		bool named;
+		size_t i; /* r.i after */
+	} c[] = {
+	    {"{   \"", false, 4},	  {"{   \"a", false, 4},       {"{ \"ab\":1}", true, 7},
+	    {"{\n\t\"ab\" :1}", true, 9}, {"{  \"abc\":1}", false, 3}, {"{\"ab\"", false, 1},
+	};
+	for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+		size_t n = strlen(c[k].text);
+		char *p = malloc(n);
+		ck_assert_ptr_nonnull(p);
+		memcpy(p, c[k].text, n);
+		struct jsonx_rd r;
+		jsonx_rd_init(&r, p, n);
+		ck_assert(jsonx_rd_open(&r, '{'));
+		ck_assert_msg(jsonx_rd_name(&r, "ab", 2) == c[k].named, "%s", c[k].text);
+		ck_assert_uint_eq(r.i, c[k].i);
+		free(p);
+	}
+}
+END_TEST
+
 /* jsonx_rd_written at the start of s[0..n) against what it claims: it takes the bytes exactly
  * when the value jsonx_rd_value reads there is written by jsonw_value as those bytes, counted
  * as jsonx_rd_value counts it; when it does not, the reader is where it was and jsonx_rd_value
@@ -671,6 +700,7 @@ TCase *check_json_tcase(void)
 	tcase_add_test(tc, jsonx_line_flags);
 	tcase_add_test(tc, jsonw_shortest);
 	tcase_add_test(tc, jsonx_written);
+	tcase_add_test(tc, jsonx_name_after_spaces);
 	tcase_add_test(tc, json_each_is_foreach);
 	return tc;
 }

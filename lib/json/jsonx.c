@@ -477,10 +477,14 @@ bool jsonx_rd_key(struct jsonx_rd *r, const char **s, size_t *len)
 
 bool jsonx_rd_name(struct jsonx_rd *r, const char *name, size_t len)
 {
-	/* The bytes "name" are that name: name holds no '"', '\\' or control byte. */
+	/* The bytes "name" are that name: name holds no '"', '\\' or control byte. Its end is
+	 * counted from the '"', past any whitespace (jsonx_rd_peek): counted before it, a name
+	 * after spaces at a body's end was compared past the body (make fuzz, the ingest
+	 * harness). */
+	if (jsonx_rd_peek(r) != '"')
+		return false;
 	size_t at = r->i + len + 2;
-	if (jsonx_rd_peek(r) != '"' || at > r->n || r->p[at - 1] != '"' ||
-	    memcmp(r->p + r->i + 1, name, len))
+	if (at > r->n || r->p[at - 1] != '"' || memcmp(r->p + r->i + 1, name, len))
 		return false;
 	r->i = at;
 	if (jsonx_rd_peek(r) == ':') {
